@@ -1,0 +1,39 @@
+import { Agenda } from 'agenda';
+import { MongoBackend } from '@agendajs/mongo-backend';
+import mongoose from 'mongoose';
+import { logger } from '../server/logger.ts';
+import { maintenanceJobs } from './maintenance.ts';
+import type { JobArea } from './types.ts';
+
+/** Every job area, registered in this one place. */
+export const jobAreas: JobArea[] = [maintenanceJobs];
+
+/**
+ * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).
+ * On FerretDB, agenda's lock (findOneAndUpdate) is not atomic across processes, so run jobs in one process
+ * (RUN_JOBS=false on the others); correctness of sends never rests on agenda's lock anyway (see jobs/reminders.ts).
+ */
+export function createAgenda(opts: { processEvery?: string } = {}): Agenda {
+  const agenda = new Agenda({
+    backend: new MongoBackend({ mongo: mongoose.connection.db! as never, collection: 'jobs' }),
+    processEvery: opts.processEvery ?? '5 seconds',
+    maxConcurrency: 10,
+    defaultConcurrency: 1,
+    defaultLockLifetime: 5 * 60 * 1000,
+  });
+  agenda.on('error', (error: unknown) => logger.error({ err: error }, 'agenda error'));
+  for (const area of jobAreas) area.define(agenda);
+  return agenda;
+}
+
+export async function startJobs(opts: { processEvery?: string } = {}): Promise<Agenda> {
+  const agenda = createAgenda(opts);
+  await agenda.start();
+  for (const area of jobAreas) await area.schedule?.(agenda);
+  return agenda;
+}
+
+export async function stopJobs(agenda: Agenda): Promise<void> {
+  await agenda.drain(10_000).catch(() => undefined);
+  await agenda.stop();
+}

@@ -1,0 +1,36 @@
+import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+
+export const roles = ['admin', 'facilitator', 'participant', 'governor', 'mentor'] as const;
+export type Role = (typeof roles)[number];
+
+const userSchema = new Schema(
+  {
+    /** Stored lower-cased: emails compare case-insensitively, and the unique index relies on it. */
+    email: { type: String, required: true, lowercase: true, trim: true },
+    name: { type: String, required: true, trim: true },
+    roles: { type: [String], enum: roles, required: true, default: ['participant'] },
+    /** IANA zone; every time the user sees is shown in it. */
+    timezone: { type: String, required: true, default: 'Europe/London' },
+    /** argon2id hash; absent until an invited user sets a password. Never serialised. */
+    passwordHash: { type: String, select: false },
+    status: { type: String, enum: ['active', 'invited', 'disabled'], required: true, default: 'active' },
+    /** Secret token of the private iCalendar feed; rotating it revokes old subscriptions. */
+    calendarToken: { type: String },
+    /** Kinds of notification this user turned off (security emails cannot be turned off). */
+    mutedKinds: { type: [String], default: [] },
+    /** 'single' sends each notification on its own; 'daily' bundles non-urgent ones. */
+    emailDigest: { type: String, enum: ['single', 'daily'], default: 'single' },
+    /** Weekday (1 = Monday … 7 = Sunday, luxon's numbering) of a facilitator's weekly digest. */
+    digestWeekday: { type: Number, min: 1, max: 7, default: 1 },
+    lastLoginAt: { type: Date },
+  },
+  { timestamps: true },
+);
+
+userSchema.index({ email: 1 }, { unique: true });
+userSchema.index({ roles: 1, name: 1 });
+userSchema.index({ calendarToken: 1 });
+
+export type User = InferSchemaType<typeof userSchema>;
+export type UserDocument = HydratedDocument<User>;
+export const UserModel = model('User', userSchema);

@@ -1,0 +1,28 @@
+import { Router, type Express } from 'express';
+import { registerAuthRoutes } from './auth.ts';
+import { registerDashboardRoutes } from './dashboard.ts';
+import { registerHealthRoutes } from './health.ts';
+import { registerOpenApiRoutes } from './openapi.ts';
+import { registerOutboxRoutes } from './outbox.ts';
+import { registerUserRoutes } from './users.ts';
+
+/**
+ * Every door into the app, one resource file each. Each file registers its web pages on `web` and its
+ * JSON operations on `api` (mounted at /api/v1), side by side.
+ */
+const resources = [
+  registerHealthRoutes,
+  registerAuthRoutes,
+  registerDashboardRoutes,
+  registerUserRoutes,
+  registerOutboxRoutes,
+  registerOpenApiRoutes,
+];
+
+export function mountRoutes(app: Express): void {
+  const web = Router();
+  const api = Router();
+  for (const register of resources) register(web, api);
+  app.use('/api/v1', api);
+  app.use(web);
+}

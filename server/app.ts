@@ -1,0 +1,145 @@
+import { randomUUID } from 'node:crypto';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import MongoStore from 'connect-mongo';
+import { csrfSync } from 'csrf-sync';
+import express, { type NextFunction, type Request, type Response } from 'express';
+import session from 'express-session';
+import helmet from 'helmet';
+import mongoose from 'mongoose';
+import passport from 'passport';
+import { pinoHttp } from 'pino-http';
+import { mountRoutes } from '../routes/index.ts';
+import { bearerTokenAuth, configurePassport } from './auth.ts';
+import type { Config } from './config.ts';
+import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
+import { takeFlash } from './http/flash.ts';
+import { logger } from './logger.ts';
+import { navigation } from './navigation.ts';
+import { configureMailer } from './mailer.ts';
+import { applySettings } from './settings.ts';
+import { formatDate, formatDateTime, formatTime } from './time.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+/** Idle timeout (rolling cookie) and absolute timeout (from sign-in) of a web session. */
+export const sessionIdleMs = 2 * 60 * 60 * 1000;
+export const sessionAbsoluteMs = 12 * 60 * 60 * 1000;
+export const sessionCookieName = 'pathways.sid';
+
+/**
+ * Builds the Express app on an already-connected mongoose. It does not listen, connect or start jobs
+ * (server/index.ts does), so tests build it freely.
+ */
+export function createApp(config: Config): express.Express {
+  applySettings(config);
+  configureMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
+  configurePassport();
+
+  const app = express();
+  app.set('view engine', 'ejs');
+  app.set('views', path.join(root, 'views'));
+  app.set('trust proxy', 'loopback');
+  app.disable('x-powered-by');
+
+  app.use(
+    pinoHttp({
+      logger,
+      genReqId: (req, res) => {
+        const id = randomUUID();
+        res.setHeader('X-Request-Id', id);
+        return id;
+      },
+      autoLogging: { ignore: (req) => req.url === '/healthz' },
+    }),
+  );
+  app.use(
+    helmet({
+      contentSecurityPolicy: {
+        directives: {
+          defaultSrc: ["'self'"],
+          scriptSrc: ["'self'"],
+          styleSrc: ["'self'"],
+          imgSrc: ["'self'", 'data:'],
+          formAction: ["'self'"],
+          frameAncestors: ["'none'"],
+          objectSrc: ["'none'"],
+          baseUri: ["'self'"],
+          upgradeInsecureRequests: config.env === 'production' ? [] : null,
+        },
+      },
+      strictTransportSecurity: config.env === 'production',
+    }),
+  );
+  app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
+  app.use(express.json({ limit: '1mb' }));
+  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
+
+  app.use(
+    session({
+      name: sessionCookieName,
+      secret: config.sessionSecret,
+      resave: false,
+      saveUninitialized: false,
+      rolling: true,
+      cookie: { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', maxAge: sessionIdleMs },
+      // autoRemove 'disabled': FerretDB 1.x has no TTL indexes; jobs/maintenance.ts deletes expired sessions.
+      store: MongoStore.create({
+        client: mongoose.connection.getClient(),
+        dbName: mongoose.connection.name,
+        collectionName: 'sessions',
+        ttl: sessionIdleMs / 1000,
+        autoRemove: 'disabled',
+        touchAfter: 60,
+      }),
+    }),
+  );
+  app.use(passport.initialize());
+  app.use(passport.session());
+  app.use(absoluteSessionTimeout);
+  app.use('/api/', bearerTokenAuth);
+
+  const { csrfSynchronisedProtection, generateToken } = csrfSync({
+    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+    // API calls with a bearer token carry no ambient credential, and anonymous API calls act as nobody.
+    skipCsrfProtection: (req) => isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user),
+  });
+  app.use(csrfSynchronisedProtection);
+
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    const zone = req.user?.timezone ?? 'UTC';
+    res.locals.currentUser = req.user;
+    res.locals.csrfToken = () => generateToken(req);
+    res.locals.flash = isApiRequest(req) ? [] : takeFlash(req);
+    res.locals.path = req.path;
+    res.locals.navigation = navigation;
+    res.locals.errors = {};
+    res.locals.errorList = [];
+    res.locals.values = {};
+    res.locals.zone = zone;
+    res.locals.fmt = {
+      dateTime: (d: Date, z = zone) => formatDateTime(d, z),
+      time: (d: Date, z = zone) => formatTime(d, z),
+      date: (d: Date | string, z = zone) => formatDate(d, z),
+    };
+    next();
+  });
+
+  mountRoutes(app);
+  app.use(notFoundHandler);
+  app.use(errorHandler);
+  return app;
+}
+
+/** Sessions end 12 hours after sign-in, however active (the idle timeout is the rolling cookie). */
+function absoluteSessionTimeout(req: Request, res: Response, next: NextFunction): void {
+  if (!req.session || !req.user || req.authInfo?.via === 'token') return next();
+  const startedAt = req.session.startedAt ?? Date.now();
+  req.session.startedAt = startedAt;
+  if (Date.now() - startedAt <= sessionAbsoluteMs) return next();
+  req.session.destroy(() => {
+    res.clearCookie(sessionCookieName);
+    if (isApiRequest(req)) return res.status(401).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Session expired', status: 401, detail: 'Your session has expired; sign in again.' }));
+    res.redirect(303, '/login');
+  });
+}

@@ -1,0 +1,90 @@
+import type { NextFunction, Request, Response } from 'express';
+import passport from 'passport';
+import { Strategy as LocalStrategy } from 'passport-local';
+import { ApiTokenModel } from '../models/ApiToken.ts';
+import { UserModel, type Role } from '../models/User.ts';
+import { ForbiddenError, UnauthenticatedError } from './errors.ts';
+import { authenticateWithPassword } from './services/users.ts';
+import { hashSecret } from './services/secrets.ts';
+
+/** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
+export type CurrentUser = { id: string; email: string; name: string; roles: Role[]; timezone: string };
+
+declare global {
+  // eslint-disable-next-line @typescript-eslint/no-namespace
+  namespace Express {
+    // eslint-disable-next-line @typescript-eslint/no-empty-object-type
+    interface User extends CurrentUser {}
+    interface AuthInfo {
+      via?: 'token';
+    }
+  }
+}
+declare module 'express-session' {
+  interface SessionData {
+    startedAt?: number;
+    flash?: { kind: 'success' | 'error' | 'info'; message: string }[];
+    returnTo?: string;
+  }
+}
+
+export function toCurrentUser(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string }): CurrentUser {
+  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
+}
+
+export function configurePassport(): void {
+  passport.use(
+    new LocalStrategy({ usernameField: 'email', passwordField: 'password' }, (email, password, done) => {
+      authenticateWithPassword({ email, password }).then((user) => done(null, user ?? false), done);
+    }),
+  );
+  passport.serializeUser((user, done) => done(null, user.id));
+  passport.deserializeUser((id: string, done) => {
+    UserModel.findOne({ _id: id, status: 'active' })
+      .lean()
+      .then((user) => done(null, user ? toCurrentUser(user) : false), done);
+  });
+}
+
+/**
+ * `Authorization: Bearer <token>`: a personal API token. A bad token is a 401 even when a session cookie is
+ * present, so a script never silently acts as whoever is signed in in the browser.
+ */
+export async function bearerTokenAuth(req: Request, _res: Response, next: NextFunction): Promise<void> {
+  const header = req.headers.authorization;
+  if (!header) return next();
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
+  if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
+  const token = await ApiTokenModel.findOne({ tokenHash: hashSecret(match[1]!), expiresAt: { $gt: new Date() } }).lean();
+  const user = token && (await UserModel.findOne({ _id: token.userId, status: 'active' }).lean());
+  if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
+  req.user = toCurrentUser(user);
+  req.authInfo = { via: 'token' };
+  // Touch at most once a minute: a hot script should not turn every read into a write.
+  if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
+    await ApiTokenModel.updateOne({ _id: token._id }, { $set: { lastUsedAt: new Date() } });
+  }
+  next();
+}
+
+export const hasRole = (user: Express.User | undefined, ...roles: Role[]): boolean =>
+  !!user && (user.roles.includes('admin') || roles.some((r) => user.roles.includes(r)));
+
+/** Web guard: signed in, else to the login page (remembering where she was going). */
+export function requireSignIn(req: Request, res: Response, next: NextFunction): void {
+  if (req.user) return next();
+  if (req.method === 'GET' && req.session) req.session.returnTo = req.originalUrl;
+  res.redirect(303, '/login');
+}
+
+/** Guard for web and API: signed in with one of the roles (admin always passes). */
+export function requireRole(...roles: Role[]) {
+  return (req: Request, res: Response, next: NextFunction): void => {
+    if (!req.user) {
+      if (req.originalUrl.startsWith('/api/')) throw new UnauthenticatedError();
+      return requireSignIn(req, res, next);
+    }
+    if (!hasRole(req.user, ...roles)) throw new ForbiddenError();
+    next();
+  };
+}

@@ -1,0 +1,104 @@
+import { randomBytes } from 'node:crypto';
+import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import path from 'node:path';
+import { z } from 'zod';
+
+/**
+ * The only reader of process.env. Every variable is documented here and in the README.
+ * A bad value stops the start with a message naming the variable.
+ */
+const envSchema = z.object({
+  /** development | production | test. Production requires SESSION_SECRET and sets Secure cookies. */
+  NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
+  /** HTTP port the app listens on. */
+  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  /** A MongoDB connection string. Unset: the embedded FerretDB (SQLite) is started under DATA_DIR. */
+  MONGODB_URI: z.string().trim().min(1).optional()
+    .refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), 'must start with mongodb:// or mongodb+srv://'),
+  /** Where the embedded database, its log and the generated development session secret live. */
+  DATA_DIR: z.string().trim().min(1).default('./data'),
+  /** Signs session cookies and unsubscribe links. At least 32 characters. Generated in development when unset. */
+  SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
+  /** Public URL of the app, used in emails and calendar feeds. */
+  BASE_URL: z.url({ message: 'must be an absolute URL such as https://pathways.example.org' }).optional(),
+  /** smtp:// or smtps:// URL of the mail server. Unset: emails are kept in the outbox collection (not in production). */
+  SMTP_URL: z.string().trim().optional()
+    .refine((v) => v === undefined || v === '' || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://'),
+  /** Sender address of every email. */
+  MAIL_FROM: z.string().trim().default('Pathways <no-reply@pathways.local>'),
+  /** With ADMIN_PASSWORD: create this admin on start when no admin exists. */
+  ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
+  /** Load demo data into an empty database: "true" or "false". Default true except in production. */
+  DEMO_DATA: z.enum(['true', 'false']).optional(),
+  /** Log level for the app's structured logs. */
+  LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
+  /** Run scheduled jobs (reminders, clean-up) in this process: "true" or "false". */
+  RUN_JOBS: z.enum(['true', 'false']).default('true'),
+});
+
+export type Config = Readonly<{
+  env: 'development' | 'production' | 'test';
+  port: number;
+  mongodbUri: string | undefined;
+  dataDir: string;
+  sessionSecret: string;
+  baseUrl: string;
+  smtpUrl: string | undefined;
+  mailFrom: string;
+  admin: { email: string; password: string } | undefined;
+  demoData: boolean;
+  logLevel: string;
+  runJobs: boolean;
+}>;
+
+export class ConfigError extends Error {
+  constructor(public readonly problems: string[]) {
+    super(`Invalid configuration:\n${problems.map((p) => `  - ${p}`).join('\n')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+/** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError listing every bad key. */
+export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
+  const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
+  const parsed = envSchema.safeParse(raw);
+  if (!parsed.success) {
+    throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
+  }
+  const env = parsed.data;
+  const problems: string[] = [];
+  if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL) problems.push('SMTP_URL: required in production (the outbox is for development)');
+  if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
+    problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
+  }
+  if (problems.length) throw new ConfigError(problems);
+
+  const dataDir = path.resolve(env.DATA_DIR);
+  return Object.freeze({
+    env: env.NODE_ENV,
+    port: env.PORT,
+    mongodbUri: env.MONGODB_URI,
+    dataDir,
+    sessionSecret: env.SESSION_SECRET ?? developmentSessionSecret(dataDir, env.NODE_ENV),
+    baseUrl: (env.BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
+    smtpUrl: env.SMTP_URL || undefined,
+    mailFrom: env.MAIL_FROM,
+    admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
+    demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
+    logLevel: env.LOG_LEVEL,
+    runJobs: env.RUN_JOBS === 'true',
+  });
+}
+
+/** In development the secret is generated once and kept in DATA_DIR, so sessions survive restarts. */
+function developmentSessionSecret(dataDir: string, nodeEnv: string): string {
+  if (nodeEnv === 'test') return randomBytes(32).toString('hex');
+  const file = path.join(dataDir, 'session-secret');
+  if (existsSync(file)) return readFileSync(file, 'utf8').trim();
+  mkdirSync(dataDir, { recursive: true });
+  const secret = randomBytes(32).toString('hex');
+  writeFileSync(file, secret, { mode: 0o600 });
+  return secret;
+}

@@ -1,0 +1,44 @@
+import mongoose from 'mongoose';
+
+/** Database names must be Latin letters only on FerretDB 1.x, so the default is plain. */
+export const defaultDatabaseName = 'pathways';
+
+mongoose.set('strictQuery', true);
+// Fail fast instead of buffering commands for 10 s when the database is unreachable.
+mongoose.set('bufferTimeoutMS', 5_000);
+
+export async function connectDatabase(uri: string, dbName = defaultDatabaseName): Promise<typeof mongoose> {
+  await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 5_000, autoIndex: true });
+  // Build every model's indexes now, so a unique index that rules a concurrency guarantee exists before traffic.
+  await Promise.all(Object.values(mongoose.connection.models).map((m) => m.init()));
+  return mongoose;
+}
+
+export async function disconnectDatabase(): Promise<void> {
+  await mongoose.disconnect();
+}
+
+/** True when the database answers a ping within a second. */
+export async function databaseIsUp(): Promise<boolean> {
+  const db = mongoose.connection.db;
+  if (!db || mongoose.connection.readyState !== 1) return false;
+  try {
+    await Promise.race([db.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000))]);
+    return true;
+  } catch {
+    return false;
+  }
+}
+
+/** FerretDB reports itself in buildInfo; several guarantees (atomic updates, TTL) differ from MongoDB. */
+export async function isFerretDb(): Promise<boolean> {
+  const info = await mongoose.connection.db!.admin().command({ buildInfo: 1 });
+  return 'ferretdbVersion' in info;
+}
+
+/** True when an error is a duplicate-key violation of a unique index (MongoDB and FerretDB alike). */
+export function isDuplicateKeyError(error: unknown): boolean {
+  if (typeof error !== 'object' || error === null) return false;
+  const e = error as { code?: number; codeName?: string; writeErrors?: { code?: number }[] };
+  return e.code === 11000 || e.codeName === 'DuplicateKey' || (e.writeErrors?.some((w) => w.code === 11000) ?? false);
+}

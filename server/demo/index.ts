@@ -1,0 +1,20 @@
+import { UserModel } from '../../models/User.ts';
+import { logger } from '../logger.ts';
+import { seedPeople } from './people.ts';
+
+/**
+ * Demo data, loaded into an empty database on start (DEMO_DATA, default on outside production).
+ * Each area adds a seeder here; a seeder receives the ids of the demo people by email.
+ */
+export type DemoContext = { people: Map<string, string> };
+const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [];
+
+export async function seedDemoDataIfEmpty(): Promise<boolean> {
+  if ((await UserModel.estimatedDocumentCount()) > 0) return false;
+  const ctx: DemoContext = { people: await seedPeople() };
+  for (const seeder of seeders) {
+    logger.info({ seeder: seeder.name }, 'loading demo data');
+    await seeder.seed(ctx);
+  }
+  return true;
+}

@@ -1,0 +1,108 @@
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
+import { createWriteStream, mkdirSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+
+/**
+ * Starts the database the app uses when MONGODB_URI is not set: FerretDB 1.24.2 on SQLite (built once from the
+ * Go module proxy by tools/ferretdb/build.sh), or a local `mongod` when there is one and no Go.
+ */
+export type EmbeddedDatabase = { uri: string; kind: 'ferretdb' | 'mongod'; stop: () => Promise<void> };
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+
+export const noDatabaseMessage =
+  'Pathways needs a MongoDB-compatible database and found none. Choose one of three ways out: ' +
+  '(1) set MONGODB_URI to a MongoDB you run (for example mongodb://127.0.0.1:27017/pathways, a replica set or Atlas); ' +
+  '(2) install Go 1.24 or newer (https://go.dev/doc/install, or `apt-get install golang`) so Pathways can build its ' +
+  'embedded FerretDB once from the Go module proxy; or (3) install MongoDB so that `mongod` is on your PATH, and ' +
+  'Pathways will start it under DATA_DIR.';
+
+function onPath(command: string): boolean {
+  return spawnSync('sh', ['-c', `command -v ${command}`], { stdio: 'ignore' }).status === 0;
+}
+
+/** Builds (once per pinned version) and returns the path of the FerretDB binary. */
+export function ensureFerretDbBinary(): string {
+  const result = spawnSync('bash', [path.join(root, 'tools/ferretdb/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  if (result.status !== 0) throw new Error(`Building FerretDB failed (exit ${result.status}); see the output above.`);
+  return result.stdout.trim().split('\n').at(-1)!;
+}
+
+/** Waits for a child process to print "Listening on TCP host:port" (FerretDB) or mongod's waiting line. */
+function waitForListening(child: ChildProcess, pattern: RegExp, logFile: string, timeoutMs = 30_000): Promise<string> {
+  return new Promise((resolve, reject) => {
+    let buffer = '';
+    const timer = setTimeout(() => reject(new Error(`database did not start within ${timeoutMs} ms; see ${logFile}`)), timeoutMs);
+    const onData = (chunk: Buffer) => {
+      buffer += chunk.toString();
+      const match = pattern.exec(buffer);
+      if (match) {
+        clearTimeout(timer);
+        resolve(match[1]!);
+      }
+      if (buffer.length > 100_000) buffer = buffer.slice(-10_000);
+    };
+    child.stdout?.on('data', onData);
+    child.stderr?.on('data', onData);
+    child.once('exit', (code) => {
+      clearTimeout(timer);
+      reject(new Error(`database exited with code ${code} before it was ready; see ${logFile}`));
+    });
+  });
+}
+
+function stopper(child: ChildProcess): () => Promise<void> {
+  return () =>
+    new Promise((resolve) => {
+      if (child.exitCode !== null || child.signalCode !== null) return resolve();
+      const kill = setTimeout(() => child.kill('SIGKILL'), 10_000);
+      child.once('exit', () => {
+        clearTimeout(kill);
+        resolve();
+      });
+      child.kill('SIGTERM');
+    });
+}
+
+/**
+ * Starts FerretDB (or mongod) on a free loopback port with its data under `dataDir`.
+ * `memory` keeps SQLite in memory (tests), so nothing is left on disk.
+ */
+export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: boolean }): Promise<EmbeddedDatabase> {
+  const dbDir = path.join(opts.dataDir, 'db');
+  mkdirSync(dbDir, { recursive: true });
+  const logFile = path.join(opts.dataDir, 'database.log');
+  const log = createWriteStream(logFile, { flags: 'a' });
+
+  if (onPath('go')) {
+    const binary = ensureFerretDbBinary();
+    const args = [
+      '--handler=sqlite',
+      `--sqlite-url=file:${dbDir}/${opts.memory ? '?mode=memory' : ''}`,
+      '--listen-addr=127.0.0.1:0',
+      '--debug-addr=-',
+      '--state-dir=-',
+      '--telemetry=disable',
+      '--log-level=info',
+      '--log-format=text',
+    ];
+    // DO_NOT_TRACK as well: telemetry stays off even if a future flag default changes.
+    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    const address = await waitForListening(child, /Listening on TCP (127\.0\.0\.1:\d+)/, logFile);
+    return { uri: `mongodb://${address}/`, kind: 'ferretdb', stop: stopper(child) };
+  }
+
+  if (onPath('mongod')) {
+    const port = 27000 + Math.floor(Math.random() * 1000);
+    const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    child.stdout.pipe(log);
+    child.stderr.pipe(log);
+    await waitForListening(child, /(Waiting for connections)/, logFile);
+    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: stopper(child) };
+  }
+
+  throw new Error(noDatabaseMessage);
+}

@@ -1,0 +1,70 @@
+/**
+ * Typed domain errors. Services throw these; the one error middleware (server/http/errorHandler.ts)
+ * renders them as a friendly page on the web and as application/problem+json on the API.
+ */
+export type FieldError = { path: string; message: string };
+
+export abstract class DomainError extends Error {
+  abstract readonly status: number;
+  abstract readonly title: string;
+  /** Extra top-level members of the problem document (e.g. a quiz `score`). */
+  extensions: Record<string, unknown> = {};
+}
+
+export class NotFoundError extends DomainError {
+  readonly status = 404;
+  readonly title = 'Not found';
+  constructor(message = 'We could not find that.') {
+    super(message);
+  }
+}
+
+export class UnauthenticatedError extends DomainError {
+  readonly status = 401;
+  readonly title = 'Not signed in';
+  constructor(message = 'Please sign in to continue.') {
+    super(message);
+  }
+}
+
+export class ForbiddenError extends DomainError {
+  readonly status = 403;
+  readonly title = 'Not allowed';
+  constructor(message = 'You do not have permission to do that.') {
+    super(message);
+  }
+}
+
+export class ConflictError extends DomainError {
+  readonly status = 409;
+  readonly title = 'Conflict';
+}
+
+export class ValidationError extends DomainError {
+  readonly status = 422;
+  readonly title = 'Some details need correcting';
+  constructor(
+    message: string,
+    public readonly errors: FieldError[] = [],
+    extensions: Record<string, unknown> = {},
+  ) {
+    super(message);
+    this.extensions = extensions;
+  }
+}
+
+export class BadRequestError extends DomainError {
+  readonly status = 400;
+  readonly title = 'Bad request';
+}
+
+export class RateLimitedError extends DomainError {
+  readonly status = 429;
+  readonly title = 'Too many attempts';
+  constructor(
+    message: string,
+    public readonly retryAfterSeconds: number,
+  ) {
+    super(message);
+  }
+}

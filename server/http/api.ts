@@ -1,0 +1,142 @@
+import type { Request, RequestHandler, Response, Router } from 'express';
+import { z, type ZodType } from 'zod';
+import type { Role } from '../../models/User.ts';
+import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { parseInput } from './validate.ts';
+
+/**
+ * Declares one /api/v1 operation: it is registered on the router and recorded for the OpenAPI document,
+ * from the same zod schemas that validate the request, so the document cannot drift from the code.
+ */
+type Method = 'get' | 'post' | 'put' | 'patch' | 'delete';
+
+export type ApiContext<B, Q> = {
+  user: Express.User;
+  body: B;
+  query: Q;
+  params: Record<string, string>;
+  req: Request;
+  res: Response;
+};
+
+type Operation<B extends ZodType, Q extends ZodType> = {
+  method: Method;
+  path: string;
+  summary: string;
+  tag: string;
+  /** 'public' needs no authentication; otherwise the roles allowed (empty array: any signed-in user). */
+  access: 'public' | readonly Role[];
+  body?: B;
+  query?: Q;
+  /** Success status and schema of its body (omit for 204 / non-JSON bodies). */
+  success: { status: number; description: string; schema?: ZodType; contentType?: string };
+  /** Extra error statuses this operation can answer beyond the common ones. */
+  errors?: number[];
+  /** Extra middleware (rate limiters) run before validation. */
+  before?: RequestHandler[];
+};
+
+type Recorded = Omit<Operation<ZodType, ZodType>, 'before'>;
+const operations: Recorded[] = [];
+
+export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends ZodType = ZodType<undefined>>(
+  router: Router,
+  op: Operation<B, Q>,
+  handler: (ctx: ApiContext<z.output<B>, z.output<Q>>) => Promise<unknown>,
+): void {
+  const { before = [], ...recorded } = op;
+  operations.push(recorded as Recorded);
+  const access = op.access;
+  router[op.method](op.path, ...before, async (req: Request, res: Response) => {
+    if (access !== 'public') {
+      if (!req.user) throw new UnauthenticatedError();
+      if (access.length > 0 && !access.some((role) => req.user!.roles.includes(role) || req.user!.roles.includes('admin'))) {
+        throw new ForbiddenError();
+      }
+    }
+    const body = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
+    const query = op.query ? parseInput(op.query, { ...req.query }) : undefined;
+    const result = await handler({ user: req.user!, body, query, params: req.params as Record<string, string>, req, res } as ApiContext<z.output<B>, z.output<Q>>);
+    if (res.headersSent) return;
+    if (op.success.status === 204) res.status(204).end();
+    else res.status(op.success.status).json(result);
+  });
+}
+
+const problemSchema = {
+  type: 'object',
+  required: ['type', 'title', 'status'],
+  properties: {
+    type: { type: 'string' },
+    title: { type: 'string' },
+    status: { type: 'integer' },
+    detail: { type: 'string' },
+    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+  },
+};
+
+const errorDescriptions: Record<number, string> = {
+  400: 'Malformed JSON',
+  401: 'Not authenticated',
+  403: 'Authenticated but not allowed (or no valid CSRF token with a session cookie)',
+  404: 'Unknown, or not visible to you',
+  409: 'Conflict',
+  422: 'Valid JSON that breaks a rule; field errors in `errors`',
+  429: 'Rate-limited; see Retry-After',
+};
+
+function jsonSchema(schema: ZodType, io: 'input' | 'output') {
+  return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+}
+
+/** The OpenAPI 3.1 document for every declared operation. */
+export function openApiDocument(baseUrl: string) {
+  const paths: Record<string, Record<string, unknown>> = {};
+  for (const op of operations) {
+    const path = op.path.replace(/:([A-Za-z]+)/g, '{$1}');
+    const parameters = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    if (op.query) {
+      const qs = jsonSchema(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
+      for (const [name, schema] of Object.entries(qs.properties ?? {})) {
+        parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema } as never);
+      }
+    }
+    const statuses = new Set<number>([400, 422, ...(op.access === 'public' ? [] : [401, 403]), ...(op.errors ?? [])]);
+    if (op.path.includes(':')) statuses.add(404);
+    const responses: Record<string, unknown> = {
+      [op.success.status]: {
+        description: op.success.description,
+        ...(op.success.schema
+          ? { content: { [op.success.contentType ?? 'application/json']: { schema: jsonSchema(op.success.schema, 'output') } } }
+          : op.success.contentType
+            ? { content: { [op.success.contentType]: { schema: { type: 'string' } } } }
+            : {}),
+      },
+    };
+    for (const status of [...statuses].sort()) {
+      responses[status] = { description: errorDescriptions[status] ?? 'Error', content: { 'application/problem+json': { schema: problemSchema } } };
+    }
+    paths[path] ??= {};
+    paths[path][op.method] = {
+      summary: op.summary,
+      tags: [op.tag],
+      operationId: `${op.method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
+      security: op.access === 'public' ? [] : [{ bearerAuth: [] }, { cookieAuth: [] }],
+      ...(parameters.length ? { parameters } : {}),
+      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      responses,
+    };
+  }
+  return {
+    openapi: '3.1.0',
+    info: { title: 'Pathways API', version: '1.0.0', description: 'The Pathways JSON API (see shared/API.md for the contract).' },
+    servers: [{ url: `${baseUrl}/api/v1` }],
+    components: {
+      securitySchemes: {
+        bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal API token from POST /auth/tokens' },
+        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'pathways.sid', description: 'The web session; unsafe methods also need the X-CSRF-Token header' },
+      },
+    },
+    paths,
+  };
+}

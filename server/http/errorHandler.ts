@@ -1,0 +1,62 @@
+import type { NextFunction, Request, Response } from 'express';
+import { DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
+import { logger } from '../logger.ts';
+
+/** Requests under /api/ get problem+json; everything else gets a page. */
+export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
+
+type Problem = { status: number; title: string; detail: string; errors?: { path: string; message: string }[]; extensions?: Record<string, unknown> };
+
+/** Normalises anything thrown into a problem: domain errors keep their status; the rest is a logged 500. */
+function toProblem(error: unknown, req: Request): Problem {
+  if (error instanceof DomainError) {
+    return {
+      status: error.status,
+      title: error.title,
+      detail: error.message,
+      errors: error instanceof ValidationError ? error.errors : undefined,
+      extensions: error.extensions,
+    };
+  }
+  const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
+  // body-parser: malformed JSON, too large, wrong charset.
+  if (e.type === 'entity.parse.failed') return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
+  if (e.type === 'entity.too.large') return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
+  if (e.code === 'EBADCSRFTOKEN' || (e.status === 403 && /csrf/i.test(e.message ?? ''))) {
+    return { status: 403, title: 'Form expired', detail: 'This form has expired or did not come from Pathways. Go back, reload the page and try again.' };
+  }
+  if ((e.status ?? e.statusCode) === 400 || (e.status ?? e.statusCode) === 415) {
+    return { status: e.status ?? e.statusCode ?? 400, title: 'Bad request', detail: 'The request could not be read.' };
+  }
+  const requestId = String(req.id ?? '');
+  logger.error({ err: error, requestId, url: req.originalUrl }, 'unhandled error');
+  return { status: 500, title: 'Something went wrong', detail: `Something went wrong on our side. It has been logged with reference ${requestId}.` };
+}
+
+export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
+  const problem = toProblem(error, req);
+  if (error instanceof RateLimitedError) res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  if (res.headersSent) {
+    res.end();
+    return;
+  }
+  res.status(problem.status);
+  if (isApiRequest(req)) {
+    res.type('application/problem+json').send(
+      JSON.stringify({
+        type: problem.status === 500 ? 'about:blank' : `https://pathways.local/problems/${problem.status}`,
+        title: problem.title,
+        status: problem.status,
+        detail: problem.detail,
+        ...(problem.errors?.length ? { errors: problem.errors } : {}),
+        ...problem.extensions,
+      }),
+    );
+    return;
+  }
+  res.render('errors/error', { title: problem.title, problem });
+}
+
+export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
+  next(new NotFoundError(isApiRequest(req) ? 'There is nothing at this address.' : 'There is no page at this address. Check the link, or go back to your dashboard.'));
+}

@@ -1,0 +1,35 @@
+import type { Request, Response } from 'express';
+import type { ZodType, z } from 'zod';
+import { ValidationError, type FieldError } from '../errors.ts';
+import { fieldErrorsFrom } from './validate.ts';
+
+/**
+ * Web forms: parse the posted fields with the same zod schema the API uses. On failure the caller re-renders
+ * the form with `errors` (by field) and the values she typed, answering 422, so nothing she typed is lost.
+ */
+export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; list: FieldError[] };
+
+export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
+  const result = schema.safeParse(body ?? {});
+  if (result.success) return { ok: true, data: result.data };
+  const list = fieldErrorsFrom(result.error);
+  return { ok: false, list, errors: Object.fromEntries(list.map((e) => [e.path, e.message])) };
+}
+
+/** Turns a domain ValidationError into form errors; rethrows anything else. */
+export function formErrorsFrom(error: unknown): { errors: Record<string, string>; list: FieldError[]; message: string } {
+  if (!(error instanceof ValidationError)) throw error;
+  return { list: error.errors, errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])), message: error.message };
+}
+
+/** Render a form page again with its errors (status 422, as the API would answer). */
+export function renderFormWithErrors(res: Response, view: string, locals: Record<string, unknown>, errors: Record<string, string>, list: FieldError[]): void {
+  res.status(422).render(view, { ...locals, errors, errorList: list });
+}
+
+/** The body of a web form, with checkbox groups normalised to arrays. */
+export function formBody(req: Request): Record<string, unknown> {
+  const { _csrf, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+  void _csrf;
+  return rest;
+}

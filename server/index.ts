@@ -1,0 +1,85 @@
+import { once } from 'node:events';
+import type { Server } from 'node:http';
+import mongoose from 'mongoose';
+import { startJobs, stopJobs } from '../jobs/index.ts';
+import { createApp } from './app.ts';
+import { ConfigError, loadConfig } from './config.ts';
+import { connectDatabase, isFerretDb } from './db.ts';
+import { demoAccounts, demoPassword } from './demo/people.ts';
+import { seedDemoDataIfEmpty } from './demo/index.ts';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
+import { logger } from './logger.ts';
+import { closeMailer } from './mailer.ts';
+import { ensureInitialAdmin } from './services/users.ts';
+
+/** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
+async function main(): Promise<void> {
+  let config;
+  try {
+    config = loadConfig();
+  } catch (error) {
+    if (error instanceof ConfigError) {
+      console.error(error.message);
+      process.exit(78);
+    }
+    throw error;
+  }
+  logger.level = config.logLevel;
+
+  let embedded: EmbeddedDatabase | undefined;
+  let uri = config.mongodbUri;
+  if (!uri) {
+    try {
+      embedded = await startEmbeddedDatabase({ dataDir: config.dataDir });
+    } catch (error) {
+      console.error(`\n${(error as Error).message}\n`);
+      process.exit(69);
+    }
+    uri = embedded.uri;
+    logger.info({ kind: embedded.kind, uri, dataDir: config.dataDir }, 'embedded database started');
+  }
+  await connectDatabase(uri);
+  const ferret = await isFerretDb();
+
+  if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
+  const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
+
+  const app = createApp(config);
+  const server: Server = app.listen(config.port);
+  await once(server, 'listening');
+  const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
+
+  console.log(`\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`);
+  if (config.demoData) {
+    console.log(`${seeded ? 'Demo data loaded.' : 'Demo data already present.'} Demo accounts (password "${demoPassword}"):`);
+    for (const a of demoAccounts) console.log(`  ${a.roles[0]!.padEnd(12)} ${a.email}`);
+  }
+  console.log('Press Ctrl-C to stop.\n');
+
+  let stopping = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
+    // Stop accepting, let in-flight requests finish, then jobs, then the database.
+    const closed = new Promise((resolve) => server.close(resolve));
+    server.closeIdleConnections();
+    const force = setTimeout(() => server.closeAllConnections(), 10_000);
+    await closed;
+    clearTimeout(force);
+    if (agenda) await stopJobs(agenda);
+    closeMailer();
+    await mongoose.disconnect();
+    await embedded?.stop();
+    logger.info('stopped');
+    process.exit(0);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+main().catch((error: unknown) => {
+  logger.fatal({ err: error }, 'Pathways failed to start');
+  console.error(error);
+  process.exit(1);
+});

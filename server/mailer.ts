@@ -1,0 +1,53 @@
+import nodemailer, { type Transporter } from 'nodemailer';
+import { OutboxMessageModel } from '../models/OutboxMessage.ts';
+
+/**
+ * The one way email leaves Pathways. With an SMTP URL, messages go to that server; without one (development, demo), they are delivered to the
+ * outbox collection instead, which admins read on /admin/outbox. (With SMTP, the notifications collection
+ * is the record of what was sent.)
+ */
+export type OutgoingEmail = {
+  to: string;
+  subject: string;
+  text: string;
+  html?: string;
+  headers?: Record<string, string>;
+  attachments?: { filename: string; content: string; contentType: string }[];
+  notificationId?: string;
+};
+
+export type Delivery = { transport: 'smtp' | 'outbox'; messageId: string | undefined };
+
+let transporter: Transporter | undefined;
+let fromAddress = 'Pathways <no-reply@pathways.local>';
+
+export function configureMailer(opts: { smtpUrl: string | undefined; from: string }): void {
+  transporter?.close();
+  // Pooled: the reminders job sends in batches, and reconnecting per message halves throughput.
+  transporter = opts.smtpUrl ? nodemailer.createTransport(`${opts.smtpUrl}${opts.smtpUrl.includes('?') ? '&' : '?'}pool=true`) : undefined;
+  fromAddress = opts.from;
+}
+
+export function closeMailer(): void {
+  transporter?.close();
+  transporter = undefined;
+}
+
+/** Sends one email; throws when the SMTP server refuses it (callers decide whether to retry). */
+export async function sendEmail(email: OutgoingEmail): Promise<Delivery> {
+  if (transporter) {
+    const info = await transporter.sendMail({ from: fromAddress, ...email });
+    return { transport: 'smtp', messageId: info.messageId };
+  }
+  const stored = await OutboxMessageModel.create({
+    to: email.to,
+    from: fromAddress,
+    subject: email.subject,
+    text: email.text,
+    html: email.html,
+    headers: email.headers ?? {},
+    transport: 'outbox',
+    notificationId: email.notificationId,
+  });
+  return { transport: 'outbox', messageId: stored.id };
+}

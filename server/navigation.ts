@@ -1,0 +1,6 @@
+import type { Role } from '../models/User.ts';
+
+/** The main navigation, one place: each area adds its entry with the roles that see it (admins see all). */
+export type NavItem = { href: string; label: string; roles: Role[] };
+
+export const navigation: NavItem[] = [];

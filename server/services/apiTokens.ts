@@ -1,0 +1,38 @@
+import { Types } from 'mongoose';
+import { ApiTokenModel } from '../../models/ApiToken.ts';
+import { NotFoundError } from '../errors.ts';
+import { isObjectId } from '../http/validate.ts';
+import { hashSecret, newSecret } from './secrets.ts';
+
+/** Personal API tokens last 90 days; owners can list and revoke them. */
+export const apiTokenLifetimeMs = 90 * 24 * 60 * 60 * 1000;
+
+export type ApiTokenView = { id: string; name: string; createdAt: string; expiresAt: string; lastUsedAt: string | null };
+
+function present(t: { _id: Types.ObjectId; name: string; createdAt: Date; expiresAt: Date; lastUsedAt?: Date | null }): ApiTokenView {
+  return { id: String(t._id), name: t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null };
+}
+
+/** Creates a token for a user whose password was already checked; the secret is returned only here. */
+export async function createApiToken(props: { userId: string; name?: string }) {
+  const token = newSecret();
+  const doc = await ApiTokenModel.create({
+    userId: props.userId,
+    name: props.name ?? 'API token',
+    tokenHash: hashSecret(token),
+    expiresAt: new Date(Date.now() + apiTokenLifetimeMs),
+  });
+  return { token, id: doc.id as string, expiresAt: doc.expiresAt.toISOString() };
+}
+
+export async function listApiTokens(props: { userId: string }): Promise<ApiTokenView[]> {
+  const tokens = await ApiTokenModel.find({ userId: props.userId, expiresAt: { $gt: new Date() } }).sort({ createdAt: -1 }).lean();
+  return tokens.map(present);
+}
+
+/** Only the owner can revoke; someone else's token id is answered as unknown (404). */
+export async function revokeApiToken(props: { userId: string; tokenId: string }): Promise<void> {
+  if (!isObjectId(props.tokenId)) throw new NotFoundError('No such token.');
+  const result = await ApiTokenModel.deleteOne({ _id: props.tokenId, userId: props.userId });
+  if (result.deletedCount !== 1) throw new NotFoundError('No such token.');
+}

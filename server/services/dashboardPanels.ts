@@ -1,0 +1,16 @@
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { UserModel } from '../../models/User.ts';
+import { addDashboardPanel } from './dashboard.ts';
+
+/**
+ * The list of dashboard panels, in the order they appear. Each area registers its own here
+ * (one import line per area keeps the order visible in one place).
+ */
+addDashboardPanel({
+  name: 'admin-overview',
+  roles: ['admin'],
+  load: async () => ({
+    users: await UserModel.estimatedDocumentCount(),
+    outbox: await OutboxMessageModel.estimatedDocumentCount(),
+  }),
+});

@@ -1,0 +1,43 @@
+import argon2 from 'argon2';
+import { dictionary } from '@zxcvbn-ts/language-common';
+import type { FieldError } from '../errors.ts';
+
+export const minimumPasswordLength = 12;
+
+// ~49k most common leaked passwords, lower-cased once at start-up for a constant-time lookup.
+const commonPasswords = new Set((dictionary['passwords-common'] as string[]).map((p) => p.toLowerCase()));
+
+/** Returns why a proposed password is unacceptable, or undefined when it is fine. */
+export function passwordProblem(password: string, context: { email?: string; name?: string } = {}): string | undefined {
+  if (password.length < minimumPasswordLength) return `Use at least ${minimumPasswordLength} characters.`;
+  if (password.length > 256) return 'Use at most 256 characters.';
+  const lower = password.toLowerCase();
+  if (commonPasswords.has(lower)) return 'This password is too common; choose one that is hard to guess.';
+  if (/^(.)\1+$/.test(password)) return 'A password made of one repeated character is too easy to guess.';
+  const localPart = context.email?.split('@')[0]?.toLowerCase();
+  if (localPart && localPart.length >= 4 && lower.includes(localPart)) return 'Do not use your email address in your password.';
+  return undefined;
+}
+
+export function passwordFieldErrors(password: string, context: { email?: string } = {}, path = 'password'): FieldError[] {
+  const problem = passwordProblem(password, context);
+  return problem ? [{ path, message: problem }] : [];
+}
+
+/** argon2id with the library's defaults (64 MiB, t=3, p=4): OWASP's recommended floor or above. */
+export function hashPassword(password: string): Promise<string> {
+  return argon2.hash(password, { type: argon2.argon2id });
+}
+
+export async function verifyPassword(hash: string | undefined | null, password: string): Promise<boolean> {
+  if (!hash) {
+    // Hash anyway so a missing account takes as long as a wrong password (no timing enumeration).
+    await argon2.hash(password, { type: argon2.argon2id });
+    return false;
+  }
+  try {
+    return await argon2.verify(hash, password);
+  } catch {
+    return false;
+  }
+}

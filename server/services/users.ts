@@ -1,0 +1,149 @@
+import { Types } from 'mongoose';
+import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
+import { UserModel, type Role } from '../../models/User.ts';
+import { isDuplicateKeyError } from '../db.ts';
+import { renderEmail } from '../emails.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
+import { sendEmail } from '../mailer.ts';
+import { absoluteUrl } from '../settings.ts';
+import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
+import { hashSecret, newSecret } from './secrets.ts';
+
+const messages = {
+  emailTaken: 'An account with this email address already exists.',
+  linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
+};
+
+const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 60 * 60 * 1000 } as const;
+
+/** The public shape of a user (API and views): never the hash. */
+export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
+export function presentUser(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string; status?: string }): UserView {
+  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone, status: user.status ?? 'active' };
+}
+
+/** Returns the user when email and password match an active account, else null (same time either way). */
+export async function authenticateWithPassword(props: { email: string; password: string }) {
+  const user = await UserModel.findOne({ email: String(props.email).trim().toLowerCase(), status: 'active' }).select('+passwordHash').lean();
+  const ok = await verifyPassword(user?.passwordHash, String(props.password));
+  if (!user || !ok) return null;
+  await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
+  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
+}
+
+/**
+ * Creates an account. Without a password the user is `invited` and receives a single-use link to set one.
+ * @param actorName shown in the invitation ("Ada Lovelace has invited you")
+ */
+export async function createUser(props: {
+  email: string;
+  name: string;
+  roles: Role[];
+  timezone?: string;
+  password?: string;
+  actorName?: string;
+}): Promise<UserView> {
+  const email = props.email.trim().toLowerCase();
+  if (props.password !== undefined) {
+    const problems = passwordFieldErrors(props.password, { email });
+    if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
+  }
+  if (await UserModel.exists({ email })) throw new ConflictError(messages.emailTaken);
+  try {
+    const user = await UserModel.create({
+      email,
+      name: props.name.trim(),
+      roles: [...new Set(props.roles)],
+      timezone: props.timezone ?? 'Europe/London',
+      passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
+      status: props.password !== undefined ? 'active' : 'invited',
+    });
+    if (props.password === undefined) await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
+    return presentUser(user);
+  } catch (error) {
+    // Two requests for the same email at once: the unique index decides, the loser gets the same 409.
+    if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
+    throw error;
+  }
+}
+
+async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types.ObjectId | string): Promise<string> {
+  const secret = newSecret();
+  await OneTimeTokenModel.create({ purpose, userId, tokenHash: hashSecret(secret), expiresAt: new Date(Date.now() + linkLifetimes[purpose]) });
+  return absoluteUrl(purpose === 'invitation' ? `/invitations/${secret}` : `/password-reset/${secret}`);
+}
+
+export async function sendInvitation(props: { userId: string; actorName: string }): Promise<void> {
+  const user = await UserModel.findById(props.userId).lean();
+  if (!user) throw new NotFoundError();
+  const link = await issueLink('invitation', user._id);
+  const subject = 'You are invited to Pathways';
+  const body = await renderEmail('invitation', { subject, name: user.name, inviterName: props.actorName, link });
+  await sendEmail({ to: user.email, subject, ...body });
+}
+
+/** Always succeeds from the caller's point of view: whether the email has an account is never revealed. */
+export async function requestPasswordReset(props: { email: string }): Promise<void> {
+  const user = await UserModel.findOne({ email: props.email.trim().toLowerCase(), status: { $in: ['active', 'invited'] } }).lean();
+  if (!user) return;
+  const link = await issueLink('password-reset', user._id);
+  const subject = 'Reset your Pathways password';
+  const body = await renderEmail('password-reset', { subject, name: user.name, link });
+  await sendEmail({ to: user.email, subject, ...body });
+}
+
+/** Looks up a link without using it (to show the form), or throws a 404 with a clear message. */
+export async function findValidLink(purpose: 'password-reset' | 'invitation', secret: string) {
+  const token = await OneTimeTokenModel.findOne({ purpose, tokenHash: hashSecret(secret), usedAt: null, expiresAt: { $gt: new Date() } }).lean();
+  if (!token) throw new NotFoundError(messages.linkInvalid);
+  const user = await UserModel.findById(token.userId).lean();
+  if (!user || user.status === 'disabled') throw new NotFoundError(messages.linkInvalid);
+  return { token, user };
+}
+
+/**
+ * Sets a new password through a reset or invitation link. The link is consumed by a conditional update
+ * (usedAt: null → now), so of two simultaneous submissions only one succeeds.
+ */
+export async function setPasswordWithLink(props: { purpose: 'password-reset' | 'invitation'; secret: string; password: string }) {
+  const { token, user } = await findValidLink(props.purpose, props.secret);
+  const problems = passwordFieldErrors(props.password, { email: user.email });
+  if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
+  const passwordHash = await hashPassword(props.password);
+  const consumed = await OneTimeTokenModel.updateOne({ _id: token._id, usedAt: null }, { $set: { usedAt: new Date() } });
+  if (consumed.modifiedCount !== 1) throw new NotFoundError(messages.linkInvalid);
+  await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
+  return presentUser({ ...user, status: 'active' });
+}
+
+/** Operator path (CLI): set a password directly. */
+export async function setPassword(props: { email: string; password: string }): Promise<void> {
+  const email = props.email.trim().toLowerCase();
+  const problems = passwordFieldErrors(props.password, { email });
+  if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
+  const result = await UserModel.updateOne({ email }, { $set: { passwordHash: await hashPassword(props.password), status: 'active' } });
+  if (result.matchedCount === 0) throw new NotFoundError(`No user has the email ${email}.`);
+}
+
+function escapeRegex(value: string): string {
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+}
+
+/** Search by role and by a fragment of name or email (case-insensitive), keyset-paged by id. */
+export async function searchUsers(props: { role?: Role; q?: string; limit: number; after?: Types.ObjectId }) {
+  const filter: Record<string, unknown> = {};
+  if (props.role) filter.roles = props.role;
+  if (props.q) {
+    const pattern = new RegExp(escapeRegex(props.q.trim()), 'i');
+    filter.$or = [{ email: pattern }, { name: pattern }];
+  }
+  if (props.after) filter._id = { $gt: props.after };
+  return UserModel.find(filter).sort({ _id: 1 }).limit(props.limit + 1).lean();
+}
+
+/** First start: create the configured admin when no admin exists yet. */
+export async function ensureInitialAdmin(admin: { email: string; password: string } | undefined): Promise<boolean> {
+  if (!admin || (await UserModel.exists({ roles: 'admin' }))) return false;
+  await createUser({ email: admin.email, name: 'Administrator', roles: ['admin'], password: admin.password });
+  return true;
+}

@@ -1,0 +1,19 @@
+import type { Config } from './config.ts';
+
+/**
+ * The few configuration values the domain layer needs (links in emails, signing secrets), set once by
+ * createApp from the parsed Config, so services do not take the whole config in every call.
+ */
+export const settings = {
+  baseUrl: 'http://localhost:3000',
+  signingSecret: 'development-only-signing-secret-change-me',
+  env: 'development' as Config['env'],
+};
+
+export function applySettings(config: Config): void {
+  settings.baseUrl = config.baseUrl;
+  settings.signingSecret = config.sessionSecret;
+  settings.env = config.env;
+}
+
+export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

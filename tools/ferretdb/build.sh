@@ -1,0 +1,36 @@
+#!/usr/bin/env bash
+# Builds the pinned FerretDB into .cache/bin/ferretdb, once per pinned version.
+#
+# Why not just `go build` the tool: FerretDB's build/version package panics at start-up unless
+# build/version/version.txt exists whenever the binary's main module is github.com/FerretDB/FerretDB
+# (FerretDB#2982). That file is git-ignored upstream, so it is missing from the module zip, and Go 1.24+
+# records a tool built from our module with FerretDB as its main module. So we take the exact source
+# the tool directive pins (from the Go module proxy, checksummed by our go.sum), copy it out of the
+# read-only module cache, add the version file, and build that copy. Nothing here goes into git.
+set -euo pipefail
+here="$(cd "$(dirname "$0")" && pwd)"
+root="$(cd "$here/../.." && pwd)"
+cache="${PATHWAYS_CACHE_DIR:-$root/.cache}"
+bin="$cache/bin/ferretdb"
+
+command -v go >/dev/null 2>&1 || { echo "go: not found" >&2; exit 127; }
+
+cd "$here"
+version="$(go list -m -f '{{.Version}}' github.com/FerretDB/FerretDB)"
+if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$version" ]; then
+  echo "$bin"; exit 0
+fi
+
+echo "Building FerretDB $version (first run only; about a minute on 2 cores)..." >&2
+go mod download github.com/FerretDB/FerretDB
+src_in_modcache="$(go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)"
+src="$cache/ferretdb-src-$version"
+rm -rf "$src"; mkdir -p "$cache/bin"
+cp -r "$src_in_modcache" "$src"; chmod -R u+w "$src"
+echo "$version" > "$src/build/version/version.txt"
+echo "sqlite" > "$src/build/version/package.txt"
+( cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go build -trimpath -o "$bin.tmp" ./cmd/ferretdb )
+mv "$bin.tmp" "$bin"
+echo "$version" > "$bin.version"
+rm -rf "$src"
+echo "$bin"
