@@ -12,7 +12,7 @@ import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
 export const createUserSchema = z.strictObject({
-  email: z.email({ message: 'must be an email address' }).trim().max(320),
+  email: z.string().trim().max(320).pipe(z.email({ message: 'must be an email address' })),
   name: text(120),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role'),
   timezone: timezone.optional(),

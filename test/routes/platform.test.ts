@@ -1,0 +1,51 @@
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('health, errors and the OpenAPI document', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('GET /healthz says the database is ok', async () => {
+    const res = await supertest(app).get('/healthz').expect(200);
+    expect(res.body).to.deep.equal({ status: 'ok', db: 'ok' });
+  });
+
+  it('an unknown API path is a 404 problem document; an unknown page is a 404 page', async () => {
+    const api = await supertest(app).get('/api/v1/nothing-here').expect(404);
+    expect(api.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(api.body).to.include({ status: 404 });
+    const page = await supertest(app).get('/nothing-here').expect(404);
+    expect(page.text).to.include('<main');
+  });
+
+  it('pages carry a strict Content-Security-Policy with no inline script', async () => {
+    const res = await supertest(app).get('/login').expect(200);
+    expect(res.headers['content-security-policy']).to.include("script-src 'self'");
+    expect(res.text).to.not.match(/<script>(?!<\/script>)/);
+  });
+
+  it('serves an OpenAPI 3.1 document listing every operation, public ones with security []', async () => {
+    const res = await supertest(app).get('/api/v1/openapi.json').expect(200);
+    expect(res.body.openapi).to.equal('3.1.0');
+    expect(res.body.paths['/auth/tokens'].post.security).to.deep.equal([]);
+    expect(res.body.paths['/users'].post.security).to.deep.include({ bearerAuth: [] });
+    expect(res.body.paths['/users'].post.responses).to.have.keys('201', '400', '401', '403', '409', '422');
+  });
+
+  it('when the database is unreachable, /healthz answers 503', async () => {
+    const db = mongoose.connection.db;
+    await mongoose.disconnect();
+    try {
+      const res = await supertest(app).get('/healthz').expect(503);
+      expect(res.body.db).to.not.equal('ok');
+    } finally {
+      await mongoose.connect(process.env.MONGODB_URI!, { dbName: db!.databaseName });
+    }
+  });
+});

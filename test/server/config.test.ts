@@ -1,0 +1,42 @@
+import { expect } from 'chai';
+import { ConfigError, loadConfig } from '../../server/config.ts';
+
+describe('configuration', () => {
+  it('when every variable is unset, it starts in development on port 3000 with demo data and the embedded database', () => {
+    const config = loadConfig({ NODE_ENV: 'test' });
+    expect(config.port).to.equal(3000);
+    expect(config.mongodbUri).to.equal(undefined);
+    expect(config.demoData).to.equal(true);
+    expect(config.sessionSecret).to.have.length.greaterThan(31);
+    expect(Object.isFrozen(config)).to.equal(true);
+  });
+
+  it('when a value is bad, it refuses to start and names every bad variable', () => {
+    try {
+      loadConfig({ PORT: 'eighty', MONGODB_URI: 'postgres://x', BASE_URL: 'not a url', SMTP_URL: 'http://mail' });
+      expect.fail('should have thrown');
+    } catch (error) {
+      expect(error).to.be.instanceOf(ConfigError);
+      const message = (error as Error).message;
+      for (const name of ['PORT', 'MONGODB_URI', 'BASE_URL', 'SMTP_URL']) expect(message).to.include(name);
+    }
+  });
+
+  it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
+    expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET/);
+  });
+
+  it('when only one of ADMIN_EMAIL and ADMIN_PASSWORD is set, it says both are needed', () => {
+    expect(() => loadConfig({ NODE_ENV: 'test', ADMIN_EMAIL: 'a@b.org' })).to.throw(ConfigError, /ADMIN_EMAIL and ADMIN_PASSWORD/);
+  });
+
+  it('when DEMO_DATA is not true or false, it names the variable', () => {
+    expect(() => loadConfig({ DEMO_DATA: 'yes' })).to.throw(ConfigError, /DEMO_DATA/);
+  });
+
+  it('in production, demo data is off by default and the secret is taken from the environment', () => {
+    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:25' });
+    expect(config.demoData).to.equal(false);
+    expect(config.sessionSecret).to.equal('x'.repeat(40));
+  });
+});

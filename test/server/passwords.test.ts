@@ -1,0 +1,25 @@
+import { expect } from 'chai';
+import { hashPassword, passwordProblem, verifyPassword } from '../../server/services/passwords.ts';
+
+describe('passwords', () => {
+  it('refuses passwords shorter than 12 characters', () => {
+    expect(passwordProblem('short-pass1')).to.match(/at least 12/);
+  });
+  it('refuses common passwords even when long enough', () => {
+    expect(passwordProblem('qwerty123456')).to.match(/too common/);
+    expect(passwordProblem('1q2w3e4r5t6y')).to.match(/too common/);
+  });
+  it('refuses a password that contains the email name', () => {
+    expect(passwordProblem('jane.doe-rocks-2027', { email: 'jane.doe@example.org' })).to.match(/email/);
+  });
+  it('accepts a long uncommon passphrase', () => {
+    expect(passwordProblem('violet lanterns over leeds')).to.equal(undefined);
+  });
+  it('stores argon2id hashes that verify only the right password', async () => {
+    const hash = await hashPassword('violet lanterns over leeds');
+    expect(hash).to.match(/^\$argon2id\$/);
+    expect(await verifyPassword(hash, 'violet lanterns over leeds')).to.equal(true);
+    expect(await verifyPassword(hash, 'violet lanterns over york')).to.equal(false);
+    expect(await verifyPassword(undefined, 'anything at all here')).to.equal(false);
+  });
+});

@@ -1,0 +1,31 @@
+import { randomInt } from 'node:crypto';
+import mongoose from 'mongoose';
+import { connectDatabase } from '../../server/db.ts';
+
+/** FerretDB 1.x accepts database names of Latin letters only. */
+function databaseName(): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return 'test' + Array.from({ length: 12 }, () => letters[randomInt(letters.length)]).join('');
+}
+
+/**
+ * Gives the calling test file its own database on the run's server: connected before its first test,
+ * dropped after its last. Call once at the top of a file's outer describe.
+ */
+export function useTestDatabase(): void {
+  before(async function () {
+    this.timeout(60_000);
+    if (mongoose.connection.readyState !== 0) await mongoose.disconnect();
+    await connectDatabase(process.env.MONGODB_URI!, databaseName());
+  });
+  after(async () => {
+    await mongoose.connection.dropDatabase().catch(() => undefined);
+    await mongoose.disconnect();
+  });
+}
+
+/** Empties every collection (for files whose tests need a blank slate each time). */
+export async function clearDatabase(): Promise<void> {
+  const collections = await mongoose.connection.db!.collections();
+  await Promise.all(collections.map((c) => c.deleteMany({})));
+}

@@ -1,0 +1,48 @@
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+
+export type ReceivedEmail = { from: string; to: string[]; raw: string; subject: string; headers: Record<string, string> };
+
+/**
+ * A real SMTP server in the test process (smtp-server), on a free loopback port. `refuse` makes it reject
+ * every message with a temporary error, to test retries.
+ */
+export async function startSmtpSink() {
+  const received: ReceivedEmail[] = [];
+  const state = { refuse: false };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      const chunks: Buffer[] = [];
+      stream.on('data', (c: Buffer) => chunks.push(c));
+      stream.on('end', () => {
+        if (state.refuse) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
+        const raw = Buffer.concat(chunks).toString('utf8');
+        const headerBlock = raw.split(/\r?\n\r?\n/)[0] ?? '';
+        const headers: Record<string, string> = {};
+        for (const line of headerBlock.replace(/\r?\n[ \t]+/g, ' ').split(/\r?\n/)) {
+          const i = line.indexOf(':');
+          if (i > 0) headers[line.slice(0, i).toLowerCase()] = line.slice(i + 1).trim();
+        }
+        received.push({
+          from: session.envelope.mailFrom ? session.envelope.mailFrom.address : '',
+          to: session.envelope.rcptTo.map((r) => r.address),
+          raw,
+          subject: headers.subject ?? '',
+          headers,
+        });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  const port = (server.server.address() as AddressInfo).port;
+  return {
+    url: `smtp://127.0.0.1:${port}`,
+    received,
+    state,
+    stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
+  };
+}
