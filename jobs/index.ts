@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { maintenanceJobs } from './maintenance.ts';
+import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */

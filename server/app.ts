@@ -18,6 +18,7 @@ import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
 import { applySettings } from './settings.ts';
+import './subscriptions.ts';
 import { formatDate, formatDateTime, formatTime } from './time.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');

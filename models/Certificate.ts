@@ -1,0 +1,30 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { tracks } from './Programme.ts';
+
+/**
+ * Issued when a participant completes every current module of a programme in a cohort. The unique index on
+ * (userId, cohortId) means one certificate per completion, however often completion is recorded; a renewal is a
+ * completion in a later cohort.
+ */
+const certificateSchema = new Schema(
+  {
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    programmeId: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+    cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
+    track: { type: String, enum: tracks, required: true },
+    /** Copied at issue time so the certificate reads the same if the programme is renamed. */
+    holderName: { type: String, required: true },
+    programmeTitle: { type: String, required: true },
+    issuedAt: { type: Date, required: true },
+    expiresAt: { type: Date, default: null },
+    verificationCode: { type: String, required: true },
+  },
+  { timestamps: true },
+);
+certificateSchema.index({ userId: 1, cohortId: 1 }, { unique: true });
+certificateSchema.index({ verificationCode: 1 }, { unique: true });
+certificateSchema.index({ userId: 1, track: 1, expiresAt: -1 });
+certificateSchema.index({ expiresAt: 1 });
+
+export type Certificate = InferSchemaType<typeof certificateSchema> & { _id: Types.ObjectId };
+export const CertificateModel = model('Certificate', certificateSchema);

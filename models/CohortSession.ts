@@ -1,0 +1,31 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/** A live session of a cohort (a workshop, a webinar). Named CohortSession to keep "session" for web sessions. */
+const cohortSessionSchema = new Schema(
+  {
+    cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
+    title: { type: String, required: true, trim: true },
+    /** UTC instant; entered as wall-clock time in the cohort's zone. */
+    startsAt: { type: Date, required: true },
+    durationMinutes: { type: Number, required: true, min: 5, max: 24 * 60 },
+    mode: { type: String, enum: ['online', 'in-person'], required: true },
+    joinUrl: { type: String },
+    location: { type: String },
+    status: { type: String, enum: ['scheduled', 'cancelled'], required: true, default: 'scheduled' },
+    /** iCalendar SEQUENCE: bumped on every change so calendar apps update the event. */
+    sequence: { type: Number, required: true, default: 0 },
+    /** What changed and when (reschedules, cancellation), newest last. */
+    history: {
+      type: [{ at: Date, byUserId: Schema.Types.ObjectId, change: String, previousStartsAt: Date, previousDurationMinutes: Number, _id: false }],
+      default: [],
+    },
+    /** Self check-in: a short code the facilitator shows while the session runs. */
+    checkInCode: { type: String },
+  },
+  { timestamps: true },
+);
+cohortSessionSchema.index({ cohortId: 1, startsAt: 1 });
+cohortSessionSchema.index({ startsAt: 1, status: 1 });
+
+export type CohortSession = InferSchemaType<typeof cohortSessionSchema> & { _id: Types.ObjectId };
+export const CohortSessionModel = model('CohortSession', cohortSessionSchema);

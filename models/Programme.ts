@@ -1,0 +1,26 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/** The three programme tracks of the framework, fixed in code. */
+export const tracks = ['governing-board', 'aspiring-leader', 'new-head'] as const;
+export type Track = (typeof tracks)[number];
+
+export const programmeStatuses = ['draft', 'published', 'archived'] as const;
+
+/** Certificate validity by track: UK boards renew recruitment training every two to three years. */
+export const defaultValidityMonths: Record<Track, number | null> = { 'governing-board': 36, 'aspiring-leader': null, 'new-head': null };
+
+const programmeSchema = new Schema(
+  {
+    title: { type: String, required: true, trim: true },
+    track: { type: String, enum: tracks, required: true },
+    summary: { type: String, required: true, trim: true },
+    status: { type: String, enum: programmeStatuses, required: true, default: 'draft' },
+    /** Months a certificate stays valid; null means it does not expire. */
+    certificateValidityMonths: { type: Number, default: null, min: 1, max: 120 },
+  },
+  { timestamps: true },
+);
+programmeSchema.index({ track: 1, status: 1 });
+
+export type Programme = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
+export const ProgrammeModel = model('Programme', programmeSchema);

@@ -1,0 +1,31 @@
+import type { Types } from 'mongoose';
+
+/**
+ * Domain events: one area announces what happened, others react (the reminders planner re-plans a session's
+ * reminders when it is rescheduled; readiness of recruitment rounds changes when a certificate is issued).
+ * Handlers run in order and are awaited, so when the announcing call returns, the reactions are written too.
+ * A failing handler fails the call: nothing is silently skipped.
+ */
+type Id = string | Types.ObjectId;
+export type DomainEvents = {
+  'session.scheduled': { sessionId: Id };
+  'session.rescheduled': { sessionId: Id };
+  'session.cancelled': { sessionId: Id };
+  'enrolment.activated': { cohortId: Id; userId: Id; promotedFromWaitlist: boolean };
+  'enrolment.withdrawn': { cohortId: Id; userId: Id };
+  'module.completed': { userId: Id; moduleId: Id; cohortId: Id };
+  'certificate.issued': { certificateId: Id; userId: Id };
+  'cohort.updated': { cohortId: Id };
+};
+
+type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => Promise<void>;
+const handlers: { [K in keyof DomainEvents]?: Handler<K>[] } = {};
+
+export function onDomainEvent<K extends keyof DomainEvents>(name: K, handler: Handler<K>): void {
+  const list = (handlers[name] ??= []) as Handler<K>[];
+  list.push(handler);
+}
+
+export async function emitDomainEvent<K extends keyof DomainEvents>(name: K, payload: DomainEvents[K]): Promise<void> {
+  for (const handler of (handlers[name] as Handler<K>[] | undefined) ?? []) await handler(payload);
+}

@@ -1,0 +1,5 @@
+/**
+ * Wires domain-event subscribers (server/events.ts). Imported once by server/app.ts and jobs/index.ts so every
+ * process that changes data also runs the reactions. Each area adds one import line.
+ */
+export {};
