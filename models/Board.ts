@@ -1,0 +1,29 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+export const boardRoles = ['chair', 'governor', 'clerk'] as const;
+export type BoardRole = (typeof boardRoles)[number];
+
+/**
+ * A school's or trust's governing board. Members carry their board role; the account itself holds the
+ * `governor` platform role. The board's zone decides when an interview day ends (readiness).
+ */
+const boardSchema = new Schema(
+  {
+    name: { type: String, required: true, trim: true },
+    organisation: { type: String, required: true, trim: true },
+    /** IANA zone of the board: interview dates are calendar days in it. */
+    timezone: { type: String, required: true, default: 'Europe/London' },
+    members: {
+      type: [{ userId: { type: Schema.Types.ObjectId, ref: 'User', required: true }, role: { type: String, enum: boardRoles, required: true }, _id: false }],
+      default: [],
+    },
+    /** Bumped on every change of `members`: updates are conditional on it, so two concurrent edits cannot both win. */
+    membersVersion: { type: Number, required: true, default: 0 },
+  },
+  { timestamps: true },
+);
+boardSchema.index({ 'members.userId': 1 });
+boardSchema.index({ name: 1 });
+
+export type Board = InferSchemaType<typeof boardSchema> & { _id: Types.ObjectId };
+export const BoardModel = model('Board', boardSchema);

@@ -1,0 +1,61 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+export const genderCategories = ['women', 'men', 'other', 'preferNotToSay'] as const;
+export type GenderCategory = (typeof genderCategories)[number];
+export const recruitmentStages = ['applicants', 'shortlisted', 'appointed'] as const;
+export type RecruitmentStage = (typeof recruitmentStages)[number];
+
+const countsSchema = new Schema(
+  { women: { type: Number, min: 0, max: 10_000 }, men: { type: Number, min: 0, max: 10_000 }, other: { type: Number, min: 0, max: 10_000 }, preferNotToSay: { type: Number, min: 0, max: 10_000 } },
+  { _id: false },
+);
+
+/** What the round looked like when it was closed: the governance file's record, never recomputed. */
+const recordMemberSchema = new Schema(
+  {
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    name: { type: String, required: true },
+    boardRole: { type: String },
+    status: { type: String, required: true },
+    percent: { type: Number, required: true },
+    certificateCode: { type: String },
+    certificateIssuedAt: { type: Date },
+    certificateExpiresAt: { type: Date },
+  },
+  { _id: false },
+);
+
+/**
+ * One headteacher vacancy of a board. Calendar dates are YYYY-MM-DD in the board's zone; readiness uses the
+ * LAST interview date. Gender figures are counts only: no candidate is ever named here.
+ */
+const recruitmentRoundSchema = new Schema(
+  {
+    boardId: { type: Schema.Types.ObjectId, ref: 'Board', required: true },
+    title: { type: String, required: true, trim: true },
+    closingDate: { type: String },
+    shortlistingDate: { type: String },
+    interviewDates: { type: [String], required: true, validate: { validator: (v: string[]) => v.length >= 1, message: 'needs at least one interview date' } },
+    panel: { type: [Schema.Types.ObjectId], ref: 'User', default: [] },
+    status: { type: String, enum: ['open', 'closed'], required: true, default: 'open' },
+    genderFigures: {
+      applicants: { type: countsSchema, default: undefined },
+      shortlisted: { type: countsSchema, default: undefined },
+      appointed: { type: countsSchema, default: undefined },
+    },
+    closedAt: { type: Date },
+    closedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    readinessRecord: {
+      type: { ready: Boolean, interviewDate: String, timezone: String, members: [recordMemberSchema] },
+      default: undefined,
+    },
+    createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
+  },
+  { timestamps: true },
+);
+recruitmentRoundSchema.index({ boardId: 1, createdAt: -1 });
+recruitmentRoundSchema.index({ panel: 1, status: 1 });
+recruitmentRoundSchema.index({ status: 1 });
+
+export type RecruitmentRound = InferSchemaType<typeof recruitmentRoundSchema> & { _id: Types.ObjectId };
+export const RecruitmentRoundModel = model('RecruitmentRound', recruitmentRoundSchema);
