@@ -72,6 +72,15 @@ export function createApp(config: Config): express.Express {
       strictTransportSecurity: config.env === 'production',
     }),
   );
+  // Defaults first, so an error page can be rendered even for a request refused before sign-in or CSRF checks.
+  app.use((req: Request, res: Response, next: NextFunction) => {
+    setPageLocals(res, 'UTC');
+    res.locals.currentUser = undefined;
+    res.locals.csrfToken = () => '';
+    res.locals.flash = [];
+    res.locals.path = req.path;
+    next();
+  });
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
   app.use(express.json({ limit: '1mb' }));
   app.use(express.urlencoded({ extended: false, limit: '1mb' }));
@@ -105,31 +114,34 @@ export function createApp(config: Config): express.Express {
     // API calls with a bearer token carry no ambient credential, and anonymous API calls act as nobody.
     skipCsrfProtection: (req) => isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user),
   });
-  app.use(csrfSynchronisedProtection);
-
+  // The signed-in user's view of every page (her zone, her CSRF token, her messages).
   app.use((req: Request, res: Response, next: NextFunction) => {
-    const zone = req.user?.timezone ?? 'UTC';
+    setPageLocals(res, req.user?.timezone ?? 'UTC');
     res.locals.currentUser = req.user;
     res.locals.csrfToken = () => generateToken(req);
     res.locals.flash = isApiRequest(req) ? [] : takeFlash(req);
-    res.locals.path = req.path;
-    res.locals.navigation = navigation;
-    res.locals.errors = {};
-    res.locals.errorList = [];
-    res.locals.values = {};
-    res.locals.zone = zone;
-    res.locals.fmt = {
-      dateTime: (d: Date, z = zone) => formatDateTime(d, z),
-      time: (d: Date, z = zone) => formatTime(d, z),
-      date: (d: Date | string, z = zone) => formatDate(d, z),
-    };
     next();
   });
+
+  app.use(csrfSynchronisedProtection);
 
   mountRoutes(app);
   app.use(notFoundHandler);
   app.use(errorHandler);
   return app;
+}
+
+function setPageLocals(res: Response, zone: string): void {
+  res.locals.navigation = navigation;
+  res.locals.errors = {};
+  res.locals.errorList = [];
+  res.locals.values = {};
+  res.locals.zone = zone;
+  res.locals.fmt = {
+    dateTime: (d: Date, z = zone) => formatDateTime(d, z),
+    time: (d: Date, z = zone) => formatTime(d, z),
+    date: (d: Date | string, z = zone) => formatDate(d, z),
+  };
 }
 
 /** Sessions end 12 hours after sign-in, however active (the idle timeout is the rolling cookie). */

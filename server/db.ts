@@ -7,8 +7,15 @@ mongoose.set('strictQuery', true);
 // Fail fast instead of buffering commands for 10 s when the database is unreachable.
 mongoose.set('bufferTimeoutMS', 5_000);
 
-export async function connectDatabase(uri: string, dbName = defaultDatabaseName): Promise<typeof mongoose> {
-  await mongoose.connect(uri, { dbName, serverSelectionTimeoutMS: 5_000, autoIndex: true });
+/** The database named in a connection string's path (mongodb://host/pathways), if any. */
+export function databaseNameInUri(uri: string): string | undefined {
+  const match = /^mongodb(?:\+srv)?:\/\/[^/]+\/([^?]*)/.exec(uri);
+  return match?.[1] ? decodeURIComponent(match[1]) : undefined;
+}
+
+/** Connects to `dbName`, else the database named in the URI, else "pathways". */
+export async function connectDatabase(uri: string, dbName?: string): Promise<typeof mongoose> {
+  await mongoose.connect(uri, { dbName: dbName ?? databaseNameInUri(uri) ?? defaultDatabaseName, serverSelectionTimeoutMS: 5_000, autoIndex: true });
   // Build every model's indexes now, so a unique index that rules a concurrency guarantee exists before traffic.
   await Promise.all(Object.values(mongoose.connection.models).map((m) => m.init()));
   return mongoose;

@@ -130,6 +130,22 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await signIn(app, user.email, 'a brand new passphrase');
   });
 
+  it('a session older than the absolute timeout (12 hours) is ended even while active', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    await agent.get('/api/v1/me').expect(200);
+    const sessions = mongoose.connection.db!.collection<{ _id: string; session: string }>('sessions');
+    for (const stored of await sessions.find({}).toArray()) {
+      const data = JSON.parse(stored.session) as { startedAt?: number; passport?: { user?: string } };
+      if (data.passport?.user !== user.id) continue;
+      data.startedAt = Date.now() - 13 * 60 * 60 * 1000;
+      await sessions.updateOne({ _id: stored._id }, { $set: { session: JSON.stringify(data) } });
+    }
+    await agent.get('/api/v1/me').expect(401);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).to.not.include('Welcome,');
+  });
+
   it('the session store is the database (sessions collection)', async () => {
     const user = await buildUser();
     await signIn(app, user.email, testPassword);

@@ -1,0 +1,41 @@
+import { spawnSync } from 'node:child_process';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { UserModel } from '../../models/User.ts';
+import { databaseNameInUri } from '../../server/db.ts';
+import { ensureInitialAdmin } from '../../server/services/users.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('first start and operator commands', () => {
+  useTestDatabase();
+
+  it('when ADMIN_EMAIL and ADMIN_PASSWORD are set and no admin exists, that admin is created once', async () => {
+    expect(await ensureInitialAdmin({ email: 'Head@Example.org', password: 'a long admin passphrase' })).to.equal(true);
+    expect(await ensureInitialAdmin({ email: 'other@example.org', password: 'a long admin passphrase' })).to.equal(false);
+    const admins = await UserModel.find({ roles: 'admin' }).lean();
+    expect(admins.map((a) => a.email)).to.deep.equal(['head@example.org']);
+  });
+
+  it('reads the database name from the connection string when it has one', () => {
+    expect(databaseNameInUri('mongodb://127.0.0.1:27017/pathwaysprod?replicaSet=rs0')).to.equal('pathwaysprod');
+    expect(databaseNameInUri('mongodb+srv://u:p@cluster0.example.net/lms')).to.equal('lms');
+    expect(databaseNameInUri('mongodb://127.0.0.1:27017/')).to.equal(undefined);
+  });
+
+  it('the CLI creates a user and sets a password, and refuses a weak one with the reason', async function () {
+    this.timeout(60_000);
+    const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
+    const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+    const run = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'scripts/cli.ts', ...args], { env, encoding: 'utf8' });
+    const created = run('user:create', '--role', 'facilitator', '--email', 'cli@example.org', '--name', 'Cli User', '--password', 'an operator passphrase');
+    expect(created.status, created.stderr).to.equal(0);
+    expect(created.stdout).to.include('Created cli@example.org (facilitator)');
+    const weak = run('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
+    expect(weak.status).to.equal(1);
+    expect(weak.stderr).to.include('too common');
+    const unknownCommand = run('user:delete');
+    expect(unknownCommand.status).to.equal(1);
+    expect(unknownCommand.stderr).to.include('usage');
+    expect(await UserModel.exists({ email: 'cli@example.org', roles: 'facilitator' })).to.not.equal(null);
+  });
+});
