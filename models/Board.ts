@@ -25,5 +25,9 @@ const boardSchema = new Schema(
 boardSchema.index({ 'members.userId': 1 });
 boardSchema.index({ name: 1 });
 
-export type Board = InferSchemaType<typeof boardSchema> & { _id: Types.ObjectId };
+/** A board as read with lean(): members as a plain array (InferSchemaType would give a DocumentArray). */
+export type Board = Omit<InferSchemaType<typeof boardSchema>, 'members'> & {
+  _id: Types.ObjectId;
+  members: { userId: Types.ObjectId; role: BoardRole }[];
+};
 export const BoardModel = model('Board', boardSchema);

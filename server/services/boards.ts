@@ -1,0 +1,132 @@
+import { Types } from 'mongoose';
+import { BoardModel, type Board, type BoardRole } from '../../models/Board.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { UserModel } from '../../models/User.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
+import { boardRoleOf, canCreateBoard, canManageBoard, canSeeBoard } from '../policies/boards.ts';
+import { createUser } from './users.ts';
+
+const messages = {
+  notFound: 'We could not find that board.',
+  noSuchUser: 'There is no account with that id.',
+  lastChair: 'A board needs a chair: appoint another chair before changing or removing this one.',
+  busy: 'Someone else changed the board at the same moment. Please try again.',
+  noSuchMember: 'That person is not a member of this board.',
+};
+
+export type BoardView = { id: string; name: string; organisation: string; timezone: string; members: { userId: string; role: BoardRole }[] };
+
+export function presentBoard(board: Board): BoardView {
+  return {
+    id: String(board._id),
+    name: board.name,
+    organisation: board.organisation,
+    timezone: board.timezone,
+    members: board.members.map((m) => ({ userId: String(m.userId), role: m.role as BoardRole })),
+  };
+}
+
+/** Loads a board she may see, or a 404 (unknown and invisible look the same). */
+export async function findBoardFor(props: { actor: Express.User; boardId: string }): Promise<Board> {
+  if (!Types.ObjectId.isValid(props.boardId)) throw new NotFoundError(messages.notFound);
+  const board = await BoardModel.findById(props.boardId).lean();
+  if (!board || !canSeeBoard(props.actor, board)) throw new NotFoundError(messages.notFound);
+  return board;
+}
+
+/** Loads a board she may manage: 404 when she cannot see it, 403 when she can see but not manage it. */
+export async function findManagedBoard(props: { actor: Express.User; boardId: string }): Promise<Board> {
+  const board = await findBoardFor(props);
+  if (!canManageBoard(props.actor, board)) throw new ForbiddenError();
+  return board;
+}
+
+/** Boards she belongs to (admins: all), by name. */
+export async function listBoardsFor(props: { actor: Express.User }): Promise<Board[]> {
+  const filter = props.actor.roles.includes('admin') ? {} : { 'members.userId': new Types.ObjectId(props.actor.id) };
+  return BoardModel.find(filter).sort({ name: 1 }).limit(500).lean();
+}
+
+/** Admins create boards. */
+export async function createBoard(props: { actor: Express.User; name: string; organisation: string; timezone?: string }): Promise<Board> {
+  if (!canCreateBoard(props.actor)) throw new ForbiddenError();
+  const board = await BoardModel.create({ name: props.name, organisation: props.organisation, timezone: props.timezone ?? 'Europe/London', members: [] });
+  return board.toObject() as Board;
+}
+
+/**
+ * Adds a member or changes her role. The write is conditional on the members version read, so two concurrent
+ * edits cannot silently overwrite each other (the loser gets a 409 and tries again). Members get the `governor`
+ * platform role so the boards area appears for them.
+ */
+export async function setBoardMember(props: { actor: Express.User; boardId: string; userId: string; role: BoardRole }): Promise<Board> {
+  const board = await findManagedBoard(props);
+  if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId, status: { $ne: 'disabled' } }))) {
+    throw new ValidationError(messages.noSuchUser, [{ path: 'userId', message: messages.noSuchUser }]);
+  }
+  const others = board.members.filter((m) => String(m.userId) !== props.userId);
+  const current = board.members.find((m) => String(m.userId) === props.userId);
+  if (current?.role === 'chair' && props.role !== 'chair' && !others.some((m) => m.role === 'chair')) throw new ConflictError(messages.lastChair);
+  const members = [...others, { userId: new Types.ObjectId(props.userId), role: props.role }];
+  await writeMembers(board, members);
+  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
+  return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
+}
+
+export async function removeBoardMember(props: { actor: Express.User; boardId: string; userId: string }): Promise<Board> {
+  const board = await findManagedBoard(props);
+  const current = board.members.find((m) => String(m.userId) === props.userId);
+  if (!current) throw new NotFoundError(messages.noSuchMember);
+  const members = board.members.filter((m) => String(m.userId) !== props.userId);
+  if (current.role === 'chair' && !members.some((m) => m.role === 'chair')) throw new ConflictError(messages.lastChair);
+  await writeMembers(board, members);
+  return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
+}
+
+async function writeMembers(board: Board, members: Board['members']): Promise<void> {
+  const result = await BoardModel.updateOne({ _id: board._id, membersVersion: board.membersVersion }, { $set: { members, membersVersion: board.membersVersion + 1 } });
+  if (result.modifiedCount !== 1) throw new ConflictError(messages.busy);
+}
+
+/**
+ * A panel member from outside the board (an adviser): an existing account by email, or a new `governor` account
+ * invited by email (no password: she chooses one from the invitation).
+ */
+export async function findOrInvitePanelMember(props: { actor: Express.User; boardId: string; email: string; name: string }): Promise<{ id: string; name: string; invited: boolean }> {
+  await findManagedBoard(props);
+  const email = props.email.trim().toLowerCase();
+  const existing = await UserModel.findOne({ email }).lean();
+  if (existing) {
+    if (existing.status === 'disabled') throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
+    await UserModel.updateOne({ _id: existing._id }, { $addToSet: { roles: 'governor' } });
+    return { id: String(existing._id), name: existing.name, invited: false };
+  }
+  try {
+    const user = await createUser({ email, name: props.name, roles: ['governor'], actorName: props.actor.name });
+    return { id: user.id, name: user.name, invited: true };
+  } catch (error) {
+    // Created by someone else a moment ago: use that account.
+    if (error instanceof ConflictError) {
+      const user = await UserModel.findOne({ email }).lean();
+      if (user) return { id: String(user._id), name: user.name, invited: false };
+    }
+    throw error;
+  }
+}
+
+/** Names and emails of a board's members (and of the given extra people), for pages. */
+export async function peopleById(ids: (string | Types.ObjectId)[]): Promise<Map<string, { id: string; name: string; email: string; status: string }>> {
+  const unique = [...new Set(ids.map(String))].filter((id) => Types.ObjectId.isValid(id));
+  const users = await UserModel.find({ _id: { $in: unique } }).select('name email status').lean();
+  return new Map(users.map((u) => [String(u._id), { id: String(u._id), name: u.name, email: u.email, status: u.status }]));
+}
+
+/** Does the actor chair or clerk a board where the user is a member or sits on a round's panel? */
+export async function managesPerson(actor: Express.User, userId: string): Promise<boolean> {
+  if (actor.roles.includes('admin')) return true;
+  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean();
+  const managed = boards.filter((b) => ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? ''));
+  if (!managed.length || !Types.ObjectId.isValid(userId)) return false;
+  if (managed.some((b) => b.members.some((m) => String(m.userId) === userId))) return true;
+  return !!(await RecruitmentRoundModel.exists({ boardId: { $in: managed.map((b) => b._id) }, panel: new Types.ObjectId(userId) }));
+}

@@ -1,0 +1,160 @@
+import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
+import { CertificateModel } from '../../models/Certificate.ts';
+import { CompletionModel } from '../../models/Completion.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { ModuleModel } from '../../models/Module.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+
+/**
+ * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid
+ * when the interview day ends, in the board's zone? `memberReadiness` is the pure rule; `loadReadiness`
+ * gathers what it needs for a whole panel in a fixed number of queries (never one per member).
+ */
+export const readinessStatuses = ['valid', 'expires-before-interview', 'in-progress', 'not-started'] as const;
+export type ReadinessStatus = (typeof readinessStatuses)[number];
+
+export type CertificateFact = { id?: string; verificationCode?: string; issuedAt: Date; expiresAt: Date | null };
+export type MemberReadiness = {
+  status: ReadinessStatus;
+  percent: number;
+  /** The certificate that decides: the valid one, else the latest-expiring one she holds. */
+  certificate?: CertificateFact;
+  certificateExpiresAt?: Date | null;
+};
+
+/** The instant an interview day ends in a zone: midnight at the start of the next day there. */
+export function endOfInterviewDay(interviewDate: string, zone: string): Date {
+  const day = DateTime.fromISO(interviewDate, { zone });
+  if (!day.isValid) throw new Error(`not a date: ${interviewDate}`);
+  return day.plus({ days: 1 }).startOf('day').toJSDate();
+}
+
+/** Whole days from `now` (in the zone) to the interview day; 0 on the day, negative after it. */
+export function daysUntil(interviewDate: string, zone: string, now: Date): number {
+  const today = DateTime.fromJSDate(now, { zone }).startOf('day');
+  const day = DateTime.fromISO(interviewDate, { zone }).startOf('day');
+  return Math.round(day.diff(today, 'days').days);
+}
+
+/**
+ * A member's status for an interview day.
+ * - valid: a certificate issued by the end of the day that has not expired by then (no expiry counts as valid);
+ * - in-progress: not valid, but some module done in a governing-board enrolment (percent of the most advanced);
+ * - expires-before-interview: she holds a certificate, but it lapses before the day ends, and no renewal is under way;
+ * - not-started: none of these (enrolled with nothing completed is not started).
+ */
+export function memberReadiness(props: {
+  interviewDate: string;
+  timezone: string;
+  certificates: CertificateFact[];
+  /** Progress (0–100) in each of her active governing-board enrolments. */
+  enrolmentPercents: number[];
+}): MemberReadiness {
+  const dayEnds = endOfInterviewDay(props.interviewDate, props.timezone).getTime();
+  const held = props.certificates.filter((c) => c.issuedAt.getTime() < dayEnds);
+  const valid = held
+    .filter((c) => c.expiresAt === null || c.expiresAt.getTime() >= dayEnds)
+    .sort((a, b) => (b.expiresAt?.getTime() ?? Infinity) - (a.expiresAt?.getTime() ?? Infinity))[0];
+  const percent = Math.max(0, ...props.enrolmentPercents.map((p) => Math.min(100, Math.max(0, Math.round(p)))));
+  if (valid) return { status: 'valid', percent: 100, certificate: valid, certificateExpiresAt: valid.expiresAt };
+  const latest = [...held].sort((a, b) => (b.expiresAt?.getTime() ?? 0) - (a.expiresAt?.getTime() ?? 0))[0];
+  const withCertificate = latest ? { certificate: latest, certificateExpiresAt: latest.expiresAt } : {};
+  if (percent > 0) return { status: 'in-progress', percent, ...withCertificate };
+  if (latest) return { status: 'expires-before-interview', percent, ...withCertificate };
+  return { status: 'not-started', percent };
+}
+
+export type PanelFacts = {
+  certificates: Map<string, CertificateFact[]>;
+  enrolmentPercents: Map<string, number[]>;
+  /** Users with an active or waitlisted governing-board enrolment (so "enrol who lacks training" skips them). */
+  enrolled: Set<string>;
+};
+
+/**
+ * Certificates and governing-board progress for many people at once: five queries whatever the panel size.
+ * Percent = current (non-archived) modules completed in that cohort / current modules of the programme.
+ */
+export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Promise<PanelFacts> {
+  const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
+  const facts: PanelFacts = { certificates: new Map(), enrolmentPercents: new Map(), enrolled: new Set() };
+  if (!ids.length) return facts;
+  const [certificates, programmes] = await Promise.all([
+    CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' }).select('userId issuedAt expiresAt verificationCode').lean(),
+    ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean(),
+  ]);
+  for (const c of certificates) {
+    const list = facts.certificates.get(String(c.userId)) ?? [];
+    list.push({ id: String(c._id), verificationCode: c.verificationCode, issuedAt: c.issuedAt, expiresAt: c.expiresAt ?? null });
+    facts.certificates.set(String(c.userId), list);
+  }
+  const programmeIds = programmes.map((p) => p._id);
+  if (!programmeIds.length) return facts;
+  const enrolments = await EnrolmentModel.find({ userId: { $in: ids }, programmeId: { $in: programmeIds }, status: { $in: ['active', 'waitlisted'] } })
+    .select('userId cohortId programmeId status')
+    .lean();
+  for (const e of enrolments) facts.enrolled.add(String(e.userId));
+  const active = enrolments.filter((e) => e.status === 'active');
+  if (!active.length) return facts;
+  const [modules, completions] = await Promise.all([
+    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).select('_id programmeId').lean(),
+    CompletionModel.find({ userId: { $in: ids }, cohortId: { $in: [...new Set(active.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } })
+      .select('userId cohortId moduleId')
+      .lean(),
+  ]);
+  const moduleProgramme = new Map(modules.map((m) => [String(m._id), String(m.programmeId)]));
+  const moduleCount = new Map<string, number>();
+  for (const m of modules) moduleCount.set(String(m.programmeId), (moduleCount.get(String(m.programmeId)) ?? 0) + 1);
+  const done = new Map<string, number>();
+  for (const c of completions) {
+    if (!moduleProgramme.has(String(c.moduleId))) continue;
+    const key = `${String(c.userId)}:${String(c.cohortId)}`;
+    done.set(key, (done.get(key) ?? 0) + 1);
+  }
+  for (const e of active) {
+    const total = moduleCount.get(String(e.programmeId)) ?? 0;
+    const completed = done.get(`${String(e.userId)}:${String(e.cohortId)}`) ?? 0;
+    const percent = total === 0 ? 0 : Math.round((100 * Math.min(completed, total)) / total);
+    const list = facts.enrolmentPercents.get(String(e.userId)) ?? [];
+    list.push(percent);
+    facts.enrolmentPercents.set(String(e.userId), list);
+  }
+  return facts;
+}
+
+export type PanelMemberReadiness = MemberReadiness & { userId: string };
+export type PanelReadiness = { ready: boolean; interviewDate: string; timezone: string; daysLeft: number; members: PanelMemberReadiness[] };
+
+/** Readiness of a panel for the LAST interview date; an empty panel is not ready. */
+export async function loadReadiness(props: { panel: (string | Types.ObjectId)[]; interviewDates: string[]; timezone: string; now?: Date }): Promise<PanelReadiness> {
+  const interviewDate = lastInterviewDate(props.interviewDates);
+  const facts = await loadPanelFacts(props.panel);
+  return readinessFromFacts({ panel: props.panel.map(String), interviewDate, timezone: props.timezone, facts, now: props.now ?? new Date() });
+}
+
+export function readinessFromFacts(props: { panel: string[]; interviewDate: string; timezone: string; facts: PanelFacts; now: Date }): PanelReadiness {
+  const members = props.panel.map((userId) => ({
+    userId,
+    ...memberReadiness({
+      interviewDate: props.interviewDate,
+      timezone: props.timezone,
+      certificates: props.facts.certificates.get(userId) ?? [],
+      enrolmentPercents: props.facts.enrolmentPercents.get(userId) ?? [],
+    }),
+  }));
+  return {
+    ready: members.length > 0 && members.every((m) => m.status === 'valid'),
+    interviewDate: props.interviewDate,
+    timezone: props.timezone,
+    daysLeft: daysUntil(props.interviewDate, props.timezone, props.now),
+    members,
+  };
+}
+
+export function lastInterviewDate(dates: string[]): string {
+  const sorted = [...dates].sort();
+  const last = sorted[sorted.length - 1];
+  if (!last) throw new Error('a round has at least one interview date');
+  return last;
+}
