@@ -1,0 +1,24 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+
+/**
+ * Emailed links of the Pledge: 'confirm' (prove the email, 7 days) and 'manage' (the contact manages her
+ * signature without an account, 24 hours). Single use: consuming is a conditional update on `usedAt: null`.
+ * Only the SHA-256 of the secret is stored.
+ */
+export const pledgeLinkPurposes = ['confirm', 'manage'] as const;
+const pledgeLinkSchema = new Schema(
+  {
+    purpose: { type: String, enum: pledgeLinkPurposes, required: true },
+    signatureId: { type: Schema.Types.ObjectId, ref: 'PledgeSignature', required: true },
+    tokenHash: { type: String, required: true },
+    expiresAt: { type: Date, required: true },
+    usedAt: { type: Date, default: null },
+  },
+  { timestamps: true },
+);
+pledgeLinkSchema.index({ tokenHash: 1 }, { unique: true });
+pledgeLinkSchema.index({ signatureId: 1 });
+pledgeLinkSchema.index({ expiresAt: 1 });
+
+export type PledgeLink = InferSchemaType<typeof pledgeLinkSchema>;
+export const PledgeLinkModel = model('PledgeLink', pledgeLinkSchema);
