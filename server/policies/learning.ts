@@ -1,0 +1,36 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../models/Cohort.ts';
+import { hasRole } from '../auth.ts';
+
+/**
+ * Who may do what in learning. Admins author everything; a facilitator authors the modules of a programme
+ * one of whose cohorts she facilitates, and sees the progress of the cohorts she facilitates. Reflections are
+ * private to their author unless she shares them with her cohort's facilitators (admins included in "not").
+ */
+export const canCreateProgrammes = (actor: Express.User): boolean => hasRole(actor, 'admin');
+export const canEditProgrammeSettings = (actor: Express.User): boolean => hasRole(actor, 'admin');
+
+/** True when the user facilitates at least one cohort of the programme. */
+export async function facilitatesProgramme(actor: Express.User, programmeId: Types.ObjectId | string): Promise<boolean> {
+  if (!actor.roles.includes('facilitator')) return false;
+  return !!(await CohortModel.exists({ programmeId, facilitatorIds: new Types.ObjectId(actor.id) }));
+}
+
+export async function canAuthorModules(actor: Express.User, programmeId: Types.ObjectId | string): Promise<boolean> {
+  return hasRole(actor, 'admin') || (await facilitatesProgramme(actor, programmeId));
+}
+
+/** Drafts and archived programmes are seen by those who can author them; published ones by everyone signed in. */
+export async function canSeeProgramme(actor: Express.User, programme: { _id: Types.ObjectId; status: string }): Promise<boolean> {
+  return programme.status === 'published' || (await canAuthorModules(actor, programme._id));
+}
+
+export const canSeeCohortProgress = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
+  actor.roles.includes('admin') || cohort.facilitatorIds.some((id) => String(id) === actor.id);
+
+/** A reflection is read by its author, or by a facilitator of the cohort once she has shared it. */
+export const canReadReflection = (actor: Express.User, completion: { userId: Types.ObjectId; reflectionShared?: boolean | null }, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
+  String(completion.userId) === actor.id || (!!completion.reflectionShared && cohort.facilitatorIds.some((id) => String(id) === actor.id));
+
+export const canDownloadCertificate = (actor: Express.User, certificate: { userId: Types.ObjectId }): boolean =>
+  String(certificate.userId) === actor.id || hasRole(actor, 'admin');

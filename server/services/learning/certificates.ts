@@ -1,0 +1,152 @@
+import { randomInt } from 'node:crypto';
+import { DateTime } from 'luxon';
+import PDFDocument from 'pdfkit';
+import { Types } from 'mongoose';
+import { CertificateModel, type Certificate } from '../../../models/Certificate.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
+import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { NotFoundError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canDownloadCertificate } from '../../policies/learning.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { formatDate } from '../../time.ts';
+import { currentModuleIds } from './progress.ts';
+
+const messages = {
+  notFound: 'We could not find that certificate.',
+  unknownCode: 'No certificate has this verification code.',
+  trackNames: { 'governing-board': 'Governing boards and interview panels', 'aspiring-leader': 'Aspiring women leaders', 'new-head': 'New heads' } as Record<string, string>,
+};
+export const trackNames = messages.trackNames;
+
+/** Crockford base32 without I, L, O, U: easy to read aloud and to type from paper. */
+const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
+export function newVerificationCode(): string {
+  const groups = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => alphabet[randomInt(alphabet.length)]).join(''));
+  return `PW-${groups.join('-')}`;
+}
+/** Codes typed by a person: any case, spaces, and O/I/L read as 0/1/1. */
+export const normaliseCode = (code: string): string =>
+  code.trim().toUpperCase().replace(/\s+/g, '').replace(/[O]/g, '0').replace(/[IL]/g, '1').replace(/^PW(?=[0-9A-Z]{4})/, 'PW-').replace(/^PW-?([0-9A-Z]{4})-?([0-9A-Z]{4})-?([0-9A-Z]{4})$/, 'PW-$1-$2-$3');
+
+export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'valid' | 'expired' => (c.expiresAt && c.expiresAt <= now ? 'expired' : 'valid');
+
+/**
+ * Issues her certificate for a cohort once every current module of the programme is completed in it. The unique
+ * index on (userId, cohortId) makes this safe to call after every completion, concurrently too: the certificate
+ * exists once. A renewal is a completion in a later cohort, which is a different (userId, cohortId).
+ */
+export async function issueCertificateIfComplete(props: { userId: string; programme: Programme; cohortId: string | Types.ObjectId; now: Date }): Promise<Certificate | null> {
+  const { programme } = props;
+  const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
+  if (!current.length) return null;
+  const done = await CompletionModel.distinct('moduleId', { userId: new Types.ObjectId(props.userId), cohortId: new Types.ObjectId(String(props.cohortId)) });
+  const doneIds = new Set(done.map(String));
+  if (!current.every((id) => doneIds.has(id))) return null;
+  const user = await UserModel.findById(props.userId, { name: 1 }).lean();
+  if (!user) return null;
+  const months = programme.certificateValidityMonths ?? defaultValidityMonths[programme.track];
+  const expiresAt = months ? DateTime.fromJSDate(props.now, { zone: 'UTC' }).plus({ months }).toJSDate() : null;
+  for (let attempt = 0; attempt < 5; attempt++) {
+    try {
+      const created = await CertificateModel.create({
+        userId: props.userId,
+        programmeId: programme._id,
+        cohortId: props.cohortId,
+        track: programme.track,
+        holderName: user.name,
+        programmeTitle: programme.title,
+        issuedAt: props.now,
+        expiresAt,
+        verificationCode: newVerificationCode(),
+      });
+      await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
+      return created.toObject() as Certificate;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Already issued for this cohort (a double submit, or a second module finishing at the same moment)?
+      const existing = await CertificateModel.exists({ userId: props.userId, cohortId: props.cohortId });
+      if (existing) return null;
+      // Otherwise the random code collided: draw another.
+    }
+  }
+  throw new Error('Could not draw a unique verification code');
+}
+
+export const presentCertificate = (c: Certificate) => ({
+  id: String(c._id),
+  programmeId: String(c.programmeId),
+  cohortId: String(c.cohortId),
+  programme: c.programmeTitle,
+  track: c.track,
+  issuedAt: c.issuedAt.toISOString(),
+  expiresAt: c.expiresAt ? c.expiresAt.toISOString() : null,
+  verificationCode: c.verificationCode,
+});
+
+export async function listCertificates({ userId }: { userId: string }): Promise<Certificate[]> {
+  return CertificateModel.find({ userId: new Types.ObjectId(userId) }).sort({ issuedAt: -1 }).lean<Certificate[]>();
+}
+
+/** A certificate its holder (or an admin) may download; anyone else gets the same 404 as for an unknown id. */
+export async function certificateFor({ actor, certificateId }: { actor: Express.User; certificateId: string }): Promise<Certificate> {
+  if (!isObjectId(certificateId)) throw new NotFoundError(messages.notFound);
+  const certificate = await CertificateModel.findById(certificateId).lean<Certificate>();
+  if (!certificate || !canDownloadCertificate(actor, certificate)) throw new NotFoundError(messages.notFound);
+  return certificate;
+}
+
+/** The public answer: only name, programme and dates, never the holder's email or id. */
+export async function verifyCertificate({ code, now }: { code: string; now: Date }) {
+  const normalised = normaliseCode(code);
+  const certificate = /^PW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(normalised) ? await CertificateModel.findOne({ verificationCode: normalised }).lean<Certificate>() : null;
+  if (!certificate) throw new NotFoundError(messages.unknownCode);
+  return {
+    status: certificateStatus(certificate, now),
+    name: certificate.holderName,
+    programme: certificate.programmeTitle,
+    track: certificate.track,
+    issuedAt: certificate.issuedAt.toISOString(),
+    expiresAt: certificate.expiresAt ? certificate.expiresAt.toISOString() : null,
+    verificationCode: certificate.verificationCode,
+  };
+}
+
+export const verificationUrl = (code: string): string => absoluteUrl(`/certificates/verify/${encodeURIComponent(code)}`);
+
+/** The certificate as an A4 landscape PDF, with the details and where to check it. Dates are calendar dates in UTC. */
+export async function certificatePdf(c: Certificate): Promise<Buffer> {
+  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 56, info: { Title: `Certificate: ${c.programmeTitle}`, Author: 'Pathways', Subject: `Certificate of completion for ${c.holderName}` }, lang: 'en-GB', displayTitle: true, tagged: true } as PDFKit.PDFDocumentOptions);
+  const chunks: Buffer[] = [];
+  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
+  const finished = new Promise<Buffer>((resolve, reject) => {
+    doc.on('end', () => resolve(Buffer.concat(chunks)));
+    doc.on('error', reject);
+  });
+  const width = doc.page.width - 112;
+  doc.rect(28, 28, doc.page.width - 56, doc.page.height - 56).lineWidth(3).stroke('#5a2a82');
+  doc.moveDown(1.5);
+  doc.fillColor('#5a2a82').font('Helvetica-Bold').fontSize(14).text('PATHWAYS · LEADING WOMEN TO HEADSHIP', { align: 'center', width });
+  doc.moveDown(1.2);
+  doc.fillColor('#1f1f1f').font('Helvetica').fontSize(30).text('Certificate of completion', { align: 'center', width });
+  doc.moveDown(1);
+  doc.fontSize(14).text('This certifies that', { align: 'center', width });
+  doc.moveDown(0.5);
+  doc.font('Helvetica-Bold').fontSize(26).text(c.holderName, { align: 'center', width });
+  doc.moveDown(0.5);
+  doc.font('Helvetica').fontSize(14).text('has completed the programme', { align: 'center', width });
+  doc.moveDown(0.4);
+  doc.font('Helvetica-Bold').fontSize(20).text(c.programmeTitle, { align: 'center', width });
+  doc.font('Helvetica').fontSize(13).text(`Track: ${trackNames[c.track] ?? c.track}`, { align: 'center', width });
+  doc.moveDown(1.2);
+  doc.fontSize(12).text(`Issued on ${formatDate(c.issuedAt, 'UTC')}`, { align: 'center', width });
+  doc.text(c.expiresAt ? `Valid until ${formatDate(c.expiresAt, 'UTC')}` : 'Does not expire', { align: 'center', width });
+  doc.moveDown(1);
+  doc.font('Helvetica-Bold').text(`Verification code: ${c.verificationCode}`, { align: 'center', width });
+  doc.font('Helvetica').fontSize(10).fillColor('#4a4a4a').text(`Check it at ${verificationUrl(c.verificationCode)}`, { align: 'center', width });
+  doc.end();
+  return finished;
+}

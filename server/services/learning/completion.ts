@@ -1,0 +1,196 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { CompletionModel, type Completion } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ModuleModel, type Module } from '../../../models/Module.ts';
+import type { Programme } from '../../../models/Programme.ts';
+import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { canAuthorModules } from '../../policies/learning.ts';
+import { issueCertificateIfComplete } from './certificates.ts';
+import { loadModule, loadProgramme, presentModule, ruleOf } from './programmes.ts';
+
+const messages = {
+  notEnrolled: 'You are not enrolled in a cohort of this programme, so your progress cannot be recorded.',
+  archived: 'This module has been retired from the programme.',
+  locked: 'Complete the modules this one builds on first.',
+  quizFailed: 'Not passed this time: you can try again as often as you like.',
+  wrongFields: 'This module is completed differently.',
+  answersCount: 'give one answer per question',
+  answerRange: 'is not one of the choices',
+  answerMissing: 'choose an answer',
+  notCompleted: 'You have not completed this module yet.',
+};
+/** A reflection of "a few sentences": at least this many words and two sentences' worth of text. */
+export const minimumReflectionWords = 25;
+
+export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
+
+/** Her current enrolment in the programme: the most recent active one (a renewal lives in a later cohort). */
+export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }) {
+  return EnrolmentModel.findOne({ userId: new Types.ObjectId(userId), programmeId: new Types.ObjectId(String(programmeId)), status: 'active' }).sort({ enrolledAt: -1, createdAt: -1, _id: -1 }).lean();
+}
+
+/** The prerequisites (current ones only: an archived prerequisite no longer blocks) not yet completed. */
+function missingPrerequisites(module: Module, current: Map<string, Module>, done: Set<string>): Module[] {
+  return module.prerequisites.map(String).filter((id) => current.has(id) && !done.has(id)).map((id) => current.get(id)!);
+}
+
+async function learnerState(userId: string, module: Module) {
+  const enrolment = await currentEnrolment({ userId, programmeId: module.programmeId });
+  const [siblings, completions] = await Promise.all([
+    ModuleModel.find({ programmeId: module.programmeId, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>(),
+    enrolment ? CompletionModel.find({ userId: new Types.ObjectId(userId), cohortId: enrolment.cohortId }).lean<Completion[]>() : Promise.resolve([] as Completion[]),
+  ]);
+  const current = new Map(siblings.map((m) => [String(m._id), m]));
+  const done = new Set(completions.map((c) => String(c.moduleId)));
+  const completion = completions.find((c) => String(c.moduleId) === String(module._id)) ?? null;
+  return { enrolment, siblings, current, done, completion, missing: missingPrerequisites(module, current, done) };
+}
+
+/**
+ * A module as one reader sees it: locked or not (and why), her completion, her quiz attempts. Correct answers
+ * are included only for authors and for a learner who has passed the quiz in her current cohort.
+ */
+export async function moduleForReader({ actor, moduleId }: { actor: Express.User; moduleId: string }) {
+  const module = await loadModule(moduleId);
+  const programme = await loadProgramme(module.programmeId);
+  const canAuthor = await canAuthorModules(actor, programme._id);
+  const state = await learnerState(actor.id, module);
+  if (!canAuthor && (module.archived || (programme.status !== 'published' && !state.enrolment))) throw new NotFoundError('We could not find that module.');
+  const attempts = state.enrolment && ruleOf(module).type === 'quiz'
+    ? await QuizAttemptModel.find({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: state.enrolment.cohortId }, { score: 1, passed: 1, attemptedAt: 1 }).sort({ attemptedAt: -1 }).lean()
+    : [];
+  const includeAnswers = canAuthor || !!state.completion;
+  const position = state.siblings.findIndex((m) => String(m._id) === String(module._id));
+  return {
+    module,
+    programme,
+    canAuthor,
+    enrolled: !!state.enrolment,
+    cohortId: state.enrolment ? String(state.enrolment.cohortId) : null,
+    completion: state.completion,
+    locked: state.missing.length > 0,
+    missing: state.missing.map((m) => ({ id: String(m._id), title: m.title })),
+    attempts,
+    includeAnswers,
+    previous: position > 0 ? state.siblings[position - 1]! : null,
+    next: position >= 0 && position < state.siblings.length - 1 ? state.siblings[position + 1]! : null,
+    api: {
+      ...presentModule(module, { includeAnswers }),
+      locked: state.missing.length > 0,
+      missingPrerequisites: state.missing.map((m) => String(m._id)),
+      completed: !!state.completion,
+    },
+  };
+}
+
+const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+
+/** Score 0–100: the share of questions answered exactly (every correct choice, and nothing else). */
+export function gradeQuiz(questions: { correct: number[]; choices: string[] }[], answers: number[][]): number {
+  const right = questions.filter((q, i) => {
+    const given = [...new Set(answers[i] ?? [])].sort((a, b) => a - b);
+    const correct = [...q.correct].sort((a, b) => a - b);
+    return given.length === correct.length && given.every((v, j) => v === correct[j]);
+  }).length;
+  return questions.length ? Math.round((right / questions.length) * 100) : 0;
+}
+
+function checkAnswers(questions: { choices: string[] }[], answers: number[][] | undefined): number[][] {
+  if (!answers || answers.length !== questions.length) throw new ValidationError('Answer every question.', [{ path: 'answers', message: messages.answersCount }]);
+  const errors = answers.flatMap((given, i) => [
+    ...(given.length === 0 ? [{ path: `answers.${i}`, message: messages.answerMissing }] : []),
+    ...(given.some((c) => c < 0 || c >= questions[i]!.choices.length) ? [{ path: `answers.${i}`, message: messages.answerRange }] : []),
+  ]);
+  if (errors.length) throw new ValidationError('Some answers need correcting.', errors);
+  return answers;
+}
+
+/**
+ * Records that she completed a module in her current cohort, by the module's rule: view (nothing to send),
+ * reflection (a few sentences, private unless she shares them), quiz (graded; every attempt recorded; a fail
+ * is a 422 with the score). Completing again counts once (unique index). When it was the last module, her
+ * certificate is issued.
+ */
+export async function completeModule(props: {
+  /** The learner: progress is only ever recorded for the signed-in person herself. */
+  actor: Express.User;
+  moduleId: string;
+  input: CompletionInput;
+  /** When it happens (the clock is a parameter so tests and jobs can pin it). */
+  now: Date;
+}) {
+  const { actor, input, now } = props;
+  const module = await loadModule(props.moduleId);
+  const programme = await loadProgramme(module.programmeId);
+  if (module.archived) throw new ValidationError(messages.archived);
+  const state = await learnerState(actor.id, module);
+  if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
+  const cohortId = state.enrolment.cohortId;
+  if (state.completion) return completionResult(state.completion, true, null);
+  if (state.missing.length) {
+    throw new ValidationError(messages.locked, state.missing.map((m) => ({ path: 'prerequisites', message: `complete “${m.title}” first` })), { reason: 'prerequisites', missingPrerequisites: state.missing.map((m) => String(m._id)) });
+  }
+  const fields: Partial<Completion> = {};
+  const type = ruleOf(module).type;
+  const unexpected = Object.keys(input).filter((k) => (type === 'view' ? true : type === 'reflection' ? !['reflection', 'shareWithFacilitators'].includes(k) : k !== 'answers'));
+  if (unexpected.length) throw new ValidationError(messages.wrongFields, unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })));
+  if (type === 'reflection') {
+    const reflection = (input.reflection ?? '').trim();
+    if (wordsIn(reflection) < minimumReflectionWords) throw new ValidationError('Your reflection is too short.', [{ path: 'reflection', message: `write at least a few sentences (${minimumReflectionWords} words or more)` }]);
+    fields.reflection = reflection;
+    fields.reflectionShared = input.shareWithFacilitators === true;
+  }
+  if (type === 'quiz') {
+    const questions = ruleOf(module).questions ?? [];
+    const answers = checkAnswers(questions, input.answers);
+    const score = gradeQuiz(questions, answers);
+    const passed = score >= (ruleOf(module).passMark ?? 0);
+    await QuizAttemptModel.create({ userId: actor.id, moduleId: module._id, cohortId, answers: answers.map((choices) => ({ choices })), score, passed, attemptedAt: now });
+    if (!passed) throw new ValidationError(messages.quizFailed, [], { reason: 'quiz-not-passed', score, passMark: ruleOf(module).passMark ?? 0 });
+    fields.score = score;
+  }
+  let completion: Completion;
+  try {
+    const created = await CompletionModel.create({ ...fields, userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
+    completion = created.toObject() as Completion;
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const existing = await CompletionModel.findOne({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId }).lean<Completion>();
+    return completionResult(existing!, true, null);
+  }
+  await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
+  const certificate = await issueCertificateIfComplete({ userId: actor.id, programme: programme as Programme, cohortId, now });
+  return completionResult(completion, false, certificate);
+}
+
+function completionResult(c: Completion, alreadyCompleted: boolean, certificate: { _id: Types.ObjectId; verificationCode: string } | null) {
+  return {
+    completed: true as const,
+    alreadyCompleted,
+    moduleId: String(c.moduleId),
+    cohortId: String(c.cohortId),
+    completedAt: c.completedAt.toISOString(),
+    ...(typeof c.score === 'number' ? { score: c.score } : {}),
+    ...(c.reflection ? { reflectionShared: !!c.reflectionShared } : {}),
+    ...(certificate ? { certificate: { id: String(certificate._id), verificationCode: certificate.verificationCode } } : {}),
+  };
+}
+
+/** She decides, at any time, whether her cohort's facilitators may read her reflection. */
+export async function setReflectionSharing({ actor, moduleId, shared }: { actor: Express.User; moduleId: string; shared: boolean }) {
+  const module = await loadModule(moduleId);
+  const enrolment = await currentEnrolment({ userId: actor.id, programmeId: module.programmeId });
+  const updated = enrolment && (await CompletionModel.updateOne({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: enrolment.cohortId, reflection: { $exists: true } }, { $set: { reflectionShared: shared } }));
+  if (!updated || updated.matchedCount === 0) throw new NotFoundError(messages.notCompleted);
+}
+
+/** Reflections her cohort's participants chose to share, for its facilitators (the caller checks the policy). */
+export async function sharedReflections(cohortId: string) {
+  const cohort = await CohortModel.findById(cohortId, { _id: 1 }).lean();
+  if (!cohort) return [];
+  return CompletionModel.find({ cohortId: cohort._id, reflectionShared: true, reflection: { $exists: true } }, { userId: 1, moduleId: 1, reflection: 1, completedAt: 1 }).sort({ completedAt: -1 }).limit(200).lean();
+}

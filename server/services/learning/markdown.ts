@@ -1,0 +1,81 @@
+import { marked, type Token, type Tokens } from 'marked';
+import sanitizeHtml from 'sanitize-html';
+
+/**
+ * Module bodies are Markdown written by admins and facilitators. Two layers keep them safe:
+ * 1. on save, raw HTML that is not on the safe list (and links with unsafe schemes) is removed from the Markdown
+ *    itself, so no stored body and no API response ever carries a script or an event handler;
+ * 2. on render, the HTML marked produces is sanitised again with the same list (defence in depth).
+ * Links never open a new window (no unexpected change of context, WCAG 3.2); every author-given `target` is
+ * dropped and every link carries rel="noopener noreferrer".
+ */
+const safeSchemes = ['http', 'https', 'mailto'];
+
+const sanitizeOptions: sanitizeHtml.IOptions = {
+  allowedTags: sanitizeHtml.defaults.allowedTags.filter((tag) => !['main', 'nav', 'header', 'footer', 'aside'].includes(tag)),
+  allowedAttributes: { a: ['href', 'title', 'rel'], abbr: ['title'], th: ['scope'], td: ['colspan', 'rowspan'], ol: ['start'], code: [] },
+  allowedSchemes: safeSchemes,
+  allowedSchemesAppliedToAttributes: ['href'],
+  allowProtocolRelative: false,
+  disallowedTagsMode: 'discard',
+  transformTags: {
+    a: (tagName, attribs) => {
+      const { target: _target, ...rest } = attribs;
+      void _target;
+      return { tagName, attribs: { ...rest, rel: 'noopener noreferrer' } };
+    },
+  },
+};
+
+/** Headings inside a module start at h2: the page's own h1 is the module title. */
+const renderOptions: sanitizeHtml.IOptions = {
+  ...sanitizeOptions,
+  transformTags: {
+    ...sanitizeOptions.transformTags,
+    h1: 'h2', h2: 'h3', h3: 'h4', h4: 'h5', h5: 'h6',
+  },
+};
+
+function cleanHtmlFragment(raw: string): string {
+  const closing = /^<\/([a-z][a-z0-9]*)\s*>$/i.exec(raw.trim());
+  if (closing) return (sanitizeOptions.allowedTags as string[]).includes(closing[1]!.toLowerCase()) ? raw : '';
+  const cleaned = sanitizeHtml(raw, sanitizeOptions);
+  // An inline opening tag comes alone; sanitize-html closes it, but the closing tag follows later in the text.
+  return raw.includes('</') ? cleaned : cleaned.replace(/<\/[a-z0-9]+>$/i, '');
+}
+
+const isSafeHref = (href: string): boolean => {
+  const trimmed = href.trim().toLowerCase();
+  const scheme = /^([a-z][a-z0-9+.-]*):/.exec(trimmed);
+  if (!scheme) return !trimmed.startsWith('//');
+  return safeSchemes.includes(scheme[1]!);
+};
+
+/** Removes unsafe raw HTML and unsafe link destinations from Markdown source, keeping everything else as typed. */
+export function sanitizeMarkdown(source: string): string {
+  let body = source.replace(/\r\n?/g, '\n').replace(/\0/g, '');
+  // Removing a tag can join two halves into a new one ("<scr<b>ipt>"), so repeat until nothing changes.
+  for (let pass = 0; pass < 5; pass++) {
+    const replacements = new Map<string, string>();
+    marked.walkTokens(marked.lexer(body), (token: Token) => {
+      if (token.type === 'html') {
+        const cleaned = cleanHtmlFragment(token.raw);
+        if (cleaned !== token.raw) replacements.set(token.raw, cleaned);
+      } else if ((token.type === 'link' || token.type === 'image') && !isSafeHref((token as Tokens.Link).href)) {
+        replacements.set(token.raw, (token as Tokens.Link).text);
+      }
+    });
+    if (replacements.size === 0) break;
+    for (const [raw, cleaned] of replacements) body = body.split(raw).join(cleaned);
+  }
+  return body;
+}
+
+/** Markdown → safe HTML for a page or an API response. */
+export function renderMarkdown(source: string): string {
+  const html = marked.parse(source, { async: false, gfm: true, breaks: false }) as string;
+  return sanitizeHtml(html, renderOptions);
+}
+
+/** A resource link is kept only with an http(s) address. */
+export const isSafeResourceUrl = (url: string): boolean => /^https?:\/\/[^\s/$.?#].[^\s]*$/i.test(url.trim());

@@ -1,0 +1,263 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { ModuleModel, type Module } from '../../../models/Module.ts';
+import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canAuthorModules, canCreateProgrammes, canEditProgrammeSettings, canSeeProgramme } from '../../policies/learning.ts';
+import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
+
+const messages = {
+  programmeNotFound: 'We could not find that programme.',
+  moduleNotFound: 'We could not find that module.',
+  notAuthor: 'Only admins and the facilitators of this programme’s cohorts can change its modules.',
+  notAdmin: 'Only admins can create programmes or change their settings.',
+  prerequisiteUnknown: 'must be modules of the same programme',
+  prerequisiteSelf: 'a module cannot be its own prerequisite',
+  prerequisiteCycle: 'would make modules wait for each other in a circle',
+  orderMismatch: 'must list every current module of the programme exactly once',
+  resourceUrl: 'must be an http or https address',
+  bodyEmpty: 'is empty once unsafe HTML is removed',
+};
+
+export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
+export type CompletionRule = { type: 'view' } | { type: 'reflection' } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
+export type ModuleInput = {
+  title: string;
+  body: string;
+  estimatedMinutes: number;
+  prerequisites?: string[];
+  resources?: { title: string; url: string }[];
+  completion: CompletionRule;
+};
+
+/** Loads a programme by id; a malformed or unknown id is a 404, never a 500. */
+export async function loadProgramme(programmeId: string | Types.ObjectId): Promise<Programme> {
+  if (!isObjectId(String(programmeId))) throw new NotFoundError(messages.programmeNotFound);
+  const programme = await ProgrammeModel.findById(programmeId).lean<Programme>();
+  if (!programme) throw new NotFoundError(messages.programmeNotFound);
+  return programme;
+}
+
+export async function loadModule(moduleId: string | Types.ObjectId): Promise<Module> {
+  if (!isObjectId(String(moduleId))) throw new NotFoundError(messages.moduleNotFound);
+  const module = await ModuleModel.findById(moduleId).lean<Module>();
+  if (!module) throw new NotFoundError(messages.moduleNotFound);
+  return module;
+}
+
+/** A programme the actor may see, or a 404 (drafts are not advertised to those who cannot author them). */
+export async function visibleProgramme({ actor, programmeId }: { actor: Express.User; programmeId: string }): Promise<Programme> {
+  const programme = await loadProgramme(programmeId);
+  if (!(await canSeeProgramme(actor, programme))) throw new NotFoundError(messages.programmeNotFound);
+  return programme;
+}
+
+export async function assertCanAuthor(actor: Express.User, programmeId: Types.ObjectId | string): Promise<void> {
+  if (!(await canAuthorModules(actor, programmeId))) throw new ForbiddenError(messages.notAuthor);
+}
+
+/** Programmes the actor may see: published ones, plus drafts and archived ones she can author. */
+export async function listProgrammes({ actor }: { actor: Express.User }): Promise<Programme[]> {
+  let filter: Record<string, unknown> = { status: 'published' };
+  if (actor.roles.includes('admin')) filter = {};
+  else if (actor.roles.includes('facilitator')) {
+    const mine = await CohortModel.distinct('programmeId', { facilitatorIds: new Types.ObjectId(actor.id) });
+    filter = { $or: [{ status: 'published' }, { _id: { $in: mine } }] };
+  }
+  const programmes = await ProgrammeModel.find(filter).lean<Programme[]>();
+  const trackOrder: Track[] = ['governing-board', 'aspiring-leader', 'new-head'];
+  return programmes.sort((a, b) => trackOrder.indexOf(a.track) - trackOrder.indexOf(b.track) || a.title.localeCompare(b.title));
+}
+
+export async function createProgramme(props: {
+  /** Who is creating it (admins only). */
+  actor: Express.User;
+  title: string;
+  track: Track;
+  summary: string;
+  status?: 'draft' | 'published' | 'archived';
+  /** Months a certificate stays valid; omitted: the track's default (36 for governing boards, none otherwise). */
+  certificateValidityMonths?: number | null;
+}): Promise<Programme> {
+  if (!canCreateProgrammes(props.actor)) throw new ForbiddenError(messages.notAdmin);
+  const created = await ProgrammeModel.create({
+    title: props.title,
+    track: props.track,
+    summary: props.summary,
+    status: props.status ?? 'draft',
+    certificateValidityMonths: props.certificateValidityMonths === undefined ? defaultValidityMonths[props.track] : props.certificateValidityMonths,
+  });
+  return created.toObject() as Programme;
+}
+
+export async function updateProgramme(props: {
+  actor: Express.User;
+  programmeId: string;
+  changes: Partial<{ title: string; summary: string; status: 'draft' | 'published' | 'archived'; certificateValidityMonths: number | null }>;
+}): Promise<Programme> {
+  if (!canEditProgrammeSettings(props.actor)) throw new ForbiddenError(messages.notAdmin);
+  const programme = await loadProgramme(props.programmeId);
+  await ProgrammeModel.updateOne({ _id: programme._id }, { $set: props.changes }, { runValidators: true });
+  return loadProgramme(programme._id);
+}
+
+/** The programme's modules in order; archived ones only when asked (authors see them to restore them). */
+export async function modulesOf(programmeId: Types.ObjectId | string, { includeArchived = false } = {}): Promise<Module[]> {
+  const filter = includeArchived ? { programmeId } : { programmeId, archived: false };
+  return ModuleModel.find(filter).sort({ archived: 1, position: 1, _id: 1 }).lean<Module[]>();
+}
+
+function checkQuiz(rule: CompletionRule): FieldError[] {
+  if (rule.type !== 'quiz') return [];
+  const errors: FieldError[] = [];
+  if (!rule.questions.length) errors.push({ path: 'completion.questions', message: 'a quiz needs at least one question' });
+  rule.questions.forEach((q, i) => {
+    if (q.choices.length < 2) errors.push({ path: `completion.questions.${i}.choices`, message: 'needs at least two choices' });
+    if (!q.correct.length) errors.push({ path: `completion.questions.${i}.correct`, message: 'needs at least one correct choice' });
+    if (q.correct.some((c) => c < 0 || c >= q.choices.length)) errors.push({ path: `completion.questions.${i}.correct`, message: 'must be indexes of its choices (counting from 0)' });
+    if (new Set(q.correct).size !== q.correct.length) errors.push({ path: `completion.questions.${i}.correct`, message: 'lists a choice twice' });
+  });
+  return errors;
+}
+
+/** Prerequisites must be modules of the same programme, and must not make modules wait for each other. */
+async function checkPrerequisites(programmeId: Types.ObjectId, moduleId: Types.ObjectId | undefined, prerequisites: string[]): Promise<FieldError[]> {
+  if (!prerequisites.length) return [];
+  if (moduleId && prerequisites.includes(String(moduleId))) return [{ path: 'prerequisites', message: messages.prerequisiteSelf }];
+  const siblings = await ModuleModel.find({ programmeId }, { prerequisites: 1 }).lean();
+  const known = new Map(siblings.map((m) => [String(m._id), m.prerequisites.map(String)]));
+  if (prerequisites.some((id) => !known.has(id))) return [{ path: 'prerequisites', message: messages.prerequisiteUnknown }];
+  if (!moduleId) return [];
+  // Does any prerequisite (transitively) wait for this module?
+  const seen = new Set<string>();
+  const stack = [...prerequisites];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === String(moduleId)) return [{ path: 'prerequisites', message: messages.prerequisiteCycle }];
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(known.get(id) ?? []));
+  }
+  return [];
+}
+
+async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.ObjectId | undefined, input: ModuleInput) {
+  const body = sanitizeMarkdown(input.body);
+  const errors: FieldError[] = [
+    ...(body.trim() ? [] : [{ path: 'body', message: messages.bodyEmpty }]),
+    ...checkQuiz(input.completion),
+    ...(input.resources ?? []).flatMap((r, i) => (isSafeResourceUrl(r.url) ? [] : [{ path: `resources.${i}.url`, message: messages.resourceUrl }])),
+    ...(await checkPrerequisites(programmeId, moduleId, input.prerequisites ?? [])),
+  ];
+  if (errors.length) throw new ValidationError('Some details of the module need correcting.', errors);
+  const completion = input.completion.type === 'quiz'
+    ? { type: 'quiz' as const, passMark: input.completion.passMark, questions: input.completion.questions }
+    : { type: input.completion.type };
+  return {
+    title: input.title,
+    body,
+    estimatedMinutes: input.estimatedMinutes,
+    prerequisites: (input.prerequisites ?? []).map((id) => new Types.ObjectId(id)),
+    resources: (input.resources ?? []).map((r) => ({ title: r.title, url: r.url.trim() })),
+    completion,
+  };
+}
+
+export async function createModule(props: { actor: Express.User; programmeId: string; input: ModuleInput }): Promise<Module> {
+  const programme = await loadProgramme(props.programmeId);
+  await assertCanAuthor(props.actor, programme._id);
+  const fields = await cleanModuleInput(programme._id, undefined, props.input);
+  const last = await ModuleModel.findOne({ programmeId: programme._id }).sort({ position: -1 }).lean();
+  const created = await ModuleModel.create({ ...fields, programmeId: programme._id, position: (last?.position ?? 0) + 1 } as Record<string, unknown>);
+  return created.toObject() as Module;
+}
+
+/**
+ * Edits a module in place. Completions refer to the module by id and are never touched, so nobody loses what
+ * she has completed; progress is always counted over the current, non-archived modules.
+ */
+export async function updateModule(props: { actor: Express.User; moduleId: string; input: ModuleInput }): Promise<Module> {
+  const module = await loadModule(props.moduleId);
+  await assertCanAuthor(props.actor, module.programmeId);
+  const fields = await cleanModuleInput(module.programmeId, module._id, props.input);
+  await ModuleModel.replaceOne({ _id: module._id }, { ...fields, programmeId: module.programmeId, position: module.position, archived: module.archived, createdAt: (module as { createdAt?: Date }).createdAt, updatedAt: new Date() });
+  return loadModule(module._id);
+}
+
+export async function setModuleArchived(props: { actor: Express.User; moduleId: string; archived: boolean }): Promise<Module> {
+  const module = await loadModule(props.moduleId);
+  await assertCanAuthor(props.actor, module.programmeId);
+  await ModuleModel.updateOne({ _id: module._id }, { $set: { archived: props.archived } });
+  return loadModule(module._id);
+}
+
+/** Puts the programme's current modules in the given order (archived modules keep their place at the end). */
+export async function reorderModules(props: { actor: Express.User; programmeId: string; moduleIds: string[] }): Promise<Module[]> {
+  const programme = await loadProgramme(props.programmeId);
+  await assertCanAuthor(props.actor, programme._id);
+  const current = await modulesOf(programme._id);
+  const ids = current.map((m) => String(m._id));
+  if (props.moduleIds.length !== ids.length || new Set(props.moduleIds).size !== ids.length || props.moduleIds.some((id) => !ids.includes(id))) {
+    throw new ValidationError('The new order does not match the programme’s modules.', [{ path: 'moduleIds', message: messages.orderMismatch }]);
+  }
+  await ModuleModel.bulkWrite(props.moduleIds.map((id, index) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } } })));
+  return modulesOf(programme._id);
+}
+
+/** One step up or down, for the keyboard- and script-free buttons of the authoring page. */
+export async function moveModule(props: { actor: Express.User; moduleId: string; direction: 'up' | 'down' }): Promise<Module[]> {
+  const module = await loadModule(props.moduleId);
+  await assertCanAuthor(props.actor, module.programmeId);
+  const ids = (await modulesOf(module.programmeId)).map((m) => String(m._id));
+  const at = ids.indexOf(String(module._id));
+  const to = props.direction === 'up' ? at - 1 : at + 1;
+  if (at < 0 || to < 0 || to >= ids.length) return modulesOf(module.programmeId);
+  [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+  return reorderModules({ actor: props.actor, programmeId: String(module.programmeId), moduleIds: ids });
+}
+
+/** The module's completion rule (every module has one; mongoose types nested paths as optional). */
+export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined };
+
+export const presentProgramme = (p: Programme) => ({
+  id: String(p._id),
+  title: p.title,
+  track: p.track,
+  summary: p.summary,
+  status: p.status,
+  certificateValidityMonths: p.certificateValidityMonths ?? null,
+});
+
+/**
+ * A module as the API shows it. `includeAnswers` is decided by the caller: true only for its authors and for a
+ * learner who has passed it, so correct answers never reach anyone else.
+ */
+export function presentModule(m: Module, { includeAnswers }: { includeAnswers: boolean }) {
+  const rule = ruleOf(m);
+  const completion = rule.type === 'quiz'
+    ? {
+        type: 'quiz' as const,
+        passMark: rule.passMark ?? 0,
+        questions: (rule.questions ?? []).map((q) => ({
+          prompt: q.prompt,
+          choices: q.choices,
+          multiple: q.correct.length > 1,
+          ...(includeAnswers ? { correct: q.correct } : {}),
+        })),
+      }
+    : { type: rule.type };
+  return {
+    id: String(m._id),
+    programmeId: String(m.programmeId),
+    title: m.title,
+    body: m.body,
+    html: renderMarkdown(m.body),
+    estimatedMinutes: m.estimatedMinutes,
+    resources: m.resources.map((r) => ({ title: r.title ?? '', url: r.url ?? '' })),
+    prerequisites: m.prerequisites.map(String),
+    position: m.position,
+    archived: m.archived,
+    completion,
+  };
+}
