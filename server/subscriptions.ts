@@ -2,4 +2,5 @@
  * Wires domain-event subscribers (server/events.ts). Imported once by server/app.ts and jobs/index.ts so every
  * process that changes data also runs the reactions. Each area adds one import line.
  */
+import './services/boardEvents.ts';
 export {};
