@@ -4,6 +4,7 @@ import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { boardRoleOf, canCreateBoard, canManageBoard, canSeeBoard } from '../policies/boards.ts';
+import { replanRoundsOfBoard } from './roundReminders.ts';
 import { createUser } from './users.ts';
 
 const messages = {
@@ -70,6 +71,7 @@ export async function setBoardMember(props: { actor: Express.User; boardId: stri
   const members = [...others, { userId: new Types.ObjectId(props.userId), role: props.role }];
   await writeMembers(board, members);
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
+  if (current?.role === 'chair' || props.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
 }
 
@@ -80,6 +82,7 @@ export async function removeBoardMember(props: { actor: Express.User; boardId: s
   const members = board.members.filter((m) => String(m.userId) !== props.userId);
   if (current.role === 'chair' && !members.some((m) => m.role === 'chair')) throw new ConflictError(messages.lastChair);
   await writeMembers(board, members);
+  if (current.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
 }
 

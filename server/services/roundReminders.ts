@@ -1,0 +1,110 @@
+import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
+import { BoardModel, type Board } from '../../models/Board.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
+import { isDuplicateKeyError } from '../db.ts';
+import { settings } from '../settings.ts';
+import { peopleById } from './boards.ts';
+import { lastInterviewDate, loadReadiness } from './readiness.ts';
+
+/**
+ * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
+ * before the (last) interview day; the board's chairs also hear at 7 and 2 days, with the list of who is not
+ * ready. Planning is idempotent (one Notification per unique key) and re-run whenever readiness can change:
+ * panel or dates changed, a certificate issued, the round closed. Reminders of people who became ready, and of
+ * dates no longer in force, are cancelled; nothing is ever sent for a closed round.
+ */
+export const memberOffsetsDays = [21, 14, 7, 2] as const;
+export const chairOffsetsDays = [7, 2] as const;
+/** Local time on the reminder day, in the board's zone. */
+const sendHour = 9;
+
+type Planned = { key: string; userId: string; kind: 'panel-training-due' | 'panel-not-ready'; sendAt: Date; eventAt: Date; series: string; subject: string; data: Record<string, unknown> };
+
+/** The reminders a round should have now (pure: the caller supplies readiness and names). */
+export function wantedRoundReminders(props: {
+  round: Pick<RecruitmentRound, '_id' | 'title' | 'interviewDates' | 'status'>;
+  board: Pick<Board, 'members' | 'timezone' | 'name'>;
+  notReady: { userId: string; name: string; status: string; percent: number }[];
+  now: Date;
+}): Planned[] {
+  if (props.round.status !== 'open' || !props.notReady.length) return [];
+  const roundId = String(props.round._id);
+  const interviewDate = lastInterviewDate(props.round.interviewDates);
+  const day = DateTime.fromISO(interviewDate, { zone: props.board.timezone });
+  const eventAt = day.startOf('day').toJSDate();
+  const at = (offset: number) => day.minus({ days: offset }).set({ hour: sendHour, minute: 0, second: 0, millisecond: 0 }).toJSDate();
+  const link = `/rounds/${roundId}`;
+  const planned: Planned[] = [];
+  for (const member of props.notReady) {
+    for (const offset of memberOffsetsDays) {
+      planned.push({
+        key: `round:${roundId}:${interviewDate}:panel-training-due:${member.userId}:${offset}`,
+        userId: member.userId,
+        kind: 'panel-training-due',
+        sendAt: at(offset),
+        eventAt,
+        series: `round:${roundId}:panel-training-due:${member.userId}`,
+        subject: `Interview panel in ${offset} days: your unconscious-bias training`,
+        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, status: member.status, percent: member.percent, link },
+      });
+    }
+  }
+  for (const chair of props.board.members.filter((m) => m.role === 'chair')) {
+    for (const offset of chairOffsetsDays) {
+      planned.push({
+        key: `round:${roundId}:${interviewDate}:panel-not-ready:${String(chair.userId)}:${offset}`,
+        userId: String(chair.userId),
+        kind: 'panel-not-ready',
+        sendAt: at(offset),
+        eventAt,
+        series: `round:${roundId}:panel-not-ready:${String(chair.userId)}`,
+        subject: `${props.notReady.length} panel member(s) not ready, interview in ${offset} days`,
+        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, notReady: props.notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent })), link },
+      });
+    }
+  }
+  return planned.filter((p) => p.sendAt.getTime() > props.now.getTime());
+}
+
+/** Re-plans a round's reminders against what is true now. */
+export async function planRoundReminders(props: { roundId: string; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const round = await RecruitmentRoundModel.findById(props.roundId).lean<RecruitmentRound>();
+  if (!round) return;
+  const board = await BoardModel.findById(round.boardId).lean<Board>();
+  if (!board) return;
+  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
+  const people = await peopleById(round.panel);
+  const notReady = readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent }));
+  const wanted = wantedRoundReminders({ round, board, notReady, now });
+  const wantedKeys = new Set(wanted.map((w) => w.key));
+  const scheduled = await NotificationModel.find({ 'about.type': 'round', 'about.id': String(round._id), status: 'scheduled' }).select('key').lean();
+  const obsolete = scheduled.filter((n) => !wantedKeys.has(n.key)).map((n) => n._id);
+  if (obsolete.length) await NotificationModel.updateMany({ _id: { $in: obsolete }, status: 'scheduled' }, { $set: { status: 'cancelled', skipReason: 'ready or no longer needed' } });
+  for (const w of wanted) await upsertReminder(w, String(round._id));
+}
+
+/** Insert under the unique key; an existing scheduled (or earlier cancelled) one is brought up to date. */
+async function upsertReminder(w: Planned, roundId: string): Promise<void> {
+  const fields = { sendAt: w.sendAt, eventAt: w.eventAt, nextAttemptAt: w.sendAt, subject: w.subject, data: { ...w.data, link: `${settings.baseUrl}${String(w.data.link)}` } };
+  try {
+    await NotificationModel.create({ key: w.key, userId: new Types.ObjectId(w.userId), kind: w.kind, about: { type: 'round', id: roundId }, series: w.series, status: 'scheduled', ...fields });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await NotificationModel.updateOne({ key: w.key, status: { $in: ['scheduled', 'cancelled'] } }, { $set: { status: 'scheduled', ...fields }, $unset: { skipReason: 1 } });
+  }
+}
+
+/** A certificate changes readiness of every open round she sits on. */
+export async function replanRoundsOf(props: { userId: string; now?: Date }): Promise<void> {
+  const rounds = await RecruitmentRoundModel.find({ panel: new Types.ObjectId(props.userId), status: 'open' }).select('_id').lean();
+  for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now: props.now });
+}
+
+/** A change of chairs changes who hears "not ready". */
+export async function replanRoundsOfBoard(props: { boardId: string; now?: Date }): Promise<void> {
+  const rounds = await RecruitmentRoundModel.find({ boardId: props.boardId, status: 'open' }).select('_id').lean();
+  for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now: props.now });
+}

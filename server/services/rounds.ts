@@ -1,0 +1,276 @@
+import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
+import { BoardModel, type Board } from '../../models/Board.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { RecruitmentRoundModel, genderCategories, recruitmentStages, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
+import { UserModel } from '../../models/User.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../policies/boards.ts';
+import { findManagedBoard, peopleById } from './boards.ts';
+import { enrolParticipant } from './enrolment.ts';
+import { lastInterviewDate, loadPanelFacts, loadReadiness, readinessFromFacts, type PanelReadiness } from './readiness.ts';
+import { planRoundReminders } from './roundReminders.ts';
+
+const messages = {
+  notFound: 'We could not find that recruitment round.',
+  closed: 'This round is closed: its panel and dates are part of the governance record now.',
+  panelPerson: 'must be a member of the board or a governor account (add an adviser by email first)',
+  datesOrder: 'must not be before the shortlisting date',
+  shortlistOrder: 'must not be before the closing date',
+  noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
+  panelTooBig: 'A panel has at most 20 people.',
+};
+
+/** Panel rules from UK practice, shown as warnings (never blocking: the board decides). */
+export const panelWarningMessages = {
+  'fewer-than-three-governors': 'A headteacher selection panel should have at least three governors from the board.',
+  'no-safer-recruitment': 'At least one panel member should hold safer-recruitment training valid on the interview day.',
+  'empty-panel': 'The panel is empty: add the people who will interview.',
+} as const;
+export type PanelWarning = keyof typeof panelWarningMessages;
+
+export type RoundInput = { title: string; closingDate?: string; shortlistingDate?: string; interviewDates: string[] };
+type Figures = Partial<Record<(typeof recruitmentStages)[number], Partial<Record<(typeof genderCategories)[number], number>>>>;
+
+export function presentRound(round: RecruitmentRound) {
+  return {
+    id: String(round._id),
+    boardId: String(round.boardId),
+    title: round.title,
+    closingDate: round.closingDate ?? null,
+    shortlistingDate: round.shortlistingDate ?? null,
+    interviewDates: [...round.interviewDates].sort(),
+    interviewDate: lastInterviewDate(round.interviewDates),
+    panel: round.panel.map(String),
+    status: round.status,
+    closedAt: round.closedAt ? round.closedAt.toISOString() : null,
+  };
+}
+
+function checkDates(input: RoundInput): void {
+  const problems: FieldError[] = [];
+  const first = [...input.interviewDates].sort()[0]!;
+  if (input.closingDate && input.shortlistingDate && input.shortlistingDate < input.closingDate) problems.push({ path: 'shortlistingDate', message: messages.shortlistOrder });
+  if (input.shortlistingDate && first < input.shortlistingDate) problems.push({ path: 'interviewDates', message: messages.datesOrder });
+  if (problems.length) throw new ValidationError('Check the dates.', problems);
+}
+
+/** Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside). */
+async function checkPanel(board: Board, panel: string[]): Promise<Types.ObjectId[]> {
+  const unique = [...new Set(panel)];
+  if (unique.length > 20) throw new ValidationError(messages.panelTooBig, [{ path: 'panel', message: messages.panelTooBig }]);
+  const valid = unique.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
+  const users = await UserModel.find({ _id: { $in: valid }, status: { $ne: 'disabled' } }).select('roles').lean();
+  const members = new Set(board.members.map((m) => String(m.userId)));
+  const ok = new Set(users.filter((u) => members.has(String(u._id)) || u.roles.includes('governor')).map((u) => String(u._id)));
+  const problems = unique.map((id, i) => ({ id, i })).filter(({ id }) => !ok.has(id)).map(({ i }) => ({ path: `panel.${i}`, message: messages.panelPerson }));
+  if (problems.length) throw new ValidationError('Check the panel.', problems);
+  return unique.map((id) => new Types.ObjectId(id));
+}
+
+export async function createRound(props: { actor: Express.User; boardId: string; input: RoundInput; panel: string[]; now?: Date }): Promise<RecruitmentRound> {
+  const board = await findManagedBoard({ actor: props.actor, boardId: props.boardId });
+  checkDates(props.input);
+  const panel = await checkPanel(board, props.panel);
+  const round = await RecruitmentRoundModel.create({ boardId: board._id, ...props.input, interviewDates: [...new Set(props.input.interviewDates)].sort(), panel, status: 'open', createdBy: props.actor.id });
+  await planRoundReminders({ roundId: String(round._id), now: props.now });
+  return round.toObject() as RecruitmentRound;
+}
+
+/** A round and its board, when she may see the round (else 404). */
+export async function findRoundFor(props: { actor: Express.User; roundId: string }): Promise<{ round: RecruitmentRound; board: Board }> {
+  if (!/^[0-9a-f]{24}$/i.test(props.roundId)) throw new NotFoundError(messages.notFound);
+  const round = await RecruitmentRoundModel.findById(props.roundId).lean<RecruitmentRound>();
+  const board = round && (await BoardModel.findById(round.boardId).lean<Board>());
+  if (!round || !board || !canSeeRound(props.actor, board, round)) throw new NotFoundError(messages.notFound);
+  return { round, board };
+}
+
+/** A round she may manage: 404 when invisible, 403 when visible only; 409 for changes after closing unless allowed. */
+async function findManagedRound(props: { actor: Express.User; roundId: string; evenClosed?: boolean }) {
+  const found = await findRoundFor(props);
+  if (!canManageRound(props.actor, found.board)) throw new ForbiddenError();
+  if (found.round.status === 'closed' && !props.evenClosed) throw new ConflictError(messages.closed);
+  return found;
+}
+
+export async function updateRound(props: { actor: Express.User; roundId: string; input: RoundInput; now?: Date }): Promise<RecruitmentRound> {
+  const { round } = await findManagedRound(props);
+  checkDates(props.input);
+  const update = {
+    title: props.input.title,
+    interviewDates: [...new Set(props.input.interviewDates)].sort(),
+    ...(props.input.closingDate ? { closingDate: props.input.closingDate } : {}),
+    ...(props.input.shortlistingDate ? { shortlistingDate: props.input.shortlistingDate } : {}),
+  };
+  const unset = { ...(props.input.closingDate ? {} : { closingDate: 1 }), ...(props.input.shortlistingDate ? {} : { shortlistingDate: 1 }) };
+  await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+  await planRoundReminders({ roundId: props.roundId, now: props.now });
+  return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+}
+
+export async function setPanel(props: { actor: Express.User; roundId: string; panel: string[]; now?: Date }): Promise<RecruitmentRound> {
+  const { round, board } = await findManagedRound(props);
+  const panel = await checkPanel(board, props.panel);
+  await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { panel } });
+  await planRoundReminders({ roundId: props.roundId, now: props.now });
+  return { ...round, panel };
+}
+
+export async function addToPanel(props: { actor: Express.User; roundId: string; userId: string; now?: Date }): Promise<RecruitmentRound> {
+  const { round } = await findRoundFor(props);
+  return setPanel({ ...props, panel: [...round.panel.map(String), props.userId] });
+}
+
+export async function removeFromPanel(props: { actor: Express.User; roundId: string; userId: string; now?: Date }): Promise<RecruitmentRound> {
+  const { round } = await findRoundFor(props);
+  return setPanel({ ...props, panel: round.panel.map(String).filter((id) => id !== props.userId) });
+}
+
+/** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */
+export async function roundReadiness(props: { actor: Express.User; roundId: string; now?: Date }): Promise<PanelReadiness> {
+  const { round, board } = await findRoundFor(props);
+  return loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now: props.now });
+}
+
+/** Panel members holding safer-recruitment training valid on the (last) interview day. */
+export async function saferRecruitmentHolders(panel: (string | Types.ObjectId)[], interviewDate: string): Promise<Map<string, { provider: string; expiresOn: string }>> {
+  const rows = await ExternalCertificateModel.find({ userId: { $in: panel.map((id) => new Types.ObjectId(String(id))) }, kind: 'safer-recruitment', completedOn: { $lte: interviewDate }, expiresOn: { $gte: interviewDate } })
+    .select('userId provider expiresOn')
+    .lean();
+  return new Map(rows.map((r) => [String(r.userId), { provider: r.provider, expiresOn: r.expiresOn }]));
+}
+
+export function panelWarnings(props: { board: Board; panel: (string | Types.ObjectId)[]; saferRecruitment: Map<string, unknown> }): PanelWarning[] {
+  const warnings: PanelWarning[] = [];
+  if (!props.panel.length) return ['empty-panel'];
+  const governors = props.panel.filter((id) => props.board.members.some((m) => String(m.userId) === String(id) && (m.role === 'chair' || m.role === 'governor')));
+  if (governors.length < 3) warnings.push('fewer-than-three-governors');
+  if (!props.panel.some((id) => props.saferRecruitment.has(String(id)))) warnings.push('no-safer-recruitment');
+  return warnings;
+}
+
+/** Everything the round page shows, in a fixed number of queries. */
+export async function roundOverview(props: { actor: Express.User; roundId: string; now?: Date }) {
+  const now = props.now ?? new Date();
+  const { round, board } = await findRoundFor(props);
+  const interviewDate = lastInterviewDate(round.interviewDates);
+  const [facts, saferRecruitment, people] = await Promise.all([
+    loadPanelFacts(round.panel),
+    saferRecruitmentHolders(round.panel, interviewDate),
+    peopleById([...round.panel, ...board.members.map((m) => m.userId)]),
+  ]);
+  const readiness = readinessFromFacts({ panel: round.panel.map(String), interviewDate, timezone: board.timezone, facts, now });
+  const members = readiness.members.map((m) => ({
+    ...m,
+    name: people.get(m.userId)?.name ?? 'Unknown person',
+    email: people.get(m.userId)?.email ?? '',
+    invited: people.get(m.userId)?.status === 'invited',
+    boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role ?? null,
+    enrolled: facts.enrolled.has(m.userId),
+    saferRecruitment: saferRecruitment.get(m.userId) ?? null,
+  }));
+  const canManage = canManageRound(props.actor, board);
+  return {
+    round: presentRound(round),
+    board: { id: String(board._id), name: board.name, timezone: board.timezone },
+    readiness,
+    members,
+    notReady: members.filter((m) => m.status !== 'valid'),
+    lacking: members.filter((m) => m.status !== 'valid' && !m.enrolled),
+    warnings: panelWarnings({ board, panel: round.panel, saferRecruitment }),
+    canManage,
+    canSeeFigures: canSeeFairnessFigures(props.actor, board),
+    figures: round.genderFigures ?? {},
+    readinessRecord: round.readinessRecord ?? null,
+    candidates: board.members.filter((m) => !round.panel.some((p) => String(p) === String(m.userId))).map((m) => ({ id: String(m.userId), name: people.get(String(m.userId))?.name ?? '', role: m.role })),
+  };
+}
+
+/**
+ * The cohort panel members are enrolled in: a self-paced governing-board cohort that is open past the interview,
+ * else an open self-enrolment one, else a new self-paced cohort the system opens (and keeps open for two years).
+ */
+export async function findOrOpenPanelCohort(props: { until: string; now: Date }): Promise<string> {
+  const programme = await ProgrammeModel.findOne({ track: 'governing-board', status: 'published' }).sort({ updatedAt: -1 }).lean();
+  if (!programme) throw new ConflictError(messages.noProgramme);
+  const today = DateTime.fromJSDate(props.now, { zone: 'Europe/London' }).toISODate()!;
+  const base = { programmeId: programme._id, startsOn: { $lte: today }, endsOn: { $gte: props.until > today ? props.until : today } };
+  const cohort = (await CohortModel.findOne({ ...base, selfPaced: true }).sort({ endsOn: -1 }).lean()) ?? (await CohortModel.findOne({ ...base, selfEnrolment: true }).sort({ endsOn: -1 }).lean());
+  if (cohort) return String(cohort._id);
+  const endsOn = DateTime.fromISO(props.until > today ? props.until : today).plus({ years: 2 }).toISODate()!;
+  const created = await CohortModel.create({ programmeId: programme._id, name: `${programme.title} (self-paced)`, capacity: 10_000, timezone: 'Europe/London', startsOn: today, endsOn, selfPaced: true, selfEnrolment: false });
+  return String(created._id);
+}
+
+/**
+ * One action for the chair: every panel member who is not valid and not already enrolled in governing-board
+ * training is enrolled (as the system, so she need not run the cohort herself).
+ */
+export async function enrolPanelLackingTraining(props: { actor: Express.User; roundId: string; now?: Date }): Promise<{ enrolled: string[]; waitlisted: string[]; cohortId: string | null }> {
+  const now = props.now ?? new Date();
+  const { round, board } = await findManagedRound(props);
+  const interviewDate = lastInterviewDate(round.interviewDates);
+  const facts = await loadPanelFacts(round.panel);
+  const readiness = readinessFromFacts({ panel: round.panel.map(String), interviewDate, timezone: board.timezone, facts, now });
+  const lacking = readiness.members.filter((m) => m.status !== 'valid' && !facts.enrolled.has(m.userId)).map((m) => m.userId);
+  if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
+  const cohortId = await findOrOpenPanelCohort({ until: interviewDate, now });
+  const enrolled: string[] = [];
+  const waitlisted: string[] = [];
+  for (const userId of lacking) {
+    try {
+      const result = await enrolParticipant({ actor: 'system', cohortId, userId, now });
+      (result.status === 'active' ? enrolled : waitlisted).push(userId);
+    } catch (error) {
+      // Enrolled a moment ago by someone else: nothing to do for her.
+      if (!(error instanceof ConflictError)) throw error;
+    }
+  }
+  return { enrolled, waitlisted, cohortId };
+}
+
+/** Counts by stage and gender; blank means "not recorded". Allowed after closing (appointments come late). */
+export async function recordGenderFigures(props: { actor: Express.User; roundId: string; figures: Figures }): Promise<RecruitmentRound> {
+  const { round } = await findManagedRound({ ...props, evenClosed: true });
+  const genderFigures = Object.fromEntries(recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]));
+  await RecruitmentRoundModel.updateOne({ _id: round._id }, { $set: { genderFigures } });
+  return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+}
+
+/**
+ * Closes a round and keeps its readiness record: the panel, each member's status and deciding certificate
+ * (code, issue and expiry) for the last interview date. Scheduled reminders for the round are cancelled.
+ */
+export async function closeRound(props: { actor: Express.User; roundId: string; now?: Date }): Promise<RecruitmentRound> {
+  const now = props.now ?? new Date();
+  const { round, board } = await findManagedRound(props);
+  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
+  const people = await peopleById(round.panel);
+  const record = {
+    ready: readiness.ready,
+    interviewDate: readiness.interviewDate,
+    timezone: board.timezone,
+    members: readiness.members.map((m) => ({
+      userId: new Types.ObjectId(m.userId),
+      name: people.get(m.userId)?.name ?? 'Unknown person',
+      boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role,
+      status: m.status,
+      percent: m.percent,
+      certificateCode: m.certificate?.verificationCode,
+      certificateIssuedAt: m.certificate?.issuedAt,
+      certificateExpiresAt: m.certificate?.expiresAt ?? undefined,
+    })),
+  };
+  const result = await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } });
+  if (result.modifiedCount !== 1) throw new ConflictError(messages.closed);
+  await planRoundReminders({ roundId: props.roundId, now });
+  return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+}
+
+/** Rounds of a board, newest first. */
+export async function roundsOfBoard(boardId: Types.ObjectId | string): Promise<RecruitmentRound[]> {
+  return RecruitmentRoundModel.find({ boardId }).sort({ createdAt: -1 }).limit(200).lean<RecruitmentRound[]>();
+}
