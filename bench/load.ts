@@ -1,0 +1,41 @@
+import autocannon from 'autocannon';
+
+/** What one scenario measured. Latencies in milliseconds; rps counts 2xx responses only. */
+export type Measurement = { rps: number; p50: number; p95: number; p99: number; errors: number; requests: number };
+
+export type LoadRequest = { url: string; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; headers: Record<string, string>; body?: string };
+export type LoadOptions = { durationSeconds: number; warmupSeconds: number; connections: number };
+
+/** Exact percentile of sorted values (nearest rank). */
+function percentile(sorted: number[], p: number): number {
+  if (sorted.length === 0) return NaN;
+  return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+function fire(request: LoadRequest, connections: number, durationSeconds: number, latencies?: number[]): Promise<autocannon.Result> {
+  return new Promise((resolve, reject) => {
+    const instance = autocannon(
+      { url: request.url, method: request.method, headers: request.headers, body: request.body, connections, duration: durationSeconds, timeout: 30 },
+      (error, result) => (error ? reject(error) : resolve(result)),
+    );
+    // autocannon's own histogram has no p95; keep every response time and compute exact percentiles.
+    if (latencies) instance.on('response', (_client, _status, _bytes, responseTime) => latencies.push(responseTime));
+  });
+}
+
+/** Warms up (JIT, caches, connection pools), then drives the request for a fixed time with N connections. */
+export async function measure(request: LoadRequest, options: LoadOptions): Promise<Measurement> {
+  if (options.warmupSeconds > 0) await fire(request, options.connections, options.warmupSeconds);
+  const latencies: number[] = [];
+  const result = await fire(request, options.connections, options.durationSeconds, latencies);
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return {
+    rps: round(result['2xx'] / result.duration),
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    errors: result.errors + result.non2xx,
+    requests: latencies.length,
+  };
+}

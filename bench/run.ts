@@ -1,0 +1,248 @@
+import { existsSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath, pathToFileURL } from 'node:url';
+import { parseArgs } from 'node:util';
+import { customBenchNames, type CustomBench, type CustomBenchResult } from './custom.ts';
+import { startBenchDatabase } from './database.ts';
+import { measure, type LoadOptions, type Measurement } from './load.ts';
+import { scenarios, type Actor, type BenchTarget, type Scenario } from './scenarios/index.ts';
+import { seedBenchDatabase, type BenchData } from './seed.ts';
+import { createToken, proxyHeaders, signInForCookie, startApp } from './server.ts';
+
+/**
+ * `npm run bench -- [--scale 10000] [--only a,b] [--growth] [--json] [--duration 8] [--warmup 2] [--connections 10]`
+ *
+ * Seeds a separate database (its own FerretDB in a temporary folder, or BENCH_MONGODB_URI), starts the app in
+ * production mode as a child process, and drives each scenario with autocannon for a fixed time. Prints req/s
+ * and p50/p95/p99 per scenario and its ratio to /healthz measured in the same run. --growth runs everything at
+ * scale/10 and at scale and reports how much each p50 grew (target: at most 1.3x for 10x the data).
+ */
+const here = path.dirname(fileURLToPath(import.meta.url));
+const targets = { minRatioToHealthz: 0.2, maxP50Growth: 1.3 };
+
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '10000' },
+    only: { type: 'string' },
+    growth: { type: 'boolean', default: false },
+    json: { type: 'boolean', default: false },
+    duration: { type: 'string', default: '8' },
+    warmup: { type: 'string', default: '2' },
+    connections: { type: 'string', default: '10' },
+    help: { type: 'boolean', default: false },
+  },
+});
+
+const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
+
+type ScenarioResult = (Measurement & { ratioToHealthz: number; path: string }) | { skipped: string };
+type PhaseResult = { scale: number; results: Map<string, ScenarioResult> };
+
+function positiveInt(name: string, value: string | undefined): number {
+  const n = Number(value);
+  if (!Number.isInteger(n) || n < 1) throw new Error(`--${name} must be a positive whole number (got ${value})`);
+  return n;
+}
+
+/** Runs the selected HTTP scenarios against one freshly seeded database at one scale. */
+async function runPhase(scale: number, selected: Scenario[], load: LoadOptions): Promise<PhaseResult> {
+  log(`phase at scale ${scale.toLocaleString('en-GB')}: starting a database`);
+  const database = await startBenchDatabase();
+  try {
+    const data = await seedBenchDatabase({ uri: database.uri, scale, log });
+    const app = await startApp({ mongodbUri: database.uri });
+    log(`app under test on ${app.baseUrl} (log: ${app.logFile})`);
+    try {
+      const credentials = credentialCache(app.baseUrl, data);
+      const results = new Map<string, ScenarioResult>();
+      for (const scenario of selected) {
+        const result = await runScenario(scenario, app.baseUrl, data, credentials, load);
+        results.set(scenario.name, result);
+        log('skipped' in result ? `${scenario.name}: skipped (${result.skipped})` : `${scenario.name} (${result.path}): ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+      }
+      const healthz = results.get('healthz');
+      for (const result of results.values()) {
+        if (!('skipped' in result) && healthz && !('skipped' in healthz)) result.ratioToHealthz = Math.round((result.rps / healthz.rps) * 1000) / 1000;
+      }
+      return { scale, results };
+    } finally {
+      await app.stop();
+    }
+  } finally {
+    await database.stop();
+  }
+}
+
+/** One sign-in (or API token) per actor and phase, reused by every scenario. */
+function credentialCache(baseUrl: string, data: BenchData) {
+  const cache = new Map<string, Promise<Record<string, string>>>();
+  const emails: Record<Exclude<Actor, 'anonymous'>, string> = { participant: data.participantEmail, facilitator: data.facilitatorEmail, admin: data.adminEmail };
+  return (as: Actor, via: 'cookie' | 'token'): Promise<Record<string, string>> => {
+    if (as === 'anonymous') return Promise.resolve({});
+    const key = `${as}:${via}`;
+    if (!cache.has(key)) {
+      cache.set(
+        key,
+        via === 'token'
+          ? createToken(baseUrl, emails[as], data.password).then((token) => ({ authorization: `Bearer ${token}` }))
+          : signInForCookie(baseUrl, emails[as], data.password).then((cookie) => ({ cookie })),
+      );
+    }
+    return cache.get(key)!;
+  };
+}
+
+async function runScenario(
+  scenario: Scenario,
+  baseUrl: string,
+  data: BenchData,
+  credentials: ReturnType<typeof credentialCache>,
+  load: LoadOptions,
+): Promise<ScenarioResult> {
+  let target: BenchTarget;
+  try {
+    target = scenario.target(data);
+  } catch (error) {
+    return { skipped: `no target: ${(error as Error).message}` };
+  }
+  const method = target.method ?? 'GET';
+  const headers: Record<string, string> = { ...proxyHeaders, ...(await credentials(target.as, target.via ?? 'cookie')) };
+  const body = target.body === undefined ? undefined : JSON.stringify(target.body);
+  if (body !== undefined) headers['content-type'] = 'application/json';
+  if (target.via === 'token') headers.accept = 'application/json';
+  // Try the candidate paths once: the first that answers 2xx (and passes `expect`) is measured.
+  const tried: string[] = [];
+  for (const candidate of Array.isArray(target.path) ? target.path : [target.path]) {
+    const res = await fetch(`${baseUrl}${candidate}`, { method, headers, body, redirect: 'manual' });
+    const text = await res.text();
+    if (res.status < 200 || res.status >= 300) {
+      tried.push(`${method} ${candidate} → ${res.status}`);
+      continue;
+    }
+    const problem = target.expect?.(text);
+    if (problem) {
+      tried.push(`${method} ${candidate}: ${problem}`);
+      continue;
+    }
+    const measured = await measure({ url: `${baseUrl}${candidate}`, method, headers, body }, load);
+    return { ...measured, ratioToHealthz: NaN, path: `${method} ${candidate}` };
+  }
+  return { skipped: tried.join('; ') };
+}
+
+async function runCustomBench(name: string, scale: number): Promise<CustomBenchResult | { skipped: string }> {
+  const file = path.join(here, `${name}.ts`);
+  if (!existsSync(file)) return { skipped: `bench/${name}.ts does not exist yet` };
+  const module = (await import(pathToFileURL(file).href)) as { bench?: CustomBench };
+  if (typeof module.bench !== 'function') return { skipped: `bench/${name}.ts does not export a \`bench\` function` };
+  log(`${name}: running`);
+  return module.bench({ scale, log: (line) => log(`${name}: ${line}`), startDatabase: startBenchDatabase, seed: seedBenchDatabase, startApp });
+}
+
+// ---- reporting -------------------------------------------------------------------------------------------------
+
+const fmt = (n: number, digits = 1) => (Number.isFinite(n) ? n.toFixed(digits) : '–');
+
+function printTable(phase: PhaseResult, selected: Scenario[]): void {
+  const header = ['scenario', 'req/s', 'p50 ms', 'p95 ms', 'p99 ms', 'errors', 'x healthz', 'target'];
+  const rows = selected.map((s) => {
+    const r = phase.results.get(s.name);
+    if (!r || 'skipped' in r) return [s.name, 'skipped', '', '', '', '', '', r && 'skipped' in r ? r.skipped : ''];
+    const verdict = s.page ? (r.ratioToHealthz >= targets.minRatioToHealthz ? `ok (>= ${targets.minRatioToHealthz})` : `MISSED (< ${targets.minRatioToHealthz})`) : '';
+    return [s.name, fmt(r.rps), fmt(r.p50), fmt(r.p95), fmt(r.p99), String(r.errors), s.name === 'healthz' ? '1.000' : fmt(r.ratioToHealthz, 3), verdict];
+  });
+  printRows(`Scale ${phase.scale.toLocaleString('en-GB')} participants`, header, rows);
+}
+
+function printRows(title: string, header: string[], rows: string[][]): void {
+  const widths = header.map((h, i) => (i === header.length - 1 ? h.length : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
+  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  console.log(`\n${title}`);
+  console.log(line(header));
+  console.log(widths.map((w) => '-'.repeat(w)).join('  '));
+  for (const row of rows) console.log(line(row));
+}
+
+function growthOf(small: PhaseResult, large: PhaseResult, name: string): number {
+  const a = small.results.get(name);
+  const b = large.results.get(name);
+  if (!a || !b || 'skipped' in a || 'skipped' in b) return NaN;
+  return Math.round((b.p50 / a.p50) * 100) / 100;
+}
+
+function printGrowth(small: PhaseResult, large: PhaseResult, selected: Scenario[]): void {
+  const rows = selected.map((s) => {
+    const a = small.results.get(s.name);
+    const b = large.results.get(s.name);
+    if (!a || !b || 'skipped' in a || 'skipped' in b) return [s.name, '', '', '', '', '', 'skipped'];
+    const growth = growthOf(small, large, s.name);
+    const verdict = s.page ? (growth <= targets.maxP50Growth ? `ok (<= ${targets.maxP50Growth}x)` : `MISSED (> ${targets.maxP50Growth}x)`) : '';
+    return [s.name, fmt(a.p50), fmt(b.p50), `${fmt(growth, 2)}x`, fmt(a.rps), fmt(b.rps), verdict];
+  });
+  printRows(`p50 growth from ${small.scale.toLocaleString('en-GB')} to ${large.scale.toLocaleString('en-GB')} participants`, ['scenario', 'p50 small', 'p50 large', 'growth', 'req/s small', 'req/s large', 'target'], rows);
+}
+
+// ---- main --------------------------------------------------------------------------------------------------------
+
+async function main(): Promise<void> {
+  if (args.help) {
+    console.log('npm run bench -- [--scale 10000] [--only a,b] [--growth] [--json] [--duration 8] [--warmup 2] [--connections 10]');
+    console.log(`scenarios: ${scenarios.map((s) => s.name).join(', ')}; custom: ${customBenchNames.join(', ')}`);
+    return;
+  }
+  const scale = positiveInt('scale', args.scale);
+  const load: LoadOptions = { durationSeconds: positiveInt('duration', args.duration), warmupSeconds: Number(args.warmup) || 0, connections: positiveInt('connections', args.connections) };
+  const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const known = new Set([...scenarios.map((s) => s.name), ...customBenchNames]);
+  const unknown = only?.filter((n) => !known.has(n)) ?? [];
+  if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
+
+  // /healthz always runs first: every ratio divides by it. login-page runs last: each anonymous visit stores a
+  // session, and a larger sessions collection must not slow the signed-in scenarios measured after it.
+  const wanted = (name: string) => !only || only.includes(name) || name === 'healthz';
+  const selected = scenarios.filter((s) => wanted(s.name)).sort((a, b) => rank(a) - rank(b));
+  const custom = customBenchNames.filter((n) => (only ? only.includes(n) : true));
+  const httpWanted = !only || only.some((n) => scenarios.some((s) => s.name === n));
+
+  const started = Date.now();
+  const phases: PhaseResult[] = [];
+  if (httpWanted) {
+    const scales = args.growth ? [Math.max(1, Math.round(scale / 10)), scale] : [scale];
+    for (const s of scales) phases.push(await runPhase(s, selected, load));
+  }
+  const customResults: Record<string, CustomBenchResult | { skipped: string }> = {};
+  for (const name of custom) {
+    try {
+      customResults[name] = await runCustomBench(name, scale);
+    } catch (error) {
+      customResults[name] = { skipped: `failed: ${(error as Error).message}` };
+    }
+  }
+
+  for (const phase of phases) printTable(phase, selected);
+  const [small, large] = phases.length === 2 ? phases : [undefined, phases[0]];
+  if (small && large) printGrowth(small, large, selected);
+  for (const [name, result] of Object.entries(customResults)) {
+    console.log(`\n${name}`);
+    for (const [k, v] of Object.entries(result)) console.log(`  ${k}: ${v}`);
+  }
+  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; ${load.connections} connections, ${load.durationSeconds} s per scenario after ${load.warmupSeconds} s warm-up.`);
+
+  if (args.json) {
+    const json: Record<string, unknown> = {};
+    for (const s of selected) {
+      const r = large?.results.get(s.name);
+      if (!r) continue;
+      json[s.name] = 'skipped' in r ? r : { rps: r.rps, p50: r.p50, p95: r.p95, p99: r.p99, errors: r.errors, ratioToHealthz: r.ratioToHealthz, ...(small ? { p50AtTenth: (small.results.get(s.name) as Measurement | undefined)?.p50 ?? null, p50Growth: growthOf(small, large!, s.name) } : {}) };
+    }
+    Object.assign(json, customResults);
+    console.log(JSON.stringify(json));
+  }
+}
+
+const rank = (s: Scenario) => (s.name === 'healthz' ? 0 : s.name === 'login-page' ? 2 : 1);
+
+main().catch((error: unknown) => {
+  console.error(error instanceof Error ? error.message : error);
+  process.exit(1);
+});

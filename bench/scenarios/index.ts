@@ -1,0 +1,40 @@
+import type { BenchData } from '../seed.ts';
+import { cohortScenarios } from './cohorts.ts';
+import { foundationScenarios } from './foundation.ts';
+import { learningScenarios } from './learning.ts';
+import { pledgeScenarios } from './pledge.ts';
+
+/**
+ * The registry of HTTP scenarios. Each area keeps its scenarios in bench/scenarios/<area>.ts and lists them here.
+ * A scenario names a request; the runner signs in as `as`, checks the request once (it must answer 2xx, or the
+ * scenario is reported as skipped with the status, e.g. while the page is not built yet), then measures it.
+ */
+export type Actor = 'anonymous' | 'participant' | 'facilitator' | 'admin';
+
+export type BenchTarget = {
+  /** Path and query; several candidates are tried in order and the first that answers 2xx is measured. */
+  path: string | string[];
+  method?: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  as: Actor;
+  /** 'cookie' (default) signs in through the login form; 'token' uses a personal API token (Bearer). */
+  via?: 'cookie' | 'token';
+  /** JSON body (sent with content-type application/json). */
+  body?: unknown;
+  /** Extra check of the first response's body, e.g. that the page shows the 30 rows it should. */
+  expect?: (body: string) => string | undefined;
+};
+
+export type Scenario = {
+  name: string;
+  /** The area (issue) that owns the page. */
+  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders';
+  /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
+  page: boolean;
+  description: string;
+  target: (data: BenchData) => BenchTarget;
+};
+
+export const scenarios: Scenario[] = [...foundationScenarios, ...learningScenarios, ...cohortScenarios, ...pledgeScenarios];
+
+/** Names of the scenarios with the same-run targets (for the growth mode). */
+export const pageScenarioNames = () => scenarios.filter((s) => s.page).map((s) => s.name);
