@@ -1,0 +1,71 @@
+import { stringify } from 'csv-stringify/sync';
+import PDFDocument from 'pdfkit';
+import type { Board } from '../../models/Board.ts';
+import type { RecruitmentRound } from '../../models/RecruitmentRound.ts';
+import { formatDate, formatDateTime } from '../time.ts';
+
+/**
+ * The readiness record of a closed round, for the governance file: panel, each member's status and deciding
+ * certificate (code, issue and expiry dates) and the interview date. Built from the snapshot taken at closing, so
+ * it reads the same however often it is downloaded.
+ */
+const statusLabels: Record<string, string> = {
+  valid: 'Valid on the interview day',
+  'expires-before-interview': 'Expires before the interview',
+  'in-progress': 'In progress',
+  'not-started': 'Not started',
+};
+export const statusLabel = (status: string): string => statusLabels[status] ?? status;
+
+type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
+
+/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe. */
+export function spreadsheetSafe(value: string): string {
+  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
+}
+
+function rows(record: Record_) {
+  return (record.members ?? []).map((m) => ({
+    name: m.name,
+    role: m.boardRole ?? 'external',
+    status: statusLabel(m.status),
+    percent: m.percent,
+    code: m.certificateCode ?? '',
+    issued: m.certificateIssuedAt ? formatDate(m.certificateIssuedAt, record.timezone ?? 'Europe/London') : '',
+    expires: m.certificateExpiresAt ? formatDate(m.certificateExpiresAt, record.timezone ?? 'Europe/London') : '',
+  }));
+}
+
+export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board }): string {
+  const record = props.round.readinessRecord!;
+  const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires'];
+  const lines = rows(record).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, String(r.percent), r.code, r.issued, r.expires]);
+  return stringify([header, ...lines].map((line) => line.map((cell) => spreadsheetSafe(String(cell)))));
+}
+
+export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board }): Promise<Buffer> {
+  const record = props.round.readinessRecord!;
+  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' } });
+  const chunks: Buffer[] = [];
+  doc.on('data', (c: Buffer) => chunks.push(c));
+  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
+  const zone = record.timezone ?? props.board.timezone;
+  doc.fontSize(18).text('Interview panel readiness record');
+  doc.moveDown(0.5).fontSize(11);
+  doc.text(`Board: ${props.board.name} (${props.board.organisation})`);
+  doc.text(`Round: ${props.round.title}`);
+  doc.text(`Interview date: ${record.interviewDate ? formatDate(record.interviewDate, zone) : ''} (${zone})`);
+  doc.text(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);
+  if (props.round.closedAt) doc.text(`Closed: ${formatDateTime(props.round.closedAt, zone)}`);
+  doc.moveDown();
+  for (const r of rows(record)) {
+    doc.fontSize(12).text(`${r.name} (${r.role})`, { underline: true });
+    doc.fontSize(10).text(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
+    if (r.code) doc.text(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
+    else doc.text('No governing-board certificate');
+    doc.moveDown(0.5);
+  }
+  doc.moveDown().fontSize(9).fillColor('#444').text('Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.');
+  doc.end();
+  return done;
+}
