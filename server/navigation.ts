@@ -4,3 +4,6 @@ import type { Role } from '../models/User.ts';
 export type NavItem = { href: string; label: string; roles: Role[] };
 
 export const navigation: NavItem[] = [];
+
+// Cohorts, sessions and attendance (issue 4).
+navigation.push({ href: '/cohorts', label: 'Cohorts', roles: ['facilitator', 'participant'] }, { href: '/calendar', label: 'Calendar', roles: ['facilitator', 'participant'] });

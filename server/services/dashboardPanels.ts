@@ -14,3 +14,6 @@ addDashboardPanel({
     outbox: await OutboxMessageModel.estimatedDocumentCount(),
   }),
 });
+
+// Cohorts area: a facilitator's cohorts, a participant's next sessions.
+import './cohortPanels.ts';

@@ -1,0 +1,36 @@
+import type { Types } from 'mongoose';
+
+/**
+ * Who may do what with a cohort. Admins do everything; facilitators run the cohorts they are named on;
+ * participants see the cohorts they are enrolled in (or may join) and only their own attendance.
+ */
+type Actor = Pick<Express.User, 'id' | 'roles'>;
+type CohortLike = { facilitatorIds?: (Types.ObjectId | string)[] | null; selfEnrolment?: boolean | null };
+
+export const isAdmin = (actor: Actor): boolean => actor.roles.includes('admin');
+
+export const canCreateCohorts = (actor: Actor): boolean => isAdmin(actor);
+
+/** Admin, or a facilitator named on this cohort: edit it, enrol people, schedule sessions, keep registers. */
+export function canRunCohort(actor: Actor, cohort: CohortLike): boolean {
+  if (isAdmin(actor)) return true;
+  return actor.roles.includes('facilitator') && (cohort.facilitatorIds ?? []).some((id) => String(id) === actor.id);
+}
+
+/** Seeing the cohort's page: those who run it, its enrolled people (any status), and anyone when it is open to join. */
+export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolean): boolean {
+  return canRunCohort(actor, cohort) || enrolled || !!cohort.selfEnrolment;
+}
+
+/** A participant joins by herself only when the cohort is open for self-enrolment. */
+export const canSelfEnrol = (actor: Actor, cohort: CohortLike): boolean => !!cohort.selfEnrolment && actor.roles.includes('participant');
+
+/** Enrolling or removing someone: those who run the cohort, or the person herself (joining only when it is open). */
+export function canChangeEnrolment(actor: Actor, cohort: CohortLike, userId: string, change: 'enrol' | 'withdraw'): boolean {
+  if (canRunCohort(actor, cohort)) return true;
+  if (actor.id !== userId) return false;
+  return change === 'withdraw' || canSelfEnrol(actor, cohort);
+}
+
+/** A person's attendance: those who run the cohort, and the person herself. */
+export const canReadAttendanceOf = (actor: Actor, cohort: CohortLike, userId: string): boolean => canRunCohort(actor, cohort) || actor.id === userId;

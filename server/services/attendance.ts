@@ -1,0 +1,253 @@
+import { Types } from 'mongoose';
+import { AttendanceRecordModel, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
+import type { Cohort } from '../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
+import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { isDuplicateKeyError } from '../db.ts';
+import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
+import { formatDateTime } from '../time.ts';
+import { loadCohort, namesOf } from './cohorts.ts';
+import { activeEnrolments } from './enrolment.ts';
+import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession, sessionEnd } from './sessions.ts';
+
+const messages = {
+  notEnrolled: 'is not actively enrolled in this cohort',
+  duplicate: 'appears more than once in this register',
+  cancelled: 'This session was cancelled, so it has no register.',
+  refused: (n: number) => `Nothing was saved: ${n} ${n === 1 ? 'row needs' : 'rows need'} correcting.`,
+  checkInNotYet: (opensAt: Date, zone: string) => `Check-in for this session is not open yet. It opens at ${formatDateTime(opensAt, zone)}.`,
+  checkInClosed: (closedAt: Date, zone: string) => `Check-in for this session closed at ${formatDateTime(closedAt, zone)}. Ask your facilitator to mark you on the register.`,
+  checkInCancelled: 'This session was cancelled, so there is nothing to check in to.',
+  checkInNotEnrolled: 'Only participants enrolled in this cohort can check in.',
+  wrongCode: 'That code is not right. Check it with your facilitator and try again.',
+  tooManyCodes: 'Too many wrong codes for this session. Wait a few minutes, or ask your facilitator to mark you on the register.',
+};
+
+/** Wrong check-in codes allowed per person and session in each window. */
+export const checkInFailureLimit = 5;
+export const checkInFailureWindowMs = 10 * 60 * 1000;
+
+export type RegisterRow = { userId: string; name: string; status: AttendanceStatus | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
+
+/** One row per active participant, by name, with her record if she has one. */
+async function buildRegister(session: CohortSession): Promise<RegisterRow[]> {
+  const [enrolments, records] = await Promise.all([activeEnrolments(session.cohortId), AttendanceRecordModel.find({ sessionId: session._id }).lean<AttendanceRecord[]>()]);
+  const byUser = new Map(records.map((r) => [String(r.userId), r]));
+  const names = await namesOf([...enrolments.map((e) => e.userId), ...records.map((r) => r.markedBy)]);
+  return enrolments
+    .map((e) => {
+      const r = byUser.get(String(e.userId));
+      return {
+        userId: String(e.userId),
+        name: names.get(String(e.userId))?.name ?? '',
+        status: (r?.status as AttendanceStatus | undefined) ?? null,
+        note: r?.note ?? '',
+        markedBy: r ? String(r.markedBy) : null,
+        markedByName: r ? (names.get(String(r.markedBy))?.name ?? null) : null,
+        markedAt: r?.markedAt ?? null,
+        source: r?.source ?? null,
+      };
+    })
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+/** The register of a session (those who run its cohort). */
+export async function getRegister(props: { actor: Express.User; sessionId: string }) {
+  const { session, cohort } = await loadRunSession(props);
+  return { session, cohort, rows: await buildRegister(session) };
+}
+
+export function presentRegister(rows: RegisterRow[]) {
+  return { records: rows.map((r) => ({ userId: r.userId, name: r.name, status: r.status, note: r.note, markedBy: r.markedBy, markedAt: r.markedAt?.toISOString() ?? null })) };
+}
+
+/** Writes one record on its own: an upsert keyed by (sessionId, userId); a simultaneous insert loses to the unique index and is retried as an update. */
+async function writeRecord(session: Pick<CohortSession, '_id' | 'cohortId'>, userId: string, set: Record<string, unknown>) {
+  const filter = { sessionId: session._id, userId: new Types.ObjectId(userId) };
+  const update = { $set: set, $setOnInsert: { cohortId: session.cohortId } };
+  try {
+    await AttendanceRecordModel.updateOne(filter, update, { upsert: true });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    await AttendanceRecordModel.updateOne(filter, { $set: set });
+  }
+}
+
+export type RecordInput = { userId: string; status: AttendanceStatus; note?: string };
+
+/**
+ * Records attendance (those who run the cohort). Every record is checked first: if any is invalid (someone not
+ * actively enrolled, a person twice) nothing is written and the failing rows are named. Then each record is
+ * written on its own, so the rows others mark at the same moment are kept.
+ */
+export async function recordAttendance(props: { actor: Express.User; sessionId: string; records: RecordInput[]; now?: Date }) {
+  const { session } = await loadRunSession(props);
+  if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
+  const now = props.now ?? new Date();
+  const active = new Set((await activeEnrolments(session.cohortId)).map((e) => String(e.userId)));
+  const problems: FieldError[] = [];
+  const seen = new Set<string>();
+  props.records.forEach((r, i) => {
+    if (!active.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.notEnrolled });
+    else if (seen.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.duplicate });
+    if (!attendanceStatuses.includes(r.status)) problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
+    seen.add(r.userId);
+  });
+  if (problems.length) throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
+  await Promise.all(
+    props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
+  );
+  return buildRegister(session);
+}
+
+/** Counts by status for one session, among its active participants (unmarked: no record yet). */
+export function countsOf(rows: Pick<RegisterRow, 'status'>[]) {
+  const counts = { present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 };
+  for (const r of rows) counts[r.status ?? 'unmarked'] += 1;
+  return counts;
+}
+
+/**
+ * Self check-in with the code the facilitator shows. Open from 15 minutes before the start to the end; after the
+ * cohort's grace period she is marked late. Wrong codes are limited per person and session (the failure rows are
+ * numbered under a unique index, so the limit holds under concurrent guesses).
+ */
+export async function checkIn(props: { actor: Express.User; sessionId: string; code: string; now?: Date }): Promise<{ status: AttendanceStatus }> {
+  const now = props.now ?? new Date();
+  const { session, cohort } = await loadVisibleSession(props);
+  const zone = props.actor.timezone;
+  if (session.status === 'cancelled') throw new ConflictError(messages.checkInCancelled);
+  const enrolled = await EnrolmentModel.exists({ cohortId: cohort._id, userId: props.actor.id, status: 'active' });
+  if (!enrolled) throw new ForbiddenError(messages.checkInNotEnrolled);
+  const { opensAt, closesAt } = checkInWindow(session);
+  if (now < opensAt) throw new ConflictError(messages.checkInNotYet(opensAt, zone));
+  if (now > closesAt) throw new ConflictError(messages.checkInClosed(closesAt, zone));
+
+  const window = Math.floor(now.getTime() / checkInFailureWindowMs) * checkInFailureWindowMs;
+  const failures = { sessionId: session._id, userId: new Types.ObjectId(props.actor.id), window };
+  const retryAfter = Math.ceil((window + checkInFailureWindowMs - now.getTime()) / 1000);
+  if ((await CheckInFailureModel.countDocuments(failures)) >= checkInFailureLimit) throw new RateLimitedError(messages.tooManyCodes, retryAfter);
+
+  const expected = (session.checkInCode ?? '').toUpperCase();
+  if (!expected || props.code.trim().toUpperCase().replace(/\s+/g, '') !== expected) {
+    for (let attempt = 1; attempt <= checkInFailureLimit; attempt += 1) {
+      try {
+        await CheckInFailureModel.create({ ...failures, attempt });
+        throw new ValidationError(messages.wrongCode, [{ path: 'code', message: messages.wrongCode }]);
+      } catch (error) {
+        if (!isDuplicateKeyError(error)) throw error;
+      }
+    }
+    throw new RateLimitedError(messages.tooManyCodes, retryAfter);
+  }
+
+  const status: AttendanceStatus = now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';
+  const existing = await AttendanceRecordModel.findOne({ sessionId: session._id, userId: props.actor.id }).lean();
+  // A second check-in keeps the first time; a facilitator's "excused" stands.
+  if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
+  await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
+  return { status };
+}
+
+export type ParticipantReport = {
+  userId: string;
+  name: string;
+  email: string;
+  sessions: number;
+  present: number;
+  late: number;
+  excused: number;
+  absent: number;
+  unmarked: number;
+  /** (present + late) / (present + late + absent), between 0 and 1; null until one such session. */
+  rate: number | null;
+  flags: ('low-rate' | 'missed-two-in-a-row')[];
+};
+
+/**
+ * Attendance across a cohort, per participant and per session, in four indexed queries whatever its size.
+ * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled.
+ * Rate: attended (present or late) over sessions with a present, late or absent mark — excused and unmarked
+ * sessions count neither way. Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
+ * last two marked sessions missed (absent).
+ * @param now sessions starting after this are not counted yet
+ */
+export async function cohortAttendanceReport(props: { cohortId: string; now: Date }) {
+  const cohort = await loadCohort(props.cohortId);
+  const [sessions, enrolments] = await Promise.all([
+    CohortSessionModel.find({ cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } }).sort({ startsAt: 1 }).lean<CohortSession[]>(),
+    activeEnrolments(cohort._id),
+  ]);
+  const records = sessions.length
+    ? await AttendanceRecordModel.find({ cohortId: cohort._id, sessionId: { $in: sessions.map((s) => s._id) } }, { sessionId: 1, userId: 1, status: 1 }).lean()
+    : [];
+  const names = await namesOf(enrolments.map((e) => e.userId));
+  const statusOf = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]));
+  const threshold = cohort.attendanceThreshold ?? 75;
+
+  const perSession = sessions.map((s) => ({ sessionId: String(s._id), title: s.title, startsAt: s.startsAt, endsAt: sessionEnd(s), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));
+  const rows: ParticipantReport[] = enrolments.map((e) => {
+    const userId = String(e.userId);
+    const row: ParticipantReport = { userId, name: names.get(userId)?.name ?? '', email: names.get(userId)?.email ?? '', sessions: 0, present: 0, late: 0, excused: 0, absent: 0, unmarked: 0, rate: null, flags: [] };
+    const marks: AttendanceStatus[] = [];
+    sessions.forEach((s, i) => {
+      if (e.enrolledAt && s.startsAt < e.enrolledAt) return;
+      const status = statusOf.get(`${String(s._id)}:${userId}`);
+      row.sessions += 1;
+      row[status ?? 'unmarked'] += 1;
+      perSession[i]![status ?? 'unmarked'] += 1;
+      if (status && status !== 'excused') marks.push(status);
+    });
+    const counted = row.present + row.late + row.absent;
+    row.rate = counted ? Math.round(((row.present + row.late) / counted) * 1000) / 1000 : null;
+    if (row.rate !== null && counted >= 3 && row.rate * 100 < threshold) row.flags.push('low-rate');
+    if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent') row.flags.push('missed-two-in-a-row');
+    return row;
+  });
+  rows.sort((a, b) => a.name.localeCompare(b.name));
+  return { cohort, threshold, sessions: perSession, rows, flagged: rows.filter((r) => r.flags.length) };
+}
+
+export const flagLabels: Record<ParticipantReport['flags'][number], string> = {
+  'low-rate': 'Attendance under threshold',
+  'missed-two-in-a-row': 'Missed the last two sessions',
+};
+
+/** A cell made safe for spreadsheets: quoted when needed, and never read as a formula (=, +, -, @, tab, CR). */
+export function csvCell(value: unknown): string {
+  let text = value === null || value === undefined ? '' : String(value);
+  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
+  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export function toCsv(rows: unknown[][]): string {
+  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
+}
+
+/** The cohort report as CSV, one line per participant. */
+export function attendanceCsv(report: Awaited<ReturnType<typeof cohortAttendanceReport>>): string {
+  const header = ['Name', 'Email', 'Sessions', 'Present', 'Late', 'Excused', 'Absent', 'Unmarked', 'Attendance rate (%)', 'Flags'];
+  return toCsv([
+    header,
+    ...report.rows.map((r) => [r.name, r.email, r.sessions, r.present, r.late, r.excused, r.absent, r.unmarked, r.rate === null ? '' : Math.round(r.rate * 100), r.flags.map((f) => flagLabels[f]).join('; ')]),
+  ]);
+}
+
+export function presentReportRow(r: ParticipantReport) {
+  return { userId: r.userId, name: r.name, sessions: r.sessions, present: r.present, late: r.late, excused: r.excused, absent: r.absent, unmarked: r.unmarked, rate: r.rate, flags: r.flags };
+}
+
+/** Her own attendance in a cohort (the participant's view). */
+export async function myAttendance(props: { actor: Express.User; cohort: Cohort; now: Date }) {
+  const report = await cohortAttendanceReport({ cohortId: String(props.cohort._id), now: props.now });
+  return report.rows.find((r) => r.userId === props.actor.id) ?? null;
+}
+
+/** Removes stale check-in failure rows (called by maintenance; there are no TTL indexes on FerretDB). */
+export async function purgeCheckInFailures(now: Date): Promise<number> {
+  const result = await CheckInFailureModel.deleteMany({ window: { $lt: now.getTime() - 24 * 60 * 60 * 1000 } });
+  return result.deletedCount;
+}
+
+export { checkInIsOpen };

@@ -1,0 +1,81 @@
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { Types } from 'mongoose';
+import type { Cohort } from '../../models/Cohort.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
+import { UserModel } from '../../models/User.ts';
+import { NotFoundError } from '../errors.ts';
+import { absoluteUrl } from '../settings.ts';
+import { newSecret } from './secrets.ts';
+import { enrolledCohortIds, loadVisibleSession, sessionEnd } from './sessions.ts';
+
+const messages = { feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.' };
+
+/** Events keep this UID for life, so a calendar app updates the same event on every change (with SEQUENCE). */
+export const sessionUid = (sessionId: string | Types.ObjectId): string => `session-${String(sessionId)}@pathways`;
+
+function calendarOf(name: string, sessions: CohortSession[], cohorts: Map<string, Pick<Cohort, 'name'>>): string {
+  const calendar = ical({ name, prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' }, method: ICalCalendarMethod.PUBLISH, ttl: 60 * 60 });
+  for (const s of sessions) {
+    const where = s.mode === 'online' ? (s.joinUrl ?? '') : (s.location ?? '');
+    calendar.createEvent({
+      id: sessionUid(s._id),
+      sequence: s.sequence,
+      start: s.startsAt,
+      end: sessionEnd(s),
+      // Times go out in UTC; every calendar app shows them in its reader's own zone.
+      summary: `${s.title} (${cohorts.get(String(s.cohortId))?.name ?? 'Pathways'})`,
+      description: `${s.mode === 'online' ? `Join online: ${where}` : `In person: ${where}`}\n\nDetails: ${absoluteUrl(`/sessions/${String(s._id)}`)}`,
+      location: where || null,
+      url: absoluteUrl(`/sessions/${String(s._id)}`),
+      status: s.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+      stamp: s.updatedAt ?? new Date(),
+      lastModified: s.updatedAt ?? null,
+    });
+  }
+  return calendar.toString();
+}
+
+/** One session as an .ics file (anyone who may see the session). */
+export async function sessionIcs(props: { actor: Express.User; sessionId: string }): Promise<{ filename: string; body: string }> {
+  const { session, cohort } = await loadVisibleSession(props);
+  const body = calendarOf(session.title, [session], new Map([[String(cohort._id), cohort]]));
+  return { filename: `${session.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'session'}.ics`, body };
+}
+
+/**
+ * The private feed behind a secret URL: the sessions of the cohorts she is enrolled in or runs, from 90 days ago
+ * on (cancelled ones included, so subscribed calendars remove them). No sign-in: the token is the credential.
+ */
+export async function calendarFeed(props: { token: string; now: Date }): Promise<string> {
+  if (!/^[A-Za-z0-9_-]{20,100}$/.test(props.token)) throw new NotFoundError(messages.feedNotFound);
+  const user = await UserModel.findOne({ calendarToken: props.token, status: 'active' }, { name: 1 }).lean();
+  if (!user) throw new NotFoundError(messages.feedNotFound);
+  const runs = await CohortModel.find({ facilitatorIds: user._id }, { _id: 1 }).lean();
+  const cohortIds = [...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)];
+  const sessions = await CohortSessionModel.find({ cohortId: { $in: cohortIds }, startsAt: { $gte: new Date(props.now.getTime() - 90 * 24 * 60 * 60 * 1000) } })
+    .sort({ startsAt: 1 })
+    .limit(2000)
+    .lean<CohortSession[]>();
+  const cohorts = await CohortModel.find({ _id: { $in: cohortIds } }, { name: 1 }).lean();
+  return calendarOf(`Pathways — ${user.name}`, sessions, new Map(cohorts.map((c) => [String(c._id), c])));
+}
+
+/** Her feed URL, creating the secret on first use. */
+export async function calendarFeedUrl(props: { userId: string }): Promise<string> {
+  const user = await UserModel.findById(props.userId, { calendarToken: 1 }).lean();
+  if (!user) throw new NotFoundError();
+  let token = user.calendarToken;
+  if (!token) {
+    token = newSecret(24);
+    await UserModel.updateOne({ _id: user._id, calendarToken: { $in: [null, ''] } }, { $set: { calendarToken: token } });
+    token = (await UserModel.findById(props.userId, { calendarToken: 1 }).lean())!.calendarToken!;
+  }
+  return absoluteUrl(`/calendar/${token}.ics`);
+}
+
+/** A new secret: the old address stops working at once (e.g. after sharing it by mistake). */
+export async function rotateCalendarToken(props: { userId: string }): Promise<string> {
+  await UserModel.updateOne({ _id: props.userId }, { $set: { calendarToken: newSecret(24) } });
+  return calendarFeedUrl(props);
+}

@@ -1,0 +1,151 @@
+import { Types } from 'mongoose';
+import { CohortModel, type Cohort } from '../../models/Cohort.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { SeatModel } from '../../models/Seat.ts';
+import { UserModel } from '../../models/User.ts';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import { emitDomainEvent } from '../events.ts';
+import { isObjectId } from '../http/validate.ts';
+import { canCreateCohorts, canRunCohort, canViewCohort } from '../policies/cohorts.ts';
+
+const messages = {
+  notFound: 'We could not find that cohort.',
+  programme: 'Choose an existing programme.',
+  dates: 'The end date must be on or after the start date.',
+  facilitator: 'Each facilitator must be an active person with the facilitator role.',
+  capacityBelowSeats: (seated: number) => `${seated} people hold places; the capacity cannot go below that.`,
+};
+
+export type CohortInput = {
+  programmeId: string;
+  name: string;
+  capacity: number;
+  timezone: string;
+  startsOn: string;
+  endsOn: string;
+  facilitatorIds: string[];
+  selfEnrolment?: boolean;
+  attendanceThreshold?: number;
+  lateAfterMinutes?: number;
+};
+
+/** The public shape of a cohort (API and views). */
+export function presentCohort(cohort: Cohort) {
+  return {
+    id: String(cohort._id),
+    programmeId: String(cohort.programmeId),
+    name: cohort.name,
+    capacity: cohort.capacity,
+    timezone: cohort.timezone,
+    startsOn: cohort.startsOn,
+    endsOn: cohort.endsOn,
+    facilitatorIds: cohort.facilitatorIds.map(String),
+    selfEnrolment: !!cohort.selfEnrolment,
+    attendanceThreshold: cohort.attendanceThreshold ?? 75,
+    lateAfterMinutes: cohort.lateAfterMinutes ?? 10,
+  };
+}
+
+async function checkCohortInput(input: CohortInput): Promise<void> {
+  const problems: FieldError[] = [];
+  if (!isObjectId(input.programmeId) || !(await ProgrammeModel.exists({ _id: input.programmeId }))) problems.push({ path: 'programmeId', message: messages.programme });
+  if (input.endsOn < input.startsOn) problems.push({ path: 'endsOn', message: messages.dates });
+  const ids = [...new Set(input.facilitatorIds)];
+  const found = await UserModel.countDocuments({ _id: { $in: ids }, roles: { $in: ['facilitator', 'admin'] }, status: { $ne: 'disabled' } });
+  if (found !== ids.length) problems.push({ path: 'facilitatorIds', message: messages.facilitator });
+  if (problems.length) throw new ValidationError('The cohort could not be saved.', problems);
+}
+
+/** Admins create cohorts. */
+export async function createCohort(props: { actor: Express.User; input: CohortInput }) {
+  if (!canCreateCohorts(props.actor)) throw new ForbiddenError();
+  await checkCohortInput(props.input);
+  const cohort = await CohortModel.create({ ...props.input, facilitatorIds: [...new Set(props.input.facilitatorIds)] });
+  return cohort.toObject() as Cohort;
+}
+
+/**
+ * Changes a cohort's settings (those who run it). Capacity may not fall below the places already taken; when it
+ * grows, waitlisted people move up (the caller runs fillFromWaitlist, which lives with enrolment).
+ */
+export async function updateCohort(props: { actor: Express.User; cohortId: string; input: CohortInput }) {
+  const cohort = await loadCohort(props.cohortId);
+  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  // Facilitators may not re-assign who runs the cohort or move it to another programme.
+  const input = canCreateCohorts(props.actor) ? props.input : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
+  await checkCohortInput(input);
+  const seated = await SeatModel.countDocuments({ cohortId: cohort._id });
+  if (input.capacity < seated) throw new ValidationError('The cohort could not be saved.', [{ path: 'capacity', message: messages.capacityBelowSeats(seated) }]);
+  await CohortModel.updateOne({ _id: cohort._id }, { $set: { ...input, facilitatorIds: [...new Set(input.facilitatorIds)] } });
+  await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
+  return loadCohort(props.cohortId);
+}
+
+/** A cohort by id; a malformed or unknown id is a 404. */
+export async function loadCohort(cohortId: string): Promise<Cohort> {
+  if (!isObjectId(cohortId)) throw new NotFoundError(messages.notFound);
+  const cohort = await CohortModel.findById(cohortId).lean<Cohort>();
+  if (!cohort) throw new NotFoundError(messages.notFound);
+  return cohort;
+}
+
+/** Loads a cohort the actor may see (404 otherwise, so its existence is not revealed). */
+export async function loadVisibleCohort(props: { actor: Express.User; cohortId: string }) {
+  const cohort = await loadCohort(props.cohortId);
+  const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
+  return { cohort, enrolment, runs: canRunCohort(props.actor, cohort) };
+}
+
+/** Loads a cohort the actor runs: 404 when she cannot even see it, 403 when she sees it but does not run it. */
+export async function loadRunCohort(props: { actor: Express.User; cohortId: string }): Promise<Cohort> {
+  const { cohort, runs } = await loadVisibleCohort(props);
+  if (!runs) throw new ForbiddenError();
+  return cohort;
+}
+
+/**
+ * The cohorts a person deals with: all for admins, the ones she runs for facilitators, the ones she is enrolled
+ * in (or waitlisted for) for participants, plus those open for self-enrolment.
+ */
+export async function cohortsFor(props: { actor: Express.User }) {
+  const { actor } = props;
+  const enrolments = await EnrolmentModel.find({ userId: actor.id, status: { $in: ['active', 'waitlisted'] } }).lean();
+  const filter = actor.roles.includes('admin')
+    ? {}
+    : { $or: [{ facilitatorIds: new Types.ObjectId(actor.id) }, { _id: { $in: enrolments.map((e) => e.cohortId) } }, { selfEnrolment: true }] };
+  const cohorts = await CohortModel.find(filter).sort({ startsOn: -1, name: 1 }).limit(500).lean<Cohort[]>();
+  const programmes = await ProgrammeModel.find({ _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } }, { title: 1 }).lean();
+  const titles = new Map(programmes.map((p) => [String(p._id), p.title]));
+  const statusOf = new Map(enrolments.map((e) => [String(e.cohortId), e.status]));
+  return cohorts.map((c) => ({
+    ...presentCohort(c),
+    programmeTitle: titles.get(String(c.programmeId)) ?? '',
+    runs: canRunCohort(actor, c),
+    myStatus: statusOf.get(String(c._id)) ?? null,
+  }));
+}
+
+/** Cohorts a facilitator runs (for her dashboard and the weekly digest). */
+export async function cohortsRunBy(props: { userId: string }) {
+  return CohortModel.find({ facilitatorIds: new Types.ObjectId(props.userId) }).sort({ startsOn: 1 }).lean<Cohort[]>();
+}
+
+/** Names of people by id, one query (no $lookup on FerretDB). */
+export async function namesOf(ids: (string | Types.ObjectId)[]) {
+  const users = await UserModel.find({ _id: { $in: [...new Set(ids.map(String))] } }, { name: 1, email: 1, timezone: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
+}
+
+/** Programmes to choose from and facilitators to name, for the cohort form. */
+export async function cohortFormChoices() {
+  const [programmes, facilitators] = await Promise.all([
+    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1 }).sort({ title: 1 }).lean(),
+    UserModel.find({ roles: 'facilitator', status: { $ne: 'disabled' } }, { name: 1, email: 1 }).sort({ name: 1 }).lean(),
+  ]);
+  return {
+    programmes: programmes.map((p) => ({ id: String(p._id), title: p.title })),
+    facilitators: facilitators.map((f) => ({ id: String(f._id), name: f.name, email: f.email })),
+  };
+}

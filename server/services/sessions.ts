@@ -1,0 +1,221 @@
+import { randomInt } from 'node:crypto';
+import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
+import type { Cohort } from '../../models/Cohort.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
+import { emitDomainEvent } from '../events.ts';
+import { isObjectId } from '../http/validate.ts';
+import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
+import { toWallClock, wallClockToInstant } from '../time.ts';
+import { loadCohort } from './cohorts.ts';
+
+const messages = {
+  notFound: 'We could not find that session.',
+  startInvalid: 'must be a date and time such as 2027-03-02T09:30',
+  startMissing: (local: string, zone: string) => `${local} does not exist in ${zone} (the clocks go forward then); choose another time.`,
+  outsideCohort: (from: string, to: string) => `must fall within the cohort's dates (${from} to ${to})`,
+  joinUrl: 'an online session needs a join link (https://…)',
+  location: 'an in-person session needs a location',
+  cancelled: 'This session is cancelled; it cannot be changed any more.',
+  changedMeanwhile: 'Someone else changed this session at the same moment. Reload it and try again.',
+};
+
+/** Self check-in opens this long before a session starts, and closes when it ends. */
+export const checkInOpensBeforeMs = 15 * 60 * 1000;
+/** Unambiguous characters (no 0/O, 1/I/L) for codes read aloud or from a screen. */
+const codeAlphabet = 'ABCDEFGHJKMNPQRSTUVWXYZ23456789';
+
+export type SessionInput = {
+  title: string;
+  /** A wall-clock time in the cohort's zone ("2027-03-02T09:30"), or an instant with an offset. */
+  startsAt: string;
+  durationMinutes: number;
+  mode: 'online' | 'in-person';
+  joinUrl?: string;
+  location?: string;
+};
+
+export const sessionEnd = (s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>): Date => new Date(s.startsAt.getTime() + s.durationMinutes * 60_000);
+
+/** Self check-in window: from 15 minutes before the start to the end. */
+export function checkInWindow(s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>) {
+  return { opensAt: new Date(s.startsAt.getTime() - checkInOpensBeforeMs), closesAt: sessionEnd(s) };
+}
+export function checkInIsOpen(s: Pick<CohortSession, 'startsAt' | 'durationMinutes' | 'status'>, now: Date): boolean {
+  const { opensAt, closesAt } = checkInWindow(s);
+  return s.status === 'scheduled' && now >= opensAt && now <= closesAt;
+}
+
+/**
+ * The start as a UTC instant. A wall-clock time is read in the cohort's zone; a time the clocks skip (the spring
+ * change) is refused rather than silently moved an hour.
+ */
+export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>): { instant?: Date; problem?: string } {
+  const hasOffset = /(Z|[+-]\d\d:?\d\d)$/i.test(startsAt.trim());
+  if (hasOffset) {
+    const dt = DateTime.fromISO(startsAt.trim(), { setZone: true });
+    return dt.isValid ? { instant: dt.toJSDate() } : { problem: messages.startInvalid };
+  }
+  const local = startsAt.trim().slice(0, 16);
+  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local)) return { problem: messages.startInvalid };
+  const instant = wallClockToInstant(local, cohort.timezone);
+  if (!instant) return { problem: messages.startInvalid };
+  if (toWallClock(instant, cohort.timezone) !== local) return { problem: messages.startMissing(local, cohort.timezone) };
+  return { instant };
+}
+
+function checkSessionInput(input: SessionInput, cohort: Cohort): { startsAt: Date; set: Record<string, unknown>; unset: Record<string, 1> } {
+  const problems: FieldError[] = [];
+  const { instant, problem } = resolveStart(input.startsAt, cohort);
+  if (problem) problems.push({ path: 'startsAt', message: problem });
+  if (instant) {
+    const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate()!;
+    if (day < cohort.startsOn || day > cohort.endsOn) problems.push({ path: 'startsAt', message: messages.outsideCohort(cohort.startsOn, cohort.endsOn) });
+  }
+  if (input.mode === 'online' && !input.joinUrl) problems.push({ path: 'joinUrl', message: messages.joinUrl });
+  if (input.mode === 'in-person' && !input.location) problems.push({ path: 'location', message: messages.location });
+  if (problems.length) throw new ValidationError('The session could not be saved.', problems);
+  const place = input.mode === 'online' ? { joinUrl: input.joinUrl } : { location: input.location };
+  return {
+    startsAt: instant!,
+    set: { title: input.title, startsAt: instant, durationMinutes: input.durationMinutes, mode: input.mode, ...place },
+    unset: input.mode === 'online' ? { location: 1 } : { joinUrl: 1 },
+  };
+}
+
+/** The public shape of a session (API). Times are UTC instants; views format them per reader. */
+export function presentSession(s: CohortSession) {
+  return {
+    id: String(s._id),
+    cohortId: String(s.cohortId),
+    title: s.title,
+    startsAt: s.startsAt.toISOString(),
+    endsAt: sessionEnd(s).toISOString(),
+    durationMinutes: s.durationMinutes,
+    mode: s.mode,
+    ...(s.joinUrl ? { joinUrl: s.joinUrl } : {}),
+    ...(s.location ? { location: s.location } : {}),
+    status: s.status,
+    sequence: s.sequence,
+    history: (s.history ?? []).map((h) => ({ at: h.at?.toISOString(), change: h.change, previousStartsAt: h.previousStartsAt?.toISOString(), previousDurationMinutes: h.previousDurationMinutes })),
+  };
+}
+
+/** Schedules a session (those who run the cohort). It may lie in the past, to record a register afterwards. */
+export async function scheduleSession(props: { actor: Express.User; cohortId: string; input: SessionInput }) {
+  const cohort = await loadCohort(props.cohortId);
+  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  const { set } = checkSessionInput(props.input, cohort);
+  const session = await CohortSessionModel.create({ ...set, cohortId: cohort._id, status: 'scheduled', sequence: 0, history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }] });
+  await emitDomainEvent('session.scheduled', { sessionId: session._id });
+  return session.toObject() as CohortSession;
+}
+
+export async function loadSession(sessionId: string): Promise<{ session: CohortSession; cohort: Cohort }> {
+  if (!isObjectId(sessionId)) throw new NotFoundError(messages.notFound);
+  const session = await CohortSessionModel.findById(sessionId).lean<CohortSession>();
+  if (!session) throw new NotFoundError(messages.notFound);
+  const cohort = await loadCohort(String(session.cohortId));
+  return { session, cohort };
+}
+
+/** A session the actor may see: 404 otherwise. `runs` says whether she runs its cohort. */
+export async function loadVisibleSession(props: { actor: Express.User; sessionId: string }) {
+  const { session, cohort } = await loadSession(props.sessionId);
+  const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
+  return { session, cohort, enrolment, runs: canRunCohort(props.actor, cohort) };
+}
+
+/** A session whose cohort the actor runs: 404 if she cannot see it, 403 if she sees but does not run it. */
+export async function loadRunSession(props: { actor: Express.User; sessionId: string }) {
+  const loaded = await loadVisibleSession(props);
+  if (!loaded.runs) throw new ForbiddenError();
+  return loaded;
+}
+
+/**
+ * Changes a session (time, length, place, title), keeping what it was in its history and bumping its SEQUENCE
+ * so calendar apps update the event. The write is conditional on the sequence read, so of two simultaneous
+ * changes one wins and the other is told to reload (FerretDB has no atomic $inc).
+ */
+export async function rescheduleSession(props: { actor: Express.User; sessionId: string; input: Partial<SessionInput> }) {
+  const { session, cohort } = await loadRunSession(props);
+  if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
+  const merged: SessionInput = {
+    title: props.input.title ?? session.title,
+    startsAt: props.input.startsAt ?? session.startsAt.toISOString(),
+    durationMinutes: props.input.durationMinutes ?? session.durationMinutes,
+    mode: props.input.mode ?? (session.mode as SessionInput['mode']),
+    joinUrl: props.input.joinUrl ?? session.joinUrl ?? undefined,
+    location: props.input.location ?? session.location ?? undefined,
+  };
+  const { set, unset, startsAt } = checkSessionInput(merged, cohort);
+  const timeChanged = startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
+  const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: timeChanged ? 'rescheduled' : 'updated', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const result = await CohortSessionModel.updateOne(
+    { _id: session._id, sequence: session.sequence, status: 'scheduled' },
+    { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
+  );
+  if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  await emitDomainEvent('session.rescheduled', { sessionId: session._id });
+  return (await loadSession(String(session._id))).session;
+}
+
+/** Cancels a session: it stays (with its history) so calendars receive STATUS:CANCELLED and reports skip it. */
+export async function cancelSession(props: { actor: Express.User; sessionId: string }) {
+  const { session } = await loadRunSession(props);
+  if (session.status === 'cancelled') return session;
+  const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: 'cancelled', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const result = await CohortSessionModel.updateOne(
+    { _id: session._id, sequence: session.sequence, status: 'scheduled' },
+    { $set: { status: 'cancelled', sequence: session.sequence + 1 }, $unset: { checkInCode: 1 }, $push: { history: entry } },
+  );
+  if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  await emitDomainEvent('session.cancelled', { sessionId: session._id });
+  return (await loadSession(String(session._id))).session;
+}
+
+/** A cohort's sessions in time order. */
+export async function sessionsOf(cohortId: string | Types.ObjectId) {
+  return CohortSessionModel.find({ cohortId }).sort({ startsAt: 1 }).lean<CohortSession[]>();
+}
+
+/**
+ * Upcoming sessions across several cohorts (dashboards, calendar feeds): one indexed query.
+ * @param from sessions ending after this instant (so one under way is still listed)
+ */
+export async function upcomingSessions(props: { cohortIds: (string | Types.ObjectId)[]; from: Date; limit: number }) {
+  if (!props.cohortIds.length) return [];
+  const rows = await CohortSessionModel.find({ cohortId: { $in: props.cohortIds }, status: 'scheduled', startsAt: { $gte: new Date(props.from.getTime() - 24 * 60 * 60 * 1000) } })
+    .sort({ startsAt: 1 })
+    .limit(props.limit + 50)
+    .lean<CohortSession[]>();
+  return rows.filter((s) => sessionEnd(s) > props.from).slice(0, props.limit);
+}
+
+/**
+ * The check-in code to show while check-in is open, created on first need. Two facilitators opening the page at
+ * once may both create one; the conditional write keeps the first, and both read it back.
+ */
+export async function checkInCodeFor(props: { actor: Express.User; sessionId: string; now: Date; renew?: boolean }) {
+  const { session } = await loadRunSession(props);
+  if (!checkInIsOpen(session, props.now)) return { open: false as const, ...checkInWindow(session) };
+  const code = Array.from({ length: 6 }, () => codeAlphabet[randomInt(codeAlphabet.length)]).join('');
+  const filter = props.renew ? { _id: session._id } : { _id: session._id, checkInCode: { $in: [null, ''] } };
+  await CohortSessionModel.updateOne(filter, { $set: { checkInCode: code } });
+  const fresh = await CohortSessionModel.findById(session._id, { checkInCode: 1 }).lean();
+  return { open: true as const, code: fresh!.checkInCode!, ...checkInWindow(session) };
+}
+
+/** The cohorts a person is actively enrolled in. */
+export async function enrolledCohortIds(userId: string) {
+  return (await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1 }).lean()).map((e) => e.cohortId);
+}
+
+export async function cohortById(id: Types.ObjectId | string) {
+  return CohortModel.findById(id).lean<Cohort>();
+}
