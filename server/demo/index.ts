@@ -1,13 +1,16 @@
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
 import { seedPeople } from './people.ts';
+import { seedPledge } from './pledge.ts';
 
 /**
  * Demo data, loaded into an empty database on start (DEMO_DATA, default on outside production).
  * Each area adds a seeder here; a seeder receives the ids of the demo people by email.
  */
 export type DemoContext = { people: Map<string, string> };
-const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [];
+const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
+  { name: 'pledge', seed: (ctx) => seedPledge(ctx) },
+];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {
   if ((await UserModel.estimatedDocumentCount()) > 0) return false;

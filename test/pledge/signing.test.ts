@@ -1,0 +1,153 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { PledgeLinkModel } from '../../models/PledgeLink.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { confirmSignature, signPledge } from '../../server/services/pledge/index.ts';
+import { hashSecret } from '../../server/services/secrets.ts';
+import { csrfFrom, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
+
+const listNames = async (app: ReturnType<typeof testApp>, query = '') => (await supertest(app).get(`/api/v1/pledge/signatures${query}`).expect(200)).body.items.map((i: { name: string }) => i.name);
+
+describe('pledge: signing and confirming', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('a new signature is pending and invisible until its email link is followed, then it is listed', async () => {
+    const body = organisationBody({ name: 'Brookside Primary' });
+    const confirmPath = await signViaApi(app, body);
+    expect(await listNames(app)).to.not.include('Brookside Primary');
+    const stored = await PledgeSignatureModel.findOne({ name: 'Brookside Primary' }).lean();
+    expect(stored).to.include({ status: 'pending', email: body.email });
+    const page = await supertest(app).get(confirmPath).expect(200);
+    expect(page.text).to.include('has signed the Leading Women to Headship Pledge');
+    expect(await listNames(app)).to.include('Brookside Primary');
+  });
+
+  it('the confirmation link is stored only as a hash', async () => {
+    const confirmPath = await signViaApi(app, organisationBody());
+    const secret = confirmPath.split('/').pop()!;
+    expect(await PledgeLinkModel.countDocuments({ tokenHash: secret })).to.equal(0);
+    expect(await PledgeLinkModel.countDocuments({ tokenHash: hashSecret(secret) })).to.equal(1);
+  });
+
+  it('a confirmation link used twice answers 404 the second time, saying it was used', async () => {
+    const confirmPath = await signViaApi(app, organisationBody());
+    await supertest(app).get(confirmPath).expect(200);
+    const again = await supertest(app).get(confirmPath).expect(404);
+    expect(again.text).to.include('already been used');
+  });
+
+  it('a confirmation link followed after 7 days answers 404 and the signature stays pending', async () => {
+    const body = organisationBody();
+    const now = new Date('2026-03-01T10:00:00Z');
+    await signPledge({ input: body as never, now });
+    const secret = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
+    let error: unknown;
+    try {
+      await confirmSignature({ secret, now: new Date('2026-03-08T10:00:01Z') });
+    } catch (e) {
+      error = e;
+    }
+    expect((error as { status: number }).status).to.equal(404);
+    expect((error as Error).message).to.include('expired');
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
+    // …while just inside the 7 days it works.
+    await confirmSignature({ secret, now: new Date('2026-03-08T09:59:59Z') });
+  });
+
+  it('an unknown or malformed link is a 404, never a 500', async () => {
+    await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404);
+    await supertest(app).get(`/pledge/confirm/${'x'.repeat(300)}`).expect(404);
+  });
+
+  it('signing twice with the same email for the same organisation updates the one signature, and only the newest link works', async () => {
+    const body = organisationBody({ name: 'Elm Tree Academy', region: 'London' });
+    const first = await signViaApi(app, body);
+    const second = await signViaApi(app, { ...body, name: '  elm tree ACADEMY ', region: 'Greater London', email: String(body.email).toUpperCase() });
+    expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.region).to.equal('Greater London');
+    await supertest(app).get(first).expect(404);
+    await supertest(app).get(second).expect(200);
+  });
+
+  it('signing again after confirming keeps the public details until the new link is followed', async () => {
+    const body = organisationBody({ name: 'Willow Trust', organisationType: 'trust', region: 'Wales' });
+    await supertest(app).get(await signViaApi(app, body)).expect(200);
+    const change = await signViaApi(app, { ...body, region: 'South Wales' });
+    const before = await PledgeSignatureModel.findOne({ email: body.email }).lean();
+    expect(before).to.include({ region: 'Wales', status: 'confirmed' });
+    await supertest(app).get(change).expect(200);
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.region).to.equal('South Wales');
+    expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
+  });
+
+  it('two simultaneous first signings of the same organisation make one signature', async () => {
+    const body = organisationBody();
+    await Promise.all([0, 1, 2].map(() => supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202)));
+    expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
+  });
+
+  it('the answer is the same 202 whether or not the email has signed before', async () => {
+    const body = organisationBody();
+    const first = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    await supertest(app).get(await latestLink(String(body.email), '/pledge/confirm/')).expect(200);
+    const again = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    expect(again.body).to.deep.equal(first.body).and.to.deep.equal({ status: 'pending' });
+  });
+
+  it('an individual is counted but her name is listed and searchable only when she allowed it', async () => {
+    const hiddenName = { kind: 'individual', name: 'Quietly Signed', email: 'quiet@example.org', role: 'Teacher', region: 'Scotland', country: 'GB' };
+    const shownName = { kind: 'individual', name: 'Proudly Signed', email: 'proud@example.org', region: 'Scotland', country: 'GB', showName: true };
+    await supertest(app).get(await signViaApi(app, hiddenName)).expect(200);
+    await supertest(app).get(await signViaApi(app, shownName)).expect(200);
+    const res = await supertest(app).get('/api/v1/pledge/signatures?region=Scotland').expect(200);
+    expect(res.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Proudly Signed']);
+    expect(res.body.counts.byType.individual).to.equal(2);
+    expect(await listNames(app, '?q=quietly')).to.deep.equal([]);
+    const html = await supertest(app).get('/pledge/signatories?q=Quietly').expect(200);
+    expect(html.text).to.not.include('Quietly Signed');
+  });
+
+  it('the web form signs without JavaScript and shows the same page whatever the email', async () => {
+    const agent = supertest.agent(app);
+    const ip = freshIp();
+    const form = await agent.get('/pledge/sign/organisation').set('X-Forwarded-For', ip).expect(200);
+    const fields = { name: 'Form School', organisationType: 'school', contactName: 'Ada', email: 'form@school.example', region: 'Leeds', country: 'GB', website: '' };
+    const first = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(form.text) }).expect(303);
+    const second = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(form.text) }).expect(303);
+    expect(first.headers.location).to.equal('/pledge/thanks').and.to.equal(second.headers.location);
+    expect(await OutboxMessageModel.countDocuments({ to: 'form@school.example' })).to.equal(2);
+  });
+
+  it('bad input on the web form is a 422 keeping what was typed, with the errors named', async () => {
+    const agent = supertest.agent(app);
+    const form = await agent.get('/pledge/sign/organisation').expect(200);
+    const res = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', freshIp()).type('form').send({ name: 'Typed Name', email: 'not-an-email', region: '', country: 'XX', _csrf: csrfFrom(form.text) }).expect(422);
+    expect(res.text).to.include('value="Typed Name"').and.to.include('must be an email address').and.to.include('ISO 3166-1');
+  });
+
+  it('a filled honeypot gets the same answer, and nothing is stored or sent', async () => {
+    const agent = supertest.agent(app);
+    const form = await agent.get('/pledge/sign/individual').expect(200);
+    const res = await agent.post('/pledge/sign/individual').set('X-Forwarded-For', freshIp()).type('form').send({ name: 'Bot', email: 'bot@spam.example', region: 'X', country: 'GB', website: 'http://spam.example', _csrf: csrfFrom(form.text) }).expect(303);
+    expect(res.headers.location).to.equal('/pledge/thanks');
+    expect(await PledgeSignatureModel.countDocuments({ email: 'bot@spam.example' })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: 'bot@spam.example' })).to.equal(0);
+  });
+
+  it('more than 10 signings from one address in 15 minutes are refused with 429 and Retry-After', async () => {
+    const limited = testApp();
+    const ip = freshIp();
+    for (let i = 0; i < 10; i++) await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', ip).send(organisationBody()).expect(202);
+    const refused = await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', ip).send(organisationBody({ email: 'eleventh@example.org' })).expect(429);
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(await PledgeSignatureModel.countDocuments({ email: 'eleventh@example.org' })).to.equal(0);
+    await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(organisationBody()).expect(202);
+  });
+});
