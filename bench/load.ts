@@ -39,3 +39,21 @@ export async function measure(request: LoadRequest, options: LoadOptions): Promi
     requests: latencies.length,
   };
 }
+
+/** For requests that take seconds: N requests one after another, timed with fetch (rps is then 1 / mean latency). */
+export async function measureSequentially(request: LoadRequest, samples: number): Promise<Measurement> {
+  const latencies: number[] = [];
+  let errors = 0;
+  const started = performance.now();
+  for (let i = 0; i < samples; i++) {
+    const t = performance.now();
+    const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
+    await res.arrayBuffer();
+    latencies.push(performance.now() - t);
+    if (res.status < 200 || res.status >= 300) errors++;
+  }
+  const seconds = (performance.now() - started) / 1000;
+  latencies.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 10) / 10;
+  return { rps: round((samples - errors) / seconds), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), errors, requests: samples };
+}

@@ -31,6 +31,8 @@ export type Scenario = {
   /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
   page: boolean;
   description: string;
+  /** Concurrent connections, when not the run's default (e.g. a register is saved by one or two people at once). */
+  connections?: number;
   target: (data: BenchData) => BenchTarget;
 };
 

@@ -6,14 +6,14 @@ export const learningScenarios: Scenario[] = [
     name: 'participant-dashboard',
     area: 'learning',
     page: true,
-    description: 'her programmes with progress, next module and what is locked (one finished, one running enrolment)',
-    target: () => ({ path: ['/learning', '/me/progress', '/progress', '/'], as: 'participant' }),
+    description: 'her home page: programmes with progress bars, next module, what is locked (one finished, one running enrolment)',
+    target: () => ({ path: '/', as: 'participant' }),
   },
   {
     name: 'facilitator-progress',
     area: 'learning',
     page: true,
     description: "a facilitator's progress view of her cohort of 30 (rows, percent, last activity, SVG chart)",
-    target: (data) => ({ path: [`/cohorts/${data.benchCohortId}/progress`], as: 'facilitator' }),
+    target: (data) => ({ path: `/cohorts/${data.benchCohortId}/progress`, as: 'facilitator' }),
   },
 ];
