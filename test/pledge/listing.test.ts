@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { countries } from '../../server/services/pledge/index.ts';
+import { invalidateCounts } from '../../server/services/pledge/listing.ts';
+import { testApp } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
+import { buildSignature, freshIp, organisationBody } from '../support/pledgeFactories.ts';
+
+describe('pledge: the public list, counts, organisation page and badge', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  beforeEach(async () => {
+    await clearDatabase();
+    invalidateCounts();
+  });
+
+  it('lists confirmed, visible signatures only, alphabetically, never with an email or contact', async () => {
+    await buildSignature({ name: 'Zeta School' });
+    await buildSignature({ name: 'alpha trust', organisationType: 'trust' });
+    await buildSignature({ name: 'Pending School', status: 'pending' });
+    await buildSignature({ name: 'Hidden School', hidden: true });
+    const res = await supertest(app).get('/api/v1/pledge/signatures').expect(200);
+    expect(res.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['alpha trust', 'Zeta School']);
+    expect(res.body.items[0]).to.have.all.keys('id', 'kind', 'name', 'organisationType', 'region', 'country', 'confirmedAt');
+    expect(JSON.stringify(res.body)).to.not.match(/@|email|contact/i);
+    expect(res.body.counts.byType).to.deep.equal({ school: 1, trust: 1 });
+    expect(res.body.nextCursor).to.equal(null);
+  });
+
+  it('filters by type, region and country, searches names case-insensitively with regex characters taken literally', async () => {
+    await buildSignature({ name: 'St. Mary (Leeds)', region: 'Yorkshire', country: 'GB' });
+    await buildSignature({ name: 'St Marys Dublin', region: 'Leinster', country: 'IE', organisationType: 'trust' });
+    await buildSignature({ name: 'Stmary School', region: 'Yorkshire', country: 'GB' });
+    const get = async (q: string) => (await supertest(app).get(`/api/v1/pledge/signatures?${q}`).expect(200)).body;
+    expect((await get('q=st.%20mary')).items.map((i: { name: string }) => i.name)).to.deep.equal(['St. Mary (Leeds)']);
+    expect((await get('q=(leeds')).items).to.have.length(1);
+    expect((await get('type=trust')).items.map((i: { name: string }) => i.name)).to.deep.equal(['St Marys Dublin']);
+    expect((await get('country=ie')).items).to.have.length(1);
+    const yorkshire = await get('region=Yorkshire');
+    expect(yorkshire.items).to.have.length(2);
+    expect(yorkshire.counts.byRegion).to.deep.equal({ Yorkshire: 2 });
+  });
+
+  it('pages with an opaque cursor without repeating or skipping anyone', async () => {
+    for (const name of ['Ash', 'Birch', 'Cedar', 'Elm', 'Elm', 'Fir', 'Oak']) await buildSignature({ name });
+    const seen: string[] = [];
+    let cursor: string | null = null;
+    do {
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await supertest(app).get(`/api/v1/pledge/signatures?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      seen.push(...res.body.items.map((i) => i.id));
+      cursor = res.body.nextCursor;
+    } while (cursor);
+    expect(seen).to.have.length(7);
+    expect(new Set(seen).size).to.equal(7);
+    await supertest(app).get('/api/v1/pledge/signatures?cursor=garbage').expect(422);
+  });
+
+  it('bad query input is a 422 problem document: unknown fields, operators, unknown countries and types', async () => {
+    for (const q of ['colour=red', 'q[$ne]=x', 'country=XX', 'country=GBR', 'type=school,trust', 'limit=1000']) {
+      const res = await supertest(app).get(`/api/v1/pledge/signatures?${q}`).expect(422);
+      expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    }
+  });
+
+  it('signing through the API refuses unknown fields, objects for scalars and bad vocabularies with 422 field errors', async () => {
+    const post = (body: Record<string, unknown>) => supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body);
+    const unknown = await post(organisationBody({ isAdmin: true })).expect(422);
+    expect(unknown.headers['content-type']).to.match(/problem\+json/);
+    expect(unknown.body.errors[0].message).to.include('isAdmin');
+    expect((await post(organisationBody({ email: { $ne: null } })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('email');
+    expect((await post(organisationBody({ organisationType: 'club' })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('organisationType');
+    expect((await post(organisationBody({ organisationType: undefined })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('organisationType');
+    expect((await post(organisationBody({ country: 'EU' })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('country');
+    await post(organisationBody({ country: 'gb' })).expect(202);
+  });
+
+  it('the country list is the 249 assigned ISO 3166-1 alpha-2 codes with English names', () => {
+    expect(countries).to.have.length(249);
+    const codes = countries.map((c) => c.code);
+    expect(codes).to.include.members(['GB', 'IE', 'CA', 'SS', 'CW', 'SX', 'BQ', 'AX']);
+    expect(codes).to.not.include.members(['UK', 'EU', 'XK', 'ZZ', 'SU', 'YU', 'AN', 'AC']);
+  });
+
+  it('counts include anonymous individuals and follow hiding and deletion', async () => {
+    await buildSignature({ kind: 'individual', name: 'Anon', showName: false, region: 'Wales' });
+    await buildSignature({ kind: 'individual', name: 'Named', showName: true, region: 'Wales' });
+    const org = await buildSignature({ name: 'Wales School', region: 'Wales' });
+    const admin = await buildUser({ roles: ['admin'] });
+    let counts = (await supertest(app).get('/api/v1/pledge/signatures').expect(200)).body.counts;
+    expect(counts).to.deep.equal({ total: 3, byType: { individual: 2, school: 1 }, byRegion: { Wales: 3 } });
+    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set({ Authorization: `Bearer ${await tokenFor(admin)}` }).send({ hidden: true, reason: 'spam' }).expect(200);
+    counts = (await supertest(app).get('/api/v1/pledge/signatures').expect(200)).body.counts;
+    expect(counts.byType).to.deep.equal({ individual: 2 });
+  });
+
+  it('the public list page works without JavaScript: a GET form, a captioned table and a next-page link', async () => {
+    for (let i = 0; i < 55; i++) await buildSignature({ name: `School ${String(i).padStart(2, '0')}` });
+    const res = await supertest(app).get('/pledge/signatories').expect(200);
+    expect(res.text).to.include('<form method="get" action="/pledge/signatories"').and.to.include('<caption>').and.to.include('rel="next"');
+    expect(res.text).to.include('School 00').and.to.not.include('School 54');
+    const next = /href="(\/pledge\/signatories\?cursor=[^"]+)"/.exec(res.text)![1]!;
+    expect((await supertest(app).get(next.replace(/&amp;/g, '&')).expect(200)).text).to.include('School 54');
+    await supertest(app).get('/pledge/signatories?country=nowhere&q[$gt]=').expect(200);
+  });
+
+  it('an organisation has a public page; a pending, hidden, unknown or malformed one is a 404', async () => {
+    const org = await buildSignature({ name: 'Page School' });
+    expect((await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200)).text).to.include('Page School');
+    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ status: 'pending' })).id}`).expect(404);
+    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}`).expect(404);
+    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ kind: 'individual', showName: true })).id}`).expect(404);
+    await supertest(app).get('/pledge/organisations/000000000000000000000000').expect(404);
+    await supertest(app).get('/pledge/organisations/nope').expect(404);
+  });
+
+  it('the badge is an accessible SVG served as image/svg+xml with a public cache header, its name escaped', async () => {
+    const org = await buildSignature({ name: 'Smith & <Jones> "School"' });
+    const res = await supertest(app).get(`/pledge/organisations/${org.id}/badge.svg`).buffer(true).parse((r, cb) => { let d = ''; r.on('data', (c: Buffer) => (d += c)); r.on('end', () => cb(null, d)); }).expect(200);
+    expect(res.headers['content-type']).to.match(/^image\/svg\+xml/);
+    expect(res.headers['cache-control']).to.match(/public/).and.to.match(/max-age=\d+/);
+    const svg = res.body as string;
+    expect(svg).to.match(/<title id="badge-title">Smith &amp; &lt;Jones&gt; &quot;School&quot; has signed the Leading Women to Headship Pledge<\/title>/);
+    expect(svg).to.include('role="img"').and.to.include('We have signed the').and.to.not.include('<Jones>');
+    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}/badge.svg`).expect(404);
+  });
+
+  it('the Pledge page shows the text, the counts and the way to sign', async () => {
+    await buildSignature();
+    const res = await supertest(app).get('/pledge').expect(200);
+    expect(res.text).to.include('counteract what deters or prevents women from becoming headteachers').and.to.include('/pledge/sign/organisation').and.to.include('/pledge/sign/individual');
+  });
+});
