@@ -4,6 +4,7 @@ import type { Cohort } from '../../models/Cohort.ts';
 import { EnrolmentModel, type Enrolment } from '../../models/Enrolment.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
+import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
 import { emitDomainEvent } from '../events.ts';
@@ -69,30 +70,50 @@ async function seat(cohort: Cohort, userId: Types.ObjectId): Promise<Seating> {
   }
 }
 
-/** Her place in the waitlist, 1 being next in line (order: waitlistedAt, then id). */
-async function waitlistPosition(enrolment: Pick<Enrolment, '_id' | 'cohortId' | 'waitlistedAt'>): Promise<number> {
-  const ahead = await EnrolmentModel.countDocuments({
-    cohortId: enrolment.cohortId,
-    status: 'waitlisted',
-    $or: [{ waitlistedAt: { $lt: enrolment.waitlistedAt } }, { waitlistedAt: enrolment.waitlistedAt, _id: { $lt: enrolment._id } }],
-  });
-  return ahead + 1;
+/** Takes the next waitlist number by insert (see models/WaitlistTicket.ts). */
+async function takeTicket(cohort: Cohort, userId: Types.ObjectId): Promise<number> {
+  for (let round = 0; round < 1000; round += 1) {
+    const last = await WaitlistTicketModel.findOne({ cohortId: cohort._id }, { number: 1 }).sort({ number: -1 }).lean();
+    try {
+      const number = (last?.number ?? 0) + 1;
+      await WaitlistTicketModel.create({ cohortId: cohort._id, number, userId });
+      return number;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      const mine = await WaitlistTicketModel.findOne({ cohortId: cohort._id, userId }, { number: 1 }).lean();
+      if (mine) return mine.number;
+    }
+  }
+  throw new Error('could not take a waitlist number');
 }
 
-async function activate(props: { enrolmentId: Types.ObjectId; now: Date }): Promise<boolean> {
-  const result = await EnrolmentModel.updateOne(
-    { _id: props.enrolmentId, status: 'waitlisted' },
-    { $set: { status: 'active', enrolledAt: props.now }, $unset: { waitlistedAt: 1, withdrawnAt: 1 } },
-  );
-  return result.modifiedCount === 1;
+/** Her place in the waitlist, 1 being next in line. */
+async function waitlistPosition(cohortId: Types.ObjectId, number: number): Promise<number> {
+  return (await WaitlistTicketModel.countDocuments({ cohortId, number: { $lt: number } })) + 1;
+}
+
+/** Writes her enrolment row as active or waitlisted: a new row, or her withdrawn one re-opened. False if she was enrolled meanwhile. */
+async function writeEnrolment(cohort: Cohort, userId: Types.ObjectId, existing: Enrolment | null, set: Record<string, unknown>): Promise<boolean> {
+  if (existing) {
+    const result = await EnrolmentModel.updateOne({ _id: existing._id, status: 'withdrawn' }, { $set: set, $unset: { withdrawnAt: 1 } });
+    return result.modifiedCount === 1;
+  }
+  try {
+    await EnrolmentModel.create({ cohortId: cohort._id, userId, programmeId: cohort.programmeId, ...set });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
 }
 
 /**
- * Enrols a person in a cohort: a place if one is free, else the end of the waitlist. Safe under concurrency: the
- * enrolment row is unique per (cohort, person) and places are taken through the Seat unique index.
+ * Enrols a person in a cohort: a place if one is free, else the end of the waitlist. Safe under concurrency: places
+ * are taken through the Seat unique index, waitlist numbers through the WaitlistTicket one, and the enrolment row
+ * is unique per (cohort, person).
  * Those who run the cohort enrol anyone; a participant enrols herself when the cohort is open for it; 'system'
  * is for other areas' automation (governing-board panels).
- * @param now when she asked (waitlist order); defaults to the current time
+ * @param now when she asked; defaults to the current time
  */
 export async function enrolParticipant(props: { actor: Actor; cohortId: string; userId: string; now?: Date }): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
@@ -101,55 +122,56 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const user = await UserModel.findOne({ _id: props.userId, status: { $ne: 'disabled' } }, { _id: 1 }).lean();
   if (!user) throw new NotFoundError(messages.noPerson);
-
-  // The enrolment row first, as "waitlisted since now": the unique (cohortId, userId) index settles a double click.
-  let enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>();
-  if (enrolment && enrolment.status !== 'withdrawn') throw new ConflictError(messages.already);
-  if (enrolment) {
-    const rejoined = await EnrolmentModel.updateOne({ _id: enrolment._id, status: 'withdrawn' }, { $set: { status: 'waitlisted', waitlistedAt: now }, $unset: { withdrawnAt: 1 } });
-    if (rejoined.modifiedCount !== 1) throw new ConflictError(messages.already);
-  } else {
-    try {
-      await EnrolmentModel.create({ cohortId: cohort._id, userId: user._id, programmeId: cohort.programmeId, status: 'waitlisted', waitlistedAt: now });
-    } catch (error) {
-      if (isDuplicateKeyError(error)) throw new ConflictError(messages.already);
-      throw error;
-    }
-  }
-  enrolment = (await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>())!;
+  const existing = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>();
+  if (existing && existing.status !== 'withdrawn') throw new ConflictError(messages.already);
 
   // Nobody jumps the queue: when people have been waiting a while (the cohort was full when they came), freed
-  // places are theirs and a newcomer joins the end. Rows younger than that may be concurrent newcomers still
-  // reaching for a place, so they do not count: every newcomer tries for a place and the Seat index decides.
-  const longWaiting = await EnrolmentModel.exists({ cohortId: cohort._id, status: 'waitlisted', _id: { $ne: enrolment._id }, waitlistedAt: { $lt: new Date(now.getTime() - settleMs) } });
-  if (!longWaiting && (await seat(cohort, user._id)) !== 'full') {
-    await activate({ enrolmentId: enrolment._id, now });
+  // places are theirs and a newcomer joins the end. Younger tickets may belong to concurrent newcomers, so every
+  // newcomer then tries for a place and the Seat index decides.
+  const longWaiting = await WaitlistTicketModel.exists({ cohortId: cohort._id, createdAt: { $lt: new Date(Date.now() - settleMs) } });
+  const seating = longWaiting ? 'full' : await seat(cohort, user._id);
+  if (seating === 'already-seated') throw new ConflictError(messages.already);
+  if (seating === 'seated') {
+    if (!(await writeEnrolment(cohort, user._id, existing, { status: 'active', enrolledAt: now }))) {
+      await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
+      throw new ConflictError(messages.already);
+    }
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
   }
-  return { status: 'waitlisted', position: await waitlistPosition(enrolment) };
+  const number = await takeTicket(cohort, user._id);
+  if (!(await writeEnrolment(cohort, user._id, existing, { status: 'waitlisted', waitlistedAt: now }))) {
+    await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
+    throw new ConflictError(messages.already);
+  }
+  return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
 
 /**
- * Moves people from the waitlist into free places, first come first served, until the cohort is full or nobody
- * waits. Each promoted person is announced ('enrolment.activated', promotedFromWaitlist) so she is told.
+ * Moves people from the waitlist into free places, in waitlist order, until the cohort is full or nobody waits.
+ * Each promoted person is announced ('enrolment.activated', promotedFromWaitlist) so she is told.
  */
 export async function fillFromWaitlist(props: { cohortId: string; now?: Date }): Promise<string[]> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
   const promoted: string[] = [];
   for (;;) {
-    const waiting = await EnrolmentModel.find({ cohortId: cohort._id, status: 'waitlisted' }).sort({ waitlistedAt: 1, _id: 1 }).limit(20).lean<Enrolment[]>();
-    if (!waiting.length) return promoted;
+    const tickets = await WaitlistTicketModel.find({ cohortId: cohort._id }).sort({ number: 1 }).limit(20).lean();
+    if (!tickets.length) return promoted;
     let progressed = false;
-    for (const candidate of waiting) {
-      const outcome = await seat(cohort, candidate.userId);
+    for (const ticket of tickets) {
+      const outcome = await seat(cohort, ticket.userId);
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
       if (outcome === 'already-seated') continue;
-      if (await activate({ enrolmentId: candidate._id, now })) {
-        promoted.push(String(candidate.userId));
-        await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: candidate.userId, promotedFromWaitlist: true });
+      const activated = await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' }, { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } });
+      await WaitlistTicketModel.deleteOne({ _id: ticket._id });
+      if (activated.modifiedCount === 1) {
+        promoted.push(String(ticket.userId));
+        await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
+      } else {
+        // She left the waitlist meanwhile: give the place back.
+        await SeatModel.deleteOne({ cohortId: cohort._id, userId: ticket.userId });
       }
       progressed = true;
       break;
@@ -171,7 +193,7 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   if (!enrolment) throw new NotFoundError(messages.notEnrolled);
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
-  await SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId });
+  await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }
@@ -182,9 +204,9 @@ export async function listEnrolments(props: { actor: Express.User; cohort: Cohor
   const rows = await EnrolmentModel.find({ cohortId: props.cohort._id, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment[]>();
   const names = await namesOf(rows.map((r) => r.userId));
   const active = rows.filter((r) => r.status === 'active').sort((a, b) => (names.get(String(a.userId))?.name ?? '').localeCompare(names.get(String(b.userId))?.name ?? ''));
-  const waitlisted = rows
-    .filter((r) => r.status === 'waitlisted')
-    .sort((a, b) => a.waitlistedAt!.getTime() - b.waitlistedAt!.getTime() || String(a._id).localeCompare(String(b._id)));
+  const tickets = new Map((await WaitlistTicketModel.find({ cohortId: props.cohort._id }, { number: 1, userId: 1 }).lean()).map((t) => [String(t.userId), t.number]));
+  const numberOf = (r: Enrolment) => tickets.get(String(r.userId)) ?? Number.MAX_SAFE_INTEGER;
+  const waitlisted = rows.filter((r) => r.status === 'waitlisted').sort((a, b) => numberOf(a) - numberOf(b));
   const view = (r: Enrolment, position?: number) => ({
     userId: String(r.userId),
     name: names.get(String(r.userId))?.name ?? '',

@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { SeatModel } from '../../models/Seat.ts';
+import { UserModel } from '../../models/User.ts';
+import { onDomainEvent } from '../../server/events.ts';
+import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/enrolment.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+
+const promotions: string[] = [];
+onDomainEvent('enrolment.activated', async (e) => {
+  if (e.promotedFromWaitlist) promotions.push(String(e.userId));
+});
+
+describe('cohorts: enrolment, capacity and the waitlist', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let facilitator: Awaited<ReturnType<typeof buildUser>>;
+  let auth: { Authorization: string };
+  before(async () => {
+    app = testApp();
+    facilitator = await buildUser({ roles: ['facilitator'] });
+    auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+  });
+
+  it('when 20 people ask at once for the last 3 places, exactly 3 are enrolled and 17 are waitlisted in order', async function () {
+    this.timeout(120_000);
+    const cohort = await buildCohort({ capacity: 10, facilitatorIds: [facilitator.id] });
+    for (let i = 0; i < 7; i += 1) await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: (await buildUser()).id });
+    const people = await Promise.all(Array.from({ length: 20 }, () => buildUser()));
+    const answers = await Promise.all(people.map((p) => supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).send({ userId: p.id })));
+    expect(answers.map((a) => a.status)).to.deep.equal(Array(20).fill(201));
+    const active = answers.filter((a) => a.body.status === 'active');
+    const waiting = answers.filter((a) => a.body.status === 'waitlisted');
+    expect(active).to.have.length(3);
+    expect(waiting).to.have.length(17);
+    expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(10);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(10);
+    expect(waiting.map((a) => a.body.position).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 17 }, (_, i) => i + 1));
+    const list = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).expect(200);
+    const waitlist = list.body.items.filter((i: { status: string }) => i.status === 'waitlisted');
+    expect(waitlist.map((i: { position: number }) => i.position)).to.deep.equal(Array.from({ length: 17 }, (_, i) => i + 1));
+    // Each person was told the position the list shows for her.
+    const told = new Map(answers.map((a, i) => [people[i]!.id, a.body.position]));
+    for (const item of waitlist) expect(told.get(item.userId)).to.equal(item.position);
+  });
+
+  it('when an enrolled person withdraws, the first waitlisted person takes her place and is announced, in waitlist order', async () => {
+    const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id] });
+    const id = String(cohort._id);
+    const [a, b, c, d, e] = await Promise.all(Array.from({ length: 5 }, () => buildUser()));
+    const t = (s: number) => new Date(Date.UTC(2027, 0, 1, 9, 0, s));
+    for (const [i, p] of [a, b, c, d, e].entries()) await enrolParticipant({ actor: 'system', cohortId: id, userId: p!.id, now: t(i) });
+    expect((await EnrolmentModel.findOne({ userId: c!.id }).lean())!.status).to.equal('waitlisted');
+    await supertest(app).delete(`/api/v1/cohorts/${id}/enrolments/${a!.id}`).set(auth).expect(204);
+    expect((await EnrolmentModel.findOne({ userId: c!.id }).lean())!.status).to.equal('active');
+    expect(promotions).to.include(c!.id);
+    await withdrawParticipant({ actor: 'system', cohortId: id, userId: b!.id });
+    expect((await EnrolmentModel.findOne({ userId: d!.id }).lean())!.status).to.equal('active');
+    const list = await supertest(app).get(`/api/v1/cohorts/${id}/enrolments`).set(auth).expect(200);
+    expect(list.body.items.find((i: { userId: string }) => i.userId === e!.id)).to.include({ status: 'waitlisted', position: 1 });
+    expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(2);
+  });
+
+  it('when a person is enrolled twice, the second answer is 409 and one enrolment exists', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const p = await buildUser();
+    const [one, two] = await Promise.all([0, 1].map(() => supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).send({ userId: p.id })));
+    expect([one!.status, two!.status].sort()).to.deep.equal([201, 409]);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id })).to.equal(1);
+  });
+
+  it('a participant enrols herself only when the cohort is open for it (403 otherwise, nothing recorded)', async () => {
+    const closed = await buildCohort();
+    const open = await buildCohort({ selfEnrolment: true });
+    const p = await buildUser();
+    const pAuth = { Authorization: `Bearer ${await tokenFor(p)}` };
+    await supertest(app).post(`/api/v1/cohorts/${String(closed._id)}/enrolments`).set(pAuth).send({ userId: p.id }).expect(403);
+    expect(await EnrolmentModel.countDocuments({ cohortId: closed._id })).to.equal(0);
+    const other = await buildUser();
+    await supertest(app).post(`/api/v1/cohorts/${String(open._id)}/enrolments`).set(pAuth).send({ userId: other.id }).expect(403);
+    const res = await supertest(app).post(`/api/v1/cohorts/${String(open._id)}/enrolments`).set(pAuth).send({ userId: p.id }).expect(201);
+    expect(res.body).to.deep.equal({ status: 'active' });
+  });
+
+  it('a facilitator who does not run the cohort cannot enrol, list or withdraw (403/404), and nothing changes', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const other = await buildUser({ roles: ['facilitator'] });
+    const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
+    const p = await buildUser();
+    const r1 = await supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(otherAuth).send({ userId: p.id });
+    expect([403, 404]).to.include(r1.status);
+    const r2 = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(otherAuth);
+    expect([403, 404]).to.include(r2.status);
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: p.id });
+    const r3 = await supertest(app).delete(`/api/v1/cohorts/${String(cohort._id)}/enrolments/${p.id}`).set(otherAuth);
+    expect([403, 404]).to.include(r3.status);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(1);
+  });
+
+  it('a CSV of emails enrols known people, invites unknown ones and reports every row', async () => {
+    const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id] });
+    const known = await buildUser({ email: 'known.person@example.org' });
+    const csv = 'email,name\nKnown.Person@example.org\nnew.person@example.org,"Nia, Jones"\nnot-an-email\nknown.person@example.org\nthird@example.org,Third';
+    const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+    expect(rows.map((r) => [r.line, r.outcome])).to.deep.equal([
+      [2, 'enrolled'],
+      [3, 'invited-and-enrolled'],
+      [4, 'invalid'],
+      [5, 'invalid'],
+      [6, 'invited-and-waitlisted'],
+    ]);
+    const invited = await UserModel.findOne({ email: 'new.person@example.org' }).lean();
+    expect(invited).to.include({ name: 'Nia, Jones', status: 'invited' });
+    expect(await OutboxMessageModel.countDocuments({ to: 'new.person@example.org' })).to.equal(1);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(1);
+  });
+
+  it('the web page enrols by email and shows the CSV report row by row', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const p = await buildUser({ name: 'Ada Web' });
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = `/cohorts/${String(cohort._id)}/people`;
+    await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), email: p.email }).expect(303);
+    const bad = await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), email: 'nobody@example.org' }).expect(422);
+    expect(bad.text).to.include('Nobody has the email nobody@example.org');
+    const imported = await agent.post(`${page}/import`).type('form').send({ _csrf: await csrfOf(agent, page), csv: 'x@example.org\nnope' }).expect(200);
+    expect(imported.text).to.include('Import results').and.to.include('Not an email address');
+    const after = await agent.get(page).expect(200);
+    expect(after.text).to.include('Ada Web');
+  });
+});
