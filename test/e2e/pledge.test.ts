@@ -1,0 +1,57 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, screenshot, serveTestApp } from '../support/browser.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildCommitmentOption, latestLink } from '../support/pledgeFactories.ts';
+
+describe('browser: an organisation signs the Pledge, confirms, commits and appears on the list', () => {
+  useTestDatabase();
+  let browser: Browser;
+  let served: Awaited<ReturnType<typeof serveTestApp>>;
+
+  before(async function () {
+    this.timeout(120_000);
+    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+
+  it('signs with the form, confirms from the email, chooses two commitments and is listed with them', async () => {
+    await buildCommitmentOption({ title: 'Every interview panel completes bias training first' });
+    await buildCommitmentOption({ title: 'Headship roles advertised with flexible working' });
+    await buildCommitmentOption({ title: 'Gender balance of appointments reported each year' });
+    const page = await browser.newPage();
+    await page.goto(`${served.baseUrl}/pledge`);
+    await page.getByRole('link', { name: 'Sign for an organisation' }).click();
+    await page.getByLabel('Name of the organisation').fill('Kingfisher Primary School');
+    await page.getByLabel('Type of organisation').selectOption('school');
+    await page.getByLabel('Contact person').fill('Nkechi Obi');
+    await page.getByLabel('Contact email address').fill('head@kingfisher.example');
+    await page.getByLabel('Region').fill('West Midlands');
+    await page.getByLabel('Country').selectOption('GB');
+    await page.getByRole('button', { name: 'Sign the Pledge' }).click();
+    await page.waitForURL(/\/pledge\/thanks$/);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Check your email');
+
+    await page.goto(`${served.baseUrl}${await latestLink('head@kingfisher.example', '/pledge/confirm/')}`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you for signing');
+    await page.getByRole('link', { name: 'Choose your commitments' }).click();
+    await page.getByLabel('Every interview panel completes bias training first').check();
+    await page.getByLabel('Headship roles advertised with flexible working').check();
+    await page.getByRole('button', { name: 'Save commitments' }).click();
+    expect(await page.getByRole('status').first().textContent()).to.include('commitments are saved');
+    await screenshot(page, 'pledge-manage');
+
+    await page.goto(`${served.baseUrl}/pledge/signatories`);
+    await page.getByLabel('Name').fill('kingfisher');
+    await page.getByRole('button', { name: 'Show' }).click();
+    await page.getByRole('link', { name: 'Kingfisher Primary School' }).click();
+    const text = await page.locator('main').textContent();
+    expect(text).to.include('Every interview panel completes bias training first').and.to.include('Headship roles advertised with flexible working');
+    expect(text).to.not.include('Gender balance of appointments');
+    await screenshot(page, 'pledge-organisation');
+  });
+});
