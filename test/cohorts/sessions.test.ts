@@ -1,0 +1,132 @@
+import { expect } from 'chai';
+import ical from 'node-ical';
+import supertest from 'supertest';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { onDomainEvent } from '../../server/events.ts';
+import { enrolParticipant } from '../../server/services/enrolment.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+
+const events: { name: string; sessionId: string }[] = [];
+for (const name of ['session.scheduled', 'session.rescheduled', 'session.cancelled'] as const) {
+  onDomainEvent(name, async (e) => {
+    events.push({ name, sessionId: String(e.sessionId) });
+  });
+}
+
+describe('cohorts: sessions, time zones and calendars', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let facilitator: Awaited<ReturnType<typeof buildUser>>;
+  let participant: Awaited<ReturnType<typeof buildUser>>;
+  let auth: { Authorization: string };
+  let cohortId: string;
+  before(async () => {
+    app = testApp();
+    facilitator = await buildUser({ roles: ['facilitator'], timezone: 'Europe/London' });
+    participant = await buildUser({ timezone: 'America/Toronto', name: 'Priya Toronto' });
+    auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+    const cohort = await buildCohort({ timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-12-31', facilitatorIds: [facilitator.id] });
+    cohortId = String(cohort._id);
+    await enrolParticipant({ actor: 'system', cohortId, userId: participant.id });
+  });
+
+  const schedule = (body: Record<string, unknown>) => supertest(app).post(`/api/v1/cohorts/${cohortId}/sessions`).set(auth).send({ title: 'Workshop', durationMinutes: 90, mode: 'online', joinUrl: 'https://meet.example.org/w', ...body });
+
+  it("reads a wall-clock start in the cohort's zone (London), stores UTC, and shows a Toronto participant her own time across the DST change", async () => {
+    // 26 March 2027: London is still on GMT (UTC+0), Toronto already on EDT (UTC-4) — the weeks the offsets differ.
+    const march = await schedule({ startsAt: '2027-03-26T09:30' }).expect(201);
+    expect(march.body.startsAt).to.equal('2027-03-26T09:30:00.000Z');
+    // 2 April 2027: London on BST (UTC+1).
+    const april = await schedule({ startsAt: '2027-04-02T09:30' }).expect(201);
+    expect(april.body.startsAt).to.equal('2027-04-02T08:30:00.000Z');
+    const agent = await signIn(app, participant.email, testPassword);
+    const page = await agent.get(`/sessions/${march.body.id}`).expect(200);
+    expect(page.text).to.include('Friday 26 March 2027, 05:30 EDT (America/Toronto)');
+    expect(page.text).to.include('Friday 26 March 2027, 09:30 GMT (Europe/London)');
+    const page2 = await agent.get(`/sessions/${april.body.id}`).expect(200);
+    expect(page2.text).to.include('Friday 2 April 2027, 04:30 EDT (America/Toronto)');
+    const cohortPage = await agent.get(`/cohorts/${cohortId}`).expect(200);
+    expect(cohortPage.text).to.include('Friday 2 April 2027, 09:30 GMT+1 (Europe/London)').and.to.include("cohort's time zone (Europe/London)");
+  });
+
+  it('refuses a wall-clock time the clocks skip, a start outside the cohort dates, and an online session without a link (422, nothing stored)', async () => {
+    const before = await CohortSessionModel.countDocuments();
+    const gap = await schedule({ startsAt: '2027-03-28T01:30' }).expect(422);
+    expect(gap.body.errors[0]).to.include({ path: 'startsAt' });
+    expect(gap.body.errors[0].message).to.include('does not exist in Europe/London');
+    await schedule({ startsAt: '2028-01-05T09:00' }).expect(422);
+    await schedule({ startsAt: '2027-05-01T09:00', joinUrl: undefined }).expect(422);
+    await schedule({ startsAt: '2027-05-01T09:00', isAdmin: true }).expect(422);
+    await schedule({ startsAt: { $gt: '' } }).expect(422);
+    expect(await CohortSessionModel.countDocuments()).to.equal(before);
+  });
+
+  it('accepts a session in the past (a register after the fact) and an instant with an offset', async () => {
+    const res = await schedule({ startsAt: '2027-01-04T10:00:00-05:00' }).expect(201);
+    expect(res.body.startsAt).to.equal('2027-01-04T15:00:00.000Z');
+  });
+
+  it('reschedule and cancel keep the history, bump SEQUENCE and announce the change', async () => {
+    const created = await schedule({ startsAt: '2027-06-01T14:00' }).expect(201);
+    const id = created.body.id;
+    expect(events).to.deep.include({ name: 'session.scheduled', sessionId: id });
+    const moved = await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ startsAt: '2027-06-02T15:00' }).expect(200);
+    expect(moved.body).to.include({ startsAt: '2027-06-02T14:00:00.000Z', sequence: 1 });
+    expect(moved.body.history.at(-1)).to.include({ change: 'rescheduled', previousStartsAt: '2027-06-01T13:00:00.000Z' });
+    expect(events).to.deep.include({ name: 'session.rescheduled', sessionId: id });
+    await supertest(app).delete(`/api/v1/sessions/${id}`).set(auth).expect(204);
+    const stored = await CohortSessionModel.findById(id).lean();
+    expect(stored).to.include({ status: 'cancelled', sequence: 2 });
+    expect(stored!.history.map((h) => h.change)).to.deep.equal(['scheduled', 'rescheduled', 'cancelled']);
+    expect(events).to.deep.include({ name: 'session.cancelled', sessionId: id });
+    await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ title: 'Again' }).expect(409);
+  });
+
+  it('the .ics download and the private feed parse back with stable UIDs, SEQUENCE and cancellations', async () => {
+    const created = await schedule({ title: 'Feed test, "quoted"', startsAt: '2027-07-01T09:00' }).expect(201);
+    const agent = await signIn(app, participant.email, testPassword);
+    const single = await agent.get(`/sessions/${created.body.id}.ics`).expect(200).expect('Content-Type', /text\/calendar/);
+    const parsed = Object.values(ical.sync.parseICS(single.text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+    expect(parsed).to.have.length(1);
+    expect(parsed[0]!.uid).to.equal(`session-${created.body.id}@pathways`);
+    expect(new Date(parsed[0]!.start).toISOString()).to.equal('2027-07-01T08:00:00.000Z');
+    expect(String(parsed[0]!.summary)).to.include('Feed test, "quoted"');
+
+    const calendarPage = await agent.get('/calendar').expect(200);
+    const feedPath = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec(calendarPage.text)![1]!;
+    await supertest(app).patch(`/api/v1/sessions/${created.body.id}`).set(auth).send({ startsAt: '2027-07-01T10:00' }).expect(200);
+    const feed = await supertest(app).get(feedPath).expect(200);
+    const events = Object.values(ical.sync.parseICS(feed.text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+    const event = events.find((e) => e.uid === `session-${created.body.id}@pathways`)!;
+    expect(Number(event.sequence)).to.equal(1);
+    expect(new Date(event.start).toISOString()).to.equal('2027-07-01T09:00:00.000Z');
+    expect(events.filter((e) => e.uid === event.uid)).to.have.length(1);
+    expect(events.some((e) => e.status === 'CANCELLED')).to.equal(true);
+
+    await agent.post('/calendar/token').type('form').send({ _csrf: await csrfOf(agent, '/calendar') }).expect(303);
+    await supertest(app).get(feedPath).expect(404);
+  });
+
+  it('someone outside the cohort cannot read its sessions or their .ics (404), and a malformed id is a 404', async () => {
+    const created = await schedule({ startsAt: '2027-08-01T09:00' }).expect(201);
+    const stranger = await buildUser();
+    const agent = await signIn(app, stranger.email, testPassword);
+    await agent.get(`/sessions/${created.body.id}`).expect(404);
+    await agent.get(`/sessions/${created.body.id}.ics`).expect(404);
+    await agent.get('/sessions/not-an-id').expect(404);
+    await agent.get('/cohorts/zzz').expect(404);
+  });
+
+  it('the web form schedules a session, and bad input re-renders it with 422 keeping what was typed', async () => {
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const form = `/cohorts/${cohortId}/sessions/new`;
+    const bad = await agent.post(`/cohorts/${cohortId}/sessions`).type('form').send({ _csrf: await csrfOf(agent, form), title: 'Typed title', startsAt: '2030-01-01T09:00', durationMinutes: '60', mode: 'online', joinUrl: 'https://meet.example.org/a' }).expect(422);
+    expect(bad.text).to.include('Typed title').and.to.include('within the cohort');
+    const ok = await agent.post(`/cohorts/${cohortId}/sessions`).type('form').send({ _csrf: await csrfOf(agent, form), title: 'Web session', startsAt: '2027-09-01T09:00', durationMinutes: '60', mode: 'in-person', location: 'Room 4' }).expect(303);
+    const page = await agent.get(ok.headers.location!).expect(200);
+    expect(page.text).to.include('Wednesday 1 September 2027, 09:00 GMT+1 (Europe/London)').and.to.include('Room 4');
+  });
+});
