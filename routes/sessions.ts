@@ -64,12 +64,15 @@ async function showSession(req: Request, res: Response) {
   });
 }
 
-/** Register form fields: status-<userId> (a radio group per row) and note-<userId>. */
-function recordsFromForm(body: Record<string, unknown>, userIds: string[], markRestPresent: boolean): RecordInput[] {
+/**
+ * Register form fields: status-<userId> (a radio group per row) and note-<userId>. "Mark the rest present" fills
+ * only rows with no choice in the form and no saved mark, so a mark someone else saved meanwhile stands.
+ */
+function recordsFromForm(body: Record<string, unknown>, rows: { userId: string; status: string | null }[], markRestPresent: boolean): RecordInput[] {
   const records: RecordInput[] = [];
-  for (const userId of userIds) {
+  for (const { userId, status: saved } of rows) {
     const raw = body[`status-${userId}`];
-    const status = (typeof raw === 'string' && raw ? raw : markRestPresent ? 'present' : undefined) as AttendanceStatus | undefined;
+    const status = (typeof raw === 'string' && raw ? raw : markRestPresent && !saved ? 'present' : undefined) as AttendanceStatus | undefined;
     const note = typeof body[`note-${userId}`] === 'string' ? (body[`note-${userId}`] as string).slice(0, 500) : '';
     if (status) records.push({ userId, status, note });
   }
@@ -84,7 +87,7 @@ async function showRegister(req: Request, res: Response, extra: Record<string, u
 async function saveRegister(req: Request, res: Response) {
   const { rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
   const body = req.body as Record<string, unknown>;
-  const records = recordsFromForm(body, rows.map((r) => r.userId), body.markAll === 'present');
+  const records = recordsFromForm(body, rows, body.markAll === 'present');
   if (!records.length) return showRegister(req, res, { values: body, errorList: [{ path: 'register', message: messages.nothingToSave }] }, 422);
   try {
     await recordAttendance({ actor: req.user!, sessionId: String(req.params.id), records: records.map((r) => ({ ...r, status: r.status })) });

@@ -1,0 +1,258 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { attendanceCsv, checkIn, checkInFailureLimit, cohortAttendanceReport, csvCell, recordAttendance } from '../../server/services/attendance.ts';
+import { checkInCodeFor } from '../../server/services/sessions.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+const minutes = (n: number) => n * 60_000;
+
+describe('cohorts: registers, self check-in and attendance reports', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let facilitator: TestUser;
+  let auth: { Authorization: string };
+  before(async () => {
+    app = testApp();
+    facilitator = await buildUser({ roles: ['facilitator'] });
+    auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+  });
+
+  async function cohortWith(n: number, overrides: Parameters<typeof buildCohort>[0] = {}) {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id], ...overrides });
+    const people: TestUser[] = [];
+    for (let i = 0; i < n; i += 1) {
+      const p = await buildUser({ name: `Person ${String.fromCharCode(65 + i)}` });
+      await enrolDirectly(cohort, p.id);
+      people.push(p);
+    }
+    return { cohort, people };
+  }
+
+  it('PUT writes the records sent, keeps the others, and GET lists one row per active participant', async () => {
+    const { cohort, people } = await cohortWith(3);
+    const session = await buildSession(cohort._id);
+    const url = `/api/v1/sessions/${String(session._id)}/attendance`;
+    await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present' }, { userId: people[1]!.id, status: 'late', note: 'Train delayed' }] }).expect(200);
+    const res = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[2]!.id, status: 'excused' }] }).expect(200);
+    expect(res.body.records).to.have.length(3);
+    expect(res.body.records.map((r: { status: string }) => r.status)).to.deep.equal(['present', 'late', 'excused']);
+    expect(res.body.records[1]).to.include({ note: 'Train delayed', markedBy: facilitator.id });
+    const again = await supertest(app).get(url).set(auth).expect(200);
+    expect(again.body).to.deep.equal(res.body);
+  });
+
+  it('a register with one invalid row is refused whole with 422 naming the failing rows, and nothing is written', async () => {
+    const { cohort, people } = await cohortWith(2);
+    const outsider = await buildUser();
+    const session = await buildSession(cohort._id);
+    const url = `/api/v1/sessions/${String(session._id)}/attendance`;
+    const res = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present' }, { userId: outsider.id, status: 'present' }, { userId: people[1]!.id, status: 'absent' }] }).expect(422);
+    expect(res.body.errors).to.deep.equal([{ path: 'records.1.userId', message: 'is not actively enrolled in this cohort' }]);
+    const badStatus = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'asleep' }] }).expect(422);
+    expect(badStatus.body.errors[0].path).to.equal('records.0.status');
+    await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present', extra: 1 }] }).expect(422);
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+  });
+
+  it('two facilitators saving the same register at the same moment lose no record', async () => {
+    const { cohort, people } = await cohortWith(10);
+    const other = await buildUser({ roles: ['facilitator'] });
+    await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: other.id } });
+    const session = await buildSession(cohort._id);
+    const half = (from: number) => people.slice(from, from + 5).map((p) => ({ userId: p.id, status: 'present' as const }));
+    await Promise.all([
+      recordAttendance({ actor: facilitator, sessionId: String(session._id), records: [...half(0), { userId: people[5]!.id, status: 'late' }] }),
+      recordAttendance({ actor: other, sessionId: String(session._id), records: half(5) }),
+    ]);
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(10);
+  });
+
+  it('a facilitator cannot read or mark another cohort\'s register (403/404), a participant neither, and nothing is written', async () => {
+    const { cohort, people } = await cohortWith(1);
+    const session = await buildSession(cohort._id);
+    const url = `/api/v1/sessions/${String(session._id)}/attendance`;
+    const other = await buildUser({ roles: ['facilitator'] });
+    const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
+    const body = { records: [{ userId: people[0]!.id, status: 'present' }] };
+    expect([403, 404]).to.include((await supertest(app).get(url).set(otherAuth)).status);
+    expect([403, 404]).to.include((await supertest(app).put(url).set(otherAuth).send(body)).status);
+    const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
+    await supertest(app).put(url).set(pAuth).send(body).expect(403);
+    await supertest(app).get(url).set(pAuth).expect(403);
+    expect([403, 404]).to.include((await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance`).set(otherAuth)).status);
+    const agent = await signIn(app, other.email, testPassword);
+    expect([403, 404]).to.include((await agent.get(`/sessions/${String(session._id)}/register`)).status);
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+  });
+
+  it('every write route answers 403 to the wrong role and changes nothing', async () => {
+    const { cohort, people } = await cohortWith(1);
+    const session = await buildSession(cohort._id, { startsAt: new Date('2027-05-05T09:00:00Z') });
+    const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
+    const c = `/api/v1/cohorts/${String(cohort._id)}`;
+    const s = `/api/v1/sessions/${String(session._id)}`;
+    const stranger = await buildUser();
+    await supertest(app).post('/api/v1/cohorts').set(auth).send({ programmeId: String(cohort.programmeId), name: 'X', capacity: 5, timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-02-01', facilitatorIds: [] }).expect(403);
+    await supertest(app).post('/api/v1/cohorts').set(pAuth).send({ programmeId: String(cohort.programmeId), name: 'X', capacity: 5, timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-02-01', facilitatorIds: [] }).expect(403);
+    await supertest(app).post(`${c}/enrolments`).set(pAuth).send({ userId: stranger.id }).expect(403);
+    await supertest(app).delete(`${c}/enrolments/${stranger.id}`).set(pAuth).expect(403);
+    await supertest(app).post(`${c}/sessions`).set(pAuth).send({ title: 'T', startsAt: '2027-05-01T09:00', durationMinutes: 60, mode: 'in-person', location: 'Here' }).expect(403);
+    await supertest(app).patch(s).set(pAuth).send({ title: 'Hijacked' }).expect(403);
+    await supertest(app).delete(s).set(pAuth).expect(403);
+    await supertest(app).put(`${s}/attendance`).set(pAuth).send({ records: [{ userId: people[0]!.id, status: 'present' }] }).expect(403);
+    const agent = await signIn(app, people[0]!.email, testPassword);
+    const csrf = await csrfOf(agent, `/cohorts/${String(cohort._id)}`);
+    await agent.post(`/sessions/${String(session._id)}/register`).type('form').send({ _csrf: csrf, [`status-${people[0]!.id}`]: 'present' }).expect(403);
+    await agent.post(`/sessions/${String(session._id)}/cancel`).type('form').send({ _csrf: csrf }).expect(403);
+    await agent.post(`/cohorts/${String(cohort._id)}/sessions`).type('form').send({ _csrf: csrf, title: 'T', startsAt: '2027-05-01T09:00', durationMinutes: '60', mode: 'online', joinUrl: 'https://x.org' }).expect(403);
+    await agent.post(`/cohorts/${String(cohort._id)}/people`).type('form').send({ _csrf: csrf, email: stranger.email }).expect(403);
+    await agent.post('/cohorts').type('form').send({ _csrf: csrf, name: 'X' }).expect(403);
+    expect(await CohortModel.countDocuments({ name: 'X' })).to.equal(0);
+    expect(await CohortSessionModel.findById(session._id).lean()).to.include({ title: 'Workshop', status: 'scheduled' });
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+  });
+
+  describe('self check-in', () => {
+    it('opens 15 minutes before the start, marks present, then late after the grace period, and closes at the end', async () => {
+      const { cohort, people } = await cohortWith(3, { lateAfterMinutes: 10 });
+      const start = new Date('2027-04-10T09:00:00Z');
+      const session = await buildSession(cohort._id, { startsAt: start, durationMinutes: 60 });
+      const id = String(session._id);
+      const closed = await checkInCodeFor({ actor: facilitator, sessionId: id, now: new Date(start.getTime() - minutes(16)) });
+      expect(closed.open).to.equal(false);
+      const shown = await checkInCodeFor({ actor: facilitator, sessionId: id, now: new Date(start.getTime() - minutes(15)) });
+      if (!shown.open) throw new Error('should be open');
+      expect(shown.code).to.match(/^[A-Z2-9]{6}$/);
+      try {
+        await checkIn({ actor: people[0]!, sessionId: id, code: shown.code, now: new Date(start.getTime() - minutes(16)) });
+        expect.fail('too early');
+      } catch (error) {
+        expect((error as Error).message).to.include('not open yet').and.to.include('(Europe/London)');
+      }
+      expect(await checkIn({ actor: people[0]!, sessionId: id, code: shown.code.toLowerCase(), now: new Date(start.getTime() - minutes(15)) })).to.deep.equal({ status: 'present' });
+      expect(await checkIn({ actor: people[1]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(10)) })).to.deep.equal({ status: 'present' });
+      expect(await checkIn({ actor: people[2]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(11)) })).to.deep.equal({ status: 'late' });
+      const outsider = await buildUser();
+      try {
+        await checkIn({ actor: outsider, sessionId: id, code: shown.code, now: start });
+        expect.fail('not enrolled');
+      } catch (error) {
+        expect((error as { status: number }).status).to.equal(404);
+      }
+      try {
+        await checkIn({ actor: people[0]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(61)) });
+        expect.fail('too late');
+      } catch (error) {
+        expect((error as Error).message).to.include('closed at');
+      }
+      expect(await AttendanceRecordModel.find({ sessionId: session._id }).sort({ status: 1 }).lean().then((r) => r.map((x) => [x.status, x.source]))).to.deep.equal([['late', 'check-in'], ['present', 'check-in'], ['present', 'check-in']]);
+    });
+
+    it('over the API: a wrong code is 422, and after 5 wrong codes even the right one is refused with 429', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const now = new Date();
+      const session = await buildSession(cohort._id, { startsAt: new Date(now.getTime() - minutes(5)), durationMinutes: 60 });
+      const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
+      if (!shown.open) throw new Error('should be open');
+      const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
+      const url = `/api/v1/sessions/${String(session._id)}/check-in`;
+      const wrong = shown.code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
+      const attempts = await Promise.all(Array.from({ length: checkInFailureLimit + 3 }, () => supertest(app).post(url).set(pAuth).send({ code: wrong })));
+      expect(attempts.filter((a) => a.status === 422)).to.have.length(checkInFailureLimit);
+      expect(attempts.filter((a) => a.status === 429)).to.have.length(3);
+      const blocked = await supertest(app).post(url).set(pAuth).send({ code: shown.code }).expect(429);
+      expect(blocked.headers['retry-after']).to.match(/^\d+$/);
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+      const otherSession = await buildSession(cohort._id, { startsAt: new Date(now.getTime() - minutes(5)), durationMinutes: 60 });
+      const code2 = await checkInCodeFor({ actor: facilitator, sessionId: String(otherSession._id), now });
+      if (!code2.open) throw new Error('should be open');
+      const ok = await supertest(app).post(`/api/v1/sessions/${String(otherSession._id)}/check-in`).set(pAuth).send({ code: code2.code }).expect(200);
+      expect(ok.body).to.deep.equal({ status: 'present' });
+    });
+  });
+
+  describe('reports', () => {
+    it('counts sessions once started, never before she enrolled, skips cancelled ones, and flags low rates and two misses in a row', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id], attendanceThreshold: 75 });
+      const early = await buildUser({ name: 'Early Ada' });
+      const late = await buildUser({ name: 'Late Bea' });
+      const steady = await buildUser({ name: 'Steady Cat' });
+      const t = (day: number) => new Date(Date.UTC(2027, 2, day, 9));
+      await enrolDirectly(cohort, early.id, t(1));
+      await enrolDirectly(cohort, steady.id, t(1));
+      await enrolDirectly(cohort, late.id, t(10));
+      const sessions = [];
+      for (const day of [2, 5, 8, 12, 15]) sessions.push(await buildSession(cohort._id, { startsAt: t(day), title: `Day ${day}` }));
+      await buildSession(cohort._id, { startsAt: t(9), status: 'cancelled' });
+      const future = await buildSession(cohort._id, { startsAt: t(25) });
+      const mark = (s: { _id: unknown }, records: { userId: string; status: 'present' | 'late' | 'excused' | 'absent' }[]) => recordAttendance({ actor: facilitator, sessionId: String(s._id), records });
+      await mark(sessions[0]!, [{ userId: early.id, status: 'present' }, { userId: steady.id, status: 'present' }, { userId: late.id, status: 'present' }]);
+      await mark(sessions[1]!, [{ userId: early.id, status: 'late' }, { userId: steady.id, status: 'present' }]);
+      await mark(sessions[2]!, [{ userId: early.id, status: 'excused' }, { userId: steady.id, status: 'present' }]);
+      await mark(sessions[3]!, [{ userId: early.id, status: 'absent' }, { userId: steady.id, status: 'absent' }, { userId: late.id, status: 'present' }]);
+      await mark(sessions[4]!, [{ userId: early.id, status: 'absent' }, { userId: steady.id, status: 'present' }]);
+      await mark(future, [{ userId: steady.id, status: 'excused' }]);
+
+      const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: t(20) });
+      const row = (name: string) => report.rows.find((r) => r.name === name)!;
+      expect(row('Early Ada')).to.include({ sessions: 5, present: 1, late: 1, excused: 1, absent: 2, unmarked: 0, rate: 0.5 });
+      expect(row('Early Ada').flags).to.deep.equal(['low-rate', 'missed-two-in-a-row']);
+      // Bea enrolled on day 10: day 2's "present" does not count for her; day 15 has no mark.
+      expect(row('Late Bea')).to.include({ sessions: 2, present: 1, absent: 0, unmarked: 1, rate: 1 });
+      expect(row('Late Bea').flags).to.deep.equal([]);
+      expect(row('Steady Cat')).to.include({ sessions: 5, present: 4, absent: 1, excused: 0, rate: 0.8 });
+      expect(row('Steady Cat').flags).to.deep.equal([]);
+      expect(report.sessions.map((s) => [s.present, s.late, s.excused, s.absent, s.unmarked])).to.deep.equal([[2, 0, 0, 0, 0], [1, 1, 0, 0, 0], [1, 0, 1, 0, 0], [1, 0, 0, 2, 0], [1, 0, 0, 1, 1]]);
+      expect(report.flagged.map((r) => r.name)).to.deep.equal(['Early Ada']);
+
+      const api = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance`).set(auth).expect(200);
+      // The API counts up to the real present time: these sessions lie ahead of it.
+      expect(api.body.items.map((i: { userId: string }) => i.userId).sort()).to.deep.equal([early.id, late.id, steady.id].sort());
+      expect(api.body.items[0]).to.have.all.keys('userId', 'name', 'sessions', 'present', 'late', 'excused', 'absent', 'unmarked', 'rate', 'flags');
+    });
+
+    it('makes CSV cells safe: commas, quotes, line breaks and formulas such as =1+1', async () => {
+      expect(csvCell('Smith, Jo')).to.equal('"Smith, Jo"');
+      expect(csvCell('Jo "JJ" Smith')).to.equal('"Jo ""JJ"" Smith"');
+      expect(csvCell('=1+1')).to.equal("'=1+1");
+      expect(csvCell('+44 20')).to.equal("'+44 20");
+      expect(csvCell('-2')).to.equal("'-2");
+      expect(csvCell('@SUM(A1)')).to.equal("'@SUM(A1)");
+      expect(csvCell('=HYPERLINK("x")')).to.equal(`"'=HYPERLINK(""x"")"`);
+      expect(csvCell('two\nlines')).to.equal('"two\nlines"');
+      expect(csvCell(12)).to.equal('12');
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const p = await buildUser({ name: '=1+1, "Formula" Person' });
+      await enrolDirectly(cohort, p.id, new Date('2027-01-01T00:00:00Z'));
+      const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date('2027-02-01T00:00:00Z') }));
+      expect(csv.split('\r\n')[1]).to.match(/^"'=1\+1, ""Formula"" Person",/);
+      const res = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance.csv`).set(auth).expect(200).expect('Content-Type', /text\/csv/);
+      expect(res.text.split('\r\n')[0]).to.equal('Name,Email,Sessions,Present,Late,Excused,Absent,Unmarked,Attendance rate (%),Flags');
+    });
+  });
+
+  describe('the register page', () => {
+    it('saves the rows chosen, refuses the whole form naming the failing row, and marks everyone left empty present without JavaScript', async () => {
+      const { cohort, people } = await cohortWith(3);
+      const session = await buildSession(cohort._id);
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const view = await agent.get(page).expect(200);
+      expect(view.text).to.include('data-mark-all="present"').and.to.include('Person A');
+      await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), [`status-${people[0]!.id}`]: 'absent', [`note-${people[0]!.id}`]: 'Ill' }).expect(303);
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({ status: 'absent', note: 'Ill' });
+      const refused = await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), [`status-${people[1]!.id}`]: 'present', [`status-${people[2]!.id}`]: 'snoozing' }).expect(422);
+      expect(refused.text).to.include('Person C: must be one of').and.to.include('Nothing was saved');
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(1);
+      await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), markAll: 'present' }).expect(303);
+      const rows = await AttendanceRecordModel.find({ sessionId: session._id }).lean();
+      expect(rows.map((r) => r.status).sort()).to.deep.equal(['absent', 'present', 'present']);
+    });
+  });
+});
