@@ -1,0 +1,196 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { boardRoles } from '../models/Board.ts';
+import { UserModel } from '../models/User.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ValidationError } from '../server/errors.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
+import { canManageBoard } from '../server/policies/boards.ts';
+import { createBoard, findBoardFor, listBoardsFor, peopleById, presentBoard, removeBoardMember, setBoardMember } from '../server/services/boards.ts';
+import {
+  externalCertificateFile,
+  listExternalCertificates,
+  presentExternalCertificate,
+  recordExternalCertificate,
+  type UploadedFile,
+} from '../server/services/externalCertificates.ts';
+import { fairnessAcrossBoards, addUpFigures } from '../server/services/fairness.ts';
+import { roundsOfBoard } from '../server/services/rounds.ts';
+
+const messages = {
+  created: (name: string) => `${name} was created.`,
+  memberSet: (name: string) => `${name} is on the board.`,
+  memberRemoved: 'The member was removed from the board.',
+  certificateRecorded: 'The safer-recruitment certificate was recorded.',
+  noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
+};
+
+export const createBoardSchema = z.strictObject({ name: text(160), organisation: text(200), timezone: timezone.optional() });
+export const boardMemberSchema = z.strictObject({ userId: objectId, role: z.enum(boardRoles) });
+export const externalCertificateSchema = z.strictObject({ userId: objectId, provider: text(200), completedOn: isoDate, expiresOn: isoDate.optional() });
+const memberByEmailSchema = z.strictObject({ email: z.string().trim().toLowerCase().max(320).pipe(z.email({ message: 'must be an email address' })), role: z.enum(boardRoles) });
+const certificateFormSchema = z.preprocess((raw) => {
+  const b = { ...((raw ?? {}) as Record<string, unknown>) };
+  delete b._csrf;
+  if (b.expiresOn === '') delete b.expiresOn;
+  return b;
+}, z.strictObject({ userId: objectId.optional(), provider: text(200), completedOn: isoDate, expiresOn: isoDate.optional() }));
+
+const boardOut = z.object({ id: z.string(), name: z.string(), organisation: z.string(), timezone: z.string(), members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles) })) });
+const externalOut = z.object({ id: z.string(), userId: z.string(), kind: z.string(), provider: z.string(), completedOn: z.string(), expiresOn: z.string(), hasFile: z.boolean() });
+const countsOut = z.object({ cells: z.record(z.string(), z.number().nullable()), total: z.number().nullable() });
+
+const body = (req: Request) => {
+  const { _csrf, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+  void _csrf;
+  return rest;
+};
+
+export async function boardPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const board = await findBoardFor({ actor: req.user!, boardId: String(req.params.id) });
+  const rounds = await roundsOfBoard(board._id);
+  const people = await peopleById([...board.members.map((m) => m.userId), ...rounds.flatMap((r) => r.panel)]);
+  const manage = canManageBoard(req.user!, board);
+  const certificateTargets = manage ? [...people.values()].sort((a, b) => a.name.localeCompare(b.name)) : [];
+  res.status(status).render('boards/show', {
+    title: board.name,
+    board: presentBoard(board),
+    people,
+    rounds,
+    totals: addUpFigures(rounds),
+    canManage: manage,
+    certificateTargets,
+    roles: boardRoles,
+    values: {},
+    roundErrors: {},
+    roundValues: {},
+    certErrors: {},
+    certValues: {},
+    ...extra,
+  });
+}
+
+async function addMemberByEmail(req: Request, res: Response) {
+  const form = parseForm(memberByEmailSchema, body(req));
+  if (!form.ok) return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body(req) });
+  const user = await UserModel.findOne({ email: form.data.email }).select('_id name').lean();
+  if (!user) return boardPage(req, res, 422, { errors: { email: messages.noAccount }, errorList: [{ path: 'email', message: messages.noAccount }], values: body(req) });
+  await setBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(user._id), role: form.data.role });
+  flash(req, 'success', messages.memberSet(user.name));
+  res.redirect(303, `/boards/${String(req.params.id)}`);
+}
+
+/** Web: a chair or clerk records for a member (userId in the form); anyone else records for herself. */
+async function recordCertificateForm(req: Request, res: Response, back: string, rerender: (status: number, extra: Record<string, unknown>) => Promise<void>) {
+  const form = parseForm(certificateFormSchema, req.body);
+  if (!form.ok) return rerender(422, { certErrors: form.errors, errorList: form.list, certValues: body(req) });
+  try {
+    await recordExternalCertificate({ actor: req.user!, userId: form.data.userId ?? req.user!.id, provider: form.data.provider, completedOn: form.data.completedOn, expiresOn: form.data.expiresOn, file: fileOf(req) });
+  } catch (error) {
+    const { errors, list } = formErrorsFrom(error);
+    return rerender(422, { certErrors: errors, errorList: list, certValues: body(req) });
+  }
+  flash(req, 'success', messages.certificateRecorded);
+  res.redirect(303, back);
+}
+
+const fileOf = (req: Request): UploadedFile | undefined => {
+  const file = (req as Request & { file?: UploadedFile }).file;
+  return file && file.size > 0 ? file : undefined;
+};
+
+async function myTrainingPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const certificates = await listExternalCertificates({ actor: req.user!, userId: req.user!.id });
+  res.status(status).render('boards/training', { title: 'Safer-recruitment training', certificates, certValues: {}, certErrors: {}, ...extra });
+}
+
+export function registerBoardRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    { method: 'post', path: '/boards', tag: 'boards', summary: 'Create a governing board', access: ['admin'], body: createBoardSchema, success: { status: 201, description: 'The board', schema: boardOut } },
+    async ({ user, body: input }) => presentBoard(await createBoard({ actor: user, ...input })),
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/boards', tag: 'boards', summary: 'Boards you belong to (admins: all)', access: [], success: { status: 200, description: 'Boards', schema: z.object({ items: z.array(boardOut), nextCursor: z.null() }) } },
+    async ({ user }) => ({ items: (await listBoardsFor({ actor: user })).map(presentBoard), nextCursor: null }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get', path: '/boards/fairness', tag: 'boards', summary: 'Gender figures across boards, counts under 5 suppressed (null)', access: ['admin'],
+      success: { status: 200, description: 'Totals by stage', schema: z.object({ overall: z.record(z.string(), z.union([z.number(), countsOut])), boards: z.array(z.record(z.string(), z.unknown())) }) },
+    },
+    async ({ user }) => fairnessAcrossBoards({ actor: user }),
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/boards/:id', tag: 'boards', summary: 'A board (its members and admins only)', access: [], success: { status: 200, description: 'The board', schema: boardOut } },
+    async ({ user, params }) => presentBoard(await findBoardFor({ actor: user, boardId: params.id! })),
+  );
+  apiOperation(
+    api,
+    { method: 'post', path: '/boards/:id/members', tag: 'boards', summary: "Add a member or change her role (chair, clerk, admin)", access: [], body: boardMemberSchema, success: { status: 201, description: 'The board', schema: boardOut }, errors: [409] },
+    async ({ user, params, body: input }) => presentBoard(await setBoardMember({ actor: user, boardId: params.id!, ...input })),
+  );
+  apiOperation(
+    api,
+    { method: 'delete', path: '/boards/:id/members/:userId', tag: 'boards', summary: 'Remove a member (chair, clerk, admin)', access: [], success: { status: 204, description: 'Removed' }, errors: [409] },
+    async ({ user, params }) => void (await removeBoardMember({ actor: user, boardId: params.id!, userId: params.userId! })),
+  );
+  apiOperation(
+    api,
+    { method: 'post', path: '/external-certificates', tag: 'boards', summary: 'Record safer-recruitment training (yours, or as chair/clerk for a member); files via the web form', access: [], body: externalCertificateSchema, success: { status: 201, description: 'The certificate', schema: externalOut } },
+    async ({ user, body: input }) => presentExternalCertificate(await recordExternalCertificate({ actor: user, ...input })),
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/users/:id/external-certificates', tag: 'boards', summary: "A person's external certificates (herself, her board's chair or clerk, admins)", access: [], success: { status: 200, description: 'Certificates', schema: z.object({ items: z.array(externalOut), nextCursor: z.null() }) } },
+    async ({ user, params }) => ({ items: (await listExternalCertificates({ actor: user, userId: params.id! })).map(presentExternalCertificate), nextCursor: null }),
+  );
+
+  web.get('/boards', requireSignIn, async (req, res) => {
+    res.render('boards/index', { title: 'Governing boards', boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard), values: {} });
+  });
+  web.post('/boards', requireRole('admin'), async (req, res) => {
+    const form = parseForm(createBoardSchema, { ...body(req), ...(body(req).timezone ? {} : { timezone: undefined }) });
+    if (!form.ok) return res.status(422).render('boards/index', { title: 'Governing boards', boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard), values: body(req), errors: form.errors, errorList: form.list });
+    const board = await createBoard({ actor: req.user!, ...form.data });
+    flash(req, 'success', messages.created(board.name));
+    res.redirect(303, `/boards/${String(board._id)}`);
+  });
+  web.get('/boards/fairness', requireRole('admin'), async (req, res) => res.render('boards/fairness', { title: 'Fairness across boards', ...(await fairnessAcrossBoards({ actor: req.user! })) }));
+  web.get('/boards/:id', requireSignIn, (req, res) => boardPage(req, res));
+  web.post('/boards/:id/members', requireSignIn, addMemberByEmail);
+  web.post('/boards/:id/members/:userId/role', requireSignIn, async (req, res) => {
+    const form = parseForm(z.object({ role: z.enum(boardRoles) }), body(req));
+    if (!form.ok) throw new ValidationError('Choose a role.', form.list);
+    await setBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(req.params.userId), role: form.data.role });
+    flash(req, 'success', 'The role was changed.');
+    res.redirect(303, `/boards/${String(req.params.id)}`);
+  });
+  web.post('/boards/:id/members/:userId/remove', requireSignIn, async (req, res) => {
+    await removeBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.memberRemoved);
+    res.redirect(303, `/boards/${String(req.params.id)}`);
+  });
+  web.post('/boards/:id/external-certificates', requireSignIn, async (req, res) => {
+    await findBoardFor({ actor: req.user!, boardId: String(req.params.id) });
+    await recordCertificateForm(req, res, `/boards/${String(req.params.id)}#training`, (status, extra) => boardPage(req, res, status, extra));
+  });
+  web.get('/training/safer-recruitment', requireSignIn, (req, res) => myTrainingPage(req, res));
+  web.post('/training/safer-recruitment', requireSignIn, async (req, res) => {
+    if (req.body) delete (req.body as Record<string, unknown>).userId;
+    await recordCertificateForm(req, res, '/training/safer-recruitment', (status, extra) => myTrainingPage(req, res, status, extra));
+  });
+  web.get('/external-certificates/:id/file', requireSignIn, async (req, res) => {
+    const file = await externalCertificateFile({ actor: req.user!, certificateId: String(req.params.id) });
+    res.setHeader('Content-Type', file.contentType);
+    res.setHeader('Content-Disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`);
+    res.setHeader('X-Content-Type-Options', 'nosniff');
+    res.send(file.data);
+  });
+}

@@ -1,0 +1,256 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { genderCategories, recruitmentStages } from '../models/RecruitmentRound.ts';
+import { requireSignIn } from '../server/auth.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../server/errors.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { isoDate, objectId, text } from '../server/http/validate.ts';
+import { findBoardFor, findOrInvitePanelMember } from '../server/services/boards.ts';
+import { boardPage } from './boards.ts';
+import { readinessStatuses } from '../server/services/readiness.ts';
+import { readinessRecordCsv, readinessRecordPdf, statusLabel } from '../server/services/roundRecord.ts';
+import {
+  addToPanel,
+  closeRound,
+  createRound,
+  enrolPanelLackingTraining,
+  findRoundFor,
+  panelWarningMessages,
+  presentRound,
+  recordGenderFigures,
+  removeFromPanel,
+  roundOverview,
+  roundReadiness,
+  roundsOfBoard,
+  setPanel,
+  updateRound,
+} from '../server/services/rounds.ts';
+
+const messages = {
+  created: 'The recruitment round was created.',
+  updated: 'The dates were saved; readiness now counts from the last interview day.',
+  panelChanged: 'The panel was changed.',
+  invited: (name: string) => `${name} was invited by email and added to the panel.`,
+  enrolled: (n: number, w: number) => (n + w === 0 ? 'Everyone on the panel is already trained or enrolled.' : `${n} panel member(s) enrolled in the governing-board training${w ? `, ${w} on its waitlist` : ''}.`),
+  figures: 'The figures were saved.',
+  closed: 'The round was closed and its readiness record kept.',
+  noRecord: 'The readiness record exists once the round is closed.',
+};
+
+const counts = z.strictObject(Object.fromEntries(genderCategories.map((c) => [c, z.number().int().min(0).max(10_000).optional()])) as Record<(typeof genderCategories)[number], z.ZodOptional<z.ZodNumber>>);
+export const figuresSchema = z.strictObject(Object.fromEntries(recruitmentStages.map((s) => [s, counts.optional()])) as Record<(typeof recruitmentStages)[number], z.ZodOptional<typeof counts>>);
+export const createRoundSchema = z.strictObject({
+  title: text(200),
+  interviewDate: isoDate,
+  interviewDates: z.array(isoDate).min(1).max(5).optional(),
+  closingDate: isoDate.optional(),
+  shortlistingDate: isoDate.optional(),
+  panel: z.array(objectId).max(20),
+});
+export const updateRoundSchema = z.strictObject({
+  title: text(200).optional(),
+  interviewDate: isoDate.optional(),
+  interviewDates: z.array(isoDate).min(1).max(5).optional(),
+  closingDate: isoDate.nullable().optional(),
+  shortlistingDate: isoDate.nullable().optional(),
+  panel: z.array(objectId).max(20).optional(),
+});
+
+const roundOut = z.object({
+  id: z.string(), boardId: z.string(), title: z.string(), closingDate: z.string().nullable(), shortlistingDate: z.string().nullable(),
+  interviewDates: z.array(z.string()), interviewDate: z.string(), panel: z.array(z.string()), status: z.enum(['open', 'closed']), closedAt: z.string().nullable(),
+});
+const readinessOut = z.object({
+  ready: z.boolean(),
+  interviewDate: z.string(),
+  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), percent: z.number() })),
+});
+
+async function readinessJson(user: Express.User, roundId: string) {
+  const r = await roundReadiness({ actor: user, roundId });
+  return {
+    ready: r.ready,
+    interviewDate: r.interviewDate,
+    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}) })),
+  };
+}
+
+async function patchRound(user: Express.User, roundId: string, input: z.output<typeof updateRoundSchema>) {
+  const { round } = await findRoundFor({ actor: user, roundId });
+  const { panel, ...details } = input;
+  if (Object.keys(details).length) {
+    const dates = details.interviewDates || details.interviewDate ? [...(details.interviewDates ?? []), ...(details.interviewDate ? [details.interviewDate] : [])] : round.interviewDates;
+    await updateRound({
+      actor: user,
+      roundId,
+      input: {
+        title: details.title ?? round.title,
+        interviewDates: dates,
+        closingDate: details.closingDate === null ? undefined : (details.closingDate ?? round.closingDate ?? undefined),
+        shortlistingDate: details.shortlistingDate === null ? undefined : (details.shortlistingDate ?? round.shortlistingDate ?? undefined),
+      },
+    });
+  }
+  if (panel) await setPanel({ actor: user, roundId, panel });
+  return presentRound((await findRoundFor({ actor: user, roundId })).round);
+}
+
+/** Web forms post flat fields; blanks mean "not given". */
+const blanksRemoved = (raw: unknown) => Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k, v]) => k !== '_csrf' && v !== ''));
+const roundFormSchema = z.preprocess((raw) => {
+  const b = blanksRemoved(raw);
+  const dates = [b.interviewDate, b.secondInterviewDate].filter((d): d is string => typeof d === 'string');
+  return { title: b.title, interviewDates: dates.length ? dates : undefined, closingDate: b.closingDate, shortlistingDate: b.shortlistingDate, panel: b.panel === undefined ? [] : ([] as unknown[]).concat(b.panel) };
+}, z.strictObject({ title: text(200), interviewDates: z.array(isoDate, { message: 'enter the interview date' }).min(1), closingDate: isoDate.optional(), shortlistingDate: isoDate.optional(), panel: z.array(objectId).max(20) }));
+const figuresFormSchema = z.preprocess((raw) => {
+  const b = (raw ?? {}) as Record<string, unknown>;
+  return Object.fromEntries(recruitmentStages.map((s) => [s, Object.fromEntries(genderCategories.map((c) => [c, b[`${s}_${c}`] === '' || b[`${s}_${c}`] === undefined ? undefined : Number(b[`${s}_${c}`])]))]));
+}, figuresSchema);
+const adviserFormSchema = z.strictObject({ name: text(120), email: z.string().trim().toLowerCase().max(320).pipe(z.email({ message: 'must be an email address' })) });
+
+async function roundPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const overview = await roundOverview({ actor: req.user!, roundId: String(req.params.id) });
+  res.status(status).render('rounds/show', { title: overview.round.title, ...overview, warningMessages: panelWarningMessages, statusLabel, stages: recruitmentStages, categories: genderCategories, values: {}, ...extra });
+}
+
+const back = (req: Request) => `/rounds/${String(req.params.id)}`;
+
+/** Runs a round change from a web form: success flashes and goes back; a rule broken re-renders with errors. */
+async function roundAction(req: Request, res: Response, action: () => Promise<string>) {
+  try {
+    flash(req, 'success', await action());
+  } catch (error) {
+    if (error instanceof ConflictError) {
+      flash(req, 'error', error.message);
+      return res.redirect(303, back(req));
+    }
+    const { errors, list } = formErrorsFrom(error);
+    return roundPage(req, res, 422, { errors, errorList: list, values: blanksRemoved(req.body) });
+  }
+  res.redirect(303, back(req));
+}
+
+export function registerRoundRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    { method: 'post', path: '/boards/:id/rounds', tag: 'boards', summary: 'Create a recruitment round (chair, clerk, admin)', access: [], body: createRoundSchema, success: { status: 201, description: 'The round', schema: roundOut } },
+    async ({ user, params, body }) => {
+      const { panel, interviewDate, interviewDates, ...rest } = body;
+      return presentRound(await createRound({ actor: user, boardId: params.id!, input: { ...rest, interviewDates: [...(interviewDates ?? []), interviewDate] }, panel }));
+    },
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/boards/:id/rounds', tag: 'boards', summary: "A board's recruitment rounds", access: [], success: { status: 200, description: 'Rounds', schema: z.object({ items: z.array(roundOut), nextCursor: z.null() }) } },
+    async ({ user, params }) => ({ items: (await roundsOfBoard((await findBoardFor({ actor: user, boardId: params.id! }))._id)).map(presentRound), nextCursor: null }),
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/rounds/:id', tag: 'boards', summary: 'A recruitment round', access: [], success: { status: 200, description: 'The round', schema: roundOut } },
+    async ({ user, params }) => presentRound((await findRoundFor({ actor: user, roundId: params.id! })).round),
+  );
+  apiOperation(
+    api,
+    { method: 'patch', path: '/rounds/:id', tag: 'boards', summary: 'Change title, dates or panel (readiness recomputes at once)', access: [], body: updateRoundSchema, success: { status: 200, description: 'The round', schema: roundOut }, errors: [409] },
+    async ({ user, params, body }) => patchRound(user, params.id!, body),
+  );
+  apiOperation(
+    api,
+    { method: 'get', path: '/rounds/:id/readiness', tag: 'boards', summary: "The panel's readiness for the last interview day", access: [], success: { status: 200, description: 'Readiness', schema: readinessOut } },
+    async ({ user, params }) => readinessJson(user, params.id!),
+  );
+  apiOperation(
+    api,
+    { method: 'post', path: '/rounds/:id/enrol-panel', tag: 'boards', summary: 'Enrol every panel member who lacks training in governing-board training', access: [], success: { status: 200, description: 'Who was enrolled', schema: z.object({ enrolled: z.array(z.string()), waitlisted: z.array(z.string()), cohortId: z.string().nullable() }) }, errors: [409] },
+    async ({ user, params }) => enrolPanelLackingTraining({ actor: user, roundId: params.id! }),
+  );
+  apiOperation(
+    api,
+    { method: 'put', path: '/rounds/:id/figures', tag: 'boards', summary: 'Record applicants, shortlisted and appointed by gender (counts only)', access: [], body: figuresSchema, success: { status: 200, description: 'The figures', schema: figuresSchema } },
+    async ({ user, params, body }) => (await recordGenderFigures({ actor: user, roundId: params.id!, figures: body })).genderFigures ?? {},
+  );
+  apiOperation(
+    api,
+    { method: 'post', path: '/rounds/:id/close', tag: 'boards', summary: 'Close the round and keep its readiness record', access: [], success: { status: 200, description: 'The round', schema: roundOut }, errors: [409] },
+    async ({ user, params }) => presentRound(await closeRound({ actor: user, roundId: params.id! })),
+  );
+
+  web.post('/boards/:id/rounds', requireSignIn, async (req, res) => {
+    const form = parseForm(roundFormSchema, req.body);
+    const rerender = (errors: Record<string, string>, list: unknown[]) => boardPage(req, res, 422, { roundErrors: errors, roundValues: blanksRemoved(req.body), errorList: list });
+    if (!form.ok) return rerender(form.errors, form.list);
+    try {
+      const { panel, ...input } = form.data;
+      const round = await createRound({ actor: req.user!, boardId: String(req.params.id), input, panel });
+      flash(req, 'success', messages.created);
+      res.redirect(303, `/rounds/${String(round._id)}`);
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return rerender(errors, list);
+    }
+  });
+  web.get('/rounds/:id', requireSignIn, (req, res) => roundPage(req, res));
+  web.post('/rounds/:id', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      const form = parseForm(roundFormSchema, { ...blanksRemoved(req.body), panel: undefined });
+      if (!form.ok) throw new ValidationError('Check the dates.', form.list);
+      const { panel: _p, ...input } = form.data;
+      void _p;
+      await updateRound({ actor: req.user!, roundId: String(req.params.id), input });
+      return messages.updated;
+    }),
+  );
+  web.post('/rounds/:id/panel', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      const userId = String((req.body as Record<string, unknown>)?.userId ?? '');
+      await addToPanel({ actor: req.user!, roundId: String(req.params.id), userId });
+      return messages.panelChanged;
+    }),
+  );
+  web.post('/rounds/:id/panel/adviser', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      const { round } = await findRoundFor({ actor: req.user!, roundId: String(req.params.id) });
+      const form = parseForm(adviserFormSchema, blanksRemoved(req.body));
+      if (!form.ok) throw new ValidationError('Check the adviser’s details.', form.list);
+      const person = await findOrInvitePanelMember({ actor: req.user!, boardId: String(round.boardId), ...form.data });
+      await addToPanel({ actor: req.user!, roundId: String(req.params.id), userId: person.id });
+      return person.invited ? messages.invited(person.name) : messages.panelChanged;
+    }),
+  );
+  web.post('/rounds/:id/panel/:userId/remove', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      await removeFromPanel({ actor: req.user!, roundId: String(req.params.id), userId: String(req.params.userId) });
+      return messages.panelChanged;
+    }),
+  );
+  web.post('/rounds/:id/enrol-panel', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      const result = await enrolPanelLackingTraining({ actor: req.user!, roundId: String(req.params.id) });
+      return messages.enrolled(result.enrolled.length, result.waitlisted.length);
+    }),
+  );
+  web.post('/rounds/:id/figures', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      const form = parseForm(figuresFormSchema, req.body);
+      if (!form.ok) throw new ValidationError('Counts are whole numbers from 0.', form.list);
+      await recordGenderFigures({ actor: req.user!, roundId: String(req.params.id), figures: form.data });
+      return messages.figures;
+    }),
+  );
+  web.post('/rounds/:id/close', requireSignIn, (req, res) =>
+    roundAction(req, res, async () => {
+      await closeRound({ actor: req.user!, roundId: String(req.params.id) });
+      return messages.closed;
+    }),
+  );
+  web.get('/rounds/:id/record.:format', requireSignIn, async (req, res) => {
+    const { round, board } = await findRoundFor({ actor: req.user!, roundId: String(req.params.id) });
+    if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format))) throw new NotFoundError(messages.noRecord);
+    const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
+    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board }));
+    res.type('application/pdf').send(await readinessRecordPdf({ round, board }));
+  });
+}
