@@ -1,10 +1,12 @@
 import { Router, type Express } from 'express';
 import { registerAuthRoutes } from './auth.ts';
+import { registerBoardRoutes } from './boards.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
+import { registerRoundRoutes } from './rounds.ts';
 import { registerPledgeRoutes } from './pledge.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { registerUserRoutes } from './users.ts';
@@ -22,6 +24,8 @@ const resources = [
   registerCohortRoutes,
   registerSessionRoutes,
   registerPledgeRoutes,
+  registerBoardRoutes,
+  registerRoundRoutes,
   registerOpenApiRoutes,
 ];
 
