@@ -7,3 +7,6 @@ export const navigation: NavItem[] = [];
 
 // Cohorts, sessions and attendance (issue 4).
 navigation.push({ href: '/cohorts', label: 'Cohorts', roles: ['facilitator', 'participant'] }, { href: '/calendar', label: 'Calendar', roles: ['facilitator', 'participant'] });
+
+// Governing boards (issue 6): boards and recruitment rounds; safer-recruitment training records.
+navigation.push({ href: '/boards', label: 'Boards', roles: ['governor'] });
