@@ -17,3 +17,6 @@ addDashboardPanel({
 
 // Cohorts area: a facilitator's cohorts, a participant's next sessions.
 import './cohortPanels.ts';
+
+// Governing boards (issue 6): a governor's boards, open rounds and her own training.
+import './boardPanels.ts';
