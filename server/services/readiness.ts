@@ -1,10 +1,9 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { CertificateModel } from '../../models/Certificate.ts';
-import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { trackProgressForUsers } from './learning/progress.ts';
 
 /**
  * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid
@@ -73,53 +72,26 @@ export type PanelFacts = {
 };
 
 /**
- * Certificates and governing-board progress for many people at once: five queries whatever the panel size.
- * Percent = current (non-archived) modules completed in that cohort / current modules of the programme.
+ * Certificates and governing-board progress for many people at once: a fixed number of queries whatever the
+ * panel size. Percent comes from the learning area (her most advanced active governing-board enrolment).
  */
 export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Promise<PanelFacts> {
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   const facts: PanelFacts = { certificates: new Map(), enrolmentPercents: new Map(), enrolled: new Set() };
   if (!ids.length) return facts;
-  const [certificates, programmes] = await Promise.all([
+  const programmeIds = (await ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean()).map((p) => p._id);
+  const [certificates, enrolments, progress] = await Promise.all([
     CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' }).select('userId issuedAt expiresAt verificationCode').lean(),
-    ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean(),
+    EnrolmentModel.find({ userId: { $in: ids }, programmeId: { $in: programmeIds }, status: { $in: ['active', 'waitlisted'] } }).select('userId').lean(),
+    trackProgressForUsers({ userIds: ids, track: 'governing-board' }),
   ]);
   for (const c of certificates) {
     const list = facts.certificates.get(String(c.userId)) ?? [];
     list.push({ id: String(c._id), verificationCode: c.verificationCode, issuedAt: c.issuedAt, expiresAt: c.expiresAt ?? null });
     facts.certificates.set(String(c.userId), list);
   }
-  const programmeIds = programmes.map((p) => p._id);
-  if (!programmeIds.length) return facts;
-  const enrolments = await EnrolmentModel.find({ userId: { $in: ids }, programmeId: { $in: programmeIds }, status: { $in: ['active', 'waitlisted'] } })
-    .select('userId cohortId programmeId status')
-    .lean();
   for (const e of enrolments) facts.enrolled.add(String(e.userId));
-  const active = enrolments.filter((e) => e.status === 'active');
-  if (!active.length) return facts;
-  const [modules, completions] = await Promise.all([
-    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).select('_id programmeId').lean(),
-    CompletionModel.find({ userId: { $in: ids }, cohortId: { $in: [...new Set(active.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } })
-      .select('userId cohortId moduleId')
-      .lean(),
-  ]);
-  const moduleProgramme = new Map(modules.map((m) => [String(m._id), String(m.programmeId)]));
-  const moduleCount = new Map<string, number>();
-  for (const m of modules) moduleCount.set(String(m.programmeId), (moduleCount.get(String(m.programmeId)) ?? 0) + 1);
-  const done = new Map<string, number>();
-  for (const c of completions) {
-    if (!moduleProgramme.has(String(c.moduleId))) continue;
-    const key = `${String(c.userId)}:${String(c.cohortId)}`;
-    done.set(key, (done.get(key) ?? 0) + 1);
-  }
-  for (const e of active) {
-    const total = moduleCount.get(String(e.programmeId)) ?? 0;
-    const completed = done.get(`${String(e.userId)}:${String(e.cohortId)}`) ?? 0;
-    const percent = total === 0 ? 0 : Math.round((100 * Math.min(completed, total)) / total);
-    const list = facts.enrolmentPercents.get(String(e.userId)) ?? [];
-    list.push(percent);
-    facts.enrolmentPercents.set(String(e.userId), list);
-  }
+  for (const [userId, row] of progress) facts.enrolmentPercents.set(userId, [row.percent]);
   return facts;
 }
 
