@@ -1,13 +1,17 @@
 import { Router, type Express } from 'express';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
+import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerModuleRoutes } from './modules.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
 import { registerRoundRoutes } from './rounds.ts';
 import { registerPledgeRoutes } from './pledge.ts';
+import { registerProgrammeRoutes } from './programmes.ts';
+import { registerProgressRoutes } from './progress.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { registerUserRoutes } from './users.ts';
 
@@ -24,6 +28,10 @@ const resources = [
   registerCohortRoutes,
   registerSessionRoutes,
   registerPledgeRoutes,
+  registerProgrammeRoutes,
+  registerModuleRoutes,
+  registerProgressRoutes,
+  registerCertificateRoutes,
   registerBoardRoutes,
   registerRoundRoutes,
   registerOpenApiRoutes,

@@ -10,6 +10,7 @@ import { seedDemoDataIfEmpty } from './demo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
+import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
@@ -42,6 +43,7 @@ async function main(): Promise<void> {
   const ferret = await isFerretDb();
 
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
+  if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
 
   const app = createApp(config);

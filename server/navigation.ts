@@ -8,5 +8,8 @@ export const navigation: NavItem[] = [];
 // Cohorts, sessions and attendance (issue 4).
 navigation.push({ href: '/cohorts', label: 'Cohorts', roles: ['facilitator', 'participant'] }, { href: '/calendar', label: 'Calendar', roles: ['facilitator', 'participant'] });
 
+// Learning (issue 3): programmes for everyone signed in; certificates for those who earn them.
+navigation.push({ href: '/programmes', label: 'Programmes', roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'] }, { href: '/certificates', label: 'Certificates', roles: ['participant', 'governor'] });
+
 // Governing boards (issue 6): boards and recruitment rounds; safer-recruitment training records.
 navigation.push({ href: '/boards', label: 'Boards', roles: ['governor'] });

@@ -1,5 +1,6 @@
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
+import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 
@@ -9,7 +10,11 @@ import { seedPledge } from './pledge.ts';
  */
 export type DemoContext = { people: Map<string, string> };
 const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
+  // Learning's programmes come first (cohorts are created for them) ...
+  { name: 'learning-programmes', seed: () => seedLearningProgrammes() },
   { name: 'pledge', seed: (ctx) => seedPledge(ctx) },
+  // ... and learning's progress comes last, once the cohorts seeder has enrolled people.
+  { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

@@ -18,5 +18,8 @@ addDashboardPanel({
 // Cohorts area: a facilitator's cohorts, a participant's next sessions.
 import './cohortPanels.ts';
 
+// Learning area: a learner's programmes and progress, a facilitator's cohort progress.
+import './learningPanels.ts';
+
 // Governing boards (issue 6): a governor's boards, open rounds and her own training.
 import './boardPanels.ts';
