@@ -20,7 +20,6 @@ import { createToken, proxyHeaders, signInForCookie, startApp } from './server.t
 const here = path.dirname(fileURLToPath(import.meta.url));
 const targets = { minRatioToHealthz: 0.2, maxP50Growth: 1.3 };
 const slowRequestMs = 1_000;
-const slowSamples = 5;
 
 const { values: args } = parseArgs({
   options: {
@@ -131,8 +130,9 @@ async function runScenario(
     const request = { url: `${baseUrl}${candidate}`, method, headers, body };
     // A request that takes seconds would give autocannon a handful of samples and time-outs: time a few in a row instead.
     const slow = checkMs > slowRequestMs;
-    if (slow) log(`${scenario.name}: one request took ${Math.round(checkMs)} ms; timing ${slowSamples} requests one after another instead of a load run`);
-    const measured = slow ? await measureSequentially(request, slowSamples) : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
+    const samples = Math.max(3, Math.min(10, Math.floor(30_000 / checkMs)));
+    if (slow) log(`${scenario.name}: one request took ${Math.round(checkMs)} ms; timing ${samples} requests one after another instead of a load run`);
+    const measured = slow ? await measureSequentially(request, samples) : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
     return { ...measured, ratioToHealthz: NaN, path: `${method} ${candidate}${slow ? ' (sequential)' : ''}` };
   }
   return { skipped: tried.join('; ') };
