@@ -1,7 +1,16 @@
 import { onDomainEvent } from '../events.ts';
+import { fairnessWindowMs, recentRoundReadiness } from './fairness.ts';
+import { registerRoundReadinessProvider } from './pledge/boards.ts';
 import { replanRoundsOf } from './roundReminders.ts';
 
 /** A new governing-board certificate can make a panel member ready: her rounds' reminders are re-planned at once. */
 onDomainEvent('certificate.issued', async ({ userId }) => {
   await replanRoundsOf({ userId: String(userId) });
+});
+
+/** The Pledge page shows a linked board's "rounds ready before interview" when the board chose to (one-way seam). */
+registerRoundReadinessProvider(async (boardId) => {
+  const now = new Date();
+  const r = await recentRoundReadiness({ boardId, now });
+  return { ready: r.readyBeforeInterview, total: r.rounds, since: new Date(now.getTime() - fairnessWindowMs) };
 });

@@ -10,6 +10,8 @@ import { canSeeFairnessAcrossBoards } from '../policies/boards.ts';
  * and suppresses a second cell when a row's total would otherwise give the hidden one away.
  */
 export const suppressionThreshold = 5;
+/** "Recent" rounds for the Pledge page: closed within the last two years. */
+export const fairnessWindowMs = 2 * 365 * 24 * 60 * 60 * 1000;
 
 export type Counts = Record<GenderCategory, number>;
 /** null = suppressed (fewer than 5, or hidden so that another hidden count cannot be worked out). */
@@ -79,7 +81,7 @@ export async function recentRoundReadiness(props: { boardId: string | Types.Obje
   readyBeforeInterview: number;
   figures: ReturnType<typeof suppressTotals>;
 }> {
-  const since = new Date((props.now ?? new Date()).getTime() - 2 * 365 * 24 * 60 * 60 * 1000);
+  const since = new Date((props.now ?? new Date()).getTime() - fairnessWindowMs);
   const rounds = await RecruitmentRoundModel.find({ boardId: new Types.ObjectId(String(props.boardId)), status: 'closed', closedAt: { $gte: since } }).select('readinessRecord genderFigures').lean();
   return {
     rounds: rounds.length,
