@@ -1,0 +1,170 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CompletionModel } from '../../models/Completion.ts';
+import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
+
+const reflection = 'I want to lead a school where every child is taught by someone who believes in them. ' +
+  'Last year I changed how my department plans lessons, and results rose. I am nervous about budgets but I will learn them with my mentor this term.';
+
+describe('learning: completing modules (API)', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  async function learnerIn(programmeId: string) {
+    const user = await buildUser();
+    const cohort = await buildCohort(programmeId);
+    await enrol(user.id, cohort.id, programmeId);
+    return { user, cohort, auth: { Authorization: `Bearer ${await tokenFor(user)}` } };
+  }
+
+  it('a view module is completed with an empty body, and completing it again counts once', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id);
+    const { user, auth } = await learnerIn(programme.id);
+    const first = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({}).expect(200);
+    expect(first.body).to.include({ completed: true, alreadyCompleted: false });
+    const again = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({}).expect(200);
+    expect(again.body).to.include({ completed: true, alreadyCompleted: true });
+    expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(1);
+  });
+
+  it('when the same completion arrives five times at once, one record is written and progress counts it once', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id);
+    await buildModule(programme.id);
+    const { user, auth } = await learnerIn(programme.id);
+    const results = await Promise.all(Array.from({ length: 5 }, () => supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({})));
+    expect(results.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200]);
+    expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(1);
+    const progress = await supertest(app).get('/api/v1/me/progress').set(auth).expect(200);
+    expect(progress.body[0]).to.include({ completedModules: 1, totalModules: 2, percent: 50 });
+  });
+
+  it('a reflection needs a few sentences; it is stored privately unless she shares it', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: { type: 'reflection' } });
+    const { user, auth } = await learnerIn(programme.id);
+    const short = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection: 'Done.' }).expect(422);
+    expect(short.body.errors[0].path).to.equal('reflection');
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({}).expect(422);
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection }).expect(200);
+    const saved = await CompletionModel.findOne({ userId: user.id }).lean();
+    expect(saved).to.include({ reflection, reflectionShared: false });
+  });
+
+  it('a quiz below the pass mark is a 422 with the score, every attempt is recorded, and a pass completes it', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    const failed = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [0]] }).expect(422);
+    expect(failed.body.score).to.equal(50);
+    expect(failed.headers['content-type']).to.match(/problem\+json/);
+    const passed = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [2, 0]] }).expect(200);
+    expect(passed.body).to.include({ completed: true, score: 100 });
+    const attempts = await QuizAttemptModel.find({ userId: user.id }).sort({ attemptedAt: 1 }).lean();
+    expect(attempts.map((a) => [a.score, a.passed])).to.deep.equal([[50, false], [100, true]]);
+  });
+
+  it('a quiz with the wrong number of answers, or a choice that does not exist, is a 422 and is not counted as an attempt', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1]] }).expect(422);
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[7], [0]] }).expect(422);
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: { $ne: 1 } }).expect(422);
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id })).to.equal(0);
+  });
+
+  it('quiz answers never reach a learner before she passes, even once the module is unlocked; after passing she sees them', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { auth } = await learnerIn(programme.id);
+    const before = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    expect(before.body.locked).to.equal(false);
+    expect(JSON.stringify(before.body)).to.not.include('correct');
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[0], [0]] }).expect(422);
+    const afterFail = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    expect(JSON.stringify(afterFail.body)).to.not.include('correct');
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [0, 2]] }).expect(200);
+    const after = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    expect(after.body.completion.questions[1].correct).to.deep.equal([0, 2]);
+  });
+
+  it('the quiz page in the browser carries no correct answers before she passes', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user } = await learnerIn(programme.id);
+    const agent = await signIn(app, user.email, testPassword);
+    const page = await agent.get(`/modules/${module.id}`).expect(200);
+    expect(page.text).to.include('Which comes first?');
+    expect(page.text).to.not.match(/correct|The answers/i);
+  });
+
+  it('a module stays locked until its prerequisites are complete, and says which are missing', async () => {
+    const programme = await buildProgramme();
+    const first = await buildModule(programme.id, { title: 'Foundations' });
+    const second = await buildModule(programme.id, { prerequisites: [first.id] });
+    const { user, auth } = await learnerIn(programme.id);
+    const locked = await supertest(app).get(`/api/v1/modules/${second.id}`).set(auth).expect(200);
+    expect(locked.body).to.include({ locked: true });
+    expect(locked.body.missingPrerequisites).to.deep.equal([first.id]);
+    const refused = await supertest(app).post(`/api/v1/modules/${second.id}/completion`).set(auth).send({}).expect(422);
+    expect(refused.body.missingPrerequisites).to.deep.equal([first.id]);
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
+    await supertest(app).post(`/api/v1/modules/${first.id}/completion`).set(auth).send({}).expect(200);
+    expect((await supertest(app).get(`/api/v1/modules/${second.id}`).set(auth).expect(200)).body.locked).to.equal(false);
+    await supertest(app).post(`/api/v1/modules/${second.id}/completion`).set(auth).send({}).expect(200);
+  });
+
+  it('someone not enrolled in a cohort of the programme gets a 422 and nothing is recorded', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id);
+    const outsider = await buildUser();
+    const res = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set({ Authorization: `Bearer ${await tokenFor(outsider)}` }).send({}).expect(422);
+    expect(res.body.detail).to.match(/not enrolled/);
+    expect(await CompletionModel.countDocuments({ userId: outsider.id })).to.equal(0);
+  });
+
+  it('fields meant for other people or other rules are refused: a completion is always her own', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id);
+    const { auth } = await learnerIn(programme.id);
+    const other = await buildUser();
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ userId: other.id }).expect(422);
+    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection }).expect(422);
+    expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(0);
+  });
+
+  it('progress is counted over current modules: archiving one changes the total, and its completion is kept', async () => {
+    const programme = await buildProgramme();
+    const a = await buildModule(programme.id);
+    const b = await buildModule(programme.id);
+    await buildModule(programme.id);
+    await buildModule(programme.id);
+    const { user, auth } = await learnerIn(programme.id);
+    await supertest(app).post(`/api/v1/modules/${a.id}/completion`).set(auth).send({}).expect(200);
+    await supertest(app).post(`/api/v1/modules/${b.id}/completion`).set(auth).send({}).expect(200);
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 2, totalModules: 4, percent: 50 });
+    const admin = { Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}` };
+    await supertest(app).patch(`/api/v1/modules/${b.id}`).set(admin).send({ archived: true }).expect(200);
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 1, totalModules: 3, percent: 33 });
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(2);
+    await supertest(app).patch(`/api/v1/modules/${a.id}`).set(admin).send({ title: 'Renamed', body: 'New text entirely.' }).expect(200);
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 1, totalModules: 3 });
+  });
+
+  it('an unknown or malformed module id is a 404', async () => {
+    const auth = { Authorization: `Bearer ${await tokenFor(await buildUser())}` };
+    await supertest(app).get('/api/v1/modules/nope').set(auth).expect(404);
+    await supertest(app).get('/api/v1/modules/0123456789abcdef01234567').set(auth).expect(404);
+    await supertest(app).post('/api/v1/modules/nope/completion').set(auth).send({}).expect(404);
+  });
+});
