@@ -1,0 +1,112 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CertificateModel } from '../../models/Certificate.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { onDomainEvent } from '../../server/events.ts';
+import { completeModule } from '../../server/services/learning/completion.ts';
+import { issueCertificateIfComplete, verifyCertificate } from '../../server/services/learning/certificates.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+
+describe('learning: certificates', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  const issued: string[] = [];
+  before(() => {
+    app = testApp();
+    onDomainEvent('certificate.issued', async ({ certificateId }) => void issued.push(String(certificateId)));
+  });
+
+  const actorOf = (u: TestUser) => ({ id: u.id, email: u.email, name: u.name, roles: u.roles, timezone: u.timezone });
+
+  async function finishedProgramme(track: 'governing-board' | 'aspiring-leader' = 'governing-board') {
+    const programme = await buildProgramme({ track });
+    const modules = [await buildModule(programme.id), await buildModule(programme.id)];
+    const user = await buildUser({ name: 'Grace Bennett' });
+    const cohort = await buildCohort(programme.id);
+    await enrol(user.id, cohort.id, programme.id);
+    return { programme, modules, user, cohort };
+  }
+
+  it('completing the last module issues one certificate with a 36-month expiry for governing boards, and announces it', async () => {
+    const { programme, modules, user } = await finishedProgramme();
+    const now = new Date('2027-03-01T10:00:00Z');
+    const first = await completeModule({ actor: actorOf(user), moduleId: modules[0]!.id, input: {}, now });
+    expect(first).to.not.have.property('certificate');
+    const last = await completeModule({ actor: actorOf(user), moduleId: modules[1]!.id, input: {}, now });
+    expect(last.certificate?.verificationCode).to.match(/^PW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
+    const certificate = await CertificateModel.findOne({ userId: user.id }).lean();
+    expect(certificate).to.include({ holderName: 'Grace Bennett', track: 'governing-board', programmeTitle: programme.title });
+    expect(certificate!.expiresAt!.toISOString()).to.equal('2030-03-01T10:00:00.000Z');
+    expect(issued).to.include(String(certificate!._id));
+  });
+
+  it('the aspiring-leader track issues certificates that do not expire', async () => {
+    const { modules, user } = await finishedProgramme('aspiring-leader');
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const certificate = await CertificateModel.findOne({ userId: user.id }).lean();
+    expect(certificate!.expiresAt).to.equal(null);
+  });
+
+  it('is never issued twice for the same completion, even when asked concurrently', async () => {
+    const { programme, modules, user, cohort } = await finishedProgramme();
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const doc = await ProgrammeModel.findById(programme.id).lean();
+    await Promise.all(Array.from({ length: 5 }, () => issueCertificateIfComplete({ userId: user.id, programme: doc!, cohortId: cohort.id, now: new Date() })));
+    expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
+  });
+
+  it('verification says valid, then expired after the expiry, and 404 for an unknown code; it shows only name, programme and dates', async () => {
+    const { modules, user } = await finishedProgramme();
+    const issuedAt = new Date('2022-01-15T12:00:00Z');
+    let code = '';
+    for (const m of modules) code = (await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: issuedAt })).certificate?.verificationCode ?? code;
+    expect((await verifyCertificate({ code, now: new Date('2025-01-15T11:59:00Z') })).status).to.equal('valid');
+    expect((await verifyCertificate({ code: code.toLowerCase(), now: new Date('2025-01-15T12:00:00Z') })).status).to.equal('expired');
+    const api = await supertest(app).get(`/api/v1/certificates/verify/${code}`).expect(200);
+    expect(api.body).to.have.all.keys('status', 'name', 'programme', 'track', 'issuedAt', 'expiresAt', 'verificationCode');
+    expect(api.body).to.include({ status: 'expired', name: user.name });
+    expect(JSON.stringify(api.body)).to.not.include(user.email);
+    await supertest(app).get('/api/v1/certificates/verify/PW-0000-0000-0000').expect(404);
+    const page = await supertest(app).get(`/certificates/verify/${code}`).expect(200);
+    expect(page.text).to.include('This certificate has expired').and.include(user.name);
+    const unknown = await supertest(app).get('/certificates/verify/NOT-A-CODE').expect(404);
+    expect(unknown.text).to.include('No certificate has this code');
+  });
+
+  it('an expired governing-board certificate is renewed by completing the programme again in a later cohort', async () => {
+    const { programme, modules, user } = await finishedProgramme();
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2023-01-01T09:00:00Z') });
+    const later = await buildCohort(programme.id);
+    await enrol(user.id, later.id, programme.id, new Date());
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2026-06-01T09:00:00Z') });
+    const certificates = await CertificateModel.find({ userId: user.id }).sort({ issuedAt: 1 }).lean();
+    expect(certificates.map((c) => String(c.cohortId))).to.deep.equal([certificates[0]!.cohortId.toString(), later.id]);
+    expect(certificates[1]!.expiresAt!.toISOString()).to.equal('2029-06-01T09:00:00.000Z');
+  });
+
+  it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {
+    const { modules, user } = await finishedProgramme();
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const mine = await supertest(app).get('/api/v1/me/certificates').set({ Authorization: `Bearer ${await tokenFor(user)}` }).expect(200);
+    expect(mine.body).to.have.length(1);
+    expect(mine.body[0]).to.include.keys('id', 'programmeId', 'track', 'issuedAt', 'expiresAt', 'verificationCode');
+    const agent = await signIn(app, user.email, testPassword);
+    const list = await agent.get('/certificates').expect(200);
+    expect(list.text).to.include(mine.body[0].verificationCode);
+    const pdf = await agent.get(`/certificates/${mine.body[0].id}/download`).buffer(true).parse((res, done) => {
+      const chunks: Buffer[] = [];
+      res.on('data', (c: Buffer) => chunks.push(c));
+      res.on('end', () => done(null, Buffer.concat(chunks)));
+    }).expect(200);
+    expect(pdf.headers['content-type']).to.equal('application/pdf');
+    expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
+    const other = await buildUser();
+    const otherAgent = await signIn(app, other.email, testPassword);
+    await otherAgent.get(`/certificates/${mine.body[0].id}/download`).expect(404);
+    const otherList = await supertest(app).get('/api/v1/me/certificates').set({ Authorization: `Bearer ${await tokenFor(other)}` }).expect(200);
+    expect(otherList.body).to.deep.equal([]);
+  });
+});
