@@ -1,0 +1,129 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CompletionModel } from '../../models/Completion.ts';
+import { spreadsheetSafe } from '../../routes/progress.ts';
+import { programmeProgress, trackProgressForUsers } from '../../server/services/learning/progress.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+
+const secret = 'My private worry is that the chair of governors does not trust me yet, and I have not told anyone at school about it. I will raise it at our next meeting calmly and with evidence of what has gone well.';
+
+describe('learning: progress, the facilitator view and privacy', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let programme: Awaited<ReturnType<typeof buildProgramme>>;
+  let modules: { id: string }[];
+  let cohort: { id: string };
+  let facilitator: TestUser;
+  let alice: TestUser;
+  let bea: TestUser;
+  const auth = async (u: TestUser) => ({ Authorization: `Bearer ${await tokenFor(u)}` });
+
+  before(async () => {
+    app = testApp();
+    programme = await buildProgramme({ track: 'governing-board' });
+    modules = [await buildModule(programme.id, { title: 'Why it matters' }), await buildModule(programme.id, { title: 'Your reflection', completion: { type: 'reflection' } }), await buildModule(programme.id, { title: 'Last one' })];
+    facilitator = await buildUser({ roles: ['facilitator'] });
+    cohort = await buildCohort(programme.id, { facilitatorIds: [facilitator.id], name: 'Spring panel' });
+    alice = await buildUser({ name: 'Alice Adams' });
+    bea = await buildUser({ name: '=HYPERLINK("http://evil.example","Bea")' });
+    for (const u of [alice, bea]) await enrol(u.id, cohort.id, programme.id);
+    await supertest(app).post(`/api/v1/modules/${modules[0]!.id}/completion`).set(await auth(alice)).send({}).expect(200);
+    await supertest(app).post(`/api/v1/modules/${modules[1]!.id}/completion`).set(await auth(alice)).send({ reflection: secret }).expect(200);
+    await supertest(app).post(`/api/v1/modules/${modules[0]!.id}/completion`).set(await auth(bea)).send({}).expect(200);
+  });
+
+  it('her progress and the programme/track functions agree: most advanced enrolment, percent over current modules', async () => {
+    const mine = await supertest(app).get('/api/v1/me/progress').set(await auth(alice)).expect(200);
+    expect(mine.body).to.deep.equal([{ cohortId: cohort.id, programmeId: programme.id, completedModules: 2, totalModules: 3, percent: 66 }]);
+    expect(await programmeProgress({ userId: alice.id, programmeId: programme.id })).to.include({ completedModules: 2, percent: 66 });
+    const outsider = await buildUser();
+    const map = await trackProgressForUsers({ userIds: [alice.id, bea.id, outsider.id], track: 'governing-board' });
+    expect(map.get(alice.id)?.percent).to.equal(66);
+    expect(map.get(bea.id)?.percent).to.equal(33);
+    expect(map.has(outsider.id)).to.equal(false);
+  });
+
+  it('the cohort’s facilitator gets one row per participant through the API', async () => {
+    const res = await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(facilitator)).expect(200);
+    const alices = res.body.items.find((r: { userId: string }) => r.userId === alice.id);
+    expect(alices).to.include({ name: 'Alice Adams', completedModules: 2, totalModules: 3, percent: 66 });
+    expect(alices.lastActivityAt).to.be.a('string');
+    expect(res.body.items).to.have.length(2);
+  });
+
+  it('a participant cannot read the cohort’s progress (API and web: 403), nor another facilitator', async () => {
+    await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(bea)).expect(403);
+    await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(await buildUser({ roles: ['facilitator'] }))).expect(403);
+    const agent = await signIn(app, bea.email, testPassword);
+    await agent.get(`/cohorts/${cohort.id}/progress`).expect(403);
+    await agent.get(`/cohorts/${cohort.id}/progress.csv`).expect(403);
+    await supertest(app).get('/api/v1/cohorts/nope/progress').set(await auth(facilitator)).expect(404);
+  });
+
+  it('her progress is hers: /me/progress of another participant shows only her own enrolments', async () => {
+    const res = await supertest(app).get('/api/v1/me/progress').set(await auth(bea)).expect(200);
+    expect(res.body).to.deep.equal([{ cohortId: cohort.id, programmeId: programme.id, completedModules: 1, totalModules: 3, percent: 33 }]);
+  });
+
+  it('a reflection is private: not in another participant’s view, not on the facilitator page until she shares it', async () => {
+    const beaAgent = await signIn(app, bea.email, testPassword);
+    const beaPage = await beaAgent.get(`/modules/${modules[1]!.id}`).expect(200);
+    expect(beaPage.text).to.not.include('private worry');
+    const beaApi = await supertest(app).get(`/api/v1/modules/${modules[1]!.id}`).set(await auth(bea)).expect(200);
+    expect(JSON.stringify(beaApi.body)).to.not.include('private worry');
+    const facAgent = await signIn(app, facilitator.email, testPassword);
+    expect((await facAgent.get(`/cohorts/${cohort.id}/progress`).expect(200)).text).to.not.include('private worry');
+
+    const aliceAgent = await signIn(app, alice.email, testPassword);
+    const own = await aliceAgent.get(`/modules/${modules[1]!.id}`).expect(200);
+    expect(own.text).to.include('private worry');
+    await aliceAgent.post(`/modules/${modules[1]!.id}/sharing`).type('form').send({ _csrf: await csrfOf(aliceAgent, `/modules/${modules[1]!.id}`), shared: 'yes' }).expect(303);
+    expect((await facAgent.get(`/cohorts/${cohort.id}/progress`).expect(200)).text).to.include('private worry');
+    expect((await beaAgent.get(`/modules/${modules[1]!.id}`).expect(200)).text).to.not.include('private worry');
+  });
+
+  it('a participant cannot change another’s reflection sharing or record for her: the sharing form acts on her own only', async () => {
+    const beaAgent = await signIn(app, bea.email, testPassword);
+    await beaAgent.post(`/modules/${modules[1]!.id}/sharing`).type('form').send({ _csrf: await csrfOf(beaAgent, `/modules/${modules[1]!.id}`), shared: 'no', userId: alice.id }).expect(404);
+    expect((await CompletionModel.findOne({ userId: alice.id, moduleId: modules[1]!.id }).lean())!.reflectionShared).to.equal(true);
+  });
+
+  it('the progress page is a sortable table with a chart that reads without colour', async () => {
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = await agent.get(`/cohorts/${cohort.id}/progress?sort=percent&dir=desc`).expect(200);
+    expect(page.text).to.include('aria-sort="descending"');
+    expect(page.text.indexOf('Alice Adams')).to.be.lessThan(page.text.indexOf('HYPERLINK'));
+    expect(page.text).to.include('<svg').and.include('role="img"').and.include('Why it matters: 2 of 2');
+    expect(page.text).to.include('1 of 2');
+    const asc = await agent.get(`/cohorts/${cohort.id}/progress?sort=percent&dir=asc`).expect(200);
+    expect(asc.text.indexOf('Alice Adams')).to.be.greaterThan(asc.text.indexOf('HYPERLINK'));
+  });
+
+  it('the CSV download is safe for spreadsheets: formula-like cells start with a quote', async () => {
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const csv = await agent.get(`/cohorts/${cohort.id}/progress.csv`).expect(200);
+    expect(csv.headers['content-type']).to.match(/text\/csv/);
+    expect(csv.text).to.include(`"'=HYPERLINK(""http://evil.example"",""Bea"")"`);
+    expect(csv.text).to.include('Alice Adams,2,3,66,');
+    for (const bad of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) expect(spreadsheetSafe(bad).startsWith("'")).to.equal(true);
+    expect(spreadsheetSafe('Alice')).to.equal('Alice');
+  });
+
+  it('the dashboard shows her programme with an accessible progress bar, the next module, and locked modules with the reason', async () => {
+    const p2 = await buildProgramme({ title: 'Stepping up' });
+    const first = await buildModule(p2.id, { title: 'Step one' });
+    await buildModule(p2.id, { title: 'Step two', prerequisites: [first.id] });
+    const c2 = await buildCohort(p2.id);
+    await enrol(alice.id, c2.id, p2.id);
+    const agent = await signIn(app, alice.email, testPassword);
+    const page = await agent.get('/').expect(200);
+    expect(page.text).to.include('Stepping up');
+    expect(page.text).to.match(/<progress[^>]*aria-valuenow="66"/);
+    expect(page.text).to.include('2 of 3 modules completed (66%)');
+    expect(page.text).to.include('Next: <a href="/modules/' + first.id + '">Step one</a>');
+    expect(page.text).to.include('Step two: opens after Step one');
+  });
+});
