@@ -1,5 +1,6 @@
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
+import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
@@ -12,6 +13,7 @@ export type DemoContext = { people: Map<string, string> };
 const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   // Learning's programmes come first (cohorts are created for them) ...
   { name: 'learning-programmes', seed: () => seedLearningProgrammes() },
+  { name: 'cohorts', seed: (ctx) => seedCohorts(ctx) },
   { name: 'pledge', seed: (ctx) => seedPledge(ctx) },
   // ... and learning's progress comes last, once the cohorts seeder has enrolled people.
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },

@@ -187,7 +187,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       await enrolDirectly(cohort, early.id, t(1));
       await enrolDirectly(cohort, steady.id, t(1));
       await enrolDirectly(cohort, late.id, t(10));
-      const sessions = [];
+      const sessions: Awaited<ReturnType<typeof buildSession>>[] = [];
       for (const day of [2, 5, 8, 12, 15]) sessions.push(await buildSession(cohort._id, { startsAt: t(day), title: `Day ${day}` }));
       await buildSession(cohort._id, { startsAt: t(9), status: 'cancelled' });
       const future = await buildSession(cohort._id, { startsAt: t(25) });

@@ -89,7 +89,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
     const created = await schedule({ title: 'Feed test, "quoted"', startsAt: '2027-07-01T09:00' }).expect(201);
     const agent = await signIn(app, participant.email, testPassword);
     const single = await agent.get(`/sessions/${created.body.id}.ics`).expect(200).expect('Content-Type', /text\/calendar/);
-    const parsed = Object.values(ical.sync.parseICS(single.text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+    const parsed = Object.values(ical.sync.parseICS(single.text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     expect(parsed).to.have.length(1);
     expect(parsed[0]!.uid).to.equal(`session-${created.body.id}@pathways`);
     expect(new Date(parsed[0]!.start).toISOString()).to.equal('2027-07-01T08:00:00.000Z');
@@ -99,7 +99,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
     const feedPath = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec(calendarPage.text)![1]!;
     await supertest(app).patch(`/api/v1/sessions/${created.body.id}`).set(auth).send({ startsAt: '2027-07-01T10:00' }).expect(200);
     const feed = await supertest(app).get(feedPath).expect(200);
-    const events = Object.values(ical.sync.parseICS(feed.text)).filter((c) => c.type === 'VEVENT') as ical.VEvent[];
+    const events = Object.values(ical.sync.parseICS(feed.text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     const event = events.find((e) => e.uid === `session-${created.body.id}@pathways`)!;
     expect(Number(event.sequence)).to.equal(1);
     expect(new Date(event.start).toISOString()).to.equal('2027-07-01T09:00:00.000Z');

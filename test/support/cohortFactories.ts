@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -25,13 +26,13 @@ export async function buildCohort(overrides: Partial<{ name: string; capacity: n
 }
 
 /** An active enrolment with its seat, enrolled at a chosen time (for report arithmetic). */
-export async function enrolDirectly(cohort: { _id: unknown; programmeId: unknown }, userId: string, enrolledAt = new Date('2026-01-01T00:00:00Z')) {
+export async function enrolDirectly(cohort: { _id: Types.ObjectId; programmeId: Types.ObjectId }, userId: string, enrolledAt = new Date('2026-01-01T00:00:00Z')) {
   const number = (await SeatModel.countDocuments({ cohortId: cohort._id })) + 1;
   await SeatModel.create({ cohortId: cohort._id, number, userId });
   return EnrolmentModel.create({ cohortId: cohort._id, userId, programmeId: cohort.programmeId, status: 'active', enrolledAt });
 }
 
-export async function buildSession(cohortId: unknown, overrides: Partial<{ title: string; startsAt: Date; durationMinutes: number; status: 'scheduled' | 'cancelled'; checkInCode: string }> = {}) {
+export async function buildSession(cohortId: Types.ObjectId, overrides: Partial<{ title: string; startsAt: Date; durationMinutes: number; status: 'scheduled' | 'cancelled'; checkInCode: string }> = {}) {
   return CohortSessionModel.create({
     cohortId,
     title: overrides.title ?? 'Workshop',

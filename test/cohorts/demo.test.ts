@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoPassword } from '../../server/demo/people.ts';
+import { cohortAttendanceReport } from '../../server/services/attendance.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('cohorts: demo data', () => {
+  useTestDatabase();
+  before(async function () {
+    this.timeout(120_000);
+    await seedDemoDataIfEmpty();
+  });
+
+  it('seeds a cohort per programme run by the demo facilitator, one full with a waitlist, past registers and coming sessions', async () => {
+    const cohorts = await CohortModel.find().lean();
+    expect(cohorts.length).to.be.at.least(3);
+    const full = cohorts.find((c) => c.name.startsWith('Aspiring Leaders'))!;
+    expect(await EnrolmentModel.countDocuments({ cohortId: full._id, status: 'active' })).to.equal(full.capacity);
+    expect(await EnrolmentModel.countDocuments({ cohortId: full._id, status: 'waitlisted' })).to.be.greaterThan(0);
+    const now = new Date();
+    expect(await CohortSessionModel.countDocuments({ cohortId: full._id, startsAt: { $lt: now } })).to.be.at.least(5);
+    expect(await CohortSessionModel.countDocuments({ cohortId: full._id, startsAt: { $gt: now } })).to.be.at.least(5);
+    expect(await AttendanceRecordModel.countDocuments({ cohortId: full._id })).to.equal(5 * full.capacity);
+    const report = await cohortAttendanceReport({ cohortId: String(full._id), now });
+    expect(report.flagged.length).to.be.at.least(1);
+  });
+
+  it('the demo participant (Toronto) sees her sessions in her zone, and the facilitator sees her cohorts and flagged people', async () => {
+    const app = testApp();
+    const participant = await signIn(app, 'participant@pathways.test', demoPassword);
+    const home = await participant.get('/').expect(200);
+    expect(home.text).to.include('Your next sessions').and.to.include('(America/Toronto)');
+    const facilitator = await signIn(app, 'facilitator@pathways.test', demoPassword);
+    const dash = await facilitator.get('/').expect(200);
+    expect(dash.text).to.include('Your cohorts').and.to.include('Flagged for attendance').and.to.include('Missed the last two sessions');
+    const full = await CohortModel.findOne({ name: /^Aspiring Leaders/ }).lean();
+    const report = await facilitator.get(`/cohorts/${String(full!._id)}/attendance`).expect(200);
+    expect(report.text).to.include('<svg').and.to.include('Attendance across sessions');
+  });
+});
