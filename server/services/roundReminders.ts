@@ -1,12 +1,11 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../models/Board.ts';
-import { NotificationModel } from '../../models/Notification.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { isDuplicateKeyError } from '../db.ts';
-import { settings } from '../settings.ts';
 import { peopleById } from './boards.ts';
 import { lastInterviewDate, loadReadiness } from './readiness.ts';
+import { registerNotificationKind, type Memo } from './reminders/compose.ts';
+import { cancelNotifications, planNotifications } from './reminders/plan.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
@@ -68,34 +67,65 @@ export function wantedRoundReminders(props: {
   return planned.filter((p) => p.sendAt.getTime() > props.now.getTime());
 }
 
-/** Re-plans a round's reminders against what is true now. */
+/** Re-plans a round's reminders against what is true now (through the reminders area's planning API). */
 export async function planRoundReminders(props: { roundId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
   const round = await RecruitmentRoundModel.findById(props.roundId).lean<RecruitmentRound>();
   if (!round) return;
   const board = await BoardModel.findById(round.boardId).lean<Board>();
   if (!board) return;
-  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
-  const people = await peopleById(round.panel);
-  const notReady = readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent }));
+  const notReady = await notReadyMembers(round, board, now);
   const wanted = wantedRoundReminders({ round, board, notReady, now });
-  const wantedKeys = new Set(wanted.map((w) => w.key));
-  const scheduled = await NotificationModel.find({ 'about.type': 'round', 'about.id': String(round._id), status: 'scheduled' }).select('key').lean();
-  const obsolete = scheduled.filter((n) => !wantedKeys.has(n.key)).map((n) => n._id);
-  if (obsolete.length) await NotificationModel.updateMany({ _id: { $in: obsolete }, status: 'scheduled' }, { $set: { status: 'cancelled', skipReason: 'ready or no longer needed' } });
-  for (const w of wanted) await upsertReminder(w, String(round._id));
-}
-
-/** Insert under the unique key; an existing scheduled (or earlier cancelled) one is brought up to date. */
-async function upsertReminder(w: Planned, roundId: string): Promise<void> {
-  const fields = { sendAt: w.sendAt, eventAt: w.eventAt, nextAttemptAt: w.sendAt, subject: w.subject, data: { ...w.data, link: `${settings.baseUrl}${String(w.data.link)}` } };
-  try {
-    await NotificationModel.create({ key: w.key, userId: new Types.ObjectId(w.userId), kind: w.kind, about: { type: 'round', id: roundId }, series: w.series, status: 'scheduled', ...fields });
-  } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await NotificationModel.updateOne({ key: w.key, status: { $in: ['scheduled', 'cancelled'] } }, { $set: { status: 'scheduled', ...fields }, $unset: { skipReason: 1 } });
+  await cancelNotifications({ about: { type: 'round', id: String(round._id) }, kinds: ['panel-training-due', 'panel-not-ready'], exceptKeys: wanted.map((w) => w.key) });
+  if (wanted.length) {
+    await planNotifications(wanted.map((w) => ({ ...w, about: { type: 'round' as const, id: String(round._id) }, template: w.kind })));
   }
 }
+
+async function notReadyMembers(round: RecruitmentRound, board: Board, now: Date) {
+  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
+  const people = await peopleById(round.panel);
+  return readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent }));
+}
+
+/**
+ * Last look when a reminder is due (it may have been planned weeks ago): the round still open, the date unchanged,
+ * the reader still on the panel and not ready; the chair's list is recomputed so it names who is not ready NOW.
+ */
+async function currentState(roundId: string, memo: Memo, now: Date) {
+  return memo.once(`round:${roundId}`, async () => {
+    const round = await RecruitmentRoundModel.findById(roundId).lean<RecruitmentRound>();
+    const board = round && (await BoardModel.findById(round.boardId).lean<Board>());
+    if (!round || !board || round.status !== 'open') return null;
+    return { round, board, notReady: await notReadyMembers(round, board, now) };
+  });
+}
+
+registerNotificationKind('panel-training-due', {
+  isStillRelevant: async ({ record, memo, now }) => {
+    const state = await currentState(record.about.id, memo, now);
+    if (!state) return 'the round is closed';
+    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates)) return 'the interview date changed';
+    return state.notReady.some((m) => m.userId === String(record.userId)) ? true : 'she is ready (or off the panel)';
+  },
+});
+registerNotificationKind('panel-not-ready', {
+  isStillRelevant: async ({ record, memo, now }) => {
+    const state = await currentState(record.about.id, memo, now);
+    if (!state) return 'the round is closed';
+    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates)) return 'the interview date changed';
+    return state.notReady.length ? true : 'the whole panel is ready';
+  },
+  compose: async ({ record, memo, now }) => {
+    const state = await currentState(record.about.id, memo, now);
+    const notReady = state?.notReady ?? [];
+    return {
+      subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview in ${String(record.data?.daysBefore)} days`,
+      template: 'panel-not-ready',
+      data: { ...(record.data ?? {}), notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent })) },
+    };
+  },
+});
 
 /** A certificate changes readiness of every open round she sits on. */
 export async function replanRoundsOf(props: { userId: string; now?: Date }): Promise<void> {
