@@ -1,15 +1,17 @@
 import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
+import { purgeCheckInFailures } from '../server/services/attendance.ts';
 import type { JobArea } from './types.ts';
 
 /**
  * Clean-up that a TTL index would do on MongoDB, which FerretDB 1.x lacks: expired web sessions
- * (connect-mongo stores `expires`) and one-time links a day past expiry. Acknowledged deletes, never w:0.
+ * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old. Acknowledged deletes, never w:0.
  */
-export async function removeExpiredRecords(now = new Date()): Promise<{ sessions: number; links: number }> {
+export async function removeExpiredRecords(now = new Date()): Promise<{ sessions: number; links: number; checkInFailures: number }> {
   const sessions = await mongoose.connection.db!.collection('sessions').deleteMany({ expires: { $lt: now } });
   const links = await OneTimeTokenModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } });
-  return { sessions: sessions.deletedCount, links: links.deletedCount };
+  const checkInFailures = await purgeCheckInFailures(now);
+  return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures };
 }
 
 export const maintenanceJobs: JobArea = {

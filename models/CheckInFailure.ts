@@ -3,7 +3,7 @@ import { Schema, Types, model, type InferSchemaType } from 'mongoose';
 /**
  * A wrong self check-in code, one row per failed attempt in a fixed time window, numbered 1..limit under a
  * unique index: like seats, taking attempt number n is an insert, so the limit holds under concurrent guesses
- * on FerretDB (whose $inc is not atomic). Old rows are removed when the session's register is read (no TTL).
+ * on FerretDB (whose $inc is not atomic). Rows a day old are removed by jobs/maintenance.ts (no TTL on FerretDB).
  */
 const checkInFailureSchema = new Schema(
   {
