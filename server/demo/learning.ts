@@ -26,15 +26,16 @@ const demoReflection =
 
 /** How far each demo person gets, by track: 'all' completes the programme (and issues the certificate). */
 const plan: { email: string; track: Track; modules: number | 'all'; daysAgo: number }[] = [
-  { email: 'participant@pathways.test', track: 'aspiring-leader', modules: 2, daysAgo: 6 },
-  { email: 'participant@pathways.test', track: 'new-head', modules: 'all', daysAgo: 40 },
-  { email: 'participant@pathways.test', track: 'governing-board', modules: 'all', daysAgo: 30 },
-  { email: 'governor@pathways.test', track: 'governing-board', modules: 'all', daysAgo: 90 },
-  { email: 'governor2@pathways.test', track: 'governing-board', modules: 2, daysAgo: 10 },
-  { email: 'participant2@pathways.test', track: 'aspiring-leader', modules: 5, daysAgo: 3 },
+  { email: 'participant@pathways.test', track: 'aspiring-leader', modules: 2, daysAgo: 20 },
+  { email: 'participant@pathways.test', track: 'new-head', modules: 1, daysAgo: 9 },
+  { email: 'participant@pathways.test', track: 'governing-board', modules: 'all', daysAgo: 5 },
+  { email: 'governor@pathways.test', track: 'governing-board', modules: 'all', daysAgo: 6 },
+  { email: 'governor2@pathways.test', track: 'governing-board', modules: 2, daysAgo: 4 },
+  { email: 'participant2@pathways.test', track: 'aspiring-leader', modules: 5, daysAgo: 25 },
   { email: 'participant3@pathways.test', track: 'aspiring-leader', modules: 3, daysAgo: 12 },
   { email: 'participant4@pathways.test', track: 'aspiring-leader', modules: 1, daysAgo: 20 },
-  { email: 'participant5@pathways.test', track: 'aspiring-leader', modules: 4, daysAgo: 2 },
+  { email: 'participant5@pathways.test', track: 'aspiring-leader', modules: 4, daysAgo: 8 },
+  { email: 'participant12@pathways.test', track: 'new-head', modules: 2, daysAgo: 7 },
 ];
 
 function inputFor(module: Module) {
