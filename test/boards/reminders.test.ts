@@ -1,0 +1,94 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { NotificationModel } from '../../models/Notification.ts';
+import { emitDomainEvent } from '../../server/events.ts';
+import { composeNotification, Memo } from '../../server/services/reminders/compose.ts';
+import { planRoundReminders } from '../../server/services/roundReminders.ts';
+import { closeRound, updateRound } from '../../server/services/rounds.ts';
+import '../../server/subscriptions.ts';
+import { asActor, buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, type TestUser } from '../support/factories.ts';
+
+const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
+const nineAm = (date: string, daysBefore: number) => DateTime.fromISO(date, { zone: 'Europe/London' }).minus({ days: daysBefore }).set({ hour: 9 }).toJSDate().toISOString();
+
+describe('boards: escalating reminders before the interview', () => {
+  useTestDatabase();
+  let chair: TestUser;
+  let ready: TestUser;
+  let learner: TestUser;
+  let idle: TestUser;
+  let board: { id: string };
+
+  beforeEach(async () => {
+    [chair, ready, learner, idle] = await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })));
+    board = await buildBoard([{ user: chair!, role: 'chair' }, { user: ready!, role: 'governor' }, { user: learner!, role: 'governor' }, { user: idle!, role: 'governor' }]);
+    await giveCertificate(ready!.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
+  });
+
+  const scheduledFor = async (roundId: string, userId?: string) =>
+    (await NotificationModel.find({ 'about.id': roundId, status: 'scheduled', ...(userId ? { userId } : {}) }).lean()).map((n) => ({ kind: n.kind, sendAt: n.sendAt.toISOString(), daysBefore: (n.data as { daysBefore: number }).daysBefore }));
+
+  it('plans 21, 14, 7 and 2 days before for each member not ready, 7 and 2 for the chair, at 09:00 in the board zone, and nothing for the ready one', async () => {
+    const date = inDays(30);
+    const round = await buildRound(board.id, { interviewDates: [date], panel: [ready, learner, idle] });
+    await planRoundReminders({ roundId: round.id });
+    const learnerPlan = await scheduledFor(round.id, learner.id);
+    expect(learnerPlan.map((p) => p.daysBefore).sort((a, b) => b - a)).to.deep.equal([21, 14, 7, 2]);
+    expect(learnerPlan.every((p) => p.kind === 'panel-training-due')).to.equal(true);
+    expect(learnerPlan.find((p) => p.daysBefore === 21)!.sendAt).to.equal(nineAm(date, 21));
+    expect(await scheduledFor(round.id, idle.id)).to.have.length(4);
+    expect(await scheduledFor(round.id, ready.id)).to.have.length(0);
+    const chairPlan = await scheduledFor(round.id, chair.id);
+    expect(chairPlan.map((p) => `${p.kind}:${p.daysBefore}`).sort()).to.deep.equal(['panel-not-ready:2', 'panel-not-ready:7']);
+    // Planning again changes nothing (one record per key).
+    await planRoundReminders({ roundId: round.id });
+    expect(await NotificationModel.countDocuments({ 'about.id': round.id })).to.equal(10);
+  });
+
+  it('plans only the steps still ahead when the interview is near', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(10)], panel: [learner] });
+    await planRoundReminders({ roundId: round.id });
+    expect((await scheduledFor(round.id, learner.id)).map((p) => p.daysBefore).sort()).to.deep.equal([2, 7]);
+  });
+
+  it('stops a member’s reminders once her certificate is issued, and the chair’s once the whole panel is ready', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [ready, learner, idle] });
+    await planRoundReminders({ roundId: round.id });
+    const c1 = await giveCertificate(learner.id, { issuedAt: new Date(), expiresAt: new Date(Date.now() + 1000 * 86_400_000) });
+    await emitDomainEvent('certificate.issued', { certificateId: c1.id, userId: learner.id });
+    expect(await scheduledFor(round.id, learner.id)).to.have.length(0);
+    expect(await NotificationModel.countDocuments({ 'about.id': round.id, userId: learner.id, status: 'cancelled' })).to.equal(4);
+    expect(await scheduledFor(round.id, chair.id)).to.have.length(2);
+    // What the chair would read at 7 days names only who is still not ready.
+    const record = (await NotificationModel.findOne({ 'about.id': round.id, userId: chair.id, status: 'scheduled' }).lean())!;
+    const composed = await composeNotification({ record: record as never, recipient: { _id: record.userId, email: chair.email, name: chair.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
+    expect((composed as { data: { notReady: { name: string }[] } }).data.notReady.map((m) => m.name)).to.deep.equal([idle.name]);
+    const c2 = await giveCertificate(idle.id, { issuedAt: new Date(), expiresAt: null });
+    await emitDomainEvent('certificate.issued', { certificateId: c2.id, userId: idle.id });
+    expect(await scheduledFor(round.id)).to.have.length(0);
+  });
+
+  it('moves the reminders when the interview date changes, and a reminder planned for the old date is skipped at send time', async () => {
+    const first = inDays(30);
+    const round = await buildRound(board.id, { interviewDates: [first], panel: [learner] });
+    await planRoundReminders({ roundId: round.id });
+    const old = (await NotificationModel.findOne({ 'about.id': round.id, userId: learner.id }).lean())!;
+    const moved = inDays(40);
+    await updateRound({ actor: asActor(chair), roundId: round.id, input: { title: 'Headteacher', interviewDates: [moved] } });
+    const plan = await NotificationModel.find({ 'about.id': round.id, userId: learner.id, status: 'scheduled' }).lean();
+    expect(plan).to.have.length(4);
+    expect(plan.every((n) => (n.data as { interviewDate: string }).interviewDate === moved)).to.equal(true);
+    expect((await NotificationModel.findById(old._id).lean())!.status).to.equal('cancelled');
+    const verdict = await composeNotification({ record: old as never, recipient: { _id: old.userId, email: learner.email, name: learner.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
+    expect(verdict).to.deep.equal({ skip: 'the interview date changed' });
+  });
+
+  it('cancels everything when the round closes', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [learner, idle] });
+    await planRoundReminders({ roundId: round.id });
+    await closeRound({ actor: asActor(chair), roundId: round.id });
+    expect(await scheduledFor(round.id)).to.have.length(0);
+  });
+});
