@@ -175,6 +175,22 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const ok = await supertest(app).post(`/api/v1/sessions/${String(otherSession._id)}/check-in`).set(pAuth).send({ code: code2.code }).expect(200);
       expect(ok.body).to.deep.equal({ status: 'present' });
     });
+    it('on the web: the facilitator sees the code while the session runs, the participant enters it, a wrong one is explained', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - minutes(20)), durationMinutes: 90 });
+      const page = `/sessions/${String(session._id)}`;
+      const facilitatorAgent = await signIn(app, facilitator.email, testPassword);
+      const shown = await facilitatorAgent.get(page).expect(200);
+      const code = /class="check-in-code"[^>]*>([A-Z2-9]{6})</.exec(shown.text)![1]!;
+      const agent = await signIn(app, people[0]!.email, testPassword);
+      const form = await agent.get(page).expect(200);
+      expect(form.text).to.include('Code shown by your facilitator');
+      await agent.post(`${page}/check-in`).type('form').send({ _csrf: await csrfOf(agent, page), code: 'WRONG9' }).expect(303);
+      expect((await agent.get(page)).text).to.include('That code is not right');
+      await agent.post(`${page}/check-in`).type('form').send({ _csrf: await csrfOf(agent, page), code }).expect(303);
+      expect((await agent.get(page)).text).to.include('You are checked in (marked late).');
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({ status: 'late', source: 'check-in' });
+    });
   });
 
   describe('reports', () => {
