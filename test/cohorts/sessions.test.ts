@@ -52,6 +52,24 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(cohortPage.text).to.include('Friday 2 April 2027, 09:30 GMT+1 (Europe/London)').and.to.include("cohort's time zone (Europe/London)");
   });
 
+  it('a session running across the night the clocks go forward lasts its real length, shown in both zones', async () => {
+    // London, 28 March 2027: 01:00 GMT becomes 02:00 BST. 00:30 GMT + 120 minutes ends at 03:30 BST.
+    const res = await schedule({ startsAt: '2027-03-28T00:30', durationMinutes: 120 }).expect(201);
+    expect(res.body).to.include({ startsAt: '2027-03-28T00:30:00.000Z', endsAt: '2027-03-28T02:30:00.000Z' });
+    const agent = await signIn(app, participant.email, testPassword);
+    const page = await agent.get(`/sessions/${res.body.id}`).expect(200);
+    expect(page.text).to.include('Saturday 27 March 2027, 20:30 EDT (America/Toronto)').and.to.include('Sunday 28 March 2027, 00:30 GMT (Europe/London)');
+  });
+
+  it('every cohorts and sessions operation is in the OpenAPI document', async () => {
+    const doc = await supertest(app).get('/api/v1/openapi.json').expect(200);
+    const paths = Object.keys(doc.body.paths);
+    for (const p of ['/cohorts', '/cohorts/{id}', '/cohorts/{id}/enrolments', '/cohorts/{id}/enrolments/{userId}', '/cohorts/{id}/sessions', '/sessions/{id}', '/sessions/{id}/attendance', '/sessions/{id}/check-in', '/cohorts/{id}/attendance', '/cohorts/{id}/attendance.csv']) {
+      expect(paths, p).to.include(p);
+    }
+    expect(doc.body.paths['/sessions/{id}/attendance']).to.have.keys('get', 'put');
+  });
+
   it('refuses a wall-clock time the clocks skip, a start outside the cohort dates, and an online session without a link (422, nothing stored)', async () => {
     const before = await CohortSessionModel.countDocuments();
     const gap = await schedule({ startsAt: '2027-03-28T01:30' }).expect(422);
