@@ -1,0 +1,76 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { recentRoundReadiness, suppressSmallNumbers } from '../../server/services/fairness.ts';
+import '../../server/services/boardEvents.ts';
+import { roundReadinessFor } from '../../server/services/pledge/boards.ts';
+import { signIn, testApp, csrfOf } from '../support/app.ts';
+import { buildBoard, buildRound } from '../support/boardsFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+describe('boards: fairness figures without names, small numbers suppressed beyond the board', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  let chair: TestUser;
+  let board: { id: string };
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+    chair = await buildUser({ roles: ['governor'] });
+    board = await buildBoard([{ user: chair, role: 'chair' }], { name: 'Aardvark Board' });
+  });
+
+  it('suppresses counts under 5, and a second count when the total would give a single hidden one away', () => {
+    expect(suppressSmallNumbers({ women: 12, men: 9, other: 0, preferNotToSay: 6 })).to.deep.equal({ cells: { women: 12, men: 9, other: null, preferNotToSay: null }, total: 27 });
+    expect(suppressSmallNumbers({ women: 12, men: 9, other: 7, preferNotToSay: 6 })).to.deep.equal({ cells: { women: 12, men: 9, other: 7, preferNotToSay: 6 }, total: 34 });
+    expect(suppressSmallNumbers({ women: 2, men: 1, other: 0, preferNotToSay: 0 })).to.deep.equal({ cells: { women: null, men: null, other: null, preferNotToSay: null }, total: null });
+    expect(suppressSmallNumbers({ women: 3, men: 4, other: 0, preferNotToSay: 0 }).total).to.equal(7);
+  });
+
+  it('lets the chair record figures, shows the board its exact counts, and shows admins the cross-board view suppressed', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    await agent
+      .post(`/rounds/${round.id}/figures`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), applicants_women: '14', applicants_men: '3', applicants_other: '', applicants_preferNotToSay: '1', shortlisted_women: '4', shortlisted_men: '1', appointed_women: '1' })
+      .expect(303);
+    const saved = (await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!;
+    expect(saved.applicants).to.deep.include({ women: 14, men: 3, preferNotToSay: 1 });
+    const boardPage = await agent.get(`/boards/${board.id}`).expect(200);
+    expect(boardPage.text).to.include('<td>3</td>');
+
+    const res = await supertest(app).get('/api/v1/boards/fairness').set('Authorization', `Bearer ${await tokenFor(admin)}`).expect(200);
+    const mine = res.body.boards.find((b: { id: string }) => b.id === board.id);
+    expect(mine.applicants).to.deep.equal({ cells: { women: 14, men: null, other: null, preferNotToSay: null }, total: 18 });
+    expect(mine.appointed.cells.women).to.equal(null);
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get('/boards/fairness').expect(200);
+    expect(page.text).to.include('Fewer than 5');
+    expect(page.text).to.not.match(/<td>3<\/td>/);
+  });
+
+  it('rejects counts that are not whole numbers from 0 (422, nothing saved)', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', `Bearer ${await tokenFor(chair)}`).send({ applicants: { women: -1 } }).expect(422);
+    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', `Bearer ${await tokenFor(chair)}`).send({ applicants: { women: { $gt: 1 } } }).expect(422);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures?.applicants).to.equal(undefined);
+  });
+
+  it('gives the Pledge page recent rounds ready before interview, with figures suppressed', async () => {
+    const other = await buildBoard([{ user: chair, role: 'chair' }]);
+    const now = new Date();
+    await RecruitmentRoundModel.create([
+      { boardId: other.id, title: 'A', interviewDates: ['2026-05-01'], panel: [], status: 'closed', closedAt: now, readinessRecord: { ready: true, interviewDate: '2026-05-01', members: [] }, genderFigures: { applicants: { women: 2, men: 6 } } },
+      { boardId: other.id, title: 'B', interviewDates: ['2026-05-02'], panel: [], status: 'closed', closedAt: now, readinessRecord: { ready: false, interviewDate: '2026-05-02', members: [] } },
+      { boardId: other.id, title: 'C', interviewDates: ['2026-05-03'], panel: [], status: 'open' },
+    ]);
+    const r = await recentRoundReadiness({ boardId: other.id, now });
+    expect(r).to.deep.include({ rounds: 2, readyBeforeInterview: 1 });
+    expect(r.figures.applicants.cells.women).to.equal(null);
+    expect(await roundReadinessFor(other.id)).to.deep.include({ ready: 1, total: 2 });
+  });
+});
