@@ -173,4 +173,12 @@ describe('learning: authoring programmes and modules', () => {
     const titles = list.body.items.map((p: { title: string }) => p.title);
     expect(titles).to.include(published.title).and.not.include('Secret draft');
   });
+
+  it('every learning operation is in the OpenAPI document', async () => {
+    const doc = (await supertest(app).get('/api/v1/openapi.json').expect(200)).body;
+    for (const path of ['/programmes', '/programmes/{id}', '/programmes/{id}/modules', '/programmes/{id}/module-order', '/modules/{id}', '/modules/{id}/completion', '/me/certificates', '/certificates/verify/{code}', '/me/progress', '/cohorts/{id}/progress']) {
+      expect(doc.paths, path).to.have.property(path);
+    }
+    expect(doc.paths['/modules/{id}/completion'].post.requestBody).to.exist;
+  });
 });
