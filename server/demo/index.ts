@@ -1,5 +1,6 @@
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
+import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
@@ -17,6 +18,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'pledge', seed: (ctx) => seedPledge(ctx) },
   // ... and learning's progress comes last, once the cohorts seeder has enrolled people.
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
+  // Boards last: its panel's readiness reads the certificates and progress seeded above.
+  { name: 'boards', seed: (ctx) => seedBoards(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

@@ -1,0 +1,29 @@
+import { expect } from 'chai';
+import { NotificationModel } from '../../models/Notification.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoPassword } from '../../server/demo/people.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('boards: demo data', () => {
+  useTestDatabase();
+
+  it('gives the demo chair a round three weeks ahead with one ready, one in progress, one not started, warnings and reminders', async function () {
+    this.timeout(120_000);
+    await seedDemoDataIfEmpty();
+    const round = (await RecruitmentRoundModel.findOne({ title: 'Headteacher, September 2027' }).lean())!;
+    expect(round.panel).to.have.length(3);
+    const agent = await signIn(testApp(), 'governor@pathways.test', demoPassword);
+    const page = await agent.get(`/rounds/${String(round._id)}`).expect(200);
+    expect(page.text).to.include('Valid on the interview day');
+    expect(page.text).to.include('In progress');
+    expect(page.text).to.include('Not started');
+    expect(page.text).to.include('safer-recruitment training valid on the interview day');
+    expect(page.text).to.include('21 days left');
+    expect(await NotificationModel.countDocuments({ 'about.id': String(round._id), status: 'scheduled' })).to.be.within(8, 10); // the 21-day one is past after 09:00 today
+    const home = await agent.get('/').expect(200);
+    expect(home.text).to.include('Governing boards');
+    expect(home.text).to.include('Headteacher, September 2027');
+  });
+});
