@@ -84,7 +84,7 @@ export async function createProgramme(props: {
   const created = await ProgrammeModel.create({
     title: props.title,
     track: props.track,
-    summary: props.summary,
+    summary: sanitizeMarkdown(props.summary),
     status: props.status ?? 'draft',
     certificateValidityMonths: props.certificateValidityMonths === undefined ? defaultValidityMonths[props.track] : props.certificateValidityMonths,
   });
@@ -98,7 +98,8 @@ export async function updateProgramme(props: {
 }): Promise<Programme> {
   if (!canEditProgrammeSettings(props.actor)) throw new ForbiddenError(messages.notAdmin);
   const programme = await loadProgramme(props.programmeId);
-  await ProgrammeModel.updateOne({ _id: programme._id }, { $set: props.changes }, { runValidators: true });
+  const changes = props.changes.summary === undefined ? props.changes : { ...props.changes, summary: sanitizeMarkdown(props.changes.summary) };
+  await ProgrammeModel.updateOne({ _id: programme._id }, { $set: changes }, { runValidators: true });
   return loadProgramme(programme._id);
 }
 
