@@ -41,10 +41,10 @@ export async function measure(request: LoadRequest, options: LoadOptions): Promi
 }
 
 /** For requests that take seconds: N requests one after another, timed with fetch (rps is then 1 / mean latency). */
-export async function measureSequentially(request: LoadRequest, samples: number): Promise<Measurement> {
-  const latencies: number[] = [];
+export async function measureSequentially(request: LoadRequest, samples: number, earlier: number[] = []): Promise<Measurement> {
+  const latencies: number[] = [...earlier];
   let errors = 0;
-  const started = performance.now();
+  const started = performance.now() - earlier.reduce((a, b) => a + b, 0);
   for (let i = 0; i < samples; i++) {
     const t = performance.now();
     const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
@@ -54,6 +54,6 @@ export async function measureSequentially(request: LoadRequest, samples: number)
   }
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
-  const round = (n: number) => Math.round(n * 10) / 10;
-  return { rps: round((samples - errors) / seconds), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), errors, requests: samples };
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return { rps: round((latencies.length - errors) / seconds), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), errors, requests: latencies.length };
 }

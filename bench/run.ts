@@ -49,9 +49,11 @@ function positiveInt(name: string, value: string | undefined): number {
 async function runPhase(scale: number, selected: Scenario[], load: LoadOptions): Promise<PhaseResult> {
   log(`phase at scale ${scale.toLocaleString('en-GB')}: starting a database`);
   const database = await startBenchDatabase();
+  running.add(database.stop);
   try {
     const data = await seedBenchDatabase({ uri: database.uri, scale, log });
     const app = await startApp({ mongodbUri: database.uri });
+    running.add(app.stop);
     log(`app under test on ${app.baseUrl} (log: ${app.logFile})`);
     try {
       const credentials = credentialCache(app.baseUrl, data);
@@ -67,11 +69,22 @@ async function runPhase(scale: number, selected: Scenario[], load: LoadOptions):
       }
       return { scale, results };
     } finally {
+      running.delete(app.stop);
       await app.stop();
     }
   } finally {
+    running.delete(database.stop);
     await database.stop();
   }
+}
+
+/** What is running now (app, database), stopped on Ctrl-C so no child process or temporary folder is left behind. */
+const running = new Set<() => Promise<void>>();
+for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+  process.once(signal, () => {
+    log(`${signal}: stopping the app and the database`);
+    void Promise.allSettled([...running].map((stop) => stop())).then(() => process.exit(130));
+  });
 }
 
 /** One sign-in (or API token) per actor and phase, reused by every scenario. */
@@ -130,9 +143,10 @@ async function runScenario(
     const request = { url: `${baseUrl}${candidate}`, method, headers, body };
     // A request that takes seconds would give autocannon a handful of samples and time-outs: time a few in a row instead.
     const slow = checkMs > slowRequestMs;
-    const samples = Math.max(3, Math.min(10, Math.floor(30_000 / checkMs)));
-    if (slow) log(`${scenario.name}: one request took ${Math.round(checkMs)} ms; timing ${samples} requests one after another instead of a load run`);
-    const measured = slow ? await measureSequentially(request, samples) : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
+    // Enough samples to fill ~20 s, at least one more than the check (whose time counts as a sample too).
+    const more = Math.max(1, Math.min(9, Math.floor(20_000 / checkMs)));
+    if (slow) log(`${scenario.name}: one request took ${Math.round(checkMs)} ms; timing ${more} more one after another instead of a load run`);
+    const measured = slow ? await measureSequentially(request, more, res.status >= 200 && res.status < 300 ? [checkMs] : []) : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
     return { ...measured, ratioToHealthz: NaN, path: `${method} ${candidate}${slow ? ' (sequential)' : ''}` };
   }
   return { skipped: tried.join('; ') };

@@ -1,0 +1,27 @@
+import mongoose from 'mongoose';
+import { startBenchDatabase } from './database.ts';
+import { seedBenchDatabase } from './seed.ts';
+import { connectDatabase } from '../server/db.ts';
+import { AttendanceRecordModel } from '../models/AttendanceRecord.ts';
+import { EnrolmentModel } from '../models/Enrolment.ts';
+import { UserModel } from '../models/User.ts';
+import { CohortSessionModel } from '../models/CohortSession.ts';
+import { CohortModel } from '../models/Cohort.ts';
+
+const db = await startBenchDatabase();
+const data = await seedBenchDatabase({ uri: db.uri, scale: 10000, log: () => undefined });
+if (mongoose.connection.readyState !== 1) await connectDatabase(db.uri);
+console.log('dbname', mongoose.connection.name);
+const time = async (label: string, f: () => Promise<unknown>) => { const t = performance.now(); const r = await f(); console.log(label, Math.round(performance.now() - t), 'ms', Array.isArray(r) ? r.length : ''); };
+const sessionId = data.benchSessionId; const cohortId = data.benchCohortId;
+await time('cohort by id', () => CohortModel.findById(cohortId).lean());
+await time('session by id', () => CohortSessionModel.findById(sessionId).lean());
+await time('enrolment cohort+user', () => EnrolmentModel.findOne({ cohortId, userId: data.benchParticipantIds[0] }).lean());
+await time('active enrolments', () => EnrolmentModel.find({ cohortId, status: 'active' }).lean());
+await time('records of session', () => AttendanceRecordModel.find({ sessionId }).lean());
+await time('users in', () => UserModel.find({ _id: { $in: data.benchParticipantIds } }).lean());
+await time('sessions of cohort', () => CohortSessionModel.find({ cohortId }).lean());
+await time('records of cohort', () => AttendanceRecordModel.find({ cohortId }).lean());
+await time('count records', () => AttendanceRecordModel.estimatedDocumentCount());
+await mongoose.disconnect();
+await db.stop();
