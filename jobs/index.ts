@@ -3,11 +3,12 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { maintenanceJobs } from './maintenance.ts';
+import { remindersJobs } from './reminders.ts';
 import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs];
+export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

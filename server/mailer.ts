@@ -14,6 +14,8 @@ export type OutgoingEmail = {
   headers?: Record<string, string>;
   attachments?: { filename: string; content: string; contentType: string }[];
   notificationId?: string;
+  /** A stable Message-ID (the reminders pipeline sets one per notification, so a resend carries the same). */
+  messageId?: string;
 };
 
 export type Delivery = { transport: 'smtp' | 'outbox'; messageId: string | undefined };
@@ -47,6 +49,7 @@ export async function sendEmail(email: OutgoingEmail): Promise<Delivery> {
     html: email.html,
     headers: email.headers ?? {},
     transport: 'outbox',
+    messageId: email.messageId,
     notificationId: email.notificationId,
   });
   return { transport: 'outbox', messageId: stored.id };

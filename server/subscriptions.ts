@@ -3,4 +3,5 @@
  * process that changes data also runs the reactions. Each area adds one import line.
  */
 import './services/boardEvents.ts';
+import './services/reminders/subscriptions.ts';
 export {};

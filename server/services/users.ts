@@ -2,11 +2,10 @@ import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
-import { renderEmail } from '../emails.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
-import { sendEmail } from '../mailer.ts';
 import { absoluteUrl } from '../settings.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
+import { sendSecurityEmail } from './reminders/accounts.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
 const messages = {
@@ -67,29 +66,26 @@ export async function createUser(props: {
   }
 }
 
-async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types.ObjectId | string): Promise<string> {
+async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types.ObjectId | string) {
   const secret = newSecret();
-  await OneTimeTokenModel.create({ purpose, userId, tokenHash: hashSecret(secret), expiresAt: new Date(Date.now() + linkLifetimes[purpose]) });
-  return absoluteUrl(purpose === 'invitation' ? `/invitations/${secret}` : `/password-reset/${secret}`);
+  const token = await OneTimeTokenModel.create({ purpose, userId, tokenHash: hashSecret(secret), expiresAt: new Date(Date.now() + linkLifetimes[purpose]) });
+  return { link: absoluteUrl(purpose === 'invitation' ? `/invitations/${secret}` : `/password-reset/${secret}`), linkId: token._id, expiresAt: token.expiresAt };
 }
 
 export async function sendInvitation(props: { userId: string; actorName: string }): Promise<void> {
   const user = await UserModel.findById(props.userId).lean();
   if (!user) throw new NotFoundError();
-  const link = await issueLink('invitation', user._id);
-  const subject = 'You are invited to Pathways';
-  const body = await renderEmail('invitation', { subject, name: user.name, inviterName: props.actorName, link });
-  await sendEmail({ to: user.email, subject, ...body });
+  const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
+  // Through the reminders pipeline (one record, sent once, retried if the mail server is down), at once.
+  await sendSecurityEmail({ kind: 'invitation', userId: user._id, linkId, expiresAt, subject: 'You are invited to Pathways', data: { inviterName: props.actorName, link } });
 }
 
 /** Always succeeds from the caller's point of view: whether the email has an account is never revealed. */
 export async function requestPasswordReset(props: { email: string }): Promise<void> {
   const user = await UserModel.findOne({ email: props.email.trim().toLowerCase(), status: { $in: ['active', 'invited'] } }).lean();
   if (!user) return;
-  const link = await issueLink('password-reset', user._id);
-  const subject = 'Reset your Pathways password';
-  const body = await renderEmail('password-reset', { subject, name: user.name, link });
-  await sendEmail({ to: user.email, subject, ...body });
+  const { link, linkId, expiresAt } = await issueLink('password-reset', user._id);
+  await sendSecurityEmail({ kind: 'password-reset', userId: user._id, linkId, expiresAt, subject: 'Reset your Pathways password', data: { link } });
 }
 
 /** Looks up a link without using it (to show the form), or throws a 404 with a clear message. */

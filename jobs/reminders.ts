@@ -1,0 +1,29 @@
+import type { Agenda } from 'agenda';
+import { planUpcoming, runDueNotifications, settleNotifications } from '../server/services/reminders/index.ts';
+import type { JobArea } from './types.ts';
+
+/**
+ * Thin agenda wrappers around the reminders area. `reminders:send` runs every 5 seconds, so a due reminder goes
+ * out within about 10 s (agenda polls every 5 s). Correctness never rests on agenda's lock (not atomic on
+ * FerretDB): two runs at once, in one process or two, claim each send through a unique insert.
+ */
+export const sendEvery = '5 seconds';
+
+export async function sendDueReminders(): Promise<void> {
+  const started = Date.now();
+  // Stop taking new batches after 4 minutes (agenda's lock lasts 5), the next run carries on.
+  await runDueNotifications({ timeBudgetMs: 4 * 60 * 1000 });
+  // Bring a few records in line with the journal each run (updates are costly on FerretDB).
+  if (Date.now() - started < 2_000) await settleNotifications({ limit: 50 });
+}
+
+export const remindersJobs: JobArea = {
+  define(agenda: Agenda) {
+    agenda.define('reminders:send', sendDueReminders, { concurrency: 1, lockLifetime: 5 * 60 * 1000 });
+    agenda.define('reminders:plan', async () => planUpcoming(), { concurrency: 1, lockLifetime: 10 * 60 * 1000 });
+  },
+  async schedule(agenda: Agenda) {
+    await agenda.every(sendEvery, 'reminders:send', {}, { skipImmediate: false });
+    await agenda.every('15 minutes', 'reminders:plan', {}, { skipImmediate: false });
+  },
+};

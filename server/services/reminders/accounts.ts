@@ -1,0 +1,61 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { logger } from '../../logger.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { registerNotificationKind } from './compose.ts';
+import { deliverNow } from './deliver.ts';
+import { planNotification } from './plan.ts';
+
+/**
+ * Invitations, password resets and waitlist promotions go through the same pipeline as reminders (one record,
+ * exactly-once sending, retries, visible to admins), but are sent at once while the person waits: the request
+ * plans the notification and delivers it itself; if the mail server is down, the job retries it.
+ */
+export async function sendSecurityEmail(props: { kind: 'invitation' | 'password-reset'; userId: Types.ObjectId | string; linkId: Types.ObjectId | string; expiresAt: Date; subject: string; data: Record<string, unknown> }): Promise<void> {
+  const { id } = await planNotification({
+    key: `${props.kind}:${String(props.userId)}:${String(props.linkId)}`,
+    userId: props.userId,
+    kind: props.kind,
+    about: { type: 'user', id: props.userId },
+    sendAt: new Date(),
+    // A link past its expiry is useless: never sent late.
+    eventAt: props.expiresAt,
+    template: props.kind,
+    subject: props.subject,
+    data: props.data,
+  });
+  try {
+    await deliverNow(id);
+  } catch (error) {
+    // The record is planned: the reminders job sends it within seconds.
+    logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry');
+  }
+}
+
+/** A place offered from the waiting list (enrolment.activated with promotedFromWaitlist). */
+export async function planWaitlistPromotion(props: { cohortId: Types.ObjectId | string; userId: Types.ObjectId | string; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const enrolment = await EnrolmentModel.findOne({ cohortId: props.cohortId, userId: props.userId }).select({ enrolledAt: 1 }).lean();
+  const occurrence = (enrolment?.enrolledAt ?? now).toISOString();
+  const { id } = await planNotification({
+    key: `waitlist-promoted:${String(props.cohortId)}:${String(props.userId)}:${occurrence}`,
+    userId: props.userId,
+    kind: 'waitlist-promoted',
+    about: { type: 'cohort', id: props.cohortId },
+    sendAt: now,
+    subject: 'A place is yours',
+  });
+  await deliverNow(id).catch((error: unknown) => logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry'));
+}
+
+registerNotificationKind('waitlist-promoted', {
+  isStillRelevant: async ({ record }) => {
+    const enrolment = await EnrolmentModel.findOne({ cohortId: new Types.ObjectId(record.about.id), userId: record.userId }).select({ status: 1 }).lean();
+    return enrolment?.status === 'active' ? true : 'She no longer holds the place.';
+  },
+  compose: async ({ record }) => {
+    const cohort = await CohortModel.findById(record.about.id).select({ name: 1, startsOn: 1 }).lean();
+    return { subject: `A place is yours: ${cohort?.name ?? 'your cohort'}`, template: 'waitlist-promoted', data: { cohortName: cohort?.name ?? '', startsOn: cohort?.startsOn ?? '', cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`) } };
+  },
+});

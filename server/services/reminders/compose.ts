@@ -1,0 +1,124 @@
+import ejs from 'ejs';
+import { readFileSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import type { Types } from 'mongoose';
+import { formatDate, formatDateTime, formatTime } from '../../time.ts';
+import { absoluteUrl, settings } from '../../settings.ts';
+import { isSecurityKind } from './kinds.ts';
+import { unsubscribeHeaders, unsubscribeUrl } from './unsubscribe.ts';
+
+/**
+ * Turning a planned notification into an email at the moment it is sent: each kind may register
+ * - `prepare`: loads, once per batch, what its composers need (one query for 10,000 reminders, not 10,000);
+ * - `isStillRelevant`: a last check (the session still at that time, the module still not done);
+ * - `compose`: subject, template and data (default: what was planned).
+ * The boards area registers its panel kinds the same way (see ./index.ts).
+ */
+export type Recipient = { _id: Types.ObjectId; email: string; name: string; timezone: string; status: string; mutedKinds?: string[] | null; emailDigest?: string | null };
+export type PlannedNotification = {
+  _id: Types.ObjectId;
+  key: string;
+  userId: Types.ObjectId;
+  kind: string;
+  about: { type: string; id: string };
+  series?: string | null;
+  sendAt: Date;
+  eventAt?: Date | null;
+  subject?: string | null;
+  template?: string | null;
+  data?: Record<string, unknown> | null;
+};
+export type Composed = { subject: string; template: string; data: Record<string, unknown>; attachments?: { filename: string; content: string; contentType: string }[] };
+export type ComposeContext = { record: PlannedNotification; recipient: Recipient; now: Date; memo: Memo };
+export type KindHandlers = {
+  prepare?: (records: PlannedNotification[], memo: Memo) => Promise<void>;
+  /** true, or the reason it is no longer relevant (the notification is then `skipped` with that reason). */
+  isStillRelevant?: (ctx: ComposeContext) => Promise<true | string>;
+  compose?: (ctx: ComposeContext) => Promise<Composed>;
+};
+
+/** Values loaded for one batch, shared by its composers. */
+export class Memo {
+  private readonly values = new Map<string, unknown>();
+  get<T>(key: string): T | undefined {
+    return this.values.get(key) as T | undefined;
+  }
+  set(key: string, value: unknown): void {
+    this.values.set(key, value);
+  }
+  async once<T>(key: string, load: () => Promise<T>): Promise<T> {
+    if (!this.values.has(key)) this.values.set(key, load());
+    return (await this.values.get(key)) as T;
+  }
+}
+
+const handlers = new Map<string, KindHandlers>();
+
+/** Registers (or extends) the handlers of a kind. */
+export function registerNotificationKind(kind: string, kindHandlers: KindHandlers): void {
+  handlers.set(kind, { ...handlers.get(kind), ...kindHandlers });
+}
+
+export async function prepareBatch(records: PlannedNotification[], memo: Memo): Promise<void> {
+  const byKind = new Map<string, PlannedNotification[]>();
+  for (const r of records) byKind.set(r.kind, [...(byKind.get(r.kind) ?? []), r]);
+  for (const [kind, list] of byKind) await handlers.get(kind)?.prepare?.(list, memo);
+}
+
+export async function composeNotification(ctx: ComposeContext): Promise<Composed | { skip: string }> {
+  const h = handlers.get(ctx.record.kind);
+  const relevant = h?.isStillRelevant ? await h.isStillRelevant(ctx) : true;
+  if (relevant !== true) return { skip: relevant };
+  if (h?.compose) return h.compose(ctx);
+  return { subject: ctx.record.subject || 'A message from Pathways', template: ctx.record.template || 'notice', data: ctx.record.data ?? {} };
+}
+
+const emailViews = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
+
+const compiled = new Map<string, ejs.TemplateFunction>();
+
+/** Renders a template from a compiled cache (compiling per email would halve the job's throughput); development recompiles so edits show at once. */
+function renderFile(name: string, data: Record<string, unknown>): string {
+  let fn = settings.env === 'development' ? undefined : compiled.get(name);
+  if (!fn) {
+    const filename = path.join(emailViews, name);
+    fn = ejs.compile(readFileSync(filename, 'utf8'), { filename }) as ejs.TemplateFunction;
+    compiled.set(name, fn);
+  }
+  return fn(data) as string;
+}
+
+export type RenderedEmail = { to: string; subject: string; text: string; html: string; headers: Record<string, string>; attachments?: Composed['attachments'] };
+
+/** The helpers every email template gets: times in the reader's zone with the zone named, links. */
+export function templateLocals(recipient: Recipient, kind: string, subject: string, data: Record<string, unknown>): Record<string, unknown> {
+  const zone = recipient.timezone || 'UTC';
+  return {
+    ...data,
+    subject,
+    name: recipient.name,
+    zone,
+    when: (d: Date | string) => formatDateTime(new Date(d), zone),
+    time: (d: Date | string) => formatTime(new Date(d), zone),
+    day: (d: Date | string) => formatDate(typeof d === 'string' ? d : new Date(d), zone),
+    url: absoluteUrl,
+    preferencesUrl: absoluteUrl('/account/notifications'),
+    unsubscribeUrl: isSecurityKind(kind) ? undefined : unsubscribeUrl(String(recipient._id), kind),
+  };
+}
+
+export function renderBody(template: string, locals: Record<string, unknown>): { text: string; html: string } {
+  const text = renderFile(`${template}.text.ejs`, locals).trim() + '\n';
+  const html = renderFile(`${template}.html.ejs`, locals);
+  return { text, html };
+}
+
+/** Subject, plain text, HTML in the shared layout, and the unsubscribe headers (never on security emails). */
+export function renderNotificationEmail(record: PlannedNotification, recipient: Recipient, composed: Composed): RenderedEmail {
+  const locals = templateLocals(recipient, record.kind, composed.subject, composed.data);
+  const body = renderBody(composed.template, locals);
+  const html = renderFile('_layout.html.ejs', { ...locals, body: body.html });
+  const headers: Record<string, string> = isSecurityKind(record.kind) ? {} : unsubscribeHeaders(String(recipient._id), record.kind);
+  return { to: recipient.email, subject: composed.subject, text: body.text, html, headers, attachments: composed.attachments };
+}

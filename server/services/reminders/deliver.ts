@@ -1,0 +1,180 @@
+import { Types } from 'mongoose';
+import { NotificationModel } from '../../../models/Notification.ts';
+import { UserModel } from '../../../models/User.ts';
+import { logger } from '../../logger.ts';
+import { sendEmail } from '../../mailer.ts';
+import { settings } from '../../settings.ts';
+import { composeNotification, Memo, prepareBatch, renderNotificationEmail, type PlannedNotification, type Recipient } from './compose.ts';
+import { decideDue, effectiveState, retryDelayMs, type DueDecision, type PlannedRecord } from './due.ts';
+import { claim, journalOf, ResultLog, workerId, type ClaimRow, type ResultRow } from './journal.ts';
+import { isBundleableKind, isSecurityKind } from './kinds.ts';
+import { planDailyDigestFor } from './dailyDigest.ts';
+
+/**
+ * Sending what is due. One run: load the scheduled records due at `now` and their journal, decide (./due.ts),
+ * claim the attempts in batches (unique inserts), then send the won ones with a few SMTP connections in
+ * parallel, recording each result through a group-committed journal.
+ */
+export type RunReport = { due: number; sent: number; failed: number; skipped: number; bundled: number; lost: number };
+export type RunOptions = {
+  /** The instant to act at (tests pass any instant; the job passes the clock). */
+  now?: Date;
+  /** Only these notifications (sending one at once, e.g. a password reset). */
+  ids?: Types.ObjectId[];
+  /** SMTP messages in flight at once (the mailer pools connections). */
+  concurrency?: number;
+  /** How long a claim is ours; a process killed mid-send is taken over after it. */
+  leaseMs?: number;
+  /** Claims per batch. */
+  batchSize?: number;
+  /** Stop taking new batches after this long (the job runs again a few seconds later). */
+  timeBudgetMs?: number;
+};
+
+export const defaultLeaseMs = 5 * 60 * 1000;
+
+type Record_ = PlannedRecord & PlannedNotification;
+type Job = { decision: DueDecision<Record_>; claim: ClaimRow };
+
+export async function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
+  const now = opts.now ?? new Date();
+  const started = Date.now();
+  const report: RunReport = { due: 0, sent: 0, failed: 0, skipped: 0, bundled: 0, lost: 0 };
+  const filter: Record<string, unknown> = { status: 'scheduled', nextAttemptAt: { $lte: now } };
+  if (opts.ids) filter._id = { $in: opts.ids };
+  const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as Record_[];
+  if (!records.length) return report;
+  const journal = await journalOf(records.map((r) => r._id));
+  const decisions = decideDue(records.map((record) => ({ record, rows: journal.get(String(record._id)) ?? [] })), now).sort((a, b) => a.record.sendAt.getTime() - b.record.sendAt.getTime());
+  report.due = decisions.length;
+  if (!decisions.length) return report;
+
+  const leaseMs = opts.leaseMs ?? defaultLeaseMs;
+  const batchSize = opts.batchSize ?? 500;
+  const log = new ResultLog();
+  const recipients = await loadRecipients(decisions.map((d) => d.record.userId));
+  const memo = new Memo();
+  try {
+    for (let i = 0; i < decisions.length; i += batchSize) {
+      if (opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs) break;
+      const batch = decisions.slice(i, i + batchSize);
+      const claimedAt = new Date(now.getTime() + (Date.now() - started));
+      const wanted: ClaimRow[] = batch.map((d) => ({ notificationId: d.record._id, attempt: d.state.nextAttempt, phase: 'claim', worker: workerId, at: claimedAt, leaseUntil: new Date(claimedAt.getTime() + leaseMs) }));
+      const won = await claim(wanted);
+      report.lost += wanted.length - won.length;
+      const wonIds = new Set(won.map((c) => String(c.notificationId)));
+      const jobs: Job[] = batch.filter((d) => wonIds.has(String(d.record._id))).map((d) => ({ decision: d, claim: won.find((c) => String(c.notificationId) === String(d.record._id))! }));
+      // Our own deadline in real time: past it, another process may already have taken the next attempt.
+      const deadline = Date.now() + leaseMs - 30_000;
+      await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
+      await inParallel(jobs, opts.concurrency ?? 5, async (job) => {
+        if (Date.now() > deadline) return;
+        const outcome = await handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started));
+        report[outcome] += 1;
+      });
+    }
+  } finally {
+    await log.drain();
+  }
+  return report;
+}
+
+async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipient>> {
+  const unique = [...new Set(ids.map(String))].map((id) => new Types.ObjectId(id));
+  const users = (await UserModel.collection.find({ _id: { $in: unique } }, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } }).toArray()) as unknown as Recipient[];
+  return new Map(users.map((u) => [String(u._id), u]));
+}
+
+async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+  let next = 0;
+  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
+    while (next < items.length) await work(items[next++]!);
+  });
+  await Promise.all(lanes);
+}
+
+/** Permanent refusals (5xx: no such mailbox, rejected) are not retried; everything else is. */
+function isPermanent(error: unknown): boolean {
+  const code = (error as { responseCode?: number }).responseCode;
+  return typeof code === 'number' && code >= 500 && code < 600;
+}
+
+/** A stable Message-ID per notification: a resend after a crash carries the same one, and mail systems that deduplicate by it show one email. */
+export function messageIdFor(notificationId: Types.ObjectId | string): string {
+  const host = new URL(settings.baseUrl).hostname || 'pathways.local';
+  return `<notification-${String(notificationId)}@${host}>`;
+}
+
+async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, now: Date, log: ResultLog, at: () => Date): Promise<'sent' | 'failed' | 'skipped' | 'bundled'> {
+  const record = job.decision.record;
+  const base = { notificationId: record._id, attempt: job.claim.attempt, phase: 'result' as const, worker: workerId };
+  const skip = (reason: string) => {
+    log.add({ ...base, at: at(), outcome: 'skipped', reason });
+    return 'skipped' as const;
+  };
+  if (job.decision.action === 'skip') return skip(job.decision.reason);
+  const recipient = recipients.get(String(record.userId));
+  if (!recipient || recipient.status === 'disabled') return skip('The recipient has no active account.');
+  if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind)) return skip('The recipient turned this kind of email off.');
+  if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
+    const digestKey = await planDailyDigestFor({ recipient, now });
+    log.add({ ...base, at: at(), outcome: 'bundled', digestKey });
+    return 'bundled';
+  }
+  try {
+    const composed = await composeNotification({ record, recipient, now, memo });
+    if ('skip' in composed) return skip(composed.skip);
+    const email = renderNotificationEmail(record, recipient, composed);
+    const delivery = await sendEmail({ ...email, messageId: messageIdFor(record._id), notificationId: String(record._id) });
+    log.add({ ...base, at: at(), outcome: 'sent', transport: delivery.transport, messageId: delivery.messageId ?? null, subject: email.subject });
+    if (record.kind === 'daily-digest') markBundledSent(composed.data, at(), email.subject, log);
+    return 'sent';
+  } catch (error) {
+    const permanent = isPermanent(error);
+    const reason = (error as Error).message?.slice(0, 500) || 'Unknown error';
+    logger.warn({ err: error, notificationId: String(record._id), attempt: job.claim.attempt }, 'notification not sent');
+    log.add({ ...base, at: at(), outcome: 'failed', final: permanent, retryAt: new Date(now.getTime() + retryDelayMs(job.claim.attempt)), reason });
+    return 'failed';
+  }
+}
+
+/** After a daily digest went out, the notifications it bundled count as sent (their bundling attempt's successor). */
+function markBundledSent(data: Record<string, unknown>, at: Date, subject: string, log: ResultLog): void {
+  const items = (data.bundled as { id: string; attempt: number }[] | undefined) ?? [];
+  for (const item of items) log.add({ notificationId: new Types.ObjectId(item.id), attempt: item.attempt + 1, phase: 'result', worker: workerId, at, outcome: 'sent', subject } as ResultRow);
+}
+
+/** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
+export async function deliverNow(id: Types.ObjectId | string): Promise<RunReport> {
+  const report = await runDueNotifications({ ids: [new Types.ObjectId(String(id))] });
+  await settleNotifications({ ids: [new Types.ObjectId(String(id))] });
+  return report;
+}
+
+/**
+ * Brings notification records in line with their journal (status, sentAt, attempts, last error), for the
+ * API, the admin pages and the due query. The journal is the truth meanwhile, so this may lag; each update is a
+ * full-table rewrite on FerretDB 1.x, hence bounded per run.
+ */
+export async function settleNotifications(opts: { now?: Date; ids?: Types.ObjectId[]; limit?: number } = {}): Promise<number> {
+  const now = opts.now ?? new Date();
+  const filter: Record<string, unknown> = { status: 'scheduled', $or: [{ nextAttemptAt: { $lte: now } }, { nextAttemptAt: null }] };
+  if (opts.ids) filter._id = { $in: opts.ids };
+  const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as PlannedRecord[];
+  const journal = await journalOf(records.map((r) => r._id));
+  let settled = 0;
+  for (const record of records) {
+    if (opts.limit !== undefined && settled >= opts.limit) break;
+    const rows = journal.get(String(record._id)) ?? [];
+    if (!rows.length) continue;
+    const state = effectiveState(record, rows, now);
+    const set: Record<string, unknown> = { attempts: state.attempts, lastError: state.lastError };
+    if (state.status !== 'scheduled') Object.assign(set, { status: state.status, sentAt: state.sentAt, skipReason: state.skipReason, transport: state.transport, messageId: state.messageId });
+    if (state.subject) set.subject = state.subject;
+    if (state.status === 'scheduled') set.nextAttemptAt = state.nextAttemptAt;
+    if (state.status === 'scheduled' && state.nextAttemptAt?.getTime() === record.nextAttemptAt?.getTime()) continue;
+    await NotificationModel.updateOne({ _id: record._id, status: 'scheduled' }, { $set: set });
+    settled += 1;
+  }
+  return settled;
+}

@@ -1,0 +1,91 @@
+import { Types } from 'mongoose';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { UserModel } from '../../../models/User.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { cohortAttendanceReport, flagLabels } from '../attendance.ts';
+import { registerNotificationKind } from './compose.ts';
+import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
+import { localDate, nextWeekly } from './time.ts';
+
+/**
+ * The weekly facilitator digest, one per cohort she runs, on her chosen weekday at 08:00 in her zone (a wall-clock
+ * time: it stays 08:00 across DST). Only the next one is planned; the planner plans the following one after it.
+ * Its content (attendance of the week, who is behind, who is flagged) is gathered when it is sent.
+ */
+export async function planFacilitatorDigests(props: { now?: Date; userId?: string } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const today = localDate(now, 'UTC');
+  const filter: Record<string, unknown> = { endsOn: { $gte: today } };
+  if (props.userId) filter.facilitatorIds = new Types.ObjectId(props.userId);
+  const cohorts = await CohortModel.find(filter).select({ name: 1, facilitatorIds: 1, endsOn: 1, startsOn: 1 }).lean<Cohort[]>();
+  const facilitatorIds = [...new Set(cohorts.flatMap((c) => (c.facilitatorIds ?? []).map(String)))];
+  const users = await UserModel.collection.find({ _id: { $in: facilitatorIds.map((id) => new Types.ObjectId(id)) } }, { projection: { timezone: 1, digestWeekday: 1 } }).toArray();
+  const byId = new Map(users.map((u) => [String(u._id), u]));
+  const plans: NotificationPlan[] = [];
+  for (const cohort of cohorts) {
+    for (const fid of (cohort.facilitatorIds ?? []).map(String)) {
+      if (props.userId && fid !== props.userId) continue;
+      const user = byId.get(fid);
+      if (!user) continue;
+      const zone = (user.timezone as string) || 'UTC';
+      const sendAt = nextWeekly({ after: now, weekday: (user.digestWeekday as number) || 1, hour: 8, zone });
+      const cohortId = String(cohort._id);
+      plans.push({
+        key: `facilitator-digest:${cohortId}:${fid}:${localDate(sendAt, zone)}`,
+        userId: fid,
+        kind: 'facilitator-digest',
+        about: { type: 'cohort', id: cohortId },
+        series: `facilitator-digest:${cohortId}:${fid}`,
+        sendAt,
+        // More than a day late, a weekly digest is stale: skipped, and the next one follows.
+        eventAt: new Date(sendAt.getTime() + 24 * 60 * 60 * 1000),
+        subject: `Weekly digest: ${cohort.name}`,
+      });
+    }
+  }
+  await planNotifications(plans);
+  return plans.length;
+}
+
+/** She chose another weekday: the digests waiting for the old one are cancelled and the next ones planned. */
+export async function replanFacilitatorDigestsOf(props: { userId: string; now?: Date }): Promise<void> {
+  await cancelNotifications({ userId: props.userId, kinds: ['facilitator-digest'] });
+  await planFacilitatorDigests({ now: props.now, userId: props.userId });
+}
+
+registerNotificationKind('facilitator-digest', {
+  isStillRelevant: async ({ record }) => {
+    const cohort = await CohortModel.findById(record.about.id).select({ facilitatorIds: 1 }).lean();
+    if (!cohort) return 'The cohort no longer exists.';
+    return (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId)) ? true : 'She no longer runs this cohort.';
+  },
+  compose: async ({ record, now }) => {
+    const report = await cohortAttendanceReport({ cohortId: record.about.id, now });
+    const weekAgo = new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
+    const week = report.sessions.filter((s) => s.startsAt > weekAgo);
+    const behind = await participantsBehind(report.cohort, report.rows.map((r) => ({ userId: r.userId, name: r.name })), now);
+    return {
+      subject: `Weekly digest: ${report.cohort.name}`,
+      template: 'facilitator-digest',
+      data: {
+        cohortName: report.cohort.name,
+        cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`),
+        week: week.map((s) => ({ title: s.title, startsAt: s.startsAt.toISOString(), present: s.present, late: s.late, excused: s.excused, absent: s.absent, unmarked: s.unmarked })),
+        behind,
+        flagged: report.flagged.map((r) => ({ name: r.name, rate: r.rate === null ? null : Math.round(r.rate * 100), flags: r.flags.map((f) => flagLabels[f]) })),
+      },
+    };
+  },
+});
+
+/** Participants who have not completed a module whose due date has passed. */
+async function participantsBehind(cohort: Cohort, people: { userId: string; name: string }[], now: Date): Promise<{ name: string; modules: number }[]> {
+  const today = localDate(now, cohort.timezone);
+  const overdue = (cohort.moduleDueDates ?? []).filter((d) => d.dueOn && d.dueOn < today && d.moduleId).map((d) => String(d.moduleId));
+  if (!overdue.length || !people.length) return [];
+  const { CompletionModel } = await import('../../../models/Completion.ts');
+  const done = await CompletionModel.collection.find({ cohortId: cohort._id, moduleId: { $in: overdue.map((id) => new Types.ObjectId(id)) } }, { projection: { userId: 1, moduleId: 1 } }).toArray();
+  const doneBy = new Map<string, number>();
+  for (const d of done) doneBy.set(String(d.userId), (doneBy.get(String(d.userId)) ?? 0) + 1);
+  return people.map((p) => ({ name: p.name, modules: overdue.length - (doneBy.get(p.userId) ?? 0) })).filter((p) => p.modules > 0);
+}

@@ -1,0 +1,95 @@
+import { hostname } from 'node:os';
+import { randomUUID } from 'node:crypto';
+import type { Types } from 'mongoose';
+import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
+import type { JournalRow } from './due.ts';
+
+/** Who is claiming (shown to admins): host, process and a per-process run id. */
+export const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
+
+export type ClaimRow = { notificationId: Types.ObjectId; attempt: number; phase: 'claim'; worker: string; at: Date; leaseUntil: Date };
+export type ResultRow = Omit<JournalRow, 'phase'> & { phase: 'result'; worker: string };
+
+/** The journal rows of these notifications (claims and results). */
+export async function journalOf(ids: Types.ObjectId[]): Promise<Map<string, JournalRow[]>> {
+  const byId = new Map<string, JournalRow[]>();
+  if (!ids.length) return byId;
+  const rows = await NotificationDeliveryModel.collection.find({ notificationId: { $in: ids } }).toArray();
+  for (const row of rows as unknown as JournalRow[]) {
+    const key = String(row.notificationId);
+    byId.set(key, [...(byId.get(key) ?? []), row]);
+  }
+  return byId;
+}
+
+function writeErrorIndexes(error: unknown): Set<number> {
+  const raw = (error as { writeErrors?: { index: number; code?: number } | { index: number; code?: number }[] }).writeErrors;
+  if (raw === undefined) throw error;
+  const list = Array.isArray(raw) ? raw : [raw];
+  if (list.some((w) => w.code !== 11000)) throw error;
+  return new Set(list.map((w) => w.index));
+}
+
+/**
+ * Claims attempts by inserting them under the unique (notificationId, attempt, phase) index, in one batch.
+ * Returns the rows this process won; a duplicate means another process (or an earlier run) has that attempt.
+ */
+export async function claim(rows: ClaimRow[]): Promise<ClaimRow[]> {
+  if (!rows.length) return [];
+  try {
+    await NotificationDeliveryModel.collection.insertMany(rows.map((r) => ({ ...r })), { ordered: false });
+    return rows;
+  } catch (error) {
+    const lost = writeErrorIndexes(error);
+    return rows.filter((_, i) => !lost.has(i));
+  }
+}
+
+/** Writes result rows; a duplicate (the same result written twice) is harmless. */
+export async function recordResults(rows: ResultRow[]): Promise<void> {
+  if (!rows.length) return;
+  try {
+    await NotificationDeliveryModel.collection.insertMany(rows.map((r) => ({ ...r })), { ordered: false });
+  } catch (error) {
+    writeErrorIndexes(error);
+  }
+}
+
+/**
+ * Group commit of results: each send adds its row and goes on; one batch insert is in flight at a time and
+ * takes everything that arrived meanwhile. The window between the mail server accepting a message and our
+ * record of it is one such insert (milliseconds), while the cost per email stays a fraction of a millisecond.
+ */
+export class ResultLog {
+  private pending: ResultRow[] = [];
+  private flushing: Promise<void> | undefined;
+  private failure: unknown;
+
+  add(row: ResultRow): void {
+    this.pending.push(row);
+    this.kick();
+  }
+
+  private kick(): void {
+    if (this.flushing || !this.pending.length) return;
+    const batch = this.pending;
+    this.pending = [];
+    this.flushing = recordResults(batch)
+      .catch((error: unknown) => {
+        this.failure ??= error;
+      })
+      .finally(() => {
+        this.flushing = undefined;
+        this.kick();
+      });
+  }
+
+  /** Waits until every added row is written (throws if a write failed). */
+  async drain(): Promise<void> {
+    while (this.flushing || this.pending.length) {
+      this.kick();
+      await this.flushing;
+    }
+    if (this.failure) throw this.failure;
+  }
+}

@@ -1,0 +1,126 @@
+import { Types } from 'mongoose';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ModuleModel } from '../../../models/Module.ts';
+import { UserModel } from '../../../models/User.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { registerNotificationKind, type Memo, type PlannedNotification } from './compose.ts';
+import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
+import { addDays, localDate, wallClockOn } from './time.ts';
+
+/**
+ * Pacing nudges (3 days before a module's due date when it is not done; one overdue notice the day after) and
+ * certificate expiry notices (30 days before). Sent at 09:00 in the reader's zone; due dates are calendar dates
+ * in the cohort's zone.
+ */
+type Id = string | Types.ObjectId;
+
+async function zonesOf(userIds: string[]): Promise<Map<string, string>> {
+  const users = await UserModel.collection.find({ _id: { $in: userIds.map((id) => new Types.ObjectId(id)) } }, { projection: { timezone: 1 } }).toArray();
+  return new Map(users.map((u) => [String(u._id), (u.timezone as string) || 'UTC']));
+}
+
+/** Plans the nudges of a cohort (or of one participant in it); drops those for due dates that changed. */
+export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?: Date }): Promise<number> {
+  const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
+  if (!cohort) return 0;
+  const filter: Record<string, unknown> = { cohortId: cohort._id, status: 'active' };
+  if (props.userId) filter.userId = new Types.ObjectId(String(props.userId));
+  const enrolments = await EnrolmentModel.collection.find(filter, { projection: { userId: 1 } }).toArray();
+  const userIds = enrolments.map((e) => String(e.userId));
+  const zones = await zonesOf(userIds);
+  const cohortId = String(cohort._id);
+  const plans: NotificationPlan[] = [];
+  for (const due of cohort.moduleDueDates ?? []) {
+    if (!due.moduleId || !due.dueOn) continue;
+    const moduleId = String(due.moduleId);
+    const deadline = wallClockOn(addDays(due.dueOn, 1), 0, 0, cohort.timezone);
+    for (const userId of userIds) {
+      const zone = zones.get(userId) ?? cohort.timezone;
+      const common = { userId, about: { type: 'module' as const, id: moduleId }, data: { cohortId, dueOn: due.dueOn } };
+      plans.push({ ...common, key: `module-due:${cohortId}:${moduleId}:${userId}:${due.dueOn}`, kind: 'module-due', sendAt: wallClockOn(addDays(due.dueOn, -3), 9, 0, zone), eventAt: deadline, subject: 'A module is due in three days' });
+      plans.push({ ...common, key: `module-overdue:${cohortId}:${moduleId}:${userId}:${due.dueOn}`, kind: 'module-overdue', sendAt: wallClockOn(addDays(due.dueOn, 1), 9, 0, zone), eventAt: wallClockOn(addDays(due.dueOn, 3), 0, 0, zone), subject: 'A module is overdue' });
+    }
+  }
+  if (!props.userId) {
+    const prefixes = ['module-due', 'module-overdue'].map((k) => `${k}:${cohortId}:`);
+    for (const keyPrefix of prefixes) await cancelNotifications({ keyPrefix, exceptKeys: plans.map((p) => p.key) });
+  }
+  await planNotifications(plans);
+  return plans.length;
+}
+
+/** She finished the module: no nudge about it. */
+export async function moduleCompleted(props: { cohortId: Id; moduleId: Id; userId: Id }): Promise<void> {
+  for (const kind of ['module-due', 'module-overdue']) await cancelNotifications({ keyPrefix: `${kind}:${String(props.cohortId)}:${String(props.moduleId)}:${String(props.userId)}:` });
+}
+
+async function prepareModules(records: PlannedNotification[], memo: Memo): Promise<void> {
+  const moduleIds = [...new Set(records.map((r) => r.about.id))].map((id) => new Types.ObjectId(id));
+  const userIds = [...new Set(records.map((r) => String(r.userId)))].map((id) => new Types.ObjectId(id));
+  const [modules, completions] = await Promise.all([
+    ModuleModel.collection.find({ _id: { $in: moduleIds } }, { projection: { title: 1 } }).toArray(),
+    CompletionModel.collection.find({ moduleId: { $in: moduleIds }, userId: { $in: userIds } }, { projection: { moduleId: 1, userId: 1, cohortId: 1 } }).toArray(),
+  ]);
+  for (const m of modules) memo.set(`module:${String(m._id)}`, m.title);
+  for (const c of completions) memo.set(`done:${String(c.cohortId)}:${String(c.moduleId)}:${String(c.userId)}`, true);
+  for (const r of records) if (memo.get(`module:${r.about.id}`) === undefined) memo.set(`module:${r.about.id}`, null);
+}
+
+for (const kind of ['module-due', 'module-overdue'] as const) {
+  registerNotificationKind(kind, {
+    prepare: prepareModules,
+    isStillRelevant: async ({ record, memo }) => {
+      if (memo.get(`module:${record.about.id}`) === undefined) await prepareModules([record], memo);
+      if (!memo.get(`module:${record.about.id}`)) return 'The module no longer exists.';
+      return memo.get(`done:${String(record.data?.cohortId)}:${record.about.id}:${String(record.userId)}`) ? 'She has completed the module.' : true;
+    },
+    compose: async ({ record, memo }) => {
+      const title = memo.get<string>(`module:${record.about.id}`)!;
+      return {
+        subject: kind === 'module-due' ? `Due in three days: ${title}` : `Overdue: ${title}`,
+        template: kind,
+        data: { title, dueOn: record.data?.dueOn, moduleUrl: absoluteUrl(`/modules/${record.about.id}`) },
+      };
+    },
+  });
+}
+
+/** A notice 30 days before a certificate expires, at 09:00 in her zone. */
+export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?: Date } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const filter: Record<string, unknown> = { expiresAt: { $gt: now } };
+  if (props.certificateIds) filter._id = { $in: props.certificateIds.map((id) => new Types.ObjectId(String(id))) };
+  const certificates = await CertificateModel.collection.find(filter, { projection: { userId: 1, expiresAt: 1, programmeTitle: 1, track: 1 } }).toArray();
+  const zones = await zonesOf(certificates.map((c) => String(c.userId)));
+  const plans: NotificationPlan[] = certificates.map((c) => {
+    const zone = zones.get(String(c.userId)) ?? 'UTC';
+    const expiresAt = c.expiresAt as Date;
+    return {
+      key: `certificate-expiring:${String(c._id)}`,
+      userId: String(c.userId),
+      kind: 'certificate-expiring',
+      about: { type: 'certificate', id: String(c._id) },
+      sendAt: wallClockOn(localDate(new Date(expiresAt.getTime() - 30 * 24 * 60 * 60 * 1000), zone), 9, 0, zone),
+      eventAt: expiresAt,
+      subject: `Your certificate expires in 30 days`,
+      data: { programmeTitle: c.programmeTitle, track: c.track, expiresAt: expiresAt.toISOString() },
+    };
+  });
+  await planNotifications(plans);
+  return plans.length;
+}
+
+registerNotificationKind('certificate-expiring', {
+  isStillRelevant: async ({ record }) => {
+    const renewed = await CertificateModel.collection.findOne({ userId: record.userId, track: String(record.data?.track), expiresAt: { $gt: new Date(String(record.data?.expiresAt)) } }, { projection: { _id: 1 } });
+    return renewed ? 'She holds a newer certificate.' : true;
+  },
+  compose: async ({ record }) => ({
+    subject: `Your ${String(record.data?.programmeTitle)} certificate expires in 30 days`,
+    template: 'certificate-expiring',
+    data: { ...(record.data ?? {}), certificatesUrl: absoluteUrl('/certificates') },
+  }),
+});

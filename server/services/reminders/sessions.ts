@@ -1,0 +1,244 @@
+import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
+import { Types } from 'mongoose';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { NotificationModel } from '../../../models/Notification.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { sessionUid } from '../calendar.ts';
+import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
+import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
+import { minutesBefore } from './time.ts';
+
+/**
+ * Session reminders (by default 24 h and 1 h before, per cohort), change notices and cancellation notices.
+ * Keys name the occurrence (the start time), so a rescheduled session gets fresh reminders for its new time
+ * while those for the old time are cancelled, and one already sent is never sent again.
+ */
+const changeDebounceMs = 10 * 60 * 1000;
+const sessionKinds = ['session-reminder', 'session-changed', 'session-cancelled'];
+
+type Id = string | Types.ObjectId;
+type Audience = { session: CohortSession; cohort: Cohort; userIds: string[] };
+
+/** Participants with an active place, and the cohort's facilitators. */
+async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
+  const cohortIds = [...new Set(sessions.map((s) => String(s.cohortId)))].map((id) => new Types.ObjectId(id));
+  const [cohorts, enrolments] = await Promise.all([
+    CohortModel.find({ _id: { $in: cohortIds } }).lean<Cohort[]>(),
+    EnrolmentModel.collection.find({ cohortId: { $in: cohortIds }, status: 'active' }, { projection: { cohortId: 1, userId: 1 } }).toArray(),
+  ]);
+  const cohortById = new Map(cohorts.map((c) => [String(c._id), c]));
+  const members = new Map<string, Set<string>>();
+  for (const e of enrolments) members.set(String(e.cohortId), (members.get(String(e.cohortId)) ?? new Set()).add(String(e.userId)));
+  return sessions.flatMap((session) => {
+    const cohort = cohortById.get(String(session.cohortId));
+    if (!cohort) return [];
+    const userIds = new Set([...(members.get(String(cohort._id)) ?? []), ...(cohort.facilitatorIds ?? []).map(String)]);
+    return [{ session, cohort, userIds: [...userIds] }];
+  });
+}
+
+function reminderPlans({ session, cohort, userIds }: Audience, only?: Set<string>): NotificationPlan[] {
+  const offsets = cohort.reminderOffsetsMinutes?.length ? cohort.reminderOffsetsMinutes : [1440, 60];
+  const sessionId = String(session._id);
+  const startsAt = session.startsAt.toISOString();
+  return userIds
+    .filter((userId) => !only || only.has(userId))
+    .flatMap((userId) =>
+      offsets.map((offset) => ({
+        key: `session-reminder:${sessionId}:${userId}:${startsAt}:${offset}`,
+        userId,
+        kind: 'session-reminder' as const,
+        about: { type: 'session' as const, id: sessionId },
+        series: `session-reminder:${sessionId}:${userId}:${startsAt}`,
+        sendAt: minutesBefore(session.startsAt, offset),
+        eventAt: session.startsAt,
+        subject: `Reminder: ${session.title}`,
+        data: { offsetMinutes: offset },
+      })),
+    );
+}
+
+/**
+ * Plans (or re-plans) the reminders of these sessions, or of every upcoming one, and cancels those that no
+ * longer match (an old start time, an offset removed, a participant who left). Batch-friendly: a few queries in all.
+ */
+export async function planSessionReminders(props: { sessionIds?: Id[]; cohortId?: Id; now?: Date; onlyUserId?: Id } = {}): Promise<{ planned: number }> {
+  const now = props.now ?? new Date();
+  const filter: Record<string, unknown> = { status: 'scheduled', startsAt: { $gt: now } };
+  if (props.sessionIds) filter._id = { $in: props.sessionIds.map((id) => new Types.ObjectId(String(id))) };
+  if (props.cohortId) filter.cohortId = new Types.ObjectId(String(props.cohortId));
+  const sessions = await CohortSessionModel.find(filter).lean<CohortSession[]>();
+  const audiences = await audienceOf(sessions);
+  const only = props.onlyUserId ? new Set([String(props.onlyUserId)]) : undefined;
+  const plans = audiences.flatMap((a) => reminderPlans(a, only));
+  if (!props.onlyUserId) {
+    for (const a of audiences) {
+      const wanted = plans.filter((p) => p.about.id === String(a.session._id)).map((p) => p.key);
+      await cancelNotifications({ about: { type: 'session', id: a.session._id }, kinds: ['session-reminder'], exceptKeys: wanted });
+    }
+  }
+  await planNotifications(plans);
+  return { planned: plans.length };
+}
+
+/**
+ * After a reschedule: reminders move to the new time, and each reader gets ONE change notice however many edits
+ * follow within ten minutes: the notice waits ten minutes (or less when the session is close) and is written
+ * when it is sent, so it tells the latest state; a later edit while it still waits plans nothing new.
+ */
+export async function sessionRescheduled(props: { sessionId: Id; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const session = await CohortSessionModel.findById(props.sessionId).lean<CohortSession>();
+  if (!session || session.status !== 'scheduled') return;
+  await planSessionReminders({ sessionIds: [session._id], now: new Date(Math.min(now.getTime(), session.startsAt.getTime() - 1)) });
+  const [audience] = await audienceOf([session]);
+  if (!audience) return;
+  const sessionId = String(session._id);
+  const waiting = await NotificationModel.collection.find({ kind: 'session-changed', 'about.id': sessionId, status: 'scheduled', sendAt: { $gt: now } }, { projection: { userId: 1 } }).toArray();
+  const hasWaiting = new Set(waiting.map((w) => String(w.userId)));
+  const firstChange = [...(session.history ?? [])].reverse().find((h) => h.previousStartsAt);
+  const bucket = Math.floor(now.getTime() / changeDebounceMs);
+  const sendAt = new Date(Math.max(now.getTime(), Math.min(now.getTime() + changeDebounceMs, session.startsAt.getTime() - 30 * 60_000)));
+  const plans: NotificationPlan[] = audience.userIds
+    .filter((userId) => !hasWaiting.has(userId))
+    .map((userId) => ({
+      key: `session-changed:${sessionId}:${userId}:${bucket}`,
+      userId,
+      kind: 'session-changed' as const,
+      about: { type: 'session' as const, id: sessionId },
+      sendAt,
+      eventAt: session.startsAt,
+      subject: `Changed: ${session.title}`,
+      data: { previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null, previousDurationMinutes: firstChange?.previousDurationMinutes ?? null },
+    }));
+  await planNotifications(plans);
+}
+
+/** A cancelled session: its reminders and change notices are cancelled, and each reader gets one cancellation notice. */
+export async function sessionCancelled(props: { sessionId: Id; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const session = await CohortSessionModel.findById(props.sessionId).lean<CohortSession>();
+  if (!session) return;
+  await cancelNotifications({ about: { type: 'session', id: session._id }, kinds: ['session-reminder', 'session-changed'] });
+  if (session.startsAt <= now) return;
+  const [audience] = await audienceOf([session]);
+  if (!audience) return;
+  const sessionId = String(session._id);
+  await planNotifications(
+    audience.userIds.map((userId) => ({
+      key: `session-cancelled:${sessionId}:${userId}`,
+      userId,
+      kind: 'session-cancelled' as const,
+      about: { type: 'session' as const, id: sessionId },
+      sendAt: now,
+      eventAt: session.startsAt,
+      subject: `Cancelled: ${session.title}`,
+    })),
+  );
+}
+
+/** She left a cohort: nothing more about its sessions. */
+export async function cancelSessionNotificationsOf(props: { cohortId: Id; userId: Id }): Promise<void> {
+  const sessions = await CohortSessionModel.find({ cohortId: props.cohortId }).select({ _id: 1 }).lean();
+  for (const s of sessions) await cancelNotifications({ about: { type: 'session', id: s._id }, userId: props.userId, kinds: sessionKinds });
+}
+
+// ---- At send time ----
+
+type SessionState = { session: CohortSession; cohort: Cohort; members: Set<string> } | null;
+
+async function prepareSessions(records: PlannedNotification[], memo: Memo): Promise<void> {
+  const ids = [...new Set(records.map((r) => r.about.id))].filter((id) => memo.get(`session:${id}`) === undefined);
+  if (!ids.length) return;
+  const sessions = await CohortSessionModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<CohortSession[]>();
+  const audiences = await audienceOf(sessions);
+  for (const id of ids) memo.set(`session:${id}`, null);
+  for (const a of audiences) memo.set(`session:${String(a.session._id)}`, { session: a.session, cohort: a.cohort, members: new Set(a.userIds) } satisfies SessionState);
+}
+
+async function stateOf(ctx: ComposeContext): Promise<SessionState> {
+  const key = `session:${ctx.record.about.id}`;
+  if (ctx.memo.get(key) === undefined) await prepareSessions([ctx.record], ctx.memo);
+  return ctx.memo.get<SessionState>(key) ?? null;
+}
+
+/** The .ics of one session (same UID and SEQUENCE as the calendar feed, so calendar apps update one event). */
+export function sessionCalendar(session: CohortSession, cohort: Cohort): string {
+  const calendar = ical({ name: session.title, prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' }, method: session.status === 'cancelled' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH });
+  const where = session.mode === 'online' ? (session.joinUrl ?? '') : (session.location ?? '');
+  calendar.createEvent({
+    id: sessionUid(session._id),
+    sequence: session.sequence ?? 0,
+    start: session.startsAt,
+    end: new Date(session.startsAt.getTime() + session.durationMinutes * 60_000),
+    summary: `${session.title} (${cohort.name})`,
+    description: `${session.mode === 'online' ? `Join online: ${where}` : `In person: ${where}`}\n\nDetails: ${absoluteUrl(`/sessions/${String(session._id)}`)}`,
+    location: where || null,
+    url: absoluteUrl(`/sessions/${String(session._id)}`),
+    status: session.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
+    stamp: session.updatedAt ?? new Date(),
+  });
+  return calendar.toString();
+}
+
+function sessionData(session: CohortSession, cohort: Cohort) {
+  return {
+    title: session.title,
+    cohortName: cohort.name,
+    startsAt: session.startsAt.toISOString(),
+    durationMinutes: session.durationMinutes,
+    mode: session.mode,
+    joinUrl: session.joinUrl ?? '',
+    location: session.location ?? '',
+    sessionUrl: absoluteUrl(`/sessions/${String(session._id)}`),
+  };
+}
+
+const icsMemo = new WeakMap<object, string>();
+function icsAttachment(session: CohortSession, cohort: Cohort) {
+  let content = icsMemo.get(session);
+  if (!content) icsMemo.set(session, (content = sessionCalendar(session, cohort)));
+  const filename = `${session.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'session'}.ics`;
+  return [{ filename, content, contentType: `text/calendar; charset=utf-8; method=${session.status === 'cancelled' ? 'CANCEL' : 'PUBLISH'}` }];
+}
+
+registerNotificationKind('session-reminder', {
+  prepare: prepareSessions,
+  isStillRelevant: async (ctx) => {
+    const state = await stateOf(ctx);
+    if (!state || state.session.status !== 'scheduled') return 'The session was cancelled.';
+    if (ctx.record.eventAt && state.session.startsAt.getTime() !== ctx.record.eventAt.getTime()) return 'The session moved to another time.';
+    return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
+  },
+  compose: async (ctx) => {
+    const { session, cohort } = (await stateOf(ctx))!;
+    return { subject: `Reminder: ${session.title}, ${ctx.record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`, template: 'session-reminder', data: sessionData(session, cohort), attachments: icsAttachment(session, cohort) };
+  },
+});
+
+registerNotificationKind('session-changed', {
+  prepare: prepareSessions,
+  isStillRelevant: async (ctx) => {
+    const state = await stateOf(ctx);
+    if (!state || state.session.status !== 'scheduled') return 'The session was cancelled (a cancellation notice is sent instead).';
+    const previous = ctx.record.data?.previousStartsAt as string | null | undefined;
+    const previousDuration = ctx.record.data?.previousDurationMinutes as number | null | undefined;
+    if (previous && new Date(previous).getTime() === state.session.startsAt.getTime() && (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes) return 'The session is back at its original time.';
+    return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
+  },
+  compose: async (ctx) => {
+    const { session, cohort } = (await stateOf(ctx))!;
+    return { subject: `Changed: ${session.title}`, template: 'session-changed', data: { ...sessionData(session, cohort), previousStartsAt: ctx.record.data?.previousStartsAt ?? null }, attachments: icsAttachment(session, cohort) };
+  },
+});
+
+registerNotificationKind('session-cancelled', {
+  prepare: prepareSessions,
+  isStillRelevant: async (ctx) => ((await stateOf(ctx))?.session.status === 'cancelled' ? true : 'The session is no longer cancelled.'),
+  compose: async (ctx) => {
+    const { session, cohort } = (await stateOf(ctx))!;
+    return { subject: `Cancelled: ${session.title}`, template: 'session-cancelled', data: sessionData(session, cohort), attachments: icsAttachment(session, cohort) };
+  },
+});

@@ -1,0 +1,46 @@
+import { DateTime } from 'luxon';
+
+/**
+ * Send-time arithmetic, in the reader's zone with luxon. Offsets before an event are exact durations
+ * (API.md: 24 hours = 1,440 minutes); "at 08:00 on a weekday" is a wall-clock time, so it stays 08:00 across DST.
+ */
+
+/** The instant `minutes` before `eventAt` (an exact duration, whatever the clocks do). */
+export function minutesBefore(eventAt: Date, minutes: number): Date {
+  return new Date(eventAt.getTime() - minutes * 60_000);
+}
+
+/** The instant of a wall-clock time (hour:minute) on a calendar date (YYYY-MM-DD) in a zone. A time skipped by DST moves forward. */
+export function wallClockOn(date: string, hour: number, minute: number, zone: string): Date {
+  return DateTime.fromISO(date, { zone }).set({ hour, minute, second: 0, millisecond: 0 }).toJSDate();
+}
+
+/** A calendar date shifted by whole days (YYYY-MM-DD in, YYYY-MM-DD out). */
+export function addDays(date: string, days: number): string {
+  return DateTime.fromISO(date, { zone: 'UTC' }).plus({ days }).toISODate()!;
+}
+
+/** The calendar date of an instant in a zone. */
+export function localDate(instant: Date, zone: string): string {
+  return DateTime.fromJSDate(instant, { zone }).toISODate()!;
+}
+
+/**
+ * The next time it is `hour`:00 on `weekday` (1 = Monday … 7 = Sunday) in `zone`, strictly after `after`.
+ * Computed on the calendar in the zone, so a weekly 08:00 stays 08:00 local when the clocks change.
+ */
+export function nextWeekly(props: { after: Date; weekday: number; hour: number; zone: string }): Date {
+  const start = DateTime.fromJSDate(props.after, { zone: props.zone });
+  for (let days = 0; days <= 7; days++) {
+    const candidate = start.plus({ days }).set({ hour: props.hour, minute: 0, second: 0, millisecond: 0 });
+    if (candidate.weekday === props.weekday && candidate.toMillis() > props.after.getTime()) return candidate.toJSDate();
+  }
+  throw new Error('unreachable: a weekday recurs within 8 days');
+}
+
+/** The next `hour`:00 in `zone` at or after `after` (today's if still ahead, else tomorrow's). */
+export function nextDaily(props: { after: Date; hour: number; zone: string }): Date {
+  const start = DateTime.fromJSDate(props.after, { zone: props.zone });
+  const today = start.set({ hour: props.hour, minute: 0, second: 0, millisecond: 0 });
+  return (today.toMillis() >= props.after.getTime() ? today : today.plus({ days: 1 })).toJSDate();
+}
