@@ -65,7 +65,7 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
       const wonIds = new Set(won.map((c) => String(c.notificationId)));
       const jobs: Job[] = batch.filter((d) => wonIds.has(String(d.record._id))).map((d) => ({ decision: d, claim: won.find((c) => String(c.notificationId) === String(d.record._id))! }));
       // Our own deadline in real time: past it, another process may already have taken the next attempt.
-      const deadline = Date.now() + leaseMs - 30_000;
+      const deadline = Date.now() + leaseMs - Math.min(30_000, leaseMs / 4);
       await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
       await inParallel(jobs, opts.concurrency ?? 5, async (job) => {
         if (Date.now() > deadline) return;

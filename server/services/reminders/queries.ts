@@ -1,0 +1,98 @@
+import { Types } from 'mongoose';
+import { NotificationModel, notificationKinds, type NotificationKind } from '../../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
+import { UserModel } from '../../../models/User.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { effectiveState, type PlannedRecord } from './due.ts';
+import { isSecurityKind } from './kinds.ts';
+import { journalOf } from './journal.ts';
+import { replanFacilitatorDigestsOf } from './digests.ts';
+import { verifyUnsubscribe } from './unsubscribe.ts';
+
+const messages = {
+  notFailed: 'Only a failed notification can be sent again.',
+  badLink: 'This unsubscribe link is not valid. Use the link in a recent email, or change your settings after signing in.',
+};
+
+/** What the API and the admin pages show of a notification; its status comes from the journal (see ./due.ts). */
+export type NotificationView = {
+  id: string;
+  userId: string;
+  kind: string;
+  about: { type: string; id: string };
+  subject: string;
+  status: string;
+  sendAt: string;
+  sentAt: string | null;
+  attempts: number;
+  lastError: string | null;
+  skipReason: string | null;
+};
+
+/**
+ * Notifications, newest send time first, with their current status. Daily-digest bundles are internal (the
+ * notifications they carry are listed instead).
+ */
+export async function presentNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit?: number }): Promise<NotificationView[]> {
+  const now = props.now ?? new Date();
+  const filter: Record<string, unknown> = { kind: props.kind ?? { $in: notificationKinds } };
+  if (props.userId) filter.userId = new Types.ObjectId(props.userId);
+  const records = (await NotificationModel.collection.find(filter).sort({ sendAt: -1 }).limit(props.status ? 2000 : (props.limit ?? 200)).toArray()) as unknown as (PlannedRecord & { userId: Types.ObjectId; about: { type: string; id: string }; subject?: string; attempts?: number; lastError?: string; skipReason?: string; sentAt?: Date })[];
+  const journal = await journalOf(records.map((r) => r._id));
+  const views = records.map((r) => {
+    const state = effectiveState(r, journal.get(String(r._id)) ?? [], now);
+    return {
+      id: String(r._id),
+      userId: String(r.userId),
+      kind: r.kind,
+      about: { type: r.about.type, id: r.about.id },
+      subject: state.subject ?? r.subject ?? '',
+      status: state.status,
+      sendAt: r.sendAt.toISOString(),
+      sentAt: (state.sentAt ?? r.sentAt)?.toISOString() ?? null,
+      attempts: Math.max(state.attempts, r.attempts ?? 0),
+      lastError: state.lastError ?? r.lastError ?? null,
+      skipReason: state.skipReason ?? r.skipReason ?? null,
+    };
+  });
+  return (props.status ? views.filter((v) => v.status === props.status) : views).slice(0, props.limit ?? 200);
+}
+
+/** Sends a failed notification again (admins): a few more attempts, from now. */
+export async function resendNotification(props: { id: string; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const record = await NotificationModel.findById(props.id).lean();
+  if (!record) throw new NotFoundError();
+  const rows = await NotificationDeliveryModel.collection.find({ notificationId: record._id }).toArray();
+  const state = effectiveState(record as unknown as PlannedRecord, rows as never, now);
+  if (state.status !== 'failed') throw new ValidationError(messages.notFailed);
+  // A permanent refusal is final for its attempt; the next attempt number starts clean.
+  await NotificationModel.updateOne({ _id: record._id }, { $set: { status: 'scheduled', maxAttempts: state.attempts + 3, nextAttemptAt: now, lastError: state.lastError } });
+  await NotificationDeliveryModel.collection.updateMany({ notificationId: record._id, phase: 'result', final: true }, { $set: { final: false } });
+}
+
+export type Preferences = { mutedKinds: NotificationKind[]; emailDigest: 'single' | 'daily'; digestWeekday: number };
+
+export async function preferencesOf(userId: string): Promise<Preferences> {
+  const user = await UserModel.findById(userId).select({ mutedKinds: 1, emailDigest: 1, digestWeekday: 1 }).lean();
+  if (!user) throw new NotFoundError();
+  return { mutedKinds: (user.mutedKinds ?? []) as NotificationKind[], emailDigest: (user.emailDigest ?? 'single') as 'single' | 'daily', digestWeekday: user.digestWeekday ?? 1 };
+}
+
+/** Saves her choices; security kinds are never muted, and a new digest weekday re-plans her weekly digests. */
+export async function savePreferences(props: { userId: string; preferences: Preferences; now?: Date }): Promise<void> {
+  const before = await preferencesOf(props.userId);
+  const mutedKinds = [...new Set(props.preferences.mutedKinds)].filter((k) => !isSecurityKind(k));
+  await UserModel.updateOne({ _id: props.userId }, { $set: { mutedKinds, emailDigest: props.preferences.emailDigest, digestWeekday: props.preferences.digestWeekday } });
+  if (before.digestWeekday !== props.preferences.digestWeekday) await replanFacilitatorDigestsOf({ userId: props.userId, now: props.now });
+}
+
+/** One-click unsubscribe: the signature is the authentication. Returns false for a bad link. */
+export async function unsubscribe(props: { userId: string; kind: string; signature: string }): Promise<boolean> {
+  if (!Types.ObjectId.isValid(props.userId) || !(notificationKinds as readonly string[]).includes(props.kind) || isSecurityKind(props.kind)) return false;
+  if (!verifyUnsubscribe(props.userId, props.kind, props.signature)) return false;
+  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { mutedKinds: props.kind } });
+  return true;
+}
+
+export const unsubscribeMessages = messages;

@@ -1,0 +1,165 @@
+import { expect } from 'chai';
+import { NotificationModel } from '../../models/Notification.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { UserModel } from '../../models/User.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { applySettings } from '../../server/settings.ts';
+import { planSessionReminders, runDueNotifications, sessionCancelled, sessionRescheduled, settleNotifications } from '../../server/services/reminders/index.ts';
+import { presentNotifications } from '../../server/services/reminders/queries.ts';
+import { testConfig } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+
+const minutes = (n: number) => n * 60_000;
+
+describe('reminders: what is due, sent once, on time, in the reader\'s zone', () => {
+  useTestDatabase();
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    applySettings(testConfig());
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+  beforeEach(async () => {
+    await clearDatabase();
+    sink.received.length = 0;
+    sink.state.refuse = false;
+  });
+
+  it('sends the 24-hour and the 1-hour reminder each at its time, with the time in her zone (named), the join link and the .ics', async () => {
+    const startsAt = new Date('2027-03-10T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt });
+    await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
+    expect(await NotificationModel.countDocuments({ kind: 'session-reminder' })).to.equal(2);
+
+    expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1441)) })).sent).to.equal(0);
+    const first = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440) + 5_000) });
+    expect(first.sent).to.equal(1);
+    expect(sink.received).to.have.length(1);
+    const email = sink.received[0]!;
+    expect(email.to).to.deep.equal([users[0]!.email]);
+    // 18:00 UTC is 13:00 in Toronto (EST), and the zone is named.
+    expect(email.raw).to.include('13:00 EST (America/Toronto)');
+    expect(email.raw).to.include('https://meet.example.org/abc');
+    expect(email.raw).to.match(/Content-Type: text\/calendar/i);
+    expect(email.raw).to.include(Buffer.from('BEGIN:VCALENDAR').toString('base64').slice(0, 16));
+    expect(email.headers['list-unsubscribe']).to.match(/^<http:\/\/pathways\.test\/unsubscribe\/[0-9a-f]{24}\/session-reminder\/[A-Za-z0-9_-]+>$/);
+    expect(email.headers['list-unsubscribe-post']).to.equal('List-Unsubscribe=One-Click');
+
+    expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(61)) })).sent).to.equal(0);
+    expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) })).sent).to.equal(1);
+    expect(sink.received).to.have.length(2);
+    expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1)) })).sent).to.equal(0);
+    const listed = await presentNotifications({ userId: String(users[0]!._id), now: new Date(startsAt.getTime() - minutes(1)) });
+    expect(listed.map((n) => n.status)).to.deep.equal(['sent', 'sent']);
+  });
+
+  it('after downtime, only the latest due reminder of an event is sent (the 24-hour one is skipped), and nothing for an event already past', async () => {
+    const startsAt = new Date('2027-03-10T18:00:00Z');
+    await buildCohortWithSession({ startsAt, participants: 3 });
+    await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
+    const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(30)) });
+    expect(report).to.include({ sent: 3, skipped: 3 });
+    expect(sink.received).to.have.length(3);
+    expect(sink.received.every((e) => /in one hour/.test(e.subject))).to.equal(true);
+
+    await clearDatabase();
+    sink.received.length = 0;
+    const past = new Date('2027-04-10T18:00:00Z');
+    await buildCohortWithSession({ startsAt: past, participants: 2 });
+    await planSessionReminders({ now: new Date('2027-04-01T00:00:00Z') });
+    const late = await runDueNotifications({ now: new Date(past.getTime() + minutes(5)) });
+    expect(late).to.include({ sent: 0, skipped: 4 });
+    expect(sink.received).to.have.length(0);
+    await settleNotifications({ now: new Date(past.getTime() + minutes(5)) });
+    expect(await NotificationModel.countDocuments({ status: 'skipped' })).to.equal(4);
+  });
+
+  it('when the job runs twice at the same moment, each reminder is sent once', async () => {
+    const startsAt = new Date('2027-05-10T18:00:00Z');
+    await buildCohortWithSession({ startsAt, participants: 20, offsets: [60] });
+    await planSessionReminders({ now: new Date('2027-05-01T00:00:00Z') });
+    const now = new Date(startsAt.getTime() - minutes(60));
+    const [a, b, c] = await Promise.all([runDueNotifications({ now, batchSize: 7 }), runDueNotifications({ now, batchSize: 5 }), runDueNotifications({ now })]);
+    expect(a.sent + b.sent + c.sent).to.equal(20);
+    expect(sink.received).to.have.length(20);
+    expect(new Set(sink.received.map((e) => e.to[0])).size).to.equal(20);
+    expect((await runDueNotifications({ now })).sent).to.equal(0);
+  });
+
+  it('when the SMTP server refuses for ten minutes, the reminder is retried with backoff and delivered once it accepts', async () => {
+    const startsAt = new Date('2027-06-10T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, offsets: [120] });
+    await planSessionReminders({ now: new Date('2027-06-01T00:00:00Z') });
+    const t0 = new Date(startsAt.getTime() - minutes(120));
+    sink.state.refuse = true;
+    let failures = 0;
+    for (let m = 0; m <= 10; m += 1) failures += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).failed;
+    expect(failures).to.be.within(3, 6); // 30 s, 1, 2, 4 min … backoff, not every run
+    expect(sink.received).to.have.length(0);
+    const [pending] = await presentNotifications({ userId: String(users[0]!._id), now: new Date(t0.getTime() + minutes(10)) });
+    expect(pending).to.include({ status: 'scheduled' });
+    sink.state.refuse = false;
+    let sent = 0;
+    for (let m = 11; m <= 30 && !sent; m += 1) sent += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).sent;
+    expect(sent).to.equal(1);
+    expect(sink.received).to.have.length(1);
+  });
+
+  it('a reminder that keeps failing ends "failed" after a bounded number of attempts, visible with its error', async () => {
+    const startsAt = new Date('2027-07-10T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, offsets: [24 * 60 * 5] });
+    await planSessionReminders({ now: new Date('2027-07-01T00:00:00Z') });
+    sink.state.refuse = true;
+    let t = new Date(startsAt.getTime() - minutes(24 * 60 * 5));
+    for (let i = 0; i < 12; i++) {
+      await runDueNotifications({ now: t });
+      t = new Date(t.getTime() + minutes(65));
+    }
+    const [n] = await presentNotifications({ userId: String(users[0]!._id), now: t });
+    expect(n).to.include({ status: 'failed', attempts: 8 });
+    expect(n!.lastError).to.match(/Try again later/);
+  });
+
+  it('rescheduling moves the reminders; several edits within ten minutes make one change notice; cancelling sends one cancellation', async () => {
+    const startsAt = new Date('2027-08-10T18:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt, participants: 2 });
+    const now = new Date('2027-08-01T09:00:00Z');
+    await planSessionReminders({ now });
+    for (const [i, shift] of [60, 120, 180].entries()) {
+      const previous = (await CohortSessionModel.findById(session._id).lean())!;
+      await CohortSessionModel.updateOne({ _id: session._id }, { $set: { startsAt: new Date(startsAt.getTime() + minutes(shift)) }, $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt, previousDurationMinutes: 90 } } });
+      await sessionRescheduled({ sessionId: session._id, now: new Date(now.getTime() + minutes(i * 3)) });
+    }
+    const reminders = await NotificationModel.find({ kind: 'session-reminder', status: 'scheduled' }).lean();
+    expect(reminders).to.have.length(4);
+    expect(reminders.every((r) => r.eventAt!.getTime() === startsAt.getTime() + minutes(180))).to.equal(true);
+    expect(await NotificationModel.countDocuments({ kind: 'session-changed' })).to.equal(2);
+    await runDueNotifications({ now: new Date(now.getTime() + minutes(20)) });
+    expect(sink.received.map((e) => e.subject)).to.deep.equal(['Changed: Leading difficult conversations', 'Changed: Leading difficult conversations']);
+    expect(sink.received[0]!.raw).to.include('It was planned for');
+
+    await CohortSessionModel.updateOne({ _id: session._id }, { $set: { status: 'cancelled' } });
+    await sessionCancelled({ sessionId: session._id, now: new Date(now.getTime() + minutes(30)) });
+    expect(await NotificationModel.countDocuments({ kind: 'session-reminder', status: 'scheduled' })).to.equal(0);
+    await runDueNotifications({ now: new Date(now.getTime() + minutes(31)) });
+    await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(30)) });
+    expect(sink.received.map((e) => e.subject).filter((s) => s.startsWith('Cancelled'))).to.have.length(2);
+    expect(sink.received).to.have.length(4);
+  });
+
+  it('a reader who turned session reminders off gets none (skipped), and one who chose a daily digest gets module nudges bundled', async () => {
+    const startsAt = new Date('2027-09-10T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, participants: 1, offsets: [60] });
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { mutedKinds: ['session-reminder'] } });
+    await planSessionReminders({ now: new Date('2027-09-01T00:00:00Z') });
+    const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
+    expect(report).to.include({ sent: 0, skipped: 1 });
+    expect(sink.received).to.have.length(0);
+  });
+});

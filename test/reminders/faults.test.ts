@@ -1,0 +1,78 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { SMTPServer } from 'smtp-server';
+import type { AddressInfo } from 'node:net';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { planSessionReminders } from '../../server/services/reminders/index.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+
+/**
+ * An SMTP server that can hold messages unanswered (the sender is then mid-send, waiting for "250 OK"), so the
+ * test can kill the sending process at a moment when messages are in flight. It counts only messages it accepted.
+ */
+async function holdingSmtp() {
+  const accepted: { to: string; messageId: string }[] = [];
+  const state = { holdAfter: Infinity, held: 0 };
+  const server = new SMTPServer({
+    authOptional: true,
+    disabledCommands: ['STARTTLS'],
+    logger: false,
+    onData(stream, session, callback) {
+      let raw = '';
+      stream.on('data', (c: Buffer) => (raw += c.toString()));
+      stream.on('end', () => {
+        if (accepted.length >= state.holdAfter) {
+          state.held += 1;
+          return; // never answered: the sender waits until it is killed
+        }
+        accepted.push({ to: session.envelope.rcptTo[0]!.address, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? '' });
+        callback();
+      });
+    },
+  });
+  await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, accepted, state, stop: () => new Promise<void>((r) => server.close(() => r())) };
+}
+
+function startWorker(smtpUrl: string, leaseMs: number): ChildProcess {
+  return spawn(process.execPath, ['--import', 'tsx', 'test/support/reminderWorker.ts', process.env.MONGODB_URI!, mongoose.connection.name, smtpUrl, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+}
+
+const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+
+describe('reminders: faults', function () {
+  this.timeout(120_000);
+  useTestDatabase();
+
+  it('when the sending process is killed (SIGKILL) in the middle of 200 reminders and restarted, 200 distinct emails arrive, none twice', async () => {
+    const startsAt = new Date(Date.now() + 30 * 60_000);
+    await buildCohortWithSession({ startsAt, participants: 200, offsets: [60] });
+    await planSessionReminders({ now: new Date(Date.now() - 60 * 60_000) });
+    const smtp = await holdingSmtp();
+    try {
+      smtp.state.holdAfter = 80;
+      const first = startWorker(smtp.url, 2_000);
+      const firstExit = exited(first);
+      // Wait until it is stuck mid-send with messages in flight, and every accepted one is in the journal.
+      for (let i = 0; i < 600; i++) {
+        const recorded = await NotificationDeliveryModel.countDocuments({ phase: 'result', outcome: 'sent' });
+        if (smtp.state.held > 0 && recorded === smtp.accepted.length) break;
+        await new Promise((r) => setTimeout(r, 50));
+      }
+      expect(smtp.accepted.length).to.equal(80);
+      first.kill('SIGKILL');
+      expect(await firstExit).to.equal(null);
+
+      smtp.state.holdAfter = Infinity;
+      const second = startWorker(smtp.url, 2_000);
+      expect(await exited(second)).to.equal(0);
+      expect(smtp.accepted).to.have.length(200);
+      expect(new Set(smtp.accepted.map((m) => m.to)).size).to.equal(200);
+      expect(new Set(smtp.accepted.map((m) => m.messageId)).size).to.equal(200);
+    } finally {
+      await smtp.stop();
+    }
+  });
+});
