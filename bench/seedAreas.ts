@@ -39,7 +39,8 @@ const areaSeeders: AreaSeeder[] = [
           const markedAt = new Date(session.startsAt.getTime() + 30 * 60_000);
           cohort.members.forEach((userId, n) => {
             const status = statuses[(n * 5 + session.startsAt.getUTCDate()) % statuses.length]!;
-            docs.push({ _id: new Types.ObjectId(), sessionId: session._id, cohortId: cohort._id, userId, status, note: status === 'excused' ? 'Ofsted visit' : '', markedBy: cohort.facilitatorIds[0], markedAt, source: 'register', createdAt: markedAt, updatedAt: markedAt });
+            // The _id is "<sessionId>:<userId>" (models/AttendanceRecord.ts): registers read records by _id.
+            docs.push({ _id: `${String(session._id)}:${String(userId)}`, sessionId: session._id, cohortId: cohort._id, userId, status, note: status === 'excused' ? 'Ofsted visit' : '', markedBy: cohort.facilitatorIds[0], markedAt, source: 'register', createdAt: markedAt, updatedAt: markedAt });
           });
         }
       }

@@ -6,9 +6,14 @@ export type AttendanceStatus = (typeof attendanceStatuses)[number];
 /**
  * One person's attendance at one session. Unique per (sessionId, userId): every record is written on its own
  * (an upsert keyed by that pair), so two facilitators saving the same register at once lose no record.
+ * The _id is that pair ("<sessionId>:<userId>"): FerretDB 1.x on SQLite answers only `{_id: value}` from an index,
+ * so a register reads its rows by _id rather than scanning every record.
  */
+export const attendanceRecordId = (sessionId: unknown, userId: unknown): string => `${String(sessionId)}:${String(userId)}`;
+
 const attendanceRecordSchema = new Schema(
   {
+    _id: { type: String, required: true },
     sessionId: { type: Schema.Types.ObjectId, ref: 'CohortSession', required: true },
     /** Copied from the session so a cohort's report reads its records in one indexed query. */
     cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },

@@ -1,15 +1,14 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
+import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
 import type { Cohort } from '../../models/Cohort.ts';
-import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
+import type { CohortSession } from '../../models/CohortSession.ts';
 import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
-import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { activeEnrolments } from './enrolment.ts';
-import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession, sessionEnd } from './sessions.ts';
+import { rosterOf, scheduleOf } from './snapshots.ts';
+import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
   notEnrolled: 'is not actively enrolled in this cohort',
@@ -30,26 +29,34 @@ export const checkInFailureWindowMs = 10 * 60 * 1000;
 
 export type RegisterRow = { userId: string; name: string; status: AttendanceStatus | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
 
+/**
+ * Records of these people at these sessions, read by _id (the indexed path on FerretDB): one point read per pair,
+ * in parallel, so the cost follows the register's size and not the number of records stored.
+ */
+async function recordsFor(pairs: { sessionId: string; userId: string }[]) {
+  const found = await Promise.all(pairs.map((p) => AttendanceRecordModel.findById(attendanceRecordId(p.sessionId, p.userId), { status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean<AttendanceRecord>()));
+  return new Map(found.filter((r): r is AttendanceRecord => !!r).map((r) => [String(r._id), r]));
+}
+
 /** One row per active participant, by name, with her record if she has one. */
-async function buildRegister(session: CohortSession): Promise<RegisterRow[]> {
-  const [enrolments, records] = await Promise.all([activeEnrolments(session.cohortId), AttendanceRecordModel.find({ sessionId: session._id }).lean<AttendanceRecord[]>()]);
-  const byUser = new Map(records.map((r) => [String(r.userId), r]));
-  const names = await namesOf([...enrolments.map((e) => e.userId), ...records.map((r) => r.markedBy)]);
-  return enrolments
-    .map((e) => {
-      const r = byUser.get(String(e.userId));
-      return {
-        userId: String(e.userId),
-        name: names.get(String(e.userId))?.name ?? '',
-        status: (r?.status as AttendanceStatus | undefined) ?? null,
-        note: r?.note ?? '',
-        markedBy: r ? String(r.markedBy) : null,
-        markedByName: r ? (names.get(String(r.markedBy))?.name ?? null) : null,
-        markedAt: r?.markedAt ?? null,
-        source: r?.source ?? null,
-      };
-    })
-    .sort((a, b) => a.name.localeCompare(b.name));
+async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
+  const roster = await rosterOf(session.cohortId);
+  const sessionId = String(session._id);
+  const records = await recordsFor(roster.map((m) => ({ sessionId, userId: m.userId })));
+  const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
+  return roster.map((m) => {
+    const r = records.get(attendanceRecordId(sessionId, m.userId));
+    return {
+      userId: m.userId,
+      name: m.name,
+      status: (r?.status as AttendanceStatus | undefined) ?? null,
+      note: r?.note ?? '',
+      markedBy: r ? String(r.markedBy) : null,
+      markedByName: r ? (markers.get(String(r.markedBy))?.name ?? null) : null,
+      markedAt: r?.markedAt ?? null,
+      source: r?.source ?? null,
+    };
+  });
 }
 
 /** The register of a session (those who run its cohort). */
@@ -62,15 +69,19 @@ export function presentRegister(rows: RegisterRow[]) {
   return { records: rows.map((r) => ({ userId: r.userId, name: r.name, status: r.status, note: r.note, markedBy: r.markedBy, markedAt: r.markedAt?.toISOString() ?? null })) };
 }
 
-/** Writes one record on its own: an upsert keyed by (sessionId, userId); a simultaneous insert loses to the unique index and is retried as an update. */
+/**
+ * Writes one record on its own: an upsert by its _id (sessionId:userId). Two first writes at once race to insert;
+ * the loser's error (a duplicate key, which FerretDB does not always report as such from an update) is answered by
+ * writing again as a plain update.
+ */
 async function writeRecord(session: Pick<CohortSession, '_id' | 'cohortId'>, userId: string, set: Record<string, unknown>) {
-  const filter = { sessionId: session._id, userId: new Types.ObjectId(userId) };
-  const update = { $set: set, $setOnInsert: { cohortId: session.cohortId } };
+  const _id = attendanceRecordId(session._id, userId);
+  const update = { $set: set, $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) } };
   try {
-    await AttendanceRecordModel.updateOne(filter, update, { upsert: true });
+    await AttendanceRecordModel.updateOne({ _id }, update, { upsert: true });
   } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await AttendanceRecordModel.updateOne(filter, { $set: set });
+    if (!isDuplicateKeyError(error) && !(await AttendanceRecordModel.exists({ _id }))) throw error;
+    await AttendanceRecordModel.updateOne({ _id }, { $set: set });
   }
 }
 
@@ -85,7 +96,7 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const now = props.now ?? new Date();
-  const active = new Set((await activeEnrolments(session.cohortId)).map((e) => String(e.userId)));
+  const active = new Set((await rosterOf(session.cohortId)).map((m) => m.userId));
   const problems: FieldError[] = [];
   const seen = new Set<string>();
   props.records.forEach((r, i) => {
@@ -118,7 +129,7 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const { session, cohort } = await loadVisibleSession(props);
   const zone = props.actor.timezone;
   if (session.status === 'cancelled') throw new ConflictError(messages.checkInCancelled);
-  const enrolled = await EnrolmentModel.exists({ cohortId: cohort._id, userId: props.actor.id, status: 'active' });
+  const enrolled = (await rosterOf(cohort._id)).some((m) => m.userId === props.actor.id);
   if (!enrolled) throw new ForbiddenError(messages.checkInNotEnrolled);
   const { opensAt, closesAt } = checkInWindow(session);
   if (now < opensAt) throw new ConflictError(messages.checkInNotYet(opensAt, zone));
@@ -143,7 +154,7 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   }
 
   const status: AttendanceStatus = now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';
-  const existing = await AttendanceRecordModel.findOne({ sessionId: session._id, userId: props.actor.id }).lean();
+  const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
@@ -166,7 +177,8 @@ export type ParticipantReport = {
 };
 
 /**
- * Attendance across a cohort, per participant and per session, in four indexed queries whatever its size.
+ * Attendance across a cohort, per participant and per session, from the cohort's roster and schedule and the records
+ * read by _id: the cost follows the cohort's size, never the number of records stored.
  * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled.
  * Rate: attended (present or late) over sessions with a present, late or absent mark — excused and unmarked
  * sessions count neither way. Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
@@ -175,25 +187,20 @@ export type ParticipantReport = {
  */
 export async function cohortAttendanceReport(props: { cohortId: string; now: Date }) {
   const cohort = await loadCohort(props.cohortId);
-  const [sessions, enrolments] = await Promise.all([
-    CohortSessionModel.find({ cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } }).sort({ startsAt: 1 }).lean<CohortSession[]>(),
-    activeEnrolments(cohort._id),
-  ]);
-  const records = sessions.length
-    ? await AttendanceRecordModel.find({ cohortId: cohort._id, sessionId: { $in: sessions.map((s) => s._id) } }, { sessionId: 1, userId: 1, status: 1 }).lean()
-    : [];
-  const names = await namesOf(enrolments.map((e) => e.userId));
-  const statusOf = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]));
+  const [schedule, roster] = await Promise.all([scheduleOf(cohort._id), rosterOf(cohort._id)]);
+  const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
+  const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
+  const records = await recordsFor(sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId }))));
+  const statusOf = (sessionId: string, userId: string) => records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
   const threshold = cohort.attendanceThreshold ?? 75;
 
-  const perSession = sessions.map((s) => ({ sessionId: String(s._id), title: s.title, startsAt: s.startsAt, endsAt: sessionEnd(s), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));
-  const rows: ParticipantReport[] = enrolments.map((e) => {
-    const userId = String(e.userId);
-    const row: ParticipantReport = { userId, name: names.get(userId)?.name ?? '', email: names.get(userId)?.email ?? '', sessions: 0, present: 0, late: 0, excused: 0, absent: 0, unmarked: 0, rate: null, flags: [] };
+  const perSession = sessions.map((s) => ({ sessionId: s.sessionId, title: s.title, startsAt: s.startsAt, endsAt: new Date(s.startsAt.getTime() + s.durationMinutes * 60_000), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));
+  const rows: ParticipantReport[] = roster.map((m) => {
+    const row: ParticipantReport = { userId: m.userId, name: m.name, email: m.email, sessions: 0, present: 0, late: 0, excused: 0, absent: 0, unmarked: 0, rate: null, flags: [] };
     const marks: AttendanceStatus[] = [];
     sessions.forEach((s, i) => {
-      if (e.enrolledAt && s.startsAt < e.enrolledAt) return;
-      const status = statusOf.get(`${String(s._id)}:${userId}`);
+      if (!eligible(m, s)) return;
+      const status = statusOf(s.sessionId, m.userId);
       row.sessions += 1;
       row[status ?? 'unmarked'] += 1;
       perSession[i]![status ?? 'unmarked'] += 1;
@@ -205,7 +212,6 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
     if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent') row.flags.push('missed-two-in-a-row');
     return row;
   });
-  rows.sort((a, b) => a.name.localeCompare(b.name));
   return { cohort, threshold, sessions: perSession, rows, flagged: rows.filter((r) => r.flags.length) };
 }
 

@@ -93,9 +93,10 @@ export async function loadCohort(cohortId: string): Promise<Cohort> {
 /** Loads a cohort the actor may see (404 otherwise, so its existence is not revealed). */
 export async function loadVisibleCohort(props: { actor: Express.User; cohortId: string }) {
   const cohort = await loadCohort(props.cohortId);
-  const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  const runs = canRunCohort(props.actor, cohort);
+  const enrolment = runs ? null : await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
   if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
-  return { cohort, enrolment, runs: canRunCohort(props.actor, cohort) };
+  return { cohort, enrolment, runs };
 }
 
 /** Loads a cohort the actor runs: 404 when she cannot even see it, 403 when she sees it but does not run it. */

@@ -11,6 +11,7 @@ import { emitDomainEvent } from '../events.ts';
 import { isObjectId } from '../http/validate.ts';
 import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
+import { rebuildRoster } from './snapshots.ts';
 import { createUser } from './users.ts';
 
 const messages = {
@@ -136,6 +137,7 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
+    await rebuildRoster(cohort._id);
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
   }
@@ -168,6 +170,7 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
+        await rebuildRoster(cohort._id);
         await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
       } else {
         // She left the waitlist meanwhile: give the place back.
@@ -194,6 +197,7 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
   await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
+  if (enrolment.status === 'active') await rebuildRoster(cohort._id);
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }
@@ -299,7 +303,3 @@ export async function importEnrolments(props: { actor: Express.User; cohortId: s
   return rows;
 }
 
-/** Active participants of a cohort with their enrolment dates (registers and reports). */
-export async function activeEnrolments(cohortId: Types.ObjectId | string) {
-  return EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
-}

@@ -11,6 +11,7 @@ import { isObjectId } from '../http/validate.ts';
 import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../time.ts';
 import { loadCohort } from './cohorts.ts';
+import { rebuildSchedule } from './snapshots.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -110,6 +111,7 @@ export async function scheduleSession(props: { actor: Express.User; cohortId: st
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   const { set } = checkSessionInput(props.input, cohort);
   const session = await CohortSessionModel.create({ ...set, cohortId: cohort._id, status: 'scheduled', sequence: 0, history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }] });
+  await rebuildSchedule(cohort._id);
   await emitDomainEvent('session.scheduled', { sessionId: session._id });
   return session.toObject() as CohortSession;
 }
@@ -125,9 +127,11 @@ export async function loadSession(sessionId: string): Promise<{ session: CohortS
 /** A session the actor may see: 404 otherwise. `runs` says whether she runs its cohort. */
 export async function loadVisibleSession(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadSession(props.sessionId);
-  const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  const runs = canRunCohort(props.actor, cohort);
+  // Those who run the cohort need no enrolment lookup (a collection scan on FerretDB): the register stays fast.
+  const enrolment = runs ? null : await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
   if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
-  return { session, cohort, enrolment, runs: canRunCohort(props.actor, cohort) };
+  return { session, cohort, enrolment, runs };
 }
 
 /** A session whose cohort the actor runs: 404 if she cannot see it, 403 if she sees but does not run it. */
@@ -161,13 +165,14 @@ export async function rescheduleSession(props: { actor: Express.User; sessionId:
     { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  await rebuildSchedule(cohort._id);
   await emitDomainEvent('session.rescheduled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
 }
 
 /** Cancels a session: it stays (with its history) so calendars receive STATUS:CANCELLED and reports skip it. */
 export async function cancelSession(props: { actor: Express.User; sessionId: string }) {
-  const { session } = await loadRunSession(props);
+  const { session, cohort } = await loadRunSession(props);
   if (session.status === 'cancelled') return session;
   const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: 'cancelled', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
   const result = await CohortSessionModel.updateOne(
@@ -175,6 +180,7 @@ export async function cancelSession(props: { actor: Express.User; sessionId: str
     { $set: { status: 'cancelled', sequence: session.sequence + 1 }, $unset: { checkInCode: 1 }, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  await rebuildSchedule(cohort._id);
   await emitDomainEvent('session.cancelled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
 }

@@ -1,0 +1,21 @@
+import { Schema, model } from 'mongoose';
+
+/**
+ * Read models of a cohort, one document per cohort and kind, found by _id ('roster:<cohortId>', 'schedule:<cohortId>').
+ * FerretDB 1.x on SQLite answers only `{_id: value}` from an index (every other filter scans the collection in Go),
+ * so the hot pages — a register, a report — read these by _id instead of filtering Enrolment and CohortSession.
+ * Each is rebuilt from its source collection after every change there (server/services/snapshots.ts), and rebuilt
+ * on first read when missing.
+ */
+const cohortSnapshotSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
+    kind: { type: String, enum: ['roster', 'schedule'], required: true },
+    items: { type: [Schema.Types.Mixed], default: [] },
+    builtAt: { type: Date, required: true },
+  },
+  { versionKey: false },
+);
+
+export const CohortSnapshotModel = model('CohortSnapshot', cohortSnapshotSchema);

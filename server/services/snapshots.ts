@@ -1,0 +1,68 @@
+import { Types } from 'mongoose';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { CohortSnapshotModel } from '../../models/CohortSnapshot.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { UserModel } from '../../models/User.ts';
+
+/** An active participant as the roster keeps her (name copied for registers and reports). */
+export type RosterMember = { userId: string; enrolledAt: Date | null; name: string; email: string };
+/** A session as the schedule keeps it. */
+export type ScheduledSession = { sessionId: string; title: string; startsAt: Date; durationMinutes: number; status: string };
+
+type Id = string | Types.ObjectId;
+
+async function loadRoster(cohortId: Id): Promise<RosterMember[]> {
+  const enrolments = await EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
+  const users = enrolments.length ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1, email: 1 }).lean() : [];
+  const byId = new Map(users.map((u) => [String(u._id), u]));
+  return enrolments
+    .map((e) => ({ userId: String(e.userId), enrolledAt: e.enrolledAt ?? null, name: byId.get(String(e.userId))?.name ?? '', email: byId.get(String(e.userId))?.email ?? '' }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+}
+
+async function loadSchedule(cohortId: Id): Promise<ScheduledSession[]> {
+  const sessions = await CohortSessionModel.find({ cohortId }, { title: 1, startsAt: 1, durationMinutes: 1, status: 1 }).sort({ startsAt: 1 }).lean();
+  return sessions.map((s) => ({ sessionId: String(s._id), title: s.title, startsAt: s.startsAt, durationMinutes: s.durationMinutes, status: s.status }));
+}
+
+const fingerprint = (items: unknown[]) => JSON.stringify(items);
+
+/**
+ * Rebuilds a snapshot from its source and writes it whole. FerretDB updates are not atomic, so a rebuild that raced
+ * another could write an older picture over a newer one; each rebuild therefore reads the source again after
+ * writing and writes again until what it wrote is what the source says. The last writer always ends in agreement.
+ */
+async function rebuild<T>(kind: 'roster' | 'schedule', cohortId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
+  const _id = `${kind}:${String(cohortId)}`;
+  let items = await load(cohortId);
+  for (let round = 0; round < 10; round += 1) {
+    const set = { $set: { cohortId: new Types.ObjectId(String(cohortId)), kind, items, builtAt: new Date() } };
+    try {
+      await CohortSnapshotModel.updateOne({ _id }, set, { upsert: true });
+    } catch {
+      // Two first builds at once: one insert loses to the primary key; write as an update instead.
+      await CohortSnapshotModel.updateOne({ _id }, set);
+    }
+    const again = await load(cohortId);
+    if (fingerprint(again) === fingerprint(items)) return items;
+    items = again;
+  }
+  return items;
+}
+
+export const rebuildRoster = (cohortId: Id) => rebuild('roster', cohortId, loadRoster);
+export const rebuildSchedule = (cohortId: Id) => rebuild('schedule', cohortId, loadSchedule);
+
+/** Active participants of a cohort, by name: one read by _id. */
+export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
+  const snapshot = await CohortSnapshotModel.findById(`roster:${String(cohortId)}`).lean();
+  const items = snapshot ? (snapshot.items as RosterMember[]) : await rebuildRoster(cohortId);
+  return items.map((m) => ({ ...m, enrolledAt: m.enrolledAt ? new Date(m.enrolledAt) : null }));
+}
+
+/** A cohort's sessions in time order (cancelled ones included): one read by _id. */
+export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
+  const snapshot = await CohortSnapshotModel.findById(`schedule:${String(cohortId)}`).lean();
+  const items = snapshot ? (snapshot.items as ScheduledSession[]) : await rebuildSchedule(cohortId);
+  return items.map((s) => ({ ...s, startsAt: new Date(s.startsAt) }));
+}
