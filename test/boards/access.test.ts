@@ -25,7 +25,7 @@ describe('boards: who sees and changes what', () => {
 
   before(async () => {
     app = testApp();
-    [chair, clerk, governor, otherChair, adviser] = await Promise.all([1, 2, 3, 4, 5].map(() => buildUser({ roles: ['governor'] })));
+    [chair, clerk, governor, otherChair, adviser] = (await Promise.all([1, 2, 3, 4, 5].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser, TestUser];
     participant = await buildUser({ roles: ['participant'] });
     board = await buildBoard([{ user: chair!, role: 'chair' }, { user: clerk!, role: 'clerk' }, { user: governor!, role: 'governor' }]);
     await buildBoard([{ user: otherChair!, role: 'chair' }]);

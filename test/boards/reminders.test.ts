@@ -22,7 +22,7 @@ describe('boards: escalating reminders before the interview', () => {
   let board: { id: string };
 
   beforeEach(async () => {
-    [chair, ready, learner, idle] = await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })));
+    [chair, ready, learner, idle] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser];
     board = await buildBoard([{ user: chair!, role: 'chair' }, { user: ready!, role: 'governor' }, { user: learner!, role: 'governor' }, { user: idle!, role: 'governor' }]);
     await giveCertificate(ready!.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
   });
@@ -64,7 +64,7 @@ describe('boards: escalating reminders before the interview', () => {
     // What the chair would read at 7 days names only who is still not ready.
     const record = (await NotificationModel.findOne({ 'about.id': round.id, userId: chair.id, status: 'scheduled' }).lean())!;
     const composed = await composeNotification({ record: record as never, recipient: { _id: record.userId, email: chair.email, name: chair.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
-    expect((composed as { data: { notReady: { name: string }[] } }).data.notReady.map((m) => m.name)).to.deep.equal([idle.name]);
+    expect((composed as unknown as { data: { notReady: { name: string }[] } }).data.notReady.map((m) => m.name)).to.deep.equal([idle.name]);
     const c2 = await giveCertificate(idle.id, { issuedAt: new Date(), expiresAt: null });
     await emitDomainEvent('certificate.issued', { certificateId: c2.id, userId: idle.id });
     expect(await scheduledFor(round.id)).to.have.length(0);

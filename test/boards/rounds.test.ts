@@ -29,7 +29,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   before(async () => {
     app = testApp();
     admin = await buildUser({ roles: ['admin'] });
-    [chair, govA, govB, govC] = await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })));
+    [chair, govA, govB, govC] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser];
     board = await buildBoard([{ user: chair!, role: 'chair' }, { user: govA!, role: 'governor' }, { user: govB!, role: 'governor' }, { user: govC!, role: 'governor' }]);
     chairToken = await tokenFor(chair!);
     await buildGoverningProgramme(2);
