@@ -1,7 +1,8 @@
 import { Schema, model } from 'mongoose';
 
 /**
- * Read models of a cohort, one document per cohort and kind, found by _id ('roster:<cohortId>', 'schedule:<cohortId>').
+ * Read models, one document per cohort (or person) and kind, found by _id ('roster:<cohortId>', 'schedule:<cohortId>',
+ * 'memberships:<userId>').
  * FerretDB 1.x on SQLite answers only `{_id: value}` from an index (every other filter scans the collection in Go),
  * so the hot pages — a register, a report — read these by _id instead of filtering Enrolment and CohortSession.
  * Each is rebuilt from its source collection after every change there (server/services/snapshots.ts), and rebuilt
@@ -10,8 +11,9 @@ import { Schema, model } from 'mongoose';
 const cohortSnapshotSchema = new Schema(
   {
     _id: { type: String, required: true },
-    cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
-    kind: { type: String, enum: ['roster', 'schedule'], required: true },
+    /** The cohort (roster, schedule) or the person (memberships) it describes. */
+    ownerId: { type: Schema.Types.ObjectId, required: true },
+    kind: { type: String, enum: ['roster', 'schedule', 'memberships'], required: true },
     items: { type: [Schema.Types.Mixed], default: [] },
     builtAt: { type: Date, required: true },
   },

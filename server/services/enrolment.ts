@@ -11,7 +11,7 @@ import { emitDomainEvent } from '../events.ts';
 import { isObjectId } from '../http/validate.ts';
 import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { rebuildRoster } from './snapshots.ts';
+import { rebuildMemberships, rebuildRoster } from './snapshots.ts';
 import { createUser } from './users.ts';
 
 const messages = {
@@ -137,7 +137,7 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
-    await rebuildRoster(cohort._id);
+    await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(user._id)]);
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
   }
@@ -146,6 +146,7 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
     await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
+  await rebuildMemberships(user._id);
   return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
 
@@ -170,7 +171,7 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
-        await rebuildRoster(cohort._id);
+        await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(ticket.userId)]);
         await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
       } else {
         // She left the waitlist meanwhile: give the place back.
@@ -197,7 +198,7 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
   await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
-  if (enrolment.status === 'active') await rebuildRoster(cohort._id);
+  await Promise.all([enrolment.status === 'active' ? rebuildRoster(cohort._id) : null, rebuildMemberships(enrolment.userId)]);
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }

@@ -11,7 +11,7 @@ import { isObjectId } from '../http/validate.ts';
 import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../time.ts';
 import { loadCohort } from './cohorts.ts';
-import { rebuildSchedule } from './snapshots.ts';
+import { membershipsOf, rebuildSchedule, scheduleOf } from './snapshots.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -217,9 +217,24 @@ export async function checkInCodeFor(props: { actor: Express.User; sessionId: st
   return { open: true as const, code: fresh!.checkInCode!, ...checkInWindow(session) };
 }
 
-/** The cohorts a person is actively enrolled in. */
+/** The cohorts a person is actively enrolled in (one read by _id). */
 export async function enrolledCohortIds(userId: string) {
-  return (await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1 }).lean()).map((e) => e.cohortId);
+  return (await membershipsOf(userId)).filter((m) => m.status === 'active').map((m) => new Types.ObjectId(m.cohortId));
+}
+
+/**
+ * Upcoming sessions of several cohorts from their schedules (reads by _id, no scan of all sessions), with the full
+ * session documents of the few returned.
+ */
+export async function upcomingFromSchedules(props: { cohortIds: (string | Types.ObjectId)[]; from: Date; limit: number }) {
+  const schedules = await Promise.all(props.cohortIds.map((id) => scheduleOf(id)));
+  const next = schedules
+    .flat()
+    .filter((s) => s.status === 'scheduled' && s.startsAt.getTime() + s.durationMinutes * 60_000 > props.from.getTime())
+    .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
+    .slice(0, props.limit);
+  const sessions = await Promise.all(next.map((s) => CohortSessionModel.findById(s.sessionId).lean<CohortSession>()));
+  return sessions.filter((s): s is CohortSession => !!s);
 }
 
 export async function cohortById(id: Types.ObjectId | string) {

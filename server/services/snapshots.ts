@@ -32,25 +32,40 @@ const fingerprint = (items: unknown[]) => JSON.stringify(items);
  * another could write an older picture over a newer one; each rebuild therefore reads the source again after
  * writing and writes again until what it wrote is what the source says. The last writer always ends in agreement.
  */
-async function rebuild<T>(kind: 'roster' | 'schedule', cohortId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
-  const _id = `${kind}:${String(cohortId)}`;
-  let items = await load(cohortId);
+async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
+  const _id = `${kind}:${String(ownerId)}`;
+  let items = await load(ownerId);
   for (let round = 0; round < 10; round += 1) {
-    const set = { $set: { cohortId: new Types.ObjectId(String(cohortId)), kind, items, builtAt: new Date() } };
+    const set = { $set: { ownerId: new Types.ObjectId(String(ownerId)), kind, items, builtAt: new Date() } };
     try {
       await CohortSnapshotModel.updateOne({ _id }, set, { upsert: true });
     } catch {
       // Two first builds at once: one insert loses to the primary key; write as an update instead.
       await CohortSnapshotModel.updateOne({ _id }, set);
     }
-    const again = await load(cohortId);
+    const again = await load(ownerId);
     if (fingerprint(again) === fingerprint(items)) return items;
     items = again;
   }
   return items;
 }
 
+/** A person's cohorts: enrolled (active) or waiting. */
+export type Membership = { cohortId: string; status: 'active' | 'waitlisted' };
+
+async function loadMemberships(userId: Id): Promise<Membership[]> {
+  const rows = await EnrolmentModel.find({ userId, status: { $in: ['active', 'waitlisted'] } }, { cohortId: 1, status: 1 }).lean();
+  return rows.map((r) => ({ cohortId: String(r.cohortId), status: r.status as Membership['status'] })).sort((a, b) => a.cohortId.localeCompare(b.cohortId));
+}
+
 export const rebuildRoster = (cohortId: Id) => rebuild('roster', cohortId, loadRoster);
+export const rebuildMemberships = (userId: Id) => rebuild('memberships', userId, loadMemberships);
+
+/** Her cohorts (dashboard, calendar feed): one read by _id. */
+export async function membershipsOf(userId: Id): Promise<Membership[]> {
+  const snapshot = await CohortSnapshotModel.findById(`memberships:${String(userId)}`).lean();
+  return snapshot ? (snapshot.items as Membership[]) : rebuildMemberships(userId);
+}
 export const rebuildSchedule = (cohortId: Id) => rebuild('schedule', cohortId, loadSchedule);
 
 /** Active participants of a cohort, by name: one read by _id. */
