@@ -2,14 +2,12 @@ import type { Request, Router } from 'express';
 import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { CohortModel } from '../models/Cohort.ts';
-import { UserModel } from '../models/User.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { ForbiddenError, NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { isObjectId } from '../server/http/validate.ts';
 import { canSeeCohortProgress } from '../server/policies/learning.ts';
-import { sharedReflections } from '../server/services/learning/completion.ts';
-import { cohortModuleCounts, cohortProgress, myProgress, type CohortProgressRow } from '../server/services/learning/progress.ts';
+import { cohortProgress, myProgress, type CohortProgressRow } from '../server/services/learning/progress.ts';
 import { loadProgramme } from '../server/services/learning/programmes.ts';
 
 const progressRowSchema = z.object({ userId: z.string(), name: z.string(), completedModules: z.number(), totalModules: z.number(), percent: z.number(), lastActivityAt: z.string().nullable() });
@@ -60,13 +58,10 @@ export function registerProgressRoutes(web: Router, api: Router): void {
 
   web.get('/cohorts/:id/progress', requireSignIn, async (req, res) => {
     const cohort = await cohortForProgress(req.user!, String(req.params.id));
-    const [progress, counts, programme, reflections] = await Promise.all([cohortProgress(String(cohort._id)), cohortModuleCounts(String(cohort._id)), loadProgramme(cohort.programmeId), sharedReflections(String(cohort._id))]);
+    const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id)), loadProgramme(cohort.programmeId)]);
     const sort = sortOf(req);
-    const titles = new Map(counts.map((c) => [c.moduleId, c.title]));
-    const authors = new Map((await UserModel.find({ _id: { $in: reflections.map((r) => r.userId) } }, { name: 1 }).lean()).map((u) => [String(u._id), u.name]));
     res.render('progress/cohort', {
-      title: `Progress · ${cohort.name}`, cohort, programme, progress, rows: sortRows(progress.rows, sort.key, sort.dir), sort, counts,
-      reflections: reflections.map((r) => ({ ...r, author: authors.get(String(r.userId)) ?? 'Unknown', module: titles.get(String(r.moduleId)) ?? 'An archived module' })),
+      title: `Progress · ${cohort.name}`, cohort, programme, progress, rows: sortRows(progress.rows, sort.key, sort.dir), sort, counts: progress.modules, reflections: progress.sharedReflections,
     });
   });
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {

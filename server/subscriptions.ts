@@ -4,4 +4,5 @@
  */
 import './services/boardEvents.ts';
 import './services/reminders/subscriptions.ts';
+import './services/learning/subscriptions.ts';
 export {};

@@ -3,6 +3,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Track } from '../../models/Programme.ts';
+import { emitDomainEvent } from '../../server/events.ts';
 
 /** Learning test data, written straight to the models (the cohorts area owns enrolment; tests only need the records). */
 export async function buildProgramme(overrides: Partial<{ title: string; track: Track; status: 'draft' | 'published' | 'archived'; certificateValidityMonths: number | null }> = {}) {
@@ -56,6 +57,8 @@ export async function buildCohort(programmeId: string, overrides: Partial<{ faci
   return { id: String(c._id), name: c.name };
 }
 
+/** An active enrolment, announced as the cohorts area does, so learning's progress records follow. */
 export async function enrol(userId: string, cohortId: string, programmeId: string, enrolledAt = new Date()) {
   await EnrolmentModel.create({ userId, cohortId, programmeId, status: 'active', enrolledAt });
+  await emitDomainEvent('enrolment.activated', { cohortId, userId, promotedFromWaitlist: false });
 }

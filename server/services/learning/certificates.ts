@@ -3,7 +3,6 @@ import { DateTime } from 'luxon';
 import PDFDocument from 'pdfkit';
 import { Types } from 'mongoose';
 import { CertificateModel, type Certificate } from '../../../models/Certificate.ts';
-import { CompletionModel } from '../../../models/Completion.ts';
 import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -14,6 +13,7 @@ import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { formatDate } from '../../time.ts';
 import { currentModuleIds } from './progress.ts';
+import { learnerRecord, recordCertificate } from './records.ts';
 
 const messages = {
   notFound: 'We could not find that certificate.',
@@ -43,8 +43,8 @@ export async function issueCertificateIfComplete(props: { userId: string; progra
   const { programme } = props;
   const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
   if (!current.length) return null;
-  const done = await CompletionModel.distinct('moduleId', { userId: new Types.ObjectId(props.userId), cohortId: new Types.ObjectId(String(props.cohortId)) });
-  const doneIds = new Set(done.map(String));
+  const enrolment = (await learnerRecord(props.userId)).enrolments.find((e) => String(e.cohortId) === String(props.cohortId));
+  const doneIds = new Set((enrolment?.completed ?? []).map(String));
   if (!current.every((id) => doneIds.has(id))) return null;
   const user = await UserModel.findById(props.userId, { name: 1 }).lean();
   if (!user) return null;
@@ -63,6 +63,7 @@ export async function issueCertificateIfComplete(props: { userId: string; progra
         expiresAt,
         verificationCode: newVerificationCode(),
       });
+      await recordCertificate({ userId: props.userId, cohortId: String(props.cohortId), certificateId: created._id, expiresAt });
       await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
       return created.toObject() as Certificate;
     } catch (error) {

@@ -1,15 +1,13 @@
 import { Types } from 'mongoose';
-import { CertificateModel } from '../../../models/Certificate.ts';
-import { CohortModel } from '../../../models/Cohort.ts';
-import { CompletionModel } from '../../../models/Completion.ts';
-import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
+import { learnerRecord } from './records.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
- * the next one to do, and her progress. Five queries for all her enrolments together.
+ * the next one to do, and her progress. Three queries for all her enrolments together (her record by primary key,
+ * then the programmes and their modules).
  */
 export type ModuleStatus = { id: string; title: string; estimatedMinutes: number; type: string; status: 'done' | 'available' | 'locked'; missing: string[] };
 export type LearnerProgramme = {
@@ -34,37 +32,31 @@ export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStat
 }
 
 export async function learnerOverview({ userId, now = new Date() }: { userId: string; now?: Date }): Promise<LearnerProgramme[]> {
-  const user = new Types.ObjectId(userId);
-  const enrolments = await EnrolmentModel.find({ userId: user, status: 'active' }, { cohortId: 1, programmeId: 1, enrolledAt: 1 }).sort({ enrolledAt: -1, _id: -1 }).lean();
-  if (!enrolments.length) return [];
+  const record = await learnerRecord(userId);
+  if (!record.enrolments.length) return [];
+  const enrolments = [...record.enrolments].sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0));
   const programmeIds = [...new Set(enrolments.map((e) => String(e.programmeId)))].map((id) => new Types.ObjectId(id));
-  const [programmes, cohorts, modules, completions, certificates] = await Promise.all([
+  const [programmes, modules] = await Promise.all([
     ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>(),
-    CohortModel.find({ _id: { $in: enrolments.map((e) => e.cohortId) } }, { name: 1 }).lean(),
     ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>(),
-    CompletionModel.find({ userId: user, programmeId: { $in: programmeIds } }, { cohortId: 1, moduleId: 1 }).lean(),
-    CertificateModel.find({ userId: user }, { cohortId: 1, expiresAt: 1 }).lean(),
   ]);
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
-  const cohortName = new Map(cohorts.map((c) => [String(c._id), c.name]));
   return enrolments.flatMap((e) => {
     const programme = programmeById.get(String(e.programmeId));
     if (!programme) return [];
     const own = modules.filter((m) => String(m.programmeId) === String(programme._id));
-    const done = new Set(completions.filter((c) => String(c.cohortId) === String(e.cohortId)).map((c) => String(c.moduleId)));
-    const statuses = moduleStatuses(own, done);
+    const statuses = moduleStatuses(own, new Set(e.completed.map(String)));
     const completed = statuses.filter((s) => s.status === 'done').length;
-    const certificate = certificates.find((c) => String(c.cohortId) === String(e.cohortId));
     return [{
       programme: { id: String(programme._id), title: programme.title, track: programme.track },
       cohortId: String(e.cohortId),
-      cohortName: cohortName.get(String(e.cohortId)) ?? '',
+      cohortName: e.cohortName,
       completedModules: completed,
       totalModules: statuses.length,
       percent: statuses.length ? Math.floor((completed / statuses.length) * 100) : 0,
       modules: statuses,
       next: statuses.find((s) => s.status === 'available') ?? null,
-      certificate: certificate ? { id: String(certificate._id), status: certificateStatus(certificate, now), expiresAt: certificate.expiresAt ?? null } : null,
+      certificate: e.certificateId ? { id: String(e.certificateId), status: certificateStatus({ expiresAt: e.certificateExpiresAt }, now), expiresAt: e.certificateExpiresAt ?? null } : null,
     }];
   });
 }
