@@ -18,6 +18,7 @@ import {
   type UploadedFile,
 } from '../server/services/externalCertificates.ts';
 import { fairnessAcrossBoards, addUpFigures } from '../server/services/fairness.ts';
+import { linkBoardToPledge, pledgeLinkState } from '../server/services/boardPledge.ts';
 import { roundsOfBoard } from '../server/services/rounds.ts';
 
 const messages = {
@@ -25,6 +26,7 @@ const messages = {
   memberSet: (name: string) => `${name} is on the board.`,
   memberRemoved: 'The member was removed from the board.',
   certificateRecorded: 'The safer-recruitment certificate was recorded.',
+  pledgeLinked: 'The board is linked to your Pledge signature.',
   noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
 };
 
@@ -55,6 +57,7 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
   const people = await peopleById([...board.members.map((m) => m.userId), ...rounds.flatMap((r) => r.panel)]);
   const manage = canManageBoard(req.user!, board);
   const certificateTargets = manage ? [...people.values()].sort((a, b) => a.name.localeCompare(b.name)) : [];
+  const pledge = await pledgeLinkState({ actor: req.user!, board });
   res.status(status).render('boards/show', {
     title: board.name,
     board: presentBoard(board),
@@ -63,6 +66,7 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
     totals: addUpFigures(rounds),
     canManage: manage,
     certificateTargets,
+    pledge,
     roles: boardRoles,
     values: {},
     roundErrors: {},
@@ -180,6 +184,13 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   web.post('/boards/:id/external-certificates', requireSignIn, async (req, res) => {
     await findBoardFor({ actor: req.user!, boardId: String(req.params.id) });
     await recordCertificateForm(req, res, `/boards/${String(req.params.id)}#training`, (status, extra) => boardPage(req, res, status, extra));
+  });
+  web.post('/boards/:id/pledge', requireSignIn, async (req, res) => {
+    const form = parseForm(z.object({ signatureId: objectId, show: z.literal('yes').optional() }), body(req));
+    if (!form.ok) throw new ValidationError('Choose the signature to link.', form.list);
+    await linkBoardToPledge({ actor: req.user!, boardId: String(req.params.id), signatureId: form.data.signatureId, showRoundReadiness: form.data.show === 'yes' });
+    flash(req, 'success', messages.pledgeLinked);
+    res.redirect(303, `/boards/${String(req.params.id)}`);
   });
   web.get('/training/safer-recruitment', requireSignIn, (req, res) => myTrainingPage(req, res));
   web.post('/training/safer-recruitment', requireSignIn, async (req, res) => {

@@ -1,0 +1,127 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { BoardModel } from '../../models/Board.ts';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { UserModel } from '../../models/User.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildBoard, buildRound } from '../support/boardsFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+
+const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
+
+describe('boards: web pages and forms', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  let chair: TestUser;
+  let clerk: TestUser;
+  let governor: TestUser;
+  let board: { id: string };
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+    chair = await buildUser({ roles: ['governor'], name: 'Chair Celia' });
+    clerk = await buildUser({ roles: ['governor'], name: 'Clerk Clara' });
+    governor = await buildUser({ roles: ['governor'], name: 'Governor Gwen' });
+    board = await buildBoard([{ user: chair, role: 'chair' }, { user: clerk, role: 'clerk' }, { user: governor, role: 'governor' }]);
+  });
+
+  it('lets an admin create a board from the form, and re-renders it with errors (422) keeping what she typed', async () => {
+    const agent = await signIn(app, admin.email, testPassword);
+    const bad = await agent.post('/boards').type('form').send({ _csrf: await csrfOf(agent, '/boards'), name: '', organisation: 'Hillside Academy' }).expect(422);
+    expect(bad.text).to.include('Hillside Academy');
+    expect(bad.text).to.include('There is a problem');
+    const ok = await agent.post('/boards').type('form').send({ _csrf: await csrfOf(agent, '/boards'), name: 'Hillside Governors', organisation: 'Hillside Academy', timezone: 'Europe/London' }).expect(303);
+    expect(ok.headers.location).to.match(/^\/boards\/[0-9a-f]{24}$/);
+  });
+
+  it('lets the chair add a member by email, and says so when nobody has that email (422)', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const newcomer = await buildUser({ roles: ['participant'], email: `new-${Date.now()}@example.org` });
+    await agent.post(`/boards/${board.id}/members`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: newcomer.email.toUpperCase(), role: 'governor' }).expect(303);
+    const saved = (await BoardModel.findById(board.id).lean())!;
+    expect(saved.members.map((m) => String(m.userId))).to.include(newcomer.id);
+    expect((await UserModel.findById(newcomer.id).lean())!.roles).to.include('governor');
+    const missing = await agent.post(`/boards/${board.id}/members`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: 'nobody@example.org', role: 'governor' }).expect(422);
+    expect(missing.text).to.include('Nobody has this email address');
+  });
+
+  it('creates a round from the board page, re-rendering with errors when the interview date is missing', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const bad = await agent.post(`/boards/${board.id}/rounds`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), title: 'Typed title', panel: [chair.id, governor.id] }).expect(422);
+    expect(bad.text).to.include('Typed title');
+    expect(bad.text).to.include('enter the interview date');
+    const ok = await agent
+      .post(`/boards/${board.id}/rounds`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), title: 'Headteacher 2028', closingDate: inDays(5), shortlistingDate: inDays(10), interviewDate: inDays(20), secondInterviewDate: inDays(21), panel: [chair.id, governor.id] })
+      .expect(303);
+    const round = (await RecruitmentRoundModel.findById(ok.headers.location!.split('/').pop()).lean())!;
+    expect(round.interviewDates).to.deep.equal([inDays(20), inDays(21)]);
+    expect(round.panel.map(String)).to.deep.equal([chair.id, governor.id]);
+  });
+
+  it('adds an adviser from outside the board: a governor account, invited by email, on the panel', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const email = `adviser-${Date.now()}@example.org`;
+    await agent.post(`/rounds/${round.id}/panel/adviser`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), name: 'Ada Adviser', email }).expect(303);
+    const adviser = (await UserModel.findOne({ email }).lean())!;
+    expect(adviser).to.include({ status: 'invited' });
+    expect(adviser.roles).to.deep.equal(['governor']);
+    expect(await OutboxMessageModel.countDocuments({ to: email })).to.equal(1);
+    const page = await agent.get(`/rounds/${round.id}`).expect(200);
+    expect(page.text).to.include('Ada Adviser');
+    expect(page.text).to.include('External (adviser)');
+    expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(String(adviser._id));
+  });
+
+  it('lets the clerk record safer-recruitment training for a member; a governor cannot record it for someone else (403)', async () => {
+    const clerkAgent = await signIn(app, clerk.email, testPassword);
+    await clerkAgent
+      .post(`/boards/${board.id}/external-certificates`)
+      .field('_csrf', await csrfOf(clerkAgent, `/boards/${board.id}`))
+      .field('userId', governor.id)
+      .field('provider', 'Safer Recruitment Consortium')
+      .field('completedOn', '2025-09-01')
+      .expect(303);
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id, recordedBy: clerk.id, expiresOn: '2028-09-01' })).to.equal(1);
+    const govAgent = await signIn(app, governor.email, testPassword);
+    await govAgent
+      .post(`/boards/${board.id}/external-certificates`)
+      .field('_csrf', await csrfOf(govAgent, `/boards/${board.id}`))
+      .field('userId', chair.id)
+      .field('provider', 'Made up')
+      .field('completedOn', '2025-09-01')
+      .expect(403);
+    expect(await ExternalCertificateModel.countDocuments({ provider: 'Made up' })).to.equal(0);
+  });
+
+  it('re-renders the training form (422) for a file that is not a PDF or image, keeping what was typed', async () => {
+    const agent = await signIn(app, governor.email, testPassword);
+    const res = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Typed Provider')
+      .field('completedOn', '2025-01-01')
+      .attach('file', Buffer.from('MZ...'), { filename: 'x.exe', contentType: 'application/x-msdownload' })
+      .expect(422);
+    expect(res.text).to.include('Typed Provider');
+    expect(res.text).to.include('must be a PDF, PNG or JPEG file');
+  });
+
+  it('lets a chair who signed the Pledge for her organisation link it to the board', async () => {
+    const signature = await PledgeSignatureModel.create({ kind: 'organisation', name: 'Test Governors', nameKey: 'test governors', email: chair.email, region: 'North', country: 'GB', listed: true, signKey: `k-${Date.now()}`, status: 'confirmed', confirmedAt: new Date() });
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = await agent.get(`/boards/${board.id}`).expect(200);
+    expect(page.text).to.include('Link this board to the signature');
+    await agent.post(`/boards/${board.id}/pledge`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), signatureId: String(signature._id), show: 'yes' }).expect(303);
+    expect((await PledgeSignatureModel.findById(signature._id).lean())!).to.deep.include({ showRoundReadiness: true });
+    expect(String((await PledgeSignatureModel.findById(signature._id).lean())!.boardId)).to.equal(board.id);
+  });
+});
