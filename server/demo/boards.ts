@@ -1,7 +1,9 @@
 import { DateTime } from 'luxon';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { UserModel } from '../../models/User.ts';
 import { toCurrentUser } from '../auth.ts';
 import { createBoard, setBoardMember } from '../services/boards.ts';
+import { linkBoardToPledge } from '../services/boardPledge.ts';
 import { createRound, recordGenderFigures } from '../services/rounds.ts';
 import type { DemoContext } from './index.ts';
 
@@ -38,4 +40,7 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
     panel: ['governor@pathways.test', 'governor2@pathways.test', 'governor3@pathways.test'].map((e) => ctx.people.get(e)!),
   });
   await recordGenderFigures({ actor: chair, roundId: String(round._id), figures: { applicants: { women: 9, men: 7, other: 0, preferNotToSay: 1 }, shortlisted: { women: 3, men: 2 } } });
+  // Grace signed the Pledge for Riverside (pledge demo data): the board is linked to that signature.
+  const signature = await PledgeSignatureModel.findOne({ email: chair.email, kind: 'organisation', status: 'confirmed' }).lean();
+  if (signature) await linkBoardToPledge({ actor: chair, boardId, signatureId: String(signature._id), showRoundReadiness: true });
 }

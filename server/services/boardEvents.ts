@@ -12,5 +12,7 @@ onDomainEvent('certificate.issued', async ({ userId }) => {
 registerRoundReadinessProvider(async (boardId) => {
   const now = new Date();
   const r = await recentRoundReadiness({ boardId, now });
+  // No closed round yet: nothing to show (rather than "0 of 0").
+  if (!r.rounds) return null;
   return { ready: r.readyBeforeInterview, total: r.rounds, since: new Date(now.getTime() - fairnessWindowMs) };
 });
