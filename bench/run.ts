@@ -223,7 +223,8 @@ async function main(): Promise<void> {
   // session, and a larger sessions collection must not slow the signed-in scenarios measured after it.
   const wanted = (name: string) => !only || only.includes(name) || name === 'healthz';
   const selected = scenarios.filter((s) => wanted(s.name)).sort((a, b) => rank(a) - rank(b));
-  const custom = customBenchNames.filter((n) => (only ? only.includes(n) : true));
+  // The growth mode is about pages; custom benches run in it only when named with --only.
+  const custom = customBenchNames.filter((n) => (only ? only.includes(n) : !args.growth));
   const httpWanted = !only || only.some((n) => scenarios.some((s) => s.name === n));
 
   const started = Date.now();
