@@ -6,6 +6,7 @@ import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerModuleRoutes } from './modules.ts';
+import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
 import { registerRoundRoutes } from './rounds.ts';
@@ -34,6 +35,7 @@ const resources = [
   registerCertificateRoutes,
   registerBoardRoutes,
   registerRoundRoutes,
+  registerNotificationRoutes,
   registerOpenApiRoutes,
 ];
 

@@ -114,7 +114,9 @@ export function createApp(config: Config): express.Express {
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
     // API calls with a bearer token carry no ambient credential, and anonymous API calls act as nobody.
-    skipCsrfProtection: (req) => isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user),
+    // One-click unsubscribe (RFC 8058): mail clients POST with no token and no cookie; the URL's HMAC signature is
+    // the authentication, and it can only mute one kind of email for one person. Only that exact path shape.
+    skipCsrfProtection: (req) => (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) || (req.method === 'POST' && /^\/unsubscribe\/[0-9a-f]{24}\/[a-z-]{1,40}\/[A-Za-z0-9_-]{1,64}$/.test(req.path)),
   });
   // The signed-in user's view of every page (her zone, her CSRF token, her messages).
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -13,3 +13,6 @@ navigation.push({ href: '/programmes', label: 'Programmes', roles: ['admin', 'fa
 
 // Governing boards (issue 6): boards and recruitment rounds; safer-recruitment training records.
 navigation.push({ href: '/boards', label: 'Boards', roles: ['governor'] });
+
+// Reminders (issue 5): everyone's email settings; admins' notifications (the job queue is linked from there).
+navigation.push({ href: '/account/notifications', label: 'Email settings', roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'] }, { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] });

@@ -15,13 +15,14 @@ import { planDailyDigestFor } from './dailyDigest.ts';
  * claim the attempts in batches (unique inserts), then send the won ones with a few SMTP connections in
  * parallel, recording each result through a group-committed journal.
  */
-export type RunReport = { due: number; sent: number; failed: number; skipped: number; bundled: number; lost: number };
+/** `due`: acted on this run; `remaining`: due but left for the next run (time budget, lease). */
+export type RunReport = { due: number; sent: number; failed: number; skipped: number; bundled: number; lost: number; remaining: number };
 export type RunOptions = {
   /** The instant to act at (tests pass any instant; the job passes the clock). */
   now?: Date;
   /** Only these notifications (sending one at once, e.g. a password reset). */
   ids?: Types.ObjectId[];
-  /** SMTP messages in flight at once (the mailer pools connections). */
+  /** Messages being prepared or sent at once (the mailer pools its SMTP connections; more lanes than connections keep them busy while others render). */
   concurrency?: number;
   /** How long a claim is ours; a process killed mid-send is taken over after it. */
   leaseMs?: number;
@@ -39,12 +40,12 @@ type Job = { decision: DueDecision<Record_>; claim: ClaimRow };
 export async function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
   const now = opts.now ?? new Date();
   const started = Date.now();
-  const report: RunReport = { due: 0, sent: 0, failed: 0, skipped: 0, bundled: 0, lost: 0 };
+  const report: RunReport = { due: 0, sent: 0, failed: 0, skipped: 0, bundled: 0, lost: 0, remaining: 0 };
   const filter: Record<string, unknown> = { status: 'scheduled', nextAttemptAt: { $lte: now } };
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as Record_[];
   if (!records.length) return report;
-  const journal = await journalOf(records.map((r) => r._id));
+  const journal = await journalOf(records.map((r) => r._id), earliest(records));
   const decisions = decideDue(records.map((record) => ({ record, rows: journal.get(String(record._id)) ?? [] })), now).sort((a, b) => a.record.sendAt.getTime() - b.record.sendAt.getTime());
   report.due = decisions.length;
   if (!decisions.length) return report;
@@ -56,7 +57,10 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
   const memo = new Memo();
   try {
     for (let i = 0; i < decisions.length; i += batchSize) {
-      if (opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs) break;
+      if (opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs) {
+        report.remaining = decisions.length - i;
+        break;
+      }
       const batch = decisions.slice(i, i + batchSize);
       const claimedAt = new Date(now.getTime() + (Date.now() - started));
       const wanted: ClaimRow[] = batch.map((d) => ({ notificationId: d.record._id, attempt: d.state.nextAttempt, phase: 'claim', worker: workerId, at: claimedAt, leaseUntil: new Date(claimedAt.getTime() + leaseMs) }));
@@ -67,8 +71,11 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
       // Our own deadline in real time: past it, another process may already have taken the next attempt.
       const deadline = Date.now() + leaseMs - Math.min(30_000, leaseMs / 4);
       await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
-      await inParallel(jobs, opts.concurrency ?? 5, async (job) => {
-        if (Date.now() > deadline) return;
+      await inParallel(jobs, opts.concurrency ?? 10, async (job) => {
+        if (Date.now() > deadline) {
+          report.remaining += 1;
+          return;
+        }
         const outcome = await handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started));
         report[outcome] += 1;
       });
@@ -77,6 +84,11 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
     await log.drain();
   }
   return report;
+}
+
+/** Journal rows are never older than the first send time of their notification (claims happen once it is due). */
+function earliest(records: { sendAt: Date }[]): Date {
+  return new Date(Math.min(...records.map((r) => r.sendAt.getTime())));
 }
 
 async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipient>> {
@@ -161,7 +173,8 @@ export async function settleNotifications(opts: { now?: Date; ids?: Types.Object
   const filter: Record<string, unknown> = { status: 'scheduled', $or: [{ nextAttemptAt: { $lte: now } }, { nextAttemptAt: null }] };
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as PlannedRecord[];
-  const journal = await journalOf(records.map((r) => r._id));
+  if (!records.length) return 0;
+  const journal = await journalOf(records.map((r) => r._id), earliest(records));
   let settled = 0;
   for (const record of records) {
     if (opts.limit !== undefined && settled >= opts.limit) break;

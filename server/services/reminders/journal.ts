@@ -10,14 +10,22 @@ export const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)
 export type ClaimRow = { notificationId: Types.ObjectId; attempt: number; phase: 'claim'; worker: string; at: Date; leaseUntil: Date };
 export type ResultRow = Omit<JournalRow, 'phase'> & { phase: 'result'; worker: string };
 
-/** The journal rows of these notifications (claims and results). */
-export async function journalOf(ids: Types.ObjectId[]): Promise<Map<string, JournalRow[]>> {
+/**
+ * The journal rows of these notifications (claims and results). With `since` (no row of theirs is older), the
+ * query is a plain range instead of an `$in` over thousands of ids, which FerretDB evaluates row by row.
+ */
+export async function journalOf(ids: Types.ObjectId[], since?: Date): Promise<Map<string, JournalRow[]>> {
   const byId = new Map<string, JournalRow[]>();
   if (!ids.length) return byId;
-  const rows = await NotificationDeliveryModel.collection.find({ notificationId: { $in: ids } }).toArray();
+  const wanted = new Set(ids.map(String));
+  const filter = since && ids.length > 50 ? { at: { $gte: since } } : { notificationId: { $in: ids } };
+  const rows = await NotificationDeliveryModel.collection.find(filter).toArray();
   for (const row of rows as unknown as JournalRow[]) {
     const key = String(row.notificationId);
-    byId.set(key, [...(byId.get(key) ?? []), row]);
+    if (!wanted.has(key)) continue;
+    const list = byId.get(key);
+    if (list) list.push(row);
+    else byId.set(key, [row]);
   }
   return byId;
 }

@@ -88,9 +88,10 @@ export async function savePreferences(props: { userId: string; preferences: Pref
 }
 
 /** One-click unsubscribe: the signature is the authentication. Returns false for a bad link. */
-export async function unsubscribe(props: { userId: string; kind: string; signature: string }): Promise<boolean> {
-  if (!Types.ObjectId.isValid(props.userId) || !(notificationKinds as readonly string[]).includes(props.kind) || isSecurityKind(props.kind)) return false;
+export async function unsubscribe(props: { userId: string; kind: string; signature: string; dryRun?: boolean }): Promise<boolean> {
+  if (!/^[0-9a-f]{24}$/i.test(props.userId) || !(notificationKinds as readonly string[]).includes(props.kind) || isSecurityKind(props.kind)) return false;
   if (!verifyUnsubscribe(props.userId, props.kind, props.signature)) return false;
+  if (props.dryRun) return true;
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { mutedKinds: props.kind } });
   return true;
 }
