@@ -13,8 +13,9 @@ type Id = string | Types.ObjectId;
 
 async function loadRoster(cohortId: Id): Promise<RosterMember[]> {
   const enrolments = await EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
-  const users = enrolments.length ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1, email: 1 }).lean() : [];
-  const byId = new Map(users.map((u) => [String(u._id), u]));
+  // Point reads by _id (indexed on FerretDB) rather than one $in, which would scan every user.
+  const users = await Promise.all(enrolments.map((e) => UserModel.findById(e.userId, { name: 1, email: 1 }).lean()));
+  const byId = new Map(users.filter((u) => !!u).map((u) => [String(u._id), u]));
   return enrolments
     .map((e) => ({ userId: String(e.userId), enrolledAt: e.enrolledAt ?? null, name: byId.get(String(e.userId))?.name ?? '', email: byId.get(String(e.userId))?.email ?? '' }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
