@@ -1,13 +1,28 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { asActor, buildBoard, buildGoverningProgramme, giveCertificate } from '../support/boardsFactories.ts';
 import { launchBrowser, screenshot, serveTestApp, signInInBrowser } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.x A/AA rules on the current page, as readable lines. */
+async function wcagViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })).violations;
+  });
+  return violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 describe('browser: a chair sets up an interview panel and watches it become ready', () => {
   useTestDatabase();
@@ -66,5 +81,19 @@ describe('browser: a chair sets up an interview panel and watches it become read
     expect(await page.locator('.readiness-board.readiness-ready').count()).to.equal(1);
     expect(await page.locator('td .badge', { hasText: 'Valid on the interview day' }).count()).to.equal(3);
     await screenshot(page, 'boards-round-ready');
+  });
+
+  it('the board, round, training and dashboard pages have no WCAG A/AA violations', async function () {
+    this.timeout(120_000);
+    // bypassCSP only so axe-core can be injected.
+    const page = await browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, served.baseUrl, chair.email, testPassword);
+    const round = await RecruitmentRoundModel.findOne({ boardId: board.id }).lean();
+    const problems: string[] = [];
+    for (const path of ['/', '/boards', `/boards/${board.id}`, `/rounds/${String(round!._id)}`, '/training/safer-recruitment']) {
+      await page.goto(`${served.baseUrl}${path}`);
+      for (const v of await wcagViolations(page)) problems.push(`${path}: ${v}`);
+    }
+    expect(problems).to.deep.equal([]);
   });
 });
