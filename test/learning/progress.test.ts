@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { emitDomainEvent } from '../../server/events.ts';
 import { spreadsheetSafe } from '../../routes/progress.ts';
 import { programmeProgress, trackProgressForUsers } from '../../server/services/learning/progress.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
@@ -125,5 +127,30 @@ describe('learning: progress, the facilitator view and privacy', () => {
     expect(page.text).to.include('2 of 3 modules completed (66%)');
     expect(page.text).to.include('Next: <a href="/modules/' + first.id + '">Step one</a>');
     expect(page.text).to.include('Step two: opens after Step one');
+  });
+
+  it('when many participants of one cohort complete at the same moment, the facilitator view counts every one', async () => {
+    const p = await buildProgramme();
+    const m = await buildModule(p.id);
+    const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+    const people = await Promise.all(Array.from({ length: 8 }, () => buildUser()));
+    for (const u of people) await enrol(u.id, c.id, p.id);
+    const tokens = await Promise.all(people.map((u) => auth(u)));
+    await Promise.all(tokens.map((t) => supertest(app).post(`/api/v1/modules/${m.id}/completion`).set(t).send({}).expect(200)));
+    const res = await supertest(app).get(`/api/v1/cohorts/${c.id}/progress`).set(await auth(facilitator)).expect(200);
+    expect(res.body.items.map((r: { percent: number }) => r.percent)).to.deep.equal(Array(8).fill(100));
+  });
+
+  it('a withdrawn participant leaves the cohort view and her dashboard (the cohorts area announces it)', async () => {
+    const p = await buildProgramme({ title: 'Leaving soon' });
+    await buildModule(p.id);
+    const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+    const u = await buildUser();
+    await enrol(u.id, c.id, p.id);
+    expect((await supertest(app).get('/api/v1/me/progress').set(await auth(u))).body).to.have.length(1);
+    await EnrolmentModel.updateOne({ userId: u.id, cohortId: c.id }, { $set: { status: 'withdrawn' } });
+    await emitDomainEvent('enrolment.withdrawn', { cohortId: c.id, userId: u.id });
+    expect((await supertest(app).get('/api/v1/me/progress').set(await auth(u))).body).to.deep.equal([]);
+    expect((await supertest(app).get(`/api/v1/cohorts/${c.id}/progress`).set(await auth(facilitator))).body.items).to.deep.equal([]);
   });
 });
