@@ -1,0 +1,110 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NotificationModel } from '../../models/Notification.ts';
+import { UserModel } from '../../models/User.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { planModuleNudges, planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { ModuleModel } from '../../models/Module.ts';
+
+const minutes = (n: number) => n * 60_000;
+
+describe('reminders: preferences, one-click unsubscribe and the notifications API', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    app = testApp();
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+  beforeEach(() => {
+    sink.received.length = 0;
+  });
+
+  it('the List-Unsubscribe link works as a one-click POST without sign-in or CSRF token, and the next reminder of that kind is skipped', async () => {
+    const startsAt = new Date('2027-03-10T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt });
+    await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
+    await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440)) });
+    const link = /^<http:\/\/pathways\.test(\/unsubscribe\/[^>]+)>$/.exec(sink.received[0]!.headers['list-unsubscribe']!)![1]!;
+    // A GET (as a link scanner would) changes nothing.
+    await supertest(app).get(link).expect(200);
+    expect((await UserModel.findById(users[0]!._id).lean())!.mutedKinds).to.deep.equal([]);
+    await supertest(app).post(link).type('form').send('List-Unsubscribe=One-Click').expect(200);
+    expect((await UserModel.findById(users[0]!._id).lean())!.mutedKinds).to.deep.equal(['session-reminder']);
+    const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
+    expect(report).to.include({ sent: 0, skipped: 1 });
+    expect(sink.received).to.have.length(1);
+  });
+
+  it('a forged or altered unsubscribe link is a 404 and mutes nothing; security kinds cannot be unsubscribed', async () => {
+    const user = await buildUser();
+    await supertest(app).post(`/unsubscribe/${user.id}/session-reminder/forged-signature`).expect(404);
+    await supertest(app).post(`/unsubscribe/${user.id}/password-reset/abc`).expect(404);
+    await supertest(app).post('/unsubscribe/not-an-id/session-reminder/abc').expect(403);
+    expect((await UserModel.findById(user.id).lean())!.mutedKinds).to.deep.equal([]);
+  });
+
+  it('on the email settings page she turns kinds off and chooses a daily digest; security emails stay on', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const page = await agent.get('/account/notifications').expect(200);
+    expect(page.text).to.include('Password reset links');
+    await agent.post('/account/notifications').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&kinds=session-reminder&kinds=password-reset&emailDigest=daily&digestWeekday=3`).expect(303);
+    const saved = (await UserModel.findById(user.id).lean())!;
+    expect(saved.emailDigest).to.equal('daily');
+    expect(saved.mutedKinds).to.include('module-due').and.not.include('session-reminder').and.not.include('password-reset').and.not.include('invitation');
+    const bad = await agent.post('/account/notifications').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&emailDigest=weekly`).expect(422);
+    expect(bad.text).to.include('Choose single emails or a daily digest');
+  });
+
+  it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
+    const { cohort, users } = await buildCohortWithSession({ startsAt: new Date('2027-12-01T10:00:00Z'), participants: 1, participantZone: 'Europe/London' });
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
+    const modules = await ModuleModel.insertMany([1, 2].map((n) => ({ programmeId: cohort.programmeId, title: `Module ${n}`, body: 'Read this.', estimatedMinutes: 30, completion: { type: 'view' } })));
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } });
+    await planModuleNudges({ cohortId: cohort._id });
+    // Nudges due at 09:00 on 17 May; the job bundles them, the digest goes at 08:00 the next morning.
+    const report = await runDueNotifications({ now: new Date('2027-05-17T08:00:00Z') });
+    expect(report.bundled).to.equal(2);
+    expect(sink.received).to.have.length(0);
+    expect((await runDueNotifications({ now: new Date('2027-05-18T06:59:00Z') })).sent).to.equal(0);
+    expect((await runDueNotifications({ now: new Date('2027-05-18T07:00:00Z') })).sent).to.equal(1);
+    expect(sink.received).to.have.length(1);
+    expect(sink.received[0]!.subject).to.equal('Your Pathways digest: 2 updates');
+    expect(sink.received[0]!.raw).to.include('Module 1').and.include('Module 2');
+    const auth = { Authorization: `Bearer ${await tokenFor({ id: String(users[0]!._id), email: users[0]!.email, name: '', roles: ['participant'], timezone: 'Europe/London' })}` };
+    const mine = await supertest(app).get('/api/v1/me/notifications').set(auth).expect(200);
+    const nudges = mine.body.items.filter((n: { kind: string }) => n.kind === 'module-due');
+    expect(nudges.map((n: { status: string }) => n.status)).to.deep.equal(['sent', 'sent']);
+    expect(mine.body.items.some((n: { kind: string }) => n.kind === 'daily-digest')).to.equal(false);
+    expect(Object.keys(mine.body.items[0]).sort()).to.deep.equal(['about', 'id', 'kind', 'sendAt', 'sentAt', 'status', 'subject']);
+  });
+
+  it('admins list anyone\'s notifications by user and kind; others get 403; bad filters are 422', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const participant = await buildUser();
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const someone = await NotificationModel.findOne({ kind: 'session-reminder' }).lean();
+    const res = await supertest(app).get(`/api/v1/notifications?userId=${String(someone!.userId)}&kind=session-reminder`).set(adminAuth).expect(200);
+    expect(res.body.items.length).to.be.greaterThan(0);
+    expect(res.body.items.every((n: { kind: string }) => n.kind === 'session-reminder')).to.equal(true);
+    await supertest(app).get('/api/v1/notifications').set({ Authorization: `Bearer ${await tokenFor(participant)}` }).expect(403);
+    await supertest(app).get('/api/v1/notifications?kind=newsletter').set(adminAuth).expect(422);
+    await supertest(app).get('/api/v1/notifications?userId[$ne]=x').set(adminAuth).expect(422);
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get('/admin/notifications?kind=session-reminder').expect(200);
+    expect(page.text).to.include('session-reminder');
+    await agent.get('/admin/jobs').expect(200);
+  });
+});

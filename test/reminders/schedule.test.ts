@@ -1,0 +1,91 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { Agenda } from 'agenda';
+import { CohortModel } from '../../models/Cohort.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { UserModel } from '../../models/User.ts';
+import { createAgenda } from '../../jobs/index.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { applySettings } from '../../server/settings.ts';
+import { planFacilitatorDigests, planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
+import { decideDue } from '../../server/services/reminders/due.ts';
+import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
+import { testConfig } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+import { Types } from 'mongoose';
+
+describe('reminders: time zones, DST, the weekly digest and the agenda job', () => {
+  useTestDatabase();
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    applySettings(testConfig());
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  it('a weekly digest at 08:00 local stays at 08:00 local across the DST change (and moves in UTC)', () => {
+    const zone = 'Europe/London';
+    const before = nextWeekly({ after: new Date('2027-03-20T12:00:00Z'), weekday: 1, hour: 8, zone }); // Monday 22 March, GMT
+    const after = nextWeekly({ after: before, weekday: 1, hour: 8, zone }); // Monday 29 March, BST (clocks changed on the 28th)
+    expect(before.toISOString()).to.equal('2027-03-22T08:00:00.000Z');
+    expect(after.toISOString()).to.equal('2027-03-29T07:00:00.000Z');
+    expect(DateTime.fromJSDate(after, { zone }).toFormat('ccc HH:mm')).to.equal('Mon 08:00');
+    const toronto = nextWeekly({ after: new Date('2027-11-06T12:00:00Z'), weekday: 1, hour: 8, zone: 'America/Toronto' });
+    expect(DateTime.fromJSDate(toronto, { zone: 'America/Toronto' }).toFormat('ccc HH:mm')).to.equal('Mon 08:00');
+  });
+
+  it('a 24-hour reminder is exactly 1,440 minutes before the start, even across a DST change', () => {
+    const startsAt = new Date('2027-03-28T18:00:00Z'); // the evening after London's clocks went forward
+    expect(minutesBefore(startsAt, 1440).toISOString()).to.equal('2027-03-27T18:00:00.000Z');
+  });
+
+  it('the due decision is a plain function of (records, now)', () => {
+    const eventAt = new Date('2027-01-10T10:00:00Z');
+    const record = (offset: number) => ({ _id: new Types.ObjectId(), kind: 'session-reminder', series: 's', sendAt: minutesBefore(eventAt, offset), eventAt, status: 'scheduled' as const, maxAttempts: 8, nextAttemptAt: minutesBefore(eventAt, offset) });
+    const items = [record(1440), record(60)].map((r) => ({ record: r, rows: [] }));
+    expect(decideDue(items, minutesBefore(eventAt, 1500))).to.deep.equal([]);
+    expect(decideDue(items, minutesBefore(eventAt, 1000)).map((d) => d.action)).to.deep.equal(['send']);
+    expect(decideDue(items, minutesBefore(eventAt, 30)).map((d) => d.action)).to.deep.equal(['skip', 'send']);
+    expect(decideDue(items, new Date(eventAt.getTime() + 1)).map((d) => d.action)).to.deep.equal(['skip', 'skip']);
+  });
+
+  it('the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort\'s week', async () => {
+    const facilitator = await UserModel.create({ email: 'fiona@example.org', name: 'Fiona', roles: ['facilitator'], timezone: 'Australia/Sydney', digestWeekday: 3, status: 'active' });
+    const { cohort } = await buildCohortWithSession({ startsAt: new Date('2027-03-02T09:00:00Z'), participants: 2, facilitatorIds: [String(facilitator._id)] });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
+    await planFacilitatorDigests({ now: new Date('2027-03-01T00:05:00Z') });
+    const digests = await NotificationModel.find({ kind: 'facilitator-digest' }).lean();
+    expect(digests).to.have.length(1);
+    expect(DateTime.fromJSDate(digests[0]!.sendAt, { zone: 'Australia/Sydney' }).toFormat('ccc HH:mm')).to.equal('Wed 08:00');
+    sink.received.length = 0;
+    const report = await runDueNotifications({ now: digests[0]!.sendAt });
+    expect(report.sent).to.equal(1);
+    expect(sink.received[0]!.subject).to.equal(`Weekly digest: ${cohort.name}`);
+    expect(sink.received[0]!.raw).to.include('Sessions this week');
+  });
+
+  it('agenda itself runs the job end to end: a due reminder reaches the SMTP server within seconds', async function () {
+    this.timeout(60_000);
+    sink.received.length = 0;
+    const startsAt = new Date(Date.now() + 60 * 60_000 + 3_000);
+    const { users } = await buildCohortWithSession({ startsAt, offsets: [60] });
+    await planSessionReminders({ now: new Date() });
+    const agenda: Agenda = createAgenda({ processEvery: '1 second' });
+    await agenda.start();
+    await agenda.every('2 seconds', 'reminders:send', {}, { skipImmediate: false });
+    try {
+      for (let i = 0; i < 100 && !sink.received.some((e) => e.to.includes(users[0]!.email)); i++) await new Promise((r) => setTimeout(r, 250));
+    } finally {
+      await agenda.drain(10_000).catch(() => undefined);
+      await agenda.stop();
+    }
+    expect(sink.received.filter((e) => e.to.includes(users[0]!.email))).to.have.length(1);
+  });
+});
