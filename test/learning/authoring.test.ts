@@ -179,6 +179,6 @@ describe('learning: authoring programmes and modules', () => {
     for (const path of ['/programmes', '/programmes/{id}', '/programmes/{id}/modules', '/programmes/{id}/module-order', '/modules/{id}', '/modules/{id}/completion', '/me/certificates', '/certificates/verify/{code}', '/me/progress', '/cohorts/{id}/progress']) {
       expect(doc.paths, path).to.have.property(path);
     }
-    expect(doc.paths['/modules/{id}/completion'].post.requestBody).to.exist;
+    expect(doc.paths['/modules/{id}/completion'].post).to.have.property('requestBody');
   });
 });
