@@ -19,7 +19,7 @@ import {
 } from '../server/services/externalCertificates.ts';
 import { fairnessAcrossBoards, addUpFigures } from '../server/services/fairness.ts';
 import { linkBoardToPledge, pledgeLinkState } from '../server/services/boardPledge.ts';
-import { roundsOfBoard } from '../server/services/rounds.ts';
+import { openRoundsReadiness, roundsOfBoard } from '../server/services/rounds.ts';
 
 const messages = {
   created: (name: string) => `${name} was created.`,
@@ -58,6 +58,7 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
   const manage = canManageBoard(req.user!, board);
   const certificateTargets = manage ? [...people.values()].sort((a, b) => a.name.localeCompare(b.name)) : [];
   const pledge = await pledgeLinkState({ actor: req.user!, board });
+  const readiness = await openRoundsReadiness(board, rounds);
   res.status(status).render('boards/show', {
     title: board.name,
     board: presentBoard(board),
@@ -67,6 +68,7 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
     canManage: manage,
     certificateTargets,
     pledge,
+    readiness,
     roles: boardRoles,
     values: {},
     roundErrors: {},

@@ -274,3 +274,10 @@ export async function closeRound(props: { actor: Express.User; roundId: string; 
 export async function roundsOfBoard(boardId: Types.ObjectId | string): Promise<RecruitmentRound[]> {
   return RecruitmentRoundModel.find({ boardId }).sort({ createdAt: -1 }).limit(200).lean<RecruitmentRound[]>();
 }
+
+/** Readiness of a board's open rounds, by round id, from one load of the facts for every panel. */
+export async function openRoundsReadiness(board: Board, rounds: RecruitmentRound[], now = new Date()): Promise<Map<string, PanelReadiness>> {
+  const open = rounds.filter((r) => r.status === 'open');
+  const facts = await loadPanelFacts(open.flatMap((r) => r.panel));
+  return new Map(open.map((r) => [String(r._id), readinessFromFacts({ panel: r.panel.map(String), interviewDate: lastInterviewDate(r.interviewDates), timezone: board.timezone, facts, now })]));
+}
