@@ -108,6 +108,16 @@ registerNotificationKind('panel-training-due', {
     if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates)) return 'the interview date changed';
     return state.notReady.some((m) => m.userId === String(record.userId)) ? true : 'she is ready (or off the panel)';
   },
+  // Her status and percent as they are when the email goes, not when it was planned.
+  compose: async ({ record, memo, now }) => {
+    const state = await currentState(record.about.id, memo, now);
+    const me = state?.notReady.find((m) => m.userId === String(record.userId));
+    return {
+      subject: record.subject || 'Your interview panel training',
+      template: 'panel-training-due',
+      data: { ...(record.data ?? {}), ...(me ? { status: me.status, percent: me.percent } : {}) },
+    };
+  },
 });
 registerNotificationKind('panel-not-ready', {
   isStillRelevant: async ({ record, memo, now }) => {
