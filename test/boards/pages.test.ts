@@ -66,6 +66,19 @@ describe('boards: web pages and forms', () => {
     expect(round.panel.map(String)).to.deep.equal([chair.id, governor.id]);
   });
 
+  it('changes the dates and the panel from the round page; readiness follows at once', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, governor] });
+    const agent = await signIn(app, chair.email, testPassword);
+    await agent.post(`/rounds/${round.id}`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), title: 'Renamed', interviewDate: inDays(12), secondInterviewDate: '', closingDate: '', shortlistingDate: '' }).expect(303);
+    const page = await agent.get(`/rounds/${round.id}`).expect(200);
+    expect(page.text).to.include('12 days left');
+    expect(page.text).to.include('Renamed');
+    await agent.post(`/rounds/${round.id}/panel/${governor.id}/remove`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) }).expect(303);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([chair.id]);
+    const bad = await agent.post(`/rounds/${round.id}`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), title: 'Renamed', interviewDate: inDays(12), shortlistingDate: inDays(20) }).expect(422);
+    expect(bad.text).to.include('must not be before the shortlisting date');
+  });
+
   it('adds an adviser from outside the board: a governor account, invited by email, on the panel', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
     const agent = await signIn(app, chair.email, testPassword);
