@@ -5,6 +5,7 @@ import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
+import { seedReminders } from './reminders.ts';
 
 /**
  * Demo data, loaded into an empty database on start (DEMO_DATA, default on outside production).
@@ -20,6 +21,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
   // Boards last: its panel's readiness reads the certificates and progress seeded above.
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
+  // Reminders after everything they remind of (sessions, due dates, certificates, panels).
+  { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {
