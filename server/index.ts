@@ -11,6 +11,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
+import { ensureLearningRecords } from './services/learning/records.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
@@ -45,6 +46,7 @@ async function main(): Promise<void> {
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
+  if (await ensureLearningRecords()) logger.info('built the learning progress records');
 
   const app = createApp(config);
   const server: Server = app.listen(config.port);

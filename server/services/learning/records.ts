@@ -12,7 +12,7 @@ import { UserModel } from '../../../models/User.ts';
  * replaced under an in-process lock per document, because FerretDB 1.x applies updates as read-modify-write
  * without atomicity: two completions landing together must not overwrite each other. (With several app
  * processes, run `rebuildAllLearningRecords` after deploys; see README "Limits".) A missing document is rebuilt
- * from Completion/Enrolment/Certificate on first read.
+ * from Completion/Enrolment/Certificate on first read; at start, `ensureLearningRecords` builds them all in one pass.
  */
 const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 const locks = new Map<string, Promise<unknown>>();
@@ -164,11 +164,67 @@ export async function refreshEnrolment({ userId, cohortId }: { userId: string; c
   await withLock(`cohort:${cohortId}`, () => rebuildCohortRecord(cohortId));
 }
 
-/** Repair tool: rebuild every record (after restoring a backup, or when several app processes wrote at once). */
+/**
+ * Rebuilds every record from the truth in one pass: one scan of each source collection, grouped in memory, then
+ * written in batches. Used at start when the records are missing (first run of this version, data loaded by other
+ * means, a restored backup) and as a repair tool (`rebuildAllLearningRecords` from a script).
+ */
 export async function rebuildAllLearningRecords(): Promise<{ learners: number; cohorts: number }> {
-  const userIds = await EnrolmentModel.distinct('userId', { status: 'active' });
-  const cohortIds = (await CohortModel.find({}, { _id: 1 }).lean()).map((c) => c._id);
-  for (const id of userIds) await withLock(`learner:${String(id)}`, () => rebuildLearnerRecord(id));
-  for (const id of cohortIds) await withLock(`cohort:${String(id)}`, () => rebuildCohortRecord(id));
-  return { learners: userIds.length, cohorts: cohortIds.length };
+  const [enrolments, completions, certificates, attempts, cohorts] = await Promise.all([
+    EnrolmentModel.find({ status: 'active' }, { userId: 1, cohortId: 1, programmeId: 1, enrolledAt: 1, createdAt: 1 }).lean(),
+    CompletionModel.find({}, { userId: 1, cohortId: 1, moduleId: 1, completedAt: 1, reflection: 1, reflectionShared: 1 }).lean(),
+    CertificateModel.find({}, { userId: 1, cohortId: 1, expiresAt: 1 }).lean(),
+    QuizAttemptModel.find({}, { userId: 1, cohortId: 1, attemptedAt: 1 }).lean(),
+    CohortModel.find({}, { name: 1, programmeId: 1 }).lean(),
+  ]);
+  const users = await UserModel.find({}, { name: 1 }).lean();
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const key = (userId: unknown, cohortId: unknown) => `${String(userId)}:${String(cohortId)}`;
+  const done = new Map<string, Set<string>>();
+  const last = new Map<string, Date>();
+  const touch = (k: string, at: Date) => {
+    const before = last.get(k);
+    if (!before || at > before) last.set(k, at);
+  };
+  for (const c of completions) {
+    const k = key(c.userId, c.cohortId);
+    if (!done.has(k)) done.set(k, new Set());
+    done.get(k)!.add(String(c.moduleId));
+    touch(k, c.completedAt);
+  }
+  for (const a of attempts) touch(key(a.userId, a.cohortId), a.attemptedAt);
+  const certificateOf = new Map(certificates.map((c) => [key(c.userId, c.cohortId), c]));
+  const cohortById = new Map(cohorts.map((c) => [String(c._id), c]));
+  const now = new Date();
+
+  const learners = new Map<string, LearnerRecord>();
+  const cohortRecords = new Map<string, CohortRecord>(cohorts.map((c) => [String(c._id), { _id: c._id, programmeId: c.programmeId, members: [], sharedReflections: [], rebuiltAt: now }]));
+  for (const e of enrolments) {
+    const k = key(e.userId, e.cohortId);
+    const completed = [...(done.get(k) ?? [])].map(oid);
+    const certificate = certificateOf.get(k);
+    if (!learners.has(String(e.userId))) learners.set(String(e.userId), { _id: e.userId, enrolments: [], rebuiltAt: now });
+    learners.get(String(e.userId))!.enrolments.push({
+      cohortId: e.cohortId, programmeId: e.programmeId, cohortName: cohortById.get(String(e.cohortId))?.name ?? '',
+      enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? new Date(0), completed, lastActivityAt: last.get(k) ?? null,
+      certificateId: certificate?._id ?? null, certificateExpiresAt: certificate?.expiresAt ?? null,
+    });
+    cohortRecords.get(String(e.cohortId))?.members.push({ userId: e.userId, name: names.get(String(e.userId)) ?? 'Unknown', completed, lastActivityAt: last.get(k) ?? null });
+  }
+  for (const c of completions) {
+    if (c.reflectionShared && c.reflection) cohortRecords.get(String(c.cohortId))?.sharedReflections.push({ completionId: c._id, userId: c.userId, moduleId: c.moduleId, reflection: c.reflection, completedAt: c.completedAt });
+  }
+  await LearnerRecordModel.deleteMany({});
+  await CohortRecordModel.deleteMany({});
+  const batches = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / 1000) }, (_, i) => list.slice(i * 1000, (i + 1) * 1000));
+  for (const batch of batches([...learners.values()])) await LearnerRecordModel.insertMany(batch, { ordered: false });
+  for (const batch of batches([...cohortRecords.values()])) await CohortRecordModel.insertMany(batch, { ordered: false });
+  return { learners: learners.size, cohorts: cohortRecords.size };
+}
+
+/** On start: build the records when there are enrolments but no records yet. True when it did. */
+export async function ensureLearningRecords(): Promise<boolean> {
+  if ((await LearnerRecordModel.estimatedDocumentCount()) > 0 || (await EnrolmentModel.estimatedDocumentCount()) === 0) return false;
+  await rebuildAllLearningRecords();
+  return true;
 }
