@@ -9,7 +9,7 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
 import { canManageBoard } from '../server/policies/boards.ts';
-import { createBoard, findBoardFor, listBoardsFor, peopleById, presentBoard, removeBoardMember, setBoardMember } from '../server/services/boards.ts';
+import { createBoard, updateBoard, findBoardFor, listBoardsFor, peopleById, presentBoard, removeBoardMember, setBoardMember } from '../server/services/boards.ts';
 import {
   externalCertificateFile,
   listExternalCertificates,
@@ -26,11 +26,13 @@ const messages = {
   memberSet: (name: string) => `${name} is on the board.`,
   memberRemoved: 'The member was removed from the board.',
   certificateRecorded: 'The safer-recruitment certificate was recorded.',
+  boardSaved: 'The board’s details were saved.',
   pledgeLinked: 'The board is linked to your Pledge signature.',
   noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
 };
 
 export const createBoardSchema = z.strictObject({ name: text(160), organisation: text(200), timezone: timezone.optional() });
+export const updateBoardSchema = z.strictObject({ name: text(160).optional(), organisation: text(200).optional(), timezone: timezone.optional() });
 export const boardMemberSchema = z.strictObject({ userId: objectId, role: z.enum(boardRoles) });
 export const externalCertificateSchema = z.strictObject({ userId: objectId, provider: text(200), completedOn: isoDate, expiresOn: isoDate.optional() });
 const memberByEmailSchema = z.strictObject({ email: z.string().trim().toLowerCase().max(320).pipe(z.email({ message: 'must be an email address' })), role: z.enum(boardRoles) });
@@ -139,6 +141,11 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   );
   apiOperation(
     api,
+    { method: 'patch', path: '/boards/:id', tag: 'boards', summary: 'Rename a board or change its zone (chair, clerk, admin)', access: [], body: updateBoardSchema, success: { status: 200, description: 'The board', schema: boardOut } },
+    async ({ user, params, body: input }) => presentBoard(await updateBoard({ actor: user, boardId: params.id!, ...input })),
+  );
+  apiOperation(
+    api,
     { method: 'post', path: '/boards/:id/members', tag: 'boards', summary: "Add a member or change her role (chair, clerk, admin)", access: [], body: boardMemberSchema, success: { status: 201, description: 'The board', schema: boardOut }, errors: [409] },
     async ({ user, params, body: input }) => presentBoard(await setBoardMember({ actor: user, boardId: params.id!, ...input })),
   );
@@ -170,6 +177,13 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   });
   web.get('/boards/fairness', requireRole('admin'), async (req, res) => res.render('boards/fairness', { title: 'Fairness across boards', ...(await fairnessAcrossBoards({ actor: req.user! })) }));
   web.get('/boards/:id', requireSignIn, (req, res) => boardPage(req, res));
+  web.post('/boards/:id', requireSignIn, async (req, res) => {
+    const form = parseForm(updateBoardSchema, body(req));
+    if (!form.ok) return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body(req) });
+    await updateBoard({ actor: req.user!, boardId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.boardSaved);
+    res.redirect(303, `/boards/${String(req.params.id)}`);
+  });
   web.post('/boards/:id/members', requireSignIn, addMemberByEmail);
   web.post('/boards/:id/members/:userId/role', requireSignIn, async (req, res) => {
     const form = parseForm(z.object({ role: z.enum(boardRoles) }), body(req));

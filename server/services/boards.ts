@@ -55,6 +55,15 @@ export async function createBoard(props: { actor: Express.User; name: string; or
   return board.toObject() as Board;
 }
 
+/** Name, organisation or zone (a new zone moves when interview days end: readiness follows, reminders are re-planned). */
+export async function updateBoard(props: { actor: Express.User; boardId: string; name?: string; organisation?: string; timezone?: string }): Promise<Board> {
+  const board = await findManagedBoard(props);
+  const changes = Object.fromEntries(Object.entries({ name: props.name, organisation: props.organisation, timezone: props.timezone }).filter(([, v]) => v !== undefined));
+  await BoardModel.updateOne({ _id: board._id }, { $set: changes });
+  if (props.timezone && props.timezone !== board.timezone) await replanRoundsOfBoard({ boardId: props.boardId });
+  return { ...board, ...changes } as Board;
+}
+
 /**
  * Adds a member or changes her role. The write is conditional on the members version read, so two concurrent
  * edits cannot silently overwrite each other (the loser gets a 409 and tries again). Members get the `governor`

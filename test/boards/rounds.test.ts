@@ -106,6 +106,18 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(later.body.members[0].status).to.equal('expires-before-interview');
   });
 
+  it('judges expiry by the board zone: moving the board to another zone recomputes at once', async () => {
+    const zoned = await buildBoard([{ user: chair, role: 'chair' }], { timezone: 'Europe/London' });
+    const member = await buildUser({ roles: ['governor'] });
+    await giveCertificate(member.id, { issuedAt: new Date('2026-01-01T00:00:00Z'), expiresAt: new Date('2027-06-10T23:30:00Z') });
+    const round = await buildRound(zoned.id, { interviewDates: ['2027-06-10'], panel: [member] });
+    expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.members[0].status).to.equal('valid');
+    await api(chairToken).patch(`/boards/${zoned.id}`, { timezone: 'UTC' }).expect(200);
+    expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.members[0].status).to.equal('expires-before-interview');
+    await api(await tokenFor(member)).patch(`/boards/${zoned.id}`, { timezone: 'Europe/London' }).expect(404);
+    await api(chairToken).patch(`/boards/${zoned.id}`, { timezone: 'Mars/Olympus' }).expect(422);
+  });
+
   it('enrols the panel members who lack training in one action, and the round becomes ready once they complete', async () => {
     await buildGoverningProgramme(2);
     const trained = await buildUser({ roles: ['governor'] });
