@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { planNotifications, planUpcoming, runDueNotifications, settleNotifications } from '../services/reminders/index.ts';
 import type { DemoContext } from './index.ts';
 
@@ -16,7 +17,6 @@ export async function seedReminders(ctx: DemoContext): Promise<void> {
   const plans = [];
   for (const userId of people) {
     const cohorts = await CohortModel.find({ $or: [{ facilitatorIds: new Types.ObjectId(userId) }] }).select({ _id: 1 }).lean();
-    const { EnrolmentModel } = await import('../../models/Enrolment.ts');
     const enrolled = await EnrolmentModel.find({ userId, status: 'active' }).select({ cohortId: 1 }).lean();
     const cohortIds = [...cohorts.map((c) => c._id), ...enrolled.map((e) => e.cohortId)];
     const session = await CohortSessionModel.findOne({ cohortId: { $in: cohortIds }, status: 'scheduled', startsAt: { $gt: new Date(now.getTime() + 60 * 60_000) } }).sort({ startsAt: 1 }).lean();
