@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../../models/PledgeSignature.ts';
@@ -6,7 +5,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { roundReadinessFor } from './boards.ts';
 import { countryName } from './countries.ts';
-import { escapeRegex } from './normalise.ts';
+import { compareRows, invalidateSnapshot, snapshotRows, type SnapshotRow } from './snapshot.ts';
 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
 export type PublicSignature = { id: string; kind: 'organisation' | 'individual'; name: string; organisationType?: OrganisationType; region: string; country: string; confirmedAt: string };
@@ -14,7 +13,7 @@ export type SignatureFilter = { type?: OrganisationType | 'individual'; region?:
 export type SignatureCounts = { total: number; byType: Record<string, number>; byRegion: Record<string, number> };
 
 /** Confirmed and not hidden: the signatures that count. */
-const counted = { status: 'confirmed', hidden: false } as const;
+export const counted = { status: 'confirmed', hidden: false } as const;
 
 export function presentPublicSignature(s: { _id: unknown; kind: string; name: string; organisationType?: string | null; region: string; country: string; confirmedAt?: Date | null }): PublicSignature {
   return {
@@ -28,23 +27,19 @@ export function presentPublicSignature(s: { _id: unknown; kind: string; name: st
   };
 }
 
-function filterOf(filter: SignatureFilter): Record<string, unknown> {
-  const query: Record<string, unknown> = { ...counted };
-  if (filter.type === 'individual') query.kind = 'individual';
-  else if (filter.type) query.organisationType = filter.type;
-  if (filter.region) query.region = filter.region;
-  if (filter.country) query.country = filter.country;
-  return query;
-}
+const matches = (row: SnapshotRow, filter: Omit<SignatureFilter, 'q'>): boolean =>
+  (!filter.type || (filter.type === 'individual' ? row.kind === 'individual' : row.organisationType === filter.type)) &&
+  (!filter.region || row.region === filter.region) &&
+  (!filter.country || row.country === filter.country);
 
 /** The list cursor is the last row's (nameKey, id), so paging follows the alphabetical order without skipping. */
-function encodeListCursor(row: { nameKey: string; _id: Types.ObjectId }): string {
-  return Buffer.from(JSON.stringify([row.nameKey, String(row._id)]), 'utf8').toString('base64url');
+function encodeListCursor(row: { nameKey: string; id: string }): string {
+  return Buffer.from(JSON.stringify([row.nameKey, row.id]), 'utf8').toString('base64url');
 }
-function decodeListCursor(cursor: string): { nameKey: string; id: Types.ObjectId } {
+function decodeListCursor(cursor: string): { nameKey: string; id: string } {
   try {
     const [nameKey, id] = JSON.parse(Buffer.from(cursor, 'base64url').toString('utf8')) as unknown[];
-    if (typeof nameKey === 'string' && isObjectId(id)) return { nameKey, id: new Types.ObjectId(id) };
+    if (typeof nameKey === 'string' && isObjectId(id)) return { nameKey, id };
   } catch {
     // fall through to the validation error
   }
@@ -53,56 +48,53 @@ function decodeListCursor(cursor: string): { nameKey: string; id: Types.ObjectId
 
 /**
  * One page of the public list, alphabetical. Organisations and individuals who allowed their name; the search
- * matches the shown name only, so an anonymous signer can never be found by name.
+ * (case-insensitive, literal: no pattern syntax) matches the shown name only, so an anonymous signer can never
+ * be found by name. Served from the in-memory snapshot (see snapshot.ts for why).
  */
 export async function listPublicSignatures(props: { filter: SignatureFilter; limit: number; cursor?: string }): Promise<{ items: PublicSignature[]; nextCursor: string | null }> {
-  const query = { ...filterOf(props.filter), listed: true } as Record<string, unknown>;
-  if (props.filter.q) query.name = { $regex: escapeRegex(props.filter.q.trim()), $options: 'i' };
-  if (props.cursor) {
-    const after = decodeListCursor(props.cursor);
-    query.$or = [{ nameKey: { $gt: after.nameKey } }, { nameKey: after.nameKey, _id: { $gt: after.id } }];
+  const rows = await snapshotRows();
+  const after = props.cursor ? decodeListCursor(props.cursor) : undefined;
+  let i = 0;
+  if (after) {
+    let hi = rows.length;
+    while (i < hi) {
+      const mid = (i + hi) >> 1;
+      if (compareRows(rows[mid]!, after) <= 0) i = mid + 1;
+      else hi = mid;
+    }
   }
-  const rows = await PledgeSignatureModel.find(query)
-    .select({ kind: 1, name: 1, nameKey: 1, organisationType: 1, region: 1, country: 1, confirmedAt: 1 })
-    .sort({ nameKey: 1, _id: 1 })
-    .limit(props.limit + 1)
-    .lean();
-  const hasMore = rows.length > props.limit;
-  const page = hasMore ? rows.slice(0, props.limit) : rows;
-  return { items: page.map(presentPublicSignature), nextCursor: hasMore ? encodeListCursor(page[page.length - 1]!) : null };
+  const q = props.filter.q?.trim().toLowerCase();
+  const page: SnapshotRow[] = [];
+  for (; i < rows.length && page.length <= props.limit; i++) {
+    const row = rows[i]!;
+    if (row.listed && matches(row, props.filter) && (!q || row.nameLower.includes(q))) page.push(row);
+  }
+  const hasMore = page.length > props.limit;
+  const shown = hasMore ? page.slice(0, props.limit) : page;
+  return { items: shown.map((r) => presentPublicSignature({ ...r, _id: r.id })), nextCursor: hasMore ? encodeListCursor(shown[shown.length - 1]!) : null };
 }
 
 /**
  * Counts of signatures that count (anonymous individuals included: they signed), by type and by region, for the
  * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names).
- * Two $match+$group aggregations (FerretDB has no $facet), cached briefly: the list page is the busiest public
- * page and the counts change only when a signature is confirmed, hidden or deleted (which clears the cache here).
  */
-const countsCache = new Map<string, { at: number; value: SignatureCounts }>();
-const countsTtlMs = 30_000;
-export function invalidateCounts(): void {
-  countsCache.clear();
+export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'>; now?: Date }): Promise<SignatureCounts> {
+  const byType: Record<string, number> = {};
+  const regions = new Map<string, number>();
+  let total = 0;
+  for (const row of await snapshotRows()) {
+    if (!matches(row, props.filter)) continue;
+    total++;
+    const type = row.kind === 'individual' ? 'individual' : (row.organisationType ?? 'other');
+    byType[type] = (byType[type] ?? 0) + 1;
+    regions.set(row.region, (regions.get(row.region) ?? 0) + 1);
+  }
+  const byRegion = Object.fromEntries([...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+  return { total, byType, byRegion };
 }
 
-export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'>; now?: Date }): Promise<SignatureCounts> {
-  const key = JSON.stringify([props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '']);
-  const nowMs = (props.now ?? new Date()).getTime();
-  const cached = countsCache.get(key);
-  if (cached && nowMs - cached.at < countsTtlMs) return cached.value;
-  const match = filterOf(props.filter);
-  const [types, regions] = await Promise.all([
-    PledgeSignatureModel.aggregate<{ _id: string | null; n: number }>([{ $match: match }, { $group: { _id: '$organisationType', n: { $sum: 1 } } }]),
-    PledgeSignatureModel.aggregate<{ _id: string; n: number }>([{ $match: match }, { $group: { _id: '$region', n: { $sum: 1 } } }]),
-  ]);
-  const byType: Record<string, number> = {};
-  for (const row of types) byType[row._id ?? 'individual'] = (byType[row._id ?? 'individual'] ?? 0) + row.n;
-  const byRegion: Record<string, number> = {};
-  for (const row of regions.sort((a, b) => b.n - a.n || String(a._id).localeCompare(String(b._id)))) byRegion[row._id] = row.n;
-  const value = { total: Object.values(byType).reduce((a, b) => a + b, 0), byType, byRegion };
-  if (countsCache.size > 500) countsCache.clear();
-  countsCache.set(key, { at: nowMs, value });
-  return value;
-}
+/** Writes behind the services' back (tests, imports) call this so the public list re-reads the database. */
+export const invalidateCounts = invalidateSnapshot;
 
 /** A confirmed, visible organisation, for its public page and badge; anything else is a 404. */
 export async function findPublicOrganisation(id: string) {

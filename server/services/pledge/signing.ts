@@ -5,7 +5,7 @@ import { logger } from '../../logger.ts';
 import { consumePledgeLink, issuePledgeLink } from './links.ts';
 import { sendPledgeEmail } from './mail.ts';
 import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
-import { invalidateCounts } from './listing.ts';
+import { patchSnapshot } from './snapshot.ts';
 
 export type SignInput = {
   kind: SignatureKind;
@@ -85,7 +85,7 @@ export async function confirmSignature(props: { secret: string; now: Date }) {
     { _id: signature._id },
     { $set: { ...changes, ...derived(signature.kind, merged), status: 'confirmed', confirmedAt: signature.confirmedAt ?? props.now, pendingChanges: null } },
   );
-  invalidateCounts();
+  await patchSnapshot(signature._id);
   return { id: String(signature._id), kind: signature.kind, name: merged.name, wasConfirmed: signature.status === 'confirmed' };
 }
 
