@@ -25,7 +25,7 @@ export type SnapshotRow = {
 };
 type Snapshot = { db: string; builtAt: number; rows: SnapshotRow[] };
 
-const refreshMs = 60_000;
+const refreshMs = 5 * 60_000;
 const fields = { kind: 1, name: 1, nameKey: 1, organisationType: 1, region: 1, country: 1, confirmedAt: 1, listed: 1 } as const;
 let current: Snapshot | undefined;
 let building: Promise<Snapshot> | undefined;
