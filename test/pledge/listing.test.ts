@@ -133,4 +133,10 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const res = await supertest(app).get('/pledge').expect(200);
     expect(res.text).to.include('counteract what deters or prevents women from becoming headteachers').and.to.include('/pledge/sign/organisation').and.to.include('/pledge/sign/individual');
   });
+
+  it('the three Pledge operations are in the OpenAPI document', async () => {
+    const doc = (await supertest(app).get('/api/v1/openapi.json').expect(200)).body;
+    expect(Object.keys(doc.paths['/pledge/signatures'])).to.include.members(['get', 'post']);
+    expect(doc.paths['/pledge/signatures/{id}']).to.have.property('patch');
+  });
 });
