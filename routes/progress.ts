@@ -58,7 +58,7 @@ export function registerProgressRoutes(web: Router, api: Router): void {
 
   web.get('/cohorts/:id/progress', requireSignIn, async (req, res) => {
     const cohort = await cohortForProgress(req.user!, String(req.params.id));
-    const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id)), loadProgramme(cohort.programmeId)]);
+    const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id), cohort), loadProgramme(cohort.programmeId)]);
     const sort = sortOf(req);
     res.render('progress/cohort', {
       title: `Progress · ${cohort.name}`, cohort, programme, progress, rows: sortRows(progress.rows, sort.key, sort.dir), sort, counts: progress.modules, reflections: progress.sharedReflections,

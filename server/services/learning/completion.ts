@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { createHash } from 'node:crypto';
 import { CompletionModel, type Completion } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { ModuleModel, type Module } from '../../../models/Module.ts';
+import type { Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -10,6 +10,7 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canAuthorModules } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
+import { catalogueModules } from './catalogue.ts';
 import { loadModule, loadProgramme, presentModule, ruleOf } from './programmes.ts';
 import { learnerRecord, recordActivity, recordSharing, refreshEnrolment } from './records.ts';
 
@@ -68,7 +69,7 @@ function missingPrerequisites(module: Module, current: Map<string, Module>, done
 
 async function learnerState(userId: string, module: Module, { forWrite = false } = {}) {
   const enrolment = forWrite ? await enrolmentForWrite(userId, module.programmeId) : await currentEnrolment({ userId, programmeId: module.programmeId });
-  const siblings = await ModuleModel.find({ programmeId: module.programmeId, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>();
+  const siblings = await catalogueModules(String(module.programmeId));
   const current = new Map(siblings.map((m) => [String(m._id), m]));
   const done = new Set((enrolment?.completed ?? []).map(String));
   const completion = enrolment && done.has(String(module._id)) ? await findCompletion(userId, module._id, enrolment.cohortId) : null;

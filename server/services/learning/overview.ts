@@ -1,13 +1,12 @@
-import { Types } from 'mongoose';
-import { ModuleModel, type Module } from '../../../models/Module.ts';
-import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
+import type { Module } from '../../../models/Module.ts';
+import { catalogue } from './catalogue.ts';
 import { certificateStatus } from './certificates.ts';
 import { learnerRecord } from './records.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
- * the next one to do, and her progress. Three queries for all her enrolments together (her record by primary key,
- * then the programmes and their modules).
+ * the next one to do, and her progress. One query for all her enrolments together (her record by primary key; programmes and modules
+ * come from the in-process catalogue).
  */
 export type ModuleStatus = { id: string; title: string; estimatedMinutes: number; type: string; status: 'done' | 'available' | 'locked'; missing: string[] };
 export type LearnerProgramme = {
@@ -35,12 +34,8 @@ export async function learnerOverview({ userId, now = new Date() }: { userId: st
   const record = await learnerRecord(userId);
   if (!record.enrolments.length) return [];
   const enrolments = [...record.enrolments].sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0));
-  const programmeIds = [...new Set(enrolments.map((e) => String(e.programmeId)))].map((id) => new Types.ObjectId(id));
-  const [programmes, modules] = await Promise.all([
-    ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>(),
-    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>(),
-  ]);
-  const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
+  const { programmeById, modules: all } = await catalogue();
+  const modules = all.filter((m) => !m.archived);
   return enrolments.flatMap((e) => {
     const programme = programmeById.get(String(e.programmeId));
     if (!programme) return [];

@@ -1,10 +1,10 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
 import type { LearnerRecord } from '../../../models/LearningRecord.ts';
-import { ModuleModel } from '../../../models/Module.ts';
-import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
+import type { Track } from '../../../models/Programme.ts';
 import { NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
+import { catalogue, catalogueModules } from './catalogue.ts';
 import { cohortRecord, learnerRecord } from './records.ts';
 
 /**
@@ -16,13 +16,12 @@ import { cohortRecord, learnerRecord } from './records.ts';
 export type Progress = { completedModules: number; totalModules: number; percent: number };
 
 export const percentOf = (done: number, total: number): number => (total === 0 ? 0 : Math.floor((done / total) * 100));
-const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 /** Current module ids per programme, in order. */
 export async function currentModuleIds(programmeIds: (string | Types.ObjectId)[]): Promise<Map<string, string[]>> {
-  const modules = await ModuleModel.find({ programmeId: { $in: programmeIds.map(oid) }, archived: false }, { programmeId: 1, position: 1 }).sort({ position: 1, _id: 1 }).lean();
+  const { modules } = await catalogue();
   const byProgramme = new Map<string, string[]>(programmeIds.map((id) => [String(id), []]));
-  for (const m of modules) byProgramme.get(String(m.programmeId))?.push(String(m._id));
+  for (const m of modules) if (!m.archived) byProgramme.get(String(m.programmeId))?.push(String(m._id));
   return byProgramme;
 }
 
@@ -67,7 +66,7 @@ export async function trackProgressForUsers({ userIds, track }: { userIds: (stri
   const result = new Map<string, Progress & { cohortId: string; programmeId: string }>();
   const ids = [...new Set(userIds.map(String))];
   if (!ids.length) return result;
-  const programmeIds = (await ProgrammeModel.find({ track }, { _id: 1 }).lean()).map((p) => String(p._id));
+  const programmeIds = (await catalogue()).programmes.filter((p) => p.track === track).map((p) => String(p._id));
   if (!programmeIds.length) return result;
   // Primary-key reads in parallel: on FerretDB 1.x a `$in` on _id scans the whole collection, so for the handful
   // of people on a panel, one lookup each stays flat as the data grows where a single `$in` query would not.
@@ -85,7 +84,7 @@ export async function trackProgressForUsers({ userIds, track }: { userIds: (stri
 export type CohortProgressRow = Progress & { userId: string; name: string; lastActivityAt: Date | null };
 
 /** One row per active participant of a cohort (modules completed, percent, last activity), and completions per module for the chart. */
-export async function cohortProgress(cohortId: string): Promise<{
+export async function cohortProgress(cohortId: string, known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId }): Promise<{
   cohort: { id: string; name: string; programmeId: string };
   totalModules: number;
   rows: CohortProgressRow[];
@@ -93,9 +92,9 @@ export async function cohortProgress(cohortId: string): Promise<{
   sharedReflections: { userId: string; name: string; moduleId: string; module: string; reflection: string; completedAt: Date }[];
 }> {
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
-  const [cohort, record] = await Promise.all([CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean(), cohortRecord(cohortId)]);
+  const [cohort, record] = await Promise.all([known ?? CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean(), cohortRecord(cohortId)]);
   if (!cohort || !record) throw new NotFoundError('We could not find that cohort.');
-  const modules = await ModuleModel.find({ programmeId: cohort.programmeId }, { title: 1, archived: 1 }).sort({ position: 1, _id: 1 }).lean();
+  const modules = await catalogueModules(String(cohort.programmeId), { includeArchived: true });
   const current = modules.filter((m) => !m.archived).map((m) => String(m._id));
   const titles = new Map(modules.map((m) => [String(m._id), m.title]));
   const rows = record.members.map((m) => {
