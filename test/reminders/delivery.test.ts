@@ -153,7 +153,7 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     expect(sink.received).to.have.length(4);
   });
 
-  it('a reader who turned session reminders off gets none (skipped), and one who chose a daily digest gets module nudges bundled', async () => {
+  it('a reader who turned session reminders off gets none: the reminder is skipped', async () => {
     const startsAt = new Date('2027-09-10T18:00:00Z');
     const { users } = await buildCohortWithSession({ startsAt, participants: 1, offsets: [60] });
     await UserModel.updateOne({ _id: users[0]!._id }, { $set: { mutedKinds: ['session-reminder'] } });

@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { composeNotification, prepareBatch, registerNotificationKind, renderBody, templateLocals, type PlannedNotification, type Recipient } from './compose.ts';
@@ -45,5 +44,3 @@ registerNotificationKind('daily-digest', {
     return count > 0 ? true : 'Nothing to send.';
   },
 });
-
-export const dailyDigestIds = (ids: string[]) => ids.map((id) => new Types.ObjectId(id));

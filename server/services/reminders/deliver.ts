@@ -55,22 +55,32 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
   const log = new ResultLog();
   const recipients = await loadRecipients(decisions.map((d) => d.record.userId));
   const memo = new Memo();
+  // Claiming the next batch while this one is being sent keeps the SMTP connections busy during database round trips.
+  const claimBatch = async (i: number): Promise<{ jobs: Job[]; claimedReal: number }> => {
+    const batch = decisions.slice(i, i + batchSize);
+    const claimedReal = Date.now();
+    const claimedAt = new Date(now.getTime() + (Date.now() - started));
+    const wanted: ClaimRow[] = batch.map((d) => ({ notificationId: d.record._id, attempt: d.state.nextAttempt, phase: 'claim', worker: workerId, at: claimedAt, leaseUntil: new Date(claimedAt.getTime() + leaseMs) }));
+    const won = await claim(wanted);
+    report.lost += wanted.length - won.length;
+    const wonById = new Map(won.map((c) => [c.notificationId.toHexString(), c]));
+    const jobs = batch.flatMap((d) => {
+      const claimed = wonById.get(d.record._id.toHexString());
+      return claimed ? [{ decision: d, claim: claimed }] : [];
+    });
+    await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
+    return { jobs, claimedReal };
+  };
   try {
+    let next: Promise<{ jobs: Job[]; claimedReal: number }> | undefined = claimBatch(0);
     for (let i = 0; i < decisions.length; i += batchSize) {
-      if (opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs) {
-        report.remaining = decisions.length - i;
-        break;
-      }
-      const batch = decisions.slice(i, i + batchSize);
-      const claimedAt = new Date(now.getTime() + (Date.now() - started));
-      const wanted: ClaimRow[] = batch.map((d) => ({ notificationId: d.record._id, attempt: d.state.nextAttempt, phase: 'claim', worker: workerId, at: claimedAt, leaseUntil: new Date(claimedAt.getTime() + leaseMs) }));
-      const won = await claim(wanted);
-      report.lost += wanted.length - won.length;
-      const wonIds = new Set(won.map((c) => String(c.notificationId)));
-      const jobs: Job[] = batch.filter((d) => wonIds.has(String(d.record._id))).map((d) => ({ decision: d, claim: won.find((c) => String(c.notificationId) === String(d.record._id))! }));
+      const { jobs, claimedReal } = await next!;
       // Our own deadline in real time: past it, another process may already have taken the next attempt.
-      const deadline = Date.now() + leaseMs - Math.min(30_000, leaseMs / 4);
-      await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
+      const deadline = claimedReal + leaseMs - Math.min(30_000, leaseMs / 4);
+      const overBudget = !!opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs;
+      next = i + batchSize < decisions.length && !overBudget ? claimBatch(i + batchSize) : undefined;
+      // Never an unhandled rejection if this run stops before awaiting it (the await below still sees the error).
+      next?.catch(() => undefined);
       await inParallel(jobs, opts.concurrency ?? 10, async (job) => {
         if (Date.now() > deadline) {
           report.remaining += 1;
@@ -79,6 +89,10 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
         const outcome = await handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started));
         report[outcome] += 1;
       });
+      if (!next) {
+        report.remaining += decisions.length - Math.min(decisions.length, i + batchSize);
+        break;
+      }
     }
   } finally {
     await log.drain();
@@ -92,9 +106,12 @@ function earliest(records: { sendAt: Date }[]): Date {
 }
 
 async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipient>> {
-  const unique = [...new Set(ids.map(String))].map((id) => new Types.ObjectId(id));
-  const users = (await UserModel.collection.find({ _id: { $in: unique } }, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } }).toArray()) as unknown as Recipient[];
-  return new Map(users.map((u) => [String(u._id), u]));
+  const wanted = new Set(ids.map((id) => id.toHexString()));
+  // FerretDB evaluates `$in` element by element for every row: for thousands of recipients, reading every
+  // account's few fields once is far cheaper than 10,000 × 10,000 comparisons.
+  const filter = wanted.size > 200 ? {} : { _id: { $in: [...wanted].map((id) => new Types.ObjectId(id)) } };
+  const users = (await UserModel.collection.find(filter, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } }).toArray()) as unknown as Recipient[];
+  return new Map(users.filter((u) => wanted.has(u._id.toHexString())).map((u) => [u._id.toHexString(), u]));
 }
 
 async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
@@ -125,7 +142,7 @@ async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, 
     return 'skipped' as const;
   };
   if (job.decision.action === 'skip') return skip(job.decision.reason);
-  const recipient = recipients.get(String(record.userId));
+  const recipient = recipients.get(record.userId.toHexString());
   if (!recipient || recipient.status === 'disabled') return skip('The recipient has no active account.');
   if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind)) return skip('The recipient turned this kind of email off.');
   if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
@@ -183,6 +200,8 @@ export async function settleNotifications(opts: { now?: Date; ids?: Types.Object
     const state = effectiveState(record, rows, now);
     const set: Record<string, unknown> = { attempts: state.attempts, lastError: state.lastError };
     if (state.status !== 'scheduled') Object.assign(set, { status: state.status, sentAt: state.sentAt, skipReason: state.skipReason, transport: state.transport, messageId: state.messageId });
+    // A security email's data holds its one-time link: not kept once the email is settled.
+    if (state.status !== 'scheduled' && isSecurityKind(record.kind)) set.data = {};
     if (state.subject) set.subject = state.subject;
     if (state.status === 'scheduled') set.nextAttemptAt = state.nextAttemptAt;
     if (state.status === 'scheduled' && state.nextAttemptAt?.getTime() === record.nextAttemptAt?.getTime()) continue;

@@ -73,11 +73,12 @@ export async function planSessionReminders(props: { sessionIds?: Id[]; cohortId?
   const audiences = await audienceOf(sessions);
   const only = props.onlyUserId ? new Set([String(props.onlyUserId)]) : undefined;
   const plans = audiences.flatMap((a) => reminderPlans(a, only));
-  if (!props.onlyUserId) {
-    for (const a of audiences) {
-      const wanted = plans.filter((p) => p.about.id === String(a.session._id)).map((p) => p.key);
-      await cancelNotifications({ about: { type: 'session', id: a.session._id }, kinds: ['session-reminder'], exceptKeys: wanted });
-    }
+  if (!props.onlyUserId && sessions.length) {
+    // One query for all of them (each query scans the table on FerretDB), then cancel what is no longer wanted.
+    const wanted = new Set(plans.map((p) => p.key));
+    const existing = await NotificationModel.collection.find({ kind: 'session-reminder', status: 'scheduled', 'about.id': { $in: sessions.map((s) => String(s._id)) } }, { projection: { key: 1 } }).toArray();
+    const stale = existing.filter((e) => !wanted.has(e.key as string)).map((e) => e._id);
+    if (stale.length) await NotificationModel.updateMany({ _id: { $in: stale }, status: 'scheduled' }, { $set: { status: 'cancelled' } });
   }
   await planNotifications(plans);
   return { planned: plans.length };
