@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
 import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { cohortAttendanceReport, flagLabels } from '../attendance.ts';
@@ -83,7 +84,6 @@ async function participantsBehind(cohort: Cohort, people: { userId: string; name
   const today = localDate(now, cohort.timezone);
   const overdue = (cohort.moduleDueDates ?? []).filter((d) => d.dueOn && d.dueOn < today && d.moduleId).map((d) => String(d.moduleId));
   if (!overdue.length || !people.length) return [];
-  const { CompletionModel } = await import('../../../models/Completion.ts');
   const done = await CompletionModel.collection.find({ cohortId: cohort._id, moduleId: { $in: overdue.map((id) => new Types.ObjectId(id)) } }, { projection: { userId: 1, moduleId: 1 } }).toArray();
   const doneBy = new Map<string, number>();
   for (const d of done) doneBy.set(String(d.userId), (doneBy.get(String(d.userId)) ?? 0) + 1);
