@@ -46,11 +46,15 @@ async function main(): Promise<void> {
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
-  if (await ensureLearningRecords()) logger.info('built the learning progress records');
 
   const app = createApp(config);
   const server: Server = app.listen(config.port);
   await once(server, 'listening');
+  // In the background: on a large database built by other means this takes a while, and health checks must answer.
+  ensureLearningRecords().then(
+    (built) => built && logger.info('built the learning progress records'),
+    (error: unknown) => logger.error({ err: error }, 'could not build the learning progress records'),
+  );
   const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
 
   console.log(`\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`);

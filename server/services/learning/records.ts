@@ -92,15 +92,30 @@ export async function rebuildCohortRecord(cohortId: string | Types.ObjectId): Pr
   return record as unknown as CohortRecord;
 }
 
+/** The one-pass build started at boot, while it runs: a missing record waits for it rather than scanning alone. */
+let bulkBuild: Promise<unknown> | null = null;
+
 /** Her record: one primary-key read (rebuilt from the truth the first time). */
 export async function learnerRecord(userId: string | Types.ObjectId): Promise<LearnerRecord> {
   const found = await LearnerRecordModel.findById(oid(userId)).lean<LearnerRecord>();
-  return found ?? withLock(`learner:${String(userId)}`, () => rebuildLearnerRecord(userId));
+  if (found) return found;
+  if (bulkBuild) {
+    await bulkBuild;
+    const built = await LearnerRecordModel.findById(oid(userId)).lean<LearnerRecord>();
+    if (built) return built;
+  }
+  return withLock(`learner:${String(userId)}`, () => rebuildLearnerRecord(userId));
 }
 
 export async function cohortRecord(cohortId: string | Types.ObjectId): Promise<CohortRecord | null> {
   const found = await CohortRecordModel.findById(oid(cohortId)).lean<CohortRecord>();
-  return found ?? withLock(`cohort:${String(cohortId)}`, () => rebuildCohortRecord(cohortId));
+  if (found) return found;
+  if (bulkBuild) {
+    await bulkBuild;
+    const built = await CohortRecordModel.findById(oid(cohortId)).lean<CohortRecord>();
+    if (built) return built;
+  }
+  return withLock(`cohort:${String(cohortId)}`, () => rebuildCohortRecord(cohortId));
 }
 
 /** Reads, changes and replaces a learner's record under its lock; a missing record (or enrolment) is rebuilt instead. */
@@ -222,9 +237,17 @@ export async function rebuildAllLearningRecords(): Promise<{ learners: number; c
   return { learners: learners.size, cohorts: cohortRecords.size };
 }
 
-/** On start: build the records when there are enrolments but no records yet. True when it did. */
+/**
+ * On start, after the app listens: build the records when there are enrolments but no records yet (a large
+ * database takes a while; requests that need a record meanwhile wait for this build). True when it built them.
+ */
 export async function ensureLearningRecords(): Promise<boolean> {
   if ((await LearnerRecordModel.estimatedDocumentCount()) > 0 || (await EnrolmentModel.estimatedDocumentCount()) === 0) return false;
-  await rebuildAllLearningRecords();
+  bulkBuild = rebuildAllLearningRecords();
+  try {
+    await bulkBuild;
+  } finally {
+    bulkBuild = null;
+  }
   return true;
 }
