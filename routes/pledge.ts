@@ -104,7 +104,8 @@ async function publicList(query: z.output<typeof listQuerySchema>) {
   const { limit, cursor, ...filter } = query;
   const { q, ...countFilter } = filter;
   void q;
-  const [page, counts] = await Promise.all([pledge.listPublicSignatures({ filter, limit, cursor }), pledge.countSignatures({ filter: countFilter })]);
+  const [page, { byCountry, ...counts }] = await Promise.all([pledge.listPublicSignatures({ filter, limit, cursor }), pledge.countSignatures({ filter: countFilter })]);
+  void byCountry;
   return { ...page, counts };
 }
 
@@ -190,7 +191,10 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   });
   web.get('/pledge/signatories', async (req, res) => {
     const query = publicListQuery(req);
-    res.render('pledge/signatories', { title: 'Who has signed the Pledge', query, ...(await publicList(query)), all: await pledge.countSignatures({ filter: {} }), typeLabels, organisationTypes, countries: pledge.countries, countryName: pledge.countryName });
+    const all = await pledge.countSignatures({ filter: {} });
+    // Only the countries that have signatories are offered (a select of 249 would mostly lead to empty pages).
+    const countries = pledge.countries.filter((c) => all.byCountry[c.code] || c.code === query.country);
+    res.render('pledge/signatories', { title: 'Who has signed the Pledge', query, ...(await publicList(query)), all, typeLabels, organisationTypes, countries, countryName: pledge.countryName });
   });
   web.get('/pledge/organisations/:id', async (req, res) => {
     const page = await pledge.organisationPage({ id: req.params.id });

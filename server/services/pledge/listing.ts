@@ -10,7 +10,7 @@ import { compareRows, invalidateSnapshot, snapshotRows, type SnapshotRow } from 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
 export type PublicSignature = { id: string; kind: 'organisation' | 'individual'; name: string; organisationType?: OrganisationType; region: string; country: string; confirmedAt: string };
 export type SignatureFilter = { type?: OrganisationType | 'individual'; region?: string; country?: string; q?: string };
-export type SignatureCounts = { total: number; byType: Record<string, number>; byRegion: Record<string, number> };
+export type SignatureCounts = { total: number; byType: Record<string, number>; byRegion: Record<string, number>; byCountry: Record<string, number> };
 
 /** Confirmed and not hidden: the signatures that count. */
 export const counted = { status: 'confirmed', hidden: false } as const;
@@ -78,19 +78,33 @@ export async function listPublicSignatures(props: { filter: SignatureFilter; lim
  * Counts of signatures that count (anonymous individuals included: they signed), by type and by region, for the
  * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names).
  */
+/** Memoised per snapshot: the rows array is replaced whenever a signature changes, which drops its memo. */
+const countsMemo = new WeakMap<SnapshotRow[], Map<string, SignatureCounts>>();
+
 export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'>; now?: Date }): Promise<SignatureCounts> {
+  const rows = await snapshotRows();
+  const key = JSON.stringify([props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '']);
+  const memo = countsMemo.get(rows) ?? new Map<string, SignatureCounts>();
+  countsMemo.set(rows, memo);
+  const known = memo.get(key);
+  if (known) return known;
   const byType: Record<string, number> = {};
   const regions = new Map<string, number>();
+  const countries = new Map<string, number>();
   let total = 0;
-  for (const row of await snapshotRows()) {
+  for (const row of rows) {
     if (!matches(row, props.filter)) continue;
     total++;
     const type = row.kind === 'individual' ? 'individual' : (row.organisationType ?? 'other');
     byType[type] = (byType[type] ?? 0) + 1;
     regions.set(row.region, (regions.get(row.region) ?? 0) + 1);
+    countries.set(row.country, (countries.get(row.country) ?? 0) + 1);
   }
   const byRegion = Object.fromEntries([...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
-  return { total, byType, byRegion };
+  const value = { total, byType, byRegion, byCountry: Object.fromEntries(countries) };
+  if (memo.size > 1000) memo.clear();
+  memo.set(key, value);
+  return value;
 }
 
 /** Writes behind the services' back (tests, imports) call this so the public list re-reads the database. */
