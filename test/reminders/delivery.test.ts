@@ -6,6 +6,7 @@ import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { applySettings } from '../../server/settings.ts';
 import { planSessionReminders, runDueNotifications, sessionCancelled, sessionRescheduled, settleNotifications } from '../../server/services/reminders/index.ts';
 import { presentNotifications } from '../../server/services/reminders/queries.ts';
+import { requestPasswordReset } from '../../server/services/users.ts';
 import { testConfig } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { startSmtpSink } from '../support/smtp.ts';
@@ -161,5 +162,38 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
     expect(report).to.include({ sent: 0, skipped: 1 });
     expect(sink.received).to.have.length(0);
+  });
+});
+
+describe('reminders: security emails through the same pipeline', () => {
+  useTestDatabase();
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    applySettings(testConfig());
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  it('a password reset is sent at once, without unsubscribe headers; with the SMTP server down it is recorded and the job delivers it later', async () => {
+    const user = await UserModel.create({ email: 'reset-me@example.org', name: 'Reset Me', roles: ['participant'], timezone: 'Europe/London', status: 'active' });
+    await requestPasswordReset({ email: user.email });
+    expect(sink.received).to.have.length(1);
+    expect(sink.received[0]!.subject).to.equal('Reset your Pathways password');
+    expect(sink.received[0]!.headers).to.not.have.property('list-unsubscribe');
+    const sent = await NotificationModel.findOne({ kind: 'password-reset' }).lean();
+    expect(sent).to.include({ status: 'sent' });
+    expect(sent!.data).to.deep.equal({});
+
+    sink.state.refuse = true;
+    await requestPasswordReset({ email: user.email });
+    expect(sink.received).to.have.length(1);
+    sink.state.refuse = false;
+    const report = await runDueNotifications({ now: new Date(Date.now() + 60_000) });
+    expect(report.sent).to.equal(1);
+    expect(sink.received).to.have.length(2);
   });
 });
