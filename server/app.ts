@@ -116,7 +116,7 @@ export function createApp(config: Config): express.Express {
     // API calls with a bearer token carry no ambient credential, and anonymous API calls act as nobody.
     // One-click unsubscribe (RFC 8058): mail clients POST with no token and no cookie; the URL's HMAC signature is
     // the authentication, and it can only mute one kind of email for one person. Only that exact path shape.
-    skipCsrfProtection: (req) => (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) || (req.method === 'POST' && /^\/unsubscribe\/[0-9a-f]{24}\/[a-z-]{1,40}\/[A-Za-z0-9_-]{1,64}$/.test(req.path)),
+    skipCsrfProtection: (req) => (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) || (req.method === 'POST' && /^\/unsubscribe\/[^/]{1,64}\/[^/]{1,64}\/[^/]{1,128}$/.test(req.path)),
   });
   // The signed-in user's view of every page (her zone, her CSRF token, her messages).
   app.use((req: Request, res: Response, next: NextFunction) => {

@@ -5,7 +5,7 @@ import { UserModel } from '../../models/User.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { applySettings } from '../../server/settings.ts';
 import { planSessionReminders, runDueNotifications, sessionCancelled, sessionRescheduled, settleNotifications } from '../../server/services/reminders/index.ts';
-import { presentNotifications } from '../../server/services/reminders/queries.ts';
+import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { requestPasswordReset } from '../../server/services/users.ts';
 import { testConfig } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
@@ -125,6 +125,11 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     const [n] = await presentNotifications({ userId: String(users[0]!._id), now: t });
     expect(n).to.include({ status: 'failed', attempts: 8 });
     expect(n!.lastError).to.match(/Try again later/);
+    // An admin sends it again once the server is back.
+    sink.state.refuse = false;
+    await resendNotification({ id: n!.id, now: t });
+    expect((await runDueNotifications({ now: t })).sent).to.equal(1);
+    expect(sink.received).to.have.length(1);
   });
 
   it('rescheduling moves the reminders; several edits within ten minutes make one change notice; cancelling sends one cancellation', async () => {

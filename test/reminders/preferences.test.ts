@@ -51,7 +51,9 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const user = await buildUser();
     await supertest(app).post(`/unsubscribe/${user.id}/session-reminder/forged-signature`).expect(404);
     await supertest(app).post(`/unsubscribe/${user.id}/password-reset/abc`).expect(404);
-    await supertest(app).post('/unsubscribe/not-an-id/session-reminder/abc').expect(403);
+    await supertest(app).post('/unsubscribe/not-an-id/session-reminder/abc').expect(404);
+    // Every other form still needs its CSRF token.
+    await supertest(app).post('/account/notifications').type('form').send('emailDigest=daily').expect(403);
     expect((await UserModel.findById(user.id).lean())!.mutedKinds).to.deep.equal([]);
   });
 
