@@ -202,7 +202,8 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   });
   web.get('/pledge/organisations/:id/badge.svg', async (req, res) => {
     const signature = await pledge.findPublicOrganisation(req.params.id);
-    res.set('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800').type('image/svg+xml').send(pledge.badgeSvg({ organisationName: signature.name, year: (signature.confirmedAt ?? new Date()).getUTCFullYear() }));
+    // Embedded on other sites: helmet's default Cross-Origin-Resource-Policy (same-origin) would block the image there.
+    res.set('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800').set('Cross-Origin-Resource-Policy', 'cross-origin').type('image/svg+xml').send(pledge.badgeSvg({ organisationName: signature.name, year: (signature.confirmedAt ?? new Date()).getUTCFullYear() }));
   });
 
   web.get('/pledge/manage', async (req, res) => res.render('pledge/manage-start', { title: 'Manage your pledge', signatures: await pledge.manageableSignatures(actorOf(req)), values: {} }));

@@ -122,6 +122,7 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const res = await supertest(app).get(`/pledge/organisations/${org.id}/badge.svg`).buffer(true).parse((r, cb) => { let d = ''; r.on('data', (c: Buffer) => (d += c)); r.on('end', () => cb(null, d)); }).expect(200);
     expect(res.headers['content-type']).to.match(/^image\/svg\+xml/);
     expect(res.headers['cache-control']).to.match(/public/).and.to.match(/max-age=\d+/);
+    expect(res.headers['cross-origin-resource-policy']).to.equal('cross-origin');
     const svg = res.body as string;
     expect(svg).to.match(/<title id="badge-title">Smith &amp; &lt;Jones&gt; &quot;School&quot; has signed the Leading Women to Headship Pledge<\/title>/);
     expect(svg).to.include('role="img"').and.to.include('We have signed the').and.to.not.include('<Jones>');
