@@ -1,8 +1,22 @@
+import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
+import type { Browser, Page } from 'playwright-core';
 import { launchBrowser, screenshot, serveTestApp } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildCommitmentOption, latestLink } from '../support/pledgeFactories.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+
+/** axe-core's WCAG 2.x A/AA rules on the current page, as readable lines (empty when it passes). */
+async function wcagViolations(page: Page): Promise<string[]> {
+  await page.addScriptTag({ content: axeSource });
+  const violations = await page.evaluate(async () => {
+    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
+    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })).violations;
+  });
+  return violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+}
 
 describe('browser: an organisation signs the Pledge, confirms, commits and appears on the list', () => {
   useTestDatabase();
@@ -23,9 +37,13 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await buildCommitmentOption({ title: 'Every interview panel completes bias training first' });
     await buildCommitmentOption({ title: 'Headship roles advertised with flexible working' });
     await buildCommitmentOption({ title: 'Gender balance of appointments reported each year' });
-    const page = await browser.newPage();
+    // bypassCSP only so that the test can inject axe-core.
+    const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    const accessible = async (where: string) => expect(await wcagViolations(page), where).to.deep.equal([]);
     await page.goto(`${served.baseUrl}/pledge`);
+    await accessible('the Pledge page');
     await page.getByRole('link', { name: 'Sign for an organisation' }).click();
+    await accessible('the sign form');
     await page.getByLabel('Name of the organisation').fill('Kingfisher Primary School');
     await page.getByLabel('Type of organisation').selectOption('school');
     await page.getByLabel('Contact person').fill('Nkechi Obi');
@@ -39,6 +57,7 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await page.goto(`${served.baseUrl}${await latestLink('head@kingfisher.example', '/pledge/confirm/')}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you for signing');
     await page.getByRole('link', { name: 'Choose your commitments' }).click();
+    await accessible('the manage page');
     await page.getByLabel('Every interview panel completes bias training first').check();
     await page.getByLabel('Headship roles advertised with flexible working').check();
     await page.getByRole('button', { name: 'Save commitments' }).click();
@@ -46,12 +65,14 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await screenshot(page, 'pledge-manage');
 
     await page.goto(`${served.baseUrl}/pledge/signatories`);
+    await accessible('the signatory list');
     await page.getByLabel('Name').fill('kingfisher');
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('link', { name: 'Kingfisher Primary School' }).click();
     const text = await page.locator('main').textContent();
     expect(text).to.include('Every interview panel completes bias training first').and.to.include('Headship roles advertised with flexible working');
     expect(text).to.not.include('Gender balance of appointments');
+    await accessible('the organisation page');
     await screenshot(page, 'pledge-organisation');
   });
 });
