@@ -23,8 +23,11 @@ async function wcagViolations(page: Page): Promise<string[]> {
 
 /** Same-origin links in the main navigation and the page's main content (GET pages only, no downloads). */
 async function linksOn(page: Page, origin: string): Promise<string[]> {
-  const hrefs = await page.$$eval('nav a[href], main a[href]', (as) => as.map((a) => (a as HTMLAnchorElement).href));
-  return hrefs.filter((h) => h.startsWith(origin) && !/\.(csv|ics|pdf|svg|json)(\?|$)/.test(h) && !h.includes('/api/') && !h.includes('/logout'));
+  const hrefs = await page.$$eval('nav a[href]:not([download]), main a[href]:not([download])', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+  // Files (certificates, exports, calendars, badges) are not pages: a browser downloads them instead of navigating.
+  return hrefs.filter(
+    (h) => h.startsWith(origin) && !/(\.(csv|ics|pdf|svg|json)|\/download)(\?|$)/.test(h) && !h.includes('/api/') && !h.includes('/logout'),
+  );
 }
 
 describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)', () => {
