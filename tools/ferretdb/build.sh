@@ -6,7 +6,8 @@
 # (FerretDB#2982). That file is git-ignored upstream, so it is missing from the module zip, and Go 1.24+
 # records a tool built from our module with FerretDB as its main module. So we take the exact source
 # the tool directive pins (from the Go module proxy, checksummed by our go.sum), copy it out of the
-# read-only module cache, add the version file, and build that copy. Nothing here goes into git.
+# read-only module cache, add the version file, apply our patches (tools/ferretdb/patches, each one
+# explained in its header and in the README), and build that copy. Nothing here goes into git.
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -17,7 +18,10 @@ command -v go >/dev/null 2>&1 || { echo "go: not found" >&2; exit 127; }
 
 cd "$here"
 version="$(go list -m -f '{{.Version}}' github.com/FerretDB/FerretDB)"
-if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$version" ]; then
+# The build is identified by the pinned version and the patches' content: changing either rebuilds it.
+patches_sum="$(cat "$here"/patches/*.patch 2>/dev/null | sha256sum | cut -c1-12)"
+build_id="$version+patches.$patches_sum"
+if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$build_id" ]; then
   echo "$bin"; exit 0
 fi
 
@@ -29,8 +33,13 @@ rm -rf "$src"; mkdir -p "$cache/bin"
 cp -r "$src_in_modcache" "$src"; chmod -R u+w "$src"
 echo "$version" > "$src/build/version/version.txt"
 echo "sqlite" > "$src/build/version/package.txt"
+for p in "$here"/patches/*.patch; do
+  [ -e "$p" ] || continue
+  # The ceiling keeps git from taking our own repository (around .cache) for the patch's target.
+  ( cd "$src" && GIT_CEILING_DIRECTORIES="$(dirname "$src")" git apply -p1 "$p" )
+done
 ( cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go build -trimpath -o "$bin.tmp" ./cmd/ferretdb )
 mv "$bin.tmp" "$bin"
-echo "$version" > "$bin.version"
+echo "$build_id" > "$bin.version"
 rm -rf "$src"
 echo "$bin"

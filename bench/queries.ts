@@ -1,0 +1,97 @@
+import type { AddressInfo } from 'node:net';
+import { parseArgs } from 'node:util';
+import mongoose from 'mongoose';
+import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
+import { createApp } from '../server/app.ts';
+import { loadConfig } from '../server/config.ts';
+import { startBenchDatabase } from './database.ts';
+import { scenarios, type Actor } from './scenarios/index.ts';
+import { seedBenchDatabase } from './seed.ts';
+import { createToken, proxyHeaders, signInForCookie } from './server.ts';
+
+/**
+ * `npm run bench:queries -- [--scale 2000] [--only a,b]`
+ *
+ * Lists every database command each bench scenario sends for one (warm) request, with its time, and marks the ones
+ * FerretDB 1.24 (SQLite) answers by reading the whole collection: it pushes down only a filter that is exactly
+ * `{ _id: <value> }`. A page whose time grows with the data has a "scan" line here; that is where to look first.
+ */
+const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '2000' }, only: { type: 'string' } } });
+const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
+
+type Seen = { name: string; collection: string; filter: unknown; ms: number; scan: boolean };
+
+/** The filter of a read or write command, and whether it is a pushed-down `{ _id: value }` lookup. */
+function describe(event: CommandStartedEvent): Omit<Seen, 'ms'> | undefined {
+  const c = event.command as Record<string, unknown>;
+  const name = event.commandName;
+  if (['ping', 'hello', 'isMaster', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue'].includes(name)) return undefined;
+  const collection = String(c[name] ?? '');
+  let filter: unknown;
+  if (name === 'find' || name === 'count' || name === 'findAndModify') filter = c.filter ?? c.query ?? {};
+  else if (name === 'aggregate') filter = (c.pipeline as unknown[])?.[0] ?? {};
+  else if (name === 'update') filter = (c.updates as { q: unknown }[]).map((u) => u.q);
+  else if (name === 'delete') filter = (c.deletes as { q: unknown }[]).map((u) => u.q);
+  else if (name === 'insert') filter = `${(c.documents as unknown[]).length} document(s)`;
+  else filter = '';
+  const byId = (f: unknown) => {
+    if (!f || typeof f !== 'object') return false;
+    const keys = Object.keys(f);
+    const id = (f as Record<string, unknown>)._id;
+    return keys.length === 1 && keys[0] === '_id' && (typeof id !== 'object' || id === null || id instanceof mongoose.mongo.ObjectId);
+  };
+  const scan = name === 'insert' ? false : Array.isArray(filter) ? !filter.every(byId) : !byId(filter);
+  return { name, collection, filter, scan };
+}
+
+async function main(): Promise<void> {
+  const scale = Number(args.scale);
+  const database = await startBenchDatabase();
+  try {
+    const data = await seedBenchDatabase({ uri: database.uri, scale, log });
+    await mongoose.connect(database.uri, { dbName: 'pathways', monitorCommands: true });
+    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: '/tmp', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:9', DEMO_DATA: 'false', RUN_JOBS: 'false', LOG_LEVEL: 'warn', BASE_URL: 'http://127.0.0.1' });
+    const server = createApp(config).listen(0, '127.0.0.1');
+    await new Promise((r) => server.once('listening', r));
+    const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const pending = new Map<number, Omit<Seen, 'ms'> & { started: number }>();
+    let seen: Seen[] = [];
+    const client = mongoose.connection.getClient();
+    client.on('commandStarted', (e: CommandStartedEvent) => {
+      const d = describe(e);
+      if (d) pending.set(e.requestId, { ...d, started: performance.now() });
+    });
+    client.on('commandSucceeded', (e: CommandSucceededEvent) => {
+      const p = pending.get(e.requestId);
+      if (p) seen.push({ ...p, ms: performance.now() - p.started });
+      pending.delete(e.requestId);
+    });
+    const emails: Record<Exclude<Actor, 'anonymous'>, string> = { participant: data.participantEmail, facilitator: data.facilitatorEmail, admin: data.adminEmail };
+    const only = args.only?.split(',');
+    for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) {
+      const target = scenario.target(data);
+      const headers: Record<string, string> = { ...proxyHeaders };
+      if (target.as !== 'anonymous') {
+        if (target.via === 'token') headers.authorization = `Bearer ${await createToken(baseUrl, emails[target.as], data.password)}`;
+        else headers.cookie = await signInForCookie(baseUrl, emails[target.as], data.password);
+      }
+      if (target.body !== undefined) headers['content-type'] = 'application/json';
+      const url = `${baseUrl}${Array.isArray(target.path) ? target.path[0] : target.path}`;
+      const send = () => fetch(url, { method: target.method ?? 'GET', headers, body: target.body === undefined ? undefined : JSON.stringify(target.body), redirect: 'manual' });
+      await (await send()).arrayBuffer(); // warm-up: read models built on first use
+      seen = [];
+      const started = performance.now();
+      const res = await send();
+      await res.arrayBuffer();
+      const total = performance.now() - started;
+      console.log(`\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${seen.length} commands, ${seen.filter((s) => s.scan).length} scans`);
+      for (const s of seen) console.log(`  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`);
+    }
+    server.close();
+    await mongoose.disconnect();
+  } finally {
+    await database.stop();
+  }
+}
+
+await main();
