@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
@@ -14,6 +13,7 @@ import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
+import { SessionStore } from './http/sessionStore.ts';
 import { multipartForms } from './http/uploads.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
@@ -96,7 +96,7 @@ export function createApp(config: Config): express.Express {
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', maxAge: sessionIdleMs },
       // autoRemove 'disabled': FerretDB 1.x has no TTL indexes; jobs/maintenance.ts deletes expired sessions.
-      store: MongoStore.create({
+      store: new SessionStore({
         client: mongoose.connection.getClient(),
         dbName: mongoose.connection.name,
         collectionName: 'sessions',

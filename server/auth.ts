@@ -5,7 +5,7 @@ import { ApiTokenModel } from '../models/ApiToken.ts';
 import { UserModel, type Role } from '../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
 import { authenticateWithPassword } from './services/users.ts';
-import { hashSecret } from './services/secrets.ts';
+import { findApiToken } from './services/apiTokens.ts';
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
 export type CurrentUser = { id: string; email: string; name: string; roles: Role[]; timezone: string };
@@ -54,9 +54,9 @@ export function configurePassport(): void {
 export async function bearerTokenAuth(req: Request, _res: Response, next: NextFunction): Promise<void> {
   const header = req.headers.authorization;
   if (!header) return next();
-  const match = /^Bearer\s+([A-Za-z0-9_-]{20,200})$/.exec(header);
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,230})$/.exec(header);
   if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
-  const token = await ApiTokenModel.findOne({ tokenHash: hashSecret(match[1]!), expiresAt: { $gt: new Date() } }).lean();
+  const token = await findApiToken(match[1]!);
   const found = token && (await UserModel.findById(token.userId).lean());
   const user = found?.status === 'active' ? found : null;
   if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');

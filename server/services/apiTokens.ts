@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { NotFoundError } from '../errors.ts';
 import { isObjectId } from '../http/validate.ts';
-import { hashSecret, newSecret } from './secrets.ts';
+import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
 
 /** Personal API tokens last 90 days; owners can list and revoke them. */
 export const apiTokenLifetimeMs = 90 * 24 * 60 * 60 * 1000;
@@ -13,10 +13,28 @@ function present(t: { _id: Types.ObjectId; name: string; createdAt: Date; expire
   return { id: String(t._id), name: t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null };
 }
 
+/**
+ * A token reads `<token id>_<secret>`: the id lets a request find its record by `_id` (the one lookup FerretDB 1.x
+ * answers from an index; a filter on the hash would read every token), and the stored hash of the whole token is
+ * then compared in constant time. The id alone grants nothing.
+ */
+const tokenShape = /^([0-9a-f]{24})_[A-Za-z0-9_-]{20,200}$/;
+
+/** The record a presented token belongs to, when it is genuine and unexpired; otherwise null. */
+export async function findApiToken(presented: string) {
+  const match = tokenShape.exec(presented);
+  if (!match) return null;
+  const token = await ApiTokenModel.findById(match[1]).lean();
+  if (!token || token.expiresAt.getTime() <= Date.now()) return null;
+  return secretMatchesHash(presented, token.tokenHash) ? token : null;
+}
+
 /** Creates a token for a user whose password was already checked; the secret is returned only here. */
 export async function createApiToken(props: { userId: string; name?: string }) {
-  const token = newSecret();
+  const _id = new Types.ObjectId();
+  const token = `${String(_id)}_${newSecret()}`;
   const doc = await ApiTokenModel.create({
+    _id,
     userId: props.userId,
     name: props.name ?? 'API token',
     tokenHash: hashSecret(token),

@@ -1,4 +1,4 @@
-import { createHash, randomBytes } from 'node:crypto';
+import { createHash, randomBytes, timingSafeEqual } from 'node:crypto';
 
 /** A URL-safe random secret for links and tokens (256 bits). */
 export function newSecret(bytes = 32): string {
@@ -8,4 +8,11 @@ export function newSecret(bytes = 32): string {
 /** Tokens are stored as SHA-256: they are long random strings, so a slow hash adds nothing. */
 export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
+}
+
+/** Whether a presented secret hashes to the stored hash, compared in constant time. */
+export function secretMatchesHash(secret: string, storedHash: string): boolean {
+  const presented = Buffer.from(hashSecret(secret), 'hex');
+  const stored = Buffer.from(storedHash, 'hex');
+  return presented.length === stored.length && timingSafeEqual(presented, stored);
 }

@@ -151,4 +151,24 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await signIn(app, user.email, testPassword);
     expect(await mongoose.connection.db!.collection('sessions').countDocuments()).to.be.greaterThan(0);
   });
+
+  it('a session past its expiry in the store is not accepted, even with its cookie', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    await agent.get('/api/v1/me').expect(200);
+    await mongoose.connection.db!.collection('sessions').updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    await agent.get('/api/v1/me').expect(401);
+  });
+
+  it('a token with its id intact but its secret altered, expired, or of the wrong shape is refused (401)', async () => {
+    const user = await buildUser();
+    const token = await tokenFor(user);
+    const [id, secret] = [token.slice(0, 24), token.slice(25)];
+    const flipped = secret.slice(0, -1) + (secret.endsWith('A') ? 'B' : 'A');
+    await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(200);
+    await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${id}_${flipped}`).expect(401);
+    await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${secret}`).expect(401);
+    await ApiTokenModel.updateOne({ _id: id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
+  });
 });
