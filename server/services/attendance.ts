@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { rosterOf, scheduleOf } from './snapshots.ts';
+import { marksOf, rebuildMarks, refreshMarksIfStale, rosterOf, scheduleOf } from './snapshots.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -62,7 +62,11 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
 /** The register of a session (those who run its cohort). */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadRunSession(props);
-  return { session, cohort, rows: await buildRegister(session) };
+  const rows = await buildRegister(session);
+  // The register is read from the records themselves: a marks snapshot left behind (a crash between a write and
+  // its rebuild) is put right whenever a facilitator opens the register.
+  await refreshMarksIfStale(session, rows.map((r) => ({ userId: r.userId, status: r.status })));
+  return { session, cohort, rows };
 }
 
 export function presentRegister(rows: RegisterRow[]) {
@@ -109,6 +113,7 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
   await Promise.all(
     props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
   );
+  await rebuildMarks(session);
   return buildRegister(session);
 }
 
@@ -158,6 +163,7 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
+  await rebuildMarks(session);
   return { status };
 }
 
@@ -190,8 +196,15 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
   const [schedule, roster] = await Promise.all([scheduleOf(cohort._id), rosterOf(cohort._id)]);
   const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
   const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
-  const records = await recordsFor(sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId }))));
-  const statusOf = (sessionId: string, userId: string) => records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
+  const pairs = sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId })));
+  // One marks snapshot per session; records are read one by one only for people a snapshot does not cover yet.
+  const marks = await marksOf(cohort._id, sessions.map((s) => s.sessionId));
+  const records = await recordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
+  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
+    const mark = marks.get(sessionId);
+    if (mark?.has(userId)) return (mark.get(userId) ?? undefined) as AttendanceStatus | undefined;
+    return records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
+  };
   const threshold = cohort.attendanceThreshold ?? 75;
 
   const perSession = sessions.map((s) => ({ sessionId: s.sessionId, title: s.title, startsAt: s.startsAt, endsAt: new Date(s.startsAt.getTime() + s.durationMinutes * 60_000), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));

@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CohortSnapshotModel } from '../../models/CohortSnapshot.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -33,7 +34,7 @@ const fingerprint = (items: unknown[]) => JSON.stringify(items);
  * another could write an older picture over a newer one; each rebuild therefore reads the source again after
  * writing and writes again until what it wrote is what the source says. The last writer always ends in agreement.
  */
-async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
+async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships' | 'marks', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
   const _id = `${kind}:${String(ownerId)}`;
   let items = await load(ownerId);
   for (let round = 0; round < 10; round += 1) {
@@ -81,4 +82,38 @@ export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
   const snapshot = await CohortSnapshotModel.findById(`schedule:${String(cohortId)}`).lean();
   const items = snapshot ? (snapshot.items as ScheduledSession[]) : await rebuildSchedule(cohortId);
   return items.map((s) => ({ ...s, startsAt: new Date(s.startsAt) }));
+}
+
+/**
+ * A session's marks, as the attendance report counts them: one entry per member of the roster when it was built
+ * (status null when unmarked). The report reads one of these per session instead of one record per person and
+ * session. Rebuilt after every write to the session's register (recordAttendance, checkIn) and whenever its
+ * register page finds it out of date; a member who joined since is not in it, and the report reads her records.
+ */
+export type SessionMark = { userId: string; status: string | null };
+
+async function loadMarks(session: { _id: Id; cohortId: Id }): Promise<SessionMark[]> {
+  const roster = await rosterOf(session.cohortId);
+  const records = await Promise.all(roster.map((m) => AttendanceRecordModel.findById(attendanceRecordId(session._id, m.userId), { status: 1 }).lean()));
+  return roster.map((m, i) => ({ userId: m.userId, status: records[i]?.status ?? null }));
+}
+
+export const rebuildMarks = (session: { _id: Id; cohortId: Id }) => rebuild('marks', session._id, () => loadMarks(session));
+
+/** The marks of these sessions of a cohort, by session id, then by participant id: one read by _id per session. */
+export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
+  const snapshots = await Promise.all(
+    sessionIds.map(async (sessionId) => {
+      const snapshot = await CohortSnapshotModel.findById(`marks:${sessionId}`).lean();
+      const items = snapshot ? (snapshot.items as SessionMark[]) : await rebuildMarks({ _id: sessionId, cohortId });
+      return [sessionId, new Map(items.map((m) => [m.userId, m.status]))] as const;
+    }),
+  );
+  return new Map(snapshots);
+}
+
+/** Rewrites a session's marks when they differ from the register just read from the records (self-repair). */
+export async function refreshMarksIfStale(session: { _id: Id; cohortId: Id }, fromRecords: SessionMark[]): Promise<void> {
+  const snapshot = await CohortSnapshotModel.findById(`marks:${String(session._id)}`).lean();
+  if (!snapshot || fingerprint(snapshot.items) !== fingerprint(fromRecords)) await rebuildMarks(session);
 }

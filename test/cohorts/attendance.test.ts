@@ -5,6 +5,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { attendanceCsv, checkIn, checkInFailureLimit, cohortAttendanceReport, csvCell, recordAttendance } from '../../server/services/attendance.ts';
 import { checkInCodeFor } from '../../server/services/sessions.ts';
+import { rebuildRoster } from '../../server/services/snapshots.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -71,6 +72,9 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       recordAttendance({ actor: other, sessionId: String(session._id), records: half(5) }),
     ]);
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(10);
+    // The report reads a per-session marks snapshot: after two racing saves it still counts all ten.
+    const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date(session.startsAt.getTime() + minutes(1)) });
+    expect(report.sessions[0]).to.include({ present: 9, late: 1, unmarked: 0 });
   });
 
   it('a facilitator cannot read or mark another cohort\'s register (403/404), a participant neither, and nothing is written', async () => {
@@ -231,6 +235,27 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       // The API counts up to the real present time: these sessions lie ahead of it.
       expect(api.body.items.map((i: { userId: string }) => i.userId).sort()).to.deep.equal([early.id, late.id, steady.id].sort());
       expect(api.body.items[0]).to.have.all.keys('userId', 'name', 'sessions', 'present', 'late', 'excused', 'absent', 'unmarked', 'rate', 'flags');
+    });
+
+    it('stays true to the records: a mark written behind the report\'s back is put right when the register is opened, and someone who joined since is counted', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - minutes(60)) });
+      await recordAttendance({ actor: facilitator, sessionId: String(session._id), records: [{ userId: people[0]!.id, status: 'present' }] });
+      const counts = async () => (await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() })).sessions[0];
+      expect(await counts()).to.include({ present: 1, absent: 0, unmarked: 1 });
+
+      // As after a crash between writing a record and rebuilding the snapshot: the record changed, the snapshot did not.
+      await AttendanceRecordModel.updateOne({ _id: `${String(session._id)}:${people[0]!.id}` }, { $set: { status: 'absent' } });
+      expect(await counts()).to.include({ present: 1, absent: 0 });
+      await supertest(app).get(`/api/v1/sessions/${String(session._id)}/attendance`).set(auth).expect(200);
+      expect(await counts()).to.include({ present: 0, absent: 1 });
+
+      // She joins after the snapshot was built and is marked by a write the snapshot did not see.
+      const newcomer = await buildUser({ name: 'Newcomer Dee' });
+      await enrolDirectly(cohort, newcomer.id, new Date(session.startsAt.getTime() - minutes(5)));
+      await rebuildRoster(cohort._id); // as the enrolment service does after every enrolment
+      await AttendanceRecordModel.create({ _id: `${String(session._id)}:${newcomer.id}`, sessionId: session._id, cohortId: cohort._id, userId: newcomer.id, status: 'late', markedBy: facilitator.id, markedAt: new Date(), source: 'register' });
+      expect(await counts()).to.include({ late: 1, absent: 1, unmarked: 1 });
     });
 
     it('makes CSV cells safe: commas, quotes, line breaks and formulas such as =1+1', async () => {
