@@ -8,9 +8,9 @@ import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
-import { isObjectId, objectId } from '../server/http/validate.ts';
+import { isObjectId, objectId, paging } from '../server/http/validate.ts';
 import { kindInfo } from '../server/services/reminders/kinds.ts';
-import { preferencesOf, presentNotifications, resendNotification, savePreferences, unsubscribe } from '../server/services/reminders/queries.ts';
+import { pageNotifications, preferencesOf, resendNotification, savePreferences, unsubscribe } from '../server/services/reminders/queries.ts';
 
 const messages = {
   saved: 'Your email settings are saved.',
@@ -27,9 +27,10 @@ const notificationSchema = z.object({
   sendAt: z.string(),
   sentAt: z.string().nullable(),
 });
-const listSchema = z.object({ items: z.array(notificationSchema), nextCursor: z.null() });
-const adminQuery = z.strictObject({ userId: objectId.optional(), kind: z.enum(notificationKinds).optional(), status: z.enum(notificationStatuses).optional() });
-const webFilter = z.object({ email: z.string().trim().max(320).optional(), kind: z.enum(notificationKinds).optional().catch(undefined), status: z.enum(notificationStatuses).optional().catch(undefined) });
+const listSchema = z.object({ items: z.array(notificationSchema), nextCursor: z.string().nullable() });
+const ownQuery = z.strictObject({ ...paging });
+const adminQuery = z.strictObject({ userId: objectId.optional(), kind: z.enum(notificationKinds).optional(), status: z.enum(notificationStatuses).optional(), ...paging });
+const webFilter = z.object({ email: z.string().trim().max(320).optional(), kind: z.enum(notificationKinds).optional().catch(undefined), status: z.enum(notificationStatuses).optional().catch(undefined), cursor: z.string().max(200).optional().catch(undefined) });
 
 const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const preferencesForm = z.preprocess(
@@ -41,7 +42,7 @@ const preferencesForm = z.preprocess(
   z.object({ on: z.array(z.enum(notificationKinds)), emailDigest: z.enum(['single', 'daily'], { message: 'Choose single emails or a daily digest.' }), digestWeekday: z.coerce.number().int().min(1, 'Choose a weekday.').max(7, 'Choose a weekday.') }),
 );
 
-const present = (items: Awaited<ReturnType<typeof presentNotifications>>) => ({ items: items.map(({ id, kind, about, subject, status, sendAt, sentAt }) => ({ id, kind, about, subject, status, sendAt, sentAt })), nextCursor: null });
+const present = (page: Awaited<ReturnType<typeof pageNotifications>>) => ({ items: page.items.map(({ id, kind, about, subject, status, sendAt, sentAt }) => ({ id, kind, about, subject, status, sendAt, sentAt })), nextCursor: page.nextCursor });
 
 async function renderPreferences(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const preferences = await preferencesOf(req.user!.id);
@@ -57,8 +58,8 @@ async function renderUnsubscribe(req: Request, res: Response, done: boolean) {
 
 /** Reminders: your notifications (API), email settings, one-click unsubscribe, and the admin outbox of notifications and the job queue. */
 export function registerNotificationRoutes(web: Router, api: Router): void {
-  apiOperation(api, { method: 'get', path: '/me/notifications', tag: 'reminders', summary: 'What Pathways has sent or will send you', access: [], success: { status: 200, description: 'Your notifications, newest first', schema: listSchema } }, async ({ user }) => present(await presentNotifications({ userId: user.id })));
-  apiOperation(api, { method: 'get', path: '/notifications', tag: 'reminders', summary: 'Notifications of anyone (admins)', access: ['admin'], query: adminQuery, success: { status: 200, description: 'Notifications, newest first', schema: listSchema } }, async ({ query }) => present(await presentNotifications(query)));
+  apiOperation(api, { method: 'get', path: '/me/notifications', tag: 'reminders', summary: 'What Pathways has sent or will send you', access: [], query: ownQuery, success: { status: 200, description: 'Your notifications, newest first', schema: listSchema } }, async ({ user, query }) => present(await pageNotifications({ userId: user.id, ...query })));
+  apiOperation(api, { method: 'get', path: '/notifications', tag: 'reminders', summary: 'Notifications of anyone (admins)', access: ['admin'], query: adminQuery, success: { status: 200, description: 'Notifications, newest first', schema: listSchema } }, async ({ query }) => present(await pageNotifications(query)));
 
   web.get('/account/notifications', requireSignIn, (req, res) => renderPreferences(req, res));
   web.post('/account/notifications', requireSignIn, async (req, res) => {
@@ -82,9 +83,9 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
     const filter = webFilter.safeParse({ ...req.query });
     const f = filter.success ? filter.data : {};
     const user = f.email ? await UserModel.findOne({ email: f.email.toLowerCase() }).select({ _id: 1 }).lean() : undefined;
-    const items = f.email && !user ? [] : await presentNotifications({ userId: user ? String(user._id) : undefined, kind: f.kind, status: f.status, limit: 200 });
+    const { items, nextCursor } = f.email && !user ? { items: [], nextCursor: null } : await pageNotifications({ userId: user ? String(user._id) : undefined, kind: f.kind, status: f.status, limit: 100, cursor: f.cursor });
     const people = new Map((await UserModel.find({ _id: { $in: [...new Set(items.map((i) => i.userId))] } }).select({ email: 1 }).lean()).map((u) => [String(u._id), u.email]));
-    res.render('notifications/admin', { title: 'Notifications', items, people, filter: f, kinds: notificationKinds, statuses: notificationStatuses });
+    res.render('notifications/admin', { title: 'Notifications', items, nextCursor, people, filter: f, kinds: notificationKinds, statuses: notificationStatuses });
   });
   web.post('/admin/notifications/:id/resend', requireRole('admin'), async (req, res) => {
     if (!isObjectId(req.params.id)) throw new NotFoundError();

@@ -109,4 +109,39 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(page.text).to.include('session-reminder');
     await agent.get('/admin/jobs').expect(200);
   });
+
+  it('notification lists page with an opaque cursor (limit 1–200): nobody repeated or skipped, even with equal send times and a status filter', async () => {
+    const reader = await buildUser();
+    const admin = await buildUser({ roles: ['admin'] });
+    const base = Date.now() + minutes(600);
+    const sendTimes = [0, 10, 10, 10, 20, 30, 40];
+    await NotificationModel.insertMany(sendTimes.map((m, i) => ({
+      key: `paging-test:${reader.id}:${i}`, userId: reader.id, kind: 'session-reminder', about: { type: 'session', id: `s${i}` },
+      sendAt: new Date(base + minutes(m)), eventAt: new Date(base + minutes(m + 60)), status: i % 3 === 0 ? 'cancelled' : 'scheduled', subject: `Reminder ${i}`,
+    })));
+    const readAll = async (path: string, auth: Record<string, string>) => {
+      const seen: { id: string; sendAt: string; status: string }[] = [];
+      let cursor: string | null = null;
+      let pages = 0;
+      do {
+        const res = await supertest(app).get(`${path}${cursor ? `&cursor=${cursor}` : ''}`).set(auth).expect(200);
+        seen.push(...res.body.items);
+        cursor = res.body.nextCursor;
+        pages += 1;
+      } while (cursor && pages < 20);
+      return { seen, pages };
+    };
+    const own = await readAll('/api/v1/me/notifications?limit=3', { Authorization: `Bearer ${await tokenFor(reader)}` });
+    expect(own.pages).to.equal(3);
+    expect(new Set(own.seen.map((n) => n.id)).size).to.equal(7);
+    expect(own.seen.map((n) => n.sendAt)).to.deep.equal([...own.seen.map((n) => n.sendAt)].sort().reverse());
+
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const cancelled = await readAll(`/api/v1/notifications?userId=${reader.id}&status=cancelled&limit=1`, adminAuth);
+    expect(cancelled.seen.map((n) => n.status)).to.deep.equal(['cancelled', 'cancelled', 'cancelled']);
+    expect(new Set(cancelled.seen.map((n) => n.id)).size).to.equal(3);
+
+    await supertest(app).get('/api/v1/me/notifications?cursor=not-a-cursor').set(adminAuth).expect(422);
+    await supertest(app).get('/api/v1/me/notifications?limit=201').set(adminAuth).expect(422);
+  });
 });

@@ -29,33 +29,71 @@ export type NotificationView = {
   skipReason: string | null;
 };
 
+type StoredNotification = PlannedRecord & { userId: Types.ObjectId; about: { type: string; id: string }; subject?: string; attempts?: number; lastError?: string; skipReason?: string; sentAt?: Date };
+
+/** A place in the list (newest send time first, then newest id): what a cursor encodes, opaque to clients. */
+type Position = { sendAt: Date; id: Types.ObjectId };
+const encodePosition = (p: Position) => Buffer.from(`${p.sendAt.toISOString()}|${String(p.id)}`, 'utf8').toString('base64url');
+function decodePosition(cursor: string | undefined): Position | undefined {
+  if (!cursor) return undefined;
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const sendAt = match ? new Date(match[1]!) : undefined;
+  if (!match || !sendAt || Number.isNaN(sendAt.getTime())) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'is not a cursor from this API' }]);
+  return { sendAt, id: new Types.ObjectId(match[2]) };
+}
+
+function present(r: StoredNotification, journal: Map<string, Parameters<typeof effectiveState>[1]>, now: Date): NotificationView {
+  const state = effectiveState(r, journal.get(String(r._id)) ?? [], now);
+  return {
+    id: String(r._id),
+    userId: String(r.userId),
+    kind: r.kind,
+    about: { type: r.about.type, id: r.about.id },
+    subject: state.subject ?? r.subject ?? '',
+    status: state.status,
+    sendAt: r.sendAt.toISOString(),
+    sentAt: (state.sentAt ?? r.sentAt)?.toISOString() ?? null,
+    attempts: Math.max(state.attempts, r.attempts ?? 0),
+    lastError: state.lastError ?? r.lastError ?? null,
+    skipReason: state.skipReason ?? r.skipReason ?? null,
+  };
+}
+
 /**
- * Notifications, newest send time first, with their current status. Daily-digest bundles are internal (the
- * notifications they carry are listed instead).
+ * One page of notifications, newest send time first, with their current status. Daily-digest bundles are internal
+ * (the notifications they carry are listed instead). The status lives in the delivery journal, not on the record,
+ * so a status filter reads on in batches until the page is full; after ten batches the page may be short, and its
+ * cursor carries on from where the reading stopped.
  */
-export async function presentNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit?: number }): Promise<NotificationView[]> {
+export async function pageNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit: number; cursor?: string }): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
   const now = props.now ?? new Date();
-  const filter: Record<string, unknown> = { kind: props.kind ?? { $in: notificationKinds } };
-  if (props.userId) filter.userId = new Types.ObjectId(props.userId);
-  const records = (await NotificationModel.collection.find(filter).sort({ sendAt: -1 }).limit(props.status ? 2000 : (props.limit ?? 200)).toArray()) as unknown as (PlannedRecord & { userId: Types.ObjectId; about: { type: string; id: string }; subject?: string; attempts?: number; lastError?: string; skipReason?: string; sentAt?: Date })[];
-  const journal = await journalOf(records.map((r) => r._id));
-  const views = records.map((r) => {
-    const state = effectiveState(r, journal.get(String(r._id)) ?? [], now);
-    return {
-      id: String(r._id),
-      userId: String(r.userId),
-      kind: r.kind,
-      about: { type: r.about.type, id: r.about.id },
-      subject: state.subject ?? r.subject ?? '',
-      status: state.status,
-      sendAt: r.sendAt.toISOString(),
-      sentAt: (state.sentAt ?? r.sentAt)?.toISOString() ?? null,
-      attempts: Math.max(state.attempts, r.attempts ?? 0),
-      lastError: state.lastError ?? r.lastError ?? null,
-      skipReason: state.skipReason ?? r.skipReason ?? null,
-    };
-  });
-  return (props.status ? views.filter((v) => v.status === props.status) : views).slice(0, props.limit ?? 200);
+  const base: Record<string, unknown> = { kind: props.kind ?? { $in: notificationKinds } };
+  if (props.userId) base.userId = new Types.ObjectId(props.userId);
+  let after = decodePosition(props.cursor);
+  const batchSize = props.status ? 500 : props.limit + 1;
+  const items: { view: NotificationView; position: Position }[] = [];
+  for (let batch = 0; batch < (props.status ? 10 : 1); batch += 1) {
+    const filter = after ? { ...base, $or: [{ sendAt: { $lt: after.sendAt } }, { sendAt: after.sendAt, _id: { $lt: after.id } }] } : base;
+    const records = (await NotificationModel.collection.find(filter).sort({ sendAt: -1, _id: -1 }).limit(batchSize).toArray()) as unknown as StoredNotification[];
+    const journal = await journalOf(records.map((r) => r._id));
+    for (const r of records) {
+      const view = present(r, journal, now);
+      if (!props.status || view.status === props.status) items.push({ view, position: { sendAt: r.sendAt, id: r._id } });
+      if (items.length > props.limit) break;
+    }
+    if (items.length > props.limit) {
+      const page = items.slice(0, props.limit);
+      return { items: page.map((i) => i.view), nextCursor: encodePosition(page.at(-1)!.position) };
+    }
+    if (records.length < batchSize) return { items: items.map((i) => i.view), nextCursor: null };
+    after = { sendAt: records.at(-1)!.sendAt, id: records.at(-1)!._id };
+  }
+  return { items: items.map((i) => i.view), nextCursor: after ? encodePosition(after) : null };
+}
+
+/** The first page, as a plain list (admin pages, tests). */
+export async function presentNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit?: number }): Promise<NotificationView[]> {
+  return (await pageNotifications({ ...props, limit: props.limit ?? 200 })).items;
 }
 
 /** Sends a failed notification again (admins): a few more attempts, from now. */
