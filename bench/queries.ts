@@ -10,13 +10,15 @@ import { seedBenchDatabase } from './seed.ts';
 import { createToken, proxyHeaders, signInForCookie } from './server.ts';
 
 /**
- * `npm run bench:queries -- [--scale 2000] [--only a,b]`
+ * `npm run bench:queries -- [--scale 2000] [--only a,b] [--repeat N]`
  *
  * Lists every database command each bench scenario sends for one (warm) request, with its time, and marks the ones
  * FerretDB 1.24 (SQLite) answers by reading the whole collection: it pushes down only a filter that is exactly
  * `{ _id: <value> }`. A page whose time grows with the data has a "scan" line here; that is where to look first.
+ * --repeat N then sends each request N more times one after another and prints the mean time: run it under
+ * `node --cpu-prof` to see where the app's own time goes.
  */
-const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '2000' }, only: { type: 'string' } } });
+const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '2000' }, only: { type: 'string' }, repeat: { type: 'string', default: '0' } } });
 const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
 
 type Seen = { name: string; collection: string; filter: unknown; ms: number; scan: boolean };
@@ -85,6 +87,11 @@ async function main(): Promise<void> {
       await res.arrayBuffer();
       const total = performance.now() - started;
       console.log(`\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${seen.length} commands, ${seen.filter((s) => s.scan).length} scans`);
+      if (Number(args.repeat) > 0) {
+        const from = performance.now();
+        for (let i = 0; i < Number(args.repeat); i += 1) await (await send()).arrayBuffer();
+        console.log(`  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms`);
+      }
       for (const s of seen) console.log(`  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`);
     }
     server.close();

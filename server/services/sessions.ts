@@ -223,18 +223,17 @@ export async function enrolledCohortIds(userId: string) {
 }
 
 /**
- * Upcoming sessions of several cohorts from their schedules (reads by _id, no scan of all sessions), with the full
- * session documents of the few returned.
+ * Upcoming sessions of several cohorts from their schedules: one read by _id per cohort, no scan of all sessions.
  */
 export async function upcomingFromSchedules(props: { cohortIds: (string | Types.ObjectId)[]; from: Date; limit: number }) {
   const schedules = await Promise.all(props.cohortIds.map((id) => scheduleOf(id)));
   const next = schedules
-    .flat()
+    .flatMap((items, i) => items.map((s) => ({ ...s, cohortId: String(props.cohortIds[i]) })))
     .filter((s) => s.status === 'scheduled' && s.startsAt.getTime() + s.durationMinutes * 60_000 > props.from.getTime())
     .sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime())
     .slice(0, props.limit);
-  const sessions = await Promise.all(next.map((s) => CohortSessionModel.findById(s.sessionId).lean<CohortSession>()));
-  return sessions.filter((s): s is CohortSession => !!s);
+  // The schedule snapshot carries what a list of sessions shows: no read of the sessions themselves.
+  return next.map((s) => ({ _id: s.sessionId, cohortId: s.cohortId, title: s.title, startsAt: s.startsAt, durationMinutes: s.durationMinutes, status: s.status as CohortSession['status'] }));
 }
 
 export async function cohortById(id: Types.ObjectId | string) {

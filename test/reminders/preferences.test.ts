@@ -124,7 +124,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res = await supertest(app).get(`${path}${cursor ? `&cursor=${cursor}` : ''}`).set(auth).expect(200);
+        const res: supertest.Response = await supertest(app).get(`${path}${cursor ? `&cursor=${cursor}` : ''}`).set(auth).expect(200);
         seen.push(...res.body.items);
         cursor = res.body.nextCursor;
         pages += 1;
