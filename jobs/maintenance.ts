@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/attendance.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
+import { purgeSpentUses } from '../server/services/singleUse.ts';
 import type { JobArea } from './types.ts';
 
 /**
@@ -14,6 +15,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{ sessions
   const links = await OneTimeTokenModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } });
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
+  await purgeSpentUses(now);
   return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures, pledge };
 }
 

@@ -43,6 +43,13 @@ describe('pledge: signing and confirming', () => {
     expect(again.text).to.include('already been used');
   });
 
+  it('a confirmation link followed ten times at the same moment confirms once; the others are told it was used', async () => {
+    const confirmPath = await signViaApi(app, organisationBody());
+    const answers = await Promise.all(Array.from({ length: 10 }, () => supertest(app).get(confirmPath)));
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([200, ...Array(9).fill(404)]);
+    expect(answers.filter((a) => a.status === 404).every((a) => a.text.includes('already been used'))).to.equal(true);
+  });
+
   it('a confirmation link followed after 7 days answers 404 and the signature stays pending', async () => {
     const body = organisationBody();
     const now = new Date('2026-03-01T10:00:00Z');

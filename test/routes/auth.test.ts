@@ -5,6 +5,8 @@ import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { sessionCookieName } from '../../server/app.ts';
+import { NotFoundError } from '../../server/errors.ts';
+import { setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -128,6 +130,18 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const again = await supertest(app).get(link).expect(404);
     expect(again.text).to.include('not valid any more');
     await signIn(app, user.email, 'a brand new passphrase');
+  });
+
+  it('a reset link submitted ten times at the same moment sets one password; the other nine are refused', async () => {
+    const user = await buildUser();
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/password-reset')).text);
+    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
+    const secret = /\/password-reset\/([A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const attempts = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => setPasswordWithLink({ purpose: 'password-reset', secret, password: `racing passphrase number ${i}` })));
+    expect(attempts.filter((a) => a.status === 'fulfilled')).to.have.length(1);
+    expect(attempts.filter((a) => a.status === 'rejected').every((a) => (a as PromiseRejectedResult).reason instanceof NotFoundError)).to.equal(true);
   });
 
   it('a session older than the absolute timeout (12 hours) is ended even while active', async () => {

@@ -3,6 +3,7 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
+import { claimSingleUse } from '../singleUse.ts';
 
 const messages = {
   unknown: 'This link is not valid. Check that you copied the whole address from the email.',
@@ -33,10 +34,10 @@ export async function findUsableLink(props: { purpose: Purpose; secret: string; 
   return link;
 }
 
-/** Uses a link once: a conditional update on usedAt: null, so of two simultaneous clicks exactly one wins. */
+/** Uses a link once: a single-use claim (a unique insert), so of two simultaneous clicks exactly one wins. */
 export async function consumePledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
   const link = await findUsableLink(props);
-  const consumed = await PledgeLinkModel.updateOne({ _id: link._id, usedAt: null }, { $set: { usedAt: props.now } });
-  if (consumed.modifiedCount !== 1) throw new NotFoundError(messages.used);
+  if (!(await claimSingleUse(`pledge-link:${String(link._id)}`, { now: props.now, expiresAt: link.expiresAt }))) throw new NotFoundError(messages.used);
+  await PledgeLinkModel.updateOne({ _id: link._id }, { $set: { usedAt: props.now } });
   return link;
 }
