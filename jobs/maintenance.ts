@@ -3,6 +3,7 @@ import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/attendance.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeSpentUses } from '../server/services/singleUse.ts';
+import { repairSnapshots } from '../server/services/snapshots.ts';
 import type { JobArea } from './types.ts';
 
 /**
@@ -24,8 +25,13 @@ export const maintenanceJobs: JobArea = {
     agenda.define('maintenance:remove-expired', async () => {
       await removeExpiredRecords();
     });
+    // A snapshot whose rebuild a crash interrupted is put right within about two minutes (models/SnapshotRepair.ts).
+    agenda.define('maintenance:repair-snapshots', async () => {
+      await repairSnapshots(new Date());
+    });
   },
   async schedule(agenda) {
     await agenda.every('15 minutes', 'maintenance:remove-expired', {}, { skipImmediate: false });
+    await agenda.every('1 minute', 'maintenance:repair-snapshots', {}, { skipImmediate: false });
   },
 };

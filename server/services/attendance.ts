@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { marksOf, rebuildMarks, refreshMarksIfStale, rosterOf, scheduleOf } from './snapshots.ts';
+import { beforeChanging, marksOf, marksOfSession, rebuildMarks, rosterOf, scheduleOf } from './snapshots.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -38,13 +38,18 @@ async function recordsFor(pairs: { sessionId: string; userId: string }[]) {
   return new Map(found.filter((r): r is AttendanceRecord => !!r).map((r) => [String(r._id), r]));
 }
 
-/** One row per active participant, by name, with her record if she has one. */
+/**
+ * One row per active participant, by name, with her mark if she has one: from the session's marks snapshot, and from
+ * the records themselves for anyone who joined the cohort since it was built.
+ */
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
-  const roster = await rosterOf(session.cohortId);
+  const [roster, marks] = await Promise.all([rosterOf(session.cohortId), marksOfSession(session.cohortId, session._id)]);
   const sessionId = String(session._id);
-  const records = await recordsFor(roster.map((m) => ({ sessionId, userId: m.userId })));
+  const records = await recordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
   const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
   return roster.map((m) => {
+    const mark = marks.get(m.userId);
+    if (mark) return { userId: m.userId, name: m.name, status: mark.status as AttendanceStatus | null, note: mark.note, markedBy: mark.markedBy, markedByName: mark.markedByName, markedAt: mark.markedAt, source: mark.source };
     const r = records.get(attendanceRecordId(sessionId, m.userId));
     return {
       userId: m.userId,
@@ -62,11 +67,7 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
 /** The register of a session (those who run its cohort). */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadRunSession(props);
-  const rows = await buildRegister(session);
-  // The register is read from the records themselves: a marks snapshot left behind (a crash between a write and
-  // its rebuild) is put right whenever a facilitator opens the register.
-  await refreshMarksIfStale(session, rows.map((r) => ({ userId: r.userId, status: r.status })));
-  return { session, cohort, rows };
+  return { session, cohort, rows: await buildRegister(session) };
 }
 
 export function presentRegister(rows: RegisterRow[]) {
@@ -110,10 +111,12 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
     seen.add(r.userId);
   });
   if (problems.length) throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
+  const changed = await beforeChanging([{ kind: 'marks', ownerId: session._id, cohortId: session.cohortId }]);
   await Promise.all(
     props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
   );
   await rebuildMarks(session);
+  await changed();
   return buildRegister(session);
 }
 
@@ -162,8 +165,10 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
+  const changed = await beforeChanging([{ kind: 'marks', ownerId: session._id, cohortId: session.cohortId }]);
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
   await rebuildMarks(session);
+  await changed();
   return { status };
 }
 
@@ -201,8 +206,8 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
   const marks = await marksOf(cohort._id, sessions.map((s) => s.sessionId));
   const records = await recordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
-    const mark = marks.get(sessionId);
-    if (mark?.has(userId)) return (mark.get(userId) ?? undefined) as AttendanceStatus | undefined;
+    const mark = marks.get(sessionId)?.get(userId);
+    if (mark) return (mark.status ?? undefined) as AttendanceStatus | undefined;
     return records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
   };
   const threshold = cohort.attendanceThreshold ?? 75;

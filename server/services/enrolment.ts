@@ -11,7 +11,7 @@ import { emitDomainEvent } from '../events.ts';
 import { isObjectId } from '../http/validate.ts';
 import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { rebuildMemberships, rebuildRoster } from './snapshots.ts';
+import { beforeChanging, rebuildMemberships, rebuildRoster } from './snapshots.ts';
 import { createUser } from './users.ts';
 
 const messages = {
@@ -134,20 +134,24 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
   const seating = longWaiting ? 'full' : await seat(cohort, user._id);
   if (seating === 'already-seated') throw new ConflictError(messages.already);
   if (seating === 'seated') {
+    const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: user._id }]);
     if (!(await writeEnrolment(cohort, user._id, existing, { status: 'active', enrolledAt: now }))) {
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
     await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(user._id)]);
+    await changed();
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
   }
   const number = await takeTicket(cohort, user._id);
+  const changed = await beforeChanging([{ kind: 'memberships', ownerId: user._id }]);
   if (!(await writeEnrolment(cohort, user._id, existing, { status: 'waitlisted', waitlistedAt: now }))) {
     await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
   await rebuildMemberships(user._id);
+  await changed();
   return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
 
@@ -168,15 +172,18 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
       if (outcome === 'already-seated') continue;
+      const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: ticket.userId }]);
       const activated = await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' }, { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } });
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
         await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(ticket.userId)]);
+        await changed();
         await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
       } else {
         // She left the waitlist meanwhile: give the place back.
         await SeatModel.deleteOne({ cohortId: cohort._id, userId: ticket.userId });
+        await changed();
       }
       progressed = true;
       break;
@@ -196,10 +203,12 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
   const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.userId, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment>();
   if (!enrolment) throw new NotFoundError(messages.notEnrolled);
+  const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: enrolment.userId }]);
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
   await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
   await Promise.all([enrolment.status === 'active' ? rebuildRoster(cohort._id) : null, rebuildMemberships(enrolment.userId)]);
+  await changed();
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }

@@ -11,7 +11,7 @@ import { isObjectId } from '../http/validate.ts';
 import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../time.ts';
 import { loadCohort } from './cohorts.ts';
-import { membershipsOf, rebuildSchedule, scheduleOf } from './snapshots.ts';
+import { beforeChanging, membershipsOf, rebuildSchedule, scheduleOf } from './snapshots.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -110,8 +110,10 @@ export async function scheduleSession(props: { actor: Express.User; cohortId: st
   const cohort = await loadCohort(props.cohortId);
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   const { set } = checkSessionInput(props.input, cohort);
+  const changed = await beforeChanging([{ kind: 'schedule', ownerId: cohort._id }]);
   const session = await CohortSessionModel.create({ ...set, cohortId: cohort._id, status: 'scheduled', sequence: 0, history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }] });
   await rebuildSchedule(cohort._id);
+  await changed();
   await emitDomainEvent('session.scheduled', { sessionId: session._id });
   return session.toObject() as CohortSession;
 }
@@ -160,12 +162,14 @@ export async function rescheduleSession(props: { actor: Express.User; sessionId:
   const { set, unset, startsAt } = checkSessionInput(merged, cohort);
   const timeChanged = startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
   const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: timeChanged ? 'rescheduled' : 'updated', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const changed = await beforeChanging([{ kind: 'schedule', ownerId: cohort._id }]);
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },
     { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
   await rebuildSchedule(cohort._id);
+  await changed();
   await emitDomainEvent('session.rescheduled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
 }
@@ -175,12 +179,14 @@ export async function cancelSession(props: { actor: Express.User; sessionId: str
   const { session, cohort } = await loadRunSession(props);
   if (session.status === 'cancelled') return session;
   const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: 'cancelled', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const changed = await beforeChanging([{ kind: 'schedule', ownerId: cohort._id }]);
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },
     { $set: { status: 'cancelled', sequence: session.sequence + 1 }, $unset: { checkInCode: 1 }, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
   await rebuildSchedule(cohort._id);
+  await changed();
   await emitDomainEvent('session.cancelled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
 }

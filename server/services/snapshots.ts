@@ -1,8 +1,10 @@
+import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
 import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CohortSnapshotModel } from '../../models/CohortSnapshot.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { SnapshotRepairModel } from '../../models/SnapshotRepair.ts';
 import { UserModel } from '../../models/User.ts';
 
 /** An active participant as the roster keeps her (name copied for registers and reports). */
@@ -85,35 +87,64 @@ export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
 }
 
 /**
- * A session's marks, as the attendance report counts them: one entry per member of the roster when it was built
- * (status null when unmarked). The report reads one of these per session instead of one record per person and
- * session. Rebuilt after every write to the session's register (recordAttendance, checkIn) and whenever its
- * register page finds it out of date; a member who joined since is not in it, and the report reads her records.
+ * A session's register as its page and the attendance report read it: one entry per member of the roster when it
+ * was built (status null when unmarked), with who marked it. One read by _id instead of one record per person.
+ * Rebuilt after every write to the session's register (recordAttendance, checkIn); a member who joined since is not
+ * in it, and readers read her record itself.
  */
-export type SessionMark = { userId: string; status: string | null };
+export type SessionMark = { userId: string; status: string | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
 
 async function loadMarks(session: { _id: Id; cohortId: Id }): Promise<SessionMark[]> {
   const roster = await rosterOf(session.cohortId);
-  const records = await Promise.all(roster.map((m) => AttendanceRecordModel.findById(attendanceRecordId(session._id, m.userId), { status: 1 }).lean()));
-  return roster.map((m, i) => ({ userId: m.userId, status: records[i]?.status ?? null }));
+  const records = await Promise.all(roster.map((m) => AttendanceRecordModel.findById(attendanceRecordId(session._id, m.userId), { status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean()));
+  const markerIds = [...new Set(records.filter((r) => r?.markedBy).map((r) => String(r!.markedBy)))];
+  const markers = new Map((await Promise.all(markerIds.map((id) => UserModel.findById(id, { name: 1 }).lean()))).filter((u) => !!u).map((u) => [String(u._id), u.name]));
+  return roster.map((m, i) => {
+    const r = records[i];
+    return { userId: m.userId, status: r?.status ?? null, note: r?.note ?? '', markedBy: r?.markedBy ? String(r.markedBy) : null, markedByName: r?.markedBy ? (markers.get(String(r.markedBy)) ?? null) : null, markedAt: r?.markedAt ?? null, source: r?.source ?? null };
+  });
 }
 
 export const rebuildMarks = (session: { _id: Id; cohortId: Id }) => rebuild('marks', session._id, () => loadMarks(session));
 
-/** The marks of these sessions of a cohort, by session id, then by participant id: one read by _id per session. */
-export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
-  const snapshots = await Promise.all(
-    sessionIds.map(async (sessionId) => {
-      const snapshot = await CohortSnapshotModel.findById(`marks:${sessionId}`).lean();
-      const items = snapshot ? (snapshot.items as SessionMark[]) : await rebuildMarks({ _id: sessionId, cohortId });
-      return [sessionId, new Map(items.map((m) => [m.userId, m.status]))] as const;
-    }),
-  );
-  return new Map(snapshots);
+/** The marks of one session of a cohort, by participant id: one read by _id. */
+export async function marksOfSession(cohortId: Id, sessionId: Id): Promise<Map<string, SessionMark>> {
+  const snapshot = await CohortSnapshotModel.findById(`marks:${String(sessionId)}`).lean();
+  const items = snapshot ? (snapshot.items as SessionMark[]) : await rebuildMarks({ _id: sessionId, cohortId });
+  return new Map(items.map((m) => [m.userId, { ...m, markedAt: m.markedAt ? new Date(m.markedAt) : null }]));
 }
 
-/** Rewrites a session's marks when they differ from the register just read from the records (self-repair). */
-export async function refreshMarksIfStale(session: { _id: Id; cohortId: Id }, fromRecords: SessionMark[]): Promise<void> {
-  const snapshot = await CohortSnapshotModel.findById(`marks:${String(session._id)}`).lean();
-  if (!snapshot || fingerprint(snapshot.items) !== fingerprint(fromRecords)) await rebuildMarks(session);
+/** The marks of these sessions of a cohort, by session id, then by participant id. */
+export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, SessionMark>>> {
+  return new Map(await Promise.all(sessionIds.map(async (id) => [id, await marksOfSession(cohortId, id)] as const)));
+}
+
+// ---- crash safety ------------------------------------------------------------------------------------------------
+
+export type SnapshotTarget = { kind: 'roster' | 'schedule' | 'memberships'; ownerId: Id } | { kind: 'marks'; ownerId: Id; cohortId: Id };
+
+/**
+ * Call before changing the source of these snapshots; call the function it returns once they are rebuilt. A crash
+ * in between leaves a repair row that `repairSnapshots` acts on (see models/SnapshotRepair.ts).
+ */
+export async function beforeChanging(targets: SnapshotTarget[]): Promise<() => Promise<void>> {
+  const ids = targets.map((t) => `${t.kind}:${String(t.ownerId)}:${randomUUID()}`);
+  await SnapshotRepairModel.insertMany(targets.map((t, i) => ({ _id: ids[i], kind: t.kind, ownerId: t.ownerId, cohortId: 'cohortId' in t ? t.cohortId : undefined, createdAt: new Date() })));
+  // One delete by _id each: the only filter FerretDB 1.x answers from an index.
+  return async () => {
+    await Promise.all(ids.map((_id) => SnapshotRepairModel.deleteOne({ _id })));
+  };
+}
+
+const rebuilders = { roster: rebuildRoster, schedule: rebuildSchedule, memberships: rebuildMemberships } as const;
+
+/** Rebuilds the snapshots whose change began over `graceMs` ago and never finished; returns how many. */
+export async function repairSnapshots(now: Date, graceMs = 60_000): Promise<number> {
+  const left = await SnapshotRepairModel.find({ createdAt: { $lt: new Date(now.getTime() - graceMs) } }).lean();
+  for (const row of left) {
+    if (row.kind === 'marks') await rebuildMarks({ _id: row.ownerId, cohortId: row.cohortId! });
+    else await rebuilders[row.kind](row.ownerId);
+    await SnapshotRepairModel.deleteOne({ _id: row._id });
+  }
+  return left.length;
 }
