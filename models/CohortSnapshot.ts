@@ -2,7 +2,7 @@ import { Schema, model } from 'mongoose';
 
 /**
  * Read models, one document per cohort (or person, or session) and kind, found by _id ('roster:<cohortId>',
- * 'schedule:<cohortId>', 'memberships:<userId>', 'marks:<sessionId>').
+ * 'schedule:<cohortId>', 'memberships:<userId>', 'marks:<sessionId>', 'attendance:<cohortId>').
  * FerretDB 1.x on SQLite answers only `{_id: value}` from an index (every other filter scans the collection in Go),
  * so the hot pages — a register, a report — read these by _id instead of filtering Enrolment and CohortSession.
  * Each is rebuilt from its source collection after every change there (server/services/snapshots.ts), and rebuilt
@@ -11,9 +11,9 @@ import { Schema, model } from 'mongoose';
 const cohortSnapshotSchema = new Schema(
   {
     _id: { type: String, required: true },
-    /** The cohort (roster, schedule), the person (memberships) or the session (marks) it describes. */
+    /** The cohort (roster, schedule, attendance), the person (memberships) or the session (marks) it describes. */
     ownerId: { type: Schema.Types.ObjectId, required: true },
-    kind: { type: String, enum: ['roster', 'schedule', 'memberships', 'marks'], required: true },
+    kind: { type: String, enum: ['roster', 'schedule', 'memberships', 'marks', 'attendance'], required: true },
     items: { type: [Schema.Types.Mixed], default: [] },
     builtAt: { type: Date, required: true },
   },

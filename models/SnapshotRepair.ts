@@ -10,7 +10,7 @@ import { Schema, model } from 'mongoose';
 const snapshotRepairSchema = new Schema(
   {
     _id: { type: String, required: true },
-    kind: { type: String, enum: ['roster', 'schedule', 'memberships', 'marks'], required: true },
+    kind: { type: String, enum: ['roster', 'schedule', 'memberships', 'marks', 'attendance'], required: true },
     ownerId: { type: Schema.Types.ObjectId, required: true },
     /** The cohort of a session's marks (their rebuild reads its roster). */
     cohortId: { type: Schema.Types.ObjectId },

@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { beforeChanging, marksOf, marksOfSession, rebuildMarks, rosterOf, scheduleOf } from './snapshots.ts';
+import { beforeChanging, marksOf, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -28,6 +28,12 @@ export const checkInFailureLimit = 5;
 export const checkInFailureWindowMs = 10 * 60 * 1000;
 
 export type RegisterRow = { userId: string; name: string; status: AttendanceStatus | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
+
+/** The snapshots a write to a session's register changes: its marks, and its cohort's attendance copied from them. */
+export const snapshotsOfRegister = (session: Pick<CohortSession, '_id' | 'cohortId'>): SnapshotTarget[] => [
+  { kind: 'marks', ownerId: session._id, cohortId: session.cohortId },
+  { kind: 'attendance', ownerId: session.cohortId },
+];
 
 /**
  * Records of these people at these sessions, read by _id (the indexed path on FerretDB): one point read per pair,
@@ -111,11 +117,12 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
     seen.add(r.userId);
   });
   if (problems.length) throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
-  const changed = await beforeChanging([{ kind: 'marks', ownerId: session._id, cohortId: session.cohortId }]);
+  const changed = await beforeChanging(snapshotsOfRegister(session));
   await Promise.all(
     props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
   );
   await rebuildMarks(session);
+  await rebuildAttendance(session.cohortId);
   await changed();
   return buildRegister(session);
 }
@@ -165,9 +172,10 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
-  const changed = await beforeChanging([{ kind: 'marks', ownerId: session._id, cohortId: session.cohortId }]);
+  const changed = await beforeChanging(snapshotsOfRegister(session));
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
   await rebuildMarks(session);
+  await rebuildAttendance(session.cohortId);
   await changed();
   return { status };
 }
@@ -202,12 +210,12 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
   const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
   const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
   const pairs = sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId })));
-  // One marks snapshot per session; records are read one by one only for people a snapshot does not cover yet.
+  // One attendance snapshot for the cohort; records are read one by one only for people it does not cover yet.
   const marks = await marksOf(cohort._id, sessions.map((s) => s.sessionId));
   const records = await recordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
-    const mark = marks.get(sessionId)?.get(userId);
-    if (mark) return (mark.status ?? undefined) as AttendanceStatus | undefined;
+    const mark = marks.get(sessionId);
+    if (mark?.has(userId)) return (mark.get(userId) ?? undefined) as AttendanceStatus | undefined;
     return records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
   };
   const threshold = cohort.attendanceThreshold ?? 75;

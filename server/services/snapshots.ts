@@ -5,6 +5,7 @@ import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CohortSnapshotModel } from '../../models/CohortSnapshot.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { SnapshotRepairModel } from '../../models/SnapshotRepair.ts';
+import { isDuplicateKeyError } from '../db.ts';
 import { UserModel } from '../../models/User.ts';
 
 /** An active participant as the roster keeps her (name copied for registers and reports). */
@@ -36,15 +37,16 @@ const fingerprint = (items: unknown[]) => JSON.stringify(items);
  * another could write an older picture over a newer one; each rebuild therefore reads the source again after
  * writing and writes again until what it wrote is what the source says. The last writer always ends in agreement.
  */
-async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships' | 'marks', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
+async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships' | 'marks' | 'attendance', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
   const _id = `${kind}:${String(ownerId)}`;
   let items = await load(ownerId);
   for (let round = 0; round < 10; round += 1) {
     const set = { $set: { ownerId: new Types.ObjectId(String(ownerId)), kind, items, builtAt: new Date() } };
     try {
       await CohortSnapshotModel.updateOne({ _id }, set, { upsert: true });
-    } catch {
+    } catch (error) {
       // Two first builds at once: one insert loses to the primary key; write as an update instead.
+      if (!isDuplicateKeyError(error)) throw error;
       await CohortSnapshotModel.updateOne({ _id }, set);
     }
     const again = await load(ownerId);
@@ -114,14 +116,45 @@ export async function marksOfSession(cohortId: Id, sessionId: Id): Promise<Map<s
   return new Map(items.map((m) => [m.userId, { ...m, markedAt: m.markedAt ? new Date(m.markedAt) : null }]));
 }
 
-/** The marks of these sessions of a cohort, by session id, then by participant id. */
-export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, SessionMark>>> {
-  return new Map(await Promise.all(sessionIds.map(async (id) => [id, await marksOfSession(cohortId, id)] as const)));
+/**
+ * A cohort's attendance at a glance, for its report: each session's statuses by participant, copied from the
+ * sessions' marks snapshots into one document, so the report reads one document instead of one per session.
+ * Rebuilt after each marks rebuild, and by its reader when it is missing or lacks a session scheduled since.
+ */
+export type SessionStatuses = { sessionId: string; statuses: string[] };
+// '<userId>=<status>' ('' when unmarked): FerretDB 1.x stores no arrays inside arrays, and strings are its cheapest.
+const encodeStatus = (userId: string, status: string | null) => `${userId}=${status ?? ''}`;
+const decodeStatus = (entry: string): [string, string | null] => {
+  const [userId, status] = entry.split('=') as [string, string];
+  return [userId, status || null];
+};
+
+async function loadAttendance(cohortId: Id): Promise<SessionStatuses[]> {
+  const schedule = await scheduleOf(cohortId);
+  return Promise.all(
+    schedule.map(async (s) => ({ sessionId: s.sessionId, statuses: [...(await marksOfSession(cohortId, s.sessionId)).values()].map((m) => encodeStatus(m.userId, m.status)) })),
+  );
+}
+
+export const rebuildAttendance = (cohortId: Id) => rebuild('attendance', cohortId, loadAttendance);
+
+/** The statuses of these sessions of a cohort, by session id, then by participant id: one read by _id. */
+export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
+  const snapshot = await CohortSnapshotModel.findById(`attendance:${String(cohortId)}`).lean();
+  let items = (snapshot?.items ?? []) as SessionStatuses[];
+  // Missing, or a session scheduled since it was built: build it now, for this reader and the next.
+  if (!snapshot || sessionIds.some((id) => !items.some((s) => s.sessionId === id))) items = await rebuildAttendance(cohortId);
+  const held = new Map(items.map((s) => [s.sessionId, new Map(s.statuses.map(decodeStatus))]));
+  const missing = sessionIds.filter((id) => !held.has(id));
+  for (const [id, marks] of await Promise.all(missing.map(async (id) => [id, await marksOfSession(cohortId, id)] as const))) {
+    held.set(id, new Map([...marks.values()].map((m) => [m.userId, m.status])));
+  }
+  return new Map(sessionIds.map((id) => [id, held.get(id)!]));
 }
 
 // ---- crash safety ------------------------------------------------------------------------------------------------
 
-export type SnapshotTarget = { kind: 'roster' | 'schedule' | 'memberships'; ownerId: Id } | { kind: 'marks'; ownerId: Id; cohortId: Id };
+export type SnapshotTarget = { kind: 'roster' | 'schedule' | 'memberships' | 'attendance'; ownerId: Id } | { kind: 'marks'; ownerId: Id; cohortId: Id };
 
 /**
  * Call before changing the source of these snapshots; call the function it returns once they are rebuilt. A crash
@@ -136,11 +169,13 @@ export async function beforeChanging(targets: SnapshotTarget[]): Promise<() => P
   };
 }
 
-const rebuilders = { roster: rebuildRoster, schedule: rebuildSchedule, memberships: rebuildMemberships } as const;
+const rebuilders = { roster: rebuildRoster, schedule: rebuildSchedule, memberships: rebuildMemberships, attendance: rebuildAttendance } as const;
 
 /** Rebuilds the snapshots whose change began over `graceMs` ago and never finished; returns how many. */
 export async function repairSnapshots(now: Date, graceMs = 60_000): Promise<number> {
   const left = await SnapshotRepairModel.find({ createdAt: { $lt: new Date(now.getTime() - graceMs) } }).lean();
+  // A cohort's attendance is copied from its sessions' marks: rebuild those first.
+  left.sort((a, b) => Number(a.kind === 'attendance') - Number(b.kind === 'attendance'));
   for (const row of left) {
     if (row.kind === 'marks') await rebuildMarks({ _id: row.ownerId, cohortId: row.cohortId! });
     else await rebuilders[row.kind](row.ownerId);
