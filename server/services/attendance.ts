@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
+import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
 import type { Cohort } from '../../models/Cohort.ts';
 import type { CohortSession } from '../../models/CohortSession.ts';
 import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { beforeChanging, marksOf, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
+import { attendanceRecordsFor, beforeChanging, marksOf, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -35,14 +35,6 @@ export const snapshotsOfRegister = (session: Pick<CohortSession, '_id' | 'cohort
   { kind: 'attendance', ownerId: session.cohortId },
 ];
 
-/**
- * Records of these people at these sessions, read by _id (the indexed path on FerretDB): one point read per pair,
- * in parallel, so the cost follows the register's size and not the number of records stored.
- */
-async function recordsFor(pairs: { sessionId: string; userId: string }[]) {
-  const found = await Promise.all(pairs.map((p) => AttendanceRecordModel.findById(attendanceRecordId(p.sessionId, p.userId), { status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean<AttendanceRecord>()));
-  return new Map(found.filter((r): r is AttendanceRecord => !!r).map((r) => [String(r._id), r]));
-}
 
 /**
  * One row per active participant, by name, with her mark if she has one: from the session's marks snapshot, and from
@@ -51,7 +43,7 @@ async function recordsFor(pairs: { sessionId: string; userId: string }[]) {
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
   const [roster, marks] = await Promise.all([rosterOf(session.cohortId), marksOfSession(session.cohortId, session._id)]);
   const sessionId = String(session._id);
-  const records = await recordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
+  const records = await attendanceRecordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
   const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
   return roster.map((m) => {
     const mark = marks.get(m.userId);
@@ -212,7 +204,7 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
   const pairs = sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId })));
   // One attendance snapshot for the cohort; records are read one by one only for people it does not cover yet.
   const marks = await marksOf(cohort._id, sessions.map((s) => s.sessionId));
-  const records = await recordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
+  const records = await attendanceRecordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
     const mark = marks.get(sessionId);
     if (mark?.has(userId)) return (mark.get(userId) ?? undefined) as AttendanceStatus | undefined;

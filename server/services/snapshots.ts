@@ -1,11 +1,12 @@
 import { randomUUID } from 'node:crypto';
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
+import { AttendanceRecordModel, attendanceRecordId, type AttendanceRecord } from '../../models/AttendanceRecord.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CohortSnapshotModel } from '../../models/CohortSnapshot.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { SnapshotRepairModel } from '../../models/SnapshotRepair.ts';
 import { isDuplicateKeyError } from '../db.ts';
+import { namesOf } from './cohorts.ts';
 import { UserModel } from '../../models/User.ts';
 
 /** An active participant as the roster keeps her (name copied for registers and reports). */
@@ -96,14 +97,23 @@ export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
  */
 export type SessionMark = { userId: string; status: string | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
 
+/**
+ * Records of these people at these sessions, read by _id (the indexed path on FerretDB): one point read per pair,
+ * in parallel, so the cost follows the register's size and not the number of records stored.
+ */
+export async function attendanceRecordsFor(pairs: { sessionId: string; userId: string }[]) {
+  const found = await Promise.all(pairs.map((p) => AttendanceRecordModel.findById(attendanceRecordId(p.sessionId, p.userId), { status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean<AttendanceRecord>()));
+  return new Map(found.filter((r): r is AttendanceRecord => !!r).map((r) => [String(r._id), r]));
+}
+
 async function loadMarks(session: { _id: Id; cohortId: Id }): Promise<SessionMark[]> {
   const roster = await rosterOf(session.cohortId);
-  const records = await Promise.all(roster.map((m) => AttendanceRecordModel.findById(attendanceRecordId(session._id, m.userId), { status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean()));
-  const markerIds = [...new Set(records.filter((r) => r?.markedBy).map((r) => String(r!.markedBy)))];
-  const markers = new Map((await Promise.all(markerIds.map((id) => UserModel.findById(id, { name: 1 }).lean()))).filter((u) => !!u).map((u) => [String(u._id), u.name]));
-  return roster.map((m, i) => {
-    const r = records[i];
-    return { userId: m.userId, status: r?.status ?? null, note: r?.note ?? '', markedBy: r?.markedBy ? String(r.markedBy) : null, markedByName: r?.markedBy ? (markers.get(String(r.markedBy)) ?? null) : null, markedAt: r?.markedAt ?? null, source: r?.source ?? null };
+  const sessionId = String(session._id);
+  const records = await attendanceRecordsFor(roster.map((m) => ({ sessionId, userId: m.userId })));
+  const markers = await namesOf([...records.values()].map((r) => String(r.markedBy)));
+  return roster.map((m) => {
+    const r = records.get(attendanceRecordId(sessionId, m.userId));
+    return { userId: m.userId, status: r?.status ?? null, note: r?.note ?? '', markedBy: r ? String(r.markedBy) : null, markedByName: r ? (markers.get(String(r.markedBy))?.name ?? null) : null, markedAt: r?.markedAt ?? null, source: r?.source ?? null };
   });
 }
 
