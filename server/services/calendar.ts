@@ -1,3 +1,4 @@
+import { timingSafeEqual } from 'node:crypto';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import { Types } from 'mongoose';
 import type { Cohort } from '../../models/Cohort.ts';
@@ -8,6 +9,7 @@ import { NotFoundError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { newSecret } from './secrets.ts';
 import { enrolledCohortIds, loadVisibleSession, sessionEnd } from './sessions.ts';
+import { scheduleOf } from './snapshots.ts';
 
 const messages = { feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.' };
 
@@ -43,21 +45,33 @@ export async function sessionIcs(props: { actor: Express.User; sessionId: string
   return { filename: `${session.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'session'}.ics`, body };
 }
 
+/** Feed addresses read `<userId>_<secret>`: the id finds her by `_id` (FerretDB 1.x scans any other filter). */
+const feedToken = /^([0-9a-f]{24})_([A-Za-z0-9_-]{20,100})$/;
+
+async function feedOwner(token: string) {
+  const match = feedToken.exec(token);
+  if (!match) return null;
+  const user = await UserModel.findById(match[1], { name: 1, status: 1, calendarToken: 1 }).lean();
+  if (!user || user.status !== 'active' || !user.calendarToken) return null;
+  const [given, kept] = [Buffer.from(match[2]!), Buffer.from(user.calendarToken)];
+  return given.length === kept.length && timingSafeEqual(given, kept) ? user : null;
+}
+
 /**
  * The private feed behind a secret URL: the sessions of the cohorts she is enrolled in or runs, from 90 days ago
  * on (cancelled ones included, so subscribed calendars remove them). No sign-in: the token is the credential.
+ * Calendar apps poll it, so it reads by _id: her memberships, each cohort's schedule, then the sessions listed.
  */
 export async function calendarFeed(props: { token: string; now: Date }): Promise<string> {
-  if (!/^[A-Za-z0-9_-]{20,100}$/.test(props.token)) throw new NotFoundError(messages.feedNotFound);
-  const user = await UserModel.findOne({ calendarToken: props.token, status: 'active' }, { name: 1 }).lean();
+  const user = await feedOwner(props.token);
   if (!user) throw new NotFoundError(messages.feedNotFound);
   const runs = await CohortModel.find({ facilitatorIds: user._id }, { _id: 1 }).lean();
-  const cohortIds = [...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)];
-  const sessions = await CohortSessionModel.find({ cohortId: { $in: cohortIds }, startsAt: { $gte: new Date(props.now.getTime() - 90 * 24 * 60 * 60 * 1000) } })
-    .sort({ startsAt: 1 })
-    .limit(2000)
-    .lean<CohortSession[]>();
-  const cohorts = await CohortModel.find({ _id: { $in: cohortIds } }, { name: 1 }).lean();
+  const cohortIds = [...new Set([...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)].map(String))];
+  const since = props.now.getTime() - 90 * 24 * 60 * 60 * 1000;
+  const schedules = await Promise.all(cohortIds.map((id) => scheduleOf(id)));
+  const listed = schedules.flat().filter((s) => s.startsAt.getTime() >= since).sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime()).slice(0, 2000);
+  const sessions = (await Promise.all(listed.map((s) => CohortSessionModel.findById(s.sessionId).lean<CohortSession>()))).filter((s): s is CohortSession => !!s);
+  const cohorts = (await Promise.all(cohortIds.map((id) => CohortModel.findById(id, { name: 1 }).lean()))).filter((c) => !!c);
   return calendarOf(`Pathways — ${user.name}`, sessions, new Map(cohorts.map((c) => [String(c._id), c])));
 }
 
@@ -71,7 +85,7 @@ export async function calendarFeedUrl(props: { userId: string }): Promise<string
     await UserModel.updateOne({ _id: user._id, calendarToken: { $in: [null, ''] } }, { $set: { calendarToken: token } });
     token = (await UserModel.findById(props.userId, { calendarToken: 1 }).lean())!.calendarToken!;
   }
-  return absoluteUrl(`/calendar/${token}.ics`);
+  return absoluteUrl(`/calendar/${String(user._id)}_${token}.ics`);
 }
 
 /** A new secret: the old address stops working at once (e.g. after sharing it by mistake). */

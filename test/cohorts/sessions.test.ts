@@ -126,6 +126,12 @@ describe('cohorts: sessions, time zones and calendars', () => {
 
     await agent.post('/calendar/token').type('form').send({ _csrf: await csrfOf(agent, '/calendar') }).expect(303);
     await supertest(app).get(feedPath).expect(404);
+    // The address names her (so the feed is found by _id); her id with any other secret, or no id, is a 404.
+    const fresh = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec((await agent.get('/calendar')).text)![1]!;
+    expect(fresh.startsWith(`/calendar/${participant.id}_`)).to.equal(true);
+    await supertest(app).get(fresh).expect(200);
+    await supertest(app).get(fresh.replace(/(.)\.ics$/, (_, last: string) => `${last === 'A' ? 'B' : 'A'}.ics`)).expect(404);
+    await supertest(app).get(fresh.replace(`${participant.id}_`, '')).expect(404);
   });
 
   it('someone outside the cohort cannot read its sessions or their .ics (404), and a malformed id is a 404', async () => {
