@@ -7,7 +7,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { formatDateTime } from '../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { attendanceRecordsFor, beforeChanging, marksOf, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
+import { attendanceRecordsFor, attendanceStatusesOf, beforeChanging, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -41,7 +41,10 @@ export const snapshotsOfRegister = (session: Pick<CohortSession, '_id' | 'cohort
  * the records themselves for anyone who joined the cohort since it was built.
  */
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
-  const [roster, marks] = await Promise.all([rosterOf(session.cohortId), marksOfSession(session.cohortId, session._id)]);
+  const roster = await rosterOf(session.cohortId);
+  let marks = await marksOfSession(session.cohortId, session._id);
+  // Someone joined since the snapshot was built: rebuild it now, for this reader and the next.
+  if (roster.some((m) => !marks.has(m.userId))) marks = new Map((await rebuildMarks(session)).map((m) => [m.userId, { ...m, markedAt: m.markedAt ? new Date(m.markedAt) : null }]));
   const sessionId = String(session._id);
   const records = await attendanceRecordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
   const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
@@ -202,8 +205,16 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
   const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
   const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
   const pairs = sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId })));
-  // One attendance snapshot for the cohort; records are read one by one only for people it does not cover yet.
-  const marks = await marksOf(cohort._id, sessions.map((s) => s.sessionId));
+  // One attendance snapshot for the cohort. When people joined since it was built, the marks of the sessions
+  // concerned and the snapshot are rebuilt now, for this reader and the next; records are read one by one only
+  // for anyone still not covered (joined at this very moment).
+  let marks = await attendanceStatusesOf(cohort._id, sessions.map((s) => s.sessionId));
+  const stale = [...new Set(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)).map((p) => p.sessionId))];
+  if (stale.length) {
+    await Promise.all(stale.map((sessionId) => rebuildMarks({ _id: sessionId, cohortId: cohort._id })));
+    await rebuildAttendance(cohort._id);
+    marks = await attendanceStatusesOf(cohort._id, sessions.map((s) => s.sessionId));
+  }
   const records = await attendanceRecordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
     const mark = marks.get(sessionId);

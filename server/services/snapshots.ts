@@ -90,10 +90,10 @@ export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
 }
 
 /**
- * A session's register as its page and the attendance report read it: one entry per member of the roster when it
- * was built (status null when unmarked), with who marked it. One read by _id instead of one record per person.
- * Rebuilt after every write to the session's register (recordAttendance, checkIn); a member who joined since is not
- * in it, and readers read her record itself.
+ * A session's register as its page reads it (and the cohort's attendance snapshot copies it): one entry per member
+ * of the roster when it was built (status null when unmarked), with who marked it. One read by _id instead of one
+ * record per person. Rebuilt after every write to the session's register (recordAttendance, checkIn), and by a
+ * reader that finds a member it does not hold (she joined since).
  */
 export type SessionMark = { userId: string; status: string | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
 
@@ -149,7 +149,7 @@ async function loadAttendance(cohortId: Id): Promise<SessionStatuses[]> {
 export const rebuildAttendance = (cohortId: Id) => rebuild('attendance', cohortId, loadAttendance);
 
 /** The statuses of these sessions of a cohort, by session id, then by participant id: one read by _id. */
-export async function marksOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
+export async function attendanceStatusesOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
   const snapshot = await CohortSnapshotModel.findById(`attendance:${String(cohortId)}`).lean();
   let items = (snapshot?.items ?? []) as SessionStatuses[];
   // Missing, or a session scheduled since it was built: build it now, for this reader and the next.
