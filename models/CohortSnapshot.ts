@@ -14,7 +14,11 @@ const cohortSnapshotSchema = new Schema(
     /** The cohort (roster, schedule, attendance), the person (memberships) or the session (marks) it describes. */
     ownerId: { type: Schema.Types.ObjectId, required: true },
     kind: { type: String, enum: ['roster', 'schedule', 'memberships', 'marks', 'attendance'], required: true },
-    items: { type: [Schema.Types.Mixed], default: [] },
+    /**
+     * The items as one JSON string. FerretDB 1.x converts every value of a document on each read and write: a
+     * roster of 30 people as objects cost 3.0 ms of its CPU per read, the same as one string 0.6 ms (measured).
+     */
+    payload: { type: String, required: true },
     builtAt: { type: Date, required: true },
   },
   { versionKey: false },

@@ -33,16 +33,25 @@ async function loadSchedule(cohortId: Id): Promise<ScheduledSession[]> {
 
 const fingerprint = (items: unknown[]) => JSON.stringify(items);
 
+type Kind = 'roster' | 'schedule' | 'memberships' | 'marks' | 'attendance';
+
+/** A snapshot's items (dates as ISO strings: readers revive them), or null when it was never built. */
+async function readSnapshot<T>(kind: Kind, ownerId: Id): Promise<T[] | null> {
+  const snapshot = await CohortSnapshotModel.findById(`${kind}:${String(ownerId)}`, { payload: 1 }).lean();
+  // A document of an older shape (items stored as values, no payload) counts as never built.
+  return typeof snapshot?.payload === 'string' ? (JSON.parse(snapshot.payload) as T[]) : null;
+}
+
 /**
  * Rebuilds a snapshot from its source and writes it whole. FerretDB updates are not atomic, so a rebuild that raced
  * another could write an older picture over a newer one; each rebuild therefore reads the source again after
  * writing and writes again until what it wrote is what the source says. The last writer always ends in agreement.
  */
-async function rebuild<T>(kind: 'roster' | 'schedule' | 'memberships' | 'marks' | 'attendance', ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
+async function rebuild<T>(kind: Kind, ownerId: Id, load: (id: Id) => Promise<T[]>): Promise<T[]> {
   const _id = `${kind}:${String(ownerId)}`;
   let items = await load(ownerId);
   for (let round = 0; round < 10; round += 1) {
-    const set = { $set: { ownerId: new Types.ObjectId(String(ownerId)), kind, items, builtAt: new Date() } };
+    const set = { $set: { ownerId: new Types.ObjectId(String(ownerId)), kind, payload: fingerprint(items), builtAt: new Date() } };
     try {
       await CohortSnapshotModel.updateOne({ _id }, set, { upsert: true });
     } catch (error) {
@@ -70,22 +79,19 @@ export const rebuildMemberships = (userId: Id) => rebuild('memberships', userId,
 
 /** Her cohorts (dashboard, calendar feed): one read by _id. */
 export async function membershipsOf(userId: Id): Promise<Membership[]> {
-  const snapshot = await CohortSnapshotModel.findById(`memberships:${String(userId)}`).lean();
-  return snapshot ? (snapshot.items as Membership[]) : rebuildMemberships(userId);
+  return (await readSnapshot<Membership>('memberships', userId)) ?? rebuildMemberships(userId);
 }
 export const rebuildSchedule = (cohortId: Id) => rebuild('schedule', cohortId, loadSchedule);
 
 /** Active participants of a cohort, by name: one read by _id. */
 export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
-  const snapshot = await CohortSnapshotModel.findById(`roster:${String(cohortId)}`).lean();
-  const items = snapshot ? (snapshot.items as RosterMember[]) : await rebuildRoster(cohortId);
+  const items = (await readSnapshot<RosterMember>('roster', cohortId)) ?? (await rebuildRoster(cohortId));
   return items.map((m) => ({ ...m, enrolledAt: m.enrolledAt ? new Date(m.enrolledAt) : null }));
 }
 
 /** A cohort's sessions in time order (cancelled ones included): one read by _id. */
 export async function scheduleOf(cohortId: Id): Promise<ScheduledSession[]> {
-  const snapshot = await CohortSnapshotModel.findById(`schedule:${String(cohortId)}`).lean();
-  const items = snapshot ? (snapshot.items as ScheduledSession[]) : await rebuildSchedule(cohortId);
+  const items = (await readSnapshot<ScheduledSession>('schedule', cohortId)) ?? (await rebuildSchedule(cohortId));
   return items.map((s) => ({ ...s, startsAt: new Date(s.startsAt) }));
 }
 
@@ -121,8 +127,7 @@ export const rebuildMarks = (session: { _id: Id; cohortId: Id }) => rebuild('mar
 
 /** The marks of one session of a cohort, by participant id: one read by _id. */
 export async function marksOfSession(cohortId: Id, sessionId: Id): Promise<Map<string, SessionMark>> {
-  const snapshot = await CohortSnapshotModel.findById(`marks:${String(sessionId)}`).lean();
-  const items = snapshot ? (snapshot.items as SessionMark[]) : await rebuildMarks({ _id: sessionId, cohortId });
+  const items = (await readSnapshot<SessionMark>('marks', sessionId)) ?? (await rebuildMarks({ _id: sessionId, cohortId }));
   return new Map(items.map((m) => [m.userId, { ...m, markedAt: m.markedAt ? new Date(m.markedAt) : null }]));
 }
 
@@ -150,10 +155,9 @@ export const rebuildAttendance = (cohortId: Id) => rebuild('attendance', cohortI
 
 /** The statuses of these sessions of a cohort, by session id, then by participant id: one read by _id. */
 export async function attendanceStatusesOf(cohortId: Id, sessionIds: string[]): Promise<Map<string, Map<string, string | null>>> {
-  const snapshot = await CohortSnapshotModel.findById(`attendance:${String(cohortId)}`).lean();
-  let items = (snapshot?.items ?? []) as SessionStatuses[];
+  let items = await readSnapshot<SessionStatuses>('attendance', cohortId);
   // Missing, or a session scheduled since it was built: build it now, for this reader and the next.
-  if (!snapshot || sessionIds.some((id) => !items.some((s) => s.sessionId === id))) items = await rebuildAttendance(cohortId);
+  if (!items || sessionIds.some((id) => !items!.some((s) => s.sessionId === id))) items = await rebuildAttendance(cohortId);
   const held = new Map(items.map((s) => [s.sessionId, new Map(s.statuses.map(decodeStatus))]));
   const missing = sessionIds.filter((id) => !held.has(id));
   for (const [id, marks] of await Promise.all(missing.map(async (id) => [id, await marksOfSession(cohortId, id)] as const))) {
