@@ -1,7 +1,7 @@
 import { spawnSync } from 'node:child_process';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { CohortRecordModel, LearnerRecordModel } from '../../models/LearningRecord.ts';
+import { CohortRecordModel, LearnerRecordModel, readCohortRecord, readLearnerRecord } from '../../models/LearningRecord.ts';
 import { UserModel } from '../../models/User.ts';
 import { databaseNameInUri } from '../../server/db.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
@@ -55,8 +55,8 @@ describe('first start and operator commands', () => {
     const rebuilt = spawnSync('node', ['--import', 'tsx', 'scripts/cli.ts', 'records:rebuild'], { env: { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' }, encoding: 'utf8' });
     expect(rebuilt.status, rebuilt.stderr).to.equal(0);
     expect(rebuilt.stdout).to.include('1 learner(s)');
-    const record = await LearnerRecordModel.findById(learner.id).lean();
+    const record = await readLearnerRecord(new mongoose.Types.ObjectId(learner.id));
     expect(record?.enrolments.map((e) => String(e.cohortId))).to.deep.equal([cohort.id]);
-    expect((await CohortRecordModel.findById(cohort.id).lean())?.members.map((m) => String(m.userId))).to.deep.equal([learner.id]);
+    expect((await readCohortRecord(new mongoose.Types.ObjectId(cohort.id)))?.members.map((m) => String(m.userId))).to.deep.equal([learner.id]);
   });
 });

@@ -3,7 +3,7 @@ import { CertificateModel } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { CohortRecordModel, LearnerRecordModel, type CohortRecord, type LearnerRecord } from '../../../models/LearningRecord.ts';
+import { CohortRecordModel, LearnerRecordModel, encodeCohortRecord, encodeLearnerRecord, readCohortRecord, readLearnerRecord, type CohortRecord, type LearnerRecord } from '../../../models/LearningRecord.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { UserModel } from '../../../models/User.ts';
 
@@ -59,7 +59,7 @@ export async function rebuildLearnerRecord(userId: string | Types.ObjectId): Pro
       };
     }),
   };
-  await LearnerRecordModel.replaceOne({ _id: user }, record, { upsert: true });
+  await LearnerRecordModel.replaceOne({ _id: user }, encodeLearnerRecord(record as unknown as LearnerRecord), { upsert: true });
   return record as unknown as LearnerRecord;
 }
 
@@ -88,7 +88,7 @@ export async function rebuildCohortRecord(cohortId: string | Types.ObjectId): Pr
       .filter((c) => c.reflectionShared && c.reflection)
       .map((c) => ({ completionId: c._id, userId: c.userId, moduleId: c.moduleId, reflection: c.reflection ?? '', completedAt: c.completedAt })),
   };
-  await CohortRecordModel.replaceOne({ _id: cohort._id }, record, { upsert: true });
+  await CohortRecordModel.replaceOne({ _id: cohort._id }, encodeCohortRecord(record as unknown as CohortRecord), { upsert: true });
   return record as unknown as CohortRecord;
 }
 
@@ -97,22 +97,22 @@ let bulkBuild: Promise<unknown> | null = null;
 
 /** Her record: one primary-key read (rebuilt from the truth the first time). */
 export async function learnerRecord(userId: string | Types.ObjectId): Promise<LearnerRecord> {
-  const found = await LearnerRecordModel.findById(oid(userId)).lean<LearnerRecord>();
+  const found = await readLearnerRecord(oid(userId));
   if (found) return found;
   if (bulkBuild) {
     await bulkBuild;
-    const built = await LearnerRecordModel.findById(oid(userId)).lean<LearnerRecord>();
+    const built = await readLearnerRecord(oid(userId));
     if (built) return built;
   }
   return withLock(`learner:${String(userId)}`, () => rebuildLearnerRecord(userId));
 }
 
 export async function cohortRecord(cohortId: string | Types.ObjectId): Promise<CohortRecord | null> {
-  const found = await CohortRecordModel.findById(oid(cohortId)).lean<CohortRecord>();
+  const found = await readCohortRecord(oid(cohortId));
   if (found) return found;
   if (bulkBuild) {
     await bulkBuild;
-    const built = await CohortRecordModel.findById(oid(cohortId)).lean<CohortRecord>();
+    const built = await readCohortRecord(oid(cohortId));
     if (built) return built;
   }
   return withLock(`cohort:${String(cohortId)}`, () => rebuildCohortRecord(cohortId));
@@ -121,19 +121,19 @@ export async function cohortRecord(cohortId: string | Types.ObjectId): Promise<C
 /** Reads, changes and replaces a learner's record under its lock; a missing record (or enrolment) is rebuilt instead. */
 async function changeLearner(userId: string, cohortId: string, change: (e: LearnerRecord['enrolments'][number]) => void): Promise<void> {
   await withLock(`learner:${userId}`, async () => {
-    const record = await LearnerRecordModel.findById(oid(userId)).lean<LearnerRecord>();
+    const record = await readLearnerRecord(oid(userId));
     const enrolment = record?.enrolments.find((e) => String(e.cohortId) === cohortId);
     if (!record || !enrolment) return void (await rebuildLearnerRecord(userId));
     change(enrolment);
-    await LearnerRecordModel.replaceOne({ _id: record._id }, record);
+    await LearnerRecordModel.replaceOne({ _id: record._id }, encodeLearnerRecord(record));
   });
 }
 
 async function changeCohort(cohortId: string, change: (r: CohortRecord) => boolean): Promise<void> {
   await withLock(`cohort:${cohortId}`, async () => {
-    const record = await CohortRecordModel.findById(oid(cohortId)).lean<CohortRecord>();
+    const record = await readCohortRecord(oid(cohortId));
     if (!record || !change(record)) return void (await rebuildCohortRecord(cohortId));
-    await CohortRecordModel.replaceOne({ _id: record._id }, record);
+    await CohortRecordModel.replaceOne({ _id: record._id }, encodeCohortRecord(record));
   });
 }
 
@@ -232,8 +232,8 @@ export async function rebuildAllLearningRecords(): Promise<{ learners: number; c
   await LearnerRecordModel.deleteMany({});
   await CohortRecordModel.deleteMany({});
   const batches = <T>(list: T[]) => Array.from({ length: Math.ceil(list.length / 1000) }, (_, i) => list.slice(i * 1000, (i + 1) * 1000));
-  for (const batch of batches([...learners.values()])) await LearnerRecordModel.insertMany(batch, { ordered: false });
-  for (const batch of batches([...cohortRecords.values()])) await CohortRecordModel.insertMany(batch, { ordered: false });
+  for (const batch of batches([...learners.values()])) await LearnerRecordModel.insertMany(batch.map(encodeLearnerRecord), { ordered: false });
+  for (const batch of batches([...cohortRecords.values()])) await CohortRecordModel.insertMany(batch.map(encodeCohortRecord), { ordered: false });
   return { learners: learners.size, cohorts: cohortRecords.size };
 }
 
