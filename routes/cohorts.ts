@@ -80,13 +80,13 @@ async function showCohort(req: Request, res: Response) {
 
 async function showReport(req: Request, res: Response) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: now() });
+  const report = await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() });
   res.render('cohorts/attendance', { title: `Attendance: ${cohort.name}`, cohort: presentCohort(cohort), report, flagLabels, chart: attendanceChart(report.sessions), chartStatuses });
 }
 
 async function sendCsv(req: Request, res: Response) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), now: now() }));
+  const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() }));
   res.attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`).type('text/csv; charset=utf-8').send(csv);
 }
 
@@ -117,7 +117,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   apiOperation(api, { method: 'get', path: '/cohorts/:id/attendance', tag: 'attendance', summary: 'Attendance per participant (rate between 0 and 1)', access: ['facilitator'], success: { status: 200, description: 'Per participant', schema: z.object({ items: z.array(reportRow), nextCursor: z.null() }) } }, async ({ user, params }) => {
     const cohort = await loadRunCohort({ actor: user, cohortId: params.id! });
-    return { items: (await cohortAttendanceReport({ cohortId: String(cohort._id), now: now() })).rows.map(presentReportRow), nextCursor: null };
+    return { items: (await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() })).rows.map(presentReportRow), nextCursor: null };
   });
   apiOperation(api, { method: 'get', path: '/cohorts/:id/attendance.csv', tag: 'attendance', summary: 'Attendance per participant as CSV', access: ['facilitator'], success: { status: 200, description: 'CSV', contentType: 'text/csv' } }, async ({ req, res }) => sendCsv(req, res));
 

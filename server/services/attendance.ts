@@ -199,8 +199,9 @@ export type ParticipantReport = {
  * last two marked sessions missed (absent).
  * @param now sessions starting after this are not counted yet
  */
-export async function cohortAttendanceReport(props: { cohortId: string; now: Date }) {
-  const cohort = await loadCohort(props.cohortId);
+export async function cohortAttendanceReport(props: { cohortId: string; now: Date; cohort?: Cohort }) {
+  // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
+  const cohort = props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
   const [schedule, roster] = await Promise.all([scheduleOf(cohort._id), rosterOf(cohort._id)]);
   const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
   const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
