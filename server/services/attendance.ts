@@ -35,7 +35,6 @@ export const snapshotsOfRegister = (session: Pick<CohortSession, '_id' | 'cohort
   { kind: 'attendance', ownerId: session.cohortId },
 ];
 
-
 /**
  * One row per active participant, by name, with her mark if she has one: from the session's marks snapshot, and from
  * the records themselves for anyone who joined the cohort since it was built.
@@ -44,7 +43,10 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
   const roster = await rosterOf(session.cohortId);
   let marks = await marksOfSession(session.cohortId, session._id);
   // Someone joined since the snapshot was built: rebuild it now, for this reader and the next.
-  if (roster.some((m) => !marks.has(m.userId))) marks = new Map((await rebuildMarks(session)).map((m) => [m.userId, { ...m, markedAt: m.markedAt ? new Date(m.markedAt) : null }]));
+  if (roster.some((m) => !marks.has(m.userId))) {
+    await rebuildMarks(session);
+    marks = await marksOfSession(session.cohortId, session._id);
+  }
   const sessionId = String(session._id);
   const records = await attendanceRecordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
   const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
@@ -116,8 +118,6 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
   await Promise.all(
     props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
   );
-  await rebuildMarks(session);
-  await rebuildAttendance(session.cohortId);
   await changed();
   return buildRegister(session);
 }
@@ -169,8 +169,6 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
   const changed = await beforeChanging(snapshotsOfRegister(session));
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
-  await rebuildMarks(session);
-  await rebuildAttendance(session.cohortId);
   await changed();
   return { status };
 }

@@ -11,7 +11,7 @@ import { emitDomainEvent } from '../events.ts';
 import { isObjectId } from '../http/validate.ts';
 import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { beforeChanging, rebuildMemberships, rebuildRoster } from './snapshots.ts';
+import { beforeChanging } from './snapshots.ts';
 import { createUser } from './users.ts';
 
 const messages = {
@@ -139,7 +139,6 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
-    await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(user._id)]);
     await changed();
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
@@ -150,7 +149,6 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
     await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
-  await rebuildMemberships(user._id);
   await changed();
   return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
@@ -175,15 +173,13 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: ticket.userId }]);
       const activated = await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' }, { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } });
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
+      await changed();
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
-        await Promise.all([rebuildRoster(cohort._id), rebuildMemberships(ticket.userId)]);
-        await changed();
         await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
       } else {
         // She left the waitlist meanwhile: give the place back.
         await SeatModel.deleteOne({ cohortId: cohort._id, userId: ticket.userId });
-        await changed();
       }
       progressed = true;
       break;
@@ -203,11 +199,10 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
   const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.userId, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment>();
   if (!enrolment) throw new NotFoundError(messages.notEnrolled);
-  const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: enrolment.userId }]);
+  const changed = await beforeChanging([...(enrolment.status === 'active' ? [{ kind: 'roster' as const, ownerId: cohort._id }] : []), { kind: 'memberships', ownerId: enrolment.userId }]);
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
   await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
-  await Promise.all([enrolment.status === 'active' ? rebuildRoster(cohort._id) : null, rebuildMemberships(enrolment.userId)]);
   await changed();
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };

@@ -11,7 +11,7 @@ import { isObjectId } from '../http/validate.ts';
 import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../time.ts';
 import { loadCohort } from './cohorts.ts';
-import { beforeChanging, membershipsOf, rebuildSchedule, scheduleOf } from './snapshots.ts';
+import { beforeChanging, membershipsOf, scheduleOf } from './snapshots.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -112,7 +112,6 @@ export async function scheduleSession(props: { actor: Express.User; cohortId: st
   const { set } = checkSessionInput(props.input, cohort);
   const changed = await beforeChanging([{ kind: 'schedule', ownerId: cohort._id }]);
   const session = await CohortSessionModel.create({ ...set, cohortId: cohort._id, status: 'scheduled', sequence: 0, history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }] });
-  await rebuildSchedule(cohort._id);
   await changed();
   await emitDomainEvent('session.scheduled', { sessionId: session._id });
   return session.toObject() as CohortSession;
@@ -168,7 +167,6 @@ export async function rescheduleSession(props: { actor: Express.User; sessionId:
     { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
-  await rebuildSchedule(cohort._id);
   await changed();
   await emitDomainEvent('session.rescheduled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
@@ -185,7 +183,6 @@ export async function cancelSession(props: { actor: Express.User; sessionId: str
     { $set: { status: 'cancelled', sequence: session.sequence + 1 }, $unset: { checkInCode: 1 }, $push: { history: entry } },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
-  await rebuildSchedule(cohort._id);
   await changed();
   await emitDomainEvent('session.cancelled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;

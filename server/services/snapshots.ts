@@ -170,30 +170,37 @@ export async function attendanceStatusesOf(cohortId: Id, sessionIds: string[]): 
 
 export type SnapshotTarget = { kind: 'roster' | 'schedule' | 'memberships' | 'attendance'; ownerId: Id } | { kind: 'marks'; ownerId: Id; cohortId: Id };
 
+const rebuilders = { roster: rebuildRoster, schedule: rebuildSchedule, memberships: rebuildMemberships, attendance: rebuildAttendance } as const;
+
+function rebuildTarget(t: { kind: SnapshotTarget['kind']; ownerId: Id; cohortId?: Id | null }): Promise<unknown> {
+  return t.kind === 'marks' ? rebuildMarks({ _id: t.ownerId, cohortId: t.cohortId! }) : rebuilders[t.kind](t.ownerId);
+}
+
+/** Rebuilds snapshots, a cohort's attendance last: it is copied from its sessions' marks. */
+async function rebuildTargets(targets: { kind: SnapshotTarget['kind']; ownerId: Id; cohortId?: Id | null }[]): Promise<void> {
+  await Promise.all(targets.filter((t) => t.kind !== 'attendance').map(rebuildTarget));
+  await Promise.all(targets.filter((t) => t.kind === 'attendance').map(rebuildTarget));
+}
+
 /**
- * Call before changing the source of these snapshots; call the function it returns once they are rebuilt. A crash
- * in between leaves a repair row that `repairSnapshots` acts on (see models/SnapshotRepair.ts).
+ * Call before changing the source of these snapshots; once the change is written, call the function it returns:
+ * it rebuilds them and removes the repair rows. A crash (or an error) in between leaves the rows, and
+ * `repairSnapshots` rebuilds the snapshots later (see models/SnapshotRepair.ts).
  */
 export async function beforeChanging(targets: SnapshotTarget[]): Promise<() => Promise<void>> {
   const ids = targets.map((t) => `${t.kind}:${String(t.ownerId)}:${randomUUID()}`);
   await SnapshotRepairModel.insertMany(targets.map((t, i) => ({ _id: ids[i], kind: t.kind, ownerId: t.ownerId, cohortId: 'cohortId' in t ? t.cohortId : undefined, createdAt: new Date() })));
-  // One delete by _id each: the only filter FerretDB 1.x answers from an index.
   return async () => {
+    await rebuildTargets(targets);
+    // One delete by _id each: the only filter FerretDB 1.x answers from an index.
     await Promise.all(ids.map((_id) => SnapshotRepairModel.deleteOne({ _id })));
   };
 }
 
-const rebuilders = { roster: rebuildRoster, schedule: rebuildSchedule, memberships: rebuildMemberships, attendance: rebuildAttendance } as const;
-
 /** Rebuilds the snapshots whose change began over `graceMs` ago and never finished; returns how many. */
 export async function repairSnapshots(now: Date, graceMs = 60_000): Promise<number> {
   const left = await SnapshotRepairModel.find({ createdAt: { $lt: new Date(now.getTime() - graceMs) } }).lean();
-  // A cohort's attendance is copied from its sessions' marks: rebuild those first.
-  left.sort((a, b) => Number(a.kind === 'attendance') - Number(b.kind === 'attendance'));
-  for (const row of left) {
-    if (row.kind === 'marks') await rebuildMarks({ _id: row.ownerId, cohortId: row.cohortId! });
-    else await rebuilders[row.kind](row.ownerId);
-    await SnapshotRepairModel.deleteOne({ _id: row._id });
-  }
+  await rebuildTargets(left);
+  await Promise.all(left.map((row) => SnapshotRepairModel.deleteOne({ _id: row._id })));
   return left.length;
 }
