@@ -1,4 +1,3 @@
-import { timingSafeEqual } from 'node:crypto';
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import { Types } from 'mongoose';
 import type { Cohort } from '../../models/Cohort.ts';
@@ -7,7 +6,7 @@ import { CohortSessionModel, type CohortSession } from '../../models/CohortSessi
 import { UserModel } from '../../models/User.ts';
 import { NotFoundError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
-import { newSecret } from './secrets.ts';
+import { newSecret, sameSecret } from './secrets.ts';
 import { enrolledCohortIds, loadVisibleSession, sessionEnd } from './sessions.ts';
 import { scheduleOf } from './snapshots.ts';
 
@@ -53,8 +52,7 @@ async function feedOwner(token: string) {
   if (!match) return null;
   const user = await UserModel.findById(match[1], { name: 1, status: 1, calendarToken: 1 }).lean();
   if (!user || user.status !== 'active' || !user.calendarToken) return null;
-  const [given, kept] = [Buffer.from(match[2]!), Buffer.from(user.calendarToken)];
-  return given.length === kept.length && timingSafeEqual(given, kept) ? user : null;
+  return sameSecret(match[2]!, user.calendarToken) ? user : null;
 }
 
 /**

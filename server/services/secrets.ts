@@ -10,9 +10,13 @@ export function hashSecret(secret: string): string {
   return createHash('sha256').update(secret).digest('hex');
 }
 
+/** Whether two secrets (or hashes) are the same, compared in constant time. */
+export function sameSecret(presented: string, kept: string): boolean {
+  const [a, b] = [Buffer.from(presented), Buffer.from(kept)];
+  return a.length === b.length && timingSafeEqual(a, b);
+}
+
 /** Whether a presented secret hashes to the stored hash, compared in constant time. */
 export function secretMatchesHash(secret: string, storedHash: string): boolean {
-  const presented = Buffer.from(hashSecret(secret), 'hex');
-  const stored = Buffer.from(storedHash, 'hex');
-  return presented.length === stored.length && timingSafeEqual(presented, stored);
+  return sameSecret(hashSecret(secret), storedHash);
 }
