@@ -8,7 +8,7 @@ import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { canAuthorModules } from '../../policies/learning.ts';
+import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
 import { catalogueModules } from './catalogue.ts';
 import { loadModule, loadProgramme, presentModule, ruleOf } from './programmes.ts';
@@ -85,7 +85,7 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   const programme = await loadProgramme(module.programmeId);
   const canAuthor = await canAuthorModules(actor, programme._id);
   const state = await learnerState(actor.id, module);
-  if (!canAuthor && (module.archived || (programme.status !== 'published' && !state.enrolment))) throw new NotFoundError('We could not find that module.');
+  if (!canAuthor && (module.archived || !(state.enrolment || (await canSeeProgramme(actor, programme))))) throw new NotFoundError('We could not find that module.');
   const attempts = state.enrolment && ruleOf(module).type === 'quiz'
     ? await QuizAttemptModel.find({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: state.enrolment.cohortId }, { score: 1, passed: 1, attemptedAt: 1 }).sort({ attemptedAt: -1 }).lean()
     : [];

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { catalogueChanges } from '../../../models/catalogueChanges.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
@@ -21,6 +22,13 @@ const messages = {
   resourceUrl: 'must be an http or https address',
   bodyEmpty: 'is empty once unsafe HTML is removed',
 };
+
+/** What each status means, told to admins where they set it and on a programme that is not published. */
+export const programmeStatusHelp = {
+  draft: 'This programme is a draft: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it. Cohorts can be opened and people enrolled while it is a draft.',
+  archived: 'This programme is archived: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it.',
+  publishing: 'Publishing it lists it under Programmes for everyone signed in and lets them read its modules; a published governing-board programme is also the one recruitment rounds use to train their panels.',
+} as const;
 
 export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
 export type CompletionRule = { type: 'view' } | { type: 'reflection' } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
@@ -59,13 +67,17 @@ export async function assertCanAuthor(actor: Express.User, programmeId: Types.Ob
   if (!(await canAuthorModules(actor, programmeId))) throw new ForbiddenError(messages.notAuthor);
 }
 
-/** Programmes the actor may see: published ones, plus drafts and archived ones she can author. */
+/** Programmes the actor may see: published ones, plus drafts and archived ones she can author or is enrolled in. */
 export async function listProgrammes({ actor }: { actor: Express.User }): Promise<Programme[]> {
-  let filter: Record<string, unknown> = { status: 'published' };
-  if (actor.roles.includes('admin')) filter = {};
-  else if (actor.roles.includes('facilitator')) {
-    const mine = await CohortModel.distinct('programmeId', { facilitatorIds: new Types.ObjectId(actor.id) });
-    filter = { $or: [{ status: 'published' }, { _id: { $in: mine } }] };
+  let filter: Record<string, unknown> = {};
+  if (!actor.roles.includes('admin')) {
+    const me = new Types.ObjectId(actor.id);
+    const places = await EnrolmentModel.find({ userId: me, status: { $in: ['active', 'waitlisted'] } }, { cohortId: 1 }).lean();
+    const [enrolledIn, facilitated] = await Promise.all([
+      places.length ? CohortModel.distinct('programmeId', { _id: { $in: places.map((e) => e.cohortId) } }) : [],
+      actor.roles.includes('facilitator') ? CohortModel.distinct('programmeId', { facilitatorIds: me }) : [],
+    ]);
+    filter = { $or: [{ status: 'published' }, { _id: { $in: [...enrolledIn, ...facilitated] } }] };
   }
   const programmes = await ProgrammeModel.find(filter).lean<Programme[]>();
   const trackOrder: Track[] = ['governing-board', 'aspiring-leader', 'new-head'];
