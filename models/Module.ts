@@ -26,6 +26,8 @@ const moduleSchema = new Schema(
     completion: {
       type: { type: String, enum: completionTypes, required: true },
       passMark: { type: Number, min: 0, max: 100 },
+      /** Reflection modules: the fewest words the author accepts (0 means any non-empty reflection). */
+      minWords: { type: Number, min: 0, max: 500 },
       questions: { type: [questionSchema], default: undefined },
     },
     /** Order within the programme (ascending). */

@@ -52,7 +52,7 @@ async function renderModuleForm(req: Request, res: Response, programmeId: string
   const programme = await visibleProgramme({ actor: req.user!, programmeId });
   await assertCanAuthor(req.user!, programme._id);
   const siblings = await modulesOf(programme._id);
-  res.status(status).render('modules/form', { title: `New module · ${programme.title}`, programme, module: null, siblings, action: `/programmes/${programme._id}/modules`, values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', prerequisites: [] }, preview: null, ...extra });
+  res.status(status).render('modules/form', { title: `New module · ${programme.title}`, programme, module: null, siblings, action: `/programmes/${programme._id}/modules`, values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', minWords: '0', prerequisites: [] }, preview: null, ...extra });
 }
 
 export function registerProgrammeRoutes(web: Router, api: Router): void {

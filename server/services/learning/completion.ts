@@ -20,13 +20,14 @@ const messages = {
   locked: 'Complete the modules this one builds on first.',
   quizFailed: 'Not passed this time: you can try again as often as you like.',
   wrongFields: 'This module is completed differently.',
+  reflectionEmpty: 'Write your reflection first.',
+  reflectionShort: (min: number) => `Your reflection needs at least ${min} words.`,
+  reflectionShortField: (min: number, given: number) => `write at least ${min} words (this one has ${given})`,
   answersCount: 'give one answer per question',
   answerRange: 'is not one of the choices',
   answerMissing: 'choose an answer',
   notCompleted: 'You have not completed this module yet.',
 };
-/** A reflection of "a few sentences": at least this many words and two sentences' worth of text. */
-export const minimumReflectionWords = 25;
 
 export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
 
@@ -113,7 +114,8 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   };
 }
 
-const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+/** Words as the learner's live count shows them (public/js/word-count.js counts alike): runs of non-space holding a letter or digit. */
+export const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 /** Score 0–100: the share of questions answered exactly (every correct choice, and nothing else). */
 export function gradeQuiz(questions: { correct: number[]; choices: string[] }[], answers: number[][]): number {
@@ -166,7 +168,10 @@ export async function completeModule(props: {
   if (unexpected.length) throw new ValidationError(messages.wrongFields, unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })));
   if (type === 'reflection') {
     const reflection = (input.reflection ?? '').trim();
-    if (wordsIn(reflection) < minimumReflectionWords) throw new ValidationError('Your reflection is too short.', [{ path: 'reflection', message: `write at least a few sentences (${minimumReflectionWords} words or more)` }]);
+    const minWords = ruleOf(module).minWords ?? 0;
+    const words = wordsIn(reflection);
+    if (!reflection) throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], { minWords });
+    if (words < minWords) throw new ValidationError(messages.reflectionShort(minWords), [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }], { minWords, words });
     fields.reflection = reflection;
     fields.reflectionShared = input.shareWithFacilitators === true;
   }

@@ -31,7 +31,7 @@ export const programmeStatusHelp = {
 } as const;
 
 export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
-export type CompletionRule = { type: 'view' } | { type: 'reflection' } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
+export type CompletionRule = { type: 'view' } | { type: 'reflection'; minWords?: number } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
 export type ModuleInput = {
   title: string;
   body: string;
@@ -167,7 +167,7 @@ async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.Obj
   if (errors.length) throw new ValidationError('Some details of the module need correcting.', errors);
   const completion = input.completion.type === 'quiz'
     ? { type: 'quiz' as const, passMark: input.completion.passMark, questions: input.completion.questions }
-    : { type: input.completion.type };
+    : input.completion.type === 'reflection' ? { type: 'reflection' as const, minWords: input.completion.minWords ?? 0 } : { type: input.completion.type };
   return {
     title: input.title,
     body,
@@ -233,7 +233,7 @@ export async function moveModule(props: { actor: Express.User; moduleId: string;
 }
 
 /** The module's completion rule (every module has one; mongoose types nested paths as optional). */
-export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined };
+export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined, minWords: undefined };
 
 export const presentProgramme = (p: Programme) => ({
   id: String(p._id),
@@ -261,7 +261,7 @@ export function presentModule(m: Module, { includeAnswers }: { includeAnswers: b
           ...(includeAnswers ? { correct: q.correct } : {}),
         })),
       }
-    : { type: rule.type };
+    : rule.type === 'reflection' ? { type: 'reflection' as const, minWords: rule.minWords ?? 0 } : { type: rule.type };
   return {
     id: String(m._id),
     programmeId: String(m.programmeId),
