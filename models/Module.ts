@@ -1,5 +1,4 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { trackCatalogueChanges } from './catalogueChanges.ts';
 
 export const completionTypes = ['view', 'reflection', 'quiz'] as const;
 export type CompletionType = (typeof completionTypes)[number];
@@ -39,7 +38,5 @@ const moduleSchema = new Schema(
 );
 moduleSchema.index({ programmeId: 1, archived: 1, position: 1 });
 
-// Learning caches the catalogue of programmes and modules; every write here tells it to reload.
-trackCatalogueChanges(moduleSchema);
 export type Module = InferSchemaType<typeof moduleSchema> & { _id: Types.ObjectId };
 export const ModuleModel = model('Module', moduleSchema);

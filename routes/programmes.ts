@@ -9,7 +9,7 @@ import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { text } from '../server/http/validate.ts';
 import { canAuthorModules, canEditProgrammeSettings } from '../server/policies/learning.ts';
 import { trackNames } from '../server/services/learning/certificates.ts';
-import { currentEnrolment } from '../server/services/learning/completion.ts';
+import { currentEnrolment } from '../server/services/learning/learners.ts';
 import { learnerOverview } from '../server/services/learning/overview.ts';
 import { assertCanAuthor, createModule, createProgramme, listProgrammes, modulesOf, moveModule, presentModule, presentProgramme, programmeStatusHelp, reorderModules, updateProgramme, visibleProgramme } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';

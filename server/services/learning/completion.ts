@@ -1,7 +1,5 @@
 import { Types } from 'mongoose';
-import { createHash } from 'node:crypto';
 import { CompletionModel, type Completion } from '../../../models/Completion.ts';
-import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import type { Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
@@ -10,9 +8,8 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
-import { catalogueModules } from './catalogue.ts';
-import { loadModule, loadProgramme, presentModule, ruleOf } from './programmes.ts';
-import { learnerRecord, recordActivity, recordSharing, refreshEnrolment } from './records.ts';
+import { currentEnrolment } from './learners.ts';
+import { loadModule, loadProgramme, modulesOf, presentModule, ruleOf } from './programmes.ts';
 
 const messages = {
   notEnrolled: 'You are not enrolled in a cohort of this programme, so your progress cannot be recorded.',
@@ -31,36 +28,9 @@ const messages = {
 
 export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
 
-/**
- * Completions get an _id derived from (user, module, cohort): the one filter FerretDB 1.x answers without a full
- * scan is `_id` equality, and it also makes a second insert of the same completion a duplicate key.
- */
-export const completionIdFor = (userId: string | Types.ObjectId, moduleId: string | Types.ObjectId, cohortId: string | Types.ObjectId): Types.ObjectId =>
-  new Types.ObjectId(createHash('sha256').update(`completion:${String(userId)}:${String(moduleId)}:${String(cohortId)}`).digest().subarray(0, 12));
-
+/** Her completion of a module in a cohort: one lookup on the unique index `{userId, moduleId, cohortId}`. */
 async function findCompletion(userId: string, moduleId: Types.ObjectId, cohortId: Types.ObjectId): Promise<Completion | null> {
-  return (
-    (await CompletionModel.findById(completionIdFor(userId, moduleId, cohortId)).lean<Completion>()) ??
-    // Completions written by other means (imports, older data) carry ordinary ids.
-    (await CompletionModel.findOne({ userId: new Types.ObjectId(userId), moduleId, cohortId }).lean<Completion>())
-  );
-}
-
-/** Her current enrolment in the programme, from her progress record: the most recent active one (a renewal lives in a later cohort). */
-export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }) {
-  const record = await learnerRecord(userId);
-  const mine = record.enrolments.filter((e) => String(e.programmeId) === String(programmeId));
-  return mine.sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0))[0] ?? null;
-}
-
-/** Before writing progress, an absent enrolment is checked against the truth (her record may not have caught up). */
-async function enrolmentForWrite(userId: string, programmeId: Types.ObjectId) {
-  const fromRecord = await currentEnrolment({ userId, programmeId });
-  if (fromRecord) return fromRecord;
-  const truth = await EnrolmentModel.findOne({ userId: new Types.ObjectId(userId), programmeId, status: 'active' }).lean();
-  if (!truth) return null;
-  await refreshEnrolment({ userId, cohortId: String(truth.cohortId) });
-  return currentEnrolment({ userId, programmeId });
+  return CompletionModel.findOne({ userId: new Types.ObjectId(userId), moduleId, cohortId }).lean<Completion>();
 }
 
 /** The prerequisites (current ones only: an archived prerequisite no longer blocks) not yet completed. */
@@ -68,11 +38,10 @@ function missingPrerequisites(module: Module, current: Map<string, Module>, done
   return module.prerequisites.map(String).filter((id) => current.has(id) && !done.has(id)).map((id) => current.get(id)!);
 }
 
-async function learnerState(userId: string, module: Module, { forWrite = false } = {}) {
-  const enrolment = forWrite ? await enrolmentForWrite(userId, module.programmeId) : await currentEnrolment({ userId, programmeId: module.programmeId });
-  const siblings = await catalogueModules(String(module.programmeId));
+async function learnerState(userId: string, module: Module) {
+  const [enrolment, siblings] = await Promise.all([currentEnrolment({ userId, programmeId: module.programmeId }), modulesOf(module.programmeId)]);
   const current = new Map(siblings.map((m) => [String(m._id), m]));
-  const done = new Set((enrolment?.completed ?? []).map(String));
+  const done = enrolment?.completed ?? new Set<string>();
   const completion = enrolment && done.has(String(module._id)) ? await findCompletion(userId, module._id, enrolment.cohortId) : null;
   return { enrolment, siblings, current, done, completion, missing: missingPrerequisites(module, current, done) };
 }
@@ -155,7 +124,7 @@ export async function completeModule(props: {
   const module = await loadModule(props.moduleId);
   const programme = await loadProgramme(module.programmeId);
   if (module.archived) throw new ValidationError(messages.archived);
-  const state = await learnerState(actor.id, module, { forWrite: true });
+  const state = await learnerState(actor.id, module);
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completionResult(state.completion, true, null);
@@ -181,23 +150,18 @@ export async function completeModule(props: {
     const score = gradeQuiz(questions, answers);
     const passed = score >= (ruleOf(module).passMark ?? 0);
     await QuizAttemptModel.create({ userId: actor.id, moduleId: module._id, cohortId, answers: answers.map((choices) => ({ choices })), score, passed, attemptedAt: now });
-    if (!passed) await recordActivity({ userId: actor.id, cohortId: String(cohortId), moduleId: null, at: now });
     if (!passed) throw new ValidationError(messages.quizFailed, [], { reason: 'quiz-not-passed', score, passMark: ruleOf(module).passMark ?? 0 });
     fields.score = score;
   }
   let completion: Completion;
   try {
-    const created = await CompletionModel.create({ ...fields, _id: completionIdFor(actor.id, module._id, cohortId), userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
+    const created = await CompletionModel.create({ ...fields, userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
     completion = created.toObject() as Completion;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const existing = await findCompletion(actor.id, module._id, cohortId);
     return completionResult(existing!, true, null);
   }
-  await recordActivity({
-    userId: actor.id, cohortId: String(cohortId), moduleId: String(module._id), at: now,
-    ...(completion.reflection && completion.reflectionShared ? { sharedReflection: { completionId: completion._id, reflection: completion.reflection } } : {}),
-  });
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
   const certificate = await issueCertificateIfComplete({ userId: actor.id, programme: programme as Programme, cohortId, now });
   return completionResult(completion, false, certificate);
@@ -223,5 +187,4 @@ export async function setReflectionSharing({ actor, moduleId, shared }: { actor:
   const completion = enrolment ? await findCompletion(actor.id, module._id, enrolment.cohortId) : null;
   if (!enrolment || !completion?.reflection) throw new NotFoundError(messages.notCompleted);
   await CompletionModel.updateOne({ _id: completion._id }, { $set: { reflectionShared: shared } });
-  await recordSharing({ cohortId: String(enrolment.cohortId), completion, shared });
 }

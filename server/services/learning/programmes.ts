@@ -1,13 +1,11 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { catalogueChanges } from '../../../models/catalogueChanges.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { canAuthorModules, canCreateProgrammes, canEditProgrammeSettings, canSeeProgramme } from '../../policies/learning.ts';
-import { catalogue, catalogueModules } from './catalogue.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 
 const messages = {
@@ -44,14 +42,14 @@ export type ModuleInput = {
 /** Loads a programme by id; a malformed or unknown id is a 404, never a 500. */
 export async function loadProgramme(programmeId: string | Types.ObjectId): Promise<Programme> {
   if (!isObjectId(String(programmeId))) throw new NotFoundError(messages.programmeNotFound);
-  const programme = (await catalogue()).programmeById.get(String(programmeId)) ?? (await ProgrammeModel.findById(programmeId).lean<Programme>());
+  const programme = await ProgrammeModel.findById(programmeId).lean<Programme>();
   if (!programme) throw new NotFoundError(messages.programmeNotFound);
   return programme;
 }
 
 export async function loadModule(moduleId: string | Types.ObjectId): Promise<Module> {
   if (!isObjectId(String(moduleId))) throw new NotFoundError(messages.moduleNotFound);
-  const module = (await catalogue()).moduleById.get(String(moduleId)) ?? (await ModuleModel.findById(moduleId).lean<Module>());
+  const module = await ModuleModel.findById(moduleId).lean<Module>();
   if (!module) throw new NotFoundError(messages.moduleNotFound);
   return module;
 }
@@ -117,9 +115,15 @@ export async function updateProgramme(props: {
   return loadProgramme(programme._id);
 }
 
-/** The programme's modules in order; archived ones only when asked (authors see them to restore them). */
+/**
+ * The programme's modules in order; archived ones only when asked (authors see them to restore them), after the
+ * current ones. One query on the index `{programmeId, archived, position}`.
+ */
 export async function modulesOf(programmeId: Types.ObjectId | string, { includeArchived = false } = {}): Promise<Module[]> {
-  return catalogueModules(String(programmeId), { includeArchived });
+  const filter: Record<string, unknown> = { programmeId: new Types.ObjectId(String(programmeId)) };
+  if (!includeArchived) filter.archived = false;
+  const own = await ModuleModel.find(filter).sort({ position: 1, _id: 1 }).lean<Module[]>();
+  return includeArchived ? [...own.filter((m) => !m.archived), ...own.filter((m) => m.archived)] : own;
 }
 
 function checkQuiz(rule: CompletionRule): FieldError[] {
@@ -216,7 +220,6 @@ export async function reorderModules(props: { actor: Express.User; programmeId: 
     throw new ValidationError('The new order does not match the programme’s modules.', [{ path: 'moduleIds', message: messages.orderMismatch }]);
   }
   await ModuleModel.bulkWrite(props.moduleIds.map((id, index) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } } })));
-  catalogueChanges.version++;
   return modulesOf(programme._id);
 }
 
