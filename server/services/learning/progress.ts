@@ -1,15 +1,16 @@
 import { Types } from 'mongoose';
-import { CohortModel } from '../../../models/Cohort.ts';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel } from '../../../models/Module.ts';
 import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { UserModel } from '../../../models/User.ts';
-import { NotFoundError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
+import { canSeeCohortProgress } from '../../policies/learning.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
-import { modulesOf } from './programmes.ts';
+import { loadProgramme, modulesOf } from './programmes.ts';
 
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
@@ -146,4 +147,37 @@ export async function cohortProgress(cohortId: string, known?: { _id: Types.Obje
       .map((r) => ({ userId: String(r.userId), name: names.get(String(r.userId)) ?? 'Unknown', moduleId: String(r.moduleId), module: titles.get(String(r.moduleId)) ?? 'A module', reflection: r.reflection ?? '', completedAt: r.completedAt }))
       .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime()),
   };
+}
+
+export const progressSortKeys = ['name', 'completed', 'percent', 'last'] as const;
+export type ProgressSort = { key: (typeof progressSortKeys)[number]; dir: 'asc' | 'desc' };
+
+/** Rows in the order asked for; ties (and the default) by name. */
+export function sortProgressRows(rows: CohortProgressRow[], { key, dir }: ProgressSort): CohortProgressRow[] {
+  const value = (r: CohortProgressRow) => (key === 'name' ? r.name.toLowerCase() : key === 'completed' ? r.completedModules : key === 'percent' ? r.percent : (r.lastActivityAt?.getTime() ?? 0));
+  const sorted = [...rows].sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.name.localeCompare(b.name)));
+  return dir === 'desc' ? sorted.reverse() : sorted;
+}
+
+const progressMessages = {
+  cohortNotFound: 'We could not find that cohort.',
+  notAllowed: 'Only the cohort’s facilitators and admins can see its progress.',
+};
+
+/**
+ * A cohort's progress for someone allowed to see it (its facilitators, admins): the cohort, its programme and
+ * one row per active participant in the order asked for. A participant gets 403, an unknown id 404.
+ */
+export async function cohortProgressFor(props: {
+  actor: Express.User;
+  cohortId: string;
+  /** Row order (default: by name, A to Z). */
+  sort?: ProgressSort;
+}) {
+  if (!isObjectId(props.cohortId)) throw new NotFoundError(progressMessages.cohortNotFound);
+  const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
+  if (!cohort) throw new NotFoundError(progressMessages.cohortNotFound);
+  if (!canSeeCohortProgress(props.actor, cohort)) throw new ForbiddenError(progressMessages.notAllowed);
+  const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id), cohort), loadProgramme(cohort.programmeId)]);
+  return { cohort, programme, progress, rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }) };
 }
