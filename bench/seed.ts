@@ -11,7 +11,6 @@ import { ProgrammeModel, tracks } from '../models/Programme.ts';
 import { SeatModel } from '../models/Seat.ts';
 import { UserModel } from '../models/User.ts';
 import { connectDatabase } from '../server/db.ts';
-import { completionIdFor } from '../server/services/learning/completion.ts';
 import { hashPassword } from '../server/services/passwords.ts';
 import { seedAreas } from './seedAreas.ts';
 
@@ -237,8 +236,7 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
         for (let k = 0; k < done; k++) {
           const type = completionPattern[k]!;
           completionDocs.push({
-            // The app's own id scheme (derived from user, module, cohort): it finds a completion by _id.
-            _id: completionIdFor(userId, moduleIds[k]!, cohort._id),
+            _id: new Types.ObjectId(),
             userId,
             moduleId: moduleIds[k]!,
             cohortId: cohort._id,

@@ -1,5 +1,4 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { trackCatalogueChanges } from './catalogueChanges.ts';
 
 export const completionTypes = ['view', 'reflection', 'quiz'] as const;
 export type CompletionType = (typeof completionTypes)[number];
@@ -26,6 +25,8 @@ const moduleSchema = new Schema(
     completion: {
       type: { type: String, enum: completionTypes, required: true },
       passMark: { type: Number, min: 0, max: 100 },
+      /** Reflection modules: the fewest words the author accepts (0 means any non-empty reflection). */
+      minWords: { type: Number, min: 0, max: 500 },
       questions: { type: [questionSchema], default: undefined },
     },
     /** Order within the programme (ascending). */
@@ -37,7 +38,5 @@ const moduleSchema = new Schema(
 );
 moduleSchema.index({ programmeId: 1, archived: 1, position: 1 });
 
-// Learning caches the catalogue of programmes and modules; every write here tells it to reload.
-trackCatalogueChanges(moduleSchema);
 export type Module = InferSchemaType<typeof moduleSchema> & { _id: Types.ObjectId };
 export const ModuleModel = model('Module', moduleSchema);

@@ -1,5 +1,4 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { trackCatalogueChanges } from './catalogueChanges.ts';
 
 /** The three programme tracks of the framework, fixed in code. */
 export const tracks = ['governing-board', 'aspiring-leader', 'new-head'] as const;
@@ -23,7 +22,5 @@ const programmeSchema = new Schema(
 );
 programmeSchema.index({ track: 1, status: 1 });
 
-// Learning caches the catalogue of programmes and modules; every write here tells it to reload.
-trackCatalogueChanges(programmeSchema);
 export type Programme = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };
 export const ProgrammeModel = model('Programme', programmeSchema);

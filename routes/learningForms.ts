@@ -13,7 +13,7 @@ export const questionSchema = z.strictObject({
 });
 export const completionRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('view') }),
-  z.strictObject({ type: z.literal('reflection') }),
+  z.strictObject({ type: z.literal('reflection'), minWords: z.number().int().min(0).max(500).optional() }),
   z.strictObject({ type: z.literal('quiz'), passMark: z.number().int().min(0).max(100), questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(50) }),
 ]);
 export const resourceSchema = z.strictObject({ title: text(200), url: z.string().trim().max(2000) });
@@ -71,6 +71,10 @@ export function moduleInputFromForm(body: Record<string, unknown>): { input: unk
   const errors: Record<string, string> = {};
   const type = String(body.completionType ?? 'view');
   let completion: unknown = { type };
+  if (type === 'reflection') {
+    const minWords = String(body.minWords ?? '').trim();
+    completion = { type, minWords: minWords === '' ? 0 : Number(minWords) };
+  }
   if (type === 'quiz') {
     const parsed = parseQuestionsText(String(body.questions ?? ''));
     if (parsed.error) errors.questions = parsed.error;
@@ -92,4 +96,4 @@ export function moduleInputFromForm(body: Record<string, unknown>): { input: unk
 
 /** Form field names for API paths, so a zod error lands next to the right field. */
 export const formFieldOf = (path: string): string =>
-  path.startsWith('completion.questions') ? 'questions' : path.startsWith('completion.passMark') ? 'passMark' : path.startsWith('completion') ? 'completionType' : path.startsWith('resources') ? 'resources' : path;
+  path.startsWith('completion.questions') ? 'questions' : path.startsWith('completion.passMark') ? 'passMark' : path.startsWith('completion.minWords') ? 'minWords' : path.startsWith('completion') ? 'completionType' : path.startsWith('resources') ? 'resources' : path;

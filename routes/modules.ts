@@ -5,7 +5,7 @@ import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
-import { completeModule, minimumReflectionWords, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
+import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import { assertCanAuthor, loadModule, loadProgramme, modulesOf, presentModule, ruleOf, setModuleArchived, updateModule, type ModuleInput } from '../server/services/learning/programmes.ts';
 import { completionBodySchema, formFieldOf, formatQuestionsText, formatResourcesText, moduleChangesSchema, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
@@ -35,7 +35,7 @@ function answersFromForm(body: Record<string, unknown>, questionCount: number): 
 
 async function renderModule(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
   const view = await moduleForReader({ actor: req.user!, moduleId: String(req.params.id) });
-  res.status(status).render('modules/show', { title: view.module.title, ...view, html: view.api.html, minimumReflectionWords, values: {}, quizResult: null, ...extra });
+  res.status(status).render('modules/show', { title: view.module.title, ...view, html: view.api.html, values: {}, quizResult: null, ...extra });
 }
 
 async function renderEditForm(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
@@ -46,7 +46,7 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
   const rule = ruleOf(module);
   const values = {
     title: module.title, body: module.body, estimatedMinutes: String(module.estimatedMinutes), completionType: rule.type,
-    passMark: String(rule.passMark ?? 80), questions: formatQuestionsText(rule.questions ?? []), resources: formatResourcesText(module.resources),
+    passMark: String(rule.passMark ?? 80), minWords: String(rule.minWords ?? 0), questions: formatQuestionsText(rule.questions ?? []), resources: formatResourcesText(module.resources),
     prerequisites: module.prerequisites.map(String),
   };
   res.status(status).render('modules/form', { title: `Edit ${module.title}`, programme, module, siblings, action: `/modules/${module._id}`, values, preview: null, ...extra });
@@ -61,7 +61,7 @@ async function applyChanges(user: Express.User, moduleId: string, changes: z.out
     const current: ModuleInput = {
       title: module.title, body: module.body, estimatedMinutes: module.estimatedMinutes, prerequisites: module.prerequisites.map(String),
       resources: module.resources.map((r) => ({ title: r.title ?? '', url: r.url ?? '' })),
-      completion: rule.type === 'quiz' ? { type: 'quiz', passMark: rule.passMark ?? 0, questions: (rule.questions ?? []).map((q) => ({ prompt: q.prompt, choices: [...q.choices], correct: [...q.correct] })) } : { type: rule.type },
+      completion: rule.type === 'quiz' ? { type: 'quiz', passMark: rule.passMark ?? 0, questions: (rule.questions ?? []).map((q) => ({ prompt: q.prompt, choices: [...q.choices], correct: [...q.correct] })) } : rule.type === 'reflection' ? { type: 'reflection', minWords: rule.minWords ?? 0 } : { type: rule.type },
     };
     await updateModule({ actor: user, moduleId, input: { ...current, ...fields } });
   }

@@ -9,9 +9,9 @@ import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { text } from '../server/http/validate.ts';
 import { canAuthorModules, canEditProgrammeSettings } from '../server/policies/learning.ts';
 import { trackNames } from '../server/services/learning/certificates.ts';
-import { currentEnrolment } from '../server/services/learning/completion.ts';
+import { currentEnrolment } from '../server/services/learning/learners.ts';
 import { learnerOverview } from '../server/services/learning/overview.ts';
-import { assertCanAuthor, createModule, createProgramme, listProgrammes, modulesOf, moveModule, presentModule, presentProgramme, reorderModules, updateProgramme, visibleProgramme } from '../server/services/learning/programmes.ts';
+import { assertCanAuthor, createModule, createProgramme, listProgrammes, modulesOf, moveModule, presentModule, presentProgramme, programmeStatusHelp, reorderModules, updateProgramme, visibleProgramme } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import { formFieldOf, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
 
@@ -52,13 +52,13 @@ async function renderModuleForm(req: Request, res: Response, programmeId: string
   const programme = await visibleProgramme({ actor: req.user!, programmeId });
   await assertCanAuthor(req.user!, programme._id);
   const siblings = await modulesOf(programme._id);
-  res.status(status).render('modules/form', { title: `New module · ${programme.title}`, programme, module: null, siblings, action: `/programmes/${programme._id}/modules`, values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', prerequisites: [] }, preview: null, ...extra });
+  res.status(status).render('modules/form', { title: `New module · ${programme.title}`, programme, module: null, siblings, action: `/programmes/${programme._id}/modules`, values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', minWords: '0', prerequisites: [] }, preview: null, ...extra });
 }
 
 export function registerProgrammeRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/programmes', tag: 'learning', summary: 'Programmes you can see (published ones; drafts for their authors)', access: [], success: { status: 200, description: 'Programmes', schema: z.object({ items: z.array(programmeSchema), nextCursor: z.null() }) } },
+    { method: 'get', path: '/programmes', tag: 'learning', summary: 'Programmes you can see (published ones; drafts for their authors and the people enrolled in their cohorts; `status` says which)', access: [], success: { status: 200, description: 'Programmes', schema: z.object({ items: z.array(programmeSchema), nextCursor: z.null() }) } },
     async ({ user }) => ({ items: (await listProgrammes({ actor: user })).map(presentProgramme), nextCursor: null }),
   );
   apiOperation(
@@ -94,27 +94,27 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
     res.render('programmes/index', { title: 'Programmes', programmes: await listProgrammes({ actor: req.user! }), trackNames, canCreate: canEditProgrammeSettings(req.user!) });
   });
   web.get('/programmes/new', requireRole('admin'), (_req, res) => {
-    res.render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, values: { status: 'draft' } });
+    res.render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: { status: 'draft' } });
   });
   web.post('/programmes', requireRole('admin'), async (req, res) => {
     const form = parseForm(programmeFormSchema, req.body);
-    if (!form.ok) return res.status(422).render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, values: req.body, errors: form.errors, errorList: form.list });
+    if (!form.ok) return res.status(422).render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: req.body, errors: form.errors, errorList: form.list });
     const programme = await createProgramme({ actor: req.user!, ...form.data, ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}) });
     flash(req, 'success', messages.created(programme.title));
     res.redirect(303, `/programmes/${programme._id}`);
   });
   web.get('/programmes/:id', requireSignIn, async (req, res) => {
     const page = await programmePage(req.user!, String(req.params.id));
-    res.render('programmes/show', { title: page.programme.title, ...page, summaryHtml: renderMarkdown(page.programme.summary), trackNames });
+    res.render('programmes/show', { title: page.programme.title, ...page, statusHelp: programmeStatusHelp, summaryHtml: renderMarkdown(page.programme.summary), trackNames });
   });
   web.get('/programmes/:id/edit', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
-    res.render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, values: { ...programme, certificateValidityMonths: programme.certificateValidityMonths ?? '' } });
+    res.render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: { ...programme, certificateValidityMonths: programme.certificateValidityMonths ?? '' } });
   });
   web.post('/programmes/:id', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
     const form = parseForm(programmeFormSchema, { ...req.body, track: programme.track });
-    if (!form.ok) return res.status(422).render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, values: req.body, errors: form.errors, errorList: form.list });
+    if (!form.ok) return res.status(422).render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: req.body, errors: form.errors, errorList: form.list });
     const { track: _track, ...changes } = form.data;
     void _track;
     await updateProgramme({ actor: req.user!, programmeId: String(req.params.id), changes });

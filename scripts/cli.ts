@@ -6,7 +6,6 @@ import { connectDatabase } from '../server/db.ts';
 import { seedDemoDataIfEmpty } from '../server/demo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/embeddedDatabase.ts';
 import { DomainError } from '../server/errors.ts';
-import { rebuildAllLearningRecords } from '../server/services/learning/records.ts';
 import { createUser, setPassword } from '../server/services/users.ts';
 import { applySettings } from '../server/settings.ts';
 import { configureMailer } from '../server/mailer.ts';
@@ -16,10 +15,9 @@ import { configureMailer } from '../server/mailer.ts';
  *   npm run cli -- user:create --role admin --email a@b.org --name "Ada" [--password …] [--timezone Europe/London]
  *   npm run cli -- user:set-password --email a@b.org --password …
  *   npm run cli -- demo:seed            (loads demo data into an empty database)
- *   npm run cli -- records:rebuild      (rebuilds the learning progress read models from completions and enrolments)
  * Uses MONGODB_URI, or the embedded database under DATA_DIR (stop the app first: SQLite has one writer).
  */
-const usage = 'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW\n       npm run cli -- demo:seed\n       npm run cli -- records:rebuild';
+const usage = 'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW\n       npm run cli -- demo:seed';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -27,7 +25,7 @@ async function main(): Promise<void> {
     options: { role: { type: 'string', multiple: true }, email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, timezone: { type: 'string' } },
   });
   const command = positionals[0];
-  if (!command || !['user:create', 'user:set-password', 'demo:seed', 'records:rebuild'].includes(command)) throw new Error(usage);
+  if (!command || !['user:create', 'user:set-password', 'demo:seed'].includes(command)) throw new Error(usage);
 
   const config = loadConfig();
   applySettings(config);
@@ -45,9 +43,6 @@ async function main(): Promise<void> {
       if (!values.email || !values.password) throw new Error(usage);
       await setPassword({ email: values.email, password: values.password });
       console.log(`Password set for ${values.email}.`);
-    } else if (command === 'records:rebuild') {
-      const built = await rebuildAllLearningRecords();
-      console.log(`Rebuilt the progress records of ${built.learners} learner(s) and ${built.cohorts} cohort(s).`);
     } else {
       console.log((await seedDemoDataIfEmpty()) ? 'Demo data loaded.' : 'The database is not empty; nothing loaded.');
     }

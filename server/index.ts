@@ -11,7 +11,6 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
-import { ensureLearningRecords } from './services/learning/records.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
@@ -50,11 +49,6 @@ async function main(): Promise<void> {
   const app = createApp(config);
   const server: Server = app.listen(config.port);
   await once(server, 'listening');
-  // In the background: on a large database built by other means this takes a while, and health checks must answer.
-  ensureLearningRecords().then(
-    (built) => built && logger.info('built the learning progress records'),
-    (error: unknown) => logger.error({ err: error }, 'could not build the learning progress records'),
-  );
   const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
 
   console.log(`\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`);

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { hasRole } from '../auth.ts';
 
 /**
@@ -20,9 +21,19 @@ export async function canAuthorModules(actor: Express.User, programmeId: Types.O
   return hasRole(actor, 'admin') || (await facilitatesProgramme(actor, programmeId));
 }
 
-/** Drafts and archived programmes are seen by those who can author them; published ones by everyone signed in. */
+/** True when she holds a place (or a waitlist place) in a cohort of the programme: the cohort, not her enrolment, names the programme. */
+export async function enrolledInProgramme(actor: Express.User, programmeId: Types.ObjectId | string): Promise<boolean> {
+  const cohorts = await CohortModel.find({ programmeId }, { _id: 1 }).lean();
+  if (!cohorts.length) return false;
+  return !!(await EnrolmentModel.exists({ userId: new Types.ObjectId(actor.id), cohortId: { $in: cohorts.map((c) => c._id) }, status: { $in: ['active', 'waitlisted'] } }));
+}
+
+/**
+ * Published programmes are seen by everyone signed in; drafts and archived ones by those who can author them and
+ * by anyone enrolled in one of their cohorts (enrolling never waits for publishing).
+ */
 export async function canSeeProgramme(actor: Express.User, programme: { _id: Types.ObjectId; status: string }): Promise<boolean> {
-  return programme.status === 'published' || (await canAuthorModules(actor, programme._id));
+  return programme.status === 'published' || (await canAuthorModules(actor, programme._id)) || (await enrolledInProgramme(actor, programme._id));
 }
 
 export const canSeeCohortProgress = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>

@@ -146,11 +146,12 @@ export async function namesOf(ids: (string | Types.ObjectId)[]) {
 /** Programmes to choose from and facilitators to name, for the cohort form. */
 export async function cohortFormChoices() {
   const [programmes, facilitators] = await Promise.all([
-    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1 }).sort({ title: 1 }).lean(),
+    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1, status: 1 }).sort({ title: 1 }).lean(),
     UserModel.find({ roles: 'facilitator', status: { $ne: 'disabled' } }, { name: 1, email: 1 }).sort({ name: 1 }).lean(),
   ]);
   return {
-    programmes: programmes.map((p) => ({ id: String(p._id), title: p.title })),
+    // A draft is named as such: enrolling works, but only the cohort's people see the programme until it is published.
+    programmes: programmes.map((p) => ({ id: String(p._id), title: p.status === 'draft' ? `${p.title} (draft)` : p.title })),
     facilitators: facilitators.map((f) => ({ id: String(f._id), name: f.name, email: f.email })),
   };
 }

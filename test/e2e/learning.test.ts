@@ -64,4 +64,25 @@ describe('browser: a participant works through a programme and downloads her cer
     await screenshot(page, 'learning-certificates');
     await context.close();
   });
+
+  it('a reflection shows its minimum and counts her words as she types', async function () {
+    this.timeout(120_000);
+    const programme = await buildProgramme({ title: 'Leading as yourself' });
+    const module = await buildModule(programme.id, { title: 'Your values', completion: { type: 'reflection', minWords: 5 } });
+    const learner = await buildUser({ roles: ['participant'] });
+    await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
+    const context = await browser.newContext();
+    const page = await context.newPage();
+    await signInInBrowser(page, served.baseUrl, learner.email, testPassword);
+    await page.goto(`${served.baseUrl}/modules/${module.id}`);
+    await page.getByText('At least 5 words.').waitFor();
+    await page.getByText('0 words of at least 5.').waitFor();
+    await page.getByRole('textbox', { name: 'Your reflection' }).fill('Three short words');
+    await page.getByText('3 words of at least 5.').waitFor();
+    await page.getByRole('textbox', { name: 'Your reflection' }).fill('Now there are five words');
+    await page.getByText('5 words of at least 5: enough.').waitFor();
+    await page.getByRole('button', { name: 'Save my reflection and complete the module' }).click();
+    await page.getByText('Module completed. Well done.').waitFor();
+    await context.close();
+  });
 });

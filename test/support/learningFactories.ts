@@ -18,7 +18,7 @@ export async function buildProgramme(overrides: Partial<{ title: string; track: 
   return { id: String(p._id), title: p.title, track };
 }
 
-type Rule = { type: 'view' } | { type: 'reflection' } | { type: 'quiz'; passMark: number; questions: { prompt: string; choices: string[]; correct: number[] }[] };
+type Rule = { type: 'view' } | { type: 'reflection'; minWords?: number } | { type: 'quiz'; passMark: number; questions: { prompt: string; choices: string[]; correct: number[] }[] };
 let position = 0;
 export async function buildModule(programmeId: string, overrides: Partial<{ title: string; body: string; completion: Rule; prerequisites: string[]; archived: boolean }> = {}) {
   const m = await ModuleModel.create({

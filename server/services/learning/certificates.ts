@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import PDFDocument from 'pdfkit';
 import { Types } from 'mongoose';
 import { CertificateModel, type Certificate } from '../../../models/Certificate.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
 import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -13,7 +14,6 @@ import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { formatDate } from '../../time.ts';
 import { currentModuleIds } from './progress.ts';
-import { learnerRecord, recordCertificate } from './records.ts';
 
 const messages = {
   notFound: 'We could not find that certificate.',
@@ -35,16 +35,17 @@ export const normaliseCode = (code: string): string =>
 export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'valid' | 'expired' => (c.expiresAt && c.expiresAt <= now ? 'expired' : 'valid');
 
 /**
- * Issues her certificate for a cohort once every current module of the programme is completed in it. The unique
- * index on (userId, cohortId) makes this safe to call after every completion, concurrently too: the certificate
- * exists once. A renewal is a completion in a later cohort, which is a different (userId, cohortId).
+ * Issues her certificate for a cohort once every current module of the programme is completed in it. Called after
+ * each completion insert, it decides from the completions collection itself, so of two last completions landing at
+ * once (in any processes) at least the later sees both; the unique index on (userId, cohortId) makes the certificate
+ * exist once however many decide to issue it. A renewal is a completion in a later cohort: another (userId, cohortId).
  */
 export async function issueCertificateIfComplete(props: { userId: string; programme: Programme; cohortId: string | Types.ObjectId; now: Date }): Promise<Certificate | null> {
   const { programme } = props;
   const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
   if (!current.length) return null;
-  const enrolment = (await learnerRecord(props.userId)).enrolments.find((e) => String(e.cohortId) === String(props.cohortId));
-  const doneIds = new Set((enrolment?.completed ?? []).map(String));
+  const done = await CompletionModel.find({ userId: new Types.ObjectId(props.userId), cohortId: new Types.ObjectId(String(props.cohortId)) }, { moduleId: 1 }).lean();
+  const doneIds = new Set(done.map((c) => String(c.moduleId)));
   if (!current.every((id) => doneIds.has(id))) return null;
   const user = await UserModel.findById(props.userId, { name: 1 }).lean();
   if (!user) return null;
@@ -63,7 +64,6 @@ export async function issueCertificateIfComplete(props: { userId: string; progra
         expiresAt,
         verificationCode: newVerificationCode(),
       });
-      await recordCertificate({ userId: props.userId, cohortId: String(props.cohortId), certificateId: created._id, expiresAt });
       await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
       return created.toObject() as Certificate;
     } catch (error) {

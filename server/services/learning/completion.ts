@@ -1,18 +1,15 @@
 import { Types } from 'mongoose';
-import { createHash } from 'node:crypto';
 import { CompletionModel, type Completion } from '../../../models/Completion.ts';
-import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import type { Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { canAuthorModules } from '../../policies/learning.ts';
+import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
-import { catalogueModules } from './catalogue.ts';
-import { loadModule, loadProgramme, presentModule, ruleOf } from './programmes.ts';
-import { learnerRecord, recordActivity, recordSharing, refreshEnrolment } from './records.ts';
+import { currentEnrolment } from './learners.ts';
+import { loadModule, loadProgramme, modulesOf, presentModule, ruleOf } from './programmes.ts';
 
 const messages = {
   notEnrolled: 'You are not enrolled in a cohort of this programme, so your progress cannot be recorded.',
@@ -20,46 +17,20 @@ const messages = {
   locked: 'Complete the modules this one builds on first.',
   quizFailed: 'Not passed this time: you can try again as often as you like.',
   wrongFields: 'This module is completed differently.',
+  reflectionEmpty: 'Write your reflection first.',
+  reflectionShort: (min: number) => `Your reflection needs at least ${min} words.`,
+  reflectionShortField: (min: number, given: number) => `write at least ${min} words (this one has ${given})`,
   answersCount: 'give one answer per question',
   answerRange: 'is not one of the choices',
   answerMissing: 'choose an answer',
   notCompleted: 'You have not completed this module yet.',
 };
-/** A reflection of "a few sentences": at least this many words and two sentences' worth of text. */
-export const minimumReflectionWords = 25;
 
 export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
 
-/**
- * Completions get an _id derived from (user, module, cohort): the one filter FerretDB 1.x answers without a full
- * scan is `_id` equality, and it also makes a second insert of the same completion a duplicate key.
- */
-export const completionIdFor = (userId: string | Types.ObjectId, moduleId: string | Types.ObjectId, cohortId: string | Types.ObjectId): Types.ObjectId =>
-  new Types.ObjectId(createHash('sha256').update(`completion:${String(userId)}:${String(moduleId)}:${String(cohortId)}`).digest().subarray(0, 12));
-
+/** Her completion of a module in a cohort: one lookup on the unique index `{userId, moduleId, cohortId}`. */
 async function findCompletion(userId: string, moduleId: Types.ObjectId, cohortId: Types.ObjectId): Promise<Completion | null> {
-  return (
-    (await CompletionModel.findById(completionIdFor(userId, moduleId, cohortId)).lean<Completion>()) ??
-    // Completions written by other means (imports, older data) carry ordinary ids.
-    (await CompletionModel.findOne({ userId: new Types.ObjectId(userId), moduleId, cohortId }).lean<Completion>())
-  );
-}
-
-/** Her current enrolment in the programme, from her progress record: the most recent active one (a renewal lives in a later cohort). */
-export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }) {
-  const record = await learnerRecord(userId);
-  const mine = record.enrolments.filter((e) => String(e.programmeId) === String(programmeId));
-  return mine.sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0))[0] ?? null;
-}
-
-/** Before writing progress, an absent enrolment is checked against the truth (her record may not have caught up). */
-async function enrolmentForWrite(userId: string, programmeId: Types.ObjectId) {
-  const fromRecord = await currentEnrolment({ userId, programmeId });
-  if (fromRecord) return fromRecord;
-  const truth = await EnrolmentModel.findOne({ userId: new Types.ObjectId(userId), programmeId, status: 'active' }).lean();
-  if (!truth) return null;
-  await refreshEnrolment({ userId, cohortId: String(truth.cohortId) });
-  return currentEnrolment({ userId, programmeId });
+  return CompletionModel.findOne({ userId: new Types.ObjectId(userId), moduleId, cohortId }).lean<Completion>();
 }
 
 /** The prerequisites (current ones only: an archived prerequisite no longer blocks) not yet completed. */
@@ -67,11 +38,10 @@ function missingPrerequisites(module: Module, current: Map<string, Module>, done
   return module.prerequisites.map(String).filter((id) => current.has(id) && !done.has(id)).map((id) => current.get(id)!);
 }
 
-async function learnerState(userId: string, module: Module, { forWrite = false } = {}) {
-  const enrolment = forWrite ? await enrolmentForWrite(userId, module.programmeId) : await currentEnrolment({ userId, programmeId: module.programmeId });
-  const siblings = await catalogueModules(String(module.programmeId));
+async function learnerState(userId: string, module: Module) {
+  const [enrolment, siblings] = await Promise.all([currentEnrolment({ userId, programmeId: module.programmeId }), modulesOf(module.programmeId)]);
   const current = new Map(siblings.map((m) => [String(m._id), m]));
-  const done = new Set((enrolment?.completed ?? []).map(String));
+  const done = enrolment?.completed ?? new Set<string>();
   const completion = enrolment && done.has(String(module._id)) ? await findCompletion(userId, module._id, enrolment.cohortId) : null;
   return { enrolment, siblings, current, done, completion, missing: missingPrerequisites(module, current, done) };
 }
@@ -85,7 +55,7 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   const programme = await loadProgramme(module.programmeId);
   const canAuthor = await canAuthorModules(actor, programme._id);
   const state = await learnerState(actor.id, module);
-  if (!canAuthor && (module.archived || (programme.status !== 'published' && !state.enrolment))) throw new NotFoundError('We could not find that module.');
+  if (!canAuthor && (module.archived || !(state.enrolment || (await canSeeProgramme(actor, programme))))) throw new NotFoundError('We could not find that module.');
   const attempts = state.enrolment && ruleOf(module).type === 'quiz'
     ? await QuizAttemptModel.find({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: state.enrolment.cohortId }, { score: 1, passed: 1, attemptedAt: 1 }).sort({ attemptedAt: -1 }).lean()
     : [];
@@ -113,7 +83,8 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   };
 }
 
-const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+/** Words as the learner's live count shows them (public/js/word-count.js counts alike): runs of non-space holding a letter or digit. */
+export const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 /** Score 0–100: the share of questions answered exactly (every correct choice, and nothing else). */
 export function gradeQuiz(questions: { correct: number[]; choices: string[] }[], answers: number[][]): number {
@@ -153,7 +124,7 @@ export async function completeModule(props: {
   const module = await loadModule(props.moduleId);
   const programme = await loadProgramme(module.programmeId);
   if (module.archived) throw new ValidationError(messages.archived);
-  const state = await learnerState(actor.id, module, { forWrite: true });
+  const state = await learnerState(actor.id, module);
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completionResult(state.completion, true, null);
@@ -166,7 +137,10 @@ export async function completeModule(props: {
   if (unexpected.length) throw new ValidationError(messages.wrongFields, unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })));
   if (type === 'reflection') {
     const reflection = (input.reflection ?? '').trim();
-    if (wordsIn(reflection) < minimumReflectionWords) throw new ValidationError('Your reflection is too short.', [{ path: 'reflection', message: `write at least a few sentences (${minimumReflectionWords} words or more)` }]);
+    const minWords = ruleOf(module).minWords ?? 0;
+    const words = wordsIn(reflection);
+    if (!reflection) throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], { minWords });
+    if (words < minWords) throw new ValidationError(messages.reflectionShort(minWords), [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }], { minWords, words });
     fields.reflection = reflection;
     fields.reflectionShared = input.shareWithFacilitators === true;
   }
@@ -176,23 +150,18 @@ export async function completeModule(props: {
     const score = gradeQuiz(questions, answers);
     const passed = score >= (ruleOf(module).passMark ?? 0);
     await QuizAttemptModel.create({ userId: actor.id, moduleId: module._id, cohortId, answers: answers.map((choices) => ({ choices })), score, passed, attemptedAt: now });
-    if (!passed) await recordActivity({ userId: actor.id, cohortId: String(cohortId), moduleId: null, at: now });
     if (!passed) throw new ValidationError(messages.quizFailed, [], { reason: 'quiz-not-passed', score, passMark: ruleOf(module).passMark ?? 0 });
     fields.score = score;
   }
   let completion: Completion;
   try {
-    const created = await CompletionModel.create({ ...fields, _id: completionIdFor(actor.id, module._id, cohortId), userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
+    const created = await CompletionModel.create({ ...fields, userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
     completion = created.toObject() as Completion;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const existing = await findCompletion(actor.id, module._id, cohortId);
     return completionResult(existing!, true, null);
   }
-  await recordActivity({
-    userId: actor.id, cohortId: String(cohortId), moduleId: String(module._id), at: now,
-    ...(completion.reflection && completion.reflectionShared ? { sharedReflection: { completionId: completion._id, reflection: completion.reflection } } : {}),
-  });
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
   const certificate = await issueCertificateIfComplete({ userId: actor.id, programme: programme as Programme, cohortId, now });
   return completionResult(completion, false, certificate);
@@ -218,5 +187,4 @@ export async function setReflectionSharing({ actor, moduleId, shared }: { actor:
   const completion = enrolment ? await findCompletion(actor.id, module._id, enrolment.cohortId) : null;
   if (!enrolment || !completion?.reflection) throw new NotFoundError(messages.notCompleted);
   await CompletionModel.updateOne({ _id: completion._id }, { $set: { reflectionShared: shared } });
-  await recordSharing({ cohortId: String(enrolment.cohortId), completion, shared });
 }

@@ -134,7 +134,7 @@ If you are unsure about a question, go back to the module it comes from before y
       {
         title: 'Authentic leadership and confidence',
         minutes: 40,
-        completion: { type: 'reflection' },
+        completion: { type: 'reflection', minWords: 40 },
         body: `Many women who would make excellent heads do not yet see themselves as heads. They have run departments, led whole-school priorities and deputised for the head, yet they wait for a moment when they will feel entirely ready. That moment rarely comes, for anyone. Confidence is not a feeling that arrives before the job; it grows from doing the job, with support.
 
 ## Leading as yourself
@@ -236,7 +236,7 @@ Set yourself a small, regular commitment: one conversation a fortnight, one even
         title: 'Working with a coach or mentor',
         minutes: 35,
         after: [0],
-        completion: { type: 'reflection' },
+        completion: { type: 'reflection', minWords: 25 },
         body: `Coaching and mentoring are among the most effective forms of support for new and aspiring leaders, but they work best when you are clear about what each one offers and what you want from it.
 
 ## Coaching and mentoring are different
@@ -318,7 +318,7 @@ If you and your chair disagree on something important, raise it privately first 
       {
         title: 'Isolation and sustaining yourself',
         minutes: 35,
-        completion: { type: 'reflection' },
+        completion: { type: 'reflection', minWords: 25 },
         body: `Almost every new head describes the same surprise: the role is lonelier than she expected. You are no longer part of a team of peers in the same way. Some decisions can be shared with nobody in the building, and some conversations stay with you long after the day ends. Women heads often carry additional expectations: to be always available, always warm, always in control.
 
 ## Recognise the signs
@@ -372,7 +372,7 @@ Most changes in schools fail not at the start but in the second or third term, w
         title: 'A year-end reflection',
         minutes: 45,
         after: [0, 1, 2, 3],
-        completion: { type: 'reflection' },
+        completion: { type: 'reflection', minWords: 50 },
         body: `As your first year draws to a close, take time to look back before you look ahead. The pace of headship makes it easy to move straight into the next year's planning without noticing how far you have come, or what you have learned about yourself as a leader.
 
 ## Looking back

@@ -1,12 +1,13 @@
-import type { Module } from '../../../models/Module.ts';
-import { catalogue } from './catalogue.ts';
+import { Types } from 'mongoose';
+import { ModuleModel, type Module } from '../../../models/Module.ts';
+import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
-import { learnerRecord } from './records.ts';
+import { learnerEnrolments } from './learners.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
- * the next one to do, and her progress. One query for all her enrolments together (her record by primary key; programmes and modules
- * come from the in-process catalogue).
+ * the next one to do, and her progress. A fixed number of indexed queries for all her enrolments together: her
+ * enrolments with their cohorts, completions and certificates (learners.ts), then their programmes and modules.
  */
 export type ModuleStatus = { id: string; title: string; estimatedMinutes: number; type: string; status: 'done' | 'available' | 'locked'; missing: string[] };
 export type LearnerProgramme = {
@@ -31,16 +32,19 @@ export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStat
 }
 
 export async function learnerOverview({ userId, now = new Date() }: { userId: string; now?: Date }): Promise<LearnerProgramme[]> {
-  const record = await learnerRecord(userId);
-  if (!record.enrolments.length) return [];
-  const enrolments = [...record.enrolments].sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0));
-  const { programmeById, modules: all } = await catalogue();
-  const modules = all.filter((m) => !m.archived);
+  const enrolments = await learnerEnrolments({ userId });
+  if (!enrolments.length) return [];
+  const programmeIds = [...new Set(enrolments.map((e) => String(e.programmeId)))].map((id) => new Types.ObjectId(id));
+  const [programmes, modules] = await Promise.all([
+    ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>(),
+    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>(),
+  ]);
+  const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   return enrolments.flatMap((e) => {
     const programme = programmeById.get(String(e.programmeId));
     if (!programme) return [];
     const own = modules.filter((m) => String(m.programmeId) === String(programme._id));
-    const statuses = moduleStatuses(own, new Set(e.completed.map(String)));
+    const statuses = moduleStatuses(own, e.completed);
     const completed = statuses.filter((s) => s.status === 'done').length;
     return [{
       programme: { id: String(programme._id), title: programme.title, track: programme.track },
@@ -51,7 +55,7 @@ export async function learnerOverview({ userId, now = new Date() }: { userId: st
       percent: statuses.length ? Math.floor((completed / statuses.length) * 100) : 0,
       modules: statuses,
       next: statuses.find((s) => s.status === 'available') ?? null,
-      certificate: e.certificateId ? { id: String(e.certificateId), status: certificateStatus({ expiresAt: e.certificateExpiresAt }, now), expiresAt: e.certificateExpiresAt ?? null } : null,
+      certificate: e.certificate ? { id: e.certificate.id, status: certificateStatus({ expiresAt: e.certificate.expiresAt }, now), expiresAt: e.certificate.expiresAt } : null,
     }];
   });
 }

@@ -1,12 +1,11 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
-import { catalogueChanges } from '../../../models/catalogueChanges.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { canAuthorModules, canCreateProgrammes, canEditProgrammeSettings, canSeeProgramme } from '../../policies/learning.ts';
-import { catalogue, catalogueModules } from './catalogue.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 
 const messages = {
@@ -22,8 +21,15 @@ const messages = {
   bodyEmpty: 'is empty once unsafe HTML is removed',
 };
 
+/** What each status means, told to admins where they set it and on a programme that is not published. */
+export const programmeStatusHelp = {
+  draft: 'This programme is a draft: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it. Cohorts can be opened and people enrolled while it is a draft.',
+  archived: 'This programme is archived: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it.',
+  publishing: 'Publishing it lists it under Programmes for everyone signed in and lets them read its modules; a published governing-board programme is also the one recruitment rounds use to train their panels.',
+} as const;
+
 export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
-export type CompletionRule = { type: 'view' } | { type: 'reflection' } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
+export type CompletionRule = { type: 'view' } | { type: 'reflection'; minWords?: number } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
 export type ModuleInput = {
   title: string;
   body: string;
@@ -36,14 +42,14 @@ export type ModuleInput = {
 /** Loads a programme by id; a malformed or unknown id is a 404, never a 500. */
 export async function loadProgramme(programmeId: string | Types.ObjectId): Promise<Programme> {
   if (!isObjectId(String(programmeId))) throw new NotFoundError(messages.programmeNotFound);
-  const programme = (await catalogue()).programmeById.get(String(programmeId)) ?? (await ProgrammeModel.findById(programmeId).lean<Programme>());
+  const programme = await ProgrammeModel.findById(programmeId).lean<Programme>();
   if (!programme) throw new NotFoundError(messages.programmeNotFound);
   return programme;
 }
 
 export async function loadModule(moduleId: string | Types.ObjectId): Promise<Module> {
   if (!isObjectId(String(moduleId))) throw new NotFoundError(messages.moduleNotFound);
-  const module = (await catalogue()).moduleById.get(String(moduleId)) ?? (await ModuleModel.findById(moduleId).lean<Module>());
+  const module = await ModuleModel.findById(moduleId).lean<Module>();
   if (!module) throw new NotFoundError(messages.moduleNotFound);
   return module;
 }
@@ -59,13 +65,17 @@ export async function assertCanAuthor(actor: Express.User, programmeId: Types.Ob
   if (!(await canAuthorModules(actor, programmeId))) throw new ForbiddenError(messages.notAuthor);
 }
 
-/** Programmes the actor may see: published ones, plus drafts and archived ones she can author. */
+/** Programmes the actor may see: published ones, plus drafts and archived ones she can author or is enrolled in. */
 export async function listProgrammes({ actor }: { actor: Express.User }): Promise<Programme[]> {
-  let filter: Record<string, unknown> = { status: 'published' };
-  if (actor.roles.includes('admin')) filter = {};
-  else if (actor.roles.includes('facilitator')) {
-    const mine = await CohortModel.distinct('programmeId', { facilitatorIds: new Types.ObjectId(actor.id) });
-    filter = { $or: [{ status: 'published' }, { _id: { $in: mine } }] };
+  let filter: Record<string, unknown> = {};
+  if (!actor.roles.includes('admin')) {
+    const me = new Types.ObjectId(actor.id);
+    const places = await EnrolmentModel.find({ userId: me, status: { $in: ['active', 'waitlisted'] } }, { cohortId: 1 }).lean();
+    const [enrolledIn, facilitated] = await Promise.all([
+      places.length ? CohortModel.distinct('programmeId', { _id: { $in: places.map((e) => e.cohortId) } }) : [],
+      actor.roles.includes('facilitator') ? CohortModel.distinct('programmeId', { facilitatorIds: me }) : [],
+    ]);
+    filter = { $or: [{ status: 'published' }, { _id: { $in: [...enrolledIn, ...facilitated] } }] };
   }
   const programmes = await ProgrammeModel.find(filter).lean<Programme[]>();
   const trackOrder: Track[] = ['governing-board', 'aspiring-leader', 'new-head'];
@@ -105,9 +115,15 @@ export async function updateProgramme(props: {
   return loadProgramme(programme._id);
 }
 
-/** The programme's modules in order; archived ones only when asked (authors see them to restore them). */
+/**
+ * The programme's modules in order; archived ones only when asked (authors see them to restore them), after the
+ * current ones. One query on the index `{programmeId, archived, position}`.
+ */
 export async function modulesOf(programmeId: Types.ObjectId | string, { includeArchived = false } = {}): Promise<Module[]> {
-  return catalogueModules(String(programmeId), { includeArchived });
+  const filter: Record<string, unknown> = { programmeId: new Types.ObjectId(String(programmeId)) };
+  if (!includeArchived) filter.archived = false;
+  const own = await ModuleModel.find(filter).sort({ position: 1, _id: 1 }).lean<Module[]>();
+  return includeArchived ? [...own.filter((m) => !m.archived), ...own.filter((m) => m.archived)] : own;
 }
 
 function checkQuiz(rule: CompletionRule): FieldError[] {
@@ -155,7 +171,7 @@ async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.Obj
   if (errors.length) throw new ValidationError('Some details of the module need correcting.', errors);
   const completion = input.completion.type === 'quiz'
     ? { type: 'quiz' as const, passMark: input.completion.passMark, questions: input.completion.questions }
-    : { type: input.completion.type };
+    : input.completion.type === 'reflection' ? { type: 'reflection' as const, minWords: input.completion.minWords ?? 0 } : { type: input.completion.type };
   return {
     title: input.title,
     body,
@@ -204,7 +220,6 @@ export async function reorderModules(props: { actor: Express.User; programmeId: 
     throw new ValidationError('The new order does not match the programme’s modules.', [{ path: 'moduleIds', message: messages.orderMismatch }]);
   }
   await ModuleModel.bulkWrite(props.moduleIds.map((id, index) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } } })));
-  catalogueChanges.version++;
   return modulesOf(programme._id);
 }
 
@@ -221,7 +236,7 @@ export async function moveModule(props: { actor: Express.User; moduleId: string;
 }
 
 /** The module's completion rule (every module has one; mongoose types nested paths as optional). */
-export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined };
+export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined, minWords: undefined };
 
 export const presentProgramme = (p: Programme) => ({
   id: String(p._id),
@@ -249,7 +264,7 @@ export function presentModule(m: Module, { includeAnswers }: { includeAnswers: b
           ...(includeAnswers ? { correct: q.correct } : {}),
         })),
       }
-    : { type: rule.type };
+    : rule.type === 'reflection' ? { type: 'reflection' as const, minWords: rule.minWords ?? 0 } : { type: rule.type };
   return {
     id: String(m._id),
     programmeId: String(m.programmeId),

@@ -1,37 +1,40 @@
 import { Types } from 'mongoose';
-import { CohortModel } from '../../../models/Cohort.ts';
-import type { LearnerRecord } from '../../../models/LearningRecord.ts';
-import type { Track } from '../../../models/Programme.ts';
-import { NotFoundError } from '../../errors.ts';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ModuleModel } from '../../../models/Module.ts';
+import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
+import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
-import { catalogue, catalogueModules } from './catalogue.ts';
-import { cohortRecord, learnerRecord } from './records.ts';
+import { canSeeCohortProgress } from '../../policies/learning.ts';
+import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
+import { loadProgramme, modulesOf } from './programmes.ts';
 
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
  * modules: a completion of a module later archived is kept but no longer counts, and a module added later
- * counts as not yet done. Reads come from the progress records (records.ts): one primary-key lookup per person or
- * cohort, plus the small programme and module collections — never one query per participant.
+ * counts as not yet done. Everything is read from the source collections (enrolments, cohorts, completions,
+ * quiz attempts, modules) with a fixed number of indexed queries, never one query per participant.
  */
 export type Progress = { completedModules: number; totalModules: number; percent: number };
 
 export const percentOf = (done: number, total: number): number => (total === 0 ? 0 : Math.floor((done / total) * 100));
 
-/** Current module ids per programme, in order. */
+/** Current module ids per programme, in order (one query on `{programmeId, archived, position}`). */
 export async function currentModuleIds(programmeIds: (string | Types.ObjectId)[]): Promise<Map<string, string[]>> {
-  const { modules } = await catalogue();
   const byProgramme = new Map<string, string[]>(programmeIds.map((id) => [String(id), []]));
-  for (const m of modules) if (!m.archived) byProgramme.get(String(m.programmeId))?.push(String(m._id));
+  if (!programmeIds.length) return byProgramme;
+  const modules = await ModuleModel.find({ programmeId: { $in: [...byProgramme.keys()].map((id) => new Types.ObjectId(id)) }, archived: false }, { programmeId: 1 }).sort({ position: 1, _id: 1 }).lean();
+  for (const m of modules) byProgramme.get(String(m.programmeId))?.push(String(m._id));
   return byProgramme;
 }
 
-const countCurrent = (completed: Types.ObjectId[], current: string[] | undefined) => {
-  const done = new Set(completed.map(String));
-  return (current ?? []).filter((id) => done.has(id)).length;
-};
+const countCurrent = (completed: Set<string>, current: string[] | undefined) => (current ?? []).filter((id) => completed.has(id)).length;
 
-function progressOf(record: LearnerRecord, current: Map<string, string[]>) {
-  return record.enrolments.map((e) => {
+function progressOf(enrolments: LearnerEnrolment[], current: Map<string, string[]>) {
+  return enrolments.map((e) => {
     const total = current.get(String(e.programmeId))?.length ?? 0;
     const done = countCurrent(e.completed, current.get(String(e.programmeId)));
     return { cohortId: String(e.cohortId), programmeId: String(e.programmeId), completedModules: done, totalModules: total, percent: percentOf(done, total) };
@@ -40,43 +43,55 @@ function progressOf(record: LearnerRecord, current: Map<string, string[]>) {
 
 /** Her progress per active enrolment. */
 export async function myProgress({ userId }: { userId: string }): Promise<(Progress & { cohortId: string; programmeId: string })[]> {
-  const record = await learnerRecord(userId);
-  if (!record.enrolments.length) return [];
-  const current = await currentModuleIds([...new Set(record.enrolments.map((e) => String(e.programmeId)))]);
-  return progressOf(record, current);
+  const enrolments = await learnerEnrolments({ userId });
+  if (!enrolments.length) return [];
+  const current = await currentModuleIds([...new Set(enrolments.map((e) => String(e.programmeId)))]);
+  return progressOf(enrolments, current);
 }
 
 /** Her progress in a programme: the most advanced of her active enrolments in it (all zeros when not enrolled). */
 export async function programmeProgress({ userId, programmeId }: { userId: string; programmeId: string }): Promise<Progress & { cohortId: string | null }> {
-  const rows = (await myProgress({ userId })).filter((r) => r.programmeId === String(programmeId));
-  const best = rows.sort((a, b) => b.percent - a.percent || b.completedModules - a.completedModules)[0];
-  if (!best) {
-    const total = (await currentModuleIds([programmeId])).get(String(programmeId))?.length ?? 0;
-    return { completedModules: 0, totalModules: total, percent: 0, cohortId: null };
-  }
+  const [enrolments, current] = await Promise.all([learnerEnrolments({ userId, programmeIds: [programmeId] }), currentModuleIds([programmeId])]);
+  const best = progressOf(enrolments, current).sort((a, b) => b.percent - a.percent || b.completedModules - a.completedModules)[0];
+  if (!best) return { completedModules: 0, totalModules: current.get(String(programmeId))?.length ?? 0, percent: 0, cohortId: null };
   return { completedModules: best.completedModules, totalModules: best.totalModules, percent: best.percent, cohortId: best.cohortId };
 }
 
 /**
  * For governing boards: each person's progress in her most advanced active enrolment of a track. People with no
- * active enrolment in that track are absent from the map. Three queries plus one primary-key read per person
- * (records missing because nobody has read them yet are built once).
+ * active enrolment in that track are absent from the map. Five queries whatever the number of people.
  */
 export async function trackProgressForUsers({ userIds, track }: { userIds: (string | Types.ObjectId)[]; track: Track }): Promise<Map<string, Progress & { cohortId: string; programmeId: string }>> {
   const result = new Map<string, Progress & { cohortId: string; programmeId: string }>();
-  const ids = [...new Set(userIds.map(String))];
+  const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   if (!ids.length) return result;
-  const programmeIds = (await catalogue()).programmes.filter((p) => p.track === track).map((p) => String(p._id));
-  if (!programmeIds.length) return result;
-  // Primary-key reads in parallel: on FerretDB 1.x a `$in` on _id scans the whole collection, so for the handful
-  // of people on a panel, one lookup each stays flat as the data grows where a single `$in` query would not.
-  const [records, current] = await Promise.all([Promise.all(ids.map((id) => learnerRecord(id))), currentModuleIds(programmeIds)]);
-  for (const record of records) {
-    for (const row of progressOf(record, current)) {
-      if (!programmeIds.includes(row.programmeId)) continue;
-      const before = result.get(String(record._id));
-      if (!before || row.percent > before.percent || (row.percent === before.percent && row.completedModules > before.completedModules)) result.set(String(record._id), row);
-    }
+  const [programmes, enrolments] = await Promise.all([
+    ProgrammeModel.find({ track }, { _id: 1 }).lean(),
+    EnrolmentModel.find({ userId: { $in: ids }, status: 'active' }, { userId: 1, cohortId: 1 }).lean(),
+  ]);
+  if (!programmes.length || !enrolments.length) return result;
+  const cohorts = await CohortModel.find({ _id: { $in: [...new Set(enrolments.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) }, programmeId: { $in: programmes.map((p) => p._id) } }, { programmeId: 1 }).lean();
+  if (!cohorts.length) return result;
+  const [completions, current] = await Promise.all([
+    CompletionModel.find({ userId: { $in: ids }, cohortId: { $in: cohorts.map((c) => c._id) } }, { userId: 1, cohortId: 1, moduleId: 1 }).lean(),
+    currentModuleIds(programmes.map((p) => p._id)),
+  ]);
+  const programmeOf = new Map(cohorts.map((c) => [String(c._id), String(c.programmeId)]));
+  const key = (userId: unknown, cohortId: unknown) => `${String(userId)}:${String(cohortId)}`;
+  const done = new Map<string, Set<string>>();
+  for (const c of completions) {
+    const k = key(c.userId, c.cohortId);
+    if (!done.has(k)) done.set(k, new Set());
+    done.get(k)!.add(String(c.moduleId));
+  }
+  for (const e of enrolments) {
+    const programmeId = programmeOf.get(String(e.cohortId));
+    if (!programmeId) continue;
+    const modules = current.get(programmeId) ?? [];
+    const completed = countCurrent(done.get(key(e.userId, e.cohortId)) ?? new Set(), modules);
+    const row = { cohortId: String(e.cohortId), programmeId, completedModules: completed, totalModules: modules.length, percent: percentOf(completed, modules.length) };
+    const before = result.get(String(e.userId));
+    if (!before || row.percent > before.percent || (row.percent === before.percent && row.completedModules > before.completedModules)) result.set(String(e.userId), row);
   }
   return result;
 }
@@ -92,27 +107,77 @@ export async function cohortProgress(cohortId: string, known?: { _id: Types.Obje
   sharedReflections: { userId: string; name: string; moduleId: string; module: string; reflection: string; completedAt: Date }[];
 }> {
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
-  const [cohort, record] = await Promise.all([known ?? CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean(), cohortRecord(cohortId)]);
-  if (!cohort || !record) throw new NotFoundError('We could not find that cohort.');
-  const modules = await catalogueModules(String(cohort.programmeId), { includeArchived: true });
+  const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
+  if (!cohort) throw new NotFoundError('We could not find that cohort.');
+  const [enrolments, completions, attempts, shared, modules] = await Promise.all([
+    EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).lean(),
+    CompletionModel.find({ cohortId: cohort._id }, { userId: 1, moduleId: 1, completedAt: 1 }).lean(),
+    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).lean(),
+    CompletionModel.find({ cohortId: cohort._id, reflectionShared: true }, { userId: 1, moduleId: 1, reflection: 1, completedAt: 1 }).lean(),
+    modulesOf(cohort.programmeId, { includeArchived: true }),
+  ]);
+  const users = enrolments.length ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 }).lean() : [];
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
   const current = modules.filter((m) => !m.archived).map((m) => String(m._id));
   const titles = new Map(modules.map((m) => [String(m._id), m.title]));
-  const rows = record.members.map((m) => {
+  const members = new Map(enrolments.map((e) => [String(e.userId), { completed: new Set<string>(), last: null as Date | null }]));
+  const touch = (userId: unknown, at: Date) => {
+    const m = members.get(String(userId));
+    if (m && (!m.last || at > m.last)) m.last = at;
+  };
+  for (const c of completions) {
+    members.get(String(c.userId))?.completed.add(String(c.moduleId));
+    touch(c.userId, c.completedAt);
+  }
+  for (const a of attempts) touch(a.userId, a.attemptedAt);
+  const rows = [...members].map(([userId, m]) => {
     const done = countCurrent(m.completed, current);
-    return { userId: String(m.userId), name: m.name, completedModules: done, totalModules: current.length, percent: percentOf(done, current.length), lastActivityAt: m.lastActivityAt ?? null };
+    return { userId, name: names.get(userId) ?? 'Unknown', completedModules: done, totalModules: current.length, percent: percentOf(done, current.length), lastActivityAt: m.last };
   });
   rows.sort((a, b) => a.name.localeCompare(b.name));
   const counts = new Map<string, number>();
-  for (const m of record.members) for (const id of new Set(m.completed.map(String))) counts.set(id, (counts.get(id) ?? 0) + 1);
-  const names = new Map(record.members.map((m) => [String(m.userId), m.name]));
+  for (const m of members.values()) for (const id of m.completed) counts.set(id, (counts.get(id) ?? 0) + 1);
   return {
     cohort: { id: String(cohort._id), name: cohort.name, programmeId: String(cohort.programmeId) },
     totalModules: current.length,
     rows,
     modules: current.map((id) => ({ moduleId: id, title: titles.get(id) ?? '', completed: counts.get(id) ?? 0 })),
-    sharedReflections: record.sharedReflections
-      .filter((r) => names.has(String(r.userId)))
-      .map((r) => ({ userId: String(r.userId), name: names.get(String(r.userId)) ?? 'Unknown', moduleId: String(r.moduleId), module: titles.get(String(r.moduleId)) ?? 'A module', reflection: r.reflection, completedAt: r.completedAt }))
+    sharedReflections: shared
+      .filter((r) => members.has(String(r.userId)) && r.reflection)
+      .map((r) => ({ userId: String(r.userId), name: names.get(String(r.userId)) ?? 'Unknown', moduleId: String(r.moduleId), module: titles.get(String(r.moduleId)) ?? 'A module', reflection: r.reflection ?? '', completedAt: r.completedAt }))
       .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime()),
   };
+}
+
+export const progressSortKeys = ['name', 'completed', 'percent', 'last'] as const;
+export type ProgressSort = { key: (typeof progressSortKeys)[number]; dir: 'asc' | 'desc' };
+
+/** Rows in the order asked for; ties (and the default) by name. */
+export function sortProgressRows(rows: CohortProgressRow[], { key, dir }: ProgressSort): CohortProgressRow[] {
+  const value = (r: CohortProgressRow) => (key === 'name' ? r.name.toLowerCase() : key === 'completed' ? r.completedModules : key === 'percent' ? r.percent : (r.lastActivityAt?.getTime() ?? 0));
+  const sorted = [...rows].sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.name.localeCompare(b.name)));
+  return dir === 'desc' ? sorted.reverse() : sorted;
+}
+
+const progressMessages = {
+  cohortNotFound: 'We could not find that cohort.',
+  notAllowed: 'Only the cohort’s facilitators and admins can see its progress.',
+};
+
+/**
+ * A cohort's progress for someone allowed to see it (its facilitators, admins): the cohort, its programme and
+ * one row per active participant in the order asked for. A participant gets 403, an unknown id 404.
+ */
+export async function cohortProgressFor(props: {
+  actor: Express.User;
+  cohortId: string;
+  /** Row order (default: by name, A to Z). */
+  sort?: ProgressSort;
+}) {
+  if (!isObjectId(props.cohortId)) throw new NotFoundError(progressMessages.cohortNotFound);
+  const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
+  if (!cohort) throw new NotFoundError(progressMessages.cohortNotFound);
+  if (!canSeeCohortProgress(props.actor, cohort)) throw new ForbiddenError(progressMessages.notAllowed);
+  const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id), cohort), loadProgramme(cohort.programmeId)]);
+  return { cohort, programme, progress, rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }) };
 }

@@ -1,6 +1,5 @@
 import { onDomainEvent } from '../../events.ts';
-import { refreshEnrolment } from './records.ts';
+import { followCohortProgramme } from './learners.ts';
 
-/** Learning's progress records follow enrolments made by the cohorts area. */
-onDomainEvent('enrolment.activated', async ({ userId, cohortId }) => refreshEnrolment({ userId: String(userId), cohortId: String(cohortId) }));
-onDomainEvent('enrolment.withdrawn', async ({ userId, cohortId }) => refreshEnrolment({ userId: String(userId), cohortId: String(cohortId) }));
+/** A cohort moved to another programme takes its enrolments' copy of the programme with it. */
+onDomainEvent('cohort.updated', async ({ cohortId }) => followCohortProgramme({ cohortId }));

@@ -1,0 +1,75 @@
+import { Types } from 'mongoose';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+
+/**
+ * A learner's progress, read from the source collections with indexed queries: her active enrolments
+ * (`{userId, status}`), their cohorts (by `_id`), her completions (`{userId, moduleId, cohortId}` unique) and her
+ * certificates (`{userId, cohortId}` unique). Nothing is kept in between, so every process sees every write.
+ * The cohort names the programme (and its current name): an enrolment's own `programmeId` is only a copy.
+ */
+export type LearnerEnrolment = {
+  cohortId: Types.ObjectId;
+  programmeId: Types.ObjectId;
+  cohortName: string;
+  enrolledAt: Date;
+  /** Module ids completed in this cohort (archived ones included; progress counts current modules only). */
+  completed: Set<string>;
+  certificate: { id: string; expiresAt: Date | null } | null;
+};
+
+const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
+
+/** Her active enrolments (only in these programmes, when given), most recent first. */
+export async function learnerEnrolments(props: {
+  userId: string | Types.ObjectId;
+  /** Restrict to cohorts of these programmes. */
+  programmeIds?: (string | Types.ObjectId)[];
+}): Promise<LearnerEnrolment[]> {
+  const userId = oid(props.userId);
+  const enrolments = await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1, enrolledAt: 1, createdAt: 1 }).lean();
+  if (!enrolments.length) return [];
+  const cohortFilter: Record<string, unknown> = { _id: { $in: enrolments.map((e) => e.cohortId) } };
+  if (props.programmeIds) cohortFilter.programmeId = { $in: props.programmeIds.map(oid) };
+  const cohorts = await CohortModel.find(cohortFilter, { name: 1, programmeId: 1 }).lean();
+  if (!cohorts.length) return [];
+  const cohortIds = cohorts.map((c) => c._id);
+  const [completions, certificates] = await Promise.all([
+    CompletionModel.find({ userId, cohortId: { $in: cohortIds } }, { cohortId: 1, moduleId: 1 }).lean(),
+    CertificateModel.find({ userId, cohortId: { $in: cohortIds } }, { cohortId: 1, expiresAt: 1 }).lean(),
+  ]);
+  const byCohort = new Map(cohorts.map((c) => [String(c._id), c]));
+  return enrolments
+    .filter((e) => byCohort.has(String(e.cohortId)))
+    .map((e) => {
+      const cohort = byCohort.get(String(e.cohortId))!;
+      const certificate = certificates.find((c) => String(c.cohortId) === String(e.cohortId));
+      return {
+        cohortId: cohort._id,
+        programmeId: cohort.programmeId,
+        cohortName: cohort.name,
+        enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? new Date(0),
+        completed: new Set(completions.filter((c) => String(c.cohortId) === String(e.cohortId)).map((c) => String(c.moduleId))),
+        certificate: certificate ? { id: String(certificate._id), expiresAt: certificate.expiresAt ?? null } : null,
+      };
+    })
+    .sort((a, b) => b.enrolledAt.getTime() - a.enrolledAt.getTime());
+}
+
+/** Her current enrolment in the programme: the most recent active one (a renewal lives in a later cohort). */
+export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }): Promise<LearnerEnrolment | null> {
+  return (await learnerEnrolments({ userId, programmeIds: [programmeId] }))[0] ?? null;
+}
+
+/**
+ * After a cohort changed: its enrolments' copy of the programme follows the cohort. Idempotent (it sets what the
+ * cohort says now), so running it again, or twice at once, converges. Learning itself reads the programme from the
+ * cohort; the copy serves queries by programme elsewhere (readiness).
+ */
+export async function followCohortProgramme({ cohortId }: { cohortId: string | Types.ObjectId }): Promise<void> {
+  const cohort = await CohortModel.findById(oid(cohortId), { programmeId: 1 }).lean();
+  if (!cohort) return;
+  await EnrolmentModel.updateMany({ cohortId: cohort._id, programmeId: { $ne: cohort.programmeId } }, { $set: { programmeId: cohort.programmeId } });
+}
