@@ -41,7 +41,9 @@ export function createApp(config: Config): express.Express {
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
-  app.set('trust proxy', 'loopback');
+  // Who may tell us the visitor's address and protocol (TRUST_PROXY): req.ip keys the rate limits, req.secure the
+  // Secure session cookie.
+  app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
   app.use(
