@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
@@ -11,9 +12,9 @@ import { pinoHttp } from 'pino-http';
 import { mountRoutes } from '../routes/index.ts';
 import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
+import { connectedDatabase } from './db.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
-import { SessionStore } from './http/sessionStore.ts';
 import { multipartForms } from './http/uploads.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
@@ -97,13 +98,14 @@ export function createApp(config: Config): express.Express {
       saveUninitialized: false,
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', maxAge: sessionIdleMs },
-      // autoRemove 'disabled': FerretDB 1.x has no TTL indexes; jobs/maintenance.ts deletes expired sessions.
-      store: new SessionStore({
+      // Expired sessions: on MongoDB a TTL index (connect-mongo's 'native'); FerretDB 1.x has no TTL indexes, so there
+      // the maintenance job deletes them (acknowledged; connect-mongo's 'interval' would delete with w:0).
+      store: MongoStore.create({
         client: mongoose.connection.getClient(),
         dbName: mongoose.connection.name,
         collectionName: 'sessions',
         ttl: sessionIdleMs / 1000,
-        autoRemove: 'disabled',
+        autoRemove: connectedDatabase().ferretDb ? 'disabled' : 'native',
         touchAfter: 60,
       }),
     }),
