@@ -12,8 +12,9 @@ export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).
- * On FerretDB, agenda's lock (findOneAndUpdate) is not atomic across processes, so run jobs in one process
- * (RUN_JOBS=false on the others); correctness of sends never rests on agenda's lock anyway (see jobs/reminders.ts).
+ * Any number of processes may run jobs: agenda's lock is one atomic findOneAndUpdate, on MongoDB and on our patched
+ * FerretDB alike, so each run goes to one process. Correctness of sends never rests on that lock anyway (see
+ * jobs/reminders.ts): a send is claimed through a unique insert.
  */
 export function createAgenda(opts: { processEvery?: string } = {}): Agenda {
   const agenda = new Agenda({

@@ -34,7 +34,7 @@ const envSchema = z.object({
   DEMO_DATA: z.enum(['true', 'false']).optional(),
   /** Log level for the app's structured logs. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Run scheduled jobs (reminders, clean-up) in this process: "true" or "false". */
+  /** Run scheduled jobs (reminders, clean-up) in this process: "true" or "false". Every process may; "false" opts out. */
   RUN_JOBS: z.enum(['true', 'false']).default('true'),
   /**
    * Which proxies in front of the app are believed about the visitor's address and protocol (X-Forwarded-For,
