@@ -13,9 +13,9 @@ import { mountRoutes } from '../routes/index.ts';
 import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
 import { connectedDatabase } from './db.ts';
+import { bodyParsers } from './http/bodies.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
-import { multipartForms } from './http/uploads.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
@@ -86,9 +86,7 @@ export function createApp(config: Config): express.Express {
     next();
   });
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
-  app.use(multipartForms);
+  app.use(bodyParsers);
 
   app.use(
     session({

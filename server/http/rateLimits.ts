@@ -49,6 +49,11 @@ export class DatabaseRateLimitStore implements Store {
   }
 }
 
+const limiters = new WeakSet<object>();
+const marked = <T extends object>(limiter: T): T => (limiters.add(limiter), limiter);
+/** True for a middleware built here: the OpenAPI document lists 429 for operations that run one. */
+export const isRateLimiter = (handler: unknown): boolean => typeof handler === 'function' && limiters.has(handler);
+
 function refuse(message: string) {
   return (req: Request, _res: Response, next: NextFunction, options: Options): void => {
     const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
@@ -81,7 +86,7 @@ export function signInLimiters() {
     store: new DatabaseRateLimitStore('sign-in:ip'),
     handler: refuse(tooManyFailedSignIns),
   });
-  return [perIp, perAccount];
+  return [marked(perIp), marked(perAccount)];
 }
 
 /**
@@ -91,7 +96,7 @@ export function signInLimiters() {
 export function formLimiter(opts: { name?: string; limit: number; windowMs?: number; message: string; key?: (req: Request) => string; skipSuccessful?: boolean }) {
   const windowMs = opts.windowMs ?? fifteenMinutes;
   const name = opts.name ?? `form:${createHash('sha256').update(`${opts.limit}/${windowMs}/${opts.message}`).digest('hex').slice(0, 16)}`;
-  return rateLimit({
+  return marked(rateLimit({
     windowMs,
     limit: opts.limit,
     skipSuccessfulRequests: opts.skipSuccessful ?? false,
@@ -100,5 +105,5 @@ export function formLimiter(opts: { name?: string; limit: number; windowMs?: num
     store: new DatabaseRateLimitStore(name),
     ...(opts.key ? { keyGenerator: opts.key } : {}),
     handler: refuse(opts.message),
-  });
+  }));
 }
