@@ -2,6 +2,7 @@ import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
+import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { remindersJobs } from './reminders.ts';
 import '../server/subscriptions.ts';
@@ -33,6 +34,7 @@ export async function startJobs(opts: { processEvery?: string } = {}): Promise<A
   const agenda = createAgenda(opts);
   await agenda.start();
   for (const area of jobAreas) await area.schedule?.(agenda);
+  await removeDuplicateRecurringJobs();
   return agenda;
 }
 

@@ -25,3 +25,17 @@ export async function listScheduledJobs(props: { limit: number }): Promise<Sched
     .limit(props.limit)
     .toArray();
 }
+
+/**
+ * Leaves one copy of each recurring job. Every process that runs jobs schedules them on start with agenda's upsert
+ * by name, which without a unique index (agenda declares none) can insert twice when two processes start at the
+ * same moment. Each keeps the oldest copy (smallest _id), so processes doing this at once agree on which.
+ */
+export async function removeDuplicateRecurringJobs(): Promise<number> {
+  const jobs = mongoose.connection.db!.collection<{ _id: unknown; name: string; type?: string }>('jobs');
+  const recurring = await jobs.find({ type: 'single' }, { projection: { name: 1 } }).sort({ _id: 1 }).toArray();
+  const seen = new Set<string>();
+  const extra = recurring.filter((job) => (seen.has(job.name) ? true : (seen.add(job.name), false))).map((job) => job._id);
+  if (extra.length === 0) return 0;
+  return (await jobs.deleteMany({ _id: { $in: extra } })).deletedCount;
+}
