@@ -3,8 +3,9 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { UserModel } from '../../models/User.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoPassword } from '../../server/demo/people.ts';
 import { createApiToken, revokeApiToken } from '../../server/services/apiTokens.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 /**
@@ -87,6 +88,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
   let document: { paths: Record<string, Record<string, Operation>> };
   const tokens: Record<'admin' | 'participant' | 'revoked' | 'spare', string> = { admin: '', participant: '', revoked: '', spare: '' };
   let spareTokenId = '';
+  let cookieAgent: Awaited<ReturnType<typeof signIn>>;
 
   before(async function () {
     this.timeout(120_000);
@@ -102,6 +104,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
     const spare = await createApiToken({ userId: String(admin._id) });
     [tokens.spare, spareTokenId] = [spare.token, spare.id];
     document = (await supertest(app).get('/api/v1/openapi.json').expect(200)).body;
+    cookieAgent = await signIn(app, 'admin@pathways.test', demoPassword);
   });
 
   /** Real ids for the path's parameters, from the demo data, so valid-ish requests reach the domain. */
@@ -130,8 +133,8 @@ describe('the OpenAPI document lists every answer the API gives', () => {
 
   const fill = (path: string, params: Record<string, string>) => path.replace(/\{(\w+)\}/g, (_, name: string) => encodeURIComponent(params[name] ?? hex24()));
 
-  async function send(method: string, url: string, opts: { token?: string; body?: unknown; raw?: string }): Promise<Pick<Sent, 'status' | 'body' | 'contentType'>> {
-    let request = supertest(app)[method as 'get'](`/api/v1${url}`);
+  async function send(method: string, url: string, opts: { token?: string; body?: unknown; raw?: string; cookie?: boolean }): Promise<Pick<Sent, 'status' | 'body' | 'contentType'>> {
+    let request = (opts.cookie ? cookieAgent : supertest(app))[method as 'get'](`/api/v1${url}`);
     if (opts.token) request = request.set('Authorization', `Bearer ${opts.token}`);
     const raw = opts.raw ?? (opts.body === undefined ? undefined : JSON.stringify(opts.body));
     if (raw !== undefined) request = request.set('Content-Type', 'application/json').send(raw);
@@ -158,7 +161,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
       const required = query.filter((p) => p.required);
       const url = fill(path, params) + (required.length ? '?' + required.map((p) => `${p.name}=${encodeURIComponent(String(sample(p.schema, [])))}`).join('&') : '');
       const hasBody = ['post', 'put', 'patch'].includes(method);
-      const cases: { label: string; url: string; token?: string; body?: unknown; raw?: string }[] = [
+      const cases: { label: string; url: string; token?: string; body?: unknown; raw?: string; cookie?: boolean }[] = [
         { label: 'valid-ish, no auth', url, body },
         { label: 'valid-ish, revoked token', url, token: tokens.revoked, body },
         { label: 'valid-ish, participant', url, token: tokens.participant, body },
@@ -178,6 +181,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
           { label: 'operator objects in the body', url, token: tokens.admin, body: operators(body) },
           { label: 'a JSON array for a body', url, token: tokens.admin, raw: '[]' },
           { label: 'unknown field', url, token: tokens.admin, body: { ...(body as object), unexpectedField: true } },
+          { label: 'session cookie without the CSRF header', url, body, cookie: true },
         );
       }
       for (const c of cases) {
