@@ -3,6 +3,7 @@ import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
 import { createApp } from '../server/app.ts';
+import { connectDatabase } from '../server/db.ts';
 import { loadConfig } from '../server/config.ts';
 import { startBenchDatabase } from './database.ts';
 import { scenarios, type Actor } from './scenarios/index.ts';
@@ -51,7 +52,7 @@ async function main(): Promise<void> {
   const database = await startBenchDatabase();
   try {
     const data = await seedBenchDatabase({ uri: database.uri, scale, log });
-    await mongoose.connect(database.uri, { dbName: 'pathways', monitorCommands: true });
+    await connectDatabase(database.uri, 'pathways', { monitorCommands: true });
     const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: '/tmp', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:9', DEMO_DATA: 'false', RUN_JOBS: 'false', LOG_LEVEL: 'warn', BASE_URL: 'http://127.0.0.1' });
     const server = createApp(config).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));

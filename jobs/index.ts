@@ -2,6 +2,7 @@ import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
+import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { remindersJobs } from './reminders.ts';
 import '../server/subscriptions.ts';
@@ -12,8 +13,9 @@ export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).
- * On FerretDB, agenda's lock (findOneAndUpdate) is not atomic across processes, so run jobs in one process
- * (RUN_JOBS=false on the others); correctness of sends never rests on agenda's lock anyway (see jobs/reminders.ts).
+ * Any number of processes may run jobs: agenda's lock is one atomic findOneAndUpdate, on MongoDB and on our patched
+ * FerretDB alike, so each run goes to one process. Correctness of sends never rests on that lock anyway (see
+ * jobs/reminders.ts): a send is claimed through a unique insert.
  */
 export function createAgenda(opts: { processEvery?: string } = {}): Agenda {
   const agenda = new Agenda({
@@ -32,6 +34,7 @@ export async function startJobs(opts: { processEvery?: string } = {}): Promise<A
   const agenda = createAgenda(opts);
   await agenda.start();
   for (const area of jobAreas) await area.schedule?.(agenda);
+  await removeDuplicateRecurringJobs();
   return agenda;
 }
 

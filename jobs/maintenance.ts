@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/attendance.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
+import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeSpentUses } from '../server/services/singleUse.ts';
 import { repairSnapshots } from '../server/services/snapshots.ts';
 import type { JobArea } from './types.ts';
@@ -9,7 +10,8 @@ import type { JobArea } from './types.ts';
 /**
  * Clean-up that a TTL index would do on MongoDB, which FerretDB 1.x lacks: expired web sessions
  * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old; and what
- * we should not keep: Pledge signatures never confirmed within a month. Acknowledged deletes, never w:0.
+ * we should not keep: Pledge signatures never confirmed within a month; rate-limit counters of ended windows.
+ * Acknowledged deletes, never w:0.
  */
 export async function removeExpiredRecords(now = new Date()): Promise<{ sessions: number; links: number; checkInFailures: number; pledge: { signatures: number; links: number } }> {
   const sessions = await mongoose.connection.db!.collection('sessions').deleteMany({ expires: { $lt: now } });
@@ -17,6 +19,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{ sessions
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
   await purgeSpentUses(now);
+  await purgeEndedRateWindows(now);
   return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures, pledge };
 }
 

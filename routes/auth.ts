@@ -56,7 +56,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
   web.post('/logout', (req, res, next) => req.logout((error) => (error ? next(error) : (flash(req, 'info', messages.signedOut), res.redirect(303, '/login')))));
 
   web.get('/password-reset', (_req, res) => res.render('auth/reset-request', { title: 'Reset your password', values: {} }));
-  web.post('/password-reset', formLimiter({ limit: 20, message: 'Too many reset requests. Please wait and try again.' }), async (req, res) => {
+  web.post('/password-reset', formLimiter({ name: 'password-reset', limit: 20, message: 'Too many reset requests. Please wait and try again.' }), async (req, res) => {
     const email = z.string().trim().max(320).safeParse(req.body?.email);
     if (email.success && email.data) await requestPasswordReset({ email: email.data });
     flash(req, 'info', messages.resetSent);

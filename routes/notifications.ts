@@ -1,5 +1,4 @@
 import type { Request, Response, Router } from 'express';
-import mongoose from 'mongoose';
 import { z } from 'zod';
 import { notificationKinds, notificationStatuses } from '../models/Notification.ts';
 import { UserModel } from '../models/User.ts';
@@ -9,6 +8,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isObjectId, objectId, paging } from '../server/http/validate.ts';
+import { listScheduledJobs } from '../server/services/jobQueue.ts';
 import { kindInfo } from '../server/services/reminders/kinds.ts';
 import { pageNotifications, preferencesOf, resendNotification, savePreferences, unsubscribe } from '../server/services/reminders/queries.ts';
 
@@ -94,7 +94,7 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
     res.redirect(303, '/admin/notifications?status=failed');
   });
   web.get('/admin/jobs', requireRole('admin'), async (_req, res) => {
-    const jobs = await mongoose.connection.db!.collection('jobs').find({}).sort({ nextRunAt: 1 }).limit(200).toArray();
+    const jobs = await listScheduledJobs({ limit: 200 });
     res.render('notifications/jobs', { title: 'Job queue', jobs });
   });
 }

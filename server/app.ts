@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
@@ -11,10 +12,10 @@ import { pinoHttp } from 'pino-http';
 import { mountRoutes } from '../routes/index.ts';
 import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
+import { connectedDatabase } from './db.ts';
+import { bodyParsers } from './http/bodies.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
-import { SessionStore } from './http/sessionStore.ts';
-import { multipartForms } from './http/uploads.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
@@ -41,7 +42,9 @@ export function createApp(config: Config): express.Express {
   const app = express();
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
-  app.set('trust proxy', 'loopback');
+  // Who may tell us the visitor's address and protocol (TRUST_PROXY): req.ip keys the rate limits, req.secure the
+  // Secure session cookie.
+  app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
   app.use(
@@ -83,9 +86,7 @@ export function createApp(config: Config): express.Express {
     next();
   });
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
-  app.use(express.json({ limit: '1mb' }));
-  app.use(express.urlencoded({ extended: false, limit: '1mb' }));
-  app.use(multipartForms);
+  app.use(bodyParsers);
 
   app.use(
     session({
@@ -95,13 +96,14 @@ export function createApp(config: Config): express.Express {
       saveUninitialized: false,
       rolling: true,
       cookie: { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', maxAge: sessionIdleMs },
-      // autoRemove 'disabled': FerretDB 1.x has no TTL indexes; jobs/maintenance.ts deletes expired sessions.
-      store: new SessionStore({
+      // Expired sessions: on MongoDB a TTL index (connect-mongo's 'native'); FerretDB 1.x has no TTL indexes, so there
+      // the maintenance job deletes them (acknowledged; connect-mongo's 'interval' would delete with w:0).
+      store: MongoStore.create({
         client: mongoose.connection.getClient(),
         dbName: mongoose.connection.name,
         collectionName: 'sessions',
         ttl: sessionIdleMs / 1000,
-        autoRemove: 'disabled',
+        autoRemove: connectedDatabase().ferretDb ? 'disabled' : 'native',
         touchAfter: 60,
       }),
     }),

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
+import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
 
@@ -33,9 +34,46 @@ const envSchema = z.object({
   DEMO_DATA: z.enum(['true', 'false']).optional(),
   /** Log level for the app's structured logs. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
-  /** Run scheduled jobs (reminders, clean-up) in this process: "true" or "false". */
+  /** Run scheduled jobs (reminders, clean-up) in this process: "true" or "false". Every process may; "false" opts out. */
   RUN_JOBS: z.enum(['true', 'false']).default('true'),
+  /**
+   * Which proxies in front of the app are believed about the visitor's address and protocol (X-Forwarded-For,
+   * X-Forwarded-Proto): a hop count ("1": the one proxy in front), or addresses and subnets, comma-separated, as
+   * Express's `trust proxy` takes them ("10.0.0.5, 10.1.0.0/16", "loopback", "uniquelocal"). Never "true": that would
+   * let any visitor choose her own address, and with it her rate-limit bucket.
+   */
+  TRUST_PROXY: z.string().trim().default('loopback').transform((value, ctx) => {
+    const trust = parseTrustProxy(value);
+    if (typeof trust === 'string') {
+      ctx.addIssue({ code: 'custom', message: trust });
+      return z.NEVER;
+    }
+    return trust;
+  }),
 });
+
+const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
+
+/** A hop count or a list of addresses/subnets/named ranges; a string is the reason the value is refused. */
+export function parseTrustProxy(value: string): number | readonly string[] | string {
+  if (/^\d+$/.test(value)) {
+    const hops = Number(value);
+    return hops <= 32 ? hops : 'a hop count must be between 0 and 32';
+  }
+  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  if (entries.length === 0) return 'must be a hop count or addresses/subnets such as "10.0.0.5, 10.1.0.0/16"';
+  for (const entry of entries) {
+    if (namedRanges.has(entry)) continue;
+    const [address, prefix, extra] = entry.split('/');
+    const family = isIP(address ?? '');
+    const maxPrefix = family === 4 ? 32 : 128;
+    const prefixOk = prefix === undefined || (/^\d{1,3}$/.test(prefix) && Number(prefix) <= maxPrefix);
+    if (!family || !prefixOk || extra !== undefined) {
+      return `"${entry}" is not a hop count, an IP address, a subnet (address/prefix) or one of loopback, linklocal, uniquelocal`;
+    }
+  }
+  return Object.freeze(entries);
+}
 
 export type Config = Readonly<{
   env: 'development' | 'production' | 'test';
@@ -50,6 +88,8 @@ export type Config = Readonly<{
   demoData: boolean;
   logLevel: string;
   runJobs: boolean;
+  /** Express's `trust proxy`: a hop count or addresses/subnets (TRUST_PROXY). */
+  trustProxy: number | readonly string[];
 }>;
 
 export class ConfigError extends Error {
@@ -89,6 +129,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
     logLevel: env.LOG_LEVEL,
     runJobs: env.RUN_JOBS === 'true',
+    trustProxy: env.TRUST_PROXY,
   });
 }
 

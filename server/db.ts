@@ -14,8 +14,9 @@ export function databaseNameInUri(uri: string): string | undefined {
 }
 
 /** Connects to `dbName`, else the database named in the URI, else "pathways". */
-export async function connectDatabase(uri: string, dbName?: string): Promise<typeof mongoose> {
-  await mongoose.connect(uri, { dbName: dbName ?? databaseNameInUri(uri) ?? defaultDatabaseName, serverSelectionTimeoutMS: 5_000, autoIndex: true });
+export async function connectDatabase(uri: string, dbName?: string, options: mongoose.ConnectOptions = {}): Promise<typeof mongoose> {
+  await mongoose.connect(uri, { dbName: dbName ?? databaseNameInUri(uri) ?? defaultDatabaseName, serverSelectionTimeoutMS: 5_000, autoIndex: true, ...options });
+  connectedToFerretDb = await isFerretDb();
   // Build every model's indexes now, so a unique index that rules a concurrency guarantee exists before traffic.
   await Promise.all(Object.values(mongoose.connection.models).map((m) => m.init()));
   return mongoose;
@@ -37,10 +38,18 @@ export async function databaseIsUp(): Promise<boolean> {
   }
 }
 
-/** FerretDB reports itself in buildInfo; several guarantees (atomic updates, TTL) differ from MongoDB. */
+/** FerretDB reports itself in buildInfo (`ferretdbVersion`); it lacks TTL indexes, which MongoDB has. */
 export async function isFerretDb(): Promise<boolean> {
   const info = await mongoose.connection.db!.admin().command({ buildInfo: 1 });
   return 'ferretdbVersion' in info;
+}
+
+let connectedToFerretDb: boolean | undefined;
+
+/** What connectDatabase found on the other end, for the few settings that differ (the session store's expiry). */
+export function connectedDatabase(): { ferretDb: boolean } {
+  if (connectedToFerretDb === undefined) throw new Error('connectDatabase() has not run');
+  return { ferretDb: connectedToFerretDb };
 }
 
 /** True when an error is a duplicate-key violation of a unique index (MongoDB and FerretDB alike). */

@@ -4,7 +4,7 @@ import mongoose from 'mongoose';
 import { startJobs, stopJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { connectDatabase, isFerretDb } from './db.ts';
+import { connectDatabase, connectedDatabase } from './db.ts';
 import { demoAccounts, demoPassword } from './demo/people.ts';
 import { seedDemoDataIfEmpty } from './demo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
@@ -40,7 +40,7 @@ async function main(): Promise<void> {
     logger.info({ kind: embedded.kind, uri, dataDir: config.dataDir }, 'embedded database started');
   }
   await connectDatabase(uri);
-  const ferret = await isFerretDb();
+  const ferret = connectedDatabase().ferretDb;
 
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');

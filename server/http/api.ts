@@ -2,6 +2,8 @@ import type { Request, RequestHandler, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { isRateLimiter } from './rateLimits.ts';
+import { bodyMethods } from './bodies.ts';
 import { parseInput } from './validate.ts';
 
 /**
@@ -30,13 +32,16 @@ type Operation<B extends ZodType, Q extends ZodType> = {
   query?: Q;
   /** Success status and schema of its body (omit for 204 / non-JSON bodies). */
   success: { status: number; description: string; schema?: ZodType; contentType?: string };
-  /** Extra error statuses this operation can answer beyond the common ones. */
+  /**
+   * Error statuses its domain can answer beyond what the declaration shows (see errorStatuses): 409 for a conflict,
+   * 422 for a rule broken by an operation without a body, 404 for something looked up that no id field names.
+   */
   errors?: number[];
   /** Extra middleware (rate limiters) run before validation. */
   before?: RequestHandler[];
 };
 
-type Recorded = Omit<Operation<ZodType, ZodType>, 'before'>;
+type Recorded = Omit<Operation<ZodType, ZodType>, 'before'> & { rateLimited: boolean };
 const operations: Recorded[] = [];
 
 export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends ZodType = ZodType<undefined>>(
@@ -45,7 +50,7 @@ export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends Z
   handler: (ctx: ApiContext<z.output<B>, z.output<Q>>) => Promise<unknown>,
 ): void {
   const { before = [], ...recorded } = op;
-  operations.push(recorded as Recorded);
+  operations.push({ ...(recorded as Omit<Recorded, 'rateLimited'>), rateLimited: before.some(isRateLimiter) });
   const access = op.access;
   router[op.method](op.path, ...before, async (req: Request, res: Response) => {
     if (access !== 'public') {
@@ -77,13 +82,36 @@ const problemSchema = {
 
 const errorDescriptions: Record<number, string> = {
   400: 'Malformed JSON',
-  401: 'Not authenticated',
+  401: 'Not authenticated, or the bearer token is unknown, expired or revoked',
   403: 'Authenticated but not allowed (or no valid CSRF token with a session cookie)',
   404: 'Unknown, or not visible to you',
   409: 'Conflict',
+  413: 'The request body is larger than 1 MB',
+  415: 'The request body is in a charset or encoding the server does not read',
   422: 'Valid JSON that breaks a rule; field errors in `errors`',
   429: 'Rate-limited; see Retry-After',
 };
+
+/** An id in a body or query (objectId's pattern in the JSON schema) names something looked up: it may be unknown. */
+const namesAnId = (schema: ZodType | undefined): boolean => schema !== undefined && JSON.stringify(jsonSchema(schema, 'input')).includes('[0-9a-f]{24}');
+
+/**
+ * The error statuses an operation can answer, derived from how it is declared and from the pipeline every /api/v1
+ * request goes through (server/app.ts), plus the domain outcomes the declaration lists in `errors`.
+ */
+export function errorStatuses(op: Recorded): number[] {
+  const statuses = new Set<number>(op.errors ?? []);
+  // Every /api/ request has its bearer token read (server/auth.ts), public operations too: a bad one is a 401.
+  statuses.add(401);
+  // The body parsers run for these methods only (server/http/bodies.ts): bad JSON, too large, unreadable charset.
+  if (bodyMethods.has(op.method.toUpperCase())) [400, 413, 415].forEach((s) => statuses.add(s));
+  if (op.body || op.query) statuses.add(422);
+  // Role guard or a policy in the domain; and on unsafe methods a session cookie without the CSRF header.
+  if (op.access !== 'public' || op.method !== 'get') statuses.add(403);
+  if (op.path.includes(':') || namesAnId(op.body) || namesAnId(op.query)) statuses.add(404);
+  if (op.rateLimited) statuses.add(429);
+  return [...statuses].sort((a, b) => a - b);
+}
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output') {
   return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
@@ -101,8 +129,6 @@ export function openApiDocument(baseUrl: string) {
         parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema } as never);
       }
     }
-    const statuses = new Set<number>([400, 422, ...(op.access === 'public' ? [] : [401, 403]), ...(op.errors ?? [])]);
-    if (op.path.includes(':')) statuses.add(404);
     const responses: Record<string, unknown> = {
       [op.success.status]: {
         description: op.success.description,
@@ -113,7 +139,7 @@ export function openApiDocument(baseUrl: string) {
             : {}),
       },
     };
-    for (const status of [...statuses].sort()) {
+    for (const status of errorStatuses(op)) {
       responses[status] = { description: errorDescriptions[status] ?? 'Error', content: { 'application/problem+json': { schema: problemSchema } } };
     }
     paths[path] ??= {};

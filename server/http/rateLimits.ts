@@ -1,12 +1,59 @@
+import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit, type Options } from 'express-rate-limit';
+import { rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RateLimitedError } from '../errors.ts';
+import { clearHits, countHit, readHits, uncountHit } from '../services/rateLimits.ts';
 
 /**
- * Limits on guessing: failed attempts only (skipSuccessfulRequests), per account and per IP.
- * The counters are in this process's memory; behind several app processes, put a shared store
- * (e.g. rate-limit-mongo) here — see README "Limits".
+ * express-rate-limit's counters kept in the database (server/services/rateLimits.ts), so that a limit holds across
+ * every app process. Each limiter has a name, and limiters with the same name share their counters: the sign-in
+ * limits count the login form and POST /api/v1/auth/tokens together.
+ *
+ * Why not a store package: rate-limit-mongo (and its forks) rest on a TTL index, which FerretDB 1.x lacks, and are
+ * written for older drivers; this one is five small functions on one model, cleaned by the maintenance job.
  */
+export class DatabaseRateLimitStore implements Store {
+  /** express-rate-limit tells stores with a prefix apart when it checks that a request is counted once per limiter. */
+  readonly prefix: string;
+  readonly localKeys = false;
+  private windowMs = 60_000;
+
+  constructor(name: string) {
+    this.prefix = `${name}|`;
+  }
+
+  init(options: Options): void {
+    this.windowMs = options.windowMs;
+  }
+
+  private window(key: string) {
+    return { key: this.prefix + key, windowMs: this.windowMs };
+  }
+
+  async get(key: string): Promise<ClientRateLimitInfo | undefined> {
+    const count = await readHits(this.window(key));
+    return count && { totalHits: count.hits, resetTime: count.resetAt };
+  }
+
+  async increment(key: string): Promise<ClientRateLimitInfo> {
+    const count = await countHit(this.window(key));
+    return { totalHits: count.hits, resetTime: count.resetAt };
+  }
+
+  async decrement(key: string): Promise<void> {
+    await uncountHit(this.window(key));
+  }
+
+  async resetKey(key: string): Promise<void> {
+    await clearHits(this.window(key));
+  }
+}
+
+const limiters = new WeakSet<object>();
+const marked = <T extends object>(limiter: T): T => (limiters.add(limiter), limiter);
+/** True for a middleware built here: the OpenAPI document lists 429 for operations that run one. */
+export const isRateLimiter = (handler: unknown): boolean => typeof handler === 'function' && limiters.has(handler);
+
 function refuse(message: string) {
   return (req: Request, _res: Response, next: NextFunction, options: Options): void => {
     const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
@@ -18,6 +65,7 @@ function refuse(message: string) {
 const fifteenMinutes = 15 * 60 * 1000;
 const tooManyFailedSignIns = 'Too many failed sign-in attempts. Please wait a few minutes and try again, or reset your password.';
 
+/** Limits on guessing: failed attempts only (skipSuccessfulRequests), per account and per IP. */
 export function signInLimiters() {
   const perAccount = rateLimit({
     windowMs: fifteenMinutes,
@@ -25,7 +73,8 @@ export function signInLimiters() {
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (req) => `account:${String(req.body?.email ?? '').trim().toLowerCase()}`,
+    store: new DatabaseRateLimitStore('sign-in:account'),
+    keyGenerator: (req) => String(req.body?.email ?? '').trim().toLowerCase(),
     handler: refuse(tooManyFailedSignIns),
   });
   const perIp = rateLimit({
@@ -34,20 +83,27 @@ export function signInLimiters() {
     skipSuccessfulRequests: true,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store: new DatabaseRateLimitStore('sign-in:ip'),
     handler: refuse(tooManyFailedSignIns),
   });
-  return [perIp, perAccount];
+  return [marked(perIp), marked(perAccount)];
 }
 
-/** A general limiter for public forms (pledge signing, password reset requests, check-in codes). */
-export function formLimiter(opts: { limit: number; windowMs?: number; message: string; key?: (req: Request) => string; skipSuccessful?: boolean }) {
-  return rateLimit({
-    windowMs: opts.windowMs ?? fifteenMinutes,
+/**
+ * A general limiter for public forms (pledge signing, password reset requests). `name` names its counters; without
+ * one, they are named after the limit and its message, which every process derives alike.
+ */
+export function formLimiter(opts: { name?: string; limit: number; windowMs?: number; message: string; key?: (req: Request) => string; skipSuccessful?: boolean }) {
+  const windowMs = opts.windowMs ?? fifteenMinutes;
+  const name = opts.name ?? `form:${createHash('sha256').update(`${opts.limit}/${windowMs}/${opts.message}`).digest('hex').slice(0, 16)}`;
+  return marked(rateLimit({
+    windowMs,
     limit: opts.limit,
     skipSuccessfulRequests: opts.skipSuccessful ?? false,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    store: new DatabaseRateLimitStore(name),
     ...(opts.key ? { keyGenerator: opts.key } : {}),
     handler: refuse(opts.message),
-  });
+  }));
 }

@@ -4,7 +4,9 @@ import supertest from 'supertest';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
+import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { sessionCookieName } from '../../server/app.ts';
+import { connectedDatabase } from '../../server/db.ts';
 import { NotFoundError } from '../../server/errors.ts';
 import { setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
@@ -184,5 +186,20 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${secret}`).expect(401);
     await ApiTokenModel.updateOne({ _id: id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
+  });
+  it('expired sessions are removed: by a TTL index on MongoDB, by the acknowledged maintenance job on FerretDB', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    await agent.get('/api/v1/me').expect(200);
+    const sessions = mongoose.connection.db!.collection('sessions');
+    const ttl = (await sessions.indexes()).find((index) => index.key.expires === 1 && index.expireAfterSeconds === 0);
+    const info = await mongoose.connection.db!.admin().command({ buildInfo: 1 });
+    expect(connectedDatabase().ferretDb).to.equal('ferretdbVersion' in info);
+    // FerretDB 1.x has no TTL indexes: connect-mongo must not try ('disabled'); on MongoDB it creates one ('native').
+    expect(Boolean(ttl)).to.equal(!connectedDatabase().ferretDb);
+    await sessions.updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    const removed = await removeExpiredRecords();
+    expect(removed.sessions).to.be.greaterThan(0);
+    expect(await sessions.countDocuments()).to.equal(0);
   });
 });

@@ -39,4 +39,15 @@ describe('configuration', () => {
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
   });
+  it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);
+    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8, uniquelocal' }).trustProxy).to.deep.equal(['10.0.0.5', '10.1.0.0/16', 'fd00::/8', 'uniquelocal']);
+  });
+
+  it('when TRUST_PROXY is not a hop count or a list of addresses/subnets (or is "true"), it refuses to start and names it', () => {
+    for (const bad of ['true', 'proxy.example.org', '10.0.0.0/33', '10.0.0.300', '-1', '99', '10.0.0.0/8/1', ',']) {
+      expect(() => loadConfig({ NODE_ENV: 'test', TRUST_PROXY: bad }), bad).to.throw(ConfigError, /TRUST_PROXY/);
+    }
+  });
 });

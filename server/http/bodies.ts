@@ -1,0 +1,15 @@
+import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { multipartForms } from './uploads.ts';
+
+/** The methods whose requests carry a body we read. Others are never parsed, so a GET cannot fail on its body. */
+export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+
+const onlyWithBody = (parser: RequestHandler): RequestHandler => (req: Request, res: Response, next: NextFunction) =>
+  bodyMethods.has(req.method) ? parser(req, res, next) : next();
+
+/** JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. */
+export const bodyParsers: RequestHandler[] = [
+  onlyWithBody(express.json({ limit: '1mb' })),
+  onlyWithBody(express.urlencoded({ extended: false, limit: '1mb' })),
+  onlyWithBody(multipartForms),
+];

@@ -1,0 +1,60 @@
+import { createHash } from 'node:crypto';
+import { RateLimitHitModel } from '../../models/RateLimitHit.ts';
+import { isDuplicateKeyError } from '../db.ts';
+
+/**
+ * Rate-limit counters in the database, so a limit holds across every app process. Windows are fixed and aligned
+ * (a window of 15 minutes starts at :00, :15, :30, :45), which lets every process name the same counter without
+ * asking anyone: `<key>@<window start>`.
+ */
+export type RateWindow = { key: string; windowMs: number; now?: Date };
+export type RateCount = { hits: number; resetAt: Date };
+
+function counterOf({ key, windowMs, now = new Date() }: RateWindow): { id: string; resetAt: Date } {
+  const start = Math.floor(now.getTime() / windowMs) * windowMs;
+  // Keys can carry what a visitor typed (an email); a long one is hashed so the primary key stays small.
+  const name = key.length > 200 ? `sha256:${createHash('sha256').update(key).digest('hex')}` : key;
+  return { id: `${name}@${start}`, resetAt: new Date(start + windowMs) };
+}
+
+/** Counts one hit of `key` in the current window and returns the window's total. */
+export async function countHit(props: RateWindow): Promise<RateCount> {
+  const { id, resetAt } = counterOf(props);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      const counter = await RateLimitHitModel.findOneAndUpdate(
+        { _id: id },
+        { $inc: { hits: 1 }, $setOnInsert: { resetAt } },
+        { upsert: true, returnDocument: 'after', lean: true },
+      );
+      return { hits: counter!.hits, resetAt };
+    } catch (error) {
+      // Two first hits at once: both upserts try to insert, the primary key lets one; the other counts again and now
+      // finds the counter (MongoDB documents this retry for upserts on a unique key).
+      if (!isDuplicateKeyError(error) || attempt >= 2) throw error;
+    }
+  }
+}
+
+/** Takes back one hit of the current window (a request that, once answered, should not count). */
+export async function uncountHit(props: RateWindow): Promise<void> {
+  const { id } = counterOf(props);
+  await RateLimitHitModel.updateOne({ _id: id, hits: { $gt: 0 } }, { $inc: { hits: -1 } });
+}
+
+/** The current window's count, if the key has one. */
+export async function readHits(props: RateWindow): Promise<RateCount | undefined> {
+  const { id, resetAt } = counterOf(props);
+  const counter = await RateLimitHitModel.findById(id).lean();
+  return counter ? { hits: counter.hits, resetAt } : undefined;
+}
+
+/** Forgets the key's current window. */
+export async function clearHits(props: RateWindow): Promise<void> {
+  await RateLimitHitModel.deleteOne({ _id: counterOf(props).id });
+}
+
+/** Deletes counters whose window has ended (maintenance; acknowledged). */
+export async function purgeEndedRateWindows(now: Date): Promise<number> {
+  return (await RateLimitHitModel.deleteMany({ resetAt: { $lte: now } })).deletedCount;
+}
