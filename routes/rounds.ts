@@ -65,7 +65,7 @@ const roundOut = z.object({
 const readinessOut = z.object({
   ready: z.boolean(),
   interviewDate: z.string(),
-  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), percent: z.number() })),
+  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), renewBy: z.string().optional(), percent: z.number() })),
 });
 
 async function readinessJson(user: Express.User, roundId: string) {
@@ -73,7 +73,7 @@ async function readinessJson(user: Express.User, roundId: string) {
   return {
     ready: r.ready,
     interviewDate: r.interviewDate,
-    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}) })),
+    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}), ...(m.renewBy ? { renewBy: m.renewBy.toISOString() } : {}) })),
   };
 }
 
@@ -250,7 +250,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format))) throw new NotFoundError(messages.noRecord);
     const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board }));
-    res.type('application/pdf').send(await readinessRecordPdf({ round, board }));
+    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board, zone: req.user!.timezone }));
+    res.type('application/pdf').send(await readinessRecordPdf({ round, board, zone: req.user!.timezone }));
   });
 }

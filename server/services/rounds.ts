@@ -262,6 +262,7 @@ export async function closeRound(props: { actor: Express.User; roundId: string; 
       certificateCode: m.certificate?.verificationCode,
       certificateIssuedAt: m.certificate?.issuedAt,
       certificateExpiresAt: m.certificate?.expiresAt ?? undefined,
+      renewBy: m.renewBy,
     })),
   };
   const result = await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } });
