@@ -133,14 +133,12 @@ export async function cohortsRunBy(props: { userId: string }) {
   return CohortModel.find({ facilitatorIds: new Types.ObjectId(props.userId) }).sort({ startsOn: 1 }).lean<Cohort[]>();
 }
 
-/**
- * Names of a few people by id, as parallel reads by _id: FerretDB 1.x answers only `{_id: value}` from an index
- * (an `$in` scans every user), so for the handful of people a page names, point reads are the fast path.
- */
+/** Names of people by id (one `$in` on `_id`). */
 export async function namesOf(ids: (string | Types.ObjectId)[]) {
   const unique = [...new Set(ids.map(String))].filter(isObjectId);
-  const users = await Promise.all(unique.map((id) => UserModel.findById(id, { name: 1, email: 1, timezone: 1 }).lean()));
-  return new Map(users.filter((u) => !!u).map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
+  if (!unique.length) return new Map<string, { name: string; email: string; timezone: string }>();
+  const users = await UserModel.find({ _id: { $in: unique } }, { name: 1, email: 1, timezone: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
 }
 
 /** Programmes to choose from and facilitators to name, for the cohort form. */
