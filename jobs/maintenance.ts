@@ -1,6 +1,6 @@
 import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
-import { purgeCheckInFailures } from '../server/services/attendance.ts';
+import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeSpentUses } from '../server/services/singleUse.ts';
 import type { JobArea } from './types.ts';

@@ -5,9 +5,7 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { toCurrentUser } from '../auth.ts';
-import { createBoard, setBoardMember } from '../services/boards.ts';
-import { linkBoardToPledge } from '../services/boardPledge.ts';
-import { createRound, recordGenderFigures } from '../services/rounds.ts';
+import { createBoard, createRound, linkBoardToPledge, recordGenderFigures, setBoardMember } from '../services/boards/index.ts';
 import type { DemoContext } from './index.ts';
 
 /**

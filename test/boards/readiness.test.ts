@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { daysUntil, endOfInterviewDay, memberReadiness, readinessStatuses } from '../../server/services/readiness.ts';
+import { daysUntil, endOfInterviewDay, memberReadiness, readinessStatuses } from '../../server/services/boards/readiness.ts';
 
 const issued = new Date('2025-01-10T10:00:00Z');
 

@@ -1,17 +1,17 @@
 import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
-import type { Cohort } from '../../models/Cohort.ts';
-import { EnrolmentModel, type Enrolment } from '../../models/Enrolment.ts';
-import { SeatModel } from '../../models/Seat.ts';
-import { UserModel } from '../../models/User.ts';
-import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
-import { isDuplicateKeyError } from '../db.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { emitDomainEvent } from '../events.ts';
-import { isObjectId } from '../http/validate.ts';
-import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { EnrolmentModel, type Enrolment } from '../../../models/Enrolment.ts';
+import { SeatModel } from '../../../models/Seat.ts';
+import { UserModel } from '../../../models/User.ts';
+import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { createUser } from './users.ts';
+import { createUser } from '../users.ts';
 
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',

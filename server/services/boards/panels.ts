@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import { BoardModel, type Board } from '../../models/Board.ts';
-import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { addDashboardPanel } from './dashboard.ts';
+import { BoardModel, type Board } from '../../../models/Board.ts';
+import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { addDashboardPanel } from '../dashboard.ts';
 import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readiness.ts';
 
 /**

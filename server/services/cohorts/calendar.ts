@@ -1,12 +1,12 @@
 import ical, { ICalCalendarMethod, ICalEventStatus } from 'ical-generator';
 import { Types } from 'mongoose';
-import type { Cohort } from '../../models/Cohort.ts';
-import { CohortModel } from '../../models/Cohort.ts';
-import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
-import { UserModel } from '../../models/User.ts';
-import { NotFoundError } from '../errors.ts';
-import { absoluteUrl } from '../settings.ts';
-import { newSecret, sameSecret } from './secrets.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import { UserModel } from '../../../models/User.ts';
+import { NotFoundError } from '../../errors.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { newSecret, sameSecret } from '../secrets.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
 

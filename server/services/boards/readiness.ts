@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { CertificateModel } from '../../models/Certificate.ts';
-import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { ProgrammeModel } from '../../models/Programme.ts';
-import { trackProgressForUsers } from './learning/progress.ts';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { trackProgressForUsers } from '../learning/progress.ts';
 
 /**
  * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid

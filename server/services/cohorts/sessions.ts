@@ -1,15 +1,15 @@
 import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import type { Cohort } from '../../models/Cohort.ts';
-import { CohortModel } from '../../models/Cohort.ts';
-import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
-import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
-import { emitDomainEvent } from '../events.ts';
-import { isObjectId } from '../http/validate.ts';
-import { canRunCohort, canViewCohort } from '../policies/cohorts.ts';
-import { toWallClock, wallClockToInstant } from '../time.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
+import { toWallClock, wallClockToInstant } from '../../time.ts';
 import { loadCohort } from './cohorts.ts';
 
 const messages = {

@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import PDFDocument from 'pdfkit';
-import type { Board } from '../../models/Board.ts';
-import type { RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { formatDate, formatDateTime } from '../time.ts';
+import type { Board } from '../../../models/Board.ts';
+import type { RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { formatDate, formatDateTime } from '../../time.ts';
 
 /**
  * The readiness record of a closed round, for the governance file: panel, each member's status and deciding

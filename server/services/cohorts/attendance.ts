@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
-import type { Cohort } from '../../models/Cohort.ts';
-import { CohortSessionModel, type CohortSession } from '../../models/CohortSession.ts';
-import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
-import { isDuplicateKeyError } from '../db.ts';
-import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
-import { formatDateTime } from '../time.ts';
+import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../../models/AttendanceRecord.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
+import { formatDateTime } from '../../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
 import { activeAmong, isActivelyEnrolled, rosterOf } from './enrolment.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';

@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { BoardModel, type Board } from '../../models/Board.ts';
-import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { peopleById } from './boards.ts';
+import { BoardModel, type Board } from '../../../models/Board.ts';
+import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { peopleById } from './people.ts';
 import { lastInterviewDate, loadReadiness } from './readiness.ts';
-import { registerNotificationKind, type Memo } from './reminders/compose.ts';
-import { cancelNotifications, planNotifications } from './reminders/plan.ts';
+import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
+import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days

@@ -1,4 +1,4 @@
-import { addDashboardPanel } from './dashboard.ts';
+import { addDashboardPanel } from '../dashboard.ts';
 import { cohortAttendanceReport, flagLabels } from './attendance.ts';
 import { cohortsRunBy } from './cohorts.ts';
 import { enrolledCohortIds } from './enrolment.ts';
