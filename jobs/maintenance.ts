@@ -1,10 +1,9 @@
 import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
-import { purgeCheckInFailures } from '../server/services/attendance.ts';
+import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeSpentUses } from '../server/services/singleUse.ts';
-import { repairSnapshots } from '../server/services/snapshots.ts';
 import type { JobArea } from './types.ts';
 
 /**
@@ -28,13 +27,10 @@ export const maintenanceJobs: JobArea = {
     agenda.define('maintenance:remove-expired', async () => {
       await removeExpiredRecords();
     });
-    // A snapshot whose rebuild a crash interrupted is put right within about two minutes (models/SnapshotRepair.ts).
-    agenda.define('maintenance:repair-snapshots', async () => {
-      await repairSnapshots(new Date());
-    });
   },
   async schedule(agenda) {
     await agenda.every('15 minutes', 'maintenance:remove-expired', {}, { skipImmediate: false });
-    await agenda.every('1 minute', 'maintenance:repair-snapshots', {}, { skipImmediate: false });
+    // Retired with the cohort snapshots it repaired: a database from an earlier version still lists it.
+    await agenda.cancel({ name: 'maintenance:repair-snapshots' });
   },
 };

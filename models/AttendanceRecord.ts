@@ -5,9 +5,9 @@ export type AttendanceStatus = (typeof attendanceStatuses)[number];
 
 /**
  * One person's attendance at one session. Unique per (sessionId, userId): every record is written on its own
- * (an upsert keyed by that pair), so two facilitators saving the same register at once lose no record.
- * The _id is that pair ("<sessionId>:<userId>"): FerretDB 1.x on SQLite answers only `{_id: value}` from an index,
- * so a register reads its rows by _id rather than scanning every record.
+ * (an upsert keyed by that pair, which is also its _id "<sessionId>:<userId>"), so two facilitators saving the same
+ * register at once lose no record. A register reads its session's records (sessionId leads the unique index), a
+ * report its cohort's (cohortId leads the second index).
  */
 export const attendanceRecordId = (sessionId: unknown, userId: unknown): string => `${String(sessionId)}:${String(userId)}`;
 

@@ -21,6 +21,8 @@ const recordMemberSchema = new Schema(
     certificateCode: { type: String },
     certificateIssuedAt: { type: Date },
     certificateExpiresAt: { type: Date },
+    /** expires-before-interview: by when she had to renew. */
+    renewBy: { type: Date },
   },
   { _id: false },
 );

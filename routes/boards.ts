@@ -9,17 +9,7 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
 import { canManageBoard } from '../server/policies/boards.ts';
-import { createBoard, updateBoard, findBoardFor, listBoardsFor, peopleById, presentBoard, removeBoardMember, setBoardMember } from '../server/services/boards.ts';
-import {
-  externalCertificateFile,
-  listExternalCertificates,
-  presentExternalCertificate,
-  recordExternalCertificate,
-  type UploadedFile,
-} from '../server/services/externalCertificates.ts';
-import { fairnessAcrossBoards, addUpFigures } from '../server/services/fairness.ts';
-import { linkBoardToPledge, pledgeLinkState } from '../server/services/boardPledge.ts';
-import { openRoundsReadiness, roundsOfBoard } from '../server/services/rounds.ts';
+import { addUpFigures, createBoard, externalCertificateFile, fairnessAcrossBoards, findBoardFor, linkBoardToPledge, listBoardsFor, listExternalCertificates, openRoundsReadiness, peopleById, pledgeLinkState, presentBoard, presentExternalCertificate, recordExternalCertificate, removeBoardMember, roundsOfBoard, setBoardMember, updateBoard, type UploadedFile } from '../server/services/boards/index.ts';
 
 const messages = {
   created: (name: string) => `${name} was created.`,

@@ -6,12 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
-import { attendanceCsv, cohortAttendanceReport, flagLabels, myAttendance, presentReportRow } from '../server/services/attendance.ts';
-import { attendanceChart, chartStatuses } from '../server/services/attendanceChart.ts';
-import { calendarFeed, calendarFeedUrl, rotateCalendarToken } from '../server/services/calendar.ts';
-import { cohortFormChoices, cohortsFor, createCohort, loadRunCohort, loadVisibleCohort, namesOf, presentCohort, updateCohort, type CohortInput } from '../server/services/cohorts.ts';
-import { enrolByEmail, enrolParticipant, fillFromWaitlist, importEnrolments, listEnrolments, withdrawParticipant } from '../server/services/enrolment.ts';
-import { sessionsOf } from '../server/services/sessions.ts';
+import { attendanceChart, attendanceCsv, calendarFeed, calendarFeedUrl, chartStatuses, cohortAttendanceReport, cohortFormChoices, type CohortInput, cohortsFor, createCohort, enrolByEmail, enrolParticipant, flagLabels, importEnrolments, listEnrolments, loadRunCohort, loadVisibleCohort, myAttendance, namesOf, presentCohort, presentReportRow, rotateCalendarToken, sessionsOf, updateCohort, withdrawParticipant } from '../server/services/cohorts/index.ts';
 
 const messages = {
   created: (name: string) => `Cohort "${name}" created.`,
@@ -146,9 +141,8 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     const form = parseForm(cohortFormSchema, { programmeId: cohort.programmeId, facilitatorIds: cohort.facilitatorIds, ...req.body });
     if (!form.ok) return renderCohortForm(req, res, { cohort, values: req.body, errors: form.errors, errorList: form.list, status: 422 });
     try {
-      await updateCohort({ actor: req.user!, cohortId: cohort.id, input: form.data });
-      await fillFromWaitlist({ cohortId: cohort.id });
-      flash(req, 'success', messages.saved);
+      const { promoted } = await updateCohort({ actor: req.user!, cohortId: cohort.id, input: form.data });
+      flash(req, 'success', messages.saved + (promoted.length ? messages.promoted(promoted.length) : ''));
       res.redirect(303, `/cohorts/${cohort.id}`);
     } catch (error) {
       const { errors, list } = formErrorsFrom(error);

@@ -7,26 +7,8 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text } from '../server/http/validate.ts';
-import { findBoardFor, findOrInvitePanelMember } from '../server/services/boards.ts';
+import { addToPanel, changeRound, closeRound, createRound, enrolPanelLackingTraining, findBoardFor, findOrInvitePanelMember, findRoundFor, mergeInterviewDates, panelWarningMessages, presentRound, readinessRecordCsv, readinessRecordPdf, readinessStatuses, recordGenderFigures, removeFromPanel, roundOverview, roundReadiness, roundsOfBoard, statusLabel, updateRound } from '../server/services/boards/index.ts';
 import { boardPage } from './boards.ts';
-import { readinessStatuses } from '../server/services/readiness.ts';
-import { readinessRecordCsv, readinessRecordPdf, statusLabel } from '../server/services/roundRecord.ts';
-import {
-  addToPanel,
-  closeRound,
-  createRound,
-  enrolPanelLackingTraining,
-  findRoundFor,
-  panelWarningMessages,
-  presentRound,
-  recordGenderFigures,
-  removeFromPanel,
-  roundOverview,
-  roundReadiness,
-  roundsOfBoard,
-  setPanel,
-  updateRound,
-} from '../server/services/rounds.ts';
 
 const messages = {
   created: 'The recruitment round was created.',
@@ -65,7 +47,7 @@ const roundOut = z.object({
 const readinessOut = z.object({
   ready: z.boolean(),
   interviewDate: z.string(),
-  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), percent: z.number() })),
+  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), renewBy: z.string().optional(), percent: z.number() })),
 });
 
 async function readinessJson(user: Express.User, roundId: string) {
@@ -73,28 +55,8 @@ async function readinessJson(user: Express.User, roundId: string) {
   return {
     ready: r.ready,
     interviewDate: r.interviewDate,
-    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}) })),
+    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}), ...(m.renewBy ? { renewBy: m.renewBy.toISOString() } : {}) })),
   };
-}
-
-async function patchRound(user: Express.User, roundId: string, input: z.output<typeof updateRoundSchema>) {
-  const { round } = await findRoundFor({ actor: user, roundId });
-  const { panel, ...details } = input;
-  if (Object.keys(details).length) {
-    const dates = details.interviewDates || details.interviewDate ? [...(details.interviewDates ?? []), ...(details.interviewDate ? [details.interviewDate] : [])] : round.interviewDates;
-    await updateRound({
-      actor: user,
-      roundId,
-      input: {
-        title: details.title ?? round.title,
-        interviewDates: dates,
-        closingDate: details.closingDate === null ? undefined : (details.closingDate ?? round.closingDate ?? undefined),
-        shortlistingDate: details.shortlistingDate === null ? undefined : (details.shortlistingDate ?? round.shortlistingDate ?? undefined),
-      },
-    });
-  }
-  if (panel) await setPanel({ actor: user, roundId, panel });
-  return presentRound((await findRoundFor({ actor: user, roundId })).round);
 }
 
 /** Web forms post flat fields; blanks mean "not given". */
@@ -138,7 +100,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     { method: 'post', path: '/boards/:id/rounds', tag: 'boards', summary: 'Create a recruitment round (chair, clerk, admin)', access: [], body: createRoundSchema, success: { status: 201, description: 'The round', schema: roundOut } },
     async ({ user, params, body }) => {
       const { panel, interviewDate, interviewDates, ...rest } = body;
-      return presentRound(await createRound({ actor: user, boardId: params.id!, input: { ...rest, interviewDates: [...(interviewDates ?? []), interviewDate] }, panel }));
+      return presentRound(await createRound({ actor: user, boardId: params.id!, input: { ...rest, interviewDates: mergeInterviewDates({ interviewDate, interviewDates })! }, panel }));
     },
   );
   apiOperation(
@@ -154,7 +116,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
     { method: 'patch', path: '/rounds/:id', tag: 'boards', summary: 'Change title, dates or panel (readiness recomputes at once)', access: [], body: updateRoundSchema, success: { status: 200, description: 'The round', schema: roundOut }, errors: [409] },
-    async ({ user, params, body }) => patchRound(user, params.id!, body),
+    async ({ user, params, body }) => presentRound(await changeRound({ actor: user, roundId: params.id!, change: body })),
   );
   apiOperation(
     api,
@@ -250,7 +212,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format))) throw new NotFoundError(messages.noRecord);
     const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board }));
-    res.type('application/pdf').send(await readinessRecordPdf({ round, board }));
+    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board, zone: req.user!.timezone }));
+    res.type('application/pdf').send(await readinessRecordPdf({ round, board, zone: req.user!.timezone }));
   });
 }

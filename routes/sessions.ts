@@ -7,10 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, text } from '../server/http/validate.ts';
-import { checkIn, countsOf, getRegister, presentRegister, recordAttendance, type RecordInput } from '../server/services/attendance.ts';
-import { sessionIcs } from '../server/services/calendar.ts';
-import { loadRunCohort, loadVisibleCohort, presentCohort } from '../server/services/cohorts.ts';
-import { cancelSession, checkInCodeFor, checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession, presentSession, rescheduleSession, scheduleSession, sessionsOf } from '../server/services/sessions.ts';
+import { cancelSession, checkIn, checkInCodeFor, checkInIsOpen, checkInWindow, countsOf, getRegister, loadRunCohort, loadRunSession, loadVisibleCohort, loadVisibleSession, presentCohort, presentRegister, presentSession, recordAttendance, type RecordInput, rescheduleSession, scheduleSession, sessionIcs, sessionsOf } from '../server/services/cohorts/index.ts';
 import { toWallClock } from '../server/time.ts';
 
 const messages = {

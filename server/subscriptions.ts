@@ -2,7 +2,7 @@
  * Wires domain-event subscribers (server/events.ts). Imported once by server/app.ts and jobs/index.ts so every
  * process that changes data also runs the reactions. Each area adds one import line.
  */
-import './services/boardEvents.ts';
+import './services/boards/subscriptions.ts';
 import './services/reminders/subscriptions.ts';
 import './services/learning/subscriptions.ts';
 export {};

@@ -4,9 +4,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel, type Track } from '../../models/Programme.ts';
 import { UserModel, type Role } from '../../models/User.ts';
 import { logger } from '../logger.ts';
-import { recordAttendance } from '../services/attendance.ts';
-import { enrolParticipant } from '../services/enrolment.ts';
-import { scheduleSession } from '../services/sessions.ts';
+import { enrolParticipant, recordAttendance, scheduleSession } from '../services/cohorts/index.ts';
 import type { DemoContext } from './index.ts';
 
 /**

@@ -16,10 +16,10 @@ addDashboardPanel({
 });
 
 // Cohorts area: a facilitator's cohorts, a participant's next sessions.
-import './cohortPanels.ts';
+import './cohorts/panels.ts';
 
 // Learning area: a learner's programmes and progress, a facilitator's cohort progress.
 import './learningPanels.ts';
 
 // Governing boards (issue 6): a governor's boards, open rounds and her own training.
-import './boardPanels.ts';
+import './boards/panels.ts';

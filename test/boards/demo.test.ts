@@ -9,19 +9,21 @@ import { useTestDatabase } from '../support/db.ts';
 describe('boards: demo data', () => {
   useTestDatabase();
 
-  it('gives the demo chair a round three weeks ahead with one ready, one in progress, one not started, warnings and reminders', async function () {
+  it('gives the demo chair a round three weeks ahead with one ready, one in progress, one not started, one whose certificate lapses before the interview (renew by), warnings and reminders', async function () {
     this.timeout(120_000);
     await seedDemoDataIfEmpty();
     const round = (await RecruitmentRoundModel.findOne({ title: 'Headteacher, September 2027' }).lean())!;
-    expect(round.panel).to.have.length(3);
+    expect(round.panel).to.have.length(4);
     const agent = await signIn(testApp(), 'governor@pathways.test', demoPassword);
     const page = await agent.get(`/rounds/${String(round._id)}`).expect(200);
     expect(page.text).to.include('Valid on the interview day');
     expect(page.text).to.include('In progress');
     expect(page.text).to.include('Not started');
+    expect(page.text).to.include('Expires before the interview');
+    expect(page.text).to.include('Renew by ');
     expect(page.text).to.include('safer-recruitment training valid on the interview day');
     expect(page.text).to.include('21 days left');
-    expect(await NotificationModel.countDocuments({ 'about.id': String(round._id), status: 'scheduled' })).to.be.within(8, 10); // the 21-day one is past after 09:00 today
+    expect(await NotificationModel.countDocuments({ 'about.id': String(round._id), status: 'scheduled' })).to.be.within(11, 14); // the 21-day one is past after 09:00 today
     const home = await agent.get('/').expect(200);
     expect(home.text).to.include('Governing boards');
     expect(home.text).to.include('Headteacher, September 2027');

@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
-import { recentRoundReadiness, suppressSmallNumbers } from '../../server/services/fairness.ts';
-import '../../server/services/boardEvents.ts';
+import { recentRoundReadiness, suppressSmallNumbers } from '../../server/services/boards/fairness.ts';
+import '../../server/services/boards/subscriptions.ts';
 import { roundReadinessFor } from '../../server/services/pledge/boards.ts';
 import { signIn, testApp, csrfOf } from '../support/app.ts';
 import { buildBoard, buildRound } from '../support/boardsFactories.ts';

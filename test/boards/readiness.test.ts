@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { daysUntil, endOfInterviewDay, memberReadiness } from '../../server/services/readiness.ts';
+import { daysUntil, endOfInterviewDay, memberReadiness, readinessStatuses } from '../../server/services/boards/readiness.ts';
 
 const issued = new Date('2025-01-10T10:00:00Z');
 
@@ -26,10 +26,21 @@ describe('boards: readiness of a panel member (the rule)', () => {
     expect(r).to.deep.equal({ status: 'in-progress', percent: 60 });
   });
 
-  it('is in-progress (not expires-before-interview) when she is already renewing a lapsing certificate', () => {
-    const r = memberReadiness({ interviewDate: '2027-03-10', timezone: 'Europe/London', certificates: [{ issuedAt: issued, expiresAt: new Date('2027-03-01T00:00:00Z') }], enrolmentPercents: [50] });
-    expect(r.status).to.equal('in-progress');
-    expect(r.certificateExpiresAt).to.be.instanceOf(Date);
+  it('is expires-before-interview (not in-progress) when she holds a lapsing certificate and has completed modules towards renewing it, and says renew by the lapse', () => {
+    const r = memberReadiness({ interviewDate: '2027-03-10', timezone: 'Europe/London', certificates: [{ issuedAt: issued, expiresAt: new Date('2027-03-01T00:00:00Z') }], enrolmentPercents: [50], now: new Date('2027-01-01T00:00:00Z') });
+    expect(r.status).to.equal('expires-before-interview');
+    expect(r.percent).to.equal(50);
+    expect(r.renewBy?.toISOString()).to.equal('2027-03-01T00:00:00.000Z');
+  });
+
+  it('says renew before the interview day (board zone) when her certificate has already lapsed', () => {
+    const r = memberReadiness({ interviewDate: '2027-06-10', timezone: 'Europe/London', certificates: [{ issuedAt: issued, expiresAt: new Date('2027-03-01T00:00:00Z') }], enrolmentPercents: [], now: new Date('2027-04-01T00:00:00Z') });
+    expect(r.status).to.equal('expires-before-interview');
+    expect(r.renewBy?.toISOString()).to.equal('2027-06-09T23:00:00.000Z');
+  });
+
+  it('orders the statuses valid, expires-before-interview, in-progress, not-started', () => {
+    expect([...readinessStatuses]).to.deep.equal(['valid', 'expires-before-interview', 'in-progress', 'not-started']);
   });
 
   it('is not-started when enrolled with nothing completed, or not enrolled at all', () => {

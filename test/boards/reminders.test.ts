@@ -3,8 +3,8 @@ import { DateTime } from 'luxon';
 import { NotificationModel } from '../../models/Notification.ts';
 import { emitDomainEvent } from '../../server/events.ts';
 import { composeNotification, Memo, renderNotificationEmail, type Composed } from '../../server/services/reminders/compose.ts';
-import { planRoundReminders } from '../../server/services/roundReminders.ts';
-import { closeRound, updateRound } from '../../server/services/rounds.ts';
+import { planRoundReminders } from '../../server/services/boards/roundReminders.ts';
+import { closeRound, updateRound } from '../../server/services/boards/rounds.ts';
 import '../../server/subscriptions.ts';
 import { asActor, buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -91,6 +91,27 @@ describe('boards: escalating reminders before the interview', () => {
     expect((await NotificationModel.findById(old._id).lean())!.status).to.equal('cancelled');
     const verdict = await composeNotification({ record: old as never, recipient: { _id: old.userId, email: learner.email, name: learner.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
     expect(verdict).to.deep.equal({ skip: 'the interview date changed' });
+  });
+
+  it('tells a member whose certificate lapses before the interview, and her chair, to renew and by when, in each reader’s zone', async () => {
+    const lapsesAt = DateTime.fromISO(inDays(12), { zone: 'Europe/London' }).set({ hour: 12 }).toJSDate();
+    await giveCertificate(learner.id, { issuedAt: new Date(Date.now() - 1000 * 86_400_000), expiresAt: lapsesAt });
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [learner] });
+    await planRoundReminders({ roundId: round.id });
+    const render = async (userId: string, user: TestUser, timezone: string) => {
+      const record = (await NotificationModel.findOne({ 'about.id': round.id, userId, status: 'scheduled' }).lean())!;
+      const recipient = { _id: record.userId, email: user.email, name: user.name, timezone, status: 'active' };
+      return renderNotificationEmail(record as never, recipient, (await composeNotification({ record: record as never, recipient, now: new Date(), memo: new Memo() })) as Composed);
+    };
+    const tokyo = DateTime.fromJSDate(lapsesAt, { zone: 'Asia/Tokyo' });
+    const member = await render(learner.id, learner, 'Asia/Tokyo');
+    expect(member.text).to.include(`Renew your training by ${tokyo.toFormat('cccc d LLLL yyyy')}, ${tokyo.toFormat('HH:mm')}`);
+    expect(member.text).to.include('(Asia/Tokyo)');
+    expect(member.html).to.include('Renew your training by');
+    const london = DateTime.fromJSDate(lapsesAt, { zone: 'Europe/London' });
+    const chairs = await render(chair.id, chair, 'Europe/London');
+    expect(chairs.text).to.include(`${learner.name}: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`);
+    expect(chairs.text).to.include('(Europe/London)');
   });
 
   it('cancels everything when the round closes', async () => {

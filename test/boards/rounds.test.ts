@@ -70,7 +70,10 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const cohort = await buildCohortFor(programme.id);
     await EnrolmentModel.create({ userId: learning!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
     await EnrolmentModel.create({ userId: idle!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
+    // The lapsing member has begun renewing: she still holds a certificate that lapses, so she must renew by a date.
+    await EnrolmentModel.create({ userId: lapsing!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
     await completeModule({ actor: asActor(learning!), moduleId: programme.moduleIds[0]!, input: {}, now: new Date() });
+    await completeModule({ actor: asActor(lapsing!), moduleId: programme.moduleIds[0]!, input: {}, now: new Date() });
     const round = await buildRound(board.id, { interviewDates: [interview], panel: [valid!, lapsing!, learning!, idle!] });
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(false);
@@ -78,9 +81,33 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const byUser = new Map(res.body.members.map((m: { userId: string }) => [m.userId, m]));
     expect(byUser.get(valid!.id)).to.include({ status: 'valid', percent: 100 });
     expect(byUser.get(valid!.id)).to.have.property('certificateExpiresAt');
-    expect(byUser.get(lapsing!.id)).to.include({ status: 'expires-before-interview' });
+    expect(byUser.get(lapsing!.id)).to.include({ status: 'expires-before-interview', percent: 25 });
+    const renewing = byUser.get(lapsing!.id) as { renewBy: string; certificateExpiresAt: string };
+    expect(renewing.renewBy).to.equal(renewing.certificateExpiresAt);
     expect(byUser.get(learning!.id)).to.include({ status: 'in-progress', percent: 25 });
     expect(byUser.get(idle!.id)).to.deep.equal({ userId: idle!.id, status: 'not-started', percent: 0 });
+  });
+
+  it('tells a member whose certificate lapses before the interview to renew, with the date in the reader’s zone, on the board and in the closed round’s record', async () => {
+    const lapsing = await buildUser({ roles: ['governor'], name: 'Lapsing Governor' });
+    const lapsesAt = DateTime.fromISO(inDays(10), { zone: 'Europe/London' }).set({ hour: 12 }).toJSDate();
+    await giveCertificate(lapsing.id, { issuedAt: new Date(Date.now() - 1000 * 86_400_000), expiresAt: lapsesAt });
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [lapsing] });
+    const inNewYork = DateTime.fromJSDate(lapsesAt, { zone: 'America/New_York' });
+    const reader = await buildUser({ roles: ['governor'], timezone: 'America/New_York' });
+    await api(await tokenFor(admin)).post(`/boards/${board.id}/members`, { userId: reader.id, role: 'clerk' }).expect(201);
+    const clerk = await signIn(app, reader.email, testPassword);
+    const page = await clerk.get(`/rounds/${round.id}`).expect(200);
+    expect(page.text).to.include(`Renew by ${inNewYork.toFormat('cccc d LLLL yyyy')}, ${inNewYork.toFormat('HH:mm')}`);
+    expect(page.text).to.include('(America/New_York)');
+    const own = await (await signIn(app, lapsing.email, testPassword)).get(`/rounds/${round.id}`).expect(200);
+    expect(own.text).to.include('Renew your training by');
+    expect(own.text).to.include('(Europe/London)');
+    await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
+    const csv = await clerk.get(`/rounds/${round.id}/record.csv`).expect(200);
+    expect(csv.text).to.include('Renew by');
+    expect(csv.text).to.include(`${inNewYork.toFormat('d LLLL yyyy')}, ${inNewYork.toFormat('HH:mm')}`);
+    expect(csv.text).to.include('(America/New_York)');
   });
 
   it('recomputes at once when the panel changes', async () => {

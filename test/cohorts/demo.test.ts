@@ -5,7 +5,7 @@ import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
-import { cohortAttendanceReport } from '../../server/services/attendance.ts';
+import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 

@@ -5,9 +5,9 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
-import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/enrolment.ts';
+import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
-import { buildCohort } from '../support/cohortFactories.ts';
+import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
@@ -47,6 +47,36 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     // Each person was told the position the list shows for her.
     const told = new Map(answers.map((a, i) => [people[i]!.id, a.body.position]));
     for (const item of waitlist) expect(told.get(item.userId)).to.equal(item.position);
+  });
+
+  it('when the cohort form raises the capacity, waitlisted people move up in order at once, and the page says so', async () => {
+    const cohort = await buildCohort({ capacity: 1, facilitatorIds: [facilitator.id] });
+    const id = String(cohort._id);
+    const [a, b, c] = await Promise.all(Array.from({ length: 3 }, () => buildUser()));
+    for (const [i, p] of [a, b, c].entries()) await enrolParticipant({ actor: 'system', cohortId: id, userId: p!.id, now: new Date(Date.UTC(2027, 0, 1, 9, 0, i)) });
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const csrf = await csrfOf(agent, `/cohorts/${id}/edit`);
+    const saved = await agent.post(`/cohorts/${id}/edit`).type('form').send({ _csrf: csrf, name: cohort.name, capacity: '2', timezone: cohort.timezone, startsOn: cohort.startsOn, endsOn: cohort.endsOn }).expect(303);
+    expect(saved.headers.location).to.equal(`/cohorts/${id}`);
+    expect((await EnrolmentModel.findOne({ cohortId: id, userId: b!.id }).lean())!.status).to.equal('active');
+    expect((await EnrolmentModel.findOne({ cohortId: id, userId: c!.id }).lean())!.status).to.equal('waitlisted');
+    expect((await agent.get(`/cohorts/${id}`).expect(200)).text).to.include('1 person moved up from the waitlist');
+  });
+
+  it('when an admin moves a cohort to another programme, its enrolments follow (Enrolment.programmeId)', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const cohort = await buildCohort({ capacity: 3 });
+    const id = String(cohort._id);
+    const [a, b] = await Promise.all([buildUser(), buildUser()]);
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: a!.id });
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: b!.id });
+    await withdrawParticipant({ actor: 'system', cohortId: id, userId: b!.id });
+    const other = await buildProgramme({ title: 'Another programme' });
+    const agent = await signIn(app, admin.email, testPassword);
+    const csrf = await csrfOf(agent, `/cohorts/${id}/edit`);
+    await agent.post(`/cohorts/${id}/edit`).type('form').send({ _csrf: csrf, programmeId: String(other._id), name: cohort.name, capacity: '3', timezone: cohort.timezone, startsOn: cohort.startsOn, endsOn: cohort.endsOn }).expect(303);
+    const rows = await EnrolmentModel.find({ cohortId: id }).lean();
+    expect(rows.map((r) => String(r.programmeId))).to.deep.equal([String(other._id), String(other._id)]);
   });
 
   it('when an enrolled person withdraws, the first waitlisted person takes her place and is announced, in waitlist order', async () => {

@@ -3,7 +3,7 @@ import ical from 'node-ical';
 import supertest from 'supertest';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { onDomainEvent } from '../../server/events.ts';
-import { enrolParticipant } from '../../server/services/enrolment.ts';
+import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';

@@ -3,7 +3,7 @@ import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { cohortAttendanceReport, flagLabels } from '../attendance.ts';
+import { cohortAttendanceReport, flagLabels } from '../cohorts/attendance.ts';
 import { registerNotificationKind } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { localDate, nextWeekly } from './time.ts';

@@ -5,7 +5,7 @@ import { CohortSessionModel, type CohortSession } from '../../../models/CohortSe
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { sessionUid } from '../calendar.ts';
+import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { minutesBefore } from './time.ts';

@@ -1,18 +1,17 @@
 import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
-import type { Cohort } from '../../models/Cohort.ts';
-import { EnrolmentModel, type Enrolment } from '../../models/Enrolment.ts';
-import { SeatModel } from '../../models/Seat.ts';
-import { UserModel } from '../../models/User.ts';
-import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
-import { isDuplicateKeyError } from '../db.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { emitDomainEvent } from '../events.ts';
-import { isObjectId } from '../http/validate.ts';
-import { canChangeEnrolment, canRunCohort } from '../policies/cohorts.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { EnrolmentModel, type Enrolment } from '../../../models/Enrolment.ts';
+import { SeatModel } from '../../../models/Seat.ts';
+import { UserModel } from '../../../models/User.ts';
+import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { beforeChanging } from './snapshots.ts';
-import { createUser } from './users.ts';
+import { createUser } from '../users.ts';
 
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',
@@ -134,22 +133,18 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
   const seating = longWaiting ? 'full' : await seat(cohort, user._id);
   if (seating === 'already-seated') throw new ConflictError(messages.already);
   if (seating === 'seated') {
-    const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: user._id }]);
     if (!(await writeEnrolment(cohort, user._id, existing, { status: 'active', enrolledAt: now }))) {
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
-    await changed();
     await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
     return { status: 'active' };
   }
   const number = await takeTicket(cohort, user._id);
-  const changed = await beforeChanging([{ kind: 'memberships', ownerId: user._id }]);
   if (!(await writeEnrolment(cohort, user._id, existing, { status: 'waitlisted', waitlistedAt: now }))) {
     await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
-  await changed();
   return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
 
@@ -170,10 +165,8 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
       if (outcome === 'already-seated') continue;
-      const changed = await beforeChanging([{ kind: 'roster', ownerId: cohort._id }, { kind: 'memberships', ownerId: ticket.userId }]);
       const activated = await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' }, { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } });
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
-      await changed();
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
         await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
@@ -199,13 +192,44 @@ export async function withdrawParticipant(props: { actor: Actor; cohortId: strin
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
   const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.userId, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment>();
   if (!enrolment) throw new NotFoundError(messages.notEnrolled);
-  const changed = await beforeChanging([...(enrolment.status === 'active' ? [{ kind: 'roster' as const, ownerId: cohort._id }] : []), { kind: 'memberships', ownerId: enrolment.userId }]);
   const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
   await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
-  await changed();
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
+}
+
+type Id = string | Types.ObjectId;
+
+/** An active participant as registers and reports name her. */
+export type RosterMember = { userId: string; enrolledAt: Date | null; name: string; email: string };
+
+/** Active participants of a cohort, by name: its active enrolments (cohortId leads their unique index) and their names. */
+export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
+  const enrolments = await EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
+  const people = await namesOf(enrolments.map((e) => e.userId));
+  return enrolments
+    .map((e) => ({ userId: String(e.userId), enrolledAt: e.enrolledAt ?? null, name: people.get(String(e.userId))?.name ?? '', email: people.get(String(e.userId))?.email ?? '' }))
+    .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+}
+
+/** Which of these people are actively enrolled in the cohort now (one indexed query). */
+export async function activeAmong(props: { cohortId: Id; userIds: string[] }): Promise<Set<string>> {
+  const ids = [...new Set(props.userIds)].filter(isObjectId);
+  if (!ids.length) return new Set();
+  const rows = await EnrolmentModel.find({ cohortId: props.cohortId, userId: { $in: ids }, status: 'active' }, { userId: 1 }).lean();
+  return new Set(rows.map((r) => String(r.userId)));
+}
+
+/** Is she actively enrolled in the cohort now? Read from her enrolment, so a withdrawal counts at once everywhere. */
+export async function isActivelyEnrolled(props: { cohortId: Id; userId: string }): Promise<boolean> {
+  if (!isObjectId(props.userId)) return false;
+  return !!(await EnrolmentModel.exists({ cohortId: props.cohortId, userId: props.userId, status: 'active' }));
+}
+
+/** The cohorts she is actively enrolled in (userId leads an enrolment index). */
+export async function enrolledCohortIds(userId: Id): Promise<Types.ObjectId[]> {
+  return (await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1 }).lean()).map((e) => e.cohortId);
 }
 
 /** Enrolled and waitlisted people, the waitlist in order (those who run the cohort). */

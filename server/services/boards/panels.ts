@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
-import { BoardModel, type Board } from '../../models/Board.ts';
-import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { addDashboardPanel } from './dashboard.ts';
+import { BoardModel, type Board } from '../../../models/Board.ts';
+import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { addDashboardPanel } from '../dashboard.ts';
 import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readiness.ts';
 
 /**
@@ -35,7 +35,7 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
   return {
     boards: boards.map((b) => ({ id: String(b._id), name: b.name, role: b.members.find((m) => String(m.userId) === user.id)?.role ?? 'governor' })),
     rounds: summaries,
-    own: { status: own.status, percent: own.percent, expiresAt: own.certificateExpiresAt ?? null, forRound: next ? { title: next.title, interviewDate: next.interviewDate } : null },
+    own: { status: own.status, percent: own.percent, expiresAt: own.certificateExpiresAt ?? null, renewBy: own.renewBy ?? null, forRound: next ? { title: next.title, interviewDate: next.interviewDate } : null },
   };
 }
 

@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { ExternalCertificateModel, externalCertificateMaxBytes, type ExternalCertificate } from '../../models/ExternalCertificate.ts';
-import { UserModel } from '../../models/User.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { canRecordExternalCertificate } from '../policies/boards.ts';
+import { ExternalCertificateModel, externalCertificateMaxBytes, type ExternalCertificate } from '../../../models/ExternalCertificate.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { canRecordExternalCertificate } from '../../policies/boards.ts';
 import { managesPerson } from './boards.ts';
 
 const messages = {

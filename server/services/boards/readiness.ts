@@ -1,9 +1,9 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { CertificateModel } from '../../models/Certificate.ts';
-import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { ProgrammeModel } from '../../models/Programme.ts';
-import { trackProgressForUsers } from './learning/progress.ts';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { trackProgressForUsers } from '../learning/progress.ts';
 
 /**
  * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid
@@ -20,6 +20,8 @@ export type MemberReadiness = {
   /** The certificate that decides: the valid one, else the latest-expiring one she holds. */
   certificate?: CertificateFact;
   certificateExpiresAt?: Date | null;
+  /** expires-before-interview only: the instant by which she must renew. */
+  renewBy?: Date;
 };
 
 /** The instant an interview day ends in a zone: midnight at the start of the next day there. */
@@ -37,10 +39,11 @@ export function daysUntil(interviewDate: string, zone: string, now: Date): numbe
 }
 
 /**
- * A member's status for an interview day.
+ * A member's status for an interview day, in this order (the first that holds):
  * - valid: a certificate issued by the end of the day that has not expired by then (no expiry counts as valid);
- * - in-progress: not valid, but some module done in a governing-board enrolment (percent of the most advanced);
- * - expires-before-interview: she holds a certificate, but it lapses before the day ends, and no renewal is under way;
+ * - expires-before-interview: she holds a certificate, but it lapses before the day ends. This comes before
+ *   in-progress because what she must do is renew by a date, even if she has begun the modules again;
+ * - in-progress: no certificate, but some module done in a governing-board enrolment (percent of the most advanced);
  * - not-started: none of these (enrolled with nothing completed is not started).
  */
 export function memberReadiness(props: {
@@ -49,6 +52,8 @@ export function memberReadiness(props: {
   certificates: CertificateFact[];
   /** Progress (0–100) in each of her active governing-board enrolments. */
   enrolmentPercents: number[];
+  /** Decides the renewal date of a certificate that has already lapsed. */
+  now?: Date;
 }): MemberReadiness {
   const dayEnds = endOfInterviewDay(props.interviewDate, props.timezone).getTime();
   const held = props.certificates.filter((c) => c.issuedAt.getTime() < dayEnds);
@@ -58,10 +63,22 @@ export function memberReadiness(props: {
   const percent = Math.max(0, ...props.enrolmentPercents.map((p) => Math.min(100, Math.max(0, Math.round(p)))));
   if (valid) return { status: 'valid', percent: 100, certificate: valid, certificateExpiresAt: valid.expiresAt };
   const latest = [...held].sort((a, b) => (b.expiresAt?.getTime() ?? 0) - (a.expiresAt?.getTime() ?? 0))[0];
-  const withCertificate = latest ? { certificate: latest, certificateExpiresAt: latest.expiresAt } : {};
-  if (percent > 0) return { status: 'in-progress', percent, ...withCertificate };
-  if (latest) return { status: 'expires-before-interview', percent, ...withCertificate };
+  if (latest) {
+    const renewBy = renewalDeadline({ lapsesAt: latest.expiresAt!, interviewDate: props.interviewDate, timezone: props.timezone, now: props.now ?? new Date() });
+    return { status: 'expires-before-interview', percent, certificate: latest, certificateExpiresAt: latest.expiresAt, renewBy };
+  }
+  if (percent > 0) return { status: 'in-progress', percent };
   return { status: 'not-started', percent };
+}
+
+/**
+ * By when she must renew: before her certificate lapses, so that she is never untrained; once it has lapsed,
+ * before the interview day begins in the board's zone (a renewal issued later on the day still counts for
+ * readiness, but nobody should plan to finish training on the morning of an interview).
+ */
+export function renewalDeadline(props: { lapsesAt: Date; interviewDate: string; timezone: string; now: Date }): Date {
+  if (props.lapsesAt.getTime() > props.now.getTime()) return props.lapsesAt;
+  return DateTime.fromISO(props.interviewDate, { zone: props.timezone }).startOf('day').toJSDate();
 }
 
 export type PanelFacts = {
@@ -113,6 +130,7 @@ export function readinessFromFacts(props: { panel: string[]; interviewDate: stri
       timezone: props.timezone,
       certificates: props.facts.certificates.get(userId) ?? [],
       enrolmentPercents: props.facts.enrolmentPercents.get(userId) ?? [],
+      now: props.now,
     }),
   }));
   return {

@@ -1,20 +1,17 @@
 import { Types } from 'mongoose';
-import { CohortModel, type Cohort } from '../../models/Cohort.ts';
-import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { ProgrammeModel } from '../../models/Programme.ts';
-import { SeatModel } from '../../models/Seat.ts';
-import { UserModel } from '../../models/User.ts';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
-import { emitDomainEvent } from '../events.ts';
-import { isObjectId } from '../http/validate.ts';
-import { canCreateCohorts, canRunCohort, canViewCohort } from '../policies/cohorts.ts';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { isObjectId } from '../../http/validate.ts';
+import { canCreateCohorts, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 
 const messages = {
   notFound: 'We could not find that cohort.',
   programme: 'Choose an existing programme.',
   dates: 'The end date must be on or after the start date.',
   facilitator: 'Each facilitator must be an active person with the facilitator role.',
-  capacityBelowSeats: (seated: number) => `${seated} people hold places; the capacity cannot go below that.`,
 };
 
 export type CohortInput = {
@@ -47,7 +44,7 @@ export function presentCohort(cohort: Cohort) {
   };
 }
 
-async function checkCohortInput(input: CohortInput): Promise<void> {
+export async function checkCohortInput(input: CohortInput): Promise<void> {
   const problems: FieldError[] = [];
   if (!isObjectId(input.programmeId) || !(await ProgrammeModel.exists({ _id: input.programmeId }))) problems.push({ path: 'programmeId', message: messages.programme });
   if (input.endsOn < input.startsOn) problems.push({ path: 'endsOn', message: messages.dates });
@@ -63,23 +60,6 @@ export async function createCohort(props: { actor: Express.User; input: CohortIn
   await checkCohortInput(props.input);
   const cohort = await CohortModel.create({ ...props.input, facilitatorIds: [...new Set(props.input.facilitatorIds)] });
   return cohort.toObject() as Cohort;
-}
-
-/**
- * Changes a cohort's settings (those who run it). Capacity may not fall below the places already taken; when it
- * grows, waitlisted people move up (the caller runs fillFromWaitlist, which lives with enrolment).
- */
-export async function updateCohort(props: { actor: Express.User; cohortId: string; input: CohortInput }) {
-  const cohort = await loadCohort(props.cohortId);
-  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
-  // Facilitators may not re-assign who runs the cohort or move it to another programme.
-  const input = canCreateCohorts(props.actor) ? props.input : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
-  await checkCohortInput(input);
-  const seated = await SeatModel.countDocuments({ cohortId: cohort._id });
-  if (input.capacity < seated) throw new ValidationError('The cohort could not be saved.', [{ path: 'capacity', message: messages.capacityBelowSeats(seated) }]);
-  await CohortModel.updateOne({ _id: cohort._id }, { $set: { ...input, facilitatorIds: [...new Set(input.facilitatorIds)] } });
-  await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
-  return loadCohort(props.cohortId);
 }
 
 /** A cohort by id; a malformed or unknown id is a 404. */
@@ -133,14 +113,12 @@ export async function cohortsRunBy(props: { userId: string }) {
   return CohortModel.find({ facilitatorIds: new Types.ObjectId(props.userId) }).sort({ startsOn: 1 }).lean<Cohort[]>();
 }
 
-/**
- * Names of a few people by id, as parallel reads by _id: FerretDB 1.x answers only `{_id: value}` from an index
- * (an `$in` scans every user), so for the handful of people a page names, point reads are the fast path.
- */
+/** Names of people by id (one `$in` on `_id`). */
 export async function namesOf(ids: (string | Types.ObjectId)[]) {
   const unique = [...new Set(ids.map(String))].filter(isObjectId);
-  const users = await Promise.all(unique.map((id) => UserModel.findById(id, { name: 1, email: 1, timezone: 1 }).lean()));
-  return new Map(users.filter((u) => !!u).map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
+  if (!unique.length) return new Map<string, { name: string; email: string; timezone: string }>();
+  const users = await UserModel.find({ _id: { $in: unique } }, { name: 1, email: 1, timezone: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
 }
 
 /** Programmes to choose from and facilitators to name, for the cohort form. */

@@ -1,8 +1,8 @@
 import { stringify } from 'csv-stringify/sync';
 import PDFDocument from 'pdfkit';
-import type { Board } from '../../models/Board.ts';
-import type { RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { formatDate, formatDateTime } from '../time.ts';
+import type { Board } from '../../../models/Board.ts';
+import type { RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { formatDate, formatDateTime } from '../../time.ts';
 
 /**
  * The readiness record of a closed round, for the governance file: panel, each member's status and deciding
@@ -24,7 +24,8 @@ export function spreadsheetSafe(value: string): string {
   return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
 }
 
-function rows(record: Record_) {
+/** `zone` is the reader's: the renewal deadline is an instant, shown in her zone with the zone named. */
+function rows(record: Record_, zone: string) {
   return (record.members ?? []).map((m) => ({
     name: m.name,
     role: m.boardRole ?? 'external',
@@ -33,17 +34,18 @@ function rows(record: Record_) {
     code: m.certificateCode ?? '',
     issued: m.certificateIssuedAt ? formatDate(m.certificateIssuedAt, record.timezone ?? 'Europe/London') : '',
     expires: m.certificateExpiresAt ? formatDate(m.certificateExpiresAt, record.timezone ?? 'Europe/London') : '',
+    renewBy: m.renewBy ? formatDateTime(m.renewBy, zone) : '',
   }));
 }
 
-export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board }): string {
+export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board; zone: string }): string {
   const record = props.round.readinessRecord!;
-  const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires'];
-  const lines = rows(record).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, String(r.percent), r.code, r.issued, r.expires]);
+  const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires', 'Renew by'];
+  const lines = rows(record, props.zone).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, String(r.percent), r.code, r.issued, r.expires, r.renewBy]);
   return stringify([header, ...lines].map((line) => line.map((cell) => spreadsheetSafe(String(cell)))));
 }
 
-export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board }): Promise<Buffer> {
+export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board; zone: string }): Promise<Buffer> {
   const record = props.round.readinessRecord!;
   const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' } });
   const chunks: Buffer[] = [];
@@ -58,11 +60,12 @@ export async function readinessRecordPdf(props: { round: RecruitmentRound; board
   doc.text(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);
   if (props.round.closedAt) doc.text(`Closed: ${formatDateTime(props.round.closedAt, zone)}`);
   doc.moveDown();
-  for (const r of rows(record)) {
+  for (const r of rows(record, props.zone)) {
     doc.fontSize(12).text(`${r.name} (${r.role})`, { underline: true });
     doc.fontSize(10).text(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
     if (r.code) doc.text(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
     else doc.text('No governing-board certificate');
+    if (r.renewBy) doc.text(`Renew by ${r.renewBy}`);
     doc.moveDown(0.5);
   }
   doc.moveDown().fontSize(9).fillColor('#444').text('Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.');

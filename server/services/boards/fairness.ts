@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
-import { BoardModel } from '../../models/Board.ts';
-import { RecruitmentRoundModel, genderCategories, recruitmentStages, type GenderCategory, type RecruitmentStage } from '../../models/RecruitmentRound.ts';
-import { ForbiddenError } from '../errors.ts';
-import { canSeeFairnessAcrossBoards } from '../policies/boards.ts';
+import { BoardModel } from '../../../models/Board.ts';
+import { RecruitmentRoundModel, genderCategories, recruitmentStages, type GenderCategory, type RecruitmentStage } from '../../../models/RecruitmentRound.ts';
+import { ForbiddenError } from '../../errors.ts';
+import { canSeeFairnessAcrossBoards } from '../../policies/boards.ts';
 
 /**
  * Gender figures of recruitment rounds. Boards see their own exact counts; anything shown beyond a board (the

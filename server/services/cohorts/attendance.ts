@@ -1,13 +1,13 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceStatus } from '../../models/AttendanceRecord.ts';
-import type { Cohort } from '../../models/Cohort.ts';
-import type { CohortSession } from '../../models/CohortSession.ts';
-import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
-import { isDuplicateKeyError } from '../db.ts';
-import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
-import { formatDateTime } from '../time.ts';
+import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../../models/AttendanceRecord.ts';
+import type { Cohort } from '../../../models/Cohort.ts';
+import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
+import { formatDateTime } from '../../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { attendanceRecordsFor, attendanceStatusesOf, beforeChanging, marksOfSession, rebuildAttendance, rebuildMarks, rosterOf, scheduleOf, type SnapshotTarget } from './snapshots.ts';
+import { activeAmong, isActivelyEnrolled, rosterOf } from './enrolment.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 
 const messages = {
@@ -29,31 +29,19 @@ export const checkInFailureWindowMs = 10 * 60 * 1000;
 
 export type RegisterRow = { userId: string; name: string; status: AttendanceStatus | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
 
-/** The snapshots a write to a session's register changes: its marks, and its cohort's attendance copied from them. */
-export const snapshotsOfRegister = (session: Pick<CohortSession, '_id' | 'cohortId'>): SnapshotTarget[] => [
-  { kind: 'marks', ownerId: session._id, cohortId: session.cohortId },
-  { kind: 'attendance', ownerId: session.cohortId },
-];
-
 /**
- * One row per active participant, by name, with her mark if she has one: from the session's marks snapshot, and from
- * the records themselves for anyone who joined the cohort since it was built.
+ * One row per active participant, by name, with her mark if she has one: the roster from enrolments and the
+ * session's records, each one query on a field that leads an index.
  */
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
-  const roster = await rosterOf(session.cohortId);
-  let marks = await marksOfSession(session.cohortId, session._id);
-  // Someone joined since the snapshot was built: rebuild it now, for this reader and the next.
-  if (roster.some((m) => !marks.has(m.userId))) {
-    await rebuildMarks(session);
-    marks = await marksOfSession(session.cohortId, session._id);
-  }
-  const sessionId = String(session._id);
-  const records = await attendanceRecordsFor(roster.filter((m) => !marks.has(m.userId)).map((m) => ({ sessionId, userId: m.userId })));
-  const markers = await namesOf([...new Set([...records.values()].map((r) => String(r.markedBy)))]);
+  const [roster, records] = await Promise.all([
+    rosterOf(session.cohortId),
+    AttendanceRecordModel.find({ sessionId: session._id }, { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean<AttendanceRecord[]>(),
+  ]);
+  const byUser = new Map(records.map((r) => [String(r.userId), r]));
+  const markers = await namesOf([...new Set(roster.flatMap((m) => { const r = byUser.get(m.userId); return r ? [String(r.markedBy)] : []; }))]);
   return roster.map((m) => {
-    const mark = marks.get(m.userId);
-    if (mark) return { userId: m.userId, name: m.name, status: mark.status as AttendanceStatus | null, note: mark.note, markedBy: mark.markedBy, markedByName: mark.markedByName, markedAt: mark.markedAt, source: mark.source };
-    const r = records.get(attendanceRecordId(sessionId, m.userId));
+    const r = byUser.get(m.userId);
     return {
       userId: m.userId,
       name: m.name,
@@ -78,9 +66,9 @@ export function presentRegister(rows: RegisterRow[]) {
 }
 
 /**
- * Writes one record on its own: an upsert by its _id (sessionId:userId). Two first writes at once race to insert;
- * the loser's error (a duplicate key, which FerretDB does not always report as such from an update) is answered by
- * writing again as a plain update.
+ * Writes one record on its own: an upsert by its _id (sessionId:userId). Two first writes at once race to insert,
+ * on MongoDB too; the loser's duplicate-key error (which FerretDB may report as a generic error from an update) is
+ * answered by writing again as a plain update.
  */
 async function writeRecord(session: Pick<CohortSession, '_id' | 'cohortId'>, userId: string, set: Record<string, unknown>) {
   const _id = attendanceRecordId(session._id, userId);
@@ -104,7 +92,7 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const now = props.now ?? new Date();
-  const active = new Set((await rosterOf(session.cohortId)).map((m) => m.userId));
+  const active = await activeAmong({ cohortId: session.cohortId, userIds: props.records.map((r) => r.userId) });
   const problems: FieldError[] = [];
   const seen = new Set<string>();
   props.records.forEach((r, i) => {
@@ -114,11 +102,9 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
     seen.add(r.userId);
   });
   if (problems.length) throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
-  const changed = await beforeChanging(snapshotsOfRegister(session));
   await Promise.all(
     props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
   );
-  await changed();
   return buildRegister(session);
 }
 
@@ -139,8 +125,8 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const { session, cohort } = await loadVisibleSession(props);
   const zone = props.actor.timezone;
   if (session.status === 'cancelled') throw new ConflictError(messages.checkInCancelled);
-  const enrolled = (await rosterOf(cohort._id)).some((m) => m.userId === props.actor.id);
-  if (!enrolled) throw new ForbiddenError(messages.checkInNotEnrolled);
+  // Her enrolment as it is now (one indexed read), so a withdrawal takes effect at once on every process.
+  if (!(await isActivelyEnrolled({ cohortId: cohort._id, userId: props.actor.id }))) throw new ForbiddenError(messages.checkInNotEnrolled);
   const { opensAt, closesAt } = checkInWindow(session);
   if (now < opensAt) throw new ConflictError(messages.checkInNotYet(opensAt, zone));
   if (now > closesAt) throw new ConflictError(messages.checkInClosed(closesAt, zone));
@@ -167,9 +153,7 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
-  const changed = await beforeChanging(snapshotsOfRegister(session));
   await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
-  await changed();
   return { status };
 }
 
@@ -189,8 +173,8 @@ export type ParticipantReport = {
 };
 
 /**
- * Attendance across a cohort, per participant and per session, from the cohort's roster and schedule and the records
- * read by _id: the cost follows the cohort's size, never the number of records stored.
+ * Attendance across a cohort, per participant and per session, from three indexed queries: its sessions held so far
+ * (cohortId leads the sessions' index), its active enrolments and its attendance records (cohortId leads both).
  * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled.
  * Rate: attended (present or late) over sessions with a present, late or absent mark — excused and unmarked
  * sessions count neither way. Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
@@ -200,26 +184,15 @@ export type ParticipantReport = {
 export async function cohortAttendanceReport(props: { cohortId: string; now: Date; cohort?: Cohort }) {
   // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
   const cohort = props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
-  const [schedule, roster] = await Promise.all([scheduleOf(cohort._id), rosterOf(cohort._id)]);
-  const sessions = schedule.filter((s) => s.status === 'scheduled' && s.startsAt <= props.now);
+  const [held, roster, records] = await Promise.all([
+    CohortSessionModel.find({ cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } }, { title: 1, startsAt: 1, durationMinutes: 1 }).sort({ startsAt: 1 }).lean<CohortSession[]>(),
+    rosterOf(cohort._id),
+    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 }).lean<AttendanceRecord[]>(),
+  ]);
+  const sessions = held.map((s) => ({ sessionId: String(s._id), title: s.title, startsAt: s.startsAt, durationMinutes: s.durationMinutes }));
   const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
-  const pairs = sessions.flatMap((s) => roster.filter((m) => eligible(m, s)).map((m) => ({ sessionId: s.sessionId, userId: m.userId })));
-  // One attendance snapshot for the cohort. When people joined since it was built, the marks of the sessions
-  // concerned and the snapshot are rebuilt now, for this reader and the next; records are read one by one only
-  // for anyone still not covered (joined at this very moment).
-  let marks = await attendanceStatusesOf(cohort._id, sessions.map((s) => s.sessionId));
-  const stale = [...new Set(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)).map((p) => p.sessionId))];
-  if (stale.length) {
-    await Promise.all(stale.map((sessionId) => rebuildMarks({ _id: sessionId, cohortId: cohort._id })));
-    await rebuildAttendance(cohort._id);
-    marks = await attendanceStatusesOf(cohort._id, sessions.map((s) => s.sessionId));
-  }
-  const records = await attendanceRecordsFor(pairs.filter((p) => !marks.get(p.sessionId)?.has(p.userId)));
-  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => {
-    const mark = marks.get(sessionId);
-    if (mark?.has(userId)) return (mark.get(userId) ?? undefined) as AttendanceStatus | undefined;
-    return records.get(attendanceRecordId(sessionId, userId))?.status as AttendanceStatus | undefined;
-  };
+  const recorded = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]));
+  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => recorded.get(`${sessionId}:${userId}`);
   const threshold = cohort.attendanceThreshold ?? 75;
 
   const perSession = sessions.map((s) => ({ sessionId: s.sessionId, title: s.title, startsAt: s.startsAt, endsAt: new Date(s.startsAt.getTime() + s.durationMinutes * 60_000), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));

@@ -1,8 +1,8 @@
-import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
-import { canManageBoard } from '../policies/boards.ts';
+import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
+import { canManageBoard } from '../../policies/boards.ts';
 import { findManagedBoard } from './boards.ts';
-import { linkSignatureToBoard, signatureForBoard } from './pledge/boards.ts';
-import type { Board } from '../../models/Board.ts';
+import { linkSignatureToBoard, signatureForBoard } from '../pledge/boards.ts';
+import type { Board } from '../../../models/Board.ts';
 
 /**
  * The board's side of the Pledge link: a chair or clerk who signed the Pledge for her organisation (same email)

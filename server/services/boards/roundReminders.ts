@@ -1,11 +1,11 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { BoardModel, type Board } from '../../models/Board.ts';
-import { RecruitmentRoundModel, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { peopleById } from './boards.ts';
+import { BoardModel, type Board } from '../../../models/Board.ts';
+import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { peopleById } from './people.ts';
 import { lastInterviewDate, loadReadiness } from './readiness.ts';
-import { registerNotificationKind, type Memo } from './reminders/compose.ts';
-import { cancelNotifications, planNotifications } from './reminders/plan.ts';
+import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
+import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
@@ -25,7 +25,7 @@ type Planned = { key: string; userId: string; kind: 'panel-training-due' | 'pane
 export function wantedRoundReminders(props: {
   round: Pick<RecruitmentRound, '_id' | 'title' | 'interviewDates' | 'status'>;
   board: Pick<Board, 'members' | 'timezone' | 'name'>;
-  notReady: { userId: string; name: string; status: string; percent: number }[];
+  notReady: { userId: string; name: string; status: string; percent: number; renewBy?: Date }[];
   now: Date;
 }): Planned[] {
   if (props.round.status !== 'open' || !props.notReady.length) return [];
@@ -46,7 +46,7 @@ export function wantedRoundReminders(props: {
         eventAt,
         series: `round:${roundId}:panel-training-due:${member.userId}`,
         subject: `Interview panel in ${offset} days: your unconscious-bias training`,
-        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, status: member.status, percent: member.percent, link },
+        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, status: member.status, percent: member.percent, renewBy: member.renewBy, link },
       });
     }
   }
@@ -60,7 +60,7 @@ export function wantedRoundReminders(props: {
         eventAt,
         series: `round:${roundId}:panel-not-ready:${String(chair.userId)}`,
         subject: `${props.notReady.length} panel member(s) not ready, interview in ${offset} days`,
-        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, notReady: props.notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent })), link },
+        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, notReady: props.notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })), link },
       });
     }
   }
@@ -85,7 +85,7 @@ export async function planRoundReminders(props: { roundId: string; now?: Date })
 async function notReadyMembers(round: RecruitmentRound, board: Board, now: Date) {
   const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
   const people = await peopleById(round.panel);
-  return readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent }));
+  return readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent, renewBy: m.renewBy }));
 }
 
 /**
@@ -115,7 +115,7 @@ registerNotificationKind('panel-training-due', {
     return {
       subject: record.subject || 'Your interview panel training',
       template: 'panel-training-due',
-      data: { ...(record.data ?? {}), ...(me ? { status: me.status, percent: me.percent } : {}) },
+      data: { ...(record.data ?? {}), ...(me ? { status: me.status, percent: me.percent, renewBy: me.renewBy } : {}) },
     };
   },
 });
@@ -132,7 +132,7 @@ registerNotificationKind('panel-not-ready', {
     return {
       subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview in ${String(record.data?.daysBefore)} days`,
       template: 'panel-not-ready',
-      data: { ...(record.data ?? {}), notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent })) },
+      data: { ...(record.data ?? {}), notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })) },
     };
   },
 });

@@ -1,6 +1,6 @@
-import { onDomainEvent } from '../events.ts';
+import { onDomainEvent } from '../../events.ts';
 import { fairnessWindowMs, recentRoundReadiness } from './fairness.ts';
-import { registerRoundReadinessProvider } from './pledge/boards.ts';
+import { registerRoundReadinessProvider } from '../pledge/boards.ts';
 import { replanRoundsOf } from './roundReminders.ts';
 
 /** A new governing-board certificate can make a panel member ready: her rounds' reminders are re-planned at once. */

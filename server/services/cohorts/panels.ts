@@ -1,7 +1,8 @@
-import { addDashboardPanel } from './dashboard.ts';
+import { addDashboardPanel } from '../dashboard.ts';
 import { cohortAttendanceReport, flagLabels } from './attendance.ts';
 import { cohortsRunBy } from './cohorts.ts';
-import { checkInIsOpen, cohortById, enrolledCohortIds, upcomingFromSchedules, upcomingSessions } from './sessions.ts';
+import { enrolledCohortIds } from './enrolment.ts';
+import { checkInIsOpen, cohortById, upcomingSessions } from './sessions.ts';
 
 /** Home-page panels of the cohorts area: a facilitator's cohorts and a participant's next sessions. */
 addDashboardPanel({
@@ -27,7 +28,7 @@ addDashboardPanel({
   load: async (user) => {
     const now = new Date();
     const cohortIds = await enrolledCohortIds(user.id);
-    const sessions = await upcomingFromSchedules({ cohortIds, from: now, limit: 5 });
+    const sessions = await upcomingSessions({ cohortIds, from: now, limit: 5 });
     const ids = [...new Set(sessions.map((s) => String(s.cohortId)))];
     const cohorts = new Map((await Promise.all(ids.map((id) => cohortById(id)))).map((c, i) => [ids[i]!, c?.name ?? '']));
     return { sessions: sessions.map((s) => ({ ...s, cohortName: cohorts.get(String(s.cohortId)) ?? '', open: checkInIsOpen(s, now) })) };

@@ -1,15 +1,16 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { BoardModel, type Board } from '../../models/Board.ts';
-import { CohortModel } from '../../models/Cohort.ts';
-import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
-import { ProgrammeModel } from '../../models/Programme.ts';
-import { RecruitmentRoundModel, genderCategories, recruitmentStages, type RecruitmentRound } from '../../models/RecruitmentRound.ts';
-import { UserModel } from '../../models/User.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../errors.ts';
-import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../policies/boards.ts';
-import { findManagedBoard, peopleById } from './boards.ts';
-import { enrolParticipant } from './enrolment.ts';
+import { BoardModel, type Board } from '../../../models/Board.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { ExternalCertificateModel } from '../../../models/ExternalCertificate.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { RecruitmentRoundModel, genderCategories, recruitmentStages, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
+import { findManagedBoard } from './boards.ts';
+import { peopleById } from './people.ts';
+import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { lastInterviewDate, loadPanelFacts, loadReadiness, readinessFromFacts, type PanelReadiness } from './readiness.ts';
 import { planRoundReminders } from './roundReminders.ts';
 
@@ -109,6 +110,38 @@ export async function updateRound(props: { actor: Express.User; roundId: string;
   await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+}
+
+/** A partial change (the API's PATCH): only the fields given change; `null` clears a date. */
+export type RoundChange = { title?: string; interviewDate?: string; interviewDates?: string[]; closingDate?: string | null; shortlistingDate?: string | null; panel?: string[] };
+
+/** Interview dates given as a list, as one date, or both (the one date joins the list); undefined when neither is. */
+export function mergeInterviewDates(props: { interviewDate?: string; interviewDates?: string[] }): string[] | undefined {
+  if (!props.interviewDate && !props.interviewDates) return undefined;
+  return [...(props.interviewDates ?? []), ...(props.interviewDate ? [props.interviewDate] : [])];
+}
+
+/** Applies a partial change: details (kept where not given) through updateRound, then the panel through setPanel. */
+export async function changeRound(props: { actor: Express.User; roundId: string; change: RoundChange; now?: Date }): Promise<RecruitmentRound> {
+  const { round } = await findRoundFor(props);
+  const { panel, interviewDate, interviewDates, ...details } = props.change;
+  const dates = mergeInterviewDates({ interviewDate, interviewDates });
+  if (dates || Object.keys(details).length) {
+    const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) => (given === null ? undefined : (given ?? current ?? undefined));
+    await updateRound({
+      actor: props.actor,
+      roundId: props.roundId,
+      now: props.now,
+      input: {
+        title: details.title ?? round.title,
+        interviewDates: dates ?? round.interviewDates,
+        closingDate: keptOrCleared(details.closingDate, round.closingDate),
+        shortlistingDate: keptOrCleared(details.shortlistingDate, round.shortlistingDate),
+      },
+    });
+  }
+  if (panel) await setPanel({ actor: props.actor, roundId: props.roundId, panel, now: props.now });
+  return (await findRoundFor(props)).round;
 }
 
 export async function setPanel(props: { actor: Express.User; roundId: string; panel: string[]; now?: Date }): Promise<RecruitmentRound> {
@@ -262,6 +295,7 @@ export async function closeRound(props: { actor: Express.User; roundId: string; 
       certificateCode: m.certificate?.verificationCode,
       certificateIssuedAt: m.certificate?.issuedAt,
       certificateExpiresAt: m.certificate?.expiresAt ?? undefined,
+      renewBy: m.renewBy,
     })),
   };
   const result = await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } });

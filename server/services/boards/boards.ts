@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
-import { BoardModel, type Board, type BoardRole } from '../../models/Board.ts';
-import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
-import { UserModel } from '../../models/User.ts';
-import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../errors.ts';
-import { boardRoleOf, canCreateBoard, canManageBoard, canSeeBoard } from '../policies/boards.ts';
+import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts';
+import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { boardRoleOf, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
 import { replanRoundsOfBoard } from './roundReminders.ts';
-import { createUser } from './users.ts';
+import { createUser } from '../users.ts';
 
 const messages = {
   notFound: 'We could not find that board.',
@@ -124,13 +124,6 @@ export async function findOrInvitePanelMember(props: { actor: Express.User; boar
     }
     throw error;
   }
-}
-
-/** Names and emails of a board's members (and of the given extra people), for pages. */
-export async function peopleById(ids: (string | Types.ObjectId)[]): Promise<Map<string, { id: string; name: string; email: string; status: string }>> {
-  const unique = [...new Set(ids.map(String))].filter((id) => Types.ObjectId.isValid(id));
-  const users = await UserModel.find({ _id: { $in: unique } }).select('name email status').lean();
-  return new Map(users.map((u) => [String(u._id), { id: String(u._id), name: u.name, email: u.email, status: u.status }]));
 }
 
 /** Does the actor chair or clerk a board where the user is a member or sits on a round's panel? */
