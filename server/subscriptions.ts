@@ -4,5 +4,4 @@
  */
 import './services/boards/subscriptions.ts';
 import './services/reminders/subscriptions.ts';
-import './services/learning/subscriptions.ts';
 export {};

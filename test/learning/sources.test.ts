@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { updateCohort } from '../../server/services/cohorts.ts';
+import { updateCohort } from '../../server/services/cohorts/index.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';

@@ -62,14 +62,3 @@ export async function learnerEnrolments(props: {
 export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }): Promise<LearnerEnrolment | null> {
   return (await learnerEnrolments({ userId, programmeIds: [programmeId] }))[0] ?? null;
 }
-
-/**
- * After a cohort changed: its enrolments' copy of the programme follows the cohort. Idempotent (it sets what the
- * cohort says now), so running it again, or twice at once, converges. Learning itself reads the programme from the
- * cohort; the copy serves queries by programme elsewhere (readiness).
- */
-export async function followCohortProgramme({ cohortId }: { cohortId: string | Types.ObjectId }): Promise<void> {
-  const cohort = await CohortModel.findById(oid(cohortId), { programmeId: 1 }).lean();
-  if (!cohort) return;
-  await EnrolmentModel.updateMany({ cohortId: cohort._id, programmeId: { $ne: cohort.programmeId } }, { $set: { programmeId: cohort.programmeId } });
-}
