@@ -12,6 +12,9 @@ function databaseName(): string {
   return 'atomic' + Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
 }
 
+type Counter = { _id: string; n: number };
+type Versioned = { _id: string; version: number; writers: number[] };
+
 describe('database: atomic single-document writes', function () {
   this.timeout(120_000);
   const name = databaseName();
@@ -31,13 +34,13 @@ describe('database: atomic single-document writes', function () {
   });
 
   it('when 10 connections each $inc one document 40 times, the count is exactly 400', async () => {
-    await dbs[0]!.collection('counters').insertOne({ _id: 'c' as never, n: 0 });
+    await dbs[0]!.collection<Counter>('counters').insertOne({ _id: 'c', n: 0 });
     await Promise.all(
       dbs.map(async (db) => {
-        for (let i = 0; i < 40; i++) await db.collection('counters').updateOne({ _id: 'c' as never }, { $inc: { n: 1 } });
+        for (let i = 0; i < 40; i++) await db.collection<Counter>('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } });
       }),
     );
-    const doc = await dbs[0]!.collection('counters').findOne({ _id: 'c' as never });
+    const doc = await dbs[0]!.collection<Counter>('counters').findOne({ _id: 'c' });
     expect(doc?.n).to.equal(400);
   });
 
@@ -63,20 +66,20 @@ describe('database: atomic single-document writes', function () {
   });
 
   it('when 20 connections update one version conditionally, exactly one update applies (5 rounds)', async () => {
-    const docs = dbs[0]!.collection('versions');
-    await docs.insertOne({ _id: 'v' as never, version: 1, writers: [] });
+    const docs = dbs[0]!.collection<Versioned>('versions');
+    await docs.insertOne({ _id: 'v', version: 1, writers: [] });
     for (let version = 1; version <= 5; version++) {
       const results = await Promise.all(
         Array.from({ length: 20 }, (_, writer) =>
-          dbs[writer % 10]!.collection('versions').updateOne(
-            { _id: 'v' as never, version },
+          dbs[writer % 10]!.collection<Versioned>('versions').updateOne(
+            { _id: 'v', version },
             { $push: { writers: writer }, $inc: { version: 1 } },
           ),
         ),
       );
       expect(results.reduce((sum, r) => sum + r.modifiedCount, 0), `round ${version}`).to.equal(1);
     }
-    const doc = await docs.findOne({ _id: 'v' as never });
+    const doc = await docs.findOne({ _id: 'v' });
     expect(doc?.version).to.equal(6);
     expect(doc?.writers).to.have.length(5);
   });
