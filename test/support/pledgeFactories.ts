@@ -22,6 +22,14 @@ export async function signViaApi(app: Express, body: Record<string, unknown>): P
   return latestLink(String(body.email), '/pledge/confirm/');
 }
 
+/** Opens a confirmation link and presses Confirm in `agent`'s browser session (which grants manage access); the page. */
+export async function confirmViaLink(agent: ReturnType<typeof supertest.agent>, confirmPath: string): Promise<supertest.Response> {
+  const page = await agent.get(confirmPath).expect(200);
+  const match = /name="_csrf" value="([^"]+)"/.exec(page.text);
+  if (!match) throw new Error('no Confirm form on the confirmation page');
+  return agent.post(confirmPath).type('form').send({ _csrf: match[1] }).expect(200);
+}
+
 export async function latestLink(email: string, prefix: string): Promise<string> {
   const message = await OutboxMessageModel.findOne({ to: email.toLowerCase() }).sort({ createdAt: -1, _id: -1 }).lean();
   if (!message) throw new Error(`no email to ${email}`);
