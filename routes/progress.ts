@@ -1,5 +1,4 @@
 import type { Request, Router } from 'express';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { CohortModel } from '../models/Cohort.ts';
 import { requireSignIn } from '../server/auth.ts';
@@ -9,6 +8,7 @@ import { isObjectId } from '../server/http/validate.ts';
 import { canSeeCohortProgress } from '../server/policies/learning.ts';
 import { cohortProgress, myProgress, type CohortProgressRow } from '../server/services/learning/progress.ts';
 import { loadProgramme } from '../server/services/learning/programmes.ts';
+import { toCsv } from '../server/csv.ts';
 
 const progressRowSchema = z.object({ userId: z.string(), name: z.string(), completedModules: z.number(), totalModules: z.number(), percent: z.number(), lastActivityAt: z.string().nullable() });
 const sortKeys = ['name', 'completed', 'percent', 'last'] as const;
@@ -31,8 +31,6 @@ function sortRows(rows: CohortProgressRow[], key: SortKey, dir: 'asc' | 'desc') 
   return dir === 'desc' ? sorted.reverse() : sorted;
 }
 
-/** Spreadsheets run cells that start with = + - @ (or tab/CR) as formulas; a leading quote makes them text. */
-export const spreadsheetSafe = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 function sortOf(req: Request): { key: SortKey; dir: 'asc' | 'desc' } {
   const key = sortKeys.includes(req.query.sort as SortKey) ? (req.query.sort as SortKey) : 'name';
@@ -67,8 +65,8 @@ export function registerProgressRoutes(web: Router, api: Router): void {
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {
     const cohort = await cohortForProgress(req.user!, String(req.params.id));
     const progress = await cohortProgress(String(cohort._id));
-    const rows = sortRows(progress.rows, 'name', 'asc').map((r) => [r.name, String(r.completedModules), String(r.totalModules), String(r.percent), r.lastActivityAt ? r.lastActivityAt.toISOString() : ''].map(spreadsheetSafe));
-    const csv = stringify([['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'], ...rows]);
+    const rows = sortRows(progress.rows, 'name', 'asc').map((r) => [r.name, r.completedModules, r.totalModules, r.percent, r.lastActivityAt]);
+    const csv = toCsv({ header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'], rows });
     const name = cohort.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'cohort';
     res.type('text/csv; charset=utf-8').attachment(`${name}-progress.csv`).send(`\uFEFF${csv}`);
   });

@@ -1,8 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import PDFDocument from 'pdfkit';
 import type { Board } from '../../models/Board.ts';
 import type { RecruitmentRound } from '../../models/RecruitmentRound.ts';
 import { formatDate, formatDateTime } from '../time.ts';
+import { toCsv } from '../csv.ts';
 
 /**
  * The readiness record of a closed round, for the governance file: panel, each member's status and deciding
@@ -19,11 +19,6 @@ export const statusLabel = (status: string): string => statusLabels[status] ?? s
 
 type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
 
-/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe. */
-export function spreadsheetSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
-
 function rows(record: Record_) {
   return (record.members ?? []).map((m) => ({
     name: m.name,
@@ -39,8 +34,8 @@ function rows(record: Record_) {
 export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board }): string {
   const record = props.round.readinessRecord!;
   const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires'];
-  const lines = rows(record).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, String(r.percent), r.code, r.issued, r.expires]);
-  return stringify([header, ...lines].map((line) => line.map((cell) => spreadsheetSafe(String(cell)))));
+  const lines = rows(record).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, r.percent, r.code, r.issued, r.expires]);
+  return toCsv({ header, rows: lines });
 }
 
 export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board }): Promise<Buffer> {
