@@ -2,7 +2,6 @@ import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/attendance.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
-import { purgeSpentUses } from '../server/services/singleUse.ts';
 import { repairSnapshots } from '../server/services/snapshots.ts';
 import type { JobArea } from './types.ts';
 
@@ -16,7 +15,6 @@ export async function removeExpiredRecords(now = new Date()): Promise<{ sessions
   const links = await OneTimeTokenModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } });
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
-  await purgeSpentUses(now);
   return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures, pledge };
 }
 

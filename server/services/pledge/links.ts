@@ -3,7 +3,6 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
-import { claimSingleUse } from '../singleUse.ts';
 
 const messages = {
   unknown: 'This link is not valid. Check that you copied the whole address from the email.',
@@ -41,27 +40,22 @@ export function unusableBecause(link: { usedAt?: Date | null; replacedAt?: Date 
   return null;
 }
 
-/** The link behind a secret if it can still be used, else a 404 saying why (unknown, used, replaced or expired). */
-export async function findUsableLink(props: { purpose: Purpose; secret: string; now: Date }) {
-  const link = await findPledgeLink(props);
-  const reason = unusableBecause(link, props.now);
-  if (reason) throw new NotFoundError(reason);
-  return link;
-}
-
 /**
- * Uses a link once: a single-use claim (a unique insert), so of two simultaneous clicks exactly one wins. Unknown,
- * expired, replaced or long-used links are a 404 saying why; a click that loses the race to another gets
- * `won: false` with the link, so the caller can show what the winning click did.
+ * Uses a link once with a conditional update (`usedAt: null` and unexpired → used now), atomic on MongoDB and on our
+ * patched FerretDB, so of simultaneous clicks exactly one gets `won: true`. A click on a link that was already used
+ * gets `won: false` with the link, so the caller can show what the first click did; unknown, expired or replaced
+ * links are a 404 saying which.
  */
 export async function claimPledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
-  const link = await findUsableLink(props);
-  if (!(await claimSingleUse(`pledge-link:${String(link._id)}`, { now: props.now, expiresAt: link.expiresAt }))) return { link, won: false };
-  await PledgeLinkModel.updateOne({ _id: link._id }, { $set: { usedAt: props.now } });
-  return { link, won: true };
+  const tokenHash = typeof props.secret === 'string' && props.secret.length <= 200 ? hashSecret(props.secret) : null;
+  const claimed = tokenHash ? await PledgeLinkModel.findOneAndUpdate({ purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } }, { $set: { usedAt: props.now } }, { new: true }).lean() : null;
+  if (claimed) return { link: claimed, won: true };
+  const link = await findPledgeLink(props);
+  if (link.usedAt && !link.replacedAt) return { link, won: false };
+  throw new NotFoundError(unusableBecause(link, props.now) ?? messages.used);
 }
 
-/** Uses a link once, or throws a 404 saying why it cannot be used (the loser of a race is told it was used). */
+/** Uses a link once, or throws a 404 saying why it cannot be used (a link used before is "already used"). */
 export async function consumePledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
   const { link, won } = await claimPledgeLink(props);
   if (!won) throw new NotFoundError(messages.used);

@@ -138,22 +138,12 @@ export async function viewConfirmation(props: { secret: string; now: Date }): Pr
  * expires after 7 days; of simultaneous presses one confirms ('confirmed-now') and the others see 'already-confirmed'.
  */
 export async function confirmSignature(props: { secret: string; now: Date }): Promise<ConfirmationView> {
-  let claim;
-  try {
-    claim = await claimPledgeLink({ purpose: 'confirm', secret: props.secret, now: props.now });
-  } catch (error) {
-    // A link used before: its page says the signature is confirmed (or the 404 says why the link does not work).
-    if (!(error instanceof NotFoundError)) throw error;
-    const view = await viewConfirmation(props);
-    if (view.state === 'ready') throw error;
-    return view;
-  }
-  const { link, won } = claim;
+  const { link, won } = await claimPledgeLink({ purpose: 'confirm', secret: props.secret, now: props.now });
   const signature = await loadSignature(link.signatureId);
   if (!signature) throw new NotFoundError(messages.gone);
   if (!won) {
-    // Another press used the link a moment ago. If its write has not landed yet (or it died between its two writes),
-    // the same confirmation is applied here: it is what that press was doing.
+    // An earlier press used the link (perhaps a moment ago). If its write has not landed yet (or it died between its two
+    // writes), the same confirmation is applied here: it is what that press was doing.
     if (signature.status === 'pending') await applyConfirmation(signature, props.now);
     return presentConfirmation(signature, 'already-confirmed', false);
   }
