@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../models/PledgeSignature.ts';
-import { invalidateCounts } from '../../server/services/pledge/listing.ts';
+import { listChanged } from '../../server/services/pledge/listCache.ts';
 import { normaliseName, signKeyOf } from '../../server/services/pledge/normalise.ts';
 
 let counter = 0;
@@ -57,7 +57,7 @@ export async function buildSignature(overrides: Partial<{ kind: 'organisation' |
     showName, listed: kind === 'organisation' || showName, status: overrides.status ?? 'confirmed', confirmedAt: (overrides.status ?? 'confirmed') === 'confirmed' ? (overrides.confirmedAt ?? new Date()) : null,
     hidden: overrides.hidden ?? false,
   });
-  // Written behind the service's back: the cached public counts must not outlive it.
-  invalidateCounts();
+  // Written behind the services' back: tell every process's list cache, as the services do.
+  await listChanged();
   return { id: String(doc._id), name, email };
 }

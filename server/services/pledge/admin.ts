@@ -8,7 +8,7 @@ import { decodeCursor, pageOf } from '../../http/pagination.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { countryName } from './countries.ts';
 import { countSignatures } from './listing.ts';
-import { patchSnapshot } from './snapshot.ts';
+import { listChanged } from './listCache.ts';
 import { escapeRegex } from './normalise.ts';
 import { toCsv } from '../../csv.ts';
 
@@ -36,7 +36,7 @@ export async function setSignatureHidden(props: { signatureId: string; hidden: b
     props.hidden ? { $set: { hidden: true, hiddenReason: props.reason, hiddenAt: props.now } } : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenAt: 1 } },
   );
   await PledgeAuditEntryModel.create({ signatureId: signature._id, action: props.hidden ? 'hidden' : 'unhidden', reason: props.reason, actorId: props.actor.id, actorLabel: props.actor.name, kind: signature.kind, organisationType: signature.organisationType, at: props.now });
-  await patchSnapshot(signature._id);
+  await listChanged();
   return presentAdminSignature({ ...signature, hidden: props.hidden, hiddenReason: props.hidden ? props.reason : null });
 }
 

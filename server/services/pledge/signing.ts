@@ -5,7 +5,7 @@ import { logger } from '../../logger.ts';
 import { claimPledgeLink, consumePledgeLink, findPledgeLink, issuePledgeLink, unusableBecause } from './links.ts';
 import { sendPledgeEmail } from './mail.ts';
 import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
-import { patchSnapshot } from './snapshot.ts';
+import { listChanged } from './listCache.ts';
 
 const messages = {
   gone: 'This signature no longer exists.',
@@ -158,7 +158,7 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
     { _id: signature._id },
     { $set: { ...changes, ...derived(signature.kind, details), status: 'confirmed', confirmedAt: signature.confirmedAt ?? now, pendingChanges: null } },
   );
-  await patchSnapshot(signature._id);
+  await listChanged();
 }
 
 /**
