@@ -26,18 +26,11 @@ if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$build_id" ]; then
 fi
 
 echo "Building FerretDB $version (first run only; about a minute on 2 cores)..." >&2
-go mod download github.com/FerretDB/FerretDB
-src_in_modcache="$(go list -m -f '{{.Dir}}' github.com/FerretDB/FerretDB)"
 src="$cache/ferretdb-src-$version"
-rm -rf "$src"; mkdir -p "$cache/bin"
-cp -r "$src_in_modcache" "$src"; chmod -R u+w "$src"
-echo "$version" > "$src/build/version/version.txt"
-echo "sqlite" > "$src/build/version/package.txt"
-for p in "$here"/patches/*.patch; do
-  [ -e "$p" ] || continue
-  # The ceiling keeps git from taking our own repository (around .cache) for the patch's target.
-  ( cd "$src" && GIT_CEILING_DIRECTORIES="$(dirname "$src")" git apply -p1 "$p" )
-done
+mkdir -p "$cache/bin"
+# shellcheck source=prepare.sh
+source "$here/prepare.sh"
+prepare_ferretdb_source "$src"
 ( cd "$src" && CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go build -trimpath -o "$bin.tmp" ./cmd/ferretdb )
 mv "$bin.tmp" "$bin"
 echo "$build_id" > "$bin.version"
