@@ -48,7 +48,7 @@ export function unusableBecause(link: { usedAt?: Date | null; replacedAt?: Date 
  */
 export async function claimPledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
   const tokenHash = typeof props.secret === 'string' && props.secret.length <= 200 ? hashSecret(props.secret) : null;
-  const claimed = tokenHash ? await PledgeLinkModel.findOneAndUpdate({ purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } }, { $set: { usedAt: props.now } }, { new: true }).lean() : null;
+  const claimed = tokenHash ? await PledgeLinkModel.findOneAndUpdate({ purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } }, { $set: { usedAt: props.now } }, { returnDocument: 'after' }).lean() : null;
   if (claimed) return { link: claimed, won: true };
   const link = await findPledgeLink(props);
   if (link.usedAt && !link.replacedAt) return { link, won: false };
