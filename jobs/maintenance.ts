@@ -3,7 +3,6 @@ import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
-import { purgeSpentUses } from '../server/services/singleUse.ts';
 import type { JobArea } from './types.ts';
 
 /**
@@ -17,7 +16,6 @@ export async function removeExpiredRecords(now = new Date()): Promise<{ sessions
   const links = await OneTimeTokenModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } });
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
-  await purgeSpentUses(now);
   await purgeEndedRateWindows(now);
   return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures, pledge };
 }

@@ -13,6 +13,8 @@ const pledgeLinkSchema = new Schema(
     tokenHash: { type: String, required: true },
     expiresAt: { type: Date, required: true },
     usedAt: { type: Date, default: null },
+    /** Set (with `usedAt`) when a newer confirmation link voided this one, so its page can say so. */
+    replacedAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

@@ -73,6 +73,7 @@ pledgeSignatureSchema.index({ signKey: 1 }, { unique: true });
 // The public list: visible signatures, alphabetical, then filtered by type / region / country.
 pledgeSignatureSchema.index({ status: 1, hidden: 1, listed: 1, nameKey: 1, _id: 1 });
 pledgeSignatureSchema.index({ status: 1, hidden: 1, organisationType: 1, nameKey: 1 });
+pledgeSignatureSchema.index({ status: 1, hidden: 1, kind: 1, nameKey: 1 });
 pledgeSignatureSchema.index({ status: 1, hidden: 1, country: 1, nameKey: 1 });
 pledgeSignatureSchema.index({ status: 1, hidden: 1, region: 1, nameKey: 1 });
 pledgeSignatureSchema.index({ email: 1 });

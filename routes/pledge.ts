@@ -123,6 +123,16 @@ async function signFromForm(req: Request, res: Response) {
   res.redirect(303, '/pledge/thanks');
 }
 
+const confirmationTitles: Record<pledge.ConfirmationView['state'], (isChange: boolean) => string> = {
+  ready: (isChange) => (isChange ? 'Confirm your new details' : 'Confirm your signature'),
+  'confirmed-now': (isChange) => (isChange ? 'Your changes are confirmed' : 'Thank you for signing'),
+  'already-confirmed': () => 'This signature is already confirmed',
+};
+
+function renderConfirmation(res: Response, token: string, confirmation: pledge.ConfirmationView) {
+  res.render(confirmation.state === 'ready' ? 'pledge/confirm' : 'pledge/confirmed', { title: confirmationTitles[confirmation.state](confirmation.isChange), confirmation, token, typeLabels, countryName: pledge.countryName });
+}
+
 async function renderManagePage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const view = await pledge.manageView({ actor: actorOf(req), signatureId: String(req.params.id) });
   res.status(status).render('pledge/manage', { title: `Manage the Pledge: ${view.signature.name}`, ...view, values: {}, ...extra });
@@ -184,10 +194,13 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   web.get('/pledge/sign/:kind', (req, res) => (signatureKinds.includes(req.params.kind as never) ? renderSignForm(res, req.params.kind as 'organisation') : res.redirect(303, '/pledge')));
   web.post('/pledge/sign/:kind', signLimiter, signFromForm);
   web.get('/pledge/thanks', (_req, res) => res.render('pledge/thanks', { title: 'Check your email' }));
-  web.get('/pledge/confirm/:token', async (req, res) => {
-    const confirmed = await pledge.confirmSignature({ secret: req.params.token, now: new Date() });
-    grant(req, confirmed.id);
-    res.render('pledge/confirmed', { title: confirmed.wasConfirmed ? 'Your changes are confirmed' : 'Thank you for signing', confirmed });
+  // The GET only shows the signature and a Confirm button: mail scanners open every link and must not use it up.
+  web.get('/pledge/confirm/:token', async (req, res) => renderConfirmation(res, req.params.token, await pledge.viewConfirmation({ secret: req.params.token, now: new Date() })));
+  web.post('/pledge/confirm/:token', async (req, res) => {
+    const confirmation = await pledge.confirmSignature({ secret: req.params.token, now: new Date() });
+    // Only the press that confirmed grants manage access; a later press of a used link shows the state, nothing more.
+    if (confirmation.state === 'confirmed-now') grant(req, confirmation.id);
+    renderConfirmation(res, req.params.token, confirmation);
   });
   web.get('/pledge/signatories', async (req, res) => {
     const query = publicListQuery(req);

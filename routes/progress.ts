@@ -1,15 +1,13 @@
 import type { Request, Router } from 'express';
-import { stringify } from 'csv-stringify/sync';
 import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { cohortProgressFor, myProgress, progressSortKeys, type CohortProgressRow, type ProgressSort } from '../server/services/learning/progress.ts';
+import { toCsv } from '../server/csv.ts';
 
 const progressRowSchema = z.object({ userId: z.string(), name: z.string(), completedModules: z.number(), totalModules: z.number(), percent: z.number(), lastActivityAt: z.string().nullable() });
 const presentRow = (r: CohortProgressRow) => ({ ...r, lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null });
 
-/** Spreadsheets run cells that start with = + - @ (or tab/CR) as formulas; a leading quote makes them text. */
-export const spreadsheetSafe = (value: string): string => (/^[=+\-@\t\r]/.test(value) ? `'${value}` : value);
 
 /** ?sort=name|completed|percent|last&dir=asc|desc; anything else falls back to by name, A to Z. */
 const sortQuery = z.object({ sort: z.enum(progressSortKeys).catch('name'), dir: z.enum(['asc', 'desc']).catch('asc') });
@@ -40,8 +38,8 @@ export function registerProgressRoutes(web: Router, api: Router): void {
   });
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {
     const { cohort, rows: sorted } = await cohortProgressFor({ actor: req.user!, cohortId: String(req.params.id) });
-    const rows = sorted.map((r) => [r.name, String(r.completedModules), String(r.totalModules), String(r.percent), r.lastActivityAt ? r.lastActivityAt.toISOString() : ''].map(spreadsheetSafe));
-    const csv = stringify([['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'], ...rows]);
+    const rows = sorted.map((r) => [r.name, r.completedModules, r.totalModules, r.percent, r.lastActivityAt]);
+    const csv = toCsv({ header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'], rows });
     const name = cohort.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'cohort';
     res.type('text/csv; charset=utf-8').attachment(`${name}-progress.csv`).send(`\uFEFF${csv}`);
   });

@@ -4,7 +4,7 @@ import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption
 import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../models/PledgeSignature.ts';
 import { normaliseName, signKeyOf } from '../services/pledge/normalise.ts';
-import { invalidateSnapshot } from '../services/pledge/snapshot.ts';
+import { listChanged } from '../services/pledge/listCache.ts';
 import type { DemoContext } from './index.ts';
 
 /** The commitment options a newcomer sees (admins edit them on /admin/pledge/commitments). */
@@ -68,5 +68,5 @@ export async function seedPledge(ctx: DemoContext, now = new Date()): Promise<vo
   ];
   const updates = docs.flatMap((d, i) => d.commitments.slice(0, 2).map((c, k) => ({ signatureId: d._id, optionId: c.optionId, body: progress[(i + k) % progress.length]!, postedAt: daysAgo(now, 10 + ((i * 7 + k * 13) % 90)) })));
   await PledgeProgressUpdateModel.insertMany(updates.filter((_, i) => i % 2 === 0));
-  invalidateSnapshot();
+  await listChanged();
 }

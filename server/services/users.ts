@@ -6,7 +6,6 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
-import { claimSingleUse } from './singleUse.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 
 const messages = {
@@ -99,8 +98,9 @@ export async function findValidLink(purpose: 'password-reset' | 'invitation', se
 }
 
 /**
- * Sets a new password through a reset or invitation link. The link is used up by a single-use claim (a unique
- * insert), so of two simultaneous submissions only one succeeds.
+ * Sets a new password through a reset or invitation link. The link is used up by a conditional update (`usedAt:
+ * null` and unexpired → used now), atomic on MongoDB and on our patched FerretDB, so of simultaneous submissions only
+ * one succeeds.
  */
 export async function setPasswordWithLink(props: { purpose: 'password-reset' | 'invitation'; secret: string; password: string }) {
   const { token, user } = await findValidLink(props.purpose, props.secret);
@@ -108,8 +108,8 @@ export async function setPasswordWithLink(props: { purpose: 'password-reset' | '
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   const passwordHash = await hashPassword(props.password);
   const now = new Date();
-  if (!(await claimSingleUse(`one-time-token:${String(token._id)}`, { now, expiresAt: token.expiresAt }))) throw new NotFoundError(messages.linkInvalid);
-  await OneTimeTokenModel.updateOne({ _id: token._id }, { $set: { usedAt: now } });
+  const used = await OneTimeTokenModel.findOneAndUpdate({ _id: token._id, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } });
+  if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
   return presentUser({ ...user, status: 'active' });
 }

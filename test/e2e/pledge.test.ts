@@ -55,6 +55,9 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Check your email');
 
     await page.goto(`${served.baseUrl}${await latestLink('head@kingfisher.example', '/pledge/confirm/')}`);
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Confirm your signature');
+    await accessible('the confirmation page');
+    await page.getByRole('button', { name: 'Confirm' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Thank you for signing');
     await page.getByRole('link', { name: 'Choose your commitments' }).click();
     await accessible('the manage page');

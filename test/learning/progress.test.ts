@@ -3,7 +3,6 @@ import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { emitDomainEvent } from '../../server/events.ts';
-import { spreadsheetSafe } from '../../routes/progress.ts';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
 import { cohortProgressFor, programmeProgress, trackProgressForUsers } from '../../server/services/learning/progress.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
@@ -111,8 +110,6 @@ describe('learning: progress, the facilitator view and privacy', () => {
     expect(csv.headers['content-type']).to.match(/text\/csv/);
     expect(csv.text).to.include(`"'=HYPERLINK(""http://evil.example"",""Bea"")"`);
     expect(csv.text).to.include('Alice Adams,2,3,66,');
-    for (const bad of ['=1+1', '+1', '-1', '@SUM(A1)', '\tx', '\rx']) expect(spreadsheetSafe(bad).startsWith("'")).to.equal(true);
-    expect(spreadsheetSafe('Alice')).to.equal('Alice');
   });
 
   it('the dashboard shows her programme with an accessible progress bar, the next module, and locked modules with the reason', async () => {

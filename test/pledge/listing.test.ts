@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { countries } from '../../server/services/pledge/index.ts';
-import { invalidateCounts } from '../../server/services/pledge/listing.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { listChanged } from '../../server/services/pledge/listCache.ts';
 import { testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
@@ -15,7 +16,6 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
   });
   beforeEach(async () => {
     await clearDatabase();
-    invalidateCounts();
   });
 
   it('lists confirmed, visible signatures only, alphabetically, never with an email or contact', async () => {
@@ -139,5 +139,16 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const doc = (await supertest(app).get('/api/v1/openapi.json').expect(200)).body;
     expect(Object.keys(doc.paths['/pledge/signatures'])).to.include.members(['get', 'post']);
     expect(doc.paths['/pledge/signatures/{id}']).to.have.property('patch');
+  });
+
+  it('a signature confirmed through another app process shows on the list and in the counts at the next request', async () => {
+    const before = await supertest(app).get('/api/v1/pledge/signatures?region=Elsewhere').expect(200);
+    expect(before.body.counts.total).to.equal(0);
+    // What another process's confirmation does: its write, then the bump of the shared list version.
+    await PledgeSignatureModel.create({ kind: 'organisation', name: 'Far Process School', nameKey: 'far process school', email: 'far@example.org', signKey: 'far', organisationType: 'school', region: 'Elsewhere', country: 'GB', listed: true, status: 'confirmed', confirmedAt: new Date() });
+    await listChanged();
+    const after = await supertest(app).get('/api/v1/pledge/signatures?region=Elsewhere').expect(200);
+    expect(after.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Far Process School']);
+    expect(after.body.counts.total).to.equal(1);
   });
 });

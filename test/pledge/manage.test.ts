@@ -9,7 +9,7 @@ import { linkSignatureToBoard, registerRoundReadinessProvider } from '../../serv
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
-import { buildCommitmentOption, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
+import { buildCommitmentOption, confirmViaLink, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
 
 type Agent = ReturnType<typeof supertest.agent>;
 
@@ -24,7 +24,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   /** Signs an organisation and confirms it in `agent`'s browser session (which grants manage access). */
   async function confirmedOrganisation(agent: Agent, overrides: Record<string, unknown> = {}) {
     const body = organisationBody(overrides);
-    await agent.get(await signViaApi(app, body)).expect(200);
+    await confirmViaLink(agent, await signViaApi(app, body));
     const signature = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
     return { id: String(signature._id), email: String(body.email), name: String(body.name) };
   }
@@ -148,7 +148,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   it('an individual changes whether her name is shown', async () => {
     const agent = supertest.agent(app);
     const body = { kind: 'individual', name: 'Changing Mind', email: 'mind@example.org', region: 'Mind Region', country: 'GB', showName: false };
-    await agent.get(await signViaApi(app, body)).expect(200);
+    await confirmViaLink(agent, await signViaApi(app, body));
     const id = String((await PledgeSignatureModel.findOne({ email: 'mind@example.org' }).lean())!._id);
     await post(agent, `/pledge/signatures/${id}/show-name`, { showName: 'yes' }, id);
     expect((await supertest(app).get('/api/v1/pledge/signatures?region=Mind%20Region').expect(200)).body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Changing Mind']);

@@ -7,7 +7,7 @@ import { confirmSignature, signPledge } from '../../server/services/pledge/index
 import { hashSecret } from '../../server/services/secrets.ts';
 import { csrfFrom, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
+import { confirmViaLink, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
 
 const listNames = async (app: ReturnType<typeof testApp>, query = '') => (await supertest(app).get(`/api/v1/pledge/signatures${query}`).expect(200)).body.items.map((i: { name: string }) => i.name);
 
@@ -24,9 +24,34 @@ describe('pledge: signing and confirming', () => {
     expect(await listNames(app)).to.not.include('Brookside Primary');
     const stored = await PledgeSignatureModel.findOne({ name: 'Brookside Primary' }).lean();
     expect(stored).to.include({ status: 'pending', email: body.email });
-    const page = await supertest(app).get(confirmPath).expect(200);
+    const page = await confirmViaLink(supertest.agent(app), confirmPath);
     expect(page.text).to.include('has signed the Leading Women to Headship Pledge');
     expect(await listNames(app)).to.include('Brookside Primary');
+  });
+
+  it('when a mail scanner opens the confirmation link, nothing is confirmed; the Confirm button confirms; a later visit says it is already confirmed', async () => {
+    const body = organisationBody({ name: 'Scanned Link School', region: 'Kent' });
+    const confirmPath = await signViaApi(app, body);
+    const scanner = await supertest(app).get(confirmPath).expect(200);
+    expect(scanner.text).to.include('Scanned Link School').and.to.include('Kent').and.to.match(/<button[^>]*>\s*Confirm/);
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
+    expect(await listNames(app)).to.not.include('Scanned Link School');
+    const person = supertest.agent(app);
+    const page = await person.get(confirmPath).expect(200);
+    const confirmed = await person.post(confirmPath).type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
+    expect(confirmed.text).to.include('has signed the Leading Women to Headship Pledge');
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('confirmed');
+    expect(await listNames(app)).to.include('Scanned Link School');
+    const later = await supertest(app).get(confirmPath).expect(200);
+    expect(later.text).to.include('already confirmed').and.to.include('Scanned Link School');
+    expect(later.text).to.not.match(/<button[^>]*>\s*Confirm/);
+  });
+
+  it('a POST to a confirmation link without the CSRF token of its page is refused and confirms nothing', async () => {
+    const body = organisationBody();
+    const confirmPath = await signViaApi(app, body);
+    await supertest(app).post(confirmPath).type('form').send({}).expect(403);
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
   });
 
   it('the confirmation link is stored only as a hash', async () => {
@@ -36,18 +61,39 @@ describe('pledge: signing and confirming', () => {
     expect(await PledgeLinkModel.countDocuments({ tokenHash: hashSecret(secret) })).to.equal(1);
   });
 
-  it('a confirmation link used twice answers 404 the second time, saying it was used', async () => {
-    const confirmPath = await signViaApi(app, organisationBody());
-    await supertest(app).get(confirmPath).expect(200);
-    const again = await supertest(app).get(confirmPath).expect(404);
-    expect(again.text).to.include('already been used');
+  it('a confirmation link confirmed twice says the second time that it is already confirmed, and grants nothing more', async () => {
+    const body = organisationBody({ name: 'Twice Pressed School' });
+    const confirmPath = await signViaApi(app, body);
+    await confirmViaLink(supertest.agent(app), confirmPath);
+    const other = supertest.agent(app);
+    const visit = await other.get(confirmPath).expect(200);
+    expect(visit.text).to.include('already confirmed');
+    const token = csrfFrom((await other.get('/pledge/manage').expect(200)).text);
+    const again = await other.post(confirmPath).type('form').send({ _csrf: token }).expect(200);
+    expect(again.text).to.include('already confirmed').and.to.include('Twice Pressed School');
+    const id = String((await PledgeSignatureModel.findOne({ email: body.email }).lean())!._id);
+    await other.get(`/pledge/signatures/${id}/manage`).expect(403);
   });
 
-  it('a confirmation link followed ten times at the same moment confirms once; the others are told it was used', async () => {
+  it('a Confirm button pressed ten times at the same moment confirms once; the others are told it is already confirmed', async () => {
     const confirmPath = await signViaApi(app, organisationBody());
-    const answers = await Promise.all(Array.from({ length: 10 }, () => supertest(app).get(confirmPath)));
-    expect(answers.map((a) => a.status).sort()).to.deep.equal([200, ...Array(9).fill(404)]);
-    expect(answers.filter((a) => a.status === 404).every((a) => a.text.includes('already been used'))).to.equal(true);
+    const agent = supertest.agent(app);
+    const token = csrfFrom((await agent.get(confirmPath).expect(200)).text);
+    const answers = await Promise.all(Array.from({ length: 10 }, () => agent.post(confirmPath).type('form').send({ _csrf: token })));
+    expect(answers.map((a) => a.status)).to.deep.equal(Array(10).fill(200));
+    expect(answers.filter((a) => a.text.includes('has signed the Leading Women to Headship Pledge'))).to.have.length(1);
+    expect(answers.filter((a) => a.text.includes('already confirmed'))).to.have.length(9);
+  });
+
+  it('an expired confirmation link says it expired, on its page and on Confirm, and confirms nothing', async () => {
+    const body = organisationBody();
+    const confirmPath = await signViaApi(app, body);
+    const agent = supertest.agent(app);
+    const token = csrfFrom((await agent.get(confirmPath).expect(200)).text);
+    await PledgeLinkModel.updateOne({ tokenHash: hashSecret(confirmPath.split('/').pop()!) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    expect((await agent.get(confirmPath).expect(404)).text).to.include('This link has expired');
+    expect((await agent.post(confirmPath).type('form').send({ _csrf: token }).expect(404)).text).to.include('This link has expired');
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
   });
 
   it('a confirmation link followed after 7 days answers 404 and the signature stays pending', async () => {
@@ -69,7 +115,7 @@ describe('pledge: signing and confirming', () => {
   });
 
   it('an unknown or malformed link is a 404, never a 500', async () => {
-    await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404);
+    expect((await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404)).text).to.include('This link is not valid');
     await supertest(app).get(`/pledge/confirm/${'x'.repeat(300)}`).expect(404);
   });
 
@@ -79,17 +125,19 @@ describe('pledge: signing and confirming', () => {
     const second = await signViaApi(app, { ...body, name: '  elm tree ACADEMY ', region: 'Greater London', email: String(body.email).toUpperCase() });
     expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.region).to.equal('Greater London');
-    await supertest(app).get(first).expect(404);
-    await supertest(app).get(second).expect(200);
+    expect((await supertest(app).get(first).expect(404)).text).to.include('A newer link has been sent');
+    await confirmViaLink(supertest.agent(app), second);
   });
 
   it('signing again after confirming keeps the public details until the new link is followed', async () => {
     const body = organisationBody({ name: 'Willow Trust', organisationType: 'trust', region: 'Wales' });
-    await supertest(app).get(await signViaApi(app, body)).expect(200);
+    await confirmViaLink(supertest.agent(app), await signViaApi(app, body));
     const change = await signViaApi(app, { ...body, region: 'South Wales' });
     const before = await PledgeSignatureModel.findOne({ email: body.email }).lean();
     expect(before).to.include({ region: 'Wales', status: 'confirmed' });
-    await supertest(app).get(change).expect(200);
+    const preview = await supertest(app).get(change).expect(200);
+    expect(preview.text).to.include('Confirm your new details').and.to.include('South Wales');
+    await confirmViaLink(supertest.agent(app), change);
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.region).to.equal('South Wales');
     expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
   });
@@ -103,7 +151,7 @@ describe('pledge: signing and confirming', () => {
   it('the answer is the same 202 whether or not the email has signed before', async () => {
     const body = organisationBody();
     const first = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
-    await supertest(app).get(await latestLink(String(body.email), '/pledge/confirm/')).expect(200);
+    await confirmViaLink(supertest.agent(app), await latestLink(String(body.email), '/pledge/confirm/'));
     const again = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
     expect(again.body).to.deep.equal(first.body).and.to.deep.equal({ status: 'pending' });
   });
@@ -111,8 +159,8 @@ describe('pledge: signing and confirming', () => {
   it('an individual is counted but her name is listed and searchable only when she allowed it', async () => {
     const hiddenName = { kind: 'individual', name: 'Quietly Signed', email: 'quiet@example.org', role: 'Teacher', region: 'Scotland', country: 'GB' };
     const shownName = { kind: 'individual', name: 'Proudly Signed', email: 'proud@example.org', region: 'Scotland', country: 'GB', showName: true };
-    await supertest(app).get(await signViaApi(app, hiddenName)).expect(200);
-    await supertest(app).get(await signViaApi(app, shownName)).expect(200);
+    await confirmViaLink(supertest.agent(app), await signViaApi(app, hiddenName));
+    await confirmViaLink(supertest.agent(app), await signViaApi(app, shownName));
     const res = await supertest(app).get('/api/v1/pledge/signatures?region=Scotland').expect(200);
     expect(res.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Proudly Signed']);
     expect(res.body.counts.byType.individual).to.equal(2);

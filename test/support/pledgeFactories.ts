@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../models/PledgeSignature.ts';
-import { invalidateCounts } from '../../server/services/pledge/listing.ts';
+import { listChanged } from '../../server/services/pledge/listCache.ts';
 import { normaliseName, signKeyOf } from '../../server/services/pledge/normalise.ts';
 
 let counter = 0;
@@ -20,6 +20,14 @@ export function organisationBody(overrides: Record<string, unknown> = {}) {
 export async function signViaApi(app: Express, body: Record<string, unknown>): Promise<string> {
   await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
   return latestLink(String(body.email), '/pledge/confirm/');
+}
+
+/** Opens a confirmation link and presses Confirm in `agent`'s browser session (which grants manage access); the page. */
+export async function confirmViaLink(agent: ReturnType<typeof supertest.agent>, confirmPath: string): Promise<supertest.Response> {
+  const page = await agent.get(confirmPath).expect(200);
+  const match = /name="_csrf" value="([^"]+)"/.exec(page.text);
+  if (!match) throw new Error('no Confirm form on the confirmation page');
+  return agent.post(confirmPath).type('form').send({ _csrf: match[1] }).expect(200);
 }
 
 export async function latestLink(email: string, prefix: string): Promise<string> {
@@ -49,7 +57,7 @@ export async function buildSignature(overrides: Partial<{ kind: 'organisation' |
     showName, listed: kind === 'organisation' || showName, status: overrides.status ?? 'confirmed', confirmedAt: (overrides.status ?? 'confirmed') === 'confirmed' ? (overrides.confirmedAt ?? new Date()) : null,
     hidden: overrides.hidden ?? false,
   });
-  // Written behind the service's back: the cached public counts must not outlive it.
-  invalidateCounts();
+  // Written behind the services' back: tell every process's list cache, as the services do.
+  await listChanged();
   return { id: String(doc._id), name, email };
 }

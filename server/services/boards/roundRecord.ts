@@ -1,8 +1,8 @@
-import { stringify } from 'csv-stringify/sync';
 import PDFDocument from 'pdfkit';
 import type { Board } from '../../../models/Board.ts';
 import type { RecruitmentRound } from '../../../models/RecruitmentRound.ts';
 import { formatDate, formatDateTime } from '../../time.ts';
+import { toCsv } from '../../csv.ts';
 
 /**
  * The readiness record of a closed round, for the governance file: panel, each member's status and deciding
@@ -18,11 +18,6 @@ const statusLabels: Record<string, string> = {
 export const statusLabel = (status: string): string => statusLabels[status] ?? status;
 
 type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
-
-/** A cell a spreadsheet would run as a formula (=, +, -, @, tab, CR) is prefixed with an apostrophe. */
-export function spreadsheetSafe(value: string): string {
-  return /^[=+\-@\t\r]/.test(value) ? `'${value}` : value;
-}
 
 /** `zone` is the reader's: the renewal deadline is an instant, shown in her zone with the zone named. */
 function rows(record: Record_, zone: string) {
@@ -41,8 +36,8 @@ function rows(record: Record_, zone: string) {
 export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board; zone: string }): string {
   const record = props.round.readinessRecord!;
   const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires', 'Renew by'];
-  const lines = rows(record, props.zone).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, String(r.percent), r.code, r.issued, r.expires, r.renewBy]);
-  return stringify([header, ...lines].map((line) => line.map((cell) => spreadsheetSafe(String(cell)))));
+  const lines = rows(record, props.zone).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, r.percent, r.code, r.issued, r.expires, r.renewBy]);
+  return toCsv({ header, rows: lines });
 }
 
 export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board; zone: string }): Promise<Buffer> {

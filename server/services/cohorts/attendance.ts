@@ -9,6 +9,7 @@ import { formatDateTime } from '../../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
 import { activeAmong, isActivelyEnrolled, rosterOf } from './enrolment.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
+import { toCsv } from '../../csv.ts';
 
 const messages = {
   notEnrolled: 'is not actively enrolled in this cohort',
@@ -221,24 +222,13 @@ export const flagLabels: Record<ParticipantReport['flags'][number], string> = {
   'missed-two-in-a-row': 'Missed the last two sessions',
 };
 
-/** A cell made safe for spreadsheets: quoted when needed, and never read as a formula (=, +, -, @, tab, CR). */
-export function csvCell(value: unknown): string {
-  let text = value === null || value === undefined ? '' : String(value);
-  if (/^[=+\-@\t\r]/.test(text)) text = `'${text}`;
-  return /[",\r\n]/.test(text) || text !== text.trim() ? `"${text.replace(/"/g, '""')}"` : text;
-}
-
-export function toCsv(rows: unknown[][]): string {
-  return rows.map((r) => r.map(csvCell).join(',')).join('\r\n') + '\r\n';
-}
-
 /** The cohort report as CSV, one line per participant. */
 export function attendanceCsv(report: Awaited<ReturnType<typeof cohortAttendanceReport>>): string {
   const header = ['Name', 'Email', 'Sessions', 'Present', 'Late', 'Excused', 'Absent', 'Unmarked', 'Attendance rate (%)', 'Flags'];
-  return toCsv([
+  return toCsv({
     header,
-    ...report.rows.map((r) => [r.name, r.email, r.sessions, r.present, r.late, r.excused, r.absent, r.unmarked, r.rate === null ? '' : Math.round(r.rate * 100), r.flags.map((f) => flagLabels[f]).join('; ')]),
-  ]);
+    rows: report.rows.map((r) => [r.name, r.email, r.sessions, r.present, r.late, r.excused, r.absent, r.unmarked, r.rate === null ? '' : Math.round(r.rate * 100), r.flags.map((f) => flagLabels[f]).join('; ')]),
+  });
 }
 
 export function presentReportRow(r: ParticipantReport) {

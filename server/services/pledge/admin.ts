@@ -1,4 +1,3 @@
-import { stringify } from 'csv-stringify/sync';
 import { Types } from 'mongoose';
 import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
@@ -9,8 +8,9 @@ import { decodeCursor, pageOf } from '../../http/pagination.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { countryName } from './countries.ts';
 import { countSignatures } from './listing.ts';
-import { patchSnapshot } from './snapshot.ts';
+import { listChanged } from './listCache.ts';
 import { escapeRegex } from './normalise.ts';
+import { toCsv } from '../../csv.ts';
 
 /** What an admin sees of a signature (emails included: admins handle requests about them). */
 export function presentAdminSignature(s: {
@@ -36,7 +36,7 @@ export async function setSignatureHidden(props: { signatureId: string; hidden: b
     props.hidden ? { $set: { hidden: true, hiddenReason: props.reason, hiddenAt: props.now } } : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenAt: 1 } },
   );
   await PledgeAuditEntryModel.create({ signatureId: signature._id, action: props.hidden ? 'hidden' : 'unhidden', reason: props.reason, actorId: props.actor.id, actorLabel: props.actor.name, kind: signature.kind, organisationType: signature.organisationType, at: props.now });
-  await patchSnapshot(signature._id);
+  await listChanged();
   return presentAdminSignature({ ...signature, hidden: props.hidden, hiddenReason: props.hidden ? props.reason : null });
 }
 
@@ -113,18 +113,6 @@ export async function pledgeDashboard(props: { now: Date }) {
   return { overTime, counts, commitments, pending, hidden, audit };
 }
 
-/**
- * A cell a spreadsheet will not run as a formula: text starting with = + - @ tab or carriage return gets a
- * leading apostrophe (OWASP "CSV injection"). Quoting of commas, quotes and line breaks is csv-stringify's job.
- */
-export function spreadsheetSafe(value: unknown): string {
-  if (value === null || value === undefined) return '';
-  const text = value instanceof Date ? value.toISOString() : String(value);
-  return /^[=+\-@\t\r]/.test(text) ? `'${text}` : text;
-}
-
-const toCsv = (header: string[], rows: unknown[][]): string => stringify([header, ...rows.map((r) => r.map(spreadsheetSafe))], { quoted_match: /[",\r\n]/ });
-
 export const exportKinds = ['signatures', 'updates', 'audit'] as const;
 export type ExportKind = (typeof exportKinds)[number];
 
@@ -133,16 +121,16 @@ export async function exportCsv(props: { kind: ExportKind }): Promise<string> {
   const options = new Map((await PledgeCommitmentOptionModel.find().lean()).map((o) => [String(o._id), o.title]));
   if (props.kind === 'signatures') {
     const rows = await PledgeSignatureModel.find().sort({ _id: 1 }).lean();
-    return toCsv(
-      ['id', 'kind', 'status', 'hidden', 'hidden_reason', 'name', 'organisation_type', 'role', 'contact_name', 'email', 'region', 'country', 'show_name', 'signed_at', 'confirmed_at', 'commitments', 'board_id'],
-      rows.map((s) => [String(s._id), s.kind, s.status, s.hidden, s.hiddenReason, s.name, s.organisationType, s.role, s.contactName, s.email, s.region, s.country, s.showName, s.createdAt, s.confirmedAt, s.commitments.map((c) => options.get(String(c.optionId)) ?? String(c.optionId)).join('; '), s.boardId ? String(s.boardId) : '']),
-    );
+    return toCsv({
+      header: ['id', 'kind', 'status', 'hidden', 'hidden_reason', 'name', 'organisation_type', 'role', 'contact_name', 'email', 'region', 'country', 'show_name', 'signed_at', 'confirmed_at', 'commitments', 'board_id'],
+      rows: rows.map((s) => [String(s._id), s.kind, s.status, s.hidden, s.hiddenReason, s.name, s.organisationType, s.role, s.contactName, s.email, s.region, s.country, s.showName, s.createdAt, s.confirmedAt, s.commitments.map((c) => options.get(String(c.optionId)) ?? String(c.optionId)).join('; '), s.boardId ? String(s.boardId) : '']),
+    });
   }
   if (props.kind === 'updates') {
     const rows = await PledgeProgressUpdateModel.find().sort({ _id: 1 }).lean();
     const names = new Map((await PledgeSignatureModel.find({ _id: { $in: [...new Set(rows.map((r) => String(r.signatureId)))] } }).select({ name: 1 }).lean()).map((s) => [String(s._id), s.name]));
-    return toCsv(['id', 'signature_id', 'organisation', 'commitment', 'posted_at', 'update'], rows.map((u) => [String(u._id), String(u.signatureId), names.get(String(u.signatureId)), options.get(String(u.optionId)), u.postedAt, u.body]));
+    return toCsv({ header: ['id', 'signature_id', 'organisation', 'commitment', 'posted_at', 'update'], rows: rows.map((u) => [String(u._id), String(u.signatureId), names.get(String(u.signatureId)), options.get(String(u.optionId)), u.postedAt, u.body]) });
   }
   const rows = await PledgeAuditEntryModel.find().sort({ at: 1 }).lean();
-  return toCsv(['at', 'signature_id', 'action', 'reason', 'by', 'kind', 'organisation_type'], rows.map((a) => [a.at, String(a.signatureId), a.action, a.reason, a.actorLabel, a.kind, a.organisationType]));
+  return toCsv({ header: ['at', 'signature_id', 'action', 'reason', 'by', 'kind', 'organisation_type'], rows: rows.map((a) => [a.at, String(a.signatureId), a.action, a.reason, a.actorLabel, a.kind, a.organisationType]) });
 }

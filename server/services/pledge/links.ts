@@ -3,12 +3,12 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
-import { claimSingleUse } from '../singleUse.ts';
 
 const messages = {
   unknown: 'This link is not valid. Check that you copied the whole address from the email.',
   used: 'This link has already been used. If you confirmed your signature, it is on the list; to manage it, ask for a new link on the Pledge page.',
   expired: 'This link has expired. Sign the Pledge again with the same details (or ask for a new link to manage your pledge) and we will send you a fresh one.',
+  replaced: 'A newer link has been sent since this one, so this one no longer works. Use the link in the latest email.',
 };
 
 export const linkLifetimes = { confirm: 7 * 24 * 60 * 60 * 1000, manage: 24 * 60 * 60 * 1000 } as const;
@@ -18,26 +18,46 @@ const paths: Record<Purpose, string> = { confirm: '/pledge/confirm/', manage: '/
 /** Issues a new single-use link; for 'confirm', earlier unused confirmation links of the signature stop working. */
 export async function issuePledgeLink(props: { purpose: Purpose; signatureId: Types.ObjectId | string; now: Date }): Promise<string> {
   if (props.purpose === 'confirm') {
-    await PledgeLinkModel.updateMany({ signatureId: props.signatureId, purpose: 'confirm', usedAt: null }, { $set: { usedAt: props.now } });
+    await PledgeLinkModel.updateMany({ signatureId: props.signatureId, purpose: 'confirm', usedAt: null }, { $set: { usedAt: props.now, replacedAt: props.now } });
   }
   const secret = newSecret();
   await PledgeLinkModel.create({ purpose: props.purpose, signatureId: props.signatureId, tokenHash: hashSecret(secret), expiresAt: new Date(props.now.getTime() + linkLifetimes[props.purpose]) });
   return absoluteUrl(paths[props.purpose] + secret);
 }
 
-/** The link behind a secret if it can still be used, else a 404 saying why (unknown, used or expired). */
-export async function findUsableLink(props: { purpose: Purpose; secret: string; now: Date }) {
+/** The link behind a secret, used or not, or a 404 when there is none. */
+export async function findPledgeLink(props: { purpose: Purpose; secret: string }) {
   const link = typeof props.secret === 'string' && props.secret.length <= 200 ? await PledgeLinkModel.findOne({ purpose: props.purpose, tokenHash: hashSecret(props.secret) }).lean() : null;
   if (!link) throw new NotFoundError(messages.unknown);
-  if (link.usedAt) throw new NotFoundError(messages.used);
-  if (link.expiresAt <= props.now) throw new NotFoundError(messages.expired);
   return link;
 }
 
-/** Uses a link once: a single-use claim (a unique insert), so of two simultaneous clicks exactly one wins. */
+/** Why a link cannot be used (used, replaced by a newer one, expired), or null when it still can. */
+export function unusableBecause(link: { usedAt?: Date | null; replacedAt?: Date | null; expiresAt: Date }, now: Date): string | null {
+  if (link.replacedAt) return messages.replaced;
+  if (link.usedAt) return messages.used;
+  if (link.expiresAt <= now) return messages.expired;
+  return null;
+}
+
+/**
+ * Uses a link once with a conditional update (`usedAt: null` and unexpired → used now), atomic on MongoDB and on our
+ * patched FerretDB, so of simultaneous clicks exactly one gets `won: true`. A click on a link that was already used
+ * gets `won: false` with the link, so the caller can show what the first click did; unknown, expired or replaced
+ * links are a 404 saying which.
+ */
+export async function claimPledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
+  const tokenHash = typeof props.secret === 'string' && props.secret.length <= 200 ? hashSecret(props.secret) : null;
+  const claimed = tokenHash ? await PledgeLinkModel.findOneAndUpdate({ purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } }, { $set: { usedAt: props.now } }, { returnDocument: 'after' }).lean() : null;
+  if (claimed) return { link: claimed, won: true };
+  const link = await findPledgeLink(props);
+  if (link.usedAt && !link.replacedAt) return { link, won: false };
+  throw new NotFoundError(unusableBecause(link, props.now) ?? messages.used);
+}
+
+/** Uses a link once, or throws a 404 saying why it cannot be used (a link used before is "already used"). */
 export async function consumePledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
-  const link = await findUsableLink(props);
-  if (!(await claimSingleUse(`pledge-link:${String(link._id)}`, { now: props.now, expiresAt: link.expiresAt }))) throw new NotFoundError(messages.used);
-  await PledgeLinkModel.updateOne({ _id: link._id }, { $set: { usedAt: props.now } });
+  const { link, won } = await claimPledgeLink(props);
+  if (!won) throw new NotFoundError(messages.used);
   return link;
 }

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../../models/PledgeSignature.ts';
@@ -5,7 +6,8 @@ import { NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../http/validate.ts';
 import { roundReadinessFor } from './boards.ts';
 import { countryName } from './countries.ts';
-import { compareRows, invalidateSnapshot, snapshotRows, type SnapshotRow } from './snapshot.ts';
+import { cachedListQuery } from './listCache.ts';
+import { escapeRegex } from './normalise.ts';
 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
 export type PublicSignature = { id: string; kind: 'organisation' | 'individual'; name: string; organisationType?: OrganisationType; region: string; country: string; confirmedAt: string };
@@ -27,14 +29,19 @@ export function presentPublicSignature(s: { _id: unknown; kind: string; name: st
   };
 }
 
-const matches = (row: SnapshotRow, filter: Omit<SignatureFilter, 'q'>): boolean =>
-  (!filter.type || (filter.type === 'individual' ? row.kind === 'individual' : row.organisationType === filter.type)) &&
-  (!filter.region || row.region === filter.region) &&
-  (!filter.country || row.country === filter.country);
+/** The filter of the public list and its counts, as a query on the indexed fields (values are validated strings). */
+function filterQuery(filter: Omit<SignatureFilter, 'q'>): Record<string, unknown> {
+  const query: Record<string, unknown> = { ...counted };
+  if (filter.type === 'individual') query.kind = 'individual';
+  else if (filter.type) query.organisationType = filter.type;
+  if (filter.region) query.region = filter.region;
+  if (filter.country) query.country = filter.country;
+  return query;
+}
 
 /** The list cursor is the last row's (nameKey, id), so paging follows the alphabetical order without skipping. */
-function encodeListCursor(row: { nameKey: string; id: string }): string {
-  return Buffer.from(JSON.stringify([row.nameKey, row.id]), 'utf8').toString('base64url');
+function encodeListCursor(row: { nameKey: string; _id: unknown }): string {
+  return Buffer.from(JSON.stringify([row.nameKey, String(row._id)]), 'utf8').toString('base64url');
 }
 function decodeListCursor(cursor: string): { nameKey: string; id: string } {
   try {
@@ -46,69 +53,55 @@ function decodeListCursor(cursor: string): { nameKey: string; id: string } {
   throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'is not a cursor from this API' }]);
 }
 
+const listFields = { kind: 1, name: 1, nameKey: 1, organisationType: 1, region: 1, country: 1, confirmedAt: 1 } as const;
+
 /**
  * One page of the public list, alphabetical. Organisations and individuals who allowed their name; the search
  * (case-insensitive, literal: no pattern syntax) matches the shown name only, so an anonymous signer can never
- * be found by name. Served from the in-memory snapshot (see snapshot.ts for why).
+ * be found by name. Cached while the list is unchanged (listCache.ts says why).
  */
 export async function listPublicSignatures(props: { filter: SignatureFilter; limit: number; cursor?: string }): Promise<{ items: PublicSignature[]; nextCursor: string | null }> {
-  const rows = await snapshotRows();
   const after = props.cursor ? decodeListCursor(props.cursor) : undefined;
-  let i = 0;
-  if (after) {
-    let hi = rows.length;
-    while (i < hi) {
-      const mid = (i + hi) >> 1;
-      if (compareRows(rows[mid]!, after) <= 0) i = mid + 1;
-      else hi = mid;
-    }
-  }
-  const q = props.filter.q?.trim().toLowerCase();
-  const page: SnapshotRow[] = [];
-  for (; i < rows.length && page.length <= props.limit; i++) {
-    const row = rows[i]!;
-    if (row.listed && matches(row, props.filter) && (!q || row.nameLower.includes(q))) page.push(row);
-  }
-  const hasMore = page.length > props.limit;
-  const shown = hasMore ? page.slice(0, props.limit) : page;
-  return { items: shown.map((r) => presentPublicSignature({ ...r, _id: r.id })), nextCursor: hasMore ? encodeListCursor(shown[shown.length - 1]!) : null };
+  const q = props.filter.q?.trim();
+  const key = JSON.stringify(['list', props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '', q ?? '', props.limit, after ?? '']);
+  return cachedListQuery(key, async () => {
+    const query: Record<string, unknown> = { ...filterQuery(props.filter), listed: true };
+    if (q) query.name = { $regex: escapeRegex(q), $options: 'i' };
+    if (after) query.$or = [{ nameKey: { $gt: after.nameKey } }, { nameKey: after.nameKey, _id: { $gt: new Types.ObjectId(after.id) } }];
+    const rows = await PledgeSignatureModel.find(query).select(listFields).sort({ nameKey: 1, _id: 1 }).limit(props.limit + 1).lean();
+    const hasMore = rows.length > props.limit;
+    const shown = hasMore ? rows.slice(0, props.limit) : rows;
+    return { items: shown.map(presentPublicSignature), nextCursor: hasMore ? encodeListCursor(shown[shown.length - 1]!) : null };
+  });
 }
 
 /**
  * Counts of signatures that count (anonymous individuals included: they signed), by type and by region, for the
- * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names).
+ * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names). One
+ * aggregation grouped by (kind, type, region, country), folded here: FerretDB has no `$facet`.
  */
-/** Memoised per snapshot: the rows array is replaced whenever a signature changes, which drops its memo. */
-const countsMemo = new WeakMap<SnapshotRow[], Map<string, SignatureCounts>>();
-
 export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'>; now?: Date }): Promise<SignatureCounts> {
-  const rows = await snapshotRows();
-  const key = JSON.stringify([props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '']);
-  const memo = countsMemo.get(rows) ?? new Map<string, SignatureCounts>();
-  countsMemo.set(rows, memo);
-  const known = memo.get(key);
-  if (known) return known;
-  const byType: Record<string, number> = {};
-  const regions = new Map<string, number>();
-  const countries = new Map<string, number>();
-  let total = 0;
-  for (const row of rows) {
-    if (!matches(row, props.filter)) continue;
-    total++;
-    const type = row.kind === 'individual' ? 'individual' : (row.organisationType ?? 'other');
-    byType[type] = (byType[type] ?? 0) + 1;
-    regions.set(row.region, (regions.get(row.region) ?? 0) + 1);
-    countries.set(row.country, (countries.get(row.country) ?? 0) + 1);
-  }
-  const byRegion = Object.fromEntries([...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
-  const value = { total, byType, byRegion, byCountry: Object.fromEntries(countries) };
-  if (memo.size > 1000) memo.clear();
-  memo.set(key, value);
-  return value;
+  const key = JSON.stringify(['counts', props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '']);
+  return cachedListQuery(key, async () => {
+    const groups = await PledgeSignatureModel.aggregate<{ _id: { kind: string; type?: string | null; region: string; country: string }; n: number }>([
+      { $match: filterQuery(props.filter) },
+      { $group: { _id: { kind: '$kind', type: '$organisationType', region: '$region', country: '$country' }, n: { $sum: 1 } } },
+    ]);
+    const byType: Record<string, number> = {};
+    const regions = new Map<string, number>();
+    const byCountry: Record<string, number> = {};
+    let total = 0;
+    for (const { _id: g, n } of groups) {
+      total += n;
+      const type = g.kind === 'individual' ? 'individual' : (g.type ?? 'other');
+      byType[type] = (byType[type] ?? 0) + n;
+      regions.set(g.region, (regions.get(g.region) ?? 0) + n);
+      byCountry[g.country] = (byCountry[g.country] ?? 0) + n;
+    }
+    const byRegion = Object.fromEntries([...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));
+    return { total, byType, byRegion, byCountry };
+  });
 }
-
-/** Writes behind the services' back (tests, imports) call this so the public list re-reads the database. */
-export const invalidateCounts = invalidateSnapshot;
 
 /** A confirmed, visible organisation, for its public page and badge; anything else is a 404. */
 export async function findPublicOrganisation(id: string) {

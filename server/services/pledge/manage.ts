@@ -8,7 +8,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts'
 import { isObjectId } from '../../http/validate.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
-import { patchSnapshot } from './snapshot.ts';
+import { listChanged } from './listCache.ts';
 
 const messages = {
   notYours: 'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
@@ -84,7 +84,7 @@ export async function setShowName(props: { actor: PledgeActor; signatureId: stri
   const signature = await loadSignature(props.signatureId);
   if (!canManageSignature(props.actor, signature) || signature.kind !== 'individual') throw new ForbiddenError(messages.notYours);
   await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { showName: props.showName, listed: props.showName } });
-  await patchSnapshot(signature._id);
+  await listChanged();
 }
 
 /** The contact's choice to show the linked board's round readiness on the public page. */
@@ -105,7 +105,7 @@ export async function deleteSignature(props: { signatureId: string; actorId: str
   await PledgeProgressUpdateModel.deleteMany({ signatureId: signature._id });
   await PledgeLinkModel.deleteMany({ signatureId: signature._id });
   await PledgeSignatureModel.deleteOne({ _id: signature._id });
-  await patchSnapshot(signature._id);
+  await listChanged();
 }
 
 /** The signer deletes her own signature through her manage access. */

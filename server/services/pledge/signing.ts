@@ -2,10 +2,14 @@ import { PledgeSignatureModel, type OrganisationType, type SignatureKind } from 
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
-import { consumePledgeLink, issuePledgeLink } from './links.ts';
+import { claimPledgeLink, consumePledgeLink, findPledgeLink, issuePledgeLink, unusableBecause } from './links.ts';
 import { sendPledgeEmail } from './mail.ts';
 import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
-import { patchSnapshot } from './snapshot.ts';
+import { listChanged } from './listCache.ts';
+
+const messages = {
+  gone: 'This signature no longer exists.',
+};
 
 export type SignInput = {
   kind: SignatureKind;
@@ -71,22 +75,90 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
   return { status: 'pending' };
 }
 
+/** What a confirmation link's page shows: the details it confirms, and whether that is still to do or done. */
+export type ConfirmationView = {
+  /** 'ready': the Confirm button; 'confirmed-now': this request confirmed it; 'already-confirmed': an earlier one did. */
+  state: 'ready' | 'confirmed-now' | 'already-confirmed';
+  id: string;
+  kind: SignatureKind;
+  name: string;
+  organisationType?: string;
+  role?: string;
+  region: string;
+  country: string;
+  showName: boolean;
+  /** The signature was already confirmed and the link confirms new details. */
+  isChange: boolean;
+};
+
+type StoredSignature = NonNullable<Awaited<ReturnType<typeof loadSignature>>>;
+const loadSignature = (id: unknown) => PledgeSignatureModel.findById(id).lean();
+
+/** The details as they will read once the link is followed: pending changes over the stored ones. */
+function confirmedDetails(signature: StoredSignature) {
+  const changes: Record<string, unknown> = signature.pendingChanges ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined && v !== null)) : {};
+  const text = (key: string, fallback: string | null | undefined) => (typeof changes[key] === 'string' ? (changes[key] as string) : (fallback ?? undefined));
+  return {
+    changes,
+    name: text('name', signature.name)!,
+    organisationType: text('organisationType', signature.organisationType),
+    role: text('role', signature.role),
+    region: text('region', signature.region)!,
+    country: text('country', signature.country)!,
+    showName: typeof changes.showName === 'boolean' ? changes.showName : Boolean(signature.showName),
+  };
+}
+
+function presentConfirmation(signature: StoredSignature, state: ConfirmationView['state'], isChange: boolean): ConfirmationView {
+  const { changes, ...details } = confirmedDetails(signature);
+  void changes;
+  return { state, id: String(signature._id), kind: signature.kind, isChange, ...details };
+}
+
 /**
- * Follows a confirmation link: the signature becomes confirmed (or its new details are applied). The link is
- * single use and expires after 7 days.
+ * What a confirmation link shows before anyone presses Confirm. It changes nothing: mail scanners open every link in
+ * an email, and a link they used up would be dead when the person clicks it. A link already used for its signature
+ * says the signature is confirmed; an unknown, expired or replaced link is a 404 that says which.
  */
-export async function confirmSignature(props: { secret: string; now: Date }) {
-  const link = await consumePledgeLink({ purpose: 'confirm', secret: props.secret, now: props.now });
-  const signature = await PledgeSignatureModel.findById(link.signatureId).lean();
-  if (!signature) throw new NotFoundError('This signature no longer exists.');
-  const changes = signature.pendingChanges ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined && v !== null)) : {};
-  const merged = { name: (changes.name as string | undefined) ?? signature.name, showName: (changes.showName as boolean | undefined) ?? signature.showName ?? false };
+export async function viewConfirmation(props: { secret: string; now: Date }): Promise<ConfirmationView> {
+  const link = await findPledgeLink({ purpose: 'confirm', secret: props.secret });
+  const signature = await loadSignature(link.signatureId);
+  if (!signature) throw new NotFoundError(messages.gone);
+  const reason = unusableBecause(link, props.now);
+  if (!reason) return presentConfirmation(signature, 'ready', signature.status === 'confirmed');
+  // Used by its own confirmation (whose write may be landing this instant), or replaced while nothing is left to
+  // confirm: either way the signature stands.
+  if (link.usedAt && !link.replacedAt) return presentConfirmation(signature, 'already-confirmed', false);
+  if (link.replacedAt && signature.status === 'confirmed' && !signature.pendingChanges) return presentConfirmation(signature, 'already-confirmed', false);
+  throw new NotFoundError(reason);
+}
+
+/**
+ * Presses Confirm: the signature becomes confirmed (or its new details are applied). The link is single use and
+ * expires after 7 days; of simultaneous presses one confirms ('confirmed-now') and the others see 'already-confirmed'.
+ */
+export async function confirmSignature(props: { secret: string; now: Date }): Promise<ConfirmationView> {
+  const { link, won } = await claimPledgeLink({ purpose: 'confirm', secret: props.secret, now: props.now });
+  const signature = await loadSignature(link.signatureId);
+  if (!signature) throw new NotFoundError(messages.gone);
+  if (!won) {
+    // An earlier press used the link (perhaps a moment ago). If its write has not landed yet (or it died between its two
+    // writes), the same confirmation is applied here: it is what that press was doing.
+    if (signature.status === 'pending') await applyConfirmation(signature, props.now);
+    return presentConfirmation(signature, 'already-confirmed', false);
+  }
+  await applyConfirmation(signature, props.now);
+  return presentConfirmation(signature, 'confirmed-now', signature.status === 'confirmed');
+}
+
+/** The signature becomes confirmed, with any new details it waited for; the same result however often it runs. */
+async function applyConfirmation(signature: StoredSignature, now: Date): Promise<void> {
+  const { changes, ...details } = confirmedDetails(signature);
   await PledgeSignatureModel.updateOne(
     { _id: signature._id },
-    { $set: { ...changes, ...derived(signature.kind, merged), status: 'confirmed', confirmedAt: signature.confirmedAt ?? props.now, pendingChanges: null } },
+    { $set: { ...changes, ...derived(signature.kind, details), status: 'confirmed', confirmedAt: signature.confirmedAt ?? now, pendingChanges: null } },
   );
-  await patchSnapshot(signature._id);
-  return { id: String(signature._id), kind: signature.kind, name: merged.name, wasConfirmed: signature.status === 'confirmed' };
+  await listChanged();
 }
 
 /**
@@ -109,6 +181,6 @@ export async function requestManageLink(props: { email: string; now: Date }): Pr
 export async function openManageLink(props: { secret: string; now: Date }): Promise<{ signatureId: string }> {
   const link = await consumePledgeLink({ purpose: 'manage', secret: props.secret, now: props.now });
   const exists = await PledgeSignatureModel.exists({ _id: link.signatureId, status: 'confirmed' });
-  if (!exists) throw new NotFoundError('This signature no longer exists.');
+  if (!exists) throw new NotFoundError(messages.gone);
   return { signatureId: String(link.signatureId) };
 }
