@@ -6,7 +6,7 @@ import { ForbiddenError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { decodeCursor, pageOf } from '../server/http/pagination.ts';
+import { decodeCursor, pageOf } from '../server/pagination.ts';
 import { paging, text, timezone } from '../server/http/validate.ts';
 import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';

@@ -1,5 +1,6 @@
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
+import { isObjectId, objectIdPattern } from '../ids.ts';
 
 /** zod issues → our field errors ("records.2.status": "Invalid option ..."). */
 export function fieldErrorsFrom(error: z.ZodError): FieldError[] {
@@ -17,8 +18,8 @@ export function parseInput<S extends ZodType>(schema: S, data: unknown, message 
 }
 
 /** A 24-hex ObjectId string. Anything else in an :id is answered 404 by the routes, never 500. */
-export const objectId = z.string().regex(/^[0-9a-f]{24}$/i, 'must be an id');
-export const isObjectId = (value: unknown): value is string => typeof value === 'string' && /^[0-9a-f]{24}$/i.test(value);
+export const objectId = z.string().regex(objectIdPattern, 'must be an id');
+export { isObjectId };
 
 /** Trimmed, non-empty, bounded text. */
 export const text = (max = 200) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { NotFoundError } from '../errors.ts';
-import { isObjectId } from '../http/validate.ts';
+import { isObjectId } from '../ids.ts';
 import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
 
 /** Personal API tokens last 90 days; owners can list and revoke them. */

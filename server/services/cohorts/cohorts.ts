@@ -4,7 +4,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canCreateCohorts, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 
 const messages = {

@@ -8,7 +8,7 @@ import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
 import { createUser } from '../users.ts';

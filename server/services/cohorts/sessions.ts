@@ -7,7 +7,7 @@ import { CohortSessionModel, type CohortSession } from '../../../models/CohortSe
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../../time.ts';
 import { loadCohort } from './cohorts.ts';

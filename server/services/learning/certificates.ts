@@ -9,7 +9,7 @@ import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { formatDate } from '../../time.ts';

@@ -4,7 +4,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canAuthorModules, canCreateProgrammes, canEditProgrammeSettings, canSeeProgramme } from '../../policies/learning.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 

@@ -7,7 +7,7 @@ import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canSeeCohortProgress } from '../../policies/learning.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { loadProgramme, modulesOf } from './programmes.ts';

@@ -4,8 +4,8 @@ import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOpt
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { NotFoundError } from '../../errors.ts';
-import { decodeCursor, pageOf } from '../../http/pagination.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
+import { isObjectId } from '../../ids.ts';
 import { countryName } from './countries.ts';
 import { countSignatures } from './listing.ts';
 import { listChanged } from './listCache.ts';

@@ -1,7 +1,7 @@
 import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canLinkBoard } from '../../policies/pledge.ts';
 
 /**

@@ -3,7 +3,7 @@ import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOpt
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel, type OrganisationType } from '../../../models/PledgeSignature.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { roundReadinessFor } from './boards.ts';
 import { countryName } from './countries.ts';
 import { cachedListQuery } from './listCache.ts';

@@ -5,7 +5,7 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
 import { listChanged } from './listCache.ts';

@@ -1,6 +1,6 @@
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { NotFoundError } from '../../errors.ts';
-import { isObjectId } from '../../http/validate.ts';
+import { isObjectId } from '../../ids.ts';
 
 /** The commitment options, in the admin's order (retired ones last). */
 export async function listCommitmentOptions(props: { includeRetired: boolean }) {

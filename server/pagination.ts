@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { ValidationError } from '../errors.ts';
+import { ValidationError } from './errors.ts';
 
 /**
  * Keyset pagination on _id (descending or ascending). The cursor is the last id of the previous page,
