@@ -3,7 +3,12 @@ import autocannon from 'autocannon';
 /** What one scenario measured. Latencies in milliseconds; rps counts 2xx responses only. */
 export type Measurement = { rps: number; p50: number; p95: number; p99: number; errors: number; requests: number };
 
-export type LoadRequest = { url: string; method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE'; headers: Record<string, string>; body?: string };
+export type LoadRequest = {
+  url: string;
+  method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
+  headers: Record<string, string>;
+  body?: string;
+};
 export type LoadOptions = { durationSeconds: number; warmupSeconds: number; connections: number };
 
 /** Exact percentile of sorted values (nearest rank). */
@@ -12,10 +17,23 @@ function percentile(sorted: number[], p: number): number {
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
 }
 
-function fire(request: LoadRequest, connections: number, durationSeconds: number, latencies?: number[]): Promise<autocannon.Result> {
+function fire(
+  request: LoadRequest,
+  connections: number,
+  durationSeconds: number,
+  latencies?: number[],
+): Promise<autocannon.Result> {
   return new Promise((resolve, reject) => {
     const instance = autocannon(
-      { url: request.url, method: request.method, headers: request.headers, body: request.body, connections, duration: durationSeconds, timeout: 30 },
+      {
+        url: request.url,
+        method: request.method,
+        headers: request.headers,
+        body: request.body,
+        connections,
+        duration: durationSeconds,
+        timeout: 30,
+      },
       (error, result) => (error ? reject(error) : resolve(result)),
     );
     // autocannon's own histogram has no p95; keep every response time and compute exact percentiles.
@@ -41,13 +59,22 @@ export async function measure(request: LoadRequest, options: LoadOptions): Promi
 }
 
 /** For requests that take seconds: N requests one after another, timed with fetch (rps is then 1 / mean latency). */
-export async function measureSequentially(request: LoadRequest, samples: number, earlier: number[] = []): Promise<Measurement> {
+export async function measureSequentially(
+  request: LoadRequest,
+  samples: number,
+  earlier: number[] = [],
+): Promise<Measurement> {
   const latencies: number[] = [...earlier];
   let errors = 0;
   const started = performance.now() - earlier.reduce((a, b) => a + b, 0);
   for (let i = 0; i < samples; i++) {
     const t = performance.now();
-    const res = await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' });
+    const res = await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+    });
     await res.arrayBuffer();
     latencies.push(performance.now() - t);
     if (res.status < 200 || res.status >= 300) errors++;
@@ -55,5 +82,12 @@ export async function measureSequentially(request: LoadRequest, samples: number,
   const seconds = (performance.now() - started) / 1000;
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
-  return { rps: round((latencies.length - errors) / seconds), p50: round(percentile(latencies, 50)), p95: round(percentile(latencies, 95)), p99: round(percentile(latencies, 99)), errors, requests: latencies.length };
+  return {
+    rps: round((latencies.length - errors) / seconds),
+    p50: round(percentile(latencies, 50)),
+    p95: round(percentile(latencies, 95)),
+    p99: round(percentile(latencies, 99)),
+    errors,
+    requests: latencies.length,
+  };
 }

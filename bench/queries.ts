@@ -19,7 +19,13 @@ import { createToken, proxyHeaders, signInForCookie } from './server.ts';
  * --repeat N then sends each request N more times one after another and prints the mean time: run it under
  * `node --cpu-prof` to see where the app's own time goes.
  */
-const { values: args } = parseArgs({ options: { scale: { type: 'string', default: '2000' }, only: { type: 'string' }, repeat: { type: 'string', default: '0' } } });
+const { values: args } = parseArgs({
+  options: {
+    scale: { type: 'string', default: '2000' },
+    only: { type: 'string' },
+    repeat: { type: 'string', default: '0' },
+  },
+});
 const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
 
 type Seen = { name: string; collection: string; filter: unknown; ms: number; scan: boolean };
@@ -28,7 +34,8 @@ type Seen = { name: string; collection: string; filter: unknown; ms: number; sca
 function describe(event: CommandStartedEvent): Omit<Seen, 'ms'> | undefined {
   const c = event.command as Record<string, unknown>;
   const name = event.commandName;
-  if (['ping', 'hello', 'isMaster', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue'].includes(name)) return undefined;
+  if (['ping', 'hello', 'isMaster', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue'].includes(name))
+    return undefined;
   const collection = String(c[name] ?? '');
   let filter: unknown;
   if (name === 'find' || name === 'count' || name === 'findAndModify') filter = c.filter ?? c.query ?? {};
@@ -41,7 +48,11 @@ function describe(event: CommandStartedEvent): Omit<Seen, 'ms'> | undefined {
     if (!f || typeof f !== 'object') return false;
     const keys = Object.keys(f);
     const id = (f as Record<string, unknown>)._id;
-    return keys.length === 1 && keys[0] === '_id' && (typeof id !== 'object' || id === null || id instanceof mongoose.mongo.ObjectId);
+    return (
+      keys.length === 1 &&
+      keys[0] === '_id' &&
+      (typeof id !== 'object' || id === null || id instanceof mongoose.mongo.ObjectId)
+    );
   };
   const scan = name === 'insert' ? false : Array.isArray(filter) ? !filter.every(byId) : !byId(filter);
   return { name, collection, filter, scan };
@@ -53,7 +64,16 @@ async function main(): Promise<void> {
   try {
     const data = await seedBenchDatabase({ uri: database.uri, scale, log });
     await connectDatabase(database.uri, 'pathways', { monitorCommands: true });
-    const config = loadConfig({ NODE_ENV: 'production', DATA_DIR: '/tmp', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:9', DEMO_DATA: 'false', RUN_JOBS: 'false', LOG_LEVEL: 'warn', BASE_URL: 'http://127.0.0.1' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      DATA_DIR: '/tmp',
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:9',
+      DEMO_DATA: 'false',
+      RUN_JOBS: 'false',
+      LOG_LEVEL: 'warn',
+      BASE_URL: 'http://127.0.0.1',
+    });
     const server = createApp(config).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
@@ -69,31 +89,49 @@ async function main(): Promise<void> {
       if (p) seen.push({ ...p, ms: performance.now() - p.started });
       pending.delete(e.requestId);
     });
-    const emails: Record<Exclude<Actor, 'anonymous'>, string> = { participant: data.participantEmail, facilitator: data.facilitatorEmail, admin: data.adminEmail };
+    const emails: Record<Exclude<Actor, 'anonymous'>, string> = {
+      participant: data.participantEmail,
+      facilitator: data.facilitatorEmail,
+      admin: data.adminEmail,
+    };
     const only = args.only?.split(',');
     for (const scenario of scenarios.filter((s) => !only || only.includes(s.name))) {
       const target = scenario.target(data);
       const headers: Record<string, string> = { ...proxyHeaders };
       if (target.as !== 'anonymous') {
-        if (target.via === 'token') headers.authorization = `Bearer ${await createToken(baseUrl, emails[target.as], data.password)}`;
+        if (target.via === 'token')
+          headers.authorization = `Bearer ${await createToken(baseUrl, emails[target.as], data.password)}`;
         else headers.cookie = await signInForCookie(baseUrl, emails[target.as], data.password);
       }
       if (target.body !== undefined) headers['content-type'] = 'application/json';
       const url = `${baseUrl}${Array.isArray(target.path) ? target.path[0] : target.path}`;
-      const send = () => fetch(url, { method: target.method ?? 'GET', headers, body: target.body === undefined ? undefined : JSON.stringify(target.body), redirect: 'manual' });
+      const send = () =>
+        fetch(url, {
+          method: target.method ?? 'GET',
+          headers,
+          body: target.body === undefined ? undefined : JSON.stringify(target.body),
+          redirect: 'manual',
+        });
       await (await send()).arrayBuffer(); // warm-up: read models built on first use
       seen = [];
       const started = performance.now();
       const res = await send();
       await res.arrayBuffer();
       const total = performance.now() - started;
-      console.log(`\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${seen.length} commands, ${seen.filter((s) => s.scan).length} scans`);
+      console.log(
+        `\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${seen.length} commands, ${seen.filter((s) => s.scan).length} scans`,
+      );
       if (Number(args.repeat) > 0) {
         const from = performance.now();
         for (let i = 0; i < Number(args.repeat); i += 1) await (await send()).arrayBuffer();
-        console.log(`  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms`);
+        console.log(
+          `  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms`,
+        );
       }
-      for (const s of seen) console.log(`  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`);
+      for (const s of seen)
+        console.log(
+          `  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`,
+        );
     }
     server.close();
     await mongoose.disconnect();

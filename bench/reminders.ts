@@ -59,16 +59,57 @@ async function smtpSink() {
 }
 
 async function seed(scale: number, startsAt: Date) {
-  const programme = await ProgrammeModel.create({ title: 'Aspiring Leaders', track: 'aspiring-leader', summary: 'Bench', status: 'published' });
+  const programme = await ProgrammeModel.create({
+    title: 'Aspiring Leaders',
+    track: 'aspiring-leader',
+    summary: 'Bench',
+    status: 'published',
+  });
   const zones = ['Europe/London', 'America/Toronto', 'Asia/Singapore', 'Australia/Sydney', 'Africa/Accra'];
   const cohorts = await CohortModel.insertMany(
-    Array.from({ length: cohortsCount }, (_, i) => ({ programmeId: programme._id, name: `Bench cohort ${i + 1}`, capacity: 1000, timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-12-31', reminderOffsetsMinutes: [60] })),
+    Array.from({ length: cohortsCount }, (_, i) => ({
+      programmeId: programme._id,
+      name: `Bench cohort ${i + 1}`,
+      capacity: 1000,
+      timezone: 'Europe/London',
+      startsOn: '2027-01-01',
+      endsOn: '2027-12-31',
+      reminderOffsetsMinutes: [60],
+    })),
   );
-  await CohortSessionModel.insertMany(cohorts.map((c, i) => ({ cohortId: c._id, title: `Workshop ${i + 1}`, startsAt, durationMinutes: 90, mode: 'online', joinUrl: `https://meet.example.org/${i}` })));
+  await CohortSessionModel.insertMany(
+    cohorts.map((c, i) => ({
+      cohortId: c._id,
+      title: `Workshop ${i + 1}`,
+      startsAt,
+      durationMinutes: 90,
+      mode: 'online',
+      joinUrl: `https://meet.example.org/${i}`,
+    })),
+  );
   for (let i = 0; i < scale; i += 2000) {
-    const users = Array.from({ length: Math.min(2000, scale - i) }, (_, j) => ({ _id: new Types.ObjectId(), email: `bench${i + j}@example.org`, name: `Participant ${i + j}`, roles: ['participant'], timezone: zones[(i + j) % zones.length], status: 'active', mutedKinds: [], emailDigest: 'single', createdAt: new Date(), updatedAt: new Date() }));
+    const users = Array.from({ length: Math.min(2000, scale - i) }, (_, j) => ({
+      _id: new Types.ObjectId(),
+      email: `bench${i + j}@example.org`,
+      name: `Participant ${i + j}`,
+      roles: ['participant'],
+      timezone: zones[(i + j) % zones.length],
+      status: 'active',
+      mutedKinds: [],
+      emailDigest: 'single',
+      createdAt: new Date(),
+      updatedAt: new Date(),
+    }));
     await UserModel.collection.insertMany(users);
-    await EnrolmentModel.collection.insertMany(users.map((u, j) => ({ cohortId: cohorts[(i + j) % cohortsCount]!._id, userId: u._id, programmeId: programme._id, status: 'active', enrolledAt: new Date() })));
+    await EnrolmentModel.collection.insertMany(
+      users.map((u, j) => ({
+        cohortId: cohorts[(i + j) % cohortsCount]!._id,
+        userId: u._id,
+        programmeId: programme._id,
+        status: 'active',
+        enrolledAt: new Date(),
+      })),
+    );
   }
 }
 
@@ -88,17 +129,49 @@ export const bench: CustomBench = async (ctx: CustomBenchContext) => {
     const sendNow = new Date(startsAt.getTime() - 60 * 60 * 1000 + 1000);
 
     // The bare loop: the same emails (rendered beforehand, outside the timing), same pooled transport, same concurrency.
-    const users = (await UserModel.collection.find({}).toArray()) as never as { _id: Types.ObjectId; email: string; name: string; timezone: string; status: string }[];
+    const users = (await UserModel.collection.find({}).toArray()) as never as {
+      _id: Types.ObjectId;
+      email: string;
+      name: string;
+      timezone: string;
+      status: string;
+    }[];
     const session = (await CohortSessionModel.findOne().lean<CohortSession>())!;
     const cohort = (await CohortModel.findById(session.cohortId).lean<Cohort>())!;
-    const attachments = [{ filename: 'workshop.ics', content: sessionCalendar(session, cohort), contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }];
+    const attachments = [
+      {
+        filename: 'workshop.ics',
+        content: sessionCalendar(session, cohort),
+        contentType: 'text/calendar; charset=utf-8; method=PUBLISH',
+      },
+    ];
     const emails = users.map((u) =>
-      renderNotificationEmail({ _id: new Types.ObjectId(), key: 'bench', userId: u._id, kind: 'session-reminder', about: { type: 'session', id: String(session._id) }, sendAt: sendNow }, u, {
-        subject: `Reminder: ${session.title}, in one hour`,
-        template: 'session-reminder',
-        data: { title: session.title, cohortName: cohort.name, startsAt: session.startsAt.toISOString(), durationMinutes: 90, mode: 'online', joinUrl: session.joinUrl, location: '', sessionUrl: 'http://pathways.bench/sessions/x' },
-        attachments,
-      }),
+      renderNotificationEmail(
+        {
+          _id: new Types.ObjectId(),
+          key: 'bench',
+          userId: u._id,
+          kind: 'session-reminder',
+          about: { type: 'session', id: String(session._id) },
+          sendAt: sendNow,
+        },
+        u,
+        {
+          subject: `Reminder: ${session.title}, in one hour`,
+          template: 'session-reminder',
+          data: {
+            title: session.title,
+            cohortName: cohort.name,
+            startsAt: session.startsAt.toISOString(),
+            durationMinutes: 90,
+            mode: 'online',
+            joinUrl: session.joinUrl,
+            location: '',
+            sessionUrl: 'http://pathways.bench/sessions/x',
+          },
+          attachments,
+        },
+      ),
     );
     const bareLoop = async () => {
       sink.reset();
@@ -107,7 +180,8 @@ export const bench: CustomBench = async (ctx: CustomBenchContext) => {
       let next = 0;
       await Promise.all(
         Array.from({ length: concurrency }, async () => {
-          while (next < emails.length) await transport.sendMail({ from: 'Pathways <no-reply@pathways.bench>', ...emails[next++]! });
+          while (next < emails.length)
+            await transport.sendMail({ from: 'Pathways <no-reply@pathways.bench>', ...emails[next++]! });
         }),
       );
       const ms = performance.now() - started;
@@ -131,7 +205,9 @@ export const bench: CustomBench = async (ctx: CustomBenchContext) => {
     const t2 = performance.now();
     const pipeline = sink.stats();
     closeMailer();
-    ctx.log(`reminders: planned ${planned.planned} in ${Math.round(t1 - t0)} ms, sent ${pipeline.total} in ${Math.round(t2 - t1)} ms`);
+    ctx.log(
+      `reminders: planned ${planned.planned} in ${Math.round(t1 - t0)} ms, sent ${pipeline.total} in ${Math.round(t2 - t1)} ms`,
+    );
 
     const bareAfter = await bareLoop();
     const bareMs = bareBefore.ms + bareAfter.ms;
@@ -171,7 +247,13 @@ if (import.meta.url === pathToFileURL(process.argv[1] ?? '').href) {
   logger.level = 'warn';
   const scale = Number(process.argv[2] ?? 10_000);
   const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOString().slice(11, 19)}] ${line}\n`);
-  const result = await bench({ scale, log, startDatabase: startBenchDatabase, seed: undefined as never, startApp: undefined as never });
+  const result = await bench({
+    scale,
+    log,
+    startDatabase: startBenchDatabase,
+    seed: undefined as never,
+    startApp: undefined as never,
+  });
   console.log(JSON.stringify(result, null, 2));
   process.exit(0);
 }

@@ -62,11 +62,16 @@ async function runPhase(scale: number, selected: Scenario[], load: LoadOptions):
         const result = await runScenario(scenario, app.baseUrl, data, credentials, load);
         await settle(app.baseUrl);
         results.set(scenario.name, result);
-        log('skipped' in result ? `${scenario.name}: skipped (${result.skipped})` : `${scenario.name} (${result.path}): ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, errors ${result.errors}`);
+        log(
+          'skipped' in result
+            ? `${scenario.name}: skipped (${result.skipped})`
+            : `${scenario.name} (${result.path}): ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+        );
       }
       const healthz = results.get('healthz');
       for (const result of results.values()) {
-        if (!('skipped' in result) && healthz && !('skipped' in healthz)) result.ratioToHealthz = Math.round((result.rps / healthz.rps) * 1000) / 1000;
+        if (!('skipped' in result) && healthz && !('skipped' in healthz))
+          result.ratioToHealthz = Math.round((result.rps / healthz.rps) * 1000) / 1000;
       }
       return { scale, results };
     } finally {
@@ -91,7 +96,11 @@ for (const signal of ['SIGINT', 'SIGTERM'] as const) {
 /** One sign-in (or API token) per actor and phase, reused by every scenario. */
 function credentialCache(baseUrl: string, data: BenchData) {
   const cache = new Map<string, Promise<Record<string, string>>>();
-  const emails: Record<Exclude<Actor, 'anonymous'>, string> = { participant: data.participantEmail, facilitator: data.facilitatorEmail, admin: data.adminEmail };
+  const emails: Record<Exclude<Actor, 'anonymous'>, string> = {
+    participant: data.participantEmail,
+    facilitator: data.facilitatorEmail,
+    admin: data.adminEmail,
+  };
   return (as: Actor, via: 'cookie' | 'token'): Promise<Record<string, string>> => {
     if (as === 'anonymous') return Promise.resolve({});
     const key = `${as}:${via}`;
@@ -121,7 +130,10 @@ async function runScenario(
     return { skipped: `no target: ${(error as Error).message}` };
   }
   const method = target.method ?? 'GET';
-  const headers: Record<string, string> = { ...proxyHeaders, ...(await credentials(target.as, target.via ?? 'cookie')) };
+  const headers: Record<string, string> = {
+    ...proxyHeaders,
+    ...(await credentials(target.as, target.via ?? 'cookie')),
+  };
   const body = target.body === undefined ? undefined : JSON.stringify(target.body);
   if (body !== undefined) headers['content-type'] = 'application/json';
   if (target.via === 'token') headers.accept = 'application/json';
@@ -149,14 +161,24 @@ async function runScenario(
     // Enough samples to fill ~20 s, at least two. The check request is not one of them: it may have built a read
     // model the app keeps (and would have kept up to date in production), so it is a warm-up.
     const samples = Math.max(2, Math.min(10, Math.floor(20_000 / warmMs)));
-    if (slow) log(`${scenario.name}: one request took ${Math.round(warmMs)} ms; timing ${samples} more one after another instead of a load run`);
-    let measured = slow ? await measureSequentially(request, samples) : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
+    if (slow)
+      log(
+        `${scenario.name}: one request took ${Math.round(warmMs)} ms; timing ${samples} more one after another instead of a load run`,
+      );
+    let measured = slow
+      ? await measureSequentially(request, samples)
+      : await measure(request, { ...load, connections: scenario.connections ?? load.connections });
     let sequential = slow;
     if (!slow && measured.requests < (scenario.connections ?? load.connections)) {
       // Fast alone but so slow under load that hardly any request finished in the window: time them one by one.
-      log(`${scenario.name}: only ${measured.requests} responses under load; timing requests one after another instead`);
+      log(
+        `${scenario.name}: only ${measured.requests} responses under load; timing requests one after another instead`,
+      );
       await settle(baseUrl);
-      measured = await measureSequentially(request, Math.max(2, Math.min(10, Math.floor(20_000 / Math.max(warmMs, 1)))));
+      measured = await measureSequentially(
+        request,
+        Math.max(2, Math.min(10, Math.floor(20_000 / Math.max(warmMs, 1)))),
+      );
       sequential = true;
     }
     return { ...measured, ratioToHealthz: NaN, path: `${method} ${candidate}${sequential ? ' (sequential)' : ''}` };
@@ -178,9 +200,21 @@ async function settle(baseUrl: string): Promise<void> {
   }
 }
 
-async function timeOnce(request: { url: string; method: string; headers: Record<string, string>; body?: string }): Promise<number> {
+async function timeOnce(request: {
+  url: string;
+  method: string;
+  headers: Record<string, string>;
+  body?: string;
+}): Promise<number> {
   const started = performance.now();
-  await (await fetch(request.url, { method: request.method, headers: request.headers, body: request.body, redirect: 'manual' })).arrayBuffer();
+  await (
+    await fetch(request.url, {
+      method: request.method,
+      headers: request.headers,
+      body: request.body,
+      redirect: 'manual',
+    })
+  ).arrayBuffer();
   return performance.now() - started;
 }
 
@@ -190,7 +224,13 @@ async function runCustomBench(name: string, scale: number): Promise<CustomBenchR
   const module = (await import(pathToFileURL(file).href)) as { bench?: CustomBench };
   if (typeof module.bench !== 'function') return { skipped: `bench/${name}.ts does not export a \`bench\` function` };
   log(`${name}: running`);
-  return module.bench({ scale, log: (line) => log(`${name}: ${line}`), startDatabase: startBenchDatabase, seed: seedBenchDatabase, startApp });
+  return module.bench({
+    scale,
+    log: (line) => log(`${name}: ${line}`),
+    startDatabase: startBenchDatabase,
+    seed: seedBenchDatabase,
+    startApp,
+  });
 }
 
 // ---- reporting -------------------------------------------------------------------------------------------------
@@ -202,15 +242,34 @@ function printTable(phase: PhaseResult, selected: Scenario[]): void {
   const rows = selected.map((s) => {
     const r = phase.results.get(s.name);
     if (!r || 'skipped' in r) return [s.name, 'skipped', '', '', '', '', '', r && 'skipped' in r ? r.skipped : ''];
-    const verdict = s.page ? (r.ratioToHealthz >= targets.minRatioToHealthz ? `ok (>= ${targets.minRatioToHealthz})` : `MISSED (< ${targets.minRatioToHealthz})`) : '';
-    return [s.name, fmt(r.rps), fmt(r.p50), fmt(r.p95), fmt(r.p99), String(r.errors), s.name === 'healthz' ? '1.000' : fmt(r.ratioToHealthz, 3), verdict];
+    const verdict = s.page
+      ? r.ratioToHealthz >= targets.minRatioToHealthz
+        ? `ok (>= ${targets.minRatioToHealthz})`
+        : `MISSED (< ${targets.minRatioToHealthz})`
+      : '';
+    return [
+      s.name,
+      fmt(r.rps),
+      fmt(r.p50),
+      fmt(r.p95),
+      fmt(r.p99),
+      String(r.errors),
+      s.name === 'healthz' ? '1.000' : fmt(r.ratioToHealthz, 3),
+      verdict,
+    ];
   });
   printRows(`Scale ${phase.scale.toLocaleString('en-GB')} participants`, header, rows);
 }
 
 function printRows(title: string, header: string[], rows: string[][]): void {
-  const widths = header.map((h, i) => (i === header.length - 1 ? h.length : Math.max(h.length, ...rows.map((r) => r[i]!.length))));
-  const line = (cells: string[]) => cells.map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!))).join('  ').trimEnd();
+  const widths = header.map((h, i) =>
+    i === header.length - 1 ? h.length : Math.max(h.length, ...rows.map((r) => r[i]!.length)),
+  );
+  const line = (cells: string[]) =>
+    cells
+      .map((c, i) => (i === 0 || i === cells.length - 1 ? c.padEnd(widths[i]!) : c.padStart(widths[i]!)))
+      .join('  ')
+      .trimEnd();
   console.log(`\n${title}`);
   console.log(line(header));
   console.log(widths.map((w) => '-'.repeat(w)).join('  '));
@@ -232,24 +291,46 @@ function printGrowth(small: PhaseResult, large: PhaseResult, selected: Scenario[
     const growth = growthOf(small, large, s.name);
     // A p50 timed one by one and a p50 under load are not comparable: say so rather than print a false factor.
     const mixed = a.path.endsWith('(sequential)') !== b.path.endsWith('(sequential)');
-    const verdict = !s.page ? '' : mixed ? 'not comparable' : growth <= targets.maxP50Growth ? `ok (<= ${targets.maxP50Growth}x)` : `MISSED (> ${targets.maxP50Growth}x)`;
+    const verdict = !s.page
+      ? ''
+      : mixed
+        ? 'not comparable'
+        : growth <= targets.maxP50Growth
+          ? `ok (<= ${targets.maxP50Growth}x)`
+          : `MISSED (> ${targets.maxP50Growth}x)`;
     return [s.name, fmt(a.p50), fmt(b.p50), `${fmt(growth, 2)}x${mixed ? ' *' : ''}`, fmt(a.rps), fmt(b.rps), verdict];
   });
-  printRows(`p50 growth from ${small.scale.toLocaleString('en-GB')} to ${large.scale.toLocaleString('en-GB')} participants`, ['scenario', 'p50 small', 'p50 large', 'growth', 'req/s small', 'req/s large', 'target'], rows);
-  if (rows.some((r) => r[3]!.endsWith('*'))) console.log('* one phase was timed one request at a time (too slow under load), the other under load: not comparable');
+  printRows(
+    `p50 growth from ${small.scale.toLocaleString('en-GB')} to ${large.scale.toLocaleString('en-GB')} participants`,
+    ['scenario', 'p50 small', 'p50 large', 'growth', 'req/s small', 'req/s large', 'target'],
+    rows,
+  );
+  if (rows.some((r) => r[3]!.endsWith('*')))
+    console.log(
+      '* one phase was timed one request at a time (too slow under load), the other under load: not comparable',
+    );
 }
 
 // ---- main --------------------------------------------------------------------------------------------------------
 
 async function main(): Promise<void> {
   if (args.help) {
-    console.log('npm run bench -- [--scale 10000] [--only a,b] [--growth] [--json] [--duration 8] [--warmup 2] [--connections 10]');
+    console.log(
+      'npm run bench -- [--scale 10000] [--only a,b] [--growth] [--json] [--duration 8] [--warmup 2] [--connections 10]',
+    );
     console.log(`scenarios: ${scenarios.map((s) => s.name).join(', ')}; custom: ${customBenchNames.join(', ')}`);
     return;
   }
   const scale = positiveInt('scale', args.scale);
-  const load: LoadOptions = { durationSeconds: positiveInt('duration', args.duration), warmupSeconds: Number(args.warmup) || 0, connections: positiveInt('connections', args.connections) };
-  const only = args.only?.split(',').map((s) => s.trim()).filter(Boolean);
+  const load: LoadOptions = {
+    durationSeconds: positiveInt('duration', args.duration),
+    warmupSeconds: Number(args.warmup) || 0,
+    connections: positiveInt('connections', args.connections),
+  };
+  const only = args.only
+    ?.split(',')
+    .map((s) => s.trim())
+    .filter(Boolean);
   const known = new Set([...scenarios.map((s) => s.name), ...customBenchNames]);
   const unknown = only?.filter((n) => !known.has(n)) ?? [];
   if (unknown.length) throw new Error(`unknown scenario(s): ${unknown.join(', ')}; known: ${[...known].join(', ')}`);
@@ -284,14 +365,32 @@ async function main(): Promise<void> {
     console.log(`\n${name}`);
     for (const [k, v] of Object.entries(result)) console.log(`  ${k}: ${v}`);
   }
-  console.log(`\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; ${load.connections} connections, ${load.durationSeconds} s per scenario after ${load.warmupSeconds} s warm-up.`);
+  console.log(
+    `\nTotal time ${((Date.now() - started) / 1000).toFixed(0)} s; ${load.connections} connections, ${load.durationSeconds} s per scenario after ${load.warmupSeconds} s warm-up.`,
+  );
 
   if (args.json) {
     const json: Record<string, unknown> = {};
     for (const s of selected) {
       const r = large?.results.get(s.name);
       if (!r) continue;
-      json[s.name] = 'skipped' in r ? r : { rps: r.rps, p50: r.p50, p95: r.p95, p99: r.p99, errors: r.errors, ratioToHealthz: r.ratioToHealthz, ...(small ? { p50AtTenth: (small.results.get(s.name) as Measurement | undefined)?.p50 ?? null, p50Growth: growthOf(small, large!, s.name) } : {}) };
+      json[s.name] =
+        'skipped' in r
+          ? r
+          : {
+              rps: r.rps,
+              p50: r.p50,
+              p95: r.p95,
+              p99: r.p99,
+              errors: r.errors,
+              ratioToHealthz: r.ratioToHealthz,
+              ...(small
+                ? {
+                    p50AtTenth: (small.results.get(s.name) as Measurement | undefined)?.p50 ?? null,
+                    p50Growth: growthOf(small, large!, s.name),
+                  }
+                : {}),
+            };
     }
     Object.assign(json, customResults);
     console.log(JSON.stringify(json));

@@ -59,7 +59,14 @@ export type SeedPlan = {
   users: { _id: Types.ObjectId; name: string; email: string; timezone: string }[];
   participants: Types.ObjectId[];
   facilitators: Types.ObjectId[];
-  cohorts: { _id: Types.ObjectId; programmeId: Types.ObjectId; facilitatorIds: Types.ObjectId[]; members: Types.ObjectId[]; enrolledAt: Date; running: boolean }[];
+  cohorts: {
+    _id: Types.ObjectId;
+    programmeId: Types.ObjectId;
+    facilitatorIds: Types.ObjectId[];
+    members: Types.ObjectId[];
+    enrolledAt: Date;
+    running: boolean;
+  }[];
   sessions: { _id: Types.ObjectId; cohortId: Types.ObjectId; startsAt: Date }[];
   benchCohortId: Types.ObjectId;
   adminId: Types.ObjectId;
@@ -68,10 +75,61 @@ export type SeedPlan = {
   extra: Record<string, unknown>;
 };
 
-const zones = ['Europe/London', 'Europe/London', 'Europe/London', 'Europe/Dublin', 'America/Toronto', 'Europe/Paris', 'Australia/Sydney'];
-const firstNames = ['Ada', 'Grace', 'Mary', 'Amina', 'Chloe', 'Priya', 'Siobhan', 'Fatima', 'Hannah', 'Olu', 'Mei', 'Rosa', 'Zainab', 'Kate', 'Niamh', 'Leah'];
-const lastNames = ['Okafor', 'Smith', 'Khan', 'Jones', "O'Neill", 'Williams', 'Patel', 'Brown', 'Nowak', 'Taylor', 'Ahmed', 'Evans', 'Murphy', 'Chen'];
-const completionPattern = ['view', 'view', 'reflection', 'quiz', 'view', 'reflection', 'view', 'quiz', 'view', 'reflection'] as const;
+const zones = [
+  'Europe/London',
+  'Europe/London',
+  'Europe/London',
+  'Europe/Dublin',
+  'America/Toronto',
+  'Europe/Paris',
+  'Australia/Sydney',
+];
+const firstNames = [
+  'Ada',
+  'Grace',
+  'Mary',
+  'Amina',
+  'Chloe',
+  'Priya',
+  'Siobhan',
+  'Fatima',
+  'Hannah',
+  'Olu',
+  'Mei',
+  'Rosa',
+  'Zainab',
+  'Kate',
+  'Niamh',
+  'Leah',
+];
+const lastNames = [
+  'Okafor',
+  'Smith',
+  'Khan',
+  'Jones',
+  "O'Neill",
+  'Williams',
+  'Patel',
+  'Brown',
+  'Nowak',
+  'Taylor',
+  'Ahmed',
+  'Evans',
+  'Murphy',
+  'Chen',
+];
+const completionPattern = [
+  'view',
+  'view',
+  'reflection',
+  'quiz',
+  'view',
+  'reflection',
+  'view',
+  'quiz',
+  'view',
+  'reflection',
+] as const;
 const modulesPerProgramme = completionPattern.length;
 const sessionsPerCohort = 10;
 
@@ -107,7 +165,12 @@ const markdownBody = (title: string) =>
   `- Read the case study\n- Note two things you would do differently\n- Talk them through with your mentor\n\n` +
   `> ${'Leadership is learned, and it can be taught. '.repeat(3)}\n`;
 
-export async function seedBenchDatabase(props: { uri: string; scale: number; now?: Date; log?: (line: string) => void }): Promise<BenchData> {
+export async function seedBenchDatabase(props: {
+  uri: string;
+  scale: number;
+  now?: Date;
+  log?: (line: string) => void;
+}): Promise<BenchData> {
   const { scale } = props;
   const now = props.now ?? new Date();
   const log = props.log ?? (() => {});
@@ -115,8 +178,13 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
   await loadAllModels();
   await connectDatabase(props.uri);
   try {
-    if ((await UserModel.estimatedDocumentCount()) > 0 && !(await UserModel.exists({ email: /@bench\.pathways\.test$/ }))) {
-      throw new Error('The target database already holds data the bench did not write; point BENCH_MONGODB_URI at an empty server.');
+    if (
+      (await UserModel.estimatedDocumentCount()) > 0 &&
+      !(await UserModel.exists({ email: /@bench\.pathways\.test$/ }))
+    ) {
+      throw new Error(
+        'The target database already holds data the bench did not write; point BENCH_MONGODB_URI at an empty server.',
+      );
     }
     await mongoose.connection.db!.dropDatabase();
     await connectDatabase(props.uri); // rebuilds indexes on the now empty database
@@ -133,12 +201,28 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
       const name = `${firstNames[i % firstNames.length]} ${lastNames[(i * 7) % lastNames.length]}-${i}`;
       const timezone = zones[i % zones.length]!;
       users.push({ _id, name, email, timezone });
-      userDocs.push({ _id, email, name, roles, timezone, passwordHash, status: 'active', mutedKinds: [], emailDigest: 'single', digestWeekday: 1, ...stamp });
+      userDocs.push({
+        _id,
+        email,
+        name,
+        roles,
+        timezone,
+        passwordHash,
+        status: 'active',
+        mutedKinds: [],
+        emailDigest: 'single',
+        digestWeekday: 1,
+        ...stamp,
+      });
       return _id;
     };
     const adminId = addUser('admin@bench.pathways.test', ['admin'], 0);
-    const facilitators = Array.from({ length: facilitatorCount }, (_, i) => addUser(`facilitator${i}@bench.pathways.test`, ['facilitator'], i));
-    const participants = Array.from({ length: scale }, (_, i) => addUser(`participant${i}@bench.pathways.test`, ['participant'], i));
+    const facilitators = Array.from({ length: facilitatorCount }, (_, i) =>
+      addUser(`facilitator${i}@bench.pathways.test`, ['facilitator'], i),
+    );
+    const participants = Array.from({ length: scale }, (_, i) =>
+      addUser(`participant${i}@bench.pathways.test`, ['participant'], i),
+    );
     counts.users = await insertAll(UserModel, userDocs);
 
     // Programmes and modules: one programme per track, ten modules each, some with prerequisites.
@@ -161,10 +245,30 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
         const title = `Module ${position + 1}: ${['Knowing the role', 'Bias in selection', 'Your leadership story', 'Check your understanding', 'Building a panel', 'Flexible headship', 'Governance basics', 'Recruitment law', 'Mentoring', 'Next steps'][position]}`;
         const completion =
           type === 'quiz'
-            ? { type, passMark: 70, questions: [0, 1, 2, 3].map((q) => ({ prompt: `Question ${q + 1}?`, choices: ['One', 'Two', 'Three'], correct: [q % 3] })) }
+            ? {
+                type,
+                passMark: 70,
+                questions: [0, 1, 2, 3].map((q) => ({
+                  prompt: `Question ${q + 1}?`,
+                  choices: ['One', 'Two', 'Three'],
+                  correct: [q % 3],
+                })),
+              }
             : { type };
         const prerequisites = type === 'quiz' || position === modulesPerProgramme - 1 ? [ids[position - 1]!] : [];
-        moduleDocs.push({ _id, programmeId: programme._id, title, body: markdownBody(title), estimatedMinutes: 20 + position * 5, resources: [{ title: 'Reading', url: 'https://example.org/reading' }], prerequisites, completion, position, archived: false, ...stamp });
+        moduleDocs.push({
+          _id,
+          programmeId: programme._id,
+          title,
+          body: markdownBody(title),
+          estimatedMinutes: 20 + position * 5,
+          resources: [{ title: 'Reading', url: 'https://example.org/reading' }],
+          prerequisites,
+          completion,
+          position,
+          archived: false,
+          ...stamp,
+        });
         ids.push(_id);
       });
       modulesByProgramme.set(String(programme._id), ids);
@@ -181,10 +285,20 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
       const programme = programmes[c % programmes.length]!;
       const start = new Date(now.getTime() - (running ? 60 + (c % 20) : 420 + (c % 60)) * day);
       const end = new Date(start.getTime() + 180 * day);
-      const facilitatorIds = [facilitators[c % facilitatorCount]!, ...(c % 4 === 3 ? [facilitators[(c + 1) % facilitatorCount]!] : [])];
+      const facilitatorIds = [
+        facilitators[c % facilitatorCount]!,
+        ...(c % 4 === 3 ? [facilitators[(c + 1) % facilitatorCount]!] : []),
+      ];
       const _id = new Types.ObjectId();
       const moduleIds = modulesByProgramme.get(String(programme._id))!;
-      cohorts.push({ _id, programmeId: programme._id, facilitatorIds, members: [], enrolledAt: new Date(start.getTime() - 14 * day), running });
+      cohorts.push({
+        _id,
+        programmeId: programme._id,
+        facilitatorIds,
+        members: [],
+        enrolledAt: new Date(start.getTime() - 14 * day),
+        running,
+      });
       cohortDocs.push({
         _id,
         programmeId: programme._id,
@@ -196,7 +310,10 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
         facilitatorIds,
         selfEnrolment: c % 5 === 0,
         selfPaced: false,
-        moduleDueDates: moduleIds.map((moduleId, k) => ({ moduleId, dueOn: new Date(start.getTime() + (k + 1) * 16 * day).toISOString().slice(0, 10) })),
+        moduleDueDates: moduleIds.map((moduleId, k) => ({
+          moduleId,
+          dueOn: new Date(start.getTime() + (k + 1) * 16 * day).toISOString().slice(0, 10),
+        })),
         attendanceThreshold: 75,
         lateAfterMinutes: 10,
         reminderOffsetsMinutes: [1440, 60],
@@ -219,7 +336,15 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
     const seatDocs: object[] = [];
     for (const cohort of cohorts) {
       cohort.members.forEach((userId, n) => {
-        enrolmentDocs.push({ _id: new Types.ObjectId(), cohortId: cohort._id, userId, programmeId: cohort.programmeId, status: 'active', enrolledAt: cohort.enrolledAt, ...stamp });
+        enrolmentDocs.push({
+          _id: new Types.ObjectId(),
+          cohortId: cohort._id,
+          userId,
+          programmeId: cohort.programmeId,
+          status: 'active',
+          enrolledAt: cohort.enrolledAt,
+          ...stamp,
+        });
         seatDocs.push({ _id: new Types.ObjectId(), cohortId: cohort._id, number: n + 1, userId, ...stamp });
       });
     }
@@ -260,7 +385,21 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
         const _id = new Types.ObjectId();
         const startsAt = new Date(start.getTime() + k * 14 * day);
         sessions.push({ _id, cohortId: cohort._id, startsAt });
-        sessionDocs.push({ _id, cohortId: cohort._id, title: `Session ${k + 1}`, startsAt, durationMinutes: 90, mode: k % 3 === 0 ? 'in-person' : 'online', ...(k % 3 === 0 ? { location: 'Leeds Civic Hall, Room 2' } : { joinUrl: 'https://meet.example.org/pathways' }), status: 'scheduled', sequence: 0, history: [], ...stamp });
+        sessionDocs.push({
+          _id,
+          cohortId: cohort._id,
+          title: `Session ${k + 1}`,
+          startsAt,
+          durationMinutes: 90,
+          mode: k % 3 === 0 ? 'in-person' : 'online',
+          ...(k % 3 === 0
+            ? { location: 'Leeds Civic Hall, Room 2' }
+            : { joinUrl: 'https://meet.example.org/pathways' }),
+          status: 'scheduled',
+          sequence: 0,
+          history: [],
+          ...stamp,
+        });
       }
     }
     counts.sessions = await insertAll(CohortSessionModel, sessionDocs);
@@ -270,10 +409,27 @@ export async function seedBenchDatabase(props: { uri: string; scale: number; now
     const benchSession = benchSessions.filter((s) => s.startsAt <= now).at(-1)!;
     const upcomingSession = benchSessions.find((s) => s.startsAt > now)!;
 
-    const plan: SeedPlan = { scale, now, users, participants, facilitators, cohorts, sessions, benchCohortId: benchCohort._id, adminId, insert: insertAll, counts, extra: {} };
+    const plan: SeedPlan = {
+      scale,
+      now,
+      users,
+      participants,
+      facilitators,
+      cohorts,
+      sessions,
+      benchCohortId: benchCohort._id,
+      adminId,
+      insert: insertAll,
+      counts,
+      extra: {},
+    };
     await seedAreas(plan, log);
 
-    log(`seeded ${Object.entries(counts).map(([k, v]) => `${v.toLocaleString('en-GB')} ${k}`).join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+    log(
+      `seeded ${Object.entries(counts)
+        .map(([k, v]) => `${v.toLocaleString('en-GB')} ${k}`)
+        .join(', ')} in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+    );
     return {
       scale,
       password: benchPassword,

@@ -17,7 +17,9 @@ async function loadModel(file: string): Promise<AnyModel | undefined> {
   const full = path.join(root, 'models', `${file}.ts`);
   if (!existsSync(full)) return undefined;
   const module = (await import(full)) as Record<string, unknown>;
-  return Object.values(module).find((v): v is AnyModel => typeof v === 'function' && 'collection' in (v as object) && 'modelName' in (v as object));
+  return Object.values(module).find(
+    (v): v is AnyModel => typeof v === 'function' && 'collection' in (v as object) && 'modelName' in (v as object),
+  );
 }
 
 const statuses = ['present', 'present', 'present', 'present', 'present', 'late', 'excused', 'absent'] as const;
@@ -40,7 +42,19 @@ const areaSeeders: AreaSeeder[] = [
           cohort.members.forEach((userId, n) => {
             const status = statuses[(n * 5 + session.startsAt.getUTCDate()) % statuses.length]!;
             // The _id is "<sessionId>:<userId>" (models/AttendanceRecord.ts): registers read records by _id.
-            docs.push({ _id: `${String(session._id)}:${String(userId)}`, sessionId: session._id, cohortId: cohort._id, userId, status, note: status === 'excused' ? 'Ofsted visit' : '', markedBy: cohort.facilitatorIds[0], markedAt, source: 'register', createdAt: markedAt, updatedAt: markedAt });
+            docs.push({
+              _id: `${String(session._id)}:${String(userId)}`,
+              sessionId: session._id,
+              cohortId: cohort._id,
+              userId,
+              status,
+              note: status === 'excused' ? 'Ofsted visit' : '',
+              markedBy: cohort.facilitatorIds[0],
+              markedAt,
+              source: 'register',
+              createdAt: markedAt,
+              updatedAt: markedAt,
+            });
           });
         }
       }
@@ -52,15 +66,39 @@ const areaSeeders: AreaSeeder[] = [
     name: 'pledge',
     modelFile: 'PledgeSignature',
     seed: async (plan, model) => {
-      const regions = ['North East', 'North West', 'Yorkshire and the Humber', 'East Midlands', 'West Midlands', 'East of England', 'London', 'South East', 'South West', 'Wales', 'Scotland', 'Northern Ireland'];
-      const types = ['school', 'school', 'school', 'trust', 'governing-board', 'leadership-organisation', 'government', 'other'];
+      const regions = [
+        'North East',
+        'North West',
+        'Yorkshire and the Humber',
+        'East Midlands',
+        'West Midlands',
+        'East of England',
+        'London',
+        'South East',
+        'South West',
+        'Wales',
+        'Scotland',
+        'Northern Ireland',
+      ];
+      const types = [
+        'school',
+        'school',
+        'school',
+        'trust',
+        'governing-board',
+        'leadership-organisation',
+        'government',
+        'other',
+      ];
       const count = plan.scale * 2;
       const docs: object[] = [];
       for (let i = 0; i < count; i++) {
         const individual = i % 10 === 9;
         const confirmedAt = new Date(plan.now.getTime() - ((i * 37) % 700) * 24 * 60 * 60 * 1000);
         const status = i % 25 === 0 ? 'pending' : 'confirmed';
-        const name = individual ? `Signatory ${i}` : `${['St Mary', 'Oakfield', 'Riverside', 'Hillcrest', 'Greenway'][i % 5]} ${['Primary School', 'Academy Trust', 'High School', 'Governing Board'][i % 4]} ${i}`;
+        const name = individual
+          ? `Signatory ${i}`
+          : `${['St Mary', 'Oakfield', 'Riverside', 'Hillcrest', 'Greenway'][i % 5]} ${['Primary School', 'Academy Trust', 'High School', 'Governing Board'][i % 4]} ${i}`;
         const email = `signatory${i}@bench.pathways.test`;
         const kind = individual ? 'individual' : 'organisation';
         const showName = individual && i % 20 === 19;
@@ -71,7 +109,9 @@ const areaSeeders: AreaSeeder[] = [
           nameKey: name.toLowerCase(),
           email,
           signKey: `${email}|${kind}|${name.toLowerCase()}`,
-          ...(individual ? { role: 'Deputy headteacher', showName } : { organisationType: types[i % types.length], contactName: `Contact ${i}`, showName: false }),
+          ...(individual
+            ? { role: 'Deputy headteacher', showName }
+            : { organisationType: types[i % types.length], contactName: `Contact ${i}`, showName: false }),
           listed: !individual || showName,
           region: regions[i % regions.length],
           country: i % 50 === 0 ? 'IE' : 'GB',
@@ -102,7 +142,9 @@ export async function seedAreas(plan: SeedPlan, log: (line: string) => void): Pr
     try {
       await seeder.seed(plan, model);
     } catch (error) {
-      log(`${seeder.name}: not seeded, the bench seeder no longer matches models/${seeder.modelFile}.ts: ${(error as Error).message}`);
+      log(
+        `${seeder.name}: not seeded, the bench seeder no longer matches models/${seeder.modelFile}.ts: ${(error as Error).message}`,
+      );
     }
   }
 }

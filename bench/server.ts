@@ -52,7 +52,11 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
     RUN_JOBS: 'false',
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], { cwd: root, env, stdio: ['ignore', 'pipe', 'pipe'] });
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
   const log = createWriteStream(logFile);
   child.stdout.pipe(log);
   child.stderr.pipe(log);
@@ -106,7 +110,10 @@ export async function signInForCookie(baseUrl: string, email: string, password: 
   const page = await fetch(`${baseUrl}/login`, { headers: proxyHeaders });
   const anonymous = cookieFrom(page);
   const csrf = /name="_csrf" value="([^"]+)"/.exec(await page.text())?.[1];
-  if (!anonymous || !csrf) throw new Error('GET /login gave no session cookie or CSRF token (are Secure cookies accepted behind the proxy header?)');
+  if (!anonymous || !csrf)
+    throw new Error(
+      'GET /login gave no session cookie or CSRF token (are Secure cookies accepted behind the proxy header?)',
+    );
   const res = await fetch(`${baseUrl}/login`, {
     method: 'POST',
     redirect: 'manual',
@@ -125,6 +132,7 @@ export async function createToken(baseUrl: string, email: string, password: stri
     headers: { ...proxyHeaders, 'content-type': 'application/json' },
     body: JSON.stringify({ email, password, name: 'bench' }),
   });
-  if (res.status !== 201) throw new Error(`creating an API token for ${email} answered ${res.status}: ${await res.text()}`);
+  if (res.status !== 201)
+    throw new Error(`creating an API token for ${email} answered ${res.status}: ${await res.text()}`);
   return ((await res.json()) as { token: string }).token;
 }

@@ -11,9 +11,16 @@ import type { JobArea } from './types.ts';
  * we should not keep: Pledge signatures never confirmed within a month; rate-limit counters of ended windows.
  * Acknowledged deletes, never w:0.
  */
-export async function removeExpiredRecords(now = new Date()): Promise<{ sessions: number; links: number; checkInFailures: number; pledge: { signatures: number; links: number } }> {
+export async function removeExpiredRecords(now = new Date()): Promise<{
+  sessions: number;
+  links: number;
+  checkInFailures: number;
+  pledge: { signatures: number; links: number };
+}> {
   const sessions = await mongoose.connection.db!.collection('sessions').deleteMany({ expires: { $lt: now } });
-  const links = await OneTimeTokenModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) } });
+  const links = await OneTimeTokenModel.deleteMany({
+    expiresAt: { $lt: new Date(now.getTime() - 24 * 60 * 60 * 1000) },
+  });
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
   await purgeEndedRateWindows(now);

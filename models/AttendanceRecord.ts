@@ -9,7 +9,8 @@ export type AttendanceStatus = (typeof attendanceStatuses)[number];
  * register at once lose no record. A register reads its session's records (sessionId leads the unique index), a
  * report its cohort's (cohortId leads the second index).
  */
-export const attendanceRecordId = (sessionId: unknown, userId: unknown): string => `${String(sessionId)}:${String(userId)}`;
+export const attendanceRecordId = (sessionId: unknown, userId: unknown): string =>
+  `${String(sessionId)}:${String(userId)}`;
 
 const attendanceRecordSchema = new Schema(
   {

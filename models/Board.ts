@@ -14,7 +14,13 @@ const boardSchema = new Schema(
     /** IANA zone of the board: interview dates are calendar days in it. */
     timezone: { type: String, required: true, default: 'Europe/London' },
     members: {
-      type: [{ userId: { type: Schema.Types.ObjectId, ref: 'User', required: true }, role: { type: String, enum: boardRoles, required: true }, _id: false }],
+      type: [
+        {
+          userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+          role: { type: String, enum: boardRoles, required: true },
+          _id: false,
+        },
+      ],
       default: [],
     },
     /** Bumped on every change of `members`: updates are conditional on it, so two concurrent edits cannot both win. */

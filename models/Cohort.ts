@@ -17,7 +17,10 @@ const cohortSchema = new Schema(
     /** A self-paced cohort the system keeps open (e.g. governing-board training for interview panels). */
     selfPaced: { type: Boolean, default: false },
     /** Optional pacing: a due date per module (YYYY-MM-DD, in the cohort's zone). */
-    moduleDueDates: { type: [{ moduleId: { type: Schema.Types.ObjectId, ref: 'Module' }, dueOn: String, _id: false }], default: [] },
+    moduleDueDates: {
+      type: [{ moduleId: { type: Schema.Types.ObjectId, ref: 'Module' }, dueOn: String, _id: false }],
+      default: [],
+    },
     /** Attendance rate under which a participant is flagged (percent), after at least 3 sessions. */
     attendanceThreshold: { type: Number, default: 75, min: 0, max: 100 },
     /** Minutes after a session's start when a self check-in counts as late. */

@@ -16,7 +16,16 @@ const cohortSessionSchema = new Schema(
     sequence: { type: Number, required: true, default: 0 },
     /** What changed and when (reschedules, cancellation), newest last. */
     history: {
-      type: [{ at: Date, byUserId: Schema.Types.ObjectId, change: String, previousStartsAt: Date, previousDurationMinutes: Number, _id: false }],
+      type: [
+        {
+          at: Date,
+          byUserId: Schema.Types.ObjectId,
+          change: String,
+          previousStartsAt: Date,
+          previousDurationMinutes: Number,
+          _id: false,
+        },
+      ],
       default: [],
     },
     /** Self check-in: a short code the facilitator shows while the session runs. */

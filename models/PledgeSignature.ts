@@ -1,7 +1,14 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 
 export const signatureKinds = ['organisation', 'individual'] as const;
-export const organisationTypes = ['school', 'trust', 'governing-board', 'leadership-organisation', 'government', 'other'] as const;
+export const organisationTypes = [
+  'school',
+  'trust',
+  'governing-board',
+  'leadership-organisation',
+  'government',
+  'other',
+] as const;
 export type SignatureKind = (typeof signatureKinds)[number];
 export type OrganisationType = (typeof organisationTypes)[number];
 

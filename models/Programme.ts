@@ -7,7 +7,11 @@ export type Track = (typeof tracks)[number];
 export const programmeStatuses = ['draft', 'published', 'archived'] as const;
 
 /** Certificate validity by track: UK boards renew recruitment training every two to three years. */
-export const defaultValidityMonths: Record<Track, number | null> = { 'governing-board': 36, 'aspiring-leader': null, 'new-head': null };
+export const defaultValidityMonths: Record<Track, number | null> = {
+  'governing-board': 36,
+  'aspiring-leader': null,
+  'new-head': null,
+};
 
 const programmeSchema = new Schema(
   {

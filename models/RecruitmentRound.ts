@@ -6,7 +6,12 @@ export const recruitmentStages = ['applicants', 'shortlisted', 'appointed'] as c
 export type RecruitmentStage = (typeof recruitmentStages)[number];
 
 const countsSchema = new Schema(
-  { women: { type: Number, min: 0, max: 10_000 }, men: { type: Number, min: 0, max: 10_000 }, other: { type: Number, min: 0, max: 10_000 }, preferNotToSay: { type: Number, min: 0, max: 10_000 } },
+  {
+    women: { type: Number, min: 0, max: 10_000 },
+    men: { type: Number, min: 0, max: 10_000 },
+    other: { type: Number, min: 0, max: 10_000 },
+    preferNotToSay: { type: Number, min: 0, max: 10_000 },
+  },
   { _id: false },
 );
 
@@ -37,7 +42,11 @@ const recruitmentRoundSchema = new Schema(
     title: { type: String, required: true, trim: true },
     closingDate: { type: String },
     shortlistingDate: { type: String },
-    interviewDates: { type: [String], required: true, validate: { validator: (v: string[]) => v.length >= 1, message: 'needs at least one interview date' } },
+    interviewDates: {
+      type: [String],
+      required: true,
+      validate: { validator: (v: string[]) => v.length >= 1, message: 'needs at least one interview date' },
+    },
     panel: { type: [Schema.Types.ObjectId], ref: 'User', default: [] },
     status: { type: String, enum: ['open', 'closed'], required: true, default: 'open' },
     genderFigures: {

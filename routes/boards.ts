@@ -9,7 +9,27 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
 import { canManageBoard } from '../server/policies/boards.ts';
-import { addUpFigures, createBoard, externalCertificateFile, fairnessAcrossBoards, findBoardFor, linkBoardToPledge, listBoardsFor, listExternalCertificates, openRoundsReadiness, peopleById, pledgeLinkState, presentBoard, presentExternalCertificate, recordExternalCertificate, removeBoardMember, roundsOfBoard, setBoardMember, updateBoard, type UploadedFile } from '../server/services/boards/index.ts';
+import {
+  addUpFigures,
+  createBoard,
+  externalCertificateFile,
+  fairnessAcrossBoards,
+  findBoardFor,
+  linkBoardToPledge,
+  listBoardsFor,
+  listExternalCertificates,
+  openRoundsReadiness,
+  peopleById,
+  pledgeLinkState,
+  presentBoard,
+  presentExternalCertificate,
+  recordExternalCertificate,
+  removeBoardMember,
+  roundsOfBoard,
+  setBoardMember,
+  updateBoard,
+  type UploadedFile,
+} from '../server/services/boards/index.ts';
 
 const messages = {
   created: (name: string) => `${name} was created.`,
@@ -21,20 +41,63 @@ const messages = {
   noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
 };
 
-export const createBoardSchema = z.strictObject({ name: text(160), organisation: text(200), timezone: timezone.optional() });
-export const updateBoardSchema = z.strictObject({ name: text(160).optional(), organisation: text(200).optional(), timezone: timezone.optional() });
+export const createBoardSchema = z.strictObject({
+  name: text(160),
+  organisation: text(200),
+  timezone: timezone.optional(),
+});
+export const updateBoardSchema = z.strictObject({
+  name: text(160).optional(),
+  organisation: text(200).optional(),
+  timezone: timezone.optional(),
+});
 export const boardMemberSchema = z.strictObject({ userId: objectId, role: z.enum(boardRoles) });
-export const externalCertificateSchema = z.strictObject({ userId: objectId, provider: text(200), completedOn: isoDate, expiresOn: isoDate.optional() });
-const memberByEmailSchema = z.strictObject({ email: z.string().trim().toLowerCase().max(320).pipe(z.email({ message: 'must be an email address' })), role: z.enum(boardRoles) });
-const certificateFormSchema = z.preprocess((raw) => {
-  const b = { ...((raw ?? {}) as Record<string, unknown>) };
-  delete b._csrf;
-  if (b.expiresOn === '') delete b.expiresOn;
-  return b;
-}, z.strictObject({ userId: objectId.optional(), provider: text(200), completedOn: isoDate, expiresOn: isoDate.optional() }));
+export const externalCertificateSchema = z.strictObject({
+  userId: objectId,
+  provider: text(200),
+  completedOn: isoDate,
+  expiresOn: isoDate.optional(),
+});
+const memberByEmailSchema = z.strictObject({
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(320)
+    .pipe(z.email({ message: 'must be an email address' })),
+  role: z.enum(boardRoles),
+});
+const certificateFormSchema = z.preprocess(
+  (raw) => {
+    const b = { ...((raw ?? {}) as Record<string, unknown>) };
+    delete b._csrf;
+    if (b.expiresOn === '') delete b.expiresOn;
+    return b;
+  },
+  z.strictObject({
+    userId: objectId.optional(),
+    provider: text(200),
+    completedOn: isoDate,
+    expiresOn: isoDate.optional(),
+  }),
+);
 
-const boardOut = z.object({ id: z.string(), name: z.string(), organisation: z.string(), timezone: z.string(), members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles) })) });
-const externalOut = z.object({ id: z.string(), userId: z.string(), kind: z.string(), provider: z.string(), completedOn: z.string(), expiresOn: z.string(), hasFile: z.boolean() });
+const boardOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  organisation: z.string(),
+  timezone: z.string(),
+  members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles) })),
+});
+const externalOut = z.object({
+  id: z.string(),
+  userId: z.string(),
+  kind: z.string(),
+  provider: z.string(),
+  completedOn: z.string(),
+  expiresOn: z.string(),
+  hasFile: z.boolean(),
+});
 const countsOut = z.object({ cells: z.record(z.string(), z.number().nullable()), total: z.number().nullable() });
 
 const body = (req: Request) => {
@@ -75,18 +138,40 @@ async function addMemberByEmail(req: Request, res: Response) {
   const form = parseForm(memberByEmailSchema, body(req));
   if (!form.ok) return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body(req) });
   const user = await UserModel.findOne({ email: form.data.email }).select('_id name').lean();
-  if (!user) return boardPage(req, res, 422, { errors: { email: messages.noAccount }, errorList: [{ path: 'email', message: messages.noAccount }], values: body(req) });
-  await setBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(user._id), role: form.data.role });
+  if (!user)
+    return boardPage(req, res, 422, {
+      errors: { email: messages.noAccount },
+      errorList: [{ path: 'email', message: messages.noAccount }],
+      values: body(req),
+    });
+  await setBoardMember({
+    actor: req.user!,
+    boardId: String(req.params.id),
+    userId: String(user._id),
+    role: form.data.role,
+  });
   flash(req, 'success', messages.memberSet(user.name));
   res.redirect(303, `/boards/${String(req.params.id)}`);
 }
 
 /** Web: a chair or clerk records for a member (userId in the form); anyone else records for herself. */
-async function recordCertificateForm(req: Request, res: Response, back: string, rerender: (status: number, extra: Record<string, unknown>) => Promise<void>) {
+async function recordCertificateForm(
+  req: Request,
+  res: Response,
+  back: string,
+  rerender: (status: number, extra: Record<string, unknown>) => Promise<void>,
+) {
   const form = parseForm(certificateFormSchema, req.body);
   if (!form.ok) return rerender(422, { certErrors: form.errors, errorList: form.list, certValues: body(req) });
   try {
-    await recordExternalCertificate({ actor: req.user!, userId: form.data.userId ?? req.user!.id, provider: form.data.provider, completedOn: form.data.completedOn, expiresOn: form.data.expiresOn, file: fileOf(req) });
+    await recordExternalCertificate({
+      actor: req.user!,
+      userId: form.data.userId ?? req.user!.id,
+      provider: form.data.provider,
+      completedOn: form.data.completedOn,
+      expiresOn: form.data.expiresOn,
+      file: fileOf(req),
+    });
   } catch (error) {
     const { errors, list } = formErrorsFrom(error);
     return rerender(422, { certErrors: errors, errorList: list, certValues: body(req) });
@@ -102,70 +187,180 @@ const fileOf = (req: Request): UploadedFile | undefined => {
 
 async function myTrainingPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const certificates = await listExternalCertificates({ actor: req.user!, userId: req.user!.id });
-  res.status(status).render('boards/training', { title: 'Safer-recruitment training', certificates, certValues: {}, certErrors: {}, ...extra });
+  res.status(status).render('boards/training', {
+    title: 'Safer-recruitment training',
+    certificates,
+    certValues: {},
+    certErrors: {},
+    ...extra,
+  });
 }
 
 export function registerBoardRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'post', path: '/boards', tag: 'boards', summary: 'Create a governing board', access: ['admin'], body: createBoardSchema, success: { status: 201, description: 'The board', schema: boardOut } },
+    {
+      method: 'post',
+      path: '/boards',
+      tag: 'boards',
+      summary: 'Create a governing board',
+      access: ['admin'],
+      body: createBoardSchema,
+      success: { status: 201, description: 'The board', schema: boardOut },
+    },
     async ({ user, body: input }) => presentBoard(await createBoard({ actor: user, ...input })),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/boards', tag: 'boards', summary: 'Boards you belong to (admins: all)', access: [], success: { status: 200, description: 'Boards', schema: z.object({ items: z.array(boardOut), nextCursor: z.null() }) } },
+    {
+      method: 'get',
+      path: '/boards',
+      tag: 'boards',
+      summary: 'Boards you belong to (admins: all)',
+      access: [],
+      success: {
+        status: 200,
+        description: 'Boards',
+        schema: z.object({ items: z.array(boardOut), nextCursor: z.null() }),
+      },
+    },
     async ({ user }) => ({ items: (await listBoardsFor({ actor: user })).map(presentBoard), nextCursor: null }),
   );
   apiOperation(
     api,
     {
-      method: 'get', path: '/boards/fairness', tag: 'boards', summary: 'Gender figures across boards, counts under 5 suppressed (null)', access: ['admin'],
-      success: { status: 200, description: 'Totals by stage', schema: z.object({ overall: z.record(z.string(), z.union([z.number(), countsOut])), boards: z.array(z.record(z.string(), z.unknown())) }) },
+      method: 'get',
+      path: '/boards/fairness',
+      tag: 'boards',
+      summary: 'Gender figures across boards, counts under 5 suppressed (null)',
+      access: ['admin'],
+      success: {
+        status: 200,
+        description: 'Totals by stage',
+        schema: z.object({
+          overall: z.record(z.string(), z.union([z.number(), countsOut])),
+          boards: z.array(z.record(z.string(), z.unknown())),
+        }),
+      },
     },
     async ({ user }) => fairnessAcrossBoards({ actor: user }),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/boards/:id', tag: 'boards', summary: 'A board (its members and admins only)', access: [], success: { status: 200, description: 'The board', schema: boardOut } },
+    {
+      method: 'get',
+      path: '/boards/:id',
+      tag: 'boards',
+      summary: 'A board (its members and admins only)',
+      access: [],
+      success: { status: 200, description: 'The board', schema: boardOut },
+    },
     async ({ user, params }) => presentBoard(await findBoardFor({ actor: user, boardId: params.id! })),
   );
   apiOperation(
     api,
-    { method: 'patch', path: '/boards/:id', tag: 'boards', summary: 'Rename a board or change its zone (chair, clerk, admin)', access: [], body: updateBoardSchema, success: { status: 200, description: 'The board', schema: boardOut } },
-    async ({ user, params, body: input }) => presentBoard(await updateBoard({ actor: user, boardId: params.id!, ...input })),
+    {
+      method: 'patch',
+      path: '/boards/:id',
+      tag: 'boards',
+      summary: 'Rename a board or change its zone (chair, clerk, admin)',
+      access: [],
+      body: updateBoardSchema,
+      success: { status: 200, description: 'The board', schema: boardOut },
+    },
+    async ({ user, params, body: input }) =>
+      presentBoard(await updateBoard({ actor: user, boardId: params.id!, ...input })),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/boards/:id/members', tag: 'boards', summary: "Add a member or change her role (chair, clerk, admin)", access: [], body: boardMemberSchema, success: { status: 201, description: 'The board', schema: boardOut }, errors: [409] },
-    async ({ user, params, body: input }) => presentBoard(await setBoardMember({ actor: user, boardId: params.id!, ...input })),
+    {
+      method: 'post',
+      path: '/boards/:id/members',
+      tag: 'boards',
+      summary: 'Add a member or change her role (chair, clerk, admin)',
+      access: [],
+      body: boardMemberSchema,
+      success: { status: 201, description: 'The board', schema: boardOut },
+      errors: [409],
+    },
+    async ({ user, params, body: input }) =>
+      presentBoard(await setBoardMember({ actor: user, boardId: params.id!, ...input })),
   );
   apiOperation(
     api,
-    { method: 'delete', path: '/boards/:id/members/:userId', tag: 'boards', summary: 'Remove a member (chair, clerk, admin)', access: [], success: { status: 204, description: 'Removed' }, errors: [409] },
-    async ({ user, params }) => void (await removeBoardMember({ actor: user, boardId: params.id!, userId: params.userId! })),
+    {
+      method: 'delete',
+      path: '/boards/:id/members/:userId',
+      tag: 'boards',
+      summary: 'Remove a member (chair, clerk, admin)',
+      access: [],
+      success: { status: 204, description: 'Removed' },
+      errors: [409],
+    },
+    async ({ user, params }) =>
+      void (await removeBoardMember({ actor: user, boardId: params.id!, userId: params.userId! })),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/external-certificates', tag: 'boards', summary: 'Record safer-recruitment training (yours, or as chair/clerk for a member); files via the web form', access: [], body: externalCertificateSchema, success: { status: 201, description: 'The certificate', schema: externalOut } },
-    async ({ user, body: input }) => presentExternalCertificate(await recordExternalCertificate({ actor: user, ...input })),
+    {
+      method: 'post',
+      path: '/external-certificates',
+      tag: 'boards',
+      summary: 'Record safer-recruitment training (yours, or as chair/clerk for a member); files via the web form',
+      access: [],
+      body: externalCertificateSchema,
+      success: { status: 201, description: 'The certificate', schema: externalOut },
+    },
+    async ({ user, body: input }) =>
+      presentExternalCertificate(await recordExternalCertificate({ actor: user, ...input })),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/users/:id/external-certificates', tag: 'boards', summary: "A person's external certificates (herself, her board's chair or clerk, admins)", access: [], success: { status: 200, description: 'Certificates', schema: z.object({ items: z.array(externalOut), nextCursor: z.null() }) } },
-    async ({ user, params }) => ({ items: (await listExternalCertificates({ actor: user, userId: params.id! })).map(presentExternalCertificate), nextCursor: null }),
+    {
+      method: 'get',
+      path: '/users/:id/external-certificates',
+      tag: 'boards',
+      summary: "A person's external certificates (herself, her board's chair or clerk, admins)",
+      access: [],
+      success: {
+        status: 200,
+        description: 'Certificates',
+        schema: z.object({ items: z.array(externalOut), nextCursor: z.null() }),
+      },
+    },
+    async ({ user, params }) => ({
+      items: (await listExternalCertificates({ actor: user, userId: params.id! })).map(presentExternalCertificate),
+      nextCursor: null,
+    }),
   );
 
   web.get('/boards', requireSignIn, async (req, res) => {
-    res.render('boards/index', { title: 'Governing boards', boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard), values: {} });
+    res.render('boards/index', {
+      title: 'Governing boards',
+      boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard),
+      values: {},
+    });
   });
   web.post('/boards', requireRole('admin'), async (req, res) => {
     const form = parseForm(createBoardSchema, { ...body(req), ...(body(req).timezone ? {} : { timezone: undefined }) });
-    if (!form.ok) return res.status(422).render('boards/index', { title: 'Governing boards', boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard), values: body(req), errors: form.errors, errorList: form.list });
+    if (!form.ok)
+      return res.status(422).render('boards/index', {
+        title: 'Governing boards',
+        boards: (await listBoardsFor({ actor: req.user! })).map(presentBoard),
+        values: body(req),
+        errors: form.errors,
+        errorList: form.list,
+      });
     const board = await createBoard({ actor: req.user!, ...form.data });
     flash(req, 'success', messages.created(board.name));
     res.redirect(303, `/boards/${String(board._id)}`);
   });
-  web.get('/boards/fairness', requireRole('admin'), async (req, res) => res.render('boards/fairness', { title: 'Fairness across boards', ...(await fairnessAcrossBoards({ actor: req.user! })) }));
+  web.get('/boards/fairness', requireRole('admin'), async (req, res) =>
+    res.render('boards/fairness', {
+      title: 'Fairness across boards',
+      ...(await fairnessAcrossBoards({ actor: req.user! })),
+    }),
+  );
   web.get('/boards/:id', requireSignIn, (req, res) => boardPage(req, res));
   web.post('/boards/:id', requireSignIn, async (req, res) => {
     const form = parseForm(updateBoardSchema, body(req));
@@ -178,7 +373,12 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   web.post('/boards/:id/members/:userId/role', requireSignIn, async (req, res) => {
     const form = parseForm(z.object({ role: z.enum(boardRoles) }), body(req));
     if (!form.ok) throw new ValidationError('Choose a role.', form.list);
-    await setBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(req.params.userId), role: form.data.role });
+    await setBoardMember({
+      actor: req.user!,
+      boardId: String(req.params.id),
+      userId: String(req.params.userId),
+      role: form.data.role,
+    });
     flash(req, 'success', 'The role was changed.');
     res.redirect(303, `/boards/${String(req.params.id)}`);
   });
@@ -189,19 +389,28 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   });
   web.post('/boards/:id/external-certificates', requireSignIn, async (req, res) => {
     await findBoardFor({ actor: req.user!, boardId: String(req.params.id) });
-    await recordCertificateForm(req, res, `/boards/${String(req.params.id)}#training`, (status, extra) => boardPage(req, res, status, extra));
+    await recordCertificateForm(req, res, `/boards/${String(req.params.id)}#training`, (status, extra) =>
+      boardPage(req, res, status, extra),
+    );
   });
   web.post('/boards/:id/pledge', requireSignIn, async (req, res) => {
     const form = parseForm(z.object({ signatureId: objectId, show: z.literal('yes').optional() }), body(req));
     if (!form.ok) throw new ValidationError('Choose the signature to link.', form.list);
-    await linkBoardToPledge({ actor: req.user!, boardId: String(req.params.id), signatureId: form.data.signatureId, showRoundReadiness: form.data.show === 'yes' });
+    await linkBoardToPledge({
+      actor: req.user!,
+      boardId: String(req.params.id),
+      signatureId: form.data.signatureId,
+      showRoundReadiness: form.data.show === 'yes',
+    });
     flash(req, 'success', messages.pledgeLinked);
     res.redirect(303, `/boards/${String(req.params.id)}`);
   });
   web.get('/training/safer-recruitment', requireSignIn, (req, res) => myTrainingPage(req, res));
   web.post('/training/safer-recruitment', requireSignIn, async (req, res) => {
     if (req.body) delete (req.body as Record<string, unknown>).userId;
-    await recordCertificateForm(req, res, '/training/safer-recruitment', (status, extra) => myTrainingPage(req, res, status, extra));
+    await recordCertificateForm(req, res, '/training/safer-recruitment', (status, extra) =>
+      myTrainingPage(req, res, status, extra),
+    );
   });
   web.get('/external-certificates/:id/file', requireSignIn, async (req, res) => {
     const file = await externalCertificateFile({ actor: req.user!, certificateId: String(req.params.id) });

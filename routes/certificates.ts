@@ -3,30 +3,88 @@ import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { certificateFor, certificatePdf, certificateStatus, listCertificates, presentCertificate, trackNames, verificationUrl, verifyCertificate } from '../server/services/learning/certificates.ts';
+import {
+  certificateFor,
+  certificatePdf,
+  certificateStatus,
+  listCertificates,
+  presentCertificate,
+  trackNames,
+  verificationUrl,
+  verifyCertificate,
+} from '../server/services/learning/certificates.ts';
 
-const certificateSchema = z.object({ id: z.string(), programmeId: z.string(), track: z.string(), issuedAt: z.string(), expiresAt: z.string().nullable(), verificationCode: z.string() }).loose();
-const verificationSchema = z.object({ status: z.enum(['valid', 'expired']), name: z.string(), programme: z.string(), issuedAt: z.string(), expiresAt: z.string().nullable() }).loose();
+const certificateSchema = z
+  .object({
+    id: z.string(),
+    programmeId: z.string(),
+    track: z.string(),
+    issuedAt: z.string(),
+    expiresAt: z.string().nullable(),
+    verificationCode: z.string(),
+  })
+  .loose();
+const verificationSchema = z
+  .object({
+    status: z.enum(['valid', 'expired']),
+    name: z.string(),
+    programme: z.string(),
+    issuedAt: z.string(),
+    expiresAt: z.string().nullable(),
+  })
+  .loose();
 
 /** A safe file name for the download: letters, digits and dashes only. */
-const fileNameOf = (title: string, code: string) => `${title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'certificate'}-${code}.pdf`;
+const fileNameOf = (title: string, code: string) =>
+  `${
+    title
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .slice(0, 60) || 'certificate'
+  }-${code}.pdf`;
 
 export function registerCertificateRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/me/certificates', tag: 'learning', summary: 'Your certificates', access: [], success: { status: 200, description: 'Certificates, newest first', schema: z.array(certificateSchema) } },
+    {
+      method: 'get',
+      path: '/me/certificates',
+      tag: 'learning',
+      summary: 'Your certificates',
+      access: [],
+      success: { status: 200, description: 'Certificates, newest first', schema: z.array(certificateSchema) },
+    },
     async ({ user }) => (await listCertificates({ userId: user.id })).map(presentCertificate),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/certificates/verify/:code', tag: 'learning', summary: 'Check a certificate by its verification code (public)', access: 'public', success: { status: 200, description: 'Valid or expired, with name, programme and dates only', schema: verificationSchema } },
+    {
+      method: 'get',
+      path: '/certificates/verify/:code',
+      tag: 'learning',
+      summary: 'Check a certificate by its verification code (public)',
+      access: 'public',
+      success: {
+        status: 200,
+        description: 'Valid or expired, with name, programme and dates only',
+        schema: verificationSchema,
+      },
+    },
     async ({ params }) => verifyCertificate({ code: String(params.code).slice(0, 40), now: new Date() }),
   );
 
   web.get('/certificates', requireSignIn, async (req, res) => {
     const certificates = await listCertificates({ userId: req.user!.id });
     const now = new Date();
-    res.render('certificates/index', { title: 'Your certificates', certificates: certificates.map((c) => ({ ...c, status: certificateStatus(c, now), url: verificationUrl(c.verificationCode) })), trackNames });
+    res.render('certificates/index', {
+      title: 'Your certificates',
+      certificates: certificates.map((c) => ({
+        ...c,
+        status: certificateStatus(c, now),
+        url: verificationUrl(c.verificationCode),
+      })),
+      trackNames,
+    });
   });
   web.get('/certificates/verify', async (req, res) => {
     const code = typeof req.query.code === 'string' ? req.query.code.trim().slice(0, 40) : '';
@@ -36,16 +94,29 @@ export function registerCertificateRoutes(web: Router, api: Router): void {
   web.get('/certificates/verify/:code', async (req, res) => {
     const code = String(req.params.code).slice(0, 40);
     try {
-      res.render('certificates/verify', { title: 'Check a certificate', code, result: await verifyCertificate({ code, now: new Date() }), trackNames });
+      res.render('certificates/verify', {
+        title: 'Check a certificate',
+        code,
+        result: await verifyCertificate({ code, now: new Date() }),
+        trackNames,
+      });
     } catch (error) {
       if (!(error instanceof NotFoundError)) throw error;
-      res.status(404).render('certificates/verify', { title: 'Check a certificate', code, result: { status: 'unknown' }, trackNames });
+      res.status(404).render('certificates/verify', {
+        title: 'Check a certificate',
+        code,
+        result: { status: 'unknown' },
+        trackNames,
+      });
     }
   });
   web.get('/certificates/:id/download', requireSignIn, async (req, res) => {
     const certificate = await certificateFor({ actor: req.user!, certificateId: String(req.params.id) });
     const pdf = await certificatePdf(certificate);
-    res.type('application/pdf').attachment(fileNameOf(certificate.programmeTitle, certificate.verificationCode)).setHeader('Cache-Control', 'private, no-store');
+    res
+      .type('application/pdf')
+      .attachment(fileNameOf(certificate.programmeTitle, certificate.verificationCode))
+      .setHeader('Cache-Control', 'private, no-store');
     res.send(pdf);
   });
 }

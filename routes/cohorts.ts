@@ -6,16 +6,44 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
-import { attendanceChart, attendanceCsv, calendarFeed, calendarFeedUrl, chartStatuses, cohortAttendanceReport, cohortFormChoices, type CohortInput, cohortsFor, createCohort, enrolByEmail, enrolParticipant, flagLabels, importEnrolments, listEnrolments, loadRunCohort, loadVisibleCohort, myAttendance, namesOf, presentCohort, presentReportRow, rotateCalendarToken, sessionsOf, updateCohort, withdrawParticipant } from '../server/services/cohorts/index.ts';
+import {
+  attendanceChart,
+  attendanceCsv,
+  calendarFeed,
+  calendarFeedUrl,
+  chartStatuses,
+  cohortAttendanceReport,
+  cohortFormChoices,
+  type CohortInput,
+  cohortsFor,
+  createCohort,
+  enrolByEmail,
+  enrolParticipant,
+  flagLabels,
+  importEnrolments,
+  listEnrolments,
+  loadRunCohort,
+  loadVisibleCohort,
+  myAttendance,
+  namesOf,
+  presentCohort,
+  presentReportRow,
+  rotateCalendarToken,
+  sessionsOf,
+  updateCohort,
+  withdrawParticipant,
+} from '../server/services/cohorts/index.ts';
 
 const messages = {
   created: (name: string) => `Cohort "${name}" created.`,
   saved: 'Cohort settings saved.',
   joined: 'You are enrolled. Your sessions are below.',
-  waitlisted: (position: number) => `The cohort is full, so you are on the waitlist (number ${position}). We will email you if a place frees up.`,
+  waitlisted: (position: number) =>
+    `The cohort is full, so you are on the waitlist (number ${position}). We will email you if a place frees up.`,
   left: 'You have left the cohort.',
   enrolled: (name: string) => `${name} is enrolled.`,
-  enrolledWaitlist: (name: string, position: number) => `The cohort is full: ${name} is on the waitlist (number ${position}).`,
+  enrolledWaitlist: (name: string, position: number) =>
+    `The cohort is full: ${name} is on the waitlist (number ${position}).`,
   withdrawn: 'Withdrawn.',
   promoted: (n: number) => ` ${n} ${n === 1 ? 'person moved' : 'people moved'} up from the waitlist.`,
   rotated: 'Your calendar address has changed. Subscribe again with the new one; the old one no longer works.',
@@ -33,11 +61,43 @@ export const cohortSchema = z.strictObject({
   attendanceThreshold: z.number().int().min(0).max(100).optional(),
   lateAfterMinutes: z.number().int().min(0).max(240).optional(),
 });
-const cohortView = z.object({ id: z.string(), programmeId: z.string(), name: z.string(), capacity: z.number(), timezone: z.string(), startsOn: z.string(), endsOn: z.string(), facilitatorIds: z.array(z.string()), selfEnrolment: z.boolean(), attendanceThreshold: z.number(), lateAfterMinutes: z.number() });
+const cohortView = z.object({
+  id: z.string(),
+  programmeId: z.string(),
+  name: z.string(),
+  capacity: z.number(),
+  timezone: z.string(),
+  startsOn: z.string(),
+  endsOn: z.string(),
+  facilitatorIds: z.array(z.string()),
+  selfEnrolment: z.boolean(),
+  attendanceThreshold: z.number(),
+  lateAfterMinutes: z.number(),
+});
 const enrolBody = z.strictObject({ userId: objectId });
 const enrolResult = z.object({ status: z.enum(['active', 'waitlisted']), position: z.number().optional() });
-const enrolmentList = z.object({ items: z.array(z.object({ userId: z.string(), name: z.string(), status: z.enum(['active', 'waitlisted']), position: z.number().optional() })) });
-const reportRow = z.object({ userId: z.string(), name: z.string(), sessions: z.number(), present: z.number(), late: z.number(), excused: z.number(), absent: z.number(), unmarked: z.number(), rate: z.number().nullable(), flags: z.array(z.string()) });
+const enrolmentList = z.object({
+  items: z.array(
+    z.object({
+      userId: z.string(),
+      name: z.string(),
+      status: z.enum(['active', 'waitlisted']),
+      position: z.number().optional(),
+    }),
+  ),
+});
+const reportRow = z.object({
+  userId: z.string(),
+  name: z.string(),
+  sessions: z.number(),
+  present: z.number(),
+  late: z.number(),
+  excused: z.number(),
+  absent: z.number(),
+  unmarked: z.number(),
+  rate: z.number().nullable(),
+  flags: z.array(z.string()),
+});
 
 /** Web form fields arrive as strings; checkboxes as a string, an array or nothing. */
 const cohortFormSchema = z.preprocess((raw) => {
@@ -60,68 +120,228 @@ const emailForm = z.object({ email: z.string().trim().min(3, 'enter an email add
 const csvForm = z.object({ csv: z.string().trim().min(1, 'paste at least one email address').max(100_000) });
 
 const now = () => new Date();
-const enrolments = (user: Express.User, cohortId: string) => loadRunCohort({ actor: user, cohortId }).then((cohort) => listEnrolments({ actor: user, cohort }));
+const enrolments = (user: Express.User, cohortId: string) =>
+  loadRunCohort({ actor: user, cohortId }).then((cohort) => listEnrolments({ actor: user, cohort }));
 
-async function renderCohortForm(req: Request, res: Response, locals: { cohort?: CohortInput & { id: string }; values: Record<string, unknown>; errors?: Record<string, string>; errorList?: unknown[]; status?: number }) {
-  res.status(locals.status ?? 200).render('cohorts/form', { title: locals.cohort ? `Edit ${locals.cohort.name}` : 'New cohort', ...(await cohortFormChoices()), ...locals, errors: locals.errors ?? {}, errorList: locals.errorList ?? [] });
+async function renderCohortForm(
+  req: Request,
+  res: Response,
+  locals: {
+    cohort?: CohortInput & { id: string };
+    values: Record<string, unknown>;
+    errors?: Record<string, string>;
+    errorList?: unknown[];
+    status?: number;
+  },
+) {
+  res.status(locals.status ?? 200).render('cohorts/form', {
+    title: locals.cohort ? `Edit ${locals.cohort.name}` : 'New cohort',
+    ...(await cohortFormChoices()),
+    ...locals,
+    errors: locals.errors ?? {},
+    errorList: locals.errorList ?? [],
+  });
 }
 
 async function showCohort(req: Request, res: Response) {
   const { cohort, enrolment, runs } = await loadVisibleCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const [sessions, facilitators, mine] = await Promise.all([sessionsOf(cohort._id), namesOf(cohort.facilitatorIds), enrolment?.status === 'active' ? myAttendance({ actor: req.user!, cohort, now: now() }) : null]);
+  const [sessions, facilitators, mine] = await Promise.all([
+    sessionsOf(cohort._id),
+    namesOf(cohort.facilitatorIds),
+    enrolment?.status === 'active' ? myAttendance({ actor: req.user!, cohort, now: now() }) : null,
+  ]);
   const people = runs ? await listEnrolments({ actor: req.user!, cohort }) : [];
-  res.render('cohorts/show', { title: cohort.name, cohort: presentCohort(cohort), sessions, facilitators: [...facilitators.values()], enrolment, runs, mine, people, now: now() });
+  res.render('cohorts/show', {
+    title: cohort.name,
+    cohort: presentCohort(cohort),
+    sessions,
+    facilitators: [...facilitators.values()],
+    enrolment,
+    runs,
+    mine,
+    people,
+    now: now(),
+  });
 }
 
 async function showReport(req: Request, res: Response) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
   const report = await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() });
-  res.render('cohorts/attendance', { title: `Attendance: ${cohort.name}`, cohort: presentCohort(cohort), report, flagLabels, chart: attendanceChart(report.sessions), chartStatuses });
+  res.render('cohorts/attendance', {
+    title: `Attendance: ${cohort.name}`,
+    cohort: presentCohort(cohort),
+    report,
+    flagLabels,
+    chart: attendanceChart(report.sessions),
+    chartStatuses,
+  });
 }
 
 async function sendCsv(req: Request, res: Response) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
   const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() }));
-  res.attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`).type('text/csv; charset=utf-8').send(csv);
+  res
+    .attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`)
+    .type('text/csv; charset=utf-8')
+    .send(csv);
 }
 
 async function showPeople(req: Request, res: Response, locals: Record<string, unknown> = {}, status = 200) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  res.status(status).render('cohorts/people', { title: `People: ${cohort.name}`, cohort: presentCohort(cohort), people: await listEnrolments({ actor: req.user!, cohort }), imported: null, ...locals });
+  res.status(status).render('cohorts/people', {
+    title: `People: ${cohort.name}`,
+    cohort: presentCohort(cohort),
+    people: await listEnrolments({ actor: req.user!, cohort }),
+    imported: null,
+    ...locals,
+  });
 }
 
 export function registerCohortRoutes(web: Router, api: Router): void {
   // ── API ──
-  apiOperation(api, { method: 'post', path: '/cohorts', tag: 'cohorts', summary: 'Create a cohort', access: ['admin'], body: cohortSchema, success: { status: 201, description: 'The cohort', schema: cohortView } }, async ({ user, body }) =>
-    presentCohort(await createCohort({ actor: user, input: body })),
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/cohorts',
+      tag: 'cohorts',
+      summary: 'Create a cohort',
+      access: ['admin'],
+      body: cohortSchema,
+      success: { status: 201, description: 'The cohort', schema: cohortView },
+    },
+    async ({ user, body }) => presentCohort(await createCohort({ actor: user, input: body })),
   );
-  apiOperation(api, { method: 'get', path: '/cohorts', tag: 'cohorts', summary: 'Cohorts you run, are enrolled in, or may join', access: [], success: { status: 200, description: 'Cohorts', schema: z.object({ items: z.array(cohortView.extend({ programmeTitle: z.string(), runs: z.boolean(), myStatus: z.string().nullable() })), nextCursor: z.null() }) } }, async ({ user }) =>
-    ({ items: await cohortsFor({ actor: user }), nextCursor: null }),
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts',
+      tag: 'cohorts',
+      summary: 'Cohorts you run, are enrolled in, or may join',
+      access: [],
+      success: {
+        status: 200,
+        description: 'Cohorts',
+        schema: z.object({
+          items: z.array(
+            cohortView.extend({ programmeTitle: z.string(), runs: z.boolean(), myStatus: z.string().nullable() }),
+          ),
+          nextCursor: z.null(),
+        }),
+      },
+    },
+    async ({ user }) => ({ items: await cohortsFor({ actor: user }), nextCursor: null }),
   );
-  apiOperation(api, { method: 'get', path: '/cohorts/:id', tag: 'cohorts', summary: 'A cohort', access: [], success: { status: 200, description: 'The cohort', schema: cohortView } }, async ({ user, params }) =>
-    presentCohort((await loadVisibleCohort({ actor: user, cohortId: params.id! })).cohort),
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts/:id',
+      tag: 'cohorts',
+      summary: 'A cohort',
+      access: [],
+      success: { status: 200, description: 'The cohort', schema: cohortView },
+    },
+    async ({ user, params }) => presentCohort((await loadVisibleCohort({ actor: user, cohortId: params.id! })).cohort),
   );
-  apiOperation(api, { method: 'post', path: '/cohorts/:id/enrolments', tag: 'cohorts', summary: 'Enrol someone (facilitators, admins; yourself when self-enrolment is open)', access: [], body: enrolBody, success: { status: 201, description: 'Enrolled or waitlisted', schema: enrolResult }, errors: [409] }, async ({ user, params, body }) =>
-    enrolParticipant({ actor: user, cohortId: params.id!, userId: body.userId }),
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/cohorts/:id/enrolments',
+      tag: 'cohorts',
+      summary: 'Enrol someone (facilitators, admins; yourself when self-enrolment is open)',
+      access: [],
+      body: enrolBody,
+      success: { status: 201, description: 'Enrolled or waitlisted', schema: enrolResult },
+      errors: [409],
+    },
+    async ({ user, params, body }) => enrolParticipant({ actor: user, cohortId: params.id!, userId: body.userId }),
   );
-  apiOperation(api, { method: 'get', path: '/cohorts/:id/enrolments', tag: 'cohorts', summary: 'Enrolled people, then the waitlist in order', access: ['facilitator'], success: { status: 200, description: 'Enrolments', schema: enrolmentList } }, async ({ user, params }) =>
-    ({ items: (await enrolments(user, params.id!)).map(({ userId, name, status, position }) => ({ userId, name, status, ...(position ? { position } : {}) })) }),
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts/:id/enrolments',
+      tag: 'cohorts',
+      summary: 'Enrolled people, then the waitlist in order',
+      access: ['facilitator'],
+      success: { status: 200, description: 'Enrolments', schema: enrolmentList },
+    },
+    async ({ user, params }) => ({
+      items: (await enrolments(user, params.id!)).map(({ userId, name, status, position }) => ({
+        userId,
+        name,
+        status,
+        ...(position ? { position } : {}),
+      })),
+    }),
   );
-  apiOperation(api, { method: 'delete', path: '/cohorts/:id/enrolments/:userId', tag: 'cohorts', summary: 'Withdraw someone (the first waitlisted person moves up)', access: [], success: { status: 204, description: 'Withdrawn' } }, async ({ user, params }) => {
-    await withdrawParticipant({ actor: user, cohortId: params.id!, userId: params.userId! });
-  });
-  apiOperation(api, { method: 'get', path: '/cohorts/:id/attendance', tag: 'attendance', summary: 'Attendance per participant (rate between 0 and 1)', access: ['facilitator'], success: { status: 200, description: 'Per participant', schema: z.object({ items: z.array(reportRow), nextCursor: z.null() }) } }, async ({ user, params }) => {
-    const cohort = await loadRunCohort({ actor: user, cohortId: params.id! });
-    return { items: (await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() })).rows.map(presentReportRow), nextCursor: null };
-  });
-  apiOperation(api, { method: 'get', path: '/cohorts/:id/attendance.csv', tag: 'attendance', summary: 'Attendance per participant as CSV', access: ['facilitator'], success: { status: 200, description: 'CSV', contentType: 'text/csv' } }, async ({ req, res }) => sendCsv(req, res));
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/cohorts/:id/enrolments/:userId',
+      tag: 'cohorts',
+      summary: 'Withdraw someone (the first waitlisted person moves up)',
+      access: [],
+      success: { status: 204, description: 'Withdrawn' },
+    },
+    async ({ user, params }) => {
+      await withdrawParticipant({ actor: user, cohortId: params.id!, userId: params.userId! });
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts/:id/attendance',
+      tag: 'attendance',
+      summary: 'Attendance per participant (rate between 0 and 1)',
+      access: ['facilitator'],
+      success: {
+        status: 200,
+        description: 'Per participant',
+        schema: z.object({ items: z.array(reportRow), nextCursor: z.null() }),
+      },
+    },
+    async ({ user, params }) => {
+      const cohort = await loadRunCohort({ actor: user, cohortId: params.id! });
+      return {
+        items: (await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() })).rows.map(
+          presentReportRow,
+        ),
+        nextCursor: null,
+      };
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts/:id/attendance.csv',
+      tag: 'attendance',
+      summary: 'Attendance per participant as CSV',
+      access: ['facilitator'],
+      success: { status: 200, description: 'CSV', contentType: 'text/csv' },
+    },
+    async ({ req, res }) => sendCsv(req, res),
+  );
 
   // ── Web ──
-  web.get('/cohorts', requireSignIn, async (req, res) => res.render('cohorts/index', { title: 'Cohorts', cohorts: await cohortsFor({ actor: req.user! }) }));
-  web.get('/cohorts/new', requireRole('admin'), (req, res) => renderCohortForm(req, res, { values: { timezone: 'Europe/London', capacity: 20, attendanceThreshold: 75, lateAfterMinutes: 10 } }));
+  web.get('/cohorts', requireSignIn, async (req, res) =>
+    res.render('cohorts/index', { title: 'Cohorts', cohorts: await cohortsFor({ actor: req.user! }) }),
+  );
+  web.get('/cohorts/new', requireRole('admin'), (req, res) =>
+    renderCohortForm(req, res, {
+      values: { timezone: 'Europe/London', capacity: 20, attendanceThreshold: 75, lateAfterMinutes: 10 },
+    }),
+  );
   web.post('/cohorts', requireRole('admin'), async (req, res) => {
     const form = parseForm(cohortFormSchema, req.body);
-    if (!form.ok) return renderCohortForm(req, res, { values: req.body, errors: form.errors, errorList: form.list, status: 422 });
+    if (!form.ok)
+      return renderCohortForm(req, res, { values: req.body, errors: form.errors, errorList: form.list, status: 422 });
     try {
       const cohort = await createCohort({ actor: req.user!, input: form.data });
       flash(req, 'success', messages.created(cohort.name));
@@ -138,8 +358,19 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   web.post('/cohorts/:id/edit', requireSignIn, async (req, res) => {
     const cohort = presentCohort(await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) }));
-    const form = parseForm(cohortFormSchema, { programmeId: cohort.programmeId, facilitatorIds: cohort.facilitatorIds, ...req.body });
-    if (!form.ok) return renderCohortForm(req, res, { cohort, values: req.body, errors: form.errors, errorList: form.list, status: 422 });
+    const form = parseForm(cohortFormSchema, {
+      programmeId: cohort.programmeId,
+      facilitatorIds: cohort.facilitatorIds,
+      ...req.body,
+    });
+    if (!form.ok)
+      return renderCohortForm(req, res, {
+        cohort,
+        values: req.body,
+        errors: form.errors,
+        errorList: form.list,
+        status: 422,
+      });
     try {
       const { promoted } = await updateCohort({ actor: req.user!, cohortId: cohort.id, input: form.data });
       flash(req, 'success', messages.saved + (promoted.length ? messages.promoted(promoted.length) : ''));
@@ -151,7 +382,11 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   web.post('/cohorts/:id/join', requireSignIn, async (req, res) => {
     const result = await enrolParticipant({ actor: req.user!, cohortId: String(req.params.id), userId: req.user!.id });
-    flash(req, result.status === 'active' ? 'success' : 'info', result.status === 'active' ? messages.joined : messages.waitlisted(result.position!));
+    flash(
+      req,
+      result.status === 'active' ? 'success' : 'info',
+      result.status === 'active' ? messages.joined : messages.waitlisted(result.position!),
+    );
     res.redirect(303, `/cohorts/${String(req.params.id)}`);
   });
   web.post('/cohorts/:id/leave', requireSignIn, async (req, res) => {
@@ -165,10 +400,26 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     if (!form.ok) return showPeople(req, res, { values: req.body, errors: form.errors, errorList: form.list }, 422);
     try {
       const result = await enrolByEmail({ actor: req.user!, cohortId: String(req.params.id), email: form.data.email });
-      flash(req, 'success', result.status === 'active' ? messages.enrolled(result.name) : messages.enrolledWaitlist(result.name, result.position!));
+      flash(
+        req,
+        'success',
+        result.status === 'active'
+          ? messages.enrolled(result.name)
+          : messages.enrolledWaitlist(result.name, result.position!),
+      );
       res.redirect(303, `/cohorts/${String(req.params.id)}/people`);
     } catch (error) {
-      if ((error as { status?: number }).status === 409) return showPeople(req, res, { values: req.body, errors: { email: (error as Error).message }, errorList: [{ path: 'email', message: (error as Error).message }] }, 422);
+      if ((error as { status?: number }).status === 409)
+        return showPeople(
+          req,
+          res,
+          {
+            values: req.body,
+            errors: { email: (error as Error).message },
+            errorList: [{ path: 'email', message: (error as Error).message }],
+          },
+          422,
+        );
       const { errors, list } = formErrorsFrom(error);
       return showPeople(req, res, { values: req.body, errors, errorList: list }, 422);
     }
@@ -177,7 +428,11 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     const form = parseForm(csvForm, req.body);
     if (!form.ok) return showPeople(req, res, { values: req.body, errors: form.errors, errorList: form.list }, 422);
     try {
-      const imported = await importEnrolments({ actor: req.user!, cohortId: String(req.params.id), csv: form.data.csv });
+      const imported = await importEnrolments({
+        actor: req.user!,
+        cohortId: String(req.params.id),
+        csv: form.data.csv,
+      });
       return showPeople(req, res, { imported });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
@@ -186,20 +441,32 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     }
   });
   web.post('/cohorts/:id/people/:userId/withdraw', requireSignIn, async (req, res) => {
-    const { promoted } = await withdrawParticipant({ actor: req.user!, cohortId: String(req.params.id), userId: String(req.params.userId) });
+    const { promoted } = await withdrawParticipant({
+      actor: req.user!,
+      cohortId: String(req.params.id),
+      userId: String(req.params.userId),
+    });
     flash(req, 'success', messages.withdrawn + (promoted.length ? messages.promoted(promoted.length) : ''));
     res.redirect(303, `/cohorts/${String(req.params.id)}/people`);
   });
   web.get('/cohorts/:id/attendance', requireSignIn, showReport);
   web.get('/cohorts/:id/attendance.csv', requireSignIn, sendCsv);
 
-  web.get('/calendar', requireSignIn, async (req, res) => res.render('cohorts/calendar', { title: 'Your calendar', feedUrl: await calendarFeedUrl({ userId: req.user!.id }) }));
+  web.get('/calendar', requireSignIn, async (req, res) =>
+    res.render('cohorts/calendar', {
+      title: 'Your calendar',
+      feedUrl: await calendarFeedUrl({ userId: req.user!.id }),
+    }),
+  );
   web.post('/calendar/token', requireSignIn, async (req, res) => {
     await rotateCalendarToken({ userId: req.user!.id });
     flash(req, 'success', messages.rotated);
     res.redirect(303, '/calendar');
   });
   web.get('/calendar/:token.ics', async (req, res) => {
-    res.type('text/calendar; charset=utf-8').set('Cache-Control', 'private, max-age=300').send(await calendarFeed({ token: String(req.params.token), now: now() }));
+    res
+      .type('text/calendar; charset=utf-8')
+      .set('Cache-Control', 'private, max-age=300')
+      .send(await calendarFeed({ token: String(req.params.token), now: now() }));
   });
 }

@@ -14,12 +14,19 @@ export const questionSchema = z.strictObject({
 export const completionRuleSchema = z.discriminatedUnion('type', [
   z.strictObject({ type: z.literal('view') }),
   z.strictObject({ type: z.literal('reflection'), minWords: z.number().int().min(0).max(500).optional() }),
-  z.strictObject({ type: z.literal('quiz'), passMark: z.number().int().min(0).max(100), questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(50) }),
+  z.strictObject({
+    type: z.literal('quiz'),
+    passMark: z.number().int().min(0).max(100),
+    questions: z.array(questionSchema).min(1, 'a quiz needs at least one question').max(50),
+  }),
 ]);
 export const resourceSchema = z.strictObject({ title: text(200), url: z.string().trim().max(2000) });
 export const moduleInputSchema = z.strictObject({
   title: text(200),
-  body: z.string().max(100_000).refine((s) => s.trim().length > 0, 'is required'),
+  body: z
+    .string()
+    .max(100_000)
+    .refine((s) => s.trim().length > 0, 'is required'),
   estimatedMinutes: z.number().int().min(1, 'must be at least 1').max(1000),
   prerequisites: z.array(objectId).max(100).optional(),
   resources: z.array(resourceSchema).max(30).optional(),
@@ -30,7 +37,10 @@ export const moduleChangesSchema = moduleInputSchema.partial().extend({ archived
 export const completionBodySchema = z.strictObject({
   reflection: z.string().max(20_000).optional(),
   shareWithFacilitators: z.boolean().optional(),
-  answers: z.array(z.array(z.number().int().min(0).max(100)).max(12)).max(50).optional(),
+  answers: z
+    .array(z.array(z.number().int().min(0).max(100)).max(12))
+    .max(50)
+    .optional(),
 });
 
 /**
@@ -41,13 +51,22 @@ export const completionBodySchema = z.strictObject({
  */
 export function parseQuestionsText(source: string): { questions: QuizQuestion[]; error?: string } {
   const questions: QuizQuestion[] = [];
-  const blocks = source.replace(/\r\n?/g, '\n').split(/\n\s*\n/).map((b) => b.trim()).filter(Boolean);
+  const blocks = source
+    .replace(/\r\n?/g, '\n')
+    .split(/\n\s*\n/)
+    .map((b) => b.trim())
+    .filter(Boolean);
   for (const [i, block] of blocks.entries()) {
     const q: QuizQuestion = { prompt: '', choices: [], correct: [] };
-    for (const line of block.split('\n').map((l) => l.trim()).filter(Boolean)) {
+    for (const line of block
+      .split('\n')
+      .map((l) => l.trim())
+      .filter(Boolean)) {
       if (line.startsWith('?')) q.prompt = `${q.prompt} ${line.slice(1).trim()}`.trim();
-      else if (line.startsWith('*')) { q.correct.push(q.choices.length); q.choices.push(line.slice(1).trim()); }
-      else if (line.startsWith('-')) q.choices.push(line.slice(1).trim());
+      else if (line.startsWith('*')) {
+        q.correct.push(q.choices.length);
+        q.choices.push(line.slice(1).trim());
+      } else if (line.startsWith('-')) q.choices.push(line.slice(1).trim());
       else return { questions, error: `question ${i + 1}: start each line with ?, - or *` };
     }
     if (!q.prompt) return { questions, error: `question ${i + 1} has no line starting with ?` };
@@ -57,14 +76,22 @@ export function parseQuestionsText(source: string): { questions: QuizQuestion[];
 }
 
 export const formatQuestionsText = (questions: QuizQuestion[] = []): string =>
-  questions.map((q) => [`? ${q.prompt}`, ...q.choices.map((c, i) => `${q.correct.includes(i) ? '*' : '-'} ${c}`)].join('\n')).join('\n\n');
+  questions
+    .map((q) => [`? ${q.prompt}`, ...q.choices.map((c, i) => `${q.correct.includes(i) ? '*' : '-'} ${c}`)].join('\n'))
+    .join('\n\n');
 
 export const parseResourcesText = (source: string) =>
-  source.replace(/\r\n?/g, '\n').split('\n').map((l) => l.trim()).filter(Boolean).map((line) => {
-    const at = line.lastIndexOf('|');
-    return at < 0 ? { title: line, url: line } : { title: line.slice(0, at).trim(), url: line.slice(at + 1).trim() };
-  });
-export const formatResourcesText = (resources: { title?: string | null; url?: string | null }[] = []): string => resources.map((r) => `${r.title ?? ''} | ${r.url ?? ''}`).join('\n');
+  source
+    .replace(/\r\n?/g, '\n')
+    .split('\n')
+    .map((l) => l.trim())
+    .filter(Boolean)
+    .map((line) => {
+      const at = line.lastIndexOf('|');
+      return at < 0 ? { title: line, url: line } : { title: line.slice(0, at).trim(), url: line.slice(at + 1).trim() };
+    });
+export const formatResourcesText = (resources: { title?: string | null; url?: string | null }[] = []): string =>
+  resources.map((r) => `${r.title ?? ''} | ${r.url ?? ''}`).join('\n');
 
 /** The module authoring form → the API's module object (or field errors for the form). */
 export function moduleInputFromForm(body: Record<string, unknown>): { input: unknown; errors: Record<string, string> } {
@@ -78,7 +105,11 @@ export function moduleInputFromForm(body: Record<string, unknown>): { input: unk
   if (type === 'quiz') {
     const parsed = parseQuestionsText(String(body.questions ?? ''));
     if (parsed.error) errors.questions = parsed.error;
-    completion = { type, passMark: body.passMark === '' || body.passMark === undefined ? NaN : Number(body.passMark), questions: parsed.questions };
+    completion = {
+      type,
+      passMark: body.passMark === '' || body.passMark === undefined ? NaN : Number(body.passMark),
+      questions: parsed.questions,
+    };
   }
   const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v.map(String) : [String(v)]);
   return {
@@ -96,4 +127,14 @@ export function moduleInputFromForm(body: Record<string, unknown>): { input: unk
 
 /** Form field names for API paths, so a zod error lands next to the right field. */
 export const formFieldOf = (path: string): string =>
-  path.startsWith('completion.questions') ? 'questions' : path.startsWith('completion.passMark') ? 'passMark' : path.startsWith('completion.minWords') ? 'minWords' : path.startsWith('completion') ? 'completionType' : path.startsWith('resources') ? 'resources' : path;
+  path.startsWith('completion.questions')
+    ? 'questions'
+    : path.startsWith('completion.passMark')
+      ? 'passMark'
+      : path.startsWith('completion.minWords')
+        ? 'minWords'
+        : path.startsWith('completion')
+          ? 'completionType'
+          : path.startsWith('resources')
+            ? 'resources'
+            : path;

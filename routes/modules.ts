@@ -7,8 +7,26 @@ import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
-import { assertCanAuthor, loadModule, loadProgramme, modulesOf, presentModule, ruleOf, setModuleArchived, updateModule, type ModuleInput } from '../server/services/learning/programmes.ts';
-import { completionBodySchema, formFieldOf, formatQuestionsText, formatResourcesText, moduleChangesSchema, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
+import {
+  assertCanAuthor,
+  loadModule,
+  loadProgramme,
+  modulesOf,
+  presentModule,
+  ruleOf,
+  setModuleArchived,
+  updateModule,
+  type ModuleInput,
+} from '../server/services/learning/programmes.ts';
+import {
+  completionBodySchema,
+  formFieldOf,
+  formatQuestionsText,
+  formatResourcesText,
+  moduleChangesSchema,
+  moduleInputFromForm,
+  moduleInputSchema,
+} from './learningForms.ts';
 
 const messages = {
   done: 'Module completed. Well done.',
@@ -22,7 +40,16 @@ const messages = {
   restored: 'The module was restored.',
 };
 
-const moduleOutSchema = z.object({ id: z.string(), title: z.string(), body: z.string(), html: z.string(), locked: z.boolean(), missingPrerequisites: z.array(z.string()) }).loose();
+const moduleOutSchema = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    body: z.string(),
+    html: z.string(),
+    locked: z.boolean(),
+    missingPrerequisites: z.array(z.string()),
+  })
+  .loose();
 
 /** The answers of the web quiz form: one field per question (radio: a value; checkboxes: several). */
 function answersFromForm(body: Record<string, unknown>, questionCount: number): number[][] {
@@ -35,7 +62,14 @@ function answersFromForm(body: Record<string, unknown>, questionCount: number): 
 
 async function renderModule(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
   const view = await moduleForReader({ actor: req.user!, moduleId: String(req.params.id) });
-  res.status(status).render('modules/show', { title: view.module.title, ...view, html: view.api.html, values: {}, quizResult: null, ...extra });
+  res.status(status).render('modules/show', {
+    title: view.module.title,
+    ...view,
+    html: view.api.html,
+    values: {},
+    quizResult: null,
+    ...extra,
+  });
 }
 
 async function renderEditForm(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
@@ -45,11 +79,26 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
   const siblings = (await modulesOf(programme._id)).filter((m) => String(m._id) !== String(module._id));
   const rule = ruleOf(module);
   const values = {
-    title: module.title, body: module.body, estimatedMinutes: String(module.estimatedMinutes), completionType: rule.type,
-    passMark: String(rule.passMark ?? 80), minWords: String(rule.minWords ?? 0), questions: formatQuestionsText(rule.questions ?? []), resources: formatResourcesText(module.resources),
+    title: module.title,
+    body: module.body,
+    estimatedMinutes: String(module.estimatedMinutes),
+    completionType: rule.type,
+    passMark: String(rule.passMark ?? 80),
+    minWords: String(rule.minWords ?? 0),
+    questions: formatQuestionsText(rule.questions ?? []),
+    resources: formatResourcesText(module.resources),
     prerequisites: module.prerequisites.map(String),
   };
-  res.status(status).render('modules/form', { title: `Edit ${module.title}`, programme, module, siblings, action: `/modules/${module._id}`, values, preview: null, ...extra });
+  res.status(status).render('modules/form', {
+    title: `Edit ${module.title}`,
+    programme,
+    module,
+    siblings,
+    action: `/modules/${module._id}`,
+    values,
+    preview: null,
+    ...extra,
+  });
 }
 
 /** API edits are partial: what is not sent stays as it is. */
@@ -59,9 +108,25 @@ async function applyChanges(user: Express.User, moduleId: string, changes: z.out
   if (Object.keys(fields).length) {
     const rule = ruleOf(module);
     const current: ModuleInput = {
-      title: module.title, body: module.body, estimatedMinutes: module.estimatedMinutes, prerequisites: module.prerequisites.map(String),
+      title: module.title,
+      body: module.body,
+      estimatedMinutes: module.estimatedMinutes,
+      prerequisites: module.prerequisites.map(String),
       resources: module.resources.map((r) => ({ title: r.title ?? '', url: r.url ?? '' })),
-      completion: rule.type === 'quiz' ? { type: 'quiz', passMark: rule.passMark ?? 0, questions: (rule.questions ?? []).map((q) => ({ prompt: q.prompt, choices: [...q.choices], correct: [...q.correct] })) } : rule.type === 'reflection' ? { type: 'reflection', minWords: rule.minWords ?? 0 } : { type: rule.type },
+      completion:
+        rule.type === 'quiz'
+          ? {
+              type: 'quiz',
+              passMark: rule.passMark ?? 0,
+              questions: (rule.questions ?? []).map((q) => ({
+                prompt: q.prompt,
+                choices: [...q.choices],
+                correct: [...q.correct],
+              })),
+            }
+          : rule.type === 'reflection'
+            ? { type: 'reflection', minWords: rule.minWords ?? 0 }
+            : { type: rule.type },
     };
     await updateModule({ actor: user, moduleId, input: { ...current, ...fields } });
   }
@@ -73,37 +138,98 @@ async function applyChanges(user: Express.User, moduleId: string, changes: z.out
 export function registerModuleRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/modules/:id', tag: 'learning', summary: 'A module: markdown body and sanitised html; quiz answers only for authors and learners who passed', access: [], success: { status: 200, description: 'The module', schema: moduleOutSchema } },
+    {
+      method: 'get',
+      path: '/modules/:id',
+      tag: 'learning',
+      summary: 'A module: markdown body and sanitised html; quiz answers only for authors and learners who passed',
+      access: [],
+      success: { status: 200, description: 'The module', schema: moduleOutSchema },
+    },
     async ({ user, params }) => (await moduleForReader({ actor: user, moduleId: params.id! })).api,
   );
   apiOperation(
     api,
-    { method: 'patch', path: '/modules/:id', tag: 'learning', summary: 'Edit or archive a module (its authors); completions are never erased', access: ['admin', 'facilitator'], body: moduleChangesSchema, success: { status: 200, description: 'The module', schema: moduleOutSchema.partial().loose() } },
+    {
+      method: 'patch',
+      path: '/modules/:id',
+      tag: 'learning',
+      summary: 'Edit or archive a module (its authors); completions are never erased',
+      access: ['admin', 'facilitator'],
+      body: moduleChangesSchema,
+      success: { status: 200, description: 'The module', schema: moduleOutSchema.partial().loose() },
+    },
     async ({ user, params, body }) => applyChanges(user, params.id!, body),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/modules/:id/completion', tag: 'learning', summary: 'Complete a module yourself: {} (view), { reflection } or { answers } (quiz)', access: [], body: completionBodySchema, success: { status: 200, description: 'Completed (a quiz adds its score)', schema: z.object({ completed: z.literal(true), score: z.number().optional() }).loose() } },
-    async ({ user, params, body }) => completeModule({ actor: user, moduleId: params.id!, input: body, now: new Date() }),
+    {
+      method: 'post',
+      path: '/modules/:id/completion',
+      tag: 'learning',
+      summary: 'Complete a module yourself: {} (view), { reflection } or { answers } (quiz)',
+      access: [],
+      body: completionBodySchema,
+      success: {
+        status: 200,
+        description: 'Completed (a quiz adds its score)',
+        schema: z.object({ completed: z.literal(true), score: z.number().optional() }).loose(),
+      },
+    },
+    async ({ user, params, body }) =>
+      completeModule({ actor: user, moduleId: params.id!, input: body, now: new Date() }),
   );
 
   web.get('/modules/:id', requireSignIn, async (req, res) => renderModule(req, res));
   web.post('/modules/:id/completion', requireSignIn, async (req, res) => {
     const view = await moduleForReader({ actor: req.user!, moduleId: String(req.params.id) });
     const type = ruleOf(view.module).type;
-    const input = type === 'reflection'
-      ? { reflection: String(req.body.reflection ?? '').slice(0, 20_000), shareWithFacilitators: req.body.shareWithFacilitators === 'yes' }
-      : type === 'quiz' ? { answers: answersFromForm(req.body, ruleOf(view.module).questions?.length ?? 0) } : {};
+    const input =
+      type === 'reflection'
+        ? {
+            reflection: String(req.body.reflection ?? '').slice(0, 20_000),
+            shareWithFacilitators: req.body.shareWithFacilitators === 'yes',
+          }
+        : type === 'quiz'
+          ? { answers: answersFromForm(req.body, ruleOf(view.module).questions?.length ?? 0) }
+          : {};
     try {
-      const result = await completeModule({ actor: req.user!, moduleId: String(view.module._id), input, now: new Date() });
-      flash(req, 'success', result.alreadyCompleted ? messages.alreadyDone : result.score !== undefined ? messages.passed(result.score) : messages.done);
+      const result = await completeModule({
+        actor: req.user!,
+        moduleId: String(view.module._id),
+        input,
+        now: new Date(),
+      });
+      flash(
+        req,
+        'success',
+        result.alreadyCompleted
+          ? messages.alreadyDone
+          : result.score !== undefined
+            ? messages.passed(result.score)
+            : messages.done,
+      );
       if (result.certificate) flash(req, 'success', messages.certificate);
       res.redirect(303, result.certificate ? '/certificates' : `/modules/${view.module._id}`);
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const list = error.errors.length ? error.errors : [];
-      const quizResult = typeof error.extensions.score === 'number' ? { score: error.extensions.score, passMark: error.extensions.passMark } : null;
-      return renderModule(req, res, { values: req.body, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), errorList: list, problem: error.message, quizResult }, 422);
+      const quizResult =
+        typeof error.extensions.score === 'number'
+          ? { score: error.extensions.score, passMark: error.extensions.passMark }
+          : null;
+      return renderModule(
+        req,
+        res,
+        {
+          values: req.body,
+          errors: Object.fromEntries(list.map((e) => [e.path, e.message])),
+          errorList: list,
+          problem: error.message,
+          quizResult,
+        },
+        422,
+      );
     }
   });
   web.post('/modules/:id/sharing', requireSignIn, async (req, res) => {
@@ -116,11 +242,19 @@ export function registerModuleRoutes(web: Router, api: Router): void {
   web.post('/modules/:id', requireRole('admin', 'facilitator'), async (req, res) => {
     const { input, errors: shapeErrors } = moduleInputFromForm(req.body);
     const parsed = moduleInputSchema.safeParse(input);
-    const list = [...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })), ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) })))];
+    const list = [
+      ...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })),
+      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) }))),
+    ];
     const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? '')) : null;
     const keep = { values: { ...req.body, prerequisites: [].concat(req.body.prerequisites ?? []) } };
     if (list.length || preview !== null || !parsed.success) {
-      return renderEditForm(req, res, { ...keep, preview, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), errorList: list }, list.length ? 422 : 200);
+      return renderEditForm(
+        req,
+        res,
+        { ...keep, preview, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), errorList: list },
+        list.length ? 422 : 200,
+      );
     }
     try {
       const module = await updateModule({ actor: req.user!, moduleId: String(req.params.id), input: parsed.data });
@@ -129,7 +263,12 @@ export function registerModuleRoutes(web: Router, api: Router): void {
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const fixed = error.errors.map((e) => ({ ...e, path: formFieldOf(e.path) }));
-      return renderEditForm(req, res, { ...keep, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed }, 422);
+      return renderEditForm(
+        req,
+        res,
+        { ...keep, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed },
+        422,
+      );
     }
   });
   web.post('/modules/:id/archive', requireRole('admin', 'facilitator'), async (req, res) => {

@@ -10,12 +10,19 @@ import { parseForm } from '../server/http/forms.ts';
 import { isObjectId, objectId, paging } from '../server/http/validate.ts';
 import { listScheduledJobs } from '../server/services/jobQueue.ts';
 import { kindInfo } from '../server/services/reminders/kinds.ts';
-import { pageNotifications, preferencesOf, resendNotification, savePreferences, unsubscribe } from '../server/services/reminders/queries.ts';
+import {
+  pageNotifications,
+  preferencesOf,
+  resendNotification,
+  savePreferences,
+  unsubscribe,
+} from '../server/services/reminders/queries.ts';
 
 const messages = {
   saved: 'Your email settings are saved.',
   resent: 'The notification will be sent again within seconds.',
-  badLink: 'This unsubscribe link is not valid. Use the link in a recent email, or sign in and change your email settings.',
+  badLink:
+    'This unsubscribe link is not valid. Use the link in a recent email, or sign in and change your email settings.',
 };
 
 const notificationSchema = z.object({
@@ -29,8 +36,18 @@ const notificationSchema = z.object({
 });
 const listSchema = z.object({ items: z.array(notificationSchema), nextCursor: z.string().nullable() });
 const ownQuery = z.strictObject({ ...paging });
-const adminQuery = z.strictObject({ userId: objectId.optional(), kind: z.enum(notificationKinds).optional(), status: z.enum(notificationStatuses).optional(), ...paging });
-const webFilter = z.object({ email: z.string().trim().max(320).optional(), kind: z.enum(notificationKinds).optional().catch(undefined), status: z.enum(notificationStatuses).optional().catch(undefined), cursor: z.string().max(200).optional().catch(undefined) });
+const adminQuery = z.strictObject({
+  userId: objectId.optional(),
+  kind: z.enum(notificationKinds).optional(),
+  status: z.enum(notificationStatuses).optional(),
+  ...paging,
+});
+const webFilter = z.object({
+  email: z.string().trim().max(320).optional(),
+  kind: z.enum(notificationKinds).optional().catch(undefined),
+  status: z.enum(notificationStatuses).optional().catch(undefined),
+  cursor: z.string().max(200).optional().catch(undefined),
+});
 
 const weekdays = ['Monday', 'Tuesday', 'Wednesday', 'Thursday', 'Friday', 'Saturday', 'Sunday'];
 const preferencesForm = z.preprocess(
@@ -39,34 +56,94 @@ const preferencesForm = z.preprocess(
     const on = b.kinds === undefined ? [] : Array.isArray(b.kinds) ? b.kinds : [b.kinds];
     return { on, emailDigest: b.emailDigest, digestWeekday: b.digestWeekday ?? '1' };
   },
-  z.object({ on: z.array(z.enum(notificationKinds)), emailDigest: z.enum(['single', 'daily'], { message: 'Choose single emails or a daily digest.' }), digestWeekday: z.coerce.number().int().min(1, 'Choose a weekday.').max(7, 'Choose a weekday.') }),
+  z.object({
+    on: z.array(z.enum(notificationKinds)),
+    emailDigest: z.enum(['single', 'daily'], { message: 'Choose single emails or a daily digest.' }),
+    digestWeekday: z.coerce.number().int().min(1, 'Choose a weekday.').max(7, 'Choose a weekday.'),
+  }),
 );
 
-const present = (page: Awaited<ReturnType<typeof pageNotifications>>) => ({ items: page.items.map(({ id, kind, about, subject, status, sendAt, sentAt }) => ({ id, kind, about, subject, status, sendAt, sentAt })), nextCursor: page.nextCursor });
+const present = (page: Awaited<ReturnType<typeof pageNotifications>>) => ({
+  items: page.items.map(({ id, kind, about, subject, status, sendAt, sentAt }) => ({
+    id,
+    kind,
+    about,
+    subject,
+    status,
+    sendAt,
+    sentAt,
+  })),
+  nextCursor: page.nextCursor,
+});
 
 async function renderPreferences(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const preferences = await preferencesOf(req.user!.id);
-  res.status(status).render('notifications/preferences', { title: 'Email settings', kindInfo, kinds: notificationKinds, preferences, weekdays, isFacilitator: req.user!.roles.includes('facilitator') || req.user!.roles.includes('admin'), ...extra });
+  res.status(status).render('notifications/preferences', {
+    title: 'Email settings',
+    kindInfo,
+    kinds: notificationKinds,
+    preferences,
+    weekdays,
+    isFacilitator: req.user!.roles.includes('facilitator') || req.user!.roles.includes('admin'),
+    ...extra,
+  });
 }
 
 async function renderUnsubscribe(req: Request, res: Response, done: boolean) {
   const { userId, kind, signature } = req.params as Record<string, string>;
-  const valid = done || (isObjectId(userId) && (notificationKinds as readonly string[]).includes(kind!) && !kindInfo[kind as keyof typeof kindInfo]?.security && (await unsubscribe({ userId: userId!, kind: kind!, signature: signature!, dryRun: true })));
+  const valid =
+    done ||
+    (isObjectId(userId) &&
+      (notificationKinds as readonly string[]).includes(kind!) &&
+      !kindInfo[kind as keyof typeof kindInfo]?.security &&
+      (await unsubscribe({ userId: userId!, kind: kind!, signature: signature!, dryRun: true })));
   if (!valid) throw new NotFoundError(messages.badLink);
-  res.render('notifications/unsubscribe', { title: done ? 'Unsubscribed' : 'Unsubscribe', done, label: kindInfo[kind as keyof typeof kindInfo].label, action: req.originalUrl });
+  res.render('notifications/unsubscribe', {
+    title: done ? 'Unsubscribed' : 'Unsubscribe',
+    done,
+    label: kindInfo[kind as keyof typeof kindInfo].label,
+    action: req.originalUrl,
+  });
 }
 
 /** Reminders: your notifications (API), email settings, one-click unsubscribe, and the admin outbox of notifications and the job queue. */
 export function registerNotificationRoutes(web: Router, api: Router): void {
-  apiOperation(api, { method: 'get', path: '/me/notifications', tag: 'reminders', summary: 'What Pathways has sent or will send you', access: [], query: ownQuery, success: { status: 200, description: 'Your notifications, newest first', schema: listSchema } }, async ({ user, query }) => present(await pageNotifications({ userId: user.id, ...query })));
-  apiOperation(api, { method: 'get', path: '/notifications', tag: 'reminders', summary: 'Notifications of anyone (admins)', access: ['admin'], query: adminQuery, success: { status: 200, description: 'Notifications, newest first', schema: listSchema } }, async ({ query }) => present(await pageNotifications(query)));
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/notifications',
+      tag: 'reminders',
+      summary: 'What Pathways has sent or will send you',
+      access: [],
+      query: ownQuery,
+      success: { status: 200, description: 'Your notifications, newest first', schema: listSchema },
+    },
+    async ({ user, query }) => present(await pageNotifications({ userId: user.id, ...query })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/notifications',
+      tag: 'reminders',
+      summary: 'Notifications of anyone (admins)',
+      access: ['admin'],
+      query: adminQuery,
+      success: { status: 200, description: 'Notifications, newest first', schema: listSchema },
+    },
+    async ({ query }) => present(await pageNotifications(query)),
+  );
 
   web.get('/account/notifications', requireSignIn, (req, res) => renderPreferences(req, res));
   web.post('/account/notifications', requireSignIn, async (req, res) => {
     const form = parseForm(preferencesForm, req.body);
     if (!form.ok) return renderPreferences(req, res, 422, { errors: form.errors, errorList: form.list });
     const mutedKinds = notificationKinds.filter((k) => !form.data.on.includes(k));
-    await savePreferences({ userId: req.user!.id, preferences: { mutedKinds, emailDigest: form.data.emailDigest, digestWeekday: form.data.digestWeekday } });
+    await savePreferences({
+      userId: req.user!.id,
+      preferences: { mutedKinds, emailDigest: form.data.emailDigest, digestWeekday: form.data.digestWeekday },
+    });
     flash(req, 'success', messages.saved);
     res.redirect(303, '/account/notifications');
   });
@@ -82,10 +159,35 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
   web.get('/admin/notifications', requireRole('admin'), async (req, res) => {
     const filter = webFilter.safeParse({ ...req.query });
     const f = filter.success ? filter.data : {};
-    const user = f.email ? await UserModel.findOne({ email: f.email.toLowerCase() }).select({ _id: 1 }).lean() : undefined;
-    const { items, nextCursor } = f.email && !user ? { items: [], nextCursor: null } : await pageNotifications({ userId: user ? String(user._id) : undefined, kind: f.kind, status: f.status, limit: 100, cursor: f.cursor });
-    const people = new Map((await UserModel.find({ _id: { $in: [...new Set(items.map((i) => i.userId))] } }).select({ email: 1 }).lean()).map((u) => [String(u._id), u.email]));
-    res.render('notifications/admin', { title: 'Notifications', items, nextCursor, people, filter: f, kinds: notificationKinds, statuses: notificationStatuses });
+    const user = f.email
+      ? await UserModel.findOne({ email: f.email.toLowerCase() }).select({ _id: 1 }).lean()
+      : undefined;
+    const { items, nextCursor } =
+      f.email && !user
+        ? { items: [], nextCursor: null }
+        : await pageNotifications({
+            userId: user ? String(user._id) : undefined,
+            kind: f.kind,
+            status: f.status,
+            limit: 100,
+            cursor: f.cursor,
+          });
+    const people = new Map(
+      (
+        await UserModel.find({ _id: { $in: [...new Set(items.map((i) => i.userId))] } })
+          .select({ email: 1 })
+          .lean()
+      ).map((u) => [String(u._id), u.email]),
+    );
+    res.render('notifications/admin', {
+      title: 'Notifications',
+      items,
+      nextCursor,
+      people,
+      filter: f,
+      kinds: notificationKinds,
+      statuses: notificationStatuses,
+    });
   });
   web.post('/admin/notifications/:id/resend', requireRole('admin'), async (req, res) => {
     if (!isObjectId(req.params.id)) throw new NotFoundError();

@@ -12,7 +12,10 @@ export function registerOutboxRoutes(web: Router): void {
   web.get('/admin/outbox', requireRole('admin'), async (req, res) => {
     const query = outboxQuery.safeParse({ ...req.query });
     const to = query.success ? query.data.to : undefined;
-    const messages = await OutboxMessageModel.find(to ? { to: to.toLowerCase() } : {}).sort({ createdAt: -1 }).limit(100).lean();
+    const messages = await OutboxMessageModel.find(to ? { to: to.toLowerCase() } : {})
+      .sort({ createdAt: -1 })
+      .limit(100)
+      .lean();
     res.render('outbox/index', { title: 'Outbox', messages, to: to ?? '' });
   });
   web.get('/admin/outbox/:id', requireRole('admin'), async (req, res) => {

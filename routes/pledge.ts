@@ -16,7 +16,8 @@ import * as pledge from '../server/services/pledge/index.ts';
 const messages = {
   tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
   tooManyLinkRequests: 'Too many requests for links. Please wait a few minutes and try again.',
-  linkSent: 'If this address has signed the Pledge, we have emailed it a link to manage the signature. The link works once, for 24 hours.',
+  linkSent:
+    'If this address has signed the Pledge, we have emailed it a link to manage the signature. The link works once, for 24 hours.',
   commitmentsSaved: 'Your commitments are saved. They now appear on your public page.',
   updatePosted: 'Your progress update is posted.',
   preferenceSaved: 'Your choice is saved.',
@@ -30,16 +31,31 @@ const messages = {
 };
 
 export const typeLabels: Record<string, string> = {
-  school: 'School', trust: 'Trust', 'governing-board': 'Governing board', 'leadership-organisation': 'Leadership organisation', government: 'Government body', other: 'Other organisation', individual: 'Individual',
+  school: 'School',
+  trust: 'Trust',
+  'governing-board': 'Governing board',
+  'leadership-organisation': 'Leadership organisation',
+  government: 'Government body',
+  other: 'Other organisation',
+  individual: 'Individual',
 };
 
-const country = z.string().trim().max(2, messages.countryCode).toUpperCase().refine(pledge.isCountryCode, messages.countryCode);
+const country = z
+  .string()
+  .trim()
+  .max(2, messages.countryCode)
+  .toUpperCase()
+  .refine(pledge.isCountryCode, messages.countryCode);
 
 export const signSchema = z
   .strictObject({
     kind: z.enum(signatureKinds),
     name: text(200),
-    email: z.string().trim().max(320).pipe(z.email({ message: 'must be an email address' })),
+    email: z
+      .string()
+      .trim()
+      .max(320)
+      .pipe(z.email({ message: 'must be an email address' })),
     organisationType: z.enum(organisationTypes).optional(),
     role: z.string().trim().max(120).optional(),
     contactName: z.string().trim().max(120).optional(),
@@ -48,7 +64,8 @@ export const signSchema = z
     showName: z.boolean().optional(),
   })
   .superRefine((value, ctx) => {
-    if (value.kind === 'organisation' && !value.organisationType) ctx.addIssue({ code: 'custom', path: ['organisationType'], message: 'choose the type of organisation' });
+    if (value.kind === 'organisation' && !value.organisationType)
+      ctx.addIssue({ code: 'custom', path: ['organisationType'], message: 'choose the type of organisation' });
   });
 
 const listQuerySchema = z.strictObject({
@@ -59,26 +76,69 @@ const listQuerySchema = z.strictObject({
   ...paging,
 });
 const hideSchema = z.strictObject({ hidden: z.boolean(), reason: text(500) });
-const publicSignatureSchema = z.object({ id: z.string(), kind: z.enum(signatureKinds), name: z.string(), organisationType: z.enum(organisationTypes).optional(), region: z.string(), country: z.string(), confirmedAt: z.string() });
-const countsSchema = z.object({ total: z.number(), byType: z.record(z.string(), z.number()), byRegion: z.record(z.string(), z.number()) });
+const publicSignatureSchema = z.object({
+  id: z.string(),
+  kind: z.enum(signatureKinds),
+  name: z.string(),
+  organisationType: z.enum(organisationTypes).optional(),
+  region: z.string(),
+  country: z.string(),
+  confirmedAt: z.string(),
+});
+const countsSchema = z.object({
+  total: z.number(),
+  byType: z.record(z.string(), z.number()),
+  byRegion: z.record(z.string(), z.number()),
+});
 
 /** Web sign forms: one page per kind; the checkbox arrives as "yes"; empty fields are absent; the honeypot is dropped. */
 const signFormSchema = (kind: 'organisation' | 'individual') =>
-  z.preprocess((raw) => {
-    const b = (raw ?? {}) as Record<string, unknown>;
-    const pick = (k: string) => (typeof b[k] === 'string' && (b[k] as string).trim() !== '' ? b[k] : undefined);
-    return kind === 'organisation'
-      ? { kind, name: pick('name') ?? '', email: pick('email') ?? '', organisationType: pick('organisationType'), contactName: pick('contactName') ?? '', region: pick('region') ?? '', country: pick('country') ?? '' }
-      : { kind, name: pick('name') ?? '', email: pick('email') ?? '', role: pick('role'), region: pick('region') ?? '', country: pick('country') ?? '', showName: b.showName === 'yes' };
-  }, kind === 'organisation' ? signSchema.and(z.object({ contactName: text(120) })) : signSchema);
+  z.preprocess(
+    (raw) => {
+      const b = (raw ?? {}) as Record<string, unknown>;
+      const pick = (k: string) => (typeof b[k] === 'string' && (b[k] as string).trim() !== '' ? b[k] : undefined);
+      return kind === 'organisation'
+        ? {
+            kind,
+            name: pick('name') ?? '',
+            email: pick('email') ?? '',
+            organisationType: pick('organisationType'),
+            contactName: pick('contactName') ?? '',
+            region: pick('region') ?? '',
+            country: pick('country') ?? '',
+          }
+        : {
+            kind,
+            name: pick('name') ?? '',
+            email: pick('email') ?? '',
+            role: pick('role'),
+            region: pick('region') ?? '',
+            country: pick('country') ?? '',
+            showName: b.showName === 'yes',
+          };
+    },
+    kind === 'organisation' ? signSchema.and(z.object({ contactName: text(120) })) : signSchema,
+  );
 
-const emptyToUndefined = (raw: unknown) => Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== ''));
-const optionFormSchema = z.object({ title: text(200), description: z.string().trim().max(1000).optional(), position: z.coerce.number().int().min(0).max(10_000).optional() });
+const emptyToUndefined = (raw: unknown) =>
+  Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== ''));
+const optionFormSchema = z.object({
+  title: text(200),
+  description: z.string().trim().max(1000).optional(),
+  position: z.coerce.number().int().min(0).max(10_000).optional(),
+});
 const progressFormSchema = z.object({ optionId: z.string().trim().min(1, 'choose a commitment'), body: text(1000) });
 const reasonFormSchema = z.object({ reason: text(500) });
-const adminListSchema = z.object({ q: z.string().trim().max(100).optional(), status: z.enum(['pending', 'confirmed', 'hidden']).optional(), ...paging });
+const adminListSchema = z.object({
+  q: z.string().trim().max(100).optional(),
+  status: z.enum(['pending', 'confirmed', 'hidden']).optional(),
+  ...paging,
+});
 
-navigation.push({ href: '/pledge', label: 'The Pledge', roles: ['participant', 'facilitator', 'governor', 'mentor'] }, { href: '/admin/pledge', label: 'Pledge admin', roles: ['admin'] });
+navigation.push(
+  { href: '/pledge', label: 'The Pledge', roles: ['participant', 'facilitator', 'governor', 'mentor'] },
+  { href: '/admin/pledge', label: 'Pledge admin', roles: ['admin'] },
+);
 
 /** A browser session's access to signatures, granted by a confirmation or manage link (two hours). */
 const grantMs = 2 * 60 * 60 * 1000;
@@ -92,7 +152,12 @@ function grant(req: Request, signatureId: string): void {
 }
 function actorOf(req: Request): PledgeActor {
   const now = Date.now();
-  return { user: req.user, grantedSignatureIds: Object.entries(req.session?.pledgeGrants ?? {}).filter(([, until]) => until > now).map(([id]) => id) };
+  return {
+    user: req.user,
+    grantedSignatureIds: Object.entries(req.session?.pledgeGrants ?? {})
+      .filter(([, until]) => until > now)
+      .map(([id]) => id),
+  };
 }
 
 function publicListQuery(req: Request) {
@@ -104,21 +169,39 @@ async function publicList(query: z.output<typeof listQuerySchema>) {
   const { limit, cursor, ...filter } = query;
   const { q, ...countFilter } = filter;
   void q;
-  const [page, { byCountry, ...counts }] = await Promise.all([pledge.listPublicSignatures({ filter, limit, cursor }), pledge.countSignatures({ filter: countFilter })]);
+  const [page, { byCountry, ...counts }] = await Promise.all([
+    pledge.listPublicSignatures({ filter, limit, cursor }),
+    pledge.countSignatures({ filter: countFilter }),
+  ]);
   void byCountry;
   return { ...page, counts };
 }
 
-function renderSignForm(res: Response, kind: 'organisation' | 'individual', status = 200, extra: Record<string, unknown> = {}) {
-  res.status(status).render('pledge/sign', { title: kind === 'organisation' ? 'Sign the Pledge for an organisation' : 'Sign the Pledge as an individual', kind, countries: pledge.countries, organisationTypes, typeLabels, values: {}, ...extra });
+function renderSignForm(
+  res: Response,
+  kind: 'organisation' | 'individual',
+  status = 200,
+  extra: Record<string, unknown> = {},
+) {
+  res.status(status).render('pledge/sign', {
+    title: kind === 'organisation' ? 'Sign the Pledge for an organisation' : 'Sign the Pledge as an individual',
+    kind,
+    countries: pledge.countries,
+    organisationTypes,
+    typeLabels,
+    values: {},
+    ...extra,
+  });
 }
 
 async function signFromForm(req: Request, res: Response) {
   const kind = req.params.kind === 'individual' ? 'individual' : 'organisation';
   // Bots fill every field: a filled honeypot gets the same answer as everyone, and nothing is stored or sent.
-  if (typeof req.body?.website === 'string' && req.body.website.trim() !== '') return res.redirect(303, '/pledge/thanks');
+  if (typeof req.body?.website === 'string' && req.body.website.trim() !== '')
+    return res.redirect(303, '/pledge/thanks');
   const form = parseForm(signFormSchema(kind), req.body);
-  if (!form.ok) return renderSignForm(res, kind, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
+  if (!form.ok)
+    return renderSignForm(res, kind, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
   await pledge.signPledge({ input: form.data, now: new Date() });
   res.redirect(303, '/pledge/thanks');
 }
@@ -130,12 +213,20 @@ const confirmationTitles: Record<pledge.ConfirmationView['state'], (isChange: bo
 };
 
 function renderConfirmation(res: Response, token: string, confirmation: pledge.ConfirmationView) {
-  res.render(confirmation.state === 'ready' ? 'pledge/confirm' : 'pledge/confirmed', { title: confirmationTitles[confirmation.state](confirmation.isChange), confirmation, token, typeLabels, countryName: pledge.countryName });
+  res.render(confirmation.state === 'ready' ? 'pledge/confirm' : 'pledge/confirmed', {
+    title: confirmationTitles[confirmation.state](confirmation.isChange),
+    confirmation,
+    token,
+    typeLabels,
+    countryName: pledge.countryName,
+  });
 }
 
 async function renderManagePage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const view = await pledge.manageView({ actor: actorOf(req), signatureId: String(req.params.id) });
-  res.status(status).render('pledge/manage', { title: `Manage the Pledge: ${view.signature.name}`, ...view, values: {}, ...extra });
+  res
+    .status(status)
+    .render('pledge/manage', { title: `Manage the Pledge: ${view.signature.name}`, ...view, values: {}, ...extra });
 }
 
 /** Runs a manage action; a rule broken in a form re-renders the manage page with the errors (422). */
@@ -155,16 +246,32 @@ function manageAction(action: (req: Request) => Promise<unknown>, done: string) 
 async function postUpdate(req: Request) {
   const form = parseForm(progressFormSchema, req.body);
   if (!form.ok) throw new ValidationError('Some details need correcting.', form.list);
-  await pledge.postProgressUpdate({ actor: actorOf(req), signatureId: String(req.params.id), ...form.data, now: new Date() });
+  await pledge.postProgressUpdate({
+    actor: actorOf(req),
+    signatureId: String(req.params.id),
+    ...form.data,
+    now: new Date(),
+  });
 }
 
 async function adminDetail(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const detail = await pledge.adminSignatureDetail(String(req.params.id));
-  res.status(status).render('pledge/admin/signature', { title: detail.signature ? detail.signature.name : 'Deleted signature', ...detail, typeLabels, values: {}, ...extra });
+  res.status(status).render('pledge/admin/signature', {
+    title: detail.signature ? detail.signature.name : 'Deleted signature',
+    ...detail,
+    typeLabels,
+    values: {},
+    ...extra,
+  });
 }
 
 async function adminOptions(res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  res.status(status).render('pledge/admin/commitments', { title: 'Pledge commitments', options: await pledge.listCommitmentOptions({ includeRetired: true }), values: {}, ...extra });
+  res.status(status).render('pledge/admin/commitments', {
+    title: 'Pledge commitments',
+    options: await pledge.listCommitmentOptions({ includeRetired: true }),
+    values: {},
+    ...extra,
+  });
 }
 
 export function registerPledgeRoutes(web: Router, api: Router): void {
@@ -173,29 +280,105 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
 
   apiOperation(
     api,
-    { method: 'post', path: '/pledge/signatures', tag: 'pledge', summary: 'Sign the Pledge (always 202; a confirmation link is emailed)', access: 'public', body: signSchema, before: [signLimiter], success: { status: 202, description: 'Recorded as pending until the email is confirmed', schema: z.object({ status: z.literal('pending') }) }, errors: [429] },
+    {
+      method: 'post',
+      path: '/pledge/signatures',
+      tag: 'pledge',
+      summary: 'Sign the Pledge (always 202; a confirmation link is emailed)',
+      access: 'public',
+      body: signSchema,
+      before: [signLimiter],
+      success: {
+        status: 202,
+        description: 'Recorded as pending until the email is confirmed',
+        schema: z.object({ status: z.literal('pending') }),
+      },
+      errors: [429],
+    },
     async ({ body }) => pledge.signPledge({ input: body, now: new Date() }),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/pledge/signatures', tag: 'pledge', summary: 'The public list of signatories, with counts by type and region', access: 'public', query: listQuerySchema, success: { status: 200, description: 'A page of confirmed, visible signatures', schema: z.object({ items: z.array(publicSignatureSchema), nextCursor: z.string().nullable(), counts: countsSchema }) } },
+    {
+      method: 'get',
+      path: '/pledge/signatures',
+      tag: 'pledge',
+      summary: 'The public list of signatories, with counts by type and region',
+      access: 'public',
+      query: listQuerySchema,
+      success: {
+        status: 200,
+        description: 'A page of confirmed, visible signatures',
+        schema: z.object({
+          items: z.array(publicSignatureSchema),
+          nextCursor: z.string().nullable(),
+          counts: countsSchema,
+        }),
+      },
+    },
     async ({ query }) => publicList(query),
   );
   apiOperation(
     api,
-    { method: 'patch', path: '/pledge/signatures/:id', tag: 'pledge', summary: 'Hide a signature (or show it again), with a reason kept in the audit trail', access: ['admin'], body: hideSchema, success: { status: 200, description: 'The signature', schema: z.object({ id: z.string(), hidden: z.boolean(), hiddenReason: z.string().nullable(), status: z.string() }) } },
+    {
+      method: 'patch',
+      path: '/pledge/signatures/:id',
+      tag: 'pledge',
+      summary: 'Hide a signature (or show it again), with a reason kept in the audit trail',
+      access: ['admin'],
+      body: hideSchema,
+      success: {
+        status: 200,
+        description: 'The signature',
+        schema: z.object({
+          id: z.string(),
+          hidden: z.boolean(),
+          hiddenReason: z.string().nullable(),
+          status: z.string(),
+        }),
+      },
+    },
     async ({ body, params, user }) => {
-      const updated = await pledge.setSignatureHidden({ signatureId: params.id!, hidden: body.hidden, reason: body.reason, actor: user, now: new Date() });
-      return { id: updated.id, kind: updated.kind, name: updated.name, status: updated.status, hidden: updated.hidden, hiddenReason: updated.hiddenReason };
+      const updated = await pledge.setSignatureHidden({
+        signatureId: params.id!,
+        hidden: body.hidden,
+        reason: body.reason,
+        actor: user,
+        now: new Date(),
+      });
+      return {
+        id: updated.id,
+        kind: updated.kind,
+        name: updated.name,
+        status: updated.status,
+        hidden: updated.hidden,
+        hiddenReason: updated.hiddenReason,
+      };
     },
   );
 
-  web.get('/pledge', async (_req, res) => res.render('pledge/index', { title: 'The Leading Women to Headship Pledge', counts: await pledge.countSignatures({ filter: {} }), typeLabels }));
-  web.get('/pledge/sign/:kind', (req, res) => (signatureKinds.includes(req.params.kind as never) ? renderSignForm(res, req.params.kind as 'organisation') : res.redirect(303, '/pledge')));
+  web.get('/pledge', async (_req, res) =>
+    res.render('pledge/index', {
+      title: 'The Leading Women to Headship Pledge',
+      counts: await pledge.countSignatures({ filter: {} }),
+      typeLabels,
+    }),
+  );
+  web.get('/pledge/sign/:kind', (req, res) =>
+    signatureKinds.includes(req.params.kind as never)
+      ? renderSignForm(res, req.params.kind as 'organisation')
+      : res.redirect(303, '/pledge'),
+  );
   web.post('/pledge/sign/:kind', signLimiter, signFromForm);
   web.get('/pledge/thanks', (_req, res) => res.render('pledge/thanks', { title: 'Check your email' }));
   // The GET only shows the signature and a Confirm button: mail scanners open every link and must not use it up.
-  web.get('/pledge/confirm/:token', async (req, res) => renderConfirmation(res, req.params.token, await pledge.viewConfirmation({ secret: req.params.token, now: new Date() })));
+  web.get('/pledge/confirm/:token', async (req, res) =>
+    renderConfirmation(
+      res,
+      req.params.token,
+      await pledge.viewConfirmation({ secret: req.params.token, now: new Date() }),
+    ),
+  );
   web.post('/pledge/confirm/:token', async (req, res) => {
     const confirmation = await pledge.confirmSignature({ secret: req.params.token, now: new Date() });
     // Only the press that confirmed grants manage access; a later press of a used link shows the state, nothing more.
@@ -207,19 +390,49 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     const all = await pledge.countSignatures({ filter: {} });
     // Only the countries that have signatories are offered (a select of 249 would mostly lead to empty pages).
     const countries = pledge.countries.filter((c) => all.byCountry[c.code] || c.code === query.country);
-    res.render('pledge/signatories', { title: 'Who has signed the Pledge', query, ...(await publicList(query)), all, typeLabels, organisationTypes, countries, countryName: pledge.countryName });
+    res.render('pledge/signatories', {
+      title: 'Who has signed the Pledge',
+      query,
+      ...(await publicList(query)),
+      all,
+      typeLabels,
+      organisationTypes,
+      countries,
+      countryName: pledge.countryName,
+    });
   });
   web.get('/pledge/organisations/:id', async (req, res) => {
     const page = await pledge.organisationPage({ id: req.params.id });
-    res.render('pledge/organisation', { title: page.signature.name, ...page, typeLabels, badgeUrl: absoluteUrl(`/pledge/organisations/${page.signature.id}/badge.svg`), pageUrl: absoluteUrl(`/pledge/organisations/${page.signature.id}`) });
+    res.render('pledge/organisation', {
+      title: page.signature.name,
+      ...page,
+      typeLabels,
+      badgeUrl: absoluteUrl(`/pledge/organisations/${page.signature.id}/badge.svg`),
+      pageUrl: absoluteUrl(`/pledge/organisations/${page.signature.id}`),
+    });
   });
   web.get('/pledge/organisations/:id/badge.svg', async (req, res) => {
     const signature = await pledge.findPublicOrganisation(req.params.id);
     // Embedded on other sites: helmet's default Cross-Origin-Resource-Policy (same-origin) would block the image there.
-    res.set('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800').set('Cross-Origin-Resource-Policy', 'cross-origin').type('image/svg+xml').send(pledge.badgeSvg({ organisationName: signature.name, year: (signature.confirmedAt ?? new Date()).getUTCFullYear() }));
+    res
+      .set('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800')
+      .set('Cross-Origin-Resource-Policy', 'cross-origin')
+      .type('image/svg+xml')
+      .send(
+        pledge.badgeSvg({
+          organisationName: signature.name,
+          year: (signature.confirmedAt ?? new Date()).getUTCFullYear(),
+        }),
+      );
   });
 
-  web.get('/pledge/manage', async (req, res) => res.render('pledge/manage-start', { title: 'Manage your pledge', signatures: await pledge.manageableSignatures(actorOf(req)), values: {} }));
+  web.get('/pledge/manage', async (req, res) =>
+    res.render('pledge/manage-start', {
+      title: 'Manage your pledge',
+      signatures: await pledge.manageableSignatures(actorOf(req)),
+      values: {},
+    }),
+  );
   web.post('/pledge/manage', linkLimiter, async (req, res) => {
     const email = z.string().trim().max(320).pipe(z.email()).safeParse(req.body?.email);
     if (email.success) await pledge.requestManageLink({ email: email.data, now: new Date() });
@@ -227,43 +440,113 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     res.redirect(303, '/pledge/manage');
   });
   // The GET only shows a button: mail scanners that open links must not use up a single-use link.
-  web.get('/pledge/manage/:token', (req, res) => res.render('pledge/manage-continue', { title: 'Manage your pledge', token: req.params.token }));
+  web.get('/pledge/manage/:token', (req, res) =>
+    res.render('pledge/manage-continue', { title: 'Manage your pledge', token: req.params.token }),
+  );
   web.post('/pledge/manage/:token', async (req, res) => {
     const { signatureId } = await pledge.openManageLink({ secret: req.params.token, now: new Date() });
     grant(req, signatureId);
     res.redirect(303, `/pledge/signatures/${signatureId}/manage`);
   });
   web.get('/pledge/signatures/:id/manage', (req, res) => renderManagePage(req, res));
-  web.post('/pledge/signatures/:id/commitments', manageAction((req) => pledge.setCommitments({ actor: actorOf(req), signatureId: String(req.params.id), optionIds: [].concat(req.body?.optionIds ?? []).filter((v) => typeof v === 'string'), now: new Date() }), messages.commitmentsSaved));
+  web.post(
+    '/pledge/signatures/:id/commitments',
+    manageAction(
+      (req) =>
+        pledge.setCommitments({
+          actor: actorOf(req),
+          signatureId: String(req.params.id),
+          optionIds: [].concat(req.body?.optionIds ?? []).filter((v) => typeof v === 'string'),
+          now: new Date(),
+        }),
+      messages.commitmentsSaved,
+    ),
+  );
   web.post('/pledge/signatures/:id/updates', manageAction(postUpdate, messages.updatePosted));
-  web.post('/pledge/signatures/:id/show-name', manageAction((req) => pledge.setShowName({ actor: actorOf(req), signatureId: String(req.params.id), showName: req.body?.showName === 'yes' }), messages.preferenceSaved));
-  web.post('/pledge/signatures/:id/readiness', manageAction((req) => pledge.setReadinessShownByContact({ actor: actorOf(req), signatureId: String(req.params.id), show: req.body?.show === 'yes' }), messages.preferenceSaved));
+  web.post(
+    '/pledge/signatures/:id/show-name',
+    manageAction(
+      (req) =>
+        pledge.setShowName({
+          actor: actorOf(req),
+          signatureId: String(req.params.id),
+          showName: req.body?.showName === 'yes',
+        }),
+      messages.preferenceSaved,
+    ),
+  );
+  web.post(
+    '/pledge/signatures/:id/readiness',
+    manageAction(
+      (req) =>
+        pledge.setReadinessShownByContact({
+          actor: actorOf(req),
+          signatureId: String(req.params.id),
+          show: req.body?.show === 'yes',
+        }),
+      messages.preferenceSaved,
+    ),
+  );
   web.post('/pledge/signatures/:id/delete', async (req, res) => {
-    if (req.body?.confirm !== 'yes') return renderManagePage(req, res, 422, { errors: { confirm: messages.confirmDelete }, errorList: [{ path: 'confirm', message: messages.confirmDelete }] });
+    if (req.body?.confirm !== 'yes')
+      return renderManagePage(req, res, 422, {
+        errors: { confirm: messages.confirmDelete },
+        errorList: [{ path: 'confirm', message: messages.confirmDelete }],
+      });
     await pledge.deleteOwnSignature({ actor: actorOf(req), signatureId: String(req.params.id), now: new Date() });
     flash(req, 'success', messages.deleted);
     res.redirect(303, '/pledge');
   });
 
-  web.get('/admin/pledge', requireRole('admin'), async (_req, res) => res.render('pledge/admin/dashboard', { title: 'The Pledge: dashboard', ...(await pledge.pledgeDashboard({ now: new Date() })), typeLabels }));
+  web.get('/admin/pledge', requireRole('admin'), async (_req, res) =>
+    res.render('pledge/admin/dashboard', {
+      title: 'The Pledge: dashboard',
+      ...(await pledge.pledgeDashboard({ now: new Date() })),
+      typeLabels,
+    }),
+  );
   web.get('/admin/pledge/signatures', requireRole('admin'), async (req, res) => {
     const query = adminListSchema.safeParse(emptyToUndefined(req.query));
     const q = query.success ? query.data : { limit: 50 };
-    res.render('pledge/admin/signatures', { title: 'Pledge signatures', query: q, ...(await pledge.searchAllSignatures(q)), typeLabels });
+    res.render('pledge/admin/signatures', {
+      title: 'Pledge signatures',
+      query: q,
+      ...(await pledge.searchAllSignatures(q)),
+      typeLabels,
+    });
   });
   web.get('/admin/pledge/signatures/:id', requireRole('admin'), (req, res) => adminDetail(req, res));
   web.post('/admin/pledge/signatures/:id/visibility', requireRole('admin'), async (req, res) => {
     const form = parseForm(reasonFormSchema, req.body);
     if (!form.ok) return adminDetail(req, res, 422, { errors: form.errors, errorList: form.list });
     const hidden = req.body?.hidden === 'yes';
-    await pledge.setSignatureHidden({ signatureId: String(req.params.id), hidden, reason: form.data.reason, actor: req.user!, now: new Date() });
+    await pledge.setSignatureHidden({
+      signatureId: String(req.params.id),
+      hidden,
+      reason: form.data.reason,
+      actor: req.user!,
+      now: new Date(),
+    });
     flash(req, 'success', hidden ? messages.hidden : messages.unhidden);
     res.redirect(303, `/admin/pledge/signatures/${req.params.id}`);
   });
   web.post('/admin/pledge/signatures/:id/delete', requireRole('admin'), async (req, res) => {
     const form = parseForm(reasonFormSchema, req.body);
-    if (!form.ok || req.body?.confirm !== 'yes') return adminDetail(req, res, 422, { errors: { ...(form.ok ? {} : form.errors), ...(req.body?.confirm === 'yes' ? {} : { confirm: messages.confirmDelete }) }, errorList: form.ok ? [] : form.list });
-    await pledge.deleteSignature({ signatureId: String(req.params.id), actorId: req.user!.id, actorLabel: req.user!.name, reason: form.data.reason, now: new Date() });
+    if (!form.ok || req.body?.confirm !== 'yes')
+      return adminDetail(req, res, 422, {
+        errors: {
+          ...(form.ok ? {} : form.errors),
+          ...(req.body?.confirm === 'yes' ? {} : { confirm: messages.confirmDelete }),
+        },
+        errorList: form.ok ? [] : form.list,
+      });
+    await pledge.deleteSignature({
+      signatureId: String(req.params.id),
+      actorId: req.user!.id,
+      actorLabel: req.user!.name,
+      reason: form.data.reason,
+      now: new Date(),
+    });
     flash(req, 'success', messages.deleted);
     res.redirect(303, '/admin/pledge/signatures');
   });
@@ -278,13 +561,21 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   web.post('/admin/pledge/commitments/:id', requireRole('admin'), async (req, res) => {
     const form = parseForm(optionFormSchema, emptyToUndefined(req.body));
     if (!form.ok) return adminOptions(res, 422, { editing: req.params.id, errors: form.errors, errorList: form.list });
-    await pledge.updateCommitmentOption({ id: String(req.params.id), ...form.data, active: req.body?.active === 'yes' });
+    await pledge.updateCommitmentOption({
+      id: String(req.params.id),
+      ...form.data,
+      active: req.body?.active === 'yes',
+    });
     flash(req, 'success', messages.optionSaved);
     res.redirect(303, '/admin/pledge/commitments');
   });
   web.get('/admin/pledge/export/:file', requireRole('admin'), async (req, res) => {
     const kind = /^(\w+)\.csv$/.exec(String(req.params.file))?.[1];
     if (!pledge.exportKinds.includes(kind as never)) throw new NotFoundError('There is no such export.');
-    res.set('Content-Disposition', `attachment; filename="pledge-${kind}.csv"`).set('Cache-Control', 'no-store').type('text/csv; charset=utf-8').send('\uFEFF' + (await pledge.exportCsv({ kind: kind as pledge.ExportKind })));
+    res
+      .set('Content-Disposition', `attachment; filename="pledge-${kind}.csv"`)
+      .set('Cache-Control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .send('\uFEFF' + (await pledge.exportCsv({ kind: kind as pledge.ExportKind })));
   });
 }

@@ -11,7 +11,20 @@ import { canAuthorModules, canEditProgrammeSettings } from '../server/policies/l
 import { trackNames } from '../server/services/learning/certificates.ts';
 import { currentEnrolment } from '../server/services/learning/learners.ts';
 import { learnerOverview } from '../server/services/learning/overview.ts';
-import { assertCanAuthor, createModule, createProgramme, listProgrammes, modulesOf, moveModule, presentModule, presentProgramme, programmeStatusHelp, reorderModules, updateProgramme, visibleProgramme } from '../server/services/learning/programmes.ts';
+import {
+  assertCanAuthor,
+  createModule,
+  createProgramme,
+  listProgrammes,
+  modulesOf,
+  moveModule,
+  presentModule,
+  presentProgramme,
+  programmeStatusHelp,
+  reorderModules,
+  updateProgramme,
+  visibleProgramme,
+} from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import { formFieldOf, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
 
@@ -29,14 +42,40 @@ const programmeInputSchema = z.strictObject({
   certificateValidityMonths: z.number().int().min(1).max(120).nullable().optional(),
 });
 const programmeChangesSchema = programmeInputSchema.omit({ track: true }).partial();
-const programmeSchema = z.object({ id: z.string(), title: z.string(), track: z.enum(tracks), summary: z.string(), status: z.enum(programmeStatuses), certificateValidityMonths: z.number().nullable() });
-const moduleOutSchema = z.object({ id: z.string(), programmeId: z.string(), title: z.string(), body: z.string(), html: z.string(), estimatedMinutes: z.number(), prerequisites: z.array(z.string()), position: z.number(), archived: z.boolean(), completion: z.object({ type: z.string() }).loose() }).loose();
+const programmeSchema = z.object({
+  id: z.string(),
+  title: z.string(),
+  track: z.enum(tracks),
+  summary: z.string(),
+  status: z.enum(programmeStatuses),
+  certificateValidityMonths: z.number().nullable(),
+});
+const moduleOutSchema = z
+  .object({
+    id: z.string(),
+    programmeId: z.string(),
+    title: z.string(),
+    body: z.string(),
+    html: z.string(),
+    estimatedMinutes: z.number(),
+    prerequisites: z.array(z.string()),
+    position: z.number(),
+    archived: z.boolean(),
+    completion: z.object({ type: z.string() }).loose(),
+  })
+  .loose();
 
 /** Web form → the API's programme object (numbers and "no expiry" arrive as text). */
 const programmeFormSchema = z.preprocess((raw) => {
   const b = (raw ?? {}) as Record<string, unknown>;
   const months = String(b.certificateValidityMonths ?? '').trim();
-  return { title: b.title, ...(b.track !== undefined ? { track: b.track } : {}), summary: b.summary, status: b.status, certificateValidityMonths: months === '' ? null : Number(months) };
+  return {
+    title: b.title,
+    ...(b.track !== undefined ? { track: b.track } : {}),
+    summary: b.summary,
+    status: b.status,
+    certificateValidityMonths: months === '' ? null : Number(months),
+  };
 }, programmeInputSchema);
 
 async function programmePage(actor: Express.User, programmeId: string) {
@@ -44,91 +83,247 @@ async function programmePage(actor: Express.User, programmeId: string) {
   const canAuthor = await canAuthorModules(actor, programme._id);
   const modules = await modulesOf(programme._id, { includeArchived: canAuthor });
   const enrolment = await currentEnrolment({ userId: actor.id, programmeId: programme._id });
-  const mine = enrolment ? (await learnerOverview({ userId: actor.id })).find((o) => o.cohortId === String(enrolment.cohortId)) ?? null : null;
+  const mine = enrolment
+    ? ((await learnerOverview({ userId: actor.id })).find((o) => o.cohortId === String(enrolment.cohortId)) ?? null)
+    : null;
   return { programme, modules, canAuthor, canEditSettings: canEditProgrammeSettings(actor), mine };
 }
 
-async function renderModuleForm(req: Request, res: Response, programmeId: string, extra: Record<string, unknown> = {}, status = 200) {
+async function renderModuleForm(
+  req: Request,
+  res: Response,
+  programmeId: string,
+  extra: Record<string, unknown> = {},
+  status = 200,
+) {
   const programme = await visibleProgramme({ actor: req.user!, programmeId });
   await assertCanAuthor(req.user!, programme._id);
   const siblings = await modulesOf(programme._id);
-  res.status(status).render('modules/form', { title: `New module · ${programme.title}`, programme, module: null, siblings, action: `/programmes/${programme._id}/modules`, values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', minWords: '0', prerequisites: [] }, preview: null, ...extra });
+  res.status(status).render('modules/form', {
+    title: `New module · ${programme.title}`,
+    programme,
+    module: null,
+    siblings,
+    action: `/programmes/${programme._id}/modules`,
+    values: { completionType: 'view', estimatedMinutes: '20', passMark: '80', minWords: '0', prerequisites: [] },
+    preview: null,
+    ...extra,
+  });
 }
 
 export function registerProgrammeRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/programmes', tag: 'learning', summary: 'Programmes you can see (published ones; drafts for their authors and the people enrolled in their cohorts; `status` says which)', access: [], success: { status: 200, description: 'Programmes', schema: z.object({ items: z.array(programmeSchema), nextCursor: z.null() }) } },
+    {
+      method: 'get',
+      path: '/programmes',
+      tag: 'learning',
+      summary:
+        'Programmes you can see (published ones; drafts for their authors and the people enrolled in their cohorts; `status` says which)',
+      access: [],
+      success: {
+        status: 200,
+        description: 'Programmes',
+        schema: z.object({ items: z.array(programmeSchema), nextCursor: z.null() }),
+      },
+    },
     async ({ user }) => ({ items: (await listProgrammes({ actor: user })).map(presentProgramme), nextCursor: null }),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/programmes', tag: 'learning', summary: 'Create a programme (admin)', access: ['admin'], body: programmeInputSchema, success: { status: 201, description: 'The programme', schema: programmeSchema } },
+    {
+      method: 'post',
+      path: '/programmes',
+      tag: 'learning',
+      summary: 'Create a programme (admin)',
+      access: ['admin'],
+      body: programmeInputSchema,
+      success: { status: 201, description: 'The programme', schema: programmeSchema },
+    },
     async ({ user, body }) => presentProgramme(await createProgramme({ actor: user, ...body })),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/programmes/:id', tag: 'learning', summary: 'A programme with its ordered modules (archived ones only for its authors)', access: [], success: { status: 200, description: 'The programme', schema: programmeSchema.extend({ modules: z.array(moduleOutSchema) }) } },
+    {
+      method: 'get',
+      path: '/programmes/:id',
+      tag: 'learning',
+      summary: 'A programme with its ordered modules (archived ones only for its authors)',
+      access: [],
+      success: {
+        status: 200,
+        description: 'The programme',
+        schema: programmeSchema.extend({ modules: z.array(moduleOutSchema) }),
+      },
+    },
     async ({ user, params }) => {
       const page = await programmePage(user, params.id!);
-      return { ...presentProgramme(page.programme), modules: page.modules.map((m) => presentModule(m, { includeAnswers: page.canAuthor })) };
+      return {
+        ...presentProgramme(page.programme),
+        modules: page.modules.map((m) => presentModule(m, { includeAnswers: page.canAuthor })),
+      };
     },
   );
   apiOperation(
     api,
-    { method: 'patch', path: '/programmes/:id', tag: 'learning', summary: 'Change a programme’s title, summary, status or certificate validity (admin)', access: ['admin'], body: programmeChangesSchema, success: { status: 200, description: 'The programme', schema: programmeSchema } },
-    async ({ user, body, params }) => presentProgramme(await updateProgramme({ actor: user, programmeId: params.id!, changes: body })),
+    {
+      method: 'patch',
+      path: '/programmes/:id',
+      tag: 'learning',
+      summary: 'Change a programme’s title, summary, status or certificate validity (admin)',
+      access: ['admin'],
+      body: programmeChangesSchema,
+      success: { status: 200, description: 'The programme', schema: programmeSchema },
+    },
+    async ({ user, body, params }) =>
+      presentProgramme(await updateProgramme({ actor: user, programmeId: params.id!, changes: body })),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/programmes/:id/modules', tag: 'learning', summary: 'Add a module (admin, or a facilitator of a cohort of that programme)', access: ['admin', 'facilitator'], body: moduleInputSchema, success: { status: 201, description: 'The module', schema: moduleOutSchema } },
-    async ({ user, body, params }) => presentModule(await createModule({ actor: user, programmeId: params.id!, input: body }), { includeAnswers: true }),
+    {
+      method: 'post',
+      path: '/programmes/:id/modules',
+      tag: 'learning',
+      summary: 'Add a module (admin, or a facilitator of a cohort of that programme)',
+      access: ['admin', 'facilitator'],
+      body: moduleInputSchema,
+      success: { status: 201, description: 'The module', schema: moduleOutSchema },
+    },
+    async ({ user, body, params }) =>
+      presentModule(await createModule({ actor: user, programmeId: params.id!, input: body }), {
+        includeAnswers: true,
+      }),
   );
   apiOperation(
     api,
-    { method: 'put', path: '/programmes/:id/module-order', tag: 'learning', summary: 'Reorder the current modules (every current module id, in the new order)', access: ['admin', 'facilitator'], body: z.strictObject({ moduleIds: z.array(z.string().max(40)).max(500) }), success: { status: 200, description: 'The modules in order', schema: z.object({ items: z.array(moduleOutSchema) }) } },
-    async ({ user, body, params }) => ({ items: (await reorderModules({ actor: user, programmeId: params.id!, moduleIds: body.moduleIds })).map((m) => presentModule(m, { includeAnswers: true })) }),
+    {
+      method: 'put',
+      path: '/programmes/:id/module-order',
+      tag: 'learning',
+      summary: 'Reorder the current modules (every current module id, in the new order)',
+      access: ['admin', 'facilitator'],
+      body: z.strictObject({ moduleIds: z.array(z.string().max(40)).max(500) }),
+      success: {
+        status: 200,
+        description: 'The modules in order',
+        schema: z.object({ items: z.array(moduleOutSchema) }),
+      },
+    },
+    async ({ user, body, params }) => ({
+      items: (await reorderModules({ actor: user, programmeId: params.id!, moduleIds: body.moduleIds })).map((m) =>
+        presentModule(m, { includeAnswers: true }),
+      ),
+    }),
   );
 
   web.get('/programmes', requireSignIn, async (req, res) => {
-    res.render('programmes/index', { title: 'Programmes', programmes: await listProgrammes({ actor: req.user! }), trackNames, canCreate: canEditProgrammeSettings(req.user!) });
+    res.render('programmes/index', {
+      title: 'Programmes',
+      programmes: await listProgrammes({ actor: req.user! }),
+      trackNames,
+      canCreate: canEditProgrammeSettings(req.user!),
+    });
   });
   web.get('/programmes/new', requireRole('admin'), (_req, res) => {
-    res.render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: { status: 'draft' } });
+    res.render('programmes/form', {
+      title: 'New programme',
+      programme: null,
+      tracks,
+      trackNames,
+      statuses: programmeStatuses,
+      statusHelp: programmeStatusHelp,
+      values: { status: 'draft' },
+    });
   });
   web.post('/programmes', requireRole('admin'), async (req, res) => {
     const form = parseForm(programmeFormSchema, req.body);
-    if (!form.ok) return res.status(422).render('programmes/form', { title: 'New programme', programme: null, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: req.body, errors: form.errors, errorList: form.list });
-    const programme = await createProgramme({ actor: req.user!, ...form.data, ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}) });
+    if (!form.ok)
+      return res.status(422).render('programmes/form', {
+        title: 'New programme',
+        programme: null,
+        tracks,
+        trackNames,
+        statuses: programmeStatuses,
+        statusHelp: programmeStatusHelp,
+        values: req.body,
+        errors: form.errors,
+        errorList: form.list,
+      });
+    const programme = await createProgramme({
+      actor: req.user!,
+      ...form.data,
+      ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}),
+    });
     flash(req, 'success', messages.created(programme.title));
     res.redirect(303, `/programmes/${programme._id}`);
   });
   web.get('/programmes/:id', requireSignIn, async (req, res) => {
     const page = await programmePage(req.user!, String(req.params.id));
-    res.render('programmes/show', { title: page.programme.title, ...page, statusHelp: programmeStatusHelp, summaryHtml: renderMarkdown(page.programme.summary), trackNames });
+    res.render('programmes/show', {
+      title: page.programme.title,
+      ...page,
+      statusHelp: programmeStatusHelp,
+      summaryHtml: renderMarkdown(page.programme.summary),
+      trackNames,
+    });
   });
   web.get('/programmes/:id/edit', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
-    res.render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: { ...programme, certificateValidityMonths: programme.certificateValidityMonths ?? '' } });
+    res.render('programmes/form', {
+      title: `Edit ${programme.title}`,
+      programme,
+      tracks,
+      trackNames,
+      statuses: programmeStatuses,
+      statusHelp: programmeStatusHelp,
+      values: { ...programme, certificateValidityMonths: programme.certificateValidityMonths ?? '' },
+    });
   });
   web.post('/programmes/:id', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
     const form = parseForm(programmeFormSchema, { ...req.body, track: programme.track });
-    if (!form.ok) return res.status(422).render('programmes/form', { title: `Edit ${programme.title}`, programme, tracks, trackNames, statuses: programmeStatuses, statusHelp: programmeStatusHelp, values: req.body, errors: form.errors, errorList: form.list });
+    if (!form.ok)
+      return res.status(422).render('programmes/form', {
+        title: `Edit ${programme.title}`,
+        programme,
+        tracks,
+        trackNames,
+        statuses: programmeStatuses,
+        statusHelp: programmeStatusHelp,
+        values: req.body,
+        errors: form.errors,
+        errorList: form.list,
+      });
     const { track: _track, ...changes } = form.data;
     void _track;
     await updateProgramme({ actor: req.user!, programmeId: String(req.params.id), changes });
     flash(req, 'success', messages.saved);
     res.redirect(303, `/programmes/${programme._id}`);
   });
-  web.get('/programmes/:id/modules/new', requireRole('admin', 'facilitator'), async (req, res) => renderModuleForm(req, res, String(req.params.id)));
+  web.get('/programmes/:id/modules/new', requireRole('admin', 'facilitator'), async (req, res) =>
+    renderModuleForm(req, res, String(req.params.id)),
+  );
   web.post('/programmes/:id/modules', requireRole('admin', 'facilitator'), async (req, res) => {
     const { input, errors: shapeErrors } = moduleInputFromForm(req.body);
     const parsed = moduleInputSchema.safeParse(input);
-    const list = [...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })), ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) })))];
+    const list = [
+      ...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })),
+      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) }))),
+    ];
     const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? '')) : null;
     if (list.length || preview !== null || !parsed.success) {
-      return renderModuleForm(req, res, String(req.params.id), { values: req.body, preview, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), errorList: list }, list.length ? 422 : 200);
+      return renderModuleForm(
+        req,
+        res,
+        String(req.params.id),
+        {
+          values: req.body,
+          preview,
+          errors: Object.fromEntries(list.map((e) => [e.path, e.message])),
+          errorList: list,
+        },
+        list.length ? 422 : 200,
+      );
     }
     try {
       const module = await createModule({ actor: req.user!, programmeId: String(req.params.id), input: parsed.data });
@@ -137,7 +332,13 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
     } catch (error) {
       const failed = formErrorsFrom(error);
       const fixed = failed.list.map((e) => ({ ...e, path: formFieldOf(e.path) }));
-      return renderModuleForm(req, res, String(req.params.id), { values: req.body, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed }, 422);
+      return renderModuleForm(
+        req,
+        res,
+        String(req.params.id),
+        { values: req.body, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed },
+        422,
+      );
     }
   });
   web.post('/modules/:id/move', requireRole('admin', 'facilitator'), async (req, res) => {

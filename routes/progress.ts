@@ -2,12 +2,27 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { cohortProgressFor, myProgress, progressSortKeys, type CohortProgressRow, type ProgressSort } from '../server/services/learning/progress.ts';
+import {
+  cohortProgressFor,
+  myProgress,
+  progressSortKeys,
+  type CohortProgressRow,
+  type ProgressSort,
+} from '../server/services/learning/progress.ts';
 import { toCsv } from '../server/csv.ts';
 
-const progressRowSchema = z.object({ userId: z.string(), name: z.string(), completedModules: z.number(), totalModules: z.number(), percent: z.number(), lastActivityAt: z.string().nullable() });
-const presentRow = (r: CohortProgressRow) => ({ ...r, lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null });
-
+const progressRowSchema = z.object({
+  userId: z.string(),
+  name: z.string(),
+  completedModules: z.number(),
+  totalModules: z.number(),
+  percent: z.number(),
+  lastActivityAt: z.string().nullable(),
+});
+const presentRow = (r: CohortProgressRow) => ({
+  ...r,
+  lastActivityAt: r.lastActivityAt ? r.lastActivityAt.toISOString() : null,
+});
 
 /** ?sort=name|completed|percent|last&dir=asc|desc; anything else falls back to by name, A to Z. */
 const sortQuery = z.object({ sort: z.enum(progressSortKeys).catch('name'), dir: z.enum(['asc', 'desc']).catch('asc') });
@@ -19,12 +34,42 @@ const sortOf = (req: Request): ProgressSort => {
 export function registerProgressRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/me/progress', tag: 'learning', summary: 'Your progress, per active enrolment', access: [], success: { status: 200, description: 'One entry per enrolment', schema: z.array(z.object({ cohortId: z.string(), programmeId: z.string(), completedModules: z.number(), totalModules: z.number(), percent: z.number() })) } },
+    {
+      method: 'get',
+      path: '/me/progress',
+      tag: 'learning',
+      summary: 'Your progress, per active enrolment',
+      access: [],
+      success: {
+        status: 200,
+        description: 'One entry per enrolment',
+        schema: z.array(
+          z.object({
+            cohortId: z.string(),
+            programmeId: z.string(),
+            completedModules: z.number(),
+            totalModules: z.number(),
+            percent: z.number(),
+          }),
+        ),
+      },
+    },
     async ({ user }) => myProgress({ userId: user.id }),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/cohorts/:id/progress', tag: 'learning', summary: 'Progress of every participant of a cohort (its facilitators, admins)', access: [], success: { status: 200, description: 'One row per active participant', schema: z.object({ items: z.array(progressRowSchema), totalModules: z.number() }) } },
+    {
+      method: 'get',
+      path: '/cohorts/:id/progress',
+      tag: 'learning',
+      summary: 'Progress of every participant of a cohort (its facilitators, admins)',
+      access: [],
+      success: {
+        status: 200,
+        description: 'One row per active participant',
+        schema: z.object({ items: z.array(progressRowSchema), totalModules: z.number() }),
+      },
+    },
     async ({ user, params }) => {
       const { rows, progress } = await cohortProgressFor({ actor: user, cohortId: params.id! });
       return { items: rows.map(presentRow), totalModules: progress.totalModules };
@@ -33,14 +78,34 @@ export function registerProgressRoutes(web: Router, api: Router): void {
 
   web.get('/cohorts/:id/progress', requireSignIn, async (req, res) => {
     const sort = sortOf(req);
-    const { cohort, programme, progress, rows } = await cohortProgressFor({ actor: req.user!, cohortId: String(req.params.id), sort });
-    res.render('progress/cohort', { title: `Progress · ${cohort.name}`, cohort, programme, progress, rows, sort, counts: progress.modules, reflections: progress.sharedReflections });
+    const { cohort, programme, progress, rows } = await cohortProgressFor({
+      actor: req.user!,
+      cohortId: String(req.params.id),
+      sort,
+    });
+    res.render('progress/cohort', {
+      title: `Progress · ${cohort.name}`,
+      cohort,
+      programme,
+      progress,
+      rows,
+      sort,
+      counts: progress.modules,
+      reflections: progress.sharedReflections,
+    });
   });
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {
     const { cohort, rows: sorted } = await cohortProgressFor({ actor: req.user!, cohortId: String(req.params.id) });
     const rows = sorted.map((r) => [r.name, r.completedModules, r.totalModules, r.percent, r.lastActivityAt]);
-    const csv = toCsv({ header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'], rows });
-    const name = cohort.name.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').slice(0, 60) || 'cohort';
+    const csv = toCsv({
+      header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'],
+      rows,
+    });
+    const name =
+      cohort.name
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .slice(0, 60) || 'cohort';
     res.type('text/csv; charset=utf-8').attachment(`${name}-progress.csv`).send(`\uFEFF${csv}`);
   });
 }

@@ -7,7 +7,29 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, text } from '../server/http/validate.ts';
-import { addToPanel, changeRound, closeRound, createRound, enrolPanelLackingTraining, findBoardFor, findOrInvitePanelMember, findRoundFor, mergeInterviewDates, panelWarningMessages, presentRound, readinessRecordCsv, readinessRecordPdf, readinessStatuses, recordGenderFigures, removeFromPanel, roundOverview, roundReadiness, roundsOfBoard, statusLabel, updateRound } from '../server/services/boards/index.ts';
+import {
+  addToPanel,
+  changeRound,
+  closeRound,
+  createRound,
+  enrolPanelLackingTraining,
+  findBoardFor,
+  findOrInvitePanelMember,
+  findRoundFor,
+  mergeInterviewDates,
+  panelWarningMessages,
+  presentRound,
+  readinessRecordCsv,
+  readinessRecordPdf,
+  readinessStatuses,
+  recordGenderFigures,
+  removeFromPanel,
+  roundOverview,
+  roundReadiness,
+  roundsOfBoard,
+  statusLabel,
+  updateRound,
+} from '../server/services/boards/index.ts';
 import { boardPage } from './boards.ts';
 
 const messages = {
@@ -15,14 +37,27 @@ const messages = {
   updated: 'The dates were saved; readiness now counts from the last interview day.',
   panelChanged: 'The panel was changed.',
   invited: (name: string) => `${name} was invited by email and added to the panel.`,
-  enrolled: (n: number, w: number) => (n + w === 0 ? 'Everyone on the panel is already trained or enrolled.' : `${n} panel member(s) enrolled in the governing-board training${w ? `, ${w} on its waitlist` : ''}.`),
+  enrolled: (n: number, w: number) =>
+    n + w === 0
+      ? 'Everyone on the panel is already trained or enrolled.'
+      : `${n} panel member(s) enrolled in the governing-board training${w ? `, ${w} on its waitlist` : ''}.`,
   figures: 'The figures were saved.',
   closed: 'The round was closed and its readiness record kept.',
   noRecord: 'The readiness record exists once the round is closed.',
 };
 
-const counts = z.strictObject(Object.fromEntries(genderCategories.map((c) => [c, z.number().int().min(0).max(10_000).optional()])) as Record<(typeof genderCategories)[number], z.ZodOptional<z.ZodNumber>>);
-export const figuresSchema = z.strictObject(Object.fromEntries(recruitmentStages.map((s) => [s, counts.optional()])) as Record<(typeof recruitmentStages)[number], z.ZodOptional<typeof counts>>);
+const counts = z.strictObject(
+  Object.fromEntries(genderCategories.map((c) => [c, z.number().int().min(0).max(10_000).optional()])) as Record<
+    (typeof genderCategories)[number],
+    z.ZodOptional<z.ZodNumber>
+  >,
+);
+export const figuresSchema = z.strictObject(
+  Object.fromEntries(recruitmentStages.map((s) => [s, counts.optional()])) as Record<
+    (typeof recruitmentStages)[number],
+    z.ZodOptional<typeof counts>
+  >,
+);
 export const createRoundSchema = z.strictObject({
   title: text(200),
   interviewDate: isoDate,
@@ -41,13 +76,29 @@ export const updateRoundSchema = z.strictObject({
 });
 
 const roundOut = z.object({
-  id: z.string(), boardId: z.string(), title: z.string(), closingDate: z.string().nullable(), shortlistingDate: z.string().nullable(),
-  interviewDates: z.array(z.string()), interviewDate: z.string(), panel: z.array(z.string()), status: z.enum(['open', 'closed']), closedAt: z.string().nullable(),
+  id: z.string(),
+  boardId: z.string(),
+  title: z.string(),
+  closingDate: z.string().nullable(),
+  shortlistingDate: z.string().nullable(),
+  interviewDates: z.array(z.string()),
+  interviewDate: z.string(),
+  panel: z.array(z.string()),
+  status: z.enum(['open', 'closed']),
+  closedAt: z.string().nullable(),
 });
 const readinessOut = z.object({
   ready: z.boolean(),
   interviewDate: z.string(),
-  members: z.array(z.object({ userId: z.string(), status: z.enum(readinessStatuses), certificateExpiresAt: z.string().nullable().optional(), renewBy: z.string().optional(), percent: z.number() })),
+  members: z.array(
+    z.object({
+      userId: z.string(),
+      status: z.enum(readinessStatuses),
+      certificateExpiresAt: z.string().nullable().optional(),
+      renewBy: z.string().optional(),
+      percent: z.number(),
+    }),
+  ),
 });
 
 async function readinessJson(user: Express.User, roundId: string) {
@@ -55,26 +106,79 @@ async function readinessJson(user: Express.User, roundId: string) {
   return {
     ready: r.ready,
     interviewDate: r.interviewDate,
-    members: r.members.map((m) => ({ userId: m.userId, status: m.status, percent: m.percent, ...(m.certificateExpiresAt !== undefined ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null } : {}), ...(m.renewBy ? { renewBy: m.renewBy.toISOString() } : {}) })),
+    members: r.members.map((m) => ({
+      userId: m.userId,
+      status: m.status,
+      percent: m.percent,
+      ...(m.certificateExpiresAt !== undefined
+        ? { certificateExpiresAt: m.certificateExpiresAt ? m.certificateExpiresAt.toISOString() : null }
+        : {}),
+      ...(m.renewBy ? { renewBy: m.renewBy.toISOString() } : {}),
+    })),
   };
 }
 
 /** Web forms post flat fields; blanks mean "not given". */
-const blanksRemoved = (raw: unknown) => Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k, v]) => k !== '_csrf' && v !== ''));
-const roundFormSchema = z.preprocess((raw) => {
-  const b = blanksRemoved(raw);
-  const dates = [b.interviewDate, b.secondInterviewDate].filter((d): d is string => typeof d === 'string');
-  return { title: b.title, interviewDates: dates.length ? dates : undefined, closingDate: b.closingDate, shortlistingDate: b.shortlistingDate, panel: b.panel === undefined ? [] : ([] as unknown[]).concat(b.panel) };
-}, z.strictObject({ title: text(200), interviewDates: z.array(isoDate, { message: 'enter the interview date' }).min(1), closingDate: isoDate.optional(), shortlistingDate: isoDate.optional(), panel: z.array(objectId).max(20) }));
+const blanksRemoved = (raw: unknown) =>
+  Object.fromEntries(
+    Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k, v]) => k !== '_csrf' && v !== ''),
+  );
+const roundFormSchema = z.preprocess(
+  (raw) => {
+    const b = blanksRemoved(raw);
+    const dates = [b.interviewDate, b.secondInterviewDate].filter((d): d is string => typeof d === 'string');
+    return {
+      title: b.title,
+      interviewDates: dates.length ? dates : undefined,
+      closingDate: b.closingDate,
+      shortlistingDate: b.shortlistingDate,
+      panel: b.panel === undefined ? [] : ([] as unknown[]).concat(b.panel),
+    };
+  },
+  z.strictObject({
+    title: text(200),
+    interviewDates: z.array(isoDate, { message: 'enter the interview date' }).min(1),
+    closingDate: isoDate.optional(),
+    shortlistingDate: isoDate.optional(),
+    panel: z.array(objectId).max(20),
+  }),
+);
 const figuresFormSchema = z.preprocess((raw) => {
   const b = (raw ?? {}) as Record<string, unknown>;
-  return Object.fromEntries(recruitmentStages.map((s) => [s, Object.fromEntries(genderCategories.map((c) => [c, b[`${s}_${c}`] === '' || b[`${s}_${c}`] === undefined ? undefined : Number(b[`${s}_${c}`])]))]));
+  return Object.fromEntries(
+    recruitmentStages.map((s) => [
+      s,
+      Object.fromEntries(
+        genderCategories.map((c) => [
+          c,
+          b[`${s}_${c}`] === '' || b[`${s}_${c}`] === undefined ? undefined : Number(b[`${s}_${c}`]),
+        ]),
+      ),
+    ]),
+  );
 }, figuresSchema);
-const adviserFormSchema = z.strictObject({ name: text(120), email: z.string().trim().toLowerCase().max(320).pipe(z.email({ message: 'must be an email address' })) });
+const adviserFormSchema = z.strictObject({
+  name: text(120),
+  email: z
+    .string()
+    .trim()
+    .toLowerCase()
+    .max(320)
+    .pipe(z.email({ message: 'must be an email address' })),
+});
 
 async function roundPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const overview = await roundOverview({ actor: req.user!, roundId: String(req.params.id) });
-  res.status(status).render('rounds/show', { title: overview.round.title, ...overview, warningMessages: panelWarningMessages, statusLabel, stages: recruitmentStages, categories: genderCategories, values: {}, ...extra });
+  res.status(status).render('rounds/show', {
+    title: overview.round.title,
+    ...overview,
+    warningMessages: panelWarningMessages,
+    statusLabel,
+    stages: recruitmentStages,
+    categories: genderCategories,
+    values: {},
+    ...extra,
+  });
 }
 
 const back = (req: Request) => `/rounds/${String(req.params.id)}`;
@@ -97,51 +201,138 @@ async function roundAction(req: Request, res: Response, action: () => Promise<st
 export function registerRoundRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'post', path: '/boards/:id/rounds', tag: 'boards', summary: 'Create a recruitment round (chair, clerk, admin)', access: [], body: createRoundSchema, success: { status: 201, description: 'The round', schema: roundOut } },
+    {
+      method: 'post',
+      path: '/boards/:id/rounds',
+      tag: 'boards',
+      summary: 'Create a recruitment round (chair, clerk, admin)',
+      access: [],
+      body: createRoundSchema,
+      success: { status: 201, description: 'The round', schema: roundOut },
+    },
     async ({ user, params, body }) => {
       const { panel, interviewDate, interviewDates, ...rest } = body;
-      return presentRound(await createRound({ actor: user, boardId: params.id!, input: { ...rest, interviewDates: mergeInterviewDates({ interviewDate, interviewDates })! }, panel }));
+      return presentRound(
+        await createRound({
+          actor: user,
+          boardId: params.id!,
+          input: { ...rest, interviewDates: mergeInterviewDates({ interviewDate, interviewDates })! },
+          panel,
+        }),
+      );
     },
   );
   apiOperation(
     api,
-    { method: 'get', path: '/boards/:id/rounds', tag: 'boards', summary: "A board's recruitment rounds", access: [], success: { status: 200, description: 'Rounds', schema: z.object({ items: z.array(roundOut), nextCursor: z.null() }) } },
-    async ({ user, params }) => ({ items: (await roundsOfBoard((await findBoardFor({ actor: user, boardId: params.id! }))._id)).map(presentRound), nextCursor: null }),
+    {
+      method: 'get',
+      path: '/boards/:id/rounds',
+      tag: 'boards',
+      summary: "A board's recruitment rounds",
+      access: [],
+      success: {
+        status: 200,
+        description: 'Rounds',
+        schema: z.object({ items: z.array(roundOut), nextCursor: z.null() }),
+      },
+    },
+    async ({ user, params }) => ({
+      items: (await roundsOfBoard((await findBoardFor({ actor: user, boardId: params.id! }))._id)).map(presentRound),
+      nextCursor: null,
+    }),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/rounds/:id', tag: 'boards', summary: 'A recruitment round', access: [], success: { status: 200, description: 'The round', schema: roundOut } },
+    {
+      method: 'get',
+      path: '/rounds/:id',
+      tag: 'boards',
+      summary: 'A recruitment round',
+      access: [],
+      success: { status: 200, description: 'The round', schema: roundOut },
+    },
     async ({ user, params }) => presentRound((await findRoundFor({ actor: user, roundId: params.id! })).round),
   );
   apiOperation(
     api,
-    { method: 'patch', path: '/rounds/:id', tag: 'boards', summary: 'Change title, dates or panel (readiness recomputes at once)', access: [], body: updateRoundSchema, success: { status: 200, description: 'The round', schema: roundOut }, errors: [409] },
-    async ({ user, params, body }) => presentRound(await changeRound({ actor: user, roundId: params.id!, change: body })),
+    {
+      method: 'patch',
+      path: '/rounds/:id',
+      tag: 'boards',
+      summary: 'Change title, dates or panel (readiness recomputes at once)',
+      access: [],
+      body: updateRoundSchema,
+      success: { status: 200, description: 'The round', schema: roundOut },
+      errors: [409],
+    },
+    async ({ user, params, body }) =>
+      presentRound(await changeRound({ actor: user, roundId: params.id!, change: body })),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/rounds/:id/readiness', tag: 'boards', summary: "The panel's readiness for the last interview day", access: [], success: { status: 200, description: 'Readiness', schema: readinessOut } },
+    {
+      method: 'get',
+      path: '/rounds/:id/readiness',
+      tag: 'boards',
+      summary: "The panel's readiness for the last interview day",
+      access: [],
+      success: { status: 200, description: 'Readiness', schema: readinessOut },
+    },
     async ({ user, params }) => readinessJson(user, params.id!),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/rounds/:id/enrol-panel', tag: 'boards', summary: 'Enrol every panel member who lacks training in governing-board training', access: [], success: { status: 200, description: 'Who was enrolled', schema: z.object({ enrolled: z.array(z.string()), waitlisted: z.array(z.string()), cohortId: z.string().nullable() }) }, errors: [409] },
+    {
+      method: 'post',
+      path: '/rounds/:id/enrol-panel',
+      tag: 'boards',
+      summary: 'Enrol every panel member who lacks training in governing-board training',
+      access: [],
+      success: {
+        status: 200,
+        description: 'Who was enrolled',
+        schema: z.object({
+          enrolled: z.array(z.string()),
+          waitlisted: z.array(z.string()),
+          cohortId: z.string().nullable(),
+        }),
+      },
+      errors: [409],
+    },
     async ({ user, params }) => enrolPanelLackingTraining({ actor: user, roundId: params.id! }),
   );
   apiOperation(
     api,
-    { method: 'put', path: '/rounds/:id/figures', tag: 'boards', summary: 'Record applicants, shortlisted and appointed by gender (counts only)', access: [], body: figuresSchema, success: { status: 200, description: 'The figures', schema: figuresSchema } },
-    async ({ user, params, body }) => (await recordGenderFigures({ actor: user, roundId: params.id!, figures: body })).genderFigures ?? {},
+    {
+      method: 'put',
+      path: '/rounds/:id/figures',
+      tag: 'boards',
+      summary: 'Record applicants, shortlisted and appointed by gender (counts only)',
+      access: [],
+      body: figuresSchema,
+      success: { status: 200, description: 'The figures', schema: figuresSchema },
+    },
+    async ({ user, params, body }) =>
+      (await recordGenderFigures({ actor: user, roundId: params.id!, figures: body })).genderFigures ?? {},
   );
   apiOperation(
     api,
-    { method: 'post', path: '/rounds/:id/close', tag: 'boards', summary: 'Close the round and keep its readiness record', access: [], success: { status: 200, description: 'The round', schema: roundOut }, errors: [409] },
+    {
+      method: 'post',
+      path: '/rounds/:id/close',
+      tag: 'boards',
+      summary: 'Close the round and keep its readiness record',
+      access: [],
+      success: { status: 200, description: 'The round', schema: roundOut },
+      errors: [409],
+    },
     async ({ user, params }) => presentRound(await closeRound({ actor: user, roundId: params.id! })),
   );
 
   web.post('/boards/:id/rounds', requireSignIn, async (req, res) => {
     const form = parseForm(roundFormSchema, req.body);
-    const rerender = (errors: Record<string, string>, list: unknown[]) => boardPage(req, res, 422, { roundErrors: errors, roundValues: blanksRemoved(req.body), errorList: list });
+    const rerender = (errors: Record<string, string>, list: unknown[]) =>
+      boardPage(req, res, 422, { roundErrors: errors, roundValues: blanksRemoved(req.body), errorList: list });
     if (!form.ok) return rerender(form.errors, form.list);
     try {
       const { panel, ...input } = form.data;
@@ -209,10 +400,12 @@ export function registerRoundRoutes(web: Router, api: Router): void {
   );
   web.get('/rounds/:id/record.:format', requireSignIn, async (req, res) => {
     const { round, board } = await findRoundFor({ actor: req.user!, roundId: String(req.params.id) });
-    if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format))) throw new NotFoundError(messages.noRecord);
+    if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format)))
+      throw new NotFoundError(messages.noRecord);
     const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
-    if (req.params.format === 'csv') return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board, zone: req.user!.timezone }));
+    if (req.params.format === 'csv')
+      return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board, zone: req.user!.timezone }));
     res.type('application/pdf').send(await readinessRecordPdf({ round, board, zone: req.user!.timezone }));
   });
 }

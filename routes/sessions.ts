@@ -7,7 +7,28 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, text } from '../server/http/validate.ts';
-import { cancelSession, checkIn, checkInCodeFor, checkInIsOpen, checkInWindow, countsOf, getRegister, loadRunCohort, loadRunSession, loadVisibleCohort, loadVisibleSession, presentCohort, presentRegister, presentSession, recordAttendance, type RecordInput, rescheduleSession, scheduleSession, sessionIcs, sessionsOf } from '../server/services/cohorts/index.ts';
+import {
+  cancelSession,
+  checkIn,
+  checkInCodeFor,
+  checkInIsOpen,
+  checkInWindow,
+  countsOf,
+  getRegister,
+  loadRunCohort,
+  loadRunSession,
+  loadVisibleCohort,
+  loadVisibleSession,
+  presentCohort,
+  presentRegister,
+  presentSession,
+  recordAttendance,
+  type RecordInput,
+  rescheduleSession,
+  scheduleSession,
+  sessionIcs,
+  sessionsOf,
+} from '../server/services/cohorts/index.ts';
 import { toWallClock } from '../server/time.ts';
 
 const messages = {
@@ -16,48 +37,124 @@ const messages = {
   cancelled: 'Session cancelled. Participants will be told.',
   saved: (n: number) => `Register saved (${n} ${n === 1 ? 'row' : 'rows'}).`,
   nothingToSave: 'Nothing to save: choose a status for at least one person.',
-  checkedIn: (status: string) => (status === 'late' ? 'You are checked in (marked late).' : 'You are checked in. Welcome!'),
+  checkedIn: (status: string) =>
+    status === 'late' ? 'You are checked in (marked late).' : 'You are checked in. Welcome!',
   newCode: 'A new check-in code is showing; the old one no longer works.',
 };
 
 const sessionFields = {
   title: text(160),
   startsAt: z.string().trim().min(1, 'is required').max(40),
-  durationMinutes: z.number().int().min(5).max(24 * 60),
+  durationMinutes: z
+    .number()
+    .int()
+    .min(5)
+    .max(24 * 60),
   mode: z.enum(['online', 'in-person']),
-  joinUrl: z.url({ protocol: /^https?$/, message: 'must be a web address starting https://' }).max(500).optional(),
+  joinUrl: z
+    .url({ protocol: /^https?$/, message: 'must be a web address starting https://' })
+    .max(500)
+    .optional(),
   location: z.string().trim().min(1).max(300).optional(),
 };
 export const sessionSchema = z.strictObject(sessionFields);
 export const sessionPatchSchema = z.strictObject(sessionFields).partial();
-const sessionView = z.object({ id: z.string(), cohortId: z.string(), title: z.string(), startsAt: z.string(), endsAt: z.string(), durationMinutes: z.number(), mode: z.string(), joinUrl: z.string().optional(), location: z.string().optional(), status: z.string(), sequence: z.number(), history: z.array(z.object({})) });
-export const registerSchema = z.strictObject({
-  records: z.array(z.strictObject({ userId: objectId, status: z.enum(attendanceStatuses), note: z.string().trim().max(500).optional() })).min(1).max(2000),
+const sessionView = z.object({
+  id: z.string(),
+  cohortId: z.string(),
+  title: z.string(),
+  startsAt: z.string(),
+  endsAt: z.string(),
+  durationMinutes: z.number(),
+  mode: z.string(),
+  joinUrl: z.string().optional(),
+  location: z.string().optional(),
+  status: z.string(),
+  sequence: z.number(),
+  history: z.array(z.object({})),
 });
-const registerView = z.object({ records: z.array(z.object({ userId: z.string(), name: z.string(), status: z.string().nullable(), note: z.string(), markedBy: z.string().nullable(), markedAt: z.string().nullable() })) });
+export const registerSchema = z.strictObject({
+  records: z
+    .array(
+      z.strictObject({
+        userId: objectId,
+        status: z.enum(attendanceStatuses),
+        note: z.string().trim().max(500).optional(),
+      }),
+    )
+    .min(1)
+    .max(2000),
+});
+const registerView = z.object({
+  records: z.array(
+    z.object({
+      userId: z.string(),
+      name: z.string(),
+      status: z.string().nullable(),
+      note: z.string(),
+      markedBy: z.string().nullable(),
+      markedAt: z.string().nullable(),
+    }),
+  ),
+});
 const checkInSchema = z.strictObject({ code: z.string().trim().min(1, 'enter the code').max(20) });
 
 const sessionFormSchema = z.preprocess((raw) => {
   const b = (raw ?? {}) as Record<string, unknown>;
   const opt = (v: unknown) => (typeof v === 'string' && v.trim() === '' ? undefined : v);
-  return { title: b.title, startsAt: b.startsAt, durationMinutes: b.durationMinutes === '' || b.durationMinutes === undefined ? undefined : Number(b.durationMinutes), mode: b.mode, joinUrl: b.mode === 'online' ? opt(b.joinUrl) : undefined, location: b.mode === 'in-person' ? opt(b.location) : undefined };
+  return {
+    title: b.title,
+    startsAt: b.startsAt,
+    durationMinutes:
+      b.durationMinutes === '' || b.durationMinutes === undefined ? undefined : Number(b.durationMinutes),
+    mode: b.mode,
+    joinUrl: b.mode === 'online' ? opt(b.joinUrl) : undefined,
+    location: b.mode === 'in-person' ? opt(b.location) : undefined,
+  };
 }, sessionSchema);
 
 const now = () => new Date();
 
-async function renderSessionForm(req: Request, res: Response, locals: { cohortId: string; session?: ReturnType<typeof presentSession>; values: Record<string, unknown>; errors?: Record<string, string>; errorList?: unknown[]; status?: number }) {
+async function renderSessionForm(
+  req: Request,
+  res: Response,
+  locals: {
+    cohortId: string;
+    session?: ReturnType<typeof presentSession>;
+    values: Record<string, unknown>;
+    errors?: Record<string, string>;
+    errorList?: unknown[];
+    status?: number;
+  },
+) {
   const cohort = await loadRunCohort({ actor: req.user!, cohortId: locals.cohortId });
-  res.status(locals.status ?? 200).render('sessions/form', { title: locals.session ? `Change ${locals.session.title}` : 'New session', cohort: presentCohort(cohort), errors: {}, errorList: [], ...locals });
+  res.status(locals.status ?? 200).render('sessions/form', {
+    title: locals.session ? `Change ${locals.session.title}` : 'New session',
+    cohort: presentCohort(cohort),
+    errors: {},
+    errorList: [],
+    ...locals,
+  });
 }
 
 async function showSession(req: Request, res: Response) {
-  const { session, cohort, enrolment, runs } = await loadVisibleSession({ actor: req.user!, sessionId: String(req.params.id) });
+  const { session, cohort, enrolment, runs } = await loadVisibleSession({
+    actor: req.user!,
+    sessionId: String(req.params.id),
+  });
   const at = now();
   const code = runs ? await checkInCodeFor({ actor: req.user!, sessionId: String(session._id), now: at }) : null;
   const register = runs ? await getRegister({ actor: req.user!, sessionId: String(session._id) }) : null;
   res.render('sessions/show', {
-    title: session.title, session, cohort: presentCohort(cohort), runs, code, counts: register ? countsOf(register.rows) : null,
-    canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at), window: checkInWindow(session), now: at,
+    title: session.title,
+    session,
+    cohort: presentCohort(cohort),
+    runs,
+    code,
+    counts: register ? countsOf(register.rows) : null,
+    canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at),
+    window: checkInWindow(session),
+    now: at,
   });
 }
 
@@ -65,11 +162,16 @@ async function showSession(req: Request, res: Response) {
  * Register form fields: status-<userId> (a radio group per row) and note-<userId>. "Mark the rest present" fills
  * only rows with no choice in the form and no saved mark, so a mark someone else saved meanwhile stands.
  */
-function recordsFromForm(body: Record<string, unknown>, rows: { userId: string; status: string | null }[], markRestPresent: boolean): RecordInput[] {
+function recordsFromForm(
+  body: Record<string, unknown>,
+  rows: { userId: string; status: string | null }[],
+  markRestPresent: boolean,
+): RecordInput[] {
   const records: RecordInput[] = [];
   for (const { userId, status: saved } of rows) {
     const raw = body[`status-${userId}`];
-    const status = (typeof raw === 'string' && raw ? raw : markRestPresent && !saved ? 'present' : undefined) as AttendanceStatus | undefined;
+    const status = (typeof raw === 'string' && raw ? raw : markRestPresent && !saved ? 'present' : undefined) as
+      AttendanceStatus | undefined;
     const note = typeof body[`note-${userId}`] === 'string' ? (body[`note-${userId}`] as string).slice(0, 500) : '';
     if (status) records.push({ userId, status, note });
   }
@@ -78,16 +180,36 @@ function recordsFromForm(body: Record<string, unknown>, rows: { userId: string; 
 
 async function showRegister(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
   const { session, cohort, rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
-  res.status(status).render('sessions/register', { title: `Register: ${session.title}`, session, cohort: presentCohort(cohort), rows, counts: countsOf(rows), statuses: attendanceStatuses, values: {}, rowErrors: {}, ...extra });
+  res.status(status).render('sessions/register', {
+    title: `Register: ${session.title}`,
+    session,
+    cohort: presentCohort(cohort),
+    rows,
+    counts: countsOf(rows),
+    statuses: attendanceStatuses,
+    values: {},
+    rowErrors: {},
+    ...extra,
+  });
 }
 
 async function saveRegister(req: Request, res: Response) {
   const { rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
   const body = req.body as Record<string, unknown>;
   const records = recordsFromForm(body, rows, body.markAll === 'present');
-  if (!records.length) return showRegister(req, res, { values: body, errorList: [{ path: 'register', message: messages.nothingToSave }] }, 422);
+  if (!records.length)
+    return showRegister(
+      req,
+      res,
+      { values: body, errorList: [{ path: 'register', message: messages.nothingToSave }] },
+      422,
+    );
   try {
-    await recordAttendance({ actor: req.user!, sessionId: String(req.params.id), records: records.map((r) => ({ ...r, status: r.status })) });
+    await recordAttendance({
+      actor: req.user!,
+      sessionId: String(req.params.id),
+      records: records.map((r) => ({ ...r, status: r.status })),
+    });
   } catch (error) {
     if (!(error instanceof ValidationError)) throw error;
     const rowErrors: Record<string, string> = {};
@@ -96,7 +218,10 @@ async function saveRegister(req: Request, res: Response) {
       if (records[index]) rowErrors[records[index]!.userId] = e.message;
     }
     const names = new Map(rows.map((r) => [r.userId, r.name]));
-    const errorList = Object.entries(rowErrors).map(([userId, message]) => ({ path: `status-${userId}`, message: `${names.get(userId) ?? userId}: ${message}` }));
+    const errorList = Object.entries(rowErrors).map(([userId, message]) => ({
+      path: `status-${userId}`,
+      message: `${names.get(userId) ?? userId}: ${message}`,
+    }));
     return showRegister(req, res, { values: body, rowErrors, errorList, summary: error.message }, 422);
   }
   flash(req, 'success', messages.saved(records.length));
@@ -105,38 +230,139 @@ async function saveRegister(req: Request, res: Response) {
 
 export function registerSessionRoutes(web: Router, api: Router): void {
   // ── API ──
-  apiOperation(api, { method: 'post', path: '/cohorts/:id/sessions', tag: 'sessions', summary: "Schedule a session (startsAt: wall-clock in the cohort's zone, or an instant with an offset)", access: ['facilitator'], body: sessionSchema, success: { status: 201, description: 'The session', schema: sessionView } }, async ({ user, params, body }) =>
-    presentSession(await scheduleSession({ actor: user, cohortId: params.id!, input: body })),
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/cohorts/:id/sessions',
+      tag: 'sessions',
+      summary: "Schedule a session (startsAt: wall-clock in the cohort's zone, or an instant with an offset)",
+      access: ['facilitator'],
+      body: sessionSchema,
+      success: { status: 201, description: 'The session', schema: sessionView },
+    },
+    async ({ user, params, body }) =>
+      presentSession(await scheduleSession({ actor: user, cohortId: params.id!, input: body })),
   );
-  apiOperation(api, { method: 'get', path: '/cohorts/:id/sessions', tag: 'sessions', summary: "A cohort's sessions", access: [], success: { status: 200, description: 'Sessions in time order', schema: z.object({ items: z.array(sessionView), nextCursor: z.null() }) } }, async ({ user, params }) => {
-    const { cohort } = await loadVisibleCohort({ actor: user, cohortId: params.id! });
-    return { items: (await sessionsOf(cohort._id)).map(presentSession), nextCursor: null };
-  });
-  apiOperation(api, { method: 'get', path: '/sessions/:id', tag: 'sessions', summary: 'A session', access: [], success: { status: 200, description: 'The session', schema: sessionView } }, async ({ user, params }) =>
-    presentSession((await loadVisibleSession({ actor: user, sessionId: params.id! })).session),
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/cohorts/:id/sessions',
+      tag: 'sessions',
+      summary: "A cohort's sessions",
+      access: [],
+      success: {
+        status: 200,
+        description: 'Sessions in time order',
+        schema: z.object({ items: z.array(sessionView), nextCursor: z.null() }),
+      },
+    },
+    async ({ user, params }) => {
+      const { cohort } = await loadVisibleCohort({ actor: user, cohortId: params.id! });
+      return { items: (await sessionsOf(cohort._id)).map(presentSession), nextCursor: null };
+    },
   );
-  apiOperation(api, { method: 'patch', path: '/sessions/:id', tag: 'sessions', summary: 'Reschedule or change a session (history kept, participants told)', access: ['facilitator'], body: sessionPatchSchema, success: { status: 200, description: 'The session', schema: sessionView }, errors: [409] }, async ({ user, params, body }) =>
-    presentSession(await rescheduleSession({ actor: user, sessionId: params.id!, input: body })),
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/sessions/:id',
+      tag: 'sessions',
+      summary: 'A session',
+      access: [],
+      success: { status: 200, description: 'The session', schema: sessionView },
+    },
+    async ({ user, params }) =>
+      presentSession((await loadVisibleSession({ actor: user, sessionId: params.id! })).session),
   );
-  apiOperation(api, { method: 'delete', path: '/sessions/:id', tag: 'sessions', summary: 'Cancel a session (kept, with its history; participants told)', access: ['facilitator'], success: { status: 204, description: 'Cancelled' }, errors: [409] }, async ({ user, params }) => {
-    await cancelSession({ actor: user, sessionId: params.id! });
-  });
-  apiOperation(api, { method: 'put', path: '/sessions/:id/attendance', tag: 'attendance', summary: 'Record attendance, record by record; any invalid record refuses the whole request', access: ['facilitator'], body: registerSchema, success: { status: 200, description: 'The register', schema: registerView }, errors: [409] }, async ({ user, params, body }) =>
-    presentRegister(await recordAttendance({ actor: user, sessionId: params.id!, records: body.records })),
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/sessions/:id',
+      tag: 'sessions',
+      summary: 'Reschedule or change a session (history kept, participants told)',
+      access: ['facilitator'],
+      body: sessionPatchSchema,
+      success: { status: 200, description: 'The session', schema: sessionView },
+      errors: [409],
+    },
+    async ({ user, params, body }) =>
+      presentSession(await rescheduleSession({ actor: user, sessionId: params.id!, input: body })),
   );
-  apiOperation(api, { method: 'get', path: '/sessions/:id/attendance', tag: 'attendance', summary: 'The register: one row per active participant', access: ['facilitator'], success: { status: 200, description: 'The register', schema: registerView } }, async ({ user, params }) =>
-    presentRegister((await getRegister({ actor: user, sessionId: params.id! })).rows),
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/sessions/:id',
+      tag: 'sessions',
+      summary: 'Cancel a session (kept, with its history; participants told)',
+      access: ['facilitator'],
+      success: { status: 204, description: 'Cancelled' },
+      errors: [409],
+    },
+    async ({ user, params }) => {
+      await cancelSession({ actor: user, sessionId: params.id! });
+    },
   );
-  apiOperation(api, { method: 'post', path: '/sessions/:id/check-in', tag: 'attendance', summary: 'Self check-in with the code shown in the session', access: [], body: checkInSchema, success: { status: 200, description: 'Checked in', schema: z.object({ status: z.enum(attendanceStatuses) }) }, errors: [409, 429] }, async ({ user, params, body }) =>
-    checkIn({ actor: user, sessionId: params.id!, code: body.code }),
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/sessions/:id/attendance',
+      tag: 'attendance',
+      summary: 'Record attendance, record by record; any invalid record refuses the whole request',
+      access: ['facilitator'],
+      body: registerSchema,
+      success: { status: 200, description: 'The register', schema: registerView },
+      errors: [409],
+    },
+    async ({ user, params, body }) =>
+      presentRegister(await recordAttendance({ actor: user, sessionId: params.id!, records: body.records })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/sessions/:id/attendance',
+      tag: 'attendance',
+      summary: 'The register: one row per active participant',
+      access: ['facilitator'],
+      success: { status: 200, description: 'The register', schema: registerView },
+    },
+    async ({ user, params }) => presentRegister((await getRegister({ actor: user, sessionId: params.id! })).rows),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/sessions/:id/check-in',
+      tag: 'attendance',
+      summary: 'Self check-in with the code shown in the session',
+      access: [],
+      body: checkInSchema,
+      success: { status: 200, description: 'Checked in', schema: z.object({ status: z.enum(attendanceStatuses) }) },
+      errors: [409, 429],
+    },
+    async ({ user, params, body }) => checkIn({ actor: user, sessionId: params.id!, code: body.code }),
   );
 
   // ── Web ──
-  web.get('/cohorts/:id/sessions/new', requireSignIn, (req, res) => renderSessionForm(req, res, { cohortId: String(req.params.id), values: { durationMinutes: 60, mode: 'online' } }));
+  web.get('/cohorts/:id/sessions/new', requireSignIn, (req, res) =>
+    renderSessionForm(req, res, { cohortId: String(req.params.id), values: { durationMinutes: 60, mode: 'online' } }),
+  );
   web.post('/cohorts/:id/sessions', requireSignIn, async (req, res) => {
     const cohortId = String(req.params.id);
     const form = parseForm(sessionFormSchema, req.body);
-    if (!form.ok) return renderSessionForm(req, res, { cohortId, values: req.body, errors: form.errors, errorList: form.list, status: 422 });
+    if (!form.ok)
+      return renderSessionForm(req, res, {
+        cohortId,
+        values: req.body,
+        errors: form.errors,
+        errorList: form.list,
+        status: 422,
+      });
     try {
       const session = await scheduleSession({ actor: req.user!, cohortId, input: form.data });
       flash(req, 'success', messages.scheduled);
@@ -154,21 +380,47 @@ export function registerSessionRoutes(web: Router, api: Router): void {
   web.get('/sessions/:id/edit', requireSignIn, async (req, res) => {
     const { session, cohort } = await loadRunSession({ actor: req.user!, sessionId: String(req.params.id) });
     const view = presentSession(session);
-    return renderSessionForm(req, res, { cohortId: String(cohort._id), session: view, values: { ...view, startsAt: toWallClock(session.startsAt, cohort.timezone) } });
+    return renderSessionForm(req, res, {
+      cohortId: String(cohort._id),
+      session: view,
+      values: { ...view, startsAt: toWallClock(session.startsAt, cohort.timezone) },
+    });
   });
   web.post('/sessions/:id/edit', requireSignIn, async (req, res) => {
     const { session, cohort } = await loadRunSession({ actor: req.user!, sessionId: String(req.params.id) });
     const view = presentSession(session);
     const form = parseForm(sessionFormSchema, req.body);
-    if (!form.ok) return renderSessionForm(req, res, { cohortId: String(cohort._id), session: view, values: req.body, errors: form.errors, errorList: form.list, status: 422 });
+    if (!form.ok)
+      return renderSessionForm(req, res, {
+        cohortId: String(cohort._id),
+        session: view,
+        values: req.body,
+        errors: form.errors,
+        errorList: form.list,
+        status: 422,
+      });
     try {
       await rescheduleSession({ actor: req.user!, sessionId: view.id, input: form.data });
       flash(req, 'success', messages.changed);
       res.redirect(303, `/sessions/${view.id}`);
     } catch (error) {
-      if (error instanceof DomainError && error.status === 409) return renderSessionForm(req, res, { cohortId: String(cohort._id), session: view, values: req.body, errorList: [{ path: 'title', message: error.message }], status: 409 });
+      if (error instanceof DomainError && error.status === 409)
+        return renderSessionForm(req, res, {
+          cohortId: String(cohort._id),
+          session: view,
+          values: req.body,
+          errorList: [{ path: 'title', message: error.message }],
+          status: 409,
+        });
       const { errors, list } = formErrorsFrom(error);
-      return renderSessionForm(req, res, { cohortId: String(cohort._id), session: view, values: req.body, errors, errorList: list, status: 422 });
+      return renderSessionForm(req, res, {
+        cohortId: String(cohort._id),
+        session: view,
+        values: req.body,
+        errors,
+        errorList: list,
+        status: 422,
+      });
     }
   });
   web.post('/sessions/:id/cancel', requireSignIn, async (req, res) => {

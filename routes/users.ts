@@ -12,14 +12,29 @@ import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
 export const createUserSchema = z.strictObject({
-  email: z.string().trim().max(320).pipe(z.email({ message: 'must be an email address' })),
+  email: z
+    .string()
+    .trim()
+    .max(320)
+    .pipe(z.email({ message: 'must be an email address' })),
   name: text(120),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role'),
   timezone: timezone.optional(),
   password: z.string().max(256).optional(),
 });
-const userSchema = z.object({ id: z.string(), email: z.string(), name: z.string(), roles: z.array(z.enum(roles)), timezone: z.string(), status: z.string() });
-const userQuerySchema = z.strictObject({ role: z.enum(roles).optional(), q: z.string().trim().max(100).optional(), ...paging });
+const userSchema = z.object({
+  id: z.string(),
+  email: z.string(),
+  name: z.string(),
+  roles: z.array(z.enum(roles)),
+  timezone: z.string(),
+  status: z.string(),
+});
+const userQuerySchema = z.strictObject({
+  role: z.enum(roles).optional(),
+  q: z.string().trim().max(100).optional(),
+  ...paging,
+});
 
 /** Web form: checkboxes arrive as a string or an array; an empty password field means "send an invitation". */
 const userFormSchema = z.preprocess((raw) => {
@@ -44,38 +59,97 @@ async function findUsers(actor: Express.User, query: z.output<typeof userQuerySc
 export function registerUserRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
-    { method: 'get', path: '/me', tag: 'users', summary: 'The signed-in user', access: [], success: { status: 200, description: 'You', schema: userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true }) } },
-    async ({ user }) => ({ id: user.id, email: user.email, name: user.name, roles: user.roles, timezone: user.timezone }),
+    {
+      method: 'get',
+      path: '/me',
+      tag: 'users',
+      summary: 'The signed-in user',
+      access: [],
+      success: {
+        status: 200,
+        description: 'You',
+        schema: userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true }),
+      },
+    },
+    async ({ user }) => ({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      roles: user.roles,
+      timezone: user.timezone,
+    }),
   );
   apiOperation(
     api,
-    { method: 'post', path: '/users', tag: 'users', summary: 'Create a user (an invitation is emailed when no password is given)', access: ['admin'], body: createUserSchema, success: { status: 201, description: 'The user', schema: userSchema }, errors: [409] },
+    {
+      method: 'post',
+      path: '/users',
+      tag: 'users',
+      summary: 'Create a user (an invitation is emailed when no password is given)',
+      access: ['admin'],
+      body: createUserSchema,
+      success: { status: 201, description: 'The user', schema: userSchema },
+      errors: [409],
+    },
     async ({ body, user }) => createUser({ ...body, actorName: user.name }),
   );
   apiOperation(
     api,
-    { method: 'get', path: '/users', tag: 'users', summary: 'Search users (admins; facilitators search participants)', access: ['admin', 'facilitator'], query: userQuerySchema, success: { status: 200, description: 'A page of users', schema: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }) } },
+    {
+      method: 'get',
+      path: '/users',
+      tag: 'users',
+      summary: 'Search users (admins; facilitators search participants)',
+      access: ['admin', 'facilitator'],
+      query: userQuerySchema,
+      success: {
+        status: 200,
+        description: 'A page of users',
+        schema: z.object({ items: z.array(userSchema), nextCursor: z.string().nullable() }),
+      },
+    },
     async ({ user, query }) => findUsers(user, query),
   );
 
   web.get('/admin/users', requireRole('admin'), async (req, res) => {
     const query = userQuerySchema.safeParse({ ...req.query });
     const result = await findUsers(req.user!, query.success ? query.data : { limit: 50 });
-    res.render('users/index', { title: 'People', users: result.items, nextCursor: result.nextCursor, q: query.success ? (query.data.q ?? '') : '', roles, values: {} });
+    res.render('users/index', {
+      title: 'People',
+      users: result.items,
+      nextCursor: result.nextCursor,
+      q: query.success ? (query.data.q ?? '') : '',
+      roles,
+      values: {},
+    });
   });
   web.post('/admin/users', requireRole('admin'), async (req, res) => {
     const renderWith = async (errors: Record<string, string>, errorList: unknown[]) => {
       const result = await findUsers(req.user!, { limit: 50 });
-      res.status(422).render('users/index', { title: 'People', users: result.items, nextCursor: result.nextCursor, q: '', roles, values: req.body, errors, errorList });
+      res.status(422).render('users/index', {
+        title: 'People',
+        users: result.items,
+        nextCursor: result.nextCursor,
+        q: '',
+        roles,
+        values: req.body,
+        errors,
+        errorList,
+      });
     };
     const form = parseForm(userFormSchema, req.body);
     if (!form.ok) return renderWith(form.errors, form.list);
     try {
       const created = await createUser({ ...form.data, actorName: req.user!.name });
-      flash(req, 'success', created.status === 'invited' ? `${created.name} was invited by email.` : `${created.name} can now sign in.`);
+      flash(
+        req,
+        'success',
+        created.status === 'invited' ? `${created.name} was invited by email.` : `${created.name} can now sign in.`,
+      );
       res.redirect(303, '/admin/users');
     } catch (error) {
-      if ((error as { status?: number }).status === 409) return renderWith({ email: (error as Error).message }, [{ path: 'email', message: (error as Error).message }]);
+      if ((error as { status?: number }).status === 409)
+        return renderWith({ email: (error as Error).message }, [{ path: 'email', message: (error as Error).message }]);
       const { errors, list } = formErrorsFrom(error);
       return renderWith(errors, list);
     }

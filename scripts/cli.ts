@@ -17,12 +17,19 @@ import { configureMailer } from '../server/mailer.ts';
  *   npm run cli -- demo:seed            (loads demo data into an empty database)
  * Uses MONGODB_URI, or the embedded database under DATA_DIR (stop the app first: SQLite has one writer).
  */
-const usage = 'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW\n       npm run cli -- demo:seed';
+const usage =
+  'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW\n       npm run cli -- demo:seed';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
-    options: { role: { type: 'string', multiple: true }, email: { type: 'string' }, name: { type: 'string' }, password: { type: 'string' }, timezone: { type: 'string' } },
+    options: {
+      role: { type: 'string', multiple: true },
+      email: { type: 'string' },
+      name: { type: 'string' },
+      password: { type: 'string' },
+      timezone: { type: 'string' },
+    },
   });
   const command = positionals[0];
   if (!command || !['user:create', 'user:set-password', 'demo:seed'].includes(command)) throw new Error(usage);
@@ -36,9 +43,18 @@ async function main(): Promise<void> {
   try {
     if (command === 'user:create') {
       const chosen = (values.role ?? []) as string[];
-      if (!values.email || !chosen.length || chosen.some((r) => !roles.includes(r as Role))) throw new Error(`${usage}\nroles: ${roles.join(', ')}`);
-      const user = await createUser({ email: values.email, name: values.name ?? values.email.split('@')[0]!, roles: chosen as Role[], password: values.password, timezone: values.timezone });
-      console.log(`Created ${user.email} (${user.roles.join(', ')})${user.status === 'invited' ? '; an invitation was emailed' : ''}.`);
+      if (!values.email || !chosen.length || chosen.some((r) => !roles.includes(r as Role)))
+        throw new Error(`${usage}\nroles: ${roles.join(', ')}`);
+      const user = await createUser({
+        email: values.email,
+        name: values.name ?? values.email.split('@')[0]!,
+        roles: chosen as Role[],
+        password: values.password,
+        timezone: values.timezone,
+      });
+      console.log(
+        `Created ${user.email} (${user.roles.join(', ')})${user.status === 'invited' ? '; an invitation was emailed' : ''}.`,
+      );
     } else if (command === 'user:set-password') {
       if (!values.email || !values.password) throw new Error(usage);
       await setPassword({ email: values.email, password: values.password });
@@ -54,7 +70,12 @@ async function main(): Promise<void> {
 
 main().catch((error: unknown) => {
   if (error instanceof DomainError) {
-    const details = 'errors' in error ? (error as { errors: { path: string; message: string }[] }).errors.map((e) => `\n  ${e.path}: ${e.message}`).join('') : '';
+    const details =
+      'errors' in error
+        ? (error as { errors: { path: string; message: string }[] }).errors
+            .map((e) => `\n  ${e.path}: ${e.message}`)
+            .join('')
+        : '';
     console.error(`${error.message}${details}`);
   } else console.error((error as Error).message);
   process.exit(1);

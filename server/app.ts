@@ -114,11 +114,14 @@ export function createApp(config: Config): express.Express {
   app.use('/api/', bearerTokenAuth);
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
-    getTokenFromRequest: (req) => (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
+    getTokenFromRequest: (req) =>
+      (req.body?._csrf as string | undefined) ?? (req.headers['x-csrf-token'] as string | undefined),
     // API calls with a bearer token carry no ambient credential, and anonymous API calls act as nobody.
     // One-click unsubscribe (RFC 8058): mail clients POST with no token and no cookie; the URL's HMAC signature is
     // the authentication, and it can only mute one kind of email for one person. Only that exact path shape.
-    skipCsrfProtection: (req) => (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) || (req.method === 'POST' && /^\/unsubscribe\/[^/]{1,64}\/[^/]{1,64}\/[^/]{1,128}$/.test(req.path)),
+    skipCsrfProtection: (req) =>
+      (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) ||
+      (req.method === 'POST' && /^\/unsubscribe\/[^/]{1,64}\/[^/]{1,64}\/[^/]{1,128}$/.test(req.path)),
   });
   // The signed-in user's view of every page (her zone, her CSRF token, her messages).
   app.use((req: Request, res: Response, next: NextFunction) => {
@@ -158,7 +161,18 @@ function absoluteSessionTimeout(req: Request, res: Response, next: NextFunction)
   if (Date.now() - startedAt <= sessionAbsoluteMs) return next();
   req.session.destroy(() => {
     res.clearCookie(sessionCookieName);
-    if (isApiRequest(req)) return res.status(401).type('application/problem+json').send(JSON.stringify({ type: 'about:blank', title: 'Session expired', status: 401, detail: 'Your session has expired; sign in again.' }));
+    if (isApiRequest(req))
+      return res
+        .status(401)
+        .type('application/problem+json')
+        .send(
+          JSON.stringify({
+            type: 'about:blank',
+            title: 'Session expired',
+            status: 401,
+            detail: 'Your session has expired; sign in again.',
+          }),
+        );
     res.redirect(303, '/login');
   });
 }

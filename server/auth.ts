@@ -28,8 +28,20 @@ declare module 'express-session' {
   }
 }
 
-export function toCurrentUser(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string }): CurrentUser {
-  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
+export function toCurrentUser(user: {
+  _id: unknown;
+  email: string;
+  name: string;
+  roles: string[];
+  timezone: string;
+}): CurrentUser {
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    timezone: user.timezone,
+  };
 }
 
 export function configurePassport(): void {

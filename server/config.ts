@@ -14,7 +14,11 @@ const envSchema = z.object({
   /** HTTP port the app listens on. */
   PORT: z.coerce.number().int().min(0).max(65535).default(3000),
   /** A MongoDB connection string. Unset: the embedded FerretDB (SQLite) is started under DATA_DIR. */
-  MONGODB_URI: z.string().trim().min(1).optional()
+  MONGODB_URI: z
+    .string()
+    .trim()
+    .min(1)
+    .optional()
     .refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), 'must start with mongodb:// or mongodb+srv://'),
   /** Where the embedded database, its log and the generated development session secret live. */
   DATA_DIR: z.string().trim().min(1).default('./data'),
@@ -23,7 +27,10 @@ const envSchema = z.object({
   /** Public URL of the app, used in emails and calendar feeds. */
   BASE_URL: z.url({ message: 'must be an absolute URL such as https://pathways.example.org' }).optional(),
   /** smtp:// or smtps:// URL of the mail server. Unset: emails are kept in the outbox collection (not in production). */
-  SMTP_URL: z.string().trim().optional()
+  SMTP_URL: z
+    .string()
+    .trim()
+    .optional()
     .refine((v) => v === undefined || v === '' || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://'),
   /** Sender address of every email. */
   MAIL_FROM: z.string().trim().default('Pathways <no-reply@pathways.local>'),
@@ -42,14 +49,18 @@ const envSchema = z.object({
    * Express's `trust proxy` takes them ("10.0.0.5, 10.1.0.0/16", "loopback", "uniquelocal"). Never "true": that would
    * let any visitor choose her own address, and with it her rate-limit bucket.
    */
-  TRUST_PROXY: z.string().trim().default('loopback').transform((value, ctx) => {
-    const trust = parseTrustProxy(value);
-    if (typeof trust === 'string') {
-      ctx.addIssue({ code: 'custom', message: trust });
-      return z.NEVER;
-    }
-    return trust;
-  }),
+  TRUST_PROXY: z
+    .string()
+    .trim()
+    .default('loopback')
+    .transform((value, ctx) => {
+      const trust = parseTrustProxy(value);
+      if (typeof trust === 'string') {
+        ctx.addIssue({ code: 'custom', message: trust });
+        return z.NEVER;
+      }
+      return trust;
+    }),
 });
 
 const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -60,7 +71,10 @@ export function parseTrustProxy(value: string): number | readonly string[] | str
     const hops = Number(value);
     return hops <= 32 ? hops : 'a hop count must be between 0 and 32';
   }
-  const entries = value.split(',').map((e) => e.trim()).filter(Boolean);
+  const entries = value
+    .split(',')
+    .map((e) => e.trim())
+    .filter(Boolean);
   if (entries.length === 0) return 'must be a hop count or addresses/subnets such as "10.0.0.5, 10.1.0.0/16"';
   for (const entry of entries) {
     if (namedRanges.has(entry)) continue;
@@ -109,7 +123,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const env = parsed.data;
   const problems: string[] = [];
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
-  if (env.NODE_ENV === 'production' && !env.SMTP_URL) problems.push('SMTP_URL: required in production (the outbox is for development)');
+  if (env.NODE_ENV === 'production' && !env.SMTP_URL)
+    problems.push('SMTP_URL: required in production (the outbox is for development)');
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }

@@ -20,5 +20,8 @@ function spreadsheetSafe(value: CsvCell): string {
  * either end, are quoted, quotes doubled). The caller adds a byte-order mark if it serves the file to Excel.
  */
 export function toCsv(props: { header: readonly string[]; rows: readonly (readonly CsvCell[])[] }): string {
-  return stringify([props.header, ...props.rows].map((row) => row.map(spreadsheetSafe)), { record_delimiter: 'windows', quoted_match: /^\s|\s$/ });
+  return stringify(
+    [props.header, ...props.rows].map((row) => row.map(spreadsheetSafe)),
+    { record_delimiter: 'windows', quoted_match: /^\s|\s$/ },
+  );
 }

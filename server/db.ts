@@ -14,8 +14,17 @@ export function databaseNameInUri(uri: string): string | undefined {
 }
 
 /** Connects to `dbName`, else the database named in the URI, else "pathways". */
-export async function connectDatabase(uri: string, dbName?: string, options: mongoose.ConnectOptions = {}): Promise<typeof mongoose> {
-  await mongoose.connect(uri, { dbName: dbName ?? databaseNameInUri(uri) ?? defaultDatabaseName, serverSelectionTimeoutMS: 5_000, autoIndex: true, ...options });
+export async function connectDatabase(
+  uri: string,
+  dbName?: string,
+  options: mongoose.ConnectOptions = {},
+): Promise<typeof mongoose> {
+  await mongoose.connect(uri, {
+    dbName: dbName ?? databaseNameInUri(uri) ?? defaultDatabaseName,
+    serverSelectionTimeoutMS: 5_000,
+    autoIndex: true,
+    ...options,
+  });
   connectedToFerretDb = await isFerretDb();
   // Build every model's indexes now, so a unique index that rules a concurrency guarantee exists before traffic.
   await Promise.all(Object.values(mongoose.connection.models).map((m) => m.init()));
@@ -31,7 +40,10 @@ export async function databaseIsUp(): Promise<boolean> {
   const db = mongoose.connection.db;
   if (!db || mongoose.connection.readyState !== 1) return false;
   try {
-    await Promise.race([db.admin().ping(), new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000))]);
+    await Promise.race([
+      db.admin().ping(),
+      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000)),
+    ]);
     return true;
   } catch {
     return false;

@@ -24,7 +24,10 @@ function onPath(command: string): boolean {
 
 /** Builds (once per pinned version) and returns the path of the FerretDB binary. */
 export function ensureFerretDbBinary(): string {
-  const result = spawnSync('bash', [path.join(root, 'tools/ferretdb/build.sh')], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'] });
+  const result = spawnSync('bash', [path.join(root, 'tools/ferretdb/build.sh')], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   if (result.status !== 0) throw new Error(`Building FerretDB failed (exit ${result.status}); see the output above.`);
   return result.stdout.trim().split('\n').at(-1)!;
 }
@@ -33,7 +36,10 @@ export function ensureFerretDbBinary(): string {
 function waitForListening(child: ChildProcess, pattern: RegExp, logFile: string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
-    const timer = setTimeout(() => reject(new Error(`database did not start within ${timeoutMs} ms; see ${logFile}`)), timeoutMs);
+    const timer = setTimeout(
+      () => reject(new Error(`database did not start within ${timeoutMs} ms; see ${logFile}`)),
+      timeoutMs,
+    );
     const onData = (chunk: Buffer) => {
       buffer += chunk.toString();
       const match = pattern.exec(buffer);
@@ -88,7 +94,10 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: bo
       '--log-format=text',
     ];
     // DO_NOT_TRACK as well: telemetry stays off even if a future flag default changes.
-    const child = spawn(binary, args, { stdio: ['ignore', 'pipe', 'pipe'], env: { ...process.env, DO_NOT_TRACK: '1' } });
+    const child = spawn(binary, args, {
+      stdio: ['ignore', 'pipe', 'pipe'],
+      env: { ...process.env, DO_NOT_TRACK: '1' },
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     const address = await waitForListening(child, /Listening on TCP (127\.0\.0\.1:\d+)/, logFile);
@@ -97,7 +106,9 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: bo
 
   if (onPath('mongod')) {
     const port = 27000 + Math.floor(Math.random() * 1000);
-    const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], { stdio: ['ignore', 'pipe', 'pipe'] });
+    const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], {
+      stdio: ['ignore', 'pipe', 'pipe'],
+    });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     await waitForListening(child, /(Waiting for connections)/, logFile);

@@ -51,9 +51,13 @@ async function main(): Promise<void> {
   await once(server, 'listening');
   const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
 
-  console.log(`\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`);
+  console.log(
+    `\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`,
+  );
   if (config.demoData) {
-    console.log(`${seeded ? 'Demo data loaded.' : 'Demo data already present.'} Demo accounts (password "${demoPassword}"):`);
+    console.log(
+      `${seeded ? 'Demo data loaded.' : 'Demo data already present.'} Demo accounts (password "${demoPassword}"):`,
+    );
     for (const a of demoAccounts) console.log(`  ${a.roles[0]!.padEnd(12)} ${a.email}`);
   }
   console.log('Press Ctrl-C to stop.\n');

@@ -26,7 +26,9 @@ let fromAddress = 'Pathways <no-reply@pathways.local>';
 export function configureMailer(opts: { smtpUrl: string | undefined; from: string }): void {
   transporter?.close();
   // Pooled: the reminders job sends in batches, and reconnecting per message halves throughput.
-  transporter = opts.smtpUrl ? nodemailer.createTransport(`${opts.smtpUrl}${opts.smtpUrl.includes('?') ? '&' : '?'}pool=true`) : undefined;
+  transporter = opts.smtpUrl
+    ? nodemailer.createTransport(`${opts.smtpUrl}${opts.smtpUrl.includes('?') ? '&' : '?'}pool=true`)
+    : undefined;
   fromAddress = opts.from;
 }
 

@@ -5,13 +5,31 @@ import { DateTime } from 'luxon';
  * DateTimes recomputes the zone offset and builds a new Intl formatter for the zone's short name, and a page of 30
  * rows with times spent a fifth of its time there. The output is the same (en-US short zone names, as luxon's).
  */
-type Parts = { weekday: string; day: string; month: string; year: string; hour: string; minute: string; timeZoneName: string };
+type Parts = {
+  weekday: string;
+  day: string;
+  month: string;
+  year: string;
+  hour: string;
+  minute: string;
+  timeZoneName: string;
+};
 const formatters = new Map<string, Intl.DateTimeFormat>();
 
 function partsOf(instant: Date, zone: string): Parts {
   let formatter = formatters.get(zone);
   if (!formatter) {
-    formatter = new Intl.DateTimeFormat('en-US', { timeZone: zone, weekday: 'long', day: 'numeric', month: 'long', year: 'numeric', hour: '2-digit', minute: '2-digit', hourCycle: 'h23', timeZoneName: 'short' });
+    formatter = new Intl.DateTimeFormat('en-US', {
+      timeZone: zone,
+      weekday: 'long',
+      day: 'numeric',
+      month: 'long',
+      year: 'numeric',
+      hour: '2-digit',
+      minute: '2-digit',
+      hourCycle: 'h23',
+      timeZoneName: 'short',
+    });
     formatters.set(zone, formatter);
   }
   const parts = { weekday: '', day: '', month: '', year: '', hour: '', minute: '', timeZoneName: '' } as Parts;

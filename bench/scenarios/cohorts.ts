@@ -29,7 +29,13 @@ export const cohortScenarios: Scenario[] = [
       method: 'PUT',
       as: 'facilitator',
       via: 'token',
-      body: { records: data.benchParticipantIds.map((userId, n) => ({ userId, status: statuses[n % statuses.length], ...(n % 10 === 4 ? { note: 'Told us in advance' } : {}) })) },
+      body: {
+        records: data.benchParticipantIds.map((userId, n) => ({
+          userId,
+          status: statuses[n % statuses.length],
+          ...(n % 10 === 4 ? { note: 'Told us in advance' } : {}),
+        })),
+      },
     }),
   },
 ];

@@ -36,7 +36,12 @@ export type Scenario = {
   target: (data: BenchData) => BenchTarget;
 };
 
-export const scenarios: Scenario[] = [...foundationScenarios, ...learningScenarios, ...cohortScenarios, ...pledgeScenarios];
+export const scenarios: Scenario[] = [
+  ...foundationScenarios,
+  ...learningScenarios,
+  ...cohortScenarios,
+  ...pledgeScenarios,
+];
 
 /** Names of the scenarios with the same-run targets (for the growth mode). */
 export const pageScenarioNames = () => scenarios.filter((s) => s.page).map((s) => s.name);

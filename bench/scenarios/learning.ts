@@ -6,7 +6,8 @@ export const learningScenarios: Scenario[] = [
     name: 'participant-dashboard',
     area: 'learning',
     page: true,
-    description: 'her home page: programmes with progress bars, next module, what is locked (one finished, one running enrolment)',
+    description:
+      'her home page: programmes with progress bars, next module, what is locked (one finished, one running enrolment)',
     target: () => ({ path: '/', as: 'participant' }),
   },
   {

@@ -2,7 +2,11 @@
 // Progressive enhancement: without it the form still works and the server names the minimum.
 // Counts as server/services/learning/completion.ts does: runs of non-space that hold a letter or digit.
 document.addEventListener('DOMContentLoaded', () => {
-  const countWords = (text) => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+  const countWords = (text) =>
+    text
+      .trim()
+      .split(/\s+/)
+      .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
   for (const field of document.querySelectorAll('textarea[data-word-count]')) {
     const output = document.getElementById(field.getAttribute('data-word-count'));
     if (!output) continue;
@@ -11,7 +15,8 @@ document.addEventListener('DOMContentLoaded', () => {
     const show = () => {
       const words = countWords(field.value);
       const noun = words === 1 ? 'word' : 'words';
-      output.textContent = min > 0 ? `${words} ${noun} of at least ${min}${words >= min ? ': enough' : ''}.` : `${words} ${noun}.`;
+      output.textContent =
+        min > 0 ? `${words} ${noun} of at least ${min}${words >= min ? ': enough' : ''}.` : `${words} ${noun}.`;
     };
     output.hidden = false;
     show();

@@ -5,7 +5,13 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { toCurrentUser } from '../auth.ts';
-import { createBoard, createRound, linkBoardToPledge, recordGenderFigures, setBoardMember } from '../services/boards/index.ts';
+import {
+  createBoard,
+  createRound,
+  linkBoardToPledge,
+  recordGenderFigures,
+  setBoardMember,
+} from '../services/boards/index.ts';
 import type { DemoContext } from './index.ts';
 
 /**
@@ -20,7 +26,12 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
   const actorFor = async (email: string) => toCurrentUser((await UserModel.findById(ctx.people.get(email)).lean())!);
   const admin = await actorFor('admin@pathways.test');
   const chair = await actorFor('governor@pathways.test');
-  const board = await createBoard({ actor: admin, name: 'Riverside Primary Governing Board', organisation: 'Riverside Primary School', timezone: 'Europe/London' });
+  const board = await createBoard({
+    actor: admin,
+    name: 'Riverside Primary Governing Board',
+    organisation: 'Riverside Primary School',
+    timezone: 'Europe/London',
+  });
   const boardId = String(board._id);
   const roles = [
     ['governor@pathways.test', 'chair'],
@@ -29,7 +40,8 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
     ['governor4@pathways.test', 'clerk'],
     ['governor5@pathways.test', 'governor'],
   ] as const;
-  for (const [email, role] of roles) await setBoardMember({ actor: admin, boardId, userId: ctx.people.get(email)!, role });
+  for (const [email, role] of roles)
+    await setBoardMember({ actor: admin, boardId, userId: ctx.people.get(email)!, role });
   const today = DateTime.now().setZone('Europe/London').startOf('day');
   await giveLapsingCertificate(ctx.people.get('governor5@pathways.test')!, today);
   const round = await createRound({
@@ -41,12 +53,26 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
       shortlistingDate: today.plus({ days: 7 }).toISODate()!,
       interviewDates: [today.plus({ days: 21 }).toISODate()!],
     },
-    panel: ['governor@pathways.test', 'governor2@pathways.test', 'governor3@pathways.test', 'governor5@pathways.test'].map((e) => ctx.people.get(e)!),
+    panel: [
+      'governor@pathways.test',
+      'governor2@pathways.test',
+      'governor3@pathways.test',
+      'governor5@pathways.test',
+    ].map((e) => ctx.people.get(e)!),
   });
-  await recordGenderFigures({ actor: chair, roundId: String(round._id), figures: { applicants: { women: 9, men: 7, other: 0, preferNotToSay: 1 }, shortlisted: { women: 3, men: 2 } } });
+  await recordGenderFigures({
+    actor: chair,
+    roundId: String(round._id),
+    figures: { applicants: { women: 9, men: 7, other: 0, preferNotToSay: 1 }, shortlisted: { women: 3, men: 2 } },
+  });
   // Grace signed the Pledge for Riverside (pledge demo data): the board is linked to that signature.
-  const signature = await PledgeSignatureModel.findOne({ email: chair.email, kind: 'organisation', status: 'confirmed' }).lean();
-  if (signature) await linkBoardToPledge({ actor: chair, boardId, signatureId: String(signature._id), showRoundReadiness: true });
+  const signature = await PledgeSignatureModel.findOne({
+    email: chair.email,
+    kind: 'organisation',
+    status: 'confirmed',
+  }).lean();
+  if (signature)
+    await linkBoardToPledge({ actor: chair, boardId, signatureId: String(signature._id), showRoundReadiness: true });
 }
 
 /**
@@ -58,6 +84,23 @@ async function giveLapsingCertificate(userId: string, today: DateTime): Promise<
   const user = await UserModel.findById(userId).lean();
   if (!programme || !user) return;
   const issuedAt = today.minus({ years: 3 }).plus({ days: 10 });
-  const cohort = await CohortModel.create({ programmeId: programme._id, name: `Governing Boards — ${issuedAt.year} panel training`, capacity: 20, timezone: 'Europe/London', startsOn: issuedAt.minus({ weeks: 6 }).toISODate()!, endsOn: issuedAt.toISODate()! });
-  await CertificateModel.create({ userId, programmeId: programme._id, cohortId: cohort._id, track: 'governing-board', holderName: user.name, programmeTitle: programme.title, issuedAt: issuedAt.set({ hour: 12 }).toJSDate(), expiresAt: today.plus({ days: 10 }).set({ hour: 12 }).toJSDate(), verificationCode: 'GB-DEMO-LAPSING' });
+  const cohort = await CohortModel.create({
+    programmeId: programme._id,
+    name: `Governing Boards — ${issuedAt.year} panel training`,
+    capacity: 20,
+    timezone: 'Europe/London',
+    startsOn: issuedAt.minus({ weeks: 6 }).toISODate()!,
+    endsOn: issuedAt.toISODate()!,
+  });
+  await CertificateModel.create({
+    userId,
+    programmeId: programme._id,
+    cohortId: cohort._id,
+    track: 'governing-board',
+    holderName: user.name,
+    programmeTitle: programme.title,
+    issuedAt: issuedAt.set({ hour: 12 }).toJSDate(),
+    expiresAt: today.plus({ days: 10 }).set({ hour: 12 }).toJSDate(),
+    verificationCode: 'GB-DEMO-LAPSING',
+  });
 }

@@ -13,23 +13,49 @@ import type { DemoContext } from './index.ts';
  * in the past with registers filled (one person flagged), one under way now (check-in open) and more to come.
  * Needs the learning seeder's programmes: with none, it creates nothing.
  */
-const plans: { track: Track; name: string; capacity: number; selfEnrolment: boolean; people: string[]; pastWeeks: number; futureWeeks: number }[] = [
+const plans: {
+  track: Track;
+  name: string;
+  capacity: number;
+  selfEnrolment: boolean;
+  people: string[];
+  pastWeeks: number;
+  futureWeeks: number;
+}[] = [
   {
     track: 'aspiring-leader',
     name: 'Aspiring Leaders — London evening cohort',
     capacity: 8,
     selfEnrolment: false,
-    people: ['participant@pathways.test', ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => `participant${n}@pathways.test`)],
+    people: [
+      'participant@pathways.test',
+      ...[2, 3, 4, 5, 6, 7, 8, 9, 10, 11].map((n) => `participant${n}@pathways.test`),
+    ],
     pastWeeks: 5,
     futureWeeks: 5,
   },
-  { track: 'new-head', name: 'New Heads — first-year circle', capacity: 12, selfEnrolment: false, people: ['participant@pathways.test', 'participant12@pathways.test', 'participant13@pathways.test'], pastWeeks: 2, futureWeeks: 4 },
+  {
+    track: 'new-head',
+    name: 'New Heads — first-year circle',
+    capacity: 12,
+    selfEnrolment: false,
+    people: ['participant@pathways.test', 'participant12@pathways.test', 'participant13@pathways.test'],
+    pastWeeks: 2,
+    futureWeeks: 4,
+  },
   {
     track: 'governing-board',
     name: 'Governing Boards — recruitment panel training',
     capacity: 40,
     selfEnrolment: true,
-    people: ['participant@pathways.test', 'governor@pathways.test', 'governor2@pathways.test', 'governor3@pathways.test', 'governor4@pathways.test', 'governor5@pathways.test'],
+    people: [
+      'participant@pathways.test',
+      'governor@pathways.test',
+      'governor2@pathways.test',
+      'governor3@pathways.test',
+      'governor4@pathways.test',
+      'governor5@pathways.test',
+    ],
     pastWeeks: 1,
     futureWeeks: 3,
   },
@@ -40,7 +66,8 @@ const zone = 'Europe/London';
 /** The register of past week k (0 = most recent) for the nth person: mostly present, with a pattern worth a flag. */
 function statusFor(email: string, weeksAgo: number, index: number): AttendanceStatus {
   if (email === 'participant3@pathways.test') return weeksAgo <= 1 ? 'absent' : 'present';
-  if (email === 'participant4@pathways.test') return (['late', 'excused', 'absent', 'present', 'absent'] as const)[weeksAgo % 5]!;
+  if (email === 'participant4@pathways.test')
+    return (['late', 'excused', 'absent', 'present', 'absent'] as const)[weeksAgo % 5]!;
   if (email === 'participant@pathways.test') return weeksAgo === 2 ? 'late' : 'present';
   return (weeksAgo + index) % 7 === 3 ? 'late' : 'present';
 }
@@ -49,7 +76,13 @@ export async function seedCohorts(ctx: DemoContext): Promise<void> {
   const facilitatorId = ctx.people.get('facilitator@pathways.test');
   const facilitator = facilitatorId ? await UserModel.findById(facilitatorId).lean() : null;
   if (!facilitator) return;
-  const actor = { id: String(facilitator._id), email: facilitator.email, name: facilitator.name, roles: facilitator.roles as Role[], timezone: facilitator.timezone };
+  const actor = {
+    id: String(facilitator._id),
+    email: facilitator.email,
+    name: facilitator.name,
+    roles: facilitator.roles as Role[],
+    timezone: facilitator.timezone,
+  };
   const today = DateTime.now().setZone(zone).startOf('day');
   for (const plan of plans) {
     const programme = await ProgrammeModel.findOne({ track: plan.track, status: 'published' }).lean();
@@ -77,21 +110,64 @@ export async function seedCohorts(ctx: DemoContext): Promise<void> {
     }
     const at = (day: DateTime) => day.set({ hour: 18, minute: 0 }).toFormat("yyyy-LL-dd'T'HH:mm");
     for (let weeksAgo = plan.pastWeeks; weeksAgo >= 1; weeksAgo -= 1) {
-      const session = await scheduleSession({ actor, cohortId, input: { title: `Week ${plan.pastWeeks - weeksAgo + 1} workshop`, startsAt: at(today.minus({ weeks: weeksAgo })), durationMinutes: 90, mode: 'online', joinUrl: 'https://meet.example.org/pathways-demo' } });
+      const session = await scheduleSession({
+        actor,
+        cohortId,
+        input: {
+          title: `Week ${plan.pastWeeks - weeksAgo + 1} workshop`,
+          startsAt: at(today.minus({ weeks: weeksAgo })),
+          durationMinutes: 90,
+          mode: 'online',
+          joinUrl: 'https://meet.example.org/pathways-demo',
+        },
+      });
       const active = plan.people.slice(0, plan.capacity);
       const records = active.flatMap((email, i) => {
         const userId = ctx.people.get(email);
-        return userId ? [{ userId, status: statusFor(email, weeksAgo - 1, i), note: email === 'participant4@pathways.test' && weeksAgo % 5 === 1 ? 'Ofsted visit at her school' : '' }] : [];
+        return userId
+          ? [
+              {
+                userId,
+                status: statusFor(email, weeksAgo - 1, i),
+                note: email === 'participant4@pathways.test' && weeksAgo % 5 === 1 ? 'Ofsted visit at her school' : '',
+              },
+            ]
+          : [];
       });
-      await recordAttendance({ actor, sessionId: String(session._id), records, now: new Date(session.startsAt.getTime() + 95 * 60_000) });
+      await recordAttendance({
+        actor,
+        sessionId: String(session._id),
+        records,
+        now: new Date(session.startsAt.getTime() + 95 * 60_000),
+      });
     }
     if (plan.track === 'aspiring-leader') {
       // One session under way when the demo starts, so the check-in code and the check-in form show.
       const now = DateTime.now().setZone(zone).minus({ minutes: 5 }).startOf('minute');
-      await scheduleSession({ actor, cohortId, input: { title: 'Drop-in clinic (live now)', startsAt: now.toFormat("yyyy-LL-dd'T'HH:mm"), durationMinutes: 120, mode: 'in-person', location: 'Room 2, Institute of Education, 20 Bedford Way, London' } });
+      await scheduleSession({
+        actor,
+        cohortId,
+        input: {
+          title: 'Drop-in clinic (live now)',
+          startsAt: now.toFormat("yyyy-LL-dd'T'HH:mm"),
+          durationMinutes: 120,
+          mode: 'in-person',
+          location: 'Room 2, Institute of Education, 20 Bedford Way, London',
+        },
+      });
     }
     for (let week = 1; week <= plan.futureWeeks; week += 1) {
-      await scheduleSession({ actor, cohortId, input: { title: `Week ${plan.pastWeeks + week} workshop`, startsAt: at(today.plus({ weeks: week })), durationMinutes: 90, mode: 'online', joinUrl: 'https://meet.example.org/pathways-demo' } });
+      await scheduleSession({
+        actor,
+        cohortId,
+        input: {
+          title: `Week ${plan.pastWeeks + week} workshop`,
+          startsAt: at(today.plus({ weeks: week })),
+          durationMinutes: 90,
+          mode: 'online',
+          joinUrl: 'https://meet.example.org/pathways-demo',
+        },
+      });
     }
   }
 }

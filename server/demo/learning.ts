@@ -51,12 +51,24 @@ export async function seedLearningProgress(ctx: DemoContext): Promise<void> {
     if (!userId) continue;
     const programmes = await ProgrammeModel.find({ track: step.track, status: 'published' }, { _id: 1 }).lean();
     const cohorts = await CohortModel.find({ programmeId: { $in: programmes.map((p) => p._id) } }, { _id: 1 }).lean();
-    const enrolment = await EnrolmentModel.findOne({ userId: new Types.ObjectId(userId), cohortId: { $in: cohorts.map((c) => c._id) }, status: 'active' }).lean();
+    const enrolment = await EnrolmentModel.findOne({
+      userId: new Types.ObjectId(userId),
+      cohortId: { $in: cohorts.map((c) => c._id) },
+      status: 'active',
+    }).lean();
     if (!enrolment) continue;
     const user = await UserModel.findById(userId).lean();
     if (!user) continue;
-    const actor = { id: userId, email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
-    const modules = await ModuleModel.find({ programmeId: enrolment.programmeId, archived: false }).sort({ position: 1 }).lean<Module[]>();
+    const actor = {
+      id: userId,
+      email: user.email,
+      name: user.name,
+      roles: user.roles as Role[],
+      timezone: user.timezone,
+    };
+    const modules = await ModuleModel.find({ programmeId: enrolment.programmeId, archived: false })
+      .sort({ position: 1 })
+      .lean<Module[]>();
     const count = step.modules === 'all' ? modules.length : Math.min(step.modules, modules.length);
     for (const [i, module] of modules.slice(0, count).entries()) {
       const now = new Date(Date.now() - (step.daysAgo - i) * 24 * 60 * 60 * 1000);

@@ -15,14 +15,36 @@ export const demoAccounts: { email: string; name: string; roles: Role[]; timezon
 
 /** Further participants and governors that fill cohorts and panels. */
 export const demoExtraPeople: { email: string; name: string; roles: Role[]; timezone: string }[] = [
-  ['Hannah Clarke', 'Europe/London'], ['Siobhan Murphy', 'Europe/Dublin'], ['Aisha Rahman', 'Europe/London'],
-  ['Chloe Martin', 'Europe/Paris'], ['Nadia Haddad', 'Asia/Dubai'], ['Emily Watson', 'Europe/London'],
-  ['Zara Ahmed', 'Europe/London'], ['Olivia Brown', 'America/New_York'], ['Mei Lin', 'Asia/Singapore'],
-  ['Rachel Green', 'Europe/London'], ['Isabel Costa', 'Europe/Lisbon'], ['Joy Mensah', 'Africa/Accra'],
-].map(([name, timezone], i) => ({ email: `participant${i + 2}@pathways.test`, name: name!, roles: ['participant'] as Role[], timezone: timezone! }))
+  ['Hannah Clarke', 'Europe/London'],
+  ['Siobhan Murphy', 'Europe/Dublin'],
+  ['Aisha Rahman', 'Europe/London'],
+  ['Chloe Martin', 'Europe/Paris'],
+  ['Nadia Haddad', 'Asia/Dubai'],
+  ['Emily Watson', 'Europe/London'],
+  ['Zara Ahmed', 'Europe/London'],
+  ['Olivia Brown', 'America/New_York'],
+  ['Mei Lin', 'Asia/Singapore'],
+  ['Rachel Green', 'Europe/London'],
+  ['Isabel Costa', 'Europe/Lisbon'],
+  ['Joy Mensah', 'Africa/Accra'],
+]
+  .map(([name, timezone], i) => ({
+    email: `participant${i + 2}@pathways.test`,
+    name: name!,
+    roles: ['participant'] as Role[],
+    timezone: timezone!,
+  }))
   .concat(
-    [['Helen Price', 'Europe/London'], ['David Evans', 'Europe/London'], ['Ruth Adeyemi', 'Europe/London'], ['Tom Hughes', 'Europe/London']].map(([name, timezone], i) => ({
-      email: `governor${i + 2}@pathways.test`, name: name!, roles: ['governor'] as Role[], timezone: timezone!,
+    [
+      ['Helen Price', 'Europe/London'],
+      ['David Evans', 'Europe/London'],
+      ['Ruth Adeyemi', 'Europe/London'],
+      ['Tom Hughes', 'Europe/London'],
+    ].map(([name, timezone], i) => ({
+      email: `governor${i + 2}@pathways.test`,
+      name: name!,
+      roles: ['governor'] as Role[],
+      timezone: timezone!,
     })),
   );
 

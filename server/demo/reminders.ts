@@ -2,7 +2,12 @@ import { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { planNotifications, planUpcoming, runDueNotifications, settleNotifications } from '../services/reminders/index.ts';
+import {
+  planNotifications,
+  planUpcoming,
+  runDueNotifications,
+  settleNotifications,
+} from '../services/reminders/index.ts';
 import type { DemoContext } from './index.ts';
 
 /**
@@ -13,13 +18,23 @@ import type { DemoContext } from './index.ts';
 export async function seedReminders(ctx: DemoContext): Promise<void> {
   const now = new Date();
   await planUpcoming({ now });
-  const people = ['participant@pathways.test', 'facilitator@pathways.test', 'participant2@pathways.test'].map((e) => ctx.people.get(e)).filter((id): id is string => !!id);
+  const people = ['participant@pathways.test', 'facilitator@pathways.test', 'participant2@pathways.test']
+    .map((e) => ctx.people.get(e))
+    .filter((id): id is string => !!id);
   const plans = [];
   for (const userId of people) {
-    const cohorts = await CohortModel.find({ $or: [{ facilitatorIds: new Types.ObjectId(userId) }] }).select({ _id: 1 }).lean();
+    const cohorts = await CohortModel.find({ $or: [{ facilitatorIds: new Types.ObjectId(userId) }] })
+      .select({ _id: 1 })
+      .lean();
     const enrolled = await EnrolmentModel.find({ userId, status: 'active' }).select({ cohortId: 1 }).lean();
     const cohortIds = [...cohorts.map((c) => c._id), ...enrolled.map((e) => e.cohortId)];
-    const session = await CohortSessionModel.findOne({ cohortId: { $in: cohortIds }, status: 'scheduled', startsAt: { $gt: new Date(now.getTime() + 60 * 60_000) } }).sort({ startsAt: 1 }).lean();
+    const session = await CohortSessionModel.findOne({
+      cohortId: { $in: cohortIds },
+      status: 'scheduled',
+      startsAt: { $gt: new Date(now.getTime() + 60 * 60_000) },
+    })
+      .sort({ startsAt: 1 })
+      .lean();
     if (!session) continue;
     plans.push({
       key: `session-reminder:${String(session._id)}:${userId}:${session.startsAt.toISOString()}:demo`,

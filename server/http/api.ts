@@ -55,13 +55,23 @@ export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends Z
   router[op.method](op.path, ...before, async (req: Request, res: Response) => {
     if (access !== 'public') {
       if (!req.user) throw new UnauthenticatedError();
-      if (access.length > 0 && !access.some((role) => req.user!.roles.includes(role) || req.user!.roles.includes('admin'))) {
+      if (
+        access.length > 0 &&
+        !access.some((role) => req.user!.roles.includes(role) || req.user!.roles.includes('admin'))
+      ) {
         throw new ForbiddenError();
       }
     }
     const body = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
     const query = op.query ? parseInput(op.query, { ...req.query }) : undefined;
-    const result = await handler({ user: req.user!, body, query, params: req.params as Record<string, string>, req, res } as ApiContext<z.output<B>, z.output<Q>>);
+    const result = await handler({
+      user: req.user!,
+      body,
+      query,
+      params: req.params as Record<string, string>,
+      req,
+      res,
+    } as ApiContext<z.output<B>, z.output<Q>>);
     if (res.headersSent) return;
     if (op.success.status === 204) res.status(204).end();
     else res.status(op.success.status).json(result);
@@ -76,7 +86,10 @@ const problemSchema = {
     title: { type: 'string' },
     status: { type: 'integer' },
     detail: { type: 'string' },
-    errors: { type: 'array', items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } } },
+    errors: {
+      type: 'array',
+      items: { type: 'object', properties: { path: { type: 'string' }, message: { type: 'string' } } },
+    },
   },
 };
 
@@ -93,7 +106,8 @@ const errorDescriptions: Record<number, string> = {
 };
 
 /** An id in a body or query (objectId's pattern in the JSON schema) names something looked up: it may be unknown. */
-const namesAnId = (schema: ZodType | undefined): boolean => schema !== undefined && JSON.stringify(jsonSchema(schema, 'input')).includes('[0-9a-f]{24}');
+const namesAnId = (schema: ZodType | undefined): boolean =>
+  schema !== undefined && JSON.stringify(jsonSchema(schema, 'input')).includes('[0-9a-f]{24}');
 
 /**
  * The error statuses an operation can answer, derived from how it is declared and from the pipeline every /api/v1
@@ -122,7 +136,12 @@ export function openApiDocument(baseUrl: string) {
   const paths: Record<string, Record<string, unknown>> = {};
   for (const op of operations) {
     const path = op.path.replace(/:([A-Za-z]+)/g, '{$1}');
-    const parameters = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({ name: m[1], in: 'path', required: true, schema: { type: 'string' } }));
+    const parameters = [...op.path.matchAll(/:([A-Za-z]+)/g)].map((m) => ({
+      name: m[1],
+      in: 'path',
+      required: true,
+      schema: { type: 'string' },
+    }));
     if (op.query) {
       const qs = jsonSchema(op.query, 'input') as { properties?: Record<string, unknown>; required?: string[] };
       for (const [name, schema] of Object.entries(qs.properties ?? {})) {
@@ -133,14 +152,21 @@ export function openApiDocument(baseUrl: string) {
       [op.success.status]: {
         description: op.success.description,
         ...(op.success.schema
-          ? { content: { [op.success.contentType ?? 'application/json']: { schema: jsonSchema(op.success.schema, 'output') } } }
+          ? {
+              content: {
+                [op.success.contentType ?? 'application/json']: { schema: jsonSchema(op.success.schema, 'output') },
+              },
+            }
           : op.success.contentType
             ? { content: { [op.success.contentType]: { schema: { type: 'string' } } } }
             : {}),
       },
     };
     for (const status of errorStatuses(op)) {
-      responses[status] = { description: errorDescriptions[status] ?? 'Error', content: { 'application/problem+json': { schema: problemSchema } } };
+      responses[status] = {
+        description: errorDescriptions[status] ?? 'Error',
+        content: { 'application/problem+json': { schema: problemSchema } },
+      };
     }
     paths[path] ??= {};
     paths[path][op.method] = {
@@ -149,18 +175,29 @@ export function openApiDocument(baseUrl: string) {
       operationId: `${op.method}${path.replace(/[^A-Za-z0-9]+(.)?/g, (_, c: string | undefined) => (c ? c.toUpperCase() : ''))}`,
       security: op.access === 'public' ? [] : [{ bearerAuth: [] }, { cookieAuth: [] }],
       ...(parameters.length ? { parameters } : {}),
-      ...(op.body ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } } : {}),
+      ...(op.body
+        ? { requestBody: { required: true, content: { 'application/json': { schema: jsonSchema(op.body, 'input') } } } }
+        : {}),
       responses,
     };
   }
   return {
     openapi: '3.1.0',
-    info: { title: 'Pathways API', version: '1.0.0', description: 'The Pathways JSON API (see shared/API.md for the contract).' },
+    info: {
+      title: 'Pathways API',
+      version: '1.0.0',
+      description: 'The Pathways JSON API (see shared/API.md for the contract).',
+    },
     servers: [{ url: `${baseUrl}/api/v1` }],
     components: {
       securitySchemes: {
         bearerAuth: { type: 'http', scheme: 'bearer', description: 'A personal API token from POST /auth/tokens' },
-        cookieAuth: { type: 'apiKey', in: 'cookie', name: 'pathways.sid', description: 'The web session; unsafe methods also need the X-CSRF-Token header' },
+        cookieAuth: {
+          type: 'apiKey',
+          in: 'cookie',
+          name: 'pathways.sid',
+          description: 'The web session; unsafe methods also need the X-CSRF-Token header',
+        },
       },
     },
     paths,

@@ -4,8 +4,10 @@ import { multipartForms } from './uploads.ts';
 /** The methods whose requests carry a body we read. Others are never parsed, so a GET cannot fail on its body. */
 export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
 
-const onlyWithBody = (parser: RequestHandler): RequestHandler => (req: Request, res: Response, next: NextFunction) =>
-  bodyMethods.has(req.method) ? parser(req, res, next) : next();
+const onlyWithBody =
+  (parser: RequestHandler): RequestHandler =>
+  (req: Request, res: Response, next: NextFunction) =>
+    bodyMethods.has(req.method) ? parser(req, res, next) : next();
 
 /** JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. */
 export const bodyParsers: RequestHandler[] = [

@@ -5,7 +5,13 @@ import { logger } from '../logger.ts';
 /** Requests under /api/ get problem+json; everything else gets a page. */
 export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
 
-type Problem = { status: number; title: string; detail: string; errors?: { path: string; message: string }[]; extensions?: Record<string, unknown> };
+type Problem = {
+  status: number;
+  title: string;
+  detail: string;
+  errors?: { path: string; message: string }[];
+  extensions?: Record<string, unknown>;
+};
 
 /** Normalises anything thrown into a problem: domain errors keep their status; the rest is a logged 500. */
 function toProblem(error: unknown, req: Request): Problem {
@@ -20,17 +26,27 @@ function toProblem(error: unknown, req: Request): Problem {
   }
   const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
   // body-parser: malformed JSON, too large, wrong charset.
-  if (e.type === 'entity.parse.failed') return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
-  if (e.type === 'entity.too.large') return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
+  if (e.type === 'entity.parse.failed')
+    return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
+  if (e.type === 'entity.too.large')
+    return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
   if (e.code === 'EBADCSRFTOKEN' || (e.status === 403 && /csrf/i.test(e.message ?? ''))) {
-    return { status: 403, title: 'Form expired', detail: 'This form has expired or did not come from Pathways. Go back, reload the page and try again.' };
+    return {
+      status: 403,
+      title: 'Form expired',
+      detail: 'This form has expired or did not come from Pathways. Go back, reload the page and try again.',
+    };
   }
   if ((e.status ?? e.statusCode) === 400 || (e.status ?? e.statusCode) === 415) {
     return { status: e.status ?? e.statusCode ?? 400, title: 'Bad request', detail: 'The request could not be read.' };
   }
   const requestId = String(req.id ?? '');
   logger.error({ err: error, requestId, url: req.originalUrl }, 'unhandled error');
-  return { status: 500, title: 'Something went wrong', detail: `Something went wrong on our side. It has been logged with reference ${requestId}.` };
+  return {
+    status: 500,
+    title: 'Something went wrong',
+    detail: `Something went wrong on our side. It has been logged with reference ${requestId}.`,
+  };
 }
 
 export function errorHandler(error: unknown, req: Request, res: Response, _next: NextFunction): void {
@@ -58,5 +74,11 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {
-  next(new NotFoundError(isApiRequest(req) ? 'There is nothing at this address.' : 'There is no page at this address. Check the link, or go back to your dashboard.'));
+  next(
+    new NotFoundError(
+      isApiRequest(req)
+        ? 'There is nothing at this address.'
+        : 'There is no page at this address. Check the link, or go back to your dashboard.',
+    ),
+  );
 }

@@ -17,13 +17,27 @@ export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResu
 }
 
 /** Turns a domain ValidationError into form errors; rethrows anything else. */
-export function formErrorsFrom(error: unknown): { errors: Record<string, string>; list: FieldError[]; message: string } {
+export function formErrorsFrom(error: unknown): {
+  errors: Record<string, string>;
+  list: FieldError[];
+  message: string;
+} {
   if (!(error instanceof ValidationError)) throw error;
-  return { list: error.errors, errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])), message: error.message };
+  return {
+    list: error.errors,
+    errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])),
+    message: error.message,
+  };
 }
 
 /** Render a form page again with its errors (status 422, as the API would answer). */
-export function renderFormWithErrors(res: Response, view: string, locals: Record<string, unknown>, errors: Record<string, string>, list: FieldError[]): void {
+export function renderFormWithErrors(
+  res: Response,
+  view: string,
+  locals: Record<string, unknown>,
+  errors: Record<string, string>,
+  list: FieldError[],
+): void {
   res.status(422).render(view, { ...locals, errors, errorList: list });
 }
 

@@ -57,13 +57,16 @@ export const isRateLimiter = (handler: unknown): boolean => typeof handler === '
 function refuse(message: string) {
   return (req: Request, _res: Response, next: NextFunction, options: Options): void => {
     const resetTime = (req as Request & { rateLimit?: { resetTime?: Date } }).rateLimit?.resetTime;
-    const seconds = resetTime ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000)) : Math.ceil(options.windowMs / 1000);
+    const seconds = resetTime
+      ? Math.max(1, Math.ceil((resetTime.getTime() - Date.now()) / 1000))
+      : Math.ceil(options.windowMs / 1000);
     next(new RateLimitedError(message, seconds));
   };
 }
 
 const fifteenMinutes = 15 * 60 * 1000;
-const tooManyFailedSignIns = 'Too many failed sign-in attempts. Please wait a few minutes and try again, or reset your password.';
+const tooManyFailedSignIns =
+  'Too many failed sign-in attempts. Please wait a few minutes and try again, or reset your password.';
 
 /** Limits on guessing: failed attempts only (skipSuccessfulRequests), per account and per IP. */
 export function signInLimiters() {
@@ -74,7 +77,10 @@ export function signInLimiters() {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     store: new DatabaseRateLimitStore('sign-in:account'),
-    keyGenerator: (req) => String(req.body?.email ?? '').trim().toLowerCase(),
+    keyGenerator: (req) =>
+      String(req.body?.email ?? '')
+        .trim()
+        .toLowerCase(),
     handler: refuse(tooManyFailedSignIns),
   });
   const perIp = rateLimit({
@@ -93,17 +99,28 @@ export function signInLimiters() {
  * A general limiter for public forms (pledge signing, password reset requests). `name` names its counters; without
  * one, they are named after the limit and its message, which every process derives alike.
  */
-export function formLimiter(opts: { name?: string; limit: number; windowMs?: number; message: string; key?: (req: Request) => string; skipSuccessful?: boolean }) {
+export function formLimiter(opts: {
+  name?: string;
+  limit: number;
+  windowMs?: number;
+  message: string;
+  key?: (req: Request) => string;
+  skipSuccessful?: boolean;
+}) {
   const windowMs = opts.windowMs ?? fifteenMinutes;
-  const name = opts.name ?? `form:${createHash('sha256').update(`${opts.limit}/${windowMs}/${opts.message}`).digest('hex').slice(0, 16)}`;
-  return marked(rateLimit({
-    windowMs,
-    limit: opts.limit,
-    skipSuccessfulRequests: opts.skipSuccessful ?? false,
-    standardHeaders: 'draft-7',
-    legacyHeaders: false,
-    store: new DatabaseRateLimitStore(name),
-    ...(opts.key ? { keyGenerator: opts.key } : {}),
-    handler: refuse(opts.message),
-  }));
+  const name =
+    opts.name ??
+    `form:${createHash('sha256').update(`${opts.limit}/${windowMs}/${opts.message}`).digest('hex').slice(0, 16)}`;
+  return marked(
+    rateLimit({
+      windowMs,
+      limit: opts.limit,
+      skipSuccessfulRequests: opts.skipSuccessful ?? false,
+      standardHeaders: 'draft-7',
+      legacyHeaders: false,
+      store: new DatabaseRateLimitStore(name),
+      ...(opts.key ? { keyGenerator: opts.key } : {}),
+      handler: refuse(opts.message),
+    }),
+  );
 }

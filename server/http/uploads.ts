@@ -8,7 +8,10 @@ import { BadRequestError, ValidationError } from '../errors.ts';
  * the form's `_csrf` field. Other requests pass untouched. Files are small evidence documents (certificates), so
  * memory storage with a hard size limit is enough and nothing is written to disk.
  */
-const parse = multer({ storage: multer.memoryStorage(), limits: { fileSize: externalCertificateMaxBytes, files: 1, fields: 30, fieldSize: 100_000 } }).single('file');
+const parse = multer({
+  storage: multer.memoryStorage(),
+  limits: { fileSize: externalCertificateMaxBytes, files: 1, fields: 30, fieldSize: 100_000 },
+}).single('file');
 
 export function multipartForms(req: Request, res: Response, next: NextFunction): void {
   if (!req.is('multipart/form-data')) return next();

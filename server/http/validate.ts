@@ -11,7 +11,11 @@ export function fieldErrorsFrom(error: z.ZodError): FieldError[] {
 }
 
 /** Parses untrusted input with a zod schema, or throws a 422 ValidationError listing every problem. */
-export function parseInput<S extends ZodType>(schema: S, data: unknown, message = 'Some details need correcting.'): z.output<S> {
+export function parseInput<S extends ZodType>(
+  schema: S,
+  data: unknown,
+  message = 'Some details need correcting.',
+): z.output<S> {
   const result = schema.safeParse(data);
   if (!result.success) throw new ValidationError(message, fieldErrorsFrom(result.error));
   return result.data;
@@ -22,7 +26,8 @@ export const objectId = z.string().regex(objectIdPattern, 'must be an id');
 export { isObjectId };
 
 /** Trimmed, non-empty, bounded text. */
-export const text = (max = 200) => z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
+export const text = (max = 200) =>
+  z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 
 /** IANA time zone name, checked against the runtime's zone database. */
 export const timezone = z

@@ -17,7 +17,8 @@ export function boardRoleOf(actor: Express.User, board: BoardLike): BoardRole | 
 
 export const canCreateBoard = (actor: Express.User): boolean => isAdmin(actor);
 
-export const canSeeBoard = (actor: Express.User, board: BoardLike): boolean => isAdmin(actor) || boardRoleOf(actor, board) !== undefined;
+export const canSeeBoard = (actor: Express.User, board: BoardLike): boolean =>
+  isAdmin(actor) || boardRoleOf(actor, board) !== undefined;
 
 /** Chairs and clerks run the board's membership and its rounds; admins can too (to set up the first chair). */
 export function canManageBoard(actor: Express.User, board: BoardLike): boolean {

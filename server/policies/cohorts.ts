@@ -23,14 +23,21 @@ export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolea
 }
 
 /** A participant joins by herself only when the cohort is open for self-enrolment. */
-export const canSelfEnrol = (actor: Actor, cohort: CohortLike): boolean => !!cohort.selfEnrolment && actor.roles.includes('participant');
+export const canSelfEnrol = (actor: Actor, cohort: CohortLike): boolean =>
+  !!cohort.selfEnrolment && actor.roles.includes('participant');
 
 /** Enrolling or removing someone: those who run the cohort, or the person herself (joining only when it is open). */
-export function canChangeEnrolment(actor: Actor, cohort: CohortLike, userId: string, change: 'enrol' | 'withdraw'): boolean {
+export function canChangeEnrolment(
+  actor: Actor,
+  cohort: CohortLike,
+  userId: string,
+  change: 'enrol' | 'withdraw',
+): boolean {
   if (canRunCohort(actor, cohort)) return true;
   if (actor.id !== userId) return false;
   return change === 'withdraw' || canSelfEnrol(actor, cohort);
 }
 
 /** A person's attendance: those who run the cohort, and the person herself. */
-export const canReadAttendanceOf = (actor: Actor, cohort: CohortLike, userId: string): boolean => canRunCohort(actor, cohort) || actor.id === userId;
+export const canReadAttendanceOf = (actor: Actor, cohort: CohortLike, userId: string): boolean =>
+  canRunCohort(actor, cohort) || actor.id === userId;

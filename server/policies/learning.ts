@@ -12,7 +12,10 @@ export const canCreateProgrammes = (actor: Express.User): boolean => hasRole(act
 export const canEditProgrammeSettings = (actor: Express.User): boolean => hasRole(actor, 'admin');
 
 /** True when the user facilitates at least one cohort of the programme. */
-export async function facilitatesProgramme(actor: Express.User, programmeId: Types.ObjectId | string): Promise<boolean> {
+export async function facilitatesProgramme(
+  actor: Express.User,
+  programmeId: Types.ObjectId | string,
+): Promise<boolean> {
   if (!actor.roles.includes('facilitator')) return false;
   return !!(await CohortModel.exists({ programmeId, facilitatorIds: new Types.ObjectId(actor.id) }));
 }
@@ -25,23 +28,39 @@ export async function canAuthorModules(actor: Express.User, programmeId: Types.O
 export async function enrolledInProgramme(actor: Express.User, programmeId: Types.ObjectId | string): Promise<boolean> {
   const cohorts = await CohortModel.find({ programmeId }, { _id: 1 }).lean();
   if (!cohorts.length) return false;
-  return !!(await EnrolmentModel.exists({ userId: new Types.ObjectId(actor.id), cohortId: { $in: cohorts.map((c) => c._id) }, status: { $in: ['active', 'waitlisted'] } }));
+  return !!(await EnrolmentModel.exists({
+    userId: new Types.ObjectId(actor.id),
+    cohortId: { $in: cohorts.map((c) => c._id) },
+    status: { $in: ['active', 'waitlisted'] },
+  }));
 }
 
 /**
  * Published programmes are seen by everyone signed in; drafts and archived ones by those who can author them and
  * by anyone enrolled in one of their cohorts (enrolling never waits for publishing).
  */
-export async function canSeeProgramme(actor: Express.User, programme: { _id: Types.ObjectId; status: string }): Promise<boolean> {
-  return programme.status === 'published' || (await canAuthorModules(actor, programme._id)) || (await enrolledInProgramme(actor, programme._id));
+export async function canSeeProgramme(
+  actor: Express.User,
+  programme: { _id: Types.ObjectId; status: string },
+): Promise<boolean> {
+  return (
+    programme.status === 'published' ||
+    (await canAuthorModules(actor, programme._id)) ||
+    (await enrolledInProgramme(actor, programme._id))
+  );
 }
 
 export const canSeeCohortProgress = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
   actor.roles.includes('admin') || cohort.facilitatorIds.some((id) => String(id) === actor.id);
 
 /** A reflection is read by its author, or by a facilitator of the cohort once she has shared it. */
-export const canReadReflection = (actor: Express.User, completion: { userId: Types.ObjectId; reflectionShared?: boolean | null }, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
-  String(completion.userId) === actor.id || (!!completion.reflectionShared && cohort.facilitatorIds.some((id) => String(id) === actor.id));
+export const canReadReflection = (
+  actor: Express.User,
+  completion: { userId: Types.ObjectId; reflectionShared?: boolean | null },
+  cohort: { facilitatorIds: Types.ObjectId[] },
+): boolean =>
+  String(completion.userId) === actor.id ||
+  (!!completion.reflectionShared && cohort.facilitatorIds.some((id) => String(id) === actor.id));
 
 export const canDownloadCertificate = (actor: Express.User, certificate: { userId: Types.ObjectId }): boolean =>
   String(certificate.userId) === actor.id || hasRole(actor, 'admin');

@@ -9,17 +9,24 @@ export type PledgeActor = { user?: Express.User; grantedSignatureIds: readonly s
 type SignatureLike = { _id: unknown; email: string; status: string; kind: string };
 
 export const isSignatureContact = (actor: PledgeActor, signature: SignatureLike): boolean =>
-  signature.status === 'confirmed' && (actor.grantedSignatureIds.includes(String(signature._id)) || (!!actor.user && actor.user.email.toLowerCase() === signature.email));
+  signature.status === 'confirmed' &&
+  (actor.grantedSignatureIds.includes(String(signature._id)) ||
+    (!!actor.user && actor.user.email.toLowerCase() === signature.email));
 
 /** Manage (delete, name shown or not, board display): the confirmed contact only. Admins moderate instead. */
-export const canManageSignature = (actor: PledgeActor, signature: SignatureLike): boolean => isSignatureContact(actor, signature);
+export const canManageSignature = (actor: PledgeActor, signature: SignatureLike): boolean =>
+  isSignatureContact(actor, signature);
 
 /** Commitments and progress updates: the organisation's confirmed contact only (never an admin on its behalf). */
-export const canReportOnCommitments = (actor: PledgeActor, signature: SignatureLike): boolean => signature.kind === 'organisation' && isSignatureContact(actor, signature);
+export const canReportOnCommitments = (actor: PledgeActor, signature: SignatureLike): boolean =>
+  signature.kind === 'organisation' && isSignatureContact(actor, signature);
 
 /** Hide, delete on request, maintain commitment options, dashboard and export. */
 export const canModeratePledge = (user: Express.User | undefined): boolean => hasRole(user, 'admin');
 
 /** Linking a board: the signature's contact signed in with her account, or an admin. */
 export const canLinkBoard = (user: Express.User | undefined, signature: SignatureLike): boolean =>
-  !!user && signature.kind === 'organisation' && signature.status === 'confirmed' && (hasRole(user, 'admin') || user.email.toLowerCase() === signature.email);
+  !!user &&
+  signature.kind === 'organisation' &&
+  signature.status === 'confirmed' &&
+  (hasRole(user, 'admin') || user.email.toLowerCase() === signature.email);

@@ -10,6 +10,7 @@ export const canCreateUsers = (actor: Express.User): boolean => hasRole(actor, '
  */
 export function allowedUserSearch(actor: Express.User, requestedRole: Role | undefined): Role | undefined | false {
   if (hasRole(actor, 'admin')) return requestedRole;
-  if (actor.roles.includes('facilitator') && (requestedRole === undefined || requestedRole === 'participant')) return 'participant';
+  if (actor.roles.includes('facilitator') && (requestedRole === undefined || requestedRole === 'participant'))
+    return 'participant';
   return false;
 }

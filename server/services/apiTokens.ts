@@ -7,10 +7,28 @@ import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
 /** Personal API tokens last 90 days; owners can list and revoke them. */
 export const apiTokenLifetimeMs = 90 * 24 * 60 * 60 * 1000;
 
-export type ApiTokenView = { id: string; name: string; createdAt: string; expiresAt: string; lastUsedAt: string | null };
+export type ApiTokenView = {
+  id: string;
+  name: string;
+  createdAt: string;
+  expiresAt: string;
+  lastUsedAt: string | null;
+};
 
-function present(t: { _id: Types.ObjectId; name: string; createdAt: Date; expiresAt: Date; lastUsedAt?: Date | null }): ApiTokenView {
-  return { id: String(t._id), name: t.name, createdAt: t.createdAt.toISOString(), expiresAt: t.expiresAt.toISOString(), lastUsedAt: t.lastUsedAt?.toISOString() ?? null };
+function present(t: {
+  _id: Types.ObjectId;
+  name: string;
+  createdAt: Date;
+  expiresAt: Date;
+  lastUsedAt?: Date | null;
+}): ApiTokenView {
+  return {
+    id: String(t._id),
+    name: t.name,
+    createdAt: t.createdAt.toISOString(),
+    expiresAt: t.expiresAt.toISOString(),
+    lastUsedAt: t.lastUsedAt?.toISOString() ?? null,
+  };
 }
 
 /**
@@ -44,7 +62,9 @@ export async function createApiToken(props: { userId: string; name?: string }) {
 }
 
 export async function listApiTokens(props: { userId: string }): Promise<ApiTokenView[]> {
-  const tokens = await ApiTokenModel.find({ userId: props.userId, expiresAt: { $gt: new Date() } }).sort({ createdAt: -1 }).lean();
+  const tokens = await ApiTokenModel.find({ userId: props.userId, expiresAt: { $gt: new Date() } })
+    .sort({ createdAt: -1 })
+    .lean();
   return tokens.map(present);
 }
 

@@ -20,7 +20,22 @@ export type ScheduledJob = {
 export async function listScheduledJobs(props: { limit: number }): Promise<ScheduledJob[]> {
   const jobs = mongoose.connection.db!.collection<ScheduledJob>('jobs');
   return jobs
-    .find({}, { projection: { name: 1, repeatInterval: 1, nextRunAt: 1, lastRunAt: 1, lastFinishedAt: 1, lockedAt: 1, failCount: 1, failReason: 1, failedAt: 1 } })
+    .find(
+      {},
+      {
+        projection: {
+          name: 1,
+          repeatInterval: 1,
+          nextRunAt: 1,
+          lastRunAt: 1,
+          lastFinishedAt: 1,
+          lockedAt: 1,
+          failCount: 1,
+          failReason: 1,
+          failedAt: 1,
+        },
+      },
+    )
     .sort({ nextRunAt: 1 })
     .limit(props.limit)
     .toArray();
@@ -33,9 +48,14 @@ export async function listScheduledJobs(props: { limit: number }): Promise<Sched
  */
 export async function removeDuplicateRecurringJobs(): Promise<number> {
   const jobs = mongoose.connection.db!.collection<{ _id: unknown; name: string; type?: string }>('jobs');
-  const recurring = await jobs.find({ type: 'single' }, { projection: { name: 1 } }).sort({ _id: 1 }).toArray();
+  const recurring = await jobs
+    .find({ type: 'single' }, { projection: { name: 1 } })
+    .sort({ _id: 1 })
+    .toArray();
   const seen = new Set<string>();
-  const extra = recurring.filter((job) => (seen.has(job.name) ? true : (seen.add(job.name), false))).map((job) => job._id);
+  const extra = recurring
+    .filter((job) => (seen.has(job.name) ? true : (seen.add(job.name), false)))
+    .map((job) => job._id);
   if (extra.length === 0) return 0;
   return (await jobs.deleteMany({ _id: { $in: extra } })).deletedCount;
 }

@@ -16,9 +16,24 @@ addDashboardPanel({
   name: 'learning-cohort-progress',
   roles: ['facilitator'],
   load: async (user) => {
-    const cohorts = await CohortModel.find({ facilitatorIds: new Types.ObjectId(user.id) }, { name: 1, programmeId: 1, startsOn: 1 }).sort({ startsOn: -1 }).limit(20).lean();
-    const programmes = await ProgrammeModel.find({ _id: { $in: cohorts.map((c) => c.programmeId) } }, { title: 1 }).lean();
+    const cohorts = await CohortModel.find(
+      { facilitatorIds: new Types.ObjectId(user.id) },
+      { name: 1, programmeId: 1, startsOn: 1 },
+    )
+      .sort({ startsOn: -1 })
+      .limit(20)
+      .lean();
+    const programmes = await ProgrammeModel.find(
+      { _id: { $in: cohorts.map((c) => c.programmeId) } },
+      { title: 1 },
+    ).lean();
     const titles = new Map(programmes.map((p) => [String(p._id), p.title]));
-    return { cohorts: cohorts.map((c) => ({ id: String(c._id), name: c.name, programme: titles.get(String(c.programmeId)) ?? '' })) };
+    return {
+      cohorts: cohorts.map((c) => ({
+        id: String(c._id),
+        name: c.name,
+        programme: titles.get(String(c.programmeId)) ?? '',
+      })),
+    };
   },
 });

@@ -15,11 +15,16 @@ export function passwordProblem(password: string, context: { email?: string; nam
   if (commonPasswords.has(lower)) return 'This password is too common; choose one that is hard to guess.';
   if (/^(.)\1+$/.test(password)) return 'A password made of one repeated character is too easy to guess.';
   const localPart = context.email?.split('@')[0]?.toLowerCase();
-  if (localPart && localPart.length >= 4 && lower.includes(localPart)) return 'Do not use your email address in your password.';
+  if (localPart && localPart.length >= 4 && lower.includes(localPart))
+    return 'Do not use your email address in your password.';
   return undefined;
 }
 
-export function passwordFieldErrors(password: string, context: { email?: string } = {}, path = 'password'): FieldError[] {
+export function passwordFieldErrors(
+  password: string,
+  context: { email?: string } = {},
+  path = 'password',
+): FieldError[] {
   const problem = passwordProblem(password, context);
   return problem ? [{ path, message: problem }] : [];
 }

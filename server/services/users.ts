@@ -17,17 +17,39 @@ const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 6
 
 /** The public shape of a user (API and views): never the hash. */
 export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
-export function presentUser(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string; status?: string }): UserView {
-  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone, status: user.status ?? 'active' };
+export function presentUser(user: {
+  _id: unknown;
+  email: string;
+  name: string;
+  roles: string[];
+  timezone: string;
+  status?: string;
+}): UserView {
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    timezone: user.timezone,
+    status: user.status ?? 'active',
+  };
 }
 
 /** Returns the user when email and password match an active account, else null (same time either way). */
 export async function authenticateWithPassword(props: { email: string; password: string }) {
-  const user = await UserModel.findOne({ email: String(props.email).trim().toLowerCase(), status: 'active' }).select('+passwordHash').lean();
+  const user = await UserModel.findOne({ email: String(props.email).trim().toLowerCase(), status: 'active' })
+    .select('+passwordHash')
+    .lean();
   const ok = await verifyPassword(user?.passwordHash, String(props.password));
   if (!user || !ok) return null;
   await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
-  return { id: String(user._id), email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    timezone: user.timezone,
+  };
 }
 
 /**
@@ -57,7 +79,8 @@ export async function createUser(props: {
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
       status: props.password !== undefined ? 'active' : 'invited',
     });
-    if (props.password === undefined) await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
+    if (props.password === undefined)
+      await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
     return presentUser(user);
   } catch (error) {
     // Two requests for the same email at once: the unique index decides, the loser gets the same 409.
@@ -68,8 +91,17 @@ export async function createUser(props: {
 
 async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types.ObjectId | string) {
   const secret = newSecret();
-  const token = await OneTimeTokenModel.create({ purpose, userId, tokenHash: hashSecret(secret), expiresAt: new Date(Date.now() + linkLifetimes[purpose]) });
-  return { link: absoluteUrl(purpose === 'invitation' ? `/invitations/${secret}` : `/password-reset/${secret}`), linkId: token._id, expiresAt: token.expiresAt };
+  const token = await OneTimeTokenModel.create({
+    purpose,
+    userId,
+    tokenHash: hashSecret(secret),
+    expiresAt: new Date(Date.now() + linkLifetimes[purpose]),
+  });
+  return {
+    link: absoluteUrl(purpose === 'invitation' ? `/invitations/${secret}` : `/password-reset/${secret}`),
+    linkId: token._id,
+    expiresAt: token.expiresAt,
+  };
 }
 
 export async function sendInvitation(props: { userId: string; actorName: string }): Promise<void> {
@@ -77,20 +109,42 @@ export async function sendInvitation(props: { userId: string; actorName: string 
   if (!user) throw new NotFoundError();
   const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
   // Through the reminders pipeline (one record, sent once, retried if the mail server is down), at once.
-  await sendSecurityEmail({ kind: 'invitation', userId: user._id, linkId, expiresAt, subject: 'You are invited to Pathways', data: { inviterName: props.actorName, link } });
+  await sendSecurityEmail({
+    kind: 'invitation',
+    userId: user._id,
+    linkId,
+    expiresAt,
+    subject: 'You are invited to Pathways',
+    data: { inviterName: props.actorName, link },
+  });
 }
 
 /** Always succeeds from the caller's point of view: whether the email has an account is never revealed. */
 export async function requestPasswordReset(props: { email: string }): Promise<void> {
-  const user = await UserModel.findOne({ email: props.email.trim().toLowerCase(), status: { $in: ['active', 'invited'] } }).lean();
+  const user = await UserModel.findOne({
+    email: props.email.trim().toLowerCase(),
+    status: { $in: ['active', 'invited'] },
+  }).lean();
   if (!user) return;
   const { link, linkId, expiresAt } = await issueLink('password-reset', user._id);
-  await sendSecurityEmail({ kind: 'password-reset', userId: user._id, linkId, expiresAt, subject: 'Reset your Pathways password', data: { link } });
+  await sendSecurityEmail({
+    kind: 'password-reset',
+    userId: user._id,
+    linkId,
+    expiresAt,
+    subject: 'Reset your Pathways password',
+    data: { link },
+  });
 }
 
 /** Looks up a link without using it (to show the form), or throws a 404 with a clear message. */
 export async function findValidLink(purpose: 'password-reset' | 'invitation', secret: string) {
-  const token = await OneTimeTokenModel.findOne({ purpose, tokenHash: hashSecret(secret), usedAt: null, expiresAt: { $gt: new Date() } }).lean();
+  const token = await OneTimeTokenModel.findOne({
+    purpose,
+    tokenHash: hashSecret(secret),
+    usedAt: null,
+    expiresAt: { $gt: new Date() },
+  }).lean();
   if (!token) throw new NotFoundError(messages.linkInvalid);
   const user = await UserModel.findById(token.userId).lean();
   if (!user || user.status === 'disabled') throw new NotFoundError(messages.linkInvalid);
@@ -102,13 +156,20 @@ export async function findValidLink(purpose: 'password-reset' | 'invitation', se
  * null` and unexpired → used now), atomic on MongoDB and on our patched FerretDB, so of simultaneous submissions only
  * one succeeds.
  */
-export async function setPasswordWithLink(props: { purpose: 'password-reset' | 'invitation'; secret: string; password: string }) {
+export async function setPasswordWithLink(props: {
+  purpose: 'password-reset' | 'invitation';
+  secret: string;
+  password: string;
+}) {
   const { token, user } = await findValidLink(props.purpose, props.secret);
   const problems = passwordFieldErrors(props.password, { email: user.email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   const passwordHash = await hashPassword(props.password);
   const now = new Date();
-  const used = await OneTimeTokenModel.findOneAndUpdate({ _id: token._id, usedAt: null, expiresAt: { $gt: now } }, { $set: { usedAt: now } });
+  const used = await OneTimeTokenModel.findOneAndUpdate(
+    { _id: token._id, usedAt: null, expiresAt: { $gt: now } },
+    { $set: { usedAt: now } },
+  );
   if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
   return presentUser({ ...user, status: 'active' });
@@ -119,7 +180,10 @@ export async function setPassword(props: { email: string; password: string }): P
   const email = props.email.trim().toLowerCase();
   const problems = passwordFieldErrors(props.password, { email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
-  const result = await UserModel.updateOne({ email }, { $set: { passwordHash: await hashPassword(props.password), status: 'active' } });
+  const result = await UserModel.updateOne(
+    { email },
+    { $set: { passwordHash: await hashPassword(props.password), status: 'active' } },
+  );
   if (result.matchedCount === 0) throw new NotFoundError(`No user has the email ${email}.`);
 }
 
@@ -136,7 +200,10 @@ export async function searchUsers(props: { role?: Role; q?: string; limit: numbe
     filter.$or = [{ email: pattern }, { name: pattern }];
   }
   if (props.after) filter._id = { $gt: props.after };
-  return UserModel.find(filter).sort({ _id: 1 }).limit(props.limit + 1).lean();
+  return UserModel.find(filter)
+    .sort({ _id: 1 })
+    .limit(props.limit + 1)
+    .lean();
 }
 
 /** First start: create the configured admin when no admin exists yet. */

@@ -25,9 +25,15 @@ describe('boards: who sees and changes what', () => {
 
   before(async () => {
     app = testApp();
-    [chair, clerk, governor, otherChair, adviser] = (await Promise.all([1, 2, 3, 4, 5].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser, TestUser];
+    [chair, clerk, governor, otherChair, adviser] = (await Promise.all(
+      [1, 2, 3, 4, 5].map(() => buildUser({ roles: ['governor'] })),
+    )) as [TestUser, TestUser, TestUser, TestUser, TestUser];
     participant = await buildUser({ roles: ['participant'] });
-    board = await buildBoard([{ user: chair!, role: 'chair' }, { user: clerk!, role: 'clerk' }, { user: governor!, role: 'governor' }]);
+    board = await buildBoard([
+      { user: chair!, role: 'chair' },
+      { user: clerk!, role: 'clerk' },
+      { user: governor!, role: 'governor' },
+    ]);
     await buildBoard([{ user: otherChair!, role: 'chair' }]);
     round = await buildRound(board.id, { interviewDates: [inDays(21)], panel: [chair!, governor!, adviser!] });
   });
@@ -66,36 +72,79 @@ describe('boards: who sees and changes what', () => {
 
   it('when a governor (not chair or clerk) writes, it answers 403 and records nothing', async () => {
     const auth = await bearer(governor);
-    await supertest(app).post(`/api/v1/boards/${board.id}/rounds`).set('Authorization', auth).send({ title: 'Sneaky', interviewDate: inDays(30), panel: [] }).expect(403);
-    await supertest(app).post(`/api/v1/boards/${board.id}/members`).set('Authorization', auth).send({ userId: participant.id, role: 'governor' }).expect(403);
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/rounds`)
+      .set('Authorization', auth)
+      .send({ title: 'Sneaky', interviewDate: inDays(30), panel: [] })
+      .expect(403);
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', auth)
+      .send({ userId: participant.id, role: 'governor' })
+      .expect(403);
     await supertest(app).patch(`/api/v1/rounds/${round.id}`).set('Authorization', auth).send({ panel: [] }).expect(403);
     await supertest(app).post(`/api/v1/rounds/${round.id}/enrol-panel`).set('Authorization', auth).expect(403);
     await supertest(app).post(`/api/v1/rounds/${round.id}/close`).set('Authorization', auth).expect(403);
-    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', auth).send({ applicants: { women: 3 } }).expect(403);
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', auth)
+      .send({ applicants: { women: 3 } })
+      .expect(403);
     const agent = await signIn(app, governor.email, testPassword);
-    await agent.post(`/rounds/${round.id}/close`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) }).expect(403);
+    await agent
+      .post(`/rounds/${round.id}/close`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) })
+      .expect(403);
     expect(await RecruitmentRoundModel.countDocuments({ title: 'Sneaky' })).to.equal(0);
     expect((await RecruitmentRoundModel.findById(round.id).lean())!).to.include({ status: 'open' });
     expect((await BoardModel.findById(board.id).lean())!.members).to.have.length(3);
   });
 
   it('when anyone but an admin creates a board, it answers 403', async () => {
-    await supertest(app).post('/api/v1/boards').set('Authorization', await bearer(chair)).send({ name: 'Mine', organisation: 'X' }).expect(403);
-    await supertest(app).post('/api/v1/boards').set('Authorization', await bearer(participant)).send({ name: 'Mine', organisation: 'X' }).expect(403);
+    await supertest(app)
+      .post('/api/v1/boards')
+      .set('Authorization', await bearer(chair))
+      .send({ name: 'Mine', organisation: 'X' })
+      .expect(403);
+    await supertest(app)
+      .post('/api/v1/boards')
+      .set('Authorization', await bearer(participant))
+      .send({ name: 'Mine', organisation: 'X' })
+      .expect(403);
     expect(await BoardModel.countDocuments({ name: 'Mine' })).to.equal(0);
   });
 
   it('lets the clerk manage members and rounds, and keeps the last chair in place (409)', async () => {
     const auth = await bearer(clerk);
     const newcomer = await buildUser({ roles: ['participant'] });
-    const res = await supertest(app).post(`/api/v1/boards/${board.id}/members`).set('Authorization', auth).send({ userId: newcomer.id, role: 'governor' }).expect(201);
+    const res = await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', auth)
+      .send({ userId: newcomer.id, role: 'governor' })
+      .expect(201);
     expect(res.body.members).to.deep.include({ userId: newcomer.id, role: 'governor' });
-    await supertest(app).post(`/api/v1/boards/${board.id}/members`).set('Authorization', auth).send({ userId: chair.id, role: 'governor' }).expect(409);
-    await supertest(app).post(`/api/v1/boards/${board.id}/rounds`).set('Authorization', auth).send({ title: 'Deputy head', interviewDate: inDays(40), panel: [newcomer.id] }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', auth)
+      .send({ userId: chair.id, role: 'governor' })
+      .expect(409);
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/rounds`)
+      .set('Authorization', auth)
+      .send({ title: 'Deputy head', interviewDate: inDays(40), panel: [newcomer.id] })
+      .expect(201);
   });
 
   it('keeps the gender figures to the board: a member of another board cannot read or write them', async () => {
-    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', await bearer(otherChair)).send({ applicants: { women: 3 } }).expect(404);
-    await supertest(app).get('/api/v1/boards/fairness').set('Authorization', await bearer(chair)).expect(403);
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', await bearer(otherChair))
+      .send({ applicants: { women: 3 } })
+      .expect(404);
+    await supertest(app)
+      .get('/api/v1/boards/fairness')
+      .set('Authorization', await bearer(chair))
+      .expect(403);
   });
 });

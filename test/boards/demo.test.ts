@@ -23,7 +23,10 @@ describe('boards: demo data', () => {
     expect(page.text).to.include('Renew by ');
     expect(page.text).to.include('safer-recruitment training valid on the interview day');
     expect(page.text).to.include('21 days left');
-    expect(await NotificationModel.countDocuments({ 'about.id': String(round._id), status: 'scheduled' })).to.be.within(11, 14); // the 21-day one is past after 09:00 today
+    expect(await NotificationModel.countDocuments({ 'about.id': String(round._id), status: 'scheduled' })).to.be.within(
+      11,
+      14,
+    ); // the 21-day one is past after 09:00 today
     const home = await agent.get('/').expect(200);
     expect(home.text).to.include('Governing boards');
     expect(home.text).to.include('Headteacher, September 2027');

@@ -24,9 +24,18 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
   });
 
   it('suppresses counts under 5, and a second count when the total would give a single hidden one away', () => {
-    expect(suppressSmallNumbers({ women: 12, men: 9, other: 0, preferNotToSay: 6 })).to.deep.equal({ cells: { women: 12, men: 9, other: null, preferNotToSay: null }, total: 27 });
-    expect(suppressSmallNumbers({ women: 12, men: 9, other: 7, preferNotToSay: 6 })).to.deep.equal({ cells: { women: 12, men: 9, other: 7, preferNotToSay: 6 }, total: 34 });
-    expect(suppressSmallNumbers({ women: 2, men: 1, other: 0, preferNotToSay: 0 })).to.deep.equal({ cells: { women: null, men: null, other: null, preferNotToSay: null }, total: null });
+    expect(suppressSmallNumbers({ women: 12, men: 9, other: 0, preferNotToSay: 6 })).to.deep.equal({
+      cells: { women: 12, men: 9, other: null, preferNotToSay: null },
+      total: 27,
+    });
+    expect(suppressSmallNumbers({ women: 12, men: 9, other: 7, preferNotToSay: 6 })).to.deep.equal({
+      cells: { women: 12, men: 9, other: 7, preferNotToSay: 6 },
+      total: 34,
+    });
+    expect(suppressSmallNumbers({ women: 2, men: 1, other: 0, preferNotToSay: 0 })).to.deep.equal({
+      cells: { women: null, men: null, other: null, preferNotToSay: null },
+      total: null,
+    });
     expect(suppressSmallNumbers({ women: 3, men: 4, other: 0, preferNotToSay: 0 }).total).to.equal(7);
   });
 
@@ -36,16 +45,31 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
     await agent
       .post(`/rounds/${round.id}/figures`)
       .type('form')
-      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), applicants_women: '14', applicants_men: '3', applicants_other: '', applicants_preferNotToSay: '1', shortlisted_women: '4', shortlisted_men: '1', appointed_women: '1' })
+      .send({
+        _csrf: await csrfOf(agent, `/rounds/${round.id}`),
+        applicants_women: '14',
+        applicants_men: '3',
+        applicants_other: '',
+        applicants_preferNotToSay: '1',
+        shortlisted_women: '4',
+        shortlisted_men: '1',
+        appointed_women: '1',
+      })
       .expect(303);
     const saved = (await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!;
     expect(saved.applicants).to.deep.include({ women: 14, men: 3, preferNotToSay: 1 });
     const boardPage = await agent.get(`/boards/${board.id}`).expect(200);
     expect(boardPage.text).to.include('<td>3</td>');
 
-    const res = await supertest(app).get('/api/v1/boards/fairness').set('Authorization', `Bearer ${await tokenFor(admin)}`).expect(200);
+    const res = await supertest(app)
+      .get('/api/v1/boards/fairness')
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .expect(200);
     const mine = res.body.boards.find((b: { id: string }) => b.id === board.id);
-    expect(mine.applicants).to.deep.equal({ cells: { women: 14, men: null, other: null, preferNotToSay: null }, total: 18 });
+    expect(mine.applicants).to.deep.equal({
+      cells: { women: 14, men: null, other: null, preferNotToSay: null },
+      total: 18,
+    });
     expect(mine.appointed.cells.women).to.equal(null);
     const adminAgent = await signIn(app, admin.email, testPassword);
     const page = await adminAgent.get('/boards/fairness').expect(200);
@@ -55,8 +79,16 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
 
   it('rejects counts that are not whole numbers from 0 (422, nothing saved)', async () => {
     const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
-    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', `Bearer ${await tokenFor(chair)}`).send({ applicants: { women: -1 } }).expect(422);
-    await supertest(app).put(`/api/v1/rounds/${round.id}/figures`).set('Authorization', `Bearer ${await tokenFor(chair)}`).send({ applicants: { women: { $gt: 1 } } }).expect(422);
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', `Bearer ${await tokenFor(chair)}`)
+      .send({ applicants: { women: -1 } })
+      .expect(422);
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', `Bearer ${await tokenFor(chair)}`)
+      .send({ applicants: { women: { $gt: 1 } } })
+      .expect(422);
     expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures?.applicants).to.equal(undefined);
   });
 
@@ -64,8 +96,25 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
     const other = await buildBoard([{ user: chair, role: 'chair' }]);
     const now = new Date();
     await RecruitmentRoundModel.create([
-      { boardId: other.id, title: 'A', interviewDates: ['2026-05-01'], panel: [], status: 'closed', closedAt: now, readinessRecord: { ready: true, interviewDate: '2026-05-01', members: [] }, genderFigures: { applicants: { women: 2, men: 6 } } },
-      { boardId: other.id, title: 'B', interviewDates: ['2026-05-02'], panel: [], status: 'closed', closedAt: now, readinessRecord: { ready: false, interviewDate: '2026-05-02', members: [] } },
+      {
+        boardId: other.id,
+        title: 'A',
+        interviewDates: ['2026-05-01'],
+        panel: [],
+        status: 'closed',
+        closedAt: now,
+        readinessRecord: { ready: true, interviewDate: '2026-05-01', members: [] },
+        genderFigures: { applicants: { women: 2, men: 6 } },
+      },
+      {
+        boardId: other.id,
+        title: 'B',
+        interviewDates: ['2026-05-02'],
+        panel: [],
+        status: 'closed',
+        closedAt: now,
+        readinessRecord: { ready: false, interviewDate: '2026-05-02', members: [] },
+      },
       { boardId: other.id, title: 'C', interviewDates: ['2026-05-03'], panel: [], status: 'open' },
     ]);
     const r = await recentRoundReadiness({ boardId: other.id, now });

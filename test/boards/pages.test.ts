@@ -28,38 +28,79 @@ describe('boards: web pages and forms', () => {
     chair = await buildUser({ roles: ['governor'], name: 'Chair Celia' });
     clerk = await buildUser({ roles: ['governor'], name: 'Clerk Clara' });
     governor = await buildUser({ roles: ['governor'], name: 'Governor Gwen' });
-    board = await buildBoard([{ user: chair, role: 'chair' }, { user: clerk, role: 'clerk' }, { user: governor, role: 'governor' }]);
+    board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: clerk, role: 'clerk' },
+      { user: governor, role: 'governor' },
+    ]);
   });
 
   it('lets an admin create a board from the form, and re-renders it with errors (422) keeping what she typed', async () => {
     const agent = await signIn(app, admin.email, testPassword);
-    const bad = await agent.post('/boards').type('form').send({ _csrf: await csrfOf(agent, '/boards'), name: '', organisation: 'Hillside Academy' }).expect(422);
+    const bad = await agent
+      .post('/boards')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/boards'), name: '', organisation: 'Hillside Academy' })
+      .expect(422);
     expect(bad.text).to.include('Hillside Academy');
     expect(bad.text).to.include('There is a problem');
-    const ok = await agent.post('/boards').type('form').send({ _csrf: await csrfOf(agent, '/boards'), name: 'Hillside Governors', organisation: 'Hillside Academy', timezone: 'Europe/London' }).expect(303);
+    const ok = await agent
+      .post('/boards')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, '/boards'),
+        name: 'Hillside Governors',
+        organisation: 'Hillside Academy',
+        timezone: 'Europe/London',
+      })
+      .expect(303);
     expect(ok.headers.location).to.match(/^\/boards\/[0-9a-f]{24}$/);
   });
 
   it('lets the chair add a member by email, and says so when nobody has that email (422)', async () => {
     const agent = await signIn(app, chair.email, testPassword);
     const newcomer = await buildUser({ roles: ['participant'], email: `new-${Date.now()}@example.org` });
-    await agent.post(`/boards/${board.id}/members`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: newcomer.email.toUpperCase(), role: 'governor' }).expect(303);
+    await agent
+      .post(`/boards/${board.id}/members`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/boards/${board.id}`),
+        email: newcomer.email.toUpperCase(),
+        role: 'governor',
+      })
+      .expect(303);
     const saved = (await BoardModel.findById(board.id).lean())!;
     expect(saved.members.map((m) => String(m.userId))).to.include(newcomer.id);
     expect((await UserModel.findById(newcomer.id).lean())!.roles).to.include('governor');
-    const missing = await agent.post(`/boards/${board.id}/members`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: 'nobody@example.org', role: 'governor' }).expect(422);
+    const missing = await agent
+      .post(`/boards/${board.id}/members`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: 'nobody@example.org', role: 'governor' })
+      .expect(422);
     expect(missing.text).to.include('Nobody has this email address');
   });
 
   it('creates a round from the board page, re-rendering with errors when the interview date is missing', async () => {
     const agent = await signIn(app, chair.email, testPassword);
-    const bad = await agent.post(`/boards/${board.id}/rounds`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), title: 'Typed title', panel: [chair.id, governor.id] }).expect(422);
+    const bad = await agent
+      .post(`/boards/${board.id}/rounds`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), title: 'Typed title', panel: [chair.id, governor.id] })
+      .expect(422);
     expect(bad.text).to.include('Typed title');
     expect(bad.text).to.include('enter the interview date');
     const ok = await agent
       .post(`/boards/${board.id}/rounds`)
       .type('form')
-      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), title: 'Headteacher 2028', closingDate: inDays(5), shortlistingDate: inDays(10), interviewDate: inDays(20), secondInterviewDate: inDays(21), panel: [chair.id, governor.id] })
+      .send({
+        _csrf: await csrfOf(agent, `/boards/${board.id}`),
+        title: 'Headteacher 2028',
+        closingDate: inDays(5),
+        shortlistingDate: inDays(10),
+        interviewDate: inDays(20),
+        secondInterviewDate: inDays(21),
+        panel: [chair.id, governor.id],
+      })
       .expect(303);
     const round = (await RecruitmentRoundModel.findById(ok.headers.location!.split('/').pop()).lean())!;
     expect(round.interviewDates).to.deep.equal([inDays(20), inDays(21)]);
@@ -69,13 +110,37 @@ describe('boards: web pages and forms', () => {
   it('changes the dates and the panel from the round page; readiness follows at once', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, governor] });
     const agent = await signIn(app, chair.email, testPassword);
-    await agent.post(`/rounds/${round.id}`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), title: 'Renamed', interviewDate: inDays(12), secondInterviewDate: '', closingDate: '', shortlistingDate: '' }).expect(303);
+    await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/rounds/${round.id}`),
+        title: 'Renamed',
+        interviewDate: inDays(12),
+        secondInterviewDate: '',
+        closingDate: '',
+        shortlistingDate: '',
+      })
+      .expect(303);
     const page = await agent.get(`/rounds/${round.id}`).expect(200);
     expect(page.text).to.include('12 days left');
     expect(page.text).to.include('Renamed');
-    await agent.post(`/rounds/${round.id}/panel/${governor.id}/remove`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) }).expect(303);
+    await agent
+      .post(`/rounds/${round.id}/panel/${governor.id}/remove`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) })
+      .expect(303);
     expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([chair.id]);
-    const bad = await agent.post(`/rounds/${round.id}`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), title: 'Renamed', interviewDate: inDays(12), shortlistingDate: inDays(20) }).expect(422);
+    const bad = await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/rounds/${round.id}`),
+        title: 'Renamed',
+        interviewDate: inDays(12),
+        shortlistingDate: inDays(20),
+      })
+      .expect(422);
     expect(bad.text).to.include('must not be before the shortlisting date');
   });
 
@@ -83,7 +148,11 @@ describe('boards: web pages and forms', () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
     const agent = await signIn(app, chair.email, testPassword);
     const email = `adviser-${Date.now()}@example.org`;
-    await agent.post(`/rounds/${round.id}/panel/adviser`).type('form').send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), name: 'Ada Adviser', email }).expect(303);
+    await agent
+      .post(`/rounds/${round.id}/panel/adviser`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), name: 'Ada Adviser', email })
+      .expect(303);
     const adviser = (await UserModel.findOne({ email }).lean())!;
     expect(adviser).to.include({ status: 'invited' });
     expect(adviser.roles).to.deep.equal(['governor']);
@@ -91,7 +160,9 @@ describe('boards: web pages and forms', () => {
     const page = await agent.get(`/rounds/${round.id}`).expect(200);
     expect(page.text).to.include('Ada Adviser');
     expect(page.text).to.include('External (adviser)');
-    expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(String(adviser._id));
+    expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(
+      String(adviser._id),
+    );
   });
 
   it('lets the clerk record safer-recruitment training for a member; a governor cannot record it for someone else (403)', async () => {
@@ -103,7 +174,13 @@ describe('boards: web pages and forms', () => {
       .field('provider', 'Safer Recruitment Consortium')
       .field('completedOn', '2025-09-01')
       .expect(303);
-    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id, recordedBy: clerk.id, expiresOn: '2028-09-01' })).to.equal(1);
+    expect(
+      await ExternalCertificateModel.countDocuments({
+        userId: governor.id,
+        recordedBy: clerk.id,
+        expiresOn: '2028-09-01',
+      }),
+    ).to.equal(1);
     const govAgent = await signIn(app, governor.email, testPassword);
     await govAgent
       .post(`/boards/${board.id}/external-certificates`)
@@ -129,11 +206,26 @@ describe('boards: web pages and forms', () => {
   });
 
   it('lets a chair who signed the Pledge for her organisation link it to the board', async () => {
-    const signature = await PledgeSignatureModel.create({ kind: 'organisation', name: 'Test Governors', nameKey: 'test governors', email: chair.email, region: 'North', country: 'GB', listed: true, signKey: `k-${Date.now()}`, status: 'confirmed', confirmedAt: new Date() });
+    const signature = await PledgeSignatureModel.create({
+      kind: 'organisation',
+      name: 'Test Governors',
+      nameKey: 'test governors',
+      email: chair.email,
+      region: 'North',
+      country: 'GB',
+      listed: true,
+      signKey: `k-${Date.now()}`,
+      status: 'confirmed',
+      confirmedAt: new Date(),
+    });
     const agent = await signIn(app, chair.email, testPassword);
     const page = await agent.get(`/boards/${board.id}`).expect(200);
     expect(page.text).to.include('Link this board to the signature');
-    await agent.post(`/boards/${board.id}/pledge`).type('form').send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), signatureId: String(signature._id), show: 'yes' }).expect(303);
+    await agent
+      .post(`/boards/${board.id}/pledge`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), signatureId: String(signature._id), show: 'yes' })
+      .expect(303);
     expect((await PledgeSignatureModel.findById(signature._id).lean())!).to.deep.include({ showRoundReadiness: true });
     expect(String((await PledgeSignatureModel.findById(signature._id).lean())!.boardId)).to.equal(board.id);
   });

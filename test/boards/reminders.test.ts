@@ -2,7 +2,12 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { NotificationModel } from '../../models/Notification.ts';
 import { emitDomainEvent } from '../../server/events.ts';
-import { composeNotification, Memo, renderNotificationEmail, type Composed } from '../../server/services/reminders/compose.ts';
+import {
+  composeNotification,
+  Memo,
+  renderNotificationEmail,
+  type Composed,
+} from '../../server/services/reminders/compose.ts';
 import { planRoundReminders } from '../../server/services/boards/roundReminders.ts';
 import { closeRound, updateRound } from '../../server/services/boards/rounds.ts';
 import '../../server/subscriptions.ts';
@@ -11,7 +16,12 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
-const nineAm = (date: string, daysBefore: number) => DateTime.fromISO(date, { zone: 'Europe/London' }).minus({ days: daysBefore }).set({ hour: 9 }).toJSDate().toISOString();
+const nineAm = (date: string, daysBefore: number) =>
+  DateTime.fromISO(date, { zone: 'Europe/London' })
+    .minus({ days: daysBefore })
+    .set({ hour: 9 })
+    .toJSDate()
+    .toISOString();
 
 describe('boards: escalating reminders before the interview', () => {
   useTestDatabase();
@@ -22,13 +32,29 @@ describe('boards: escalating reminders before the interview', () => {
   let board: { id: string };
 
   beforeEach(async () => {
-    [chair, ready, learner, idle] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser];
-    board = await buildBoard([{ user: chair!, role: 'chair' }, { user: ready!, role: 'governor' }, { user: learner!, role: 'governor' }, { user: idle!, role: 'governor' }]);
+    [chair, ready, learner, idle] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    board = await buildBoard([
+      { user: chair!, role: 'chair' },
+      { user: ready!, role: 'governor' },
+      { user: learner!, role: 'governor' },
+      { user: idle!, role: 'governor' },
+    ]);
     await giveCertificate(ready!.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
   });
 
   const scheduledFor = async (roundId: string, userId?: string) =>
-    (await NotificationModel.find({ 'about.id': roundId, status: 'scheduled', ...(userId ? { userId } : {}) }).lean()).map((n) => ({ kind: n.kind, sendAt: n.sendAt.toISOString(), daysBefore: (n.data as { daysBefore: number }).daysBefore }));
+    (
+      await NotificationModel.find({ 'about.id': roundId, status: 'scheduled', ...(userId ? { userId } : {}) }).lean()
+    ).map((n) => ({
+      kind: n.kind,
+      sendAt: n.sendAt.toISOString(),
+      daysBefore: (n.data as { daysBefore: number }).daysBefore,
+    }));
 
   it('plans 21, 14, 7 and 2 days before for each member not ready, 7 and 2 for the chair, at 09:00 in the board zone, and nothing for the ready one', async () => {
     const date = inDays(30);
@@ -41,7 +67,10 @@ describe('boards: escalating reminders before the interview', () => {
     expect(await scheduledFor(round.id, idle.id)).to.have.length(4);
     expect(await scheduledFor(round.id, ready.id)).to.have.length(0);
     const chairPlan = await scheduledFor(round.id, chair.id);
-    expect(chairPlan.map((p) => `${p.kind}:${p.daysBefore}`).sort()).to.deep.equal(['panel-not-ready:2', 'panel-not-ready:7']);
+    expect(chairPlan.map((p) => `${p.kind}:${p.daysBefore}`).sort()).to.deep.equal([
+      'panel-not-ready:2',
+      'panel-not-ready:7',
+    ]);
     // Planning again changes nothing (one record per key).
     await planRoundReminders({ roundId: round.id });
     expect(await NotificationModel.countDocuments({ 'about.id': round.id })).to.equal(10);
@@ -56,22 +85,67 @@ describe('boards: escalating reminders before the interview', () => {
   it('stops a member’s reminders once her certificate is issued, and the chair’s once the whole panel is ready', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [ready, learner, idle] });
     await planRoundReminders({ roundId: round.id });
-    const c1 = await giveCertificate(learner.id, { issuedAt: new Date(), expiresAt: new Date(Date.now() + 1000 * 86_400_000) });
+    const c1 = await giveCertificate(learner.id, {
+      issuedAt: new Date(),
+      expiresAt: new Date(Date.now() + 1000 * 86_400_000),
+    });
     await emitDomainEvent('certificate.issued', { certificateId: c1.id, userId: learner.id });
     expect(await scheduledFor(round.id, learner.id)).to.have.length(0);
-    expect(await NotificationModel.countDocuments({ 'about.id': round.id, userId: learner.id, status: 'cancelled' })).to.equal(4);
+    expect(
+      await NotificationModel.countDocuments({ 'about.id': round.id, userId: learner.id, status: 'cancelled' }),
+    ).to.equal(4);
     expect(await scheduledFor(round.id, chair.id)).to.have.length(2);
     // What the chair would read at 7 days names only who is still not ready.
-    const record = (await NotificationModel.findOne({ 'about.id': round.id, userId: chair.id, status: 'scheduled' }).lean())!;
-    const composed = await composeNotification({ record: record as never, recipient: { _id: record.userId, email: chair.email, name: chair.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
-    expect((composed as unknown as { data: { notReady: { name: string }[] } }).data.notReady.map((m) => m.name)).to.deep.equal([idle.name]);
-    const email = renderNotificationEmail(record as never, { _id: record.userId, email: chair.email, name: chair.name, timezone: 'Europe/London', status: 'active' }, composed as Composed);
+    const record = (await NotificationModel.findOne({
+      'about.id': round.id,
+      userId: chair.id,
+      status: 'scheduled',
+    }).lean())!;
+    const composed = await composeNotification({
+      record: record as never,
+      recipient: {
+        _id: record.userId,
+        email: chair.email,
+        name: chair.name,
+        timezone: 'Europe/London',
+        status: 'active',
+      },
+      now: new Date(),
+      memo: new Memo(),
+    });
+    expect(
+      (composed as unknown as { data: { notReady: { name: string }[] } }).data.notReady.map((m) => m.name),
+    ).to.deep.equal([idle.name]);
+    const email = renderNotificationEmail(
+      record as never,
+      { _id: record.userId, email: chair.email, name: chair.name, timezone: 'Europe/London', status: 'active' },
+      composed as Composed,
+    );
     expect(email.text).to.include(idle.name);
     expect(email.text).to.not.include(learner.name);
     expect(email.html).to.include('/rounds/');
-    const memberRecord = (await NotificationModel.findOne({ 'about.id': round.id, userId: idle.id, status: 'scheduled' }).lean())!;
-    const recipient = { _id: memberRecord.userId, email: idle.email, name: idle.name, timezone: 'Europe/London', status: 'active' };
-    const memberEmail = renderNotificationEmail(memberRecord as never, recipient, (await composeNotification({ record: memberRecord as never, recipient, now: new Date(), memo: new Memo() })) as Composed);
+    const memberRecord = (await NotificationModel.findOne({
+      'about.id': round.id,
+      userId: idle.id,
+      status: 'scheduled',
+    }).lean())!;
+    const recipient = {
+      _id: memberRecord.userId,
+      email: idle.email,
+      name: idle.name,
+      timezone: 'Europe/London',
+      status: 'active',
+    };
+    const memberEmail = renderNotificationEmail(
+      memberRecord as never,
+      recipient,
+      (await composeNotification({
+        record: memberRecord as never,
+        recipient,
+        now: new Date(),
+        memo: new Memo(),
+      })) as Composed,
+    );
     expect(memberEmail.text).to.include('you have not started');
     const c2 = await giveCertificate(idle.id, { issuedAt: new Date(), expiresAt: null });
     await emitDomainEvent('certificate.issued', { certificateId: c2.id, userId: idle.id });
@@ -84,12 +158,27 @@ describe('boards: escalating reminders before the interview', () => {
     await planRoundReminders({ roundId: round.id });
     const old = (await NotificationModel.findOne({ 'about.id': round.id, userId: learner.id }).lean())!;
     const moved = inDays(40);
-    await updateRound({ actor: asActor(chair), roundId: round.id, input: { title: 'Headteacher', interviewDates: [moved] } });
+    await updateRound({
+      actor: asActor(chair),
+      roundId: round.id,
+      input: { title: 'Headteacher', interviewDates: [moved] },
+    });
     const plan = await NotificationModel.find({ 'about.id': round.id, userId: learner.id, status: 'scheduled' }).lean();
     expect(plan).to.have.length(4);
     expect(plan.every((n) => (n.data as { interviewDate: string }).interviewDate === moved)).to.equal(true);
     expect((await NotificationModel.findById(old._id).lean())!.status).to.equal('cancelled');
-    const verdict = await composeNotification({ record: old as never, recipient: { _id: old.userId, email: learner.email, name: learner.name, timezone: 'Europe/London', status: 'active' }, now: new Date(), memo: new Memo() });
+    const verdict = await composeNotification({
+      record: old as never,
+      recipient: {
+        _id: old.userId,
+        email: learner.email,
+        name: learner.name,
+        timezone: 'Europe/London',
+        status: 'active',
+      },
+      now: new Date(),
+      memo: new Memo(),
+    });
     expect(verdict).to.deep.equal({ skip: 'the interview date changed' });
   });
 
@@ -101,16 +190,29 @@ describe('boards: escalating reminders before the interview', () => {
     const render = async (userId: string, user: TestUser, timezone: string) => {
       const record = (await NotificationModel.findOne({ 'about.id': round.id, userId, status: 'scheduled' }).lean())!;
       const recipient = { _id: record.userId, email: user.email, name: user.name, timezone, status: 'active' };
-      return renderNotificationEmail(record as never, recipient, (await composeNotification({ record: record as never, recipient, now: new Date(), memo: new Memo() })) as Composed);
+      return renderNotificationEmail(
+        record as never,
+        recipient,
+        (await composeNotification({
+          record: record as never,
+          recipient,
+          now: new Date(),
+          memo: new Memo(),
+        })) as Composed,
+      );
     };
     const tokyo = DateTime.fromJSDate(lapsesAt, { zone: 'Asia/Tokyo' });
     const member = await render(learner.id, learner, 'Asia/Tokyo');
-    expect(member.text).to.include(`Renew your training by ${tokyo.toFormat('cccc d LLLL yyyy')}, ${tokyo.toFormat('HH:mm')}`);
+    expect(member.text).to.include(
+      `Renew your training by ${tokyo.toFormat('cccc d LLLL yyyy')}, ${tokyo.toFormat('HH:mm')}`,
+    );
     expect(member.text).to.include('(Asia/Tokyo)');
     expect(member.html).to.include('Renew your training by');
     const london = DateTime.fromJSDate(lapsesAt, { zone: 'Europe/London' });
     const chairs = await render(chair.id, chair, 'Europe/London');
-    expect(chairs.text).to.include(`${learner.name}: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`);
+    expect(chairs.text).to.include(
+      `${learner.name}: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`,
+    );
     expect(chairs.text).to.include('(Europe/London)');
   });
 

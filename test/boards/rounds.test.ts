@@ -8,7 +8,13 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { testApp, signIn } from '../support/app.ts';
-import { asActor, buildBoard, buildGoverningProgramme, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import {
+  asActor,
+  buildBoard,
+  buildGoverningProgramme,
+  buildRound,
+  giveCertificate,
+} from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
@@ -29,52 +35,107 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   before(async () => {
     app = testApp();
     admin = await buildUser({ roles: ['admin'] });
-    [chair, govA, govB, govC] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [TestUser, TestUser, TestUser, TestUser];
-    board = await buildBoard([{ user: chair!, role: 'chair' }, { user: govA!, role: 'governor' }, { user: govB!, role: 'governor' }, { user: govC!, role: 'governor' }]);
+    [chair, govA, govB, govC] = (await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })))) as [
+      TestUser,
+      TestUser,
+      TestUser,
+      TestUser,
+    ];
+    board = await buildBoard([
+      { user: chair!, role: 'chair' },
+      { user: govA!, role: 'governor' },
+      { user: govB!, role: 'governor' },
+      { user: govC!, role: 'governor' },
+    ]);
     chairToken = await tokenFor(chair!);
     await buildGoverningProgramme(2);
   });
 
   const api = (token: string) => ({
     get: (path: string) => supertest(app).get(`/api/v1${path}`).set('Authorization', `Bearer ${token}`),
-    post: (path: string, body: object) => supertest(app).post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body),
-    patch: (path: string, body: object) => supertest(app).patch(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body),
+    post: (path: string, body: object) =>
+      supertest(app).post(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body),
+    patch: (path: string, body: object) =>
+      supertest(app).patch(`/api/v1${path}`).set('Authorization', `Bearer ${token}`).send(body),
   });
 
   it('lets an admin create a board and add a chair, who then creates a round with a panel (201)', async () => {
     const adminToken = await tokenFor(admin);
-    const created = await api(adminToken).post('/boards', { name: 'Oakfield Governors', organisation: 'Oakfield Primary' }).expect(201);
+    const created = await api(adminToken)
+      .post('/boards', { name: 'Oakfield Governors', organisation: 'Oakfield Primary' })
+      .expect(201);
     expect(created.body).to.include({ name: 'Oakfield Governors', timezone: 'Europe/London' });
     await api(adminToken).post(`/boards/${created.body.id}/members`, { userId: chair.id, role: 'chair' }).expect(201);
-    const round = await api(chairToken).post(`/boards/${created.body.id}/rounds`, { title: 'Headteacher 2027', interviewDate: inDays(21), panel: [chair.id] }).expect(201);
+    const round = await api(chairToken)
+      .post(`/boards/${created.body.id}/rounds`, {
+        title: 'Headteacher 2027',
+        interviewDate: inDays(21),
+        panel: [chair.id],
+      })
+      .expect(201);
     expect(round.body).to.include({ title: 'Headteacher 2027', interviewDate: inDays(21), status: 'open' });
     expect(round.body.panel).to.deep.equal([chair.id]);
     expect(round.body).to.not.have.property('_id');
   });
 
   it('answers 422 for unknown fields, bad dates and panel members who are not board members or governors', async () => {
-    await api(chairToken).post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: '2027-02-30', panel: [] }).expect(422);
-    await api(chairToken).post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: inDays(10), panel: [], extra: 1 }).expect(422);
+    await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: '2027-02-30', panel: [] })
+      .expect(422);
+    await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: inDays(10), panel: [], extra: 1 })
+      .expect(422);
     const participant = await buildUser({ roles: ['participant'] });
-    const res = await api(chairToken).post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: inDays(10), panel: [participant.id] }).expect(422);
+    const res = await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, { title: 'X', interviewDate: inDays(10), panel: [participant.id] })
+      .expect(422);
     expect(res.body.errors[0].path).to.equal('panel.0');
     expect(await RecruitmentRoundModel.countDocuments({ title: 'X' })).to.equal(0);
   });
 
   it('reports each status: valid, expires-before-interview, in-progress (percent) and not-started', async () => {
-    const [valid, lapsing, learning, idle] = await Promise.all([1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })));
+    const [valid, lapsing, learning, idle] = await Promise.all(
+      [1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })),
+    );
     const interview = inDays(30);
-    await giveCertificate(valid!.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: new Date(Date.now() + 400 * 86_400_000) });
-    await giveCertificate(lapsing!.id, { issuedAt: new Date(Date.now() - 1000 * 86_400_000), expiresAt: new Date(Date.now() + 10 * 86_400_000) });
+    await giveCertificate(valid!.id, {
+      issuedAt: new Date(Date.now() - 86_400_000),
+      expiresAt: new Date(Date.now() + 400 * 86_400_000),
+    });
+    await giveCertificate(lapsing!.id, {
+      issuedAt: new Date(Date.now() - 1000 * 86_400_000),
+      expiresAt: new Date(Date.now() + 10 * 86_400_000),
+    });
     const programme = await buildGoverningProgramme(4);
     const cohort = await buildCohortFor(programme.id);
-    await EnrolmentModel.create({ userId: learning!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
-    await EnrolmentModel.create({ userId: idle!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
+    await EnrolmentModel.create({
+      userId: learning!.id,
+      cohortId: cohort,
+      programmeId: programme.id,
+      status: 'active',
+      enrolledAt: new Date(),
+    });
+    await EnrolmentModel.create({
+      userId: idle!.id,
+      cohortId: cohort,
+      programmeId: programme.id,
+      status: 'active',
+      enrolledAt: new Date(),
+    });
     // The lapsing member has begun renewing: she still holds a certificate that lapses, so she must renew by a date.
-    await EnrolmentModel.create({ userId: lapsing!.id, cohortId: cohort, programmeId: programme.id, status: 'active', enrolledAt: new Date() });
+    await EnrolmentModel.create({
+      userId: lapsing!.id,
+      cohortId: cohort,
+      programmeId: programme.id,
+      status: 'active',
+      enrolledAt: new Date(),
+    });
     await completeModule({ actor: asActor(learning!), moduleId: programme.moduleIds[0]!, input: {}, now: new Date() });
     await completeModule({ actor: asActor(lapsing!), moduleId: programme.moduleIds[0]!, input: {}, now: new Date() });
-    const round = await buildRound(board.id, { interviewDates: [interview], panel: [valid!, lapsing!, learning!, idle!] });
+    const round = await buildRound(board.id, {
+      interviewDates: [interview],
+      panel: [valid!, lapsing!, learning!, idle!],
+    });
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(false);
     expect(res.body.interviewDate).to.equal(interview);
@@ -95,7 +156,9 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [lapsing] });
     const inNewYork = DateTime.fromJSDate(lapsesAt, { zone: 'America/New_York' });
     const reader = await buildUser({ roles: ['governor'], timezone: 'America/New_York' });
-    await api(await tokenFor(admin)).post(`/boards/${board.id}/members`, { userId: reader.id, role: 'clerk' }).expect(201);
+    await api(await tokenFor(admin))
+      .post(`/boards/${board.id}/members`, { userId: reader.id, role: 'clerk' })
+      .expect(201);
     const clerk = await signIn(app, reader.email, testPassword);
     const page = await clerk.get(`/rounds/${round.id}`).expect(200);
     expect(page.text).to.include(`Renew by ${inNewYork.toFormat('cccc d LLLL yyyy')}, ${inNewYork.toFormat('HH:mm')}`);
@@ -116,7 +179,9 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     await giveCertificate(trained.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
     const round = await buildRound(board.id, { interviewDates: [inDays(14)], panel: [trained, untrained] });
     expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.ready).to.equal(false);
-    await api(chairToken).patch(`/rounds/${round.id}`, { panel: [trained.id] }).expect(200);
+    await api(chairToken)
+      .patch(`/rounds/${round.id}`, { panel: [trained.id] })
+      .expect(200);
     const after = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(after.body.ready).to.equal(true);
     expect(after.body.members).to.have.length(1);
@@ -124,10 +189,15 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
 
   it('recomputes at once when the dates change: readiness counts from the LAST interview day', async () => {
     const member = await buildUser({ roles: ['governor'] });
-    await giveCertificate(member.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: DateTime.fromISO(inDays(20), { zone: 'Europe/London' }).plus({ hours: 12 }).toJSDate() });
+    await giveCertificate(member.id, {
+      issuedAt: new Date(Date.now() - 86_400_000),
+      expiresAt: DateTime.fromISO(inDays(20), { zone: 'Europe/London' }).plus({ hours: 12 }).toJSDate(),
+    });
     const round = await buildRound(board.id, { interviewDates: [inDays(10)], panel: [member] });
     expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.ready).to.equal(true);
-    await api(chairToken).patch(`/rounds/${round.id}`, { interviewDates: [inDays(10), inDays(25)] }).expect(200);
+    await api(chairToken)
+      .patch(`/rounds/${round.id}`, { interviewDates: [inDays(10), inDays(25)] })
+      .expect(200);
     const later = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(later.body).to.include({ ready: false, interviewDate: inDays(25) });
     expect(later.body.members[0].status).to.equal('expires-before-interview');
@@ -136,12 +206,19 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   it('judges expiry by the board zone: moving the board to another zone recomputes at once', async () => {
     const zoned = await buildBoard([{ user: chair, role: 'chair' }], { timezone: 'Europe/London' });
     const member = await buildUser({ roles: ['governor'] });
-    await giveCertificate(member.id, { issuedAt: new Date('2026-01-01T00:00:00Z'), expiresAt: new Date('2027-06-10T23:30:00Z') });
+    await giveCertificate(member.id, {
+      issuedAt: new Date('2026-01-01T00:00:00Z'),
+      expiresAt: new Date('2027-06-10T23:30:00Z'),
+    });
     const round = await buildRound(zoned.id, { interviewDates: ['2027-06-10'], panel: [member] });
     expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.members[0].status).to.equal('valid');
     await api(chairToken).patch(`/boards/${zoned.id}`, { timezone: 'UTC' }).expect(200);
-    expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.members[0].status).to.equal('expires-before-interview');
-    await api(await tokenFor(member)).patch(`/boards/${zoned.id}`, { timezone: 'Europe/London' }).expect(404);
+    expect((await api(chairToken).get(`/rounds/${round.id}/readiness`)).body.members[0].status).to.equal(
+      'expires-before-interview',
+    );
+    await api(await tokenFor(member))
+      .patch(`/boards/${zoned.id}`, { timezone: 'Europe/London' })
+      .expect(404);
     await api(chairToken).patch(`/boards/${zoned.id}`, { timezone: 'Mars/Olympus' }).expect(422);
   });
 
@@ -160,7 +237,8 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       const enrolment = await EnrolmentModel.findOne({ userId: member.id }).lean();
       expect(enrolment).to.include({ status: 'active' });
       const modules = await ModuleModel.find({ programmeId: enrolment!.programmeId, archived: false }).lean();
-      for (const m of modules) await completeModule({ actor: asActor(member), moduleId: String(m._id), input: {}, now: new Date() });
+      for (const m of modules)
+        await completeModule({ actor: asActor(member), moduleId: String(m._id), input: {}, now: new Date() });
     }
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(true);
@@ -175,7 +253,13 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(page.text).to.include('safer-recruitment training');
     expect(page.text).to.include('Not ready');
     expect(page.text).to.match(/\d+ days left/);
-    await ExternalCertificateModel.create({ userId: govA.id, provider: 'Local authority', completedOn: inDays(-30), expiresOn: inDays(1000), recordedBy: chair.id });
+    await ExternalCertificateModel.create({
+      userId: govA.id,
+      provider: 'Local authority',
+      completedOn: inDays(-30),
+      expiresOn: inDays(1000),
+      recordedBy: chair.id,
+    });
     await RecruitmentRoundModel.updateOne({ _id: round.id }, { $push: { panel: govC.id } });
     const fixed = await agent.get(`/rounds/${round.id}`).expect(200);
     expect(fixed.text).to.not.include('at least three governors');
@@ -183,18 +267,41 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   });
 
   it('closes a round with a readiness record as CSV (spreadsheet-safe) and PDF, and refuses panel changes afterwards (409)', async () => {
-    const holder = await UserModel.create({ email: `eq-${Date.now()}@example.org`, name: '=HYPERLINK("x")', roles: ['governor'], timezone: 'Europe/London' });
-    const cert = await giveCertificate(String(holder._id), { issuedAt: new Date('2026-01-05T10:00:00Z'), expiresAt: new Date('2029-01-05T10:00:00Z') });
-    const round = await buildRound(board.id, { interviewDates: [inDays(5)], panel: [{ id: String(holder._id) } as TestUser] });
+    const holder = await UserModel.create({
+      email: `eq-${Date.now()}@example.org`,
+      name: '=HYPERLINK("x")',
+      roles: ['governor'],
+      timezone: 'Europe/London',
+    });
+    const cert = await giveCertificate(String(holder._id), {
+      issuedAt: new Date('2026-01-05T10:00:00Z'),
+      expiresAt: new Date('2029-01-05T10:00:00Z'),
+    });
+    const round = await buildRound(board.id, {
+      interviewDates: [inDays(5)],
+      panel: [{ id: String(holder._id) } as TestUser],
+    });
     await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
     await api(chairToken).patch(`/rounds/${round.id}`, { panel: [] }).expect(409);
     const agent = await signIn(app, chair.email, testPassword);
-    const csv = await agent.get(`/rounds/${round.id}/record.csv`).expect(200).expect('Content-Type', /text\/csv/);
+    const csv = await agent
+      .get(`/rounds/${round.id}/record.csv`)
+      .expect(200)
+      .expect('Content-Type', /text\/csv/);
     expect(csv.text).to.include(cert.code);
     expect(csv.text).to.include(`'=HYPERLINK`);
     expect(csv.text).to.include(inDays(5));
     expect(csv.text).to.include('5 January 2026');
-    const pdf = await agent.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse((res, cb) => { const chunks: Buffer[] = []; res.on('data', (c: Buffer) => chunks.push(c)); res.on('end', () => cb(null, Buffer.concat(chunks))); }).expect(200).expect('Content-Type', /pdf/);
+    const pdf = await agent
+      .get(`/rounds/${round.id}/record.pdf`)
+      .buffer(true)
+      .parse((res, cb) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => cb(null, Buffer.concat(chunks)));
+      })
+      .expect(200)
+      .expect('Content-Type', /pdf/);
     expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
   });
 
@@ -202,7 +309,13 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const agent = await signIn(app, govA.email, testPassword);
     const page = await agent.get('/training/safer-recruitment').expect(200);
     const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
-    await agent.post('/training/safer-recruitment').field('_csrf', csrf).field('provider', 'NSPCC').field('completedOn', '2026-02-01').attach('file', Buffer.from('%PDF-1.4 test'), { filename: 'cert.pdf', contentType: 'application/pdf' }).expect(303);
+    await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', csrf)
+      .field('provider', 'NSPCC')
+      .field('completedOn', '2026-02-01')
+      .attach('file', Buffer.from('%PDF-1.4 test'), { filename: 'cert.pdf', contentType: 'application/pdf' })
+      .expect(303);
     const saved = await ExternalCertificateModel.findOne({ userId: govA.id, provider: 'NSPCC' }).lean();
     expect(saved).to.include({ expiresOn: '2029-02-01', hasFile: true });
     const file = await agent.get(`/external-certificates/${String(saved!._id)}/file`).expect(200);
@@ -213,6 +326,13 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
 });
 
 async function buildCohortFor(programmeId: string): Promise<string> {
-  const c = await CohortModel.create({ programmeId, name: 'Spring', capacity: 30, timezone: 'Europe/London', startsOn: '2026-01-01', endsOn: '2028-01-01' });
+  const c = await CohortModel.create({
+    programmeId,
+    name: 'Spring',
+    capacity: 30,
+    timezone: 'Europe/London',
+    startsOn: '2026-01-01',
+    endsOn: '2028-01-01',
+  });
   return String(c._id);
 }

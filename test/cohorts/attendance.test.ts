@@ -3,7 +3,14 @@ import supertest from 'supertest';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
-import { attendanceCsv, checkIn, checkInFailureLimit, cohortAttendanceReport, getRegister, recordAttendance } from '../../server/services/cohorts/attendance.ts';
+import {
+  attendanceCsv,
+  checkIn,
+  checkInFailureLimit,
+  cohortAttendanceReport,
+  getRegister,
+  recordAttendance,
+} from '../../server/services/cohorts/attendance.ts';
 import { checkInCodeFor } from '../../server/services/cohorts/sessions.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -40,8 +47,21 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const { cohort, people } = await cohortWith(3);
     const session = await buildSession(cohort._id);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
-    await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present' }, { userId: people[1]!.id, status: 'late', note: 'Train delayed' }] }).expect(200);
-    const res = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[2]!.id, status: 'excused' }] }).expect(200);
+    await supertest(app)
+      .put(url)
+      .set(auth)
+      .send({
+        records: [
+          { userId: people[0]!.id, status: 'present' },
+          { userId: people[1]!.id, status: 'late', note: 'Train delayed' },
+        ],
+      })
+      .expect(200);
+    const res = await supertest(app)
+      .put(url)
+      .set(auth)
+      .send({ records: [{ userId: people[2]!.id, status: 'excused' }] })
+      .expect(200);
     expect(res.body.records).to.have.length(3);
     expect(res.body.records.map((r: { status: string }) => r.status)).to.deep.equal(['present', 'late', 'excused']);
     expect(res.body.records[1]).to.include({ note: 'Train delayed', markedBy: facilitator.id });
@@ -54,11 +74,31 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const outsider = await buildUser();
     const session = await buildSession(cohort._id);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
-    const res = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present' }, { userId: outsider.id, status: 'present' }, { userId: people[1]!.id, status: 'absent' }] }).expect(422);
-    expect(res.body.errors).to.deep.equal([{ path: 'records.1.userId', message: 'is not actively enrolled in this cohort' }]);
-    const badStatus = await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'asleep' }] }).expect(422);
+    const res = await supertest(app)
+      .put(url)
+      .set(auth)
+      .send({
+        records: [
+          { userId: people[0]!.id, status: 'present' },
+          { userId: outsider.id, status: 'present' },
+          { userId: people[1]!.id, status: 'absent' },
+        ],
+      })
+      .expect(422);
+    expect(res.body.errors).to.deep.equal([
+      { path: 'records.1.userId', message: 'is not actively enrolled in this cohort' },
+    ]);
+    const badStatus = await supertest(app)
+      .put(url)
+      .set(auth)
+      .send({ records: [{ userId: people[0]!.id, status: 'asleep' }] })
+      .expect(422);
     expect(badStatus.body.errors[0].path).to.equal('records.0.status');
-    await supertest(app).put(url).set(auth).send({ records: [{ userId: people[0]!.id, status: 'present', extra: 1 }] }).expect(422);
+    await supertest(app)
+      .put(url)
+      .set(auth)
+      .send({ records: [{ userId: people[0]!.id, status: 'present', extra: 1 }] })
+      .expect(422);
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
   });
 
@@ -67,15 +107,23 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const other = await buildUser({ roles: ['facilitator'] });
     await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: other.id } });
     const session = await buildSession(cohort._id);
-    const half = (from: number) => people.slice(from, from + 5).map((p) => ({ userId: p.id, status: 'present' as const }));
+    const half = (from: number) =>
+      people.slice(from, from + 5).map((p) => ({ userId: p.id, status: 'present' as const }));
     await Promise.all([
-      recordAttendance({ actor: facilitator, sessionId: String(session._id), records: [...half(0), { userId: people[5]!.id, status: 'late' }] }),
+      recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [...half(0), { userId: people[5]!.id, status: 'late' }],
+      }),
       recordAttendance({ actor: other, sessionId: String(session._id), records: half(5) }),
     ]);
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(10);
     // people[5] was marked by both saves: one record, whichever write landed last; the report and the register read
     // the records themselves, so they agree with them whatever the order the writes landed in.
-    const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date(session.startsAt.getTime() + minutes(1)) });
+    const report = await cohortAttendanceReport({
+      cohortId: String(cohort._id),
+      now: new Date(session.startsAt.getTime() + minutes(1)),
+    });
     const late = await AttendanceRecordModel.countDocuments({ sessionId: session._id, status: 'late' });
     expect(report.sessions[0]).to.include({ present: 10 - late, late, unmarked: 0 });
     expect(late).to.be.within(0, 1);
@@ -84,7 +132,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     expect(register.rows.every((r) => r.status !== null)).to.equal(true);
   });
 
-  it('a facilitator cannot read or mark another cohort\'s register (403/404), a participant neither, and nothing is written', async () => {
+  it("a facilitator cannot read or mark another cohort's register (403/404), a participant neither, and nothing is written", async () => {
     const { cohort, people } = await cohortWith(1);
     const session = await buildSession(cohort._id);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
@@ -96,7 +144,13 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
     await supertest(app).put(url).set(pAuth).send(body).expect(403);
     await supertest(app).get(url).set(pAuth).expect(403);
-    expect([403, 404]).to.include((await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance`).set(otherAuth)).status);
+    expect([403, 404]).to.include(
+      (
+        await supertest(app)
+          .get(`/api/v1/cohorts/${String(cohort._id)}/attendance`)
+          .set(otherAuth)
+      ).status,
+    );
     const agent = await signIn(app, other.email, testPassword);
     expect([403, 404]).to.include((await agent.get(`/sessions/${String(session._id)}/register`)).status);
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
@@ -109,23 +163,81 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const c = `/api/v1/cohorts/${String(cohort._id)}`;
     const s = `/api/v1/sessions/${String(session._id)}`;
     const stranger = await buildUser();
-    await supertest(app).post('/api/v1/cohorts').set(auth).send({ programmeId: String(cohort.programmeId), name: 'X', capacity: 5, timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-02-01', facilitatorIds: [] }).expect(403);
-    await supertest(app).post('/api/v1/cohorts').set(pAuth).send({ programmeId: String(cohort.programmeId), name: 'X', capacity: 5, timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-02-01', facilitatorIds: [] }).expect(403);
+    await supertest(app)
+      .post('/api/v1/cohorts')
+      .set(auth)
+      .send({
+        programmeId: String(cohort.programmeId),
+        name: 'X',
+        capacity: 5,
+        timezone: 'Europe/London',
+        startsOn: '2027-01-01',
+        endsOn: '2027-02-01',
+        facilitatorIds: [],
+      })
+      .expect(403);
+    await supertest(app)
+      .post('/api/v1/cohorts')
+      .set(pAuth)
+      .send({
+        programmeId: String(cohort.programmeId),
+        name: 'X',
+        capacity: 5,
+        timezone: 'Europe/London',
+        startsOn: '2027-01-01',
+        endsOn: '2027-02-01',
+        facilitatorIds: [],
+      })
+      .expect(403);
     await supertest(app).post(`${c}/enrolments`).set(pAuth).send({ userId: stranger.id }).expect(403);
     await supertest(app).delete(`${c}/enrolments/${stranger.id}`).set(pAuth).expect(403);
-    await supertest(app).post(`${c}/sessions`).set(pAuth).send({ title: 'T', startsAt: '2027-05-01T09:00', durationMinutes: 60, mode: 'in-person', location: 'Here' }).expect(403);
+    await supertest(app)
+      .post(`${c}/sessions`)
+      .set(pAuth)
+      .send({ title: 'T', startsAt: '2027-05-01T09:00', durationMinutes: 60, mode: 'in-person', location: 'Here' })
+      .expect(403);
     await supertest(app).patch(s).set(pAuth).send({ title: 'Hijacked' }).expect(403);
     await supertest(app).delete(s).set(pAuth).expect(403);
-    await supertest(app).put(`${s}/attendance`).set(pAuth).send({ records: [{ userId: people[0]!.id, status: 'present' }] }).expect(403);
+    await supertest(app)
+      .put(`${s}/attendance`)
+      .set(pAuth)
+      .send({ records: [{ userId: people[0]!.id, status: 'present' }] })
+      .expect(403);
     const agent = await signIn(app, people[0]!.email, testPassword);
     const csrf = await csrfOf(agent, `/cohorts/${String(cohort._id)}`);
-    await agent.post(`/sessions/${String(session._id)}/register`).type('form').send({ _csrf: csrf, [`status-${people[0]!.id}`]: 'present' }).expect(403);
-    await agent.post(`/sessions/${String(session._id)}/cancel`).type('form').send({ _csrf: csrf }).expect(403);
-    await agent.post(`/cohorts/${String(cohort._id)}/sessions`).type('form').send({ _csrf: csrf, title: 'T', startsAt: '2027-05-01T09:00', durationMinutes: '60', mode: 'online', joinUrl: 'https://x.org' }).expect(403);
-    await agent.post(`/cohorts/${String(cohort._id)}/people`).type('form').send({ _csrf: csrf, email: stranger.email }).expect(403);
+    await agent
+      .post(`/sessions/${String(session._id)}/register`)
+      .type('form')
+      .send({ _csrf: csrf, [`status-${people[0]!.id}`]: 'present' })
+      .expect(403);
+    await agent
+      .post(`/sessions/${String(session._id)}/cancel`)
+      .type('form')
+      .send({ _csrf: csrf })
+      .expect(403);
+    await agent
+      .post(`/cohorts/${String(cohort._id)}/sessions`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        title: 'T',
+        startsAt: '2027-05-01T09:00',
+        durationMinutes: '60',
+        mode: 'online',
+        joinUrl: 'https://x.org',
+      })
+      .expect(403);
+    await agent
+      .post(`/cohorts/${String(cohort._id)}/people`)
+      .type('form')
+      .send({ _csrf: csrf, email: stranger.email })
+      .expect(403);
     await agent.post('/cohorts').type('form').send({ _csrf: csrf, name: 'X' }).expect(403);
     expect(await CohortModel.countDocuments({ name: 'X' })).to.equal(0);
-    expect(await CohortSessionModel.findById(session._id).lean()).to.include({ title: 'Workshop', status: 'scheduled' });
+    expect(await CohortSessionModel.findById(session._id).lean()).to.include({
+      title: 'Workshop',
+      status: 'scheduled',
+    });
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
   });
 
@@ -135,20 +247,56 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const start = new Date('2027-04-10T09:00:00Z');
       const session = await buildSession(cohort._id, { startsAt: start, durationMinutes: 60 });
       const id = String(session._id);
-      const closed = await checkInCodeFor({ actor: facilitator, sessionId: id, now: new Date(start.getTime() - minutes(16)) });
+      const closed = await checkInCodeFor({
+        actor: facilitator,
+        sessionId: id,
+        now: new Date(start.getTime() - minutes(16)),
+      });
       expect(closed.open).to.equal(false);
-      const shown = await checkInCodeFor({ actor: facilitator, sessionId: id, now: new Date(start.getTime() - minutes(15)) });
+      const shown = await checkInCodeFor({
+        actor: facilitator,
+        sessionId: id,
+        now: new Date(start.getTime() - minutes(15)),
+      });
       if (!shown.open) throw new Error('should be open');
       expect(shown.code).to.match(/^[A-Z2-9]{6}$/);
       try {
-        await checkIn({ actor: people[0]!, sessionId: id, code: shown.code, now: new Date(start.getTime() - minutes(16)) });
+        await checkIn({
+          actor: people[0]!,
+          sessionId: id,
+          code: shown.code,
+          now: new Date(start.getTime() - minutes(16)),
+        });
         expect.fail('too early');
       } catch (error) {
-        expect((error as Error).message).to.include('not open yet').and.to.include('(Europe/London)');
+        expect((error as Error).message)
+          .to.include('not open yet')
+          .and.to.include('(Europe/London)');
       }
-      expect(await checkIn({ actor: people[0]!, sessionId: id, code: shown.code.toLowerCase(), now: new Date(start.getTime() - minutes(15)) })).to.deep.equal({ status: 'present' });
-      expect(await checkIn({ actor: people[1]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(10)) })).to.deep.equal({ status: 'present' });
-      expect(await checkIn({ actor: people[2]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(11)) })).to.deep.equal({ status: 'late' });
+      expect(
+        await checkIn({
+          actor: people[0]!,
+          sessionId: id,
+          code: shown.code.toLowerCase(),
+          now: new Date(start.getTime() - minutes(15)),
+        }),
+      ).to.deep.equal({ status: 'present' });
+      expect(
+        await checkIn({
+          actor: people[1]!,
+          sessionId: id,
+          code: shown.code,
+          now: new Date(start.getTime() + minutes(10)),
+        }),
+      ).to.deep.equal({ status: 'present' });
+      expect(
+        await checkIn({
+          actor: people[2]!,
+          sessionId: id,
+          code: shown.code,
+          now: new Date(start.getTime() + minutes(11)),
+        }),
+      ).to.deep.equal({ status: 'late' });
       const outsider = await buildUser();
       try {
         await checkIn({ actor: outsider, sessionId: id, code: shown.code, now: start });
@@ -157,12 +305,26 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         expect((error as { status: number }).status).to.equal(404);
       }
       try {
-        await checkIn({ actor: people[0]!, sessionId: id, code: shown.code, now: new Date(start.getTime() + minutes(61)) });
+        await checkIn({
+          actor: people[0]!,
+          sessionId: id,
+          code: shown.code,
+          now: new Date(start.getTime() + minutes(61)),
+        });
         expect.fail('too late');
       } catch (error) {
         expect((error as Error).message).to.include('closed at');
       }
-      expect(await AttendanceRecordModel.find({ sessionId: session._id }).sort({ status: 1 }).lean().then((r) => r.map((x) => [x.status, x.source]))).to.deep.equal([['late', 'check-in'], ['present', 'check-in'], ['present', 'check-in']]);
+      expect(
+        await AttendanceRecordModel.find({ sessionId: session._id })
+          .sort({ status: 1 })
+          .lean()
+          .then((r) => r.map((x) => [x.status, x.source])),
+      ).to.deep.equal([
+        ['late', 'check-in'],
+        ['present', 'check-in'],
+        ['present', 'check-in'],
+      ]);
     });
 
     it('when a participant has withdrawn, she cannot check in, straight after withdrawal (403), and nothing is recorded', async () => {
@@ -173,7 +335,9 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const shown = await checkInCodeFor({ actor: facilitator, sessionId: id, now: new Date() });
       if (!shown.open) throw new Error('should be open');
       // Someone checks in first, so a register of the session has been read and written.
-      expect(await checkIn({ actor: people[0]!, sessionId: id, code: shown.code })).to.deep.equal({ status: 'present' });
+      expect(await checkIn({ actor: people[0]!, sessionId: id, code: shown.code })).to.deep.equal({
+        status: 'present',
+      });
       const refused = async (who: TestUser) => {
         try {
           await checkIn({ actor: who, sessionId: id, code: shown.code });
@@ -186,7 +350,10 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       await withdrawParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: people[1]!.id });
       await refused(people[1]!);
       // ...or by a write another process made a moment ago (her enrolment row only): 403, she is not enrolled now.
-      await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: people[2]!.id }, { $set: { status: 'withdrawn', withdrawnAt: new Date() } });
+      await EnrolmentModel.updateOne(
+        { cohortId: cohort._id, userId: people[2]!.id },
+        { $set: { status: 'withdrawn', withdrawnAt: new Date() } },
+      );
       try {
         await checkIn({ actor: people[2]!, sessionId: id, code: shown.code });
         expect.fail('a withdrawn participant checked in');
@@ -199,27 +366,44 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     it('over the API: a wrong code is 422, and after 5 wrong codes even the right one is refused with 429', async () => {
       const { cohort, people } = await cohortWith(1);
       const now = new Date();
-      const session = await buildSession(cohort._id, { startsAt: new Date(now.getTime() - minutes(5)), durationMinutes: 60 });
+      const session = await buildSession(cohort._id, {
+        startsAt: new Date(now.getTime() - minutes(5)),
+        durationMinutes: 60,
+      });
       const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
       if (!shown.open) throw new Error('should be open');
       const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
       const url = `/api/v1/sessions/${String(session._id)}/check-in`;
       const wrong = shown.code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
-      const attempts = await Promise.all(Array.from({ length: checkInFailureLimit + 3 }, () => supertest(app).post(url).set(pAuth).send({ code: wrong })));
+      const attempts = await Promise.all(
+        Array.from({ length: checkInFailureLimit + 3 }, () =>
+          supertest(app).post(url).set(pAuth).send({ code: wrong }),
+        ),
+      );
       expect(attempts.filter((a) => a.status === 422)).to.have.length(checkInFailureLimit);
       expect(attempts.filter((a) => a.status === 429)).to.have.length(3);
       const blocked = await supertest(app).post(url).set(pAuth).send({ code: shown.code }).expect(429);
       expect(blocked.headers['retry-after']).to.match(/^\d+$/);
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
-      const otherSession = await buildSession(cohort._id, { startsAt: new Date(now.getTime() - minutes(5)), durationMinutes: 60 });
+      const otherSession = await buildSession(cohort._id, {
+        startsAt: new Date(now.getTime() - minutes(5)),
+        durationMinutes: 60,
+      });
       const code2 = await checkInCodeFor({ actor: facilitator, sessionId: String(otherSession._id), now });
       if (!code2.open) throw new Error('should be open');
-      const ok = await supertest(app).post(`/api/v1/sessions/${String(otherSession._id)}/check-in`).set(pAuth).send({ code: code2.code }).expect(200);
+      const ok = await supertest(app)
+        .post(`/api/v1/sessions/${String(otherSession._id)}/check-in`)
+        .set(pAuth)
+        .send({ code: code2.code })
+        .expect(200);
       expect(ok.body).to.deep.equal({ status: 'present' });
     });
     it('on the web: the facilitator sees the code while the session runs, the participant enters it, a wrong one is explained', async () => {
       const { cohort, people } = await cohortWith(1);
-      const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - minutes(20)), durationMinutes: 90 });
+      const session = await buildSession(cohort._id, {
+        startsAt: new Date(Date.now() - minutes(20)),
+        durationMinutes: 90,
+      });
       const page = `/sessions/${String(session._id)}`;
       const facilitatorAgent = await signIn(app, facilitator.email, testPassword);
       const shown = await facilitatorAgent.get(page).expect(200);
@@ -227,11 +411,22 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const agent = await signIn(app, people[0]!.email, testPassword);
       const form = await agent.get(page).expect(200);
       expect(form.text).to.include('Code shown by your facilitator');
-      await agent.post(`${page}/check-in`).type('form').send({ _csrf: await csrfOf(agent, page), code: 'WRONG9' }).expect(303);
+      await agent
+        .post(`${page}/check-in`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, page), code: 'WRONG9' })
+        .expect(303);
       expect((await agent.get(page)).text).to.include('That code is not right');
-      await agent.post(`${page}/check-in`).type('form').send({ _csrf: await csrfOf(agent, page), code }).expect(303);
+      await agent
+        .post(`${page}/check-in`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, page), code })
+        .expect(303);
       expect((await agent.get(page)).text).to.include('You are checked in (marked late).');
-      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({ status: 'late', source: 'check-in' });
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
+        status: 'late',
+        source: 'check-in',
+      });
     });
   });
 
@@ -246,59 +441,136 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       await enrolDirectly(cohort, steady.id, t(1));
       await enrolDirectly(cohort, late.id, t(10));
       const sessions: Awaited<ReturnType<typeof buildSession>>[] = [];
-      for (const day of [2, 5, 8, 12, 15]) sessions.push(await buildSession(cohort._id, { startsAt: t(day), title: `Day ${day}` }));
+      for (const day of [2, 5, 8, 12, 15])
+        sessions.push(await buildSession(cohort._id, { startsAt: t(day), title: `Day ${day}` }));
       await buildSession(cohort._id, { startsAt: t(9), status: 'cancelled' });
       const future = await buildSession(cohort._id, { startsAt: t(25) });
-      const mark = (s: { _id: unknown }, records: { userId: string; status: 'present' | 'late' | 'excused' | 'absent' }[]) => recordAttendance({ actor: facilitator, sessionId: String(s._id), records });
-      await mark(sessions[0]!, [{ userId: early.id, status: 'present' }, { userId: steady.id, status: 'present' }, { userId: late.id, status: 'present' }]);
-      await mark(sessions[1]!, [{ userId: early.id, status: 'late' }, { userId: steady.id, status: 'present' }]);
-      await mark(sessions[2]!, [{ userId: early.id, status: 'excused' }, { userId: steady.id, status: 'present' }]);
-      await mark(sessions[3]!, [{ userId: early.id, status: 'absent' }, { userId: steady.id, status: 'absent' }, { userId: late.id, status: 'present' }]);
-      await mark(sessions[4]!, [{ userId: early.id, status: 'absent' }, { userId: steady.id, status: 'present' }]);
+      const mark = (
+        s: { _id: unknown },
+        records: { userId: string; status: 'present' | 'late' | 'excused' | 'absent' }[],
+      ) => recordAttendance({ actor: facilitator, sessionId: String(s._id), records });
+      await mark(sessions[0]!, [
+        { userId: early.id, status: 'present' },
+        { userId: steady.id, status: 'present' },
+        { userId: late.id, status: 'present' },
+      ]);
+      await mark(sessions[1]!, [
+        { userId: early.id, status: 'late' },
+        { userId: steady.id, status: 'present' },
+      ]);
+      await mark(sessions[2]!, [
+        { userId: early.id, status: 'excused' },
+        { userId: steady.id, status: 'present' },
+      ]);
+      await mark(sessions[3]!, [
+        { userId: early.id, status: 'absent' },
+        { userId: steady.id, status: 'absent' },
+        { userId: late.id, status: 'present' },
+      ]);
+      await mark(sessions[4]!, [
+        { userId: early.id, status: 'absent' },
+        { userId: steady.id, status: 'present' },
+      ]);
       await mark(future, [{ userId: steady.id, status: 'excused' }]);
 
       const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: t(20) });
       const row = (name: string) => report.rows.find((r) => r.name === name)!;
-      expect(row('Early Ada')).to.include({ sessions: 5, present: 1, late: 1, excused: 1, absent: 2, unmarked: 0, rate: 0.5 });
+      expect(row('Early Ada')).to.include({
+        sessions: 5,
+        present: 1,
+        late: 1,
+        excused: 1,
+        absent: 2,
+        unmarked: 0,
+        rate: 0.5,
+      });
       expect(row('Early Ada').flags).to.deep.equal(['low-rate', 'missed-two-in-a-row']);
       // Bea enrolled on day 10: day 2's "present" does not count for her; day 15 has no mark.
       expect(row('Late Bea')).to.include({ sessions: 2, present: 1, absent: 0, unmarked: 1, rate: 1 });
       expect(row('Late Bea').flags).to.deep.equal([]);
       expect(row('Steady Cat')).to.include({ sessions: 5, present: 4, absent: 1, excused: 0, rate: 0.8 });
       expect(row('Steady Cat').flags).to.deep.equal([]);
-      expect(report.sessions.map((s) => [s.present, s.late, s.excused, s.absent, s.unmarked])).to.deep.equal([[2, 0, 0, 0, 0], [1, 1, 0, 0, 0], [1, 0, 1, 0, 0], [1, 0, 0, 2, 0], [1, 0, 0, 1, 1]]);
+      expect(report.sessions.map((s) => [s.present, s.late, s.excused, s.absent, s.unmarked])).to.deep.equal([
+        [2, 0, 0, 0, 0],
+        [1, 1, 0, 0, 0],
+        [1, 0, 1, 0, 0],
+        [1, 0, 0, 2, 0],
+        [1, 0, 0, 1, 1],
+      ]);
       expect(report.flagged.map((r) => r.name)).to.deep.equal(['Early Ada']);
 
-      const api = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance`).set(auth).expect(200);
+      const api = await supertest(app)
+        .get(`/api/v1/cohorts/${String(cohort._id)}/attendance`)
+        .set(auth)
+        .expect(200);
       // The API counts up to the real present time: these sessions lie ahead of it.
-      expect(api.body.items.map((i: { userId: string }) => i.userId).sort()).to.deep.equal([early.id, late.id, steady.id].sort());
-      expect(api.body.items[0]).to.have.all.keys('userId', 'name', 'sessions', 'present', 'late', 'excused', 'absent', 'unmarked', 'rate', 'flags');
+      expect(api.body.items.map((i: { userId: string }) => i.userId).sort()).to.deep.equal(
+        [early.id, late.id, steady.id].sort(),
+      );
+      expect(api.body.items[0]).to.have.all.keys(
+        'userId',
+        'name',
+        'sessions',
+        'present',
+        'late',
+        'excused',
+        'absent',
+        'unmarked',
+        'rate',
+        'flags',
+      );
     });
 
     it('reads the records as they stand: a mark written elsewhere shows at once, and someone who joined since is counted from her enrolment', async () => {
       const { cohort, people } = await cohortWith(2);
       const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - minutes(60)) });
       const sessionUrl = `/api/v1/sessions/${String(session._id)}/attendance`;
-      await recordAttendance({ actor: facilitator, sessionId: String(session._id), records: [{ userId: people[0]!.id, status: 'present' }] });
-      const counts = async () => (await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() })).sessions[0];
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'present' }],
+      });
+      const counts = async () =>
+        (await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() })).sessions[0];
       expect(await counts()).to.include({ present: 1, absent: 0, unmarked: 1 });
 
       // Another process (or an operator) changes the record: the next report and register read it, nothing to rebuild.
-      await AttendanceRecordModel.updateOne({ _id: `${String(session._id)}:${people[0]!.id}` }, { $set: { status: 'absent' } });
+      await AttendanceRecordModel.updateOne(
+        { _id: `${String(session._id)}:${people[0]!.id}` },
+        { $set: { status: 'absent' } },
+      );
       expect(await counts()).to.include({ present: 0, absent: 1, unmarked: 1 });
       const register = await supertest(app).get(sessionUrl).set(auth).expect(200);
-      expect(register.body.records.map((r: { status: string | null }) => r.status).sort()).to.deep.equal(['absent', null]);
+      expect(register.body.records.map((r: { status: string | null }) => r.status).sort()).to.deep.equal([
+        'absent',
+        null,
+      ]);
 
       // She joins after the session was marked, and is marked late.
       const newcomer = await buildUser({ name: 'Newcomer Dee' });
       await enrolDirectly(cohort, newcomer.id, new Date(session.startsAt.getTime() - minutes(5)));
-      await AttendanceRecordModel.create({ _id: `${String(session._id)}:${newcomer.id}`, sessionId: session._id, cohortId: cohort._id, userId: newcomer.id, status: 'late', markedBy: facilitator.id, markedAt: new Date(), source: 'register' });
+      await AttendanceRecordModel.create({
+        _id: `${String(session._id)}:${newcomer.id}`,
+        sessionId: session._id,
+        cohortId: cohort._id,
+        userId: newcomer.id,
+        status: 'late',
+        markedBy: facilitator.id,
+        markedAt: new Date(),
+        source: 'register',
+      });
       expect(await counts()).to.include({ late: 1, absent: 1, unmarked: 1 });
       const withNewcomer = await supertest(app).get(sessionUrl).set(auth).expect(200);
-      expect(withNewcomer.body.records.find((r: { userId: string }) => r.userId === newcomer.id)).to.include({ status: 'late', markedBy: facilitator.id });
+      expect(withNewcomer.body.records.find((r: { userId: string }) => r.userId === newcomer.id)).to.include({
+        status: 'late',
+        markedBy: facilitator.id,
+      });
 
       // Withdrawn: off the register and the report at once, her record kept.
-      await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: newcomer.id }, { $set: { status: 'withdrawn', withdrawnAt: new Date() } });
+      await EnrolmentModel.updateOne(
+        { cohortId: cohort._id, userId: newcomer.id },
+        { $set: { status: 'withdrawn', withdrawnAt: new Date() } },
+      );
       expect(await counts()).to.include({ late: 0, absent: 1, unmarked: 1 });
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id, userId: newcomer.id })).to.equal(1);
     });
@@ -308,10 +580,18 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const p = await buildUser({ name: '=1+1, "Formula" Person' });
       await enrolDirectly(cohort, p.id, new Date('2027-01-01T00:00:00Z'));
-      const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date('2027-02-01T00:00:00Z') }));
+      const csv = attendanceCsv(
+        await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date('2027-02-01T00:00:00Z') }),
+      );
       expect(csv.split('\r\n')[1]).to.match(/^"'=1\+1, ""Formula"" Person",/);
-      const res = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/attendance.csv`).set(auth).expect(200).expect('Content-Type', /text\/csv/);
-      expect(res.text.split('\r\n')[0]).to.equal('Name,Email,Sessions,Present,Late,Excused,Absent,Unmarked,Attendance rate (%),Flags');
+      const res = await supertest(app)
+        .get(`/api/v1/cohorts/${String(cohort._id)}/attendance.csv`)
+        .set(auth)
+        .expect(200)
+        .expect('Content-Type', /text\/csv/);
+      expect(res.text.split('\r\n')[0]).to.equal(
+        'Name,Email,Sessions,Present,Late,Excused,Absent,Unmarked,Attendance rate (%),Flags',
+      );
     });
   });
 
@@ -323,12 +603,35 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const agent = await signIn(app, facilitator.email, testPassword);
       const view = await agent.get(page).expect(200);
       expect(view.text).to.include('data-mark-all="present"').and.to.include('Person A');
-      await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), [`status-${people[0]!.id}`]: 'absent', [`note-${people[0]!.id}`]: 'Ill' }).expect(303);
-      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({ status: 'absent', note: 'Ill' });
-      const refused = await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), [`status-${people[1]!.id}`]: 'present', [`status-${people[2]!.id}`]: 'snoozing' }).expect(422);
+      await agent
+        .post(page)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, page),
+          [`status-${people[0]!.id}`]: 'absent',
+          [`note-${people[0]!.id}`]: 'Ill',
+        })
+        .expect(303);
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
+        status: 'absent',
+        note: 'Ill',
+      });
+      const refused = await agent
+        .post(page)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, page),
+          [`status-${people[1]!.id}`]: 'present',
+          [`status-${people[2]!.id}`]: 'snoozing',
+        })
+        .expect(422);
       expect(refused.text).to.include('Person C: must be one of').and.to.include('Nothing was saved');
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(1);
-      await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), markAll: 'present' }).expect(303);
+      await agent
+        .post(page)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, page), markAll: 'present' })
+        .expect(303);
       const rows = await AttendanceRecordModel.find({ sessionId: session._id }).lean();
       expect(rows.map((r) => r.status).sort()).to.deep.equal(['absent', 'present', 'present']);
     });

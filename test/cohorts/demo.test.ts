@@ -37,7 +37,10 @@ describe('cohorts: demo data', () => {
     expect(home.text).to.include('Your next sessions').and.to.include('(America/Toronto)');
     const facilitator = await signIn(app, 'facilitator@pathways.test', demoPassword);
     const dash = await facilitator.get('/').expect(200);
-    expect(dash.text).to.include('Your cohorts').and.to.include('Flagged for attendance').and.to.include('Missed the last two sessions');
+    expect(dash.text)
+      .to.include('Your cohorts')
+      .and.to.include('Flagged for attendance')
+      .and.to.include('Missed the last two sessions');
     const full = await CohortModel.findOne({ name: /^Aspiring Leaders/ }).lean();
     const report = await facilitator.get(`/cohorts/${String(full!._id)}/attendance`).expect(200);
     expect(report.text).to.include('<svg').and.to.include('Attendance across sessions');

@@ -30,9 +30,17 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
   it('when 20 people ask at once for the last 3 places, exactly 3 are enrolled and 17 are waitlisted in order', async function () {
     this.timeout(120_000);
     const cohort = await buildCohort({ capacity: 10, facilitatorIds: [facilitator.id] });
-    for (let i = 0; i < 7; i += 1) await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: (await buildUser()).id });
+    for (let i = 0; i < 7; i += 1)
+      await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: (await buildUser()).id });
     const people = await Promise.all(Array.from({ length: 20 }, () => buildUser()));
-    const answers = await Promise.all(people.map((p) => supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).send({ userId: p.id })));
+    const answers = await Promise.all(
+      people.map((p) =>
+        supertest(app)
+          .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+          .set(auth)
+          .send({ userId: p.id }),
+      ),
+    );
     expect(answers.map((a) => a.status)).to.deep.equal(Array(20).fill(201));
     const active = answers.filter((a) => a.body.status === 'active');
     const waiting = answers.filter((a) => a.body.status === 'waitlisted');
@@ -40,10 +48,17 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(waiting).to.have.length(17);
     expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(10);
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(10);
-    expect(waiting.map((a) => a.body.position).sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 17 }, (_, i) => i + 1));
-    const list = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).expect(200);
+    expect(waiting.map((a) => a.body.position).sort((a, b) => a - b)).to.deep.equal(
+      Array.from({ length: 17 }, (_, i) => i + 1),
+    );
+    const list = await supertest(app)
+      .get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set(auth)
+      .expect(200);
     const waitlist = list.body.items.filter((i: { status: string }) => i.status === 'waitlisted');
-    expect(waitlist.map((i: { position: number }) => i.position)).to.deep.equal(Array.from({ length: 17 }, (_, i) => i + 1));
+    expect(waitlist.map((i: { position: number }) => i.position)).to.deep.equal(
+      Array.from({ length: 17 }, (_, i) => i + 1),
+    );
     // Each person was told the position the list shows for her.
     const told = new Map(answers.map((a, i) => [people[i]!.id, a.body.position]));
     for (const item of waitlist) expect(told.get(item.userId)).to.equal(item.position);
@@ -53,10 +68,27 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const cohort = await buildCohort({ capacity: 1, facilitatorIds: [facilitator.id] });
     const id = String(cohort._id);
     const [a, b, c] = await Promise.all(Array.from({ length: 3 }, () => buildUser()));
-    for (const [i, p] of [a, b, c].entries()) await enrolParticipant({ actor: 'system', cohortId: id, userId: p!.id, now: new Date(Date.UTC(2027, 0, 1, 9, 0, i)) });
+    for (const [i, p] of [a, b, c].entries())
+      await enrolParticipant({
+        actor: 'system',
+        cohortId: id,
+        userId: p!.id,
+        now: new Date(Date.UTC(2027, 0, 1, 9, 0, i)),
+      });
     const agent = await signIn(app, facilitator.email, testPassword);
     const csrf = await csrfOf(agent, `/cohorts/${id}/edit`);
-    const saved = await agent.post(`/cohorts/${id}/edit`).type('form').send({ _csrf: csrf, name: cohort.name, capacity: '2', timezone: cohort.timezone, startsOn: cohort.startsOn, endsOn: cohort.endsOn }).expect(303);
+    const saved = await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        name: cohort.name,
+        capacity: '2',
+        timezone: cohort.timezone,
+        startsOn: cohort.startsOn,
+        endsOn: cohort.endsOn,
+      })
+      .expect(303);
     expect(saved.headers.location).to.equal(`/cohorts/${id}`);
     expect((await EnrolmentModel.findOne({ cohortId: id, userId: b!.id }).lean())!.status).to.equal('active');
     expect((await EnrolmentModel.findOne({ cohortId: id, userId: c!.id }).lean())!.status).to.equal('waitlisted');
@@ -74,7 +106,19 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const other = await buildProgramme({ title: 'Another programme' });
     const agent = await signIn(app, admin.email, testPassword);
     const csrf = await csrfOf(agent, `/cohorts/${id}/edit`);
-    await agent.post(`/cohorts/${id}/edit`).type('form').send({ _csrf: csrf, programmeId: String(other._id), name: cohort.name, capacity: '3', timezone: cohort.timezone, startsOn: cohort.startsOn, endsOn: cohort.endsOn }).expect(303);
+    await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        programmeId: String(other._id),
+        name: cohort.name,
+        capacity: '3',
+        timezone: cohort.timezone,
+        startsOn: cohort.startsOn,
+        endsOn: cohort.endsOn,
+      })
+      .expect(303);
     const rows = await EnrolmentModel.find({ cohortId: id }).lean();
     expect(rows.map((r) => String(r.programmeId))).to.deep.equal([String(other._id), String(other._id)]);
   });
@@ -84,7 +128,8 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const id = String(cohort._id);
     const [a, b, c, d, e] = await Promise.all(Array.from({ length: 5 }, () => buildUser()));
     const t = (s: number) => new Date(Date.UTC(2027, 0, 1, 9, 0, s));
-    for (const [i, p] of [a, b, c, d, e].entries()) await enrolParticipant({ actor: 'system', cohortId: id, userId: p!.id, now: t(i) });
+    for (const [i, p] of [a, b, c, d, e].entries())
+      await enrolParticipant({ actor: 'system', cohortId: id, userId: p!.id, now: t(i) });
     expect((await EnrolmentModel.findOne({ userId: c!.id }).lean())!.status).to.equal('waitlisted');
     await supertest(app).delete(`/api/v1/cohorts/${id}/enrolments/${a!.id}`).set(auth).expect(204);
     expect((await EnrolmentModel.findOne({ userId: c!.id }).lean())!.status).to.equal('active');
@@ -92,14 +137,24 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     await withdrawParticipant({ actor: 'system', cohortId: id, userId: b!.id });
     expect((await EnrolmentModel.findOne({ userId: d!.id }).lean())!.status).to.equal('active');
     const list = await supertest(app).get(`/api/v1/cohorts/${id}/enrolments`).set(auth).expect(200);
-    expect(list.body.items.find((i: { userId: string }) => i.userId === e!.id)).to.include({ status: 'waitlisted', position: 1 });
+    expect(list.body.items.find((i: { userId: string }) => i.userId === e!.id)).to.include({
+      status: 'waitlisted',
+      position: 1,
+    });
     expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(2);
   });
 
   it('when a person is enrolled twice, the second answer is 409 and one enrolment exists', async () => {
     const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
     const p = await buildUser();
-    const [one, two] = await Promise.all([0, 1].map(() => supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(auth).send({ userId: p.id })));
+    const [one, two] = await Promise.all(
+      [0, 1].map(() =>
+        supertest(app)
+          .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+          .set(auth)
+          .send({ userId: p.id }),
+      ),
+    );
     expect([one!.status, two!.status].sort()).to.deep.equal([201, 409]);
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id })).to.equal(1);
   });
@@ -109,11 +164,23 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const open = await buildCohort({ selfEnrolment: true });
     const p = await buildUser();
     const pAuth = { Authorization: `Bearer ${await tokenFor(p)}` };
-    await supertest(app).post(`/api/v1/cohorts/${String(closed._id)}/enrolments`).set(pAuth).send({ userId: p.id }).expect(403);
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(closed._id)}/enrolments`)
+      .set(pAuth)
+      .send({ userId: p.id })
+      .expect(403);
     expect(await EnrolmentModel.countDocuments({ cohortId: closed._id })).to.equal(0);
     const other = await buildUser();
-    await supertest(app).post(`/api/v1/cohorts/${String(open._id)}/enrolments`).set(pAuth).send({ userId: other.id }).expect(403);
-    const res = await supertest(app).post(`/api/v1/cohorts/${String(open._id)}/enrolments`).set(pAuth).send({ userId: p.id }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(open._id)}/enrolments`)
+      .set(pAuth)
+      .send({ userId: other.id })
+      .expect(403);
+    const res = await supertest(app)
+      .post(`/api/v1/cohorts/${String(open._id)}/enrolments`)
+      .set(pAuth)
+      .send({ userId: p.id })
+      .expect(201);
     expect(res.body).to.deep.equal({ status: 'active' });
   });
 
@@ -122,12 +189,19 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const other = await buildUser({ roles: ['facilitator'] });
     const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
     const p = await buildUser();
-    const r1 = await supertest(app).post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(otherAuth).send({ userId: p.id });
+    const r1 = await supertest(app)
+      .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set(otherAuth)
+      .send({ userId: p.id });
     expect([403, 404]).to.include(r1.status);
-    const r2 = await supertest(app).get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`).set(otherAuth);
+    const r2 = await supertest(app)
+      .get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set(otherAuth);
     expect([403, 404]).to.include(r2.status);
     await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: p.id });
-    const r3 = await supertest(app).delete(`/api/v1/cohorts/${String(cohort._id)}/enrolments/${p.id}`).set(otherAuth);
+    const r3 = await supertest(app)
+      .delete(`/api/v1/cohorts/${String(cohort._id)}/enrolments/${p.id}`)
+      .set(otherAuth);
     expect([403, 404]).to.include(r3.status);
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(1);
   });
@@ -135,7 +209,8 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
   it('a CSV of emails enrols known people, invites unknown ones and reports every row', async () => {
     const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id] });
     const known = await buildUser({ email: 'known.person@example.org' });
-    const csv = 'email,name\nKnown.Person@example.org\nnew.person@example.org,"Nia, Jones"\nnot-an-email\nknown.person@example.org\nthird@example.org,Third';
+    const csv =
+      'email,name\nKnown.Person@example.org\nnew.person@example.org,"Nia, Jones"\nnot-an-email\nknown.person@example.org\nthird@example.org,Third';
     const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
     expect(rows.map((r) => [r.line, r.outcome])).to.deep.equal([
       [2, 'enrolled'],
@@ -147,7 +222,9 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const invited = await UserModel.findOne({ email: 'new.person@example.org' }).lean();
     expect(invited).to.include({ name: 'Nia, Jones', status: 'invited' });
     expect(await OutboxMessageModel.countDocuments({ to: 'new.person@example.org' })).to.equal(1);
-    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(1);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(
+      1,
+    );
   });
 
   it('the web page enrols by email and shows the CSV report row by row', async () => {
@@ -155,10 +232,22 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const p = await buildUser({ name: 'Ada Web' });
     const agent = await signIn(app, facilitator.email, testPassword);
     const page = `/cohorts/${String(cohort._id)}/people`;
-    await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), email: p.email }).expect(303);
-    const bad = await agent.post(page).type('form').send({ _csrf: await csrfOf(agent, page), email: 'nobody@example.org' }).expect(422);
+    await agent
+      .post(page)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), email: p.email })
+      .expect(303);
+    const bad = await agent
+      .post(page)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), email: 'nobody@example.org' })
+      .expect(422);
     expect(bad.text).to.include('Nobody has the email nobody@example.org');
-    const imported = await agent.post(`${page}/import`).type('form').send({ _csrf: await csrfOf(agent, page), csv: 'x@example.org\nnope' }).expect(200);
+    const imported = await agent
+      .post(`${page}/import`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), csv: 'x@example.org\nnope' })
+      .expect(200);
     expect(imported.text).to.include('Import results').and.to.include('Not an email address');
     const after = await agent.get(page).expect(200);
     expect(after.text).to.include('Ada Web');

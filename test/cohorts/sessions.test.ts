@@ -28,12 +28,21 @@ describe('cohorts: sessions, time zones and calendars', () => {
     facilitator = await buildUser({ roles: ['facilitator'], timezone: 'Europe/London' });
     participant = await buildUser({ timezone: 'America/Toronto', name: 'Priya Toronto' });
     auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
-    const cohort = await buildCohort({ timezone: 'Europe/London', startsOn: '2027-01-01', endsOn: '2027-12-31', facilitatorIds: [facilitator.id] });
+    const cohort = await buildCohort({
+      timezone: 'Europe/London',
+      startsOn: '2027-01-01',
+      endsOn: '2027-12-31',
+      facilitatorIds: [facilitator.id],
+    });
     cohortId = String(cohort._id);
     await enrolParticipant({ actor: 'system', cohortId, userId: participant.id });
   });
 
-  const schedule = (body: Record<string, unknown>) => supertest(app).post(`/api/v1/cohorts/${cohortId}/sessions`).set(auth).send({ title: 'Workshop', durationMinutes: 90, mode: 'online', joinUrl: 'https://meet.example.org/w', ...body });
+  const schedule = (body: Record<string, unknown>) =>
+    supertest(app)
+      .post(`/api/v1/cohorts/${cohortId}/sessions`)
+      .set(auth)
+      .send({ title: 'Workshop', durationMinutes: 90, mode: 'online', joinUrl: 'https://meet.example.org/w', ...body });
 
   it("reads a wall-clock start in the cohort's zone (London), stores UTC, and shows a Toronto participant her own time across the DST change", async () => {
     // 26 March 2027: London is still on GMT (UTC+0), Toronto already on EDT (UTC-4) — the weeks the offsets differ.
@@ -49,7 +58,9 @@ describe('cohorts: sessions, time zones and calendars', () => {
     const page2 = await agent.get(`/sessions/${april.body.id}`).expect(200);
     expect(page2.text).to.include('Friday 2 April 2027, 04:30 EDT (America/Toronto)');
     const cohortPage = await agent.get(`/cohorts/${cohortId}`).expect(200);
-    expect(cohortPage.text).to.include('Friday 2 April 2027, 09:30 GMT+1 (Europe/London)').and.to.include("cohort's time zone (Europe/London)");
+    expect(cohortPage.text)
+      .to.include('Friday 2 April 2027, 09:30 GMT+1 (Europe/London)')
+      .and.to.include("cohort's time zone (Europe/London)");
   });
 
   it('a session running across the night the clocks go forward lasts its real length, shown in both zones', async () => {
@@ -58,13 +69,26 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(res.body).to.include({ startsAt: '2027-03-28T00:30:00.000Z', endsAt: '2027-03-28T02:30:00.000Z' });
     const agent = await signIn(app, participant.email, testPassword);
     const page = await agent.get(`/sessions/${res.body.id}`).expect(200);
-    expect(page.text).to.include('Saturday 27 March 2027, 20:30 EDT (America/Toronto)').and.to.include('Sunday 28 March 2027, 00:30 GMT (Europe/London)');
+    expect(page.text)
+      .to.include('Saturday 27 March 2027, 20:30 EDT (America/Toronto)')
+      .and.to.include('Sunday 28 March 2027, 00:30 GMT (Europe/London)');
   });
 
   it('every cohorts and sessions operation is in the OpenAPI document', async () => {
     const doc = await supertest(app).get('/api/v1/openapi.json').expect(200);
     const paths = Object.keys(doc.body.paths);
-    for (const p of ['/cohorts', '/cohorts/{id}', '/cohorts/{id}/enrolments', '/cohorts/{id}/enrolments/{userId}', '/cohorts/{id}/sessions', '/sessions/{id}', '/sessions/{id}/attendance', '/sessions/{id}/check-in', '/cohorts/{id}/attendance', '/cohorts/{id}/attendance.csv']) {
+    for (const p of [
+      '/cohorts',
+      '/cohorts/{id}',
+      '/cohorts/{id}/enrolments',
+      '/cohorts/{id}/enrolments/{userId}',
+      '/cohorts/{id}/sessions',
+      '/sessions/{id}',
+      '/sessions/{id}/attendance',
+      '/sessions/{id}/check-in',
+      '/cohorts/{id}/attendance',
+      '/cohorts/{id}/attendance.csv',
+    ]) {
       expect(paths, p).to.include(p);
     }
     expect(doc.body.paths['/sessions/{id}/attendance']).to.have.keys('get', 'put');
@@ -91,9 +115,16 @@ describe('cohorts: sessions, time zones and calendars', () => {
     const created = await schedule({ startsAt: '2027-06-01T14:00' }).expect(201);
     const id = created.body.id;
     expect(events).to.deep.include({ name: 'session.scheduled', sessionId: id });
-    const moved = await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ startsAt: '2027-06-02T15:00' }).expect(200);
+    const moved = await supertest(app)
+      .patch(`/api/v1/sessions/${id}`)
+      .set(auth)
+      .send({ startsAt: '2027-06-02T15:00' })
+      .expect(200);
     expect(moved.body).to.include({ startsAt: '2027-06-02T14:00:00.000Z', sequence: 1 });
-    expect(moved.body.history.at(-1)).to.include({ change: 'rescheduled', previousStartsAt: '2027-06-01T13:00:00.000Z' });
+    expect(moved.body.history.at(-1)).to.include({
+      change: 'rescheduled',
+      previousStartsAt: '2027-06-01T13:00:00.000Z',
+    });
     expect(events).to.deep.include({ name: 'session.rescheduled', sessionId: id });
     await supertest(app).delete(`/api/v1/sessions/${id}`).set(auth).expect(204);
     const stored = await CohortSessionModel.findById(id).lean();
@@ -106,7 +137,10 @@ describe('cohorts: sessions, time zones and calendars', () => {
   it('the .ics download and the private feed parse back with stable UIDs, SEQUENCE and cancellations', async () => {
     const created = await schedule({ title: 'Feed test, "quoted"', startsAt: '2027-07-01T09:00' }).expect(201);
     const agent = await signIn(app, participant.email, testPassword);
-    const single = await agent.get(`/sessions/${created.body.id}.ics`).expect(200).expect('Content-Type', /text\/calendar/);
+    const single = await agent
+      .get(`/sessions/${created.body.id}.ics`)
+      .expect(200)
+      .expect('Content-Type', /text\/calendar/);
     const parsed = Object.values(ical.sync.parseICS(single.text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     expect(parsed).to.have.length(1);
     expect(parsed[0]!.uid).to.equal(`session-${created.body.id}@pathways`);
@@ -115,7 +149,11 @@ describe('cohorts: sessions, time zones and calendars', () => {
 
     const calendarPage = await agent.get('/calendar').expect(200);
     const feedPath = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec(calendarPage.text)![1]!;
-    await supertest(app).patch(`/api/v1/sessions/${created.body.id}`).set(auth).send({ startsAt: '2027-07-01T10:00' }).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/sessions/${created.body.id}`)
+      .set(auth)
+      .send({ startsAt: '2027-07-01T10:00' })
+      .expect(200);
     const feed = await supertest(app).get(feedPath).expect(200);
     const events = Object.values(ical.sync.parseICS(feed.text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     const event = events.find((e) => e.uid === `session-${created.body.id}@pathways`)!;
@@ -124,14 +162,24 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(events.filter((e) => e.uid === event.uid)).to.have.length(1);
     expect(events.some((e) => e.status === 'CANCELLED')).to.equal(true);
 
-    await agent.post('/calendar/token').type('form').send({ _csrf: await csrfOf(agent, '/calendar') }).expect(303);
+    await agent
+      .post('/calendar/token')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/calendar') })
+      .expect(303);
     await supertest(app).get(feedPath).expect(404);
     // The address names her (so the feed is found by _id); her id with any other secret, or no id, is a 404.
-    const fresh = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec((await agent.get('/calendar')).text)![1]!;
+    const fresh = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec(
+      (await agent.get('/calendar')).text,
+    )![1]!;
     expect(fresh.startsWith(`/calendar/${participant.id}_`)).to.equal(true);
     await supertest(app).get(fresh).expect(200);
-    await supertest(app).get(fresh.replace(/(.)\.ics$/, (_, last: string) => `${last === 'A' ? 'B' : 'A'}.ics`)).expect(404);
-    await supertest(app).get(fresh.replace(`${participant.id}_`, '')).expect(404);
+    await supertest(app)
+      .get(fresh.replace(/(.)\.ics$/, (_, last: string) => `${last === 'A' ? 'B' : 'A'}.ics`))
+      .expect(404);
+    await supertest(app)
+      .get(fresh.replace(`${participant.id}_`, ''))
+      .expect(404);
   });
 
   it('someone outside the cohort cannot read its sessions or their .ics (404), and a malformed id is a 404', async () => {
@@ -147,9 +195,31 @@ describe('cohorts: sessions, time zones and calendars', () => {
   it('the web form schedules a session, and bad input re-renders it with 422 keeping what was typed', async () => {
     const agent = await signIn(app, facilitator.email, testPassword);
     const form = `/cohorts/${cohortId}/sessions/new`;
-    const bad = await agent.post(`/cohorts/${cohortId}/sessions`).type('form').send({ _csrf: await csrfOf(agent, form), title: 'Typed title', startsAt: '2030-01-01T09:00', durationMinutes: '60', mode: 'online', joinUrl: 'https://meet.example.org/a' }).expect(422);
+    const bad = await agent
+      .post(`/cohorts/${cohortId}/sessions`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, form),
+        title: 'Typed title',
+        startsAt: '2030-01-01T09:00',
+        durationMinutes: '60',
+        mode: 'online',
+        joinUrl: 'https://meet.example.org/a',
+      })
+      .expect(422);
     expect(bad.text).to.include('Typed title').and.to.include('within the cohort');
-    const ok = await agent.post(`/cohorts/${cohortId}/sessions`).type('form').send({ _csrf: await csrfOf(agent, form), title: 'Web session', startsAt: '2027-09-01T09:00', durationMinutes: '60', mode: 'in-person', location: 'Room 4' }).expect(303);
+    const ok = await agent
+      .post(`/cohorts/${cohortId}/sessions`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, form),
+        title: 'Web session',
+        startsAt: '2027-09-01T09:00',
+        durationMinutes: '60',
+        mode: 'in-person',
+        location: 'Room 4',
+      })
+      .expect(303);
     const page = await agent.get(ok.headers.location!).expect(200);
     expect(page.text).to.include('Wednesday 1 September 2027, 09:00 GMT+1 (Europe/London)').and.to.include('Room 4');
   });

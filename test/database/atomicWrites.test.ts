@@ -37,7 +37,8 @@ describe('database: atomic single-document writes', function () {
     await dbs[0]!.collection<Counter>('counters').insertOne({ _id: 'c', n: 0 });
     await Promise.all(
       dbs.map(async (db) => {
-        for (let i = 0; i < 40; i++) await db.collection<Counter>('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } });
+        for (let i = 0; i < 40; i++)
+          await db.collection<Counter>('counters').updateOne({ _id: 'c' }, { $inc: { n: 1 } });
       }),
     );
     const doc = await dbs[0]!.collection<Counter>('counters').findOne({ _id: 'c' });
@@ -77,7 +78,10 @@ describe('database: atomic single-document writes', function () {
           ),
         ),
       );
-      expect(results.reduce((sum, r) => sum + r.modifiedCount, 0), `round ${version}`).to.equal(1);
+      expect(
+        results.reduce((sum, r) => sum + r.modifiedCount, 0),
+        `round ${version}`,
+      ).to.equal(1);
     }
     const doc = await docs.findOne({ _id: 'v' });
     expect(doc?.version).to.equal(6);
@@ -87,7 +91,9 @@ describe('database: atomic single-document writes', function () {
   it('when 10 connections upsert the same key at once, one document is created and every $inc counts', async () => {
     const docs = dbs[0]!.collection('upserts');
     await docs.createIndex({ key: 1 }, { unique: true });
-    await Promise.all(dbs.map((db) => db.collection('upserts').updateOne({ key: 'k' }, { $inc: { n: 1 } }, { upsert: true })));
+    await Promise.all(
+      dbs.map((db) => db.collection('upserts').updateOne({ key: 'k' }, { $inc: { n: 1 } }, { upsert: true })),
+    );
     const found = await docs.find({ key: 'k' }).toArray();
     expect(found).to.have.length(1);
     expect(found[0]!.n).to.equal(10);

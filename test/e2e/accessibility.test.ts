@@ -14,19 +14,35 @@ type AxeViolation = { id: string; impact: string; help: string; nodes: { target:
 async function wcagViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }).axe;
-    const result = await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } });
+    const axe = (
+      window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }
+    ).axe;
+    const result = await axe.run(document, {
+      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+    });
     return result.violations;
   });
-  return violations.map((v) => `${v.id} (${v.impact}): ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  return violations.map(
+    (v) =>
+      `${v.id} (${v.impact}): ${v.help} at ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ')}`,
+  );
 }
 
 /** Same-origin links in the main navigation and the page's main content (GET pages only, no downloads). */
 async function linksOn(page: Page, origin: string): Promise<string[]> {
-  const hrefs = await page.$$eval('nav a[href]:not([download]), main a[href]:not([download])', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+  const hrefs = await page.$$eval('nav a[href]:not([download]), main a[href]:not([download])', (as) =>
+    as.map((a) => (a as HTMLAnchorElement).href),
+  );
   // Files (certificates, exports, calendars, badges) are not pages: a browser downloads them instead of navigating.
   return hrefs.filter(
-    (h) => h.startsWith(origin) && !/(\.(csv|ics|pdf|svg|json)|\/download)(\?|$)/.test(h) && !h.includes('/api/') && !h.includes('/logout'),
+    (h) =>
+      h.startsWith(origin) &&
+      !/(\.(csv|ics|pdf|svg|json)|\/download)(\?|$)/.test(h) &&
+      !h.includes('/api/') &&
+      !h.includes('/logout'),
   );
 }
 
@@ -92,7 +108,10 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     const page = await browser.newPage();
     await page.goto(`${served.baseUrl}/login`);
     await page.keyboard.press('Tab');
-    const focused = await page.evaluate(() => ({ text: document.activeElement?.textContent, outline: getComputedStyle(document.activeElement!).outlineStyle }));
+    const focused = await page.evaluate(() => ({
+      text: document.activeElement?.textContent,
+      outline: getComputedStyle(document.activeElement!).outlineStyle,
+    }));
     expect(focused.text).to.equal('Skip to main content');
     expect(focused.outline).to.not.equal('none');
     await page.close();

@@ -18,10 +18,29 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 async function wcagViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })).violations;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    return (
+      await axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      })
+    ).violations;
   });
-  return violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  return violations.map(
+    (v) =>
+      `${v.id}: ${v.help} at ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ')}`,
+  );
 }
 
 describe('browser: a chair sets up an interview panel and watches it become ready', () => {
@@ -40,7 +59,12 @@ describe('browser: a chair sets up an interview panel and watches it become read
     trained = await buildUser({ roles: ['governor'], name: 'Trained Tamsin' });
     second = await buildUser({ roles: ['governor'], name: 'Second Sofia' });
     third = await buildUser({ roles: ['governor'], name: 'Third Thea' });
-    board = await buildBoard([{ user: chair, role: 'chair' }, { user: trained, role: 'governor' }, { user: second, role: 'governor' }, { user: third, role: 'governor' }]);
+    board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: trained, role: 'governor' },
+      { user: second, role: 'governor' },
+      { user: third, role: 'governor' },
+    ]);
     await buildGoverningProgramme(2);
     await giveCertificate(trained.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
     served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
@@ -58,14 +82,21 @@ describe('browser: a chair sets up an interview panel and watches it become read
     await page.goto(`${served.baseUrl}/boards/${board.id}`);
     await page.getByLabel('Title').fill('Headteacher, January 2028');
     await page.getByLabel('Interview date', { exact: true }).fill(DateTime.now().plus({ days: 21 }).toISODate()!);
-    for (const name of ['Trained Tamsin', 'Second Sofia', 'Third Thea']) await page.getByLabel(new RegExp(name)).check();
+    for (const name of ['Trained Tamsin', 'Second Sofia', 'Third Thea'])
+      await page.getByLabel(new RegExp(name)).check();
     await page.getByRole('button', { name: 'Create round' }).click();
     await page.waitForURL(/\/rounds\/[0-9a-f]{24}$/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Headteacher, January 2028');
     expect(await page.locator('.readiness-summary').textContent()).to.include('2 of 3 panel members not ready');
 
     await page.getByRole('button', { name: 'Enrol 2 panel members who lack training' }).click();
-    await page.getByText('2 panel member(s) enrolled').waitFor({ timeout: 60_000 }).catch(async (e) => { await screenshot(page, 'boards-debug'); throw e; });
+    await page
+      .getByText('2 panel member(s) enrolled')
+      .waitFor({ timeout: 60_000 })
+      .catch(async (e) => {
+        await screenshot(page, 'boards-debug');
+        throw e;
+      });
     await screenshot(page, 'boards-round-enrolled');
 
     for (const member of [second, third]) {
@@ -90,7 +121,13 @@ describe('browser: a chair sets up an interview panel and watches it become read
     await signInInBrowser(page, served.baseUrl, chair.email, testPassword);
     const round = await RecruitmentRoundModel.findOne({ boardId: board.id }).lean();
     const problems: string[] = [];
-    for (const path of ['/', '/boards', `/boards/${board.id}`, `/rounds/${String(round!._id)}`, '/training/safer-recruitment']) {
+    for (const path of [
+      '/',
+      '/boards',
+      `/boards/${board.id}`,
+      `/rounds/${String(round!._id)}`,
+      '/training/safer-recruitment',
+    ]) {
       await page.goto(`${served.baseUrl}${path}`);
       for (const v of await wcagViolations(page)) problems.push(`${path}: ${v}`);
     }

@@ -26,7 +26,10 @@ describe('browser: a participant works through a programme and downloads her cer
   it('completes a view module, fails then passes the quiz, and downloads the PDF', async function () {
     this.timeout(120_000);
     const programme = await buildProgramme({ title: 'Fair recruitment for panels', track: 'governing-board' });
-    const reading = await buildModule(programme.id, { title: 'Why it matters', body: '## Read this\n\nCriteria come before candidates.' });
+    const reading = await buildModule(programme.id, {
+      title: 'Why it matters',
+      body: '## Read this\n\nCriteria come before candidates.',
+    });
     await buildModule(programme.id, { title: 'Knowledge check', completion: sampleQuiz, prerequisites: [reading.id] });
     const learner = await buildUser({ name: 'Priya Shah', roles: ['participant'] });
     await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
@@ -34,7 +37,11 @@ describe('browser: a participant works through a programme and downloads her cer
     const context = await browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
     await signInInBrowser(page, served.baseUrl, learner.email, testPassword);
-    expect(await page.getByRole('progressbar', { name: 'Progress in Fair recruitment for panels' }).getAttribute('aria-valuenow')).to.equal('0');
+    expect(
+      await page
+        .getByRole('progressbar', { name: 'Progress in Fair recruitment for panels' })
+        .getAttribute('aria-valuenow'),
+    ).to.equal('0');
     expect(await page.getByText('Knowledge check: opens after Why it matters', { exact: false }).count()).to.equal(1);
 
     await page.getByRole('link', { name: 'Why it matters' }).first().click();
@@ -55,7 +62,10 @@ describe('browser: a participant works through a programme and downloads her cer
     await page.getByRole('heading', { name: 'Your certificates' }).waitFor();
     expect(await QuizAttemptModel.countDocuments({ userId: learner.id })).to.equal(2);
 
-    const [download] = await Promise.all([page.waitForEvent('download'), page.getByRole('link', { name: /PDF/ }).first().click()]);
+    const [download] = await Promise.all([
+      page.waitForEvent('download'),
+      page.getByRole('link', { name: /PDF/ }).first().click(),
+    ]);
     const file = await download.path();
     expect(readFileSync(file!).subarray(0, 5).toString()).to.equal('%PDF-');
     expect(download.suggestedFilename()).to.match(/\.pdf$/);
@@ -68,7 +78,10 @@ describe('browser: a participant works through a programme and downloads her cer
   it('a reflection shows its minimum and counts her words as she types', async function () {
     this.timeout(120_000);
     const programme = await buildProgramme({ title: 'Leading as yourself' });
-    const module = await buildModule(programme.id, { title: 'Your values', completion: { type: 'reflection', minWords: 5 } });
+    const module = await buildModule(programme.id, {
+      title: 'Your values',
+      completion: { type: 'reflection', minWords: 5 },
+    });
     const learner = await buildUser({ roles: ['participant'] });
     await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
     const context = await browser.newContext();

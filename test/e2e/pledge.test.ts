@@ -12,10 +12,29 @@ const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/
 async function wcagViolations(page: Page): Promise<string[]> {
   await page.addScriptTag({ content: axeSource });
   const violations = await page.evaluate(async () => {
-    const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }> } }).axe;
-    return (await axe.run(document, { runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] } })).violations;
+    const axe = (
+      window as unknown as {
+        axe: {
+          run: (
+            ctx: Document,
+            opts: object,
+          ) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>;
+        };
+      }
+    ).axe;
+    return (
+      await axe.run(document, {
+        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
+      })
+    ).violations;
   });
-  return violations.map((v) => `${v.id}: ${v.help} at ${v.nodes.slice(0, 3).map((n) => n.target.join(' ')).join(', ')}`);
+  return violations.map(
+    (v) =>
+      `${v.id}: ${v.help} at ${v.nodes
+        .slice(0, 3)
+        .map((n) => n.target.join(' '))
+        .join(', ')}`,
+  );
 }
 
 describe('browser: an organisation signs the Pledge, confirms, commits and appears on the list', () => {
@@ -73,7 +92,9 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await page.getByRole('button', { name: 'Show' }).click();
     await page.getByRole('link', { name: 'Kingfisher Primary School' }).click();
     const text = await page.locator('main').textContent();
-    expect(text).to.include('Every interview panel completes bias training first').and.to.include('Headship roles advertised with flexible working');
+    expect(text)
+      .to.include('Every interview panel completes bias training first')
+      .and.to.include('Headship roles advertised with flexible working');
     expect(text).to.not.include('Gender balance of appointments');
     await accessible('the organisation page');
     await screenshot(page, 'pledge-organisation');

@@ -54,14 +54,18 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     await page.keyboard.press('Enter');
     await page.waitForURL((url) => url.pathname.endsWith('/register'));
     expect(await page.locator('.flash').first().textContent()).to.include('Register saved (3 rows)');
-    expect(await page.locator('#register-counts').textContent()).to.include('1 present, 1 late, 1 excused, 0 absent, 5 not marked');
+    expect(await page.locator('#register-counts').textContent()).to.include(
+      '1 present, 1 late, 1 excused, 0 absent, 5 not marked',
+    );
 
     const records = await AttendanceRecordModel.find({ sessionId: session._id }).lean();
     expect(records.map((r) => r.status).sort()).to.deep.equal(['excused', 'late', 'present']);
     expect(records.find((r) => r.status === 'late')!.note).to.equal('Bus strike');
 
     await page.goto(reportUrl);
-    const after = (await page.getByRole('row').filter({ hasText: 'Drop-in clinic (live now)' }).getByRole('cell').allTextContents()).slice(-5);
+    const after = (
+      await page.getByRole('row').filter({ hasText: 'Drop-in clinic (live now)' }).getByRole('cell').allTextContents()
+    ).slice(-5);
     expect(after).to.deep.equal(['1', '1', '1', '0', '5']);
     await screenshot(page, 'attendance-report');
   });

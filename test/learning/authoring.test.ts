@@ -8,7 +8,12 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
-const newModule = { title: 'Structured interviews', body: 'Ask **every** candidate the same questions.', estimatedMinutes: 20, completion: { type: 'view' } };
+const newModule = {
+  title: 'Structured interviews',
+  body: 'Ask **every** candidate the same questions.',
+  estimatedMinutes: 20,
+  completion: { type: 'view' },
+};
 
 describe('learning: authoring programmes and modules', () => {
   useTestDatabase();
@@ -20,43 +25,92 @@ describe('learning: authoring programmes and modules', () => {
   });
 
   it('an admin creates a governing-board programme, which defaults to a 36-month certificate validity', async () => {
-    const res = await supertest(app).post('/api/v1/programmes').set(admin).send({ title: 'Panel training', track: 'governing-board', summary: 'For panels.' }).expect(201);
-    expect(res.body).to.include({ title: 'Panel training', track: 'governing-board', status: 'draft', certificateValidityMonths: 36 });
+    const res = await supertest(app)
+      .post('/api/v1/programmes')
+      .set(admin)
+      .send({ title: 'Panel training', track: 'governing-board', summary: 'For panels.' })
+      .expect(201);
+    expect(res.body).to.include({
+      title: 'Panel training',
+      track: 'governing-board',
+      status: 'draft',
+      certificateValidityMonths: 36,
+    });
     expect(res.body).to.not.have.any.keys('_id', '__v');
-    await supertest(app).post('/api/v1/programmes').set(admin).send({ title: 'X', track: 'astronaut', summary: 'Y' }).expect(422);
-    await supertest(app).post('/api/v1/programmes').set(admin).send({ title: 'X', track: 'new-head', summary: 'Y', extra: 1 }).expect(422);
+    await supertest(app)
+      .post('/api/v1/programmes')
+      .set(admin)
+      .send({ title: 'X', track: 'astronaut', summary: 'Y' })
+      .expect(422);
+    await supertest(app)
+      .post('/api/v1/programmes')
+      .set(admin)
+      .send({ title: 'X', track: 'new-head', summary: 'Y', extra: 1 })
+      .expect(422);
   });
 
   it('a module with a quiz is created, its body sanitised on save, and GET shows the ordered modules', async () => {
     const programme = await buildProgramme();
     const quiz = { type: 'quiz', passMark: 50, questions: [{ prompt: 'Q?', choices: ['a', 'b'], correct: [0] }] };
-    const created = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(admin)
-      .send({ ...newModule, body: 'Hi <img src=x onerror="alert(1)"><script>alert(2)</script> [x](javascript:alert(3))', completion: quiz }).expect(201);
+    const created = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({
+        ...newModule,
+        body: 'Hi <img src=x onerror="alert(1)"><script>alert(2)</script> [x](javascript:alert(3))',
+        completion: quiz,
+      })
+      .expect(201);
     expect(created.body.body).to.not.match(/onerror|script|javascript:/i);
     expect(created.body.html).to.not.match(/onerror|<script|javascript:/i);
     const stored = await ModuleModel.findById(created.body.id).lean();
     expect(stored!.body).to.not.match(/onerror|script|javascript:/i);
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(admin).send({ ...newModule, title: 'Second' }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, title: 'Second' })
+      .expect(201);
     const shown = await supertest(app).get(`/api/v1/programmes/${programme.id}`).set(admin).expect(200);
-    expect(shown.body.modules.map((m: { title: string }) => m.title)).to.deep.equal(['Structured interviews', 'Second']);
+    expect(shown.body.modules.map((m: { title: string }) => m.title)).to.deep.equal([
+      'Structured interviews',
+      'Second',
+    ]);
   });
 
   it('bad quiz definitions and unknown prerequisites are 422 with field errors', async () => {
     const programme = await buildProgramme();
-    const bad = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(admin)
-      .send({ ...newModule, completion: { type: 'quiz', passMark: 50, questions: [{ prompt: 'Q?', choices: ['a', 'b'], correct: [5] }] } }).expect(422);
+    const bad = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({
+        ...newModule,
+        completion: { type: 'quiz', passMark: 50, questions: [{ prompt: 'Q?', choices: ['a', 'b'], correct: [5] }] },
+      })
+      .expect(422);
     expect(bad.body.errors[0].path).to.equal('completion.questions.0.correct');
     const other = await buildProgramme();
     const foreign = await buildModule(other.id);
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(admin).send({ ...newModule, prerequisites: [foreign.id] }).expect(422);
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(admin).send({ ...newModule, estimatedMinutes: { $gt: 1 } }).expect(422);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, prerequisites: [foreign.id] })
+      .expect(422);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, estimatedMinutes: { $gt: 1 } })
+      .expect(422);
   });
 
   it('prerequisites cannot make modules wait for each other in a circle', async () => {
     const programme = await buildProgramme();
     const a = await buildModule(programme.id);
     const b = await buildModule(programme.id, { prerequisites: [a.id] });
-    const res = await supertest(app).patch(`/api/v1/modules/${a.id}`).set(admin).send({ prerequisites: [b.id] }).expect(422);
+    const res = await supertest(app)
+      .patch(`/api/v1/modules/${a.id}`)
+      .set(admin)
+      .send({ prerequisites: [b.id] })
+      .expect(422);
     expect(res.body.errors[0].message).to.match(/circle/);
   });
 
@@ -66,8 +120,16 @@ describe('learning: authoring programmes and modules', () => {
     const stranger = await buildUser({ roles: ['facilitator'] });
     await buildCohort(programme.id, { facilitatorIds: [mine.id] });
     await buildCohort((await buildProgramme()).id, { facilitatorIds: [stranger.id] });
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set({ Authorization: `Bearer ${await tokenFor(mine)}` }).send(newModule).expect(201);
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set({ Authorization: `Bearer ${await tokenFor(stranger)}` }).send(newModule).expect(403);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set({ Authorization: `Bearer ${await tokenFor(mine)}` })
+      .send(newModule)
+      .expect(201);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set({ Authorization: `Bearer ${await tokenFor(stranger)}` })
+      .send(newModule)
+      .expect(403);
     expect(await ModuleModel.countDocuments({ programmeId: programme.id })).to.equal(1);
   });
 
@@ -75,16 +137,40 @@ describe('learning: authoring programmes and modules', () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { title: 'Original' });
     const participant = { Authorization: `Bearer ${await tokenFor(await buildUser())}` };
-    await supertest(app).post('/api/v1/programmes').set(participant).send({ title: 'X', track: 'new-head', summary: 'Y' }).expect(403);
-    await supertest(app).patch(`/api/v1/programmes/${programme.id}`).set(participant).send({ title: 'Hijacked' }).expect(403);
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(participant).send(newModule).expect(403);
-    await supertest(app).put(`/api/v1/programmes/${programme.id}/module-order`).set(participant).send({ moduleIds: [module.id] }).expect(403);
+    await supertest(app)
+      .post('/api/v1/programmes')
+      .set(participant)
+      .send({ title: 'X', track: 'new-head', summary: 'Y' })
+      .expect(403);
+    await supertest(app)
+      .patch(`/api/v1/programmes/${programme.id}`)
+      .set(participant)
+      .send({ title: 'Hijacked' })
+      .expect(403);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(participant)
+      .send(newModule)
+      .expect(403);
+    await supertest(app)
+      .put(`/api/v1/programmes/${programme.id}/module-order`)
+      .set(participant)
+      .send({ moduleIds: [module.id] })
+      .expect(403);
     await supertest(app).patch(`/api/v1/modules/${module.id}`).set(participant).send({ title: 'Hijacked' }).expect(403);
     await supertest(app).patch(`/api/v1/modules/${module.id}`).set(participant).send({ archived: true }).expect(403);
     const facilitator = { Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['facilitator'] }))}` };
     await supertest(app).patch(`/api/v1/modules/${module.id}`).set(facilitator).send({ archived: true }).expect(403);
-    await supertest(app).put(`/api/v1/programmes/${programme.id}/module-order`).set(facilitator).send({ moduleIds: [module.id] }).expect(403);
-    await supertest(app).patch(`/api/v1/programmes/${programme.id}`).set(facilitator).send({ title: 'Hijacked' }).expect(403);
+    await supertest(app)
+      .put(`/api/v1/programmes/${programme.id}/module-order`)
+      .set(facilitator)
+      .send({ moduleIds: [module.id] })
+      .expect(403);
+    await supertest(app)
+      .patch(`/api/v1/programmes/${programme.id}`)
+      .set(facilitator)
+      .send({ title: 'Hijacked' })
+      .expect(403);
     expect((await ModuleModel.findById(module.id).lean())!).to.include({ title: 'Original', archived: false });
     expect((await ProgrammeModel.findById(programme.id).lean())!.title).to.equal(programme.title);
     expect(await ProgrammeModel.countDocuments({ title: 'X' })).to.equal(0);
@@ -96,12 +182,34 @@ describe('learning: authoring programmes and modules', () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
     const _csrf = await csrfOf(agent, '/programmes');
-    const form = { _csrf, title: 'Hijacked', body: 'x', estimatedMinutes: '5', completionType: 'view', track: 'new-head', summary: 'x', status: 'published' };
-    for (const path of ['/programmes', `/programmes/${programme.id}`, `/programmes/${programme.id}/modules`, `/modules/${module.id}`, `/modules/${module.id}/move`, `/modules/${module.id}/archive`, `/modules/${module.id}/restore`]) {
+    const form = {
+      _csrf,
+      title: 'Hijacked',
+      body: 'x',
+      estimatedMinutes: '5',
+      completionType: 'view',
+      track: 'new-head',
+      summary: 'x',
+      status: 'published',
+    };
+    for (const path of [
+      '/programmes',
+      `/programmes/${programme.id}`,
+      `/programmes/${programme.id}/modules`,
+      `/modules/${module.id}`,
+      `/modules/${module.id}/move`,
+      `/modules/${module.id}/archive`,
+      `/modules/${module.id}/restore`,
+    ]) {
       const res = await agent.post(path).type('form').send(form);
       expect(res.status, path).to.equal(403);
     }
-    for (const path of ['/programmes/new', `/programmes/${programme.id}/edit`, `/programmes/${programme.id}/modules/new`, `/modules/${module.id}/edit`]) {
+    for (const path of [
+      '/programmes/new',
+      `/programmes/${programme.id}/edit`,
+      `/programmes/${programme.id}/modules/new`,
+      `/modules/${module.id}/edit`,
+    ]) {
       expect((await agent.get(path)).status, path).to.equal(403);
     }
     expect((await ModuleModel.findById(module.id).lean())!).to.include({ title: 'Original', archived: false });
@@ -114,16 +222,37 @@ describe('learning: authoring programmes and modules', () => {
     const learner = await buildUser();
     const cohort = await buildCohort(programme.id);
     await enrol(learner.id, cohort.id, programme.id);
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set({ Authorization: `Bearer ${await tokenFor(learner)}` }).send({}).expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set({ Authorization: `Bearer ${await tokenFor(learner)}` })
+      .send({})
+      .expect(200);
     const adminUser = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, adminUser.email, testPassword);
     const _csrf = await csrfOf(agent, `/modules/${module.id}/edit`);
-    const fields = { _csrf, title: 'After', body: '## Fresh\n\nNew <script>alert(1)</script>text', estimatedMinutes: '15', completionType: 'view', passMark: '80', questions: '', resources: 'Guide | https://example.org/guide' };
-    const preview = await agent.post(`/modules/${module.id}`).type('form').send({ ...fields, action: 'preview' }).expect(200);
+    const fields = {
+      _csrf,
+      title: 'After',
+      body: '## Fresh\n\nNew <script>alert(1)</script>text',
+      estimatedMinutes: '15',
+      completionType: 'view',
+      passMark: '80',
+      questions: '',
+      resources: 'Guide | https://example.org/guide',
+    };
+    const preview = await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({ ...fields, action: 'preview' })
+      .expect(200);
     expect(preview.text).to.include('<h3>Fresh</h3>');
     expect(preview.text).to.not.include('<script>alert(1)');
     expect((await ModuleModel.findById(module.id).lean())!.title).to.equal('Before');
-    await agent.post(`/modules/${module.id}`).type('form').send({ ...fields, action: 'save' }).expect(303);
+    await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({ ...fields, action: 'save' })
+      .expect(303);
     const saved = await ModuleModel.findById(module.id).lean();
     expect(saved).to.include({ title: 'After', estimatedMinutes: 15 });
     expect(saved!.body).to.not.include('script');
@@ -136,12 +265,36 @@ describe('learning: authoring programmes and modules', () => {
     const adminUser = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, adminUser.email, testPassword);
     const _csrf = await csrfOf(agent, `/programmes/${programme.id}/modules/new`);
-    const res = await agent.post(`/programmes/${programme.id}/modules`).type('form')
-      .send({ _csrf, title: 'Knowledge check', body: 'Answer these.', estimatedMinutes: '10', completionType: 'quiz', passMark: '80', questions: '? What first?\n- candidates\nbad line', action: 'save' }).expect(422);
+    const res = await agent
+      .post(`/programmes/${programme.id}/modules`)
+      .type('form')
+      .send({
+        _csrf,
+        title: 'Knowledge check',
+        body: 'Answer these.',
+        estimatedMinutes: '10',
+        completionType: 'quiz',
+        passMark: '80',
+        questions: '? What first?\n- candidates\nbad line',
+        action: 'save',
+      })
+      .expect(422);
     expect(res.text).to.include('start each line with ?, - or *');
     expect(res.text).to.include('Knowledge check');
-    const ok = await agent.post(`/programmes/${programme.id}/modules`).type('form')
-      .send({ _csrf, title: 'Knowledge check', body: 'Answer these.', estimatedMinutes: '10', completionType: 'quiz', passMark: '80', questions: '? What first?\n- candidates\n* criteria\n\n? Fair?\n* same questions\n* scoring\n- chatting', action: 'save' }).expect(303);
+    const ok = await agent
+      .post(`/programmes/${programme.id}/modules`)
+      .type('form')
+      .send({
+        _csrf,
+        title: 'Knowledge check',
+        body: 'Answer these.',
+        estimatedMinutes: '10',
+        completionType: 'quiz',
+        passMark: '80',
+        questions: '? What first?\n- candidates\n* criteria\n\n? Fair?\n* same questions\n* scoring\n- chatting',
+        action: 'save',
+      })
+      .expect(303);
     expect(ok.headers.location).to.equal(`/programmes/${programme.id}`);
     const stored = await ModuleModel.findOne({ programmeId: programme.id }).lean();
     expect(stored!.completion!.questions!.map((q) => q.correct)).to.deep.equal([[1], [0, 1]]);
@@ -149,17 +302,33 @@ describe('learning: authoring programmes and modules', () => {
 
   it('reorders modules (API and the move buttons) and archives and restores one', async () => {
     const programme = await buildProgramme();
-    const [a, b, c] = [await buildModule(programme.id, { title: 'A' }), await buildModule(programme.id, { title: 'B' }), await buildModule(programme.id, { title: 'C' })];
-    const res = await supertest(app).put(`/api/v1/programmes/${programme.id}/module-order`).set(admin).send({ moduleIds: [c.id, a.id, b.id] }).expect(200);
+    const [a, b, c] = [
+      await buildModule(programme.id, { title: 'A' }),
+      await buildModule(programme.id, { title: 'B' }),
+      await buildModule(programme.id, { title: 'C' }),
+    ];
+    const res = await supertest(app)
+      .put(`/api/v1/programmes/${programme.id}/module-order`)
+      .set(admin)
+      .send({ moduleIds: [c.id, a.id, b.id] })
+      .expect(200);
     expect(res.body.items.map((m: { title: string }) => m.title)).to.deep.equal(['C', 'A', 'B']);
-    await supertest(app).put(`/api/v1/programmes/${programme.id}/module-order`).set(admin).send({ moduleIds: [c.id, a.id] }).expect(422);
+    await supertest(app)
+      .put(`/api/v1/programmes/${programme.id}/module-order`)
+      .set(admin)
+      .send({ moduleIds: [c.id, a.id] })
+      .expect(422);
     const adminUser = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, adminUser.email, testPassword);
     const _csrf = await csrfOf(agent, `/programmes/${programme.id}`);
     await agent.post(`/modules/${b.id}/move`).type('form').send({ _csrf, direction: 'up' }).expect(303);
     await agent.post(`/modules/${c.id}/archive`).type('form').send({ _csrf }).expect(303);
     const shown = await supertest(app).get(`/api/v1/programmes/${programme.id}`).set(admin).expect(200);
-    expect(shown.body.modules.map((m: { title: string; archived: boolean }) => `${m.title}${m.archived ? '(archived)' : ''}`)).to.deep.equal(['B', 'A', 'C(archived)']);
+    expect(
+      shown.body.modules.map(
+        (m: { title: string; archived: boolean }) => `${m.title}${m.archived ? '(archived)' : ''}`,
+      ),
+    ).to.deep.equal(['B', 'A', 'C(archived)']);
     await agent.post(`/modules/${c.id}/restore`).type('form').send({ _csrf }).expect(303);
     expect((await ModuleModel.findById(c.id).lean())!.archived).to.equal(false);
   });
@@ -176,7 +345,18 @@ describe('learning: authoring programmes and modules', () => {
 
   it('every learning operation is in the OpenAPI document', async () => {
     const doc = (await supertest(app).get('/api/v1/openapi.json').expect(200)).body;
-    for (const path of ['/programmes', '/programmes/{id}', '/programmes/{id}/modules', '/programmes/{id}/module-order', '/modules/{id}', '/modules/{id}/completion', '/me/certificates', '/certificates/verify/{code}', '/me/progress', '/cohorts/{id}/progress']) {
+    for (const path of [
+      '/programmes',
+      '/programmes/{id}',
+      '/programmes/{id}/modules',
+      '/programmes/{id}/module-order',
+      '/modules/{id}',
+      '/modules/{id}/completion',
+      '/me/certificates',
+      '/certificates/verify/{code}',
+      '/me/progress',
+      '/cohorts/{id}/progress',
+    ]) {
       expect(doc.paths, path).to.have.property(path);
     }
     expect(doc.paths['/modules/{id}/completion'].post).to.have.property('requestBody');

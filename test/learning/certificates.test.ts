@@ -38,7 +38,11 @@ describe('learning: certificates', () => {
     const last = await completeModule({ actor: actorOf(user), moduleId: modules[1]!.id, input: {}, now });
     expect(last.certificate?.verificationCode).to.match(/^PW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/);
     const certificate = await CertificateModel.findOne({ userId: user.id }).lean();
-    expect(certificate).to.include({ holderName: 'Grace Bennett', track: 'governing-board', programmeTitle: programme.title });
+    expect(certificate).to.include({
+      holderName: 'Grace Bennett',
+      track: 'governing-board',
+      programmeTitle: programme.title,
+    });
     expect(certificate!.expiresAt!.toISOString()).to.equal('2030-03-01T10:00:00.000Z');
     expect(issued).to.include(String(certificate!._id));
   });
@@ -54,7 +58,11 @@ describe('learning: certificates', () => {
     const { programme, modules, user, cohort } = await finishedProgramme();
     for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
     const doc = await ProgrammeModel.findById(programme.id).lean();
-    await Promise.all(Array.from({ length: 5 }, () => issueCertificateIfComplete({ userId: user.id, programme: doc!, cohortId: cohort.id, now: new Date() })));
+    await Promise.all(
+      Array.from({ length: 5 }, () =>
+        issueCertificateIfComplete({ userId: user.id, programme: doc!, cohortId: cohort.id, now: new Date() }),
+      ),
+    );
     expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
   });
 
@@ -62,11 +70,24 @@ describe('learning: certificates', () => {
     const { modules, user } = await finishedProgramme();
     const issuedAt = new Date('2022-01-15T12:00:00Z');
     let code = '';
-    for (const m of modules) code = (await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: issuedAt })).certificate?.verificationCode ?? code;
+    for (const m of modules)
+      code =
+        (await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: issuedAt })).certificate
+          ?.verificationCode ?? code;
     expect((await verifyCertificate({ code, now: new Date('2025-01-15T11:59:00Z') })).status).to.equal('valid');
-    expect((await verifyCertificate({ code: code.toLowerCase(), now: new Date('2025-01-15T12:00:00Z') })).status).to.equal('expired');
+    expect(
+      (await verifyCertificate({ code: code.toLowerCase(), now: new Date('2025-01-15T12:00:00Z') })).status,
+    ).to.equal('expired');
     const api = await supertest(app).get(`/api/v1/certificates/verify/${code}`).expect(200);
-    expect(api.body).to.have.all.keys('status', 'name', 'programme', 'track', 'issuedAt', 'expiresAt', 'verificationCode');
+    expect(api.body).to.have.all.keys(
+      'status',
+      'name',
+      'programme',
+      'track',
+      'issuedAt',
+      'expiresAt',
+      'verificationCode',
+    );
     expect(api.body).to.include({ status: 'expired', name: user.name });
     expect(JSON.stringify(api.body)).to.not.include(user.email);
     await supertest(app).get('/api/v1/certificates/verify/PW-0000-0000-0000').expect(404);
@@ -78,10 +99,12 @@ describe('learning: certificates', () => {
 
   it('an expired governing-board certificate is renewed by completing the programme again in a later cohort', async () => {
     const { programme, modules, user } = await finishedProgramme();
-    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2023-01-01T09:00:00Z') });
+    for (const m of modules)
+      await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2023-01-01T09:00:00Z') });
     const later = await buildCohort(programme.id);
     await enrol(user.id, later.id, programme.id, new Date());
-    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2026-06-01T09:00:00Z') });
+    for (const m of modules)
+      await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date('2026-06-01T09:00:00Z') });
     const certificates = await CertificateModel.find({ userId: user.id }).sort({ issuedAt: 1 }).lean();
     expect(certificates.map((c) => String(c.cohortId))).to.deep.equal([certificates[0]!.cohortId.toString(), later.id]);
     expect(certificates[1]!.expiresAt!.toISOString()).to.equal('2029-06-01T09:00:00.000Z');
@@ -90,23 +113,33 @@ describe('learning: certificates', () => {
   it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {
     const { modules, user } = await finishedProgramme();
     for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
-    const mine = await supertest(app).get('/api/v1/me/certificates').set({ Authorization: `Bearer ${await tokenFor(user)}` }).expect(200);
+    const mine = await supertest(app)
+      .get('/api/v1/me/certificates')
+      .set({ Authorization: `Bearer ${await tokenFor(user)}` })
+      .expect(200);
     expect(mine.body).to.have.length(1);
     expect(mine.body[0]).to.include.keys('id', 'programmeId', 'track', 'issuedAt', 'expiresAt', 'verificationCode');
     const agent = await signIn(app, user.email, testPassword);
     const list = await agent.get('/certificates').expect(200);
     expect(list.text).to.include(mine.body[0].verificationCode);
-    const pdf = await agent.get(`/certificates/${mine.body[0].id}/download`).buffer(true).parse((res, done) => {
-      const chunks: Buffer[] = [];
-      res.on('data', (c: Buffer) => chunks.push(c));
-      res.on('end', () => done(null, Buffer.concat(chunks)));
-    }).expect(200);
+    const pdf = await agent
+      .get(`/certificates/${mine.body[0].id}/download`)
+      .buffer(true)
+      .parse((res, done) => {
+        const chunks: Buffer[] = [];
+        res.on('data', (c: Buffer) => chunks.push(c));
+        res.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200);
     expect(pdf.headers['content-type']).to.equal('application/pdf');
     expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
     const other = await buildUser();
     const otherAgent = await signIn(app, other.email, testPassword);
     await otherAgent.get(`/certificates/${mine.body[0].id}/download`).expect(404);
-    const otherList = await supertest(app).get('/api/v1/me/certificates').set({ Authorization: `Bearer ${await tokenFor(other)}` }).expect(200);
+    const otherList = await supertest(app)
+      .get('/api/v1/me/certificates')
+      .set({ Authorization: `Bearer ${await tokenFor(other)}` })
+      .expect(200);
     expect(otherList.body).to.deep.equal([]);
   });
 });

@@ -7,7 +7,8 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
 
-const reflection = 'I want to lead a school where every child is taught by someone who believes in them. ' +
+const reflection =
+  'I want to lead a school where every child is taught by someone who believes in them. ' +
   'Last year I changed how my department plans lessons, and results rose. I am nervous about budgets but I will learn them with my mentor this term.';
 
 describe('learning: completing modules (API)', () => {
@@ -40,7 +41,11 @@ describe('learning: completing modules (API)', () => {
     const module = await buildModule(programme.id);
     await buildModule(programme.id);
     const { user, auth } = await learnerIn(programme.id);
-    const results = await Promise.all(Array.from({ length: 5 }, () => supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({})));
+    const results = await Promise.all(
+      Array.from({ length: 5 }, () =>
+        supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({}),
+      ),
+    );
     expect(results.map((r) => r.status)).to.deep.equal([200, 200, 200, 200, 200]);
     expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(1);
     const progress = await supertest(app).get('/api/v1/me/progress').set(auth).expect(200);
@@ -51,7 +56,11 @@ describe('learning: completing modules (API)', () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: { type: 'reflection' } });
     const { user, auth } = await learnerIn(programme.id);
-    const blank = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection: '   ' }).expect(422);
+    const blank = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ reflection: '   ' })
+      .expect(422);
     expect(blank.body.errors[0].path).to.equal('reflection');
     await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({}).expect(422);
     expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
@@ -64,22 +73,45 @@ describe('learning: completing modules (API)', () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });
     const { user, auth } = await learnerIn(programme.id);
-    const failed = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [0]] }).expect(422);
+    const failed = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1], [0]] })
+      .expect(422);
     expect(failed.body.score).to.equal(50);
     expect(failed.headers['content-type']).to.match(/problem\+json/);
-    const passed = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [2, 0]] }).expect(200);
+    const passed = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1], [2, 0]] })
+      .expect(200);
     expect(passed.body).to.include({ completed: true, score: 100 });
     const attempts = await QuizAttemptModel.find({ userId: user.id }).sort({ attemptedAt: 1 }).lean();
-    expect(attempts.map((a) => [a.score, a.passed])).to.deep.equal([[50, false], [100, true]]);
+    expect(attempts.map((a) => [a.score, a.passed])).to.deep.equal([
+      [50, false],
+      [100, true],
+    ]);
   });
 
   it('a quiz with the wrong number of answers, or a choice that does not exist, is a 422 and is not counted as an attempt', async () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });
     const { user, auth } = await learnerIn(programme.id);
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1]] }).expect(422);
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[7], [0]] }).expect(422);
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: { $ne: 1 } }).expect(422);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1]] })
+      .expect(422);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[7], [0]] })
+      .expect(422);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: { $ne: 1 } })
+      .expect(422);
     expect(await QuizAttemptModel.countDocuments({ userId: user.id })).to.equal(0);
   });
 
@@ -90,10 +122,18 @@ describe('learning: completing modules (API)', () => {
     const before = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
     expect(before.body.locked).to.equal(false);
     expect(JSON.stringify(before.body)).to.not.include('correct');
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[0], [0]] }).expect(422);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[0], [0]] })
+      .expect(422);
     const afterFail = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
     expect(JSON.stringify(afterFail.body)).to.not.include('correct');
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ answers: [[1], [0, 2]] }).expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1], [0, 2]] })
+      .expect(200);
     const after = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
     expect(after.body.completion.questions[1].correct).to.deep.equal([0, 2]);
   });
@@ -120,7 +160,9 @@ describe('learning: completing modules (API)', () => {
     expect(refused.body.missingPrerequisites).to.deep.equal([first.id]);
     expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
     await supertest(app).post(`/api/v1/modules/${first.id}/completion`).set(auth).send({}).expect(200);
-    expect((await supertest(app).get(`/api/v1/modules/${second.id}`).set(auth).expect(200)).body.locked).to.equal(false);
+    expect((await supertest(app).get(`/api/v1/modules/${second.id}`).set(auth).expect(200)).body.locked).to.equal(
+      false,
+    );
     await supertest(app).post(`/api/v1/modules/${second.id}/completion`).set(auth).send({}).expect(200);
   });
 
@@ -128,7 +170,11 @@ describe('learning: completing modules (API)', () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id);
     const outsider = await buildUser();
-    const res = await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set({ Authorization: `Bearer ${await tokenFor(outsider)}` }).send({}).expect(422);
+    const res = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set({ Authorization: `Bearer ${await tokenFor(outsider)}` })
+      .send({})
+      .expect(422);
     expect(res.body.detail).to.match(/not enrolled/);
     expect(await CompletionModel.countDocuments({ userId: outsider.id })).to.equal(0);
   });
@@ -138,7 +184,11 @@ describe('learning: completing modules (API)', () => {
     const module = await buildModule(programme.id);
     const { auth } = await learnerIn(programme.id);
     const other = await buildUser();
-    await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ userId: other.id }).expect(422);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ userId: other.id })
+      .expect(422);
     await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection }).expect(422);
     expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(0);
   });
@@ -152,13 +202,28 @@ describe('learning: completing modules (API)', () => {
     const { user, auth } = await learnerIn(programme.id);
     await supertest(app).post(`/api/v1/modules/${a.id}/completion`).set(auth).send({}).expect(200);
     await supertest(app).post(`/api/v1/modules/${b.id}/completion`).set(auth).send({}).expect(200);
-    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 2, totalModules: 4, percent: 50 });
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({
+      completedModules: 2,
+      totalModules: 4,
+      percent: 50,
+    });
     const admin = { Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}` };
     await supertest(app).patch(`/api/v1/modules/${b.id}`).set(admin).send({ archived: true }).expect(200);
-    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 1, totalModules: 3, percent: 33 });
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({
+      completedModules: 1,
+      totalModules: 3,
+      percent: 33,
+    });
     expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(2);
-    await supertest(app).patch(`/api/v1/modules/${a.id}`).set(admin).send({ title: 'Renamed', body: 'New text entirely.' }).expect(200);
-    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({ completedModules: 1, totalModules: 3 });
+    await supertest(app)
+      .patch(`/api/v1/modules/${a.id}`)
+      .set(admin)
+      .send({ title: 'Renamed', body: 'New text entirely.' })
+      .expect(200);
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth)).body[0]).to.include({
+      completedModules: 1,
+      totalModules: 3,
+    });
   });
 
   it('an unknown or malformed module id is a 404', async () => {

@@ -3,7 +3,9 @@ import { renderMarkdown, sanitizeMarkdown } from '../../server/services/learning
 
 describe('learning: module text is sanitised on save and on render', () => {
   it('removes script blocks, event handlers and javascript: links from the stored Markdown, keeping the rest as typed', () => {
-    const body = sanitizeMarkdown('Hello <b onclick="steal()">bold</b> & welcome > all.\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) and [safe](https://example.org)\n\n> a quote');
+    const body = sanitizeMarkdown(
+      'Hello <b onclick="steal()">bold</b> & welcome > all.\n\n<script>alert(1)</script>\n\n[click](javascript:alert(1)) and [safe](https://example.org)\n\n> a quote',
+    );
     expect(body).to.not.match(/script|onclick|javascript:/i);
     expect(body).to.include('<b>bold</b> & welcome > all.');
     expect(body).to.include('[safe](https://example.org)');
@@ -17,7 +19,9 @@ describe('learning: module text is sanitised on save and on render', () => {
   });
 
   it('renders links safely: rel="noopener noreferrer", no author target, headings start at h2', () => {
-    const html = renderMarkdown('# Title\n\n<a href="https://example.org" target="_blank" onmouseover="x()">out</a> [in](/programmes)');
+    const html = renderMarkdown(
+      '# Title\n\n<a href="https://example.org" target="_blank" onmouseover="x()">out</a> [in](/programmes)',
+    );
     expect(html).to.include('<h2>Title</h2>');
     expect(html).to.include('<a href="https://example.org" rel="noopener noreferrer">out</a>');
     expect(html).to.include('<a href="/programmes" rel="noopener noreferrer">in</a>');
@@ -25,6 +29,8 @@ describe('learning: module text is sanitised on save and on render', () => {
   });
 
   it('neutralises unsafe links even when Markdown that was never sanitised is rendered', () => {
-    expect(renderMarkdown('[x](javascript:alert(1)) <iframe src="https://evil.example"></iframe>')).to.not.match(/javascript:|iframe/);
+    expect(renderMarkdown('[x](javascript:alert(1)) <iframe src="https://evil.example"></iframe>')).to.not.match(
+      /javascript:|iframe/,
+    );
   });
 });

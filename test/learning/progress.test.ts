@@ -4,13 +4,18 @@ import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { emitDomainEvent } from '../../server/events.ts';
 import { ForbiddenError, NotFoundError } from '../../server/errors.ts';
-import { cohortProgressFor, programmeProgress, trackProgressForUsers } from '../../server/services/learning/progress.ts';
+import {
+  cohortProgressFor,
+  programmeProgress,
+  trackProgressForUsers,
+} from '../../server/services/learning/progress.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
-const secret = 'My private worry is that the chair of governors does not trust me yet, and I have not told anyone at school about it. I will raise it at our next meeting calmly and with evidence of what has gone well.';
+const secret =
+  'My private worry is that the chair of governors does not trust me yet, and I have not told anyone at school about it. I will raise it at our next meeting calmly and with evidence of what has gone well.';
 
 describe('learning: progress, the facilitator view and privacy', () => {
   useTestDatabase();
@@ -26,21 +31,45 @@ describe('learning: progress, the facilitator view and privacy', () => {
   before(async () => {
     app = testApp();
     programme = await buildProgramme({ track: 'governing-board' });
-    modules = [await buildModule(programme.id, { title: 'Why it matters' }), await buildModule(programme.id, { title: 'Your reflection', completion: { type: 'reflection' } }), await buildModule(programme.id, { title: 'Last one' })];
+    modules = [
+      await buildModule(programme.id, { title: 'Why it matters' }),
+      await buildModule(programme.id, { title: 'Your reflection', completion: { type: 'reflection' } }),
+      await buildModule(programme.id, { title: 'Last one' }),
+    ];
     facilitator = await buildUser({ roles: ['facilitator'] });
     cohort = await buildCohort(programme.id, { facilitatorIds: [facilitator.id], name: 'Spring panel' });
     alice = await buildUser({ name: 'Alice Adams' });
     bea = await buildUser({ name: '=HYPERLINK("http://evil.example","Bea")' });
     for (const u of [alice, bea]) await enrol(u.id, cohort.id, programme.id);
-    await supertest(app).post(`/api/v1/modules/${modules[0]!.id}/completion`).set(await auth(alice)).send({}).expect(200);
-    await supertest(app).post(`/api/v1/modules/${modules[1]!.id}/completion`).set(await auth(alice)).send({ reflection: secret }).expect(200);
-    await supertest(app).post(`/api/v1/modules/${modules[0]!.id}/completion`).set(await auth(bea)).send({}).expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${modules[0]!.id}/completion`)
+      .set(await auth(alice))
+      .send({})
+      .expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${modules[1]!.id}/completion`)
+      .set(await auth(alice))
+      .send({ reflection: secret })
+      .expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${modules[0]!.id}/completion`)
+      .set(await auth(bea))
+      .send({})
+      .expect(200);
   });
 
   it('her progress and the programme/track functions agree: most advanced enrolment, percent over current modules', async () => {
-    const mine = await supertest(app).get('/api/v1/me/progress').set(await auth(alice)).expect(200);
-    expect(mine.body).to.deep.equal([{ cohortId: cohort.id, programmeId: programme.id, completedModules: 2, totalModules: 3, percent: 66 }]);
-    expect(await programmeProgress({ userId: alice.id, programmeId: programme.id })).to.include({ completedModules: 2, percent: 66 });
+    const mine = await supertest(app)
+      .get('/api/v1/me/progress')
+      .set(await auth(alice))
+      .expect(200);
+    expect(mine.body).to.deep.equal([
+      { cohortId: cohort.id, programmeId: programme.id, completedModules: 2, totalModules: 3, percent: 66 },
+    ]);
+    expect(await programmeProgress({ userId: alice.id, programmeId: programme.id })).to.include({
+      completedModules: 2,
+      percent: 66,
+    });
     const outsider = await buildUser();
     const map = await trackProgressForUsers({ userIds: [alice.id, bea.id, outsider.id], track: 'governing-board' });
     expect(map.get(alice.id)?.percent).to.equal(66);
@@ -49,7 +78,10 @@ describe('learning: progress, the facilitator view and privacy', () => {
   });
 
   it('the cohort’s facilitator gets one row per participant through the API', async () => {
-    const res = await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(facilitator)).expect(200);
+    const res = await supertest(app)
+      .get(`/api/v1/cohorts/${cohort.id}/progress`)
+      .set(await auth(facilitator))
+      .expect(200);
     const alices = res.body.items.find((r: { userId: string }) => r.userId === alice.id);
     expect(alices).to.include({ name: 'Alice Adams', completedModules: 2, totalModules: 3, percent: 66 });
     expect(alices.lastActivityAt).to.be.a('string');
@@ -57,24 +89,41 @@ describe('learning: progress, the facilitator view and privacy', () => {
   });
 
   it('a participant cannot read the cohort’s progress (API and web: 403), nor another facilitator', async () => {
-    await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(bea)).expect(403);
-    await supertest(app).get(`/api/v1/cohorts/${cohort.id}/progress`).set(await auth(await buildUser({ roles: ['facilitator'] }))).expect(403);
+    await supertest(app)
+      .get(`/api/v1/cohorts/${cohort.id}/progress`)
+      .set(await auth(bea))
+      .expect(403);
+    await supertest(app)
+      .get(`/api/v1/cohorts/${cohort.id}/progress`)
+      .set(await auth(await buildUser({ roles: ['facilitator'] })))
+      .expect(403);
     const agent = await signIn(app, bea.email, testPassword);
     await agent.get(`/cohorts/${cohort.id}/progress`).expect(403);
     await agent.get(`/cohorts/${cohort.id}/progress.csv`).expect(403);
-    await supertest(app).get('/api/v1/cohorts/nope/progress').set(await auth(facilitator)).expect(404);
+    await supertest(app)
+      .get('/api/v1/cohorts/nope/progress')
+      .set(await auth(facilitator))
+      .expect(404);
   });
 
   it('her progress is hers: /me/progress of another participant shows only her own enrolments', async () => {
-    const res = await supertest(app).get('/api/v1/me/progress').set(await auth(bea)).expect(200);
-    expect(res.body).to.deep.equal([{ cohortId: cohort.id, programmeId: programme.id, completedModules: 1, totalModules: 3, percent: 33 }]);
+    const res = await supertest(app)
+      .get('/api/v1/me/progress')
+      .set(await auth(bea))
+      .expect(200);
+    expect(res.body).to.deep.equal([
+      { cohortId: cohort.id, programmeId: programme.id, completedModules: 1, totalModules: 3, percent: 33 },
+    ]);
   });
 
   it('a reflection is private: not in another participant’s view, not on the facilitator page until she shares it', async () => {
     const beaAgent = await signIn(app, bea.email, testPassword);
     const beaPage = await beaAgent.get(`/modules/${modules[1]!.id}`).expect(200);
     expect(beaPage.text).to.not.include('private worry');
-    const beaApi = await supertest(app).get(`/api/v1/modules/${modules[1]!.id}`).set(await auth(bea)).expect(200);
+    const beaApi = await supertest(app)
+      .get(`/api/v1/modules/${modules[1]!.id}`)
+      .set(await auth(bea))
+      .expect(200);
     expect(JSON.stringify(beaApi.body)).to.not.include('private worry');
     const facAgent = await signIn(app, facilitator.email, testPassword);
     expect((await facAgent.get(`/cohorts/${cohort.id}/progress`).expect(200)).text).to.not.include('private worry');
@@ -82,15 +131,25 @@ describe('learning: progress, the facilitator view and privacy', () => {
     const aliceAgent = await signIn(app, alice.email, testPassword);
     const own = await aliceAgent.get(`/modules/${modules[1]!.id}`).expect(200);
     expect(own.text).to.include('private worry');
-    await aliceAgent.post(`/modules/${modules[1]!.id}/sharing`).type('form').send({ _csrf: await csrfOf(aliceAgent, `/modules/${modules[1]!.id}`), shared: 'yes' }).expect(303);
+    await aliceAgent
+      .post(`/modules/${modules[1]!.id}/sharing`)
+      .type('form')
+      .send({ _csrf: await csrfOf(aliceAgent, `/modules/${modules[1]!.id}`), shared: 'yes' })
+      .expect(303);
     expect((await facAgent.get(`/cohorts/${cohort.id}/progress`).expect(200)).text).to.include('private worry');
     expect((await beaAgent.get(`/modules/${modules[1]!.id}`).expect(200)).text).to.not.include('private worry');
   });
 
   it('a participant cannot change another’s reflection sharing or record for her: the sharing form acts on her own only', async () => {
     const beaAgent = await signIn(app, bea.email, testPassword);
-    await beaAgent.post(`/modules/${modules[1]!.id}/sharing`).type('form').send({ _csrf: await csrfOf(beaAgent, `/modules/${modules[1]!.id}`), shared: 'no', userId: alice.id }).expect(404);
-    expect((await CompletionModel.findOne({ userId: alice.id, moduleId: modules[1]!.id }).lean())!.reflectionShared).to.equal(true);
+    await beaAgent
+      .post(`/modules/${modules[1]!.id}/sharing`)
+      .type('form')
+      .send({ _csrf: await csrfOf(beaAgent, `/modules/${modules[1]!.id}`), shared: 'no', userId: alice.id })
+      .expect(404);
+    expect(
+      (await CompletionModel.findOne({ userId: alice.id, moduleId: modules[1]!.id }).lean())!.reflectionShared,
+    ).to.equal(true);
   });
 
   it('the progress page is a sortable table with a chart that reads without colour', async () => {
@@ -134,8 +193,13 @@ describe('learning: progress, the facilitator view and privacy', () => {
     const people = await Promise.all(Array.from({ length: 8 }, () => buildUser()));
     for (const u of people) await enrol(u.id, c.id, p.id);
     const tokens = await Promise.all(people.map((u) => auth(u)));
-    await Promise.all(tokens.map((t) => supertest(app).post(`/api/v1/modules/${m.id}/completion`).set(t).send({}).expect(200)));
-    const res = await supertest(app).get(`/api/v1/cohorts/${c.id}/progress`).set(await auth(facilitator)).expect(200);
+    await Promise.all(
+      tokens.map((t) => supertest(app).post(`/api/v1/modules/${m.id}/completion`).set(t).send({}).expect(200)),
+    );
+    const res = await supertest(app)
+      .get(`/api/v1/cohorts/${c.id}/progress`)
+      .set(await auth(facilitator))
+      .expect(200);
     expect(res.body.items.map((r: { percent: number }) => r.percent)).to.deep.equal(Array(8).fill(100));
   });
 
@@ -145,25 +209,50 @@ describe('learning: progress, the facilitator view and privacy', () => {
     const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
     const u = await buildUser();
     await enrol(u.id, c.id, p.id);
-    expect((await supertest(app).get('/api/v1/me/progress').set(await auth(u))).body).to.have.length(1);
+    expect(
+      (
+        await supertest(app)
+          .get('/api/v1/me/progress')
+          .set(await auth(u))
+      ).body,
+    ).to.have.length(1);
     await EnrolmentModel.updateOne({ userId: u.id, cohortId: c.id }, { $set: { status: 'withdrawn' } });
     await emitDomainEvent('enrolment.withdrawn', { cohortId: c.id, userId: u.id });
-    expect((await supertest(app).get('/api/v1/me/progress').set(await auth(u))).body).to.deep.equal([]);
-    expect((await supertest(app).get(`/api/v1/cohorts/${c.id}/progress`).set(await auth(facilitator))).body.items).to.deep.equal([]);
+    expect(
+      (
+        await supertest(app)
+          .get('/api/v1/me/progress')
+          .set(await auth(u))
+      ).body,
+    ).to.deep.equal([]);
+    expect(
+      (
+        await supertest(app)
+          .get(`/api/v1/cohorts/${c.id}/progress`)
+          .set(await auth(facilitator))
+      ).body.items,
+    ).to.deep.equal([]);
   });
-
 
   it('the cohort progress service refuses participants (403) and unknown cohorts (404), and sorts rows as asked, ties by name', async () => {
     let refused: unknown;
     await cohortProgressFor({ actor: alice, cohortId: cohort.id }).catch((e: unknown) => (refused = e));
     expect(refused).to.be.instanceOf(ForbiddenError);
     let unknown: unknown;
-    await cohortProgressFor({ actor: facilitator, cohortId: '0123456789abcdef01234567' }).catch((e: unknown) => (unknown = e));
+    await cohortProgressFor({ actor: facilitator, cohortId: '0123456789abcdef01234567' }).catch(
+      (e: unknown) => (unknown = e),
+    );
     expect(unknown).to.be.instanceOf(NotFoundError);
-    const byPercent = await cohortProgressFor({ actor: facilitator, cohortId: cohort.id, sort: { key: 'percent', dir: 'desc' } });
+    const byPercent = await cohortProgressFor({
+      actor: facilitator,
+      cohortId: cohort.id,
+      sort: { key: 'percent', dir: 'desc' },
+    });
     expect(byPercent.rows.map((r) => r.userId)).to.deep.equal([alice.id, bea.id]);
     const byName = await cohortProgressFor({ actor: facilitator, cohortId: cohort.id });
-    expect(byName.rows.map((r) => r.name)).to.deep.equal([...byName.rows.map((r) => r.name)].sort((a, b) => a.localeCompare(b)));
+    expect(byName.rows.map((r) => r.name)).to.deep.equal(
+      [...byName.rows.map((r) => r.name)].sort((a, b) => a.localeCompare(b)),
+    );
     expect(byName.programme.title).to.equal(programme.title);
   });
 });

@@ -21,41 +21,87 @@ describe('learning: the reflection minimum is the author’s choice', () => {
     const learner = await buildUser({ roles: ['participant'] });
     const programme = await buildProgramme();
     await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
-    return { admin, learner, programme, auth: { Authorization: `Bearer ${await tokenFor(admin)}` }, learnerAuth: { Authorization: `Bearer ${await tokenFor(learner)}` } };
+    return {
+      admin,
+      learner,
+      programme,
+      auth: { Authorization: `Bearer ${await tokenFor(admin)}` },
+      learnerAuth: { Authorization: `Bearer ${await tokenFor(learner)}` },
+    };
   }
 
   it('an author sets minWords (0–500) through the API; it defaults to 0 and a value out of range is a 422', async () => {
     const { programme, auth } = await setUp();
-    const plain = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'Free', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection' } }).expect(201);
+    const plain = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Free', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection' } })
+      .expect(201);
     expect(plain.body.completion).to.deep.equal({ type: 'reflection', minWords: 0 });
-    const set = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'Forty', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 40 } }).expect(201);
+    const set = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Forty', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 40 } })
+      .expect(201);
     expect(set.body.completion).to.deep.equal({ type: 'reflection', minWords: 40 });
-    const tooMany = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'X', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 501 } }).expect(422);
+    const tooMany = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'X', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 501 } })
+      .expect(422);
     expect(tooMany.body.errors[0].path).to.equal('completion.minWords');
-    await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'X', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: -1 } }).expect(422);
-    const changed = await supertest(app).patch(`/api/v1/modules/${set.body.id}`).set(auth).send({ completion: { type: 'reflection', minWords: 10 } }).expect(200);
+    await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'X', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: -1 } })
+      .expect(422);
+    const changed = await supertest(app)
+      .patch(`/api/v1/modules/${set.body.id}`)
+      .set(auth)
+      .send({ completion: { type: 'reflection', minWords: 10 } })
+      .expect(200);
     expect(changed.body.completion).to.deep.equal({ type: 'reflection', minWords: 10 });
   });
 
   it('a shorter reflection is a 422 that names the minimum, and nothing is recorded; one long enough completes it', async () => {
     const { programme, auth, learner, learnerAuth } = await setUp();
-    const module = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'Thirty', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 30 } }).expect(201);
+    const module = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Thirty', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 30 } })
+      .expect(201);
     const seen = await supertest(app).get(`/api/v1/modules/${module.body.id}`).set(learnerAuth).expect(200);
     expect(seen.body.completion).to.deep.equal({ type: 'reflection', minWords: 30 });
-    const short = await supertest(app).post(`/api/v1/modules/${module.body.id}/completion`).set(learnerAuth).send({ reflection: words(29) }).expect(422);
+    const short = await supertest(app)
+      .post(`/api/v1/modules/${module.body.id}/completion`)
+      .set(learnerAuth)
+      .send({ reflection: words(29) })
+      .expect(422);
     expect(short.headers['content-type']).to.match(/problem\+json/);
     expect(short.body.detail).to.include('30 words');
     expect(short.body.minWords).to.equal(30);
     expect(short.body.errors[0]).to.include({ path: 'reflection' });
     expect(short.body.errors[0].message).to.include('30 words');
     expect(await CompletionModel.countDocuments({ userId: learner.id })).to.equal(0);
-    await supertest(app).post(`/api/v1/modules/${module.body.id}/completion`).set(learnerAuth).send({ reflection: words(30) }).expect(200);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.body.id}/completion`)
+      .set(learnerAuth)
+      .send({ reflection: words(30) })
+      .expect(200);
   });
 
   it('with the default of 0 a one-word reflection completes it: the old fixed 25-word rule is gone', async () => {
     const { programme, auth, learnerAuth } = await setUp();
-    const module = await supertest(app).post(`/api/v1/programmes/${programme.id}/modules`).set(auth).send({ title: 'Any', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection' } }).expect(201);
-    await supertest(app).post(`/api/v1/modules/${module.body.id}/completion`).set(learnerAuth).send({ reflection: 'Grateful.' }).expect(200);
+    const module = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Any', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection' } })
+      .expect(201);
+    await supertest(app)
+      .post(`/api/v1/modules/${module.body.id}/completion`)
+      .set(learnerAuth)
+      .send({ reflection: 'Grateful.' })
+      .expect(200);
   });
 
   it('on the page: the author sets the minimum in the module form; the learner sees it, a word-count area, and a form error when short', async () => {
@@ -63,18 +109,55 @@ describe('learning: the reflection minimum is the author’s choice', () => {
     const author = await signIn(app, admin.email, testPassword);
     const form = await author.get(`/programmes/${programme.id}/modules/new`).expect(200);
     expect(form.text).to.include('name="minWords"');
-    await author.post(`/programmes/${programme.id}/modules`).type('form').send({ _csrf: csrfFrom(form.text), title: 'Twelve words', body: 'Write.', estimatedMinutes: '5', completionType: 'reflection', minWords: '12', passMark: '80', action: 'save' }).expect(303);
+    await author
+      .post(`/programmes/${programme.id}/modules`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        title: 'Twelve words',
+        body: 'Write.',
+        estimatedMinutes: '5',
+        completionType: 'reflection',
+        minWords: '12',
+        passMark: '80',
+        action: 'save',
+      })
+      .expect(303);
     const module = await ModuleModel.findOne({ title: 'Twelve words' }).lean();
     expect(module!.completion!.minWords).to.equal(12);
-    const bad = await author.post(`/modules/${module!._id}`).type('form').send({ _csrf: csrfFrom(form.text), title: 'Twelve words', body: 'Write.', estimatedMinutes: '5', completionType: 'reflection', minWords: '900', passMark: '80', action: 'save' }).expect(422);
+    const bad = await author
+      .post(`/modules/${module!._id}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        title: 'Twelve words',
+        body: 'Write.',
+        estimatedMinutes: '5',
+        completionType: 'reflection',
+        minWords: '900',
+        passMark: '80',
+        action: 'save',
+      })
+      .expect(422);
     expect(bad.text).to.include('field-minWords-error');
 
     const agent = await signIn(app, learner.email, testPassword);
     const page = await agent.get(`/modules/${module!._id}`).expect(200);
-    expect(page.text).to.include('At least 12 words.').and.include('data-min-words="12"').and.include('/public/js/word-count.js');
-    const short = await agent.post(`/modules/${module!._id}/completion`).type('form').send({ _csrf: csrfFrom(page.text), reflection: words(11) }).expect(422);
+    expect(page.text)
+      .to.include('At least 12 words.')
+      .and.include('data-min-words="12"')
+      .and.include('/public/js/word-count.js');
+    const short = await agent
+      .post(`/modules/${module!._id}/completion`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reflection: words(11) })
+      .expect(422);
     expect(short.text).to.include('at least 12 words').and.include('field-reflection-error');
     expect(short.text).to.include(words(11));
-    await agent.post(`/modules/${module!._id}/completion`).type('form').send({ _csrf: csrfFrom(page.text), reflection: words(12) }).expect(303);
+    await agent
+      .post(`/modules/${module!._id}/completion`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reflection: words(12) })
+      .expect(303);
   });
 });

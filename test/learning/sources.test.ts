@@ -12,9 +12,18 @@ import { buildCohort, buildModule, buildProgramme, enrol } from '../support/lear
 /** Changes a cohort as its edit form does (the cohorts area's domain function), only the given fields. */
 async function editCohort(admin: TestUser, cohortId: string, changes: { programmeId?: string; name?: string }) {
   const app = testApp();
-  const current = (await supertest(app).get(`/api/v1/cohorts/${cohortId}`).set({ Authorization: `Bearer ${await tokenFor(admin)}` }).expect(200)).body;
+  const current = (
+    await supertest(app)
+      .get(`/api/v1/cohorts/${cohortId}`)
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .expect(200)
+  ).body;
   const { programmeId, name, capacity, timezone, startsOn, endsOn, facilitatorIds } = current;
-  await updateCohort({ actor: admin, cohortId, input: { programmeId, name, capacity, timezone, startsOn, endsOn, facilitatorIds, ...changes } });
+  await updateCohort({
+    actor: admin,
+    cohortId,
+    input: { programmeId, name, capacity, timezone, startsOn, endsOn, facilitatorIds, ...changes },
+  });
 }
 
 /** Progress comes from the source collections, so it holds with many writers and follows changes to cohorts. */
@@ -33,15 +42,27 @@ describe('learning: progress read from completions and enrolments', () => {
     await enrol(learner.id, cohort.id, programme.id);
     const auth = { Authorization: `Bearer ${await tokenFor(learner)}` };
 
-    const results = await Promise.all(modules.map((m, i) => supertest(apps[i % 2]!).post(`/api/v1/modules/${m.id}/completion`).set(auth).send({})));
+    const results = await Promise.all(
+      modules.map((m, i) =>
+        supertest(apps[i % 2]!)
+          .post(`/api/v1/modules/${m.id}/completion`)
+          .set(auth)
+          .send({}),
+      ),
+    );
     expect(results.map((r) => r.status)).to.deep.equal(Array(10).fill(200));
     expect(await CompletionModel.countDocuments({ userId: learner.id, cohortId: cohort.id })).to.equal(10);
     expect(await CertificateModel.countDocuments({ userId: learner.id, cohortId: cohort.id })).to.equal(1);
     expect(results.filter((r) => r.body.certificate).length).to.be.at.most(1);
 
     const mine = await supertest(apps[0]!).get('/api/v1/me/progress').set(auth).expect(200);
-    expect(mine.body).to.deep.equal([{ cohortId: cohort.id, programmeId: programme.id, completedModules: 10, totalModules: 10, percent: 100 }]);
-    const theirs = await supertest(apps[1]!).get(`/api/v1/cohorts/${cohort.id}/progress`).set({ Authorization: `Bearer ${await tokenFor(facilitator)}` }).expect(200);
+    expect(mine.body).to.deep.equal([
+      { cohortId: cohort.id, programmeId: programme.id, completedModules: 10, totalModules: 10, percent: 100 },
+    ]);
+    const theirs = await supertest(apps[1]!)
+      .get(`/api/v1/cohorts/${cohort.id}/progress`)
+      .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` })
+      .expect(200);
     expect(theirs.body.items[0]).to.include({ userId: learner.id, completedModules: 10, percent: 100 });
     expect((await supertest(apps[0]!).get('/api/v1/me/certificates').set(auth).expect(200)).body).to.have.length(1);
   });
@@ -58,9 +79,13 @@ describe('learning: progress read from completions and enrolments', () => {
     await enrol(learner.id, cohort.id, from.id);
     await editCohort(admin, cohort.id, { programmeId: to.id });
 
-    expect(String((await EnrolmentModel.findOne({ userId: learner.id, cohortId: cohort.id }).lean())!.programmeId)).to.equal(to.id);
+    expect(
+      String((await EnrolmentModel.findOne({ userId: learner.id, cohortId: cohort.id }).lean())!.programmeId),
+    ).to.equal(to.id);
     const auth = { Authorization: `Bearer ${await tokenFor(learner)}` };
-    expect((await supertest(app).get('/api/v1/me/progress').set(auth).expect(200)).body).to.deep.equal([{ cohortId: cohort.id, programmeId: to.id, completedModules: 0, totalModules: 1, percent: 0 }]);
+    expect((await supertest(app).get('/api/v1/me/progress').set(auth).expect(200)).body).to.deep.equal([
+      { cohortId: cohort.id, programmeId: to.id, completedModules: 0, totalModules: 1, percent: 0 },
+    ]);
     await supertest(app).post(`/api/v1/modules/${target.id}/completion`).set(auth).send({}).expect(200);
     const agent = await signIn(app, learner.email, testPassword);
     const dashboard = await agent.get('/').expect(200);

@@ -23,13 +23,23 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
 
   it('an admin hides a signature with a reason: gone from the list, reason in the audit trail, no email in the answer', async () => {
     const org = await buildSignature({ name: 'Spammy Org' });
-    const res = await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set(adminAuth).send({ hidden: true, reason: 'Spam: not a real school' }).expect(200);
+    const res = await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set(adminAuth)
+      .send({ hidden: true, reason: 'Spam: not a real school' })
+      .expect(200);
     expect(res.body).to.include({ id: org.id, hidden: true, hiddenReason: 'Spam: not a real school' });
     expect(JSON.stringify(res.body)).to.not.include('@');
     expect((await supertest(app).get('/api/v1/pledge/signatures?q=Spammy').expect(200)).body.items).to.have.length(0);
     const audit = await PledgeAuditEntryModel.find({ signatureId: org.id }).lean();
-    expect(audit.map((a) => [a.action, a.reason, a.actorLabel])).to.deep.equal([['hidden', 'Spam: not a real school', 'Ada Admin']]);
-    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set(adminAuth).send({ hidden: false, reason: 'Verified by phone' }).expect(200);
+    expect(audit.map((a) => [a.action, a.reason, a.actorLabel])).to.deep.equal([
+      ['hidden', 'Spam: not a real school', 'Ada Admin'],
+    ]);
+    await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set(adminAuth)
+      .send({ hidden: false, reason: 'Verified by phone' })
+      .expect(200);
     expect((await supertest(app).get('/api/v1/pledge/signatures?q=Spammy').expect(200)).body.items).to.have.length(1);
     expect(await PledgeAuditEntryModel.countDocuments({ signatureId: org.id })).to.equal(2);
   });
@@ -37,12 +47,32 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
   it('hiding needs an admin (401 anonymous, 403 otherwise), a reason and known fields (422), a real id (404)', async () => {
     const org = await buildSignature();
     await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).send({ hidden: true, reason: 'x' }).expect(401);
-    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set({ Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['facilitator'] }))}` }).send({ hidden: true, reason: 'x' }).expect(403);
+    await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['facilitator'] }))}` })
+      .send({ hidden: true, reason: 'x' })
+      .expect(403);
     await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set(adminAuth).send({ hidden: true }).expect(422);
-    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set(adminAuth).send({ hidden: 'yes', reason: 'x' }).expect(422);
-    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set(adminAuth).send({ hidden: true, reason: 'x', deleted: true }).expect(422);
-    await supertest(app).patch('/api/v1/pledge/signatures/nope').set(adminAuth).send({ hidden: true, reason: 'x' }).expect(404);
-    await supertest(app).patch('/api/v1/pledge/signatures/000000000000000000000000').set(adminAuth).send({ hidden: true, reason: 'x' }).expect(404);
+    await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set(adminAuth)
+      .send({ hidden: 'yes', reason: 'x' })
+      .expect(422);
+    await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set(adminAuth)
+      .send({ hidden: true, reason: 'x', deleted: true })
+      .expect(422);
+    await supertest(app)
+      .patch('/api/v1/pledge/signatures/nope')
+      .set(adminAuth)
+      .send({ hidden: true, reason: 'x' })
+      .expect(404);
+    await supertest(app)
+      .patch('/api/v1/pledge/signatures/000000000000000000000000')
+      .set(adminAuth)
+      .send({ hidden: true, reason: 'x' })
+      .expect(404);
     expect((await PledgeSignatureModel.findById(org.id).lean())!.hidden).to.equal(false);
     expect(await PledgeAuditEntryModel.countDocuments({ signatureId: org.id })).to.equal(0);
   });
@@ -51,11 +81,27 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     const org = await buildSignature({ name: 'Web Moderated' });
     const page = await admin.get(`/admin/pledge/signatures/${org.id}`).expect(200);
     expect(page.text).to.include(org.email);
-    await admin.post(`/admin/pledge/signatures/${org.id}/visibility`).type('form').send({ hidden: 'yes', reason: '', _csrf: csrfFrom(page.text) }).expect(422);
-    await admin.post(`/admin/pledge/signatures/${org.id}/visibility`).type('form').send({ hidden: 'yes', reason: 'Withdrawn', _csrf: csrfFrom(page.text) }).expect(303);
+    await admin
+      .post(`/admin/pledge/signatures/${org.id}/visibility`)
+      .type('form')
+      .send({ hidden: 'yes', reason: '', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    await admin
+      .post(`/admin/pledge/signatures/${org.id}/visibility`)
+      .type('form')
+      .send({ hidden: 'yes', reason: 'Withdrawn', _csrf: csrfFrom(page.text) })
+      .expect(303);
     expect((await PledgeSignatureModel.findById(org.id).lean())!.hiddenReason).to.equal('Withdrawn');
-    await admin.post(`/admin/pledge/signatures/${org.id}/delete`).type('form').send({ reason: 'Asked by email', _csrf: csrfFrom(page.text) }).expect(422);
-    await admin.post(`/admin/pledge/signatures/${org.id}/delete`).type('form').send({ reason: 'Asked by email', confirm: 'yes', _csrf: csrfFrom(page.text) }).expect(303);
+    await admin
+      .post(`/admin/pledge/signatures/${org.id}/delete`)
+      .type('form')
+      .send({ reason: 'Asked by email', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    await admin
+      .post(`/admin/pledge/signatures/${org.id}/delete`)
+      .type('form')
+      .send({ reason: 'Asked by email', confirm: 'yes', _csrf: csrfFrom(page.text) })
+      .expect(303);
     expect(await PledgeSignatureModel.exists({ _id: org.id })).to.equal(null);
     const after = await admin.get(`/admin/pledge/signatures/${org.id}`).expect(200);
     expect(after.text).to.include('Deleted signature').and.to.include('Asked by email').and.to.not.include(org.email);
@@ -63,26 +109,59 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
 
   it('admins maintain the commitment options; a retired option is no longer offered', async () => {
     const page = await admin.get('/admin/pledge/commitments').expect(200);
-    await admin.post('/admin/pledge/commitments').type('form').send({ title: '', _csrf: csrfFrom(page.text) }).expect(422);
-    await admin.post('/admin/pledge/commitments').type('form').send({ title: 'Women leaders are offered a mentor', description: 'Within a term', _csrf: csrfFrom(page.text) }).expect(303);
+    await admin
+      .post('/admin/pledge/commitments')
+      .type('form')
+      .send({ title: '', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    await admin
+      .post('/admin/pledge/commitments')
+      .type('form')
+      .send({ title: 'Women leaders are offered a mentor', description: 'Within a term', _csrf: csrfFrom(page.text) })
+      .expect(303);
     const list = await admin.get('/admin/pledge/commitments').expect(200);
     const id = /action="\/admin\/pledge\/commitments\/([0-9a-f]{24})"/.exec(list.text)![1]!;
-    await admin.post(`/admin/pledge/commitments/${id}`).type('form').send({ title: 'Women leaders are offered a mentor', description: 'Within a term', position: '3', _csrf: csrfFrom(list.text) }).expect(303);
+    await admin
+      .post(`/admin/pledge/commitments/${id}`)
+      .type('form')
+      .send({
+        title: 'Women leaders are offered a mentor',
+        description: 'Within a term',
+        position: '3',
+        _csrf: csrfFrom(list.text),
+      })
+      .expect(303);
     expect((await listCommitmentOptions({ includeRetired: false })).map((o) => o.id)).to.not.include(id);
   });
 
   it('the admin pages are for admins only', async () => {
     const participant = await signIn(app, (await buildUser()).email, testPassword);
-    for (const path of ['/admin/pledge', '/admin/pledge/signatures', '/admin/pledge/commitments', '/admin/pledge/export/signatures.csv']) await participant.get(path).expect(403);
+    for (const path of [
+      '/admin/pledge',
+      '/admin/pledge/signatures',
+      '/admin/pledge/commitments',
+      '/admin/pledge/export/signatures.csv',
+    ])
+      await participant.get(path).expect(403);
     await supertest(app).get('/admin/pledge').expect(303);
   });
 
   it('the dashboard shows an SVG chart of signatures over time, counts by type and region, and commitment rankings', async () => {
     const option = await buildCommitmentOption({ title: 'Most popular commitment' });
-    const org = await buildSignature({ name: 'Charted', region: 'Chart Region', confirmedAt: new Date(Date.now() - 40 * 86_400_000) });
-    await PledgeSignatureModel.updateOne({ _id: org.id }, { $set: { commitments: [{ optionId: option.id, addedAt: new Date() }] } });
+    const org = await buildSignature({
+      name: 'Charted',
+      region: 'Chart Region',
+      confirmedAt: new Date(Date.now() - 40 * 86_400_000),
+    });
+    await PledgeSignatureModel.updateOne(
+      { _id: org.id },
+      { $set: { commitments: [{ optionId: option.id, addedAt: new Date() }] } },
+    );
     const res = await admin.get('/admin/pledge').expect(200);
-    expect(res.text).to.match(/<svg class="chart"[^>]*role="img"/).and.to.include('<title id="chart-svg-title">').and.to.include('<rect');
+    expect(res.text)
+      .to.match(/<svg class="chart"[^>]*role="img"/)
+      .and.to.include('<title id="chart-svg-title">')
+      .and.to.include('<rect');
     expect(res.text).to.include('Chart Region').and.to.include('Most popular commitment');
   });
 
@@ -95,8 +174,13 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect(res.headers['content-disposition']).to.include('attachment');
     const rows = parse(res.text.replace(/^\uFEFF/, ''), { columns: true }) as Record<string, string>[];
     const names = rows.map((r) => r.name);
-    expect(names).to.include('\'=HYPERLINK("http://evil.example","click")').and.to.include('Comma, "Quotes" School').and.to.include("'@SUM(A1)");
-    expect(rows.map((r) => r.region)).to.include("'+44 region").and.to.include("'-1");
+    expect(names)
+      .to.include('\'=HYPERLINK("http://evil.example","click")')
+      .and.to.include('Comma, "Quotes" School')
+      .and.to.include("'@SUM(A1)");
+    expect(rows.map((r) => r.region))
+      .to.include("'+44 region")
+      .and.to.include("'-1");
     expect(rows.find((r) => r.email === 'csv@example.org')).to.not.equal(undefined);
     for (const row of rows) for (const cell of Object.values(row)) expect(cell).to.not.match(/^[=+\-@\t\r]/);
     await admin.get('/admin/pledge/export/updates.csv').expect(200);

@@ -17,7 +17,14 @@ describe('pledge: demo data', () => {
     expect(await PledgeAuditEntryModel.countDocuments({ action: 'hidden' })).to.equal(1);
     expect(await PledgeProgressUpdateModel.countDocuments()).to.be.at.least(5);
     const res = await supertest(testApp()).get('/api/v1/pledge/signatures?limit=200').expect(200);
-    expect(Object.keys(res.body.counts.byType)).to.include.members(['school', 'trust', 'governing-board', 'leadership-organisation', 'government', 'individual']);
+    expect(Object.keys(res.body.counts.byType)).to.include.members([
+      'school',
+      'trust',
+      'governing-board',
+      'leadership-organisation',
+      'government',
+      'individual',
+    ]);
     expect(new Set(res.body.items.map((i: { country: string }) => i.country))).to.include.members(['GB', 'IE', 'CA']);
     expect(res.body.items.map((i: { name: string }) => i.name)).to.not.include('Teach Forward Foundation');
   });

@@ -25,7 +25,15 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     await buildSignature({ name: 'Hidden School', hidden: true });
     const res = await supertest(app).get('/api/v1/pledge/signatures').expect(200);
     expect(res.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['alpha trust', 'Zeta School']);
-    expect(res.body.items[0]).to.have.all.keys('id', 'kind', 'name', 'organisationType', 'region', 'country', 'confirmedAt');
+    expect(res.body.items[0]).to.have.all.keys(
+      'id',
+      'kind',
+      'name',
+      'organisationType',
+      'region',
+      'country',
+      'confirmedAt',
+    );
     expect(JSON.stringify(res.body)).to.not.match(/@|email|contact/i);
     expect(res.body.counts.byType).to.deep.equal({ school: 1, trust: 1 });
     expect(res.body.nextCursor).to.equal(null);
@@ -50,7 +58,9 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const seen: string[] = [];
     let cursor: string | null = null;
     do {
-      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await supertest(app).get(`/api/v1/pledge/signatures?limit=2${cursor ? `&cursor=${cursor}` : ''}`).expect(200);
+      const res: { body: { items: { id: string }[]; nextCursor: string | null } } = await supertest(app)
+        .get(`/api/v1/pledge/signatures?limit=2${cursor ? `&cursor=${cursor}` : ''}`)
+        .expect(200);
       seen.push(...res.body.items.map((i) => i.id));
       cursor = res.body.nextCursor;
     } while (cursor);
@@ -67,14 +77,29 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
   });
 
   it('signing through the API refuses unknown fields, objects for scalars and bad vocabularies with 422 field errors', async () => {
-    const post = (body: Record<string, unknown>) => supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body);
+    const post = (body: Record<string, unknown>) =>
+      supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body);
     const unknown = await post(organisationBody({ isAdmin: true })).expect(422);
     expect(unknown.headers['content-type']).to.match(/problem\+json/);
     expect(unknown.body.errors[0].message).to.include('isAdmin');
-    expect((await post(organisationBody({ email: { $ne: null } })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('email');
-    expect((await post(organisationBody({ organisationType: 'club' })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('organisationType');
-    expect((await post(organisationBody({ organisationType: undefined })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('organisationType');
-    expect((await post(organisationBody({ country: 'EU' })).expect(422)).body.errors.map((e: { path: string }) => e.path)).to.include('country');
+    expect(
+      (await post(organisationBody({ email: { $ne: null } })).expect(422)).body.errors.map(
+        (e: { path: string }) => e.path,
+      ),
+    ).to.include('email');
+    expect(
+      (await post(organisationBody({ organisationType: 'club' })).expect(422)).body.errors.map(
+        (e: { path: string }) => e.path,
+      ),
+    ).to.include('organisationType');
+    expect(
+      (await post(organisationBody({ organisationType: undefined })).expect(422)).body.errors.map(
+        (e: { path: string }) => e.path,
+      ),
+    ).to.include('organisationType');
+    expect(
+      (await post(organisationBody({ country: 'EU' })).expect(422)).body.errors.map((e: { path: string }) => e.path),
+    ).to.include('country');
     await post(organisationBody({ country: 'gb' })).expect(202);
   });
 
@@ -92,7 +117,11 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const admin = await buildUser({ roles: ['admin'] });
     let counts = (await supertest(app).get('/api/v1/pledge/signatures').expect(200)).body.counts;
     expect(counts).to.deep.equal({ total: 3, byType: { individual: 2, school: 1 }, byRegion: { Wales: 3 } });
-    await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).set({ Authorization: `Bearer ${await tokenFor(admin)}` }).send({ hidden: true, reason: 'spam' }).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/pledge/signatures/${org.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({ hidden: true, reason: 'spam' })
+      .expect(200);
     counts = (await supertest(app).get('/api/v1/pledge/signatures').expect(200)).body.counts;
     expect(counts.byType).to.deep.equal({ individual: 2 });
   });
@@ -100,7 +129,10 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
   it('the public list page works without JavaScript: a GET form, a captioned table and a next-page link', async () => {
     for (let i = 0; i < 55; i++) await buildSignature({ name: `School ${String(i).padStart(2, '0')}` });
     const res = await supertest(app).get('/pledge/signatories').expect(200);
-    expect(res.text).to.include('<form method="get" action="/pledge/signatories"').and.to.include('<caption>').and.to.include('rel="next"');
+    expect(res.text)
+      .to.include('<form method="get" action="/pledge/signatories"')
+      .and.to.include('<caption>')
+      .and.to.include('rel="next"');
     expect(res.text).to.include('School 00').and.to.not.include('School 54');
     const next = /href="(\/pledge\/signatories\?cursor=[^"]+)"/.exec(res.text)![1]!;
     expect((await supertest(app).get(next.replace(/&amp;/g, '&')).expect(200)).text).to.include('School 54');
@@ -110,29 +142,52 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
   it('an organisation has a public page; a pending, hidden, unknown or malformed one is a 404', async () => {
     const org = await buildSignature({ name: 'Page School' });
     expect((await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200)).text).to.include('Page School');
-    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ status: 'pending' })).id}`).expect(404);
-    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}`).expect(404);
-    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ kind: 'individual', showName: true })).id}`).expect(404);
+    await supertest(app)
+      .get(`/pledge/organisations/${(await buildSignature({ status: 'pending' })).id}`)
+      .expect(404);
+    await supertest(app)
+      .get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}`)
+      .expect(404);
+    await supertest(app)
+      .get(`/pledge/organisations/${(await buildSignature({ kind: 'individual', showName: true })).id}`)
+      .expect(404);
     await supertest(app).get('/pledge/organisations/000000000000000000000000').expect(404);
     await supertest(app).get('/pledge/organisations/nope').expect(404);
   });
 
   it('the badge is an accessible SVG served as image/svg+xml with a public cache header, its name escaped', async () => {
     const org = await buildSignature({ name: 'Smith & <Jones> "School"' });
-    const res = await supertest(app).get(`/pledge/organisations/${org.id}/badge.svg`).buffer(true).parse((r, cb) => { let d = ''; r.on('data', (c: Buffer) => (d += c)); r.on('end', () => cb(null, d)); }).expect(200);
+    const res = await supertest(app)
+      .get(`/pledge/organisations/${org.id}/badge.svg`)
+      .buffer(true)
+      .parse((r, cb) => {
+        let d = '';
+        r.on('data', (c: Buffer) => (d += c));
+        r.on('end', () => cb(null, d));
+      })
+      .expect(200);
     expect(res.headers['content-type']).to.match(/^image\/svg\+xml/);
-    expect(res.headers['cache-control']).to.match(/public/).and.to.match(/max-age=\d+/);
+    expect(res.headers['cache-control'])
+      .to.match(/public/)
+      .and.to.match(/max-age=\d+/);
     expect(res.headers['cross-origin-resource-policy']).to.equal('cross-origin');
     const svg = res.body as string;
-    expect(svg).to.match(/<title id="badge-title">Smith &amp; &lt;Jones&gt; &quot;School&quot; has signed the Leading Women to Headship Pledge<\/title>/);
+    expect(svg).to.match(
+      /<title id="badge-title">Smith &amp; &lt;Jones&gt; &quot;School&quot; has signed the Leading Women to Headship Pledge<\/title>/,
+    );
     expect(svg).to.include('role="img"').and.to.include('We have signed the').and.to.not.include('<Jones>');
-    await supertest(app).get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}/badge.svg`).expect(404);
+    await supertest(app)
+      .get(`/pledge/organisations/${(await buildSignature({ hidden: true })).id}/badge.svg`)
+      .expect(404);
   });
 
   it('the Pledge page shows the text, the counts and the way to sign', async () => {
     await buildSignature();
     const res = await supertest(app).get('/pledge').expect(200);
-    expect(res.text).to.include('counteract what deters or prevents women from becoming headteachers').and.to.include('/pledge/sign/organisation').and.to.include('/pledge/sign/individual');
+    expect(res.text)
+      .to.include('counteract what deters or prevents women from becoming headteachers')
+      .and.to.include('/pledge/sign/organisation')
+      .and.to.include('/pledge/sign/individual');
   });
 
   it('the three Pledge operations are in the OpenAPI document', async () => {
@@ -145,7 +200,19 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     const before = await supertest(app).get('/api/v1/pledge/signatures?region=Elsewhere').expect(200);
     expect(before.body.counts.total).to.equal(0);
     // What another process's confirmation does: its write, then the bump of the shared list version.
-    await PledgeSignatureModel.create({ kind: 'organisation', name: 'Far Process School', nameKey: 'far process school', email: 'far@example.org', signKey: 'far', organisationType: 'school', region: 'Elsewhere', country: 'GB', listed: true, status: 'confirmed', confirmedAt: new Date() });
+    await PledgeSignatureModel.create({
+      kind: 'organisation',
+      name: 'Far Process School',
+      nameKey: 'far process school',
+      email: 'far@example.org',
+      signKey: 'far',
+      organisationType: 'school',
+      region: 'Elsewhere',
+      country: 'GB',
+      listed: true,
+      status: 'confirmed',
+      confirmedAt: new Date(),
+    });
     await listChanged();
     const after = await supertest(app).get('/api/v1/pledge/signatures?region=Elsewhere').expect(200);
     expect(after.body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Far Process School']);

@@ -9,7 +9,14 @@ import { linkSignatureToBoard, registerRoundReadinessProvider } from '../../serv
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
-import { buildCommitmentOption, confirmViaLink, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
+import {
+  buildCommitmentOption,
+  confirmViaLink,
+  freshIp,
+  latestLink,
+  organisationBody,
+  signViaApi,
+} from '../support/pledgeFactories.ts';
 
 type Agent = ReturnType<typeof supertest.agent>;
 
@@ -31,17 +38,34 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   const post = async (agent: Agent, path: string, form: Record<string, unknown>, manageId: string) => {
     const page = await agent.get(`/pledge/signatures/${manageId}/manage`);
     const token = page.status === 200 ? csrfFrom(page.text) : csrfFrom((await agent.get('/pledge/manage')).text);
-    return agent.post(path).type('form').send({ ...form, _csrf: token });
+    return agent
+      .post(path)
+      .type('form')
+      .send({ ...form, _csrf: token });
   };
 
   it('after confirming, the contact chooses commitments and posts a dated update, both shown on the public page', async () => {
-    const [a, b] = [await buildCommitmentOption({ title: 'Bias training first' }), await buildCommitmentOption({ title: 'Flexible working adverts' })];
+    const [a, b] = [
+      await buildCommitmentOption({ title: 'Bias training first' }),
+      await buildCommitmentOption({ title: 'Flexible working adverts' }),
+    ];
     const agent = supertest.agent(app);
     const org = await confirmedOrganisation(agent, { name: 'Commit School' });
-    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [a.id, b.id] }, org.id).then((r) => expect(r.status).to.equal(303));
-    await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: a.id, body: 'All panel members trained in March.' }, org.id).then((r) => expect(r.status).to.equal(303));
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [a.id, b.id] }, org.id).then((r) =>
+      expect(r.status).to.equal(303),
+    );
+    await post(
+      agent,
+      `/pledge/signatures/${org.id}/updates`,
+      { optionId: a.id, body: 'All panel members trained in March.' },
+      org.id,
+    ).then((r) => expect(r.status).to.equal(303));
     const page = await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200);
-    expect(page.text).to.include('Bias training first').and.to.include('Flexible working adverts').and.to.include('All panel members trained in March.').and.to.match(/<time datetime="\d{4}-/);
+    expect(page.text)
+      .to.include('Bias training first')
+      .and.to.include('Flexible working adverts')
+      .and.to.include('All panel members trained in March.')
+      .and.to.match(/<time datetime="\d{4}-/);
   });
 
   it('someone else (another browser, another signer, a signed-in stranger) gets 403 and nothing is recorded', async () => {
@@ -55,9 +79,21 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     for (const agent of [other, stranger, supertest.agent(app)]) {
       const token = csrfFrom((await agent.get('/pledge/manage')).text);
       await agent.get(`/pledge/signatures/${org.id}/manage`).expect(403);
-      await agent.post(`/pledge/signatures/${org.id}/commitments`).type('form').send({ optionIds: [], _csrf: token }).expect(403);
-      await agent.post(`/pledge/signatures/${org.id}/updates`).type('form').send({ optionId: option.id, body: 'Fake progress', _csrf: token }).expect(403);
-      await agent.post(`/pledge/signatures/${org.id}/delete`).type('form').send({ confirm: 'yes', _csrf: token }).expect(403);
+      await agent
+        .post(`/pledge/signatures/${org.id}/commitments`)
+        .type('form')
+        .send({ optionIds: [], _csrf: token })
+        .expect(403);
+      await agent
+        .post(`/pledge/signatures/${org.id}/updates`)
+        .type('form')
+        .send({ optionId: option.id, body: 'Fake progress', _csrf: token })
+        .expect(403);
+      await agent
+        .post(`/pledge/signatures/${org.id}/delete`)
+        .type('form')
+        .send({ confirm: 'yes', _csrf: token })
+        .expect(403);
     }
     expect((await PledgeSignatureModel.findById(org.id).lean())!.commitments).to.have.length(1);
     expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
@@ -68,7 +104,11 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const org = await confirmedOrganisation(supertest.agent(app));
     const admin = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
     const token = csrfFrom((await admin.get('/pledge/manage')).text);
-    await admin.post(`/pledge/signatures/${org.id}/commitments`).type('form').send({ optionIds: [option.id], _csrf: token }).expect(403);
+    await admin
+      .post(`/pledge/signatures/${org.id}/commitments`)
+      .type('form')
+      .send({ optionIds: [option.id], _csrf: token })
+      .expect(403);
   });
 
   it('a pending signature cannot be managed even by its own browser', async () => {
@@ -84,24 +124,44 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const org = await confirmedOrganisation(supertest.agent(app));
     const fresh = supertest.agent(app);
     const start = await fresh.get('/pledge/manage').expect(200);
-    await fresh.post('/pledge/manage').set('X-Forwarded-For', freshIp()).type('form').send({ email: org.email.toUpperCase(), _csrf: csrfFrom(start.text) }).expect(303);
+    await fresh
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email: org.email.toUpperCase(), _csrf: csrfFrom(start.text) })
+      .expect(303);
     const link = await latestLink(org.email, '/pledge/manage/');
     const scanner = await supertest(app).get(link).expect(200); // a mail scanner opening the link
     const page = await fresh.get(link).expect(200);
     expect(scanner.text).to.include('Continue');
-    const opened = await fresh.post(link).type('form').send({ _csrf: csrfFrom(page.text) }).expect(303);
+    const opened = await fresh
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
     expect(opened.headers.location).to.equal(`/pledge/signatures/${org.id}/manage`);
-    await post(fresh, `/pledge/signatures/${org.id}/commitments`, { optionIds: option.id }, org.id).then((r) => expect(r.status).to.equal(303));
+    await post(fresh, `/pledge/signatures/${org.id}/commitments`, { optionIds: option.id }, org.id).then((r) =>
+      expect(r.status).to.equal(303),
+    );
     const again = supertest.agent(app);
     const p2 = await again.get(link).expect(200);
-    await again.post(link).type('form').send({ _csrf: csrfFrom(p2.text) }).expect(404);
+    await again
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(p2.text) })
+      .expect(404);
     await again.get(`/pledge/signatures/${org.id}/manage`).expect(403);
   });
 
   it('asking for a manage link for an address that never signed looks exactly the same, and sends nothing', async () => {
     const agent = supertest.agent(app);
     const start = await agent.get('/pledge/manage').expect(200);
-    const res = await agent.post('/pledge/manage').set('X-Forwarded-For', freshIp()).type('form').send({ email: 'nobody@nowhere.example', _csrf: csrfFrom(start.text) }).expect(303);
+    const res = await agent
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email: 'nobody@nowhere.example', _csrf: csrfFrom(start.text) })
+      .expect(303);
     expect(res.headers.location).to.equal('/pledge/manage');
     expect(await OutboxMessageModel.countDocuments({ to: 'nobody@nowhere.example' })).to.equal(0);
   });
@@ -112,19 +172,36 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const org = await confirmedOrganisation(supertest.agent(app), { email: user.email });
     const agent = await signIn(app, user.email, testPassword);
     expect((await agent.get('/pledge/manage').expect(200)).text).to.include(org.name);
-    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id).then((r) => expect(r.status).to.equal(303));
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id).then((r) =>
+      expect(r.status).to.equal(303),
+    );
   });
 
   it('a progress update must be on one of the organisation’s commitments, and a retired option cannot be newly chosen (422)', async () => {
-    const [kept, retired, other] = [await buildCommitmentOption(), await buildCommitmentOption({ active: false }), await buildCommitmentOption()];
+    const [kept, retired, other] = [
+      await buildCommitmentOption(),
+      await buildCommitmentOption({ active: false }),
+      await buildCommitmentOption(),
+    ];
     const agent = supertest.agent(app);
     const org = await confirmedOrganisation(agent);
     await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [kept.id] }, org.id);
-    expect((await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: other.id, body: 'x' }, org.id)).status).to.equal(422);
-    expect((await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: kept.id, body: '' }, org.id)).status).to.equal(422);
-    expect((await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [kept.id, retired.id] }, org.id)).status).to.equal(422);
-    expect((await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: ['not-an-id'] }, org.id)).status).to.equal(422);
-    expect((await PledgeSignatureModel.findById(org.id).lean())!.commitments.map((c) => String(c.optionId))).to.deep.equal([kept.id]);
+    expect(
+      (await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: other.id, body: 'x' }, org.id)).status,
+    ).to.equal(422);
+    expect(
+      (await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: kept.id, body: '' }, org.id)).status,
+    ).to.equal(422);
+    expect(
+      (await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [kept.id, retired.id] }, org.id))
+        .status,
+    ).to.equal(422);
+    expect(
+      (await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: ['not-an-id'] }, org.id)).status,
+    ).to.equal(422);
+    expect(
+      (await PledgeSignatureModel.findById(org.id).lean())!.commitments.map((c) => String(c.optionId)),
+    ).to.deep.equal([kept.id]);
   });
 
   it('the signer deletes her signature: data gone (updates and links too), counted no more, audit kept without personal data', async () => {
@@ -133,13 +210,17 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const org = await confirmedOrganisation(agent, { name: 'Leaving School', region: 'Deletion Region' });
     await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id);
     await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: option.id, body: 'Progress' }, org.id);
-    expect((await supertest(app).get('/api/v1/pledge/signatures?region=Deletion%20Region').expect(200)).body.counts.byType).to.deep.equal({ school: 1 });
+    expect(
+      (await supertest(app).get('/api/v1/pledge/signatures?region=Deletion%20Region').expect(200)).body.counts.byType,
+    ).to.deep.equal({ school: 1 });
     expect((await post(agent, `/pledge/signatures/${org.id}/delete`, {}, org.id)).status).to.equal(422);
     expect((await post(agent, `/pledge/signatures/${org.id}/delete`, { confirm: 'yes' }, org.id)).status).to.equal(303);
     expect(await PledgeSignatureModel.exists({ _id: org.id })).to.equal(null);
     expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
     expect(await PledgeLinkModel.countDocuments({ signatureId: org.id })).to.equal(0);
-    expect((await supertest(app).get('/api/v1/pledge/signatures?region=Deletion%20Region').expect(200)).body.counts.byType).to.deep.equal({});
+    expect(
+      (await supertest(app).get('/api/v1/pledge/signatures?region=Deletion%20Region').expect(200)).body.counts.byType,
+    ).to.deep.equal({});
     const audit = (await PledgeAuditEntryModel.findOne({ signatureId: org.id }).lean())!;
     expect(audit.action).to.equal('deleted');
     expect(JSON.stringify(audit)).to.not.include('Leaving School').and.to.not.include(org.email);
@@ -147,25 +228,48 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
 
   it('an individual changes whether her name is shown', async () => {
     const agent = supertest.agent(app);
-    const body = { kind: 'individual', name: 'Changing Mind', email: 'mind@example.org', region: 'Mind Region', country: 'GB', showName: false };
+    const body = {
+      kind: 'individual',
+      name: 'Changing Mind',
+      email: 'mind@example.org',
+      region: 'Mind Region',
+      country: 'GB',
+      showName: false,
+    };
     await confirmViaLink(agent, await signViaApi(app, body));
     const id = String((await PledgeSignatureModel.findOne({ email: 'mind@example.org' }).lean())!._id);
     await post(agent, `/pledge/signatures/${id}/show-name`, { showName: 'yes' }, id);
-    expect((await supertest(app).get('/api/v1/pledge/signatures?region=Mind%20Region').expect(200)).body.items.map((i: { name: string }) => i.name)).to.deep.equal(['Changing Mind']);
+    expect(
+      (await supertest(app).get('/api/v1/pledge/signatures?region=Mind%20Region').expect(200)).body.items.map(
+        (i: { name: string }) => i.name,
+      ),
+    ).to.deep.equal(['Changing Mind']);
   });
 
   it('a board links its signature; its round readiness shows on the public page only by its choice', async () => {
     const user = await buildUser({ roles: ['governor'] });
-    const org = await confirmedOrganisation(supertest.agent(app), { email: user.email, organisationType: 'governing-board', name: 'Linked Board' });
-    registerRoundReadinessProvider(async (boardId) => (boardId === '64b000000000000000000001' ? { ready: 3, total: 4 } : null));
+    const org = await confirmedOrganisation(supertest.agent(app), {
+      email: user.email,
+      organisationType: 'governing-board',
+      name: 'Linked Board',
+    });
+    registerRoundReadinessProvider(async (boardId) =>
+      boardId === '64b000000000000000000001' ? { ready: 3, total: 4 } : null,
+    );
     const stranger = await buildUser({ roles: ['governor'] });
     let refused: unknown;
-    await linkSignatureToBoard({ signatureId: org.id, boardId: '64b000000000000000000001', actor: { ...stranger } }).catch((e) => (refused = e));
+    await linkSignatureToBoard({
+      signatureId: org.id,
+      boardId: '64b000000000000000000001',
+      actor: { ...stranger },
+    }).catch((e) => (refused = e));
     expect((refused as { status: number }).status).to.equal(403);
     await linkSignatureToBoard({ signatureId: org.id, boardId: '64b000000000000000000001', actor: { ...user } });
     expect((await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200)).text).to.not.include('3 of 4');
     const agent = await signIn(app, user.email, testPassword);
-    await post(agent, `/pledge/signatures/${org.id}/readiness`, { show: 'yes' }, org.id).then((r) => expect(r.status).to.equal(303));
+    await post(agent, `/pledge/signatures/${org.id}/readiness`, { show: 'yes' }, org.id).then((r) =>
+      expect(r.status).to.equal(303),
+    );
     expect((await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200)).text).to.include('3 of 4');
   });
 });

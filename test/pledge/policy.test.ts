@@ -1,14 +1,27 @@
 import { expect } from 'chai';
-import { canLinkBoard, canManageSignature, canModeratePledge, canReportOnCommitments } from '../../server/policies/pledge.ts';
+import {
+  canLinkBoard,
+  canManageSignature,
+  canModeratePledge,
+  canReportOnCommitments,
+} from '../../server/policies/pledge.ts';
 
-const user = (email: string, roles: Express.User['roles'] = ['participant']): Express.User => ({ id: 'u1', email, name: 'U', roles, timezone: 'UTC' });
+const user = (email: string, roles: Express.User['roles'] = ['participant']): Express.User => ({
+  id: 'u1',
+  email,
+  name: 'U',
+  roles,
+  timezone: 'UTC',
+});
 const org = { _id: 'a'.repeat(24), email: 'head@school.example', status: 'confirmed', kind: 'organisation' };
 
 describe('pledge: policies', () => {
   it('the contact manages through a session grant or an account with the same email (any case), nobody else', () => {
     expect(canManageSignature({ grantedSignatureIds: [org._id] }, org)).to.equal(true);
     expect(canManageSignature({ user: user('HEAD@school.example'), grantedSignatureIds: [] }, org)).to.equal(true);
-    expect(canManageSignature({ user: user('other@school.example', ['admin']), grantedSignatureIds: ['b'.repeat(24)] }, org)).to.equal(false);
+    expect(
+      canManageSignature({ user: user('other@school.example', ['admin']), grantedSignatureIds: ['b'.repeat(24)] }, org),
+    ).to.equal(false);
     expect(canManageSignature({ grantedSignatureIds: [] }, org)).to.equal(false);
   });
 

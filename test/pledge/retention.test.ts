@@ -11,7 +11,10 @@ const day = 24 * 60 * 60 * 1000;
 
 /** Moves a signature's last change into the past, as if nothing had happened to it since. */
 async function lastChanged(id: string, at: Date) {
-  await PledgeSignatureModel.collection.updateOne({ _id: new mongoose.Types.ObjectId(id) }, { $set: { updatedAt: at } });
+  await PledgeSignatureModel.collection.updateOne(
+    { _id: new mongoose.Types.ObjectId(id) },
+    { $set: { updatedAt: at } },
+  );
 }
 
 describe('pledge: what is not kept (the maintenance job)', () => {

@@ -9,7 +9,10 @@ import { csrfFrom, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { confirmViaLink, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
 
-const listNames = async (app: ReturnType<typeof testApp>, query = '') => (await supertest(app).get(`/api/v1/pledge/signatures${query}`).expect(200)).body.items.map((i: { name: string }) => i.name);
+const listNames = async (app: ReturnType<typeof testApp>, query = '') =>
+  (await supertest(app).get(`/api/v1/pledge/signatures${query}`).expect(200)).body.items.map(
+    (i: { name: string }) => i.name,
+  );
 
 describe('pledge: signing and confirming', () => {
   useTestDatabase();
@@ -33,12 +36,19 @@ describe('pledge: signing and confirming', () => {
     const body = organisationBody({ name: 'Scanned Link School', region: 'Kent' });
     const confirmPath = await signViaApi(app, body);
     const scanner = await supertest(app).get(confirmPath).expect(200);
-    expect(scanner.text).to.include('Scanned Link School').and.to.include('Kent').and.to.match(/<button[^>]*>\s*Confirm/);
+    expect(scanner.text)
+      .to.include('Scanned Link School')
+      .and.to.include('Kent')
+      .and.to.match(/<button[^>]*>\s*Confirm/);
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
     expect(await listNames(app)).to.not.include('Scanned Link School');
     const person = supertest.agent(app);
     const page = await person.get(confirmPath).expect(200);
-    const confirmed = await person.post(confirmPath).type('form').send({ _csrf: csrfFrom(page.text) }).expect(200);
+    const confirmed = await person
+      .post(confirmPath)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(200);
     expect(confirmed.text).to.include('has signed the Leading Women to Headship Pledge');
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('confirmed');
     expect(await listNames(app)).to.include('Scanned Link School');
@@ -79,7 +89,9 @@ describe('pledge: signing and confirming', () => {
     const confirmPath = await signViaApi(app, organisationBody());
     const agent = supertest.agent(app);
     const token = csrfFrom((await agent.get(confirmPath).expect(200)).text);
-    const answers = await Promise.all(Array.from({ length: 10 }, () => agent.post(confirmPath).type('form').send({ _csrf: token })));
+    const answers = await Promise.all(
+      Array.from({ length: 10 }, () => agent.post(confirmPath).type('form').send({ _csrf: token })),
+    );
     expect(answers.map((a) => a.status)).to.deep.equal(Array(10).fill(200));
     expect(answers.filter((a) => a.text.includes('has signed the Leading Women to Headship Pledge'))).to.have.length(1);
     expect(answers.filter((a) => a.text.includes('already confirmed'))).to.have.length(9);
@@ -90,9 +102,14 @@ describe('pledge: signing and confirming', () => {
     const confirmPath = await signViaApi(app, body);
     const agent = supertest.agent(app);
     const token = csrfFrom((await agent.get(confirmPath).expect(200)).text);
-    await PledgeLinkModel.updateOne({ tokenHash: hashSecret(confirmPath.split('/').pop()!) }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
+    await PledgeLinkModel.updateOne(
+      { tokenHash: hashSecret(confirmPath.split('/').pop()!) },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
     expect((await agent.get(confirmPath).expect(404)).text).to.include('This link has expired');
-    expect((await agent.post(confirmPath).type('form').send({ _csrf: token }).expect(404)).text).to.include('This link has expired');
+    expect((await agent.post(confirmPath).type('form').send({ _csrf: token }).expect(404)).text).to.include(
+      'This link has expired',
+    );
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('pending');
   });
 
@@ -115,14 +132,23 @@ describe('pledge: signing and confirming', () => {
   });
 
   it('an unknown or malformed link is a 404, never a 500', async () => {
-    expect((await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404)).text).to.include('This link is not valid');
-    await supertest(app).get(`/pledge/confirm/${'x'.repeat(300)}`).expect(404);
+    expect((await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404)).text).to.include(
+      'This link is not valid',
+    );
+    await supertest(app)
+      .get(`/pledge/confirm/${'x'.repeat(300)}`)
+      .expect(404);
   });
 
   it('signing twice with the same email for the same organisation updates the one signature, and only the newest link works', async () => {
     const body = organisationBody({ name: 'Elm Tree Academy', region: 'London' });
     const first = await signViaApi(app, body);
-    const second = await signViaApi(app, { ...body, name: '  elm tree ACADEMY ', region: 'Greater London', email: String(body.email).toUpperCase() });
+    const second = await signViaApi(app, {
+      ...body,
+      name: '  elm tree ACADEMY ',
+      region: 'Greater London',
+      email: String(body.email).toUpperCase(),
+    });
     expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.region).to.equal('Greater London');
     expect((await supertest(app).get(first).expect(404)).text).to.include('A newer link has been sent');
@@ -144,21 +170,47 @@ describe('pledge: signing and confirming', () => {
 
   it('two simultaneous first signings of the same organisation make one signature', async () => {
     const body = organisationBody();
-    await Promise.all([0, 1, 2].map(() => supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202)));
+    await Promise.all(
+      [0, 1, 2].map(() =>
+        supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202),
+      ),
+    );
     expect(await PledgeSignatureModel.countDocuments({ email: body.email })).to.equal(1);
   });
 
   it('the answer is the same 202 whether or not the email has signed before', async () => {
     const body = organisationBody();
-    const first = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    const first = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send(body)
+      .expect(202);
     await confirmViaLink(supertest.agent(app), await latestLink(String(body.email), '/pledge/confirm/'));
-    const again = await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    const again = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send(body)
+      .expect(202);
     expect(again.body).to.deep.equal(first.body).and.to.deep.equal({ status: 'pending' });
   });
 
   it('an individual is counted but her name is listed and searchable only when she allowed it', async () => {
-    const hiddenName = { kind: 'individual', name: 'Quietly Signed', email: 'quiet@example.org', role: 'Teacher', region: 'Scotland', country: 'GB' };
-    const shownName = { kind: 'individual', name: 'Proudly Signed', email: 'proud@example.org', region: 'Scotland', country: 'GB', showName: true };
+    const hiddenName = {
+      kind: 'individual',
+      name: 'Quietly Signed',
+      email: 'quiet@example.org',
+      role: 'Teacher',
+      region: 'Scotland',
+      country: 'GB',
+    };
+    const shownName = {
+      kind: 'individual',
+      name: 'Proudly Signed',
+      email: 'proud@example.org',
+      region: 'Scotland',
+      country: 'GB',
+      showName: true,
+    };
     await confirmViaLink(supertest.agent(app), await signViaApi(app, hiddenName));
     await confirmViaLink(supertest.agent(app), await signViaApi(app, shownName));
     const res = await supertest(app).get('/api/v1/pledge/signatures?region=Scotland').expect(200);
@@ -173,9 +225,27 @@ describe('pledge: signing and confirming', () => {
     const agent = supertest.agent(app);
     const ip = freshIp();
     const form = await agent.get('/pledge/sign/organisation').set('X-Forwarded-For', ip).expect(200);
-    const fields = { name: 'Form School', organisationType: 'school', contactName: 'Ada', email: 'form@school.example', region: 'Leeds', country: 'GB', website: '' };
-    const first = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(form.text) }).expect(303);
-    const second = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', ip).type('form').send({ ...fields, _csrf: csrfFrom(form.text) }).expect(303);
+    const fields = {
+      name: 'Form School',
+      organisationType: 'school',
+      contactName: 'Ada',
+      email: 'form@school.example',
+      region: 'Leeds',
+      country: 'GB',
+      website: '',
+    };
+    const first = await agent
+      .post('/pledge/sign/organisation')
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...fields, _csrf: csrfFrom(form.text) })
+      .expect(303);
+    const second = await agent
+      .post('/pledge/sign/organisation')
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...fields, _csrf: csrfFrom(form.text) })
+      .expect(303);
     expect(first.headers.location).to.equal('/pledge/thanks').and.to.equal(second.headers.location);
     expect(await OutboxMessageModel.countDocuments({ to: 'form@school.example' })).to.equal(2);
   });
@@ -183,14 +253,34 @@ describe('pledge: signing and confirming', () => {
   it('bad input on the web form is a 422 keeping what was typed, with the errors named', async () => {
     const agent = supertest.agent(app);
     const form = await agent.get('/pledge/sign/organisation').expect(200);
-    const res = await agent.post('/pledge/sign/organisation').set('X-Forwarded-For', freshIp()).type('form').send({ name: 'Typed Name', email: 'not-an-email', region: '', country: 'XX', _csrf: csrfFrom(form.text) }).expect(422);
-    expect(res.text).to.include('value="Typed Name"').and.to.include('must be an email address').and.to.include('ISO 3166-1');
+    const res = await agent
+      .post('/pledge/sign/organisation')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ name: 'Typed Name', email: 'not-an-email', region: '', country: 'XX', _csrf: csrfFrom(form.text) })
+      .expect(422);
+    expect(res.text)
+      .to.include('value="Typed Name"')
+      .and.to.include('must be an email address')
+      .and.to.include('ISO 3166-1');
   });
 
   it('a filled honeypot gets the same answer, and nothing is stored or sent', async () => {
     const agent = supertest.agent(app);
     const form = await agent.get('/pledge/sign/individual').expect(200);
-    const res = await agent.post('/pledge/sign/individual').set('X-Forwarded-For', freshIp()).type('form').send({ name: 'Bot', email: 'bot@spam.example', region: 'X', country: 'GB', website: 'http://spam.example', _csrf: csrfFrom(form.text) }).expect(303);
+    const res = await agent
+      .post('/pledge/sign/individual')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({
+        name: 'Bot',
+        email: 'bot@spam.example',
+        region: 'X',
+        country: 'GB',
+        website: 'http://spam.example',
+        _csrf: csrfFrom(form.text),
+      })
+      .expect(303);
     expect(res.headers.location).to.equal('/pledge/thanks');
     expect(await PledgeSignatureModel.countDocuments({ email: 'bot@spam.example' })).to.equal(0);
     expect(await OutboxMessageModel.countDocuments({ to: 'bot@spam.example' })).to.equal(0);
@@ -199,10 +289,23 @@ describe('pledge: signing and confirming', () => {
   it('more than 10 signings from one address in 15 minutes are refused with 429 and Retry-After', async () => {
     const limited = testApp();
     const ip = freshIp();
-    for (let i = 0; i < 10; i++) await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', ip).send(organisationBody()).expect(202);
-    const refused = await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', ip).send(organisationBody({ email: 'eleventh@example.org' })).expect(429);
+    for (let i = 0; i < 10; i++)
+      await supertest(limited)
+        .post('/api/v1/pledge/signatures')
+        .set('X-Forwarded-For', ip)
+        .send(organisationBody())
+        .expect(202);
+    const refused = await supertest(limited)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', ip)
+      .send(organisationBody({ email: 'eleventh@example.org' }))
+      .expect(429);
     expect(refused.headers['retry-after']).to.match(/^\d+$/);
     expect(await PledgeSignatureModel.countDocuments({ email: 'eleventh@example.org' })).to.equal(0);
-    await supertest(limited).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(organisationBody()).expect(202);
+    await supertest(limited)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send(organisationBody())
+      .expect(202);
   });
 });

@@ -4,7 +4,13 @@ import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { applySettings } from '../../server/settings.ts';
-import { planSessionReminders, runDueNotifications, sessionCancelled, sessionRescheduled, settleNotifications } from '../../server/services/reminders/index.ts';
+import {
+  planSessionReminders,
+  runDueNotifications,
+  sessionCancelled,
+  sessionRescheduled,
+  settleNotifications,
+} from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { requestPasswordReset } from '../../server/services/users.ts';
 import { testConfig } from '../support/app.ts';
@@ -14,7 +20,7 @@ import { buildCohortWithSession } from '../support/remindersFactories.ts';
 
 const minutes = (n: number) => n * 60_000;
 
-describe('reminders: what is due, sent once, on time, in the reader\'s zone', () => {
+describe("reminders: what is due, sent once, on time, in the reader's zone", () => {
   useTestDatabase();
   let sink: Awaited<ReturnType<typeof startSmtpSink>>;
   before(async () => {
@@ -49,14 +55,19 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     expect(email.raw).to.include('https://meet.example.org/abc');
     expect(email.raw).to.match(/Content-Type: text\/calendar/i);
     expect(email.raw).to.include(Buffer.from('BEGIN:VCALENDAR').toString('base64').slice(0, 16));
-    expect(email.headers['list-unsubscribe']).to.match(/^<http:\/\/pathways\.test\/unsubscribe\/[0-9a-f]{24}\/session-reminder\/[A-Za-z0-9_-]+>$/);
+    expect(email.headers['list-unsubscribe']).to.match(
+      /^<http:\/\/pathways\.test\/unsubscribe\/[0-9a-f]{24}\/session-reminder\/[A-Za-z0-9_-]+>$/,
+    );
     expect(email.headers['list-unsubscribe-post']).to.equal('List-Unsubscribe=One-Click');
 
     expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(61)) })).sent).to.equal(0);
     expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) })).sent).to.equal(1);
     expect(sink.received).to.have.length(2);
     expect((await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1)) })).sent).to.equal(0);
-    const listed = await presentNotifications({ userId: String(users[0]!._id), now: new Date(startsAt.getTime() - minutes(1)) });
+    const listed = await presentNotifications({
+      userId: String(users[0]!._id),
+      now: new Date(startsAt.getTime() - minutes(1)),
+    });
     expect(listed.map((n) => n.status)).to.deep.equal(['sent', 'sent']);
   });
 
@@ -86,7 +97,11 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     await buildCohortWithSession({ startsAt, participants: 20, offsets: [60] });
     await planSessionReminders({ now: new Date('2027-05-01T00:00:00Z') });
     const now = new Date(startsAt.getTime() - minutes(60));
-    const [a, b, c] = await Promise.all([runDueNotifications({ now, batchSize: 7 }), runDueNotifications({ now, batchSize: 5 }), runDueNotifications({ now })]);
+    const [a, b, c] = await Promise.all([
+      runDueNotifications({ now, batchSize: 7 }),
+      runDueNotifications({ now, batchSize: 5 }),
+      runDueNotifications({ now }),
+    ]);
     expect(a.sent + b.sent + c.sent).to.equal(20);
     expect(sink.received).to.have.length(20);
     expect(new Set(sink.received.map((e) => e.to[0])).size).to.equal(20);
@@ -100,14 +115,19 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     const t0 = new Date(startsAt.getTime() - minutes(120));
     sink.state.refuse = true;
     let failures = 0;
-    for (let m = 0; m <= 10; m += 1) failures += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).failed;
+    for (let m = 0; m <= 10; m += 1)
+      failures += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).failed;
     expect(failures).to.be.within(3, 6); // 30 s, 1, 2, 4 min … backoff, not every run
     expect(sink.received).to.have.length(0);
-    const [pending] = await presentNotifications({ userId: String(users[0]!._id), now: new Date(t0.getTime() + minutes(10)) });
+    const [pending] = await presentNotifications({
+      userId: String(users[0]!._id),
+      now: new Date(t0.getTime() + minutes(10)),
+    });
     expect(pending).to.include({ status: 'scheduled' });
     sink.state.refuse = false;
     let sent = 0;
-    for (let m = 11; m <= 30 && !sent; m += 1) sent += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).sent;
+    for (let m = 11; m <= 30 && !sent; m += 1)
+      sent += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).sent;
     expect(sent).to.equal(1);
     expect(sink.received).to.have.length(1);
   });
@@ -139,7 +159,20 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     await planSessionReminders({ now });
     for (const [i, shift] of [60, 120, 180].entries()) {
       const previous = (await CohortSessionModel.findById(session._id).lean())!;
-      await CohortSessionModel.updateOne({ _id: session._id }, { $set: { startsAt: new Date(startsAt.getTime() + minutes(shift)) }, $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt, previousDurationMinutes: 90 } } });
+      await CohortSessionModel.updateOne(
+        { _id: session._id },
+        {
+          $set: { startsAt: new Date(startsAt.getTime() + minutes(shift)) },
+          $push: {
+            history: {
+              at: now,
+              change: 'rescheduled',
+              previousStartsAt: previous.startsAt,
+              previousDurationMinutes: 90,
+            },
+          },
+        },
+      );
       await sessionRescheduled({ sessionId: session._id, now: new Date(now.getTime() + minutes(i * 3)) });
     }
     const reminders = await NotificationModel.find({ kind: 'session-reminder', status: 'scheduled' }).lean();
@@ -147,7 +180,10 @@ describe('reminders: what is due, sent once, on time, in the reader\'s zone', ()
     expect(reminders.every((r) => r.eventAt!.getTime() === startsAt.getTime() + minutes(180))).to.equal(true);
     expect(await NotificationModel.countDocuments({ kind: 'session-changed' })).to.equal(2);
     await runDueNotifications({ now: new Date(now.getTime() + minutes(20)) });
-    expect(sink.received.map((e) => e.subject)).to.deep.equal(['Changed: Leading difficult conversations', 'Changed: Leading difficult conversations']);
+    expect(sink.received.map((e) => e.subject)).to.deep.equal([
+      'Changed: Leading difficult conversations',
+      'Changed: Leading difficult conversations',
+    ]);
     expect(sink.received[0]!.raw).to.include('It was planned for');
 
     await CohortSessionModel.updateOne({ _id: session._id }, { $set: { status: 'cancelled' } });
@@ -184,7 +220,13 @@ describe('reminders: security emails through the same pipeline', () => {
   });
 
   it('a password reset is sent at once, without unsubscribe headers; with the SMTP server down it is recorded and the job delivers it later', async () => {
-    const user = await UserModel.create({ email: 'reset-me@example.org', name: 'Reset Me', roles: ['participant'], timezone: 'Europe/London', status: 'active' });
+    const user = await UserModel.create({
+      email: 'reset-me@example.org',
+      name: 'Reset Me',
+      roles: ['participant'],
+      timezone: 'Europe/London',
+      status: 'active',
+    });
     await requestPasswordReset({ email: user.email });
     expect(sink.received).to.have.length(1);
     expect(sink.received[0]!.subject).to.equal('Reset your Pathways password');

@@ -27,20 +27,41 @@ async function holdingSmtp() {
           state.held += 1;
           return; // never answered: the sender waits until it is killed
         }
-        accepted.push({ to: session.envelope.rcptTo[0]!.address, messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? '' });
+        accepted.push({
+          to: session.envelope.rcptTo[0]!.address,
+          messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? '',
+        });
         callback();
       });
     },
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
-  return { url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`, accepted, state, stop: () => new Promise<void>((r) => server.close(() => r())) };
+  return {
+    url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
+    accepted,
+    state,
+    stop: () => new Promise<void>((r) => server.close(() => r())),
+  };
 }
 
 function startWorker(smtpUrl: string, leaseMs: number): ChildProcess {
-  return spawn(process.execPath, ['--import', 'tsx', 'test/support/reminderWorker.ts', process.env.MONGODB_URI!, mongoose.connection.name, smtpUrl, String(leaseMs)], { stdio: ['ignore', 'pipe', 'inherit'] });
+  return spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      'test/support/reminderWorker.ts',
+      process.env.MONGODB_URI!,
+      mongoose.connection.name,
+      smtpUrl,
+      String(leaseMs),
+    ],
+    { stdio: ['ignore', 'pipe', 'inherit'] },
+  );
 }
 
-const exited = (child: ChildProcess) => new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
+const exited = (child: ChildProcess) =>
+  new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
 
 describe('reminders: faults', function () {
   this.timeout(120_000);

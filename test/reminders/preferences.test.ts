@@ -36,7 +36,9 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const { users } = await buildCohortWithSession({ startsAt });
     await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
     await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440)) });
-    const link = /^<http:\/\/pathways\.test(\/unsubscribe\/[^>]+)>$/.exec(sink.received[0]!.headers['list-unsubscribe']!)![1]!;
+    const link = /^<http:\/\/pathways\.test(\/unsubscribe\/[^>]+)>$/.exec(
+      sink.received[0]!.headers['list-unsubscribe']!,
+    )![1]!;
     // A GET (as a link scanner would) changes nothing.
     await supertest(app).get(link).expect(200);
     expect((await UserModel.findById(users[0]!._id).lean())!.mutedKinds).to.deep.equal([]);
@@ -62,19 +64,48 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const agent = await signIn(app, user.email, testPassword);
     const page = await agent.get('/account/notifications').expect(200);
     expect(page.text).to.include('Password reset links');
-    await agent.post('/account/notifications').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&kinds=session-reminder&kinds=password-reset&emailDigest=daily&digestWeekday=3`).expect(303);
+    await agent
+      .post('/account/notifications')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&kinds=session-reminder&kinds=password-reset&emailDigest=daily&digestWeekday=3`,
+      )
+      .expect(303);
     const saved = (await UserModel.findById(user.id).lean())!;
     expect(saved.emailDigest).to.equal('daily');
-    expect(saved.mutedKinds).to.include('module-due').and.not.include('session-reminder').and.not.include('password-reset').and.not.include('invitation');
-    const bad = await agent.post('/account/notifications').type('form').send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&emailDigest=weekly`).expect(422);
+    expect(saved.mutedKinds)
+      .to.include('module-due')
+      .and.not.include('session-reminder')
+      .and.not.include('password-reset')
+      .and.not.include('invitation');
+    const bad = await agent
+      .post('/account/notifications')
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrfFrom(page.text))}&emailDigest=weekly`)
+      .expect(422);
     expect(bad.text).to.include('Choose single emails or a daily digest');
   });
 
   it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
-    const { cohort, users } = await buildCohortWithSession({ startsAt: new Date('2027-12-01T10:00:00Z'), participants: 1, participantZone: 'Europe/London' });
+    const { cohort, users } = await buildCohortWithSession({
+      startsAt: new Date('2027-12-01T10:00:00Z'),
+      participants: 1,
+      participantZone: 'Europe/London',
+    });
     await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-    const modules = await ModuleModel.insertMany([1, 2].map((n) => ({ programmeId: cohort.programmeId, title: `Module ${n}`, body: 'Read this.', estimatedMinutes: 30, completion: { type: 'view' } })));
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } });
+    const modules = await ModuleModel.insertMany(
+      [1, 2].map((n) => ({
+        programmeId: cohort.programmeId,
+        title: `Module ${n}`,
+        body: 'Read this.',
+        estimatedMinutes: 30,
+        completion: { type: 'view' },
+      })),
+    );
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } },
+    );
     await planModuleNudges({ cohortId: cohort._id });
     // Nudges due at 09:00 on 17 May; the job bundles them, the digest goes at 08:00 the next morning.
     const report = await runDueNotifications({ now: new Date('2027-05-17T08:00:00Z') });
@@ -85,23 +116,39 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(sink.received).to.have.length(1);
     expect(sink.received[0]!.subject).to.equal('Your Pathways digest: 2 updates');
     expect(sink.received[0]!.raw).to.include('Module 1').and.include('Module 2');
-    const auth = { Authorization: `Bearer ${await tokenFor({ id: String(users[0]!._id), email: users[0]!.email, name: '', roles: ['participant'], timezone: 'Europe/London' })}` };
+    const auth = {
+      Authorization: `Bearer ${await tokenFor({ id: String(users[0]!._id), email: users[0]!.email, name: '', roles: ['participant'], timezone: 'Europe/London' })}`,
+    };
     const mine = await supertest(app).get('/api/v1/me/notifications').set(auth).expect(200);
     const nudges = mine.body.items.filter((n: { kind: string }) => n.kind === 'module-due');
     expect(nudges.map((n: { status: string }) => n.status)).to.deep.equal(['sent', 'sent']);
     expect(mine.body.items.some((n: { kind: string }) => n.kind === 'daily-digest')).to.equal(false);
-    expect(Object.keys(mine.body.items[0]).sort()).to.deep.equal(['about', 'id', 'kind', 'sendAt', 'sentAt', 'status', 'subject']);
+    expect(Object.keys(mine.body.items[0]).sort()).to.deep.equal([
+      'about',
+      'id',
+      'kind',
+      'sendAt',
+      'sentAt',
+      'status',
+      'subject',
+    ]);
   });
 
-  it('admins list anyone\'s notifications by user and kind; others get 403; bad filters are 422', async () => {
+  it("admins list anyone's notifications by user and kind; others get 403; bad filters are 422", async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const participant = await buildUser();
     const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
     const someone = await NotificationModel.findOne({ kind: 'session-reminder' }).lean();
-    const res = await supertest(app).get(`/api/v1/notifications?userId=${String(someone!.userId)}&kind=session-reminder`).set(adminAuth).expect(200);
+    const res = await supertest(app)
+      .get(`/api/v1/notifications?userId=${String(someone!.userId)}&kind=session-reminder`)
+      .set(adminAuth)
+      .expect(200);
     expect(res.body.items.length).to.be.greaterThan(0);
     expect(res.body.items.every((n: { kind: string }) => n.kind === 'session-reminder')).to.equal(true);
-    await supertest(app).get('/api/v1/notifications').set({ Authorization: `Bearer ${await tokenFor(participant)}` }).expect(403);
+    await supertest(app)
+      .get('/api/v1/notifications')
+      .set({ Authorization: `Bearer ${await tokenFor(participant)}` })
+      .expect(403);
     await supertest(app).get('/api/v1/notifications?kind=newsletter').set(adminAuth).expect(422);
     await supertest(app).get('/api/v1/notifications?userId[$ne]=x').set(adminAuth).expect(422);
     const agent = await signIn(app, admin.email, testPassword);
@@ -115,23 +162,36 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const admin = await buildUser({ roles: ['admin'] });
     const base = Date.now() + minutes(600);
     const sendTimes = [0, 10, 10, 10, 20, 30, 40];
-    await NotificationModel.insertMany(sendTimes.map((m, i) => ({
-      key: `paging-test:${reader.id}:${i}`, userId: reader.id, kind: 'session-reminder', about: { type: 'session', id: `s${i}` },
-      sendAt: new Date(base + minutes(m)), eventAt: new Date(base + minutes(m + 60)), status: i % 3 === 0 ? 'cancelled' : 'scheduled', subject: `Reminder ${i}`,
-    })));
+    await NotificationModel.insertMany(
+      sendTimes.map((m, i) => ({
+        key: `paging-test:${reader.id}:${i}`,
+        userId: reader.id,
+        kind: 'session-reminder',
+        about: { type: 'session', id: `s${i}` },
+        sendAt: new Date(base + minutes(m)),
+        eventAt: new Date(base + minutes(m + 60)),
+        status: i % 3 === 0 ? 'cancelled' : 'scheduled',
+        subject: `Reminder ${i}`,
+      })),
+    );
     const readAll = async (path: string, auth: Record<string, string>) => {
       const seen: { id: string; sendAt: string; status: string }[] = [];
       let cursor: string | null = null;
       let pages = 0;
       do {
-        const res: supertest.Response = await supertest(app).get(`${path}${cursor ? `&cursor=${cursor}` : ''}`).set(auth).expect(200);
+        const res: supertest.Response = await supertest(app)
+          .get(`${path}${cursor ? `&cursor=${cursor}` : ''}`)
+          .set(auth)
+          .expect(200);
         seen.push(...res.body.items);
         cursor = res.body.nextCursor;
         pages += 1;
       } while (cursor && pages < 20);
       return { seen, pages };
     };
-    const own = await readAll('/api/v1/me/notifications?limit=3', { Authorization: `Bearer ${await tokenFor(reader)}` });
+    const own = await readAll('/api/v1/me/notifications?limit=3', {
+      Authorization: `Bearer ${await tokenFor(reader)}`,
+    });
     expect(own.pages).to.equal(3);
     expect(new Set(own.seen.map((n) => n.id)).size).to.equal(7);
     expect(own.seen.map((n) => n.sendAt)).to.deep.equal([...own.seen.map((n) => n.sendAt)].sort().reverse());

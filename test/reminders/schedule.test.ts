@@ -7,7 +7,11 @@ import { UserModel } from '../../models/User.ts';
 import { createAgenda } from '../../jobs/index.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { applySettings } from '../../server/settings.ts';
-import { planFacilitatorDigests, planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
+import {
+  planFacilitatorDigests,
+  planSessionReminders,
+  runDueNotifications,
+} from '../../server/services/reminders/index.ts';
 import { decideDue } from '../../server/services/reminders/due.ts';
 import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
 import { testConfig } from '../support/app.ts';
@@ -36,7 +40,12 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(before.toISOString()).to.equal('2027-03-22T08:00:00.000Z');
     expect(after.toISOString()).to.equal('2027-03-29T07:00:00.000Z');
     expect(DateTime.fromJSDate(after, { zone }).toFormat('ccc HH:mm')).to.equal('Mon 08:00');
-    const toronto = nextWeekly({ after: new Date('2027-11-06T12:00:00Z'), weekday: 1, hour: 8, zone: 'America/Toronto' });
+    const toronto = nextWeekly({
+      after: new Date('2027-11-06T12:00:00Z'),
+      weekday: 1,
+      hour: 8,
+      zone: 'America/Toronto',
+    });
     expect(DateTime.fromJSDate(toronto, { zone: 'America/Toronto' }).toFormat('ccc HH:mm')).to.equal('Mon 08:00');
   });
 
@@ -47,7 +56,16 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
 
   it('the due decision is a plain function of (records, now)', () => {
     const eventAt = new Date('2027-01-10T10:00:00Z');
-    const record = (offset: number) => ({ _id: new Types.ObjectId(), kind: 'session-reminder', series: 's', sendAt: minutesBefore(eventAt, offset), eventAt, status: 'scheduled' as const, maxAttempts: 8, nextAttemptAt: minutesBefore(eventAt, offset) });
+    const record = (offset: number) => ({
+      _id: new Types.ObjectId(),
+      kind: 'session-reminder',
+      series: 's',
+      sendAt: minutesBefore(eventAt, offset),
+      eventAt,
+      status: 'scheduled' as const,
+      maxAttempts: 8,
+      nextAttemptAt: minutesBefore(eventAt, offset),
+    });
     const items = [record(1440), record(60)].map((r) => ({ record: r, rows: [] }));
     expect(decideDue(items, minutesBefore(eventAt, 1500))).to.deep.equal([]);
     expect(decideDue(items, minutesBefore(eventAt, 1000)).map((d) => d.action)).to.deep.equal(['send']);
@@ -55,15 +73,28 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(decideDue(items, new Date(eventAt.getTime() + 1)).map((d) => d.action)).to.deep.equal(['skip', 'skip']);
   });
 
-  it('the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort\'s week', async () => {
-    const facilitator = await UserModel.create({ email: 'fiona@example.org', name: 'Fiona', roles: ['facilitator'], timezone: 'Australia/Sydney', digestWeekday: 3, status: 'active' });
-    const { cohort } = await buildCohortWithSession({ startsAt: new Date('2027-03-02T09:00:00Z'), participants: 2, facilitatorIds: [String(facilitator._id)] });
+  it("the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort's week", async () => {
+    const facilitator = await UserModel.create({
+      email: 'fiona@example.org',
+      name: 'Fiona',
+      roles: ['facilitator'],
+      timezone: 'Australia/Sydney',
+      digestWeekday: 3,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-03-02T09:00:00Z'),
+      participants: 2,
+      facilitatorIds: [String(facilitator._id)],
+    });
     await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:05:00Z') });
     const digests = await NotificationModel.find({ kind: 'facilitator-digest' }).lean();
     expect(digests).to.have.length(1);
-    expect(DateTime.fromJSDate(digests[0]!.sendAt, { zone: 'Australia/Sydney' }).toFormat('ccc HH:mm')).to.equal('Wed 08:00');
+    expect(DateTime.fromJSDate(digests[0]!.sendAt, { zone: 'Australia/Sydney' }).toFormat('ccc HH:mm')).to.equal(
+      'Wed 08:00',
+    );
     sink.received.length = 0;
     const report = await runDueNotifications({ now: digests[0]!.sendAt });
     expect(report.sent).to.equal(1);
@@ -81,7 +112,8 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     await agenda.start();
     await agenda.every('2 seconds', 'reminders:send', {}, { skipImmediate: false });
     try {
-      for (let i = 0; i < 100 && !sink.received.some((e) => e.to.includes(users[0]!.email)); i++) await new Promise((r) => setTimeout(r, 250));
+      for (let i = 0; i < 100 && !sink.received.some((e) => e.to.includes(users[0]!.email)); i++)
+        await new Promise((r) => setTimeout(r, 250));
     } finally {
       await agenda.drain(10_000).catch(() => undefined);
       await agenda.stop();

@@ -14,7 +14,10 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 const cookieOf = (res: supertest.Response): string | undefined =>
-  ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith(`${sessionCookieName}=`))?.split(';')[0];
+  ([] as string[])
+    .concat(res.headers['set-cookie'] ?? [])
+    .find((c) => c.startsWith(`${sessionCookieName}=`))
+    ?.split(';')[0];
 
 describe('sign-in, sessions, CSRF and API tokens', () => {
   useTestDatabase();
@@ -28,21 +31,35 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const agent = supertest.agent(app);
     const page = await agent.get('/login').expect(200);
     const before = cookieOf(page);
-    const res = await agent.post('/login').type('form').send({ email: user.email.toUpperCase(), password: testPassword, _csrf: csrfFrom(page.text) }).expect(303);
+    const res = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email.toUpperCase(), password: testPassword, _csrf: csrfFrom(page.text) })
+      .expect(303);
     const after = cookieOf(res);
     expect(after).to.be.a('string');
     expect(after).to.not.equal(before);
     const dashboard = await agent.get('/').expect(200);
     expect(dashboard.text).to.include('Welcome, Priya Test');
-    expect(([] as string[]).concat(res.headers['set-cookie'] ?? []).join(';')).to.match(/HttpOnly/i).and.to.match(/SameSite=Lax/i);
+    expect(([] as string[]).concat(res.headers['set-cookie'] ?? []).join(';'))
+      .to.match(/HttpOnly/i)
+      .and.to.match(/SameSite=Lax/i);
   });
 
   it('when the password is wrong, it answers 401 with a message that does not say whether the account exists', async () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
     const token = csrfFrom((await agent.get('/login')).text);
-    const wrong = await agent.post('/login').type('form').send({ email: user.email, password: 'not-the-password-at-all', _csrf: token }).expect(401);
-    const unknown = await agent.post('/login').type('form').send({ email: 'nobody@example.org', password: 'not-the-password-at-all', _csrf: token }).expect(401);
+    const wrong = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: 'not-the-password-at-all', _csrf: token })
+      .expect(401);
+    const unknown = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: 'nobody@example.org', password: 'not-the-password-at-all', _csrf: token })
+      .expect(401);
     expect(wrong.text).to.include('The email or password is not right');
     expect(unknown.text).to.include('The email or password is not right');
   });
@@ -51,14 +68,25 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
     await agent.get('/login');
-    await agent.post('/login').type('form').send({ email: user.email, password: testPassword, _csrf: 'forged' }).expect(403);
-    await agent.get('/').expect(200).then((res) => expect(res.text).to.not.include('Welcome'));
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: testPassword, _csrf: 'forged' })
+      .expect(403);
+    await agent
+      .get('/')
+      .expect(200)
+      .then((res) => expect(res.text).to.not.include('Welcome'));
   });
 
   it('when a signed-in form is posted without a CSRF token, it answers 403 and creates nothing', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, admin.email, testPassword);
-    await agent.post('/admin/users').type('form').send({ name: 'Sneaky', email: 'sneaky@example.org', roles: 'participant' }).expect(403);
+    await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ name: 'Sneaky', email: 'sneaky@example.org', roles: 'participant' })
+      .expect(403);
     expect(await UserModel.exists({ email: 'sneaky@example.org' })).to.equal(null);
   });
 
@@ -66,8 +94,17 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
     const token = csrfFrom((await agent.get('/login')).text);
-    for (let i = 0; i < 10; i++) await agent.post('/login').type('form').send({ email: user.email, password: `wrong-password-${i}-xx`, _csrf: token }).expect(401);
-    const limited = await agent.post('/login').type('form').send({ email: user.email, password: testPassword, _csrf: token }).expect(429);
+    for (let i = 0; i < 10; i++)
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: `wrong-password-${i}-xx`, _csrf: token })
+        .expect(401);
+    const limited = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: testPassword, _csrf: token })
+      .expect(429);
     expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
   });
 
@@ -81,13 +118,22 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('creates, lists and revokes API tokens; a revoked token is refused', async () => {
     const user = await buildUser();
-    const created = await supertest(app).post('/api/v1/auth/tokens').send({ email: user.email, password: testPassword, name: 'MIS script' }).expect(201);
+    const created = await supertest(app)
+      .post('/api/v1/auth/tokens')
+      .send({ email: user.email, password: testPassword, name: 'MIS script' })
+      .expect(201);
     expect(created.body).to.have.keys('token', 'id', 'expiresAt');
     const stored = await ApiTokenModel.findById(created.body.id).lean();
     expect(stored!.tokenHash).to.not.equal(created.body.token);
     const auth = { Authorization: `Bearer ${created.body.token}` };
     const me = await supertest(app).get('/api/v1/me').set(auth).expect(200);
-    expect(me.body).to.deep.equal({ id: user.id, email: user.email, name: user.name, roles: ['participant'], timezone: 'Europe/London' });
+    expect(me.body).to.deep.equal({
+      id: user.id,
+      email: user.email,
+      name: user.name,
+      roles: ['participant'],
+      timezone: 'Europe/London',
+    });
     const list = await supertest(app).get('/api/v1/auth/tokens').set(auth).expect(200);
     expect(list.body.items.map((t: { name: string }) => t.name)).to.include('MIS script');
     await supertest(app).delete(`/api/v1/auth/tokens/${created.body.id}`).set(auth).expect(204);
@@ -97,24 +143,40 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('a token with a wrong password is refused with a problem document', async () => {
     const user = await buildUser();
-    const res = await supertest(app).post('/api/v1/auth/tokens').send({ email: user.email, password: 'not-the-password-12' }).expect(401);
+    const res = await supertest(app)
+      .post('/api/v1/auth/tokens')
+      .send({ email: user.email, password: 'not-the-password-12' })
+      .expect(401);
     expect(res.body).to.include({ status: 401, title: 'Not signed in' });
   });
 
-  it('one user cannot revoke another user\'s token (404)', async () => {
+  it("one user cannot revoke another user's token (404)", async () => {
     const owner = await buildUser();
     const other = await buildUser();
-    const ownerToken = await supertest(app).post('/api/v1/auth/tokens').send({ email: owner.email, password: testPassword }).expect(201);
-    await supertest(app).delete(`/api/v1/auth/tokens/${ownerToken.body.id}`).set({ Authorization: `Bearer ${await tokenFor(other)}` }).expect(404);
+    const ownerToken = await supertest(app)
+      .post('/api/v1/auth/tokens')
+      .send({ email: owner.email, password: testPassword })
+      .expect(201);
+    await supertest(app)
+      .delete(`/api/v1/auth/tokens/${ownerToken.body.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(other)}` })
+      .expect(404);
     expect(await ApiTokenModel.exists({ _id: ownerToken.body.id })).to.not.equal(null);
   });
 
   it('with a session cookie, an unsafe API call needs the X-CSRF-Token header', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, admin.email, testPassword);
-    await agent.post('/api/v1/users').send({ email: 'x1@example.org', name: 'X', roles: ['participant'] }).expect(403);
+    await agent
+      .post('/api/v1/users')
+      .send({ email: 'x1@example.org', name: 'X', roles: ['participant'] })
+      .expect(403);
     const token = csrfFrom((await agent.get('/')).text);
-    await agent.post('/api/v1/users').set('X-CSRF-Token', token).send({ email: 'x1@example.org', name: 'X', roles: ['participant'] }).expect(201);
+    await agent
+      .post('/api/v1/users')
+      .set('X-CSRF-Token', token)
+      .send({ email: 'x1@example.org', name: 'X', roles: ['participant'] })
+      .expect(201);
   });
 
   it('password reset: the emailed link works once and within the hour', async () => {
@@ -128,7 +190,11 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     expect(emails.map((e) => e.to)).to.deep.equal([user.email]);
     const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(emails[0]!.text)![1]!;
     const form = await agent.get(link).expect(200);
-    await agent.post(link).type('form').send({ password: 'a brand new passphrase', confirm: 'a brand new passphrase', _csrf: csrfFrom(form.text) }).expect(303);
+    await agent
+      .post(link)
+      .type('form')
+      .send({ password: 'a brand new passphrase', confirm: 'a brand new passphrase', _csrf: csrfFrom(form.text) })
+      .expect(303);
     const again = await supertest(app).get(link).expect(404);
     expect(again.text).to.include('not valid any more');
     await signIn(app, user.email, 'a brand new passphrase');
@@ -141,9 +207,17 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
     const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
     const secret = /\/password-reset\/([A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
-    const attempts = await Promise.allSettled(Array.from({ length: 10 }, (_, i) => setPasswordWithLink({ purpose: 'password-reset', secret, password: `racing passphrase number ${i}` })));
+    const attempts = await Promise.allSettled(
+      Array.from({ length: 10 }, (_, i) =>
+        setPasswordWithLink({ purpose: 'password-reset', secret, password: `racing passphrase number ${i}` }),
+      ),
+    );
     expect(attempts.filter((a) => a.status === 'fulfilled')).to.have.length(1);
-    expect(attempts.filter((a) => a.status === 'rejected').every((a) => (a as PromiseRejectedResult).reason instanceof NotFoundError)).to.equal(true);
+    expect(
+      attempts
+        .filter((a) => a.status === 'rejected')
+        .every((a) => (a as PromiseRejectedResult).reason instanceof NotFoundError),
+    ).to.equal(true);
   });
 
   it('a session older than the absolute timeout (12 hours) is ended even while active', async () => {
@@ -172,7 +246,9 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
     await agent.get('/api/v1/me').expect(200);
-    await mongoose.connection.db!.collection('sessions').updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    await mongoose.connection
+      .db!.collection('sessions')
+      .updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
     await agent.get('/api/v1/me').expect(401);
   });
 

@@ -35,7 +35,16 @@ describe('health, errors and the OpenAPI document', () => {
     expect(res.body.openapi).to.equal('3.1.0');
     expect(res.body.paths['/auth/tokens'].post.security).to.deep.equal([]);
     expect(res.body.paths['/users'].post.security).to.deep.include({ bearerAuth: [] });
-    expect(res.body.paths['/users'].post.responses).to.have.keys('201', '400', '401', '403', '409', '413', '415', '422');
+    expect(res.body.paths['/users'].post.responses).to.have.keys(
+      '201',
+      '400',
+      '401',
+      '403',
+      '409',
+      '413',
+      '415',
+      '422',
+    );
     // Derived from the declaration: a public body-less GET still reads a bearer token (401); an id in a body is looked up (404).
     expect(res.body.paths['/certificates/verify/{code}'].get.responses).to.have.keys('200', '401', '404');
     expect(res.body.paths['/external-certificates'].post.responses).to.include.keys('404', '413');

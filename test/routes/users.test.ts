@@ -16,31 +16,71 @@ describe('users API and admin pages', () => {
   });
 
   it('an admin creates a user without a password, and the user is invited by email with a working link', async () => {
-    const res = await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: '  Nia.Jones@Example.org ', name: ' Nia Jones ', roles: ['participant'], timezone: 'America/Toronto' }).expect(201);
-    expect(res.body).to.include({ email: 'nia.jones@example.org', name: 'Nia Jones', status: 'invited', timezone: 'America/Toronto' });
+    const res = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({
+        email: '  Nia.Jones@Example.org ',
+        name: ' Nia Jones ',
+        roles: ['participant'],
+        timezone: 'America/Toronto',
+      })
+      .expect(201);
+    expect(res.body).to.include({
+      email: 'nia.jones@example.org',
+      name: 'Nia Jones',
+      status: 'invited',
+      timezone: 'America/Toronto',
+    });
     expect(res.body).to.not.have.any.keys('_id', '__v', 'passwordHash');
     const invitation = await OutboxMessageModel.findOne({ to: 'nia.jones@example.org' }).lean();
     const link = /http:\/\/pathways\.test(\/invitations\/[A-Za-z0-9_-]+)/.exec(invitation!.text)![1]!;
     const agent = supertest.agent(app);
     const form = await agent.get(link).expect(200);
-    await agent.post(link).type('form').send({ password: 'maple syrup mornings', confirm: 'maple syrup mornings', _csrf: csrfFrom(form.text) }).expect(303);
+    await agent
+      .post(link)
+      .type('form')
+      .send({ password: 'maple syrup mornings', confirm: 'maple syrup mornings', _csrf: csrfFrom(form.text) })
+      .expect(303);
     expect((await agent.get('/api/v1/me').expect(200)).body.email).to.equal('nia.jones@example.org');
   });
 
   it('an email already used, in any case, is a 409', async () => {
     const existing = await buildUser();
-    const res = await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: existing.email.toUpperCase(), name: 'Dup', roles: ['participant'] }).expect(409);
+    const res = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: existing.email.toUpperCase(), name: 'Dup', roles: ['participant'] })
+      .expect(409);
     expect(res.headers['content-type']).to.match(/problem\+json/);
   });
 
   it('unknown fields, bad roles and operator objects are 422 with field errors, and nothing is written', async () => {
-    const unknown = await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: 'u1@example.org', name: 'U', roles: ['participant'], isAdmin: true }).expect(422);
+    const unknown = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'u1@example.org', name: 'U', roles: ['participant'], isAdmin: true })
+      .expect(422);
     expect(unknown.body.errors[0].message).to.include('isAdmin');
-    const operator = await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: { $ne: null }, name: 'U', roles: ['participant'] }).expect(422);
+    const operator = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: { $ne: null }, name: 'U', roles: ['participant'] })
+      .expect(422);
     expect(operator.body.errors.map((e: { path: string }) => e.path)).to.include('email');
-    await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: 'u2@example.org', name: 'U', roles: ['queen'] }).expect(422);
-    await supertest(app).post('/api/v1/users').set(adminAuth).send({ email: 'u3@example.org', name: 'U', roles: ['participant'], password: 'password1234' }).expect(422);
-    expect(await UserModel.countDocuments({ email: { $in: ['u1@example.org', 'u2@example.org', 'u3@example.org'] } })).to.equal(0);
+    await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'u2@example.org', name: 'U', roles: ['queen'] })
+      .expect(422);
+    await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'u3@example.org', name: 'U', roles: ['participant'], password: 'password1234' })
+      .expect(422);
+    expect(
+      await UserModel.countDocuments({ email: { $in: ['u1@example.org', 'u2@example.org', 'u3@example.org'] } }),
+    ).to.equal(0);
   });
 
   it('operator payloads in the query are refused with 422, never run as a query', async () => {
@@ -49,13 +89,22 @@ describe('users API and admin pages', () => {
   });
 
   it('malformed JSON is a 400 problem document', async () => {
-    const res = await supertest(app).post('/api/v1/users').set(adminAuth).set('Content-Type', 'application/json').send('{"email": ').expect(400);
+    const res = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .set('Content-Type', 'application/json')
+      .send('{"email": ')
+      .expect(400);
     expect(res.body).to.include({ status: 400, title: 'Malformed JSON' });
   });
 
   it('a participant cannot create users (403) and cannot list them (403)', async () => {
     const auth = { Authorization: `Bearer ${await tokenFor(await buildUser())}` };
-    await supertest(app).post('/api/v1/users').set(auth).send({ email: 'p@example.org', name: 'P', roles: ['admin'] }).expect(403);
+    await supertest(app)
+      .post('/api/v1/users')
+      .set(auth)
+      .send({ email: 'p@example.org', name: 'P', roles: ['admin'] })
+      .expect(403);
     await supertest(app).get('/api/v1/users').set(auth).expect(403);
   });
 
@@ -77,7 +126,10 @@ describe('users API and admin pages', () => {
     for (let i = 0; i < 3; i++) await buildUser({ name: `Pager ${i}` });
     const first = await supertest(app).get('/api/v1/users?q=Pager&limit=2').set(adminAuth).expect(200);
     expect(first.body.items).to.have.length(2);
-    const second = await supertest(app).get(`/api/v1/users?q=Pager&limit=2&cursor=${first.body.nextCursor}`).set(adminAuth).expect(200);
+    const second = await supertest(app)
+      .get(`/api/v1/users?q=Pager&limit=2&cursor=${first.body.nextCursor}`)
+      .set(adminAuth)
+      .expect(200);
     expect(second.body.items).to.have.length(1);
     expect(second.body.nextCursor).to.equal(null);
     await supertest(app).get('/api/v1/users?cursor=garbage').set(adminAuth).expect(422);
@@ -87,7 +139,11 @@ describe('users API and admin pages', () => {
     const admin = await buildUser({ roles: ['admin'] });
     const agent = await signIn(app, admin.email, testPassword);
     const token = csrfFrom((await agent.get('/admin/users')).text);
-    const res = await agent.post('/admin/users').type('form').send({ name: 'Kept Name', email: 'not-an-email', _csrf: token }).expect(422);
+    const res = await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ name: 'Kept Name', email: 'not-an-email', _csrf: token })
+      .expect(422);
     expect(res.text).to.include('Kept Name');
     expect(res.text).to.include('must be an email address');
     expect(res.text).to.include('choose at least one role');

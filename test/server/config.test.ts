@@ -27,7 +27,10 @@ describe('configuration', () => {
   });
 
   it('when only one of ADMIN_EMAIL and ADMIN_PASSWORD is set, it says both are needed', () => {
-    expect(() => loadConfig({ NODE_ENV: 'test', ADMIN_EMAIL: 'a@b.org' })).to.throw(ConfigError, /ADMIN_EMAIL and ADMIN_PASSWORD/);
+    expect(() => loadConfig({ NODE_ENV: 'test', ADMIN_EMAIL: 'a@b.org' })).to.throw(
+      ConfigError,
+      /ADMIN_EMAIL and ADMIN_PASSWORD/,
+    );
   });
 
   it('when DEMO_DATA is not true or false, it names the variable', () => {
@@ -35,14 +38,20 @@ describe('configuration', () => {
   });
 
   it('in production, demo data is off by default and the secret is taken from the environment', () => {
-    const config = loadConfig({ NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:25' });
+    const config = loadConfig({
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:25',
+    });
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
   });
   it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);
-    expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8, uniquelocal' }).trustProxy).to.deep.equal(['10.0.0.5', '10.1.0.0/16', 'fd00::/8', 'uniquelocal']);
+    expect(
+      loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '10.0.0.5, 10.1.0.0/16,fd00::/8, uniquelocal' }).trustProxy,
+    ).to.deep.equal(['10.0.0.5', '10.1.0.0/16', 'fd00::/8', 'uniquelocal']);
   });
 
   it('when TRUST_PROXY is not a hop count or a list of addresses/subnets (or is "true"), it refuses to start and names it', () => {

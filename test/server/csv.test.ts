@@ -3,7 +3,22 @@ import { parse } from 'csv-parse/sync';
 import { toCsv } from '../../server/csv.ts';
 
 describe('CSV exports (server/csv.ts, used by every export)', () => {
-  const awkward = ['Smith, Jo', 'Jo "JJ" Smith', 'two\nlines', 'carriage\r\nreturn', ' padded ', '=1+1', '+44 20 7946 0000', '-2', '@SUM(A1)', '\tTabbed', '\rReturned', '=HYPERLINK("http://evil.example","click")', 'plain', ''];
+  const awkward = [
+    'Smith, Jo',
+    'Jo "JJ" Smith',
+    'two\nlines',
+    'carriage\r\nreturn',
+    ' padded ',
+    '=1+1',
+    '+44 20 7946 0000',
+    '-2',
+    '@SUM(A1)',
+    '\tTabbed',
+    '\rReturned',
+    '=HYPERLINK("http://evil.example","click")',
+    'plain',
+    '',
+  ];
 
   it('writes what a spreadsheet reads back cell for cell, with formula-like cells made text by a leading apostrophe', () => {
     const csv = toCsv({ header: ['Name', 'Value'], rows: awkward.map((cell, i) => [cell, i]) });
@@ -16,12 +31,24 @@ describe('CSV exports (server/csv.ts, used by every export)', () => {
   it('escapes exactly the cells that start with =, +, -, @, tab or CR, and only at the start', () => {
     const cells = (csv: string) => (parse(csv) as string[][])[1]!;
     expect(cells(toCsv({ header: ['a'], rows: [['=1+1']] }))).to.deep.equal(["'=1+1"]);
-    expect(cells(toCsv({ header: ['a', 'b', 'c', 'd', 'e'], rows: [['+', '-', '@', '\t', '\r']] }))).to.deep.equal(["'+", "'-", "'@", "'\t", "'\r"]);
-    expect(cells(toCsv({ header: ['a', 'b'], rows: [['1+1=2', 'a@b.example']] }))).to.deep.equal(['1+1=2', 'a@b.example']);
+    expect(cells(toCsv({ header: ['a', 'b', 'c', 'd', 'e'], rows: [['+', '-', '@', '\t', '\r']] }))).to.deep.equal([
+      "'+",
+      "'-",
+      "'@",
+      "'\t",
+      "'\r",
+    ]);
+    expect(cells(toCsv({ header: ['a', 'b'], rows: [['1+1=2', 'a@b.example']] }))).to.deep.equal([
+      '1+1=2',
+      'a@b.example',
+    ]);
   });
 
   it('writes numbers, booleans, dates (ISO 8601) and empty values as text, one CRLF-ended line per row', () => {
-    const csv = toCsv({ header: ['n', 'neg', 'yes', 'at', 'none', 'missing'], rows: [[12, -3, true, new Date('2027-01-02T03:04:05Z'), null, undefined]] });
+    const csv = toCsv({
+      header: ['n', 'neg', 'yes', 'at', 'none', 'missing'],
+      rows: [[12, -3, true, new Date('2027-01-02T03:04:05Z'), null, undefined]],
+    });
     expect(csv).to.equal("n,neg,yes,at,none,missing\r\n12,'-3,true,2027-01-02T03:04:05.000Z,,\r\n");
   });
 

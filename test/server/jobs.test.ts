@@ -10,7 +10,10 @@ describe('jobs in several processes', () => {
 
   it('when two processes start their jobs at the same moment, each recurring job is in the queue once', async function () {
     this.timeout(60_000);
-    const agendas = await Promise.all([startJobs({ processEvery: '1 minute' }), startJobs({ processEvery: '1 minute' })]);
+    const agendas = await Promise.all([
+      startJobs({ processEvery: '1 minute' }),
+      startJobs({ processEvery: '1 minute' }),
+    ]);
     try {
       const jobs = await listScheduledJobs({ limit: 200 });
       const names = jobs.map((j) => j.name).sort();

@@ -13,7 +13,9 @@ import { buildUser, testPassword } from '../support/factories.ts';
  * first non-loopback IPv4 address and the test connects to it, so the app sees that address as the peer.
  */
 function outsideAddress(): string {
-  const address = Object.values(networkInterfaces()).flat().find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
+  const address = Object.values(networkInterfaces())
+    .flat()
+    .find((a) => a && a.family === 'IPv4' && !a.internal)?.address;
   if (!address) throw new Error('these tests need a non-loopback IPv4 address on this machine (none found)');
   return address;
 }
@@ -42,10 +44,17 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     const page = await supertest(url).get('/login').set(viaTls).expect(200);
     const first = sessionCookie(page);
     if (!first) return { user, first, signedIn: undefined };
-    const login = await supertest(url).post('/login').set(viaTls).set('Cookie', first.split(';')[0]!).type('form')
+    const login = await supertest(url)
+      .post('/login')
+      .set(viaTls)
+      .set('Cookie', first.split(';')[0]!)
+      .type('form')
       .send({ email: user.email, password: testPassword, _csrf: csrfFrom(page.text) });
     const cookie = sessionCookie(login);
-    const me = await supertest(url).get('/api/v1/me').set(viaTls).set('Cookie', (cookie ?? first).split(';')[0]!);
+    const me = await supertest(url)
+      .get('/api/v1/me')
+      .set(viaTls)
+      .set('Cookie', (cookie ?? first).split(';')[0]!);
     return { user, first, login, cookie, signedIn: me };
   }
 
@@ -68,8 +77,13 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     servers.push(server);
     const page = await supertest(url).get('/password-reset').expect(200);
     const cookie = sessionCookie(page)!.split(';')[0]!;
-    const post = (forwardedFor: string) => supertest(url).post('/password-reset').set('Cookie', cookie).set('X-Forwarded-For', forwardedFor)
-      .type('form').send({ email: 'nobody@example.org', _csrf: csrfFrom(page.text) });
+    const post = (forwardedFor: string) =>
+      supertest(url)
+        .post('/password-reset')
+        .set('Cookie', cookie)
+        .set('X-Forwarded-For', forwardedFor)
+        .type('form')
+        .send({ email: 'nobody@example.org', _csrf: csrfFrom(page.text) });
     // The reset form allows 20 requests per address per 15 minutes.
     for (let i = 0; i < 20; i++) expect((await post(`203.0.113.${i + 1}`)).status).to.equal(303);
     const refused = await post('198.51.100.77');

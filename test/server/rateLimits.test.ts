@@ -18,20 +18,37 @@ describe('rate limits across processes', () => {
     const tokens = await Promise.all(agents.map(async (a) => csrfFrom((await a.get('/login')).text)));
     for (let i = 0; i < 10; i++) {
       const n = i % 2;
-      await agents[n]!.post('/login').type('form').send({ email: user.email, password: `wrong-password-${i}-xx`, _csrf: tokens[n] }).expect(401);
+      await agents[n]!.post('/login')
+        .type('form')
+        .send({ email: user.email, password: `wrong-password-${i}-xx`, _csrf: tokens[n] })
+        .expect(401);
     }
-    const limited = await agents[0]!.post('/login').type('form').send({ email: user.email, password: testPassword, _csrf: tokens[0] }).expect(429);
+    const limited = await agents[0]!
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: testPassword, _csrf: tokens[0] })
+      .expect(429);
     expect(Number(limited.headers['retry-after'])).to.be.greaterThan(0);
     // The API door counts the same sign-in failures: API.md says it is limited like the login form.
-    await supertest(two).post('/api/v1/auth/tokens').send({ email: user.email, password: testPassword }).expect(429).expect('Content-Type', /application\/problem\+json/);
+    await supertest(two)
+      .post('/api/v1/auth/tokens')
+      .send({ email: user.email, password: testPassword })
+      .expect(429)
+      .expect('Content-Type', /application\/problem\+json/);
   });
 
   it('when a visitor posts a public form on two app instances at once, they share one limit of 20', async () => {
     const apps = [testApp(), testApp()];
     const agents = apps.map((app) => supertest.agent(app));
     const tokens = await Promise.all(agents.map(async (a) => csrfFrom((await a.get('/password-reset')).text)));
-    const statuses = await Promise.all(Array.from({ length: 30 }, (_, i) =>
-      agents[i % 2]!.post('/password-reset').type('form').send({ email: `nobody${i}@example.org`, _csrf: tokens[i % 2] }).then((r) => r.status)));
+    const statuses = await Promise.all(
+      Array.from({ length: 30 }, (_, i) =>
+        agents[i % 2]!.post('/password-reset')
+          .type('form')
+          .send({ email: `nobody${i}@example.org`, _csrf: tokens[i % 2] })
+          .then((r) => r.status),
+      ),
+    );
     expect(statuses.filter((s) => s === 303)).to.have.length(20);
     expect(statuses.filter((s) => s === 429)).to.have.length(10);
   });

@@ -11,7 +11,9 @@ describe('first start and operator commands', () => {
 
   it('when ADMIN_EMAIL and ADMIN_PASSWORD are set and no admin exists, that admin is created once', async () => {
     expect(await ensureInitialAdmin({ email: 'Head@Example.org', password: 'a long admin passphrase' })).to.equal(true);
-    expect(await ensureInitialAdmin({ email: 'other@example.org', password: 'a long admin passphrase' })).to.equal(false);
+    expect(await ensureInitialAdmin({ email: 'other@example.org', password: 'a long admin passphrase' })).to.equal(
+      false,
+    );
     const admins = await UserModel.find({ roles: 'admin' }).lean();
     expect(admins.map((a) => a.email)).to.deep.equal(['head@example.org']);
   });
@@ -26,8 +28,19 @@ describe('first start and operator commands', () => {
     this.timeout(60_000);
     const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
     const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-    const run = (...args: string[]) => spawnSync('node', ['--import', 'tsx', 'scripts/cli.ts', ...args], { env, encoding: 'utf8' });
-    const created = run('user:create', '--role', 'facilitator', '--email', 'cli@example.org', '--name', 'Cli User', '--password', 'an operator passphrase');
+    const run = (...args: string[]) =>
+      spawnSync('node', ['--import', 'tsx', 'scripts/cli.ts', ...args], { env, encoding: 'utf8' });
+    const created = run(
+      'user:create',
+      '--role',
+      'facilitator',
+      '--email',
+      'cli@example.org',
+      '--name',
+      'Cli User',
+      '--password',
+      'an operator passphrase',
+    );
     expect(created.status, created.stderr).to.equal(0);
     expect(created.stdout).to.include('Created cli@example.org (facilitator)');
     const weak = run('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
@@ -41,5 +54,4 @@ describe('first start and operator commands', () => {
     expect(run('records:rebuild').status).to.equal(1);
     expect(await UserModel.exists({ email: 'cli@example.org', roles: 'facilitator' })).to.not.equal(null);
   });
-
 });

@@ -5,7 +5,13 @@ import { loadConfig, type Config } from '../../server/config.ts';
 
 /** The config every test app runs with (NODE_ENV=test, outbox mail unless an SMTP URL is given). */
 export function testConfig(overrides: Record<string, string> = {}): Config {
-  return loadConfig({ NODE_ENV: 'test', DATA_DIR: process.env.PATHWAYS_TEST_DATA_DIR ?? '/tmp', BASE_URL: 'http://pathways.test', RUN_JOBS: 'false', ...overrides });
+  return loadConfig({
+    NODE_ENV: 'test',
+    DATA_DIR: process.env.PATHWAYS_TEST_DATA_DIR ?? '/tmp',
+    BASE_URL: 'http://pathways.test',
+    RUN_JOBS: 'false',
+    ...overrides,
+  });
 }
 
 export function testApp(overrides: Record<string, string> = {}): Express {
@@ -20,10 +26,18 @@ export function csrfFrom(html: string): string {
 }
 
 /** Signs in through the real login form; the agent keeps the session cookie. */
-export async function signIn(app: Express, email: string, password: string): Promise<ReturnType<typeof supertest.agent>> {
+export async function signIn(
+  app: Express,
+  email: string,
+  password: string,
+): Promise<ReturnType<typeof supertest.agent>> {
   const agent = supertest.agent(app);
   const page = await agent.get('/login').expect(200);
-  await agent.post('/login').type('form').send({ email, password, _csrf: csrfFrom(page.text) }).expect(303);
+  await agent
+    .post('/login')
+    .type('form')
+    .send({ email, password, _csrf: csrfFrom(page.text) })
+    .expect(303);
   return agent;
 }
 

@@ -8,9 +8,18 @@ import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import type { TestUser } from './factories.ts';
 
 /** Boards test data written straight to the models; behaviour under test goes through the services and routes. */
-export const asActor = (u: TestUser): Express.User => ({ id: u.id, email: u.email, name: u.name, roles: u.roles, timezone: u.timezone });
+export const asActor = (u: TestUser): Express.User => ({
+  id: u.id,
+  email: u.email,
+  name: u.name,
+  roles: u.roles,
+  timezone: u.timezone,
+});
 
-export async function buildBoard(members: { user: TestUser; role: BoardRole }[], overrides: Partial<{ name: string; timezone: string }> = {}) {
+export async function buildBoard(
+  members: { user: TestUser; role: BoardRole }[],
+  overrides: Partial<{ name: string; timezone: string }> = {},
+) {
   const board = await BoardModel.create({
     name: overrides.name ?? `Board ${randomUUID().slice(0, 6)}`,
     organisation: 'Test Primary School',
@@ -20,17 +29,39 @@ export async function buildBoard(members: { user: TestUser; role: BoardRole }[],
   return { id: String(board._id), name: board.name };
 }
 
-export async function buildRound(boardId: string, props: { interviewDates: string[]; panel: TestUser[]; title?: string }) {
-  const round = await RecruitmentRoundModel.create({ boardId, title: props.title ?? 'Headteacher', interviewDates: props.interviewDates, panel: props.panel.map((p) => p.id), status: 'open' });
+export async function buildRound(
+  boardId: string,
+  props: { interviewDates: string[]; panel: TestUser[]; title?: string },
+) {
+  const round = await RecruitmentRoundModel.create({
+    boardId,
+    title: props.title ?? 'Headteacher',
+    interviewDates: props.interviewDates,
+    panel: props.panel.map((p) => p.id),
+    status: 'open',
+  });
   return { id: String(round._id) };
 }
 
 /** A published governing-board programme of `modules` view modules. */
 export async function buildGoverningProgramme(modules = 2) {
-  const programme = await ProgrammeModel.create({ title: `Unconscious bias ${randomUUID().slice(0, 4)}`, track: 'governing-board', summary: 'Recruiting fairly.', status: 'published', certificateValidityMonths: 36 });
+  const programme = await ProgrammeModel.create({
+    title: `Unconscious bias ${randomUUID().slice(0, 4)}`,
+    track: 'governing-board',
+    summary: 'Recruiting fairly.',
+    status: 'published',
+    certificateValidityMonths: 36,
+  });
   const moduleIds: string[] = [];
   for (let i = 0; i < modules; i += 1) {
-    const m = await ModuleModel.create({ programmeId: programme._id, title: `Module ${i + 1}`, body: 'Read this.', estimatedMinutes: 10, completion: { type: 'view' }, position: i + 1 });
+    const m = await ModuleModel.create({
+      programmeId: programme._id,
+      title: `Module ${i + 1}`,
+      body: 'Read this.',
+      estimatedMinutes: 10,
+      completion: { type: 'view' },
+      position: i + 1,
+    });
     moduleIds.push(String(m._id));
   }
   return { id: String(programme._id), title: programme.title, moduleIds };
@@ -38,8 +69,34 @@ export async function buildGoverningProgramme(modules = 2) {
 
 /** A governing-board certificate with the given dates (no completion behind it: readiness reads certificates). */
 export async function giveCertificate(userId: string, props: { issuedAt: Date; expiresAt: Date | null }) {
-  const programme = await ProgrammeModel.findOne({ track: 'governing-board' }).lean() ?? (await ProgrammeModel.create({ title: 'Unconscious bias', track: 'governing-board', summary: 'x', status: 'published' })).toObject();
-  const cohort = await CohortModel.create({ programmeId: programme._id, name: `Past cohort ${randomUUID().slice(0, 4)}`, capacity: 30, timezone: 'Europe/London', startsOn: '2024-01-01', endsOn: '2024-06-01' });
-  const c = await CertificateModel.create({ userId, programmeId: programme._id, cohortId: cohort._id, track: 'governing-board', holderName: 'Holder', programmeTitle: programme.title, issuedAt: props.issuedAt, expiresAt: props.expiresAt, verificationCode: `GB-${randomUUID().slice(0, 8).toUpperCase()}` });
+  const programme =
+    (await ProgrammeModel.findOne({ track: 'governing-board' }).lean()) ??
+    (
+      await ProgrammeModel.create({
+        title: 'Unconscious bias',
+        track: 'governing-board',
+        summary: 'x',
+        status: 'published',
+      })
+    ).toObject();
+  const cohort = await CohortModel.create({
+    programmeId: programme._id,
+    name: `Past cohort ${randomUUID().slice(0, 4)}`,
+    capacity: 30,
+    timezone: 'Europe/London',
+    startsOn: '2024-01-01',
+    endsOn: '2024-06-01',
+  });
+  const c = await CertificateModel.create({
+    userId,
+    programmeId: programme._id,
+    cohortId: cohort._id,
+    track: 'governing-board',
+    holderName: 'Holder',
+    programmeTitle: programme.title,
+    issuedAt: props.issuedAt,
+    expiresAt: props.expiresAt,
+    verificationCode: `GB-${randomUUID().slice(0, 8).toUpperCase()}`,
+  });
   return { id: String(c._id), code: c.verificationCode };
 }

@@ -6,10 +6,27 @@ import { ProgrammeModel } from '../../models/Programme.ts';
 import { SeatModel } from '../../models/Seat.ts';
 
 export async function buildProgramme(overrides: Partial<{ title: string }> = {}) {
-  return ProgrammeModel.create({ title: overrides.title ?? 'Aspiring leaders', track: 'aspiring-leader', summary: 'A programme', status: 'published' });
+  return ProgrammeModel.create({
+    title: overrides.title ?? 'Aspiring leaders',
+    track: 'aspiring-leader',
+    summary: 'A programme',
+    status: 'published',
+  });
 }
 
-export async function buildCohort(overrides: Partial<{ name: string; capacity: number; timezone: string; startsOn: string; endsOn: string; facilitatorIds: string[]; selfEnrolment: boolean; attendanceThreshold: number; lateAfterMinutes: number }> = {}) {
+export async function buildCohort(
+  overrides: Partial<{
+    name: string;
+    capacity: number;
+    timezone: string;
+    startsOn: string;
+    endsOn: string;
+    facilitatorIds: string[];
+    selfEnrolment: boolean;
+    attendanceThreshold: number;
+    lateAfterMinutes: number;
+  }> = {},
+) {
   const programme = await buildProgramme();
   return CohortModel.create({
     programmeId: programme._id,
@@ -26,13 +43,32 @@ export async function buildCohort(overrides: Partial<{ name: string; capacity: n
 }
 
 /** An active enrolment with its seat, enrolled at a chosen time (for report arithmetic). */
-export async function enrolDirectly(cohort: { _id: Types.ObjectId; programmeId: Types.ObjectId }, userId: string, enrolledAt = new Date('2026-01-01T00:00:00Z')) {
+export async function enrolDirectly(
+  cohort: { _id: Types.ObjectId; programmeId: Types.ObjectId },
+  userId: string,
+  enrolledAt = new Date('2026-01-01T00:00:00Z'),
+) {
   const number = (await SeatModel.countDocuments({ cohortId: cohort._id })) + 1;
   await SeatModel.create({ cohortId: cohort._id, number, userId });
-  return EnrolmentModel.create({ cohortId: cohort._id, userId, programmeId: cohort.programmeId, status: 'active', enrolledAt });
+  return EnrolmentModel.create({
+    cohortId: cohort._id,
+    userId,
+    programmeId: cohort.programmeId,
+    status: 'active',
+    enrolledAt,
+  });
 }
 
-export async function buildSession(cohortId: Types.ObjectId, overrides: Partial<{ title: string; startsAt: Date; durationMinutes: number; status: 'scheduled' | 'cancelled'; checkInCode: string }> = {}) {
+export async function buildSession(
+  cohortId: Types.ObjectId,
+  overrides: Partial<{
+    title: string;
+    startsAt: Date;
+    durationMinutes: number;
+    status: 'scheduled' | 'cancelled';
+    checkInCode: string;
+  }> = {},
+) {
   return CohortSessionModel.create({
     cohortId,
     title: overrides.title ?? 'Workshop',

@@ -9,7 +9,15 @@ let passwordHash: Promise<string> | undefined;
 
 export type TestUser = { id: string; email: string; name: string; roles: Role[]; timezone: string };
 
-export async function buildUser(overrides: Partial<{ email: string; name: string; roles: Role[]; timezone: string; status: 'active' | 'invited' | 'disabled' }> = {}): Promise<TestUser> {
+export async function buildUser(
+  overrides: Partial<{
+    email: string;
+    name: string;
+    roles: Role[];
+    timezone: string;
+    status: 'active' | 'invited' | 'disabled';
+  }> = {},
+): Promise<TestUser> {
   passwordHash ??= hashPassword(testPassword);
   const unique = randomUUID().slice(0, 8);
   const user = await UserModel.create({
@@ -20,7 +28,13 @@ export async function buildUser(overrides: Partial<{ email: string; name: string
     status: overrides.status ?? 'active',
     passwordHash: await passwordHash,
   });
-  return { id: user.id as string, email: user.email, name: user.name, roles: user.roles as Role[], timezone: user.timezone };
+  return {
+    id: user.id as string,
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    timezone: user.timezone,
+  };
 }
 
 /** A bearer token for the API. */

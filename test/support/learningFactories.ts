@@ -6,21 +6,43 @@ import { ProgrammeModel, defaultValidityMonths, type Track } from '../../models/
 import { emitDomainEvent } from '../../server/events.ts';
 
 /** Learning test data, written straight to the models (the cohorts area owns enrolment; tests only need the records). */
-export async function buildProgramme(overrides: Partial<{ title: string; track: Track; status: 'draft' | 'published' | 'archived'; certificateValidityMonths: number | null }> = {}) {
+export async function buildProgramme(
+  overrides: Partial<{
+    title: string;
+    track: Track;
+    status: 'draft' | 'published' | 'archived';
+    certificateValidityMonths: number | null;
+  }> = {},
+) {
   const track = overrides.track ?? 'aspiring-leader';
   const p = await ProgrammeModel.create({
     title: overrides.title ?? `Programme ${randomUUID().slice(0, 6)}`,
     track,
     summary: 'A programme for tests.',
     status: overrides.status ?? 'published',
-    certificateValidityMonths: overrides.certificateValidityMonths === undefined ? defaultValidityMonths[track] : overrides.certificateValidityMonths,
+    certificateValidityMonths:
+      overrides.certificateValidityMonths === undefined
+        ? defaultValidityMonths[track]
+        : overrides.certificateValidityMonths,
   });
   return { id: String(p._id), title: p.title, track };
 }
 
-type Rule = { type: 'view' } | { type: 'reflection'; minWords?: number } | { type: 'quiz'; passMark: number; questions: { prompt: string; choices: string[]; correct: number[] }[] };
+type Rule =
+  | { type: 'view' }
+  | { type: 'reflection'; minWords?: number }
+  | { type: 'quiz'; passMark: number; questions: { prompt: string; choices: string[]; correct: number[] }[] };
 let position = 0;
-export async function buildModule(programmeId: string, overrides: Partial<{ title: string; body: string; completion: Rule; prerequisites: string[]; archived: boolean }> = {}) {
+export async function buildModule(
+  programmeId: string,
+  overrides: Partial<{
+    title: string;
+    body: string;
+    completion: Rule;
+    prerequisites: string[];
+    archived: boolean;
+  }> = {},
+) {
   const m = await ModuleModel.create({
     programmeId,
     title: overrides.title ?? `Module ${randomUUID().slice(0, 6)}`,
@@ -40,11 +62,18 @@ export const sampleQuiz: Rule = {
   passMark: 100,
   questions: [
     { prompt: 'Which comes first?', choices: ['Candidates', 'Criteria', 'Coffee'], correct: [1] },
-    { prompt: 'Which make an interview fair?', choices: ['Same questions', 'Chatting freely', 'Scoring against criteria'], correct: [0, 2] },
+    {
+      prompt: 'Which make an interview fair?',
+      choices: ['Same questions', 'Chatting freely', 'Scoring against criteria'],
+      correct: [0, 2],
+    },
   ],
 };
 
-export async function buildCohort(programmeId: string, overrides: Partial<{ facilitatorIds: string[]; name: string }> = {}) {
+export async function buildCohort(
+  programmeId: string,
+  overrides: Partial<{ facilitatorIds: string[]; name: string }> = {},
+) {
   const c = await CohortModel.create({
     programmeId,
     name: overrides.name ?? `Cohort ${randomUUID().slice(0, 6)}`,

@@ -5,8 +5,21 @@ import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 
 /** A cohort with one session and `participants` enrolled people (cheap: no password hashing). */
-export async function buildCohortWithSession(props: { startsAt: Date; participants?: number; offsets?: number[]; timezone?: string; participantZone?: string; facilitatorIds?: string[]; mode?: 'online' | 'in-person' }) {
-  const programme = await ProgrammeModel.create({ title: 'Aspiring Leaders', track: 'aspiring-leader', summary: 'Test programme', status: 'published' });
+export async function buildCohortWithSession(props: {
+  startsAt: Date;
+  participants?: number;
+  offsets?: number[];
+  timezone?: string;
+  participantZone?: string;
+  facilitatorIds?: string[];
+  mode?: 'online' | 'in-person';
+}) {
+  const programme = await ProgrammeModel.create({
+    title: 'Aspiring Leaders',
+    track: 'aspiring-leader',
+    summary: 'Test programme',
+    status: 'published',
+  });
   const cohort = await CohortModel.create({
     programmeId: programme._id,
     name: `Cohort ${Math.random().toString(36).slice(2, 7)}`,
@@ -28,8 +41,22 @@ export async function buildCohortWithSession(props: { startsAt: Date; participan
   });
   const suffix = Math.random().toString(36).slice(2, 8);
   const users = await UserModel.insertMany(
-    Array.from({ length: props.participants ?? 1 }, (_, i) => ({ email: `p${i}-${suffix}@example.org`, name: `Participant ${i}`, roles: ['participant'], timezone: props.participantZone ?? 'America/Toronto', status: 'active' })),
+    Array.from({ length: props.participants ?? 1 }, (_, i) => ({
+      email: `p${i}-${suffix}@example.org`,
+      name: `Participant ${i}`,
+      roles: ['participant'],
+      timezone: props.participantZone ?? 'America/Toronto',
+      status: 'active',
+    })),
   );
-  await EnrolmentModel.insertMany(users.map((u) => ({ cohortId: cohort._id, userId: u._id, programmeId: programme._id, status: 'active', enrolledAt: new Date('2027-01-01') })));
+  await EnrolmentModel.insertMany(
+    users.map((u) => ({
+      cohortId: cohort._id,
+      userId: u._id,
+      programmeId: programme._id,
+      status: 'active',
+      enrolledAt: new Date('2027-01-01'),
+    })),
+  );
   return { programme, cohort, session, users };
 }

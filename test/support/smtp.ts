@@ -1,7 +1,13 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 
-export type ReceivedEmail = { from: string; to: string[]; raw: string; subject: string; headers: Record<string, string> };
+export type ReceivedEmail = {
+  from: string;
+  to: string[];
+  raw: string;
+  subject: string;
+  headers: Record<string, string>;
+};
 
 /**
  * A real SMTP server in the test process (smtp-server), on a free loopback port. `refuse` makes it reject

@@ -15,7 +15,13 @@ const messages = {
   noSuchMember: 'That person is not a member of this board.',
 };
 
-export type BoardView = { id: string; name: string; organisation: string; timezone: string; members: { userId: string; role: BoardRole }[] };
+export type BoardView = {
+  id: string;
+  name: string;
+  organisation: string;
+  timezone: string;
+  members: { userId: string; role: BoardRole }[];
+};
 
 export function presentBoard(board: Board): BoardView {
   return {
@@ -49,16 +55,36 @@ export async function listBoardsFor(props: { actor: Express.User }): Promise<Boa
 }
 
 /** Admins create boards. */
-export async function createBoard(props: { actor: Express.User; name: string; organisation: string; timezone?: string }): Promise<Board> {
+export async function createBoard(props: {
+  actor: Express.User;
+  name: string;
+  organisation: string;
+  timezone?: string;
+}): Promise<Board> {
   if (!canCreateBoard(props.actor)) throw new ForbiddenError();
-  const board = await BoardModel.create({ name: props.name, organisation: props.organisation, timezone: props.timezone ?? 'Europe/London', members: [] });
+  const board = await BoardModel.create({
+    name: props.name,
+    organisation: props.organisation,
+    timezone: props.timezone ?? 'Europe/London',
+    members: [],
+  });
   return board.toObject() as Board;
 }
 
 /** Name, organisation or zone (a new zone moves when interview days end: readiness follows, reminders are re-planned). */
-export async function updateBoard(props: { actor: Express.User; boardId: string; name?: string; organisation?: string; timezone?: string }): Promise<Board> {
+export async function updateBoard(props: {
+  actor: Express.User;
+  boardId: string;
+  name?: string;
+  organisation?: string;
+  timezone?: string;
+}): Promise<Board> {
   const board = await findManagedBoard(props);
-  const changes = Object.fromEntries(Object.entries({ name: props.name, organisation: props.organisation, timezone: props.timezone }).filter(([, v]) => v !== undefined));
+  const changes = Object.fromEntries(
+    Object.entries({ name: props.name, organisation: props.organisation, timezone: props.timezone }).filter(
+      ([, v]) => v !== undefined,
+    ),
+  );
   await BoardModel.updateOne({ _id: board._id }, { $set: changes });
   if (props.timezone && props.timezone !== board.timezone) await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, ...changes } as Board;
@@ -69,14 +95,23 @@ export async function updateBoard(props: { actor: Express.User; boardId: string;
  * edits cannot silently overwrite each other (the loser gets a 409 and tries again). Members get the `governor`
  * platform role so the boards area appears for them.
  */
-export async function setBoardMember(props: { actor: Express.User; boardId: string; userId: string; role: BoardRole }): Promise<Board> {
+export async function setBoardMember(props: {
+  actor: Express.User;
+  boardId: string;
+  userId: string;
+  role: BoardRole;
+}): Promise<Board> {
   const board = await findManagedBoard(props);
-  if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId, status: { $ne: 'disabled' } }))) {
+  if (
+    !Types.ObjectId.isValid(props.userId) ||
+    !(await UserModel.exists({ _id: props.userId, status: { $ne: 'disabled' } }))
+  ) {
     throw new ValidationError(messages.noSuchUser, [{ path: 'userId', message: messages.noSuchUser }]);
   }
   const others = board.members.filter((m) => String(m.userId) !== props.userId);
   const current = board.members.find((m) => String(m.userId) === props.userId);
-  if (current?.role === 'chair' && props.role !== 'chair' && !others.some((m) => m.role === 'chair')) throw new ConflictError(messages.lastChair);
+  if (current?.role === 'chair' && props.role !== 'chair' && !others.some((m) => m.role === 'chair'))
+    throw new ConflictError(messages.lastChair);
   const members = [...others, { userId: new Types.ObjectId(props.userId), role: props.role }];
   await writeMembers(board, members);
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
@@ -84,7 +119,11 @@ export async function setBoardMember(props: { actor: Express.User; boardId: stri
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
 }
 
-export async function removeBoardMember(props: { actor: Express.User; boardId: string; userId: string }): Promise<Board> {
+export async function removeBoardMember(props: {
+  actor: Express.User;
+  boardId: string;
+  userId: string;
+}): Promise<Board> {
   const board = await findManagedBoard(props);
   const current = board.members.find((m) => String(m.userId) === props.userId);
   if (!current) throw new NotFoundError(messages.noSuchMember);
@@ -96,7 +135,10 @@ export async function removeBoardMember(props: { actor: Express.User; boardId: s
 }
 
 async function writeMembers(board: Board, members: Board['members']): Promise<void> {
-  const result = await BoardModel.updateOne({ _id: board._id, membersVersion: board.membersVersion }, { $set: { members, membersVersion: board.membersVersion + 1 } });
+  const result = await BoardModel.updateOne(
+    { _id: board._id, membersVersion: board.membersVersion },
+    { $set: { members, membersVersion: board.membersVersion + 1 } },
+  );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.busy);
 }
 
@@ -104,12 +146,18 @@ async function writeMembers(board: Board, members: Board['members']): Promise<vo
  * A panel member from outside the board (an adviser): an existing account by email, or a new `governor` account
  * invited by email (no password: she chooses one from the invitation).
  */
-export async function findOrInvitePanelMember(props: { actor: Express.User; boardId: string; email: string; name: string }): Promise<{ id: string; name: string; invited: boolean }> {
+export async function findOrInvitePanelMember(props: {
+  actor: Express.User;
+  boardId: string;
+  email: string;
+  name: string;
+}): Promise<{ id: string; name: string; invited: boolean }> {
   await findManagedBoard(props);
   const email = props.email.trim().toLowerCase();
   const existing = await UserModel.findOne({ email }).lean();
   if (existing) {
-    if (existing.status === 'disabled') throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
+    if (existing.status === 'disabled')
+      throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
     await UserModel.updateOne({ _id: existing._id }, { $addToSet: { roles: 'governor' } });
     return { id: String(existing._id), name: existing.name, invited: false };
   }
@@ -133,5 +181,8 @@ export async function managesPerson(actor: Express.User, userId: string): Promis
   const managed = boards.filter((b) => ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? ''));
   if (!managed.length || !Types.ObjectId.isValid(userId)) return false;
   if (managed.some((b) => b.members.some((m) => String(m.userId) === userId))) return true;
-  return !!(await RecruitmentRoundModel.exists({ boardId: { $in: managed.map((b) => b._id) }, panel: new Types.ObjectId(userId) }));
+  return !!(await RecruitmentRoundModel.exists({
+    boardId: { $in: managed.map((b) => b._id) },
+    panel: new Types.ObjectId(userId),
+  }));
 }

@@ -1,6 +1,10 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
-import { ExternalCertificateModel, externalCertificateMaxBytes, type ExternalCertificate } from '../../../models/ExternalCertificate.ts';
+import {
+  ExternalCertificateModel,
+  externalCertificateMaxBytes,
+  type ExternalCertificate,
+} from '../../../models/ExternalCertificate.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
@@ -22,7 +26,15 @@ export const defaultValidityYears = 3;
 export type UploadedFile = { originalname: string; mimetype: string; size: number; buffer: Buffer };
 
 export function presentExternalCertificate(c: ExternalCertificate) {
-  return { id: String(c._id), userId: String(c.userId), kind: c.kind, provider: c.provider, completedOn: c.completedOn, expiresOn: c.expiresOn, hasFile: c.hasFile };
+  return {
+    id: String(c._id),
+    userId: String(c.userId),
+    kind: c.kind,
+    provider: c.provider,
+    completedOn: c.completedOn,
+    expiresOn: c.expiresOn,
+    hasFile: c.hasFile,
+  };
 }
 
 /**
@@ -38,30 +50,55 @@ export async function recordExternalCertificate(props: {
   file?: UploadedFile;
   now?: Date;
 }): Promise<ExternalCertificate> {
-  if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId }))) throw new NotFoundError(messages.noPerson);
-  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId))) throw new ForbiddenError();
+  if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId })))
+    throw new NotFoundError(messages.noPerson);
+  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
+    throw new ForbiddenError();
   const problems: { path: string; message: string }[] = [];
   const today = DateTime.fromJSDate(props.now ?? new Date(), { zone: props.actor.timezone }).toISODate()!;
   if (props.completedOn > today) problems.push({ path: 'completedOn', message: messages.future });
-  const expiresOn = props.expiresOn ?? DateTime.fromISO(props.completedOn).plus({ years: defaultValidityYears }).toISODate()!;
+  const expiresOn =
+    props.expiresOn ?? DateTime.fromISO(props.completedOn).plus({ years: defaultValidityYears }).toISODate()!;
   if (expiresOn <= props.completedOn) problems.push({ path: 'expiresOn', message: messages.expiryOrder });
-  if (props.file && !(allowedFileTypes as readonly string[]).includes(props.file.mimetype)) problems.push({ path: 'file', message: messages.fileType });
-  if (props.file && props.file.size > externalCertificateMaxBytes) problems.push({ path: 'file', message: messages.fileSize });
+  if (props.file && !(allowedFileTypes as readonly string[]).includes(props.file.mimetype))
+    problems.push({ path: 'file', message: messages.fileType });
+  if (props.file && props.file.size > externalCertificateMaxBytes)
+    problems.push({ path: 'file', message: messages.fileSize });
   if (problems.length) throw new ValidationError('Check the certificate details.', problems);
   const file = props.file
-    ? { name: props.file.originalname.replace(/[^\w.\- ]+/g, '_').slice(0, 120) || 'certificate', contentType: props.file.mimetype, size: props.file.size, data: props.file.buffer }
+    ? {
+        name: props.file.originalname.replace(/[^\w.\- ]+/g, '_').slice(0, 120) || 'certificate',
+        contentType: props.file.mimetype,
+        size: props.file.size,
+        data: props.file.buffer,
+      }
     : undefined;
-  const created = await ExternalCertificateModel.create({ userId: props.userId, kind: 'safer-recruitment', provider: props.provider, completedOn: props.completedOn, expiresOn, recordedBy: props.actor.id, file, hasFile: !!file });
+  const created = await ExternalCertificateModel.create({
+    userId: props.userId,
+    kind: 'safer-recruitment',
+    provider: props.provider,
+    completedOn: props.completedOn,
+    expiresOn,
+    recordedBy: props.actor.id,
+    file,
+    hasFile: !!file,
+  });
   const { file: _omit, ...rest } = created.toObject();
   void _omit;
   return rest as ExternalCertificate;
 }
 
 /** Her external certificates (her own, or someone a chair/clerk manages), newest first. */
-export async function listExternalCertificates(props: { actor: Express.User; userId: string }): Promise<ExternalCertificate[]> {
+export async function listExternalCertificates(props: {
+  actor: Express.User;
+  userId: string;
+}): Promise<ExternalCertificate[]> {
   if (!Types.ObjectId.isValid(props.userId)) throw new NotFoundError(messages.noPerson);
-  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId))) throw new NotFoundError(messages.noPerson);
-  return ExternalCertificateModel.find({ userId: props.userId }).sort({ completedOn: -1 }).lean<ExternalCertificate[]>();
+  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
+    throw new NotFoundError(messages.noPerson);
+  return ExternalCertificateModel.find({ userId: props.userId })
+    .sort({ completedOn: -1 })
+    .lean<ExternalCertificate[]>();
 }
 
 /** The evidence file, for its owner, a chair or clerk of one of her boards, and admins; 404 for anyone else. */
@@ -70,7 +107,12 @@ export async function externalCertificateFile(props: { actor: Express.User; cert
   const c = await ExternalCertificateModel.findById(props.certificateId).select('+file').lean<ExternalCertificate>();
   if (!c || !c.file?.data) throw new NotFoundError(messages.notFound);
   const userId = String(c.userId);
-  if (!canRecordExternalCertificate(props.actor, userId, await managesPerson(props.actor, userId))) throw new NotFoundError(messages.notFound);
+  if (!canRecordExternalCertificate(props.actor, userId, await managesPerson(props.actor, userId)))
+    throw new NotFoundError(messages.notFound);
   const data = c.file.data as unknown as Buffer | { buffer: Buffer };
-  return { name: c.file.name ?? 'certificate', contentType: c.file.contentType ?? 'application/octet-stream', data: Buffer.isBuffer(data) ? data : Buffer.from(data.buffer) };
+  return {
+    name: c.file.name ?? 'certificate',
+    contentType: c.file.contentType ?? 'application/octet-stream',
+    data: Buffer.isBuffer(data) ? data : Buffer.from(data.buffer),
+  };
 }

@@ -1,6 +1,12 @@
 import { Types } from 'mongoose';
 import { BoardModel } from '../../../models/Board.ts';
-import { RecruitmentRoundModel, genderCategories, recruitmentStages, type GenderCategory, type RecruitmentStage } from '../../../models/RecruitmentRound.ts';
+import {
+  RecruitmentRoundModel,
+  genderCategories,
+  recruitmentStages,
+  type GenderCategory,
+  type RecruitmentStage,
+} from '../../../models/RecruitmentRound.ts';
 import { ForbiddenError } from '../../errors.ts';
 import { canSeeFairnessAcrossBoards } from '../../policies/boards.ts';
 
@@ -21,7 +27,9 @@ const zero = (): Counts => ({ women: 0, men: 0, other: 0, preferNotToSay: 0 });
 
 export function suppressSmallNumbers(counts: Counts): SuppressedCounts {
   const total = genderCategories.reduce((sum, c) => sum + counts[c], 0);
-  const cells = Object.fromEntries(genderCategories.map((c) => [c, counts[c] < suppressionThreshold ? null : counts[c]])) as Record<GenderCategory, number | null>;
+  const cells = Object.fromEntries(
+    genderCategories.map((c) => [c, counts[c] < suppressionThreshold ? null : counts[c]]),
+  ) as Record<GenderCategory, number | null>;
   const shownTotal = total < suppressionThreshold ? null : total;
   const hidden = genderCategories.filter((c) => cells[c] === null);
   // With the total shown, one hidden cell is total minus the others: hide the next smallest too.
@@ -55,7 +63,10 @@ export function addUpFigures(rounds: { genderFigures?: unknown }[]): StageTotals
 }
 
 export function suppressTotals(totals: StageTotals) {
-  return { rounds: totals.rounds, ...Object.fromEntries(recruitmentStages.map((s) => [s, suppressSmallNumbers(totals[s])])) } as { rounds: number } & Record<RecruitmentStage, SuppressedCounts>;
+  return {
+    rounds: totals.rounds,
+    ...Object.fromEntries(recruitmentStages.map((s) => [s, suppressSmallNumbers(totals[s])])),
+  } as { rounds: number } & Record<RecruitmentStage, SuppressedCounts>;
 }
 
 /** Admins: each board's totals and the overall totals, suppressed. */
@@ -67,7 +78,12 @@ export async function fairnessAcrossBoards(props: { actor: Express.User }) {
   ]);
   return {
     overall: suppressTotals(addUpFigures(rounds)),
-    boards: boards.map((b) => ({ id: String(b._id), name: b.name, organisation: b.organisation, ...suppressTotals(addUpFigures(rounds.filter((r) => String(r.boardId) === String(b._id)))) })),
+    boards: boards.map((b) => ({
+      id: String(b._id),
+      name: b.name,
+      organisation: b.organisation,
+      ...suppressTotals(addUpFigures(rounds.filter((r) => String(r.boardId) === String(b._id)))),
+    })),
   };
 }
 
@@ -82,7 +98,13 @@ export async function recentRoundReadiness(props: { boardId: string | Types.Obje
   figures: ReturnType<typeof suppressTotals>;
 }> {
   const since = new Date((props.now ?? new Date()).getTime() - fairnessWindowMs);
-  const rounds = await RecruitmentRoundModel.find({ boardId: new Types.ObjectId(String(props.boardId)), status: 'closed', closedAt: { $gte: since } }).select('readinessRecord genderFigures').lean();
+  const rounds = await RecruitmentRoundModel.find({
+    boardId: new Types.ObjectId(String(props.boardId)),
+    status: 'closed',
+    closedAt: { $gte: since },
+  })
+    .select('readinessRecord genderFigures')
+    .lean();
   return {
     rounds: rounds.length,
     readyBeforeInterview: rounds.filter((r) => r.readinessRecord?.ready === true).length,

@@ -3,7 +3,19 @@
  * escalating reminders and the closed round's record), fairness figures, external certificates and the Pledge link.
  * The dashboard panel (panels.ts) and the event subscribers (subscriptions.ts) register themselves when imported.
  */
-export { presentBoard, findBoardFor, findManagedBoard, listBoardsFor, createBoard, updateBoard, setBoardMember, removeBoardMember, findOrInvitePanelMember, managesPerson, type BoardView } from './boards.ts';
+export {
+  presentBoard,
+  findBoardFor,
+  findManagedBoard,
+  listBoardsFor,
+  createBoard,
+  updateBoard,
+  setBoardMember,
+  removeBoardMember,
+  findOrInvitePanelMember,
+  managesPerson,
+  type BoardView,
+} from './boards.ts';
 export { peopleById } from './people.ts';
 export {
   panelWarningMessages,
@@ -30,9 +42,44 @@ export {
   type RoundInput,
   type RoundChange,
 } from './rounds.ts';
-export { readinessStatuses, endOfInterviewDay, daysUntil, memberReadiness, renewalDeadline, loadPanelFacts, loadReadiness, readinessFromFacts, lastInterviewDate, type ReadinessStatus, type MemberReadiness, type PanelReadiness } from './readiness.ts';
-export { memberOffsetsDays, chairOffsetsDays, wantedRoundReminders, planRoundReminders, replanRoundsOf, replanRoundsOfBoard } from './roundReminders.ts';
+export {
+  readinessStatuses,
+  endOfInterviewDay,
+  daysUntil,
+  memberReadiness,
+  renewalDeadline,
+  loadPanelFacts,
+  loadReadiness,
+  readinessFromFacts,
+  lastInterviewDate,
+  type ReadinessStatus,
+  type MemberReadiness,
+  type PanelReadiness,
+} from './readiness.ts';
+export {
+  memberOffsetsDays,
+  chairOffsetsDays,
+  wantedRoundReminders,
+  planRoundReminders,
+  replanRoundsOf,
+  replanRoundsOfBoard,
+} from './roundReminders.ts';
 export { statusLabel, readinessRecordCsv, readinessRecordPdf } from './roundRecord.ts';
-export { suppressionThreshold, suppressSmallNumbers, addUpFigures, suppressTotals, fairnessAcrossBoards, recentRoundReadiness } from './fairness.ts';
-export { allowedFileTypes, defaultValidityYears, presentExternalCertificate, recordExternalCertificate, listExternalCertificates, externalCertificateFile, type UploadedFile } from './externalCertificates.ts';
+export {
+  suppressionThreshold,
+  suppressSmallNumbers,
+  addUpFigures,
+  suppressTotals,
+  fairnessAcrossBoards,
+  recentRoundReadiness,
+} from './fairness.ts';
+export {
+  allowedFileTypes,
+  defaultValidityYears,
+  presentExternalCertificate,
+  recordExternalCertificate,
+  listExternalCertificates,
+  externalCertificateFile,
+  type UploadedFile,
+} from './externalCertificates.ts';
 export { pledgeLinkState, linkBoardToPledge } from './pledge.ts';

@@ -11,13 +11,27 @@ import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readine
 export async function governorDashboard(user: Express.User, now = new Date()) {
   const me = new Types.ObjectId(user.id);
   const boards = await BoardModel.find({ 'members.userId': me }).sort({ name: 1 }).lean<Board[]>();
-  const rounds = await RecruitmentRoundModel.find({ status: 'open', $or: [{ boardId: { $in: boards.map((b) => b._id) } }, { panel: me }] }).sort({ createdAt: -1 }).limit(20).lean<RecruitmentRound[]>();
-  const roundBoards = await BoardModel.find({ _id: { $in: rounds.map((r) => r.boardId) } }).select('name timezone').lean();
+  const rounds = await RecruitmentRoundModel.find({
+    status: 'open',
+    $or: [{ boardId: { $in: boards.map((b) => b._id) } }, { panel: me }],
+  })
+    .sort({ createdAt: -1 })
+    .limit(20)
+    .lean<RecruitmentRound[]>();
+  const roundBoards = await BoardModel.find({ _id: { $in: rounds.map((r) => r.boardId) } })
+    .select('name timezone')
+    .lean();
   const zoneOf = new Map(roundBoards.map((b) => [String(b._id), { name: b.name, timezone: b.timezone }]));
   const facts = await loadPanelFacts([...rounds.flatMap((r) => r.panel), me]);
   const summaries = rounds.map((r) => {
     const board = zoneOf.get(String(r.boardId)) ?? { name: '', timezone: 'Europe/London' };
-    const readiness = readinessFromFacts({ panel: r.panel.map(String), interviewDate: lastInterviewDate(r.interviewDates), timezone: board.timezone, facts, now });
+    const readiness = readinessFromFacts({
+      panel: r.panel.map(String),
+      interviewDate: lastInterviewDate(r.interviewDates),
+      timezone: board.timezone,
+      facts,
+      now,
+    });
     return {
       id: String(r._id),
       title: r.title,
@@ -30,12 +44,32 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       mine: readiness.members.find((m) => m.userId === user.id) ?? null,
     };
   });
-  const next = summaries.filter((s) => s.mine && s.daysLeft >= 0).sort((a, b) => a.interviewDate.localeCompare(b.interviewDate))[0];
-  const own = next?.mine ?? readinessFromFacts({ panel: [user.id], interviewDate: new Date(now).toISOString().slice(0, 10), timezone: user.timezone, facts, now }).members[0]!;
+  const next = summaries
+    .filter((s) => s.mine && s.daysLeft >= 0)
+    .sort((a, b) => a.interviewDate.localeCompare(b.interviewDate))[0];
+  const own =
+    next?.mine ??
+    readinessFromFacts({
+      panel: [user.id],
+      interviewDate: new Date(now).toISOString().slice(0, 10),
+      timezone: user.timezone,
+      facts,
+      now,
+    }).members[0]!;
   return {
-    boards: boards.map((b) => ({ id: String(b._id), name: b.name, role: b.members.find((m) => String(m.userId) === user.id)?.role ?? 'governor' })),
+    boards: boards.map((b) => ({
+      id: String(b._id),
+      name: b.name,
+      role: b.members.find((m) => String(m.userId) === user.id)?.role ?? 'governor',
+    })),
     rounds: summaries,
-    own: { status: own.status, percent: own.percent, expiresAt: own.certificateExpiresAt ?? null, renewBy: own.renewBy ?? null, forRound: next ? { title: next.title, interviewDate: next.interviewDate } : null },
+    own: {
+      status: own.status,
+      percent: own.percent,
+      expiresAt: own.certificateExpiresAt ?? null,
+      renewBy: own.renewBy ?? null,
+      forRound: next ? { title: next.title, interviewDate: next.interviewDate } : null,
+    },
   };
 }
 

@@ -12,11 +12,29 @@ import type { Board } from '../../../models/Board.ts';
 export async function pledgeLinkState(props: { actor: Express.User; board: Board }) {
   const linked = await signatureForBoard(String(props.board._id));
   if (linked || !canManageBoard(props.actor, props.board)) return { linked, candidates: [] };
-  const candidates = await PledgeSignatureModel.find({ email: props.actor.email.toLowerCase(), kind: 'organisation', status: 'confirmed', boardId: null }).select('name').limit(20).lean();
+  const candidates = await PledgeSignatureModel.find({
+    email: props.actor.email.toLowerCase(),
+    kind: 'organisation',
+    status: 'confirmed',
+    boardId: null,
+  })
+    .select('name')
+    .limit(20)
+    .lean();
   return { linked, candidates: candidates.map((c) => ({ id: String(c._id), name: c.name })) };
 }
 
-export async function linkBoardToPledge(props: { actor: Express.User; boardId: string; signatureId: string; showRoundReadiness: boolean }) {
+export async function linkBoardToPledge(props: {
+  actor: Express.User;
+  boardId: string;
+  signatureId: string;
+  showRoundReadiness: boolean;
+}) {
   await findManagedBoard({ actor: props.actor, boardId: props.boardId });
-  return linkSignatureToBoard({ signatureId: props.signatureId, boardId: props.boardId, actor: props.actor, showRoundReadiness: props.showRoundReadiness });
+  return linkSignatureToBoard({
+    signatureId: props.signatureId,
+    boardId: props.boardId,
+    actor: props.actor,
+    showRoundReadiness: props.showRoundReadiness,
+  });
 }

@@ -64,8 +64,19 @@ export function memberReadiness(props: {
   if (valid) return { status: 'valid', percent: 100, certificate: valid, certificateExpiresAt: valid.expiresAt };
   const latest = [...held].sort((a, b) => (b.expiresAt?.getTime() ?? 0) - (a.expiresAt?.getTime() ?? 0))[0];
   if (latest) {
-    const renewBy = renewalDeadline({ lapsesAt: latest.expiresAt!, interviewDate: props.interviewDate, timezone: props.timezone, now: props.now ?? new Date() });
-    return { status: 'expires-before-interview', percent, certificate: latest, certificateExpiresAt: latest.expiresAt, renewBy };
+    const renewBy = renewalDeadline({
+      lapsesAt: latest.expiresAt!,
+      interviewDate: props.interviewDate,
+      timezone: props.timezone,
+      now: props.now ?? new Date(),
+    });
+    return {
+      status: 'expires-before-interview',
+      percent,
+      certificate: latest,
+      certificateExpiresAt: latest.expiresAt,
+      renewBy,
+    };
   }
   if (percent > 0) return { status: 'in-progress', percent };
   return { status: 'not-started', percent };
@@ -98,13 +109,26 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
   if (!ids.length) return facts;
   const programmeIds = (await ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean()).map((p) => p._id);
   const [certificates, enrolments, progress] = await Promise.all([
-    CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' }).select('userId issuedAt expiresAt verificationCode').lean(),
-    EnrolmentModel.find({ userId: { $in: ids }, programmeId: { $in: programmeIds }, status: { $in: ['active', 'waitlisted'] } }).select('userId').lean(),
+    CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' })
+      .select('userId issuedAt expiresAt verificationCode')
+      .lean(),
+    EnrolmentModel.find({
+      userId: { $in: ids },
+      programmeId: { $in: programmeIds },
+      status: { $in: ['active', 'waitlisted'] },
+    })
+      .select('userId')
+      .lean(),
     trackProgressForUsers({ userIds: ids, track: 'governing-board' }),
   ]);
   for (const c of certificates) {
     const list = facts.certificates.get(String(c.userId)) ?? [];
-    list.push({ id: String(c._id), verificationCode: c.verificationCode, issuedAt: c.issuedAt, expiresAt: c.expiresAt ?? null });
+    list.push({
+      id: String(c._id),
+      verificationCode: c.verificationCode,
+      issuedAt: c.issuedAt,
+      expiresAt: c.expiresAt ?? null,
+    });
     facts.certificates.set(String(c.userId), list);
   }
   for (const e of enrolments) facts.enrolled.add(String(e.userId));
@@ -113,16 +137,39 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
 }
 
 export type PanelMemberReadiness = MemberReadiness & { userId: string };
-export type PanelReadiness = { ready: boolean; interviewDate: string; timezone: string; daysLeft: number; members: PanelMemberReadiness[] };
+export type PanelReadiness = {
+  ready: boolean;
+  interviewDate: string;
+  timezone: string;
+  daysLeft: number;
+  members: PanelMemberReadiness[];
+};
 
 /** Readiness of a panel for the LAST interview date; an empty panel is not ready. */
-export async function loadReadiness(props: { panel: (string | Types.ObjectId)[]; interviewDates: string[]; timezone: string; now?: Date }): Promise<PanelReadiness> {
+export async function loadReadiness(props: {
+  panel: (string | Types.ObjectId)[];
+  interviewDates: string[];
+  timezone: string;
+  now?: Date;
+}): Promise<PanelReadiness> {
   const interviewDate = lastInterviewDate(props.interviewDates);
   const facts = await loadPanelFacts(props.panel);
-  return readinessFromFacts({ panel: props.panel.map(String), interviewDate, timezone: props.timezone, facts, now: props.now ?? new Date() });
+  return readinessFromFacts({
+    panel: props.panel.map(String),
+    interviewDate,
+    timezone: props.timezone,
+    facts,
+    now: props.now ?? new Date(),
+  });
 }
 
-export function readinessFromFacts(props: { panel: string[]; interviewDate: string; timezone: string; facts: PanelFacts; now: Date }): PanelReadiness {
+export function readinessFromFacts(props: {
+  panel: string[];
+  interviewDate: string;
+  timezone: string;
+  facts: PanelFacts;
+  now: Date;
+}): PanelReadiness {
   const members = props.panel.map((userId) => ({
     userId,
     ...memberReadiness({

@@ -35,14 +35,48 @@ function rows(record: Record_, zone: string) {
 
 export function readinessRecordCsv(props: { round: RecruitmentRound; board: Board; zone: string }): string {
   const record = props.round.readinessRecord!;
-  const header = ['Board', 'Round', 'Interview date', 'Panel ready', 'Panel member', 'Board role', 'Status', 'Progress (%)', 'Certificate code', 'Certificate issued', 'Certificate expires', 'Renew by'];
-  const lines = rows(record, props.zone).map((r) => [props.board.name, props.round.title, record.interviewDate ?? '', record.ready ? 'yes' : 'no', r.name, r.role, r.status, r.percent, r.code, r.issued, r.expires, r.renewBy]);
+  const header = [
+    'Board',
+    'Round',
+    'Interview date',
+    'Panel ready',
+    'Panel member',
+    'Board role',
+    'Status',
+    'Progress (%)',
+    'Certificate code',
+    'Certificate issued',
+    'Certificate expires',
+    'Renew by',
+  ];
+  const lines = rows(record, props.zone).map((r) => [
+    props.board.name,
+    props.round.title,
+    record.interviewDate ?? '',
+    record.ready ? 'yes' : 'no',
+    r.name,
+    r.role,
+    r.status,
+    r.percent,
+    r.code,
+    r.issued,
+    r.expires,
+    r.renewBy,
+  ]);
   return toCsv({ header, rows: lines });
 }
 
-export async function readinessRecordPdf(props: { round: RecruitmentRound; board: Board; zone: string }): Promise<Buffer> {
+export async function readinessRecordPdf(props: {
+  round: RecruitmentRound;
+  board: Board;
+  zone: string;
+}): Promise<Buffer> {
   const record = props.round.readinessRecord!;
-  const doc = new PDFDocument({ size: 'A4', margin: 50, info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' } });
+  const doc = new PDFDocument({
+    size: 'A4',
+    margin: 50,
+    info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' },
+  });
   const chunks: Buffer[] = [];
   doc.on('data', (c: Buffer) => chunks.push(c));
   const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
@@ -58,12 +92,19 @@ export async function readinessRecordPdf(props: { round: RecruitmentRound; board
   for (const r of rows(record, props.zone)) {
     doc.fontSize(12).text(`${r.name} (${r.role})`, { underline: true });
     doc.fontSize(10).text(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
-    if (r.code) doc.text(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
+    if (r.code)
+      doc.text(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
     else doc.text('No governing-board certificate');
     if (r.renewBy) doc.text(`Renew by ${r.renewBy}`);
     doc.moveDown(0.5);
   }
-  doc.moveDown().fontSize(9).fillColor('#444').text('Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.');
+  doc
+    .moveDown()
+    .fontSize(9)
+    .fillColor('#444')
+    .text(
+      'Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.',
+    );
   doc.end();
   return done;
 }

@@ -19,7 +19,16 @@ export const chairOffsetsDays = [7, 2] as const;
 /** Local time on the reminder day, in the board's zone. */
 const sendHour = 9;
 
-type Planned = { key: string; userId: string; kind: 'panel-training-due' | 'panel-not-ready'; sendAt: Date; eventAt: Date; series: string; subject: string; data: Record<string, unknown> };
+type Planned = {
+  key: string;
+  userId: string;
+  kind: 'panel-training-due' | 'panel-not-ready';
+  sendAt: Date;
+  eventAt: Date;
+  series: string;
+  subject: string;
+  data: Record<string, unknown>;
+};
 
 /** The reminders a round should have now (pure: the caller supplies readiness and names). */
 export function wantedRoundReminders(props: {
@@ -33,7 +42,8 @@ export function wantedRoundReminders(props: {
   const interviewDate = lastInterviewDate(props.round.interviewDates);
   const day = DateTime.fromISO(interviewDate, { zone: props.board.timezone });
   const eventAt = day.startOf('day').toJSDate();
-  const at = (offset: number) => day.minus({ days: offset }).set({ hour: sendHour, minute: 0, second: 0, millisecond: 0 }).toJSDate();
+  const at = (offset: number) =>
+    day.minus({ days: offset }).set({ hour: sendHour, minute: 0, second: 0, millisecond: 0 }).toJSDate();
   const link = `/rounds/${roundId}`;
   const planned: Planned[] = [];
   for (const member of props.notReady) {
@@ -46,7 +56,17 @@ export function wantedRoundReminders(props: {
         eventAt,
         series: `round:${roundId}:panel-training-due:${member.userId}`,
         subject: `Interview panel in ${offset} days: your unconscious-bias training`,
-        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, status: member.status, percent: member.percent, renewBy: member.renewBy, link },
+        data: {
+          roundId,
+          roundTitle: props.round.title,
+          boardName: props.board.name,
+          interviewDate,
+          daysBefore: offset,
+          status: member.status,
+          percent: member.percent,
+          renewBy: member.renewBy,
+          link,
+        },
       });
     }
   }
@@ -60,7 +80,20 @@ export function wantedRoundReminders(props: {
         eventAt,
         series: `round:${roundId}:panel-not-ready:${String(chair.userId)}`,
         subject: `${props.notReady.length} panel member(s) not ready, interview in ${offset} days`,
-        data: { roundId, roundTitle: props.round.title, boardName: props.board.name, interviewDate, daysBefore: offset, notReady: props.notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })), link },
+        data: {
+          roundId,
+          roundTitle: props.round.title,
+          boardName: props.board.name,
+          interviewDate,
+          daysBefore: offset,
+          notReady: props.notReady.map((m) => ({
+            name: m.name,
+            status: m.status,
+            percent: m.percent,
+            renewBy: m.renewBy,
+          })),
+          link,
+        },
       });
     }
   }
@@ -76,16 +109,35 @@ export async function planRoundReminders(props: { roundId: string; now?: Date })
   if (!board) return;
   const notReady = await notReadyMembers(round, board, now);
   const wanted = wantedRoundReminders({ round, board, notReady, now });
-  await cancelNotifications({ about: { type: 'round', id: String(round._id) }, kinds: ['panel-training-due', 'panel-not-ready'], exceptKeys: wanted.map((w) => w.key) });
+  await cancelNotifications({
+    about: { type: 'round', id: String(round._id) },
+    kinds: ['panel-training-due', 'panel-not-ready'],
+    exceptKeys: wanted.map((w) => w.key),
+  });
   if (wanted.length) {
-    await planNotifications(wanted.map((w) => ({ ...w, about: { type: 'round' as const, id: String(round._id) }, template: w.kind })));
+    await planNotifications(
+      wanted.map((w) => ({ ...w, about: { type: 'round' as const, id: String(round._id) }, template: w.kind })),
+    );
   }
 }
 
 async function notReadyMembers(round: RecruitmentRound, board: Board, now: Date) {
-  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
+  const readiness = await loadReadiness({
+    panel: round.panel,
+    interviewDates: round.interviewDates,
+    timezone: board.timezone,
+    now,
+  });
   const people = await peopleById(round.panel);
-  return readiness.members.filter((m) => m.status !== 'valid').map((m) => ({ userId: m.userId, name: people.get(m.userId)?.name ?? 'A panel member', status: m.status, percent: m.percent, renewBy: m.renewBy }));
+  return readiness.members
+    .filter((m) => m.status !== 'valid')
+    .map((m) => ({
+      userId: m.userId,
+      name: people.get(m.userId)?.name ?? 'A panel member',
+      status: m.status,
+      percent: m.percent,
+      renewBy: m.renewBy,
+    }));
 }
 
 /**
@@ -105,7 +157,8 @@ registerNotificationKind('panel-training-due', {
   isStillRelevant: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     if (!state) return 'the round is closed';
-    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates)) return 'the interview date changed';
+    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates))
+      return 'the interview date changed';
     return state.notReady.some((m) => m.userId === String(record.userId)) ? true : 'she is ready (or off the panel)';
   },
   // Her status and percent as they are when the email goes, not when it was planned.
@@ -123,7 +176,8 @@ registerNotificationKind('panel-not-ready', {
   isStillRelevant: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     if (!state) return 'the round is closed';
-    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates)) return 'the interview date changed';
+    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates))
+      return 'the interview date changed';
     return state.notReady.length ? true : 'the whole panel is ready';
   },
   compose: async ({ record, memo, now }) => {
@@ -132,14 +186,19 @@ registerNotificationKind('panel-not-ready', {
     return {
       subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview in ${String(record.data?.daysBefore)} days`,
       template: 'panel-not-ready',
-      data: { ...(record.data ?? {}), notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })) },
+      data: {
+        ...(record.data ?? {}),
+        notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })),
+      },
     };
   },
 });
 
 /** A certificate changes readiness of every open round she sits on. */
 export async function replanRoundsOf(props: { userId: string; now?: Date }): Promise<void> {
-  const rounds = await RecruitmentRoundModel.find({ panel: new Types.ObjectId(props.userId), status: 'open' }).select('_id').lean();
+  const rounds = await RecruitmentRoundModel.find({ panel: new Types.ObjectId(props.userId), status: 'open' })
+    .select('_id')
+    .lean();
   for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now: props.now });
 }
 

@@ -4,14 +4,25 @@ import { BoardModel, type Board } from '../../../models/Board.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { ExternalCertificateModel } from '../../../models/ExternalCertificate.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
-import { RecruitmentRoundModel, genderCategories, recruitmentStages, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import {
+  RecruitmentRoundModel,
+  genderCategories,
+  recruitmentStages,
+  type RecruitmentRound,
+} from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
 import { findManagedBoard } from './boards.ts';
 import { peopleById } from './people.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
-import { lastInterviewDate, loadPanelFacts, loadReadiness, readinessFromFacts, type PanelReadiness } from './readiness.ts';
+import {
+  lastInterviewDate,
+  loadPanelFacts,
+  loadReadiness,
+  readinessFromFacts,
+  type PanelReadiness,
+} from './readiness.ts';
 import { planRoundReminders } from './roundReminders.ts';
 
 const messages = {
@@ -27,13 +38,16 @@ const messages = {
 /** Panel rules from UK practice, shown as warnings (never blocking: the board decides). */
 export const panelWarningMessages = {
   'fewer-than-three-governors': 'A headteacher selection panel should have at least three governors from the board.',
-  'no-safer-recruitment': 'At least one panel member should hold safer-recruitment training valid on the interview day.',
+  'no-safer-recruitment':
+    'At least one panel member should hold safer-recruitment training valid on the interview day.',
   'empty-panel': 'The panel is empty: add the people who will interview.',
 } as const;
 export type PanelWarning = keyof typeof panelWarningMessages;
 
 export type RoundInput = { title: string; closingDate?: string; shortlistingDate?: string; interviewDates: string[] };
-type Figures = Partial<Record<(typeof recruitmentStages)[number], Partial<Record<(typeof genderCategories)[number], number>>>>;
+type Figures = Partial<
+  Record<(typeof recruitmentStages)[number], Partial<Record<(typeof genderCategories)[number], number>>>
+>;
 
 export function presentRound(round: RecruitmentRound) {
   return {
@@ -53,35 +67,61 @@ export function presentRound(round: RecruitmentRound) {
 function checkDates(input: RoundInput): void {
   const problems: FieldError[] = [];
   const first = [...input.interviewDates].sort()[0]!;
-  if (input.closingDate && input.shortlistingDate && input.shortlistingDate < input.closingDate) problems.push({ path: 'shortlistingDate', message: messages.shortlistOrder });
-  if (input.shortlistingDate && first < input.shortlistingDate) problems.push({ path: 'interviewDates', message: messages.datesOrder });
+  if (input.closingDate && input.shortlistingDate && input.shortlistingDate < input.closingDate)
+    problems.push({ path: 'shortlistingDate', message: messages.shortlistOrder });
+  if (input.shortlistingDate && first < input.shortlistingDate)
+    problems.push({ path: 'interviewDates', message: messages.datesOrder });
   if (problems.length) throw new ValidationError('Check the dates.', problems);
 }
 
 /** Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside). */
 async function checkPanel(board: Board, panel: string[]): Promise<Types.ObjectId[]> {
   const unique = [...new Set(panel)];
-  if (unique.length > 20) throw new ValidationError(messages.panelTooBig, [{ path: 'panel', message: messages.panelTooBig }]);
+  if (unique.length > 20)
+    throw new ValidationError(messages.panelTooBig, [{ path: 'panel', message: messages.panelTooBig }]);
   const valid = unique.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
-  const users = await UserModel.find({ _id: { $in: valid }, status: { $ne: 'disabled' } }).select('roles').lean();
+  const users = await UserModel.find({ _id: { $in: valid }, status: { $ne: 'disabled' } })
+    .select('roles')
+    .lean();
   const members = new Set(board.members.map((m) => String(m.userId)));
-  const ok = new Set(users.filter((u) => members.has(String(u._id)) || u.roles.includes('governor')).map((u) => String(u._id)));
-  const problems = unique.map((id, i) => ({ id, i })).filter(({ id }) => !ok.has(id)).map(({ i }) => ({ path: `panel.${i}`, message: messages.panelPerson }));
+  const ok = new Set(
+    users.filter((u) => members.has(String(u._id)) || u.roles.includes('governor')).map((u) => String(u._id)),
+  );
+  const problems = unique
+    .map((id, i) => ({ id, i }))
+    .filter(({ id }) => !ok.has(id))
+    .map(({ i }) => ({ path: `panel.${i}`, message: messages.panelPerson }));
   if (problems.length) throw new ValidationError('Check the panel.', problems);
   return unique.map((id) => new Types.ObjectId(id));
 }
 
-export async function createRound(props: { actor: Express.User; boardId: string; input: RoundInput; panel: string[]; now?: Date }): Promise<RecruitmentRound> {
+export async function createRound(props: {
+  actor: Express.User;
+  boardId: string;
+  input: RoundInput;
+  panel: string[];
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const board = await findManagedBoard({ actor: props.actor, boardId: props.boardId });
   checkDates(props.input);
   const panel = await checkPanel(board, props.panel);
-  const round = await RecruitmentRoundModel.create({ boardId: board._id, ...props.input, interviewDates: [...new Set(props.input.interviewDates)].sort(), panel, status: 'open', createdBy: props.actor.id });
+  const round = await RecruitmentRoundModel.create({
+    boardId: board._id,
+    ...props.input,
+    interviewDates: [...new Set(props.input.interviewDates)].sort(),
+    panel,
+    status: 'open',
+    createdBy: props.actor.id,
+  });
   await planRoundReminders({ roundId: String(round._id), now: props.now });
   return round.toObject() as RecruitmentRound;
 }
 
 /** A round and its board, when she may see the round (else 404). */
-export async function findRoundFor(props: { actor: Express.User; roundId: string }): Promise<{ round: RecruitmentRound; board: Board }> {
+export async function findRoundFor(props: {
+  actor: Express.User;
+  roundId: string;
+}): Promise<{ round: RecruitmentRound; board: Board }> {
   if (!/^[0-9a-f]{24}$/i.test(props.roundId)) throw new NotFoundError(messages.notFound);
   const round = await RecruitmentRoundModel.findById(props.roundId).lean<RecruitmentRound>();
   const board = round && (await BoardModel.findById(round.boardId).lean<Board>());
@@ -97,7 +137,12 @@ async function findManagedRound(props: { actor: Express.User; roundId: string; e
   return found;
 }
 
-export async function updateRound(props: { actor: Express.User; roundId: string; input: RoundInput; now?: Date }): Promise<RecruitmentRound> {
+export async function updateRound(props: {
+  actor: Express.User;
+  roundId: string;
+  input: RoundInput;
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const { round } = await findManagedRound(props);
   checkDates(props.input);
   const update = {
@@ -106,28 +151,50 @@ export async function updateRound(props: { actor: Express.User; roundId: string;
     ...(props.input.closingDate ? { closingDate: props.input.closingDate } : {}),
     ...(props.input.shortlistingDate ? { shortlistingDate: props.input.shortlistingDate } : {}),
   };
-  const unset = { ...(props.input.closingDate ? {} : { closingDate: 1 }), ...(props.input.shortlistingDate ? {} : { shortlistingDate: 1 }) };
-  await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}) });
+  const unset = {
+    ...(props.input.closingDate ? {} : { closingDate: 1 }),
+    ...(props.input.shortlistingDate ? {} : { shortlistingDate: 1 }),
+  };
+  await RecruitmentRoundModel.updateOne(
+    { _id: round._id, status: 'open' },
+    { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+  );
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
 
 /** A partial change (the API's PATCH): only the fields given change; `null` clears a date. */
-export type RoundChange = { title?: string; interviewDate?: string; interviewDates?: string[]; closingDate?: string | null; shortlistingDate?: string | null; panel?: string[] };
+export type RoundChange = {
+  title?: string;
+  interviewDate?: string;
+  interviewDates?: string[];
+  closingDate?: string | null;
+  shortlistingDate?: string | null;
+  panel?: string[];
+};
 
 /** Interview dates given as a list, as one date, or both (the one date joins the list); undefined when neither is. */
-export function mergeInterviewDates(props: { interviewDate?: string; interviewDates?: string[] }): string[] | undefined {
+export function mergeInterviewDates(props: {
+  interviewDate?: string;
+  interviewDates?: string[];
+}): string[] | undefined {
   if (!props.interviewDate && !props.interviewDates) return undefined;
   return [...(props.interviewDates ?? []), ...(props.interviewDate ? [props.interviewDate] : [])];
 }
 
 /** Applies a partial change: details (kept where not given) through updateRound, then the panel through setPanel. */
-export async function changeRound(props: { actor: Express.User; roundId: string; change: RoundChange; now?: Date }): Promise<RecruitmentRound> {
+export async function changeRound(props: {
+  actor: Express.User;
+  roundId: string;
+  change: RoundChange;
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const { round } = await findRoundFor(props);
   const { panel, interviewDate, interviewDates, ...details } = props.change;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
   if (dates || Object.keys(details).length) {
-    const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) => (given === null ? undefined : (given ?? current ?? undefined));
+    const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
+      given === null ? undefined : (given ?? current ?? undefined);
     await updateRound({
       actor: props.actor,
       roundId: props.roundId,
@@ -144,7 +211,12 @@ export async function changeRound(props: { actor: Express.User; roundId: string;
   return (await findRoundFor(props)).round;
 }
 
-export async function setPanel(props: { actor: Express.User; roundId: string; panel: string[]; now?: Date }): Promise<RecruitmentRound> {
+export async function setPanel(props: {
+  actor: Express.User;
+  roundId: string;
+  panel: string[];
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const { round, board } = await findManagedRound(props);
   const panel = await checkPanel(board, props.panel);
   await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { panel } });
@@ -152,34 +224,67 @@ export async function setPanel(props: { actor: Express.User; roundId: string; pa
   return { ...round, panel };
 }
 
-export async function addToPanel(props: { actor: Express.User; roundId: string; userId: string; now?: Date }): Promise<RecruitmentRound> {
+export async function addToPanel(props: {
+  actor: Express.User;
+  roundId: string;
+  userId: string;
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const { round } = await findRoundFor(props);
   return setPanel({ ...props, panel: [...round.panel.map(String), props.userId] });
 }
 
-export async function removeFromPanel(props: { actor: Express.User; roundId: string; userId: string; now?: Date }): Promise<RecruitmentRound> {
+export async function removeFromPanel(props: {
+  actor: Express.User;
+  roundId: string;
+  userId: string;
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const { round } = await findRoundFor(props);
   return setPanel({ ...props, panel: round.panel.map(String).filter((id) => id !== props.userId) });
 }
 
 /** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */
-export async function roundReadiness(props: { actor: Express.User; roundId: string; now?: Date }): Promise<PanelReadiness> {
+export async function roundReadiness(props: {
+  actor: Express.User;
+  roundId: string;
+  now?: Date;
+}): Promise<PanelReadiness> {
   const { round, board } = await findRoundFor(props);
-  return loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now: props.now });
+  return loadReadiness({
+    panel: round.panel,
+    interviewDates: round.interviewDates,
+    timezone: board.timezone,
+    now: props.now,
+  });
 }
 
 /** Panel members holding safer-recruitment training valid on the (last) interview day. */
-export async function saferRecruitmentHolders(panel: (string | Types.ObjectId)[], interviewDate: string): Promise<Map<string, { provider: string; expiresOn: string }>> {
-  const rows = await ExternalCertificateModel.find({ userId: { $in: panel.map((id) => new Types.ObjectId(String(id))) }, kind: 'safer-recruitment', completedOn: { $lte: interviewDate }, expiresOn: { $gte: interviewDate } })
+export async function saferRecruitmentHolders(
+  panel: (string | Types.ObjectId)[],
+  interviewDate: string,
+): Promise<Map<string, { provider: string; expiresOn: string }>> {
+  const rows = await ExternalCertificateModel.find({
+    userId: { $in: panel.map((id) => new Types.ObjectId(String(id))) },
+    kind: 'safer-recruitment',
+    completedOn: { $lte: interviewDate },
+    expiresOn: { $gte: interviewDate },
+  })
     .select('userId provider expiresOn')
     .lean();
   return new Map(rows.map((r) => [String(r.userId), { provider: r.provider, expiresOn: r.expiresOn }]));
 }
 
-export function panelWarnings(props: { board: Board; panel: (string | Types.ObjectId)[]; saferRecruitment: Map<string, unknown> }): PanelWarning[] {
+export function panelWarnings(props: {
+  board: Board;
+  panel: (string | Types.ObjectId)[];
+  saferRecruitment: Map<string, unknown>;
+}): PanelWarning[] {
   const warnings: PanelWarning[] = [];
   if (!props.panel.length) return ['empty-panel'];
-  const governors = props.panel.filter((id) => props.board.members.some((m) => String(m.userId) === String(id) && (m.role === 'chair' || m.role === 'governor')));
+  const governors = props.panel.filter((id) =>
+    props.board.members.some((m) => String(m.userId) === String(id) && (m.role === 'chair' || m.role === 'governor')),
+  );
   if (governors.length < 3) warnings.push('fewer-than-three-governors');
   if (!props.panel.some((id) => props.saferRecruitment.has(String(id)))) warnings.push('no-safer-recruitment');
   return warnings;
@@ -195,7 +300,13 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
     saferRecruitmentHolders(round.panel, interviewDate),
     peopleById([...round.panel, ...board.members.map((m) => m.userId)]),
   ]);
-  const readiness = readinessFromFacts({ panel: round.panel.map(String), interviewDate, timezone: board.timezone, facts, now });
+  const readiness = readinessFromFacts({
+    panel: round.panel.map(String),
+    interviewDate,
+    timezone: board.timezone,
+    facts,
+    now,
+  });
   const members = readiness.members.map((m) => ({
     ...m,
     name: people.get(m.userId)?.name ?? 'Unknown person',
@@ -218,7 +329,9 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
     canSeeFigures: canSeeFairnessFigures(props.actor, board),
     figures: round.genderFigures ?? {},
     readinessRecord: round.readinessRecord ?? null,
-    candidates: board.members.filter((m) => !round.panel.some((p) => String(p) === String(m.userId))).map((m) => ({ id: String(m.userId), name: people.get(String(m.userId))?.name ?? '', role: m.role })),
+    candidates: board.members
+      .filter((m) => !round.panel.some((p) => String(p) === String(m.userId)))
+      .map((m) => ({ id: String(m.userId), name: people.get(String(m.userId))?.name ?? '', role: m.role })),
   };
 }
 
@@ -227,14 +340,37 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
  * else an open self-enrolment one, else a new self-paced cohort the system opens (and keeps open for two years).
  */
 export async function findOrOpenPanelCohort(props: { until: string; now: Date }): Promise<string> {
-  const programme = await ProgrammeModel.findOne({ track: 'governing-board', status: 'published' }).sort({ updatedAt: -1 }).lean();
+  const programme = await ProgrammeModel.findOne({ track: 'governing-board', status: 'published' })
+    .sort({ updatedAt: -1 })
+    .lean();
   if (!programme) throw new ConflictError(messages.noProgramme);
   const today = DateTime.fromJSDate(props.now, { zone: 'Europe/London' }).toISODate()!;
-  const base = { programmeId: programme._id, startsOn: { $lte: today }, endsOn: { $gte: props.until > today ? props.until : today } };
-  const cohort = (await CohortModel.findOne({ ...base, selfPaced: true }).sort({ endsOn: -1 }).lean()) ?? (await CohortModel.findOne({ ...base, selfEnrolment: true }).sort({ endsOn: -1 }).lean());
+  const base = {
+    programmeId: programme._id,
+    startsOn: { $lte: today },
+    endsOn: { $gte: props.until > today ? props.until : today },
+  };
+  const cohort =
+    (await CohortModel.findOne({ ...base, selfPaced: true })
+      .sort({ endsOn: -1 })
+      .lean()) ??
+    (await CohortModel.findOne({ ...base, selfEnrolment: true })
+      .sort({ endsOn: -1 })
+      .lean());
   if (cohort) return String(cohort._id);
-  const endsOn = DateTime.fromISO(props.until > today ? props.until : today).plus({ years: 2 }).toISODate()!;
-  const created = await CohortModel.create({ programmeId: programme._id, name: `${programme.title} (self-paced)`, capacity: 10_000, timezone: 'Europe/London', startsOn: today, endsOn, selfPaced: true, selfEnrolment: false });
+  const endsOn = DateTime.fromISO(props.until > today ? props.until : today)
+    .plus({ years: 2 })
+    .toISODate()!;
+  const created = await CohortModel.create({
+    programmeId: programme._id,
+    name: `${programme.title} (self-paced)`,
+    capacity: 10_000,
+    timezone: 'Europe/London',
+    startsOn: today,
+    endsOn,
+    selfPaced: true,
+    selfEnrolment: false,
+  });
   return String(created._id);
 }
 
@@ -242,13 +378,25 @@ export async function findOrOpenPanelCohort(props: { until: string; now: Date })
  * One action for the chair: every panel member who is not valid and not already enrolled in governing-board
  * training is enrolled (as the system, so she need not run the cohort herself).
  */
-export async function enrolPanelLackingTraining(props: { actor: Express.User; roundId: string; now?: Date }): Promise<{ enrolled: string[]; waitlisted: string[]; cohortId: string | null }> {
+export async function enrolPanelLackingTraining(props: {
+  actor: Express.User;
+  roundId: string;
+  now?: Date;
+}): Promise<{ enrolled: string[]; waitlisted: string[]; cohortId: string | null }> {
   const now = props.now ?? new Date();
   const { round, board } = await findManagedRound(props);
   const interviewDate = lastInterviewDate(round.interviewDates);
   const facts = await loadPanelFacts(round.panel);
-  const readiness = readinessFromFacts({ panel: round.panel.map(String), interviewDate, timezone: board.timezone, facts, now });
-  const lacking = readiness.members.filter((m) => m.status !== 'valid' && !facts.enrolled.has(m.userId)).map((m) => m.userId);
+  const readiness = readinessFromFacts({
+    panel: round.panel.map(String),
+    interviewDate,
+    timezone: board.timezone,
+    facts,
+    now,
+  });
+  const lacking = readiness.members
+    .filter((m) => m.status !== 'valid' && !facts.enrolled.has(m.userId))
+    .map((m) => m.userId);
   if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
   const cohortId = await findOrOpenPanelCohort({ until: interviewDate, now });
   const enrolled: string[] = [];
@@ -266,9 +414,15 @@ export async function enrolPanelLackingTraining(props: { actor: Express.User; ro
 }
 
 /** Counts by stage and gender; blank means "not recorded". Allowed after closing (appointments come late). */
-export async function recordGenderFigures(props: { actor: Express.User; roundId: string; figures: Figures }): Promise<RecruitmentRound> {
+export async function recordGenderFigures(props: {
+  actor: Express.User;
+  roundId: string;
+  figures: Figures;
+}): Promise<RecruitmentRound> {
   const { round } = await findManagedRound({ ...props, evenClosed: true });
-  const genderFigures = Object.fromEntries(recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]));
+  const genderFigures = Object.fromEntries(
+    recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]),
+  );
   await RecruitmentRoundModel.updateOne({ _id: round._id }, { $set: { genderFigures } });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
@@ -277,10 +431,19 @@ export async function recordGenderFigures(props: { actor: Express.User; roundId:
  * Closes a round and keeps its readiness record: the panel, each member's status and deciding certificate
  * (code, issue and expiry) for the last interview date. Scheduled reminders for the round are cancelled.
  */
-export async function closeRound(props: { actor: Express.User; roundId: string; now?: Date }): Promise<RecruitmentRound> {
+export async function closeRound(props: {
+  actor: Express.User;
+  roundId: string;
+  now?: Date;
+}): Promise<RecruitmentRound> {
   const now = props.now ?? new Date();
   const { round, board } = await findManagedRound(props);
-  const readiness = await loadReadiness({ panel: round.panel, interviewDates: round.interviewDates, timezone: board.timezone, now });
+  const readiness = await loadReadiness({
+    panel: round.panel,
+    interviewDates: round.interviewDates,
+    timezone: board.timezone,
+    now,
+  });
   const people = await peopleById(round.panel);
   const record = {
     ready: readiness.ready,
@@ -298,7 +461,10 @@ export async function closeRound(props: { actor: Express.User; roundId: string; 
       renewBy: m.renewBy,
     })),
   };
-  const result = await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } });
+  const result = await RecruitmentRoundModel.updateOne(
+    { _id: round._id, status: 'open' },
+    { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } },
+  );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.closed);
   await planRoundReminders({ roundId: props.roundId, now });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
@@ -310,8 +476,23 @@ export async function roundsOfBoard(boardId: Types.ObjectId | string): Promise<R
 }
 
 /** Readiness of a board's open rounds, by round id, from one load of the facts for every panel. */
-export async function openRoundsReadiness(board: Board, rounds: RecruitmentRound[], now = new Date()): Promise<Map<string, PanelReadiness>> {
+export async function openRoundsReadiness(
+  board: Board,
+  rounds: RecruitmentRound[],
+  now = new Date(),
+): Promise<Map<string, PanelReadiness>> {
   const open = rounds.filter((r) => r.status === 'open');
   const facts = await loadPanelFacts(open.flatMap((r) => r.panel));
-  return new Map(open.map((r) => [String(r._id), readinessFromFacts({ panel: r.panel.map(String), interviewDate: lastInterviewDate(r.interviewDates), timezone: board.timezone, facts, now })]));
+  return new Map(
+    open.map((r) => [
+      String(r._id),
+      readinessFromFacts({
+        panel: r.panel.map(String),
+        interviewDate: lastInterviewDate(r.interviewDates),
+        timezone: board.timezone,
+        facts,
+        now,
+      }),
+    ]),
+  );
 }

@@ -1,5 +1,11 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel, attendanceRecordId, attendanceStatuses, type AttendanceRecord, type AttendanceStatus } from '../../../models/AttendanceRecord.ts';
+import {
+  AttendanceRecordModel,
+  attendanceRecordId,
+  attendanceStatuses,
+  type AttendanceRecord,
+  type AttendanceStatus,
+} from '../../../models/AttendanceRecord.ts';
 import type { Cohort } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
@@ -16,19 +22,31 @@ const messages = {
   duplicate: 'appears more than once in this register',
   cancelled: 'This session was cancelled, so it has no register.',
   refused: (n: number) => `Nothing was saved: ${n} ${n === 1 ? 'row needs' : 'rows need'} correcting.`,
-  checkInNotYet: (opensAt: Date, zone: string) => `Check-in for this session is not open yet. It opens at ${formatDateTime(opensAt, zone)}.`,
-  checkInClosed: (closedAt: Date, zone: string) => `Check-in for this session closed at ${formatDateTime(closedAt, zone)}. Ask your facilitator to mark you on the register.`,
+  checkInNotYet: (opensAt: Date, zone: string) =>
+    `Check-in for this session is not open yet. It opens at ${formatDateTime(opensAt, zone)}.`,
+  checkInClosed: (closedAt: Date, zone: string) =>
+    `Check-in for this session closed at ${formatDateTime(closedAt, zone)}. Ask your facilitator to mark you on the register.`,
   checkInCancelled: 'This session was cancelled, so there is nothing to check in to.',
   checkInNotEnrolled: 'Only participants enrolled in this cohort can check in.',
   wrongCode: 'That code is not right. Check it with your facilitator and try again.',
-  tooManyCodes: 'Too many wrong codes for this session. Wait a few minutes, or ask your facilitator to mark you on the register.',
+  tooManyCodes:
+    'Too many wrong codes for this session. Wait a few minutes, or ask your facilitator to mark you on the register.',
 };
 
 /** Wrong check-in codes allowed per person and session in each window. */
 export const checkInFailureLimit = 5;
 export const checkInFailureWindowMs = 10 * 60 * 1000;
 
-export type RegisterRow = { userId: string; name: string; status: AttendanceStatus | null; note: string; markedBy: string | null; markedByName: string | null; markedAt: Date | null; source: string | null };
+export type RegisterRow = {
+  userId: string;
+  name: string;
+  status: AttendanceStatus | null;
+  note: string;
+  markedBy: string | null;
+  markedByName: string | null;
+  markedAt: Date | null;
+  source: string | null;
+};
 
 /**
  * One row per active participant, by name, with her mark if she has one: the roster from enrolments and the
@@ -37,10 +55,20 @@ export type RegisterRow = { userId: string; name: string; status: AttendanceStat
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
   const [roster, records] = await Promise.all([
     rosterOf(session.cohortId),
-    AttendanceRecordModel.find({ sessionId: session._id }, { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 }).lean<AttendanceRecord[]>(),
+    AttendanceRecordModel.find(
+      { sessionId: session._id },
+      { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 },
+    ).lean<AttendanceRecord[]>(),
   ]);
   const byUser = new Map(records.map((r) => [String(r.userId), r]));
-  const markers = await namesOf([...new Set(roster.flatMap((m) => { const r = byUser.get(m.userId); return r ? [String(r.markedBy)] : []; }))]);
+  const markers = await namesOf([
+    ...new Set(
+      roster.flatMap((m) => {
+        const r = byUser.get(m.userId);
+        return r ? [String(r.markedBy)] : [];
+      }),
+    ),
+  ]);
   return roster.map((m) => {
     const r = byUser.get(m.userId);
     return {
@@ -63,7 +91,16 @@ export async function getRegister(props: { actor: Express.User; sessionId: strin
 }
 
 export function presentRegister(rows: RegisterRow[]) {
-  return { records: rows.map((r) => ({ userId: r.userId, name: r.name, status: r.status, note: r.note, markedBy: r.markedBy, markedAt: r.markedAt?.toISOString() ?? null })) };
+  return {
+    records: rows.map((r) => ({
+      userId: r.userId,
+      name: r.name,
+      status: r.status,
+      note: r.note,
+      markedBy: r.markedBy,
+      markedAt: r.markedAt?.toISOString() ?? null,
+    })),
+  };
 }
 
 /**
@@ -71,9 +108,16 @@ export function presentRegister(rows: RegisterRow[]) {
  * on MongoDB too; the loser's duplicate-key error (which FerretDB may report as a generic error from an update) is
  * answered by writing again as a plain update.
  */
-async function writeRecord(session: Pick<CohortSession, '_id' | 'cohortId'>, userId: string, set: Record<string, unknown>) {
+async function writeRecord(
+  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  userId: string,
+  set: Record<string, unknown>,
+) {
   const _id = attendanceRecordId(session._id, userId);
-  const update = { $set: set, $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) } };
+  const update = {
+    $set: set,
+    $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) },
+  };
   try {
     await AttendanceRecordModel.updateOne({ _id }, update, { upsert: true });
   } catch (error) {
@@ -89,7 +133,12 @@ export type RecordInput = { userId: string; status: AttendanceStatus; note?: str
  * actively enrolled, a person twice) nothing is written and the failing rows are named. Then each record is
  * written on its own, so the rows others mark at the same moment are kept.
  */
-export async function recordAttendance(props: { actor: Express.User; sessionId: string; records: RecordInput[]; now?: Date }) {
+export async function recordAttendance(props: {
+  actor: Express.User;
+  sessionId: string;
+  records: RecordInput[];
+  now?: Date;
+}) {
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const now = props.now ?? new Date();
@@ -99,12 +148,22 @@ export async function recordAttendance(props: { actor: Express.User; sessionId: 
   props.records.forEach((r, i) => {
     if (!active.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.notEnrolled });
     else if (seen.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.duplicate });
-    if (!attendanceStatuses.includes(r.status)) problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
+    if (!attendanceStatuses.includes(r.status))
+      problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
     seen.add(r.userId);
   });
-  if (problems.length) throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
+  if (problems.length)
+    throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
   await Promise.all(
-    props.records.map((r) => writeRecord(session, r.userId, { status: r.status, note: (r.note ?? '').trim(), markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'register' })),
+    props.records.map((r) =>
+      writeRecord(session, r.userId, {
+        status: r.status,
+        note: (r.note ?? '').trim(),
+        markedBy: new Types.ObjectId(props.actor.id),
+        markedAt: now,
+        source: 'register',
+      }),
+    ),
   );
   return buildRegister(session);
 }
@@ -121,13 +180,19 @@ export function countsOf(rows: Pick<RegisterRow, 'status'>[]) {
  * cohort's grace period she is marked late. Wrong codes are limited per person and session (the failure rows are
  * numbered under a unique index, so the limit holds under concurrent guesses).
  */
-export async function checkIn(props: { actor: Express.User; sessionId: string; code: string; now?: Date }): Promise<{ status: AttendanceStatus }> {
+export async function checkIn(props: {
+  actor: Express.User;
+  sessionId: string;
+  code: string;
+  now?: Date;
+}): Promise<{ status: AttendanceStatus }> {
   const now = props.now ?? new Date();
   const { session, cohort } = await loadVisibleSession(props);
   const zone = props.actor.timezone;
   if (session.status === 'cancelled') throw new ConflictError(messages.checkInCancelled);
   // Her enrolment as it is now (one indexed read), so a withdrawal takes effect at once on every process.
-  if (!(await isActivelyEnrolled({ cohortId: cohort._id, userId: props.actor.id }))) throw new ForbiddenError(messages.checkInNotEnrolled);
+  if (!(await isActivelyEnrolled({ cohortId: cohort._id, userId: props.actor.id })))
+    throw new ForbiddenError(messages.checkInNotEnrolled);
   const { opensAt, closesAt } = checkInWindow(session);
   if (now < opensAt) throw new ConflictError(messages.checkInNotYet(opensAt, zone));
   if (now > closesAt) throw new ConflictError(messages.checkInClosed(closesAt, zone));
@@ -135,7 +200,8 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
   const window = Math.floor(now.getTime() / checkInFailureWindowMs) * checkInFailureWindowMs;
   const failures = { sessionId: session._id, userId: new Types.ObjectId(props.actor.id), window };
   const retryAfter = Math.ceil((window + checkInFailureWindowMs - now.getTime()) / 1000);
-  if ((await CheckInFailureModel.countDocuments(failures)) >= checkInFailureLimit) throw new RateLimitedError(messages.tooManyCodes, retryAfter);
+  if ((await CheckInFailureModel.countDocuments(failures)) >= checkInFailureLimit)
+    throw new RateLimitedError(messages.tooManyCodes, retryAfter);
 
   const expected = (session.checkInCode ?? '').toUpperCase();
   if (!expected || props.code.trim().toUpperCase().replace(/\s+/g, '') !== expected) {
@@ -150,11 +216,18 @@ export async function checkIn(props: { actor: Express.User; sessionId: string; c
     throw new RateLimitedError(messages.tooManyCodes, retryAfter);
   }
 
-  const status: AttendanceStatus = now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';
+  const status: AttendanceStatus =
+    now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';
   const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
   // A second check-in keeps the first time; a facilitator's "excused" stands.
   if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
-  await writeRecord(session, props.actor.id, { status, note: existing?.note ?? '', markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' });
+  await writeRecord(session, props.actor.id, {
+    status,
+    note: existing?.note ?? '',
+    markedBy: new Types.ObjectId(props.actor.id),
+    markedAt: now,
+    source: 'check-in',
+  });
   return { status };
 }
 
@@ -184,21 +257,60 @@ export type ParticipantReport = {
  */
 export async function cohortAttendanceReport(props: { cohortId: string; now: Date; cohort?: Cohort }) {
   // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
-  const cohort = props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
+  const cohort =
+    props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
   const [held, roster, records] = await Promise.all([
-    CohortSessionModel.find({ cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } }, { title: 1, startsAt: 1, durationMinutes: 1 }).sort({ startsAt: 1 }).lean<CohortSession[]>(),
+    CohortSessionModel.find(
+      { cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } },
+      { title: 1, startsAt: 1, durationMinutes: 1 },
+    )
+      .sort({ startsAt: 1 })
+      .lean<CohortSession[]>(),
     rosterOf(cohort._id),
-    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 }).lean<AttendanceRecord[]>(),
+    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 }).lean<
+      AttendanceRecord[]
+    >(),
   ]);
-  const sessions = held.map((s) => ({ sessionId: String(s._id), title: s.title, startsAt: s.startsAt, durationMinutes: s.durationMinutes }));
-  const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) => !m.enrolledAt || s.startsAt >= m.enrolledAt;
-  const recorded = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]));
-  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined => recorded.get(`${sessionId}:${userId}`);
+  const sessions = held.map((s) => ({
+    sessionId: String(s._id),
+    title: s.title,
+    startsAt: s.startsAt,
+    durationMinutes: s.durationMinutes,
+  }));
+  const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) =>
+    !m.enrolledAt || s.startsAt >= m.enrolledAt;
+  const recorded = new Map(
+    records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]),
+  );
+  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
+    recorded.get(`${sessionId}:${userId}`);
   const threshold = cohort.attendanceThreshold ?? 75;
 
-  const perSession = sessions.map((s) => ({ sessionId: s.sessionId, title: s.title, startsAt: s.startsAt, endsAt: new Date(s.startsAt.getTime() + s.durationMinutes * 60_000), present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 }));
+  const perSession = sessions.map((s) => ({
+    sessionId: s.sessionId,
+    title: s.title,
+    startsAt: s.startsAt,
+    endsAt: new Date(s.startsAt.getTime() + s.durationMinutes * 60_000),
+    present: 0,
+    late: 0,
+    excused: 0,
+    absent: 0,
+    unmarked: 0,
+  }));
   const rows: ParticipantReport[] = roster.map((m) => {
-    const row: ParticipantReport = { userId: m.userId, name: m.name, email: m.email, sessions: 0, present: 0, late: 0, excused: 0, absent: 0, unmarked: 0, rate: null, flags: [] };
+    const row: ParticipantReport = {
+      userId: m.userId,
+      name: m.name,
+      email: m.email,
+      sessions: 0,
+      present: 0,
+      late: 0,
+      excused: 0,
+      absent: 0,
+      unmarked: 0,
+      rate: null,
+      flags: [],
+    };
     const marks: AttendanceStatus[] = [];
     sessions.forEach((s, i) => {
       if (!eligible(m, s)) return;
@@ -211,7 +323,8 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
     const counted = row.present + row.late + row.absent;
     row.rate = counted ? Math.round(((row.present + row.late) / counted) * 1000) / 1000 : null;
     if (row.rate !== null && counted >= 3 && row.rate * 100 < threshold) row.flags.push('low-rate');
-    if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent') row.flags.push('missed-two-in-a-row');
+    if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent')
+      row.flags.push('missed-two-in-a-row');
     return row;
   });
   return { cohort, threshold, sessions: perSession, rows, flagged: rows.filter((r) => r.flags.length) };
@@ -224,15 +337,48 @@ export const flagLabels: Record<ParticipantReport['flags'][number], string> = {
 
 /** The cohort report as CSV, one line per participant. */
 export function attendanceCsv(report: Awaited<ReturnType<typeof cohortAttendanceReport>>): string {
-  const header = ['Name', 'Email', 'Sessions', 'Present', 'Late', 'Excused', 'Absent', 'Unmarked', 'Attendance rate (%)', 'Flags'];
+  const header = [
+    'Name',
+    'Email',
+    'Sessions',
+    'Present',
+    'Late',
+    'Excused',
+    'Absent',
+    'Unmarked',
+    'Attendance rate (%)',
+    'Flags',
+  ];
   return toCsv({
     header,
-    rows: report.rows.map((r) => [r.name, r.email, r.sessions, r.present, r.late, r.excused, r.absent, r.unmarked, r.rate === null ? '' : Math.round(r.rate * 100), r.flags.map((f) => flagLabels[f]).join('; ')]),
+    rows: report.rows.map((r) => [
+      r.name,
+      r.email,
+      r.sessions,
+      r.present,
+      r.late,
+      r.excused,
+      r.absent,
+      r.unmarked,
+      r.rate === null ? '' : Math.round(r.rate * 100),
+      r.flags.map((f) => flagLabels[f]).join('; '),
+    ]),
   });
 }
 
 export function presentReportRow(r: ParticipantReport) {
-  return { userId: r.userId, name: r.name, sessions: r.sessions, present: r.present, late: r.late, excused: r.excused, absent: r.absent, unmarked: r.unmarked, rate: r.rate, flags: r.flags };
+  return {
+    userId: r.userId,
+    name: r.name,
+    sessions: r.sessions,
+    present: r.present,
+    late: r.late,
+    excused: r.excused,
+    absent: r.absent,
+    unmarked: r.unmarked,
+    rate: r.rate,
+    flags: r.flags,
+  };
 }
 
 /** Her own attendance in a cohort (the participant's view). */

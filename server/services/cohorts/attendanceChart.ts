@@ -11,7 +11,15 @@ export const chartStatuses = [
   { key: 'unmarked', label: 'Not marked', fill: '#ffffff', pattern: 'none' },
 ] as const;
 
-type SessionCounts = { title: string; startsAt: Date; present: number; late: number; excused: number; absent: number; unmarked: number };
+type SessionCounts = {
+  title: string;
+  startsAt: Date;
+  present: number;
+  late: number;
+  excused: number;
+  absent: number;
+  unmarked: number;
+};
 
 export function attendanceChart(sessions: SessionCounts[]) {
   const plot = { left: 48, top: 16, height: 200, barWidth: 28, gap: 16 };
@@ -20,15 +28,20 @@ export function attendanceChart(sessions: SessionCounts[]) {
     const total = s.present + s.late + s.excused + s.absent + s.unmarked;
     const x = plot.left + plot.gap / 2 + i * (plot.barWidth + plot.gap);
     let y = plot.top + plot.height;
-    const segments = chartStatuses.map((status) => {
-      const count = s[status.key];
-      const height = total ? (count / total) * plot.height : 0;
-      y -= height;
-      return { ...status, count, x, y, height, width: plot.barWidth };
-    }).filter((seg) => seg.count > 0);
+    const segments = chartStatuses
+      .map((status) => {
+        const count = s[status.key];
+        const height = total ? (count / total) * plot.height : 0;
+        y -= height;
+        return { ...status, count, x, y, height, width: plot.barWidth };
+      })
+      .filter((seg) => seg.count > 0);
     const attended = total ? Math.round(((s.present + s.late) / total) * 100) : 0;
     return { label: `S${i + 1}`, title: s.title, x, segments, total, attended };
   });
-  const ticks = [0, 25, 50, 75, 100].map((p) => ({ label: `${p}%`, y: plot.top + plot.height - (p / 100) * plot.height }));
+  const ticks = [0, 25, 50, 75, 100].map((p) => ({
+    label: `${p}%`,
+    y: plot.top + plot.height - (p / 100) * plot.height,
+  }));
   return { width, height: plot.top + plot.height + 40, plot, bars, ticks };
 }

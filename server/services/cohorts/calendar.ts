@@ -10,13 +10,20 @@ import { newSecret, sameSecret } from '../secrets.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
 
-const messages = { feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.' };
+const messages = {
+  feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.',
+};
 
 /** Events keep this UID for life, so a calendar app updates the same event on every change (with SEQUENCE). */
 export const sessionUid = (sessionId: string | Types.ObjectId): string => `session-${String(sessionId)}@pathways`;
 
 function calendarOf(name: string, sessions: CohortSession[], cohorts: Map<string, Pick<Cohort, 'name'>>): string {
-  const calendar = ical({ name, prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' }, method: ICalCalendarMethod.PUBLISH, ttl: 60 * 60 });
+  const calendar = ical({
+    name,
+    prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
+    method: ICalCalendarMethod.PUBLISH,
+    ttl: 60 * 60,
+  });
   for (const s of sessions) {
     const where = s.mode === 'online' ? (s.joinUrl ?? '') : (s.location ?? '');
     calendar.createEvent({
@@ -38,10 +45,21 @@ function calendarOf(name: string, sessions: CohortSession[], cohorts: Map<string
 }
 
 /** One session as an .ics file (anyone who may see the session). */
-export async function sessionIcs(props: { actor: Express.User; sessionId: string }): Promise<{ filename: string; body: string }> {
+export async function sessionIcs(props: {
+  actor: Express.User;
+  sessionId: string;
+}): Promise<{ filename: string; body: string }> {
   const { session, cohort } = await loadVisibleSession(props);
   const body = calendarOf(session.title, [session], new Map([[String(cohort._id), cohort]]));
-  return { filename: `${session.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'session'}.ics`, body };
+  return {
+    filename: `${
+      session.title
+        .replace(/[^A-Za-z0-9]+/g, '-')
+        .replace(/^-|-$/g, '')
+        .toLowerCase() || 'session'
+    }.ics`,
+    body,
+  };
 }
 
 /** Feed addresses read `<userId>_<secret>`: the id finds her, the secret proves the address is hers. */
@@ -64,10 +82,15 @@ export async function calendarFeed(props: { token: string; now: Date }): Promise
   const user = await feedOwner(props.token);
   if (!user) throw new NotFoundError(messages.feedNotFound);
   const runs = await CohortModel.find({ facilitatorIds: user._id }, { _id: 1 }).lean();
-  const cohortIds = [...new Set([...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)].map(String))];
+  const cohortIds = [
+    ...new Set([...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)].map(String)),
+  ];
   const since = props.now.getTime() - 90 * 24 * 60 * 60 * 1000;
   const [sessions, cohorts] = await Promise.all([
-    CohortSessionModel.find({ cohortId: { $in: cohortIds }, startsAt: { $gte: new Date(since) } }).sort({ startsAt: 1 }).limit(2000).lean<CohortSession[]>(),
+    CohortSessionModel.find({ cohortId: { $in: cohortIds }, startsAt: { $gte: new Date(since) } })
+      .sort({ startsAt: 1 })
+      .limit(2000)
+      .lean<CohortSession[]>(),
     CohortModel.find({ _id: { $in: cohortIds } }, { name: 1 }).lean(),
   ]);
   return calendarOf(`Pathways — ${user.name}`, sessions, new Map(cohorts.map((c) => [String(c._id), c])));
@@ -80,7 +103,10 @@ export async function calendarFeedUrl(props: { userId: string }): Promise<string
   let token = user.calendarToken;
   if (!token) {
     token = newSecret(24);
-    await UserModel.updateOne({ _id: user._id, calendarToken: { $in: [null, ''] } }, { $set: { calendarToken: token } });
+    await UserModel.updateOne(
+      { _id: user._id, calendarToken: { $in: [null, ''] } },
+      { $set: { calendarToken: token } },
+    );
     token = (await UserModel.findById(props.userId, { calendarToken: 1 }).lean())!.calendarToken!;
   }
   return absoluteUrl(`/calendar/${String(user._id)}_${token}.ics`);

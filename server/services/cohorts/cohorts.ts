@@ -46,10 +46,15 @@ export function presentCohort(cohort: Cohort) {
 
 export async function checkCohortInput(input: CohortInput): Promise<void> {
   const problems: FieldError[] = [];
-  if (!isObjectId(input.programmeId) || !(await ProgrammeModel.exists({ _id: input.programmeId }))) problems.push({ path: 'programmeId', message: messages.programme });
+  if (!isObjectId(input.programmeId) || !(await ProgrammeModel.exists({ _id: input.programmeId })))
+    problems.push({ path: 'programmeId', message: messages.programme });
   if (input.endsOn < input.startsOn) problems.push({ path: 'endsOn', message: messages.dates });
   const ids = [...new Set(input.facilitatorIds)];
-  const found = await UserModel.countDocuments({ _id: { $in: ids }, roles: { $in: ['facilitator', 'admin'] }, status: { $ne: 'disabled' } });
+  const found = await UserModel.countDocuments({
+    _id: { $in: ids },
+    roles: { $in: ['facilitator', 'admin'] },
+    status: { $ne: 'disabled' },
+  });
   if (found !== ids.length) problems.push({ path: 'facilitatorIds', message: messages.facilitator });
   if (problems.length) throw new ValidationError('The cohort could not be saved.', problems);
 }
@@ -95,9 +100,18 @@ export async function cohortsFor(props: { actor: Express.User }) {
   const enrolments = await EnrolmentModel.find({ userId: actor.id, status: { $in: ['active', 'waitlisted'] } }).lean();
   const filter = actor.roles.includes('admin')
     ? {}
-    : { $or: [{ facilitatorIds: new Types.ObjectId(actor.id) }, { _id: { $in: enrolments.map((e) => e.cohortId) } }, { selfEnrolment: true }] };
+    : {
+        $or: [
+          { facilitatorIds: new Types.ObjectId(actor.id) },
+          { _id: { $in: enrolments.map((e) => e.cohortId) } },
+          { selfEnrolment: true },
+        ],
+      };
   const cohorts = await CohortModel.find(filter).sort({ startsOn: -1, name: 1 }).limit(500).lean<Cohort[]>();
-  const programmes = await ProgrammeModel.find({ _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } }, { title: 1 }).lean();
+  const programmes = await ProgrammeModel.find(
+    { _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } },
+    { title: 1 },
+  ).lean();
   const titles = new Map(programmes.map((p) => [String(p._id), p.title]));
   const statusOf = new Map(enrolments.map((e) => [String(e.cohortId), e.status]));
   return cohorts.map((c) => ({
@@ -110,7 +124,9 @@ export async function cohortsFor(props: { actor: Express.User }) {
 
 /** Cohorts a facilitator runs (for her dashboard and the weekly digest). */
 export async function cohortsRunBy(props: { userId: string }) {
-  return CohortModel.find({ facilitatorIds: new Types.ObjectId(props.userId) }).sort({ startsOn: 1 }).lean<Cohort[]>();
+  return CohortModel.find({ facilitatorIds: new Types.ObjectId(props.userId) })
+    .sort({ startsOn: 1 })
+    .lean<Cohort[]>();
 }
 
 /** Names of people by id (one `$in` on `_id`). */
@@ -124,12 +140,19 @@ export async function namesOf(ids: (string | Types.ObjectId)[]) {
 /** Programmes to choose from and facilitators to name, for the cohort form. */
 export async function cohortFormChoices() {
   const [programmes, facilitators] = await Promise.all([
-    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1, status: 1 }).sort({ title: 1 }).lean(),
-    UserModel.find({ roles: 'facilitator', status: { $ne: 'disabled' } }, { name: 1, email: 1 }).sort({ name: 1 }).lean(),
+    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1, status: 1 })
+      .sort({ title: 1 })
+      .lean(),
+    UserModel.find({ roles: 'facilitator', status: { $ne: 'disabled' } }, { name: 1, email: 1 })
+      .sort({ name: 1 })
+      .lean(),
   ]);
   return {
     // A draft is named as such: enrolling works, but only the cohort's people see the programme until it is published.
-    programmes: programmes.map((p) => ({ id: String(p._id), title: p.status === 'draft' ? `${p.title} (draft)` : p.title })),
+    programmes: programmes.map((p) => ({
+      id: String(p._id),
+      title: p.status === 'draft' ? `${p.title} (draft)` : p.title,
+    })),
     facilitators: facilitators.map((f) => ({ id: String(f._id), name: f.name, email: f.email })),
   };
 }

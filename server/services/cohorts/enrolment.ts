@@ -40,10 +40,12 @@ const settleMs = 10_000;
  */
 async function takeSeat(cohort: Cohort, userId: Types.ObjectId): Promise<Seating> {
   for (let round = 0; round < 20; round += 1) {
-    const taken = new Set((await SeatModel.find({ cohortId: cohort._id }, { number: 1, userId: 1 }).lean()).map((s) => {
-      if (String(s.userId) === String(userId)) throw Object.assign(new Error('seated'), { seated: true });
-      return s.number;
-    }));
+    const taken = new Set(
+      (await SeatModel.find({ cohortId: cohort._id }, { number: 1, userId: 1 }).lean()).map((s) => {
+        if (String(s.userId) === String(userId)) throw Object.assign(new Error('seated'), { seated: true });
+        return s.number;
+      }),
+    );
     const free: number[] = [];
     for (let n = 1; n <= cohort.capacity; n += 1) if (!taken.has(n)) free.push(n);
     if (!free.length) return 'full';
@@ -93,9 +95,17 @@ async function waitlistPosition(cohortId: Types.ObjectId, number: number): Promi
 }
 
 /** Writes her enrolment row as active or waitlisted: a new row, or her withdrawn one re-opened. False if she was enrolled meanwhile. */
-async function writeEnrolment(cohort: Cohort, userId: Types.ObjectId, existing: Enrolment | null, set: Record<string, unknown>): Promise<boolean> {
+async function writeEnrolment(
+  cohort: Cohort,
+  userId: Types.ObjectId,
+  existing: Enrolment | null,
+  set: Record<string, unknown>,
+): Promise<boolean> {
   if (existing) {
-    const result = await EnrolmentModel.updateOne({ _id: existing._id, status: 'withdrawn' }, { $set: set, $unset: { withdrawnAt: 1 } });
+    const result = await EnrolmentModel.updateOne(
+      { _id: existing._id, status: 'withdrawn' },
+      { $set: set, $unset: { withdrawnAt: 1 } },
+    );
     return result.modifiedCount === 1;
   }
   try {
@@ -115,10 +125,16 @@ async function writeEnrolment(cohort: Cohort, userId: Types.ObjectId, existing: 
  * is for other areas' automation (governing-board panels).
  * @param now when she asked; defaults to the current time
  */
-export async function enrolParticipant(props: { actor: Actor; cohortId: string; userId: string; now?: Date }): Promise<EnrolmentResult> {
+export async function enrolParticipant(props: {
+  actor: Actor;
+  cohortId: string;
+  userId: string;
+  now?: Date;
+}): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
-  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'enrol')) throw new ForbiddenError();
+  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'enrol'))
+    throw new ForbiddenError();
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
   const user = found?.status === 'disabled' ? null : found;
@@ -129,7 +145,10 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
   // Nobody jumps the queue: when people have been waiting a while (the cohort was full when they came), freed
   // places are theirs and a newcomer joins the end. Younger tickets may belong to concurrent newcomers, so every
   // newcomer then tries for a place and the Seat index decides.
-  const longWaiting = await WaitlistTicketModel.exists({ cohortId: cohort._id, createdAt: { $lt: new Date(Date.now() - settleMs) } });
+  const longWaiting = await WaitlistTicketModel.exists({
+    cohortId: cohort._id,
+    createdAt: { $lt: new Date(Date.now() - settleMs) },
+  });
   const seating = longWaiting ? 'full' : await seat(cohort, user._id);
   if (seating === 'already-seated') throw new ConflictError(messages.already);
   if (seating === 'seated') {
@@ -137,7 +156,11 @@ export async function enrolParticipant(props: { actor: Actor; cohortId: string; 
       await SeatModel.deleteOne({ cohortId: cohort._id, userId: user._id });
       throw new ConflictError(messages.already);
     }
-    await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: user._id, promotedFromWaitlist: false });
+    await emitDomainEvent('enrolment.activated', {
+      cohortId: cohort._id,
+      userId: user._id,
+      promotedFromWaitlist: false,
+    });
     return { status: 'active' };
   }
   const number = await takeTicket(cohort, user._id);
@@ -165,11 +188,18 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
       if (outcome === 'already-seated') continue;
-      const activated = await EnrolmentModel.updateOne({ cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' }, { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } });
+      const activated = await EnrolmentModel.updateOne(
+        { cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' },
+        { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } },
+      );
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
-        await emitDomainEvent('enrolment.activated', { cohortId: cohort._id, userId: ticket.userId, promotedFromWaitlist: true });
+        await emitDomainEvent('enrolment.activated', {
+          cohortId: cohort._id,
+          userId: ticket.userId,
+          promotedFromWaitlist: true,
+        });
       } else {
         // She left the waitlist meanwhile: give the place back.
         await SeatModel.deleteOne({ cohortId: cohort._id, userId: ticket.userId });
@@ -185,16 +215,32 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
  * Withdraws a person (those who run the cohort, or she herself): her place is freed and the first person on the
  * waitlist takes it.
  */
-export async function withdrawParticipant(props: { actor: Actor; cohortId: string; userId: string; now?: Date }): Promise<{ promoted: string[] }> {
+export async function withdrawParticipant(props: {
+  actor: Actor;
+  cohortId: string;
+  userId: string;
+  now?: Date;
+}): Promise<{ promoted: string[] }> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
-  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw')) throw new ForbiddenError();
+  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw'))
+    throw new ForbiddenError();
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
-  const enrolment = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.userId, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment>();
+  const enrolment = await EnrolmentModel.findOne({
+    cohortId: cohort._id,
+    userId: props.userId,
+    status: { $in: ['active', 'waitlisted'] },
+  }).lean<Enrolment>();
   if (!enrolment) throw new NotFoundError(messages.notEnrolled);
-  const result = await EnrolmentModel.updateOne({ _id: enrolment._id, status: enrolment.status }, { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } });
+  const result = await EnrolmentModel.updateOne(
+    { _id: enrolment._id, status: enrolment.status },
+    { $set: { status: 'withdrawn', withdrawnAt: now }, $unset: { waitlistedAt: 1 } },
+  );
   if (result.modifiedCount !== 1) throw new NotFoundError(messages.notEnrolled);
-  await Promise.all([SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }), WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId })]);
+  await Promise.all([
+    SeatModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }),
+    WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }),
+  ]);
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }
@@ -209,7 +255,12 @@ export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
   const enrolments = await EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
   const people = await namesOf(enrolments.map((e) => e.userId));
   return enrolments
-    .map((e) => ({ userId: String(e.userId), enrolledAt: e.enrolledAt ?? null, name: people.get(String(e.userId))?.name ?? '', email: people.get(String(e.userId))?.email ?? '' }))
+    .map((e) => ({
+      userId: String(e.userId),
+      enrolledAt: e.enrolledAt ?? null,
+      name: people.get(String(e.userId))?.name ?? '',
+      email: people.get(String(e.userId))?.email ?? '',
+    }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
 }
 
@@ -217,7 +268,10 @@ export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
 export async function activeAmong(props: { cohortId: Id; userIds: string[] }): Promise<Set<string>> {
   const ids = [...new Set(props.userIds)].filter(isObjectId);
   if (!ids.length) return new Set();
-  const rows = await EnrolmentModel.find({ cohortId: props.cohortId, userId: { $in: ids }, status: 'active' }, { userId: 1 }).lean();
+  const rows = await EnrolmentModel.find(
+    { cohortId: props.cohortId, userId: { $in: ids }, status: 'active' },
+    { userId: 1 },
+  ).lean();
   return new Set(rows.map((r) => String(r.userId)));
 }
 
@@ -235,10 +289,20 @@ export async function enrolledCohortIds(userId: Id): Promise<Types.ObjectId[]> {
 /** Enrolled and waitlisted people, the waitlist in order (those who run the cohort). */
 export async function listEnrolments(props: { actor: Express.User; cohort: Cohort }) {
   if (!canRunCohort(props.actor, props.cohort)) throw new ForbiddenError();
-  const rows = await EnrolmentModel.find({ cohortId: props.cohort._id, status: { $in: ['active', 'waitlisted'] } }).lean<Enrolment[]>();
+  const rows = await EnrolmentModel.find({
+    cohortId: props.cohort._id,
+    status: { $in: ['active', 'waitlisted'] },
+  }).lean<Enrolment[]>();
   const names = await namesOf(rows.map((r) => r.userId));
-  const active = rows.filter((r) => r.status === 'active').sort((a, b) => (names.get(String(a.userId))?.name ?? '').localeCompare(names.get(String(b.userId))?.name ?? ''));
-  const tickets = new Map((await WaitlistTicketModel.find({ cohortId: props.cohort._id }, { number: 1, userId: 1 }).lean()).map((t) => [String(t.userId), t.number]));
+  const active = rows
+    .filter((r) => r.status === 'active')
+    .sort((a, b) => (names.get(String(a.userId))?.name ?? '').localeCompare(names.get(String(b.userId))?.name ?? ''));
+  const tickets = new Map(
+    (await WaitlistTicketModel.find({ cohortId: props.cohort._id }, { number: 1, userId: 1 }).lean()).map((t) => [
+      String(t.userId),
+      t.number,
+    ]),
+  );
   const numberOf = (r: Enrolment) => tickets.get(String(r.userId)) ?? Number.MAX_SAFE_INTEGER;
   const waitlisted = rows.filter((r) => r.status === 'waitlisted').sort((a, b) => numberOf(a) - numberOf(b));
   const view = (r: Enrolment, position?: number) => ({
@@ -257,12 +321,24 @@ export async function listEnrolments(props: { actor: Express.User; cohort: Cohor
 export async function enrolByEmail(props: { actor: Express.User; cohortId: string; email: string; now?: Date }) {
   const email = props.email.trim().toLowerCase();
   const user = await UserModel.findOne({ email, status: { $ne: 'disabled' } }, { _id: 1, name: 1 }).lean();
-  if (!user) throw new ValidationError(messages.noAccountFor(email), [{ path: 'email', message: messages.noAccountFor(email) }]);
-  const result = await enrolParticipant({ actor: props.actor, cohortId: props.cohortId, userId: String(user._id), now: props.now });
+  if (!user)
+    throw new ValidationError(messages.noAccountFor(email), [{ path: 'email', message: messages.noAccountFor(email) }]);
+  const result = await enrolParticipant({
+    actor: props.actor,
+    cohortId: props.cohortId,
+    userId: String(user._id),
+    now: props.now,
+  });
   return { ...result, name: user.name };
 }
 
-export type ImportRow = { line: number; email: string; outcome: 'enrolled' | 'waitlisted' | 'invited-and-enrolled' | 'invited-and-waitlisted' | 'already-enrolled' | 'invalid'; message: string };
+export type ImportRow = {
+  line: number;
+  email: string;
+  outcome:
+    'enrolled' | 'waitlisted' | 'invited-and-enrolled' | 'invited-and-waitlisted' | 'already-enrolled' | 'invalid';
+  message: string;
+};
 
 const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
@@ -270,16 +346,27 @@ const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
  * Enrols a CSV of emails (one per row, optionally followed by a name; a header row is skipped). People without an
  * account are invited (an account without a password, and an invitation email). Every row is reported.
  */
-export async function importEnrolments(props: { actor: Express.User; cohortId: string; csv: string; now?: Date }): Promise<ImportRow[]> {
+export async function importEnrolments(props: {
+  actor: Express.User;
+  cohortId: string;
+  csv: string;
+  now?: Date;
+}): Promise<ImportRow[]> {
   const cohort = await loadCohort(props.cohortId);
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   let records: string[][];
   try {
-    records = parse(props.csv, { skip_empty_lines: true, trim: true, relax_column_count: true, bom: true }) as string[][];
+    records = parse(props.csv, {
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      bom: true,
+    }) as string[][];
   } catch {
     throw new ValidationError(messages.csvUnreadable, [{ path: 'csv', message: messages.csvUnreadable }]);
   }
-  if (records.length > 501) throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
+  if (records.length > 501)
+    throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Set<string>();
   for (const [index, record] of records.entries()) {
@@ -304,7 +391,12 @@ export async function importEnrolments(props: { actor: Express.User; cohortId: s
     }
     if (!user) {
       try {
-        const created = await createUser({ email, name: name || email.split('@')[0]!, roles: ['participant'], actorName: props.actor.name });
+        const created = await createUser({
+          email,
+          name: name || email.split('@')[0]!,
+          roles: ['participant'],
+          actorName: props.actor.name,
+        });
         user = { _id: new Types.ObjectId(created.id), status: 'invited' };
         invited = true;
       } catch (error) {
@@ -316,20 +408,29 @@ export async function importEnrolments(props: { actor: Express.User; cohortId: s
       }
     }
     try {
-      const result = await enrolParticipant({ actor: props.actor, cohortId: props.cohortId, userId: String(user!._id), now: props.now });
+      const result = await enrolParticipant({
+        actor: props.actor,
+        cohortId: props.cohortId,
+        userId: String(user!._id),
+        now: props.now,
+      });
       const placed = result.status === 'active' ? 'enrolled' : 'waitlisted';
       rows.push({
         line,
         email,
         outcome: invited ? (`invited-and-${placed}` as const) : placed,
-        message: `${invited ? 'Invited by email and ' : ''}${result.status === 'active' ? 'enrolled' : `put on the waitlist (position ${result.position})`}.`.replace(/^./, (c) => c.toUpperCase()),
+        message:
+          `${invited ? 'Invited by email and ' : ''}${result.status === 'active' ? 'enrolled' : `put on the waitlist (position ${result.position})`}.`.replace(
+            /^./,
+            (c) => c.toUpperCase(),
+          ),
       });
     } catch (error) {
-      if (error instanceof ConflictError) rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
+      if (error instanceof ConflictError)
+        rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
       else throw error;
     }
   }
   if (!rows.length) throw new ValidationError(messages.csvEmpty, [{ path: 'csv', message: messages.csvEmpty }]);
   return rows;
 }
-

@@ -17,8 +17,23 @@ addDashboardPanel({
       // One report per cohort she runs (a handful), each a few indexed queries.
       Promise.all(cohorts.slice(0, 20).map((c) => cohortAttendanceReport({ cohortId: String(c._id), now }))),
     ]);
-    const flagged = reports.flatMap((r) => r.flagged.map((f) => ({ cohortId: String(r.cohort._id), cohortName: r.cohort.name, name: f.name, flags: f.flags.map((x) => flagLabels[x]) })));
-    return { cohorts: cohorts.map((c) => ({ id: String(c._id), name: c.name, timezone: c.timezone })), sessions: sessions.map((s) => ({ ...s, cohortName: names.get(String(s.cohortId)) ?? '', open: checkInIsOpen(s, now) })), flagged };
+    const flagged = reports.flatMap((r) =>
+      r.flagged.map((f) => ({
+        cohortId: String(r.cohort._id),
+        cohortName: r.cohort.name,
+        name: f.name,
+        flags: f.flags.map((x) => flagLabels[x]),
+      })),
+    );
+    return {
+      cohorts: cohorts.map((c) => ({ id: String(c._id), name: c.name, timezone: c.timezone })),
+      sessions: sessions.map((s) => ({
+        ...s,
+        cohortName: names.get(String(s.cohortId)) ?? '',
+        open: checkInIsOpen(s, now),
+      })),
+      flagged,
+    };
   },
 });
 
@@ -30,7 +45,15 @@ addDashboardPanel({
     const cohortIds = await enrolledCohortIds(user.id);
     const sessions = await upcomingSessions({ cohortIds, from: now, limit: 5 });
     const ids = [...new Set(sessions.map((s) => String(s.cohortId)))];
-    const cohorts = new Map((await Promise.all(ids.map((id) => cohortById(id)))).map((c, i) => [ids[i]!, c?.name ?? '']));
-    return { sessions: sessions.map((s) => ({ ...s, cohortName: cohorts.get(String(s.cohortId)) ?? '', open: checkInIsOpen(s, now) })) };
+    const cohorts = new Map(
+      (await Promise.all(ids.map((id) => cohortById(id)))).map((c, i) => [ids[i]!, c?.name ?? '']),
+    );
+    return {
+      sessions: sessions.map((s) => ({
+        ...s,
+        cohortName: cohorts.get(String(s.cohortId)) ?? '',
+        open: checkInIsOpen(s, now),
+      })),
+    };
   },
 });

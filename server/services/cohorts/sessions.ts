@@ -15,7 +15,8 @@ import { loadCohort } from './cohorts.ts';
 const messages = {
   notFound: 'We could not find that session.',
   startInvalid: 'must be a date and time such as 2027-03-02T09:30',
-  startMissing: (local: string, zone: string) => `${local} does not exist in ${zone} (the clocks go forward then); choose another time.`,
+  startMissing: (local: string, zone: string) =>
+    `${local} does not exist in ${zone} (the clocks go forward then); choose another time.`,
   outsideCohort: (from: string, to: string) => `must fall within the cohort's dates (${from} to ${to})`,
   joinUrl: 'an online session needs a join link (https://…)',
   location: 'an in-person session needs a location',
@@ -38,7 +39,8 @@ export type SessionInput = {
   location?: string;
 };
 
-export const sessionEnd = (s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>): Date => new Date(s.startsAt.getTime() + s.durationMinutes * 60_000);
+export const sessionEnd = (s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>): Date =>
+  new Date(s.startsAt.getTime() + s.durationMinutes * 60_000);
 
 /** Self check-in window: from 15 minutes before the start to the end. */
 export function checkInWindow(s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>) {
@@ -63,17 +65,22 @@ export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>)
   if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local)) return { problem: messages.startInvalid };
   const instant = wallClockToInstant(local, cohort.timezone);
   if (!instant) return { problem: messages.startInvalid };
-  if (toWallClock(instant, cohort.timezone) !== local) return { problem: messages.startMissing(local, cohort.timezone) };
+  if (toWallClock(instant, cohort.timezone) !== local)
+    return { problem: messages.startMissing(local, cohort.timezone) };
   return { instant };
 }
 
-function checkSessionInput(input: SessionInput, cohort: Cohort): { startsAt: Date; set: Record<string, unknown>; unset: Record<string, 1> } {
+function checkSessionInput(
+  input: SessionInput,
+  cohort: Cohort,
+): { startsAt: Date; set: Record<string, unknown>; unset: Record<string, 1> } {
   const problems: FieldError[] = [];
   const { instant, problem } = resolveStart(input.startsAt, cohort);
   if (problem) problems.push({ path: 'startsAt', message: problem });
   if (instant) {
     const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate()!;
-    if (day < cohort.startsOn || day > cohort.endsOn) problems.push({ path: 'startsAt', message: messages.outsideCohort(cohort.startsOn, cohort.endsOn) });
+    if (day < cohort.startsOn || day > cohort.endsOn)
+      problems.push({ path: 'startsAt', message: messages.outsideCohort(cohort.startsOn, cohort.endsOn) });
   }
   if (input.mode === 'online' && !input.joinUrl) problems.push({ path: 'joinUrl', message: messages.joinUrl });
   if (input.mode === 'in-person' && !input.location) problems.push({ path: 'location', message: messages.location });
@@ -100,7 +107,12 @@ export function presentSession(s: CohortSession) {
     ...(s.location ? { location: s.location } : {}),
     status: s.status,
     sequence: s.sequence,
-    history: (s.history ?? []).map((h) => ({ at: h.at?.toISOString(), change: h.change, previousStartsAt: h.previousStartsAt?.toISOString(), previousDurationMinutes: h.previousDurationMinutes })),
+    history: (s.history ?? []).map((h) => ({
+      at: h.at?.toISOString(),
+      change: h.change,
+      previousStartsAt: h.previousStartsAt?.toISOString(),
+      previousDurationMinutes: h.previousDurationMinutes,
+    })),
   };
 }
 
@@ -109,7 +121,13 @@ export async function scheduleSession(props: { actor: Express.User; cohortId: st
   const cohort = await loadCohort(props.cohortId);
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   const { set } = checkSessionInput(props.input, cohort);
-  const session = await CohortSessionModel.create({ ...set, cohortId: cohort._id, status: 'scheduled', sequence: 0, history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }] });
+  const session = await CohortSessionModel.create({
+    ...set,
+    cohortId: cohort._id,
+    status: 'scheduled',
+    sequence: 0,
+    history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }],
+  });
   await emitDomainEvent('session.scheduled', { sessionId: session._id });
   return session.toObject() as CohortSession;
 }
@@ -144,7 +162,11 @@ export async function loadRunSession(props: { actor: Express.User; sessionId: st
  * so calendar apps update the event. One conditional update on the sequence read (atomic on MongoDB and on our
  * patched FerretDB): of two simultaneous changes one wins and the other is told to reload.
  */
-export async function rescheduleSession(props: { actor: Express.User; sessionId: string; input: Partial<SessionInput> }) {
+export async function rescheduleSession(props: {
+  actor: Express.User;
+  sessionId: string;
+  input: Partial<SessionInput>;
+}) {
   const { session, cohort } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const merged: SessionInput = {
@@ -156,8 +178,15 @@ export async function rescheduleSession(props: { actor: Express.User; sessionId:
     location: props.input.location ?? session.location ?? undefined,
   };
   const { set, unset, startsAt } = checkSessionInput(merged, cohort);
-  const timeChanged = startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
-  const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: timeChanged ? 'rescheduled' : 'updated', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const timeChanged =
+    startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
+  const entry = {
+    at: new Date(),
+    byUserId: new Types.ObjectId(props.actor.id),
+    change: timeChanged ? 'rescheduled' : 'updated',
+    previousStartsAt: session.startsAt,
+    previousDurationMinutes: session.durationMinutes,
+  };
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },
     { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
@@ -171,10 +200,20 @@ export async function rescheduleSession(props: { actor: Express.User; sessionId:
 export async function cancelSession(props: { actor: Express.User; sessionId: string }) {
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') return session;
-  const entry = { at: new Date(), byUserId: new Types.ObjectId(props.actor.id), change: 'cancelled', previousStartsAt: session.startsAt, previousDurationMinutes: session.durationMinutes };
+  const entry = {
+    at: new Date(),
+    byUserId: new Types.ObjectId(props.actor.id),
+    change: 'cancelled',
+    previousStartsAt: session.startsAt,
+    previousDurationMinutes: session.durationMinutes,
+  };
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },
-    { $set: { status: 'cancelled', sequence: session.sequence + 1 }, $unset: { checkInCode: 1 }, $push: { history: entry } },
+    {
+      $set: { status: 'cancelled', sequence: session.sequence + 1 },
+      $unset: { checkInCode: 1 },
+      $push: { history: entry },
+    },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
   await emitDomainEvent('session.cancelled', { sessionId: session._id });
@@ -192,7 +231,11 @@ export async function sessionsOf(cohortId: string | Types.ObjectId) {
  */
 export async function upcomingSessions(props: { cohortIds: (string | Types.ObjectId)[]; from: Date; limit: number }) {
   if (!props.cohortIds.length) return [];
-  const rows = await CohortSessionModel.find({ cohortId: { $in: props.cohortIds }, status: 'scheduled', startsAt: { $gte: new Date(props.from.getTime() - 24 * 60 * 60 * 1000) } })
+  const rows = await CohortSessionModel.find({
+    cohortId: { $in: props.cohortIds },
+    status: 'scheduled',
+    startsAt: { $gte: new Date(props.from.getTime() - 24 * 60 * 60 * 1000) },
+  })
     .sort({ startsAt: 1 })
     .limit(props.limit + 50)
     .lean<CohortSession[]>();

@@ -17,16 +17,32 @@ const messages = {
  * follow, so "is she enrolled in this programme" stays true; the enrolments are brought in line on every save,
  * so one interrupted between the two writes is put right by the next.
  */
-export async function updateCohort(props: { actor: Express.User; cohortId: string; input: CohortInput; now?: Date }): Promise<{ cohort: Cohort; promoted: string[] }> {
+export async function updateCohort(props: {
+  actor: Express.User;
+  cohortId: string;
+  input: CohortInput;
+  now?: Date;
+}): Promise<{ cohort: Cohort; promoted: string[] }> {
   const cohort = await loadCohort(props.cohortId);
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   // Facilitators may not re-assign who runs the cohort or move it to another programme.
-  const input = canCreateCohorts(props.actor) ? props.input : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
+  const input = canCreateCohorts(props.actor)
+    ? props.input
+    : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
   await checkCohortInput(input);
   const seated = await SeatModel.countDocuments({ cohortId: cohort._id });
-  if (input.capacity < seated) throw new ValidationError('The cohort could not be saved.', [{ path: 'capacity', message: messages.capacityBelowSeats(seated) }]);
-  await CohortModel.updateOne({ _id: cohort._id }, { $set: { ...input, facilitatorIds: [...new Set(input.facilitatorIds)] } });
-  await EnrolmentModel.updateMany({ cohortId: cohort._id, programmeId: { $ne: input.programmeId } }, { $set: { programmeId: input.programmeId } });
+  if (input.capacity < seated)
+    throw new ValidationError('The cohort could not be saved.', [
+      { path: 'capacity', message: messages.capacityBelowSeats(seated) },
+    ]);
+  await CohortModel.updateOne(
+    { _id: cohort._id },
+    { $set: { ...input, facilitatorIds: [...new Set(input.facilitatorIds)] } },
+  );
+  await EnrolmentModel.updateMany(
+    { cohortId: cohort._id, programmeId: { $ne: input.programmeId } },
+    { $set: { programmeId: input.programmeId } },
+  );
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
   const promoted = await fillFromWaitlist({ cohortId: props.cohortId, now: props.now });
   return { cohort: await loadCohort(props.cohortId), promoted };

@@ -18,21 +18,35 @@ import { currentModuleIds } from './progress.ts';
 const messages = {
   notFound: 'We could not find that certificate.',
   unknownCode: 'No certificate has this verification code.',
-  trackNames: { 'governing-board': 'Governing boards and interview panels', 'aspiring-leader': 'Aspiring women leaders', 'new-head': 'New heads' } as Record<string, string>,
+  trackNames: {
+    'governing-board': 'Governing boards and interview panels',
+    'aspiring-leader': 'Aspiring women leaders',
+    'new-head': 'New heads',
+  } as Record<string, string>,
 };
 export const trackNames = messages.trackNames;
 
 /** Crockford base32 without I, L, O, U: easy to read aloud and to type from paper. */
 const alphabet = '0123456789ABCDEFGHJKMNPQRSTVWXYZ';
 export function newVerificationCode(): string {
-  const groups = Array.from({ length: 3 }, () => Array.from({ length: 4 }, () => alphabet[randomInt(alphabet.length)]).join(''));
+  const groups = Array.from({ length: 3 }, () =>
+    Array.from({ length: 4 }, () => alphabet[randomInt(alphabet.length)]).join(''),
+  );
   return `PW-${groups.join('-')}`;
 }
 /** Codes typed by a person: any case, spaces, and O/I/L read as 0/1/1. */
 export const normaliseCode = (code: string): string =>
-  code.trim().toUpperCase().replace(/\s+/g, '').replace(/[O]/g, '0').replace(/[IL]/g, '1').replace(/^PW(?=[0-9A-Z]{4})/, 'PW-').replace(/^PW-?([0-9A-Z]{4})-?([0-9A-Z]{4})-?([0-9A-Z]{4})$/, 'PW-$1-$2-$3');
+  code
+    .trim()
+    .toUpperCase()
+    .replace(/\s+/g, '')
+    .replace(/[O]/g, '0')
+    .replace(/[IL]/g, '1')
+    .replace(/^PW(?=[0-9A-Z]{4})/, 'PW-')
+    .replace(/^PW-?([0-9A-Z]{4})-?([0-9A-Z]{4})-?([0-9A-Z]{4})$/, 'PW-$1-$2-$3');
 
-export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'valid' | 'expired' => (c.expiresAt && c.expiresAt <= now ? 'expired' : 'valid');
+export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'valid' | 'expired' =>
+  c.expiresAt && c.expiresAt <= now ? 'expired' : 'valid';
 
 /**
  * Issues her certificate for a cohort once every current module of the programme is completed in it. Called after
@@ -40,11 +54,19 @@ export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'v
  * once (in any processes) at least the later sees both; the unique index on (userId, cohortId) makes the certificate
  * exist once however many decide to issue it. A renewal is a completion in a later cohort: another (userId, cohortId).
  */
-export async function issueCertificateIfComplete(props: { userId: string; programme: Programme; cohortId: string | Types.ObjectId; now: Date }): Promise<Certificate | null> {
+export async function issueCertificateIfComplete(props: {
+  userId: string;
+  programme: Programme;
+  cohortId: string | Types.ObjectId;
+  now: Date;
+}): Promise<Certificate | null> {
   const { programme } = props;
   const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
   if (!current.length) return null;
-  const done = await CompletionModel.find({ userId: new Types.ObjectId(props.userId), cohortId: new Types.ObjectId(String(props.cohortId)) }, { moduleId: 1 }).lean();
+  const done = await CompletionModel.find(
+    { userId: new Types.ObjectId(props.userId), cohortId: new Types.ObjectId(String(props.cohortId)) },
+    { moduleId: 1 },
+  ).lean();
   const doneIds = new Set(done.map((c) => String(c.moduleId)));
   if (!current.every((id) => doneIds.has(id))) return null;
   const user = await UserModel.findById(props.userId, { name: 1 }).lean();
@@ -89,11 +111,19 @@ export const presentCertificate = (c: Certificate) => ({
 });
 
 export async function listCertificates({ userId }: { userId: string }): Promise<Certificate[]> {
-  return CertificateModel.find({ userId: new Types.ObjectId(userId) }).sort({ issuedAt: -1 }).lean<Certificate[]>();
+  return CertificateModel.find({ userId: new Types.ObjectId(userId) })
+    .sort({ issuedAt: -1 })
+    .lean<Certificate[]>();
 }
 
 /** A certificate its holder (or an admin) may download; anyone else gets the same 404 as for an unknown id. */
-export async function certificateFor({ actor, certificateId }: { actor: Express.User; certificateId: string }): Promise<Certificate> {
+export async function certificateFor({
+  actor,
+  certificateId,
+}: {
+  actor: Express.User;
+  certificateId: string;
+}): Promise<Certificate> {
   if (!isObjectId(certificateId)) throw new NotFoundError(messages.notFound);
   const certificate = await CertificateModel.findById(certificateId).lean<Certificate>();
   if (!certificate || !canDownloadCertificate(actor, certificate)) throw new NotFoundError(messages.notFound);
@@ -103,7 +133,9 @@ export async function certificateFor({ actor, certificateId }: { actor: Express.
 /** The public answer: only name, programme and dates, never the holder's email or id. */
 export async function verifyCertificate({ code, now }: { code: string; now: Date }) {
   const normalised = normaliseCode(code);
-  const certificate = /^PW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(normalised) ? await CertificateModel.findOne({ verificationCode: normalised }).lean<Certificate>() : null;
+  const certificate = /^PW-[0-9A-Z]{4}-[0-9A-Z]{4}-[0-9A-Z]{4}$/.test(normalised)
+    ? await CertificateModel.findOne({ verificationCode: normalised }).lean<Certificate>()
+    : null;
   if (!certificate) throw new NotFoundError(messages.unknownCode);
   return {
     status: certificateStatus(certificate, now),
@@ -116,11 +148,24 @@ export async function verifyCertificate({ code, now }: { code: string; now: Date
   };
 }
 
-export const verificationUrl = (code: string): string => absoluteUrl(`/certificates/verify/${encodeURIComponent(code)}`);
+export const verificationUrl = (code: string): string =>
+  absoluteUrl(`/certificates/verify/${encodeURIComponent(code)}`);
 
 /** The certificate as an A4 landscape PDF, with the details and where to check it. Dates are calendar dates in UTC. */
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
-  const doc = new PDFDocument({ size: 'A4', layout: 'landscape', margin: 56, info: { Title: `Certificate: ${c.programmeTitle}`, Author: 'Pathways', Subject: `Certificate of completion for ${c.holderName}` }, lang: 'en-GB', displayTitle: true, tagged: true } as PDFKit.PDFDocumentOptions);
+  const doc = new PDFDocument({
+    size: 'A4',
+    layout: 'landscape',
+    margin: 56,
+    info: {
+      Title: `Certificate: ${c.programmeTitle}`,
+      Author: 'Pathways',
+      Subject: `Certificate of completion for ${c.holderName}`,
+    },
+    lang: 'en-GB',
+    displayTitle: true,
+    tagged: true,
+  } as PDFKit.PDFDocumentOptions);
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
   const finished = new Promise<Buffer>((resolve, reject) => {
@@ -128,9 +173,16 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
     doc.on('error', reject);
   });
   const width = doc.page.width - 112;
-  doc.rect(28, 28, doc.page.width - 56, doc.page.height - 56).lineWidth(3).stroke('#5a2a82');
+  doc
+    .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
+    .lineWidth(3)
+    .stroke('#5a2a82');
   doc.moveDown(1.5);
-  doc.fillColor('#5a2a82').font('Helvetica-Bold').fontSize(14).text('PATHWAYS · LEADING WOMEN TO HEADSHIP', { align: 'center', width });
+  doc
+    .fillColor('#5a2a82')
+    .font('Helvetica-Bold')
+    .fontSize(14)
+    .text('PATHWAYS · LEADING WOMEN TO HEADSHIP', { align: 'center', width });
   doc.moveDown(1.2);
   doc.fillColor('#1f1f1f').font('Helvetica').fontSize(30).text('Certificate of completion', { align: 'center', width });
   doc.moveDown(1);
@@ -141,13 +193,23 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
   doc.font('Helvetica').fontSize(14).text('has completed the programme', { align: 'center', width });
   doc.moveDown(0.4);
   doc.font('Helvetica-Bold').fontSize(20).text(c.programmeTitle, { align: 'center', width });
-  doc.font('Helvetica').fontSize(13).text(`Track: ${trackNames[c.track] ?? c.track}`, { align: 'center', width });
+  doc
+    .font('Helvetica')
+    .fontSize(13)
+    .text(`Track: ${trackNames[c.track] ?? c.track}`, { align: 'center', width });
   doc.moveDown(1.2);
   doc.fontSize(12).text(`Issued on ${formatDate(c.issuedAt, 'UTC')}`, { align: 'center', width });
-  doc.text(c.expiresAt ? `Valid until ${formatDate(c.expiresAt, 'UTC')}` : 'Does not expire', { align: 'center', width });
+  doc.text(c.expiresAt ? `Valid until ${formatDate(c.expiresAt, 'UTC')}` : 'Does not expire', {
+    align: 'center',
+    width,
+  });
   doc.moveDown(1);
   doc.font('Helvetica-Bold').text(`Verification code: ${c.verificationCode}`, { align: 'center', width });
-  doc.font('Helvetica').fontSize(10).fillColor('#4a4a4a').text(`Check it at ${verificationUrl(c.verificationCode)}`, { align: 'center', width });
+  doc
+    .font('Helvetica')
+    .fontSize(10)
+    .fillColor('#4a4a4a')
+    .text(`Check it at ${verificationUrl(c.verificationCode)}`, { align: 'center', width });
   doc.end();
   return finished;
 }

@@ -29,20 +29,31 @@ const messages = {
 export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
 
 /** Her completion of a module in a cohort: one lookup on the unique index `{userId, moduleId, cohortId}`. */
-async function findCompletion(userId: string, moduleId: Types.ObjectId, cohortId: Types.ObjectId): Promise<Completion | null> {
+async function findCompletion(
+  userId: string,
+  moduleId: Types.ObjectId,
+  cohortId: Types.ObjectId,
+): Promise<Completion | null> {
   return CompletionModel.findOne({ userId: new Types.ObjectId(userId), moduleId, cohortId }).lean<Completion>();
 }
 
 /** The prerequisites (current ones only: an archived prerequisite no longer blocks) not yet completed. */
 function missingPrerequisites(module: Module, current: Map<string, Module>, done: Set<string>): Module[] {
-  return module.prerequisites.map(String).filter((id) => current.has(id) && !done.has(id)).map((id) => current.get(id)!);
+  return module.prerequisites
+    .map(String)
+    .filter((id) => current.has(id) && !done.has(id))
+    .map((id) => current.get(id)!);
 }
 
 async function learnerState(userId: string, module: Module) {
-  const [enrolment, siblings] = await Promise.all([currentEnrolment({ userId, programmeId: module.programmeId }), modulesOf(module.programmeId)]);
+  const [enrolment, siblings] = await Promise.all([
+    currentEnrolment({ userId, programmeId: module.programmeId }),
+    modulesOf(module.programmeId),
+  ]);
   const current = new Map(siblings.map((m) => [String(m._id), m]));
   const done = enrolment?.completed ?? new Set<string>();
-  const completion = enrolment && done.has(String(module._id)) ? await findCompletion(userId, module._id, enrolment.cohortId) : null;
+  const completion =
+    enrolment && done.has(String(module._id)) ? await findCompletion(userId, module._id, enrolment.cohortId) : null;
   return { enrolment, siblings, current, done, completion, missing: missingPrerequisites(module, current, done) };
 }
 
@@ -55,10 +66,17 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   const programme = await loadProgramme(module.programmeId);
   const canAuthor = await canAuthorModules(actor, programme._id);
   const state = await learnerState(actor.id, module);
-  if (!canAuthor && (module.archived || !(state.enrolment || (await canSeeProgramme(actor, programme))))) throw new NotFoundError('We could not find that module.');
-  const attempts = state.enrolment && ruleOf(module).type === 'quiz'
-    ? await QuizAttemptModel.find({ userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: state.enrolment.cohortId }, { score: 1, passed: 1, attemptedAt: 1 }).sort({ attemptedAt: -1 }).lean()
-    : [];
+  if (!canAuthor && (module.archived || !(state.enrolment || (await canSeeProgramme(actor, programme)))))
+    throw new NotFoundError('We could not find that module.');
+  const attempts =
+    state.enrolment && ruleOf(module).type === 'quiz'
+      ? await QuizAttemptModel.find(
+          { userId: new Types.ObjectId(actor.id), moduleId: module._id, cohortId: state.enrolment.cohortId },
+          { score: 1, passed: 1, attemptedAt: 1 },
+        )
+          .sort({ attemptedAt: -1 })
+          .lean()
+      : [];
   const includeAnswers = canAuthor || !!state.completion;
   const position = state.siblings.findIndex((m) => String(m._id) === String(module._id));
   return {
@@ -84,7 +102,11 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
 }
 
 /** Words as the learner's live count shows them (public/js/word-count.js counts alike): runs of non-space holding a letter or digit. */
-export const wordsIn = (text: string): number => text.trim().split(/\s+/).filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+export const wordsIn = (text: string): number =>
+  text
+    .trim()
+    .split(/\s+/)
+    .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
 /** Score 0–100: the share of questions answered exactly (every correct choice, and nothing else). */
 export function gradeQuiz(questions: { correct: number[]; choices: string[] }[], answers: number[][]): number {
@@ -97,10 +119,13 @@ export function gradeQuiz(questions: { correct: number[]; choices: string[] }[],
 }
 
 function checkAnswers(questions: { choices: string[] }[], answers: number[][] | undefined): number[][] {
-  if (!answers || answers.length !== questions.length) throw new ValidationError('Answer every question.', [{ path: 'answers', message: messages.answersCount }]);
+  if (!answers || answers.length !== questions.length)
+    throw new ValidationError('Answer every question.', [{ path: 'answers', message: messages.answersCount }]);
   const errors = answers.flatMap((given, i) => [
     ...(given.length === 0 ? [{ path: `answers.${i}`, message: messages.answerMissing }] : []),
-    ...(given.some((c) => c < 0 || c >= questions[i]!.choices.length) ? [{ path: `answers.${i}`, message: messages.answerRange }] : []),
+    ...(given.some((c) => c < 0 || c >= questions[i]!.choices.length)
+      ? [{ path: `answers.${i}`, message: messages.answerRange }]
+      : []),
   ]);
   if (errors.length) throw new ValidationError('Some answers need correcting.', errors);
   return answers;
@@ -129,18 +154,40 @@ export async function completeModule(props: {
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completionResult(state.completion, true, null);
   if (state.missing.length) {
-    throw new ValidationError(messages.locked, state.missing.map((m) => ({ path: 'prerequisites', message: `complete “${m.title}” first` })), { reason: 'prerequisites', missingPrerequisites: state.missing.map((m) => String(m._id)) });
+    throw new ValidationError(
+      messages.locked,
+      state.missing.map((m) => ({ path: 'prerequisites', message: `complete “${m.title}” first` })),
+      { reason: 'prerequisites', missingPrerequisites: state.missing.map((m) => String(m._id)) },
+    );
   }
   const fields: Partial<Completion> = {};
   const type = ruleOf(module).type;
-  const unexpected = Object.keys(input).filter((k) => (type === 'view' ? true : type === 'reflection' ? !['reflection', 'shareWithFacilitators'].includes(k) : k !== 'answers'));
-  if (unexpected.length) throw new ValidationError(messages.wrongFields, unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })));
+  const unexpected = Object.keys(input).filter((k) =>
+    type === 'view'
+      ? true
+      : type === 'reflection'
+        ? !['reflection', 'shareWithFacilitators'].includes(k)
+        : k !== 'answers',
+  );
+  if (unexpected.length)
+    throw new ValidationError(
+      messages.wrongFields,
+      unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })),
+    );
   if (type === 'reflection') {
     const reflection = (input.reflection ?? '').trim();
     const minWords = ruleOf(module).minWords ?? 0;
     const words = wordsIn(reflection);
-    if (!reflection) throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], { minWords });
-    if (words < minWords) throw new ValidationError(messages.reflectionShort(minWords), [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }], { minWords, words });
+    if (!reflection)
+      throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], {
+        minWords,
+      });
+    if (words < minWords)
+      throw new ValidationError(
+        messages.reflectionShort(minWords),
+        [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }],
+        { minWords, words },
+      );
     fields.reflection = reflection;
     fields.reflectionShared = input.shareWithFacilitators === true;
   }
@@ -149,13 +196,33 @@ export async function completeModule(props: {
     const answers = checkAnswers(questions, input.answers);
     const score = gradeQuiz(questions, answers);
     const passed = score >= (ruleOf(module).passMark ?? 0);
-    await QuizAttemptModel.create({ userId: actor.id, moduleId: module._id, cohortId, answers: answers.map((choices) => ({ choices })), score, passed, attemptedAt: now });
-    if (!passed) throw new ValidationError(messages.quizFailed, [], { reason: 'quiz-not-passed', score, passMark: ruleOf(module).passMark ?? 0 });
+    await QuizAttemptModel.create({
+      userId: actor.id,
+      moduleId: module._id,
+      cohortId,
+      answers: answers.map((choices) => ({ choices })),
+      score,
+      passed,
+      attemptedAt: now,
+    });
+    if (!passed)
+      throw new ValidationError(messages.quizFailed, [], {
+        reason: 'quiz-not-passed',
+        score,
+        passMark: ruleOf(module).passMark ?? 0,
+      });
     fields.score = score;
   }
   let completion: Completion;
   try {
-    const created = await CompletionModel.create({ ...fields, userId: actor.id, moduleId: module._id, cohortId, programmeId: programme._id, completedAt: now });
+    const created = await CompletionModel.create({
+      ...fields,
+      userId: actor.id,
+      moduleId: module._id,
+      cohortId,
+      programmeId: programme._id,
+      completedAt: now,
+    });
     completion = created.toObject() as Completion;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -163,11 +230,20 @@ export async function completeModule(props: {
     return completionResult(existing!, true, null);
   }
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
-  const certificate = await issueCertificateIfComplete({ userId: actor.id, programme: programme as Programme, cohortId, now });
+  const certificate = await issueCertificateIfComplete({
+    userId: actor.id,
+    programme: programme as Programme,
+    cohortId,
+    now,
+  });
   return completionResult(completion, false, certificate);
 }
 
-function completionResult(c: Completion, alreadyCompleted: boolean, certificate: { _id: Types.ObjectId; verificationCode: string } | null) {
+function completionResult(
+  c: Completion,
+  alreadyCompleted: boolean,
+  certificate: { _id: Types.ObjectId; verificationCode: string } | null,
+) {
   return {
     completed: true as const,
     alreadyCompleted,
@@ -176,12 +252,22 @@ function completionResult(c: Completion, alreadyCompleted: boolean, certificate:
     completedAt: c.completedAt.toISOString(),
     ...(typeof c.score === 'number' ? { score: c.score } : {}),
     ...(c.reflection ? { reflectionShared: !!c.reflectionShared } : {}),
-    ...(certificate ? { certificate: { id: String(certificate._id), verificationCode: certificate.verificationCode } } : {}),
+    ...(certificate
+      ? { certificate: { id: String(certificate._id), verificationCode: certificate.verificationCode } }
+      : {}),
   };
 }
 
 /** She decides, at any time, whether her cohort's facilitators may read her reflection. */
-export async function setReflectionSharing({ actor, moduleId, shared }: { actor: Express.User; moduleId: string; shared: boolean }) {
+export async function setReflectionSharing({
+  actor,
+  moduleId,
+  shared,
+}: {
+  actor: Express.User;
+  moduleId: string;
+  shared: boolean;
+}) {
   const module = await loadModule(moduleId);
   const enrolment = await currentEnrolment({ userId: actor.id, programmeId: module.programmeId });
   const completion = enrolment ? await findCompletion(actor.id, module._id, enrolment.cohortId) : null;

@@ -8,7 +8,14 @@ import type { CompletionRule } from './programmes.ts';
  * `ensureCoreProgrammes` creates them when the database has no programme at all (a fresh install or the demo);
  * afterwards admins own them and may edit, reorder or archive like any other.
  */
-type CoreModule = { title: string; minutes: number; body: string; completion: CompletionRule; after?: number[]; resources?: { title: string; url: string }[] };
+type CoreModule = {
+  title: string;
+  minutes: number;
+  body: string;
+  completion: CompletionRule;
+  after?: number[];
+  resources?: { title: string; url: string }[];
+};
 type CoreProgramme = { title: string; track: Track; summary: string; modules: CoreModule[] };
 
 export const coreProgrammes: CoreProgramme[] = [
@@ -100,7 +107,12 @@ The decision follows the scores and the evidence, and the reasons are recorded. 
 If a candidate asks about flexible working, discuss how it could work rather than whether it could. Several schools already run successful co-headships and flexible leadership teams. Treat the request as a design question for the board, not as a mark against the candidate.
 
 Before the knowledge check, take a moment to compare these steps with how your board recruited last time.`,
-        resources: [{ title: 'Equality and Human Rights Commission: employment guidance', url: 'https://www.equalityhumanrights.com/guidance/business' }],
+        resources: [
+          {
+            title: 'Equality and Human Rights Commission: employment guidance',
+            url: 'https://www.equalityhumanrights.com/guidance/business',
+          },
+        ],
       },
       {
         title: 'Knowledge check: fair headteacher recruitment',
@@ -110,11 +122,53 @@ Before the knowledge check, take a moment to compare these steps with how your b
           type: 'quiz',
           passMark: 80,
           questions: [
-            { prompt: 'What should the panel do before anyone reads an application?', choices: ['Read a few applications to see what the field looks like', 'Agree the criteria and the evidence that would show each one', 'Ask the outgoing head who would be a good fit'], correct: [1] },
-            { prompt: 'Which of these advert phrases are likely to deter capable women from applying? Choose all that apply.', choices: ['“We want a dominant, competitive leader”', '“Must be available whenever the school needs you”', '“We welcome applications from people who wish to work flexibly or job-share”'], correct: [0, 1] },
-            { prompt: 'What makes an interview structured?', choices: ['Every candidate answers the same core questions, scored against the agreed criteria as they go', 'The panel lets the conversation flow to put candidates at ease', 'The chair scores each candidate after the panel has discussed them'], correct: [0] },
-            { prompt: 'A panel member suggests offering the successful candidate the bottom of the salary range because she did not ask for more. What should the panel do?', choices: ['Agree: negotiating is part of the job', 'Use her current salary and add a small increase', 'Place her on the range by the same documented rule used for every appointee'], correct: [2] },
-            { prompt: 'Which of these questions must not be asked at interview?', choices: ['“How would you lead the school through a fall in pupil numbers?”', '“Who will look after your children if you get the job?”', '“Tell us about a time you changed a colleague’s practice.”'], correct: [1] },
+            {
+              prompt: 'What should the panel do before anyone reads an application?',
+              choices: [
+                'Read a few applications to see what the field looks like',
+                'Agree the criteria and the evidence that would show each one',
+                'Ask the outgoing head who would be a good fit',
+              ],
+              correct: [1],
+            },
+            {
+              prompt:
+                'Which of these advert phrases are likely to deter capable women from applying? Choose all that apply.',
+              choices: [
+                '“We want a dominant, competitive leader”',
+                '“Must be available whenever the school needs you”',
+                '“We welcome applications from people who wish to work flexibly or job-share”',
+              ],
+              correct: [0, 1],
+            },
+            {
+              prompt: 'What makes an interview structured?',
+              choices: [
+                'Every candidate answers the same core questions, scored against the agreed criteria as they go',
+                'The panel lets the conversation flow to put candidates at ease',
+                'The chair scores each candidate after the panel has discussed them',
+              ],
+              correct: [0],
+            },
+            {
+              prompt:
+                'A panel member suggests offering the successful candidate the bottom of the salary range because she did not ask for more. What should the panel do?',
+              choices: [
+                'Agree: negotiating is part of the job',
+                'Use her current salary and add a small increase',
+                'Place her on the range by the same documented rule used for every appointee',
+              ],
+              correct: [2],
+            },
+            {
+              prompt: 'Which of these questions must not be asked at interview?',
+              choices: [
+                '“How would you lead the school through a fall in pupil numbers?”',
+                '“Who will look after your children if you get the job?”',
+                '“Tell us about a time you changed a colleague’s practice.”',
+              ],
+              correct: [1],
+            },
           ],
         },
         body: `This knowledge check covers the three modules you have just completed. There are five questions; you need 80% to pass, which means four correct answers. Some questions have more than one correct answer and say so.

@@ -29,7 +29,10 @@ export async function learnerEnrolments(props: {
   programmeIds?: (string | Types.ObjectId)[];
 }): Promise<LearnerEnrolment[]> {
   const userId = oid(props.userId);
-  const enrolments = await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1, enrolledAt: 1, createdAt: 1 }).lean();
+  const enrolments = await EnrolmentModel.find(
+    { userId, status: 'active' },
+    { cohortId: 1, enrolledAt: 1, createdAt: 1 },
+  ).lean();
   if (!enrolments.length) return [];
   const cohortFilter: Record<string, unknown> = { _id: { $in: enrolments.map((e) => e.cohortId) } };
   if (props.programmeIds) cohortFilter.programmeId = { $in: props.programmeIds.map(oid) };
@@ -51,7 +54,9 @@ export async function learnerEnrolments(props: {
         programmeId: cohort.programmeId,
         cohortName: cohort.name,
         enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? new Date(0),
-        completed: new Set(completions.filter((c) => String(c.cohortId) === String(e.cohortId)).map((c) => String(c.moduleId))),
+        completed: new Set(
+          completions.filter((c) => String(c.cohortId) === String(e.cohortId)).map((c) => String(c.moduleId)),
+        ),
         certificate: certificate ? { id: String(certificate._id), expiresAt: certificate.expiresAt ?? null } : null,
       };
     })
@@ -59,6 +64,12 @@ export async function learnerEnrolments(props: {
 }
 
 /** Her current enrolment in the programme: the most recent active one (a renewal lives in a later cohort). */
-export async function currentEnrolment({ userId, programmeId }: { userId: string; programmeId: Types.ObjectId | string }): Promise<LearnerEnrolment | null> {
+export async function currentEnrolment({
+  userId,
+  programmeId,
+}: {
+  userId: string;
+  programmeId: Types.ObjectId | string;
+}): Promise<LearnerEnrolment | null> {
   return (await learnerEnrolments({ userId, programmeIds: [programmeId] }))[0] ?? null;
 }

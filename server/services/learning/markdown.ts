@@ -12,8 +12,17 @@ import sanitizeHtml from 'sanitize-html';
 const safeSchemes = ['http', 'https', 'mailto'];
 
 const sanitizeOptions: sanitizeHtml.IOptions = {
-  allowedTags: sanitizeHtml.defaults.allowedTags.filter((tag) => !['main', 'nav', 'header', 'footer', 'aside'].includes(tag)),
-  allowedAttributes: { a: ['href', 'title', 'rel'], abbr: ['title'], th: ['scope'], td: ['colspan', 'rowspan'], ol: ['start'], code: [] },
+  allowedTags: sanitizeHtml.defaults.allowedTags.filter(
+    (tag) => !['main', 'nav', 'header', 'footer', 'aside'].includes(tag),
+  ),
+  allowedAttributes: {
+    a: ['href', 'title', 'rel'],
+    abbr: ['title'],
+    th: ['scope'],
+    td: ['colspan', 'rowspan'],
+    ol: ['start'],
+    code: [],
+  },
   allowedSchemes: safeSchemes,
   allowedSchemesAppliedToAttributes: ['href'],
   allowProtocolRelative: false,
@@ -32,7 +41,11 @@ const renderOptions: sanitizeHtml.IOptions = {
   ...sanitizeOptions,
   transformTags: {
     ...sanitizeOptions.transformTags,
-    h1: 'h2', h2: 'h3', h3: 'h4', h4: 'h5', h5: 'h6',
+    h1: 'h2',
+    h2: 'h3',
+    h3: 'h4',
+    h4: 'h5',
+    h5: 'h6',
   },
 };
 

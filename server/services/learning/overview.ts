@@ -9,7 +9,14 @@ import { learnerEnrolments } from './learners.ts';
  * the next one to do, and her progress. A fixed number of indexed queries for all her enrolments together: her
  * enrolments with their cohorts, completions and certificates (learners.ts), then their programmes and modules.
  */
-export type ModuleStatus = { id: string; title: string; estimatedMinutes: number; type: string; status: 'done' | 'available' | 'locked'; missing: string[] };
+export type ModuleStatus = {
+  id: string;
+  title: string;
+  estimatedMinutes: number;
+  type: string;
+  status: 'done' | 'available' | 'locked';
+  missing: string[];
+};
 export type LearnerProgramme = {
   programme: { id: string; title: string; track: string };
   cohortId: string;
@@ -25,19 +32,37 @@ export type LearnerProgramme = {
 export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStatus[] {
   const titles = new Map(modules.map((m) => [String(m._id), m.title]));
   return modules.map((m) => {
-    const missing = m.prerequisites.map(String).filter((id) => titles.has(id) && !done.has(id)).map((id) => titles.get(id)!);
+    const missing = m.prerequisites
+      .map(String)
+      .filter((id) => titles.has(id) && !done.has(id))
+      .map((id) => titles.get(id)!);
     const status = done.has(String(m._id)) ? 'done' : missing.length ? 'locked' : 'available';
-    return { id: String(m._id), title: m.title, estimatedMinutes: m.estimatedMinutes, type: m.completion?.type ?? 'view', status, missing };
+    return {
+      id: String(m._id),
+      title: m.title,
+      estimatedMinutes: m.estimatedMinutes,
+      type: m.completion?.type ?? 'view',
+      status,
+      missing,
+    };
   });
 }
 
-export async function learnerOverview({ userId, now = new Date() }: { userId: string; now?: Date }): Promise<LearnerProgramme[]> {
+export async function learnerOverview({
+  userId,
+  now = new Date(),
+}: {
+  userId: string;
+  now?: Date;
+}): Promise<LearnerProgramme[]> {
   const enrolments = await learnerEnrolments({ userId });
   if (!enrolments.length) return [];
   const programmeIds = [...new Set(enrolments.map((e) => String(e.programmeId)))].map((id) => new Types.ObjectId(id));
   const [programmes, modules] = await Promise.all([
     ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>(),
-    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false }).sort({ position: 1, _id: 1 }).lean<Module[]>(),
+    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false })
+      .sort({ position: 1, _id: 1 })
+      .lean<Module[]>(),
   ]);
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   return enrolments.flatMap((e) => {
@@ -46,16 +71,24 @@ export async function learnerOverview({ userId, now = new Date() }: { userId: st
     const own = modules.filter((m) => String(m.programmeId) === String(programme._id));
     const statuses = moduleStatuses(own, e.completed);
     const completed = statuses.filter((s) => s.status === 'done').length;
-    return [{
-      programme: { id: String(programme._id), title: programme.title, track: programme.track },
-      cohortId: String(e.cohortId),
-      cohortName: e.cohortName,
-      completedModules: completed,
-      totalModules: statuses.length,
-      percent: statuses.length ? Math.floor((completed / statuses.length) * 100) : 0,
-      modules: statuses,
-      next: statuses.find((s) => s.status === 'available') ?? null,
-      certificate: e.certificate ? { id: e.certificate.id, status: certificateStatus({ expiresAt: e.certificate.expiresAt }, now), expiresAt: e.certificate.expiresAt } : null,
-    }];
+    return [
+      {
+        programme: { id: String(programme._id), title: programme.title, track: programme.track },
+        cohortId: String(e.cohortId),
+        cohortName: e.cohortName,
+        completedModules: completed,
+        totalModules: statuses.length,
+        percent: statuses.length ? Math.floor((completed / statuses.length) * 100) : 0,
+        modules: statuses,
+        next: statuses.find((s) => s.status === 'available') ?? null,
+        certificate: e.certificate
+          ? {
+              id: e.certificate.id,
+              status: certificateStatus({ expiresAt: e.certificate.expiresAt }, now),
+              expiresAt: e.certificate.expiresAt,
+            }
+          : null,
+      },
+    ];
   });
 }

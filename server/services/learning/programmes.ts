@@ -5,7 +5,12 @@ import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { canAuthorModules, canCreateProgrammes, canEditProgrammeSettings, canSeeProgramme } from '../../policies/learning.ts';
+import {
+  canAuthorModules,
+  canCreateProgrammes,
+  canEditProgrammeSettings,
+  canSeeProgramme,
+} from '../../policies/learning.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 
 const messages = {
@@ -23,13 +28,19 @@ const messages = {
 
 /** What each status means, told to admins where they set it and on a programme that is not published. */
 export const programmeStatusHelp = {
-  draft: 'This programme is a draft: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it. Cohorts can be opened and people enrolled while it is a draft.',
-  archived: 'This programme is archived: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it.',
-  publishing: 'Publishing it lists it under Programmes for everyone signed in and lets them read its modules; a published governing-board programme is also the one recruitment rounds use to train their panels.',
+  draft:
+    'This programme is a draft: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it. Cohorts can be opened and people enrolled while it is a draft.',
+  archived:
+    'This programme is archived: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it.',
+  publishing:
+    'Publishing it lists it under Programmes for everyone signed in and lets them read its modules; a published governing-board programme is also the one recruitment rounds use to train their panels.',
 } as const;
 
 export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
-export type CompletionRule = { type: 'view' } | { type: 'reflection'; minWords?: number } | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
+export type CompletionRule =
+  | { type: 'view' }
+  | { type: 'reflection'; minWords?: number }
+  | { type: 'quiz'; passMark: number; questions: QuizQuestion[] };
 export type ModuleInput = {
   title: string;
   body: string;
@@ -55,7 +66,13 @@ export async function loadModule(moduleId: string | Types.ObjectId): Promise<Mod
 }
 
 /** A programme the actor may see, or a 404 (drafts are not advertised to those who cannot author them). */
-export async function visibleProgramme({ actor, programmeId }: { actor: Express.User; programmeId: string }): Promise<Programme> {
+export async function visibleProgramme({
+  actor,
+  programmeId,
+}: {
+  actor: Express.User;
+  programmeId: string;
+}): Promise<Programme> {
   const programme = await loadProgramme(programmeId);
   if (!(await canSeeProgramme(actor, programme))) throw new NotFoundError(messages.programmeNotFound);
   return programme;
@@ -70,7 +87,10 @@ export async function listProgrammes({ actor }: { actor: Express.User }): Promis
   let filter: Record<string, unknown> = {};
   if (!actor.roles.includes('admin')) {
     const me = new Types.ObjectId(actor.id);
-    const places = await EnrolmentModel.find({ userId: me, status: { $in: ['active', 'waitlisted'] } }, { cohortId: 1 }).lean();
+    const places = await EnrolmentModel.find(
+      { userId: me, status: { $in: ['active', 'waitlisted'] } },
+      { cohortId: 1 },
+    ).lean();
     const [enrolledIn, facilitated] = await Promise.all([
       places.length ? CohortModel.distinct('programmeId', { _id: { $in: places.map((e) => e.cohortId) } }) : [],
       actor.roles.includes('facilitator') ? CohortModel.distinct('programmeId', { facilitatorIds: me }) : [],
@@ -79,7 +99,9 @@ export async function listProgrammes({ actor }: { actor: Express.User }): Promis
   }
   const programmes = await ProgrammeModel.find(filter).lean<Programme[]>();
   const trackOrder: Track[] = ['governing-board', 'aspiring-leader', 'new-head'];
-  return programmes.sort((a, b) => trackOrder.indexOf(a.track) - trackOrder.indexOf(b.track) || a.title.localeCompare(b.title));
+  return programmes.sort(
+    (a, b) => trackOrder.indexOf(a.track) - trackOrder.indexOf(b.track) || a.title.localeCompare(b.title),
+  );
 }
 
 export async function createProgramme(props: {
@@ -98,7 +120,10 @@ export async function createProgramme(props: {
     track: props.track,
     summary: sanitizeMarkdown(props.summary),
     status: props.status ?? 'draft',
-    certificateValidityMonths: props.certificateValidityMonths === undefined ? defaultValidityMonths[props.track] : props.certificateValidityMonths,
+    certificateValidityMonths:
+      props.certificateValidityMonths === undefined
+        ? defaultValidityMonths[props.track]
+        : props.certificateValidityMonths,
   });
   return created.toObject() as Programme;
 }
@@ -106,11 +131,19 @@ export async function createProgramme(props: {
 export async function updateProgramme(props: {
   actor: Express.User;
   programmeId: string;
-  changes: Partial<{ title: string; summary: string; status: 'draft' | 'published' | 'archived'; certificateValidityMonths: number | null }>;
+  changes: Partial<{
+    title: string;
+    summary: string;
+    status: 'draft' | 'published' | 'archived';
+    certificateValidityMonths: number | null;
+  }>;
 }): Promise<Programme> {
   if (!canEditProgrammeSettings(props.actor)) throw new ForbiddenError(messages.notAdmin);
   const programme = await loadProgramme(props.programmeId);
-  const changes = props.changes.summary === undefined ? props.changes : { ...props.changes, summary: sanitizeMarkdown(props.changes.summary) };
+  const changes =
+    props.changes.summary === undefined
+      ? props.changes
+      : { ...props.changes, summary: sanitizeMarkdown(props.changes.summary) };
   await ProgrammeModel.updateOne({ _id: programme._id }, { $set: changes }, { runValidators: true });
   return loadProgramme(programme._id);
 }
@@ -119,7 +152,10 @@ export async function updateProgramme(props: {
  * The programme's modules in order; archived ones only when asked (authors see them to restore them), after the
  * current ones. One query on the index `{programmeId, archived, position}`.
  */
-export async function modulesOf(programmeId: Types.ObjectId | string, { includeArchived = false } = {}): Promise<Module[]> {
+export async function modulesOf(
+  programmeId: Types.ObjectId | string,
+  { includeArchived = false } = {},
+): Promise<Module[]> {
   const filter: Record<string, unknown> = { programmeId: new Types.ObjectId(String(programmeId)) };
   if (!includeArchived) filter.archived = false;
   const own = await ModuleModel.find(filter).sort({ position: 1, _id: 1 }).lean<Module[]>();
@@ -129,23 +165,37 @@ export async function modulesOf(programmeId: Types.ObjectId | string, { includeA
 function checkQuiz(rule: CompletionRule): FieldError[] {
   if (rule.type !== 'quiz') return [];
   const errors: FieldError[] = [];
-  if (!rule.questions.length) errors.push({ path: 'completion.questions', message: 'a quiz needs at least one question' });
+  if (!rule.questions.length)
+    errors.push({ path: 'completion.questions', message: 'a quiz needs at least one question' });
   rule.questions.forEach((q, i) => {
-    if (q.choices.length < 2) errors.push({ path: `completion.questions.${i}.choices`, message: 'needs at least two choices' });
-    if (!q.correct.length) errors.push({ path: `completion.questions.${i}.correct`, message: 'needs at least one correct choice' });
-    if (q.correct.some((c) => c < 0 || c >= q.choices.length)) errors.push({ path: `completion.questions.${i}.correct`, message: 'must be indexes of its choices (counting from 0)' });
-    if (new Set(q.correct).size !== q.correct.length) errors.push({ path: `completion.questions.${i}.correct`, message: 'lists a choice twice' });
+    if (q.choices.length < 2)
+      errors.push({ path: `completion.questions.${i}.choices`, message: 'needs at least two choices' });
+    if (!q.correct.length)
+      errors.push({ path: `completion.questions.${i}.correct`, message: 'needs at least one correct choice' });
+    if (q.correct.some((c) => c < 0 || c >= q.choices.length))
+      errors.push({
+        path: `completion.questions.${i}.correct`,
+        message: 'must be indexes of its choices (counting from 0)',
+      });
+    if (new Set(q.correct).size !== q.correct.length)
+      errors.push({ path: `completion.questions.${i}.correct`, message: 'lists a choice twice' });
   });
   return errors;
 }
 
 /** Prerequisites must be modules of the same programme, and must not make modules wait for each other. */
-async function checkPrerequisites(programmeId: Types.ObjectId, moduleId: Types.ObjectId | undefined, prerequisites: string[]): Promise<FieldError[]> {
+async function checkPrerequisites(
+  programmeId: Types.ObjectId,
+  moduleId: Types.ObjectId | undefined,
+  prerequisites: string[],
+): Promise<FieldError[]> {
   if (!prerequisites.length) return [];
-  if (moduleId && prerequisites.includes(String(moduleId))) return [{ path: 'prerequisites', message: messages.prerequisiteSelf }];
+  if (moduleId && prerequisites.includes(String(moduleId)))
+    return [{ path: 'prerequisites', message: messages.prerequisiteSelf }];
   const siblings = await ModuleModel.find({ programmeId }, { prerequisites: 1 }).lean();
   const known = new Map(siblings.map((m) => [String(m._id), m.prerequisites.map(String)]));
-  if (prerequisites.some((id) => !known.has(id))) return [{ path: 'prerequisites', message: messages.prerequisiteUnknown }];
+  if (prerequisites.some((id) => !known.has(id)))
+    return [{ path: 'prerequisites', message: messages.prerequisiteUnknown }];
   if (!moduleId) return [];
   // Does any prerequisite (transitively) wait for this module?
   const seen = new Set<string>();
@@ -165,13 +215,18 @@ async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.Obj
   const errors: FieldError[] = [
     ...(body.trim() ? [] : [{ path: 'body', message: messages.bodyEmpty }]),
     ...checkQuiz(input.completion),
-    ...(input.resources ?? []).flatMap((r, i) => (isSafeResourceUrl(r.url) ? [] : [{ path: `resources.${i}.url`, message: messages.resourceUrl }])),
+    ...(input.resources ?? []).flatMap((r, i) =>
+      isSafeResourceUrl(r.url) ? [] : [{ path: `resources.${i}.url`, message: messages.resourceUrl }],
+    ),
     ...(await checkPrerequisites(programmeId, moduleId, input.prerequisites ?? [])),
   ];
   if (errors.length) throw new ValidationError('Some details of the module need correcting.', errors);
-  const completion = input.completion.type === 'quiz'
-    ? { type: 'quiz' as const, passMark: input.completion.passMark, questions: input.completion.questions }
-    : input.completion.type === 'reflection' ? { type: 'reflection' as const, minWords: input.completion.minWords ?? 0 } : { type: input.completion.type };
+  const completion =
+    input.completion.type === 'quiz'
+      ? { type: 'quiz' as const, passMark: input.completion.passMark, questions: input.completion.questions }
+      : input.completion.type === 'reflection'
+        ? { type: 'reflection' as const, minWords: input.completion.minWords ?? 0 }
+        : { type: input.completion.type };
   return {
     title: input.title,
     body,
@@ -182,12 +237,20 @@ async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.Obj
   };
 }
 
-export async function createModule(props: { actor: Express.User; programmeId: string; input: ModuleInput }): Promise<Module> {
+export async function createModule(props: {
+  actor: Express.User;
+  programmeId: string;
+  input: ModuleInput;
+}): Promise<Module> {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
   const fields = await cleanModuleInput(programme._id, undefined, props.input);
   const last = await ModuleModel.findOne({ programmeId: programme._id }).sort({ position: -1 }).lean();
-  const created = await ModuleModel.create({ ...fields, programmeId: programme._id, position: (last?.position ?? 0) + 1 } as Record<string, unknown>);
+  const created = await ModuleModel.create({
+    ...fields,
+    programmeId: programme._id,
+    position: (last?.position ?? 0) + 1,
+  } as Record<string, unknown>);
   return created.toObject() as Module;
 }
 
@@ -195,15 +258,33 @@ export async function createModule(props: { actor: Express.User; programmeId: st
  * Edits a module in place. Completions refer to the module by id and are never touched, so nobody loses what
  * she has completed; progress is always counted over the current, non-archived modules.
  */
-export async function updateModule(props: { actor: Express.User; moduleId: string; input: ModuleInput }): Promise<Module> {
+export async function updateModule(props: {
+  actor: Express.User;
+  moduleId: string;
+  input: ModuleInput;
+}): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
   const fields = await cleanModuleInput(module.programmeId, module._id, props.input);
-  await ModuleModel.replaceOne({ _id: module._id }, { ...fields, programmeId: module.programmeId, position: module.position, archived: module.archived, createdAt: (module as { createdAt?: Date }).createdAt, updatedAt: new Date() });
+  await ModuleModel.replaceOne(
+    { _id: module._id },
+    {
+      ...fields,
+      programmeId: module.programmeId,
+      position: module.position,
+      archived: module.archived,
+      createdAt: (module as { createdAt?: Date }).createdAt,
+      updatedAt: new Date(),
+    },
+  );
   return loadModule(module._id);
 }
 
-export async function setModuleArchived(props: { actor: Express.User; moduleId: string; archived: boolean }): Promise<Module> {
+export async function setModuleArchived(props: {
+  actor: Express.User;
+  moduleId: string;
+  archived: boolean;
+}): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
   await ModuleModel.updateOne({ _id: module._id }, { $set: { archived: props.archived } });
@@ -211,20 +292,38 @@ export async function setModuleArchived(props: { actor: Express.User; moduleId: 
 }
 
 /** Puts the programme's current modules in the given order (archived modules keep their place at the end). */
-export async function reorderModules(props: { actor: Express.User; programmeId: string; moduleIds: string[] }): Promise<Module[]> {
+export async function reorderModules(props: {
+  actor: Express.User;
+  programmeId: string;
+  moduleIds: string[];
+}): Promise<Module[]> {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
   const current = await modulesOf(programme._id);
   const ids = current.map((m) => String(m._id));
-  if (props.moduleIds.length !== ids.length || new Set(props.moduleIds).size !== ids.length || props.moduleIds.some((id) => !ids.includes(id))) {
-    throw new ValidationError('The new order does not match the programme’s modules.', [{ path: 'moduleIds', message: messages.orderMismatch }]);
+  if (
+    props.moduleIds.length !== ids.length ||
+    new Set(props.moduleIds).size !== ids.length ||
+    props.moduleIds.some((id) => !ids.includes(id))
+  ) {
+    throw new ValidationError('The new order does not match the programme’s modules.', [
+      { path: 'moduleIds', message: messages.orderMismatch },
+    ]);
   }
-  await ModuleModel.bulkWrite(props.moduleIds.map((id, index) => ({ updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } } })));
+  await ModuleModel.bulkWrite(
+    props.moduleIds.map((id, index) => ({
+      updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } },
+    })),
+  );
   return modulesOf(programme._id);
 }
 
 /** One step up or down, for the keyboard- and script-free buttons of the authoring page. */
-export async function moveModule(props: { actor: Express.User; moduleId: string; direction: 'up' | 'down' }): Promise<Module[]> {
+export async function moveModule(props: {
+  actor: Express.User;
+  moduleId: string;
+  direction: 'up' | 'down';
+}): Promise<Module[]> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
   const ids = (await modulesOf(module.programmeId)).map((m) => String(m._id));
@@ -236,7 +335,8 @@ export async function moveModule(props: { actor: Express.User; moduleId: string;
 }
 
 /** The module's completion rule (every module has one; mongoose types nested paths as optional). */
-export const ruleOf = (m: Module) => m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined, minWords: undefined };
+export const ruleOf = (m: Module) =>
+  m.completion ?? { type: 'view' as const, passMark: undefined, questions: undefined, minWords: undefined };
 
 export const presentProgramme = (p: Programme) => ({
   id: String(p._id),
@@ -253,18 +353,21 @@ export const presentProgramme = (p: Programme) => ({
  */
 export function presentModule(m: Module, { includeAnswers }: { includeAnswers: boolean }) {
   const rule = ruleOf(m);
-  const completion = rule.type === 'quiz'
-    ? {
-        type: 'quiz' as const,
-        passMark: rule.passMark ?? 0,
-        questions: (rule.questions ?? []).map((q) => ({
-          prompt: q.prompt,
-          choices: q.choices,
-          multiple: q.correct.length > 1,
-          ...(includeAnswers ? { correct: q.correct } : {}),
-        })),
-      }
-    : rule.type === 'reflection' ? { type: 'reflection' as const, minWords: rule.minWords ?? 0 } : { type: rule.type };
+  const completion =
+    rule.type === 'quiz'
+      ? {
+          type: 'quiz' as const,
+          passMark: rule.passMark ?? 0,
+          questions: (rule.questions ?? []).map((q) => ({
+            prompt: q.prompt,
+            choices: q.choices,
+            multiple: q.correct.length > 1,
+            ...(includeAnswers ? { correct: q.correct } : {}),
+          })),
+        }
+      : rule.type === 'reflection'
+        ? { type: 'reflection' as const, minWords: rule.minWords ?? 0 }
+        : { type: rule.type };
   return {
     id: String(m._id),
     programmeId: String(m.programmeId),

@@ -26,23 +26,39 @@ export const percentOf = (done: number, total: number): number => (total === 0 ?
 export async function currentModuleIds(programmeIds: (string | Types.ObjectId)[]): Promise<Map<string, string[]>> {
   const byProgramme = new Map<string, string[]>(programmeIds.map((id) => [String(id), []]));
   if (!programmeIds.length) return byProgramme;
-  const modules = await ModuleModel.find({ programmeId: { $in: [...byProgramme.keys()].map((id) => new Types.ObjectId(id)) }, archived: false }, { programmeId: 1 }).sort({ position: 1, _id: 1 }).lean();
+  const modules = await ModuleModel.find(
+    { programmeId: { $in: [...byProgramme.keys()].map((id) => new Types.ObjectId(id)) }, archived: false },
+    { programmeId: 1 },
+  )
+    .sort({ position: 1, _id: 1 })
+    .lean();
   for (const m of modules) byProgramme.get(String(m.programmeId))?.push(String(m._id));
   return byProgramme;
 }
 
-const countCurrent = (completed: Set<string>, current: string[] | undefined) => (current ?? []).filter((id) => completed.has(id)).length;
+const countCurrent = (completed: Set<string>, current: string[] | undefined) =>
+  (current ?? []).filter((id) => completed.has(id)).length;
 
 function progressOf(enrolments: LearnerEnrolment[], current: Map<string, string[]>) {
   return enrolments.map((e) => {
     const total = current.get(String(e.programmeId))?.length ?? 0;
     const done = countCurrent(e.completed, current.get(String(e.programmeId)));
-    return { cohortId: String(e.cohortId), programmeId: String(e.programmeId), completedModules: done, totalModules: total, percent: percentOf(done, total) };
+    return {
+      cohortId: String(e.cohortId),
+      programmeId: String(e.programmeId),
+      completedModules: done,
+      totalModules: total,
+      percent: percentOf(done, total),
+    };
   });
 }
 
 /** Her progress per active enrolment. */
-export async function myProgress({ userId }: { userId: string }): Promise<(Progress & { cohortId: string; programmeId: string })[]> {
+export async function myProgress({
+  userId,
+}: {
+  userId: string;
+}): Promise<(Progress & { cohortId: string; programmeId: string })[]> {
   const enrolments = await learnerEnrolments({ userId });
   if (!enrolments.length) return [];
   const current = await currentModuleIds([...new Set(enrolments.map((e) => String(e.programmeId)))]);
@@ -50,18 +66,46 @@ export async function myProgress({ userId }: { userId: string }): Promise<(Progr
 }
 
 /** Her progress in a programme: the most advanced of her active enrolments in it (all zeros when not enrolled). */
-export async function programmeProgress({ userId, programmeId }: { userId: string; programmeId: string }): Promise<Progress & { cohortId: string | null }> {
-  const [enrolments, current] = await Promise.all([learnerEnrolments({ userId, programmeIds: [programmeId] }), currentModuleIds([programmeId])]);
-  const best = progressOf(enrolments, current).sort((a, b) => b.percent - a.percent || b.completedModules - a.completedModules)[0];
-  if (!best) return { completedModules: 0, totalModules: current.get(String(programmeId))?.length ?? 0, percent: 0, cohortId: null };
-  return { completedModules: best.completedModules, totalModules: best.totalModules, percent: best.percent, cohortId: best.cohortId };
+export async function programmeProgress({
+  userId,
+  programmeId,
+}: {
+  userId: string;
+  programmeId: string;
+}): Promise<Progress & { cohortId: string | null }> {
+  const [enrolments, current] = await Promise.all([
+    learnerEnrolments({ userId, programmeIds: [programmeId] }),
+    currentModuleIds([programmeId]),
+  ]);
+  const best = progressOf(enrolments, current).sort(
+    (a, b) => b.percent - a.percent || b.completedModules - a.completedModules,
+  )[0];
+  if (!best)
+    return {
+      completedModules: 0,
+      totalModules: current.get(String(programmeId))?.length ?? 0,
+      percent: 0,
+      cohortId: null,
+    };
+  return {
+    completedModules: best.completedModules,
+    totalModules: best.totalModules,
+    percent: best.percent,
+    cohortId: best.cohortId,
+  };
 }
 
 /**
  * For governing boards: each person's progress in her most advanced active enrolment of a track. People with no
  * active enrolment in that track are absent from the map. Five queries whatever the number of people.
  */
-export async function trackProgressForUsers({ userIds, track }: { userIds: (string | Types.ObjectId)[]; track: Track }): Promise<Map<string, Progress & { cohortId: string; programmeId: string }>> {
+export async function trackProgressForUsers({
+  userIds,
+  track,
+}: {
+  userIds: (string | Types.ObjectId)[];
+  track: Track;
+}): Promise<Map<string, Progress & { cohortId: string; programmeId: string }>> {
   const result = new Map<string, Progress & { cohortId: string; programmeId: string }>();
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   if (!ids.length) return result;
@@ -70,10 +114,19 @@ export async function trackProgressForUsers({ userIds, track }: { userIds: (stri
     EnrolmentModel.find({ userId: { $in: ids }, status: 'active' }, { userId: 1, cohortId: 1 }).lean(),
   ]);
   if (!programmes.length || !enrolments.length) return result;
-  const cohorts = await CohortModel.find({ _id: { $in: [...new Set(enrolments.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) }, programmeId: { $in: programmes.map((p) => p._id) } }, { programmeId: 1 }).lean();
+  const cohorts = await CohortModel.find(
+    {
+      _id: { $in: [...new Set(enrolments.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) },
+      programmeId: { $in: programmes.map((p) => p._id) },
+    },
+    { programmeId: 1 },
+  ).lean();
   if (!cohorts.length) return result;
   const [completions, current] = await Promise.all([
-    CompletionModel.find({ userId: { $in: ids }, cohortId: { $in: cohorts.map((c) => c._id) } }, { userId: 1, cohortId: 1, moduleId: 1 }).lean(),
+    CompletionModel.find(
+      { userId: { $in: ids }, cohortId: { $in: cohorts.map((c) => c._id) } },
+      { userId: 1, cohortId: 1, moduleId: 1 },
+    ).lean(),
     currentModuleIds(programmes.map((p) => p._id)),
   ]);
   const programmeOf = new Map(cohorts.map((c) => [String(c._id), String(c.programmeId)]));
@@ -89,9 +142,20 @@ export async function trackProgressForUsers({ userIds, track }: { userIds: (stri
     if (!programmeId) continue;
     const modules = current.get(programmeId) ?? [];
     const completed = countCurrent(done.get(key(e.userId, e.cohortId)) ?? new Set(), modules);
-    const row = { cohortId: String(e.cohortId), programmeId, completedModules: completed, totalModules: modules.length, percent: percentOf(completed, modules.length) };
+    const row = {
+      cohortId: String(e.cohortId),
+      programmeId,
+      completedModules: completed,
+      totalModules: modules.length,
+      percent: percentOf(completed, modules.length),
+    };
     const before = result.get(String(e.userId));
-    if (!before || row.percent > before.percent || (row.percent === before.percent && row.completedModules > before.completedModules)) result.set(String(e.userId), row);
+    if (
+      !before ||
+      row.percent > before.percent ||
+      (row.percent === before.percent && row.completedModules > before.completedModules)
+    )
+      result.set(String(e.userId), row);
   }
   return result;
 }
@@ -99,12 +163,22 @@ export async function trackProgressForUsers({ userIds, track }: { userIds: (stri
 export type CohortProgressRow = Progress & { userId: string; name: string; lastActivityAt: Date | null };
 
 /** One row per active participant of a cohort (modules completed, percent, last activity), and completions per module for the chart. */
-export async function cohortProgress(cohortId: string, known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId }): Promise<{
+export async function cohortProgress(
+  cohortId: string,
+  known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId },
+): Promise<{
   cohort: { id: string; name: string; programmeId: string };
   totalModules: number;
   rows: CohortProgressRow[];
   modules: { moduleId: string; title: string; completed: number }[];
-  sharedReflections: { userId: string; name: string; moduleId: string; module: string; reflection: string; completedAt: Date }[];
+  sharedReflections: {
+    userId: string;
+    name: string;
+    moduleId: string;
+    module: string;
+    reflection: string;
+    completedAt: Date;
+  }[];
 }> {
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
   const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
@@ -113,14 +187,21 @@ export async function cohortProgress(cohortId: string, known?: { _id: Types.Obje
     EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).lean(),
     CompletionModel.find({ cohortId: cohort._id }, { userId: 1, moduleId: 1, completedAt: 1 }).lean(),
     QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).lean(),
-    CompletionModel.find({ cohortId: cohort._id, reflectionShared: true }, { userId: 1, moduleId: 1, reflection: 1, completedAt: 1 }).lean(),
+    CompletionModel.find(
+      { cohortId: cohort._id, reflectionShared: true },
+      { userId: 1, moduleId: 1, reflection: 1, completedAt: 1 },
+    ).lean(),
     modulesOf(cohort.programmeId, { includeArchived: true }),
   ]);
-  const users = enrolments.length ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 }).lean() : [];
+  const users = enrolments.length
+    ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 }).lean()
+    : [];
   const names = new Map(users.map((u) => [String(u._id), u.name]));
   const current = modules.filter((m) => !m.archived).map((m) => String(m._id));
   const titles = new Map(modules.map((m) => [String(m._id), m.title]));
-  const members = new Map(enrolments.map((e) => [String(e.userId), { completed: new Set<string>(), last: null as Date | null }]));
+  const members = new Map(
+    enrolments.map((e) => [String(e.userId), { completed: new Set<string>(), last: null as Date | null }]),
+  );
   const touch = (userId: unknown, at: Date) => {
     const m = members.get(String(userId));
     if (m && (!m.last || at > m.last)) m.last = at;
@@ -132,7 +213,14 @@ export async function cohortProgress(cohortId: string, known?: { _id: Types.Obje
   for (const a of attempts) touch(a.userId, a.attemptedAt);
   const rows = [...members].map(([userId, m]) => {
     const done = countCurrent(m.completed, current);
-    return { userId, name: names.get(userId) ?? 'Unknown', completedModules: done, totalModules: current.length, percent: percentOf(done, current.length), lastActivityAt: m.last };
+    return {
+      userId,
+      name: names.get(userId) ?? 'Unknown',
+      completedModules: done,
+      totalModules: current.length,
+      percent: percentOf(done, current.length),
+      lastActivityAt: m.last,
+    };
   });
   rows.sort((a, b) => a.name.localeCompare(b.name));
   const counts = new Map<string, number>();
@@ -144,7 +232,14 @@ export async function cohortProgress(cohortId: string, known?: { _id: Types.Obje
     modules: current.map((id) => ({ moduleId: id, title: titles.get(id) ?? '', completed: counts.get(id) ?? 0 })),
     sharedReflections: shared
       .filter((r) => members.has(String(r.userId)) && r.reflection)
-      .map((r) => ({ userId: String(r.userId), name: names.get(String(r.userId)) ?? 'Unknown', moduleId: String(r.moduleId), module: titles.get(String(r.moduleId)) ?? 'A module', reflection: r.reflection ?? '', completedAt: r.completedAt }))
+      .map((r) => ({
+        userId: String(r.userId),
+        name: names.get(String(r.userId)) ?? 'Unknown',
+        moduleId: String(r.moduleId),
+        module: titles.get(String(r.moduleId)) ?? 'A module',
+        reflection: r.reflection ?? '',
+        completedAt: r.completedAt,
+      }))
       .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime()),
   };
 }
@@ -154,8 +249,17 @@ export type ProgressSort = { key: (typeof progressSortKeys)[number]; dir: 'asc' 
 
 /** Rows in the order asked for; ties (and the default) by name. */
 export function sortProgressRows(rows: CohortProgressRow[], { key, dir }: ProgressSort): CohortProgressRow[] {
-  const value = (r: CohortProgressRow) => (key === 'name' ? r.name.toLowerCase() : key === 'completed' ? r.completedModules : key === 'percent' ? r.percent : (r.lastActivityAt?.getTime() ?? 0));
-  const sorted = [...rows].sort((a, b) => (value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.name.localeCompare(b.name)));
+  const value = (r: CohortProgressRow) =>
+    key === 'name'
+      ? r.name.toLowerCase()
+      : key === 'completed'
+        ? r.completedModules
+        : key === 'percent'
+          ? r.percent
+          : (r.lastActivityAt?.getTime() ?? 0);
+  const sorted = [...rows].sort((a, b) =>
+    value(a) < value(b) ? -1 : value(a) > value(b) ? 1 : a.name.localeCompare(b.name),
+  );
   return dir === 'desc' ? sorted.reverse() : sorted;
 }
 
@@ -178,6 +282,14 @@ export async function cohortProgressFor(props: {
   const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
   if (!cohort) throw new NotFoundError(progressMessages.cohortNotFound);
   if (!canSeeCohortProgress(props.actor, cohort)) throw new ForbiddenError(progressMessages.notAllowed);
-  const [progress, programme] = await Promise.all([cohortProgress(String(cohort._id), cohort), loadProgramme(cohort.programmeId)]);
-  return { cohort, programme, progress, rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }) };
+  const [progress, programme] = await Promise.all([
+    cohortProgress(String(cohort._id), cohort),
+    loadProgramme(cohort.programmeId),
+  ]);
+  return {
+    cohort,
+    programme,
+    progress,
+    rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }),
+  };
 }

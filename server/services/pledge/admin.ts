@@ -14,13 +14,42 @@ import { toCsv } from '../../csv.ts';
 
 /** What an admin sees of a signature (emails included: admins handle requests about them). */
 export function presentAdminSignature(s: {
-  _id: unknown; kind: string; name: string; organisationType?: string | null; role?: string | null; contactName?: string | null; email: string; region: string; country: string;
-  showName?: boolean | null; status: string; hidden: boolean; hiddenReason?: string | null; confirmedAt?: Date | null; createdAt?: Date; commitments?: unknown[]; boardId?: unknown;
+  _id: unknown;
+  kind: string;
+  name: string;
+  organisationType?: string | null;
+  role?: string | null;
+  contactName?: string | null;
+  email: string;
+  region: string;
+  country: string;
+  showName?: boolean | null;
+  status: string;
+  hidden: boolean;
+  hiddenReason?: string | null;
+  confirmedAt?: Date | null;
+  createdAt?: Date;
+  commitments?: unknown[];
+  boardId?: unknown;
 }) {
   return {
-    id: String(s._id), kind: s.kind, name: s.name, organisationType: s.organisationType ?? null, role: s.role ?? null, contactName: s.contactName ?? null, email: s.email,
-    region: s.region, country: s.country, showName: s.showName ?? false, status: s.status, hidden: s.hidden, hiddenReason: s.hiddenReason ?? null,
-    confirmedAt: s.confirmedAt ?? null, createdAt: s.createdAt ?? null, commitmentCount: s.commitments?.length ?? 0, boardId: s.boardId ? String(s.boardId) : null,
+    id: String(s._id),
+    kind: s.kind,
+    name: s.name,
+    organisationType: s.organisationType ?? null,
+    role: s.role ?? null,
+    contactName: s.contactName ?? null,
+    email: s.email,
+    region: s.region,
+    country: s.country,
+    showName: s.showName ?? false,
+    status: s.status,
+    hidden: s.hidden,
+    hiddenReason: s.hiddenReason ?? null,
+    confirmedAt: s.confirmedAt ?? null,
+    createdAt: s.createdAt ?? null,
+    commitmentCount: s.commitments?.length ?? 0,
+    boardId: s.boardId ? String(s.boardId) : null,
   };
 }
 
@@ -28,20 +57,48 @@ export function presentAdminSignature(s: {
  * Hides a signature from the public list (spam, withdrawn) or shows it again; the reason goes to the audit trail.
  * Hiding is reversible and keeps the data: only the signer's request deletes.
  */
-export async function setSignatureHidden(props: { signatureId: string; hidden: boolean; reason: string; actor: Express.User; now: Date }) {
-  const signature = isObjectId(props.signatureId) ? await PledgeSignatureModel.findById(props.signatureId).lean() : null;
+export async function setSignatureHidden(props: {
+  signatureId: string;
+  hidden: boolean;
+  reason: string;
+  actor: Express.User;
+  now: Date;
+}) {
+  const signature = isObjectId(props.signatureId)
+    ? await PledgeSignatureModel.findById(props.signatureId).lean()
+    : null;
   if (!signature) throw new NotFoundError('There is no such signature.');
   await PledgeSignatureModel.updateOne(
     { _id: signature._id },
-    props.hidden ? { $set: { hidden: true, hiddenReason: props.reason, hiddenAt: props.now } } : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenAt: 1 } },
+    props.hidden
+      ? { $set: { hidden: true, hiddenReason: props.reason, hiddenAt: props.now } }
+      : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenAt: 1 } },
   );
-  await PledgeAuditEntryModel.create({ signatureId: signature._id, action: props.hidden ? 'hidden' : 'unhidden', reason: props.reason, actorId: props.actor.id, actorLabel: props.actor.name, kind: signature.kind, organisationType: signature.organisationType, at: props.now });
+  await PledgeAuditEntryModel.create({
+    signatureId: signature._id,
+    action: props.hidden ? 'hidden' : 'unhidden',
+    reason: props.reason,
+    actorId: props.actor.id,
+    actorLabel: props.actor.name,
+    kind: signature.kind,
+    organisationType: signature.organisationType,
+    at: props.now,
+  });
   await listChanged();
-  return presentAdminSignature({ ...signature, hidden: props.hidden, hiddenReason: props.hidden ? props.reason : null });
+  return presentAdminSignature({
+    ...signature,
+    hidden: props.hidden,
+    hiddenReason: props.hidden ? props.reason : null,
+  });
 }
 
 /** Every signature (pending and hidden too), newest first, searchable by name or email. */
-export async function searchAllSignatures(props: { q?: string; status?: 'pending' | 'confirmed' | 'hidden'; limit: number; cursor?: string }) {
+export async function searchAllSignatures(props: {
+  q?: string;
+  status?: 'pending' | 'confirmed' | 'hidden';
+  limit: number;
+  cursor?: string;
+}) {
   const query: Record<string, unknown> = {};
   if (props.status === 'hidden') query.hidden = true;
   else if (props.status) Object.assign(query, { status: props.status, hidden: false });
@@ -51,7 +108,10 @@ export async function searchAllSignatures(props: { q?: string; status?: 'pending
   }
   const after = decodeCursor(props.cursor);
   if (after) query._id = { $lt: after };
-  const rows = await PledgeSignatureModel.find(query).sort({ _id: -1 }).limit(props.limit + 1).lean();
+  const rows = await PledgeSignatureModel.find(query)
+    .sort({ _id: -1 })
+    .limit(props.limit + 1)
+    .lean();
   const page = pageOf(rows, props.limit);
   return { items: page.rows.map(presentAdminSignature), nextCursor: page.nextCursor };
 }
@@ -74,10 +134,16 @@ export async function signaturesOverTime(props: { now: Date; months?: number }) 
   const months = props.months ?? 12;
   const start = new Date(Date.UTC(props.now.getUTCFullYear(), props.now.getUTCMonth() - (months - 1), 1));
   // FerretDB 1.x has no date operators in $group; a month of dates is small, so they are bucketed here.
-  const rows = await PledgeSignatureModel.find({ status: 'confirmed', confirmedAt: { $gte: start } }).select({ confirmedAt: 1, _id: 0 }).lean();
+  const rows = await PledgeSignatureModel.find({ status: 'confirmed', confirmedAt: { $gte: start } })
+    .select({ confirmedAt: 1, _id: 0 })
+    .lean();
   const buckets = Array.from({ length: months }, (_, i) => {
     const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
-    return { key: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`, label: d.toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }), count: 0 };
+    return {
+      key: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`,
+      label: d.toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }),
+      count: 0,
+    };
   });
   const index = new Map(buckets.map((b, i) => [b.key, i]));
   for (const row of rows) {
@@ -91,14 +157,29 @@ export async function signaturesOverTime(props: { now: Date; months?: number }) 
 /** Commitments ranked by how many organisations made them, and by how many progress updates they received. */
 export async function commitmentStats() {
   const [made, reported, options] = await Promise.all([
-    PledgeSignatureModel.aggregate<{ _id: Types.ObjectId; n: number }>([{ $match: { status: 'confirmed', hidden: false } }, { $unwind: '$commitments' }, { $group: { _id: '$commitments.optionId', n: { $sum: 1 } } }]),
-    PledgeProgressUpdateModel.aggregate<{ _id: Types.ObjectId; n: number }>([{ $group: { _id: '$optionId', n: { $sum: 1 } } }]),
+    PledgeSignatureModel.aggregate<{ _id: Types.ObjectId; n: number }>([
+      { $match: { status: 'confirmed', hidden: false } },
+      { $unwind: '$commitments' },
+      { $group: { _id: '$commitments.optionId', n: { $sum: 1 } } },
+    ]),
+    PledgeProgressUpdateModel.aggregate<{ _id: Types.ObjectId; n: number }>([
+      { $group: { _id: '$optionId', n: { $sum: 1 } } },
+    ]),
     PledgeCommitmentOptionModel.find().lean(),
   ]);
   const madeBy = new Map(made.map((r) => [String(r._id), r.n]));
   const reportedBy = new Map(reported.map((r) => [String(r._id), r.n]));
-  const rows = options.map((o) => ({ id: String(o._id), title: o.title, active: o.active, made: madeBy.get(String(o._id)) ?? 0, updates: reportedBy.get(String(o._id)) ?? 0 }));
-  return { mostMade: [...rows].sort((a, b) => b.made - a.made || a.title.localeCompare(b.title)), mostReported: [...rows].sort((a, b) => b.updates - a.updates || a.title.localeCompare(b.title)) };
+  const rows = options.map((o) => ({
+    id: String(o._id),
+    title: o.title,
+    active: o.active,
+    made: madeBy.get(String(o._id)) ?? 0,
+    updates: reportedBy.get(String(o._id)) ?? 0,
+  }));
+  return {
+    mostMade: [...rows].sort((a, b) => b.made - a.made || a.title.localeCompare(b.title)),
+    mostReported: [...rows].sort((a, b) => b.updates - a.updates || a.title.localeCompare(b.title)),
+  };
 }
 
 export async function pledgeDashboard(props: { now: Date }) {
@@ -122,15 +203,70 @@ export async function exportCsv(props: { kind: ExportKind }): Promise<string> {
   if (props.kind === 'signatures') {
     const rows = await PledgeSignatureModel.find().sort({ _id: 1 }).lean();
     return toCsv({
-      header: ['id', 'kind', 'status', 'hidden', 'hidden_reason', 'name', 'organisation_type', 'role', 'contact_name', 'email', 'region', 'country', 'show_name', 'signed_at', 'confirmed_at', 'commitments', 'board_id'],
-      rows: rows.map((s) => [String(s._id), s.kind, s.status, s.hidden, s.hiddenReason, s.name, s.organisationType, s.role, s.contactName, s.email, s.region, s.country, s.showName, s.createdAt, s.confirmedAt, s.commitments.map((c) => options.get(String(c.optionId)) ?? String(c.optionId)).join('; '), s.boardId ? String(s.boardId) : '']),
+      header: [
+        'id',
+        'kind',
+        'status',
+        'hidden',
+        'hidden_reason',
+        'name',
+        'organisation_type',
+        'role',
+        'contact_name',
+        'email',
+        'region',
+        'country',
+        'show_name',
+        'signed_at',
+        'confirmed_at',
+        'commitments',
+        'board_id',
+      ],
+      rows: rows.map((s) => [
+        String(s._id),
+        s.kind,
+        s.status,
+        s.hidden,
+        s.hiddenReason,
+        s.name,
+        s.organisationType,
+        s.role,
+        s.contactName,
+        s.email,
+        s.region,
+        s.country,
+        s.showName,
+        s.createdAt,
+        s.confirmedAt,
+        s.commitments.map((c) => options.get(String(c.optionId)) ?? String(c.optionId)).join('; '),
+        s.boardId ? String(s.boardId) : '',
+      ]),
     });
   }
   if (props.kind === 'updates') {
     const rows = await PledgeProgressUpdateModel.find().sort({ _id: 1 }).lean();
-    const names = new Map((await PledgeSignatureModel.find({ _id: { $in: [...new Set(rows.map((r) => String(r.signatureId)))] } }).select({ name: 1 }).lean()).map((s) => [String(s._id), s.name]));
-    return toCsv({ header: ['id', 'signature_id', 'organisation', 'commitment', 'posted_at', 'update'], rows: rows.map((u) => [String(u._id), String(u.signatureId), names.get(String(u.signatureId)), options.get(String(u.optionId)), u.postedAt, u.body]) });
+    const names = new Map(
+      (
+        await PledgeSignatureModel.find({ _id: { $in: [...new Set(rows.map((r) => String(r.signatureId)))] } })
+          .select({ name: 1 })
+          .lean()
+      ).map((s) => [String(s._id), s.name]),
+    );
+    return toCsv({
+      header: ['id', 'signature_id', 'organisation', 'commitment', 'posted_at', 'update'],
+      rows: rows.map((u) => [
+        String(u._id),
+        String(u.signatureId),
+        names.get(String(u.signatureId)),
+        options.get(String(u.optionId)),
+        u.postedAt,
+        u.body,
+      ]),
+    });
   }
   const rows = await PledgeAuditEntryModel.find().sort({ at: 1 }).lean();
-  return toCsv({ header: ['at', 'signature_id', 'action', 'reason', 'by', 'kind', 'organisation_type'], rows: rows.map((a) => [a.at, String(a.signatureId), a.action, a.reason, a.actorLabel, a.kind, a.organisationType]) });
+  return toCsv({
+    header: ['at', 'signature_id', 'action', 'reason', 'by', 'kind', 'organisation_type'],
+    rows: rows.map((a) => [a.at, String(a.signatureId), a.action, a.reason, a.actorLabel, a.kind, a.organisationType]),
+  });
 }

@@ -2,7 +2,8 @@
  * The embeddable badge: a self-contained SVG with a <title> (its accessible name) and role="img". The
  * organisation's name is XML-escaped; nothing else in it comes from users.
  */
-const escapeXml = (s: string) => s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
+const escapeXml = (s: string) =>
+  s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
 export function badgeSvg(props: { organisationName: string; year: number }): string {
   const title = `${props.organisationName} has signed the Leading Women to Headship Pledge`;

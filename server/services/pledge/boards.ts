@@ -30,7 +30,10 @@ export async function roundReadinessFor(boardId: string): Promise<RoundReadiness
 async function loadForBoard(signatureId: string, actor: Express.User) {
   const signature = isObjectId(signatureId) ? await PledgeSignatureModel.findById(signatureId).lean() : null;
   if (!signature) throw new NotFoundError('There is no such signature.');
-  if (!canLinkBoard(actor, signature)) throw new ForbiddenError('Only the contact who signed for this organisation (signed in with the same email) can link it to a board.');
+  if (!canLinkBoard(actor, signature))
+    throw new ForbiddenError(
+      'Only the contact who signed for this organisation (signed in with the same email) can link it to a board.',
+    );
   return signature;
 }
 
@@ -39,18 +42,48 @@ async function loadForBoard(signatureId: string, actor: Express.User) {
  * for the board; here the actor must be the signature's contact (same email) or an admin.
  * @param showRoundReadiness the board's choice to show its readiness figure on the public page (default off)
  */
-export async function linkSignatureToBoard(props: { signatureId: string; boardId: string; actor: Express.User; showRoundReadiness?: boolean; now?: Date }) {
+export async function linkSignatureToBoard(props: {
+  signatureId: string;
+  boardId: string;
+  actor: Express.User;
+  showRoundReadiness?: boolean;
+  now?: Date;
+}) {
   const signature = await loadForBoard(props.signatureId, props.actor);
   if (!isObjectId(props.boardId)) throw new NotFoundError('There is no such board.');
-  await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { boardId: props.boardId, showRoundReadiness: props.showRoundReadiness ?? false } });
-  await PledgeAuditEntryModel.create({ signatureId: signature._id, action: 'board-linked', reason: `board ${props.boardId}`, actorId: props.actor.id, actorLabel: props.actor.name, kind: signature.kind, organisationType: signature.organisationType, at: props.now ?? new Date() });
-  return { signatureId: String(signature._id), boardId: props.boardId, showRoundReadiness: props.showRoundReadiness ?? false };
+  await PledgeSignatureModel.updateOne(
+    { _id: signature._id },
+    { $set: { boardId: props.boardId, showRoundReadiness: props.showRoundReadiness ?? false } },
+  );
+  await PledgeAuditEntryModel.create({
+    signatureId: signature._id,
+    action: 'board-linked',
+    reason: `board ${props.boardId}`,
+    actorId: props.actor.id,
+    actorLabel: props.actor.name,
+    kind: signature.kind,
+    organisationType: signature.organisationType,
+    at: props.now ?? new Date(),
+  });
+  return {
+    signatureId: String(signature._id),
+    boardId: props.boardId,
+    showRoundReadiness: props.showRoundReadiness ?? false,
+  };
 }
 
 export async function unlinkSignatureFromBoard(props: { signatureId: string; actor: Express.User; now?: Date }) {
   const signature = await loadForBoard(props.signatureId, props.actor);
   await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { boardId: null, showRoundReadiness: false } });
-  await PledgeAuditEntryModel.create({ signatureId: signature._id, action: 'board-unlinked', actorId: props.actor.id, actorLabel: props.actor.name, kind: signature.kind, organisationType: signature.organisationType, at: props.now ?? new Date() });
+  await PledgeAuditEntryModel.create({
+    signatureId: signature._id,
+    action: 'board-unlinked',
+    actorId: props.actor.id,
+    actorLabel: props.actor.name,
+    kind: signature.kind,
+    organisationType: signature.organisationType,
+    at: props.now ?? new Date(),
+  });
 }
 
 /** The board's choice to show (or not) its readiness figure; also available to the contact on her manage page. */

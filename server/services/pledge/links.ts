@@ -7,7 +7,8 @@ import { hashSecret, newSecret } from '../secrets.ts';
 const messages = {
   unknown: 'This link is not valid. Check that you copied the whole address from the email.',
   used: 'This link has already been used. If you confirmed your signature, it is on the list; to manage it, ask for a new link on the Pledge page.',
-  expired: 'This link has expired. Sign the Pledge again with the same details (or ask for a new link to manage your pledge) and we will send you a fresh one.',
+  expired:
+    'This link has expired. Sign the Pledge again with the same details (or ask for a new link to manage your pledge) and we will send you a fresh one.',
   replaced: 'A newer link has been sent since this one, so this one no longer works. Use the link in the latest email.',
 };
 
@@ -16,24 +17,42 @@ type Purpose = keyof typeof linkLifetimes;
 const paths: Record<Purpose, string> = { confirm: '/pledge/confirm/', manage: '/pledge/manage/' };
 
 /** Issues a new single-use link; for 'confirm', earlier unused confirmation links of the signature stop working. */
-export async function issuePledgeLink(props: { purpose: Purpose; signatureId: Types.ObjectId | string; now: Date }): Promise<string> {
+export async function issuePledgeLink(props: {
+  purpose: Purpose;
+  signatureId: Types.ObjectId | string;
+  now: Date;
+}): Promise<string> {
   if (props.purpose === 'confirm') {
-    await PledgeLinkModel.updateMany({ signatureId: props.signatureId, purpose: 'confirm', usedAt: null }, { $set: { usedAt: props.now, replacedAt: props.now } });
+    await PledgeLinkModel.updateMany(
+      { signatureId: props.signatureId, purpose: 'confirm', usedAt: null },
+      { $set: { usedAt: props.now, replacedAt: props.now } },
+    );
   }
   const secret = newSecret();
-  await PledgeLinkModel.create({ purpose: props.purpose, signatureId: props.signatureId, tokenHash: hashSecret(secret), expiresAt: new Date(props.now.getTime() + linkLifetimes[props.purpose]) });
+  await PledgeLinkModel.create({
+    purpose: props.purpose,
+    signatureId: props.signatureId,
+    tokenHash: hashSecret(secret),
+    expiresAt: new Date(props.now.getTime() + linkLifetimes[props.purpose]),
+  });
   return absoluteUrl(paths[props.purpose] + secret);
 }
 
 /** The link behind a secret, used or not, or a 404 when there is none. */
 export async function findPledgeLink(props: { purpose: Purpose; secret: string }) {
-  const link = typeof props.secret === 'string' && props.secret.length <= 200 ? await PledgeLinkModel.findOne({ purpose: props.purpose, tokenHash: hashSecret(props.secret) }).lean() : null;
+  const link =
+    typeof props.secret === 'string' && props.secret.length <= 200
+      ? await PledgeLinkModel.findOne({ purpose: props.purpose, tokenHash: hashSecret(props.secret) }).lean()
+      : null;
   if (!link) throw new NotFoundError(messages.unknown);
   return link;
 }
 
 /** Why a link cannot be used (used, replaced by a newer one, expired), or null when it still can. */
-export function unusableBecause(link: { usedAt?: Date | null; replacedAt?: Date | null; expiresAt: Date }, now: Date): string | null {
+export function unusableBecause(
+  link: { usedAt?: Date | null; replacedAt?: Date | null; expiresAt: Date },
+  now: Date,
+): string | null {
   if (link.replacedAt) return messages.replaced;
   if (link.usedAt) return messages.used;
   if (link.expiresAt <= now) return messages.expired;
@@ -48,7 +67,13 @@ export function unusableBecause(link: { usedAt?: Date | null; replacedAt?: Date 
  */
 export async function claimPledgeLink(props: { purpose: Purpose; secret: string; now: Date }) {
   const tokenHash = typeof props.secret === 'string' && props.secret.length <= 200 ? hashSecret(props.secret) : null;
-  const claimed = tokenHash ? await PledgeLinkModel.findOneAndUpdate({ purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } }, { $set: { usedAt: props.now } }, { returnDocument: 'after' }).lean() : null;
+  const claimed = tokenHash
+    ? await PledgeLinkModel.findOneAndUpdate(
+        { purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } },
+        { $set: { usedAt: props.now } },
+        { returnDocument: 'after' },
+      ).lean()
+    : null;
   if (claimed) return { link: claimed, won: true };
   const link = await findPledgeLink(props);
   if (link.usedAt && !link.replacedAt) return { link, won: false };

@@ -54,7 +54,11 @@ export async function cachedListQuery<T>(key: string, compute: () => Promise<T>)
 /** Called after every write that can change the public list or its counts (after the write, never before). */
 export async function listChanged(): Promise<void> {
   try {
-    await PledgeListVersionModel.updateOne({ _id: id }, { $inc: { version: 1 }, $setOnInsert: { epoch: randomUUID() } }, { upsert: true });
+    await PledgeListVersionModel.updateOne(
+      { _id: id },
+      { $inc: { version: 1 }, $setOnInsert: { epoch: randomUUID() } },
+      { upsert: true },
+    );
   } catch (error) {
     // Two first upserts at once: one inserted; the other's $inc now finds the document.
     if (!isDuplicateKeyError(error)) throw error;

@@ -10,19 +10,42 @@ import { cachedListQuery } from './listCache.ts';
 import { escapeRegex } from './normalise.ts';
 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
-export type PublicSignature = { id: string; kind: 'organisation' | 'individual'; name: string; organisationType?: OrganisationType; region: string; country: string; confirmedAt: string };
+export type PublicSignature = {
+  id: string;
+  kind: 'organisation' | 'individual';
+  name: string;
+  organisationType?: OrganisationType;
+  region: string;
+  country: string;
+  confirmedAt: string;
+};
 export type SignatureFilter = { type?: OrganisationType | 'individual'; region?: string; country?: string; q?: string };
-export type SignatureCounts = { total: number; byType: Record<string, number>; byRegion: Record<string, number>; byCountry: Record<string, number> };
+export type SignatureCounts = {
+  total: number;
+  byType: Record<string, number>;
+  byRegion: Record<string, number>;
+  byCountry: Record<string, number>;
+};
 
 /** Confirmed and not hidden: the signatures that count. */
 export const counted = { status: 'confirmed', hidden: false } as const;
 
-export function presentPublicSignature(s: { _id: unknown; kind: string; name: string; organisationType?: string | null; region: string; country: string; confirmedAt?: Date | null }): PublicSignature {
+export function presentPublicSignature(s: {
+  _id: unknown;
+  kind: string;
+  name: string;
+  organisationType?: string | null;
+  region: string;
+  country: string;
+  confirmedAt?: Date | null;
+}): PublicSignature {
   return {
     id: String(s._id),
     kind: s.kind as PublicSignature['kind'],
     name: s.name,
-    ...(s.kind === 'organisation' && s.organisationType ? { organisationType: s.organisationType as OrganisationType } : {}),
+    ...(s.kind === 'organisation' && s.organisationType
+      ? { organisationType: s.organisationType as OrganisationType }
+      : {}),
     region: s.region,
     country: s.country,
     confirmedAt: (s.confirmedAt ?? new Date(0)).toISOString(),
@@ -53,25 +76,56 @@ function decodeListCursor(cursor: string): { nameKey: string; id: string } {
   throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'is not a cursor from this API' }]);
 }
 
-const listFields = { kind: 1, name: 1, nameKey: 1, organisationType: 1, region: 1, country: 1, confirmedAt: 1 } as const;
+const listFields = {
+  kind: 1,
+  name: 1,
+  nameKey: 1,
+  organisationType: 1,
+  region: 1,
+  country: 1,
+  confirmedAt: 1,
+} as const;
 
 /**
  * One page of the public list, alphabetical. Organisations and individuals who allowed their name; the search
  * (case-insensitive, literal: no pattern syntax) matches the shown name only, so an anonymous signer can never
  * be found by name. Cached while the list is unchanged (listCache.ts says why).
  */
-export async function listPublicSignatures(props: { filter: SignatureFilter; limit: number; cursor?: string }): Promise<{ items: PublicSignature[]; nextCursor: string | null }> {
+export async function listPublicSignatures(props: {
+  filter: SignatureFilter;
+  limit: number;
+  cursor?: string;
+}): Promise<{ items: PublicSignature[]; nextCursor: string | null }> {
   const after = props.cursor ? decodeListCursor(props.cursor) : undefined;
   const q = props.filter.q?.trim();
-  const key = JSON.stringify(['list', props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '', q ?? '', props.limit, after ?? '']);
+  const key = JSON.stringify([
+    'list',
+    props.filter.type ?? '',
+    props.filter.region ?? '',
+    props.filter.country ?? '',
+    q ?? '',
+    props.limit,
+    after ?? '',
+  ]);
   return cachedListQuery(key, async () => {
     const query: Record<string, unknown> = { ...filterQuery(props.filter), listed: true };
     if (q) query.name = { $regex: escapeRegex(q), $options: 'i' };
-    if (after) query.$or = [{ nameKey: { $gt: after.nameKey } }, { nameKey: after.nameKey, _id: { $gt: new Types.ObjectId(after.id) } }];
-    const rows = await PledgeSignatureModel.find(query).select(listFields).sort({ nameKey: 1, _id: 1 }).limit(props.limit + 1).lean();
+    if (after)
+      query.$or = [
+        { nameKey: { $gt: after.nameKey } },
+        { nameKey: after.nameKey, _id: { $gt: new Types.ObjectId(after.id) } },
+      ];
+    const rows = await PledgeSignatureModel.find(query)
+      .select(listFields)
+      .sort({ nameKey: 1, _id: 1 })
+      .limit(props.limit + 1)
+      .lean();
     const hasMore = rows.length > props.limit;
     const shown = hasMore ? rows.slice(0, props.limit) : rows;
-    return { items: shown.map(presentPublicSignature), nextCursor: hasMore ? encodeListCursor(shown[shown.length - 1]!) : null };
+    return {
+      items: shown.map(presentPublicSignature),
+      nextCursor: hasMore ? encodeListCursor(shown[shown.length - 1]!) : null,
+    };
   });
 }
 
@@ -80,12 +134,28 @@ export async function listPublicSignatures(props: { filter: SignatureFilter; lim
  * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names). One
  * aggregation grouped by (kind, type, region, country), folded here: FerretDB has no `$facet`.
  */
-export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'>; now?: Date }): Promise<SignatureCounts> {
-  const key = JSON.stringify(['counts', props.filter.type ?? '', props.filter.region ?? '', props.filter.country ?? '']);
+export async function countSignatures(props: {
+  filter: Omit<SignatureFilter, 'q'>;
+  now?: Date;
+}): Promise<SignatureCounts> {
+  const key = JSON.stringify([
+    'counts',
+    props.filter.type ?? '',
+    props.filter.region ?? '',
+    props.filter.country ?? '',
+  ]);
   return cachedListQuery(key, async () => {
-    const groups = await PledgeSignatureModel.aggregate<{ _id: { kind: string; type?: string | null; region: string; country: string }; n: number }>([
+    const groups = await PledgeSignatureModel.aggregate<{
+      _id: { kind: string; type?: string | null; region: string; country: string };
+      n: number;
+    }>([
       { $match: filterQuery(props.filter) },
-      { $group: { _id: { kind: '$kind', type: '$organisationType', region: '$region', country: '$country' }, n: { $sum: 1 } } },
+      {
+        $group: {
+          _id: { kind: '$kind', type: '$organisationType', region: '$region', country: '$country' },
+          n: { $sum: 1 },
+        },
+      },
     ]);
     const byType: Record<string, number> = {};
     const regions = new Map<string, number>();
@@ -105,7 +175,9 @@ export async function countSignatures(props: { filter: Omit<SignatureFilter, 'q'
 
 /** A confirmed, visible organisation, for its public page and badge; anything else is a 404. */
 export async function findPublicOrganisation(id: string) {
-  const signature = isObjectId(id) ? await PledgeSignatureModel.findOne({ _id: id, ...counted, kind: 'organisation' }).lean() : null;
+  const signature = isObjectId(id)
+    ? await PledgeSignatureModel.findOne({ _id: id, ...counted, kind: 'organisation' }).lean()
+    : null;
   if (!signature) throw new NotFoundError('There is no signatory at this address. It may have been removed.');
   return signature;
 }
@@ -117,7 +189,9 @@ export async function organisationPage(props: { id: string }) {
   const [options, updates, readiness] = await Promise.all([
     PledgeCommitmentOptionModel.find({ _id: { $in: optionIds } }).lean(),
     PledgeProgressUpdateModel.find({ signatureId: signature._id }).sort({ postedAt: -1 }).limit(500).lean(),
-    signature.boardId && signature.showRoundReadiness ? roundReadinessFor(String(signature.boardId)) : Promise.resolve(null),
+    signature.boardId && signature.showRoundReadiness
+      ? roundReadinessFor(String(signature.boardId))
+      : Promise.resolve(null),
   ]);
   const titles = new Map(options.map((o) => [String(o._id), o]));
   const commitments = signature.commitments
@@ -127,7 +201,13 @@ export async function organisationPage(props: { id: string }) {
       title: titles.get(String(c.optionId))!.title,
       description: titles.get(String(c.optionId))!.description,
       addedAt: c.addedAt,
-      updates: updates.filter((u) => String(u.optionId) === String(c.optionId)).map((u) => ({ id: String(u._id), body: u.body, postedAt: u.postedAt })),
+      updates: updates
+        .filter((u) => String(u.optionId) === String(c.optionId))
+        .map((u) => ({ id: String(u._id), body: u.body, postedAt: u.postedAt })),
     }));
-  return { signature: { ...presentPublicSignature(signature), countryName: countryName(signature.country) }, commitments, readiness };
+  return {
+    signature: { ...presentPublicSignature(signature), countryName: countryName(signature.country) },
+    commitments,
+    readiness,
+  };
 }

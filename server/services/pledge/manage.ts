@@ -11,7 +11,8 @@ import { roundReadinessFor } from './boards.ts';
 import { listChanged } from './listCache.ts';
 
 const messages = {
-  notYours: 'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
+  notYours:
+    'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
   unknownOption: 'is not one of the commitments on offer',
   notChosen: 'is not one of your commitments',
 };
@@ -38,15 +39,39 @@ export async function manageView(props: { actor: PledgeActor; signatureId: strin
   const signature = await loadSignature(props.signatureId);
   if (!canManageSignature(props.actor, signature)) throw new ForbiddenError(messages.notYours);
   const [options, updates, readiness] = await Promise.all([
-    PledgeCommitmentOptionModel.find({ $or: [{ active: true }, { _id: { $in: signature.commitments.map((c) => c.optionId) } }] }).sort({ position: 1, title: 1 }).lean(),
+    PledgeCommitmentOptionModel.find({
+      $or: [{ active: true }, { _id: { $in: signature.commitments.map((c) => c.optionId) } }],
+    })
+      .sort({ position: 1, title: 1 })
+      .lean(),
     PledgeProgressUpdateModel.find({ signatureId: signature._id }).sort({ postedAt: -1 }).limit(200).lean(),
     signature.boardId ? roundReadinessFor(String(signature.boardId)) : Promise.resolve(null),
   ]);
   const chosen = new Set(signature.commitments.map((c) => String(c.optionId)));
   return {
-    signature: { id: String(signature._id), kind: signature.kind, name: signature.name, email: signature.email, hidden: signature.hidden, showName: signature.showName ?? false, boardId: signature.boardId ? String(signature.boardId) : null, showRoundReadiness: signature.showRoundReadiness ?? false },
-    options: options.map((o) => ({ id: String(o._id), title: o.title, description: o.description, active: o.active, chosen: chosen.has(String(o._id)) })),
-    updates: updates.map((u) => ({ id: String(u._id), optionId: String(u.optionId), body: u.body, postedAt: u.postedAt })),
+    signature: {
+      id: String(signature._id),
+      kind: signature.kind,
+      name: signature.name,
+      email: signature.email,
+      hidden: signature.hidden,
+      showName: signature.showName ?? false,
+      boardId: signature.boardId ? String(signature.boardId) : null,
+      showRoundReadiness: signature.showRoundReadiness ?? false,
+    },
+    options: options.map((o) => ({
+      id: String(o._id),
+      title: o.title,
+      description: o.description,
+      active: o.active,
+      chosen: chosen.has(String(o._id)),
+    })),
+    updates: updates.map((u) => ({
+      id: String(u._id),
+      optionId: String(u.optionId),
+      body: u.body,
+      postedAt: u.postedAt,
+    })),
     readiness,
   };
 }
@@ -55,35 +80,64 @@ export async function manageView(props: { actor: PledgeActor; signatureId: strin
  * Sets the organisation's commitments to exactly `optionIds`. New ones must be active options; one already made
  * stays even if its option was since retired. Progress updates on a dropped commitment stay on record.
  */
-export async function setCommitments(props: { actor: PledgeActor; signatureId: string; optionIds: string[]; now: Date }) {
+export async function setCommitments(props: {
+  actor: PledgeActor;
+  signatureId: string;
+  optionIds: string[];
+  now: Date;
+}) {
   const signature = await loadSignature(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
   const wanted = [...new Set(props.optionIds)];
   const existing = new Map(signature.commitments.map((c) => [String(c.optionId), c]));
   const fresh = wanted.filter((id) => !existing.has(id));
-  const valid = fresh.length ? await PledgeCommitmentOptionModel.find({ _id: { $in: fresh.filter(isObjectId) }, active: true }).select({ _id: 1 }).lean() : [];
+  const valid = fresh.length
+    ? await PledgeCommitmentOptionModel.find({ _id: { $in: fresh.filter(isObjectId) }, active: true })
+        .select({ _id: 1 })
+        .lean()
+    : [];
   const validIds = new Set(valid.map((o) => String(o._id)));
   const bad = fresh.filter((id) => !validIds.has(id));
-  if (bad.length) throw new ValidationError('Choose commitments from the list.', bad.map(() => ({ path: 'optionIds', message: messages.unknownOption })));
+  if (bad.length)
+    throw new ValidationError(
+      'Choose commitments from the list.',
+      bad.map(() => ({ path: 'optionIds', message: messages.unknownOption })),
+    );
   const commitments = wanted.map((id) => existing.get(id) ?? { optionId: new Types.ObjectId(id), addedAt: props.now });
   await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { commitments } });
   return { count: commitments.length };
 }
 
 /** A short, dated progress update on one of the organisation's commitments. */
-export async function postProgressUpdate(props: { actor: PledgeActor; signatureId: string; optionId: string; body: string; now: Date }) {
+export async function postProgressUpdate(props: {
+  actor: PledgeActor;
+  signatureId: string;
+  optionId: string;
+  body: string;
+  now: Date;
+}) {
   const signature = await loadSignature(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
-  if (!signature.commitments.some((c) => String(c.optionId) === props.optionId)) throw new ValidationError('Choose one of your commitments.', [{ path: 'optionId', message: messages.notChosen }]);
-  const update = await PledgeProgressUpdateModel.create({ signatureId: signature._id, optionId: props.optionId, body: props.body.trim(), postedAt: props.now });
+  if (!signature.commitments.some((c) => String(c.optionId) === props.optionId))
+    throw new ValidationError('Choose one of your commitments.', [{ path: 'optionId', message: messages.notChosen }]);
+  const update = await PledgeProgressUpdateModel.create({
+    signatureId: signature._id,
+    optionId: props.optionId,
+    body: props.body.trim(),
+    postedAt: props.now,
+  });
   return { id: String(update._id), postedAt: update.postedAt };
 }
 
 /** An individual changes whether her name is shown (no new confirmation needed: she proved the email). */
 export async function setShowName(props: { actor: PledgeActor; signatureId: string; showName: boolean }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canManageSignature(props.actor, signature) || signature.kind !== 'individual') throw new ForbiddenError(messages.notYours);
-  await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { showName: props.showName, listed: props.showName } });
+  if (!canManageSignature(props.actor, signature) || signature.kind !== 'individual')
+    throw new ForbiddenError(messages.notYours);
+  await PledgeSignatureModel.updateOne(
+    { _id: signature._id },
+    { $set: { showName: props.showName, listed: props.showName } },
+  );
   await listChanged();
 }
 
@@ -99,9 +153,24 @@ export async function setReadinessShownByContact(props: { actor: PledgeActor; si
  * Deletes a signature at the signer's request: the signature, its progress updates and its links go; the audit
  * trail keeps that a signature was deleted, by whom and why, without the signer's data. Counts follow at once.
  */
-export async function deleteSignature(props: { signatureId: string; actorId: string | null; actorLabel: string; reason: string; now: Date }) {
+export async function deleteSignature(props: {
+  signatureId: string;
+  actorId: string | null;
+  actorLabel: string;
+  reason: string;
+  now: Date;
+}) {
   const signature = await loadSignature(props.signatureId);
-  await PledgeAuditEntryModel.create({ signatureId: signature._id, action: 'deleted', reason: props.reason, actorId: props.actorId, actorLabel: props.actorLabel, kind: signature.kind, organisationType: signature.organisationType, at: props.now });
+  await PledgeAuditEntryModel.create({
+    signatureId: signature._id,
+    action: 'deleted',
+    reason: props.reason,
+    actorId: props.actorId,
+    actorLabel: props.actorLabel,
+    kind: signature.kind,
+    organisationType: signature.organisationType,
+    at: props.now,
+  });
   await PledgeProgressUpdateModel.deleteMany({ signatureId: signature._id });
   await PledgeLinkModel.deleteMany({ signatureId: signature._id });
   await PledgeSignatureModel.deleteOne({ _id: signature._id });
@@ -112,5 +181,11 @@ export async function deleteSignature(props: { signatureId: string; actorId: str
 export async function deleteOwnSignature(props: { actor: PledgeActor; signatureId: string; now: Date }) {
   const signature = await loadSignature(props.signatureId);
   if (!canManageSignature(props.actor, signature)) throw new ForbiddenError(messages.notYours);
-  await deleteSignature({ signatureId: props.signatureId, actorId: props.actor.user?.id ?? null, actorLabel: 'the signer', reason: 'Deleted by the signer', now: props.now });
+  await deleteSignature({
+    signatureId: props.signatureId,
+    actorId: props.actor.user?.id ?? null,
+    actorLabel: 'the signer',
+    reason: 'Deleted by the signer',
+    now: props.now,
+  });
 }

@@ -19,7 +19,9 @@ export const normaliseEmail = (email: string): string => email.trim().toLowerCas
  * individual has one signature per email whatever name she types.
  */
 export function signKeyOf(props: { email: string; kind: SignatureKind; name: string }): string {
-  return [normaliseEmail(props.email), props.kind, props.kind === 'organisation' ? normaliseName(props.name) : ''].join('|');
+  return [normaliseEmail(props.email), props.kind, props.kind === 'organisation' ? normaliseName(props.name) : ''].join(
+    '|',
+  );
 }
 
 export function escapeRegex(value: string): string {

@@ -4,19 +4,42 @@ import { isObjectId } from '../../ids.ts';
 
 /** The commitment options, in the admin's order (retired ones last). */
 export async function listCommitmentOptions(props: { includeRetired: boolean }) {
-  const rows = await PledgeCommitmentOptionModel.find(props.includeRetired ? {} : { active: true }).sort({ active: -1, position: 1, title: 1 }).lean();
-  return rows.map((o) => ({ id: String(o._id), title: o.title, description: o.description, position: o.position, active: o.active }));
+  const rows = await PledgeCommitmentOptionModel.find(props.includeRetired ? {} : { active: true })
+    .sort({ active: -1, position: 1, title: 1 })
+    .lean();
+  return rows.map((o) => ({
+    id: String(o._id),
+    title: o.title,
+    description: o.description,
+    position: o.position,
+    active: o.active,
+  }));
 }
 
 export async function createCommitmentOption(props: { title: string; description?: string; position?: number }) {
   const last = await PledgeCommitmentOptionModel.findOne().sort({ position: -1 }).lean();
-  const option = await PledgeCommitmentOptionModel.create({ title: props.title, description: props.description ?? '', position: props.position ?? (last ? last.position + 1 : 1) });
+  const option = await PledgeCommitmentOptionModel.create({
+    title: props.title,
+    description: props.description ?? '',
+    position: props.position ?? (last ? last.position + 1 : 1),
+  });
   return { id: String(option._id), title: option.title };
 }
 
 /** Edits an option; `active: false` retires it (organisations keep it; nobody new can choose it). */
-export async function updateCommitmentOption(props: { id: string; title?: string; description?: string; position?: number; active?: boolean }) {
+export async function updateCommitmentOption(props: {
+  id: string;
+  title?: string;
+  description?: string;
+  position?: number;
+  active?: boolean;
+}) {
   const { id, ...changes } = props;
-  const result = isObjectId(id) ? await PledgeCommitmentOptionModel.updateOne({ _id: id }, { $set: Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) }) : { matchedCount: 0 };
+  const result = isObjectId(id)
+    ? await PledgeCommitmentOptionModel.updateOne(
+        { _id: id },
+        { $set: Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) },
+      )
+    : { matchedCount: 0 };
   if (result.matchedCount === 0) throw new NotFoundError('There is no such commitment option.');
 }

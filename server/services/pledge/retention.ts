@@ -13,14 +13,21 @@ export const retention = { unconfirmedSignatureDays: 30, spentLinkDays: 30 } as 
 /** Deletes signatures left pending for a month (and their links), and links a month past expiry. */
 export async function purgeStalePledgeData(now: Date): Promise<{ signatures: number; links: number }> {
   const signatureCutoff = new Date(now.getTime() - retention.unconfirmedSignatureDays * day);
-  const stale = await PledgeSignatureModel.find({ status: 'pending', updatedAt: { $lt: signatureCutoff } }, { _id: 1 }).lean();
+  const stale = await PledgeSignatureModel.find(
+    { status: 'pending', updatedAt: { $lt: signatureCutoff } },
+    { _id: 1 },
+  ).lean();
   let signatures = 0;
   for (const { _id } of stale) {
     // Links first: a half-finished purge leaves a pending signature without links, which the next run removes.
     await PledgeLinkModel.deleteMany({ signatureId: _id });
     // Re-checked at delete time: a signer who signed again meanwhile has a fresh updatedAt and is kept.
-    signatures += (await PledgeSignatureModel.deleteOne({ _id, status: 'pending', updatedAt: { $lt: signatureCutoff } })).deletedCount;
+    signatures += (
+      await PledgeSignatureModel.deleteOne({ _id, status: 'pending', updatedAt: { $lt: signatureCutoff } })
+    ).deletedCount;
   }
-  const links = await PledgeLinkModel.deleteMany({ expiresAt: { $lt: new Date(now.getTime() - retention.spentLinkDays * day) } });
+  const links = await PledgeLinkModel.deleteMany({
+    expiresAt: { $lt: new Date(now.getTime() - retention.spentLinkDays * day) },
+  });
   return { signatures, links: links.deletedCount };
 }

@@ -37,7 +37,10 @@ function detailsOf(input: SignInput) {
   };
 }
 
-const derived = (kind: SignatureKind, details: { name: string; showName: boolean }) => ({ nameKey: normaliseName(details.name), listed: kind === 'organisation' || details.showName });
+const derived = (kind: SignatureKind, details: { name: string; showName: boolean }) => ({
+  nameKey: normaliseName(details.name),
+  listed: kind === 'organisation' || details.showName,
+});
 
 /**
  * Records a signature and emails a confirmation link; the answer is the same whether or not the email has signed
@@ -53,7 +56,14 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
   let signature = await PledgeSignatureModel.findOne({ signKey });
   if (!signature) {
     try {
-      signature = await PledgeSignatureModel.create({ kind: input.kind, email, signKey, status: 'pending', ...details, ...derived(input.kind, details) });
+      signature = await PledgeSignatureModel.create({
+        kind: input.kind,
+        email,
+        signKey,
+        status: 'pending',
+        ...details,
+        ...derived(input.kind, details),
+      });
     } catch (error) {
       // Two first signings at once: the unique signKey lets one insert win; the other becomes an update.
       if (!isDuplicateKeyError(error)) throw error;
@@ -61,13 +71,25 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
       if (!signature) throw error;
     }
   } else if (signature.status === 'pending') {
-    await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { ...details, ...derived(input.kind, details) } });
+    await PledgeSignatureModel.updateOne(
+      { _id: signature._id },
+      { $set: { ...details, ...derived(input.kind, details) } },
+    );
   } else {
     await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { pendingChanges: details } });
   }
   const link = await issuePledgeLink({ purpose: 'confirm', signatureId: signature._id, now });
   try {
-    await sendPledgeEmail({ template: 'pledge-confirm', to: email, data: { name: input.kind === 'organisation' ? details.contactName || details.name : details.name, link, isChange: signature.status === 'confirmed', kind: input.kind } });
+    await sendPledgeEmail({
+      template: 'pledge-confirm',
+      to: email,
+      data: {
+        name: input.kind === 'organisation' ? details.contactName || details.name : details.name,
+        link,
+        isChange: signature.status === 'confirmed',
+        kind: input.kind,
+      },
+    });
   } catch (error) {
     // The signature is stored; signing again re-sends. A failure must not tell the visitor anything about the email.
     logger.error({ err: error, signatureId: String(signature._id) }, 'pledge confirmation email not sent');
@@ -96,8 +118,11 @@ const loadSignature = (id: unknown) => PledgeSignatureModel.findById(id).lean();
 
 /** The details as they will read once the link is followed: pending changes over the stored ones. */
 function confirmedDetails(signature: StoredSignature) {
-  const changes: Record<string, unknown> = signature.pendingChanges ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined && v !== null)) : {};
-  const text = (key: string, fallback: string | null | undefined) => (typeof changes[key] === 'string' ? (changes[key] as string) : (fallback ?? undefined));
+  const changes: Record<string, unknown> = signature.pendingChanges
+    ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined && v !== null))
+    : {};
+  const text = (key: string, fallback: string | null | undefined) =>
+    typeof changes[key] === 'string' ? (changes[key] as string) : (fallback ?? undefined);
   return {
     changes,
     name: text('name', signature.name)!,
@@ -109,7 +134,11 @@ function confirmedDetails(signature: StoredSignature) {
   };
 }
 
-function presentConfirmation(signature: StoredSignature, state: ConfirmationView['state'], isChange: boolean): ConfirmationView {
+function presentConfirmation(
+  signature: StoredSignature,
+  state: ConfirmationView['state'],
+  isChange: boolean,
+): ConfirmationView {
   const { changes, ...details } = confirmedDetails(signature);
   void changes;
   return { state, id: String(signature._id), kind: signature.kind, isChange, ...details };
@@ -129,7 +158,8 @@ export async function viewConfirmation(props: { secret: string; now: Date }): Pr
   // Used by its own confirmation (whose write may be landing this instant), or replaced while nothing is left to
   // confirm: either way the signature stands.
   if (link.usedAt && !link.replacedAt) return presentConfirmation(signature, 'already-confirmed', false);
-  if (link.replacedAt && signature.status === 'confirmed' && !signature.pendingChanges) return presentConfirmation(signature, 'already-confirmed', false);
+  if (link.replacedAt && signature.status === 'confirmed' && !signature.pendingChanges)
+    return presentConfirmation(signature, 'already-confirmed', false);
   throw new NotFoundError(reason);
 }
 
@@ -156,7 +186,15 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
   const { changes, ...details } = confirmedDetails(signature);
   await PledgeSignatureModel.updateOne(
     { _id: signature._id },
-    { $set: { ...changes, ...derived(signature.kind, details), status: 'confirmed', confirmedAt: signature.confirmedAt ?? now, pendingChanges: null } },
+    {
+      $set: {
+        ...changes,
+        ...derived(signature.kind, details),
+        status: 'confirmed',
+        confirmedAt: signature.confirmedAt ?? now,
+        pendingChanges: null,
+      },
+    },
   );
   await listChanged();
 }
@@ -166,11 +204,18 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
  * or not there are any.
  */
 export async function requestManageLink(props: { email: string; now: Date }): Promise<void> {
-  const signatures = await PledgeSignatureModel.find({ email: normaliseEmail(props.email), status: 'confirmed' }).lean();
+  const signatures = await PledgeSignatureModel.find({
+    email: normaliseEmail(props.email),
+    status: 'confirmed',
+  }).lean();
   for (const signature of signatures) {
     const link = await issuePledgeLink({ purpose: 'manage', signatureId: signature._id, now: props.now });
     try {
-      await sendPledgeEmail({ template: 'pledge-manage', to: signature.email, data: { name: signature.contactName || signature.name, link } });
+      await sendPledgeEmail({
+        template: 'pledge-manage',
+        to: signature.email,
+        data: { name: signature.contactName || signature.name, link },
+      });
     } catch (error) {
       logger.error({ err: error, signatureId: String(signature._id) }, 'pledge manage email not sent');
     }

@@ -12,7 +12,14 @@ import { planNotification } from './plan.ts';
  * exactly-once sending, retries, visible to admins), but are sent at once while the person waits: the request
  * plans the notification and delivers it itself; if the mail server is down, the job retries it.
  */
-export async function sendSecurityEmail(props: { kind: 'invitation' | 'password-reset'; userId: Types.ObjectId | string; linkId: Types.ObjectId | string; expiresAt: Date; subject: string; data: Record<string, unknown> }): Promise<void> {
+export async function sendSecurityEmail(props: {
+  kind: 'invitation' | 'password-reset';
+  userId: Types.ObjectId | string;
+  linkId: Types.ObjectId | string;
+  expiresAt: Date;
+  subject: string;
+  data: Record<string, unknown>;
+}): Promise<void> {
   const { id } = await planNotification({
     key: `${props.kind}:${String(props.userId)}:${String(props.linkId)}`,
     userId: props.userId,
@@ -34,9 +41,15 @@ export async function sendSecurityEmail(props: { kind: 'invitation' | 'password-
 }
 
 /** A place offered from the waiting list (enrolment.activated with promotedFromWaitlist). */
-export async function planWaitlistPromotion(props: { cohortId: Types.ObjectId | string; userId: Types.ObjectId | string; now?: Date }): Promise<void> {
+export async function planWaitlistPromotion(props: {
+  cohortId: Types.ObjectId | string;
+  userId: Types.ObjectId | string;
+  now?: Date;
+}): Promise<void> {
   const now = props.now ?? new Date();
-  const enrolment = await EnrolmentModel.findOne({ cohortId: props.cohortId, userId: props.userId }).select({ enrolledAt: 1 }).lean();
+  const enrolment = await EnrolmentModel.findOne({ cohortId: props.cohortId, userId: props.userId })
+    .select({ enrolledAt: 1 })
+    .lean();
   const occurrence = (enrolment?.enrolledAt ?? now).toISOString();
   const { id } = await planNotification({
     key: `waitlist-promoted:${String(props.cohortId)}:${String(props.userId)}:${occurrence}`,
@@ -46,16 +59,31 @@ export async function planWaitlistPromotion(props: { cohortId: Types.ObjectId | 
     sendAt: now,
     subject: 'A place is yours',
   });
-  await deliverNow(id).catch((error: unknown) => logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry'));
+  await deliverNow(id).catch((error: unknown) =>
+    logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry'),
+  );
 }
 
 registerNotificationKind('waitlist-promoted', {
   isStillRelevant: async ({ record }) => {
-    const enrolment = await EnrolmentModel.findOne({ cohortId: new Types.ObjectId(record.about.id), userId: record.userId }).select({ status: 1 }).lean();
+    const enrolment = await EnrolmentModel.findOne({
+      cohortId: new Types.ObjectId(record.about.id),
+      userId: record.userId,
+    })
+      .select({ status: 1 })
+      .lean();
     return enrolment?.status === 'active' ? true : 'She no longer holds the place.';
   },
   compose: async ({ record }) => {
     const cohort = await CohortModel.findById(record.about.id).select({ name: 1, startsOn: 1 }).lean();
-    return { subject: `A place is yours: ${cohort?.name ?? 'your cohort'}`, template: 'waitlist-promoted', data: { cohortName: cohort?.name ?? '', startsOn: cohort?.startsOn ?? '', cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`) } };
+    return {
+      subject: `A place is yours: ${cohort?.name ?? 'your cohort'}`,
+      template: 'waitlist-promoted',
+      data: {
+        cohortName: cohort?.name ?? '',
+        startsOn: cohort?.startsOn ?? '',
+        cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`),
+      },
+    };
   },
 });

@@ -15,7 +15,15 @@ import { unsubscribeHeaders, unsubscribeUrl } from './unsubscribe.ts';
  * - `compose`: subject, template and data (default: what was planned).
  * The boards area registers its panel kinds the same way (see ./index.ts).
  */
-export type Recipient = { _id: Types.ObjectId; email: string; name: string; timezone: string; status: string; mutedKinds?: string[] | null; emailDigest?: string | null };
+export type Recipient = {
+  _id: Types.ObjectId;
+  email: string;
+  name: string;
+  timezone: string;
+  status: string;
+  mutedKinds?: string[] | null;
+  emailDigest?: string | null;
+};
 export type PlannedNotification = {
   _id: Types.ObjectId;
   key: string;
@@ -29,7 +37,12 @@ export type PlannedNotification = {
   template?: string | null;
   data?: Record<string, unknown> | null;
 };
-export type Composed = { subject: string; template: string; data: Record<string, unknown>; attachments?: { filename: string; content: string; contentType: string }[] };
+export type Composed = {
+  subject: string;
+  template: string;
+  data: Record<string, unknown>;
+  attachments?: { filename: string; content: string; contentType: string }[];
+};
 export type ComposeContext = { record: PlannedNotification; recipient: Recipient; now: Date; memo: Memo };
 export type KindHandlers = {
   prepare?: (records: PlannedNotification[], memo: Memo) => Promise<void>;
@@ -71,7 +84,11 @@ export async function composeNotification(ctx: ComposeContext): Promise<Composed
   const relevant = h?.isStillRelevant ? await h.isStillRelevant(ctx) : true;
   if (relevant !== true) return { skip: relevant };
   if (h?.compose) return h.compose(ctx);
-  return { subject: ctx.record.subject || 'A message from Pathways', template: ctx.record.template || 'notice', data: ctx.record.data ?? {} };
+  return {
+    subject: ctx.record.subject || 'A message from Pathways',
+    template: ctx.record.template || 'notice',
+    data: ctx.record.data ?? {},
+  };
 }
 
 const emailViews = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
@@ -89,7 +106,14 @@ function renderFile(name: string, data: Record<string, unknown>): string {
   return fn(data) as string;
 }
 
-export type RenderedEmail = { to: string; subject: string; text: string; html: string; headers: Record<string, string>; attachments?: Composed['attachments'] };
+export type RenderedEmail = {
+  to: string;
+  subject: string;
+  text: string;
+  html: string;
+  headers: Record<string, string>;
+  attachments?: Composed['attachments'];
+};
 
 /**
  * Formatting an instant in a zone makes luxon work out the zone's offset through Intl, the largest cost of
@@ -107,7 +131,12 @@ function cachedFormat(kind: 'dt' | 't' | 'd', value: Date | string, zone: string
 }
 
 /** The helpers every email template gets: times in the reader's zone with the zone named, links. */
-export function templateLocals(recipient: Recipient, kind: string, subject: string, data: Record<string, unknown>): Record<string, unknown> {
+export function templateLocals(
+  recipient: Recipient,
+  kind: string,
+  subject: string,
+  data: Record<string, unknown>,
+): Record<string, unknown> {
   const zone = recipient.timezone || 'UTC';
   return {
     ...data,
@@ -116,7 +145,8 @@ export function templateLocals(recipient: Recipient, kind: string, subject: stri
     zone,
     when: (d: Date | string) => cachedFormat('dt', d, zone, () => formatDateTime(new Date(d), zone)),
     time: (d: Date | string) => cachedFormat('t', d, zone, () => formatTime(new Date(d), zone)),
-    day: (d: Date | string) => cachedFormat('d', d, zone, () => formatDate(typeof d === 'string' ? d : new Date(d), zone)),
+    day: (d: Date | string) =>
+      cachedFormat('d', d, zone, () => formatDate(typeof d === 'string' ? d : new Date(d), zone)),
     url: absoluteUrl,
     preferencesUrl: absoluteUrl('/account/notifications'),
     unsubscribeUrl: isSecurityKind(kind) ? undefined : unsubscribeUrl(String(recipient._id), kind),
@@ -130,10 +160,23 @@ export function renderBody(template: string, locals: Record<string, unknown>): {
 }
 
 /** Subject, plain text, HTML in the shared layout, and the unsubscribe headers (never on security emails). */
-export function renderNotificationEmail(record: PlannedNotification, recipient: Recipient, composed: Composed): RenderedEmail {
+export function renderNotificationEmail(
+  record: PlannedNotification,
+  recipient: Recipient,
+  composed: Composed,
+): RenderedEmail {
   const locals = templateLocals(recipient, record.kind, composed.subject, composed.data);
   const body = renderBody(composed.template, locals);
   const html = renderFile('_layout.html.ejs', { ...locals, body: body.html });
-  const headers: Record<string, string> = isSecurityKind(record.kind) ? {} : unsubscribeHeaders(String(recipient._id), record.kind);
-  return { to: recipient.email, subject: composed.subject, text: body.text, html, headers, attachments: composed.attachments };
+  const headers: Record<string, string> = isSecurityKind(record.kind)
+    ? {}
+    : unsubscribeHeaders(String(recipient._id), record.kind);
+  return {
+    to: recipient.email,
+    subject: composed.subject,
+    text: body.text,
+    html,
+    headers,
+    attachments: composed.attachments,
+  };
 }

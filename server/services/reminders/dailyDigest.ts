@@ -1,6 +1,14 @@
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
-import { composeNotification, prepareBatch, registerNotificationKind, renderBody, templateLocals, type PlannedNotification, type Recipient } from './compose.ts';
+import {
+  composeNotification,
+  prepareBatch,
+  registerNotificationKind,
+  renderBody,
+  templateLocals,
+  type PlannedNotification,
+  type Recipient,
+} from './compose.ts';
 import { effectiveState, type JournalRow, type PlannedRecord } from './due.ts';
 import { planNotification } from './plan.ts';
 import { localDate, nextDaily } from './time.ts';
@@ -14,33 +22,62 @@ export async function planDailyDigestFor(props: { recipient: Recipient; now: Dat
   const zone = props.recipient.timezone || 'UTC';
   const sendAt = nextDaily({ after: props.now, hour: 8, zone });
   const key = `daily-digest:${String(props.recipient._id)}:${localDate(sendAt, zone)}`;
-  await planNotification({ key, userId: props.recipient._id, kind: 'daily-digest', about: { type: 'user', id: props.recipient._id }, sendAt, subject: 'Your Pathways digest' });
+  await planNotification({
+    key,
+    userId: props.recipient._id,
+    kind: 'daily-digest',
+    about: { type: 'user', id: props.recipient._id },
+    sendAt,
+    subject: 'Your Pathways digest',
+  });
   return key;
 }
 
 registerNotificationKind('daily-digest', {
   compose: async (ctx) => {
-    const rows = (await NotificationDeliveryModel.collection.find({ digestKey: ctx.record.key, outcome: 'bundled' }).toArray()) as unknown as JournalRow[];
-    const items = (await NotificationModel.collection.find({ _id: { $in: rows.map((r) => r.notificationId) } }).toArray()) as unknown as (PlannedNotification & PlannedRecord)[];
+    const rows = (await NotificationDeliveryModel.collection
+      .find({ digestKey: ctx.record.key, outcome: 'bundled' })
+      .toArray()) as unknown as JournalRow[];
+    const items = (await NotificationModel.collection
+      .find({ _id: { $in: rows.map((r) => r.notificationId) } })
+      .toArray()) as unknown as (PlannedNotification & PlannedRecord)[];
     await prepareBatch(items, ctx.memo);
     const sections: { subject: string; text: string; html: string }[] = [];
     const bundled: { id: string; attempt: number }[] = [];
     for (const item of items.sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())) {
       const row = rows.find((r) => String(r.notificationId) === String(item._id))!;
-      const allRows = (await NotificationDeliveryModel.collection.find({ notificationId: item._id }).toArray()) as unknown as JournalRow[];
+      const allRows = (await NotificationDeliveryModel.collection
+        .find({ notificationId: item._id })
+        .toArray()) as unknown as JournalRow[];
       if (effectiveState(item, allRows, ctx.now).status !== 'scheduled') continue;
       if (item.eventAt && item.eventAt <= ctx.now) continue;
-      const composed = await composeNotification({ record: item, recipient: ctx.recipient, now: ctx.now, memo: ctx.memo });
+      const composed = await composeNotification({
+        record: item,
+        recipient: ctx.recipient,
+        now: ctx.now,
+        memo: ctx.memo,
+      });
       if ('skip' in composed) continue;
-      const body = renderBody(composed.template, templateLocals(ctx.recipient, item.kind, composed.subject, composed.data));
+      const body = renderBody(
+        composed.template,
+        templateLocals(ctx.recipient, item.kind, composed.subject, composed.data),
+      );
       sections.push({ subject: composed.subject, ...body });
       bundled.push({ id: String(item._id), attempt: row.attempt });
     }
-    if (!sections.length) return { subject: 'Your Pathways digest', template: 'daily-digest', data: { sections, bundled } };
-    return { subject: `Your Pathways digest: ${sections.length} update${sections.length === 1 ? '' : 's'}`, template: 'daily-digest', data: { sections, bundled } };
+    if (!sections.length)
+      return { subject: 'Your Pathways digest', template: 'daily-digest', data: { sections, bundled } };
+    return {
+      subject: `Your Pathways digest: ${sections.length} update${sections.length === 1 ? '' : 's'}`,
+      template: 'daily-digest',
+      data: { sections, bundled },
+    };
   },
   isStillRelevant: async (ctx) => {
-    const count = await NotificationDeliveryModel.collection.countDocuments({ digestKey: ctx.record.key, outcome: 'bundled' });
+    const count = await NotificationDeliveryModel.collection.countDocuments({
+      digestKey: ctx.record.key,
+      outcome: 'bundled',
+    });
     return count > 0 ? true : 'Nothing to send.';
   },
 });

@@ -4,7 +4,14 @@ import { UserModel } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { settings } from '../../settings.ts';
-import { composeNotification, Memo, prepareBatch, renderNotificationEmail, type PlannedNotification, type Recipient } from './compose.ts';
+import {
+  composeNotification,
+  Memo,
+  prepareBatch,
+  renderNotificationEmail,
+  type PlannedNotification,
+  type Recipient,
+} from './compose.ts';
 import { decideDue, effectiveState, retryDelayMs, type DueDecision, type PlannedRecord } from './due.ts';
 import { claim, journalOf, ResultLog, workerId, type ClaimRow, type ResultRow } from './journal.ts';
 import { isBundleableKind, isSecurityKind } from './kinds.ts';
@@ -16,7 +23,15 @@ import { planDailyDigestFor } from './dailyDigest.ts';
  * parallel, recording each result through a group-committed journal.
  */
 /** `due`: acted on this run; `remaining`: due but left for the next run (time budget, lease). */
-export type RunReport = { due: number; sent: number; failed: number; skipped: number; bundled: number; lost: number; remaining: number };
+export type RunReport = {
+  due: number;
+  sent: number;
+  failed: number;
+  skipped: number;
+  bundled: number;
+  lost: number;
+  remaining: number;
+};
 export type RunOptions = {
   /** The instant to act at (tests pass any instant; the job passes the clock). */
   now?: Date;
@@ -45,8 +60,14 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as Record_[];
   if (!records.length) return report;
-  const journal = await journalOf(records.map((r) => r._id), earliest(records));
-  const decisions = decideDue(records.map((record) => ({ record, rows: journal.get(String(record._id)) ?? [] })), now).sort((a, b) => a.record.sendAt.getTime() - b.record.sendAt.getTime());
+  const journal = await journalOf(
+    records.map((r) => r._id),
+    earliest(records),
+  );
+  const decisions = decideDue(
+    records.map((record) => ({ record, rows: journal.get(String(record._id)) ?? [] })),
+    now,
+  ).sort((a, b) => a.record.sendAt.getTime() - b.record.sendAt.getTime());
   report.due = decisions.length;
   if (!decisions.length) return report;
 
@@ -60,7 +81,14 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
     const batch = decisions.slice(i, i + batchSize);
     const claimedReal = Date.now();
     const claimedAt = new Date(now.getTime() + (Date.now() - started));
-    const wanted: ClaimRow[] = batch.map((d) => ({ notificationId: d.record._id, attempt: d.state.nextAttempt, phase: 'claim', worker: workerId, at: claimedAt, leaseUntil: new Date(claimedAt.getTime() + leaseMs) }));
+    const wanted: ClaimRow[] = batch.map((d) => ({
+      notificationId: d.record._id,
+      attempt: d.state.nextAttempt,
+      phase: 'claim',
+      worker: workerId,
+      at: claimedAt,
+      leaseUntil: new Date(claimedAt.getTime() + leaseMs),
+    }));
     const won = await claim(wanted);
     report.lost += wanted.length - won.length;
     const wonById = new Map(won.map((c) => [c.notificationId.toHexString(), c]));
@@ -68,7 +96,10 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
       const claimed = wonById.get(d.record._id.toHexString());
       return claimed ? [{ decision: d, claim: claimed }] : [];
     });
-    await prepareBatch(jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record), memo);
+    await prepareBatch(
+      jobs.filter((j) => j.decision.action === 'send').map((j) => j.decision.record),
+      memo,
+    );
     return { jobs, claimedReal };
   };
   try {
@@ -86,7 +117,14 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
           report.remaining += 1;
           return;
         }
-        const outcome = await handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started));
+        const outcome = await handle(
+          job,
+          recipients,
+          memo,
+          now,
+          log,
+          () => new Date(now.getTime() + Date.now() - started),
+        );
         report[outcome] += 1;
       });
       if (!next) {
@@ -110,7 +148,9 @@ async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipi
   // FerretDB evaluates `$in` element by element for every row: for thousands of recipients, reading every
   // account's few fields once is far cheaper than 10,000 × 10,000 comparisons.
   const filter = wanted.size > 200 ? {} : { _id: { $in: [...wanted].map((id) => new Types.ObjectId(id)) } };
-  const users = (await UserModel.collection.find(filter, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } }).toArray()) as unknown as Recipient[];
+  const users = (await UserModel.collection
+    .find(filter, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } })
+    .toArray()) as unknown as Recipient[];
   return new Map(users.filter((u) => wanted.has(u._id.toHexString())).map((u) => [u._id.toHexString(), u]));
 }
 
@@ -134,7 +174,14 @@ export function messageIdFor(notificationId: Types.ObjectId | string): string {
   return `<notification-${String(notificationId)}@${host}>`;
 }
 
-async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, now: Date, log: ResultLog, at: () => Date): Promise<'sent' | 'failed' | 'skipped' | 'bundled'> {
+async function handle(
+  job: Job,
+  recipients: Map<string, Recipient>,
+  memo: Memo,
+  now: Date,
+  log: ResultLog,
+  at: () => Date,
+): Promise<'sent' | 'failed' | 'skipped' | 'bundled'> {
   const record = job.decision.record;
   const base = { notificationId: record._id, attempt: job.claim.attempt, phase: 'result' as const, worker: workerId };
   const skip = (reason: string) => {
@@ -144,7 +191,8 @@ async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, 
   if (job.decision.action === 'skip') return skip(job.decision.reason);
   const recipient = recipients.get(record.userId.toHexString());
   if (!recipient || recipient.status === 'disabled') return skip('The recipient has no active account.');
-  if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind)) return skip('The recipient turned this kind of email off.');
+  if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind))
+    return skip('The recipient turned this kind of email off.');
   if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
     const digestKey = await planDailyDigestFor({ recipient, now });
     log.add({ ...base, at: at(), outcome: 'bundled', digestKey });
@@ -154,15 +202,36 @@ async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, 
     const composed = await composeNotification({ record, recipient, now, memo });
     if ('skip' in composed) return skip(composed.skip);
     const email = renderNotificationEmail(record, recipient, composed);
-    const delivery = await sendEmail({ ...email, messageId: messageIdFor(record._id), notificationId: String(record._id) });
-    log.add({ ...base, at: at(), outcome: 'sent', transport: delivery.transport, messageId: delivery.messageId ?? null, subject: email.subject });
+    const delivery = await sendEmail({
+      ...email,
+      messageId: messageIdFor(record._id),
+      notificationId: String(record._id),
+    });
+    log.add({
+      ...base,
+      at: at(),
+      outcome: 'sent',
+      transport: delivery.transport,
+      messageId: delivery.messageId ?? null,
+      subject: email.subject,
+    });
     if (record.kind === 'daily-digest') markBundledSent(composed.data, at(), email.subject, log);
     return 'sent';
   } catch (error) {
     const permanent = isPermanent(error);
     const reason = (error as Error).message?.slice(0, 500) || 'Unknown error';
-    logger.warn({ err: error, notificationId: String(record._id), attempt: job.claim.attempt }, 'notification not sent');
-    log.add({ ...base, at: at(), outcome: 'failed', final: permanent, retryAt: new Date(now.getTime() + retryDelayMs(job.claim.attempt)), reason });
+    logger.warn(
+      { err: error, notificationId: String(record._id), attempt: job.claim.attempt },
+      'notification not sent',
+    );
+    log.add({
+      ...base,
+      at: at(),
+      outcome: 'failed',
+      final: permanent,
+      retryAt: new Date(now.getTime() + retryDelayMs(job.claim.attempt)),
+      reason,
+    });
     return 'failed';
   }
 }
@@ -170,7 +239,16 @@ async function handle(job: Job, recipients: Map<string, Recipient>, memo: Memo, 
 /** After a daily digest went out, the notifications it bundled count as sent (their bundling attempt's successor). */
 function markBundledSent(data: Record<string, unknown>, at: Date, subject: string, log: ResultLog): void {
   const items = (data.bundled as { id: string; attempt: number }[] | undefined) ?? [];
-  for (const item of items) log.add({ notificationId: new Types.ObjectId(item.id), attempt: item.attempt + 1, phase: 'result', worker: workerId, at, outcome: 'sent', subject } as ResultRow);
+  for (const item of items)
+    log.add({
+      notificationId: new Types.ObjectId(item.id),
+      attempt: item.attempt + 1,
+      phase: 'result',
+      worker: workerId,
+      at,
+      outcome: 'sent',
+      subject,
+    } as ResultRow);
 }
 
 /** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
@@ -185,13 +263,21 @@ export async function deliverNow(id: Types.ObjectId | string): Promise<RunReport
  * API, the admin pages and the due query. The journal is the truth meanwhile, so this may lag; each update is a
  * full-table rewrite on FerretDB 1.x, hence bounded per run.
  */
-export async function settleNotifications(opts: { now?: Date; ids?: Types.ObjectId[]; limit?: number } = {}): Promise<number> {
+export async function settleNotifications(
+  opts: { now?: Date; ids?: Types.ObjectId[]; limit?: number } = {},
+): Promise<number> {
   const now = opts.now ?? new Date();
-  const filter: Record<string, unknown> = { status: 'scheduled', $or: [{ nextAttemptAt: { $lte: now } }, { nextAttemptAt: null }] };
+  const filter: Record<string, unknown> = {
+    status: 'scheduled',
+    $or: [{ nextAttemptAt: { $lte: now } }, { nextAttemptAt: null }],
+  };
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as PlannedRecord[];
   if (!records.length) return 0;
-  const journal = await journalOf(records.map((r) => r._id), earliest(records));
+  const journal = await journalOf(
+    records.map((r) => r._id),
+    earliest(records),
+  );
   let settled = 0;
   for (const record of records) {
     if (opts.limit !== undefined && settled >= opts.limit) break;
@@ -199,7 +285,14 @@ export async function settleNotifications(opts: { now?: Date; ids?: Types.Object
     if (!rows.length) continue;
     const state = effectiveState(record, rows, now);
     const set: Record<string, unknown> = { attempts: state.attempts, lastError: state.lastError };
-    if (state.status !== 'scheduled') Object.assign(set, { status: state.status, sentAt: state.sentAt, skipReason: state.skipReason, transport: state.transport, messageId: state.messageId });
+    if (state.status !== 'scheduled')
+      Object.assign(set, {
+        status: state.status,
+        sentAt: state.sentAt,
+        skipReason: state.skipReason,
+        transport: state.transport,
+        messageId: state.messageId,
+      });
     // A security email's data holds its one-time link: not kept once the email is settled.
     if (state.status !== 'scheduled' && isSecurityKind(record.kind)) set.data = {};
     if (state.subject) set.subject = state.subject;

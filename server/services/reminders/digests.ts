@@ -18,9 +18,16 @@ export async function planFacilitatorDigests(props: { now?: Date; userId?: strin
   const today = localDate(now, 'UTC');
   const filter: Record<string, unknown> = { endsOn: { $gte: today } };
   if (props.userId) filter.facilitatorIds = new Types.ObjectId(props.userId);
-  const cohorts = await CohortModel.find(filter).select({ name: 1, facilitatorIds: 1, endsOn: 1, startsOn: 1 }).lean<Cohort[]>();
+  const cohorts = await CohortModel.find(filter)
+    .select({ name: 1, facilitatorIds: 1, endsOn: 1, startsOn: 1 })
+    .lean<Cohort[]>();
   const facilitatorIds = [...new Set(cohorts.flatMap((c) => (c.facilitatorIds ?? []).map(String)))];
-  const users = await UserModel.collection.find({ _id: { $in: facilitatorIds.map((id) => new Types.ObjectId(id)) } }, { projection: { timezone: 1, digestWeekday: 1 } }).toArray();
+  const users = await UserModel.collection
+    .find(
+      { _id: { $in: facilitatorIds.map((id) => new Types.ObjectId(id)) } },
+      { projection: { timezone: 1, digestWeekday: 1 } },
+    )
+    .toArray();
   const byId = new Map(users.map((u) => [String(u._id), u]));
   const plans: NotificationPlan[] = [];
   for (const cohort of cohorts) {
@@ -58,34 +65,65 @@ registerNotificationKind('facilitator-digest', {
   isStillRelevant: async ({ record }) => {
     const cohort = await CohortModel.findById(record.about.id).select({ facilitatorIds: 1 }).lean();
     if (!cohort) return 'The cohort no longer exists.';
-    return (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId)) ? true : 'She no longer runs this cohort.';
+    return (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId))
+      ? true
+      : 'She no longer runs this cohort.';
   },
   compose: async ({ record, now }) => {
     const report = await cohortAttendanceReport({ cohortId: record.about.id, now });
     const weekAgo = new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
     const week = report.sessions.filter((s) => s.startsAt > weekAgo);
-    const behind = await participantsBehind(report.cohort, report.rows.map((r) => ({ userId: r.userId, name: r.name })), now);
+    const behind = await participantsBehind(
+      report.cohort,
+      report.rows.map((r) => ({ userId: r.userId, name: r.name })),
+      now,
+    );
     return {
       subject: `Weekly digest: ${report.cohort.name}`,
       template: 'facilitator-digest',
       data: {
         cohortName: report.cohort.name,
         cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`),
-        week: week.map((s) => ({ title: s.title, startsAt: s.startsAt.toISOString(), present: s.present, late: s.late, excused: s.excused, absent: s.absent, unmarked: s.unmarked })),
+        week: week.map((s) => ({
+          title: s.title,
+          startsAt: s.startsAt.toISOString(),
+          present: s.present,
+          late: s.late,
+          excused: s.excused,
+          absent: s.absent,
+          unmarked: s.unmarked,
+        })),
         behind,
-        flagged: report.flagged.map((r) => ({ name: r.name, rate: r.rate === null ? null : Math.round(r.rate * 100), flags: r.flags.map((f) => flagLabels[f]) })),
+        flagged: report.flagged.map((r) => ({
+          name: r.name,
+          rate: r.rate === null ? null : Math.round(r.rate * 100),
+          flags: r.flags.map((f) => flagLabels[f]),
+        })),
       },
     };
   },
 });
 
 /** Participants who have not completed a module whose due date has passed. */
-async function participantsBehind(cohort: Cohort, people: { userId: string; name: string }[], now: Date): Promise<{ name: string; modules: number }[]> {
+async function participantsBehind(
+  cohort: Cohort,
+  people: { userId: string; name: string }[],
+  now: Date,
+): Promise<{ name: string; modules: number }[]> {
   const today = localDate(now, cohort.timezone);
-  const overdue = (cohort.moduleDueDates ?? []).filter((d) => d.dueOn && d.dueOn < today && d.moduleId).map((d) => String(d.moduleId));
+  const overdue = (cohort.moduleDueDates ?? [])
+    .filter((d) => d.dueOn && d.dueOn < today && d.moduleId)
+    .map((d) => String(d.moduleId));
   if (!overdue.length || !people.length) return [];
-  const done = await CompletionModel.collection.find({ cohortId: cohort._id, moduleId: { $in: overdue.map((id) => new Types.ObjectId(id)) } }, { projection: { userId: 1, moduleId: 1 } }).toArray();
+  const done = await CompletionModel.collection
+    .find(
+      { cohortId: cohort._id, moduleId: { $in: overdue.map((id) => new Types.ObjectId(id)) } },
+      { projection: { userId: 1, moduleId: 1 } },
+    )
+    .toArray();
   const doneBy = new Map<string, number>();
   for (const d of done) doneBy.set(String(d.userId), (doneBy.get(String(d.userId)) ?? 0) + 1);
-  return people.map((p) => ({ name: p.name, modules: overdue.length - (doneBy.get(p.userId) ?? 0) })).filter((p) => p.modules > 0);
+  return people
+    .map((p) => ({ name: p.name, modules: overdue.length - (doneBy.get(p.userId) ?? 0) }))
+    .filter((p) => p.modules > 0);
 }

@@ -56,11 +56,25 @@ export function effectiveState(record: PlannedRecord, rows: JournalRow[], now: D
   const claims = rows.filter((r) => r.phase === 'claim');
   const results = new Map(rows.filter((r) => r.phase === 'result').map((r) => [r.attempt, r]));
   const attempts = claims.reduce((max, c) => Math.max(max, c.attempt), 0);
-  const base: EffectiveState = { status: record.status, attempts, nextAttempt: attempts + 1, inFlight: false, nextAttemptAt: record.nextAttemptAt ?? record.sendAt };
+  const base: EffectiveState = {
+    status: record.status,
+    attempts,
+    nextAttempt: attempts + 1,
+    inFlight: false,
+    nextAttemptAt: record.nextAttemptAt ?? record.sendAt,
+  };
   // Results by attempt, newest last; a later attempt's result overrides an earlier one.
   const ordered = [...results.values()].sort((a, b) => a.attempt - b.attempt);
   const sent = ordered.find((r) => r.outcome === 'sent');
-  if (sent) return { ...base, status: 'sent', sentAt: sent.at, subject: sent.subject ?? undefined, transport: sent.transport ?? undefined, messageId: sent.messageId ?? undefined };
+  if (sent)
+    return {
+      ...base,
+      status: 'sent',
+      sentAt: sent.at,
+      subject: sent.subject ?? undefined,
+      transport: sent.transport ?? undefined,
+      messageId: sent.messageId ?? undefined,
+    };
   if (record.status !== 'scheduled') return base;
   const skipped = ordered.find((r) => r.outcome === 'skipped');
   if (skipped) return { ...base, status: 'skipped', skipReason: skipped.reason ?? undefined };
@@ -71,13 +85,16 @@ export function effectiveState(record: PlannedRecord, rows: JournalRow[], now: D
   if (failures.some((r) => r.final)) return { ...base, status: 'failed', lastError };
   const open = claims.filter((c) => !results.has(c.attempt));
   const inFlight = open.some((c) => (c.leaseUntil?.getTime() ?? 0) > now.getTime());
-  if (!inFlight && attempts >= record.maxAttempts) return { ...base, status: 'failed', lastError: lastError ?? 'No answer from the mail server.' };
+  if (!inFlight && attempts >= record.maxAttempts)
+    return { ...base, status: 'failed', lastError: lastError ?? 'No answer from the mail server.' };
   const retryAt = last?.outcome === 'failed' && last.retryAt ? last.retryAt : null;
   const nextAttemptAt = retryAt && retryAt > base.nextAttemptAt! ? retryAt : base.nextAttemptAt;
   return { ...base, inFlight, nextAttemptAt, lastError };
 }
 
-export type DueDecision<R extends PlannedRecord = PlannedRecord> = { record: R; state: EffectiveState; action: 'send' } | { record: R; state: EffectiveState; action: 'skip'; reason: string };
+export type DueDecision<R extends PlannedRecord = PlannedRecord> =
+  | { record: R; state: EffectiveState; action: 'send' }
+  | { record: R; state: EffectiveState; action: 'skip'; reason: string };
 
 /**
  * Which of these notifications to act on at `now`, and how:
@@ -87,7 +104,10 @@ export type DueDecision<R extends PlannedRecord = PlannedRecord> = { record: R; 
  *   latest is sent, the earlier ones are skipped;
  * - otherwise: sent.
  */
-export function decideDue<R extends PlannedRecord>(items: { record: R; rows: JournalRow[] }[], now: Date): DueDecision<R>[] {
+export function decideDue<R extends PlannedRecord>(
+  items: { record: R; rows: JournalRow[] }[],
+  now: Date,
+): DueDecision<R>[] {
   const states = items.map(({ record, rows }) => ({ record, state: effectiveState(record, rows, now) }));
   const latestDueInSeries = new Map<string, number>();
   for (const { record, state } of states) {
@@ -98,8 +118,10 @@ export function decideDue<R extends PlannedRecord>(items: { record: R; rows: Jou
   const decisions: DueDecision<R>[] = [];
   for (const { record, state } of states) {
     if (state.status !== 'scheduled' || state.inFlight || !state.nextAttemptAt || state.nextAttemptAt > now) continue;
-    if (record.eventAt && record.eventAt <= now) decisions.push({ record, state, action: 'skip', reason: 'The event had already started.' });
-    else if (record.series && (latestDueInSeries.get(record.series) ?? 0) > record.sendAt.getTime()) decisions.push({ record, state, action: 'skip', reason: 'A later reminder for the same event replaced it.' });
+    if (record.eventAt && record.eventAt <= now)
+      decisions.push({ record, state, action: 'skip', reason: 'The event had already started.' });
+    else if (record.series && (latestDueInSeries.get(record.series) ?? 0) > record.sendAt.getTime())
+      decisions.push({ record, state, action: 'skip', reason: 'A later reminder for the same event replaced it.' });
     else decisions.push({ record, state, action: 'send' });
   }
   return decisions;

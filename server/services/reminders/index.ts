@@ -34,7 +34,9 @@ import { CohortModel } from '../../../models/Cohort.ts';
 export async function planUpcoming(props: { now?: Date } = {}): Promise<void> {
   const now = props.now ?? new Date();
   await planSessionReminders({ now });
-  const cohorts = await CohortModel.find({ 'moduleDueDates.0': { $exists: true } }).select({ _id: 1 }).lean();
+  const cohorts = await CohortModel.find({ 'moduleDueDates.0': { $exists: true } })
+    .select({ _id: 1 })
+    .lean();
   for (const c of cohorts) await planModuleNudges({ cohortId: c._id, now });
   await planCertificateExpiry({ now });
   await planFacilitatorDigests({ now });

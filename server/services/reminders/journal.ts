@@ -7,7 +7,14 @@ import type { JournalRow } from './due.ts';
 /** Who is claiming (shown to admins): host, process and a per-process run id. */
 export const workerId = `${hostname()}:${process.pid}:${randomUUID().slice(0, 8)}`;
 
-export type ClaimRow = { notificationId: Types.ObjectId; attempt: number; phase: 'claim'; worker: string; at: Date; leaseUntil: Date };
+export type ClaimRow = {
+  notificationId: Types.ObjectId;
+  attempt: number;
+  phase: 'claim';
+  worker: string;
+  at: Date;
+  leaseUntil: Date;
+};
 export type ResultRow = Omit<JournalRow, 'phase'> & { phase: 'result'; worker: string };
 
 /**
@@ -31,7 +38,8 @@ export async function journalOf(ids: Types.ObjectId[], since?: Date): Promise<Ma
 }
 
 function writeErrorIndexes(error: unknown): Set<number> {
-  const raw = (error as { writeErrors?: { index: number; code?: number } | { index: number; code?: number }[] }).writeErrors;
+  const raw = (error as { writeErrors?: { index: number; code?: number } | { index: number; code?: number }[] })
+    .writeErrors;
   if (raw === undefined) throw error;
   const list = Array.isArray(raw) ? raw : [raw];
   if (list.some((w) => w.code !== 11000)) throw error;
@@ -45,7 +53,10 @@ function writeErrorIndexes(error: unknown): Set<number> {
 export async function claim(rows: ClaimRow[]): Promise<ClaimRow[]> {
   if (!rows.length) return [];
   try {
-    await NotificationDeliveryModel.collection.insertMany(rows.map((r) => ({ ...r })), { ordered: false });
+    await NotificationDeliveryModel.collection.insertMany(
+      rows.map((r) => ({ ...r })),
+      { ordered: false },
+    );
     return rows;
   } catch (error) {
     const lost = writeErrorIndexes(error);
@@ -57,7 +68,10 @@ export async function claim(rows: ClaimRow[]): Promise<ClaimRow[]> {
 export async function recordResults(rows: ResultRow[]): Promise<void> {
   if (!rows.length) return;
   try {
-    await NotificationDeliveryModel.collection.insertMany(rows.map((r) => ({ ...r })), { ordered: false });
+    await NotificationDeliveryModel.collection.insertMany(
+      rows.map((r) => ({ ...r })),
+      { ordered: false },
+    );
   } catch (error) {
     writeErrorIndexes(error);
   }
@@ -75,7 +89,10 @@ export class ResultLog {
   private timer: NodeJS.Timeout | undefined;
   private failure: unknown;
 
-  constructor(private readonly maxDelayMs = 20, private readonly batchRows = 200) {}
+  constructor(
+    private readonly maxDelayMs = 20,
+    private readonly batchRows = 200,
+  ) {}
 
   add(row: ResultRow): void {
     this.pending.push(row);

@@ -5,20 +5,52 @@ import type { NotificationKind } from '../../../models/Notification.ts';
  * Security emails (invitation, password reset) can never be turned off and never wait in a daily digest;
  * urgent ones (about a session soon) never wait either.
  */
-export const kindInfo: Record<NotificationKind, { label: string; hint: string; security?: boolean; urgent?: boolean }> = {
-  'session-reminder': { label: 'Session reminders', hint: 'Before each live session of your cohorts (by default a day and an hour before).', urgent: true },
-  'session-changed': { label: 'Session changes', hint: 'When a session you attend moves to another time or place.', urgent: true },
-  'session-cancelled': { label: 'Session cancellations', hint: 'When a session you attend is cancelled.', urgent: true },
-  'module-due': { label: 'Module due soon', hint: 'Three days before a module is due, when you have not finished it.' },
-  'module-overdue': { label: 'Module overdue', hint: 'The day after a module was due, when you have not finished it.' },
-  'facilitator-digest': { label: 'Weekly cohort digest (facilitators)', hint: 'Attendance of the week, who is behind and who is flagged, on your chosen weekday at 08:00.' },
-  'waitlist-promoted': { label: 'Place offered from a waiting list', hint: 'When a place in a cohort becomes yours.' },
-  invitation: { label: 'Invitations', hint: 'Needed to set up your account.', security: true },
-  'password-reset': { label: 'Password reset links', hint: 'Needed to reset your password.', security: true },
-  'certificate-expiring': { label: 'Certificate expiry', hint: 'Thirty days before a certificate expires.' },
-  'panel-training-due': { label: 'Interview panel training', hint: 'When your governing-board training must be completed before an interview.' },
-  'panel-not-ready': { label: 'Panel not ready (chairs)', hint: 'When members of an interview panel are not yet trained.', urgent: true },
-};
+export const kindInfo: Record<NotificationKind, { label: string; hint: string; security?: boolean; urgent?: boolean }> =
+  {
+    'session-reminder': {
+      label: 'Session reminders',
+      hint: 'Before each live session of your cohorts (by default a day and an hour before).',
+      urgent: true,
+    },
+    'session-changed': {
+      label: 'Session changes',
+      hint: 'When a session you attend moves to another time or place.',
+      urgent: true,
+    },
+    'session-cancelled': {
+      label: 'Session cancellations',
+      hint: 'When a session you attend is cancelled.',
+      urgent: true,
+    },
+    'module-due': {
+      label: 'Module due soon',
+      hint: 'Three days before a module is due, when you have not finished it.',
+    },
+    'module-overdue': {
+      label: 'Module overdue',
+      hint: 'The day after a module was due, when you have not finished it.',
+    },
+    'facilitator-digest': {
+      label: 'Weekly cohort digest (facilitators)',
+      hint: 'Attendance of the week, who is behind and who is flagged, on your chosen weekday at 08:00.',
+    },
+    'waitlist-promoted': {
+      label: 'Place offered from a waiting list',
+      hint: 'When a place in a cohort becomes yours.',
+    },
+    invitation: { label: 'Invitations', hint: 'Needed to set up your account.', security: true },
+    'password-reset': { label: 'Password reset links', hint: 'Needed to reset your password.', security: true },
+    'certificate-expiring': { label: 'Certificate expiry', hint: 'Thirty days before a certificate expires.' },
+    'panel-training-due': {
+      label: 'Interview panel training',
+      hint: 'When your governing-board training must be completed before an interview.',
+    },
+    'panel-not-ready': {
+      label: 'Panel not ready (chairs)',
+      hint: 'When members of an interview panel are not yet trained.',
+      urgent: true,
+    },
+  };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;
 /** Kinds that a reader who chose a daily digest receives bundled once a day. */

@@ -18,7 +18,9 @@ import { addDays, localDate, wallClockOn } from './time.ts';
 type Id = string | Types.ObjectId;
 
 async function zonesOf(userIds: string[]): Promise<Map<string, string>> {
-  const users = await UserModel.collection.find({ _id: { $in: userIds.map((id) => new Types.ObjectId(id)) } }, { projection: { timezone: 1 } }).toArray();
+  const users = await UserModel.collection
+    .find({ _id: { $in: userIds.map((id) => new Types.ObjectId(id)) } }, { projection: { timezone: 1 } })
+    .toArray();
   return new Map(users.map((u) => [String(u._id), (u.timezone as string) || 'UTC']));
 }
 
@@ -40,8 +42,22 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
     for (const userId of userIds) {
       const zone = zones.get(userId) ?? cohort.timezone;
       const common = { userId, about: { type: 'module' as const, id: moduleId }, data: { cohortId, dueOn: due.dueOn } };
-      plans.push({ ...common, key: `module-due:${cohortId}:${moduleId}:${userId}:${due.dueOn}`, kind: 'module-due', sendAt: wallClockOn(addDays(due.dueOn, -3), 9, 0, zone), eventAt: deadline, subject: 'A module is due in three days' });
-      plans.push({ ...common, key: `module-overdue:${cohortId}:${moduleId}:${userId}:${due.dueOn}`, kind: 'module-overdue', sendAt: wallClockOn(addDays(due.dueOn, 1), 9, 0, zone), eventAt: wallClockOn(addDays(due.dueOn, 3), 0, 0, zone), subject: 'A module is overdue' });
+      plans.push({
+        ...common,
+        key: `module-due:${cohortId}:${moduleId}:${userId}:${due.dueOn}`,
+        kind: 'module-due',
+        sendAt: wallClockOn(addDays(due.dueOn, -3), 9, 0, zone),
+        eventAt: deadline,
+        subject: 'A module is due in three days',
+      });
+      plans.push({
+        ...common,
+        key: `module-overdue:${cohortId}:${moduleId}:${userId}:${due.dueOn}`,
+        kind: 'module-overdue',
+        sendAt: wallClockOn(addDays(due.dueOn, 1), 9, 0, zone),
+        eventAt: wallClockOn(addDays(due.dueOn, 3), 0, 0, zone),
+        subject: 'A module is overdue',
+      });
     }
   }
   if (!props.userId) {
@@ -54,7 +70,10 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
 
 /** She finished the module: no nudge about it. */
 export async function moduleCompleted(props: { cohortId: Id; moduleId: Id; userId: Id }): Promise<void> {
-  for (const kind of ['module-due', 'module-overdue']) await cancelNotifications({ keyPrefix: `${kind}:${String(props.cohortId)}:${String(props.moduleId)}:${String(props.userId)}:` });
+  for (const kind of ['module-due', 'module-overdue'])
+    await cancelNotifications({
+      keyPrefix: `${kind}:${String(props.cohortId)}:${String(props.moduleId)}:${String(props.userId)}:`,
+    });
 }
 
 async function prepareModules(records: PlannedNotification[], memo: Memo): Promise<void> {
@@ -62,7 +81,12 @@ async function prepareModules(records: PlannedNotification[], memo: Memo): Promi
   const userIds = [...new Set(records.map((r) => String(r.userId)))].map((id) => new Types.ObjectId(id));
   const [modules, completions] = await Promise.all([
     ModuleModel.collection.find({ _id: { $in: moduleIds } }, { projection: { title: 1 } }).toArray(),
-    CompletionModel.collection.find({ moduleId: { $in: moduleIds }, userId: { $in: userIds } }, { projection: { moduleId: 1, userId: 1, cohortId: 1 } }).toArray(),
+    CompletionModel.collection
+      .find(
+        { moduleId: { $in: moduleIds }, userId: { $in: userIds } },
+        { projection: { moduleId: 1, userId: 1, cohortId: 1 } },
+      )
+      .toArray(),
   ]);
   for (const m of modules) memo.set(`module:${String(m._id)}`, m.title);
   for (const c of completions) memo.set(`done:${String(c.cohortId)}:${String(c.moduleId)}:${String(c.userId)}`, true);
@@ -75,7 +99,9 @@ for (const kind of ['module-due', 'module-overdue'] as const) {
     isStillRelevant: async ({ record, memo }) => {
       if (memo.get(`module:${record.about.id}`) === undefined) await prepareModules([record], memo);
       if (!memo.get(`module:${record.about.id}`)) return 'The module no longer exists.';
-      return memo.get(`done:${String(record.data?.cohortId)}:${record.about.id}:${String(record.userId)}`) ? 'She has completed the module.' : true;
+      return memo.get(`done:${String(record.data?.cohortId)}:${record.about.id}:${String(record.userId)}`)
+        ? 'She has completed the module.'
+        : true;
     },
     compose: async ({ record, memo }) => {
       const title = memo.get<string>(`module:${record.about.id}`)!;
@@ -93,7 +119,9 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
   const now = props.now ?? new Date();
   const filter: Record<string, unknown> = { expiresAt: { $gt: now } };
   if (props.certificateIds) filter._id = { $in: props.certificateIds.map((id) => new Types.ObjectId(String(id))) };
-  const certificates = await CertificateModel.collection.find(filter, { projection: { userId: 1, expiresAt: 1, programmeTitle: 1, track: 1 } }).toArray();
+  const certificates = await CertificateModel.collection
+    .find(filter, { projection: { userId: 1, expiresAt: 1, programmeTitle: 1, track: 1 } })
+    .toArray();
   const zones = await zonesOf(certificates.map((c) => String(c.userId)));
   const plans: NotificationPlan[] = certificates.map((c) => {
     const zone = zones.get(String(c.userId)) ?? 'UTC';
@@ -115,7 +143,14 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
 
 registerNotificationKind('certificate-expiring', {
   isStillRelevant: async ({ record }) => {
-    const renewed = await CertificateModel.collection.findOne({ userId: record.userId, track: String(record.data?.track), expiresAt: { $gt: new Date(String(record.data?.expiresAt)) } }, { projection: { _id: 1 } });
+    const renewed = await CertificateModel.collection.findOne(
+      {
+        userId: record.userId,
+        track: String(record.data?.track),
+        expiresAt: { $gt: new Date(String(record.data?.expiresAt)) },
+      },
+      { projection: { _id: 1 } },
+    );
     return renewed ? 'She holds a newer certificate.' : true;
   },
   compose: async ({ record }) => ({

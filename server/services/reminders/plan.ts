@@ -71,7 +71,15 @@ async function replan(plan: NotificationPlan): Promise<PlanResult> {
   return applyPlan(existing, plan);
 }
 
-type Existing = { _id: Types.ObjectId; key: string; status: string; sendAt: Date; eventAt?: Date | null; data?: unknown; subject?: string | null };
+type Existing = {
+  _id: Types.ObjectId;
+  key: string;
+  status: string;
+  sendAt: Date;
+  eventAt?: Date | null;
+  data?: unknown;
+  subject?: string | null;
+};
 
 async function applyPlan(existing: Existing, plan: NotificationPlan): Promise<PlanResult> {
   const doc = toDocument(plan);
@@ -81,11 +89,23 @@ async function applyPlan(existing: Existing, plan: NotificationPlan): Promise<Pl
     (existing.eventAt?.getTime() ?? null) === (doc.eventAt?.getTime() ?? null) &&
     JSON.stringify(existing.data ?? {}) === JSON.stringify(doc.data) &&
     (existing.subject ?? '') === doc.subject;
-  if (same || !['scheduled', 'cancelled'].includes(existing.status)) return { id: String(existing._id), created: false, changed: false };
+  if (same || !['scheduled', 'cancelled'].includes(existing.status))
+    return { id: String(existing._id), created: false, changed: false };
   // Updates are a full-table rewrite on FerretDB 1.x: only when something changed.
   await NotificationModel.updateOne(
     { _id: existing._id, status: { $in: ['scheduled', 'cancelled'] } },
-    { $set: { sendAt: doc.sendAt, eventAt: doc.eventAt, nextAttemptAt: doc.sendAt, data: doc.data, subject: doc.subject, template: doc.template, series: doc.series, status: 'scheduled' } },
+    {
+      $set: {
+        sendAt: doc.sendAt,
+        eventAt: doc.eventAt,
+        nextAttemptAt: doc.sendAt,
+        data: doc.data,
+        subject: doc.subject,
+        template: doc.template,
+        series: doc.series,
+        status: 'scheduled',
+      },
+    },
   );
   return { id: String(existing._id), created: false, changed: true };
 }
@@ -100,7 +120,10 @@ export async function planNotifications(plans: NotificationPlan[]): Promise<{ cr
   const kinds = [...new Set(plans.map((p) => p.kind))];
   const aboutIds = [...new Set(plans.map((p) => String(p.about.id)))];
   const existing = (await NotificationModel.collection
-    .find({ kind: { $in: kinds }, 'about.id': { $in: aboutIds } }, { projection: { key: 1, status: 1, sendAt: 1, eventAt: 1, data: 1, subject: 1 } })
+    .find(
+      { kind: { $in: kinds }, 'about.id': { $in: aboutIds } },
+      { projection: { key: 1, status: 1, sendAt: 1, eventAt: 1, data: 1, subject: 1 } },
+    )
     .toArray()) as unknown as Existing[];
   const known = new Map(existing.map((e) => [e.key, e]));
   const fresh = plans.filter((p) => !known.has(p.key));
@@ -112,10 +135,14 @@ export async function planNotifications(plans: NotificationPlan[]): Promise<{ cr
     const now = new Date();
     try {
       // The driver directly: mongoose's insertMany validates document by document, ten times slower here.
-      const result = await NotificationModel.collection.insertMany(chunk.map((p) => ({ ...toDocument(p), createdAt: now, updatedAt: now })), { ordered: false });
+      const result = await NotificationModel.collection.insertMany(
+        chunk.map((p) => ({ ...toDocument(p), createdAt: now, updatedAt: now })),
+        { ordered: false },
+      );
       created += result.insertedCount;
     } catch (error) {
-      const raw = (error as { writeErrors?: { index: number; code?: number } | { index: number; code?: number }[] }).writeErrors;
+      const raw = (error as { writeErrors?: { index: number; code?: number } | { index: number; code?: number }[] })
+        .writeErrors;
       const writeErrors = raw === undefined ? undefined : Array.isArray(raw) ? raw : [raw];
       if (!writeErrors || writeErrors.some((w) => w.code !== 11000)) throw error;
       for (const w of writeErrors) raced.push(chunk[w.index]!);
@@ -138,16 +165,26 @@ function escapeRegex(value: string): string {
  * Cancels notifications not yet sent: by key prefix (e.g. `session-reminder:<sessionId>:`), by what they are
  * about, and optionally only some kinds or one recipient. Returns how many were cancelled.
  */
-export async function cancelNotifications(props: { keyPrefix?: string; about?: { type: string; id: Id }; kinds?: string[]; userId?: Id; exceptKeys?: string[] }): Promise<number> {
+export async function cancelNotifications(props: {
+  keyPrefix?: string;
+  about?: { type: string; id: Id };
+  kinds?: string[];
+  userId?: Id;
+  exceptKeys?: string[];
+}): Promise<number> {
   const filter: Record<string, unknown> = { status: 'scheduled' };
   if (props.keyPrefix) filter.key = new RegExp(`^${escapeRegex(props.keyPrefix)}`);
   if (props.about) filter['about.id'] = String(props.about.id);
   if (props.kinds) filter.kind = { $in: props.kinds };
   if (props.userId) filter.userId = new Types.ObjectId(String(props.userId));
-  if (!props.keyPrefix && !props.about && !props.userId) throw new Error('cancelNotifications needs keyPrefix, about or userId');
+  if (!props.keyPrefix && !props.about && !props.userId)
+    throw new Error('cancelNotifications needs keyPrefix, about or userId');
   const candidates = await NotificationModel.find(filter).select({ _id: 1, key: 1 }).lean();
   const ids = candidates.filter((c) => !props.exceptKeys?.includes(c.key)).map((c) => c._id);
   if (!ids.length) return 0;
-  const result = await NotificationModel.updateMany({ _id: { $in: ids }, status: 'scheduled' }, { $set: { status: 'cancelled' } });
+  const result = await NotificationModel.updateMany(
+    { _id: { $in: ids }, status: 'scheduled' },
+    { $set: { status: 'cancelled' } },
+  );
   return result.modifiedCount;
 }

@@ -11,7 +11,8 @@ import { verifyUnsubscribe } from './unsubscribe.ts';
 
 const messages = {
   notFailed: 'Only a failed notification can be sent again.',
-  badLink: 'This unsubscribe link is not valid. Use the link in a recent email, or change your settings after signing in.',
+  badLink:
+    'This unsubscribe link is not valid. Use the link in a recent email, or change your settings after signing in.',
 };
 
 /** What the API and the admin pages show of a notification; its status comes from the journal (see ./due.ts). */
@@ -29,20 +30,38 @@ export type NotificationView = {
   skipReason: string | null;
 };
 
-type StoredNotification = PlannedRecord & { userId: Types.ObjectId; about: { type: string; id: string }; subject?: string; attempts?: number; lastError?: string; skipReason?: string; sentAt?: Date };
+type StoredNotification = PlannedRecord & {
+  userId: Types.ObjectId;
+  about: { type: string; id: string };
+  subject?: string;
+  attempts?: number;
+  lastError?: string;
+  skipReason?: string;
+  sentAt?: Date;
+};
 
 /** A place in the list (newest send time first, then newest id): what a cursor encodes, opaque to clients. */
 type Position = { sendAt: Date; id: Types.ObjectId };
-const encodePosition = (p: Position) => Buffer.from(`${p.sendAt.toISOString()}|${String(p.id)}`, 'utf8').toString('base64url');
+const encodePosition = (p: Position) =>
+  Buffer.from(`${p.sendAt.toISOString()}|${String(p.id)}`, 'utf8').toString('base64url');
 function decodePosition(cursor: string | undefined): Position | undefined {
   if (!cursor) return undefined;
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{24})$/.exec(Buffer.from(cursor, 'base64url').toString('utf8'));
+  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{24})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
   const sendAt = match ? new Date(match[1]!) : undefined;
-  if (!match || !sendAt || Number.isNaN(sendAt.getTime())) throw new ValidationError('The cursor is not valid.', [{ path: 'cursor', message: 'is not a cursor from this API' }]);
+  if (!match || !sendAt || Number.isNaN(sendAt.getTime()))
+    throw new ValidationError('The cursor is not valid.', [
+      { path: 'cursor', message: 'is not a cursor from this API' },
+    ]);
   return { sendAt, id: new Types.ObjectId(match[2]) };
 }
 
-function present(r: StoredNotification, journal: Map<string, Parameters<typeof effectiveState>[1]>, now: Date): NotificationView {
+function present(
+  r: StoredNotification,
+  journal: Map<string, Parameters<typeof effectiveState>[1]>,
+  now: Date,
+): NotificationView {
   const state = effectiveState(r, journal.get(String(r._id)) ?? [], now);
   return {
     id: String(r._id),
@@ -65,7 +84,14 @@ function present(r: StoredNotification, journal: Map<string, Parameters<typeof e
  * so a status filter reads on in batches until the page is full; after ten batches the page may be short, and its
  * cursor carries on from where the reading stopped.
  */
-export async function pageNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit: number; cursor?: string }): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
+export async function pageNotifications(props: {
+  userId?: string;
+  kind?: string;
+  status?: string;
+  now?: Date;
+  limit: number;
+  cursor?: string;
+}): Promise<{ items: NotificationView[]; nextCursor: string | null }> {
   const now = props.now ?? new Date();
   const base: Record<string, unknown> = { kind: props.kind ?? { $in: notificationKinds } };
   if (props.userId) base.userId = new Types.ObjectId(props.userId);
@@ -73,12 +99,19 @@ export async function pageNotifications(props: { userId?: string; kind?: string;
   const batchSize = props.status ? 500 : props.limit + 1;
   const items: { view: NotificationView; position: Position }[] = [];
   for (let batch = 0; batch < (props.status ? 10 : 1); batch += 1) {
-    const filter = after ? { ...base, $or: [{ sendAt: { $lt: after.sendAt } }, { sendAt: after.sendAt, _id: { $lt: after.id } }] } : base;
-    const records = (await NotificationModel.collection.find(filter).sort({ sendAt: -1, _id: -1 }).limit(batchSize).toArray()) as unknown as StoredNotification[];
+    const filter = after
+      ? { ...base, $or: [{ sendAt: { $lt: after.sendAt } }, { sendAt: after.sendAt, _id: { $lt: after.id } }] }
+      : base;
+    const records = (await NotificationModel.collection
+      .find(filter)
+      .sort({ sendAt: -1, _id: -1 })
+      .limit(batchSize)
+      .toArray()) as unknown as StoredNotification[];
     const journal = await journalOf(records.map((r) => r._id));
     for (const r of records) {
       const view = present(r, journal, now);
-      if (!props.status || view.status === props.status) items.push({ view, position: { sendAt: r.sendAt, id: r._id } });
+      if (!props.status || view.status === props.status)
+        items.push({ view, position: { sendAt: r.sendAt, id: r._id } });
       if (items.length > props.limit) break;
     }
     if (items.length > props.limit) {
@@ -92,7 +125,13 @@ export async function pageNotifications(props: { userId?: string; kind?: string;
 }
 
 /** The first page, as a plain list (admin pages, tests). */
-export async function presentNotifications(props: { userId?: string; kind?: string; status?: string; now?: Date; limit?: number }): Promise<NotificationView[]> {
+export async function presentNotifications(props: {
+  userId?: string;
+  kind?: string;
+  status?: string;
+  now?: Date;
+  limit?: number;
+}): Promise<NotificationView[]> {
   return (await pageNotifications({ ...props, limit: props.limit ?? 200 })).items;
 }
 
@@ -105,8 +144,14 @@ export async function resendNotification(props: { id: string; now?: Date }): Pro
   const state = effectiveState(record as unknown as PlannedRecord, rows as never, now);
   if (state.status !== 'failed') throw new ValidationError(messages.notFailed);
   // A permanent refusal is final for its attempt; the next attempt number starts clean.
-  await NotificationModel.updateOne({ _id: record._id }, { $set: { status: 'scheduled', maxAttempts: state.attempts + 3, nextAttemptAt: now, lastError: state.lastError } });
-  await NotificationDeliveryModel.collection.updateMany({ notificationId: record._id, phase: 'result', final: true }, { $set: { final: false } });
+  await NotificationModel.updateOne(
+    { _id: record._id },
+    { $set: { status: 'scheduled', maxAttempts: state.attempts + 3, nextAttemptAt: now, lastError: state.lastError } },
+  );
+  await NotificationDeliveryModel.collection.updateMany(
+    { notificationId: record._id, phase: 'result', final: true },
+    { $set: { final: false } },
+  );
 }
 
 export type Preferences = { mutedKinds: NotificationKind[]; emailDigest: 'single' | 'daily'; digestWeekday: number };
@@ -114,20 +159,40 @@ export type Preferences = { mutedKinds: NotificationKind[]; emailDigest: 'single
 export async function preferencesOf(userId: string): Promise<Preferences> {
   const user = await UserModel.findById(userId).select({ mutedKinds: 1, emailDigest: 1, digestWeekday: 1 }).lean();
   if (!user) throw new NotFoundError();
-  return { mutedKinds: (user.mutedKinds ?? []) as NotificationKind[], emailDigest: (user.emailDigest ?? 'single') as 'single' | 'daily', digestWeekday: user.digestWeekday ?? 1 };
+  return {
+    mutedKinds: (user.mutedKinds ?? []) as NotificationKind[],
+    emailDigest: (user.emailDigest ?? 'single') as 'single' | 'daily',
+    digestWeekday: user.digestWeekday ?? 1,
+  };
 }
 
 /** Saves her choices; security kinds are never muted, and a new digest weekday re-plans her weekly digests. */
 export async function savePreferences(props: { userId: string; preferences: Preferences; now?: Date }): Promise<void> {
   const before = await preferencesOf(props.userId);
   const mutedKinds = [...new Set(props.preferences.mutedKinds)].filter((k) => !isSecurityKind(k));
-  await UserModel.updateOne({ _id: props.userId }, { $set: { mutedKinds, emailDigest: props.preferences.emailDigest, digestWeekday: props.preferences.digestWeekday } });
-  if (before.digestWeekday !== props.preferences.digestWeekday) await replanFacilitatorDigestsOf({ userId: props.userId, now: props.now });
+  await UserModel.updateOne(
+    { _id: props.userId },
+    {
+      $set: { mutedKinds, emailDigest: props.preferences.emailDigest, digestWeekday: props.preferences.digestWeekday },
+    },
+  );
+  if (before.digestWeekday !== props.preferences.digestWeekday)
+    await replanFacilitatorDigestsOf({ userId: props.userId, now: props.now });
 }
 
 /** One-click unsubscribe: the signature is the authentication. Returns false for a bad link. */
-export async function unsubscribe(props: { userId: string; kind: string; signature: string; dryRun?: boolean }): Promise<boolean> {
-  if (!/^[0-9a-f]{24}$/i.test(props.userId) || !(notificationKinds as readonly string[]).includes(props.kind) || isSecurityKind(props.kind)) return false;
+export async function unsubscribe(props: {
+  userId: string;
+  kind: string;
+  signature: string;
+  dryRun?: boolean;
+}): Promise<boolean> {
+  if (
+    !/^[0-9a-f]{24}$/i.test(props.userId) ||
+    !(notificationKinds as readonly string[]).includes(props.kind) ||
+    isSecurityKind(props.kind)
+  )
+    return false;
   if (!verifyUnsubscribe(props.userId, props.kind, props.signature)) return false;
   if (props.dryRun) return true;
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { mutedKinds: props.kind } });

@@ -26,11 +26,14 @@ async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
   const cohortIds = [...new Set(sessions.map((s) => String(s.cohortId)))].map((id) => new Types.ObjectId(id));
   const [cohorts, enrolments] = await Promise.all([
     CohortModel.find({ _id: { $in: cohortIds } }).lean<Cohort[]>(),
-    EnrolmentModel.collection.find({ cohortId: { $in: cohortIds }, status: 'active' }, { projection: { cohortId: 1, userId: 1 } }).toArray(),
+    EnrolmentModel.collection
+      .find({ cohortId: { $in: cohortIds }, status: 'active' }, { projection: { cohortId: 1, userId: 1 } })
+      .toArray(),
   ]);
   const cohortById = new Map(cohorts.map((c) => [String(c._id), c]));
   const members = new Map<string, Set<string>>();
-  for (const e of enrolments) members.set(String(e.cohortId), (members.get(String(e.cohortId)) ?? new Set()).add(String(e.userId)));
+  for (const e of enrolments)
+    members.set(String(e.cohortId), (members.get(String(e.cohortId)) ?? new Set()).add(String(e.userId)));
   return sessions.flatMap((session) => {
     const cohort = cohortById.get(String(session.cohortId));
     if (!cohort) return [];
@@ -64,7 +67,9 @@ function reminderPlans({ session, cohort, userIds }: Audience, only?: Set<string
  * Plans (or re-plans) the reminders of these sessions, or of every upcoming one, and cancels those that no
  * longer match (an old start time, an offset removed, a participant who left). Batch-friendly: a few queries in all.
  */
-export async function planSessionReminders(props: { sessionIds?: Id[]; cohortId?: Id; now?: Date; onlyUserId?: Id } = {}): Promise<{ planned: number }> {
+export async function planSessionReminders(
+  props: { sessionIds?: Id[]; cohortId?: Id; now?: Date; onlyUserId?: Id } = {},
+): Promise<{ planned: number }> {
   const now = props.now ?? new Date();
   const filter: Record<string, unknown> = { status: 'scheduled', startsAt: { $gt: now } };
   if (props.sessionIds) filter._id = { $in: props.sessionIds.map((id) => new Types.ObjectId(String(id))) };
@@ -76,9 +81,18 @@ export async function planSessionReminders(props: { sessionIds?: Id[]; cohortId?
   if (!props.onlyUserId && sessions.length) {
     // One query for all of them (each query scans the table on FerretDB), then cancel what is no longer wanted.
     const wanted = new Set(plans.map((p) => p.key));
-    const existing = await NotificationModel.collection.find({ kind: 'session-reminder', status: 'scheduled', 'about.id': { $in: sessions.map((s) => String(s._id)) } }, { projection: { key: 1 } }).toArray();
+    const existing = await NotificationModel.collection
+      .find(
+        { kind: 'session-reminder', status: 'scheduled', 'about.id': { $in: sessions.map((s) => String(s._id)) } },
+        { projection: { key: 1 } },
+      )
+      .toArray();
     const stale = existing.filter((e) => !wanted.has(e.key as string)).map((e) => e._id);
-    if (stale.length) await NotificationModel.updateMany({ _id: { $in: stale }, status: 'scheduled' }, { $set: { status: 'cancelled' } });
+    if (stale.length)
+      await NotificationModel.updateMany(
+        { _id: { $in: stale }, status: 'scheduled' },
+        { $set: { status: 'cancelled' } },
+      );
   }
   await planNotifications(plans);
   return { planned: plans.length };
@@ -93,15 +107,25 @@ export async function sessionRescheduled(props: { sessionId: Id; now?: Date }): 
   const now = props.now ?? new Date();
   const session = await CohortSessionModel.findById(props.sessionId).lean<CohortSession>();
   if (!session || session.status !== 'scheduled') return;
-  await planSessionReminders({ sessionIds: [session._id], now: new Date(Math.min(now.getTime(), session.startsAt.getTime() - 1)) });
+  await planSessionReminders({
+    sessionIds: [session._id],
+    now: new Date(Math.min(now.getTime(), session.startsAt.getTime() - 1)),
+  });
   const [audience] = await audienceOf([session]);
   if (!audience) return;
   const sessionId = String(session._id);
-  const waiting = await NotificationModel.collection.find({ kind: 'session-changed', 'about.id': sessionId, status: 'scheduled', sendAt: { $gt: now } }, { projection: { userId: 1 } }).toArray();
+  const waiting = await NotificationModel.collection
+    .find(
+      { kind: 'session-changed', 'about.id': sessionId, status: 'scheduled', sendAt: { $gt: now } },
+      { projection: { userId: 1 } },
+    )
+    .toArray();
   const hasWaiting = new Set(waiting.map((w) => String(w.userId)));
   const firstChange = [...(session.history ?? [])].reverse().find((h) => h.previousStartsAt);
   const bucket = Math.floor(now.getTime() / changeDebounceMs);
-  const sendAt = new Date(Math.max(now.getTime(), Math.min(now.getTime() + changeDebounceMs, session.startsAt.getTime() - 30 * 60_000)));
+  const sendAt = new Date(
+    Math.max(now.getTime(), Math.min(now.getTime() + changeDebounceMs, session.startsAt.getTime() - 30 * 60_000)),
+  );
   const plans: NotificationPlan[] = audience.userIds
     .filter((userId) => !hasWaiting.has(userId))
     .map((userId) => ({
@@ -112,7 +136,10 @@ export async function sessionRescheduled(props: { sessionId: Id; now?: Date }): 
       sendAt,
       eventAt: session.startsAt,
       subject: `Changed: ${session.title}`,
-      data: { previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null, previousDurationMinutes: firstChange?.previousDurationMinutes ?? null },
+      data: {
+        previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null,
+        previousDurationMinutes: firstChange?.previousDurationMinutes ?? null,
+      },
     }));
   await planNotifications(plans);
 }
@@ -122,7 +149,10 @@ export async function sessionCancelled(props: { sessionId: Id; now?: Date }): Pr
   const now = props.now ?? new Date();
   const session = await CohortSessionModel.findById(props.sessionId).lean<CohortSession>();
   if (!session) return;
-  await cancelNotifications({ about: { type: 'session', id: session._id }, kinds: ['session-reminder', 'session-changed'] });
+  await cancelNotifications({
+    about: { type: 'session', id: session._id },
+    kinds: ['session-reminder', 'session-changed'],
+  });
   if (session.startsAt <= now) return;
   const [audience] = await audienceOf([session]);
   if (!audience) return;
@@ -143,7 +173,8 @@ export async function sessionCancelled(props: { sessionId: Id; now?: Date }): Pr
 /** She left a cohort: nothing more about its sessions. */
 export async function cancelSessionNotificationsOf(props: { cohortId: Id; userId: Id }): Promise<void> {
   const sessions = await CohortSessionModel.find({ cohortId: props.cohortId }).select({ _id: 1 }).lean();
-  for (const s of sessions) await cancelNotifications({ about: { type: 'session', id: s._id }, userId: props.userId, kinds: sessionKinds });
+  for (const s of sessions)
+    await cancelNotifications({ about: { type: 'session', id: s._id }, userId: props.userId, kinds: sessionKinds });
 }
 
 // ---- At send time ----
@@ -153,10 +184,17 @@ type SessionState = { session: CohortSession; cohort: Cohort; members: Set<strin
 async function prepareSessions(records: PlannedNotification[], memo: Memo): Promise<void> {
   const ids = [...new Set(records.map((r) => r.about.id))].filter((id) => memo.get(`session:${id}`) === undefined);
   if (!ids.length) return;
-  const sessions = await CohortSessionModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<CohortSession[]>();
+  const sessions = await CohortSessionModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }).lean<
+    CohortSession[]
+  >();
   const audiences = await audienceOf(sessions);
   for (const id of ids) memo.set(`session:${id}`, null);
-  for (const a of audiences) memo.set(`session:${String(a.session._id)}`, { session: a.session, cohort: a.cohort, members: new Set(a.userIds) } satisfies SessionState);
+  for (const a of audiences)
+    memo.set(`session:${String(a.session._id)}`, {
+      session: a.session,
+      cohort: a.cohort,
+      members: new Set(a.userIds),
+    } satisfies SessionState);
 }
 
 async function stateOf(ctx: ComposeContext): Promise<SessionState> {
@@ -167,7 +205,11 @@ async function stateOf(ctx: ComposeContext): Promise<SessionState> {
 
 /** The .ics of one session (same UID and SEQUENCE as the calendar feed, so calendar apps update one event). */
 export function sessionCalendar(session: CohortSession, cohort: Cohort): string {
-  const calendar = ical({ name: session.title, prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' }, method: session.status === 'cancelled' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH });
+  const calendar = ical({
+    name: session.title,
+    prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
+    method: session.status === 'cancelled' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH,
+  });
   const where = session.mode === 'online' ? (session.joinUrl ?? '') : (session.location ?? '');
   calendar.createEvent({
     id: sessionUid(session._id),
@@ -201,8 +243,19 @@ const icsMemo = new WeakMap<object, string>();
 function icsAttachment(session: CohortSession, cohort: Cohort) {
   let content = icsMemo.get(session);
   if (!content) icsMemo.set(session, (content = sessionCalendar(session, cohort)));
-  const filename = `${session.title.replace(/[^A-Za-z0-9]+/g, '-').replace(/^-|-$/g, '').toLowerCase() || 'session'}.ics`;
-  return [{ filename, content, contentType: `text/calendar; charset=utf-8; method=${session.status === 'cancelled' ? 'CANCEL' : 'PUBLISH'}` }];
+  const filename = `${
+    session.title
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'session'
+  }.ics`;
+  return [
+    {
+      filename,
+      content,
+      contentType: `text/calendar; charset=utf-8; method=${session.status === 'cancelled' ? 'CANCEL' : 'PUBLISH'}`,
+    },
+  ];
 }
 
 registerNotificationKind('session-reminder', {
@@ -210,12 +263,18 @@ registerNotificationKind('session-reminder', {
   isStillRelevant: async (ctx) => {
     const state = await stateOf(ctx);
     if (!state || state.session.status !== 'scheduled') return 'The session was cancelled.';
-    if (ctx.record.eventAt && state.session.startsAt.getTime() !== ctx.record.eventAt.getTime()) return 'The session moved to another time.';
+    if (ctx.record.eventAt && state.session.startsAt.getTime() !== ctx.record.eventAt.getTime())
+      return 'The session moved to another time.';
     return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
   },
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
-    return { subject: `Reminder: ${session.title}, ${ctx.record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`, template: 'session-reminder', data: sessionData(session, cohort), attachments: icsAttachment(session, cohort) };
+    return {
+      subject: `Reminder: ${session.title}, ${ctx.record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`,
+      template: 'session-reminder',
+      data: sessionData(session, cohort),
+      attachments: icsAttachment(session, cohort),
+    };
   },
 });
 
@@ -223,23 +282,40 @@ registerNotificationKind('session-changed', {
   prepare: prepareSessions,
   isStillRelevant: async (ctx) => {
     const state = await stateOf(ctx);
-    if (!state || state.session.status !== 'scheduled') return 'The session was cancelled (a cancellation notice is sent instead).';
+    if (!state || state.session.status !== 'scheduled')
+      return 'The session was cancelled (a cancellation notice is sent instead).';
     const previous = ctx.record.data?.previousStartsAt as string | null | undefined;
     const previousDuration = ctx.record.data?.previousDurationMinutes as number | null | undefined;
-    if (previous && new Date(previous).getTime() === state.session.startsAt.getTime() && (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes) return 'The session is back at its original time.';
+    if (
+      previous &&
+      new Date(previous).getTime() === state.session.startsAt.getTime() &&
+      (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes
+    )
+      return 'The session is back at its original time.';
     return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
   },
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
-    return { subject: `Changed: ${session.title}`, template: 'session-changed', data: { ...sessionData(session, cohort), previousStartsAt: ctx.record.data?.previousStartsAt ?? null }, attachments: icsAttachment(session, cohort) };
+    return {
+      subject: `Changed: ${session.title}`,
+      template: 'session-changed',
+      data: { ...sessionData(session, cohort), previousStartsAt: ctx.record.data?.previousStartsAt ?? null },
+      attachments: icsAttachment(session, cohort),
+    };
   },
 });
 
 registerNotificationKind('session-cancelled', {
   prepare: prepareSessions,
-  isStillRelevant: async (ctx) => ((await stateOf(ctx))?.session.status === 'cancelled' ? true : 'The session is no longer cancelled.'),
+  isStillRelevant: async (ctx) =>
+    (await stateOf(ctx))?.session.status === 'cancelled' ? true : 'The session is no longer cancelled.',
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
-    return { subject: `Cancelled: ${session.title}`, template: 'session-cancelled', data: sessionData(session, cohort), attachments: icsAttachment(session, cohort) };
+    return {
+      subject: `Cancelled: ${session.title}`,
+      template: 'session-cancelled',
+      data: sessionData(session, cohort),
+      attachments: icsAttachment(session, cohort),
+    };
   },
 });

@@ -3,7 +3,12 @@ import { onDomainEvent } from '../../events.ts';
 import { planWaitlistPromotion } from './accounts.ts';
 import { cancelNotifications } from './plan.ts';
 import { moduleCompleted, planCertificateExpiry, planModuleNudges } from './pacing.ts';
-import { cancelSessionNotificationsOf, planSessionReminders, sessionCancelled, sessionRescheduled } from './sessions.ts';
+import {
+  cancelSessionNotificationsOf,
+  planSessionReminders,
+  sessionCancelled,
+  sessionRescheduled,
+} from './sessions.ts';
 
 /** How the reminders area reacts to what other areas announce (wired from server/subscriptions.ts). */
 onDomainEvent('session.scheduled', async ({ sessionId }) => {
@@ -22,7 +27,8 @@ onDomainEvent('enrolment.activated', async ({ cohortId, userId, promotedFromWait
 });
 onDomainEvent('enrolment.withdrawn', async ({ cohortId, userId }) => {
   await cancelSessionNotificationsOf({ cohortId, userId });
-  for (const kind of ['module-due', 'module-overdue']) await cancelNotifications({ keyPrefix: `${kind}:${String(cohortId)}:`, userId });
+  for (const kind of ['module-due', 'module-overdue'])
+    await cancelNotifications({ keyPrefix: `${kind}:${String(cohortId)}:`, userId });
 });
 onDomainEvent('cohort.updated', async ({ cohortId }) => {
   await planSessionReminders({ cohortId });

@@ -33,7 +33,8 @@ export function nextWeekly(props: { after: Date; weekday: number; hour: number; 
   const start = DateTime.fromJSDate(props.after, { zone: props.zone });
   for (let days = 0; days <= 7; days++) {
     const candidate = start.plus({ days }).set({ hour: props.hour, minute: 0, second: 0, millisecond: 0 });
-    if (candidate.weekday === props.weekday && candidate.toMillis() > props.after.getTime()) return candidate.toJSDate();
+    if (candidate.weekday === props.weekday && candidate.toMillis() > props.after.getTime())
+      return candidate.toJSDate();
   }
   throw new Error('unreachable: a weekday recurs within 8 days');
 }

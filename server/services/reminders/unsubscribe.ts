@@ -7,7 +7,10 @@ import { absoluteUrl, settings } from '../../settings.ts';
  * token, and cannot be forged for another person or another kind.
  */
 function signature(userId: string, kind: string): string {
-  return createHmac('sha256', settings.signingSecret).update(`unsubscribe:${userId}:${kind}`).digest('base64url').slice(0, 32);
+  return createHmac('sha256', settings.signingSecret)
+    .update(`unsubscribe:${userId}:${kind}`)
+    .digest('base64url')
+    .slice(0, 32);
 }
 
 export function unsubscribePath(userId: string, kind: string): string {
@@ -24,5 +27,8 @@ export function verifyUnsubscribe(userId: string, kind: string, given: string): 
 
 /** The headers mail clients use for their own "unsubscribe" button (RFC 2369 and RFC 8058 one-click). */
 export function unsubscribeHeaders(userId: string, kind: string): Record<string, string> {
-  return { 'List-Unsubscribe': `<${unsubscribeUrl(userId, kind)}>`, 'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click' };
+  return {
+    'List-Unsubscribe': `<${unsubscribeUrl(userId, kind)}>`,
+    'List-Unsubscribe-Post': 'List-Unsubscribe=One-Click',
+  };
 }
