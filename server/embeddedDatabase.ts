@@ -73,9 +73,9 @@ function stopper(child: ChildProcess): () => Promise<void> {
 
 /**
  * Starts FerretDB (or mongod) on a free loopback port with its data under `dataDir`.
- * `memory` keeps SQLite in memory (tests), so nothing is left on disk.
+ * `memory` keeps SQLite in memory (tests), so nothing is left on disk. `ferretDbArgs` are added to FerretDB's flags.
  */
-export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: boolean }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[] }): Promise<EmbeddedDatabase> {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
   const logFile = path.join(opts.dataDir, 'database.log');
@@ -92,6 +92,8 @@ export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: bo
       '--telemetry=disable',
       '--log-level=info',
       '--log-format=text',
+      // tests only: e.g. --test-disable-pushdown for a reference server that filters every document in Go
+      ...(opts.ferretDbArgs ?? []),
     ];
     // DO_NOT_TRACK as well: telemetry stays off even if a future flag default changes.
     const child = spawn(binary, args, {

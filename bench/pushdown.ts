@@ -1,0 +1,64 @@
+import { parseArgs } from 'node:util';
+import { MongoClient, type Collection, type Document } from 'mongodb';
+import { startBenchDatabase } from './database.ts';
+
+/**
+ * `node --import tsx bench/pushdown.ts [--docs 60000] [--repeat 20]`
+ *
+ * Times lookups by an indexed field other than `_id` (equality, `$in` of three values, a unique field) on a
+ * collection that has the indexes and on the same documents without them, which is what FerretDB did for every
+ * such filter before our index pushdown patch (tools/ferretdb/patches/0002): read and decode every document.
+ * Prints the median of --repeat runs of each. BENCH_MONGODB_URI measures another server (for example a build
+ * without the patch).
+ */
+const { values: args } = parseArgs({ options: { docs: { type: 'string', default: '60000' }, repeat: { type: 'string', default: '20' } } });
+const docs = Number(args.docs);
+const repeat = Number(args.repeat);
+
+const database = await startBenchDatabase();
+const client = await new MongoClient(database.uri).connect();
+const db = client.db('benchpushdown');
+try {
+  await db.dropDatabase();
+  const indexed = db.collection('indexed');
+  const plain = db.collection('plain');
+  await indexed.createIndex({ cohortId: 1 });
+  await indexed.createIndex({ email: 1 }, { unique: true });
+  for (let start = 0; start < docs; start += 5000) {
+    const batch = Array.from({ length: Math.min(5000, docs - start) }, (_, k) => {
+      const i = start + k;
+      return { cohortId: `c${i % 600}`, email: `p${i}@example.org`, n: i, note: 'x'.repeat(40) };
+    });
+    await indexed.insertMany(batch.map((d) => ({ ...d })));
+    await plain.insertMany(batch.map((d) => ({ ...d })));
+  }
+
+  const median = async (run: () => Promise<unknown>): Promise<number> => {
+    const times: number[] = [];
+    for (let i = 0; i < repeat; i++) {
+      const t0 = performance.now();
+      await run();
+      times.push(performance.now() - t0);
+    }
+    times.sort((a, b) => a - b);
+    return times[Math.floor(times.length / 2)]!;
+  };
+  const lookups: Array<[string, (c: Collection<Document>) => Promise<unknown>]> = [
+    ['find { cohortId: c } (100 of them)', (c) => c.find({ cohortId: 'c17' }).toArray()],
+    ['find { cohortId: { $in: [3] } } (300)', (c) => c.find({ cohortId: { $in: ['c1', 'c2', 'c3'] } }).toArray()],
+    ['findOne { email } (unique)', (c) => c.findOne({ email: 'p4242@example.org' })],
+    ['updateOne { email } $inc', (c) => c.updateOne({ email: 'p4242@example.org' }, { $inc: { n: 1 } })],
+    ['countDocuments { cohortId: c }', (c) => c.countDocuments({ cohortId: 'c17' })],
+  ];
+  console.log(`${docs} documents, median of ${repeat} runs (${database.kind} at ${database.uri})`);
+  console.log(`${'lookup'.padEnd(40)} ${'no index'.padStart(10)} ${'index'.padStart(10)}`);
+  for (const [label, run] of lookups) {
+    const without = await median(() => run(plain));
+    const withIndex = await median(() => run(indexed));
+    console.log(`${label.padEnd(40)} ${without.toFixed(1).padStart(8)}ms ${withIndex.toFixed(1).padStart(8)}ms`);
+  }
+} finally {
+  await db.dropDatabase().catch(() => undefined);
+  await client.close();
+  await database.stop();
+}
