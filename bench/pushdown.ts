@@ -11,7 +11,9 @@ import { startBenchDatabase } from './database.ts';
  * Prints the median of --repeat runs of each. BENCH_MONGODB_URI measures another server (for example a build
  * without the patch).
  */
-const { values: args } = parseArgs({ options: { docs: { type: 'string', default: '60000' }, repeat: { type: 'string', default: '20' } } });
+const { values: args } = parseArgs({
+  options: { docs: { type: 'string', default: '60000' }, repeat: { type: 'string', default: '20' } },
+});
 const docs = Number(args.docs);
 const repeat = Number(args.repeat);
 

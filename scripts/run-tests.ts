@@ -30,7 +30,11 @@ function runMocha(): Promise<Totals & { ok: boolean }> {
 /** Counts the top-level Go tests (`go test -json` events); a package that fails without a test counts once. */
 function runGoTests(): Totals {
   console.log('\n  Go tests of the FerretDB patches (tools/ferretdb/test.sh)');
-  const result = spawnSync('bash', ['tools/ferretdb/test.sh', '-json'], { encoding: 'utf8', stdio: ['ignore', 'pipe', 'inherit'], maxBuffer: 256 * 1024 * 1024 });
+  const result = spawnSync('bash', ['tools/ferretdb/test.sh', '-json'], {
+    encoding: 'utf8',
+    stdio: ['ignore', 'pipe', 'inherit'],
+    maxBuffer: 256 * 1024 * 1024,
+  });
   const totals = { passed: 0, failed: 0 };
   const failedPackages = new Set<string>();
   const packagesWithFailedTests = new Set<string>();

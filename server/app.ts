@@ -85,6 +85,9 @@ export function createApp(config: Config): express.Express {
     res.locals.path = req.path;
     next();
   });
+  // Browsers ask for /favicon.ico on their own, in parallel with the page: answered here, before the session, so that
+  // request never loads and saves the visitor's session alongside the page's own request.
+  app.get('/favicon.ico', (_req: Request, res: Response) => res.redirect(301, '/public/favicon.svg'));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
   app.use(bodyParsers);
 

@@ -75,7 +75,11 @@ function stopper(child: ChildProcess): () => Promise<void> {
  * Starts FerretDB (or mongod) on a free loopback port with its data under `dataDir`.
  * `memory` keeps SQLite in memory (tests), so nothing is left on disk. `ferretDbArgs` are added to FerretDB's flags.
  */
-export async function startEmbeddedDatabase(opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[] }): Promise<EmbeddedDatabase> {
+export async function startEmbeddedDatabase(opts: {
+  dataDir: string;
+  memory?: boolean;
+  ferretDbArgs?: string[];
+}): Promise<EmbeddedDatabase> {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
   const logFile = path.join(opts.dataDir, 'database.log');

@@ -4,7 +4,17 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
-import { Double, Int32, Long, MongoClient, ObjectId, type Collection, type Db, type Document, type Filter } from 'mongodb';
+import {
+  Double,
+  Int32,
+  Long,
+  MongoClient,
+  ObjectId,
+  type Collection,
+  type Db,
+  type Document,
+  type Filter,
+} from 'mongodb';
 
 /**
  * Index pushdown (tools/ferretdb/patches/0002) answers equality and $in on a field that leads an index from
@@ -42,7 +52,9 @@ type Values = {
 function values(random: () => number): Values {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const strings = ['a', 'b', 'A', '', '<&>', 'é', 'x y', '1', '0', 'q"\\', '650102030405060708090a0b'];
-  const objectIds = ['650102030405060708090a0b', '650102030405060708090a0c', '000000000000000000000001'].map((hex) => new ObjectId(hex));
+  const objectIds = ['650102030405060708090a0b', '650102030405060708090a0c', '000000000000000000000001'].map(
+    (hex) => new ObjectId(hex),
+  );
   const dates = [new Date(1), new Date(0), new Date('2024-05-06T07:08:09.123Z'), new Date('1969-12-31T23:59:59.999Z')];
   // numbers equal across BSON types, negative zero, integers doubles round, exponents
   const numbers = [0, -0, 1, -1, 2, 1.5, 2 ** 31 - 1, 2 ** 31, 2 ** 53, 2 ** 53 + 1, 2 ** 60, 1e21, 1e-7, 0.1];
@@ -152,7 +164,8 @@ describe('database: index pushdown', function () {
         const field = fields[Math.floor(random() * fields.length)]!;
         const value = (): unknown => {
           if (field === '_id') return documents[Math.floor(random() * documents.length)]!._id;
-          if (field === 'u') return random() < 0.5 ? documents[Math.floor(random() * documents.length)]!.u : gen.scalar();
+          if (field === 'u')
+            return random() < 0.5 ? documents[Math.floor(random() * documents.length)]!.u : gen.scalar();
           return random() < 0.85 ? gen.scalar() : gen.any();
         };
         const form = random();
@@ -164,7 +177,8 @@ describe('database: index pushdown', function () {
     };
     const ids = async (collection: Collection<Document>, filter: Filter<Document>): Promise<string[]> =>
       (await collection.find(filter, { projection: { _id: 1 } }).toArray()).map((d) => String(d._id)).sort();
-    const context = (filter: Filter<Document>) => `seed ${seed} (PUSHDOWN_SEED=${seed}), filter ${describeValue(filter)}`;
+    const context = (filter: Filter<Document>) =>
+      `seed ${seed} (PUSHDOWN_SEED=${seed}), filter ${describeValue(filter)}`;
 
     let nonEmpty = 0;
     for (let q = 0; q < queryCount; q++) {
@@ -179,7 +193,10 @@ describe('database: index pushdown', function () {
 
     for (let q = 0; q < 25; q++) {
       const filter = query();
-      const [a, b] = await Promise.all([indexed.updateMany(filter, { $inc: { hits: 1 } }), plain.updateMany(filter, { $inc: { hits: 1 } })]);
+      const [a, b] = await Promise.all([
+        indexed.updateMany(filter, { $inc: { hits: 1 } }),
+        plain.updateMany(filter, { $inc: { hits: 1 } }),
+      ]);
       expect(a.matchedCount, context(filter)).to.equal(b.matchedCount);
       const one = query();
       const [c, d] = await Promise.all([
@@ -194,7 +211,9 @@ describe('database: index pushdown', function () {
       expect(a.deletedCount, context(filter)).to.equal(b.deletedCount);
     }
     const state = async (collection: Collection<Document>) =>
-      (await collection.find({}, { projection: { hits: 1 } }).toArray()).map((d) => `${String(d._id)}:${d.hits ?? 0}`).sort();
+      (await collection.find({}, { projection: { hits: 1 } }).toArray())
+        .map((d) => `${String(d._id)}:${d.hits ?? 0}`)
+        .sort();
     expect(await state(indexed), `seed ${seed}`).to.deep.equal(await state(plain));
   });
 
@@ -202,7 +221,9 @@ describe('database: index pushdown', function () {
     const coll = db.collection('explained');
     await coll.createIndex({ cohortId: 1 });
     await coll.createIndex({ email: 1 }, { unique: true });
-    await coll.insertMany(Array.from({ length: 50 }, (_, i) => ({ cohortId: `c${i % 5}`, email: `p${i}@example.org`, note: 'n' })));
+    await coll.insertMany(
+      Array.from({ length: 50 }, (_, i) => ({ cohortId: `c${i % 5}`, email: `p${i}@example.org`, note: 'n' })),
+    );
     const explain = async (filter: Document) => {
       const res = await db.command({ explain: { find: 'explained', filter }, verbosity: 'queryPlanner' });
       return { pushdown: res.filterPushdown as boolean, plan: JSON.stringify(res.queryPlanner) };
