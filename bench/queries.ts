@@ -14,8 +14,9 @@ import { createToken, proxyHeaders, signInForCookie } from './server.ts';
  * `npm run bench:queries -- [--scale 2000] [--only a,b] [--repeat N]`
  *
  * Lists every database command each bench scenario sends for one (warm) request, with its time, and marks the ones
- * FerretDB 1.24 (SQLite) answers by reading the whole collection: it pushes down only a filter that is exactly
- * `{ _id: <value> }`. A page whose time grows with the data has a "scan" line here; that is where to look first.
+ * our FerretDB build answers by reading the whole collection: it answers from an index only an equality or `$in` of
+ * plain values on a top-level field that leads one of the collection's indexes (patch 0002; see README, The
+ * database). A page whose time grows with the data has a "SCAN" line here; that is where to look first.
  * --repeat N then sends each request N more times one after another and prints the mean time: run it under
  * `node --cpu-prof` to see where the app's own time goes.
  */
@@ -30,31 +31,57 @@ const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
 
 type Seen = { name: string; collection: string; filter: unknown; ms: number; scan: boolean };
 
-/** The filter of a read or write command, and whether it is a pushed-down `{ _id: value }` lookup. */
-function describe(event: CommandStartedEvent): Omit<Seen, 'ms'> | undefined {
+/** Per collection, the fields that lead one of its indexes (what patch 0002 can push down). */
+async function leadingIndexFields(): Promise<Map<string, Set<string>>> {
+  const db = mongoose.connection.db!;
+  const result = new Map<string, Set<string>>();
+  for (const { name } of await db.listCollections({}, { nameOnly: true }).toArray()) {
+    const indexes = await db.collection(name).indexes();
+    result.set(name, new Set(indexes.map((i) => Object.keys(i.key)[0]!)));
+  }
+  return result;
+}
+
+const isPlainValue = (v: unknown) =>
+  v !== null && (typeof v !== 'object' || v instanceof mongoose.mongo.ObjectId || v instanceof Date);
+
+/** True when some top-level key is an equality or `$in` of plain values on a field that leads an index. */
+function answeredFromIndex(filter: unknown, leading: Set<string> | undefined): boolean {
+  if (!filter || typeof filter !== 'object' || !leading) return false;
+  return Object.entries(filter as Record<string, unknown>).some(([key, value]) => {
+    if (!leading.has(key)) return false;
+    if (isPlainValue(value)) return true;
+    const ops = value as Record<string, unknown>;
+    if (value && typeof value === 'object' && Object.keys(ops).length === 1) {
+      if ('$eq' in ops) return isPlainValue(ops.$eq);
+      if ('$in' in ops) return Array.isArray(ops.$in) && ops.$in.every(isPlainValue);
+    }
+    return false;
+  });
+}
+
+/** The filter of a read or write command, and whether FerretDB reads the whole collection for it. */
+function describe(event: CommandStartedEvent, indexes: Map<string, Set<string>>): Omit<Seen, 'ms'> | undefined {
   const c = event.command as Record<string, unknown>;
   const name = event.commandName;
   if (['ping', 'hello', 'isMaster', 'endSessions', 'buildInfo', 'saslStart', 'saslContinue'].includes(name))
     return undefined;
   const collection = String(c[name] ?? '');
   let filter: unknown;
-  if (name === 'find' || name === 'count' || name === 'findAndModify') filter = c.filter ?? c.query ?? {};
-  else if (name === 'aggregate') filter = (c.pipeline as unknown[])?.[0] ?? {};
+  if (name === 'find' || name === 'count' || name === 'findAndModify' || name === 'distinct')
+    filter = c.filter ?? c.query ?? {};
+  else if (name === 'aggregate') filter = (c.pipeline as { $match?: unknown }[])?.[0]?.$match ?? {};
   else if (name === 'update') filter = (c.updates as { q: unknown }[]).map((u) => u.q);
   else if (name === 'delete') filter = (c.deletes as { q: unknown }[]).map((u) => u.q);
   else if (name === 'insert') filter = `${(c.documents as unknown[]).length} document(s)`;
   else filter = '';
-  const byId = (f: unknown) => {
-    if (!f || typeof f !== 'object') return false;
-    const keys = Object.keys(f);
-    const id = (f as Record<string, unknown>)._id;
-    return (
-      keys.length === 1 &&
-      keys[0] === '_id' &&
-      (typeof id !== 'object' || id === null || id instanceof mongoose.mongo.ObjectId)
-    );
-  };
-  const scan = name === 'insert' ? false : Array.isArray(filter) ? !filter.every(byId) : !byId(filter);
+  const leading = indexes.get(collection);
+  const scan =
+    name === 'insert'
+      ? false
+      : Array.isArray(filter)
+        ? !filter.every((f) => answeredFromIndex(f, leading))
+        : !answeredFromIndex(filter, leading);
   return { name, collection, filter, scan };
 }
 
@@ -77,11 +104,12 @@ async function main(): Promise<void> {
     const server = createApp(config).listen(0, '127.0.0.1');
     await new Promise((r) => server.once('listening', r));
     const baseUrl = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
+    const indexes = await leadingIndexFields();
     const pending = new Map<number, Omit<Seen, 'ms'> & { started: number }>();
     let seen: Seen[] = [];
     const client = mongoose.connection.getClient();
     client.on('commandStarted', (e: CommandStartedEvent) => {
-      const d = describe(e);
+      const d = describe(e, indexes);
       if (d) pending.set(e.requestId, { ...d, started: performance.now() });
     });
     client.on('commandSucceeded', (e: CommandSucceededEvent) => {
@@ -112,7 +140,7 @@ async function main(): Promise<void> {
           body: target.body === undefined ? undefined : JSON.stringify(target.body),
           redirect: 'manual',
         });
-      await (await send()).arrayBuffer(); // warm-up: read models built on first use
+      await (await send()).arrayBuffer(); // warm-up: connections, caches
       seen = [];
       const started = performance.now();
       const res = await send();
