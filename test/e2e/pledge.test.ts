@@ -52,7 +52,9 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await served?.close();
   });
 
-  it('signs with the form, confirms from the email, chooses two commitments and is listed with them', async () => {
+  it('signs with the form, confirms from the email, chooses two commitments and is listed with them', async function () {
+    // A real browser through six pages with four accessibility scans: on 2 shared cores this takes far beyond mocha's default.
+    this.timeout(120_000);
     await buildCommitmentOption({ title: 'Every interview panel completes bias training first' });
     await buildCommitmentOption({ title: 'Headship roles advertised with flexible working' });
     await buildCommitmentOption({ title: 'Gender balance of appointments reported each year' });
