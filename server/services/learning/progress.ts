@@ -183,16 +183,17 @@ export async function cohortProgress(
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
   const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
   if (!cohort) throw new NotFoundError('We could not find that cohort.');
-  const [enrolments, completions, attempts, shared, modules] = await Promise.all([
+  // One read of the cohort's completions serves the rows and the shared reflections (one query fewer per page).
+  const [enrolments, completions, attempts, modules] = await Promise.all([
     EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).lean(),
-    CompletionModel.find({ cohortId: cohort._id }, { userId: 1, moduleId: 1, completedAt: 1 }).lean(),
-    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).lean(),
     CompletionModel.find(
-      { cohortId: cohort._id, reflectionShared: true },
-      { userId: 1, moduleId: 1, reflection: 1, completedAt: 1 },
+      { cohortId: cohort._id },
+      { userId: 1, moduleId: 1, completedAt: 1, reflectionShared: 1, reflection: 1 },
     ).lean(),
+    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).lean(),
     modulesOf(cohort.programmeId, { includeArchived: true }),
   ]);
+  const shared = completions.filter((c) => c.reflectionShared === true);
   const users = enrolments.length
     ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 }).lean()
     : [];
