@@ -1,35 +1,9 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import type { Browser, Page } from 'playwright-core';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoAccounts, demoPassword } from '../../server/demo/people.ts';
-import { launchBrowser, serveTestApp, signInInBrowser } from '../support/browser.ts';
+import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-type AxeViolation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
-
-/** Runs axe-core's WCAG 2.0/2.1/2.2 A and AA rules on the page; returns readable violations. */
-async function wcagViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<{ violations: AxeViolation[] }> } }
-    ).axe;
-    const result = await axe.run(document, {
-      runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-    });
-    return result.violations;
-  });
-  return violations.map(
-    (v) =>
-      `${v.id} (${v.impact}): ${v.help} at ${v.nodes
-        .slice(0, 3)
-        .map((n) => n.target.join(' '))
-        .join(', ')}`,
-  );
-}
 
 /** Same-origin links in the main navigation and the page's main content (GET pages only, no downloads). */
 async function linksOn(page: Page, origin: string): Promise<string[]> {

@@ -1,47 +1,14 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import type { Browser, Page } from 'playwright-core';
+import type { Browser } from 'playwright-core';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { asActor, buildBoard, buildGoverningProgramme, giveCertificate } from '../support/boardsFactories.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser } from '../support/browser.ts';
+import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG 2.x A/AA rules on the current page, as readable lines. */
-async function wcagViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: Document,
-            opts: object,
-          ) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return (
-      await axe.run(document, {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-      })
-    ).violations;
-  });
-  return violations.map(
-    (v) =>
-      `${v.id}: ${v.help} at ${v.nodes
-        .slice(0, 3)
-        .map((n) => n.target.join(' '))
-        .join(', ')}`,
-  );
-}
 
 describe('browser: a chair sets up an interview panel and watches it become ready', () => {
   useTestDatabase();

@@ -1,41 +1,8 @@
-import { readFileSync } from 'node:fs';
-import { createRequire } from 'node:module';
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
-import { launchBrowser, screenshot, serveTestApp } from '../support/browser.ts';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, screenshot, serveTestApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildCommitmentOption, latestLink } from '../support/pledgeFactories.ts';
-
-const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
-
-/** axe-core's WCAG 2.x A/AA rules on the current page, as readable lines (empty when it passes). */
-async function wcagViolations(page: Page): Promise<string[]> {
-  await page.addScriptTag({ content: axeSource });
-  const violations = await page.evaluate(async () => {
-    const axe = (
-      window as unknown as {
-        axe: {
-          run: (
-            ctx: Document,
-            opts: object,
-          ) => Promise<{ violations: { id: string; help: string; nodes: { target: string[] }[] }[] }>;
-        };
-      }
-    ).axe;
-    return (
-      await axe.run(document, {
-        runOnly: { type: 'tag', values: ['wcag2a', 'wcag2aa', 'wcag21a', 'wcag21aa', 'wcag22aa'] },
-      })
-    ).violations;
-  });
-  return violations.map(
-    (v) =>
-      `${v.id}: ${v.help} at ${v.nodes
-        .slice(0, 3)
-        .map((n) => n.target.join(' '))
-        .join(', ')}`,
-  );
-}
 
 describe('browser: an organisation signs the Pledge, confirms, commits and appears on the list', () => {
   useTestDatabase();
