@@ -52,7 +52,9 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
     RUN_JOBS: 'false',
     LOG_LEVEL: 'warn',
   };
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  // For profiling the app under load, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
+  const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
+  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
