@@ -8,8 +8,8 @@ import { Schema, Types, model, type InferSchemaType } from 'mongoose';
  *   `leaseUntil` by claiming the next attempt number;
  * - the result is written only by the claim's owner, and is the authoritative record of what happened
  *   (the notification's own status is settled from it later).
- * Only inserts, never updates: on FerretDB 1.x an update rewrites by a full table scan, while a batch of inserts
- * is one cheap SQLite transaction, so recording 10,000 sends costs milliseconds, not minutes.
+ * Only inserts, never updates: the unique index decides every claim, and a batch of inserts is one cheap write
+ * (one SQLite transaction on the embedded FerretDB), so recording 10,000 sends costs milliseconds.
  */
 const notificationDeliverySchema = new Schema({
   notificationId: { type: Schema.Types.ObjectId, ref: 'Notification', required: true },

@@ -52,7 +52,7 @@ export function configurePassport(): void {
   );
   passport.serializeUser((user, done) => done(null, user.id));
   passport.deserializeUser((id: string, done) => {
-    // By _id alone, the one filter FerretDB 1.x answers from an index (with status too, it scans every user).
+    // By _id; a disabled account is refused here, so her session stops working at once.
     UserModel.findById(id)
       .lean()
       .then((user) => done(null, user?.status === 'active' ? toCurrentUser(user) : false), done);

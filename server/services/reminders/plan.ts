@@ -111,7 +111,7 @@ async function applyPlan(existing: Existing, plan: NotificationPlan): Promise<Pl
 }
 
 /**
- * Plans many at once, cheaply on FerretDB (where every query and update scans the table): one query loads the
+ * Plans many at once, in a few round trips whatever the number: one query loads the
  * records that already exist for these kinds and subjects, new ones go in as one batch insert, and only those
  * whose time or data changed are updated.
  */

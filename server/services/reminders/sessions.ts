@@ -79,7 +79,7 @@ export async function planSessionReminders(
   const only = props.onlyUserId ? new Set([String(props.onlyUserId)]) : undefined;
   const plans = audiences.flatMap((a) => reminderPlans(a, only));
   if (!props.onlyUserId && sessions.length) {
-    // One query for all of them (each query scans the table on FerretDB), then cancel what is no longer wanted.
+    // One query for all of them (one round trip, not one per session), then cancel what is no longer wanted.
     const wanted = new Set(plans.map((p) => p.key));
     const existing = await NotificationModel.collection
       .find(
