@@ -4,7 +4,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { ApiTokenModel } from '../models/ApiToken.ts';
 import { UserModel, type Role } from '../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
-import { authenticateWithPassword } from './services/users.ts';
+import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
@@ -28,21 +28,8 @@ declare module 'express-session' {
   }
 }
 
-export function toCurrentUser(user: {
-  _id: unknown;
-  email: string;
-  name: string;
-  roles: string[];
-  timezone: string;
-}): CurrentUser {
-  return {
-    id: String(user._id),
-    email: user.email,
-    name: user.name,
-    roles: user.roles as Role[],
-    timezone: user.timezone,
-  };
-}
+/** The signed-in person from her user record (one shape for sessions, tokens and the password check). */
+export const toCurrentUser = currentUserOf;
 
 export function configurePassport(): void {
   passport.use(

@@ -17,22 +17,21 @@ const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 6
 
 /** The public shape of a user (API and views): never the hash. */
 export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
-export function presentUser(user: {
-  _id: unknown;
-  email: string;
-  name: string;
-  roles: string[];
-  timezone: string;
-  status?: string;
-}): UserView {
+type UserFields = { _id: unknown; email: string; name: string; roles: string[]; timezone: string };
+
+/** The person as a signed-in request carries her (only active accounts sign in, so no status). */
+export function currentUserOf(user: UserFields): Omit<UserView, 'status'> {
   return {
     id: String(user._id),
     email: user.email,
     name: user.name,
     roles: user.roles as Role[],
     timezone: user.timezone,
-    status: user.status ?? 'active',
   };
+}
+
+export function presentUser(user: UserFields & { status?: string }): UserView {
+  return { ...currentUserOf(user), status: user.status ?? 'active' };
 }
 
 /** Returns the user when email and password match an active account, else null (same time either way). */
@@ -43,13 +42,7 @@ export async function authenticateWithPassword(props: { email: string; password:
   const ok = await verifyPassword(user?.passwordHash, String(props.password));
   if (!user || !ok) return null;
   await UserModel.updateOne({ _id: user._id }, { $set: { lastLoginAt: new Date() } });
-  return {
-    id: String(user._id),
-    email: user.email,
-    name: user.name,
-    roles: user.roles as Role[],
-    timezone: user.timezone,
-  };
+  return currentUserOf(user);
 }
 
 /**
