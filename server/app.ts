@@ -16,6 +16,7 @@ import { connectedDatabase } from './db.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
+import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
@@ -111,6 +112,7 @@ export function createApp(config: Config): express.Express {
       }),
     }),
   );
+  app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(absoluteSessionTimeout);
