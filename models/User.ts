@@ -1,6 +1,7 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
 
-export const roles = ['admin', 'facilitator', 'participant', 'governor', 'mentor'] as const;
+/** `researcher` sees aggregates and anonymised exports only, never a person. */
+export const roles = ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'] as const;
 export type Role = (typeof roles)[number];
 
 const userSchema = new Schema(

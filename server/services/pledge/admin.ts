@@ -6,7 +6,7 @@ import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { NotFoundError } from '../../errors.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { isObjectId } from '../../ids.ts';
-import { countryName } from './countries.ts';
+import { countryName } from '../../countries.ts';
 import { countSignatures } from './listing.ts';
 import { listChanged } from './listCache.ts';
 import { escapeRegex } from './normalise.ts';

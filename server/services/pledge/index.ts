@@ -46,4 +46,4 @@ export {
   type RoundReadinessProvider,
 } from './boards.ts';
 export { badgeSvg } from './badge.ts';
-export { countries, countryName, isCountryCode } from './countries.ts';
+export { countries, countryName, isCountryCode } from '../../countries.ts';

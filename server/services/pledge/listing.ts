@@ -5,7 +5,7 @@ import { PledgeSignatureModel, type OrganisationType } from '../../../models/Ple
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { roundReadinessFor } from './boards.ts';
-import { countryName } from './countries.ts';
+import { countryName } from '../../countries.ts';
 import { cachedListQuery } from './listCache.ts';
 import { escapeRegex } from './normalise.ts';
 
