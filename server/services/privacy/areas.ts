@@ -1,0 +1,4 @@
+import type { PersonalDataArea } from './personalData.ts';
+
+/** Every area that stores personal data. An area added to Pathways adds its `personalData.ts` here. */
+export const personalDataAreas: PersonalDataArea[] = [];
