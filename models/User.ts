@@ -1,8 +1,11 @@
 import { Schema, model, type InferSchemaType, type HydratedDocument } from 'mongoose';
+import { noteActiveAdmin } from './AdminRoster.ts';
 
 /** `researcher` sees aggregates and anonymised exports only, never a person. */
 export const roles = ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'] as const;
 export type Role = (typeof roles)[number];
+export const userStatuses = ['active', 'invited', 'disabled', 'erased'] as const;
+export type UserStatus = (typeof userStatuses)[number];
 
 const userSchema = new Schema(
   {
@@ -14,7 +17,8 @@ const userSchema = new Schema(
     timezone: { type: String, required: true, default: 'Europe/London' },
     /** argon2id hash; absent until an invited user sets a password. Never serialised. */
     passwordHash: { type: String, select: false },
-    status: { type: String, enum: ['active', 'invited', 'disabled'], required: true, default: 'active' },
+    /** Only `active` signs in. `erased`: the account was erased (UK GDPR art. 17); the row stays as "Former member". */
+    status: { type: String, enum: userStatuses, required: true, default: 'active' },
     /** Secret token of the private iCalendar feed; rotating it revokes old subscriptions. */
     calendarToken: { type: String },
     /** Kinds of notification this user turned off (security emails cannot be turned off). */
@@ -31,6 +35,12 @@ const userSchema = new Schema(
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ roles: 1, name: 1 });
 userSchema.index({ calendarToken: 1 });
+
+// A new active admin joins the roster that guards "never remove the last active admin" (models/AdminRoster.ts), however
+// she was created (service, demo data, test factories).
+userSchema.post('save', async function () {
+  if (this.status === 'active' && this.roles.includes('admin')) await noteActiveAdmin(this._id);
+});
 
 export type User = InferSchemaType<typeof userSchema>;
 export type UserDocument = HydratedDocument<User>;

@@ -1,4 +1,5 @@
 import { Router, type Express } from 'express';
+import { registerAccountRoutes } from './accounts.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
@@ -25,6 +26,7 @@ const resources = [
   registerAuthRoutes,
   registerDashboardRoutes,
   registerUserRoutes,
+  registerAccountRoutes,
   registerOutboxRoutes,
   registerCohortRoutes,
   registerSessionRoutes,

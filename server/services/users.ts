@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
+import { noteActiveAdmin } from '../../models/AdminRoster.ts';
 import { UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -140,7 +141,8 @@ export async function findValidLink(purpose: 'password-reset' | 'invitation', se
   }).lean();
   if (!token) throw new NotFoundError(messages.linkInvalid);
   const user = await UserModel.findById(token.userId).lean();
-  if (!user || user.status === 'disabled') throw new NotFoundError(messages.linkInvalid);
+  // A disabled or erased account cannot be brought back by an old link.
+  if (!user || (user.status !== 'active' && user.status !== 'invited')) throw new NotFoundError(messages.linkInvalid);
   return { token, user };
 }
 
@@ -165,6 +167,7 @@ export async function setPasswordWithLink(props: {
   );
   if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
+  if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
   return presentUser({ ...user, status: 'active' });
 }
 
@@ -173,11 +176,12 @@ export async function setPassword(props: { email: string; password: string }): P
   const email = props.email.trim().toLowerCase();
   const problems = passwordFieldErrors(props.password, { email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
-  const result = await UserModel.updateOne(
+  const user = await UserModel.findOneAndUpdate(
     { email },
     { $set: { passwordHash: await hashPassword(props.password), status: 'active' } },
-  );
-  if (result.matchedCount === 0) throw new NotFoundError(`No user has the email ${email}.`);
+  ).lean();
+  if (!user) throw new NotFoundError(`No user has the email ${email}.`);
+  if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
 }
 
 function escapeRegex(value: string): string {

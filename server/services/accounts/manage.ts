@@ -1,0 +1,141 @@
+import mongoose, { Types } from 'mongoose';
+import { ApiTokenModel } from '../../../models/ApiToken.ts';
+import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
+import { UserModel, type Role } from '../../../models/User.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { presentUser, sendInvitation, type UserView } from '../users.ts';
+import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
+
+const messages = {
+  notFound: 'No such person.',
+  selfDisable: 'You cannot disable your own account: ask another admin.',
+  changedMeanwhile: 'Someone changed this account at the same moment. Reload it and try again.',
+  notInvited: 'Only a person who has not yet accepted her invitation can be sent it again.',
+  erased: 'This account was erased; it cannot be changed.',
+};
+
+/** Who acts, and from where (for the audit trail). */
+export type AccountActor = AuditActor & { ip?: string | null };
+
+export type UserChanges = {
+  name?: string;
+  timezone?: string;
+  roles?: Role[];
+  status?: 'active' | 'disabled';
+};
+
+/** The session store is connect-mongo's `sessions` collection; it keeps the session (with passport's user id) either
+ * as a JSON string (its default `stringify`) or as an object, so both shapes are matched. */
+const sessionsCollection = () => mongoose.connection.db!.collection('sessions');
+
+/**
+ * Ends every web session of a user at once, on every app process (the store is shared). A session written between
+ * this delete and the user's change is refused anyway: deserializeUser (server/auth.ts) accepts active users only.
+ */
+export async function endSessionsOf(userId: Types.ObjectId | string): Promise<number> {
+  const id = String(userId);
+  if (!isObjectId(id)) return 0;
+  const result = await sessionsCollection().deleteMany({
+    $or: [{ session: { $regex: `"passport":\\{"user":"${id}"\\}` } }, { 'session.passport.user': id }],
+  });
+  return result.deletedCount;
+}
+
+/** Revokes every API token of a user: the records go, so re-enabling her never brings an old token back. */
+export async function revokeTokensOf(userId: Types.ObjectId | string): Promise<number> {
+  return (await ApiTokenModel.deleteMany({ userId: new Types.ObjectId(String(userId)) })).deletedCount;
+}
+
+async function loadUser(userId: string) {
+  if (!isObjectId(userId)) throw new NotFoundError(messages.notFound);
+  const user = await UserModel.findById(userId).select('+passwordHash').lean();
+  if (!user) throw new NotFoundError(messages.notFound);
+  return user;
+}
+
+export async function getUserForAdmin(props: { userId: string }): Promise<UserView & { hasPassword: boolean }> {
+  const user = await loadUser(props.userId);
+  return { ...presentUser(user), hasPassword: !!user.passwordHash };
+}
+
+const listOf = (roles: readonly string[]) => (roles.length ? [...roles].sort().join(', ') : 'none');
+
+/**
+ * An admin changes another person's (or her own) name, zone, roles or status. Disabling ends her sessions and revokes
+ * her tokens at once; re-enabling makes her active again (or invited, when she never chose a password). The last
+ * active admin cannot lose the role or be disabled, and an admin cannot disable herself: 409.
+ * @param actor the admin, for the audit trail and the self-disable rule
+ */
+export async function updateUserAsAdmin(props: {
+  actor: AccountActor;
+  userId: string;
+  changes: UserChanges;
+}): Promise<UserView> {
+  const user = await loadUser(props.userId);
+  if (user.status === 'erased') throw new ConflictError(messages.erased);
+  const { changes } = props;
+  const disabling = changes.status === 'disabled' && user.status !== 'disabled';
+  const enabling = changes.status === 'active' && user.status === 'disabled';
+  if (disabling && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfDisable);
+
+  const roles = changes.roles ? [...new Set(changes.roles)] : (user.roles as Role[]);
+  const status = disabling ? 'disabled' : enabling ? (user.passwordHash ? 'active' : 'invited') : user.status;
+  const wasActiveAdmin = user.status === 'active' && user.roles.includes('admin');
+  const willBeActiveAdmin = status === 'active' && roles.includes('admin');
+  if (wasActiveAdmin && !willBeActiveAdmin) await releaseActiveAdmin(user._id);
+
+  const set: Record<string, unknown> = { roles, status };
+  if (changes.name !== undefined) set.name = changes.name.trim();
+  if (changes.timezone !== undefined) set.timezone = changes.timezone;
+  // Conditional on the roles and status just read: a concurrent change of the same account cannot be overwritten
+  // unseen, and the roster decision above stays about the account as it is.
+  // updateOne, not findOneAndUpdate: the hidden passwordHash makes mongoose send a projection FerretDB refuses there.
+  const written = await UserModel.updateOne(
+    { _id: user._id, status: user.status, roles: { $all: user.roles, $size: user.roles.length } },
+    { $set: set },
+    { runValidators: true },
+  );
+  const updated = written.matchedCount === 1 ? await UserModel.findById(user._id).lean() : null;
+  if (!updated) {
+    if (wasActiveAdmin && !willBeActiveAdmin) await noteActiveAdmin(user._id);
+    throw new ConflictError(messages.changedMeanwhile);
+  }
+  if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
+  if (disabling) {
+    await endSessionsOf(user._id);
+    await revokeTokensOf(user._id);
+  }
+
+  const target = { type: 'user', id: user._id };
+  const audit = { actor: props.actor, target, ip: props.actor.ip ?? null };
+  const changed: string[] = [];
+  if (listOf(user.roles) !== listOf(roles)) changed.push(`roles: ${listOf(user.roles)} → ${listOf(roles)}`);
+  if (changes.name !== undefined && changes.name.trim() !== user.name) changed.push(`name: ${user.name} → ${set.name}`);
+  if (changes.timezone !== undefined && changes.timezone !== user.timezone)
+    changed.push(`timezone: ${user.timezone} → ${changes.timezone}`);
+  if (changed.length) await recordAuditEvent({ ...audit, action: 'user-updated', detail: changed.join('; ') });
+  if (disabling)
+    await recordAuditEvent({ ...audit, action: 'user-disabled', detail: `status: ${user.status} → disabled` });
+  if (enabling) await recordAuditEvent({ ...audit, action: 'user-enabled', detail: `status: disabled → ${status}` });
+  return presentUser(updated);
+}
+
+/** Sends a new invitation link to a person who has not accepted hers; earlier links stop working. */
+export async function resendInvitation(props: { actor: AccountActor; userId: string }): Promise<void> {
+  const user = await loadUser(props.userId);
+  if (user.status !== 'invited') throw new ConflictError(messages.notInvited);
+  await OneTimeTokenModel.updateMany(
+    { userId: user._id, purpose: 'invitation', usedAt: null },
+    { $set: { usedAt: new Date() } },
+  );
+  await sendInvitation({ userId: String(user._id), actorName: props.actor.name });
+  await recordAuditEvent({
+    action: 'invitation-resent',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.actor.ip ?? null,
+    detail: `to ${user.email}`,
+  });
+}

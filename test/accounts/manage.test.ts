@@ -1,0 +1,244 @@
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { UserModel } from '../../models/User.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+
+async function sessionsOf(userId: string): Promise<number> {
+  const all = await mongoose.connection.db!.collection('sessions').find({}).toArray();
+  return all.filter((s) => JSON.stringify(s.session).includes(userId)).length;
+}
+
+describe('admins manage accounts', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  let adminToken: string;
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'], name: 'Ada Admin' });
+    adminToken = await tokenFor(admin);
+  });
+
+  it('an admin changes roles, name and zone; the answer carries status and the audit trail says roles before → after', async () => {
+    const nia = await buildUser({ roles: ['participant'] });
+    const res = await supertest(app)
+      .patch(`/api/v1/users/${nia.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['participant', 'facilitator'], name: 'Nia Jones', timezone: 'America/Toronto' })
+      .expect(200);
+    expect(res.body).to.include({ id: nia.id, name: 'Nia Jones', timezone: 'America/Toronto', status: 'active' });
+    expect(res.body.roles).to.have.members(['participant', 'facilitator']);
+    const event = await AuditEventModel.findOne({ action: 'user-updated', targetId: nia.id }).lean();
+    expect(event!.actorId!.toString()).to.equal(admin.id);
+    expect(event!.detail).to.include('roles: participant → facilitator, participant');
+  });
+
+  it('when an admin disables a person, her signed-in sessions end and her tokens answer 401 at once; re-enabled, she signs in again and old tokens stay revoked', async () => {
+    const zara = await buildUser();
+    const browser = await signIn(app, zara.email, testPassword);
+    const token = await tokenFor(zara);
+    await browser.get('/api/v1/me').expect(200);
+    expect(await sessionsOf(zara.id)).to.equal(1);
+
+    const res = await supertest(app)
+      .patch(`/api/v1/users/${zara.id}`)
+      .set(bearer(adminToken))
+      .send({ status: 'disabled' })
+      .expect(200);
+    expect(res.body.status).to.equal('disabled');
+    expect(await sessionsOf(zara.id)).to.equal(0);
+    await browser.get('/api/v1/me').expect(401);
+    await supertest(app).get('/api/v1/me').set(bearer(token)).expect(401);
+    const page = await supertest.agent(app).get('/login');
+    await supertest
+      .agent(app)
+      .post('/login')
+      .type('form')
+      .send({ email: zara.email, password: testPassword, _csrf: csrfFrom(page.text) });
+    expect((await AuditEventModel.findOne({ action: 'user-disabled', targetId: zara.id }).lean())!.detail).to.include(
+      'active → disabled',
+    );
+
+    await supertest(app)
+      .patch(`/api/v1/users/${zara.id}`)
+      .set(bearer(adminToken))
+      .send({ status: 'active' })
+      .expect(200);
+    const again = await signIn(app, zara.email, testPassword);
+    await again.get('/api/v1/me').expect(200);
+    await supertest(app).get('/api/v1/me').set(bearer(token)).expect(401);
+    expect(await AuditEventModel.countDocuments({ action: 'user-enabled', targetId: zara.id })).to.equal(1);
+  });
+
+  it('a session that survived the deletion is refused on its next request once she is disabled', async () => {
+    const ruth = await buildUser();
+    const browser = await signIn(app, ruth.email, testPassword);
+    await UserModel.updateOne({ _id: ruth.id }, { $set: { status: 'disabled' } });
+    await browser.get('/api/v1/me').expect(401);
+  });
+
+  it('a disabled person cannot sign in through the form: the login page answers 401', async () => {
+    const mae = await buildUser({ status: 'disabled' });
+    const agent = supertest.agent(app);
+    const page = await agent.get('/login').expect(200);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: mae.email, password: testPassword, _csrf: csrfFrom(page.text) })
+      .expect(401);
+  });
+
+  describe('the last active admin', () => {
+    it('an admin cannot disable herself, and cannot drop her own admin role when she is the last active admin: 409, nothing changes', async () => {
+      // Alone: every other admin of this file's database is made a participant first.
+      await UserModel.updateMany({ _id: { $ne: admin.id } }, { $pull: { roles: 'admin' } });
+      const self = await supertest(app)
+        .patch(`/api/v1/users/${admin.id}`)
+        .set(bearer(adminToken))
+        .send({ status: 'disabled' })
+        .expect(409);
+      expect(self.headers['content-type']).to.match(/problem\+json/);
+      await supertest(app)
+        .patch(`/api/v1/users/${admin.id}`)
+        .set(bearer(adminToken))
+        .send({ roles: ['participant'] })
+        .expect(409);
+      const stored = await UserModel.findById(admin.id).lean();
+      expect(stored!.roles).to.deep.equal(['admin']);
+      expect(stored!.status).to.equal('active');
+    });
+
+    it('with two admins, one may step down; then the other is the last and cannot', async () => {
+      const bea = await buildUser({ roles: ['admin'] });
+      const beaToken = await tokenFor(bea);
+      await supertest(app)
+        .patch(`/api/v1/users/${bea.id}`)
+        .set(bearer(beaToken))
+        .send({ roles: ['facilitator'] })
+        .expect(200);
+      await supertest(app)
+        .patch(`/api/v1/users/${admin.id}`)
+        .set(bearer(adminToken))
+        .send({ roles: ['facilitator'] })
+        .expect(409);
+    });
+
+    it('when two admins remove each other at the same moment, exactly one succeeds and one active admin remains', async () => {
+      for (let round = 0; round < 4; round++) {
+        const one = await buildUser({ roles: ['admin'] });
+        const oneToken = await tokenFor(one);
+        // Leave exactly two active admins: `admin` and `one`.
+        const answers = await Promise.all([
+          supertest(app).patch(`/api/v1/users/${one.id}`).set(bearer(adminToken)).send({ status: 'disabled' }),
+          supertest(app)
+            .patch(`/api/v1/users/${admin.id}`)
+            .set(bearer(oneToken))
+            .send({ roles: ['participant'] }),
+        ]);
+        expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409]);
+        expect(await UserModel.countDocuments({ roles: 'admin', status: 'active' })).to.equal(1);
+        if (answers[1]!.status === 200) {
+          // `admin` lost the role: give it back through the remaining admin, so the next round starts the same.
+          await supertest(app)
+            .patch(`/api/v1/users/${admin.id}`)
+            .set(bearer(oneToken))
+            .send({ roles: ['admin'] })
+            .expect(200);
+          await supertest(app)
+            .patch(`/api/v1/users/${one.id}`)
+            .set(bearer(adminToken))
+            .send({ status: 'disabled' })
+            .expect(200);
+        }
+        expect(await UserModel.countDocuments({ roles: 'admin', status: 'active' })).to.equal(1);
+      }
+    });
+  });
+
+  it('bad input is a 422 problem document with field errors and nothing changes; unknown ids are 404', async () => {
+    const ivy = await buildUser();
+    for (const body of [
+      { roles: [] },
+      { roles: ['queen'] },
+      { status: 'erased' },
+      { name: { $ne: null } },
+      { timezone: 'Mars/Olympus' },
+      { isAdmin: true },
+    ]) {
+      const res = await supertest(app).patch(`/api/v1/users/${ivy.id}`).set(bearer(adminToken)).send(body).expect(422);
+      expect(res.headers['content-type']).to.match(/problem\+json/);
+      expect(res.body.errors).to.have.length.greaterThan(0);
+    }
+    const stored = await UserModel.findById(ivy.id).lean();
+    expect(stored!.roles).to.deep.equal(['participant']);
+    await supertest(app).patch('/api/v1/users/not-an-id').set(bearer(adminToken)).send({ name: 'X' }).expect(404);
+    await supertest(app)
+      .patch('/api/v1/users/0123456789abcdef01234567')
+      .set(bearer(adminToken))
+      .send({ name: 'X' })
+      .expect(404);
+  });
+
+  it('when a facilitator patches a user, it answers 403 and changes nothing', async () => {
+    const fac = await buildUser({ roles: ['facilitator'] });
+    const pat = await buildUser();
+    await supertest(app)
+      .patch(`/api/v1/users/${pat.id}`)
+      .set(bearer(await tokenFor(fac)))
+      .send({ status: 'disabled' })
+      .expect(403);
+    expect((await UserModel.findById(pat.id).lean())!.status).to.equal('active');
+  });
+
+  it('an admin resends an invitation from the person’s page: a new link works, the old one no longer does', async () => {
+    const created = await supertest(app)
+      .post('/api/v1/users')
+      .set(bearer(adminToken))
+      .send({ email: 'invitee@example.org', name: 'In Vitee', roles: ['participant'] })
+      .expect(201);
+    const linkOf = (text: string) => /http:\/\/pathways\.test(\/invitations\/[A-Za-z0-9_-]+)/.exec(text)![1]!;
+    const first = linkOf((await OutboxMessageModel.findOne({ to: 'invitee@example.org' }).lean())!.text);
+    const browser = await signIn(app, admin.email, testPassword);
+    const csrf = await csrfOf(browser, `/admin/users/${created.body.id}`);
+    await browser.post(`/admin/users/${created.body.id}/invitation`).type('form').send({ _csrf: csrf }).expect(303);
+    const mails = await OutboxMessageModel.find({ to: 'invitee@example.org' }).sort({ createdAt: 1 }).lean();
+    expect(mails).to.have.length(2);
+    const second = linkOf(mails[1]!.text);
+    expect(second).to.not.equal(first);
+    await supertest(app).get(first).expect(404);
+    await supertest(app).get(second).expect(200);
+    expect(await AuditEventModel.countDocuments({ action: 'invitation-resent', targetId: created.body.id })).to.equal(
+      1,
+    );
+    // An active person has no invitation to resend.
+    const active = await buildUser();
+    const csrf2 = await csrfOf(browser, `/admin/users/${active.id}`);
+    await browser.post(`/admin/users/${active.id}/invitation`).type('form').send({ _csrf: csrf2 }).expect(409);
+  });
+
+  it('the person page shows her roles as checkboxes; a form without a role re-renders with the error (422)', async () => {
+    const lea = await buildUser({ name: 'Lea Page' });
+    const browser = await signIn(app, admin.email, testPassword);
+    const page = await browser.get(`/admin/users/${lea.id}`).expect(200);
+    expect(page.text).to.include('Lea Page').and.include('name="roles" value="participant" checked');
+    const res = await browser
+      .post(`/admin/users/${lea.id}`)
+      .type('form')
+      .send({ name: 'Lea Page', timezone: 'Europe/London', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(res.text).to.include('choose at least one role');
+    await browser
+      .post(`/admin/users/${lea.id}`)
+      .type('form')
+      .send({ name: 'Lea Paige', timezone: 'Europe/Paris', roles: 'facilitator', _csrf: csrfFrom(page.text) })
+      .expect(303);
+    expect((await UserModel.findById(lea.id).lean())!.roles).to.deep.equal(['facilitator']);
+  });
+});
