@@ -18,6 +18,8 @@ const certificateSchema = new Schema(
     issuedAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },
     verificationCode: { type: String, required: true },
+    /** Set when the holder's account was erased: the code then verifies as revoked, without a name. */
+    revokedAt: { type: Date, default: null },
   },
   { timestamps: true },
 );

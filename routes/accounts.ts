@@ -1,11 +1,11 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { roles } from '../models/User.ts';
-import { requireRole } from '../server/auth.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { parseForm } from '../server/http/forms.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { text, timezone } from '../server/http/validate.ts';
 import {
   getUserForAdmin,
@@ -13,13 +13,23 @@ import {
   updateUserAsAdmin,
   type AccountActor,
 } from '../server/services/accounts/manage.ts';
+import { sessionCookieName } from '../server/app.ts';
+import { eraseAccount } from '../server/services/privacy/erase.ts';
+import { exportPersonalData } from '../server/services/privacy/export.ts';
 
 const messages = {
   saved: 'The changes are saved.',
   disabled: (name: string) => `${name} is disabled: her sessions have ended and her API tokens no longer work.`,
   enabled: (name: string) => `${name} can sign in again.`,
   invitationSent: (email: string) => `A new invitation was sent to ${email}.`,
+  erased: 'The account was erased. Its records now read “Former member”.',
+  confirmErase: 'Type ERASE to confirm.',
 };
+
+export const eraseMeSchema = z.strictObject({ password: z.string().min(1, 'is required').max(256) });
+const eraseFormSchema = z.object({ password: z.string().max(256) });
+const adminEraseFormSchema = z.object({ confirm: z.literal('ERASE', messages.confirmErase) });
+const exportSchema = z.object({ exportedAt: z.string(), userId: z.string(), areas: z.record(z.string(), z.unknown()) });
 
 export const updateUserSchema = z.strictObject({
   name: text(120).optional(),
@@ -65,7 +75,103 @@ async function renderUserPage(req: Request, res: Response, locals: Record<string
   });
 }
 
+/** Ends the request's own session and its cookie, then shows the public "account deleted" page. */
+function leaveAfterErasure(req: Request, res: Response): void {
+  req.session.destroy(() => {
+    res.clearCookie(sessionCookieName);
+    res.redirect(303, '/account-deleted');
+  });
+}
+
 export function registerAccountRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/export',
+      tag: 'users',
+      summary: 'Everything stored about you, as one JSON document',
+      access: [],
+      success: { status: 200, description: 'Your data, a section per area', schema: exportSchema },
+    },
+    async ({ req, user }) => exportPersonalData({ actor: actorOf(req), userId: user.id }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/me',
+      tag: 'users',
+      summary: 'Erase your account (your password confirms it)',
+      access: [],
+      body: eraseMeSchema,
+      success: { status: 202, description: 'Erased: you can no longer sign in' },
+      errors: [409],
+    },
+    async ({ req, res, user, body }) => {
+      await eraseAccount({ actor: actorOf(req), userId: user.id, bySelf: true, password: body.password });
+      res.status(202).end();
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/users/:id',
+      tag: 'users',
+      summary: 'Erase a person’s account',
+      access: ['admin'],
+      success: { status: 202, description: 'Erased' },
+      errors: [404, 409],
+    },
+    async ({ req, res, params }) => {
+      await eraseAccount({ actor: actorOf(req), userId: params.id!, bySelf: false });
+      res.status(202).end();
+    },
+  );
+
+  web.get('/account/data', requireSignIn, (_req, res) => res.render('account/data', { title: 'Your data' }));
+  web.get('/account/data/export', requireSignIn, async (req, res) => {
+    const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
+    res.attachment(`pathways-my-data-${data.exportedAt.slice(0, 10)}.json`);
+    res.type('application/json').send(JSON.stringify(data, null, 2));
+  });
+  web.get('/account/delete', requireSignIn, (_req, res) =>
+    res.render('account/delete', { title: 'Delete my account', errors: {} }),
+  );
+  web.post('/account/delete', requireSignIn, async (req, res) => {
+    const form = parseForm(eraseFormSchema, req.body);
+    try {
+      await eraseAccount({
+        actor: actorOf(req),
+        userId: req.user!.id,
+        bySelf: true,
+        password: form.ok ? form.data.password : '',
+      });
+    } catch (error) {
+      if (error instanceof ConflictError)
+        return res
+          .status(409)
+          .render('account/delete', { title: 'Delete my account', errors: {}, conflict: error.message });
+      const { errors, list } = formErrorsFrom(error);
+      return res.status(422).render('account/delete', { title: 'Delete my account', errors, errorList: list });
+    }
+    leaveAfterErasure(req, res);
+  });
+  web.get('/account-deleted', (_req, res) => res.render('account/deleted', { title: 'Your account is deleted' }));
+  web.post('/admin/users/:id/erase', requireRole('admin'), async (req, res) => {
+    const form = parseForm(adminEraseFormSchema, req.body);
+    if (!form.ok) return renderUserPage(req, res, { eraseErrors: { confirm: messages.confirmErase } }, 422);
+    try {
+      await eraseAccount({ actor: actorOf(req), userId: String(req.params.id), bySelf: false });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      return renderUserPage(req, res, { conflict: error.message }, 409);
+    }
+    flash(req, 'success', messages.erased);
+    res.redirect(303, `/admin/users/${req.params.id}`);
+  });
+
   apiOperation(
     api,
     {

@@ -26,8 +26,9 @@ const certificateSchema = z
   .loose();
 const verificationSchema = z
   .object({
-    status: z.enum(['valid', 'expired']),
-    name: z.string(),
+    status: z.enum(['valid', 'expired', 'revoked']),
+    /** Absent when revoked: the holder's account was erased. */
+    name: z.string().optional(),
     programme: z.string(),
     issuedAt: z.string(),
     expiresAt: z.string().nullable(),

@@ -1,8 +1,9 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { multipartForms } from './uploads.ts';
 
-/** The methods whose requests carry a body we read. Others are never parsed, so a GET cannot fail on its body. */
-export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH']);
+/** The methods whose requests carry a body we read (DELETE too: erasing an account carries the password). Others are
+ * never parsed, so a GET cannot fail on its body. */
+export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const onlyWithBody =
   (parser: RequestHandler): RequestHandler =>

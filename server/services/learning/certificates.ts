@@ -137,6 +137,16 @@ export async function verifyCertificate({ code, now }: { code: string; now: Date
     ? await CertificateModel.findOne({ verificationCode: normalised }).lean<Certificate>()
     : null;
   if (!certificate) throw new NotFoundError(messages.unknownCode);
+  // An erased holder's certificate: the code still answers (a panel may hold a copy), but names nobody.
+  if (certificate.revokedAt)
+    return {
+      status: 'revoked' as const,
+      programme: certificate.programmeTitle,
+      track: certificate.track,
+      issuedAt: certificate.issuedAt.toISOString(),
+      expiresAt: certificate.expiresAt ? certificate.expiresAt.toISOString() : null,
+      verificationCode: certificate.verificationCode,
+    };
   return {
     status: certificateStatus(certificate, now),
     name: certificate.holderName,

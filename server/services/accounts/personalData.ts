@@ -1,0 +1,68 @@
+import { Types } from 'mongoose';
+import { ApiTokenModel } from '../../../models/ApiToken.ts';
+import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
+import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
+import { UserModel } from '../../../models/User.ts';
+import { formerMemberName } from '../learning/personalData.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { endSessionsOf, revokeTokensOf } from './manage.ts';
+
+const iso = (d?: Date | null) => (d ? d.toISOString() : null);
+
+/** Unique per account, so the unique email index keeps working after any number of erasures. */
+export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${String(userId)}@erased.invalid`;
+
+/**
+ * The account itself: profile, preferences, API tokens (names and dates, never a hash). Never the password hash or a
+ * secret (the calendar feed token). Erasure keeps the row, so everything that points at her reads "Former member":
+ * name and email go (a unique placeholder keeps the email index working), the password hash and calendar token are
+ * removed, sessions, tokens and emailed links end. Listed last in `personalDataAreas`: other areas find her data by
+ * her email first.
+ */
+export const accountsPersonalData: PersonalDataArea = {
+  area: 'account',
+  async exportFor(userId) {
+    const user = await UserModel.findById(userId).lean();
+    const tokens = await ApiTokenModel.find({ userId }).sort({ createdAt: 1 }).lean();
+    return {
+      profile: user && {
+        id: String(user._id),
+        email: user.email,
+        name: user.name,
+        roles: user.roles,
+        timezone: user.timezone,
+        status: user.status,
+        createdAt: iso(user.createdAt),
+        lastSignInAt: iso(user.lastLoginAt),
+      },
+      preferences: user && {
+        emailDigest: user.emailDigest,
+        digestWeekday: user.digestWeekday,
+        mutedNotificationKinds: user.mutedKinds,
+        calendarFeed: !!user.calendarToken,
+      },
+      apiTokens: tokens.map((t) => ({
+        name: t.name,
+        createdAt: iso(t.createdAt),
+        expiresAt: iso(t.expiresAt),
+        lastUsedAt: iso(t.lastUsedAt),
+      })),
+    };
+  },
+  async eraseFor(userId) {
+    const user = await UserModel.findById(userId, { email: 1 }).lean();
+    if (!user) return;
+    const placeholder = erasedEmailOf(userId);
+    if (user.email !== placeholder) await OutboxMessageModel.deleteMany({ to: user.email });
+    await UserModel.updateOne(
+      { _id: userId },
+      {
+        $set: { status: 'erased', name: formerMemberName, email: placeholder, mutedKinds: [] },
+        $unset: { passwordHash: 1, calendarToken: 1, lastLoginAt: 1 },
+      },
+    );
+    await endSessionsOf(userId);
+    await revokeTokensOf(userId);
+    await OneTimeTokenModel.deleteMany({ userId: new Types.ObjectId(String(userId)) });
+  },
+};

@@ -1,0 +1,86 @@
+import { BoardModel } from '../../../models/Board.ts';
+import { ExternalCertificateModel } from '../../../models/ExternalCertificate.ts';
+import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
+import { formerMemberName } from '../learning/personalData.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+
+const iso = (d?: Date | null) => (d ? d.toISOString() : null);
+
+/** Closed rounds whose readiness record names her (filtered here: the nested path has no index on FerretDB). */
+async function recordsNaming(userId: { toString(): string }) {
+  const rounds = await RecruitmentRoundModel.find(
+    { status: 'closed' },
+    { title: 1, boardId: 1, readinessRecord: 1 },
+  ).lean();
+  return rounds.filter((r) => r.readinessRecord?.members.some((m) => String(m.userId) === String(userId)));
+}
+
+/**
+ * Governing boards: her memberships (board and her role, never the other members), the safer-recruitment training she
+ * recorded elsewhere, the rounds she sat on, and her line in closed rounds' readiness records. Erasure keeps every
+ * membership, training date and record line (a round's readiness and its history stay the same), removes the
+ * evidence files she uploaded, and writes "Former member" where a closed record copied her name.
+ */
+export const boardsPersonalData: PersonalDataArea = {
+  area: 'boards',
+  async exportFor(userId) {
+    const [boards, training, panels, records] = await Promise.all([
+      BoardModel.find({ 'members.userId': userId }, { name: 1, organisation: 1, members: 1 }).lean(),
+      ExternalCertificateModel.find({ userId }).lean(),
+      RecruitmentRoundModel.find({ panel: userId }, { title: 1, boardId: 1, interviewDates: 1, status: 1 }).lean(),
+      recordsNaming(userId),
+    ]);
+    return {
+      memberships: boards.map((b) => ({
+        boardId: String(b._id),
+        board: b.name,
+        organisation: b.organisation,
+        role: b.members.find((m) => String(m.userId) === String(userId))?.role ?? null,
+      })),
+      externalCertificates: training.map((t) => ({
+        kind: t.kind,
+        provider: t.provider,
+        completedOn: t.completedOn,
+        expiresOn: t.expiresOn,
+        hasFile: t.hasFile,
+        recordedAt: iso(t.createdAt),
+      })),
+      panels: panels.map((r) => ({
+        roundId: String(r._id),
+        boardId: String(r.boardId),
+        title: r.title,
+        interviewDates: r.interviewDates,
+        status: r.status,
+      })),
+      readinessRecords: records.map((r) => {
+        const own = r.readinessRecord!.members.find((m) => String(m.userId) === String(userId))!;
+        return {
+          roundId: String(r._id),
+          title: r.title,
+          interviewDate: r.readinessRecord!.interviewDate,
+          status: own.status,
+          percent: own.percent,
+          certificateCode: own.certificateCode ?? null,
+        };
+      }),
+    };
+  },
+  async eraseFor(userId) {
+    await ExternalCertificateModel.updateMany(
+      { userId, hasFile: true },
+      { $unset: { file: 1 }, $set: { hasFile: false } },
+    );
+    // A closed record is never recomputed or edited again, so writing its members array whole (FerretDB has no
+    // positional update) loses nothing; only the copied name changes.
+    for (const round of await recordsNaming(userId)) {
+      const members = round.readinessRecord!.members.map((m) =>
+        String(m.userId) === String(userId) ? { ...m, name: formerMemberName } : m,
+      );
+      if (members.every((m, i) => m.name === round.readinessRecord!.members[i]!.name)) continue;
+      await RecruitmentRoundModel.updateOne(
+        { _id: round._id, status: 'closed' },
+        { $set: { 'readinessRecord.members': members } },
+      );
+    }
+  },
+};

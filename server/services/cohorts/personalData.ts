@@ -1,0 +1,41 @@
+import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
+import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { SeatModel } from '../../../models/Seat.ts';
+import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+
+const iso = (d?: Date | null) => (d ? d.toISOString() : null);
+
+/**
+ * Cohorts: her attendance, her seat or waitlist place, the cohorts she facilitates. Erasure keeps every register row,
+ * seat and ticket (a cohort's counts and attendance rates stay the same) and removes the notes written about her.
+ */
+export const cohortsPersonalData: PersonalDataArea = {
+  area: 'cohorts',
+  async exportFor(userId) {
+    const [attendance, seats, tickets, facilitating] = await Promise.all([
+      AttendanceRecordModel.find({ userId }).lean(),
+      SeatModel.find({ userId }).lean(),
+      WaitlistTicketModel.find({ userId }).lean(),
+      CohortModel.find({ facilitatorIds: userId }, { name: 1 }).lean(),
+    ]);
+    return {
+      attendance: attendance.map((a) => ({
+        sessionId: String(a.sessionId),
+        cohortId: String(a.cohortId),
+        status: a.status,
+        note: a.note,
+        markedAt: iso(a.markedAt),
+        source: a.source,
+      })),
+      seats: seats.map((s) => ({ cohortId: String(s.cohortId), number: s.number })),
+      waitlist: tickets.map((t) => ({ cohortId: String(t.cohortId), number: t.number })),
+      facilitating: facilitating.map((c) => ({ cohortId: String(c._id), name: c.name })),
+    };
+  },
+  async eraseFor(userId) {
+    await AttendanceRecordModel.updateMany({ userId, note: { $ne: '' } }, { $set: { note: '' } });
+    await CheckInFailureModel.deleteMany({ userId });
+  },
+};

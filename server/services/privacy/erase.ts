@@ -1,0 +1,52 @@
+import { Types } from 'mongoose';
+import { UserModel } from '../../../models/User.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { releaseActiveAdmin } from '../accounts/adminRoster.ts';
+import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
+import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { verifyPassword } from '../passwords.ts';
+import { personalDataAreas } from './areas.ts';
+
+const messages = {
+  notFound: 'No such person.',
+  wrongPassword: 'That is not your password. Enter your current password to delete your account.',
+  selfAsAdmin: 'To delete your own account, use “Delete my account” on your account page.',
+};
+
+/**
+ * Erases an account (UK GDPR article 17). First her sign-in stops (status `erased`, sessions and tokens ended), then
+ * every area removes what identifies her and keeps the rows others rely on, the account's own record last. Idempotent:
+ * erasing again repeats the areas' work, which changes nothing more; only the first erasure is audited.
+ * @param password required when she erases herself (checked against her hash; a wrong one is a 422)
+ * @param bySelf she erases her own account (else an admin erases someone else's)
+ */
+export async function eraseAccount(props: {
+  actor: AuditActor & { ip?: string | null };
+  userId: string;
+  bySelf: boolean;
+  password?: string;
+}): Promise<void> {
+  if (!isObjectId(props.userId)) throw new NotFoundError(messages.notFound);
+  const user = await UserModel.findById(props.userId).select('+passwordHash').lean();
+  if (!user) throw new NotFoundError(messages.notFound);
+  if (!props.bySelf && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfAsAdmin);
+  if (props.bySelf && !(await verifyPassword(user.passwordHash, props.password ?? '')))
+    throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPassword }]);
+  const firstTime = user.status !== 'erased';
+  if (user.status === 'active' && user.roles.includes('admin')) await releaseActiveAdmin(user._id);
+
+  const userId = new Types.ObjectId(String(user._id));
+  await UserModel.updateOne({ _id: userId }, { $set: { status: 'erased' } });
+  await endSessionsOf(userId);
+  await revokeTokensOf(userId);
+  for (const area of personalDataAreas) await area.eraseFor(userId);
+  if (firstTime)
+    await recordAuditEvent({
+      action: 'account-erased',
+      actor: props.actor,
+      target: { type: 'user', id: userId },
+      ip: props.actor.ip ?? null,
+      detail: props.bySelf ? 'by herself' : 'by an admin',
+    });
+}

@@ -1,0 +1,270 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { CertificateModel } from '../../models/Certificate.ts';
+import { CompletionModel } from '../../models/Completion.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { UserModel } from '../../models/User.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import { buildSession } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+import { buildSignature } from '../support/pledgeFactories.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+const niaReflection = 'I felt unsure about leading the staff meeting, and here is why in my own words.';
+const zoeReflection = 'Zoe private thoughts about her deputy headship interview that nobody else may read.';
+
+describe('her data: export and erasure', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser, facilitator: TestUser, nia: TestUser, zoe: TestUser, chair: TestUser;
+  let adminToken: string, facilitatorToken: string, niaToken: string, zoeToken: string, chairToken: string;
+  let cohortId: string, sessionId: string, roundId: string, certificateCode: string;
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+    facilitator = await buildUser({ roles: ['facilitator'] });
+    nia = await buildUser({ name: 'Nia Jones', roles: ['participant', 'governor'] });
+    zoe = await buildUser({ name: 'Zoe Adams' });
+    chair = await buildUser({ roles: ['governor'] });
+    const tokens = await Promise.all([admin, facilitator, nia, zoe, chair].map(tokenFor));
+    [adminToken, facilitatorToken, niaToken, zoeToken, chairToken] = tokens as [string, string, string, string, string];
+
+    const programme = await buildProgramme({ title: 'Stepping up to headship' });
+    const reflect = await buildModule(programme.id, { title: 'Reflect', completion: { type: 'reflection' } });
+    const read = await buildModule(programme.id, { title: 'Read' });
+    cohortId = (await buildCohort(programme.id, { facilitatorIds: [facilitator.id] })).id;
+    for (const person of [nia, zoe]) await enrol(person.id, cohortId, programme.id);
+    const complete = (token: string, moduleId: string, body: object) =>
+      supertest(app).post(`/api/v1/modules/${moduleId}/completion`).set(bearer(token)).send(body).expect(200);
+    await complete(niaToken, reflect.id, { reflection: niaReflection });
+    await complete(niaToken, read.id, {});
+    await complete(zoeToken, reflect.id, { reflection: zoeReflection });
+    certificateCode = (await CertificateModel.findOne({ userId: nia.id }).lean())!.verificationCode;
+
+    const cohort = (await CohortModel.findById(cohortId).lean())!;
+    sessionId = String((await buildSession(cohort._id, { startsAt: new Date('2026-01-05T10:00:00Z') }))._id);
+    await supertest(app)
+      .put(`/api/v1/sessions/${sessionId}/attendance`)
+      .set(bearer(facilitatorToken))
+      .send({
+        records: [
+          { userId: nia.id, status: 'present', note: 'Nia left early for a hospital appointment' },
+          { userId: zoe.id, status: 'absent', note: 'Zoe was unwell' },
+        ],
+      })
+      .expect(200);
+
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: nia, role: 'governor' },
+    ]);
+    roundId = (await buildRound(board.id, { interviewDates: ['2027-05-01'], panel: [chair, nia] })).id;
+    await giveCertificate(chair.id, { issuedAt: new Date('2026-01-01'), expiresAt: new Date('2029-01-01') });
+    await giveCertificate(nia.id, { issuedAt: new Date('2026-01-01'), expiresAt: new Date('2029-01-01') });
+    await buildSignature({ kind: 'individual', name: 'Nia Jones', email: nia.email, showName: true });
+  });
+
+  describe('Download my data', () => {
+    it('her export holds her profile, learning with her reflections, attendance, boards, Pledge signature and token names, and is audited', async () => {
+      const res = await supertest(app).get('/api/v1/me/export').set(bearer(niaToken)).expect(200);
+      const { areas } = res.body;
+      expect(areas.account.profile).to.include({ id: nia.id, email: nia.email, name: 'Nia Jones' });
+      expect(areas.account.preferences).to.have.property('emailDigest');
+      expect(areas.account.apiTokens).to.have.length(1);
+      expect(areas.learning.completions.map((c: { reflection: string | null }) => c.reflection)).to.include(
+        niaReflection,
+      );
+      expect(areas.learning.enrolments).to.have.length(1);
+      expect(areas.learning.certificates.map((c: { verificationCode: string }) => c.verificationCode)).to.include(
+        certificateCode,
+      );
+      expect(areas.cohorts.attendance).to.deep.include({
+        sessionId,
+        cohortId,
+        status: 'present',
+        note: 'Nia left early for a hospital appointment',
+        markedAt: areas.cohorts.attendance[0].markedAt,
+        source: 'register',
+      });
+      expect(areas.boards.memberships[0]).to.include({ role: 'governor' });
+      expect(areas.boards.panels.map((p: { roundId: string }) => p.roundId)).to.include(roundId);
+      expect(areas.pledge.signatures[0]).to.include({ kind: 'individual', name: 'Nia Jones', email: nia.email });
+      expect(await AuditEventModel.countDocuments({ action: 'data-exported', targetId: nia.id })).to.equal(1);
+    });
+
+    it('her export never holds another person’s private data, nor a password hash or a token secret', async () => {
+      const res = await supertest(app).get('/api/v1/me/export').set(bearer(niaToken)).expect(200);
+      const text = JSON.stringify(res.body);
+      for (const foreign of [zoeReflection, 'Zoe was unwell', zoe.email, zoe.id, chair.email, 'Zoe Adams'])
+        expect(text).to.not.include(foreign);
+      expect(text).to.not.match(/passwordHash|tokenHash|\$argon2/);
+    });
+
+    it('the account page offers the download as a JSON file', async () => {
+      const browser = await signIn(app, zoe.email, testPassword);
+      const page = await browser.get('/account/data').expect(200);
+      expect(page.text).to.include('Download my data').and.include('href="/account/data/export"');
+      const file = await browser.get('/account/data/export').expect(200);
+      expect(file.headers['content-disposition']).to.match(/attachment; filename="?pathways-my-data-/);
+      expect(JSON.parse(file.text).areas.learning.completions[0].reflection).to.equal(zoeReflection);
+    });
+  });
+
+  describe('erasure', () => {
+    it('after an admin erases her, every count stays the same, her words are gone, she cannot sign in and her certificate verifies as revoked without her name', async () => {
+      const progressBefore = (
+        await supertest(app).get(`/api/v1/cohorts/${cohortId}/progress`).set(bearer(facilitatorToken)).expect(200)
+      ).body;
+      const registerBefore = (
+        await supertest(app).get(`/api/v1/sessions/${sessionId}/attendance`).set(bearer(facilitatorToken)).expect(200)
+      ).body;
+      const readinessBefore = (
+        await supertest(app).get(`/api/v1/rounds/${roundId}/readiness`).set(bearer(chairToken)).expect(200)
+      ).body;
+      const browser = await signIn(app, nia.email, testPassword);
+      await browser.get('/api/v1/me').expect(200);
+
+      await supertest(app).delete(`/api/v1/users/${nia.id}`).set(bearer(adminToken)).expect(202);
+
+      const progressAfter = (
+        await supertest(app).get(`/api/v1/cohorts/${cohortId}/progress`).set(bearer(facilitatorToken)).expect(200)
+      ).body;
+      const strip = (rows: { name: string }[]) => rows.map(({ name: _name, ...rest }) => rest);
+      expect(progressAfter.items).to.have.length(progressBefore.items.length);
+      expect(strip(progressAfter.items)).to.deep.equal(strip(progressBefore.items));
+      expect(progressAfter.items.map((r: { name: string }) => r.name)).to.include('Former member');
+      const registerAfter = (
+        await supertest(app).get(`/api/v1/sessions/${sessionId}/attendance`).set(bearer(facilitatorToken)).expect(200)
+      ).body;
+      expect(registerAfter.records.map((r: { status: string }) => r.status)).to.deep.equal(
+        registerBefore.records.map((r: { status: string }) => r.status),
+      );
+      const readinessAfter = (
+        await supertest(app).get(`/api/v1/rounds/${roundId}/readiness`).set(bearer(chairToken)).expect(200)
+      ).body;
+      expect(readinessAfter).to.deep.equal(readinessBefore);
+
+      const completion = await CompletionModel.findOne({ userId: nia.id, reflection: { $exists: true } }).lean();
+      expect(completion).to.equal(null);
+      expect(await CompletionModel.countDocuments({ userId: nia.id })).to.equal(2);
+      const zoeCompletion = await CompletionModel.findOne({ userId: zoe.id }).lean();
+      expect(zoeCompletion!.reflection).to.equal(zoeReflection);
+      const note = await AttendanceRecordModel.findById(attendanceRecordId(sessionId, nia.id)).lean();
+      expect(note!.note).to.equal('');
+
+      const stored = await UserModel.findById(nia.id).select('+passwordHash').lean();
+      expect(stored).to.include({ name: 'Former member', status: 'erased' });
+      expect(stored!.email).to.not.equal(nia.email);
+      expect(stored!.passwordHash).to.equal(undefined);
+      await browser.get('/api/v1/me').expect(401);
+      await supertest(app).get('/api/v1/me').set(bearer(niaToken)).expect(401);
+      const login = supertest.agent(app);
+      const page = await login.get('/login');
+      await login
+        .post('/login')
+        .type('form')
+        .send({ email: nia.email, password: testPassword, _csrf: csrfFrom(page.text) })
+        .expect(401);
+
+      const verified = await supertest(app).get(`/api/v1/certificates/verify/${certificateCode}`).expect(200);
+      expect(verified.body.status).to.equal('revoked');
+      expect(verified.body).to.not.have.property('name');
+      expect(JSON.stringify(verified.body)).to.not.include('Nia');
+      const verifyPage = await supertest(app).get(`/certificates/verify/${certificateCode}`).expect(200);
+      expect(verifyPage.text).to.include('revoked').and.not.include('Nia Jones');
+
+      const signature = await PledgeSignatureModel.findOne({ email: nia.email }).lean();
+      expect(signature).to.equal(null);
+      expect(await PledgeSignatureModel.countDocuments({ name: 'Former member', status: 'confirmed' })).to.equal(1);
+
+      const events = await AuditEventModel.find({ action: 'account-erased', targetId: nia.id }).lean();
+      expect(events).to.have.length(1);
+      expect(String(events[0]!.actorId)).to.equal(admin.id);
+    });
+
+    it('erasing again changes nothing and is not audited twice; her old address can open a new account', async () => {
+      const before = await UserModel.findById(nia.id).lean();
+      await supertest(app).delete(`/api/v1/users/${nia.id}`).set(bearer(adminToken)).expect(202);
+      const after = await UserModel.findById(nia.id).lean();
+      expect({ ...after, updatedAt: null }).to.deep.equal({ ...before, updatedAt: null });
+      expect(await AuditEventModel.countDocuments({ action: 'account-erased', targetId: nia.id })).to.equal(1);
+      await supertest(app)
+        .post('/api/v1/users')
+        .set(bearer(adminToken))
+        .send({ email: nia.email, name: 'Nia Again', roles: ['participant'] })
+        .expect(201);
+    });
+
+    it('the export of another person never includes the erased woman’s data', async () => {
+      const res = await supertest(app).get('/api/v1/me/export').set(bearer(zoeToken)).expect(200);
+      const text = JSON.stringify(res.body);
+      expect(text).to.not.include(niaReflection).and.not.include('Nia Jones').and.not.include('hospital');
+    });
+
+    it('she deletes her own account from the page with her password: a wrong one is a form error and nothing happens', async () => {
+      const ivy = await buildUser({ name: 'Ivy Self' });
+      const browser = await signIn(app, ivy.email, testPassword);
+      const page = await browser.get('/account/delete').expect(200);
+      expect(page.text).to.include('What happens').and.include('Former member');
+      const wrong = await browser
+        .post('/account/delete')
+        .type('form')
+        .send({ password: 'not my password at all', _csrf: csrfFrom(page.text) })
+        .expect(422);
+      expect(wrong.text).to.include('That is not your password');
+      expect((await UserModel.findById(ivy.id).lean())!.status).to.equal('active');
+      await browser
+        .post('/account/delete')
+        .type('form')
+        .send({ password: testPassword, _csrf: csrfFrom(page.text) })
+        .expect(303)
+        .expect('Location', '/account-deleted');
+      expect((await UserModel.findById(ivy.id).lean())!.status).to.equal('erased');
+      await browser.get('/api/v1/me').expect(401);
+      const events = await AuditEventModel.find({ action: 'account-erased', targetId: ivy.id }).lean();
+      expect(String(events[0]!.actorId)).to.equal(ivy.id);
+    });
+
+    it('DELETE /me needs her password (422 without it or with a wrong one) and answers 202 with it', async () => {
+      const una = await buildUser();
+      const token = await tokenFor(una);
+      for (const body of [{}, { password: 'wrong password here' }, { password: { $ne: null } }]) {
+        const res = await supertest(app).delete('/api/v1/me').set(bearer(token)).send(body).expect(422);
+        expect(res.headers['content-type']).to.match(/problem\+json/);
+      }
+      await supertest(app).delete('/api/v1/me').set(bearer(token)).send({ password: testPassword }).expect(202);
+      await supertest(app).get('/api/v1/me').set(bearer(token)).expect(401);
+    });
+
+    it('only admins erase someone else (403), unknown ids are 404, and the last active admin cannot be erased (409)', async () => {
+      const vic = await buildUser();
+      await supertest(app).delete(`/api/v1/users/${vic.id}`).set(bearer(facilitatorToken)).expect(403);
+      expect((await UserModel.findById(vic.id).lean())!.status).to.equal('active');
+      await supertest(app).delete('/api/v1/users/nope').set(bearer(adminToken)).expect(404);
+      await supertest(app).delete(`/api/v1/users/${admin.id}`).set(bearer(adminToken)).expect(409);
+      await supertest(app).delete('/api/v1/me').set(bearer(adminToken)).send({ password: testPassword }).expect(409);
+      expect((await UserModel.findById(admin.id).lean())!.status).to.equal('active');
+    });
+
+    it('an admin erases from the person page after typing ERASE; without it the page answers 422', async () => {
+      const wes = await buildUser({ name: 'Wes Page' });
+      const browser = await signIn(app, admin.email, testPassword);
+      const csrf = await csrfOf(browser, `/admin/users/${wes.id}`);
+      const refused = await browser.post(`/admin/users/${wes.id}/erase`).type('form').send({ _csrf: csrf }).expect(422);
+      expect(refused.text).to.include('Type ERASE to confirm');
+      await browser
+        .post(`/admin/users/${wes.id}/erase`)
+        .type('form')
+        .send({ _csrf: csrf, confirm: 'ERASE' })
+        .expect(303);
+      expect((await UserModel.findById(wes.id).lean())!.name).to.equal('Former member');
+    });
+  });
+});
