@@ -29,3 +29,10 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// Accounts (issue 13): her data (download, delete the account).
+navigation.push({
+  href: '/account/data',
+  label: 'Your data',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
+});

@@ -1,4 +1,5 @@
 import { UserModel } from '../../models/User.ts';
+import { seedAccounts } from './accounts.ts';
 import { logger } from '../logger.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
@@ -23,6 +24,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
+  // Accounts (issue 13): a disabled and an invited person in the admin's list of people.
+  { name: 'accounts', seed: (ctx) => seedAccounts(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {
