@@ -187,6 +187,23 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     async ({ req, params, body }) => updateUserAsAdmin({ actor: actorOf(req), userId: params.id!, changes: body }),
   );
 
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/users/:id/invitation',
+      tag: 'users',
+      summary: 'Send the invitation again to a person who has not accepted it (earlier links stop working)',
+      access: ['admin'],
+      success: { status: 202, description: 'Sent' },
+      errors: [409],
+    },
+    async ({ req, res, params }) => {
+      await resendInvitation({ actor: actorOf(req), userId: params.id! });
+      res.status(202).end();
+    },
+  );
+
   web.get('/admin/users/:id', requireRole('admin'), (req, res) => renderUserPage(req, res));
   web.post('/admin/users/:id', requireRole('admin'), async (req, res) => {
     const form = parseForm(editFormSchema, req.body);

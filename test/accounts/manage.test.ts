@@ -241,4 +241,13 @@ describe('admins manage accounts', () => {
       .expect(303);
     expect((await UserModel.findById(lea.id).lean())!.roles).to.deep.equal(['facilitator']);
   });
+
+  it('the API resends an invitation (202) to an invited person only: an active one is a 409, an unknown id a 404', async () => {
+    const invited = await buildUser({ status: 'invited' });
+    await supertest(app).post(`/api/v1/users/${invited.id}/invitation`).set(bearer(adminToken)).expect(202);
+    expect(await OutboxMessageModel.countDocuments({ to: invited.email })).to.equal(1);
+    const active = await buildUser();
+    await supertest(app).post(`/api/v1/users/${active.id}/invitation`).set(bearer(adminToken)).expect(409);
+    await supertest(app).post('/api/v1/users/0123456789abcdef01234567/invitation').set(bearer(adminToken)).expect(404);
+  });
 });
