@@ -16,6 +16,7 @@ import {
 import { sessionCookieName } from '../server/app.ts';
 import { eraseAccount } from '../server/services/privacy/erase.ts';
 import { exportPersonalData } from '../server/services/privacy/export.ts';
+import { exportZip } from '../server/services/privacy/zip.ts';
 
 const messages = {
   saved: 'The changes are saved.',
@@ -135,6 +136,11 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
     res.attachment(`pathways-my-data-${data.exportedAt.slice(0, 10)}.json`);
     res.type('application/json').send(JSON.stringify(data, null, 2));
+  });
+  web.get('/account/data/export.zip', requireSignIn, async (req, res) => {
+    const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
+    res.attachment(`pathways-my-data-${data.exportedAt.slice(0, 10)}.zip`);
+    res.type('application/zip').send(Buffer.from(exportZip(data)));
   });
   web.get('/account/delete', requireSignIn, (_req, res) =>
     res.render('account/delete', { title: 'Delete my account', errors: {} }),

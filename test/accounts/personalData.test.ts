@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { strFromU8, unzipSync } from 'fflate';
 import supertest from 'supertest';
 import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
@@ -114,6 +115,31 @@ describe('her data: export and erasure', () => {
       const file = await browser.get('/account/data/export').expect(200);
       expect(file.headers['content-disposition']).to.match(/attachment; filename="?pathways-my-data-/);
       expect(JSON.parse(file.text).areas.learning.completions[0].reflection).to.equal(zoeReflection);
+    });
+
+    it('the zip download holds the JSON document and one spreadsheet-safe CSV per list of each area', async () => {
+      const browser = await signIn(app, zoe.email, testPassword);
+      const res = await browser
+        .get('/account/data/export.zip')
+        .buffer(true)
+        .parse((r, done) => {
+          const chunks: Buffer[] = [];
+          r.on('data', (c: Buffer) => chunks.push(c));
+          r.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200)
+        .expect('Content-Type', /application\/zip/);
+      const files = unzipSync(new Uint8Array(res.body as Buffer));
+      expect(Object.keys(files)).to.include.members([
+        'data.json',
+        'account-profile.csv',
+        'learning-completions.csv',
+        'cohorts-attendance.csv',
+      ]);
+      const completions = strFromU8(files['learning-completions.csv']!);
+      expect(completions).to.include('reflection').and.include(zoeReflection);
+      expect(completions).to.not.include(niaReflection);
+      expect(JSON.parse(strFromU8(files['data.json']!)).areas.account.profile.email).to.equal(zoe.email);
     });
   });
 
