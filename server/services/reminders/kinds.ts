@@ -50,6 +50,10 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       hint: 'When members of an interview panel are not yet trained.',
       urgent: true,
     },
+    'survey-invitation': {
+      label: 'Research surveys',
+      hint: 'A short survey at the start and end of a programme, and 6 and 12 months after.',
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;
