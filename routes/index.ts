@@ -16,6 +16,7 @@ import { registerProgressRoutes } from './progress.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { registerUserRoutes } from './users.ts';
 import { registerResearchRoutes } from './research.ts';
+import { registerPoolRoutes } from './pool.ts';
 import { researchBoundary } from '../server/http/researchBoundary.ts';
 
 /**
@@ -40,6 +41,7 @@ const resources = [
   registerNotificationRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
+  registerPoolRoutes,
 ];
 
 export function mountRoutes(app: Express): void {
