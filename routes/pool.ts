@@ -104,14 +104,12 @@ async function renderProfile(req: Request, res: Response, status = 200, extra: R
 }
 
 function renderRequestForm(res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  res
-    .status(status)
-    .render('pool/request', {
-      title: 'Ask the pool for a speaker, facilitator or researcher',
-      ...common,
-      values: {},
-      ...extra,
-    });
+  res.status(status).render('pool/request', {
+    title: 'Ask the pool for a speaker, facilitator or researcher',
+    ...common,
+    values: {},
+    ...extra,
+  });
 }
 
 async function renderTriage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
