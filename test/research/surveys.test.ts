@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { ResearchConsentModel } from '../../models/ResearchConsent.ts';
+import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
 import { UserModel } from '../../models/User.ts';
 import { emitDomainEvent } from '../../server/events.ts';
@@ -223,6 +224,37 @@ describe('research: consent and surveys', () => {
       const moved = await NotificationModel.findOne({ 'about.id': survey.body.id, userId: her.id }).lean();
       expect(moved!.sendAt.toISOString()).to.equal(issuedAt.toISOString());
       expect(await NotificationModel.countDocuments({ 'about.id': survey.body.id, userId: her.id })).to.equal(1);
+    });
+
+    it('the survey builder works without JavaScript: a choice question without choices is shown as an error, then saved', async () => {
+      const cohort = await buildCohort();
+      const agent = await signIn(app, researcher.email, testPassword);
+      const csrf = await csrfOf(agent, '/surveys/new');
+      const fields = {
+        _csrf: csrf,
+        title: 'Built on the page',
+        programmeId: String(cohort.programmeId),
+        moment: 'end',
+        'q0-id': 'confidence',
+        'q0-prompt': 'How confident are you?',
+        'q0-type': 'likert5',
+        'q1-id': 'role',
+        'q1-prompt': 'Your role',
+        'q1-type': 'choice',
+      };
+      const bad = await agent.post('/surveys').type('form').send(fields).expect(422);
+      expect(bad.text).to.include('give at least two choices');
+      expect(bad.text).to.include('Built on the page');
+      await agent
+        .post('/surveys')
+        .type('form')
+        .send({ ...fields, 'q1-choices': 'Deputy head\nAssistant head' })
+        .expect(303);
+      const saved = await SurveyModel.findOne({ title: 'Built on the page' }).lean();
+      expect(saved!.questions.map((q) => q.id)).to.deep.equal(['confidence', 'role']);
+      expect(saved!.questions[1]!.choices).to.deep.equal(['Deputy head', 'Assistant head']);
+      const participant = await signIn(app, (await buildUser()).email, testPassword);
+      await participant.get('/surveys/new').expect(403);
     });
 
     it('the answer form works without JavaScript: Likert as a radio group with a legend, errors shown on the form', async () => {
