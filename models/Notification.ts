@@ -15,6 +15,7 @@ export const notificationKinds = [
   'panel-training-due',
   'panel-not-ready',
   'survey-invitation',
+  'pool-offer',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */

@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { PoolOfferModel } from '../../models/PoolOffer.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -119,6 +120,13 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .set('Authorization', adminAuth)
       .send({ userId: first.id })
       .expect(409);
+    // Each member is emailed her offer through the reminders, once however often the job runs.
+    await runDueNotifications({ now: new Date() });
+    await runDueNotifications({ now: new Date() });
+    for (const m of [first, second])
+      expect(sink.received.filter((e) => e.to.includes(m.email) && /Riverside Primary/.test(e.subject))).to.have.length(
+        1,
+      );
     // Someone else cannot answer her offer.
     await supertest(app)
       .post(`/api/v1/pool/offers/${offers[0]}/accept`)

@@ -11,6 +11,7 @@ import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
+import { planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { topicLabel, type Topic } from '../../vocabulary.ts';
 
 type Id = string | Types.ObjectId;
@@ -263,6 +264,21 @@ export async function offerPoolRequest(props: { actor: Express.User; requestId: 
       status: 'pending',
     });
     await PoolRequestModel.updateOne({ _id: request._id, status: 'open' }, { $set: { status: 'offered' } });
+    // Through the reminders: once (its key), by her preferences, and skipped if answered before it goes.
+    await planNotification({
+      key: `pool-offer:${String(offer._id)}`,
+      userId: profile.userId,
+      kind: 'pool-offer',
+      about: { type: 'user', id: profile.userId },
+      sendAt: props.now ?? new Date(),
+      subject: `A request for a ${offerLabels[request.offer as PoolOfferKind].toLowerCase()}: ${request.organisation}`,
+      data: {
+        offerId: String(offer._id),
+        organisation: request.organisation,
+        topic: topicLabel(request.topic),
+        offer: request.offer,
+      },
+    });
     return { id: String(offer._id), requestId: String(request._id), userId: String(profile.userId), status: 'pending' };
   } catch (error) {
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyOffered);
@@ -350,3 +366,15 @@ export async function closePoolRequest(props: { actor: Express.User; requestId: 
   });
   return { id: String(closed._id), status: 'closed' as const };
 }
+
+registerNotificationKind('pool-offer', {
+  isStillRelevant: async ({ record }) => {
+    const offer = await PoolOfferModel.findById(String(record.data?.offerId)).select({ status: 1 }).lean();
+    return offer?.status === 'pending' ? true : 'The offer has been answered or withdrawn.';
+  },
+  compose: async ({ record }) => ({
+    subject: `A request for you from ${String(record.data?.organisation)}`,
+    template: 'pool-offer',
+    data: { ...(record.data ?? {}), profileUrl: absoluteUrl('/pool/profile') },
+  }),
+});
