@@ -130,6 +130,102 @@ const areaSeeders: AreaSeeder[] = [
       plan.extra.pledgeFilter = { region: 'London', type: 'school', country: 'GB' };
     },
   },
+  {
+    // Research (issue 15): 4 in 5 participants consent; a start survey per programme answered at each enrolment,
+    // an end survey answered in finished cohorts; a third record applying within the year, a tenth an appointment.
+    name: 'research',
+    modelFile: 'ResearchConsent',
+    seed: async (plan, model) => {
+      const surveyModel = await loadModel('Survey');
+      const responseModel = await loadModel('SurveyResponse');
+      const outcomeModel = await loadModel('CareerOutcome');
+      if (!surveyModel || !responseModel || !outcomeModel) return;
+      const day = 24 * 60 * 60 * 1000;
+      const consenting = plan.participants.filter((_, i) => i % 5 !== 4);
+      plan.counts.researchConsents = await plan.insert(
+        model,
+        consenting.map((userId, i) => ({
+          _id: new Types.ObjectId(),
+          userId,
+          consented: true,
+          textVersion: 'bench',
+          at: new Date(plan.now.getTime() - (400 + (i % 30)) * day),
+        })),
+        5_000,
+      );
+      const questions = [
+        { id: 'confidence', prompt: 'How confident are you to apply for headship?', type: 'likert5' },
+        { id: 'readiness', prompt: 'How ready do you feel to lead a school?', type: 'likert5' },
+      ];
+      const programmeIds = [...new Set(plan.cohorts.map((c) => String(c.programmeId)))];
+      const surveys = programmeIds.flatMap((programmeId) =>
+        (['start', 'end'] as const).map((moment) => ({
+          _id: new Types.ObjectId(),
+          title: `Bench ${moment}`,
+          programmeId: new Types.ObjectId(programmeId),
+          moment,
+          questions,
+          createdBy: plan.adminId,
+          createdAt: plan.now,
+          updatedAt: plan.now,
+        })),
+      );
+      await plan.insert(surveyModel, surveys);
+      const surveyOf = (programmeId: Types.ObjectId, moment: string) =>
+        surveys.find((s) => s.programmeId.equals(programmeId) && s.moment === moment)!._id;
+      const responses: object[] = [];
+      const outcomes: object[] = [];
+      for (const cohort of plan.cohorts) {
+        cohort.members.forEach((userId, n) => {
+          const answeredAt = new Date(cohort.enrolledAt.getTime() + 2 * day);
+          responses.push({
+            _id: new Types.ObjectId(),
+            surveyId: surveyOf(cohort.programmeId, 'start'),
+            userId,
+            programmeId: cohort.programmeId,
+            moment: 'start',
+            answers: { confidence: 1 + (n % 3), readiness: 2 + (n % 2) },
+            answeredAt,
+          });
+          if (!cohort.running)
+            responses.push({
+              _id: new Types.ObjectId(),
+              surveyId: surveyOf(cohort.programmeId, 'end'),
+              userId,
+              programmeId: cohort.programmeId,
+              moment: 'end',
+              answers: { confidence: 3 + (n % 3), readiness: 3 + (n % 2) },
+              answeredAt: new Date(cohort.enrolledAt.getTime() + 120 * day),
+            });
+          if (!cohort.running && n % 3 === 0) {
+            const on = new Date(cohort.enrolledAt.getTime() + 200 * day).toISOString().slice(0, 10);
+            outcomes.push({
+              _id: new Types.ObjectId(),
+              userId,
+              kind: 'applied',
+              on,
+              detail: '',
+              createdAt: plan.now,
+              updatedAt: plan.now,
+            });
+            if (n % 10 === 0)
+              outcomes.push({
+                _id: new Types.ObjectId(),
+                userId,
+                kind: 'appointed',
+                on,
+                detail: '',
+                createdAt: plan.now,
+                updatedAt: plan.now,
+              });
+          }
+        });
+      }
+      plan.counts.surveyResponses = await plan.insert(responseModel, responses, 5_000);
+      plan.counts.careerOutcomes = await plan.insert(outcomeModel, outcomes, 5_000);
+      plan.extra.researchProgrammeId = programmeIds[1];
+    },
+  },
 ];
 
 export async function seedAreas(plan: SeedPlan, log: (line: string) => void): Promise<void> {

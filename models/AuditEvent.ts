@@ -26,6 +26,7 @@ export const auditActions = [
   'data-exported',
   'account-erased',
   'pledge-signature-hidden',
+  'research-exported',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

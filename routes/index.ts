@@ -16,6 +16,9 @@ import { registerProgrammeRoutes } from './programmes.ts';
 import { registerProgressRoutes } from './progress.ts';
 import { registerSessionRoutes } from './sessions.ts';
 import { registerUserRoutes } from './users.ts';
+import { registerResearchRoutes } from './research.ts';
+import { registerPoolRoutes } from './pool.ts';
+import { researchBoundary } from '../server/http/researchBoundary.ts';
 
 /**
  * Every door into the app, one resource file each. Each file registers its web pages on `web` and its
@@ -39,12 +42,16 @@ const resources = [
   registerRoundRoutes,
   registerNotificationRoutes,
   registerOpenApiRoutes,
+  registerResearchRoutes,
+  registerPoolRoutes,
 ];
 
 export function mountRoutes(app: Express): void {
   const web = Router();
   const api = Router();
   for (const register of resources) register(web, api);
+  // Researchers: deny by default, before any route (server/policies/research.ts).
+  app.use(researchBoundary);
   app.use('/api/v1', api);
   app.use(web);
 }

@@ -7,6 +7,7 @@ import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
+import { seedResearch } from './research.ts';
 
 /**
  * Demo data, loaded into an empty database on start (DEMO_DATA, default on outside production).
@@ -22,6 +23,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
   // Boards last: its panel's readiness reads the certificates and progress seeded above.
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
+  // Research after cohorts and boards: its figures read enrolments, certificates and rounds.
+  { name: 'research', seed: (ctx) => seedResearch(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
   // Accounts (issue 13): a disabled and an invited person in the admin's list of people.

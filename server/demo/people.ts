@@ -11,6 +11,7 @@ export const demoAccounts: { email: string; name: string; roles: Role[]; timezon
   { email: 'participant@pathways.test', name: 'Priya Shah', roles: ['participant'], timezone: 'America/Toronto' },
   { email: 'governor@pathways.test', name: 'Grace Bennett', roles: ['governor'], timezone: 'Europe/London' },
   { email: 'mentor@pathways.test', name: 'Margaret Osei', roles: ['mentor'], timezone: 'Australia/Sydney' },
+  { email: 'researcher@pathways.test', name: 'Ruth Adebayo', roles: ['researcher'], timezone: 'Europe/London' },
 ];
 
 /** Further participants and governors that fill cohorts and panels. */

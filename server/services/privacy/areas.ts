@@ -5,6 +5,7 @@ import { learningPersonalData } from '../learning/personalData.ts';
 import { pledgePersonalData } from '../pledge/personalData.ts';
 import { remindersPersonalData } from '../reminders/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
+import { poolPersonalData, researchPersonalData } from '../research/personalData.ts';
 
 /**
  * Every area that stores personal data. An area added to Pathways adds its `personalData.ts` here, before
@@ -16,5 +17,7 @@ export const personalDataAreas: PersonalDataArea[] = [
   remindersPersonalData,
   boardsPersonalData,
   pledgePersonalData,
+  researchPersonalData,
+  poolPersonalData,
   accountsPersonalData,
 ];

@@ -50,6 +50,14 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       hint: 'When members of an interview panel are not yet trained.',
       urgent: true,
     },
+    'survey-invitation': {
+      label: 'Research surveys',
+      hint: 'A short survey at the start and end of a programme, and 6 and 12 months after.',
+    },
+    'pool-offer': {
+      label: 'Pool requests offered to you',
+      hint: 'When an organisation’s request for a speaker, facilitator or researcher is offered to you.',
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;

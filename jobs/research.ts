@@ -1,0 +1,19 @@
+import type { Agenda } from 'agenda';
+import { planSurveyInvitations } from '../server/services/research/surveys.ts';
+import type { JobArea } from './types.ts';
+
+/**
+ * The survey sweep: plans invitations that events alone would miss (enrolments imported or made before a survey
+ * existed, cohorts whose end date was moved). Idempotent: each invitation has its unique key.
+ */
+export const researchJobs: JobArea = {
+  define(agenda: Agenda) {
+    agenda.define('research:plan-surveys', async () => void (await planSurveyInvitations()), {
+      concurrency: 1,
+      lockLifetime: 10 * 60 * 1000,
+    });
+  },
+  async schedule(agenda: Agenda) {
+    await agenda.every('1 hour', 'research:plan-surveys', {}, { skipImmediate: false });
+  },
+};

@@ -1,0 +1,21 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/**
+ * One change of a person's research consent (API.md: PUT /api/v1/me/research-consent). Never updated: every change
+ * is a new record, so figures can ask whether she consented at the moment a record was made, and her history can be
+ * shown to her and exported. No record means no consent (off by default).
+ */
+const researchConsentSchema = new Schema(
+  {
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    consented: { type: Boolean, required: true },
+    /** The version of the consent text she saw (server/services/research/consentText.ts). */
+    textVersion: { type: String, required: true },
+    at: { type: Date, required: true },
+  },
+  { timestamps: false },
+);
+researchConsentSchema.index({ userId: 1, at: 1 });
+
+export type ResearchConsent = InferSchemaType<typeof researchConsentSchema> & { _id: Types.ObjectId };
+export const ResearchConsentModel = model('ResearchConsent', researchConsentSchema);

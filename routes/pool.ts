@@ -1,0 +1,338 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { poolModes, poolOffers } from '../models/PoolProfile.ts';
+import { poolRequestStatuses } from '../models/PoolRequest.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formLimiter } from '../server/http/rateLimits.ts';
+import { isoDate, objectId, text } from '../server/http/validate.ts';
+import { navigation } from '../server/navigation.ts';
+import { topicLabels, topics } from '../server/vocabulary.ts';
+import * as pool from '../server/services/pool/pool.ts';
+
+const messages = {
+  tooMany: 'Too many requests from this connection. Please wait a few minutes and try again.',
+  profileSaved: 'Your pool profile is saved.',
+  accepted: 'Thank you: you have accepted. The organisation has been told.',
+  declined: 'You have declined this request.',
+  offered: 'The request is offered to her.',
+  closed: 'The request is closed and the organisation has been told.',
+};
+
+navigation.push(
+  { href: '/pool', label: 'Pool', roles: ['admin', 'facilitator', 'participant', 'mentor'] },
+  { href: '/admin/pool', label: 'Pool requests', roles: ['admin'] },
+);
+
+const list = (max: number, item = 100) => z.array(z.string().trim().min(1).max(item)).max(max);
+const profileSchema = z.strictObject({
+  offers: z.array(z.enum(poolOffers)).max(3),
+  topics: z.array(z.enum(topics)).max(12),
+  bio: z.string().trim().max(1000, 'must be at most 1000 characters'),
+  regions: list(10),
+  languages: list(10, 40),
+  modes: z.array(z.enum(poolModes)).max(2),
+  visible: z.boolean(),
+});
+const profileOut = profileSchema.extend({ id: z.string() });
+const requestSchema = z.strictObject({
+  offer: z.enum(poolOffers),
+  topic: z.enum(topics),
+  organisation: text(200),
+  contactName: text(120),
+  contactEmail: z
+    .string()
+    .trim()
+    .max(320)
+    .pipe(z.email({ message: 'must be an email address' })),
+  date: isoDate.optional(),
+  mode: z.enum(poolModes),
+  message: text(2000),
+});
+const searchQuery = z.strictObject({
+  offer: z.enum(poolOffers).optional(),
+  topic: z.enum(topics).optional(),
+  region: z.string().trim().max(100).optional(),
+});
+const memberOut = z.object({
+  userId: z.string(),
+  name: z.string(),
+  offers: z.array(z.string()),
+  topics: z.array(z.string()),
+  bio: z.string(),
+  regions: z.array(z.string()),
+  languages: z.array(z.string()),
+  modes: z.array(z.string()),
+  engagements: z.number(),
+});
+const offerOut = z.object({ id: z.string(), status: z.string() }).loose();
+
+const arr = (v: unknown) => (Array.isArray(v) ? v : v === undefined || v === '' ? [] : [v]);
+const lines = (v: unknown) =>
+  String(v ?? '')
+    .split(/[\n,]/)
+    .map((s) => s.trim())
+    .filter(Boolean);
+const emptyToUndefined = (raw: unknown) =>
+  Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== '' && v !== undefined));
+
+function profileFromForm(body: Record<string, unknown>) {
+  return {
+    offers: arr(body.offers),
+    topics: arr(body.topics),
+    bio: String(body.bio ?? ''),
+    regions: lines(body.regions),
+    languages: lines(body.languages),
+    modes: arr(body.modes),
+    visible: body.visible === 'yes',
+  };
+}
+
+const common = { offerLabels: pool.offerLabels, topicLabels, poolOffers, poolModes, topics };
+
+async function renderProfile(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const own = await pool.ownPoolProfile({ userId: req.user!.id });
+  res.status(status).render('pool/profile', {
+    title: 'Your pool profile',
+    ...own,
+    ...common,
+    values: own.profile ?? { offers: [], topics: [], bio: '', regions: [], languages: [], modes: [], visible: false },
+    ...extra,
+  });
+}
+
+function renderRequestForm(res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  res.status(status).render('pool/request', {
+    title: 'Ask the pool for a speaker, facilitator or researcher',
+    ...common,
+    values: {},
+    ...extra,
+  });
+}
+
+async function renderTriage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const [requests, members] = await Promise.all([pool.listPoolRequests({ actor: req.user! }), pool.searchPool({})]);
+  res.status(status).render('pool/admin', { title: 'Pool requests', requests, members, ...common, ...extra });
+}
+
+export function registerPoolRoutes(web: Router, api: Router): void {
+  const requestLimiter = formLimiter({ name: 'pool-request', limit: 5, message: messages.tooMany });
+
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/me/pool-profile',
+      tag: 'pool',
+      summary: 'Offer yourself to the pool as a speaker, facilitator or researcher',
+      access: [],
+      body: profileSchema,
+      success: { status: 200, description: 'Your pool profile', schema: profileOut },
+    },
+    async ({ user, body }) => pool.savePoolProfile({ userId: user.id, input: body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/pool-profile',
+      tag: 'pool',
+      summary: 'Your pool profile, offers waiting for your answer, and what you have done',
+      access: [],
+      success: { status: 200, description: 'Profile, pending offers, accepted ones', schema: z.object({}).loose() },
+    },
+    async ({ user }) => pool.ownPoolProfile({ userId: user.id }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/pool',
+      tag: 'pool',
+      summary: 'Visible pool members (never an email)',
+      access: [],
+      query: searchQuery,
+      success: {
+        status: 200,
+        description: 'Members',
+        schema: z.object({ items: z.array(memberOut), nextCursor: z.null() }),
+      },
+    },
+    async ({ query }) => ({ items: await pool.searchPool(query), nextCursor: null }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/pool/requests',
+      tag: 'pool',
+      summary: 'Ask the pool for someone (public; confirmed by an emailed link)',
+      access: 'public',
+      body: requestSchema,
+      before: [requestLimiter],
+      success: {
+        status: 202,
+        description: 'Pending until the email is confirmed',
+        schema: z.object({ status: z.literal('pending') }),
+      },
+    },
+    async ({ body }) => pool.submitPoolRequest({ input: body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/pool/requests',
+      tag: 'pool',
+      summary: 'Confirmed requests, newest first (admins)',
+      access: ['admin'],
+      query: z.strictObject({ status: z.enum(poolRequestStatuses).optional() }),
+      success: {
+        status: 200,
+        description: 'Requests',
+        schema: z.object({ items: z.array(z.object({}).loose()), nextCursor: z.null() }),
+      },
+    },
+    async ({ user, query }) => ({
+      items: await pool.listPoolRequests({ actor: user, status: query.status }),
+      nextCursor: null,
+    }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/pool/requests/:id/offers',
+      tag: 'pool',
+      summary: 'Offer a request to a pool member',
+      access: ['admin'],
+      body: z.strictObject({ userId: objectId }),
+      success: { status: 201, description: 'The offer', schema: offerOut },
+      errors: [409],
+    },
+    async ({ user, body, params }) =>
+      pool.offerPoolRequest({ actor: user, requestId: String(params.id), userId: body.userId }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/pool/requests/:id/close',
+      tag: 'pool',
+      summary: 'Close a request no one can take (the organisation is emailed)',
+      access: ['admin'],
+      body: z.strictObject({ reason: text(500) }),
+      success: { status: 200, description: 'Closed', schema: offerOut },
+      errors: [409],
+    },
+    async ({ user, body, params }) =>
+      pool.closePoolRequest({ actor: user, requestId: String(params.id), reason: body.reason }),
+  );
+  for (const decision of ['accept', 'decline'] as const) {
+    apiOperation(
+      api,
+      {
+        method: 'post',
+        path: `/pool/offers/:id/${decision}`,
+        tag: 'pool',
+        summary: decision === 'accept' ? 'Accept an offer (the organisation is emailed)' : 'Decline an offer',
+        access: [],
+        success: { status: 200, description: 'Decided', schema: offerOut },
+        errors: [409],
+      },
+      async ({ user, params }) =>
+        (decision === 'accept' ? pool.acceptPoolOffer : pool.declinePoolOffer)({
+          actor: user,
+          offerId: String(params.id),
+        }),
+    );
+  }
+
+  // ── Web ──
+  web.get('/pool', requireSignIn, async (req, res) => {
+    const parsed = searchQuery.safeParse(emptyToUndefined(req.query));
+    const filters = parsed.success ? parsed.data : {};
+    res.render('pool/index', { title: 'The pool', members: await pool.searchPool(filters), filters, ...common });
+  });
+  web.get('/pool/profile', requireSignIn, (req, res) => renderProfile(req, res));
+  web.post('/pool/profile', requireSignIn, async (req, res) => {
+    const form = parseForm(profileSchema, profileFromForm(req.body ?? {}));
+    if (!form.ok)
+      return renderProfile(req, res, 422, {
+        values: profileFromForm(req.body ?? {}),
+        errors: form.errors,
+        errorList: form.list,
+      });
+    await pool.savePoolProfile({ userId: req.user!.id, input: form.data });
+    flash(req, 'success', messages.profileSaved);
+    res.redirect(303, '/pool/profile');
+  });
+  web.post('/pool/offers/:id/:decision', requireSignIn, async (req, res) => {
+    const accept = req.params.decision === 'accept';
+    if (!accept && req.params.decision !== 'decline') return res.redirect(303, '/pool/profile');
+    await (accept ? pool.acceptPoolOffer : pool.declinePoolOffer)({ actor: req.user!, offerId: String(req.params.id) });
+    flash(req, 'success', accept ? messages.accepted : messages.declined);
+    res.redirect(303, '/pool/profile');
+  });
+
+  web.get('/pool/request', (_req, res) => renderRequestForm(res));
+  web.post('/pool/request', requestLimiter, async (req, res) => {
+    // Bots fill every field: a filled honeypot gets the same answer as everyone, and nothing is stored or sent.
+    if (typeof req.body?.website === 'string' && req.body.website.trim() !== '')
+      return res.redirect(303, '/pool/request/thanks');
+    const { website, _csrf, ...fields } = (req.body ?? {}) as Record<string, unknown>;
+    void website;
+    void _csrf;
+    const form = parseForm(requestSchema, emptyToUndefined(fields));
+    if (!form.ok)
+      return renderRequestForm(res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
+    await pool.submitPoolRequest({ input: form.data });
+    res.redirect(303, '/pool/request/thanks');
+  });
+  web.get('/pool/request/thanks', (_req, res) => res.render('pool/thanks', { title: 'Check your email' }));
+  web.get('/pool/requests/confirm/:token', async (req, res) => {
+    // The GET only shows the request and a Confirm button: mail scanners open every link.
+    const request = await pool.requestForLink({ secret: String(req.params.token) });
+    res.render('pool/confirm', {
+      title: 'Confirm your request',
+      request,
+      token: req.params.token,
+      confirmed: request.status !== 'unconfirmed',
+      ...common,
+    });
+  });
+  web.post('/pool/requests/confirm/:token', async (req, res) => {
+    const result = await pool.confirmPoolRequest({ secret: String(req.params.token) });
+    res.render('pool/confirm', {
+      title: 'Your request is confirmed',
+      request: result.request,
+      token: req.params.token,
+      confirmed: true,
+      ...common,
+    });
+  });
+
+  web.get('/admin/pool', requireRole('admin'), (req, res) => renderTriage(req, res));
+  web.post('/admin/pool/:id/offer', requireRole('admin'), async (req, res) => {
+    try {
+      await pool.offerPoolRequest({
+        actor: req.user!,
+        requestId: String(req.params.id),
+        userId: String(req.body?.userId ?? ''),
+      });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderTriage(req, res, 422, { errors, errorList: list });
+    }
+    flash(req, 'success', messages.offered);
+    res.redirect(303, '/admin/pool');
+  });
+  web.post('/admin/pool/:id/close', requireRole('admin'), async (req, res) => {
+    const reason = String(req.body?.reason ?? '').trim() || 'No pool member was available.';
+    await pool.closePoolRequest({ actor: req.user!, requestId: String(req.params.id), reason: reason.slice(0, 500) });
+    flash(req, 'success', messages.closed);
+    res.redirect(303, '/admin/pool');
+  });
+}

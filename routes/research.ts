@@ -1,0 +1,420 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { ProgrammeModel, tracks } from '../models/Programme.ts';
+import { questionTypes, surveyMoments } from '../models/Survey.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { countries, isCountryCode } from '../server/countries.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { isoDate, objectId, parseInput, text } from '../server/http/validate.ts';
+import { navigation } from '../server/navigation.ts';
+import { phaseLabels, phases } from '../server/vocabulary.ts';
+import {
+  consentState,
+  researchContext,
+  saveResearchContext,
+  setResearchConsent,
+} from '../server/services/research/consent.ts';
+import { consentText } from '../server/services/research/consentText.ts';
+import { dataDictionary, researchExport } from '../server/services/research/export.ts';
+import { researchImpact } from '../server/services/research/impact.ts';
+import {
+  answerSurvey,
+  createSurvey,
+  listSurveys,
+  surveysWaitingFor,
+  surveyToAnswer,
+} from '../server/services/research/surveys.ts';
+import { chartOf } from '../server/services/research/charts.ts';
+
+const messages = {
+  consentOn: 'Thank you: your records may now be counted in research, without your name.',
+  consentOff: 'Your records are no longer counted in research from now on.',
+  contextSaved: 'Your details for research are saved.',
+  surveyCreated: 'The survey is saved; participants are invited at that moment of their enrolment.',
+  answered: 'Thank you: your answers are recorded.',
+  dateOrder: 'must not be before the start date',
+};
+
+navigation.push(
+  { href: '/research', label: 'Research', roles: ['researcher'] },
+  { href: '/surveys', label: 'Surveys', roles: ['researcher', 'participant'] },
+  { href: '/account/research', label: 'Research consent', roles: ['participant', 'governor', 'mentor', 'facilitator'] },
+);
+
+const consentSchema = z.strictObject({ consented: z.boolean() });
+const consentResult = z.object({
+  consented: z.boolean(),
+  textVersion: z.string().nullable(),
+  at: z.string().nullable(),
+});
+const questionSchema = z
+  .strictObject({
+    id: z
+      .string()
+      .trim()
+      .regex(/^[a-z0-9][a-z0-9-]{0,39}$/, 'must be 1–40 lower-case letters, digits or dashes'),
+    prompt: text(300),
+    type: z.enum(questionTypes),
+    choices: z.array(text(100)).min(2, 'give at least two choices').max(10).optional(),
+  })
+  .superRefine((q, ctx) => {
+    if (q.type === 'choice' && !q.choices)
+      ctx.addIssue({ code: 'custom', path: ['choices'], message: 'a choice question needs its choices' });
+    if (q.type !== 'choice' && q.choices)
+      ctx.addIssue({ code: 'custom', path: ['choices'], message: 'only a choice question has choices' });
+  });
+export const surveySchema = z
+  .strictObject({
+    title: text(200),
+    programmeId: objectId,
+    moment: z.enum(surveyMoments),
+    questions: z.array(questionSchema).min(1, 'add at least one question').max(30),
+  })
+  .superRefine((s, ctx) => {
+    const seen = new Set<string>();
+    s.questions.forEach((q, i) => {
+      if (seen.has(q.id)) ctx.addIssue({ code: 'custom', path: ['questions', i, 'id'], message: 'is used twice' });
+      seen.add(q.id);
+    });
+  });
+const surveyOut = z
+  .object({
+    id: z.string(),
+    title: z.string(),
+    programmeId: z.string(),
+    moment: z.string(),
+    questions: z.array(z.any()),
+  })
+  .loose();
+const answersSchema = z.strictObject({
+  answers: z.record(z.string().max(40), z.union([z.number(), z.string().max(5000)])),
+});
+const impactQuery = z
+  .strictObject({
+    programmeId: objectId.optional(),
+    track: z.enum(tracks).optional(),
+    from: isoDate.optional(),
+    to: isoDate.optional(),
+  })
+  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: messages.dateOrder });
+const exportQuery = z.strictObject({ programmeId: objectId.optional(), track: z.enum(tracks).optional() });
+const likertOut = z.object({ mean: z.number().nullable(), n: z.number().nullable() });
+const groupOut = z.object({
+  participants: z.number().nullable(),
+  completionRate: z.number().nullable(),
+  attendanceRate: z.number().nullable(),
+  outcomes: z.object({
+    applied: z.number().nullable(),
+    interviewed: z.number().nullable(),
+    appointed: z.number().nullable(),
+  }),
+});
+const impactOut = groupOut
+  .extend({
+    cohorts: z.number(),
+    likert: z.array(z.object({ questionId: z.string(), prompt: z.string(), start: likertOut, end: likertOut })),
+    byTrack: z.record(z.string(), groupOut),
+    panels: z.object({ rounds: z.number(), readyBeforeInterview: z.number(), trainedShare: z.number().nullable() }),
+    recruitment: z.any(),
+    suppressed: z.array(z.string()),
+    threshold: z.number(),
+  })
+  .loose();
+
+const emptyToUndefined = (raw: unknown) =>
+  Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== '' && v !== undefined));
+const presentConsent = (s: { consented: boolean; textVersion: string | null; at: Date | null }) => ({
+  consented: s.consented,
+  textVersion: s.textVersion,
+  at: s.at ? s.at.toISOString() : null,
+});
+
+async function programmesForFilters() {
+  return ProgrammeModel.find().select({ title: 1, track: 1 }).sort({ title: 1 }).lean();
+}
+
+async function renderConsentPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const [state, context] = await Promise.all([
+    consentState({ userId: req.user!.id }),
+    researchContext({ userId: req.user!.id }),
+  ]);
+  res.status(status).render('research/consent', {
+    title: 'Research consent',
+    state,
+    consentText,
+    countries,
+    phases,
+    phaseLabels,
+    values: context,
+    ...extra,
+  });
+}
+
+async function renderDashboard(req: Request, res: Response) {
+  const parsed = impactQuery.safeParse(emptyToUndefined(req.query));
+  const filters = parsed.success ? parsed.data : {};
+  const impact = await researchImpact({ actor: req.user!, filters });
+  res.render('research/dashboard', {
+    title: 'Impact dashboard',
+    impact,
+    filters,
+    programmes: await programmesForFilters(),
+    tracks,
+    charts: chartOf(impact),
+    errors: parsed.success ? {} : Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+  });
+}
+
+/** Web survey builder: up to 8 question rows; a row with no prompt is left out; choices one per line. */
+const builderRows = 8;
+function surveyFromForm(body: Record<string, unknown>) {
+  const questions = [];
+  for (let i = 0; i < builderRows; i++) {
+    const prompt = String(body[`q${i}-prompt`] ?? '').trim();
+    if (!prompt) continue;
+    const type = String(body[`q${i}-type`] ?? 'likert5');
+    const choices = String(body[`q${i}-choices`] ?? '')
+      .split(/\r?\n/)
+      .map((c) => c.trim())
+      .filter(Boolean);
+    questions.push({
+      id: String(body[`q${i}-id`] ?? '').trim(),
+      prompt,
+      type,
+      ...(type === 'choice' ? { choices } : {}),
+    });
+  }
+  return {
+    title: String(body.title ?? ''),
+    programmeId: String(body.programmeId ?? ''),
+    moment: String(body.moment ?? ''),
+    questions,
+  };
+}
+
+async function renderBuilder(res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  res.status(status).render('research/survey-form', {
+    title: 'New survey',
+    programmes: await programmesForFilters(),
+    moments: surveyMoments,
+    questionTypes,
+    rows: builderRows,
+    values: {},
+    ...extra,
+  });
+}
+
+/** Web answers: Likert radios arrive as "1".."5". */
+function answersFromForm(questions: { id: string; type: string }[], body: Record<string, unknown>) {
+  const answers: Record<string, unknown> = {};
+  for (const q of questions) {
+    const raw = body[`answer-${q.id}`];
+    if (raw === undefined || raw === '') continue;
+    answers[q.id] = q.type === 'likert5' && /^[1-5]$/.test(String(raw)) ? Number(raw) : raw;
+  }
+  return answers;
+}
+
+async function renderAnswerForm(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const { survey, answered } = await surveyToAnswer({ userId: req.user!.id, surveyId: String(req.params.id) });
+  res.status(status).render('research/survey-answer', { title: survey.title, survey, answered, values: {}, ...extra });
+}
+
+export function registerResearchRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/me/research-consent',
+      tag: 'research',
+      summary: 'Give or withdraw your consent to research use of your records (off by default)',
+      access: [],
+      body: consentSchema,
+      success: { status: 200, description: 'Your consent now', schema: consentResult },
+    },
+    async ({ user, body }) => presentConsent(await setResearchConsent({ userId: user.id, consented: body.consented })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/research-consent',
+      tag: 'research',
+      summary: 'Your research consent and the version of the text you agreed to',
+      access: [],
+      success: { status: 200, description: 'Your consent now', schema: consentResult },
+    },
+    async ({ user }) => presentConsent(await consentState({ userId: user.id })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/surveys',
+      tag: 'research',
+      summary: 'Define a survey of a programme at one moment of each participant’s enrolment',
+      access: ['researcher'],
+      body: surveySchema,
+      success: { status: 201, description: 'The survey', schema: surveyOut },
+    },
+    async ({ user, body }) => createSurvey({ actor: user, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/surveys',
+      tag: 'research',
+      summary: 'Surveys (definitions only, never answers)',
+      access: ['researcher'],
+      success: { status: 200, description: 'Surveys, newest first', schema: z.object({ items: z.array(surveyOut) }) },
+    },
+    async ({ user }) => ({ items: await listSurveys({ actor: user }) }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/surveys/:id/responses',
+      tag: 'research',
+      summary: 'Answer a survey you were invited to (once)',
+      access: [],
+      body: answersSchema,
+      success: {
+        status: 201,
+        description: 'Recorded',
+        schema: z.object({ id: z.string(), surveyId: z.string(), answeredAt: z.string() }),
+      },
+      errors: [409],
+    },
+    async ({ user, body, params }) =>
+      answerSurvey({ userId: user.id, surveyId: String(params.id), answers: body.answers }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/surveys',
+      tag: 'research',
+      summary: 'Surveys waiting for you',
+      access: [],
+      success: { status: 200, description: 'Open, unanswered', schema: z.object({ items: z.array(surveyOut) }) },
+    },
+    async ({ user }) => ({ items: await surveysWaitingFor({ userId: user.id }) }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/research/impact',
+      tag: 'research',
+      summary: 'Impact figures of consenting participants; figures from fewer than 5 people are null and named',
+      access: ['researcher'],
+      query: impactQuery,
+      success: { status: 200, description: 'Aggregates only', schema: impactOut },
+    },
+    async ({ user, query }) => researchImpact({ actor: user, filters: query }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/research/export.csv',
+      tag: 'research',
+      summary: 'Anonymised export: one row per consenting participant, random research ids (audited)',
+      access: ['researcher'],
+      query: exportQuery,
+      success: { status: 200, description: 'CSV', contentType: 'text/csv' },
+    },
+    async ({ user, query, req, res }) => sendExport(req, res, user, query),
+  );
+
+  // ── Web ──
+  web.get('/account/research', requireSignIn, (req, res) => renderConsentPage(req, res));
+  web.post('/account/research', requireSignIn, async (req, res) => {
+    const consented = req.body?.consented === 'yes';
+    await setResearchConsent({ userId: req.user!.id, consented });
+    flash(req, 'success', consented ? messages.consentOn : messages.consentOff);
+    res.redirect(303, '/account/research');
+  });
+  web.post('/account/research/context', requireSignIn, async (req, res) => {
+    const form = parseForm(contextFormSchema, emptyToUndefined(req.body));
+    if (!form.ok)
+      return renderConsentPage(req, res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
+    await saveResearchContext({
+      userId: req.user!.id,
+      country: form.data.country ?? '',
+      region: form.data.region ?? '',
+      phase: form.data.phase ?? '',
+    });
+    flash(req, 'success', messages.contextSaved);
+    res.redirect(303, '/account/research');
+  });
+
+  web.get('/research', requireRole('researcher'), renderDashboard);
+  web.get('/research/data-dictionary', requireRole('researcher'), (_req, res) =>
+    res.render('research/data-dictionary', { title: 'Data dictionary of the research export', dataDictionary }),
+  );
+  web.get('/research/export.csv', requireRole('researcher'), async (req, res) => {
+    const query = parseInput(exportQuery, emptyToUndefined(req.query));
+    await sendExport(req, res, req.user!, query);
+  });
+
+  web.get('/surveys', requireSignIn, async (req, res) => {
+    const designer = req.user!.roles.some((r) => r === 'admin' || r === 'researcher');
+    res.render('research/surveys', {
+      title: 'Surveys',
+      designer,
+      surveys: designer ? await listSurveys({ actor: req.user! }) : [],
+      waiting: await surveysWaitingFor({ userId: req.user!.id }),
+      programmes: new Map((await programmesForFilters()).map((p) => [String(p._id), p.title])),
+    });
+  });
+  web.get('/surveys/new', requireRole('researcher'), (_req, res) => renderBuilder(res));
+  web.post('/surveys', requireRole('researcher'), async (req, res) => {
+    const input = surveyFromForm(req.body ?? {});
+    const form = parseForm(surveySchema, input);
+    if (!form.ok) return renderBuilder(res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
+    try {
+      await createSurvey({ actor: req.user!, ...form.data });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderBuilder(res, 422, { values: req.body ?? {}, errors, errorList: list });
+    }
+    flash(req, 'success', messages.surveyCreated);
+    res.redirect(303, '/surveys');
+  });
+  web.get('/surveys/:id', requireSignIn, (req, res) => renderAnswerForm(req, res));
+  web.post('/surveys/:id', requireSignIn, async (req, res) => {
+    const { survey } = await surveyToAnswer({ userId: req.user!.id, surveyId: String(req.params.id) });
+    try {
+      await answerSurvey({
+        userId: req.user!.id,
+        surveyId: survey.id,
+        answers: answersFromForm(survey.questions, req.body ?? {}),
+      });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderAnswerForm(req, res, 422, { values: req.body ?? {}, errors, errorList: list });
+    }
+    flash(req, 'success', messages.answered);
+    res.redirect(303, '/surveys');
+  });
+}
+
+const contextFormSchema = z.object({
+  country: z.string().trim().toUpperCase().refine(isCountryCode, 'choose a country from the list').optional(),
+  region: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+  phase: z.enum(phases).optional(),
+});
+
+async function sendExport(req: Request, res: Response, user: Express.User, filters: z.output<typeof exportQuery>) {
+  const { csv } = await researchExport({ actor: user, filters, ip: req.ip ?? null });
+  res
+    .type('text/csv; charset=utf-8')
+    .set('Content-Disposition', 'attachment; filename="pathways-research-export.csv"')
+    .set('Cache-Control', 'no-store')
+    .send(csv);
+}

@@ -1,0 +1,45 @@
+import { hasRole } from '../auth.ts';
+
+/**
+ * Research policies. Researchers see aggregates and anonymised exports only (API.md); the boundary that keeps them
+ * from every other page and operation is `researcherMayReach`, applied to every request (routes/index.ts).
+ */
+export const canSeeResearch = (user: Express.User | undefined): boolean => hasRole(user, 'researcher');
+export const canDesignSurveys = canSeeResearch;
+
+/**
+ * A researcher account (role `researcher`, not admin) is held to this allow-list: the research pages and
+ * operations, the surveys she designs, and her own account. Everything else answers 403 — deny by default, so a
+ * route added later is closed to researchers until it is listed here.
+ */
+const allowed: { methods: string[]; path: RegExp }[] = [
+  { methods: ['GET', 'HEAD'], path: /^\/$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/(login|logout)$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/healthz$/ },
+  // Research: aggregates, the anonymised export, its data dictionary, surveys (definitions, never answers).
+  { methods: ['GET', 'HEAD'], path: /^\/research(\/(impact|data-dictionary|export\.csv))?$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/research\/(impact|export\.csv)$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/(api\/v1\/)?surveys$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/surveys\/new$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/programmes$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/openapi\.json$/ },
+  // Her own account.
+  { methods: ['GET', 'HEAD', 'DELETE'], path: /^\/api\/v1\/me$/ },
+  { methods: ['GET', 'HEAD', 'PUT'], path: /^\/api\/v1\/me\/(research-consent|pool-profile)$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/me\/(notifications|export)$/ },
+  {
+    methods: ['GET', 'HEAD', 'POST', 'DELETE'],
+    path: /^\/api\/v1\/(me\/(password|sessions|mfa)(\/[^/]+)*|auth\/tokens(\/[^/]+)?)$/,
+  },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/account(\/[a-z-]+)*$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/pool\/profile$/ },
+];
+
+export function researcherMayReach(method: string, path: string): boolean {
+  const m = method.toUpperCase();
+  return allowed.some((rule) => rule.methods.includes(m) && rule.path.test(path));
+}
+
+/** Whether the boundary applies: a researcher who is not an admin. */
+export const isHeldToResearchBoundary = (user: Express.User | undefined): boolean =>
+  !!user && user.roles.includes('researcher') && !user.roles.includes('admin');

@@ -1,0 +1,380 @@
+import { Types } from 'mongoose';
+import { PoolOfferModel } from '../../../models/PoolOffer.ts';
+import { PoolProfileModel, type PoolOfferKind } from '../../../models/PoolProfile.ts';
+import { PoolRequestModel, type poolRequestStatuses } from '../../../models/PoolRequest.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { renderEmail } from '../../emails.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { logger } from '../../logger.ts';
+import { sendEmail } from '../../mailer.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { hashSecret, newSecret } from '../secrets.ts';
+import { planNotification, registerNotificationKind } from '../reminders/index.ts';
+import { topicLabel, type Topic } from '../../vocabulary.ts';
+
+type Id = string | Types.ObjectId;
+const oid = (id: Id) => new Types.ObjectId(String(id));
+
+const messages = {
+  notMember: 'is not a pool member who offers this',
+  notOpen: 'This request is no longer open.',
+  alreadyOffered: 'This request has already been offered to her.',
+  offerDecided: 'This offer has already been answered.',
+  taken: 'Someone else has already accepted this request.',
+  linkUnknown: 'This link is not valid, has expired or has been used.',
+};
+
+/** A confirmation link lasts 7 days, like the Pledge's. */
+export const confirmLinkMs = 7 * 24 * 60 * 60 * 1000;
+export const offerLabels: Record<PoolOfferKind, string> = {
+  speaker: 'Speaker',
+  facilitator: 'Facilitator',
+  researcher: 'Researcher',
+};
+
+export type PoolProfileInput = {
+  offers: PoolOfferKind[];
+  topics: Topic[];
+  bio: string;
+  regions: string[];
+  languages: string[];
+  modes: ('online' | 'in-person')[];
+  visible: boolean;
+};
+
+export async function savePoolProfile(props: { userId: Id; input: PoolProfileInput }) {
+  const saved = await PoolProfileModel.findOneAndUpdate(
+    { userId: oid(props.userId) },
+    { $set: props.input },
+    { upsert: true, returnDocument: 'after', runValidators: true },
+  ).lean();
+  return presentOwnProfile(saved!);
+}
+
+function presentOwnProfile(p: {
+  _id: Types.ObjectId;
+  offers: string[];
+  topics: Topic[];
+  bio: string;
+  regions: string[];
+  languages: string[];
+  modes: string[];
+  visible: boolean;
+}) {
+  return {
+    id: String(p._id),
+    offers: p.offers,
+    topics: p.topics,
+    bio: p.bio,
+    regions: p.regions,
+    languages: p.languages,
+    modes: p.modes,
+    visible: p.visible,
+  };
+}
+
+/** Her profile and what she has done for the pool (accepted requests), and offers waiting for her answer. */
+export async function ownPoolProfile(props: { userId: Id }) {
+  const [profile, offers] = await Promise.all([
+    PoolProfileModel.findOne({ userId: oid(props.userId) }).lean(),
+    PoolOfferModel.find({ userId: oid(props.userId) }).lean(),
+  ]);
+  const requests = await PoolRequestModel.find({ _id: { $in: offers.map((o) => o.requestId) } })
+    .select({ offer: 1, topic: 1, organisation: 1, date: 1, mode: 1, message: 1 })
+    .lean();
+  const byId = new Map(requests.map((r) => [String(r._id), r]));
+  const view = (o: (typeof offers)[number]) => {
+    const r = byId.get(String(o.requestId));
+    return {
+      id: String(o._id),
+      status: o.status,
+      offer: r?.offer,
+      topic: r?.topic,
+      organisation: r?.organisation,
+      date: r?.date ?? null,
+      mode: r?.mode,
+      message: o.status === 'pending' ? r?.message : undefined,
+    };
+  };
+  return {
+    profile: profile ? presentOwnProfile(profile) : null,
+    pending: offers.filter((o) => o.status === 'pending').map(view),
+    done: offers.filter((o) => o.status === 'accepted').map(view),
+  };
+}
+
+/** Visible profiles, with names and what they have done; never an email. */
+export async function searchPool(props: { offer?: string; topic?: string; region?: string }) {
+  const filter: Record<string, unknown> = { visible: true };
+  if (props.offer) filter.offers = props.offer;
+  const profiles = (await PoolProfileModel.find(filter).lean()).filter(
+    (p) =>
+      (!props.topic || p.topics.includes(props.topic as Topic)) &&
+      (!props.region || p.regions.some((r) => r.toLowerCase() === props.region!.toLowerCase())),
+  );
+  const [users, done] = await Promise.all([
+    UserModel.find({ _id: { $in: profiles.map((p) => p.userId) }, status: 'active' })
+      .select({ name: 1 })
+      .lean(),
+    PoolOfferModel.find({ userId: { $in: profiles.map((p) => p.userId) }, status: 'accepted' })
+      .select({ userId: 1 })
+      .lean(),
+  ]);
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  return profiles
+    .filter((p) => names.has(String(p.userId)))
+    .map((p) => ({
+      userId: String(p.userId),
+      name: names.get(String(p.userId))!,
+      offers: p.offers,
+      topics: p.topics,
+      bio: p.bio,
+      regions: p.regions,
+      languages: p.languages,
+      modes: p.modes,
+      engagements: done.filter((d) => String(d.userId) === String(p.userId)).length,
+    }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export type PoolRequestInput = {
+  offer: PoolOfferKind;
+  topic: Topic;
+  organisation: string;
+  contactName: string;
+  contactEmail: string;
+  date?: string;
+  mode: 'online' | 'in-person';
+  message: string;
+};
+
+async function mail(to: string, template: 'pool-confirm' | 'pool-outcome', subject: string, data: object) {
+  const body = await renderEmail(template, { subject, ...data, footer: 'pool' });
+  await sendEmail({ to, subject, ...body }).catch((err: unknown) =>
+    logger.error({ err, template }, 'pool email not sent'),
+  );
+}
+
+/**
+ * A public request: stored unconfirmed, and a confirmation link is emailed to the contact. Nothing reaches admins
+ * until the link is followed, so a form filled with someone else's address only costs that person one email.
+ */
+export async function submitPoolRequest(props: { input: PoolRequestInput; now?: Date }) {
+  const now = props.now ?? new Date();
+  const secret = newSecret();
+  await PoolRequestModel.create({
+    ...props.input,
+    status: 'unconfirmed',
+    confirmTokenHash: hashSecret(secret),
+    confirmExpiresAt: new Date(now.getTime() + confirmLinkMs),
+  });
+  await mail(props.input.contactEmail, 'pool-confirm', 'Confirm your request to the Pathways pool', {
+    name: props.input.contactName,
+    link: absoluteUrl(`/pool/requests/confirm/${secret}`),
+    offer: offerLabels[props.input.offer].toLowerCase(),
+    topic: topicLabel(props.input.topic),
+  });
+  return { status: 'pending' as const };
+}
+
+/** The request behind a confirmation link (for the page with the Confirm button), or 404. */
+export async function requestForLink(props: { secret: string }) {
+  const request =
+    typeof props.secret === 'string' && props.secret.length <= 200
+      ? await PoolRequestModel.findOne({ confirmTokenHash: hashSecret(props.secret) }).lean()
+      : null;
+  if (!request) throw new NotFoundError(messages.linkUnknown);
+  return request;
+}
+
+/** Confirms once, with a conditional update (unconfirmed and unexpired → open). */
+export async function confirmPoolRequest(props: { secret: string; now?: Date }) {
+  const now = props.now ?? new Date();
+  const request = await requestForLink(props);
+  const confirmed = await PoolRequestModel.findOneAndUpdate(
+    { confirmTokenHash: request.confirmTokenHash, status: 'unconfirmed', confirmExpiresAt: { $gt: now } },
+    { $set: { status: 'open', confirmedAt: now } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (confirmed) return { state: 'confirmed-now' as const, request: confirmed };
+  if (request.status !== 'unconfirmed') return { state: 'already-confirmed' as const, request };
+  throw new NotFoundError(messages.linkUnknown);
+}
+
+const requireAdmin = (actor: Express.User) => {
+  if (!actor.roles.includes('admin')) throw new ForbiddenError();
+};
+
+export async function listPoolRequests(props: { actor: Express.User; status?: (typeof poolRequestStatuses)[number] }) {
+  requireAdmin(props.actor);
+  const filter = {
+    status: { $in: props.status ? [props.status] : (['open', 'offered', 'accepted', 'closed'] as const) },
+  };
+  const requests = await PoolRequestModel.find(filter).sort({ createdAt: -1 }).limit(500).lean();
+  const offers = await PoolOfferModel.find({ requestId: { $in: requests.map((r) => r._id) } }).lean();
+  const names = new Map(
+    (
+      await UserModel.find({ _id: { $in: offers.map((o) => o.userId) } })
+        .select({ name: 1 })
+        .lean()
+    ).map((u) => [String(u._id), u.name]),
+  );
+  return requests.map((r) => ({
+    id: String(r._id),
+    offer: r.offer,
+    topic: r.topic,
+    organisation: r.organisation,
+    contactName: r.contactName,
+    contactEmail: r.contactEmail,
+    date: r.date ?? null,
+    mode: r.mode,
+    message: r.message,
+    status: r.status,
+    createdAt: (r.createdAt as Date).toISOString(),
+    offers: offers
+      .filter((o) => String(o.requestId) === String(r._id))
+      .map((o) => ({
+        id: String(o._id),
+        userId: String(o.userId),
+        name: names.get(String(o.userId)) ?? 'Former member',
+        status: o.status,
+      })),
+  }));
+}
+
+/** Admins offer an open request to a member who offers that kind of help (one offer per member and request). */
+export async function offerPoolRequest(props: { actor: Express.User; requestId: string; userId: string; now?: Date }) {
+  requireAdmin(props.actor);
+  if (!isObjectId(props.requestId)) throw new NotFoundError();
+  const request = await PoolRequestModel.findById(props.requestId).lean();
+  if (!request || request.status === 'unconfirmed') throw new NotFoundError();
+  if (!['open', 'offered'].includes(request.status)) throw new ConflictError(messages.notOpen);
+  const profile = isObjectId(props.userId)
+    ? await PoolProfileModel.findOne({ userId: oid(props.userId) }).lean()
+    : null;
+  if (!profile || !profile.offers.includes(request.offer))
+    throw new ValidationError('Some details need correcting.', [{ path: 'userId', message: messages.notMember }]);
+  try {
+    const offer = await PoolOfferModel.create({
+      requestId: request._id,
+      userId: profile.userId,
+      offeredBy: oid(props.actor.id),
+      status: 'pending',
+    });
+    await PoolRequestModel.updateOne({ _id: request._id, status: 'open' }, { $set: { status: 'offered' } });
+    // Through the reminders: once (its key), by her preferences, and skipped if answered before it goes.
+    await planNotification({
+      key: `pool-offer:${String(offer._id)}`,
+      userId: profile.userId,
+      kind: 'pool-offer',
+      about: { type: 'user', id: profile.userId },
+      sendAt: props.now ?? new Date(),
+      subject: `A request for a ${offerLabels[request.offer as PoolOfferKind].toLowerCase()}: ${request.organisation}`,
+      data: {
+        offerId: String(offer._id),
+        organisation: request.organisation,
+        topic: topicLabel(request.topic),
+        offer: request.offer,
+      },
+    });
+    return { id: String(offer._id), requestId: String(request._id), userId: String(profile.userId), status: 'pending' };
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyOffered);
+    throw error;
+  }
+}
+
+/**
+ * She accepts: the request is claimed first with a conditional update (open or offered → accepted, naming her
+ * offer), so of two members accepting at once exactly one wins and the other gets 409; then her offer is marked,
+ * the other pending offers withdrawn, and the organisation emailed.
+ */
+export async function acceptPoolOffer(props: { actor: Express.User; offerId: string; now?: Date }) {
+  const now = props.now ?? new Date();
+  const offer = await ownPendingOffer(props.actor, props.offerId);
+  const claimed = await PoolRequestModel.findOneAndUpdate(
+    { _id: offer.requestId, status: { $in: ['open', 'offered'] } },
+    { $set: { status: 'accepted', acceptedOfferId: offer._id, acceptedBy: offer.userId, decidedAt: now } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!claimed) {
+    await PoolOfferModel.updateOne(
+      { _id: offer._id, status: 'pending' },
+      { $set: { status: 'withdrawn', decidedAt: now } },
+    );
+    throw new ConflictError(messages.taken);
+  }
+  await PoolOfferModel.updateOne({ _id: offer._id }, { $set: { status: 'accepted', decidedAt: now } });
+  await PoolOfferModel.updateMany(
+    { requestId: offer.requestId, status: 'pending', _id: { $ne: offer._id } },
+    { $set: { status: 'withdrawn', decidedAt: now } },
+  );
+  await mail(claimed.contactEmail, 'pool-outcome', 'Your request to the Pathways pool: someone can help', {
+    name: claimed.contactName,
+    accepted: true,
+    memberName: props.actor.name,
+    topic: topicLabel(claimed.topic),
+    organisation: claimed.organisation,
+  });
+  return { id: String(offer._id), status: 'accepted' as const };
+}
+
+export async function declinePoolOffer(props: { actor: Express.User; offerId: string; now?: Date }) {
+  const offer = await ownPendingOffer(props.actor, props.offerId);
+  const result = await PoolOfferModel.updateOne(
+    { _id: offer._id, status: 'pending' },
+    { $set: { status: 'declined', decidedAt: props.now ?? new Date() } },
+  );
+  if (!result.modifiedCount) throw new ConflictError(messages.offerDecided);
+  return { id: String(offer._id), status: 'declined' as const };
+}
+
+async function ownPendingOffer(actor: Express.User, offerId: string) {
+  if (!isObjectId(offerId)) throw new NotFoundError();
+  const offer = await PoolOfferModel.findById(offerId).lean();
+  if (!offer || String(offer.userId) !== actor.id) throw new NotFoundError();
+  if (offer.status !== 'pending') throw new ConflictError(messages.offerDecided);
+  return offer;
+}
+
+/** Admins close a request no one could take; the organisation is told. */
+export async function closePoolRequest(props: { actor: Express.User; requestId: string; reason: string; now?: Date }) {
+  requireAdmin(props.actor);
+  if (!isObjectId(props.requestId)) throw new NotFoundError();
+  const closed = await PoolRequestModel.findOneAndUpdate(
+    { _id: oid(props.requestId), status: { $in: ['open', 'offered'] } },
+    { $set: { status: 'closed', closedReason: props.reason, decidedAt: props.now ?? new Date() } },
+    { returnDocument: 'after' },
+  ).lean();
+  if (!closed) {
+    if (await PoolRequestModel.exists({ _id: oid(props.requestId), status: { $ne: 'unconfirmed' } }))
+      throw new ConflictError(messages.notOpen);
+    throw new NotFoundError();
+  }
+  await PoolOfferModel.updateMany(
+    { requestId: closed._id, status: 'pending' },
+    { $set: { status: 'withdrawn', decidedAt: props.now ?? new Date() } },
+  );
+  await mail(closed.contactEmail, 'pool-outcome', 'Your request to the Pathways pool', {
+    name: closed.contactName,
+    accepted: false,
+    reason: props.reason,
+    topic: topicLabel(closed.topic),
+    organisation: closed.organisation,
+  });
+  return { id: String(closed._id), status: 'closed' as const };
+}
+
+registerNotificationKind('pool-offer', {
+  isStillRelevant: async ({ record }) => {
+    const offer = await PoolOfferModel.findById(String(record.data?.offerId)).select({ status: 1 }).lean();
+    return offer?.status === 'pending' ? true : 'The offer has been answered or withdrawn.';
+  },
+  compose: async ({ record }) => ({
+    subject: `A request for you from ${String(record.data?.organisation)}`,
+    template: 'pool-offer',
+    data: { ...(record.data ?? {}), profileUrl: absoluteUrl('/pool/profile') },
+  }),
+});

@@ -1,0 +1,92 @@
+import { Types } from 'mongoose';
+import { ResearchConsentModel } from '../../../models/ResearchConsent.ts';
+import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts';
+import { consentText } from './consentText.ts';
+
+type Id = string | Types.ObjectId;
+export type ConsentChange = { consented: boolean; at: Date; textVersion?: string };
+export type ConsentState = { consented: boolean; textVersion: string | null; at: Date | null };
+
+/** Her consent at an instant, from her history (any order): the last change at or before it; none means no. */
+export function consentedAt(history: readonly ConsentChange[], instant: Date): boolean {
+  let last: ConsentChange | undefined;
+  for (const change of history) {
+    if (change.at.getTime() <= instant.getTime() && (!last || change.at.getTime() >= last.at.getTime())) last = change;
+  }
+  return last?.consented ?? false;
+}
+
+/**
+ * Whether a record of hers made at `madeAt` may be counted now: she consents now and consented when it was made
+ * (figures count her only while she consents, from the time she did).
+ */
+export function countable(history: readonly ConsentChange[], madeAt: Date, now: Date): boolean {
+  return consentedAt(history, now) && consentedAt(history, madeAt);
+}
+
+export async function consentState(props: { userId: Id }): Promise<ConsentState> {
+  const last = await ResearchConsentModel.findOne({ userId: new Types.ObjectId(String(props.userId)) })
+    .sort({ at: -1, _id: -1 })
+    .lean();
+  return last
+    ? { consented: last.consented, textVersion: last.textVersion, at: last.at }
+    : { consented: false, textVersion: null, at: null };
+}
+
+/**
+ * Records a change of her consent (a new record; history is never edited). Setting what is already set records
+ * nothing and answers the current state, so a double click is one change.
+ */
+export async function setResearchConsent(props: {
+  /** The person herself: consent is never given on someone's behalf. */
+  userId: Id;
+  consented: boolean;
+  now?: Date;
+}): Promise<{ consented: boolean; textVersion: string; at: Date }> {
+  const current = await consentState({ userId: props.userId });
+  if (current.consented === props.consented && current.at && current.textVersion)
+    return { consented: current.consented, textVersion: current.textVersion, at: current.at };
+  const at = props.now ?? new Date();
+  await ResearchConsentModel.create({
+    userId: new Types.ObjectId(String(props.userId)),
+    consented: props.consented,
+    textVersion: consentText.version,
+    at,
+  });
+  return { consented: props.consented, textVersion: consentText.version, at };
+}
+
+/** Every consent change of these people, by user id (one indexed query). */
+export async function consentHistories(userIds: Id[]): Promise<Map<string, ConsentChange[]>> {
+  const rows = await ResearchConsentModel.find({
+    userId: { $in: userIds.map((id) => new Types.ObjectId(String(id))) },
+  })
+    .select({ userId: 1, consented: 1, at: 1, textVersion: 1 })
+    .lean();
+  const byUser = new Map<string, ConsentChange[]>();
+  for (const r of rows) {
+    const list = byUser.get(String(r.userId)) ?? [];
+    list.push({ consented: r.consented, at: r.at, textVersion: r.textVersion });
+    byUser.set(String(r.userId), list);
+  }
+  return byUser;
+}
+
+/** Her optional context for research (country, region, phase). */
+export async function saveResearchContext(props: {
+  userId: Id;
+  country: string;
+  region: string;
+  phase: string;
+}): Promise<void> {
+  await ResearchParticipantModel.updateOne(
+    { userId: new Types.ObjectId(String(props.userId)) },
+    { $set: { country: props.country, region: props.region, phase: props.phase } },
+    { upsert: true },
+  );
+}
+
+export async function researchContext(props: { userId: Id }) {
+  const row = await ResearchParticipantModel.findOne({ userId: new Types.ObjectId(String(props.userId)) }).lean();
+  return { country: row?.country ?? '', region: row?.region ?? '', phase: row?.phase ?? '' };
+}

@@ -1,0 +1,148 @@
+import { Types } from 'mongoose';
+import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
+import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
+import { SurveyModel } from '../../../models/Survey.ts';
+import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
+import { NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { consentHistories, consentedAt, countable } from './consent.ts';
+
+/**
+ * The people research may count for a set of filters, and what they did: only enrolments (active or withdrawn,
+ * never waitlisted) of people who consent now; answers and outcomes only when made while they consented. Shared by
+ * the impact figures and the anonymised export, so both count the same people.
+ */
+export type ResearchFilters = { programmeId?: string; track?: Track; from?: string; to?: string };
+
+export type PersonEnrolment = {
+  userId: string;
+  cohortId: string;
+  programmeId: string;
+  track: Track;
+  enrolledAt: Date;
+  cohortStartsOn: string;
+  completed: boolean;
+  /** Sessions marked present or late, and absent (excused and unmarked aside, as in cohort reports). */
+  attended: number;
+  absent: number;
+};
+export type Answer = { userId: string; programmeId: string; moment: string; answers: Record<string, unknown> };
+export type Outcome = { userId: string; kind: string; on: string };
+
+export type Population = {
+  enrolments: PersonEnrolment[];
+  answers: Answer[];
+  /** Outcomes within 12 months of one of her counted enrolments (from its enrolment day). */
+  outcomes: Outcome[];
+  questions: Map<string, { type: string; prompt: string; choices?: string[] | null }>;
+};
+
+const oid = (id: string) => new Types.ObjectId(id);
+const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+const plusMonths = (day: string, months: number) => {
+  const d = new Date(`${day}T00:00:00Z`);
+  d.setUTCMonth(d.getUTCMonth() + months);
+  return dayOf(d);
+};
+
+export async function loadPopulation(props: { filters: ResearchFilters; now: Date }): Promise<Population> {
+  const { filters, now } = props;
+  const programmeFilter: Record<string, unknown> = {};
+  if (filters.programmeId) {
+    if (!isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
+    programmeFilter._id = oid(filters.programmeId);
+  }
+  if (filters.track) programmeFilter.track = filters.track;
+  const programmes = await ProgrammeModel.find(programmeFilter).select({ track: 1 }).lean();
+  if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
+  const trackOf = new Map(programmes.map((p) => [String(p._id), p.track as Track]));
+  const empty: Population = { enrolments: [], answers: [], outcomes: [], questions: new Map() };
+  if (!programmes.length) return empty;
+
+  const raw = await EnrolmentModel.find({
+    programmeId: { $in: programmes.map((p) => p._id) },
+    status: { $in: ['active', 'withdrawn'] },
+  })
+    .select({ userId: 1, cohortId: 1, programmeId: 1, enrolledAt: 1, createdAt: 1 })
+    .lean();
+  const inRange = raw.filter((e) => {
+    const day = dayOf((e.enrolledAt ?? e.createdAt) as Date);
+    return (!filters.from || day >= filters.from) && (!filters.to || day <= filters.to);
+  });
+  const histories = await consentHistories([...new Set(inRange.map((e) => String(e.userId)))]);
+  const counted = inRange.filter((e) => consentedAt(histories.get(String(e.userId)) ?? [], now));
+  if (!counted.length) return empty;
+
+  const userIds = [...new Set(counted.map((e) => String(e.userId)))];
+  const cohortIds = [...new Set(counted.map((e) => String(e.cohortId)))];
+  const [cohorts, certificates, records, responses, outcomes] = await Promise.all([
+    CohortModel.find({ _id: { $in: cohortIds.map(oid) } })
+      .select({ startsOn: 1 })
+      .lean(),
+    CertificateModel.find({ userId: { $in: userIds.map(oid) } })
+      .select({ userId: 1, cohortId: 1 })
+      .lean(),
+    AttendanceRecordModel.find({ cohortId: { $in: cohortIds.map(oid) } })
+      .select({ userId: 1, cohortId: 1, status: 1 })
+      .lean(),
+    SurveyResponseModel.find({ programmeId: { $in: programmes.map((p) => p._id) } })
+      .select({ userId: 1, programmeId: 1, moment: 1, answers: 1, answeredAt: 1, surveyId: 1 })
+      .lean(),
+    CareerOutcomeModel.find({ userId: { $in: userIds.map(oid) } })
+      .select({ userId: 1, kind: 1, on: 1, createdAt: 1 })
+      .lean(),
+  ]);
+  const startsOn = new Map(cohorts.map((c) => [String(c._id), c.startsOn]));
+  const done = new Set(certificates.map((c) => `${String(c.userId)}:${String(c.cohortId)}`));
+  const marks = new Map<string, { attended: number; absent: number }>();
+  for (const r of records) {
+    const key = `${String(r.userId)}:${String(r.cohortId)}`;
+    const m = marks.get(key) ?? { attended: 0, absent: 0 };
+    if (r.status === 'present' || r.status === 'late') m.attended += 1;
+    else if (r.status === 'absent') m.absent += 1;
+    marks.set(key, m);
+  }
+  const enrolments: PersonEnrolment[] = counted.map((e) => {
+    const key = `${String(e.userId)}:${String(e.cohortId)}`;
+    return {
+      userId: String(e.userId),
+      cohortId: String(e.cohortId),
+      programmeId: String(e.programmeId),
+      track: trackOf.get(String(e.programmeId))!,
+      enrolledAt: (e.enrolledAt ?? e.createdAt) as Date,
+      cohortStartsOn: startsOn.get(String(e.cohortId)) ?? '',
+      completed: done.has(key),
+      ...(marks.get(key) ?? { attended: 0, absent: 0 }),
+    };
+  });
+  const people = new Set(userIds);
+  const history = (userId: string) => histories.get(userId) ?? [];
+  const answers = responses
+    .filter((r) => people.has(String(r.userId)) && countable(history(String(r.userId)), r.answeredAt, now))
+    .map((r) => ({
+      userId: String(r.userId),
+      programmeId: String(r.programmeId),
+      moment: r.moment,
+      answers: (r.answers ?? {}) as Record<string, unknown>,
+      surveyId: String(r.surveyId),
+    }));
+  const surveys = await SurveyModel.find({ programmeId: { $in: programmes.map((p) => p._id) } })
+    .select({ questions: 1 })
+    .lean();
+  const questions = new Map<string, { type: string; prompt: string; choices?: string[] | null }>();
+  for (const s of surveys) for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
+  const windows = new Map<string, { from: string; to: string }[]>();
+  for (const e of enrolments) {
+    const from = dayOf(e.enrolledAt);
+    windows.set(e.userId, [...(windows.get(e.userId) ?? []), { from, to: plusMonths(from, 12) }]);
+  }
+  const counts = outcomes
+    .filter((o) => countable(history(String(o.userId)), (o.createdAt as Date | undefined) ?? now, now))
+    .filter((o) => (windows.get(String(o.userId)) ?? []).some((w) => o.on >= w.from && o.on <= w.to))
+    .map((o) => ({ userId: String(o.userId), kind: o.kind, on: o.on }));
+  return { enrolments, answers, outcomes: counts, questions };
+}

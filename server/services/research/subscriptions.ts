@@ -1,0 +1,12 @@
+import { CohortModel } from '../../../models/Cohort.ts';
+import { onDomainEvent } from '../../events.ts';
+import { planSurveyInvitations } from './surveys.ts';
+
+/** Survey invitations follow her enrolment: planned when she enrols, moved forward when she completes. */
+onDomainEvent('enrolment.activated', async ({ cohortId, userId }) => {
+  const cohort = await CohortModel.findById(cohortId).select({ programmeId: 1 }).lean();
+  if (cohort) await planSurveyInvitations({ programmeIds: [cohort.programmeId], userIds: [userId] });
+});
+onDomainEvent('certificate.issued', async ({ userId }) => {
+  await planSurveyInvitations({ userIds: [userId] });
+});

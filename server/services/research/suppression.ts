@@ -1,0 +1,56 @@
+/**
+ * The disclosure rule of every research figure, as one pure function.
+ *
+ * Primary suppression: a figure drawn from fewer than `threshold` people (its `n`) is withheld (null).
+ * Secondary suppression: a withheld figure must not be recoverable from the shown ones. `sums` declare cells that
+ * add up (a total and its parts: participants overall = the sum over tracks); whenever exactly one member of such a
+ * relation is withheld, it could be worked out by subtraction, so the smallest shown part (or, with no part left,
+ * the total) is withheld as well. `links` declare figures drawn from the same people (a track's rates and outcomes
+ * from its participants): when the source is withheld, so are they. Applied until nothing changes.
+ */
+export const suppressionThreshold = 5;
+
+export type Cell = { value: number | null; n: number };
+export type SuppressionInput = {
+  cells: Record<string, Cell>;
+  sums?: { total: string; parts: string[] }[];
+  links?: { from: string; to: string[] }[];
+  threshold?: number;
+};
+export type SuppressionResult = { values: Record<string, number | null>; suppressed: string[] };
+
+export function suppressFigures(input: SuppressionInput): SuppressionResult {
+  const threshold = input.threshold ?? suppressionThreshold;
+  const hidden = new Set<string>();
+  for (const [name, cell] of Object.entries(input.cells)) if (cell.n < threshold) hidden.add(name);
+  const exists = (name: string) => name in input.cells;
+  let changed = true;
+  while (changed) {
+    changed = false;
+    for (const link of input.links ?? []) {
+      if (!hidden.has(link.from)) continue;
+      for (const to of link.to) {
+        if (exists(to) && !hidden.has(to)) {
+          hidden.add(to);
+          changed = true;
+        }
+      }
+    }
+    for (const sum of input.sums ?? []) {
+      const members = [sum.total, ...sum.parts].filter(exists);
+      const withheld = members.filter((m) => hidden.has(m));
+      if (withheld.length !== 1) continue;
+      const shownParts = sum.parts
+        .filter((p) => exists(p) && !hidden.has(p))
+        .sort((a, b) => input.cells[a]!.n - input.cells[b]!.n || a.localeCompare(b));
+      const next = shownParts[0] ?? (exists(sum.total) && !hidden.has(sum.total) ? sum.total : undefined);
+      if (next) {
+        hidden.add(next);
+        changed = true;
+      }
+    }
+  }
+  const values: Record<string, number | null> = {};
+  for (const [name, cell] of Object.entries(input.cells)) values[name] = hidden.has(name) ? null : cell.value;
+  return { values, suppressed: [...hidden].sort() };
+}

@@ -1,0 +1,219 @@
+import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { SurveyModel } from '../../models/Survey.ts';
+import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import { saveResearchContext, setResearchConsent } from '../../server/services/research/consent.ts';
+import { testApp } from '../support/app.ts';
+import { enrolDirectly } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+
+const at = (iso: string) => new Date(iso);
+
+describe('research: impact figures and the anonymised export', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let researcher: TestUser;
+  let programmeId: string;
+  const people: TestUser[] = [];
+  const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
+
+  before(async function () {
+    this.timeout(60_000);
+    app = testApp();
+    researcher = await buildUser({ roles: ['researcher'] });
+    const aspiring = await ProgrammeModel.create({
+      title: 'Aspiring',
+      track: 'aspiring-leader',
+      summary: 's',
+      status: 'published',
+    });
+    const newHeads = await ProgrammeModel.create({
+      title: 'New heads',
+      track: 'new-head',
+      summary: 's',
+      status: 'published',
+    });
+    programmeId = String(aspiring._id);
+    const cohortOf = (p: typeof aspiring) =>
+      CohortModel.create({
+        programmeId: p._id,
+        name: 'C',
+        capacity: 50,
+        timezone: 'Europe/London',
+        startsOn: '2026-01-10',
+        endsOn: '2026-07-31',
+      });
+    const [a, n] = await Promise.all([cohortOf(aspiring), cohortOf(newHeads)]);
+    const survey = await SurveyModel.create({
+      title: 'Start',
+      programmeId: aspiring._id,
+      moment: 'start',
+      createdBy: researcher.id,
+      questions: [
+        { id: 'confidence', prompt: 'Confidence', type: 'likert5' },
+        { id: 'notes', prompt: 'Notes', type: 'text' },
+      ],
+    });
+    const endSurvey = await SurveyModel.create({
+      title: 'End',
+      programmeId: aspiring._id,
+      moment: 'end',
+      createdBy: researcher.id,
+      questions: [{ id: 'confidence', prompt: 'Confidence', type: 'likert5' }],
+    });
+    // 8 consenting aspiring leaders, 2 consenting new heads, 3 aspiring leaders who never consent.
+    for (let i = 0; i < 13; i++) {
+      const user = await buildUser();
+      people.push(user);
+      const isNewHead = i >= 8 && i < 10;
+      await enrolDirectly(isNewHead ? n : a, user.id, at('2026-01-15T10:00:00Z'));
+      if (i < 10) {
+        await setResearchConsent({ userId: user.id, consented: true, now: at('2026-01-20T10:00:00Z') });
+        await saveResearchContext({
+          userId: user.id,
+          country: 'GB',
+          region: i % 2 ? 'Kent' : 'Yorkshire',
+          phase: i === 0 ? 'special' : 'primary',
+        });
+      }
+      if (!isNewHead) {
+        await SurveyResponseModel.create({
+          surveyId: survey._id,
+          userId: user.id,
+          programmeId: aspiring._id,
+          moment: 'start',
+          answers: { confidence: i < 4 ? 2 : 3, notes: `private words ${user.email}` },
+          answeredAt: at('2026-01-21T10:00:00Z'),
+        });
+        if (i < 3)
+          await SurveyResponseModel.create({
+            surveyId: endSurvey._id,
+            userId: user.id,
+            programmeId: aspiring._id,
+            moment: 'end',
+            answers: { confidence: 5 },
+            answeredAt: at('2026-07-31T10:00:00Z'),
+          });
+      }
+      // Every aspiring leader applied within the year; interviews for 6 of them.
+      if (!isNewHead) await CareerOutcomeModel.create({ userId: user.id, kind: 'applied', on: '2026-09-01' });
+      if (i < 6) await CareerOutcomeModel.create({ userId: user.id, kind: 'interviewed', on: '2026-10-01' });
+    }
+    // An outcome recorded before she consented does not count, nor one more than 12 months after enrolment.
+    const early = people[0]!;
+    await CareerOutcomeModel.collection.insertOne({
+      userId: CareerOutcomeModel.castObject({ userId: early.id }).userId,
+      kind: 'appointed',
+      on: '2026-01-16',
+      detail: '',
+      createdAt: at('2026-01-16T00:00:00Z'),
+      updatedAt: at('2026-01-16T00:00:00Z'),
+    });
+    await CareerOutcomeModel.create({ userId: people[1]!.id, kind: 'appointed', on: '2027-03-01' });
+  });
+
+  it('counts only consenting participants and withholds small figures, and the cell that would give one away', async () => {
+    const res = await supertest(app)
+      .get('/api/v1/research/impact')
+      .set('Authorization', await bearer(researcher))
+      .expect(200);
+    const body = res.body;
+    expect(body.participants).to.equal(10);
+    expect(body.cohorts).to.equal(2);
+    // New heads: 2 people (primary); aspiring leaders would give them away by subtraction (secondary).
+    expect(body.byTrack['new-head'].participants).to.equal(null);
+    expect(body.byTrack['aspiring-leader'].participants).to.equal(null);
+    expect(body.byTrack['aspiring-leader'].completionRate).to.equal(null);
+    expect(body.suppressed).to.include.members([
+      'byTrack.new-head.participants',
+      'byTrack.aspiring-leader.participants',
+    ]);
+    expect(body.outcomes.applied).to.equal(8);
+    expect(body.outcomes.interviewed).to.equal(6);
+    expect(body.outcomes.appointed).to.equal(null);
+    const confidence = body.likert.find((q: { questionId: string }) => q.questionId === 'confidence');
+    expect(confidence.start).to.deep.equal({ mean: 2.5, n: 8 });
+    expect(confidence.end).to.deep.equal({ mean: null, n: null });
+    expect(body.suppressed).to.include('likert.confidence.end.mean');
+    expect(JSON.stringify(body)).to.not.include('@');
+  });
+
+  it('when she withdraws consent, she leaves the figures at once', async () => {
+    await setResearchConsent({ userId: people[9]!.id, consented: false });
+    const res = await supertest(app)
+      .get('/api/v1/research/impact')
+      .set('Authorization', await bearer(researcher))
+      .expect(200);
+    expect(res.body.participants).to.equal(9);
+    await setResearchConsent({ userId: people[9]!.id, consented: true });
+  });
+
+  it('answers 403 to a participant and 422 to a bad filter', async () => {
+    await supertest(app)
+      .get('/api/v1/research/impact')
+      .set('Authorization', await bearer(people[0]!))
+      .expect(403);
+    await supertest(app)
+      .get('/api/v1/research/export.csv')
+      .set('Authorization', await bearer(people[0]!))
+      .expect(403);
+    const auth = await bearer(researcher);
+    await supertest(app)
+      .get('/api/v1/research/impact?from=2027-01-01&to=2026-01-01')
+      .set('Authorization', auth)
+      .expect(422);
+    await supertest(app).get('/api/v1/research/impact?programmeId[$ne]=x').set('Authorization', auth).expect(422);
+  });
+
+  it('the export has one row per consenting participant, random research ids, no identifying column, no unique row, and is audited', async () => {
+    const auth = await bearer(researcher);
+    const first = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${programmeId}`)
+      .set('Authorization', auth)
+      .expect(200);
+    expect(first.headers['content-type']).to.match(/text\/csv/);
+    const rows = parse(first.text, { columns: true }) as Record<string, string>[];
+    expect(rows.length).to.be.at.most(8).and.at.least(7);
+    const header = Object.keys(rows[0]!);
+    expect(header).to.include.members([
+      'researchId',
+      'track',
+      'cohortYear',
+      'region',
+      'phase',
+      'completed',
+      'attendanceRate',
+      'start.confidence',
+      'applied',
+    ]);
+    for (const forbidden of ['name', 'email', 'school', 'userId', 'start.notes'])
+      expect(header).to.not.include(forbidden);
+    for (const p of people) {
+      expect(first.text).to.not.include(p.id);
+      expect(first.text).to.not.include(p.email);
+    }
+    expect(first.text).to.not.include('private words');
+    const combos = new Map<string, number>();
+    for (const r of rows)
+      combos.set(`${r.region}|${r.phase}|${r.track}`, (combos.get(`${r.region}|${r.phase}|${r.track}`) ?? 0) + 1);
+    expect([...combos.values()].every((c) => c >= 2)).to.equal(true);
+    expect(new Set(rows.map((r) => r.researchId)).size).to.equal(rows.length);
+
+    const second = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${programmeId}`)
+      .set('Authorization', auth)
+      .expect(200);
+    const ids = new Set((parse(second.text, { columns: true }) as Record<string, string>[]).map((r) => r.researchId));
+    expect(rows.some((r) => ids.has(r.researchId))).to.equal(false);
+
+    const events = await AuditEventModel.find({ action: 'research-exported', actorId: researcher.id }).lean();
+    expect(events).to.have.length(2);
+    expect(JSON.parse(events[0]!.detail).filters).to.deep.equal({ programmeId });
+  });
+});

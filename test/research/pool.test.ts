@@ -1,0 +1,220 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { PoolOfferModel } from '../../models/PoolOffer.ts';
+import { PoolRequestModel } from '../../models/PoolRequest.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+
+const request = {
+  offer: 'speaker',
+  topic: 'interviews',
+  organisation: 'Riverside Primary',
+  contactName: 'Sam Clerk',
+  contactEmail: 'clerk@riverside.example',
+  mode: 'online',
+  message: 'A talk for our governors on fair interviews.',
+};
+const profile = {
+  offers: ['speaker', 'facilitator'],
+  topics: ['interviews', 'leading-change'],
+  bio: 'Head of a large primary for ten years.',
+  regions: ['Yorkshire'],
+  languages: ['English'],
+  modes: ['online', 'in-person'],
+  visible: true,
+};
+
+describe('the pool of speakers, facilitators and researchers', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
+
+  before(async () => {
+    app = testApp();
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+  beforeEach(async () => {
+    await clearDatabase();
+    sink.received.length = 0;
+  });
+
+  it('lists visible profiles to signed-in people, filtered, never with an email', async () => {
+    const member = await buildUser({ name: 'Ada Head' });
+    const hidden = await buildUser();
+    await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(member))
+      .send(profile)
+      .expect(200);
+    await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(hidden))
+      .send({ ...profile, visible: false })
+      .expect(200);
+    const reader = await bearer(await buildUser());
+    const all = await supertest(app)
+      .get('/api/v1/pool?offer=speaker&topic=interviews&region=yorkshire')
+      .set('Authorization', reader)
+      .expect(200);
+    expect(all.body.items.map((m: { name: string }) => m.name)).to.deep.equal(['Ada Head']);
+    expect(JSON.stringify(all.body)).to.not.include('@');
+    const none = await supertest(app).get('/api/v1/pool?offer=researcher').set('Authorization', reader).expect(200);
+    expect(none.body.items).to.deep.equal([]);
+    await supertest(app).get('/api/v1/pool').expect(401);
+  });
+
+  it('a public request is stored only after the emailed link is confirmed (a POST, not the GET); admins triage; the member accepts; the organisation hears', async () => {
+    await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
+    const stored = await PoolRequestModel.findOne({ contactEmail: request.contactEmail }).lean();
+    expect(stored!.status).to.equal('unconfirmed');
+    const admin = await buildUser({ roles: ['admin'] });
+    const adminAuth = await bearer(admin);
+    expect(
+      (await supertest(app).get('/api/v1/pool/requests').set('Authorization', adminAuth).expect(200)).body.items,
+    ).to.have.length(0);
+
+    const link = /http:\/\/pathways\.test(\/pool\/requests\/confirm\/[A-Za-z0-9_-]+)/.exec(
+      sink.received[0]!.raw.replace(/=\r?\n/g, ''),
+    )![1]!;
+    const visitor = supertest.agent(app);
+    const page = await visitor.get(link).expect(200);
+    expect((await PoolRequestModel.findById(stored!._id).lean())!.status).to.equal('unconfirmed');
+    await visitor
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(200);
+    expect((await PoolRequestModel.findById(stored!._id).lean())!.status).to.equal('open');
+
+    const [first, second] = [await buildUser({ name: 'First Member' }), await buildUser({ name: 'Second Member' })];
+    for (const m of [first, second])
+      await supertest(app)
+        .put('/api/v1/me/pool-profile')
+        .set('Authorization', await bearer(m))
+        .send(profile)
+        .expect(200);
+    const id = String(stored!._id);
+    const offers = [];
+    for (const m of [first, second])
+      offers.push(
+        (
+          await supertest(app)
+            .post(`/api/v1/pool/requests/${id}/offers`)
+            .set('Authorization', adminAuth)
+            .send({ userId: m.id })
+            .expect(201)
+        ).body.id,
+      );
+    await supertest(app)
+      .post(`/api/v1/pool/requests/${id}/offers`)
+      .set('Authorization', adminAuth)
+      .send({ userId: first.id })
+      .expect(409);
+    // Each member is emailed her offer through the reminders, once however often the job runs.
+    await runDueNotifications({ now: new Date() });
+    await runDueNotifications({ now: new Date() });
+    for (const m of [first, second])
+      expect(sink.received.filter((e) => e.to.includes(m.email) && /Riverside Primary/.test(e.subject))).to.have.length(
+        1,
+      );
+    // Someone else cannot answer her offer.
+    await supertest(app)
+      .post(`/api/v1/pool/offers/${offers[0]}/accept`)
+      .set('Authorization', await bearer(second))
+      .expect(404);
+
+    // Both accept at once: one wins, the other hears 409.
+    const results = await Promise.all([
+      supertest(app)
+        .post(`/api/v1/pool/offers/${offers[0]}/accept`)
+        .set('Authorization', await bearer(first)),
+      supertest(app)
+        .post(`/api/v1/pool/offers/${offers[1]}/accept`)
+        .set('Authorization', await bearer(second)),
+    ]);
+    expect(results.map((r) => r.status).sort()).to.deep.equal([200, 409]);
+    expect(await PoolOfferModel.countDocuments({ requestId: id, status: 'accepted' })).to.equal(1);
+    const outcome = sink.received.filter(
+      (m) => m.to.includes(request.contactEmail) && /someone can help/.test(m.subject),
+    );
+    expect(outcome).to.have.length(1);
+
+    const winner = results[0]!.status === 200 ? first : second;
+    const own = await supertest(app)
+      .get('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(winner))
+      .expect(200);
+    expect(own.body.done).to.have.length(1);
+    expect(own.body.done[0].organisation).to.equal('Riverside Primary');
+  });
+
+  it('the web form: a filled honeypot gets the usual answer and stores nothing; errors are shown on the form', async () => {
+    const agent = supertest.agent(app);
+    const page = await agent.get('/pool/request').expect(200);
+    const csrf = csrfFrom(page.text);
+    await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, website: 'http://spam.example', _csrf: csrf })
+      .expect(303);
+    expect(await PoolRequestModel.countDocuments()).to.equal(0);
+    expect(sink.received).to.have.length(0);
+    const bad = await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, contactEmail: 'nope', _csrf: csrf })
+      .expect(422);
+    expect(bad.text).to.include('must be an email address');
+    expect(await PoolRequestModel.countDocuments()).to.equal(0);
+  });
+
+  it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After', async () => {
+    for (let i = 0; i < 5; i++) await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
+    const limited = await supertest(app).post('/api/v1/pool/requests').send(request).expect(429);
+    expect(limited.headers['retry-after']).to.match(/^\d+$/);
+    const agent = supertest.agent(app);
+    const page = await agent.get('/pool/request').expect(200);
+    await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, _csrf: csrfFrom(page.text) })
+      .expect(429);
+    expect(await PoolRequestModel.countDocuments()).to.equal(5);
+  });
+
+  it('her profile page saves without JavaScript and shows offers to accept', async () => {
+    const member = await buildUser();
+    const agent = await signIn(app, member.email, testPassword);
+    const page = await agent.get('/pool/profile').expect(200);
+    await agent
+      .post('/pool/profile')
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        offers: ['facilitator'],
+        topics: 'leading-change',
+        modes: 'online',
+        regions: 'Kent, Devon',
+        languages: 'English',
+        bio: 'Hi',
+        visible: 'yes',
+      })
+      .expect(303);
+    const own = await supertest(app)
+      .get('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(member))
+      .expect(200);
+    expect(own.body.profile).to.include({ visible: true, bio: 'Hi' });
+    expect(own.body.profile.regions).to.deep.equal(['Kent', 'Devon']);
+  });
+});

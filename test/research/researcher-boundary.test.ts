@@ -1,0 +1,128 @@
+import { expect } from 'chai';
+import type { Express } from 'express';
+import { Types } from 'mongoose';
+import supertest from 'supertest';
+import { researcherMayReach } from '../../server/policies/research.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+type Layer = {
+  rawPath?: string;
+  matchers?: ((path: string) => unknown)[];
+  route?: { path: string; methods: Record<string, boolean> };
+  handle: { stack?: Layer[] };
+};
+
+/** Every route of the app, from Express's own router stack: the API router (mounted at /api/v1) and the web one. */
+function routeTable(app: Express): { method: string; path: string }[] {
+  const table: { method: string; path: string }[] = [];
+  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
+  for (const layer of stack) {
+    if (!layer.handle.stack) continue;
+    const prefix = layer.matchers?.[0]?.('/api/v1/probe') ? '/api/v1' : '';
+    for (const inner of layer.handle.stack) {
+      if (!inner.route) continue;
+      for (const method of Object.keys(inner.route.methods)) {
+        if (method === '_all') continue;
+        table.push({ method: method.toUpperCase(), path: prefix + inner.route.path });
+      }
+    }
+  }
+  return table;
+}
+
+/** A concrete URL for a route pattern: every parameter an id that exists nowhere. */
+const concrete = (pattern: string) =>
+  pattern
+    .replace(/\{[^}]*\}/g, '')
+    .replace(/:[A-Za-z_]+/g, () => new Types.ObjectId().toHexString())
+    .replace(/\*[A-Za-z_]+/g, 'x');
+
+/** What a researcher may reach: research aggregates, the export and its dictionary, survey designs, her account. */
+const expectedAllowed = [
+  'GET /',
+  'GET /healthz',
+  'GET /login',
+  'POST /login',
+  'POST /logout',
+  'GET /research',
+  'GET /research/data-dictionary',
+  'GET /research/export.csv',
+  'GET /surveys',
+  'POST /surveys',
+  'GET /surveys/new',
+  'GET /account/research',
+  'POST /account/research',
+  'POST /account/research/context',
+  'GET /account/notifications',
+  'POST /account/notifications',
+  'GET /api/v1/research/impact',
+  'GET /api/v1/research/export.csv',
+  'GET /api/v1/surveys',
+  'POST /api/v1/surveys',
+  'GET /api/v1/programmes',
+  'GET /api/v1/openapi.json',
+  'GET /api/v1/me',
+  'GET /api/v1/me/research-consent',
+  'PUT /api/v1/me/research-consent',
+  'GET /api/v1/me/pool-profile',
+  'PUT /api/v1/me/pool-profile',
+  'GET /api/v1/me/notifications',
+  'POST /api/v1/auth/tokens',
+  'GET /api/v1/auth/tokens',
+  'DELETE /api/v1/auth/tokens/:id',
+  'GET /pool/profile',
+  'POST /pool/profile',
+];
+
+describe('research: researchers see nothing personal (the whole route table)', () => {
+  useTestDatabase();
+  let app: Express;
+  let researcher: TestUser;
+
+  before(async () => {
+    app = testApp();
+    researcher = await buildUser({ roles: ['researcher', 'participant'] });
+  });
+
+  it('every route outside the research and own-account allow-list answers 403 (or 404) to a researcher', async function () {
+    this.timeout(120_000);
+    const table = routeTable(app);
+    expect(table.length).to.be.greaterThan(150);
+    const auth = `Bearer ${await tokenFor(researcher)}`;
+    const agent = await signIn(app, researcher.email, testPassword);
+    const csrf = await csrfOf(agent, '/account/research');
+    const allowed: string[] = [];
+    const leaks: string[] = [];
+    for (const route of table) {
+      const url = concrete(route.path);
+      if (researcherMayReach(route.method, url)) {
+        allowed.push(`${route.method} ${route.path}`);
+        continue;
+      }
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      const res = route.path.startsWith('/api/')
+        ? await supertest(app)[method](url).set('Authorization', auth).send({})
+        : await agent[method](url).set('X-CSRF-Token', csrf).send({});
+      if (![403, 404].includes(res.status)) leaks.push(`${route.method} ${route.path} → ${res.status}`);
+    }
+    expect(leaks, 'routes a researcher reached').to.deep.equal([]);
+    // The allow-list matches only these routes: a new route that matches it is noticed here.
+    expect([...new Set(allowed)].sort()).to.deep.equal(
+      expectedAllowed.filter((r) => table.some((t) => `${t.method} ${t.path}` === r)).sort(),
+    );
+  });
+
+  it('a researcher reaches her allowed research operations (200), and an admin is not held to the boundary', async () => {
+    await supertest(app)
+      .get('/api/v1/research/impact')
+      .set('Authorization', `Bearer ${await tokenFor(researcher)}`)
+      .expect(200);
+    const admin = await buildUser({ roles: ['admin', 'researcher'] });
+    await supertest(app)
+      .get('/api/v1/users')
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .expect(200);
+  });
+});

@@ -1,0 +1,289 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CertificateModel } from '../../models/Certificate.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { ResearchConsentModel } from '../../models/ResearchConsent.ts';
+import { SurveyModel } from '../../models/Survey.ts';
+import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import { UserModel } from '../../models/User.ts';
+import { emitDomainEvent } from '../../server/events.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { planSurveyInvitations } from '../../server/services/research/surveys.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort, enrolDirectly } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+
+const days = (n: number) => n * 24 * 60 * 60 * 1000;
+
+describe('research: consent and surveys', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let researcher: TestUser;
+  const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
+
+  before(async () => {
+    app = testApp();
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+    researcher = await buildUser({ roles: ['researcher'] });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  describe('consent', () => {
+    it('is off by default; each change is a record with the text version; setting it twice records once', async () => {
+      const her = await buildUser();
+      const auth = await bearer(her);
+      const before = await supertest(app).get('/api/v1/me/research-consent').set('Authorization', auth).expect(200);
+      expect(before.body).to.deep.equal({ consented: false, textVersion: null, at: null });
+      const on = await supertest(app)
+        .put('/api/v1/me/research-consent')
+        .set('Authorization', auth)
+        .send({ consented: true })
+        .expect(200);
+      expect(on.body.consented).to.equal(true);
+      expect(on.body.textVersion).to.be.a('string').with.length.greaterThan(0);
+      const again = await supertest(app)
+        .put('/api/v1/me/research-consent')
+        .set('Authorization', auth)
+        .send({ consented: true })
+        .expect(200);
+      expect(again.body.at).to.equal(on.body.at);
+      await supertest(app)
+        .put('/api/v1/me/research-consent')
+        .set('Authorization', auth)
+        .send({ consented: false })
+        .expect(200);
+      expect(await ResearchConsentModel.countDocuments({ userId: her.id })).to.equal(2);
+    });
+
+    it('when the body is not a boolean, it answers 422 and records nothing', async () => {
+      const her = await buildUser();
+      const res = await supertest(app)
+        .put('/api/v1/me/research-consent')
+        .set('Authorization', await bearer(her))
+        .send({ consented: { $ne: null } })
+        .expect(422);
+      expect(res.body.errors[0].path).to.equal('consented');
+      expect(await ResearchConsentModel.countDocuments({ userId: her.id })).to.equal(0);
+    });
+
+    it('is one click on her research page, which shows the text', async () => {
+      const her = await buildUser();
+      const agent = await signIn(app, her.email, testPassword);
+      const page = await agent.get('/account/research').expect(200);
+      expect(page.text).to.include('Use of my records for research');
+      expect(page.text).to.include('You do not agree');
+      await agent
+        .post('/account/research')
+        .type('form')
+        .send({ consented: 'yes', _csrf: await csrfOf(agent, '/account/research') })
+        .expect(303);
+      expect((await agent.get('/account/research')).text).to.include('Withdraw my consent');
+    });
+  });
+
+  describe('surveys', () => {
+    const questions = [
+      { id: 'confidence', prompt: 'How confident are you to apply for headship?', type: 'likert5' },
+      { id: 'role', prompt: 'Your current role', type: 'choice', choices: ['Deputy head', 'Assistant head'] },
+      { id: 'notes', prompt: 'Anything else?', type: 'text' },
+    ];
+
+    it('when a question is malformed, it answers 422 naming the field; a participant gets 403', async () => {
+      const cohort = await buildCohort();
+      const bad = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({
+          title: 'Start',
+          programmeId: String(cohort.programmeId),
+          moment: 'start',
+          questions: [{ id: 'role', prompt: 'Role', type: 'choice' }],
+        })
+        .expect(422);
+      expect(bad.body.errors.map((e: { path: string }) => e.path)).to.include('questions.0.choices');
+      const participant = await buildUser();
+      await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(participant))
+        .send({ title: 'Start', programmeId: String(cohort.programmeId), moment: 'start', questions })
+        .expect(403);
+    });
+
+    it('invites each participant once at the start of her enrolment, in her zone and by her preferences; running the job twice sends once', async () => {
+      sink.received.length = 0;
+      const cohort = await buildCohort({ startsOn: '2026-11-01', endsOn: '2027-06-30' });
+      const her = await buildUser({ timezone: 'America/Toronto' });
+      const muted = await buildUser();
+      await UserModel.updateOne({ _id: muted.id }, { $set: { mutedKinds: ['survey-invitation'] } });
+      const now = Date.now();
+      await enrolDirectly(cohort, her.id, new Date(now - days(3)));
+      await enrolDirectly(cohort, muted.id, new Date(now - days(3)));
+      const created = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({ title: 'Starting out', programmeId: String(cohort.programmeId), moment: 'start', questions })
+        .expect(201);
+      const surveyId = created.body.id as string;
+      await planSurveyInvitations();
+      await planSurveyInvitations({ surveyIds: [surveyId] });
+      expect(await NotificationModel.countDocuments({ kind: 'survey-invitation', 'about.id': surveyId })).to.equal(2);
+
+      await runDueNotifications({ now: new Date() });
+      await runDueNotifications({ now: new Date() });
+      const toHer = sink.received.filter((m) => m.to.includes(her.email));
+      expect(toHer).to.have.length(1);
+      expect(toHer[0]!.subject).to.include('Starting out');
+      expect(toHer[0]!.raw).to.include('America/Toronto');
+      expect(sink.received.filter((m) => m.to.includes(muted.email))).to.have.length(0);
+
+      // Muted emails or not, the survey waits for both of them on their page.
+      for (const person of [her, muted]) {
+        const waiting = await supertest(app)
+          .get('/api/v1/me/surveys')
+          .set('Authorization', await bearer(person));
+        expect(waiting.body.items.map((s: { id: string }) => s.id)).to.deep.equal([surveyId]);
+      }
+    });
+
+    it('takes her answers once (409 the second time), checks each answer, and refuses someone not invited', async () => {
+      const cohort = await buildCohort();
+      const her = await buildUser();
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
+      const survey = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({ title: 'Start', programmeId: String(cohort.programmeId), moment: 'start', questions })
+        .expect(201);
+      const auth = await bearer(her);
+      const path = `/api/v1/surveys/${survey.body.id}/responses`;
+      const bad = await supertest(app)
+        .post(path)
+        .set('Authorization', auth)
+        .send({ answers: { confidence: 7, role: 'Head', extra: 1 } })
+        .expect(422);
+      expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).to.deep.equal([
+        'answers.confidence',
+        'answers.extra',
+        'answers.role',
+      ]);
+      await supertest(app)
+        .post(path)
+        .set('Authorization', auth)
+        .send({ answers: { confidence: 3, role: 'Deputy head', notes: 'Thanks' } })
+        .expect(201);
+      await supertest(app)
+        .post(path)
+        .set('Authorization', auth)
+        .send({ answers: { confidence: 4, role: 'Deputy head' } })
+        .expect(409);
+      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.body.id })).to.equal(1);
+      const outsider = await buildUser();
+      await supertest(app)
+        .post(path)
+        .set('Authorization', await bearer(outsider))
+        .send({ answers: { confidence: 4, role: 'Deputy head' } })
+        .expect(403);
+      await supertest(app)
+        .post('/api/v1/surveys/not-an-id/responses')
+        .set('Authorization', auth)
+        .send({ answers: {} })
+        .expect(404);
+    });
+
+    it('an end survey is planned for 09:00 her zone on the cohort’s last day, and a completion moves it forward', async () => {
+      const cohort = await buildCohort({ startsOn: '2026-01-01', endsOn: '2027-03-31' });
+      const her = await buildUser({ timezone: 'Asia/Tokyo' });
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(10)));
+      const survey = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({ title: 'End', programmeId: String(cohort.programmeId), moment: 'end', questions })
+        .expect(201);
+      const invitation = await NotificationModel.findOne({ 'about.id': survey.body.id, userId: her.id }).lean();
+      expect(invitation!.sendAt.toISOString()).to.equal('2027-03-31T00:00:00.000Z');
+      const issuedAt = new Date(Date.now() + days(2));
+      const certificate = await CertificateModel.create({
+        userId: her.id,
+        programmeId: cohort.programmeId,
+        cohortId: cohort._id,
+        track: 'aspiring-leader',
+        holderName: her.name,
+        programmeTitle: 'Aspiring leaders',
+        issuedAt,
+        verificationCode: `T${Date.now()}`,
+      });
+      await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: her.id });
+      const moved = await NotificationModel.findOne({ 'about.id': survey.body.id, userId: her.id }).lean();
+      expect(moved!.sendAt.toISOString()).to.equal(issuedAt.toISOString());
+      expect(await NotificationModel.countDocuments({ 'about.id': survey.body.id, userId: her.id })).to.equal(1);
+    });
+
+    it('the survey builder works without JavaScript: a choice question without choices is shown as an error, then saved', async () => {
+      const cohort = await buildCohort();
+      const agent = await signIn(app, researcher.email, testPassword);
+      const csrf = await csrfOf(agent, '/surveys/new');
+      const fields = {
+        _csrf: csrf,
+        title: 'Built on the page',
+        programmeId: String(cohort.programmeId),
+        moment: 'end',
+        'q0-id': 'confidence',
+        'q0-prompt': 'How confident are you?',
+        'q0-type': 'likert5',
+        'q1-id': 'role',
+        'q1-prompt': 'Your role',
+        'q1-type': 'choice',
+      };
+      const bad = await agent.post('/surveys').type('form').send(fields).expect(422);
+      expect(bad.text).to.include('give at least two choices');
+      expect(bad.text).to.include('Built on the page');
+      await agent
+        .post('/surveys')
+        .type('form')
+        .send({ ...fields, 'q1-choices': 'Deputy head\nAssistant head' })
+        .expect(303);
+      const saved = await SurveyModel.findOne({ title: 'Built on the page' }).lean();
+      expect(saved!.questions.map((q) => q.id)).to.deep.equal(['confidence', 'role']);
+      expect(saved!.questions[1]!.choices).to.deep.equal(['Deputy head', 'Assistant head']);
+      const participant = await signIn(app, (await buildUser()).email, testPassword);
+      await participant.get('/surveys/new').expect(403);
+    });
+
+    it('the answer form works without JavaScript: Likert as a radio group with a legend, errors shown on the form', async () => {
+      const cohort = await buildCohort();
+      const her = await buildUser();
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
+      const survey = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({ title: 'Form start', programmeId: String(cohort.programmeId), moment: 'start', questions })
+        .expect(201);
+      const agent = await signIn(app, her.email, testPassword);
+      const page = await agent.get(`/surveys/${survey.body.id}`).expect(200);
+      expect(page.text).to.match(/<legend>How confident are you to apply for headship\?<\/legend>/);
+      expect(page.text).to.include('type="radio"');
+      const csrf = await csrfOf(agent, `/surveys/${survey.body.id}`);
+      const missing = await agent
+        .post(`/surveys/${survey.body.id}`)
+        .type('form')
+        .send({ _csrf: csrf, 'answer-role': 'Deputy head' })
+        .expect(422);
+      expect(missing.text).to.include('choose a number from 1 to 5');
+      await agent
+        .post(`/surveys/${survey.body.id}`)
+        .type('form')
+        .send({ _csrf: csrf, 'answer-confidence': '4', 'answer-role': 'Deputy head' })
+        .expect(303);
+      const stored = await SurveyResponseModel.findOne({ surveyId: survey.body.id }).lean();
+      expect(stored!.answers).to.deep.equal({ confidence: 4, role: 'Deputy head' });
+    });
+  });
+});
