@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { ValidationError } from '../../server/errors.ts';
 import { fieldErrorsFrom } from '../../server/http/validate.ts';
@@ -145,6 +146,53 @@ describe('mentoring: weekly availability in UTC across daylight-saving changes',
     expect(describeSlots(slotsInZone(both, 'America/Toronto'))).to.equal('Mondays 17:00–20:00');
     expect(describeSlots(slotsInZone(both, 'Asia/Kuala_Lumpur'))).to.equal('Tuesdays 06:00–09:00');
     expect(describeSlots(slotsInZone(both, 'UTC'))).to.equal('Mondays 22:00–24:00, Tuesdays 00:00–01:00');
+  });
+});
+
+describe('mentoring: the fast path for weeks without a change agrees with a date-by-date conversion', () => {
+  /** The plain way: every window placed on every local date with luxon (slow, obviously right). */
+  const reference = (availability: Window[], zone: string, now: Date) => {
+    const from = now.getTime();
+    const until = from + 7 * 86_400_000;
+    const out: [number, number][] = [];
+    let date = DateTime.fromMillis(from, { zone }).startOf('day');
+    while (date.toMillis() < until) {
+      for (const w of availability.filter(
+        (w) => ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'][date.weekday - 1] === w.day,
+      )) {
+        const at = (hhmm: string) =>
+          hhmm === '24:00'
+            ? date.plus({ days: 1 }).startOf('day').toMillis()
+            : date.set({ hour: Number(hhmm.slice(0, 2)), minute: Number(hhmm.slice(3)) }).toMillis();
+        const s = Math.max(at(w.from), from);
+        const e = Math.min(at(w.to), until);
+        if (e > s) out.push([s, e]);
+      }
+      date = date.plus({ days: 1 }).startOf('day');
+    }
+    return out.sort((a, b) => a[0] - b[0]);
+  };
+
+  it('on random windows, zones and moments through 2027, gives the same UTC intervals', () => {
+    let seed = 11;
+    const random = () => (seed = (seed * 1103515245 + 12345) % 2 ** 31) / 2 ** 31;
+    const zones = ['Europe/London', 'America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur', 'Australia/Sydney'];
+    for (let i = 0; i < 300; i++) {
+      const availability: Window[] = (['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'] as const)
+        .filter(() => random() < 0.6)
+        .map((day) => {
+          const from = Math.floor(random() * 20);
+          return {
+            day,
+            from: `${String(from).padStart(2, '0')}:30`,
+            to: from + 4 >= 24 ? '24:00' : `${String(from + 4).padStart(2, '0')}:00`,
+          };
+        });
+      const zone = zones[Math.floor(random() * zones.length)]!;
+      const now = new Date(Date.UTC(2027, 0, 1) + Math.floor(random() * 365 * 96) * 900_000);
+      const ours = intervalsInComingWeek({ availability, timezone: zone, now }).map((x) => [x.start, x.end]);
+      expect(ours, `${zone} ${now.toISOString()}`).to.deep.equal(reference(availability, zone, now));
+    }
   });
 });
 

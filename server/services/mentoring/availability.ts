@@ -108,6 +108,22 @@ export function intervalsInComingWeek(props: {
     byDay.set(weekday, [...(byDay.get(weekday) ?? []), w]);
   }
   const intervals: Interval[] = [];
+  const clip = (start: number, end: number) => {
+    const clipped = { start: Math.max(start, from), end: Math.min(end, until) };
+    if (clipped.end > clipped.start) intervals.push(clipped);
+  };
+  const offset = fixedOffsetOver(props.timezone, from, until);
+  if (offset !== undefined) {
+    // No change of offset in these days (most weeks of every zone): wall time minus the offset is the instant.
+    const firstLocalDay = Math.floor((from + offset) / DAY) * DAY;
+    for (let day = firstLocalDay; day - offset < until; day += DAY) {
+      const weekday = ((new Date(day).getUTCDay() + 6) % 7) + 1;
+      for (const w of byDay.get(weekday) ?? []) {
+        clip(day + minutesOf(w.from) * MINUTE - offset, day + minutesOf(w.to) * MINUTE - offset);
+      }
+    }
+    return merge(intervals);
+  }
   const lastDate = DateTime.fromMillis(until, { zone: props.timezone }).startOf('day');
   for (
     let date = DateTime.fromMillis(from, { zone: props.timezone }).startOf('day');
@@ -115,13 +131,24 @@ export function intervalsInComingWeek(props: {
     date = date.plus({ days: 1 }).startOf('day')
   ) {
     for (const w of byDay.get(date.weekday) ?? []) {
-      const start = localInstant(date, minutesOf(w.from), props.timezone);
-      const end = localInstant(date, minutesOf(w.to), props.timezone);
-      const clipped = { start: Math.max(start, from), end: Math.min(end, until) };
-      if (clipped.end > clipped.start) intervals.push(clipped);
+      clip(localInstant(date, minutesOf(w.from), props.timezone), localInstant(date, minutesOf(w.to), props.timezone));
     }
   }
   return merge(intervals);
+}
+
+const MINUTE = 60_000;
+const DAY = 24 * 60 * MINUTE;
+
+/**
+ * The zone's offset (ms) when it is the same a day either side of [from, until), else undefined. Why: luxon costs
+ * about 20 µs per offset and far more per DateTime, and suggestions place the windows of thousands of mentors; in a
+ * week without a change one offset serves every window. (No zone changes its offset twice within nine days.)
+ */
+function fixedOffsetOver(zone: string, from: number, until: number): number | undefined {
+  const tz = IANAZone.create(zone);
+  const before = tz.offset(from - DAY);
+  return before === tz.offset(until + DAY) ? before * MINUTE : undefined;
 }
 
 /** The instant of a wall-clock minute on a local date (1440 = the next midnight, which is not always 24 h later). */
@@ -171,7 +198,22 @@ export type Slot = { day: WeekDay; from: string; to: string; minutes: number };
  */
 export function slotsInZone(intervals: readonly Interval[], zone: string): Slot[] {
   const pieces: { weekday: number; from: number; to: number }[] = [];
-  for (const i of intervals) {
+  const first = intervals[0];
+  const last = intervals[intervals.length - 1];
+  const offset = first && last ? fixedOffsetOver(zone, first.start, last.end) : undefined;
+  if (offset !== undefined) {
+    for (const i of intervals) {
+      // Cut at each local midnight, in local wall-clock milliseconds.
+      for (let start = i.start + offset; start < i.end + offset;) {
+        const midnight = Math.floor(start / DAY) * DAY;
+        const end = Math.min(i.end + offset, midnight + DAY);
+        const weekday = ((new Date(midnight).getUTCDay() + 6) % 7) + 1;
+        pieces.push({ weekday, from: (start - midnight) / MINUTE, to: (end - midnight) / MINUTE });
+        start = end;
+      }
+    }
+  }
+  for (const i of offset === undefined ? intervals : []) {
     let cursor = DateTime.fromMillis(i.start, { zone });
     const end = DateTime.fromMillis(i.end, { zone });
     // An interval across local midnight is described as two slots, one on each day.
