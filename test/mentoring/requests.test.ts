@@ -83,6 +83,13 @@ describe('mentoring: requests and accepting them', () => {
     expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
   });
 
+  it('when the two share under 120 minutes a week (London and Sydney evenings), it answers 422 naming the rule', async () => {
+    const mentor = await buildMentor({ timezone: 'Europe/London' });
+    const mentee = await buildMentee({ timezone: 'Australia/Sydney' });
+    const res = await askExpecting(422, mentee, mentor);
+    expect(res.body.errors[0].message).to.match(/less than 2 hours|free time/);
+  });
+
   it('when the mentor id is unknown or malformed, or the body carries an operator, it answers 404 or 422, never 500', async () => {
     const mentee = await buildMentee();
     const auth = await as(mentee);

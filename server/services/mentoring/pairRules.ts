@@ -1,12 +1,13 @@
 import { Types } from 'mongoose';
 import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { hardRules, scorePair, type HardRule } from './matching.ts';
 
 /**
- * The hard rules, applied when a request is sent and when it is accepted. The rules themselves live with the
- * profiles and scoring (one function, so suggestions, requests, accepts and the assignment never disagree); this
- * loads the two profiles and asks it. Answers null when the pair may be matched, 'no-mentee-profile' when she has
- * none yet, else the rule broken in plain words. `ignoreCapacity`: at accept the place is taken atomically instead.
+ * The hard rules, applied when a request is sent and when it is accepted, by the one function that scores every pair
+ * (./matching.ts), so suggestions, requests, accepts and the assignment never disagree. Answers null when the pair
+ * may be matched, 'no-mentee-profile' when she has none yet, else the rule broken in plain words.
+ * `ignoreCapacity`: at accept the place is taken by one conditional write instead (./requests.ts).
  */
 export async function pairBreaksARule(props: {
   menteeId: string;
@@ -14,16 +15,29 @@ export async function pairBreaksARule(props: {
   now: Date;
   ignoreCapacity?: boolean;
 }): Promise<string | null> {
-  if (props.menteeId === props.mentorId) return 'You cannot mentor yourself.';
+  if (props.menteeId === props.mentorId) return hardRules.herself;
   const [mentee, mentor] = await Promise.all([
     MenteeProfileModel.findOne({ userId: new Types.ObjectId(props.menteeId) }).lean(),
     MentorProfileModel.findOne({ userId: new Types.ObjectId(props.mentorId) }).lean(),
   ]);
   if (!mentee) return 'no-mentee-profile';
   if (!mentor) return 'This person is not a mentor.';
-  if (!props.ignoreCapacity && mentor.freePlaces <= 0) return 'This mentor has no free place at the moment.';
-  const school = (s: string | null | undefined) => (s ?? '').toLowerCase().replace(/\s+/g, '');
-  if (school(mentee.schoolName) && school(mentee.schoolName) === school(mentor.schoolName))
-    return 'This mentor works at your own school.';
-  return null;
+  const score = scorePair({
+    mentor: {
+      ...mentor,
+      userId: String(mentor.userId),
+      region: mentor.region ?? '',
+      freePlaces: props.ignoreCapacity ? 1 : mentor.freePlaces,
+    },
+    mentee: {
+      ...mentee,
+      userId: String(mentee.userId),
+      schoolName: mentee.schoolName ?? '',
+      region: mentee.region ?? '',
+    },
+    now: props.now,
+    describe: false,
+  });
+  const broken: HardRule | undefined = score.excludedBy[0];
+  return broken ? hardRules[broken] : null;
 }
