@@ -29,3 +29,9 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// Coaching and mentoring (issue 12): her mentorships and requests; the programme overview for admins.
+navigation.push(
+  { href: '/mentorships', label: 'Mentorships', roles: ['participant', 'mentor'] },
+  { href: '/admin/mentoring', label: 'Mentoring overview', roles: ['admin'] },
+);
