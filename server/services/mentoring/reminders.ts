@@ -223,10 +223,11 @@ export async function mentorshipClosed(props: { mentorship: Mentorship; closedAt
 
 const requestNow = (id: string, memo: Memo) =>
   memo.once(`mentoring-request:${id}`, () =>
-    MentoringRequestModel.findById(id).select('status expiresAt menteeId mentorId').lean(),
+    // exec(): the memo shares one promise between composers; a mongoose query may be awaited only once.
+    MentoringRequestModel.findById(id).select('status expiresAt menteeId mentorId').lean().exec(),
   );
 const mentorshipNow = (id: string, memo: Memo) =>
-  memo.once(`mentorship:${id}`, () => MentorshipModel.findById(id).lean<Mentorship>());
+  memo.once(`mentorship:${id}`, () => MentorshipModel.findById(id).lean<Mentorship>().exec());
 
 const stillPending = async (id: string, memo: Memo): Promise<true | string> => {
   const r = await requestNow(id, memo);
