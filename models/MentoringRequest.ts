@@ -24,6 +24,8 @@ const mentoringRequestSchema = new Schema(
     status: { type: String, enum: requestStatuses, required: true, default: 'pending' },
     openKey: { type: String, required: true },
     slotKey: { type: String, required: true },
+    /** When she sent it (days to a match count from here); expiresAt is 14 days later. */
+    sentAt: { type: Date, required: true },
     /** When it expires unanswered. */
     expiresAt: { type: Date, required: true },
     /** Who sent it: the mentee herself, or an admin sending an assignment on her behalf. */

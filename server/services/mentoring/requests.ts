@@ -56,7 +56,7 @@ export function presentRequest(r: MentoringRequest): PresentedRequest {
     mentorId: String(r.mentorId),
     message: r.message ?? '',
     status: r.status,
-    createdAt: r.createdAt.toISOString(),
+    createdAt: r.sentAt.toISOString(),
     expiresAt: r.expiresAt.toISOString(),
     answeredAt: r.answeredAt ? r.answeredAt.toISOString() : null,
     declineReason: r.declineReason ?? null,
@@ -108,6 +108,7 @@ export async function createMentoringRequest(props: {
         status: 'pending',
         openKey,
         slotKey,
+        sentAt: now,
         expiresAt: new Date(now.getTime() + requestExpiryDays * dayMs),
         sentBy: oid(props.actor.id),
       });
@@ -198,7 +199,7 @@ export async function acceptMentoringRequest(props: {
       status: 'active',
       activeKey: `${String(request.mentorId)}:${String(request.menteeId)}`,
       startedAt: now,
-      requestedAt: request.createdAt,
+      requestedAt: request.sentAt,
     });
     mentorship = created.toObject() as Mentorship;
   } catch (error) {
