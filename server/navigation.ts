@@ -29,3 +29,10 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// Coaching and mentoring (issue 12): her suggested mentors; a mentor's profile; the admin's assignment.
+navigation.push(
+  { href: '/mentoring/suggestions', label: 'Find a mentor', roles: ['participant'] },
+  { href: '/mentoring/profile/mentor', label: 'Mentor profile', roles: ['mentor'] },
+  { href: '/mentoring/assignments', label: 'Mentor assignment', roles: ['admin'] },
+);
