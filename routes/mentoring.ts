@@ -248,7 +248,7 @@ export function registerMentoringRoutes(web: Router, api: Router): void {
     res.redirect(303, '/mentoring/suggestions');
   });
   web.get('/mentoring/suggestions', requireRole('participant'), async (req, res) => {
-    const { hasProfile, items } = await mentorSuggestions({ userId: req.user!.id });
-    res.render('mentoring/suggestions', { title: 'Suggested mentors', hasProfile, items, weights: scoreWeightRows });
+    const suggestions = await mentorSuggestions({ userId: req.user!.id });
+    res.render('mentoring/suggestions', { title: 'Suggested mentors', ...suggestions, weights: scoreWeightRows });
   });
 }

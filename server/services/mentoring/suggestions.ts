@@ -33,7 +33,7 @@ export async function mentorSuggestions(props: {
   userId: string;
   now?: Date;
   limit?: number;
-}): Promise<{ hasProfile: boolean; items: MentorSuggestion[] }> {
+}): Promise<{ hasProfile: boolean; timezone?: string; items: MentorSuggestion[] }> {
   const now = props.now ?? new Date();
   const limit = props.limit ?? suggestionLimit;
   const profile = await menteeProfileOf(props.userId);
@@ -76,5 +76,5 @@ export async function mentorSuggestions(props: {
       });
     }
   }
-  return { hasProfile: true, items };
+  return { hasProfile: true, timezone: mentee.timezone, items };
 }
