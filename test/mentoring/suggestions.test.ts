@@ -4,7 +4,7 @@ import { saveMenteeProfile } from '../../server/services/mentoring/profiles.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { buildMentee, buildMentor, officeHours } from '../support/mentoringFactories.ts';
+import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 
 type Item = { mentorId: string; name: string; score: number; reasons: string[]; overlapMinutesPerWeek: number };
 
