@@ -1,7 +1,8 @@
 /**
  * The optimal assignment of mentees to mentors with capacities: as many mentees matched as the hard rules allow, and
  * among all such assignments the highest total score — a maximum-cardinality, maximum-weight bipartite b-matching,
- * solved as a min-cost max-flow by successive shortest paths (Dijkstra with potentials).
+ * solved as a min-cost max-flow by the primal-dual method: Dijkstra with potentials finds the shortest distances,
+ * then a blocking flow sends mentees along every shortest path at once.
  *
  *   source →(1, 0)→ mentee →(1, 100 − score)→ mentor →(free places, 0)→ sink, over eligible pairs only.
  *
@@ -69,6 +70,9 @@ export function optimalAssignment(problem: AssignmentProblem): AssignmentSolutio
   const viaArc = new Int32Array(nodes);
   const done = new Uint8Array(nodes);
   const heap = new MinHeap(arcCount + nodes);
+  const level = new Int32Array(nodes);
+  const queue = new Int32Array(nodes);
+  const current = new Int32Array(nodes);
   for (;;) {
     dist.fill(Infinity);
     done.fill(0);
@@ -95,9 +99,41 @@ export function optimalAssignment(problem: AssignmentProblem): AssignmentSolutio
     // Nodes not settled are at least as far as the sink: capping keeps every reduced cost ≥ 0 (as ACL's mcf does).
     const toSink = dist[sink]!;
     for (let v = 0; v < nodes; v++) potential[v] += done[v] ? dist[v]! : toSink;
-    for (let v = sink; v !== source; v = to[viaArc[v]! ^ 1]!) {
-      cap[viaArc[v]!]--;
-      cap[viaArc[v]! ^ 1]++;
+    // Every path of zero reduced cost is now a shortest path: send flow along all of them at once (Dinic's blocking
+    // flow on those arcs), so one Dijkstra serves many mentees instead of one.
+    const admissible = (a: number, u: number) => cap[a]! > 0 && cost[a]! + potential[u]! - potential[to[a]!]! === 0;
+    for (;;) {
+      level.fill(-1);
+      level[source] = 0;
+      let qHead = 0;
+      let qTail = 0;
+      queue[qTail++] = source;
+      while (qHead < qTail) {
+        const u = queue[qHead++]!;
+        for (let a = head[u]!; a !== -1; a = next[a]!) {
+          const v = to[a]!;
+          if (level[v]! < 0 && admissible(a, u)) {
+            level[v] = level[u]! + 1;
+            queue[qTail++] = v;
+          }
+        }
+      }
+      if (level[sink]! < 0) break;
+      current.set(head);
+      const push = (u: number): boolean => {
+        if (u === sink) return true;
+        for (; current[u] !== -1; current[u] = next[current[u]!]!) {
+          const a = current[u]!;
+          const v = to[a]!;
+          if (level[v] === level[u]! + 1 && admissible(a, u) && push(v)) {
+            cap[a]--;
+            cap[a ^ 1]++;
+            return true;
+          }
+        }
+        return false;
+      };
+      while (push(source));
     }
   }
 
