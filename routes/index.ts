@@ -5,6 +5,7 @@ import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMentoringRoutes } from './mentoring.ts';
 import { registerMentorshipRoutes } from './mentorships.ts';
 import { registerModuleRoutes } from './modules.ts';
 import { registerNotificationRoutes } from './notifications.ts';
@@ -37,6 +38,7 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerMentoringRoutes,
   registerMentorshipRoutes,
   registerOpenApiRoutes,
 ];

@@ -83,7 +83,7 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
       sendAt: r.expiresAt,
       template: 'mentoring-request-expired',
       subject: `Your mentoring request to ${data.mentorName} has expired`,
-      data: { ...data, link: '/mentoring' },
+      data: { ...data, link: '/mentoring/suggestions' },
     },
   ]);
 }
