@@ -5,8 +5,9 @@ import { countries, isCountryCode } from '../server/countries.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { text } from '../server/http/validate.ts';
+import { objectId, text } from '../server/http/validate.ts';
 import { availabilitySchema, dayLabels, zoneSchema } from '../server/services/mentoring/availability.ts';
+import { previewAssignment, previewAssignmentForReview } from '../server/services/mentoring/assignmentPreview.ts';
 import { scoreWeightRows } from '../server/services/mentoring/matching.ts';
 import {
   menteeProfileOf,
@@ -107,6 +108,15 @@ const suggestionsOut = z.object({
       reasons: z.array(z.string()),
     }),
   ),
+});
+
+export const assignmentPreviewSchema = z.strictObject({
+  menteeIds: z.array(objectId).max(5000).optional(),
+});
+const assignmentPreviewOut = z.object({
+  items: z.array(z.object({ menteeId: z.string(), mentorId: z.string(), score: z.number() })),
+  totalScore: z.number(),
+  unassigned: z.array(z.string()),
 });
 
 /** What every profile form needs besides her values. */
@@ -225,6 +235,25 @@ export function registerMentoringRoutes(web: Router, api: Router): void {
     async ({ user }) => ({ items: (await mentorSuggestions({ userId: user.id })).items }),
   );
 
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/mentoring/assignments/preview',
+      tag: 'mentoring',
+      summary:
+        'The optimal assignment of unmatched mentees to mentors with free places: most mentees matched, then the highest total score',
+      access: ['admin'],
+      body: assignmentPreviewSchema,
+      success: { status: 200, description: 'The proposed pairs (nothing is sent)', schema: assignmentPreviewOut },
+    },
+    async ({ body }) => previewAssignment({ menteeIds: body.menteeIds }),
+  );
+
+  web.get('/mentoring/assignments', requireRole('admin'), async (_req, res) => {
+    const preview = await previewAssignmentForReview({});
+    res.render('mentoring/assignments', { title: 'Mentor assignment', ...preview, weights: scoreWeightRows });
+  });
   web.get('/mentoring/profile/mentor', requireRole('mentor'), async (req, res) => {
     const profile = await mentorProfileOf(req.user!.id);
     renderMentorForm(res, profile ? formValuesOf(presentMentorProfile(profile)) : blankValues(req));

@@ -98,7 +98,7 @@ export function optimalAssignment(problem: AssignmentProblem): AssignmentSolutio
     if (!done[sink]) break;
     // Nodes not settled are at least as far as the sink: capping keeps every reduced cost ≥ 0 (as ACL's mcf does).
     const toSink = dist[sink]!;
-    for (let v = 0; v < nodes; v++) potential[v] += done[v] ? dist[v]! : toSink;
+    for (let v = 0; v < nodes; v++) potential[v] = potential[v]! + (done[v] ? dist[v]! : toSink);
     // Every path of zero reduced cost is now a shortest path: send flow along all of them at once (Dinic's blocking
     // flow on those arcs), so one Dijkstra serves many mentees instead of one.
     const admissible = (a: number, u: number) => cap[a]! > 0 && cost[a]! + potential[u]! - potential[to[a]!]! === 0;
@@ -126,8 +126,8 @@ export function optimalAssignment(problem: AssignmentProblem): AssignmentSolutio
           const a = current[u]!;
           const v = to[a]!;
           if (level[v] === level[u]! + 1 && admissible(a, u) && push(v)) {
-            cap[a]--;
-            cap[a ^ 1]++;
+            cap[a] = cap[a]! - 1;
+            cap[a ^ 1] = cap[a ^ 1]! + 1;
             return true;
           }
         }
