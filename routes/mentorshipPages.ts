@@ -26,6 +26,7 @@ import {
   declineMentoringRequest,
   requestsOf,
 } from '../server/services/mentoring/requests.ts';
+import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
 
 /** The web pages of requests, mentorships, outcomes and the admin overview, on the same domain functions as the API. */
@@ -37,6 +38,11 @@ const messages = {
   meetingLogged: 'The meeting was logged.',
   closed: 'The mentorship was closed.',
   outcomeRecorded: 'Thank you: your outcome was recorded.',
+  assignmentSent: (sent: number, outcomes: { status: number; detail: string | null }[]) => {
+    const refused = outcomes.filter((o) => o.status !== 201);
+    const reasons = [...new Set(refused.map((o) => o.detail))].join(' ');
+    return `${sent} request${sent === 1 ? '' : 's'} sent on the mentees’ behalf.${refused.length ? ` ${refused.length} not sent: ${reasons}` : ''}`;
+  },
 };
 export const outcomeLabels: Record<(typeof outcomeKinds)[number], string> = {
   applied: 'Applied for a post',
@@ -293,6 +299,19 @@ export function registerMentorshipPages(web: Router): void {
     }
     flash(req, 'success', messages.outcomeRecorded);
     res.redirect(303, '/mentoring/outcomes');
+  });
+
+  // The assignment review page (routes/mentoring.ts) posts its pairs here as "menteeId:mentorId".
+  web.post('/mentoring/assignments', requireRole('admin'), async (req, res) => {
+    const raw = formBody(req).items;
+    const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+    if (!list.length || list.some((p) => !/^[0-9a-f]{24}:[0-9a-f]{24}$/.test(p)))
+      throw new ValidationError('Some details need correcting.', [{ path: 'items', message: 'must be pairs to send' }]);
+    const items = list.map((p) => ({ menteeId: p.slice(0, 24), mentorId: p.slice(25) }));
+    const outcomes = await sendAssignedRequests({ actor: req.user!, items });
+    const sent = outcomes.filter((o) => o.status === 201).length;
+    flash(req, sent === outcomes.length ? 'success' : 'info', messages.assignmentSent(sent, outcomes));
+    res.redirect(303, '/mentoring/assignments');
   });
 
   web.get('/admin/mentoring', requireRole('admin'), async (_req, res) => {

@@ -2,9 +2,9 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { outcomeKinds } from '../models/CareerOutcome.ts';
 import { meetingFrequencies } from '../models/Mentorship.ts';
-import { DomainError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { isoDate, isoDateTime, objectId, text } from '../server/http/validate.ts';
+import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import {
   acceptMentoringRequest,
   createMentoringRequest,
@@ -180,7 +180,7 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
         }),
       },
     },
-    async ({ user, body }) => ({ items: await sendAssignment(user, body.items) }),
+    async ({ user, body }) => ({ items: await sendAssignedRequests({ actor: user, items: body.items }) }),
   );
   apiOperation(
     api,
@@ -310,27 +310,4 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
   );
 
   registerMentorshipPages(web);
-}
-
-/** Each pair goes out as its own request; one refused pair (a rule, a race) does not stop the others. */
-async function sendAssignment(
-  actor: Express.User,
-  items: { menteeId: string; mentorId: string }[],
-): Promise<{ menteeId: string; mentorId: string; status: number; requestId: string | null; detail: string | null }[]> {
-  const out = [];
-  for (const item of items) {
-    try {
-      const r = await createMentoringRequest({
-        actor,
-        menteeId: item.menteeId,
-        mentorId: item.mentorId,
-        message: 'Suggested by the programme team’s assignment.',
-      });
-      out.push({ ...item, status: 201, requestId: String(r._id), detail: null });
-    } catch (error) {
-      if (!(error instanceof DomainError)) throw error;
-      out.push({ ...item, status: error.status, requestId: null, detail: error.message });
-    }
-  }
-  return out;
 }

@@ -40,5 +40,6 @@ navigation.push(
 // Coaching and mentoring (issue 12): her mentorships and requests; the programme overview for admins.
 navigation.push(
   { href: '/mentorships', label: 'Mentorships', roles: ['participant', 'mentor'] },
+  { href: '/mentoring/requests', label: 'Mentoring requests', roles: ['mentor'] },
   { href: '/admin/mentoring', label: 'Mentoring overview', roles: ['admin'] },
 );
