@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
+import { saveMentorProfile } from '../../server/services/mentoring/profiles.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -165,11 +166,25 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
 
   it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {
     const { mentor, mentee, id } = await matched(2);
-    // Pausing as the profile does it: capacity and freePlaces moved together by the difference.
-    await MentorProfileModel.updateOne(
-      { userId: mentor.id, capacity: 2 },
-      { $set: { capacity: 0 }, $inc: { freePlaces: -2 } },
-    );
+    // She pauses through her profile (capacity 0): the profile service moves freePlaces by the difference.
+    const p = (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!;
+    await saveMentorProfile({
+      userId: mentor.id,
+      profile: {
+        phase: p.phase,
+        yearsAsHead: p.yearsAsHead,
+        schoolName: p.schoolName,
+        country: p.country,
+        region: p.region ?? '',
+        timezone: p.timezone,
+        languages: [...p.languages],
+        expertise: [...p.expertise] as never,
+        capacity: 0,
+        availability: p.availability.map((w) => ({ day: w.day as never, from: w.from, to: w.to })),
+        bio: p.bio ?? '',
+      },
+    });
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(-1);
     const mine = await supertest(app)
       .get('/api/v1/me/mentorships')
       .set(await as(mentor))
