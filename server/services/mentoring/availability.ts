@@ -72,8 +72,9 @@ export const availabilitySchema = z
     });
   });
 
+/** IANAZone.create keeps one zone object per name (with its validity); isValidZone builds a formatter per call. */
 export const isKnownZone = (zone: string): boolean =>
-  IANAZone.isValidZone(zone) && (zone.includes('/') || zone === 'UTC');
+  (zone.includes('/') || zone === 'UTC') && IANAZone.create(zone).isValid;
 
 /** An IANA zone known to the runtime's zone database; anything else is a field error. */
 export const zoneSchema = z.string().trim().refine(isKnownZone, messages.zone);
