@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import mongoose, { Types } from 'mongoose';
 import supertest from 'supertest';
 import { saveMenteeProfile } from '../../server/services/mentoring/profiles.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -90,6 +91,22 @@ describe('mentoring: suggested mentors', () => {
     const ids = items.map((i) => i.mentorId);
     for (const [rule, mentor] of Object.entries(excluded)) expect(ids, rule).not.to.include(mentor.id);
     expect(JSON.stringify(res.body)).not.to.include('@');
+  });
+
+  it('does not suggest again a mentor she is already in an active mentorship with', async () => {
+    const withMentor = await buildMentee();
+    await mongoose.connection.collection('mentorships').insertOne({
+      menteeId: new Types.ObjectId(withMentor.id),
+      mentorId: new Types.ObjectId(eligible[6]!.id),
+      status: 'active',
+    });
+    const res = await supertest(app)
+      .get('/api/v1/me/mentor-suggestions')
+      .set('Authorization', `Bearer ${await tokenFor(withMentor)}`)
+      .expect(200);
+    const ids = (res.body.items as Item[]).map((i) => i.mentorId);
+    expect(ids).to.have.length(5);
+    expect(ids).not.to.include(eligible[6]!.id);
   });
 
   it('never suggests a woman who is both mentor and mentee to herself', async () => {

@@ -72,8 +72,9 @@ export const availabilitySchema = z
     });
   });
 
+/** IANAZone.create keeps one zone object per name (with its validity); isValidZone builds a formatter per call. */
 export const isKnownZone = (zone: string): boolean =>
-  IANAZone.isValidZone(zone) && (zone.includes('/') || zone === 'UTC');
+  (zone.includes('/') || zone === 'UTC') && IANAZone.create(zone).isValid;
 
 /** An IANA zone known to the runtime's zone database; anything else is a field error. */
 export const zoneSchema = z.string().trim().refine(isKnownZone, messages.zone);
@@ -138,17 +139,30 @@ export function intervalsInComingWeek(props: {
 }
 
 const MINUTE = 60_000;
-const DAY = 24 * 60 * MINUTE;
+const HOUR = 60 * MINUTE;
+const DAY = 24 * HOUR;
 
 /**
  * The zone's offset (ms) when it is the same a day either side of [from, until), else undefined. Why: luxon costs
- * about 20 µs per offset and far more per DateTime, and suggestions place the windows of thousands of mentors; in a
+ * 20–100 µs per offset and far more per DateTime, and suggestions place the windows of thousands of mentors; in a
  * week without a change one offset serves every window. (No zone changes its offset twice within nine days.)
+ * Remembered per (zone, day): the answer is a pure function of the zone database, so keeping it in one process
+ * changes no answer (the rule against per-process caches is about state that must agree across processes).
  */
+const offsets = new Map<string, number | undefined>();
 function fixedOffsetOver(zone: string, from: number, until: number): number | undefined {
+  // Spans are a whole number of days from any instant: checking a day either side of the hour-rounded span is the
+  // same question for every instant in that hour, and one cache entry serves them all.
+  const start = Math.floor(from / HOUR) * HOUR - DAY;
+  const end = Math.ceil(until / HOUR) * HOUR + DAY;
+  const key = `${zone} ${start} ${end}`;
+  if (offsets.has(key)) return offsets.get(key);
   const tz = IANAZone.create(zone);
-  const before = tz.offset(from - DAY);
-  return before === tz.offset(until + DAY) ? before * MINUTE : undefined;
+  const before = tz.offset(start);
+  const offset = before === tz.offset(end) ? before * MINUTE : undefined;
+  if (offsets.size > 10_000) offsets.clear();
+  offsets.set(key, offset);
+  return offset;
 }
 
 /** The instant of a wall-clock minute on a local date (1440 = the next midnight, which is not always 24 h later). */

@@ -118,7 +118,8 @@ const sameText = (a: string | null | undefined, b: string | null | undefined) =>
 /**
  * Scores one pair at `now`. Intervals may be passed in when the caller scores one person against many (they are what
  * intervalsInComingWeek gives for the same `now`); `describe: false` skips writing the slot words, which costs zone
- * conversions, when only the numbers are needed (the assignment): the score is the same either way.
+ * conversions and strings, when only the numbers are needed (the assignment scores 300,000 pairs): `reasons` is then
+ * empty and the score the same.
  */
 export function scorePair(props: {
   mentor: MentorForMatching;
@@ -145,13 +146,13 @@ export function scorePair(props: {
   const sharedTopics = mentee.goals.filter((g) => expertise.has(g));
   {
     const points = mentee.goals.length ? (scoreWeights.sharedTopics * sharedTopics.length) / mentee.goals.length : 0;
-    const labels = sharedTopics.map(topicLabel).join(', ').toLowerCase();
     parts.push({
       factor: 'sharedTopics',
       points,
-      reason: sharedTopics.length
-        ? `you share ${sharedTopics.length} goal${sharedTopics.length === 1 ? '' : 's'}: ${labels}`
-        : undefined,
+      reason:
+        describe && sharedTopics.length
+          ? `you share ${sharedTopics.length} goal${sharedTopics.length === 1 ? '' : 's'}: ${sharedTopics.map(topicLabel).join(', ').toLowerCase()}`
+          : undefined,
     });
   }
   {
@@ -160,7 +161,7 @@ export function scorePair(props: {
     parts.push({
       factor: 'sharedTime',
       points,
-      reason: overlap > 0 ? `${describeMinutes(overlap)} a week when you are both free${when}` : undefined,
+      reason: describe && overlap > 0 ? `${describeMinutes(overlap)} a week when you are both free${when}` : undefined,
     });
   }
   {
@@ -168,7 +169,7 @@ export function scorePair(props: {
     parts.push({
       factor: 'samePhase',
       points: same ? scoreWeights.samePhase : 0,
-      reason: same ? `you both work in ${mentee.phase.replace(/-/g, ' ')} schools` : undefined,
+      reason: describe && same ? `you both work in ${mentee.phase.replace(/-/g, ' ')} schools` : undefined,
     });
   }
   {
@@ -178,16 +179,18 @@ export function scorePair(props: {
       parts.push({
         factor: 'language',
         points: speaks ? scoreWeights.language : 0,
-        reason: speaks
-          ? `she speaks ${wanted}, as you asked`
-          : `she does not speak ${wanted}, the language you asked for`,
+        reason: !describe
+          ? undefined
+          : speaks
+            ? `she speaks ${wanted}, as you asked`
+            : `she does not speak ${wanted}, the language you asked for`,
       });
     } else {
       const common = mentee.languages.filter((l) => mentor.languages.some((m) => sameText(l, m)));
       parts.push({
         factor: 'language',
         points: common.length ? scoreWeights.language : 0,
-        reason: common.length ? `you both speak ${common.join(', ')}` : undefined,
+        reason: describe && common.length ? `you both speak ${common.join(', ')}` : undefined,
       });
     }
   }
@@ -199,13 +202,15 @@ export function scorePair(props: {
     parts.push({
       factor: 'region',
       points,
-      reason: sameRegion
-        ? `she is in your region (${mentee.region})`
-        : asked
-          ? 'she is not in your region, which you asked for'
-          : sameCountry
-            ? 'she works in your country'
-            : undefined,
+      reason: !describe
+        ? undefined
+        : sameRegion
+          ? `she is in your region (${mentee.region})`
+          : asked
+            ? 'she is not in your region, which you asked for'
+            : sameCountry
+              ? 'she works in your country'
+              : undefined,
     });
   }
 

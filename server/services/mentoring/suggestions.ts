@@ -1,4 +1,4 @@
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
 import { intervalsInComingWeek } from './availability.ts';
@@ -24,8 +24,20 @@ export const mentorsWithFreePlace = () =>
   MentorProfileModel.find(withFreePlace, { bio: 0, createdAt: 0, updatedAt: 0 }).lean<MentorProfile[]>();
 
 /**
+ * The mentors she is in an active mentorship with (not suggested again). Read from the `mentorships` collection by
+ * name because its model is built on the `mentoring` branch; after the merge this is `MentorshipModel.distinct(...)`
+ * (`{ menteeId, status }` is indexed there).
+ */
+async function currentMentorIds(menteeId: string): Promise<Set<string>> {
+  const ids = await mongoose.connection
+    .collection('mentorships')
+    .distinct('mentorId', { menteeId: new Types.ObjectId(menteeId), status: 'active' });
+  return new Set(ids.map(String));
+}
+
+/**
  * Her best mentors, best first: every mentor with a free place whom the hard rules allow, scored by scorePair at
- * `now`; ties go to more shared time, then the older profile (a stable order). `hasProfile` is false until she has
+ * `now` (less the mentors she already has); ties go to more shared time, then the older profile (a stable order). `hasProfile` is false until she has
  * saved a mentee profile (there is nothing to match on).
  */
 export async function mentorSuggestions(props: {
@@ -40,7 +52,9 @@ export async function mentorSuggestions(props: {
   if (!profile) return { hasProfile: false, items: [] };
   const mentee = menteeForMatching(profile);
   const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
-  const ranked = (await mentorsWithFreePlace())
+  const [mentors, current] = await Promise.all([mentorsWithFreePlace(), currentMentorIds(props.userId)]);
+  const ranked = mentors
+    .filter((p) => !current.has(String(p.userId)))
     .map((p) => ({
       p,
       pair: scorePair({ mentor: mentorForMatching(p), mentee, menteeIntervals, now, describe: false }),
