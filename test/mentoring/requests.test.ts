@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
@@ -139,6 +140,27 @@ describe('mentoring: requests and accepting them', () => {
     expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409, 409]);
     expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(1);
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+  });
+
+  it('when the mentorship cannot be inserted (the pair is already active), the accept answers 409 and the place is given back', async () => {
+    const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    // The pair became active in the instant before this accept (another request of theirs, accepted elsewhere).
+    await MentorshipModel.create({
+      requestId: new Types.ObjectId(),
+      mentorId: mentor.id,
+      menteeId: mentee.id,
+      activeKey: `${mentor.id}:${mentee.id}`,
+      startedAt: new Date(),
+      requestedAt: new Date(),
+    });
+    const res = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(res.body.detail).to.match(/already mentoring/);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+    expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
   });
 
   it('when someone other than its mentor accepts or declines a request, it answers 404 and changes nothing', async () => {
