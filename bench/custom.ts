@@ -20,4 +20,4 @@ export type CustomBenchContext = {
 export type CustomBenchResult = Record<string, number | string | boolean | null>;
 export type CustomBench = (ctx: CustomBenchContext) => Promise<CustomBenchResult>;
 
-export const customBenchNames = ['reminders'];
+export const customBenchNames = ['reminders', 'mentoring-assignment'];

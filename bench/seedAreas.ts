@@ -2,6 +2,8 @@ import { existsSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
+import { UserModel } from '../models/User.ts';
+import { menteeProfileDoc, mentorProfileDoc } from './mentoringProfiles.ts';
 import type { AnyModel, SeedPlan } from './seed.ts';
 
 /**
@@ -224,6 +226,37 @@ const areaSeeders: AreaSeeder[] = [
       plan.counts.surveyResponses = await plan.insert(responseModel, responses, 5_000);
       plan.counts.careerOutcomes = await plan.insert(outcomeModel, outcomes, 5_000);
       plan.extra.researchProgrammeId = programmeIds[1];
+    },
+  },
+  {
+    // Issue 12: 2,000 mentors (their own users) and a mentee profile for each of the 10,000 participants, per 10,000.
+    name: 'mentoring',
+    modelFile: 'MentorProfile',
+    seed: async (plan, model) => {
+      const menteeModel = await loadModel('MenteeProfile');
+      if (!menteeModel) throw new Error('models/MenteeProfile.ts is missing');
+      const mentorCount = Math.round(plan.scale / 5);
+      const stamp = { createdAt: plan.now, updatedAt: plan.now };
+      const mentorUsers = Array.from({ length: mentorCount }, (_, n) => ({
+        _id: new Types.ObjectId(),
+        email: `mentor${n}@bench.pathways.test`,
+        name: `Mentor ${n}`,
+        roles: ['mentor'],
+        timezone: 'Europe/London',
+        status: 'active',
+        ...stamp,
+      }));
+      plan.counts.mentors = await plan.insert(UserModel, mentorUsers, 5_000);
+      await plan.insert(
+        model,
+        mentorUsers.map((u, n) => ({ ...mentorProfileDoc(u._id, n), ...stamp })),
+        5_000,
+      );
+      plan.counts.menteeProfiles = await plan.insert(
+        menteeModel,
+        plan.participants.map((userId, n) => ({ ...menteeProfileDoc(userId, n), ...stamp })),
+        5_000,
+      );
     },
   },
 ];

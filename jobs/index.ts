@@ -4,13 +4,14 @@ import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
 import { maintenanceJobs } from './maintenance.ts';
+import { mentoringJobs } from './mentoring.ts';
 import { remindersJobs } from './reminders.ts';
 import { researchJobs } from './research.ts';
 import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs];
+export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

@@ -16,13 +16,30 @@ export const notificationKinds = [
   'panel-not-ready',
   'survey-invitation',
   'pool-offer',
+
+  'mentoring-request',
+  'mentoring-request-reminder',
+  'mentoring-request-expired',
+  'mentoring-meeting-due',
+  'mentorship-ending',
+  'mentoring-outcomes-prompt',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */
 export const dailyDigestKind = 'daily-digest';
 export const notificationStatuses = ['scheduled', 'sent', 'failed', 'cancelled', 'skipped'] as const;
 export type NotificationStatus = (typeof notificationStatuses)[number];
-export const aboutTypes = ['session', 'module', 'cohort', 'certificate', 'round', 'user', 'survey'] as const;
+export const aboutTypes = [
+  'survey',
+  'session',
+  'module',
+  'cohort',
+  'certificate',
+  'round',
+  'user',
+  'mentoring-request',
+  'mentorship',
+] as const;
 
 /**
  * The source of truth of what Pathways has sent or will send to whom. Planning writes one record per

@@ -6,6 +6,8 @@ import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMentoringRoutes } from './mentoring.ts';
+import { registerMentorshipRoutes } from './mentorships.ts';
 import { registerModuleRoutes } from './modules.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
@@ -41,6 +43,8 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerMentoringRoutes,
+  registerMentorshipRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
   registerPoolRoutes,

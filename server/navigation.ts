@@ -36,3 +36,17 @@ navigation.push({
   label: 'Your data',
   roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
 });
+
+// Coaching and mentoring (issue 12): her suggested mentors; a mentor's profile; the admin's assignment.
+navigation.push(
+  { href: '/mentoring/suggestions', label: 'Find a mentor', roles: ['participant'] },
+  { href: '/mentoring/profile/mentor', label: 'Mentor profile', roles: ['mentor'] },
+  { href: '/mentoring/assignments', label: 'Mentor assignment', roles: ['admin'] },
+);
+
+// Coaching and mentoring (issue 12): her mentorships and requests; the programme overview for admins.
+navigation.push(
+  { href: '/mentorships', label: 'Mentorships', roles: ['participant', 'mentor'] },
+  { href: '/mentoring/requests', label: 'Mentoring requests', roles: ['mentor'] },
+  { href: '/admin/mentoring', label: 'Mentoring overview', roles: ['admin'] },
+);

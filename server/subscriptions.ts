@@ -5,4 +5,6 @@
 import './services/boards/subscriptions.ts';
 import './services/reminders/subscriptions.ts';
 import './services/research/subscriptions.ts';
+
+import './services/mentoring/reminders.ts';
 export {};

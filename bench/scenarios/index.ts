@@ -2,6 +2,7 @@ import type { BenchData } from '../seed.ts';
 import { cohortScenarios } from './cohorts.ts';
 import { foundationScenarios } from './foundation.ts';
 import { learningScenarios } from './learning.ts';
+import { mentoringScenarios } from './mentoring.ts';
 import { pledgeScenarios } from './pledge.ts';
 import { researchScenarios } from './research.ts';
 
@@ -28,7 +29,7 @@ export type BenchTarget = {
 export type Scenario = {
   name: string;
   /** The area (issue) that owns the page. */
-  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'research';
+  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'research' | 'mentoring';
   /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
   page: boolean;
   description: string;
@@ -43,6 +44,8 @@ export const scenarios: Scenario[] = [
   ...cohortScenarios,
   ...pledgeScenarios,
   ...researchScenarios,
+
+  ...mentoringScenarios,
 ];
 
 /** Names of the scenarios with the same-run targets (for the growth mode). */

@@ -4,6 +4,7 @@ import { logger } from '../logger.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
+import { seedMentoring } from './mentoring.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -25,6 +26,9 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
   // Research after cohorts and boards: its figures read enrolments, certificates and rounds.
   { name: 'research', seed: (ctx) => seedResearch(ctx) },
+
+  // Mentoring: profiles, mentorships, meetings and outcomes (its reminders are planned by its own domain functions).
+  { name: 'mentoring', seed: (ctx) => seedMentoring(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
   // Accounts (issue 13): a disabled and an invited person in the admin's list of people.

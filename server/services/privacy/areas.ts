@@ -4,6 +4,7 @@ import { cohortsPersonalData } from '../cohorts/personalData.ts';
 import { learningPersonalData } from '../learning/personalData.ts';
 import { pledgePersonalData } from '../pledge/personalData.ts';
 import { remindersPersonalData } from '../reminders/personalData.ts';
+import { mentoringPersonalData } from '../mentoring/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
 import { poolPersonalData, researchPersonalData } from '../research/personalData.ts';
 
@@ -19,5 +20,6 @@ export const personalDataAreas: PersonalDataArea[] = [
   pledgePersonalData,
   researchPersonalData,
   poolPersonalData,
+  mentoringPersonalData,
   accountsPersonalData,
 ];

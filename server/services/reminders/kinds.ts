@@ -58,6 +58,30 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Pool requests offered to you',
       hint: 'When an organisation’s request for a speaker, facilitator or researcher is offered to you.',
     },
+    'mentoring-request': {
+      label: 'Mentoring requests (mentors)',
+      hint: 'When a woman asks you to mentor her.',
+    },
+    'mentoring-request-reminder': {
+      label: 'Unanswered mentoring requests (mentors)',
+      hint: 'Seven days after a request, when you have not answered it yet.',
+    },
+    'mentoring-request-expired': {
+      label: 'Expired mentoring requests',
+      hint: 'When a request you sent expires unanswered after 14 days.',
+    },
+    'mentoring-meeting-due': {
+      label: 'Mentoring meeting rhythm',
+      hint: 'When no meeting has been logged for a while longer than your agreed rhythm.',
+    },
+    'mentorship-ending': {
+      label: 'Mentorship ending',
+      hint: 'Fourteen days before the end date of your mentoring agreement.',
+    },
+    'mentoring-outcomes-prompt': {
+      label: 'Recording your outcomes',
+      hint: 'Six months after a mentorship closes, a prompt to record what came of it.',
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;

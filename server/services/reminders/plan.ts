@@ -1,5 +1,5 @@
 import { Types } from 'mongoose';
-import { NotificationModel, type NotificationKind } from '../../../models/Notification.ts';
+import { NotificationModel, type NotificationKind, type aboutTypes } from '../../../models/Notification.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 
 /**
@@ -14,7 +14,7 @@ export type NotificationPlan = {
   userId: Id;
   kind: NotificationKind | 'daily-digest';
   /** What it is about (shown to admins, used to cancel), e.g. { type: 'round', id }. */
-  about: { type: 'session' | 'module' | 'cohort' | 'certificate' | 'round' | 'user' | 'survey'; id: Id };
+  about: { type: (typeof aboutTypes)[number]; id: Id };
   /** When to send. */
   sendAt: Date;
   /** When the thing reminded of happens: still unsent at that instant, the notification is skipped, never sent late. */

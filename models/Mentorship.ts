@@ -1,0 +1,54 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/**
+ * A mentorship, made when a mentor accepts a request. `requestId` is unique (one mentorship per accepted request,
+ * however many accepts race) and `activeKey` is `<mentorId>:<menteeId>` while active (one active mentorship per
+ * pair), rewritten to `<mentorId>:<menteeId>:<id>` when it closes. The mentor's place is counted on her profile
+ * (`freePlaces`, taken with one conditional `$inc`), not here.
+ */
+export const mentorshipStatuses = ['active', 'closed'] as const;
+export const meetingFrequencies = ['weekly', 'fortnightly', 'monthly'] as const;
+export type MeetingFrequency = (typeof meetingFrequencies)[number];
+
+const mentorshipSchema = new Schema(
+  {
+    requestId: { type: Schema.Types.ObjectId, ref: 'MentoringRequest', required: true },
+    mentorId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    menteeId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    status: { type: String, enum: mentorshipStatuses, required: true, default: 'active' },
+    activeKey: { type: String, required: true },
+    startedAt: { type: Date, required: true },
+    /** When the request was sent: days to a match = startedAt − requestedAt. */
+    requestedAt: { type: Date, required: true },
+    agreement: {
+      type: new Schema(
+        {
+          goals: { type: [String], default: [] },
+          meetingFrequency: { type: String, enum: meetingFrequencies },
+          /** YYYY-MM-DD. */
+          endsOn: { type: String },
+          updatedAt: { type: Date },
+          updatedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+    /** The latest meeting held (the rhythm reminder counts from it, or from the start). */
+    lastMeetingAt: { type: Date, default: null },
+    closedAt: { type: Date },
+    closedBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    closeReason: { type: String },
+    rating: { type: Number, min: 1, max: 5 },
+    feedback: { type: String },
+  },
+  { timestamps: true },
+);
+mentorshipSchema.index({ requestId: 1 }, { unique: true });
+mentorshipSchema.index({ activeKey: 1 }, { unique: true });
+mentorshipSchema.index({ mentorId: 1, status: 1 });
+mentorshipSchema.index({ menteeId: 1, status: 1 });
+mentorshipSchema.index({ status: 1 });
+
+export type Mentorship = InferSchemaType<typeof mentorshipSchema> & { _id: Types.ObjectId; createdAt: Date };
+export const MentorshipModel = model('Mentorship', mentorshipSchema);

@@ -1,0 +1,328 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { outcomeKinds } from '../models/CareerOutcome.ts';
+import { meetingFrequencies } from '../models/Mentorship.ts';
+import { MentorProfileModel } from '../models/MentorProfile.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../server/errors.ts';
+import { flash } from '../server/http/flash.ts';
+import { formBody, parseForm } from '../server/http/forms.ts';
+import { isObjectId, isoDate, text } from '../server/http/validate.ts';
+import { wallClockToInstant } from '../server/time.ts';
+import {
+  closeMentorship,
+  logMeeting,
+  mentorshipsOf,
+  mentorshipView,
+  namesOf,
+  outcomesOf,
+  recordOutcome,
+  saveAgreement,
+} from '../server/services/mentoring/mentorships.ts';
+import { mentoringOverview } from '../server/services/mentoring/overview.ts';
+import {
+  acceptMentoringRequest,
+  createMentoringRequest,
+  declineMentoringRequest,
+  requestsOf,
+} from '../server/services/mentoring/requests.ts';
+import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
+import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
+
+/** The web pages of requests, mentorships, outcomes and the admin overview, on the same domain functions as the API. */
+const messages = {
+  requestSent: (name: string) => `Your request was sent to ${name}. She has 14 days to answer.`,
+  accepted: (name: string) => `You are now mentoring ${name}.`,
+  declined: 'The request was declined.',
+  agreementSaved: 'The agreement was saved.',
+  meetingLogged: 'The meeting was logged.',
+  closed: 'The mentorship was closed.',
+  outcomeRecorded: 'Thank you: your outcome was recorded.',
+  assignmentSent: (sent: number, outcomes: { status: number; detail: string | null }[]) => {
+    const refused = outcomes.filter((o) => o.status !== 201);
+    const reasons = [...new Set(refused.map((o) => o.detail))].join(' ');
+    return `${sent} request${sent === 1 ? '' : 's'} sent on the mentees’ behalf.${refused.length ? ` ${refused.length} not sent: ${reasons}` : ''}`;
+  },
+};
+export const outcomeLabels: Record<(typeof outcomeKinds)[number], string> = {
+  applied: 'Applied for a post',
+  interviewed: 'Interviewed',
+  appointed: 'Appointed',
+  'salary-negotiated': 'Negotiated my salary',
+  promoted: 'Promoted',
+};
+const frequencyLabels = { weekly: 'Every week', fortnightly: 'Every two weeks', monthly: 'Every month' };
+
+const optionalText = (max: number) =>
+  z.preprocess(
+    (v) => (v === '' ? undefined : v),
+    z.string().trim().max(max, `must be at most ${max} characters`).optional(),
+  );
+const optionalInt = (min: number, max: number) =>
+  z.preprocess(
+    (v) => (v === '' || v === undefined ? undefined : Number(v)),
+    z
+      .number()
+      .int('must be a whole number')
+      .min(min, `must be at least ${min}`)
+      .max(max, `must be at most ${max}`)
+      .optional(),
+  );
+const requestForm = z.object({ mentorId: z.string(), message: text(2000) });
+const declineForm = z.object({ reason: optionalText(1000) });
+const agreementForm = z.object({
+  goals: z
+    .string()
+    .transform((s) =>
+      s
+        .split(/\r?\n/)
+        .map((g) => g.trim())
+        .filter(Boolean),
+    )
+    .pipe(z.array(text(200)).min(1, 'name at least one goal, one a line').max(12, 'at most 12 goals')),
+  meetingFrequency: z.enum(meetingFrequencies, { message: 'choose how often you meet' }),
+  endsOn: isoDate,
+});
+const meetingForm = z.object({
+  heldAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a date and time'),
+  minutes: z.coerce
+    .number({ message: 'must be a number' })
+    .int('must be a whole number')
+    .min(1, 'must be at least 1')
+    .max(600, 'must be at most 600'),
+  sharedNotes: optionalText(5000),
+  privateNotes: optionalText(5000),
+});
+const closeForm = z.object({ reason: text(1000), rating: optionalInt(1, 5), feedback: optionalText(2000) });
+const outcomeForm = z.object({
+  kind: z.enum(outcomeKinds, { message: 'choose what happened' }),
+  on: isoDate,
+  detail: optionalText(1000),
+});
+
+/** A domain refusal as the form shows it: the API's message, and its field errors (or one on `field`). */
+function refusal(error: unknown, field: string): { status: number; message: string; list: FieldError[] } {
+  if (error instanceof ValidationError)
+    return {
+      status: 422,
+      message: error.message,
+      list: error.errors.length ? error.errors : [{ path: field, message: error.message }],
+    };
+  if (error instanceof ConflictError)
+    return { status: 409, message: error.message, list: [{ path: field, message: error.message }] };
+  throw error;
+}
+const byPath = (list: FieldError[]) => Object.fromEntries(list.map((e) => [e.path, e.message]));
+
+async function mentorCard(mentorId: string) {
+  if (!isObjectId(mentorId)) throw new NotFoundError('We could not find that mentor.');
+  const profile = await MentorProfileModel.findOne({ userId: mentorId }).lean();
+  if (!profile) throw new NotFoundError('We could not find that mentor.');
+  const names = await namesOf([profile.userId]);
+  return { id: mentorId, name: names.get(mentorId) ?? 'Former member', profile };
+}
+
+async function requestFormPage(
+  req: Request,
+  res: Response,
+  mentorId: string,
+  status = 200,
+  extra: Record<string, unknown> = {},
+) {
+  res.status(status).render('mentorships/request-new', {
+    title: 'Ask a mentor',
+    mentor: await mentorCard(mentorId),
+    values: {},
+    ...extra,
+  });
+}
+
+async function requestsPage(req: Request, res: Response) {
+  const { received, sent } = await requestsOf({ userId: req.user!.id });
+  const names = await namesOf([...received.map((r) => r.menteeId), ...sent.map((r) => r.mentorId)]);
+  res.render('mentorships/requests', { title: 'Mentoring requests', received, sent, names });
+}
+
+async function mentorshipPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const view = await mentorshipView({ actor: req.user!, mentorshipId: String(req.params.id) });
+  const names = await namesOf([view.mentorship.mentorId, view.mentorship.menteeId]);
+  const me = req.user!.id;
+  res.status(status).render('mentorships/show', {
+    title: 'Mentorship',
+    m: view.mentorship,
+    meetings: view.presented.meetings,
+    names,
+    isMember: me === String(view.mentorship.mentorId) || me === String(view.mentorship.menteeId),
+    isMentee: me === String(view.mentorship.menteeId),
+    frequencies: meetingFrequencies,
+    frequencyLabels,
+    agreementErrors: {},
+    meetingErrors: {},
+    closeErrors: {},
+    agreementValues: view.mentorship.agreement
+      ? {
+          goals: (view.mentorship.agreement.goals ?? []).join('\n'),
+          meetingFrequency: view.mentorship.agreement.meetingFrequency,
+          endsOn: view.mentorship.agreement.endsOn,
+        }
+      : {},
+    meetingValues: {},
+    closeValues: {},
+    ...extra,
+  });
+}
+
+async function outcomesPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  res.status(status).render('mentorships/outcomes', {
+    title: 'My career outcomes',
+    outcomes: await outcomesOf({ userId: req.user!.id }),
+    kinds: outcomeKinds,
+    outcomeLabels,
+    values: {},
+    ...extra,
+  });
+}
+
+export function registerMentorshipPages(web: Router): void {
+  web.get('/mentoring/requests/new', requireSignIn, (req, res) =>
+    requestFormPage(req, res, String(req.query.mentorId ?? '')),
+  );
+  web.post('/mentoring/requests', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const mentorId = String(body.mentorId ?? '');
+    const form = parseForm(requestForm, body);
+    if (!form.ok)
+      return requestFormPage(req, res, mentorId, 422, { errors: form.errors, errorList: form.list, values: body });
+    try {
+      await createMentoringRequest({ actor: req.user!, mentorId, message: form.data.message });
+    } catch (error) {
+      const r = refusal(error, 'message');
+      return requestFormPage(req, res, mentorId, r.status, {
+        errors: byPath(r.list),
+        errorList: r.list,
+        values: body,
+        refusal: r.message,
+      });
+    }
+    flash(req, 'success', messages.requestSent((await mentorCard(mentorId)).name));
+    res.redirect(303, '/mentoring/requests');
+  });
+  web.get('/mentoring/requests', requireSignIn, requestsPage);
+  web.post('/mentoring/requests/:id/accept', requireSignIn, async (req, res) => {
+    try {
+      const m = await acceptMentoringRequest({ actor: req.user!, requestId: String(req.params.id) });
+      flash(req, 'success', messages.accepted((await namesOf([m.menteeId])).get(String(m.menteeId)) ?? 'her'));
+      return res.redirect(303, `/mentorships/${String(m._id)}`);
+    } catch (error) {
+      flash(req, 'error', refusal(error, 'request').message);
+    }
+    res.redirect(303, '/mentoring/requests');
+  });
+  web.post('/mentoring/requests/:id/decline', requireSignIn, async (req, res) => {
+    const form = parseForm(declineForm, formBody(req));
+    if (!form.ok) throw new ValidationError('Some details need correcting.', form.list);
+    try {
+      await declineMentoringRequest({ actor: req.user!, requestId: String(req.params.id), reason: form.data.reason });
+      flash(req, 'success', messages.declined);
+    } catch (error) {
+      flash(req, 'error', refusal(error, 'reason').message);
+    }
+    res.redirect(303, '/mentoring/requests');
+  });
+
+  web.get('/mentorships', requireSignIn, async (req, res) =>
+    res.render('mentorships/index', {
+      title: 'My mentorships',
+      mentorships: await mentorshipsOf({ userId: req.user!.id }),
+    }),
+  );
+  web.get('/mentorships/:id', requireSignIn, (req, res) => mentorshipPage(req, res));
+  web.post('/mentorships/:id/agreement', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const form = parseForm(agreementForm, body);
+    const again = (list: FieldError[], status = 422) =>
+      mentorshipPage(req, res, status, { agreementErrors: byPath(list), errorList: list, agreementValues: body });
+    if (!form.ok) return again(form.list);
+    try {
+      await saveAgreement({ actor: req.user!, mentorshipId: String(req.params.id), ...form.data });
+    } catch (error) {
+      const r = refusal(error, 'goals');
+      return again(r.list, r.status);
+    }
+    flash(req, 'success', messages.agreementSaved);
+    res.redirect(303, `/mentorships/${String(req.params.id)}`);
+  });
+  web.post('/mentorships/:id/meetings', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const again = (list: FieldError[], status = 422) =>
+      mentorshipPage(req, res, status, { meetingErrors: byPath(list), errorList: list, meetingValues: body });
+    const form = parseForm(meetingForm, body);
+    if (!form.ok) return again(form.list);
+    // Typed in her own zone (named beside the field); a time the clocks skip is refused.
+    const heldAt = wallClockToInstant(form.data.heldAt, String(res.locals.zone));
+    if (!heldAt) return again([{ path: 'heldAt', message: 'is not a time that exists in your zone' }]);
+    try {
+      await logMeeting({ actor: req.user!, mentorshipId: String(req.params.id), ...form.data, heldAt });
+    } catch (error) {
+      const r = refusal(error, 'heldAt');
+      return again(r.list, r.status);
+    }
+    flash(req, 'success', messages.meetingLogged);
+    res.redirect(303, `/mentorships/${String(req.params.id)}`);
+  });
+  web.post('/mentorships/:id/close', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const again = (list: FieldError[], status = 422) =>
+      mentorshipPage(req, res, status, { closeErrors: byPath(list), errorList: list, closeValues: body });
+    const form = parseForm(closeForm, body);
+    if (!form.ok) return again(form.list);
+    try {
+      await closeMentorship({ actor: req.user!, mentorshipId: String(req.params.id), ...form.data });
+    } catch (error) {
+      const r = refusal(error, 'reason');
+      return again(r.list, r.status);
+    }
+    flash(req, 'success', messages.closed);
+    res.redirect(303, `/mentorships/${String(req.params.id)}`);
+  });
+
+  web.get('/mentoring/outcomes', requireSignIn, (req, res) => outcomesPage(req, res));
+  web.post('/mentoring/outcomes', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const form = parseForm(outcomeForm, body);
+    if (!form.ok) return outcomesPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body });
+    try {
+      await recordOutcome({ actor: req.user!, ...form.data });
+    } catch (error) {
+      const r = refusal(error, 'on');
+      return outcomesPage(req, res, r.status, { errors: byPath(r.list), errorList: r.list, values: body });
+    }
+    flash(req, 'success', messages.outcomeRecorded);
+    res.redirect(303, '/mentoring/outcomes');
+  });
+
+  // The assignment review page (routes/mentoring.ts) posts its pairs here as "menteeId:mentorId".
+  web.post('/mentoring/assignments', requireRole('admin'), async (req, res) => {
+    const raw = formBody(req).items;
+    const list = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).map(String);
+    if (!list.length || list.some((p) => !/^[0-9a-f]{24}:[0-9a-f]{24}$/.test(p)))
+      throw new ValidationError('Some details need correcting.', [{ path: 'items', message: 'must be pairs to send' }]);
+    const items = list.map((p) => ({ menteeId: p.slice(0, 24), mentorId: p.slice(25) }));
+    const outcomes = await sendAssignedRequests({ actor: req.user!, items });
+    const sent = outcomes.filter((o) => o.status === 201).length;
+    flash(req, sent === outcomes.length ? 'success' : 'info', messages.assignmentSent(sent, outcomes));
+    res.redirect(303, '/mentoring/assignments');
+  });
+
+  web.get('/admin/mentoring', requireRole('admin'), async (_req, res) => {
+    const overview = await mentoringOverview({});
+    res.render('mentorships/overview', {
+      title: 'Mentoring at a glance',
+      overview,
+      chart: outcomeChart(overview.chart),
+      kinds: outcomeKinds,
+      outcomeLabels,
+      colours: kindColours,
+    });
+  });
+}

@@ -1,0 +1,90 @@
+import mongoose, { Types } from 'mongoose';
+import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
+import { UserModel } from '../../../models/User.ts';
+import { optimalAssignment } from './assignment.ts';
+import { intervalsInComingWeek } from './availability.ts';
+import { scorePair } from './matching.ts';
+import { menteeForMatching, mentorForMatching } from './profiles.ts';
+import { mentorsWithFreePlace } from './suggestions.ts';
+
+export type AssignmentPreview = {
+  items: { menteeId: string; mentorId: string; score: number }[];
+  totalScore: number;
+  unassigned: string[];
+};
+
+/**
+ * The mentees with an active mentorship. Read from the `mentorships` collection by name because the Mentorship model
+ * is built on the `mentoring` branch; once both branches are merged this is `MentorshipModel.distinct(...)`.
+ * (`status` leads an index there.)
+ */
+async function menteesInAMentorship(): Promise<Set<string>> {
+  const ids = await mongoose.connection.collection('mentorships').distinct('menteeId', { status: 'active' });
+  return new Set(ids.map(String));
+}
+
+/**
+ * The optimal assignment of every unmatched mentee (or of those named) to the mentors with free places: as many
+ * matched as the hard rules allow, then the highest total score (./assignment.ts). Every pair is scored by scorePair,
+ * so a score here is the one her suggestions show.
+ */
+export async function previewAssignment(props: {
+  /** Only these mentees (user ids); all mentees with a profile when absent. */
+  menteeIds?: string[];
+  now?: Date;
+}): Promise<AssignmentPreview> {
+  const now = props.now ?? new Date();
+  const filter = props.menteeIds ? { userId: { $in: props.menteeIds.map((id) => new Types.ObjectId(id)) } } : {};
+  const [profiles, matched, mentorProfiles] = await Promise.all([
+    MenteeProfileModel.find(filter, { createdAt: 0, updatedAt: 0 }).lean<MenteeProfile[]>(),
+    menteesInAMentorship(),
+    mentorsWithFreePlace(),
+  ]);
+  const mentees = profiles
+    .filter((p) => !matched.has(String(p.userId)))
+    .map(menteeForMatching)
+    .sort((a, b) => a.userId.localeCompare(b.userId));
+  const mentors = mentorProfiles.map(mentorForMatching);
+  const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
+  const pairs: { mentee: number; mentor: number; score: number }[] = [];
+  mentees.forEach((mentee, i) => {
+    const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
+    mentors.forEach((mentor, j) => {
+      const pair = scorePair({
+        mentor,
+        mentee,
+        now,
+        menteeIntervals,
+        mentorIntervals: mentorIntervals[j],
+        describe: false,
+      });
+      if (pair.eligible) pairs.push({ mentee: i, mentor: j, score: pair.score });
+    });
+  });
+  const solution = optimalAssignment({
+    menteeCount: mentees.length,
+    mentorPlaces: mentors.map((m) => m.freePlaces),
+    pairs,
+  });
+  return {
+    items: solution.pairs
+      .map((p) => ({ menteeId: mentees[p.mentee]!.userId, mentorId: mentors[p.mentor]!.userId, score: p.score }))
+      .sort((a, b) => b.score - a.score || a.menteeId.localeCompare(b.menteeId)),
+    totalScore: solution.totalScore,
+    unassigned: solution.unassigned.map((i) => mentees[i]!.userId),
+  };
+}
+
+/** The preview with names, for the admin's review page. */
+export async function previewAssignmentForReview(props: { menteeIds?: string[]; now?: Date }) {
+  const preview = await previewAssignment(props);
+  const ids = [...new Set([...preview.items.flatMap((i) => [i.menteeId, i.mentorId]), ...preview.unassigned])];
+  const users = await UserModel.find({ _id: { $in: ids.map((id) => new Types.ObjectId(id)) } }, { name: 1 }).lean();
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const nameOf = (id: string) => names.get(id) ?? 'Former member';
+  return {
+    ...preview,
+    items: preview.items.map((i) => ({ ...i, menteeName: nameOf(i.menteeId), mentorName: nameOf(i.mentorId) })),
+    unassigned: preview.unassigned.map((id) => ({ id, name: nameOf(id) })),
+  };
+}

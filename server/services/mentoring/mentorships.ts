@@ -1,0 +1,291 @@
+import { Types } from 'mongoose';
+import { CareerOutcomeModel, type CareerOutcome, type OutcomeKind } from '../../../models/CareerOutcome.ts';
+import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { MentorshipMeetingModel, type MentorshipMeeting } from '../../../models/MentorshipMeeting.ts';
+import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../../models/Mentorship.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { mentorshipClosed, planMentorshipReminders } from './reminders.ts';
+
+/**
+ * A mentorship is visible to its two members and admins; to anyone else it does not exist (404). Private notes of a
+ * meeting are shown to their author only, admins included.
+ */
+export const mentorshipMessages = {
+  notFound: 'We could not find that mentorship.',
+  closed: 'This mentorship is closed.',
+  endsOnPast: 'must be a date after the mentorship started',
+  heldAtFuture: 'must not be in the future',
+  heldAtBeforeStart: 'must be on or after the day the mentorship started',
+  outcomeFuture: 'must not be in the future',
+} as const;
+
+type Actor = { id: string; roles: readonly string[] };
+const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
+const isAdmin = (actor: Actor) => actor.roles.includes('admin');
+export const isMember = (actor: Actor, m: Pick<Mentorship, 'mentorId' | 'menteeId'>) =>
+  String(m.mentorId) === actor.id || String(m.menteeId) === actor.id;
+
+/** The mentorship, if the actor is one of its two members or an admin; else 404 (its existence is private). */
+export async function mentorshipFor(props: { actor: Actor; mentorshipId: string }): Promise<Mentorship> {
+  if (!isObjectId(props.mentorshipId)) throw new NotFoundError(mentorshipMessages.notFound);
+  const m = await MentorshipModel.findById(props.mentorshipId).lean<Mentorship>();
+  if (!m || (!isMember(props.actor, m) && !isAdmin(props.actor))) throw new NotFoundError(mentorshipMessages.notFound);
+  return m;
+}
+
+/** Members may change it; an admin reads it but does not act in someone else's mentorship. */
+async function mentorshipForMember(props: { actor: Actor; mentorshipId: string }): Promise<Mentorship> {
+  const m = await mentorshipFor(props);
+  if (!isMember(props.actor, m)) throw new NotFoundError(mentorshipMessages.notFound);
+  return m;
+}
+
+export type PresentedMeeting = {
+  id: string;
+  heldAt: string;
+  minutes: number;
+  sharedNotes: string;
+  loggedBy: string;
+  privateNotes?: string;
+};
+export type PresentedMentorship = {
+  id: string;
+  mentorId: string;
+  menteeId: string;
+  status: string;
+  startedAt: string;
+  agreement: { goals: string[]; meetingFrequency: string | null; endsOn: string | null } | null;
+  closedAt: string | null;
+  closeReason: string | null;
+  meetings: PresentedMeeting[];
+};
+
+export function presentMeeting(meeting: MentorshipMeeting, viewer: Actor): PresentedMeeting {
+  return {
+    id: String(meeting._id),
+    heldAt: meeting.heldAt.toISOString(),
+    minutes: meeting.minutes,
+    sharedNotes: meeting.sharedNotes ?? '',
+    loggedBy: String(meeting.authorId),
+    ...(String(meeting.authorId) === viewer.id ? { privateNotes: meeting.privateNotes ?? '' } : {}),
+  };
+}
+
+export function presentMentorship(m: Mentorship, meetings: MentorshipMeeting[], viewer: Actor): PresentedMentorship {
+  return {
+    id: String(m._id),
+    mentorId: String(m.mentorId),
+    menteeId: String(m.menteeId),
+    status: m.status,
+    startedAt: m.startedAt.toISOString(),
+    agreement: m.agreement
+      ? {
+          goals: m.agreement.goals ?? [],
+          meetingFrequency: m.agreement.meetingFrequency ?? null,
+          endsOn: m.agreement.endsOn ?? null,
+        }
+      : null,
+    closedAt: m.closedAt ? m.closedAt.toISOString() : null,
+    closeReason: m.closeReason ?? null,
+    meetings: meetings.map((meeting) => presentMeeting(meeting, viewer)),
+  };
+}
+
+/** The mentorship with its meetings (newest first), as the viewer may see it. */
+export async function mentorshipView(props: { actor: Actor; mentorshipId: string }): Promise<{
+  mentorship: Mentorship;
+  meetings: MentorshipMeeting[];
+  presented: PresentedMentorship;
+}> {
+  const mentorship = await mentorshipFor(props);
+  const meetings = await MentorshipMeetingModel.find({ mentorshipId: mentorship._id })
+    .sort({ heldAt: -1 })
+    .lean<MentorshipMeeting[]>();
+  return { mentorship, meetings, presented: presentMentorship(mentorship, meetings, props.actor) };
+}
+
+const refuseIfClosed = (m: Mentorship) => {
+  if (m.status !== 'active') throw new ConflictError(mentorshipMessages.closed);
+};
+
+/** Either member records (or revises) what they agreed: goals, a meeting rhythm and an end date. */
+export async function saveAgreement(props: {
+  actor: Actor;
+  mentorshipId: string;
+  goals: string[];
+  meetingFrequency: MeetingFrequency;
+  /** YYYY-MM-DD. */
+  endsOn: string;
+  now?: Date;
+}): Promise<Mentorship> {
+  const m = await mentorshipForMember(props);
+  refuseIfClosed(m);
+  if (props.endsOn <= m.startedAt.toISOString().slice(0, 10))
+    throw new ValidationError('Some details need correcting.', [
+      { path: 'endsOn', message: mentorshipMessages.endsOnPast },
+    ]);
+  await MentorshipModel.updateOne(
+    { _id: m._id, status: 'active' },
+    {
+      $set: {
+        agreement: {
+          goals: props.goals,
+          meetingFrequency: props.meetingFrequency,
+          endsOn: props.endsOn,
+          updatedAt: props.now ?? new Date(),
+          updatedBy: oid(props.actor.id),
+        },
+      },
+    },
+  );
+  await planMentorshipReminders({ mentorshipId: String(m._id), now: props.now });
+  return (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
+}
+
+/** A member logs a meeting; the rhythm reminder counts again from the latest meeting held. */
+export async function logMeeting(props: {
+  actor: Actor;
+  mentorshipId: string;
+  heldAt: Date;
+  minutes: number;
+  sharedNotes?: string;
+  privateNotes?: string;
+  now?: Date;
+}): Promise<MentorshipMeeting> {
+  const now = props.now ?? new Date();
+  const m = await mentorshipForMember(props);
+  refuseIfClosed(m);
+  // A minute's grace for clocks that disagree.
+  if (props.heldAt.getTime() > now.getTime() + 60_000)
+    throw new ValidationError('Some details need correcting.', [
+      { path: 'heldAt', message: mentorshipMessages.heldAtFuture },
+    ]);
+  if (props.heldAt.getTime() < m.startedAt.getTime() - 86_400_000)
+    throw new ValidationError('Some details need correcting.', [
+      { path: 'heldAt', message: mentorshipMessages.heldAtBeforeStart },
+    ]);
+  const created = await MentorshipMeetingModel.create({
+    mentorshipId: m._id,
+    authorId: oid(props.actor.id),
+    heldAt: props.heldAt,
+    minutes: props.minutes,
+    sharedNotes: props.sharedNotes ?? '',
+    privateNotes: props.privateNotes ?? '',
+  });
+  // Only ever moves forward: two meetings logged at once leave the later one (a conditional single-document write).
+  await MentorshipModel.updateOne(
+    { _id: m._id, $or: [{ lastMeetingAt: null }, { lastMeetingAt: { $lt: props.heldAt } }] },
+    { $set: { lastMeetingAt: props.heldAt } },
+  );
+  await planMentorshipReminders({ mentorshipId: String(m._id), now });
+  return created.toObject() as MentorshipMeeting;
+}
+
+/**
+ * Either member closes it with a reason (the mentee may rate it). Closing is one conditional write (active →
+ * closed), so the mentor's place is given back exactly once however many closes race.
+ */
+export async function closeMentorship(props: {
+  actor: Actor;
+  mentorshipId: string;
+  reason: string;
+  rating?: number;
+  feedback?: string;
+  now?: Date;
+}): Promise<Mentorship> {
+  const now = props.now ?? new Date();
+  const m = await mentorshipForMember(props);
+  refuseIfClosed(m);
+  const result = await MentorshipModel.updateOne(
+    { _id: m._id, status: 'active' },
+    {
+      $set: {
+        status: 'closed',
+        activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+        closedAt: now,
+        closedBy: oid(props.actor.id),
+        closeReason: props.reason,
+        ...(props.rating !== undefined ? { rating: props.rating } : {}),
+        ...(props.feedback ? { feedback: props.feedback } : {}),
+      },
+    },
+  );
+  if (result.modifiedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
+  await MentorProfileModel.updateOne({ userId: m.mentorId }, { $inc: { freePlaces: 1 } });
+  const closed = (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
+  await mentorshipClosed({ mentorship: closed, closedAt: now });
+  return closed;
+}
+
+/** Her mentorships, as mentor and as mentee, newest first, with the other member's name. */
+export async function mentorshipsOf(props: {
+  userId: string;
+}): Promise<(Mentorship & { role: 'mentor' | 'mentee'; otherName: string })[]> {
+  const me = oid(props.userId);
+  const [asMentor, asMentee] = await Promise.all([
+    MentorshipModel.find({ mentorId: me }).lean<Mentorship[]>(),
+    MentorshipModel.find({ menteeId: me }).lean<Mentorship[]>(),
+  ]);
+  const names = await namesOf([...asMentor.map((m) => m.menteeId), ...asMentee.map((m) => m.mentorId)]);
+  return [
+    ...asMentor.map((m) => ({
+      ...m,
+      role: 'mentor' as const,
+      otherName: names.get(String(m.menteeId)) ?? 'Former member',
+    })),
+    ...asMentee.map((m) => ({
+      ...m,
+      role: 'mentee' as const,
+      otherName: names.get(String(m.mentorId)) ?? 'Former member',
+    })),
+  ].sort((a, b) => b.startedAt.getTime() - a.startedAt.getTime());
+}
+
+export async function namesOf(ids: (string | Types.ObjectId)[]): Promise<Map<string, string>> {
+  if (!ids.length) return new Map();
+  const users = await UserModel.find({ _id: { $in: [...new Set(ids.map(String))].map(oid) } })
+    .select('name')
+    .lean();
+  return new Map(users.map((u) => [String(u._id), u.name]));
+}
+
+/** She records a step in her career (any signed-in person, for herself). */
+export async function recordOutcome(props: {
+  actor: Actor;
+  kind: OutcomeKind;
+  /** YYYY-MM-DD. */
+  on: string;
+  detail?: string;
+  now?: Date;
+}): Promise<CareerOutcome & { _id: Types.ObjectId }> {
+  const today = (props.now ?? new Date()).toISOString().slice(0, 10);
+  // A day's grace: "today" in Sydney is tomorrow in UTC for part of the day.
+  if (props.on > addDay(today))
+    throw new ValidationError('Some details need correcting.', [
+      { path: 'on', message: mentorshipMessages.outcomeFuture },
+    ]);
+  const created = await CareerOutcomeModel.create({
+    userId: oid(props.actor.id),
+    kind: props.kind,
+    on: props.on,
+    detail: props.detail ?? '',
+  });
+  return created.toObject() as CareerOutcome & { _id: Types.ObjectId };
+}
+
+const addDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
+
+export async function outcomesOf(props: { userId: string }) {
+  return CareerOutcomeModel.find({ userId: oid(props.userId) })
+    .sort({ on: -1 })
+    .lean<(CareerOutcome & { _id: Types.ObjectId; createdAt: Date })[]>();
+}
+
+export const presentOutcome = (o: CareerOutcome & { _id: Types.ObjectId }) => ({
+  id: String(o._id),
+  kind: o.kind,
+  on: o.on,
+  detail: o.detail ?? '',
+});

@@ -1,0 +1,133 @@
+import { Types } from 'mongoose';
+import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
+import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
+import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
+import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { MentorshipMeetingModel } from '../../../models/MentorshipMeeting.ts';
+import { MentorshipModel } from '../../../models/Mentorship.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { cancelNotifications } from '../reminders/plan.ts';
+import { releasedKeys } from './requestKeys.ts';
+
+/**
+ * Mentoring's personal data. Export: her profiles, the requests she sent (with her messages) and received (without the
+ * sender's message), her mentorships with their shared notes and only her own private notes, her outcomes.
+ * Erasure: her profiles go; text she wrote (messages, notes, feedback, outcome details) is emptied; the rows the other
+ * member and the programme's figures rely on stay (mentorships, meetings, requests, outcome kinds and dates) and show
+ * "Former member". Her active mentorships close (the mentor's place is given back once: a conditional write), her
+ * pending requests end, and her mentoring reminders are cancelled. Idempotent.
+ */
+const mentoringKinds = [
+  'mentoring-request',
+  'mentoring-request-reminder',
+  'mentoring-request-expired',
+  'mentoring-meeting-due',
+  'mentorship-ending',
+  'mentoring-outcomes-prompt',
+];
+export const erasedReason = 'A member left Pathways.';
+
+const strip = <T extends Record<string, unknown>>(doc: T) => {
+  const { _id, __v, ...rest } = doc as T & { _id: unknown; __v?: unknown };
+  void __v;
+  return { id: String(_id), ...rest };
+};
+
+export const mentoringPersonalData: PersonalDataArea = {
+  area: 'mentoring',
+
+  async exportFor(userId: Types.ObjectId) {
+    const [mentorProfile, menteeProfile, sent, received, mentorships, outcomes] = await Promise.all([
+      MentorProfileModel.findOne({ userId }).lean(),
+      MenteeProfileModel.findOne({ userId }).lean(),
+      MentoringRequestModel.find({ menteeId: userId }).lean(),
+      MentoringRequestModel.find({ mentorId: userId }).lean(),
+      MentorshipModel.find({ $or: [{ mentorId: userId }, { menteeId: userId }] }).lean(),
+      CareerOutcomeModel.find({ userId }).lean(),
+    ]);
+    const meetings = mentorships.length
+      ? await MentorshipMeetingModel.find({ mentorshipId: { $in: mentorships.map((m) => m._id) } }).lean()
+      : [];
+    const me = String(userId);
+    const requestOut = (r: (typeof sent)[number], withMessage: boolean) => ({
+      id: String(r._id),
+      menteeId: String(r.menteeId),
+      mentorId: String(r.mentorId),
+      status: r.status,
+      sentAt: r.sentAt,
+      answeredAt: r.answeredAt ?? null,
+      ...(withMessage ? { message: r.message } : {}),
+      declineReason: r.declineReason ?? null,
+    });
+    return {
+      mentorProfile: mentorProfile ? strip(mentorProfile) : null,
+      menteeProfile: menteeProfile ? strip(menteeProfile) : null,
+      requestsSent: sent.map((r) => requestOut(r, true)),
+      requestsReceived: received.map((r) => requestOut(r, false)),
+      mentorships: mentorships.map((m) => ({
+        id: String(m._id),
+        role: String(m.mentorId) === me ? 'mentor' : 'mentee',
+        mentorId: String(m.mentorId),
+        menteeId: String(m.menteeId),
+        status: m.status,
+        startedAt: m.startedAt,
+        closedAt: m.closedAt ?? null,
+        closeReason: m.closeReason ?? null,
+        agreement: m.agreement ?? null,
+        ...(String(m.closedBy) === me ? { rating: m.rating ?? null, feedback: m.feedback ?? null } : {}),
+        meetings: meetings
+          .filter((x) => String(x.mentorshipId) === String(m._id))
+          .map((x) => ({
+            id: String(x._id),
+            heldAt: x.heldAt,
+            minutes: x.minutes,
+            sharedNotes: x.sharedNotes,
+            loggedByMe: String(x.authorId) === me,
+            ...(String(x.authorId) === me ? { privateNotes: x.privateNotes } : {}),
+          })),
+      })),
+      outcomes: outcomes.map((o) => ({ id: String(o._id), kind: o.kind, on: o.on, detail: o.detail })),
+    };
+  },
+
+  async eraseFor(userId: Types.ObjectId) {
+    const now = new Date();
+    const active = await MentorshipModel.find({
+      $or: [{ mentorId: userId }, { menteeId: userId }],
+      status: 'active',
+    }).lean();
+    for (const m of active) {
+      const closed = await MentorshipModel.updateOne(
+        { _id: m._id, status: 'active' },
+        {
+          $set: {
+            status: 'closed',
+            activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+            closedAt: now,
+            closeReason: erasedReason,
+          },
+        },
+      );
+      // Her mentor's place comes back (her own profile, if she mentors, is about to go).
+      if (closed.modifiedCount === 1 && String(m.menteeId) === String(userId))
+        await MentorProfileModel.updateOne({ userId: m.mentorId }, { $inc: { freePlaces: 1 } });
+    }
+    await MentorshipModel.updateMany({ closedBy: userId }, { $set: { feedback: '' } });
+    await MentorshipMeetingModel.updateMany({ authorId: userId }, { $set: { sharedNotes: '', privateNotes: '' } });
+    const pending = await MentoringRequestModel.find({
+      $or: [{ menteeId: userId }, { mentorId: userId }],
+      status: 'pending',
+    }).lean();
+    for (const r of pending)
+      await MentoringRequestModel.updateOne(
+        { _id: r._id, status: 'pending' },
+        { $set: { status: 'expired', ...releasedKeys(r) } },
+      );
+    await MentoringRequestModel.updateMany({ menteeId: userId }, { $set: { message: '' } });
+    await MentoringRequestModel.updateMany({ mentorId: userId }, { $set: { declineReason: '' } });
+    await CareerOutcomeModel.updateMany({ userId }, { $set: { detail: '' } });
+    await MentorProfileModel.deleteOne({ userId });
+    await MenteeProfileModel.deleteOne({ userId });
+    await cancelNotifications({ userId, kinds: mentoringKinds });
+  },
+};

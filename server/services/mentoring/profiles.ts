@@ -1,0 +1,166 @@
+import { Types } from 'mongoose';
+import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
+import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError } from '../../errors.ts';
+import type { Topic } from '../../vocabulary.ts';
+import type { Window } from './availability.ts';
+import type { MenteeForMatching, MentorForMatching } from './matching.ts';
+
+/** Mentor and mentee profiles: one per user, saved whole (PUT), never carrying an email. */
+
+export type MentorProfileInput = {
+  phase: MentorProfile['phase'];
+  yearsAsHead: number;
+  schoolName: string;
+  country: string;
+  region: string;
+  timezone: string;
+  languages: string[];
+  expertise: Topic[];
+  capacity: number;
+  availability: Window[];
+  bio: string;
+};
+export type MenteeProfileInput = {
+  goals: Topic[];
+  phase: MenteeProfile['phase'];
+  schoolName: string;
+  country: string;
+  region: string;
+  timezone: string;
+  languages: string[];
+  availability: Window[];
+  preferences: { sameRegion: boolean; language: string };
+};
+
+const messages = {
+  raced: 'Your profile was changed somewhere else at the same moment. Please look at it and save again.',
+};
+
+/**
+ * Saves her mentor profile. A capacity change moves `freePlaces` by the difference in the same single-document
+ * update, conditional on the capacity read, so it never overwrites an accept or a close that happened in between.
+ */
+export async function saveMentorProfile(props: {
+  /** The mentor herself. */
+  userId: string;
+  profile: MentorProfileInput;
+}): Promise<{ id: string }> {
+  const userId = new Types.ObjectId(props.userId);
+  const { capacity, ...rest } = props.profile;
+  let current = await MentorProfileModel.findOne({ userId }, { capacity: 1 }).lean();
+  if (!current) {
+    try {
+      const created = await MentorProfileModel.create({ userId, ...rest, capacity, freePlaces: capacity });
+      return { id: String(created._id) };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      current = await MentorProfileModel.findOne({ userId }, { capacity: 1 }).lean();
+    }
+  }
+  for (let attempt = 0; attempt < 5 && current; attempt++) {
+    const updated = await MentorProfileModel.findOneAndUpdate(
+      { userId, capacity: current.capacity },
+      { $set: { ...rest, capacity }, $inc: { freePlaces: capacity - current.capacity } },
+      { returnDocument: 'after', runValidators: true },
+    ).lean();
+    if (updated) return { id: String(updated._id) };
+    current = await MentorProfileModel.findOne({ userId }, { capacity: 1 }).lean();
+  }
+  throw new ConflictError(messages.raced);
+}
+
+/** Saves her mentee profile (created on the first save). */
+export async function saveMenteeProfile(props: {
+  /** The mentee herself. */
+  userId: string;
+  profile: MenteeProfileInput;
+}): Promise<{ id: string }> {
+  const userId = new Types.ObjectId(props.userId);
+  const saved = await MenteeProfileModel.findOneAndUpdate(
+    { userId },
+    { $set: { ...props.profile } },
+    { upsert: true, returnDocument: 'after', runValidators: true },
+  )
+    .lean()
+    .catch(async (error: unknown) => {
+      // Two first saves at once: the unique index let one insert win; the other is now an update.
+      if (!isDuplicateKeyError(error)) throw error;
+      return MenteeProfileModel.findOneAndUpdate(
+        { userId },
+        { $set: { ...props.profile } },
+        { returnDocument: 'after' },
+      ).lean();
+    });
+  return { id: String(saved!._id) };
+}
+
+export const mentorProfileOf = (userId: string) =>
+  MentorProfileModel.findOne({ userId: new Types.ObjectId(userId) }).lean<MentorProfile>();
+export const menteeProfileOf = (userId: string) =>
+  MenteeProfileModel.findOne({ userId: new Types.ObjectId(userId) }).lean<MenteeProfile>();
+
+const windowsOf = (availability: readonly { day: string; from: string; to: string }[] | undefined): Window[] =>
+  (availability ?? []).map((w) => ({ day: w.day as Window['day'], from: w.from, to: w.to }));
+
+/** The API's view of a profile: no `_id`, no `__v`, and no email (the profile holds none). */
+export function presentMentorProfile(p: MentorProfile) {
+  return {
+    id: String(p._id),
+    userId: String(p.userId),
+    phase: p.phase,
+    yearsAsHead: p.yearsAsHead,
+    schoolName: p.schoolName,
+    country: p.country,
+    region: p.region ?? '',
+    timezone: p.timezone,
+    languages: [...(p.languages ?? [])],
+    expertise: [...(p.expertise ?? [])],
+    capacity: p.capacity,
+    freePlaces: p.freePlaces,
+    availability: windowsOf(p.availability),
+    bio: p.bio ?? '',
+  };
+}
+export function presentMenteeProfile(p: MenteeProfile) {
+  return {
+    id: String(p._id),
+    userId: String(p.userId),
+    goals: [...(p.goals ?? [])],
+    phase: p.phase,
+    schoolName: p.schoolName ?? '',
+    country: p.country,
+    region: p.region ?? '',
+    timezone: p.timezone,
+    languages: [...(p.languages ?? [])],
+    availability: windowsOf(p.availability),
+    preferences: { sameRegion: p.preferences?.sameRegion ?? false, language: p.preferences?.language ?? '' },
+  };
+}
+
+/** The fields matching reads, from a stored profile. */
+export const mentorForMatching = (p: MentorProfile): MentorForMatching => ({
+  userId: String(p.userId),
+  freePlaces: p.freePlaces,
+  schoolName: p.schoolName,
+  phase: p.phase,
+  country: p.country,
+  region: p.region ?? '',
+  timezone: p.timezone,
+  languages: p.languages ?? [],
+  expertise: p.expertise ?? [],
+  availability: windowsOf(p.availability),
+});
+export const menteeForMatching = (p: MenteeProfile): MenteeForMatching => ({
+  userId: String(p.userId),
+  schoolName: p.schoolName ?? '',
+  phase: p.phase,
+  country: p.country,
+  region: p.region ?? '',
+  timezone: p.timezone,
+  languages: p.languages ?? [],
+  goals: p.goals ?? [],
+  availability: windowsOf(p.availability),
+  preferences: p.preferences ?? {},
+});

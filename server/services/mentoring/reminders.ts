@@ -1,0 +1,268 @@
+import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
+import { MentoringRequestModel, requestReminderDays, type MentoringRequest } from '../../../models/MentoringRequest.ts';
+import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../../models/Mentorship.ts';
+import { UserModel } from '../../../models/User.ts';
+import { expireRequest } from './requestKeys.ts';
+import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
+import { cancelNotifications, planNotifications, type NotificationPlan } from '../reminders/plan.ts';
+
+/**
+ * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
+ * running twice sends once; the reader's zone, her preferences and unsubscribe come with it):
+ * - a new request → the mentor at once; unanswered at 7 days → the mentor again; at 14 days it expires → the mentee;
+ * - the meeting rhythm: no meeting logged for the agreed rhythm plus a week (5 weeks when monthly or not yet agreed)
+ *   → both members, once per gap (logging a meeting starts a new gap);
+ * - 14 days before the agreement's end date → both members, at 09:00 in each one's zone;
+ * - 6 months after a mentorship closes → the mentee, a prompt to record her outcomes.
+ * Each kind looks again when it is due (`isStillRelevant`), so a reminder planned weeks ago never contradicts now.
+ */
+const dayMs = 86_400_000;
+const sendHour = 9;
+/** Days without a logged meeting before both hear about it, by agreed rhythm (the rhythm plus a week's grace). */
+export const meetingGapDays: Record<MeetingFrequency | 'none', number> = {
+  weekly: 14,
+  fortnightly: 21,
+  monthly: 35,
+  none: 35,
+};
+export const endingNoticeDays = 14;
+export const outcomesPromptMonths = 6;
+
+const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
+
+async function peopleOf(ids: (string | Types.ObjectId)[]): Promise<Map<string, { name: string; timezone: string }>> {
+  const users = await UserModel.find({ _id: { $in: ids.map(oid) } })
+    .select('name timezone')
+    .lean();
+  return new Map(users.map((u) => [String(u._id), { name: u.name, timezone: u.timezone || 'UTC' }]));
+}
+
+/** A new request: the mentor hears now and at 7 days; the mentee hears at 14 if it expires unanswered. */
+export async function requestSent(props: { request: MentoringRequest }): Promise<void> {
+  const r = props.request;
+  const id = String(r._id);
+  const people = await peopleOf([r.menteeId, r.mentorId]);
+  const about = { type: 'mentoring-request' as const, id };
+  const link = '/mentoring/requests';
+  const data = {
+    requestId: id,
+    menteeName: people.get(String(r.menteeId))?.name ?? 'A member',
+    mentorName: people.get(String(r.mentorId))?.name ?? 'A mentor',
+    expiresAt: r.expiresAt.toISOString(),
+    link,
+  };
+  await planNotifications([
+    {
+      key: `mentoring-request:${id}`,
+      userId: r.mentorId,
+      kind: 'mentoring-request',
+      about,
+      sendAt: r.sentAt,
+      eventAt: r.expiresAt,
+      template: 'mentoring-request',
+      subject: `${data.menteeName} asks you to mentor her`,
+      data,
+    },
+    {
+      key: `mentoring-request-reminder:${id}`,
+      userId: r.mentorId,
+      kind: 'mentoring-request-reminder',
+      about,
+      sendAt: new Date(r.sentAt.getTime() + requestReminderDays * dayMs),
+      eventAt: r.expiresAt,
+      template: 'mentoring-request-reminder',
+      subject: `${data.menteeName} is still waiting for your answer`,
+      data,
+    },
+    {
+      key: `mentoring-request-expired:${id}`,
+      userId: r.menteeId,
+      kind: 'mentoring-request-expired',
+      about,
+      sendAt: r.expiresAt,
+      template: 'mentoring-request-expired',
+      subject: `Your mentoring request to ${data.mentorName} has expired`,
+      data: { ...data, link: '/mentoring/suggestions' },
+    },
+  ]);
+}
+
+/** Accepted or declined: nothing more about the request is sent. */
+export async function requestAnswered(props: { requestId: string }): Promise<void> {
+  await cancelNotifications({ about: { type: 'mentoring-request', id: props.requestId } });
+}
+
+/** The wanted rhythm reminder of an active mentorship (one per member per gap), or none. */
+export function wantedRhythmReminders(props: {
+  mentorship: Pick<
+    Mentorship,
+    '_id' | 'mentorId' | 'menteeId' | 'status' | 'startedAt' | 'lastMeetingAt' | 'agreement'
+  >;
+  names: Map<string, string>;
+}): NotificationPlan[] {
+  const m = props.mentorship;
+  if (m.status !== 'active') return [];
+  const id = String(m._id);
+  const from = m.lastMeetingAt ?? m.startedAt;
+  const gapDays = meetingGapDays[m.agreement?.meetingFrequency ?? 'none'];
+  const weeks = Math.round(gapDays / 7);
+  return [m.mentorId, m.menteeId].map((userId) => {
+    const other = String(userId) === String(m.mentorId) ? m.menteeId : m.mentorId;
+    return {
+      key: `mentoring-meeting-due:${id}:${String(userId)}:${from.toISOString()}`,
+      userId,
+      kind: 'mentoring-meeting-due' as const,
+      about: { type: 'mentorship' as const, id },
+      sendAt: new Date(from.getTime() + gapDays * dayMs),
+      template: 'mentoring-meeting-due',
+      subject: `No mentoring meeting logged for ${weeks} weeks`,
+      data: {
+        mentorshipId: id,
+        from: from.toISOString(),
+        weeks,
+        frequency: m.agreement?.meetingFrequency ?? null,
+        otherName: props.names.get(String(other)) ?? 'your partner',
+        link: `/mentorships/${id}`,
+      },
+    };
+  });
+}
+
+/** The wanted "ends in 14 days" notices (09:00 in each reader's zone), or none. */
+export function wantedEndingNotices(props: {
+  mentorship: Pick<Mentorship, '_id' | 'mentorId' | 'menteeId' | 'status' | 'agreement'>;
+  people: Map<string, { name: string; timezone: string }>;
+  now: Date;
+}): NotificationPlan[] {
+  const m = props.mentorship;
+  const endsOn = m.agreement?.endsOn;
+  if (m.status !== 'active' || !endsOn) return [];
+  const id = String(m._id);
+  const plans: NotificationPlan[] = [];
+  for (const userId of [m.mentorId, m.menteeId]) {
+    const zone = props.people.get(String(userId))?.timezone ?? 'UTC';
+    const end = DateTime.fromISO(endsOn, { zone }).startOf('day');
+    if (end.toMillis() <= props.now.getTime()) continue;
+    const at = end.minus({ days: endingNoticeDays }).set({ hour: sendHour });
+    const other = String(userId) === String(m.mentorId) ? m.menteeId : m.mentorId;
+    plans.push({
+      key: `mentorship-ending:${id}:${endsOn}:${String(userId)}`,
+      userId,
+      kind: 'mentorship-ending',
+      about: { type: 'mentorship', id },
+      // Agreed with less than 14 days to go: told now rather than never.
+      sendAt: new Date(Math.max(at.toMillis(), props.now.getTime())),
+      eventAt: end.toJSDate(),
+      template: 'mentorship-ending',
+      subject: `Your mentorship with ${props.people.get(String(other))?.name ?? 'your partner'} ends on ${end.toFormat('d LLLL yyyy')}`,
+      data: {
+        mentorshipId: id,
+        endsOn,
+        otherName: props.people.get(String(other))?.name ?? 'your partner',
+        link: `/mentorships/${id}`,
+      },
+    });
+  }
+  return plans;
+}
+
+/** Re-plans an active mentorship's rhythm and ending reminders against what is true now; drops stale ones. */
+export async function planMentorshipReminders(props: { mentorshipId: string; now?: Date }): Promise<void> {
+  const now = props.now ?? new Date();
+  const m = await MentorshipModel.findById(props.mentorshipId).lean<Mentorship>();
+  if (!m) return;
+  const people = await peopleOf([m.mentorId, m.menteeId]);
+  const names = new Map([...people].map(([k, v]) => [k, v.name]));
+  const wanted = [
+    ...wantedRhythmReminders({ mentorship: m, names }),
+    ...wantedEndingNotices({ mentorship: m, people, now }),
+  ];
+  await cancelNotifications({
+    about: { type: 'mentorship', id: String(m._id) },
+    kinds: ['mentoring-meeting-due', 'mentorship-ending'],
+    exceptKeys: wanted.map((w) => w.key),
+  });
+  await planNotifications(wanted);
+}
+
+export async function mentorshipStarted(props: { mentorship: Mentorship; now?: Date }): Promise<void> {
+  await planMentorshipReminders({ mentorshipId: String(props.mentorship._id), now: props.now });
+}
+
+/** Closed: rhythm and ending reminders stop; the mentee is asked about her outcomes 6 months later. */
+export async function mentorshipClosed(props: { mentorship: Mentorship; closedAt: Date }): Promise<void> {
+  const m = props.mentorship;
+  const id = String(m._id);
+  await cancelNotifications({
+    about: { type: 'mentorship', id },
+    kinds: ['mentoring-meeting-due', 'mentorship-ending'],
+  });
+  const people = await peopleOf([m.menteeId, m.mentorId]);
+  const zone = people.get(String(m.menteeId))?.timezone ?? 'UTC';
+  const at = DateTime.fromJSDate(props.closedAt, { zone })
+    .plus({ months: outcomesPromptMonths })
+    .set({ hour: sendHour, minute: 0, second: 0, millisecond: 0 });
+  await planNotifications([
+    {
+      key: `mentoring-outcomes-prompt:${id}`,
+      userId: m.menteeId,
+      kind: 'mentoring-outcomes-prompt',
+      about: { type: 'mentorship', id },
+      sendAt: at.toJSDate(),
+      template: 'mentoring-outcomes-prompt',
+      subject: 'Six months on: what has happened since your mentorship?',
+      data: {
+        mentorshipId: id,
+        mentorName: people.get(String(m.mentorId))?.name ?? 'your mentor',
+        link: '/mentoring/outcomes',
+      },
+    },
+  ]);
+}
+
+const requestNow = (id: string, memo: Memo) =>
+  memo.once(`mentoring-request:${id}`, () =>
+    // exec(): the memo shares one promise between composers; a mongoose query may be awaited only once.
+    MentoringRequestModel.findById(id).select('status expiresAt menteeId mentorId').lean().exec(),
+  );
+const mentorshipNow = (id: string, memo: Memo) =>
+  memo.once(`mentorship:${id}`, () => MentorshipModel.findById(id).lean<Mentorship>().exec());
+
+const stillPending = async (id: string, memo: Memo): Promise<true | string> => {
+  const r = await requestNow(id, memo);
+  return r?.status === 'pending' ? true : `the request is ${r?.status ?? 'gone'}`;
+};
+registerNotificationKind('mentoring-request', {
+  isStillRelevant: async ({ record, memo }) => stillPending(record.about.id, memo),
+});
+registerNotificationKind('mentoring-request-reminder', {
+  isStillRelevant: async ({ record, memo }) => stillPending(record.about.id, memo),
+});
+registerNotificationKind('mentoring-request-expired', {
+  // The expiry itself may not have been swept yet: the notice makes it so (the same conditional write), then tells.
+  isStillRelevant: async ({ record, memo, now }) => {
+    const r = await requestNow(record.about.id, memo);
+    if (!r) return 'the request is gone';
+    if (r.status === 'pending' && r.expiresAt.getTime() <= now.getTime()) {
+      await expireRequest(r);
+      return true;
+    }
+    return r.status === 'expired' ? true : `the request is ${r.status}`;
+  },
+});
+registerNotificationKind('mentoring-meeting-due', {
+  isStillRelevant: async ({ record, memo }) => {
+    const m = await mentorshipNow(record.about.id, memo);
+    if (!m || m.status !== 'active') return 'the mentorship is closed';
+    const from = (m.lastMeetingAt ?? m.startedAt).toISOString();
+    return from === record.data?.from ? true : 'a meeting was logged since';
+  },
+});
+registerNotificationKind('mentorship-ending', {
+  isStillRelevant: async ({ record, memo }) => {
+    const m = await mentorshipNow(record.about.id, memo);
+    if (!m || m.status !== 'active') return 'the mentorship is closed';
+    return m.agreement?.endsOn === record.data?.endsOn ? true : 'the end date changed';
+  },
+});

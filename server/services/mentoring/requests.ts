@@ -1,0 +1,274 @@
+import { Types } from 'mongoose';
+import {
+  MentoringRequestModel,
+  maxPendingRequests,
+  requestExpiryDays,
+  type MentoringRequest,
+} from '../../../models/MentoringRequest.ts';
+import { MentorshipModel, type Mentorship } from '../../../models/Mentorship.ts';
+import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { expireRequest, openKeyOf, releasedKeys, slotKeyOf } from './requestKeys.ts';
+import { pairBreaksARule } from './pairRules.ts';
+import { mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
+
+/**
+ * Mentoring requests and accepting them. Every rule that must hold with several app processes rests on a unique key
+ * or on one conditional single-document write (see models/MentoringRequest.ts and models/MentorProfile.ts).
+ */
+export const messages = {
+  noMentor: 'We could not find that mentor.',
+  noRequest: 'We could not find that request.',
+  noProfile: 'Fill in your mentee profile first: the rules that match you with a mentor need it.',
+  alreadyPending: 'You already have a request waiting with this mentor.',
+  alreadyMentored: 'This mentor is already mentoring you.',
+  tooManyPending: `You already have ${maxPendingRequests} requests waiting for an answer: wait for one, or withdraw one.`,
+  answered: (status: string) => `This request is no longer waiting for an answer (it is ${status}).`,
+  expired: 'This request has expired: it waited 14 days without an answer.',
+  full: 'You have no free place: every place you offer is taken. Close a mentorship or raise your capacity first.',
+  raced: 'Another mentorship took your last free place a moment ago.',
+} as const;
+
+type Actor = { id: string; roles: readonly string[] };
+const isAdmin = (actor: Actor) => actor.roles.includes('admin');
+const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
+const dayMs = 86_400_000;
+
+export type PresentedRequest = {
+  id: string;
+  menteeId: string;
+  mentorId: string;
+  message: string;
+  status: string;
+  createdAt: string;
+  expiresAt: string;
+  answeredAt: string | null;
+  declineReason: string | null;
+  mentorshipId: string | null;
+};
+
+export function presentRequest(r: MentoringRequest): PresentedRequest {
+  return {
+    id: String(r._id),
+    menteeId: String(r.menteeId),
+    mentorId: String(r.mentorId),
+    message: r.message ?? '',
+    status: r.status,
+    createdAt: r.sentAt.toISOString(),
+    expiresAt: r.expiresAt.toISOString(),
+    answeredAt: r.answeredAt ? r.answeredAt.toISOString() : null,
+    declineReason: r.declineReason ?? null,
+    mentorshipId: r.mentorshipId ? String(r.mentorshipId) : null,
+  };
+}
+
+/**
+ * Sends a request from a mentee to a mentor: 409 when she already has one waiting with that mentor or an active
+ * mentorship with her; 422 when a hard rule excludes the pair or she already holds 3 pending requests. Also used by
+ * the admin assignment, which sends each pair on the mentee's behalf (`sentBy` is then the admin).
+ */
+export async function createMentoringRequest(props: {
+  /** Who sends it: the mentee, or an admin sending an assignment on her behalf. */
+  actor: Actor;
+  /** The mentee; defaults to the actor. Only an admin may name someone else. */
+  menteeId?: string;
+  mentorId: string;
+  message: string;
+  now?: Date;
+}): Promise<MentoringRequest> {
+  const now = props.now ?? new Date();
+  const menteeId = props.menteeId ?? props.actor.id;
+  if (menteeId !== props.actor.id && !isAdmin(props.actor)) throw new NotFoundError(messages.noRequest);
+  if (!isObjectId(props.mentorId)) throw new NotFoundError(messages.noMentor);
+  const mentor = await MentorProfileModel.findOne({ userId: oid(props.mentorId) })
+    .select('_id')
+    .lean();
+  if (!mentor) throw new NotFoundError(messages.noMentor);
+  const openKey = openKeyOf(menteeId, props.mentorId);
+  await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey });
+  const broken = await pairBreaksARule({ menteeId, mentorId: props.mentorId, now });
+  if (broken === 'no-mentee-profile')
+    throw new ValidationError(messages.noProfile, [{ path: 'mentorId', message: messages.noProfile }]);
+  if (broken) throw new ValidationError(broken, [{ path: 'mentorId', message: broken }]);
+
+  const pending = await MentoringRequestModel.find({ menteeId: oid(menteeId), status: 'pending' })
+    .select('slotKey')
+    .lean();
+  const taken = new Set(pending.map((p) => p.slotKey));
+  for (let slot = 1; slot <= maxPendingRequests; slot += 1) {
+    const slotKey = slotKeyOf(menteeId, slot);
+    if (taken.has(slotKey)) continue;
+    try {
+      const created = await MentoringRequestModel.create({
+        menteeId: oid(menteeId),
+        mentorId: oid(props.mentorId),
+        message: props.message,
+        status: 'pending',
+        openKey,
+        slotKey,
+        sentAt: now,
+        expiresAt: new Date(now.getTime() + requestExpiryDays * dayMs),
+        sentBy: oid(props.actor.id),
+      });
+      const request = created.toObject() as MentoringRequest;
+      await requestSent({ request });
+      return request;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Either key was taken by a request made at the same moment: which one decides the answer.
+      await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey });
+    }
+  }
+  throw new ValidationError(messages.tooManyPending, [{ path: 'mentorId', message: messages.tooManyPending }]);
+}
+
+async function refuseIfAlreadyLinked(props: { menteeId: string; mentorId: string; openKey: string }) {
+  if (await MentorshipModel.exists({ activeKey: `${props.mentorId}:${props.menteeId}` }))
+    throw new ConflictError(messages.alreadyMentored);
+  if (await MentoringRequestModel.exists({ openKey: props.openKey })) throw new ConflictError(messages.alreadyPending);
+}
+
+/** The request, if the actor is its mentor (or an admin); its mentee may read it too when `asMentee`. */
+async function requestForMentor(actor: Actor, requestId: string): Promise<MentoringRequest> {
+  if (!isObjectId(requestId)) throw new NotFoundError(messages.noRequest);
+  const request = await MentoringRequestModel.findById(requestId).lean<MentoringRequest>();
+  if (!request || (String(request.mentorId) !== actor.id && !isAdmin(actor)))
+    throw new NotFoundError(messages.noRequest);
+  return request;
+}
+
+function refuseUnlessPending(request: MentoringRequest, now: Date): void {
+  if (request.status !== 'pending') throw new ConflictError(messages.answered(request.status));
+  if (request.expiresAt.getTime() <= now.getTime()) throw new ConflictError(messages.expired);
+}
+
+/**
+ * The mentor accepts: a mentorship begins. Capacity holds however many accepts race, on any number of processes:
+ * 1. the request is claimed by one conditional write (pending → accepted), so one request makes one mentorship;
+ * 2. a place is taken by one conditional `$inc` on her profile (`freePlaces > 0`), so six accepts for two places
+ *    make two mentorships; a loser puts the request back to pending and is told why (409);
+ * 3. the mentorship is inserted under unique `requestId` and `activeKey`; if that fails the place is given back.
+ */
+export async function acceptMentoringRequest(props: {
+  actor: Actor;
+  requestId: string;
+  now?: Date;
+}): Promise<Mentorship> {
+  const now = props.now ?? new Date();
+  const request = await requestForMentor(props.actor, props.requestId);
+  refuseUnlessPending(request, now);
+  const broken = await pairBreaksARule({
+    menteeId: String(request.menteeId),
+    mentorId: String(request.mentorId),
+    now,
+    ignoreCapacity: true,
+  });
+  if (broken) throw new ValidationError(broken, [{ path: 'requestId', message: broken }]);
+
+  const claimed = await MentoringRequestModel.updateOne(
+    { _id: request._id, status: 'pending' },
+    { $set: { status: 'accepted', answeredAt: now } },
+  );
+  if (claimed.modifiedCount !== 1) {
+    const current = await MentoringRequestModel.findById(request._id).select('status').lean();
+    throw new ConflictError(messages.answered(current?.status ?? 'gone'));
+  }
+  const backToPending = () =>
+    MentoringRequestModel.updateOne(
+      { _id: request._id, status: 'accepted', mentorshipId: { $exists: false } },
+      { $set: { status: 'pending' }, $unset: { answeredAt: 1 } },
+    );
+
+  const place = await MentorProfileModel.updateOne(
+    { userId: request.mentorId, freePlaces: { $gt: 0 } },
+    { $inc: { freePlaces: -1 } },
+  );
+  if (place.modifiedCount !== 1) {
+    await backToPending();
+    throw new ConflictError(messages.full);
+  }
+
+  let mentorship: Mentorship;
+  try {
+    const created = await MentorshipModel.create({
+      requestId: request._id,
+      mentorId: request.mentorId,
+      menteeId: request.menteeId,
+      status: 'active',
+      activeKey: `${String(request.mentorId)}:${String(request.menteeId)}`,
+      startedAt: now,
+      requestedAt: request.sentAt,
+    });
+    mentorship = created.toObject() as Mentorship;
+  } catch (error) {
+    await MentorProfileModel.updateOne({ userId: request.mentorId }, { $inc: { freePlaces: 1 } });
+    await backToPending();
+    if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyMentored);
+    throw error;
+  }
+  await MentoringRequestModel.updateOne(
+    { _id: request._id },
+    { $set: { mentorshipId: mentorship._id, ...releasedKeys(request) } },
+  );
+  await requestAnswered({ requestId: String(request._id) });
+  await mentorshipStarted({ mentorship, now });
+  return mentorship;
+}
+
+/** The mentor declines (a reason is optional and shown to the mentee). */
+export async function declineMentoringRequest(props: {
+  actor: Actor;
+  requestId: string;
+  reason?: string;
+  now?: Date;
+}): Promise<MentoringRequest> {
+  const now = props.now ?? new Date();
+  const request = await requestForMentor(props.actor, props.requestId);
+  if (request.status !== 'pending') throw new ConflictError(messages.answered(request.status));
+  const result = await MentoringRequestModel.updateOne(
+    { _id: request._id, status: 'pending' },
+    {
+      $set: {
+        status: 'declined',
+        answeredAt: now,
+        ...(props.reason ? { declineReason: props.reason } : {}),
+        ...releasedKeys(request),
+      },
+    },
+  );
+  if (result.modifiedCount !== 1) throw new ConflictError(messages.answered('answered'));
+  await requestAnswered({ requestId: String(request._id) });
+  return (await MentoringRequestModel.findById(request._id).lean<MentoringRequest>())!;
+}
+
+/**
+ * Requests unanswered for 14 days become `expired` (their keys freed); the mentee's notice was planned when the
+ * request was sent and goes out through the reminders pipeline. Run by the mentoring job; idempotent.
+ */
+export async function expireRequests(props: { now?: Date } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const due = await MentoringRequestModel.find({ status: 'pending' }).select('_id menteeId mentorId expiresAt').lean();
+  let expired = 0;
+  for (const r of due.filter((d) => d.expiresAt.getTime() <= now.getTime())) if (await expireRequest(r)) expired += 1;
+  return expired;
+}
+
+/** Requests to her as a mentor, and from her as a mentee, newest first. */
+export async function requestsOf(props: { userId: string }): Promise<{
+  received: MentoringRequest[];
+  sent: MentoringRequest[];
+}> {
+  const [received, sent] = await Promise.all([
+    MentoringRequestModel.find({ mentorId: oid(props.userId) })
+      .sort({ createdAt: -1 })
+      .limit(200)
+      .lean<MentoringRequest[]>(),
+    MentoringRequestModel.find({ menteeId: oid(props.userId) })
+      .sort({ createdAt: -1 })
+      .limit(200)
+      .lean<MentoringRequest[]>(),
+  ]);
+  return { received, sent };
+}

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import mongoose, { Types } from 'mongoose';
+import supertest from 'supertest';
+import { signIn, testApp } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+
+describe('mentoring: the assignment preview', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  beforeEach(clearDatabase);
+
+  const preview = async (body: Record<string, unknown>, status: number) => {
+    const admin = await buildUser({ roles: ['admin'] });
+    return supertest(app)
+      .post('/api/v1/mentoring/assignments/preview')
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .send(body)
+      .expect(status);
+  };
+
+  it('when one mentee fits two mentors and another only one of them, both are matched (first-come would match one)', async () => {
+    const xin = await buildMentor({ capacity: 1, schoolName: 'Oakfield' }, { name: 'Xin' });
+    const yusra = await buildMentor(
+      { capacity: 1, expertise: ['interviews'], schoolName: 'Beech Hill' },
+      { name: 'Yusra' },
+    );
+    // Amina fits both and Xin best; Beth works at Yusra's school, so only Xin may mentor her.
+    const amina = await buildMentee({ schoolName: 'Elm Park' }, { name: 'Amina' });
+    const beth = await buildMentee({ schoolName: 'beech  hill', goals: ['finance-and-budget'] }, { name: 'Beth' });
+    const res = await preview({}, 200);
+    expect(res.body.items).to.have.length(2);
+    expect(res.body.unassigned).to.deep.equal([]);
+    const pairs = Object.fromEntries(
+      res.body.items.map((i: { menteeId: string; mentorId: string }) => [i.menteeId, i.mentorId]),
+    );
+    expect(pairs).to.deep.equal({ [amina.id]: yusra.id, [beth.id]: xin.id });
+    // The score of a pair is the one her suggestions show.
+    const suggested = await supertest(app)
+      .get('/api/v1/me/mentor-suggestions')
+      .set('Authorization', `Bearer ${await tokenFor(amina)}`)
+      .expect(200);
+    const aminaYusra = res.body.items.find((i: { menteeId: string }) => i.menteeId === amina.id);
+    expect(suggested.body.items.find((s: { mentorId: string }) => s.mentorId === yusra.id).score).to.equal(
+      aminaYusra.score,
+    );
+    expect(res.body.totalScore).to.equal(res.body.items.reduce((s: number, i: { score: number }) => s + i.score, 0));
+  });
+
+  it('leaves out mentees already in an active mentorship, and only those named when menteeIds is given', async () => {
+    await buildMentor({ capacity: 3 });
+    const matched = await buildMentee();
+    const named = await buildMentee();
+    const other = await buildMentee();
+    await mongoose.connection
+      .collection('mentorships')
+      .insertOne({ menteeId: new Types.ObjectId(matched.id), mentorId: new Types.ObjectId(), status: 'active' });
+    const all = await preview({}, 200);
+    expect(all.body.items.map((i: { menteeId: string }) => i.menteeId)).to.have.members([named.id, other.id]);
+    const some = await preview({ menteeIds: [named.id, matched.id] }, 200);
+    expect(some.body.items.map((i: { menteeId: string }) => i.menteeId)).to.deep.equal([named.id]);
+  });
+
+  it('never gives a mentor more mentees than her free places, and names the mentees left over', async () => {
+    await buildMentor({ capacity: 1 });
+    const mentees = [await buildMentee(), await buildMentee()];
+    const res = await preview({}, 200);
+    expect(res.body.items).to.have.length(1);
+    expect(res.body.unassigned).to.have.length(1);
+    expect(mentees.map((m) => m.id)).to.include(res.body.unassigned[0]);
+  });
+
+  it('when a non-admin asks, it answers 403; malformed mentee ids are a 422', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    await supertest(app)
+      .post('/api/v1/mentoring/assignments/preview')
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .send({})
+      .expect(403);
+    const bad = await preview({ menteeIds: [{ $ne: null }] }, 422);
+    expect(bad.body.errors[0].path).to.equal('menteeIds.0');
+  });
+
+  it('the admin review page shows the proposed pairs with names and scores, a form to send them, and the weights', async () => {
+    await buildMentor({ capacity: 1 }, { name: 'Helen Mentor' });
+    await buildMentee({}, { name: 'Grace Mentee' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get('/mentoring/assignments').expect(200);
+    expect(page.text).to.include('Grace Mentee');
+    expect(page.text).to.include('Helen Mentor');
+    expect(page.text).to.include('action="/mentoring/assignments"');
+    expect(page.text).to.include('How the score is made');
+    const participant = await buildUser();
+    const other = await signIn(app, participant.email, testPassword);
+    await other.get('/mentoring/assignments').expect(403);
+  });
+});

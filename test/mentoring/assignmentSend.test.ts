@@ -1,0 +1,67 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+
+describe('mentoring: sending a reviewed assignment', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('when an admin sends pairs, each becomes a pending request on the mentee’s behalf; a pair a rule refuses is reported, not sent', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [m1, full] = [await buildMentor(), await buildMentor({ capacity: 1, freePlaces: 0 })];
+    const [a, b] = [await buildMentee(), await buildMentee()];
+    const res = await supertest(app)
+      .post('/api/v1/mentoring/assignments')
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({
+        items: [
+          { menteeId: a.id, mentorId: m1.id, score: 80 },
+          { menteeId: b.id, mentorId: full.id },
+        ],
+      })
+      .expect(200);
+    expect(res.body.items.map((i: { status: number }) => i.status)).to.deep.equal([201, 422]);
+    const sent = (await MentoringRequestModel.findOne({ menteeId: a.id }).lean())!;
+    expect(sent).to.include({ status: 'pending' });
+    expect(String(sent.sentBy)).to.equal(admin.id);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: b.id })).to.equal(0);
+  });
+
+  it('when a mentee or mentor posts an assignment, it answers 403 and sends nothing', async () => {
+    const mentee = await buildMentee();
+    const mentor = await buildMentor();
+    for (const who of [mentee, mentor])
+      await supertest(app)
+        .post('/api/v1/mentoring/assignments')
+        .set({ Authorization: `Bearer ${await tokenFor(who)}` })
+        .send({ items: [{ menteeId: mentee.id, mentorId: mentor.id }] })
+        .expect(403);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+  });
+
+  it('the review page’s send button sends its pairs and says what happened', async () => {
+    const adminUser = await buildUser({ roles: ['admin'] });
+    await buildMentor();
+    const mentee = await buildMentee();
+    const admin = await signIn(app, adminUser.email, testPassword);
+    const page = await admin.get('/mentoring/assignments').expect(200);
+    expect(page.text).to.include(`${mentee.id}:`);
+    const items = [...page.text.matchAll(/name="items" value="([0-9a-f:]+)"/g)].map((m) => m[1]);
+    await admin
+      .post('/mentoring/assignments')
+      .type('form')
+      .send({ _csrf: await csrfOf(admin, '/mentoring/assignments'), items })
+      .expect(303);
+    expect((await admin.get('/mentoring/assignments').expect(200)).text).to.match(
+      /requests? sent on the mentees’ behalf/,
+    );
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, status: 'pending' })).to.equal(1);
+  });
+});

@@ -1,0 +1,45 @@
+import { expect } from 'chai';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoPassword } from '../../server/demo/people.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('mentoring: demo data', () => {
+  useTestDatabase();
+
+  it('has a dozen mentors across six places, suggestions with zone reasoning, active mentorships with meetings, outcomes and an overview chart', async function () {
+    this.timeout(180_000);
+    await seedDemoDataIfEmpty();
+    const profiles = await MentorProfileModel.find({}).lean();
+    expect(profiles).to.have.length(12);
+    expect(new Set(profiles.map((p) => p.timezone))).to.include.members([
+      'Europe/London',
+      'America/Toronto',
+      'Asia/Dubai',
+      'Asia/Kuala_Lumpur',
+      'Australia/Sydney',
+    ]);
+    expect(profiles.map((p) => p.region)).to.include('Yorkshire and the Humber');
+    expect(await MentorshipModel.countDocuments({ status: 'active' })).to.equal(2);
+    expect(await MentorshipMeetingModel.countDocuments({})).to.be.greaterThan(4);
+
+    const app = testApp();
+    const priya = await signIn(app, 'participant@pathways.test', demoPassword);
+    const suggestions = await priya.get('/api/v1/me/mentor-suggestions').expect(200);
+    expect(suggestions.body.items.length).to.be.within(3, 5);
+    const margaret = suggestions.body.items.find((s: { name: string }) => s.name === 'Margaret Osei');
+    expect(margaret, JSON.stringify(suggestions.body.items.map((s: { name: string }) => s.name))).to.be.an('object');
+    expect(margaret.reasons.join(' ')).to.match(/your time/);
+    expect(JSON.stringify(suggestions.body)).not.to.match(/@/);
+
+    const admin = await signIn(app, 'admin@pathways.test', demoPassword);
+    const overview = await admin.get('/admin/mentoring').expect(200);
+    expect(overview.text).to.include('role="img"');
+    const figures = await admin.get('/api/v1/mentoring/overview').expect(200);
+    expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 1, pendingRequests: 1 });
+    expect(figures.body.outcomes.appointed).to.equal(1);
+  });
+});

@@ -1,0 +1,230 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { saveMentorProfile } from '../../server/services/mentoring/profiles.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+
+describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const as = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
+
+  async function matched(capacity = 2) {
+    const mentor = await buildMentor({ capacity });
+    const mentee = await buildMentee();
+    const req = await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(await as(mentee))
+      .send({ mentorId: mentor.id, message: 'Please.' });
+    expect(req.status, JSON.stringify(req.body)).to.equal(201);
+    const acc = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${req.body.id}/accept`)
+      .set(await as(mentor));
+    expect(acc.status, JSON.stringify(acc.body)).to.equal(201);
+    expect(acc.body).to.include({ status: 'active', mentorId: mentor.id, menteeId: mentee.id });
+    return { mentor, mentee, id: acc.body.id as string };
+  }
+
+  it('when a third person or a malformed id asks for a mentorship, it answers 404; its members and admins see it', async () => {
+    const { mentor, mentee, id } = await matched();
+    const stranger = await buildUser();
+    const otherMentor = await buildMentor();
+    const admin = await buildUser({ roles: ['admin'] });
+    await supertest(app)
+      .get(`/api/v1/mentorships/${id}`)
+      .set(await as(stranger))
+      .expect(404);
+    await supertest(app)
+      .get(`/api/v1/mentorships/${id}`)
+      .set(await as(otherMentor))
+      .expect(404);
+    await supertest(app)
+      .get('/api/v1/mentorships/not-an-id')
+      .set(await as(mentor))
+      .expect(404);
+    await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(stranger))
+      .send({ heldAt: new Date().toISOString(), minutes: 30 })
+      .expect(404);
+    for (const viewer of [mentor, mentee, admin]) {
+      const res = await supertest(app)
+        .get(`/api/v1/mentorships/${id}`)
+        .set(await as(viewer))
+        .expect(200);
+      expect(res.body).to.include({ id, status: 'active' });
+      expect(JSON.stringify(res.body)).not.to.match(/@/);
+    }
+  });
+
+  it('when a member logs a meeting, both see the shared notes and only she sees her private notes (admins neither)', async () => {
+    const { mentor, mentee, id } = await matched();
+    const admin = await buildUser({ roles: ['admin'] });
+    await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(mentor))
+      .send({
+        heldAt: new Date(Date.now() - 3_600_000).toISOString(),
+        minutes: 45,
+        sharedNotes: 'Practised the panel questions.',
+        privateNotes: 'She undersells her budget work.',
+      })
+      .expect(201);
+    const read = async (who: TestUser) =>
+      (
+        await supertest(app)
+          .get(`/api/v1/mentorships/${id}`)
+          .set(await as(who))
+          .expect(200)
+      ).body.meetings[0];
+    expect(await read(mentor)).to.include({
+      sharedNotes: 'Practised the panel questions.',
+      privateNotes: 'She undersells her budget work.',
+    });
+    const menteeView = await read(mentee);
+    expect(menteeView.sharedNotes).to.equal('Practised the panel questions.');
+    expect(menteeView).not.to.have.property('privateNotes');
+    const adminView = await read(admin);
+    expect(adminView).not.to.have.property('privateNotes');
+    expect(JSON.stringify(adminView)).not.to.include('undersells');
+  });
+
+  it('when a meeting is in the future or the minutes are out of range, it answers 422 naming the field', async () => {
+    const { mentee, id } = await matched();
+    const future = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(mentee))
+      .send({ heldAt: new Date(Date.now() + 86_400_000).toISOString(), minutes: 30 })
+      .expect(422);
+    expect(future.body.errors[0].path).to.equal('heldAt');
+    const minutes = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(mentee))
+      .send({ heldAt: new Date().toISOString(), minutes: 0 })
+      .expect(422);
+    expect(minutes.body.errors[0].path).to.equal('minutes');
+  });
+
+  it('when the members agree goals, a rhythm and an end date, the agreement is kept; an end before the start is 422', async () => {
+    const { mentee, id } = await matched();
+    const endsOn = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
+    const res = await supertest(app)
+      .put(`/api/v1/mentorships/${id}/agreement`)
+      .set(await as(mentee))
+      .send({ goals: ['Apply for two headships', 'Negotiate the pay band'], meetingFrequency: 'fortnightly', endsOn })
+      .expect(200);
+    expect(res.body.agreement).to.deep.equal({
+      goals: ['Apply for two headships', 'Negotiate the pay band'],
+      meetingFrequency: 'fortnightly',
+      endsOn,
+    });
+    const bad = await supertest(app)
+      .put(`/api/v1/mentorships/${id}/agreement`)
+      .set(await as(mentee))
+      .send({ goals: ['x'], meetingFrequency: 'fortnightly', endsOn: '2001-01-01' })
+      .expect(422);
+    expect(bad.body.errors[0].path).to.equal('endsOn');
+    await supertest(app)
+      .put(`/api/v1/mentorships/${id}/agreement`)
+      .set(await as(mentee))
+      .send({ goals: ['x'], meetingFrequency: 'daily', endsOn })
+      .expect(422);
+  });
+
+  it('when a mentorship closes, the mentor’s place is free again exactly once, and a second close answers 409', async () => {
+    const { mentor, mentee, id } = await matched(1);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);
+    const answers = await Promise.all(
+      [mentor, mentee].map(async (who) =>
+        supertest(app)
+          .post(`/api/v1/mentorships/${id}/close`)
+          .set(await as(who))
+          .send({ reason: 'She was appointed head.', rating: 5 }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409]);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
+    const closed = await supertest(app)
+      .get(`/api/v1/mentorships/${id}`)
+      .set(await as(mentee))
+      .expect(200);
+    expect(closed.body.status).to.equal('closed');
+    const rating = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(await as(mentee))
+      .send({ reason: 'x', rating: 6 })
+      .expect(422);
+    expect(rating.body.errors[0].path).to.equal('rating');
+  });
+
+  it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {
+    const { mentor, mentee, id } = await matched(2);
+    // She pauses through her profile (capacity 0): the profile service moves freePlaces by the difference.
+    const p = (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!;
+    await saveMentorProfile({
+      userId: mentor.id,
+      profile: {
+        phase: p.phase,
+        yearsAsHead: p.yearsAsHead,
+        schoolName: p.schoolName,
+        country: p.country,
+        region: p.region ?? '',
+        timezone: p.timezone,
+        languages: [...p.languages],
+        expertise: [...p.expertise] as never,
+        capacity: 0,
+        availability: p.availability.map((w) => ({ day: w.day as never, from: w.from, to: w.to })),
+        bio: p.bio ?? '',
+      },
+    });
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(-1);
+    const mine = await supertest(app)
+      .get('/api/v1/me/mentorships')
+      .set(await as(mentor))
+      .expect(200);
+    expect(mine.body.items.map((m: { id: string }) => m.id)).to.deep.equal([id]);
+    await supertest(app)
+      .get(`/api/v1/mentorships/${id}`)
+      .set(await as(mentee))
+      .expect(200);
+    const newcomer = await buildMentee();
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(await as(newcomer))
+      .send({ mentorId: mentor.id, message: 'Please.' })
+      .expect(422);
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id, status: 'active' })).to.equal(1);
+  });
+
+  it('when she records outcomes, she reads them back; an unknown kind or a future day is 422', async () => {
+    const woman = await buildUser();
+    const auth = await as(woman);
+    await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .send({ kind: 'salary-negotiated', on: '2026-09-01', detail: 'Up 4 points.' })
+      .expect(201);
+    await supertest(app).post('/api/v1/me/outcomes').set(auth).send({ kind: 'knighted', on: '2026-09-01' }).expect(422);
+    const future = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .send({ kind: 'applied', on: '2099-01-01' })
+      .expect(422);
+    expect(future.body.errors[0].path).to.equal('on');
+    const mine = await supertest(app).get('/api/v1/me/outcomes').set(auth).expect(200);
+    expect(mine.body.items).to.have.length(1);
+    expect(mine.body.items[0]).to.include({ kind: 'salary-negotiated', on: '2026-09-01', detail: 'Up 4 points.' });
+    const other = await supertest(app)
+      .get('/api/v1/me/outcomes')
+      .set(await as(await buildUser()))
+      .expect(200);
+    expect(other.body.items).to.have.length(0);
+  });
+});

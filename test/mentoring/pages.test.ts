@@ -1,0 +1,149 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+
+describe('mentoring: pages for requests, mentorships, outcomes and the overview', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('a mentee asks through the form, the mentor accepts, logs a meeting in her own zone, and a stranger gets 404', async () => {
+    const mentor = await buildMentor({ name: 'Dame Ada Head', timezone: 'America/Toronto' });
+    const mentee = await buildMentee({ name: 'Grace Aspiring', timezone: 'America/Toronto' });
+    const her = await signIn(app, mentee.email, testPassword);
+    const form = await her.get(`/mentoring/requests/new?mentorId=${mentor.id}`).expect(200);
+    expect(form.text).to.include('Ask Dame Ada Head to mentor you');
+    expect(form.text).to.match(/<label for="field-message">/);
+    const empty = await her
+      .post('/mentoring/requests')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(her, `/mentoring/requests/new?mentorId=${mentor.id}`),
+        mentorId: mentor.id,
+        message: '',
+      })
+      .expect(422);
+    expect(empty.text).to.include('There is a problem');
+    await her
+      .post('/mentoring/requests')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(her, `/mentoring/requests/new?mentorId=${mentor.id}`),
+        mentorId: mentor.id,
+        message: 'Interviews in May.',
+      })
+      .expect(303);
+    const again = await her
+      .post('/mentoring/requests')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(her, `/mentoring/requests/new?mentorId=${mentor.id}`),
+        mentorId: mentor.id,
+        message: 'Again.',
+      })
+      .expect(409);
+    expect(again.text).to.include('You already have a request waiting with this mentor.');
+    await her.get('/mentoring/requests/new?mentorId=nope').expect(404);
+
+    const she = await signIn(app, mentor.email, testPassword);
+    const list = await she.get('/mentoring/requests').expect(200);
+    expect(list.text)
+      .to.include('Grace Aspiring')
+      .and.to.include('Interviews in May.')
+      .and.to.include('(America/Toronto)');
+    const requestId = /action="\/mentoring\/requests\/([0-9a-f]{24})\/accept"/.exec(list.text)![1]!;
+    const accepted = await she
+      .post(`/mentoring/requests/${requestId}/accept`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, '/mentoring/requests') })
+      .expect(303);
+    const path = accepted.headers.location as string;
+    expect(path).to.match(/^\/mentorships\/[0-9a-f]{24}$/);
+    const page = await she.get(path).expect(200);
+    expect(page.text).to.include('You are now mentoring Grace Aspiring.');
+    expect(page.text).to.include('When you met (America/Toronto)');
+    const twoHoursAgo = DateTime.now().setZone('America/Toronto').minus({ hours: 2 }).startOf('minute');
+    await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(she, path),
+        heldAt: twoHoursAgo.toFormat("yyyy-LL-dd'T'HH:mm"),
+        minutes: '50',
+        sharedNotes: 'Mock interview.',
+        privateNotes: 'Confidence.',
+      })
+      .expect(303);
+    const meeting = (await MentorshipMeetingModel.findOne({ mentorshipId: path.split('/')[2] }).lean())!;
+    // The wall-clock time she typed, read in her zone (Toronto), stored as that instant.
+    expect(meeting.heldAt.toISOString()).to.equal(twoHoursAgo.toUTC().toISO());
+    const bad = await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, path), heldAt: '', minutes: 'x' })
+      .expect(422);
+    expect(bad.text).to.include('must be a date and time');
+    const menteePage = await her.get(path).expect(200);
+    expect(menteePage.text).to.include('Mock interview.');
+    expect(menteePage.text).not.to.include('Confidence.');
+
+    const stranger = await signIn(app, (await buildUser()).email, testPassword);
+    await stranger.get(path).expect(404);
+    await stranger
+      .post(`${path}/close`)
+      .type('form')
+      .send({ _csrf: await csrfOf(stranger, '/'), reason: 'x' })
+      .expect(404);
+    // No CSRF token: 403 and nothing changes.
+    await she.post(`${path}/close`).type('form').send({ reason: 'x' }).expect(403);
+    expect((await MentorshipModel.findById(path.split('/')[2]).lean())!.status).to.equal('active');
+  });
+
+  it('she records an outcome through the form; an empty kind is a 422 naming it', async () => {
+    const woman = await buildUser();
+    const agent = await signIn(app, woman.email, testPassword);
+    const bad = await agent
+      .post('/mentoring/outcomes')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/mentoring/outcomes'), on: '2026-05-01' })
+      .expect(422);
+    expect(bad.text).to.include('choose what happened');
+    await agent
+      .post('/mentoring/outcomes')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, '/mentoring/outcomes'),
+        kind: 'appointed',
+        on: '2026-05-01',
+        detail: 'Head of Oakfield.',
+      })
+      .expect(303);
+    expect(await CareerOutcomeModel.countDocuments({ userId: woman.id, kind: 'appointed' })).to.equal(1);
+    expect((await agent.get('/mentoring/outcomes').expect(200)).text).to.include('Head of Oakfield.');
+  });
+
+  it('the admin overview shows the figures and an SVG chart with a title, a description and the numbers in a table; others get 403', async () => {
+    await CareerOutcomeModel.create({
+      userId: (await buildUser()).id,
+      kind: 'interviewed',
+      on: new Date().toISOString().slice(0, 10),
+    });
+    const admin = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
+    const page = await admin.get('/admin/mentoring').expect(200);
+    expect(page.text)
+      .to.include('role="img"')
+      .and.to.include('<title id="chart-svg-title">')
+      .and.to.include('<desc id="chart-svg-desc">');
+    expect(page.text).to.include('Outcomes each month (the numbers of the chart)');
+    const participant = await signIn(app, (await buildUser()).email, testPassword);
+    await participant.get('/admin/mentoring').expect(403);
+  });
+});

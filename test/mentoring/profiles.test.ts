@@ -1,0 +1,217 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { officeHours } from '../support/mentoringFactories.ts';
+
+const mentorBody = {
+  phase: 'primary',
+  yearsAsHead: 6,
+  schoolName: 'Hillside Primary',
+  country: 'GB',
+  region: 'Yorkshire',
+  timezone: 'Europe/London',
+  languages: ['English'],
+  expertise: ['interviews'],
+  capacity: 3,
+  availability: officeHours,
+  bio: 'Head of a village school for six years.',
+};
+const menteeBody = {
+  goals: ['interviews', 'salary-negotiation'],
+  phase: 'primary',
+  country: 'CA',
+  region: 'Ontario',
+  timezone: 'America/Toronto',
+  languages: ['English', 'French'],
+  availability: [{ day: 'mon', from: '08:00', to: '10:00' }],
+  preferences: { language: 'French' },
+};
+
+describe('mentoring: mentor and mentee profiles', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('when a mentor saves her profile, it answers 200 with an id, her free places, and no email', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const res = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .send(mentorBody)
+      .expect(200);
+    expect(res.body).to.include({ userId: mentor.id, capacity: 3, freePlaces: 3, schoolName: 'Hillside Primary' });
+    expect(res.body.id).to.match(/^[0-9a-f]{24}$/);
+    expect(JSON.stringify(res.body)).not.to.include(mentor.email);
+    expect(res.body).not.to.have.property('_id');
+    const again = await supertest(app)
+      .get('/api/v1/me/mentor-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .expect(200);
+    expect(JSON.stringify(again.body)).not.to.include('@');
+  });
+
+  it('when a capacity changes, the free places move by the difference, keeping places already taken', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const auth = { Authorization: `Bearer ${await tokenFor(mentor)}` };
+    await supertest(app).put('/api/v1/me/mentor-profile').set(auth).send(mentorBody).expect(200);
+    // An accept takes a place the way the requests service does: one conditional $inc.
+    await MentorProfileModel.updateOne({ userId: mentor.id, freePlaces: { $gt: 0 } }, { $inc: { freePlaces: -1 } });
+    const raised = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set(auth)
+      .send({ ...mentorBody, capacity: 5 });
+    expect(raised.body).to.include({ capacity: 5, freePlaces: 4 });
+    // Pausing (capacity 0) keeps her mentee: nobody new gets a place.
+    const paused = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set(auth)
+      .send({ ...mentorBody, capacity: 0 });
+    expect(paused.body).to.include({ capacity: 0, freePlaces: -1 });
+    const back = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set(auth)
+      .send({ ...mentorBody, capacity: 2 });
+    expect(back.body).to.include({ capacity: 2, freePlaces: 1 });
+  });
+
+  it('when two capacity changes race, the free places still equal the capacity', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const auth = { Authorization: `Bearer ${await tokenFor(mentor)}` };
+    await supertest(app).put('/api/v1/me/mentor-profile').set(auth).send(mentorBody).expect(200);
+    const results = await Promise.all(
+      [4, 7, 1, 9].map((capacity) =>
+        supertest(app)
+          .put('/api/v1/me/mentor-profile')
+          .set(auth)
+          .send({ ...mentorBody, capacity }),
+      ),
+    );
+    expect(results.map((r) => r.status).every((s) => s === 200 || s === 409)).to.equal(true);
+    const stored = await MentorProfileModel.findOne({ userId: mentor.id }).lean();
+    expect(stored!.freePlaces).to.equal(stored!.capacity);
+  });
+
+  it('when the body breaks a rule, it answers 422 naming each field and stores nothing', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const res = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .send({
+        ...mentorBody,
+        timezone: 'Europe/Atlantis',
+        expertise: ['interviews', 'knitting'],
+        capacity: 11,
+        availability: [
+          { day: 'mon', from: '09:00', to: '12:00' },
+          { day: 'tue', from: '15:00', to: '13:00' },
+          { day: 'mon', from: '11:00', to: '13:00' },
+        ],
+      })
+      .expect(422);
+    expect(res.type).to.equal('application/problem+json');
+    const paths = res.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).to.have.members(['timezone', 'expertise.1', 'capacity', 'availability.1.to', 'availability.2']);
+    const capacity = res.body.errors.find((e: { path: string }) => e.path === 'capacity');
+    expect(capacity.message).to.equal('must be at most 10');
+    expect(await MentorProfileModel.countDocuments({ userId: mentor.id })).to.equal(0);
+  });
+
+  it('when a participant who is not a mentor saves a mentor profile, it answers 403 and stores nothing', async () => {
+    const participant = await buildUser();
+    await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set('Authorization', `Bearer ${await tokenFor(participant)}`)
+      .send(mentorBody)
+      .expect(403);
+    expect(await MentorProfileModel.countDocuments({ userId: participant.id })).to.equal(0);
+  });
+
+  it('when a participant saves her mentee profile, it answers 200 without an email; an unknown field is a 422', async () => {
+    const mentee = await buildUser();
+    const auth = { Authorization: `Bearer ${await tokenFor(mentee)}` };
+    const res = await supertest(app).put('/api/v1/me/mentee-profile').set(auth).send(menteeBody).expect(200);
+    expect(res.body).to.deep.include({ preferences: { sameRegion: false, language: 'French' }, schoolName: '' });
+    expect(JSON.stringify(res.body)).not.to.include(mentee.email);
+    const bad = await supertest(app)
+      .put('/api/v1/me/mentee-profile')
+      .set(auth)
+      .send({ ...menteeBody, goals: { $ne: null }, favouriteColour: 'green' })
+      .expect(422);
+    expect(bad.body.errors.map((e: { path: string }) => e.path)).to.include.members(['goals', '(body)']);
+    expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(1);
+  });
+
+  it('the mentor form shows the same field errors, keeps what she typed, and saves when corrected', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const agent = await signIn(app, mentor.email, testPassword);
+    const form = await agent.get('/mentoring/profile/mentor').expect(200);
+    expect(form.text).to.include('for="field-avail_mon_0_from"');
+    const fields = {
+      phase: 'secondary',
+      yearsAsHead: '4',
+      schoolName: 'Northgate High',
+      country: 'GB',
+      region: 'Yorkshire',
+      timezone: 'Mars/Olympus',
+      languages: 'English, Welsh',
+      expertise: ['interviews', 'leading-change'],
+      capacity: '12',
+      avail_mon_0_from: '09:00',
+      avail_mon_0_to: '12:00',
+      avail_mon_1_from: '11:00',
+      avail_mon_1_to: '13:00',
+      avail_wed_0_from: '15:00',
+      avail_wed_0_to: '14:00',
+      bio: '',
+      _csrf: await csrfOf(agent, '/mentoring/profile/mentor'),
+    };
+    const bad = await agent.post('/mentoring/profile/mentor').type('form').send(fields).expect(422);
+    expect(bad.text).to.include('must be an IANA time zone such as Europe/London');
+    expect(bad.text).to.include('must be at most 10');
+    expect(bad.text).to.include('the Monday window 11:00–13:00 overlaps the Monday window 09:00–12:00');
+    expect(bad.text).to.include('the Wednesday window 15:00–14:00 ends before or when it starts');
+    expect(bad.text).to.include(
+      'id="field-avail_wed_0_to" name="avail_wed_0_to" type="time" step="60" value="14:00" aria-invalid="true"',
+    );
+    expect(bad.text).to.include('value="Northgate High"');
+    expect(await MentorProfileModel.countDocuments({ userId: mentor.id })).to.equal(0);
+    await agent
+      .post('/mentoring/profile/mentor')
+      .type('form')
+      .send({
+        ...fields,
+        timezone: 'Europe/London',
+        capacity: '2',
+        avail_mon_1_from: '13:00',
+        avail_mon_1_to: '15:00',
+        avail_wed_0_to: '17:00',
+      })
+      .expect(303);
+    const saved = await MentorProfileModel.findOne({ userId: mentor.id }).lean();
+    expect(saved!.availability).to.deep.equal([
+      { day: 'mon', from: '09:00', to: '12:00' },
+      { day: 'mon', from: '13:00', to: '15:00' },
+      { day: 'wed', from: '15:00', to: '17:00' },
+    ]);
+    expect(saved!.languages).to.deep.equal(['English', 'Welsh']);
+    const page = await agent.get('/mentoring/profile/mentor').expect(200);
+    expect(page.text).to.include('value="13:00"');
+  });
+
+  it('when the form is posted without a CSRF token, it answers 403 and stores nothing', async () => {
+    const mentee = await buildUser();
+    const agent = await signIn(app, mentee.email, testPassword);
+    await agent
+      .post('/mentoring/profile/mentee')
+      .type('form')
+      .send({ phase: 'primary', country: 'GB', timezone: 'Europe/London' })
+      .expect(403);
+    expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(0);
+  });
+});

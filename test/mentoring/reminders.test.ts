@@ -1,0 +1,188 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { UserModel } from '../../models/User.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { applySettings } from '../../server/settings.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import {
+  acceptMentoringRequest,
+  createMentoringRequest,
+  expireRequests,
+} from '../../server/services/mentoring/requests.ts';
+import { closeMentorship, logMeeting, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import '../../server/subscriptions.ts';
+import { testConfig } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import type { TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+
+const day = 86_400_000;
+const actor = (u: TestUser) => ({ id: u.id, roles: u.roles });
+
+describe('mentoring: reminders through the pipeline, each sent once', () => {
+  useTestDatabase();
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    applySettings(testConfig());
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+  const to = (u: TestUser, subject: RegExp) =>
+    sink.received.filter((m) => m.to.includes(u.email) && subject.test(m.subject));
+  /** The job, twice over at the same instant (two processes, or a run repeated after a crash). */
+  const runTwice = async (now: Date) => {
+    await Promise.all([runDueNotifications({ now }), runDueNotifications({ now })]);
+    await runDueNotifications({ now });
+  };
+
+  it('a new request reaches the mentor once, at 7 days she is reminded once, and at 14 days the mentee hears once that it expired', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee({ name: 'Mina Expiring' });
+    const t0 = new Date();
+    const request = await createMentoringRequest({
+      actor: actor(mentee),
+      mentorId: mentor.id,
+      message: 'Hello',
+      now: t0,
+    });
+    await runTwice(new Date(t0.getTime() + 1000));
+    expect(to(mentor, /Mina Expiring asks you to mentor her/)).to.have.length(1);
+    await runTwice(new Date(t0.getTime() + 7 * day + 1000));
+    expect(to(mentor, /still waiting for your answer/)).to.have.length(1);
+    const expiry = new Date(t0.getTime() + 14 * day + 1000);
+    await runTwice(expiry);
+    expect(to(mentee, /has expired/)).to.have.length(1);
+    expect((await MentoringRequestModel.findById(request._id).lean())!.status).to.equal('expired');
+    expect(await expireRequests({ now: expiry })).to.equal(0);
+    const email = to(mentee, /has expired/)[0]!;
+    expect(email.headers['list-unsubscribe']).to.be.a('string');
+  });
+
+  it('an accepted request is neither reminded nor expired', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    await runTwice(new Date(t0.getTime() + 15 * day));
+    expect(sink.received.filter((m) => m.to.includes(mentor.email) || m.to.includes(mentee.email))).to.have.length(0);
+  });
+
+  it('a mentor who turned request emails off gets none, and the others still go', async () => {
+    const mentor = await buildMentor();
+    await UserModel.updateOne({ _id: mentor.id }, { $set: { mutedKinds: ['mentoring-request'] } });
+    const mentee = await buildMentee({ name: 'Nell Muted' });
+    const t0 = new Date();
+    await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    await runTwice(new Date(t0.getTime() + 1000));
+    expect(to(mentor, /Nell Muted asks/)).to.have.length(0);
+    await runTwice(new Date(t0.getTime() + 7 * day + 1000));
+    expect(to(mentor, /still waiting/)).to.have.length(1);
+  });
+
+  it('with a fortnightly rhythm and no meeting logged, both hear once after 3 weeks; a meeting logged starts the count again', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const endsOn = DateTime.fromJSDate(t0).plus({ months: 6 }).toISODate()!;
+    await saveAgreement({
+      actor: actor(mentee),
+      mentorshipId: String(m._id),
+      goals: ['Interviews'],
+      meetingFrequency: 'fortnightly',
+      endsOn,
+      now: t0,
+    });
+    await runTwice(new Date(t0.getTime() + 20 * day));
+    expect(to(mentor, /No mentoring meeting logged/)).to.have.length(0);
+    await runTwice(new Date(t0.getTime() + 21 * day + 1000));
+    expect(to(mentor, /No mentoring meeting logged for 3 weeks/)).to.have.length(1);
+    expect(to(mentee, /No mentoring meeting logged for 3 weeks/)).to.have.length(1);
+    // They meet on day 22: the next reminder counts from that meeting.
+    const met = new Date(t0.getTime() + 22 * day);
+    await logMeeting({ actor: actor(mentor), mentorshipId: String(m._id), heldAt: met, minutes: 40, now: met });
+    await runTwice(new Date(met.getTime() + 20 * day));
+    expect(to(mentee, /No mentoring meeting logged/)).to.have.length(1);
+    await runTwice(new Date(met.getTime() + 21 * day + 1000));
+    expect(to(mentee, /No mentoring meeting logged/)).to.have.length(2);
+  });
+
+  it('14 days before the agreed end, each member hears once at 09:00 in her own zone (Sydney and London)', async () => {
+    const mentor = await buildMentor({ timezone: 'Australia/Sydney' });
+    await UserModel.updateOne({ _id: mentor.id }, { $set: { timezone: 'Australia/Sydney' } });
+    const mentee = await buildMentee({ timezone: 'Europe/London' });
+    // Their evenings do not overlap across those zones; give the mentor mornings that meet London evenings.
+    await MentorProfileModel.updateOne(
+      { userId: mentor.id },
+      {
+        $set: {
+          availability: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => ({
+            day: d,
+            from: '05:00',
+            to: '09:00',
+          })),
+        },
+      },
+    );
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const endsOn = DateTime.fromJSDate(t0).plus({ days: 60 }).toISODate()!;
+    await saveAgreement({
+      actor: actor(mentor),
+      mentorshipId: String(m._id),
+      goals: ['Salary'],
+      meetingFrequency: 'monthly',
+      endsOn,
+      now: t0,
+    });
+    const notices = await NotificationModel.find({ 'about.id': String(m._id), kind: 'mentorship-ending' }).lean();
+    const at = (u: TestUser) => notices.find((n) => String(n.userId) === u.id)!.sendAt;
+    expect(DateTime.fromJSDate(at(mentor), { zone: 'Australia/Sydney' }).toFormat('yyyy-LL-dd HH:mm')).to.equal(
+      `${DateTime.fromISO(endsOn).minus({ days: 14 }).toISODate()} 09:00`,
+    );
+    expect(DateTime.fromJSDate(at(mentee), { zone: 'Europe/London' }).toFormat('yyyy-LL-dd HH:mm')).to.equal(
+      `${DateTime.fromISO(endsOn).minus({ days: 14 }).toISODate()} 09:00`,
+    );
+    const later = new Date(Math.max(at(mentor).getTime(), at(mentee).getTime()) + 1000);
+    // Meetings logged so the rhythm reminder stays out of the way.
+    await logMeeting({
+      actor: actor(mentor),
+      mentorshipId: String(m._id),
+      heldAt: new Date(later.getTime() - day),
+      minutes: 30,
+      now: later,
+    });
+    await runTwice(later);
+    expect(to(mentor, /ends on/)).to.have.length(1);
+    expect(to(mentee, /ends on/)).to.have.length(1);
+  });
+
+  it('6 months after a mentorship closes, the mentee is asked once to record her outcomes', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    await closeMentorship({ actor: actor(mentee), mentorshipId: String(m._id), reason: 'Appointed', now: t0 });
+    const prompt = (await NotificationModel.findOne({
+      'about.id': String(m._id),
+      kind: 'mentoring-outcomes-prompt',
+    }).lean())!;
+    expect(DateTime.fromJSDate(prompt.sendAt, { zone: 'Europe/London' }).toFormat('HH:mm')).to.equal('09:00');
+    expect(Math.round((prompt.sendAt.getTime() - t0.getTime()) / day)).to.be.within(180, 186);
+    await runTwice(new Date(prompt.sendAt.getTime() + 1000));
+    expect(to(mentee, /Six months on/)).to.have.length(1);
+    expect(to(mentor, /Six months on/)).to.have.length(0);
+  });
+});

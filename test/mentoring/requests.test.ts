@@ -1,0 +1,225 @@
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import supertest from 'supertest';
+import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { expireRequests } from '../../server/services/mentoring/requests.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+
+describe('mentoring: requests and accepting them', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const as = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
+  const ask = async (mentee: TestUser, mentor: TestUser, message = 'I am applying for headship this spring.') =>
+    supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(await as(mentee))
+      .send({ mentorId: mentor.id, message });
+  const askExpecting = async (status: number, mentee: TestUser, mentor: TestUser) => {
+    const res = await ask(mentee, mentor);
+    expect(res.status, JSON.stringify(res.body)).to.equal(status);
+    return res;
+  };
+
+  it('when a mentee asks a mentor, it answers 201 pending and the mentor is told', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const res = await askExpecting(201, mentee, mentor);
+    expect(res.body).to.include({ status: 'pending', mentorId: mentor.id, menteeId: mentee.id });
+    const told = await NotificationModel.find({ 'about.id': res.body.id }).lean();
+    expect(told.map((n) => `${n.kind}:${String(n.userId)}`).sort()).to.deep.equal(
+      [
+        `mentoring-request-expired:${mentee.id}`,
+        `mentoring-request-reminder:${mentor.id}`,
+        `mentoring-request:${mentor.id}`,
+      ].sort(),
+    );
+  });
+
+  it('when she asks the same mentor twice at once, one request is made and the other answers 409', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const answers = await Promise.all([ask(mentee, mentor), ask(mentee, mentor), ask(mentee, mentor)]);
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409, 409]);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, status: 'pending' })).to.equal(1);
+  });
+
+  it('when she already has an active mentorship with that mentor, a new request answers 409', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const r = await askExpecting(201, mentee, mentor);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${r.body.id}/accept`)
+      .set(await as(mentor))
+      .expect(201);
+    const again = await askExpecting(409, mentee, mentor);
+    expect(again.body.detail).to.match(/already mentoring you/);
+  });
+
+  it('when she holds 3 pending requests, a fourth answers 422 even when sent at the same moment as others', async () => {
+    const mentee = await buildMentee();
+    const mentors = await Promise.all([1, 2, 3, 4, 5].map(() => buildMentor()));
+    const answers = await Promise.all(mentors.map((m) => ask(mentee, m)));
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 201, 201, 422, 422]);
+    const refused = answers.find((a) => a.status === 422)!;
+    expect(refused.type).to.equal('application/problem+json');
+    expect(refused.body.detail).to.match(/3 requests waiting/);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, status: 'pending' })).to.equal(3);
+  });
+
+  it('when a hard rule excludes the pair (her own school, no free place, herself), it answers 422 and records nothing', async () => {
+    const mentee = await buildMentee({ schoolName: 'St  Anne’s Primary' });
+    const sameSchool = await buildMentor({ schoolName: 'st anne’s primary' });
+    const full = await buildMentor({ capacity: 1, freePlaces: 0 });
+    const ownSchool = await askExpecting(422, mentee, sameSchool);
+    expect(ownSchool.body.errors[0]).to.include({ path: 'mentorId' });
+    await askExpecting(422, mentee, full);
+    const selfMentor = await buildMentor();
+    await askExpecting(422, selfMentor, selfMentor);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+  });
+
+  it('when the two share under 120 minutes a week (London and Sydney evenings), it answers 422 naming the rule', async () => {
+    const mentor = await buildMentor({ timezone: 'Europe/London' });
+    const mentee = await buildMentee({ timezone: 'Australia/Sydney' });
+    const res = await askExpecting(422, mentee, mentor);
+    expect(res.body.errors[0].message).to.match(/less than 2 hours|free time/);
+  });
+
+  it('when the mentor id is unknown or malformed, or the body carries an operator, it answers 404 or 422, never 500', async () => {
+    const mentee = await buildMentee();
+    const auth = await as(mentee);
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(auth)
+      .send({ mentorId: '0'.repeat(24), message: 'hi' })
+      .expect(404);
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(auth)
+      .send({ mentorId: 'nope', message: 'hi' })
+      .expect(422);
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(auth)
+      .send({ mentorId: { $ne: null }, message: 'hi' })
+      .expect(422);
+  });
+
+  it('when six accepts for a mentor with two free places run at once, exactly two mentorships are made and four answer 409 with the reason', async function () {
+    this.timeout(60_000);
+    const mentor = await buildMentor({ capacity: 2 });
+    const mentees = await Promise.all([1, 2, 3, 4, 5, 6].map(() => buildMentee()));
+    const ids: string[] = [];
+    for (const mentee of mentees) ids.push((await askExpecting(201, mentee, mentor)).body.id);
+    const auth = await as(mentor);
+    const answers = await Promise.all(
+      ids.map((id) => supertest(app).post(`/api/v1/mentoring/requests/${id}/accept`).set(auth)),
+    );
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 201, 409, 409, 409, 409]);
+    for (const refused of answers.filter((a) => a.status === 409))
+      expect(refused.body.detail).to.match(/no free place|last free place/);
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id, status: 'active' })).to.equal(2);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);
+    // The four refused stay pending: she may decline them, or accept one once a place is free.
+    expect(await MentoringRequestModel.countDocuments({ mentorId: mentor.id, status: 'pending' })).to.equal(4);
+  });
+
+  it('when one request is accepted twice at once, one mentorship is made and the other answers 409', async () => {
+    const [mentor, mentee] = [await buildMentor({ capacity: 3 }), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const auth = await as(mentor);
+    const answers = await Promise.all(
+      [1, 2, 3].map(() => supertest(app).post(`/api/v1/mentoring/requests/${id}/accept`).set(auth)),
+    );
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409, 409]);
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(1);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+  });
+
+  it('when the mentorship cannot be inserted (the pair is already active), the accept answers 409 and the place is given back', async () => {
+    const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    // The pair became active in the instant before this accept (another request of theirs, accepted elsewhere).
+    await MentorshipModel.create({
+      requestId: new Types.ObjectId(),
+      mentorId: mentor.id,
+      menteeId: mentee.id,
+      activeKey: `${mentor.id}:${mentee.id}`,
+      startedAt: new Date(),
+      requestedAt: new Date(),
+    });
+    const res = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(res.body.detail).to.match(/already mentoring/);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+    expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+  });
+
+  it('when someone other than its mentor accepts or declines a request, it answers 404 and changes nothing', async () => {
+    const [mentor, mentee, other] = [await buildMentor(), await buildMentee(), await buildMentor()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(other))
+      .expect(404);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentee))
+      .expect(404);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/decline`)
+      .set(await as(other))
+      .send({})
+      .expect(404);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/nope/accept`)
+      .set(await as(mentor))
+      .expect(404);
+    expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+  });
+
+  it('when the mentor declines with a reason, it answers 200, the mentee may ask again later, and a second answer is 409', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const res = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/decline`)
+      .set(await as(mentor))
+      .send({ reason: 'I am full until September.' })
+      .expect(200);
+    expect(res.body).to.include({ status: 'declined', declineReason: 'I am full until September.' });
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(await NotificationModel.countDocuments({ 'about.id': id, status: 'scheduled' })).to.equal(0);
+    await askExpecting(201, mentee, mentor);
+  });
+
+  it('when a request waits 14 days it expires: accepting answers 409, her slot is free again, and the sweep is idempotent', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const later = new Date(Date.now() + 14 * 86_400_000 + 1000);
+    expect(await expireRequests({ now: later })).to.be.greaterThanOrEqual(1);
+    expect(await expireRequests({ now: later })).to.equal(0);
+    expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('expired');
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    await askExpecting(201, mentee, mentor);
+  });
+
+  it('when a signed-out visitor posts a request, it answers 401', async () => {
+    const mentor = await buildMentor();
+    await supertest(app).post('/api/v1/mentoring/requests').send({ mentorId: mentor.id, message: 'x' }).expect(401);
+    void buildUser;
+  });
+});
