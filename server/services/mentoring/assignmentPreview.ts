@@ -1,4 +1,5 @@
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
+import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
 import { UserModel } from '../../../models/User.ts';
 import { optimalAssignment } from './assignment.ts';
@@ -13,13 +14,9 @@ export type AssignmentPreview = {
   unassigned: string[];
 };
 
-/**
- * The mentees with an active mentorship. Read from the `mentorships` collection by name because the Mentorship model
- * is built on the `mentoring` branch; once both branches are merged this is `MentorshipModel.distinct(...)`.
- * (`status` leads an index there.)
- */
+/** The mentees with an active mentorship. */
 async function menteesInAMentorship(): Promise<Set<string>> {
-  const ids = await mongoose.connection.collection('mentorships').distinct('menteeId', { status: 'active' });
+  const ids = await MentorshipModel.distinct('menteeId', { status: 'active' });
   return new Set(ids.map(String));
 }
 

@@ -1,4 +1,5 @@
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
+import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
 import { intervalsInComingWeek } from './availability.ts';
@@ -13,25 +14,16 @@ export type MentorSuggestion = { mentorId: string; name: string } & Pick<
 /** At most this many suggestions (API.md). */
 export const suggestionLimit = 5;
 
-/**
- * `freePlaces` can only be 1..10 when a mentor has a place (capacity is at most 10), so the query names those values:
- * an `$in` on the field leading an index is answered from the index on our FerretDB too, where `$gt` is a scan.
- */
-export const withFreePlace = { freePlaces: { $in: [1, 2, 3, 4, 5, 6, 7, 8, 9, 10] } };
+/** A mentor with a free place (`freePlaces` is negative when she lowered her capacity below her mentees). */
+export const withFreePlace = { freePlaces: { $gt: 0 } };
 
 /** The mentors with a free place, as matching reads them (no bio: it is not scored). */
 export const mentorsWithFreePlace = () =>
   MentorProfileModel.find(withFreePlace, { bio: 0, createdAt: 0, updatedAt: 0 }).lean<MentorProfile[]>();
 
-/**
- * The mentors she is in an active mentorship with (not suggested again). Read from the `mentorships` collection by
- * name because its model is built on the `mentoring` branch; after the merge this is `MentorshipModel.distinct(...)`
- * (`{ menteeId, status }` is indexed there).
- */
+/** The mentors she is in an active mentorship with (not suggested again). */
 async function currentMentorIds(menteeId: string): Promise<Set<string>> {
-  const ids = await mongoose.connection
-    .collection('mentorships')
-    .distinct('mentorId', { menteeId: new Types.ObjectId(menteeId), status: 'active' });
+  const ids = await MentorshipModel.distinct('mentorId', { menteeId: new Types.ObjectId(menteeId), status: 'active' });
   return new Set(ids.map(String));
 }
 
