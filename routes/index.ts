@@ -6,6 +6,7 @@ import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerModuleRoutes } from './modules.ts';
+import { registerNetworkRoutes } from './networks.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
@@ -36,6 +37,7 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerNetworkRoutes,
   registerOpenApiRoutes,
 ];
 
