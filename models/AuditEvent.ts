@@ -26,6 +26,8 @@ export const auditActions = [
   'data-exported',
   'account-erased',
   'pledge-signature-hidden',
+  'post-hidden',
+  'post-shown',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -1,11 +1,17 @@
 import type { Router } from 'express';
 import { z } from 'zod';
 import { networkJoinings, networkKinds } from '../models/Network.ts';
+import { postKinds } from '../models/NetworkPost.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { objectId, text } from '../server/http/validate.ts';
+import { objectId, paging, text } from '../server/http/validate.ts';
 import {
   approveMember,
   createNetwork,
+  createPost,
+  listPosts,
+  replyToPost,
+  reportPost,
+  setPostHidden,
   joinNetwork,
   leaveNetwork,
   listNetworks,
@@ -37,6 +43,41 @@ const listQuery = z.strictObject({
   q: z.string().trim().max(200).optional(),
 });
 const leadsSchema = z.strictObject({ userIds: z.array(objectId).min(1).max(20) });
+
+export const postSchema = z.strictObject({
+  kind: z.enum(postKinds),
+  title: text(200),
+  body: text(20_000),
+});
+export const replySchema = z.strictObject({ body: text(10_000) });
+export const reportSchema = z.strictObject({ reason: text(1000) });
+export const hideSchema = z
+  .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
+  .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a post' });
+const postsQuery = z.strictObject(paging);
+
+const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
+const postOut = z.object({
+  id: z.string(),
+  networkId: z.string(),
+  kind: z.enum(postKinds),
+  title: z.string(),
+  body: z.string(),
+  bodyHtml: z.string(),
+  author: authorOut,
+  replyCount: z.number(),
+  createdAt: z.string(),
+  hidden: z.boolean(),
+  hiddenReason: z.string().optional(),
+});
+const replyOut = z.object({
+  id: z.string(),
+  postId: z.string(),
+  body: z.string(),
+  bodyHtml: z.string(),
+  author: authorOut,
+  createdAt: z.string(),
+});
 
 const networkOut = z.object({
   id: z.string(),
@@ -150,6 +191,82 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     },
     async ({ user, params }) =>
       void (await removeMember({ actor: user, networkId: params.id!, userId: params.userId! })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/networks/:id/posts',
+      tag: 'networks',
+      summary: 'Post a story or question (members) or an announcement (leads)',
+      access: [],
+      body: postSchema,
+      success: { status: 201, description: 'The post', schema: postOut },
+    },
+    async ({ user, params, body }) => createPost({ actor: user, networkId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/networks/:id/posts',
+      tag: 'networks',
+      summary: "A network's posts, newest first (members; for an open network anyone signed in)",
+      access: [],
+      query: postsQuery,
+      success: {
+        status: 200,
+        description: 'Posts',
+        schema: z.object({ items: z.array(postOut), nextCursor: z.string().nullable() }),
+      },
+    },
+    async ({ user, params, query }) => {
+      const { items, nextCursor } = await listPosts({ actor: user, networkId: params.id!, ...query });
+      return { items, nextCursor };
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/posts/:id/replies',
+      tag: 'networks',
+      summary: 'Reply to a post (members of its network)',
+      access: [],
+      body: replySchema,
+      success: { status: 201, description: 'The reply', schema: replyOut },
+    },
+    async ({ user, params, body }) => replyToPost({ actor: user, postId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/posts/:id/report',
+      tag: 'networks',
+      summary: "Report a post to its network's leads and the admins",
+      access: [],
+      body: reportSchema,
+      success: {
+        status: 201,
+        description: 'The report',
+        schema: z.object({ id: z.string(), postId: z.string(), reason: z.string() }),
+      },
+    },
+    async ({ user, params, body }) => reportPost({ actor: user, postId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/posts/:id',
+      tag: 'networks',
+      summary: 'Hide a post with a reason, or show it again (leads, admins; audited)',
+      access: [],
+      body: hideSchema,
+      success: { status: 200, description: 'The post', schema: postOut },
+    },
+    async ({ user, params, body, req }) => setPostHidden({ actor: user, postId: params.id!, ...body, ip: req.ip }),
   );
   void web;
 }

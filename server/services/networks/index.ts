@@ -7,3 +7,5 @@
 export * from './networks.ts';
 export * from './members.ts';
 export * from './membership.ts';
+export * from './posts.ts';
+export * from './invitations.ts';
