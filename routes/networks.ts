@@ -1,11 +1,25 @@
-import type { Router } from 'express';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { networkJoinings, networkKinds } from '../models/Network.ts';
 import { postKinds } from '../models/NetworkPost.ts';
+import { countries, countryName } from '../server/countries.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
 import {
   approveMember,
+  cohortChoices,
+  findNetwork,
+  leadsOf,
+  membersOf,
+  membershipOf,
+  networkAccess,
+  networksOf,
+  reportsOf,
+  showPost,
+  updateNetwork,
   createNetwork,
   createPost,
   listPosts,
@@ -268,5 +282,230 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     },
     async ({ user, params, body, req }) => setPostHidden({ actor: user, postId: params.id!, ...body, ip: req.ip }),
   );
-  void web;
+
+  web.get('/networks', requireSignIn, browsePage);
+  web.get('/networks/new', requireRole('admin'), (req, res) => formPage(req, res));
+  web.post('/networks', requireRole('admin'), async (req, res) => {
+    const form = parseForm(networkFormSchema, formBody(req));
+    if (!form.ok) return formPage(req, res, { status: 422, errors: form.errors, errorList: form.list });
+    const { linkedCohortIds, ...input } = form.data;
+    try {
+      const network = await createNetwork({ actor: req.user!, ...input });
+      if (linkedCohortIds.length)
+        await updateNetwork({ actor: req.user!, networkId: String(network._id), ...input, linkedCohortIds });
+      flash(req, 'success', messages.created(network.name));
+      res.redirect(303, `/networks/${String(network._id)}`);
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status: 422, errors, errorList: list });
+    }
+  });
+  web.get('/networks/:id', requireSignIn, (req, res) => networkPage(req, res));
+  web.get('/networks/:id/edit', requireRole('admin'), async (req, res) => {
+    const n = await findNetwork(String(req.params.id));
+    formPage(req, res, {
+      network: presentNetwork(n),
+      values: { ...presentNetwork(n), linkedCohortIds: (n.linkedCohortIds ?? []).map(String) },
+    });
+  });
+  web.post('/networks/:id', requireRole('admin'), async (req, res) => {
+    const network = presentNetwork(await findNetwork(String(req.params.id)));
+    const form = parseForm(networkFormSchema, formBody(req));
+    if (!form.ok) return formPage(req, res, { status: 422, network, errors: form.errors, errorList: form.list });
+    try {
+      await updateNetwork({ actor: req.user!, networkId: network.id, ...form.data });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status: 422, network, errors, errorList: list });
+    }
+    flash(req, 'success', messages.saved);
+    res.redirect(303, `/networks/${network.id}`);
+  });
+  web.post('/networks/:id/join', requireSignIn, async (req, res) => {
+    const { status } = await joinNetwork({ actor: req.user!, networkId: String(req.params.id) });
+    flash(req, 'success', status === 'member' ? messages.joined : messages.requested);
+    res.redirect(303, `/networks/${String(req.params.id)}`);
+  });
+  web.post('/networks/:id/leave', requireSignIn, async (req, res) => {
+    await leaveNetwork({ actor: req.user!, networkId: String(req.params.id) });
+    flash(req, 'success', messages.left);
+    res.redirect(303, `/networks/${String(req.params.id)}`);
+  });
+  web.post('/networks/:id/members/:userId/approve', requireSignIn, async (req, res) => {
+    await approveMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.approved);
+    res.redirect(303, `/networks/${String(req.params.id)}#requests-heading`);
+  });
+  web.post('/networks/:id/members/:userId/remove', requireSignIn, async (req, res) => {
+    await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.removed);
+    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+  });
+  web.post('/networks/:id/posts', requireSignIn, async (req, res) => {
+    const form = parseForm(postSchema, formBody(req));
+    if (!form.ok)
+      return networkPage(req, res, 422, { postErrors: form.errors, errorList: form.list, postValues: formBody(req) });
+    const post = await createPost({ actor: req.user!, networkId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.posted);
+    res.redirect(303, `/posts/${post.id}`);
+  });
+  web.get('/posts/:id', requireSignIn, (req, res) => postPage(req, res));
+  web.post('/posts/:id/replies', requireSignIn, async (req, res) => {
+    const form = parseForm(replySchema, formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { replyErrors: form.errors, errorList: form.list, replyValues: formBody(req) });
+    await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.replied);
+    res.redirect(303, `/posts/${String(req.params.id)}#replies-heading`);
+  });
+  web.post('/posts/:id/report', requireSignIn, async (req, res) => {
+    const form = parseForm(reportSchema, formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { reportErrors: form.errors, errorList: form.list, reportValues: formBody(req) });
+    await reportPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.reported);
+    res.redirect(303, `/posts/${String(req.params.id)}`);
+  });
+  web.post('/posts/:id/hide', requireSignIn, async (req, res) => {
+    const form = parseForm(z.object({ hideReason: text(500) }), formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { hideErrors: form.errors, errorList: form.list, hideValues: formBody(req) });
+    const post = await setPostHidden({
+      actor: req.user!,
+      postId: String(req.params.id),
+      hidden: true,
+      reason: form.data.hideReason,
+      ip: req.ip,
+    });
+    flash(req, 'success', messages.hidden);
+    res.redirect(303, `/networks/${post.networkId}`);
+  });
+  web.post('/posts/:id/show', requireSignIn, async (req, res) => {
+    await setPostHidden({ actor: req.user!, postId: String(req.params.id), hidden: false, ip: req.ip });
+    flash(req, 'success', messages.shown);
+    res.redirect(303, `/posts/${String(req.params.id)}`);
+  });
+}
+
+const messages = {
+  created: (name: string) => `${name} was created.`,
+  saved: 'The network’s details were saved.',
+  joined: 'Welcome: you are a member of the network.',
+  requested: 'Your request was sent to the network’s leads.',
+  left: 'You are no longer in this network.',
+  approved: 'She is now a member.',
+  removed: 'Removed.',
+  posted: 'Your post is in the network.',
+  replied: 'Your reply was posted.',
+  reported: 'Thank you: the network’s leads and the admins will look at it.',
+  hidden: 'The post is hidden from members.',
+  shown: 'The post is visible again.',
+};
+
+const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
+const postKindLabels: Record<string, string> = { story: 'Story', question: 'Question', announcement: 'Announcement' };
+const kindOptions = networkKinds.map((k) => ({ value: k, label: kindLabels[k]! }));
+const countryOptions = countries.map((c) => ({ value: c.code, label: c.name }));
+
+/** The admin form: empty country and region mean "none"; ticked cohorts arrive as a string or an array. */
+const networkFormSchema = z.preprocess(
+  (raw) => {
+    const b = { ...((raw ?? {}) as Record<string, unknown>) };
+    for (const key of ['country', 'region']) if (b[key] === '') delete b[key];
+    const linked = b.linkedCohortIds;
+    b.linkedCohortIds = linked === undefined ? [] : Array.isArray(linked) ? linked : [linked];
+    return b;
+  },
+  networkSchema.extend({ linkedCohortIds: z.array(objectId).max(200) }),
+);
+
+async function browsePage(req: Request, res: Response) {
+  const given = Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== '');
+  const parsed = listQuery.safeParse(Object.fromEntries(given));
+  const filter = parsed.success ? parsed.data : {};
+  const [networks, mine] = await Promise.all([listNetworks(filter), networksOf(req.user!.id)]);
+  res.render('networks/index', {
+    title: 'Networks',
+    networks: networks.map(presentNetwork),
+    mine: new Set(mine.map(String)),
+    filter,
+    kinds: kindOptions,
+    kindLabels,
+    countries: countryOptions,
+    countryName,
+  });
+}
+
+async function formPage(req: Request, res: Response, extra: Record<string, unknown> & { status?: number } = {}) {
+  const { status = 200, ...rest } = extra;
+  const network = rest.network as { id: string; name: string } | undefined;
+  res.status(status).render('networks/form', {
+    title: network ? `Edit ${network.name}` : 'Create a network',
+    action: network ? `/networks/${network.id}` : '/networks',
+    submitLabel: network ? 'Save the network' : 'Create the network',
+    kinds: kindOptions,
+    countries: countryOptions,
+    cohorts: await cohortChoices(),
+    values: { joining: 'open', kind: 'interest', ...formBody(req) },
+    ...rest,
+  });
+}
+
+async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const n = await findNetwork(String(req.params.id));
+  const access = await networkAccess(req.user!, n);
+  const membership = await membershipOf(n._id, req.user!.id);
+  const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+  const page = access.canRead
+    ? await listPosts({ actor: req.user!, networkId: String(n._id), limit: 20, cursor })
+    : { items: [], nextCursor: null };
+  const moderation = access.canModerate
+    ? {
+        people: await membersOf({ actor: req.user!, networkId: String(n._id) }),
+        reports: await reportsOf({ actor: req.user!, networkId: String(n._id) }),
+      }
+    : { people: { members: [], requests: [] }, reports: [] };
+  res.status(status).render('networks/show', {
+    title: n.name,
+    network: presentNetwork(n),
+    leads: await leadsOf(n._id),
+    status: membership?.status ?? null,
+    removed: membership?.status === 'removed' && membership.leftBy !== 'self',
+    canRead: access.canRead,
+    canWrite: access.canWrite,
+    canModerate: access.canModerate,
+    posts: page.items,
+    nextCursor: page.nextCursor,
+    cursor,
+    ...moderation,
+    kindLabels,
+    postKindLabels,
+    postKindOptions: postKinds
+      .filter((k) => k !== 'announcement' || membership?.role === 'lead')
+      .map((k) => ({ value: k, label: postKindLabels[k]! })),
+    countryName,
+    postValues: {},
+    postErrors: {},
+    ...extra,
+  });
+}
+
+async function postPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const { post, replies, access } = await showPost({ actor: req.user!, postId: String(req.params.id) });
+  res.status(status).render('networks/post', {
+    title: post.title,
+    post,
+    replies,
+    networkName: access.network.name,
+    canWrite: access.canWrite,
+    canModerate: access.canModerate,
+    postKindLabels,
+    replyValues: {},
+    replyErrors: {},
+    reportValues: {},
+    reportErrors: {},
+    hideValues: {},
+    hideErrors: {},
+    ...extra,
+  });
 }

@@ -29,3 +29,10 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// Networks (issue 14): regional, national and interest networks, their stories and questions.
+navigation.push({
+  href: '/networks',
+  label: 'Networks',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
+});

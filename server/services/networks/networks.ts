@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
 import { NetworkModel, type Network, type NetworkJoining, type NetworkKind } from '../../../models/Network.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
@@ -152,3 +153,9 @@ export function presentNetwork(n: Network) {
   };
 }
 export type PresentedNetwork = ReturnType<typeof presentNetwork>;
+
+/** Cohorts an admin may link to a network (the most recent 200, newest first). */
+export async function cohortChoices(): Promise<{ id: string; name: string }[]> {
+  const cohorts = await CohortModel.find({}).select({ name: 1, startsOn: 1 }).sort({ startsOn: -1 }).limit(200).lean();
+  return cohorts.map((c) => ({ id: String(c._id), name: c.name }));
+}
