@@ -68,5 +68,5 @@ export const isSecurityKind = (kind: string): boolean => kindInfo[kind as Notifi
 /** Kinds that a reader who chose a daily digest receives bundled once a day. */
 export const isBundleableKind = (kind: string): boolean => {
   const info = kindInfo[kind as NotificationKind];
-  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest';
+  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest' && kind !== 'network-digest';
 };
