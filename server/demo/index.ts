@@ -3,6 +3,7 @@ import { logger } from '../logger.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
+import { seedNetworks } from './networks.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -21,6 +22,7 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
   // Boards last: its panel's readiness reads the certificates and progress seeded above.
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
+  { name: 'networks', seed: (ctx) => seedNetworks(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
 ];
