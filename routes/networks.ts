@@ -14,7 +14,6 @@ import {
   findNetwork,
   leadsOf,
   membersOf,
-  membershipOf,
   networkAccess,
   networksOf,
   reportsOf,
@@ -454,10 +453,10 @@ async function formPage(req: Request, res: Response, extra: Record<string, unkno
 async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const n = await findNetwork(String(req.params.id));
   const access = await networkAccess(req.user!, n);
-  const membership = await membershipOf(n._id, req.user!.id);
+  const membership = access.membership;
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
   const page = access.canRead
-    ? await listPosts({ actor: req.user!, networkId: String(n._id), limit: 20, cursor })
+    ? await listPosts({ actor: req.user!, networkId: String(n._id), limit: 20, cursor, access })
     : { items: [], nextCursor: null };
   const moderation = access.canModerate
     ? {
@@ -468,7 +467,7 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
   res.status(status).render('networks/show', {
     title: n.name,
     network: presentNetwork(n),
-    leads: await leadsOf(n._id),
+    leads: await leadsOf(n),
     status: membership?.status ?? null,
     removed: membership?.status === 'removed' && membership.leftBy !== 'self',
     canRead: access.canRead,

@@ -128,13 +128,13 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
     { networkId: network._id, role: 'lead', userId: { $nin: wanted } },
     { $set: { role: 'member' } },
   );
+  await NetworkModel.updateOne({ _id: network._id }, { $set: { leadIds: wanted } });
 }
 
-export async function leadsOf(networkId: Types.ObjectId): Promise<{ id: string; name: string }[]> {
-  const rows = await NetworkMembershipModel.find({ networkId, status: 'member', role: 'lead' })
-    .select({ userId: 1 })
-    .lean();
-  const users = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) } })
+/** The names of a network's leads (from the network's list of leads: one read by _id). */
+export async function leadsOf(network: Pick<Network, 'leadIds'>): Promise<{ id: string; name: string }[]> {
+  if (!network.leadIds?.length) return [];
+  const users = await UserModel.find({ _id: { $in: network.leadIds } })
     .select({ name: 1 })
     .lean();
   return users.map((u) => ({ id: String(u._id), name: u.name })).sort((a, b) => a.name.localeCompare(b.name));

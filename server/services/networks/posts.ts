@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import type { Network } from '../../../models/Network.ts';
-import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
+import { NetworkMembershipModel, type NetworkMembership } from '../../../models/NetworkMembership.ts';
 import { NetworkPostModel, type NetworkPost, type PostKind } from '../../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel, type NetworkReply } from '../../../models/NetworkReply.ts';
@@ -33,12 +33,20 @@ const messages = {
 
 export const formerMember = messages.formerMember;
 
-type Access = { network: Network; canRead: boolean; canWrite: boolean; canModerate: boolean; isMember: boolean };
+export type Access = {
+  membership: NetworkMembership | null;
+  network: Network;
+  canRead: boolean;
+  canWrite: boolean;
+  canModerate: boolean;
+  isMember: boolean;
+};
 
 /** What she may do in this network, from her membership row as it is now. */
 export async function networkAccess(actor: Express.User, network: Network): Promise<Access> {
   const membership = await membershipOf(network._id, actor.id);
   return {
+    membership,
     network,
     canRead: canReadPosts(actor, network, membership),
     canWrite: isCurrentMember(membership),
@@ -133,8 +141,10 @@ export async function listPosts(props: {
   networkId: string;
   limit: number;
   cursor?: string;
+  /** Her access as the caller just read it (the network page), so it is not read twice. */
+  access?: Access;
 }): Promise<{ items: PresentedPost[]; nextCursor: string | null; access: Access }> {
-  const access = await accessToNetwork(props.actor, props.networkId);
+  const access = props.access ?? (await accessToNetwork(props.actor, props.networkId));
   if (!access.canRead) throw new ForbiddenError(messages.membersOnly);
   const filter: Record<string, unknown> = { networkId: access.network._id };
   if (!access.canModerate) filter.hidden = false;
