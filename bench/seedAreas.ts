@@ -132,7 +132,7 @@ const areaSeeders: AreaSeeder[] = [
   },
   {
     // Issue 14: 35 networks; every participant in two of them (about 570 members a network at 10,000 people), 3 posts
-    // per 100 people spread over the networks (about 86 a network at 10,000), each with 2 replies.
+    // per 10 people spread over the networks (about 86 a network at 10,000), each with 2 replies.
     name: 'networks',
     modelFile: 'Network',
     seed: async (plan, networkModel) => {
@@ -166,7 +166,8 @@ const areaSeeders: AreaSeeder[] = [
             networkId: networks[i]!._id,
             userId,
             status: 'member',
-            role: members[i]!.length === 1 ? 'lead' : 'member',
+            // The second member leads: the bench participant (participant0, first in network 0) reads as a member.
+            role: members[i]!.length === 2 ? 'lead' : 'member',
             joinedAt: plan.now,
             createdAt: plan.now,
             updatedAt: plan.now,
@@ -175,13 +176,13 @@ const areaSeeders: AreaSeeder[] = [
       });
       networks.forEach((network, i) => {
         network.memberCount = members[i]!.length;
-        network.leadIds = members[i]!.slice(0, 1);
+        network.leadIds = members[i]!.slice(1, 2);
       });
       plan.counts.networks = await plan.insert(networkModel, networks, 5_000);
       plan.counts.networkMemberships = await plan.insert(membershipModel, memberships, 5_000);
       const posts: object[] = [];
       const replies: object[] = [];
-      const total = Math.round(plan.scale * 0.03);
+      const total = Math.round(plan.scale * 0.3);
       for (let p = 0; p < total; p++) {
         const i = p % count;
         const people = members[i]!;
