@@ -259,6 +259,93 @@ const areaSeeders: AreaSeeder[] = [
       );
     },
   },
+  {
+    // Issue 14: 35 networks; every participant in two of them (about 570 members a network at 10,000 people), 3 posts
+    // per 10 people spread over the networks (about 86 a network at 10,000), each with 2 replies.
+    name: 'networks',
+    modelFile: 'Network',
+    seed: async (plan, networkModel) => {
+      const [membershipModel, postModel, replyModel] = await Promise.all(
+        ['NetworkMembership', 'NetworkPost', 'NetworkReply'].map(loadModel),
+      );
+      if (!membershipModel || !postModel || !replyModel) throw new Error('network models missing');
+      const kinds = ['regional', 'national', 'interest'] as const;
+      const count = 35;
+      const networks = Array.from({ length: count }, (_, i) => ({
+        _id: new Types.ObjectId(),
+        name: `Bench network ${i}`,
+        nameKey: `bench network ${i}`,
+        kind: kinds[i % kinds.length],
+        description: 'A bench network.',
+        joining: i % 3 === 2 ? 'approval' : 'open',
+        memberCount: 0,
+        leadIds: [] as Types.ObjectId[],
+        linkedCohortIds: [],
+        createdAt: plan.now,
+        updatedAt: plan.now,
+      }));
+      const members: Types.ObjectId[][] = networks.map(() => []);
+      const memberships: object[] = [];
+      plan.participants.forEach((userId, n) => {
+        const first = n % count;
+        const second = (n * 7 + 3) % count === first ? (first + 1) % count : (n * 7 + 3) % count;
+        for (const i of [first, second]) {
+          members[i]!.push(userId);
+          memberships.push({
+            networkId: networks[i]!._id,
+            userId,
+            status: 'member',
+            // The second member leads: the bench participant (participant0, first in network 0) reads as a member.
+            role: members[i]!.length === 2 ? 'lead' : 'member',
+            joinedAt: plan.now,
+            createdAt: plan.now,
+            updatedAt: plan.now,
+          });
+        }
+      });
+      networks.forEach((network, i) => {
+        network.memberCount = members[i]!.length;
+        network.leadIds = members[i]!.slice(1, 2);
+      });
+      plan.counts.networks = await plan.insert(networkModel, networks, 5_000);
+      plan.counts.networkMemberships = await plan.insert(membershipModel, memberships, 5_000);
+      const posts: object[] = [];
+      const replies: object[] = [];
+      const total = Math.round(plan.scale * 0.3);
+      for (let p = 0; p < total; p++) {
+        const i = p % count;
+        const people = members[i]!;
+        if (!people.length) continue;
+        const at = new Date(plan.now.getTime() - (total - p) * 3_600_000);
+        const postId = Types.ObjectId.createFromTime(Math.floor(at.getTime() / 1000));
+        posts.push({
+          _id: postId,
+          networkId: networks[i]!._id,
+          authorId: people[p % people.length],
+          kind: p % 5 === 0 ? 'question' : 'story',
+          title: `Story ${p}: a term of leading`,
+          body: `What I learned this term.\n\n- **One** thing\n- Another thing (${p})`,
+          replyCount: 2,
+          hidden: p % 50 === 7,
+          createdAt: at,
+          updatedAt: at,
+        });
+        for (let r = 0; r < 2; r++)
+          replies.push({
+            postId,
+            networkId: networks[i]!._id,
+            authorId: people[(p + r + 1) % people.length],
+            body: 'Thank you for sharing.',
+            createdAt: at,
+            updatedAt: at,
+          });
+      }
+      plan.counts.networkPosts = await plan.insert(postModel, posts, 5_000);
+      plan.counts.networkReplies = await plan.insert(replyModel, replies, 5_000);
+      // The bench participant (participant0) is in network 0, the one the scenarios read.
+      plan.extra.benchNetworkId = String(networks[0]!._id);
+    },
+  },
 ];
 
 export async function seedAreas(plan: SeedPlan, log: (line: string) => void): Promise<void> {

@@ -27,6 +27,9 @@ export const auditActions = [
   'account-erased',
   'pledge-signature-hidden',
   'research-exported',
+
+  'post-hidden',
+  'post-shown',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

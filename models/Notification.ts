@@ -23,6 +23,10 @@ export const notificationKinds = [
   'mentoring-meeting-due',
   'mentorship-ending',
   'mentoring-outcomes-prompt',
+
+  'network-invitation',
+  'network-report',
+  'network-digest',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */
@@ -39,6 +43,8 @@ export const aboutTypes = [
   'user',
   'mentoring-request',
   'mentorship',
+  'network',
+  'post',
 ] as const;
 
 /**

@@ -9,6 +9,7 @@ import { registerHealthRoutes } from './health.ts';
 import { registerMentoringRoutes } from './mentoring.ts';
 import { registerMentorshipRoutes } from './mentorships.ts';
 import { registerModuleRoutes } from './modules.ts';
+import { registerNetworkRoutes } from './networks.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
@@ -45,6 +46,8 @@ const resources = [
   registerNotificationRoutes,
   registerMentoringRoutes,
   registerMentorshipRoutes,
+
+  registerNetworkRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
   registerPoolRoutes,

@@ -50,3 +50,10 @@ navigation.push(
   { href: '/mentoring/requests', label: 'Mentoring requests', roles: ['mentor'] },
   { href: '/admin/mentoring', label: 'Mentoring overview', roles: ['admin'] },
 );
+
+// Networks (issue 14): regional, national and interest networks, their stories and questions.
+navigation.push({
+  href: '/networks',
+  label: 'Networks',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
+});

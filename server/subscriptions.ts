@@ -7,4 +7,6 @@ import './services/reminders/subscriptions.ts';
 import './services/research/subscriptions.ts';
 
 import './services/mentoring/reminders.ts';
+
+import './services/networks/subscriptions.ts';
 export {};

@@ -3,6 +3,8 @@ import { cohortScenarios } from './cohorts.ts';
 import { foundationScenarios } from './foundation.ts';
 import { learningScenarios } from './learning.ts';
 import { mentoringScenarios } from './mentoring.ts';
+
+import { networkScenarios } from './networks.ts';
 import { pledgeScenarios } from './pledge.ts';
 import { researchScenarios } from './research.ts';
 
@@ -29,7 +31,8 @@ export type BenchTarget = {
 export type Scenario = {
   name: string;
   /** The area (issue) that owns the page. */
-  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'research' | 'mentoring';
+  area:
+    'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'research' | 'mentoring' | 'networks';
   /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
   page: boolean;
   description: string;
@@ -46,6 +49,8 @@ export const scenarios: Scenario[] = [
   ...researchScenarios,
 
   ...mentoringScenarios,
+
+  ...networkScenarios,
 ];
 
 /** Names of the scenarios with the same-run targets (for the growth mode). */

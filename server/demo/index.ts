@@ -5,6 +5,8 @@ import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedMentoring } from './mentoring.ts';
+
+import { seedNetworks } from './networks.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -29,6 +31,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
 
   // Mentoring: profiles, mentorships, meetings and outcomes (its reminders are planned by its own domain functions).
   { name: 'mentoring', seed: (ctx) => seedMentoring(ctx) },
+
+  { name: 'networks', seed: (ctx) => seedNetworks(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
   // Accounts (issue 13): a disabled and an invited person in the admin's list of people.

@@ -5,6 +5,7 @@ import { learningPersonalData } from '../learning/personalData.ts';
 import { pledgePersonalData } from '../pledge/personalData.ts';
 import { remindersPersonalData } from '../reminders/personalData.ts';
 import { mentoringPersonalData } from '../mentoring/personalData.ts';
+import { networksPersonalData } from '../networks/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
 import { poolPersonalData, researchPersonalData } from '../research/personalData.ts';
 
@@ -21,5 +22,6 @@ export const personalDataAreas: PersonalDataArea[] = [
   researchPersonalData,
   poolPersonalData,
   mentoringPersonalData,
+  networksPersonalData,
   accountsPersonalData,
 ];

@@ -82,11 +82,23 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Recording your outcomes',
       hint: 'Six months after a mentorship closes, a prompt to record what came of it.',
     },
+    'network-invitation': {
+      label: 'Network invitations',
+      hint: 'When you complete a programme whose cohort is linked to a network.',
+    },
+    'network-report': {
+      label: 'Reported posts (network leads)',
+      hint: 'When someone reports a post in a network you lead (admins: in any network).',
+    },
+    'network-digest': {
+      label: 'Weekly network digest',
+      hint: 'What is new in your networks, on Monday at 08:00, when something is.',
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;
 /** Kinds that a reader who chose a daily digest receives bundled once a day. */
 export const isBundleableKind = (kind: string): boolean => {
   const info = kindInfo[kind as NotificationKind];
-  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest';
+  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest' && kind !== 'network-digest';
 };
