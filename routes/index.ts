@@ -1,4 +1,5 @@
 import { Router, type Express } from 'express';
+import { registerAccountRoutes } from './account.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
@@ -36,6 +37,7 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerAccountRoutes,
   registerOpenApiRoutes,
 ];
 

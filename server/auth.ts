@@ -8,7 +8,15 @@ import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
-export type CurrentUser = { id: string; email: string; name: string; roles: Role[]; timezone: string };
+export type CurrentUser = {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  timezone: string;
+  /** Two-step sign-in is on (MFA_REQUIRED_ROLES sends people without it to the set-up page). */
+  mfaEnabled?: boolean;
+};
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -25,6 +33,8 @@ declare module 'express-session' {
     startedAt?: number;
     flash?: { kind: 'success' | 'error' | 'info'; message: string }[];
     returnTo?: string;
+    /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
+    pendingSignIn?: { userId: string; at: number };
   }
 }
 

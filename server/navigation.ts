@@ -29,3 +29,10 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// Accounts (issue 13): two-step sign-in, where she is signed in, password and email.
+navigation.push({
+  href: '/account/security',
+  label: 'Security',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
+});

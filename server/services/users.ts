@@ -17,21 +17,31 @@ const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 6
 
 /** The public shape of a user (API and views): never the hash. */
 export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
-type UserFields = { _id: unknown; email: string; name: string; roles: string[]; timezone: string };
+type UserFields = {
+  _id: unknown;
+  email: string;
+  name: string;
+  roles: string[];
+  timezone: string;
+  mfaEnabledAt?: Date | null;
+};
 
 /** The person as a signed-in request carries her (only active accounts sign in, so no status). */
-export function currentUserOf(user: UserFields): Omit<UserView, 'status'> {
+export function currentUserOf(user: UserFields): Omit<UserView, 'status'> & { mfaEnabled: boolean } {
   return {
     id: String(user._id),
     email: user.email,
     name: user.name,
     roles: user.roles as Role[],
     timezone: user.timezone,
+    mfaEnabled: Boolean(user.mfaEnabledAt),
   };
 }
 
 export function presentUser(user: UserFields & { status?: string }): UserView {
-  return { ...currentUserOf(user), status: user.status ?? 'active' };
+  const { mfaEnabled, ...view } = currentUserOf(user);
+  void mfaEnabled;
+  return { ...view, status: user.status ?? 'active' };
 }
 
 /** Returns the user when email and password match an active account, else null (same time either way). */

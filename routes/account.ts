@@ -1,0 +1,158 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { UserModel } from '../models/User.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ConflictError, NotFoundError } from '../server/errors.ts';
+import { isObjectId } from '../server/ids.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import {
+  confirmTwoStepSetup,
+  currentTwoStepSetup,
+  beginTwoStepSetup,
+  disableTwoStep,
+  recoveryCodesLeft,
+  resetTwoStep,
+} from '../server/services/accounts/twoStep.ts';
+
+const messages = {
+  alreadyOn: 'Two-step sign-in is already on.',
+  turnedOff: 'Two-step sign-in is off. You can set it up again at any time.',
+  reset: (name: string) => `Two-step sign-in of ${name} is off; she sets it up again at her next sign-in.`,
+};
+
+export const otpSchema = z.strictObject({ otp: z.string().trim().min(1, 'enter a code').max(64) });
+const otpFormSchema = z.object({ otp: z.string().trim().min(1, 'Enter the code your app shows.').max(64) });
+
+async function renderSecurity(req: Request, res: Response, status = 200, locals: Record<string, unknown> = {}) {
+  const user = (await UserModel.findById(req.user!.id).lean())!;
+  res.status(status).render('account/security', {
+    title: 'Account security',
+    twoStep: {
+      enabled: Boolean(user.mfaEnabledAt),
+      enabledAt: user.mfaEnabledAt,
+      recoveryCodesLeft: user.mfaEnabledAt ? await recoveryCodesLeft({ userId: req.user!.id }) : 0,
+    },
+    ...locals,
+  });
+}
+
+async function renderSetup(req: Request, res: Response, status = 200, locals: Record<string, unknown> = {}) {
+  try {
+    const setup = await currentTwoStepSetup({ userId: req.user!.id });
+    res.status(status).render('account/two-step-setup', { title: 'Set up two-step sign-in', setup, ...locals });
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    flash(req, 'info', messages.alreadyOn);
+    res.redirect(303, '/account/security');
+  }
+}
+
+export function registerAccountRoutes(web: Router, api: Router): void {
+  web.get('/account/security', requireSignIn, (req, res) => renderSecurity(req, res));
+  web.get('/account/two-step', requireSignIn, (req, res) => renderSetup(req, res));
+  web.post('/account/two-step', requireSignIn, async (req, res) => {
+    const form = parseForm(otpFormSchema, req.body);
+    if (!form.ok) return renderSetup(req, res, 422, { errors: form.errors, errorList: form.list });
+    try {
+      const { recoveryCodes } = await confirmTwoStepSetup({ actor: req.user!, otp: form.data.otp, ip: req.ip });
+      req.user!.mfaEnabled = true;
+      res.render('account/recovery-codes', { title: 'Two-step sign-in is on', recoveryCodes });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderSetup(req, res, 422, { errors, errorList: list });
+    }
+  });
+  web.post('/account/two-step/off', requireSignIn, async (req, res) => {
+    const form = parseForm(otpFormSchema, req.body);
+    if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
+    try {
+      await disableTwoStep({ actor: req.user!, otp: form.data.otp, ip: req.ip });
+      flash(req, 'success', messages.turnedOff);
+      res.redirect(303, '/account/security');
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderSecurity(req, res, 422, { errors, errorList: list });
+    }
+  });
+
+  web.get('/admin/users/:id/two-step', requireRole('admin'), async (req, res) => {
+    const id = String(req.params.id);
+    const user = isObjectId(id) ? await UserModel.findById(id).lean() : null;
+    if (!user) throw new NotFoundError('No such person.');
+    res.render('account/admin-two-step', { title: `Two-step sign-in of ${user.name}`, person: user });
+  });
+  web.post('/admin/users/:id/two-step/reset', requireRole('admin'), async (req, res) => {
+    await resetTwoStep({ actor: req.user!, userId: String(req.params.id), ip: req.ip });
+    const user = await UserModel.findById(String(req.params.id)).lean();
+    flash(req, 'success', messages.reset(user!.name));
+    res.redirect(303, `/admin/users/${String(req.params.id)}/two-step`);
+  });
+
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/me/mfa',
+      tag: 'account',
+      summary: 'Begin setting up two-step sign-in (TOTP): a new secret, confirmed with /me/mfa/confirm',
+      access: [],
+      success: {
+        status: 201,
+        description: 'The secret (base32) and its otpauth:// URL',
+        schema: z.object({ secret: z.string(), otpauthUrl: z.string() }),
+      },
+      errors: [409],
+    },
+    async ({ user }) => {
+      const { secret, otpauthUrl } = await beginTwoStepSetup({ userId: user.id });
+      return { secret, otpauthUrl };
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/me/mfa/confirm',
+      tag: 'account',
+      summary: 'Turn two-step sign-in on with a current code; returns 10 recovery codes, shown once',
+      access: [],
+      body: otpSchema,
+      success: {
+        status: 200,
+        description: 'Recovery codes',
+        schema: z.object({ recoveryCodes: z.array(z.string()) }),
+      },
+      errors: [409],
+    },
+    async ({ user, body, req }) => confirmTwoStepSetup({ actor: user, otp: body.otp, ip: req.ip }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/me/mfa',
+      tag: 'account',
+      summary: 'Turn two-step sign-in off (a current code or a recovery code required)',
+      access: [],
+      body: otpSchema,
+      success: { status: 204, description: 'Off' },
+      errors: [409],
+    },
+    async ({ user, body, req }) => disableTwoStep({ actor: user, otp: body.otp, ip: req.ip }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/users/:id/mfa',
+      tag: 'account',
+      summary: "Reset someone's two-step sign-in (a lost phone); audited as mfa-reset",
+      access: ['admin'],
+      success: { status: 204, description: 'Off; she sets it up again' },
+      errors: [409],
+    },
+    async ({ user, params, req }) => resetTwoStep({ actor: user, userId: params.id!, ip: req.ip }),
+  );
+}
