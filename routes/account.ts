@@ -4,6 +4,7 @@ import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, NotFoundError } from '../server/errors.ts';
 import { isObjectId } from '../server/ids.ts';
+import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
@@ -41,7 +42,12 @@ async function renderSecurity(req: Request, res: Response, status = 200, locals:
 async function renderSetup(req: Request, res: Response, status = 200, locals: Record<string, unknown> = {}) {
   try {
     const setup = await currentTwoStepSetup({ userId: req.user!.id });
-    res.status(status).render('account/two-step-setup', { title: 'Set up two-step sign-in', setup, ...locals });
+    res.status(status).render('account/two-step-setup', {
+      title: 'Set up two-step sign-in',
+      setup,
+      required: requiresTwoStepSetup(req.user!),
+      ...locals,
+    });
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
     flash(req, 'info', messages.alreadyOn);
