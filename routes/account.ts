@@ -8,6 +8,7 @@ import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { endOtherSessions, endSignedInSession, listSignedInSessions } from '../server/services/accounts/sessions.ts';
 import {
   confirmTwoStepSetup,
   currentTwoStepSetup,
@@ -20,8 +21,26 @@ import {
 const messages = {
   alreadyOn: 'Two-step sign-in is already on.',
   turnedOff: 'Two-step sign-in is off. You can set it up again at any time.',
+  sessionEnded: 'That session has ended: the browser there is signed out.',
+  othersEnded: (n: number) =>
+    n === 0 ? 'You were signed in nowhere else.' : `Signed out everywhere else (${n} session${n === 1 ? '' : 's'}).`,
   reset: (name: string) => `Two-step sign-in of ${name} is off; she sets it up again at her next sign-in.`,
 };
+
+const sessionListSchema = z.object({
+  items: z.array(
+    z.object({
+      id: z.string(),
+      createdAt: z.string(),
+      lastSeenAt: z.string(),
+      userAgent: z.string(),
+      current: z.boolean(),
+    }),
+  ),
+});
+
+/** The web session making the request, when it is one (a bearer token has none). */
+const sessionOf = (req: Request): string | undefined => (req.authInfo?.via === 'token' ? undefined : req.sessionID);
 
 export const otpSchema = z.strictObject({ otp: z.string().trim().min(1, 'enter a code').max(64) });
 const otpFormSchema = z.object({ otp: z.string().trim().min(1, 'Enter the code your app shows.').max(64) });
@@ -30,6 +49,7 @@ async function renderSecurity(req: Request, res: Response, status = 200, locals:
   const user = (await UserModel.findById(req.user!.id).lean())!;
   res.status(status).render('account/security', {
     title: 'Account security',
+    sessions: await listSignedInSessions({ userId: req.user!.id, currentSessionId: req.sessionID }),
     twoStep: {
       enabled: Boolean(user.mfaEnabledAt),
       enabledAt: user.mfaEnabledAt,
@@ -83,6 +103,23 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     }
   });
 
+  web.post('/account/sessions/:id/end', requireSignIn, async (req, res) => {
+    await endSignedInSession({ actor: req.user!, sessionId: String(req.params.id), ip: req.ip });
+    flash(req, 'success', messages.sessionEnded);
+    res.redirect(303, '/account/security#sessions-title');
+  });
+  web.post('/account/sessions/end-others', requireSignIn, async (req, res) => {
+    const ended = await endOtherSessions({
+      userId: req.user!.id,
+      keepSessionId: req.sessionID,
+      actor: req.user!,
+      ip: req.ip,
+      reason: 'signed out everywhere else',
+    });
+    flash(req, 'success', messages.othersEnded(ended));
+    res.redirect(303, '/account/security#sessions-title');
+  });
+
   web.get('/admin/users/:id/two-step', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
     const user = isObjectId(id) ? await UserModel.findById(id).lean() : null;
@@ -96,6 +133,54 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     res.redirect(303, `/admin/users/${String(req.params.id)}/two-step`);
   });
 
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/me/sessions',
+      tag: 'account',
+      summary: "Where you're signed in: your web sessions, newest first",
+      access: [],
+      success: { status: 200, description: 'Your sessions', schema: sessionListSchema },
+    },
+    async ({ user, req }) => ({
+      items: (await listSignedInSessions({ userId: user.id, currentSessionId: sessionOf(req) })).map(
+        ({ device, ...item }) => (void device, item),
+      ),
+    }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/me/sessions/:id',
+      tag: 'account',
+      summary: 'End one of your sessions (that browser is signed out at its next request)',
+      access: [],
+      success: { status: 204, description: 'Ended' },
+    },
+    async ({ user, params, req }) => endSignedInSession({ actor: user, sessionId: params.id!, ip: req.ip }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/me/sessions',
+      tag: 'account',
+      summary: 'End every session but the current one (all of them, called with a token)',
+      access: [],
+      success: { status: 204, description: 'Ended' },
+    },
+    async ({ user, req }) => {
+      await endOtherSessions({
+        userId: user.id,
+        keepSessionId: sessionOf(req),
+        actor: user,
+        ip: req.ip,
+        reason: 'signed out everywhere else',
+      });
+    },
+  );
   apiOperation(
     api,
     {

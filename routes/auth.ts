@@ -6,6 +6,8 @@ import { formErrorsFrom } from '../server/http/forms.ts';
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
+import { beginSignedInSession, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
+import { recordAuditEvent } from '../server/services/audit/events.ts';
 import {
   checkPassword,
   checkSecondFactor,
@@ -76,7 +78,13 @@ export function logIn(req: Request, user: Express.User): Promise<void> {
       if (error) return reject(error);
       // startedAt begins the absolute timeout.
       req.session.startedAt = Date.now();
-      resolve();
+      req.session.tracked = true;
+      beginSignedInSession({
+        sessionId: req.sessionID,
+        userId: user.id,
+        userAgent: req.get('user-agent'),
+        ip: req.ip,
+      }).then(resolve, reject);
     }),
   );
 }
@@ -153,11 +161,16 @@ export function registerAuthRoutes(web: Router, api: Router): void {
     pendingSignIn(req) ? res.render('auth/two-step', { title: 'Enter your code' }) : res.redirect(303, '/login'),
   );
   web.post('/login/two-step', secondStepLimiter, signInSecondStep);
-  web.post('/logout', (req, res, next) =>
+  web.post('/logout', async (req, res, next) => {
+    const user = req.user;
+    if (user) {
+      await forgetSignedInSession({ sessionId: req.sessionID });
+      await recordAuditEvent({ action: 'sign-out', actor: user, target: { type: 'user', id: user.id }, ip: req.ip });
+    }
     req.logout((error) =>
       error ? next(error) : (flash(req, 'info', messages.signedOut), res.redirect(303, '/login')),
-    ),
-  );
+    );
+  });
 
   web.get('/password-reset', (_req, res) =>
     res.render('auth/reset-request', { title: 'Reset your password', values: {} }),

@@ -35,6 +35,8 @@ declare module 'express-session' {
     returnTo?: string;
     /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
     pendingSignIn?: { userId: string; at: number };
+    /** This session has its SignedInSession record (server/http/signedInSessions.ts). */
+    tracked?: boolean;
   }
 }
 

@@ -11,6 +11,8 @@ export const settings = {
   env: 'development' as Config['env'],
   /** MFA_REQUIRED_ROLES. */
   mfaRequiredRoles: [] as readonly Role[],
+  /** AUDIT_RETENTION_DAYS (the maintenance job). */
+  auditRetentionDays: 730,
 };
 
 export function applySettings(config: Config): void {
@@ -18,6 +20,7 @@ export function applySettings(config: Config): void {
   settings.signingSecret = config.sessionSecret;
   settings.env = config.env;
   settings.mfaRequiredRoles = config.mfaRequiredRoles;
+  settings.auditRetentionDays = config.auditRetentionDays;
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;
