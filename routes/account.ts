@@ -8,6 +8,12 @@ import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import {
+  changePassword,
+  confirmEmailChange,
+  findEmailChange,
+  requestEmailChange,
+} from '../server/services/accounts/credentials.ts';
 import { endOtherSessions, endSignedInSession, listSignedInSessions } from '../server/services/accounts/sessions.ts';
 import {
   confirmTwoStepSetup,
@@ -22,6 +28,12 @@ const messages = {
   alreadyOn: 'Two-step sign-in is already on.',
   turnedOff: 'Two-step sign-in is off. You can set it up again at any time.',
   sessionEnded: 'That session has ended: the browser there is signed out.',
+  passwordChanged:
+    'Your password is changed. You are signed out everywhere else, and your other API tokens are revoked.',
+  notSame: 'The two new passwords are not the same.',
+  emailSent: (to: string) =>
+    `We have sent a link to ${to}. Your address changes when you follow it (within 24 hours); until then nothing changes.`,
+  emailChanged: (to: string) => `Your email address is now ${to}.`,
   othersEnded: (n: number) =>
     n === 0 ? 'You were signed in nowhere else.' : `Signed out everywhere else (${n} session${n === 1 ? '' : 's'}).`,
   reset: (name: string) => `Two-step sign-in of ${name} is off; she sets it up again at her next sign-in.`,
@@ -41,6 +53,17 @@ const sessionListSchema = z.object({
 
 /** The web session making the request, when it is one (a bearer token has none). */
 const sessionOf = (req: Request): string | undefined => (req.authInfo?.via === 'token' ? undefined : req.sessionID);
+
+export const passwordChangeSchema = z.strictObject({
+  currentPassword: z.string().max(256),
+  newPassword: z.string().max(256),
+});
+const passwordFormSchema = z.object({
+  currentPassword: z.string().max(256),
+  newPassword: z.string().max(256),
+  confirm: z.string().max(256),
+});
+const emailFormSchema = z.object({ newEmail: z.string().trim().max(320), password: z.string().max(256) });
 
 export const otpSchema = z.strictObject({ otp: z.string().trim().min(1, 'enter a code').max(64) });
 const otpFormSchema = z.object({ otp: z.string().trim().min(1, 'Enter the code your app shows.').max(64) });
@@ -120,6 +143,46 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     res.redirect(303, '/account/security#sessions-title');
   });
 
+  web.post('/account/password', requireSignIn, async (req, res) => {
+    const form = parseForm(passwordFormSchema, req.body);
+    if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
+    if (form.data.newPassword !== form.data.confirm) {
+      const list = [{ path: 'confirm', message: messages.notSame }];
+      return renderSecurity(req, res, 422, { errors: { confirm: messages.notSame }, errorList: list });
+    }
+    try {
+      await changePassword({ actor: req.user!, ...form.data, keepSessionId: req.sessionID, ip: req.ip });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderSecurity(req, res, 422, { errors, errorList: list });
+    }
+    flash(req, 'success', messages.passwordChanged);
+    res.redirect(303, '/account/security');
+  });
+  web.post('/account/email', requireSignIn, async (req, res) => {
+    const form = parseForm(emailFormSchema, req.body);
+    if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
+    try {
+      await requestEmailChange({ actor: req.user!, ...form.data, ip: req.ip });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return renderSecurity(req, res, 422, { errors, errorList: list, values: { newEmail: form.data.newEmail } });
+    }
+    flash(req, 'success', messages.emailSent(form.data.newEmail.trim().toLowerCase()));
+    res.redirect(303, '/account/security');
+  });
+  // Mail scanners open every link: the GET shows a Confirm button, and only its POST uses the link.
+  web.get('/account/email/confirm/:token', async (req, res) => {
+    const { token } = await findEmailChange(String(req.params.token));
+    res.render('account/email-confirm', { title: 'Confirm your new email address', newEmail: token.newEmail });
+  });
+  web.post('/account/email/confirm/:token', async (req, res) => {
+    const { email } = await confirmEmailChange({ secret: String(req.params.token), ip: req.ip });
+    if (req.user) req.user.email = email;
+    flash(req, 'success', messages.emailChanged(email));
+    res.redirect(303, req.user ? '/account/security' : '/login');
+  });
+
   web.get('/admin/users/:id/two-step', requireRole('admin'), async (req, res) => {
     const id = String(req.params.id);
     const user = isObjectId(id) ? await UserModel.findById(id).lean() : null;
@@ -133,6 +196,26 @@ export function registerAccountRoutes(web: Router, api: Router): void {
     res.redirect(303, `/admin/users/${String(req.params.id)}/two-step`);
   });
 
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/me/password',
+      tag: 'account',
+      summary: 'Change your password; every other session ends and every other API token is revoked',
+      access: [],
+      body: passwordChangeSchema,
+      success: { status: 204, description: 'Changed' },
+    },
+    async ({ user, body, req }) =>
+      changePassword({
+        actor: user,
+        ...body,
+        keepSessionId: sessionOf(req),
+        keepTokenId: req.authInfo?.tokenId,
+        ip: req.ip,
+      }),
+  );
   apiOperation(
     api,
     {

@@ -206,6 +206,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
           purpose,
           secret: req.params.token,
           password: parsed.data.password,
+          ip: req.ip,
         });
         const user = await UserModel.findById(updated.id).lean();
         if (user?.mfaEnabledAt) {

@@ -25,6 +25,8 @@ declare global {
     interface User extends CurrentUser {}
     interface AuthInfo {
       via?: 'token';
+      /** The API token of the request (a password change keeps it and revokes the others). */
+      tokenId?: string;
     }
   }
 }
@@ -72,7 +74,7 @@ export async function bearerTokenAuth(req: Request, _res: Response, next: NextFu
   const user = found?.status === 'active' ? found : null;
   if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
   req.user = toCurrentUser(user);
-  req.authInfo = { via: 'token' };
+  req.authInfo = { via: 'token', tokenId: String(token._id) };
   // Touch at most once a minute: a hot script should not turn every read into a write.
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     await ApiTokenModel.updateOne({ _id: token._id }, { $set: { lastUsedAt: new Date() } });

@@ -4,6 +4,7 @@ import { UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
+import { afterPasswordReset } from './accounts/credentials.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
 import { hashSecret, newSecret } from './secrets.ts';
@@ -163,6 +164,7 @@ export async function setPasswordWithLink(props: {
   purpose: 'password-reset' | 'invitation';
   secret: string;
   password: string;
+  ip?: string | null;
 }) {
   const { token, user } = await findValidLink(props.purpose, props.secret);
   const problems = passwordFieldErrors(props.password, { email: user.email });
@@ -175,6 +177,8 @@ export async function setPasswordWithLink(props: {
   );
   if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
+  if (props.purpose === 'password-reset')
+    await afterPasswordReset({ user: { id: user._id, name: user.name }, ip: props.ip });
   return presentUser({ ...user, status: 'active' });
 }
 
