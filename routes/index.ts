@@ -1,5 +1,6 @@
 import { Router, type Express } from 'express';
 import { registerAccountRoutes } from './account.ts';
+import { registerAuditRoutes } from './audit.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
@@ -38,6 +39,7 @@ const resources = [
   registerRoundRoutes,
   registerNotificationRoutes,
   registerAccountRoutes,
+  registerAuditRoutes,
   registerOpenApiRoutes,
 ];
 

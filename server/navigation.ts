@@ -36,3 +36,4 @@ navigation.push({
   label: 'Security',
   roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
 });
+navigation.push({ href: '/admin/audit', label: 'Audit trail', roles: ['admin'] });

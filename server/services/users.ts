@@ -5,6 +5,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { afterPasswordReset } from './accounts/credentials.ts';
+import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
 import { hashSecret, newSecret } from './secrets.ts';
@@ -67,6 +68,9 @@ export async function createUser(props: {
   timezone?: string;
   password?: string;
   actorName?: string;
+  /** The admin creating the account (audited as user-created); absent for the CLI, the first admin and demo data. */
+  actor?: AuditActor;
+  ip?: string | null;
 }): Promise<UserView> {
   const email = props.email.trim().toLowerCase();
   if (props.password !== undefined) {
@@ -83,6 +87,14 @@ export async function createUser(props: {
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
       status: props.password !== undefined ? 'active' : 'invited',
     });
+    if (props.actor)
+      await recordAuditEvent({
+        action: 'user-created',
+        actor: props.actor,
+        target: { type: 'user', id: user._id },
+        ip: props.ip,
+        detail: `${user.name} (${user.roles.join(', ')})${props.password === undefined ? ', invited' : ''}`,
+      });
     if (props.password === undefined)
       await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
     return presentUser(user);
