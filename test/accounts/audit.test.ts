@@ -132,8 +132,8 @@ describe('the audit trail', () => {
     await recordAuditEvent({ action: 'user-updated', actor: admin, detail: 'the original' });
     const event = (await AuditEventModel.findOne({ detail: 'the original' }).lean())!;
     for (const method of ['patch', 'put', 'delete'] as const) {
-      const res = await supertest(app)
-        [method](`/api/v1/audit-events/${String(event._id)}`)
+      const client = supertest(app);
+      const res = await client[method](`/api/v1/audit-events/${String(event._id)}`)
         .set('Authorization', `Bearer ${token}`)
         .send({ detail: 'rewritten' });
       expect([404, 405], method).to.include(res.status);
