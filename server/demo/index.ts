@@ -1,5 +1,6 @@
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
+import { seedAccounts } from './accounts.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
@@ -23,6 +24,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
+  // Accounts: one person with two-step sign-in, and the admin's audit trail.
+  { name: 'accounts', seed: (ctx) => seedAccounts(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

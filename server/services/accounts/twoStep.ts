@@ -136,6 +136,31 @@ export async function confirmTwoStepSetup(props: {
   return { recoveryCodes };
 }
 
+/**
+ * Turns two-step sign-in on with a known secret and recovery codes, without a code (demo data, operators' tooling).
+ * People always go through beginTwoStepSetup and confirmTwoStepSetup.
+ */
+export async function enableTwoStepWithSecret(props: {
+  userId: string;
+  secret: string;
+  recoveryCodes: string[];
+  now?: Date;
+}): Promise<void> {
+  const now = props.now ?? new Date();
+  await UserModel.updateOne(
+    { _id: props.userId },
+    {
+      $set: {
+        mfaEnabledAt: now,
+        mfaSecret: props.secret,
+        mfaLastStep: 0,
+        mfaRecoveryCodes: props.recoveryCodes.map(hashRecoveryCode),
+      },
+      $unset: { mfaPendingSecret: 1 },
+    },
+  );
+}
+
 export type SecondFactor = 'totp' | 'recovery-code';
 
 /**
