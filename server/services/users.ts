@@ -190,7 +190,7 @@ export async function setPasswordWithLink(props: {
   if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
   if (props.purpose === 'password-reset')
-    await afterPasswordReset({ user: { id: user._id, name: user.name }, ip: props.ip });
+    await afterPasswordReset({ user: { id: user._id, name: user.name, email: user.email }, ip: props.ip });
   return presentUser({ ...user, status: 'active' });
 }
 

@@ -38,6 +38,7 @@ describe('password and email changes', () => {
     await meWith(token).expect(401);
     await signIn(app, user.email, newPassword);
     expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(1);
+    expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /password was changed/ })).to.equal(1);
   });
 
   it('POST /me/password with a token keeps that token and revokes the others, and ends every web session', async () => {
@@ -105,6 +106,7 @@ describe('password and email changes', () => {
     await meWith(token).expect(401);
     expect(await signedIn(agent)).to.equal(true);
     expect(await AuditEventModel.countDocuments({ action: 'password-reset', targetId: user.id })).to.equal(1);
+    expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /password was reset/ })).to.equal(1);
   });
 
   it('an email change needs her password, takes effect only when the new address confirms, and the old address is told', async () => {

@@ -57,6 +57,11 @@ export async function changePassword(props: {
   const problems = passwordFieldErrors(props.newPassword, { email: user.email }, 'newPassword');
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(props.newPassword) } });
+  await tell(
+    user.email,
+    'Your Pathways password was changed',
+    `Hello ${user.name},\n\nThe password of your Pathways account was changed, and you were signed out everywhere else.\n\nIf this was not you, reset your password now from the sign-in page and tell an administrator.\n`,
+  );
   await recordAuditEvent({
     action: 'password-changed',
     actor: props.actor,
@@ -67,7 +72,15 @@ export async function changePassword(props: {
 }
 
 /** A reset through an emailed link (server/services/users.ts): every session and token of hers ends. */
-export async function afterPasswordReset(props: { user: AuditActor; ip?: string | null }): Promise<void> {
+export async function afterPasswordReset(props: {
+  user: AuditActor & { email: string };
+  ip?: string | null;
+}): Promise<void> {
+  await tell(
+    props.user.email,
+    'Your Pathways password was reset',
+    `Hello ${props.user.name},\n\nThe password of your Pathways account was reset with an emailed link, and every other session and API token of yours was ended.\n\nIf this was not you, tell an administrator at once.\n`,
+  );
   await recordAuditEvent({
     action: 'password-reset',
     actor: props.user,
@@ -83,8 +96,8 @@ async function tell(to: string, subject: string, text: string): Promise<void> {
   try {
     await sendEmail({ to, subject, text });
   } catch (error) {
-    // The change itself stands; the notice is a courtesy to the old address.
-    logger.warn({ err: error }, 'could not send an email-change notice');
+    // The change itself stands; the notice is a courtesy to the account's address.
+    logger.warn({ err: error }, 'could not send an account security notice');
   }
 }
 
