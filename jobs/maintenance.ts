@@ -3,12 +3,17 @@ import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
+import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
+import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
+import { sessionIdleMs } from '../server/app.ts';
+import { settings } from '../server/settings.ts';
 import type { JobArea } from './types.ts';
 
 /**
  * Clean-up that a TTL index would do on MongoDB, which FerretDB 1.x lacks: expired web sessions
  * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old; and what
- * we should not keep: Pledge signatures never confirmed within a month; rate-limit counters of ended windows.
+ * we should not keep: Pledge signatures never confirmed within a month; rate-limit counters of ended windows; records
+ * of signed-in sessions that have expired; audit events older than AUDIT_RETENTION_DAYS.
  * Acknowledged deletes, never w:0.
  */
 export async function removeExpiredRecords(now = new Date()): Promise<{
@@ -16,6 +21,8 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   links: number;
   checkInFailures: number;
   pledge: { signatures: number; links: number };
+  sessionRecords: number;
+  auditEvents: number;
 }> {
   const sessions = await mongoose.connection.db!.collection('sessions').deleteMany({ expires: { $lt: now } });
   const links = await OneTimeTokenModel.deleteMany({
@@ -24,7 +31,16 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
   await purgeEndedRateWindows(now);
-  return { sessions: sessions.deletedCount, links: links.deletedCount, checkInFailures, pledge };
+  const sessionRecords = await purgeEndedSessionRecords({ idleMs: sessionIdleMs, now });
+  const auditEvents = await purgeExpiredAuditEvents({ retentionDays: settings.auditRetentionDays, now });
+  return {
+    sessions: sessions.deletedCount,
+    links: links.deletedCount,
+    checkInFailures,
+    pledge,
+    sessionRecords,
+    auditEvents,
+  };
 }
 
 export const maintenanceJobs: JobArea = {

@@ -28,6 +28,18 @@ const userSchema = new Schema(
     /** Weekday (1 = Monday … 7 = Sunday, luxon's numbering) of a facilitator's weekly digest. */
     digestWeekday: { type: Number, min: 1, max: 7, default: 1 },
     lastLoginAt: { type: Date },
+    /**
+     * Two-step sign-in (TOTP, RFC 6238). `mfaEnabledAt` is set when she confirmed a code; `mfaSecret` (base32) is
+     * the authenticator's key, `mfaPendingSecret` one offered on the set-up page and not yet confirmed.
+     * `mfaLastStep` is the last accepted time step: a code is accepted only by a conditional update on
+     * `{ mfaLastStep: { $lt: step } }`, so a code is never accepted twice, whichever process sees it.
+     * `mfaRecoveryCodes` holds the SHA-256 of each unused recovery code; using one `$pull`s it.
+     */
+    mfaEnabledAt: { type: Date, default: null },
+    mfaSecret: { type: String, select: false },
+    mfaPendingSecret: { type: String, select: false },
+    mfaLastStep: { type: Number, default: 0 },
+    mfaRecoveryCodes: { type: [String], select: false, default: undefined },
   },
   { timestamps: true },
 );

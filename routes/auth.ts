@@ -1,30 +1,46 @@
-import type { NextFunction, Request, Response, Router } from 'express';
-import passport from 'passport';
+import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom } from '../server/http/forms.ts';
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
-import { UnauthenticatedError } from '../server/errors.ts';
-import { createApiToken, listApiTokens, revokeApiToken } from '../server/services/apiTokens.ts';
+import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
+import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
+import { beginSignedInSession, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
+import { recordAuditEvent } from '../server/services/audit/events.ts';
 import {
-  authenticateWithPassword,
-  findValidLink,
-  requestPasswordReset,
-  setPasswordWithLink,
-} from '../server/services/users.ts';
+  checkPassword,
+  checkSecondFactor,
+  recordSignIn,
+  type SignedInUser,
+} from '../server/services/accounts/signIn.ts';
+import { createApiToken, listApiTokens, revokeApiToken } from '../server/services/apiTokens.ts';
+import { UserModel } from '../models/User.ts';
+import { currentUserOf, findValidLink, requestPasswordReset, setPasswordWithLink } from '../server/services/users.ts';
 
 const messages = {
   badCredentials: 'The email or password is not right. Check them and try again.',
   signedOut: 'You have signed out.',
   resetSent: 'If an account uses that address, we have sent it a link to reset the password. It works for one hour.',
   passwordSet: 'Your password is set. You are signed in.',
+  passwordSetCode: 'Your password is set. Enter a code from your authenticator app to sign in.',
+  wrongCode: 'That code is not right, or it was used already. Enter the code your app shows now, or a recovery code.',
+  secondStepExpired: 'Enter your email and password again: the sign-in waited too long for a code.',
+  mfaRequired: 'This account uses two-step sign-in: send the current code from the authenticator app as `otp`.',
+  mfaWrong: 'The two-step code is not right, or it was used already.',
+  mfaSetupRequired:
+    'Your role requires two-step sign-in: set it up on the account security page before creating API tokens.',
+  tooManyCodes: 'Too many wrong codes. Please wait a few minutes and try again.',
 };
+
+/** How long the second step waits after a right password. */
+const secondStepMs = 5 * 60 * 1000;
 
 export const tokenRequestSchema = z.strictObject({
   email: z.string().trim().max(320),
   password: z.string().max(256),
   name: z.string().trim().min(1).max(100).optional(),
+  otp: z.string().trim().max(64).optional(),
 });
 const tokenCreatedSchema = z.object({ token: z.string(), id: z.string(), expiresAt: z.string() });
 const tokenListSchema = z.object({
@@ -45,6 +61,7 @@ const loginSchema = z.object({
   password: z.string().max(256),
   _csrf: z.string().optional(),
 });
+const codeSchema = z.object({ code: z.string().trim().max(64), _csrf: z.string().optional() });
 const passwordSchema = z.object({
   password: z.string().max(256),
   confirm: z.string().max(256),
@@ -54,37 +71,106 @@ const passwordSchema = z.object({
 /** Only same-site paths are followed after sign-in (no open redirect). */
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
 
-function signIn(req: Request, res: Response, next: NextFunction): void {
+/** passport 0.7's req.login (it regenerates the session: no fixation), as a promise. */
+export function logIn(req: Request, user: Express.User): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.login(user, (error) => {
+      if (error) return reject(error);
+      // startedAt begins the absolute timeout.
+      req.session.startedAt = Date.now();
+      req.session.tracked = true;
+      beginSignedInSession({
+        sessionId: req.sessionID,
+        userId: user.id,
+        userAgent: req.get('user-agent'),
+        ip: req.ip,
+      }).then(resolve, reject);
+    }),
+  );
+}
+
+async function signIn(req: Request, res: Response): Promise<void> {
   const parsed = loginSchema.safeParse(req.body);
   const values = { email: parsed.success ? parsed.data.email : '' };
-  if (!parsed.success) {
+  const refuse = () =>
     res.status(401).render('auth/login', { title: 'Sign in', values, formError: messages.badCredentials });
-    return;
+  if (!parsed.success) return refuse();
+  const user = await checkPassword({ ...parsed.data, ip: req.ip, channel: 'web' });
+  if (!user) return refuse();
+  if (user.mfaEnabled) {
+    // The password is right; the session remembers that (for 5 minutes) and nothing more until the code.
+    req.session.pendingSignIn = { userId: user.id, at: Date.now() };
+    return res.redirect(303, '/login/two-step');
   }
   const returnTo = safeReturnTo(req.session.returnTo);
-  passport.authenticate('local', (error: unknown, user: Express.User | false) => {
-    if (error) return next(error);
-    if (!user)
-      return res.status(401).render('auth/login', { title: 'Sign in', values, formError: messages.badCredentials });
-    // passport 0.7 regenerates the session here (no fixation); startedAt begins the absolute timeout.
-    req.login(user, (loginError) => {
-      if (loginError) return next(loginError);
-      req.session.startedAt = Date.now();
-      res.redirect(303, returnTo);
-    });
-  })(req, res, next);
+  await logIn(req, user);
+  await recordSignIn({ user, ip: req.ip, factor: 'password' });
+  res.redirect(303, returnTo);
 }
+
+/** The account waiting for its second step, while the wait is fresh. */
+function pendingSignIn(req: Request): { userId: string } | undefined {
+  const pending = req.session.pendingSignIn;
+  return pending && Date.now() - pending.at <= secondStepMs ? pending : undefined;
+}
+
+async function signInSecondStep(req: Request, res: Response): Promise<void> {
+  const pending = pendingSignIn(req);
+  if (!pending) {
+    delete req.session.pendingSignIn;
+    flash(req, 'error', messages.secondStepExpired);
+    return res.redirect(303, '/login');
+  }
+  const parsed = codeSchema.safeParse(req.body);
+  const user = await UserModel.findOne({ _id: pending.userId, status: 'active' }).lean();
+  if (!user) {
+    delete req.session.pendingSignIn;
+    return res.redirect(303, '/login');
+  }
+  const current: SignedInUser = currentUserOf(user);
+  const factor = parsed.success
+    ? await checkSecondFactor({ user: current, code: parsed.data.code, ip: req.ip, channel: 'web' })
+    : null;
+  if (!factor) {
+    return void res
+      .status(401)
+      .render('auth/two-step', { title: 'Enter your code', errors: { code: messages.wrongCode } });
+  }
+  const returnTo = safeReturnTo(req.session.returnTo);
+  await logIn(req, current);
+  await recordSignIn({ user: current, ip: req.ip, factor });
+  res.redirect(303, returnTo);
+}
+
+/** Wrong second-step codes per waiting account (across processes); a right one does not count. */
+const secondStepLimiter = formLimiter({
+  name: 'sign-in:second-step',
+  limit: 10,
+  message: messages.tooManyCodes,
+  skipSuccessful: true,
+  // No pending account: the handler sends her back to the password step, whatever the count.
+  key: (req) => req.session.pendingSignIn?.userId ?? 'none',
+});
 
 export function registerAuthRoutes(web: Router, api: Router): void {
   web.get('/login', (req, res) =>
     req.user ? res.redirect(303, '/') : res.render('auth/login', { title: 'Sign in', values: {} }),
   );
   web.post('/login', ...signInLimiters(), signIn);
-  web.post('/logout', (req, res, next) =>
+  web.get('/login/two-step', (req, res) =>
+    pendingSignIn(req) ? res.render('auth/two-step', { title: 'Enter your code' }) : res.redirect(303, '/login'),
+  );
+  web.post('/login/two-step', secondStepLimiter, signInSecondStep);
+  web.post('/logout', async (req, res, next) => {
+    const user = req.user;
+    if (user) {
+      await forgetSignedInSession({ sessionId: req.sessionID });
+      await recordAuditEvent({ action: 'sign-out', actor: user, target: { type: 'user', id: user.id }, ip: req.ip });
+    }
     req.logout((error) =>
       error ? next(error) : (flash(req, 'info', messages.signedOut), res.redirect(303, '/login')),
-    ),
-  );
+    );
+  });
 
   web.get('/password-reset', (_req, res) =>
     res.render('auth/reset-request', { title: 'Reset your password', values: {} }),
@@ -106,7 +192,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       const { user } = await findValidLink(purpose, req.params.token);
       res.render('auth/set-password', { title, email: user.email, action: `${base}/${req.params.token}` });
     });
-    web.post(`${base}/:token`, async (req, res, next) => {
+    web.post(`${base}/:token`, async (req, res) => {
       const { user } = await findValidLink(purpose, req.params.token);
       const locals = { title, email: user.email, action: `${base}/${req.params.token}` };
       const parsed = passwordSchema.safeParse(req.body);
@@ -120,22 +206,20 @@ export function registerAuthRoutes(web: Router, api: Router): void {
           purpose,
           secret: req.params.token,
           password: parsed.data.password,
+          ip: req.ip,
         });
-        req.login(
-          {
-            id: updated.id,
-            email: updated.email,
-            name: updated.name,
-            roles: updated.roles,
-            timezone: updated.timezone,
-          },
-          (error) => {
-            if (error) return next(error);
-            req.session.startedAt = Date.now();
-            flash(req, 'success', messages.passwordSet);
-            res.redirect(303, '/');
-          },
-        );
+        const user = await UserModel.findById(updated.id).lean();
+        if (user?.mfaEnabledAt) {
+          // A new password is one factor: she still proves the second before she is signed in.
+          req.session.pendingSignIn = { userId: updated.id, at: Date.now() };
+          flash(req, 'success', messages.passwordSetCode);
+          return res.redirect(303, '/login/two-step');
+        }
+        const current = currentUserOf(user!);
+        await logIn(req, current);
+        await recordSignIn({ user: current, ip: req.ip, factor: 'password' });
+        flash(req, 'success', messages.passwordSet);
+        res.redirect(303, '/');
       } catch (error) {
         const { errors } = formErrorsFrom(error);
         res.status(422).render('auth/set-password', { ...locals, errors });
@@ -154,12 +238,30 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       body: tokenRequestSchema,
       before: signInLimiters(),
       success: { status: 201, description: 'The token (shown only once)', schema: tokenCreatedSchema },
-      errors: [401, 429],
+      errors: [401, 403, 429],
     },
-    async ({ body }) => {
-      const user = await authenticateWithPassword({ email: body.email, password: body.password });
+    async ({ body, req }) => {
+      const user = await checkPassword({
+        email: body.email,
+        password: body.password,
+        ip: req.ip,
+        channel: 'api-token',
+      });
       if (!user) throw new UnauthenticatedError(messages.badCredentials);
-      return createApiToken({ userId: user.id, name: body.name });
+      if (user.mfaEnabled) {
+        const factor =
+          body.otp && (await checkSecondFactor({ user, code: body.otp, ip: req.ip, channel: 'api-token' }));
+        if (!factor) {
+          const refused = new UnauthenticatedError(body.otp ? messages.mfaWrong : messages.mfaRequired);
+          refused.extensions = { mfaRequired: true };
+          throw refused;
+        }
+      } else if (requiresTwoStepSetup(user)) {
+        const refused = new ForbiddenError(messages.mfaSetupRequired);
+        refused.extensions = { mfaSetupRequired: true };
+        throw refused;
+      }
+      return createApiToken({ userId: user.id, name: body.name, actor: user, ip: req.ip });
     },
   );
   apiOperation(
@@ -184,6 +286,6 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       access: [],
       success: { status: 204, description: 'Revoked' },
     },
-    async ({ user, params }) => revokeApiToken({ userId: user.id, tokenId: params.id! }),
+    async ({ user, params, req }) => revokeApiToken({ userId: user.id, tokenId: params.id!, actor: user, ip: req.ip }),
   );
 }

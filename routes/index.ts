@@ -1,5 +1,7 @@
 import { Router, type Express } from 'express';
-import { registerAccountRoutes } from './accounts.ts';
+import { registerAccountManagementRoutes } from './accountManagement.ts';
+import { registerAccountSecurityRoutes } from './accountSecurity.ts';
+import { registerAuditRoutes } from './audit.ts';
 import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
@@ -32,7 +34,7 @@ const resources = [
   registerAuthRoutes,
   registerDashboardRoutes,
   registerUserRoutes,
-  registerAccountRoutes,
+  registerAccountManagementRoutes,
   registerOutboxRoutes,
   registerCohortRoutes,
   registerSessionRoutes,
@@ -46,8 +48,9 @@ const resources = [
   registerNotificationRoutes,
   registerMentoringRoutes,
   registerMentorshipRoutes,
-
   registerNetworkRoutes,
+  registerAccountSecurityRoutes,
+  registerAuditRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
   registerPoolRoutes,

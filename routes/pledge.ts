@@ -338,13 +338,14 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
         }),
       },
     },
-    async ({ body, params, user }) => {
+    async ({ body, params, user, req }) => {
       const updated = await pledge.setSignatureHidden({
         signatureId: params.id!,
         hidden: body.hidden,
         reason: body.reason,
         actor: user,
         now: new Date(),
+        ip: req.ip,
       });
       return {
         id: updated.id,
@@ -526,6 +527,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       reason: form.data.reason,
       actor: req.user!,
       now: new Date(),
+      ip: req.ip,
     });
     flash(req, 'success', hidden ? messages.hidden : messages.unhidden);
     res.redirect(303, `/admin/pledge/signatures/${req.params.id}`);

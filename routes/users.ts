@@ -91,7 +91,7 @@ export function registerUserRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The user', schema: userSchema },
       errors: [409],
     },
-    async ({ body, user }) => createUser({ ...body, actorName: user.name }),
+    async ({ body, user, req }) => createUser({ ...body, actorName: user.name, actor: user, ip: req.ip }),
   );
   apiOperation(
     api,
@@ -140,7 +140,7 @@ export function registerUserRoutes(web: Router, api: Router): void {
     const form = parseForm(userFormSchema, req.body);
     if (!form.ok) return renderWith(form.errors, form.list);
     try {
-      const created = await createUser({ ...form.data, actorName: req.user!.name });
+      const created = await createUser({ ...form.data, actorName: req.user!.name, actor: req.user!, ip: req.ip });
       flash(
         req,
         'success',

@@ -17,6 +17,8 @@ import { bodyParsers } from './http/bodies.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
+import { signedInSessions } from './http/signedInSessions.ts';
+import { twoStepSetupGate } from './http/twoStepGate.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
@@ -116,7 +118,9 @@ export function createApp(config: Config): express.Express {
   app.use(passport.initialize());
   app.use(passport.session());
   app.use(absoluteSessionTimeout);
+  app.use(signedInSessions);
   app.use('/api/', bearerTokenAuth);
+  app.use(twoStepSetupGate);
 
   const { csrfSynchronisedProtection, generateToken } = csrfSync({
     getTokenFromRequest: (req) =>

@@ -8,7 +8,15 @@ import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
-export type CurrentUser = { id: string; email: string; name: string; roles: Role[]; timezone: string };
+export type CurrentUser = {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  timezone: string;
+  /** Two-step sign-in is on (MFA_REQUIRED_ROLES sends people without it to the set-up page). */
+  mfaEnabled?: boolean;
+};
 
 declare global {
   // eslint-disable-next-line @typescript-eslint/no-namespace
@@ -17,6 +25,8 @@ declare global {
     interface User extends CurrentUser {}
     interface AuthInfo {
       via?: 'token';
+      /** The API token of the request (a password change keeps it and revokes the others). */
+      tokenId?: string;
     }
   }
 }
@@ -25,6 +35,10 @@ declare module 'express-session' {
     startedAt?: number;
     flash?: { kind: 'success' | 'error' | 'info'; message: string }[];
     returnTo?: string;
+    /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
+    pendingSignIn?: { userId: string; at: number };
+    /** This session has its SignedInSession record (server/http/signedInSessions.ts). */
+    tracked?: boolean;
   }
 }
 
@@ -60,7 +74,7 @@ export async function bearerTokenAuth(req: Request, _res: Response, next: NextFu
   const user = found?.status === 'active' ? found : null;
   if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
   req.user = toCurrentUser(user);
-  req.authInfo = { via: 'token' };
+  req.authInfo = { via: 'token', tokenId: String(token._id) };
   // Touch at most once a minute: a hot script should not turn every read into a write.
   if (!token.lastUsedAt || Date.now() - token.lastUsedAt.getTime() > 60_000) {
     await ApiTokenModel.updateOne({ _id: token._id }, { $set: { lastUsedAt: new Date() } });

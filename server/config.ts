@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { z } from 'zod';
+import { roles, type Role } from '../models/User.ts';
 
 /**
  * The only reader of process.env. Every variable is documented here and in the README.
@@ -61,6 +62,33 @@ const envSchema = z.object({
       }
       return trust;
     }),
+  /**
+   * Roles that must use two-step sign-in, comma-separated ("admin,facilitator"); "none" for nobody. Such a person
+   * without it reaches only the set-up pages. Default: admin,facilitator in production, nobody otherwise.
+   */
+  MFA_REQUIRED_ROLES: z
+    .string()
+    .trim()
+    .optional()
+    .transform((value, ctx) => {
+      if (value === undefined) return undefined;
+      if (value === 'none') return [] as Role[];
+      const listed = value
+        .split(',')
+        .map((r) => r.trim())
+        .filter(Boolean);
+      const unknown = listed.filter((r) => !(roles as readonly string[]).includes(r));
+      if (unknown.length) {
+        ctx.addIssue({
+          code: 'custom',
+          message: `unknown role ${unknown.join(', ')}; roles are ${roles.join(', ')}, or "none"`,
+        });
+        return z.NEVER;
+      }
+      return [...new Set(listed)] as Role[];
+    }),
+  /** Days the audit trail keeps an event; the maintenance job removes older ones. */
+  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
 });
 
 const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
@@ -104,6 +132,10 @@ export type Config = Readonly<{
   runJobs: boolean;
   /** Express's `trust proxy`: a hop count or addresses/subnets (TRUST_PROXY). */
   trustProxy: number | readonly string[];
+  /** Roles that must use two-step sign-in (MFA_REQUIRED_ROLES). */
+  mfaRequiredRoles: readonly Role[];
+  /** Days an audit event is kept (AUDIT_RETENTION_DAYS). */
+  auditRetentionDays: number;
 }>;
 
 export class ConfigError extends Error {
@@ -145,6 +177,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     logLevel: env.LOG_LEVEL,
     runJobs: env.RUN_JOBS === 'true',
     trustProxy: env.TRUST_PROXY,
+    mfaRequiredRoles: Object.freeze(
+      env.MFA_REQUIRED_ROLES ?? (env.NODE_ENV === 'production' ? (['admin', 'facilitator'] as Role[]) : []),
+    ),
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
   });
 }
 

@@ -7,6 +7,7 @@ import { ConfigError, loadConfig } from './config.ts';
 import { connectDatabase, connectedDatabase } from './db.ts';
 import { demoAccounts, demoPassword } from './demo/people.ts';
 import { seedDemoDataIfEmpty } from './demo/index.ts';
+import { demoTwoStep } from './demo/accounts.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
@@ -59,6 +60,9 @@ async function main(): Promise<void> {
       `${seeded ? 'Demo data loaded.' : 'Demo data already present.'} Demo accounts (password "${demoPassword}"):`,
     );
     for (const a of demoAccounts) console.log(`  ${a.roles[0]!.padEnd(12)} ${a.email}`);
+    console.log(
+      `  two-step     ${demoTwoStep.email} (add the key ${demoTwoStep.secret} to an authenticator app, or use a recovery code ${demoTwoStep.recoveryCodes[0]} … ${demoTwoStep.recoveryCodes.at(-1)}, once each)`,
+    );
   }
   console.log('Press Ctrl-C to stop.\n');
 

@@ -57,3 +57,11 @@ navigation.push({
   label: 'Networks',
   roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
 });
+
+// Accounts (issue 13): two-step sign-in, where she is signed in, password and email.
+navigation.push({
+  href: '/account/security',
+  label: 'Security',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
+});
+navigation.push({ href: '/admin/audit', label: 'Audit trail', roles: ['admin'] });

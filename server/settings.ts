@@ -1,3 +1,4 @@
+import type { Role } from '../models/User.ts';
 import type { Config } from './config.ts';
 
 /**
@@ -8,12 +9,18 @@ export const settings = {
   baseUrl: 'http://localhost:3000',
   signingSecret: 'development-only-signing-secret-change-me',
   env: 'development' as Config['env'],
+  /** MFA_REQUIRED_ROLES. */
+  mfaRequiredRoles: [] as readonly Role[],
+  /** AUDIT_RETENTION_DAYS (the maintenance job). */
+  auditRetentionDays: 730,
 };
 
 export function applySettings(config: Config): void {
   settings.baseUrl = config.baseUrl;
   settings.signingSecret = config.sessionSecret;
   settings.env = config.env;
+  settings.mfaRequiredRoles = config.mfaRequiredRoles;
+  settings.auditRetentionDays = config.auditRetentionDays;
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

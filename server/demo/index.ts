@@ -1,6 +1,7 @@
 import { UserModel } from '../../models/User.ts';
-import { seedAccounts } from './accounts.ts';
+import { seedAccountStatuses } from './accountStatuses.ts';
 import { logger } from '../logger.ts';
+import { seedAccounts } from './accounts.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
@@ -35,8 +36,10 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'networks', seed: (ctx) => seedNetworks(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
-  // Accounts (issue 13): a disabled and an invited person in the admin's list of people.
+  // Accounts (issue 13): one person with two-step sign-in, and the admin's audit trail.
   { name: 'accounts', seed: (ctx) => seedAccounts(ctx) },
+  // Accounts (issue 13): a disabled and an invited person in the admin's list of people.
+  { name: 'account-statuses', seed: (ctx) => seedAccountStatuses(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

@@ -1,8 +1,10 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
 import { multipartForms } from './uploads.ts';
 
-/** The methods whose requests carry a body we read (DELETE too: erasing an account carries the password). Others are
- * never parsed, so a GET cannot fail on its body. */
+/**
+ * The methods whose requests carry a body we read. Others are never parsed, so a GET cannot fail on its body. A DELETE
+ * may confirm itself with a body (API.md: `DELETE /me/mfa { otp }`, `DELETE /me { password }`).
+ */
 export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 const onlyWithBody =

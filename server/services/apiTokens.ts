@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { NotFoundError } from '../errors.ts';
 import { isObjectId } from '../ids.ts';
+import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
 
 /** Personal API tokens last 90 days; owners can list and revoke them. */
@@ -47,8 +48,11 @@ export async function findApiToken(presented: string) {
   return secretMatchesHash(presented, token.tokenHash) ? token : null;
 }
 
-/** Creates a token for a user whose password was already checked; the secret is returned only here. */
-export async function createApiToken(props: { userId: string; name?: string }) {
+/**
+ * Creates a token for a user whose password (and second step) was already checked; the secret is returned only
+ * here. With an actor (a person asking, not a test or the CLI), it is audited.
+ */
+export async function createApiToken(props: { userId: string; name?: string; actor?: AuditActor; ip?: string | null }) {
   const _id = new Types.ObjectId();
   const token = `${String(_id)}_${newSecret()}`;
   const doc = await ApiTokenModel.create({
@@ -58,6 +62,14 @@ export async function createApiToken(props: { userId: string; name?: string }) {
     tokenHash: hashSecret(token),
     expiresAt: new Date(Date.now() + apiTokenLifetimeMs),
   });
+  if (props.actor)
+    await recordAuditEvent({
+      action: 'token-created',
+      actor: props.actor,
+      target: { type: 'api-token', id: _id },
+      ip: props.ip,
+      detail: doc.name,
+    });
   return { token, id: doc.id as string, expiresAt: doc.expiresAt.toISOString() };
 }
 
@@ -69,8 +81,45 @@ export async function listApiTokens(props: { userId: string }): Promise<ApiToken
 }
 
 /** Only the owner can revoke; someone else's token id is answered as unknown (404). */
-export async function revokeApiToken(props: { userId: string; tokenId: string }): Promise<void> {
+export async function revokeApiToken(props: {
+  userId: string;
+  tokenId: string;
+  actor?: AuditActor;
+  ip?: string | null;
+}): Promise<void> {
   if (!isObjectId(props.tokenId)) throw new NotFoundError('No such token.');
   const result = await ApiTokenModel.deleteOne({ _id: props.tokenId, userId: props.userId });
   if (result.deletedCount !== 1) throw new NotFoundError('No such token.');
+  if (props.actor)
+    await recordAuditEvent({
+      action: 'token-revoked',
+      actor: props.actor,
+      target: { type: 'api-token', id: props.tokenId },
+      ip: props.ip,
+    });
+}
+
+/**
+ * Revokes every token of hers but `keepTokenId` (a password change or reset: whoever knew the old password may
+ * have made one). One delete by her id.
+ */
+export async function revokeOtherApiTokens(props: {
+  userId: string;
+  keepTokenId?: string | null;
+  actor: AuditActor;
+  ip?: string | null;
+  reason: string;
+}): Promise<number> {
+  const filter: Record<string, unknown> = { userId: props.userId };
+  if (props.keepTokenId) filter._id = { $ne: props.keepTokenId };
+  const result = await ApiTokenModel.deleteMany(filter);
+  if (result.deletedCount > 0)
+    await recordAuditEvent({
+      action: 'token-revoked',
+      actor: props.actor,
+      target: { type: 'user', id: props.userId },
+      ip: props.ip,
+      detail: `${result.deletedCount} token(s) revoked: ${props.reason}`,
+    });
+  return result.deletedCount;
 }

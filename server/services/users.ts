@@ -5,6 +5,8 @@ import { UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
+import { afterPasswordReset } from './accounts/credentials.ts';
+import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
 import { hashSecret, newSecret } from './secrets.ts';
@@ -18,21 +20,31 @@ const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 6
 
 /** The public shape of a user (API and views): never the hash. */
 export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
-type UserFields = { _id: unknown; email: string; name: string; roles: string[]; timezone: string };
+type UserFields = {
+  _id: unknown;
+  email: string;
+  name: string;
+  roles: string[];
+  timezone: string;
+  mfaEnabledAt?: Date | null;
+};
 
 /** The person as a signed-in request carries her (only active accounts sign in, so no status). */
-export function currentUserOf(user: UserFields): Omit<UserView, 'status'> {
+export function currentUserOf(user: UserFields): Omit<UserView, 'status'> & { mfaEnabled: boolean } {
   return {
     id: String(user._id),
     email: user.email,
     name: user.name,
     roles: user.roles as Role[],
     timezone: user.timezone,
+    mfaEnabled: Boolean(user.mfaEnabledAt),
   };
 }
 
 export function presentUser(user: UserFields & { status?: string }): UserView {
-  return { ...currentUserOf(user), status: user.status ?? 'active' };
+  const { mfaEnabled, ...view } = currentUserOf(user);
+  void mfaEnabled;
+  return { ...view, status: user.status ?? 'active' };
 }
 
 /** Returns the user when email and password match an active account, else null (same time either way). */
@@ -57,6 +69,9 @@ export async function createUser(props: {
   timezone?: string;
   password?: string;
   actorName?: string;
+  /** The admin creating the account (audited as user-created); absent for the CLI, the first admin and demo data. */
+  actor?: AuditActor;
+  ip?: string | null;
 }): Promise<UserView> {
   const email = props.email.trim().toLowerCase();
   if (props.password !== undefined) {
@@ -73,6 +88,14 @@ export async function createUser(props: {
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
       status: props.password !== undefined ? 'active' : 'invited',
     });
+    if (props.actor)
+      await recordAuditEvent({
+        action: 'user-created',
+        actor: props.actor,
+        target: { type: 'user', id: user._id },
+        ip: props.ip,
+        detail: `${user.name} (${user.roles.join(', ')})${props.password === undefined ? ', invited' : ''}`,
+      });
     if (props.password === undefined)
       await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
     return presentUser(user);
@@ -155,6 +178,7 @@ export async function setPasswordWithLink(props: {
   purpose: 'password-reset' | 'invitation';
   secret: string;
   password: string;
+  ip?: string | null;
 }) {
   const { token, user } = await findValidLink(props.purpose, props.secret);
   const problems = passwordFieldErrors(props.password, { email: user.email });
@@ -168,6 +192,8 @@ export async function setPasswordWithLink(props: {
   if (!used) throw new NotFoundError(messages.linkInvalid);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
+  if (props.purpose === 'password-reset')
+    await afterPasswordReset({ user: { id: user._id, name: user.name, email: user.email }, ip: props.ip });
   return presentUser({ ...user, status: 'active' });
 }
 

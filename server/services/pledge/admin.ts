@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { recordAuditEvent } from '../audit/events.ts';
 import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
@@ -63,6 +64,7 @@ export async function setSignatureHidden(props: {
   reason: string;
   actor: Express.User;
   now: Date;
+  ip?: string | null;
 }) {
   const signature = isObjectId(props.signatureId)
     ? await PledgeSignatureModel.findById(props.signatureId).lean()
@@ -84,6 +86,16 @@ export async function setSignatureHidden(props: {
     organisationType: signature.organisationType,
     at: props.now,
   });
+  // The Pledge keeps its own trail (above); hiding also goes to the site-wide audit trail admins review.
+  if (props.hidden)
+    await recordAuditEvent({
+      action: 'pledge-signature-hidden',
+      actor: props.actor,
+      target: { type: 'pledge-signature', id: signature._id },
+      ip: props.ip,
+      detail: props.reason,
+      at: props.now,
+    });
   await listChanged();
   return presentAdminSignature({
     ...signature,

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
-import { demoDisabledPerson, demoInvitedPerson } from '../../server/demo/accounts.ts';
+import { demoDisabledPerson, demoInvitedPerson } from '../../server/demo/accountStatuses.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';

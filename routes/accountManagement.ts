@@ -84,7 +84,7 @@ function leaveAfterErasure(req: Request, res: Response): void {
   });
 }
 
-export function registerAccountRoutes(web: Router, api: Router): void {
+export function registerAccountManagementRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
     {

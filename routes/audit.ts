@@ -1,0 +1,157 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { auditActions } from '../models/AuditEvent.ts';
+import { UserModel } from '../models/User.ts';
+import { requireRole } from '../server/auth.ts';
+import { toCsv } from '../server/csv.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { parseForm } from '../server/http/forms.ts';
+import { isoDate, objectId, paging } from '../server/http/validate.ts';
+import { exportAuditEvents, searchAuditEvents, type AuditFilter } from '../server/services/audit/trail.ts';
+import { wallClockToInstant } from '../server/time.ts';
+
+const messages = {
+  noSuchPerson: 'Nobody has this email address.',
+  dates: 'The first day must not be after the last.',
+};
+
+/** The CSV holds at most this many events, newest first (narrow the filter for older ones). */
+const csvMax = 50_000;
+
+const auditEventSchema = z.object({
+  id: z.string(),
+  at: z.string(),
+  actor: z.object({ id: z.string(), name: z.string() }).nullable(),
+  action: z.enum(auditActions),
+  target: z.object({ type: z.string(), id: z.string() }).nullable(),
+  ip: z.string().nullable(),
+  detail: z.string(),
+});
+
+export const auditQuerySchema = z.strictObject({
+  actorId: objectId.optional(),
+  action: z.enum(auditActions).optional(),
+  targetId: z.string().trim().min(1).max(100).optional(),
+  since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' }).optional(),
+  ...paging,
+});
+
+/** The admin page's filter: a person by email, an action, and days in the reader's zone. */
+const pageFilterSchema = z.object({
+  person: z.string().trim().max(320).optional().default(''),
+  action: z
+    .union([z.enum(auditActions), z.literal('')])
+    .optional()
+    .default(''),
+  from: z
+    .union([isoDate, z.literal('')])
+    .optional()
+    .default(''),
+  to: z
+    .union([isoDate, z.literal('')])
+    .optional()
+    .default(''),
+  cursor: z.string().max(200).optional(),
+});
+type PageFilter = z.output<typeof pageFilterSchema>;
+
+/** The page's filter as the service's, or the field errors that stop it. */
+async function filterOf(
+  values: PageFilter,
+  zone: string,
+): Promise<{ filter: AuditFilter; errors: Record<string, string> }> {
+  const errors: Record<string, string> = {};
+  const filter: AuditFilter = {};
+  if (values.person) {
+    const person = await UserModel.findOne({ email: values.person.toLowerCase() }, { _id: 1 }).lean();
+    if (person) filter.personId = String(person._id);
+    else errors.person = messages.noSuchPerson;
+  }
+  if (values.action) filter.action = values.action;
+  if (values.from) filter.since = wallClockToInstant(`${values.from}T00:00`, zone);
+  if (values.to) filter.until = wallClockToInstant(`${values.to}T00:00`, zone)!;
+  if (filter.until) filter.until = new Date(filter.until.getTime() + 24 * 60 * 60 * 1000);
+  if (values.from && values.to && values.from > values.to) errors.to = messages.dates;
+  return { filter, errors };
+}
+
+async function auditPage(req: Request, res: Response): Promise<void> {
+  const zone = req.user!.timezone;
+  const form = parseForm(pageFilterSchema, { ...req.query });
+  const values = form.ok ? form.data : { person: '', action: '', from: '', to: '' };
+  const parsed = form.ok ? await filterOf(form.data, zone) : { filter: {}, errors: form.errors };
+  const errorList = Object.entries(parsed.errors).map(([path, message]) => ({ path, message }));
+  const result = errorList.length
+    ? { items: [], nextCursor: null }
+    : await searchAuditEvents({ ...parsed.filter, limit: 50, cursor: form.ok ? form.data.cursor : undefined });
+  const query = new URLSearchParams(
+    Object.entries(values).filter(([k, v]) => k !== 'cursor' && typeof v === 'string' && v !== '') as [
+      string,
+      string,
+    ][],
+  );
+  res.status(errorList.length ? 422 : 200).render('audit/index', {
+    title: 'Audit trail',
+    events: result.items,
+    nextCursor: result.nextCursor,
+    values,
+    actions: auditActions,
+    errors: parsed.errors,
+    errorList,
+    query: query.toString(),
+  });
+}
+
+export function registerAuditRoutes(web: Router, api: Router): void {
+  web.get('/admin/audit', requireRole('admin'), auditPage);
+  web.get('/admin/audit.csv', requireRole('admin'), async (req, res) => {
+    const form = parseForm(pageFilterSchema, { ...req.query });
+    const parsed = form.ok ? await filterOf(form.data, req.user!.timezone) : undefined;
+    if (!parsed || Object.keys(parsed.errors).length) return auditPage(req, res);
+    const events = await exportAuditEvents({ ...parsed.filter, max: csvMax });
+    const csv = toCsv({
+      header: ['at (UTC)', 'action', 'actor id', 'actor name', 'target type', 'target id', 'ip', 'detail'],
+      rows: events.map((e) => [
+        e.at,
+        e.action,
+        e.actor?.id,
+        e.actor?.name,
+        e.target?.type,
+        e.target?.id,
+        e.ip,
+        e.detail,
+      ]),
+    });
+    res
+      .set('Content-Disposition', 'attachment; filename="audit-trail.csv"')
+      .set('Cache-Control', 'no-store')
+      .type('text/csv; charset=utf-8')
+      .send('\uFEFF' + csv);
+  });
+
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/audit-events',
+      tag: 'audit',
+      summary: 'The audit trail, newest first (read-only: nothing edits or deletes an event)',
+      access: ['admin'],
+      query: auditQuerySchema,
+      success: {
+        status: 200,
+        description: 'A page of events',
+        schema: z.object({ items: z.array(auditEventSchema), nextCursor: z.string().nullable() }),
+      },
+    },
+    async ({ query }) =>
+      searchAuditEvents({
+        actorId: query.actorId,
+        action: query.action,
+        targetId: query.targetId,
+        since: query.since ? new Date(query.since) : undefined,
+        limit: query.limit,
+        cursor: query.cursor,
+      }),
+  );
+}

@@ -1,0 +1,208 @@
+import { z } from 'zod';
+import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { logger } from '../../logger.ts';
+import { sendEmail } from '../../mailer.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { revokeOtherApiTokens } from '../apiTokens.ts';
+import { hashPassword, passwordFieldErrors, verifyPassword } from '../passwords.ts';
+import { hashSecret, newSecret } from '../secrets.ts';
+import { endOtherSessions } from './sessions.ts';
+
+const messages = {
+  wrongPassword: 'Your current password is not right.',
+  wrongPasswordShort: 'is not your current password',
+  sameEmail: 'This is already your email address.',
+  emailTaken: 'Another account uses this email address.',
+  linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
+};
+
+/** A link confirming a new address lasts a day. */
+const emailChangeLifetimeMs = 24 * 60 * 60 * 1000;
+
+/**
+ * Whoever knew the old password may have signed in or made a token: after a change or a reset, every other session
+ * of hers ends and every other API token is revoked. `keep*` are the session or token making the request.
+ */
+export async function endOtherAccess(props: {
+  userId: string;
+  actor: AuditActor;
+  keepSessionId?: string | null;
+  keepTokenId?: string | null;
+  ip?: string | null;
+  reason: string;
+}): Promise<void> {
+  await endOtherSessions({ ...props });
+  await revokeOtherApiTokens({ ...props });
+}
+
+/** She changes her password, proving the current one. */
+export async function changePassword(props: {
+  actor: AuditActor & { email: string };
+  currentPassword: string;
+  newPassword: string;
+  keepSessionId?: string | null;
+  keepTokenId?: string | null;
+  ip?: string | null;
+}): Promise<void> {
+  const user = await UserModel.findById(props.actor.id).select('+passwordHash').lean();
+  if (!user) throw new NotFoundError();
+  if (!(await verifyPassword(user.passwordHash, props.currentPassword)))
+    throw new ValidationError(messages.wrongPassword, [
+      { path: 'currentPassword', message: messages.wrongPasswordShort },
+    ]);
+  const problems = passwordFieldErrors(props.newPassword, { email: user.email }, 'newPassword');
+  if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
+  await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(props.newPassword) } });
+  await tell(
+    user.email,
+    'Your Pathways password was changed',
+    `Hello ${user.name},\n\nThe password of your Pathways account was changed, and you were signed out everywhere else.\n\nIf this was not you, reset your password now from the sign-in page and tell an administrator.\n`,
+  );
+  await recordAuditEvent({
+    action: 'password-changed',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+  });
+  await endOtherAccess({ ...props, userId: String(user._id), reason: 'password changed' });
+}
+
+/** A reset through an emailed link (server/services/users.ts): every session and token of hers ends. */
+export async function afterPasswordReset(props: {
+  user: AuditActor & { email: string };
+  ip?: string | null;
+}): Promise<void> {
+  await tell(
+    props.user.email,
+    'Your Pathways password was reset',
+    `Hello ${props.user.name},\n\nThe password of your Pathways account was reset with an emailed link, and every other session and API token of yours was ended.\n\nIf this was not you, tell an administrator at once.\n`,
+  );
+  await recordAuditEvent({
+    action: 'password-reset',
+    actor: props.user,
+    target: { type: 'user', id: props.user.id },
+    ip: props.ip,
+  });
+  await endOtherAccess({ userId: String(props.user.id), actor: props.user, ip: props.ip, reason: 'password reset' });
+}
+
+const emailSchema = z.email();
+
+async function tell(to: string, subject: string, text: string): Promise<void> {
+  try {
+    await sendEmail({ to, subject, text });
+  } catch (error) {
+    // The change itself stands; the notice is a courtesy to the account's address.
+    logger.warn({ err: error }, 'could not send an account security notice');
+  }
+}
+
+/**
+ * She asks for a new address, proving her password. Nothing changes until the link sent to the new address is
+ * followed; the old address is told at once.
+ */
+export async function requestEmailChange(props: {
+  actor: AuditActor;
+  password: string;
+  newEmail: string;
+  ip?: string | null;
+  now?: Date;
+}): Promise<void> {
+  const now = props.now ?? new Date();
+  const newEmail = props.newEmail.trim().toLowerCase();
+  const user = await UserModel.findById(props.actor.id).select('+passwordHash').lean();
+  if (!user) throw new NotFoundError();
+  if (!emailSchema.safeParse(newEmail).success || newEmail.length > 320)
+    throw new ValidationError('Enter an email address.', [{ path: 'newEmail', message: 'must be an email address' }]);
+  if (!(await verifyPassword(user.passwordHash, props.password)))
+    throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPasswordShort }]);
+  if (newEmail === user.email)
+    throw new ValidationError(messages.sameEmail, [{ path: 'newEmail', message: messages.sameEmail }]);
+  if (await UserModel.exists({ email: newEmail }))
+    throw new ValidationError(messages.emailTaken, [{ path: 'newEmail', message: messages.emailTaken }]);
+  const secret = newSecret();
+  await OneTimeTokenModel.create({
+    purpose: 'email-change',
+    userId: user._id,
+    tokenHash: hashSecret(secret),
+    expiresAt: new Date(now.getTime() + emailChangeLifetimeMs),
+    newEmail,
+  });
+  const link = absoluteUrl(`/account/email/confirm/${secret}`);
+  // The link must reach her: a failed send is an error she sees (and can retry), not a silent loss.
+  await sendEmail({
+    to: newEmail,
+    subject: 'Confirm your new Pathways email address',
+    text: `Hello ${user.name},\n\nTo make ${newEmail} the email address of your Pathways account, open this link within 24 hours and press Confirm:\n\n${link}\n\nIf you did not ask for this, ignore this email: nothing changes.\n`,
+  });
+  await tell(
+    user.email,
+    'Your Pathways email address is being changed',
+    `Hello ${user.name},\n\nSomeone signed in to your Pathways account asked to change its email address to ${newEmail}. It changes only when the link sent there is followed.\n\nIf this was not you, change your password now and tell an administrator.\n`,
+  );
+  await recordAuditEvent({
+    action: 'email-change-requested',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+    detail: `to ${newEmail}`,
+    at: now,
+  });
+}
+
+/** The link, unused and unexpired, with its user (to show the Confirm page). */
+export async function findEmailChange(secret: string) {
+  const token = await OneTimeTokenModel.findOne({
+    tokenHash: hashSecret(String(secret)),
+    purpose: 'email-change',
+    usedAt: null,
+    expiresAt: { $gt: new Date() },
+  }).lean();
+  const user = token && (await UserModel.findById(token.userId).lean());
+  if (!token || !user || user.status !== 'active') throw new NotFoundError(messages.linkInvalid);
+  return { token, user };
+}
+
+/**
+ * The new address is confirmed: the link is used up by a conditional update (one of two clicks wins), the address
+ * changes (the unique email index decides if someone took it meanwhile), and the old address is told.
+ */
+export async function confirmEmailChange(props: {
+  secret: string;
+  ip?: string | null;
+  now?: Date;
+}): Promise<{ email: string }> {
+  const now = props.now ?? new Date();
+  const { token, user } = await findEmailChange(props.secret);
+  const used = await OneTimeTokenModel.findOneAndUpdate(
+    { _id: token._id, usedAt: null, expiresAt: { $gt: now } },
+    { $set: { usedAt: now } },
+  );
+  if (!used) throw new NotFoundError(messages.linkInvalid);
+  const newEmail = token.newEmail!;
+  if (await UserModel.exists({ email: newEmail, _id: { $ne: user._id } })) throw new ConflictError(messages.emailTaken);
+  try {
+    await UserModel.updateOne({ _id: user._id }, { $set: { email: newEmail } });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
+    throw error;
+  }
+  await tell(
+    user.email,
+    'Your Pathways email address was changed',
+    `Hello ${user.name},\n\nThe email address of your Pathways account is now ${newEmail}. Emails from Pathways go there from now on.\n\nIf this was not you, tell an administrator at once.\n`,
+  );
+  await recordAuditEvent({
+    action: 'email-changed',
+    actor: { id: user._id, name: user.name },
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+    detail: `${user.email} → ${newEmail}`,
+    at: now,
+  });
+  return { email: newEmail };
+}

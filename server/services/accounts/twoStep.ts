@@ -1,0 +1,244 @@
+import { randomBytes } from 'node:crypto';
+import { generateSecret, generateURI, verify } from 'otplib';
+import QRCode from 'qrcode';
+import { UserModel } from '../../../models/User.ts';
+import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { hashSecret } from '../secrets.ts';
+
+/**
+ * Two-step sign-in with an authenticator app: TOTP as RFC 6238 (SHA-1, 6 digits, 30-second steps), otplib's
+ * defaults. A code is accepted one step either side of now (clock drift), and only by a conditional update that
+ * moves `mfaLastStep` forward, so the same code (or an older one) is refused the second time on any process.
+ * Every function takes `now`, so tests pass a fixed clock rather than faking the global one.
+ */
+const messages = {
+  alreadyOn: 'Two-step sign-in is already on. Turn it off first to set it up again.',
+  notStarted: 'Start the set-up again: no set-up is waiting for a code.',
+  wrongCode: 'That code is not right. Enter the 6-digit code your authenticator app shows now.',
+  notOn: 'Two-step sign-in is not on.',
+};
+
+export const issuer = 'Pathways';
+export const recoveryCodeCount = 10;
+const period = 30;
+
+/** The time step (RFC 6238's T) of an instant. */
+export const timeStepOf = (now: Date): number => Math.floor(now.getTime() / 1000 / period);
+
+/** 16 characters from an alphabet without look-alikes (80 bits: a SHA-256 of it cannot be reversed by search). */
+function newRecoveryCode(): string {
+  const alphabet = 'abcdefghjkmnpqrstuvwxyz23456789';
+  const bytes = randomBytes(16);
+  const chars = [...bytes].map((b) => alphabet[b % alphabet.length]).join('');
+  return chars.match(/.{4}/g)!.join('-');
+}
+
+const normaliseRecoveryCode = (code: string): string => code.toLowerCase().replace(/[^a-z0-9]/g, '');
+const hashRecoveryCode = (code: string): string => hashSecret(`recovery:${normaliseRecoveryCode(code)}`);
+
+/** A code that looks like a TOTP code (digits, spaces allowed as apps show "123 456"). */
+const totpShape = (code: string): string | null => {
+  const digits = code.replace(/\s/g, '');
+  return /^\d{6}$/.test(digits) ? digits : null;
+};
+
+/** The time step at which `code` is valid for `secret`, within one step of `now`, or null. */
+async function matchingStep(secret: string, code: string, now: Date): Promise<number | null> {
+  const digits = totpShape(code);
+  if (!digits) return null;
+  const result = await verify({
+    secret,
+    token: digits,
+    epoch: Math.floor(now.getTime() / 1000),
+    epochTolerance: period,
+  });
+  // The step the code belongs to: now's step moved by the drift otplib found (-1, 0 or +1).
+  return result.valid ? timeStepOf(now) + result.delta : null;
+}
+
+export type TwoStepSetup = { secret: string; otpauthUrl: string; qrSvg: string };
+
+/** The authenticator's QR code as an SVG document (drawn on the server: no script, allowed by the CSP as an img). */
+export async function qrCodeSvg(otpauthUrl: string): Promise<string> {
+  return QRCode.toString(otpauthUrl, { type: 'svg', errorCorrectionLevel: 'M', margin: 2 });
+}
+
+/**
+ * Offers a new secret. It is kept as pending until a code from it is confirmed; asking again replaces it (the page
+ * may be reloaded). Refused while two-step sign-in is on.
+ */
+export async function beginTwoStepSetup(props: { userId: string }): Promise<TwoStepSetup> {
+  const user = await UserModel.findById(props.userId).lean();
+  if (!user) throw new NotFoundError();
+  if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
+  const secret = generateSecret();
+  const updated = await UserModel.updateOne(
+    { _id: user._id, mfaEnabledAt: null },
+    { $set: { mfaPendingSecret: secret } },
+  );
+  if (updated.matchedCount !== 1) throw new ConflictError(messages.alreadyOn);
+  const otpauthUrl = generateURI({ issuer, label: user.email, secret });
+  return { secret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
+}
+
+/** The pending set-up (to show the page again), or a new one when none is waiting. */
+export async function currentTwoStepSetup(props: { userId: string }): Promise<TwoStepSetup> {
+  const user = await UserModel.findById(props.userId).select('+mfaPendingSecret').lean();
+  if (!user) throw new NotFoundError();
+  if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
+  if (!user.mfaPendingSecret) return beginTwoStepSetup(props);
+  const otpauthUrl = generateURI({ issuer, label: user.email, secret: user.mfaPendingSecret });
+  return { secret: user.mfaPendingSecret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
+}
+
+/**
+ * Turns two-step sign-in on when `otp` is a current code of the pending secret, and returns 10 recovery codes
+ * (shown once; only their hashes are kept). The switch is one conditional update on the pending secret, so two
+ * confirmations at once enable it once and only the winner's recovery codes are kept.
+ */
+export async function confirmTwoStepSetup(props: {
+  actor: AuditActor;
+  otp: string;
+  ip?: string | null;
+  now?: Date;
+}): Promise<{ recoveryCodes: string[] }> {
+  const now = props.now ?? new Date();
+  const user = await UserModel.findById(props.actor.id).select('+mfaPendingSecret').lean();
+  if (!user) throw new NotFoundError();
+  if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
+  if (!user.mfaPendingSecret)
+    throw new ValidationError(messages.notStarted, [{ path: 'otp', message: messages.notStarted }]);
+  const step = await matchingStep(user.mfaPendingSecret, props.otp, now);
+  if (step === null) throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
+  const recoveryCodes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
+  const updated = await UserModel.updateOne(
+    { _id: user._id, mfaEnabledAt: null, mfaPendingSecret: user.mfaPendingSecret },
+    {
+      $set: {
+        mfaEnabledAt: now,
+        mfaSecret: user.mfaPendingSecret,
+        mfaLastStep: step,
+        mfaRecoveryCodes: recoveryCodes.map(hashRecoveryCode),
+      },
+      $unset: { mfaPendingSecret: 1 },
+    },
+  );
+  if (updated.modifiedCount !== 1) throw new ConflictError(messages.alreadyOn);
+  await recordAuditEvent({
+    action: 'mfa-enabled',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+    at: now,
+  });
+  return { recoveryCodes };
+}
+
+/**
+ * Turns two-step sign-in on with a known secret and recovery codes, without a code (demo data, operators' tooling).
+ * People always go through beginTwoStepSetup and confirmTwoStepSetup.
+ */
+export async function enableTwoStepWithSecret(props: {
+  userId: string;
+  secret: string;
+  recoveryCodes: string[];
+  now?: Date;
+}): Promise<void> {
+  const now = props.now ?? new Date();
+  await UserModel.updateOne(
+    { _id: props.userId },
+    {
+      $set: {
+        mfaEnabledAt: now,
+        mfaSecret: props.secret,
+        mfaLastStep: 0,
+        mfaRecoveryCodes: props.recoveryCodes.map(hashRecoveryCode),
+      },
+      $unset: { mfaPendingSecret: 1 },
+    },
+  );
+}
+
+export type SecondFactor = 'totp' | 'recovery-code';
+
+/**
+ * Checks a second factor of a user with two-step sign-in on and uses it up: a TOTP code moves `mfaLastStep` to its
+ * step (refused when that step or a later one was already accepted: no replay), a recovery code is `$pull`ed. Both
+ * are single conditional updates. Returns which kind was used, or null when the code is not accepted.
+ */
+export async function useSecondFactor(props: {
+  userId: string;
+  code: string;
+  now?: Date;
+}): Promise<SecondFactor | null> {
+  const now = props.now ?? new Date();
+  if (!isObjectId(props.userId) || typeof props.code !== 'string' || props.code.length > 64) return null;
+  const user = await UserModel.findById(props.userId).select('+mfaSecret').lean();
+  if (!user?.mfaEnabledAt || !user.mfaSecret) return null;
+  if (totpShape(props.code)) {
+    const step = await matchingStep(user.mfaSecret, props.code, now);
+    if (step === null) return null;
+    const accepted = await UserModel.updateOne(
+      { _id: user._id, mfaSecret: user.mfaSecret, mfaLastStep: { $lt: step } },
+      { $set: { mfaLastStep: step } },
+    );
+    return accepted.modifiedCount === 1 ? 'totp' : null;
+  }
+  const hash = hashRecoveryCode(props.code);
+  const used = await UserModel.updateOne(
+    { _id: user._id, mfaRecoveryCodes: hash },
+    { $pull: { mfaRecoveryCodes: hash } },
+  );
+  return used.modifiedCount === 1 ? 'recovery-code' : null;
+}
+
+/** How many recovery codes she has left (shown on her security page). */
+export async function recoveryCodesLeft(props: { userId: string }): Promise<number> {
+  const user = await UserModel.findById(props.userId).select('+mfaRecoveryCodes').lean();
+  return user?.mfaRecoveryCodes?.length ?? 0;
+}
+
+const twoStepOff = {
+  $set: { mfaEnabledAt: null, mfaLastStep: 0 },
+  $unset: { mfaSecret: 1, mfaPendingSecret: 1, mfaRecoveryCodes: 1 },
+};
+
+/** She turns it off with a current code (or a recovery code), so a borrowed session alone cannot. */
+export async function disableTwoStep(props: {
+  actor: AuditActor;
+  otp: string;
+  ip?: string | null;
+  now?: Date;
+}): Promise<void> {
+  const now = props.now ?? new Date();
+  const user = await UserModel.findById(props.actor.id).lean();
+  if (!user?.mfaEnabledAt) throw new ConflictError(messages.notOn);
+  const used = await useSecondFactor({ userId: String(user._id), code: props.otp, now });
+  if (!used) throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
+  await UserModel.updateOne({ _id: user._id }, twoStepOff);
+  await recordAuditEvent({
+    action: 'mfa-disabled',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+    at: now,
+  });
+}
+
+/** An admin turns someone's two-step sign-in off (a lost phone); she sets it up again at her next sign-in. */
+export async function resetTwoStep(props: { actor: AuditActor; userId: string; ip?: string | null }): Promise<void> {
+  if (!isObjectId(props.userId)) throw new NotFoundError('No such person.');
+  const user = await UserModel.findById(props.userId).lean();
+  if (!user) throw new NotFoundError('No such person.');
+  if (!user.mfaEnabledAt) throw new ConflictError(`${user.name} does not use two-step sign-in.`);
+  await UserModel.updateOne({ _id: user._id }, twoStepOff);
+  await recordAuditEvent({
+    action: 'mfa-reset',
+    actor: props.actor,
+    target: { type: 'user', id: user._id },
+    ip: props.ip,
+    detail: `two-step sign-in of ${user.name} turned off`,
+  });
+}

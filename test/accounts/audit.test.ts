@@ -1,0 +1,232 @@
+import { readdirSync, readFileSync, statSync } from 'node:fs';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { removeExpiredRecords } from '../../jobs/maintenance.ts';
+import { recordAuditEvent } from '../../server/services/audit/events.ts';
+import { setSignatureHidden } from '../../server/services/pledge/admin.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildSignature } from '../support/pledgeFactories.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+const dayMs = 24 * 60 * 60 * 1000;
+
+function sourceFiles(dir: string): string[] {
+  return readdirSync(dir).flatMap((name) => {
+    const full = path.join(dir, name);
+    return statSync(full).isDirectory() ? sourceFiles(full) : full.endsWith('.ts') ? [full] : [];
+  });
+}
+
+describe('the audit trail', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const asAdmin = async () => {
+    const admin = await buildUser({ roles: ['admin'], timezone: 'America/Toronto' });
+    return { admin, token: await tokenFor(admin) };
+  };
+
+  it('a failed sign-in is recorded with no actor, the account as target and the address, never the typed password', async () => {
+    const user = await buildUser();
+    const agent = supertest.agent(app);
+    const page = await agent.get('/login');
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: 'my-secret-guess-123', _csrf: csrfFrom(page.text) })
+      .expect(401);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: 'nobody-here@example.org', password: 'another-guess-456', _csrf: csrfFrom(page.text) })
+      .expect(401);
+    const failed = await AuditEventModel.find({ action: 'sign-in-failed' }).sort({ at: 1 }).lean();
+    const mine = failed.find((e) => e.targetId === user.id)!;
+    expect(mine.actorId).to.equal(null);
+    expect(mine.ip).to.be.a('string').and.not.equal('');
+    expect(failed.some((e) => e.targetId === null && /no active account/.test(e.detail))).to.equal(true);
+    const everything = JSON.stringify(await AuditEventModel.find({}).lean());
+    expect(everything).to.not.include('my-secret-guess-123').and.not.include('another-guess-456');
+  });
+
+  it('records sign-in, user-created and pledge-signature-hidden with who, whom and the address', async () => {
+    const { admin, token } = await asAdmin();
+    const created = await supertest(app)
+      .post('/api/v1/users')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ email: `new-${admin.id}@example.org`, name: 'Nadia New', roles: ['participant'] })
+      .expect(201);
+    const event = await AuditEventModel.findOne({ action: 'user-created', targetId: created.body.id }).lean();
+    expect(String(event!.actorId)).to.equal(admin.id);
+    expect(event!.actorName).to.equal(admin.name);
+    const signature = await buildSignature();
+    await setSignatureHidden({
+      signatureId: signature.id,
+      hidden: true,
+      reason: 'spam',
+      actor: admin,
+      now: new Date(),
+      ip: '203.0.113.9',
+    });
+    const hidden = await AuditEventModel.findOne({ action: 'pledge-signature-hidden' }).lean();
+    expect(hidden).to.include({
+      targetType: 'pledge-signature',
+      targetId: signature.id,
+      ip: '203.0.113.9',
+      detail: 'spam',
+    });
+    await signIn(app, admin.email, testPassword);
+    expect(await AuditEventModel.countDocuments({ action: 'sign-in', actorId: admin.id })).to.equal(1);
+  });
+
+  it('GET /audit-events answers admins newest first, filtered by actor, action, target and since, page by page', async () => {
+    const { admin, token } = await asAdmin();
+    const subject = await buildUser();
+    const base = Date.now() - 10 * 60_000;
+    for (let i = 0; i < 5; i++)
+      await recordAuditEvent({
+        action: 'user-updated',
+        actor: admin,
+        target: { type: 'user', id: subject.id },
+        ip: '198.51.100.7',
+        detail: `change ${i}`,
+        at: new Date(base + i * 1000),
+      });
+    const get = (query: string) =>
+      supertest(app).get(`/api/v1/audit-events?${query}`).set('Authorization', `Bearer ${token}`).expect(200);
+    const first = await get(`targetId=${subject.id}&limit=3`);
+    expect(first.body.items.map((e: { detail: string }) => e.detail)).to.deep.equal([
+      'change 4',
+      'change 3',
+      'change 2',
+    ]);
+    expect(first.body.items[0]).to.deep.include({
+      action: 'user-updated',
+      ip: '198.51.100.7',
+      target: { type: 'user', id: subject.id },
+    });
+    expect(first.body.items[0].actor).to.deep.equal({ id: admin.id, name: admin.name });
+    const second = await get(`targetId=${subject.id}&limit=3&cursor=${first.body.nextCursor}`);
+    expect(second.body.items.map((e: { detail: string }) => e.detail)).to.deep.equal(['change 1', 'change 0']);
+    expect(second.body.nextCursor).to.equal(null);
+    const since = new Date(base + 2500).toISOString();
+    const recent = await get(`actorId=${admin.id}&action=user-updated&since=${encodeURIComponent(since)}`);
+    expect(recent.body.items.map((e: { detail: string }) => e.detail)).to.deep.equal(['change 4', 'change 3']);
+    await supertest(app).get('/api/v1/audit-events?action=made-up').set('Authorization', `Bearer ${token}`).expect(422);
+    const participant = await buildUser();
+    await supertest(app)
+      .get('/api/v1/audit-events')
+      .set('Authorization', `Bearer ${await tokenFor(participant)}`)
+      .expect(403);
+  });
+
+  it('nothing edits or deletes an event: PATCH, PUT and DELETE by an admin are refused and the event is unchanged', async () => {
+    const { admin, token } = await asAdmin();
+    await recordAuditEvent({ action: 'user-updated', actor: admin, detail: 'the original' });
+    const event = (await AuditEventModel.findOne({ detail: 'the original' }).lean())!;
+    for (const method of ['patch', 'put', 'delete'] as const) {
+      const client = supertest(app);
+      const res = await client[method](`/api/v1/audit-events/${String(event._id)}`)
+        .set('Authorization', `Bearer ${token}`)
+        .send({ detail: 'rewritten' });
+      expect([404, 405], method).to.include(res.status);
+    }
+    await supertest(app)
+      .delete('/api/v1/audit-events')
+      .set('Authorization', `Bearer ${token}`)
+      .expect((res) => {
+        expect([404, 405]).to.include(res.status);
+      });
+    expect((await AuditEventModel.findById(event._id).lean())!.detail).to.equal('the original');
+  });
+
+  it('no code but the retention job updates or deletes audit events', () => {
+    const writes =
+      /AuditEventModel\s*\.\s*(update\w*|replace\w*|delete\w*|findOneAndUpdate|findOneAndDelete|findOneAndReplace|findByIdAndUpdate|findByIdAndDelete|bulkWrite|remove\w*)/;
+    const offenders = ['server', 'routes', 'jobs', 'models']
+      .flatMap((dir) => sourceFiles(path.join(root, dir)))
+      .filter((file) => !file.endsWith(path.join('services', 'audit', 'retention.ts')))
+      .filter(
+        (file) =>
+          writes.test(readFileSync(file, 'utf8')) ||
+          /collection\(['"]auditevents['"]\)/.test(readFileSync(file, 'utf8')),
+      );
+    expect(offenders.map((f) => path.relative(root, f))).to.deep.equal([]);
+    const retention = readFileSync(path.join(root, 'server/services/audit/retention.ts'), 'utf8');
+    expect(retention.match(new RegExp(writes, 'g'))).to.deep.equal(['AuditEventModel.deleteMany']);
+  });
+
+  it('the maintenance job removes events older than the retention (730 days by default) and keeps the rest', async () => {
+    const now = new Date();
+    await recordAuditEvent({
+      action: 'sign-out',
+      actor: null,
+      detail: 'very old',
+      at: new Date(now.getTime() - 731 * dayMs),
+    });
+    await recordAuditEvent({
+      action: 'sign-out',
+      actor: null,
+      detail: 'old but kept',
+      at: new Date(now.getTime() - 729 * dayMs),
+    });
+    const result = await removeExpiredRecords(now);
+    expect(result.auditEvents).to.equal(1);
+    expect(await AuditEventModel.countDocuments({ detail: 'very old' })).to.equal(0);
+    expect(await AuditEventModel.countDocuments({ detail: 'old but kept' })).to.equal(1);
+  });
+
+  describe('the admin page', () => {
+    it('filters by person, action and days in her zone, and exports the same events as CSV', async () => {
+      const { admin } = await asAdmin();
+      const person = await buildUser({ name: 'Petra Filtered' });
+      await recordAuditEvent({
+        action: 'mfa-reset',
+        actor: admin,
+        target: { type: 'user', id: person.id },
+        detail: '=cmd() in detail',
+        at: new Date('2026-05-10T15:00:00Z'),
+      });
+      await recordAuditEvent({
+        action: 'mfa-reset',
+        actor: admin,
+        target: { type: 'user', id: person.id },
+        detail: 'outside the days',
+        at: new Date('2026-05-20T15:00:00Z'),
+      });
+      const agent = await signIn(app, admin.email, testPassword);
+      const query = `person=${encodeURIComponent(person.email)}&action=mfa-reset&from=2026-05-10&to=2026-05-10`;
+      const page = await agent.get(`/admin/audit?${query}`).expect(200);
+      expect(page.text).to.include('=cmd() in detail').and.not.include('outside the days');
+      expect(page.text).to.include('America/Toronto');
+      const csv = await agent
+        .get(`/admin/audit.csv?${query}`)
+        .expect(200)
+        .expect('Content-Type', /text\/csv/);
+      const lines = csv.text.replace('\uFEFF', '').trim().split('\r\n');
+      expect(lines[0]).to.equal('at (UTC),action,actor id,actor name,target type,target id,ip,detail');
+      expect(lines).to.have.length(2);
+      expect(lines[1]).to.include("'=cmd() in detail");
+    });
+
+    it('an unknown person or days the wrong way round are form errors (422), and non-admins cannot see it', async () => {
+      const { admin } = await asAdmin();
+      const agent = await signIn(app, admin.email, testPassword);
+      const unknown = await agent.get('/admin/audit?person=nobody%40example.org').expect(422);
+      expect(unknown.text).to.include('Nobody has this email address');
+      await agent.get('/admin/audit?from=2026-05-10&to=2026-05-01').expect(422);
+      await agent.get('/admin/audit?from=not-a-date').expect(422);
+      const participant = await buildUser();
+      const other = await signIn(app, participant.email, testPassword);
+      await other.get('/admin/audit').expect(403);
+      await other.get('/admin/audit.csv').expect(403);
+    });
+  });
+});

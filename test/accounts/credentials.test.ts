@@ -1,0 +1,176 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { UserModel } from '../../models/User.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+
+const newPassword = 'a long and fresh passphrase 2027';
+
+describe('password and email changes', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const meWith = (token: string) => supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
+  const signedIn = async (agent: ReturnType<typeof supertest.agent>) => (await agent.get('/api/v1/me')).status === 200;
+
+  it('when she changes her password on the page, her other sessions end and her API tokens are revoked; this browser stays signed in', async () => {
+    const user = await buildUser();
+    const here = await signIn(app, user.email, testPassword);
+    const elsewhere = await signIn(app, user.email, testPassword);
+    const token = await tokenFor(user);
+    await here
+      .post('/account/password')
+      .type('form')
+      .send({
+        currentPassword: testPassword,
+        newPassword,
+        confirm: newPassword,
+        _csrf: await csrfOf(here, '/account/security'),
+      })
+      .expect(303);
+    expect(await signedIn(here)).to.equal(true);
+    expect(await signedIn(elsewhere)).to.equal(false);
+    await meWith(token).expect(401);
+    await signIn(app, user.email, newPassword);
+    expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(1);
+    expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /password was changed/ })).to.equal(1);
+  });
+
+  it('POST /me/password with a token keeps that token and revokes the others, and ends every web session', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const [mine, other] = [await tokenFor(user), await tokenFor(user)];
+    await supertest(app)
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${mine}`)
+      .send({ currentPassword: testPassword, newPassword })
+      .expect(204);
+    await meWith(mine).expect(200);
+    await meWith(other).expect(401);
+    expect(await signedIn(web)).to.equal(false);
+  });
+
+  it('when the current password is wrong or the new one too weak, it answers 422 and nothing changes', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const token = await tokenFor(user);
+    const wrong = await supertest(app)
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: 'not my password at all', newPassword })
+      .expect(422);
+    expect(wrong.body.errors[0].path).to.equal('currentPassword');
+    const weak = await supertest(app)
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: testPassword, newPassword: 'short' })
+      .expect(422);
+    expect(weak.body.errors[0].path).to.equal('newPassword');
+    const page = await web
+      .post('/account/password')
+      .type('form')
+      .send({
+        currentPassword: testPassword,
+        newPassword,
+        confirm: 'something else',
+        _csrf: await csrfOf(web, '/account/security'),
+      })
+      .expect(422);
+    expect(page.text).to.include('The two new passwords are not the same');
+    expect(await signedIn(web)).to.equal(true);
+    await signIn(app, user.email, testPassword);
+    expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(0);
+  });
+
+  it('a password reset through the emailed link ends every session and revokes every token (audited)', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const token = await tokenFor(user);
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/password-reset')).text);
+    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
+    const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const form = await agent.get(link).expect(200);
+    await agent
+      .post(link)
+      .type('form')
+      .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+      .expect(303);
+    expect(await signedIn(web)).to.equal(false);
+    await meWith(token).expect(401);
+    expect(await signedIn(agent)).to.equal(true);
+    expect(await AuditEventModel.countDocuments({ action: 'password-reset', targetId: user.id })).to.equal(1);
+    expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /password was reset/ })).to.equal(1);
+  });
+
+  it('an email change needs her password, takes effect only when the new address confirms, and the old address is told', async () => {
+    const user = await buildUser({ name: 'Ada Moving' });
+    const newEmail = `moved-${user.id}@example.org`;
+    const web = await signIn(app, user.email, testPassword);
+    const wrong = await web
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail, password: 'not my password', _csrf: await csrfOf(web, '/account/security') })
+      .expect(422);
+    expect(wrong.text).to.include('is not your current password');
+    expect(await OutboxMessageModel.countDocuments({ to: newEmail })).to.equal(0);
+    await web
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
+      .expect(303);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+    const told = await OutboxMessageModel.findOne({ to: user.email, subject: /is being changed/ }).lean();
+    expect(told!.text).to.include(newEmail);
+    const confirmation = await OutboxMessageModel.findOne({ to: newEmail }).lean();
+    const link = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    // Opening the link (as a mail scanner would) changes nothing.
+    const page = await web.get(link).expect(200);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+    await web
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(newEmail);
+    expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /was changed/ })).to.equal(1);
+    await web.get(link).expect(404);
+    await signIn(app, newEmail, testPassword);
+    const actions = (await AuditEventModel.find({ targetId: user.id }).lean()).map((e) => e.action);
+    expect(actions).to.include.members(['email-change-requested', 'email-changed']);
+  });
+
+  it('an address another account uses is refused with 422, and a link confirmed after someone took it is a 409', async () => {
+    const user = await buildUser();
+    const other = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const taken = await web
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail: other.email, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
+      .expect(422);
+    expect(taken.text).to.include('Another account uses this email address');
+    const wanted = `wanted-${user.id}@example.org`;
+    await web
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail: wanted, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
+      .expect(303);
+    await buildUser({ email: wanted });
+    const confirmation = await OutboxMessageModel.findOne({ to: wanted, subject: /Confirm/ }).lean();
+    const link = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    const page = await web.get(link).expect(200);
+    await web
+      .post(link)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(409);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+});

@@ -1,0 +1,281 @@
+import { expect } from 'chai';
+import { generate } from 'otplib';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { UserModel } from '../../models/User.ts';
+import {
+  beginTwoStepSetup,
+  confirmTwoStepSetup,
+  timeStepOf,
+  useSecondFactor,
+} from '../../server/services/accounts/twoStep.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+
+/** A fixed clock, in the middle of a 30-second step. */
+const t0 = new Date('2026-03-02T10:00:15Z');
+const at = (seconds: number) => new Date(t0.getTime() + seconds * 1000);
+const codeAt = (secret: string, when: Date) => generate({ secret, epoch: Math.floor(when.getTime() / 1000) });
+
+/** A user with two-step sign-in on, set up at t0; returns her secret and recovery codes. */
+async function withTwoStep(user: TestUser, now = t0) {
+  const { secret } = await beginTwoStepSetup({ userId: user.id });
+  const { recoveryCodes } = await confirmTwoStepSetup({ actor: user, otp: await codeAt(secret, now), now });
+  return { secret, recoveryCodes };
+}
+
+describe('two-step sign-in (TOTP)', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  describe('codes, with a fixed clock', () => {
+    it('when set up, a code from the RFC 6238 secret turns it on and gives 10 different recovery codes, stored hashed', async () => {
+      const user = await buildUser();
+      const { secret, otpauthUrl } = await beginTwoStepSetup({ userId: user.id });
+      expect(secret).to.match(/^[A-Z2-7]{32}$/);
+      expect(otpauthUrl)
+        .to.match(/^otpauth:\/\/totp\/Pathways:/)
+        .and.include(`secret=${secret}`);
+      const { recoveryCodes } = await confirmTwoStepSetup({ actor: user, otp: await codeAt(secret, t0), now: t0 });
+      expect(recoveryCodes).to.have.length(10);
+      expect(new Set(recoveryCodes).size).to.equal(10);
+      const stored = await UserModel.findById(user.id).select('+mfaRecoveryCodes +mfaSecret').lean();
+      expect(stored!.mfaEnabledAt).to.be.instanceOf(Date);
+      expect(stored!.mfaSecret).to.equal(secret);
+      for (const code of recoveryCodes) expect(JSON.stringify(stored)).to.not.include(code);
+      expect(await AuditEventModel.countDocuments({ action: 'mfa-enabled', targetId: user.id })).to.equal(1);
+    });
+
+    it('when the set-up code is wrong, it stays off and says so', async () => {
+      const user = await buildUser();
+      const { secret } = await beginTwoStepSetup({ userId: user.id });
+      const wrong = await codeAt(secret, at(300));
+      await confirmTwoStepSetup({ actor: user, otp: wrong, now: t0 }).then(
+        () => expect.fail('accepted a wrong code'),
+        (error: Error & { status?: number }) => expect(error.status).to.equal(422),
+      );
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.equal(null);
+    });
+
+    it('accepts a code one step early or late, and refuses one two steps away', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user, at(-600));
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(-30)), now: t0 })).to.equal('totp');
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(30)), now: t0 })).to.equal('totp');
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(90)), now: t0 })).to.equal(null);
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(-90)), now: at(0) })).to.equal(
+        null,
+      );
+    });
+
+    it('refuses a code used once already, and any code of an earlier step after a later one (no replay)', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user, at(-600));
+      const code = await codeAt(secret, t0);
+      expect(await useSecondFactor({ userId: user.id, code, now: t0 })).to.equal('totp');
+      expect(await useSecondFactor({ userId: user.id, code, now: at(5) })).to.equal(null);
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(30)), now: at(30) })).to.equal(
+        'totp',
+      );
+      // The previous step's code is within the drift window, but a later step was already accepted.
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(0)), now: at(30) })).to.equal(null);
+      expect((await UserModel.findById(user.id).lean())!.mfaLastStep).to.equal(timeStepOf(at(30)));
+    });
+
+    it('when the same code arrives twice at once, exactly one is accepted', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user, at(-600));
+      const code = await codeAt(secret, t0);
+      const results = await Promise.all(
+        Array.from({ length: 6 }, () => useSecondFactor({ userId: user.id, code, now: t0 })),
+      );
+      expect(results.filter((r) => r === 'totp')).to.have.length(1);
+    });
+
+    it('accepts each recovery code once, in any case and with or without dashes, even when tried at once', async () => {
+      const user = await buildUser();
+      const { recoveryCodes } = await withTwoStep(user);
+      const [first, second] = recoveryCodes as [string, string];
+      expect(
+        await useSecondFactor({ userId: user.id, code: first.toUpperCase().replaceAll('-', ''), now: t0 }),
+      ).to.equal('recovery-code');
+      expect(await useSecondFactor({ userId: user.id, code: first, now: t0 })).to.equal(null);
+      const racing = await Promise.all(
+        Array.from({ length: 5 }, () => useSecondFactor({ userId: user.id, code: second, now: t0 })),
+      );
+      expect(racing.filter(Boolean)).to.have.length(1);
+      const stored = await UserModel.findById(user.id).select('+mfaRecoveryCodes').lean();
+      expect(stored!.mfaRecoveryCodes).to.have.length(8);
+    });
+  });
+
+  describe('sign-in form', () => {
+    it('when two-step sign-in is on, the password leads to a second step, and only a right code signs her in', async () => {
+      const user = await buildUser({ name: 'Grace Twostep' });
+      const { secret } = await withTwoStep(user, at(-600));
+      const agent = supertest.agent(app);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: testPassword, _csrf: csrfFrom(login.text) })
+        .expect(303)
+        .expect('Location', '/login/two-step');
+      // Not signed in yet: the dashboard is the public home.
+      expect((await agent.get('/')).text).to.not.include('Welcome, Grace Twostep');
+      const step = await agent.get('/login/two-step').expect(200);
+      expect(step.text).to.include('Code from your authenticator app');
+      const wrong = await agent
+        .post('/login/two-step')
+        .type('form')
+        .send({ code: '000000', _csrf: csrfFrom(step.text) })
+        .expect(401);
+      expect(wrong.text).to.include('That code is not right');
+      await agent
+        .post('/login/two-step')
+        .type('form')
+        .send({ code: await codeAt(secret, new Date()), _csrf: csrfFrom(wrong.text) })
+        .expect(303)
+        .expect('Location', '/');
+      expect((await agent.get('/')).text).to.include('Welcome, Grace Twostep');
+      const events = await AuditEventModel.find({ targetId: user.id }).sort({ at: 1 }).lean();
+      expect(events.map((e) => e.action)).to.include.members(['sign-in-failed', 'sign-in']);
+      expect(events.find((e) => e.action === 'sign-in')!.detail).to.equal('password and totp');
+    });
+
+    it('when she has no pending password step, the second-step page sends her to sign in', async () => {
+      await supertest(app).get('/login/two-step').expect(303).expect('Location', '/login');
+    });
+
+    it('the set-up page shows the QR code and the secret as text, and a current code turns it on with recovery codes', async () => {
+      const user = await buildUser();
+      const agent = await signIn(app, user.email, testPassword);
+      const page = await agent.get('/account/two-step').expect(200);
+      expect(page.text).to.include('data:image/svg+xml;base64,');
+      const secret = /id="two-step-secret">([A-Z2-7 ]+)</.exec(page.text)![1]!.replaceAll(' ', '');
+      const done = await agent
+        .post('/account/two-step')
+        .type('form')
+        .send({ otp: await codeAt(secret, new Date()), _csrf: csrfFrom(page.text) })
+        .expect(200);
+      expect(done.text.match(/<li><code>[a-z0-9-]{19}<\/code><\/li>/g)).to.have.length(10);
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+    });
+
+    it('turning it off needs a current code; a wrong one answers 422 and leaves it on', async () => {
+      const user = await buildUser();
+      const { recoveryCodes } = await withTwoStep(user, at(-600));
+      const agent = await signInWithRecovery(user, recoveryCodes[0]!);
+      const csrf = await csrfOf(agent, '/account/security');
+      await agent.post('/account/two-step/off').type('form').send({ otp: '123456', _csrf: csrf }).expect(422);
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+      await agent.post('/account/two-step/off').type('form').send({ otp: recoveryCodes[1], _csrf: csrf }).expect(303);
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.equal(null);
+      expect(await AuditEventModel.countDocuments({ action: 'mfa-disabled', targetId: user.id })).to.equal(1);
+    });
+  });
+
+  async function signInWithRecovery(user: TestUser, recoveryCode: string) {
+    const agent = supertest.agent(app);
+    const login = await agent.get('/login');
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: testPassword, _csrf: csrfFrom(login.text) })
+      .expect(303);
+    const step = await agent.get('/login/two-step');
+    await agent
+      .post('/login/two-step')
+      .type('form')
+      .send({ code: recoveryCode, _csrf: csrfFrom(step.text) })
+      .expect(303);
+    return agent;
+  }
+
+  describe('API', () => {
+    it('when two-step sign-in is on, token creation without a code or with a wrong one is a 401 with mfaRequired', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user, at(-600));
+      const missing = await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: testPassword })
+        .expect(401);
+      expect(missing.headers['content-type']).to.match(/application\/problem\+json/);
+      expect(missing.body.mfaRequired).to.equal(true);
+      const wrong = await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: testPassword, otp: '000000' })
+        .expect(401);
+      expect(wrong.body.mfaRequired).to.equal(true);
+      const made = await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: testPassword, otp: await codeAt(secret, new Date()) })
+        .expect(201);
+      expect(made.body.token).to.be.a('string');
+      expect(await AuditEventModel.countDocuments({ action: 'token-created', actorId: user.id })).to.equal(1);
+    });
+
+    it('a wrong password never reveals whether two-step sign-in is on', async () => {
+      const user = await buildUser();
+      await withTwoStep(user, at(-600));
+      const res = await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: 'not-her-password-at-all' })
+        .expect(401);
+      expect(res.body.mfaRequired).to.equal(undefined);
+    });
+
+    it('sets up through POST /me/mfa and /me/mfa/confirm, and DELETE /me/mfa with a code turns it off', async () => {
+      const user = await buildUser();
+      const agentToken = (
+        await supertest(app).post('/api/v1/auth/tokens').send({ email: user.email, password: testPassword }).expect(201)
+      ).body.token as string;
+      const api = (method: 'post' | 'delete', path: string) =>
+        supertest(app)[method](`/api/v1${path}`).set('Authorization', `Bearer ${agentToken}`);
+      const begun = await api('post', '/me/mfa').expect(201);
+      expect(begun.body).to.have.keys('secret', 'otpauthUrl');
+      await api('post', '/me/mfa/confirm').send({ otp: '000000' }).expect(422);
+      const confirmed = await api('post', '/me/mfa/confirm')
+        .send({ otp: await codeAt(begun.body.secret, new Date()) })
+        .expect(200);
+      expect(confirmed.body.recoveryCodes).to.have.length(10);
+      await api('post', '/me/mfa').expect(409);
+      await api('delete', '/me/mfa').send({ otp: '000000' }).expect(422);
+      await api('delete', '/me/mfa').send({ otp: confirmed.body.recoveryCodes[3] }).expect(204);
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.equal(null);
+    });
+
+    it("an admin resets someone's two-step sign-in (audited as mfa-reset); a participant gets 403", async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const participant = await buildUser();
+      const target = await buildUser();
+      await withTwoStep(target);
+      const adminToken = (
+        await supertest(app).post('/api/v1/auth/tokens').send({ email: admin.email, password: testPassword })
+      ).body.token as string;
+      const participantToken = (
+        await supertest(app).post('/api/v1/auth/tokens').send({ email: participant.email, password: testPassword })
+      ).body.token as string;
+      await supertest(app)
+        .delete(`/api/v1/users/${target.id}/mfa`)
+        .set('Authorization', `Bearer ${participantToken}`)
+        .expect(403);
+      expect((await UserModel.findById(target.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+      await supertest(app)
+        .delete(`/api/v1/users/${target.id}/mfa`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .expect(204);
+      expect((await UserModel.findById(target.id).lean())!.mfaEnabledAt).to.equal(null);
+      const event = await AuditEventModel.findOne({ action: 'mfa-reset', targetId: target.id }).lean();
+      expect(String(event!.actorId)).to.equal(admin.id);
+      await supertest(app)
+        .delete(`/api/v1/users/${target.id}/mfa`)
+        .set('Authorization', `Bearer ${adminToken}`)
+        .expect(409);
+    });
+  });
+});

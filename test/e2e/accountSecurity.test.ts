@@ -1,0 +1,89 @@
+import { expect } from 'chai';
+import { generate } from 'otplib';
+import type { Browser, Page } from 'playwright-core';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { UserModel } from '../../models/User.ts';
+import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+
+/** axe's serious and critical findings only (the bar for these pages). */
+async function seriousViolations(page: Page): Promise<string[]> {
+  return (await wcagViolations(page)).filter((v) => /\((serious|critical)\)/.test(v));
+}
+
+// bypassCSP only so axe-core can be injected; the app's CSP (img data: for the QR code) is asserted in
+// test/routes/platform.test.ts.
+const axeContext = { bypassCSP: true };
+
+describe('browser: two-step sign-in, sessions and the audit trail', () => {
+  useTestDatabase();
+  let browser: Browser;
+  let served: Awaited<ReturnType<typeof serveTestApp>>;
+
+  before(async function () {
+    this.timeout(120_000);
+    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+
+  it('she sets up two-step sign-in from the key in text, signs out, and signs in again with a code', async function () {
+    this.timeout(120_000);
+    const user = await buildUser({ name: 'Tamsin Twostep' });
+    const page = await (await browser.newContext(axeContext)).newPage();
+    await signInInBrowser(page, served.baseUrl, user.email, testPassword);
+
+    await page.goto(`${served.baseUrl}/account/security`);
+    await page.getByRole('heading', { name: "Where you're signed in" }).waitFor();
+    expect(await page.getByText('This browser').count()).to.equal(1);
+    expect(await seriousViolations(page), 'security page').to.deep.equal([]);
+
+    await page.getByRole('link', { name: 'Set up two-step sign-in' }).click();
+    await page.getByRole('img', { name: /QR code for your authenticator app/ }).waitFor();
+    expect(await seriousViolations(page), 'set-up page').to.deep.equal([]);
+    await screenshot(page, 'accounts-two-step-setup');
+    const secret = (await page.locator('#two-step-secret').innerText()).replaceAll(/\s/g, '');
+    expect(secret).to.match(/^[A-Z2-7]{32}$/);
+    await page.getByLabel('Code from your authenticator app').fill(await generate({ secret }));
+    await page.getByRole('button', { name: 'Turn on two-step sign-in' }).click();
+    await page.getByRole('heading', { name: 'Two-step sign-in is on' }).waitFor();
+    expect(await page.getByRole('list', { name: 'Recovery codes' }).getByRole('listitem').count()).to.equal(10);
+
+    await page.getByRole('button', { name: 'Sign out' }).click();
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.getByLabel('Email address').fill(user.email);
+    await page.getByLabel('Password').fill(testPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
+    expect(await seriousViolations(page), 'second-step page').to.deep.equal([]);
+    await screenshot(page, 'accounts-second-step');
+    // The set-up used this step's code, and a code is never accepted twice: the app's next code (one step of drift).
+    const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });
+    await page.getByLabel('Code from your authenticator app').fill(next);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === '/');
+    await page.getByText('Welcome, Tamsin Twostep').waitFor();
+    expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+    expect(
+      await AuditEventModel.countDocuments({ action: 'sign-in', actorId: user.id, detail: 'password and totp' }),
+    ).to.equal(1);
+  });
+
+  it('an admin reads the audit trail, filtered, with no serious accessibility problem', async function () {
+    this.timeout(120_000);
+    const admin = await buildUser({ roles: ['admin'], name: 'Audrey Admin' });
+    const page = await (await browser.newContext(axeContext)).newPage();
+    await signInInBrowser(page, served.baseUrl, admin.email, testPassword);
+    await page.goto(`${served.baseUrl}/admin/audit`);
+    await page.getByLabel('Action').selectOption('sign-in');
+    await page.getByRole('button', { name: 'Filter' }).click();
+    await page.waitForURL((url) => url.searchParams.get('action') === 'sign-in');
+    expect(await page.getByRole('cell', { name: 'Audrey Admin' }).count()).to.be.at.least(1);
+    expect(await seriousViolations(page), 'audit page').to.deep.equal([]);
+    await screenshot(page, 'accounts-audit');
+  });
+});
