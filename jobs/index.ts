@@ -3,13 +3,14 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
+import { ltiJobs } from './lti.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { remindersJobs } from './reminders.ts';
 import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs];
+export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, ltiJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

@@ -29,3 +29,6 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// LTI 1.3 (issue 16): admins register the LMS platforms that open Pathways.
+navigation.push({ href: '/admin/lti', label: 'LTI platforms', roles: ['admin'] });
