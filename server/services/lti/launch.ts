@@ -108,7 +108,13 @@ export async function startLogin(props: { request: LoginRequest; now?: Date }) {
 async function verifySignature(platform: LtiPlatform, idToken: string) {
   const cache: JWKSCacheInput = (platform.jwksCache as JWKSCacheInput | undefined) ?? ({} as JWKSCacheInput);
   const before = cache.uat;
-  const keys = createRemoteJWKSet(new URL(platform.jwksUrl), { [jwksCache]: cache, timeoutDuration: 5000 });
+  const keys = createRemoteJWKSet(new URL(platform.jwksUrl), {
+    [jwksCache]: cache,
+    timeoutDuration: 5000,
+    // An unknown kid refetches at most every 30 s (across processes: the fetch time is stored), as jose's default.
+    cooldownDuration: 30_000,
+    cacheMaxAge: 10 * 60 * 1000,
+  });
   try {
     return await jwtVerify(idToken, keys, {
       algorithms: ['RS256'],
