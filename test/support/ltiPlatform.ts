@@ -185,11 +185,13 @@ export async function listeningTool(): Promise<{
   base: string;
   stop: () => Promise<void>;
 }> {
-  let app: Express | undefined;
-  const server = http.createServer((req, res) => app!(req, res));
+  // The app needs its own address as BASE_URL, known only once the server listens: requests wait for it.
+  const holder: { app?: Express } = {};
+  const server = http.createServer((req, res) => holder.app!(req, res));
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
   const base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-  app = createApp(testConfig({ BASE_URL: base }));
+  const app = createApp(testConfig({ BASE_URL: base }));
+  holder.app = app;
   return {
     app,
     server,
