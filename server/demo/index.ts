@@ -3,6 +3,7 @@ import { logger } from '../logger.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
+import { seedLti } from './lti.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -23,6 +24,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
+  // LTI: a registered demo Moodle, the participant's Moodle identity and her cohort's class-list sync.
+  { name: 'lti', seed: (ctx) => seedLti(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

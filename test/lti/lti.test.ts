@@ -8,6 +8,7 @@ import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
 import { UserModel } from '../../models/User.ts';
 import { rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
+import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { csrfFrom } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -330,6 +331,24 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       // Next launch: straight in.
       const again = await launch(supertest.agent(tool.server), { sub, claims: { email: existing.email } });
       expect(again.res.status).to.equal(303);
+    });
+  });
+
+  describe('personal data', () => {
+    it('her export lists her LMS identity and launches; erasure removes the link and what the LMS said about her', async () => {
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), { sub, claims: { email: `erase-${sub}@example.org` } });
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      const exported = (await ltiPersonalData.exportFor(link!.userId)) as {
+        accounts: { sub: string }[];
+        launches: { email: string }[];
+      };
+      expect(exported.accounts).to.deep.equal([{ platform: 'Simulated LMS', sub }]);
+      expect(exported.launches[0]!.email).to.equal(`erase-${sub}@example.org`);
+      await ltiPersonalData.eraseFor(link!.userId);
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      const after = (await ltiPersonalData.exportFor(link!.userId)) as { launches: { email: string | null }[] };
+      expect(after.launches[0]!.email).to.equal(null);
     });
   });
 
