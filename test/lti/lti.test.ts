@@ -10,7 +10,9 @@ import { UserModel } from '../../models/User.ts';
 import { rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
-import { csrfFrom } from '../support/app.ts';
+import { createApp } from '../../server/app.ts';
+import { applySettings } from '../../server/settings.ts';
+import { csrfFrom, testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
@@ -114,6 +116,31 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(p.state).to.have.length.above(20);
       expect(p.nonce).to.have.length.above(20);
       expect(String(res.headers['set-cookie'])).to.include(`lti_state_${p.state}=${p.state}`);
+    });
+
+    it('in production the state cookie is SameSite=None; Secure, so it comes back with the cross-site form post', async () => {
+      const production = createApp(
+        testConfig({
+          NODE_ENV: 'production',
+          BASE_URL: tool.base,
+          SESSION_SECRET: 'x'.repeat(40),
+          SMTP_URL: 'smtp://127.0.0.1:1',
+        }),
+      );
+      let cookie: string;
+      try {
+        const res = await supertest(production)
+          .get('/lti/login')
+          .query({ iss: platform.issuer, login_hint: 'h', client_id: platform.clientId })
+          .expect(302);
+        cookie = String(res.headers['set-cookie']);
+      } finally {
+        // createApp applies its settings process-wide: give them back to the test app.
+        applySettings(testConfig({ BASE_URL: tool.base }));
+      }
+      expect(cookie).to.match(
+        /^lti_state_([^=;]+)=\1; Max-Age=600; Path=\/lti; Expires=[^;]+; HttpOnly; Secure; SameSite=None$/,
+      );
     });
 
     it('when the issuer is not registered, it answers 404 naming the platform check', async () => {
@@ -283,6 +310,16 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         expect(await LtiAccountModel.countDocuments()).to.equal(accountsBefore + (replayCase ? 1 : 0));
       });
     }
+
+    it('when one state is posted twice at once, exactly one launch is accepted', async () => {
+      const agent = supertest.agent(tool.server);
+      const { state, nonce } = await startLogin(agent);
+      const idToken = await platform.idToken({ nonce, sub: nextSub() });
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => agent.post('/lti/launch').type('form').send({ id_token: idToken, state })),
+      );
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([303, 403, 403]);
+    });
 
     it('after the platform rotates its key, the new kid is fetched and the launch accepted', async () => {
       await platform.rotate();
