@@ -7,7 +7,7 @@ import { demoPassword } from '../../server/demo/people.ts';
 import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 
-describe('browser: the LTI admin and class-list pages meet WCAG 2.2 AA ', () => {
+describe('browser: the LTI admin and class-list pages meet WCAG 2.2 AA', () => {
   useTestDatabase();
   let browser: Browser;
   let served: Awaited<ReturnType<typeof serveTestApp>>;
