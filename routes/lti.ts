@@ -136,15 +136,15 @@ async function loginHandler(req: Request, res: Response) {
 
 async function launchHandler(req: Request, res: Response) {
   const body = (req.body ?? {}) as Record<string, unknown>;
+  // The state is used once whatever happens: its cookie goes with this answer (set before any page is sent).
+  if (typeof body.state === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(body.state))
+    res.clearCookie(stateCookieName(body.state), stateCookieOptions());
   let launch;
   try {
     launch = await verifyLaunch({ idToken: body.id_token, state: body.state, browserStates: browserStates(req) });
   } catch (error) {
     if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
     throw error;
-  } finally {
-    if (typeof body.state === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(body.state))
-      res.clearCookie(stateCookieName(body.state), stateCookieOptions());
   }
   const { platform, claims } = launch;
   const origins = originsOf(platform);
