@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
+import { ltiJobs } from './lti.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { mentoringJobs } from './mentoring.ts';
 import { remindersJobs } from './reminders.ts';
@@ -11,7 +12,7 @@ import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs];
+export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs, ltiJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

@@ -25,6 +25,10 @@ export const auditActions = [
   'invitation-resent',
   'data-exported',
   'account-erased',
+  'lti-platform-registered',
+  'lti-platform-deleted',
+  'lti-key-rotated',
+  'lti-account-linked',
   'pledge-signature-hidden',
   'research-exported',
 

@@ -10,6 +10,8 @@ import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMentoringRoutes } from './mentoring.ts';
 import { registerMentorshipRoutes } from './mentorships.ts';
+
+import { registerLtiRoutes } from './lti.ts';
 import { registerModuleRoutes } from './modules.ts';
 import { registerNetworkRoutes } from './networks.ts';
 import { registerNotificationRoutes } from './notifications.ts';
@@ -51,6 +53,8 @@ const resources = [
   registerNetworkRoutes,
   registerAccountSecurityRoutes,
   registerAuditRoutes,
+
+  registerLtiRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
   registerPoolRoutes,

@@ -19,6 +19,8 @@ import { takeFlash } from './http/flash.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
 import { signedInSessions } from './http/signedInSessions.ts';
 import { twoStepSetupGate } from './http/twoStepGate.ts';
+
+import { ltiSessionFraming } from './http/ltiFraming.ts';
 import { logger } from './logger.ts';
 import { navigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
@@ -119,6 +121,8 @@ export function createApp(config: Config): express.Express {
   app.use(passport.session());
   app.use(absoluteSessionTimeout);
   app.use(signedInSessions);
+
+  app.use(ltiSessionFraming);
   app.use('/api/', bearerTokenAuth);
   app.use(twoStepSetupGate);
 
@@ -130,7 +134,10 @@ export function createApp(config: Config): express.Express {
     // the authentication, and it can only mute one kind of email for one person. Only that exact path shape.
     skipCsrfProtection: (req) =>
       (isApiRequest(req) && (req.authInfo?.via === 'token' || !req.user)) ||
-      (req.method === 'POST' && /^\/unsubscribe\/[^/]{1,64}\/[^/]{1,64}\/[^/]{1,128}$/.test(req.path)),
+      (req.method === 'POST' && /^\/unsubscribe\/[^/]{1,64}\/[^/]{1,64}\/[^/]{1,128}$/.test(req.path)) ||
+      // LTI 1.3: the platform's cross-site form posts. The login starts nothing; the launch is protected by the
+      // signed id_token and the single-use state bound to this browser's cookie. Only these two exact paths.
+      (req.method === 'POST' && (req.path === '/lti/launch' || req.path === '/lti/login')),
   });
   // The signed-in user's view of every page (her zone, her CSRF token, her messages).
   app.use((req: Request, res: Response, next: NextFunction) => {

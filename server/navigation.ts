@@ -65,3 +65,6 @@ navigation.push({
   roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor', 'researcher'],
 });
 navigation.push({ href: '/admin/audit', label: 'Audit trail', roles: ['admin'] });
+
+// LTI 1.3 (issue 16): admins register the LMS platforms that open Pathways.
+navigation.push({ href: '/admin/lti', label: 'LTI platforms', roles: ['admin'] });

@@ -9,4 +9,6 @@ import './services/research/subscriptions.ts';
 import './services/mentoring/reminders.ts';
 
 import './services/networks/subscriptions.ts';
+
+import './services/lti/subscriptions.ts';
 export {};

@@ -8,6 +8,8 @@ import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedMentoring } from './mentoring.ts';
 
 import { seedNetworks } from './networks.ts';
+
+import { seedLti } from './lti.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -40,6 +42,9 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'accounts', seed: (ctx) => seedAccounts(ctx) },
   // Accounts (issue 13): a disabled and an invited person in the admin's list of people.
   { name: 'account-statuses', seed: (ctx) => seedAccountStatuses(ctx) },
+
+  // LTI: a registered demo Moodle, the participant's Moodle identity and her cohort's class-list sync.
+  { name: 'lti', seed: (ctx) => seedLti(ctx) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

@@ -6,6 +6,7 @@ import { pledgePersonalData } from '../pledge/personalData.ts';
 import { remindersPersonalData } from '../reminders/personalData.ts';
 import { mentoringPersonalData } from '../mentoring/personalData.ts';
 import { networksPersonalData } from '../networks/personalData.ts';
+import { ltiPersonalData } from '../lti/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
 import { poolPersonalData, researchPersonalData } from '../research/personalData.ts';
 
@@ -23,5 +24,6 @@ export const personalDataAreas: PersonalDataArea[] = [
   poolPersonalData,
   mentoringPersonalData,
   networksPersonalData,
+  ltiPersonalData,
   accountsPersonalData,
 ];

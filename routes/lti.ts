@@ -1,0 +1,343 @@
+import { parse as parseCookies } from 'cookie';
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ForbiddenError } from '../server/errors.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { allowFramingBy } from '../server/http/ltiFraming.ts';
+import { recordAuditEvent } from '../server/services/audit/events.ts';
+import { loadCohort } from '../server/services/cohorts/cohorts.ts';
+import { canRunCohort } from '../server/policies/cohorts.ts';
+import { settings } from '../server/settings.ts';
+import {
+  LaunchRefusedError,
+  deepLinkingResponse,
+  deletePlatform,
+  issueLaunchSecret,
+  lastRosterSync,
+  launchBySecret,
+  linkExistingAccount,
+  listPlatforms,
+  pendingDeepLink,
+  personOf,
+  pickerItems,
+  placePerson,
+  platformInputSchema,
+  platformOrigins,
+  recordLaunch,
+  registerPlatform,
+  rotateToolKey,
+  signedInUser,
+  startLogin,
+  stateCookieName,
+  syncCohortRoster,
+  toolJwks,
+  toolValues,
+  verifyLaunch,
+} from '../server/services/lti/index.ts';
+import { isInstructor } from '../server/services/lti/claims.ts';
+
+const messages = {
+  registered: 'The platform is registered. Paste the tool values shown here into it.',
+  deleted: 'The platform registration is deleted: its launches are refused from now on.',
+  rotated: 'A new signing key is in use; the previous one stays published for 7 days.',
+  synced: (c: { added: number; kept: number; waitlisted: number }) =>
+    `Class list synced: ${c.added} enrolled, ${c.kept} already here, ${c.waitlisted} on the waitlist.`,
+  deepLinkFacilitators: 'Only facilitators and administrators add Pathways content to a course.',
+};
+
+const platformView = platformInputSchema.extend({ id: z.string(), createdAt: z.string() });
+const syncView = z.object({ added: z.number().int(), kept: z.number().int(), waitlisted: z.number().int() });
+
+/** The web form sends deployment ids one per line. */
+const platformFormSchema = z.preprocess((raw) => {
+  const b = (raw ?? {}) as Record<string, unknown>;
+  const ids =
+    typeof b.deploymentIds === 'string'
+      ? b.deploymentIds
+          .split(/[\r\n,]+/)
+          .map((s) => s.trim())
+          .filter(Boolean)
+      : [];
+  return {
+    name: b.name,
+    issuer: b.issuer,
+    clientId: b.clientId,
+    authLoginUrl: b.authLoginUrl,
+    authTokenUrl: b.authTokenUrl,
+    jwksUrl: b.jwksUrl,
+    deploymentIds: ids,
+  };
+}, platformInputSchema);
+
+/** States whose cookies this browser sent (a state cookie's value is its state). */
+function browserStates(req: Request): Set<string> {
+  const cookies = parseCookies(req.headers.cookie ?? '');
+  return new Set(
+    Object.entries(cookies)
+      .filter(([name, value]) => name.startsWith('lti_state_') && name === stateCookieName(value ?? ''))
+      .map(([, value]) => value!),
+  );
+}
+
+/**
+ * Set on our answer to the platform's login request and sent back with its cross-site form post: in production
+ * `SameSite=None; Secure` (a Lax cookie is not sent with a cross-site POST); plain http outside production cannot
+ * carry a Secure cookie, so there it has no SameSite attribute.
+ */
+const stateCookieOptions = (maxAge?: number) => ({
+  httpOnly: true,
+  path: '/lti',
+  ...(maxAge ? { maxAge } : {}),
+  ...(settings.env === 'production' ? { sameSite: 'none' as const, secure: true } : {}),
+});
+
+function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {
+  req.log.warn({ check: error.check, reason: error.message }, 'LTI launch refused');
+  allowFramingBy(res, origins);
+  res
+    .status(error.status)
+    .render('lti/refused', { title: 'Launch refused', check: error.check, reason: error.message });
+}
+
+const login = (req: Request, user: Express.User) =>
+  new Promise<void>((resolve, reject) => req.login(user, (error) => (error ? reject(error) : resolve())));
+
+function originsOf(platform: { issuer: string; authLoginUrl: string }): string[] {
+  const out = new Set<string>();
+  for (const value of [platform.authLoginUrl, platform.issuer])
+    try {
+      const url = new URL(value);
+      if (url.protocol === 'https:' || url.protocol === 'http:') out.add(url.origin);
+    } catch {
+      // an issuer need not be a URL
+    }
+  return [...out];
+}
+
+async function loginHandler(req: Request, res: Response) {
+  const source = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown>;
+  const request = Object.fromEntries(
+    ['iss', 'login_hint', 'target_link_uri', 'client_id', 'lti_deployment_id', 'lti_message_hint']
+      .filter((k) => typeof source?.[k] === 'string')
+      .map((k) => [k, source[k] as string]),
+  );
+  try {
+    const { redirectUrl, state, maxAgeMs } = await startLogin({ request });
+    res.cookie(stateCookieName(state), state, stateCookieOptions(maxAgeMs));
+    res.redirect(302, redirectUrl);
+  } catch (error) {
+    if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
+    throw error;
+  }
+}
+
+async function launchHandler(req: Request, res: Response) {
+  const body = (req.body ?? {}) as Record<string, unknown>;
+  // The state is used once whatever happens: its cookie goes with this answer (set before any page is sent).
+  if (typeof body.state === 'string' && /^[A-Za-z0-9_-]{1,100}$/.test(body.state))
+    res.clearCookie(stateCookieName(body.state), stateCookieOptions());
+  let launch;
+  try {
+    launch = await verifyLaunch({ idToken: body.id_token, state: body.state, browserStates: browserStates(req) });
+  } catch (error) {
+    if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
+    throw error;
+  }
+  const { platform, claims } = launch;
+  const origins = originsOf(platform);
+  const roles = Array.isArray(claims['https://purl.imsglobal.org/spec/lti/claim/roles'])
+    ? (claims['https://purl.imsglobal.org/spec/lti/claim/roles'] as string[])
+    : [];
+  const person = await personOf({
+    platform,
+    sub: claims.sub!,
+    name: typeof claims.name === 'string' ? claims.name : undefined,
+    email: typeof claims.email === 'string' ? claims.email : undefined,
+    instructor: isInstructor(roles),
+  });
+  const record = await recordLaunch({ launch, userId: 'userId' in person ? person.userId : undefined });
+  allowFramingBy(res, origins);
+  if ('linkEmail' in person) {
+    const secret = await issueLaunchSecret(record._id);
+    return res.render('lti/link', { title: 'Link your Pathways account', email: person.linkEmail, secret });
+  }
+  const user = await signedInUser(person.userId);
+  let landing: string;
+  if (launch.messageType === 'LtiDeepLinkingRequest') {
+    if (!isInstructor(roles) && !user.roles.includes('admin') && !user.roles.includes('facilitator'))
+      return refused(req, res, new LaunchRefusedError(403, 'roles', messages.deepLinkFacilitators), origins);
+    landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
+  } else landing = await placePerson({ launch: record, userId: person.userId });
+  await login(req, user);
+  req.session.ltiFrameOrigins = origins;
+  res.redirect(303, landing);
+}
+
+export function registerLtiRoutes(web: Router, api: Router): void {
+  // ── Tool endpoints (LTI Core 1.3; outside /api/v1) ──
+  web.get('/lti/jwks', async (_req, res) => {
+    res.set('Cache-Control', 'public, max-age=300').json(await toolJwks());
+  });
+  web.get('/lti/login', loginHandler);
+  web.post('/lti/login', loginHandler);
+  web.post('/lti/launch', launchHandler);
+  web.get('/lti/link/:secret', requireSignIn, async (req, res) => {
+    const launch = await launchBySecret(req.params.secret as string);
+    allowFramingBy(res, await platformOrigins());
+    res.render('lti/link-confirm', { title: 'Link your Pathways account', secret: req.params.secret, launch });
+  });
+  web.post('/lti/link/:secret', requireSignIn, async (req, res) => {
+    const landing = await linkExistingAccount({ actor: req.user!, secret: req.params.secret as string });
+    flash(req, 'success', 'Your LMS account is linked: next time you land here directly.');
+    res.redirect(303, landing);
+  });
+  web.get('/lti/deep-link/:secret', requireSignIn, async (req, res) => {
+    await pendingDeepLink({ actor: req.user!, secret: req.params.secret as string });
+    res.render('lti/picker', {
+      title: 'Add Pathways content to your course',
+      secret: req.params.secret,
+      items: await pickerItems(req.user!),
+    });
+  });
+  web.post('/lti/deep-link/:secret', requireSignIn, async (req, res) => {
+    const raw = (req.body ?? {}).items;
+    const choices = (Array.isArray(raw) ? raw : raw === undefined ? [] : [raw]).filter(
+      (c): c is string => typeof c === 'string',
+    );
+    try {
+      const { returnUrl, jwt } = await deepLinkingResponse({
+        actor: req.user!,
+        secret: req.params.secret as string,
+        choices,
+      });
+      allowFramingBy(res, req.session.ltiFrameOrigins ?? [], [new URL(returnUrl).origin]);
+      res.render('lti/autopost', { title: 'Returning to your course', returnUrl, jwt });
+    } catch (error) {
+      const form = formErrorsFrom(error);
+      res.status(422).render('lti/picker', {
+        title: 'Add Pathways content to your course',
+        secret: req.params.secret,
+        items: await pickerItems(req.user!),
+        errors: form.errors,
+        errorList: form.list,
+      });
+    }
+  });
+
+  // ── Admin pages ──
+  const renderAdmin = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
+    res.render('lti/admin', {
+      title: 'LTI platforms',
+      platforms: await listPlatforms({ actor: req.user! }),
+      tool: toolValues(),
+      values: {},
+      ...extra,
+    });
+  web.get('/admin/lti', requireRole('admin'), (req, res) => renderAdmin(req, res));
+  web.post('/admin/lti/platforms', requireRole('admin'), async (req, res) => {
+    const form = parseForm(platformFormSchema, req.body);
+    const fail = (errors: Record<string, string>, errorList: unknown[]) =>
+      renderAdmin(req, res.status(422), { values: req.body, errors, errorList });
+    if (!form.ok) return fail(form.errors, form.list);
+    try {
+      await registerPlatform({ actor: req.user!, input: form.data });
+    } catch (error) {
+      const problem = formErrorsFrom(error);
+      return fail(problem.errors, problem.list);
+    }
+    flash(req, 'success', messages.registered);
+    res.redirect(303, '/admin/lti');
+  });
+  web.post('/admin/lti/platforms/:id/delete', requireRole('admin'), async (req, res) => {
+    await deletePlatform({ actor: req.user!, platformId: req.params.id as string });
+    flash(req, 'success', messages.deleted);
+    res.redirect(303, '/admin/lti');
+  });
+  web.post('/admin/lti/keys/rotate', requireRole('admin'), async (req, res) => {
+    const { kid } = await rotateToolKey();
+    await recordAuditEvent({
+      action: 'lti-key-rotated',
+      actor: { id: req.user!.id, name: req.user!.name },
+      target: { type: 'lti-key', id: kid },
+      ip: req.ip,
+    });
+    flash(req, 'success', messages.rotated);
+    res.redirect(303, '/admin/lti');
+  });
+
+  // ── Cohort class list (facilitators of the cohort, admins) ──
+  web.get('/cohorts/:id/lms', requireSignIn, async (req, res) => {
+    const cohort = await loadCohort(req.params.id as string);
+    if (!canRunCohort(req.user!, cohort)) throw new ForbiddenError();
+    res.render('lti/cohort', {
+      title: `${cohort.name}: LMS class list`,
+      cohort,
+      sync: await lastRosterSync(String(cohort._id)),
+    });
+  });
+  web.post('/cohorts/:id/lti-sync', requireSignIn, async (req, res) => {
+    try {
+      const counts = await syncCohortRoster({ actor: req.user!, cohortId: req.params.id as string });
+      flash(req, 'success', messages.synced(counts));
+    } catch (error) {
+      const problem = formErrorsFrom(error);
+      flash(req, 'error', problem.message);
+    }
+    res.redirect(303, `/cohorts/${req.params.id as string}/lms`);
+  });
+
+  // ── API ──
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/lti/platforms',
+      tag: 'lti',
+      summary: 'Register an LTI 1.3 platform (an LMS)',
+      access: ['admin'],
+      body: platformInputSchema,
+      success: { status: 201, description: 'The registration', schema: platformView },
+    },
+    async ({ user, body }) => registerPlatform({ actor: user, input: body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/lti/platforms',
+      tag: 'lti',
+      summary: 'Registered LTI platforms',
+      access: ['admin'],
+      success: { status: 200, description: 'Platforms', schema: z.object({ items: z.array(platformView) }) },
+    },
+    async ({ user }) => ({ items: await listPlatforms({ actor: user }) }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/lti/platforms/:id',
+      tag: 'lti',
+      summary: 'Delete an LTI platform registration',
+      access: ['admin'],
+      success: { status: 204, description: 'Deleted' },
+    },
+    async ({ user, params }) => deletePlatform({ actor: user, platformId: params.id! }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/cohorts/:id/lti-sync',
+      tag: 'lti',
+      summary: "Sync a cohort from its LMS course's class list (NRPS)",
+      access: [],
+      success: { status: 200, description: 'What the sync did', schema: syncView },
+      errors: [409, 422],
+    },
+    async ({ user, params }) => syncCohortRoster({ actor: user, cohortId: params.id! }),
+  );
+}

@@ -1,0 +1,30 @@
+/** Claim names and vocabulary of LTI Core 1.3, Deep Linking 2.0, AGS 2.0 and NRPS 2.0 (IMS Global). */
+export const claim = {
+  messageType: 'https://purl.imsglobal.org/spec/lti/claim/message_type',
+  version: 'https://purl.imsglobal.org/spec/lti/claim/version',
+  deploymentId: 'https://purl.imsglobal.org/spec/lti/claim/deployment_id',
+  targetLinkUri: 'https://purl.imsglobal.org/spec/lti/claim/target_link_uri',
+  resourceLink: 'https://purl.imsglobal.org/spec/lti/claim/resource_link',
+  roles: 'https://purl.imsglobal.org/spec/lti/claim/roles',
+  context: 'https://purl.imsglobal.org/spec/lti/claim/context',
+  custom: 'https://purl.imsglobal.org/spec/lti/claim/custom',
+  ags: 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint',
+  nrps: 'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice',
+  deepLinkingSettings: 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings',
+  contentItems: 'https://purl.imsglobal.org/spec/lti-dl/claim/content_items',
+  data: 'https://purl.imsglobal.org/spec/lti-dl/claim/data',
+} as const;
+
+export const scope = {
+  score: 'https://purl.imsglobal.org/spec/lti-ags/scope/score',
+  memberships: 'https://purl.imsglobal.org/spec/lti-nrps/scope/contextmembership.readonly',
+} as const;
+
+export const messageTypes = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'] as const;
+export type MessageType = (typeof messageTypes)[number];
+
+/** Context roles (membership vocabulary), in full or, as LTI allows for context roles, the short form. */
+const isRole = (roles: readonly string[], name: string) =>
+  roles.some((r) => r === `http://purl.imsglobal.org/vocab/lis/v2/membership#${name}` || r === name);
+export const isInstructor = (roles: readonly string[]) => isRole(roles, 'Instructor');
+export const isLearner = (roles: readonly string[]) => isRole(roles, 'Learner') && !isInstructor(roles);

@@ -1,0 +1,130 @@
+import { randomBytes } from 'node:crypto';
+import { SignJWT } from 'jose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import type { LtiLaunch } from '../../../models/LtiLaunch.ts';
+import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
+import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { ModuleModel } from '../../../models/Module.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { claim } from './claims.ts';
+import { signingKey } from './keys.ts';
+import { launchBySecret } from './people.ts';
+
+const messages = {
+  notYours: 'This choice belongs to another person’s launch.',
+  noChoice: 'Choose at least one programme, module or cohort.',
+  unknown: 'One of the chosen items no longer exists.',
+  facilitatorsOnly: 'Only facilitators and administrators add Pathways content to a course.',
+};
+
+export type PickerItem = { kind: 'programme' | 'module' | 'cohort'; id: string; title: string; context?: string };
+
+const canPick = (actor: Express.User) => actor.roles.includes('admin') || actor.roles.includes('facilitator');
+
+/** The pending deep-linking launch of this person (the picker's secret names it). */
+export async function pendingDeepLink(props: { actor: Express.User; secret: string }): Promise<LtiLaunch> {
+  const launch = await launchBySecret(props.secret);
+  if (launch.messageType !== 'LtiDeepLinkingRequest') throw new NotFoundError();
+  if (String(launch.userId) !== props.actor.id) throw new ForbiddenError(messages.notYours);
+  if (!canPick(props.actor)) throw new ForbiddenError(messages.facilitatorsOnly);
+  return launch;
+}
+
+/** What an instructor may link: programmes and their modules, and cohorts (admins: all; facilitators: theirs). */
+export async function pickerItems(actor: Express.User): Promise<PickerItem[]> {
+  const admin = actor.roles.includes('admin');
+  const cohorts = await CohortModel.find(admin ? {} : { facilitatorIds: actor.id }, { name: 1, programmeId: 1 })
+    .sort({ name: 1 })
+    .lean();
+  const programmes = admin
+    ? await ProgrammeModel.find({}, { title: 1 }).sort({ title: 1 }).lean()
+    : await ProgrammeModel.find(
+        { _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } },
+        { title: 1 },
+      ).lean();
+  const titles = new Map(programmes.map((p) => [String(p._id), p.title]));
+  const modules = programmes.length
+    ? await ModuleModel.find(
+        { programmeId: { $in: programmes.map((p) => p._id) }, archived: false },
+        {
+          title: 1,
+          programmeId: 1,
+          position: 1,
+        },
+      ).lean()
+    : [];
+  modules.sort((a, b) => String(a.programmeId).localeCompare(String(b.programmeId)) || a.position - b.position);
+  return [
+    ...programmes.map((p) => ({ kind: 'programme' as const, id: String(p._id), title: p.title })),
+    ...modules.map((m) => ({
+      kind: 'module' as const,
+      id: String(m._id),
+      title: m.title,
+      context: titles.get(String(m.programmeId)),
+    })),
+    ...cohorts.map((c) => ({
+      kind: 'cohort' as const,
+      id: String(c._id),
+      title: c.name,
+      context: titles.get(String(c.programmeId)),
+    })),
+  ];
+}
+
+/**
+ * The signed LtiDeepLinkingResponse (Deep Linking 2.0 §4.2) for the chosen items: `ltiResourceLink`s to our launch
+ * URL whose custom parameters name the cohort, module or programme, signed with the tool's key, and the
+ * platform's URL to post it to. The pending launch is used up.
+ * @param choices "kind:id" values from the picker
+ */
+export async function deepLinkingResponse(props: { actor: Express.User; secret: string; choices: string[] }) {
+  const launch = await pendingDeepLink(props);
+  const allowed = new Map((await pickerItems(props.actor)).map((i) => [`${i.kind}:${i.id}`, i]));
+  const picked = [...new Set(props.choices)].filter((c) => typeof c === 'string');
+  if (!picked.length) throw new ValidationError(messages.noChoice, [{ path: 'items', message: messages.noChoice }]);
+  const items = picked.map((c) => {
+    const item = allowed.get(c);
+    const id = c.split(':')[1];
+    if (!item || !isObjectId(id))
+      throw new ValidationError(messages.unknown, [{ path: 'items', message: messages.unknown }]);
+    return item;
+  });
+  const platform = await LtiPlatformModel.findById(launch.platformId).lean<LtiPlatform>();
+  if (!platform) throw new NotFoundError();
+  const contentItems = await Promise.all(
+    items.map(async (item) => {
+      const custom: Record<string, string> = { [item.kind]: item.id };
+      if (item.kind === 'module') {
+        const module = await ModuleModel.findById(item.id, { programmeId: 1 }).lean();
+        if (module) custom.programme = String(module.programmeId);
+      }
+      return {
+        type: 'ltiResourceLink',
+        title: item.context ? `${item.title} (${item.context})` : item.title,
+        url: absoluteUrl('/lti/launch'),
+        custom,
+        ...(item.kind === 'cohort' ? { lineItem: { scoreMaximum: 100, label: item.title } } : {}),
+      };
+    }),
+  );
+  const { kid, key } = await signingKey();
+  const jwt = await new SignJWT({
+    nonce: randomBytes(16).toString('base64url'),
+    [claim.messageType]: 'LtiDeepLinkingResponse',
+    [claim.version]: '1.3.0',
+    [claim.deploymentId]: launch.deploymentId,
+    [claim.contentItems]: contentItems,
+    ...(launch.deepLinkData ? { [claim.data]: launch.deepLinkData } : {}),
+  })
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+    .setIssuer(platform.clientId)
+    .setAudience(platform.issuer)
+    .setIssuedAt()
+    .setExpirationTime('10m')
+    .sign(key);
+  await LtiLaunchModel.updateOne({ _id: launch._id }, { $unset: { secretHash: 1, secretExpiresAt: 1 } });
+  return { returnUrl: launch.deepLinkReturnUrl!, jwt };
+}

@@ -1,0 +1,24 @@
+/** The LTI 1.3 area's API (issue 16): keys, platforms, login and launch, people, grades, rosters, deep linking. */
+export { rotateToolKey, signingKey, toolJwks } from './keys.ts';
+export {
+  deletePlatform,
+  listPlatforms,
+  platformInputSchema,
+  platformOrigins,
+  registerPlatform,
+  toolValues,
+  type PlatformInput,
+} from './platforms.ts';
+export { LaunchRefusedError, startLogin, stateCookieName, verifyLaunch, purgeExpiredLaunchRecords } from './launch.ts';
+export {
+  issueLaunchSecret,
+  launchBySecret,
+  linkExistingAccount,
+  personOf,
+  placePerson,
+  recordLaunch,
+  signedInUser,
+} from './people.ts';
+export { queueScores, sendDueScores } from './scores.ts';
+export { lastRosterSync, syncCohortRoster } from './roster.ts';
+export { deepLinkingResponse, pendingDeepLink, pickerItems } from './deepLinking.ts';

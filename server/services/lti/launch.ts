@@ -1,0 +1,251 @@
+import { randomBytes } from 'node:crypto';
+import {
+  createRemoteJWKSet,
+  decodeProtectedHeader,
+  errors as joseErrors,
+  jwksCache,
+  jwtVerify,
+  type JWTPayload,
+  type JWKSCacheInput,
+} from 'jose';
+import { LtiLoginStateModel } from '../../../models/LtiLoginState.ts';
+import { LtiNonceModel } from '../../../models/LtiNonce.ts';
+import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { DomainError } from '../../errors.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { claim, messageTypes, type MessageType } from './claims.ts';
+
+/** How long a login may take between our redirect to the platform and its form post back. */
+export const loginStateLifetimeMs = 10 * 60 * 1000;
+/** An id_token older than this is refused even if its `exp` is later (IMS Security Framework: a short-lived token). */
+const maxTokenAgeSeconds = 10 * 60;
+/** Clock difference tolerated in exp/iat. */
+const clockToleranceSeconds = 60;
+
+/** A refused login or launch: which check failed, said to the person and logged. Never a session. */
+export class LaunchRefusedError extends DomainError {
+  readonly title = 'This LTI launch was refused';
+  constructor(
+    readonly status: 400 | 401 | 403 | 404,
+    readonly check: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+const refuse = (status: 400 | 401 | 403 | 404, check: string, message: string) =>
+  new LaunchRefusedError(status, check, message);
+
+export type LoginRequest = {
+  iss?: string;
+  login_hint?: string;
+  target_link_uri?: string;
+  client_id?: string;
+  lti_deployment_id?: string;
+  lti_message_hint?: string;
+};
+
+/** Cookie that binds a state to the browser it was issued to. */
+export const stateCookieName = (state: string) => `lti_state_${state}`;
+
+/**
+ * Third-party-initiated login (LTI Core 1.3 §4.1, OIDC): finds the registered platform, issues a single-use
+ * `state` and `nonce`, and answers where to send the browser: the platform's authorisation endpoint.
+ */
+export async function startLogin(props: { request: LoginRequest; now?: Date }) {
+  const now = props.now ?? new Date();
+  const { iss, login_hint: loginHint, target_link_uri: target, client_id: clientId } = props.request;
+  if (!iss || typeof iss !== 'string') throw refuse(400, 'iss', 'The login request did not name the platform (iss).');
+  if (!loginHint || typeof loginHint !== 'string')
+    throw refuse(400, 'login_hint', 'The login request carried no login_hint.');
+  if (target !== undefined && (typeof target !== 'string' || !target.startsWith(absoluteUrl('/'))))
+    throw refuse(400, 'target_link_uri', 'The target_link_uri does not point to this Pathways.');
+  const candidates = await LtiPlatformModel.find(
+    typeof clientId === 'string' ? { issuer: iss, clientId } : { issuer: iss },
+  ).lean<LtiPlatform[]>();
+  if (candidates.length !== 1)
+    throw refuse(
+      404,
+      'platform',
+      candidates.length
+        ? 'Several registrations share this issuer: the login request must name its client_id.'
+        : 'This platform (issuer and client id) is not registered in Pathways.',
+    );
+  const platform = candidates[0]!;
+  const deploymentId = props.request.lti_deployment_id;
+  if (typeof deploymentId === 'string' && !platform.deploymentIds.includes(deploymentId))
+    throw refuse(403, 'deployment_id', 'This deployment of Pathways is not registered for the platform.');
+  const state = randomBytes(24).toString('base64url');
+  const nonce = randomBytes(24).toString('base64url');
+  await LtiLoginStateModel.create({
+    _id: state,
+    nonce,
+    platformId: platform._id,
+    targetLinkUri: target,
+    createdAt: now,
+    expiresAt: new Date(now.getTime() + loginStateLifetimeMs),
+  });
+  const url = new URL(platform.authLoginUrl);
+  const params: Record<string, string> = {
+    scope: 'openid',
+    response_type: 'id_token',
+    response_mode: 'form_post',
+    prompt: 'none',
+    client_id: platform.clientId,
+    redirect_uri: absoluteUrl('/lti/launch'),
+    login_hint: loginHint,
+    state,
+    nonce,
+  };
+  if (typeof props.request.lti_message_hint === 'string') params.lti_message_hint = props.request.lti_message_hint;
+  for (const [k, v] of Object.entries(params)) url.searchParams.set(k, v);
+  return { redirectUrl: url.toString(), state, maxAgeMs: loginStateLifetimeMs };
+}
+
+/** Verifies with the platform's keys, cached in its registration (jose's remote JWKS cache), refreshed on an unknown kid. */
+async function verifySignature(platform: LtiPlatform, idToken: string) {
+  const cache: JWKSCacheInput = (platform.jwksCache as JWKSCacheInput | undefined) ?? ({} as JWKSCacheInput);
+  const before = cache.uat;
+  const keys = createRemoteJWKSet(new URL(platform.jwksUrl), {
+    [jwksCache]: cache,
+    timeoutDuration: 5000,
+    // An unknown kid refetches at most every 30 s (across processes: the fetch time is stored), as jose's default.
+    cooldownDuration: 30_000,
+    cacheMaxAge: 10 * 60 * 1000,
+  });
+  try {
+    return await jwtVerify(idToken, keys, {
+      algorithms: ['RS256'],
+      issuer: platform.issuer,
+      audience: platform.clientId,
+      clockTolerance: clockToleranceSeconds,
+      maxTokenAge: maxTokenAgeSeconds,
+      requiredClaims: ['exp', 'iat', 'sub', 'nonce'],
+    });
+  } finally {
+    // A refetch by this launch is kept for every process (only if nobody stored a newer one meanwhile).
+    if (cache.uat !== before && cache.jwks)
+      await LtiPlatformModel.updateOne(
+        { _id: platform._id, $or: [{ 'jwksCache.uat': { $lt: cache.uat } }, { jwksCache: null }] },
+        { $set: { jwksCache: { uat: cache.uat, jwks: cache.jwks } } },
+      );
+  }
+}
+
+function explainJoseError(error: unknown): LaunchRefusedError {
+  if (error instanceof joseErrors.JWTExpired) return refuse(401, 'exp', 'The id_token has expired (exp).');
+  if (error instanceof joseErrors.JWTClaimValidationFailed) {
+    const which = error.claim;
+    const text: Record<string, string> = {
+      iss: 'The id_token was issued by another platform (iss).',
+      aud: 'The id_token is meant for another tool (aud is not our client id).',
+      iat: 'The id_token was issued at an unacceptable time (iat).',
+      nbf: 'The id_token is not valid yet (nbf).',
+    };
+    return refuse(401, which, text[which] ?? `The id_token's ${which} claim is missing or invalid.`);
+  }
+  if (error instanceof joseErrors.JWKSNoMatchingKey)
+    return refuse(401, 'kid', "The id_token was signed with a key (kid) not in the platform's key set.");
+  if (error instanceof joseErrors.JWSSignatureVerificationFailed)
+    return refuse(401, 'signature', "The id_token's signature does not verify with the platform's key.");
+  if (error instanceof joseErrors.JOSEAlgNotAllowed)
+    return refuse(401, 'alg', 'The id_token must be signed with RS256.');
+  if (error instanceof joseErrors.JWKSTimeout || error instanceof joseErrors.JWKSInvalid)
+    return refuse(401, 'jwks', "The platform's key set could not be read.");
+  if (error instanceof joseErrors.JWTInvalid || error instanceof joseErrors.JWSInvalid)
+    return refuse(400, 'id_token', 'The id_token is not a well-formed signed JWT.');
+  if (error instanceof joseErrors.JOSEError) return refuse(401, 'jwks', "The platform's key set could not be used.");
+  if (error instanceof TypeError) return refuse(401, 'jwks', "The platform's key set could not be fetched.");
+  throw error;
+}
+
+export type VerifiedLaunch = {
+  platform: LtiPlatform;
+  claims: JWTPayload & Record<string, unknown>;
+  messageType: MessageType;
+  deploymentId: string;
+};
+
+/**
+ * The launch (LTI Core 1.3 §5.1, IMS Security Framework §5.1.3): the `state` must be one we issued, not used, to
+ * this browser (its cookie); the id_token must be RS256-signed by the platform's key, for our client id (also in
+ * an `aud` array, with `azp`), from a registered deployment, in date, with the state's nonce never seen before, and
+ * an LTI 1.3.0 resource link or deep-linking request. Anything else is a LaunchRefusedError naming the check.
+ * @param browserStates the states whose cookies the browser sent
+ */
+export async function verifyLaunch(props: {
+  idToken: unknown;
+  state: unknown;
+  browserStates: ReadonlySet<string>;
+  now?: Date;
+}): Promise<VerifiedLaunch> {
+  const now = props.now ?? new Date();
+  if (typeof props.state !== 'string' || !props.state)
+    throw refuse(400, 'state', 'The launch carried no state: start it again from your course.');
+  if (!props.browserStates.has(props.state))
+    throw refuse(403, 'state', 'The launch state was not issued to this browser: start it again from your course.');
+  // Used once, whatever the outcome: a second post of this state finds nothing.
+  const login = await LtiLoginStateModel.findOneAndDelete({ _id: props.state }).lean();
+  if (!login || login.expiresAt.getTime() < now.getTime())
+    throw refuse(403, 'state', 'The launch state is unknown, used or expired: start it again from your course.');
+  if (typeof props.idToken !== 'string' || !props.idToken)
+    throw refuse(400, 'id_token', 'The launch carried no id_token.');
+  try {
+    const header = decodeProtectedHeader(props.idToken);
+    if (header.alg !== 'RS256') throw refuse(401, 'alg', 'The id_token must be signed with RS256.');
+  } catch (error) {
+    if (error instanceof LaunchRefusedError) throw error;
+    throw refuse(400, 'id_token', 'The id_token is not a well-formed signed JWT.');
+  }
+  const platform = await LtiPlatformModel.findById(login.platformId).lean<LtiPlatform>();
+  if (!platform) throw refuse(404, 'platform', 'This platform is no longer registered in Pathways.');
+  let claims: VerifiedLaunch['claims'];
+  try {
+    claims = (await verifySignature(platform, props.idToken)).payload as VerifiedLaunch['claims'];
+  } catch (error) {
+    throw explainJoseError(error);
+  }
+  const aud = Array.isArray(claims.aud) ? claims.aud : [claims.aud];
+  if ((aud.length > 1 || claims.azp !== undefined) && claims.azp !== platform.clientId)
+    throw refuse(401, 'azp', 'The id_token names another authorised party (azp is not our client id).');
+  if (typeof claims.nonce !== 'string') throw refuse(401, 'nonce', 'The id_token carried no nonce.');
+  try {
+    await LtiNonceModel.create({
+      _id: `${platform._id}:${claims.nonce}`,
+      expiresAt: new Date(((claims.exp ?? 0) + clockToleranceSeconds) * 1000 + maxTokenAgeSeconds * 1000),
+    });
+  } catch (error) {
+    if (isDuplicateKeyError(error)) throw refuse(401, 'nonce', 'This id_token has been used already (nonce replayed).');
+    throw error;
+  }
+  if (claims.nonce !== login.nonce)
+    throw refuse(401, 'nonce', 'The id_token answers another login (its nonce is not the one we sent).');
+  const deploymentId = claims[claim.deploymentId];
+  if (typeof deploymentId !== 'string' || !platform.deploymentIds.includes(deploymentId))
+    throw refuse(403, 'deployment_id', 'This deployment of Pathways is not registered for the platform.');
+  const messageType = claims[claim.messageType];
+  if (!messageTypes.includes(messageType as MessageType))
+    throw refuse(400, 'message_type', 'Pathways takes resource link and deep-linking launches only (message_type).');
+  if (claims[claim.version] !== '1.3.0')
+    throw refuse(400, 'version', 'Pathways takes LTI version 1.3.0 launches only.');
+  if (typeof claims.sub !== 'string' || !claims.sub)
+    throw refuse(400, 'sub', 'The launch does not say who the person is (sub).');
+  if (messageType === 'LtiResourceLinkRequest') {
+    const link = claims[claim.resourceLink] as { id?: unknown } | undefined;
+    if (typeof link?.id !== 'string') throw refuse(400, 'resource_link', 'The launch carried no resource link id.');
+  } else {
+    const settings = claims[claim.deepLinkingSettings] as { deep_link_return_url?: unknown } | undefined;
+    if (typeof settings?.deep_link_return_url !== 'string')
+      throw refuse(400, 'deep_linking_settings', 'The deep-linking request carried no return URL.');
+  }
+  return { platform, claims, messageType: messageType as MessageType, deploymentId };
+}
+
+/** Expired login states and nonces (the clean-up job; acknowledged deletes). */
+export async function purgeExpiredLaunchRecords(now = new Date()): Promise<number> {
+  const states = await LtiLoginStateModel.deleteMany({ expiresAt: { $lt: now } });
+  const nonces = await LtiNonceModel.deleteMany({ expiresAt: { $lt: now } });
+  return states.deletedCount + nonces.deletedCount;
+}

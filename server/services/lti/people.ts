@@ -1,0 +1,212 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { LtiAccountModel } from '../../../models/LtiAccount.ts';
+import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
+import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { ModuleModel } from '../../../models/Module.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { recordAuditEvent } from '../audit/events.ts';
+import { enrolParticipant } from '../cohorts/enrolment.ts';
+import { currentUserOf } from '../users.ts';
+import { hashSecret, newSecret } from '../secrets.ts';
+import { claim, isInstructor, isLearner } from './claims.ts';
+import type { VerifiedLaunch } from './launch.ts';
+
+const messages = {
+  disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
+  linkGone: 'This link has expired or was used. Open Pathways from your course again.',
+  linkedElsewhere: 'This course account is linked to another Pathways account already.',
+};
+
+/** A pending launch (account link, deep-linking choice) may be finished within this time. */
+const pendingLifetimeMs = 30 * 60 * 1000;
+
+export type Person = { userId: string } | { linkEmail: string };
+
+/** An LMS person we create: the platform's email if nobody has it, else a placeholder that can never receive mail. */
+const placeholderEmail = (platformId: Types.ObjectId, sub: string) =>
+  `lti-${createHash('sha256').update(`${platformId}:${sub}`).digest('hex').slice(0, 24)}@users.invalid`;
+
+/**
+ * Who this LMS person is in Pathways, matched by (platform, sub) and nothing else. Unknown: a new account, unless
+ * an account has the email the platform asserts; that account is not taken over: she links it by signing in once.
+ * Concurrent first launches of one person: the unique (platformId, sub) index keeps one link; the loser's new
+ * account is removed and the winner's used.
+ */
+export async function personOf(props: {
+  platform: LtiPlatform;
+  sub: string;
+  name?: string;
+  email?: string;
+  instructor: boolean;
+}): Promise<Person> {
+  for (let round = 0; round < 3; round += 1) {
+    const link = await LtiAccountModel.findOne({ platformId: props.platform._id, sub: props.sub }).lean();
+    if (link) return { userId: String(link.userId) };
+    const email = props.email?.trim().toLowerCase();
+    if (email && (await UserModel.exists({ email }))) return { linkEmail: email };
+    let created;
+    try {
+      created = await UserModel.create({
+        email: email || placeholderEmail(props.platform._id, props.sub),
+        name: props.name?.trim() || 'LMS learner',
+        roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
+        status: 'active',
+      });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) continue;
+      throw error;
+    }
+    try {
+      await LtiAccountModel.create({
+        platformId: props.platform._id,
+        issuer: props.platform.issuer,
+        sub: props.sub,
+        userId: created._id,
+      });
+      return { userId: String(created._id) };
+    } catch (error) {
+      await UserModel.deleteOne({ _id: created._id });
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+  throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
+}
+
+type Custom = { cohort?: string; module?: string; programme?: string };
+const customOf = (claims: Record<string, unknown>): Custom => {
+  const raw = (claims[claim.custom] ?? {}) as Record<string, unknown>;
+  const pick = (k: string) => (typeof raw[k] === 'string' && isObjectId(raw[k]) ? (raw[k] as string) : undefined);
+  return { cohort: pick('cohort'), module: pick('module'), programme: pick('programme') };
+};
+
+/** Records an accepted launch: what grades and rosters need later. */
+export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: string; now?: Date }) {
+  const { platform, claims } = props.launch;
+  const custom = customOf(claims);
+  const context = (claims[claim.context] ?? {}) as { id?: string; title?: string };
+  const ags = (claims[claim.ags] ?? {}) as { lineitem?: string; scope?: string[] };
+  const nrps = (claims[claim.nrps] ?? {}) as { context_memberships_url?: string };
+  const dl = (claims[claim.deepLinkingSettings] ?? {}) as { deep_link_return_url?: string; data?: string };
+  const cohort = custom.cohort ? await CohortModel.exists({ _id: custom.cohort }) : null;
+  return (
+    await LtiLaunchModel.create({
+      platformId: platform._id,
+      sub: claims.sub,
+      userId: props.userId,
+      messageType: props.launch.messageType,
+      deploymentId: props.launch.deploymentId,
+      roles: Array.isArray(claims[claim.roles]) ? (claims[claim.roles] as string[]) : [],
+      name: typeof claims.name === 'string' ? claims.name : undefined,
+      email: typeof claims.email === 'string' ? claims.email : undefined,
+      contextId: typeof context.id === 'string' ? context.id : undefined,
+      contextTitle: typeof context.title === 'string' ? context.title : undefined,
+      resourceLinkId: (claims[claim.resourceLink] as { id?: string } | undefined)?.id,
+      cohortId: cohort?._id,
+      custom,
+      lineItemUrl: typeof ags.lineitem === 'string' ? ags.lineitem : undefined,
+      canPostScores:
+        Array.isArray(ags.scope) && ags.scope.includes('https://purl.imsglobal.org/spec/lti-ags/scope/score'),
+      membershipsUrl: typeof nrps.context_memberships_url === 'string' ? nrps.context_memberships_url : undefined,
+      deepLinkReturnUrl: dl.deep_link_return_url,
+      deepLinkData: typeof dl.data === 'string' ? dl.data : undefined,
+      launchedAt: props.now ?? new Date(),
+    })
+  ).toObject() as LtiLaunch;
+}
+
+/** Gives a launch a secret that names it for a short while (the account-link page, the deep-linking picker). */
+export async function issueLaunchSecret(launchId: Types.ObjectId): Promise<string> {
+  const secret = newSecret();
+  await LtiLaunchModel.updateOne(
+    { _id: launchId },
+    { $set: { secretHash: hashSecret(secret), secretExpiresAt: new Date(Date.now() + pendingLifetimeMs) } },
+  );
+  return secret;
+}
+
+export async function launchBySecret(secret: string): Promise<LtiLaunch> {
+  const launch =
+    typeof secret === 'string' && secret.length <= 200
+      ? await LtiLaunchModel.findOne({ secretHash: hashSecret(secret) }).lean<LtiLaunch>()
+      : null;
+  if (!launch || !launch.secretExpiresAt || launch.secretExpiresAt.getTime() < Date.now())
+    throw new NotFoundError(messages.linkGone);
+  return launch;
+}
+
+/**
+ * Joins the person to the cohort the launch names (custom `cohort`): a Learner is enrolled (capacity and waitlist as
+ * usual), an Instructor becomes one of its facilitators. Answers where her browser goes: the module named by custom
+ * `module`, else the cohort's (or the named) programme, else her dashboard.
+ */
+export async function placePerson(props: { launch: LtiLaunch; userId: string }): Promise<string> {
+  const { launch, userId } = props;
+  const custom = (launch.custom ?? {}) as Custom;
+  const roles = launch.roles ?? [];
+  let programmeId = custom.programme;
+  if (launch.cohortId) {
+    const cohort = await CohortModel.findById(launch.cohortId, { programmeId: 1 }).lean();
+    if (cohort) {
+      programmeId = String(cohort.programmeId);
+      if (isInstructor(roles)) {
+        await CohortModel.updateOne({ _id: cohort._id }, { $addToSet: { facilitatorIds: new Types.ObjectId(userId) } });
+        await UserModel.updateOne({ _id: userId }, { $addToSet: { roles: 'facilitator' } });
+      } else if (isLearner(roles)) {
+        try {
+          await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId });
+        } catch (error) {
+          if (!(error instanceof ConflictError)) throw error;
+        }
+      }
+    }
+  }
+  if (custom.module && (await ModuleModel.exists({ _id: custom.module }))) return `/modules/${custom.module}`;
+  if (programmeId) return `/programmes/${programmeId}`;
+  return '/';
+}
+
+/** The signed-in shape of a launch's person (an active account only). */
+export async function signedInUser(userId: string): Promise<Express.User> {
+  const user = await UserModel.findById(userId).lean();
+  if (!user || user.status === 'disabled') throw new NotFoundError(messages.disabled);
+  if (user.status === 'invited')
+    await UserModel.updateOne({ _id: user._id, status: 'invited' }, { $set: { status: 'active' } });
+  return currentUserOf(user);
+}
+
+/**
+ * Links her existing account (she has just signed in as `actor`) to the LMS person of a pending launch, then places
+ * her as the launch would have. The (platform, sub) index keeps one link.
+ */
+export async function linkExistingAccount(props: { actor: Express.User; secret: string }): Promise<string> {
+  const launch = await launchBySecret(props.secret);
+  const platform = await LtiPlatformModel.findById(launch.platformId, { issuer: 1 }).lean();
+  if (!platform) throw new NotFoundError(messages.linkGone);
+  try {
+    await LtiAccountModel.create({
+      platformId: launch.platformId,
+      issuer: platform.issuer,
+      sub: launch.sub,
+      userId: props.actor.id,
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const existing = await LtiAccountModel.findOne({ platformId: launch.platformId, sub: launch.sub }).lean();
+    if (String(existing?.userId) !== props.actor.id) throw new ConflictError(messages.linkedElsewhere);
+  }
+  await LtiLaunchModel.updateOne(
+    { _id: launch._id },
+    { $set: { userId: props.actor.id }, $unset: { secretHash: 1, secretExpiresAt: 1 } },
+  );
+  await recordAuditEvent({
+    action: 'lti-account-linked',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'lti-platform', id: launch.platformId },
+  });
+  return placePerson({ launch: { ...launch, userId: new Types.ObjectId(props.actor.id) }, userId: props.actor.id });
+}

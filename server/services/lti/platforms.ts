@@ -1,0 +1,133 @@
+import { z } from 'zod';
+import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { absoluteUrl, settings } from '../../settings.ts';
+import { recordAuditEvent } from '../audit/events.ts';
+
+const messages = {
+  duplicate: 'This platform (issuer and client id) is registered already.',
+  notFound: 'There is no such LTI platform.',
+  https: 'must be an https:// URL',
+  httpsOrLoopback: 'must be an https:// URL (http:// only for localhost outside production)',
+};
+
+/** Outside production an http URL on this machine is allowed, so a local Moodle or the test suite's platform works. */
+function isAllowedUrl(value: string): boolean {
+  let url: URL;
+  try {
+    url = new URL(value);
+  } catch {
+    return false;
+  }
+  if (url.protocol === 'https:') return true;
+  const loopback = ['localhost', '127.0.0.1', '[::1]'].includes(url.hostname);
+  return url.protocol === 'http:' && loopback && settings.env !== 'production';
+}
+
+const endpoint = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(2000)
+  .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) });
+
+export const platformInputSchema = z.strictObject({
+  name: z.string().trim().min(1, 'is required').max(120),
+  issuer: z.string().trim().min(1, 'is required').max(2000),
+  clientId: z.string().trim().min(1, 'is required').max(500),
+  authLoginUrl: endpoint,
+  authTokenUrl: endpoint,
+  jwksUrl: endpoint,
+  deploymentIds: z
+    .array(z.string().trim().min(1, 'must not be empty').max(500))
+    .min(1, 'list at least one deployment id')
+    .max(100),
+});
+export type PlatformInput = z.output<typeof platformInputSchema>;
+
+export type PlatformView = PlatformInput & { id: string; createdAt: string };
+
+export const presentPlatform = (p: LtiPlatform): PlatformView => ({
+  id: String(p._id),
+  name: p.name,
+  issuer: p.issuer,
+  clientId: p.clientId,
+  authLoginUrl: p.authLoginUrl,
+  authTokenUrl: p.authTokenUrl,
+  jwksUrl: p.jwksUrl,
+  deploymentIds: [...p.deploymentIds],
+  createdAt: (p as { createdAt?: Date }).createdAt?.toISOString() ?? '',
+});
+
+const isAdmin = (actor: Express.User) => actor.roles.includes('admin');
+
+/** Registers a platform (admins). The unique (issuer, clientId) index refuses a second registration of one client. */
+export async function registerPlatform(props: { actor: Express.User; input: PlatformInput }): Promise<PlatformView> {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  try {
+    const created = await LtiPlatformModel.create({
+      ...props.input,
+      deploymentIds: [...new Set(props.input.deploymentIds)],
+    });
+    await recordAuditEvent({
+      action: 'lti-platform-registered',
+      actor: { id: props.actor.id, name: props.actor.name },
+      target: { type: 'lti-platform', id: created._id },
+      detail: `${created.issuer} ${created.clientId}`,
+    });
+    return presentPlatform(created.toObject() as LtiPlatform);
+  } catch (error) {
+    if (isDuplicateKeyError(error))
+      throw new ValidationError(messages.duplicate, [{ path: 'clientId', message: messages.duplicate }]);
+    throw error;
+  }
+}
+
+export async function listPlatforms(props: { actor: Express.User }): Promise<PlatformView[]> {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  const rows = await LtiPlatformModel.find({}).sort({ name: 1 }).lean<LtiPlatform[]>();
+  return rows.map(presentPlatform);
+}
+
+export async function deletePlatform(props: { actor: Express.User; platformId: string }): Promise<void> {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  if (!isObjectId(props.platformId)) throw new NotFoundError(messages.notFound);
+  const deleted = await LtiPlatformModel.findOneAndDelete({ _id: props.platformId }).lean();
+  if (!deleted) throw new NotFoundError(messages.notFound);
+  await recordAuditEvent({
+    action: 'lti-platform-deleted',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'lti-platform', id: props.platformId },
+    detail: `${deleted.issuer} ${deleted.clientId}`,
+  });
+}
+
+/** The values an LMS administrator pastes into the LMS when registering Pathways. */
+export function toolValues() {
+  return {
+    loginUrl: absoluteUrl('/lti/login'),
+    launchUrl: absoluteUrl('/lti/launch'),
+    jwksUrl: absoluteUrl('/lti/jwks'),
+    redirectUris: [absoluteUrl('/lti/launch')],
+    deepLinkingUrl: absoluteUrl('/lti/launch'),
+    domain: new URL(absoluteUrl('/')).host,
+  };
+}
+
+/** Origins of registered platforms (their login endpoints): the only pages allowed to frame LTI pages. */
+export async function platformOrigins(): Promise<string[]> {
+  const rows = await LtiPlatformModel.find({}, { authLoginUrl: 1, issuer: 1 }).lean();
+  const origins = new Set<string>();
+  for (const row of rows)
+    for (const value of [row.authLoginUrl, row.issuer]) {
+      try {
+        const origin = new URL(value).origin;
+        if (origin.startsWith('http')) origins.add(origin);
+      } catch {
+        // an issuer need not be a URL
+      }
+    }
+  return [...origins];
+}

@@ -1,0 +1,130 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { LtiAccountModel } from '../../../models/LtiAccount.ts';
+import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
+import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { LtiRosterSyncModel } from '../../../models/LtiRosterSync.ts';
+import { UserModel } from '../../../models/User.ts';
+import { ConflictError, ForbiddenError, ValidationError } from '../../errors.ts';
+import { canRunCohort } from '../../policies/cohorts.ts';
+import { loadCohort } from '../cohorts/cohorts.ts';
+import { enrolParticipant } from '../cohorts/enrolment.ts';
+import { scope } from './claims.ts';
+import { isInstructor, isLearner } from './claims.ts';
+import { personOf } from './people.ts';
+import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
+
+const messages = {
+  noLaunch:
+    'Nobody has opened this cohort from an LMS course with the class-list service yet: add the link to the course and open it once.',
+  platformDown: (why: string) => `The LMS could not give its class list (${why}). Try again later.`,
+};
+
+type Member = { user_id: string; roles?: string[]; status?: string; name?: string; email?: string };
+
+const maxPages = 50;
+
+/** The NRPS membership container, following `Link: <…>; rel="next"` pages. */
+async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]> {
+  const token = await serviceToken(platform, [scope.memberships]);
+  const members: Member[] = [];
+  let next: string | undefined = url;
+  for (let page = 0; next && page < maxPages; page += 1) {
+    const response = await platformFetch(next, {
+      headers: {
+        authorization: `Bearer ${token}`,
+        accept: 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json',
+      },
+    });
+    const body = (await response.json().catch(() => ({}))) as { members?: unknown };
+    if (Array.isArray(body.members))
+      for (const m of body.members as Member[]) if (m && typeof m.user_id === 'string') members.push(m);
+    next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+  }
+  return members;
+}
+
+/**
+ * Syncs a cohort from the class list of its last LMS launch context (NRPS 2.0): active learners are enrolled once
+ * (capacity and waitlist as usual; existing (platform, sub) links reused), instructors become facilitators. People
+ * enrolled through the LMS who are no longer on the list are recorded for the cohort page, not withdrawn.
+ */
+export async function syncCohortRoster(props: { actor: Express.User; cohortId: string; now?: Date }) {
+  const now = props.now ?? new Date();
+  const cohort = await loadCohort(props.cohortId);
+  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  const launch = await LtiLaunchModel.findOne({ cohortId: cohort._id, membershipsUrl: { $type: 'string' } })
+    .sort({ launchedAt: -1 })
+    .lean();
+  if (!launch?.membershipsUrl)
+    throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
+  const platform = await LtiPlatformModel.findById(launch.platformId).lean<LtiPlatform>();
+  if (!platform) throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
+  let members: Member[];
+  try {
+    members = await readMembers(platform, launch.membershipsUrl);
+  } catch (error) {
+    if (error instanceof PlatformCallError) throw new ConflictError(messages.platformDown(error.message));
+    throw error;
+  }
+  const counts = { added: 0, kept: 0, waitlisted: 0 };
+  const present = new Set<string>();
+  for (const m of members) {
+    const roles = m.roles ?? [];
+    if ((m.status ?? 'Active') !== 'Active') continue;
+    present.add(m.user_id);
+    const instructor = isInstructor(roles);
+    if (!instructor && !isLearner(roles)) continue;
+    const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
+    // Someone whose email belongs to an unlinked account links it herself on her first launch.
+    if (!('userId' in person)) continue;
+    if (instructor) {
+      await CohortModel.updateOne(
+        { _id: cohort._id },
+        { $addToSet: { facilitatorIds: new Types.ObjectId(person.userId) } },
+      );
+      await UserModel.updateOne({ _id: person.userId }, { $addToSet: { roles: 'facilitator' } });
+      continue;
+    }
+    try {
+      const result = await enrolParticipant({
+        actor: 'system',
+        cohortId: String(cohort._id),
+        userId: person.userId,
+        now,
+      });
+      if (result.status === 'active') counts.added += 1;
+      else counts.waitlisted += 1;
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      counts.kept += 1;
+    }
+  }
+  const enrolled = await EnrolmentModel.find(
+    { cohortId: cohort._id, status: { $in: ['active', 'waitlisted'] } },
+    { userId: 1 },
+  ).lean();
+  const links = enrolled.length
+    ? await LtiAccountModel.find({ userId: { $in: enrolled.map((e) => e.userId) }, platformId: platform._id }).lean()
+    : [];
+  const goneIds = links.filter((l) => !present.has(l.sub)).map((l) => l.userId);
+  const names = goneIds.length ? await UserModel.find({ _id: { $in: goneIds } }, { name: 1 }).lean() : [];
+  await LtiRosterSyncModel.updateOne(
+    { _id: String(cohort._id) },
+    {
+      $set: {
+        syncedAt: now,
+        ...counts,
+        departed: names.map((u) => ({ userId: u._id, name: u.name })),
+      },
+    },
+    { upsert: true },
+  );
+  return counts;
+}
+
+/** The last sync of a cohort (the cohort page shows who left the class list). */
+export async function lastRosterSync(cohortId: string) {
+  return LtiRosterSyncModel.findById(cohortId).lean();
+}

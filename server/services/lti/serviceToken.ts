@@ -1,0 +1,64 @@
+import { randomUUID } from 'node:crypto';
+import { SignJWT } from 'jose';
+import type { LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { signingKey } from './keys.ts';
+
+/** A platform answered something other than success; `retryable` says whether trying later may help. */
+export class PlatformCallError extends Error {
+  constructor(
+    message: string,
+    readonly retryable: boolean,
+  ) {
+    super(message);
+  }
+}
+
+const timeoutMs = 10_000;
+
+/**
+ * An access token from the platform's token endpoint (LTI Advantage / IMS Security Framework §4.1): the OAuth 2
+ * client_credentials grant with an RFC 7523 client assertion, a short JWT signed with the tool's current key.
+ * Not kept between runs: tokens last about an hour and a fresh one costs one request per run.
+ */
+export async function serviceToken(platform: LtiPlatform, scopes: string[]): Promise<string> {
+  const { kid, key } = await signingKey();
+  const assertion = await new SignJWT({})
+    .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
+    .setIssuer(platform.clientId)
+    .setSubject(platform.clientId)
+    .setAudience(platform.authTokenUrl)
+    .setIssuedAt()
+    .setExpirationTime('5m')
+    .setJti(randomUUID())
+    .sign(key);
+  const response = await platformFetch(platform.authTokenUrl, {
+    method: 'POST',
+    headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
+    body: new URLSearchParams({
+      grant_type: 'client_credentials',
+      client_assertion_type: 'urn:ietf:params:oauth:client-assertion-type:jwt-bearer',
+      client_assertion: assertion,
+      scope: scopes.join(' '),
+    }).toString(),
+  });
+  const body = (await response.json().catch(() => ({}))) as { access_token?: unknown };
+  if (typeof body.access_token !== 'string')
+    throw new PlatformCallError('the token endpoint sent no access_token', true);
+  return body.access_token;
+}
+
+/** One call to a platform: network failures, 5xx and 429 may pass; other refusals will not. */
+export async function platformFetch(url: string, init: RequestInit): Promise<Response> {
+  let response: Response;
+  try {
+    response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+  } catch (error) {
+    throw new PlatformCallError(`${new URL(url).host} unreachable: ${(error as Error).message}`, true);
+  }
+  if (!response.ok)
+    throw new PlatformCallError(
+      `${new URL(url).host} answered ${response.status}`,
+      response.status >= 500 || response.status === 429 || response.status === 401,
+    );
+  return response;
+}

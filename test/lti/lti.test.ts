@@ -1,0 +1,687 @@
+import { expect } from 'chai';
+import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import supertest from 'supertest';
+import { CohortModel } from '../../models/Cohort.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { LtiAccountModel } from '../../models/LtiAccount.ts';
+import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
+import { LtiScoreModel } from '../../models/LtiScore.ts';
+import { UserModel } from '../../models/User.ts';
+import { rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
+import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
+import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
+import { createApp } from '../../server/app.ts';
+import { applySettings } from '../../server/settings.ts';
+import { csrfFrom, testConfig } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
+import { listeningTool, SimulatedPlatform } from '../support/ltiPlatform.ts';
+
+type Agent = ReturnType<typeof supertest.agent>;
+const learnerRole = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Learner'];
+const instructorRole = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
+const custom = 'https://purl.imsglobal.org/spec/lti/claim/custom';
+const rolesClaim = 'https://purl.imsglobal.org/spec/lti/claim/roles';
+
+describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
+  this.timeout(60_000);
+  useTestDatabase();
+  let tool: Awaited<ReturnType<typeof listeningTool>>;
+  const platform = new SimulatedPlatform();
+  let adminAuth: { Authorization: string };
+  let programme: { id: string };
+  let modules: { id: string }[];
+  let cohort: { id: string };
+  let subCounter = 0;
+  const nextSub = () => `sub-${Date.now()}-${(subCounter += 1)}`;
+
+  before(async () => {
+    tool = await listeningTool();
+    await platform.start(tool.base);
+    const admin = await buildUser({ roles: ['admin'] });
+    adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    await supertest(tool.server).post('/api/v1/lti/platforms').set(adminAuth).send(platform.registration).expect(201);
+    programme = await buildProgramme();
+    modules = [await buildModule(programme.id), await buildModule(programme.id)];
+    cohort = await buildCohort(programme.id);
+  });
+  after(async () => {
+    await platform.stop();
+    await tool.stop();
+  });
+
+  async function startLogin(agent: Agent) {
+    const res = await agent
+      .get('/lti/login')
+      .query({
+        iss: platform.issuer,
+        login_hint: 'hint-1',
+        target_link_uri: `${tool.base}/lti/launch`,
+        client_id: platform.clientId,
+        lti_deployment_id: platform.deploymentId,
+        lti_message_hint: 'msg-1',
+      })
+      .expect(302);
+    const location = new URL(res.headers.location as string);
+    return { location, state: location.searchParams.get('state')!, nonce: location.searchParams.get('nonce')! };
+  }
+
+  async function launch(
+    agent: Agent,
+    options: Parameters<SimulatedPlatform['idToken']>[0] extends infer O ? Omit<O & object, 'nonce'> : never = {},
+  ) {
+    const { state, nonce } = await startLogin(agent);
+    const idToken = await platform.idToken({ nonce, ...options });
+    const res = await agent.post('/lti/launch').type('form').send({ id_token: idToken, state });
+    return { res, idToken, state };
+  }
+
+  const sessionCookieOf = (res: supertest.Response) =>
+    ([] as string[]).concat(res.headers['set-cookie'] ?? []).find((c) => c.startsWith('pathways.sid='));
+
+  describe('keys', () => {
+    it('publishes one RS256 key with a kid at /lti/jwks, the same one to processes asking at once', async () => {
+      const answers = await Promise.all([1, 2, 3, 4, 5].map(() => toolJwks()));
+      const res = await supertest(tool.server).get('/lti/jwks').expect(200);
+      expect(res.body.keys).to.have.length(1);
+      expect(res.body.keys[0]).to.include({ kty: 'RSA', alg: 'RS256', use: 'sig' });
+      expect(res.body.keys[0]).to.not.have.property('d');
+      for (const a of answers) expect(a.keys[0]!.kid).to.equal(res.body.keys[0].kid);
+      expect(await LtiToolKeysModel.countDocuments()).to.equal(1);
+    });
+  });
+
+  describe('login', () => {
+    it('redirects to the platform with state, nonce and the OIDC parameters, and binds the state to the browser', async () => {
+      const agent = supertest.agent(tool.server);
+      const res = await agent
+        .post('/lti/login')
+        .type('form')
+        .send({ iss: platform.issuer, login_hint: 'h', client_id: platform.clientId, lti_message_hint: 'm' })
+        .expect(302);
+      const url = new URL(res.headers.location as string);
+      expect(`${url.origin}${url.pathname}`).to.equal(`${platform.base}/auth`);
+      const p = Object.fromEntries(url.searchParams);
+      expect(p).to.include({
+        response_type: 'id_token',
+        response_mode: 'form_post',
+        scope: 'openid',
+        prompt: 'none',
+        client_id: platform.clientId,
+        redirect_uri: `${tool.base}/lti/launch`,
+        login_hint: 'h',
+        lti_message_hint: 'm',
+      });
+      expect(p.state).to.have.length.above(20);
+      expect(p.nonce).to.have.length.above(20);
+      expect(String(res.headers['set-cookie'])).to.include(`lti_state_${p.state}=${p.state}`);
+    });
+
+    it('in production the state cookie is SameSite=None; Secure, so it comes back with the cross-site form post', async () => {
+      const production = createApp(
+        testConfig({
+          NODE_ENV: 'production',
+          BASE_URL: tool.base,
+          SESSION_SECRET: 'x'.repeat(40),
+          SMTP_URL: 'smtp://127.0.0.1:1',
+        }),
+      );
+      let cookie: string;
+      try {
+        const res = await supertest(production)
+          .get('/lti/login')
+          .query({ iss: platform.issuer, login_hint: 'h', client_id: platform.clientId })
+          .expect(302);
+        cookie = String(res.headers['set-cookie']);
+      } finally {
+        // createApp applies its settings process-wide: give them back to the test app.
+        applySettings(testConfig({ BASE_URL: tool.base }));
+      }
+      expect(cookie).to.match(
+        /^lti_state_([^=;]+)=\1; Max-Age=600; Path=\/lti; Expires=[^;]+; HttpOnly; Secure; SameSite=None$/,
+      );
+    });
+
+    it('when the issuer is not registered, it answers 404 naming the platform check', async () => {
+      const res = await supertest(tool.server)
+        .get('/lti/login')
+        .query({ iss: 'https://other.example', login_hint: 'h' });
+      expect(res.status).to.equal(404);
+      expect(res.text).to.include('not registered');
+    });
+  });
+
+  describe('launch', () => {
+    it('a valid learner launch signs her in (new session), enrols her in the custom cohort and lands on its programme', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      const { res } = await launch(agent, { sub, claims: { [custom]: { cohort: cohort.id } } });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/programmes/${programme.id}`);
+      expect(sessionCookieOf(res)).to.be.a('string');
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      expect(link).to.not.equal(null);
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId, status: 'active' }),
+      ).to.equal(1);
+      const me = await agent.get('/api/v1/me').expect(200);
+      expect(me.body.id).to.equal(String(link!.userId));
+      // Her pages may be framed by this platform only.
+      const page = await agent.get(`/programmes/${programme.id}`).expect(200);
+      expect(page.headers['content-security-policy']).to.include(`frame-ancestors 'self' ${platform.base}`);
+      expect(page.headers['x-frame-options']).to.equal(undefined);
+      const elsewhere = await supertest(tool.server).get('/login').expect(200);
+      expect(elsewhere.headers['content-security-policy']).to.include("frame-ancestors 'none'");
+      // The same person again: the same account, one link.
+      await launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: cohort.id } } });
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
+    });
+
+    it('a custom module lands on that module; an instructor becomes a facilitator of the cohort', async () => {
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id, module: modules[1]!.id } },
+      });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/modules/${modules[1]!.id}`);
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      const c = await CohortModel.findById(cohort.id).lean();
+      expect(c!.facilitatorIds.map(String)).to.include(String(link!.userId));
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId })).to.equal(0);
+    });
+
+    type Case = [string, number, string, (agent: Agent) => Promise<supertest.Response>];
+    const refusals: Case[] = [
+      [
+        'a forged signature',
+        401,
+        'signature',
+        async (agent) => {
+          const { state, nonce } = await startLogin(agent);
+          // Signed by another key under the platform's kid.
+          const forged = await platform.idToken({ nonce, key: { ...platform.unpublishedKey, kid: platform.key.kid } });
+          return agent.post('/lti/launch').type('form').send({ id_token: forged, state });
+        },
+      ],
+      ['an unknown kid', 401, 'kid', async (agent) => (await launch(agent, { key: platform.unpublishedKey })).res],
+      ['a wrong aud', 401, 'aud', async (agent) => (await launch(agent, { aud: 'someone-else' })).res],
+      [
+        'an aud array whose azp is another client',
+        401,
+        'azp',
+        async (agent) => (await launch(agent, { aud: [platform.clientId, 'x'], claims: { azp: 'x' } })).res,
+      ],
+      [
+        'an unknown deployment',
+        403,
+        'deployment_id',
+        async (agent) =>
+          (await launch(agent, { claims: { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'other' } })).res,
+      ],
+      [
+        'an expired token',
+        401,
+        'exp',
+        async (agent) => (await launch(agent, { issuedAt: Math.floor(Date.now() / 1000) - 900, expiresIn: 300 })).res,
+      ],
+      [
+        'a wrong message type',
+        400,
+        'message_type',
+        async (agent) =>
+          (
+            await launch(agent, {
+              claims: { 'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiStartProctoring' },
+            })
+          ).res,
+      ],
+      [
+        'a wrong version',
+        400,
+        'version',
+        async (agent) =>
+          (await launch(agent, { claims: { 'https://purl.imsglobal.org/spec/lti/claim/version': '1.1' } })).res,
+      ],
+      [
+        'a replayed nonce',
+        401,
+        'nonce',
+        async (agent) => {
+          const first = await launch(supertest.agent(tool.server), { sub: 'replayed' });
+          expect(first.res.status).to.equal(303);
+          const { state } = await startLogin(agent);
+          return agent.post('/lti/launch').type('form').send({ id_token: first.idToken, state });
+        },
+      ],
+      [
+        'a missing state',
+        400,
+        'state',
+        async (agent) => {
+          const { nonce } = await startLogin(agent);
+          return agent
+            .post('/lti/launch')
+            .type('form')
+            .send({ id_token: await platform.idToken({ nonce }) });
+        },
+      ],
+      [
+        'a state issued to another browser',
+        403,
+        'state',
+        async (agent) => {
+          const { state, nonce } = await startLogin(supertest.agent(tool.server));
+          return agent
+            .post('/lti/launch')
+            .type('form')
+            .send({ id_token: await platform.idToken({ nonce }), state });
+        },
+      ],
+      [
+        'a state used already',
+        403,
+        'state',
+        async (agent) => {
+          // A refused launch uses its state up too.
+          const { state, nonce } = await startLogin(agent);
+          const wrong = await platform.idToken({ nonce, aud: 'someone-else' });
+          expect((await agent.post('/lti/launch').type('form').send({ id_token: wrong, state })).status).to.equal(401);
+          return agent
+            .post('/lti/launch')
+            .type('form')
+            .send({ id_token: await platform.idToken({ nonce }), state });
+        },
+      ],
+    ];
+    for (const [name, status, check, attempt] of refusals) {
+      it(`with ${name}, it answers ${status} naming the "${check}" check, with no session and no account`, async () => {
+        const agent = supertest.agent(tool.server);
+        const accountsBefore = await LtiAccountModel.countDocuments();
+        const res = await attempt(agent);
+        expect(res.status).to.equal(status);
+        expect(res.text).to.include('This launch from your course was refused');
+        expect(res.text).to.include(`<code>${check}</code>`);
+        expect(res.text).to.not.match(/at .*\.ts:\d+/);
+        expect(sessionCookieOf(res)).to.equal(undefined);
+        await agent.get('/api/v1/me').expect(401);
+        const replayCase = name.includes('replayed');
+        expect(await LtiAccountModel.countDocuments()).to.equal(accountsBefore + (replayCase ? 1 : 0));
+      });
+    }
+
+    it('when one state is posted twice at once, exactly one launch is accepted', async () => {
+      const agent = supertest.agent(tool.server);
+      const { state, nonce } = await startLogin(agent);
+      const idToken = await platform.idToken({ nonce, sub: nextSub() });
+      const answers = await Promise.all(
+        [1, 2, 3].map(() => agent.post('/lti/launch').type('form').send({ id_token: idToken, state })),
+      );
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([303, 403, 403]);
+    });
+
+    it('after the platform rotates its key, the new kid is fetched and the launch accepted', async () => {
+      await platform.rotate();
+      // Our last fetch of its keys is older than the refetch cooldown (jose's guard against kid-probing floods).
+      await LtiPlatformModel.updateOne(
+        { clientId: platform.clientId },
+        { $set: { 'jwksCache.uat': Date.now() - 60_000 } },
+      );
+      const { res } = await launch(supertest.agent(tool.server), { sub: nextSub() });
+      expect(res.status).to.equal(303);
+    });
+  });
+
+  describe('people', () => {
+    it("a platform's email never takes over an existing account: she links it by signing in once", async () => {
+      const existing = await buildUser({ email: `taken-${Date.now()}@example.org` });
+      const sub = nextSub();
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, { sub, claims: { email: existing.email, [custom]: { cohort: cohort.id } } });
+      expect(res.status).to.equal(200);
+      expect(res.text).to.include('Link your Pathways account');
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      await agent.get('/api/v1/me').expect(401);
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(res.text)![1]!;
+      // Signing in from the link page returns her to it; confirming links her account and places her.
+      await agent.get(linkPath).expect(303).expect('location', '/login');
+      const loginPage = await agent.get('/login').expect(200);
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: existing.email, password: testPassword, _csrf: csrfFrom(loginPage.text) })
+        .expect(303)
+        .expect('location', linkPath);
+      const confirm = await agent.get(linkPath).expect(200);
+      const linked = await agent
+        .post(linkPath)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text) })
+        .expect(303);
+      expect(linked.headers.location).to.equal(`/programmes/${programme.id}`);
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      expect(String(link!.userId)).to.equal(existing.id);
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: existing.id, status: 'active' }),
+      ).to.equal(1);
+      // Next launch: straight in.
+      const again = await launch(supertest.agent(tool.server), { sub, claims: { email: existing.email } });
+      expect(again.res.status).to.equal(303);
+    });
+  });
+
+  describe('personal data', () => {
+    it('her export lists her LMS identity and launches; erasure removes the link and what the LMS said about her', async () => {
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), { sub, claims: { email: `erase-${sub}@example.org` } });
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      const exported = (await ltiPersonalData.exportFor(link!.userId)) as {
+        accounts: { sub: string }[];
+        launches: { email: string }[];
+      };
+      expect(exported.accounts).to.deep.equal([{ platform: 'Simulated LMS', sub }]);
+      expect(exported.launches[0]!.email).to.equal(`erase-${sub}@example.org`);
+      await ltiPersonalData.eraseFor(link!.userId);
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      const after = (await ltiPersonalData.exportFor(link!.userId)) as { launches: { email: string | null }[] };
+      expect(after.launches[0]!.email).to.equal(null);
+    });
+  });
+
+  describe('grades (AGS)', () => {
+    const agsClaim = (lineitem: string) => ({
+      'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint': {
+        scope: ['https://purl.imsglobal.org/spec/lti-ags/scope/score'],
+        lineitem,
+      },
+    });
+
+    async function learnerWithLineItem(lineItemId: string) {
+      const p = await buildProgramme();
+      const ms = [await buildModule(p.id), await buildModule(p.id)];
+      const c = await buildCohort(p.id);
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      const { res } = await launch(agent, {
+        sub,
+        claims: { [custom]: { cohort: c.id }, ...agsClaim(platform.lineItem(lineItemId)) },
+      });
+      expect(res.status).to.equal(303);
+      const page = await agent.get(`/modules/${ms[0]!.id}`).expect(200);
+      const complete = (moduleId: string) =>
+        agent
+          .post(`/api/v1/modules/${moduleId}/completion`)
+          .set('x-csrf-token', csrfFrom(page.text))
+          .send({})
+          .expect(200);
+      return { sub, modules: ms, complete };
+    }
+
+    it('posts her score after each completion, with a token got by a client assertion signed with our key', async () => {
+      const { sub, modules: ms, complete } = await learnerWithLineItem('grades-1');
+      const before = platform.scores.length;
+      await complete(ms[0]!.id);
+      await sendDueScores();
+      await complete(ms[1]!.id);
+      await sendDueScores();
+      const mine = platform.scores.slice(before).filter((s) => s.lineItem === 'grades-1');
+      expect(mine.map((s) => s.body)).to.have.length(2);
+      expect(mine[0]!.contentType).to.equal('application/vnd.ims.lis.v1.score+json');
+      expect(mine[0]!.body).to.include({
+        userId: sub,
+        scoreGiven: 1,
+        scoreMaximum: 2,
+        activityProgress: 'InProgress',
+        gradingProgress: 'FullyGraded',
+      });
+      expect(mine[1]!.body).to.include({ userId: sub, scoreGiven: 2, scoreMaximum: 2, activityProgress: 'Completed' });
+      expect(Date.parse(String(mine[1]!.body.timestamp))).to.be.above(0);
+      // The platform verified each assertion against /lti/jwks.
+      const assertion = platform.assertions.at(-1)!;
+      expect(assertion).to.include({ iss: platform.clientId, sub: platform.clientId, aud: `${platform.base}/token` });
+      expect(assertion.jti).to.be.a('string');
+    });
+
+    it('while the platform is down scores wait; when it is back the latest is delivered once', async () => {
+      const { complete, modules: ms } = await learnerWithLineItem('grades-2');
+      const before = platform.scores.length;
+      platform.down = true;
+      try {
+        await complete(ms[0]!.id);
+        expect(await sendDueScores()).to.deep.include({ sent: 0, retried: 1 });
+        await complete(ms[1]!.id);
+        expect((await sendDueScores()).sent).to.equal(0);
+        expect((await sendDueScores({ now: new Date(Date.now() + 10 * 60_000) })).sent).to.equal(0);
+      } finally {
+        platform.down = false;
+      }
+      const later = new Date(Date.now() + 60 * 60_000);
+      expect((await sendDueScores({ now: later })).sent).to.equal(1);
+      expect((await sendDueScores({ now: new Date(later.getTime() + 60 * 60_000) })).sent).to.equal(0);
+      const mine = platform.scores.slice(before).filter((s) => s.lineItem === 'grades-2');
+      expect(mine).to.have.length(1);
+      expect(mine[0]!.body).to.include({ scoreGiven: 2, activityProgress: 'Completed' });
+      expect(
+        await LtiScoreModel.countDocuments({ lineItemUrl: platform.lineItem('grades-2'), state: 'sent' }),
+      ).to.equal(1);
+    });
+
+    it('two senders at once post a due score once', async () => {
+      const { complete, modules: ms } = await learnerWithLineItem('grades-3');
+      const before = platform.scores.length;
+      await complete(ms[0]!.id);
+      const reports = await Promise.all([sendDueScores(), sendDueScores(), sendDueScores()]);
+      expect(reports.reduce((n, r) => n + r.sent, 0)).to.equal(1);
+      expect(platform.scores.slice(before).filter((s) => s.lineItem === 'grades-3')).to.have.length(1);
+    });
+  });
+
+  describe('rosters (NRPS)', () => {
+    it('a facilitator syncs the class list: learners enrolled once (waitlist when full), people who left listed', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+      await CohortModel.updateOne({ _id: c.id }, { $set: { capacity: 3 } });
+      const nrps = {
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+          context_memberships_url: platform.membershipsUrl(),
+          service_versions: ['2.0'],
+        },
+      };
+      const stayer = nextSub();
+      const leaver = nextSub();
+      for (const sub of [stayer, leaver])
+        expect(
+          (await launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: c.id }, ...nrps } })).res
+            .status,
+        ).to.equal(303);
+      const teacher = nextSub();
+      platform.members = [
+        { user_id: stayer, roles: learnerRole, name: 'Stayer' },
+        { user_id: 'new-1', roles: learnerRole, name: 'New One' },
+        { user_id: 'new-2', roles: learnerRole, name: 'New Two' },
+        { user_id: 'gone', roles: learnerRole, status: 'Inactive' },
+        { user_id: teacher, roles: instructorRole, name: 'Teacher' },
+      ];
+      const outsider = await buildUser({ roles: ['facilitator'] });
+      await supertest(tool.server)
+        .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+        .set({ Authorization: `Bearer ${await tokenFor(outsider)}` })
+        .expect(403);
+      const auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+      const res = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
+      expect(res.body).to.deep.equal({ added: 1, kept: 1, waitlisted: 1 });
+      const again = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
+      expect(again.body).to.deep.equal({ added: 0, kept: 3, waitlisted: 0 });
+      const teacherLink = await LtiAccountModel.findOne({ sub: teacher }).lean();
+      expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String)).to.include(
+        String(teacherLink!.userId),
+      );
+      const leaverLink = await LtiAccountModel.findOne({ sub: leaver }).lean();
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: c.id, userId: leaverLink!.userId, status: 'active' }),
+      ).to.equal(1);
+      const agent = supertest.agent(tool.server);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: facilitator.email, password: testPassword, _csrf: csrfFrom(login.text) });
+      const page = await agent.get(`/cohorts/${c.id}/lms`).expect(200);
+      const leaverName = (await UserModel.findById(leaverLink!.userId).lean())!.name;
+      expect(page.text).to.include('No longer on the class list');
+      expect(page.text).to.include(leaverName);
+    });
+  });
+
+  describe('deep linking', () => {
+    it('an instructor picks a cohort and it goes back to the platform as a signed ltiResourceLink with its custom parameters', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      // Make her a facilitator of the cohort first (an instructor launch), then the deep-linking request.
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
+      });
+      const { res } = await launch(agent, {
+        sub,
+        claims: {
+          [rolesClaim]: instructorRole,
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/deep-link-return`,
+            accept_types: ['ltiResourceLink'],
+            data: 'opaque-42',
+          },
+        },
+      });
+      expect(res.status).to.equal(303);
+      const picker = await agent.get(res.headers.location as string).expect(200);
+      expect(picker.text).to.include(`value="cohort:${cohort.id}"`);
+      const empty = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text) });
+      expect(empty.status).to.equal(422);
+      const back = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`cohort:${cohort.id}`, `module:${modules[0]!.id}`] })
+        .expect(200);
+      expect(back.text).to.include(`action="${platform.base}/deep-link-return"`);
+      expect(back.text).to.include('type="submit"');
+      expect(back.headers['content-security-policy']).to.match(new RegExp(`form-action 'self' ${platform.base}`));
+      const jwt = /name="JWT" value="([^"]+)"/.exec(back.text)![1]!;
+      const { payload, protectedHeader } = await jwtVerify(jwt, createRemoteJWKSet(new URL(`${tool.base}/lti/jwks`)), {
+        issuer: platform.clientId,
+        audience: platform.issuer,
+      });
+      expect(protectedHeader.alg).to.equal('RS256');
+      expect(payload['https://purl.imsglobal.org/spec/lti/claim/message_type']).to.equal('LtiDeepLinkingResponse');
+      expect(payload['https://purl.imsglobal.org/spec/lti/claim/version']).to.equal('1.3.0');
+      expect(payload['https://purl.imsglobal.org/spec/lti/claim/deployment_id']).to.equal(platform.deploymentId);
+      expect(payload['https://purl.imsglobal.org/spec/lti-dl/claim/data']).to.equal('opaque-42');
+      const items = payload['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as Record<string, unknown>[];
+      expect(items.map((i) => i.type)).to.deep.equal(['ltiResourceLink', 'ltiResourceLink']);
+      expect(items[0]!.custom).to.deep.equal({ cohort: cohort.id });
+      expect(items[1]!.custom).to.deep.include({ module: modules[0]!.id, programme: programme.id });
+      expect(items[0]!.url).to.equal(`${tool.base}/lti/launch`);
+      // The choice is used up.
+      await agent.get(res.headers.location as string).expect(404);
+      // The link it made launches a learner into the cohort.
+      const learner = await launch(supertest.agent(tool.server), {
+        sub: nextSub(),
+        claims: { [custom]: items[0]!.custom },
+      });
+      expect(learner.res.headers.location).to.equal(`/programmes/${programme.id}`);
+      expect(decodeJwt(jwt).nonce).to.be.a('string');
+    });
+
+    it('a learner cannot open a deep-linking request', async () => {
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub: nextSub(),
+        claims: {
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/r`,
+          },
+        },
+      });
+      expect(res.status).to.equal(403);
+      expect(sessionCookieOf(res)).to.equal(undefined);
+    });
+  });
+
+  describe('registration and keys (admin)', () => {
+    it('refuses bad registrations with field errors, non-admins with 403, and lists and deletes platforms', async () => {
+      const bad = await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set(adminAuth)
+        .send({ ...platform.registration, clientId: '', jwksUrl: 'http://lms.example.org/jwks', deploymentIds: [] });
+      expect(bad.status).to.equal(422);
+      expect(bad.headers['content-type']).to.include('application/problem+json');
+      expect(bad.body.errors.map((e: { path: string }) => e.path)).to.include.members([
+        'clientId',
+        'jwksUrl',
+        'deploymentIds',
+      ]);
+      const dup = await supertest(tool.server).post('/api/v1/lti/platforms').set(adminAuth).send(platform.registration);
+      expect(dup.status).to.equal(422);
+      const someone = await buildUser({ roles: ['facilitator'] });
+      await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set({ Authorization: `Bearer ${await tokenFor(someone)}` })
+        .send({ ...platform.registration, clientId: 'x' })
+        .expect(403);
+      const created = await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set(adminAuth)
+        .send({ ...platform.registration, name: 'Canvas', clientId: 'to-delete' })
+        .expect(201);
+      const list = await supertest(tool.server).get('/api/v1/lti/platforms').set(adminAuth).expect(200);
+      expect(list.body.items.map((p: { clientId: string }) => p.clientId)).to.include('to-delete');
+      await supertest(tool.server).delete(`/api/v1/lti/platforms/${created.body.id}`).set(adminAuth).expect(204);
+      await supertest(tool.server).delete(`/api/v1/lti/platforms/${created.body.id}`).set(adminAuth).expect(404);
+    });
+
+    it("the admin page shows the tool's values to paste into the LMS", async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = supertest.agent(tool.server);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: admin.email, password: testPassword, _csrf: csrfFrom(login.text) });
+      const page = await agent.get('/admin/lti').expect(200);
+      for (const path of ['/lti/login', '/lti/launch', '/lti/jwks'])
+        expect(page.text).to.include(`${tool.base}${path}`);
+      expect(page.text).to.include('Simulated LMS');
+      const bad = await agent
+        .post('/admin/lti/platforms')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          name: 'X',
+          issuer: 'i',
+          clientId: 'c',
+          authLoginUrl: 'ftp://x',
+          authTokenUrl: '',
+          jwksUrl: '',
+          deploymentIds: '',
+        });
+      expect(bad.status).to.equal(422);
+      expect(bad.text).to.include('There is a problem');
+    });
+
+    it('rotating the key keeps the old one published, and new signatures use the new one', async () => {
+      const before = await toolJwks();
+      const { kid } = await rotateToolKey();
+      const after = await toolJwks();
+      expect(after.keys.map((k) => k.kid)).to.include.members([...before.keys.map((k) => k.kid), kid]);
+      const old = await toolJwks(new Date(Date.now() + 8 * 24 * 60 * 60 * 1000));
+      expect(old.keys.map((k) => k.kid)).to.deep.equal([kid]);
+    });
+  });
+});
