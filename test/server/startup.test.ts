@@ -1,4 +1,4 @@
-import { spawnSync } from 'node:child_process';
+import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { UserModel } from '../../models/User.ts';
@@ -28,9 +28,17 @@ describe('first start and operator commands', () => {
     this.timeout(60_000);
     const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
     const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+    // Asynchronous, so this process keeps serving what the CLI may talk to (the test SMTP server lives here).
     const run = (...args: string[]) =>
-      spawnSync('node', ['--import', 'tsx', 'scripts/cli.ts', ...args], { env, encoding: 'utf8' });
-    const created = run(
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'node',
+          ['--import', 'tsx', 'scripts/cli.ts', ...args],
+          { env, encoding: 'utf8' },
+          (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await run(
       'user:create',
       '--role',
       'facilitator',
@@ -43,15 +51,15 @@ describe('first start and operator commands', () => {
     );
     expect(created.status, created.stderr).to.equal(0);
     expect(created.stdout).to.include('Created cli@example.org (facilitator)');
-    const weak = run('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
+    const weak = await run('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
     expect(weak.status).to.equal(1);
     expect(weak.stderr).to.include('too common');
-    const unknownCommand = run('user:delete');
+    const unknownCommand = await run('user:delete');
     expect(unknownCommand.status).to.equal(1);
     expect(unknownCommand.stderr).to.include('usage');
     // Progress is read from completions and enrolments: there are no read models left to rebuild.
     expect(unknownCommand.stderr).to.not.include('records:rebuild');
-    expect(run('records:rebuild').status).to.equal(1);
+    expect((await run('records:rebuild')).status).to.equal(1);
     expect(await UserModel.exists({ email: 'cli@example.org', roles: 'facilitator' })).to.not.equal(null);
   });
 });
