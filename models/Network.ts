@@ -1,0 +1,38 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+export const networkKinds = ['regional', 'national', 'interest'] as const;
+export type NetworkKind = (typeof networkKinds)[number];
+export const networkJoinings = ['open', 'approval'] as const;
+export type NetworkJoining = (typeof networkJoinings)[number];
+
+/**
+ * A sub-network of the movement: regional (a part of a country or a group of countries), national, or around an
+ * interest. Who belongs is in models/NetworkMembership.ts; `memberCount` is kept exact there with one atomic `$inc`
+ * per change of a membership's status, so the browse page never counts memberships.
+ */
+const networkSchema = new Schema(
+  {
+    name: { type: String, required: true, trim: true, maxlength: 120 },
+    /** Lower-cased, space-collapsed name: two networks may not share a name (unique index). */
+    nameKey: { type: String, required: true },
+    kind: { type: String, enum: networkKinds, required: true },
+    description: { type: String, default: '', maxlength: 4000 },
+    /** ISO 3166-1 alpha-2 (server/countries.ts); absent for networks across countries. */
+    country: { type: String },
+    region: { type: String, trim: true, maxlength: 120 },
+    joining: { type: String, enum: networkJoinings, required: true },
+    /** Members with status `member` (leads included). Changed only with `$inc` beside the membership's own write. */
+    memberCount: { type: Number, default: 0, min: 0 },
+    /** Cohorts whose participants are invited to this network when they complete their programme. */
+    linkedCohortIds: { type: [Schema.Types.ObjectId], ref: 'Cohort', default: [] },
+    createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
+  },
+  { timestamps: true },
+);
+networkSchema.index({ nameKey: 1 }, { unique: true });
+networkSchema.index({ kind: 1, nameKey: 1 });
+networkSchema.index({ country: 1, nameKey: 1 });
+networkSchema.index({ linkedCohortIds: 1 });
+
+export type Network = InferSchemaType<typeof networkSchema> & { _id: Types.ObjectId };
+export const NetworkModel = model('Network', networkSchema);

@@ -1,0 +1,34 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+export const membershipStatuses = ['member', 'requested', 'removed'] as const;
+export type MembershipStatus = (typeof membershipStatuses)[number];
+export const membershipRoles = ['lead', 'member'] as const;
+export type MembershipRole = (typeof membershipRoles)[number];
+
+/**
+ * A person's place in a network: one record per (network, person), unique, so joining twice, a join racing an
+ * approval, or leaving and coming back all update the same row. Only `status: member` gives access; a removed or
+ * departed person keeps a `removed` row (how she left is in `leftBy`). A lead is a member with `role: lead`.
+ */
+const membershipSchema = new Schema(
+  {
+    networkId: { type: Schema.Types.ObjectId, ref: 'Network', required: true },
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    status: { type: String, enum: membershipStatuses, required: true },
+    role: { type: String, enum: membershipRoles, default: 'member' },
+    requestedAt: { type: Date },
+    joinedAt: { type: Date },
+    removedAt: { type: Date },
+    /** `self` when she left, `lead` or `admin` when she was removed. */
+    leftBy: { type: String, enum: ['self', 'lead', 'admin'] },
+  },
+  { timestamps: true },
+);
+membershipSchema.index({ networkId: 1, userId: 1 }, { unique: true });
+/** "Networks of a user": her memberships by status. */
+membershipSchema.index({ userId: 1, status: 1 });
+/** "Members of a network" and a lead's approval queue. */
+membershipSchema.index({ networkId: 1, status: 1, role: 1 });
+
+export type NetworkMembership = InferSchemaType<typeof membershipSchema> & { _id: Types.ObjectId };
+export const NetworkMembershipModel = model('NetworkMembership', membershipSchema);

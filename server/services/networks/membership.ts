@@ -1,0 +1,49 @@
+import { Types } from 'mongoose';
+import { NetworkMembershipModel } from '../../../models/NetworkMembership.js';
+
+/**
+ * Read-only questions about who belongs where, for this area and others (the directory, events). Every answer reads
+ * the membership rows at the time of asking, so a removal takes effect on the very next request in every process.
+ */
+type Id = Types.ObjectId | string;
+
+const asId = (id: Id): Types.ObjectId => (typeof id === 'string' ? new Types.ObjectId(id) : id);
+
+/** Whether she is a current member (leads included) of the network. */
+export async function isMember(networkId: Id, userId: Id): Promise<boolean> {
+  const row = await NetworkMembershipModel.findOne({ networkId: asId(networkId), userId: asId(userId) })
+    .select({ status: 1 })
+    .lean();
+  return row?.status === 'member';
+}
+
+/** Whether she is a current lead of the network. */
+export async function isLead(networkId: Id, userId: Id): Promise<boolean> {
+  const row = await NetworkMembershipModel.findOne({ networkId: asId(networkId), userId: asId(userId) })
+    .select({ status: 1, role: 1 })
+    .lean();
+  return row?.status === 'member' && row.role === 'lead';
+}
+
+/** The ids of the networks she currently belongs to (leads included). */
+export async function networksOf(userId: Id): Promise<Types.ObjectId[]> {
+  const rows = await NetworkMembershipModel.find({ userId: asId(userId), status: 'member' })
+    .select({ networkId: 1 })
+    .lean();
+  return rows.map((row) => row.networkId);
+}
+
+/** The networks both people currently belong to (empty when they share none). */
+export async function sharedNetworkIds(userA: Id, userB: Id): Promise<Types.ObjectId[]> {
+  const [a, b] = await Promise.all([networksOf(userA), networksOf(userB)]);
+  const ofB = new Set(b.map(String));
+  return a.filter((id) => ofB.has(String(id)));
+}
+
+/** The current members' user ids of one network (for the directory's "shares a network" test and events). */
+export async function memberIdsOf(networkId: Id): Promise<Types.ObjectId[]> {
+  const rows = await NetworkMembershipModel.find({ networkId: asId(networkId), status: 'member' })
+    .select({ userId: 1 })
+    .lean();
+  return rows.map((row) => row.userId);
+}
