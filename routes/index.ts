@@ -5,6 +5,7 @@ import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerHealthRoutes } from './health.ts';
+import { registerMeetingTimeRoutes } from './meetingTimes.ts';
 import { registerModuleRoutes } from './modules.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
@@ -36,6 +37,7 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerMeetingTimeRoutes,
   registerOpenApiRoutes,
 ];
 
