@@ -26,6 +26,7 @@ export const auditActions = [
   'data-exported',
   'account-erased',
   'pledge-signature-hidden',
+  'directory-message-reported',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -4,6 +4,7 @@ import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
+import { registerDirectoryRoutes } from './directory.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMeetingTimeRoutes } from './meetingTimes.ts';
 import { registerModuleRoutes } from './modules.ts';
@@ -38,6 +39,7 @@ const resources = [
   registerRoundRoutes,
   registerNotificationRoutes,
   registerMeetingTimeRoutes,
+  registerDirectoryRoutes,
   registerOpenApiRoutes,
 ];
 

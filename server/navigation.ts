@@ -29,3 +29,13 @@ navigation.push(
   },
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
+
+// The people directory (issue 14): everyone signed in; admins read reported messages.
+navigation.push(
+  {
+    href: '/directory',
+    label: 'Directory',
+    roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
+  },
+  { href: '/admin/directory/reports', label: 'Directory reports', roles: ['admin'] },
+);

@@ -50,6 +50,10 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       hint: 'When members of an interview panel are not yet trained.',
       urgent: true,
     },
+    'directory-message': {
+      label: 'Messages from the directory',
+      hint: 'When someone writes to you through the people directory (you can always read them in Pathways).',
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;
