@@ -15,13 +15,14 @@ export const notificationKinds = [
   'panel-training-due',
   'panel-not-ready',
   'directory-message',
+  'network-event-reminder',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */
 export const dailyDigestKind = 'daily-digest';
 export const notificationStatuses = ['scheduled', 'sent', 'failed', 'cancelled', 'skipped'] as const;
 export type NotificationStatus = (typeof notificationStatuses)[number];
-export const aboutTypes = ['session', 'module', 'cohort', 'certificate', 'round', 'user', 'message'] as const;
+export const aboutTypes = ['session', 'module', 'cohort', 'certificate', 'round', 'user', 'message', 'event'] as const;
 
 /**
  * The source of truth of what Pathways has sent or will send to whom. Planning writes one record per

@@ -8,6 +8,7 @@ import { registerDirectoryRoutes } from './directory.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMeetingTimeRoutes } from './meetingTimes.ts';
 import { registerModuleRoutes } from './modules.ts';
+import { registerNetworkEventRoutes } from './networkEvents.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
@@ -40,6 +41,7 @@ const resources = [
   registerNotificationRoutes,
   registerMeetingTimeRoutes,
   registerDirectoryRoutes,
+  registerNetworkEventRoutes,
   registerOpenApiRoutes,
 ];
 

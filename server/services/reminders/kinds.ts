@@ -54,6 +54,11 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Messages from the directory',
       hint: 'When someone writes to you through the people directory (you can always read them in Pathways).',
     },
+    'network-event-reminder': {
+      label: 'Network event reminders',
+      hint: 'A day and an hour before a network event you said you are going to.',
+      urgent: true,
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;
