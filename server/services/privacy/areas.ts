@@ -1,4 +1,5 @@
+import { directoryPersonalData } from '../directory/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
 
 /** Every area that stores personal data. An area added to Pathways adds its `personalData.ts` here. */
-export const personalDataAreas: PersonalDataArea[] = [];
+export const personalDataAreas: PersonalDataArea[] = [directoryPersonalData];
