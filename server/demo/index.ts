@@ -2,6 +2,7 @@ import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
+import { seedDirectory } from './directory.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
@@ -21,6 +22,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
   // Boards last: its panel's readiness reads the certificates and progress seeded above.
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
+  // The directory and a network event, after the networks demo (issue 14).
+  { name: 'directory', seed: (ctx) => seedDirectory(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
 ];
