@@ -130,6 +130,84 @@ const areaSeeders: AreaSeeder[] = [
       plan.extra.pledgeFilter = { region: 'London', type: 'school', country: 'GB' };
     },
   },
+  {
+    // Issue 14: 35 networks; every participant in one network, every third in a second (~380 members each at
+    // 10,000 people). Participant 0 (the bench participant) is in networks 0 and 3. Ids go to plan.extra.networkIds.
+    name: 'networks',
+    modelFile: 'Network',
+    seed: async (plan, model) => {
+      const memberships = await loadModel('NetworkMembership');
+      if (!memberships) throw new Error('models/NetworkMembership.ts is missing');
+      const networks = Array.from({ length: 35 }, (_, i) => {
+        const name = `Bench network ${i}`;
+        return {
+          _id: new Types.ObjectId(),
+          name,
+          nameKey: name.toLowerCase(),
+          kind: i < 21 ? 'regional' : 'interest',
+          description: '',
+          joining: i % 4 === 0 ? 'approval' : 'open',
+          memberCount: 0,
+          linkedCohortIds: [],
+          createdAt: plan.now,
+          updatedAt: plan.now,
+        };
+      });
+      const rows: { networkId: Types.ObjectId; userId: Types.ObjectId }[] = [];
+      plan.participants.forEach((userId, i) => {
+        rows.push({ networkId: networks[i % 35]!._id, userId });
+        if (i % 3 === 0 && (i * 7 + 3) % 35 !== i % 35)
+          rows.push({ networkId: networks[(i * 7 + 3) % 35]!._id, userId });
+      });
+      for (const r of rows) networks.find((n) => n._id.equals(r.networkId))!.memberCount += 1;
+      plan.counts.networks = await plan.insert(model, networks, 5_000);
+      plan.counts.networkMemberships = await plan.insert(
+        memberships,
+        rows.map((r, n) => ({
+          ...r,
+          status: 'member',
+          role: n < 35 ? 'lead' : 'member',
+          joinedAt: plan.now,
+          createdAt: plan.now,
+          updatedAt: plan.now,
+        })),
+        5_000,
+      );
+      plan.extra.networkIds = networks.map((n) => String(n._id));
+    },
+  },
+  {
+    // Issue 14: a directory profile for every participant: 2 in 5 seen by everyone, 2 in 5 by their networks,
+    // 1 in 5 hidden; six countries, two topics each.
+    name: 'directory',
+    modelFile: 'DirectoryProfile',
+    seed: async (plan, model) => {
+      const countries = ['GB', 'GB', 'CA', 'AE', 'MY', 'AU', 'IE'];
+      const topicList = ['applying-for-headship', 'interviews', 'flexible-working', 'returning-after-a-break'];
+      const visibility = ['everyone', 'everyone', 'networks', 'networks', 'hidden'];
+      const names = new Map(plan.users.map((u) => [String(u._id), u.name]));
+      const docs = plan.participants.map((userId, i) => {
+        const name = names.get(String(userId)) ?? `Participant ${i}`;
+        const headline = `Deputy head ${i}`;
+        return {
+          _id: userId,
+          visibility: visibility[i % 5],
+          name,
+          headline,
+          role: 'Deputy headteacher',
+          phase: 'secondary',
+          country: countries[i % countries.length],
+          region: 'Region',
+          topics: [topicList[i % 4], topicList[(i + 1) % 4]],
+          openTo: ['peer-support'],
+          searchText: `${name} \n ${headline}`.toLowerCase(),
+          createdAt: plan.now,
+          updatedAt: plan.now,
+        };
+      });
+      plan.counts.directoryProfiles = await plan.insert(model, docs, 5_000);
+    },
+  },
 ];
 
 export async function seedAreas(plan: SeedPlan, log: (line: string) => void): Promise<void> {

@@ -1,5 +1,6 @@
 import type { BenchData } from '../seed.ts';
 import { cohortScenarios } from './cohorts.ts';
+import { directoryScenarios } from './directory.ts';
 import { foundationScenarios } from './foundation.ts';
 import { learningScenarios } from './learning.ts';
 import { pledgeScenarios } from './pledge.ts';
@@ -27,7 +28,7 @@ export type BenchTarget = {
 export type Scenario = {
   name: string;
   /** The area (issue) that owns the page. */
-  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders';
+  area: 'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'networks';
   /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
   page: boolean;
   description: string;
@@ -41,6 +42,7 @@ export const scenarios: Scenario[] = [
   ...learningScenarios,
   ...cohortScenarios,
   ...pledgeScenarios,
+  ...directoryScenarios,
 ];
 
 /** Names of the scenarios with the same-run targets (for the growth mode). */

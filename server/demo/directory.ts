@@ -153,7 +153,7 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
       _id: user._id,
       ...fields,
       name: user.name,
-      searchText: [user.name, p.headline, p.role, p.region].join(' \u0000 ').toLowerCase(),
+      searchText: [user.name, p.headline, p.role, p.region].join(' \n ').toLowerCase(),
     });
   }
 

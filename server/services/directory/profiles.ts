@@ -66,7 +66,7 @@ export function presentProfile(profile: DirectoryProfile, viewerId: string): Pre
 }
 
 const searchTextOf = (name: string, input: DirectoryProfileInput) =>
-  [name, input.headline, input.role, input.region].join(' \u0000 ').toLowerCase();
+  [name, input.headline, input.role, input.region].join(' \n ').toLowerCase();
 
 /** She writes her whole profile (one upsert by `_id`, so two saves at once leave one of them whole). */
 export async function saveDirectoryProfile(props: {
