@@ -27,6 +27,8 @@ export const auditActions = [
   'account-erased',
   'pledge-signature-hidden',
   'directory-message-reported',
+  'post-hidden',
+  'post-shown',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

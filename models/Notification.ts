@@ -14,6 +14,9 @@ export const notificationKinds = [
   'certificate-expiring',
   'panel-training-due',
   'panel-not-ready',
+  'network-invitation',
+  'network-report',
+  'network-digest',
   'directory-message',
   'network-event-reminder',
 ] as const;
@@ -22,7 +25,18 @@ export type NotificationKind = (typeof notificationKinds)[number];
 export const dailyDigestKind = 'daily-digest';
 export const notificationStatuses = ['scheduled', 'sent', 'failed', 'cancelled', 'skipped'] as const;
 export type NotificationStatus = (typeof notificationStatuses)[number];
-export const aboutTypes = ['session', 'module', 'cohort', 'certificate', 'round', 'user', 'message', 'event'] as const;
+export const aboutTypes = [
+  'session',
+  'module',
+  'cohort',
+  'certificate',
+  'round',
+  'user',
+  'network',
+  'post',
+  'message',
+  'event',
+] as const;
 
 /**
  * The source of truth of what Pathways has sent or will send to whom. Planning writes one record per

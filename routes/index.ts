@@ -8,6 +8,7 @@ import { registerDirectoryRoutes } from './directory.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMeetingTimeRoutes } from './meetingTimes.ts';
 import { registerModuleRoutes } from './modules.ts';
+import { registerNetworkRoutes } from './networks.ts';
 import { registerNetworkEventRoutes } from './networkEvents.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
@@ -39,6 +40,7 @@ const resources = [
   registerBoardRoutes,
   registerRoundRoutes,
   registerNotificationRoutes,
+  registerNetworkRoutes,
   registerMeetingTimeRoutes,
   registerDirectoryRoutes,
   registerNetworkEventRoutes,

@@ -30,6 +30,13 @@ navigation.push(
   { href: '/admin/notifications', label: 'Notifications', roles: ['admin'] },
 );
 
+// Networks (issue 14): regional, national and interest networks, their stories and questions.
+navigation.push({
+  href: '/networks',
+  label: 'Networks',
+  roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
+});
+
 // The people directory (issue 14): everyone signed in; admins read reported messages.
 navigation.push(
   {

@@ -4,4 +4,5 @@
  */
 import './services/boards/subscriptions.ts';
 import './services/reminders/subscriptions.ts';
+import './services/networks/subscriptions.ts';
 export {};

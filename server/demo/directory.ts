@@ -3,7 +3,6 @@ import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { UserModel } from '../../models/User.ts';
-import { isDuplicateKeyError } from '../db.ts';
 import { logger } from '../logger.ts';
 import { createNetworkEvent, rsvpToEvent } from '../services/networks/events.ts';
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
@@ -107,36 +106,45 @@ const profiles: DemoProfile[] = [
   },
 ];
 
-/** The network for the demo event: one led by someone (the networks demo names leads); else a small one of its own. */
-async function eventNetwork(members: Types.ObjectId[]): Promise<Types.ObjectId> {
-  const led = await NetworkMembershipModel.findOne({ role: 'lead', status: 'member' }).select({ networkId: 1 }).lean();
-  let networkId = led?.networkId;
-  if (!networkId) {
-    const created = await NetworkModel.create({
-      name: 'Evening coffee across time zones',
-      nameKey: 'evening coffee across time zones',
-      kind: 'interest',
-      description: 'An informal monthly call for women leaders wherever they are.',
-      joining: 'open',
-    });
-    networkId = created._id;
+/**
+ * The network for the demo event: the largest one with a lead (the networks demo names leads) among the demo participant's networks if any, left as that demo
+ * made it; without one (the networks demo not loaded), a small network of its own with these people.
+ */
+async function eventNetwork(fallbackMembers: Types.ObjectId[], preferMemberId?: string): Promise<Types.ObjectId> {
+  const led = await NetworkMembershipModel.find({ role: 'lead', status: 'member' }).select({ networkId: 1 }).lean();
+  const hers = preferMemberId
+    ? await NetworkMembershipModel.find({ userId: new Types.ObjectId(preferMemberId), status: 'member' })
+        .select({ networkId: 1 })
+        .lean()
+    : [];
+  const herIds = new Set(hers.map((h) => String(h.networkId)));
+  const candidates = led.some((l) => herIds.has(String(l.networkId)))
+    ? led.filter((l) => herIds.has(String(l.networkId)))
+    : led;
+  if (candidates.length) {
+    const networks = await NetworkModel.find({ _id: { $in: candidates.map((l) => l.networkId) } })
+      .select({ memberCount: 1 })
+      .lean();
+    return networks.sort((a, b) => (b.memberCount ?? 0) - (a.memberCount ?? 0))[0]!._id;
   }
-  for (const [i, userId] of members.entries()) {
-    try {
-      await NetworkMembershipModel.create({
-        networkId,
-        userId,
-        status: 'member',
-        role: !led && i === 0 ? 'lead' : 'member',
-        joinedAt: new Date(),
-      });
-      await NetworkModel.updateOne({ _id: networkId }, { $inc: { memberCount: 1 } });
-    } catch (error) {
-      // Already a member through the networks demo: nothing to add.
-      if (!isDuplicateKeyError(error)) throw error;
-    }
-  }
-  return networkId;
+  const created = await NetworkModel.create({
+    name: 'Evening coffee across time zones',
+    nameKey: 'evening coffee across time zones',
+    kind: 'interest',
+    description: 'An informal monthly call for women leaders wherever they are.',
+    joining: 'open',
+    memberCount: fallbackMembers.length,
+  });
+  await NetworkMembershipModel.insertMany(
+    fallbackMembers.map((userId, i) => ({
+      networkId: created._id,
+      userId,
+      status: 'member',
+      role: i === 0 ? 'lead' : 'member',
+      joinedAt: new Date(),
+    })),
+  );
+  return created._id;
 }
 
 export async function seedDirectory(ctx: DemoContext): Promise<void> {
@@ -158,22 +166,23 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
   }
 
   const mentor = byId.get(ctx.people.get('mentor@pathways.test') ?? '');
-  const going = ['participant@pathways.test', 'participant2@pathways.test', 'participant6@pathways.test']
+  const fallback = ['participant@pathways.test', 'participant2@pathways.test', 'participant6@pathways.test']
     .map((e) => byId.get(ctx.people.get(e) ?? ''))
     .filter((u) => u !== undefined);
   if (!mentor) return;
-  const networkId = await eventNetwork([mentor._id, ...going.map((u) => u._id)]);
-  const lead = await NetworkMembershipModel.findOne({ networkId, role: 'lead', status: 'member' }).lean();
-  const leadUser = await UserModel.findById(lead?.userId ?? mentor._id).lean();
-  if (!leadUser) return;
-  const members = await NetworkMembershipModel.find({ networkId, status: 'member' }).select({ userId: 1 }).lean();
-  const zones = await UserModel.find({ _id: { $in: members.map((m) => m.userId) } })
-    .select({ timezone: 1 })
+  const participantId = ctx.people.get('participant@pathways.test');
+  const networkId = await eventNetwork([mentor._id, ...fallback.map((u) => u._id)], participantId);
+  const members = await NetworkMembershipModel.find({ networkId, status: 'member' })
+    .select({ userId: 1, role: 1 })
     .lean();
+  const memberPeople = await UserModel.find({ _id: { $in: members.map((m) => m.userId) } }).lean();
+  const leadId = String(members.find((m) => m.role === 'lead')?.userId ?? '');
+  const leadUser = memberPeople.find((p) => String(p._id) === leadId);
+  if (!leadUser) return;
   // The event sits at the hour "find a time" ranks best for these members, ten to sixteen days from now.
   const from = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-  const [best] = rankMeetingTimes({ zones: zones.map((z) => z.timezone), durationMinutes: 60, from, days: 7 });
-  const actorOf = (u: typeof leadUser) => ({
+  const [best] = rankMeetingTimes({ zones: memberPeople.map((p) => p.timezone), durationMinutes: 60, from, days: 7 });
+  const actorOf = (u: (typeof memberPeople)[number]) => ({
     id: String(u._id),
     email: u.email,
     name: u.name,
@@ -191,6 +200,14 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
       joinUrl: 'https://meet.example.org/pathways-coffee',
     },
   });
-  for (const u of [mentor, ...going]) await rsvpToEvent({ actor: actorOf(u), eventId: event.id, going: true });
+  // The lead and up to three members say they are going (the demo participant first when she is a member).
+  const going = [
+    leadUser,
+    ...memberPeople
+      .filter((p) => String(p._id) !== leadId)
+      .sort((a, b) => Number(String(b._id) === participantId) - Number(String(a._id) === participantId))
+      .slice(0, 3),
+  ];
+  for (const u of going) await rsvpToEvent({ actor: actorOf(u), eventId: event.id, going: true });
   logger.info({ eventId: event.id, startsAt: event.startsAt }, 'demo network event');
 }

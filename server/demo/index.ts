@@ -4,6 +4,7 @@ import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
 import { seedDirectory } from './directory.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
+import { seedNetworks } from './networks.ts';
 import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
@@ -22,6 +23,7 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'learning-progress', seed: (ctx) => seedLearningProgress(ctx) },
   // Boards last: its panel's readiness reads the certificates and progress seeded above.
   { name: 'boards', seed: (ctx) => seedBoards(ctx) },
+  { name: 'networks', seed: (ctx) => seedNetworks(ctx) },
   // The directory and a network event, after the networks demo (issue 14).
   { name: 'directory', seed: (ctx) => seedDirectory(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).

@@ -25,6 +25,7 @@ import { planFacilitatorDigests } from './digests.ts';
 import { planCertificateExpiry, planModuleNudges } from './pacing.ts';
 import { planSessionReminders } from './sessions.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { planNetworkDigests } from '../networks/digest.ts';
 
 /**
  * The planner's sweep (every 15 minutes, and on start): plans whatever events alone would miss: the next
@@ -40,4 +41,5 @@ export async function planUpcoming(props: { now?: Date } = {}): Promise<void> {
   for (const c of cohorts) await planModuleNudges({ cohortId: c._id, now });
   await planCertificateExpiry({ now });
   await planFacilitatorDigests({ now });
+  await planNetworkDigests({ now });
 }

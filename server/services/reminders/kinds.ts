@@ -50,6 +50,18 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       hint: 'When members of an interview panel are not yet trained.',
       urgent: true,
     },
+    'network-invitation': {
+      label: 'Network invitations',
+      hint: 'When you complete a programme whose cohort is linked to a network.',
+    },
+    'network-report': {
+      label: 'Reported posts (network leads)',
+      hint: 'When someone reports a post in a network you lead (admins: in any network).',
+    },
+    'network-digest': {
+      label: 'Weekly network digest',
+      hint: 'What is new in your networks, on Monday at 08:00, when something is.',
+    },
     'directory-message': {
       label: 'Messages from the directory',
       hint: 'When someone writes to you through the people directory (you can always read them in Pathways).',
@@ -65,5 +77,5 @@ export const isSecurityKind = (kind: string): boolean => kindInfo[kind as Notifi
 /** Kinds that a reader who chose a daily digest receives bundled once a day. */
 export const isBundleableKind = (kind: string): boolean => {
   const info = kindInfo[kind as NotificationKind];
-  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest';
+  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest' && kind !== 'network-digest';
 };

@@ -14,7 +14,10 @@ export type NotificationPlan = {
   userId: Id;
   kind: NotificationKind | 'daily-digest';
   /** What it is about (shown to admins, used to cancel), e.g. { type: 'round', id }. */
-  about: { type: 'session' | 'module' | 'cohort' | 'certificate' | 'round' | 'user' | 'message' | 'event'; id: Id };
+  about: {
+    type: 'session' | 'module' | 'cohort' | 'certificate' | 'round' | 'user' | 'network' | 'post' | 'message' | 'event';
+    id: Id;
+  };
   /** When to send. */
   sendAt: Date;
   /** When the thing reminded of happens: still unsent at that instant, the notification is skipped, never sent late. */

@@ -1,0 +1,22 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/**
+ * A reader's report of a post, for the network's leads and the admins. One per reader and post (unique): reporting
+ * again updates the reason and notifies nobody twice.
+ */
+const reportSchema = new Schema(
+  {
+    postId: { type: Schema.Types.ObjectId, ref: 'NetworkPost', required: true },
+    networkId: { type: Schema.Types.ObjectId, ref: 'Network', required: true },
+    /** Null once the reporter's personal data was erased (the report stays for the moderation record). */
+    reporterId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    reason: { type: String, required: true, maxlength: 1000 },
+  },
+  { timestamps: true },
+);
+reportSchema.index({ postId: 1, reporterId: 1 }, { unique: true });
+reportSchema.index({ networkId: 1, createdAt: -1 });
+reportSchema.index({ reporterId: 1 });
+
+export type NetworkPostReport = InferSchemaType<typeof reportSchema> & { _id: Types.ObjectId };
+export const NetworkPostReportModel = model('NetworkPostReport', reportSchema);

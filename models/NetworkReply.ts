@@ -1,0 +1,19 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+
+/** A reply to a network post. Readable by whoever may read the post; `authorId` null after an erasure. */
+const replySchema = new Schema(
+  {
+    postId: { type: Schema.Types.ObjectId, ref: 'NetworkPost', required: true },
+    networkId: { type: Schema.Types.ObjectId, ref: 'Network', required: true },
+    authorId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    /** Markdown, sanitised on save and on render. */
+    body: { type: String, required: true, maxlength: 10_000 },
+    erased: { type: Boolean, default: false },
+  },
+  { timestamps: true },
+);
+replySchema.index({ postId: 1, _id: 1 });
+replySchema.index({ authorId: 1 });
+
+export type NetworkReply = InferSchemaType<typeof replySchema> & { _id: Types.ObjectId };
+export const NetworkReplyModel = model('NetworkReply', replySchema);

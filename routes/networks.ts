@@ -1,0 +1,511 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { networkJoinings, networkKinds } from '../models/Network.ts';
+import { postKinds } from '../models/NetworkPost.ts';
+import { countries, countryName } from '../server/countries.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { objectId, paging, text } from '../server/http/validate.ts';
+import {
+  approveMember,
+  cohortChoices,
+  findNetwork,
+  leadsOf,
+  membersOf,
+  membershipOf,
+  networkAccess,
+  networksOf,
+  reportsOf,
+  showPost,
+  updateNetwork,
+  createNetwork,
+  createPost,
+  listPosts,
+  replyToPost,
+  reportPost,
+  setPostHidden,
+  joinNetwork,
+  leaveNetwork,
+  listNetworks,
+  presentNetwork,
+  removeMember,
+  setLeads,
+} from '../server/services/networks/index.ts';
+
+export const networkSchema = z.strictObject({
+  name: text(120),
+  kind: z.enum(networkKinds),
+  description: z.string().trim().max(4000).default(''),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .regex(/^[A-Z]{2}$/, 'must be a two-letter country code')
+    .optional(),
+  region: z.string().trim().max(120).optional(),
+  joining: z.enum(networkJoinings),
+});
+const listQuery = z.strictObject({
+  kind: z.enum(networkKinds).optional(),
+  country: z
+    .string()
+    .trim()
+    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
+    .optional(),
+  q: z.string().trim().max(200).optional(),
+});
+const leadsSchema = z.strictObject({ userIds: z.array(objectId).min(1).max(20) });
+
+export const postSchema = z.strictObject({
+  kind: z.enum(postKinds),
+  title: text(200),
+  body: text(20_000),
+});
+export const replySchema = z.strictObject({ body: text(10_000) });
+export const reportSchema = z.strictObject({ reason: text(1000) });
+export const hideSchema = z
+  .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
+  .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a post' });
+const postsQuery = z.strictObject(paging);
+
+const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
+const postOut = z.object({
+  id: z.string(),
+  networkId: z.string(),
+  kind: z.enum(postKinds),
+  title: z.string(),
+  body: z.string(),
+  bodyHtml: z.string(),
+  author: authorOut,
+  replyCount: z.number(),
+  createdAt: z.string(),
+  hidden: z.boolean(),
+  hiddenReason: z.string().optional(),
+});
+const replyOut = z.object({
+  id: z.string(),
+  postId: z.string(),
+  body: z.string(),
+  bodyHtml: z.string(),
+  author: authorOut,
+  createdAt: z.string(),
+});
+
+const networkOut = z.object({
+  id: z.string(),
+  name: z.string(),
+  kind: z.enum(networkKinds),
+  description: z.string(),
+  country: z.string().nullable(),
+  region: z.string().nullable(),
+  joining: z.enum(networkJoinings),
+  memberCount: z.number(),
+});
+
+export function registerNetworkRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/networks',
+      tag: 'networks',
+      summary: 'Create a network (admins)',
+      access: ['admin'],
+      body: networkSchema,
+      success: { status: 201, description: 'The network', schema: networkOut },
+    },
+    async ({ user, body }) => presentNetwork(await createNetwork({ actor: user, ...body })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/networks',
+      tag: 'networks',
+      summary: 'Networks by kind, country and words, with member counts',
+      access: [],
+      query: listQuery,
+      success: {
+        status: 200,
+        description: 'Networks, by name',
+        schema: z.object({ items: z.array(networkOut), nextCursor: z.null() }),
+      },
+    },
+    async ({ query }) => ({ items: (await listNetworks(query)).map(presentNetwork), nextCursor: null }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/networks/:id/leads',
+      tag: 'networks',
+      summary: "Name a network's leads (admins)",
+      access: ['admin'],
+      body: leadsSchema,
+      success: { status: 204, description: 'Leads named' },
+    },
+    async ({ user, params, body }) => void (await setLeads({ actor: user, networkId: params.id!, ...body })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/networks/:id/members',
+      tag: 'networks',
+      summary: 'Join an open network, or ask to join an approval network',
+      access: [],
+      body: z.strictObject({}),
+      success: {
+        status: 201,
+        description: 'Your membership',
+        schema: z.object({ status: z.enum(['member', 'requested']) }),
+      },
+    },
+    async ({ user, params }) => joinNetwork({ actor: user, networkId: params.id! }),
+  );
+  // Before '/members/:userId', so "me" is never read as an id.
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/networks/:id/members/me',
+      tag: 'networks',
+      summary: 'Leave a network (or withdraw your request)',
+      access: [],
+      success: { status: 204, description: 'Left' },
+      errors: [409],
+    },
+    async ({ user, params }) => void (await leaveNetwork({ actor: user, networkId: params.id! })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/networks/:id/members/:userId/approve',
+      tag: 'networks',
+      summary: 'Approve a request to join (leads, admins)',
+      access: [],
+      success: { status: 204, description: 'She is a member' },
+    },
+    async ({ user, params }) =>
+      void (await approveMember({ actor: user, networkId: params.id!, userId: params.userId! })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/networks/:id/members/:userId',
+      tag: 'networks',
+      summary: 'Remove a member or decline a request (leads, admins); she loses access at once',
+      access: [],
+      success: { status: 204, description: 'Removed' },
+      errors: [409],
+    },
+    async ({ user, params }) =>
+      void (await removeMember({ actor: user, networkId: params.id!, userId: params.userId! })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/networks/:id/posts',
+      tag: 'networks',
+      summary: 'Post a story or question (members) or an announcement (leads)',
+      access: [],
+      body: postSchema,
+      success: { status: 201, description: 'The post', schema: postOut },
+    },
+    async ({ user, params, body }) => createPost({ actor: user, networkId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/networks/:id/posts',
+      tag: 'networks',
+      summary: "A network's posts, newest first (members; for an open network anyone signed in)",
+      access: [],
+      query: postsQuery,
+      success: {
+        status: 200,
+        description: 'Posts',
+        schema: z.object({ items: z.array(postOut), nextCursor: z.string().nullable() }),
+      },
+    },
+    async ({ user, params, query }) => {
+      const { items, nextCursor } = await listPosts({ actor: user, networkId: params.id!, ...query });
+      return { items, nextCursor };
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/posts/:id/replies',
+      tag: 'networks',
+      summary: 'Reply to a post (members of its network)',
+      access: [],
+      body: replySchema,
+      success: { status: 201, description: 'The reply', schema: replyOut },
+    },
+    async ({ user, params, body }) => replyToPost({ actor: user, postId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/posts/:id/report',
+      tag: 'networks',
+      summary: "Report a post to its network's leads and the admins",
+      access: [],
+      body: reportSchema,
+      success: {
+        status: 201,
+        description: 'The report',
+        schema: z.object({ id: z.string(), postId: z.string(), reason: z.string() }),
+      },
+    },
+    async ({ user, params, body }) => reportPost({ actor: user, postId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/posts/:id',
+      tag: 'networks',
+      summary: 'Hide a post with a reason, or show it again (leads, admins; audited)',
+      access: [],
+      body: hideSchema,
+      success: { status: 200, description: 'The post', schema: postOut },
+    },
+    async ({ user, params, body, req }) => setPostHidden({ actor: user, postId: params.id!, ...body, ip: req.ip }),
+  );
+
+  web.get('/networks', requireSignIn, browsePage);
+  web.get('/networks/new', requireRole('admin'), (req, res) => formPage(req, res));
+  web.post('/networks', requireRole('admin'), async (req, res) => {
+    const form = parseForm(networkFormSchema, formBody(req));
+    if (!form.ok) return formPage(req, res, { status: 422, errors: form.errors, errorList: form.list });
+    const { linkedCohortIds, ...input } = form.data;
+    try {
+      const network = await createNetwork({ actor: req.user!, ...input });
+      if (linkedCohortIds.length)
+        await updateNetwork({ actor: req.user!, networkId: String(network._id), ...input, linkedCohortIds });
+      flash(req, 'success', messages.created(network.name));
+      res.redirect(303, `/networks/${String(network._id)}`);
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status: 422, errors, errorList: list });
+    }
+  });
+  web.get('/networks/:id', requireSignIn, (req, res) => networkPage(req, res));
+  web.get('/networks/:id/edit', requireRole('admin'), async (req, res) => {
+    const n = await findNetwork(String(req.params.id));
+    formPage(req, res, {
+      network: presentNetwork(n),
+      values: { ...presentNetwork(n), linkedCohortIds: (n.linkedCohortIds ?? []).map(String) },
+    });
+  });
+  web.post('/networks/:id', requireRole('admin'), async (req, res) => {
+    const network = presentNetwork(await findNetwork(String(req.params.id)));
+    const form = parseForm(networkFormSchema, formBody(req));
+    if (!form.ok) return formPage(req, res, { status: 422, network, errors: form.errors, errorList: form.list });
+    try {
+      await updateNetwork({ actor: req.user!, networkId: network.id, ...form.data });
+    } catch (error) {
+      const { errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status: 422, network, errors, errorList: list });
+    }
+    flash(req, 'success', messages.saved);
+    res.redirect(303, `/networks/${network.id}`);
+  });
+  web.post('/networks/:id/join', requireSignIn, async (req, res) => {
+    const { status } = await joinNetwork({ actor: req.user!, networkId: String(req.params.id) });
+    flash(req, 'success', status === 'member' ? messages.joined : messages.requested);
+    res.redirect(303, `/networks/${String(req.params.id)}`);
+  });
+  web.post('/networks/:id/leave', requireSignIn, async (req, res) => {
+    await leaveNetwork({ actor: req.user!, networkId: String(req.params.id) });
+    flash(req, 'success', messages.left);
+    res.redirect(303, `/networks/${String(req.params.id)}`);
+  });
+  web.post('/networks/:id/members/:userId/approve', requireSignIn, async (req, res) => {
+    await approveMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.approved);
+    res.redirect(303, `/networks/${String(req.params.id)}#requests-heading`);
+  });
+  web.post('/networks/:id/members/:userId/remove', requireSignIn, async (req, res) => {
+    await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.removed);
+    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+  });
+  web.post('/networks/:id/posts', requireSignIn, async (req, res) => {
+    const form = parseForm(postSchema, formBody(req));
+    if (!form.ok)
+      return networkPage(req, res, 422, { postErrors: form.errors, errorList: form.list, postValues: formBody(req) });
+    const post = await createPost({ actor: req.user!, networkId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.posted);
+    res.redirect(303, `/posts/${post.id}`);
+  });
+  web.get('/posts/:id', requireSignIn, (req, res) => postPage(req, res));
+  web.post('/posts/:id/replies', requireSignIn, async (req, res) => {
+    const form = parseForm(replySchema, formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { replyErrors: form.errors, errorList: form.list, replyValues: formBody(req) });
+    await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.replied);
+    res.redirect(303, `/posts/${String(req.params.id)}#replies-heading`);
+  });
+  web.post('/posts/:id/report', requireSignIn, async (req, res) => {
+    const form = parseForm(reportSchema, formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { reportErrors: form.errors, errorList: form.list, reportValues: formBody(req) });
+    await reportPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    flash(req, 'success', messages.reported);
+    res.redirect(303, `/posts/${String(req.params.id)}`);
+  });
+  web.post('/posts/:id/hide', requireSignIn, async (req, res) => {
+    const form = parseForm(z.object({ hideReason: text(500) }), formBody(req));
+    if (!form.ok)
+      return postPage(req, res, 422, { hideErrors: form.errors, errorList: form.list, hideValues: formBody(req) });
+    const post = await setPostHidden({
+      actor: req.user!,
+      postId: String(req.params.id),
+      hidden: true,
+      reason: form.data.hideReason,
+      ip: req.ip,
+    });
+    flash(req, 'success', messages.hidden);
+    res.redirect(303, `/networks/${post.networkId}`);
+  });
+  web.post('/posts/:id/show', requireSignIn, async (req, res) => {
+    await setPostHidden({ actor: req.user!, postId: String(req.params.id), hidden: false, ip: req.ip });
+    flash(req, 'success', messages.shown);
+    res.redirect(303, `/posts/${String(req.params.id)}`);
+  });
+}
+
+const messages = {
+  created: (name: string) => `${name} was created.`,
+  saved: 'The network’s details were saved.',
+  joined: 'Welcome: you are a member of the network.',
+  requested: 'Your request was sent to the network’s leads.',
+  left: 'You are no longer in this network.',
+  approved: 'She is now a member.',
+  removed: 'Removed.',
+  posted: 'Your post is in the network.',
+  replied: 'Your reply was posted.',
+  reported: 'Thank you: the network’s leads and the admins will look at it.',
+  hidden: 'The post is hidden from members.',
+  shown: 'The post is visible again.',
+};
+
+const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
+const postKindLabels: Record<string, string> = { story: 'Story', question: 'Question', announcement: 'Announcement' };
+const kindOptions = networkKinds.map((k) => ({ value: k, label: kindLabels[k]! }));
+const countryOptions = countries.map((c) => ({ value: c.code, label: c.name }));
+
+/** The admin form: empty country and region mean "none"; ticked cohorts arrive as a string or an array. */
+const networkFormSchema = z.preprocess(
+  (raw) => {
+    const b = { ...((raw ?? {}) as Record<string, unknown>) };
+    for (const key of ['country', 'region']) if (b[key] === '') delete b[key];
+    const linked = b.linkedCohortIds;
+    b.linkedCohortIds = linked === undefined ? [] : Array.isArray(linked) ? linked : [linked];
+    return b;
+  },
+  networkSchema.extend({ linkedCohortIds: z.array(objectId).max(200) }),
+);
+
+async function browsePage(req: Request, res: Response) {
+  const given = Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== '');
+  const parsed = listQuery.safeParse(Object.fromEntries(given));
+  const filter = parsed.success ? parsed.data : {};
+  const [networks, mine] = await Promise.all([listNetworks(filter), networksOf(req.user!.id)]);
+  res.render('networks/index', {
+    title: 'Networks',
+    networks: networks.map(presentNetwork),
+    mine: new Set(mine.map(String)),
+    filter,
+    kinds: kindOptions,
+    kindLabels,
+    countries: countryOptions,
+    countryName,
+  });
+}
+
+async function formPage(req: Request, res: Response, extra: Record<string, unknown> & { status?: number } = {}) {
+  const { status = 200, ...rest } = extra;
+  const network = rest.network as { id: string; name: string } | undefined;
+  res.status(status).render('networks/form', {
+    title: network ? `Edit ${network.name}` : 'Create a network',
+    action: network ? `/networks/${network.id}` : '/networks',
+    submitLabel: network ? 'Save the network' : 'Create the network',
+    kinds: kindOptions,
+    countries: countryOptions,
+    cohorts: await cohortChoices(),
+    values: { joining: 'open', kind: 'interest', ...formBody(req) },
+    ...rest,
+  });
+}
+
+async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const n = await findNetwork(String(req.params.id));
+  const access = await networkAccess(req.user!, n);
+  const membership = await membershipOf(n._id, req.user!.id);
+  const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+  const page = access.canRead
+    ? await listPosts({ actor: req.user!, networkId: String(n._id), limit: 20, cursor })
+    : { items: [], nextCursor: null };
+  const moderation = access.canModerate
+    ? {
+        people: await membersOf({ actor: req.user!, networkId: String(n._id) }),
+        reports: await reportsOf({ actor: req.user!, networkId: String(n._id) }),
+      }
+    : { people: { members: [], requests: [] }, reports: [] };
+  res.status(status).render('networks/show', {
+    title: n.name,
+    network: presentNetwork(n),
+    leads: await leadsOf(n._id),
+    status: membership?.status ?? null,
+    removed: membership?.status === 'removed' && membership.leftBy !== 'self',
+    canRead: access.canRead,
+    canWrite: access.canWrite,
+    canModerate: access.canModerate,
+    posts: page.items,
+    nextCursor: page.nextCursor,
+    cursor,
+    ...moderation,
+    kindLabels,
+    postKindLabels,
+    postKindOptions: postKinds
+      .filter((k) => k !== 'announcement' || membership?.role === 'lead')
+      .map((k) => ({ value: k, label: postKindLabels[k]! })),
+    countryName,
+    postValues: {},
+    postErrors: {},
+    ...extra,
+  });
+}
+
+async function postPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const { post, replies, access } = await showPost({ actor: req.user!, postId: String(req.params.id) });
+  res.status(status).render('networks/post', {
+    title: post.title,
+    post,
+    replies,
+    networkName: access.network.name,
+    canWrite: access.canWrite,
+    canModerate: access.canModerate,
+    postKindLabels,
+    replyValues: {},
+    replyErrors: {},
+    reportValues: {},
+    reportErrors: {},
+    hideValues: {},
+    hideErrors: {},
+    ...extra,
+  });
+}

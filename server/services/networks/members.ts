@@ -1,0 +1,196 @@
+import { Types } from 'mongoose';
+import { NetworkModel, type Network } from '../../../models/Network.ts';
+import {
+  NetworkMembershipModel,
+  type MembershipRole,
+  type NetworkMembership,
+} from '../../../models/NetworkMembership.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { canModerateNetwork } from '../../policies/networks.ts';
+import { findNetwork } from './networks.ts';
+
+/**
+ * Joining, approval, removal and leaving. Every change of a membership's status is one conditional
+ * `findOneAndUpdate` on the (network, person) row, unique; only the write that actually moved a row into or out of
+ * `member` changes the network's `memberCount`, with one `$inc`, so two joins, or a join racing a removal, count
+ * once. (The two writes are not one transaction: a process killed between them leaves the count one off until
+ * `recountMembers` runs; see README Limits.)
+ */
+const messages = {
+  notMember: 'She is not a member or applicant of this network.',
+  lastLead: 'A network keeps at least one lead: name another lead first.',
+  notRequested: 'There is no request to approve.',
+};
+
+type Id = Types.ObjectId;
+const oid = (id: string | Id): Id => (typeof id === 'string' ? new Types.ObjectId(id) : id);
+
+export async function membershipOf(networkId: string | Id, userId: string | Id): Promise<NetworkMembership | null> {
+  return NetworkMembershipModel.findOne({ networkId: oid(networkId), userId: oid(userId) }).lean<NetworkMembership>();
+}
+
+async function bump(networkId: Id, by: 1 | -1): Promise<void> {
+  await NetworkModel.updateOne({ _id: networkId }, { $inc: { memberCount: by } });
+}
+
+/**
+ * Makes her a current member (with `role`), whatever her row said: a new row, a request approved, a removed member
+ * readmitted. Counts her once.
+ */
+export async function admitMember(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
+  const now = new Date();
+  const role = props.role ?? 'member';
+  const before = await NetworkMembershipModel.findOneAndUpdate(
+    { networkId: props.networkId, userId: props.userId, status: { $in: ['requested', 'removed'] } },
+    { $set: { status: 'member', role, joinedAt: now }, $unset: { removedAt: 1, leftBy: 1 } },
+  ).lean();
+  if (before) return bump(props.networkId, 1);
+  try {
+    await NetworkMembershipModel.create({
+      networkId: props.networkId,
+      userId: props.userId,
+      status: 'member',
+      role,
+      joinedAt: now,
+    });
+    return bump(props.networkId, 1);
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  // Already a member (or a concurrent write made her one): only the role may change.
+  const current = await membershipOf(props.networkId, props.userId);
+  if (current?.status !== 'member') return admitMember(props);
+  if (props.role && current.role !== props.role)
+    await NetworkMembershipModel.updateOne({ _id: current._id, status: 'member' }, { $set: { role: props.role } });
+}
+
+/**
+ * She joins (an open network) or asks to (an approval network). A person a lead removed asks again even in an open
+ * network, so a removal is not undone by one click. Joining when already a member or applicant changes nothing.
+ */
+export async function joinNetwork(props: {
+  actor: Express.User;
+  networkId: string;
+}): Promise<{ status: 'member' | 'requested' }> {
+  const network = await findNetwork(props.networkId);
+  const userId = oid(props.actor.id);
+  const current = await membershipOf(network._id, userId);
+  if (current?.status === 'member') return { status: 'member' };
+  if (current?.status === 'requested') return { status: 'requested' };
+  const removedByModerator = current?.status === 'removed' && current.leftBy !== 'self';
+  if (network.joining === 'open' && !removedByModerator) {
+    await admitMember({ networkId: network._id, userId });
+    return { status: 'member' };
+  }
+  await requestMembership(network._id, userId);
+  const after = await membershipOf(network._id, userId);
+  return { status: after?.status === 'member' ? 'member' : 'requested' };
+}
+
+async function requestMembership(networkId: Id, userId: Id): Promise<void> {
+  const now = new Date();
+  const moved = await NetworkMembershipModel.findOneAndUpdate(
+    { networkId, userId, status: 'removed' },
+    { $set: { status: 'requested', role: 'member', requestedAt: now } },
+  ).lean();
+  if (moved) return;
+  try {
+    await NetworkMembershipModel.create({ networkId, userId, status: 'requested', role: 'member', requestedAt: now });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
+async function moderatedNetwork(actor: Express.User, networkId: string): Promise<Network> {
+  const network = await findNetwork(networkId);
+  if (!canModerateNetwork(actor, await membershipOf(network._id, actor.id))) throw new ForbiddenError();
+  return network;
+}
+
+/** A lead (or an admin) approves a request. */
+export async function approveMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
+  const network = await moderatedNetwork(props.actor, props.networkId);
+  if (!isObjectId(props.userId)) throw new NotFoundError(messages.notRequested);
+  const moved = await NetworkMembershipModel.findOneAndUpdate(
+    { networkId: network._id, userId: oid(props.userId), status: 'requested' },
+    { $set: { status: 'member', role: 'member', joinedAt: new Date() } },
+  ).lean();
+  if (moved) return bump(network._id, 1);
+  const current = await membershipOf(network._id, props.userId);
+  if (current?.status !== 'member') throw new NotFoundError(messages.notRequested);
+}
+
+/**
+ * A lead (or an admin) removes a member or declines a request. She loses access on her next request: every read
+ * checks her row. The last lead cannot be removed this way (admins name leads with PUT .../leads).
+ */
+export async function removeMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
+  const network = await moderatedNetwork(props.actor, props.networkId);
+  if (!isObjectId(props.userId)) throw new NotFoundError(messages.notMember);
+  const leftBy = props.actor.roles.includes('admin') ? 'admin' : 'lead';
+  await endMembership(network._id, oid(props.userId), leftBy);
+}
+
+/** She leaves a network (or withdraws her request). */
+export async function leaveNetwork(props: { actor: Express.User; networkId: string }): Promise<void> {
+  const network = await findNetwork(props.networkId);
+  await endMembership(network._id, oid(props.actor.id), 'self');
+}
+
+async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' | 'admin'): Promise<void> {
+  const current = await membershipOf(networkId, userId);
+  if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
+  if (current.status === 'member' && current.role === 'lead') {
+    const leads = await NetworkMembershipModel.countDocuments({ networkId, status: 'member', role: 'lead' });
+    if (leads <= 1) throw new ConflictError(messages.lastLead);
+  }
+  const before = await NetworkMembershipModel.findOneAndUpdate(
+    { networkId, userId, status: { $in: ['member', 'requested'] } },
+    { $set: { status: 'removed', role: 'member', removedAt: new Date(), leftBy } },
+  ).lean();
+  if (before?.status === 'member') await bump(networkId, -1);
+}
+
+/** Sets `memberCount` from the membership rows (a repair after a crash between a status change and its `$inc`). */
+export async function recountMembers(networkId: Id): Promise<number> {
+  const count = await NetworkMembershipModel.countDocuments({ networkId, status: 'member' });
+  await NetworkModel.updateOne({ _id: networkId }, { $set: { memberCount: count } });
+  return count;
+}
+
+export type MemberRow = { userId: string; name: string; role: string; since: Date | null };
+
+/** The member list and the approval queue (leads and admins). */
+export async function membersOf(props: {
+  actor: Express.User;
+  networkId: string;
+}): Promise<{ members: MemberRow[]; requests: MemberRow[] }> {
+  const network = await moderatedNetwork(props.actor, props.networkId);
+  const rows = await NetworkMembershipModel.find({ networkId: network._id, status: { $in: ['member', 'requested'] } })
+    .select({ userId: 1, status: 1, role: 1, joinedAt: 1, requestedAt: 1 })
+    .lean();
+  const users = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) } })
+    .select({ name: 1 })
+    .lean();
+  const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const toRow = (r: (typeof rows)[number]): MemberRow => ({
+    userId: String(r.userId),
+    name: names.get(String(r.userId)) ?? 'Former member',
+    role: r.role ?? 'member',
+    since: (r.status === 'member' ? r.joinedAt : r.requestedAt) ?? null,
+  });
+  const byName = (a: MemberRow, b: MemberRow) => a.name.localeCompare(b.name);
+  return {
+    members: rows
+      .filter((r) => r.status === 'member')
+      .map(toRow)
+      .sort(byName),
+    requests: rows
+      .filter((r) => r.status === 'requested')
+      .map(toRow)
+      .sort(byName),
+  };
+}

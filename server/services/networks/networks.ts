@@ -1,0 +1,161 @@
+import { Types } from 'mongoose';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { NetworkModel, type Network, type NetworkJoining, type NetworkKind } from '../../../models/Network.ts';
+import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { canManageNetworks } from '../../policies/networks.ts';
+import { countryName, isCountryCode } from '../../countries.ts';
+import { admitMember } from './members.ts';
+
+/** Admins create and edit networks and name their leads; everyone signed in browses them. */
+const messages = {
+  notFound: 'We could not find that network.',
+  nameTaken: 'another network already has this name',
+  unknownUsers: 'names someone who has no account',
+  unknownCountry: 'must be a country code from the list',
+};
+
+export type NetworkInput = {
+  name: string;
+  kind: NetworkKind;
+  description: string;
+  country?: string;
+  region?: string;
+  joining: NetworkJoining;
+};
+
+export const nameKeyOf = (name: string): string => name.trim().toLowerCase().replace(/\s+/g, ' ');
+
+export async function findNetwork(networkId: string): Promise<Network> {
+  if (!isObjectId(networkId)) throw new NotFoundError(messages.notFound);
+  const network = await NetworkModel.findById(networkId).lean<Network>();
+  if (!network) throw new NotFoundError(messages.notFound);
+  return network;
+}
+
+function checkCountry(country: string | undefined): void {
+  if (country && !isCountryCode(country))
+    throw new ValidationError('Some details need correcting.', [{ path: 'country', message: messages.unknownCountry }]);
+}
+
+/** Creates a network (admins). Two networks may not share a name, whatever the case and spacing (unique index). */
+export async function createNetwork(props: { actor: Express.User } & NetworkInput): Promise<Network> {
+  const { actor, ...input } = props;
+  if (!canManageNetworks(actor)) throw new ForbiddenError();
+  checkCountry(input.country);
+  try {
+    const created = await NetworkModel.create({
+      ...input,
+      nameKey: nameKeyOf(input.name),
+      createdBy: new Types.ObjectId(actor.id),
+    });
+    return created.toObject() as Network;
+  } catch (error) {
+    if (isDuplicateKeyError(error))
+      throw new ValidationError('Some details need correcting.', [{ path: 'name', message: messages.nameTaken }]);
+    throw error;
+  }
+}
+
+/** Changes a network's details (admins); its members, leads and posts stay. */
+export async function updateNetwork(
+  props: { actor: Express.User; networkId: string } & NetworkInput & { linkedCohortIds?: string[] },
+): Promise<Network> {
+  const { actor, networkId, linkedCohortIds, ...input } = props;
+  if (!canManageNetworks(actor)) throw new ForbiddenError();
+  await findNetwork(networkId);
+  checkCountry(input.country);
+  const unset: Record<string, 1> = {};
+  if (!input.country) unset.country = 1;
+  if (!input.region) unset.region = 1;
+  try {
+    await NetworkModel.updateOne(
+      { _id: new Types.ObjectId(networkId) },
+      {
+        $set: {
+          ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')),
+          nameKey: nameKeyOf(input.name),
+          ...(linkedCohortIds ? { linkedCohortIds: linkedCohortIds.map((id) => new Types.ObjectId(id)) } : {}),
+        },
+        ...(Object.keys(unset).length ? { $unset: unset } : {}),
+      },
+    );
+  } catch (error) {
+    if (isDuplicateKeyError(error))
+      throw new ValidationError('Some details need correcting.', [{ path: 'name', message: messages.nameTaken }]);
+    throw error;
+  }
+  return findNetwork(networkId);
+}
+
+/**
+ * Networks by kind and country, optionally matching words of `q` in the name, region or description. There are
+ * dozens of networks, not thousands: the filter on kind or country is answered from an index and the text match and
+ * the order by name are done here.
+ */
+export async function listNetworks(props: { kind?: NetworkKind; country?: string; q?: string }): Promise<Network[]> {
+  const filter: Record<string, unknown> = {};
+  if (props.kind) filter.kind = props.kind;
+  if (props.country) filter.country = props.country.toUpperCase();
+  const networks = await NetworkModel.find(filter).lean<Network[]>();
+  const words = (props.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  return networks
+    .filter((n) => {
+      const haystack = `${n.name} ${n.region ?? ''} ${n.description} ${n.country ? countryName(n.country) : ''}`;
+      return words.every((w) => haystack.toLowerCase().includes(w));
+    })
+    .sort((a, b) => a.nameKey.localeCompare(b.nameKey));
+}
+
+/**
+ * Names the network's leads (admins): each named person becomes a member with the lead role (counted if she was not
+ * a member); current leads not named stay members with the member role.
+ */
+export async function setLeads(props: { actor: Express.User; networkId: string; userIds: string[] }): Promise<void> {
+  if (!canManageNetworks(props.actor)) throw new ForbiddenError();
+  const network = await findNetwork(props.networkId);
+  const wanted = [...new Set(props.userIds)].map((id) => new Types.ObjectId(id));
+  const found = await UserModel.find({ _id: { $in: wanted } })
+    .select({ _id: 1 })
+    .lean();
+  if (found.length !== wanted.length)
+    throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.unknownUsers }]);
+  for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
+  await NetworkMembershipModel.updateMany(
+    { networkId: network._id, role: 'lead', userId: { $nin: wanted } },
+    { $set: { role: 'member' } },
+  );
+}
+
+export async function leadsOf(networkId: Types.ObjectId): Promise<{ id: string; name: string }[]> {
+  const rows = await NetworkMembershipModel.find({ networkId, status: 'member', role: 'lead' })
+    .select({ userId: 1 })
+    .lean();
+  const users = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) } })
+    .select({ name: 1 })
+    .lean();
+  return users.map((u) => ({ id: String(u._id), name: u.name })).sort((a, b) => a.name.localeCompare(b.name));
+}
+
+export function presentNetwork(n: Network) {
+  return {
+    id: String(n._id),
+    name: n.name,
+    kind: n.kind as NetworkKind,
+    description: n.description ?? '',
+    country: n.country ?? null,
+    region: n.region ?? null,
+    joining: n.joining as NetworkJoining,
+    memberCount: n.memberCount ?? 0,
+  };
+}
+export type PresentedNetwork = ReturnType<typeof presentNetwork>;
+
+/** Cohorts an admin may link to a network (the most recent 200, newest first). */
+export async function cohortChoices(): Promise<{ id: string; name: string }[]> {
+  const cohorts = await CohortModel.find({}).select({ name: 1, startsOn: 1 }).sort({ startsOn: -1 }).limit(200).lean();
+  return cohorts.map((c) => ({ id: String(c._id), name: c.name }));
+}

@@ -1,0 +1,93 @@
+import type { Types } from 'mongoose';
+import { NetworkModel } from '../../../models/Network.ts';
+import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
+import { NetworkPostModel } from '../../../models/NetworkPost.ts';
+import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
+import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+
+/**
+ * Networks' personal data: her memberships, posts, replies and reports.
+ *
+ * Erasure removes her text as well as her name. Her stories are about her own identity and career ("back after a
+ * career break, first headship in Kuala Lumpur"): the words identify her without the name, so keeping them under
+ * "Former member" would not erase her. The rows stay, so other women's replies keep their thread and counts stay
+ * true: a post keeps its network, kind and date, reads "Former member" with a note that its text was removed, and
+ * her replies the same. Her reports stay for the moderation record without her name (their reason is about someone
+ * else's post). Her memberships are deleted, and each current one is counted out of its network.
+ */
+export const erasedPostTitle = 'Removed at the author’s request';
+export const erasedBody = '_This text was removed when its author left Pathways._';
+
+export const networksPersonalData: PersonalDataArea = {
+  area: 'networks',
+
+  async exportFor(userId: Types.ObjectId) {
+    const [memberships, posts, replies, reports] = await Promise.all([
+      NetworkMembershipModel.find({ userId }).lean(),
+      NetworkPostModel.find({ authorId: userId }).lean(),
+      NetworkReplyModel.find({ authorId: userId }).lean(),
+      NetworkPostReportModel.find({ reporterId: userId }).lean(),
+    ]);
+    const networkIds = [...new Set([...memberships, ...posts, ...replies, ...reports].map((r) => String(r.networkId)))];
+    const networks = await NetworkModel.find({ _id: { $in: networkIds } })
+      .select({ name: 1 })
+      .lean();
+    const nameOf = (id: unknown) => networks.find((n) => String(n._id) === String(id))?.name ?? null;
+    const at = (row: { createdAt?: Date }) => row.createdAt?.toISOString() ?? null;
+    return {
+      memberships: memberships.map((m) => ({
+        network: nameOf(m.networkId),
+        status: m.status,
+        role: m.role,
+        requestedAt: m.requestedAt?.toISOString() ?? null,
+        joinedAt: m.joinedAt?.toISOString() ?? null,
+        removedAt: m.removedAt?.toISOString() ?? null,
+        leftBy: m.leftBy ?? null,
+      })),
+      posts: posts.map((p) => ({
+        id: String(p._id),
+        network: nameOf(p.networkId),
+        kind: p.kind,
+        title: p.title,
+        body: p.body,
+        hidden: p.hidden ?? false,
+        createdAt: at(p as { createdAt?: Date }),
+      })),
+      replies: replies.map((r) => ({
+        id: String(r._id),
+        postId: String(r.postId),
+        network: nameOf(r.networkId),
+        body: r.body,
+        createdAt: at(r as { createdAt?: Date }),
+      })),
+      reports: reports.map((r) => ({
+        postId: String(r.postId),
+        network: nameOf(r.networkId),
+        reason: r.reason,
+        createdAt: at(r as { createdAt?: Date }),
+      })),
+    };
+  },
+
+  async eraseFor(userId: Types.ObjectId) {
+    const memberships = await NetworkMembershipModel.find({ userId })
+      .select({ _id: 1, networkId: 1, status: 1 })
+      .lean();
+    for (const m of memberships) {
+      // Counted out only by the delete that removed a current membership (a second erasure finds nothing).
+      const deleted = await NetworkMembershipModel.deleteOne({ _id: m._id, status: 'member' });
+      if (deleted.deletedCount === 1) await NetworkModel.updateOne({ _id: m.networkId }, { $inc: { memberCount: -1 } });
+    }
+    await NetworkMembershipModel.deleteMany({ userId });
+    await NetworkPostModel.updateMany(
+      { authorId: userId },
+      { $set: { authorId: null, title: erasedPostTitle, body: erasedBody, erased: true } },
+    );
+    await NetworkReplyModel.updateMany(
+      { authorId: userId },
+      { $set: { authorId: null, body: erasedBody, erased: true } },
+    );
+    await NetworkPostReportModel.updateMany({ reporterId: userId }, { $set: { reporterId: null } });
+  },
+};

@@ -1,0 +1,307 @@
+import { Types } from 'mongoose';
+import type { Network } from '../../../models/Network.ts';
+import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
+import { NetworkPostModel, type NetworkPost, type PostKind } from '../../../models/NetworkPost.ts';
+import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
+import { NetworkReplyModel, type NetworkReply } from '../../../models/NetworkReply.ts';
+import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
+import { canModerateNetwork, canPost, canReadPosts, isCurrentMember } from '../../policies/networks.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { recordAuditEvent } from '../audit/events.ts';
+import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
+import { planNotifications } from '../reminders/index.ts';
+import { membershipOf } from './members.ts';
+import { findNetwork } from './networks.ts';
+
+/**
+ * Stories, questions and announcements in a network, their replies, reports and hiding. Every call reads the
+ * reader's membership row afresh, so a removed member loses access on her next request. Posts a reader may not read
+ * are answered 404 (their existence is not revealed); a network's post list answers 403 to non-members of an approval
+ * network (the network itself is listed for everyone).
+ */
+const messages = {
+  postNotFound: 'We could not find that post.',
+  membersOnly: 'Only members of this network can read its posts. Ask to join first.',
+  postMembersOnly: 'Only members of this network can post here.',
+  announcementLeads: 'Only the network’s leads can post announcements.',
+  formerMember: 'Former member',
+};
+
+export const formerMember = messages.formerMember;
+
+type Access = { network: Network; canRead: boolean; canWrite: boolean; canModerate: boolean; isMember: boolean };
+
+/** What she may do in this network, from her membership row as it is now. */
+export async function networkAccess(actor: Express.User, network: Network): Promise<Access> {
+  const membership = await membershipOf(network._id, actor.id);
+  return {
+    network,
+    canRead: canReadPosts(actor, network, membership),
+    canWrite: isCurrentMember(membership),
+    canModerate: canModerateNetwork(actor, membership),
+    isMember: isCurrentMember(membership),
+  };
+}
+
+async function accessToNetwork(actor: Express.User, networkId: string): Promise<Access> {
+  return networkAccess(actor, await findNetwork(networkId));
+}
+
+/** The post and her access to its network; 404 when she may not read it (or it is hidden and she cannot moderate). */
+async function readablePost(actor: Express.User, postId: string): Promise<{ post: NetworkPost; access: Access }> {
+  if (!isObjectId(postId)) throw new NotFoundError(messages.postNotFound);
+  const post = await NetworkPostModel.findById(postId).lean<NetworkPost>();
+  if (!post) throw new NotFoundError(messages.postNotFound);
+  const access = await accessToNetwork(actor, String(post.networkId));
+  if (!access.canRead || (post.hidden && !access.canModerate)) throw new NotFoundError(messages.postNotFound);
+  return { post, access };
+}
+
+async function namesOf(ids: (Types.ObjectId | null | undefined)[]): Promise<Map<string, string>> {
+  const wanted = [...new Set(ids.filter((id): id is Types.ObjectId => !!id).map(String))];
+  if (!wanted.length) return new Map();
+  const users = await UserModel.find({ _id: { $in: wanted.map((id) => new Types.ObjectId(id)) } })
+    .select({ name: 1 })
+    .lean();
+  return new Map(users.map((u) => [String(u._id), u.name]));
+}
+
+export type PresentedPost = ReturnType<typeof presentPost>;
+export function presentPost(post: NetworkPost, names: Map<string, string>, moderator: boolean) {
+  const authorName = post.authorId ? (names.get(String(post.authorId)) ?? messages.formerMember) : null;
+  return {
+    id: String(post._id),
+    networkId: String(post.networkId),
+    kind: post.kind as PostKind,
+    title: post.title,
+    body: post.body,
+    bodyHtml: renderMarkdown(post.body),
+    author: authorName ? { id: String(post.authorId), name: authorName } : { id: null, name: messages.formerMember },
+    replyCount: post.replyCount ?? 0,
+    createdAt: (post as { createdAt?: Date }).createdAt ?? post._id.getTimestamp(),
+    hidden: post.hidden ?? false,
+    ...(moderator && post.hidden ? { hiddenReason: post.hiddenReason ?? '' } : {}),
+  };
+}
+
+export function presentReply(reply: NetworkReply, names: Map<string, string>) {
+  const authorName = reply.authorId ? (names.get(String(reply.authorId)) ?? messages.formerMember) : null;
+  return {
+    id: String(reply._id),
+    postId: String(reply.postId),
+    body: reply.body,
+    bodyHtml: renderMarkdown(reply.body),
+    author: authorName ? { id: String(reply.authorId), name: authorName } : { id: null, name: messages.formerMember },
+    createdAt: (reply as { createdAt?: Date }).createdAt ?? reply._id.getTimestamp(),
+  };
+}
+export type PresentedReply = ReturnType<typeof presentReply>;
+
+/** A member posts a story or question; a lead may also post an announcement. */
+export async function createPost(props: {
+  actor: Express.User;
+  networkId: string;
+  kind: PostKind;
+  title: string;
+  body: string;
+}): Promise<PresentedPost> {
+  const network = await findNetwork(props.networkId);
+  const membership = await membershipOf(network._id, props.actor.id);
+  if (!canPost(membership, props.kind))
+    throw new ForbiddenError(props.kind === 'announcement' ? messages.announcementLeads : messages.postMembersOnly);
+  const created = await NetworkPostModel.create({
+    networkId: network._id,
+    authorId: new Types.ObjectId(props.actor.id),
+    kind: props.kind,
+    title: props.title,
+    body: sanitizeMarkdown(props.body),
+  });
+  const post = created.toObject() as NetworkPost;
+  return presentPost(post, new Map([[props.actor.id, props.actor.name]]), false);
+}
+
+/**
+ * One page of a network's posts, newest first (keyset on _id). Members (and, for an open network, anyone signed in)
+ * read them; hidden posts are left out, except for leads and admins, who see them marked with the reason.
+ */
+export async function listPosts(props: {
+  actor: Express.User;
+  networkId: string;
+  limit: number;
+  cursor?: string;
+}): Promise<{ items: PresentedPost[]; nextCursor: string | null; access: Access }> {
+  const access = await accessToNetwork(props.actor, props.networkId);
+  if (!access.canRead) throw new ForbiddenError(messages.membersOnly);
+  const filter: Record<string, unknown> = { networkId: access.network._id };
+  if (!access.canModerate) filter.hidden = false;
+  const after = decodeCursor(props.cursor);
+  if (after) filter._id = { $lt: after };
+  const rows = await NetworkPostModel.find(filter)
+    .sort({ _id: -1 })
+    .limit(props.limit + 1)
+    .lean<NetworkPost[]>();
+  const page = pageOf(rows, props.limit);
+  const names = await namesOf(page.rows.map((p) => p.authorId));
+  return {
+    items: page.rows.map((p) => presentPost(p, names, access.canModerate)),
+    nextCursor: page.nextCursor,
+    access,
+  };
+}
+
+/** A post with its replies (oldest first). */
+export async function showPost(props: { actor: Express.User; postId: string }): Promise<{
+  post: PresentedPost;
+  replies: PresentedReply[];
+  access: Access;
+}> {
+  const { post, access } = await readablePost(props.actor, props.postId);
+  const replies = await NetworkReplyModel.find({ postId: post._id }).sort({ _id: 1 }).lean<NetworkReply[]>();
+  const names = await namesOf([post.authorId, ...replies.map((r) => r.authorId)]);
+  return {
+    post: presentPost(post, names, access.canModerate),
+    replies: replies.map((r) => presentReply(r, names)),
+    access,
+  };
+}
+
+/** Members reply to a post they can read. */
+export async function replyToPost(props: {
+  actor: Express.User;
+  postId: string;
+  body: string;
+}): Promise<PresentedReply> {
+  const { post, access } = await readablePost(props.actor, props.postId);
+  if (!access.canWrite) throw new ForbiddenError(messages.postMembersOnly);
+  const created = await NetworkReplyModel.create({
+    postId: post._id,
+    networkId: post.networkId,
+    authorId: new Types.ObjectId(props.actor.id),
+    body: sanitizeMarkdown(props.body),
+  });
+  await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
+  return presentReply(created.toObject() as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
+}
+
+/**
+ * A reader reports a post to the network's leads and the admins: the report is listed on the network page and each
+ * of them is emailed once per report (through the reminders pipeline). Reporting the same post again updates her
+ * reason and emails nobody again.
+ */
+export async function reportPost(props: {
+  actor: Express.User;
+  postId: string;
+  reason: string;
+}): Promise<{ id: string; postId: string; reason: string }> {
+  const { post, access } = await readablePost(props.actor, props.postId);
+  const reporterId = new Types.ObjectId(props.actor.id);
+  let reportId: Types.ObjectId;
+  let fresh = false;
+  try {
+    const created = await NetworkPostReportModel.create({
+      postId: post._id,
+      networkId: post.networkId,
+      reporterId,
+      reason: props.reason,
+    });
+    reportId = created._id;
+    fresh = true;
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const updated = await NetworkPostReportModel.findOneAndUpdate(
+      { postId: post._id, reporterId },
+      { $set: { reason: props.reason } },
+      { returnDocument: 'after' },
+    ).lean();
+    reportId = updated!._id;
+  }
+  if (fresh) await notifyModerators(access.network, post, reportId);
+  return { id: String(reportId), postId: String(post._id), reason: props.reason };
+}
+
+async function notifyModerators(network: Network, post: NetworkPost, reportId: Types.ObjectId): Promise<void> {
+  const leads = await NetworkMembershipModel.find({ networkId: network._id, status: 'member', role: 'lead' })
+    .select({ userId: 1 })
+    .lean();
+  const admins = await UserModel.find({ roles: 'admin', status: 'active' }).select({ _id: 1 }).lean();
+  const recipients = new Set([...leads.map((l) => String(l.userId)), ...admins.map((a) => String(a._id))]);
+  await planNotifications(
+    [...recipients].map((userId) => ({
+      key: `network-report:${String(reportId)}:${userId}`,
+      userId,
+      kind: 'network-report' as const,
+      about: { type: 'post' as const, id: post._id },
+      sendAt: new Date(),
+      subject: `A post was reported in ${network.name}`,
+      template: 'network-report',
+      data: {
+        networkName: network.name,
+        postTitle: post.title,
+        reportsUrl: absoluteUrl(`/networks/${String(network._id)}#reports`),
+      },
+    })),
+  );
+}
+
+/** Reports of a network's posts, newest first (leads and admins). */
+export async function reportsOf(props: { actor: Express.User; networkId: string }) {
+  const access = await accessToNetwork(props.actor, props.networkId);
+  if (!access.canModerate) throw new ForbiddenError();
+  const reports = await NetworkPostReportModel.find({ networkId: access.network._id }).lean();
+  const posts = await NetworkPostModel.find({ _id: { $in: reports.map((r) => r.postId) } })
+    .select({ title: 1, hidden: 1 })
+    .lean();
+  const postById = new Map(posts.map((p) => [String(p._id), p]));
+  const names = await namesOf(reports.map((r) => r.reporterId));
+  return reports
+    .map((r) => ({
+      id: String(r._id),
+      postId: String(r.postId),
+      postTitle: postById.get(String(r.postId))?.title ?? '',
+      postHidden: postById.get(String(r.postId))?.hidden ?? false,
+      reason: r.reason,
+      reporter: r.reporterId ? (names.get(String(r.reporterId)) ?? messages.formerMember) : messages.formerMember,
+      at: (r as { createdAt?: Date }).createdAt ?? r._id.getTimestamp(),
+    }))
+    .sort((a, b) => b.at.getTime() - a.at.getTime());
+}
+
+/** Leads and admins hide a post (with a reason) or show it again; each change is in the audit trail. */
+export async function setPostHidden(props: {
+  actor: Express.User;
+  postId: string;
+  hidden: boolean;
+  reason?: string;
+  ip?: string;
+}): Promise<PresentedPost> {
+  const { post, access } = await readablePost(props.actor, props.postId);
+  if (!access.canModerate) throw new ForbiddenError();
+  const update = props.hidden
+    ? {
+        $set: {
+          hidden: true,
+          hiddenReason: props.reason ?? '',
+          hiddenBy: new Types.ObjectId(props.actor.id),
+          hiddenAt: new Date(),
+        },
+      }
+    : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
+  const updated = await NetworkPostModel.findOneAndUpdate({ _id: post._id }, update, {
+    returnDocument: 'after',
+  }).lean<NetworkPost>();
+  await recordAuditEvent({
+    action: props.hidden ? 'post-hidden' : 'post-shown',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'network-post', id: post._id },
+    ip: props.ip ?? null,
+    detail: props.hidden
+      ? `hidden in ${access.network.name}: ${props.reason ?? ''}`
+      : `shown in ${access.network.name}`,
+  });
+  const names = await namesOf([updated!.authorId]);
+  return presentPost(updated!, names, true);
+}

@@ -1,0 +1,31 @@
+import { expect } from 'chai';
+import { NetworkModel } from '../../models/Network.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoPassword } from '../../server/demo/people.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+describe('networks: demo data', () => {
+  useTestDatabase();
+
+  it('has at least ten networks across regions and interests, and the demo lead sees stories, a waiting request, a report and a hidden post', async function () {
+    this.timeout(180_000);
+    await seedDemoDataIfEmpty();
+    const networks = await NetworkModel.find({}).lean();
+    expect(networks.length).to.be.at.least(10);
+    expect(networks.map((n) => n.country).filter(Boolean)).to.include.members(['GB', 'CA', 'MY', 'AU']);
+    expect(networks.map((n) => n.name)).to.include.members(['Headship applications', 'Flexible working']);
+    const returners = networks.find((n) => n.name === 'Returners after a career break')!;
+    expect(returners.memberCount).to.equal(6);
+    const agent = await signIn(testApp(), 'participant@pathways.test', demoPassword);
+    const page = await agent.get(`/networks/${String(returners._id)}`).expect(200);
+    expect(page.text).to.include('I felt really alone as a leader after my career break');
+    expect(page.text).to.include('An advert, not a story.');
+    expect(page.text).to.include('Hidden: Names a colleague who did not agree to it.');
+    const list = await agent.get('/networks').expect(200);
+    expect(list.text).to.include('WomenEd Malaysia');
+    const fiona = await signIn(testApp(), 'facilitator@pathways.test', demoPassword);
+    const headship = networks.find((n) => n.name === 'Headship applications')!;
+    expect((await fiona.get(`/networks/${String(headship._id)}`)).text).to.include('Priya Shah');
+  });
+});

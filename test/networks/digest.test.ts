@@ -1,0 +1,72 @@
+import { expect } from 'chai';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { UserModel } from '../../models/User.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { applySettings } from '../../server/settings.ts';
+import { isoWeekOf, planNetworkDigests } from '../../server/services/networks/digest.ts';
+import { planUpcoming, runDueNotifications } from '../../server/services/reminders/index.ts';
+import { testConfig } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser } from '../support/factories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+
+describe('networks: the weekly digest', () => {
+  useTestDatabase();
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    applySettings(testConfig());
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  it('names the ISO week of Monday 08:00 in her own zone (Sydney is a day ahead of Toronto)', () => {
+    const instant = new Date('2027-01-03T22:00:00Z'); // Monday 4 January 09:00 in Sydney, Sunday 3 January in Toronto
+    expect(isoWeekOf(instant, 'Australia/Sydney')).to.equal('2027-W01');
+    expect(isoWeekOf(instant, 'America/Toronto')).to.equal('2026-W53');
+  });
+
+  it('sends each member one digest per ISO week, however often the planner and the sender run; nothing new, no email; muted, no email', async () => {
+    const reader = await buildUser({ name: 'Reader in Kuala Lumpur', timezone: 'Asia/Kuala_Lumpur' });
+    const author = await buildUser({ name: 'Author in London' });
+    const muted = await buildUser({ name: 'Muted in Dubai', timezone: 'Asia/Dubai' });
+    await UserModel.updateOne({ _id: muted.id }, { $set: { mutedKinds: ['network-digest'] } });
+    const net = await buildNetwork({ name: 'Malaysia leaders' }, { leads: [author], members: [reader, muted] });
+    await NetworkPostModel.create([
+      { networkId: net.id, authorId: author.id, kind: 'story', title: 'Our first meet-up', body: 'It went well.' },
+      { networkId: net.id, authorId: author.id, kind: 'question', title: 'Hidden one', body: 'x', hidden: true },
+    ]);
+    const now = new Date();
+    await planNetworkDigests({ now });
+    await planNetworkDigests({ now });
+    await planUpcoming({ now: new Date(now.getTime() + 60_000) });
+    const planned = await NotificationModel.find({ kind: 'network-digest', userId: reader.id }).lean();
+    expect(planned).to.have.length(1);
+    const sendAt = planned[0]!.sendAt;
+    const all = await NotificationModel.find({ kind: 'network-digest' }).lean();
+    expect(all).to.have.length(3);
+    // After every member's Monday 08:00 (London is 8 hours behind Kuala Lumpur).
+    const later = new Date(Math.max(...all.map((n) => n.sendAt.getTime())) + 60_000);
+    await Promise.all([runDueNotifications({ now: later }), runDueNotifications({ now: later })]);
+    await runDueNotifications({ now: later });
+    // Planning again after it was sent plans next week's, never this week's again.
+    await planNetworkDigests({ now: later });
+    await runDueNotifications({ now: new Date(later.getTime() + 1000) });
+    const toReader = sink.received.filter((m) => m.to.includes(reader.email));
+    expect(toReader).to.have.length(1);
+    expect(toReader[0]!.raw).to.include('Our first meet-up');
+    expect(toReader[0]!.raw).to.not.include('Hidden one');
+    expect(toReader[0]!.headers['list-unsubscribe']).to.be.a('string');
+    // Her own post is not news to her: her digest, due too, is skipped.
+    expect(sink.received.filter((m) => m.to.includes(author.email))).to.have.length(0);
+    expect(sink.received.filter((m) => m.to.includes(muted.email))).to.have.length(0);
+    const weeks = await NotificationModel.find({ kind: 'network-digest', userId: reader.id }).lean();
+    expect(new Set(weeks.map((w) => w.key)).size).to.equal(weeks.length);
+    expect(weeks.map((w) => w.key)).to.include(`network-digest:${reader.id}:${isoWeekOf(sendAt, 'Asia/Kuala_Lumpur')}`);
+  });
+});

@@ -1,0 +1,225 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NetworkModel } from '../../models/Network.ts';
+import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+
+describe('networks: creating, browsing, joining, approval, removal and leaving', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  let lead: TestUser;
+  let alice: TestUser;
+  let bea: TestUser;
+  const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
+  const countOf = async (id: string) => (await NetworkModel.findById(id).lean())!.memberCount;
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+    lead = await buildUser();
+    alice = await buildUser();
+    bea = await buildUser();
+  });
+
+  it('lets an admin create a network (201) and answers 403 to anyone else, recording nothing', async () => {
+    const body = {
+      name: 'Returners after a career break',
+      kind: 'interest',
+      description: 'Coming back to leadership.',
+      joining: 'open',
+    };
+    const res = await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', await bearer(admin))
+      .send(body)
+      .expect(201);
+    expect(res.body).to.include({ name: body.name, kind: 'interest', joining: 'open', memberCount: 0 });
+    await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', await bearer(alice))
+      .send({ ...body, name: 'Sneaky' })
+      .expect(403);
+    expect(await NetworkModel.countDocuments({ name: 'Sneaky' })).to.equal(0);
+  });
+
+  it('refuses a second network with the same name (any case) and bad fields with 422 and field errors', async () => {
+    const auth = await bearer(admin);
+    await buildNetwork({ name: 'Flexible working' });
+    const dup = await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', auth)
+      .send({ name: '  FLEXIBLE   working ', kind: 'interest', description: '', joining: 'open' })
+      .expect(422);
+    expect(dup.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(dup.body.errors[0].path).to.equal('name');
+    const bad = await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', auth)
+      .send({ name: '', kind: 'secret', joining: 'maybe', country: 'ZZ', $where: '1' })
+      .expect(422);
+    const paths = bad.body.errors.map((e: { path: string }) => e.path);
+    expect(paths).to.include.members(['name', 'kind', 'joining']);
+    const country = await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', auth)
+      .send({ name: 'Nowhere', kind: 'national', description: '', joining: 'open', country: 'ZZ' })
+      .expect(422);
+    expect(country.body.errors[0].path).to.equal('country');
+  });
+
+  it('lists networks by kind, country and words, with exact member counts', async () => {
+    const uk = await buildNetwork(
+      { name: 'WomenEd London', kind: 'regional', country: 'GB' },
+      { leads: [lead], members: [alice] },
+    );
+    await buildNetwork({ name: 'WomenEd Malaysia', kind: 'regional', country: 'MY' });
+    const auth = await bearer(bea);
+    const regional = await supertest(app).get('/api/v1/networks?kind=regional').set('Authorization', auth).expect(200);
+    expect(regional.body.items.map((n: { name: string }) => n.name)).to.deep.equal([
+      'WomenEd London',
+      'WomenEd Malaysia',
+    ]);
+    const gb = await supertest(app).get('/api/v1/networks?country=gb').set('Authorization', auth).expect(200);
+    expect(gb.body.items).to.have.length(1);
+    expect(gb.body.items[0]).to.include({ id: uk.id, memberCount: 2 });
+    const words = await supertest(app).get('/api/v1/networks?q=malaysia').set('Authorization', auth).expect(200);
+    expect(words.body.items.map((n: { name: string }) => n.name)).to.deep.equal(['WomenEd Malaysia']);
+    await supertest(app).get('/api/v1/networks?kind=secret').set('Authorization', auth).expect(422);
+    await supertest(app).get('/api/v1/networks').expect(401);
+  });
+
+  it('joins an open network at once, and counts her once however many times she joins at the same moment', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead] });
+    const auth = await bearer(alice);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        supertest(app).post(`/api/v1/networks/${open.id}/members`).set('Authorization', auth).send({}),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.text).to.equal(201);
+    expect(answers.map((a) => a.body.status)).to.deep.equal(Array(6).fill('member'));
+    expect(await countOf(open.id)).to.equal(2);
+    expect(await isMember(open.id, alice.id)).to.equal(true);
+    expect((await networksOf(alice.id)).map(String)).to.include(open.id);
+    expect((await sharedNetworkIds(alice.id, lead.id)).map(String)).to.include(open.id);
+  });
+
+  it('counts exactly when many people join at once', async () => {
+    const open = await buildNetwork({ joining: 'open' });
+    const people = await Promise.all(Array.from({ length: 8 }, () => buildUser()));
+    const tokens = await Promise.all(people.map(bearer));
+    await Promise.all(
+      tokens.map((auth) =>
+        supertest(app).post(`/api/v1/networks/${open.id}/members`).set('Authorization', auth).send({}).expect(201),
+      ),
+    );
+    expect(await countOf(open.id)).to.equal(8);
+    expect(await NetworkMembershipModel.countDocuments({ networkId: open.id, status: 'member' })).to.equal(8);
+  });
+
+  it('in an approval network she asks, a lead approves; a member who is not a lead gets 403 and changes nothing', async () => {
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [bea] });
+    const asked = await supertest(app)
+      .post(`/api/v1/networks/${closed.id}/members`)
+      .set('Authorization', await bearer(alice))
+      .send({})
+      .expect(201);
+    expect(asked.body).to.deep.equal({ status: 'requested' });
+    expect(await isMember(closed.id, alice.id)).to.equal(false);
+    expect(await countOf(closed.id)).to.equal(2);
+    await supertest(app)
+      .post(`/api/v1/networks/${closed.id}/members/${alice.id}/approve`)
+      .set('Authorization', await bearer(bea))
+      .expect(403);
+    expect(await isMember(closed.id, alice.id)).to.equal(false);
+    await supertest(app)
+      .post(`/api/v1/networks/${closed.id}/members/${alice.id}/approve`)
+      .set('Authorization', await bearer(lead))
+      .expect(204);
+    expect(await isMember(closed.id, alice.id)).to.equal(true);
+    expect(await countOf(closed.id)).to.equal(3);
+  });
+
+  it('a lead removes a member (counted out); joining again an open network is then only a request', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [alice, bea] });
+    await supertest(app)
+      .delete(`/api/v1/networks/${open.id}/members/${alice.id}`)
+      .set('Authorization', await bearer(bea))
+      .expect(403);
+    await supertest(app)
+      .delete(`/api/v1/networks/${open.id}/members/${alice.id}`)
+      .set('Authorization', await bearer(lead))
+      .expect(204);
+    expect(await isMember(open.id, alice.id)).to.equal(false);
+    expect(await countOf(open.id)).to.equal(2);
+    const again = await supertest(app)
+      .post(`/api/v1/networks/${open.id}/members`)
+      .set('Authorization', await bearer(alice))
+      .send({})
+      .expect(201);
+    expect(again.body).to.deep.equal({ status: 'requested' });
+  });
+
+  it('a member leaves with DELETE .../members/me and may join again; the last lead cannot leave (409)', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [bea] });
+    await supertest(app)
+      .delete(`/api/v1/networks/${open.id}/members/me`)
+      .set('Authorization', await bearer(bea))
+      .expect(204);
+    expect(await countOf(open.id)).to.equal(1);
+    await supertest(app)
+      .delete(`/api/v1/networks/${open.id}/members/me`)
+      .set('Authorization', await bearer(bea))
+      .expect(404);
+    const back = await supertest(app)
+      .post(`/api/v1/networks/${open.id}/members`)
+      .set('Authorization', await bearer(bea))
+      .send({})
+      .expect(201);
+    expect(back.body).to.deep.equal({ status: 'member' });
+    await supertest(app)
+      .delete(`/api/v1/networks/${open.id}/members/me`)
+      .set('Authorization', await bearer(lead))
+      .expect(409);
+    expect(await countOf(open.id)).to.equal(2);
+  });
+
+  it('admins name leads with PUT .../leads (403 for others); a former lead stays a member', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead] });
+    await supertest(app)
+      .put(`/api/v1/networks/${open.id}/leads`)
+      .set('Authorization', await bearer(lead))
+      .send({ userIds: [alice.id] })
+      .expect(403);
+    await supertest(app)
+      .put(`/api/v1/networks/${open.id}/leads`)
+      .set('Authorization', await bearer(admin))
+      .send({ userIds: [alice.id] })
+      .expect(204);
+    const rows = await NetworkMembershipModel.find({ networkId: open.id }).lean();
+    const roleOf = (u: TestUser) => rows.find((r) => String(r.userId) === u.id)?.role;
+    expect(roleOf(alice)).to.equal('lead');
+    expect(roleOf(lead)).to.equal('member');
+    expect(await countOf(open.id)).to.equal(2);
+    await supertest(app)
+      .put(`/api/v1/networks/${open.id}/leads`)
+      .set('Authorization', await bearer(admin))
+      .send({ userIds: ['0123456789abcdef01234567'] })
+      .expect(422);
+  });
+
+  it('answers 404 for unknown or malformed network ids, never 500', async () => {
+    const auth = await bearer(alice);
+    await supertest(app).post('/api/v1/networks/not-an-id/members').set('Authorization', auth).send({}).expect(404);
+    await supertest(app)
+      .post('/api/v1/networks/0123456789abcdef01234567/members')
+      .set('Authorization', auth)
+      .send({})
+      .expect(404);
+  });
+});

@@ -1,0 +1,162 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+
+describe('networks: posts, replies, reports and hiding (safety)', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  let lead: TestUser;
+  let member: TestUser;
+  let outsider: TestUser;
+  const auth = new Map<string, string>();
+  const bearer = (u: TestUser) => auth.get(u.id)!;
+  const post = (u: TestUser, networkId: string, body: Record<string, unknown>) =>
+    supertest(app).post(`/api/v1/networks/${networkId}/posts`).set('Authorization', bearer(u)).send(body);
+  const list = (u: TestUser, networkId: string) =>
+    supertest(app).get(`/api/v1/networks/${networkId}/posts`).set('Authorization', bearer(u));
+  const story = { kind: 'story', title: 'Back after five years', body: 'I felt **alone** as a leader.' };
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+    lead = await buildUser();
+    member = await buildUser();
+    outsider = await buildUser();
+    for (const u of [admin, lead, member, outsider]) auth.set(u.id, `Bearer ${await tokenFor(u)}`);
+  });
+
+  it('only members read the posts of an approval network (403 to others); an open network is read by anyone signed in', async () => {
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member] });
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, closed.id, story).expect(201);
+    await post(member, open.id, story).expect(201);
+    expect((await list(member, closed.id).expect(200)).body.items.map((p: { id: string }) => p.id)).to.deep.equal([
+      created.body.id,
+    ]);
+    const denied = await list(outsider, closed.id).expect(403);
+    expect(denied.text).to.not.include('alone');
+    await supertest(app).get(`/api/v1/networks/${closed.id}/posts`).expect(401);
+    await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/replies`)
+      .set('Authorization', bearer(outsider))
+      .send({ body: 'me too' })
+      .expect(404);
+    expect((await list(outsider, open.id).expect(200)).body.items).to.have.length(1);
+  });
+
+  it('when a non-member posts or replies, it answers 403 and records nothing; announcements are for leads', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    await post(outsider, open.id, { ...story, title: 'Intruder' }).expect(403);
+    const mine = await post(member, open.id, story).expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${mine.body.id}/replies`)
+      .set('Authorization', bearer(outsider))
+      .send({ body: 'Intruding reply' })
+      .expect(403);
+    await post(member, open.id, { kind: 'announcement', title: 'Not mine to announce', body: 'x' }).expect(403);
+    await post(lead, open.id, { kind: 'announcement', title: 'Meet-up on Friday', body: 'All welcome.' }).expect(201);
+    expect(await NetworkPostModel.countDocuments({ title: { $in: ['Intruder', 'Not mine to announce'] } })).to.equal(0);
+    expect((await NetworkPostModel.findById(mine.body.id).lean())!.replyCount).to.equal(0);
+  });
+
+  it('a removed member loses access at once: the next read answers 403, the next post 403', async () => {
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member] });
+    await post(member, closed.id, story).expect(201);
+    await list(member, closed.id).expect(200);
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${member.id}`)
+      .set('Authorization', bearer(lead))
+      .expect(204);
+    await list(member, closed.id).expect(403);
+    await post(member, closed.id, { ...story, title: 'After removal' }).expect(403);
+    expect(await NetworkPostModel.countDocuments({ title: 'After removal' })).to.equal(0);
+  });
+
+  it('hidden posts vanish for members, leads and admins see them marked with the reason, and hiding is audited', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, open.id, { ...story, title: 'Will be hidden' }).expect(201);
+    const id = created.body.id as string;
+    await supertest(app)
+      .patch(`/api/v1/posts/${id}`)
+      .set('Authorization', bearer(member))
+      .send({ hidden: true, reason: 'mine' })
+      .expect(403);
+    await supertest(app)
+      .patch(`/api/v1/posts/${id}`)
+      .set('Authorization', bearer(lead))
+      .send({ hidden: true })
+      .expect(422);
+    const hidden = await supertest(app)
+      .patch(`/api/v1/posts/${id}`)
+      .set('Authorization', bearer(lead))
+      .send({ hidden: true, reason: 'Names a colleague' })
+      .expect(200);
+    expect(hidden.body).to.include({ hidden: true, hiddenReason: 'Names a colleague' });
+    expect((await list(member, open.id).expect(200)).body.items).to.have.length(0);
+    await supertest(app).get(`/api/v1/networks/${open.id}/posts`).set('Authorization', bearer(outsider)).expect(200);
+    expect((await list(outsider, open.id)).body.items).to.have.length(0);
+    for (const moderator of [lead, admin]) {
+      const seen = (await list(moderator, open.id).expect(200)).body.items;
+      expect(seen).to.have.length(1);
+      expect(seen[0]).to.include({ id, hidden: true, hiddenReason: 'Names a colleague' });
+    }
+    const audit = await AuditEventModel.findOne({ action: 'post-hidden', targetId: id }).lean();
+    expect(audit).to.include({ actorName: lead.name });
+    expect(audit!.detail).to.include('Names a colleague');
+  });
+
+  it('a report reaches the network page of leads and admins and emails each of them once', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, open.id, story).expect(201);
+    for (let i = 0; i < 2; i++)
+      await supertest(app)
+        .post(`/api/v1/posts/${created.body.id}/report`)
+        .set('Authorization', bearer(outsider))
+        .send({ reason: `Not kind (${i})` })
+        .expect(201);
+    expect(await NetworkPostReportModel.countDocuments({ postId: created.body.id })).to.equal(1);
+    const notified = await NotificationModel.find({ kind: 'network-report', 'about.id': created.body.id }).lean();
+    expect(notified.map((n) => String(n.userId)).sort()).to.deep.equal([lead.id, admin.id].sort());
+    await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/report`)
+      .set('Authorization', bearer(outsider))
+      .send({ reason: '' })
+      .expect(422);
+  });
+
+  it('sanitises markdown: no script, no event handler, no javascript: link survives in the stored or served post', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, open.id, {
+      kind: 'question',
+      title: 'Links?',
+      body: 'Hi <script>alert(1)</script> <img src=x onerror="alert(2)"> [click](javascript:alert(3))',
+    }).expect(201);
+    const stored = (await NetworkPostModel.findById(created.body.id).lean())!.body;
+    for (const text of [stored, created.body.bodyHtml as string]) {
+      expect(text).to.not.match(/<script|onerror|javascript:/i);
+    }
+  });
+
+  it('answers 404 for unknown or malformed post ids and 422 for a bad body, never 500', async () => {
+    await supertest(app)
+      .post('/api/v1/posts/nope/replies')
+      .set('Authorization', bearer(member))
+      .send({ body: 'x' })
+      .expect(404);
+    await supertest(app)
+      .patch('/api/v1/posts/0123456789abcdef01234567')
+      .set('Authorization', bearer(admin))
+      .send({ hidden: true, reason: 'x' })
+      .expect(404);
+    const open = await buildNetwork({ joining: 'open' }, { members: [member] });
+    await post(member, open.id, { kind: 'rant', title: '', body: { $gt: '' } }).expect(422);
+  });
+});
