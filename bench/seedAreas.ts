@@ -344,6 +344,40 @@ const areaSeeders: AreaSeeder[] = [
       plan.counts.networkReplies = await plan.insert(replyModel, replies, 5_000);
       // The bench participant (participant0) is in network 0, the one the scenarios read.
       plan.extra.benchNetworkId = String(networks[0]!._id);
+      // The directory's scenarios filter by these.
+      plan.extra.networkIds = networks.map((n) => String(n._id));
+    },
+  },
+  {
+    // Issue 14: a directory profile for every participant: 2 in 5 seen by everyone, 2 in 5 by their networks,
+    // 1 in 5 hidden; six countries, two topics each.
+    name: 'directory',
+    modelFile: 'DirectoryProfile',
+    seed: async (plan, model) => {
+      const countries = ['GB', 'GB', 'CA', 'AE', 'MY', 'AU', 'IE'];
+      const topicList = ['applying-for-headship', 'interviews', 'flexible-working', 'returning-after-a-break'];
+      const visibility = ['everyone', 'everyone', 'networks', 'networks', 'hidden'];
+      const names = new Map(plan.users.map((u) => [String(u._id), u.name]));
+      const docs = plan.participants.map((userId, i) => {
+        const name = names.get(String(userId)) ?? `Participant ${i}`;
+        const headline = `Deputy head ${i}`;
+        return {
+          _id: userId,
+          visibility: visibility[i % 5],
+          name,
+          headline,
+          role: 'Deputy headteacher',
+          phase: 'secondary',
+          country: countries[i % countries.length],
+          region: 'Region',
+          topics: [topicList[i % 4], topicList[(i + 1) % 4]],
+          openTo: ['peer-support'],
+          searchText: `${name} \n ${headline}`.toLowerCase(),
+          createdAt: plan.now,
+          updatedAt: plan.now,
+        };
+      });
+      plan.counts.directoryProfiles = await plan.insert(model, docs, 5_000);
     },
   },
 ];

@@ -31,7 +31,7 @@ export const auditActions = [
   'lti-account-linked',
   'pledge-signature-hidden',
   'research-exported',
-
+  'directory-message-reported',
   'post-hidden',
   'post-shown',
 ] as const;

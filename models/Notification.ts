@@ -27,6 +27,8 @@ export const notificationKinds = [
   'network-invitation',
   'network-report',
   'network-digest',
+  'directory-message',
+  'network-event-reminder',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */
@@ -45,6 +47,8 @@ export const aboutTypes = [
   'mentorship',
   'network',
   'post',
+  'message',
+  'event',
 ] as const;
 
 /**

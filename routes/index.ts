@@ -7,13 +7,17 @@ import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
+import { registerDirectoryRoutes } from './directory.ts';
 import { registerHealthRoutes } from './health.ts';
 import { registerMentoringRoutes } from './mentoring.ts';
 import { registerMentorshipRoutes } from './mentorships.ts';
 
 import { registerLtiRoutes } from './lti.ts';
+
+import { registerMeetingTimeRoutes } from './meetingTimes.ts';
 import { registerModuleRoutes } from './modules.ts';
 import { registerNetworkRoutes } from './networks.ts';
+import { registerNetworkEventRoutes } from './networkEvents.ts';
 import { registerNotificationRoutes } from './notifications.ts';
 import { registerOpenApiRoutes } from './openapi.ts';
 import { registerOutboxRoutes } from './outbox.ts';
@@ -55,6 +59,10 @@ const resources = [
   registerAuditRoutes,
 
   registerLtiRoutes,
+
+  registerMeetingTimeRoutes,
+  registerDirectoryRoutes,
+  registerNetworkEventRoutes,
   registerOpenApiRoutes,
   registerResearchRoutes,
   registerPoolRoutes,

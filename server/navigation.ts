@@ -68,3 +68,13 @@ navigation.push({ href: '/admin/audit', label: 'Audit trail', roles: ['admin'] }
 
 // LTI 1.3 (issue 16): admins register the LMS platforms that open Pathways.
 navigation.push({ href: '/admin/lti', label: 'LTI platforms', roles: ['admin'] });
+
+// The people directory (issue 14): everyone signed in; admins read reported messages.
+navigation.push(
+  {
+    href: '/directory',
+    label: 'Directory',
+    roles: ['admin', 'facilitator', 'participant', 'governor', 'mentor'],
+  },
+  { href: '/admin/directory/reports', label: 'Directory reports', roles: ['admin'] },
+);

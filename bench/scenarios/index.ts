@@ -1,5 +1,6 @@
 import type { BenchData } from '../seed.ts';
 import { cohortScenarios } from './cohorts.ts';
+import { directoryScenarios } from './directory.ts';
 import { foundationScenarios } from './foundation.ts';
 import { learningScenarios } from './learning.ts';
 import { mentoringScenarios } from './mentoring.ts';
@@ -32,7 +33,16 @@ export type Scenario = {
   name: string;
   /** The area (issue) that owns the page. */
   area:
-    'foundation' | 'learning' | 'cohorts' | 'pledge' | 'boards' | 'reminders' | 'research' | 'mentoring' | 'networks';
+    | 'foundation'
+    | 'learning'
+    | 'cohorts'
+    | 'pledge'
+    | 'boards'
+    | 'reminders'
+    | 'research'
+    | 'mentoring'
+    | 'networks'
+    | 'directory';
   /** Page scenarios are held to the targets: >= 20% of /healthz rps, p50 growing <= 1.3x when the data grows 10x. */
   page: boolean;
   description: string;
@@ -51,6 +61,7 @@ export const scenarios: Scenario[] = [
   ...mentoringScenarios,
 
   ...networkScenarios,
+  ...directoryScenarios,
 ];
 
 /** Names of the scenarios with the same-run targets (for the growth mode). */

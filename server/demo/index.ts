@@ -4,6 +4,7 @@ import { logger } from '../logger.ts';
 import { seedAccounts } from './accounts.ts';
 import { seedBoards } from './boards.ts';
 import { seedCohorts } from './cohorts.ts';
+import { seedDirectory } from './directory.ts';
 import { seedLearningProgrammes, seedLearningProgress } from './learning.ts';
 import { seedMentoring } from './mentoring.ts';
 
@@ -36,6 +37,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'mentoring', seed: (ctx) => seedMentoring(ctx) },
 
   { name: 'networks', seed: (ctx) => seedNetworks(ctx) },
+  // The directory and a network event, after the networks demo (issue 14).
+  { name: 'directory', seed: (ctx) => seedDirectory(ctx) },
   // Reminders after everything they remind of (sessions, due dates, certificates, panels).
   { name: 'reminders', seed: (ctx) => seedReminders(ctx) },
   // Accounts (issue 13): one person with two-step sign-in, and the admin's audit trail.

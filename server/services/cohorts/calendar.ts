@@ -7,6 +7,7 @@ import { UserModel } from '../../../models/User.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { newSecret, sameSecret } from '../secrets.ts';
+import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
 
@@ -17,7 +18,12 @@ const messages = {
 /** Events keep this UID for life, so a calendar app updates the same event on every change (with SEQUENCE). */
 export const sessionUid = (sessionId: string | Types.ObjectId): string => `session-${String(sessionId)}@pathways`;
 
-function calendarOf(name: string, sessions: CohortSession[], cohorts: Map<string, Pick<Cohort, 'name'>>): string {
+function calendarOf(
+  name: string,
+  sessions: CohortSession[],
+  cohorts: Map<string, Pick<Cohort, 'name'>>,
+  networkEvents?: Awaited<ReturnType<typeof eventsGoingTo>>,
+): string {
   const calendar = ical({
     name,
     prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
@@ -41,6 +47,8 @@ function calendarOf(name: string, sessions: CohortSession[], cohorts: Map<string
       lastModified: s.updatedAt ?? null,
     });
   }
+  // Network events she said she is going to (issue 14), with their own UIDs.
+  if (networkEvents) addEventsToCalendar(calendar, networkEvents.events, networkEvents.networkNames);
   return calendar.toString();
 }
 
@@ -86,14 +94,20 @@ export async function calendarFeed(props: { token: string; now: Date }): Promise
     ...new Set([...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)].map(String)),
   ];
   const since = props.now.getTime() - 90 * 24 * 60 * 60 * 1000;
-  const [sessions, cohorts] = await Promise.all([
+  const [sessions, cohorts, networkEvents] = await Promise.all([
     CohortSessionModel.find({ cohortId: { $in: cohortIds }, startsAt: { $gte: new Date(since) } })
       .sort({ startsAt: 1 })
       .limit(2000)
       .lean<CohortSession[]>(),
     CohortModel.find({ _id: { $in: cohortIds } }, { name: 1 }).lean(),
+    eventsGoingTo(user._id, new Date(since)),
   ]);
-  return calendarOf(`Pathways — ${user.name}`, sessions, new Map(cohorts.map((c) => [String(c._id), c])));
+  return calendarOf(
+    `Pathways — ${user.name}`,
+    sessions,
+    new Map(cohorts.map((c) => [String(c._id), c])),
+    networkEvents,
+  );
 }
 
 /** Her feed URL, creating the secret on first use. */

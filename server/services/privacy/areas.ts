@@ -5,6 +5,7 @@ import { learningPersonalData } from '../learning/personalData.ts';
 import { pledgePersonalData } from '../pledge/personalData.ts';
 import { remindersPersonalData } from '../reminders/personalData.ts';
 import { mentoringPersonalData } from '../mentoring/personalData.ts';
+import { directoryPersonalData } from '../directory/personalData.ts';
 import { networksPersonalData } from '../networks/personalData.ts';
 import { ltiPersonalData } from '../lti/personalData.ts';
 import type { PersonalDataArea } from './personalData.ts';
@@ -25,5 +26,6 @@ export const personalDataAreas: PersonalDataArea[] = [
   mentoringPersonalData,
   networksPersonalData,
   ltiPersonalData,
+  directoryPersonalData,
   accountsPersonalData,
 ];

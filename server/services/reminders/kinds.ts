@@ -94,6 +94,15 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Weekly network digest',
       hint: 'What is new in your networks, on Monday at 08:00, when something is.',
     },
+    'directory-message': {
+      label: 'Messages from the directory',
+      hint: 'When someone writes to you through the people directory (you can always read them in Pathways).',
+    },
+    'network-event-reminder': {
+      label: 'Network event reminders',
+      hint: 'A day and an hour before a network event you said you are going to.',
+      urgent: true,
+    },
   };
 
 export const isSecurityKind = (kind: string): boolean => kindInfo[kind as NotificationKind]?.security === true;

@@ -1,0 +1,40 @@
+import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { phases, topics } from '../server/vocabulary.ts';
+
+export const directoryVisibilities = ['hidden', 'networks', 'everyone'] as const;
+export type DirectoryVisibility = (typeof directoryVisibilities)[number];
+export const openToOptions = ['mentoring', 'peer-support', 'speaking', 'research'] as const;
+export type OpenTo = (typeof openToOptions)[number];
+
+/**
+ * A person's entry in the people directory, one per person: `_id` is her user id, so her own profile, a page of
+ * profiles by id and "profiles of these co-members" are all `_id` lookups. Who may see it is decided on every read
+ * from `visibility` and the memberships at that moment (server/services/directory/visibility.ts); nothing about
+ * who may see whom is stored. Never holds an email.
+ */
+const directoryProfileSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    visibility: { type: String, enum: directoryVisibilities, required: true, default: 'hidden' },
+    /** Her name as it was when she last saved (the directory lists and searches it without reading users). */
+    name: { type: String, required: true },
+    headline: { type: String, default: '', maxlength: 160 },
+    role: { type: String, default: '', maxlength: 120 },
+    phase: { type: String, enum: [...phases, null], default: null },
+    /** ISO 3166-1 alpha-2 (server/countries.ts). */
+    country: { type: String, default: null },
+    region: { type: String, default: '', maxlength: 120 },
+    topics: { type: [String], enum: topics, default: [] },
+    openTo: { type: [String], enum: openToOptions, default: [] },
+    /** Lower-cased name, headline, role and region, for the free-text search (a plain substring match). */
+    searchText: { type: String, default: '' },
+  },
+  { timestamps: true },
+);
+/** "Everyone"-visible profiles, in id order (the directory's keyset). */
+directoryProfileSchema.index({ visibility: 1, _id: 1 });
+directoryProfileSchema.index({ country: 1, visibility: 1 });
+directoryProfileSchema.index({ topics: 1, visibility: 1 });
+
+export type DirectoryProfile = InferSchemaType<typeof directoryProfileSchema> & { _id: Types.ObjectId };
+export const DirectoryProfileModel = model('DirectoryProfile', directoryProfileSchema);

@@ -1,0 +1,340 @@
+import type { Request, Response, Router } from 'express';
+import { z } from 'zod';
+import { directoryVisibilities, openToOptions } from '../models/DirectoryProfile.ts';
+import { requireRole, requireSignIn } from '../server/auth.ts';
+import { countries, isCountryCode } from '../server/countries.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { flash } from '../server/http/flash.ts';
+import { formBody, parseForm } from '../server/http/forms.ts';
+import { objectId, paging } from '../server/http/validate.ts';
+import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
+import {
+  messageFor,
+  messagesOf,
+  reportedMessages,
+  replyToMessage,
+  reportMessage,
+  sendDirectoryMessage,
+} from '../server/services/directory/contact.ts';
+import {
+  directoryProfileFor,
+  ownDirectoryProfile,
+  saveDirectoryProfile,
+  searchDirectory,
+} from '../server/services/directory/profiles.ts';
+import { networksOf } from '../server/services/networks/membership.ts';
+import { NetworkModel } from '../models/Network.ts';
+import { formatDateTime } from '../server/time.ts';
+import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
+
+const messages = {
+  saved: 'Your directory profile is saved.',
+  sent: (name: string) => `Your message was sent to ${name}. Your email address was not shared.`,
+  replied: 'Your reply was sent, with your email address so that you can go on by email.',
+  reported: 'Thank you. The message was reported to the Pathways admins.',
+  blocked: 'You blocked this person: she cannot write to you, and neither of you sees the other in the directory.',
+  unblocked: 'You unblocked this person.',
+};
+
+export const openToLabels: Record<(typeof openToOptions)[number], string> = {
+  mentoring: 'Mentoring',
+  'peer-support': 'Peer support',
+  speaking: 'Speaking',
+  research: 'Research',
+};
+const visibilityLabels: Record<(typeof directoryVisibilities)[number], string> = {
+  hidden: 'Hidden: only you see your profile',
+  networks: 'People who share a network with you',
+  everyone: 'Everyone signed in to Pathways',
+};
+
+const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).default('');
+export const directoryProfileSchema = z.strictObject({
+  visibility: z.enum(directoryVisibilities),
+  headline: optionalText(160),
+  role: optionalText(120),
+  phase: z.enum(phases).nullable().default(null),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
+    .nullable()
+    .default(null),
+  region: optionalText(120),
+  topics: z.array(z.enum(topics)).max(topics.length).default([]),
+  openTo: z.array(z.enum(openToOptions)).max(openToOptions.length).default([]),
+});
+/** The web form: empty selects are "none", a checkbox group arrives as a string or an array. */
+const profileForm = z.preprocess((raw) => {
+  const b = { ...((raw ?? {}) as Record<string, unknown>) };
+  const list = (v: unknown) => (v === undefined ? [] : Array.isArray(v) ? v : [v]);
+  return {
+    ...b,
+    phase: b.phase === '' || b.phase === undefined ? null : b.phase,
+    country: b.country === '' || b.country === undefined ? null : b.country,
+    topics: list(b.topics),
+    openTo: list(b.openTo),
+  };
+}, directoryProfileSchema);
+
+export const directoryQuery = z.strictObject({
+  topic: z.enum(topics).optional(),
+  country: z
+    .string()
+    .trim()
+    .toUpperCase()
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
+    .optional(),
+  network: objectId.optional(),
+  q: z.string().trim().max(100).optional(),
+  ...paging,
+});
+/** The search page's GET form: empty fields are "any". */
+const directoryPageQuery = z.preprocess((raw) => {
+  const b = Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([, v]) => v !== ''));
+  return b;
+}, directoryQuery);
+
+const messageSchema = z.strictObject({ body: z.string().trim().min(1, 'is required').max(4000) });
+const reportSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(1000) });
+
+const profileOut = z.object({
+  userId: z.string(),
+  name: z.string(),
+  headline: z.string(),
+  role: z.string(),
+  phase: z.string().nullable(),
+  country: z.string().nullable(),
+  countryName: z.string().nullable(),
+  region: z.string(),
+  topics: z.array(z.string()),
+  openTo: z.array(z.string()),
+  visibility: z.enum(directoryVisibilities).optional(),
+  self: z.boolean(),
+});
+const messageOut = z.object({
+  id: z.string(),
+  fromId: z.string(),
+  toId: z.string(),
+  fromName: z.string(),
+  toName: z.string(),
+  body: z.string(),
+  inReplyTo: z.string().nullable(),
+  sentAt: z.string(),
+  reported: z.boolean(),
+});
+
+const vocabularies = { topicLabels, phaseLabels, openToLabels, visibilityLabels, countries, topics, phases };
+
+async function myNetworks(actor: Express.User) {
+  const ids = await networksOf(actor.id);
+  return (
+    await NetworkModel.find({ _id: { $in: ids } })
+      .select({ name: 1 })
+      .lean()
+  ).map((n) => ({
+    id: String(n._id),
+    name: n.name,
+  }));
+}
+
+async function searchPage(req: Request, res: Response) {
+  const values = req.query as Record<string, string>;
+  const form = parseForm(directoryPageQuery, req.query);
+  const result = form.ok ? await searchDirectory({ actor: req.user!, ...form.data }) : { items: [], nextCursor: null };
+  const nextQuery = result.nextCursor ? new URLSearchParams({ ...values, cursor: result.nextCursor }).toString() : null;
+  res.status(form.ok ? 200 : 422).render('directory/index', {
+    title: 'People directory',
+    values,
+    errors: form.ok ? {} : form.errors,
+    errorList: form.ok ? [] : form.list,
+    items: result.items,
+    nextQuery,
+    networks: await myNetworks(req.user!),
+    own: await ownDirectoryProfile(req.user!),
+    ...vocabularies,
+  });
+}
+
+async function profileFormPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const own = await ownDirectoryProfile(req.user!);
+  res.status(status).render('directory/profile-form', {
+    title: 'Your directory profile',
+    values: own ?? { visibility: 'hidden', topics: [], openTo: [] },
+    blocked: await blockedBy(req.user!.id),
+    ...vocabularies,
+    ...extra,
+  });
+}
+
+async function personPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const person = await directoryProfileFor({ actor: req.user!, userId: String(req.params.userId) });
+  res.status(status).render('directory/person', {
+    title: person.name,
+    person,
+    values: {},
+    ...vocabularies,
+    ...extra,
+  });
+}
+
+async function messagePage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  const message = await messageFor({ actor: req.user!, messageId: String(req.params.id) });
+  res.status(status).render('directory/message', {
+    title: `Message from ${message.fromName}`,
+    message,
+    received: message.toId === req.user!.id,
+    sentAt: formatDateTime(message.sentAt, req.user!.timezone),
+    values: {},
+    ...extra,
+  });
+}
+
+export function registerDirectoryRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/me/directory-profile',
+      tag: 'directory',
+      summary: 'Write your directory profile and choose who sees it',
+      access: [],
+      body: directoryProfileSchema,
+      success: { status: 200, description: 'Your profile', schema: profileOut },
+    },
+    async ({ user, body }) => saveDirectoryProfile({ actor: user, profile: body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/directory',
+      tag: 'directory',
+      summary: 'Profiles you may see (hidden: only yours; networks: people sharing a network with you); never an email',
+      access: [],
+      query: directoryQuery,
+      success: {
+        status: 200,
+        description: 'A page of profiles, in id order',
+        schema: z.object({ items: z.array(profileOut), nextCursor: z.string().nullable() }),
+      },
+    },
+    async ({ user, query }) => searchDirectory({ actor: user, ...query }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/directory/:userId',
+      tag: 'directory',
+      summary: 'One profile, when you may see it',
+      access: [],
+      success: { status: 200, description: 'The profile', schema: profileOut },
+    },
+    async ({ user, params }) => directoryProfileFor({ actor: user, userId: params.userId! }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/directory/:userId/messages',
+      tag: 'directory',
+      summary: 'Write to someone you can see in the directory; emailed by Pathways, no address shared (5 an hour)',
+      access: [],
+      body: messageSchema,
+      success: { status: 201, description: 'The message', schema: messageOut },
+      errors: [429],
+    },
+    async ({ user, params, body }) => {
+      const m = await sendDirectoryMessage({ actor: user, toId: params.userId!, body: body.body });
+      return { ...m, sentAt: m.sentAt.toISOString() };
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'put',
+      path: '/me/blocks/:userId',
+      tag: 'directory',
+      summary: 'Block a person: no messages from her, and neither sees the other in the directory',
+      access: [],
+      success: { status: 204, description: 'Blocked' },
+      errors: [422],
+    },
+    async ({ user, params }) => blockPerson({ actor: user, userId: params.userId! }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/me/blocks/:userId',
+      tag: 'directory',
+      summary: 'Unblock a person',
+      access: [],
+      success: { status: 204, description: 'Unblocked' },
+    },
+    async ({ user, params }) => unblockPerson({ actor: user, userId: params.userId! }),
+  );
+
+  web.get('/directory', requireSignIn, searchPage);
+  web.get('/directory/profile', requireSignIn, (req, res) => profileFormPage(req, res));
+  web.post('/directory/profile', requireSignIn, async (req, res) => {
+    const form = parseForm(profileForm, formBody(req));
+    if (!form.ok)
+      return profileFormPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
+    await saveDirectoryProfile({ actor: req.user!, profile: form.data });
+    flash(req, 'success', messages.saved);
+    res.redirect(303, '/directory/profile');
+  });
+  web.get('/directory/messages', requireSignIn, async (req, res) => {
+    const items = await messagesOf(req.user!);
+    res.render('directory/messages', {
+      title: 'Directory messages',
+      items: items.map((m) => ({ ...m, when: formatDateTime(m.sentAt, req.user!.timezone) })),
+    });
+  });
+  web.get('/directory/messages/:id', requireSignIn, (req, res) => messagePage(req, res));
+  web.post('/directory/messages/:id/reply', requireSignIn, async (req, res) => {
+    const form = parseForm(messageSchema, formBody(req));
+    if (!form.ok)
+      return messagePage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
+    await replyToMessage({ actor: req.user!, messageId: String(req.params.id), body: form.data.body });
+    flash(req, 'success', messages.replied);
+    res.redirect(303, `/directory/messages/${String(req.params.id)}`);
+  });
+  web.post('/directory/messages/:id/report', requireSignIn, async (req, res) => {
+    const form = parseForm(reportSchema, formBody(req));
+    if (!form.ok)
+      return messagePage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
+    await reportMessage({ actor: req.user!, messageId: String(req.params.id), reason: form.data.reason, ip: req.ip });
+    flash(req, 'success', messages.reported);
+    res.redirect(303, `/directory/messages/${String(req.params.id)}`);
+  });
+  web.get('/directory/people/:userId', requireSignIn, (req, res) => personPage(req, res));
+  web.post('/directory/people/:userId/contact', requireSignIn, async (req, res) => {
+    const form = parseForm(messageSchema, formBody(req));
+    if (!form.ok)
+      return personPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
+    const m = await sendDirectoryMessage({ actor: req.user!, toId: String(req.params.userId), body: form.data.body });
+    flash(req, 'success', messages.sent(m.toName));
+    res.redirect(303, `/directory/people/${String(req.params.userId)}`);
+  });
+  web.post('/directory/people/:userId/block', requireSignIn, async (req, res) => {
+    await blockPerson({ actor: req.user!, userId: String(req.params.userId) });
+    flash(req, 'success', messages.blocked);
+    res.redirect(303, '/directory');
+  });
+  web.post('/directory/people/:userId/unblock', requireSignIn, async (req, res) => {
+    await unblockPerson({ actor: req.user!, userId: String(req.params.userId) });
+    flash(req, 'success', messages.unblocked);
+    res.redirect(303, '/directory/profile#blocked');
+  });
+  web.get('/admin/directory/reports', requireRole('admin'), async (req, res) => {
+    const items = await reportedMessages(req.user!);
+    res.render('directory/reports', {
+      title: 'Reported directory messages',
+      items: items.map((m) => ({ ...m, when: formatDateTime(m.reportedAt, req.user!.timezone) })),
+    });
+  });
+}

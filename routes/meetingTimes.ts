@@ -1,0 +1,105 @@
+import type { Request, Response, Router } from 'express';
+import { DateTime } from 'luxon';
+import { z } from 'zod';
+import { requireSignIn } from '../server/auth.ts';
+import { apiOperation } from '../server/http/api.ts';
+import { parseForm } from '../server/http/forms.ts';
+import { isoDate } from '../server/http/validate.ts';
+import { meetingTimesFor } from '../server/services/networks/findATime.ts';
+import { meetingTimeLimits, type MeetingTimeCandidate } from '../server/services/networks/meetingTimes.ts';
+import { formatDateTime } from '../server/time.ts';
+
+const { minDuration, maxDuration, minDays, maxDays } = meetingTimeLimits;
+
+export const meetingTimesQuery = z.strictObject({
+  durationMinutes: z.coerce
+    .number()
+    .int('must be a whole number of minutes')
+    .min(minDuration, `must be at least ${minDuration} minutes`)
+    .max(maxDuration, `must be at most ${maxDuration} minutes`),
+  from: isoDate,
+  days: z.coerce
+    .number()
+    .int('must be a whole number of days')
+    .min(minDays, `must be at least ${minDays}`)
+    .max(maxDays, `must be at most ${maxDays}`),
+});
+
+const candidateOut = z.object({
+  startsAt: z.string(),
+  inWakingHours: z.number(),
+  members: z.number(),
+  share: z.number(),
+});
+
+/** How many of the best candidates the page lists in its table (the heat map shows all of them). */
+const tableSize = 10;
+
+/**
+ * The heat map's cells in the reader's own zone: one row per local date the range touches, one column per local
+ * hour. A candidate lands in the cell of its local start; on a day the clocks change one hour may be empty.
+ */
+function heatMapOf(items: MeetingTimeCandidate[], zone: string) {
+  const byTime = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  const rows: { date: string; label: string; cells: (MeetingTimeCandidate | undefined)[] }[] = [];
+  for (const item of byTime) {
+    const local = DateTime.fromJSDate(item.startsAt, { zone });
+    const date = local.toISODate()!;
+    let row = rows.at(-1);
+    if (!row || row.date !== date) {
+      row = { date, label: local.toFormat('ccc d LLL'), cells: Array.from({ length: 24 }, () => undefined) };
+      rows.push(row);
+    }
+    row.cells[local.hour] = item;
+  }
+  return rows;
+}
+
+async function findATimePage(req: Request, res: Response) {
+  const asked = Object.keys(req.query).length > 0;
+  const defaults = { durationMinutes: '60', from: DateTime.utc().plus({ days: 1 }).toISODate(), days: '7' };
+  const values = asked ? { ...defaults, ...(req.query as Record<string, string>) } : defaults;
+  const form = parseForm(meetingTimesQuery, values);
+  const zone = req.user!.timezone;
+  // The network and the lead check come first, so a non-lead sees 403 whatever she typed.
+  const props = form.ok ? form.data : { durationMinutes: 60, from: defaults.from, days: 1 };
+  const result = await meetingTimesFor({ actor: req.user!, networkId: String(req.params.id), ...props });
+  res.status(form.ok ? 200 : 422).render('networks/find-a-time', {
+    title: `Find a time · ${result.network.name}`,
+    network: result.network,
+    values,
+    zone,
+    errors: form.ok ? {} : form.errors,
+    errorList: form.ok ? [] : form.list,
+    best: form.ok
+      ? result.items.slice(0, tableSize).map((i) => ({ ...i, when: formatDateTime(i.startsAt, zone) }))
+      : [],
+    heatMap: form.ok ? heatMapOf(result.items, zone) : [],
+    members: result.items[0]?.members ?? 0,
+    duration: props.durationMinutes,
+  });
+}
+
+export function registerMeetingTimeRoutes(web: Router, api: Router): void {
+  apiOperation(
+    api,
+    {
+      method: 'get',
+      path: '/networks/:id/meeting-times',
+      tag: 'networks',
+      summary: 'Find a time: hourly starts ranked by members inside 08:00–21:00 of their own day (leads, admins)',
+      access: [],
+      query: meetingTimesQuery,
+      success: {
+        status: 200,
+        description: 'Candidates, best first',
+        schema: z.object({ items: z.array(candidateOut) }),
+      },
+    },
+    async ({ user, params, query }) => {
+      const { items } = await meetingTimesFor({ actor: user, networkId: params.id!, ...query });
+      return { items: items.map((i) => ({ ...i, startsAt: i.startsAt.toISOString() })) };
+    },
+  );
+  web.get('/networks/:id/find-a-time', requireSignIn, findATimePage);
+}

@@ -1,0 +1,53 @@
+import { Types } from 'mongoose';
+import { DirectoryBlockModel } from '../../../models/DirectoryBlock.ts';
+import { UserModel } from '../../../models/User.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+
+const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
+
+/** She blocks another person: idempotent (one row per pair, by `_id`). */
+export async function blockPerson(props: { actor: Express.User; userId: string }): Promise<void> {
+  const { actor, userId } = props;
+  if (!isObjectId(userId) || !(await UserModel.exists({ _id: userId }))) throw new NotFoundError();
+  if (userId === actor.id)
+    throw new ValidationError('You cannot block yourself.', [{ path: 'userId', message: 'is you' }]);
+  await DirectoryBlockModel.updateOne(
+    { _id: blockId(actor.id, userId) },
+    { $setOnInsert: { blockerId: new Types.ObjectId(actor.id), blockedId: new Types.ObjectId(userId) } },
+    { upsert: true },
+  );
+}
+
+export async function unblockPerson(props: { actor: Express.User; userId: string }): Promise<void> {
+  await DirectoryBlockModel.deleteOne({ _id: blockId(props.actor.id, props.userId) });
+}
+
+/** Everyone she blocked and everyone who blocked her: the people the directory keeps apart from her. */
+export async function blockedEitherWay(userId: string): Promise<Set<string>> {
+  const id = new Types.ObjectId(userId);
+  const [mine, theirs] = await Promise.all([
+    DirectoryBlockModel.find({ blockerId: id }).select({ blockedId: 1 }).lean(),
+    DirectoryBlockModel.find({ blockedId: id }).select({ blockerId: 1 }).lean(),
+  ]);
+  return new Set([...mine.map((b) => String(b.blockedId)), ...theirs.map((b) => String(b.blockerId))]);
+}
+
+/** Whether either of the two has blocked the other (two `_id` reads). */
+export async function isBlockedBetween(a: string, b: string): Promise<boolean> {
+  const rows = await DirectoryBlockModel.find({ _id: { $in: [blockId(a, b), blockId(b, a)] } })
+    .select({ _id: 1 })
+    .lean();
+  return rows.length > 0;
+}
+
+/** The people she has blocked, with names, for her settings page. */
+export async function blockedBy(userId: string): Promise<{ id: string; name: string }[]> {
+  const rows = await DirectoryBlockModel.find({ blockerId: new Types.ObjectId(userId) })
+    .select({ blockedId: 1 })
+    .lean();
+  const people = await UserModel.find({ _id: { $in: rows.map((r) => r.blockedId) } })
+    .select({ name: 1 })
+    .lean();
+  return people.map((p) => ({ id: String(p._id), name: p.name }));
+}

@@ -1,0 +1,78 @@
+import type { Types } from 'mongoose';
+import { DirectoryBlockModel } from '../../../models/DirectoryBlock.ts';
+import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
+import { DirectoryProfileModel } from '../../../models/DirectoryProfile.ts';
+import { EventRsvpModel } from '../../../models/EventRsvp.ts';
+import { NetworkEventModel } from '../../../models/NetworkEvent.ts';
+import { UserModel } from '../../../models/User.ts';
+import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { cancelNotifications } from '../reminders/plan.ts';
+
+const formerMember = 'Former member';
+
+/**
+ * The directory and network events: her profile, the messages she sent and received, the people she blocked and
+ * her answers to events. Erasure removes her profile, the messages she wrote (a conversation keeps the other
+ * side's words, addressed to "Former member"), her blocks both ways and her RSVPs with their pending reminders.
+ */
+export const directoryPersonalData: PersonalDataArea = {
+  area: 'directory',
+
+  async exportFor(userId: Types.ObjectId) {
+    const [profile, sent, received, blocks, rsvps] = await Promise.all([
+      DirectoryProfileModel.findById(userId).lean(),
+      DirectoryMessageModel.find({ fromId: userId }).lean(),
+      DirectoryMessageModel.find({ toId: userId }).lean(),
+      DirectoryBlockModel.find({ blockerId: userId }).lean(),
+      EventRsvpModel.find({ userId }).lean(),
+    ]);
+    const blockedNames = await UserModel.find({ _id: { $in: blocks.map((b) => b.blockedId) } })
+      .select({ name: 1 })
+      .lean();
+    const events = await NetworkEventModel.find({ _id: { $in: rsvps.map((r) => r.eventId) } })
+      .select({ title: 1, startsAt: 1 })
+      .lean();
+    const eventById = new Map(events.map((e) => [String(e._id), e]));
+    return {
+      profile: profile
+        ? {
+            visibility: profile.visibility,
+            headline: profile.headline,
+            role: profile.role,
+            phase: profile.phase,
+            country: profile.country,
+            region: profile.region,
+            topics: profile.topics,
+            openTo: profile.openTo,
+            updatedAt: profile.updatedAt,
+          }
+        : null,
+      messagesSent: sent.map((m) => ({ to: m.toName, body: m.body, sentAt: m.createdAt })),
+      messagesReceived: received.map((m) => ({
+        from: m.fromName,
+        body: m.body,
+        sentAt: m.createdAt,
+        reported: !!m.reportedAt,
+      })),
+      blocked: blockedNames.map((u) => u.name),
+      eventAnswers: rsvps.map((r) => ({
+        event: eventById.get(String(r.eventId))?.title ?? null,
+        startsAt: eventById.get(String(r.eventId))?.startsAt ?? null,
+        going: r.going,
+      })),
+    };
+  },
+
+  async eraseFor(userId: Types.ObjectId) {
+    const rsvps = await EventRsvpModel.find({ userId }).select({ eventId: 1 }).lean();
+    for (const r of rsvps) await cancelNotifications({ about: { type: 'event', id: r.eventId }, userId });
+    await Promise.all([
+      DirectoryProfileModel.deleteOne({ _id: userId }),
+      DirectoryMessageModel.deleteMany({ fromId: userId }),
+      DirectoryMessageModel.updateMany({ toId: userId }, { $set: { toName: formerMember } }),
+      DirectoryBlockModel.deleteMany({ blockerId: userId }),
+      DirectoryBlockModel.deleteMany({ blockedId: userId }),
+      EventRsvpModel.deleteMany({ userId }),
+    ]);
+  },
+};

@@ -1,0 +1,285 @@
+import ical, { ICalCalendarMethod, ICalEventStatus, type ICalCalendar } from 'ical-generator';
+import { Types } from 'mongoose';
+import { EventRsvpModel } from '../../../models/EventRsvp.ts';
+import { NetworkModel } from '../../../models/Network.ts';
+import { NetworkEventModel, type EventMode, type NetworkEvent } from '../../../models/NetworkEvent.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { absoluteUrl } from '../../settings.ts';
+import { registerNotificationKind } from '../reminders/compose.ts';
+import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
+import { isLead, isMember } from './membership.ts';
+
+/**
+ * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
+ * exactly as session reminders do (server/services/reminders/sessions.ts): one record per (event, person, start
+ * time, offset) under its unique key, a series per (event, person, start time) so only the latest due one goes out
+ * after downtime, `eventAt` so none is sent late, and a check at send time that she is still going and still a
+ * member. They are planned when she says she is going and cancelled when she says she is not.
+ */
+export const eventReminderOffsets = [1440, 60] as const;
+
+const messages = {
+  membersOnly: 'Only members of this network can see its events.',
+  leadsOnly: 'Only the network’s leads can create events.',
+  past: 'must be in the future',
+  needsJoinUrl: 'is required for an online event',
+  needsLocation: 'is required for an event in person',
+};
+
+export type EventInput = {
+  title: string;
+  startsAt: Date;
+  durationMinutes: number;
+  mode: EventMode;
+  joinUrl?: string;
+  location?: string;
+};
+
+export type PresentedEvent = {
+  id: string;
+  networkId: string;
+  title: string;
+  startsAt: Date;
+  endsAt: Date;
+  durationMinutes: number;
+  mode: EventMode;
+  joinUrl: string | null;
+  location: string | null;
+  goingCount: number;
+  /** Her own answer (null before she answers). */
+  going: boolean | null;
+};
+
+export const eventUid = (eventId: string | Types.ObjectId): string => `network-event-${String(eventId)}@pathways`;
+const isAdmin = (actor: Express.User) => actor.roles.includes('admin');
+
+async function assertMayRead(actor: Express.User, networkId: Types.ObjectId): Promise<void> {
+  if (!isAdmin(actor) && !(await isMember(networkId, actor.id))) throw new ForbiddenError(messages.membersOnly);
+}
+
+async function presentEvents(events: NetworkEvent[], viewerId: string): Promise<PresentedEvent[]> {
+  if (!events.length) return [];
+  const ids = events.map((e) => e._id);
+  const [going, mine] = await Promise.all([
+    EventRsvpModel.find({ eventId: { $in: ids }, going: true })
+      .select({ eventId: 1 })
+      .lean(),
+    EventRsvpModel.find({ _id: { $in: ids.map((id) => `${String(id)}:${viewerId}`) } })
+      .select({ eventId: 1, going: 1 })
+      .lean(),
+  ]);
+  const counts = new Map<string, number>();
+  for (const r of going) counts.set(String(r.eventId), (counts.get(String(r.eventId)) ?? 0) + 1);
+  const answers = new Map(mine.map((r) => [String(r.eventId), r.going]));
+  return events.map((e) => ({
+    id: String(e._id),
+    networkId: String(e.networkId),
+    title: e.title,
+    startsAt: e.startsAt,
+    endsAt: new Date(e.startsAt.getTime() + e.durationMinutes * 60_000),
+    durationMinutes: e.durationMinutes,
+    mode: e.mode as EventMode,
+    joinUrl: e.joinUrl ?? null,
+    location: e.location ?? null,
+    goingCount: counts.get(String(e._id)) ?? 0,
+    going: answers.get(String(e._id)) ?? null,
+  }));
+}
+
+/** A lead (or an admin) creates an event in her network. */
+export async function createNetworkEvent(props: {
+  actor: Express.User;
+  networkId: string;
+  event: EventInput;
+  now?: Date;
+}): Promise<PresentedEvent> {
+  const { actor, networkId, event } = props;
+  if (!isObjectId(networkId) || !(await NetworkModel.exists({ _id: networkId }))) throw new NotFoundError();
+  if (!isAdmin(actor) && !(await isLead(networkId, actor.id))) throw new ForbiddenError(messages.leadsOnly);
+  const errors = [];
+  if (event.startsAt.getTime() <= (props.now ?? new Date()).getTime())
+    errors.push({ path: 'startsAt', message: messages.past });
+  if (event.mode === 'online' && !event.joinUrl) errors.push({ path: 'joinUrl', message: messages.needsJoinUrl });
+  if (event.mode === 'in-person' && !event.location) errors.push({ path: 'location', message: messages.needsLocation });
+  if (errors.length) throw new ValidationError('Some details need correcting.', errors);
+  const created = await NetworkEventModel.create({
+    networkId,
+    title: event.title,
+    startsAt: event.startsAt,
+    durationMinutes: event.durationMinutes,
+    mode: event.mode,
+    joinUrl: event.mode === 'online' ? event.joinUrl : null,
+    location: event.mode === 'in-person' ? event.location : null,
+    createdBy: actor.id,
+  });
+  return (await presentEvents([created.toObject() as NetworkEvent], actor.id))[0]!;
+}
+
+async function loadEvent(eventId: string): Promise<NetworkEvent> {
+  if (!isObjectId(eventId)) throw new NotFoundError();
+  const event = await NetworkEventModel.findById(eventId).lean();
+  if (!event) throw new NotFoundError();
+  return event as NetworkEvent;
+}
+
+/** One event, for its network's members (and admins). */
+export async function eventFor(props: { actor: Express.User; eventId: string }): Promise<PresentedEvent> {
+  const event = await loadEvent(props.eventId);
+  await assertMayRead(props.actor, event.networkId);
+  return (await presentEvents([event], props.actor.id))[0]!;
+}
+
+/** A network's events from `since` on (default: those not yet ended), for its members. */
+export async function eventsOfNetwork(props: {
+  actor: Express.User;
+  networkId: string;
+  now?: Date;
+}): Promise<PresentedEvent[]> {
+  if (!isObjectId(props.networkId)) throw new NotFoundError();
+  const networkId = new Types.ObjectId(props.networkId);
+  await assertMayRead(props.actor, networkId);
+  const now = props.now ?? new Date();
+  const events = await NetworkEventModel.find({
+    networkId,
+    startsAt: { $gte: new Date(now.getTime() - 12 * 3600_000) },
+  })
+    .sort({ startsAt: 1 })
+    .limit(100)
+    .lean();
+  return presentEvents(events as NetworkEvent[], props.actor.id);
+}
+
+function reminderPlans(event: NetworkEvent, userId: string) {
+  const eventId = String(event._id);
+  const startsAt = event.startsAt.toISOString();
+  return eventReminderOffsets.map((offset) => ({
+    key: `network-event-reminder:${eventId}:${userId}:${startsAt}:${offset}`,
+    userId,
+    kind: 'network-event-reminder' as const,
+    about: { type: 'event' as const, id: eventId },
+    series: `network-event-reminder:${eventId}:${userId}:${startsAt}`,
+    sendAt: new Date(event.startsAt.getTime() - offset * 60_000),
+    eventAt: event.startsAt,
+    subject: `Reminder: ${event.title}`,
+    data: { offsetMinutes: offset },
+  }));
+}
+
+/** She answers whether she is going (members only); reminders follow her answer. */
+export async function rsvpToEvent(props: {
+  actor: Express.User;
+  eventId: string;
+  going: boolean;
+  now?: Date;
+}): Promise<PresentedEvent> {
+  const event = await loadEvent(props.eventId);
+  if (!(await isMember(event.networkId, props.actor.id))) throw new ForbiddenError(messages.membersOnly);
+  const eventId = String(event._id);
+  await EventRsvpModel.updateOne(
+    { _id: `${eventId}:${props.actor.id}` },
+    {
+      $set: { going: props.going },
+      $setOnInsert: { eventId: event._id, userId: new Types.ObjectId(props.actor.id) },
+    },
+    { upsert: true },
+  );
+  const now = props.now ?? new Date();
+  if (props.going && event.startsAt > now) {
+    // A reminder whose time has already passed (she answered an hour before) is not planned: it would be late.
+    await planNotifications(reminderPlans(event, props.actor.id).filter((p) => p.sendAt > now));
+  } else {
+    await cancelNotifications({ about: { type: 'event', id: eventId }, userId: props.actor.id });
+  }
+  return (await presentEvents([event], props.actor.id))[0]!;
+}
+
+/** Adds network events to an iCalendar (one UID per event for life, SEQUENCE from the event). */
+export function addEventsToCalendar(calendar: ICalCalendar, events: NetworkEvent[], networkNames: Map<string, string>) {
+  for (const e of events) {
+    const where = e.mode === 'online' ? (e.joinUrl ?? '') : (e.location ?? '');
+    const url = absoluteUrl(`/events/${String(e._id)}`);
+    calendar.createEvent({
+      id: eventUid(e._id),
+      sequence: e.sequence ?? 0,
+      start: e.startsAt,
+      end: new Date(e.startsAt.getTime() + e.durationMinutes * 60_000),
+      summary: `${e.title} (${networkNames.get(String(e.networkId)) ?? 'Pathways network'})`,
+      description: `${e.mode === 'online' ? `Join online: ${where}` : `In person: ${where}`}\n\nDetails: ${url}`,
+      location: where || null,
+      url,
+      status: ICalEventStatus.CONFIRMED,
+      stamp: e.updatedAt ?? new Date(),
+    });
+  }
+}
+
+/** The events she said she is going to, from `since` on, with their networks' names (for her calendar feed). */
+export async function eventsGoingTo(userId: Types.ObjectId | string, since: Date) {
+  const answers = await EventRsvpModel.find({ userId: new Types.ObjectId(String(userId)), going: true })
+    .select({ eventId: 1 })
+    .lean();
+  if (!answers.length) return { events: [] as NetworkEvent[], networkNames: new Map<string, string>() };
+  const events = (await NetworkEventModel.find({
+    _id: { $in: answers.map((a) => a.eventId) },
+    startsAt: { $gte: since },
+  }).lean()) as NetworkEvent[];
+  const networks = await NetworkModel.find({ _id: { $in: events.map((e) => e.networkId) } })
+    .select({ name: 1 })
+    .lean();
+  return { events, networkNames: new Map(networks.map((n) => [String(n._id), n.name])) };
+}
+
+/** One event as an .ics file, for its members. */
+export async function eventIcs(props: { actor: Express.User; eventId: string }) {
+  const event = await loadEvent(props.eventId);
+  await assertMayRead(props.actor, event.networkId);
+  const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
+  return eventIcsBody(event, network?.name ?? '');
+}
+
+registerNotificationKind('network-event-reminder', {
+  isStillRelevant: async ({ record }) => {
+    const event = await NetworkEventModel.findById(record.about.id).lean();
+    if (!event) return 'The event was removed.';
+    if (record.eventAt && event.startsAt.getTime() !== record.eventAt.getTime()) return 'The event moved.';
+    const rsvp = await EventRsvpModel.findById(`${record.about.id}:${String(record.userId)}`).lean();
+    if (!rsvp?.going) return 'She is no longer going.';
+    return (await isMember(event.networkId, record.userId)) ? true : 'She is no longer a member of the network.';
+  },
+  compose: async ({ record }) => {
+    const event = (await NetworkEventModel.findById(record.about.id).lean()) as NetworkEvent;
+    const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
+    const { body, filename } = await eventIcsBody(event, network?.name ?? '');
+    return {
+      subject: `Reminder: ${event.title}, ${record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`,
+      template: 'network-event-reminder',
+      data: {
+        title: event.title,
+        networkName: network?.name ?? '',
+        startsAt: event.startsAt.toISOString(),
+        durationMinutes: event.durationMinutes,
+        mode: event.mode,
+        joinUrl: event.joinUrl ?? '',
+        location: event.location ?? '',
+        eventUrl: absoluteUrl(`/events/${String(event._id)}`),
+      },
+      attachments: [{ filename, content: body, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }],
+    };
+  },
+});
+
+async function eventIcsBody(event: NetworkEvent, networkName: string) {
+  const calendar = ical({
+    name: event.title,
+    prodId: { company: 'Pathways', product: 'Pathways network events', language: 'EN' },
+    method: ICalCalendarMethod.PUBLISH,
+  });
+  addEventsToCalendar(calendar, [event], new Map([[String(event.networkId), networkName]]));
+  const slug =
+    event.title
+      .replace(/[^A-Za-z0-9]+/g, '-')
+      .replace(/^-|-$/g, '')
+      .toLowerCase() || 'event';
+  return { filename: `${slug}.ics`, body: calendar.toString() };
+}

@@ -1,0 +1,186 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+describe('directory: contact without sharing addresses, rate-limited, reportable, and blocking', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  const api = async (user: TestUser) => {
+    const token = await tokenFor(user);
+    const auth = (t: supertest.Test) => t.set('Authorization', `Bearer ${token}`);
+    return {
+      get: (p: string) => auth(supertest(app).get(p)),
+      put: (p: string) => auth(supertest(app).put(p)),
+      post: (p: string) => auth(supertest(app).post(p)),
+      delete: (p: string) => auth(supertest(app).delete(p)),
+    };
+  };
+  const publish = async (user: TestUser, visibility = 'everyone') =>
+    (await api(user)).put('/api/v1/me/directory-profile').send({ visibility, headline: 'Hello' }).expect(200);
+
+  before(() => {
+    app = testApp();
+  });
+
+  it('when she writes, the recipient is emailed through the reminders pipeline, and neither address is in it', async () => {
+    const writer = await buildUser({ name: 'Wendy Writer' });
+    const reader = await buildUser({ name: 'Rita Reader' });
+    await publish(reader);
+    const res = await (
+      await api(writer)
+    )
+      .post(`/api/v1/directory/${reader.id}/messages`)
+      .send({ body: 'Would you talk to me about flexible working?' })
+      .expect(201);
+    expect(res.body).to.include({ fromName: 'Wendy Writer', toName: 'Rita Reader' });
+    const notification = await NotificationModel.findOne({ key: `directory-message:${res.body.id}` }).lean();
+    expect(notification?.kind).to.equal('directory-message');
+    const emails = await OutboxMessageModel.find({ to: reader.email }).lean();
+    expect(emails).to.have.length(1);
+    expect(emails[0]!.text).to.include('Would you talk to me about flexible working?');
+    expect(emails[0]!.text).to.include(`http://pathways.test/directory/messages/${res.body.id}`);
+    expect(emails[0]!.text).to.not.include(writer.email);
+    expect(JSON.stringify(emails[0]!.headers)).to.not.include(writer.email);
+  });
+
+  it('when the recipient replies, the writer is emailed the reply with the replier’s address, and only hers', async () => {
+    const writer = await buildUser({ name: 'Wanda Writer' });
+    const reader = await buildUser({ name: 'Rosa Reader' });
+    await publish(reader);
+    const sent = await (
+      await api(writer)
+    )
+      .post(`/api/v1/directory/${reader.id}/messages`)
+      .send({ body: 'Hello Rosa' })
+      .expect(201);
+    const agent = await signIn(app, reader.email, testPassword);
+    const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
+    await agent
+      .post(`/directory/messages/${sent.body.id}/reply`)
+      .type('form')
+      .send({ _csrf: csrf, body: 'Happy to talk, Wanda' })
+      .expect(303);
+    const toWriter = await OutboxMessageModel.find({ to: writer.email }).lean();
+    expect(toWriter).to.have.length(1);
+    expect(toWriter[0]!.text).to.include('Happy to talk, Wanda');
+    expect(toWriter[0]!.text).to.include(reader.email);
+    const toReader = await OutboxMessageModel.find({ to: reader.email }).lean();
+    expect(toReader.map((m) => m.text).join()).to.not.include(writer.email);
+  });
+
+  it('when she writes to someone she cannot see (hidden profile), it answers 403 and sends nothing', async () => {
+    const writer = await buildUser();
+    const hidden = await buildUser();
+    await publish(hidden, 'hidden');
+    await (await api(writer)).post(`/api/v1/directory/${hidden.id}/messages`).send({ body: 'Hi' }).expect(403);
+    expect(await DirectoryMessageModel.countDocuments({ toId: hidden.id })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: hidden.email })).to.equal(0);
+  });
+
+  it('after 5 messages in an hour, the 6th answers 429 and stores nothing', async () => {
+    const writer = await buildUser();
+    const readers = await Promise.all(Array.from({ length: 6 }, () => buildUser()));
+    for (const r of readers) await publish(r);
+    const client = await api(writer);
+    for (const r of readers.slice(0, 5))
+      await client.post(`/api/v1/directory/${r.id}/messages`).send({ body: 'Hi' }).expect(201);
+    const refused = await client.post(`/api/v1/directory/${readers[5]!.id}/messages`).send({ body: 'Hi' }).expect(429);
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
+  });
+
+  it('when she reports a message, admins see it on their page and the report is audited', async () => {
+    const writer = await buildUser({ name: 'Ursula Unwelcome' });
+    const reader = await buildUser();
+    const admin = await buildUser({ roles: ['admin'] });
+    await publish(reader);
+    const sent = await (
+      await api(writer)
+    )
+      .post(`/api/v1/directory/${reader.id}/messages`)
+      .send({ body: 'Something unkind' })
+      .expect(201);
+    const agent = await signIn(app, reader.email, testPassword);
+    const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
+    await agent
+      .post(`/directory/messages/${sent.body.id}/report`)
+      .type('form')
+      .send({ _csrf: csrf, reason: 'Unkind' })
+      .expect(303);
+    expect(
+      await AuditEventModel.countDocuments({ action: 'directory-message-reported', targetId: sent.body.id }),
+    ).to.equal(1);
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get('/admin/directory/reports').expect(200);
+    expect(page.text).to.include('Something unkind');
+    expect(page.text).to.include('Ursula Unwelcome');
+    // Someone else cannot read, let alone report, the message.
+    const other = await signIn(app, (await buildUser()).email, testPassword);
+    await other.get(`/directory/messages/${sent.body.id}`).expect(404);
+    const reporterOnly = await signIn(app, writer.email, testPassword);
+    await reporterOnly.get('/admin/directory/reports').expect(403);
+  });
+
+  it('when she blocks someone, that person cannot write to her, and neither sees the other in the directory', async () => {
+    const blocker = await buildUser();
+    const blocked = await buildUser();
+    await publish(blocker);
+    await publish(blocked);
+    const blockerApi = await api(blocker);
+    const blockedApi = await api(blocked);
+    const ids = async (client: typeof blockerApi) =>
+      ((await client.get('/api/v1/directory?limit=200').expect(200)).body.items as { userId: string }[]).map(
+        (p) => p.userId,
+      );
+    expect(await ids(blockerApi)).to.include(blocked.id);
+    await blockerApi.put(`/api/v1/me/blocks/${blocked.id}`).expect(204);
+    await blockerApi.put(`/api/v1/me/blocks/${blocked.id}`).expect(204);
+    expect(await ids(blockerApi)).to.not.include(blocked.id);
+    expect(await ids(blockedApi)).to.not.include(blocker.id);
+    await blockedApi.get(`/api/v1/directory/${blocker.id}`).expect(404);
+    await blockedApi.post(`/api/v1/directory/${blocker.id}/messages`).send({ body: 'Let me in' }).expect(403);
+    expect(await OutboxMessageModel.countDocuments({ to: blocker.email })).to.equal(0);
+    await blockerApi.put(`/api/v1/me/blocks/${blocker.id}`).expect(422);
+    await blockerApi.delete(`/api/v1/me/blocks/${blocked.id}`).expect(204);
+    expect(await ids(blockedApi)).to.include(blocker.id);
+  });
+
+  it('the pages work without JavaScript: search form, profile form with field errors, a person with contact', async () => {
+    const user = await buildUser({ name: 'Pia Pages' });
+    const other = await buildUser({ name: 'Quinn Visible' });
+    await publish(other);
+    const agent = await signIn(app, user.email, testPassword);
+    const search = await agent.get('/directory?q=quinn&topic=&country=').expect(200);
+    expect(search.text).to.include('Quinn Visible');
+    expect(search.text).to.not.include(other.email);
+    const csrf = await csrfOf(agent, '/directory/profile');
+    const bad = await agent
+      .post('/directory/profile')
+      .type('form')
+      .send({ _csrf: csrf, visibility: 'everyone', country: 'ZZ', headline: 'x'.repeat(200) })
+      .expect(422);
+    expect(bad.text).to.include('There is a problem');
+    await agent
+      .post('/directory/profile')
+      .type('form')
+      .send({
+        _csrf: csrf,
+        visibility: 'everyone',
+        country: 'CA',
+        topics: 'interviews',
+        openTo: ['mentoring', 'speaking'],
+      })
+      .expect(303);
+    const person = await agent.get(`/directory/people/${other.id}`).expect(200);
+    expect(person.text).to.include('Write to Quinn Visible');
+    const mine = await agent.get(`/directory/people/${user.id}`).expect(200);
+    expect(mine.text).to.include('Interviews');
+    expect(mine.text).to.include('Canada');
+  });
+});

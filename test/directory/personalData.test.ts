@@ -1,0 +1,77 @@
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import supertest from 'supertest';
+import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
+import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
+import { EventRsvpModel } from '../../models/EventRsvp.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { personalDataAreas } from '../../server/services/privacy/areas.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildNetwork } from '../support/directoryFactories.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+
+describe('directory: her personal data, exported and erased', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  const client = async (user: TestUser) => {
+    const token = await tokenFor(user);
+    return {
+      post: (p: string) => supertest(app).post(p).set('Authorization', `Bearer ${token}`),
+      put: (p: string) => supertest(app).put(p).set('Authorization', `Bearer ${token}`),
+    };
+  };
+
+  before(() => {
+    app = testApp();
+  });
+
+  it('is listed among the areas; the export holds her profile, messages, blocks and answers; erasure removes them', async () => {
+    const area = personalDataAreas.find((a) => a.area === 'directory');
+    expect(area).to.not.equal(undefined);
+    const her = await buildUser({ name: 'Erin Erased' });
+    const friend = await buildUser({ name: 'Fay Friend' });
+    const pest = await buildUser({ name: 'Pat Pest' });
+    const network = await buildNetwork([her, friend], { leads: [friend] });
+    const me = await client(her);
+    const them = await client(friend);
+    await me
+      .put('/api/v1/me/directory-profile')
+      .send({ visibility: 'everyone', headline: 'Erin’s headline' })
+      .expect(200);
+    await them.put('/api/v1/me/directory-profile').send({ visibility: 'everyone' }).expect(200);
+    await me.post(`/api/v1/directory/${friend.id}/messages`).send({ body: 'Erin writes' }).expect(201);
+    await them.post(`/api/v1/directory/${her.id}/messages`).send({ body: 'Fay writes' }).expect(201);
+    await me.put(`/api/v1/me/blocks/${pest.id}`).expect(204);
+    const event = await them
+      .post(`/api/v1/networks/${network.id}/events`)
+      .send({
+        title: 'Coffee',
+        startsAt: '2027-05-01T09:00:00Z',
+        durationMinutes: 30,
+        mode: 'in-person',
+        location: 'Leeds',
+      })
+      .expect(201);
+    await me.post(`/api/v1/events/${event.body.id}/rsvp`).send({ going: true }).expect(200);
+
+    const id = new Types.ObjectId(her.id);
+    const exported = (await area!.exportFor(id)) as Record<string, unknown>;
+    expect(exported).to.deep.include({ blocked: ['Pat Pest'] });
+    expect(JSON.stringify(exported)).to.include('Erin’s headline').and.include('Erin writes').and.include('Fay writes');
+    expect(JSON.stringify(exported)).to.include('Coffee');
+    expect(JSON.stringify(exported)).to.not.include(friend.email);
+
+    await area!.eraseFor(id);
+    await area!.eraseFor(id);
+    expect(await DirectoryProfileModel.countDocuments({ _id: id })).to.equal(0);
+    expect(await DirectoryMessageModel.countDocuments({ fromId: id })).to.equal(0);
+    const toHer = await DirectoryMessageModel.find({ toId: id }).lean();
+    expect(toHer.map((m) => [m.toName, m.body])).to.deep.equal([['Former member', 'Fay writes']]);
+    expect(await DirectoryBlockModel.countDocuments({ blockerId: id })).to.equal(0);
+    expect(await EventRsvpModel.countDocuments({ userId: id })).to.equal(0);
+    const reminders = await NotificationModel.find({ userId: id, kind: 'network-event-reminder' }).distinct('status');
+    expect(reminders).to.deep.equal(['cancelled']);
+  });
+});

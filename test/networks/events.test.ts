@@ -1,0 +1,118 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NotificationModel } from '../../models/Notification.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildNetwork } from '../support/directoryFactories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
+
+const minutes = (n: number) => n * 60_000;
+
+describe('networks: events in each reader’s zone, RSVP, reminders exactly once, .ics and the calendar feed', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  let lead: TestUser;
+  let sydney: TestUser;
+  let outsider: TestUser;
+  let network: { id: string; name: string };
+  const client = async (user: TestUser) => {
+    const token = await tokenFor(user);
+    return {
+      post: (p: string) => supertest(app).post(p).set('Authorization', `Bearer ${token}`),
+      get: (p: string) => supertest(app).get(p).set('Authorization', `Bearer ${token}`),
+    };
+  };
+  const startsAt = '2027-03-10T09:00:00.000Z';
+  const event = {
+    title: 'Headship applications: an evening clinic',
+    startsAt,
+    durationMinutes: 60,
+    mode: 'online',
+    joinUrl: 'https://meet.example.org/clinic',
+  };
+
+  before(async () => {
+    app = testApp();
+    sink = await startSmtpSink();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+    lead = await buildUser({ name: 'Lina Lead', timezone: 'Europe/London' });
+    sydney = await buildUser({ name: 'Sadie Sydney', timezone: 'Australia/Sydney' });
+    outsider = await buildUser();
+    network = await buildNetwork([lead, sydney], { leads: [lead], name: 'Headship applications' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  it('a lead creates an event (201); a member who is not a lead gets 403; bad details get 422', async () => {
+    const res = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
+    expect(res.body).to.include({ title: event.title, startsAt, goingCount: 0, going: null });
+    await (await client(sydney)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(403);
+    const bad = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${network.id}/events`)
+      .send({ ...event, startsAt: '2020-01-01T09:00:00Z', joinUrl: undefined })
+      .expect(422);
+    expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).to.deep.equal(['joinUrl', 'startsAt']);
+  });
+
+  it('a member going gets the day-before and hour-before reminders, each sent exactly once, in her zone', async () => {
+    const created = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
+    const id = created.body.id as string;
+    const member = await client(sydney);
+    const rsvp = await member.post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    expect(rsvp.body).to.include({ going: true, goingCount: 1 });
+    await member.post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    expect(await NotificationModel.countDocuments({ kind: 'network-event-reminder', 'about.id': id })).to.equal(2);
+    await (await client(outsider)).post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(403);
+
+    sink.received.length = 0;
+    const dayBefore = new Date(new Date(startsAt).getTime() - minutes(1440) + 5_000);
+    expect((await runDueNotifications({ ids: undefined, now: dayBefore })).sent).to.be.at.least(1);
+    expect((await runDueNotifications({ now: dayBefore })).sent).to.equal(0);
+    const toHer = () => sink.received.filter((m) => m.to.includes(sydney.email));
+    expect(toHer()).to.have.length(1);
+    // 09:00 UTC on 10 March 2027 is 20:00 in Sydney (AEDT, shown as GMT+11 as Intl's en-US names it), and the zone is named.
+    expect(toHer()[0]!.raw).to.include('20:00 GMT+11 (Australia/Sydney)');
+    const hourBefore = new Date(new Date(startsAt).getTime() - minutes(60) + 5_000);
+    await runDueNotifications({ now: hourBefore });
+    await runDueNotifications({ now: hourBefore });
+    expect(toHer()).to.have.length(2);
+  });
+
+  it('saying she is not going cancels her reminders', async () => {
+    const created = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
+    const member = await client(sydney);
+    await member.post(`/api/v1/events/${created.body.id}/rsvp`).send({ going: true }).expect(200);
+    const res = await member.post(`/api/v1/events/${created.body.id}/rsvp`).send({ going: false }).expect(200);
+    expect(res.body).to.include({ going: false, goingCount: 0 });
+    const statuses = await NotificationModel.find({ 'about.id': created.body.id }).distinct('status');
+    expect(statuses).to.deep.equal(['cancelled']);
+  });
+
+  it('the event page shows the time in her zone, named; the .ics and her calendar feed carry the event', async () => {
+    const created = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
+    const id = created.body.id as string;
+    await (await client(sydney)).post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    const agent = await signIn(app, sydney.email, testPassword);
+    const page = await agent.get(`/events/${id}`).expect(200);
+    expect(page.text).to.include('Wednesday 10 March 2027, 20:00 GMT+11 (Australia/Sydney)');
+    const ics = await agent.get(`/events/${id}/event.ics`).expect(200);
+    expect(ics.text).to.include(`UID:network-event-${id}@pathways`);
+    const feed = new URL(await calendarFeedUrl({ userId: sydney.id }));
+    const feedRes = await supertest(app).get(feed.pathname).expect(200);
+    expect(feedRes.text).to.include(`UID:network-event-${id}@pathways`);
+    const outsiderAgent = await signIn(app, outsider.email, testPassword);
+    await outsiderAgent.get(`/events/${id}`).expect(403);
+    const londonAgent = await signIn(app, lead.email, testPassword);
+    const list = await londonAgent.get(`/networks/${network.id}/events`).expect(200);
+    expect(list.text).to.include('Wednesday 10 March 2027, 09:00 GMT (Europe/London)');
+  });
+});

@@ -1,0 +1,105 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { insideWakingDay, rankMeetingTimes } from '../../server/services/networks/meetingTimes.ts';
+
+const fiveCities = ['Europe/London', 'America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur', 'Australia/Sydney'];
+const hourOf = (d: Date) => d.toISOString().slice(11, 16);
+const countAt = (items: ReturnType<typeof rankMeetingTimes>, iso: string) =>
+  items.find((i) => i.startsAt.toISOString() === iso)!.inWakingHours;
+
+describe('networks: find a time ranks hourly starts by members inside 08:00–21:00 of their own day', () => {
+  it('in January, an hour-long meeting suits four of the five cities best at 08:00 UTC', () => {
+    // 13 January 2027, offsets: London +0, Toronto −5 (EST), Dubai +4, Kuala Lumpur +8, Sydney +11 (AEDT).
+    // A start at h UTC is inside for: London 08–20, Toronto 13–23 and 00–01, Dubai 04–16, KL 00–12,
+    // Sydney 00–09 and 21–23. Four at 08:00 and 09:00 (London 08:00, Dubai 12:00, KL 16:00, Sydney 19:00;
+    // Toronto 03:00 is out), nowhere five; ties go to the earliest, so 08:00 first, 09:00 second.
+    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1 });
+    expect(items).to.have.length(24);
+    expect(items.slice(0, 2).map((i) => [i.startsAt.toISOString(), i.inWakingHours])).to.deep.equal([
+      ['2027-01-13T08:00:00.000Z', 4],
+      ['2027-01-13T09:00:00.000Z', 4],
+    ]);
+    expect(items[0]).to.include({ members: 5, share: 0.8 });
+    // Toronto's 19:00 on the 12th is inside her own day, with KL and Sydney mornings: three at 00:00 UTC.
+    expect(countAt(items, '2027-01-13T00:00:00.000Z')).to.equal(3);
+    // 12:00 UTC: London, Dubai and KL (20:00) only; Sydney is at 23:00 and Toronto at 07:00.
+    expect(countAt(items, '2027-01-13T12:00:00.000Z')).to.equal(3);
+    expect(items[2]!.inWakingHours).to.equal(3);
+  });
+
+  it('in July, daylight saving moves the best hour to 07:00 UTC, and 12:00 UTC now suits four', () => {
+    // 14 July 2027: London +1 (BST), Toronto −4 (EDT), Dubai +4, KL +8, Sydney +10 (AEST).
+    // Inside: London 07–19, Toronto 12–23 and 00, Dubai 04–16, KL 00–12, Sydney 00–10 and 22–23.
+    // Four at 07:00–10:00 (London, Dubai, KL, Sydney) and at 12:00 (London 13:00, Toronto 08:00, Dubai 16:00,
+    // KL 20:00); the earliest of them is 07:00, an hour earlier than in January.
+    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-07-14', days: 1 });
+    expect(items.slice(0, 5).map((i) => hourOf(i.startsAt))).to.deep.equal([
+      '07:00',
+      '08:00',
+      '09:00',
+      '10:00',
+      '12:00',
+    ]);
+    expect(items.slice(0, 5).every((i) => i.inWakingHours === 4)).to.equal(true);
+    expect(countAt(items, '2027-07-14T11:00:00.000Z')).to.equal(3);
+    // The same hour in January suited only three (Toronto was at 07:00).
+    const january = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1 });
+    expect(countAt(january, '2027-01-13T12:00:00.000Z')).to.equal(3);
+  });
+
+  it('counts members, not zones: two in Sydney outweigh one each in London and Dubai', () => {
+    // 13 January 2027, 90 minutes. Sydney (+11) is inside for starts 21:00–08:30 UTC; London 08:00–19:30;
+    // Dubai 04:00–15:30. At 04:00 UTC: Dubai 08:00 + two in Sydney (15:00) = 3; at 08:00: London, Dubai,
+    // both Sydney (19:00, ends 20:30) = 4; at 09:00 Sydney ends 21:30: out, so 2.
+    const zones = ['Australia/Sydney', 'Australia/Sydney', 'Europe/London', 'Asia/Dubai'];
+    const items = rankMeetingTimes({ zones, durationMinutes: 90, from: '2027-01-13', days: 1 });
+    expect(hourOf(items[0]!.startsAt)).to.equal('08:00');
+    expect(items[0]!.inWakingHours).to.equal(4);
+    expect(countAt(items, '2027-01-13T04:00:00.000Z')).to.equal(3);
+    expect(countAt(items, '2027-01-13T09:00:00.000Z')).to.equal(2);
+  });
+
+  it('never counts a meeting that crosses local midnight, even when it ends before 21:00 on the clock', () => {
+    const london = (iso: string) => DateTime.fromISO(iso, { zone: 'Europe/London' });
+    // 20:00 + 5 hours ends at 01:00 the next day: the clock says 01:00 ≤ 21:00, but it is not one waking day.
+    expect(insideWakingDay(london('2027-01-13T20:00'), 300)).to.equal(false);
+    expect(insideWakingDay(london('2027-01-13T16:00'), 300)).to.equal(true);
+    expect(insideWakingDay(london('2027-01-13T16:01'), 300)).to.equal(false);
+    expect(insideWakingDay(london('2027-01-13T07:59'), 30)).to.equal(false);
+    const items = rankMeetingTimes({ zones: ['Europe/London'], durationMinutes: 300, from: '2027-01-13', days: 1 });
+    expect(items.filter((i) => i.inWakingHours === 1).map((i) => hourOf(i.startsAt))).to.deep.equal([
+      '08:00',
+      '09:00',
+      '10:00',
+      '11:00',
+      '12:00',
+      '13:00',
+      '14:00',
+      '15:00',
+      '16:00',
+    ]);
+  });
+
+  it('follows a member across her own change of clocks within the range, best first, earliest among equals', () => {
+    // London springs forward on Sunday 28 March 2027: 08:00 local is 08:00 UTC on the 27th and 07:00 UTC on the
+    // 28th, so the 28th's 07:00 UTC start counts and the 27th's does not; 13 starts each day.
+    const items = rankMeetingTimes({ zones: ['Europe/London'], durationMinutes: 60, from: '2027-03-27', days: 2 });
+    expect(items).to.have.length(48);
+    const inside = items.filter((i) => i.inWakingHours === 1).map((i) => i.startsAt.toISOString());
+    expect(inside[0]).to.equal('2027-03-27T08:00:00.000Z');
+    expect(inside).to.not.include('2027-03-27T07:00:00.000Z');
+    expect(inside).to.include('2027-03-28T07:00:00.000Z');
+    // 20:00 UTC is 20:00 GMT on the 27th (inside) but 21:00 BST on the 28th (too late).
+    expect(inside).to.include('2027-03-27T20:00:00.000Z');
+    expect(inside).to.not.include('2027-03-28T20:00:00.000Z');
+    expect(inside).to.have.length(26);
+    const times = items.map((i) => i.startsAt.getTime());
+    const firstOutside = items.findIndex((i) => i.inWakingHours === 0);
+    expect(times.slice(0, firstOutside)).to.deep.equal([...times.slice(0, firstOutside)].sort((a, b) => a - b));
+  });
+
+  it('answers a share of 0, not NaN, for a network with no members', () => {
+    const items = rankMeetingTimes({ zones: [], durationMinutes: 60, from: '2027-01-13', days: 1 });
+    expect(items[0]).to.include({ inWakingHours: 0, members: 0, share: 0 });
+  });
+});

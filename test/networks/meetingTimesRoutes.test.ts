@@ -1,0 +1,79 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildNetwork } from '../support/directoryFactories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+describe('networks: find a time, for leads through the API and the page', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let lead: TestUser;
+  let member: TestUser;
+  let network: { id: string };
+
+  before(async () => {
+    app = testApp();
+    lead = await buildUser({ timezone: 'Europe/London', name: 'Lena Lead' });
+    member = await buildUser({ timezone: 'Australia/Sydney' });
+    const others = await Promise.all(
+      ['America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur'].map((timezone) => buildUser({ timezone })),
+    );
+    network = await buildNetwork([lead, member, ...others], { leads: [lead] });
+  });
+
+  it('when a lead asks, it answers the ranking of the members’ own zones, best first', async () => {
+    const res = await supertest(app)
+      .get(`/api/v1/networks/${network.id}/meeting-times?durationMinutes=60&from=2027-01-13&days=1`)
+      .set('Authorization', `Bearer ${await tokenFor(lead)}`)
+      .expect(200);
+    expect(res.body.items).to.have.length(24);
+    expect(res.body.items[0]).to.deep.equal({
+      startsAt: '2027-01-13T08:00:00.000Z',
+      inWakingHours: 4,
+      members: 5,
+      share: 0.8,
+    });
+  });
+
+  it('when a member who is not a lead asks, it answers 403', async () => {
+    const res = await supertest(app)
+      .get(`/api/v1/networks/${network.id}/meeting-times?durationMinutes=60&from=2027-01-13&days=1`)
+      .set('Authorization', `Bearer ${await tokenFor(member)}`)
+      .expect(403);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+  });
+
+  it('when the range is out of bounds, it answers 422 naming each field', async () => {
+    const res = await supertest(app)
+      .get(`/api/v1/networks/${network.id}/meeting-times?durationMinutes=5&from=2027-02-30&days=15`)
+      .set('Authorization', `Bearer ${await tokenFor(lead)}`)
+      .expect(422);
+    expect(res.body.errors.map((e: { path: string }) => e.path).sort()).to.deep.equal([
+      'days',
+      'durationMinutes',
+      'from',
+    ]);
+  });
+
+  it('for an unknown network, it answers 404', async () => {
+    await supertest(app)
+      .get('/api/v1/networks/0123456789abcdef01234567/meeting-times?durationMinutes=60&from=2027-01-13&days=1')
+      .set('Authorization', `Bearer ${await tokenFor(lead)}`)
+      .expect(404);
+  });
+
+  it('the page shows the best times in the lead’s own zone, named, as a table and a labelled heat map', async () => {
+    const agent = await signIn(app, lead.email, testPassword);
+    const res = await agent
+      .get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=2027-01-13&days=2`)
+      .expect(200);
+    expect(res.text).to.include('Wednesday 13 January 2027, 08:00 GMT (Europe/London)');
+    expect(res.text).to.include('4 of 5');
+    expect(res.text).to.match(/<svg class="heat-map" role="img" aria-labelledby="heat-title heat-desc"/);
+    const bad = await agent
+      .get(`/networks/${network.id}/find-a-time?durationMinutes=abc&from=2027-01-13&days=2`)
+      .expect(422);
+    expect(bad.text).to.include('There is a problem');
+  });
+});
