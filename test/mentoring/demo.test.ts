@@ -1,3 +1,4 @@
+import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { expect } from 'chai';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
@@ -40,6 +41,8 @@ describe('mentoring: demo data', () => {
     expect(overview.text).to.include('role="img"');
     const figures = await admin.get('/api/v1/mentoring/overview').expect(200);
     expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 1, pendingRequests: 1 });
-    expect(figures.body.outcomes.appointed).to.equal(1);
+    // Every recorded outcome counts (the research demo records some of its own beside the mentees').
+    expect(figures.body.outcomes.appointed).to.be.at.least(1);
+    expect(figures.body.outcomes.appointed).to.equal(await CareerOutcomeModel.countDocuments({ kind: 'appointed' }));
   });
 });

@@ -74,6 +74,27 @@ const expectedAllowed = [
   'DELETE /api/v1/auth/tokens/:id',
   'GET /pool/profile',
   'POST /pool/profile',
+  // Her own account (issue 13): security, sessions, two-step sign-in, her data, erasure.
+  'GET /account/security',
+  'GET /account/two-step',
+  'POST /account/two-step',
+  'POST /account/two-step/off',
+  'POST /account/password',
+  'POST /account/email',
+  'POST /account/sessions/end-others',
+  'GET /account/data',
+  'GET /account/data/export',
+  'GET /account/delete',
+  'POST /account/delete',
+  'DELETE /api/v1/me',
+  'GET /api/v1/me/export',
+  'POST /api/v1/me/password',
+  'GET /api/v1/me/sessions',
+  'DELETE /api/v1/me/sessions',
+  'DELETE /api/v1/me/sessions/:id',
+  'POST /api/v1/me/mfa',
+  'POST /api/v1/me/mfa/confirm',
+  'DELETE /api/v1/me/mfa',
 ];
 
 describe('research: researchers see nothing personal (the whole route table)', () => {
