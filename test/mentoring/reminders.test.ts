@@ -4,8 +4,6 @@ import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
-import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { applySettings } from '../../server/settings.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import {
   acceptMentoringRequest,
@@ -14,27 +12,17 @@ import {
 } from '../../server/services/mentoring/requests.ts';
 import { closeMentorship, logMeeting, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
 import '../../server/subscriptions.ts';
-import { testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import type { TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { useSmtpSink } from '../support/smtp.ts';
 
 const day = 86_400_000;
 const actor = (u: TestUser) => ({ id: u.id, roles: u.roles });
 
 describe('mentoring: reminders through the pipeline, each sent once', () => {
   useTestDatabase();
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  before(async () => {
-    applySettings(testConfig());
-    sink = await startSmtpSink();
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
-  });
-  after(async () => {
-    closeMailer();
-    await sink.stop();
-  });
+  const sink = useSmtpSink();
   const to = (u: TestUser, subject: RegExp) =>
     sink.received.filter((m) => m.to.includes(u.email) && subject.test(m.subject));
   /** The job, twice over at the same instant (two processes, or a run repeated after a crash). */

@@ -2,28 +2,16 @@ import { expect } from 'chai';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
-import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { applySettings } from '../../server/settings.ts';
 import { isoWeekOf, planNetworkDigests } from '../../server/services/networks/digest.ts';
 import { planUpcoming, runDueNotifications } from '../../server/services/reminders/index.ts';
-import { testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { useSmtpSink } from '../support/smtp.ts';
 
 describe('networks: the weekly digest', () => {
   useTestDatabase();
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  before(async () => {
-    applySettings(testConfig());
-    sink = await startSmtpSink();
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
-  });
-  after(async () => {
-    closeMailer();
-    await sink.stop();
-  });
+  const sink = useSmtpSink();
 
   it('names the ISO week of Monday 08:00 in her own zone (Sydney is a day ahead of Toronto)', () => {
     const instant = new Date('2027-01-03T22:00:00Z'); // Monday 4 January 09:00 in Sydney, Sunday 3 January in Toronto

@@ -2,8 +2,6 @@ import { expect } from 'chai';
 import { NotificationModel } from '../../models/Notification.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { UserModel } from '../../models/User.ts';
-import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { applySettings } from '../../server/settings.ts';
 import {
   planSessionReminders,
   runDueNotifications,
@@ -13,25 +11,15 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { requestPasswordReset } from '../../server/services/users.ts';
-import { testConfig } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 
 const minutes = (n: number) => n * 60_000;
 
 describe("reminders: what is due, sent once, on time, in the reader's zone", () => {
   useTestDatabase();
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  before(async () => {
-    applySettings(testConfig());
-    sink = await startSmtpSink();
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
-  });
-  after(async () => {
-    closeMailer();
-    await sink.stop();
-  });
+  const sink = useSmtpSink();
   beforeEach(async () => {
     await clearDatabase();
     sink.received.length = 0;
@@ -208,16 +196,7 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
 
 describe('reminders: security emails through the same pipeline', () => {
   useTestDatabase();
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  before(async () => {
-    applySettings(testConfig());
-    sink = await startSmtpSink();
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
-  });
-  after(async () => {
-    closeMailer();
-    await sink.stop();
-  });
+  const sink = useSmtpSink();
 
   it('a password reset is sent at once, without unsubscribe headers; with the SMTP server down it is recorded and the job delivers it later', async () => {
     const user = await UserModel.create({

@@ -5,8 +5,6 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { createAgenda } from '../../jobs/index.ts';
-import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { applySettings } from '../../server/settings.ts';
 import {
   planFacilitatorDigests,
   planSessionReminders,
@@ -14,24 +12,14 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { decideDue } from '../../server/services/reminders/due.ts';
 import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
-import { testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 import { Types } from 'mongoose';
 
 describe('reminders: time zones, DST, the weekly digest and the agenda job', () => {
   useTestDatabase();
-  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
-  before(async () => {
-    applySettings(testConfig());
-    sink = await startSmtpSink();
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
-  });
-  after(async () => {
-    closeMailer();
-    await sink.stop();
-  });
+  const sink = useSmtpSink();
 
   it('a weekly digest at 08:00 local stays at 08:00 local across the DST change (and moves in UTC)', () => {
     const zone = 'Europe/London';

@@ -1,5 +1,8 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { applySettings } from '../../server/settings.ts';
+import { testConfig } from './app.ts';
 
 export type ReceivedEmail = {
   from: string;
@@ -51,4 +54,24 @@ export async function startSmtpSink() {
     state,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };
+}
+
+export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
+
+/**
+ * For a describe block whose code sends email: a sink started before its tests and the app's mailer pointed at it,
+ * both closed after. The returned handle is filled in when the block starts.
+ */
+export function useSmtpSink(): SmtpSink {
+  const sink = {} as SmtpSink;
+  before(async () => {
+    applySettings(testConfig());
+    Object.assign(sink, await startSmtpSink());
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+  return sink;
 }
