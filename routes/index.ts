@@ -1,4 +1,5 @@
 import { Router, type Express } from 'express';
+import { registerAccountRoutes } from './account.ts';
 import { registerAccountManagementRoutes } from './accountManagement.ts';
 import { registerAccountSecurityRoutes } from './accountSecurity.ts';
 import { registerAuditRoutes } from './audit.ts';
@@ -40,6 +41,7 @@ const resources = [
   registerAuthRoutes,
   registerDashboardRoutes,
   registerUserRoutes,
+  registerAccountRoutes,
   registerAccountManagementRoutes,
   registerOutboxRoutes,
   registerCohortRoutes,
@@ -57,9 +59,7 @@ const resources = [
   registerNetworkRoutes,
   registerAccountSecurityRoutes,
   registerAuditRoutes,
-
   registerLtiRoutes,
-
   registerMeetingTimeRoutes,
   registerDirectoryRoutes,
   registerNetworkEventRoutes,

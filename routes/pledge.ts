@@ -9,7 +9,6 @@ import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
 import { paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
-import { navigation } from '../server/navigation.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import * as pledge from '../server/services/pledge/index.ts';
 
@@ -134,11 +133,6 @@ const adminListSchema = z.object({
   status: z.enum(['pending', 'confirmed', 'hidden']).optional(),
   ...paging,
 });
-
-navigation.push(
-  { href: '/pledge', label: 'The Pledge', roles: ['participant', 'facilitator', 'governor', 'mentor'] },
-  { href: '/admin/pledge', label: 'Pledge admin', roles: ['admin'] },
-);
 
 /** A browser session's access to signatures, granted by a confirmation or manage link (two hours). */
 const grantMs = 2 * 60 * 60 * 1000;

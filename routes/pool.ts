@@ -8,7 +8,6 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
 import { isoDate, objectId, text } from '../server/http/validate.ts';
-import { navigation } from '../server/navigation.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
 
@@ -20,11 +19,6 @@ const messages = {
   offered: 'The request is offered to her.',
   closed: 'The request is closed and the organisation has been told.',
 };
-
-navigation.push(
-  { href: '/pool', label: 'Pool', roles: ['admin', 'facilitator', 'participant', 'mentor'] },
-  { href: '/admin/pool', label: 'Pool requests', roles: ['admin'] },
-);
 
 const list = (max: number, item = 100) => z.array(z.string().trim().min(1).max(item)).max(max);
 const profileSchema = z.strictObject({

@@ -8,7 +8,6 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, parseInput, text } from '../server/http/validate.ts';
-import { navigation } from '../server/navigation.ts';
 import { phaseLabels, phases } from '../server/vocabulary.ts';
 import {
   consentState,
@@ -36,12 +35,6 @@ const messages = {
   answered: 'Thank you: your answers are recorded.',
   dateOrder: 'must not be before the start date',
 };
-
-navigation.push(
-  { href: '/research', label: 'Research', roles: ['researcher'] },
-  { href: '/surveys', label: 'Surveys', roles: ['researcher', 'participant'] },
-  { href: '/account/research', label: 'Research consent', roles: ['participant', 'governor', 'mentor', 'facilitator'] },
-);
 
 const consentSchema = z.strictObject({ consented: z.boolean() });
 const consentResult = z.object({

@@ -22,7 +22,7 @@ import { twoStepSetupGate } from './http/twoStepGate.ts';
 
 import { ltiSessionFraming } from './http/ltiFraming.ts';
 import { logger } from './logger.ts';
-import { navigation } from './navigation.ts';
+import { mainNavigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
 import { applySettings } from './settings.ts';
 import './subscriptions.ts';
@@ -157,7 +157,7 @@ export function createApp(config: Config): express.Express {
 }
 
 function setPageLocals(res: Response, zone: string): void {
-  res.locals.navigation = navigation;
+  res.locals.mainNavigation = mainNavigation;
   res.locals.errors = {};
   res.locals.errorList = [];
   res.locals.values = {};

@@ -75,6 +75,7 @@ const expectedAllowed = [
   'GET /pool/profile',
   'POST /pool/profile',
   // Her own account (issue 13): security, sessions, two-step sign-in, her data, erasure.
+  'GET /account',
   'GET /account/security',
   'GET /account/two-step',
   'POST /account/two-step',
