@@ -30,6 +30,11 @@ export const auditActions = [
   'lti-key-rotated',
   'lti-account-linked',
   'pledge-signature-hidden',
+  // An admin acting on another person's records (auditAdminAction).
+  'enrolment-added',
+  'enrolment-withdrawn',
+  'attendance-recorded',
+  'external-certificate-recorded',
   'research-exported',
   'directory-message-reported',
   'post-hidden',

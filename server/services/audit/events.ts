@@ -30,3 +30,24 @@ export async function recordAuditEvent(input: AuditEventInput): Promise<void> {
     detail: input.detail ?? '',
   });
 }
+
+/**
+ * An admin acting on another person's records (enrolling or withdrawing her, taking a register, recording her
+ * training) is audited; the same action by the facilitator or chair whose work it is, or by the person herself, is
+ * ordinary work and is not. The event names the person (or, for a register, the session).
+ */
+export async function auditAdminAction(props: {
+  actor: { id: string; name: string; roles: readonly string[] } | 'system';
+  action: AuditAction;
+  /** The person whose records changed; a register names its session instead. */
+  target: { type: string; id: string | Types.ObjectId };
+  /** The people concerned, to leave out an admin's own records. */
+  subjectUserIds?: string[];
+  detail?: string;
+}): Promise<void> {
+  const { actor } = props;
+  if (actor === 'system' || !actor.roles.includes('admin')) return;
+  const subjects = props.subjectUserIds ?? (props.target.type === 'user' ? [String(props.target.id)] : []);
+  if (subjects.length > 0 && subjects.every((id) => id === actor.id)) return;
+  await recordAuditEvent({ action: props.action, actor, target: props.target, detail: props.detail });
+}

@@ -1,3 +1,4 @@
+import { auditAdminAction } from '../audit/events.ts';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import {
@@ -82,6 +83,12 @@ export async function recordExternalCertificate(props: {
     recordedBy: props.actor.id,
     file,
     hasFile: !!file,
+  });
+  await auditAdminAction({
+    actor: props.actor,
+    action: 'external-certificate-recorded',
+    target: { type: 'user', id: props.userId },
+    detail: `${props.provider}, completed ${props.completedOn}, expires ${expiresOn}`,
   });
   const { file: _omit, ...rest } = created.toObject();
   void _omit;

@@ -1,3 +1,4 @@
+import { auditAdminAction } from '../audit/events.ts';
 import { Types } from 'mongoose';
 import {
   AttendanceRecordModel,
@@ -165,6 +166,13 @@ export async function recordAttendance(props: {
       }),
     ),
   );
+  await auditAdminAction({
+    actor: props.actor,
+    action: 'attendance-recorded',
+    target: { type: 'session', id: session._id },
+    subjectUserIds: props.records.map((r) => r.userId),
+    detail: `${props.records.length} ${props.records.length === 1 ? 'person' : 'people'} marked`,
+  });
   return buildRegister(session);
 }
 

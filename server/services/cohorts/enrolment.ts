@@ -1,3 +1,4 @@
+import { auditAdminAction } from '../audit/events.ts';
 import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
 import type { Cohort } from '../../../models/Cohort.ts';
@@ -161,6 +162,12 @@ export async function enrolParticipant(props: {
       userId: user._id,
       promotedFromWaitlist: false,
     });
+    await auditAdminAction({
+      actor: props.actor,
+      action: 'enrolment-added',
+      target: { type: 'user', id: user._id },
+      detail: `${cohort.name}: active`,
+    });
     return { status: 'active' };
   }
   const number = await takeTicket(cohort, user._id);
@@ -168,6 +175,12 @@ export async function enrolParticipant(props: {
     await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
+  await auditAdminAction({
+    actor: props.actor,
+    action: 'enrolment-added',
+    target: { type: 'user', id: user._id },
+    detail: `${cohort.name}: waitlisted`,
+  });
   return { status: 'waitlisted', position: await waitlistPosition(cohort._id, number) };
 }
 
@@ -242,6 +255,12 @@ export async function withdrawParticipant(props: {
     WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: enrolment.userId }),
   ]);
   await emitDomainEvent('enrolment.withdrawn', { cohortId: cohort._id, userId: enrolment.userId });
+  await auditAdminAction({
+    actor: props.actor,
+    action: 'enrolment-withdrawn',
+    target: { type: 'user', id: enrolment.userId },
+    detail: cohort.name,
+  });
   return { promoted: await fillFromWaitlist({ cohortId: String(cohort._id), now }) };
 }
 
