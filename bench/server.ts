@@ -50,6 +50,8 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
     SMTP_URL: 'smtp://127.0.0.1:9',
     DEMO_DATA: 'false',
     RUN_JOBS: 'false',
+    // The bench's seeded admin and facilitators have no authenticator app; production would ask them to set one up.
+    MFA_REQUIRED_ROLES: 'none',
     LOG_LEVEL: 'warn',
   };
   // For profiling the app under load, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
