@@ -1,0 +1,69 @@
+import { expect } from 'chai';
+import type { Browser } from 'playwright-core';
+import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+
+describe('browser: mentoring profiles, suggestions and the assignment review meet WCAG 2.2 AA', () => {
+  useTestDatabase();
+  let browser: Browser;
+  let served: Awaited<ReturnType<typeof serveTestApp>>;
+  before(async function () {
+    this.timeout(120_000);
+    served = await serveTestApp();
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+
+  it('a mentor fills her profile with a bad window, reads the error by the row, corrects it; no page has a violation', async function () {
+    this.timeout(120_000);
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const context = await browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, served.baseUrl, mentor.email, testPassword);
+    await page.goto(`${served.baseUrl}/mentoring/profile/mentor`);
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await page.getByLabel('School phase').selectOption('secondary');
+    await page.getByLabel('Years as a head').fill('7');
+    await page.getByLabel('School', { exact: true }).fill('Northgate High');
+    await page.getByLabel('Country').selectOption('GB');
+    await page.getByLabel('Time zone').fill('Europe/London');
+    await page.getByLabel('Interviews').check();
+    await page.getByLabel('How many mentees you take at once').fill('2');
+    await page.getByLabel('Monday, from').fill('15:00');
+    await page.getByLabel('Monday, to').fill('13:00');
+    await page.getByRole('button', { name: 'Save my mentor profile' }).click();
+    await page.getByText('There is a problem').waitFor();
+    expect(
+      await page.getByText('the Monday window 15:00–13:00 ends before or when it starts').count(),
+    ).to.be.greaterThan(0);
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await page.getByLabel('Monday, to').fill('17:00');
+    await page.getByRole('button', { name: 'Save my mentor profile' }).click();
+    await page.getByText('Your mentor profile was saved.').waitFor();
+    await context.close();
+  });
+
+  it('the suggestions page and the admin assignment review have no violation', async function () {
+    this.timeout(120_000);
+    await buildMentor({}, { name: 'Helen Mentor' });
+    const mentee = await buildMentee({}, { name: 'Grace Mentee' });
+    const admin = await buildUser({ roles: ['admin'] });
+    for (const [person, path, text] of [
+      [mentee, '/mentoring/suggestions', 'Helen Mentor'],
+      [admin, '/mentoring/assignments', 'Grace Mentee'],
+    ] as const) {
+      const context = await browser.newContext({ bypassCSP: true });
+      const page = await context.newPage();
+      await signInInBrowser(page, served.baseUrl, person.email, testPassword);
+      await page.goto(`${served.baseUrl}${path}`);
+      expect(await page.getByText(text).count(), path).to.be.greaterThan(0);
+      expect(await wcagViolations(page), path).to.deep.equal([]);
+      await context.close();
+    }
+  });
+});
