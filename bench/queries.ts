@@ -98,8 +98,8 @@ async function main(): Promise<void> {
       SMTP_URL: 'smtp://127.0.0.1:9',
       DEMO_DATA: 'false',
       RUN_JOBS: 'false',
-    // The bench's seeded admin and facilitators have no authenticator app; production would ask them to set one up.
-    MFA_REQUIRED_ROLES: 'none',
+      // The bench's seeded admin and facilitators have no authenticator app; production would ask them to set one up.
+      MFA_REQUIRED_ROLES: 'none',
       LOG_LEVEL: 'warn',
       BASE_URL: 'http://127.0.0.1',
     });
