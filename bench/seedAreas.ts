@@ -279,7 +279,6 @@ const areaSeeders: AreaSeeder[] = [
         description: 'A bench network.',
         joining: i % 3 === 2 ? 'approval' : 'open',
         memberCount: 0,
-        leadIds: [] as Types.ObjectId[],
         linkedCohortIds: [],
         createdAt: plan.now,
         updatedAt: plan.now,
@@ -305,7 +304,6 @@ const areaSeeders: AreaSeeder[] = [
       });
       networks.forEach((network, i) => {
         network.memberCount = members[i]!.length;
-        network.leadIds = members[i]!.slice(1, 2);
       });
       plan.counts.networks = await plan.insert(networkModel, networks, 5_000);
       plan.counts.networkMemberships = await plan.insert(membershipModel, memberships, 5_000);

@@ -23,12 +23,6 @@ const networkSchema = new Schema(
     joining: { type: String, enum: networkJoinings, required: true },
     /** Members with status `member` (leads included). Changed only with `$inc` beside the membership's own write. */
     memberCount: { type: Number, default: 0, min: 0 },
-    /**
-     * The current leads, for showing their names without reading every membership of the network (on FerretDB a
-     * read by networkId returns all of them). Who may moderate is decided by the membership rows, never by this list;
-     * it is written beside them (PUT .../leads, a lead leaving or removed).
-     */
-    leadIds: { type: [Schema.Types.ObjectId], ref: 'User', default: [] },
     /** Cohorts whose participants are invited to this network when they complete their programme. */
     linkedCohortIds: { type: [Schema.Types.ObjectId], ref: 'Cohort', default: [] },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },

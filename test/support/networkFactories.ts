@@ -20,11 +20,6 @@ export async function buildNetwork(
   });
   for (const lead of people.leads ?? [])
     await admitMember({ networkId: network._id, userId: new Types.ObjectId(lead.id), role: 'lead' });
-  if (people.leads?.length)
-    await NetworkModel.updateOne(
-      { _id: network._id },
-      { $set: { leadIds: people.leads.map((l) => new Types.ObjectId(l.id)) } },
-    );
   for (const member of people.members ?? [])
     await admitMember({ networkId: network._id, userId: new Types.ObjectId(member.id) });
   return { id: String(network._id), name };

@@ -162,10 +162,11 @@ export async function searchDirectory(
   let coMembers: Types.ObjectId[];
   if (props.network !== undefined) {
     if (!isObjectId(props.network)) throw new NotFoundError();
-    if (!actor.roles.includes('admin') && !(await isMember(props.network, actor.id)))
+    const memberHerself = await isMember(props.network, actor.id);
+    if (!actor.roles.includes('admin') && !memberHerself)
       throw new ForbiddenError('You can search the members of networks you belong to.');
     inNetwork = await memberIdsOf(props.network);
-    coMembers = (await isMember(props.network, actor.id)) ? inNetwork : [];
+    coMembers = memberHerself ? inNetwork : [];
   } else {
     const mine = await networksOf(actor.id);
     const rows = mine.length

@@ -152,7 +152,6 @@ async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' 
     { $set: { status: 'removed', role: 'member', removedAt: new Date(), leftBy } },
   ).lean();
   if (before?.status === 'member') await bump(networkId, -1);
-  if (before?.role === 'lead') await NetworkModel.updateOne({ _id: networkId }, { $pull: { leadIds: userId } });
 }
 
 /** Sets `memberCount` from the membership rows (a repair after a crash between a status change and its `$inc`). */

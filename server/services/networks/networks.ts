@@ -128,13 +128,15 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
     { networkId: network._id, role: 'lead', userId: { $nin: wanted } },
     { $set: { role: 'member' } },
   );
-  await NetworkModel.updateOne({ _id: network._id }, { $set: { leadIds: wanted } });
 }
 
-/** The names of a network's leads (from the network's list of leads: one read by _id). */
-export async function leadsOf(network: Pick<Network, 'leadIds'>): Promise<{ id: string; name: string }[]> {
-  if (!network.leadIds?.length) return [];
-  const users = await UserModel.find({ _id: { $in: network.leadIds } })
+/** The names of a network's leads, from the membership rows that make them leads. */
+export async function leadsOf(network: Pick<Network, '_id'>): Promise<{ id: string; name: string }[]> {
+  const leads = await NetworkMembershipModel.find({ networkId: network._id, status: 'member', role: 'lead' })
+    .select({ userId: 1 })
+    .lean();
+  if (!leads.length) return [];
+  const users = await UserModel.find({ _id: { $in: leads.map((l) => l.userId) } })
     .select({ name: 1 })
     .lean();
   return users.map((u) => ({ id: String(u._id), name: u.name })).sort((a, b) => a.name.localeCompare(b.name));
