@@ -23,4 +23,11 @@ export const foundationScenarios: Scenario[] = [
     description: 'GET / signed in as a participant (all her panels)',
     target: () => ({ path: '/', as: 'participant' }),
   },
+  {
+    name: 'signed-in-floor',
+    area: 'foundation',
+    page: false,
+    description: 'GET /account signed in (a page with no data of its own: the cost of being signed in)',
+    target: () => ({ path: '/account', as: 'participant' }),
+  },
 ];
