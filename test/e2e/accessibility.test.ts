@@ -1,8 +1,8 @@
 import { expect } from 'chai';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoAccounts, demoPassword } from '../../server/demo/people.ts';
-import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 /** Same-origin links in the main navigation and the page's main content (GET pages only, no downloads). */
@@ -22,25 +22,19 @@ async function linksOn(page: Page, origin: string): Promise<string[]> {
 
 describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(180_000);
-    await seedDemoDataIfEmpty();
-    served = await serveTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    timeoutMs: 180_000,
+    prepare: async () => {
+      await seedDemoDataIfEmpty();
+    },
   });
 
   it('public pages (home, sign-in, password reset) have no WCAG A/AA violations', async () => {
-    const page = await browser.newPage({ bypassCSP: true });
+    const page = await ui.browser.newPage({ bypassCSP: true });
     const problems: string[] = [];
     for (const path of ['/', '/login', '/password-reset']) {
-      await page.goto(`${served.baseUrl}${path}`);
+      await page.goto(`${ui.baseUrl}${path}`);
       for (const v of await wcagViolations(page)) problems.push(`${path}: ${v}`);
     }
     expect(problems).to.deep.equal([]);
@@ -51,10 +45,10 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     it(`the pages a demo ${account.roles[0]} reaches from her dashboard have no WCAG A/AA violations`, async function () {
       this.timeout(180_000);
       // bypassCSP only so the test can inject axe-core; the app's CSP itself is asserted in test/routes/platform.test.ts.
-      const context = await browser.newContext({ bypassCSP: true });
+      const context = await ui.browser.newContext({ bypassCSP: true });
       const page = await context.newPage();
-      await signInInBrowser(page, served.baseUrl, account.email, demoPassword);
-      const toVisit = [`${served.baseUrl}/`];
+      await signInInBrowser(page, ui.baseUrl, account.email, demoPassword);
+      const toVisit = [`${ui.baseUrl}/`];
       const seen = new Set<string>();
       const problems: string[] = [];
       // Breadth-first over links, two levels deep, at most 25 pages per role: enough to cover every page type.
@@ -70,7 +64,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
             continue;
           }
           for (const v of await wcagViolations(page)) problems.push(`${key}: ${v}`);
-          toVisit.push(...(await linksOn(page, served.baseUrl)));
+          toVisit.push(...(await linksOn(page, ui.baseUrl)));
         }
       }
       expect(problems).to.deep.equal([]);
@@ -79,8 +73,8 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
   }
 
   it('the skip link is the first thing the keyboard reaches, and focus is visible', async () => {
-    const page = await browser.newPage();
-    await page.goto(`${served.baseUrl}/login`);
+    const page = await ui.browser.newPage();
+    await page.goto(`${ui.baseUrl}/login`);
     await page.keyboard.press('Tab');
     const focused = await page.evaluate(() => ({
       text: document.activeElement?.textContent,

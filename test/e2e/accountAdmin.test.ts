@@ -1,22 +1,11 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 
 describe('browser: account pages (admin person page, your data, delete my account)', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
-  before(async function () {
-    this.timeout(120_000);
-    served = await serveTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-  });
+  const ui = useBrowserApp();
 
   it('the person page, its error state, “Your data” and “Delete my account” have no WCAG A/AA violations', async function () {
     this.timeout(120_000);
@@ -24,10 +13,10 @@ describe('browser: account pages (admin person page, your data, delete my accoun
     const invited = await buildUser({ name: 'Ina Invited', status: 'invited' });
     const problems: string[] = [];
 
-    const adminContext = await browser.newContext({ bypassCSP: true });
+    const adminContext = await ui.browser.newContext({ bypassCSP: true });
     const page = await adminContext.newPage();
-    await signInInBrowser(page, served.baseUrl, admin.email, testPassword);
-    await page.goto(`${served.baseUrl}/admin/users/${invited.id}`);
+    await signInInBrowser(page, ui.baseUrl, admin.email, testPassword);
+    await page.goto(`${ui.baseUrl}/admin/users/${invited.id}`);
     for (const v of await wcagViolations(page)) problems.push(`person page: ${v}`);
     // Untick every role and save: the form comes back with its error summary, still accessible.
     await page.getByLabel('participant', { exact: true }).uncheck();
@@ -38,11 +27,11 @@ describe('browser: account pages (admin person page, your data, delete my accoun
     await adminContext.close();
 
     const participant = await buildUser();
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await ui.browser.newContext({ bypassCSP: true });
     const own = await context.newPage();
-    await signInInBrowser(own, served.baseUrl, participant.email, testPassword);
+    await signInInBrowser(own, ui.baseUrl, participant.email, testPassword);
     for (const path of ['/account/data', '/account/delete']) {
-      await own.goto(`${served.baseUrl}${path}`);
+      await own.goto(`${ui.baseUrl}${path}`);
       for (const v of await wcagViolations(own)) problems.push(`${path}: ${v}`);
     }
     await own.getByLabel('Your password', { exact: true }).fill('not the password');

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import { generate } from 'otplib';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { UserModel } from '../../models/User.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 
@@ -18,26 +18,16 @@ const axeContext = { bypassCSP: true };
 
 describe('browser: two-step sign-in, sessions and the audit trail', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(120_000);
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-  });
+  const ui = useBrowserApp({ env: { BASE_URL: 'http://127.0.0.1' } });
 
   it('she sets up two-step sign-in from the key in text, signs out, and signs in again with a code', async function () {
     this.timeout(120_000);
     const user = await buildUser({ name: 'Tamsin Twostep' });
-    const page = await (await browser.newContext(axeContext)).newPage();
-    await signInInBrowser(page, served.baseUrl, user.email, testPassword);
+    const page = await (await ui.browser.newContext(axeContext)).newPage();
+    await signInInBrowser(page, ui.baseUrl, user.email, testPassword);
 
-    await page.goto(`${served.baseUrl}/account/security`);
+    await page.goto(`${ui.baseUrl}/account/security`);
     await page.getByRole('heading', { name: "Where you're signed in" }).waitFor();
     expect(await page.getByText('This browser').count()).to.equal(1);
     expect(await seriousViolations(page), 'security page').to.deep.equal([]);
@@ -76,9 +66,9 @@ describe('browser: two-step sign-in, sessions and the audit trail', () => {
   it('an admin reads the audit trail, filtered, with no serious accessibility problem', async function () {
     this.timeout(120_000);
     const admin = await buildUser({ roles: ['admin'], name: 'Audrey Admin' });
-    const page = await (await browser.newContext(axeContext)).newPage();
-    await signInInBrowser(page, served.baseUrl, admin.email, testPassword);
-    await page.goto(`${served.baseUrl}/admin/audit`);
+    const page = await (await ui.browser.newContext(axeContext)).newPage();
+    await signInInBrowser(page, ui.baseUrl, admin.email, testPassword);
+    await page.goto(`${ui.baseUrl}/admin/audit`);
     await page.getByLabel('Action').selectOption('sign-in');
     await page.getByRole('button', { name: 'Filter' }).click();
     await page.waitForURL((url) => url.searchParams.get('action') === 'sign-in');

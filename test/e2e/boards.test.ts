@@ -1,52 +1,45 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import type { Browser } from 'playwright-core';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { asActor, buildBoard, buildGoverningProgramme, giveCertificate } from '../support/boardsFactories.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 
 describe('browser: a chair sets up an interview panel and watches it become ready', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
   let chair: TestUser;
   let trained: TestUser;
   let second: TestUser;
   let third: TestUser;
   let board: { id: string };
 
-  before(async function () {
-    this.timeout(120_000);
-    chair = await buildUser({ roles: ['governor'], name: 'Chair Carys' });
-    trained = await buildUser({ roles: ['governor'], name: 'Trained Tamsin' });
-    second = await buildUser({ roles: ['governor'], name: 'Second Sofia' });
-    third = await buildUser({ roles: ['governor'], name: 'Third Thea' });
-    board = await buildBoard([
-      { user: chair, role: 'chair' },
-      { user: trained, role: 'governor' },
-      { user: second, role: 'governor' },
-      { user: third, role: 'governor' },
-    ]);
-    await buildGoverningProgramme(2);
-    await giveCertificate(trained.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      chair = await buildUser({ roles: ['governor'], name: 'Chair Carys' });
+      trained = await buildUser({ roles: ['governor'], name: 'Trained Tamsin' });
+      second = await buildUser({ roles: ['governor'], name: 'Second Sofia' });
+      third = await buildUser({ roles: ['governor'], name: 'Third Thea' });
+      board = await buildBoard([
+        { user: chair, role: 'chair' },
+        { user: trained, role: 'governor' },
+        { user: second, role: 'governor' },
+        { user: third, role: 'governor' },
+      ]);
+      await buildGoverningProgramme(2);
+      await giveCertificate(trained.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
+    },
   });
 
   it('creates a round with a panel of three, enrols the two who lack training, and the board turns ready after they complete', async function () {
     this.timeout(120_000);
-    const page = await browser.newPage();
-    await signInInBrowser(page, served.baseUrl, chair.email, testPassword);
-    await page.goto(`${served.baseUrl}/boards/${board.id}`);
+    const page = await ui.browser.newPage();
+    await signInInBrowser(page, ui.baseUrl, chair.email, testPassword);
+    await page.goto(`${ui.baseUrl}/boards/${board.id}`);
     await page.getByLabel('Title').fill('Headteacher, January 2028');
     await page.getByLabel('Interview date', { exact: true }).fill(DateTime.now().plus({ days: 21 }).toISODate()!);
     for (const name of ['Trained Tamsin', 'Second Sofia', 'Third Thea'])
@@ -84,8 +77,8 @@ describe('browser: a chair sets up an interview panel and watches it become read
   it('the board, round, training and dashboard pages have no WCAG A/AA violations', async function () {
     this.timeout(120_000);
     // bypassCSP only so axe-core can be injected.
-    const page = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(page, served.baseUrl, chair.email, testPassword);
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, chair.email, testPassword);
     const round = await RecruitmentRoundModel.findOne({ boardId: board.id }).lean();
     const problems: string[] = [];
     for (const path of [
@@ -95,7 +88,7 @@ describe('browser: a chair sets up an interview panel and watches it become read
       `/rounds/${String(round!._id)}`,
       '/training/safer-recruitment',
     ]) {
-      await page.goto(`${served.baseUrl}${path}`);
+      await page.goto(`${ui.baseUrl}${path}`);
       for (const v of await wcagViolations(page)) problems.push(`${path}: ${v}`);
     }
     expect(problems).to.deep.equal([]);

@@ -1,6 +1,5 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
@@ -10,47 +9,41 @@ const seriousOnly = (violations: string[]) => violations.filter((v) => /\((serio
 
 describe('browser: find a person in the directory and write to her; a lead finds a time', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
   let seeker: TestUser;
   let found: TestUser;
   let network: { id: string };
 
-  before(async function () {
-    this.timeout(120_000);
-    seeker = await buildUser({ name: 'Sasha Seeker', timezone: 'America/Toronto' });
-    found = await buildUser({ name: 'Farah Found', timezone: 'Asia/Kuala_Lumpur' });
-    const others = await Promise.all(
-      ['Europe/London', 'Asia/Dubai', 'Australia/Sydney'].map((timezone) => buildUser({ timezone })),
-    );
-    network = await buildNetwork([seeker, found, ...others], { leads: [seeker], name: 'Leaders across zones' });
-    await saveDirectoryProfile({
-      actor: { ...found, roles: found.roles },
-      profile: {
-        visibility: 'networks',
-        headline: 'Principal in Kuala Lumpur, open to peer support',
-        role: 'Principal',
-        phase: 'secondary',
-        country: 'MY',
-        region: 'Kuala Lumpur',
-        topics: ['wellbeing-and-isolation'],
-        openTo: ['peer-support'],
-      },
-    });
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      seeker = await buildUser({ name: 'Sasha Seeker', timezone: 'America/Toronto' });
+      found = await buildUser({ name: 'Farah Found', timezone: 'Asia/Kuala_Lumpur' });
+      const others = await Promise.all(
+        ['Europe/London', 'Asia/Dubai', 'Australia/Sydney'].map((timezone) => buildUser({ timezone })),
+      );
+      network = await buildNetwork([seeker, found, ...others], { leads: [seeker], name: 'Leaders across zones' });
+      await saveDirectoryProfile({
+        actor: { ...found, roles: found.roles },
+        profile: {
+          visibility: 'networks',
+          headline: 'Principal in Kuala Lumpur, open to peer support',
+          role: 'Principal',
+          phase: 'secondary',
+          country: 'MY',
+          region: 'Kuala Lumpur',
+          topics: ['wellbeing-and-isolation'],
+          openTo: ['peer-support'],
+        },
+      });
+    },
   });
 
   it('searches by country and topic, opens her profile, sends a message, with no serious accessibility problem', async function () {
     this.timeout(120_000);
     // bypassCSP only so axe-core can be injected.
-    const page = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(page, served.baseUrl, seeker.email, testPassword);
-    await page.goto(`${served.baseUrl}/directory`);
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, seeker.email, testPassword);
+    await page.goto(`${ui.baseUrl}/directory`);
     const problems: string[] = [];
     problems.push(...seriousOnly(await wcagViolations(page)).map((v) => `/directory: ${v}`));
     await page.getByLabel('Country').selectOption('MY');
@@ -66,10 +59,10 @@ describe('browser: find a person in the directory and write to her; a lead finds
     await page.getByText('Your message was sent to Farah Found').waitFor();
     await screenshot(page, 'directory-message-sent');
 
-    await page.goto(`${served.baseUrl}/directory/profile`);
+    await page.goto(`${ui.baseUrl}/directory/profile`);
     problems.push(...seriousOnly(await wcagViolations(page)).map((v) => `/directory/profile: ${v}`));
 
-    await page.goto(`${served.baseUrl}/networks/${network.id}/find-a-time?durationMinutes=60&from=2027-01-13&days=3`);
+    await page.goto(`${ui.baseUrl}/networks/${network.id}/find-a-time?durationMinutes=60&from=2027-01-13&days=3`);
     expect(await page.locator('caption').textContent()).to.include('America/Toronto');
     expect(await page.locator('svg.heat-map').getAttribute('role')).to.equal('img');
     problems.push(...seriousOnly(await wcagViolations(page)).map((v) => `find-a-time: ${v}`));

@@ -1,27 +1,16 @@
 import { readFileSync } from 'node:fs';
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
 
 describe('browser: a participant works through a programme and downloads her certificate', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(120_000);
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-  });
+  const ui = useBrowserApp({ env: { BASE_URL: 'http://127.0.0.1' } });
 
   it('completes a view module, fails then passes the quiz, and downloads the PDF', async function () {
     this.timeout(120_000);
@@ -34,9 +23,9 @@ describe('browser: a participant works through a programme and downloads her cer
     const learner = await buildUser({ name: 'Priya Shah', roles: ['participant'] });
     await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
 
-    const context = await browser.newContext({ acceptDownloads: true });
+    const context = await ui.browser.newContext({ acceptDownloads: true });
     const page = await context.newPage();
-    await signInInBrowser(page, served.baseUrl, learner.email, testPassword);
+    await signInInBrowser(page, ui.baseUrl, learner.email, testPassword);
     expect(
       await page
         .getByRole('progressbar', { name: 'Progress in Fair recruitment for panels' })
@@ -84,10 +73,10 @@ describe('browser: a participant works through a programme and downloads her cer
     });
     const learner = await buildUser({ roles: ['participant'] });
     await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
-    const context = await browser.newContext();
+    const context = await ui.browser.newContext();
     const page = await context.newPage();
-    await signInInBrowser(page, served.baseUrl, learner.email, testPassword);
-    await page.goto(`${served.baseUrl}/modules/${module.id}`);
+    await signInInBrowser(page, ui.baseUrl, learner.email, testPassword);
+    await page.goto(`${ui.baseUrl}/modules/${module.id}`);
     await page.getByText('At least 5 words.').waitFor();
     await page.getByText('0 words of at least 5.').waitFor();
     await page.getByRole('textbox', { name: 'Your reflection' }).fill('Three short words');

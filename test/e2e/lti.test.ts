@@ -1,34 +1,27 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
-import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 describe('browser: the LTI admin and class-list pages meet WCAG 2.2 AA', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(180_000);
-    await seedDemoDataIfEmpty();
-    served = await serveTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    timeoutMs: 180_000,
+    prepare: async () => {
+      await seedDemoDataIfEmpty();
+    },
   });
 
   it('an admin registers a platform with a bad URL, sees the field error, and both pages have no violations', async function () {
     this.timeout(120_000);
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await ui.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await signInInBrowser(page, served.baseUrl, 'admin@pathways.test', demoPassword);
-    await page.goto(`${served.baseUrl}/admin/lti`);
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/admin/lti`);
     const problems = (await wcagViolations(page)).map((v) => `/admin/lti: ${v}`);
     await page.getByLabel('Name').fill('Trust Moodle');
     await page.getByLabel('Issuer (platform id)').fill('https://moodle.trust.example');
@@ -44,7 +37,7 @@ describe('browser: the LTI admin and class-list pages meet WCAG 2.2 AA', () => {
     expect(await page.locator('table').textContent()).to.include('Trust Moodle');
     const participant = await UserModel.findOne({ email: 'participant@pathways.test' }).lean();
     const enrolment = await EnrolmentModel.findOne({ userId: participant!._id, status: 'active' }).lean();
-    await page.goto(`${served.baseUrl}/cohorts/${enrolment!.cohortId}/lms`);
+    await page.goto(`${ui.baseUrl}/cohorts/${enrolment!.cohortId}/lms`);
     problems.push(...(await wcagViolations(page)).map((v) => `/cohorts/:id/lms: ${v}`));
     expect(problems).to.deep.equal([]);
     await context.close();

@@ -1,31 +1,20 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 
 describe('browser: mentoring profiles, suggestions and the assignment review meet WCAG 2.2 AA', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
-  before(async function () {
-    this.timeout(120_000);
-    served = await serveTestApp();
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-  });
+  const ui = useBrowserApp();
 
   it('a mentor fills her profile with a bad window, reads the error by the row, corrects it; no page has a violation', async function () {
     this.timeout(120_000);
     const mentor = await buildUser({ roles: ['mentor'] });
-    const context = await browser.newContext({ bypassCSP: true });
+    const context = await ui.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
-    await signInInBrowser(page, served.baseUrl, mentor.email, testPassword);
-    await page.goto(`${served.baseUrl}/mentoring/profile/mentor`);
+    await signInInBrowser(page, ui.baseUrl, mentor.email, testPassword);
+    await page.goto(`${ui.baseUrl}/mentoring/profile/mentor`);
     expect(await wcagViolations(page)).to.deep.equal([]);
     await page.getByLabel('School phase').selectOption('secondary');
     await page.getByLabel('Years as a head').fill('7');
@@ -57,10 +46,10 @@ describe('browser: mentoring profiles, suggestions and the assignment review mee
       [mentee, '/mentoring/suggestions', 'Helen Mentor'],
       [admin, '/mentoring/assignments', 'Grace Mentee'],
     ] as const) {
-      const context = await browser.newContext({ bypassCSP: true });
+      const context = await ui.browser.newContext({ bypassCSP: true });
       const page = await context.newPage();
-      await signInInBrowser(page, served.baseUrl, person.email, testPassword);
-      await page.goto(`${served.baseUrl}${path}`);
+      await signInInBrowser(page, ui.baseUrl, person.email, testPassword);
+      await page.goto(`${ui.baseUrl}${path}`);
       expect(await page.getByText(text).count(), path).to.be.greaterThan(0);
       expect(await wcagViolations(page), path).to.deep.equal([]);
       await context.close();

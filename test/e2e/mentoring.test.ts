@@ -1,8 +1,8 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import type { Browser, Page } from 'playwright-core';
+import type { Page } from 'playwright-core';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 import { buildMentor } from '../support/mentorshipFactories.ts';
@@ -12,31 +12,25 @@ const serious = async (page: Page) => (await wcagViolations(page)).filter((v) =>
 
 describe('browser: a mentee asks for a mentor, the mentor accepts and logs a first meeting', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
   let mentee: TestUser;
   let mentor: TestUser;
 
-  before(async function () {
-    this.timeout(120_000);
-    mentee = await buildUser({ name: 'Rosa Aspiring', timezone: 'Europe/London' });
-    mentor = await buildMentor({ name: 'Dame Helen Serving', capacity: 2 });
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      mentee = await buildUser({ name: 'Rosa Aspiring', timezone: 'Europe/London' });
+      mentor = await buildMentor({ name: 'Dame Helen Serving', capacity: 2 });
+    },
   });
 
   it('walks from profile to request to accept to a first meeting log, by keyboard and labels, with no serious axe finding', async function () {
     this.timeout(180_000);
     const findings: string[] = [];
     // bypassCSP only so the test can inject axe-core (the app's CSP is asserted in test/routes/platform.test.ts).
-    const page = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(page, served.baseUrl, mentee.email, testPassword);
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, mentee.email, testPassword);
 
-    await page.goto(`${served.baseUrl}/mentoring/profile/mentee`);
+    await page.goto(`${ui.baseUrl}/mentoring/profile/mentee`);
     findings.push(...(await serious(page)));
     await page.getByLabel('Interviews', { exact: true }).check();
     await page.getByLabel('School phase').selectOption('primary');
@@ -61,9 +55,9 @@ describe('browser: a mentee asks for a mentor, the mentor accepts and logs a fir
     expect(await page.textContent('main')).to.include('Your request was sent to Dame Helen Serving');
     findings.push(...(await serious(page)));
 
-    const hers = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(hers, served.baseUrl, mentor.email, testPassword);
-    await hers.goto(`${served.baseUrl}/mentoring/requests`);
+    const hers = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(hers, ui.baseUrl, mentor.email, testPassword);
+    await hers.goto(`${ui.baseUrl}/mentoring/requests`);
     findings.push(...(await serious(hers)));
     expect(await hers.textContent('main')).to.include('I have my first headship interview in March.');
     await hers.getByRole('button', { name: 'Accept Rosa Aspiring' }).press('Enter');

@@ -1,39 +1,32 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('browser: she finds a network, joins it and posts a story', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
   let reader: TestUser;
   let lead: TestUser;
   let network: { id: string };
 
-  before(async function () {
-    this.timeout(120_000);
-    reader = await buildUser({ name: 'Rania Returner', timezone: 'Asia/Dubai' });
-    lead = await buildUser({ name: 'Lena Lead' });
-    network = await buildNetwork({ name: 'Returners after a career break', joining: 'open' }, { leads: [lead] });
-    await buildNetwork({ name: 'WomenEd Australia', kind: 'national', country: 'AU' });
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      reader = await buildUser({ name: 'Rania Returner', timezone: 'Asia/Dubai' });
+      lead = await buildUser({ name: 'Lena Lead' });
+      network = await buildNetwork({ name: 'Returners after a career break', joining: 'open' }, { leads: [lead] });
+      await buildNetwork({ name: 'WomenEd Australia', kind: 'national', country: 'AU' });
+    },
   });
 
   it('searches, joins, posts a story that members read, and axe finds no serious or critical violation', async function () {
     this.timeout(120_000);
     // bypassCSP only so axe-core can be injected.
-    const page = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(page, served.baseUrl, reader.email, testPassword);
-    await page.goto(`${served.baseUrl}/networks`);
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, reader.email, testPassword);
+    await page.goto(`${ui.baseUrl}/networks`);
     await page.getByLabel('Words').fill('returners');
     await page.getByRole('button', { name: 'Search' }).click();
     await page.getByRole('link', { name: 'Returners after a career break' }).click();
@@ -54,12 +47,12 @@ describe('browser: she finds a network, joins it and posts a story', () => {
 
     const problems: string[] = [];
     for (const path of ['/networks', `/networks/${network.id}`, new URL(page.url()).pathname]) {
-      await page.goto(`${served.baseUrl}${path}`);
+      await page.goto(`${ui.baseUrl}${path}`);
       for (const v of await wcagViolations(page)) problems.push(`${path}: ${v}`);
     }
-    const leadPage = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(leadPage, served.baseUrl, lead.email, testPassword);
-    await leadPage.goto(`${served.baseUrl}/networks/${network.id}`);
+    const leadPage = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(leadPage, ui.baseUrl, lead.email, testPassword);
+    await leadPage.goto(`${ui.baseUrl}/networks/${network.id}`);
     expect(await leadPage.getByRole('heading', { name: /Members/ }).count()).to.equal(1);
     for (const v of await wcagViolations(leadPage)) problems.push(`lead /networks/${network.id}: ${v}`);
     // None at all (the brief asks for no serious or critical one).

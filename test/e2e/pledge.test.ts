@@ -1,23 +1,12 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
-import { launchBrowser, screenshot, serveTestApp, wcagViolations } from '../support/browser.ts';
+import { screenshot, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildCommitmentOption, latestLink } from '../support/pledgeFactories.ts';
 
 describe('browser: an organisation signs the Pledge, confirms, commits and appears on the list', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(120_000);
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
-  });
+  const ui = useBrowserApp({ env: { BASE_URL: 'http://127.0.0.1' } });
 
   it('signs with the form, confirms from the email, chooses two commitments and is listed with them', async function () {
     // A real browser through six pages with four accessibility scans: on 2 shared cores this takes far beyond mocha's default.
@@ -26,9 +15,9 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await buildCommitmentOption({ title: 'Headship roles advertised with flexible working' });
     await buildCommitmentOption({ title: 'Gender balance of appointments reported each year' });
     // bypassCSP only so that the test can inject axe-core.
-    const page = await (await browser.newContext({ bypassCSP: true })).newPage();
+    const page = await (await ui.browser.newContext({ bypassCSP: true })).newPage();
     const accessible = async (where: string) => expect(await wcagViolations(page), where).to.deep.equal([]);
-    await page.goto(`${served.baseUrl}/pledge`);
+    await page.goto(`${ui.baseUrl}/pledge`);
     await accessible('the Pledge page');
     await page.getByRole('link', { name: 'Sign for an organisation' }).click();
     await accessible('the sign form');
@@ -42,7 +31,7 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     await page.waitForURL(/\/pledge\/thanks$/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Check your email');
 
-    await page.goto(`${served.baseUrl}${await latestLink('head@kingfisher.example', '/pledge/confirm/')}`);
+    await page.goto(`${ui.baseUrl}${await latestLink('head@kingfisher.example', '/pledge/confirm/')}`);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Confirm your signature');
     await accessible('the confirmation page');
     await page.getByRole('button', { name: 'Confirm' }).click();
@@ -55,7 +44,7 @@ describe('browser: an organisation signs the Pledge, confirms, commits and appea
     expect(await page.getByRole('status').first().textContent()).to.include('commitments are saved');
     await screenshot(page, 'pledge-manage');
 
-    await page.goto(`${served.baseUrl}/pledge/signatories`);
+    await page.goto(`${ui.baseUrl}/pledge/signatories`);
     await accessible('the signatory list');
     await page.getByLabel('Name').fill('kingfisher');
     await page.getByRole('button', { name: 'Show' }).click();

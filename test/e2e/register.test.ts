@@ -1,41 +1,34 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 describe('browser: a facilitator fills a register by keyboard and sees the report change', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
 
-  before(async function () {
-    this.timeout(120_000);
-    await seedDemoDataIfEmpty();
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      await seedDemoDataIfEmpty();
+    },
   });
 
   it('marks three people with Space, arrows and Tab, saves with Enter, and the attendance report counts them', async function () {
     this.timeout(60_000);
     const session = (await CohortSessionModel.findOne({ title: 'Drop-in clinic (live now)' }).lean())!;
-    const page = await browser.newPage();
-    await signInInBrowser(page, served.baseUrl, 'facilitator@pathways.test', demoPassword);
+    const page = await ui.browser.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
 
-    const reportUrl = `${served.baseUrl}/cohorts/${String(session.cohortId)}/attendance`;
+    const reportUrl = `${ui.baseUrl}/cohorts/${String(session.cohortId)}/attendance`;
     await page.goto(reportUrl);
     const liveRow = page.getByRole('row').filter({ hasText: 'Drop-in clinic (live now)' });
     const before = (await liveRow.getByRole('cell').allTextContents()).slice(-5);
     expect(before).to.deep.equal(['0', '0', '0', '0', '8']);
 
-    await page.goto(`${served.baseUrl}/sessions/${String(session._id)}/register`);
+    await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
     // The JavaScript enhancement shows the "Mark all present" button.
     expect(await page.getByRole('button', { name: 'Mark all present' }).isVisible()).to.equal(true);
     const firstRadio = page.locator('table.register input[type=radio]').first();

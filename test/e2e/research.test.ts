@@ -1,83 +1,76 @@
 import { expect } from 'chai';
-import type { Browser } from 'playwright-core';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
 import { setResearchConsent } from '../../server/services/research/consent.ts';
-import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 
 describe('browser: a researcher walks through the impact dashboard', () => {
   useTestDatabase();
-  let browser: Browser;
-  let served: Awaited<ReturnType<typeof serveTestApp>>;
   let researcher: TestUser;
 
-  before(async function () {
-    this.timeout(120_000);
-    researcher = await buildUser({ roles: ['researcher'], name: 'Rhea Researcher' });
-    const aspiring = await ProgrammeModel.create({
-      title: 'Aspiring to headship',
-      track: 'aspiring-leader',
-      summary: 's',
-      status: 'published',
-    });
-    const heads = await ProgrammeModel.create({
-      title: 'New heads',
-      track: 'new-head',
-      summary: 's',
-      status: 'published',
-    });
-    const cohort = (p: typeof aspiring) =>
-      CohortModel.create({
-        programmeId: p._id,
-        name: 'C',
-        capacity: 40,
-        timezone: 'Europe/London',
-        startsOn: '2026-02-01',
-        endsOn: '2026-07-31',
+  const ui = useBrowserApp({
+    env: { BASE_URL: 'http://127.0.0.1' },
+    prepare: async () => {
+      researcher = await buildUser({ roles: ['researcher'], name: 'Rhea Researcher' });
+      const aspiring = await ProgrammeModel.create({
+        title: 'Aspiring to headship',
+        track: 'aspiring-leader',
+        summary: 's',
+        status: 'published',
       });
-    const [a, h] = await Promise.all([cohort(aspiring), cohort(heads)]);
-    const survey = await SurveyModel.create({
-      title: 'Start',
-      programmeId: aspiring._id,
-      moment: 'start',
-      createdBy: researcher.id,
-      questions: [{ id: 'confidence', prompt: 'Confidence to apply', type: 'likert5' }],
-    });
-    for (let i = 0; i < 12; i++) {
-      const user = await buildUser();
-      const inHeads = i >= 9;
-      await enrolDirectly(inHeads ? h : a, user.id, new Date('2026-02-01T09:00:00Z'));
-      await setResearchConsent({ userId: user.id, consented: true, now: new Date('2026-02-02T09:00:00Z') });
-      if (!inHeads) {
-        await SurveyResponseModel.create({
-          surveyId: survey._id,
-          userId: user.id,
-          programmeId: aspiring._id,
-          moment: 'start',
-          answers: { confidence: 2 + (i % 3) },
-          answeredAt: new Date('2026-02-03T09:00:00Z'),
+      const heads = await ProgrammeModel.create({
+        title: 'New heads',
+        track: 'new-head',
+        summary: 's',
+        status: 'published',
+      });
+      const cohort = (p: typeof aspiring) =>
+        CohortModel.create({
+          programmeId: p._id,
+          name: 'C',
+          capacity: 40,
+          timezone: 'Europe/London',
+          startsOn: '2026-02-01',
+          endsOn: '2026-07-31',
         });
-        await CareerOutcomeModel.create({ userId: user.id, kind: 'applied', on: '2026-09-01' });
+      const [a, h] = await Promise.all([cohort(aspiring), cohort(heads)]);
+      const survey = await SurveyModel.create({
+        title: 'Start',
+        programmeId: aspiring._id,
+        moment: 'start',
+        createdBy: researcher.id,
+        questions: [{ id: 'confidence', prompt: 'Confidence to apply', type: 'likert5' }],
+      });
+      for (let i = 0; i < 12; i++) {
+        const user = await buildUser();
+        const inHeads = i >= 9;
+        await enrolDirectly(inHeads ? h : a, user.id, new Date('2026-02-01T09:00:00Z'));
+        await setResearchConsent({ userId: user.id, consented: true, now: new Date('2026-02-02T09:00:00Z') });
+        if (!inHeads) {
+          await SurveyResponseModel.create({
+            surveyId: survey._id,
+            userId: user.id,
+            programmeId: aspiring._id,
+            moment: 'start',
+            answers: { confidence: 2 + (i % 3) },
+            answeredAt: new Date('2026-02-03T09:00:00Z'),
+          });
+          await CareerOutcomeModel.create({ userId: user.id, kind: 'applied', on: '2026-09-01' });
+        }
       }
-    }
-    served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
-    browser = await launchBrowser();
-  });
-  after(async () => {
-    await browser?.close();
-    await served?.close();
+    },
   });
 
   it('reads the figures in the chart and the table, filters by programme, opens the data dictionary; no serious or critical axe violation', async function () {
     this.timeout(120_000);
-    const page = await browser.newPage({ bypassCSP: true });
-    await signInInBrowser(page, served.baseUrl, researcher.email, testPassword);
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, researcher.email, testPassword);
     await page.getByRole('link', { name: 'Research', exact: true }).click();
     await page.waitForURL(/\/research$/);
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.equal('Impact dashboard');
@@ -99,11 +92,11 @@ describe('browser: a researcher walks through the impact dashboard', () => {
 
     const problems: string[] = [];
     for (const path of ['/research', '/research/data-dictionary', '/surveys', '/surveys/new', '/account/research']) {
-      await page.goto(`${served.baseUrl}${path}`);
+      await page.goto(`${ui.baseUrl}${path}`);
       for (const v of await wcagViolations(page)) if (/\((serious|critical)\)/.test(v)) problems.push(`${path}: ${v}`);
     }
     expect(problems).to.deep.equal([]);
-    await page.goto(`${served.baseUrl}/research`);
+    await page.goto(`${ui.baseUrl}/research`);
     await page.getByRole('link', { name: 'Data dictionary' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('Data dictionary');
   });

@@ -82,3 +82,37 @@ export async function wcagViolations(page: Page): Promise<string[]> {
         .join(', ')}`,
   );
 }
+
+export type BrowserApp = { readonly browser: Browser; readonly baseUrl: string };
+
+/**
+ * A browser test's surroundings for one `describe` block (call it after `useTestDatabase()`): `prepare` puts in
+ * place the data the test starts from, then a test app is served on a free port and chromium is launched; both are
+ * closed after the block. The returned handle is filled in once the `before` hook has run.
+ */
+export function useBrowserApp(
+  options: { env?: Record<string, string>; prepare?: () => Promise<void>; timeoutMs?: number } = {},
+): BrowserApp {
+  let browser: Browser | undefined;
+  let served: Awaited<ReturnType<typeof serveTestApp>> | undefined;
+  before(async function () {
+    this.timeout(options.timeoutMs ?? 120_000);
+    await options.prepare?.();
+    served = await serveTestApp(options.env);
+    browser = await launchBrowser();
+  });
+  after(async () => {
+    await browser?.close();
+    await served?.close();
+  });
+  return {
+    get browser() {
+      if (!browser) throw new Error('the browser starts in the before hook');
+      return browser;
+    },
+    get baseUrl() {
+      if (!served) throw new Error('the app is served in the before hook');
+      return served.baseUrl;
+    },
+  };
+}
