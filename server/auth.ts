@@ -41,7 +41,7 @@ declare module 'express-session' {
     returnTo?: string;
     /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
     pendingSignIn?: { userId: string; at: number };
-    /** This session has its SignedInSession record and is listed on her user record (server/http/signedInSessions.ts). */
+    /** This session has its SignedInSession record and her user record lists it (server/http/signedInSessions.ts). */
     tracked?: boolean;
     /** When this session last moved its record's lastSeenAt (epoch ms): it is tried at most once a minute. */
     seenAt?: number;

@@ -143,7 +143,7 @@ export async function endOtherSessions(props: {
   ip?: string | null;
   reason: string;
 }): Promise<number> {
-  // Every key but the one she keeps goes, also of a session signed in while this runs (a password change ends them all).
+  // Every key but the one she keeps goes, also one of a session signed in meanwhile (a password change ends them all).
   const before = await UserModel.findById(props.userId, { signedInSessions: 1 }).lean();
   const keepKey = props.keepSessionId ? publicIdOf(props.keepSessionId) : undefined;
   const keep = (before?.signedInSessions ?? []).filter((key) => key === keepKey);
