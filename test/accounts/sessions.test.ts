@@ -120,6 +120,20 @@ describe("where you're signed in (sessions)", () => {
     expect(await signedIn(laptop)).to.equal(true);
   });
 
+  it('a signed-in page checks her account and this session with one read of her user record, and reads no session record', async () => {
+    const user = await buildUser();
+    const laptop = await signInWith(user, firefox);
+    await laptop.get('/account').expect(200);
+    const reads: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => void reads.push(`${collection}.${method}`));
+    try {
+      await laptop.get('/account').expect(200);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(reads).to.deep.equal(['users.findOne']);
+  });
+
   it('DELETE /me/sessions ends every session but the current one', async () => {
     const user = await buildUser();
     const laptop = await signInWith(user, firefox);
