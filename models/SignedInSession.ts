@@ -2,9 +2,9 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 
 /**
  * One web session of a signed-in person, keyed by the session id connect-mongo stores it under, so "where you're
- * signed in" can list and end them. This record is the authority: a request whose session has no record any more is
- * signed out (server/http/signedInSessions.ts), so ending a session holds on every process even if a request of it
- * was in flight and saved the session document again.
+ * signed in" can list and end them. The authority is her user record's `signedInSessions` (the `publicId`s): a request
+ * whose session is no longer listed there is signed out (server/auth.ts, in the same read as her user record), so
+ * ending a session holds on every process even if a request of it was in flight and saved the session document again.
  */
 const signedInSessionSchema = new Schema(
   {

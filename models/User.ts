@@ -40,6 +40,12 @@ const userSchema = new Schema(
     mfaPendingSecret: { type: String, select: false },
     mfaLastStep: { type: Number, default: 0 },
     mfaRecoveryCodes: { type: [String], select: false, default: undefined },
+    /**
+     * Her signed-in web sessions, by public id (a hash of the session id; models/SignedInSession.ts holds what the
+     * list shows). Every request reads her record by `_id` with her session's key in the filter (server/auth.ts), so
+     * one read says both that she is active and that this session was not ended, on whichever process answers.
+     */
+    signedInSessions: { type: [String], select: false, default: undefined },
   },
   { timestamps: true },
 );

@@ -164,7 +164,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
   web.post('/logout', async (req, res, next) => {
     const user = req.user;
     if (user) {
-      await forgetSignedInSession({ sessionId: req.sessionID });
+      await forgetSignedInSession({ sessionId: req.sessionID, userId: user.id });
       await recordAuditEvent({ action: 'sign-out', actor: user, target: { type: 'user', id: user.id }, ip: req.ip });
     }
     req.logout((error) =>

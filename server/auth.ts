@@ -6,6 +6,10 @@ import { UserModel, type Role } from '../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
 import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
+import { publicIdOf } from './services/accounts/sessions.ts';
+
+/** The fields of her user record a request needs (toCurrentUser and the status check). */
+const currentUserFields = { email: 1, name: 1, roles: 1, timezone: 1, mfaEnabledAt: 1, status: 1 } as const;
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
 export type CurrentUser = {
@@ -37,8 +41,10 @@ declare module 'express-session' {
     returnTo?: string;
     /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
     pendingSignIn?: { userId: string; at: number };
-    /** This session has its SignedInSession record (server/http/signedInSessions.ts). */
+    /** This session has its SignedInSession record and her user record lists it (server/http/signedInSessions.ts). */
     tracked?: boolean;
+    /** When this session last moved its record's lastSeenAt (epoch ms): it is tried at most once a minute. */
+    seenAt?: number;
   }
 }
 
@@ -52,9 +58,12 @@ export function configurePassport(): void {
     }),
   );
   passport.serializeUser((user, done) => done(null, user.id));
-  passport.deserializeUser((id: string, done) => {
-    // By _id; a disabled account is refused here, so her session stops working at once.
-    UserModel.findById(id)
+  passport.deserializeUser((req: Request, id: string, done: (err: unknown, user?: Express.User | false) => void) => {
+    // One read by _id on every request: a disabled account is refused, and so is a session she (or a password change)
+    // ended, which her record no longer lists; either way she is signed out at once, on every process
+    // (server/http/signedInSessions.ts). A session from before the list existed is listed on this request.
+    const filter = req.session?.tracked ? { _id: id, signedInSessions: publicIdOf(req.sessionID) } : { _id: id };
+    UserModel.findOne(filter, currentUserFields)
       .lean()
       .then((user) => done(null, user?.status === 'active' ? toCurrentUser(user) : false), done);
   });

@@ -1,13 +1,23 @@
 import type { NextFunction, Request, Response } from 'express';
-import { beginSignedInSession, sessionStillSignedIn } from '../services/accounts/sessions.ts';
+import { beginSignedInSession, markSessionSeen, touchEveryMs } from '../services/accounts/sessions.ts';
 
 /**
  * Runs after passport's session (before any bearer token is read). Each signed-in web session has a record
- * (models/SignedInSession.ts); a session whose record was deleted ("end this session", a password change) is signed
- * out on its next request, on whichever process answers it, and gets a fresh empty session.
+ * (models/SignedInSession.ts) and is listed on her user record, which passport's deserializeUser reads with this
+ * session's key in the filter (server/auth.ts). A session that was signed in but whose user read came back empty (she
+ * ended it, a password change ended it, her account was disabled) is signed out on that request, on whichever process
+ * answers it, and gets a fresh empty session.
  */
 export async function signedInSessions(req: Request, _res: Response, next: NextFunction): Promise<void> {
-  if (!req.user || !req.session) return next();
+  if (!req.session) return next();
+  if (!req.user) {
+    if (!req.session.tracked) return next();
+    await new Promise<void>((resolve, reject) =>
+      req.session.regenerate((error) => (error ? reject(error) : resolve())),
+    );
+    return next();
+  }
+  const now = Date.now();
   if (!req.session.tracked) {
     // A session signed in before this record existed, or by a path that did not record it.
     await beginSignedInSession({
@@ -17,10 +27,13 @@ export async function signedInSessions(req: Request, _res: Response, next: NextF
       ip: req.ip,
     });
     req.session.tracked = true;
+    req.session.seenAt = now;
     return next();
   }
-  if (await sessionStillSignedIn({ sessionId: req.sessionID, userId: req.user.id })) return next();
-  await new Promise<void>((resolve, reject) => req.session.regenerate((error) => (error ? reject(error) : resolve())));
-  req.user = undefined;
+  // "Last used" on the list: the session remembers when it last tried, so most requests write nothing.
+  if (!req.session.seenAt || now - req.session.seenAt > touchEveryMs) {
+    await markSessionSeen({ sessionId: req.sessionID, now: new Date(now) });
+    req.session.seenAt = now;
+  }
   next();
 }

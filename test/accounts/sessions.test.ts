@@ -3,8 +3,9 @@ import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
+import { UserModel } from '../../models/User.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
-import { deviceOf, sessionStillSignedIn } from '../../server/services/accounts/sessions.ts';
+import { deviceOf, markSessionSeen } from '../../server/services/accounts/sessions.ts';
 import { csrfFrom, csrfOf, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
@@ -83,6 +84,56 @@ describe("where you're signed in (sessions)", () => {
     expect(await signedIn(phone)).to.equal(false);
   });
 
+  it('when her record no longer lists a session (ended by another process), its next request is signed out with a fresh session', async () => {
+    const user = await buildUser();
+    const phone = await signInWith(user, iphone);
+    const record = (await SignedInSessionModel.findOne({ userId: user.id }).lean())!;
+    expect((await UserModel.findById(user.id, { signedInSessions: 1 }).lean())!.signedInSessions).to.deep.equal([
+      record.publicId,
+    ]);
+    await UserModel.updateOne({ _id: user.id }, { $pull: { signedInSessions: record.publicId } });
+    const res = await phone.get('/account').expect(303);
+    expect(res.headers.location).to.equal('/login');
+    expect(String(res.headers['set-cookie'])).to.match(/pathways\.sid=/);
+    expect(await signedIn(phone)).to.equal(false);
+  });
+
+  it('a session signed in before sessions were listed on her record is recorded and listed on its next request', async () => {
+    const user = await buildUser();
+    const laptop = await signInWith(user, firefox);
+    const record = (await SignedInSessionModel.findOne({ userId: user.id }).lean())!;
+    // As such a session was stored: no record, not listed, no `tracked` in the session.
+    await SignedInSessionModel.deleteOne({ _id: record._id });
+    await UserModel.updateOne({ _id: user.id }, { $unset: { signedInSessions: 1 } });
+    const store = mongoose.connection.db!.collection<{ _id: string; session: string }>('sessions');
+    const stored = (await store.findOne({ _id: record._id }))!;
+    const data = JSON.parse(stored.session) as Record<string, unknown>;
+    delete data.tracked;
+    await store.updateOne({ _id: record._id }, { $set: { session: JSON.stringify(data) } });
+
+    expect(await signedIn(laptop)).to.equal(true);
+    expect(await SignedInSessionModel.countDocuments({ _id: record._id })).to.equal(1);
+    expect((await UserModel.findById(user.id, { signedInSessions: 1 }).lean())!.signedInSessions).to.deep.equal([
+      record.publicId,
+    ]);
+    expect((await laptop.get('/api/v1/me/sessions').expect(200)).body.items).to.have.length(1);
+    expect(await signedIn(laptop)).to.equal(true);
+  });
+
+  it('a signed-in page checks her account and this session with one read of her user record, and reads no session record', async () => {
+    const user = await buildUser();
+    const laptop = await signInWith(user, firefox);
+    await laptop.get('/account').expect(200);
+    const reads: string[] = [];
+    mongoose.set('debug', (collection: string, method: string) => void reads.push(`${collection}.${method}`));
+    try {
+      await laptop.get('/account').expect(200);
+    } finally {
+      mongoose.set('debug', false);
+    }
+    expect(reads).to.deep.equal(['users.findOne']);
+  });
+
   it('DELETE /me/sessions ends every session but the current one', async () => {
     const user = await buildUser();
     const laptop = await signInWith(user, firefox);
@@ -132,9 +183,9 @@ describe("where you're signed in (sessions)", () => {
     const record = (await SignedInSessionModel.findOne({ userId: user.id }).lean())!;
     const start = record.lastSeenAt;
     const later = (s: number) => new Date(start.getTime() + s * 1000);
-    await sessionStillSignedIn({ sessionId: record._id, userId: user.id, now: later(30) });
+    await markSessionSeen({ sessionId: record._id, now: later(30) });
     expect((await SignedInSessionModel.findById(record._id).lean())!.lastSeenAt.getTime()).to.equal(start.getTime());
-    await sessionStillSignedIn({ sessionId: record._id, userId: user.id, now: later(61) });
+    await markSessionSeen({ sessionId: record._id, now: later(61) });
     expect((await SignedInSessionModel.findById(record._id).lean())!.lastSeenAt.getTime()).to.equal(
       later(61).getTime(),
     );

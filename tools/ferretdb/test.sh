@@ -21,4 +21,4 @@ source "$here/prepare.sh"
 prepare_ferretdb_source "$src" >&2
 cd "$src"
 CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -trimpath -count=1 "$@" \
-  ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/sjson/ ./internal/util/resource/
+  ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/sjson/ ./internal/util/resource/ ./internal/util/fsql/

@@ -1,11 +1,16 @@
 import mongoose from 'mongoose';
 import UAParser from 'ua-parser-js';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
+import { UserModel } from '../../../models/User.ts';
 import { NotFoundError } from '../../errors.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { hashSecret } from '../secrets.ts';
 
-const publicIdOf = (sessionId: string): string => hashSecret(`session:${sessionId}`).slice(0, 32);
+/**
+ * What pages and the API call a session, and the key her user record lists it under (`signedInSessions`): a hash of
+ * the session id, which is half of the session cookie.
+ */
+export const publicIdOf = (sessionId: string): string => hashSecret(`session:${sessionId}`).slice(0, 32);
 
 /** connect-mongo's collection (server/app.ts): ending a session deletes its document there too. */
 const sessionStore = () => mongoose.connection.db!.collection<{ _id: string; expires?: Date }>('sessions');
@@ -57,22 +62,22 @@ export async function beginSignedInSession(props: {
     },
     { upsert: true },
   );
+  // Her user record lists it last: that list is what every request checks (server/auth.ts), so a session counts as
+  // signed in only once its record exists.
+  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { signedInSessions: publicIdOf(props.sessionId) } });
 }
 
 /**
- * Whether the session is still one of hers, and marks it used: lastSeenAt moves only when it is over a minute old,
- * by one conditional update (two processes racing write once, harmlessly).
+ * Marks the session used: lastSeenAt moves only when it is over a minute old, by one conditional update (two processes
+ * racing write once, harmlessly). Whether the session is still signed in is checked with her user record, in the same
+ * read (server/auth.ts).
  */
-export async function sessionStillSignedIn(props: { sessionId: string; userId: string; now?: Date }): Promise<boolean> {
+export async function markSessionSeen(props: { sessionId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
-  const record = await SignedInSessionModel.findById(props.sessionId).lean();
-  if (!record || String(record.userId) !== props.userId) return false;
-  if (now.getTime() - record.lastSeenAt.getTime() > touchEveryMs)
-    await SignedInSessionModel.updateOne(
-      { _id: props.sessionId, lastSeenAt: { $lt: new Date(now.getTime() - touchEveryMs) } },
-      { $set: { lastSeenAt: now } },
-    );
-  return true;
+  await SignedInSessionModel.updateOne(
+    { _id: props.sessionId, lastSeenAt: { $lt: new Date(now.getTime() - touchEveryMs) } },
+    { $set: { lastSeenAt: now } },
+  );
 }
 
 /** Her sessions that still exist in the store, newest first. */
@@ -88,8 +93,10 @@ export async function listSignedInSessions(props: {
     .find({ _id: { $in: records.map((r) => r._id) } }, { projection: { _id: 1, expires: 1 } })
     .toArray();
   const aliveIds = new Set(alive.filter((s) => !s.expires || s.expires > now).map((s) => s._id));
+  const user = await UserModel.findById(props.userId, { signedInSessions: 1 }).lean();
+  const listed = new Set(user?.signedInSessions ?? []);
   return records
-    .filter((r) => aliveIds.has(r._id))
+    .filter((r) => aliveIds.has(r._id) && listed.has(r.publicId))
     .map((r) => ({
       id: r.publicId,
       createdAt: r.createdAt.toISOString(),
@@ -100,9 +107,11 @@ export async function listSignedInSessions(props: {
     }));
 }
 
-async function endSessions(ids: string[]): Promise<void> {
-  if (ids.length === 0) return;
-  // The record first: it is what every process checks, so the sessions stop even if the store delete fails.
+async function endSessions(userId: string, records: { _id: string; publicId: string }[]): Promise<void> {
+  if (records.length === 0) return;
+  // Her list first: it is what every process checks, so the sessions stop even if a later delete fails.
+  await UserModel.updateOne({ _id: userId }, { $pullAll: { signedInSessions: records.map((r) => r.publicId) } });
+  const ids = records.map((r) => r._id);
   await SignedInSessionModel.deleteMany({ _id: { $in: ids } });
   await sessionStore().deleteMany({ _id: { $in: ids } });
 }
@@ -116,7 +125,7 @@ export async function endSignedInSession(props: {
   if (!/^[0-9a-f]{32}$/.test(String(props.sessionId))) throw new NotFoundError('No such session.');
   const record = await SignedInSessionModel.findOne({ publicId: props.sessionId, userId: props.actor.id }).lean();
   if (!record) throw new NotFoundError('No such session.');
-  await endSessions([record._id]);
+  await endSessions(String(props.actor.id), [record]);
   await recordAuditEvent({
     action: 'session-ended',
     actor: props.actor,
@@ -134,22 +143,31 @@ export async function endOtherSessions(props: {
   ip?: string | null;
   reason: string;
 }): Promise<number> {
-  const records = await SignedInSessionModel.find({ userId: props.userId }, { _id: 1 }).lean();
-  const ids = records.map((r) => r._id).filter((id) => id !== props.keepSessionId);
-  await endSessions(ids);
-  if (ids.length > 0)
+  // Every key but the one she keeps goes, also one of a session signed in meanwhile (a password change ends them all).
+  const before = await UserModel.findById(props.userId, { signedInSessions: 1 }).lean();
+  const keepKey = props.keepSessionId ? publicIdOf(props.keepSessionId) : undefined;
+  const keep = (before?.signedInSessions ?? []).filter((key) => key === keepKey);
+  await UserModel.updateOne({ _id: props.userId }, { $set: { signedInSessions: keep } });
+  const records = await SignedInSessionModel.find({ userId: props.userId }, { _id: 1, publicId: 1 }).lean();
+  const ended = records.filter((r) => r._id !== props.keepSessionId);
+  await endSessions(props.userId, ended);
+  const endedKeys = new Set([...(before?.signedInSessions ?? []), ...ended.map((r) => r.publicId)]);
+  for (const key of keep) endedKeys.delete(key);
+  const count = endedKeys.size;
+  if (count > 0)
     await recordAuditEvent({
       action: 'session-ended',
       actor: props.actor,
       target: { type: 'user', id: props.userId },
       ip: props.ip,
-      detail: `${ids.length} session(s) ended: ${props.reason}`,
+      detail: `${count} session(s) ended: ${props.reason}`,
     });
-  return ids.length;
+  return count;
 }
 
 /** Sign-out: the record goes with the session (no audit of its own: the caller records sign-out). */
-export async function forgetSignedInSession(props: { sessionId: string }): Promise<void> {
+export async function forgetSignedInSession(props: { sessionId: string; userId: string }): Promise<void> {
+  await UserModel.updateOne({ _id: props.userId }, { $pull: { signedInSessions: publicIdOf(props.sessionId) } });
   await SignedInSessionModel.deleteOne({ _id: props.sessionId });
 }
 
@@ -159,8 +177,18 @@ export async function forgetSignedInSession(props: { sessionId: string }): Promi
  */
 export async function purgeEndedSessionRecords(props: { idleMs: number; now?: Date }): Promise<number> {
   const now = props.now ?? new Date();
-  const result = await SignedInSessionModel.deleteMany({
-    lastSeenAt: { $lt: new Date(now.getTime() - props.idleMs - 2 * touchEveryMs) },
-  });
+  const stale = await SignedInSessionModel.find(
+    { lastSeenAt: { $lt: new Date(now.getTime() - props.idleMs - 2 * touchEveryMs) } },
+    { _id: 1, publicId: 1, userId: 1 },
+  ).lean();
+  if (stale.length === 0) return 0;
+  const byUser = new Map<string, string[]>();
+  for (const r of stale) byUser.set(String(r.userId), [...(byUser.get(String(r.userId)) ?? []), r.publicId]);
+  await UserModel.bulkWrite(
+    [...byUser].map(([userId, keys]) => ({
+      updateOne: { filter: { _id: userId }, update: { $pullAll: { signedInSessions: keys } } },
+    })),
+  );
+  const result = await SignedInSessionModel.deleteMany({ _id: { $in: stale.map((r) => r._id) } });
   return result.deletedCount;
 }
