@@ -5,8 +5,8 @@ export type AttendanceStatus = (typeof attendanceStatuses)[number];
 
 /**
  * One person's attendance at one session. Unique per (sessionId, userId): every record is written on its own
- * (an upsert keyed by that pair, which is also its _id "<sessionId>:<userId>"), so two facilitators saving the same
- * register at once lose no record. A register reads its session's records (sessionId leads the unique index), a
+ * (an upsert keyed by that pair, which is also its _id "<sessionId>:<userId>"; a register's upserts travel in one
+ * command), so two facilitators saving the same register at once lose no record. A register reads its session's records (sessionId leads the unique index), a
  * report its cohort's (cohortId leads the second index).
  */
 export const attendanceRecordId = (sessionId: unknown, userId: unknown): string =>

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { activeEnrolmentsKey, activeEnrolmentsOf } from './cohorts/enrolment.ts';
 import { addDashboardPanel } from './dashboard.ts';
 import { trackNames } from './learning/certificates.ts';
 import { learnerOverview } from './learning/overview.ts';
@@ -9,7 +10,13 @@ import { learnerOverview } from './learning/overview.ts';
 addDashboardPanel({
   name: 'learning-progress',
   roles: ['participant', 'governor'],
-  load: async (user) => ({ programmes: await learnerOverview({ userId: user.id }), trackNames }),
+  load: async (user, shared) => ({
+    programmes: await learnerOverview({
+      userId: user.id,
+      active: await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id)),
+    }),
+    trackNames,
+  }),
 });
 
 addDashboardPanel({

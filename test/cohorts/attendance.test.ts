@@ -132,6 +132,25 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     expect(register.rows.every((r) => r.status !== null)).to.equal(true);
   });
 
+  it('eight saves of the same unmarked register at once leave one record per person, each as one save wrote it', async () => {
+    const { cohort, people } = await cohortWith(10);
+    const session = await buildSession(cohort._id);
+    const statuses = ['present', 'late', 'excused', 'absent'] as const;
+    const saves = Array.from({ length: 8 }, (_, n) =>
+      people.map((p) => ({ userId: p.id, status: statuses[n % statuses.length]!, note: `save ${n}` })),
+    );
+    await Promise.all(
+      saves.map((records) => recordAttendance({ actor: facilitator, sessionId: String(session._id), records })),
+    );
+    const records = await AttendanceRecordModel.find({ sessionId: session._id }).lean();
+    expect(records).to.have.length(10);
+    for (const r of records) {
+      const n = Number(/^save (\d)$/.exec(r.note)?.[1]);
+      expect(r.status).to.equal(statuses[n % statuses.length]);
+      expect(String(r.cohortId)).to.equal(String(cohort._id));
+    }
+  });
+
   it("a facilitator cannot read or mark another cohort's register (403/404), a participant neither, and nothing is written", async () => {
     const { cohort, people } = await cohortWith(1);
     const session = await buildSession(cohort._id);

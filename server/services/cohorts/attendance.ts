@@ -14,7 +14,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
 import { formatDateTime } from '../../time.ts';
 import { loadCohort, namesOf } from './cohorts.ts';
-import { activeAmong, isActivelyEnrolled, rosterOf } from './enrolment.ts';
+import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
 
@@ -38,6 +38,12 @@ const messages = {
 export const checkInFailureLimit = 5;
 export const checkInFailureWindowMs = 10 * 60 * 1000;
 
+/**
+ * A cohort's records come in one reply: the driver's default first batch (101 documents) would cost a second round
+ * trip (getMore) once a cohort has held a few sessions.
+ */
+const wholeCohortBatch = 10_000;
+
 export type RegisterRow = {
   userId: string;
   name: string;
@@ -50,27 +56,27 @@ export type RegisterRow = {
 };
 
 /**
- * One row per active participant, by name, with her mark if she has one: the roster from enrolments and the
- * session's records, each one query on a field that leads an index.
+ * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments and the
+ * session's records (each one query on a field that leads an index), then the names of the participants and of
+ * whoever marked them, together in one read.
  */
 async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
-  const [roster, records] = await Promise.all([
-    rosterOf(session.cohortId),
+  const [enrolments, records] = await Promise.all([
+    activeEnrolmentsIn(session.cohortId),
     AttendanceRecordModel.find(
       { sessionId: session._id },
       { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 },
-    ).lean<AttendanceRecord[]>(),
+    )
+      .batchSize(wholeCohortBatch)
+      .lean<AttendanceRecord[]>(),
   ]);
   const byUser = new Map(records.map((r) => [String(r.userId), r]));
-  const markers = await namesOf([
-    ...new Set(
-      roster.flatMap((m) => {
-        const r = byUser.get(m.userId);
-        return r ? [String(r.markedBy)] : [];
-      }),
-    ),
-  ]);
-  return roster.map((m) => {
+  const markers = enrolments.flatMap((e) => {
+    const r = byUser.get(String(e.userId));
+    return r ? [r.markedBy] : [];
+  });
+  const people = await namesOf([...enrolments.map((e) => e.userId), ...markers]);
+  return rosterFrom(enrolments, people).map((m) => {
     const r = byUser.get(m.userId);
     return {
       userId: m.userId,
@@ -78,7 +84,7 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
       status: (r?.status as AttendanceStatus | undefined) ?? null,
       note: r?.note ?? '',
       markedBy: r ? String(r.markedBy) : null,
-      markedByName: r ? (markers.get(String(r.markedBy))?.name ?? null) : null,
+      markedByName: r ? (people.get(String(r.markedBy))?.name ?? null) : null,
       markedAt: r?.markedAt ?? null,
       source: r?.source ?? null,
     };
@@ -115,15 +121,46 @@ async function writeRecord(
   set: Record<string, unknown>,
 ) {
   const _id = attendanceRecordId(session._id, userId);
-  const update = {
-    $set: set,
-    $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) },
-  };
   try {
-    await AttendanceRecordModel.updateOne({ _id }, update, { upsert: true });
+    await AttendanceRecordModel.updateOne({ _id }, recordUpsert(session, userId, set), { upsert: true });
   } catch (error) {
     if (!isDuplicateKeyError(error) && !(await AttendanceRecordModel.exists({ _id }))) throw error;
     await AttendanceRecordModel.updateOne({ _id }, { $set: set });
+  }
+}
+
+const recordUpsert = (
+  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  userId: string,
+  set: Record<string, unknown>,
+) => ({
+  $set: set,
+  $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) },
+});
+
+/**
+ * Writes a register's records in one command: each is still its own single-document upsert (one per person, so
+ * rows others mark at the same moment are kept), sent together rather than one round trip each. Should any fail
+ * (two first writes racing to insert one record), every record is written again on its own, as `writeRecord`
+ * does; the writes set the same values, so writing one twice changes nothing.
+ */
+async function writeRecords(
+  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  writes: { userId: string; set: Record<string, unknown> }[],
+) {
+  try {
+    await AttendanceRecordModel.bulkWrite(
+      writes.map(({ userId, set }) => ({
+        updateOne: {
+          filter: { _id: attendanceRecordId(session._id, userId) },
+          update: recordUpsert(session, userId, set),
+          upsert: true,
+        },
+      })),
+      { ordered: false },
+    );
+  } catch {
+    await Promise.all(writes.map(({ userId, set }) => writeRecord(session, userId, set)));
   }
 }
 
@@ -155,16 +192,18 @@ export async function recordAttendance(props: {
   });
   if (problems.length)
     throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
-  await Promise.all(
-    props.records.map((r) =>
-      writeRecord(session, r.userId, {
+  await writeRecords(
+    session,
+    props.records.map((r) => ({
+      userId: r.userId,
+      set: {
         status: r.status,
         note: (r.note ?? '').trim(),
         markedBy: new Types.ObjectId(props.actor.id),
         markedAt: now,
         source: 'register',
-      }),
-    ),
+      },
+    })),
   );
   await auditAdminAction({
     actor: props.actor,
@@ -275,9 +314,9 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
       .sort({ startsAt: 1 })
       .lean<CohortSession[]>(),
     rosterOf(cohort._id),
-    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 }).lean<
-      AttendanceRecord[]
-    >(),
+    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 })
+      .batchSize(wholeCohortBatch)
+      .lean<AttendanceRecord[]>(),
   ]);
   const sessions = held.map((s) => ({
     sessionId: String(s._id),

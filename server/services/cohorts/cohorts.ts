@@ -133,7 +133,11 @@ export async function cohortsRunBy(props: { userId: string }) {
 export async function namesOf(ids: (string | Types.ObjectId)[]) {
   const unique = [...new Set(ids.map(String))].filter(isObjectId);
   if (!unique.length) return new Map<string, { name: string; email: string; timezone: string }>();
-  const users = await UserModel.find({ _id: { $in: unique } }, { name: 1, email: 1, timezone: 1 }).lean();
+  // All of them in one reply: a first batch of exactly their number (or the default 101) leaves the cursor open
+  // and costs a round trip more (getMore) to learn it is exhausted.
+  const users = await UserModel.find({ _id: { $in: unique } }, { name: 1, email: 1, timezone: 1 })
+    .batchSize(unique.length + 1)
+    .lean();
   return new Map(users.map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
 }
 

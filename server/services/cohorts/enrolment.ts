@@ -1,7 +1,7 @@
 import { auditAdminAction } from '../audit/events.ts';
 import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
-import type { Cohort } from '../../../models/Cohort.ts';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { EnrolmentModel, type Enrolment } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { UserModel } from '../../../models/User.ts';
@@ -269,10 +269,17 @@ type Id = string | Types.ObjectId;
 /** An active participant as registers and reports name her. */
 export type RosterMember = { userId: string; enrolledAt: Date | null; name: string; email: string };
 
-/** Active participants of a cohort, by name: its active enrolments (cohortId leads their unique index) and their names. */
-export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
-  const enrolments = await EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).lean();
-  const people = await namesOf(enrolments.map((e) => e.userId));
+/** A cohort's active enrolments: who and since when (cohortId leads their unique index). */
+export async function activeEnrolmentsIn(cohortId: Id) {
+  // All in one reply: the default first batch (101) would cost a second round trip for a large cohort.
+  return EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).batchSize(10_000).lean();
+}
+
+/** The roster from a cohort's active enrolments and people's names, by name (then id, so the order is stable). */
+export function rosterFrom(
+  enrolments: { userId: Types.ObjectId; enrolledAt?: Date | null }[],
+  people: Map<string, { name: string; email: string }>,
+): RosterMember[] {
   return enrolments
     .map((e) => ({
       userId: String(e.userId),
@@ -281,6 +288,12 @@ export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
       email: people.get(String(e.userId))?.email ?? '',
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
+}
+
+/** Active participants of a cohort, by name: its active enrolments and their names (two indexed reads). */
+export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
+  const enrolments = await activeEnrolmentsIn(cohortId);
+  return rosterFrom(enrolments, await namesOf(enrolments.map((e) => e.userId)));
 }
 
 /** Which of these people are actively enrolled in the cohort now (one indexed query). */
@@ -303,6 +316,39 @@ export async function isActivelyEnrolled(props: { cohortId: Id; userId: string }
 /** The cohorts she is actively enrolled in (userId leads an enrolment index). */
 export async function enrolledCohortIds(userId: Id): Promise<Types.ObjectId[]> {
   return (await EnrolmentModel.find({ userId, status: 'active' }, { cohortId: 1 }).lean()).map((e) => e.cohortId);
+}
+
+/** The key under which her home page's panels share `activeEnrolmentsOf` (services/dashboard.ts). */
+export const activeEnrolmentsKey = 'active-enrolments';
+
+export type ActiveEnrolments = {
+  /** Her active enrolments, as stored (a cohort since deleted is still listed here). */
+  enrolments: { cohortId: Types.ObjectId; enrolledAt: Date | null }[];
+  /** Their cohorts that exist: name and programme (the cohort, not the enrolment, names the programme). */
+  cohorts: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId }[];
+};
+
+/**
+ * Her active enrolments with their cohorts, in two indexed reads (`{userId, status}`, then the cohorts by `_id`).
+ * Her home page reads them once for her sessions and her programmes.
+ */
+export async function activeEnrolmentsOf(userId: Id): Promise<ActiveEnrolments> {
+  const rows = await EnrolmentModel.find(
+    { userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId, status: 'active' },
+    { cohortId: 1, enrolledAt: 1, createdAt: 1 },
+  ).lean();
+  if (!rows.length) return { enrolments: [], cohorts: [] };
+  const cohorts = await CohortModel.find(
+    { _id: { $in: [...new Set(rows.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } },
+    { name: 1, programmeId: 1 },
+  ).lean();
+  return {
+    enrolments: rows.map((e) => ({
+      cohortId: e.cohortId,
+      enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? null,
+    })),
+    cohorts: cohorts.map((c) => ({ _id: c._id, name: c.name, programmeId: c.programmeId })),
+  };
 }
 
 /** Enrolled and waitlisted people, the waitlist in order (those who run the cohort). */

@@ -1,8 +1,8 @@
 import { addDashboardPanel } from '../dashboard.ts';
 import { cohortAttendanceReport, flagLabels } from './attendance.ts';
 import { cohortsRunBy } from './cohorts.ts';
-import { enrolledCohortIds } from './enrolment.ts';
-import { checkInIsOpen, cohortById, upcomingSessions } from './sessions.ts';
+import { activeEnrolmentsKey, activeEnrolmentsOf } from './enrolment.ts';
+import { checkInIsOpen, upcomingSessions } from './sessions.ts';
 
 /** Home-page panels of the cohorts area: a facilitator's cohorts and a participant's next sessions. */
 addDashboardPanel({
@@ -40,18 +40,15 @@ addDashboardPanel({
 addDashboardPanel({
   name: 'participant-sessions',
   roles: ['participant'],
-  load: async (user) => {
+  load: async (user, shared) => {
     const now = new Date();
-    const cohortIds = await enrolledCohortIds(user.id);
-    const sessions = await upcomingSessions({ cohortIds, from: now, limit: 5 });
-    const ids = [...new Set(sessions.map((s) => String(s.cohortId)))];
-    const cohorts = new Map(
-      (await Promise.all(ids.map((id) => cohortById(id)))).map((c, i) => [ids[i]!, c?.name ?? '']),
-    );
+    const { enrolments, cohorts } = await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id));
+    const sessions = await upcomingSessions({ cohortIds: enrolments.map((e) => e.cohortId), from: now, limit: 5 });
+    const names = new Map(cohorts.map((c) => [String(c._id), c.name]));
     return {
       sessions: sessions.map((s) => ({
         ...s,
-        cohortName: cohorts.get(String(s.cohortId)) ?? '',
+        cohortName: names.get(String(s.cohortId)) ?? '',
         open: checkInIsOpen(s, now),
       })),
     };

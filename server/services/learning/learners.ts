@@ -1,12 +1,11 @@
 import { Types } from 'mongoose';
 import { CertificateModel } from '../../../models/Certificate.ts';
-import { CohortModel } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
-import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
 
 /**
  * A learner's progress, read from the source collections with indexed queries: her active enrolments
- * (`{userId, status}`), their cohorts (by `_id`), her completions (`{userId, moduleId, cohortId}` unique) and her
+ * (`{userId, status}`) and their cohorts (by `_id`, cohorts/enrolment.ts), her completions (`{userId, moduleId, cohortId}` unique) and her
  * certificates (`{userId, cohortId}` unique). Nothing is kept in between, so every process sees every write.
  * The cohort names the programme (and its current name): an enrolment's own `programmeId` is only a copy.
  */
@@ -27,16 +26,13 @@ export async function learnerEnrolments(props: {
   userId: string | Types.ObjectId;
   /** Restrict to cohorts of these programmes. */
   programmeIds?: (string | Types.ObjectId)[];
+  /** Her active enrolments and their cohorts when the caller has read them already (her home page). */
+  active?: ActiveEnrolments;
 }): Promise<LearnerEnrolment[]> {
   const userId = oid(props.userId);
-  const enrolments = await EnrolmentModel.find(
-    { userId, status: 'active' },
-    { cohortId: 1, enrolledAt: 1, createdAt: 1 },
-  ).lean();
-  if (!enrolments.length) return [];
-  const cohortFilter: Record<string, unknown> = { _id: { $in: enrolments.map((e) => e.cohortId) } };
-  if (props.programmeIds) cohortFilter.programmeId = { $in: props.programmeIds.map(oid) };
-  const cohorts = await CohortModel.find(cohortFilter, { name: 1, programmeId: 1 }).lean();
+  const active = props.active ?? (await activeEnrolmentsOf(userId));
+  const wanted = props.programmeIds && new Set(props.programmeIds.map(String));
+  const cohorts = active.cohorts.filter((c) => !wanted || wanted.has(String(c.programmeId)));
   if (!cohorts.length) return [];
   const cohortIds = cohorts.map((c) => c._id);
   const [completions, certificates] = await Promise.all([
@@ -44,19 +40,24 @@ export async function learnerEnrolments(props: {
     CertificateModel.find({ userId, cohortId: { $in: cohortIds } }, { cohortId: 1, expiresAt: 1 }).lean(),
   ]);
   const byCohort = new Map(cohorts.map((c) => [String(c._id), c]));
-  return enrolments
+  const done = new Map<string, Set<string>>();
+  for (const c of completions) {
+    const key = String(c.cohortId);
+    if (!done.has(key)) done.set(key, new Set());
+    done.get(key)!.add(String(c.moduleId));
+  }
+  const certificateOf = new Map(certificates.map((c) => [String(c.cohortId), c]));
+  return active.enrolments
     .filter((e) => byCohort.has(String(e.cohortId)))
     .map((e) => {
       const cohort = byCohort.get(String(e.cohortId))!;
-      const certificate = certificates.find((c) => String(c.cohortId) === String(e.cohortId));
+      const certificate = certificateOf.get(String(e.cohortId));
       return {
         cohortId: cohort._id,
         programmeId: cohort.programmeId,
         cohortName: cohort.name,
-        enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? new Date(0),
-        completed: new Set(
-          completions.filter((c) => String(c.cohortId) === String(e.cohortId)).map((c) => String(c.moduleId)),
-        ),
+        enrolledAt: e.enrolledAt ?? new Date(0),
+        completed: new Set(done.get(String(e.cohortId))),
         certificate: certificate ? { id: String(certificate._id), expiresAt: certificate.expiresAt ?? null } : null,
       };
     })

@@ -2,12 +2,14 @@ import { Types } from 'mongoose';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
+import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
 import { learnerEnrolments } from './learners.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
  * the next one to do, and her progress. A fixed number of indexed queries for all her enrolments together: her
- * enrolments with their cohorts, completions and certificates (learners.ts), then their programmes and modules.
+ * enrolments with their cohorts, then at once her completions and certificates (learners.ts) and the cohorts'
+ * programmes and modules.
  */
 export type ModuleStatus = {
   id: string;
@@ -51,19 +53,31 @@ export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStat
 export async function learnerOverview({
   userId,
   now = new Date(),
+  active,
 }: {
   userId: string;
   now?: Date;
+  /** Her active enrolments and their cohorts, when the page has read them already. */
+  active?: ActiveEnrolments;
 }): Promise<LearnerProgramme[]> {
-  const enrolments = await learnerEnrolments({ userId });
-  if (!enrolments.length) return [];
-  const programmeIds = [...new Set(enrolments.map((e) => String(e.programmeId)))].map((id) => new Types.ObjectId(id));
-  const [programmes, modules] = await Promise.all([
-    ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>(),
-    ModuleModel.find({ programmeId: { $in: programmeIds }, archived: false })
+  const ownActive = active ?? (await activeEnrolmentsOf(userId));
+  if (!ownActive.cohorts.length) return [];
+  // The cohorts name the programmes, so programmes and modules are read alongside her completions, not after them.
+  const programmeIds = [...new Set(ownActive.cohorts.map((c) => String(c.programmeId)))].map(
+    (id) => new Types.ObjectId(id),
+  );
+  const [enrolments, programmes, modules] = await Promise.all([
+    learnerEnrolments({ userId, active: ownActive }),
+    ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1 }).lean<Programme[]>(),
+    // Only what a module's status needs: not its body or quiz (the largest fields).
+    ModuleModel.find(
+      { programmeId: { $in: programmeIds }, archived: false },
+      { programmeId: 1, title: 1, estimatedMinutes: 1, prerequisites: 1, 'completion.type': 1 },
+    )
       .sort({ position: 1, _id: 1 })
       .lean<Module[]>(),
   ]);
+  if (!enrolments.length) return [];
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   return enrolments.flatMap((e) => {
     const programme = programmeById.get(String(e.programmeId));

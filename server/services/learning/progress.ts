@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeCohortProgress } from '../../policies/learning.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
-import { loadProgramme, modulesOf } from './programmes.ts';
+import { loadProgramme } from './programmes.ts';
 
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
@@ -160,6 +160,12 @@ export async function trackProgressForUsers({
   return result;
 }
 
+/**
+ * A cohort's rows come in one reply: the driver's default first batch (101 documents) would cost a second round
+ * trip (getMore) for any cohort past a handful of people.
+ */
+const wholeCohortBatch = 10_000;
+
 export type CohortProgressRow = Progress & { userId: string; name: string; lastActivityAt: Date | null };
 
 /** One row per active participant of a cohort (modules completed, percent, last activity), and completions per module for the chart. */
@@ -185,17 +191,24 @@ export async function cohortProgress(
   if (!cohort) throw new NotFoundError('We could not find that cohort.');
   // One read of the cohort's completions serves the rows and the shared reflections (one query fewer per page).
   const [enrolments, completions, attempts, modules] = await Promise.all([
-    EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).lean(),
+    EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).batchSize(wholeCohortBatch).lean(),
     CompletionModel.find(
       { cohortId: cohort._id },
       { userId: 1, moduleId: 1, completedAt: 1, reflectionShared: 1, reflection: 1 },
-    ).lean(),
-    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).lean(),
-    modulesOf(cohort.programmeId, { includeArchived: true }),
+    )
+      .batchSize(wholeCohortBatch)
+      .lean(),
+    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).batchSize(wholeCohortBatch).lean(),
+    // Titles and whether archived: not the modules' bodies or quizzes.
+    ModuleModel.find({ programmeId: cohort.programmeId }, { title: 1, archived: 1 })
+      .sort({ position: 1, _id: 1 })
+      .lean(),
   ]);
   const shared = completions.filter((c) => c.reflectionShared === true);
   const users = enrolments.length
-    ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 }).lean()
+    ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 })
+        .batchSize(wholeCohortBatch)
+        .lean()
     : [];
   const names = new Map(users.map((u) => [String(u._id), u.name]));
   const current = modules.filter((m) => !m.archived).map((m) => String(m._id));
