@@ -62,3 +62,40 @@ researchCohortFiguresSchema.index({ programmeId: 1 });
 export type ResearchCohortFigures = InferSchemaType<typeof researchCohortFiguresSchema>;
 export type FiguresBucket = InferSchemaType<typeof bucketSchema>;
 export const ResearchCohortFiguresModel = model('ResearchCohortFigures', researchCohortFiguresSchema);
+
+/**
+ * The second level: one record per programme, the sum of its cohorts' records by enrolment day (with the cohorts
+ * counted on each day), so the dashboard reads one small document per programme whatever the number of cohorts.
+ * Rolled up from the cohort records (never from the source) with the same ticket and conditional write.
+ */
+const dayTotalsSchema = new Schema(
+  {
+    day: { type: String, required: true },
+    cohortIds: { type: [Schema.Types.ObjectId], default: [] },
+    participants: { type: Number, required: true },
+    completed: { type: Number, required: true },
+    marked: { type: Number, required: true },
+    attended: { type: Number, required: true },
+    sessions: { type: Number, required: true },
+    applied: { type: Number, required: true },
+    interviewed: { type: Number, required: true },
+    appointed: { type: Number, required: true },
+    likertStart: { type: Map, of: likertSumSchema, default: {} },
+    likertEnd: { type: Map, of: likertSumSchema, default: {} },
+  },
+  { _id: false },
+);
+
+const researchProgrammeFiguresSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+    ticket: { type: Number, required: true, default: 0 },
+    version: { type: Number, required: true, default: 0 },
+    /** The oldest `computedAt` of the cohort records summed here: how fresh the figures are. */
+    computedAt: { type: Date, default: null },
+    days: { type: [dayTotalsSchema], default: [] },
+  },
+  { timestamps: false, versionKey: false },
+);
+
+export const ResearchProgrammeFiguresModel = model('ResearchProgrammeFigures', researchProgrammeFiguresSchema);

@@ -6,7 +6,7 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
-import { ResearchCohortFiguresModel } from '../../models/ResearchCohortFigures.ts';
+import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../models/ResearchCohortFigures.ts';
 import { ResearchConsentModel } from '../../models/ResearchConsent.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
@@ -200,11 +200,13 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     expect(all.suppressed.length).to.be.greaterThan(0);
   });
 
-  it('a cohort with no record yet is computed when the dashboard is read', async () => {
+  it('a programme or cohort with no record yet is computed when the dashboard is read', async () => {
     await ResearchCohortFiguresModel.deleteOne({ _id: cohortIds[2] });
+    await ResearchProgrammeFiguresModel.deleteMany({});
     const records = await fromRecords(researcher, {});
     expect(records).to.deep.equal(await researchImpactFromSource({ actor: researcher, filters: {} }));
     expect(await ResearchCohortFiguresModel.countDocuments({ _id: cohortIds[2] })).to.equal(1);
+    expect(await ResearchProgrammeFiguresModel.countDocuments()).to.equal(3);
   });
 
   it('when she withdraws consent, she leaves the figures as soon as the change is saved, and counts again when she consents', async () => {

@@ -5,7 +5,7 @@ import { CertificateModel } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
-import { ResearchCohortFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
@@ -155,18 +155,27 @@ export type CohortFiguresRecord = {
   buckets: Bucket[];
 };
 
-/** A ticket for a new computation of this cohort's record: atomic `$inc`, so tickets are strictly ordered. */
-export async function takeTicket(props: { cohortId: Types.ObjectId; programmeId: Types.ObjectId; track: string }) {
+type TicketedModel = typeof ResearchCohortFiguresModel | typeof ResearchProgrammeFiguresModel;
+
+/** A ticket for a new computation of a record: atomic `$inc` on one document, so tickets are strictly ordered. */
+async function ticketFor(
+  model: TicketedModel,
+  id: Types.ObjectId,
+  set: Record<string, unknown>,
+  empty: Record<string, unknown>,
+) {
   const take = () =>
-    ResearchCohortFiguresModel.findOneAndUpdate(
-      { _id: props.cohortId },
-      {
-        $inc: { ticket: 1 },
-        $set: { programmeId: props.programmeId, track: props.track },
-        $setOnInsert: { version: 0, computedAt: null, buckets: [] },
-      },
-      { upsert: true, returnDocument: 'after' },
-    ).lean();
+    (model as typeof ResearchCohortFiguresModel)
+      .findOneAndUpdate(
+        { _id: id },
+        {
+          $inc: { ticket: 1 },
+          ...(Object.keys(set).length ? { $set: set } : {}),
+          $setOnInsert: { version: 0, computedAt: null, ...empty },
+        },
+        { upsert: true, returnDocument: 'after' },
+      )
+      .lean();
   try {
     return (await take())!.ticket;
   } catch (error) {
@@ -176,18 +185,57 @@ export async function takeTicket(props: { cohortId: Types.ObjectId; programmeId:
   }
 }
 
+/** Writes a computation's result only if no later ticket's result is stored (one conditional update). */
+async function storeIfNewest(model: TicketedModel, id: Types.ObjectId, ticket: number, set: Record<string, unknown>) {
+  return (model as typeof ResearchCohortFiguresModel)
+    .findOneAndUpdate(
+      { _id: id, version: { $lt: ticket } },
+      { $set: { version: ticket, ...set } },
+      { returnDocument: 'after' },
+    )
+    .lean();
+}
+
+export const takeTicket = (props: { cohortId: Types.ObjectId; programmeId: Types.ObjectId; track: string }) =>
+  ticketFor(
+    ResearchCohortFiguresModel,
+    props.cohortId,
+    { programmeId: props.programmeId, track: props.track },
+    { buckets: [] },
+  );
+
+/**
+ * Writes a cohort computation's figures only if no later ticket's figures are stored. Answers the stored record,
+ * or null when a newer computation got there first (nothing is written).
+ */
+export const storeCohortFigures = (props: {
+  cohortId: Types.ObjectId;
+  ticket: number;
+  computedAt: Date;
+  buckets: Bucket[];
+}) =>
+  storeIfNewest(ResearchCohortFiguresModel, props.cohortId, props.ticket, {
+    computedAt: props.computedAt,
+    buckets: props.buckets,
+  });
+
 /**
  * Recomputes one cohort's record from the source and stores it unless a newer computation (a later ticket) already
- * did. Safe to run from any number of processes at once, and twice in a row gives the same figures. Answers the
- * stored record (this computation's, or the newer one's); null when the cohort no longer exists (its record is
- * removed).
+ * did; then (unless `rollUp` is false) rolls its programme's record up again. Safe to run from any number of
+ * processes at once, and twice in a row gives the same figures. Answers the stored record (this computation's, or
+ * the newer one's); null when the cohort no longer exists (its record is removed).
  */
-export async function refreshCohortFigures(props: { cohortId: Id; now?: Date }): Promise<CohortFiguresRecord | null> {
+export async function refreshCohortFigures(props: {
+  cohortId: Id;
+  now?: Date;
+  rollUp?: boolean;
+}): Promise<CohortFiguresRecord | null> {
   const cohortId = oid(props.cohortId);
   const cohort = await CohortModel.findById(cohortId).select({ programmeId: 1 }).lean();
   const programme = cohort ? await ProgrammeModel.findById(cohort.programmeId).select({ track: 1 }).lean() : null;
   if (!cohort || !programme) {
-    await ResearchCohortFiguresModel.deleteOne({ _id: cohortId });
+    const gone = await ResearchCohortFiguresModel.findOneAndDelete({ _id: cohortId }).lean();
+    if (gone && props.rollUp !== false) await rollUpProgrammeFigures({ programmeId: gone.programmeId });
     return null;
   }
   const ticket = await takeTicket({ cohortId, programmeId: cohort.programmeId, track: programme.track });
@@ -196,38 +244,96 @@ export async function refreshCohortFigures(props: { cohortId: Id; now?: Date }):
   const buckets = await computeCohortBuckets({ cohortId, programmeId: cohort.programmeId, now: computedAt });
   const stored = await storeCohortFigures({ cohortId, ticket, computedAt, buckets });
   const record = stored ?? (await ResearchCohortFiguresModel.findById(cohortId).lean());
+  if (props.rollUp !== false) await rollUpProgrammeFigures({ programmeId: cohort.programmeId });
   return record as CohortFiguresRecord | null;
 }
 
+export type DayTotals = Bucket & { cohortIds: Types.ObjectId[] };
+export type ProgrammeFiguresRecord = {
+  _id: Types.ObjectId;
+  version: number;
+  computedAt: Date | null;
+  days: DayTotals[];
+};
+
 /**
- * Writes a computation's figures only if no later ticket's figures are stored (one conditional single-document
- * update). Answers the stored record, or null when a newer computation got there first (nothing is written).
+ * Rolls a programme's record up from its cohorts' records (computing, from the source, the record of any cohort
+ * that has none yet): the figures by enrolment day, summed over cohorts. Ticketed like a cohort's record, so the
+ * stored roll-up is always one that started after the cohort records it was asked to include were written.
  */
-export async function storeCohortFigures(props: {
-  cohortId: Types.ObjectId;
-  ticket: number;
-  computedAt: Date;
-  buckets: Bucket[];
-}) {
-  return ResearchCohortFiguresModel.findOneAndUpdate(
-    { _id: props.cohortId, version: { $lt: props.ticket } },
-    { $set: { version: props.ticket, computedAt: props.computedAt, buckets: props.buckets } },
-    { returnDocument: 'after' },
-  ).lean();
+export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promise<ProgrammeFiguresRecord | null> {
+  const programmeId = oid(props.programmeId);
+  if (!(await ProgrammeModel.exists({ _id: programmeId }))) {
+    await ResearchProgrammeFiguresModel.deleteOne({ _id: programmeId });
+    return null;
+  }
+  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { days: [] });
+  const [cohorts, records] = await Promise.all([
+    CohortModel.find({ programmeId }).select({ _id: 1 }).lean(),
+    ResearchCohortFiguresModel.find({ programmeId }).lean(),
+  ]);
+  const byCohort = new Map(records.filter((r) => r.computedAt).map((r) => [String(r._id), r as CohortFiguresRecord]));
+  const days = new Map<string, DayTotals>();
+  let computedAt: Date | null = null;
+  for (const c of cohorts.sort((a, b) => String(a._id).localeCompare(String(b._id)))) {
+    const record = byCohort.get(String(c._id)) ?? (await refreshCohortFigures({ cohortId: c._id, rollUp: false }));
+    if (!record?.computedAt) continue;
+    if (!computedAt || record.computedAt < computedAt) computedAt = record.computedAt;
+    for (const b of record.buckets) {
+      const d = days.get(b.day) ?? { ...emptyBucket(b.day), cohortIds: [] };
+      days.set(b.day, d);
+      d.cohortIds.push(c._id);
+      for (const k of [
+        'participants',
+        'completed',
+        'marked',
+        'attended',
+        'sessions',
+        'applied',
+        'interviewed',
+        'appointed',
+      ] as const)
+        d[k] += b[k];
+      for (const [into, from] of [
+        [d.likertStart, b.likertStart],
+        [d.likertEnd, b.likertEnd],
+      ] as const)
+        for (const [id, s] of Object.entries(from ?? {})) {
+          const t = (into[id] ??= { sum: 0, n: 0 });
+          t.sum += s.sum;
+          t.n += s.n;
+        }
+    }
+  }
+  const sorted = [...days.values()]
+    .sort((a, b) => a.day.localeCompare(b.day))
+    .map((d) => ({ ...d, likertStart: sortedKeys(d.likertStart), likertEnd: sortedKeys(d.likertEnd) }));
+  const stored = await storeIfNewest(ResearchProgrammeFiguresModel, programmeId, ticket, {
+    computedAt: computedAt ?? new Date(),
+    days: sorted,
+  });
+  return (stored ??
+    (await ResearchProgrammeFiguresModel.findById(programmeId).lean())) as unknown as ProgrammeFiguresRecord | null;
 }
 
-/** Recomputes the records of every cohort she is (or was) enrolled in: after her consent changes. */
+/** Recomputes the records of every cohort she is (or was) enrolled in, and their programmes': after her consent changes. */
 export async function refreshFiguresOfPerson(props: { userId: Id }): Promise<void> {
   const enrolments = await EnrolmentModel.find({ userId: oid(props.userId) })
-    .select({ cohortId: 1 })
+    .select({ cohortId: 1, programmeId: 1 })
     .lean();
-  for (const cohortId of new Set(enrolments.map((e) => String(e.cohortId)))) await refreshCohortFigures({ cohortId });
+  for (const cohortId of new Set(enrolments.map((e) => String(e.cohortId))))
+    await refreshCohortFigures({ cohortId, rollUp: false });
+  for (const programmeId of new Set(enrolments.map((e) => String(e.programmeId))))
+    await rollUpProgrammeFigures({ programmeId });
 }
 
-/** The job: every cohort's record, recomputed; records of cohorts that no longer exist, removed. */
+/** The job: every cohort's record recomputed, then every programme's rolled up; records of what is gone, removed. */
 export async function refreshAllCohortFigures(): Promise<{ cohorts: number }> {
   const cohorts = await CohortModel.find().select({ _id: 1 }).lean();
-  for (const c of cohorts) await refreshCohortFigures({ cohortId: c._id });
+  for (const c of cohorts) await refreshCohortFigures({ cohortId: c._id, rollUp: false });
   await ResearchCohortFiguresModel.deleteMany({ _id: { $nin: cohorts.map((c) => c._id) } });
+  const programmes = await ProgrammeModel.find().select({ _id: 1 }).lean();
+  for (const p of programmes) await rollUpProgrammeFigures({ programmeId: p._id });
+  await ResearchProgrammeFiguresModel.deleteMany({ _id: { $nin: programmes.map((p) => p._id) } });
   return { cohorts: cohorts.length };
 }

@@ -1,14 +1,13 @@
 import { Types } from 'mongoose';
-import { CohortModel } from '../../../models/Cohort.ts';
 import { ProgrammeModel, tracks, type Track } from '../../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
-import { ResearchCohortFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import { ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeResearch } from '../../policies/research.ts';
 import { addUpFigures, suppressTotals } from '../boards/fairness.ts';
-import { figuresRefreshMinutes, refreshCohortFigures, type CohortFiguresRecord } from './cohortFigures.ts';
+import { figuresRefreshMinutes, rollUpProgrammeFigures, type ProgrammeFiguresRecord } from './cohortFigures.ts';
 import {
   dayOf,
   loadPopulation,
@@ -232,56 +231,45 @@ async function questionsOf(programmeIds: Types.ObjectId[]): Promise<Questions> {
 }
 
 /**
- * Totals from the per-cohort records of the programmes in scope (a record is computed here for a cohort that has
- * none yet), summed over the enrolment days in the range. Also answers when the oldest of them was computed.
+ * Totals from the programmes' records (one small document per programme in scope; a programme with none yet is
+ * rolled up here, computing any missing cohort record from the source), summed over the enrolment days in the
+ * range. Also answers when the oldest cohort record in them was computed.
  */
 async function totalsFromRecords(filters: ResearchFilters, programmes: { _id: Types.ObjectId; track: string }[]) {
-  const trackOf = new Map(programmes.map((p) => [String(p._id), p.track as Track]));
-  const ids = programmes.map((p) => p._id);
-  const [records, cohorts] = await Promise.all([
-    ResearchCohortFiguresModel.find({ programmeId: { $in: ids } })
-      .select({ programmeId: 1, computedAt: 1, buckets: 1 })
-      .lean(),
-    CohortModel.find({ programmeId: { $in: ids } })
-      .select({ _id: 1 })
-      .lean(),
-  ]);
-  const byCohort = new Map(
-    records.filter((r) => r.computedAt).map((r) => [String(r._id), r as unknown as CohortFiguresRecord]),
+  const records = await ResearchProgrammeFiguresModel.find({ _id: { $in: programmes.map((p) => p._id) } })
+    .select({ computedAt: 1, days: 1 })
+    .lean();
+  const byProgramme = new Map(
+    records.filter((r) => r.computedAt).map((r) => [String(r._id), r as unknown as ProgrammeFiguresRecord]),
   );
-  for (const c of cohorts) {
-    if (byCohort.has(String(c._id))) continue;
-    const record = await refreshCohortFigures({ cohortId: c._id });
-    if (record) byCohort.set(String(c._id), record);
-  }
   const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
+  const cohorts = new Set<string>();
   let computedAt: Date | null = null;
-  for (const c of cohorts) {
-    const record = byCohort.get(String(c._id));
-    const track = record && trackOf.get(String(record.programmeId));
-    if (!record || !track) continue;
+  for (const p of programmes) {
+    const record = byProgramme.get(String(p._id)) ?? (await rollUpProgrammeFigures({ programmeId: p._id }));
+    if (!record) continue;
     if (record.computedAt && (!computedAt || record.computedAt < computedAt)) computedAt = record.computedAt;
-    let counted = false;
-    for (const b of record.buckets) {
-      if ((filters.from && b.day < filters.from) || (filters.to && b.day > filters.to) || !b.participants) continue;
-      counted = true;
+    const track = p.track as Track;
+    for (const d of record.days) {
+      if ((filters.from && d.day < filters.from) || (filters.to && d.day > filters.to) || !d.participants) continue;
+      for (const id of d.cohortIds) cohorts.add(String(id));
       const g: GroupTotals = {
-        participants: b.participants,
-        completed: b.completed,
-        marked: b.marked,
-        attended: b.attended,
-        sessions: b.sessions,
-        applied: b.applied,
-        interviewed: b.interviewed,
-        appointed: b.appointed,
+        participants: d.participants,
+        completed: d.completed,
+        marked: d.marked,
+        attended: d.attended,
+        sessions: d.sessions,
+        applied: d.applied,
+        interviewed: d.interviewed,
+        appointed: d.appointed,
       };
       addGroup(totals.all, g);
       addGroup((totals.byTrack[track] ??= emptyGroup()), g);
-      addSums(totals.likert.start, b.likertStart ?? {});
-      addSums(totals.likert.end, b.likertEnd ?? {});
+      addSums(totals.likert.start, d.likertStart ?? {});
+      addSums(totals.likert.end, d.likertEnd ?? {});
     }
-    if (counted) totals.cohorts += 1;
   }
+  totals.cohorts = cohorts.size;
   return { totals, computedAt };
 }
 
