@@ -14,6 +14,7 @@ import {
   computeCohortBuckets,
   refreshAllCohortFigures,
   refreshCohortFigures,
+  rollUpProgrammeFigures,
   storeCohortFigures,
   takeTicket,
 } from '../../server/services/research/cohortFigures.ts';
@@ -251,6 +252,17 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     const again = (await ResearchCohortFiguresModel.findById(cohortId).lean())!;
     expect(again.version).to.equal(stored.version + 1);
     expect(JSON.parse(JSON.stringify(again.buckets))).to.deep.equal(JSON.parse(JSON.stringify(stored.buckets)));
+  });
+
+  it('three roll-ups of a programme at once leave one record, the latest ticket’s, equal to a roll-up done alone', async () => {
+    const programmeId = new Types.ObjectId(aspiringId);
+    await Promise.all([1, 2, 3].map(() => rollUpProgrammeFigures({ programmeId })));
+    const stored = (await ResearchProgrammeFiguresModel.findById(programmeId).lean())!;
+    expect(stored.version).to.equal(stored.ticket);
+    await rollUpProgrammeFigures({ programmeId });
+    const alone = (await ResearchProgrammeFiguresModel.findById(programmeId).lean())!;
+    expect(JSON.parse(JSON.stringify(alone.days))).to.deep.equal(JSON.parse(JSON.stringify(stored.days)));
+    expect(await ResearchProgrammeFiguresModel.countDocuments({ _id: programmeId })).to.equal(1);
   });
 
   it('an older computation that finishes last never overwrites a newer one', async () => {
