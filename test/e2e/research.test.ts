@@ -5,6 +5,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
 import { setResearchConsent } from '../../server/services/research/consent.ts';
 import { launchBrowser, screenshot, serveTestApp, signInInBrowser, wcagViolations } from '../support/browser.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
@@ -66,6 +67,8 @@ describe('browser: a researcher walks through the impact dashboard', () => {
         await CareerOutcomeModel.create({ userId: user.id, kind: 'applied', on: '2026-09-01' });
       }
     }
+    // Answers and outcomes written straight into the collections reach the figures when the scheduled job runs.
+    await refreshAllCohortFigures();
     served = await serveTestApp({ BASE_URL: 'http://127.0.0.1' });
     browser = await launchBrowser();
   });
