@@ -1,4 +1,5 @@
 import type { Agenda } from 'agenda';
+import { figuresRefreshMinutes, refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { planSurveyInvitations } from '../server/services/research/surveys.ts';
 import type { JobArea } from './types.ts';
 
@@ -12,8 +13,15 @@ export const researchJobs: JobArea = {
       concurrency: 1,
       lockLifetime: 10 * 60 * 1000,
     });
+    // The impact dashboard's per-cohort records, recomputed from the source (README "Research figures"). Safe if two
+    // processes run it at once: each record's write is conditional on its ticket.
+    agenda.define('research:refresh-figures', async () => void (await refreshAllCohortFigures()), {
+      concurrency: 1,
+      lockLifetime: 10 * 60 * 1000,
+    });
   },
   async schedule(agenda: Agenda) {
     await agenda.every('1 hour', 'research:plan-surveys', {}, { skipImmediate: false });
+    await agenda.every(`${figuresRefreshMinutes} minutes`, 'research:refresh-figures', {}, { skipImmediate: false });
   },
 };

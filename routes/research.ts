@@ -26,6 +26,7 @@ import {
   surveyToAnswer,
 } from '../server/services/research/surveys.ts';
 import { chartOf } from '../server/services/research/charts.ts';
+import { formatDateTime } from '../server/time.ts';
 
 const messages = {
   consentOn: 'Thank you: your records may now be counted in research, without your name.',
@@ -113,6 +114,8 @@ const impactOut = groupOut
     recruitment: z.any(),
     suppressed: z.array(z.string()),
     threshold: z.number(),
+    computedAt: z.string().nullable().describe('When the oldest per-cohort record summed here was computed'),
+    refreshMinutes: z.number().describe('Records are recomputed at least this often'),
   })
   .loose();
 
@@ -156,6 +159,7 @@ async function renderDashboard(req: Request, res: Response) {
     programmes: await programmesForFilters(),
     tracks,
     charts: chartOf(impact),
+    computedAt: impact.computedAt ? formatDateTime(new Date(impact.computedAt), req.user!.timezone) : null,
     errors: parsed.success ? {} : Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
   });
 }

@@ -15,6 +15,7 @@ import { seedPeople } from './people.ts';
 import { seedPledge } from './pledge.ts';
 import { seedReminders } from './reminders.ts';
 import { seedResearch } from './research.ts';
+import { refreshAllCohortFigures } from '../services/research/cohortFigures.ts';
 
 /**
  * Demo data, loaded into an empty database on start (DEMO_DATA, default on outside production).
@@ -48,6 +49,8 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
 
   // LTI: a registered demo Moodle, the participant's Moodle identity and her cohort's class-list sync.
   { name: 'lti', seed: (ctx) => seedLti(ctx) },
+  // Research figures last: the per-cohort records read everything seeded above (as the job does every 15 minutes).
+  { name: 'research-figures', seed: async () => void (await refreshAllCohortFigures()) },
 ];
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {

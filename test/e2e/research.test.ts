@@ -4,6 +4,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
 import { setResearchConsent } from '../../server/services/research/consent.ts';
 import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
@@ -64,6 +65,8 @@ describe('browser: a researcher walks through the impact dashboard', () => {
           await CareerOutcomeModel.create({ userId: user.id, kind: 'applied', on: '2026-09-01' });
         }
       }
+      // Answers and outcomes written straight into the collections reach the figures when the scheduled job runs.
+      await refreshAllCohortFigures();
     },
   });
 

@@ -20,6 +20,9 @@ describe('research and pool: demo data', () => {
     const page = await researcher.get('/research').expect(200);
     expect(page.text).to.include('Impact dashboard');
     expect(page.text).to.include('fewer than 5');
+    // When the figures were computed, in her zone with the zone named, and how often they are refreshed.
+    expect(page.text).to.match(/Figures computed at <strong>[^<]+ \([A-Za-z_/]+\)<\/strong>/);
+    expect(page.text).to.include('recomputed every 15 minutes');
     expect(page.text).to.include('How confident are you to apply for headship?');
     const api = await researcher.get('/api/v1/research/impact').expect(200);
     expect(api.body.participants).to.be.at.least(20);

@@ -7,6 +7,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
 import { saveResearchContext, setResearchConsent } from '../../server/services/research/consent.ts';
 import { testApp } from '../support/app.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
@@ -116,6 +117,8 @@ describe('research: impact figures and the anonymised export', () => {
       updatedAt: at('2026-01-16T00:00:00Z'),
     });
     await CareerOutcomeModel.create({ userId: people[1]!.id, kind: 'appointed', on: '2027-03-01' });
+    // Records written straight into the collections above reach the figures when the scheduled job runs.
+    await refreshAllCohortFigures();
   });
 
   it('counts only consenting participants and withholds small figures, and the cell that would give one away', async () => {

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { ResearchConsentModel } from '../../../models/ResearchConsent.ts';
 import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts';
+import { refreshFiguresOfPerson } from './cohortFigures.ts';
 import { consentText } from './consentText.ts';
 
 type Id = string | Types.ObjectId;
@@ -53,6 +54,8 @@ export async function setResearchConsent(props: {
     textVersion: consentText.version,
     at,
   });
+  // The dashboard sums per-cohort records: hers are recomputed now, so she leaves (or joins) the figures at once.
+  await refreshFiguresOfPerson({ userId: props.userId });
   return { consented: props.consented, textVersion: consentText.version, at };
 }
 

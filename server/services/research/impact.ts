@@ -1,9 +1,21 @@
+import { Types } from 'mongoose';
+import { ProgrammeModel, tracks, type Track } from '../../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
-import { tracks, type Track } from '../../../models/Programme.ts';
-import { ForbiddenError } from '../../errors.ts';
+import { ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import { SurveyModel } from '../../../models/Survey.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
 import { canSeeResearch } from '../../policies/research.ts';
 import { addUpFigures, suppressTotals } from '../boards/fairness.ts';
-import { loadPopulation, type Population, type PersonEnrolment, type ResearchFilters } from './population.ts';
+import { figuresRefreshMinutes, rollUpProgrammeFigures, type ProgrammeFiguresRecord } from './cohortFigures.ts';
+import {
+  dayOf,
+  loadPopulation,
+  outcomeWindow,
+  type Outcome,
+  type Population,
+  type ResearchFilters,
+} from './population.ts';
 import { suppressFigures, suppressionThreshold, type Cell } from './suppression.ts';
 
 export const outcomeKindsCounted = ['applied', 'interviewed', 'appointed'] as const;
@@ -12,62 +24,123 @@ type OutcomeKind = (typeof outcomeKindsCounted)[number];
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const rate = (num: number, den: number): number | null => (den ? round3(num / den) : null);
 
-/** Cells of one group of enrolments: participants, completion and attendance rates, outcomes. */
-function groupCells(prefix: string, enrolments: PersonEnrolment[], outcomes: Population['outcomes']) {
-  const people = new Set(enrolments.map((e) => e.userId));
-  const marked = enrolments.filter((e) => e.attended + e.absent > 0);
-  const attended = marked.reduce((s, e) => s + e.attended, 0);
-  const sessions = marked.reduce((s, e) => s + e.attended + e.absent, 0);
-  const cells: Record<string, Cell> = {
-    [`${prefix}participants`]: { value: people.size, n: people.size },
-    [`${prefix}completionRate`]: {
-      value: rate(enrolments.filter((e) => e.completed).length, enrolments.length),
-      n: people.size,
-    },
-    [`${prefix}attendanceRate`]: { value: rate(attended, sessions), n: new Set(marked.map((e) => e.userId)).size },
-  };
-  for (const kind of outcomeKindsCounted) {
-    const who = new Set(outcomes.filter((o) => o.kind === kind && people.has(o.userId)).map((o) => o.userId));
-    cells[`${prefix}outcomes.${kind}`] = { value: who.size, n: who.size };
+/**
+ * What the figures are made of: counts that add up across cohorts, enrolment days and tracks, so the dashboard can
+ * sum the per-cohort records (cohortFigures.ts) and get what the source gives. A participant is counted once per
+ * cohort she is in (her enrolment), and so are her outcomes (within 12 months of that enrolment).
+ */
+export type GroupTotals = {
+  participants: number;
+  completed: number;
+  /** Enrolments with a session marked present, late or absent; their attended and marked sessions. */
+  marked: number;
+  attended: number;
+  sessions: number;
+} & Record<OutcomeKind, number>;
+export type MomentSums = Record<string, { sum: number; n: number }>;
+export type ImpactTotals = {
+  cohorts: number;
+  all: GroupTotals;
+  byTrack: Partial<Record<Track, GroupTotals>>;
+  likert: { start: MomentSums; end: MomentSums };
+};
+export type Questions = Map<string, { type: string; prompt: string }>;
+
+export const emptyGroup = (): GroupTotals => ({
+  participants: 0,
+  completed: 0,
+  marked: 0,
+  attended: 0,
+  sessions: 0,
+  applied: 0,
+  interviewed: 0,
+  appointed: 0,
+});
+export function addGroup(into: GroupTotals, from: GroupTotals): void {
+  for (const k of Object.keys(into) as (keyof GroupTotals)[]) into[k] += from[k];
+}
+export function addSums(into: MomentSums, from: Record<string, { sum: number; n: number }>): void {
+  for (const [id, s] of Object.entries(from)) {
+    const t = (into[id] ??= { sum: 0, n: 0 });
+    t.sum += s.sum;
+    t.n += s.n;
   }
+}
+
+/** Totals straight from the source population (population.ts): the reference the per-cohort records must equal. */
+export function totalsOfPopulation(population: Population): ImpactTotals {
+  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
+  totals.cohorts = new Set(population.enrolments.map((e) => e.cohortId)).size;
+  const outcomesOf = new Map<string, Outcome[]>();
+  for (const o of population.outcomes) outcomesOf.set(o.userId, [...(outcomesOf.get(o.userId) ?? []), o]);
+  for (const e of population.enrolments) {
+    const g = emptyGroup();
+    g.participants = 1;
+    g.completed = e.completed ? 1 : 0;
+    if (e.attended + e.absent > 0) {
+      g.marked = 1;
+      g.attended = e.attended;
+      g.sessions = e.attended + e.absent;
+    }
+    const window = outcomeWindow(dayOf(e.enrolledAt));
+    for (const kind of outcomeKindsCounted)
+      g[kind] = (outcomesOf.get(e.userId) ?? []).some(
+        (o) => o.kind === kind && o.on >= window.from && o.on <= window.to,
+      )
+        ? 1
+        : 0;
+    addGroup(totals.all, g);
+    addGroup((totals.byTrack[e.track] ??= emptyGroup()), g);
+  }
+  for (const a of population.answers) {
+    if (a.moment !== 'start' && a.moment !== 'end') continue;
+    const sums: MomentSums = {};
+    for (const [id, v] of Object.entries(a.answers)) if (typeof v === 'number') sums[id] = { sum: v, n: 1 };
+    addSums(totals.likert[a.moment], sums);
+  }
+  return totals;
+}
+
+/** Cells of one group: participants, completion and attendance rates, outcomes. */
+function groupCells(prefix: string, g: GroupTotals) {
+  const cells: Record<string, Cell> = {
+    [`${prefix}participants`]: { value: g.participants, n: g.participants },
+    [`${prefix}completionRate`]: { value: rate(g.completed, g.participants), n: g.participants },
+    [`${prefix}attendanceRate`]: { value: rate(g.attended, g.sessions), n: g.marked },
+  };
+  for (const kind of outcomeKindsCounted) cells[`${prefix}outcomes.${kind}`] = { value: g[kind], n: g[kind] };
   return cells;
 }
 
 /** Pre/post means of each Likert question (start and end answers), with n. */
-function likertCells(population: Population) {
+function likertCells(totals: ImpactTotals, questions: Questions) {
   const cells: Record<string, Cell> = {};
   const ids: string[] = [];
-  for (const [id, q] of population.questions) {
+  for (const [id, q] of questions) {
     if (q.type !== 'likert5') continue;
     ids.push(id);
     for (const moment of ['start', 'end'] as const) {
-      const values = population.answers
-        .filter((a) => a.moment === moment && typeof a.answers[id] === 'number')
-        .map((a) => a.answers[id] as number);
-      const mean = values.length ? Math.round((values.reduce((s, v) => s + v, 0) / values.length) * 100) / 100 : null;
-      cells[`likert.${id}.${moment}.mean`] = { value: mean, n: values.length };
-      cells[`likert.${id}.${moment}.n`] = { value: values.length, n: values.length };
+      const { sum, n } = totals.likert[moment][id] ?? { sum: 0, n: 0 };
+      const mean = n ? Math.round((sum / n) * 100) / 100 : null;
+      cells[`likert.${id}.${moment}.mean`] = { value: mean, n };
+      cells[`likert.${id}.${moment}.n`] = { value: n, n };
     }
   }
   return { cells, ids };
 }
 
-/** The pure part: figures of a population, every one passed through the suppression rule. */
-export function impactFigures(population: Population) {
-  const presentTracks = tracks.filter((t) => population.enrolments.some((e) => e.track === t));
-  const cells: Record<string, Cell> = { ...groupCells('', population.enrolments, population.outcomes) };
+/** The pure part: figures of the summed totals, every one passed through the suppression rule. */
+export function impactFigures(totals: ImpactTotals, questions: Questions) {
+  const presentTracks = tracks.filter((t) => (totals.byTrack[t]?.participants ?? 0) > 0);
+  const cells: Record<string, Cell> = { ...groupCells('', totals.all) };
   const links: { from: string; to: string[] }[] = [];
   for (const t of presentTracks) {
-    const trackCells = groupCells(
-      `byTrack.${t}.`,
-      population.enrolments.filter((e) => e.track === t),
-      population.outcomes,
-    );
+    const trackCells = groupCells(`byTrack.${t}.`, totals.byTrack[t]!);
     Object.assign(cells, trackCells);
     links.push({ from: `byTrack.${t}.participants`, to: Object.keys(trackCells) });
   }
   links.push({ from: 'participants', to: Object.keys(cells) });
-  const likert = likertCells(population);
+  const likert = likertCells(totals, questions);
   Object.assign(cells, likert.cells);
   for (const id of likert.ids)
     for (const m of ['start', 'end']) links.push({ from: `likert.${id}.${m}.n`, to: [`likert.${id}.${m}.mean`] });
@@ -89,11 +162,11 @@ export function impactFigures(population: Population) {
   });
   const overall = group('');
   return {
-    cohorts: new Set(population.enrolments.map((e) => e.cohortId)).size,
+    cohorts: totals.cohorts,
     ...overall,
     likert: likert.ids.map((id) => ({
       questionId: id,
-      prompt: population.questions.get(id)?.prompt ?? id,
+      prompt: questions.get(id)?.prompt ?? id,
       start: { mean: values[`likert.${id}.start.mean`] ?? null, n: values[`likert.${id}.start.n`] ?? null },
       end: { mean: values[`likert.${id}.end.mean`] ?? null, n: values[`likert.${id}.end.n`] ?? null },
     })),
@@ -134,12 +207,108 @@ async function recruitmentFigures(filters: ResearchFilters) {
   };
 }
 
-/** GET /api/v1/research/impact: aggregates only, of consenting participants, small numbers withheld. */
-export async function researchImpact(props: { actor: Express.User; filters: ResearchFilters; now?: Date }) {
+/** The programmes in scope of the filters (a handful of documents). */
+async function programmesInScope(filters: ResearchFilters) {
+  const programmeFilter: Record<string, unknown> = {};
+  if (filters.programmeId) {
+    if (!isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
+    programmeFilter._id = new Types.ObjectId(filters.programmeId);
+  }
+  if (filters.track) programmeFilter.track = filters.track;
+  const programmes = await ProgrammeModel.find(programmeFilter).select({ track: 1 }).lean();
+  if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
+  return programmes;
+}
+
+/** Questions of the surveys of these programmes, by id (the first definition of an id wins). */
+async function questionsOf(programmeIds: Types.ObjectId[]): Promise<Questions> {
+  const surveys = await SurveyModel.find({ programmeId: { $in: programmeIds } })
+    .select({ questions: 1 })
+    .lean();
+  const questions: Questions = new Map();
+  for (const s of surveys) for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
+  return questions;
+}
+
+/**
+ * Totals from the programmes' records (one small document per programme in scope; a programme with none yet is
+ * rolled up here, computing any missing cohort record from the source), summed over the enrolment days in the
+ * range. Also answers when the oldest cohort record in them was computed.
+ */
+async function totalsFromRecords(filters: ResearchFilters, programmes: { _id: Types.ObjectId; track: string }[]) {
+  const records = await ResearchProgrammeFiguresModel.find({ _id: { $in: programmes.map((p) => p._id) } })
+    .select({ computedAt: 1, days: 1 })
+    .lean();
+  const byProgramme = new Map(
+    records.filter((r) => r.computedAt).map((r) => [String(r._id), r as unknown as ProgrammeFiguresRecord]),
+  );
+  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
+  const cohorts = new Set<string>();
+  let computedAt: Date | null = null;
+  for (const p of programmes) {
+    const record = byProgramme.get(String(p._id)) ?? (await rollUpProgrammeFigures({ programmeId: p._id }));
+    if (!record) continue;
+    if (record.computedAt && (!computedAt || record.computedAt < computedAt)) computedAt = record.computedAt;
+    const track = p.track as Track;
+    for (const d of record.days) {
+      if ((filters.from && d.day < filters.from) || (filters.to && d.day > filters.to) || !d.participants) continue;
+      for (const id of d.cohortIds) cohorts.add(String(id));
+      const g: GroupTotals = {
+        participants: d.participants,
+        completed: d.completed,
+        marked: d.marked,
+        attended: d.attended,
+        sessions: d.sessions,
+        applied: d.applied,
+        interviewed: d.interviewed,
+        appointed: d.appointed,
+      };
+      addGroup(totals.all, g);
+      addGroup((totals.byTrack[track] ??= emptyGroup()), g);
+      addSums(totals.likert.start, d.likertStart ?? {});
+      addSums(totals.likert.end, d.likertEnd ?? {});
+    }
+  }
+  totals.cohorts = cohorts.size;
+  return { totals, computedAt };
+}
+
+/**
+ * GET /api/v1/research/impact: aggregates only, of consenting participants, small numbers withheld. Summed from the
+ * per-cohort records (cohortFigures.ts); `computedAt` says how fresh the oldest of them is.
+ */
+export async function researchImpact(props: { actor: Express.User; filters: ResearchFilters }) {
+  if (!canSeeResearch(props.actor)) throw new ForbiddenError();
+  const programmes = await programmesInScope(props.filters);
+  const ids = programmes.map((p) => p._id);
+  const [{ totals, computedAt }, questions, boards] = await Promise.all([
+    totalsFromRecords(props.filters, programmes),
+    questionsOf(ids),
+    recruitmentFigures(props.filters),
+  ]);
+  const figures = impactFigures(totals, questions);
+  return {
+    filters: props.filters,
+    threshold: suppressionThreshold,
+    computedAt: computedAt ? computedAt.toISOString() : null,
+    refreshMinutes: figuresRefreshMinutes,
+    ...figures,
+    panels: boards.panels,
+    recruitment: boards.recruitment,
+    suppressed: [...figures.suppressed, ...boards.suppressed],
+  };
+}
+
+/**
+ * The same figures computed from the source collections at `now` (every consenting participant's records): what the
+ * records must add up to. Used by the tests; too slow for a page at scale (README "Research figures").
+ */
+export async function researchImpactFromSource(props: { actor: Express.User; filters: ResearchFilters; now?: Date }) {
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
   const now = props.now ?? new Date();
+  const programmes = await programmesInScope(props.filters);
   const population = await loadPopulation({ filters: props.filters, now });
-  const figures = impactFigures(population);
+  const figures = impactFigures(totalsOfPopulation(population), await questionsOf(programmes.map((p) => p._id)));
   const boards = await recruitmentFigures(props.filters);
   return {
     filters: props.filters,

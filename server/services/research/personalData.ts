@@ -7,6 +7,7 @@ import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts
 import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { refreshFiguresOfPerson } from './cohortFigures.ts';
 
 /**
  * Research: her consent history, her context for research and her survey answers. Erasure removes all of them:
@@ -45,6 +46,8 @@ export const researchPersonalData: PersonalDataArea = {
       ResearchParticipantModel.deleteMany({ userId }),
       SurveyResponseModel.deleteMany({ userId }),
     ]);
+    // With no consent left she is out of the figures: her cohorts' records are recomputed at once.
+    await refreshFiguresOfPerson({ userId });
   },
 };
 

@@ -30,7 +30,14 @@ export type PersonEnrolment = {
   attended: number;
   absent: number;
 };
-export type Answer = { userId: string; programmeId: string; moment: string; answers: Record<string, unknown> };
+export type Answer = {
+  userId: string;
+  programmeId: string;
+  /** The cohort of her first enrolment in that programme: she answers a programme's survey once, for that one. */
+  cohortId: string;
+  moment: string;
+  answers: Record<string, unknown>;
+};
 export type Outcome = { userId: string; kind: string; on: string };
 
 export type Population = {
@@ -42,12 +49,39 @@ export type Population = {
 };
 
 const oid = (id: string) => new Types.ObjectId(id);
-const dayOf = (d: Date) => d.toISOString().slice(0, 10);
+/** Enrolments research counts: active or withdrawn (she took part), never waitlisted. */
+export const countedStatuses: ('active' | 'withdrawn')[] = ['active', 'withdrawn'];
+export const dayOf = (d: Date) => d.toISOString().slice(0, 10);
 const plusMonths = (day: string, months: number) => {
   const d = new Date(`${day}T00:00:00Z`);
   d.setUTCMonth(d.getUTCMonth() + months);
   return dayOf(d);
 };
+/** Outcomes count for an enrolment from its enrolment day to 12 months after. */
+export const outcomeWindow = (day: string) => ({ from: day, to: plusMonths(day, 12) });
+
+/** "userId:programmeId" → the cohort of her earliest enrolment in that programme (ties by cohort id). */
+export function firstEnrolmentKey(
+  enrolments: {
+    userId: unknown;
+    cohortId: unknown;
+    programmeId?: unknown;
+    enrolledAt?: Date | null;
+    createdAt?: unknown;
+  }[],
+  programmeId?: string,
+): Map<string, string> {
+  const best = new Map<string, { at: number; cohortId: string }>();
+  for (const e of enrolments) {
+    const key = `${String(e.userId)}:${programmeId ?? String(e.programmeId)}`;
+    const at = ((e.enrolledAt ?? e.createdAt) as Date).getTime();
+    const cohortId = String(e.cohortId);
+    const current = best.get(key);
+    if (!current || at < current.at || (at === current.at && cohortId < current.cohortId))
+      best.set(key, { at, cohortId });
+  }
+  return new Map([...best].map(([k, v]) => [k, v.cohortId]));
+}
 
 export async function loadPopulation(props: { filters: ResearchFilters; now: Date }): Promise<Population> {
   const { filters, now } = props;
@@ -65,7 +99,7 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
 
   const raw = await EnrolmentModel.find({
     programmeId: { $in: programmes.map((p) => p._id) },
-    status: { $in: ['active', 'withdrawn'] },
+    status: { $in: countedStatuses },
   })
     .select({ userId: 1, cohortId: 1, programmeId: 1, enrolledAt: 1, createdAt: 1 })
     .lean();
@@ -119,13 +153,17 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
       ...(marks.get(key) ?? { attended: 0, absent: 0 }),
     };
   });
-  const people = new Set(userIds);
   const history = (userId: string) => histories.get(userId) ?? [];
+  const first = firstEnrolmentKey(raw);
+  const countedEnrolments = new Set(counted.map((e) => `${String(e.userId)}:${String(e.cohortId)}`));
   const answers = responses
-    .filter((r) => people.has(String(r.userId)) && countable(history(String(r.userId)), r.answeredAt, now))
-    .map((r) => ({
+    .map((r) => ({ r, cohortId: first.get(`${String(r.userId)}:${String(r.programmeId)}`) ?? '' }))
+    .filter(({ r, cohortId }) => countedEnrolments.has(`${String(r.userId)}:${cohortId}`))
+    .filter(({ r }) => countable(history(String(r.userId)), r.answeredAt, now))
+    .map(({ r, cohortId }) => ({
       userId: String(r.userId),
       programmeId: String(r.programmeId),
+      cohortId,
       moment: r.moment,
       answers: (r.answers ?? {}) as Record<string, unknown>,
       surveyId: String(r.surveyId),
@@ -138,7 +176,7 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
   const windows = new Map<string, { from: string; to: string }[]>();
   for (const e of enrolments) {
     const from = dayOf(e.enrolledAt);
-    windows.set(e.userId, [...(windows.get(e.userId) ?? []), { from, to: plusMonths(from, 12) }]);
+    windows.set(e.userId, [...(windows.get(e.userId) ?? []), outcomeWindow(from)]);
   }
   const counts = outcomes
     .filter((o) => countable(history(String(o.userId)), (o.createdAt as Date | undefined) ?? now, now))

@@ -1,0 +1,101 @@
+import { Schema, model, type InferSchemaType } from 'mongoose';
+import { tracks } from './Programme.ts';
+
+/**
+ * A derived record: the research figures of one cohort, computed from the source collections by
+ * server/services/research/cohortFigures.ts (the impact dashboard sums these instead of reading every participant's
+ * records; README "Research figures"). One record per cohort (_id = the cohort's id), split by enrolment day so the
+ * dashboard's date range stays exact. Only consenting participants are in it, as of `computedAt`.
+ *
+ * Correct with several processes: a computation first takes a ticket (`$inc` on `ticket`, atomic on one document),
+ * reads the sources, and writes only if the stored `version` is older than its ticket. A slower, older computation
+ * therefore never overwrites a newer one, and two computations at once leave the newer one's figures.
+ */
+const likertSumSchema = new Schema(
+  { sum: { type: Number, required: true }, n: { type: Number, required: true } },
+  {
+    _id: false,
+  },
+);
+
+const bucketSchema = new Schema(
+  {
+    /** Enrolment day (UTC calendar date) of the enrolments counted in this bucket. */
+    day: { type: String, required: true },
+    /** Counted enrolments (one per person in a cohort). */
+    participants: { type: Number, required: true },
+    /** Of those, enrolments with a certificate for this cohort. */
+    completed: { type: Number, required: true },
+    /** Enrolments with at least one session marked present, late or absent. */
+    marked: { type: Number, required: true },
+    /** Sessions marked present or late, and present, late or absent, over the marked enrolments. */
+    attended: { type: Number, required: true },
+    sessions: { type: Number, required: true },
+    /** Enrolments whose participant recorded that step within 12 months of the enrolment day, while consenting. */
+    applied: { type: Number, required: true },
+    interviewed: { type: Number, required: true },
+    appointed: { type: Number, required: true },
+    /** Per survey moment, per question id: the sum and number of numeric (Likert) answers. */
+    likertStart: { type: Map, of: likertSumSchema, default: {} },
+    likertEnd: { type: Map, of: likertSumSchema, default: {} },
+  },
+  { _id: false },
+);
+
+const researchCohortFiguresSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
+    programmeId: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+    track: { type: String, enum: tracks, required: true },
+    /** Tickets handed out to computations (atomic `$inc`); the order of computations. */
+    ticket: { type: Number, required: true, default: 0 },
+    /** The ticket of the computation whose figures are stored; 0 before the first one finishes. */
+    version: { type: Number, required: true, default: 0 },
+    /** When that computation started: its figures reflect every change made before this instant. */
+    computedAt: { type: Date, default: null },
+    buckets: { type: [bucketSchema], default: [] },
+  },
+  { timestamps: false, versionKey: false },
+);
+researchCohortFiguresSchema.index({ programmeId: 1 });
+
+export type ResearchCohortFigures = InferSchemaType<typeof researchCohortFiguresSchema>;
+export type FiguresBucket = InferSchemaType<typeof bucketSchema>;
+export const ResearchCohortFiguresModel = model('ResearchCohortFigures', researchCohortFiguresSchema);
+
+/**
+ * The second level: one record per programme, the sum of its cohorts' records by enrolment day (with the cohorts
+ * counted on each day), so the dashboard reads one small document per programme whatever the number of cohorts.
+ * Rolled up from the cohort records (never from the source) with the same ticket and conditional write.
+ */
+const dayTotalsSchema = new Schema(
+  {
+    day: { type: String, required: true },
+    cohortIds: { type: [Schema.Types.ObjectId], default: [] },
+    participants: { type: Number, required: true },
+    completed: { type: Number, required: true },
+    marked: { type: Number, required: true },
+    attended: { type: Number, required: true },
+    sessions: { type: Number, required: true },
+    applied: { type: Number, required: true },
+    interviewed: { type: Number, required: true },
+    appointed: { type: Number, required: true },
+    likertStart: { type: Map, of: likertSumSchema, default: {} },
+    likertEnd: { type: Map, of: likertSumSchema, default: {} },
+  },
+  { _id: false },
+);
+
+const researchProgrammeFiguresSchema = new Schema(
+  {
+    _id: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+    ticket: { type: Number, required: true, default: 0 },
+    version: { type: Number, required: true, default: 0 },
+    /** The oldest `computedAt` of the cohort records summed here: how fresh the figures are. */
+    computedAt: { type: Date, default: null },
+    days: { type: [dayTotalsSchema], default: [] },
+  },
+  { timestamps: false, versionKey: false },
+);
+
+export const ResearchProgrammeFiguresModel = model('ResearchProgrammeFigures', researchProgrammeFiguresSchema);

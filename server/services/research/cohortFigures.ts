@@ -1,0 +1,339 @@
+import { Types } from 'mongoose';
+import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
+import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../../models/Programme.ts';
+import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { consentedAt, consentHistories, countable } from './consent.ts';
+import { countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
+
+/**
+ * The derived record of research figures per cohort (models/ResearchCohortFigures.ts): why it exists and how fresh
+ * it is are in the README ("Research figures"). Everything that decides who is counted is the same rule as
+ * population.ts (which the anonymised export still reads from the source): an enrolment counts while she consents
+ * now; an answer or an outcome counts only if made while she consented; an answer belongs to her first enrolment in
+ * that programme (she answers each programme's survey once); an outcome counts for an enrolment when it falls within
+ * 12 months of its enrolment day.
+ */
+
+type Id = string | Types.ObjectId;
+const oid = (id: Id) => new Types.ObjectId(String(id));
+
+/** How often the job recomputes every cohort's record (jobs/research.ts); the promise the dashboard states. */
+export const figuresRefreshMinutes = 15;
+
+export type LikertSums = Record<string, { sum: number; n: number }>;
+export type Bucket = {
+  day: string;
+  participants: number;
+  completed: number;
+  marked: number;
+  attended: number;
+  sessions: number;
+  applied: number;
+  interviewed: number;
+  appointed: number;
+  likertStart: LikertSums;
+  likertEnd: LikertSums;
+};
+
+const emptyBucket = (day: string): Bucket => ({
+  day,
+  participants: 0,
+  completed: 0,
+  marked: 0,
+  attended: 0,
+  sessions: 0,
+  applied: 0,
+  interviewed: 0,
+  appointed: 0,
+  likertStart: {},
+  likertEnd: {},
+});
+
+const sortedKeys = (sums: LikertSums): LikertSums =>
+  Object.fromEntries(
+    Object.keys(sums)
+      .sort()
+      .map((k) => [k, sums[k]!]),
+  );
+
+/** The figures of one cohort from the source collections, as of `now` (pure reads; nothing is written). */
+export async function computeCohortBuckets(props: { cohortId: Id; programmeId: Id; now: Date }): Promise<Bucket[]> {
+  const cohortId = oid(props.cohortId);
+  const programmeId = oid(props.programmeId);
+  const enrolments = await EnrolmentModel.find({ cohortId, status: { $in: countedStatuses } })
+    .select({ userId: 1, enrolledAt: 1, createdAt: 1 })
+    .lean();
+  if (!enrolments.length) return [];
+  const histories = await consentHistories(enrolments.map((e) => e.userId));
+  const history = (userId: unknown) => histories.get(String(userId)) ?? [];
+  const counted = enrolments.filter((e) => consentedAt(history(e.userId), props.now));
+  if (!counted.length) return [];
+  const userIds = counted.map((e) => e.userId);
+  const [certificates, records, responses, outcomes, theirEnrolments] = await Promise.all([
+    CertificateModel.find({ userId: { $in: userIds }, cohortId })
+      .select({ userId: 1 })
+      .lean(),
+    AttendanceRecordModel.find({ cohortId }).select({ userId: 1, status: 1 }).lean(),
+    SurveyResponseModel.find({ userId: { $in: userIds }, programmeId })
+      .select({ userId: 1, moment: 1, answers: 1, answeredAt: 1 })
+      .lean(),
+    CareerOutcomeModel.find({ userId: { $in: userIds } })
+      .select({ userId: 1, kind: 1, on: 1, createdAt: 1 })
+      .lean(),
+    EnrolmentModel.find({ userId: { $in: userIds }, programmeId, status: { $in: countedStatuses } })
+      .select({ userId: 1, cohortId: 1, enrolledAt: 1, createdAt: 1 })
+      .lean(),
+  ]);
+  const done = new Set(certificates.map((c) => String(c.userId)));
+  const marks = new Map<string, { attended: number; absent: number }>();
+  for (const r of records) {
+    const m = marks.get(String(r.userId)) ?? { attended: 0, absent: 0 };
+    if (r.status === 'present' || r.status === 'late') m.attended += 1;
+    else if (r.status === 'absent') m.absent += 1;
+    marks.set(String(r.userId), m);
+  }
+  const first = firstEnrolmentKey(theirEnrolments, String(programmeId));
+  const buckets = new Map<string, Bucket>();
+  const bucketOf = new Map<string, Bucket>();
+  for (const e of counted) {
+    const day = dayOf((e.enrolledAt ?? e.createdAt) as Date);
+    const b = buckets.get(day) ?? emptyBucket(day);
+    buckets.set(day, b);
+    bucketOf.set(String(e.userId), b);
+    b.participants += 1;
+    if (done.has(String(e.userId))) b.completed += 1;
+    const m = marks.get(String(e.userId));
+    if (m && m.attended + m.absent > 0) {
+      b.marked += 1;
+      b.attended += m.attended;
+      b.sessions += m.attended + m.absent;
+    }
+    const window = outcomeWindow(day);
+    const kinds = new Set(
+      outcomes
+        .filter((o) => String(o.userId) === String(e.userId))
+        .filter((o) => countable(history(e.userId), (o.createdAt as Date | undefined) ?? props.now, props.now))
+        .filter((o) => o.on >= window.from && o.on <= window.to)
+        .map((o) => o.kind),
+    );
+    if (kinds.has('applied')) b.applied += 1;
+    if (kinds.has('interviewed')) b.interviewed += 1;
+    if (kinds.has('appointed')) b.appointed += 1;
+  }
+  for (const r of responses) {
+    if (r.moment !== 'start' && r.moment !== 'end') continue;
+    if (first.get(`${String(r.userId)}:${String(programmeId)}`) !== String(cohortId)) continue;
+    if (!countable(history(r.userId), r.answeredAt, props.now)) continue;
+    const b = bucketOf.get(String(r.userId));
+    if (!b) continue;
+    const sums = r.moment === 'start' ? b.likertStart : b.likertEnd;
+    for (const [questionId, value] of Object.entries((r.answers ?? {}) as Record<string, unknown>)) {
+      if (typeof value !== 'number') continue;
+      const s = sums[questionId] ?? { sum: 0, n: 0 };
+      s.sum += value;
+      s.n += 1;
+      sums[questionId] = s;
+    }
+  }
+  return [...buckets.values()]
+    .sort((a, b) => a.day.localeCompare(b.day))
+    .map((b) => ({ ...b, likertStart: sortedKeys(b.likertStart), likertEnd: sortedKeys(b.likertEnd) }));
+}
+
+export type CohortFiguresRecord = {
+  _id: Types.ObjectId;
+  programmeId: Types.ObjectId;
+  track: string;
+  version: number;
+  computedAt: Date | null;
+  buckets: Bucket[];
+};
+
+type TicketedModel = typeof ResearchCohortFiguresModel | typeof ResearchProgrammeFiguresModel;
+
+/** A ticket for a new computation of a record: atomic `$inc` on one document, so tickets are strictly ordered. */
+async function ticketFor(
+  model: TicketedModel,
+  id: Types.ObjectId,
+  set: Record<string, unknown>,
+  empty: Record<string, unknown>,
+) {
+  const take = () =>
+    (model as typeof ResearchCohortFiguresModel)
+      .findOneAndUpdate(
+        { _id: id },
+        {
+          $inc: { ticket: 1 },
+          ...(Object.keys(set).length ? { $set: set } : {}),
+          $setOnInsert: { version: 0, computedAt: null, ...empty },
+        },
+        { upsert: true, returnDocument: 'after' },
+      )
+      .lean();
+  try {
+    return (await take())!.ticket;
+  } catch (error) {
+    // Two first computations at once: one inserted the record; the other takes the next ticket on it.
+    if (!isDuplicateKeyError(error)) throw error;
+    return (await take())!.ticket;
+  }
+}
+
+/** Writes a computation's result only if no later ticket's result is stored (one conditional update). */
+async function storeIfNewest(model: TicketedModel, id: Types.ObjectId, ticket: number, set: Record<string, unknown>) {
+  return (model as typeof ResearchCohortFiguresModel)
+    .findOneAndUpdate(
+      { _id: id, version: { $lt: ticket } },
+      { $set: { version: ticket, ...set } },
+      { returnDocument: 'after' },
+    )
+    .lean();
+}
+
+export const takeTicket = (props: { cohortId: Types.ObjectId; programmeId: Types.ObjectId; track: string }) =>
+  ticketFor(
+    ResearchCohortFiguresModel,
+    props.cohortId,
+    { programmeId: props.programmeId, track: props.track },
+    { buckets: [] },
+  );
+
+/**
+ * Writes a cohort computation's figures only if no later ticket's figures are stored. Answers the stored record,
+ * or null when a newer computation got there first (nothing is written).
+ */
+export const storeCohortFigures = (props: {
+  cohortId: Types.ObjectId;
+  ticket: number;
+  computedAt: Date;
+  buckets: Bucket[];
+}) =>
+  storeIfNewest(ResearchCohortFiguresModel, props.cohortId, props.ticket, {
+    computedAt: props.computedAt,
+    buckets: props.buckets,
+  });
+
+/**
+ * Recomputes one cohort's record from the source and stores it unless a newer computation (a later ticket) already
+ * did; then (unless `rollUp` is false) rolls its programme's record up again. Safe to run from any number of
+ * processes at once, and twice in a row gives the same figures. Answers the stored record (this computation's, or
+ * the newer one's); null when the cohort no longer exists (its record is removed).
+ */
+export async function refreshCohortFigures(props: {
+  cohortId: Id;
+  now?: Date;
+  rollUp?: boolean;
+}): Promise<CohortFiguresRecord | null> {
+  const cohortId = oid(props.cohortId);
+  const cohort = await CohortModel.findById(cohortId).select({ programmeId: 1 }).lean();
+  const programme = cohort ? await ProgrammeModel.findById(cohort.programmeId).select({ track: 1 }).lean() : null;
+  if (!cohort || !programme) {
+    const gone = await ResearchCohortFiguresModel.findOneAndDelete({ _id: cohortId }).lean();
+    if (gone && props.rollUp !== false) await rollUpProgrammeFigures({ programmeId: gone.programmeId });
+    return null;
+  }
+  const ticket = await takeTicket({ cohortId, programmeId: cohort.programmeId, track: programme.track });
+  // Taken after the ticket: every change made before this instant is in what the reads below see.
+  const computedAt = props.now ?? new Date();
+  const buckets = await computeCohortBuckets({ cohortId, programmeId: cohort.programmeId, now: computedAt });
+  const stored = await storeCohortFigures({ cohortId, ticket, computedAt, buckets });
+  const record = stored ?? (await ResearchCohortFiguresModel.findById(cohortId).lean());
+  if (props.rollUp !== false) await rollUpProgrammeFigures({ programmeId: cohort.programmeId });
+  return record as CohortFiguresRecord | null;
+}
+
+export type DayTotals = Bucket & { cohortIds: Types.ObjectId[] };
+export type ProgrammeFiguresRecord = {
+  _id: Types.ObjectId;
+  version: number;
+  computedAt: Date | null;
+  days: DayTotals[];
+};
+
+/**
+ * Rolls a programme's record up from its cohorts' records (computing, from the source, the record of any cohort
+ * that has none yet): the figures by enrolment day, summed over cohorts. Ticketed like a cohort's record, so the
+ * stored roll-up is always one that started after the cohort records it was asked to include were written.
+ */
+export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promise<ProgrammeFiguresRecord | null> {
+  const programmeId = oid(props.programmeId);
+  if (!(await ProgrammeModel.exists({ _id: programmeId }))) {
+    await ResearchProgrammeFiguresModel.deleteOne({ _id: programmeId });
+    return null;
+  }
+  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { days: [] });
+  const [cohorts, records] = await Promise.all([
+    CohortModel.find({ programmeId }).select({ _id: 1 }).lean(),
+    ResearchCohortFiguresModel.find({ programmeId }).lean(),
+  ]);
+  const byCohort = new Map(records.filter((r) => r.computedAt).map((r) => [String(r._id), r as CohortFiguresRecord]));
+  const days = new Map<string, DayTotals>();
+  let computedAt: Date | null = null;
+  for (const c of cohorts.sort((a, b) => String(a._id).localeCompare(String(b._id)))) {
+    const record = byCohort.get(String(c._id)) ?? (await refreshCohortFigures({ cohortId: c._id, rollUp: false }));
+    if (!record?.computedAt) continue;
+    if (!computedAt || record.computedAt < computedAt) computedAt = record.computedAt;
+    for (const b of record.buckets) {
+      const d = days.get(b.day) ?? { ...emptyBucket(b.day), cohortIds: [] };
+      days.set(b.day, d);
+      d.cohortIds.push(c._id);
+      for (const k of [
+        'participants',
+        'completed',
+        'marked',
+        'attended',
+        'sessions',
+        'applied',
+        'interviewed',
+        'appointed',
+      ] as const)
+        d[k] += b[k];
+      for (const [into, from] of [
+        [d.likertStart, b.likertStart],
+        [d.likertEnd, b.likertEnd],
+      ] as const)
+        for (const [id, s] of Object.entries(from ?? {})) {
+          const t = (into[id] ??= { sum: 0, n: 0 });
+          t.sum += s.sum;
+          t.n += s.n;
+        }
+    }
+  }
+  const sorted = [...days.values()]
+    .sort((a, b) => a.day.localeCompare(b.day))
+    .map((d) => ({ ...d, likertStart: sortedKeys(d.likertStart), likertEnd: sortedKeys(d.likertEnd) }));
+  const stored = await storeIfNewest(ResearchProgrammeFiguresModel, programmeId, ticket, {
+    computedAt: computedAt ?? new Date(),
+    days: sorted,
+  });
+  return (stored ??
+    (await ResearchProgrammeFiguresModel.findById(programmeId).lean())) as unknown as ProgrammeFiguresRecord | null;
+}
+
+/** Recomputes the records of every cohort she is (or was) enrolled in, and their programmes': after her consent changes. */
+export async function refreshFiguresOfPerson(props: { userId: Id }): Promise<void> {
+  const enrolments = await EnrolmentModel.find({ userId: oid(props.userId) })
+    .select({ cohortId: 1, programmeId: 1 })
+    .lean();
+  for (const cohortId of new Set(enrolments.map((e) => String(e.cohortId))))
+    await refreshCohortFigures({ cohortId, rollUp: false });
+  for (const programmeId of new Set(enrolments.map((e) => String(e.programmeId))))
+    await rollUpProgrammeFigures({ programmeId });
+}
+
+/** The job: every cohort's record recomputed, then every programme's rolled up; records of what is gone, removed. */
+export async function refreshAllCohortFigures(): Promise<{ cohorts: number }> {
+  const cohorts = await CohortModel.find().select({ _id: 1 }).lean();
+  for (const c of cohorts) await refreshCohortFigures({ cohortId: c._id, rollUp: false });
+  await ResearchCohortFiguresModel.deleteMany({ _id: { $nin: cohorts.map((c) => c._id) } });
+  const programmes = await ProgrammeModel.find().select({ _id: 1 }).lean();
+  for (const p of programmes) await rollUpProgrammeFigures({ programmeId: p._id });
+  await ResearchProgrammeFiguresModel.deleteMany({ _id: { $nin: programmes.map((p) => p._id) } });
+  return { cohorts: cohorts.length };
+}

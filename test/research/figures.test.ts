@@ -1,0 +1,294 @@
+import { expect } from 'chai';
+import { Types } from 'mongoose';
+import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
+import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
+import { CertificateModel } from '../../models/Certificate.ts';
+import { CohortModel } from '../../models/Cohort.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../models/ResearchCohortFigures.ts';
+import { ResearchConsentModel } from '../../models/ResearchConsent.ts';
+import { SurveyModel } from '../../models/Survey.ts';
+import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
+import {
+  computeCohortBuckets,
+  refreshAllCohortFigures,
+  refreshCohortFigures,
+  rollUpProgrammeFigures,
+  storeCohortFigures,
+  takeTicket,
+} from '../../server/services/research/cohortFigures.ts';
+import { setResearchConsent } from '../../server/services/research/consent.ts';
+import { researchImpact, researchImpactFromSource } from '../../server/services/research/impact.ts';
+import type { ResearchFilters } from '../../server/services/research/population.ts';
+import { enrolDirectly } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, type TestUser } from '../support/factories.ts';
+
+const at = (iso: string) => new Date(iso);
+const day = 24 * 60 * 60 * 1000;
+
+/** The dashboard's answer without the fields that say when it was computed (the source has no such time). */
+async function fromRecords(actor: Express.User, filters: ResearchFilters) {
+  const {
+    computedAt: _computedAt,
+    refreshMinutes: _refreshMinutes,
+    ...rest
+  } = await researchImpact({
+    actor,
+    filters,
+  });
+  return rest;
+}
+
+describe('research: the per-cohort records behind the impact dashboard', () => {
+  useTestDatabase();
+  let researcher: Express.User;
+  const people: TestUser[] = [];
+  const cohortIds: Types.ObjectId[] = [];
+  let aspiringId: string;
+  const filterSets: ResearchFilters[] = [];
+
+  before(async function () {
+    this.timeout(120_000);
+    researcher = (await buildUser({ roles: ['researcher'] })) as unknown as Express.User;
+    const facilitator = await buildUser({ roles: ['facilitator'] });
+    const programme = (title: string, track: 'aspiring-leader' | 'new-head' | 'governing-board') =>
+      ProgrammeModel.create({ title, track, summary: 's', status: 'published' });
+    const [aspiring, newHeads, boards] = await Promise.all([
+      programme('Aspiring', 'aspiring-leader'),
+      programme('New heads', 'new-head'),
+      programme('Boards', 'governing-board'),
+    ]);
+    aspiringId = String(aspiring._id);
+    const cohort = (p: typeof aspiring, startsOn: string) =>
+      CohortModel.create({
+        programmeId: p._id,
+        name: `C ${startsOn}`,
+        capacity: 80,
+        timezone: 'Europe/London',
+        startsOn,
+        endsOn: '2026-12-31',
+      });
+    // Two cohorts of one programme (one person in both), one of each other track.
+    const cohorts = [
+      await cohort(aspiring, '2026-01-10'),
+      await cohort(aspiring, '2026-03-10'),
+      await cohort(newHeads, '2026-02-01'),
+      await cohort(boards, '2026-02-15'),
+    ];
+    cohortIds.push(...cohorts.map((c) => c._id));
+    const surveys = await Promise.all(
+      [aspiring, newHeads].flatMap((p) =>
+        (['start', 'end'] as const).map((moment) =>
+          SurveyModel.create({
+            title: moment,
+            programmeId: p._id,
+            moment,
+            createdBy: researcher.id,
+            questions: [
+              { id: 'confidence', prompt: 'Confidence', type: 'likert5' },
+              { id: 'role', prompt: 'Role', type: 'choice', choices: ['a', 'b'] },
+            ],
+          }),
+        ),
+      ),
+    );
+    const surveyOf = (programmeId: Types.ObjectId, moment: string) =>
+      surveys.find((s) => s.programmeId.equals(programmeId) && s.moment === moment)!;
+
+    for (let i = 0; i < 44; i++) {
+      const user = await buildUser();
+      people.push(user);
+      const c = cohorts[i % 4]!;
+      // Enrolment days spread over two weeks, so date ranges cut through a cohort.
+      const enrolledAt = new Date(at(`${c.startsOn}T09:00:00Z`).getTime() - (i % 7) * 2 * day);
+      const enrolment = await enrolDirectly(c, user.id, enrolledAt);
+      if (i % 11 === 3) await EnrolmentModel.updateOne({ _id: enrolment._id }, { status: 'withdrawn' });
+      if (i % 13 === 5) await EnrolmentModel.updateOne({ _id: enrolment._id }, { status: 'waitlisted' });
+      // Consent: most before they enrol, some only later (after their start answer), some never, one withdrew.
+      const consentAt = i % 5 === 1 ? new Date(enrolledAt.getTime() + 10 * day) : new Date(enrolledAt.getTime() - day);
+      const consents = [];
+      if (i % 9 !== 8) consents.push({ consented: true, at: consentAt });
+      if (i === 6) consents.push({ consented: false, at: new Date(consentAt.getTime() + 5 * day) });
+      for (const change of consents)
+        await ResearchConsentModel.create({ userId: user.id, textVersion: 'test', ...change });
+      if (i % 3 !== 2)
+        await CertificateModel.create({
+          userId: user.id,
+          programmeId: c.programmeId,
+          cohortId: c._id,
+          track: (await ProgrammeModel.findById(c.programmeId).lean())!.track,
+          holderName: user.name,
+          programmeTitle: 'P',
+          issuedAt: new Date(enrolledAt.getTime() + 100 * day),
+          verificationCode: `code-${i}`,
+        });
+      for (let s = 0; s < 4; s++) {
+        const status = (['present', 'late', 'absent', 'excused'] as const)[(i + s) % 4];
+        if ((i + s) % 5 === 0) continue;
+        const sessionId = new Types.ObjectId();
+        await AttendanceRecordModel.create({
+          _id: `${String(sessionId)}:${user.id}`,
+          sessionId,
+          cohortId: c._id,
+          userId: user.id,
+          status,
+          markedBy: facilitator.id,
+          markedAt: new Date(enrolledAt.getTime() + (s + 1) * 14 * day),
+        });
+      }
+      const survey = surveyOf(c.programmeId, 'start');
+      if (i % 4 !== 3 && survey) {
+        await SurveyResponseModel.create({
+          surveyId: survey._id,
+          userId: user.id,
+          programmeId: c.programmeId,
+          moment: 'start',
+          answers: { confidence: 1 + (i % 5), role: 'a' },
+          answeredAt: new Date(enrolledAt.getTime() + 2 * day),
+        });
+        if (i % 2 === 0)
+          await SurveyResponseModel.create({
+            surveyId: surveyOf(c.programmeId, 'end')._id,
+            userId: user.id,
+            programmeId: c.programmeId,
+            moment: 'end',
+            answers: { confidence: 2 + (i % 4) },
+            answeredAt: new Date(enrolledAt.getTime() + 150 * day),
+          });
+      }
+      const outcome = (kind: string, on: Date, createdAt: Date) =>
+        CareerOutcomeModel.collection.insertOne({
+          userId: new Types.ObjectId(user.id),
+          kind,
+          on: on.toISOString().slice(0, 10),
+          detail: '',
+          createdAt,
+          updatedAt: createdAt,
+        });
+      if (i % 2 === 0) await outcome('applied', new Date(enrolledAt.getTime() + 200 * day), at('2026-11-01T00:00:00Z'));
+      if (i % 4 === 0)
+        await outcome('interviewed', new Date(enrolledAt.getTime() + 250 * day), at('2026-11-01T00:00:00Z'));
+      if (i % 8 === 0)
+        await outcome('appointed', new Date(enrolledAt.getTime() + 400 * day), at('2026-11-01T00:00:00Z'));
+      if (i % 6 === 0) await outcome('appointed', new Date(enrolledAt.getTime() + 20 * day), enrolledAt);
+    }
+    // She took the second aspiring cohort too: her one start answer belongs to her first enrolment.
+    await enrolDirectly(cohorts[1]!, people[0]!.id, at('2026-03-05T09:00:00Z'));
+
+    filterSets.push(
+      {},
+      { programmeId: aspiringId },
+      { track: 'new-head' },
+      { from: '2026-01-01', to: '2026-02-10' },
+      { programmeId: aspiringId, from: '2026-03-01' },
+    );
+    await refreshAllCohortFigures();
+  });
+
+  it('the dashboard summed from the records equals the dashboard computed from the source, for every filter', async () => {
+    for (const filters of filterSets) {
+      const records = await fromRecords(researcher, filters);
+      const source = await researchImpactFromSource({ actor: researcher, filters });
+      expect(records, JSON.stringify(filters)).to.deep.equal(source);
+    }
+    const all = await fromRecords(researcher, {});
+    // Not trivially equal: real figures, Likert means, and withheld cells.
+    expect(all.participants).to.be.greaterThan(20);
+    expect(all.cohorts).to.equal(4);
+    expect(all.likert[0]!.start.n).to.be.greaterThan(10);
+    expect(all.suppressed.length).to.be.greaterThan(0);
+  });
+
+  it('a programme or cohort with no record yet is computed when the dashboard is read', async () => {
+    await ResearchCohortFiguresModel.deleteOne({ _id: cohortIds[2] });
+    await ResearchProgrammeFiguresModel.deleteMany({});
+    const records = await fromRecords(researcher, {});
+    expect(records).to.deep.equal(await researchImpactFromSource({ actor: researcher, filters: {} }));
+    expect(await ResearchCohortFiguresModel.countDocuments({ _id: cohortIds[2] })).to.equal(1);
+    expect(await ResearchProgrammeFiguresModel.countDocuments()).to.equal(3);
+  });
+
+  it('when she withdraws consent, she leaves the figures as soon as the change is saved, and counts again when she consents', async () => {
+    const before = await fromRecords(researcher, { programmeId: aspiringId });
+    const her = people[4]!; // consenting, in the first aspiring cohort
+    await setResearchConsent({ userId: her.id, consented: false });
+    const after = await fromRecords(researcher, { programmeId: aspiringId });
+    expect(after.participants).to.equal(before.participants! - 1);
+    expect(after).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: { programmeId: aspiringId } }),
+    );
+    await setResearchConsent({ userId: her.id, consented: true });
+    const again = await fromRecords(researcher, { programmeId: aspiringId });
+    expect(again.participants).to.equal(before.participants);
+  });
+
+  it('a change with no hook of its own (an outcome she records) reaches the figures at the scheduled refresh', async () => {
+    const her = people[10]!; // consenting new head, enrolled in January 2026, no interview recorded
+    const cohortId = cohortIds[2]!;
+    const interviewed = async () =>
+      (await ResearchCohortFiguresModel.findById(cohortId).lean())!.buckets.reduce((s, b) => s + b.interviewed, 0);
+    const before = await interviewed();
+    await CareerOutcomeModel.create({ userId: her.id, kind: 'interviewed', on: new Date().toISOString().slice(0, 10) });
+    await refreshAllCohortFigures();
+    expect(await interviewed()).to.equal(before + 1);
+    expect(await fromRecords(researcher, { track: 'new-head' })).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: { track: 'new-head' } }),
+    );
+  });
+
+  it('two rebuilds at once leave one record, the later ticket’s, equal to a fresh computation; rebuilding again changes no figure', async () => {
+    const cohortId = cohortIds[0]!;
+    const results = await Promise.all([1, 2, 3].map(() => refreshCohortFigures({ cohortId })));
+    expect(await ResearchCohortFiguresModel.countDocuments({ _id: cohortId })).to.equal(1);
+    const stored = (await ResearchCohortFiguresModel.findById(cohortId).lean())!;
+    expect(stored.version).to.equal(stored.ticket);
+    for (const r of results) expect(r!.version).to.be.at.most(stored.version);
+    const cohort = (await CohortModel.findById(cohortId).lean())!;
+    const fresh = await computeCohortBuckets({ cohortId, programmeId: cohort.programmeId, now: new Date() });
+    expect(JSON.parse(JSON.stringify(stored.buckets))).to.deep.equal(fresh);
+    await refreshCohortFigures({ cohortId });
+    const again = (await ResearchCohortFiguresModel.findById(cohortId).lean())!;
+    expect(again.version).to.equal(stored.version + 1);
+    expect(JSON.parse(JSON.stringify(again.buckets))).to.deep.equal(JSON.parse(JSON.stringify(stored.buckets)));
+  });
+
+  it('three roll-ups of a programme at once leave one record, the latest ticket’s, equal to a roll-up done alone', async () => {
+    const programmeId = new Types.ObjectId(aspiringId);
+    await Promise.all([1, 2, 3].map(() => rollUpProgrammeFigures({ programmeId })));
+    const stored = (await ResearchProgrammeFiguresModel.findById(programmeId).lean())!;
+    expect(stored.version).to.equal(stored.ticket);
+    await rollUpProgrammeFigures({ programmeId });
+    const alone = (await ResearchProgrammeFiguresModel.findById(programmeId).lean())!;
+    expect(JSON.parse(JSON.stringify(alone.days))).to.deep.equal(JSON.parse(JSON.stringify(stored.days)));
+    expect(await ResearchProgrammeFiguresModel.countDocuments({ _id: programmeId })).to.equal(1);
+  });
+
+  it('an older computation that finishes last never overwrites a newer one', async () => {
+    const cohortId = cohortIds[0]!;
+    const cohort = (await CohortModel.findById(cohortId).lean())!;
+    const programme = (await ProgrammeModel.findById(cohort.programmeId).lean())!;
+    // A slow computation takes its ticket and reads the sources ...
+    const oldTicket = await takeTicket({ cohortId, programmeId: cohort.programmeId, track: programme.track });
+    const oldBuckets = await computeCohortBuckets({ cohortId, programmeId: cohort.programmeId, now: new Date() });
+    // ... meanwhile she withdraws, and her cohort is recomputed at once (a later ticket) ...
+    const her = people[12]!; // consenting, in the first aspiring cohort
+    await setResearchConsent({ userId: her.id, consented: false });
+    const newer = (await ResearchCohortFiguresModel.findById(cohortId).lean())!;
+    expect(newer.version).to.be.greaterThan(oldTicket);
+    // ... and the slow one's write, arriving last, is refused.
+    const written = await storeCohortFigures({
+      cohortId,
+      ticket: oldTicket,
+      computedAt: new Date(),
+      buckets: oldBuckets,
+    });
+    expect(written).to.equal(null);
+    const stored = (await ResearchCohortFiguresModel.findById(cohortId).lean())!;
+    expect(stored.version).to.equal(newer.version);
+    const participants = (b: { participants: number }[]) => b.reduce((s, x) => s + x.participants, 0);
+    expect(participants(stored.buckets)).to.equal(participants(oldBuckets) - 1);
+    await setResearchConsent({ userId: her.id, consented: true });
+  });
+});
