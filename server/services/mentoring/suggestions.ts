@@ -92,10 +92,14 @@ export async function mentorSuggestions(props: {
 
   if (record && !props.fullComputation && recordIsUsable(record, profile, now)) {
     const ids = record.candidates.map((c) => c.mentorId);
+    // By profile _id: answered from the _id index, cheaper on our FerretDB than `userId $in` (a profile made anew has a
+    // new _id and is read as a changed mentor below).
     // Mentors changed since the last sweep are read too (few: those of the last minute or so), so a new mentor or a
     // freed place shows at once rather than after the sweep.
     const [listed, changed, listedNames] = await Promise.all([
-      MentorProfileModel.find({ userId: { $in: ids } }, matchingProjection).lean<MentorProfile[]>(),
+      MentorProfileModel.find({ _id: { $in: record.candidates.map((c) => c.profileId) } }, matchingProjection).lean<
+        MentorProfile[]
+      >(),
       MentorProfileModel.find({ candidatesStale: true }, matchingProjection).lean<MentorProfile[]>(),
       activeNames(ids),
     ]);
