@@ -257,6 +257,15 @@ const areaSeeders: AreaSeeder[] = [
         plan.participants.map((userId, n) => ({ ...menteeProfileDoc(userId, n), ...stamp })),
         5_000,
       );
+      // The bench participant's ranked candidates, as her saving the profile makes them (every mentor ranked once);
+      // the others get theirs on their first visit, as after a deployment.
+      const candidates = path.join(root, 'server/services/mentoring/candidates.ts');
+      if (existsSync(candidates)) {
+        const { refreshMenteeCandidates } = (await import(candidates)) as {
+          refreshMenteeCandidates: (props: { userId: string }) => Promise<boolean>;
+        };
+        await refreshMenteeCandidates({ userId: String(plan.participants[0]) });
+      }
     },
   },
   {

@@ -1,9 +1,12 @@
 import type { Agenda } from 'agenda';
+import { refreshCandidatesOfChangedMentors } from '../server/services/mentoring/candidates.ts';
 import { expireRequests } from '../server/services/mentoring/requests.ts';
 import type { JobArea } from './types.ts';
 
 /**
- * Mentoring's sweep: requests unanswered for 14 days become `expired` (one conditional write each, so two runs at
+ * Mentoring's sweeps. `mentoring:refresh-candidates`: mentors whose profile or free places changed are applied to every
+ * mentee's candidate record (server/services/mentoring/candidates.ts; idempotent, conditional writes, so two runs at
+ * once or a run in each process leave the same records). `mentoring:expire-requests`: requests unanswered for 14 days become `expired` (one conditional write each, so two runs at
  * once expire each request once). The mentee's notice is a planned reminder and goes through the reminders job.
  */
 export const mentoringJobs: JobArea = {
@@ -12,8 +15,13 @@ export const mentoringJobs: JobArea = {
       concurrency: 1,
       lockLifetime: 10 * 60 * 1000,
     });
+    agenda.define('mentoring:refresh-candidates', async () => void (await refreshCandidatesOfChangedMentors()), {
+      concurrency: 1,
+      lockLifetime: 10 * 60 * 1000,
+    });
   },
   async schedule(agenda: Agenda) {
     await agenda.every('15 minutes', 'mentoring:expire-requests', {}, { skipImmediate: false });
+    await agenda.every('1 minute', 'mentoring:refresh-candidates', {}, { skipImmediate: false });
   },
 };

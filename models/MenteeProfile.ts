@@ -30,6 +30,8 @@ const menteeProfileSchema = new Schema(
       ),
       default: () => ({}),
     },
+    /** Bumped by every save: her MentorCandidates record is used only when ranked for this version. */
+    matchVersion: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

@@ -34,10 +34,20 @@ const mentorProfileSchema = new Schema(
     freePlaces: { type: Number, required: true, default: 0 },
     availability: { type: [availabilityWindowSchema], default: [] },
     bio: { type: String, default: '', maxlength: 2000 },
+    /**
+     * Bumped with every change that can move her in mentees' rankings (a save, a place freed); with
+     * `candidatesStale` set in the same write. The `mentoring:refresh-candidates` sweep applies her to every mentee's
+     * MentorCandidates record, then clears the flag only if `matchVersion` is still the one it applied, so a change
+     * made during a sweep is applied by the next one (never lost).
+     */
+    matchVersion: { type: Number, default: 0 },
+    candidatesStale: { type: Boolean, default: false },
   },
   { timestamps: true },
 );
 mentorProfileSchema.index({ userId: 1 }, { unique: true });
+/** The sweep reads the mentors whose change is not yet in the mentees' candidate records. */
+mentorProfileSchema.index({ candidatesStale: 1 });
 /** Suggestions and the assignment read the mentors who have a free place. */
 mentorProfileSchema.index({ freePlaces: 1 });
 

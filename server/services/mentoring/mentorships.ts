@@ -213,7 +213,11 @@ export async function closeMentorship(props: {
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
-  await MentorProfileModel.updateOne({ userId: m.mentorId }, { $inc: { freePlaces: 1 } });
+  // A freed place may put her back in mentees' rankings: marked for the sweep (./candidates.ts).
+  await MentorProfileModel.updateOne(
+    { userId: m.mentorId },
+    { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
+  );
   const closed = (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
   await mentorshipClosed({ mentorship: closed, closedAt: now });
   return closed;

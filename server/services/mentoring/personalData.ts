@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
 import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
+import { MentorCandidatesModel } from '../../../models/MentorCandidates.ts';
 import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipMeetingModel } from '../../../models/MentorshipMeeting.ts';
@@ -110,7 +111,10 @@ export const mentoringPersonalData: PersonalDataArea = {
       );
       // Her mentor's place comes back (her own profile, if she mentors, is about to go).
       if (closed.modifiedCount === 1 && String(m.menteeId) === String(userId))
-        await MentorProfileModel.updateOne({ userId: m.mentorId }, { $inc: { freePlaces: 1 } });
+        await MentorProfileModel.updateOne(
+          { userId: m.mentorId },
+          { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
+        );
     }
     await MentorshipModel.updateMany({ closedBy: userId }, { $set: { feedback: '' } });
     await MentorshipMeetingModel.updateMany({ authorId: userId }, { $set: { sharedNotes: '', privateNotes: '' } });
@@ -128,6 +132,8 @@ export const mentoringPersonalData: PersonalDataArea = {
     await CareerOutcomeModel.updateMany({ userId }, { $set: { detail: '' } });
     await MentorProfileModel.deleteOne({ userId });
     await MenteeProfileModel.deleteOne({ userId });
+    // Her ranked candidates are derived from her profile (rebuilt from the profiles; nothing to keep).
+    await MentorCandidatesModel.deleteOne({ menteeId: userId });
     await cancelNotifications({ userId, kinds: mentoringKinds });
   },
 };

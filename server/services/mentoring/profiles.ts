@@ -5,6 +5,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError } from '../../errors.ts';
 import type { Topic } from '../../vocabulary.ts';
 import type { Window } from './availability.ts';
+import { refreshMenteeCandidates } from './candidates.ts';
 import type { MenteeForMatching, MentorForMatching } from './matching.ts';
 
 /** Mentor and mentee profiles: one per user, saved whole (PUT), never carrying an email. */
@@ -52,7 +53,13 @@ export async function saveMentorProfile(props: {
   let current = await MentorProfileModel.findOne({ userId }, { capacity: 1 }).lean();
   if (!current) {
     try {
-      const created = await MentorProfileModel.create({ userId, ...rest, capacity, freePlaces: capacity });
+      const created = await MentorProfileModel.create({
+        userId,
+        ...rest,
+        capacity,
+        freePlaces: capacity,
+        candidatesStale: true,
+      });
       return { id: String(created._id) };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -62,7 +69,11 @@ export async function saveMentorProfile(props: {
   for (let attempt = 0; attempt < 5 && current; attempt++) {
     const updated = await MentorProfileModel.findOneAndUpdate(
       { userId, capacity: current.capacity },
-      { $set: { ...rest, capacity }, $inc: { freePlaces: capacity - current.capacity } },
+      // Any save may move her in mentees' rankings: marked for the sweep in the same write (./candidates.ts).
+      {
+        $set: { ...rest, capacity, candidatesStale: true },
+        $inc: { freePlaces: capacity - current.capacity, matchVersion: 1 },
+      },
       { returnDocument: 'after', runValidators: true },
     ).lean();
     if (updated) return { id: String(updated._id) };
@@ -71,16 +82,20 @@ export async function saveMentorProfile(props: {
   throw new ConflictError(messages.raced);
 }
 
-/** Saves her mentee profile (created on the first save). */
+/**
+ * Saves her mentee profile (created on the first save), then ranks the mentors for her at once (her candidate record,
+ * ./candidates.ts), so her suggestions page right after is quick; if that ranking loses a race, the page ranks.
+ */
 export async function saveMenteeProfile(props: {
   /** The mentee herself. */
   userId: string;
   profile: MenteeProfileInput;
+  now?: Date;
 }): Promise<{ id: string }> {
   const userId = new Types.ObjectId(props.userId);
   const saved = await MenteeProfileModel.findOneAndUpdate(
     { userId },
-    { $set: { ...props.profile } },
+    { $set: { ...props.profile }, $inc: { matchVersion: 1 } },
     { upsert: true, returnDocument: 'after', runValidators: true },
   )
     .lean()
@@ -89,10 +104,11 @@ export async function saveMenteeProfile(props: {
       if (!isDuplicateKeyError(error)) throw error;
       return MenteeProfileModel.findOneAndUpdate(
         { userId },
-        { $set: { ...props.profile } },
+        { $set: { ...props.profile }, $inc: { matchVersion: 1 } },
         { returnDocument: 'after' },
       ).lean();
     });
+  await refreshMenteeCandidates({ userId: props.userId, now: props.now });
   return { id: String(saved!._id) };
 }
 

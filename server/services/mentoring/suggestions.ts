@@ -1,10 +1,22 @@
 import { Types } from 'mongoose';
+import { MentorCandidatesModel, type MentorCandidates } from '../../../models/MentorCandidates.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
-import { intervalsInComingWeek } from './availability.ts';
-import { scorePair, type PairScore } from './matching.ts';
+import { intervalsInComingWeek, type Interval } from './availability.ts';
+import {
+  candidatesRevision,
+  matchingProjection,
+  rankAllMentors,
+  rankMentors,
+  recordIsUsable,
+  storeRanking,
+  type RankedMentor,
+} from './candidates.ts';
+import { scorePair, type MenteeForMatching, type PairScore } from './matching.ts';
 import { menteeForMatching, menteeProfileOf, mentorForMatching } from './profiles.ts';
+
+export { mentorsWithFreePlace, withFreePlace } from './candidates.ts';
 
 export type MentorSuggestion = { mentorId: string; name: string } & Pick<
   PairScore,
@@ -14,73 +26,111 @@ export type MentorSuggestion = { mentorId: string; name: string } & Pick<
 /** At most this many suggestions (API.md). */
 export const suggestionLimit = 5;
 
-/** A mentor with a free place (`freePlaces` is negative when she lowered her capacity below her mentees). */
-export const withFreePlace = { freePlaces: { $gt: 0 } };
-
-/** The mentors with a free place, as matching reads them (no bio: it is not scored). */
-export const mentorsWithFreePlace = () =>
-  MentorProfileModel.find(withFreePlace, { bio: 0, createdAt: 0, updatedAt: 0 }).lean<MentorProfile[]>();
-
 /** The mentors she is in an active mentorship with (not suggested again). */
-async function currentMentorIds(menteeId: string): Promise<Set<string>> {
-  const ids = await MentorshipModel.distinct('mentorId', { menteeId: new Types.ObjectId(menteeId), status: 'active' });
+async function currentMentorIds(menteeId: Types.ObjectId): Promise<Set<string>> {
+  const ids = await MentorshipModel.distinct('mentorId', { menteeId, status: 'active' });
   return new Set(ids.map(String));
 }
 
+/** The names of those of these users whose account is active (a mentor whose account is not is skipped). */
+async function activeNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
+  const users = await UserModel.find({ _id: { $in: userIds }, status: 'active' }, { name: 1 }).lean();
+  return new Map(users.map((u) => [String(u._id), u.name]));
+}
+
+/** The words (slots in her zone) are written for the few shown only; the numbers are scorePair's, as ranked. */
+function worded(
+  shown: readonly RankedMentor[],
+  names: Map<string, string>,
+  mentee: MenteeForMatching,
+  menteeIntervals: readonly Interval[],
+  now: Date,
+): MentorSuggestion[] {
+  return shown.map(({ profile }) => {
+    const pair = scorePair({ mentor: mentorForMatching(profile), mentee, menteeIntervals, now });
+    return {
+      mentorId: String(profile.userId),
+      name: names.get(String(profile.userId))!,
+      score: pair.score,
+      overlapMinutesPerWeek: pair.overlapMinutesPerWeek,
+      sharedTopics: pair.sharedTopics,
+      reasons: pair.reasons,
+    };
+  });
+}
+
 /**
- * Her best mentors, best first: every mentor with a free place whom the hard rules allow, scored by scorePair at
- * `now` (less the mentors she already has); ties go to more shared time, then the older profile (a stable order). `hasProfile` is false until she has
- * saved a mentee profile (there is nothing to match on).
+ * Her best mentors, best first: the mentors with a free place whom the hard rules allow, scored by scorePair at `now`
+ * (less the mentors she already has and those whose account is not active); ties go to more shared time, then the
+ * older profile. `hasProfile` is false until she has saved a mentee profile (there is nothing to match on).
+ *
+ * Read through her MentorCandidates record (./candidates.ts) when it is usable: only its ~20 mentors are read, and
+ * every hard rule, score and reason is computed again on their current profiles (and on the mentors changed since the
+ * last sweep), so a mentor who filled up is gone at once, a new one shows at once, and what is shown is current. When the record is missing, stale, or has too few candidates left,
+ * every mentor is ranked (`fullComputation`, also forced by that flag) and the result stored for next time.
  */
 export async function mentorSuggestions(props: {
   /** The mentee. */
   userId: string;
   now?: Date;
   limit?: number;
+  /** Rank every mentor even when her record is usable (tests compare the two). */
+  fullComputation?: boolean;
 }): Promise<{ hasProfile: boolean; timezone?: string; items: MentorSuggestion[] }> {
   const now = props.now ?? new Date();
   const limit = props.limit ?? suggestionLimit;
-  const profile = await menteeProfileOf(props.userId);
+  const menteeId = new Types.ObjectId(props.userId);
+  const [profile, record, current] = await Promise.all([
+    menteeProfileOf(props.userId),
+    MentorCandidatesModel.findOne({ menteeId }).lean<MentorCandidates>(),
+    currentMentorIds(menteeId),
+  ]);
   if (!profile) return { hasProfile: false, items: [] };
   const mentee = menteeForMatching(profile);
   const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
-  const [mentors, current] = await Promise.all([mentorsWithFreePlace(), currentMentorIds(props.userId)]);
-  const ranked = mentors
-    .filter((p) => !current.has(String(p.userId)))
-    .map((p) => ({
-      p,
-      pair: scorePair({ mentor: mentorForMatching(p), mentee, menteeIntervals, now, describe: false }),
-    }))
-    .filter((s) => s.pair.eligible)
-    .sort(
-      (a, b) =>
-        b.pair.score - a.pair.score ||
-        b.pair.overlapMinutesPerWeek - a.pair.overlapMinutesPerWeek ||
-        String(a.p._id).localeCompare(String(b.p._id)),
+  const answer = (items: MentorSuggestion[]) => ({ hasProfile: true, timezone: mentee.timezone, items });
+
+  if (record && !props.fullComputation && recordIsUsable(record, profile, now)) {
+    const ids = record.candidates.map((c) => c.mentorId);
+    // By profile _id: answered from the _id index, cheaper on our FerretDB than `userId $in` (a profile made anew has a
+    // new _id and is read as a changed mentor below).
+    // Mentors changed since the last sweep are read too (few: those of the last minute or so), so a new mentor or a
+    // freed place shows at once rather than after the sweep.
+    const [listed, changed, listedNames] = await Promise.all([
+      MentorProfileModel.find({ _id: { $in: record.candidates.map((c) => c.profileId) } }, matchingProjection).lean<
+        MentorProfile[]
+      >(),
+      MentorProfileModel.find({ candidatesStale: true }, matchingProjection).lean<MentorProfile[]>(),
+      activeNames(ids),
+    ]);
+    const changedIds = new Set(changed.map((m) => String(m.userId)));
+    const extra = changed.filter((m) => !listedNames.has(String(m.userId)));
+    const names = extra.length
+      ? new Map([...listedNames, ...(await activeNames(extra.map((m) => m.userId)))])
+      : listedNames;
+    const mentors = [...listed.filter((m) => !changedIds.has(String(m.userId))), ...changed];
+    const ranked = rankMentors({ mentee, menteeIntervals, mentors, now }).filter(
+      (r) => !current.has(String(r.profile.userId)) && names.has(String(r.profile.userId)),
     );
-  const items: MentorSuggestion[] = [];
-  // Names for the best few only; a mentor whose account is not active is skipped (her profile stays for her return).
-  for (let start = 0; items.length < limit && start < ranked.length; start += limit * 2) {
-    const batch = ranked.slice(start, start + limit * 2);
-    const users = await UserModel.find(
-      { _id: { $in: batch.map((s) => new Types.ObjectId(String(s.p.userId))) }, status: 'active' },
-      { name: 1 },
-    ).lean();
-    const names = new Map(users.map((u) => [String(u._id), u.name]));
-    for (const s of batch) {
-      const name = names.get(String(s.p.userId));
-      if (name === undefined || items.length >= limit) continue;
-      // The words (slots in her zone) are written for the few shown; the score is the one computed above.
-      const worded = scorePair({ mentor: mentorForMatching(s.p), mentee, menteeIntervals, now });
-      items.push({
-        mentorId: String(s.p.userId),
-        name,
-        score: worded.score,
-        overlapMinutesPerWeek: worded.overlapMinutesPerWeek,
-        sharedTopics: worded.sharedTopics,
-        reasons: worded.reasons,
-      });
-    }
+    // Everyone the record does not list ranks below its last entry; so its top `limit` is exact while at least that
+    // many of its own (unchanged) mentors are still eligible, or when it lists every eligible mentor.
+    const fromRecord = ranked.filter((r) => !changedIds.has(String(r.profile.userId))).length;
+    if (fromRecord >= limit || record.complete)
+      return answer(worded(ranked.slice(0, limit), names, mentee, menteeIntervals, now));
   }
-  return { hasProfile: true, timezone: mentee.timezone, items };
+
+  // The record's rev is read before the mentors, so that this ranking is stored only if no refresh came in between.
+  const rev = props.fullComputation ? undefined : record ? record.rev : await candidatesRevision(menteeId);
+  const ranked = await rankAllMentors({ mentee, menteeIntervals, now });
+  if (rev !== undefined) await storeRanking({ menteeId, rev, menteeVersion: profile.matchVersion ?? 0, ranked, now });
+  const candidates = ranked.filter((r) => !current.has(String(r.profile.userId)));
+  const shown: RankedMentor[] = [];
+  const names = new Map<string, string>();
+  // Names for the best few only, a batch at a time, until enough are active.
+  for (let start = 0; shown.length < limit && start < candidates.length; start += limit * 2) {
+    const batch = candidates.slice(start, start + limit * 2);
+    for (const [id, name] of await activeNames(batch.map((r) => r.profile.userId))) names.set(id, name);
+    for (const r of batch) if (names.has(String(r.profile.userId)) && shown.length < limit) shown.push(r);
+  }
+  return answer(worded(shown, names, mentee, menteeIntervals, now));
 }
