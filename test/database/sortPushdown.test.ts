@@ -212,10 +212,10 @@ describe('database: sort pushdown', function () {
 
   it('keeps MongoDB order when a sorted field holds an array or is missing', async () => {
     // ascending, an array sorts by its smallest element and a missing field as null; descending, by its largest
-    const coll = db.collection('arrays');
+    const coll = db.collection<{ _id: number; k?: string | string[] }>('arrays');
     await coll.insertMany([{ _id: 1, k: 'b' }, { _id: 2, k: ['c', 'a'] }, { _id: 3, k: 'a' }, { _id: 4 }]);
     const order = async (sort: Sort, limit = 0) =>
-      (await coll.find({}).sort(sort).limit(limit).toArray()).map((d) => d._id as number);
+      (await coll.find({}).sort(sort).limit(limit).toArray()).map((d) => d._id);
     expect(await order({ k: 1, _id: 1 })).to.deep.equal([4, 2, 3, 1]);
     expect(await order({ k: -1, _id: 1 })).to.deep.equal([2, 1, 3, 4]);
     expect(await order({ k: 1, _id: 1 }, 2)).to.deep.equal([4, 2]);
