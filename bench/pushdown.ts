@@ -10,6 +10,10 @@ import { startBenchDatabase } from './database.ts';
  * such filter before our index pushdown patch (tools/ferretdb/patches/0002): read and decode every document.
  * Prints the median of --repeat runs of each. BENCH_MONGODB_URI measures another server (for example a build
  * without the patch).
+ *
+ * The sorted pages (a page of 51 out of 4,000 matches, or out of the whole collection) measure sort pushdown
+ * (patch 0007), which needs no index for the sort: compare a run on this build with one whose
+ * BENCH_MONGODB_URI is a FerretDB built with patches 0001–0006 only.
  */
 const { values: args } = parseArgs({
   options: { docs: { type: 'string', default: '60000' }, repeat: { type: 'string', default: '20' } },
@@ -26,10 +30,12 @@ try {
   const plain = db.collection('plain');
   await indexed.createIndex({ cohortId: 1 });
   await indexed.createIndex({ email: 1 }, { unique: true });
+  await indexed.createIndex({ visibility: 1 });
   for (let start = 0; start < docs; start += 5000) {
     const batch = Array.from({ length: Math.min(5000, docs - start) }, (_, k) => {
       const i = start + k;
-      return { cohortId: `c${i % 600}`, email: `p${i}@example.org`, n: i, note: 'x'.repeat(40) };
+      const visibility = `v${i % 15}`; // 4,000 documents each, as a directory's "everyone"
+      return { cohortId: `c${i % 600}`, email: `p${i}@example.org`, n: i, visibility, note: 'x'.repeat(40) };
     });
     await indexed.insertMany(batch.map((d) => ({ ...d })));
     await plain.insertMany(batch.map((d) => ({ ...d })));
@@ -51,13 +57,20 @@ try {
     ['findOne { email } (unique)', (c) => c.findOne({ email: 'p4242@example.org' })],
     ['updateOne { email } $inc', (c) => c.updateOne({ email: 'p4242@example.org' }, { $inc: { n: 1 } })],
     ['countDocuments { cohortId: c }', (c) => c.countDocuments({ cohortId: 'c17' })],
+    ['find { visibility } sort _id limit 51', (c) => c.find({ visibility: 'v3' }).sort({ _id: 1 }).limit(51).toArray()],
+    [
+      'find { visibility } sort n -1 skip 51 limit 51',
+      (c) => c.find({ visibility: 'v3' }).sort({ n: -1 }).skip(51).limit(51).toArray(),
+    ],
+    ['find {} sort email limit 20', (c) => c.find({}).sort({ email: 1 }).limit(20).toArray()],
+    ['find { cohortId } sort email (100)', (c) => c.find({ cohortId: 'c17' }).sort({ email: 1 }).toArray()],
   ];
   console.log(`${docs} documents, median of ${repeat} runs (${database.kind} at ${database.uri})`);
-  console.log(`${'lookup'.padEnd(40)} ${'no index'.padStart(10)} ${'index'.padStart(10)}`);
+  console.log(`${'lookup'.padEnd(46)} ${'no index'.padStart(10)} ${'index'.padStart(10)}`);
   for (const [label, run] of lookups) {
     const without = await median(() => run(plain));
     const withIndex = await median(() => run(indexed));
-    console.log(`${label.padEnd(40)} ${without.toFixed(1).padStart(8)}ms ${withIndex.toFixed(1).padStart(8)}ms`);
+    console.log(`${label.padEnd(46)} ${without.toFixed(1).padStart(8)}ms ${withIndex.toFixed(1).padStart(8)}ms`);
   }
 } finally {
   await db.dropDatabase().catch(() => undefined);

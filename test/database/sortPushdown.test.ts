@@ -1,0 +1,243 @@
+import { randomInt } from 'node:crypto';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
+import { expect } from 'chai';
+import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
+import {
+  Double,
+  Int32,
+  Long,
+  MongoClient,
+  ObjectId,
+  type Collection,
+  type Db,
+  type Document,
+  type Filter,
+  type Sort,
+} from 'mongodb';
+
+/**
+ * Sort pushdown (tools/ferretdb/patches/0007) lets SQLite order a find sorted by top-level fields, so that a
+ * limit stops reading documents; it must never change an answer. As in indexPushdown.test.ts, the same
+ * generated documents go to the suite's FerretDB and to a second one started with --test-disable-pushdown
+ * (every document read, filtered and sorted in Go), and generated finds (one or two sort fields, ascending or
+ * descending, with and without filters, skip and limit) must answer the same. The sorted fields hold strings
+ * (unicode, escapes), ObjectIds, Int32/Long/Double (negatives, -0, values doubles round), booleans, dates, null,
+ * missing fields, and in some categories arrays and embedded documents (which SQLite does not order: those
+ * results are sorted in Go).
+ *
+ * Ties: MongoDB returns documents whose sort keys are equal in any order. A find with a limit also sorts by
+ * `_id`, so its answer is exact. A find without one is checked without `_id`: it must return the same
+ * documents, in an order that the reference server, sorting them by the same keys and then by their position,
+ * leaves unchanged (that is, sorted by the keys, as the reference compares them).
+ * Seeded: a failure prints the seed; SORT_PUSHDOWN_SEED=<seed> replays it, SORT_PUSHDOWN_DOCS and
+ * SORT_PUSHDOWN_QUERIES make a longer run. (On a suite run against MongoDB, the reference is the same server.)
+ */
+function databaseName(): string {
+  const letters = 'abcdefghijklmnopqrstuvwxyz';
+  return 'sortpushdown' + Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
+}
+
+/** mulberry32: a small seeded generator, so a failing run can be replayed. */
+function generator(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+function values(random: () => number) {
+  const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
+  const strings = [
+    ...['a', 'b', 'A', 'Z', 'z', '', ' ', '<&>', 'é', 'e\u0301', 'ÿ', '\uffff', '😀', 'x y', '1', '10', '9'],
+    ...['q"\\', 'a\u0000b', 'a\u0000', 'line\u2028sep', '650102030405060708090a0b'],
+  ];
+  const objectIds = ['650102030405060708090a0b', '650102030405060708090a0c', '000000000000000000000001'].map(
+    (hex) => new ObjectId(hex),
+  );
+  objectIds.push(new ObjectId('ff0000000000000000000000'));
+  const dates = [new Date(1), new Date(0), new Date(-1), new Date('2024-05-06T07:08:09.123Z'), new Date(-6e13)];
+  const numbers = [0, -0, 1, -1, 2, -2.5, 1.5, 2 ** 31 - 1, -(2 ** 31), 2 ** 53, 2 ** 53 + 2, 2 ** 60, -(2 ** 60)];
+  numbers.push(1e21, -1e21, 1e-7, 0.1, 1e300);
+  const number = (): unknown => {
+    const n = pick(numbers);
+    const kinds: Array<() => unknown> = [() => new Double(n)];
+    if (Number.isInteger(n) && !Object.is(n, -0) && Math.abs(n) < 2 ** 63) {
+      kinds.push(() => Long.fromNumber(n));
+      if (n === 2 ** 53) kinds.push(() => Long.fromString('9007199254740993')); // 2^53 + 1: no double equals it
+      if (Math.abs(n) <= 2 ** 31) kinds.push(() => new Int32(n));
+    }
+    return pick(kinds)();
+  };
+  const scalar = (): unknown => {
+    const kind = random();
+    if (kind < 0.3) return pick(strings);
+    if (kind < 0.6) return number();
+    if (kind < 0.7) return pick(objectIds);
+    if (kind < 0.78) return random() < 0.5;
+    if (kind < 0.9) return pick(dates);
+    return null;
+  };
+  const any = (): unknown => {
+    const kind = random();
+    if (kind < 0.75) return scalar();
+    if (kind < 0.9) return Array.from({ length: Math.floor(random() * 3) }, scalar);
+    return { x: scalar() };
+  };
+  return { pick, scalar, any };
+}
+
+function describeValue(value: unknown): string {
+  return JSON.stringify(value, (_key, v: unknown) => {
+    if (v instanceof Long) return `Long(${v.toString()})`;
+    if (v instanceof Int32) return `Int32(${v.value})`;
+    if (v instanceof Double) return `Double(${Object.is(v.value, -0) ? '-0' : v.value})`;
+    return v;
+  });
+}
+
+/** Categories 0–11 hold only values SQLite orders; 12–15 also arrays and embedded documents in `a`. */
+const categories = 16;
+const mixedFrom = 12;
+
+describe('database: sort pushdown', function () {
+  this.timeout(300_000);
+  const name = databaseName();
+  let client: MongoClient;
+  let db: Db;
+  let reference: { server?: EmbeddedDatabase; dataDir?: string; client?: MongoClient; db: Db; separate: boolean };
+
+  before(async function () {
+    this.timeout(120_000);
+    client = await new MongoClient(process.env.MONGODB_URI!).connect();
+    db = client.db(name);
+    const info = await db.admin().command({ buildInfo: 1 });
+    if (!info.ferretdbVersion) {
+      reference = { db, separate: false };
+      return;
+    }
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-nosortpushdown-'));
+    const server = await startEmbeddedDatabase({ dataDir, ferretDbArgs: ['--test-disable-pushdown'] });
+    const referenceClient = await new MongoClient(server.uri).connect();
+    reference = { server, dataDir, client: referenceClient, db: referenceClient.db(name), separate: true };
+  });
+
+  after(async () => {
+    await db.dropDatabase().catch(() => undefined);
+    if (reference?.separate) await reference.db.dropDatabase().catch(() => undefined);
+    await client.close();
+    await reference?.client?.close();
+    await reference?.server?.stop();
+    if (reference?.dataDir) rmSync(reference.dataDir, { recursive: true, force: true });
+  });
+
+  it('answers generated sorted finds exactly as with pushdown disabled (seeded; the seed is printed on failure)', async () => {
+    const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
+    const documentCount = Number(process.env.SORT_PUSHDOWN_DOCS ?? 2000);
+    const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
+    const random = generator(seed);
+    const gen = values(random);
+    const pushed: Collection<Document> = db.collection('docs');
+    const plain: Collection<Document> = reference.db.collection(reference.separate ? 'docs' : 'plain');
+    for (const collection of reference.separate ? [pushed, plain] : [pushed]) await collection.createIndex({ c: 1 });
+
+    const documents: Document[] = [];
+    for (let i = 0; i < documentCount; i++) {
+      const category = i % categories;
+      const doc: Document = { _id: i % 3 === 0 ? new Int32(i) : i % 3 === 1 ? `id${i}` : new ObjectId() };
+      doc.c = `c${category}`;
+      doc.n = new Int32(i);
+      if (random() > 0.1) doc.s = gen.scalar();
+      if (random() > 0.1) doc.a = category >= mixedFrom ? gen.any() : gen.scalar();
+      documents.push(doc);
+    }
+    await pushed.insertMany(documents.map((d) => ({ ...d })));
+    await plain.insertMany(documents.map((d) => ({ ...d })));
+
+    const context = (filter: Filter<Document>, sort: Sort, skip: number, limit: number) =>
+      `seed ${seed} (SORT_PUSHDOWN_SEED=${seed}), filter ${describeValue(filter)}, sort ${describeValue(sort)}, ` +
+      `skip ${skip}, limit ${limit}`;
+    const category = () => `c${Math.floor(random() * categories)}`;
+    const ids = (docs: Document[]) => docs.map((d) => describeValue(d._id));
+    const check = reference.db.collection('check');
+
+    let nonEmpty = 0;
+    for (let q = 0; q < queryCount; q++) {
+      const form = random();
+      const filter: Filter<Document> =
+        form < 0.3
+          ? {}
+          : form < 0.7
+            ? { c: category() }
+            : form < 0.85
+              ? { c: { $in: [category(), category(), category()] } }
+              : { n: { $gte: Math.floor(random() * documentCount) } };
+      const sort: Record<string, 1 | -1> = {};
+      const keys = random() < 0.4 ? 2 : 1;
+      while (Object.keys(sort).length < keys) sort[gen.pick(['s', 'a', 'c', '_id'])] = random() < 0.5 ? 1 : -1;
+      const limited = random() < 0.5;
+      const skip = limited ? gen.pick([0, 0, 5, 30]) : 0;
+      const limit = limited ? gen.pick([1, 10, 51]) : 0;
+      const exact = limited || random() < 0.5;
+      if (exact && !('_id' in sort)) sort._id = random() < 0.5 ? 1 : -1;
+      const where = context(filter, sort, skip, limit);
+
+      const expected = await plain.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      const got = await pushed.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      if (expected.length > 0) nonEmpty++;
+      if (exact) {
+        expect(ids(got), where).to.deep.equal(ids(expected));
+        continue;
+      }
+      // the same documents, and in an order the reference's own sort by these keys keeps
+      expect([...ids(got)].sort(), where).to.deep.equal([...ids(expected)].sort());
+      await check.deleteMany({});
+      if (got.length === 0) continue;
+      await check.insertMany(got.map((d, position) => ({ ...d, position })));
+      const resorted = await check
+        .find({})
+        .sort({ ...sort, position: 1 })
+        .toArray();
+      expect(ids(got), where).to.deep.equal(ids(resorted));
+    }
+    // the generator must produce answers, or the comparison proves little
+    expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(queryCount / 2);
+  });
+
+  it('keeps MongoDB order when a sorted field holds an array or is missing', async () => {
+    // ascending, an array sorts by its smallest element and a missing field as null; descending, by its largest
+    const coll = db.collection('arrays');
+    await coll.insertMany([{ _id: 1, k: 'b' }, { _id: 2, k: ['c', 'a'] }, { _id: 3, k: 'a' }, { _id: 4 }]);
+    const order = async (sort: Sort, limit = 0) =>
+      (await coll.find({}).sort(sort).limit(limit).toArray()).map((d) => d._id as number);
+    expect(await order({ k: 1, _id: 1 })).to.deep.equal([4, 2, 3, 1]);
+    expect(await order({ k: -1, _id: 1 })).to.deep.equal([2, 1, 3, 4]);
+    expect(await order({ k: 1, _id: 1 }, 2)).to.deep.equal([4, 2]);
+    expect(await order({ k: -1, _id: 1 }, 2)).to.deep.equal([2, 1]);
+    await coll.deleteOne({ _id: 2 });
+    expect(await order({ k: 1, _id: 1 }, 2)).to.deep.equal([4, 3]);
+    expect(await order({ k: -1 }, 3)).to.deep.equal([1, 3, 4]);
+  });
+
+  it('explain says a sort on top-level fields is pushed down, and not with --test-disable-pushdown', async () => {
+    const coll = db.collection('explained');
+    await coll.createIndex({ visibility: 1 });
+    await coll.insertMany(Array.from({ length: 20 }, (_, i) => ({ visibility: i % 2 ? 'everyone' : 'members', i })));
+    const explain = async (target: Db, command: Document) =>
+      target.command({ explain: { find: 'explained', ...command }, verbosity: 'queryPlanner' });
+
+    const page = await explain(db, { filter: { visibility: 'everyone' }, sort: { _id: 1 }, limit: 51 });
+    expect(page.sortPushdown).to.equal(true);
+    expect(page.filterPushdown).to.equal(true);
+    expect(JSON.stringify(page.queryPlanner)).to.include('ORDER BY');
+    expect((await explain(db, { sort: { i: -1, visibility: 1 } })).sortPushdown).to.equal(true);
+    expect((await explain(db, { sort: { 'a.b': 1 } })).sortPushdown, 'dotted paths are sorted in Go').to.equal(false);
+    const referenceExplain = await explain(reference.db, { sort: { _id: 1 } });
+    expect(referenceExplain.sortPushdown, 'the reference server pushes nothing down').to.equal(false);
+  });
+});
