@@ -141,8 +141,11 @@ export type DirectorySearch = {
 
 const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
-/** Membership rows read per batch while walking her networks' members in user id order. */
-const memberBatch = 100;
+/**
+ * Membership rows read by the first batch while walking her networks' members in user id order; each further batch
+ * of the same walk reads twice as many (a filtered page may have to walk far), so a walk takes few reads.
+ */
+const firstMemberBatch = 100;
 
 const idOrder = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) =>
   String(a._id) < String(b._id) ? -1 : String(a._id) > String(b._id) ? 1 : 0;
@@ -152,6 +155,7 @@ const idOrder = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) =>
  * batches on the `(networkId, status, userId)` index) and reading each batch's profiles by `_id`: ids after `after`
  * and up to `upTo` (inclusive, when given), at most `want` of them. Stops as soon as it has `want` profiles or the
  * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
+ * `firstBatch` is the walk's first batch when the caller has already started reading it.
  */
 async function profilesOfMembers(props: {
   networkIds: Types.ObjectId[];
@@ -161,12 +165,15 @@ async function profilesOfMembers(props: {
   /** Who is never listed from this walk (blocked either way, herself). */
   skip: Set<string>;
   filter: Record<string, unknown>;
+  firstBatch?: Promise<Types.ObjectId[]>;
 }): Promise<DirectoryProfile[]> {
   const { networkIds, upTo, want, skip, filter } = props;
   const found: DirectoryProfile[] = [];
   let after = props.after;
+  let batch = firstMemberBatch;
+  let next = props.firstBatch ?? memberIdsAfter({ networkIds, after, limit: batch });
   for (;;) {
-    const ids = await memberIdsAfter({ networkIds, after, limit: memberBatch });
+    const ids = await next;
     if (!ids.length) break;
     const last = ids[ids.length - 1]!;
     const wanted = new Map<string, Types.ObjectId>();
@@ -179,8 +186,10 @@ async function profilesOfMembers(props: {
         >()),
       );
     // Batches come in id order, so once `want` are found no later batch can hold an earlier one.
-    if (ids.length < memberBatch || found.length >= want || (upTo && String(last) >= String(upTo))) break;
+    if (ids.length < batch || found.length >= want || (upTo && String(last) >= String(upTo))) break;
     after = last;
+    batch *= 2;
+    next = memberIdsAfter({ networkIds, after, limit: batch });
   }
   return found.sort(idOrder).slice(0, want);
 }
@@ -202,7 +211,11 @@ export async function searchDirectory(
   assertMayUseDirectory(actor);
   const me = new Types.ObjectId(actor.id);
   const after = decodeCursor(props.cursor);
-  const blocked = [...(await blockedEitherWay(actor.id))].map((id) => new Types.ObjectId(id));
+  const [blockedIds, mine] = await Promise.all([
+    blockedEitherWay(actor.id),
+    props.network === undefined ? networksOf(actor.id) : [],
+  ]);
+  const blocked = [...blockedIds].map((id) => new Types.ObjectId(id));
   const skip = new Set([...blocked, me].map(String));
 
   const attributes: Record<string, unknown> = {};
@@ -235,12 +248,14 @@ export async function searchDirectory(
   } else {
     const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
     if (after) idRange.$gt = after;
-    const [everyone, mine, self] = await Promise.all([
+    // The everyone list and the first batch of her co-members are read at the same time.
+    const firstBatch = memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
+    firstBatch.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
+    const [everyone, self] = await Promise.all([
       DirectoryProfileModel.find({ visibility: 'everyone', ...attributes, _id: idRange })
         .sort({ _id: 1 })
         .limit(limit + 1)
         .lean<DirectoryProfile[]>(),
-      networksOf(actor.id),
       own(),
     ]);
     const coMembers = await profilesOfMembers({
@@ -250,6 +265,7 @@ export async function searchDirectory(
       want: limit + 1,
       skip,
       filter: { visibility: 'networks', ...attributes },
+      firstBatch,
     });
     rows = [...everyone, ...coMembers, ...(self as DirectoryProfile[])];
   }
