@@ -65,6 +65,7 @@ export async function memberIdsAfter(props: {
     .select({ _id: 0, userId: 1 })
     .sort({ userId: 1 })
     .limit(props.limit)
+    .batchSize(props.limit) // the whole batch in one reply (the driver's first reply holds 101 by default)
     .lean();
   return rows.map((row) => row.userId);
 }
