@@ -1,8 +1,9 @@
 #!/usr/bin/env bash
 # Runs FerretDB's own Go tests of the packages our patches touch, on the patched source, plus the tests the
 # patches add (internal/backends/sqlite/pushdown_test.go: no missed match for tricky values of every pushed
-# type; EXPLAIN QUERY PLAN uses the indexes). They use SQLite files in a temporary folder and need no network
-# once the Go modules are in the module cache. Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
+# type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order).
+# They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
+# Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
@@ -21,4 +22,5 @@ source "$here/prepare.sh"
 prepare_ferretdb_source "$src" >&2
 cd "$src"
 CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -trimpath -count=1 "$@" \
-  ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/sjson/ ./internal/util/resource/
+  ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/common/ ./internal/handler/sjson/ \
+  ./internal/util/resource/
