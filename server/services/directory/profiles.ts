@@ -222,6 +222,7 @@ export async function searchDirectory(
   if (props.topic) attributes.topics = props.topic;
   if (props.country) attributes.country = props.country;
   if (props.q) attributes.searchText = { $regex: escapeRegex(props.q.toLowerCase()) };
+  const countryFirst = props.country ? { country: props.country } : {};
   const ownInRange = !after || String(me) > String(after);
   const own = async () => (ownInRange ? DirectoryProfileModel.find({ _id: me, ...attributes }).lean() : []);
 
@@ -252,7 +253,9 @@ export async function searchDirectory(
     const firstBatch = memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
     firstBatch.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
     const [everyone, self] = await Promise.all([
-      DirectoryProfileModel.find({ visibility: 'everyone', ...attributes, _id: idRange })
+      // A country, when given, goes first: FerretDB narrows on the first field of the filter that leads an index, and
+      // one country's profiles are fewer than all everyone-visible ones (a topic, an array, would narrow nothing).
+      DirectoryProfileModel.find({ ...countryFirst, visibility: 'everyone', ...attributes, _id: idRange })
         .sort({ _id: 1 })
         .limit(limit + 1)
         .lean<DirectoryProfile[]>(),
