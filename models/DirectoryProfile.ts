@@ -33,8 +33,9 @@ const directoryProfileSchema = new Schema(
 );
 /** "Everyone"-visible profiles, in id order (the directory's keyset). */
 directoryProfileSchema.index({ visibility: 1, _id: 1 });
-directoryProfileSchema.index({ country: 1, visibility: 1 });
-directoryProfileSchema.index({ topics: 1, visibility: 1 });
+/** The same, filtered by country or by topic: equalities, then the keyset order, so a filtered page is bounded too. */
+directoryProfileSchema.index({ country: 1, visibility: 1, _id: 1 });
+directoryProfileSchema.index({ topics: 1, visibility: 1, _id: 1 });
 
 export type DirectoryProfile = InferSchemaType<typeof directoryProfileSchema> & { _id: Types.ObjectId };
 export const DirectoryProfileModel = model('DirectoryProfile', directoryProfileSchema);

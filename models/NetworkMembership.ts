@@ -24,11 +24,21 @@ const membershipSchema = new Schema(
   },
   { timestamps: true },
 );
-membershipSchema.index({ networkId: 1, userId: 1 }, { unique: true });
-/** "Networks of a user": her memberships by status. */
-membershipSchema.index({ userId: 1, status: 1 });
+/**
+ * One row per (person, network), and "her row in this network" / "her networks" (prefix `userId`). Led by `userId`
+ * so that FerretDB, which answers from an index only an equality on the field leading it (README, The database),
+ * reads her two or three rows rather than the whole network's.
+ */
+membershipSchema.index({ userId: 1, networkId: 1 }, { unique: true });
 /** "Members of a network" and a lead's approval queue. */
 membershipSchema.index({ networkId: 1, status: 1, role: 1 });
+/** Members of her networks in user id order, read in bounded batches (the directory's keyset on people). */
+membershipSchema.index({ networkId: 1, status: 1, userId: 1 });
+/**
+ * "The leads of this network": led by `role`, so that FerretDB narrows to the leads of every network (a few per
+ * network, whatever their size) instead of all of one network's members. Queries put `role` first (see leadsOf).
+ */
+membershipSchema.index({ role: 1, status: 1, networkId: 1 });
 
 export type NetworkMembership = InferSchemaType<typeof membershipSchema> & { _id: Types.ObjectId };
 export const NetworkMembershipModel = model('NetworkMembership', membershipSchema);

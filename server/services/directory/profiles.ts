@@ -12,7 +12,7 @@ import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import type { Phase, Topic } from '../../vocabulary.ts';
-import { isMember, memberIdsOf, networksOf } from '../networks/membership.ts';
+import { isMember, memberIdsAfter, networksOf } from '../networks/membership.ts';
 import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
 
@@ -142,12 +142,67 @@ export type DirectorySearch = {
 const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 
 /**
- * The directory: profiles she may see (visibility.ts), filtered, in id order with a keyset cursor. Visibility is
- * applied in the queries rather than after them, so a page is full and the cursor exact:
- * - `everyone` profiles: one query on the visibility index;
- * - `networks` profiles: one `_id $in` over her co-members (members of her networks, read from the memberships now);
+ * Membership rows read by the first batch while walking her networks' members in user id order; each further batch
+ * of the same walk reads twice as many (a filtered page may have to walk far), so a walk takes few reads.
+ */
+const firstMemberBatch = 100;
+
+const idOrder = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) =>
+  String(a._id) < String(b._id) ? -1 : String(a._id) > String(b._id) ? 1 : 0;
+
+/**
+ * Profiles of members of these networks, in id order, found by walking the memberships in user id order (bounded
+ * batches on the `(networkId, status, userId)` index) and reading each batch's profiles by `_id`: ids after `after`
+ * and up to `upTo` (inclusive, when given), at most `want` of them. Stops as soon as it has `want` profiles or the
+ * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
+ * `firstBatch` is the walk's first batch when the caller has already started reading it.
+ */
+async function profilesOfMembers(props: {
+  networkIds: Types.ObjectId[];
+  after: Types.ObjectId | undefined;
+  upTo: Types.ObjectId | undefined;
+  want: number;
+  /** Who is never listed from this walk (blocked either way, herself). */
+  skip: Set<string>;
+  filter: Record<string, unknown>;
+  firstBatch?: Promise<Types.ObjectId[]>;
+}): Promise<DirectoryProfile[]> {
+  const { networkIds, upTo, want, skip, filter } = props;
+  const found: DirectoryProfile[] = [];
+  let after = props.after;
+  let batch = firstMemberBatch;
+  let next = props.firstBatch ?? memberIdsAfter({ networkIds, after, limit: batch });
+  for (;;) {
+    const ids = await next;
+    if (!ids.length) break;
+    const last = ids[ids.length - 1]!;
+    const wanted = new Map<string, Types.ObjectId>();
+    for (const id of ids)
+      if (!skip.has(String(id)) && (!upTo || String(id) <= String(upTo))) wanted.set(String(id), id);
+    if (wanted.size)
+      found.push(
+        ...(await DirectoryProfileModel.find({ _id: { $in: [...wanted.values()] }, ...filter }).lean<
+          DirectoryProfile[]
+        >()),
+      );
+    // Batches come in id order, so once `want` are found no later batch can hold an earlier one.
+    if (ids.length < batch || found.length >= want || (upTo && String(last) >= String(upTo))) break;
+    after = last;
+    batch *= 2;
+    next = memberIdsAfter({ networkIds, after, limit: batch });
+  }
+  return found.sort(idOrder).slice(0, want);
+}
+
+/**
+ * The directory: profiles she may see (visibility.ts), filtered, in id order with a keyset cursor. Each page reads a
+ * bounded number of documents, whatever the size of the directory and of her networks:
+ * - `everyone` profiles: the first `limit + 1` after the cursor, on the `(visibility, _id)` index;
+ * - `networks` profiles of her co-members: her networks' members walked in user id order (profilesOfMembers), only
+ *   as far as the everyone list reaches (nothing beyond its last id can be on this page), their profiles by `_id`;
  * - her own profile, whatever its visibility.
- * People blocked either way are left out of all three; never an email (profiles hold none).
+ * With a network filter, that network's members are walked instead and their everyone (and, when she belongs to it,
+ * networks) profiles kept. People blocked either way are left out; never an email (profiles hold none).
  */
 export async function searchDirectory(
   props: DirectorySearch,
@@ -156,58 +211,68 @@ export async function searchDirectory(
   assertMayUseDirectory(actor);
   const me = new Types.ObjectId(actor.id);
   const after = decodeCursor(props.cursor);
-  const blocked = [...(await blockedEitherWay(actor.id))].map((id) => new Types.ObjectId(id));
-
-  let inNetwork: Types.ObjectId[] | undefined;
-  let coMembers: Types.ObjectId[];
-  if (props.network !== undefined) {
-    if (!isObjectId(props.network)) throw new NotFoundError();
-    const memberHerself = await isMember(props.network, actor.id);
-    if (!actor.roles.includes('admin') && !memberHerself)
-      throw new ForbiddenError('You can search the members of networks you belong to.');
-    inNetwork = await memberIdsOf(props.network);
-    coMembers = memberHerself ? inNetwork : [];
-  } else {
-    const mine = await networksOf(actor.id);
-    const rows = mine.length
-      ? await NetworkMembershipModel.find({ networkId: { $in: mine }, status: 'member' })
-          .select({ userId: 1 })
-          .lean()
-      : [];
-    coMembers = rows.map((r) => r.userId);
-  }
+  const [blockedIds, mine] = await Promise.all([
+    blockedEitherWay(actor.id),
+    props.network === undefined ? networksOf(actor.id) : [],
+  ]);
+  const blocked = [...blockedIds].map((id) => new Types.ObjectId(id));
+  const skip = new Set([...blocked, me].map(String));
 
   const attributes: Record<string, unknown> = {};
   if (props.topic) attributes.topics = props.topic;
   if (props.country) attributes.country = props.country;
   if (props.q) attributes.searchText = { $regex: escapeRegex(props.q.toLowerCase()) };
-  const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
-  if (after) idRange.$gt = after;
-  const inRange = (ids: Types.ObjectId[]) => {
-    const drop = new Set([...blocked, me].map(String));
-    return ids.filter((id) => !drop.has(String(id)) && (!after || String(id) > String(after)));
-  };
+  const countryFirst = props.country ? { country: props.country } : {};
+  const ownInRange = !after || String(me) > String(after);
+  const own = async () => (ownInRange ? DirectoryProfileModel.find({ _id: me, ...attributes }).lean() : []);
 
-  const everyoneFilter: Record<string, unknown> = { visibility: 'everyone', ...attributes, _id: idRange };
-  if (inNetwork) everyoneFilter._id = { $in: inRange(inNetwork) };
-  const networkIds = [...new Map(inRange(coMembers).map((id) => [String(id), id])).values()];
-  const ownVisible = (!after || String(me) > String(after)) && (!inNetwork || inNetwork.some((id) => id.equals(me)));
-
-  const [everyone, networks, own] = await Promise.all([
-    DirectoryProfileModel.find(everyoneFilter)
-      .sort({ _id: 1 })
-      .limit(limit + 1)
-      .lean(),
-    networkIds.length
-      ? DirectoryProfileModel.find({ _id: { $in: networkIds }, visibility: 'networks', ...attributes })
-          .sort({ _id: 1 })
-          .limit(limit + 1)
-          .lean()
-      : [],
-    ownVisible ? DirectoryProfileModel.find({ _id: me, ...attributes }).lean() : [],
-  ]);
-  const merged = [...everyone, ...networks, ...own].sort((a, b) => (String(a._id) < String(b._id) ? -1 : 1));
-  const page = pageOf(merged.slice(0, limit + 1) as DirectoryProfile[], limit);
+  let rows: DirectoryProfile[];
+  if (props.network !== undefined) {
+    if (!isObjectId(props.network)) throw new NotFoundError();
+    const networkId = new Types.ObjectId(props.network);
+    const memberHerself = await isMember(networkId, actor.id);
+    if (!actor.roles.includes('admin') && !memberHerself)
+      throw new ForbiddenError('You can search the members of networks you belong to.');
+    const visibility = memberHerself ? { $in: ['everyone', 'networks'] } : 'everyone';
+    const [members, self] = await Promise.all([
+      profilesOfMembers({
+        networkIds: [networkId],
+        after,
+        upTo: undefined,
+        want: limit + 1,
+        skip,
+        filter: { visibility, ...attributes },
+      }),
+      memberHerself ? own() : [],
+    ]);
+    rows = [...members, ...(self as DirectoryProfile[])];
+  } else {
+    const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
+    if (after) idRange.$gt = after;
+    // The everyone list and the first batch of her co-members are read at the same time.
+    const firstBatch = memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
+    firstBatch.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
+    const [everyone, self] = await Promise.all([
+      // A country, when given, goes first: FerretDB narrows on the first field of the filter that leads an index, and
+      // one country's profiles are fewer than all everyone-visible ones (a topic, an array, would narrow nothing).
+      DirectoryProfileModel.find({ ...countryFirst, visibility: 'everyone', ...attributes, _id: idRange })
+        .sort({ _id: 1 })
+        .limit(limit + 1)
+        .lean<DirectoryProfile[]>(),
+      own(),
+    ]);
+    const coMembers = await profilesOfMembers({
+      networkIds: mine,
+      after,
+      upTo: everyone.length > limit ? everyone[limit]!._id : undefined,
+      want: limit + 1,
+      skip,
+      filter: { visibility: 'networks', ...attributes },
+      firstBatch,
+    });
+    rows = [...everyone, ...coMembers, ...(self as DirectoryProfile[])];
+  }
+  const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);
   return { items: page.rows.map((p) => presentProfile(p, actor.id)), nextCursor: page.nextCursor };
 }
 

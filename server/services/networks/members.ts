@@ -29,7 +29,7 @@ type Id = Types.ObjectId;
 const oid = (id: string | Id): Id => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 export async function membershipOf(networkId: string | Id, userId: string | Id): Promise<NetworkMembership | null> {
-  return NetworkMembershipModel.findOne({ networkId: oid(networkId), userId: oid(userId) }).lean<NetworkMembership>();
+  return NetworkMembershipModel.findOne({ userId: oid(userId), networkId: oid(networkId) }).lean<NetworkMembership>();
 }
 
 async function bump(networkId: Id, by: 1 | -1): Promise<void> {
@@ -44,7 +44,7 @@ export async function admitMember(props: { networkId: Id; userId: Id; role?: Mem
   const now = new Date();
   const role = props.role ?? 'member';
   const before = await NetworkMembershipModel.findOneAndUpdate(
-    { networkId: props.networkId, userId: props.userId, status: { $in: ['requested', 'removed'] } },
+    { userId: props.userId, networkId: props.networkId, status: { $in: ['requested', 'removed'] } },
     { $set: { status: 'member', role, joinedAt: now }, $unset: { removedAt: 1, leftBy: 1 } },
   ).lean();
   if (before) return bump(props.networkId, 1);
@@ -93,7 +93,7 @@ export async function joinNetwork(props: {
 async function requestMembership(networkId: Id, userId: Id): Promise<void> {
   const now = new Date();
   const moved = await NetworkMembershipModel.findOneAndUpdate(
-    { networkId, userId, status: 'removed' },
+    { userId, networkId, status: 'removed' },
     { $set: { status: 'requested', role: 'member', requestedAt: now } },
   ).lean();
   if (moved) return;
@@ -115,7 +115,7 @@ export async function approveMember(props: { actor: Express.User; networkId: str
   const network = await moderatedNetwork(props.actor, props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notRequested);
   const moved = await NetworkMembershipModel.findOneAndUpdate(
-    { networkId: network._id, userId: oid(props.userId), status: 'requested' },
+    { userId: oid(props.userId), networkId: network._id, status: 'requested' },
     { $set: { status: 'member', role: 'member', joinedAt: new Date() } },
   ).lean();
   if (moved) return bump(network._id, 1);
@@ -144,11 +144,11 @@ async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' 
   const current = await membershipOf(networkId, userId);
   if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
   if (current.status === 'member' && current.role === 'lead') {
-    const leads = await NetworkMembershipModel.countDocuments({ networkId, status: 'member', role: 'lead' });
+    const leads = await NetworkMembershipModel.countDocuments({ role: 'lead', status: 'member', networkId });
     if (leads <= 1) throw new ConflictError(messages.lastLead);
   }
   const before = await NetworkMembershipModel.findOneAndUpdate(
-    { networkId, userId, status: { $in: ['member', 'requested'] } },
+    { userId, networkId, status: { $in: ['member', 'requested'] } },
     { $set: { status: 'removed', role: 'member', removedAt: new Date(), leftBy } },
   ).lean();
   if (before?.status === 'member') await bump(networkId, -1);

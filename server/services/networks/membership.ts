@@ -11,7 +11,7 @@ const asId = (id: Id): Types.ObjectId => (typeof id === 'string' ? new Types.Obj
 
 /** Whether she is a current member (leads included) of the network. */
 export async function isMember(networkId: Id, userId: Id): Promise<boolean> {
-  const row = await NetworkMembershipModel.findOne({ networkId: asId(networkId), userId: asId(userId) })
+  const row = await NetworkMembershipModel.findOne({ userId: asId(userId), networkId: asId(networkId) })
     .select({ status: 1 })
     .lean();
   return row?.status === 'member';
@@ -19,7 +19,7 @@ export async function isMember(networkId: Id, userId: Id): Promise<boolean> {
 
 /** Whether she is a current lead of the network. */
 export async function isLead(networkId: Id, userId: Id): Promise<boolean> {
-  const row = await NetworkMembershipModel.findOne({ networkId: asId(networkId), userId: asId(userId) })
+  const row = await NetworkMembershipModel.findOne({ userId: asId(userId), networkId: asId(networkId) })
     .select({ status: 1, role: 1 })
     .lean();
   return row?.status === 'member' && row.role === 'lead';
@@ -44,6 +44,28 @@ export async function sharedNetworkIds(userA: Id, userB: Id): Promise<Types.Obje
 export async function memberIdsOf(networkId: Id): Promise<Types.ObjectId[]> {
   const rows = await NetworkMembershipModel.find({ networkId: asId(networkId), status: 'member' })
     .select({ userId: 1 })
+    .lean();
+  return rows.map((row) => row.userId);
+}
+
+/**
+ * One batch of the current members of these networks, in user id order after `after` (a keyset on people): at most
+ * `limit` rows, read from the `(networkId, status, userId)` index, so the cost is the batch's, not the networks'.
+ * A person in two of the networks has two rows, side by side; the caller goes on after the last id it was given.
+ */
+export async function memberIdsAfter(props: {
+  networkIds: Id[];
+  after?: Types.ObjectId;
+  limit: number;
+}): Promise<Types.ObjectId[]> {
+  if (!props.networkIds.length) return [];
+  const filter: Record<string, unknown> = { networkId: { $in: props.networkIds.map(asId) }, status: 'member' };
+  if (props.after) filter.userId = { $gt: props.after };
+  const rows = await NetworkMembershipModel.find(filter)
+    .select({ _id: 0, userId: 1 })
+    .sort({ userId: 1 })
+    .limit(props.limit)
+    .batchSize(props.limit) // the whole batch in one reply (the driver's first reply holds 101 by default)
     .lean();
   return rows.map((row) => row.userId);
 }

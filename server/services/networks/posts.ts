@@ -234,7 +234,7 @@ export async function reportPost(props: {
 }
 
 async function notifyModerators(network: Network, post: NetworkPost, reportId: Types.ObjectId): Promise<void> {
-  const leads = await NetworkMembershipModel.find({ networkId: network._id, status: 'member', role: 'lead' })
+  const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
     .select({ userId: 1 })
     .lean();
   const admins = await UserModel.find({ roles: 'admin', status: 'active' }).select({ _id: 1 }).lean();
