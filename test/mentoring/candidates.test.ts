@@ -169,7 +169,9 @@ describe('mentoring: ranked candidates (the derived record behind suggestions)',
       refreshCandidatesOfChangedMentors(),
       refreshCandidatesOfChangedMentors(),
     ]);
-    expect(results.slice(0, 2)).to.deep.equal([true, true]);
+    // Each retries when another write got in between; at least one stores (a refresh that gives up leaves the record
+    // unusable for her profile version, never wrong).
+    expect(results.slice(0, 2)).to.include(true);
     const record = (await recordOf(mentee))!;
     expect(record.rev).to.be.greaterThan(before);
     const profile = (await MenteeProfileModel.findOne({ userId: mentee }).lean())!;
