@@ -146,13 +146,13 @@ export async function storeRanking(props: {
 
 /**
  * Ranks every mentor for her and stores it (after her own save). Retries when another writer got in between, so the
- * record ends ranked for her latest profile; answers false if it could not store after three tries (the record then
+ * record ends ranked for her latest profile; answers false if it could not store after five tries (the record then
  * stays unusable for this profile version, and her next suggestions rank in full).
  */
 export async function refreshMenteeCandidates(props: { userId: string; now?: Date }): Promise<boolean> {
   const now = props.now ?? new Date();
   const menteeId = new Types.ObjectId(props.userId);
-  for (let attempt = 0; attempt < 3; attempt++) {
+  for (let attempt = 0; attempt < 5; attempt++) {
     const rev = await candidatesRevision(menteeId);
     const profile = await MenteeProfileModel.findOne({ userId: menteeId }).lean<MenteeProfile>();
     if (!profile) return false;
