@@ -1,20 +1,7 @@
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
-import {
-  Double,
-  Int32,
-  Long,
-  MongoClient,
-  ObjectId,
-  type Collection,
-  type Db,
-  type Document,
-  type Filter,
-} from 'mongodb';
+import { seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
+import { Double, Int32, Long, ObjectId, type Collection, type Document, type Filter } from 'mongodb';
 
 /**
  * Index pushdown (tools/ferretdb/patches/0002) answers equality and $in on a field that leads an index from
@@ -27,23 +14,6 @@ import {
  * every query, about 60 µs a document, so the default keeps the suite quick).
  * FerretDB 1.24 has no Decimal128, so numbers are Int32, Long and Double.
  */
-function databaseName(): string {
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  return 'pushdown' + Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
-}
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 type Values = {
   scalar: () => unknown;
   any: () => unknown;
@@ -100,49 +70,24 @@ function describeValue(value: unknown): string {
 
 describe('database: index pushdown', function () {
   this.timeout(300_000);
-  const name = databaseName();
-  let client: MongoClient;
-  let db: Db;
-  let reference: { server?: EmbeddedDatabase; dataDir?: string; client?: MongoClient; db: Db; indexed: boolean };
-
-  before(async function () {
-    this.timeout(120_000);
-    client = await new MongoClient(process.env.MONGODB_URI!).connect();
-    db = client.db(name);
-    const info = await db.admin().command({ buildInfo: 1 });
-    if (!info.ferretdbVersion) {
-      reference = { db, indexed: false };
-      return;
-    }
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-nopushdown-'));
-    const server = await startEmbeddedDatabase({ dataDir, ferretDbArgs: ['--test-disable-pushdown'] });
-    const referenceClient = await new MongoClient(server.uri).connect();
-    reference = { server, dataDir, client: referenceClient, db: referenceClient.db(name), indexed: true };
-  });
-
-  after(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    await client.close();
-    await reference?.client?.close();
-    await reference?.server?.stop();
-    if (reference?.dataDir) rmSync(reference.dataDir, { recursive: true, force: true });
-  });
+  const databases = useDifferentialDatabases('pushdown');
 
   it('answers generated queries, updates and deletes exactly as with pushdown disabled (seeded; the seed is printed on failure)', async () => {
+    const { db, reference } = databases;
     const seed = Number(process.env.PUSHDOWN_SEED ?? randomInt(2 ** 31));
     const documentCount = Number(process.env.PUSHDOWN_DOCS ?? 1000);
     const queryCount = Number(process.env.PUSHDOWN_QUERIES ?? 250);
-    const random = generator(seed);
+    const random = seededRandom(seed);
     const gen = values(random);
     const indexed: Collection<Document> = db.collection('indexed');
-    const plain: Collection<Document> = reference.db.collection(reference.indexed ? 'indexed' : 'plain');
-    for (const collection of reference.indexed ? [indexed, plain] : [indexed]) {
+    const plain: Collection<Document> = reference.db.collection(reference.separate ? 'indexed' : 'plain');
+    for (const collection of reference.separate ? [indexed, plain] : [indexed]) {
       await collection.createIndex({ s: 1 });
       await collection.createIndex({ n: -1 });
       await collection.createIndex({ m: 1, s: -1 });
       await collection.createIndex({ u: 1 }, { unique: true });
     }
-    if (reference.indexed) {
+    if (reference.separate) {
       const explained = await reference.db.command({ explain: { find: 'indexed', filter: { s: 'a' } } });
       expect(explained.filterPushdown, 'the reference server pushes nothing down').to.equal(false);
     }
@@ -218,6 +163,7 @@ describe('database: index pushdown', function () {
   });
 
   it('explain shows equality and $in on a field that leads an index answered from the index', async () => {
+    const { db } = databases;
     const coll = db.collection('explained');
     await coll.createIndex({ cohortId: 1 });
     await coll.createIndex({ email: 1 }, { unique: true });

@@ -1,14 +1,10 @@
 import { randomInt } from 'node:crypto';
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import path from 'node:path';
 import { expect } from 'chai';
-import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
+import { seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
 import {
   Double,
   Int32,
   Long,
-  MongoClient,
   ObjectId,
   type Collection,
   type Db,
@@ -34,23 +30,6 @@ import {
  * Seeded: a failure prints the seed; SORT_PUSHDOWN_SEED=<seed> replays it, SORT_PUSHDOWN_DOCS and
  * SORT_PUSHDOWN_QUERIES make a longer run. (On a suite run against MongoDB, the reference is the same server.)
  */
-function databaseName(): string {
-  const letters = 'abcdefghijklmnopqrstuvwxyz';
-  return 'sortpushdown' + Array.from({ length: 10 }, () => letters[randomInt(letters.length)]).join('');
-}
-
-/** mulberry32: a small seeded generator, so a failing run can be replayed. */
-function generator(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
-
 function values(random: () => number) {
   const pick = <T>(list: readonly T[]): T => list[Math.floor(random() * list.length)]!;
   const strings = [
@@ -107,40 +86,14 @@ const mixedFrom = 12;
 
 describe('database: sort pushdown', function () {
   this.timeout(300_000);
-  const name = databaseName();
-  let client: MongoClient;
-  let db: Db;
-  let reference: { server?: EmbeddedDatabase; dataDir?: string; client?: MongoClient; db: Db; separate: boolean };
-
-  before(async function () {
-    this.timeout(120_000);
-    client = await new MongoClient(process.env.MONGODB_URI!).connect();
-    db = client.db(name);
-    const info = await db.admin().command({ buildInfo: 1 });
-    if (!info.ferretdbVersion) {
-      reference = { db, separate: false };
-      return;
-    }
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-nosortpushdown-'));
-    const server = await startEmbeddedDatabase({ dataDir, ferretDbArgs: ['--test-disable-pushdown'] });
-    const referenceClient = await new MongoClient(server.uri).connect();
-    reference = { server, dataDir, client: referenceClient, db: referenceClient.db(name), separate: true };
-  });
-
-  after(async () => {
-    await db.dropDatabase().catch(() => undefined);
-    if (reference?.separate) await reference.db.dropDatabase().catch(() => undefined);
-    await client.close();
-    await reference?.client?.close();
-    await reference?.server?.stop();
-    if (reference?.dataDir) rmSync(reference.dataDir, { recursive: true, force: true });
-  });
+  const databases = useDifferentialDatabases('sortpushdown');
 
   it('answers generated sorted finds exactly as with pushdown disabled (seeded; the seed is printed on failure)', async () => {
+    const { db, reference } = databases;
     const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
     const documentCount = Number(process.env.SORT_PUSHDOWN_DOCS ?? 2000);
     const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
-    const random = generator(seed);
+    const random = seededRandom(seed);
     const gen = values(random);
     const pushed: Collection<Document> = db.collection('docs');
     const plain: Collection<Document> = reference.db.collection(reference.separate ? 'docs' : 'plain');
@@ -211,6 +164,7 @@ describe('database: sort pushdown', function () {
   });
 
   it('keeps MongoDB order when a sorted field holds an array or is missing', async () => {
+    const { db } = databases;
     // ascending, an array sorts by its smallest element and a missing field as null; descending, by its largest
     const coll = db.collection<{ _id: number; k?: string | string[] }>('arrays');
     await coll.insertMany([{ _id: 1, k: 'b' }, { _id: 2, k: ['c', 'a'] }, { _id: 3, k: 'a' }, { _id: 4 }]);
@@ -226,6 +180,7 @@ describe('database: sort pushdown', function () {
   });
 
   it('explain says a sort on top-level fields is pushed down, and not with --test-disable-pushdown', async () => {
+    const { db, reference } = databases;
     const coll = db.collection('explained');
     await coll.createIndex({ visibility: 1 });
     await coll.insertMany(Array.from({ length: 20 }, (_, i) => ({ visibility: i % 2 ? 'everyone' : 'members', i })));
