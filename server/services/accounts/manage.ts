@@ -5,6 +5,7 @@ import { UserModel, type Role } from '../../../models/User.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { renameInDirectory } from '../directory/profiles.ts';
 import { presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 
@@ -103,6 +104,7 @@ export async function updateUserAsAdmin(props: {
     throw new ConflictError(messages.changedMeanwhile);
   }
   if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
+  if (updated.name !== user.name) await renameInDirectory({ userId: String(user._id), name: updated.name });
   if (disabling) {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);

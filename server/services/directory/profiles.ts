@@ -65,8 +65,25 @@ export function presentProfile(profile: DirectoryProfile, viewerId: string): Pre
   };
 }
 
-const searchTextOf = (name: string, input: DirectoryProfileInput) =>
+const searchTextOf = (name: string, input: Pick<DirectoryProfileInput, 'headline' | 'role' | 'region'>) =>
   [name, input.headline, input.role, input.region].join(' \n ').toLowerCase();
+
+/**
+ * Her account was renamed (an admin's change): her directory profile, which keeps her name so the search needs no
+ * user reads, takes the new one at once. Conditional on the fields the search text is made of, so a profile save
+ * landing in between is not overwritten with old text; that save already wrote the name she has now.
+ */
+export async function renameInDirectory(props: { userId: string; name: string }): Promise<void> {
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const profile = await DirectoryProfileModel.findById(props.userId).lean();
+    if (!profile || profile.name === props.name) return;
+    const unchanged = { _id: profile._id, headline: profile.headline, role: profile.role, region: profile.region };
+    const written = await DirectoryProfileModel.updateOne(unchanged, {
+      $set: { name: props.name, searchText: searchTextOf(props.name, profile) },
+    });
+    if (written.matchedCount === 1) return;
+  }
+}
 
 /** She writes her whole profile (one upsert by `_id`, so two saves at once leave one of them whole). */
 export async function saveDirectoryProfile(props: {
