@@ -6,13 +6,14 @@ import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
 import { ltiJobs } from './lti.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { mentoringJobs } from './mentoring.ts';
+import { networksJobs } from './networks.ts';
 import { remindersJobs } from './reminders.ts';
 import { researchJobs } from './research.ts';
 import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs, ltiJobs];
+export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs, networksJobs, ltiJobs];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

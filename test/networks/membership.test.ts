@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { recountAllMembers } from '../../server/services/networks/members.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -221,5 +222,18 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
       .set('Authorization', auth)
       .send({})
       .expect(404);
+  });
+
+  it('when a count was left one off (a process killed between the two writes), the hourly recount repairs it', async () => {
+    const network = await buildNetwork({ name: 'Recounted', joining: 'open' });
+    for (const member of [alice, bea])
+      await supertest(app)
+        .post(`/api/v1/networks/${network.id}/members`)
+        .set('Authorization', await bearer(member))
+        .expect(201);
+    await NetworkModel.updateOne({ _id: network.id }, { $inc: { memberCount: 1 } });
+    expect(await countOf(network.id)).to.equal(3);
+    await recountAllMembers();
+    expect(await countOf(network.id)).to.equal(2);
   });
 });

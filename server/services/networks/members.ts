@@ -17,7 +17,7 @@ import { findNetwork } from './networks.ts';
  * `findOneAndUpdate` on the (network, person) row, unique; only the write that actually moved a row into or out of
  * `member` changes the network's `memberCount`, with one `$inc`, so two joins, or a join racing a removal, count
  * once. (The two writes are not one transaction: a process killed between them leaves the count one off until
- * `recountMembers` runs; see README Limits.)
+ * the hourly `networks:recount-members` job runs `recountMembers`; see README Limits.)
  */
 const messages = {
   notMember: 'She is not a member or applicant of this network.',
@@ -156,9 +156,21 @@ async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' 
 
 /** Sets `memberCount` from the membership rows (a repair after a crash between a status change and its `$inc`). */
 export async function recountMembers(networkId: Id): Promise<number> {
+  const before = await NetworkModel.findById(networkId).select({ memberCount: 1 }).lean();
   const count = await NetworkMembershipModel.countDocuments({ networkId, status: 'member' });
-  await NetworkModel.updateOne({ _id: networkId }, { $set: { memberCount: count } });
+  // Conditional on the count read before counting: a join or leave whose $inc lands meanwhile is not overwritten
+  // (this run leaves that network alone; the next one corrects it).
+  if (before && before.memberCount !== count)
+    await NetworkModel.updateOne({ _id: networkId, memberCount: before.memberCount }, { $set: { memberCount: count } });
   return count;
+}
+
+/**
+ * Every network's member count from its membership rows (the `networks:recount-members` job, hourly): repairs a count
+ * left one off by a process killed between a membership's write and its `$inc`.
+ */
+export async function recountAllMembers(): Promise<void> {
+  for (const network of await NetworkModel.find().select({ _id: 1 }).lean()) await recountMembers(network._id);
 }
 
 export type MemberRow = { userId: string; name: string; role: string; since: Date | null };
