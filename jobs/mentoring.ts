@@ -1,20 +1,27 @@
 import type { Agenda } from 'agenda';
 import { refreshCandidatesOfChangedMentors } from '../server/services/mentoring/candidates.ts';
-import { expireRequests } from '../server/services/mentoring/requests.ts';
+import { expireRequests, finishInterruptedAccepts } from '../server/services/mentoring/requests.ts';
 import type { JobArea } from './types.ts';
 
 /**
  * Mentoring's sweeps. `mentoring:refresh-candidates`: mentors whose profile or free places changed are applied to every
  * mentee's candidate record (server/services/mentoring/candidates.ts; idempotent, conditional writes, so two runs at
  * once or a run in each process leave the same records). `mentoring:expire-requests`: requests unanswered for 14 days become `expired` (one conditional write each, so two runs at
- * once expire each request once). The mentee's notice is a planned reminder and goes through the reminders job.
+ * once expire each request once); it first finishes accepts a killed process left half done. The mentee's notice is a planned reminder and goes through the reminders job.
  */
 export const mentoringJobs: JobArea = {
   define(agenda: Agenda) {
-    agenda.define('mentoring:expire-requests', async () => void (await expireRequests()), {
-      concurrency: 1,
-      lockLifetime: 10 * 60 * 1000,
-    });
+    agenda.define(
+      'mentoring:expire-requests',
+      async () => {
+        await finishInterruptedAccepts();
+        await expireRequests();
+      },
+      {
+        concurrency: 1,
+        lockLifetime: 10 * 60 * 1000,
+      },
+    );
     agenda.define('mentoring:refresh-candidates', async () => void (await refreshCandidatesOfChangedMentors()), {
       concurrency: 1,
       lockLifetime: 10 * 60 * 1000,

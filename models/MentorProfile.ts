@@ -24,7 +24,7 @@ const mentorProfileSchema = new Schema(
     /**
      * capacity minus her active mentorships, kept so that taking a place is ONE atomic single-document write, correct
      * with several app processes and racing accepts:
-     *   accept:          updateOne({ userId, freePlaces: { $gt: 0 } }, { $inc: { freePlaces: -1 } }) — matched 0 → full
+     *   accept:          updateOne({ userId, freePlaces: { $gt: 0 } }, { $inc: { freePlaces: -1 }, $push: … }) — 0 → full
      *   close:           updateOne({ userId }, { $inc: { freePlaces: 1 } })
      *   capacity change: $inc freePlaces by (new capacity − old capacity) together with $set capacity in the same
      *                    update, conditional on the old capacity, so it never overwrites a concurrent accept.
@@ -32,6 +32,13 @@ const mentorProfileSchema = new Schema(
      * Never recompute it with a read-then-$set.
      */
     freePlaces: { type: Number, required: true, default: 0 },
+    /**
+     * The requests whose accept has taken a place and not yet made its mentorship: pushed in the same write as the
+     * accept's `$inc`, pulled once the mentorship exists (or with the `$inc` that gives the place back). A process
+     * killed in between leaves the id here, so the repair (finishInterruptedAccepts) knows to give that place back,
+     * once, with a write conditional on the id still being held.
+     */
+    placesHeldFor: { type: [Schema.Types.ObjectId], default: [] },
     availability: { type: [availabilityWindowSchema], default: [] },
     bio: { type: String, default: '', maxlength: 2000 },
     /**

@@ -5,7 +5,7 @@ import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
-import { expireRequests } from '../../server/services/mentoring/requests.ts';
+import { expireRequests, finishInterruptedAccepts } from '../../server/services/mentoring/requests.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -161,6 +161,85 @@ describe('mentoring: requests and accepting them', () => {
     expect(res.body.detail).to.match(/already mentoring/);
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
     expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+  });
+
+  describe('an accept a killed process left half done', () => {
+    const tenMinutesAgo = () => new Date(Date.now() - 10 * 60 * 1000);
+    const profileOf = async (mentor: TestUser) => (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!;
+    /** The state an accept leaves when its process dies after claiming the request (and perhaps taking a place). */
+    const halfAccepted = async (opts: { placeTaken: boolean; answeredAt?: Date }) => {
+      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await MentoringRequestModel.updateOne(
+        { _id: id },
+        { $set: { status: 'accepted', answeredAt: opts.answeredAt ?? tenMinutesAgo() } },
+      );
+      if (opts.placeTaken)
+        await MentorProfileModel.updateOne(
+          { userId: mentor.id },
+          { $inc: { freePlaces: -1 }, $push: { placesHeldFor: new Types.ObjectId(id) } },
+        );
+      return { mentor, mentee, id };
+    };
+
+    it('after a normal accept no place is left marked as held', async () => {
+      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor))
+        .expect(201);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+    });
+
+    it('when it died after taking the place, the repair gives the place back once and the request is pending again', async () => {
+      const { mentor, id } = await halfAccepted({ placeTaken: true });
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+      await Promise.all([finishInterruptedAccepts(), finishInterruptedAccepts()]);
+      await finishInterruptedAccepts();
+      expect((await profileOf(mentor)).freePlaces).to.equal(2);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+      // The mentor can accept it again.
+      await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor))
+        .expect(201);
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+    });
+
+    it('when it died before taking a place, the repair makes the request pending again and gives nothing back', async () => {
+      const { mentor, id } = await halfAccepted({ placeTaken: false });
+      await finishInterruptedAccepts();
+      expect((await profileOf(mentor)).freePlaces).to.equal(2);
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+    });
+
+    it('when it died after making the mentorship, the repair links the request to it and keeps the place taken', async () => {
+      const { mentor, mentee, id } = await halfAccepted({ placeTaken: true });
+      const mentorship = await MentorshipModel.create({
+        requestId: id,
+        mentorId: mentor.id,
+        menteeId: mentee.id,
+        activeKey: `${mentor.id}:${mentee.id}`,
+        startedAt: tenMinutesAgo(),
+        requestedAt: tenMinutesAgo(),
+      });
+      await finishInterruptedAccepts();
+      const request = (await MentoringRequestModel.findById(id).lean())!;
+      expect(request.status).to.equal('accepted');
+      expect(String(request.mentorshipId)).to.equal(String(mentorship._id));
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+    });
+
+    it('an accept still within its five minutes is left alone', async () => {
+      const { mentor, id } = await halfAccepted({ placeTaken: true, answeredAt: new Date() });
+      await finishInterruptedAccepts();
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('accepted');
+    });
   });
 
   it('when someone other than its mentor accepts or declines a request, it answers 404 and changes nothing', async () => {

@@ -183,7 +183,7 @@ export async function acceptMentoringRequest(props: {
 
   const place = await MentorProfileModel.updateOne(
     { userId: request.mentorId, freePlaces: { $gt: 0 } },
-    { $inc: { freePlaces: -1 } },
+    { $inc: { freePlaces: -1 }, $push: { placesHeldFor: request._id } },
   );
   if (place.modifiedCount !== 1) {
     await backToPending();
@@ -203,18 +203,63 @@ export async function acceptMentoringRequest(props: {
     });
     mentorship = created.toObject() as Mentorship;
   } catch (error) {
-    await MentorProfileModel.updateOne({ userId: request.mentorId }, { $inc: { freePlaces: 1 } });
+    await giveBackHeldPlace(request.mentorId, request._id);
     await backToPending();
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyMentored);
     throw error;
   }
-  await MentoringRequestModel.updateOne(
-    { _id: request._id },
-    { $set: { mentorshipId: mentorship._id, ...releasedKeys(request) } },
-  );
+  await linkMentorship(request, mentorship._id);
   await requestAnswered({ requestId: String(request._id) });
   await mentorshipStarted({ mentorship, now });
   return mentorship;
+}
+
+/** The accept's last step: the request points at its mentorship, its keys are freed, and the place is no longer held. */
+async function linkMentorship(
+  request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
+  mentorshipId: Types.ObjectId,
+): Promise<void> {
+  await MentoringRequestModel.updateOne({ _id: request._id }, { $set: { mentorshipId, ...releasedKeys(request) } });
+  await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [request._id] } });
+}
+
+/** Gives back the place an accept took for this request: once, as the write is conditional on it still being held. */
+async function giveBackHeldPlace(mentorId: Types.ObjectId, requestId: Types.ObjectId): Promise<void> {
+  await MentorProfileModel.updateOne(
+    { userId: mentorId, placesHeldFor: requestId },
+    { $inc: { freePlaces: 1 }, $pullAll: { placesHeldFor: [requestId] } },
+  );
+}
+
+/**
+ * Finishes accepts that a killed process left half done (run by the mentoring job): a request `accepted` more than
+ * `graceMs` ago without a mentorship. If its mentorship was made, the request is linked to it; if not, the place it
+ * held (if it got that far) is given back and the request is pending again, for the mentor to accept once more.
+ * Every write is conditional, so two runs at once, or a run racing the accept's own last step, do each thing once.
+ */
+export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const stuck = await MentoringRequestModel.find({
+    status: 'accepted',
+    mentorshipId: { $exists: false },
+    answeredAt: { $lt: before },
+  })
+    .select('_id menteeId mentorId')
+    .lean();
+  for (const request of stuck) {
+    const mentorship = await MentorshipModel.findOne({ requestId: request._id }).select('_id').lean();
+    if (mentorship) {
+      await linkMentorship(request, mentorship._id);
+      continue;
+    }
+    await giveBackHeldPlace(request.mentorId, request._id);
+    await MentoringRequestModel.updateOne(
+      { _id: request._id, status: 'accepted', mentorshipId: { $exists: false } },
+      { $set: { status: 'pending' }, $unset: { answeredAt: 1 } },
+    );
+  }
+  return stuck.length;
 }
 
 /** The mentor declines (a reason is optional and shown to the mentee). */
