@@ -18,26 +18,31 @@ const likertSumSchema = new Schema(
   },
 );
 
+/** The figures of one enrolment day: the cohort records' buckets and the programme records' day totals hold the same. */
+const dayFigureFields = {
+  /** Counted enrolments (one per person in a cohort). */
+  participants: { type: Number, required: true },
+  /** Of those, enrolments with a certificate for this cohort. */
+  completed: { type: Number, required: true },
+  /** Enrolments with at least one session marked present, late or absent. */
+  marked: { type: Number, required: true },
+  /** Sessions marked present or late, and present, late or absent, over the marked enrolments. */
+  attended: { type: Number, required: true },
+  sessions: { type: Number, required: true },
+  /** Enrolments whose participant recorded that step within 12 months of the enrolment day, while consenting. */
+  applied: { type: Number, required: true },
+  interviewed: { type: Number, required: true },
+  appointed: { type: Number, required: true },
+  /** Per survey moment, per question id: the sum and number of numeric (Likert) answers. */
+  likertStart: { type: Map, of: likertSumSchema, default: {} },
+  likertEnd: { type: Map, of: likertSumSchema, default: {} },
+};
+
 const bucketSchema = new Schema(
   {
     /** Enrolment day (UTC calendar date) of the enrolments counted in this bucket. */
     day: { type: String, required: true },
-    /** Counted enrolments (one per person in a cohort). */
-    participants: { type: Number, required: true },
-    /** Of those, enrolments with a certificate for this cohort. */
-    completed: { type: Number, required: true },
-    /** Enrolments with at least one session marked present, late or absent. */
-    marked: { type: Number, required: true },
-    /** Sessions marked present or late, and present, late or absent, over the marked enrolments. */
-    attended: { type: Number, required: true },
-    sessions: { type: Number, required: true },
-    /** Enrolments whose participant recorded that step within 12 months of the enrolment day, while consenting. */
-    applied: { type: Number, required: true },
-    interviewed: { type: Number, required: true },
-    appointed: { type: Number, required: true },
-    /** Per survey moment, per question id: the sum and number of numeric (Likert) answers. */
-    likertStart: { type: Map, of: likertSumSchema, default: {} },
-    likertEnd: { type: Map, of: likertSumSchema, default: {} },
+    ...dayFigureFields,
   },
   { _id: false },
 );
@@ -72,16 +77,7 @@ const dayTotalsSchema = new Schema(
   {
     day: { type: String, required: true },
     cohortIds: { type: [Schema.Types.ObjectId], default: [] },
-    participants: { type: Number, required: true },
-    completed: { type: Number, required: true },
-    marked: { type: Number, required: true },
-    attended: { type: Number, required: true },
-    sessions: { type: Number, required: true },
-    applied: { type: Number, required: true },
-    interviewed: { type: Number, required: true },
-    appointed: { type: Number, required: true },
-    likertStart: { type: Map, of: likertSumSchema, default: {} },
-    likertEnd: { type: Map, of: likertSumSchema, default: {} },
+    ...dayFigureFields,
   },
   { _id: false },
 );
