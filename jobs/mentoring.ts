@@ -1,7 +1,7 @@
 import type { Agenda } from 'agenda';
 import { refreshCandidatesOfChangedMentors } from '../server/services/mentoring/candidates.ts';
 import { expireRequests, finishInterruptedAccepts } from '../server/services/mentoring/requests.ts';
-import type { JobArea } from './types.ts';
+import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * Mentoring's sweeps. `mentoring:refresh-candidates`: mentors whose profile or free places changed are applied to every
@@ -17,15 +17,13 @@ export const mentoringJobs: JobArea = {
         await finishInterruptedAccepts();
         await expireRequests();
       },
-      {
-        concurrency: 1,
-        lockLifetime: 10 * 60 * 1000,
-      },
+      sweepOptions,
     );
-    agenda.define('mentoring:refresh-candidates', async () => void (await refreshCandidatesOfChangedMentors()), {
-      concurrency: 1,
-      lockLifetime: 10 * 60 * 1000,
-    });
+    agenda.define(
+      'mentoring:refresh-candidates',
+      async () => void (await refreshCandidatesOfChangedMentors()),
+      sweepOptions,
+    );
   },
   async schedule(agenda: Agenda) {
     await agenda.every('15 minutes', 'mentoring:expire-requests', {}, { skipImmediate: false });

@@ -1,6 +1,6 @@
 import type { Agenda } from 'agenda';
 import { planUpcoming, runDueNotifications, settleNotifications } from '../server/services/reminders/index.ts';
-import type { JobArea } from './types.ts';
+import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * Thin agenda wrappers around the reminders area. `reminders:send` runs every 5 seconds, so a due reminder goes
@@ -20,7 +20,7 @@ export async function sendDueReminders(): Promise<void> {
 export const remindersJobs: JobArea = {
   define(agenda: Agenda) {
     agenda.define('reminders:send', sendDueReminders, { concurrency: 1, lockLifetime: 5 * 60 * 1000 });
-    agenda.define('reminders:plan', async () => planUpcoming(), { concurrency: 1, lockLifetime: 10 * 60 * 1000 });
+    agenda.define('reminders:plan', async () => planUpcoming(), sweepOptions);
   },
   async schedule(agenda: Agenda) {
     await agenda.every(sendEvery, 'reminders:send', {}, { skipImmediate: false });

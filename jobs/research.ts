@@ -1,7 +1,7 @@
 import type { Agenda } from 'agenda';
 import { figuresRefreshMinutes, refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { planSurveyInvitations } from '../server/services/research/surveys.ts';
-import type { JobArea } from './types.ts';
+import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * The survey sweep: plans invitations that events alone would miss (enrolments imported or made before a survey
@@ -9,16 +9,10 @@ import type { JobArea } from './types.ts';
  */
 export const researchJobs: JobArea = {
   define(agenda: Agenda) {
-    agenda.define('research:plan-surveys', async () => void (await planSurveyInvitations()), {
-      concurrency: 1,
-      lockLifetime: 10 * 60 * 1000,
-    });
+    agenda.define('research:plan-surveys', async () => void (await planSurveyInvitations()), sweepOptions);
     // The impact dashboard's per-cohort records, recomputed from the source (README "Research figures"). Safe if two
     // processes run it at once: each record's write is conditional on its ticket.
-    agenda.define('research:refresh-figures', async () => void (await refreshAllCohortFigures()), {
-      concurrency: 1,
-      lockLifetime: 10 * 60 * 1000,
-    });
+    agenda.define('research:refresh-figures', async () => void (await refreshAllCohortFigures()), sweepOptions);
   },
   async schedule(agenda: Agenda) {
     await agenda.every('1 hour', 'research:plan-surveys', {}, { skipImmediate: false });

@@ -9,6 +9,7 @@ import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../..
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
+import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
 import { countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
 
 /**
@@ -26,36 +27,11 @@ const oid = (id: Id) => new Types.ObjectId(String(id));
 /** How often the job recomputes every cohort's record (jobs/research.ts); the promise the dashboard states. */
 export const figuresRefreshMinutes = 15;
 
-export type LikertSums = Record<string, { sum: number; n: number }>;
-export type Bucket = {
-  day: string;
-  participants: number;
-  completed: number;
-  marked: number;
-  attended: number;
-  sessions: number;
-  applied: number;
-  interviewed: number;
-  appointed: number;
-  likertStart: LikertSums;
-  likertEnd: LikertSums;
-};
+export type Bucket = { day: string } & GroupTotals & { likertStart: MomentSums; likertEnd: MomentSums };
 
-const emptyBucket = (day: string): Bucket => ({
-  day,
-  participants: 0,
-  completed: 0,
-  marked: 0,
-  attended: 0,
-  sessions: 0,
-  applied: 0,
-  interviewed: 0,
-  appointed: 0,
-  likertStart: {},
-  likertEnd: {},
-});
+const emptyBucket = (day: string): Bucket => ({ day, ...emptyGroup(), likertStart: {}, likertEnd: {} });
 
-const sortedKeys = (sums: LikertSums): LikertSums =>
+const sortedKeys = (sums: MomentSums): MomentSums =>
   Object.fromEntries(
     Object.keys(sums)
       .sort()
@@ -283,26 +259,9 @@ export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promis
       const d = days.get(b.day) ?? { ...emptyBucket(b.day), cohortIds: [] };
       days.set(b.day, d);
       d.cohortIds.push(c._id);
-      for (const k of [
-        'participants',
-        'completed',
-        'marked',
-        'attended',
-        'sessions',
-        'applied',
-        'interviewed',
-        'appointed',
-      ] as const)
-        d[k] += b[k];
-      for (const [into, from] of [
-        [d.likertStart, b.likertStart],
-        [d.likertEnd, b.likertEnd],
-      ] as const)
-        for (const [id, s] of Object.entries(from ?? {})) {
-          const t = (into[id] ??= { sum: 0, n: 0 });
-          t.sum += s.sum;
-          t.n += s.n;
-        }
+      addGroup(d, b);
+      addSums(d.likertStart, b.likertStart ?? {});
+      addSums(d.likertEnd, b.likertEnd ?? {});
     }
   }
   const sorted = [...days.values()]

@@ -7,7 +7,7 @@ import { ForbiddenError } from '../../errors.ts';
 import { canSeeResearch } from '../../policies/research.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { coarsen } from './anonymise.ts';
-import { outcomeKindsCounted } from './impact.ts';
+import { outcomeKindsCounted } from './figureSums.ts';
 import { loadPopulation, type PersonEnrolment, type ResearchFilters } from './population.ts';
 
 /**

@@ -9,6 +9,15 @@ import { canSeeResearch } from '../../policies/research.ts';
 import { addUpFigures, suppressTotals } from '../boards/fairness.ts';
 import { figuresRefreshMinutes, rollUpProgrammeFigures, type ProgrammeFiguresRecord } from './cohortFigures.ts';
 import {
+  addGroup,
+  addSums,
+  emptyGroup,
+  outcomeKindsCounted,
+  type GroupTotals,
+  type MomentSums,
+  type OutcomeKind,
+} from './figureSums.ts';
+import {
   dayOf,
   loadPopulation,
   outcomeWindow,
@@ -18,26 +27,9 @@ import {
 } from './population.ts';
 import { suppressFigures, suppressionThreshold, type Cell } from './suppression.ts';
 
-export const outcomeKindsCounted = ['applied', 'interviewed', 'appointed'] as const;
-type OutcomeKind = (typeof outcomeKindsCounted)[number];
-
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const rate = (num: number, den: number): number | null => (den ? round3(num / den) : null);
 
-/**
- * What the figures are made of: counts that add up across cohorts, enrolment days and tracks, so the dashboard can
- * sum the per-cohort records (cohortFigures.ts) and get what the source gives. A participant is counted once per
- * cohort she is in (her enrolment), and so are her outcomes (within 12 months of that enrolment).
- */
-export type GroupTotals = {
-  participants: number;
-  completed: number;
-  /** Enrolments with a session marked present, late or absent; their attended and marked sessions. */
-  marked: number;
-  attended: number;
-  sessions: number;
-} & Record<OutcomeKind, number>;
-export type MomentSums = Record<string, { sum: number; n: number }>;
 export type ImpactTotals = {
   cohorts: number;
   all: GroupTotals;
@@ -45,27 +37,6 @@ export type ImpactTotals = {
   likert: { start: MomentSums; end: MomentSums };
 };
 export type Questions = Map<string, { type: string; prompt: string }>;
-
-export const emptyGroup = (): GroupTotals => ({
-  participants: 0,
-  completed: 0,
-  marked: 0,
-  attended: 0,
-  sessions: 0,
-  applied: 0,
-  interviewed: 0,
-  appointed: 0,
-});
-export function addGroup(into: GroupTotals, from: GroupTotals): void {
-  for (const k of Object.keys(into) as (keyof GroupTotals)[]) into[k] += from[k];
-}
-export function addSums(into: MomentSums, from: Record<string, { sum: number; n: number }>): void {
-  for (const [id, s] of Object.entries(from)) {
-    const t = (into[id] ??= { sum: 0, n: 0 });
-    t.sum += s.sum;
-    t.n += s.n;
-  }
-}
 
 /** Totals straight from the source population (population.ts): the reference the per-cohort records must equal. */
 export function totalsOfPopulation(population: Population): ImpactTotals {
