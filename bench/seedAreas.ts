@@ -270,7 +270,9 @@ const areaSeeders: AreaSeeder[] = [
   },
   {
     // Issue 14: 35 networks; every participant in two of them (about 570 members a network at 10,000 people), 3 posts
-    // per 10 people spread over the networks (about 86 a network at 10,000), each with 2 replies.
+    // per 10 people spread over the networks (about 86 a network at 10,000), each with 2 replies; at least 60 posts a
+    // network, so the post list's first page (20 on the page, 50 in the API) is full at every scale and the growth
+    // figure compares the same page, not a page of 9 posts with one of 50.
     name: 'networks',
     modelFile: 'Network',
     seed: async (plan, networkModel) => {
@@ -318,7 +320,7 @@ const areaSeeders: AreaSeeder[] = [
       plan.counts.networkMemberships = await plan.insert(membershipModel, memberships, 5_000);
       const posts: object[] = [];
       const replies: object[] = [];
-      const total = Math.round(plan.scale * 0.3);
+      const total = Math.max(Math.round(plan.scale * 0.3), 60 * count);
       for (let p = 0; p < total; p++) {
         const i = p % count;
         const people = members[i]!;

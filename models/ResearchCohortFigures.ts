@@ -69,18 +69,26 @@ export type FiguresBucket = InferSchemaType<typeof bucketSchema>;
 export const ResearchCohortFiguresModel = model('ResearchCohortFigures', researchCohortFiguresSchema);
 
 /**
- * The second level: one record per programme, the sum of its cohorts' records by enrolment day (with the cohorts
- * counted on each day), so the dashboard reads one small document per programme whatever the number of cohorts.
- * Rolled up from the cohort records (never from the source) with the same ticket and conditional write.
+ * The second level: one record per programme, rolled up from its cohorts' records (never from the source) with the
+ * same ticket and conditional write. It holds what a dashboard over all time needs (`total`) and a row per calendar
+ * month (`months`), so a request reads one small document per programme whatever the number of cohorts and of
+ * enrolment days: a date range adds whole months from here and reads day rows only for the (at most two) months it
+ * cuts through, from ResearchProgrammeMonth below.
  */
-const dayTotalsSchema = new Schema(
-  {
-    day: { type: String, required: true },
-    cohortIds: { type: [Schema.Types.ObjectId], default: [] },
-    ...dayFigureFields,
-  },
+const periodTotalsFields = {
+  ...dayFigureFields,
+  /** Cohorts with counted enrolments in the period (a cohort's enrolments may span days and months). */
+  cohortIds: { type: [Schema.Types.ObjectId], default: [] },
+};
+
+const dayTotalsSchema = new Schema({ day: { type: String, required: true }, ...periodTotalsFields }, { _id: false });
+/** `month`: YYYY-MM, the UTC calendar month of the enrolment days summed. */
+const monthTotalsSchema = new Schema(
+  { month: { type: String, required: true }, ...periodTotalsFields },
   { _id: false },
 );
+/** Every enrolment day; `cohorts` counts the cohorts with counted enrolments. */
+const totalSchema = new Schema({ ...dayFigureFields, cohorts: { type: Number, required: true } }, { _id: false });
 
 const researchProgrammeFiguresSchema = new Schema(
   {
@@ -89,9 +97,30 @@ const researchProgrammeFiguresSchema = new Schema(
     version: { type: Number, required: true, default: 0 },
     /** The oldest `computedAt` of the cohort records summed here: how fresh the figures are. */
     computedAt: { type: Date, default: null },
-    days: { type: [dayTotalsSchema], default: [] },
+    total: { type: totalSchema, default: null },
+    months: { type: [monthTotalsSchema], default: [] },
   },
   { timestamps: false, versionKey: false },
 );
 
 export const ResearchProgrammeFiguresModel = model('ResearchProgrammeFigures', researchProgrammeFiguresSchema);
+
+/**
+ * A programme's figures by enrolment day for one month (`_id` = `<programmeId>:<YYYY-MM>`), written by the same
+ * roll-up as the programme's record, before it, each conditional on the roll-up's ticket (`version` below it), so an
+ * older roll-up never overwrites a newer one's days. Months that no longer have any day are deleted by the roll-up
+ * that finds them gone.
+ */
+const researchProgrammeMonthSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    programmeId: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+    month: { type: String, required: true },
+    version: { type: Number, required: true },
+    days: { type: [dayTotalsSchema], default: [] },
+  },
+  { timestamps: false, versionKey: false },
+);
+researchProgrammeMonthSchema.index({ programmeId: 1 });
+
+export const ResearchProgrammeMonthModel = model('ResearchProgrammeMonth', researchProgrammeMonthSchema);

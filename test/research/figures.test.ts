@@ -6,7 +6,11 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
-import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../models/ResearchCohortFigures.ts';
+import {
+  ResearchCohortFiguresModel,
+  ResearchProgrammeFiguresModel,
+  ResearchProgrammeMonthModel,
+} from '../../models/ResearchCohortFigures.ts';
 import { ResearchConsentModel } from '../../models/ResearchConsent.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
@@ -183,6 +187,12 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
       { track: 'new-head' },
       { from: '2026-01-01', to: '2026-02-10' },
       { programmeId: aspiringId, from: '2026-03-01' },
+      // Ranges that cut through months (Dec 2025 to Mar 2026 hold enrolment days) and ranges of whole months.
+      { from: '2026-01-05', to: '2026-01-25' },
+      { to: '2026-01-31' },
+      { from: '2025-12-31', to: '2026-03-01' },
+      { track: 'aspiring-leader', from: '2026-02-01' },
+      { from: '2026-04-01' },
     );
     await refreshAllCohortFigures();
   });
@@ -261,8 +271,15 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     expect(stored.version).to.equal(stored.ticket);
     await rollUpProgrammeFigures({ programmeId });
     const alone = (await ResearchProgrammeFiguresModel.findById(programmeId).lean())!;
-    expect(JSON.parse(JSON.stringify(alone.days))).to.deep.equal(JSON.parse(JSON.stringify(stored.days)));
+    const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+    expect(plain(alone.total)).to.deep.equal(plain(stored.total));
+    expect(plain(alone.months)).to.deep.equal(plain(stored.months));
     expect(await ResearchProgrammeFiguresModel.countDocuments({ _id: programmeId })).to.equal(1);
+    // One document of day rows per month listed, no other, each as new as the record.
+    const months = await ResearchProgrammeMonthModel.find({ programmeId }).sort({ _id: 1 }).lean();
+    expect(months.map((m) => m.month)).to.deep.equal(alone.months.map((m) => m.month));
+    expect(months.every((m) => m.version === alone.version)).to.equal(true);
+    expect(months.flatMap((m) => m.days).reduce((n, d) => n + d.participants, 0)).to.equal(alone.total!.participants);
   });
 
   it('an older computation that finishes last never overwrites a newer one', async () => {
@@ -290,5 +307,23 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     const participants = (b: { participants: number }[]) => b.reduce((s, x) => s + x.participants, 0);
     expect(participants(stored.buckets)).to.equal(participants(oldBuckets) - 1);
     await setResearchConsent({ userId: her.id, consented: true });
+  });
+
+  it('a month left with no counted enrolment loses its document of days, and ranges over it still add up', async () => {
+    const cohortId = cohortIds[0]!; // enrolment days from 29 December 2025 to 10 January 2026
+    const december = { cohortId, enrolledAt: { $lt: at('2026-01-01T00:00:00Z') } };
+    expect(await EnrolmentModel.countDocuments(december)).to.be.greaterThan(0);
+    const monthId = `${aspiringId}:2025-12`;
+    expect(await ResearchProgrammeMonthModel.countDocuments({ _id: monthId })).to.equal(1);
+    // Waitlisted enrolments are not counted (withdrawn ones are: she was in the cohort).
+    await EnrolmentModel.updateMany(december, { $set: { status: 'waitlisted' } });
+    await refreshCohortFigures({ cohortId });
+    expect(await ResearchProgrammeMonthModel.countDocuments({ _id: monthId })).to.equal(0);
+    const record = (await ResearchProgrammeFiguresModel.findById(aspiringId).lean())!;
+    expect(record.months.map((m) => m.month)).to.not.include('2025-12');
+    for (const filters of [{ to: '2026-01-31' }, { from: '2025-12-15', to: '2026-01-05' }, {}])
+      expect(await fromRecords(researcher, filters), JSON.stringify(filters)).to.deep.equal(
+        await researchImpactFromSource({ actor: researcher, filters }),
+      );
   });
 });

@@ -5,7 +5,11 @@ import { CertificateModel } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
-import { ResearchCohortFiguresModel, ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import {
+  ResearchCohortFiguresModel,
+  ResearchProgrammeFiguresModel,
+  ResearchProgrammeMonthModel,
+} from '../../../models/ResearchCohortFigures.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
@@ -225,25 +229,55 @@ export async function refreshCohortFigures(props: {
 }
 
 export type DayTotals = Bucket & { cohortIds: Types.ObjectId[] };
+export type MonthTotals = Omit<DayTotals, 'day'> & { month: string };
+export type ProgrammeTotal = GroupTotals & { likertStart: MomentSums; likertEnd: MomentSums; cohorts: number };
 export type ProgrammeFiguresRecord = {
   _id: Types.ObjectId;
   version: number;
   computedAt: Date | null;
-  days: DayTotals[];
+  total: ProgrammeTotal | null;
+  months: MonthTotals[];
 };
+
+/** The id of a programme's month of day rows (models/ResearchCohortFigures.ts). */
+export const programmeMonthId = (programmeId: Id, month: string) => `${String(programmeId)}:${month}`;
+/** YYYY-MM of a YYYY-MM-DD day. */
+export const monthOf = (day: string) => day.slice(0, 7);
+
+function emptyPeriod(): Omit<DayTotals, 'day'> {
+  return { ...emptyGroup(), likertStart: {}, likertEnd: {}, cohortIds: [] };
+}
+
+/** Adds a period's counters, Likert sums and cohorts (once each) into another's. */
+function addPeriod(into: Omit<DayTotals, 'day'>, from: Omit<DayTotals, 'day'>): void {
+  addGroup(into, from);
+  addSums(into.likertStart, from.likertStart);
+  addSums(into.likertEnd, from.likertEnd);
+  const known = new Set(into.cohortIds.map(String));
+  for (const id of from.cohortIds) if (!known.has(String(id))) into.cohortIds.push(id);
+}
+
+const withSortedSums = <T extends { likertStart: MomentSums; likertEnd: MomentSums }>(p: T): T => ({
+  ...p,
+  likertStart: sortedKeys(p.likertStart),
+  likertEnd: sortedKeys(p.likertEnd),
+});
 
 /**
  * Rolls a programme's record up from its cohorts' records (computing, from the source, the record of any cohort
- * that has none yet): the figures by enrolment day, summed over cohorts. Ticketed like a cohort's record, so the
- * stored roll-up is always one that started after the cohort records it was asked to include were written.
+ * that has none yet): the figures by enrolment day, summed over cohorts, then by month and over all time. Ticketed
+ * like a cohort's record, so the stored roll-up is always one that started after the cohort records it was asked to
+ * include were written. The month documents are written first, each only if no later roll-up wrote it, then the
+ * programme's record; months left with no day are deleted.
  */
 export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promise<ProgrammeFiguresRecord | null> {
   const programmeId = oid(props.programmeId);
   if (!(await ProgrammeModel.exists({ _id: programmeId }))) {
     await ResearchProgrammeFiguresModel.deleteOne({ _id: programmeId });
+    await ResearchProgrammeMonthModel.deleteMany({ programmeId });
     return null;
   }
-  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { days: [] });
+  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { total: null, months: [] });
   const [cohorts, records] = await Promise.all([
     CohortModel.find({ programmeId }).select({ _id: 1 }).lean(),
     ResearchCohortFiguresModel.find({ programmeId }).lean(),
@@ -256,23 +290,57 @@ export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promis
     if (!record?.computedAt) continue;
     if (!computedAt || record.computedAt < computedAt) computedAt = record.computedAt;
     for (const b of record.buckets) {
-      const d = days.get(b.day) ?? { ...emptyBucket(b.day), cohortIds: [] };
+      if (!b.participants) continue;
+      const d = days.get(b.day) ?? { day: b.day, ...emptyPeriod() };
       days.set(b.day, d);
-      d.cohortIds.push(c._id);
-      addGroup(d, b);
-      addSums(d.likertStart, b.likertStart ?? {});
-      addSums(d.likertEnd, b.likertEnd ?? {});
+      addPeriod(d, { ...b, cohortIds: [c._id] });
     }
   }
-  const sorted = [...days.values()]
-    .sort((a, b) => a.day.localeCompare(b.day))
-    .map((d) => ({ ...d, likertStart: sortedKeys(d.likertStart), likertEnd: sortedKeys(d.likertEnd) }));
+  const months = new Map<string, { totals: MonthTotals; days: DayTotals[] }>();
+  const total = emptyPeriod();
+  for (const d of [...days.values()].sort((a, b) => a.day.localeCompare(b.day))) {
+    const month = monthOf(d.day);
+    const m = months.get(month) ?? { totals: { month, ...emptyPeriod() }, days: [] };
+    months.set(month, m);
+    m.days.push(withSortedSums(d));
+    addPeriod(m.totals, d);
+    addPeriod(total, d);
+  }
+  for (const [month, m] of months) await storeMonthIfNewest({ programmeId, month, ticket, days: m.days });
+  const { cohortIds, ...overall } = total;
   const stored = await storeIfNewest(ResearchProgrammeFiguresModel, programmeId, ticket, {
     computedAt: computedAt ?? new Date(),
-    days: sorted,
+    total: withSortedSums({ ...overall, cohorts: cohortIds.length }),
+    months: [...months.values()].map((m) => withSortedSums(m.totals)),
   });
+  // Months this roll-up found empty (and any an older roll-up left behind): every current month is at this ticket or
+  // a later one by now.
+  await ResearchProgrammeMonthModel.deleteMany({ programmeId, version: { $lt: ticket } });
   return (stored ??
     (await ResearchProgrammeFiguresModel.findById(programmeId).lean())) as unknown as ProgrammeFiguresRecord | null;
+}
+
+/** One month's day rows, written only if no later roll-up's are stored (a newer one's insert wins the unique `_id`). */
+async function storeMonthIfNewest(props: {
+  programmeId: Types.ObjectId;
+  month: string;
+  ticket: number;
+  days: DayTotals[];
+}) {
+  const _id = programmeMonthId(props.programmeId, props.month);
+  try {
+    await ResearchProgrammeMonthModel.updateOne(
+      { _id, version: { $lt: props.ticket } },
+      {
+        $set: { version: props.ticket, days: props.days },
+        $setOnInsert: { programmeId: props.programmeId, month: props.month },
+      },
+      { upsert: true },
+    );
+  } catch (error) {
+    // The month is stored at a later ticket: the filter missed it and the upsert's insert met its `_id`.
+    if (!isDuplicateKeyError(error)) throw error;
+  }
 }
 
 /** Recomputes the records of every cohort she is (or was) enrolled in, and their programmes': after her consent changes. */
@@ -294,5 +362,6 @@ export async function refreshAllCohortFigures(): Promise<{ cohorts: number }> {
   const programmes = await ProgrammeModel.find().select({ _id: 1 }).lean();
   for (const p of programmes) await rollUpProgrammeFigures({ programmeId: p._id });
   await ResearchProgrammeFiguresModel.deleteMany({ _id: { $nin: programmes.map((p) => p._id) } });
+  await ResearchProgrammeMonthModel.deleteMany({ programmeId: { $nin: programmes.map((p) => p._id) } });
   return { cohorts: cohorts.length };
 }

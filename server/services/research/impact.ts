@@ -1,13 +1,20 @@
 import { Types } from 'mongoose';
 import { ProgrammeModel, tracks, type Track } from '../../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
-import { ResearchProgrammeFiguresModel } from '../../../models/ResearchCohortFigures.ts';
+import { ResearchProgrammeFiguresModel, ResearchProgrammeMonthModel } from '../../../models/ResearchCohortFigures.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeResearch } from '../../policies/research.ts';
 import { addUpFigures, suppressTotals } from '../boards/fairness.ts';
-import { figuresRefreshMinutes, rollUpProgrammeFigures, type ProgrammeFiguresRecord } from './cohortFigures.ts';
+import {
+  figuresRefreshMinutes,
+  programmeMonthId,
+  rollUpProgrammeFigures,
+  type DayTotals,
+  type MonthTotals,
+  type ProgrammeFiguresRecord,
+} from './cohortFigures.ts';
 import {
   addGroup,
   addSums,
@@ -203,45 +210,79 @@ async function questionsOf(programmeIds: Types.ObjectId[]): Promise<Questions> {
 
 /**
  * Totals from the programmes' records (one small document per programme in scope; a programme with none yet is
- * rolled up here, computing any missing cohort record from the source), summed over the enrolment days in the
- * range. Also answers when the oldest cohort record in them was computed.
+ * rolled up here, computing any missing cohort record from the source): over all time, each record's `total`; over a
+ * date range, its whole months plus, from the month documents, the days of the (at most two) months the range cuts
+ * through. Also answers when the oldest cohort record in them was computed.
  */
 async function totalsFromRecords(filters: ResearchFilters, programmes: { _id: Types.ObjectId; track: string }[]) {
   const records = await ResearchProgrammeFiguresModel.find({ _id: { $in: programmes.map((p) => p._id) } })
-    .select({ computedAt: 1, days: 1 })
+    .select({ computedAt: 1, total: 1, months: 1 })
     .lean();
   const byProgramme = new Map(
-    records.filter((r) => r.computedAt).map((r) => [String(r._id), r as unknown as ProgrammeFiguresRecord]),
+    records.filter((r) => r.computedAt && r.total).map((r) => [String(r._id), r as unknown as ProgrammeFiguresRecord]),
   );
-  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
-  const cohorts = new Set<string>();
-  let computedAt: Date | null = null;
+  const inScope: { track: Track; record: ProgrammeFiguresRecord }[] = [];
   for (const p of programmes) {
     const record = byProgramme.get(String(p._id)) ?? (await rollUpProgrammeFigures({ programmeId: p._id }));
-    if (!record) continue;
-    if (record.computedAt && (!computedAt || record.computedAt < computedAt)) computedAt = record.computedAt;
-    const track = p.track as Track;
-    for (const d of record.days) {
-      if ((filters.from && d.day < filters.from) || (filters.to && d.day > filters.to) || !d.participants) continue;
-      for (const id of d.cohortIds) cohorts.add(String(id));
-      const g: GroupTotals = {
-        participants: d.participants,
-        completed: d.completed,
-        marked: d.marked,
-        attended: d.attended,
-        sessions: d.sessions,
-        applied: d.applied,
-        interviewed: d.interviewed,
-        appointed: d.appointed,
-      };
-      addGroup(totals.all, g);
-      addGroup((totals.byTrack[track] ??= emptyGroup()), g);
-      addSums(totals.likert.start, d.likertStart ?? {});
-      addSums(totals.likert.end, d.likertEnd ?? {});
-    }
+    if (record?.total) inScope.push({ track: p.track as Track, record });
   }
-  totals.cohorts = cohorts.size;
+  const ranged = Boolean(filters.from || filters.to);
+  const cut = ranged ? await daysOfMonthsCut(filters, inScope) : new Map<string, DayTotals[]>();
+  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
+  let computedAt: Date | null = null;
+  const add = (track: Track, g: GroupTotals & { likertStart?: MomentSums; likertEnd?: MomentSums }) => {
+    addGroup(totals.all, g);
+    addGroup((totals.byTrack[track] ??= emptyGroup()), g);
+    addSums(totals.likert.start, g.likertStart ?? {});
+    addSums(totals.likert.end, g.likertEnd ?? {});
+  };
+  for (const { track, record } of inScope) {
+    if (record.computedAt && (!computedAt || record.computedAt < computedAt)) computedAt = record.computedAt;
+    if (!ranged) {
+      add(track, record.total!);
+      totals.cohorts += record.total!.cohorts;
+      continue;
+    }
+    // A programme's cohorts are its own, so distinct cohorts add up across programmes.
+    const cohorts = new Set<string>();
+    for (const m of record.months) {
+      const overlap = monthOverlap(m.month, filters);
+      const periods = overlap === 'whole' ? [m] : overlap === 'part' ? (cut.get(monthKey(record, m)) ?? []) : [];
+      for (const d of periods) {
+        if ('day' in d && !dayInRange(d.day, filters)) continue;
+        add(track, d);
+        for (const id of d.cohortIds) cohorts.add(String(id));
+      }
+    }
+    totals.cohorts += cohorts.size;
+  }
   return { totals, computedAt };
+}
+
+const dayInRange = (day: string, filters: ResearchFilters) =>
+  (!filters.from || day >= filters.from) && (!filters.to || day <= filters.to);
+
+/** Whether a YYYY-MM month lies wholly inside the range, partly, or outside it (days are YYYY-MM-DD strings). */
+function monthOverlap(month: string, filters: ResearchFilters): 'whole' | 'part' | 'none' {
+  const first = `${month}-01`;
+  const last = `${month}-31`;
+  if ((filters.to && filters.to < first) || (filters.from && filters.from > last)) return 'none';
+  if ((!filters.from || filters.from <= first) && (!filters.to || filters.to >= last)) return 'whole';
+  return 'part';
+}
+
+const monthKey = (record: ProgrammeFiguresRecord, m: MonthTotals) => programmeMonthId(record._id, m.month);
+
+/** The day rows of the months a date range cuts through, one read for every programme in scope. */
+async function daysOfMonthsCut(filters: ResearchFilters, inScope: { record: ProgrammeFiguresRecord }[]) {
+  const ids = inScope.flatMap(({ record }) =>
+    record.months.filter((m) => monthOverlap(m.month, filters) === 'part').map((m) => monthKey(record, m)),
+  );
+  if (!ids.length) return new Map<string, DayTotals[]>();
+  const months = await ResearchProgrammeMonthModel.find({ _id: { $in: ids } })
+    .select({ days: 1 })
+    .lean();
+  return new Map(months.map((m) => [String(m._id), m.days as unknown as DayTotals[]]));
 }
 
 /**
