@@ -316,6 +316,12 @@ export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promis
   // Months this roll-up found empty (and any an older roll-up left behind): every current month is at this ticket or
   // a later one by now.
   await ResearchProgrammeMonthModel.deleteMany({ programmeId, version: { $lt: ticket } });
+  // Records rolled up before the months existed held every day in themselves: drop those rows (once), since a read
+  // decodes the whole document. The native collection, as the schema no longer declares the field.
+  await ResearchProgrammeFiguresModel.collection.updateOne(
+    { _id: programmeId, days: { $exists: true } },
+    { $unset: { days: '' } },
+  );
   return (stored ??
     (await ResearchProgrammeFiguresModel.findById(programmeId).lean())) as unknown as ProgrammeFiguresRecord | null;
 }
