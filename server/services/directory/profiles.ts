@@ -160,7 +160,8 @@ const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$
 
 /**
  * Membership rows read by the first batch while walking her networks' members in user id order; each further batch
- * of the same walk reads twice as many (a filtered page may have to walk far), so a walk takes few reads.
+ * of the same walk reads four times as many (a filtered page may have to walk far, and on the embedded database each
+ * read costs about as much whatever its size), so a walk takes few reads.
  */
 const firstMemberBatch = 100;
 
@@ -205,7 +206,7 @@ async function profilesOfMembers(props: {
     // Batches come in id order, so once `want` are found no later batch can hold an earlier one.
     if (ids.length < batch || found.length >= want || (upTo && String(last) >= String(upTo))) break;
     after = last;
-    batch *= 2;
+    batch *= 4;
     next = memberIdsAfter({ networkIds, after, limit: batch });
   }
   return found.sort(idOrder).slice(0, want);
