@@ -33,10 +33,12 @@ const mentorProfileSchema = new Schema(
      */
     freePlaces: { type: Number, required: true, default: 0 },
     /**
-     * The requests whose accept has taken a place and not yet made its mentorship: pushed in the same write as the
-     * accept's `$inc`, pulled once the mentorship exists (or with the `$inc` that gives the place back). A process
-     * killed in between leaves the id here, so the repair (finishInterruptedAccepts) knows to give that place back,
-     * once, with a write conditional on the id still being held.
+     * The accepts (their `acceptAttempt` ids; a request's own id for accepts made before attempts had ids) that have
+     * taken a place and not yet kept it for their mentorship: pushed in the same write as the accept's `$inc`, pulled
+     * once the mentorship exists (or with the `$inc` that gives the place back). A process killed in between leaves
+     * the id here, so the repair (finishInterruptedAccepts) knows to give that place back, once, with a write
+     * conditional on the id still being held; an accept that was only slow finds its id gone and takes a place again
+     * or undoes its mentorship (requests.ts).
      */
     placesHeldFor: { type: [Schema.Types.ObjectId], default: [] },
     availability: { type: [availabilityWindowSchema], default: [] },

@@ -31,6 +31,11 @@ const mentoringRequestSchema = new Schema(
     /** Who sent it: the mentee herself, or an admin sending an assignment on her behalf. */
     sentBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     answeredAt: { type: Date },
+    /**
+     * The accept that claimed it (a fresh id per attempt): the place that accept holds on the mentor's profile is
+     * held under this id, so a repair or a second accept of the same request only ever gives back its own place.
+     */
+    acceptAttempt: { type: Schema.Types.ObjectId },
     declineReason: { type: String },
     mentorshipId: { type: Schema.Types.ObjectId, ref: 'Mentorship' },
   },

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
-import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { MentoringRequestModel, type MentoringRequest } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
-import { expireRequests, finishInterruptedAccepts } from '../../server/services/mentoring/requests.ts';
+import { ConflictError } from '../../server/errors.ts';
+import { completeAccept, expireRequests, finishInterruptedAccepts } from '../../server/services/mentoring/requests.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -228,6 +229,56 @@ describe('mentoring: requests and accepting them', () => {
       });
       await finishInterruptedAccepts();
       const request = (await MentoringRequestModel.findById(id).lean())!;
+      expect(request.status).to.equal('accepted');
+      expect(String(request.mentorshipId)).to.equal(String(mentorship._id));
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+    });
+
+    /** An accept that claimed the request and took a place ten minutes ago, and has not been heard of since. */
+    const slowAccept = async (mentor: TestUser, mentee: TestUser) => {
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      const attempt = new Types.ObjectId();
+      await MentoringRequestModel.updateOne(
+        { _id: id },
+        { $set: { status: 'accepted', answeredAt: tenMinutesAgo(), acceptAttempt: attempt } },
+      );
+      await MentorProfileModel.updateOne(
+        { userId: mentor.id },
+        { $inc: { freePlaces: -1 }, $push: { placesHeldFor: attempt } },
+      );
+      const request = (await MentoringRequestModel.findById(id).lean<MentoringRequest>())!;
+      return { id, finish: () => completeAccept({ request, attempt, now: new Date() }) };
+    };
+
+    it('when an accept was only slow and its place went to someone else meanwhile, it answers 409 and undoes its mentorship: the mentor is never over capacity', async () => {
+      const mentor = await buildMentor({ capacity: 1 });
+      const [first, second] = [await buildMentee(), await buildMentee()];
+      const slow = await slowAccept(mentor, first);
+      await finishInterruptedAccepts(); // takes the slow accept for dead: its place is free again
+      expect((await profileOf(mentor)).freePlaces).to.equal(1);
+      const other = (await askExpecting(201, second, mentor)).body.id as string;
+      await supertest(app)
+        .post(`/api/v1/mentoring/requests/${other}/accept`)
+        .set(await as(mentor))
+        .expect(201);
+      let refused: unknown;
+      await slow.finish().catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(ConflictError);
+      const active = await MentorshipModel.find({ mentorId: mentor.id, status: 'active' }).lean();
+      expect(active.map((m) => String(m.menteeId))).to.deep.equal([second.id]);
+      expect((await profileOf(mentor)).freePlaces).to.equal(0);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+      expect((await MentoringRequestModel.findById(slow.id).lean())!.status).to.equal('pending');
+    });
+
+    it('when an accept was only slow and a place is still free, it takes that place and the request is accepted', async () => {
+      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+      const slow = await slowAccept(mentor, mentee);
+      await finishInterruptedAccepts();
+      expect((await profileOf(mentor)).freePlaces).to.equal(2);
+      const mentorship = await slow.finish();
+      const request = (await MentoringRequestModel.findById(slow.id).lean())!;
       expect(request.status).to.equal('accepted');
       expect(String(request.mentorshipId)).to.equal(String(mentorship._id));
       expect((await profileOf(mentor)).freePlaces).to.equal(1);

@@ -146,10 +146,12 @@ function refuseUnlessPending(request: MentoringRequest, now: Date): void {
 
 /**
  * The mentor accepts: a mentorship begins. Capacity holds however many accepts race, on any number of processes:
- * 1. the request is claimed by one conditional write (pending → accepted), so one request makes one mentorship;
- * 2. a place is taken by one conditional `$inc` on her profile (`freePlaces > 0`), so six accepts for two places
- *    make two mentorships; a loser puts the request back to pending and is told why (409);
- * 3. the mentorship is inserted under unique `requestId` and `activeKey`; if that fails the place is given back.
+ * 1. the request is claimed by one conditional write (pending → accepted, with a fresh `acceptAttempt` id), so one
+ *    request makes one mentorship;
+ * 2. a place is taken by one conditional `$inc` on her profile (`freePlaces > 0`), held under the attempt's id, so
+ *    six accepts for two places make two mentorships; a loser puts the request back to pending and is told why (409);
+ * 3. the mentorship is inserted under unique `requestId` and `activeKey` (completeAccept); if that fails the place is
+ *    given back.
  */
 export async function acceptMentoringRequest(props: {
   actor: Actor;
@@ -167,29 +169,39 @@ export async function acceptMentoringRequest(props: {
   });
   if (broken) throw new ValidationError(broken, [{ path: 'requestId', message: broken }]);
 
+  const attempt = new Types.ObjectId();
   const claimed = await MentoringRequestModel.updateOne(
     { _id: request._id, status: 'pending' },
-    { $set: { status: 'accepted', answeredAt: now } },
+    { $set: { status: 'accepted', answeredAt: now, acceptAttempt: attempt } },
   );
   if (claimed.modifiedCount !== 1) {
     const current = await MentoringRequestModel.findById(request._id).select('status').lean();
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
-  const backToPending = () =>
-    MentoringRequestModel.updateOne(
-      { _id: request._id, status: 'accepted', mentorshipId: { $exists: false } },
-      { $set: { status: 'pending' }, $unset: { answeredAt: 1 } },
-    );
-
   const place = await MentorProfileModel.updateOne(
     { userId: request.mentorId, freePlaces: { $gt: 0 } },
-    { $inc: { freePlaces: -1 }, $push: { placesHeldFor: request._id } },
+    { $inc: { freePlaces: -1 }, $push: { placesHeldFor: attempt } },
   );
   if (place.modifiedCount !== 1) {
-    await backToPending();
+    await backToPending(request._id, attempt);
     throw new ConflictError(messages.full);
   }
+  return completeAccept({ request, attempt, now });
+}
 
+/**
+ * The accept's second half, once its place is held under `attempt`: the mentorship is inserted, the place kept for
+ * it, the request linked, both people told. An accept can be slow enough (five minutes) for the repair to take it
+ * for dead, put the request back to pending and give its place back; it then finds its held id gone and takes a
+ * free place again, or, with none left, deletes its mentorship and answers 409: the mentor is never over capacity.
+ * Exported for the test that plays that stall.
+ */
+export async function completeAccept(props: {
+  request: MentoringRequest;
+  attempt: Types.ObjectId;
+  now: Date;
+}): Promise<Mentorship> {
+  const { request, attempt, now } = props;
   let mentorship: Mentorship;
   try {
     const created = await MentorshipModel.create({
@@ -203,39 +215,88 @@ export async function acceptMentoringRequest(props: {
     });
     mentorship = created.toObject() as Mentorship;
   } catch (error) {
-    await giveBackHeldPlace(request.mentorId, request._id);
-    await backToPending();
+    await giveBackHeldPlace(request.mentorId, attempt);
+    await backToPending(request._id, attempt);
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyMentored);
     throw error;
   }
-  await linkMentorship(request, mentorship._id);
+  if (!(await keepHeldPlace(request, attempt, mentorship._id))) {
+    await MentorshipModel.deleteOne({ _id: mentorship._id });
+    await backToPending(request._id, attempt);
+    throw new ConflictError(messages.full);
+  }
+  await linkMentorship(request, mentorship._id, attempt);
   await requestAnswered({ requestId: String(request._id) });
   await mentorshipStarted({ mentorship, now });
   return mentorship;
 }
 
-/** The accept's last step: the request points at its mentorship, its keys are freed, and the place is no longer held. */
+/**
+ * The place held under `attempt` becomes the mentorship's: true if it was still held, or if the repair found the
+ * mentorship and linked it first (it keeps the place then); if the repair gave it back instead, a free place is
+ * taken again, and false when there is none. The repair sets the request's mentorship before it releases a hold,
+ * so the request tells which of the two happened.
+ */
+async function keepHeldPlace(
+  request: Pick<MentoringRequest, 'mentorId'> & { _id: Types.ObjectId },
+  attempt: Types.ObjectId,
+  mentorshipId: Types.ObjectId,
+): Promise<boolean> {
+  const kept = await MentorProfileModel.updateOne(
+    { userId: request.mentorId, placesHeldFor: attempt },
+    { $pullAll: { placesHeldFor: [attempt] } },
+  );
+  if (kept.modifiedCount === 1) return true;
+  if (await MentoringRequestModel.exists({ _id: request._id, mentorshipId })) return true;
+  const again = await MentorProfileModel.updateOne(
+    { userId: request.mentorId, freePlaces: { $gt: 0 } },
+    { $inc: { freePlaces: -1 } },
+  );
+  return again.modifiedCount === 1;
+}
+
+/** An accept that could not finish puts the request back to pending, unless another accept or the repair moved on. */
+const backToPending = (requestId: Types.ObjectId, attempt: Types.ObjectId | undefined) =>
+  MentoringRequestModel.updateOne(
+    {
+      _id: requestId,
+      status: 'accepted',
+      mentorshipId: { $exists: false },
+      acceptAttempt: attempt ?? { $exists: false },
+    },
+    { $set: { status: 'pending' }, $unset: { answeredAt: 1, acceptAttempt: 1 } },
+  );
+
+/**
+ * The accept's last step: the request points at its mentorship (accepted, whatever a repair did meanwhile), its keys
+ * are freed, and the place is no longer held.
+ */
 async function linkMentorship(
   request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
   mentorshipId: Types.ObjectId,
+  held: Types.ObjectId,
 ): Promise<void> {
-  await MentoringRequestModel.updateOne({ _id: request._id }, { $set: { mentorshipId, ...releasedKeys(request) } });
-  await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [request._id] } });
+  await MentoringRequestModel.updateOne(
+    { _id: request._id },
+    { $set: { status: 'accepted', mentorshipId, ...releasedKeys(request) } },
+  );
+  await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [held] } });
 }
 
-/** Gives back the place an accept took for this request: once, as the write is conditional on it still being held. */
-async function giveBackHeldPlace(mentorId: Types.ObjectId, requestId: Types.ObjectId): Promise<void> {
+/** Gives back the place an accept held under `held`: once, as the write is conditional on it still being held. */
+async function giveBackHeldPlace(mentorId: Types.ObjectId, held: Types.ObjectId): Promise<void> {
   await MentorProfileModel.updateOne(
-    { userId: mentorId, placesHeldFor: requestId },
-    { $inc: { freePlaces: 1 }, $pullAll: { placesHeldFor: [requestId] } },
+    { userId: mentorId, placesHeldFor: held },
+    { $inc: { freePlaces: 1 }, $pullAll: { placesHeldFor: [held] } },
   );
 }
 
 /**
  * Finishes accepts that a killed process left half done (run by the mentoring job): a request `accepted` more than
- * `graceMs` ago without a mentorship. If its mentorship was made, the request is linked to it; if not, the place it
- * held (if it got that far) is given back and the request is pending again, for the mentor to accept once more.
- * Every write is conditional, so two runs at once, or a run racing the accept's own last step, do each thing once.
+ * `graceMs` ago without a mentorship. If its mentorship was made, the request is linked to it; if not, the request
+ * is pending again and the place it held (if it got that far) is given back, for the mentor to accept once more.
+ * Every write is conditional, so two runs at once, or a run racing the accept's own last steps, do each thing once;
+ * an accept that was only slow sorts itself out (keepHeldPlace).
  */
 export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = props.now ?? new Date();
@@ -245,19 +306,18 @@ export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: nu
     mentorshipId: { $exists: false },
     answeredAt: { $lt: before },
   })
-    .select('_id menteeId mentorId')
+    .select('_id menteeId mentorId acceptAttempt')
     .lean();
   for (const request of stuck) {
+    // Accepts made before attempts had ids held their place under the request's own id.
+    const held = request.acceptAttempt ?? request._id;
     const mentorship = await MentorshipModel.findOne({ requestId: request._id }).select('_id').lean();
     if (mentorship) {
-      await linkMentorship(request, mentorship._id);
+      await linkMentorship(request, mentorship._id, held);
       continue;
     }
-    await giveBackHeldPlace(request.mentorId, request._id);
-    await MentoringRequestModel.updateOne(
-      { _id: request._id, status: 'accepted', mentorshipId: { $exists: false } },
-      { $set: { status: 'pending' }, $unset: { answeredAt: 1 } },
-    );
+    await giveBackHeldPlace(request.mentorId, held);
+    await backToPending(request._id, request.acceptAttempt ?? undefined);
   }
   return stuck.length;
 }
