@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { ProgrammeModel, tracks } from '../models/Programme.ts';
+import { tracks } from '../models/Programme.ts';
 import { questionTypes, surveyMoments } from '../models/Survey.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
@@ -17,7 +17,7 @@ import {
 } from '../server/services/research/consent.ts';
 import { consentText } from '../server/services/research/consentText.ts';
 import { dataDictionary, researchExport } from '../server/services/research/export.ts';
-import { researchImpact } from '../server/services/research/impact.ts';
+import { researchImpact, researchProgrammes } from '../server/services/research/impact.ts';
 import {
   answerSurvey,
   createSurvey,
@@ -127,10 +127,6 @@ const presentConsent = (s: { consented: boolean; textVersion: string | null; at:
   at: s.at ? s.at.toISOString() : null,
 });
 
-async function programmesForFilters() {
-  return ProgrammeModel.find().select({ title: 1, track: 1 }).sort({ title: 1 }).lean();
-}
-
 async function renderConsentPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const [state, context] = await Promise.all([
     consentState({ userId: req.user!.id }),
@@ -151,12 +147,13 @@ async function renderConsentPage(req: Request, res: Response, status = 200, extr
 async function renderDashboard(req: Request, res: Response) {
   const parsed = impactQuery.safeParse(emptyToUndefined(req.query));
   const filters = parsed.success ? parsed.data : {};
-  const impact = await researchImpact({ actor: req.user!, filters });
+  const programmes = await researchProgrammes();
+  const impact = await researchImpact({ actor: req.user!, filters, programmes });
   res.render('research/dashboard', {
     title: 'Impact dashboard',
     impact,
     filters,
-    programmes: await programmesForFilters(),
+    programmes,
     tracks,
     charts: chartOf(impact),
     computedAt: impact.computedAt ? formatDateTime(new Date(impact.computedAt), req.user!.timezone) : null,
@@ -194,7 +191,7 @@ function surveyFromForm(body: Record<string, unknown>) {
 async function renderBuilder(res: Response, status = 200, extra: Record<string, unknown> = {}) {
   res.status(status).render('research/survey-form', {
     title: 'New survey',
-    programmes: await programmesForFilters(),
+    programmes: await researchProgrammes(),
     moments: surveyMoments,
     questionTypes,
     rows: builderRows,
@@ -366,7 +363,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       designer,
       surveys: designer ? await listSurveys({ actor: req.user! }) : [],
       waiting: await surveysWaitingFor({ userId: req.user!.id }),
-      programmes: new Map((await programmesForFilters()).map((p) => [String(p._id), p.title])),
+      programmes: new Map((await researchProgrammes()).map((p) => [String(p._id), p.title])),
     });
   });
   web.get('/surveys/new', requireRole('researcher'), (_req, res) => renderBuilder(res));

@@ -185,15 +185,19 @@ async function recruitmentFigures(filters: ResearchFilters) {
   };
 }
 
-/** The programmes in scope of the filters (a handful of documents). */
-async function programmesInScope(filters: ResearchFilters) {
-  const programmeFilter: Record<string, unknown> = {};
-  if (filters.programmeId) {
-    if (!isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
-    programmeFilter._id = new Types.ObjectId(filters.programmeId);
-  }
-  if (filters.track) programmeFilter.track = filters.track;
-  const programmes = await ProgrammeModel.find(programmeFilter).select({ track: 1 }).lean();
+/** Every programme, by title, with what the dashboard's filters show: a handful of documents. */
+export async function researchProgrammes(): Promise<ResearchProgramme[]> {
+  return ProgrammeModel.find().select({ title: 1, track: 1 }).sort({ title: 1 }).lean<ResearchProgramme[]>();
+}
+export type ResearchProgramme = { _id: Types.ObjectId; title: string; track: Track };
+
+/** The programmes in scope of the filters, picked from every programme (read here unless the caller has them). */
+async function programmesInScope(filters: ResearchFilters, all?: ResearchProgramme[]) {
+  if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
+  const programmes = (all ?? (await researchProgrammes())).filter(
+    (p) =>
+      (!filters.programmeId || String(p._id) === filters.programmeId) && (!filters.track || p.track === filters.track),
+  );
   if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
   return programmes;
 }
@@ -289,9 +293,14 @@ async function daysOfMonthsCut(filters: ResearchFilters, inScope: { record: Prog
  * GET /api/v1/research/impact: aggregates only, of consenting participants, small numbers withheld. Summed from the
  * per-cohort records (cohortFigures.ts); `computedAt` says how fresh the oldest of them is.
  */
-export async function researchImpact(props: { actor: Express.User; filters: ResearchFilters }) {
+export async function researchImpact(props: {
+  actor: Express.User;
+  filters: ResearchFilters;
+  /** Every programme (researchProgrammes), when the caller has read them for its own use: not read twice. */
+  programmes?: ResearchProgramme[];
+}) {
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
-  const programmes = await programmesInScope(props.filters);
+  const programmes = await programmesInScope(props.filters, props.programmes);
   const ids = programmes.map((p) => p._id);
   const [{ totals, computedAt }, questions, boards] = await Promise.all([
     totalsFromRecords(props.filters, programmes),
