@@ -285,6 +285,24 @@ describe('mentoring: requests and accepting them', () => {
       expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
     });
 
+    it('when an accept was only slow and the mentor declined the request meanwhile, the decline stands and no place is lost', async () => {
+      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+      const slow = await slowAccept(mentor, mentee);
+      await finishInterruptedAccepts();
+      await supertest(app)
+        .post(`/api/v1/mentoring/requests/${slow.id}/decline`)
+        .set(await as(mentor))
+        .send({ reason: 'My places are promised this term.' })
+        .expect(200);
+      let refused: unknown;
+      await slow.finish().catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(ConflictError);
+      expect(await MentorshipModel.countDocuments({ requestId: slow.id })).to.equal(0);
+      expect((await MentoringRequestModel.findById(slow.id).lean())!.status).to.equal('declined');
+      expect((await profileOf(mentor)).freePlaces).to.equal(2);
+      expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+    });
+
     it('an accept still within its five minutes is left alone', async () => {
       const { mentor, id } = await halfAccepted({ placeTaken: true, answeredAt: new Date() });
       await finishInterruptedAccepts();

@@ -225,7 +225,14 @@ export async function completeAccept(props: {
     await backToPending(request._id, attempt);
     throw new ConflictError(messages.full);
   }
-  await linkMentorship(request, mentorship._id, attempt);
+  if (!(await linkMentorship(request, mentorship._id, attempt, { unlessClosed: true }))) {
+    // Declined or expired while this accept was stalled and its request back to pending: the answer stands, so the
+    // mentorship goes, and the place it kept with it.
+    await MentorshipModel.deleteOne({ _id: mentorship._id });
+    await MentorProfileModel.updateOne({ userId: request.mentorId }, { $inc: { freePlaces: 1 } });
+    const current = await MentoringRequestModel.findById(request._id).select('status').lean();
+    throw new ConflictError(messages.answered(current?.status ?? 'gone'));
+  }
   await requestAnswered({ requestId: String(request._id) });
   await mentorshipStarted({ mentorship, now });
   return mentorship;
@@ -269,18 +276,22 @@ const backToPending = (requestId: Types.ObjectId, attempt: Types.ObjectId | unde
 
 /**
  * The accept's last step: the request points at its mentorship (accepted, whatever a repair did meanwhile), its keys
- * are freed, and the place is no longer held.
+ * are freed, and the place is no longer held. With `unlessClosed`, a request declined or expired meanwhile is left
+ * as it is (false).
  */
 async function linkMentorship(
   request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
   mentorshipId: Types.ObjectId,
   held: Types.ObjectId,
-): Promise<void> {
-  await MentoringRequestModel.updateOne(
-    { _id: request._id },
+  options: { unlessClosed?: boolean } = {},
+): Promise<boolean> {
+  const linked = await MentoringRequestModel.updateOne(
+    options.unlessClosed ? { _id: request._id, status: { $in: ['accepted', 'pending'] } } : { _id: request._id },
     { $set: { status: 'accepted', mentorshipId, ...releasedKeys(request) } },
   );
+  if (linked.matchedCount !== 1) return false;
   await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [held] } });
+  return true;
 }
 
 /** Gives back the place an accept held under `held`: once, as the write is conditional on it still being held. */
