@@ -12,9 +12,8 @@ import {
   approveMember,
   cohortChoices,
   findNetwork,
-  leadsOf,
+  networkFrontPage,
   membersOf,
-  networkAccess,
   networksOf,
   reportsOf,
   showPost,
@@ -451,13 +450,11 @@ async function formPage(req: Request, res: Response, extra: Record<string, unkno
 }
 
 async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  const n = await findNetwork(String(req.params.id));
-  const access = await networkAccess(req.user!, n);
-  const membership = access.membership;
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
-  const page = access.canRead
-    ? await listPosts({ actor: req.user!, networkId: String(n._id), limit: 20, cursor, access })
-    : { items: [], nextCursor: null };
+  const page = await networkFrontPage({ actor: req.user!, networkId: String(req.params.id), limit: 20, cursor });
+  const { access, leads } = page;
+  const n = access.network;
+  const membership = access.membership;
   const moderation = access.canModerate
     ? {
         people: await membersOf({ actor: req.user!, networkId: String(n._id) }),
@@ -467,13 +464,13 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
   res.status(status).render('networks/show', {
     title: n.name,
     network: presentNetwork(n),
-    leads: await leadsOf(n),
+    leads,
     status: membership?.status ?? null,
     removed: membership?.status === 'removed' && membership.leftBy !== 'self',
     canRead: access.canRead,
     canWrite: access.canWrite,
     canModerate: access.canModerate,
-    posts: page.items,
+    posts: page.posts,
     nextCursor: page.nextCursor,
     cursor,
     ...moderation,

@@ -113,6 +113,23 @@ describe('networks: pages', () => {
     expect(await NetworkPostModel.countDocuments({ networkId: net.id })).to.equal(1);
   });
 
+  it("a network's page names its leads and each post's author (one read of names for both)", async () => {
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: member.id,
+      kind: 'story',
+      title: 'A term of leading',
+      body: 'What I learned.',
+    });
+    // Someone else reads it (an open network's posts are open to anyone signed in), so the name is the author's.
+    const amal = await signIn(app, asker.email, testPassword);
+    const page = await amal.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.include('Led by Lead Lina.');
+    expect(page.text).to.include('A term of leading');
+    expect(page.text).to.include(member.name);
+  });
+
   it('a lead hides a post from its page with a reason; members no longer find it, the lead sees it marked', async () => {
     const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
     const post = await NetworkPostModel.create({

@@ -130,17 +130,13 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
   );
 }
 
-/** The names of a network's leads, from the membership rows that make them leads. */
-export async function leadsOf(network: Pick<Network, '_id'>): Promise<{ id: string; name: string }[]> {
+/** The user ids of a network's leads, from the membership rows that make them leads. */
+export async function leadIdsOf(network: Pick<Network, '_id'>): Promise<Types.ObjectId[]> {
   // `role` first: FerretDB narrows on the first field that leads an index (the leads of all networks, a few each).
   const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
     .select({ userId: 1 })
     .lean();
-  if (!leads.length) return [];
-  const users = await UserModel.find({ _id: { $in: leads.map((l) => l.userId) } })
-    .select({ name: 1 })
-    .lean();
-  return users.map((u) => ({ id: String(u._id), name: u.name })).sort((a, b) => a.name.localeCompare(b.name));
+  return leads.map((l) => l.userId);
 }
 
 export function presentNetwork(n: Network) {

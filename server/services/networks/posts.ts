@@ -15,7 +15,7 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
 import { planNotifications } from '../reminders/index.ts';
 import { membershipOf } from './members.ts';
-import { findNetwork } from './networks.ts';
+import { findNetwork, leadIdsOf } from './networks.ts';
 
 /**
  * Stories, questions and announcements in a network, their replies, reports and hiding. Every call reads the
@@ -141,26 +141,57 @@ export async function listPosts(props: {
   networkId: string;
   limit: number;
   cursor?: string;
-  /** Her access as the caller just read it (the network page), so it is not read twice. */
-  access?: Access;
 }): Promise<{ items: PresentedPost[]; nextCursor: string | null; access: Access }> {
-  const access = props.access ?? (await accessToNetwork(props.actor, props.networkId));
+  const access = await accessToNetwork(props.actor, props.networkId);
   if (!access.canRead) throw new ForbiddenError(messages.membersOnly);
-  const filter: Record<string, unknown> = { networkId: access.network._id };
-  if (!access.canModerate) filter.hidden = false;
-  const after = decodeCursor(props.cursor);
-  if (after) filter._id = { $lt: after };
-  const rows = await NetworkPostModel.find(filter)
-    .sort({ _id: -1 })
-    .limit(props.limit + 1)
-    .lean<NetworkPost[]>();
-  const page = pageOf(rows, props.limit);
+  const page = await postRows({ access, limit: props.limit, cursor: props.cursor });
   const names = await namesOf(page.rows.map((p) => p.authorId));
   return {
     items: page.rows.map((p) => presentPost(p, names, access.canModerate)),
     nextCursor: page.nextCursor,
     access,
   };
+}
+
+/**
+ * A network's page for her: the network, her access, the first page of posts she may read (after `cursor`) and the
+ * network's leads, the authors' and leads' names in one read.
+ */
+export async function networkFrontPage(props: {
+  actor: Express.User;
+  networkId: string;
+  limit: number;
+  cursor?: string;
+}) {
+  const access = await accessToNetwork(props.actor, props.networkId);
+  const [page, leadIds] = await Promise.all([
+    access.canRead ? postRows({ access, limit: props.limit, cursor: props.cursor }) : null,
+    leadIdsOf(access.network),
+  ]);
+  const names = await namesOf([...(page?.rows ?? []).map((p) => p.authorId), ...leadIds]);
+  const leads = leadIds
+    .filter((id) => names.has(String(id)))
+    .map((id) => ({ id: String(id), name: names.get(String(id))! }))
+    .sort((a, b) => a.name.localeCompare(b.name));
+  return {
+    access,
+    posts: (page?.rows ?? []).map((p) => presentPost(p, names, access.canModerate)),
+    nextCursor: page?.nextCursor ?? null,
+    leads,
+  };
+}
+
+/** One page of the posts she may read, newest first (keyset on `_id`): hidden ones only for those who moderate. */
+async function postRows(props: { access: Access; limit: number; cursor?: string }) {
+  const filter: Record<string, unknown> = { networkId: props.access.network._id };
+  if (!props.access.canModerate) filter.hidden = false;
+  const after = decodeCursor(props.cursor);
+  if (after) filter._id = { $lt: after };
+  const rows = await NetworkPostModel.find(filter)
+    .sort({ _id: -1 })
+    .limit(props.limit + 1)
+    .lean<NetworkPost[]>();
+  return pageOf(rows, props.limit);
 }
 
 /** A post with its replies (oldest first). */
