@@ -225,7 +225,7 @@ export async function completeAccept(props: {
     await backToPending(request._id, attempt);
     throw new ConflictError(messages.full);
   }
-  if (!(await linkMentorship(request, mentorship._id, attempt, { unlessClosed: true }))) {
+  if (!(await linkMentorship(request, mentorship._id, { unlessClosed: true }))) {
     // Declined or expired while this accept was stalled and its request back to pending: the answer stands, so the
     // mentorship goes, and the place it kept with it.
     await MentorshipModel.deleteOne({ _id: mentorship._id });
@@ -275,23 +275,20 @@ const backToPending = (requestId: Types.ObjectId, attempt: Types.ObjectId | unde
   );
 
 /**
- * The accept's last step: the request points at its mentorship (accepted, whatever a repair did meanwhile), its keys
- * are freed, and the place is no longer held. With `unlessClosed`, a request declined or expired meanwhile is left
- * as it is (false).
+ * The accept's last step: the request points at its mentorship (accepted, whatever a repair did meanwhile) and its
+ * keys are freed. With `unlessClosed`, a request declined or expired meanwhile is left as it is (false). The place
+ * the accept held is released by whoever links: the accept itself (keepHeldPlace) or the repair.
  */
 async function linkMentorship(
   request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
   mentorshipId: Types.ObjectId,
-  held: Types.ObjectId,
   options: { unlessClosed?: boolean } = {},
 ): Promise<boolean> {
   const linked = await MentoringRequestModel.updateOne(
     options.unlessClosed ? { _id: request._id, status: { $in: ['accepted', 'pending'] } } : { _id: request._id },
     { $set: { status: 'accepted', mentorshipId, ...releasedKeys(request) } },
   );
-  if (linked.matchedCount !== 1) return false;
-  await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [held] } });
-  return true;
+  return linked.matchedCount === 1;
 }
 
 /** Gives back the place an accept held under `held`: once, as the write is conditional on it still being held. */
@@ -324,7 +321,9 @@ export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: nu
     const held = request.acceptAttempt ?? request._id;
     const mentorship = await MentorshipModel.findOne({ requestId: request._id }).select('_id').lean();
     if (mentorship) {
-      await linkMentorship(request, mentorship._id, held);
+      // Linked first, then the hold released: a slow accept that finds its hold gone reads the link (keepHeldPlace).
+      await linkMentorship(request, mentorship._id);
+      await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [held] } });
       continue;
     }
     await giveBackHeldPlace(request.mentorId, held);
