@@ -190,6 +190,7 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
       // Ranges that cut through months (Dec 2025 to Mar 2026 hold enrolment days) and ranges of whole months.
       { from: '2026-01-05', to: '2026-01-25' },
       { to: '2026-01-31' },
+      { from: '2026-02-01', to: '2026-02-28' },
       { from: '2025-12-31', to: '2026-03-01' },
       { track: 'aspiring-leader', from: '2026-02-01' },
       { from: '2026-04-01' },

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { ProgrammeModel, tracks, type Track } from '../../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
@@ -269,7 +270,7 @@ const dayInRange = (day: string, filters: ResearchFilters) =>
 /** Whether a YYYY-MM month lies wholly inside the range, partly, or outside it (days are YYYY-MM-DD strings). */
 function monthOverlap(month: string, filters: ResearchFilters): 'whole' | 'part' | 'none' {
   const first = `${month}-01`;
-  const last = `${month}-31`;
+  const last = DateTime.fromISO(first, { zone: 'utc' }).endOf('month').toISODate()!;
   if ((filters.to && filters.to < first) || (filters.from && filters.from > last)) return 'none';
   if ((!filters.from || filters.from <= first) && (!filters.to || filters.to >= last)) return 'whole';
   return 'part';
