@@ -17,13 +17,12 @@ import {
   sendDirectoryMessage,
 } from '../server/services/directory/contact.ts';
 import {
+  directoryFrontPage,
   directoryProfileFor,
   ownDirectoryProfile,
   saveDirectoryProfile,
   searchDirectory,
 } from '../server/services/directory/profiles.ts';
-import { networksOf } from '../server/services/networks/membership.ts';
-import { NetworkModel } from '../models/Network.ts';
 import { formatDateTime } from '../server/time.ts';
 import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
 
@@ -127,32 +126,20 @@ const messageOut = z.object({
 
 const vocabularies = { topicLabels, phaseLabels, openToLabels, visibilityLabels, countries, topics, phases };
 
-async function myNetworks(actor: Express.User) {
-  const ids = await networksOf(actor.id);
-  return (
-    await NetworkModel.find({ _id: { $in: ids } })
-      .select({ name: 1 })
-      .lean()
-  ).map((n) => ({
-    id: String(n._id),
-    name: n.name,
-  }));
-}
-
 async function searchPage(req: Request, res: Response) {
   const values = req.query as Record<string, string>;
   const form = parseForm(directoryPageQuery, req.query);
-  const result = form.ok ? await searchDirectory({ actor: req.user!, ...form.data }) : { items: [], nextCursor: null };
-  const nextQuery = result.nextCursor ? new URLSearchParams({ ...values, cursor: result.nextCursor }).toString() : null;
+  const page = await directoryFrontPage({ actor: req.user!, search: form.ok ? form.data : undefined });
+  const nextQuery = page.nextCursor ? new URLSearchParams({ ...values, cursor: page.nextCursor }).toString() : null;
   res.status(form.ok ? 200 : 422).render('directory/index', {
     title: 'People directory',
     values,
     errors: form.ok ? {} : form.errors,
     errorList: form.ok ? [] : form.list,
-    items: result.items,
+    items: page.items,
     nextQuery,
-    networks: await myNetworks(req.user!),
-    own: await ownDirectoryProfile(req.user!),
+    networks: page.networks,
+    own: page.own,
     ...vocabularies,
   });
 }

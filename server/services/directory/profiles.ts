@@ -5,6 +5,7 @@ import {
   type DirectoryVisibility,
   type OpenTo,
 } from '../../../models/DirectoryProfile.ts';
+import { NetworkModel } from '../../../models/Network.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { countryName } from '../../countries.ts';
@@ -154,6 +155,8 @@ export type DirectorySearch = {
   q?: string;
   limit: number;
   cursor?: string;
+  /** Her networks (networksOf), when the caller has read them for its own use: not read twice. */
+  myNetworkIds?: Types.ObjectId[];
 };
 
 const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -231,7 +234,7 @@ export async function searchDirectory(
   const after = decodeCursor(props.cursor);
   const [blockedIds, mine] = await Promise.all([
     blockedEitherWay(actor.id),
-    props.network === undefined ? networksOf(actor.id) : [],
+    props.network !== undefined ? [] : (props.myNetworkIds ?? networksOf(actor.id)),
   ]);
   const blocked = [...blockedIds].map((id) => new Types.ObjectId(id));
   const skip = new Set([...blocked, me].map(String));
@@ -292,6 +295,24 @@ export async function searchDirectory(
   }
   const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);
   return { items: page.rows.map((p) => presentProfile(p, actor.id)), nextCursor: page.nextCursor };
+}
+
+/**
+ * What the directory's page shows: a page of the search, the networks she may filter by (hers, by name) and her own
+ * profile. Her networks are read once, for both the search and the filter, and the three reads run at once.
+ */
+export async function directoryFrontPage(props: { actor: Express.User; search?: Omit<DirectorySearch, 'actor'> }) {
+  const { actor, search } = props;
+  assertMayUseDirectory(actor);
+  const mine = await networksOf(actor.id);
+  const [result, networks, own] = await Promise.all([
+    search ? searchDirectory({ actor, ...search, myNetworkIds: mine }) : { items: [], nextCursor: null },
+    NetworkModel.find({ _id: { $in: mine } })
+      .select({ name: 1 })
+      .lean(),
+    ownDirectoryProfile(actor),
+  ]);
+  return { ...result, networks: networks.map((n) => ({ id: String(n._id), name: n.name })), own };
 }
 
 /** The display name of a user for the directory's pages (her profile's name, else her account's). */
