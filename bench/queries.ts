@@ -47,9 +47,10 @@ const isPlainValue = (v: unknown) =>
 
 /** True when some top-level key is an equality or `$in` of plain values on a field that leads an index. */
 function answeredFromIndex(filter: unknown, leading: Set<string> | undefined): boolean {
-  if (!filter || typeof filter !== 'object' || !leading) return false;
+  if (!filter || typeof filter !== 'object') return false;
   return Object.entries(filter as Record<string, unknown>).some(([key, value]) => {
-    if (!leading.has(key)) return false;
+    // every collection has its _id index, even one made after the indexes were listed (sessions)
+    if (key !== '_id' && !leading?.has(key)) return false;
     if (isPlainValue(value)) return true;
     const ops = value as Record<string, unknown>;
     if (value && typeof value === 'object' && Object.keys(ops).length === 1) {
