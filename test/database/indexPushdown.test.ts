@@ -1,6 +1,6 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
-import { seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
+import { differentialCollections, seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
 import { Double, Int32, Long, ObjectId, type Collection, type Document, type Filter } from 'mongodb';
 
 /**
@@ -73,20 +73,18 @@ describe('database: index pushdown', function () {
   const databases = useDifferentialDatabases('pushdown');
 
   it('answers generated queries, updates and deletes exactly as with pushdown disabled (seeded; the seed is printed on failure)', async () => {
-    const { db, reference } = databases;
+    const { reference } = databases;
     const seed = Number(process.env.PUSHDOWN_SEED ?? randomInt(2 ** 31));
     const documentCount = Number(process.env.PUSHDOWN_DOCS ?? 1000);
     const queryCount = Number(process.env.PUSHDOWN_QUERIES ?? 250);
     const random = seededRandom(seed);
     const gen = values(random);
-    const indexed: Collection<Document> = db.collection('indexed');
-    const plain: Collection<Document> = reference.db.collection(reference.separate ? 'indexed' : 'plain');
-    for (const collection of reference.separate ? [indexed, plain] : [indexed]) {
-      await collection.createIndex({ s: 1 });
-      await collection.createIndex({ n: -1 });
-      await collection.createIndex({ m: 1, s: -1 });
-      await collection.createIndex({ u: 1 }, { unique: true });
-    }
+    const { pushed: indexed, plain } = await differentialCollections(databases, 'indexed', [
+      { s: 1 },
+      { n: -1 },
+      { m: 1, s: -1 },
+      { key: { u: 1 }, unique: true },
+    ]);
     if (reference.separate) {
       const explained = await reference.db.command({ explain: { find: 'indexed', filter: { s: 'a' } } });
       expect(explained.filterPushdown, 'the reference server pushes nothing down').to.equal(false);

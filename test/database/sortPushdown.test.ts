@@ -1,17 +1,7 @@
 import { randomInt } from 'node:crypto';
 import { expect } from 'chai';
-import { seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
-import {
-  Double,
-  Int32,
-  Long,
-  ObjectId,
-  type Collection,
-  type Db,
-  type Document,
-  type Filter,
-  type Sort,
-} from 'mongodb';
+import { differentialCollections, seededRandom, useDifferentialDatabases } from '../support/referenceDatabase.ts';
+import { Double, Int32, Long, ObjectId, type Db, type Document, type Filter, type Sort } from 'mongodb';
 
 /**
  * Sort pushdown (tools/ferretdb/patches/0007) lets SQLite order a find sorted by top-level fields, so that a
@@ -89,15 +79,13 @@ describe('database: sort pushdown', function () {
   const databases = useDifferentialDatabases('sortpushdown');
 
   it('answers generated sorted finds exactly as with pushdown disabled (seeded; the seed is printed on failure)', async () => {
-    const { db, reference } = databases;
+    const { reference } = databases;
     const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
     const documentCount = Number(process.env.SORT_PUSHDOWN_DOCS ?? 2000);
     const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
     const random = seededRandom(seed);
     const gen = values(random);
-    const pushed: Collection<Document> = db.collection('docs');
-    const plain: Collection<Document> = reference.db.collection(reference.separate ? 'docs' : 'plain');
-    for (const collection of reference.separate ? [pushed, plain] : [pushed]) await collection.createIndex({ c: 1 });
+    const { pushed, plain } = await differentialCollections(databases, 'docs', [{ c: 1 }]);
 
     const documents: Document[] = [];
     for (let i = 0; i < documentCount; i++) {
@@ -169,17 +157,14 @@ describe('database: sort pushdown', function () {
   // holds the whole answer also by its documents. Categories with arrays must answer the same (they are read
   // the way patch 0007 reads them).
   it('answers pages sorted on one field after indexed equalities exactly as with pushdown disabled (seeded)', async () => {
-    const { db, reference } = databases;
     const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
     const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
     const random = seededRandom(seed);
     const gen = values(random);
-    const pushed: Collection<Document> = db.collection('paged');
-    const plain: Collection<Document> = reference.db.collection(reference.separate ? 'paged' : 'pagedplain');
-    for (const collection of reference.separate ? [pushed, plain] : [pushed]) {
-      await collection.createIndex({ c: 1, s: 1 });
-      await collection.createIndex({ c: 1, g: 1, a: -1 });
-    }
+    const { pushed, plain } = await differentialCollections(databases, 'paged', [
+      { c: 1, s: 1 },
+      { c: 1, g: 1, a: -1 },
+    ]);
     const documents: Document[] = [];
     for (let i = 0; i < 1500; i++) {
       const category = i % categories;

@@ -2,7 +2,7 @@ import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
-import { MongoClient, type Db } from 'mongodb';
+import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
 
 /** mulberry32: a small seeded generator, so a failing differential run can be replayed from its printed seed. */
@@ -26,6 +26,26 @@ export type DifferentialDatabases = {
    */
   readonly reference: { db: Db; separate: boolean };
 };
+
+/**
+ * The collection a differential test queries on each side: `name` on the suite's server and its twin on the reference
+ * (on MongoDB, where both sides are one database, a second collection), each with the same indexes.
+ */
+export async function differentialCollections(
+  databases: DifferentialDatabases,
+  name: string,
+  indexes: Array<Document | { key: Document; unique: true }>,
+): Promise<{ pushed: Collection<Document>; plain: Collection<Document> }> {
+  const { db, reference } = databases;
+  const pushed = db.collection(name);
+  const plain = reference.db.collection(reference.separate ? name : `${name}plain`);
+  for (const collection of reference.separate ? [pushed, plain] : [pushed])
+    for (const index of indexes)
+      await ('key' in index
+        ? collection.createIndex(index.key as Document, { unique: true })
+        : collection.createIndex(index));
+  return { pushed, plain };
+}
 
 /**
  * The two databases of a differential test of our FerretDB patches (one `describe` block): what the patches answer
