@@ -39,14 +39,20 @@ export async function disconnectDatabase(): Promise<void> {
 export async function databaseIsUp(): Promise<boolean> {
   const db = mongoose.connection.db;
   if (!db || mongoose.connection.readyState !== 1) return false;
+  let timer: NodeJS.Timeout | undefined;
   try {
     await Promise.race([
       db.admin().ping(),
-      new Promise((_, reject) => setTimeout(() => reject(new Error('timeout')), 1_000)),
+      new Promise((_, reject) => {
+        timer = setTimeout(() => reject(new Error('timeout')), 1_000);
+      }),
     ]);
     return true;
   } catch {
     return false;
+  } finally {
+    // Without this every health check left a one-second timer behind: hundreds at a load balancer's polling rate.
+    clearTimeout(timer);
   }
 }
 

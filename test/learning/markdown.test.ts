@@ -33,4 +33,12 @@ describe('learning: module text is sanitised on save and on render', () => {
       /javascript:|iframe/,
     );
   });
+
+  it('renders a body again the same way, and an edited body as edited (rendering is remembered by its source)', () => {
+    const body = 'A story with <b onclick="x()">bold</b> text.';
+    const first = renderMarkdown(body);
+    expect(renderMarkdown(body)).to.equal(first);
+    expect(first).to.equal('<p>A story with <b>bold</b> text.</p>\n');
+    expect(renderMarkdown(`${body} Edited.`)).to.equal('<p>A story with <b>bold</b> text. Edited.</p>\n');
+  });
 });

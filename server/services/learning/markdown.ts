@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { marked, type Token, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
 
@@ -84,10 +85,24 @@ export function sanitizeMarkdown(source: string): string {
   return body;
 }
 
+/**
+ * Rendered HTML by its Markdown source. Rendering is a pure function of the source (about half a millisecond for a
+ * short post: marked, then sanitize-html's parser), and a network's page renders the same posts for every reader, so
+ * each process keeps the most recent results. The key is the whole source, so an edited body is a new entry and no
+ * process can ever answer with another process's stale HTML; the cache only saves work, it never changes an answer.
+ */
+const renderedHtml = new LRUCache<string, string>({
+  maxSize: 8_000_000, // characters of source and HTML together: a few MB of memory per process
+  sizeCalculation: (html, source) => html.length + source.length + 1, // at least 1: an empty body is an entry too
+});
+
 /** Markdown → safe HTML for a page or an API response. */
 export function renderMarkdown(source: string): string {
-  const html = marked.parse(source, { async: false, gfm: true, breaks: false }) as string;
-  return sanitizeHtml(html, renderOptions);
+  const cached = renderedHtml.get(source);
+  if (cached !== undefined) return cached;
+  const html = sanitizeHtml(marked.parse(source, { async: false, gfm: true, breaks: false }) as string, renderOptions);
+  renderedHtml.set(source, html);
+  return html;
 }
 
 /** A resource link is kept only with an http(s) address. */
