@@ -157,6 +157,8 @@ export type DirectorySearch = {
   cursor?: string;
   /** Her networks (networksOf), when the caller has read them for its own use: not read twice. */
   myNetworkIds?: Types.ObjectId[];
+  /** Her own profile (null: she has none), when the caller has read it for its own use: not read twice. */
+  ownProfile?: DirectoryProfile | null;
 };
 
 const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
@@ -245,7 +247,12 @@ export async function searchDirectory(
   if (props.q) attributes.searchText = { $regex: escapeRegex(props.q.toLowerCase()) };
   const countryFirst = props.country ? { country: props.country } : {};
   const ownInRange = !after || String(me) > String(after);
-  const own = async () => (ownInRange ? DirectoryProfileModel.find({ _id: me, ...attributes }).lean() : []);
+  const ownAlreadyRead = props.ownProfile !== undefined && Object.keys(attributes).length === 0;
+  const own = async (): Promise<DirectoryProfile[]> => {
+    if (!ownInRange) return [];
+    if (ownAlreadyRead) return props.ownProfile ? [props.ownProfile] : [];
+    return DirectoryProfileModel.find({ _id: me, ...attributes }).lean<DirectoryProfile[]>();
+  };
 
   let rows: DirectoryProfile[];
   if (props.network !== undefined) {
@@ -299,20 +306,26 @@ export async function searchDirectory(
 
 /**
  * What the directory's page shows: a page of the search, the networks she may filter by (hers, by name) and her own
- * profile. Her networks are read once, for both the search and the filter, and the three reads run at once.
+ * profile. Her networks and her profile are read once each, for the search and for the page.
  */
 export async function directoryFrontPage(props: { actor: Express.User; search?: Omit<DirectorySearch, 'actor'> }) {
   const { actor, search } = props;
   assertMayUseDirectory(actor);
-  const mine = await networksOf(actor.id);
-  const [result, networks, own] = await Promise.all([
-    search ? searchDirectory({ actor, ...search, myNetworkIds: mine }) : { items: [], nextCursor: null },
+  const [mine, ownProfile] = await Promise.all([
+    networksOf(actor.id),
+    DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>(),
+  ]);
+  const [result, networks] = await Promise.all([
+    search ? searchDirectory({ actor, ...search, myNetworkIds: mine, ownProfile }) : { items: [], nextCursor: null },
     NetworkModel.find({ _id: { $in: mine } })
       .select({ name: 1 })
       .lean(),
-    ownDirectoryProfile(actor),
   ]);
-  return { ...result, networks: networks.map((n) => ({ id: String(n._id), name: n.name })), own };
+  return {
+    ...result,
+    networks: networks.map((n) => ({ id: String(n._id), name: n.name })),
+    own: ownProfile ? presentProfile(ownProfile, actor.id) : null,
+  };
 }
 
 /** The display name of a user for the directory's pages (her profile's name, else her account's). */
