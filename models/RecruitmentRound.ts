@@ -66,7 +66,8 @@ const recruitmentRoundSchema = new Schema(
 );
 recruitmentRoundSchema.index({ boardId: 1, createdAt: -1 });
 recruitmentRoundSchema.index({ panel: 1, status: 1 });
-recruitmentRoundSchema.index({ status: 1 });
+// Open rounds by status (reminders, boards); closed ones by date for the impact dashboard's range.
+recruitmentRoundSchema.index({ status: 1, closedAt: 1 });
 
 export type RecruitmentRound = InferSchemaType<typeof recruitmentRoundSchema> & { _id: Types.ObjectId };
 export const RecruitmentRoundModel = model('RecruitmentRound', recruitmentRoundSchema);

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
 import supertest from 'supertest';
@@ -5,6 +6,7 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
 import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
@@ -155,6 +157,37 @@ describe('research: impact figures and the anonymised export', () => {
       .expect(200);
     expect(res.body.participants).to.equal(9);
     await setResearchConsent({ userId: people[9]!.id, consented: true });
+  });
+
+  it("counts the boards' closed rounds by the UTC day they closed, both ends of the range included", async () => {
+    const boardId = new Types.ObjectId();
+    const closedRound = (closedAt: string, ready: boolean) => ({
+      boardId,
+      title: `Round closed ${closedAt}`,
+      interviewDates: ['2026-03-20'],
+      status: 'closed',
+      closedAt: at(closedAt),
+      readinessRecord: { ready, interviewDate: '2026-03-20', timezone: 'Europe/London', members: [] },
+    });
+    const rounds = await RecruitmentRoundModel.insertMany([
+      closedRound('2026-02-28T23:59:00Z', true),
+      closedRound('2026-03-01T00:00:00Z', true),
+      closedRound('2026-03-31T23:59:00Z', false),
+      closedRound('2026-04-01T00:00:00Z', true),
+      { ...closedRound('2026-03-15T12:00:00Z', true), status: 'open' },
+    ]);
+    try {
+      const auth = await bearer(researcher);
+      const march = await supertest(app)
+        .get('/api/v1/research/impact?from=2026-03-01&to=2026-03-31')
+        .set('Authorization', auth)
+        .expect(200);
+      expect(march.body.panels).to.include({ rounds: 2, readyBeforeInterview: 1 });
+      const all = await supertest(app).get('/api/v1/research/impact').set('Authorization', auth).expect(200);
+      expect(all.body.panels).to.include({ rounds: 4, readyBeforeInterview: 3 });
+    } finally {
+      await RecruitmentRoundModel.deleteMany({ _id: { $in: rounds.map((r) => r._id) } });
+    }
   });
 
   it('answers 403 to a participant and 422 to a bad filter', async () => {

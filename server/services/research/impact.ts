@@ -161,14 +161,16 @@ export function impactFigures(totals: ImpactTotals, questions: Questions) {
  * date range (boards' own suppression rule for the gender figures, server/services/boards/fairness.ts).
  */
 async function recruitmentFigures(filters: ResearchFilters) {
-  const rounds = (
-    await RecruitmentRoundModel.find({ status: 'closed' })
-      .select({ closedAt: 1, readinessRecord: 1, genderFigures: 1 })
-      .lean()
-  ).filter((r) => {
-    const day = r.closedAt ? r.closedAt.toISOString().slice(0, 10) : '';
-    return (!filters.from || day >= filters.from) && (!filters.to || day <= filters.to);
-  });
+  // The range is days in UTC, both ends included, as the figures' other dates are.
+  const closedAt: { $gte?: Date; $lt?: Date } = {};
+  if (filters.from) closedAt.$gte = new Date(`${filters.from}T00:00:00Z`);
+  if (filters.to) closedAt.$lt = new Date(new Date(`${filters.to}T00:00:00Z`).getTime() + 86_400_000);
+  const rounds = await RecruitmentRoundModel.find({
+    status: 'closed',
+    ...(filters.from || filters.to ? { closedAt } : {}),
+  })
+    .select({ closedAt: 1, readinessRecord: 1, genderFigures: 1 })
+    .lean();
   const recorded = rounds.filter((r) => r.readinessRecord);
   const members = recorded.flatMap((r) => r.readinessRecord?.members ?? []);
   const trained = members.filter((m) => m.status === 'valid').length;
