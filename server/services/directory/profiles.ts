@@ -13,7 +13,7 @@ import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import type { Phase, Topic } from '../../vocabulary.ts';
-import { isMember, memberIdsAfter, networksOf } from '../networks/membership.ts';
+import { isMember, memberIdsAfter, membersAmong, networksOf } from '../networks/membership.ts';
 import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
 
@@ -218,6 +218,45 @@ async function profilesOfMembers(props: {
 }
 
 /**
+ * The same profiles as profilesOfMembers (members of these networks matching `filter`, ids after `after` and up to
+ * `upTo`, at most `want`), found the other way round: the profiles matching a filter that leads with a country, in id
+ * order on the `(country, visibility, _id)` index, each batch kept where the person belongs to one of the networks.
+ * One country's `networks` profiles are a small share of everyone, while her co-members are everyone in her networks
+ * (hundreds each): this reads the few that match instead of walking all of those.
+ */
+async function matchingProfilesOfMembers(props: {
+  networkIds: Types.ObjectId[];
+  after: Types.ObjectId | undefined;
+  upTo: Types.ObjectId | undefined;
+  want: number;
+  skip: Set<string>;
+  /** Leads with `country` (an equality), so the read narrows on the index. */
+  filter: Record<string, unknown>;
+}): Promise<DirectoryProfile[]> {
+  const { networkIds, upTo, want, skip, filter } = props;
+  if (!networkIds.length) return [];
+  const found: DirectoryProfile[] = [];
+  let after = props.after;
+  let batch = firstMemberBatch;
+  for (;;) {
+    const idRange: Record<string, unknown> = {};
+    if (after) idRange.$gt = after;
+    if (upTo) idRange.$lte = upTo;
+    const profiles = await DirectoryProfileModel.find({ ...filter, ...(after || upTo ? { _id: idRange } : {}) })
+      .sort({ _id: 1 })
+      .limit(batch)
+      .lean<DirectoryProfile[]>();
+    const candidates = profiles.filter((p) => !skip.has(String(p._id)));
+    const members = await membersAmong({ userIds: candidates.map((p) => p._id), networkIds });
+    found.push(...candidates.filter((p) => members.has(String(p._id))));
+    if (profiles.length < batch || found.length >= want) break;
+    after = profiles[profiles.length - 1]!._id;
+    batch *= 4;
+  }
+  return found.slice(0, want);
+}
+
+/**
  * The directory: profiles she may see (visibility.ts), filtered, in id order with a keyset cursor. Each page reads a
  * bounded number of documents, whatever the size of the directory and of her networks:
  * - `everyone` profiles: the first `limit + 1` after the cursor, on the `(visibility, _id)` index;
@@ -278,8 +317,8 @@ export async function searchDirectory(
     const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
     if (after) idRange.$gt = after;
     // The everyone list and the first batch of her co-members are read at the same time.
-    const firstBatch = memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
-    firstBatch.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
+    const firstBatch = props.country ? undefined : memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
+    firstBatch?.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
     const [everyone, self] = await Promise.all([
       // A country, when given, goes first: FerretDB narrows on the first field of the filter that leads an index, and
       // one country's profiles are fewer than all everyone-visible ones (a topic, an array, would narrow nothing).
@@ -289,15 +328,18 @@ export async function searchDirectory(
         .lean<DirectoryProfile[]>(),
       own(),
     ]);
-    const coMembers = await profilesOfMembers({
+    const coMemberSearch = {
       networkIds: mine,
       after,
       upTo: everyone.length > limit ? everyone[limit]!._id : undefined,
       want: limit + 1,
       skip,
-      filter: { visibility: 'networks', ...attributes },
-      firstBatch,
-    });
+      filter: { ...countryFirst, visibility: 'networks', ...attributes },
+    };
+    // A country narrows the profiles more than her networks do (see matchingProfilesOfMembers).
+    const coMembers = props.country
+      ? await matchingProfilesOfMembers(coMemberSearch)
+      : await profilesOfMembers({ ...coMemberSearch, firstBatch });
     rows = [...everyone, ...coMembers, ...(self as DirectoryProfile[])];
   }
   const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);
