@@ -2,7 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom } from '../server/http/forms.ts';
+import { formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
+import { emailAddress } from '../server/http/validate.ts';
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
@@ -72,6 +73,9 @@ const passwordSchema = z.object({
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
 
 /** passport 0.7's req.login (it regenerates the session: no fixation), as a promise. */
+/** The address she asks a password-reset link for. */
+const resetRequestForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });
+
 export function logIn(req: Request, user: Express.User): Promise<void> {
   return new Promise((resolve, reject) =>
     req.login(user, (error) => {
@@ -179,8 +183,21 @@ export function registerAuthRoutes(web: Router, api: Router): void {
     '/password-reset',
     formLimiter({ name: 'password-reset', limit: 20, message: 'Too many reset requests. Please wait and try again.' }),
     async (req, res) => {
-      const email = z.string().trim().max(320).safeParse(req.body?.email);
-      if (email.success && email.data) await requestPasswordReset({ email: email.data });
+      // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it has
+      // an account.
+      const form = parseForm(resetRequestForm, req.body);
+      if (!form.ok)
+        return renderFormWithErrors(
+          res,
+          'auth/reset-request',
+          {
+            title: 'Reset your password',
+            values: { email: typeof req.body?.email === 'string' ? req.body.email : '' },
+          },
+          form.errors,
+          form.list,
+        );
+      await requestPasswordReset({ email: form.data.email });
       flash(req, 'info', messages.resetSent);
       res.redirect(303, '/login');
     },

@@ -7,7 +7,7 @@ import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, text, timezone } from '../server/http/validate.ts';
 import { canManageBoard } from '../server/policies/boards.ts';
 import {
   addUpFigures,
@@ -59,12 +59,7 @@ export const externalCertificateSchema = z.strictObject({
   expiresOn: isoDate.optional(),
 });
 const memberByEmailSchema = z.strictObject({
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(320)
-    .pipe(z.email({ message: 'must be an email address' })),
+  email: emailAddress().transform((email) => email.toLowerCase()),
   role: z.enum(boardRoles),
 });
 const certificateFormSchema = z.preprocess(

@@ -5,12 +5,15 @@ import { requireRole } from '../server/auth.ts';
 import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
-import { paging, text } from '../server/http/validate.ts';
+import { emailAddress, paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import * as pledge from '../server/services/pledge/index.ts';
+
+/** The address a signer asks a manage link for. */
+const manageLinkForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });
 
 const messages = {
   tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
@@ -50,11 +53,7 @@ export const signSchema = z
   .strictObject({
     kind: z.enum(signatureKinds),
     name: text(200),
-    email: z
-      .string()
-      .trim()
-      .max(320)
-      .pipe(z.email({ message: 'must be an email address' })),
+    email: emailAddress(),
     organisationType: z.enum(organisationTypes).optional(),
     role: z.string().trim().max(120).optional(),
     contactName: z.string().trim().max(120).optional(),
@@ -429,8 +428,21 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     }),
   );
   web.post('/pledge/manage', linkLimiter, async (req, res) => {
-    const email = z.string().trim().max(320).pipe(z.email()).safeParse(req.body?.email);
-    if (email.success) await pledge.requestManageLink({ email: email.data, now: new Date() });
+    // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it signed.
+    const form = parseForm(manageLinkForm, req.body);
+    if (!form.ok)
+      return renderFormWithErrors(
+        res,
+        'pledge/manage-start',
+        {
+          title: 'Manage your pledge',
+          signatures: await pledge.manageableSignatures(actorOf(req)),
+          values: { email: typeof req.body?.email === 'string' ? req.body.email : '' },
+        },
+        form.errors,
+        form.list,
+      );
+    await pledge.requestManageLink({ email: form.data.email, now: new Date() });
     flash(req, 'info', messages.linkSent);
     res.redirect(303, '/pledge/manage');
   });

@@ -7,7 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
-import { isoDate, objectId, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
 
@@ -36,11 +36,7 @@ const requestSchema = z.strictObject({
   topic: z.enum(topics),
   organisation: text(200),
   contactName: text(120),
-  contactEmail: z
-    .string()
-    .trim()
-    .max(320)
-    .pipe(z.email({ message: 'must be an email address' })),
+  contactEmail: emailAddress(),
   date: isoDate.optional(),
   mode: z.enum(poolModes),
   message: text(2000),

@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../server/errors.
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
 import {
   addToPanel,
   changeRound,
@@ -159,12 +159,7 @@ const figuresFormSchema = z.preprocess((raw) => {
 }, figuresSchema);
 const adviserFormSchema = z.strictObject({
   name: text(120),
-  email: z
-    .string()
-    .trim()
-    .toLowerCase()
-    .max(320)
-    .pipe(z.email({ message: 'must be an email address' })),
+  email: emailAddress().transform((email) => email.toLowerCase()),
 });
 
 async function roundPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {

@@ -7,16 +7,12 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { decodeCursor, pageOf } from '../server/pagination.ts';
-import { paging, text, timezone } from '../server/http/validate.ts';
+import { emailAddress, paging, text, timezone } from '../server/http/validate.ts';
 import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
 export const createUserSchema = z.strictObject({
-  email: z
-    .string()
-    .trim()
-    .max(320)
-    .pipe(z.email({ message: 'must be an email address' })),
+  email: emailAddress(),
   name: text(120),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role'),
   timezone: timezone.optional(),

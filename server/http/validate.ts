@@ -42,6 +42,10 @@ export const timezone = z
     }
   }, 'must be an IANA time zone such as Europe/London');
 
+/** An email address as typed in a form or an API body: trimmed, at most 320 characters, of the usual shape. */
+export const emailAddress = (message = 'must be an email address') =>
+  z.string({ error: message }).trim().max(320).pipe(z.email({ message }));
+
 /** YYYY-MM-DD that is a real calendar date. */
 export const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
 /** ISO 8601 instant with an offset (Z or ±hh:mm). */

@@ -87,6 +87,20 @@ describe('password and email changes', () => {
     expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(0);
   });
 
+  it('a reset request with a mistyped address shows a form error with what she typed (422), and sends nothing', async () => {
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/password-reset')).text);
+    const res = await agent
+      .post('/password-reset')
+      .type('form')
+      .send({ email: 'jane.smith.example.org', _csrf: csrf })
+      .expect(422);
+    expect(res.text).to.include('Enter an email address like name@example.org.');
+    expect(res.text).to.include('value="jane.smith.example.org"');
+    expect(res.text).to.include('There is a problem');
+    expect(await OutboxMessageModel.countDocuments({ to: 'jane.smith.example.org' })).to.equal(0);
+  });
+
   it('a password reset through the emailed link ends every session and revokes every token (audited)', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);

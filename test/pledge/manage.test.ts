@@ -23,10 +23,14 @@ type Agent = ReturnType<typeof supertest.agent>;
 describe('pledge: commitments and progress by the organisation’s confirmed contact', () => {
   useTestDatabase();
   let app: ReturnType<typeof testApp>;
+  // One test swaps in a provider of its own; the boards' real one goes back afterwards, for the files run later.
+  let boardsProvider: Parameters<typeof registerRoundReadinessProvider>[0];
   before(() => {
     app = testApp();
+    boardsProvider = registerRoundReadinessProvider(undefined);
+    registerRoundReadinessProvider(boardsProvider);
   });
-  after(() => registerRoundReadinessProvider(undefined));
+  after(() => registerRoundReadinessProvider(boardsProvider));
 
   /** Signs an organisation and confirms it in `agent`'s browser session (which grants manage access). */
   async function confirmedOrganisation(agent: Agent, overrides: Record<string, unknown> = {}) {
@@ -164,6 +168,20 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .expect(303);
     expect(res.headers.location).to.equal('/pledge/manage');
     expect(await OutboxMessageModel.countDocuments({ to: 'nobody@nowhere.example' })).to.equal(0);
+  });
+
+  it('a mistyped address is shown as a form error with what she typed, and sends nothing', async () => {
+    const agent = supertest.agent(app);
+    const start = await agent.get('/pledge/manage').expect(200);
+    const res = await agent
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email: 'jane.smith@', _csrf: csrfFrom(start.text) })
+      .expect(422);
+    expect(res.text).to.include('Enter an email address like name@example.org.');
+    expect(res.text).to.include('value="jane.smith@"');
+    expect(await OutboxMessageModel.countDocuments({ to: 'jane.smith@' })).to.equal(0);
   });
 
   it('a contact signed in with an account of the same email manages without a link', async () => {

@@ -1,43 +1,11 @@
 import { expect } from 'chai';
 import type { Express } from 'express';
-import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { researcherMayReach } from '../../server/policies/research.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-
-type Layer = {
-  rawPath?: string;
-  matchers?: ((path: string) => unknown)[];
-  route?: { path: string; methods: Record<string, boolean> };
-  handle: { stack?: Layer[] };
-};
-
-/** Every route of the app, from Express's own router stack: the API router (mounted at /api/v1) and the web one. */
-function routeTable(app: Express): { method: string; path: string }[] {
-  const table: { method: string; path: string }[] = [];
-  const stack = (app as unknown as { router: { stack: Layer[] } }).router.stack;
-  for (const layer of stack) {
-    if (!layer.handle.stack) continue;
-    const prefix = layer.matchers?.[0]?.('/api/v1/probe') ? '/api/v1' : '';
-    for (const inner of layer.handle.stack) {
-      if (!inner.route) continue;
-      for (const method of Object.keys(inner.route.methods)) {
-        if (method === '_all') continue;
-        table.push({ method: method.toUpperCase(), path: prefix + inner.route.path });
-      }
-    }
-  }
-  return table;
-}
-
-/** A concrete URL for a route pattern: every parameter an id that exists nowhere. */
-const concrete = (pattern: string) =>
-  pattern
-    .replace(/\{[^}]*\}/g, '')
-    .replace(/:[A-Za-z_]+/g, () => new Types.ObjectId().toHexString())
-    .replace(/\*[A-Za-z_]+/g, 'x');
+import { concrete, routeTable } from '../support/routeTable.ts';
 
 /** What a researcher may reach: research aggregates, the export and its dictionary, survey designs, her account. */
 const expectedAllowed = [

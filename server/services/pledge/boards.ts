@@ -13,8 +13,13 @@ export type RoundReadiness = { ready: number; total: number; since?: Date };
 export type RoundReadinessProvider = (boardId: string) => Promise<RoundReadiness | null>;
 let provider: RoundReadinessProvider | undefined;
 
-export function registerRoundReadinessProvider(fn: RoundReadinessProvider | undefined): void {
+/** Registers the provider; returns the one it replaces (so a test that swaps in its own can put it back). */
+export function registerRoundReadinessProvider(
+  fn: RoundReadinessProvider | undefined,
+): RoundReadinessProvider | undefined {
+  const previous = provider;
   provider = fn;
+  return previous;
 }
 
 export async function roundReadinessFor(boardId: string): Promise<RoundReadiness | null> {

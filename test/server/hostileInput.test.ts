@@ -1,0 +1,92 @@
+import { expect } from 'chai';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { concrete, routeTable, type Route } from '../support/routeTable.ts';
+
+/**
+ * "No 500 for anything a user can type", over the whole route table: every route, as an admin (who reaches the most),
+ * with what a careless or hostile user sends: ids that are not ids, query strings of the wrong type and shape, and
+ * bodies with Mongo operators, arrays where strings belong and strings where numbers belong. Each answer must be a
+ * refusal or an answer (never 5xx), and in the API a refusal is `application/problem+json`.
+ */
+const hostileQuery =
+  '?limit=abc&cursor=%25zz%00&from=2026-02-31&to=yesterday&page=-1&q=%24where&status[$ne]=x&country=ZZZ&programmeId=1';
+
+const hostileBody = {
+  $where: 'sleep(1000)',
+  name: { $gt: '' },
+  email: ['a@example.org', 'b@example.org'],
+  title: { $regex: '.*' },
+  limit: 'many',
+  capacity: '-1e400',
+  startsAt: 'not a date',
+  timezone: 'Mars/Olympus_Mons',
+  status: { $ne: null },
+  userIds: [{ $gt: '' }],
+  password: { $exists: true },
+};
+
+/** Routes that would end this test's own sign-in or account, whatever they are sent: not swept. */
+const endsTheSweep = new Set([
+  'POST /logout',
+  'POST /account/sessions/end-others',
+  'DELETE /api/v1/me/sessions',
+  'POST /account/delete',
+  'DELETE /api/v1/me',
+]);
+
+describe('bad input anywhere: no route answers 5xx, and the API refuses with problem+json', () => {
+  useTestDatabase();
+  let app: Express;
+  let admin: TestUser;
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin', 'facilitator'] });
+  });
+
+  it('sweeps every route with ids that are not ids, hostile query strings and operator-laden bodies', async function () {
+    this.timeout(300_000);
+    const table = routeTable(app).filter((r) => !endsTheSweep.has(`${r.method} ${r.path}`));
+    expect(table.length).to.be.greaterThan(150);
+    const auth = `Bearer ${await tokenFor(admin)}`;
+    const agent = await signIn(app, admin.email, testPassword);
+    const csrf = await csrfOf(agent, '/account');
+    const failures: string[] = [];
+    const statuses = new Map<number, number>();
+    const paramShapes: (() => string)[] = [
+      () => 'not-an-id',
+      () => 'x'.repeat(300),
+      () => '%00%24ne',
+      () => '000000000000000000000000',
+    ];
+    const send = async (route: Route, url: string, body: object | undefined) => {
+      const method = route.method.toLowerCase() as 'get' | 'post' | 'put' | 'patch' | 'delete';
+      const api = route.path.startsWith('/api/');
+      const request = api
+        ? supertest(app)[method](url).set('Authorization', auth).set('Accept', 'application/json')
+        : agent[method](url).set('X-CSRF-Token', csrf);
+      const res = await (body === undefined ? request : request.send(body));
+      statuses.set(res.status, (statuses.get(res.status) ?? 0) + 1);
+      const problemJson = String(res.headers['content-type'] ?? '').startsWith('application/problem+json');
+      if (res.status >= 500) failures.push(`${route.method} ${url.slice(0, 120)} → ${res.status}`);
+      else if (api && res.status >= 400 && !problemJson)
+        failures.push(`${route.method} ${url.slice(0, 120)} → ${res.status} as ${res.headers['content-type']}`);
+    };
+    for (const route of table) {
+      const withBody = route.method !== 'GET' && route.method !== 'HEAD';
+      for (const shape of paramShapes) await send(route, concrete(route.path, shape), withBody ? {} : undefined);
+      await send(route, `${concrete(route.path)}${hostileQuery}`, withBody ? hostileBody : undefined);
+      if (withBody) await send(route, concrete(route.path), hostileBody);
+    }
+    // The sweep reached the handlers: many answers, many refusals of the input itself (not only 404s and redirects).
+    expect(statuses.get(200) ?? 0).to.be.greaterThan(200);
+    expect(statuses.get(422) ?? 0).to.be.greaterThan(200);
+    expect(failures, 'answers to bad input').to.deep.equal([]);
+    // The sweep ran signed in to the end (a lost session would have turned every page into a redirect to sign in).
+    await agent.get('/account').expect(200);
+  });
+});
