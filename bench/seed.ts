@@ -326,8 +326,11 @@ export async function seedBenchDatabase(props: {
     const runningIndex = (i: number) => (i < 30 ? 0 : 1 + ((i - 30) % (half - 1)));
     for (let i = 0; i < participants.length; i++) {
       const current = runningIndex(i);
+      // The first finished cohort from i on whose programme differs (one enrolment, and one survey answer, per person
+      // and programme: the unique indexes built after the load hold that).
       let past = half + (i % half);
-      if (past % programmes.length === current % programmes.length) past = half + ((i + 1) % half);
+      for (let k = 1; k < half && past % programmes.length === current % programmes.length; k++)
+        past = half + ((i + k) % half);
       cohorts[current]!.members.push(participants[i]!);
       cohorts[past]!.members.push(participants[i]!);
     }
