@@ -92,7 +92,7 @@ export function sanitizeMarkdown(source: string): string {
  * process can ever answer with another process's stale HTML; the cache only saves work, it never changes an answer.
  */
 const renderedHtml = new LRUCache<string, string>({
-  maxSize: 8_000_000, // characters of source and HTML together: a few MB of memory per process
+  maxSize: 8_000_000, // characters of source and HTML together: at most 16 MB per process (2 bytes a character)
   sizeCalculation: (html, source) => html.length + source.length + 1, // at least 1: an empty body is an entry too
 });
 
