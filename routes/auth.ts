@@ -2,8 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
-import { emailAddress } from '../server/http/validate.ts';
+import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
@@ -73,8 +72,6 @@ const passwordSchema = z.object({
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
 
 /** passport 0.7's req.login (it regenerates the session: no fixation), as a promise. */
-/** The address she asks a password-reset link for. */
-const resetRequestForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });
 
 export function logIn(req: Request, user: Express.User): Promise<void> {
   return new Promise((resolve, reject) =>
@@ -185,14 +182,14 @@ export function registerAuthRoutes(web: Router, api: Router): void {
     async (req, res) => {
       // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it has
       // an account.
-      const form = parseForm(resetRequestForm, req.body);
+      const form = parseForm(emailLinkForm, req.body);
       if (!form.ok)
         return renderFormWithErrors(
           res,
           'auth/reset-request',
           {
             title: 'Reset your password',
-            values: { email: typeof req.body?.email === 'string' ? req.body.email : '' },
+            values: formBody(req),
           },
           form.errors,
           form.list,

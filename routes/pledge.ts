@@ -5,15 +5,12 @@ import { requireRole } from '../server/auth.ts';
 import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
+import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
 import { emailAddress, paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import * as pledge from '../server/services/pledge/index.ts';
-
-/** The address a signer asks a manage link for. */
-const manageLinkForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });
 
 const messages = {
   tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
@@ -429,7 +426,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   );
   web.post('/pledge/manage', linkLimiter, async (req, res) => {
     // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it signed.
-    const form = parseForm(manageLinkForm, req.body);
+    const form = parseForm(emailLinkForm, req.body);
     if (!form.ok)
       return renderFormWithErrors(
         res,
@@ -437,7 +434,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
         {
           title: 'Manage your pledge',
           signatures: await pledge.manageableSignatures(actorOf(req)),
-          values: { email: typeof req.body?.email === 'string' ? req.body.email : '' },
+          values: formBody(req),
         },
         form.errors,
         form.list,

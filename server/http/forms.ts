@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
-import type { ZodType, z } from 'zod';
+import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
-import { fieldErrorsFrom } from './validate.ts';
+import { emailAddress, fieldErrorsFrom } from './validate.ts';
 
 /**
  * Web forms: parse the posted fields with the same zod schema the API uses. On failure the caller re-renders
@@ -47,3 +47,6 @@ export function formBody(req: Request): Record<string, unknown> {
   void _csrf;
   return rest;
 }
+
+/** A visitor asks for a link by email (password reset, the Pledge's manage link): her address, of the usual shape. */
+export const emailLinkForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });

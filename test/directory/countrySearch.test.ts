@@ -1,6 +1,5 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
-import supertest from 'supertest';
 import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
 import { DirectoryProfileModel, type DirectoryVisibility } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
@@ -8,6 +7,7 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { canSeeProfile } from '../../server/services/directory/visibility.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { walkDirectory } from '../support/directoryFactories.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 
 /**
@@ -25,21 +25,7 @@ describe('directory: a country search finds her co-members among that country’
   let mine: string;
   let blocked: string;
 
-  const walk = async (query: string, limit: number): Promise<string[]> => {
-    const ids: string[] = [];
-    let cursor: string | null = null;
-    for (let pages = 0; pages < 200; pages++) {
-      const res: supertest.Response = await supertest(app)
-        .get(`/api/v1/directory?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`)
-        .set('Authorization', `Bearer ${viewerToken}`)
-        .expect(200);
-      ids.push(...res.body.items.map((p: { userId: string }) => p.userId));
-      cursor = res.body.nextCursor;
-      if (!cursor) return ids;
-      expect(res.body.items).to.have.length(limit);
-    }
-    throw new Error('the cursor never ended');
-  };
+  const walk = (query: string, limit: number) => walkDirectory(app, viewerToken, query, limit);
 
   const expected = (country: string): string[] =>
     people

@@ -8,6 +8,7 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { canSeeProfile } from '../../server/services/directory/visibility.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { walkDirectory } from '../support/directoryFactories.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 
 /**
@@ -36,22 +37,7 @@ describe('directory: paging through everyone and her networks, each person once'
   /** The people she blocked or who blocked her. */
   const herBlocks = new Set<string>();
 
-  const walk = async (token: string, query: string, limit: number): Promise<string[]> => {
-    const ids: string[] = [];
-    let cursor: string | null = null;
-    for (let pages = 0; pages < 500; pages++) {
-      const res: supertest.Response = await supertest(app)
-        .get(`/api/v1/directory?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`)
-        .set('Authorization', `Bearer ${token}`)
-        .expect(200);
-      expect(res.body.items.length).to.be.at.most(limit);
-      ids.push(...res.body.items.map((p: { userId: string }) => p.userId));
-      cursor = res.body.nextCursor;
-      if (!cursor) return ids;
-      expect(res.body.items).to.have.length(limit);
-    }
-    throw new Error('the cursor never ended');
-  };
+  const walk = (token: string, query: string, limit: number) => walkDirectory(app, token, query, limit);
 
   /** Whom she may see with these filters, by the rule itself (visibility.ts), in id order. */
   const expected = (

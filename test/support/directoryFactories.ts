@@ -1,4 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { expect } from 'chai';
+import type { Express } from 'express';
+import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import type { TestUser } from './factories.ts';
@@ -27,4 +30,25 @@ export async function buildNetwork(
     })),
   );
   return { id: String(network._id), name };
+}
+
+/**
+ * Every page of `GET /api/v1/directory?limit=…{query}` as `token` sees it, following the cursor to the end: the ids
+ * listed, in order. Each page but the last must be full.
+ */
+export async function walkDirectory(app: Express, token: string, query: string, limit: number): Promise<string[]> {
+  const ids: string[] = [];
+  let cursor: string | null = null;
+  for (let pages = 0; pages < 500; pages++) {
+    const res: supertest.Response = await supertest(app)
+      .get(`/api/v1/directory?limit=${limit}${query}${cursor ? `&cursor=${cursor}` : ''}`)
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    expect(res.body.items.length).to.be.at.most(limit);
+    ids.push(...res.body.items.map((p: { userId: string }) => p.userId));
+    cursor = res.body.nextCursor;
+    if (!cursor) return ids;
+    expect(res.body.items).to.have.length(limit);
+  }
+  throw new Error('the cursor never ended');
 }

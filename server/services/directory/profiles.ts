@@ -180,16 +180,20 @@ const idOrder = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) =>
  * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
  * `firstBatch` is the walk's first batch when the caller has already started reading it.
  */
-async function profilesOfMembers(props: {
+/** Which co-members' profiles a page needs: ids after `after` and up to `upTo` (when given), at most `want`. */
+type CoMemberSearch = {
   networkIds: Types.ObjectId[];
   after: Types.ObjectId | undefined;
   upTo: Types.ObjectId | undefined;
   want: number;
-  /** Who is never listed from this walk (blocked either way, herself). */
+  /** Who is never listed (blocked either way, herself). */
   skip: Set<string>;
   filter: Record<string, unknown>;
-  firstBatch?: Promise<Types.ObjectId[]>;
-}): Promise<DirectoryProfile[]> {
+};
+
+async function profilesOfMembers(
+  props: CoMemberSearch & { firstBatch?: Promise<Types.ObjectId[]> },
+): Promise<DirectoryProfile[]> {
   const { networkIds, upTo, want, skip, filter } = props;
   const found: DirectoryProfile[] = [];
   let after = props.after;
@@ -220,19 +224,12 @@ async function profilesOfMembers(props: {
 /**
  * The same profiles as profilesOfMembers (members of these networks matching `filter`, ids after `after` and up to
  * `upTo`, at most `want`), found the other way round: the profiles matching a filter that leads with a country, in id
- * order on the `(country, visibility, _id)` index, each batch kept where the person belongs to one of the networks.
+ * order on the `(country, visibility, _id)` index (`filter` leads with the country), each batch kept where the person
+ * belongs to one of the networks.
  * One country's `networks` profiles are a small share of everyone, while her co-members are everyone in her networks
  * (hundreds each): this reads the few that match instead of walking all of those.
  */
-async function matchingProfilesOfMembers(props: {
-  networkIds: Types.ObjectId[];
-  after: Types.ObjectId | undefined;
-  upTo: Types.ObjectId | undefined;
-  want: number;
-  skip: Set<string>;
-  /** Leads with `country` (an equality), so the read narrows on the index. */
-  filter: Record<string, unknown>;
-}): Promise<DirectoryProfile[]> {
+async function matchingProfilesOfMembers(props: CoMemberSearch): Promise<DirectoryProfile[]> {
   const { networkIds, upTo, want, skip, filter } = props;
   if (!networkIds.length) return [];
   const found: DirectoryProfile[] = [];
@@ -312,7 +309,7 @@ export async function searchDirectory(
       }),
       memberHerself ? own() : [],
     ]);
-    rows = [...members, ...(self as DirectoryProfile[])];
+    rows = [...members, ...self];
   } else {
     const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
     if (after) idRange.$gt = after;
@@ -328,7 +325,7 @@ export async function searchDirectory(
         .lean<DirectoryProfile[]>(),
       own(),
     ]);
-    const coMemberSearch = {
+    const coMemberSearch: CoMemberSearch = {
       networkIds: mine,
       after,
       upTo: everyone.length > limit ? everyone[limit]!._id : undefined,
@@ -340,7 +337,7 @@ export async function searchDirectory(
     const coMembers = props.country
       ? await matchingProfilesOfMembers(coMemberSearch)
       : await profilesOfMembers({ ...coMemberSearch, firstBatch });
-    rows = [...everyone, ...coMembers, ...(self as DirectoryProfile[])];
+    rows = [...everyone, ...coMembers, ...self];
   }
   const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);
   return { items: page.rows.map((p) => presentProfile(p, actor.id)), nextCursor: page.nextCursor };
