@@ -14,8 +14,9 @@ import { createToken, proxyHeaders, signInForCookie, startApp } from './server.t
  *
  * Seeds a separate database (its own FerretDB in a temporary folder, or BENCH_MONGODB_URI), starts the app in
  * production mode as a child process, and drives each scenario with autocannon for a fixed time. Prints req/s
- * and p50/p95/p99 per scenario and its ratio to /healthz measured in the same run. --growth runs everything at
- * scale/10 and at scale and reports how much each p50 grew (target: at most 1.3x for 10x the data).
+ * and p50/p95/p99 per scenario and its ratio to /healthz measured in the same run. --growth seeds scale/10 and scale
+ * (each on its own database and app, both running), measures each scenario at both back to back, and reports how much
+ * each p50 grew (target: at most 1.3x for 10x the data).
  */
 const here = path.dirname(fileURLToPath(import.meta.url));
 const targets = { minRatioToHealthz: 0.2, maxP50Growth: 1.3 };
@@ -53,8 +54,20 @@ function positiveInt(name: string, value: string | undefined): number {
   return n;
 }
 
-/** Runs the selected HTTP scenarios against one freshly seeded database at one scale. */
-async function runPhase(scale: number, selected: Scenario[], load: LoadOptions): Promise<PhaseResult> {
+/** One scale's database, seeded, with the app under test running on it. */
+type LivePhase = {
+  scale: number;
+  baseUrl: string;
+  data: BenchData;
+  credentials: ReturnType<typeof credentialCache>;
+  results: Map<string, ScenarioResult>;
+  /** The last /healthz measured on this phase's app: the "before" of its next scenario. */
+  lastHealthzRps: number;
+  stop: () => Promise<void>;
+};
+
+/** Starts a database of its own for one scale, seeds it and starts the app on it. */
+async function startPhase(scale: number): Promise<LivePhase> {
   log(`phase at scale ${scale.toLocaleString('en-GB')}: starting a database`);
   const database = await startBenchDatabase();
   running.add(database.stop);
@@ -62,39 +75,86 @@ async function runPhase(scale: number, selected: Scenario[], load: LoadOptions):
     const data = await seedBenchDatabase({ uri: database.uri, scale, log });
     const app = await startApp({ mongodbUri: database.uri });
     running.add(app.stop);
-    log(`app under test on ${app.baseUrl} (log: ${app.logFile})`);
-    try {
-      const credentials = credentialCache(app.baseUrl, data);
-      const results = new Map<string, ScenarioResult>();
-      const healthzRequest = { url: `${app.baseUrl}/healthz`, method: 'GET' as const, headers: { ...proxyHeaders } };
-      const adjacentLoad = {
-        ...load,
-        durationSeconds: Math.max(2, Math.round(load.durationSeconds / 2)),
-        warmupSeconds: 1,
-      };
-      let healthzBefore = NaN;
-      for (const scenario of selected) {
-        const result = await runScenario(scenario, app.baseUrl, data, credentials, load);
-        await settle(app.baseUrl);
-        results.set(scenario.name, result);
-        log(
-          'skipped' in result
-            ? `${scenario.name}: skipped (${result.skipped})`
-            : `${scenario.name} (${result.path}): ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, errors ${result.errors}`,
-        );
-        if ('skipped' in result) continue;
-        if (scenario.name === 'healthz') {
-          healthzBefore = result.rps;
-          continue;
-        }
-        const healthzAfter = (await measure(healthzRequest, adjacentLoad)).rps;
-        result.adjacentHealthzRps = Math.round(((healthzBefore + healthzAfter) / 2) * 10) / 10;
-        result.ratioToAdjacentHealthz = Math.round((result.rps / result.adjacentHealthzRps) * 1000) / 1000;
-        log(`  /healthz just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps})`);
-        healthzBefore = healthzAfter;
-      }
-      const healthz = results.get('healthz');
-      for (const result of results.values()) {
+    log(`app under test at ${scale.toLocaleString('en-GB')} on ${app.baseUrl} (log: ${app.logFile})`);
+    const stop = async () => {
+      running.delete(stop);
+      running.delete(app.stop);
+      running.delete(database.stop);
+      await app.stop();
+      await database.stop();
+    };
+    running.add(stop);
+    return {
+      scale,
+      baseUrl: app.baseUrl,
+      data,
+      credentials: credentialCache(app.baseUrl, data),
+      results: new Map(),
+      lastHealthzRps: NaN,
+      stop,
+    };
+  } catch (error) {
+    running.delete(database.stop);
+    await database.stop();
+    throw error;
+  }
+}
+
+/**
+ * Measures one scenario on one live phase, then /healthz on the same app just after it. The scenario's share is
+ * taken against the mean of that /healthz and the one measured on this app just before (the phase's previous step).
+ */
+async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOptions): Promise<void> {
+  const healthzRequest = { url: `${phase.baseUrl}/healthz`, method: 'GET' as const, headers: { ...proxyHeaders } };
+  const adjacentLoad = {
+    ...load,
+    durationSeconds: Math.max(2, Math.round(load.durationSeconds / 2)),
+    warmupSeconds: 1,
+  };
+  if (scenario.name !== 'healthz' && !Number.isFinite(phase.lastHealthzRps))
+    phase.lastHealthzRps = (await measure(healthzRequest, adjacentLoad)).rps;
+  const result = await runScenario(scenario, phase.baseUrl, phase.data, phase.credentials, load);
+  await settle(phase.baseUrl);
+  phase.results.set(scenario.name, result);
+  const at = `at ${phase.scale.toLocaleString('en-GB')}`;
+  log(
+    'skipped' in result
+      ? `${scenario.name} ${at}: skipped (${result.skipped})`
+      : `${scenario.name} ${at} (${result.path}): ${result.rps} req/s, p50 ${result.p50} ms, p95 ${result.p95} ms, p99 ${result.p99} ms, errors ${result.errors}`,
+  );
+  if ('skipped' in result) return;
+  if (scenario.name === 'healthz') {
+    phase.lastHealthzRps = result.rps;
+    return;
+  }
+  const healthzAfter = (await measure(healthzRequest, adjacentLoad)).rps;
+  result.adjacentHealthzRps = Math.round(((phase.lastHealthzRps + healthzAfter) / 2) * 10) / 10;
+  result.ratioToAdjacentHealthz = Math.round((result.rps / result.adjacentHealthzRps) * 1000) / 1000;
+  log(`  /healthz ${at} just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps})`);
+  phase.lastHealthzRps = healthzAfter;
+}
+
+/**
+ * Runs the selected HTTP scenarios at each scale. All scales are seeded and running before the first measurement,
+ * and each scenario is measured at every scale back to back: this machine's speed drifts by a third or more within
+ * minutes, so a growth factor between two p50s taken ten minutes apart (one phase after the other) measured the
+ * machine as much as the page. Taken a few seconds apart, both p50s see the same machine.
+ */
+async function runPhases(scales: number[], selected: Scenario[], load: LoadOptions): Promise<PhaseResult[]> {
+  // BENCH_MONGODB_URI names one server, and each phase needs its own `pathways` database: there the phases run one
+  // after the other, as they did before.
+  if (process.env.BENCH_MONGODB_URI && scales.length > 1) {
+    const phases: PhaseResult[] = [];
+    for (const scale of scales) phases.push(...(await runPhases([scale], selected, load)));
+    return phases;
+  }
+  const live: LivePhase[] = [];
+  try {
+    for (const scale of scales) live.push(await startPhase(scale));
+    for (const scenario of selected) for (const phase of live) await measureOnPhase(phase, scenario, load);
+    return live.map((phase) => {
+      const healthz = phase.results.get('healthz');
+      for (const result of phase.results.values()) {
         if (!('skipped' in result) && healthz && !('skipped' in healthz))
           result.ratioToHealthz = Math.round((result.rps / healthz.rps) * 1000) / 1000;
       }
@@ -102,14 +162,10 @@ async function runPhase(scale: number, selected: Scenario[], load: LoadOptions):
         healthz.adjacentHealthzRps = healthz.rps;
         healthz.ratioToAdjacentHealthz = 1;
       }
-      return { scale, results };
-    } finally {
-      running.delete(app.stop);
-      await app.stop();
-    }
+      return { scale: phase.scale, results: phase.results };
+    });
   } finally {
-    running.delete(database.stop);
-    await database.stop();
+    await Promise.allSettled(live.map((phase) => phase.stop()));
   }
 }
 
@@ -386,7 +442,7 @@ async function main(): Promise<void> {
   const phases: PhaseResult[] = [];
   if (httpWanted) {
     const scales = args.growth ? [Math.max(1, Math.round(scale / 10)), scale] : [scale];
-    for (const s of scales) phases.push(await runPhase(s, selected, load));
+    phases.push(...(await runPhases(scales, selected, load)));
   }
   const customResults: Record<string, CustomBenchResult | { skipped: string }> = {};
   for (const name of custom) {
