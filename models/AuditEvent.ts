@@ -62,10 +62,12 @@ const auditEventSchema = new Schema(
   },
   { timestamps: false, versionKey: false },
 );
-auditEventSchema.index({ at: -1 });
-auditEventSchema.index({ actorId: 1, at: -1 });
-auditEventSchema.index({ targetId: 1, at: -1 });
-auditEventSchema.index({ action: 1, at: -1 });
+// Pages are sorted newest first with `_id` breaking ties ({ at: -1, _id: -1 }): with `_id` in each index MongoDB reads
+// a page in index order and stops at its limit; without it, it sorted every matching event to find the first page.
+auditEventSchema.index({ at: -1, _id: -1 });
+auditEventSchema.index({ actorId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ targetId: 1, at: -1, _id: -1 });
+auditEventSchema.index({ action: 1, at: -1, _id: -1 });
 
 export type AuditEvent = InferSchemaType<typeof auditEventSchema>;
 export const AuditEventModel = model('AuditEvent', auditEventSchema);

@@ -15,7 +15,8 @@ const researchConsentSchema = new Schema(
   },
   { timestamps: false },
 );
-researchConsentSchema.index({ userId: 1, at: 1 });
+// Her latest change is read with `_id` breaking ties (consentState): in the index, that is one index entry read.
+researchConsentSchema.index({ userId: 1, at: 1, _id: 1 });
 
 export type ResearchConsent = InferSchemaType<typeof researchConsentSchema> & { _id: Types.ObjectId };
 export const ResearchConsentModel = model('ResearchConsent', researchConsentSchema);

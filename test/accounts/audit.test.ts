@@ -6,6 +6,7 @@ import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { recordAuditEvent } from '../../server/services/audit/events.ts';
+import { searchAuditEvents } from '../../server/services/audit/trail.ts';
 import { setSignatureHidden } from '../../server/services/pledge/admin.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -125,6 +126,36 @@ describe('the audit trail', () => {
       .get('/api/v1/audit-events')
       .set('Authorization', `Bearer ${await tokenFor(participant)}`)
       .expect(403);
+  });
+
+  it('pages through events that share a time (a bulk action) each once, newest first and by id within a time, with and without filters', async () => {
+    const { admin } = await asAdmin();
+    const subject = await buildUser();
+    const instants = [0, 0, 0, 0, 0, -1000, -1000, -2000, 0].map((d) => new Date(Date.UTC(2026, 10, 2, 9) + d));
+    for (const [i, at] of instants.entries())
+      await recordAuditEvent({
+        action: 'user-updated',
+        actor: admin,
+        target: { type: 'user', id: subject.id },
+        detail: `event ${i}`,
+        at,
+      });
+    const stored = await AuditEventModel.find({ targetId: subject.id }).lean();
+    const expected = stored
+      .sort((a, b) => b.at.getTime() - a.at.getTime() || (String(b._id) < String(a._id) ? -1 : 1))
+      .map((e) => String(e._id));
+    for (const filter of [{}, { targetId: subject.id }, { action: 'user-updated' as const }]) {
+      for (const limit of [1, 2, 4]) {
+        const seen: string[] = [];
+        let cursor: string | undefined;
+        do {
+          const page = await searchAuditEvents({ ...filter, limit, cursor });
+          seen.push(...page.items.filter((e) => e.target?.id === subject.id).map((e) => e.id));
+          cursor = page.nextCursor ?? undefined;
+        } while (cursor);
+        expect(seen, `${JSON.stringify(filter)}, ${limit} a page`).to.deep.equal(expected);
+      }
+    }
   });
 
   it('nothing edits or deletes an event: PATCH, PUT and DELETE by an admin are refused and the event is unchanged', async () => {

@@ -84,7 +84,10 @@ export async function searchAuditEvents(
   props: AuditFilter & { limit: number; cursor?: string },
 ): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
   const after = props.cursor ? decodeCursor(props.cursor) : undefined;
-  const cursor = after ? [{ $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] }] : [];
+  // The `at` bound repeats what the `$or` says, so an index on `at` is read from the cursor on, not from the top.
+  const cursor = after
+    ? [{ at: { $lte: after.at } }, { $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] }]
+    : [];
   return page(queryOf(props, cursor), props.limit);
 }
 
