@@ -5,7 +5,7 @@ import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
-import { sessionIdleMs } from '../server/app.ts';
+import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
 import type { JobArea } from './types.ts';
 

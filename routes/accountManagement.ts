@@ -13,7 +13,7 @@ import {
   updateUserAsAdmin,
   type AccountActor,
 } from '../server/services/accounts/manage.ts';
-import { sessionCookieName } from '../server/app.ts';
+import { clearSessionCookie } from '../server/http/sessionCookie.ts';
 import { eraseAccount } from '../server/services/privacy/erase.ts';
 import { exportPersonalData } from '../server/services/privacy/export.ts';
 import { exportZip } from '../server/services/privacy/zip.ts';
@@ -79,7 +79,7 @@ async function renderUserPage(req: Request, res: Response, locals: Record<string
 /** Ends the request's own session and its cookie, then shows the public "account deleted" page. */
 function leaveAfterErasure(req: Request, res: Response): void {
   req.session.destroy(() => {
-    res.clearCookie(sessionCookieName);
+    clearSessionCookie(res);
     res.redirect(303, '/account-deleted');
   });
 }

@@ -12,6 +12,7 @@ import { pinoHttp } from 'pino-http';
 import { mountRoutes } from '../routes/index.ts';
 import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
+import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdleMs } from './http/sessionCookie.ts';
 import { connectedDatabase } from './db.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
@@ -30,10 +31,8 @@ import { formatDate, formatDateTime, formatTime } from './time.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
-/** Idle timeout (rolling cookie) and absolute timeout (from sign-in) of a web session. */
-export const sessionIdleMs = 2 * 60 * 60 * 1000;
+/** Absolute timeout (from sign-in) of a web session; the idle timeout is the rolling cookie's (sessionCookie.ts). */
 export const sessionAbsoluteMs = 12 * 60 * 60 * 1000;
-export const sessionCookieName = 'pathways.sid';
 
 /**
  * Builds the Express app on an already-connected mongoose. It does not listen, connect or start jobs
@@ -103,7 +102,7 @@ export function createApp(config: Config): express.Express {
       resave: false,
       saveUninitialized: false,
       rolling: true,
-      cookie: { httpOnly: true, sameSite: 'lax', secure: config.env === 'production', maxAge: sessionIdleMs },
+      cookie: sessionCookieOptions(config),
       // Expired sessions: on MongoDB a TTL index (connect-mongo's 'native'); FerretDB 1.x has no TTL indexes, so there
       // the maintenance job deletes them (acknowledged; connect-mongo's 'interval' would delete with w:0).
       store: MongoStore.create({
@@ -176,7 +175,7 @@ function absoluteSessionTimeout(req: Request, res: Response, next: NextFunction)
   req.session.startedAt = startedAt;
   if (Date.now() - startedAt <= sessionAbsoluteMs) return next();
   req.session.destroy(() => {
-    res.clearCookie(sessionCookieName);
+    clearSessionCookie(res);
     if (isApiRequest(req))
       return res
         .status(401)

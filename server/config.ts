@@ -63,6 +63,13 @@ const envSchema = z.object({
       return trust;
     }),
   /**
+   * The session cookie's SameSite: "lax" (default) or "none". "none" (with Secure and Partitioned) is for LTI
+   * launches embedded in an LMS page (Canvas frames tools by default): a Lax cookie is not sent in a cross-site
+   * frame, so after the launch every page in the frame would be signed out. Production only (a SameSite=None cookie
+   * must be Secure). Forms keep their CSRF tokens either way.
+   */
+  SESSION_COOKIE_SAMESITE: z.enum(['lax', 'none']).default('lax'),
+  /**
    * Roles that must use two-step sign-in, comma-separated ("admin,facilitator"); "none" for nobody. Such a person
    * without it reaches only the set-up pages. Default: admin,facilitator in production, nobody otherwise.
    */
@@ -136,6 +143,8 @@ export type Config = Readonly<{
   mfaRequiredRoles: readonly Role[];
   /** Days an audit event is kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
+  sessionCookieSameSite: 'lax' | 'none';
 }>;
 
 export class ConfigError extends Error {
@@ -157,6 +166,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
   if (env.NODE_ENV === 'production' && !env.SMTP_URL)
     problems.push('SMTP_URL: required in production (the outbox is for development)');
+  if (env.SESSION_COOKIE_SAMESITE === 'none' && env.NODE_ENV !== 'production')
+    problems.push(
+      'SESSION_COOKIE_SAMESITE: "none" needs NODE_ENV=production (browsers refuse a SameSite=None cookie that is not Secure, and only production serves one over HTTPS)',
+    );
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
   }
@@ -181,6 +194,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       env.MFA_REQUIRED_ROLES ?? (env.NODE_ENV === 'production' ? (['admin', 'facilitator'] as Role[]) : []),
     ),
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    sessionCookieSameSite: env.SESSION_COOKIE_SAMESITE,
   });
 }
 

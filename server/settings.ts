@@ -13,6 +13,8 @@ export const settings = {
   mfaRequiredRoles: [] as readonly Role[],
   /** AUDIT_RETENTION_DAYS (the maintenance job). */
   auditRetentionDays: 730,
+  /** SESSION_COOKIE_SAMESITE (clearing the session cookie with the attributes it was set with). */
+  sessionCookieSameSite: 'lax' as Config['sessionCookieSameSite'],
 };
 
 export function applySettings(config: Config): void {
@@ -21,6 +23,7 @@ export function applySettings(config: Config): void {
   settings.env = config.env;
   settings.mfaRequiredRoles = config.mfaRequiredRoles;
   settings.auditRetentionDays = config.auditRetentionDays;
+  settings.sessionCookieSameSite = config.sessionCookieSameSite;
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

@@ -5,7 +5,7 @@ import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
-import { sessionCookieName } from '../../server/app.ts';
+import { sessionCookieName } from '../../server/http/sessionCookie.ts';
 import { connectedDatabase } from '../../server/db.ts';
 import { NotFoundError } from '../../server/errors.ts';
 import { setPasswordWithLink } from '../../server/services/users.ts';

@@ -46,6 +46,20 @@ describe('configuration', () => {
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
   });
+  it('SESSION_COOKIE_SAMESITE is lax by default; none is accepted in production only, and anything else is refused by name', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).sessionCookieSameSite).to.equal('lax');
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:1' };
+    expect(loadConfig({ ...production, SESSION_COOKIE_SAMESITE: 'none' }).sessionCookieSameSite).to.equal('none');
+    expect(() => loadConfig({ NODE_ENV: 'development', SESSION_COOKIE_SAMESITE: 'none' })).to.throw(
+      ConfigError,
+      /SESSION_COOKIE_SAMESITE: "none" needs NODE_ENV=production/,
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', SESSION_COOKIE_SAMESITE: 'strict' })).to.throw(
+      ConfigError,
+      /SESSION_COOKIE_SAMESITE/,
+    );
+  });
+
   it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);

@@ -3,7 +3,8 @@ import type { AddressInfo, Server } from 'node:net';
 import { networkInterfaces } from 'node:os';
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { sessionCookieName } from '../../server/app.ts';
+import express from 'express';
+import { clearSessionCookie, sessionCookieName } from '../../server/http/sessionCookie.ts';
 import { csrfFrom, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
@@ -65,6 +66,48 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     expect(cookie).to.match(/;\s*Secure/i);
     expect(signedIn!.status).to.equal(200);
     expect(signedIn!.body.email).to.equal(user.email);
+  });
+
+  it('the session cookie is SameSite=Lax by default, and with SESSION_COOKIE_SAMESITE=none SameSite=None, Secure and Partitioned (an LMS frame), sign-in working the same', async () => {
+    const lax = await signInThroughProxy({ TRUST_PROXY: '1' });
+    expect(lax.cookie)
+      .to.match(/;\s*SameSite=Lax/i)
+      .and.not.match(/Partitioned/i);
+    const framed = await signInThroughProxy({ TRUST_PROXY: '1', SESSION_COOKIE_SAMESITE: 'none' });
+    for (const cookie of [framed.first, framed.cookie]) {
+      expect(cookie).to.match(/;\s*SameSite=None/i);
+      expect(cookie).to.match(/;\s*Secure/i);
+      expect(cookie).to.match(/;\s*Partitioned/i);
+      expect(cookie).to.match(/;\s*HttpOnly/i);
+    }
+    expect(framed.login!.status).to.equal(303);
+    expect(framed.signedIn!.body.email).to.equal(framed.user.email);
+  });
+
+  it('a session cookie is cleared with the attributes it was set with (a partitioned cookie is only cleared by a partitioned one)', async () => {
+    const clearing = (overrides: Record<string, string>) => {
+      testApp({ ...production, ...overrides }); // applies the config's settings, as the app does at start
+      const app = express().get('/clear', (_req, res) => {
+        clearSessionCookie(res);
+        res.end();
+      });
+      return supertest(app).get('/clear').expect(200);
+    };
+    try {
+      const none = sessionCookie(await clearing({ SESSION_COOKIE_SAMESITE: 'none' }))!;
+      expect(none).to.match(/Expires=Thu, 01 Jan 1970/);
+      expect(none)
+        .to.match(/SameSite=None/i)
+        .and.match(/Secure/i)
+        .and.match(/Partitioned/i);
+      const lax = sessionCookie(await clearing({}))!;
+      expect(lax).to.match(/Expires=Thu, 01 Jan 1970/);
+      expect(lax)
+        .to.match(/SameSite=Lax/i)
+        .and.not.match(/Partitioned/i);
+    } finally {
+      testApp(); // the other tests' settings
+    }
   });
 
   it('with the default (loopback), a TLS proxy on another host is not believed: no Secure cookie is set', async () => {
