@@ -72,7 +72,6 @@ const passwordSchema = z.object({
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
 
 /** passport 0.7's req.login (it regenerates the session: no fixation), as a promise. */
-
 export function logIn(req: Request, user: Express.User): Promise<void> {
   return new Promise((resolve, reject) =>
     req.login(user, (error) => {

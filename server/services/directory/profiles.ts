@@ -173,13 +173,6 @@ const firstMemberBatch = 100;
 const idOrder = (a: { _id: Types.ObjectId }, b: { _id: Types.ObjectId }) =>
   String(a._id) < String(b._id) ? -1 : String(a._id) > String(b._id) ? 1 : 0;
 
-/**
- * Profiles of members of these networks, in id order, found by walking the memberships in user id order (bounded
- * batches on the `(networkId, status, userId)` index) and reading each batch's profiles by `_id`: ids after `after`
- * and up to `upTo` (inclusive, when given), at most `want` of them. Stops as soon as it has `want` profiles or the
- * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
- * `firstBatch` is the walk's first batch when the caller has already started reading it.
- */
 /** Which co-members' profiles a page needs: ids after `after` and up to `upTo` (when given), at most `want`. */
 type CoMemberSearch = {
   networkIds: Types.ObjectId[];
@@ -191,6 +184,13 @@ type CoMemberSearch = {
   filter: Record<string, unknown>;
 };
 
+/**
+ * Profiles of members of these networks, in id order, found by walking the memberships in user id order (bounded
+ * batches on the `(networkId, status, userId)` index) and reading each batch's profiles by `_id`: ids after `after`
+ * and up to `upTo` (inclusive, when given), at most `want` of them. Stops as soon as it has `want` profiles or the
+ * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
+ * `firstBatch` is the walk's first batch when the caller has already started reading it.
+ */
 async function profilesOfMembers(
   props: CoMemberSearch & { firstBatch?: Promise<Types.ObjectId[]> },
 ): Promise<DirectoryProfile[]> {
