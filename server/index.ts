@@ -13,6 +13,7 @@ import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
+import { dropRetiredSchema } from './retiredSchema.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
 async function main(): Promise<void> {
@@ -42,6 +43,9 @@ async function main(): Promise<void> {
   }
   await connectDatabase(uri);
   const ferret = connectedDatabase().ferretDb;
+  const retired = await dropRetiredSchema(mongoose.connection.db!);
+  if (retired.collections.length || retired.indexes.length)
+    logger.info(retired, 'dropped collections and indexes this version no longer uses');
 
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
