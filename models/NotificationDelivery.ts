@@ -8,8 +8,10 @@ import { Schema, Types, model, type InferSchemaType } from 'mongoose';
  *   `leaseUntil` by claiming the next attempt number;
  * - the result is written only by the claim's owner, and is the authoritative record of what happened
  *   (the notification's own status is settled from it later).
- * Only inserts, never updates: the unique index decides every claim, and a batch of inserts is one cheap write
- * (one SQLite transaction on the embedded FerretDB), so recording 10,000 sends costs milliseconds.
+ * Rows are inserted, never rewritten: the unique index decides every claim, and a batch of inserts is one cheap
+ * write (one SQLite transaction on the embedded FerretDB), so recording 10,000 sends costs milliseconds. The one
+ * update: while a message is being sent its claimant pushes `leaseUntil` forward (`$max`), so a send that waits on
+ * a slow mail server is never taken over, and sent twice, while the process that holds it is alive.
  */
 const notificationDeliverySchema = new Schema({
   notificationId: { type: Schema.Types.ObjectId, ref: 'Notification', required: true },
@@ -18,7 +20,7 @@ const notificationDeliverySchema = new Schema({
   /** Host, process id and a random run id of the claimant (for the admin page and post-mortems). */
   worker: { type: String, required: true },
   at: { type: Date, required: true },
-  /** claim: until when the claimant may still send; after that another process may take the next attempt. */
+  /** claim: until when the claimant may still send (renewed while a send is in flight); after that another process may take the next attempt. */
   leaseUntil: { type: Date },
   /** result: sent, failed (retryable until maxAttempts; `final` when the server refused for good), skipped, or bundled into a daily digest. */
   outcome: { type: String, enum: ['sent', 'failed', 'skipped', 'bundled'] },

@@ -4,7 +4,8 @@ import mongoose from 'mongoose';
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
-import { planSessionReminders } from '../../server/services/reminders/index.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 
@@ -15,6 +16,7 @@ import { buildCohortWithSession } from '../support/remindersFactories.ts';
 async function holdingSmtp() {
   const accepted: { to: string; messageId: string }[] = [];
   const state = { holdAfter: Infinity, held: 0 };
+  const waiting: { to: string; messageId: string; answer: () => void }[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
@@ -23,14 +25,17 @@ async function holdingSmtp() {
       let raw = '';
       stream.on('data', (c: Buffer) => (raw += c.toString()));
       stream.on('end', () => {
-        if (accepted.length >= state.holdAfter) {
-          state.held += 1;
-          return; // never answered: the sender waits until it is killed
-        }
-        accepted.push({
+        const message = {
           to: session.envelope.rcptTo[0]!.address,
           messageId: /^Message-ID:\s*(.+)$/im.exec(raw)?.[1]?.trim() ?? '',
-        });
+        };
+        if (accepted.length >= state.holdAfter) {
+          state.held += 1;
+          // not answered until release(): the sender waits (or is killed meanwhile)
+          waiting.push({ ...message, answer: () => callback() });
+          return;
+        }
+        accepted.push(message);
         callback();
       });
     },
@@ -40,6 +45,14 @@ async function holdingSmtp() {
     url: `smtp://127.0.0.1:${(server.server.address() as AddressInfo).port}`,
     accepted,
     state,
+    /** Answers "250 OK" to the messages held so far, and holds no more. */
+    release: () => {
+      state.holdAfter = Infinity;
+      for (const { answer, ...message } of waiting.splice(0)) {
+        accepted.push(message);
+        answer();
+      }
+    },
     stop: () => new Promise<void>((r) => server.close(() => r())),
   };
 }
@@ -66,6 +79,37 @@ const exited = (child: ChildProcess) =>
 describe('reminders: faults', function () {
   this.timeout(120_000);
   useTestDatabase();
+
+  it('a send the mail server leaves unanswered past its lease is not taken over while its process is alive: one email', async () => {
+    const startsAt = new Date(Date.now() + 30 * 60_000);
+    await buildCohortWithSession({ startsAt, participants: 1, offsets: [60] });
+    await planSessionReminders({ now: new Date(Date.now() - 60 * 60_000) });
+    const smtp = await holdingSmtp();
+    const leaseMs = 1_000;
+    try {
+      smtp.state.holdAfter = 0;
+      configureMailer({ smtpUrl: smtp.url, from: 'Pathways <no-reply@pathways.test>' });
+      const first = runDueNotifications({ leaseMs });
+      for (let i = 0; i < 200 && smtp.state.held === 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(smtp.state.held, 'the first run is waiting for the mail server').to.equal(1);
+      smtp.state.holdAfter = Infinity; // any other message would be accepted at once
+
+      // Three leases later, another run (as another process would) finds the message still in flight.
+      await new Promise((r) => setTimeout(r, 3 * leaseMs));
+      const second = await runDueNotifications({ leaseMs });
+      expect(second.due, 'nothing for the second run to take over').to.equal(0);
+
+      smtp.release();
+      expect((await first).sent).to.equal(1);
+      expect((await runDueNotifications({ leaseMs })).due).to.equal(0);
+      expect(smtp.accepted).to.have.length(1);
+      const claims = await NotificationDeliveryModel.find({ phase: 'claim' }).lean();
+      expect(claims.map((c) => c.attempt)).to.deep.equal([1]);
+    } finally {
+      closeMailer();
+      await smtp.stop();
+    }
+  });
 
   it('when the sending process is killed (SIGKILL) in the middle of 200 reminders and restarted, 200 distinct emails arrive, none twice', async () => {
     const startsAt = new Date(Date.now() + 30 * 60_000);

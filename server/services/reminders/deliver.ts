@@ -13,7 +13,7 @@ import {
   type Recipient,
 } from './compose.ts';
 import { decideDue, effectiveState, retryDelayMs, type DueDecision, type PlannedRecord } from './due.ts';
-import { claim, journalOf, ResultLog, workerId, type ClaimRow, type ResultRow } from './journal.ts';
+import { claim, journalOf, renewClaims, ResultLog, workerId, type ClaimRow, type ResultRow } from './journal.ts';
 import { isBundleableKind, isSecurityKind } from './kinds.ts';
 import { planDailyDigestFor } from './dailyDigest.ts';
 
@@ -102,6 +102,18 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
     );
     return { jobs, claimedReal };
   };
+  // Claims whose message is being composed or sent right now. Their leases are renewed until the send ends: a mail
+  // server that takes minutes to answer must not let another process take the message over and send it again.
+  const sending = new Set<ClaimRow>();
+  const renewal = setInterval(
+    () => {
+      const leaseUntil = new Date(now.getTime() + (Date.now() - started) + leaseMs);
+      renewClaims([...sending], leaseUntil).catch((error: unknown) =>
+        logger.warn({ err: error }, 'could not renew the leases of messages being sent'),
+      );
+    },
+    Math.max(50, leaseMs / 4),
+  );
   try {
     let next: Promise<{ jobs: Job[]; claimedReal: number }> | undefined = claimBatch(0);
     for (let i = 0; i < decisions.length; i += batchSize) {
@@ -117,15 +129,20 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
           report.remaining += 1;
           return;
         }
-        const outcome = await handle(
-          job,
-          recipients,
-          memo,
-          now,
-          log,
-          () => new Date(now.getTime() + Date.now() - started),
-        );
-        report[outcome] += 1;
+        sending.add(job.claim);
+        try {
+          const outcome = await handle(
+            job,
+            recipients,
+            memo,
+            now,
+            log,
+            () => new Date(now.getTime() + Date.now() - started),
+          );
+          report[outcome] += 1;
+        } finally {
+          sending.delete(job.claim);
+        }
       });
       if (!next) {
         report.remaining += decisions.length - Math.min(decisions.length, i + batchSize);
@@ -133,6 +150,7 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
       }
     }
   } finally {
+    clearInterval(renewal);
     await log.drain();
   }
   return report;

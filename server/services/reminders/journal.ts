@@ -64,6 +64,23 @@ export async function claim(rows: ClaimRow[]): Promise<ClaimRow[]> {
   }
 }
 
+/**
+ * Pushes the leases of claims this process is still sending forward to `leaseUntil` (never back: `$max`), one
+ * atomic update per claim, matched on its unique key and its claimant.
+ */
+export async function renewClaims(claims: ClaimRow[], leaseUntil: Date): Promise<void> {
+  if (!claims.length) return;
+  await NotificationDeliveryModel.collection.bulkWrite(
+    claims.map((c) => ({
+      updateOne: {
+        filter: { notificationId: c.notificationId, attempt: c.attempt, phase: 'claim', worker: c.worker },
+        update: { $max: { leaseUntil } },
+      },
+    })),
+    { ordered: false },
+  );
+}
+
 /** Writes result rows; a duplicate (the same result written twice) is harmless. */
 export async function recordResults(rows: ResultRow[]): Promise<void> {
   if (!rows.length) return;
