@@ -70,6 +70,24 @@ const envSchema = z.object({
    */
   SESSION_COOKIE_SAMESITE: z.enum(['lax', 'none']).default('lax'),
   /**
+   * Encrypts the two-step sign-in secrets stored on user records (AES-256-GCM): 32 bytes as 64 hex characters or
+   * as base64. Unset: they are stored as they are.
+   */
+  SECRETS_ENCRYPTION_KEY: z
+    .string()
+    .trim()
+    .optional()
+    .transform((v, ctx) => {
+      if (v === undefined) return undefined;
+      if (/^[0-9a-f]{64}$/i.test(v)) return Buffer.from(v, 'hex');
+      if (/^[A-Za-z0-9+/_-]{43}=?$/.test(v)) return Buffer.from(v, 'base64');
+      ctx.addIssue({
+        code: 'custom',
+        message: 'must be 32 random bytes as 64 hex characters or as base64 (e.g. `openssl rand -hex 32`)',
+      });
+      return z.NEVER;
+    }),
+  /**
    * Roles that must use two-step sign-in, comma-separated ("admin,facilitator"); "none" for nobody. Such a person
    * without it reaches only the set-up pages. Default: admin,facilitator in production, nobody otherwise.
    */
@@ -145,6 +163,8 @@ export type Config = Readonly<{
   auditRetentionDays: number;
   /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
   sessionCookieSameSite: 'lax' | 'none';
+  /** SECRETS_ENCRYPTION_KEY: the key two-step sign-in secrets are stored under, when set. */
+  secretsEncryptionKey: Buffer | undefined;
 }>;
 
 export class ConfigError extends Error {
@@ -195,6 +215,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ),
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     sessionCookieSameSite: env.SESSION_COOKIE_SAMESITE,
+    secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
   });
 }
 

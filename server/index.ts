@@ -14,6 +14,7 @@ import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
+import { applySettings } from './settings.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
 async function main(): Promise<void> {
@@ -28,6 +29,8 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.level = config.logLevel;
+  // Before anything writes (the first admin, demo data): links, signing and sealing use these settings.
+  applySettings(config);
 
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.mongodbUri;

@@ -15,6 +15,8 @@ export const settings = {
   auditRetentionDays: 730,
   /** SESSION_COOKIE_SAMESITE (clearing the session cookie with the attributes it was set with). */
   sessionCookieSameSite: 'lax' as Config['sessionCookieSameSite'],
+  /** SECRETS_ENCRYPTION_KEY (server/services/secrets.ts). */
+  secretsEncryptionKey: undefined as Buffer | undefined,
 };
 
 export function applySettings(config: Config): void {
@@ -24,6 +26,7 @@ export function applySettings(config: Config): void {
   settings.mfaRequiredRoles = config.mfaRequiredRoles;
   settings.auditRetentionDays = config.auditRetentionDays;
   settings.sessionCookieSameSite = config.sessionCookieSameSite;
+  settings.secretsEncryptionKey = config.secretsEncryptionKey;
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

@@ -1,3 +1,4 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import { generate } from 'otplib';
 import supertest from 'supertest';
@@ -9,6 +10,7 @@ import {
   timeStepOf,
   useSecondFactor,
 } from '../../server/services/accounts/twoStep.ts';
+import { settings } from '../../server/settings.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
@@ -276,6 +278,66 @@ describe('two-step sign-in (TOTP)', () => {
         .delete(`/api/v1/users/${target.id}/mfa`)
         .set('Authorization', `Bearer ${adminToken}`)
         .expect(409);
+    });
+  });
+
+  describe('secrets stored sealed under SECRETS_ENCRYPTION_KEY', () => {
+    const storedSecret = async (userId: string) =>
+      (await UserModel.findById(userId).select('+mfaSecret +mfaPendingSecret').lean())!;
+    const withKey = (key: Buffer | undefined) => {
+      settings.secretsEncryptionKey = key;
+    };
+    afterEach(() => withKey(undefined));
+
+    it('with a key, neither the pending nor the enabled secret is stored readable, and codes work as before', async () => {
+      withKey(randomBytes(32));
+      const user = await buildUser();
+      const { secret } = await beginTwoStepSetup({ userId: user.id });
+      const pending = (await storedSecret(user.id)).mfaPendingSecret!;
+      expect(pending)
+        .to.match(/^sealed1:/)
+        .and.not.include(secret);
+      await confirmTwoStepSetup({ actor: user, otp: await codeAt(secret, t0), now: t0 });
+      const enabled = (await storedSecret(user.id)).mfaSecret!;
+      expect(enabled)
+        .to.match(/^sealed1:/)
+        .and.not.include(secret);
+      expect(enabled).to.not.equal(pending, 'sealed again with a fresh nonce');
+      const code = await codeAt(secret, at(60));
+      expect(await useSecondFactor({ userId: user.id, code, now: at(60) })).to.equal('totp');
+      expect(await useSecondFactor({ userId: user.id, code, now: at(61) }), 'replay').to.equal(null);
+    });
+
+    it('a secret stored before the key was set keeps working and is sealed at its next use', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user);
+      expect((await storedSecret(user.id)).mfaSecret).to.equal(secret);
+      withKey(randomBytes(32));
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(60)), now: at(60) })).to.equal(
+        'totp',
+      );
+      expect((await storedSecret(user.id)).mfaSecret)
+        .to.match(/^sealed1:/)
+        .and.not.include(secret);
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(90)), now: at(90) })).to.equal(
+        'totp',
+      );
+    });
+
+    it('under another key, or copied onto another person, a sealed secret opens for nobody; recovery codes still work', async () => {
+      withKey(randomBytes(32));
+      const [ada, grace] = [await buildUser(), await buildUser()];
+      const { secret, recoveryCodes } = await withTwoStep(ada);
+      await withTwoStep(grace);
+      const adaSealed = (await storedSecret(ada.id)).mfaSecret!;
+      await UserModel.updateOne({ _id: grace.id }, { $set: { mfaSecret: adaSealed } });
+      expect(await useSecondFactor({ userId: grace.id, code: await codeAt(secret, at(60)), now: at(60) })).to.equal(
+        null,
+      );
+
+      withKey(randomBytes(32));
+      expect(await useSecondFactor({ userId: ada.id, code: await codeAt(secret, at(60)), now: at(60) })).to.equal(null);
+      expect(await useSecondFactor({ userId: ada.id, code: recoveryCodes[0]!, now: at(60) })).to.equal('recovery-code');
     });
   });
 });

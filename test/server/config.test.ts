@@ -46,6 +46,22 @@ describe('configuration', () => {
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
   });
+  it('SECRETS_ENCRYPTION_KEY is 32 bytes as hex or base64; unset by default; anything else is refused by name', () => {
+    const key = Buffer.from('0123456789abcdef0123456789abcdef');
+    expect(loadConfig({ NODE_ENV: 'test' }).secretsEncryptionKey).to.equal(undefined);
+    expect(
+      loadConfig({ NODE_ENV: 'test', SECRETS_ENCRYPTION_KEY: key.toString('hex') }).secretsEncryptionKey,
+    ).to.deep.equal(key);
+    expect(
+      loadConfig({ NODE_ENV: 'test', SECRETS_ENCRYPTION_KEY: key.toString('base64') }).secretsEncryptionKey,
+    ).to.deep.equal(key);
+    for (const bad of ['too-short', key.toString('hex').slice(2), Buffer.alloc(16).toString('base64')])
+      expect(() => loadConfig({ NODE_ENV: 'test', SECRETS_ENCRYPTION_KEY: bad })).to.throw(
+        ConfigError,
+        /SECRETS_ENCRYPTION_KEY: must be 32 random bytes/,
+      );
+  });
+
   it('SESSION_COOKIE_SAMESITE is lax by default; none is accepted in production only, and anything else is refused by name', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).sessionCookieSameSite).to.equal('lax');
     const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:1' };

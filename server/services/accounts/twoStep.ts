@@ -5,13 +5,16 @@ import { UserModel } from '../../../models/User.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { hashSecret } from '../secrets.ts';
+import { logger } from '../../logger.ts';
+import { hashSecret, isSealed, openSecret, sealSecret } from '../secrets.ts';
 
 /**
  * Two-step sign-in with an authenticator app: TOTP as RFC 6238 (SHA-1, 6 digits, 30-second steps), otplib's
  * defaults. A code is accepted one step either side of now (clock drift), and only by a conditional update that
  * moves `mfaLastStep` forward, so the same code (or an older one) is refused the second time on any process.
- * Every function takes `now`, so tests pass a fixed clock rather than faking the global one.
+ * Every function takes `now`, so tests pass a fixed clock rather than faking the global one. The secrets are stored
+ * sealed under SECRETS_ENCRYPTION_KEY when it is set (../secrets.ts); one stored before the key was set is sealed at
+ * its next use.
  */
 const messages = {
   alreadyOn: 'Two-step sign-in is already on. Turn it off first to set it up again.',
@@ -43,6 +46,22 @@ const totpShape = (code: string): string | null => {
   const digits = code.replace(/\s/g, '');
   return /^\d{6}$/.test(digits) ? digits : null;
 };
+
+/** What a user's stored secrets are bound to: hers, for two-step sign-in. */
+const secretContext = (userId: unknown) => `two-step:${String(userId)}`;
+
+/** The secret in a stored value, or null (logged for operators) when the configured key does not open it. */
+function openStored(stored: string, userId: unknown): string | null {
+  try {
+    return openSecret(stored, secretContext(userId));
+  } catch (error) {
+    logger.error(
+      { err: error, userId: String(userId) },
+      'a two-step secret could not be opened: check SECRETS_ENCRYPTION_KEY',
+    );
+    return null;
+  }
+}
 
 /** The time step at which `code` is valid for `secret`, within one step of `now`, or null. */
 async function matchingStep(secret: string, code: string, now: Date): Promise<number | null> {
@@ -76,7 +95,7 @@ export async function beginTwoStepSetup(props: { userId: string }): Promise<TwoS
   const secret = generateSecret();
   const updated = await UserModel.updateOne(
     { _id: user._id, mfaEnabledAt: null },
-    { $set: { mfaPendingSecret: secret } },
+    { $set: { mfaPendingSecret: sealSecret(secret, secretContext(user._id)) } },
   );
   if (updated.matchedCount !== 1) throw new ConflictError(messages.alreadyOn);
   const otpauthUrl = generateURI({ issuer, label: user.email, secret });
@@ -88,9 +107,10 @@ export async function currentTwoStepSetup(props: { userId: string }): Promise<Tw
   const user = await UserModel.findById(props.userId).select('+mfaPendingSecret').lean();
   if (!user) throw new NotFoundError();
   if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
-  if (!user.mfaPendingSecret) return beginTwoStepSetup(props);
-  const otpauthUrl = generateURI({ issuer, label: user.email, secret: user.mfaPendingSecret });
-  return { secret: user.mfaPendingSecret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
+  const secret = user.mfaPendingSecret ? openStored(user.mfaPendingSecret, user._id) : null;
+  if (!secret) return beginTwoStepSetup(props);
+  const otpauthUrl = generateURI({ issuer, label: user.email, secret });
+  return { secret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
 }
 
 /**
@@ -108,9 +128,9 @@ export async function confirmTwoStepSetup(props: {
   const user = await UserModel.findById(props.actor.id).select('+mfaPendingSecret').lean();
   if (!user) throw new NotFoundError();
   if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
-  if (!user.mfaPendingSecret)
-    throw new ValidationError(messages.notStarted, [{ path: 'otp', message: messages.notStarted }]);
-  const step = await matchingStep(user.mfaPendingSecret, props.otp, now);
+  const pending = user.mfaPendingSecret ? openStored(user.mfaPendingSecret, user._id) : null;
+  if (!pending) throw new ValidationError(messages.notStarted, [{ path: 'otp', message: messages.notStarted }]);
+  const step = await matchingStep(pending, props.otp, now);
   if (step === null) throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
   const recoveryCodes = Array.from({ length: recoveryCodeCount }, newRecoveryCode);
   const updated = await UserModel.updateOne(
@@ -118,7 +138,7 @@ export async function confirmTwoStepSetup(props: {
     {
       $set: {
         mfaEnabledAt: now,
-        mfaSecret: user.mfaPendingSecret,
+        mfaSecret: sealSecret(pending, secretContext(user._id)),
         mfaLastStep: step,
         mfaRecoveryCodes: recoveryCodes.map(hashRecoveryCode),
       },
@@ -152,7 +172,7 @@ export async function enableTwoStepWithSecret(props: {
     {
       $set: {
         mfaEnabledAt: now,
-        mfaSecret: props.secret,
+        mfaSecret: sealSecret(props.secret, secretContext(props.userId)),
         mfaLastStep: 0,
         mfaRecoveryCodes: props.recoveryCodes.map(hashRecoveryCode),
       },
@@ -178,11 +198,15 @@ export async function useSecondFactor(props: {
   const user = await UserModel.findById(props.userId).select('+mfaSecret').lean();
   if (!user?.mfaEnabledAt || !user.mfaSecret) return null;
   if (totpShape(props.code)) {
-    const step = await matchingStep(user.mfaSecret, props.code, now);
+    const secret = openStored(user.mfaSecret, user._id);
+    if (secret === null) return null;
+    const step = await matchingStep(secret, props.code, now);
     if (step === null) return null;
+    // A secret stored before SECRETS_ENCRYPTION_KEY was set is sealed in the same conditional update.
+    const sealed = isSealed(user.mfaSecret) ? user.mfaSecret : sealSecret(secret, secretContext(user._id));
     const accepted = await UserModel.updateOne(
       { _id: user._id, mfaSecret: user.mfaSecret, mfaLastStep: { $lt: step } },
-      { $set: { mfaLastStep: step } },
+      { $set: { mfaLastStep: step, mfaSecret: sealed } },
     );
     return accepted.modifiedCount === 1 ? 'totp' : null;
   }
