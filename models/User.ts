@@ -19,7 +19,10 @@ const userSchema = new Schema(
     passwordHash: { type: String, select: false },
     /** Only `active` signs in. `erased`: the account was erased (UK GDPR art. 17); the row stays as "Former member". */
     status: { type: String, enum: userStatuses, required: true, default: 'active' },
-    /** Secret token of the private iCalendar feed; rotating it revokes old subscriptions. */
+    /**
+     * Secret token of the private iCalendar feed (sealed under SECRETS_ENCRYPTION_KEY when set); rotating it revokes
+     * old subscriptions. Feeds find her by the id in their address, so it has no index.
+     */
     calendarToken: { type: String },
     /** Kinds of notification this user turned off (security emails cannot be turned off). */
     mutedKinds: { type: [String], default: [] },
@@ -52,7 +55,6 @@ const userSchema = new Schema(
 
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ roles: 1, name: 1 });
-userSchema.index({ calendarToken: 1 });
 
 // A new active admin joins the roster that guards "never remove the last active admin" (models/AdminRoster.ts), however
 // she was created (service, demo data, test factories).

@@ -1,9 +1,13 @@
+import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
 import ical from 'node-ical';
 import supertest from 'supertest';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
+import { calendarFeedUrl, rotateCalendarToken } from '../../server/services/cohorts/calendar.ts';
 import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { settings } from '../../server/settings.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -180,6 +184,34 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await supertest(app)
       .get(fresh.replace(`${participant.id}_`, ''))
       .expect(404);
+  });
+
+  it('with SECRETS_ENCRYPTION_KEY the feed secret is stored sealed; an address made before the key still works', async () => {
+    const user = await buildUser();
+    const feedPath = async () => new URL(await calendarFeedUrl({ userId: user.id })).pathname;
+    const stored = async () => (await UserModel.findById(user.id).lean())!.calendarToken!;
+    const before = await feedPath();
+    expect(before).to.include(`_${await stored()}.ics`, 'stored as it is without a key');
+    settings.secretsEncryptionKey = randomBytes(32);
+    try {
+      expect(await feedPath()).to.equal(before);
+      await supertest(app).get(before).expect(200);
+      await rotateCalendarToken({ userId: user.id });
+      const sealed = await feedPath();
+      expect(await stored())
+        .to.match(/^sealed1:/)
+        .and.not.include(sealed.split('_').at(-1)!.replace('.ics', ''));
+      await supertest(app).get(sealed).expect(200);
+      await supertest(app).get(before).expect(404);
+      // Under another key the sealed secret opens for nobody: the old address stops, and her page offers a new one.
+      settings.secretsEncryptionKey = randomBytes(32);
+      await supertest(app).get(sealed).expect(404);
+      const renewed = await feedPath();
+      expect(renewed).to.not.equal(sealed);
+      await supertest(app).get(renewed).expect(200);
+    } finally {
+      settings.secretsEncryptionKey = undefined;
+    }
   });
 
   it('someone outside the cohort cannot read its sessions or their .ics (404), and a malformed id is a 404', async () => {

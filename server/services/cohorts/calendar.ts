@@ -6,7 +6,7 @@ import { CohortSessionModel, type CohortSession } from '../../../models/CohortSe
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { newSecret, sameSecret } from '../secrets.ts';
+import { newSecret, openSecret, sameSecret, sealSecret } from '../secrets.ts';
 import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
@@ -73,13 +73,28 @@ export async function sessionIcs(props: {
 /** Feed addresses read `<userId>_<secret>`: the id finds her, the secret proves the address is hers. */
 const feedToken = /^([0-9a-f]{24})_([A-Za-z0-9_-]{20,100})$/;
 
+/**
+ * The secret in her stored token (sealed under SECRETS_ENCRYPTION_KEY when set, ../secrets.ts), or null when there
+ * is none or the key does not open it.
+ */
+function storedFeedSecret(user: { _id: unknown; calendarToken?: string | null }): string | null {
+  if (!user.calendarToken) return null;
+  try {
+    return openSecret(user.calendarToken, `calendar:${String(user._id)}`);
+  } catch {
+    return null;
+  }
+}
+
 async function feedOwner(token: string) {
   const match = feedToken.exec(token);
   if (!match) return null;
   const user = await UserModel.findById(match[1], { name: 1, status: 1, calendarToken: 1 }).lean();
-  if (!user || user.status !== 'active' || !user.calendarToken) return null;
-  return sameSecret(match[2]!, user.calendarToken) ? user : null;
+  const secret = user?.status === 'active' ? storedFeedSecret(user) : null;
+  return secret && sameSecret(match[2]!, secret) ? user : null;
 }
+
+const newFeedToken = (userId: unknown) => sealSecret(newSecret(24), `calendar:${String(userId)}`);
 
 /**
  * The private feed behind a secret URL: the sessions of the cohorts she is enrolled in or runs, from 90 days ago
@@ -114,20 +129,20 @@ export async function calendarFeed(props: { token: string; now: Date }): Promise
 export async function calendarFeedUrl(props: { userId: string }): Promise<string> {
   const user = await UserModel.findById(props.userId, { calendarToken: 1 }).lean();
   if (!user) throw new NotFoundError();
-  let token = user.calendarToken;
-  if (!token) {
-    token = newSecret(24);
+  let secret = storedFeedSecret(user);
+  if (!secret) {
+    // None yet (or one the configured key no longer opens): a new one, unless another request just made one.
     await UserModel.updateOne(
-      { _id: user._id, calendarToken: { $in: [null, ''] } },
-      { $set: { calendarToken: token } },
+      { _id: user._id, calendarToken: user.calendarToken ? user.calendarToken : { $in: [null, ''] } },
+      { $set: { calendarToken: newFeedToken(user._id) } },
     );
-    token = (await UserModel.findById(props.userId, { calendarToken: 1 }).lean())!.calendarToken!;
+    secret = storedFeedSecret((await UserModel.findById(props.userId, { calendarToken: 1 }).lean())!)!;
   }
-  return absoluteUrl(`/calendar/${String(user._id)}_${token}.ics`);
+  return absoluteUrl(`/calendar/${String(user._id)}_${secret}.ics`);
 }
 
 /** A new secret: the old address stops working at once (e.g. after sharing it by mistake). */
 export async function rotateCalendarToken(props: { userId: string }): Promise<string> {
-  await UserModel.updateOne({ _id: props.userId }, { $set: { calendarToken: newSecret(24) } });
+  await UserModel.updateOne({ _id: props.userId }, { $set: { calendarToken: newFeedToken(props.userId) } });
   return calendarFeedUrl(props);
 }
