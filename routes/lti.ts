@@ -85,13 +85,16 @@ function browserStates(req: Request): Set<string> {
 /**
  * Set on our answer to the platform's login request and sent back with its cross-site form post: in production
  * `SameSite=None; Secure` (a Lax cookie is not sent with a cross-site POST); plain http outside production cannot
- * carry a Secure cookie, so there it has no SameSite attribute.
+ * carry a Secure cookie, so there it has no SameSite attribute. With embedded launches on (SESSION_COOKIE_SAMESITE=
+ * none) it is also Partitioned, as the session cookie is: inside the LMS's frame it is a third-party cookie, which
+ * browsers that block those (Chromium's default now) send only when partitioned (test/e2e/ltiEmbedded.test.ts).
  */
 const stateCookieOptions = (maxAge?: number) => ({
   httpOnly: true,
   path: '/lti',
   ...(maxAge ? { maxAge } : {}),
   ...(settings.env === 'production' ? { sameSite: 'none' as const, secure: true } : {}),
+  ...(settings.sessionCookieSameSite === 'none' ? { partitioned: true } : {}),
 });
 
 function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {

@@ -1,23 +1,27 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond npm packages: Debian's chromium (for the browser tests)
+# Installs what the test suite needs beyond npm packages: Debian's chromium and openssl (for the browser tests)
 # and the pinned FerretDB build (the test database). Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-if ! command -v chromium >/dev/null 2>&1; then
+# Debian packages: chromium (browser tests) and openssl (the embedded-LTI browser test's TLS certificate).
+missing=()
+command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
+command -v openssl >/dev/null 2>&1 || missing+=(openssl)
+if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
-    echo "Installing Debian's chromium for the browser tests..."
+    echo "Installing Debian packages for the browser tests: ${missing[*]}..."
     export DEBIAN_FRONTEND=noninteractive
     apt-get update -qq
-    apt-get install -y -qq chromium >/dev/null
+    apt-get install -y -qq "${missing[@]}" >/dev/null
   elif command -v sudo >/dev/null 2>&1 && sudo -n true 2>/dev/null; then
-    echo "Installing Debian's chromium for the browser tests (sudo)..."
+    echo "Installing Debian packages for the browser tests (sudo): ${missing[*]}..."
     sudo DEBIAN_FRONTEND=noninteractive apt-get update -qq
-    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium >/dev/null
+    sudo DEBIAN_FRONTEND=noninteractive apt-get install -y -qq "${missing[@]}" >/dev/null
   else
-    echo "The browser tests need Chromium. Install it with: sudo apt-get install chromium" >&2
-    echo "(or set CHROMIUM_PATH to a Chromium or Chrome binary) and run npm test again." >&2
-    [ -n "${CHROMIUM_PATH:-}" ] || exit 1
+    echo "The browser tests need: ${missing[*]}. Install with: sudo apt-get install ${missing[*]}" >&2
+    echo "(for Chromium, CHROMIUM_PATH may name a Chromium or Chrome binary instead) and run npm test again." >&2
+    exit 1
   fi
 fi
 

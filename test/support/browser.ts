@@ -10,7 +10,7 @@ import { testApp } from './app.ts';
 export const artifactsDir = path.resolve('test-artifacts');
 
 /** Debian's chromium (installed by scripts/ensure-test-deps.sh), headless, with no network of its own. */
-export async function launchBrowser(): Promise<Browser> {
+export async function launchBrowser(extraArgs: string[] = []): Promise<Browser> {
   return chromium.launch({
     executablePath: process.env.CHROMIUM_PATH ?? '/usr/bin/chromium',
     headless: true,
@@ -22,6 +22,7 @@ export async function launchBrowser(): Promise<Browser> {
       '--disable-sync',
       '--no-first-run',
       '--disable-quic',
+      ...extraArgs,
     ],
   });
 }
