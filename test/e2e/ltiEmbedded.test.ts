@@ -27,13 +27,18 @@ import { SimulatedPlatform } from '../support/ltiPlatform.ts';
  */
 const escapeHtml = (s: string) => s.replace(/[&<>"']/g, (c) => `&#${c.charCodeAt(0)};`);
 
-function autoPostPage(action: string, fields: Record<string, string>, target?: string): string {
+/**
+ * An LMS page with a form that submits itself on load: posting `fields` to `action`, into the frame named `target`
+ * when there is one (shown on the page, as Canvas embeds a tool), else in place.
+ */
+function selfPostingPage(action: string, fields: Record<string, string>, target?: string): string {
   const inputs = Object.entries(fields)
     .map(([name, value]) => `<input type="hidden" name="${escapeHtml(name)}" value="${escapeHtml(value)}">`)
     .join('');
-  return `<!doctype html><html lang="en"><head><title>LMS</title></head><body>
+  const frame = target ? `<iframe name="${target}" title="Pathways" width="1000" height="700"></iframe>` : '';
+  return `<!doctype html><html lang="en"><head><title>Course 1</title></head><body><main><h1>Course 1</h1>${frame}
 <form id="f" method="post" action="${escapeHtml(action)}"${target ? ` target="${target}"` : ''}>${inputs}</form>
-<script>document.getElementById('f').submit()</script></body></html>`;
+</main><script>document.getElementById('f').submit()</script></body></html>`;
 }
 
 /** A self-signed certificate for localhost and 127.0.0.1 (the browser is told to accept it). */
@@ -113,19 +118,17 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
       const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
       if (url.pathname === '/course')
         return html(
-          `<!doctype html><html lang="en"><head><title>Course</title></head><body><main><h1>Course 1</h1>
-<iframe name="tool" title="Pathways" width="1000" height="700"></iframe></main>
-${autoPostPage(
-  `${toolBase}/lti/login`,
-  {
-    iss: lmsBase,
-    login_hint: 'hint-1',
-    target_link_uri: `${toolBase}/lti/launch`,
-    client_id: platform.clientId,
-    lti_deployment_id: platform.deploymentId,
-  },
-  'tool',
-).replace(/^.*<body>|<\/body>.*$/gs, '')}</body></html>`,
+          selfPostingPage(
+            `${toolBase}/lti/login`,
+            {
+              iss: lmsBase,
+              login_hint: 'hint-1',
+              target_link_uri: `${toolBase}/lti/launch`,
+              client_id: platform.clientId,
+              lti_deployment_id: platform.deploymentId,
+            },
+            'tool',
+          ),
         );
       if (url.pathname === '/auth')
         return void platform
@@ -137,7 +140,7 @@ ${autoPostPage(
           })
           .then((idToken) =>
             html(
-              autoPostPage(url.searchParams.get('redirect_uri') ?? '', {
+              selfPostingPage(url.searchParams.get('redirect_uri') ?? '', {
                 id_token: idToken,
                 state: url.searchParams.get('state') ?? '',
               }),
@@ -184,10 +187,6 @@ ${autoPostPage(
   it('she lands signed in inside the frame and stays signed in as she moves between Pathways pages there', async () => {
     const context = await browser.newContext({ ignoreHTTPSErrors: true });
     const page = await context.newPage();
-    if (process.env.DEBUG_LTI_FRAME)
-      page.on('response', async (r) =>
-        console.error(r.status(), r.url().slice(0, 80), JSON.stringify((await r.allHeaders())['set-cookie'] ?? '')),
-      );
     await page.goto(`${lmsBase}/course`);
     const frame = await frameOf(page);
     // The frame goes to the tool's login, the LMS's authorisation page, the tool's launch, then where it lands.
