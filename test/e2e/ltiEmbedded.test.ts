@@ -7,6 +7,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import type { Express } from 'express';
+import { decodeJwt } from 'jose';
 import type { Browser, Frame } from 'playwright-core';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { createApp } from '../../server/app.ts';
@@ -89,7 +90,12 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
   let toolBase = '';
   let lmsBase = '';
   let programmeId = '';
+  let cohortId = '';
+  /** What the LMS received at its deep-linking return URL (the tool's signed answer). */
+  const returned: string[] = [];
   const custom = 'https://purl.imsglobal.org/spec/lti/claim/custom';
+  const roles = 'https://purl.imsglobal.org/spec/lti/claim/roles';
+  const instructor = ['http://purl.imsglobal.org/vocab/lis/v2/membership#Instructor'];
 
   before(async () => {
     const tls = selfSignedCertificate();
@@ -103,6 +109,8 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
         SESSION_SECRET: 'e'.repeat(40),
         SMTP_URL: 'smtp://127.0.0.1:9',
         SESSION_COOKIE_SAMESITE: 'none',
+        // Production asks facilitators to set up two-step sign-in first (tested on its own); here the launch is the point.
+        MFA_REQUIRED_ROLES: 'none',
       }),
     );
     await platform.start(toolBase);
@@ -110,12 +118,14 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
     programmeId = programme.id;
     await buildModule(programme.id);
     const cohort = await buildCohort(programme.id);
+    cohortId = cohort.id;
 
     // The LMS's pages: a course page whose frame starts the launch, and the OIDC authorisation endpoint that answers
     // with the signed id_token by form post (into the same frame), as Canvas and Moodle do.
     const lms = await listenHttps(tls, (req, res) => {
       const url = new URL(req.url ?? '/', lmsBase);
       const html = (body: string) => res.writeHead(200, { 'content-type': 'text/html; charset=utf-8' }).end(body);
+      // ?launch= names the launch the course page starts; it travels as lti_message_hint to the /auth request.
       if (url.pathname === '/course')
         return html(
           selfPostingPage(
@@ -126,17 +136,28 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
               target_link_uri: `${toolBase}/lti/launch`,
               client_id: platform.clientId,
               lti_deployment_id: platform.deploymentId,
+              lti_message_hint: url.searchParams.get('launch') ?? 'learner',
             },
             'tool',
           ),
         );
+      if (url.pathname === '/deep-link-return' && req.method === 'POST') {
+        let body = '';
+        req.on('data', (chunk: Buffer) => (body += chunk.toString()));
+        req.on('end', () => {
+          returned.push(new URLSearchParams(body).get('JWT') ?? '');
+          html(
+            '<!doctype html><html lang="en"><head><title>Added</title></head><body><main><h1>Content added</h1></main></body></html>',
+          );
+        });
+        return;
+      }
       if (url.pathname === '/auth')
         return void platform
           .idToken({
             nonce: url.searchParams.get('nonce') ?? '',
             issuer: lmsBase,
-            sub: 'embedded-learner',
-            claims: { [custom]: { cohort: cohort.id } },
+            ...launchClaims(url.searchParams.get('lti_message_hint') ?? 'learner'),
           })
           .then((idToken) =>
             html(
@@ -149,6 +170,25 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
       res.writeHead(404).end();
     });
     lmsBase = `https://localhost:${lms.port}`;
+    /** The three launches the course page can start: a learner's, an instructor's, and her deep-linking request. */
+    const launchClaims = (kind: string) =>
+      kind === 'learner'
+        ? { sub: 'embedded-learner', claims: { [custom]: { cohort: cohort.id } } }
+        : kind === 'instructor'
+          ? { sub: 'embedded-instructor', claims: { [roles]: instructor, [custom]: { cohort: cohort.id } } }
+          : {
+              sub: 'embedded-instructor',
+              claims: {
+                [roles]: instructor,
+                'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+                'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+                'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+                  deep_link_return_url: `${lmsBase}/deep-link-return`,
+                  accept_types: ['ltiResourceLink'],
+                  data: 'course-1-module-3',
+                },
+              },
+            };
     servers.push(tool.server, lms.server);
     // Registered as an admin would, but straight into the model: the keys are served by the simulated platform on
     // plain loopback http, which production registration (rightly) refuses.
@@ -209,6 +249,31 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
     const own = await context.newPage();
     await own.goto(`${toolBase}/account`);
     expect(new URL(own.url()).pathname).to.equal('/login');
+    await context.close();
+  });
+
+  it('an instructor adds Pathways content from the frame: the picker, its form and the signed answer all work there', async () => {
+    const context = await browser.newContext({ ignoreHTTPSErrors: true });
+    const page = await context.newPage();
+    // Her first launch as the course's instructor makes her its cohort's facilitator.
+    await page.goto(`${lmsBase}/course?launch=instructor`);
+    let frame = await frameOf(page);
+    await frame.waitForURL((url) => url.origin === toolBase && !url.pathname.startsWith('/lti/'), { timeout: 30_000 });
+
+    await page.goto(`${lmsBase}/course?launch=deep-link`);
+    frame = await frameOf(page);
+    await frame.waitForURL((url) => url.pathname.startsWith('/lti/deep-link/'), { timeout: 30_000 });
+    await frame.locator(`input[name="items"][value="cohort:${cohortId}"]`).check();
+    await frame.getByRole('button', { name: /add/i }).click();
+    await frame.waitForURL(`${lmsBase}/deep-link-return`, { timeout: 30_000 });
+    expect(await frame.locator('h1').innerText()).to.equal('Content added');
+
+    expect(returned).to.have.length(1);
+    const answer = decodeJwt(returned[0]!);
+    expect(answer['https://purl.imsglobal.org/spec/lti/claim/message_type']).to.equal('LtiDeepLinkingResponse');
+    expect(answer['https://purl.imsglobal.org/spec/lti-dl/claim/data']).to.equal('course-1-module-3');
+    const items = answer['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as { custom?: unknown }[];
+    expect(items.map((i) => i.custom)).to.deep.equal([{ cohort: cohortId }]);
     await context.close();
   });
 });
