@@ -7,6 +7,7 @@ import { UserModel } from '../../models/User.ts';
 import {
   beginTwoStepSetup,
   confirmTwoStepSetup,
+  enableTwoStepWithSecret,
   timeStepOf,
   useSecondFactor,
 } from '../../server/services/accounts/twoStep.ts';
@@ -306,6 +307,19 @@ describe('two-step sign-in (TOTP)', () => {
       const code = await codeAt(secret, at(60));
       expect(await useSecondFactor({ userId: user.id, code, now: at(60) })).to.equal('totp');
       expect(await useSecondFactor({ userId: user.id, code, now: at(61) }), 'replay').to.equal(null);
+    });
+
+    it('with a key, a secret set by operators or demo data (no set-up code) is stored sealed too', async () => {
+      withKey(randomBytes(32));
+      const user = await buildUser();
+      const secret = 'OBQXI2DXMF4XGLLEMVWW6LJSON2GK4BB';
+      await enableTwoStepWithSecret({ userId: user.id, secret, recoveryCodes: ['demo-code-0001'], now: t0 });
+      expect((await storedSecret(user.id)).mfaSecret)
+        .to.match(/^sealed1:/)
+        .and.not.include(secret);
+      expect(await useSecondFactor({ userId: user.id, code: await codeAt(secret, at(60)), now: at(60) })).to.equal(
+        'totp',
+      );
     });
 
     it('a secret stored before the key was set keeps working and is sealed at its next use', async () => {
