@@ -70,8 +70,8 @@ const envSchema = z.object({
    */
   SESSION_COOKIE_SAMESITE: z.enum(['lax', 'none']).default('lax'),
   /**
-   * Encrypts the two-step sign-in secrets stored on user records (AES-256-GCM): 32 bytes as 64 hex characters or
-   * as base64. Unset: they are stored as they are.
+   * Encrypts the two-step sign-in secrets and calendar feed tokens stored on user records (AES-256-GCM): 32 bytes
+   * as 64 hex characters or as base64. Unset: they are stored as they are.
    */
   SECRETS_ENCRYPTION_KEY: z
     .string()
@@ -163,7 +163,7 @@ export type Config = Readonly<{
   auditRetentionDays: number;
   /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
   sessionCookieSameSite: 'lax' | 'none';
-  /** SECRETS_ENCRYPTION_KEY: the key two-step sign-in secrets are stored under, when set. */
+  /** SECRETS_ENCRYPTION_KEY: the key two-step secrets and calendar feed tokens are sealed under, when set. */
   secretsEncryptionKey: Buffer | undefined;
 }>;
 

@@ -1,4 +1,5 @@
 import { createCipheriv, createDecipheriv, createHash, randomBytes, timingSafeEqual } from 'node:crypto';
+import { logger } from '../logger.ts';
 import { settings } from '../settings.ts';
 
 /** A URL-safe random secret for links and tokens (256 bits). */
@@ -23,7 +24,7 @@ export function secretMatchesHash(secret: string, storedHash: string): boolean {
 }
 
 /**
- * Secrets the app must read back (two-step sign-in secrets) are stored sealed when SECRETS_ENCRYPTION_KEY is set:
+ * Secrets the app must read back (two-step sign-in secrets, calendar feed tokens) are stored sealed when SECRETS_ENCRYPTION_KEY is set:
  * AES-256-GCM with a random nonce, bound to `context` (whose secret it is), so a copy of the database alone does
  * not give away anyone's second factor, and a sealed value moved to another record does not open. Values stored
  * before a key was set stay readable as they are (`openSecret`), and are sealed the next time they are written.
@@ -50,4 +51,17 @@ export function openSecret(stored: string, context: string): string {
   const decipher = createDecipheriv('aes-256-gcm', key, bytes.subarray(0, 12)).setAAD(Buffer.from(context));
   decipher.setAuthTag(bytes.subarray(12, 28));
   return Buffer.concat([decipher.update(bytes.subarray(28)), decipher.final()]).toString('utf8');
+}
+
+/**
+ * The secret in a stored value, or null when it is sealed and the configured key (if any) does not open it: logged
+ * for operators (a lost or changed SECRETS_ENCRYPTION_KEY), refused for the person, never a 500.
+ */
+export function openSecretOrNull(stored: string, context: string): string | null {
+  try {
+    return openSecret(stored, context);
+  } catch (error) {
+    logger.error({ err: error, context }, 'a stored secret could not be opened: check SECRETS_ENCRYPTION_KEY');
+    return null;
+  }
 }

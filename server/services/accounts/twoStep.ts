@@ -5,8 +5,7 @@ import { UserModel } from '../../../models/User.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { logger } from '../../logger.ts';
-import { hashSecret, isSealed, openSecret, sealSecret } from '../secrets.ts';
+import { hashSecret, isSealed, openSecretOrNull, sealSecret } from '../secrets.ts';
 
 /**
  * Two-step sign-in with an authenticator app: TOTP as RFC 6238 (SHA-1, 6 digits, 30-second steps), otplib's
@@ -50,18 +49,8 @@ const totpShape = (code: string): string | null => {
 /** What a user's stored secrets are bound to: hers, for two-step sign-in. */
 const secretContext = (userId: unknown) => `two-step:${String(userId)}`;
 
-/** The secret in a stored value, or null (logged for operators) when the configured key does not open it. */
-function openStored(stored: string, userId: unknown): string | null {
-  try {
-    return openSecret(stored, secretContext(userId));
-  } catch (error) {
-    logger.error(
-      { err: error, userId: String(userId) },
-      'a two-step secret could not be opened: check SECRETS_ENCRYPTION_KEY',
-    );
-    return null;
-  }
-}
+/** The secret in a stored value, or null (logged) when the configured key does not open it. */
+const openStored = (stored: string, userId: unknown) => openSecretOrNull(stored, secretContext(userId));
 
 /** The time step at which `code` is valid for `secret`, within one step of `now`, or null. */
 async function matchingStep(secret: string, code: string, now: Date): Promise<number | null> {

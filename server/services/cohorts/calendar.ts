@@ -6,7 +6,7 @@ import { CohortSessionModel, type CohortSession } from '../../../models/CohortSe
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { newSecret, openSecret, sameSecret, sealSecret } from '../secrets.ts';
+import { newSecret, openSecretOrNull, sameSecret, sealSecret } from '../secrets.ts';
 import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
@@ -73,18 +73,12 @@ export async function sessionIcs(props: {
 /** Feed addresses read `<userId>_<secret>`: the id finds her, the secret proves the address is hers. */
 const feedToken = /^([0-9a-f]{24})_([A-Za-z0-9_-]{20,100})$/;
 
-/**
- * The secret in her stored token (sealed under SECRETS_ENCRYPTION_KEY when set, ../secrets.ts), or null when there
- * is none or the key does not open it.
- */
-function storedFeedSecret(user: { _id: unknown; calendarToken?: string | null }): string | null {
-  if (!user.calendarToken) return null;
-  try {
-    return openSecret(user.calendarToken, `calendar:${String(user._id)}`);
-  } catch {
-    return null;
-  }
-}
+/** What her feed secret is sealed to (SECRETS_ENCRYPTION_KEY, ../secrets.ts): her own, for her calendar. */
+const feedSecretContext = (userId: unknown) => `calendar:${String(userId)}`;
+
+/** The secret in her stored token, or null when there is none or the configured key does not open it. */
+const storedFeedSecret = (user: { _id: unknown; calendarToken?: string | null }): string | null =>
+  user.calendarToken ? openSecretOrNull(user.calendarToken, feedSecretContext(user._id)) : null;
 
 async function feedOwner(token: string) {
   const match = feedToken.exec(token);
@@ -94,7 +88,7 @@ async function feedOwner(token: string) {
   return secret && sameSecret(match[2]!, secret) ? user : null;
 }
 
-const newFeedToken = (userId: unknown) => sealSecret(newSecret(24), `calendar:${String(userId)}`);
+const newFeedToken = (userId: unknown) => sealSecret(newSecret(24), feedSecretContext(userId));
 
 /**
  * The private feed behind a secret URL: the sessions of the cohorts she is enrolled in or runs, from 90 days ago
