@@ -90,11 +90,29 @@ const monthTotalsSchema = new Schema(
 /** Every enrolment day; `cohorts` counts the cohorts with counted enrolments. */
 const totalSchema = new Schema({ ...dayFigureFields, cohorts: { type: Number, required: true } }, { _id: false });
 
+/** A Likert question of one of the programme's surveys (surveys are never edited, so a copy stays true). */
+const likertQuestionSchema = new Schema(
+  {
+    surveyId: { type: Schema.Types.ObjectId, ref: 'Survey', required: true },
+    id: { type: String, required: true },
+    prompt: { type: String, required: true },
+  },
+  { _id: false },
+);
+
 const researchProgrammeFiguresSchema = new Schema(
   {
     _id: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
     ticket: { type: Number, required: true, default: 0 },
     version: { type: Number, required: true, default: 0 },
+    /**
+     * Copied from the programme and its surveys by each roll-up, so the dashboard reads these records alone: its
+     * programme filter and the Likert items' prompts. A programme's creation or renaming and a new survey roll it up
+     * at once (README "Research figures"); a record without a title was written before these fields existed.
+     */
+    title: { type: String },
+    track: { type: String, enum: tracks },
+    likertQuestions: { type: [likertQuestionSchema], default: undefined },
     /** The oldest `computedAt` of the cohort records summed here: how fresh the figures are. */
     computedAt: { type: Date, default: null },
     total: { type: totalSchema, default: null },

@@ -17,7 +17,7 @@ import {
 } from '../server/services/research/consent.ts';
 import { consentText } from '../server/services/research/consentText.ts';
 import { dataDictionary, researchExport } from '../server/services/research/export.ts';
-import { researchImpact, researchProgrammes } from '../server/services/research/impact.ts';
+import { impactDashboard, researchImpact, researchProgrammes } from '../server/services/research/impact.ts';
 import {
   answerSurvey,
   createSurvey,
@@ -147,8 +147,7 @@ async function renderConsentPage(req: Request, res: Response, status = 200, extr
 async function renderDashboard(req: Request, res: Response) {
   const parsed = impactQuery.safeParse(emptyToUndefined(req.query));
   const filters = parsed.success ? parsed.data : {};
-  const programmes = await researchProgrammes();
-  const impact = await researchImpact({ actor: req.user!, filters, programmes });
+  const { impact, programmes } = await impactDashboard({ actor: req.user!, filters });
   res.render('research/dashboard', {
     title: 'Impact dashboard',
     impact,

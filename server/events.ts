@@ -16,6 +16,8 @@ export type DomainEvents = {
   'module.completed': { userId: Id; moduleId: Id; cohortId: Id };
   'certificate.issued': { certificateId: Id; userId: Id };
   'cohort.updated': { cohortId: Id };
+  /** A programme was created, or its title or settings changed. */
+  'programme.saved': { programmeId: Id };
 };
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => Promise<void>;

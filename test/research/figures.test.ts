@@ -23,7 +23,10 @@ import {
   takeTicket,
 } from '../../server/services/research/cohortFigures.ts';
 import { setResearchConsent } from '../../server/services/research/consent.ts';
-import { researchImpact, researchImpactFromSource } from '../../server/services/research/impact.ts';
+import { impactDashboard, researchImpact, researchImpactFromSource } from '../../server/services/research/impact.ts';
+import { createSurvey } from '../../server/services/research/surveys.ts';
+import { updateProgramme } from '../../server/services/learning/programmes.ts';
+import '../../server/subscriptions.ts';
 import type { ResearchFilters } from '../../server/services/research/population.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -326,5 +329,48 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
       expect(await fromRecords(researcher, filters), JSON.stringify(filters)).to.deep.equal(
         await researchImpactFromSource({ actor: researcher, filters }),
       );
+  });
+  it('the dashboard reads the programmes’ records alone: a new survey’s Likert items and a renamed programme show at once', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    const newHeadsId = String((await ProgrammeModel.findOne({ track: 'new-head' }).lean())!._id);
+    await createSurvey({
+      actor: researcher,
+      title: 'Six months on',
+      programmeId: newHeadsId,
+      moment: 'followup-6m',
+      questions: [{ id: 'belonging', prompt: 'I belong in headship', type: 'likert5' }],
+    });
+    await updateProgramme({ actor: admin, programmeId: newHeadsId, changes: { title: 'New heads, first year' } });
+    const { impact, programmes } = await impactDashboard({ actor: researcher, filters: {} });
+    expect(programmes.map((p) => p.title)).to.include('New heads, first year');
+    expect(impact.likert.map((q) => q.questionId)).to.deep.equal(['confidence', 'belonging']);
+    expect(impact.likert[1]).to.include({ prompt: 'I belong in headship' });
+    expect(impact).to.deep.include(await researchImpactFromSource({ actor: researcher, filters: {} }));
+    // A rename written straight to the database (no event) is a copy's lag: it shows from the next refresh.
+    await ProgrammeModel.updateOne({ _id: newHeadsId }, { $set: { title: 'Renamed by hand' } });
+    expect((await impactDashboard({ actor: researcher, filters: {} })).programmes.map((p) => p.title)).to.not.include(
+      'Renamed by hand',
+    );
+    await refreshAllCohortFigures();
+    expect((await impactDashboard({ actor: researcher, filters: {} })).programmes.map((p) => p.title)).to.include(
+      'Renamed by hand',
+    );
+  });
+
+  it('a record written before the copies existed, or a programme named by the filter that has none, is rolled up when read', async () => {
+    await ResearchProgrammeFiguresModel.updateOne({ _id: aspiringId }, { $unset: { title: '', likertQuestions: '' } });
+    const boards = (await ProgrammeModel.findOne({ track: 'governing-board' }).lean())!._id;
+    await ResearchProgrammeFiguresModel.deleteOne({ _id: boards });
+    const filtered = await fromRecords(researcher, { programmeId: String(boards) });
+    expect(filtered).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: { programmeId: String(boards) } }),
+    );
+    expect(await fromRecords(researcher, {})).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: {} }),
+    );
+    expect((await ResearchProgrammeFiguresModel.findById(aspiringId).lean())!.title).to.equal('Aspiring');
+    const unknown = new Types.ObjectId().toString();
+    const refused = await fromRecords(researcher, { programmeId: unknown }).catch((error: unknown) => error);
+    expect(refused).to.be.instanceOf(Error).with.property('message', 'No such programme.');
   });
 });

@@ -1,5 +1,6 @@
 import { ModuleModel } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Track } from '../../../models/Programme.ts';
+import { emitDomainEvent } from '../../events.ts';
 import { sanitizeMarkdown } from './markdown.ts';
 import type { CompletionRule } from './programmes.ts';
 
@@ -472,6 +473,7 @@ export async function createCoreProgramme(definition: CoreProgramme): Promise<st
     } as Record<string, unknown>);
     ids.push(String(created._id));
   }
+  await emitDomainEvent('programme.saved', { programmeId: programme._id });
   return String(programme._id);
 }
 

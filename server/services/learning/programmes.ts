@@ -4,6 +4,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import {
   canAuthorModules,
@@ -125,6 +126,7 @@ export async function createProgramme(props: {
         ? defaultValidityMonths[props.track]
         : props.certificateValidityMonths,
   });
+  await emitDomainEvent('programme.saved', { programmeId: created._id });
   return created.toObject() as Programme;
 }
 
@@ -145,6 +147,7 @@ export async function updateProgramme(props: {
       ? props.changes
       : { ...props.changes, summary: sanitizeMarkdown(props.changes.summary) };
   await ProgrammeModel.updateOne({ _id: programme._id }, { $set: changes }, { runValidators: true });
+  await emitDomainEvent('programme.saved', { programmeId: programme._id });
   return loadProgramme(programme._id);
 }
 

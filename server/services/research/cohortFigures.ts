@@ -10,6 +10,7 @@ import {
   ResearchProgrammeFiguresModel,
   ResearchProgrammeMonthModel,
 } from '../../../models/ResearchCohortFigures.ts';
+import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
@@ -233,6 +234,10 @@ export type MonthTotals = Omit<DayTotals, 'day'> & { month: string };
 export type ProgrammeTotal = GroupTotals & { likertStart: MomentSums; likertEnd: MomentSums; cohorts: number };
 export type ProgrammeFiguresRecord = {
   _id: Types.ObjectId;
+  /** Absent on a record written before these copies existed (it is rolled up again when read). */
+  title?: string;
+  track?: string;
+  likertQuestions?: LikertQuestion[];
   version: number;
   computedAt: Date | null;
   total: ProgrammeTotal | null;
@@ -272,16 +277,20 @@ const withSortedSums = <T extends { likertStart: MomentSums; likertEnd: MomentSu
  */
 export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promise<ProgrammeFiguresRecord | null> {
   const programmeId = oid(props.programmeId);
-  if (!(await ProgrammeModel.exists({ _id: programmeId }))) {
+  // The ticket comes first: what is read after it (the programme's title, its surveys, its cohorts' records) is at
+  // least as new as any roll-up with an earlier ticket read, so the newest stored roll-up has the newest copies.
+  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { total: null, months: [] });
+  const [programme, cohorts, records, likertQuestions] = await Promise.all([
+    ProgrammeModel.findById(programmeId).select({ title: 1, track: 1 }).lean(),
+    CohortModel.find({ programmeId }).select({ _id: 1 }).lean(),
+    ResearchCohortFiguresModel.find({ programmeId }).lean(),
+    likertQuestionsOf(programmeId),
+  ]);
+  if (!programme) {
     await ResearchProgrammeFiguresModel.deleteOne({ _id: programmeId });
     await ResearchProgrammeMonthModel.deleteMany({ programmeId });
     return null;
   }
-  const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { total: null, months: [] });
-  const [cohorts, records] = await Promise.all([
-    CohortModel.find({ programmeId }).select({ _id: 1 }).lean(),
-    ResearchCohortFiguresModel.find({ programmeId }).lean(),
-  ]);
   const byCohort = new Map(records.filter((r) => r.computedAt).map((r) => [String(r._id), r as CohortFiguresRecord]));
   const days = new Map<string, DayTotals>();
   let computedAt: Date | null = null;
@@ -309,6 +318,9 @@ export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promis
   for (const [month, m] of months) await storeMonthIfNewest({ programmeId, month, ticket, days: m.days });
   const { cohortIds, ...overall } = total;
   const stored = await storeIfNewest(ResearchProgrammeFiguresModel, programmeId, ticket, {
+    title: programme.title,
+    track: programme.track,
+    likertQuestions,
     computedAt: computedAt ?? new Date(),
     total: withSortedSums({ ...overall, cohorts: cohortIds.length }),
     months: [...months.values()].map((m) => withSortedSums(m.totals)),
@@ -324,6 +336,22 @@ export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promis
   );
   return (stored ??
     (await ResearchProgrammeFiguresModel.findById(programmeId).lean())) as unknown as ProgrammeFiguresRecord | null;
+}
+
+export type LikertQuestion = { surveyId: Types.ObjectId; id: string; prompt: string };
+
+/**
+ * The Likert questions of a programme's surveys, in the order the surveys were created and, within one, as asked:
+ * the order the dashboard lists them in (the first definition of a question id wins there).
+ */
+export async function likertQuestionsOf(programmeId: Id): Promise<LikertQuestion[]> {
+  const surveys = await SurveyModel.find({ programmeId: oid(programmeId) })
+    .select({ questions: 1 })
+    .sort({ _id: 1 })
+    .lean();
+  return surveys.flatMap((s) =>
+    s.questions.filter((q) => q.type === 'likert5').map((q) => ({ surveyId: s._id, id: q.id, prompt: q.prompt })),
+  );
 }
 
 /** One month's day rows, written only if no later roll-up's are stored (a newer one's insert wins the unique `_id`). */

@@ -194,45 +194,82 @@ export async function researchProgrammes(): Promise<ResearchProgramme[]> {
 }
 export type ResearchProgramme = { _id: Types.ObjectId; title: string; track: Track };
 
-/** The programmes in scope of the filters, picked from every programme (read here unless the caller has them). */
-async function programmesInScope(filters: ResearchFilters, all?: ResearchProgramme[]) {
+/** Whether a programme is in scope of the filters. */
+const inScopeOf = (filters: ResearchFilters) => (p: { _id: Types.ObjectId; track?: string }) =>
+  (!filters.programmeId || String(p._id) === filters.programmeId) && (!filters.track || p.track === filters.track);
+
+/** The programmes in scope of the filters, from the source (the reference computation reads no records). */
+async function programmesInScope(filters: ResearchFilters) {
   if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
-  const programmes = (all ?? (await researchProgrammes())).filter(
-    (p) =>
-      (!filters.programmeId || String(p._id) === filters.programmeId) && (!filters.track || p.track === filters.track),
-  );
+  const programmes = (await researchProgrammes()).filter(inScopeOf(filters));
   if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
   return programmes;
 }
 
-/** Questions of the surveys of these programmes, by id (the first definition of an id wins). */
+/** Questions of the surveys of these programmes, by id (the first definition of an id wins, surveys oldest first). */
 async function questionsOf(programmeIds: Types.ObjectId[]): Promise<Questions> {
   const surveys = await SurveyModel.find({ programmeId: { $in: programmeIds } })
     .select({ questions: 1 })
+    .sort({ _id: 1 })
     .lean();
   const questions: Questions = new Map();
   for (const s of surveys) for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
   return questions;
 }
 
+/** The same from the records' copies: the Likert questions of every programme in scope, surveys oldest first. */
+function questionsOfRecords(records: readonly ProgrammeFiguresRecord[]): Questions {
+  const all = records.flatMap((r) => r.likertQuestions ?? []);
+  all.sort((a, b) => String(a.surveyId).localeCompare(String(b.surveyId)));
+  const questions: Questions = new Map();
+  for (const q of all) if (!questions.has(q.id)) questions.set(q.id, { type: 'likert5', prompt: q.prompt });
+  return questions;
+}
+
+type ProgrammeRecords = { programmes: ResearchProgramme[]; inScope: ProgrammeFiguresRecord[] };
+
 /**
- * Totals from the programmes' records (one small document per programme in scope; a programme with none yet is
- * rolled up here, computing any missing cohort record from the source): over all time, each record's `total`; over a
- * date range, its whole months plus, from the month documents, the days of the (at most two) months the range cuts
- * through. Also answers when the oldest cohort record in them was computed.
+ * Every programme's record, in one read: the dashboard's programme filter (title and track are copied into the
+ * records) and the records in scope of the filters. A record the roll-up has not finished, or one written before the
+ * copies existed, is rolled up here (computing any missing cohort record from the source); so is every programme
+ * when no record exists yet (a new database before the refresh job's first run), and a programme named by the filter
+ * that has none. A programme made without its creation event (written straight to the database) is listed from the
+ * job's next run.
  */
-async function totalsFromRecords(filters: ResearchFilters, programmes: { _id: Types.ObjectId; track: string }[]) {
-  const records = await ResearchProgrammeFiguresModel.find({ _id: { $in: programmes.map((p) => p._id) } })
-    .select({ computedAt: 1, total: 1, months: 1 })
-    .lean();
-  const byProgramme = new Map(
-    records.filter((r) => r.computedAt && r.total).map((r) => [String(r._id), r as unknown as ProgrammeFiguresRecord]),
-  );
-  const inScope: { track: Track; record: ProgrammeFiguresRecord }[] = [];
-  for (const p of programmes) {
-    const record = byProgramme.get(String(p._id)) ?? (await rollUpProgrammeFigures({ programmeId: p._id }));
-    if (record?.total) inScope.push({ track: p.track as Track, record });
+async function programmeRecords(filters: ResearchFilters): Promise<ProgrammeRecords> {
+  if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
+  const ranged = Boolean(filters.from || filters.to);
+  const read = (await ResearchProgrammeFiguresModel.find()
+    .select({ title: 1, track: 1, computedAt: 1, total: 1, likertQuestions: 1, ...(ranged ? { months: 1 } : {}) })
+    .lean()) as unknown as ProgrammeFiguresRecord[];
+  const programmeIds = read.length
+    ? read.map((r) => r._id)
+    : (await ProgrammeModel.find().select({ _id: 1 }).lean()).map((p) => p._id);
+  if (filters.programmeId && !programmeIds.some((id) => String(id) === filters.programmeId))
+    programmeIds.push(new Types.ObjectId(filters.programmeId));
+  const byId = new Map(read.map((r) => [String(r._id), r]));
+  const records: ProgrammeFiguresRecord[] = [];
+  for (const id of programmeIds) {
+    const stored = byId.get(String(id));
+    const record =
+      stored?.computedAt && stored.total && stored.title ? stored : await rollUpProgrammeFigures({ programmeId: id });
+    if (record?.title) records.push(record);
   }
+  const programmes = records
+    .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
+    .sort((a, b) => a.title.localeCompare(b.title));
+  const inScope = records.filter(inScopeOf(filters));
+  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
+  return { programmes, inScope };
+}
+
+/**
+ * Totals from the programmes' records (one small document per programme in scope): over all time, each record's
+ * `total`; over a date range, its whole months plus, from the month documents, the days of the (at most two) months
+ * the range cuts through. Also answers when the oldest cohort record in them was computed.
+ */
+async function totalsFromRecords(filters: ResearchFilters, records: readonly ProgrammeFiguresRecord[]) {
+  const inScope = records.filter((r) => r.total).map((record) => ({ track: record.track as Track, record }));
   const ranged = Boolean(filters.from || filters.to);
   const cut = ranged ? await daysOfMonthsCut(filters, inScope) : new Map<string, DayTotals[]>();
   const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
@@ -296,22 +333,20 @@ async function daysOfMonthsCut(filters: ResearchFilters, inScope: { record: Prog
  * GET /api/v1/research/impact: aggregates only, of consenting participants, small numbers withheld. Summed from the
  * per-cohort records (cohortFigures.ts); `computedAt` says how fresh the oldest of them is.
  */
-export async function researchImpact(props: {
-  actor: Express.User;
-  filters: ResearchFilters;
-  /** Every programme (researchProgrammes), when the caller has read them for its own use: not read twice. */
-  programmes?: ResearchProgramme[];
-}) {
+export async function researchImpact(props: { actor: Express.User; filters: ResearchFilters }) {
+  return (await impactDashboard(props)).impact;
+}
+
+/** The impact figures and every programme (for the dashboard's filter), from the programmes' records. */
+export async function impactDashboard(props: { actor: Express.User; filters: ResearchFilters }) {
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
-  const programmes = await programmesInScope(props.filters, props.programmes);
-  const ids = programmes.map((p) => p._id);
-  const [{ totals, computedAt }, questions, boards] = await Promise.all([
-    totalsFromRecords(props.filters, programmes),
-    questionsOf(ids),
+  const { programmes, inScope } = await programmeRecords(props.filters);
+  const [{ totals, computedAt }, boards] = await Promise.all([
+    totalsFromRecords(props.filters, inScope),
     recruitmentFigures(props.filters),
   ]);
-  const figures = impactFigures(totals, questions);
-  return {
+  const figures = impactFigures(totals, questionsOfRecords(inScope));
+  const impact = {
     filters: props.filters,
     threshold: suppressionThreshold,
     computedAt: computedAt ? computedAt.toISOString() : null,
@@ -321,6 +356,7 @@ export async function researchImpact(props: {
     recruitment: boards.recruitment,
     suppressed: [...figures.suppressed, ...boards.suppressed],
   };
+  return { impact, programmes };
 }
 
 /**

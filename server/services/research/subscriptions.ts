@@ -1,5 +1,6 @@
 import { CohortModel } from '../../../models/Cohort.ts';
 import { onDomainEvent } from '../../events.ts';
+import { rollUpProgrammeFigures } from './cohortFigures.ts';
 import { planSurveyInvitations } from './surveys.ts';
 
 /** Survey invitations follow her enrolment: planned when she enrols, moved forward when she completes. */
@@ -9,4 +10,9 @@ onDomainEvent('enrolment.activated', async ({ cohortId, userId }) => {
 });
 onDomainEvent('certificate.issued', async ({ userId }) => {
   await planSurveyInvitations({ userIds: [userId] });
+});
+
+/** The impact dashboard lists programmes from their figures records, which copy the title: made or renewed at once. */
+onDomainEvent('programme.saved', async ({ programmeId }) => {
+  await rollUpProgrammeFigures({ programmeId });
 });

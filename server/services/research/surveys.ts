@@ -15,6 +15,7 @@ import { canDesignSurveys } from '../../policies/research.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { planNotifications, registerNotificationKind, type NotificationPlan } from '../reminders/index.ts';
 import { wallClockOn } from '../reminders/time.ts';
+import { rollUpProgrammeFigures } from './cohortFigures.ts';
 
 type Id = string | Types.ObjectId;
 const oid = (id: Id) => new Types.ObjectId(String(id));
@@ -60,6 +61,8 @@ export async function createSurvey(props: {
     createdBy: oid(props.actor.id),
   });
   await planSurveyInvitations({ surveyIds: [survey._id], now: props.now });
+  // Its Likert questions show on the impact dashboard at once (the programme's record copies them).
+  await rollUpProgrammeFigures({ programmeId: programme._id });
   return presentSurvey(survey.toObject());
 }
 
