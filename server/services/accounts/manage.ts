@@ -1,4 +1,4 @@
-import mongoose, { Types } from 'mongoose';
+import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel, type Role } from '../../../models/User.ts';
@@ -8,6 +8,7 @@ import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import { presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
+import { endAllSessionsOf } from './sessions.ts';
 
 const messages = {
   notFound: 'No such person.',
@@ -27,21 +28,11 @@ export type UserChanges = {
   status?: 'active' | 'disabled';
 };
 
-/** The session store is connect-mongo's `sessions` collection; it keeps the session (with passport's user id) either
- * as a JSON string (its default `stringify`) or as an object, so both shapes are matched. */
-const sessionsCollection = () => mongoose.connection.db!.collection('sessions');
-
-/**
- * Ends every web session of a user at once, on every app process (the store is shared). A session written between
- * this delete and the user's change is refused anyway: deserializeUser (server/auth.ts) accepts active users only.
- */
+/** Ends every web session of a user at once, on every app process (the store is shared): sessions.ts. */
 export async function endSessionsOf(userId: Types.ObjectId | string): Promise<number> {
   const id = String(userId);
   if (!isObjectId(id)) return 0;
-  const result = await sessionsCollection().deleteMany({
-    $or: [{ session: { $regex: `"passport":\\{"user":"${id}"\\}` } }, { 'session.passport.user': id }],
-  });
-  return result.deletedCount;
+  return endAllSessionsOf(id);
 }
 
 /** Revokes every API token of a user: the records go, so re-enabling her never brings an old token back. */

@@ -165,6 +165,21 @@ export async function endOtherSessions(props: {
   return count;
 }
 
+/**
+ * Ends every web session of hers at once, on every process (an account disabled or erased): her list is emptied
+ * first (what every process checks), then each session's record and stored session go, found by her records (the
+ * `userId` index), not by searching the stored sessions. A session from before the records existed has none; it is
+ * refused anyway, since passport accepts active users only, and expires with the store. Returns how many went.
+ */
+export async function endAllSessionsOf(userId: string): Promise<number> {
+  await UserModel.updateOne({ _id: userId }, { $set: { signedInSessions: [] } });
+  const records = await SignedInSessionModel.find({ userId }, { _id: 1 }).lean();
+  const ids = records.map((r) => r._id);
+  if (ids.length === 0) return 0;
+  await SignedInSessionModel.deleteMany({ _id: { $in: ids } });
+  return (await sessionStore().deleteMany({ _id: { $in: ids } })).deletedCount;
+}
+
 /** Sign-out: the record goes with the session (no audit of its own: the caller records sign-out). */
 export async function forgetSignedInSession(props: { sessionId: string; userId: string }): Promise<void> {
   await UserModel.updateOne({ _id: props.userId }, { $pull: { signedInSessions: publicIdOf(props.sessionId) } });
