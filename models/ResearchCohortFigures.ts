@@ -142,3 +142,67 @@ const researchProgrammeMonthSchema = new Schema(
 researchProgrammeMonthSchema.index({ programmeId: 1 });
 
 export const ResearchProgrammeMonthModel = model('ResearchProgrammeMonth', researchProgrammeMonthSchema);
+
+const stageCountsSchema = new Schema(
+  {
+    women: { type: Number, required: true },
+    men: { type: Number, required: true },
+    other: { type: Number, required: true },
+    preferNotToSay: { type: Number, required: true },
+  },
+  { _id: false },
+);
+
+/**
+ * The third level, one document (`_id` "all"): what the impact dashboard over all time shows, in one read. Each
+ * programme's record without its months (title, track, totals, Likert questions), and the sums over every closed
+ * recruitment round (panels' readiness and training, the boards' gender figures, unsuppressed: suppression is applied
+ * when read, as for every other figure). Rebuilt, with the same ticket and conditional write, after each programme
+ * roll-up and when a round closes or its figures are recorded (README "Research figures"); a date range still reads the
+ * programme records, their months and the rounds closed in it.
+ */
+const researchOverviewSchema = new Schema(
+  {
+    _id: { type: String, required: true },
+    ticket: { type: Number, required: true, default: 0 },
+    version: { type: Number, required: true, default: 0 },
+    computedAt: { type: Date, default: null },
+    programmes: {
+      type: [
+        new Schema(
+          {
+            programmeId: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
+            title: { type: String, required: true },
+            track: { type: String, enum: tracks, required: true },
+            computedAt: { type: Date, default: null },
+            total: { type: totalSchema, default: null },
+            likertQuestions: { type: [likertQuestionSchema], default: [] },
+          },
+          { _id: false },
+        ),
+      ],
+      default: [],
+    },
+    recruitment: {
+      type: new Schema(
+        {
+          /** Closed rounds with a readiness record, those whose whole panel was ready, members and trained members. */
+          recordedRounds: { type: Number, required: true },
+          readyBeforeInterview: { type: Number, required: true },
+          panelMembers: { type: Number, required: true },
+          trainedMembers: { type: Number, required: true },
+          /** Closed rounds with any gender figure, and the figures' sums per stage. */
+          figureRounds: { type: Number, required: true },
+          applicants: { type: stageCountsSchema, required: true },
+          shortlisted: { type: stageCountsSchema, required: true },
+          appointed: { type: stageCountsSchema, required: true },
+        },
+        { _id: false },
+      ),
+      default: null,
+    },
+  },
+  { timestamps: false, versionKey: false },
+);
+
+export const ResearchOverviewModel = model('ResearchOverview', researchOverviewSchema);

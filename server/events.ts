@@ -18,6 +18,8 @@ export type DomainEvents = {
   'cohort.updated': { cohortId: Id };
   /** A programme was created, or its title or settings changed. */
   'programme.saved': { programmeId: Id };
+  /** A recruitment round was closed (its readiness record kept), or its gender figures were recorded. */
+  'round.recorded': { roundId: Id };
 };
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => Promise<void>;

@@ -8,6 +8,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import {
   ResearchCohortFiguresModel,
+  ResearchOverviewModel,
   ResearchProgrammeFiguresModel,
   ResearchProgrammeMonthModel,
 } from '../../models/ResearchCohortFigures.ts';
@@ -216,8 +217,10 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
   });
 
   it('a programme or cohort with no record yet is computed when the dashboard is read', async () => {
+    // A new database: no overview, no programme record, a cohort without its record.
     await ResearchCohortFiguresModel.deleteOne({ _id: cohortIds[2] });
     await ResearchProgrammeFiguresModel.deleteMany({});
+    await ResearchOverviewModel.deleteMany({});
     const records = await fromRecords(researcher, {});
     expect(records).to.deep.equal(await researchImpactFromSource({ actor: researcher, filters: {} }));
     expect(await ResearchCohortFiguresModel.countDocuments({ _id: cohortIds[2] })).to.equal(1);
@@ -358,6 +361,8 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
   });
 
   it('a record written before the copies existed, or a programme named by the filter that has none, is rolled up when read', async () => {
+    // An upgrade: no overview yet, and a record from before the copies.
+    await ResearchOverviewModel.deleteMany({});
     await ResearchProgrammeFiguresModel.updateOne({ _id: aspiringId }, { $unset: { title: '', likertQuestions: '' } });
     const boards = (await ProgrammeModel.findOne({ track: 'governing-board' }).lean())!._id;
     await ResearchProgrammeFiguresModel.deleteOne({ _id: boards });

@@ -9,9 +9,12 @@ import { ProgrammeModel } from '../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
-import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
+import { rebuildResearchOverview, refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
 import { saveResearchContext, setResearchConsent } from '../../server/services/research/consent.ts';
+import { closeRound, recordGenderFigures } from '../../server/services/boards/rounds.ts';
+import { researchImpact, researchImpactFromSource } from '../../server/services/research/impact.ts';
 import { testApp } from '../support/app.ts';
+import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -176,6 +179,8 @@ describe('research: impact figures and the anonymised export', () => {
       closedRound('2026-04-01T00:00:00Z', true),
       { ...closedRound('2026-03-15T12:00:00Z', true), status: 'open' },
     ]);
+    // Written straight to the database (closing through the service announces it): the refresh job's overview.
+    await rebuildResearchOverview();
     try {
       const auth = await bearer(researcher);
       const march = await supertest(app)
@@ -187,7 +192,32 @@ describe('research: impact figures and the anonymised export', () => {
       expect(all.body.panels).to.include({ rounds: 4, readyBeforeInterview: 3 });
     } finally {
       await RecruitmentRoundModel.deleteMany({ _id: { $in: rounds.map((r) => r._id) } });
+      await rebuildResearchOverview();
     }
+  });
+
+  it('a round closed or its figures recorded through Pathways shows on the dashboard over all time at once', async () => {
+    const chair = await buildUser({ roles: ['governor'] });
+    const board = await buildBoard([{ user: chair, role: 'chair' }]);
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    const overAllTime = () => researchImpact({ actor: researcher as unknown as Express.User, filters: {} });
+    const before = await overAllTime();
+    await closeRound({ actor: asActor(chair), roundId: round.id });
+    const closed = await overAllTime();
+    expect(closed.panels.rounds).to.equal(before.panels.rounds + 1);
+    await recordGenderFigures({
+      actor: asActor(chair),
+      roundId: round.id,
+      figures: { applicants: { women: 9, men: 6, other: 0, preferNotToSay: 0 } },
+    });
+    const recorded = await overAllTime();
+    expect(recorded.recruitment.rounds).to.equal(before.recruitment.rounds + 1);
+    const { computedAt: _c, refreshMinutes: _r, ...figures } = recorded;
+    expect(figures).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher as unknown as Express.User, filters: {} }),
+    );
+    await RecruitmentRoundModel.deleteOne({ _id: round.id });
+    await rebuildResearchOverview();
   });
 
   it('answers 403 to a participant and 422 to a bad filter', async () => {

@@ -12,6 +12,7 @@ import {
 } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
 import { findManagedBoard } from './boards.ts';
 import { peopleById } from './people.ts';
@@ -424,6 +425,7 @@ export async function recordGenderFigures(props: {
     recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]),
   );
   await RecruitmentRoundModel.updateOne({ _id: round._id }, { $set: { genderFigures } });
+  await emitDomainEvent('round.recorded', { roundId: round._id });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
 
@@ -467,6 +469,7 @@ export async function closeRound(props: {
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.closed);
   await planRoundReminders({ roundId: props.roundId, now });
+  await emitDomainEvent('round.recorded', { roundId: round._id });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
 

@@ -7,6 +7,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
 import {
   ResearchCohortFiguresModel,
+  ResearchOverviewModel,
   ResearchProgrammeFiguresModel,
   ResearchProgrammeMonthModel,
 } from '../../../models/ResearchCohortFigures.ts';
@@ -16,6 +17,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
 import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
 import { countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
+import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
 
 /**
  * The derived record of research figures per cohort (models/ResearchCohortFigures.ts): why it exists and how fresh
@@ -136,12 +138,13 @@ export type CohortFiguresRecord = {
   buckets: Bucket[];
 };
 
-type TicketedModel = typeof ResearchCohortFiguresModel | typeof ResearchProgrammeFiguresModel;
+type TicketedModel =
+  typeof ResearchCohortFiguresModel | typeof ResearchProgrammeFiguresModel | typeof ResearchOverviewModel;
 
 /** A ticket for a new computation of a record: atomic `$inc` on one document, so tickets are strictly ordered. */
 async function ticketFor(
   model: TicketedModel,
-  id: Types.ObjectId,
+  id: Types.ObjectId | string,
   set: Record<string, unknown>,
   empty: Record<string, unknown>,
 ) {
@@ -167,7 +170,12 @@ async function ticketFor(
 }
 
 /** Writes a computation's result only if no later ticket's result is stored (one conditional update). */
-async function storeIfNewest(model: TicketedModel, id: Types.ObjectId, ticket: number, set: Record<string, unknown>) {
+async function storeIfNewest(
+  model: TicketedModel,
+  id: Types.ObjectId | string,
+  ticket: number,
+  set: Record<string, unknown>,
+) {
   return (model as typeof ResearchCohortFiguresModel)
     .findOneAndUpdate(
       { _id: id, version: { $lt: ticket } },
@@ -275,8 +283,18 @@ const withSortedSums = <T extends { likertStart: MomentSums; likertEnd: MomentSu
  * include were written. The month documents are written first, each only if no later roll-up wrote it, then the
  * programme's record; months left with no day are deleted.
  */
-export async function rollUpProgrammeFigures(props: { programmeId: Id }): Promise<ProgrammeFiguresRecord | null> {
+export async function rollUpProgrammeFigures(props: {
+  programmeId: Id;
+  /** false: the caller rebuilds the overview itself, once after several roll-ups. */
+  overview?: boolean;
+}): Promise<ProgrammeFiguresRecord | null> {
   const programmeId = oid(props.programmeId);
+  const record = await rollUpProgramme(programmeId);
+  if (props.overview !== false) await rebuildResearchOverview();
+  return record;
+}
+
+async function rollUpProgramme(programmeId: Types.ObjectId): Promise<ProgrammeFiguresRecord | null> {
   // The ticket comes first: what is read after it (the programme's title, its surveys, its cohorts' records) is at
   // least as new as any roll-up with an earlier ticket read, so the newest stored roll-up has the newest copies.
   const ticket = await ticketFor(ResearchProgrammeFiguresModel, programmeId, {}, { total: null, months: [] });
@@ -385,7 +403,8 @@ export async function refreshFiguresOfPerson(props: { userId: Id }): Promise<voi
   for (const cohortId of new Set(enrolments.map((e) => String(e.cohortId))))
     await refreshCohortFigures({ cohortId, rollUp: false });
   for (const programmeId of new Set(enrolments.map((e) => String(e.programmeId))))
-    await rollUpProgrammeFigures({ programmeId });
+    await rollUpProgrammeFigures({ programmeId, overview: false });
+  await rebuildResearchOverview();
 }
 
 /** The job: every cohort's record recomputed, then every programme's rolled up; records of what is gone, removed. */
@@ -394,8 +413,115 @@ export async function refreshAllCohortFigures(): Promise<{ cohorts: number }> {
   for (const c of cohorts) await refreshCohortFigures({ cohortId: c._id, rollUp: false });
   await ResearchCohortFiguresModel.deleteMany({ _id: { $nin: cohorts.map((c) => c._id) } });
   const programmes = await ProgrammeModel.find().select({ _id: 1 }).lean();
-  for (const p of programmes) await rollUpProgrammeFigures({ programmeId: p._id });
+  for (const p of programmes) await rollUpProgrammeFigures({ programmeId: p._id, overview: false });
   await ResearchProgrammeFiguresModel.deleteMany({ _id: { $nin: programmes.map((p) => p._id) } });
   await ResearchProgrammeMonthModel.deleteMany({ programmeId: { $nin: programmes.map((p) => p._id) } });
+  await rebuildResearchOverview();
   return { cohorts: cohorts.length };
+}
+
+const overviewId = 'all';
+
+/** One programme in the overview: its record without the months. */
+export type OverviewProgramme = {
+  programmeId: Types.ObjectId;
+  title: string;
+  track: string;
+  computedAt: Date | null;
+  total: ProgrammeTotal | null;
+  likertQuestions: LikertQuestion[];
+};
+export type ResearchOverviewRecord = {
+  computedAt: Date | null;
+  programmes: OverviewProgramme[];
+  recruitment: RecruitmentSums | null;
+};
+
+/**
+ * Rebuilds the research overview (models/ResearchCohortFigures.ts) from every programme's record (rolling up any
+ * programme that has none, or an unfinished one) and every closed recruitment round, ticketed like the records: the
+ * reads start after its ticket, so the newest stored overview includes every roll-up and round stored before it.
+ * Answers the stored overview (this rebuild's, or a newer one's).
+ */
+export async function rebuildResearchOverview(): Promise<ResearchOverviewRecord> {
+  const ticket = await ticketFor(ResearchOverviewModel, overviewId, {}, { programmes: [], recruitment: null });
+  const computedAt = new Date();
+  const [programmes, records, recruitment] = await Promise.all([
+    ProgrammeModel.find().select({ _id: 1 }).sort({ _id: 1 }).lean(),
+    ResearchProgrammeFiguresModel.find()
+      .select({ title: 1, track: 1, computedAt: 1, total: 1, likertQuestions: 1 })
+      .lean<ProgrammeFiguresRecord[]>(),
+    recruitmentSumsOf({}),
+  ]);
+  const byId = new Map(records.map((r) => [String(r._id), r]));
+  const entries: OverviewProgramme[] = [];
+  for (const { _id } of programmes) {
+    const stored = byId.get(String(_id));
+    const record = stored?.computedAt && stored.total && stored.title ? stored : await rollUpProgramme(_id);
+    if (record?.title && record.total)
+      entries.push({
+        programmeId: record._id,
+        title: record.title,
+        track: record.track!,
+        computedAt: record.computedAt,
+        total: record.total,
+        likertQuestions: record.likertQuestions ?? [],
+      });
+  }
+  const { figures, ...panels } = recruitment;
+  const stored = await storeIfNewest(ResearchOverviewModel, overviewId, ticket, {
+    computedAt,
+    programmes: entries,
+    recruitment: {
+      ...panels,
+      figureRounds: figures.rounds,
+      applicants: figures.applicants,
+      shortlisted: figures.shortlisted,
+      appointed: figures.appointed,
+    },
+  });
+  return overviewOf(stored ?? (await ResearchOverviewModel.findById(overviewId).lean()));
+}
+
+/** The overview as stored, or null when it was never built. */
+export async function readResearchOverview(): Promise<ResearchOverviewRecord | null> {
+  const stored = await ResearchOverviewModel.findById(overviewId).lean();
+  return stored?.computedAt && stored.recruitment ? overviewOf(stored) : null;
+}
+
+type StoredOverview = {
+  computedAt?: Date | null;
+  programmes?: unknown[];
+  recruitment?: {
+    recordedRounds: number;
+    readyBeforeInterview: number;
+    panelMembers: number;
+    trainedMembers: number;
+    figureRounds: number;
+    applicants: RecruitmentSums['figures']['applicants'];
+    shortlisted: RecruitmentSums['figures']['shortlisted'];
+    appointed: RecruitmentSums['figures']['appointed'];
+  } | null;
+} | null;
+
+function overviewOf(stored: StoredOverview): ResearchOverviewRecord {
+  const r = stored?.recruitment;
+  return {
+    computedAt: stored?.computedAt ?? null,
+    programmes: (stored?.programmes ?? []) as OverviewProgramme[],
+    recruitment: r
+      ? {
+          recordedRounds: r.recordedRounds,
+          readyBeforeInterview: r.readyBeforeInterview,
+          panelMembers: r.panelMembers,
+          trainedMembers: r.trainedMembers,
+          figures: {
+            rounds: r.figureRounds,
+            applicants: r.applicants,
+            shortlisted: r.shortlisted,
+            appointed: r.appointed,
+          },
+        }
+      : null,
+  };
 }

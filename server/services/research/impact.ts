@@ -1,17 +1,18 @@
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { ProgrammeModel, tracks, type Track } from '../../../models/Programme.ts';
-import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { ResearchProgrammeFiguresModel, ResearchProgrammeMonthModel } from '../../../models/ResearchCohortFigures.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeResearch } from '../../policies/research.ts';
-import { addUpFigures, suppressTotals } from '../boards/fairness.ts';
 import {
   figuresRefreshMinutes,
   programmeMonthId,
+  readResearchOverview,
+  rebuildResearchOverview,
   rollUpProgrammeFigures,
+  type ResearchOverviewRecord,
   type DayTotals,
   type MonthTotals,
   type ProgrammeFiguresRecord,
@@ -33,6 +34,7 @@ import {
   type Population,
   type ResearchFilters,
 } from './population.ts';
+import { presentRecruitment, recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
 import { suppressFigures, suppressionThreshold, type Cell } from './suppression.ts';
 
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
@@ -156,38 +158,6 @@ export function impactFigures(totals: ImpactTotals, questions: Questions) {
   };
 }
 
-/**
- * Panels' training before interviews and the gender figures boards recorded, from closed recruitment rounds in the
- * date range (boards' own suppression rule for the gender figures, server/services/boards/fairness.ts).
- */
-async function recruitmentFigures(filters: ResearchFilters) {
-  // The range is days in UTC, both ends included, as the figures' other dates are.
-  const closedAt: { $gte?: Date; $lt?: Date } = {};
-  if (filters.from) closedAt.$gte = new Date(`${filters.from}T00:00:00Z`);
-  if (filters.to) closedAt.$lt = new Date(new Date(`${filters.to}T00:00:00Z`).getTime() + 86_400_000);
-  const rounds = await RecruitmentRoundModel.find({
-    status: 'closed',
-    ...(filters.from || filters.to ? { closedAt } : {}),
-  })
-    .select({ closedAt: 1, readinessRecord: 1, genderFigures: 1 })
-    .lean();
-  const recorded = rounds.filter((r) => r.readinessRecord);
-  const members = recorded.flatMap((r) => r.readinessRecord?.members ?? []);
-  const trained = members.filter((m) => m.status === 'valid').length;
-  const panelCells = suppressFigures({
-    cells: { 'panels.trainedShare': { value: rate(trained, members.length), n: members.length } },
-  });
-  return {
-    panels: {
-      rounds: recorded.length,
-      readyBeforeInterview: recorded.filter((r) => r.readinessRecord?.ready === true).length,
-      trainedShare: panelCells.values['panels.trainedShare'] ?? null,
-    },
-    recruitment: suppressTotals(addUpFigures(rounds)),
-    suppressed: panelCells.suppressed,
-  };
-}
-
 /** Every programme, by title, with what the dashboard's filters show: a handful of documents. */
 export async function researchProgrammes(): Promise<ResearchProgramme[]> {
   return ProgrammeModel.find().select({ title: 1, track: 1 }).sort({ title: 1 }).lean<ResearchProgramme[]>();
@@ -261,6 +231,36 @@ async function programmeRecords(filters: ResearchFilters): Promise<ProgrammeReco
   const inScope = records.filter(inScopeOf(filters));
   if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
   return { programmes, inScope };
+}
+
+/**
+ * The same from the research overview, one document (rebuilt here when it was never built, and when the filter names
+ * a programme it does not hold yet, which is then rolled up if it exists), and its recruitment sums.
+ */
+async function fromOverview(
+  filters: ResearchFilters,
+): Promise<ProgrammeRecords & { recruitment: Promise<RecruitmentSums> }> {
+  if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
+  const holds = (o: ResearchOverviewRecord) =>
+    !filters.programmeId || o.programmes.some((p) => String(p.programmeId) === filters.programmeId);
+  let overview = await readResearchOverview();
+  if (!overview || !holds(overview)) overview = await rebuildResearchOverview();
+  const records: ProgrammeFiguresRecord[] = overview.programmes.map((p) => ({
+    _id: p.programmeId,
+    title: p.title,
+    track: p.track,
+    likertQuestions: p.likertQuestions,
+    version: 0,
+    computedAt: p.computedAt,
+    total: p.total,
+    months: [],
+  }));
+  const programmes = records
+    .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
+    .sort((a, b) => a.title.localeCompare(b.title));
+  const inScope = records.filter(inScopeOf(filters));
+  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
+  return { programmes, inScope, recruitment: Promise.resolve(overview.recruitment!) };
 }
 
 /**
@@ -340,10 +340,14 @@ export async function researchImpact(props: { actor: Express.User; filters: Rese
 /** The impact figures and every programme (for the dashboard's filter), from the programmes' records. */
 export async function impactDashboard(props: { actor: Express.User; filters: ResearchFilters }) {
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
-  const { programmes, inScope } = await programmeRecords(props.filters);
+  const ranged = Boolean(props.filters.from || props.filters.to);
+  // Over all time, the overview answers in one read; a date range needs the months and the rounds closed in it.
+  const { programmes, inScope, recruitment } = ranged
+    ? { ...(await programmeRecords(props.filters)), recruitment: recruitmentSumsOf(props.filters) }
+    : await fromOverview(props.filters);
   const [{ totals, computedAt }, boards] = await Promise.all([
     totalsFromRecords(props.filters, inScope),
-    recruitmentFigures(props.filters),
+    recruitment.then(presentRecruitment),
   ]);
   const figures = impactFigures(totals, questionsOfRecords(inScope));
   const impact = {
@@ -369,7 +373,7 @@ export async function researchImpactFromSource(props: { actor: Express.User; fil
   const programmes = await programmesInScope(props.filters);
   const population = await loadPopulation({ filters: props.filters, now });
   const figures = impactFigures(totalsOfPopulation(population), await questionsOf(programmes.map((p) => p._id)));
-  const boards = await recruitmentFigures(props.filters);
+  const boards = presentRecruitment(await recruitmentSumsOf(props.filters));
   return {
     filters: props.filters,
     threshold: suppressionThreshold,

@@ -1,6 +1,6 @@
 import { CohortModel } from '../../../models/Cohort.ts';
 import { onDomainEvent } from '../../events.ts';
-import { rollUpProgrammeFigures } from './cohortFigures.ts';
+import { rebuildResearchOverview, rollUpProgrammeFigures } from './cohortFigures.ts';
 import { planSurveyInvitations } from './surveys.ts';
 
 /** Survey invitations follow her enrolment: planned when she enrols, moved forward when she completes. */
@@ -15,4 +15,9 @@ onDomainEvent('certificate.issued', async ({ userId }) => {
 /** The impact dashboard lists programmes from their figures records, which copy the title: made or renewed at once. */
 onDomainEvent('programme.saved', async ({ programmeId }) => {
   await rollUpProgrammeFigures({ programmeId });
+});
+
+/** The overview holds the sums over closed rounds: a round closed or its figures recorded shows at once. */
+onDomainEvent('round.recorded', async () => {
+  await rebuildResearchOverview();
 });
