@@ -17,6 +17,7 @@ import { SurveyModel } from '../../models/Survey.ts';
 import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
 import {
   computeCohortBuckets,
+  rebuildResearchOverview,
   refreshAllCohortFigures,
   refreshCohortFigures,
   rollUpProgrammeFigures,
@@ -287,6 +288,19 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     expect(months.map((m) => m.month)).to.deep.equal(alone.months.map((m) => m.month));
     expect(months.every((m) => m.version === alone.version)).to.equal(true);
     expect(months.flatMap((m) => m.days).reduce((n, d) => n + d.participants, 0)).to.equal(alone.total!.participants);
+  });
+
+  it('three overview rebuilds at once leave one document, the latest ticket’s, equal to a rebuild done alone', async () => {
+    await Promise.all([1, 2, 3].map(() => rebuildResearchOverview()));
+    const stored = (await ResearchOverviewModel.findById('all').lean())!;
+    expect(stored.version).to.equal(stored.ticket);
+    const alone = await rebuildResearchOverview();
+    const plain = (v: unknown) => JSON.parse(JSON.stringify(v)) as unknown;
+    expect(plain(alone.programmes)).to.deep.equal(plain(stored.programmes));
+    expect(await ResearchOverviewModel.countDocuments()).to.equal(1);
+    expect(await fromRecords(researcher, {})).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: {} }),
+    );
   });
 
   it('an older computation that finishes last never overwrites a newer one', async () => {
