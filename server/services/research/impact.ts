@@ -199,7 +199,7 @@ function questionsOfRecords(records: readonly ProgrammeFiguresRecord[]): Questio
 type ProgrammeRecords = { programmes: ResearchProgramme[]; inScope: ProgrammeFiguresRecord[] };
 
 /**
- * Every programme's record, in one read: the dashboard's programme filter (title and track are copied into the
+ * For a date range: every programme's record, in one read: the dashboard's programme filter (title and track are copied into the
  * records) and the records in scope of the filters. A record the roll-up has not finished, or one written before the
  * copies existed, is rolled up here (computing any missing cohort record from the source); so is every programme
  * when no record exists yet (a new database before the refresh job's first run), and a programme named by the filter
@@ -208,9 +208,8 @@ type ProgrammeRecords = { programmes: ResearchProgramme[]; inScope: ProgrammeFig
  */
 async function programmeRecords(filters: ResearchFilters): Promise<ProgrammeRecords> {
   if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
-  const ranged = Boolean(filters.from || filters.to);
   const read = (await ResearchProgrammeFiguresModel.find()
-    .select({ title: 1, track: 1, computedAt: 1, total: 1, likertQuestions: 1, ...(ranged ? { months: 1 } : {}) })
+    .select({ title: 1, track: 1, computedAt: 1, total: 1, likertQuestions: 1, months: 1 })
     .lean()) as unknown as ProgrammeFiguresRecord[];
   const programmeIds = read.length
     ? read.map((r) => r._id)
