@@ -1,5 +1,6 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
 import { tracks } from './Programme.ts';
+import { genderCategories, recruitmentStages } from './RecruitmentRound.ts';
 
 /**
  * A derived record: the research figures of one cohort, computed from the source collections by
@@ -143,13 +144,9 @@ researchProgrammeMonthSchema.index({ programmeId: 1 });
 
 export const ResearchProgrammeMonthModel = model('ResearchProgrammeMonth', researchProgrammeMonthSchema);
 
-const stageCountsSchema = new Schema(
-  {
-    women: { type: Number, required: true },
-    men: { type: Number, required: true },
-    other: { type: Number, required: true },
-    preferNotToSay: { type: Number, required: true },
-  },
+/** Counts per gender category (the boards' vocabulary, models/RecruitmentRound.ts), summed over rounds. */
+const genderCountsSchema = new Schema(
+  Object.fromEntries(genderCategories.map((c) => [c, { type: Number, required: true }])),
   { _id: false },
 );
 
@@ -191,11 +188,19 @@ const researchOverviewSchema = new Schema(
           readyBeforeInterview: { type: Number, required: true },
           panelMembers: { type: Number, required: true },
           trainedMembers: { type: Number, required: true },
-          /** Closed rounds with any gender figure, and the figures' sums per stage. */
-          figureRounds: { type: Number, required: true },
-          applicants: { type: stageCountsSchema, required: true },
-          shortlisted: { type: stageCountsSchema, required: true },
-          appointed: { type: stageCountsSchema, required: true },
+          /** Closed rounds with any gender figure (`rounds`), and the figures' sums per stage. */
+          figures: {
+            type: new Schema(
+              {
+                rounds: { type: Number, required: true },
+                ...Object.fromEntries(
+                  recruitmentStages.map((stage) => [stage, { type: genderCountsSchema, required: true }]),
+                ),
+              },
+              { _id: false },
+            ),
+            required: true,
+          },
         },
         { _id: false },
       ),

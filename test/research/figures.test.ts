@@ -391,5 +391,9 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     const unknown = new Types.ObjectId().toString();
     const refused = await fromRecords(researcher, { programmeId: unknown }).catch((error: unknown) => error);
     expect(refused).to.be.instanceOf(Error).with.property('message', 'No such programme.');
+    // A made-up id, over all time or over a range, writes nothing.
+    const ranged = await fromRecords(researcher, { programmeId: unknown, from: '2026-01-01' }).catch((e: unknown) => e);
+    expect(ranged).to.be.instanceOf(Error).with.property('message', 'No such programme.');
+    expect(await ResearchProgrammeFiguresModel.countDocuments({ _id: unknown })).to.equal(0);
   });
 });

@@ -468,60 +468,16 @@ export async function rebuildResearchOverview(): Promise<ResearchOverviewRecord>
         likertQuestions: record.likertQuestions ?? [],
       });
   }
-  const { figures, ...panels } = recruitment;
   const stored = await storeIfNewest(ResearchOverviewModel, overviewId, ticket, {
     computedAt,
     programmes: entries,
-    recruitment: {
-      ...panels,
-      figureRounds: figures.rounds,
-      applicants: figures.applicants,
-      shortlisted: figures.shortlisted,
-      appointed: figures.appointed,
-    },
+    recruitment,
   });
-  return overviewOf(stored ?? (await ResearchOverviewModel.findById(overviewId).lean()));
+  return (stored ?? (await ResearchOverviewModel.findById(overviewId).lean())) as unknown as ResearchOverviewRecord;
 }
 
 /** The overview as stored, or null when it was never built. */
 export async function readResearchOverview(): Promise<ResearchOverviewRecord | null> {
-  const stored = await ResearchOverviewModel.findById(overviewId).lean();
-  return stored?.computedAt && stored.recruitment ? overviewOf(stored) : null;
-}
-
-type StoredOverview = {
-  computedAt?: Date | null;
-  programmes?: unknown[];
-  recruitment?: {
-    recordedRounds: number;
-    readyBeforeInterview: number;
-    panelMembers: number;
-    trainedMembers: number;
-    figureRounds: number;
-    applicants: RecruitmentSums['figures']['applicants'];
-    shortlisted: RecruitmentSums['figures']['shortlisted'];
-    appointed: RecruitmentSums['figures']['appointed'];
-  } | null;
-} | null;
-
-function overviewOf(stored: StoredOverview): ResearchOverviewRecord {
-  const r = stored?.recruitment;
-  return {
-    computedAt: stored?.computedAt ?? null,
-    programmes: (stored?.programmes ?? []) as OverviewProgramme[],
-    recruitment: r
-      ? {
-          recordedRounds: r.recordedRounds,
-          readyBeforeInterview: r.readyBeforeInterview,
-          panelMembers: r.panelMembers,
-          trainedMembers: r.trainedMembers,
-          figures: {
-            rounds: r.figureRounds,
-            applicants: r.applicants,
-            shortlisted: r.shortlisted,
-            appointed: r.appointed,
-          },
-        }
-      : null,
-  };
+  const stored = (await ResearchOverviewModel.findById(overviewId).lean()) as ResearchOverviewRecord | null;
+  return stored?.computedAt && stored.recruitment ? stored : null;
 }

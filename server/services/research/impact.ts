@@ -198,9 +198,27 @@ function questionsOfRecords(records: readonly ProgrammeFiguresRecord[]): Questio
 
 type ProgrammeRecords = { programmes: ResearchProgramme[]; inScope: ProgrammeFiguresRecord[] };
 
+/** Every programme (for the filter, by title) and the records in scope; a programme the filter names must be there. */
+function scoped(records: readonly ProgrammeFiguresRecord[], filters: ResearchFilters): ProgrammeRecords {
+  const programmes = records
+    .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
+    .sort((a, b) => a.title.localeCompare(b.title));
+  const inScope = records.filter(inScopeOf(filters));
+  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
+  return { programmes, inScope };
+}
+
 /**
- * For a date range: every programme's record, in one read: the dashboard's programme filter (title and track are copied into the
- * records) and the records in scope of the filters. A record the roll-up has not finished, or one written before the
+ * A programme the filter names but the derived records do not hold yet: 404 when it does not exist, so a made-up id
+ * costs one read and writes nothing (rolling it up would take a ticket, an upsert, first).
+ */
+async function assertNamedProgrammeExists(filters: ResearchFilters): Promise<void> {
+  if (!(await ProgrammeModel.exists({ _id: filters.programmeId }))) throw new NotFoundError('No such programme.');
+}
+
+/**
+ * For a date range: every programme's record, in one read: the dashboard's programme filter (title and track are
+ * copied into the records) and the records in scope of the filters. A record the roll-up has not finished, or one written before the
  * copies existed, is rolled up here (computing any missing cohort record from the source); so is every programme
  * when no record exists yet (a new database before the refresh job's first run), and a programme named by the filter
  * that has none. A programme made without its creation event (written straight to the database) is listed from the
@@ -214,8 +232,10 @@ async function programmeRecords(filters: ResearchFilters): Promise<ProgrammeReco
   const programmeIds = read.length
     ? read.map((r) => r._id)
     : (await ProgrammeModel.find().select({ _id: 1 }).lean()).map((p) => p._id);
-  if (filters.programmeId && !programmeIds.some((id) => String(id) === filters.programmeId))
+  if (filters.programmeId && !programmeIds.some((id) => String(id) === filters.programmeId)) {
+    await assertNamedProgrammeExists(filters);
     programmeIds.push(new Types.ObjectId(filters.programmeId));
+  }
   const byId = new Map(read.map((r) => [String(r._id), r]));
   const records: ProgrammeFiguresRecord[] = [];
   for (const id of programmeIds) {
@@ -224,12 +244,7 @@ async function programmeRecords(filters: ResearchFilters): Promise<ProgrammeReco
       stored?.computedAt && stored.total && stored.title ? stored : await rollUpProgrammeFigures({ programmeId: id });
     if (record?.title) records.push(record);
   }
-  const programmes = records
-    .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
-    .sort((a, b) => a.title.localeCompare(b.title));
-  const inScope = records.filter(inScopeOf(filters));
-  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
-  return { programmes, inScope };
+  return scoped(records, filters);
 }
 
 /**
@@ -243,6 +258,7 @@ async function fromOverview(
   const holds = (o: ResearchOverviewRecord) =>
     !filters.programmeId || o.programmes.some((p) => String(p.programmeId) === filters.programmeId);
   let overview = await readResearchOverview();
+  if (overview && !holds(overview)) await assertNamedProgrammeExists(filters);
   if (!overview || !holds(overview)) overview = await rebuildResearchOverview();
   const records: ProgrammeFiguresRecord[] = overview.programmes.map((p) => ({
     _id: p.programmeId,
@@ -254,12 +270,7 @@ async function fromOverview(
     total: p.total,
     months: [],
   }));
-  const programmes = records
-    .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
-    .sort((a, b) => a.title.localeCompare(b.title));
-  const inScope = records.filter(inScopeOf(filters));
-  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
-  return { programmes, inScope, recruitment: Promise.resolve(overview.recruitment!) };
+  return { ...scoped(records, filters), recruitment: Promise.resolve(overview.recruitment!) };
 }
 
 /**
