@@ -3,7 +3,9 @@ import { DateTime } from 'luxon';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
@@ -105,6 +107,90 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     // No CSRF token: 403 and nothing changes.
     await she.post(`${path}/close`).type('form').send({ reason: 'x' }).expect(403);
     expect((await MentorshipModel.findById(path.split('/')[2]).lean())!.status).to.equal('active');
+  });
+
+  /** A mentee's pending request to a mentor, through the domain function the request form calls. */
+  const requested = async (names: { mentor: string; mentee: string }) => {
+    const mentor = await buildMentor({ name: names.mentor });
+    const mentee = await buildMentee({ name: names.mentee });
+    const request = await createMentoringRequest({
+      actor: { id: mentee.id, roles: mentee.roles },
+      mentorId: mentor.id,
+      message: 'Help with my application.',
+    });
+    return { mentor, mentee, requestId: String(request._id) };
+  };
+
+  it('the mentee saves the agreement through the form and both see it; a non-member gets 404 and it stays unchanged', async () => {
+    const { mentor, mentee, requestId } = await requested({ mentor: 'Ruth Serving', mentee: 'Ivy Emerging' });
+    const m = await acceptMentoringRequest({ actor: { id: mentor.id, roles: mentor.roles }, requestId });
+    const path = `/mentorships/${String(m._id)}`;
+    const her = await signIn(app, mentee.email, testPassword);
+    const endsOn = DateTime.now().plus({ months: 6 }).toISODate()!;
+    await her
+      .post(`${path}/agreement`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(her, path),
+        goals: 'Application for Oakfield headship\r\nSalary negotiation',
+        meetingFrequency: 'monthly',
+        endsOn,
+      })
+      .expect(303)
+      .expect('Location', path);
+    const stored = (await MentorshipModel.findById(m._id).lean())!.agreement!;
+    expect(stored).to.deep.include({ meetingFrequency: 'monthly', endsOn });
+    expect(stored.goals).to.deep.equal(['Application for Oakfield headship', 'Salary negotiation']);
+    const she = await signIn(app, mentor.email, testPassword);
+    const page = await she.get(path).expect(200);
+    expect(page.text)
+      .to.include('<li>Application for Oakfield headship</li>')
+      .and.to.include('<li>Salary negotiation</li>')
+      .and.to.include(`You meet every month, until ${DateTime.fromISO(endsOn).toFormat('d LLLL yyyy')}.`);
+
+    const stranger = await signIn(app, (await buildUser()).email, testPassword);
+    await stranger
+      .post(`${path}/agreement`)
+      .type('form')
+      .send({ _csrf: await csrfOf(stranger, '/'), goals: 'Take over', meetingFrequency: 'weekly', endsOn })
+      .expect(404);
+    const after = (await MentorshipModel.findById(m._id).lean())!.agreement!;
+    expect(after).to.deep.include({ meetingFrequency: 'monthly' });
+    expect(after.goals).to.deep.equal(stored.goals);
+  });
+
+  it('the mentor declines through the form with a reason the mentee then sees; anyone else gets 404 and the request still waits', async () => {
+    const { mentor, mentee, requestId } = await requested({ mentor: 'Jo Serving', mentee: 'Kit Aspiring' });
+    const other = await signIn(app, (await buildMentor()).email, testPassword);
+    await other
+      .post(`/mentoring/requests/${requestId}/decline`)
+      .type('form')
+      .send({ _csrf: await csrfOf(other, '/mentoring/requests'), reason: 'Not mine to answer.' })
+      .expect(404);
+    const her = await signIn(app, mentee.email, testPassword);
+    await her
+      .post(`/mentoring/requests/${requestId}/decline`)
+      .type('form')
+      .send({ _csrf: await csrfOf(her, '/mentoring/requests'), reason: 'Changed my mind.' })
+      .expect(404);
+    expect((await MentoringRequestModel.findById(requestId).lean())!.status).to.equal('pending');
+
+    const she = await signIn(app, mentor.email, testPassword);
+    const list = await she.get('/mentoring/requests').expect(200);
+    expect(list.text).to.include(`action="/mentoring/requests/${requestId}/decline"`);
+    await she
+      .post(`/mentoring/requests/${requestId}/decline`)
+      .type('form')
+      .send({ _csrf: csrfFrom(list.text), reason: 'My places are promised until September.' })
+      .expect(303)
+      .expect('Location', '/mentoring/requests');
+    const stored = (await MentoringRequestModel.findById(requestId).lean())!;
+    expect(stored).to.include({ status: 'declined', declineReason: 'My places are promised until September.' });
+    const after = await she.get('/mentoring/requests').expect(200);
+    expect(after.text).to.include('The request was declined.');
+    expect(after.text).not.to.include(`action="/mentoring/requests/${requestId}/decline"`);
+    const sent = await her.get('/mentoring/requests').expect(200);
+    expect(sent.text).to.include('declined: “My places are promised until September.”');
   });
 
   it('she records an outcome through the form; an empty kind is a 422 naming it', async () => {

@@ -204,6 +204,97 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(page.text).to.include('value="13:00"');
   });
 
+  /** The four mistakes the mentee form and API must name, each as the form posts it and as the API body carries it. */
+  const menteeMistakes = [
+    {
+      what: 'a window that ends before it starts',
+      form: { avail_wed_0_from: '15:00', avail_wed_0_to: '14:00' },
+      body: { availability: [{ day: 'wed', from: '15:00', to: '14:00' }] },
+      field: 'avail_wed_0_to',
+      label: 'Availability',
+      path: 'availability.0.to',
+      message: 'the Wednesday window 15:00–14:00 ends before or when it starts',
+    },
+    {
+      what: 'overlapping windows',
+      form: { avail_mon_1_from: '09:00', avail_mon_1_to: '11:00' },
+      body: { availability: [...menteeBody.availability, { day: 'mon', from: '09:00', to: '11:00' }] },
+      field: 'avail_mon_1_from',
+      label: 'Availability',
+      path: 'availability.1',
+      message: 'the Monday window 09:00–11:00 overlaps the Monday window 08:00–10:00',
+    },
+    {
+      what: 'an unknown time zone',
+      form: { timezone: 'Mars/Olympus' },
+      body: { timezone: 'Mars/Olympus' },
+      field: 'timezone',
+      label: 'Time zone',
+      path: 'timezone',
+      message: 'must be an IANA time zone such as Europe/London',
+    },
+    {
+      what: 'an unknown topic',
+      form: { goals: ['interviews', 'knitting'] },
+      body: { goals: ['interviews', 'knitting'] },
+      field: 'goals',
+      label: 'Goals',
+      path: 'goals.1',
+      message: 'is not one of the topics',
+    },
+  ];
+
+  it('the mentee form names the field for a window ending before it starts, overlapping windows, an unknown zone or topic, and saves nothing', async () => {
+    const mentee = await buildUser();
+    const agent = await signIn(app, mentee.email, testPassword);
+    const fields = {
+      goals: ['interviews'],
+      phase: 'primary',
+      schoolName: 'Maple Public School',
+      country: 'CA',
+      region: 'Ontario',
+      timezone: 'America/Toronto',
+      languages: 'English, French',
+      avail_mon_0_from: '08:00',
+      avail_mon_0_to: '10:00',
+      _csrf: await csrfOf(agent, '/mentoring/profile/mentee'),
+    };
+    for (const mistake of menteeMistakes) {
+      const bad = await agent
+        .post('/mentoring/profile/mentee')
+        .type('form')
+        .send({ ...fields, ...mistake.form });
+      expect(bad.status, mistake.what).to.equal(422);
+      expect(bad.text, mistake.what).to.include('There is a problem');
+      expect(bad.text, mistake.what).to.include(`href="#field-${mistake.field}">${mistake.label}: ${mistake.message}`);
+      expect(bad.text, mistake.what).to.include(`id="field-${mistake.field}-error"`);
+      expect(bad.text, mistake.what).to.include('value="Maple Public School"');
+      expect(await MenteeProfileModel.countDocuments({ userId: mentee.id }), mistake.what).to.equal(0);
+    }
+    // The same form without the mistake saves.
+    await agent.post('/mentoring/profile/mentee').type('form').send(fields).expect(303);
+    expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(1);
+  });
+
+  it('the mentee API answers 422 naming the field for the same four mistakes, and her saved profile stays as it was', async () => {
+    const mentee = await buildUser();
+    const auth = { Authorization: `Bearer ${await tokenFor(mentee)}` };
+    const saved = (await supertest(app).put('/api/v1/me/mentee-profile').set(auth).send(menteeBody).expect(200)).body;
+    for (const mistake of menteeMistakes) {
+      const res = await supertest(app)
+        .put('/api/v1/me/mentee-profile')
+        .set(auth)
+        .send({ ...menteeBody, ...mistake.body });
+      expect(res.status, mistake.what).to.equal(422);
+      expect(res.type, mistake.what).to.equal('application/problem+json');
+      expect(res.body.errors, mistake.what).to.have.length(1);
+      expect(res.body.errors[0].path, mistake.what).to.equal(mistake.path);
+      expect(res.body.errors[0].message, mistake.what).to.include(mistake.message);
+    }
+    const now = await supertest(app).get('/api/v1/me/mentee-profile').set(auth).expect(200);
+    expect(now.body).to.deep.equal(saved);
+  });
+
   it('when the form is posted without a CSRF token, it answers 403 and stores nothing', async () => {
     const mentee = await buildUser();
     const agent = await signIn(app, mentee.email, testPassword);

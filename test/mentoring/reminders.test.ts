@@ -105,6 +105,39 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     expect(to(mentee, /No mentoring meeting logged/)).to.have.length(2);
   });
 
+  it('with a monthly rhythm, or none agreed yet, and no meeting logged, both hear once after 5 weeks', async () => {
+    const t0 = new Date();
+    const pairs: { mentor: TestUser; mentee: TestUser }[] = [];
+    for (const rhythm of ['monthly', 'none'] as const) {
+      const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+      const request = await createMentoringRequest({
+        actor: actor(mentee),
+        mentorId: mentor.id,
+        message: 'Hi',
+        now: t0,
+      });
+      const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+      if (rhythm === 'monthly')
+        await saveAgreement({
+          actor: actor(mentor),
+          mentorshipId: String(m._id),
+          goals: ['Applications'],
+          meetingFrequency: 'monthly',
+          endsOn: DateTime.fromJSDate(t0).plus({ months: 6 }).toISODate()!,
+          now: t0,
+        });
+      pairs.push({ mentor, mentee });
+    }
+    const everyone = pairs.flatMap((p) => [p.mentor, p.mentee]);
+    await runTwice(new Date(t0.getTime() + 34 * day));
+    for (const u of everyone) expect(to(u, /No mentoring meeting logged/)).to.have.length(0);
+    await runTwice(new Date(t0.getTime() + 35 * day + 1000));
+    for (const u of everyone) expect(to(u, /No mentoring meeting logged for 5 weeks/)).to.have.length(1);
+    // A week later, still without a meeting: nobody hears twice about the same gap.
+    await runTwice(new Date(t0.getTime() + 42 * day));
+    for (const u of everyone) expect(to(u, /No mentoring meeting logged/)).to.have.length(1);
+  });
+
   it('14 days before the agreed end, each member hears once at 09:00 in her own zone (Sydney and London)', async () => {
     const mentor = await buildMentor({ timezone: 'Australia/Sydney' });
     await UserModel.updateOne({ _id: mentor.id }, { $set: { timezone: 'Australia/Sydney' } });

@@ -6,7 +6,13 @@ import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { ConflictError } from '../../server/errors.ts';
-import { completeAccept, expireRequests, finishInterruptedAccepts } from '../../server/services/mentoring/requests.ts';
+import { hardRules } from '../../server/services/mentoring/matching.ts';
+import {
+  completeAccept,
+  expireRequests,
+  finishInterruptedAccepts,
+  messages,
+} from '../../server/services/mentoring/requests.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -90,6 +96,27 @@ describe('mentoring: requests and accepting them', () => {
     const mentee = await buildMentee({ timezone: 'Australia/Sydney' });
     const res = await askExpecting(422, mentee, mentor);
     expect(res.body.errors[0].message).to.match(/less than 2 hours|free time/);
+  });
+
+  it('when the pair stops fitting between request and accept (her mentor moves to her school, or their free time no longer meets), the accept answers 422 naming why, makes no mentorship and leaves the request pending', async () => {
+    const changes = [
+      { set: { schoolName: ' OAKFIELD  academy' }, why: hardRules['same-school'] },
+      { set: { availability: [{ day: 'mon', from: '06:00', to: '07:00' }] }, why: hardRules['too-little-shared-time'] },
+    ];
+    for (const change of changes) {
+      const [mentor, mentee] = [await buildMentor(), await buildMentee({ schoolName: 'Oakfield Academy' })];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await MentorProfileModel.updateOne({ userId: mentor.id }, { $set: change.set });
+      const res = await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor))
+        .expect(422);
+      expect(res.type).to.equal('application/problem+json');
+      expect(res.body.errors).to.deep.equal([{ path: 'requestId', message: change.why }]);
+      expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(0);
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+      expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+    }
   });
 
   it('when the mentor id is unknown or malformed, or the body carries an operator, it answers 404 or 422, never 500', async () => {
@@ -363,6 +390,69 @@ describe('mentoring: requests and accepting them', () => {
       .set(await as(mentor))
       .expect(409);
     await askExpecting(201, mentee, mentor);
+  });
+
+  describe('a request past its 14 days that the 15-minute sweep has not reached yet', () => {
+    /** Makes a pending request look sent 15 days ago, as the sweep would find it on its next run. */
+    const leaveUnswept = (id: string) =>
+      MentoringRequestModel.updateOne(
+        { _id: id },
+        { $set: { sentAt: new Date(Date.now() - 15 * 86_400_000), expiresAt: new Date(Date.now() - 86_400_000) } },
+      );
+
+    it('no longer counts toward her 3 pending requests: she can ask another mentor, and the old one reads expired', async () => {
+      const mentee = await buildMentee();
+      const mentors = await Promise.all([1, 2, 3, 4, 5].map(() => buildMentor()));
+      const ids: string[] = [];
+      for (const mentor of mentors.slice(0, 3)) ids.push((await askExpecting(201, mentee, mentor)).body.id);
+      await leaveUnswept(ids[0]!);
+      await askExpecting(201, mentee, mentors[3]!);
+      expect((await MentoringRequestModel.findById(ids[0]).lean())!.status).to.equal('expired');
+      const fifth = await askExpecting(422, mentee, mentors[4]!);
+      expect(fifth.body.detail).to.match(/3 requests waiting/);
+      expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, status: 'pending' })).to.equal(3);
+    });
+
+    it('does not count as a request waiting with that mentor: she can ask her again', async () => {
+      const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+      const old = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await leaveUnswept(old);
+      const again = await askExpecting(201, mentee, mentor);
+      expect(again.body.id).not.to.equal(old);
+      const statuses = await MentoringRequestModel.find({ menteeId: mentee.id }).select('status').lean();
+      expect(statuses.map((r) => r.status).sort()).to.deep.equal(['expired', 'pending']);
+    });
+
+    it('cannot be accepted: it answers 409 saying it expired, and no mentorship or place is taken', async () => {
+      const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await leaveUnswept(id);
+      const res = await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor))
+        .expect(409);
+      expect(res.body.detail).to.equal(messages.expired);
+      expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(0);
+      expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+      // Still waiting for the sweep, which expires it as usual.
+      await expireRequests();
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('expired');
+    });
+
+    it('cannot be declined either: it answers 409 saying it expired, and the sweep then expires it (her notice says so)', async () => {
+      const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await leaveUnswept(id);
+      const res = await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/decline`)
+        .set(await as(mentor))
+        .send({ reason: 'Too late, sorry.' })
+        .expect(409);
+      expect(res.body.detail).to.equal(messages.expired);
+      expect((await MentoringRequestModel.findById(id).lean())!.declineReason).to.equal(undefined);
+      await expireRequests();
+      expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('expired');
+    });
   });
 
   it('when a signed-out visitor posts a request, it answers 401', async () => {

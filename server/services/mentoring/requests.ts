@@ -87,13 +87,18 @@ export async function createMentoringRequest(props: {
     .lean();
   if (!mentor) throw new NotFoundError(messages.noMentor);
   const openKey = openKeyOf(menteeId, props.mentorId);
-  await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey });
+  await expireOverdueRequestsOf({ menteeId, now });
+  await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey, now });
   const broken = await pairBreaksARule({ menteeId, mentorId: props.mentorId, now });
   if (broken === 'no-mentee-profile')
     throw new ValidationError(messages.noProfile, [{ path: 'mentorId', message: messages.noProfile }]);
   if (broken) throw new ValidationError(broken, [{ path: 'mentorId', message: broken }]);
 
-  const pending = await MentoringRequestModel.find({ menteeId: oid(menteeId), status: 'pending' })
+  const pending = await MentoringRequestModel.find({
+    menteeId: oid(menteeId),
+    status: 'pending',
+    expiresAt: { $gt: now },
+  })
     .select('slotKey')
     .lean();
   const taken = new Set(pending.map((p) => p.slotKey));
@@ -118,16 +123,33 @@ export async function createMentoringRequest(props: {
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       // Either key was taken by a request made at the same moment: which one decides the answer.
-      await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey });
+      await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey, now });
     }
   }
   throw new ValidationError(messages.tooManyPending, [{ path: 'mentorId', message: messages.tooManyPending }]);
 }
 
-async function refuseIfAlreadyLinked(props: { menteeId: string; mentorId: string; openKey: string }) {
+async function refuseIfAlreadyLinked(props: { menteeId: string; mentorId: string; openKey: string; now: Date }) {
   if (await MentorshipModel.exists({ activeKey: `${props.mentorId}:${props.menteeId}` }))
     throw new ConflictError(messages.alreadyMentored);
-  if (await MentoringRequestModel.exists({ openKey: props.openKey })) throw new ConflictError(messages.alreadyPending);
+  if (await MentoringRequestModel.exists({ openKey: props.openKey, expiresAt: { $gt: props.now } }))
+    throw new ConflictError(messages.alreadyPending);
+}
+
+/**
+ * Her requests past their expiry that the sweep (every 15 minutes) has not reached yet are expired now, by the
+ * sweep's own conditional write: until then they still hold their unique keys, her place with that mentor and one of
+ * her 3 slots, and a new request would be refused for a request nobody can answer any more.
+ */
+async function expireOverdueRequestsOf(props: { menteeId: string; now: Date }): Promise<void> {
+  const overdue = await MentoringRequestModel.find({
+    menteeId: oid(props.menteeId),
+    status: 'pending',
+    expiresAt: { $lte: props.now },
+  })
+    .select('_id menteeId mentorId')
+    .lean();
+  for (const request of overdue) await expireRequest(request);
 }
 
 /** The request, if the actor is its mentor (or an admin); its mentee may read it too when `asMentee`. */
@@ -342,8 +364,10 @@ export async function declineMentoringRequest(props: {
   const now = props.now ?? new Date();
   const request = await requestForMentor(props.actor, props.requestId);
   if (request.status !== 'pending') throw new ConflictError(messages.answered(request.status));
+  // Past its expiry it is the sweep's to close, as for an accept: her notice says it expired, not that it was declined.
+  if (request.expiresAt.getTime() <= now.getTime()) throw new ConflictError(messages.expired);
   const result = await MentoringRequestModel.updateOne(
-    { _id: request._id, status: 'pending' },
+    { _id: request._id, status: 'pending', expiresAt: { $gt: now } },
     {
       $set: {
         status: 'declined',
@@ -364,9 +388,11 @@ export async function declineMentoringRequest(props: {
  */
 export async function expireRequests(props: { now?: Date } = {}): Promise<number> {
   const now = props.now ?? new Date();
-  const due = await MentoringRequestModel.find({ status: 'pending' }).select('_id menteeId mentorId expiresAt').lean();
+  const due = await MentoringRequestModel.find({ status: 'pending', expiresAt: { $lte: now } })
+    .select('_id menteeId mentorId')
+    .lean();
   let expired = 0;
-  for (const r of due.filter((d) => d.expiresAt.getTime() <= now.getTime())) if (await expireRequest(r)) expired += 1;
+  for (const r of due) if (await expireRequest(r)) expired += 1;
   return expired;
 }
 
