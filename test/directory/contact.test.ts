@@ -74,6 +74,32 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(toReader.map((m) => m.text).join()).to.not.include(writer.email);
   });
 
+  it('when either of them blocks the other after the message was sent, the reply answers 403 and emails no one', async () => {
+    for (const blocks of ['writer', 'recipient'] as const) {
+      const writer = await buildUser({ name: 'Willa Writer' });
+      const reader = await buildUser({ name: 'Rhea Reader' });
+      await publish(reader);
+      const sent = await (
+        await api(writer)
+      )
+        .post(`/api/v1/directory/${reader.id}/messages`)
+        .send({ body: 'May I ask about your job share?' })
+        .expect(201);
+      const [blocker, blocked] = blocks === 'writer' ? [writer, reader] : [reader, writer];
+      await (await api(blocker)).put(`/api/v1/me/blocks/${blocked.id}`).expect(204);
+      const agent = await signIn(app, reader.email, testPassword);
+      const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
+      const refused = await agent
+        .post(`/directory/messages/${sent.body.id}/reply`)
+        .type('form')
+        .send({ _csrf: csrf, body: 'Yes, write to me at my address' })
+        .expect(403);
+      expect(refused.text).to.include('You can write only to people whose directory profile you can see.');
+      expect(await DirectoryMessageModel.countDocuments({ inReplyTo: sent.body.id }), blocks).to.equal(0);
+      expect(await OutboxMessageModel.countDocuments({ to: writer.email }), blocks).to.equal(0);
+    }
+  });
+
   it('when she writes to someone she cannot see (hidden profile), it answers 403 and sends nothing', async () => {
     const writer = await buildUser();
     const hidden = await buildUser();

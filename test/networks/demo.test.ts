@@ -1,5 +1,7 @@
 import { expect } from 'chai';
 import { NetworkModel } from '../../models/Network.ts';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -27,5 +29,16 @@ describe('networks: demo data', () => {
     const fiona = await signIn(testApp(), 'facilitator@pathways.test', demoPassword);
     const headship = networks.find((n) => n.name === 'Headship applications')!;
     expect((await fiona.get(`/networks/${String(headship._id)}`)).text).to.include('Priya Shah');
+  });
+
+  it('has a regional network for the Middle East, and stories that members have replied to', async function () {
+    this.timeout(180_000);
+    await seedDemoDataIfEmpty();
+    const middleEast = await NetworkModel.find({ kind: 'regional', name: /Middle East/ }).lean();
+    expect(middleEast.map((n) => n.name)).to.deep.equal(['Middle East women leaders']);
+    const answered = await NetworkPostModel.find({ kind: 'story', replyCount: { $gt: 0 } }).lean();
+    expect(answered.length).to.be.at.least(2);
+    const replies = await NetworkReplyModel.countDocuments({ postId: { $in: answered.map((p) => p._id) } });
+    expect(replies).to.equal(answered.reduce((sum, p) => sum + p.replyCount, 0));
   });
 });

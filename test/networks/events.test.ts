@@ -3,7 +3,7 @@ import supertest from 'supertest';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
-import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
@@ -11,6 +11,7 @@ import { buildUser, testPassword, tokenFor, type TestUser } from '../support/fac
 import { startSmtpSink } from '../support/smtp.ts';
 
 const minutes = (n: number) => n * 60_000;
+const eventUidLine = (id: string) => `UID:network-event-${id}@pathways`;
 
 describe('networks: events in each reader’s zone, RSVP, reminders exactly once, .ics and the calendar feed', () => {
   useTestDatabase();
@@ -25,6 +26,7 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     return {
       post: (p: string) => supertest(app).post(p).set('Authorization', `Bearer ${token}`),
       get: (p: string) => supertest(app).get(p).set('Authorization', `Bearer ${token}`),
+      delete: (p: string) => supertest(app).delete(p).set('Authorization', `Bearer ${token}`),
     };
   };
   const startsAt = '2027-03-10T09:00:00.000Z';
@@ -114,5 +116,67 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     const londonAgent = await signIn(app, lead.email, testPassword);
     const list = await londonAgent.get(`/networks/${network.id}/events`).expect(200);
     expect(list.text).to.include('Wednesday 10 March 2027, 09:00 GMT (Europe/London)');
+  });
+
+  it('an event in person needs its place (422 naming location); its page and .ics give the place', async () => {
+    const inPerson = { title: 'Dubai breakfast', startsAt, durationMinutes: 90, mode: 'in-person' };
+    const refused = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(inPerson).expect(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['location']);
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${network.id}/events`)
+      .send({ ...inPerson, location: 'Jumeirah Public Library' })
+      .expect(201);
+    expect(created.body).to.include({ mode: 'in-person', location: 'Jumeirah Public Library', joinUrl: null });
+    const agent = await signIn(app, sydney.email, testPassword);
+    const page = await agent.get(`/events/${created.body.id}`).expect(200);
+    expect(page.text).to.include('<dt>In person</dt><dd>Jumeirah Public Library</dd>');
+    const ics = await agent.get(`/events/${created.body.id}/event.ics`).expect(200);
+    expect(ics.text).to.include('LOCATION:Jumeirah Public Library');
+  });
+
+  it('a member removed from an approval network loses its events at once: no RSVP, page, .ics, feed or reminder', async () => {
+    const removed = await buildUser({ name: 'Rana Removed', timezone: 'Asia/Dubai' });
+    const closed = await buildNetwork([lead, removed], { leads: [lead], joining: 'approval' });
+    const when = '2027-04-14T16:00:00.000Z';
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${closed.id}/events`)
+      .send({ ...event, title: 'Members only: interview practice', startsAt: when })
+      .expect(201);
+    const id = created.body.id as string;
+    const her = await client(removed);
+    await her.post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    const agent = await signIn(app, removed.email, testPassword);
+    await agent.get(`/events/${id}`).expect(200);
+    const feed = new URL(await calendarFeedUrl({ userId: removed.id }));
+    expect((await supertest(app).get(feed.pathname).expect(200)).text).to.include(eventUidLine(id));
+
+    await (await client(lead)).delete(`/api/v1/networks/${closed.id}/members/${removed.id}`).expect(204);
+
+    await her.post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(403);
+    await her.get(`/api/v1/networks/${closed.id}/events`).expect(403);
+    const page = await agent.get(`/events/${id}`).expect(403);
+    expect(page.text).to.not.include('Members only: interview practice');
+    await agent.get(`/events/${id}/event.ics`).expect(403);
+    expect((await supertest(app).get(feed.pathname).expect(200)).text).to.not.include(eventUidLine(id));
+
+    const planned = await NotificationModel.find({ kind: 'network-event-reminder', userId: removed.id }).lean();
+    expect(planned).to.have.length(2);
+    const ids = planned.map((n) => n._id);
+    sink.received.length = 0;
+    for (const offset of [1440, 60]) {
+      const now = new Date(new Date(when).getTime() - minutes(offset) + 5_000);
+      expect(await runDueNotifications({ ids, now })).to.include({ sent: 0, skipped: 1 });
+      await settleNotifications({ ids, now });
+    }
+    expect(sink.received.filter((m) => m.to.includes(removed.email))).to.have.length(0);
+    const settled = await NotificationModel.find({ _id: { $in: ids } }).lean();
+    expect(settled.map((n) => [n.status, n.skipReason])).to.deep.equal([
+      ['skipped', 'She is no longer a member of the network.'],
+      ['skipped', 'She is no longer a member of the network.'],
+    ]);
   });
 });

@@ -1,7 +1,11 @@
 import { expect } from 'chai';
 import { NetworkModel } from '../../models/Network.ts';
+import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
+import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
@@ -157,5 +161,137 @@ describe('networks: pages', () => {
     const leadView = await lina.get(`/networks/${net.id}`).expect(200);
     expect(leadView.text).to.include('A question to hide');
     expect(leadView.text).to.include('Hidden: Off topic');
+  });
+
+  it('an admin links cohorts through the network form; the links are stored and ticked when the form shows again', async () => {
+    const spring = String((await buildCohort({ name: 'Spring cohort 2027' }))._id);
+    const autumn = String((await buildCohort({ name: 'Autumn cohort 2027' }))._id);
+    const ticked = (html: string, id: string) => new RegExp(`id="cohort-${id}"[^>]* checked`).test(html);
+    const agent = await signIn(app, admin.email, testPassword);
+    const blank = await agent.get('/networks/new').expect(200);
+    expect(blank.text).to.include('Spring cohort 2027');
+    const details = { name: 'Spring graduates', kind: 'interest', joining: 'open', description: 'After the course.' };
+    const created = await agent
+      .post('/networks')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/networks/new'), ...details, linkedCohortIds: spring })
+      .expect(303);
+    const network = (await NetworkModel.findOne({ name: 'Spring graduates' }).lean())!;
+    const id = String(network._id);
+    expect(created.headers.location).to.equal(`/networks/${id}`);
+    expect(network.linkedCohortIds!.map(String)).to.deep.equal([spring]);
+    const form = await agent.get(`/networks/${id}/edit`).expect(200);
+    expect(ticked(form.text, spring)).to.equal(true);
+    expect(ticked(form.text, autumn)).to.equal(false);
+
+    await agent
+      .post(`/networks/${id}`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/networks/${id}/edit`), ...details, linkedCohortIds: [autumn] })
+      .expect(303);
+    expect((await NetworkModel.findById(id).lean())!.linkedCohortIds!.map(String)).to.deep.equal([autumn]);
+    const again = await agent.get(`/networks/${id}/edit`).expect(200);
+    expect(ticked(again.text, spring)).to.equal(false);
+    expect(ticked(again.text, autumn)).to.equal(true);
+
+    const lina = await signIn(app, lead.email, testPassword);
+    const refused = await lina
+      .post(`/networks/${id}`)
+      .type('form')
+      .send({ _csrf: await csrfOf(lina, `/networks/${id}`), ...details, linkedCohortIds: [spring] })
+      .expect(403);
+    expect(refused.text).to.include('Not allowed');
+    expect((await NetworkModel.findById(id).lean())!.linkedCohortIds!.map(String)).to.deep.equal([autumn]);
+  });
+
+  it('from the post page a member replies to a post and reports one; the reply is shown, the report reaches the lead', async () => {
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member] });
+    const post = await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: lead.id,
+      kind: 'question',
+      title: 'Who is going to the conference?',
+      body: 'Tell us.',
+    });
+    const postPath = `/posts/${String(post._id)}`;
+    const mei = await signIn(app, member.email, testPassword);
+    const empty = await mei
+      .post(`${postPath}/replies`)
+      .type('form')
+      .send({ _csrf: await csrfOf(mei, postPath), body: '' })
+      .expect(422);
+    expect(empty.text).to.include('There is a problem');
+    const replied = await mei
+      .post(`${postPath}/replies`)
+      .type('form')
+      .send({ _csrf: await csrfOf(mei, postPath), body: 'I am, *both* days.' })
+      .expect(303);
+    expect(replied.headers.location).to.equal(`${postPath}#replies-heading`);
+    const page = await mei.get(postPath).expect(200);
+    expect(page.text).to.include('1 reply');
+    expect(page.text).to.include('<em>both</em> days');
+    expect(await NetworkReplyModel.countDocuments({ postId: post._id, authorId: member.id })).to.equal(1);
+    expect((await NetworkPostModel.findById(post._id).lean())!.replyCount).to.equal(1);
+
+    await mei
+      .post(`${postPath}/report`)
+      .type('form')
+      .send({ _csrf: await csrfOf(mei, postPath), reason: 'Asks for personal plans' })
+      .expect(303);
+    const report = await NetworkPostReportModel.findOne({ postId: post._id }).lean();
+    expect(report).to.include({ reason: 'Asks for personal plans' });
+    expect(String(report!.reporterId)).to.equal(member.id);
+    const lina = await signIn(app, lead.email, testPassword);
+    expect((await lina.get(`/networks/${net.id}`).expect(200)).text).to.include('Asks for personal plans');
+  });
+
+  it('she leaves a network from its page; a lead removes a member, who can no longer read it; a member cannot remove', async () => {
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, asker] });
+    await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: lead.id,
+      kind: 'story',
+      title: 'Members-only story',
+      body: 'Between us.',
+    });
+    const statusOf = async (user: TestUser) =>
+      NetworkMembershipModel.findOne({ networkId: net.id, userId: user.id }).lean();
+    const countOf = async () => (await NetworkModel.findById(net.id).lean())!.memberCount;
+    expect(await countOf()).to.equal(3);
+
+    const amal = await signIn(app, asker.email, testPassword);
+    const refused = await amal
+      .post(`/networks/${net.id}/members/${member.id}/remove`)
+      .type('form')
+      .send({ _csrf: await csrfOf(amal, `/networks/${net.id}`) })
+      .expect(403);
+    expect(refused.text).to.include('Not allowed');
+    expect(await statusOf(member)).to.include({ status: 'member' });
+
+    const mei = await signIn(app, member.email, testPassword);
+    await mei
+      .post(`/networks/${net.id}/leave`)
+      .type('form')
+      .send({ _csrf: await csrfOf(mei, `/networks/${net.id}`) })
+      .expect(303);
+    expect(await statusOf(member)).to.include({ status: 'removed', leftBy: 'self' });
+    expect(await countOf()).to.equal(2);
+    const afterLeaving = await mei.get(`/networks/${net.id}`).expect(200);
+    expect(afterLeaving.text).to.include('Ask to join');
+    expect(afterLeaving.text).to.not.include('Members-only story');
+
+    const lina = await signIn(app, lead.email, testPassword);
+    const removed = await lina
+      .post(`/networks/${net.id}/members/${asker.id}/remove`)
+      .type('form')
+      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`) })
+      .expect(303);
+    expect(removed.headers.location).to.equal(`/networks/${net.id}#members-heading`);
+    expect(await statusOf(asker)).to.include({ status: 'removed', leftBy: 'lead' });
+    expect(await countOf()).to.equal(1);
+    const afterRemoval = await amal.get(`/networks/${net.id}`).expect(200);
+    expect(afterRemoval.text).to.include('Only members read this network’s posts.');
+    expect(afterRemoval.text).to.not.include('Members-only story');
+    expect((await lina.get(`/networks/${net.id}`)).text).to.include('Members (1)');
   });
 });

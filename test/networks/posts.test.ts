@@ -113,6 +113,33 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     expect(audit!.detail).to.include('Names a colleague');
   });
 
+  it('an admin who is not a lead of an approval network hides a post with a reason: members lose it, the audit names her and the reason', async () => {
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member] });
+    const created = await post(member, closed.id, { ...story, title: 'Hidden by an admin' }).expect(201);
+    const id = created.body.id as string;
+    await supertest(app)
+      .patch(`/api/v1/posts/${id}`)
+      .set('Authorization', bearer(admin))
+      .send({ hidden: true, reason: 'Shares a pupil’s name' })
+      .expect(200);
+    expect((await list(member, closed.id).expect(200)).body.items).to.have.length(0);
+    await supertest(app)
+      .post(`/api/v1/posts/${id}/replies`)
+      .set('Authorization', bearer(member))
+      .send({ body: 'Still here?' })
+      .expect(404);
+    expect((await list(admin, closed.id).expect(200)).body.items[0]).to.include({
+      id,
+      hidden: true,
+      hiddenReason: 'Shares a pupil’s name',
+    });
+    const audit = await AuditEventModel.find({ action: 'post-hidden', targetId: id }).lean();
+    expect(audit).to.have.length(1);
+    expect(audit[0]).to.include({ actorName: admin.name });
+    expect(String(audit[0]!.actorId)).to.equal(admin.id);
+    expect(audit[0]!.detail).to.include('Shares a pupil’s name');
+  });
+
   it('a report reaches the network page of leads and admins and emails each of them once', async () => {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
     const created = await post(member, open.id, story).expect(201);

@@ -8,7 +8,7 @@ import { isObjectId } from '../../ids.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
 import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
-import { isLead, isMember } from './membership.ts';
+import { isLead, isMember, networksOf } from './membership.ts';
 
 /**
  * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
@@ -214,7 +214,10 @@ export function addEventsToCalendar(calendar: ICalCalendar, events: NetworkEvent
   }
 }
 
-/** The events she said she is going to, from `since` on, with their networks' names (for her calendar feed). */
+/**
+ * The events she said she is going to, from `since` on, with their networks' names (for her calendar feed). Only
+ * events of networks she still belongs to: her answer outlives a removal, her access does not.
+ */
 export async function eventsGoingTo(userId: Types.ObjectId | string, since: Date) {
   const answers = await EventRsvpModel.find({ userId: new Types.ObjectId(String(userId)), going: true })
     .select({ eventId: 1 })
@@ -222,6 +225,7 @@ export async function eventsGoingTo(userId: Types.ObjectId | string, since: Date
   if (!answers.length) return { events: [] as NetworkEvent[], networkNames: new Map<string, string>() };
   const events = (await NetworkEventModel.find({
     _id: { $in: answers.map((a) => a.eventId) },
+    networkId: { $in: await networksOf(userId) },
     startsAt: { $gte: since },
   }).lean()) as NetworkEvent[];
   const networks = await NetworkModel.find({ _id: { $in: events.map((e) => e.networkId) } })
