@@ -1,5 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
@@ -32,7 +33,7 @@ export function ensureFerretDbBinary(): string {
   return result.stdout.trim().split('\n').at(-1)!;
 }
 
-/** Waits for a child process to print "Listening on TCP host:port" (FerretDB) or mongod's waiting line. */
+/** Waits for a child process to print "Listening on Unix <path>" (FerretDB) or mongod's waiting line. */
 function waitForListening(child: ChildProcess, pattern: RegExp, logFile: string, timeoutMs = 30_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let buffer = '';
@@ -72,7 +73,10 @@ function stopper(child: ChildProcess): () => Promise<void> {
 }
 
 /**
- * Starts FerretDB (or mongod) on a free loopback port with its data under `dataDir`.
+ * Starts FerretDB with its data under `dataDir`, listening on a Unix socket only, or mongod on a free loopback port.
+ * FerretDB has no authentication of its own: a loopback port would let every account on the machine read and write
+ * the whole database, while the socket sits in a directory only this account may enter (mkdtemp makes it 0700). It
+ * lives in the temporary directory, not in `dataDir`, because a socket's path is limited to about 100 bytes.
  * `memory` keeps SQLite in memory (tests), so nothing is left on disk. `ferretDbArgs` are added to FerretDB's flags.
  */
 export async function startEmbeddedDatabase(opts: {
@@ -87,10 +91,14 @@ export async function startEmbeddedDatabase(opts: {
 
   if (onPath('go')) {
     const binary = ensureFerretDbBinary();
+    const socketDir = mkdtempSync(path.join(tmpdir(), 'pathways-db-'));
+    const socket = path.join(socketDir, 'ferretdb.sock');
     const args = [
       '--handler=sqlite',
       `--sqlite-url=file:${dbDir}/${opts.memory ? '?mode=memory' : ''}`,
-      '--listen-addr=127.0.0.1:0',
+      // No TCP listener at all: the socket only.
+      '--listen-addr=',
+      `--listen-unix=${socket}`,
       '--debug-addr=-',
       '--state-dir=-',
       '--telemetry=disable',
@@ -108,8 +116,16 @@ export async function startEmbeddedDatabase(opts: {
     });
     child.stdout.pipe(log);
     child.stderr.pipe(log);
-    const address = await waitForListening(child, /Listening on TCP (127\.0\.0\.1:\d+)/, logFile);
-    return { uri: `mongodb://${address}/`, kind: 'ferretdb', stop: stopper(child) };
+    const stop = stopper(child);
+    const stopAndTidy = () => stop().then(() => rmSync(socketDir, { recursive: true, force: true }));
+    try {
+      await waitForListening(child, /Listening on Unix (\S+?)\.\.\./, logFile);
+    } catch (error) {
+      await stopAndTidy();
+      throw error;
+    }
+    // The driver reads a host that ends in .sock as a socket path; it must be percent-encoded in the URI.
+    return { uri: `mongodb://${encodeURIComponent(socket)}/`, kind: 'ferretdb', stop: stopAndTidy };
   }
 
   if (onPath('mongod')) {
