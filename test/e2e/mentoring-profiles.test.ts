@@ -3,8 +3,10 @@ import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/brows
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
+import { recordOutcome } from '../../server/services/mentoring/mentorships.ts';
 
-describe('browser: mentoring profiles, suggestions and the assignment review meet WCAG 2.2 AA', () => {
+describe('browser: mentoring profiles, suggestions, the assignment review and the admin overview meet WCAG 2.2 AA', () => {
   useTestDatabase();
   const ui = useBrowserApp();
 
@@ -54,5 +56,28 @@ describe('browser: mentoring profiles, suggestions and the assignment review mee
       expect(await wcagViolations(page), path).to.deep.equal([]);
       await context.close();
     }
+  });
+
+  it('the admin overview, with its outcomes chart drawn, has no violation', async function () {
+    this.timeout(120_000);
+    const mentor = await buildMentor({}, { name: 'Ruth Chart' });
+    const mentee = await buildMentee({}, { name: 'Ivy Chart' });
+    const request = await createMentoringRequest({
+      actor: { id: mentee.id, roles: mentee.roles },
+      mentorId: mentor.id,
+      message: 'Help with my application.',
+    });
+    await acceptMentoringRequest({ actor: { id: mentor.id, roles: mentor.roles }, requestId: String(request._id) });
+    const today = new Date().toISOString().slice(0, 10);
+    await recordOutcome({ actor: { id: mentee.id, roles: mentee.roles }, kind: 'applied', on: today });
+    const admin = await buildUser({ roles: ['admin'] });
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, admin.email, testPassword);
+    await page.goto(`${ui.baseUrl}/admin/mentoring`);
+    await page.getByRole('img', { name: 'Outcomes recorded each month, by kind' }).waitFor();
+    expect(await page.getByRole('table', { name: /Outcomes each month/ }).count()).to.equal(1);
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await context.close();
   });
 });
