@@ -86,6 +86,14 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(bad.text).to.include('Choose single emails or a daily digest');
   });
 
+  it('the email settings page gives the digest times as 08:00 in her own zone, and names it', async () => {
+    const facilitator = await buildUser({ roles: ['facilitator'], timezone: 'America/Toronto' });
+    const page = await (await signIn(app, facilitator.email, testPassword)).get('/account/notifications').expect(200);
+    expect(page.text).to.include('Times on this page and in your emails are in your time zone, America/Toronto.');
+    expect(page.text).to.include('One daily digest at 08:00 your time');
+    expect(page.text).to.include('Day of your weekly cohort digest (at 08:00 your time)');
+  });
+
   it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
     const { cohort, users } = await buildCohortWithSession({
       startsAt: new Date('2027-12-01T10:00:00Z'),

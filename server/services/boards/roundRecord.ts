@@ -66,6 +66,7 @@ export function readinessRecordCsv(props: { round: RecruitmentRound; board: Boar
   return toCsv({ header, rows: lines });
 }
 
+/** `zone` is the reader's: the instants (closing, renewal deadlines) are shown in her zone with the zone named. */
 export async function readinessRecordPdf(props: {
   round: RecruitmentRound;
   board: Board;
@@ -87,7 +88,7 @@ export async function readinessRecordPdf(props: {
   doc.text(`Round: ${props.round.title}`);
   doc.text(`Interview date: ${record.interviewDate ? formatDate(record.interviewDate, zone) : ''} (${zone})`);
   doc.text(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);
-  if (props.round.closedAt) doc.text(`Closed: ${formatDateTime(props.round.closedAt, zone)}`);
+  if (props.round.closedAt) doc.text(`Closed: ${formatDateTime(props.round.closedAt, props.zone)}`);
   doc.moveDown();
   for (const r of rows(record, props.zone)) {
     doc.fontSize(12).text(`${r.name} (${r.role})`, { underline: true });
