@@ -190,7 +190,13 @@ export async function setPasswordWithLink(props: {
     { $set: { usedAt: now } },
   );
   if (!used) throw new NotFoundError(messages.linkInvalid);
-  await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash, status: 'active' } });
+  // Conditional on the status findValidLink accepted: an admin may disable (or erasure may erase) the account while
+  // the password is hashed, on another process, and an unconditional write would make it active again.
+  const set = await UserModel.updateOne(
+    { _id: user._id, status: { $in: ['active', 'invited'] } },
+    { $set: { passwordHash, status: 'active' } },
+  );
+  if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
   if (props.purpose === 'password-reset')
     await afterPasswordReset({ user: { id: user._id, name: user.name, email: user.email }, ip: props.ip });

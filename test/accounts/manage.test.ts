@@ -2,8 +2,12 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { hashSecret, newSecret } from '../../server/services/secrets.ts';
+import { setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -249,5 +253,30 @@ describe('admins manage accounts', () => {
     const active = await buildUser();
     await supertest(app).post(`/api/v1/users/${active.id}/invitation`).set(bearer(adminToken)).expect(409);
     await supertest(app).post('/api/v1/users/0123456789abcdef01234567/invitation').set(bearer(adminToken)).expect(404);
+  });
+
+  it('when an admin disables a person while she chooses a password through her link, she stays disabled', async () => {
+    for (const purpose of ['invitation', 'password-reset'] as const) {
+      const nia = await buildUser({ status: purpose === 'invitation' ? 'invited' : 'active' });
+      const secret = newSecret();
+      await OneTimeTokenModel.create({
+        purpose,
+        userId: nia.id,
+        tokenHash: hashSecret(secret),
+        expiresAt: new Date(Date.now() + 60 * 60 * 1000),
+      });
+      // The disable lands while her new password is being hashed (argon2id takes a while), on another process.
+      const [chosen, disabled] = await Promise.allSettled([
+        setPasswordWithLink({ purpose, secret, password: 'a-brand-new-passphrase-77' }),
+        updateUserAsAdmin({
+          actor: { id: admin.id, name: admin.name },
+          userId: nia.id,
+          changes: { status: 'disabled' },
+        }),
+      ]);
+      expect(disabled.status).to.equal('fulfilled');
+      expect(['fulfilled', 'rejected']).to.include(chosen.status);
+      expect((await UserModel.findById(nia.id).lean())!.status).to.equal('disabled');
+    }
   });
 });

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { saveDirectoryProfile } from '../../server/services/directory/profiles.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -43,5 +44,36 @@ describe('directory: a renamed person is listed and found by her new name at onc
     const found = await search('hannah after');
     expect(found.map((p) => [p.userId, p.name])).to.deep.equal([[renamed.id, 'Hannah After']]);
     expect(await search('hannah before')).to.deep.equal([]);
+  });
+
+  it('a profile save that began before the rename (another process) does not bring the old name back', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const renamed = await buildUser({ name: 'Iris Before' });
+    const profile = {
+      visibility: 'everyone' as const,
+      headline: 'Head of school',
+      role: 'Head',
+      phase: 'primary' as const,
+      country: 'GB',
+      region: 'York',
+      topics: ['interviews' as const],
+      openTo: [],
+    };
+    // Her request read her account (and name) before the admin's rename landed; its save lands after it.
+    const staleActor = { ...renamed, roles: renamed.roles };
+    await saveDirectoryProfile({ actor: staleActor, profile });
+    await supertest(testApp())
+      .patch(`/api/v1/users/${renamed.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .send({ name: 'Iris After' })
+      .expect(200);
+    const saved = await saveDirectoryProfile({
+      actor: staleActor,
+      profile: { ...profile, headline: 'Executive head' },
+    });
+    expect(saved.name).to.equal('Iris After');
+    const stored = (await DirectoryProfileModel.findById(renamed.id).lean())!;
+    expect(stored.name).to.equal('Iris After');
+    expect(stored.searchText).to.include('iris after').and.not.include('iris before');
   });
 });

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
-import { recountAllMembers } from '../../server/services/networks/members.ts';
+import { leaveNetwork, recountAllMembers, removeMember } from '../../server/services/networks/members.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -188,6 +188,33 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
       .set('Authorization', await bearer(lead))
       .expect(409);
     expect(await countOf(open.id)).to.equal(2);
+  });
+
+  it('when the last two leads leave, or remove each other, at the same moment, the network keeps a lead', async () => {
+    const leadOf = async (id: string) =>
+      NetworkMembershipModel.countDocuments({ networkId: id, status: 'member', role: 'lead' });
+    for (let round = 0; round < 3; round++) {
+      const ann = await buildUser();
+      const both = await buildNetwork({ joining: 'open' }, { leads: [lead, ann], members: [bea] });
+      const actor = (u: TestUser) => ({ id: u.id, name: u.name, roles: [] }) as unknown as Express.User;
+      const left = await Promise.allSettled([
+        leaveNetwork({ actor: actor(lead), networkId: both.id }),
+        leaveNetwork({ actor: actor(ann), networkId: both.id }),
+      ]);
+      expect(left.filter((r) => r.status === 'fulfilled').length).to.be.at.most(1);
+      expect(await leadOf(both.id)).to.be.at.least(1);
+      expect(await countOf(both.id)).to.equal(
+        await NetworkMembershipModel.countDocuments({ networkId: both.id, status: 'member' }),
+      );
+
+      const cat = await buildUser();
+      const pair = await buildNetwork({ joining: 'open' }, { leads: [alice, cat] });
+      await Promise.allSettled([
+        removeMember({ actor: actor(alice), networkId: pair.id, userId: cat.id }),
+        removeMember({ actor: actor(cat), networkId: pair.id, userId: alice.id }),
+      ]);
+      expect(await leadOf(pair.id)).to.be.at.least(1);
+    }
   });
 
   it('admins name leads with PUT .../leads (403 for others); a former lead stays a member', async () => {

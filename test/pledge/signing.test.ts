@@ -131,6 +131,39 @@ describe('pledge: signing and confirming', () => {
     await confirmSignature({ secret, now: new Date('2026-03-08T09:59:59Z') });
   });
 
+  it('signing again while the first confirmation lands (another process) changes no public detail without a new link', async () => {
+    const body = organisationBody({ region: 'Cumbria' });
+    const now = new Date();
+    await signPledge({ input: body as never, now });
+    const secret = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
+    // The second signing reads the signature while it is still pending, then stalls until it is confirmed.
+    const model = PledgeSignatureModel as unknown as Record<string, unknown>;
+    const findOne = PledgeSignatureModel.findOne.bind(PledgeSignatureModel);
+    let reached!: () => void;
+    let release!: () => void;
+    const atGate = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (release = r));
+    model.findOne = async (...args: Parameters<typeof findOne>) => {
+      const doc = await findOne(...args);
+      reached();
+      await gate;
+      return doc;
+    };
+    try {
+      const again = signPledge({ input: { ...body, region: 'Somewhere Else' } as never, now });
+      await atGate;
+      delete model.findOne;
+      await confirmSignature({ secret, now });
+      release();
+      await again;
+    } finally {
+      delete model.findOne;
+    }
+    const stored = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
+    expect(stored).to.include({ status: 'confirmed', region: 'Cumbria' });
+    expect(stored.pendingChanges).to.include({ region: 'Somewhere Else' });
+  });
+
   it('an unknown or malformed link is a 404, never a 500', async () => {
     expect((await supertest(app).get('/pledge/confirm/not-a-real-token').expect(404)).text).to.include(
       'This link is not valid',

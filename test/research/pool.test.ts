@@ -1,8 +1,11 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { PoolOfferModel } from '../../models/PoolOffer.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
+import { PoolProfileModel } from '../../models/PoolProfile.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { closePoolRequest, offerPoolRequest } from '../../server/services/pool/pool.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
@@ -156,6 +159,30 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .expect(200);
     expect(own.body.done).to.have.length(1);
     expect(own.body.done[0].organisation).to.equal('Riverside Primary');
+  });
+
+  it('an offer made while another admin closes the request (another process) is withdrawn: no closed request waits for an answer', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    for (let round = 0; round < 3; round++) {
+      const member = await buildUser();
+      await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(member.id), ...profile });
+      const { insertedId } = await PoolRequestModel.collection.insertOne({
+        ...request,
+        status: 'open',
+        confirmTokenHash: `hash-${round}-${member.id}`,
+        confirmExpiresAt: new Date(Date.now() + 86_400_000),
+        createdAt: new Date(),
+      });
+      const open = { _id: insertedId };
+      const [offered, closed] = await Promise.allSettled([
+        offerPoolRequest({ actor: admin, requestId: String(open._id), userId: member.id }),
+        closePoolRequest({ actor: admin, requestId: String(open._id), reason: 'No one free' }),
+      ]);
+      expect(closed.status).to.equal('fulfilled');
+      expect(['fulfilled', 'rejected']).to.include(offered.status);
+      expect((await PoolRequestModel.findById(open._id).lean())!.status).to.equal('closed');
+      expect(await PoolOfferModel.countDocuments({ requestId: open._id, status: 'pending' })).to.equal(0);
+    }
   });
 
   it('the web form: a filled honeypot gets the usual answer and stores nothing; errors are shown on the form', async () => {

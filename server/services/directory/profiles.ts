@@ -106,6 +106,14 @@ export async function saveDirectoryProfile(props: {
     },
     { upsert: true, returnDocument: 'after', runValidators: true, lean: true },
   );
+  // Her name as this request read it: an admin's rename landing meanwhile (another process) already wrote the new
+  // one here and would be undone, so her account is read again and the rename applied once more if it moved on.
+  const account = await UserModel.findById(actor.id).select({ name: 1 }).lean();
+  if (account && account.name !== actor.name) {
+    await renameInDirectory({ userId: actor.id, name: account.name });
+    const renamed = await DirectoryProfileModel.findById(actor.id).lean();
+    if (renamed) return presentProfile(renamed as DirectoryProfile, actor.id);
+  }
   return presentProfile(saved as DirectoryProfile, actor.id);
 }
 

@@ -140,17 +140,32 @@ export async function leaveNetwork(props: { actor: Express.User; networkId: stri
   await endMembership(network._id, oid(props.actor.id), 'self');
 }
 
+const leadCount = (networkId: Id) =>
+  NetworkMembershipModel.countDocuments({ role: 'lead', status: 'member', networkId });
+
+/**
+ * Ends her membership. The last lead may not go: two leads leaving (or removing each other) at once on two processes
+ * both pass the first count, so a lead who has just gone counts again after her own write and, finding no lead left,
+ * is put back by a conditional write on that removal (409). Of any set of such writes, the last one's count sees them
+ * all, so the network never stays without a lead (both may be refused; neither then left).
+ */
 async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' | 'admin'): Promise<void> {
   const current = await membershipOf(networkId, userId);
   if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
-  if (current.status === 'member' && current.role === 'lead') {
-    const leads = await NetworkMembershipModel.countDocuments({ role: 'lead', status: 'member', networkId });
-    if (leads <= 1) throw new ConflictError(messages.lastLead);
-  }
+  if (current.status === 'member' && current.role === 'lead' && (await leadCount(networkId)) <= 1)
+    throw new ConflictError(messages.lastLead);
+  const removedAt = new Date();
   const before = await NetworkMembershipModel.findOneAndUpdate(
     { userId, networkId, status: { $in: ['member', 'requested'] } },
-    { $set: { status: 'removed', role: 'member', removedAt: new Date(), leftBy } },
+    { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
   ).lean();
+  if (before?.status === 'member' && before.role === 'lead' && (await leadCount(networkId)) === 0) {
+    await NetworkMembershipModel.updateOne(
+      { _id: before._id, status: 'removed', removedAt },
+      { $set: { status: 'member', role: 'lead' }, $unset: { removedAt: 1, leftBy: 1 } },
+    );
+    throw new ConflictError(messages.lastLead);
+  }
   if (before?.status === 'member') await bump(networkId, -1);
 }
 

@@ -70,13 +70,17 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
       signature = await PledgeSignatureModel.findOne({ signKey });
       if (!signature) throw error;
     }
-  } else if (signature.status === 'pending') {
-    await PledgeSignatureModel.updateOne(
-      { _id: signature._id },
-      { $set: { ...details, ...derived(input.kind, details) } },
-    );
   } else {
-    await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { pendingChanges: details } });
+    // Conditional on "pending": confirmed meanwhile (another process), the new details wait for their link instead.
+    const replaced =
+      signature.status === 'pending' &&
+      (
+        await PledgeSignatureModel.updateOne(
+          { _id: signature._id, status: 'pending' },
+          { $set: { ...details, ...derived(input.kind, details) } },
+        )
+      ).matchedCount === 1;
+    if (!replaced) await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { pendingChanges: details } });
   }
   const link = await issuePledgeLink({ purpose: 'confirm', signatureId: signature._id, now });
   try {

@@ -264,6 +264,13 @@ export async function offerPoolRequest(props: { actor: Express.User; requestId: 
       status: 'pending',
     });
     await PoolRequestModel.updateOne({ _id: request._id, status: 'open' }, { $set: { status: 'offered' } });
+    // Accepted or closed meanwhile (another process): that write came before its own withdrawal of the pending
+    // offers, which may have missed this one; so it is read again now, and the offer withdrawn if it is too late.
+    const now = await PoolRequestModel.findById(request._id).select({ status: 1 }).lean();
+    if (!now || !['open', 'offered'].includes(now.status)) {
+      await PoolOfferModel.updateOne({ _id: offer._id, status: 'pending' }, { $set: { status: 'withdrawn' } });
+      throw new ConflictError(messages.notOpen);
+    }
     // Through the reminders: once (its key), by her preferences, and skipped if answered before it goes.
     await planNotification({
       key: `pool-offer:${String(offer._id)}`,
