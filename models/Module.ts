@@ -33,6 +33,8 @@ const moduleSchema = new Schema(
     position: { type: Number, required: true, default: 0 },
     /** Archived modules keep their completions but no longer count towards progress. */
     archived: { type: Boolean, required: true, default: false },
+    /** Bumped by every edit of the module's content: an edit is written only over the version it read. */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

@@ -128,7 +128,13 @@ async function applyChanges(user: Express.User, moduleId: string, changes: z.out
             ? { type: 'reflection', minWords: rule.minWords ?? 0 }
             : { type: rule.type },
     };
-    await updateModule({ actor: user, moduleId, input: { ...current, ...fields } });
+    // Written only over the version read here: an edit made meanwhile is a 409, never silently undone.
+    await updateModule({
+      actor: user,
+      moduleId,
+      input: { ...current, ...fields },
+      expectedVersion: module.version ?? null,
+    });
   }
   if (archived !== undefined) await setModuleArchived({ actor: user, moduleId, archived });
   else await assertCanAuthor(user, module.programmeId);
@@ -158,6 +164,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       access: ['admin', 'facilitator'],
       body: moduleChangesSchema,
       success: { status: 200, description: 'The module', schema: moduleOutSchema.partial().loose() },
+      errors: [409],
     },
     async ({ user, params, body }) => applyChanges(user, params.id!, body),
   );

@@ -417,6 +417,72 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         .expect(200);
       expect(ok.body).to.deep.equal({ status: 'present' });
     });
+    it('when more guesses than the limit arrive at once, at most 5 codes are judged, the right one included', async () => {
+      for (let round = 0; round < 3; round++) {
+        const { cohort, people } = await cohortWith(1);
+        const now = new Date();
+        const session = await buildSession(cohort._id, {
+          startsAt: new Date(now.getTime() - minutes(5)),
+          durationMinutes: 60,
+        });
+        const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
+        if (!shown.open) throw new Error('should be open');
+        const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
+        const url = `/api/v1/sessions/${String(session._id)}/check-in`;
+        const guesses = Array.from({ length: 12 }, (_, i) => `${'ABCDEFGHJKLM'[i]!.repeat(5)}Z`);
+        guesses[11] = shown.code;
+        const answers = await Promise.all(guesses.map((code) => supertest(app).post(url).set(pAuth).send({ code })));
+        const judged = answers.filter((a) => a.status === 422 || a.status === 200);
+        expect(judged.length).to.be.at.most(checkInFailureLimit);
+        expect(answers.filter((a) => a.status === 429)).to.have.length(12 - judged.length);
+      }
+    });
+
+    it('a facilitator marking her excused while she checks in (on another process) leaves her excused', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const now = new Date();
+      const session = await buildSession(cohort._id, {
+        startsAt: new Date(now.getTime() - minutes(5)),
+        durationMinutes: 60,
+      });
+      const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
+      if (!shown.open) throw new Error('should be open');
+      // Her check-in reads her (missing) record, then stalls until the facilitator's register is written.
+      const model = AttendanceRecordModel as unknown as Record<string, unknown>;
+      const findById = AttendanceRecordModel.findById.bind(AttendanceRecordModel);
+      let reached!: () => void;
+      let release!: () => void;
+      const atGate = new Promise<void>((r) => (reached = r));
+      const gate = new Promise<void>((r) => (release = r));
+      model.findById = (...args: Parameters<typeof findById>) => ({
+        lean: async () => {
+          const doc = await findById(...args).lean();
+          reached();
+          await gate;
+          return doc;
+        },
+      });
+      try {
+        const checkingIn = checkIn({ actor: people[0]!, sessionId: String(session._id), code: shown.code, now });
+        await atGate;
+        delete model.findById;
+        await recordAttendance({
+          actor: facilitator,
+          sessionId: String(session._id),
+          records: [{ userId: people[0]!.id, status: 'excused', note: 'Ill' }],
+          now,
+        });
+        release();
+        await checkingIn;
+      } finally {
+        delete model.findById;
+      }
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id }).lean()).to.include({
+        status: 'excused',
+        note: 'Ill',
+      });
+    });
+
     it('on the web: the facilitator sees the code while the session runs, the participant enters it, a wrong one is explained', async () => {
       const { cohort, people } = await cohortWith(1);
       const session = await buildSession(cohort._id, {

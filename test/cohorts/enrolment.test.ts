@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -93,6 +95,88 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect((await EnrolmentModel.findOne({ cohortId: id, userId: b!.id }).lean())!.status).to.equal('active');
     expect((await EnrolmentModel.findOne({ cohortId: id, userId: c!.id }).lean())!.status).to.equal('waitlisted');
     expect((await agent.get(`/cohorts/${id}`).expect(200)).text).to.include('1 person moved up from the waitlist');
+  });
+
+  describe('when the capacity is lowered', () => {
+    const inputOf = (cohort: Awaited<ReturnType<typeof buildCohort>>, capacity: number) => ({
+      programmeId: String(cohort.programmeId),
+      name: cohort.name,
+      capacity,
+      timezone: cohort.timezone,
+      startsOn: cohort.startsOn,
+      endsOn: cohort.endsOn,
+      facilitatorIds: cohort.facilitatorIds.map(String),
+    });
+    const activeIn = (cohort: Awaited<ReturnType<typeof buildCohort>>) =>
+      EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' });
+
+    it('after people withdrew, newcomers never take more places than the new capacity', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const cohort = await buildCohort({ capacity: 4 });
+      const id = String(cohort._id);
+      const people = await Promise.all(Array.from({ length: 6 }, () => buildUser()));
+      for (const p of people.slice(0, 4)) await enrolParticipant({ actor: 'system', cohortId: id, userId: p.id });
+      // The places numbered 1 and 2 are freed; 3 and 4 stay taken.
+      for (const p of people.slice(0, 2)) await withdrawParticipant({ actor: 'system', cohortId: id, userId: p.id });
+      await updateCohort({ actor: admin as unknown as Express.User, cohortId: id, input: inputOf(cohort, 2) });
+      const results = [];
+      for (const p of people.slice(4))
+        results.push(await enrolParticipant({ actor: 'system', cohortId: id, userId: p.id }));
+      expect(results.map((r) => r.status)).to.deep.equal(['waitlisted', 'waitlisted']);
+      expect(await activeIn(cohort)).to.equal(2);
+      expect(await SeatModel.countDocuments({ cohortId: cohort._id, number: { $gt: 2 } })).to.equal(0);
+    });
+
+    it('while people enrol at the same moment, the cohort never ends with more people than places', async function () {
+      this.timeout(120_000);
+      const admin = await buildUser({ roles: ['admin'] });
+      for (let round = 0; round < 3; round++) {
+        const cohort = await buildCohort({ capacity: 10 });
+        const id = String(cohort._id);
+        for (let i = 0; i < 8; i++)
+          await enrolParticipant({ actor: 'system', cohortId: id, userId: (await buildUser()).id });
+        const newcomers = await Promise.all(Array.from({ length: 3 }, () => buildUser()));
+        const lowered = await Promise.allSettled([
+          updateCohort({ actor: admin as unknown as Express.User, cohortId: id, input: inputOf(cohort, 8) }),
+          ...newcomers.map((p) => enrolParticipant({ actor: 'system', cohortId: id, userId: p.id })),
+        ]);
+        expect(lowered.slice(1).every((r) => r.status === 'fulfilled')).to.equal(true);
+        const { capacity } = (await CohortModel.findById(id).lean())!;
+        expect(await activeIn(cohort)).to.be.at.most(capacity);
+        expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.be.at.most(capacity);
+      }
+    });
+  });
+
+  it('a facilitator saving the settings while an admin re-assigns the facilitators (another process) keeps the admin’s choice', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    for (let round = 0; round < 3; round++) {
+      const runner = await buildUser({ roles: ['facilitator'] });
+      const added = await buildUser({ roles: ['facilitator'] });
+      const cohort = await buildCohort({ capacity: 5, facilitatorIds: [runner.id] });
+      const id = String(cohort._id);
+      const form = {
+        programmeId: String(cohort.programmeId),
+        name: cohort.name,
+        timezone: cohort.timezone,
+        startsOn: cohort.startsOn,
+        endsOn: cohort.endsOn,
+      };
+      await Promise.all([
+        updateCohort({
+          actor: admin,
+          cohortId: id,
+          input: { ...form, capacity: 5, facilitatorIds: [runner.id, added.id] },
+        }),
+        updateCohort({
+          actor: runner as unknown as Express.User,
+          cohortId: id,
+          input: { ...form, capacity: 6, facilitatorIds: [runner.id] },
+        }),
+      ]);
+      const stored = (await CohortModel.findById(id).lean())!;
+      expect(stored.facilitatorIds.map(String)).to.have.members([runner.id, added.id]);
+    }
   });
 
   it('when an admin moves a cohort to another programme, its enrolments follow (Enrolment.programmeId)', async () => {

@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { setModuleArchived, updateModule } from '../../server/services/learning/programmes.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -112,6 +113,61 @@ describe('learning: authoring programmes and modules', () => {
       .send({ prerequisites: [b.id] })
       .expect(422);
     expect(res.body.errors[0].message).to.match(/circle/);
+  });
+
+  describe('two authors at the same moment (two processes)', () => {
+    let author: Express.User;
+    before(async () => {
+      author = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    });
+    const inputOf = (title: string, prerequisites: string[] = []) => ({
+      title,
+      body: 'Text.',
+      estimatedMinutes: 10,
+      prerequisites,
+      completion: { type: 'view' as const },
+    });
+
+    it('two edits that would each make the other module wait never leave modules waiting for each other', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const [a, b] = [await buildModule(programme.id), await buildModule(programme.id)];
+        await Promise.allSettled([
+          updateModule({ actor: author, moduleId: a.id, input: inputOf('A', [b.id]) }),
+          updateModule({ actor: author, moduleId: b.id, input: inputOf('B', [a.id]) }),
+        ]);
+        const [ma, mb] = [await ModuleModel.findById(a.id).lean(), await ModuleModel.findById(b.id).lean()];
+        const waits = (m: typeof ma, on: string) => m!.prerequisites.some((p) => String(p) === on);
+        expect(waits(ma, b.id) && waits(mb, a.id)).to.equal(false);
+      }
+    });
+
+    it('an edit saved while the module is archived or moved elsewhere keeps the archive and the order', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const a = await buildModule(programme.id);
+        await Promise.all([
+          updateModule({ actor: author, moduleId: a.id, input: inputOf('Edited') }),
+          setModuleArchived({ actor: author, moduleId: a.id, archived: true }),
+        ]);
+        expect(await ModuleModel.findById(a.id).lean()).to.include({ title: 'Edited', archived: true });
+      }
+    });
+
+    it('two API edits of different fields at once: each one answered 200 is kept (a stale one is a 409)', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const a = await buildModule(programme.id);
+        const [title, minutes] = await Promise.all([
+          supertest(app).patch(`/api/v1/modules/${a.id}`).set(admin).send({ title: 'New title' }),
+          supertest(app).patch(`/api/v1/modules/${a.id}`).set(admin).send({ estimatedMinutes: 45 }),
+        ]);
+        expect([title.status, minutes.status]).to.satisfy((s: number[]) => s.every((x) => x === 200 || x === 409));
+        const stored = (await ModuleModel.findById(a.id).lean())!;
+        if (title.status === 200) expect(stored.title).to.equal('New title');
+        if (minutes.status === 200) expect(stored.estimatedMinutes).to.equal(45);
+      }
+    });
   });
 
   it('a facilitator of one of the programme’s cohorts authors its modules; a facilitator of another programme gets 403', async () => {

@@ -28,6 +28,7 @@ const messages = {
   checkInClosed: (closedAt: Date, zone: string) =>
     `Check-in for this session closed at ${formatDateTime(closedAt, zone)}. Ask your facilitator to mark you on the register.`,
   checkInCancelled: 'This session was cancelled, so there is nothing to check in to.',
+  checkInBusy: 'Your attendance is being recorded at this moment. Look at the session again in a moment.',
   checkInNotEnrolled: 'Only participants enrolled in this cohort can check in.',
   wrongCode: 'That code is not right. Check it with your facilitator and try again.',
   tooManyCodes:
@@ -224,8 +225,8 @@ export function countsOf(rows: Pick<RegisterRow, 'status'>[]) {
 
 /**
  * Self check-in with the code the facilitator shows. Open from 15 minutes before the start to the end; after the
- * cohort's grace period she is marked late. Wrong codes are limited per person and session (the failure rows are
- * numbered under a unique index, so the limit holds under concurrent guesses).
+ * cohort's grace period she is marked late. Wrong codes are limited per person and session (the attempts are rows
+ * numbered under a unique index, taken before a code is judged, so the limit holds under concurrent guesses).
  */
 export async function checkIn(props: {
   actor: Express.User;
@@ -250,32 +251,57 @@ export async function checkIn(props: {
   if ((await CheckInFailureModel.countDocuments(failures)) >= checkInFailureLimit)
     throw new RateLimitedError(messages.tooManyCodes, retryAfter);
 
-  const expected = (session.checkInCode ?? '').toUpperCase();
-  if (!expected || props.code.trim().toUpperCase().replace(/\s+/g, '') !== expected) {
-    for (let attempt = 1; attempt <= checkInFailureLimit; attempt += 1) {
-      try {
-        await CheckInFailureModel.create({ ...failures, attempt });
-        throw new ValidationError(messages.wrongCode, [{ path: 'code', message: messages.wrongCode }]);
-      } catch (error) {
-        if (!isDuplicateKeyError(error)) throw error;
-      }
+  // Every code takes one of the window's numbered attempts BEFORE it is judged, so however many guesses arrive at
+  // once (on any number of processes), at most `checkInFailureLimit` are judged per window; a right code gives its
+  // attempt back, a wrong one keeps it as a failure.
+  let attempt = 0;
+  for (let n = 1; n <= checkInFailureLimit && !attempt; n += 1) {
+    try {
+      await CheckInFailureModel.create({ ...failures, attempt: n });
+      attempt = n;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
     }
-    throw new RateLimitedError(messages.tooManyCodes, retryAfter);
   }
+  if (!attempt) throw new RateLimitedError(messages.tooManyCodes, retryAfter);
+  const expected = (session.checkInCode ?? '').toUpperCase();
+  if (!expected || props.code.trim().toUpperCase().replace(/\s+/g, '') !== expected)
+    throw new ValidationError(messages.wrongCode, [{ path: 'code', message: messages.wrongCode }]);
+  await CheckInFailureModel.deleteOne({ ...failures, attempt });
 
   const status: AttendanceStatus =
     now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';
-  const existing = await AttendanceRecordModel.findById(attendanceRecordId(session._id, props.actor.id)).lean();
-  // A second check-in keeps the first time; a facilitator's "excused" stands.
-  if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
-  await writeRecord(session, props.actor.id, {
-    status,
-    note: existing?.note ?? '',
-    markedBy: new Types.ObjectId(props.actor.id),
-    markedAt: now,
-    source: 'check-in',
-  });
-  return { status };
+  const _id = attendanceRecordId(session._id, props.actor.id);
+  const set = { status, markedBy: new Types.ObjectId(props.actor.id), markedAt: now, source: 'check-in' as const };
+  // Only an unmarked or "absent" record becomes hers, by a write conditional on the record as read: a facilitator's
+  // mark written meanwhile (another process) stands, and the loop reads it.
+  for (let round = 0; round < 5; round += 1) {
+    const existing = await AttendanceRecordModel.findById(_id).lean();
+    // A second check-in keeps the first time; a facilitator's "excused" stands.
+    if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
+    if (existing) {
+      const moved = await AttendanceRecordModel.updateOne(
+        { _id, status: 'absent', markedAt: existing.markedAt, note: existing.note },
+        { $set: set },
+      );
+      if (moved.matchedCount === 1) return { status };
+      continue;
+    }
+    try {
+      await AttendanceRecordModel.create({
+        _id,
+        sessionId: session._id,
+        cohortId: session.cohortId,
+        userId: new Types.ObjectId(props.actor.id),
+        note: '',
+        ...set,
+      });
+      return { status };
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+  }
+  throw new ConflictError(messages.checkInBusy);
 }
 
 export type ParticipantReport = {

@@ -37,9 +37,12 @@ const settleMs = 10_000;
 /**
  * Takes a free place numbered 1..capacity by inserting a Seat: the unique index on (cohortId, number) is the one
  * atomic arbiter, so of several people reaching for the same place exactly one gets it. A failed insert means
- * someone else got there first; we look again at which places are free until none are.
+ * someone else got there first; we look again at which places are free until none are. The capacity is read again
+ * after the insert: lowered meanwhile (on another process) below the number taken, the place is given back and the
+ * free places are looked for under the new capacity (settings.ts moves the places above it down).
  */
 async function takeSeat(cohort: Cohort, userId: Types.ObjectId): Promise<Seating> {
+  let capacity = cohort.capacity;
   for (let round = 0; round < 20; round += 1) {
     const taken = new Set(
       (await SeatModel.find({ cohortId: cohort._id }, { number: 1, userId: 1 }).lean()).map((s) => {
@@ -48,17 +51,24 @@ async function takeSeat(cohort: Cohort, userId: Types.ObjectId): Promise<Seating
       }),
     );
     const free: number[] = [];
-    for (let n = 1; n <= cohort.capacity; n += 1) if (!taken.has(n)) free.push(n);
+    for (let n = 1; n <= capacity; n += 1) if (!taken.has(n)) free.push(n);
     if (!free.length) return 'full';
     for (const number of free) {
       try {
         await SeatModel.create({ cohortId: cohort._id, number, userId });
-        return 'seated';
       } catch (error) {
         if (!isDuplicateKeyError(error)) throw error;
         // Either the place went to someone else (try the next), or she holds one already (unique cohortId+userId).
         if (await SeatModel.exists({ cohortId: cohort._id, userId })) return 'already-seated';
+        continue;
       }
+      const now = (await CohortModel.findById(cohort._id, { capacity: 1 }).lean())?.capacity ?? 0;
+      if (number <= now) return 'seated';
+      const gaveBack = await SeatModel.deleteOne({ cohortId: cohort._id, userId, number: { $gt: now } });
+      // Not given back: the capacity change moved her place below the new capacity already.
+      if (gaveBack.deletedCount !== 1) return 'seated';
+      capacity = now;
+      break;
     }
   }
   return 'full';

@@ -1,6 +1,8 @@
+import type { Types } from 'mongoose';
 import { type Cohort, CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { ForbiddenError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canCreateCohorts, canRunCohort } from '../../policies/cohorts.ts';
@@ -12,8 +14,8 @@ const messages = {
 };
 
 /**
- * Changes a cohort's settings (those who run it). Capacity may not fall below the places already taken; when it
- * grows, waitlisted people move up at once, in order. Moved to another programme (admins only), its enrolments
+ * Changes a cohort's settings (those who run it). Capacity may not fall below the places already taken (when it
+ * falls, the places numbered above it move within it); when it grows, waitlisted people move up at once, in order. Moved to another programme (admins only), its enrolments
  * follow, so "is she enrolled in this programme" stays true; the enrolments are brought in line on every save,
  * so one interrupted between the two writes is put right by the next.
  */
@@ -26,7 +28,8 @@ export async function updateCohort(props: {
   const cohort = await loadCohort(props.cohortId);
   if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
   // Facilitators may not re-assign who runs the cohort or move it to another programme.
-  const input = canCreateCohorts(props.actor)
+  const reassigns = canCreateCohorts(props.actor);
+  const input = reassigns
     ? props.input
     : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
   await checkCohortInput(input);
@@ -35,15 +38,57 @@ export async function updateCohort(props: {
     throw new ValidationError('The cohort could not be saved.', [
       { path: 'capacity', message: messages.capacityBelowSeats(seated) },
     ]);
+  // A facilitator's save leaves programme and facilitators out of the write: copied from what it read, they would
+  // undo an admin's re-assignment landing meanwhile (another process).
+  const { programmeId, facilitatorIds, ...settings } = input;
   await CohortModel.updateOne(
     { _id: cohort._id },
-    { $set: { ...input, facilitatorIds: [...new Set(input.facilitatorIds)] } },
+    { $set: reassigns ? { ...settings, programmeId, facilitatorIds: [...new Set(facilitatorIds)] } : settings },
   );
+  const saved = await loadCohort(props.cohortId);
   await EnrolmentModel.updateMany(
-    { cohortId: cohort._id, programmeId: { $ne: input.programmeId } },
-    { $set: { programmeId: input.programmeId } },
+    { cohortId: cohort._id, programmeId: { $ne: saved.programmeId } },
+    { $set: { programmeId: saved.programmeId } },
   );
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
+  if (input.capacity < cohort.capacity && !(await placesWithin(cohort._id, input.capacity))) {
+    // Places were taken meanwhile under the old capacity (another process) and do not fit: it is not lowered.
+    await CohortModel.updateOne({ _id: cohort._id, capacity: input.capacity }, { $set: { capacity: cohort.capacity } });
+    await fillFromWaitlist({ cohortId: props.cohortId, now: props.now });
+    const now = await SeatModel.countDocuments({ cohortId: cohort._id });
+    throw new ValidationError('The cohort could not be saved.', [
+      { path: 'capacity', message: messages.capacityBelowSeats(now) },
+    ]);
+  }
   const promoted = await fillFromWaitlist({ cohortId: props.cohortId, now: props.now });
   return { cohort: await loadCohort(props.cohortId), promoted };
+}
+
+/**
+ * After the capacity is lowered, the places numbered above it move to free numbers within it (places are numbered
+ * 1..capacity, and takeSeat only looks for free numbers within the capacity: a place left above it would let one
+ * more person in). Each move is one conditional write of the place's number, under the unique (cohort, number)
+ * index; a place taken meanwhile by someone who read the old capacity is moved too, or given back by her own
+ * enrolment (takeSeat reads the capacity again). False when the places do not fit.
+ */
+async function placesWithin(cohortId: Types.ObjectId, capacity: number): Promise<boolean> {
+  for (let round = 0; round < 20; round += 1) {
+    const seats = await SeatModel.find({ cohortId }, { number: 1 }).lean();
+    const above = seats.filter((s) => s.number > capacity);
+    if (!above.length) return true;
+    const taken = new Set(seats.map((s) => s.number));
+    const free: number[] = [];
+    for (let n = 1; n <= capacity && free.length < above.length; n += 1) if (!taken.has(n)) free.push(n);
+    if (!free.length) return false;
+    for (const [i, number] of free.entries()) {
+      const seat = above[i]!;
+      try {
+        await SeatModel.updateOne({ _id: seat._id, number: seat.number }, { $set: { number } });
+      } catch (error) {
+        // Taken meanwhile (FerretDB reports a unique index refusing an update as a generic error): look again.
+        if (!isDuplicateKeyError(error) && !(await SeatModel.exists({ cohortId, number }))) throw error;
+      }
+    }
+  }
+  return false;
 }

@@ -3,7 +3,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
-import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import {
@@ -25,6 +25,7 @@ const messages = {
   orderMismatch: 'must list every current module of the programme exactly once',
   resourceUrl: 'must be an http or https address',
   bodyEmpty: 'is empty once unsafe HTML is removed',
+  changedMeanwhile: 'Someone changed this module at the same moment. Reload it and try again.',
 };
 
 /** What each status means, told to admins where they set it and on a programme that is not published. */
@@ -186,6 +187,28 @@ function checkQuiz(rule: CompletionRule): FieldError[] {
   return errors;
 }
 
+/** Does any of `prerequisites` (transitively, through `known`: module id → its prerequisites) wait for `moduleId`? */
+function waitsFor(known: Map<string, string[]>, moduleId: string, prerequisites: string[]): boolean {
+  const seen = new Set<string>();
+  const stack = [...prerequisites];
+  while (stack.length) {
+    const id = stack.pop()!;
+    if (id === moduleId) return true;
+    if (seen.has(id)) continue;
+    seen.add(id);
+    stack.push(...(known.get(id) ?? []));
+  }
+  return false;
+}
+
+const prerequisiteGraph = async (programmeId: Types.ObjectId) =>
+  new Map(
+    (await ModuleModel.find({ programmeId }, { prerequisites: 1 }).lean()).map((m) => [
+      String(m._id),
+      m.prerequisites.map(String),
+    ]),
+  );
+
 /** Prerequisites must be modules of the same programme, and must not make modules wait for each other. */
 async function checkPrerequisites(
   programmeId: Types.ObjectId,
@@ -195,21 +218,11 @@ async function checkPrerequisites(
   if (!prerequisites.length) return [];
   if (moduleId && prerequisites.includes(String(moduleId)))
     return [{ path: 'prerequisites', message: messages.prerequisiteSelf }];
-  const siblings = await ModuleModel.find({ programmeId }, { prerequisites: 1 }).lean();
-  const known = new Map(siblings.map((m) => [String(m._id), m.prerequisites.map(String)]));
+  const known = await prerequisiteGraph(programmeId);
   if (prerequisites.some((id) => !known.has(id)))
     return [{ path: 'prerequisites', message: messages.prerequisiteUnknown }];
-  if (!moduleId) return [];
-  // Does any prerequisite (transitively) wait for this module?
-  const seen = new Set<string>();
-  const stack = [...prerequisites];
-  while (stack.length) {
-    const id = stack.pop()!;
-    if (id === String(moduleId)) return [{ path: 'prerequisites', message: messages.prerequisiteCycle }];
-    if (seen.has(id)) continue;
-    seen.add(id);
-    stack.push(...(known.get(id) ?? []));
-  }
+  if (moduleId && waitsFor(known, String(moduleId), prerequisites))
+    return [{ path: 'prerequisites', message: messages.prerequisiteCycle }];
   return [];
 }
 
@@ -260,26 +273,52 @@ export async function createModule(props: {
 /**
  * Edits a module in place. Completions refer to the module by id and are never touched, so nobody loses what
  * she has completed; progress is always counted over the current, non-archived modules.
+ * Safe with several processes: the module is replaced only if its version, place and archived flag are still the ones
+ * read (an archive or a reorder meanwhile is kept: it is read again); with `expectedVersion` (an API edit merged with
+ * the module it read), a module edited meanwhile is a 409 rather than a silent undo. Two edits that would each make
+ * the other module wait both pass the check above; so each looks again after its write and, finding a circle, takes
+ * back the prerequisites it added (removing prerequisites never makes a circle) and answers 422.
  */
 export async function updateModule(props: {
   actor: Express.User;
   moduleId: string;
   input: ModuleInput;
+  expectedVersion?: number | null;
 }): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
   const fields = await cleanModuleInput(module.programmeId, module._id, props.input);
-  await ModuleModel.replaceOne(
-    { _id: module._id },
-    {
-      ...fields,
-      programmeId: module.programmeId,
-      position: module.position,
-      archived: module.archived,
-      createdAt: (module as { createdAt?: Date }).createdAt,
-      updatedAt: new Date(),
-    },
-  );
+  let current = module;
+  for (let attempt = 0; ; attempt += 1) {
+    if (props.expectedVersion !== undefined && (current.version ?? null) !== props.expectedVersion)
+      throw new ConflictError(messages.changedMeanwhile);
+    const written = await ModuleModel.replaceOne(
+      { _id: module._id, version: current.version ?? null, position: current.position, archived: current.archived },
+      {
+        ...fields,
+        programmeId: module.programmeId,
+        position: current.position,
+        archived: current.archived,
+        version: (current.version ?? 0) + 1,
+        createdAt: (module as { createdAt?: Date }).createdAt,
+        updatedAt: new Date(),
+      },
+    );
+    if (written.matchedCount === 1) break;
+    if (attempt >= 4) throw new ConflictError(messages.changedMeanwhile);
+    current = await loadModule(module._id);
+  }
+  const before = new Set(current.prerequisites.map(String));
+  const added = fields.prerequisites.filter((id) => !before.has(String(id)));
+  if (added.length) {
+    const known = await prerequisiteGraph(module.programmeId);
+    if (waitsFor(known, String(module._id), known.get(String(module._id)) ?? [])) {
+      await ModuleModel.updateOne({ _id: module._id }, { $pullAll: { prerequisites: added } });
+      throw new ValidationError('Some details of the module need correcting.', [
+        { path: 'prerequisites', message: messages.prerequisiteCycle },
+      ]);
+    }
+  }
   return loadModule(module._id);
 }
 
