@@ -2,9 +2,10 @@ import { Schema, model, type InferSchemaType } from 'mongoose';
 
 /**
  * The latest score owed to one line item for one learner (`_id` = hash of platform, line item and user): a durable
- * outbox of one row per (user, line item). A progress change overwrites the score and bumps `seq`; the sender claims
- * the row with a conditional update (lease), posts the score it read, and marks it sent only if `seq` is unchanged,
- * so only the latest score is ever pending and nothing older is sent after something newer.
+ * outbox of one row per (user, line item). A progress change overwrites the score (unless a newer reading is stored:
+ * `ticket`) and bumps `seq`; the sender claims the row with a conditional update (lease), posts the score it read,
+ * and marks it sent only if `seq` is unchanged, so only the latest score is ever pending and nothing older is sent
+ * after something newer.
  */
 const ltiScoreSchema = new Schema(
   {
@@ -18,6 +19,12 @@ const ltiScoreSchema = new Schema(
     activityProgress: { type: String, enum: ['InProgress', 'Completed'], required: true },
     timestamp: { type: Date, required: true },
     seq: { type: Number, required: true, default: 0 },
+    /**
+     * Taken (`$inc`) by each completion before it reads her progress; `scoreTicket` is the ticket under which the
+     * stored score was read. A score is written only over one read under an earlier ticket (services/lti/scores.ts).
+     */
+    ticket: { type: Number, default: 0 },
+    scoreTicket: { type: Number, default: 0 },
     sentSeq: { type: Number, default: 0 },
     /** 'pending' while seq > sentSeq; 'sent'; 'failed' after the last attempt (a newer score makes it pending again). */
     state: { type: String, enum: ['pending', 'sent', 'failed'], required: true },

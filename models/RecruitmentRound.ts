@@ -61,6 +61,8 @@ const recruitmentRoundSchema = new Schema(
       default: undefined,
     },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    /** Bumped by every change of details or panel: a change computed from a read is written only at that version. */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

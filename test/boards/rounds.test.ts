@@ -6,6 +6,7 @@ import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
+import { addToPanel, changeRound, removeFromPanel } from '../../server/services/boards/rounds.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { testApp, signIn } from '../support/app.ts';
 import {
@@ -192,6 +193,32 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const after = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(after.body.ready).to.equal(true);
     expect(after.body.members).to.have.length(1);
+  });
+
+  it('when two people change one round at the same moment, neither change is lost', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(14)], panel: [govA] });
+    const [one, two] = await Promise.all([1, 2].map(() => buildUser({ roles: ['governor'] })));
+    // Two panel additions (say the chair and an admin, on two processes) ...
+    await Promise.all([
+      addToPanel({ actor: asActor(chair), roundId: round.id, userId: one!.id }),
+      addToPanel({ actor: asActor(admin), roundId: round.id, userId: two!.id }),
+    ]);
+    const panelOf = async () => (await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String);
+    expect(await panelOf()).to.have.members([govA.id, one!.id, two!.id]);
+    // ... an addition and a removal ...
+    await Promise.all([
+      addToPanel({ actor: asActor(chair), roundId: round.id, userId: govB.id }),
+      removeFromPanel({ actor: asActor(admin), roundId: round.id, userId: govA.id }),
+    ]);
+    expect(await panelOf()).to.have.members([one!.id, two!.id, govB.id]);
+    // ... and two PATCHes of different fields.
+    await Promise.all([
+      changeRound({ actor: asActor(chair), roundId: round.id, change: { title: 'Head of school' } }),
+      changeRound({ actor: asActor(admin), roundId: round.id, change: { closingDate: inDays(3) } }),
+    ]);
+    const after = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(after).to.include({ title: 'Head of school', closingDate: inDays(3) });
+    expect(after.panel.map(String)).to.have.members([one!.id, two!.id, govB.id]);
   });
 
   it('recomputes at once when the dates change: readiness counts from the LAST interview day', async () => {

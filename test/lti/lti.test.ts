@@ -467,6 +467,51 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       ).to.equal(1);
     });
 
+    it('a completion whose score is written late (a slow process) never replaces the newer score of a later one', async () => {
+      const p = await buildProgramme();
+      const ms = [await buildModule(p.id), await buildModule(p.id), await buildModule(p.id)];
+      const c = await buildCohort(p.id);
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, {
+        sub: nextSub(),
+        claims: { [custom]: { cohort: c.id }, ...agsClaim(platform.lineItem('grades-late')) },
+      });
+      expect(res.status).to.equal(303);
+      const page = await agent.get(`/modules/${ms[0]!.id}`).expect(200);
+      const complete = (moduleId: string) =>
+        agent.post(`/api/v1/modules/${moduleId}/completion`).set('x-csrf-token', csrfFrom(page.text)).send({});
+      await complete(ms[0]!.id).expect(200);
+      // The next score write stalls after its progress was read, as on a slow process, until `release`.
+      const updateOne = LtiScoreModel.updateOne.bind(LtiScoreModel);
+      let reached!: () => void;
+      let release!: () => void;
+      const atGate = new Promise<void>((r) => (reached = r));
+      const gate = new Promise<void>((r) => (release = r));
+      let gated = false;
+      const model = LtiScoreModel as unknown as Record<string, unknown>;
+      model.updateOne = async (...args: Parameters<typeof updateOne>) => {
+        const set = (args[1] as { $set?: { scoreGiven?: number } } | undefined)?.$set;
+        if (set?.scoreGiven !== undefined && !gated) {
+          gated = true;
+          reached();
+          await gate;
+        }
+        return updateOne(...args);
+      };
+      try {
+        const slow = complete(ms[1]!.id).then((r) => r);
+        await atGate;
+        await complete(ms[2]!.id).expect(200);
+        release();
+        expect((await slow).status).to.equal(200);
+      } finally {
+        delete model.updateOne;
+      }
+      const row = await LtiScoreModel.findOne({ lineItemUrl: platform.lineItem('grades-late') }).lean();
+      await LtiScoreModel.deleteMany({ lineItemUrl: platform.lineItem('grades-late') }); // not sent by later tests
+      expect(row).to.include({ scoreGiven: 3, scoreMaximum: 3, activityProgress: 'Completed', state: 'pending' });
+    });
+
     it('two senders at once post a due score once', async () => {
       const { complete, modules: ms } = await learnerWithLineItem('grades-3');
       const before = platform.scores.length;

@@ -34,6 +34,7 @@ const messages = {
   shortlistOrder: 'must not be before the closing date',
   noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
   panelTooBig: 'A panel has at most 20 people.',
+  changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
 };
 
 /** Panel rules from UK practice, shown as warnings (never blocking: the board decides). */
@@ -143,6 +144,8 @@ export async function updateRound(props: {
   roundId: string;
   input: RoundInput;
   now?: Date;
+  /** Written only if the round is still at this version (changeRound merged the input with what it read). */
+  expectedVersion?: number | null;
 }): Promise<RecruitmentRound> {
   const { round } = await findManagedRound(props);
   checkDates(props.input);
@@ -156,12 +159,37 @@ export async function updateRound(props: {
     ...(props.input.closingDate ? {} : { closingDate: 1 }),
     ...(props.input.shortlistingDate ? {} : { shortlistingDate: 1 }),
   };
-  await RecruitmentRoundModel.updateOne(
-    { _id: round._id, status: 'open' },
-    { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+  const written = await RecruitmentRoundModel.updateOne(
+    { _id: round._id, status: 'open', ...versionFilter(props.expectedVersion) },
+    { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 } },
   );
+  if (written.matchedCount !== 1 && props.expectedVersion !== undefined) throw new RoundChangedError();
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+}
+
+/**
+ * A change computed from the round as read (a PATCH keeping the fields it does not name, a panel member added or
+ * removed) is written only if the round's `version` is still the one read, so two people changing one round at once,
+ * on two processes, never undo each other: the one that finds it moved on reads it again and re-applies its change.
+ */
+class RoundChangedError extends Error {}
+const versionFilter = (expected: number | null | undefined) =>
+  expected === undefined ? {} : { version: expected ?? null };
+
+async function withFreshRound<T>(
+  props: { actor: Express.User; roundId: string },
+  change: (round: RecruitmentRound) => Promise<T>,
+): Promise<T> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { round } = await findRoundFor(props);
+    try {
+      return await change(round);
+    } catch (error) {
+      if (!(error instanceof RoundChangedError)) throw error;
+    }
+  }
+  throw new ConflictError(messages.changedMeanwhile);
 }
 
 /** A partial change (the API's PATCH): only the fields given change; `null` clears a date. */
@@ -190,23 +218,25 @@ export async function changeRound(props: {
   change: RoundChange;
   now?: Date;
 }): Promise<RecruitmentRound> {
-  const { round } = await findRoundFor(props);
   const { panel, interviewDate, interviewDates, ...details } = props.change;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
   if (dates || Object.keys(details).length) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
-    await updateRound({
-      actor: props.actor,
-      roundId: props.roundId,
-      now: props.now,
-      input: {
-        title: details.title ?? round.title,
-        interviewDates: dates ?? round.interviewDates,
-        closingDate: keptOrCleared(details.closingDate, round.closingDate),
-        shortlistingDate: keptOrCleared(details.shortlistingDate, round.shortlistingDate),
-      },
-    });
+    await withFreshRound(props, (round) =>
+      updateRound({
+        actor: props.actor,
+        roundId: props.roundId,
+        now: props.now,
+        expectedVersion: round.version ?? null,
+        input: {
+          title: details.title ?? round.title,
+          interviewDates: dates ?? round.interviewDates,
+          closingDate: keptOrCleared(details.closingDate, round.closingDate),
+          shortlistingDate: keptOrCleared(details.shortlistingDate, round.shortlistingDate),
+        },
+      }),
+    );
   }
   if (panel) await setPanel({ actor: props.actor, roundId: props.roundId, panel, now: props.now });
   return (await findRoundFor(props)).round;
@@ -217,10 +247,16 @@ export async function setPanel(props: {
   roundId: string;
   panel: string[];
   now?: Date;
+  /** Written only if the round is still at this version (the panel was computed from the one read). */
+  expectedVersion?: number | null;
 }): Promise<RecruitmentRound> {
   const { round, board } = await findManagedRound(props);
   const panel = await checkPanel(board, props.panel);
-  await RecruitmentRoundModel.updateOne({ _id: round._id, status: 'open' }, { $set: { panel } });
+  const written = await RecruitmentRoundModel.updateOne(
+    { _id: round._id, status: 'open', ...versionFilter(props.expectedVersion) },
+    { $set: { panel }, $inc: { version: 1 } },
+  );
+  if (written.matchedCount !== 1 && props.expectedVersion !== undefined) throw new RoundChangedError();
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return { ...round, panel };
 }
@@ -231,8 +267,9 @@ export async function addToPanel(props: {
   userId: string;
   now?: Date;
 }): Promise<RecruitmentRound> {
-  const { round } = await findRoundFor(props);
-  return setPanel({ ...props, panel: [...round.panel.map(String), props.userId] });
+  return withFreshRound(props, (round) =>
+    setPanel({ ...props, panel: [...round.panel.map(String), props.userId], expectedVersion: round.version ?? null }),
+  );
 }
 
 export async function removeFromPanel(props: {
@@ -241,8 +278,13 @@ export async function removeFromPanel(props: {
   userId: string;
   now?: Date;
 }): Promise<RecruitmentRound> {
-  const { round } = await findRoundFor(props);
-  return setPanel({ ...props, panel: round.panel.map(String).filter((id) => id !== props.userId) });
+  return withFreshRound(props, (round) =>
+    setPanel({
+      ...props,
+      panel: round.panel.map(String).filter((id) => id !== props.userId),
+      expectedVersion: round.version ?? null,
+    }),
+  );
 }
 
 /** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */

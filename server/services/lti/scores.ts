@@ -4,6 +4,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { LtiScoreModel, type LtiScore } from '../../../models/LtiScore.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { logger } from '../../logger.ts';
 import { programmeProgress } from '../learning/progress.ts';
 import { scope } from './claims.ts';
@@ -22,7 +23,10 @@ const scoreId = (platformId: Id, lineItemUrl: string, userId: Id) =>
 /**
  * Queues her current progress in a cohort for every line item her launches into it named (AGS claim with the score
  * scope). One row per (user, line item): the latest score overwrites the previous one and bumps `seq`, so what
- * waits to be sent is always her latest progress.
+ * waits to be sent is always her latest progress. Two completions on two processes each read her progress and
+ * write it, in either order: each takes a ticket on the row (one `$inc`) before reading, and writes only over a score
+ * read under an earlier ticket, so a reading that lands late never replaces a newer one. (A later ticket's reading
+ * sees every completion made before the earlier ticket was taken.)
  */
 export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date }): Promise<number> {
   const now = props.now ?? new Date();
@@ -41,32 +45,61 @@ export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date 
   if (!targets.size) return 0;
   const cohort = await CohortModel.findById(props.cohortId, { programmeId: 1 }).lean();
   if (!cohort) return 0;
-  const progress = await programmeProgress({ userId: String(props.userId), programmeId: String(cohort.programmeId) });
-  const completed = progress.totalModules > 0 && progress.completedModules >= progress.totalModules;
-  for (const [id, target] of targets) {
-    await LtiScoreModel.updateOne(
-      { _id: id },
-      {
-        $set: {
-          scoreGiven: progress.completedModules,
-          scoreMaximum: Math.max(progress.totalModules, 1),
-          activityProgress: completed ? 'Completed' : 'InProgress',
-          timestamp: now,
-          state: 'pending',
-          attempts: 0,
-          nextAttemptAt: now,
-          sub: target.sub,
-        },
-        $inc: { seq: 1 },
-        $setOnInsert: {
+  let pending = [...targets.keys()];
+  for (let round = 0; round < 3 && pending.length; round += 1) {
+    // Tickets first, then her progress: null when the row does not exist yet (it is then inserted, or retried).
+    const tickets = new Map<string, number | null>();
+    for (const id of pending) {
+      const held = await LtiScoreModel.findOneAndUpdate(
+        { _id: id },
+        { $inc: { ticket: 1 } },
+        { returnDocument: 'after' },
+      ).lean();
+      tickets.set(id, held ? held.ticket : null);
+    }
+    const progress = await programmeProgress({ userId: String(props.userId), programmeId: String(cohort.programmeId) });
+    const completed = progress.totalModules > 0 && progress.completedModules >= progress.totalModules;
+    const raced: string[] = [];
+    for (const id of pending) {
+      const target = targets.get(id)!;
+      const ticket = tickets.get(id);
+      const score = {
+        scoreGiven: progress.completedModules,
+        scoreMaximum: Math.max(progress.totalModules, 1),
+        activityProgress: completed ? ('Completed' as const) : ('InProgress' as const),
+        timestamp: now,
+        state: 'pending' as const,
+        attempts: 0,
+        nextAttemptAt: now,
+        sub: target.sub,
+      };
+      if (ticket !== null && ticket !== undefined) {
+        // Refused when a reading under a later ticket is stored already: nothing to do.
+        await LtiScoreModel.updateOne(
+          { _id: id, $or: [{ scoreTicket: { $lt: ticket } }, { scoreTicket: { $exists: false } }] },
+          { $set: { ...score, scoreTicket: ticket }, $inc: { seq: 1 } },
+        );
+        continue;
+      }
+      try {
+        await LtiScoreModel.create({
+          _id: id,
+          ...score,
           platformId: target.platformId,
           lineItemUrl: target.lineItemUrl,
           userId: new Types.ObjectId(String(props.userId)),
+          seq: 1,
           sentSeq: 0,
-        },
-      },
-      { upsert: true },
-    );
+          ticket: 0,
+          scoreTicket: 0,
+        });
+      } catch (error) {
+        // Inserted by another completion meanwhile: take a ticket on its row and read her progress again.
+        if (!isDuplicateKeyError(error)) throw error;
+        raced.push(id);
+      }
+    }
+    pending = raced;
   }
   return targets.size;
 }
