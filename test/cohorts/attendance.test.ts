@@ -382,7 +382,8 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(1);
     });
 
-    it('over the API: a wrong code is 422, and after 5 wrong codes even the right one is refused with 429', async () => {
+    /** One participant's cohort and a session that started 5 minutes ago, its check-in open, and the code shown. */
+    const openCheckIn = async () => {
       const { cohort, people } = await cohortWith(1);
       const now = new Date();
       const session = await buildSession(cohort._id, {
@@ -391,6 +392,11 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
       const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
       if (!shown.open) throw new Error('should be open');
+      return { cohort, people, now, session, shown };
+    };
+
+    it('over the API: a wrong code is 422, and after 5 wrong codes even the right one is refused with 429', async () => {
+      const { cohort, people, now, session, shown } = await openCheckIn();
       const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
       const url = `/api/v1/sessions/${String(session._id)}/check-in`;
       const wrong = shown.code === 'AAAAAA' ? 'BBBBBB' : 'AAAAAA';
@@ -419,14 +425,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     });
     it('when more guesses than the limit arrive at once, at most 5 codes are judged, the right one included', async () => {
       for (let round = 0; round < 3; round++) {
-        const { cohort, people } = await cohortWith(1);
-        const now = new Date();
-        const session = await buildSession(cohort._id, {
-          startsAt: new Date(now.getTime() - minutes(5)),
-          durationMinutes: 60,
-        });
-        const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
-        if (!shown.open) throw new Error('should be open');
+        const { people, session, shown } = await openCheckIn();
         const pAuth = { Authorization: `Bearer ${await tokenFor(people[0]!)}` };
         const url = `/api/v1/sessions/${String(session._id)}/check-in`;
         const guesses = Array.from({ length: 12 }, (_, i) => `${'ABCDEFGHJKLM'[i]!.repeat(5)}Z`);
@@ -439,14 +438,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     });
 
     it('a facilitator marking her excused while she checks in (on another process) leaves her excused', async () => {
-      const { cohort, people } = await cohortWith(1);
-      const now = new Date();
-      const session = await buildSession(cohort._id, {
-        startsAt: new Date(now.getTime() - minutes(5)),
-        durationMinutes: 60,
-      });
-      const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now });
-      if (!shown.open) throw new Error('should be open');
+      const { people, now, session, shown } = await openCheckIn();
       // Her check-in reads her (missing) record, then stalls until the facilitator's register is written.
       const model = AttendanceRecordModel as unknown as Record<string, unknown>;
       const findById = AttendanceRecordModel.findById.bind(AttendanceRecordModel);
