@@ -168,6 +168,14 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const own = await (await signIn(app, lapsing.email, testPassword)).get(`/rounds/${round.id}`).expect(200);
     expect(own.text).to.include('Renew your training by');
     expect(own.text).to.include('(Europe/London)');
+    // Her dashboard gives the moment it lapses in her zone, as the reminder email does (not a bare date that can be a
+    // day off the certificate's own near midnight).
+    const inLondon = DateTime.fromJSDate(lapsesAt, { zone: 'Europe/London' });
+    const dashboard = await (await signIn(app, lapsing.email, testPassword)).get('/').expect(200);
+    expect(dashboard.text).to.include(
+      `certificate expires ${inLondon.toFormat('cccc d LLLL yyyy')}, ${inLondon.toFormat('HH:mm')}`,
+    );
+    expect(dashboard.text).to.match(/certificate expires [^<]*\(Europe\/London\)/);
     await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
     const csv = await clerk.get(`/rounds/${round.id}/record.csv`).expect(200);
     expect(csv.text).to.include('Renew by');
