@@ -9,7 +9,9 @@ import {
   planFacilitatorDigests,
   planSessionReminders,
   runDueNotifications,
+  settleNotifications,
 } from '../../server/services/reminders/index.ts';
+import { savePreferences } from '../../server/services/reminders/queries.ts';
 import { decideDue } from '../../server/services/reminders/due.ts';
 import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -88,6 +90,79 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(report.sent).to.equal(1);
     expect(sink.received[0]!.subject).to.equal(`Weekly digest: ${cohort.name}`);
     expect(sink.received[0]!.raw).to.include('Sessions this week');
+  });
+
+  it('a weekly digest planned for a day she has since left is not sent; the next one comes on her new day', async () => {
+    const facilitator = await UserModel.create({
+      email: 'frieda@example.org',
+      name: 'Frieda',
+      roles: ['facilitator'],
+      timezone: 'America/Toronto',
+      digestWeekday: 3,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-03-02T15:00:00Z'),
+      participants: 1,
+      facilitatorIds: [String(facilitator._id)],
+    });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    const now = new Date('2027-03-01T12:00:00Z');
+    await planFacilitatorDigests({ now });
+    const [wednesday] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
+    // Two saves at once could leave her new day stored with the Wednesday digest still planned: here she chose Friday
+    // and nothing re-planned.
+    await UserModel.updateOne({ _id: facilitator._id }, { $set: { digestWeekday: 5 } });
+    sink.received.length = 0;
+    const ids = [wednesday!._id];
+    expect(await runDueNotifications({ ids, now: wednesday!.sendAt })).to.include({ sent: 0, skipped: 1 });
+    await settleNotifications({ ids, now: wednesday!.sendAt });
+    expect(sink.received.filter((e) => e.to.includes('frieda@example.org'))).to.have.length(0);
+    const skipped = await NotificationModel.findById(wednesday!._id).lean();
+    expect(skipped).to.include({ status: 'skipped', skipReason: 'She moved her weekly digest to another day.' });
+    await planFacilitatorDigests({ now: wednesday!.sendAt });
+    const next = await NotificationModel.findOne({
+      kind: 'facilitator-digest',
+      userId: facilitator._id,
+      status: 'scheduled',
+    }).lean();
+    expect(DateTime.fromJSDate(next!.sendAt, { zone: 'America/Toronto' }).toFormat('ccc d LLL HH:mm')).to.equal(
+      'Fri 5 Mar 08:00',
+    );
+    await runDueNotifications({ now: next!.sendAt });
+    expect(sink.received.filter((e) => e.to.includes('frieda@example.org'))).to.have.length(1);
+  });
+
+  it('saving her settings with a new digest day re-plans at once, and again when she goes back', async () => {
+    const facilitator = await UserModel.create({
+      email: 'farah@example.org',
+      name: 'Farah',
+      roles: ['facilitator'],
+      timezone: 'Asia/Dubai',
+      digestWeekday: 1,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-03-02T09:00:00Z'),
+      participants: 1,
+      facilitatorIds: [String(facilitator._id)],
+    });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    const now = new Date('2027-03-01T12:00:00Z');
+    await planFacilitatorDigests({ now });
+    const userId = String(facilitator._id);
+    await savePreferences({ userId, now, preferences: { mutedKinds: [], emailDigest: 'single', digestWeekday: 4 } });
+    const planned = async () =>
+      (
+        await NotificationModel.find({
+          kind: 'facilitator-digest',
+          userId: facilitator._id,
+          status: 'scheduled',
+        }).lean()
+      ).map((n) => DateTime.fromJSDate(n.sendAt, { zone: 'Asia/Dubai' }).toFormat('ccc HH:mm'));
+    expect(await planned()).to.deep.equal(['Thu 08:00']);
+    await savePreferences({ userId, now, preferences: { mutedKinds: [], emailDigest: 'single', digestWeekday: 1 } });
+    expect(await planned()).to.deep.equal(['Mon 08:00']);
   });
 
   it('agenda itself runs the job end to end: a due reminder reaches the SMTP server within seconds', async function () {

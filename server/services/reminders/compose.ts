@@ -23,6 +23,8 @@ export type Recipient = {
   status: string;
   mutedKinds?: string[] | null;
   emailDigest?: string | null;
+  /** Her weekly digest's day, 1 = Monday … 7 = Sunday (unset: Monday). */
+  digestWeekday?: number | null;
 };
 export type PlannedNotification = {
   _id: Types.ObjectId;

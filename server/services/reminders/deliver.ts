@@ -167,7 +167,9 @@ async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipi
   // account's few fields once is far cheaper than 10,000 × 10,000 comparisons.
   const filter = wanted.size > 200 ? {} : { _id: { $in: [...wanted].map((id) => new Types.ObjectId(id)) } };
   const users = (await UserModel.collection
-    .find(filter, { projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1 } })
+    .find(filter, {
+      projection: { email: 1, name: 1, timezone: 1, status: 1, mutedKinds: 1, emailDigest: 1, digestWeekday: 1 },
+    })
     .toArray()) as unknown as Recipient[];
   return new Map(users.filter((u) => wanted.has(u._id.toHexString())).map((u) => [u._id.toHexString(), u]));
 }

@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
@@ -61,8 +62,16 @@ export async function replanFacilitatorDigestsOf(props: { userId: string; now?: 
   await planFacilitatorDigests({ now: props.now, userId: props.userId });
 }
 
+/** True when `sendAt` falls on her chosen digest weekday in her zone. */
+export function isOnHerDigestDay(sendAt: Date, her: { timezone: string; digestWeekday?: number | null }): boolean {
+  return DateTime.fromJSDate(sendAt, { zone: her.timezone || 'UTC' }).weekday === (her.digestWeekday || 1);
+}
+
 registerNotificationKind('facilitator-digest', {
-  isStillRelevant: async ({ record }) => {
+  isStillRelevant: async ({ record, recipient }) => {
+    // A digest planned for a day she has since left (a re-plan lost to two saves at once, or a new zone) is not sent:
+    // the planner plans the one for her current day.
+    if (!isOnHerDigestDay(record.sendAt, recipient)) return 'She moved her weekly digest to another day.';
     const cohort = await CohortModel.findById(record.about.id).select({ facilitatorIds: 1 }).lean();
     if (!cohort) return 'The cohort no longer exists.';
     return (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId))

@@ -3,6 +3,7 @@ import { NotificationModel, notificationKinds, type NotificationKind } from '../
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
 import { effectiveState, type PlannedRecord } from './due.ts';
 import { isSecurityKind } from './kinds.ts';
 import { journalOf } from './journal.ts';
@@ -166,17 +167,25 @@ export async function preferencesOf(userId: string): Promise<Preferences> {
   };
 }
 
-/** Saves her choices; security kinds are never muted, and a new digest weekday re-plans her weekly digests. */
+/**
+ * Saves her choices; security kinds are never muted, and a new digest weekday re-plans her weekly digests. The weekday
+ * it replaces is the one this write overwrote (returned by the same atomic update), not one read before it: two saves
+ * at once from two tabs (Monday → Tuesday, then back to Monday) would otherwise both see Monday and skip the re-plan.
+ */
 export async function savePreferences(props: { userId: string; preferences: Preferences; now?: Date }): Promise<void> {
-  const before = await preferencesOf(props.userId);
   const mutedKinds = [...new Set(props.preferences.mutedKinds)].filter((k) => !isSecurityKind(k));
-  await UserModel.updateOne(
-    { _id: props.userId },
+  if (!isObjectId(props.userId)) throw new NotFoundError();
+  // The driver's own call: mongoose would add the schema's hidden fields as a projection, which FerretDB 1.x does not
+  // take on findAndModify.
+  const before = await UserModel.collection.findOneAndUpdate(
+    { _id: new Types.ObjectId(props.userId) },
     {
       $set: { mutedKinds, emailDigest: props.preferences.emailDigest, digestWeekday: props.preferences.digestWeekday },
     },
+    { returnDocument: 'before' },
   );
-  if (before.digestWeekday !== props.preferences.digestWeekday)
+  if (!before) throw new NotFoundError();
+  if ((before.digestWeekday ?? 1) !== props.preferences.digestWeekday)
     await replanFacilitatorDigestsOf({ userId: props.userId, now: props.now });
 }
 
