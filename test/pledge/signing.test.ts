@@ -188,6 +188,56 @@ describe('pledge: signing and confirming', () => {
     await confirmViaLink(supertest.agent(app), second);
   });
 
+  it('new details typed while an earlier change is being confirmed (another process) wait for their own link, not lost', async () => {
+    const body = organisationBody({ region: 'Devon' });
+    const now = new Date();
+    await signPledge({ input: body as never, now });
+    await confirmSignature({
+      secret: (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!,
+      now,
+    });
+    await signPledge({ input: { ...body, region: 'North Devon' } as never, now });
+    const first = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
+    // The press on the first change's link reads the signature, then stalls while she types other details again.
+    const model = PledgeSignatureModel as unknown as Record<string, unknown>;
+    const original = model.findById;
+    const findById = PledgeSignatureModel.findById.bind(PledgeSignatureModel);
+    let reached!: () => void;
+    let release!: () => void;
+    const atGate = new Promise<void>((r) => (reached = r));
+    const gate = new Promise<void>((r) => (release = r));
+    model.findById = (...args: Parameters<typeof findById>) => ({
+      lean: async () => {
+        const doc = await findById(...args).lean();
+        reached();
+        await gate;
+        return doc;
+      },
+    });
+    let pressed: Promise<unknown>;
+    try {
+      pressed = confirmSignature({ secret: first, now }).catch((error: unknown) => error);
+      await atGate;
+      model.findById = original;
+      await signPledge({ input: { ...body, region: 'Torbay' } as never, now });
+    } finally {
+      model.findById = original;
+      release();
+    }
+    const answer = await pressed;
+    expect(answer).to.be.instanceOf(Error);
+    expect((answer as Error).message).to.include('A newer link has been sent');
+    const stored = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
+    expect(stored).to.include({ status: 'confirmed', region: 'Devon' });
+    expect(stored.pendingChanges).to.include({ region: 'Torbay' });
+    // Her latest link applies them.
+    await confirmSignature({
+      secret: (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!,
+      now,
+    });
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!).to.include({ region: 'Torbay' });
+  });
+
   it('signing again after confirming keeps the public details until the new link is followed', async () => {
     const body = organisationBody({ name: 'Willow Trust', organisationType: 'trust', region: 'Wales' });
     await confirmViaLink(supertest.agent(app), await signViaApi(app, body));

@@ -12,6 +12,9 @@ const messages = {
   replaced: 'A newer link has been sent since this one, so this one no longer works. Use the link in the latest email.',
 };
 
+/** What a link that cannot be used says, for callers that find out later (signing.ts). */
+export const linkMessages = messages;
+
 export const linkLifetimes = { confirm: 7 * 24 * 60 * 60 * 1000, manage: 24 * 60 * 60 * 1000 } as const;
 type Purpose = keyof typeof linkLifetimes;
 const paths: Record<Purpose, string> = { confirm: '/pledge/confirm/', manage: '/pledge/manage/' };

@@ -2,7 +2,14 @@ import { PledgeSignatureModel, type OrganisationType, type SignatureKind } from 
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
-import { claimPledgeLink, consumePledgeLink, findPledgeLink, issuePledgeLink, unusableBecause } from './links.ts';
+import {
+  claimPledgeLink,
+  consumePledgeLink,
+  findPledgeLink,
+  issuePledgeLink,
+  linkMessages,
+  unusableBecause,
+} from './links.ts';
 import { sendPledgeEmail } from './mail.ts';
 import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
 import { listChanged } from './listCache.ts';
@@ -185,11 +192,16 @@ export async function confirmSignature(props: { secret: string; now: Date }): Pr
   return presentConfirmation(signature, 'confirmed-now', signature.status === 'confirmed');
 }
 
-/** The signature becomes confirmed, with any new details it waited for; the same result however often it runs. */
+/**
+ * The signature becomes confirmed, with any new details it waited for; the same result however often it runs.
+ * Written only over the signature as read (its `updatedAt`): if she signed again meanwhile (on another process), the
+ * details she typed then wait for the link that signing sends, and this press, whose link that signing replaced, is
+ * told so. Without the condition the press would confirm the older details and wipe the newer ones.
+ */
 async function applyConfirmation(signature: StoredSignature, now: Date): Promise<void> {
   const { changes, ...details } = confirmedDetails(signature);
-  await PledgeSignatureModel.updateOne(
-    { _id: signature._id },
+  const written = await PledgeSignatureModel.updateOne(
+    { _id: signature._id, updatedAt: signature.updatedAt ?? null },
     {
       $set: {
         ...changes,
@@ -200,6 +212,12 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
       },
     },
   );
+  if (written.matchedCount === 0) {
+    const current = await loadSignature(signature._id);
+    if (!current) throw new NotFoundError(messages.gone);
+    // Another press of this link applied it meanwhile: done. Anything else is a newer signing waiting for its link.
+    if (current.status !== 'confirmed' || current.pendingChanges) throw new NotFoundError(linkMessages.replaced);
+  }
   await listChanged();
 }
 
