@@ -1,7 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { boardRoles } from '../models/Board.ts';
-import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
@@ -27,6 +26,7 @@ import {
   removeBoardMember,
   roundsOfBoard,
   setBoardMember,
+  setBoardMemberByEmail,
   updateBoard,
   type UploadedFile,
 } from '../server/services/boards/index.ts';
@@ -38,7 +38,6 @@ const messages = {
   certificateRecorded: 'The safer-recruitment certificate was recorded.',
   boardSaved: 'The board’s details were saved.',
   pledgeLinked: 'The board is linked to your Pledge signature.',
-  noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
 };
 
 export const createBoardSchema = z.strictObject({
@@ -132,20 +131,14 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
 async function addMemberByEmail(req: Request, res: Response) {
   const form = parseForm(memberByEmailSchema, body(req));
   if (!form.ok) return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body(req) });
-  const user = await UserModel.findOne({ email: form.data.email }).select('_id name').lean();
-  if (!user)
-    return boardPage(req, res, 422, {
-      errors: { email: messages.noAccount },
-      errorList: [{ path: 'email', message: messages.noAccount }],
-      values: body(req),
-    });
-  await setBoardMember({
-    actor: req.user!,
-    boardId: String(req.params.id),
-    userId: String(user._id),
-    role: form.data.role,
-  });
-  flash(req, 'success', messages.memberSet(user.name));
+  let name: string;
+  try {
+    ({ name } = await setBoardMemberByEmail({ actor: req.user!, boardId: String(req.params.id), ...form.data }));
+  } catch (error) {
+    const { errors, list } = formErrorsFrom(error);
+    return boardPage(req, res, 422, { errors, errorList: list, values: body(req) });
+  }
+  flash(req, 'success', messages.memberSet(name));
   res.redirect(303, `/boards/${String(req.params.id)}`);
 }
 

@@ -8,13 +8,13 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
 import {
+  addAdviserToPanel,
   addToPanel,
   changeRound,
   closeRound,
   createRound,
   enrolPanelLackingTraining,
   findBoardFor,
-  findOrInvitePanelMember,
   findRoundFor,
   mergeInterviewDates,
   panelWarningMessages,
@@ -359,11 +359,9 @@ export function registerRoundRoutes(web: Router, api: Router): void {
   );
   web.post('/rounds/:id/panel/adviser', requireSignIn, (req, res) =>
     roundAction(req, res, async () => {
-      const { round } = await findRoundFor({ actor: req.user!, roundId: String(req.params.id) });
       const form = parseForm(adviserFormSchema, blanksRemoved(req.body));
       if (!form.ok) throw new ValidationError('Check the adviser’s details.', form.list);
-      const person = await findOrInvitePanelMember({ actor: req.user!, boardId: String(round.boardId), ...form.data });
-      await addToPanel({ actor: req.user!, roundId: String(req.params.id), userId: person.id });
+      const person = await addAdviserToPanel({ actor: req.user!, roundId: String(req.params.id), ...form.data });
       return person.invited ? messages.invited(person.name) : messages.panelChanged;
     }),
   );

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
 import { BoardModel } from '../../models/Board.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
@@ -78,6 +79,23 @@ describe('boards: web pages and forms', () => {
       .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: 'nobody@example.org', role: 'governor' })
       .expect(422);
     expect(missing.text).to.include('Nobody has this email address');
+  });
+
+  it('a governor who does not run the board gets the same 403 whether or not the email has an account, and nobody is added', async () => {
+    const agent = await signIn(app, governor.email, testPassword);
+    const outsider = await buildUser({ roles: ['participant'], email: `outsider-${Date.now()}@example.org` });
+    const statuses = [];
+    for (const email of [outsider.email, 'nobody-at-all@example.org']) {
+      const res = await agent
+        .post(`/boards/${board.id}/members`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email, role: 'governor' });
+      expect(res.text).to.not.include('Nobody has this email address');
+      statuses.push(res.status);
+    }
+    expect(statuses).to.deep.equal([403, 403]);
+    const saved = (await BoardModel.findById(board.id).lean())!;
+    expect(saved.members.map((m) => String(m.userId))).to.not.include(outsider.id);
   });
 
   it('creates a round from the board page, re-rendering with errors when the interview date is missing', async () => {
@@ -163,6 +181,36 @@ describe('boards: web pages and forms', () => {
     expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(
       String(adviser._id),
     );
+  });
+
+  it('when an adviser cannot join the panel (the round is closed, or its panel is full), no account is made and no invitation sent', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const closed = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    await RecruitmentRoundModel.updateOne({ _id: closed.id }, { $set: { status: 'closed', closedAt: new Date() } });
+    const late = `adviser-late-${Date.now()}@example.org`;
+    const refused = await agent
+      .post(`/rounds/${closed.id}/panel/adviser`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${closed.id}`), name: 'Lara Late', email: late })
+      .expect(303);
+    expect((await agent.get(refused.headers.location!).expect(200)).text).to.include('This round is closed');
+    expect(await UserModel.countDocuments({ email: late })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: late })).to.equal(0);
+
+    const full = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    const others = Array.from({ length: 19 }, () => new Types.ObjectId());
+    await RecruitmentRoundModel.updateOne({ _id: full.id }, { $push: { panel: { $each: others } } });
+    const extra = `adviser-extra-${Date.now()}@example.org`;
+    const page = await agent
+      .post(`/rounds/${full.id}/panel/adviser`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/rounds/${full.id}`), name: 'Erin Extra', email: extra })
+      .expect(422);
+    expect(page.text).to.include('A panel has at most 20 people.');
+    expect(page.text).to.include(extra);
+    expect(await UserModel.countDocuments({ email: extra })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: extra })).to.equal(0);
+    expect((await RecruitmentRoundModel.findById(full.id).lean())!.panel).to.have.length(20);
   });
 
   it('lets the clerk record safer-recruitment training for a member; a governor cannot record it for someone else (403)', async () => {

@@ -95,6 +95,20 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(await RecruitmentRoundModel.countDocuments({ title: 'X' })).to.equal(0);
   });
 
+  it('when a PATCH names a new title and a panel member who may not sit, it answers 422 and changes nothing', async () => {
+    const round = await buildRound(board.id, { title: 'Before', interviewDates: [inDays(14)], panel: [govA] });
+    const participant = await buildUser({ roles: ['participant'] });
+    const res = await api(chairToken)
+      .patch(`/rounds/${round.id}`, { title: 'After', closingDate: inDays(2), panel: [govA.id, participant.id] })
+      .expect(422);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(res.body.errors[0].path).to.equal('panel.1');
+    const after = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(after.title).to.equal('Before');
+    expect(after.closingDate).to.equal(undefined);
+    expect(after.panel.map(String)).to.deep.equal([govA.id]);
+  });
+
   it('reports each status: valid, expires-before-interview, in-progress (percent) and not-started', async () => {
     const [valid, lapsing, learning, idle] = await Promise.all(
       [1, 2, 3, 4].map(() => buildUser({ roles: ['governor'] })),

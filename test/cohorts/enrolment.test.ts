@@ -290,6 +290,31 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(1);
   });
 
+  it('the people form answers someone who does not run the cohort alike whether or not the email has an account, and enrols nobody', async () => {
+    const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const joined = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const known = await buildUser({ email: 'has.an.account@example.org' });
+    const outsider = await buildUser();
+    await enrolParticipant({ actor: 'system', cohortId: String(joined._id), userId: outsider.id });
+    const agent = await signIn(app, outsider.email, testPassword);
+    const statuses = async (cohortId: string) => {
+      const page = `/cohorts/${cohortId}/people`;
+      const answers = [];
+      for (const email of [known.email, 'no.account.here@example.org']) {
+        const res = await agent
+          .post(page)
+          .type('form')
+          .send({ _csrf: await csrfOf(agent, '/'), email });
+        expect(res.text).to.not.include('Nobody has the email');
+        answers.push(res.status);
+      }
+      return answers;
+    };
+    expect(await statuses(String(hidden._id))).to.deep.equal([404, 404]);
+    expect(await statuses(String(joined._id))).to.deep.equal([403, 403]);
+    expect(await EnrolmentModel.countDocuments({ userId: known.id })).to.equal(0);
+  });
+
   it('a CSV of emails enrols known people, invites unknown ones and reports every row', async () => {
     const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id] });
     const known = await buildUser({ email: 'known.person@example.org' });

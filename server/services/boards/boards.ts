@@ -13,6 +13,7 @@ const messages = {
   lastChair: 'A board needs a chair: appoint another chair before changing or removing this one.',
   busy: 'Someone else changed the board at the same moment. Please try again.',
   noSuchMember: 'That person is not a member of this board.',
+  noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
 };
 
 export type BoardView = {
@@ -117,6 +118,23 @@ export async function setBoardMember(props: {
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
   if (current?.role === 'chair' || props.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
+}
+
+/**
+ * The web form's "add by email": the board is checked first (404 unseen, 403 not managed), and only then is the
+ * address looked up, so whether an email has an account is told to those who run the board and nobody else.
+ */
+export async function setBoardMemberByEmail(props: {
+  actor: Express.User;
+  boardId: string;
+  email: string;
+  role: BoardRole;
+}): Promise<{ board: Board; name: string }> {
+  await findManagedBoard(props);
+  const user = await UserModel.findOne({ email: props.email.trim().toLowerCase() }).select('_id name').lean();
+  if (!user) throw new ValidationError(messages.noAccount, [{ path: 'email', message: messages.noAccount }]);
+  const board = await setBoardMember({ ...props, userId: String(user._id) });
+  return { board, name: user.name };
 }
 
 export async function removeBoardMember(props: {

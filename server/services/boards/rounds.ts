@@ -14,7 +14,7 @@ import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
-import { findManagedBoard } from './boards.ts';
+import { findManagedBoard, findOrInvitePanelMember } from './boards.ts';
 import { peopleById } from './people.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import {
@@ -76,10 +76,12 @@ function checkDates(input: RoundInput): void {
   if (problems.length) throw new ValidationError('Check the dates.', problems);
 }
 
+const maxPanelSize = 20;
+
 /** Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside). */
 async function checkPanel(board: Board, panel: string[]): Promise<Types.ObjectId[]> {
   const unique = [...new Set(panel)];
-  if (unique.length > 20)
+  if (unique.length > maxPanelSize)
     throw new ValidationError(messages.panelTooBig, [{ path: 'panel', message: messages.panelTooBig }]);
   const valid = unique.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
   const users = await UserModel.find({ _id: { $in: valid }, status: { $ne: 'disabled' } })
@@ -211,7 +213,10 @@ export function mergeInterviewDates(props: {
   return [...(props.interviewDates ?? []), ...(props.interviewDate ? [props.interviewDate] : [])];
 }
 
-/** Applies a partial change: details (kept where not given) through updateRound, then the panel through setPanel. */
+/**
+ * Applies a partial change: details (kept where not given) through updateRound, then the panel through setPanel. Both
+ * are checked before either is written, so a 422 changes nothing.
+ */
 export async function changeRound(props: {
   actor: Express.User;
   roundId: string;
@@ -220,6 +225,8 @@ export async function changeRound(props: {
 }): Promise<RecruitmentRound> {
   const { panel, interviewDate, interviewDates, ...details } = props.change;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
+  // The panel is checked before the details are written: a refused panel must not leave the new details behind.
+  if (panel) await checkPanel((await findManagedRound(props)).board, panel);
   if (dates || Object.keys(details).length) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
@@ -285,6 +292,33 @@ export async function removeFromPanel(props: {
       expectedVersion: round.version ?? null,
     }),
   );
+}
+
+/**
+ * Seats someone from outside the board by email: an existing account, or a new `governor` account invited by email.
+ * The round is checked first (she may manage it, it is open, its panel has room), so a refused adviser gets no
+ * account and no invitation to a panel she is not on.
+ */
+export async function addAdviserToPanel(props: {
+  actor: Express.User;
+  roundId: string;
+  email: string;
+  name: string;
+  now?: Date;
+}): Promise<{ id: string; name: string; invited: boolean }> {
+  const { round, board } = await findManagedRound(props);
+  const existing = await UserModel.findOne({ email: props.email.trim().toLowerCase() }, { _id: 1 }).lean();
+  const seated = new Set(round.panel.map(String));
+  if (!(existing && seated.has(String(existing._id))) && seated.size >= maxPanelSize)
+    throw new ValidationError(messages.panelTooBig, [{ path: 'email', message: messages.panelTooBig }]);
+  const person = await findOrInvitePanelMember({
+    actor: props.actor,
+    boardId: String(board._id),
+    email: props.email,
+    name: props.name,
+  });
+  await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now: props.now });
+  return person;
 }
 
 /** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */

@@ -11,7 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
-import { loadCohort, namesOf } from './cohorts.ts';
+import { loadCohort, loadRunCohort, namesOf } from './cohorts.ts';
 import { createUser } from '../users.ts';
 
 const messages = {
@@ -394,6 +394,9 @@ export async function listEnrolments(props: { actor: Express.User; cohort: Cohor
 
 /** Enrols an existing account found by email (those who run the cohort). */
 export async function enrolByEmail(props: { actor: Express.User; cohortId: string; email: string; now?: Date }) {
+  // Authorised before the address is looked up: otherwise the answer (no account, or refused) would tell anyone
+  // signed in whether an email has an account.
+  await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const email = props.email.trim().toLowerCase();
   const user = await UserModel.findOne({ email, status: { $ne: 'disabled' } }, { _id: 1, name: 1 }).lean();
   if (!user)
