@@ -5,6 +5,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
+import { RateLimitedError } from '../server/errors.ts';
 import { formBody, parseForm } from '../server/http/forms.ts';
 import { objectId, paging } from '../server/http/validate.ts';
 import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
@@ -155,6 +156,20 @@ async function profileFormPage(req: Request, res: Response, status = 200, extra:
   });
 }
 
+/**
+ * The hourly limit refused her message: the form again with what she wrote and why (429, with Retry-After), so a long
+ * message is not lost. Anything else is rethrown.
+ */
+function keptWhenLimited(error: unknown, req: Request, res: Response): Record<string, unknown> {
+  if (!(error instanceof RateLimitedError)) throw error;
+  res.setHeader('Retry-After', String(error.retryAfterSeconds));
+  return {
+    errors: { body: error.message },
+    errorList: [{ path: 'body', message: error.message }],
+    values: formBody(req),
+  };
+}
+
 async function personPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const person = await directoryProfileFor({ actor: req.user!, userId: String(req.params.userId) });
   res.status(status).render('directory/person', {
@@ -286,7 +301,11 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
     const form = parseForm(messageSchema, formBody(req));
     if (!form.ok)
       return messagePage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
-    await replyToMessage({ actor: req.user!, messageId: String(req.params.id), body: form.data.body });
+    try {
+      await replyToMessage({ actor: req.user!, messageId: String(req.params.id), body: form.data.body });
+    } catch (error) {
+      return messagePage(req, res, 429, keptWhenLimited(error, req, res));
+    }
     flash(req, 'success', messages.replied);
     res.redirect(303, `/directory/messages/${String(req.params.id)}`);
   });
@@ -303,7 +322,12 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
     const form = parseForm(messageSchema, formBody(req));
     if (!form.ok)
       return personPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
-    const m = await sendDirectoryMessage({ actor: req.user!, toId: String(req.params.userId), body: form.data.body });
+    let m;
+    try {
+      m = await sendDirectoryMessage({ actor: req.user!, toId: String(req.params.userId), body: form.data.body });
+    } catch (error) {
+      return personPage(req, res, 429, keptWhenLimited(error, req, res));
+    }
     flash(req, 'success', messages.sent(m.toName));
     res.redirect(303, `/directory/people/${String(req.params.userId)}`);
   });

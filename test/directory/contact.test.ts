@@ -121,6 +121,42 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
   });
 
+  it('when the hourly limit refuses a message or reply written in the web form, the page gives back what she wrote (429)', async () => {
+    const writer = await buildUser();
+    const readers = await Promise.all(Array.from({ length: 6 }, () => buildUser()));
+    for (const r of readers) await publish(r);
+    const client = await api(writer);
+    const first = await client.post(`/api/v1/directory/${readers[0]!.id}/messages`).send({ body: 'Hi' }).expect(201);
+    for (const r of readers.slice(1, 5))
+      await client.post(`/api/v1/directory/${r.id}/messages`).send({ body: 'Hi' }).expect(201);
+    const long = `Dear colleague, ${'I would value your advice on flexible working. '.repeat(20)}Thank you & “regards”.`;
+    const agent = await signIn(app, writer.email, testPassword);
+    const refused = await agent
+      .post(`/directory/people/${readers[5]!.id}/contact`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/directory/people/${readers[5]!.id}`), body: long })
+      .expect(429);
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(refused.text).to.include('messages an hour');
+    expect(refused.text).to.include('Thank you &amp; “regards”.');
+    expect(refused.text).to.include('I would value your advice on flexible working.');
+    expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
+
+    // She received a reply to her first message; answering it is refused alike (her own allowance is spent).
+    const reader = readers[0]!;
+    const readerClient = await api(reader);
+    for (const r of readers.slice(1, 6))
+      await readerClient.post(`/api/v1/directory/${r.id}/messages`).send({ body: 'Hi' }).expect(201);
+    const readerAgent = await signIn(app, reader.email, testPassword);
+    const reply = await readerAgent
+      .post(`/directory/messages/${first.body.id}/reply`)
+      .type('form')
+      .send({ _csrf: await csrfOf(readerAgent, `/directory/messages/${first.body.id}`), body: long })
+      .expect(429);
+    expect(reply.text).to.include('Thank you &amp; “regards”.');
+    expect(await DirectoryMessageModel.countDocuments({ inReplyTo: first.body.id })).to.equal(0);
+  });
+
   it('when she reports a message, admins see it on their page and the report is audited', async () => {
     const writer = await buildUser({ name: 'Ursula Unwelcome' });
     const reader = await buildUser();
