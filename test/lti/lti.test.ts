@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -175,6 +176,33 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(elsewhere.headers['content-security-policy']).to.include("frame-ancestors 'none'");
       // The same person again: the same account, one link.
       await launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: cohort.id } } });
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
+    });
+
+    it('first launches of one new person at once (two processes) make one link and one account, and all sign her in', async () => {
+      const sub = nextSub();
+      const email = `first-${Date.now()}@example.org`;
+      const agents = [1, 2, 3, 4].map(() => supertest.agent(tool.server));
+      const answers = await Promise.all(agents.map((agent) => launch(agent, { sub, claims: { email } })));
+      for (const { res } of answers) expect(res.status).to.equal(303);
+      const links = await LtiAccountModel.find({ sub }).lean();
+      expect(links).to.have.length(1);
+      expect(await UserModel.countDocuments({ email })).to.equal(1);
+      expect((await UserModel.findOne({ email }).lean())!._id.toString()).to.equal(String(links[0]!.userId));
+      for (const agent of agents)
+        expect((await agent.get('/api/v1/me').expect(200)).body.id).to.equal(String(links[0]!.userId));
+    });
+
+    it('a launch that died after writing her link but before her account: the next launch creates that account', async () => {
+      const sub = nextSub();
+      const email = `orphan-${Date.now()}@example.org`;
+      const userId = new Types.ObjectId();
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      await LtiAccountModel.create({ platformId: registered._id, issuer: platform.issuer, sub, userId });
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, { sub, claims: { email, name: 'Orla Orphan' } });
+      expect(res.status).to.equal(303);
+      expect((await agent.get('/api/v1/me').expect(200)).body).to.include({ id: String(userId), email });
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
     });
 

@@ -34,8 +34,11 @@ const placeholderEmail = (platformId: Types.ObjectId, sub: string) =>
 /**
  * Who this LMS person is in Pathways, matched by (platform, sub) and nothing else. Unknown: a new account, unless
  * an account has the email the platform asserts; that account is not taken over: she links it by signing in once.
- * Concurrent first launches of one person: the unique (platformId, sub) index keeps one link; the loser's new
- * account is removed and the winner's used.
+ * The link is written first, naming the account's id before the account exists, and the account second, so that no
+ * step ever needs undoing: of concurrent first launches of one person the unique (platformId, sub) index keeps one
+ * link and the others use it; a launch that died between the two writes leaves a link whose account the next launch
+ * creates. (Account first, then link, left an orphan account that blocked her email, or needed a compensating delete
+ * that could remove an account another launch had just linked.)
  */
 export async function personOf(props: {
   platform: LtiPlatform;
@@ -46,32 +49,55 @@ export async function personOf(props: {
 }): Promise<Person> {
   for (let round = 0; round < 3; round += 1) {
     const link = await LtiAccountModel.findOne({ platformId: props.platform._id, sub: props.sub }).lean();
-    if (link) return { userId: String(link.userId) };
+    if (link) {
+      await ensureLinkedAccount(link.userId, props);
+      return { userId: String(link.userId) };
+    }
     const email = props.email?.trim().toLowerCase();
     if (email && (await UserModel.exists({ email }))) return { linkEmail: email };
-    let created;
-    try {
-      created = await UserModel.create({
-        email: email || placeholderEmail(props.platform._id, props.sub),
-        name: props.name?.trim() || 'LMS learner',
-        roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
-        status: 'active',
-      });
-    } catch (error) {
-      if (isDuplicateKeyError(error)) continue;
-      throw error;
-    }
+    const userId = new Types.ObjectId();
     try {
       await LtiAccountModel.create({
         platformId: props.platform._id,
         issuer: props.platform.issuer,
         sub: props.sub,
-        userId: created._id,
+        userId,
       });
-      return { userId: String(created._id) };
     } catch (error) {
-      await UserModel.deleteOne({ _id: created._id });
+      if (isDuplicateKeyError(error)) continue; // another launch linked her first: the next round uses its link
+      throw error;
+    }
+    await ensureLinkedAccount(userId, props);
+    return { userId: String(userId) };
+  }
+  throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
+}
+
+/**
+ * The account a link names, created with that id when it does not exist yet (this launch just wrote the link, or an
+ * earlier one died before creating the account): the platform's email if nobody else has it, else a placeholder.
+ * Idempotent: a concurrent launch creating the same account makes the insert a duplicate, which is success.
+ */
+async function ensureLinkedAccount(
+  userId: Types.ObjectId,
+  props: { platform: LtiPlatform; sub: string; name?: string; email?: string; instructor: boolean },
+): Promise<void> {
+  if (await UserModel.exists({ _id: userId })) return;
+  const addresses = [props.email?.trim().toLowerCase(), placeholderEmail(props.platform._id, props.sub)];
+  for (const email of addresses.filter((a): a is string => !!a)) {
+    try {
+      await UserModel.create({
+        _id: userId,
+        email,
+        name: props.name?.trim() || 'LMS learner',
+        roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
+        status: 'active',
+      });
+      return;
+    } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
+      if (await UserModel.exists({ _id: userId })) return;
+      // Her email was taken meanwhile by another account: that one is not hers to take; the placeholder is next.
     }
   }
   throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
