@@ -522,7 +522,13 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   web.get('/admin/pledge/signatures/:id', requireRole('admin'), (req, res) => adminDetail(req, res));
   web.post('/admin/pledge/signatures/:id/visibility', requireRole('admin'), async (req, res) => {
     const form = parseForm(reasonFormSchema, req.body);
-    if (!form.ok) return adminDetail(req, res, 422, { errors: form.errors, errorList: form.list });
+    if (!form.ok)
+      return adminDetail(req, res, 422, {
+        failedForm: 'visibility',
+        errors: form.errors,
+        errorList: form.list,
+        values: req.body ?? {},
+      });
     const hidden = req.body?.hidden === 'yes';
     await pledge.setSignatureHidden({
       signatureId: String(req.params.id),
@@ -539,11 +545,16 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     const form = parseForm(reasonFormSchema, req.body);
     if (!form.ok || req.body?.confirm !== 'yes')
       return adminDetail(req, res, 422, {
+        failedForm: 'delete',
+        values: req.body ?? {},
         errors: {
           ...(form.ok ? {} : form.errors),
           ...(req.body?.confirm === 'yes' ? {} : { confirm: messages.confirmDelete }),
         },
-        errorList: form.ok ? [] : form.list,
+        errorList: [
+          ...(form.ok ? [] : form.list),
+          ...(req.body?.confirm === 'yes' ? [] : [{ path: 'confirm', message: messages.confirmDelete }]),
+        ],
       });
     await pledge.deleteSignature({
       signatureId: String(req.params.id),

@@ -107,6 +107,25 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect(after.text).to.include('Deleted signature').and.to.include('Asked by email').and.to.not.include(org.email);
   });
 
+  it('when the delete form is sent without its confirmation, it answers 422, deletes nothing and keeps the request details typed', async () => {
+    const org = await buildSignature({ name: 'Kept Details' });
+    const page = await admin.get(`/admin/pledge/signatures/${org.id}`).expect(200);
+    const details = 'Asked by email on 3 March by the head & her deputy';
+    const refused = await admin
+      .post(`/admin/pledge/signatures/${org.id}/delete`)
+      .type('form')
+      .send({ reason: details, _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(refused.text).to.include('value="Asked by email on 3 March by the head &amp; her deputy"');
+    expect(await PledgeSignatureModel.exists({ _id: org.id })).to.not.equal(null);
+    const hiding = await admin
+      .post(`/admin/pledge/signatures/${org.id}/visibility`)
+      .type('form')
+      .send({ hidden: 'yes', reason: 'x'.repeat(2000), _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(hiding.text).to.include(`value="${'x'.repeat(2000)}"`);
+  });
+
   it('admins maintain the commitment options; a retired option is no longer offered', async () => {
     const page = await admin.get('/admin/pledge/commitments').expect(200);
     await admin
