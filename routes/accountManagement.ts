@@ -5,7 +5,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { text, timezone } from '../server/http/validate.ts';
 import {
   getUserForAdmin,
@@ -107,7 +107,8 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
       access: [],
       body: eraseMeSchema,
       success: { status: 202, description: 'Erased: you can no longer sign in' },
-      errors: [409],
+      // 429: too many wrong passwords for this account (server/services/passwords.ts).
+      errors: [409, 429],
     },
     async ({ req, res, user, body }) => {
       await eraseAccount({ actor: actorOf(req), userId: user.id, bySelf: true, password: body.password });
@@ -159,8 +160,8 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
         return res
           .status(409)
           .render('account/delete', { title: 'Delete my account', errors: {}, conflict: error.message });
-      const { errors, list } = formErrorsFrom(error);
-      return res.status(422).render('account/delete', { title: 'Delete my account', errors, errorList: list });
+      const { status, errors, list } = formRefusalFrom(error, res, 'password');
+      return res.status(status).render('account/delete', { title: 'Delete my account', errors, errorList: list });
     }
     leaveAfterErasure(req, res);
   });

@@ -7,7 +7,7 @@ import { isObjectId } from '../server/ids.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import {
   changePassword,
   confirmEmailChange,
@@ -153,8 +153,8 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     try {
       await changePassword({ actor: req.user!, ...form.data, keepSessionId: req.sessionID, ip: req.ip });
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return renderSecurity(req, res, 422, { errors, errorList: list });
+      const { status, errors, list } = formRefusalFrom(error, res, 'currentPassword');
+      return renderSecurity(req, res, status, { errors, errorList: list });
     }
     flash(req, 'success', messages.passwordChanged);
     res.redirect(303, '/account/security');
@@ -165,8 +165,8 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     try {
       await requestEmailChange({ actor: req.user!, ...form.data, ip: req.ip });
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return renderSecurity(req, res, 422, { errors, errorList: list, values: { newEmail: form.data.newEmail } });
+      const { status, errors, list } = formRefusalFrom(error, res, 'newEmail');
+      return renderSecurity(req, res, status, { errors, errorList: list, values: { newEmail: form.data.newEmail } });
     }
     flash(req, 'success', messages.emailSent(form.data.newEmail.trim().toLowerCase()));
     res.redirect(303, '/account/security');
@@ -206,6 +206,8 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       access: [],
       body: passwordChangeSchema,
       success: { status: 204, description: 'Changed' },
+      // 429: too many wrong current passwords for this account (server/services/passwords.ts).
+      errors: [429],
     },
     async ({ user, body, req }) =>
       changePassword({

@@ -6,7 +6,7 @@ import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { RateLimitedError } from '../server/errors.ts';
-import { formBody, parseForm } from '../server/http/forms.ts';
+import { formBody, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging } from '../server/http/validate.ts';
 import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
 import {
@@ -162,12 +162,8 @@ async function profileFormPage(req: Request, res: Response, status = 200, extra:
  */
 function keptWhenLimited(error: unknown, req: Request, res: Response): Record<string, unknown> {
   if (!(error instanceof RateLimitedError)) throw error;
-  res.setHeader('Retry-After', String(error.retryAfterSeconds));
-  return {
-    errors: { body: error.message },
-    errorList: [{ path: 'body', message: error.message }],
-    values: formBody(req),
-  };
+  const { errors, list } = formRefusalFrom(error, res, 'body');
+  return { errors, errorList: list, values: formBody(req) };
 }
 
 async function personPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {

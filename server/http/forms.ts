@@ -1,6 +1,6 @@
 import type { Request, Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { ValidationError, type FieldError } from '../errors.ts';
+import { RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
 import { emailAddress, fieldErrorsFrom } from './validate.ts';
 
 /**
@@ -28,6 +28,23 @@ export function formErrorsFrom(error: unknown): {
     errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])),
     message: error.message,
   };
+}
+
+/**
+ * A refusal to show on the form she sent, with the status the API would answer: a ValidationError's field errors
+ * (422), or a limit reached (429, with Retry-After) shown at `field`. Anything else is rethrown.
+ */
+export function formRefusalFrom(
+  error: unknown,
+  res: Response,
+  field: string,
+): { status: number; errors: Record<string, string>; list: FieldError[] } {
+  if (error instanceof RateLimitedError) {
+    res.setHeader('Retry-After', String(error.retryAfterSeconds));
+    return { status: 429, errors: { [field]: error.message }, list: [{ path: field, message: error.message }] };
+  }
+  const { errors, list } = formErrorsFrom(error);
+  return { status: 422, errors, list };
 }
 
 /** Render a form page again with its errors (status 422, as the API would answer). */

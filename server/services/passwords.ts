@@ -1,6 +1,7 @@
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import type { FieldError } from '../errors.ts';
+import { RateLimitedError, type FieldError } from '../errors.ts';
+import { countHit, readHits } from './rateLimits.ts';
 
 export const minimumPasswordLength = 12;
 
@@ -46,3 +47,28 @@ export async function verifyPassword(hash: string | undefined | null, password: 
     return false;
   }
 }
+
+/** Wrong current passwords one account may give within a window before further checks are refused. */
+export const currentPasswordAttempts = { limit: 10, windowMs: 15 * 60 * 1000 };
+
+/**
+ * Checks the password a signed-in person gives to change her password or email or to erase her account. Sign-in has
+ * its own limits; these checks need one too, or anyone holding her session (a shared computer, a stolen cookie or API
+ * token) could try passwords without end. Wrong answers are counted per account in the database (every process sees
+ * the same count); after 10 in 15 minutes even the right one is refused until the window ends.
+ */
+export async function isCurrentPassword(props: { userId: string; hash: string | undefined | null; password: string }) {
+  const window = { key: `current-password:${props.userId}`, ...currentPasswordAttempts };
+  const before = await readHits(window);
+  if (before && before.hits >= currentPasswordAttempts.limit) throw tooManyAttempts(before.resetAt);
+  if (await verifyPassword(props.hash, props.password)) return true;
+  const after = await countHit(window);
+  if (after.hits > currentPasswordAttempts.limit) throw tooManyAttempts(after.resetAt);
+  return false;
+}
+
+const tooManyAttempts = (resetAt: Date) =>
+  new RateLimitedError(
+    'Too many wrong passwords. Wait a few minutes and try again, or reset your password from the sign-in page.',
+    Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000)),
+  );

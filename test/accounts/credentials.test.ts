@@ -101,6 +101,23 @@ describe('password and email changes', () => {
     expect(await OutboxMessageModel.countDocuments({ to: 'jane.smith.example.org' })).to.equal(0);
   });
 
+  it('one account gets at most 3 reset emails an hour, however many ask; every request gets the same answer', async () => {
+    const user = await buildUser();
+    const answers: string[] = [];
+    for (let n = 0; n < 5; n++) {
+      const agent = supertest.agent(app);
+      const csrf = csrfFrom((await agent.get('/password-reset')).text);
+      const res = await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+      answers.push(
+        `${res.headers.location} ${(await agent.get('/login')).text.includes('If an account uses that address')}`,
+      );
+    }
+    expect(new Set(answers)).to.deep.equal(new Set(['/login true']));
+    expect(
+      await OutboxMessageModel.countDocuments({ to: user.email, subject: /Reset your Pathways password/ }),
+    ).to.equal(3);
+  });
+
   it('a password reset through the emailed link ends every session and revokes every token (audited)', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);
@@ -186,5 +203,82 @@ describe('password and email changes', () => {
       .send({ _csrf: csrfFrom(page.text) })
       .expect(409);
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+  it('after 10 wrong current passwords in 15 minutes (web and API together), even the right one is refused with 429; her other forms say so; others are not affected', async () => {
+    const user = await buildUser();
+    const bystander = await buildUser();
+    const token = await tokenFor(user);
+    const web = await signIn(app, user.email, testPassword);
+    const wrongOnce = (n: number) =>
+      n % 2
+        ? supertest(app)
+            .post('/api/v1/me/password')
+            .set('Authorization', `Bearer ${token}`)
+            .send({ currentPassword: `guess number ${n}`, newPassword })
+        : csrfOf(web, '/account/security').then((csrf) =>
+            web
+              .post('/account/email')
+              .type('form')
+              .send({ newEmail: `x${n}@example.org`, password: `guess ${n}`, _csrf: csrf }),
+          );
+    for (let n = 0; n < 10; n++) expect((await wrongOnce(n)).status).to.equal(422);
+    const refused = await supertest(app)
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${token}`)
+      .send({ currentPassword: testPassword, newPassword })
+      .expect(429);
+    expect(refused.headers['content-type']).to.include('application/problem+json');
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 15 * 60);
+    const page = await web
+      .post('/account/password')
+      .type('form')
+      .send({
+        currentPassword: testPassword,
+        newPassword,
+        confirm: newPassword,
+        _csrf: await csrfOf(web, '/account/security'),
+      })
+      .expect(429);
+    expect(page.text).to.include('Too many wrong passwords');
+    expect(page.text).to.match(/<a href="#field-currentPassword">/);
+    const erase = await web
+      .post('/account/delete')
+      .type('form')
+      .send({ password: testPassword, _csrf: await csrfOf(web, '/account/delete') })
+      .expect(429);
+    expect(erase.text).to.include('Too many wrong passwords');
+    expect((await UserModel.findById(user.id).lean())!.status).to.equal('active');
+    expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(0);
+    const other = await tokenFor(bystander);
+    await supertest(app)
+      .post('/api/v1/me/password')
+      .set('Authorization', `Bearer ${other}`)
+      .send({ currentPassword: testPassword, newPassword })
+      .expect(204);
+  });
+
+  it('an account may ask to change its email 5 times an hour; the 6th is refused with 429, so taken addresses cannot be listed', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    for (let n = 0; n < 5; n++) {
+      const answer = await web
+        .post('/account/email')
+        .type('form')
+        .send({
+          newEmail: `probe-${n}-${user.id}@example.org`,
+          password: testPassword,
+          _csrf: await csrfOf(web, '/account/security'),
+        });
+      expect(answer.status).to.equal(303);
+    }
+    const other = await buildUser();
+    const sixth = await web
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail: other.email, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
+      .expect(429);
+    expect(sixth.text).to.include('several times this hour');
+    expect(sixth.text).to.not.include('Another account uses this email address');
+    expect(sixth.headers['retry-after']).to.match(/^\d+$/);
   });
 });

@@ -2,17 +2,23 @@ import { z } from 'zod';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { revokeOtherApiTokens } from '../apiTokens.ts';
-import { hashPassword, passwordFieldErrors, verifyPassword } from '../passwords.ts';
+import { hashPassword, isCurrentPassword, passwordFieldErrors } from '../passwords.ts';
+import { countHit } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { endOtherSessions } from './sessions.ts';
 
+/** Email change requests one account may make in an hour. */
+export const emailChangeRequests = { limit: 5, windowMs: 60 * 60 * 1000 };
+
 const messages = {
+  tooManyEmailChanges:
+    'You have asked to change your email address several times this hour. Wait a while and try again.',
   wrongPassword: 'Your current password is not right.',
   wrongPasswordShort: 'is not your current password',
   sameEmail: 'This is already your email address.',
@@ -50,7 +56,9 @@ export async function changePassword(props: {
 }): Promise<void> {
   const user = await UserModel.findById(props.actor.id).select('+passwordHash').lean();
   if (!user) throw new NotFoundError();
-  if (!(await verifyPassword(user.passwordHash, props.currentPassword)))
+  if (
+    !(await isCurrentPassword({ userId: String(user._id), hash: user.passwordHash, password: props.currentPassword }))
+  )
     throw new ValidationError(messages.wrongPassword, [
       { path: 'currentPassword', message: messages.wrongPasswordShort },
     ]);
@@ -118,10 +126,18 @@ export async function requestEmailChange(props: {
   if (!user) throw new NotFoundError();
   if (!emailSchema.safeParse(newEmail).success || newEmail.length > 320)
     throw new ValidationError('Enter an email address.', [{ path: 'newEmail', message: 'must be an email address' }]);
-  if (!(await verifyPassword(user.passwordHash, props.password)))
+  if (!(await isCurrentPassword({ userId: String(user._id), hash: user.passwordHash, password: props.password })))
     throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPasswordShort }]);
   if (newEmail === user.email)
     throw new ValidationError(messages.sameEmail, [{ path: 'newEmail', message: messages.sameEmail }]);
+  // Saying that an address is taken tells her it has an account: fine for a person changing her own address, but the
+  // answers are limited per account (every process counts in the database) so nobody can test a list of addresses.
+  const requests = await countHit({ key: `email-change:${String(user._id)}`, ...emailChangeRequests });
+  if (requests.hits > emailChangeRequests.limit)
+    throw new RateLimitedError(
+      messages.tooManyEmailChanges,
+      Math.max(1, Math.ceil((requests.resetAt.getTime() - Date.now()) / 1000)),
+    );
   if (await UserModel.exists({ email: newEmail }))
     throw new ValidationError(messages.emailTaken, [{ path: 'newEmail', message: messages.emailTaken }]);
   const secret = newSecret();

@@ -5,7 +5,7 @@ import { isObjectId } from '../../ids.ts';
 import { releaseActiveAdmin } from '../accounts/adminRoster.ts';
 import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
-import { verifyPassword } from '../passwords.ts';
+import { isCurrentPassword } from '../passwords.ts';
 import { personalDataAreas } from './areas.ts';
 
 const messages = {
@@ -31,7 +31,10 @@ export async function eraseAccount(props: {
   const user = await UserModel.findById(props.userId).select('+passwordHash').lean();
   if (!user) throw new NotFoundError(messages.notFound);
   if (!props.bySelf && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfAsAdmin);
-  if (props.bySelf && !(await verifyPassword(user.passwordHash, props.password ?? '')))
+  if (
+    props.bySelf &&
+    !(await isCurrentPassword({ userId: String(user._id), hash: user.passwordHash, password: props.password ?? '' }))
+  )
     throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPassword }]);
   const firstTime = user.status !== 'erased';
   if (user.status === 'active' && user.roles.includes('admin')) await releaseActiveAdmin(user._id);
