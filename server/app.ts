@@ -15,6 +15,7 @@ import type { Config } from './config.ts';
 import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdleMs } from './http/sessionCookie.ts';
 import { connectedDatabase } from './db.ts';
 import { bodyParsers } from './http/bodies.ts';
+import { fieldLabel } from './http/forms.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
@@ -161,6 +162,7 @@ function setPageLocals(res: Response, zone: string): void {
   res.locals.errorList = [];
   res.locals.values = {};
   res.locals.zone = zone;
+  res.locals.fieldLabel = fieldLabel;
   res.locals.fmt = {
     dateTime: (d: Date, z = zone) => formatDateTime(d, z),
     time: (d: Date, z = zone) => formatTime(d, z),

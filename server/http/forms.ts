@@ -67,3 +67,31 @@ export function formBody(req: Request): Record<string, unknown> {
 
 /** A visitor asks for a link by email (password reset, the Pledge's manage link): her address, of the usual shape. */
 export const emailLinkForm = z.object({ email: emailAddress('Enter an email address like name@example.org.') });
+
+/** Names the error summary gives fields whose path does not read well as words. */
+const fieldNames: Record<string, string> = {
+  startsAt: 'Start',
+  endsAt: 'End',
+  timezone: 'Time zone',
+  email: 'Email address',
+  newEmail: 'New email address',
+  confirm: 'Confirmation',
+  q: 'Search',
+  otp: 'Code',
+};
+
+/**
+ * A field's name in words for the error summary ("newPassword" → "New password", "rows.2.status" → "Rows 3 status"),
+ * so a message is never introduced by a code name. A page can pass names of its own (`labels`).
+ */
+export function fieldLabel(path: string, labels: Record<string, string> = {}): string {
+  const named = labels[path] ?? fieldNames[path];
+  if (named) return named;
+  const words = path
+    .split(/[._]/)
+    .filter(Boolean)
+    .map((part) => (/^\d+$/.test(part) ? String(Number(part) + 1) : part.replace(/([a-z0-9])([A-Z])/g, '$1 $2')))
+    .join(' ')
+    .toLowerCase();
+  return words.charAt(0).toUpperCase() + words.slice(1);
+}

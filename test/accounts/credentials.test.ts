@@ -82,6 +82,19 @@ describe('password and email changes', () => {
       })
       .expect(422);
     expect(page.text).to.include('The two new passwords are not the same');
+    // The error summary names the field in words, never by its code name.
+    expect(page.text).to.include('<a href="#field-confirm">Confirmation: The two new passwords are not the same');
+    const weakOnPage = await web
+      .post('/account/password')
+      .type('form')
+      .send({
+        currentPassword: testPassword,
+        newPassword: 'short',
+        confirm: 'short',
+        _csrf: await csrfOf(web, '/account/security'),
+      })
+      .expect(422);
+    expect(weakOnPage.text).to.match(/<a href="#field-newPassword">New password: /);
     expect(await signedIn(web)).to.equal(true);
     await signIn(app, user.email, testPassword);
     expect(await AuditEventModel.countDocuments({ action: 'password-changed', actorId: user.id })).to.equal(0);
