@@ -31,7 +31,8 @@ describe('browser: the LTI admin and class-list pages meet WCAG 2.2 AA', () => {
     await page.getByLabel('Public keyset URL').fill('https://moodle.trust.example/mod/lti/certs.php');
     await page.getByLabel('Deployment ids').fill('3');
     await page.getByRole('button', { name: 'Register platform' }).click();
-    expect(await page.locator('.error-summary').textContent()).to.include('authLoginUrl');
+    // The summary names the field by its label, as the form does.
+    expect(await page.locator('.error-summary').textContent()).to.include('Authentication request URL:');
     await page.getByLabel('Authentication request URL').fill('https://moodle.trust.example/mod/lti/auth.php');
     await page.getByRole('button', { name: 'Register platform' }).click();
     expect(await page.locator('table').textContent()).to.include('Trust Moodle');
