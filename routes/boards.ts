@@ -7,7 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, text, timezone } from '../server/http/validate.ts';
-import { canManageBoard } from '../server/policies/boards.ts';
+import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
 import {
   addUpFigures,
   createBoard,
@@ -118,7 +118,9 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
     certificateTargets,
     pledge,
     readiness,
-    roles: boardRoles,
+    // Only chairs and admins are offered the chair (the service refuses it to others).
+    choosesChairs: canChangeChairs(req.user!, board),
+    roles: canChangeChairs(req.user!, board) ? boardRoles : boardRoles.filter((r) => r !== 'chair'),
     values: {},
     roundErrors: {},
     roundValues: {},

@@ -26,6 +26,13 @@ export function canManageBoard(actor: Express.User, board: BoardLike): boolean {
   return isAdmin(actor) || role === 'chair' || role === 'clerk';
 }
 
+/**
+ * Who chairs the board is the chairs' decision (or an admin's): a clerk runs the members, but could otherwise make
+ * herself chair and then remove the chair.
+ */
+export const canChangeChairs = (actor: Express.User, board: BoardLike): boolean =>
+  isAdmin(actor) || boardRoleOf(actor, board) === 'chair';
+
 /** A panel member from outside the board (an adviser) sees the round she sits on, nothing else of the board. */
 export const canSeeRound = (actor: Express.User, board: BoardLike, round: RoundLike): boolean =>
   canSeeBoard(actor, board) || round.panel.some((id) => String(id) === actor.id);

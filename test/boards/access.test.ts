@@ -126,13 +126,48 @@ describe('boards: who sees and changes what', () => {
     expect(res.body.members).to.deep.include({ userId: newcomer.id, role: 'governor' });
     await supertest(app)
       .post(`/api/v1/boards/${board.id}/members`)
-      .set('Authorization', auth)
+      .set('Authorization', await bearer(chair))
       .send({ userId: chair.id, role: 'governor' })
       .expect(409);
     await supertest(app)
       .post(`/api/v1/boards/${board.id}/rounds`)
       .set('Authorization', auth)
       .send({ title: 'Deputy head', interviewDate: inDays(40), panel: [newcomer.id] })
+      .expect(201);
+  });
+
+  it('who chairs is for chairs and admins: a clerk cannot make herself or anyone chair, or change or remove the chair (403)', async () => {
+    const auth = await bearer(clerk);
+    const members = () => supertest(app).post(`/api/v1/boards/${board.id}/members`).set('Authorization', auth);
+    const refused = await members().send({ userId: clerk.id, role: 'chair' }).expect(403);
+    expect(refused.body.detail).to.include('Only a chair');
+    await members().send({ userId: governor.id, role: 'chair' }).expect(403);
+    await members().send({ userId: chair.id, role: 'clerk' }).expect(403);
+    await supertest(app)
+      .delete(`/api/v1/boards/${board.id}/members/${chair.id}`)
+      .set('Authorization', auth)
+      .expect(403);
+    const stored = (await BoardModel.findById(board.id).lean())!;
+    expect(stored.members.filter((m) => m.role === 'chair').map((m) => String(m.userId))).to.deep.equal([chair.id]);
+    expect(stored.members.find((m) => String(m.userId) === clerk.id)!.role).to.equal('clerk');
+    // The board page offers the chair, and a chair's Remove button, only to those who may use them.
+    const clerkPage = await (await signIn(app, clerk.email, testPassword)).get(`/boards/${board.id}`).expect(200);
+    expect(clerkPage.text).to.not.include('<option value="chair"');
+    expect(clerkPage.text).to.not.include(`/members/${chair.id}/remove`);
+    expect(clerkPage.text).to.include(`/members/${governor.id}/remove`);
+    const chairPage = await (await signIn(app, chair.email, testPassword)).get(`/boards/${board.id}`).expect(200);
+    expect(chairPage.text).to.include('<option value="chair"');
+    expect(chairPage.text).to.include(`/members/${chair.id}/remove`);
+    // A chair appoints a second chair; the clerk still manages everyone else.
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', await bearer(chair))
+      .send({ userId: governor.id, role: 'chair' })
+      .expect(201);
+    await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', await bearer(chair))
+      .send({ userId: governor.id, role: 'governor' })
       .expect(201);
   });
 

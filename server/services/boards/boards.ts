@@ -3,7 +3,7 @@ import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
-import { boardRoleOf, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
+import { boardRoleOf, canChangeChairs, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
 import { replanRoundsOfBoard } from './roundReminders.ts';
 import { createUser } from '../users.ts';
 
@@ -14,6 +14,7 @@ const messages = {
   busy: 'Someone else changed the board at the same moment. Please try again.',
   noSuchMember: 'That person is not a member of this board.',
   noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
+  chairsOnly: 'Only a chair (or an admin) appoints a chair or changes or removes one.',
 };
 
 export type BoardView = {
@@ -111,6 +112,8 @@ export async function setBoardMember(props: {
   }
   const others = board.members.filter((m) => String(m.userId) !== props.userId);
   const current = board.members.find((m) => String(m.userId) === props.userId);
+  if ((props.role === 'chair' || current?.role === 'chair') && current?.role !== props.role)
+    assertMayChangeChairs(props.actor, board);
   if (current?.role === 'chair' && props.role !== 'chair' && !others.some((m) => m.role === 'chair'))
     throw new ConflictError(messages.lastChair);
   const members = [...others, { userId: new Types.ObjectId(props.userId), role: props.role }];
@@ -145,11 +148,17 @@ export async function removeBoardMember(props: {
   const board = await findManagedBoard(props);
   const current = board.members.find((m) => String(m.userId) === props.userId);
   if (!current) throw new NotFoundError(messages.noSuchMember);
+  if (current.role === 'chair') assertMayChangeChairs(props.actor, board);
   const members = board.members.filter((m) => String(m.userId) !== props.userId);
   if (current.role === 'chair' && !members.some((m) => m.role === 'chair')) throw new ConflictError(messages.lastChair);
   await writeMembers(board, members);
   if (current.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
+}
+
+/** Chairs and clerks both run the board's members (issue 6); who chairs it is for chairs and admins (policies). */
+function assertMayChangeChairs(actor: Express.User, board: Board): void {
+  if (!canChangeChairs(actor, board)) throw new ForbiddenError(messages.chairsOnly);
 }
 
 async function writeMembers(board: Board, members: Board['members']): Promise<void> {
