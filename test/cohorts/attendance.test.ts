@@ -18,6 +18,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const minutes = (n: number) => n * 60_000;
@@ -446,34 +447,22 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     it('a facilitator marking her excused while she checks in (on another process) leaves her excused', async () => {
       const { people, now, session, shown } = await openCheckIn();
       // Her check-in reads her (missing) record, then stalls until the facilitator's register is written.
-      const model = AttendanceRecordModel as unknown as Record<string, unknown>;
-      const findById = AttendanceRecordModel.findById.bind(AttendanceRecordModel);
-      let reached!: () => void;
-      let release!: () => void;
-      const atGate = new Promise<void>((r) => (reached = r));
-      const gate = new Promise<void>((r) => (release = r));
-      model.findById = (...args: Parameters<typeof findById>) => ({
-        lean: async () => {
-          const doc = await findById(...args).lean();
-          reached();
-          await gate;
-          return doc;
-        },
-      });
+      const held = holdNextCall(AttendanceRecordModel, 'findById', { lean: true });
       try {
         const checkingIn = checkIn({ actor: people[0]!, sessionId: String(session._id), code: shown.code, now });
-        await atGate;
-        delete model.findById;
+        await held.reached;
+        held.restore();
         await recordAttendance({
           actor: facilitator,
           sessionId: String(session._id),
           records: [{ userId: people[0]!.id, status: 'excused', note: 'Ill' }],
           now,
         });
-        release();
+        held.release();
         await checkingIn;
       } finally {
-        delete model.findById;
+        held.release();
+        held.restore();
       }
       expect(await AttendanceRecordModel.findOne({ sessionId: session._id }).lean()).to.include({
         status: 'excused',

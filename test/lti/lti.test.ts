@@ -15,6 +15,7 @@ import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
 import { csrfFrom, testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
 import { listeningTool, SimulatedPlatform } from '../support/ltiPlatform.ts';
@@ -510,30 +511,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         agent.post(`/api/v1/modules/${moduleId}/completion`).set('x-csrf-token', csrfFrom(page.text)).send({});
       await complete(ms[0]!.id).expect(200);
       // The next score write stalls after its progress was read, as on a slow process, until `release`.
-      const updateOne = LtiScoreModel.updateOne.bind(LtiScoreModel);
-      let reached!: () => void;
-      let release!: () => void;
-      const atGate = new Promise<void>((r) => (reached = r));
-      const gate = new Promise<void>((r) => (release = r));
-      let gated = false;
-      const model = LtiScoreModel as unknown as Record<string, unknown>;
-      model.updateOne = async (...args: Parameters<typeof updateOne>) => {
-        const set = (args[1] as { $set?: { scoreGiven?: number } } | undefined)?.$set;
-        if (set?.scoreGiven !== undefined && !gated) {
-          gated = true;
-          reached();
-          await gate;
-        }
-        return updateOne(...args);
-      };
+      const held = holdNextCall(LtiScoreModel, 'updateOne', {
+        before: true,
+        when: (args) => (args[1] as { $set?: { scoreGiven?: number } } | undefined)?.$set?.scoreGiven !== undefined,
+      });
       try {
         const slow = complete(ms[1]!.id).then((r) => r);
-        await atGate;
+        await held.reached;
         await complete(ms[2]!.id).expect(200);
-        release();
+        held.release();
         expect((await slow).status).to.equal(200);
       } finally {
-        delete model.updateOne;
+        held.release();
+        held.restore();
       }
       const row = await LtiScoreModel.findOne({ lineItemUrl: platform.lineItem('grades-late') }).lean();
       await LtiScoreModel.deleteMany({ lineItemUrl: platform.lineItem('grades-late') }); // not sent by later tests

@@ -7,6 +7,7 @@ import { confirmSignature, signPledge } from '../../server/services/pledge/index
 import { hashSecret } from '../../server/services/secrets.ts';
 import { csrfFrom, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { confirmViaLink, freshIp, latestLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
 
 const listNames = async (app: ReturnType<typeof testApp>, query = '') =>
@@ -137,27 +138,17 @@ describe('pledge: signing and confirming', () => {
     await signPledge({ input: body as never, now });
     const secret = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
     // The second signing reads the signature while it is still pending, then stalls until it is confirmed.
-    const model = PledgeSignatureModel as unknown as Record<string, unknown>;
-    const findOne = PledgeSignatureModel.findOne.bind(PledgeSignatureModel);
-    let reached!: () => void;
-    let release!: () => void;
-    const atGate = new Promise<void>((r) => (reached = r));
-    const gate = new Promise<void>((r) => (release = r));
-    model.findOne = async (...args: Parameters<typeof findOne>) => {
-      const doc = await findOne(...args);
-      reached();
-      await gate;
-      return doc;
-    };
+    const held = holdNextCall(PledgeSignatureModel, 'findOne');
     try {
       const again = signPledge({ input: { ...body, region: 'Somewhere Else' } as never, now });
-      await atGate;
-      delete model.findOne;
+      await held.reached;
+      held.restore();
       await confirmSignature({ secret, now });
-      release();
+      held.release();
       await again;
     } finally {
-      delete model.findOne;
+      held.release();
+      held.restore();
     }
     const stored = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
     expect(stored).to.include({ status: 'confirmed', region: 'Cumbria' });
@@ -199,30 +190,16 @@ describe('pledge: signing and confirming', () => {
     await signPledge({ input: { ...body, region: 'North Devon' } as never, now });
     const first = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
     // The press on the first change's link reads the signature, then stalls while she types other details again.
-    const model = PledgeSignatureModel as unknown as Record<string, unknown>;
-    const original = model.findById;
-    const findById = PledgeSignatureModel.findById.bind(PledgeSignatureModel);
-    let reached!: () => void;
-    let release!: () => void;
-    const atGate = new Promise<void>((r) => (reached = r));
-    const gate = new Promise<void>((r) => (release = r));
-    model.findById = (...args: Parameters<typeof findById>) => ({
-      lean: async () => {
-        const doc = await findById(...args).lean();
-        reached();
-        await gate;
-        return doc;
-      },
-    });
+    const held = holdNextCall(PledgeSignatureModel, 'findById', { lean: true });
     let pressed: Promise<unknown>;
     try {
       pressed = confirmSignature({ secret: first, now }).catch((error: unknown) => error);
-      await atGate;
-      model.findById = original;
+      await held.reached;
+      held.restore();
       await signPledge({ input: { ...body, region: 'Torbay' } as never, now });
     } finally {
-      model.findById = original;
-      release();
+      held.release();
+      held.restore();
     }
     const answer = await pressed;
     expect(answer).to.be.instanceOf(Error);
