@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
 import { RateLimitedError, type FieldError } from '../errors.ts';
-import { countHit, readHits } from './rateLimits.ts';
+import { countHit, readHits, secondsUntil } from './rateLimits.ts';
 
 export const minimumPasswordLength = 12;
 
@@ -70,5 +70,5 @@ export async function isCurrentPassword(props: { userId: string; hash: string | 
 const tooManyAttempts = (resetAt: Date) =>
   new RateLimitedError(
     'Too many wrong passwords. Wait a few minutes and try again, or reset your password from the sign-in page.',
-    Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000)),
+    secondsUntil(resetAt),
   );

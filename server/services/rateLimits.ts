@@ -17,6 +17,9 @@ function counterOf({ key, windowMs, now = new Date() }: RateWindow): { id: strin
   return { id: `${name}@${start}`, resetAt: new Date(start + windowMs) };
 }
 
+/** Seconds until a window ends, for a refusal's Retry-After (at least 1). */
+export const secondsUntil = (resetAt: Date): number => Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000));
+
 /** Counts one hit of `key` in the current window and returns the window's total. */
 export async function countHit(props: RateWindow): Promise<RateCount> {
   const { id, resetAt } = counterOf(props);

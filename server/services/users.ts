@@ -137,22 +137,21 @@ export async function sendInvitation(props: { userId: string; actorName: string 
   });
 }
 
-/** Always succeeds from the caller's point of view: whether the email has an account is never revealed. */
 /** Reset emails one account may be sent in an hour, whoever asks and from wherever. */
-export const resetEmailsPerAddress = { limit: 3, windowMs: 60 * 60 * 1000 };
+export const resetEmailsPerAccount = { limit: 3, windowMs: 60 * 60 * 1000 };
 
 /**
- * Emails a reset link to an active or invited account with this address. The visitor's answer is the same whatever
- * happens (no account, or the address's hourly allowance used): the per-IP form limit alone would let someone with
- * many IP addresses fill one person's inbox, so each account also gets at most 3 reset emails an hour (counted in the
- * database, across processes), and a fourth request sends nothing.
+ * Emails a reset link to an active or invited account with this address. Always succeeds from the caller's point of
+ * view, so whether the email has an account is never revealed. The per-IP form limit alone would let someone with many
+ * IP addresses fill one person's inbox, so each account also gets at most 3 reset emails an hour (counted in the
+ * database, across processes); a fourth request sends nothing and answers the same.
  */
 export async function requestPasswordReset(props: { email: string }): Promise<void> {
   const email = props.email.trim().toLowerCase();
   const user = await UserModel.findOne({ email, status: { $in: ['active', 'invited'] } }).lean();
   if (!user) return;
-  const sent = await countHit({ key: `password-reset:${String(user._id)}`, ...resetEmailsPerAddress });
-  if (sent.hits > resetEmailsPerAddress.limit) return;
+  const sent = await countHit({ key: `password-reset:${String(user._id)}`, ...resetEmailsPerAccount });
+  if (sent.hits > resetEmailsPerAccount.limit) return;
   const { link, linkId, expiresAt } = await issueLink('password-reset', user._id);
   await sendSecurityEmail({
     kind: 'password-reset',

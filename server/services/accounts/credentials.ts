@@ -9,7 +9,7 @@ import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { revokeOtherApiTokens } from '../apiTokens.ts';
 import { hashPassword, isCurrentPassword, passwordFieldErrors } from '../passwords.ts';
-import { countHit } from '../rateLimits.ts';
+import { countHit, secondsUntil } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { endOtherSessions } from './sessions.ts';
 
@@ -134,10 +134,7 @@ export async function requestEmailChange(props: {
   // answers are limited per account (every process counts in the database) so nobody can test a list of addresses.
   const requests = await countHit({ key: `email-change:${String(user._id)}`, ...emailChangeRequests });
   if (requests.hits > emailChangeRequests.limit)
-    throw new RateLimitedError(
-      messages.tooManyEmailChanges,
-      Math.max(1, Math.ceil((requests.resetAt.getTime() - Date.now()) / 1000)),
-    );
+    throw new RateLimitedError(messages.tooManyEmailChanges, secondsUntil(requests.resetAt));
   if (await UserModel.exists({ email: newEmail }))
     throw new ValidationError(messages.emailTaken, [{ path: 'newEmail', message: messages.emailTaken }]);
   const secret = newSecret();

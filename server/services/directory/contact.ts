@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
-import { countHit, uncountHit } from '../rateLimits.ts';
+import { countHit, secondsUntil, uncountHit } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
@@ -71,7 +71,7 @@ async function spendContactAllowance(senderId: string): Promise<void> {
   if (hits > contactLimit.perHour) {
     // A refused attempt does not use up the next window's allowance.
     await uncountHit(window);
-    throw new RateLimitedError(messages.tooMany, Math.max(1, Math.ceil((resetAt.getTime() - Date.now()) / 1000)));
+    throw new RateLimitedError(messages.tooMany, secondsUntil(resetAt));
   }
 }
 
