@@ -105,6 +105,7 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
   const rounds = await roundsOfBoard(board._id);
   const people = await peopleById([...board.members.map((m) => m.userId), ...rounds.flatMap((r) => r.panel)]);
   const manage = canManageBoard(req.user!, board);
+  const choosesChairs = canChangeChairs(req.user!, board);
   const certificateTargets = manage ? [...people.values()].sort((a, b) => a.name.localeCompare(b.name)) : [];
   const pledge = await pledgeLinkState({ actor: req.user!, board });
   const readiness = await openRoundsReadiness(board, rounds);
@@ -119,8 +120,8 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
     pledge,
     readiness,
     // Only chairs and admins are offered the chair (the service refuses it to others).
-    choosesChairs: canChangeChairs(req.user!, board),
-    roles: canChangeChairs(req.user!, board) ? boardRoles : boardRoles.filter((r) => r !== 'chair'),
+    choosesChairs,
+    roles: choosesChairs ? boardRoles : boardRoles.filter((r) => r !== 'chair'),
     values: {},
     roundErrors: {},
     roundValues: {},
