@@ -43,6 +43,7 @@ const messages = {
   registered: 'The platform is registered. Paste the tool values shown here into it.',
   deleted: 'The platform registration is deleted: its launches are refused from now on.',
   rotated: 'A new signing key is in use; the previous one stays published for 7 days.',
+  rotatedAlready: 'The signing key had just been replaced by another request, so nothing more was changed.',
   synced: (c: { added: number; kept: number; waitlisted: number }) =>
     `Class list synced: ${c.added} enrolled, ${c.kept} already here, ${c.waitlisted} on the waitlist.`,
   deepLinkFacilitators: 'Only facilitators and administrators add Pathways content to a course.',
@@ -260,7 +261,12 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     res.redirect(303, '/admin/lti');
   });
   web.post('/admin/lti/keys/rotate', requireRole('admin'), async (req, res) => {
-    const { kid } = await rotateToolKey();
+    const { kid, rotatedNow } = await rotateToolKey();
+    if (!rotatedNow) {
+      flash(req, 'info', messages.rotatedAlready);
+      res.redirect(303, '/admin/lti');
+      return;
+    }
     await recordAuditEvent({
       action: 'lti-key-rotated',
       actor: { id: req.user!.id, name: req.user!.name },

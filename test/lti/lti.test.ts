@@ -746,5 +746,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const old = await toolJwks(new Date(Date.now() + 8 * 24 * 60 * 60 * 1000));
       expect(old.keys.map((k) => k.kid)).to.deep.equal([kid]);
     });
+
+    it('six rotations at once all answer; the ones that lost are told the key already changed', async () => {
+      const before = await toolJwks();
+      const results = await Promise.all(Array.from({ length: 6 }, () => rotateToolKey()));
+      const applied = results.filter((r) => r.rotatedNow);
+      expect(applied.length).to.be.at.least(1);
+      const after = await toolJwks();
+      // Every key that became current is published, and nothing else was added.
+      expect(after.keys.length).to.equal(before.keys.length + applied.length);
+      const published = after.keys.map((k) => k.kid);
+      for (const r of results) expect(published).to.include(r.kid);
+      const winners = new Set(applied.map((r) => r.kid));
+      for (const r of results.filter((x) => !x.rotatedNow)) expect(winners.has(r.kid)).to.equal(true);
+    });
   });
 });

@@ -56,21 +56,21 @@ export async function toolJwks(now = new Date()): Promise<{ keys: JWK[] }> {
 
 /**
  * Rotates the signing key: a new key becomes current, the old one is retired (still published for the grace
- * period), keys retired longer ago are dropped. One conditional update on the document: of two rotations at once
- * one applies; the other finds the current key changed and tries again on the new state.
+ * period), keys retired longer ago are dropped. One conditional update on the current key: of two rotations at once
+ * (an admin's double click, two admins) one applies. The other does not try again: what she asked for, retiring the
+ * key that was current when she asked, has just been done, and a second new key would only retire the first one
+ * before any platform fetched it. She is told the key in use now and that her request changed nothing.
  */
-export async function rotateToolKey(now = new Date()): Promise<{ kid: string }> {
-  for (let round = 0; round < 5; round += 1) {
-    const { currentKid, keys } = await loadKeys();
-    const key = await newKey();
-    const kept = keys
-      .filter((k) => !k.retiredAt || now.getTime() - new Date(k.retiredAt).getTime() < retiredKeyGraceMs)
-      .map((k) => (k.kid === currentKid ? { ...k, retiredAt: now } : k));
-    const result = await LtiToolKeysModel.updateOne(
-      { _id: keysId, currentKid },
-      { $set: { currentKid: key.kid, keys: [...kept, key] } },
-    );
-    if (result.modifiedCount === 1) return { kid: key.kid };
-  }
-  throw new Error('could not rotate the LTI key: it kept changing');
+export async function rotateToolKey(now = new Date()): Promise<{ kid: string; rotatedNow: boolean }> {
+  const { currentKid, keys } = await loadKeys();
+  const key = await newKey();
+  const kept = keys
+    .filter((k) => !k.retiredAt || now.getTime() - new Date(k.retiredAt).getTime() < retiredKeyGraceMs)
+    .map((k) => (k.kid === currentKid ? { ...k, retiredAt: now } : k));
+  const result = await LtiToolKeysModel.updateOne(
+    { _id: keysId, currentKid },
+    { $set: { currentKid: key.kid, keys: [...kept, key] } },
+  );
+  if (result.modifiedCount === 1) return { kid: key.kid, rotatedNow: true };
+  return { kid: (await loadKeys()).currentKid, rotatedNow: false };
 }
