@@ -29,6 +29,7 @@ import {
   recordLaunch,
   registerPlatform,
   rotateToolKey,
+  coursesOfCohort,
   signedInUser,
   startLogin,
   stateCookieName,
@@ -285,6 +286,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       title: `${cohort.name}: LMS class list`,
       cohort,
       sync: await lastRosterSync(String(cohort._id)),
+      courses: await coursesOfCohort(String(cohort._id)),
     });
   });
   web.post('/cohorts/:id/lti-sync', requireSignIn, async (req, res) => {

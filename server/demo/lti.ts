@@ -1,14 +1,17 @@
+import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
 import { LtiLaunchModel } from '../../models/LtiLaunch.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiRosterSyncModel } from '../../models/LtiRosterSync.ts';
 import { UserModel } from '../../models/User.ts';
+import { placeCohortsInCourse } from '../services/lti/index.ts';
 import type { DemoContext } from './index.ts';
 
 /**
  * LTI demo: a registered "Moodle (demo)" platform (so /admin/lti shows Pathways' values and a registration), the
- * demo participant's Moodle identity linked to her account, her launch into her cohort with a grade-book line item,
+ * demo participant's Moodle identity linked to her account, her cohort placed in a Moodle course and her launch from
+ * it with a grade-book line item,
  * and that cohort's last class-list sync with one person who left the course (/cohorts/:id/lms).
  */
 export async function seedLti(ctx: DemoContext): Promise<void> {
@@ -26,6 +29,18 @@ export async function seedLti(ctx: DemoContext): Promise<void> {
   const enrolment = await EnrolmentModel.findOne({ userId: participantId, status: 'active' }).lean();
   await LtiAccountModel.create({ platformId: platform._id, issuer: platform.issuer, sub: '17', userId: participantId });
   if (!enrolment) return;
+  // Her cohort was placed in the Moodle course by its facilitator (deep linking), so launches from it are honoured.
+  const cohort = await CohortModel.findById(enrolment.cohortId, { facilitatorIds: 1 }).lean();
+  await placeCohortsInCourse({
+    course: {
+      platformId: platform._id,
+      deploymentId: '1',
+      contextId: '42',
+      contextTitle: 'Aspiring Heads 2027 (Moodle course)',
+    },
+    cohortIds: [String(enrolment.cohortId)],
+    placedBy: String(cohort?.facilitatorIds[0] ?? participantId),
+  });
   await LtiLaunchModel.create({
     platformId: platform._id,
     sub: '17',

@@ -10,11 +10,13 @@ import type { Express } from 'express';
 import { decodeJwt } from 'jose';
 import type { Browser, Frame } from 'playwright-core';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
+import { placeCohortsInCourse } from '../../server/services/lti/index.ts';
 import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
 import { testConfig } from '../support/app.ts';
 import { launchBrowser } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { buildUser } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
 import { SimulatedPlatform } from '../support/ltiPlatform.ts';
 
@@ -192,7 +194,7 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
     servers.push(tool.server, lms.server);
     // Registered as an admin would, but straight into the model: the keys are served by the simulated platform on
     // plain loopback http, which production registration (rightly) refuses.
-    await LtiPlatformModel.create({
+    const registered = await LtiPlatformModel.create({
       name: 'Embedding LMS',
       issuer: lmsBase,
       clientId: platform.clientId,
@@ -200,6 +202,12 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
       authTokenUrl: `${platform.base}/token`,
       jwksUrl: `${platform.base}/jwks`,
       deploymentIds: [platform.deploymentId],
+    });
+    // The cohort is placed in the course, as its facilitator picking it in that course's deep-linking picker does.
+    await placeCohortsInCourse({
+      course: { platformId: registered._id, deploymentId: platform.deploymentId, contextId: 'course-1' },
+      cohortIds: [cohort.id],
+      placedBy: (await buildUser({ roles: ['facilitator'] })).id,
     });
     browser = await launchBrowser(['--test-third-party-cookie-phaseout']);
   });

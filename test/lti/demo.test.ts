@@ -13,7 +13,7 @@ describe('LTI: demo data', () => {
     await seedDemoDataIfEmpty();
   });
 
-  it("the admin page lists Moodle (demo) and Pathways' values; the cohort's LMS page lists who left the course", async function () {
+  it("the admin page lists Moodle (demo) and Pathways' values; the cohort's LMS page lists its Moodle course and who left it", async function () {
     this.timeout(60_000);
     const app = testApp();
     const admin = await signIn(app, 'admin@pathways.test', demoPassword);
@@ -24,5 +24,6 @@ describe('LTI: demo data', () => {
     const enrolment = await EnrolmentModel.findOne({ userId: participant!._id, status: 'active' }).lean();
     const lms = await admin.get(`/cohorts/${enrolment!.cohortId}/lms`).expect(200);
     expect(lms.text).to.include('No longer on the class list').and.to.include('Rosa Departed');
+    expect(lms.text).to.include('Courses it is placed in').and.to.include('Aspiring Heads 2027 (Moodle course)');
   });
 });

@@ -8,7 +8,7 @@ import { LtiAccountModel } from '../../models/LtiAccount.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
 import { UserModel } from '../../models/User.ts';
-import { rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
+import { placeCohortsInCourse, rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
@@ -46,12 +46,24 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     await supertest(tool.server).post('/api/v1/lti/platforms').set(adminAuth).send(platform.registration).expect(201);
     programme = await buildProgramme();
     modules = [await buildModule(programme.id), await buildModule(programme.id)];
-    cohort = await buildCohort(programme.id);
+    cohort = await placedInCourse(await buildCohort(programme.id));
   });
   after(async () => {
     await platform.stop();
     await tool.stop();
   });
+
+  /** Places the cohort in the simulated platform's course, as picking it in that course's deep-linking picker does. */
+  async function placedInCourse<C extends { id: string }>(c: C, contextId = 'course-1'): Promise<C> {
+    const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+    const placer = await buildUser({ roles: ['facilitator'] });
+    await placeCohortsInCourse({
+      course: { platformId: registered._id, deploymentId: platform.deploymentId, contextId },
+      cohortIds: [c.id],
+      placedBy: placer.id,
+    });
+    return c;
+  }
 
   async function startLogin(agent: Agent) {
     const res = await agent
@@ -219,6 +231,44 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const c = await CohortModel.findById(cohort.id).lean();
       expect(c!.facilitatorIds.map(String)).to.include(String(link!.userId));
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId })).to.equal(0);
+    });
+
+    it('a cohort named from a course it was not placed in: the instructor does not run it and the learner is not enrolled', async () => {
+      const contextClaim = 'https://purl.imsglobal.org/spec/lti/claim/context';
+      const target = await buildCohort(programme.id);
+      const elsewhere = {
+        [contextClaim]: { id: 'course-2', title: 'Another course' },
+        [custom]: { cohort: target.id },
+      };
+      const instructorSub = nextSub();
+      const learnerSub = nextSub();
+      const asInstructor = await launch(supertest.agent(tool.server), {
+        sub: instructorSub,
+        claims: { [rolesClaim]: instructorRole, ...elsewhere },
+      });
+      const asLearner = await launch(supertest.agent(tool.server), { sub: learnerSub, claims: elsewhere });
+      // Both are signed in and land on their dashboard; nothing is granted in the cohort.
+      expect(asInstructor.res.status).to.equal(303);
+      expect(asLearner.res.status).to.equal(303);
+      expect(asLearner.res.headers.location).to.equal('/');
+      const instructor = (await LtiAccountModel.findOne({ sub: instructorSub }).lean())!;
+      const learner = (await LtiAccountModel.findOne({ sub: learnerSub }).lean())!;
+      expect((await CohortModel.findById(target.id).lean())!.facilitatorIds.map(String)).to.not.include(
+        String(instructor.userId),
+      );
+      expect(await EnrolmentModel.countDocuments({ cohortId: target.id })).to.equal(0);
+
+      // Placed in course-2 (by someone who runs it, through the picker), the same launches are honoured.
+      await placedInCourse(target, 'course-2');
+      await launch(supertest.agent(tool.server), {
+        sub: instructorSub,
+        claims: { [rolesClaim]: instructorRole, ...elsewhere },
+      });
+      await launch(supertest.agent(tool.server), { sub: learnerSub, claims: elsewhere });
+      expect((await CohortModel.findById(target.id).lean())!.facilitatorIds.map(String)).to.include(
+        String(instructor.userId),
+      );
+      expect(await EnrolmentModel.countDocuments({ cohortId: target.id, userId: learner.userId })).to.equal(1);
     });
 
     type Case = [string, number, string, (agent: Agent) => Promise<supertest.Response>];
@@ -429,7 +479,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     async function learnerWithLineItem(lineItemId: string) {
       const p = await buildProgramme();
       const ms = [await buildModule(p.id), await buildModule(p.id)];
-      const c = await buildCohort(p.id);
+      const c = await placedInCourse(await buildCohort(p.id));
       const agent = supertest.agent(tool.server);
       const sub = nextSub();
       const { res } = await launch(agent, {
@@ -499,7 +549,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     it('a completion whose score is written late (a slow process) never replaces the newer score of a later one', async () => {
       const p = await buildProgramme();
       const ms = [await buildModule(p.id), await buildModule(p.id), await buildModule(p.id)];
-      const c = await buildCohort(p.id);
+      const c = await placedInCourse(await buildCohort(p.id));
       const agent = supertest.agent(tool.server);
       const { res } = await launch(agent, {
         sub: nextSub(),
@@ -544,7 +594,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     it('a facilitator syncs the class list: learners enrolled once (waitlist when full), people who left listed', async () => {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });
-      const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
       await CohortModel.updateOne({ _id: c.id }, { $set: { capacity: 3 } });
       const nrps = {
         'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
@@ -611,6 +661,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         sub,
         claims: {
           [rolesClaim]: instructorRole,
+          // Another course of hers, where the cohort is not placed yet: picking it places it there.
+          'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-3', title: 'Course 3' },
           'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
           'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
           'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
@@ -653,12 +705,21 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(items[0]!.url).to.equal(`${tool.base}/lti/launch`);
       // The choice is used up.
       await agent.get(res.headers.location as string).expect(404);
-      // The link it made launches a learner into the cohort.
+      // The link it made launches a learner of that course into the cohort.
+      const learnerSub = nextSub();
       const learner = await launch(supertest.agent(tool.server), {
-        sub: nextSub(),
-        claims: { [custom]: items[0]!.custom },
+        sub: learnerSub,
+        claims: {
+          'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-3', title: 'Course 3' },
+          [custom]: items[0]!.custom,
+        },
       });
       expect(learner.res.headers.location).to.equal(`/programmes/${programme.id}`);
+      const learnerLink = (await LtiAccountModel.findOne({ sub: learnerSub }).lean())!;
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: learnerLink.userId })).to.equal(1);
+      // The cohort's LMS page names the courses it is placed in.
+      const lms = await agent.get(`/cohorts/${cohort.id}/lms`).expect(200);
+      expect(lms.text).to.include('Course 3');
       expect(decodeJwt(jwt).nonce).to.be.a('string');
     });
 

@@ -9,6 +9,7 @@ import { ProgrammeModel } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { placeCohortsInCourse } from './coursePlacements.ts';
 import { claim } from './claims.ts';
 import { signingKey } from './keys.ts';
 import { launchBySecret } from './people.ts';
@@ -18,6 +19,8 @@ const messages = {
   noChoice: 'Choose at least one programme, module or cohort.',
   unknown: 'One of the chosen items no longer exists.',
   facilitatorsOnly: 'Only facilitators and administrators add Pathways content to a course.',
+  noCourse:
+    'Your LMS did not say which course this is, so a cohort cannot be placed in it. Choose a programme or module.',
 };
 
 export type PickerItem = { kind: 'programme' | 'module' | 'cohort'; id: string; title: string; context?: string };
@@ -94,6 +97,22 @@ export async function deepLinkingResponse(props: { actor: Express.User; secret: 
   });
   const platform = await LtiPlatformModel.findById(launch.platformId).lean<LtiPlatform>();
   if (!platform) throw new NotFoundError();
+  const cohortIds = items.filter((i) => i.kind === 'cohort').map((i) => i.id);
+  if (cohortIds.length) {
+    // Launches from this course that name these cohorts are honoured from now on (coursePlacements.ts).
+    if (!launch.contextId)
+      throw new ValidationError(messages.noCourse, [{ path: 'items', message: messages.noCourse }]);
+    await placeCohortsInCourse({
+      course: {
+        platformId: launch.platformId,
+        deploymentId: launch.deploymentId,
+        contextId: launch.contextId,
+        contextTitle: launch.contextTitle ?? undefined,
+      },
+      cohortIds,
+      placedBy: props.actor.id,
+    });
+  }
   const contentItems = await Promise.all(
     items.map(async (item) => {
       const custom: Record<string, string> = { [item.kind]: item.id };

@@ -22,3 +22,4 @@ export {
 export { queueScores, sendDueScores } from './scores.ts';
 export { lastRosterSync, syncCohortRoster } from './roster.ts';
 export { deepLinkingResponse, pendingDeepLink, pickerItems } from './deepLinking.ts';
+export { coursesOfCohort, placeCohortsInCourse } from './coursePlacements.ts';

@@ -13,6 +13,7 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
+import { placedCohort } from './coursePlacements.ts';
 import { claim, isInstructor, isLearner } from './claims.ts';
 import type { VerifiedLaunch } from './launch.ts';
 
@@ -118,7 +119,15 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
   const ags = (claims[claim.ags] ?? {}) as { lineitem?: string; scope?: string[] };
   const nrps = (claims[claim.nrps] ?? {}) as { context_memberships_url?: string };
   const dl = (claims[claim.deepLinkingSettings] ?? {}) as { deep_link_return_url?: string; data?: string };
-  const cohort = custom.cohort ? await CohortModel.exists({ _id: custom.cohort }) : null;
+  // Honoured only from a course the cohort was placed in (coursePlacements.ts); the parameter is kept as sent.
+  const cohortId = await placedCohort({
+    course: {
+      platformId: platform._id,
+      deploymentId: props.launch.deploymentId,
+      contextId: typeof context.id === 'string' ? context.id : undefined,
+    },
+    cohortId: custom.cohort,
+  });
   return (
     await LtiLaunchModel.create({
       platformId: platform._id,
@@ -132,7 +141,7 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
       contextId: typeof context.id === 'string' ? context.id : undefined,
       contextTitle: typeof context.title === 'string' ? context.title : undefined,
       resourceLinkId: (claims[claim.resourceLink] as { id?: string } | undefined)?.id,
-      cohortId: cohort?._id,
+      cohortId,
       custom,
       lineItemUrl: typeof ags.lineitem === 'string' ? ags.lineitem : undefined,
       canPostScores:
