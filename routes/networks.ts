@@ -5,8 +5,9 @@ import { postKinds } from '../models/NetworkPost.ts';
 import { countries, countryName } from '../server/countries.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { ForbiddenError, type FieldError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
-import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
 import {
   approveMember,
@@ -15,6 +16,7 @@ import {
   networkFrontPage,
   membersOf,
   networksOf,
+  postTextLimits,
   reportsOf,
   showPost,
   updateNetwork,
@@ -58,10 +60,10 @@ const leadsSchema = z.strictObject({ userIds: z.array(objectId).min(1).max(20) }
 
 export const postSchema = z.strictObject({
   kind: z.enum(postKinds),
-  title: text(200),
-  body: text(20_000),
+  title: text(postTextLimits.title),
+  body: text(postTextLimits.postBody),
 });
-export const replySchema = z.strictObject({ body: text(10_000) });
+export const replySchema = z.strictObject({ body: text(postTextLimits.replyBody) });
 export const reportSchema = z.strictObject({ reason: text(1000) });
 export const hideSchema = z
   .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
@@ -341,33 +343,41 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
   });
   web.post('/networks/:id/posts', requireSignIn, async (req, res) => {
     const form = parseForm(postSchema, formBody(req));
-    if (!form.ok)
-      return networkPage(req, res, 422, { postErrors: form.errors, errorList: form.list, postValues: formBody(req) });
-    const post = await createPost({ actor: req.user!, networkId: String(req.params.id), ...form.data });
+    if (!form.ok) return networkPage(req, res, 422, keptForm('post', req, form));
+    let post;
+    try {
+      post = await createPost({ actor: req.user!, networkId: String(req.params.id), ...form.data });
+    } catch (error) {
+      // An announcement is refused for its kind (she is not a lead); any other post for where she writes it.
+      const refusal = writingRefusal(error, res, form.data.kind === 'announcement' ? 'kind' : 'body');
+      return networkPage(req, res, refusal.status, keptForm('post', req, refusal));
+    }
     flash(req, 'success', messages.posted);
     res.redirect(303, `/posts/${post.id}`);
   });
   web.get('/posts/:id', requireSignIn, (req, res) => postPage(req, res));
   web.post('/posts/:id/replies', requireSignIn, async (req, res) => {
     const form = parseForm(replySchema, formBody(req));
-    if (!form.ok)
-      return postPage(req, res, 422, { replyErrors: form.errors, errorList: form.list, replyValues: formBody(req) });
-    await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    if (!form.ok) return postPage(req, res, 422, keptForm('reply', req, form));
+    try {
+      await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    } catch (error) {
+      const refusal = writingRefusal(error, res, 'body');
+      return postPage(req, res, refusal.status, keptForm('reply', req, refusal));
+    }
     flash(req, 'success', messages.replied);
     res.redirect(303, `/posts/${String(req.params.id)}#replies-heading`);
   });
   web.post('/posts/:id/report', requireSignIn, async (req, res) => {
     const form = parseForm(reportSchema, formBody(req));
-    if (!form.ok)
-      return postPage(req, res, 422, { reportErrors: form.errors, errorList: form.list, reportValues: formBody(req) });
+    if (!form.ok) return postPage(req, res, 422, keptForm('report', req, form));
     await reportPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
     flash(req, 'success', messages.reported);
     res.redirect(303, `/posts/${String(req.params.id)}`);
   });
   web.post('/posts/:id/hide', requireSignIn, async (req, res) => {
     const form = parseForm(z.object({ hideReason: text(500) }), formBody(req));
-    if (!form.ok)
-      return postPage(req, res, 422, { hideErrors: form.errors, errorList: form.list, hideValues: formBody(req) });
+    if (!form.ok) return postPage(req, res, 422, keptForm('hide', req, form));
     const post = await setPostHidden({
       actor: req.user!,
       postId: String(req.params.id),
@@ -416,6 +426,33 @@ const networkFormSchema = z.preprocess(
   },
   networkSchema.extend({ linkedCohortIds: z.array(objectId).max(200) }),
 );
+
+/**
+ * A form on a network's page or a post's page, drawn again after a refusal: its errors (under `postErrors`,
+ * `replyErrors` …, as each page has several forms), the summary at the top, and what she typed back in its fields.
+ */
+function keptForm(
+  form: 'post' | 'reply' | 'report' | 'hide',
+  req: Request,
+  refusal: { errors: Record<string, string>; list: FieldError[] },
+): Record<string, unknown> {
+  return { [`${form}Errors`]: refusal.errors, errorList: refusal.list, [`${form}Values`]: formBody(req) };
+}
+
+/**
+ * Why a post or reply she wrote was refused, to show on her form rather than on an error page that would lose her text:
+ * a form refusal (422; 429 with Retry-After), or a permission refusal (403), shown at `field`, since after the page was
+ * drawn she may have been removed from the network or stopped leading it. Anything else is rethrown.
+ */
+function writingRefusal(
+  error: unknown,
+  res: Response,
+  field: string,
+): { status: number; errors: Record<string, string>; list: FieldError[] } {
+  if (error instanceof ForbiddenError)
+    return { status: 403, errors: { [field]: error.message }, list: [{ path: field, message: error.message }] };
+  return formRefusalFrom(error, res, field);
+}
 
 async function browsePage(req: Request, res: Response) {
   const given = Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== '');
@@ -482,6 +519,7 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
     countryName,
     postValues: {},
     postErrors: {},
+    fieldLabels: { kind: 'Kind of post', body: 'Your story or question' },
     ...extra,
   });
 }
@@ -502,6 +540,7 @@ async function postPage(req: Request, res: Response, status = 200, extra: Record
     reportErrors: {},
     hideValues: {},
     hideErrors: {},
+    fieldLabels: { body: 'Your reply', reason: 'Your report', hideReason: 'Reason for hiding' },
     ...extra,
   });
 }

@@ -245,6 +245,104 @@ describe('networks: pages', () => {
     expect((await lina.get(`/networks/${net.id}`).expect(200)).text).to.include('Asks for personal plans');
   });
 
+  it('when her post is refused (a title too long, a body that is only unsafe HTML), it answers 422 on the network page with her text kept, and stores nothing', async () => {
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const mei = await signIn(app, member.email, testPassword);
+    const send = async (fields: Record<string, string>) =>
+      mei
+        .post(`/networks/${net.id}/posts`)
+        .type('form')
+        .send({ _csrf: await csrfOf(mei, `/networks/${net.id}`), kind: 'question', ...fields });
+
+    const longTitle = await send({ title: 'T'.repeat(201), body: 'Who has moved from deputy to head in a year?' });
+    expect(longTitle.status).to.equal(422);
+    expect(longTitle.text).to.include('There is a problem');
+    expect(longTitle.text).to.include('Title: must be at most 200 characters');
+    expect(longTitle.text).to.include('T'.repeat(201));
+    expect(longTitle.text).to.include('Who has moved from deputy to head in a year?');
+
+    const onlyScript = await send({ title: 'Interview questions', body: '<script>alert(1)</script>' });
+    expect(onlyScript.status).to.equal(422);
+    expect(onlyScript.text).to.include('There is a problem');
+    expect(onlyScript.text).to.include('Your story or question: has nothing left once unsafe HTML is removed');
+    expect(onlyScript.text).to.match(/id="field-body"[^>]*aria-describedby="[^"]*field-body-error/);
+    expect(onlyScript.text).to.include('value="Interview questions"');
+    expect(onlyScript.text).to.include('&lt;script&gt;alert(1)&lt;/script&gt;</textarea>');
+    expect(await NetworkPostModel.countDocuments({ networkId: net.id })).to.equal(0);
+  });
+
+  it('when she may no longer post what she wrote (an announcement by a member, a member removed meanwhile), it answers 403 on the network page with her text kept', async () => {
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const mei = await signIn(app, member.email, testPassword);
+    const csrf = await csrfOf(mei, `/networks/${net.id}`);
+    const announcement = await mei
+      .post(`/networks/${net.id}/posts`)
+      .type('form')
+      .send({
+        _csrf: csrf,
+        kind: 'announcement',
+        title: 'Conference dates',
+        body: 'Save 14 March for the regional day.',
+      })
+      .expect(403);
+    expect(announcement.text).to.include('There is a problem');
+    expect(announcement.text).to.include('Kind of post: Only the network’s leads can post announcements.');
+    expect(announcement.text).to.include('value="Conference dates"');
+    expect(announcement.text).to.include('Save 14 March for the regional day.');
+
+    await NetworkMembershipModel.updateOne(
+      { networkId: net.id, userId: member.id },
+      { $set: { status: 'removed', leftBy: 'lead' } },
+    );
+    const removed = await mei
+      .post(`/networks/${net.id}/posts`)
+      .type('form')
+      .send({ _csrf: csrf, kind: 'story', title: 'My long story', body: 'Three years of applications, told in full.' })
+      .expect(403);
+    expect(removed.text).to.include('There is a problem');
+    expect(removed.text).to.include('Only members of this network can post here.');
+    expect(removed.text).to.include('value="My long story"');
+    expect(removed.text).to.include('Three years of applications, told in full.');
+    expect(await NetworkPostModel.countDocuments({ networkId: net.id })).to.equal(0);
+  });
+
+  it('when her reply is refused (only unsafe HTML, or she was removed meanwhile), the post page answers with the error and her reply kept, and nothing is written', async () => {
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const post = await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: lead.id,
+      kind: 'question',
+      title: 'Who is mentoring this term?',
+      body: 'Tell us.',
+    });
+    const postPath = `/posts/${String(post._id)}`;
+    const mei = await signIn(app, member.email, testPassword);
+    const csrf = await csrfOf(mei, postPath);
+    const unsafe = await mei
+      .post(`${postPath}/replies`)
+      .type('form')
+      .send({ _csrf: csrf, body: '<iframe src="https://example.org"></iframe>' })
+      .expect(422);
+    expect(unsafe.text).to.include('There is a problem');
+    expect(unsafe.text).to.include('Your reply: has nothing left once unsafe HTML is removed');
+    expect(unsafe.text).to.include('&lt;iframe src=&#34;https://example.org&#34;&gt;&lt;/iframe&gt;</textarea>');
+
+    await NetworkMembershipModel.updateOne(
+      { networkId: net.id, userId: member.id },
+      { $set: { status: 'removed', leftBy: 'lead' } },
+    );
+    const removed = await mei
+      .post(`${postPath}/replies`)
+      .type('form')
+      .send({ _csrf: csrf, body: 'I am, on Thursdays.' })
+      .expect(403);
+    expect(removed.text).to.include('There is a problem');
+    expect(removed.text).to.include('Your reply: Only members of this network can post here.');
+    expect(removed.text).to.include('I am, on Thursdays.</textarea>');
+    expect(await NetworkReplyModel.countDocuments({ postId: post._id })).to.equal(0);
+    expect((await NetworkPostModel.findById(post._id).lean())!.replyCount).to.equal(0);
+  });
+
   it('she leaves a network from its page; a lead removes a member, who can no longer read it; a member cannot remove', async () => {
     const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, asker] });
     await NetworkPostModel.create({

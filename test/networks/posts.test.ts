@@ -172,6 +172,22 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     }
   });
 
+  it('when a post or reply is only unsafe HTML, it answers 422 naming the body field and stores nothing, never 500', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const refused = await post(member, open.id, { ...story, body: '<script>alert(1)</script>' }).expect(422);
+    expect(refused.body.errors).to.deep.equal([
+      { path: 'body', message: 'has nothing left once unsafe HTML is removed: write it as text or Markdown' },
+    ]);
+    expect(await NetworkPostModel.countDocuments({ networkId: open.id })).to.equal(0);
+    const mine = await post(member, open.id, story).expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${mine.body.id}/replies`)
+      .set('Authorization', bearer(member))
+      .send({ body: '<iframe src="https://example.org"></iframe>' })
+      .expect(422);
+    expect((await NetworkPostModel.findById(mine.body.id).lean())!.replyCount).to.equal(0);
+  });
+
   it('answers 404 for unknown or malformed post ids and 422 for a bad body, never 500', async () => {
     await supertest(app)
       .post('/api/v1/posts/nope/replies')

@@ -6,7 +6,7 @@ import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel, type NetworkReply } from '../../../models/NetworkReply.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember } from '../../policies/networks.ts';
@@ -29,7 +29,13 @@ const messages = {
   postMembersOnly: 'Only members of this network can post here.',
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
+  notSaved: 'Your text needs changing before it can be posted.',
+  nothingLeft: 'has nothing left once unsafe HTML is removed: write it as text or Markdown',
+  tooLongOnceCleaned: (max: number) => `must be at most ${max} characters once unsafe HTML is removed`,
 };
+
+/** Longest title and texts the models keep; the request schemas refuse longer ones before they reach us. */
+export const postTextLimits = { title: 200, postBody: 20_000, replyBody: 10_000 } as const;
 
 export const formerMember = messages.formerMember;
 
@@ -109,6 +115,18 @@ export function presentReply(reply: NetworkReply, names: Map<string, string>) {
 }
 export type PresentedReply = ReturnType<typeof presentReply>;
 
+/**
+ * Her Markdown made safe to store. The request schema saw the text as typed; cleaning can leave nothing (a body that
+ * was only a script tag) or, by escaping, a little more than the limit. Either is refused as an error on her field,
+ * before anything is written, rather than failing the save.
+ */
+function storableBody(source: string, max: number): string {
+  const body = sanitizeMarkdown(source);
+  const problem = !body.trim() ? messages.nothingLeft : body.length > max ? messages.tooLongOnceCleaned(max) : null;
+  if (problem) throw new ValidationError(messages.notSaved, [{ path: 'body', message: problem }]);
+  return body;
+}
+
 /** A member posts a story or question; a lead may also post an announcement. */
 export async function createPost(props: {
   actor: Express.User;
@@ -126,7 +144,7 @@ export async function createPost(props: {
     authorId: new Types.ObjectId(props.actor.id),
     kind: props.kind,
     title: props.title,
-    body: sanitizeMarkdown(props.body),
+    body: storableBody(props.body, postTextLimits.postBody),
   });
   const post = created.toObject() as NetworkPost;
   return presentPost(post, new Map([[props.actor.id, props.actor.name]]), false);
@@ -222,7 +240,7 @@ export async function replyToPost(props: {
     postId: post._id,
     networkId: post.networkId,
     authorId: new Types.ObjectId(props.actor.id),
-    body: sanitizeMarkdown(props.body),
+    body: storableBody(props.body, postTextLimits.replyBody),
   });
   await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
   return presentReply(created.toObject() as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
