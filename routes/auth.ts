@@ -31,6 +31,8 @@ const messages = {
   mfaSetupRequired:
     'Your role requires two-step sign-in: set it up on the account security page before creating API tokens.',
   tooManyCodes: 'Too many wrong codes. Please wait a few minutes and try again.',
+  notSame: 'The two passwords are not the same.',
+  tooLong: 'Use at most 256 characters.',
 };
 
 /** How long the second step waits after a right password. */
@@ -62,11 +64,16 @@ const loginSchema = z.object({
   _csrf: z.string().optional(),
 });
 const codeSchema = z.object({ code: z.string().trim().max(64), _csrf: z.string().optional() });
-const passwordSchema = z.object({
-  password: z.string().max(256),
-  confirm: z.string().max(256),
-  _csrf: z.string().optional(),
-});
+/** The strength rules are the domain's (setPasswordWithLink); the form checks only that she typed the same twice. */
+const setPasswordForm = z
+  .object({
+    password: z.string().max(256, messages.tooLong),
+    confirm: z.string().max(256, messages.tooLong),
+    _csrf: z.string().optional(),
+  })
+  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: messages.notSame });
+/** The error summary names the fields as the page labels them. */
+const setPasswordLabels = { password: 'New password', confirm: 'New password again' };
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
@@ -207,36 +214,38 @@ export function registerAuthRoutes(web: Router, api: Router): void {
     });
     web.post(`${base}/:token`, async (req, res) => {
       const { user } = await findValidLink(purpose, req.params.token);
-      const locals = { title, email: user.email, action: `${base}/${req.params.token}` };
-      const parsed = passwordSchema.safeParse(req.body);
-      if (!parsed.success || parsed.data.password !== parsed.data.confirm) {
-        return res
-          .status(422)
-          .render('auth/set-password', { ...locals, errors: { confirm: 'The two passwords are not the same.' } });
-      }
+      const locals = {
+        title,
+        email: user.email,
+        action: `${base}/${req.params.token}`,
+        fieldLabels: setPasswordLabels,
+      };
+      const form = parseForm(setPasswordForm, req.body);
+      if (!form.ok) return renderFormWithErrors(res, 'auth/set-password', locals, form.errors, form.list);
+      let updated;
       try {
-        const updated = await setPasswordWithLink({
+        updated = await setPasswordWithLink({
           purpose,
           secret: req.params.token,
-          password: parsed.data.password,
+          password: form.data.password,
           ip: req.ip,
         });
-        const user = await UserModel.findById(updated.id).lean();
-        if (user?.mfaEnabledAt) {
-          // A new password is one factor: she still proves the second before she is signed in.
-          req.session.pendingSignIn = { userId: updated.id, at: Date.now() };
-          flash(req, 'success', messages.passwordSetCode);
-          return res.redirect(303, '/login/two-step');
-        }
-        const current = currentUserOf(user!);
-        await logIn(req, current);
-        await recordSignIn({ user: current, ip: req.ip, factor: 'password' });
-        flash(req, 'success', messages.passwordSet);
-        res.redirect(303, '/');
       } catch (error) {
-        const { errors } = formErrorsFrom(error);
-        res.status(422).render('auth/set-password', { ...locals, errors });
+        const { errors, list } = formErrorsFrom(error);
+        return renderFormWithErrors(res, 'auth/set-password', locals, errors, list);
       }
+      const signedIn = await UserModel.findById(updated.id).lean();
+      if (signedIn?.mfaEnabledAt) {
+        // A new password is one factor: she still proves the second before she is signed in.
+        req.session.pendingSignIn = { userId: updated.id, at: Date.now() };
+        flash(req, 'success', messages.passwordSetCode);
+        return res.redirect(303, '/login/two-step');
+      }
+      const current = currentUserOf(signedIn!);
+      await logIn(req, current);
+      await recordSignIn({ user: current, ip: req.ip, factor: 'password' });
+      flash(req, 'success', messages.passwordSet);
+      res.redirect(303, '/');
     });
   }
 

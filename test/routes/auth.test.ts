@@ -200,6 +200,42 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await signIn(app, user.email, 'a brand new passphrase');
   });
 
+  it('when the new password is refused (too short, not the same twice), the set-password page answers 422 with the error summary and each error at its field', async () => {
+    const user = await buildUser();
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/password-reset')).text);
+    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
+    const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const form = await agent.get(link).expect(200);
+
+    const short = await agent
+      .post(link)
+      .type('form')
+      .send({ password: 'too short', confirm: 'too short', _csrf: csrfFrom(form.text) })
+      .expect(422);
+    expect(short.text).to.include('There is a problem');
+    expect(short.text).to.include('<a href="#field-password">New password: Use at least 12 characters.</a>');
+    expect(short.text).to.match(
+      /id="field-password"[^>]*aria-invalid="true"[^>]*aria-describedby="field-password-error"/,
+    );
+    expect(short.text).to.include('id="field-password-error"');
+
+    const mismatch = await agent
+      .post(link)
+      .type('form')
+      .send({ password: 'a brand new passphrase', confirm: 'a brand new passphrose', _csrf: csrfFrom(short.text) })
+      .expect(422);
+    expect(mismatch.text).to.include('There is a problem');
+    expect(mismatch.text).to.include(
+      '<a href="#field-confirm">New password again: The two passwords are not the same.</a>',
+    );
+    expect(mismatch.text).to.match(/id="field-confirm"[^>]*aria-describedby="field-confirm-error"/);
+    // Refused submissions leave the link unused and the old password in place.
+    await agent.get(link).expect(200);
+    await signIn(app, user.email, testPassword);
+  });
+
   it('a reset link submitted ten times at the same moment sets one password; the other nine are refused', async () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
