@@ -134,7 +134,7 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
         $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
       },
       { $set: { leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
-      { new: true },
+      { returnDocument: 'after' },
     ).lean<LtiScore>();
     if (!claimed) continue;
     try {
