@@ -29,15 +29,67 @@ const moduleSchema = new Schema(
       minWords: { type: Number, min: 0, max: 500 },
       questions: { type: [questionSchema], default: undefined },
     },
-    /** Order within the programme (ascending). */
-    position: { type: Number, required: true, default: 0 },
+    /**
+     * Its place in the programme (ascending), its own under the unique index below; archived modules keep theirs.
+     * Places need not be consecutive: a reorder moves modules to fresh places after the last one.
+     */
+    position: { type: Number, required: true },
     /** Archived modules keep their completions but no longer count towards progress. */
     archived: { type: Boolean, required: true, default: false },
     /** Bumped by every edit of the module's content: an edit is written only over the version it read. */
     version: { type: Number, default: 0 },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes, never on their own: the unique index would not build on
+    // a database where two modules of a programme share a place (see below).
+    autoIndex: false,
+    statics: {
+      /**
+       * Gives each module of a programme a place of its own, so that the unique index can be built. Before it,
+       * two modules could share one: added at the same moment, or a reorder numbering the current modules 1, 2, 3…
+       * over an archived module's place. Such a programme is renumbered 1, 2, 3… in the order it was shown (place,
+       * then id), archived modules included. Nothing to do once the index exists. Several processes starting at
+       * once: each write is conditional on the place read, and a round is repeated while a place is still shared.
+       * Returns how many modules moved.
+       */
+      async repairBeforeIndexes(): Promise<number> {
+        const indexes = await this.collection.indexes().catch((error: { code?: number }) => {
+          if (error.code === 26) return []; // NamespaceNotFound: no modules yet
+          throw error;
+        });
+        if (indexes.some((i) => i.name === placeIndexName)) return 0;
+        let moved = 0;
+        for (let round = 0; round < 5; round += 1) {
+          const rows = await this.find({}, { programmeId: 1, position: 1 }).lean();
+          const programmes = new Map<string, typeof rows>();
+          for (const m of rows) {
+            const key = String(m.programmeId);
+            if (!programmes.has(key)) programmes.set(key, []);
+            programmes.get(key)!.push(m);
+          }
+          const shared = [...programmes.values()].filter((ms) => new Set(ms.map((m) => m.position)).size < ms.length);
+          if (!shared.length) return moved;
+          for (const modules of shared) {
+            modules.sort((a, b) => a.position - b.position || String(a._id).localeCompare(String(b._id)));
+            for (const [index, m] of modules.entries()) {
+              if (m.position === index + 1) continue;
+              const written = await this.updateOne(
+                { _id: m._id, position: m.position },
+                { $set: { position: index + 1 } },
+              );
+              moved += written.modifiedCount;
+            }
+          }
+        }
+        return moved;
+      },
+    },
+  },
 );
+const placeIndexName = 'programmeId_1_position_1';
+/** One module per place in a programme: adding, reordering and restoring rely on it (learning/programmes.ts). */
+moduleSchema.index({ programmeId: 1, position: 1 }, { unique: true, name: placeIndexName });
 moduleSchema.index({ programmeId: 1, archived: 1, position: 1 });
 
 export type Module = InferSchemaType<typeof moduleSchema> & { _id: Types.ObjectId };

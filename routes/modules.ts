@@ -37,7 +37,7 @@ const messages = {
   unshared: 'Your reflection is now private to you.',
   saved: 'The module was saved. Completions recorded so far are kept.',
   archived: 'The module was archived: it no longer counts towards progress, and completions are kept.',
-  restored: 'The module was restored.',
+  restored: 'The module was restored, after the programme’s last module.',
 };
 
 const moduleOutSchema = z

@@ -188,6 +188,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       access: ['admin', 'facilitator'],
       body: moduleInputSchema,
       success: { status: 201, description: 'The module', schema: moduleOutSchema },
+      errors: [409],
     },
     async ({ user, body, params }) =>
       presentModule(await createModule({ actor: user, programmeId: params.id!, input: body }), {
@@ -208,6 +209,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
         description: 'The modules in order',
         schema: z.object({ items: z.array(moduleOutSchema) }),
       },
+      errors: [409],
     },
     async ({ user, body, params }) => ({
       items: (await reorderModules({ actor: user, programmeId: params.id!, moduleIds: body.moduleIds })).map((m) =>

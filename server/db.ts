@@ -1,4 +1,5 @@
 import mongoose from 'mongoose';
+import { logger } from './logger.ts';
 
 /** Database names must be Latin letters only on FerretDB 1.x, so the default is plain. */
 export const defaultDatabaseName = 'pathways';
@@ -27,8 +28,24 @@ export async function connectDatabase(
   });
   connectedToFerretDb = await isFerretDb();
   // Build every model's indexes now, so a unique index that rules a concurrency guarantee exists before traffic.
-  await Promise.all(Object.values(mongoose.connection.models).map((m) => m.init()));
+  await buildIndexes();
   return mongoose;
+}
+
+/**
+ * Builds every model's indexes. A model whose unique index data written by an earlier version may break
+ * (models/Module.ts) sets `autoIndex: false` and repairs that data in its static `repairBeforeIndexes`; its indexes
+ * are built here, after the repair.
+ */
+export async function buildIndexes(): Promise<void> {
+  const models = Object.values(mongoose.connection.models);
+  await Promise.all(models.map((m) => m.init()));
+  for (const m of models as (mongoose.Model<unknown> & { repairBeforeIndexes?: () => Promise<number> })[]) {
+    if (m.schema.get('autoIndex') !== false || !m.repairBeforeIndexes) continue;
+    const repaired = await m.repairBeforeIndexes();
+    if (repaired) logger.info({ model: m.modelName, repaired }, 'repaired documents before building their indexes');
+    await m.createIndexes();
+  }
 }
 
 export async function disconnectDatabase(): Promise<void> {

@@ -1,9 +1,19 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
-import { setModuleArchived, updateModule } from '../../server/services/learning/programmes.ts';
+import { buildIndexes } from '../../server/db.ts';
+import { ConflictError } from '../../server/errors.ts';
+import {
+  createModule,
+  modulesOf,
+  moveModule,
+  reorderModules,
+  setModuleArchived,
+  updateModule,
+} from '../../server/services/learning/programmes.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -152,6 +162,82 @@ describe('learning: authoring programmes and modules', () => {
         ]);
         expect(await ModuleModel.findById(a.id).lean()).to.include({ title: 'Edited', archived: true });
       }
+    });
+
+    const placesOf = async (programmeId: string) =>
+      (await ModuleModel.find({ programmeId }, { position: 1 }).lean()).map((m) => m.position);
+    const titlesInOrder = async (programmeId: string) => (await modulesOf(programmeId)).map((m) => m.title);
+
+    it('eight modules added to one programme at the same moment get eight places of their own, 1 to 8', async () => {
+      for (let round = 0; round < 2; round++) {
+        const programme = await buildProgramme();
+        const created = await Promise.all(
+          Array.from({ length: 8 }, (_, i) =>
+            createModule({ actor: author, programmeId: programme.id, input: inputOf(`Module ${i + 1}`) }),
+          ),
+        );
+        const places = [1, 2, 3, 4, 5, 6, 7, 8];
+        expect(created.map((m) => m.position).sort((x, y) => x - y)).to.deep.equal(places);
+        expect((await placesOf(programme.id)).sort((x, y) => x - y)).to.deep.equal(places);
+      }
+    });
+
+    it('two reorders and an addition at the same moment leave every module on a place of its own; a refused reorder is a 409', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const [a, b, c, d] = [
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+        ];
+        const [first, second, added] = await Promise.allSettled([
+          reorderModules({ actor: author, programmeId: programme.id, moduleIds: [d.id, c.id, b.id, a.id] }),
+          reorderModules({ actor: author, programmeId: programme.id, moduleIds: [b.id, a.id, d.id, c.id] }),
+          createModule({ actor: author, programmeId: programme.id, input: inputOf('Added') }),
+        ]);
+        expect(added.status).to.equal('fulfilled');
+        for (const r of [first, second]) if (r.status === 'rejected') expect(r.reason).to.be.instanceOf(ConflictError);
+        const places = await placesOf(programme.id);
+        expect(places).to.have.length(5);
+        expect(new Set(places).size).to.equal(5);
+      }
+    });
+
+    it('moves up and down at the same moment (the web buttons) leave every module on a place of its own', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const [a, b, c] = [
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+        ];
+        const results = await Promise.allSettled([
+          moveModule({ actor: author, moduleId: b.id, direction: 'up' }),
+          moveModule({ actor: author, moduleId: c.id, direction: 'up' }),
+          moveModule({ actor: author, moduleId: a.id, direction: 'down' }),
+        ]);
+        for (const r of results) if (r.status === 'rejected') expect(r.reason).to.be.instanceOf(ConflictError);
+        expect(new Set(await placesOf(programme.id)).size).to.equal(3);
+      }
+    });
+
+    it('a reorder never gives an archived module’s place to another, and a restored module comes back at the end', async () => {
+      const programme = await buildProgramme();
+      const add = async (title: string) =>
+        String((await createModule({ actor: author, programmeId: programme.id, input: inputOf(title) }))._id);
+      const [a, b, c] = [await add('A'), await add('B'), await add('C')];
+      expect(await placesOf(programme.id)).to.have.members([1, 2, 3]);
+      await setModuleArchived({ actor: author, moduleId: a, archived: true });
+      await reorderModules({ actor: author, programmeId: programme.id, moduleIds: [c, b] });
+      expect(await titlesInOrder(programme.id)).to.deep.equal(['C', 'B']);
+      expect(new Set(await placesOf(programme.id)).size).to.equal(3);
+      await Promise.all([
+        setModuleArchived({ actor: author, moduleId: a, archived: false }),
+        setModuleArchived({ actor: author, moduleId: a, archived: false }),
+      ]);
+      expect(await titlesInOrder(programme.id)).to.deep.equal(['C', 'B', 'A']);
+      expect(new Set(await placesOf(programme.id)).size).to.equal(3);
     });
 
     it('two API edits of different fields at once: each one answered 200 is kept (a stale one is a 409)', async () => {
@@ -416,5 +502,73 @@ describe('learning: authoring programmes and modules', () => {
       expect(doc.paths, path).to.have.property(path);
     }
     expect(doc.paths['/modules/{id}/completion'].post).to.have.property('requestBody');
+  });
+
+  describe('a database written before modules had places of their own', () => {
+    const placeIndex = 'programmeId_1_position_1';
+    /** Modules as an earlier version could leave them: ids in creation order, places possibly shared. */
+    async function insertOldModules(places: { title: string; position: number; archived?: boolean }[]) {
+      const programmeId = new Types.ObjectId((await buildProgramme()).id);
+      await ModuleModel.collection.insertMany(
+        places.map((p) => ({
+          _id: new Types.ObjectId(),
+          programmeId,
+          title: p.title,
+          body: 'Text.',
+          estimatedMinutes: 10,
+          prerequisites: [],
+          resources: [],
+          completion: { type: 'view' },
+          position: p.position,
+          archived: p.archived ?? false,
+        })),
+      );
+      return String(programmeId);
+    }
+    const shownOf = async (programmeId: string) =>
+      (await ModuleModel.find({ programmeId }).lean())
+        .sort((x, y) => x.position - y.position)
+        .map((m) => `${m.title}@${m.position}`);
+
+    it('when the app connects, modules sharing a place are renumbered in the order shown, then the unique index is built', async () => {
+      await ModuleModel.collection.dropIndex(placeIndex);
+      const broken = await insertOldModules([
+        { title: 'A', position: 1 },
+        { title: 'B', position: 2 },
+        { title: 'Archived', position: 2, archived: true },
+        { title: 'C', position: 2 },
+      ]);
+      const fine = await insertOldModules([
+        { title: 'X', position: 4 },
+        { title: 'Y', position: 9 },
+      ]);
+      await buildIndexes();
+      expect(await shownOf(broken)).to.deep.equal(['A@1', 'B@2', 'Archived@3', 'C@4']);
+      expect(await shownOf(fine)).to.deep.equal(['X@4', 'Y@9']);
+      const index = (await ModuleModel.collection.indexes()).find((i) => i.name === placeIndex);
+      expect(index).to.include({ unique: true });
+      await buildIndexes();
+      expect(await shownOf(broken)).to.deep.equal(['A@1', 'B@2', 'Archived@3', 'C@4']);
+    });
+
+    it('two processes repairing at once both leave every module a place of its own', async () => {
+      for (let round = 0; round < 3; round++) {
+        await ModuleModel.collection.dropIndex(placeIndex);
+        const programmes = await Promise.all(
+          [0, 1, 2].map(() =>
+            insertOldModules([
+              { title: 'A', position: 3 },
+              { title: 'B', position: 3 },
+              { title: 'C', position: 1 },
+              { title: 'D', position: 3 },
+              { title: 'E', position: 2 },
+            ]),
+          ),
+        );
+        await Promise.all([ModuleModel.repairBeforeIndexes(), ModuleModel.repairBeforeIndexes()]);
+        await ModuleModel.createIndexes();
+        for (const p of programmes) expect(await shownOf(p)).to.deep.equal(['C@1', 'E@2', 'A@3', 'B@4', 'D@5']);
+      }
+    });
   });
 });

@@ -108,6 +108,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
         body: 'Read this.',
         estimatedMinutes: 30,
         completion: { type: 'view' },
+        position: n,
       })),
     );
     await CohortModel.updateOne(

@@ -3,6 +3,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
@@ -26,7 +27,12 @@ const messages = {
   resourceUrl: 'must be an http or https address',
   bodyEmpty: 'is empty once unsafe HTML is removed',
   changedMeanwhile: 'Someone changed this module at the same moment. Reload it and try again.',
+  orderChangedMeanwhile: 'Someone changed this programme’s modules at the same moment. Reload it and try again.',
+  busy: 'Many modules of this programme were being changed at the same moment. Please try again.',
 };
+
+/** Tries of adding, restoring or reordering, each lost only to another write that went through, before a 409. */
+const placeAttempts = 20;
 
 /** What each status means, told to admins where they set it and on a programme that is not published. */
 export const programmeStatusHelp = {
@@ -261,13 +267,40 @@ export async function createModule(props: {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
   const fields = await cleanModuleInput(programme._id, undefined, props.input);
-  const last = await ModuleModel.findOne({ programmeId: programme._id }).sort({ position: -1 }).lean();
-  const created = await ModuleModel.create({
-    ...fields,
-    programmeId: programme._id,
-    position: (last?.position ?? 0) + 1,
-  } as Record<string, unknown>);
+  const created = await atTheEnd(programme._id, (position) =>
+    ModuleModel.create({ ...fields, programmeId: programme._id, position } as Record<string, unknown>),
+  );
   return created.toObject() as Module;
+}
+
+/** The place of the programme's last module, archived ones included (they keep their place); 0 when it has none. */
+async function lastPosition(programmeId: Types.ObjectId): Promise<number> {
+  const last = await ModuleModel.findOne({ programmeId }, { position: 1 }).sort({ position: -1 }).lean();
+  return last?.position ?? 0;
+}
+
+/**
+ * Did a write fail because another module holds `position`? The unique index `(programmeId, position)` refused it
+ * (FerretDB reports an update refused by a unique index as a generic error, so the place is looked at).
+ */
+async function placeTaken(error: unknown, programmeId: Types.ObjectId, position: number): Promise<boolean> {
+  return isDuplicateKeyError(error) || Boolean(await ModuleModel.exists({ programmeId, position }));
+}
+
+/**
+ * Writes a module at the place after the programme's last one. Authors adding modules at the same moment (in any
+ * process) read the same last place; the unique index gives it to one, and each other tries the next place.
+ */
+async function atTheEnd<T>(programmeId: Types.ObjectId, write: (position: number) => Promise<T>): Promise<T> {
+  for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
+    const position = (await lastPosition(programmeId)) + 1;
+    try {
+      return await write(position);
+    } catch (error) {
+      if (!(await placeTaken(error, programmeId, position))) throw error;
+    }
+  }
+  throw new ConflictError(messages.busy);
 }
 
 /**
@@ -322,6 +355,10 @@ export async function updateModule(props: {
   return loadModule(module._id);
 }
 
+/**
+ * Archives or restores a module. An archived module keeps its place, so no other module takes it; a restored one
+ * comes back after the programme's last module (reorders since may have moved the others past its old place).
+ */
 export async function setModuleArchived(props: {
   actor: Express.User;
   moduleId: string;
@@ -329,11 +366,18 @@ export async function setModuleArchived(props: {
 }): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
-  await ModuleModel.updateOne({ _id: module._id }, { $set: { archived: props.archived } });
+  if (props.archived) await ModuleModel.updateOne({ _id: module._id }, { $set: { archived: true } });
+  else if (module.archived)
+    await atTheEnd(module.programmeId, (position) =>
+      ModuleModel.updateOne({ _id: module._id, archived: true }, { $set: { archived: false, position } }),
+    );
   return loadModule(module._id);
 }
 
-/** Puts the programme's current modules in the given order (archived modules keep their place at the end). */
+/**
+ * Puts the programme's current modules in the given order (archived modules keep their places). Safe with several
+ * processes: see moveToTheEnd. Modules added, archived or restored meanwhile make the list stale: a 409.
+ */
 export async function reorderModules(props: {
   actor: Express.User;
   programmeId: string;
@@ -341,23 +385,49 @@ export async function reorderModules(props: {
 }): Promise<Module[]> {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
-  const current = await modulesOf(programme._id);
-  const ids = current.map((m) => String(m._id));
-  if (
-    props.moduleIds.length !== ids.length ||
-    new Set(props.moduleIds).size !== ids.length ||
-    props.moduleIds.some((id) => !ids.includes(id))
-  ) {
-    throw new ValidationError('The new order does not match the programme’s modules.', [
-      { path: 'moduleIds', message: messages.orderMismatch },
-    ]);
+  for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
+    const current = await modulesOf(programme._id);
+    const ids = current.map((m) => String(m._id));
+    if (
+      props.moduleIds.length !== ids.length ||
+      new Set(props.moduleIds).size !== ids.length ||
+      props.moduleIds.some((id) => !ids.includes(id))
+    ) {
+      if (attempt > 0) throw new ConflictError(messages.orderChangedMeanwhile);
+      throw new ValidationError('The new order does not match the programme’s modules.', [
+        { path: 'moduleIds', message: messages.orderMismatch },
+      ]);
+    }
+    if (await moveToTheEnd(programme._id, current, props.moduleIds)) return modulesOf(programme._id);
   }
-  await ModuleModel.bulkWrite(
-    props.moduleIds.map((id, index) => ({
-      updateOne: { filter: { _id: new Types.ObjectId(id) }, update: { $set: { position: index + 1 } } },
-    })),
-  );
-  return modulesOf(programme._id);
+  throw new ConflictError(messages.orderChangedMeanwhile);
+}
+
+/**
+ * Writes a new order without ever two modules on one place: from the first module out of its new place, each is
+ * moved, in the new order, to a fresh place after the programme's last one (one single-document write each, under
+ * the unique index). Each write is conditional on the place read; when another change got there first (a module
+ * moved meanwhile, or its fresh place taken by an author adding one), answers false: read again and carry on.
+ */
+async function moveToTheEnd(programmeId: Types.ObjectId, current: Module[], order: string[]): Promise<boolean> {
+  const first = order.findIndex((id, index) => id !== String(current[index]!._id));
+  if (first < 0) return true;
+  const placeOf = new Map(current.map((m) => [String(m._id), m.position]));
+  let position = await lastPosition(programmeId);
+  for (const id of order.slice(first)) {
+    position += 1;
+    try {
+      const moved = await ModuleModel.updateOne(
+        { _id: new Types.ObjectId(id), position: placeOf.get(id), archived: false },
+        { $set: { position } },
+      );
+      if (moved.matchedCount === 0) return false;
+    } catch (error) {
+      if (await placeTaken(error, programmeId, position)) return false;
+      throw error;
+    }
+  }
+  return true;
 }
 
 /** One step up or down, for the keyboard- and script-free buttons of the authoring page. */
