@@ -216,6 +216,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       access: [],
       body: postSchema,
       success: { status: 201, description: 'The post', schema: postOut },
+      errors: [429],
     },
     async ({ user, params, body }) => createPost({ actor: user, networkId: params.id!, ...body }),
   );
@@ -249,6 +250,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       access: [],
       body: replySchema,
       success: { status: 201, description: 'The reply', schema: replyOut },
+      errors: [429],
     },
     async ({ user, params, body }) => replyToPost({ actor: user, postId: params.id!, ...body }),
   );

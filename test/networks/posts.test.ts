@@ -4,9 +4,10 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NotificationModel } from '../../models/Notification.ts';
-import { testApp } from '../support/app.ts';
+import { writingLimit } from '../../server/services/networks/posts.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('networks: posts, replies, reports and hiding (safety)', () => {
@@ -186,6 +187,44 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .send({ body: '<iframe src="https://example.org"></iframe>' })
       .expect(422);
     expect((await NetworkPostModel.findById(mine.body.id).lean())!.replyCount).to.equal(0);
+  });
+
+  it('past 30 posts and replies in an hour she is refused with 429 and Retry-After, nothing stored, the form keeps her text; others write on', async () => {
+    const writer = await buildUser();
+    auth.set(writer.id, `Bearer ${await tokenFor(writer)}`);
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member, writer] });
+    const first = await post(writer, open.id, story).expect(201);
+    for (let n = 1; n < writingLimit.perHour; n += 1)
+      await supertest(app)
+        .post(`/api/v1/posts/${first.body.id}/replies`)
+        .set('Authorization', bearer(writer))
+        .send({ body: `Reply ${n}` })
+        .expect(201);
+    const refused = await post(writer, open.id, { ...story, title: 'One too many' }).expect(429);
+    expect(refused.headers['content-type']).to.include('application/problem+json');
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 3600);
+    await supertest(app)
+      .post(`/api/v1/posts/${first.body.id}/replies`)
+      .set('Authorization', bearer(writer))
+      .send({ body: 'And another' })
+      .expect(429);
+    expect(await NetworkPostModel.countDocuments({ networkId: open.id, title: 'One too many' })).to.equal(0);
+    expect((await NetworkPostModel.findById(first.body.id).lean())!.replyCount).to.equal(writingLimit.perHour - 1);
+    // On the network page the refusal is on her form, with what she typed.
+    const agent = await signIn(app, writer.email, testPassword);
+    const page = await agent.get(`/networks/${open.id}`).expect(200);
+    const form = await agent
+      .post(`/networks/${open.id}/posts`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), kind: 'story', title: 'Typed with care', body: 'Every word of it' })
+      .expect(429);
+    expect(form.headers['retry-after']).to.be.a('string');
+    expect(form.text)
+      .to.include('There is a problem')
+      .and.to.include('Typed with care')
+      .and.to.include('Every word of it');
+    // Her limit is hers alone.
+    await post(member, open.id, story).expect(201);
   });
 
   it('answers 404 for unknown or malformed post ids and 422 for a bad body, never 500', async () => {

@@ -6,9 +6,10 @@ import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel, type NetworkReply } from '../../../models/NetworkReply.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
+import { countHit, secondsUntil, uncountHit } from '../rateLimits.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -23,12 +24,20 @@ import { findNetwork, leadIdsOf } from './networks.ts';
  * are answered 404 (their existence is not revealed); a network's post list answers 403 to non-members of an approval
  * network (the network itself is listed for everyone).
  */
+
+/**
+ * How many posts and replies one person may write an hour, over all her networks: far more than anyone writes by
+ * hand, so only a script or a taken-over account meets it, and it cannot flood the networks and their weekly digests.
+ */
+export const writingLimit = { perHour: 30, windowMs: 60 * 60 * 1000 } as const;
+
 const messages = {
   postNotFound: 'We could not find that post.',
   membersOnly: 'Only members of this network can read its posts. Ask to join first.',
   postMembersOnly: 'Only members of this network can post here.',
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
+  tooMany: `You can write ${writingLimit.perHour} posts and replies an hour. Please try again later.`,
   notSaved: 'Your text needs changing before it can be posted.',
   nothingLeft: 'has nothing left once unsafe HTML is removed: write it as text or Markdown',
   tooLongOnceCleaned: (max: number) => `must be at most ${max} characters once unsafe HTML is removed`,
@@ -127,6 +136,19 @@ function storableBody(source: string, max: number): string {
   return body;
 }
 
+/**
+ * Counts a post or reply against her hourly allowance (a database counter, so it holds across processes). Called
+ * once what she wrote is known to be storable, so a refused text does not use it up; a refusal does not either.
+ */
+async function spendWritingAllowance(authorId: string): Promise<void> {
+  const window = { key: `network-writing:${authorId}`, windowMs: writingLimit.windowMs };
+  const { hits, resetAt } = await countHit(window);
+  if (hits > writingLimit.perHour) {
+    await uncountHit(window);
+    throw new RateLimitedError(messages.tooMany, secondsUntil(resetAt));
+  }
+}
+
 /** A member posts a story or question; a lead may also post an announcement. */
 export async function createPost(props: {
   actor: Express.User;
@@ -139,12 +161,14 @@ export async function createPost(props: {
   const membership = await membershipOf(network._id, props.actor.id);
   if (!canPost(membership, props.kind))
     throw new ForbiddenError(props.kind === 'announcement' ? messages.announcementLeads : messages.postMembersOnly);
+  const body = storableBody(props.body, postTextLimits.postBody);
+  await spendWritingAllowance(props.actor.id);
   const created = await NetworkPostModel.create({
     networkId: network._id,
     authorId: new Types.ObjectId(props.actor.id),
     kind: props.kind,
     title: props.title,
-    body: storableBody(props.body, postTextLimits.postBody),
+    body,
   });
   const post = created.toObject() as NetworkPost;
   return presentPost(post, new Map([[props.actor.id, props.actor.name]]), false);
@@ -236,11 +260,13 @@ export async function replyToPost(props: {
 }): Promise<PresentedReply> {
   const { post, access } = await readablePost(props.actor, props.postId);
   if (!access.canWrite) throw new ForbiddenError(messages.postMembersOnly);
+  const body = storableBody(props.body, postTextLimits.replyBody);
+  await spendWritingAllowance(props.actor.id);
   const created = await NetworkReplyModel.create({
     postId: post._id,
     networkId: post.networkId,
     authorId: new Types.ObjectId(props.actor.id),
-    body: storableBody(props.body, postTextLimits.replyBody),
+    body,
   });
   await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
   return presentReply(created.toObject() as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
