@@ -1,6 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
+import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
 import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
@@ -200,7 +201,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
           form.errors,
           form.list,
         );
-      await requestPasswordReset({ email: form.data.email });
+      afterAnswering(res, 'password reset request', () => requestPasswordReset({ email: form.data.email }));
       flash(req, 'info', messages.resetSent);
       res.redirect(303, '/login');
     },

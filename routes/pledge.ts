@@ -4,6 +4,7 @@ import { organisationTypes, signatureKinds } from '../models/PledgeSignature.ts'
 import { requireRole } from '../server/auth.ts';
 import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
 import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
@@ -439,7 +440,8 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
         form.errors,
         form.list,
       );
-    await pledge.requestManageLink({ email: form.data.email, now: new Date() });
+    const email = form.data.email;
+    afterAnswering(res, 'pledge manage link request', () => pledge.requestManageLink({ email, now: new Date() }));
     flash(req, 'info', messages.linkSent);
     res.redirect(303, '/pledge/manage');
   });

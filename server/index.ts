@@ -3,6 +3,7 @@ import type { Server } from 'node:http';
 import mongoose from 'mongoose';
 import { startJobs, stopJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
+import { workAfterAnswersDone } from './http/afterAnswering.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { connectDatabase, connectedDatabase } from './db.ts';
 import { demoAccounts, demoPassword } from './demo/people.ts';
@@ -84,6 +85,8 @@ async function main(): Promise<void> {
     const force = setTimeout(() => server.closeAllConnections(), 10_000);
     await closed;
     clearTimeout(force);
+    // Emails asked for just before (a reset link) are planned before the database goes.
+    await workAfterAnswersDone();
     if (agenda) await stopJobs(agenda);
     closeMailer();
     await mongoose.disconnect();

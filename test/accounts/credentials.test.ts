@@ -6,6 +6,7 @@ import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 
 const newPassword = 'a long and fresh passphrase 2027';
 
@@ -121,6 +122,7 @@ describe('password and email changes', () => {
       const agent = supertest.agent(app);
       const csrf = csrfFrom((await agent.get('/password-reset')).text);
       const res = await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+      await workAfterAnswersDone();
       answers.push(
         `${res.headers.location} ${(await agent.get('/login')).text.includes('If an account uses that address')}`,
       );
@@ -138,6 +140,7 @@ describe('password and email changes', () => {
     const agent = supertest.agent(app);
     const csrf = csrfFrom((await agent.get('/password-reset')).text);
     await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    await workAfterAnswersDone();
     const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
     const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
     const form = await agent.get(link).expect(200);

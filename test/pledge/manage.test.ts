@@ -8,6 +8,7 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { linkSignatureToBoard, registerRoundReadinessProvider } from '../../server/services/pledge/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import {
   buildCommitmentOption,
@@ -134,6 +135,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .type('form')
       .send({ email: org.email.toUpperCase(), _csrf: csrfFrom(start.text) })
       .expect(303);
+    await workAfterAnswersDone();
     const link = await latestLink(org.email, '/pledge/manage/');
     const scanner = await supertest(app).get(link).expect(200); // a mail scanner opening the link
     const page = await fresh.get(link).expect(200);
@@ -166,6 +168,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .type('form')
       .send({ email: 'nobody@nowhere.example', _csrf: csrfFrom(start.text) })
       .expect(303);
+    await workAfterAnswersDone();
     expect(res.headers.location).to.equal('/pledge/manage');
     expect(await OutboxMessageModel.countDocuments({ to: 'nobody@nowhere.example' })).to.equal(0);
   });

@@ -12,6 +12,8 @@ import { setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 
 const cookieOf = (res: supertest.Response): string | undefined =>
   ([] as string[])
@@ -186,6 +188,7 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: token }).expect(303);
     // Same answer for an unknown address (no enumeration), and no email for it.
     await agent.post('/password-reset').type('form').send({ email: 'unknown@example.org', _csrf: token }).expect(303);
+    await workAfterAnswersDone();
     const emails = await OutboxMessageModel.find({ subject: /Reset your Pathways password/ }).lean();
     expect(emails.map((e) => e.to)).to.deep.equal([user.email]);
     const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(emails[0]!.text)![1]!;
@@ -200,11 +203,37 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await signIn(app, user.email, 'a brand new passphrase');
   });
 
+  it('a reset request is answered before her email is even looked up, so how long it takes tells nothing of whether the address has an account', async () => {
+    const user = await buildUser();
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/password-reset')).text);
+    // Her account's lookup is held: an answer that waited for the reset work would never come.
+    const held = holdNextCall(UserModel, 'findOne', {
+      lean: true,
+      before: true,
+      when: (args) => (args[0] as { email?: unknown } | undefined)?.email === user.email,
+    });
+    try {
+      const res = await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf });
+      expect(res.status).to.equal(303);
+      await held.reached;
+      expect(await OutboxMessageModel.countDocuments({ to: user.email })).to.equal(0);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    await workAfterAnswersDone();
+    expect(
+      await OutboxMessageModel.countDocuments({ to: user.email, subject: /Reset your Pathways password/ }),
+    ).to.equal(1);
+  });
+
   it('when the new password is refused (too short, not the same twice), the set-password page answers 422 with the error summary and each error at its field', async () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
     const csrf = csrfFrom((await agent.get('/password-reset')).text);
     await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    await workAfterAnswersDone();
     const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
     const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
     const form = await agent.get(link).expect(200);
@@ -241,6 +270,7 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     const agent = supertest.agent(app);
     const csrf = csrfFrom((await agent.get('/password-reset')).text);
     await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+    await workAfterAnswersDone();
     const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
     const secret = /\/password-reset\/([A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
     const attempts = await Promise.allSettled(

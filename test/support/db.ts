@@ -1,6 +1,7 @@
 import { randomInt } from 'node:crypto';
 import mongoose from 'mongoose';
 import { connectDatabase } from '../../server/db.ts';
+import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 
 /** FerretDB 1.x accepts database names of Latin letters only. */
 function databaseName(): string {
@@ -19,6 +20,8 @@ export function useTestDatabase(): void {
     await connectDatabase(process.env.MONGODB_URI!, databaseName());
   });
   after(async () => {
+    // Work the app started after answering (an emailed link) writes to this file's database, not the next file's.
+    await workAfterAnswersDone();
     await mongoose.connection.dropDatabase().catch(() => undefined);
     await mongoose.disconnect();
   });
