@@ -78,7 +78,7 @@ export function registerProgressRoutes(web: Router, api: Router): void {
 
   web.get('/cohorts/:id/progress', requireSignIn, async (req, res) => {
     const sort = sortOf(req);
-    const { cohort, programme, progress, rows } = await cohortProgressFor({
+    const { cohort, programme, progress, rows, readsReflections } = await cohortProgressFor({
       actor: req.user!,
       cohortId: String(req.params.id),
       sort,
@@ -92,6 +92,7 @@ export function registerProgressRoutes(web: Router, api: Router): void {
       sort,
       counts: progress.modules,
       reflections: progress.sharedReflections,
+      readsReflections,
     });
   });
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {

@@ -53,14 +53,21 @@ export async function canSeeProgramme(
 export const canSeeCohortProgress = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
   actor.roles.includes('admin') || cohort.facilitatorIds.some((id) => String(id) === actor.id);
 
+/**
+ * Who reads the reflections a cohort's participants share: its facilitators, to whom she shares them ("shared with
+ * your cohort's facilitators"). Not admins as such: an admin sees the cohort's progress, but what a participant
+ * wrote about herself goes no further than she was told.
+ */
+export const readsSharedReflections = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
+  cohort.facilitatorIds.some((id) => String(id) === actor.id);
+
 /** A reflection is read by its author, or by a facilitator of the cohort once she has shared it. */
 export const canReadReflection = (
   actor: Express.User,
   completion: { userId: Types.ObjectId; reflectionShared?: boolean | null },
   cohort: { facilitatorIds: Types.ObjectId[] },
 ): boolean =>
-  String(completion.userId) === actor.id ||
-  (!!completion.reflectionShared && cohort.facilitatorIds.some((id) => String(id) === actor.id));
+  String(completion.userId) === actor.id || (!!completion.reflectionShared && readsSharedReflections(actor, cohort));
 
 export const canDownloadCertificate = (actor: Express.User, certificate: { userId: Types.ObjectId }): boolean =>
   String(certificate.userId) === actor.id || hasRole(actor, 'admin');

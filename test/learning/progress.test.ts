@@ -138,6 +138,15 @@ describe('learning: progress, the facilitator view and privacy', () => {
       .expect(303);
     expect((await facAgent.get(`/cohorts/${cohort.id}/progress`).expect(200)).text).to.include('private worry');
     expect((await beaAgent.get(`/modules/${modules[1]!.id}`).expect(200)).text).to.not.include('private worry');
+    // Shared with the cohort's facilitators, not with an admin who does not run it: she sees the progress, not that.
+    const admin = await buildUser({ roles: ['admin'] });
+    const adminPage = await (
+      await signIn(app, admin.email, testPassword)
+    )
+      .get(`/cohorts/${cohort.id}/progress`)
+      .expect(200);
+    expect(adminPage.text).to.include('Alice Adams').and.not.include('private worry');
+    expect(adminPage.text).to.include('facilitators only, so they are not shown to you');
   });
 
   it('a participant cannot change another’s reflection sharing or record for her: the sharing form acts on her own only', async () => {

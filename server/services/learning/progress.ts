@@ -8,7 +8,7 @@ import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { canSeeCohortProgress } from '../../policies/learning.ts';
+import { canSeeCohortProgress, readsSharedReflections } from '../../policies/learning.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { loadProgramme } from './programmes.ts';
 
@@ -300,10 +300,12 @@ export async function cohortProgressFor(props: {
     cohortProgress(String(cohort._id), cohort),
     loadProgramme(cohort.programmeId),
   ]);
+  const readsReflections = readsSharedReflections(props.actor, cohort);
   return {
     cohort,
     programme,
-    progress,
+    progress: readsReflections ? progress : { ...progress, sharedReflections: [] },
+    readsReflections,
     rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }),
   };
 }
