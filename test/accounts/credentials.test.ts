@@ -7,6 +7,7 @@ import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
+import { requestResetLink } from '../support/passwordReset.ts';
 
 const newPassword = 'a long and fresh passphrase 2027';
 
@@ -137,12 +138,7 @@ describe('password and email changes', () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);
     const token = await tokenFor(user);
-    const agent = supertest.agent(app);
-    const csrf = csrfFrom((await agent.get('/password-reset')).text);
-    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
-    await workAfterAnswersDone();
-    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
-    const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const { agent, link } = await requestResetLink(app, user.email);
     const form = await agent.get(link).expect(200);
     await agent
       .post(link)

@@ -14,6 +14,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { holdNextCall } from '../support/heldCall.ts';
+import { requestResetLink } from '../support/passwordReset.ts';
 
 const cookieOf = (res: supertest.Response): string | undefined =>
   ([] as string[])
@@ -230,12 +231,7 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('when the new password is refused (too short, not the same twice), the set-password page answers 422 with the error summary and each error at its field', async () => {
     const user = await buildUser();
-    const agent = supertest.agent(app);
-    const csrf = csrfFrom((await agent.get('/password-reset')).text);
-    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
-    await workAfterAnswersDone();
-    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
-    const link = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const { agent, link } = await requestResetLink(app, user.email);
     const form = await agent.get(link).expect(200);
 
     const short = await agent
@@ -267,12 +263,7 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
 
   it('a reset link submitted ten times at the same moment sets one password; the other nine are refused', async () => {
     const user = await buildUser();
-    const agent = supertest.agent(app);
-    const csrf = csrfFrom((await agent.get('/password-reset')).text);
-    await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
-    await workAfterAnswersDone();
-    const email = await OutboxMessageModel.findOne({ to: user.email, subject: /Reset your Pathways password/ }).lean();
-    const secret = /\/password-reset\/([A-Za-z0-9_-]+)/.exec(email!.text)![1]!;
+    const { secret } = await requestResetLink(app, user.email);
     const attempts = await Promise.allSettled(
       Array.from({ length: 10 }, (_, i) =>
         setPasswordWithLink({ purpose: 'password-reset', secret, password: `racing passphrase number ${i}` }),
