@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { EventRsvpModel } from '../../models/EventRsvp.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
+import { rsvpToEvent } from '../../server/services/networks/events.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { startSmtpSink } from '../support/smtp.ts';
 
 const minutes = (n: number) => n * 60_000;
@@ -178,5 +181,38 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
       ['skipped', 'She is no longer a member of the network.'],
       ['skipped', 'She is no longer a member of the network.'],
     ]);
+  });
+
+  it('answering "not going" and "going" at once (two processes) leaves her going with both reminders planned', async () => {
+    const member = await buildUser({ name: 'Tia Twotabs' });
+    const own = await buildNetwork([lead, member], { leads: [lead] });
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${own.id}/events`)
+      .send({ ...event, title: 'Two answers at once' })
+      .expect(201);
+    const eventId = created.body.id as string;
+    const scheduled = () =>
+      NotificationModel.countDocuments({ kind: 'network-event-reminder', 'about.id': eventId, status: 'scheduled' });
+
+    // "Not going" writes her answer first, then stalls before it cancels; "going" writes after it and plans.
+    const held = holdNextCall(EventRsvpModel, 'updateOne', {
+      when: (args) => (args[1] as { $set?: { going?: boolean } }).$set?.going === false,
+    });
+    try {
+      const notGoing = rsvpToEvent({ actor: member, eventId, going: false });
+      await held.reached;
+      held.restore();
+      await rsvpToEvent({ actor: member, eventId, going: true });
+      expect(await scheduled()).to.equal(2);
+      held.release();
+      await notGoing;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await EventRsvpModel.findById(`${eventId}:${member.id}`).lean()).to.include({ going: true });
+    expect(await scheduled()).to.equal(2);
   });
 });

@@ -184,14 +184,31 @@ export async function rsvpToEvent(props: {
     },
     { upsert: true },
   );
-  const now = props.now ?? new Date();
-  if (props.going && event.startsAt > now) {
-    // A reminder whose time has already passed (she answered an hour before) is not planned: it would be late.
-    await planNotifications(reminderPlans(event, props.actor.id).filter((p) => p.sendAt > now));
-  } else {
-    await cancelNotifications({ about: { type: 'event', id: eventId }, userId: props.actor.id });
-  }
+  await remindersFollowAnswer({ event, userId: props.actor.id, going: props.going, now: props.now ?? new Date() });
   return (await presentEvents([event], props.actor.id))[0]!;
+}
+
+/**
+ * Plans or cancels her reminders for the answer she gave, then reads her stored answer again and, if another answer
+ * (another tab, another process) landed meanwhile, follows that one: two answers at once may write her row in one
+ * order and plan and cancel in the other, but whichever acts last reads the last answer, so her reminders always end
+ * up matching her row.
+ */
+async function remindersFollowAnswer(props: { event: NetworkEvent; userId: string; going: boolean; now: Date }) {
+  const { event, userId, now } = props;
+  const rsvpId = `${String(event._id)}:${userId}`;
+  let going = props.going;
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    if (going && event.startsAt > now) {
+      // A reminder whose time has already passed (she answered an hour before) is not planned: it would be late.
+      await planNotifications(reminderPlans(event, userId).filter((p) => p.sendAt > now));
+    } else {
+      await cancelNotifications({ about: { type: 'event', id: String(event._id) }, userId });
+    }
+    const stored = (await EventRsvpModel.findById(rsvpId).select({ going: 1 }).lean())?.going ?? false;
+    if (stored === going) return;
+    going = stored;
+  }
 }
 
 /** Adds network events to an iCalendar (one UID per event for life, SEQUENCE from the event). */
