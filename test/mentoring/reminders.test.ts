@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
@@ -14,6 +15,7 @@ import { closeMentorship, logMeeting, saveAgreement } from '../../server/service
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
 import type { TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 
@@ -205,5 +207,41 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     await runTwice(new Date(prompt.sendAt.getTime() + 1000));
     expect(to(mentee, /Six months on/)).to.have.length(1);
     expect(to(mentor, /Six months on/)).to.have.length(0);
+  });
+
+  it('when both members log a meeting at once (two processes), the rhythm reminder counts from the later meeting', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date(Date.now() - 10 * day);
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const mentorshipId = String(m._id);
+    const earlier = new Date(t0.getTime() + 2 * day);
+    const later = new Date(t0.getTime() + 3 * day);
+    // The mentor's log re-plans from the mentorship as it read it (its second read), then stalls while the mentee's
+    // log of a later meeting lands and re-plans.
+    let reads = 0;
+    const held = holdNextCall(MentorshipModel, 'findById', { lean: true, when: () => ++reads === 2 });
+    try {
+      const mentorLogs = logMeeting({ actor: actor(mentor), mentorshipId, heldAt: earlier, minutes: 30 });
+      await held.reached;
+      held.restore();
+      await logMeeting({ actor: actor(mentee), mentorshipId, heldAt: later, minutes: 30 });
+      held.release();
+      await mentorLogs;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect((await MentorshipModel.findById(mentorshipId).lean())!.lastMeetingAt!.getTime()).to.equal(later.getTime());
+    const scheduled = await NotificationModel.find({
+      kind: 'mentoring-meeting-due',
+      'about.id': mentorshipId,
+      status: 'scheduled',
+    }).lean();
+    expect(scheduled.map((n) => (n.data as { from: string }).from)).to.deep.equal([
+      later.toISOString(),
+      later.toISOString(),
+    ]);
   });
 });

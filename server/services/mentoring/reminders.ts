@@ -167,23 +167,34 @@ export function wantedEndingNotices(props: {
   return plans;
 }
 
-/** Re-plans an active mentorship's rhythm and ending reminders against what is true now; drops stale ones. */
+/**
+ * Re-plans an active mentorship's rhythm and ending reminders against what is true now; drops stale ones. Two
+ * re-plans at once (both members logging a meeting, an agreement saved meanwhile) may read in one order and cancel
+ * and plan in the other, leaving the older reader's plan; so after planning the mentorship is read again and, if it
+ * wants other reminders by then, planned again: whichever plans last has read the last change.
+ */
 export async function planMentorshipReminders(props: { mentorshipId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
-  const m = await MentorshipModel.findById(props.mentorshipId).lean<Mentorship>();
-  if (!m) return;
+  let wanted = await wantedMentorshipReminders(props.mentorshipId, now);
+  for (let attempt = 0; wanted && attempt < 5; attempt += 1) {
+    await cancelNotifications({
+      about: { type: 'mentorship', id: props.mentorshipId },
+      kinds: ['mentoring-meeting-due', 'mentorship-ending'],
+      exceptKeys: wanted.map((w) => w.key),
+    });
+    await planNotifications(wanted);
+    const again = await wantedMentorshipReminders(props.mentorshipId, now);
+    if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
+    wanted = again;
+  }
+}
+
+async function wantedMentorshipReminders(mentorshipId: string, now: Date): Promise<NotificationPlan[] | null> {
+  const m = await MentorshipModel.findById(mentorshipId).lean<Mentorship>();
+  if (!m) return null;
   const people = await peopleOf([m.mentorId, m.menteeId]);
   const names = new Map([...people].map(([k, v]) => [k, v.name]));
-  const wanted = [
-    ...wantedRhythmReminders({ mentorship: m, names }),
-    ...wantedEndingNotices({ mentorship: m, people, now }),
-  ];
-  await cancelNotifications({
-    about: { type: 'mentorship', id: String(m._id) },
-    kinds: ['mentoring-meeting-due', 'mentorship-ending'],
-    exceptKeys: wanted.map((w) => w.key),
-  });
-  await planNotifications(wanted);
+  return [...wantedRhythmReminders({ mentorship: m, names }), ...wantedEndingNotices({ mentorship: m, people, now })];
 }
 
 export async function mentorshipStarted(props: { mentorship: Mentorship; now?: Date }): Promise<void> {
