@@ -101,6 +101,18 @@ describe('boards: who sees and changes what', () => {
     expect((await BoardModel.findById(board.id).lean())!.members).to.have.length(3);
   });
 
+  it('when a governor or an adviser on the panel patches a round with nothing to change, it still answers 403', async () => {
+    for (const viewer of [governor, adviser]) {
+      const before = (await RecruitmentRoundModel.findById(round.id).lean())!;
+      await supertest(app)
+        .patch(`/api/v1/rounds/${round.id}`)
+        .set('Authorization', await bearer(viewer))
+        .send({})
+        .expect(403);
+      expect((await RecruitmentRoundModel.findById(round.id).lean())!.version).to.equal(before.version);
+    }
+  });
+
   it('when anyone but an admin creates a board, it answers 403', async () => {
     await supertest(app)
       .post('/api/v1/boards')

@@ -6,9 +6,16 @@ import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
-import { addToPanel, changeRound, removeFromPanel } from '../../server/services/boards/rounds.ts';
+import {
+  addToPanel,
+  changeRound,
+  closeRound,
+  enrolPanelLackingTraining,
+  removeFromPanel,
+} from '../../server/services/boards/rounds.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { testApp, signIn } from '../support/app.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import {
   asActor,
   buildBoard,
@@ -299,6 +306,44 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(true);
     expect(res.body.members.map((m: { status: string }) => m.status)).to.deep.equal(['valid', 'valid', 'valid']);
+  });
+
+  it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {
+    const programme = await buildGoverningProgramme(2);
+    const [m1, m2, m3] = await Promise.all([1, 2, 3].map(() => buildUser({ roles: ['governor'] })));
+    const first = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [m1!, m2!] });
+    const second = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [m2!, m3!] });
+    const results = await Promise.all([
+      enrolPanelLackingTraining({ actor: asActor(chair), roundId: first.id }),
+      enrolPanelLackingTraining({ actor: asActor(admin), roundId: second.id }),
+    ]);
+    const cohorts = await CohortModel.find({ programmeId: programme.id }).lean();
+    expect(cohorts).to.have.length(1);
+    expect(results.map((r) => r.cohortId)).to.deep.equal([String(cohorts[0]!._id), String(cohorts[0]!._id)]);
+    for (const member of [m1!, m2!, m3!])
+      expect(await EnrolmentModel.countDocuments({ userId: member.id, programmeId: programme.id })).to.equal(1);
+  });
+
+  it('when a panel member is added while the round closes (on another process), the closing record names her too', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(14)], panel: [govA] });
+    const late = await buildUser({ roles: ['governor'] });
+    // The close reads the round, then stalls while the panel changes.
+    const held = holdNextCall(RecruitmentRoundModel, 'findById', { lean: true });
+    try {
+      const closing = closeRound({ actor: asActor(chair), roundId: round.id });
+      await held.reached;
+      held.restore();
+      await addToPanel({ actor: asActor(admin), roundId: round.id, userId: late.id });
+      held.release();
+      await closing;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const closed = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(closed.status).to.equal('closed');
+    expect(closed.panel.map(String)).to.have.members([govA.id, late.id]);
+    expect(closed.readinessRecord!.members.map((m) => String(m.userId))).to.have.members([govA.id, late.id]);
   });
 
   it('shows the panel rules as warnings on the round page, readable without colour', async () => {

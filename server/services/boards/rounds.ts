@@ -1,3 +1,4 @@
+import { createHash } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
@@ -11,6 +12,7 @@ import {
   type RecruitmentRound,
 } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
@@ -225,8 +227,11 @@ export async function changeRound(props: {
 }): Promise<RecruitmentRound> {
   const { panel, interviewDate, interviewDates, ...details } = props.change;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
+  // Only those who run the round change it, even when the change is empty (deny by default). A closed round refuses
+  // a panel here (409 before the panel is checked) and details in updateRound.
+  const { board } = await findManagedRound({ ...props, evenClosed: !panel });
   // The panel is checked before the details are written: a refused panel must not leave the new details behind.
-  if (panel) await checkPanel((await findManagedRound(props)).board, panel);
+  if (panel) await checkPanel(board, panel);
   if (dates || Object.keys(details).length) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
@@ -438,17 +443,36 @@ export async function findOrOpenPanelCohort(props: { until: string; now: Date })
   const endsOn = DateTime.fromISO(props.until > today ? props.until : today)
     .plus({ years: 2 })
     .toISODate()!;
-  const created = await CohortModel.create({
-    programmeId: programme._id,
-    name: `${programme.title} (self-paced)`,
-    capacity: 10_000,
-    timezone: 'Europe/London',
-    startsOn: today,
-    endsOn,
-    selfPaced: true,
-    selfEnrolment: false,
-  });
-  return String(created._id);
+  // Two chairs (or one double click, on two processes) finding none at once would each open one and enrol her in
+  // both: the new cohort's id is derived from what it is, so the `_id` index lets one in and the other uses it.
+  const _id = panelCohortId(programme._id, today, endsOn);
+  try {
+    await CohortModel.create({
+      _id,
+      programmeId: programme._id,
+      name: `${programme.title} (self-paced)`,
+      capacity: 10_000,
+      timezone: 'Europe/London',
+      startsOn: today,
+      endsOn,
+      selfPaced: true,
+      selfEnrolment: false,
+    });
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+  return String(_id);
+}
+
+/** The id of the panel cohort opened for a programme on `startsOn` until `endsOn`: that day's time, then a hash. */
+function panelCohortId(programmeId: Types.ObjectId, startsOn: string, endsOn: string): Types.ObjectId {
+  const bytes = Buffer.alloc(12);
+  bytes.writeUInt32BE(Math.floor(Date.parse(`${startsOn}T00:00:00Z`) / 1000));
+  createHash('sha256')
+    .update(`panel-cohort:${String(programmeId)}:${startsOn}:${endsOn}`)
+    .digest()
+    .copy(bytes, 4, 0, 8);
+  return new Types.ObjectId(bytes);
 }
 
 /**
@@ -507,7 +531,9 @@ export async function recordGenderFigures(props: {
 
 /**
  * Closes a round and keeps its readiness record: the panel, each member's status and deciding certificate
- * (code, issue and expiry) for the last interview date. Scheduled reminders for the round are cancelled.
+ * (code, issue and expiry) for the last interview date. Scheduled reminders for the round are cancelled. The close
+ * is written only at the round's version read, so a panel or date change landing while the record is computed (on
+ * another process) makes it read the round again: the record always describes the round as it closed.
  */
 export async function closeRound(props: {
   actor: Express.User;
@@ -515,7 +541,23 @@ export async function closeRound(props: {
   now?: Date;
 }): Promise<RecruitmentRound> {
   const now = props.now ?? new Date();
-  const { round, board } = await findManagedRound(props);
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const { round, board } = await findManagedRound(props);
+    const record = await readinessRecordOf(round, board, now);
+    const result = await RecruitmentRoundModel.updateOne(
+      { _id: round._id, status: 'open', ...versionFilter(round.version ?? null) },
+      { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } },
+    );
+    // Not written: closed meanwhile (the next read answers 409) or changed meanwhile (the record is made again).
+    if (result.modifiedCount !== 1) continue;
+    await planRoundReminders({ roundId: props.roundId, now });
+    await emitDomainEvent('round.recorded', { roundId: round._id });
+    return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+  }
+  throw new ConflictError(messages.changedMeanwhile);
+}
+
+async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Date) {
   const readiness = await loadReadiness({
     panel: round.panel,
     interviewDates: round.interviewDates,
@@ -523,7 +565,7 @@ export async function closeRound(props: {
     now,
   });
   const people = await peopleById(round.panel);
-  const record = {
+  return {
     ready: readiness.ready,
     interviewDate: readiness.interviewDate,
     timezone: board.timezone,
@@ -539,14 +581,6 @@ export async function closeRound(props: {
       renewBy: m.renewBy,
     })),
   };
-  const result = await RecruitmentRoundModel.updateOne(
-    { _id: round._id, status: 'open' },
-    { $set: { status: 'closed', closedAt: now, closedBy: props.actor.id, readinessRecord: record } },
-  );
-  if (result.modifiedCount !== 1) throw new ConflictError(messages.closed);
-  await planRoundReminders({ roundId: props.roundId, now });
-  await emitDomainEvent('round.recorded', { roundId: round._id });
-  return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
 
 /** Rounds of a board, newest first. */
