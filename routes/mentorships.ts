@@ -239,7 +239,7 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       access: [],
       body: closeSchema,
       success: { status: 200, description: 'The mentorship, closed', schema: fullMentorshipOut },
-      errors: [409],
+      errors: [409, 422],
     },
     async ({ user, params, body }) =>
       presentMentorship(await closeMentorship({ actor: user, mentorshipId: params.id!, ...body }), [], user),

@@ -141,12 +141,19 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
   it('when a mentorship closes, the mentor’s place is free again exactly once, and a second close answers 409', async () => {
     const { mentor, mentee, id } = await matched(1);
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);
+    // A mentor does not rate her own mentoring: that is the mentee's (422 at the field, nothing closed).
+    const selfRated = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(await as(mentor))
+      .send({ reason: 'Done.', rating: 5 })
+      .expect(422);
+    expect(selfRated.body.errors[0].path).to.equal('rating');
     const answers = await Promise.all(
       [mentor, mentee].map(async (who) =>
         supertest(app)
           .post(`/api/v1/mentorships/${id}/close`)
           .set(await as(who))
-          .send({ reason: 'She was appointed head.', rating: 5 }),
+          .send({ reason: 'She was appointed head.', ...(who === mentee ? { rating: 5 } : {}) }),
       ),
     );
     expect(answers.map((a) => a.status).sort()).to.deep.equal([200, 409]);

@@ -19,6 +19,7 @@ export const mentorshipMessages = {
   heldAtFuture: 'must not be in the future',
   heldAtBeforeStart: 'must be on or after the day the mentorship started',
   outcomeFuture: 'must not be in the future',
+  ratingMenteeOnly: 'is the mentee’s to give: close it without a rating',
 } as const;
 
 type Actor = { id: string; roles: readonly string[] };
@@ -198,6 +199,11 @@ export async function closeMentorship(props: {
   const now = props.now ?? new Date();
   const m = await mentorshipForMember(props);
   refuseIfClosed(m);
+  // The rating is how the mentee found it (the outcomes read it so): a mentor does not rate her own mentoring.
+  if (props.rating !== undefined && String(m.menteeId) !== props.actor.id)
+    throw new ValidationError('Only the mentee rates a mentorship.', [
+      { path: 'rating', message: mentorshipMessages.ratingMenteeOnly },
+    ]);
   const result = await MentorshipModel.updateOne(
     { _id: m._id, status: 'active' },
     {
