@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
+import { Types } from 'mongoose';
 import { NotificationModel } from '../../models/Notification.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { emitDomainEvent } from '../../server/events.ts';
 import {
   composeNotification,
@@ -13,6 +15,7 @@ import { closeRound, updateRound } from '../../server/services/boards/rounds.ts'
 import '../../server/subscriptions.ts';
 import { asActor, buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
@@ -214,6 +217,26 @@ describe('boards: escalating reminders before the interview', () => {
       `${learner.name}: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`,
     );
     expect(chairs.text).to.include('(Europe/London)');
+  });
+
+  it('when two re-plans meet (a member added on another process meanwhile), the member added keeps her reminders', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [learner] });
+    // The first re-plan reads the round before the panel grows, then stalls; the second runs after the change.
+    const held = holdNextCall(RecruitmentRoundModel, 'findById', { lean: true });
+    try {
+      const first = planRoundReminders({ roundId: round.id });
+      await held.reached;
+      held.restore();
+      await RecruitmentRoundModel.updateOne({ _id: round.id }, { $push: { panel: new Types.ObjectId(idle.id) } });
+      await planRoundReminders({ roundId: round.id });
+      held.release();
+      await first;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await scheduledFor(round.id, idle.id)).to.have.length(4);
+    expect(await scheduledFor(round.id, learner.id)).to.have.length(4);
   });
 
   it('cancels everything when the round closes', async () => {

@@ -100,25 +100,41 @@ export function wantedRoundReminders(props: {
   return planned.filter((p) => p.sendAt.getTime() > props.now.getTime());
 }
 
-/** Re-plans a round's reminders against what is true now (through the reminders area's planning API). */
+/**
+ * Re-plans a round's reminders against what is true now (through the reminders area's planning API). Two re-plans at
+ * once (a panel change and a certificate issued, on two processes) may read in one order and cancel and plan in the
+ * other, so the older reader would cancel what the newer one planned for someone just added; so after planning the
+ * round is read again and, if it wants other reminders by then, planned again: whichever plans last has read the
+ * last change.
+ */
 export async function planRoundReminders(props: { roundId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
-  const round = await RecruitmentRoundModel.findById(props.roundId).lean<RecruitmentRound>();
-  if (!round) return;
-  const board = await BoardModel.findById(round.boardId).lean<Board>();
-  if (!board) return;
-  const notReady = await notReadyMembers(round, board, now);
-  const wanted = wantedRoundReminders({ round, board, notReady, now });
-  await cancelNotifications({
-    about: { type: 'round', id: String(round._id) },
-    kinds: ['panel-training-due', 'panel-not-ready'],
-    exceptKeys: wanted.map((w) => w.key),
-  });
-  if (wanted.length) {
-    await planNotifications(
-      wanted.map((w) => ({ ...w, about: { type: 'round' as const, id: String(round._id) }, template: w.kind })),
-    );
+  let wanted = await wantedRemindersOf(props.roundId, now);
+  for (let attempt = 0; wanted && attempt < 5; attempt += 1) {
+    await cancelNotifications({
+      about: { type: 'round', id: props.roundId },
+      kinds: ['panel-training-due', 'panel-not-ready'],
+      exceptKeys: wanted.map((w) => w.key),
+    });
+    if (wanted.length) await planNotifications(wanted);
+    const again = await wantedRemindersOf(props.roundId, now);
+    if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
+    wanted = again;
   }
+}
+
+/** The reminders a round wants now (none once it is gone). */
+async function wantedRemindersOf(roundId: string, now: Date) {
+  const round = await RecruitmentRoundModel.findById(roundId).lean<RecruitmentRound>();
+  if (!round) return null;
+  const board = await BoardModel.findById(round.boardId).lean<Board>();
+  if (!board) return null;
+  const notReady = await notReadyMembers(round, board, now);
+  return wantedRoundReminders({ round, board, notReady, now }).map((w) => ({
+    ...w,
+    about: { type: 'round' as const, id: String(round._id) },
+    template: w.kind,
+  }));
 }
 
 async function notReadyMembers(round: RecruitmentRound, board: Board, now: Date) {
