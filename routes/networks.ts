@@ -145,6 +145,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: leadsSchema,
       success: { status: 204, description: 'Leads named' },
+      errors: [409],
     },
     async ({ user, params, body }) => void (await setLeads({ actor: user, networkId: params.id!, ...body })),
   );

@@ -2,11 +2,14 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { ConflictError } from '../../server/errors.ts';
 import { leaveNetwork, recountAllMembers, removeMember } from '../../server/services/networks/members.ts';
+import { setLeads } from '../../server/services/networks/networks.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('networks: creating, browsing, joining, approval, removal and leaving', () => {
@@ -215,6 +218,39 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
       ]);
       expect(await leadOf(pair.id)).to.be.at.least(1);
     }
+  });
+
+  it('when an admin names a lead who is leaving at that moment, the network keeps its other lead (409)', async () => {
+    const ann = await buildUser();
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead, ann] });
+    const actor = (u: TestUser) => ({ id: u.id, name: u.name, roles: [] }) as unknown as Express.User;
+    // The admin's change stalls after naming Ann, before the other leads step down; Ann leaves meanwhile, counting
+    // the other lead as staying.
+    const held = holdNextCall(NetworkMembershipModel, 'find', {
+      lean: true,
+      before: true,
+      when: (args) => (args[0] as { userId?: { $nin?: unknown } }).userId?.$nin !== undefined,
+    });
+    try {
+      const naming = setLeads({
+        actor: { id: admin.id, name: admin.name, roles: ['admin'] } as unknown as Express.User,
+        networkId: net.id,
+        userIds: [ann.id],
+      });
+      naming.catch(() => undefined);
+      await held.reached;
+      held.restore();
+      await leaveNetwork({ actor: actor(ann), networkId: net.id });
+      held.release();
+      let refused: unknown;
+      await naming.catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(ConflictError);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const leads = await NetworkMembershipModel.find({ networkId: net.id, status: 'member', role: 'lead' }).lean();
+    expect(leads.map((l) => String(l.userId))).to.deep.equal([lead.id]);
   });
 
   it('admins name leads with PUT .../leads (403 for others); a former lead stays a member', async () => {

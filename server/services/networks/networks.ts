@@ -4,7 +4,7 @@ import { NetworkModel, type Network, type NetworkJoining, type NetworkKind } fro
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
@@ -16,6 +16,7 @@ const messages = {
   nameTaken: 'another network already has this name',
   unknownUsers: 'names someone who has no account',
   unknownCountry: 'must be a country code from the list',
+  leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
 };
 
 export type NetworkInput = {
@@ -124,10 +125,29 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
   if (found.length !== wanted.length)
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.unknownUsers }]);
   for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
-  await NetworkMembershipModel.updateMany(
+  // The other leads step down one by one, each by a conditional write. A lead she named may be leaving at this moment
+  // (another process), having counted these others as the leads who stay: so the leads are counted after the writes,
+  // and if none is left the ones stepped down here are leads again (409). As in endMembership, the last of such writes
+  // counts them all, so the network never stays without a lead.
+  const others = await NetworkMembershipModel.find(
     { role: 'lead', networkId: network._id, userId: { $nin: wanted } },
-    { $set: { role: 'member' } },
-  );
+    { _id: 1 },
+  ).lean();
+  const steppedDown: Types.ObjectId[] = [];
+  for (const row of others) {
+    const written = await NetworkMembershipModel.updateOne(
+      { _id: row._id, role: 'lead' },
+      { $set: { role: 'member' } },
+    );
+    if (written.modifiedCount === 1) steppedDown.push(row._id);
+  }
+  if (steppedDown.length && (await leadIdsOf(network)).length === 0) {
+    await NetworkMembershipModel.updateMany(
+      { _id: { $in: steppedDown }, role: 'member', status: 'member' },
+      { $set: { role: 'lead' } },
+    );
+    throw new ConflictError(messages.leadsLeft);
+  }
 }
 
 /** The user ids of a network's leads, from the membership rows that make them leads. */
