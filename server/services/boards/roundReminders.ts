@@ -5,7 +5,7 @@ import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/Re
 import { peopleById } from './people.ts';
 import { lastInterviewDate, loadReadiness } from './readiness.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
-import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
+import { replanNotifications } from '../reminders/plan.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
@@ -101,26 +101,16 @@ export function wantedRoundReminders(props: {
 }
 
 /**
- * Re-plans a round's reminders against what is true now (through the reminders area's planning API). Two re-plans at
- * once (a panel change and a certificate issued, on two processes) may read in one order and cancel and plan in the
- * other, so the older reader would cancel what the newer one planned for someone just added; so after planning the
- * round is read again and, if it wants other reminders by then, planned again: whichever plans last has read the
- * last change.
+ * Re-plans a round's reminders against what is true now (through the reminders area's planning API), read again after
+ * planning so that two re-plans at once (a panel change and a certificate issued) never leave the older reader's plan.
  */
 export async function planRoundReminders(props: { roundId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
-  let wanted = await wantedRemindersOf(props.roundId, now);
-  for (let attempt = 0; wanted && attempt < 5; attempt += 1) {
-    await cancelNotifications({
-      about: { type: 'round', id: props.roundId },
-      kinds: ['panel-training-due', 'panel-not-ready'],
-      exceptKeys: wanted.map((w) => w.key),
-    });
-    if (wanted.length) await planNotifications(wanted);
-    const again = await wantedRemindersOf(props.roundId, now);
-    if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
-    wanted = again;
-  }
+  await replanNotifications({
+    about: { type: 'round', id: props.roundId },
+    kinds: ['panel-training-due', 'panel-not-ready'],
+    wanted: () => wantedRemindersOf(props.roundId, now),
+  });
 }
 
 /** The reminders a round wants now (none once it is gone). */

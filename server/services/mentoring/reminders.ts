@@ -5,7 +5,12 @@ import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../.
 import { UserModel } from '../../../models/User.ts';
 import { expireRequest } from './requestKeys.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
-import { cancelNotifications, planNotifications, type NotificationPlan } from '../reminders/plan.ts';
+import {
+  cancelNotifications,
+  planNotifications,
+  replanNotifications,
+  type NotificationPlan,
+} from '../reminders/plan.ts';
 
 /**
  * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
@@ -168,25 +173,16 @@ export function wantedEndingNotices(props: {
 }
 
 /**
- * Re-plans an active mentorship's rhythm and ending reminders against what is true now; drops stale ones. Two
- * re-plans at once (both members logging a meeting, an agreement saved meanwhile) may read in one order and cancel
- * and plan in the other, leaving the older reader's plan; so after planning the mentorship is read again and, if it
- * wants other reminders by then, planned again: whichever plans last has read the last change.
+ * Re-plans an active mentorship's rhythm and ending reminders against what is true now; drops stale ones. Read again
+ * after planning, so two re-plans at once (both members logging a meeting) never leave the older reader's plan.
  */
 export async function planMentorshipReminders(props: { mentorshipId: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
-  let wanted = await wantedMentorshipReminders(props.mentorshipId, now);
-  for (let attempt = 0; wanted && attempt < 5; attempt += 1) {
-    await cancelNotifications({
-      about: { type: 'mentorship', id: props.mentorshipId },
-      kinds: ['mentoring-meeting-due', 'mentorship-ending'],
-      exceptKeys: wanted.map((w) => w.key),
-    });
-    await planNotifications(wanted);
-    const again = await wantedMentorshipReminders(props.mentorshipId, now);
-    if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
-    wanted = again;
-  }
+  await replanNotifications({
+    about: { type: 'mentorship', id: props.mentorshipId },
+    kinds: ['mentoring-meeting-due', 'mentorship-ending'],
+    wanted: () => wantedMentorshipReminders(props.mentorshipId, now),
+  });
 }
 
 async function wantedMentorshipReminders(mentorshipId: string, now: Date): Promise<NotificationPlan[] | null> {

@@ -12,7 +12,13 @@
  * Sending is the job's business (jobs/reminders.ts → runDueNotifications); nothing here sends by itself except
  * `deliverNow`, used for emails a person is waiting for (invitations, password resets).
  */
-export { planNotification, planNotifications, cancelNotifications, type NotificationPlan } from './plan.ts';
+export {
+  planNotification,
+  planNotifications,
+  cancelNotifications,
+  replanNotifications,
+  type NotificationPlan,
+} from './plan.ts';
 export { registerNotificationKind, Memo, type KindHandlers, type ComposeContext } from './compose.ts';
 export { runDueNotifications, settleNotifications, deliverNow, type RunReport } from './deliver.ts';
 export { decideDue, effectiveState, retryDelayMs } from './due.ts';

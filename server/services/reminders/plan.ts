@@ -188,3 +188,25 @@ export async function cancelNotifications(props: {
   );
   return result.modifiedCount;
 }
+
+/**
+ * Brings what is planned about one thing (a round, a mentorship) in line with what it wants now: cancels its
+ * scheduled notifications of these kinds that it no longer wants and plans the ones it does. Two re-plans at once (on
+ * two processes) may read in one order and cancel and plan in the other, which would leave the older reader's plan;
+ * so after planning, what is wanted is read again and, if it changed meanwhile, planned again (at most 5 times):
+ * whichever re-plan plans last has read the last change. `wanted` answers null once the thing is gone.
+ */
+export async function replanNotifications(props: {
+  about: { type: string; id: Id };
+  kinds: string[];
+  wanted: () => Promise<NotificationPlan[] | null>;
+}): Promise<void> {
+  let wanted = await props.wanted();
+  for (let attempt = 0; wanted && attempt < 5; attempt += 1) {
+    await cancelNotifications({ about: props.about, kinds: props.kinds, exceptKeys: wanted.map((w) => w.key) });
+    if (wanted.length) await planNotifications(wanted);
+    const again = await props.wanted();
+    if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
+    wanted = again;
+  }
+}
