@@ -1,7 +1,18 @@
 import autocannon from 'autocannon';
 
-/** What one scenario measured. Latencies in milliseconds; rps counts 2xx responses only. */
-export type Measurement = { rps: number; p50: number; p95: number; p99: number; errors: number; requests: number };
+/**
+ * What one scenario measured. Latencies in milliseconds; rps counts 2xx responses only. `appCpuMs`: the app process's
+ * CPU time (user + system, all its threads) per response during the measured window, when the caller can read it.
+ */
+export type Measurement = {
+  rps: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  requests: number;
+  appCpuMs?: number;
+};
 
 export type LoadRequest = {
   url: string;
@@ -9,7 +20,13 @@ export type LoadRequest = {
   headers: Record<string, string>;
   body?: string;
 };
-export type LoadOptions = { durationSeconds: number; warmupSeconds: number; connections: number };
+export type LoadOptions = {
+  durationSeconds: number;
+  warmupSeconds: number;
+  connections: number;
+  /** The app's CPU time so far, in ms (AppUnderTest.cpuMs): read around the measured window. */
+  appCpuMs?: () => number;
+};
 
 /** Exact percentile of sorted values (nearest rank). */
 function percentile(sorted: number[], p: number): number {
@@ -45,10 +62,13 @@ function fire(
 export async function measure(request: LoadRequest, options: LoadOptions): Promise<Measurement> {
   if (options.warmupSeconds > 0) await fire(request, options.connections, options.warmupSeconds);
   const latencies: number[] = [];
+  const cpuBefore = options.appCpuMs?.();
   const result = await fire(request, options.connections, options.durationSeconds, latencies);
+  const cpuUsed = cpuBefore === undefined ? NaN : options.appCpuMs!() - cpuBefore;
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
+    appCpuMs: latencies.length ? Math.round((cpuUsed / latencies.length) * 1000) / 1000 : NaN,
     rps: round(result['2xx'] / result.duration),
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),

@@ -44,7 +44,14 @@ const log = (line: string) => process.stderr.write(`[bench ${new Date().toISOStr
  * is the fair comparison, and the target is judged on it.
  */
 type ScenarioResult =
-  | (Measurement & { ratioToHealthz: number; adjacentHealthzRps: number; ratioToAdjacentHealthz: number; path: string })
+  | (Measurement & {
+      ratioToHealthz: number;
+      adjacentHealthzRps: number;
+      ratioToAdjacentHealthz: number;
+      /** The adjacent /healthz runs' app CPU per request over this page's: its share by CPU, which drift hardly moves. */
+      cpuShareOfAdjacentHealthz: number;
+      path: string;
+    })
   | { skipped: string };
 type PhaseResult = { scale: number; results: Map<string, ScenarioResult> };
 
@@ -63,6 +70,10 @@ type LivePhase = {
   results: Map<string, ScenarioResult>;
   /** The last /healthz measured on this phase's app: the "before" of its next scenario. */
   lastHealthzRps: number;
+  /** Its app CPU per request, in ms. */
+  lastHealthzCpuMs: number;
+  /** The app process's CPU time so far, in ms. */
+  appCpuMs: () => number;
   stop: () => Promise<void>;
 };
 
@@ -91,6 +102,8 @@ async function startPhase(scale: number): Promise<LivePhase> {
       credentials: credentialCache(app.baseUrl, data),
       results: new Map(),
       lastHealthzRps: NaN,
+      lastHealthzCpuMs: NaN,
+      appCpuMs: app.cpuMs,
       stop,
     };
   } catch (error) {
@@ -106,14 +119,18 @@ async function startPhase(scale: number): Promise<LivePhase> {
  */
 async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOptions): Promise<void> {
   const healthzRequest = { url: `${phase.baseUrl}/healthz`, method: 'GET' as const, headers: { ...proxyHeaders } };
+  const measuredLoad = { ...load, appCpuMs: phase.appCpuMs };
   const adjacentLoad = {
-    ...load,
+    ...measuredLoad,
     durationSeconds: Math.max(2, Math.round(load.durationSeconds / 2)),
     warmupSeconds: 1,
   };
-  if (scenario.name !== 'healthz' && !Number.isFinite(phase.lastHealthzRps))
-    phase.lastHealthzRps = (await measure(healthzRequest, adjacentLoad)).rps;
-  const result = await runScenario(scenario, phase.baseUrl, phase.data, phase.credentials, load);
+  if (scenario.name !== 'healthz' && !Number.isFinite(phase.lastHealthzRps)) {
+    const before = await measure(healthzRequest, adjacentLoad);
+    phase.lastHealthzRps = before.rps;
+    phase.lastHealthzCpuMs = before.appCpuMs ?? NaN;
+  }
+  const result = await runScenario(scenario, phase.baseUrl, phase.data, phase.credentials, measuredLoad);
   await settle(phase.baseUrl);
   phase.results.set(scenario.name, result);
   const at = `at ${phase.scale.toLocaleString('en-GB')}`;
@@ -125,13 +142,21 @@ async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOp
   if ('skipped' in result) return;
   if (scenario.name === 'healthz') {
     phase.lastHealthzRps = result.rps;
+    phase.lastHealthzCpuMs = result.appCpuMs ?? NaN;
+    result.cpuShareOfAdjacentHealthz = 1;
     return;
   }
-  const healthzAfter = (await measure(healthzRequest, adjacentLoad)).rps;
+  const after = await measure(healthzRequest, adjacentLoad);
+  const healthzAfter = after.rps;
   result.adjacentHealthzRps = Math.round(((phase.lastHealthzRps + healthzAfter) / 2) * 10) / 10;
   result.ratioToAdjacentHealthz = Math.round((result.rps / result.adjacentHealthzRps) * 1000) / 1000;
-  log(`  /healthz ${at} just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps})`);
+  const healthzCpuMs = (phase.lastHealthzCpuMs + (after.appCpuMs ?? NaN)) / 2;
+  result.cpuShareOfAdjacentHealthz = Math.round((healthzCpuMs / (result.appCpuMs ?? NaN)) * 1000) / 1000;
+  log(
+    `  /healthz ${at} just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps}); app CPU per request: page ${fmt(result.appCpuMs ?? NaN, 2)} ms, /healthz ${fmt(healthzCpuMs, 2)} ms`,
+  );
   phase.lastHealthzRps = healthzAfter;
+  phase.lastHealthzCpuMs = after.appCpuMs ?? NaN;
 }
 
 /**
@@ -271,6 +296,7 @@ async function runScenario(
       ratioToHealthz: NaN,
       adjacentHealthzRps: NaN,
       ratioToAdjacentHealthz: NaN,
+      cpuShareOfAdjacentHealthz: NaN,
       path: `${method} ${candidate}${sequential ? ' (sequential)' : ''}`,
     };
   }
@@ -349,12 +375,13 @@ function printTable(phase: PhaseResult, selected: Scenario[]): void {
     'x healthz',
     'x adjacent',
     'own work',
+    'cpu x adj',
     'target',
   ];
   const rows = selected.map((s) => {
     const r = phase.results.get(s.name);
     if (!r || 'skipped' in r)
-      return [s.name, 'skipped', '', '', '', '', '', '', '', r && 'skipped' in r ? r.skipped : ''];
+      return [s.name, 'skipped', '', '', '', '', '', '', '', '', r && 'skipped' in r ? r.skipped : ''];
     const verdict = s.page
       ? r.ratioToAdjacentHealthz >= targets.minRatioToHealthz
         ? `ok (>= ${targets.minRatioToHealthz})`
@@ -370,6 +397,7 @@ function printTable(phase: PhaseResult, selected: Scenario[]): void {
       s.name === 'healthz' ? '1.000' : fmt(r.ratioToHealthz, 3),
       s.name === 'healthz' ? '1.000' : fmt(r.ratioToAdjacentHealthz, 3),
       s.page ? ownWork(phase, r.ratioToAdjacentHealthz) : '',
+      fmt(r.cpuShareOfAdjacentHealthz, 3),
       verdict,
     ];
   });
@@ -379,6 +407,9 @@ function printTable(phase: PhaseResult, selected: Scenario[]): void {
   );
   console.log(
     "own work: the page's cost beyond the signed-in floor, in /healthz (a share of 0.2 allows 5 in all, the floor included)",
+  );
+  console.log(
+    "cpu x adj: the adjacent /healthz runs' app CPU per request over the page's (its share by CPU; not a target, a steadier view)",
   );
 }
 
@@ -507,6 +538,8 @@ async function main(): Promise<void> {
               ratioToHealthz: r.ratioToHealthz,
               adjacentHealthzRps: r.adjacentHealthzRps,
               ratioToAdjacentHealthz: r.ratioToAdjacentHealthz,
+              appCpuMs: r.appCpuMs ?? null,
+              cpuShareOfAdjacentHealthz: r.cpuShareOfAdjacentHealthz,
               ...(small
                 ? {
                     p50AtTenth: (small.results.get(s.name) as Measurement | undefined)?.p50 ?? null,

@@ -19,7 +19,27 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
  */
 export const proxyHeaders = { 'x-forwarded-proto': 'https' } as const;
 
-export type AppUnderTest = { baseUrl: string; logFile: string; stop: () => Promise<void> };
+export type AppUnderTest = {
+  baseUrl: string;
+  logFile: string;
+  /** The app process's CPU time so far (user + system, all threads), in ms; NaN where /proc cannot tell (not Linux). */
+  cpuMs: () => number;
+  stop: () => Promise<void>;
+};
+
+/** Clock ticks per second of /proc's CPU times: 100 on every Linux this runs on (USER_HZ). */
+const ticksPerSecond = 100;
+
+/** A process's CPU time so far from /proc/<pid>/stat (fields 14 and 15, utime and stime, after the command name). */
+function cpuMsOf(pid: number | undefined): number {
+  try {
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1000) / ticksPerSecond;
+  } catch {
+    return NaN;
+  }
+}
 
 function freePort(): Promise<number> {
   return new Promise((resolve, reject) => {
@@ -73,7 +93,7 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
     rmSync(dataDir, { recursive: true, force: true });
     throw new Error(`${(error as Error).message}\n--- app log ---\n${tail}`);
   }
-  return { baseUrl, logFile, stop };
+  return { baseUrl, logFile, cpuMs: () => cpuMsOf(child.pid), stop };
 }
 
 async function waitForHealth(baseUrl: string, child: ChildProcess, timeoutMs = 90_000): Promise<void> {
