@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { RateLimitHitModel } from '../../models/RateLimitHit.ts';
 import { isDuplicateKeyError } from '../db.ts';
+import { RateLimitedError } from '../errors.ts';
 
 /**
  * Rate-limit counters in the database, so a limit holds across every app process. Windows are fixed and aligned
@@ -36,6 +37,19 @@ export async function countHit(props: RateWindow): Promise<RateCount> {
       // finds the counter (MongoDB documents this retry for upserts on a unique key).
       if (!isDuplicateKeyError(error) || attempt >= 2) throw error;
     }
+  }
+}
+
+/**
+ * Spends one use of a person's allowance (messages, posts): past `limit` in the window it is refused with a 429 that
+ * says when to try again, and the refused attempt is taken back, so it does not use up the next window's allowance.
+ */
+export async function spendAllowance(props: RateWindow & { limit: number; refusal: string }): Promise<void> {
+  const window = { key: props.key, windowMs: props.windowMs, now: props.now };
+  const { hits, resetAt } = await countHit(window);
+  if (hits > props.limit) {
+    await uncountHit(window);
+    throw new RateLimitedError(props.refusal, secondsUntil(resetAt));
   }
 }
 

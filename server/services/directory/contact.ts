@@ -2,12 +2,12 @@ import { Types } from 'mongoose';
 import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
 import { DirectoryProfileModel, type DirectoryVisibility } from '../../../models/DirectoryProfile.ts';
 import { UserModel } from '../../../models/User.ts';
-import { ForbiddenError, NotFoundError, RateLimitedError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
-import { countHit, secondsUntil, uncountHit } from '../rateLimits.ts';
+import { spendAllowance } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
@@ -66,13 +66,12 @@ const present = (m: MessageRow): PresentedMessage => ({
 
 /** Counts the sender's message against her hourly limit (a database counter, so it holds across processes). */
 async function spendContactAllowance(senderId: string): Promise<void> {
-  const window = { key: `directory-contact:${senderId}`, windowMs: contactLimit.windowMs };
-  const { hits, resetAt } = await countHit(window);
-  if (hits > contactLimit.perHour) {
-    // A refused attempt does not use up the next window's allowance.
-    await uncountHit(window);
-    throw new RateLimitedError(messages.tooMany, secondsUntil(resetAt));
-  }
+  await spendAllowance({
+    key: `directory-contact:${senderId}`,
+    windowMs: contactLimit.windowMs,
+    limit: contactLimit.perHour,
+    refusal: messages.tooMany,
+  });
 }
 
 async function planMessageEmail(messageId: Types.ObjectId, toId: Types.ObjectId, fromName: string): Promise<void> {

@@ -6,10 +6,10 @@ import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel, type NetworkReply } from '../../../models/NetworkReply.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
-import { countHit, secondsUntil, uncountHit } from '../rateLimits.ts';
+import { spendAllowance } from '../rateLimits.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -141,12 +141,12 @@ function storableBody(source: string, max: number): string {
  * once what she wrote is known to be storable, so a refused text does not use it up; a refusal does not either.
  */
 async function spendWritingAllowance(authorId: string): Promise<void> {
-  const window = { key: `network-writing:${authorId}`, windowMs: writingLimit.windowMs };
-  const { hits, resetAt } = await countHit(window);
-  if (hits > writingLimit.perHour) {
-    await uncountHit(window);
-    throw new RateLimitedError(messages.tooMany, secondsUntil(resetAt));
-  }
+  await spendAllowance({
+    key: `network-writing:${authorId}`,
+    windowMs: writingLimit.windowMs,
+    limit: writingLimit.perHour,
+    refusal: messages.tooMany,
+  });
 }
 
 /** A member posts a story or question; a lead may also post an announcement. */
