@@ -6,7 +6,7 @@ import type { AddressInfo } from 'node:net';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
-import { useTestDatabase } from '../support/db.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 
 /**
@@ -15,12 +15,19 @@ import { buildCohortWithSession } from '../support/remindersFactories.ts';
  */
 async function holdingSmtp() {
   const accepted: { to: string; messageId: string }[] = [];
-  const state = { holdAfter: Infinity, held: 0 };
+  const state = { holdAfter: Infinity, held: 0, connections: 0 };
   const waiting: { to: string; messageId: string; answer: () => void }[] = [];
   const server = new SMTPServer({
     authOptional: true,
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onConnect(_session, callback) {
+      state.connections += 1;
+      callback();
+    },
+    onClose() {
+      state.connections -= 1;
+    },
     onData(stream, session, callback) {
       let raw = '';
       stream.on('data', (c: Buffer) => (raw += c.toString()));
@@ -79,6 +86,9 @@ const exited = (child: ChildProcess) =>
 describe('reminders: faults', function () {
   this.timeout(120_000);
   useTestDatabase();
+  // The second test waits until the journal's "sent" results match what the mail server accepted; a result left by
+  // the first test kept them apart, so that wait ran out its 30 s instead of ending on its condition.
+  beforeEach(clearDatabase);
 
   it('a send the mail server leaves unanswered past its lease is not taken over while its process is alive: one email', async () => {
     const startsAt = new Date(Date.now() + 30 * 60_000);
@@ -121,14 +131,22 @@ describe('reminders: faults', function () {
       const first = startWorker(smtp.url, 2_000);
       const firstExit = exited(first);
       // Wait until it is stuck mid-send with messages in flight, and every accepted one is in the journal.
-      for (let i = 0; i < 600; i++) {
+      let settled = false;
+      for (let i = 0; i < 600 && !settled; i++) {
         const recorded = await NotificationDeliveryModel.countDocuments({ phase: 'result', outcome: 'sent' });
-        if (smtp.state.held > 0 && recorded === smtp.accepted.length) break;
-        await new Promise((r) => setTimeout(r, 50));
+        settled = smtp.state.held > 0 && recorded === smtp.accepted.length;
+        if (!settled) await new Promise((r) => setTimeout(r, 50));
       }
+      expect(settled, 'the first process is stuck mid-send with every accepted email in the journal').to.equal(true);
       expect(smtp.accepted.length).to.equal(80);
       first.kill('SIGKILL');
       expect(await firstExit).to.equal(null);
+      // A message the killed process had wholly written may still sit in the server's socket buffer. Until its
+      // connections are closed, such a message is held like the others (its sender never saw "250 OK"), not
+      // counted as delivered: flipping the hold earlier made the harness accept one the dead process never
+      // completed, and the run counted 201 (CI of stop 27).
+      for (let i = 0; i < 200 && smtp.state.connections > 0; i++) await new Promise((r) => setTimeout(r, 25));
+      expect(smtp.state.connections, 'the killed process has no connection left').to.equal(0);
 
       smtp.state.holdAfter = Infinity;
       const second = startWorker(smtp.url, 2_000);
