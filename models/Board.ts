@@ -18,6 +18,12 @@ const boardSchema = new Schema(
         {
           userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
           role: { type: String, enum: boardRoles, required: true },
+          /**
+           * When she confirmed that she sits on this board. Anyone with an account can be added by a chair or clerk,
+           * so until she confirms, the board's managers see her readiness (status and expiry, which the panel needs)
+           * but not the certificates and files she recorded herself (externalCertificates.ts).
+           */
+          confirmedAt: { type: Date },
           _id: false,
         },
       ],
@@ -34,6 +40,6 @@ boardSchema.index({ name: 1 });
 /** A board as read with lean(): members as a plain array (InferSchemaType would give a DocumentArray). */
 export type Board = Omit<InferSchemaType<typeof boardSchema>, 'members'> & {
   _id: Types.ObjectId;
-  members: { userId: Types.ObjectId; role: BoardRole }[];
+  members: { userId: Types.ObjectId; role: BoardRole; confirmedAt?: Date | null }[];
 };
 export const BoardModel = model('Board', boardSchema);

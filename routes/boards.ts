@@ -10,6 +10,7 @@ import { emailAddress, isoDate, objectId, text, timezone } from '../server/http/
 import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
 import {
   addUpFigures,
+  confirmBoardMembership,
   createBoard,
   externalCertificateFile,
   fairnessAcrossBoards,
@@ -37,6 +38,7 @@ const messages = {
   memberRemoved: 'The member was removed from the board.',
   certificateRecorded: 'The safer-recruitment certificate was recorded.',
   boardSaved: 'The board’s details were saved.',
+  membershipConfirmed: 'Thank you: the board’s chair and clerk can now see the training certificates you recorded.',
   pledgeLinked: 'The board is linked to your Pledge signature.',
 };
 
@@ -81,7 +83,7 @@ const boardOut = z.object({
   name: z.string(),
   organisation: z.string(),
   timezone: z.string(),
-  members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles) })),
+  members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles), confirmed: z.boolean() })),
 });
 const externalOut = z.object({
   id: z.string(),
@@ -280,6 +282,19 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
     {
+      method: 'post',
+      path: '/boards/:id/members/me/confirm',
+      tag: 'boards',
+      summary:
+        'Confirm that you sit on this board (lets its chairs and clerks see the certificates you recorded yourself)',
+      access: [],
+      success: { status: 200, description: 'The board', schema: boardOut },
+    },
+    async ({ user, params }) => presentBoard(await confirmBoardMembership({ actor: user, boardId: params.id! })),
+  );
+  apiOperation(
+    api,
+    {
       method: 'delete',
       path: '/boards/:id/members/:userId',
       tag: 'boards',
@@ -361,6 +376,11 @@ export function registerBoardRoutes(web: Router, api: Router): void {
     res.redirect(303, `/boards/${String(req.params.id)}`);
   });
   web.post('/boards/:id/members', requireSignIn, addMemberByEmail);
+  web.post('/boards/:id/confirm', requireSignIn, async (req, res) => {
+    await confirmBoardMembership({ actor: req.user!, boardId: String(req.params.id) });
+    flash(req, 'success', messages.membershipConfirmed);
+    res.redirect(303, `/boards/${String(req.params.id)}`);
+  });
   web.post('/boards/:id/members/:userId/role', requireSignIn, async (req, res) => {
     const form = parseForm(z.object({ role: z.enum(boardRoles) }), body(req));
     if (!form.ok) throw new ValidationError('Choose a role.', form.list);

@@ -6,6 +6,7 @@ import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { toCurrentUser } from '../auth.ts';
 import {
+  confirmBoardMembership,
   createBoard,
   createRound,
   linkBoardToPledge,
@@ -42,6 +43,9 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
   ] as const;
   for (const [email, role] of roles)
     await setBoardMember({ actor: admin, boardId, userId: ctx.people.get(email)!, role });
+  // Everyone but governor3 has confirmed she sits on the board: signed in as governor3, the board asks her to.
+  for (const [email] of roles.filter(([email]) => email !== 'governor3@pathways.test'))
+    await confirmBoardMembership({ actor: await actorFor(email), boardId });
   const today = DateTime.now().setZone('Europe/London').startOf('day');
   await giveLapsingCertificate(ctx.people.get('governor5@pathways.test')!, today);
   const round = await createRound({

@@ -135,7 +135,7 @@ describe('boards: who sees and changes what', () => {
       .set('Authorization', auth)
       .send({ userId: newcomer.id, role: 'governor' })
       .expect(201);
-    expect(res.body.members).to.deep.include({ userId: newcomer.id, role: 'governor' });
+    expect(res.body.members).to.deep.include({ userId: newcomer.id, role: 'governor', confirmed: false });
     await supertest(app)
       .post(`/api/v1/boards/${board.id}/members`)
       .set('Authorization', await bearer(chair))

@@ -15,6 +15,7 @@ const messages = {
   noSuchMember: 'That person is not a member of this board.',
   noAccount: 'Nobody has this email address: ask an admin to create the account, or add her to a round as an adviser.',
   chairsOnly: 'Only a chair (or an admin) appoints a chair or changes or removes one.',
+  notAMember: 'You are not a member of that board.',
 };
 
 export type BoardView = {
@@ -22,7 +23,7 @@ export type BoardView = {
   name: string;
   organisation: string;
   timezone: string;
-  members: { userId: string; role: BoardRole }[];
+  members: { userId: string; role: BoardRole; confirmed: boolean }[];
 };
 
 export function presentBoard(board: Board): BoardView {
@@ -31,7 +32,11 @@ export function presentBoard(board: Board): BoardView {
     name: board.name,
     organisation: board.organisation,
     timezone: board.timezone,
-    members: board.members.map((m) => ({ userId: String(m.userId), role: m.role as BoardRole })),
+    members: board.members.map((m) => ({
+      userId: String(m.userId),
+      role: m.role as BoardRole,
+      confirmed: !!m.confirmedAt,
+    })),
   };
 }
 
@@ -116,7 +121,11 @@ export async function setBoardMember(props: {
     assertMayChangeChairs(props.actor, board);
   if (current?.role === 'chair' && props.role !== 'chair' && !others.some((m) => m.role === 'chair'))
     throw new ConflictError(messages.lastChair);
-  const members = [...others, { userId: new Types.ObjectId(props.userId), role: props.role }];
+  // A new role keeps her confirmation: she confirmed that she sits on the board, not a role on it.
+  const members = [
+    ...others,
+    { userId: new Types.ObjectId(props.userId), role: props.role, confirmedAt: current?.confirmedAt },
+  ];
   await writeMembers(board, members);
   await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
   if (current?.role === 'chair' || props.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
@@ -154,6 +163,53 @@ export async function removeBoardMember(props: {
   await writeMembers(board, members);
   if (current.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
+}
+
+/**
+ * She confirms that she sits on a board she was added to, which lets its chairs and clerks see the certificates she
+ * recorded herself (see `readsEvidenceOf`). Idempotent: confirming again keeps the first moment. The members' write is
+ * conditional on their version, so a confirmation racing a chair's edit is tried again on the new list, never lost.
+ */
+export async function confirmBoardMembership(props: {
+  actor: Express.User;
+  boardId: string;
+  now?: Date;
+}): Promise<Board> {
+  if (!Types.ObjectId.isValid(props.boardId)) throw new NotFoundError(messages.notFound);
+  for (let attempt = 0; ; attempt++) {
+    const board = await BoardModel.findOne({
+      _id: props.boardId,
+      'members.userId': new Types.ObjectId(props.actor.id),
+    }).lean<Board>();
+    if (!board) throw new NotFoundError(messages.notAMember);
+    const mine = board.members.find((m) => String(m.userId) === props.actor.id);
+    if (mine?.confirmedAt) return board;
+    const members = board.members.map((m) =>
+      String(m.userId) === props.actor.id ? { ...m, confirmedAt: props.now ?? new Date() } : m,
+    );
+    try {
+      await writeMembers(board, members);
+      return { ...board, members, membersVersion: board.membersVersion + 1 };
+    } catch (error) {
+      if (!(error instanceof ConflictError) || attempt >= 4) throw error;
+    }
+  }
+}
+
+/**
+ * Whether a chair or clerk sees all of this person's own evidence: she has confirmed that she sits on a board the
+ * actor runs. Being added by id, or put on a panel, is not enough: anyone with an account can be, and her files are
+ * hers. Admins and the person herself always do.
+ */
+export async function readsEvidenceOf(actor: Express.User, userId: string): Promise<boolean> {
+  if (actor.roles.includes('admin') || actor.id === userId) return true;
+  if (!Types.ObjectId.isValid(userId)) return false;
+  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean<Board[]>();
+  return boards.some(
+    (b) =>
+      ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? '') &&
+      b.members.some((m) => String(m.userId) === userId && !!m.confirmedAt),
+  );
 }
 
 /** Chairs and clerks both run the board's members (issue 6); who chairs it is for chairs and admins (policies). */

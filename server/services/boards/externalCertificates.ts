@@ -9,7 +9,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
-import { managesPerson } from './boards.ts';
+import { managesPerson, readsEvidenceOf } from './boards.ts';
 
 const messages = {
   notFound: 'We could not find that certificate.',
@@ -95,7 +95,11 @@ export async function recordExternalCertificate(props: {
   return rest as ExternalCertificate;
 }
 
-/** Her external certificates (her own, or someone a chair/clerk manages), newest first. */
+/**
+ * Her external certificates, newest first: all of them for herself, admins, and the chairs and clerks of a board she
+ * confirmed she sits on; for a chair or clerk she has not confirmed (a member just added, an adviser on a panel), only
+ * the ones that chair or clerk recorded.
+ */
 export async function listExternalCertificates(props: {
   actor: Express.User;
   userId: string;
@@ -103,18 +107,21 @@ export async function listExternalCertificates(props: {
   if (!Types.ObjectId.isValid(props.userId)) throw new NotFoundError(messages.noPerson);
   if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
     throw new NotFoundError(messages.noPerson);
-  return ExternalCertificateModel.find({ userId: props.userId })
-    .sort({ completedOn: -1 })
-    .lean<ExternalCertificate[]>();
+  const filter = (await readsEvidenceOf(props.actor, props.userId))
+    ? { userId: props.userId }
+    : { userId: props.userId, recordedBy: props.actor.id };
+  return ExternalCertificateModel.find(filter).sort({ completedOn: -1 }).lean<ExternalCertificate[]>();
 }
 
-/** The evidence file, for its owner, a chair or clerk of one of her boards, and admins; 404 for anyone else. */
+/** The evidence file, for whoever `listExternalCertificates` shows the certificate to; 404 for anyone else. */
 export async function externalCertificateFile(props: { actor: Express.User; certificateId: string }) {
   if (!/^[0-9a-f]{24}$/i.test(props.certificateId)) throw new NotFoundError(messages.notFound);
   const c = await ExternalCertificateModel.findById(props.certificateId).select('+file').lean<ExternalCertificate>();
   if (!c || !c.file?.data) throw new NotFoundError(messages.notFound);
   const userId = String(c.userId);
   if (!canRecordExternalCertificate(props.actor, userId, await managesPerson(props.actor, userId)))
+    throw new NotFoundError(messages.notFound);
+  if (String(c.recordedBy) !== props.actor.id && !(await readsEvidenceOf(props.actor, userId)))
     throw new NotFoundError(messages.notFound);
   const data = c.file.data as unknown as Buffer | { buffer: Buffer };
   return {

@@ -15,6 +15,7 @@ export {
   removeBoardMember,
   findOrInvitePanelMember,
   managesPerson,
+  confirmBoardMembership,
   type BoardView,
 } from './boards.ts';
 export { peopleById } from './people.ts';
