@@ -14,6 +14,7 @@ import {
   removeFromPanel,
 } from '../../server/services/boards/rounds.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { testApp, signIn } from '../support/app.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import {
@@ -404,6 +405,31 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .expect(200)
       .expect('Content-Type', /pdf/);
     expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
+  });
+
+  it('when a panel member is erased while her round is being closed, the new record names her "Former member"', async () => {
+    const leaving = await buildUser({ roles: ['governor'], name: 'Leaving Governor' });
+    const round = await buildRound(board.id, { interviewDates: [inDays(5)], panel: [leaving, govB] });
+    // The close has read the panel's names; its record lands only after the erasure has run every area.
+    const held = holdNextCall(RecruitmentRoundModel, 'updateOne', {
+      before: true,
+      when: (args) => (args[1] as { $set?: { status?: string } }).$set?.status === 'closed',
+    });
+    try {
+      const closing = closeRound({ actor: asActor(chair), roundId: round.id });
+      await held.reached;
+      await eraseAccount({ actor: asActor(admin), userId: leaving.id, bySelf: false });
+      held.release();
+      await closing;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const stored = await RecruitmentRoundModel.findById(round.id).lean();
+    const names = stored!.readinessRecord!.members.map((m) => m.name);
+    expect(names).to.include('Former member');
+    expect(names).not.to.include('Leaving Governor');
+    expect(names).to.include(govB.name);
   });
 
   it('records an external safer-recruitment certificate with a default 3-year expiry and a small file', async () => {

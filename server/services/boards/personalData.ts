@@ -1,6 +1,8 @@
 import { BoardModel } from '../../../models/Board.ts';
 import { ExternalCertificateModel } from '../../../models/ExternalCertificate.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
+import { UserModel } from '../../../models/User.ts';
+import type { Types } from 'mongoose';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 
@@ -13,6 +15,34 @@ async function recordsNaming(userId: { toString(): string }) {
     { title: 1, boardId: 1, readinessRecord: 1 },
   ).lean();
   return rounds.filter((r) => r.readinessRecord?.members.some((m) => String(m.userId) === String(userId)));
+}
+
+/**
+ * A round just closed: "Former member" for anyone on its new record whose account is being erased. An erasure marks
+ * the account `erased` before its areas run, and a close may have read her name before that and written its record
+ * after the boards area looked for records naming her; whichever comes last, this check or that sweep, sees both.
+ */
+export async function nameNoErasedPersonInRecord(roundId: Types.ObjectId): Promise<void> {
+  const round = await RecruitmentRoundModel.findById(roundId, { readinessRecord: 1 }).lean();
+  const members = round?.readinessRecord?.members ?? [];
+  const erased = new Set(
+    (
+      await UserModel.find({ _id: { $in: members.map((m) => m.userId) }, status: 'erased' })
+        .select('_id')
+        .lean()
+    ).map((u) => String(u._id)),
+  );
+  if (!members.some((m) => erased.has(String(m.userId)) && m.name !== formerMemberName)) return;
+  await RecruitmentRoundModel.updateOne(
+    { _id: roundId, status: 'closed' },
+    {
+      $set: {
+        'readinessRecord.members': members.map((m) =>
+          erased.has(String(m.userId)) ? { ...m, name: formerMemberName } : m,
+        ),
+      },
+    },
+  );
 }
 
 /**

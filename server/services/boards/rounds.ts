@@ -18,6 +18,8 @@ import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
 import { findManagedBoard, findOrInvitePanelMember } from './boards.ts';
 import { peopleById } from './people.ts';
+import { nameNoErasedPersonInRecord } from './personalData.ts';
+import { formerMemberName } from '../learning/personalData.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import {
   lastInterviewDate,
@@ -550,6 +552,7 @@ export async function closeRound(props: {
     );
     // Not written: closed meanwhile (the next read answers 409) or changed meanwhile (the record is made again).
     if (result.modifiedCount !== 1) continue;
+    await nameNoErasedPersonInRecord(round._id);
     await planRoundReminders({ roundId: props.roundId, now });
     await emitDomainEvent('round.recorded', { roundId: round._id });
     return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
@@ -571,7 +574,8 @@ async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Dat
     timezone: board.timezone,
     members: readiness.members.map((m) => ({
       userId: new Types.ObjectId(m.userId),
-      name: people.get(m.userId)?.name ?? 'Unknown person',
+      name:
+        people.get(m.userId)?.status === 'erased' ? formerMemberName : (people.get(m.userId)?.name ?? 'Unknown person'),
       boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role,
       status: m.status,
       percent: m.percent,
