@@ -16,7 +16,7 @@ const postSchema = new Schema(
     title: { type: String, required: true, maxlength: 200 },
     /** Markdown, sanitised on save (server/services/learning/markdown.ts) and again on render. */
     body: { type: String, required: true, maxlength: 20_000 },
-    /** Kept with one `$inc` per reply. */
+    /** Kept with one `$inc` per reply; repaired by the `networks:recount-replies` job (recountReplies). */
     replyCount: { type: Number, default: 0 },
     hidden: { type: Boolean, default: false },
     hiddenReason: { type: String },

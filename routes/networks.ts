@@ -23,6 +23,7 @@ import {
   createNetwork,
   createPost,
   listPosts,
+  NoLongerMemberError,
   replyToPost,
   reportPost,
   setPostHidden,
@@ -365,6 +366,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     try {
       await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
     } catch (error) {
+      if (error instanceof NoLongerMemberError) return keptReplyPage(req, res, error);
       const refusal = writingRefusal(error, res, 'body');
       return postPage(req, res, refusal.status, keptForm('reply', req, refusal));
     }
@@ -411,6 +413,8 @@ const messages = {
   reported: 'Thank you: the network’s leads and the admins will look at it.',
   hidden: 'The post is hidden from members.',
   shown: 'The post is visible again.',
+  replyNotPosted: 'Your reply was not posted',
+  replyKept: 'Nothing was saved. Here is what you wrote: copy it to keep it.',
 };
 
 const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
@@ -455,6 +459,22 @@ function writingRefusal(
   if (error instanceof ForbiddenError)
     return { status: 403, errors: { [field]: error.message }, list: [{ path: field, message: error.message }] };
   return formRefusalFrom(error, res, field);
+}
+
+/**
+ * Her reply, refused because she is no longer a member of the network, given back to her to copy: on a page of its
+ * own, since she can no longer read the post it answered (the post's page would be a 404 and lose her text).
+ */
+function keptReplyPage(req: Request, res: Response, refusal: NoLongerMemberError) {
+  const { body } = formBody(req);
+  res.status(403).render('networks/reply-kept', {
+    title: messages.replyNotPosted,
+    hint: messages.replyKept,
+    network: refusal.network,
+    body: typeof body === 'string' ? body : '',
+    errorList: [{ path: 'body', message: refusal.message }],
+    fieldLabels: { body: 'Your reply' },
+  });
 }
 
 async function browsePage(req: Request, res: Response) {

@@ -4,7 +4,8 @@
  * `role: lead`. Admins moderate every network but post only where they are members.
  */
 type NetworkLike = { joining: string };
-type MembershipLike = { status: string; role?: string | null } | null | undefined;
+type MembershipLike =
+  { status: string; role?: string | null; joinedAt?: Date | null; removedAt?: Date | null } | null | undefined;
 
 const isAdmin = (actor: Express.User): boolean => actor.roles.includes('admin');
 export const isCurrentMember = (m: MembershipLike): boolean => m?.status === 'member';
@@ -23,3 +24,12 @@ export const canReadPosts = (actor: Express.User, network: NetworkLike, m: Membe
 /** Stories and questions: members; announcements: leads. Replies: members. */
 export const canPost = (m: MembershipLike, kind: string): boolean =>
   kind === 'announcement' ? isCurrentLead(m) : isCurrentMember(m);
+
+/**
+ * Her row shows she was a member at some moment after `postedAt`, so she may have read that post: she joined once
+ * and left (or was removed) after it was written, or is still a member. A former member of an approval network who
+ * replies to such a post is told why she was refused rather than that it does not exist; posts written after she
+ * left stay unknown to her.
+ */
+export const wasMemberAfter = (m: MembershipLike, postedAt: Date): boolean =>
+  !!m?.joinedAt && (m.status === 'member' || !m.removedAt || m.removedAt >= postedAt);

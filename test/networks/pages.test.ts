@@ -343,6 +343,46 @@ describe('networks: pages', () => {
     expect((await NetworkPostModel.findById(post._id).lean())!.replyCount).to.equal(0);
   });
 
+  it('when she was removed from an approval network while writing a reply, it answers 403 with her text to copy, not the post, and nothing is written', async () => {
+    const net = await buildNetwork(
+      { joining: 'approval', name: 'Closed circle' },
+      { leads: [lead], members: [member] },
+    );
+    const post = await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: lead.id,
+      kind: 'question',
+      title: 'Members-only question',
+      body: 'Only for us: how did your interview go?',
+    });
+    const postPath = `/posts/${String(post._id)}`;
+    const mei = await signIn(app, member.email, testPassword);
+    const csrf = await csrfOf(mei, postPath);
+    const lina = await signIn(app, lead.email, testPassword);
+    await lina
+      .post(`/networks/${net.id}/members/${member.id}/remove`)
+      .type('form')
+      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`) })
+      .expect(303);
+
+    const typed = 'Mine went well: <they asked about "budgets" & governors>.\n\nSecond paragraph.';
+    const refused = await mei.post(`${postPath}/replies`).type('form').send({ _csrf: csrf, body: typed }).expect(403);
+    expect(refused.text).to.include('Your reply was not posted');
+    expect(refused.text).to.include('There is a problem');
+    expect(refused.text).to.include('You are no longer a member of this network, so your reply was not posted.');
+    expect(refused.text).to.match(/<textarea id="field-body"[^>]*readonly>/);
+    expect(refused.text).to.include(
+      'Mine went well: &lt;they asked about &#34;budgets&#34; &amp; governors&gt;.\n\nSecond paragraph.</textarea>',
+    );
+    expect(refused.text).to.include(`href="/networks/${net.id}"`);
+    expect(refused.text).to.include('Closed circle');
+    expect(refused.text).to.not.include('Members-only question');
+    expect(refused.text).to.not.include('how did your interview go');
+    expect(await NetworkReplyModel.countDocuments({ postId: post._id })).to.equal(0);
+    expect((await NetworkPostModel.findById(post._id).lean())!.replyCount).to.equal(0);
+    await mei.get(postPath).expect(404);
+  });
+
   it('she leaves a network from its page; a lead removes a member, who can no longer read it; a member cannot remove', async () => {
     const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, asker] });
     await NetworkPostModel.create({

@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
+import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { writingLimit } from '../../server/services/networks/posts.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
@@ -225,6 +226,42 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .and.to.include('Every word of it');
     // Her limit is hers alone.
     await post(member, open.id, story).expect(201);
+  });
+
+  it('when a member removed from an approval network replies to a post she had open, it answers problem+json 403 and writes nothing; posts written after she left stay 404', async () => {
+    const former = await buildUser();
+    auth.set(former.id, `Bearer ${await tokenFor(former)}`);
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, former] });
+    const seen = await post(member, closed.id, { ...story, title: 'Seen before removal' }).expect(201);
+    const hidden = await post(member, closed.id, { ...story, title: 'Hidden before removal' }).expect(201);
+    await supertest(app)
+      .patch(`/api/v1/posts/${hidden.body.id}`)
+      .set('Authorization', bearer(lead))
+      .send({ hidden: true, reason: 'Names a pupil' })
+      .expect(200);
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${former.id}`)
+      .set('Authorization', bearer(lead))
+      .expect(204);
+    const later = await post(member, closed.id, { ...story, title: 'Written after she left' }).expect(201);
+    const reply = (postId: string) =>
+      supertest(app)
+        .post(`/api/v1/posts/${postId}/replies`)
+        .set('Authorization', bearer(former))
+        .send({ body: 'My careful answer' });
+
+    const refused = await reply(seen.body.id).expect(403);
+    expect(refused.headers['content-type']).to.include('application/problem+json');
+    expect(refused.body).to.include({
+      status: 403,
+      detail: 'You are no longer a member of this network, so your reply was not posted.',
+    });
+    expect(refused.text).to.not.include('alone');
+    await reply(hidden.body.id).expect(404);
+    await reply(later.body.id).expect(404);
+    expect(await NetworkReplyModel.countDocuments({ networkId: closed.id })).to.equal(0);
+    const counts = await NetworkPostModel.find({ networkId: closed.id }).select({ replyCount: 1 }).lean();
+    expect(counts.map((p) => p.replyCount)).to.deep.equal([0, 0, 0]);
   });
 
   it('answers 404 for unknown or malformed post ids and 422 for a bad body, never 500', async () => {

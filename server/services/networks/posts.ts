@@ -10,7 +10,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts'
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { spendAllowance } from '../rateLimits.ts';
-import { canModerateNetwork, canPost, canReadPosts, isCurrentMember } from '../../policies/networks.ts';
+import { canModerateNetwork, canPost, canReadPosts, isCurrentMember, wasMemberAfter } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
@@ -35,6 +35,7 @@ const messages = {
   postNotFound: 'We could not find that post.',
   membersOnly: 'Only members of this network can read its posts. Ask to join first.',
   postMembersOnly: 'Only members of this network can post here.',
+  noLongerMember: 'You are no longer a member of this network, so your reply was not posted.',
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
   tooMany: `You can write ${writingLimit.perHour} posts and replies an hour. Please try again later.`,
@@ -74,14 +75,38 @@ async function accessToNetwork(actor: Express.User, networkId: string): Promise<
   return networkAccess(actor, await findNetwork(networkId));
 }
 
-/** The post and her access to its network; 404 when she may not read it (or it is hidden and she cannot moderate). */
-async function readablePost(actor: Express.User, postId: string): Promise<{ post: NetworkPost; access: Access }> {
-  if (!isObjectId(postId)) throw new NotFoundError(messages.postNotFound);
+/**
+ * A reply refused because she is no longer a member of the approval network whose post she had open. She can no
+ * longer read the post, so the web shows her text back on a page of its own rather than on the post's (403).
+ */
+export class NoLongerMemberError extends ForbiddenError {
+  constructor(readonly network: { id: string; name: string }) {
+    super(messages.noLongerMember);
+  }
+}
+
+type PostAndAccess = { post: NetworkPost; access: Access };
+
+async function postAndAccess(actor: Express.User, postId: string): Promise<PostAndAccess | null> {
+  if (!isObjectId(postId)) return null;
   const post = await NetworkPostModel.findById(postId).lean<NetworkPost>();
-  if (!post) throw new NotFoundError(messages.postNotFound);
-  const access = await accessToNetwork(actor, String(post.networkId));
-  if (!access.canRead || (post.hidden && !access.canModerate)) throw new NotFoundError(messages.postNotFound);
-  return { post, access };
+  if (!post) return null;
+  return { post, access: await accessToNetwork(actor, String(post.networkId)) };
+}
+
+const mayRead = ({ post, access }: PostAndAccess): boolean => access.canRead && (!post.hidden || access.canModerate);
+
+const postedAt = (post: NetworkPost): Date => (post as { createdAt?: Date }).createdAt ?? post._id.getTimestamp();
+
+/** She may no longer read the post, but could while she was a member (it is not hidden, and was there then). */
+const readItAsFormerMember = ({ post, access }: PostAndAccess): boolean =>
+  !access.canRead && !post.hidden && wasMemberAfter(access.membership, postedAt(post));
+
+/** The post and her access to its network; 404 when she may not read it (or it is hidden and she cannot moderate). */
+async function readablePost(actor: Express.User, postId: string): Promise<PostAndAccess> {
+  const found = await postAndAccess(actor, postId);
+  if (!found || !mayRead(found)) throw new NotFoundError(messages.postNotFound);
+  return found;
 }
 
 async function namesOf(ids: (Types.ObjectId | null | undefined)[]): Promise<Map<string, string>> {
@@ -105,7 +130,7 @@ export function presentPost(post: NetworkPost, names: Map<string, string>, moder
     bodyHtml: renderMarkdown(post.body),
     author: authorName ? { id: String(post.authorId), name: authorName } : { id: null, name: messages.formerMember },
     replyCount: post.replyCount ?? 0,
-    createdAt: (post as { createdAt?: Date }).createdAt ?? post._id.getTimestamp(),
+    createdAt: postedAt(post),
     hidden: post.hidden ?? false,
     ...(moderator && post.hidden ? { hiddenReason: post.hiddenReason ?? '' } : {}),
   };
@@ -252,13 +277,21 @@ export async function showPost(props: { actor: Express.User; postId: string }): 
   };
 }
 
-/** Members reply to a post they can read. */
+/**
+ * Members reply to a post they can read. A former member of an approval network, who had the post open when she was
+ * removed (or left), is refused with NoLongerMemberError (403) rather than told it does not exist: the post was there
+ * while she was a member, and the network, not the post, is what she lost.
+ */
 export async function replyToPost(props: {
   actor: Express.User;
   postId: string;
   body: string;
 }): Promise<PresentedReply> {
-  const { post, access } = await readablePost(props.actor, props.postId);
+  const found = await postAndAccess(props.actor, props.postId);
+  if (found && readItAsFormerMember(found))
+    throw new NoLongerMemberError({ id: String(found.access.network._id), name: found.access.network.name });
+  if (!found || !mayRead(found)) throw new NotFoundError(messages.postNotFound);
+  const { post, access } = found;
   if (!access.canWrite) throw new ForbiddenError(messages.postMembersOnly);
   const body = storableBody(props.body, postTextLimits.replyBody);
   await spendWritingAllowance(props.actor.id);
@@ -268,6 +301,8 @@ export async function replyToPost(props: {
     authorId: new Types.ObjectId(props.actor.id),
     body,
   });
+  // A second write, not one transaction with the insert: if this process dies in between, the count is one short
+  // until the `networks:recount-replies` job (replyCounts.ts) sets it from the replies.
   await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
   return presentReply(created.toObject() as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
 }
