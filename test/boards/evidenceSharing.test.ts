@@ -83,6 +83,8 @@ describe('boards: a governor shares her training evidence with a board only once
   it('once she confirms on the board page (no JavaScript), the chair sees her certificates and file, and the board says so', async () => {
     const { her, own, board } = await addedByChair();
     const agent = await signIn(app, her.email, testPassword);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).to.include('not yet confirmed by you');
     const page = await agent.get(`/boards/${board.id}`).expect(200);
     expect(page.text).to.include('Confirm that I sit on');
     const boards = await agent.get('/boards').expect(200);
@@ -92,6 +94,7 @@ describe('boards: a governor shares her training evidence with a board only once
     const after = await agent.get(`/boards/${board.id}`).expect(200);
     expect(after.text).to.include('the board’s chair and clerk can now see');
     expect(after.text).not.to.include('Confirm that I sit on');
+    expect((await agent.get('/').expect(200)).text).not.to.include('not yet confirmed by you');
 
     const chairToken = await tokenFor(chair);
     const list = await api(chairToken).get(`/users/${her.id}/external-certificates`).expect(200);

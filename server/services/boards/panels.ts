@@ -61,6 +61,7 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       id: String(b._id),
       name: b.name,
       role: b.members.find((m) => String(m.userId) === user.id)?.role ?? 'governor',
+      confirmed: !!b.members.find((m) => String(m.userId) === user.id)?.confirmedAt,
     })),
     rounds: summaries,
     own: {
