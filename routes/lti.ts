@@ -2,14 +2,12 @@ import { parse as parseCookies } from 'cookie';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ForbiddenError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
-import { loadCohort } from '../server/services/cohorts/cohorts.ts';
-import { canRunCohort } from '../server/policies/cohorts.ts';
+import { loadRunCohort } from '../server/services/cohorts/cohorts.ts';
 import { settings } from '../server/settings.ts';
 import {
   LaunchRefusedError,
@@ -280,8 +278,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
 
   // ── Cohort class list (facilitators of the cohort, admins) ──
   web.get('/cohorts/:id/lms', requireSignIn, async (req, res) => {
-    const cohort = await loadCohort(req.params.id as string);
-    if (!canRunCohort(req.user!, cohort)) throw new ForbiddenError();
+    const cohort = await loadRunCohort({ actor: req.user!, cohortId: req.params.id as string });
     res.render('lti/cohort', {
       title: `${cohort.name}: LMS class list`,
       cohort,

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
+import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
@@ -10,7 +11,7 @@ import { UserModel } from '../../models/User.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
 
@@ -213,7 +214,7 @@ describe('boards: web pages and forms', () => {
     expect((await RecruitmentRoundModel.findById(full.id).lean())!.panel).to.have.length(20);
   });
 
-  it('lets the clerk record safer-recruitment training for a member; a governor cannot record it for someone else (403)', async () => {
+  it('lets the clerk record safer-recruitment training for a member; a governor recording it for someone else is answered as for an unknown person (404, web and API) and nothing is recorded', async () => {
     const clerkAgent = await signIn(app, clerk.email, testPassword);
     await clerkAgent
       .post(`/boards/${board.id}/external-certificates`)
@@ -230,13 +231,27 @@ describe('boards: web pages and forms', () => {
       }),
     ).to.equal(1);
     const govAgent = await signIn(app, governor.email, testPassword);
-    await govAgent
-      .post(`/boards/${board.id}/external-certificates`)
-      .field('_csrf', await csrfOf(govAgent, `/boards/${board.id}`))
-      .field('userId', chair.id)
-      .field('provider', 'Made up')
-      .field('completedOn', '2025-09-01')
-      .expect(403);
+    const csrf = await csrfOf(govAgent, `/boards/${board.id}`);
+    const viaForm = (userId: string) =>
+      govAgent
+        .post(`/boards/${board.id}/external-certificates`)
+        .field('_csrf', csrf)
+        .field('userId', userId)
+        .field('provider', 'Made up')
+        .field('completedOn', '2025-09-01');
+    const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
+    const unknownPage = await viaForm(String(new Types.ObjectId())).expect(404);
+    const refusedPage = await viaForm(chair.id).expect(404);
+    expect(withoutTokens(refusedPage.text)).to.equal(withoutTokens(unknownPage.text));
+    const auth = { Authorization: `Bearer ${await tokenFor(governor)}` };
+    const viaApi = (userId: string) =>
+      supertest(app)
+        .post('/api/v1/external-certificates')
+        .set(auth)
+        .send({ userId, provider: 'Made up', completedOn: '2025-09-01' });
+    const unknown = await viaApi(String(new Types.ObjectId())).expect(404);
+    const refused = await viaApi(chair.id).expect(404);
+    expect(refused.body).to.deep.equal(unknown.body);
     expect(await ExternalCertificateModel.countDocuments({ provider: 'Made up' })).to.equal(0);
   });
 

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -14,6 +15,8 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 const promotions: string[] = [];
+/** A page without its per-request form tokens, to compare two answers. */
+const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
 onDomainEvent('enrolment.activated', async (e) => {
   if (e.promotedFromWaitlist) promotions.push(String(e.userId));
 });
@@ -243,51 +246,84 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id })).to.equal(1);
   });
 
-  it('a participant enrols herself only when the cohort is open for it (403 otherwise, nothing recorded)', async () => {
+  it('a participant enrols herself only when the cohort is open for it: a closed one answers as an unknown id (404), someone else in an open one 403, and nothing is recorded', async () => {
     const closed = await buildCohort();
     const open = await buildCohort({ selfEnrolment: true });
     const p = await buildUser();
     const pAuth = { Authorization: `Bearer ${await tokenFor(p)}` };
-    await supertest(app)
-      .post(`/api/v1/cohorts/${String(closed._id)}/enrolments`)
-      .set(pAuth)
-      .send({ userId: p.id })
-      .expect(403);
+    const enrol = (cohortId: unknown, userId: string) =>
+      supertest(app)
+        .post(`/api/v1/cohorts/${String(cohortId)}/enrolments`)
+        .set(pAuth)
+        .send({ userId });
+    const unknown = await enrol(new Types.ObjectId(), p.id).expect(404);
+    const hidden = await enrol(closed._id, p.id).expect(404);
+    expect(hidden.body).to.deep.equal(unknown.body);
+    const agent = await signIn(app, p.email, testPassword);
+    const csrf = await csrfOf(agent, '/');
+    const join = (cohortId: unknown) =>
+      agent
+        .post(`/cohorts/${String(cohortId)}/join`)
+        .type('form')
+        .send({ _csrf: csrf });
+    const unknownPage = await join(new Types.ObjectId()).expect(404);
+    const hiddenPage = await join(closed._id).expect(404);
+    expect(withoutTokens(hiddenPage.text)).to.equal(withoutTokens(unknownPage.text));
     expect(await EnrolmentModel.countDocuments({ cohortId: closed._id })).to.equal(0);
     const other = await buildUser();
-    await supertest(app)
-      .post(`/api/v1/cohorts/${String(open._id)}/enrolments`)
-      .set(pAuth)
-      .send({ userId: other.id })
-      .expect(403);
-    const res = await supertest(app)
-      .post(`/api/v1/cohorts/${String(open._id)}/enrolments`)
-      .set(pAuth)
-      .send({ userId: p.id })
-      .expect(201);
+    await enrol(open._id, other.id).expect(403);
+    expect(await EnrolmentModel.countDocuments({ cohortId: open._id })).to.equal(0);
+    const res = await enrol(open._id, p.id).expect(201);
     expect(res.body).to.deep.equal({ status: 'active' });
   });
 
-  it('a facilitator who does not run the cohort cannot enrol, list or withdraw (403/404), and nothing changes', async () => {
+  it('a facilitator who does not run a cohort she cannot see is answered as for an unknown id (404) when she enrols, lists or withdraws, and nothing changes', async () => {
     const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
     const other = await buildUser({ roles: ['facilitator'] });
     const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
     const p = await buildUser();
-    const r1 = await supertest(app)
-      .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
-      .set(otherAuth)
-      .send({ userId: p.id });
-    expect([403, 404]).to.include(r1.status);
-    const r2 = await supertest(app)
-      .get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
-      .set(otherAuth);
-    expect([403, 404]).to.include(r2.status);
     await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: p.id });
-    const r3 = await supertest(app)
-      .delete(`/api/v1/cohorts/${String(cohort._id)}/enrolments/${p.id}`)
-      .set(otherAuth);
-    expect([403, 404]).to.include(r3.status);
+    const tries = (cohortId: unknown) => [
+      supertest(app)
+        .post(`/api/v1/cohorts/${String(cohortId)}/enrolments`)
+        .set(otherAuth)
+        .send({ userId: other.id }),
+      supertest(app)
+        .get(`/api/v1/cohorts/${String(cohortId)}/enrolments`)
+        .set(otherAuth),
+      supertest(app)
+        .delete(`/api/v1/cohorts/${String(cohortId)}/enrolments/${p.id}`)
+        .set(otherAuth),
+    ];
+    const unknown = await Promise.all(tries(new Types.ObjectId()));
+    const hidden = await Promise.all(tries(cohort._id));
+    expect(hidden.map((r) => r.status)).to.deep.equal([404, 404, 404]);
+    expect(hidden.map((r) => r.body)).to.deep.equal(unknown.map((r) => r.body));
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(1);
+    expect(await EnrolmentModel.countDocuments({ userId: other.id })).to.equal(0);
+  });
+
+  it('a facilitator who sees a cohort (open to join) but does not run it gets 403 when she enrols someone else, lists or withdraws someone, and nothing changes', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id], selfEnrolment: true });
+    const other = await buildUser({ roles: ['facilitator'] });
+    const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
+    const p = await buildUser();
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: p.id });
+    const answers = await Promise.all([
+      supertest(app)
+        .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+        .set(otherAuth)
+        .send({ userId: (await buildUser()).id }),
+      supertest(app)
+        .get(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+        .set(otherAuth),
+      supertest(app)
+        .delete(`/api/v1/cohorts/${String(cohort._id)}/enrolments/${p.id}`)
+        .set(otherAuth),
+    ]);
+    expect(answers.map((r) => r.status)).to.deep.equal([403, 403, 403]);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(1);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id, status: 'active' })).to.equal(1);
   });
 
   it('the people form answers someone who does not run the cohort alike whether or not the email has an account, and enrols nobody', async () => {
@@ -313,6 +349,31 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await statuses(String(hidden._id))).to.deep.equal([404, 404]);
     expect(await statuses(String(joined._id))).to.deep.equal([403, 403]);
     expect(await EnrolmentModel.countDocuments({ userId: known.id })).to.equal(0);
+  });
+
+  it('the CSV import answers someone who cannot see the cohort as for an unknown id (404) and someone who sees it but does not run it 403, and invites or enrols nobody', async () => {
+    const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const joined = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const outsider = await buildUser();
+    const known = await buildUser();
+    await enrolParticipant({ actor: 'system', cohortId: String(joined._id), userId: outsider.id });
+    const agent = await signIn(app, outsider.email, testPassword);
+    const csv = `${known.email}\nnever.invited@example.org,Nia`;
+    const csrf = await csrfOf(agent, '/');
+    const importInto = (cohortId: unknown) =>
+      agent
+        .post(`/cohorts/${String(cohortId)}/people/import`)
+        .type('form')
+        .send({ _csrf: csrf, csv });
+    const unknown = await importInto(new Types.ObjectId()).expect(404);
+    const refused = await importInto(hidden._id).expect(404);
+    expect(withoutTokens(refused.text)).to.equal(withoutTokens(unknown.text));
+    expect(refused.text).to.include('We could not find that cohort.');
+    await importInto(joined._id).expect(403);
+    expect(await UserModel.countDocuments({ email: 'never.invited@example.org' })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: 'never.invited@example.org' })).to.equal(0);
+    expect(await EnrolmentModel.countDocuments({ userId: known.id })).to.equal(0);
+    expect(await EnrolmentModel.countDocuments({ cohortId: hidden._id })).to.equal(0);
   });
 
   it('a CSV of emails enrols known people, invites unknown ones and reports every row', async () => {

@@ -1,5 +1,6 @@
 import { randomBytes } from 'node:crypto';
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import ical from 'node-ical';
 import supertest from 'supertest';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
@@ -222,6 +223,41 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await agent.get(`/sessions/${created.body.id}.ics`).expect(404);
     await agent.get('/sessions/not-an-id').expect(404);
     await agent.get('/cohorts/zzz').expect(404);
+  });
+
+  it('a facilitator scheduling in a cohort she cannot see is answered as for an unknown id (404, web and API), in one she sees but does not run 403, and nothing is stored', async () => {
+    const other = await buildUser({ roles: ['facilitator'] });
+    const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
+    const open = await buildCohort({ facilitatorIds: [facilitator.id], selfEnrolment: true });
+    const body = {
+      title: 'Not hers to schedule',
+      startsAt: '2027-08-02T09:00',
+      durationMinutes: 60,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/x',
+    };
+    const viaApi = (id: unknown) =>
+      supertest(app)
+        .post(`/api/v1/cohorts/${String(id)}/sessions`)
+        .set(otherAuth)
+        .send(body);
+    const unknown = await viaApi(new Types.ObjectId()).expect(404);
+    const hidden = await viaApi(cohortId).expect(404);
+    expect(hidden.body).to.deep.equal(unknown.body);
+    await viaApi(open._id).expect(403);
+    const agent = await signIn(app, other.email, testPassword);
+    const csrf = await csrfOf(agent, '/');
+    const viaForm = (id: unknown) =>
+      agent
+        .post(`/cohorts/${String(id)}/sessions`)
+        .type('form')
+        .send({ ...body, durationMinutes: '60', _csrf: csrf });
+    const unknownPage = await viaForm(new Types.ObjectId()).expect(404);
+    const hiddenPage = await viaForm(cohortId).expect(404);
+    const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
+    expect(withoutTokens(hiddenPage.text)).to.equal(withoutTokens(unknownPage.text));
+    await viaForm(open._id).expect(403);
+    expect(await CohortSessionModel.countDocuments({ title: body.title })).to.equal(0);
   });
 
   it('the web form schedules a session, and bad input re-renders it with 422 keeping what was typed', async () => {

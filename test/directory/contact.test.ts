@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
@@ -100,13 +101,45 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     }
   });
 
-  it('when she writes to someone she cannot see (hidden profile), it answers 403 and sends nothing', async () => {
+  it('when she writes to someone she cannot see (hidden or networks-only profile), it answers as for an unknown person (404, web and API) and sends nothing', async () => {
     const writer = await buildUser();
     const hidden = await buildUser();
+    const networksOnly = await buildUser();
+    const withoutProfile = await buildUser();
     await publish(hidden, 'hidden');
-    await (await api(writer)).post(`/api/v1/directory/${hidden.id}/messages`).send({ body: 'Hi' }).expect(403);
-    expect(await DirectoryMessageModel.countDocuments({ toId: hidden.id })).to.equal(0);
-    expect(await OutboxMessageModel.countDocuments({ to: hidden.email })).to.equal(0);
+    await publish(networksOnly, 'networks');
+    const writerApi = await api(writer);
+    const write = (toId: string) => writerApi.post(`/api/v1/directory/${toId}/messages`).send({ body: 'Hi' });
+    const unknown = await write(String(new Types.ObjectId())).expect(404);
+    for (const to of [hidden, networksOnly, withoutProfile]) {
+      const refused = await write(to.id).expect(404);
+      expect(refused.body).to.deep.equal(unknown.body);
+    }
+    const agent = await signIn(app, writer.email, testPassword);
+    const csrf = await csrfOf(agent, '/directory');
+    const viaForm = (toId: string) =>
+      agent.post(`/directory/people/${toId}/contact`).type('form').send({ _csrf: csrf, body: 'Hi' });
+    const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
+    const unknownPage = await viaForm(String(new Types.ObjectId())).expect(404);
+    const hiddenPage = await viaForm(hidden.id).expect(404);
+    expect(withoutTokens(hiddenPage.text)).to.equal(withoutTokens(unknownPage.text));
+    for (const to of [hidden, networksOnly]) {
+      expect(await DirectoryMessageModel.countDocuments({ toId: to.id })).to.equal(0);
+      expect(await OutboxMessageModel.countDocuments({ to: to.email })).to.equal(0);
+    }
+  });
+
+  it('when she writes to herself, it answers 403 (she sees her own profile) and sends nothing', async () => {
+    const writer = await buildUser();
+    await publish(writer);
+    await (
+      await api(writer)
+    )
+      .post(`/api/v1/directory/${writer.id}/messages`)
+      .send({ body: 'Note to self' })
+      .expect(403);
+    expect(await DirectoryMessageModel.countDocuments({ toId: writer.id })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: writer.email })).to.equal(0);
   });
 
   it('after 5 messages in an hour, the 6th answers 429 and stores nothing', async () => {
@@ -189,7 +222,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     await reporterOnly.get('/admin/directory/reports').expect(403);
   });
 
-  it('when she blocks someone, that person cannot write to her, and neither sees the other in the directory', async () => {
+  it('when she blocks someone, that person cannot write to her (404, as she cannot see her), and neither sees the other in the directory', async () => {
     const blocker = await buildUser();
     const blocked = await buildUser();
     await publish(blocker);
@@ -206,7 +239,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await ids(blockerApi)).to.not.include(blocked.id);
     expect(await ids(blockedApi)).to.not.include(blocker.id);
     await blockedApi.get(`/api/v1/directory/${blocker.id}`).expect(404);
-    await blockedApi.post(`/api/v1/directory/${blocker.id}/messages`).send({ body: 'Let me in' }).expect(403);
+    await blockedApi.post(`/api/v1/directory/${blocker.id}/messages`).send({ body: 'Let me in' }).expect(404);
     expect(await OutboxMessageModel.countDocuments({ to: blocker.email })).to.equal(0);
     await blockerApi.put(`/api/v1/me/blocks/${blocker.id}`).expect(422);
     await blockerApi.delete(`/api/v1/me/blocks/${blocked.id}`).expect(204);

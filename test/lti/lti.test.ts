@@ -16,8 +16,8 @@ import { applySettings } from '../../server/settings.ts';
 import { csrfFrom, testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
-import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
-import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 import { listeningTool, SimulatedPlatform } from '../support/ltiPlatform.ts';
 
 type Agent = ReturnType<typeof supertest.agent>;
@@ -621,7 +621,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       await supertest(tool.server)
         .post(`/api/v1/cohorts/${c.id}/lti-sync`)
         .set({ Authorization: `Bearer ${await tokenFor(outsider)}` })
-        .expect(403);
+        .expect(404);
+      expect(await EnrolmentModel.countDocuments({ cohortId: c.id })).to.equal(2);
       const auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
       const res = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
       expect(res.body).to.deep.equal({ added: 1, kept: 1, waitlisted: 1 });
@@ -645,6 +646,58 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const leaverName = (await UserModel.findById(leaverLink!.userId).lean())!.name;
       expect(page.text).to.include('No longer on the class list');
       expect(page.text).to.include(leaverName);
+    });
+
+    it('someone who cannot see a cohort is answered as for an unknown id (404) by its class list page and its sync, web and API; someone who sees it but does not run it gets 403; nothing changes', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+      const participant = await buildUser();
+      await enrol(participant.id, c.id, p.id);
+      const outsider = await buildUser({ roles: ['facilitator'] });
+      const unknownId = String(new Types.ObjectId());
+      const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
+      const syncViaApi = async (user: TestUser, cohortId: string) =>
+        supertest(tool.server)
+          .post(`/api/v1/cohorts/${cohortId}/lti-sync`)
+          .set({ Authorization: `Bearer ${await tokenFor(user)}` });
+      const signedIn = async (user: { email: string }) => {
+        const agent = supertest.agent(tool.server);
+        const login = await agent.get('/login');
+        await agent
+          .post('/login')
+          .type('form')
+          .send({ email: user.email, password: testPassword, _csrf: csrfFrom(login.text) })
+          .expect(303);
+        return { agent, csrf: csrfFrom((await agent.get('/')).text) };
+      };
+
+      const unknown = await syncViaApi(outsider, unknownId);
+      const hidden = await syncViaApi(outsider, c.id);
+      expect([unknown.status, hidden.status]).to.deep.equal([404, 404]);
+      expect(hidden.body).to.deep.equal(unknown.body);
+      expect((await syncViaApi(participant, c.id)).status).to.equal(403);
+
+      const asOutsider = await signedIn(outsider);
+      const unknownPage = await asOutsider.agent.get(`/cohorts/${unknownId}/lms`).expect(404);
+      const hiddenPage = await asOutsider.agent.get(`/cohorts/${c.id}/lms`).expect(404);
+      expect(withoutTokens(hiddenPage.text)).to.equal(withoutTokens(unknownPage.text));
+      const syncForm = (cohortId: string) =>
+        asOutsider.agent.post(`/cohorts/${cohortId}/lti-sync`).type('form').send({ _csrf: asOutsider.csrf });
+      const unknownSync = await syncForm(unknownId).expect(404);
+      const hiddenSync = await syncForm(c.id).expect(404);
+      expect(withoutTokens(hiddenSync.text)).to.equal(withoutTokens(unknownSync.text));
+
+      const asParticipant = await signedIn(participant);
+      await asParticipant.agent.get(`/cohorts/${c.id}/lms`).expect(403);
+      await asParticipant.agent
+        .post(`/cohorts/${c.id}/lti-sync`)
+        .type('form')
+        .send({ _csrf: asParticipant.csrf })
+        .expect(403);
+
+      expect(await EnrolmentModel.countDocuments({ cohortId: c.id })).to.equal(1);
+      expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String)).to.deep.equal([facilitator.id]);
     });
   });
 

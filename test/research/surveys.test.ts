@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { NotificationModel } from '../../models/Notification.ts';
@@ -61,6 +62,21 @@ describe('research: consent and surveys', () => {
         .send({ consented: false })
         .expect(200);
       expect(await ResearchConsentModel.countDocuments({ userId: her.id })).to.equal(2);
+    });
+
+    it('when she clicks twice at once, one change is recorded and both clicks answer it', async () => {
+      const her = await buildUser();
+      const auth = await bearer(her);
+      const put = (consented: boolean) =>
+        supertest(app).put('/api/v1/me/research-consent').set('Authorization', auth).send({ consented });
+      for (const [round, consented] of [true, false, true, false].entries()) {
+        const answers = await Promise.all([put(consented), put(consented)]);
+        expect(answers.map((a) => a.status)).to.deep.equal([200, 200]);
+        expect(answers[0]!.body).to.deep.equal(answers[1]!.body);
+        expect(answers[0]!.body.consented).to.equal(consented);
+        const history = await ResearchConsentModel.find({ userId: her.id }).sort({ at: 1 }).lean();
+        expect(history.map((c) => c.consented)).to.deep.equal([true, false, true, false].slice(0, round + 1));
+      }
     });
 
     it('when the body is not a boolean, it answers 422 and records nothing', async () => {
@@ -153,7 +169,7 @@ describe('research: consent and surveys', () => {
       }
     });
 
-    it('takes her answers once (409 the second time), checks each answer, and refuses someone not invited', async () => {
+    it('takes her answers once (409 the second time) and checks each answer', async () => {
       const cohort = await buildCohort();
       const her = await buildUser();
       await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
@@ -185,17 +201,41 @@ describe('research: consent and surveys', () => {
         .send({ answers: { confidence: 4, role: 'Deputy head' } })
         .expect(409);
       expect(await SurveyResponseModel.countDocuments({ surveyId: survey.body.id })).to.equal(1);
+    });
+
+    it('someone not invited to a survey is answered as for an unknown one (404, web and API) and nothing is recorded', async () => {
+      const cohort = await buildCohort();
+      const her = await buildUser();
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
+      const survey = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({ title: 'Invited only', programmeId: String(cohort.programmeId), moment: 'start', questions })
+        .expect(201);
       const outsider = await buildUser();
-      await supertest(app)
-        .post(path)
-        .set('Authorization', await bearer(outsider))
-        .send({ answers: { confidence: 4, role: 'Deputy head' } })
-        .expect(403);
-      await supertest(app)
-        .post('/api/v1/surveys/not-an-id/responses')
-        .set('Authorization', auth)
-        .send({ answers: {} })
+      const auth = await bearer(outsider);
+      const answer = (surveyId: string) =>
+        supertest(app)
+          .post(`/api/v1/surveys/${surveyId}/responses`)
+          .set('Authorization', auth)
+          .send({ answers: { confidence: 4, role: 'Deputy head' } });
+      const unknown = await answer(String(new Types.ObjectId())).expect(404);
+      const notInvited = await answer(survey.body.id).expect(404);
+      expect(notInvited.body).to.deep.equal(unknown.body);
+      expect((await answer('not-an-id').expect(404)).body).to.deep.equal(unknown.body);
+      const agent = await signIn(app, outsider.email, testPassword);
+      const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
+      const unknownPage = await agent.get(`/surveys/${String(new Types.ObjectId())}`).expect(404);
+      const page = await agent.get(`/surveys/${survey.body.id}`).expect(404);
+      expect(withoutTokens(page.text)).to.equal(withoutTokens(unknownPage.text));
+      const csrf = await csrfOf(agent, '/surveys');
+      const posted = await agent
+        .post(`/surveys/${survey.body.id}`)
+        .type('form')
+        .send({ _csrf: csrf, 'answer-confidence': '4', 'answer-role': 'Deputy head' })
         .expect(404);
+      expect(withoutTokens(posted.text)).to.equal(withoutTokens(unknownPage.text));
+      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.body.id })).to.equal(0);
     });
 
     it('an end survey is planned for 09:00 her zone on the cohort’s last day, and a completion moves it forward', async () => {

@@ -7,7 +7,7 @@ import {
   type ExternalCertificate,
 } from '../../../models/ExternalCertificate.ts';
 import { UserModel } from '../../../models/User.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { NotFoundError, ValidationError } from '../../errors.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
 import { managesPerson, readsEvidenceOf } from './boards.ts';
 
@@ -40,7 +40,8 @@ export function presentExternalCertificate(c: ExternalCertificate) {
 
 /**
  * Records safer-recruitment training done elsewhere, for herself, or (chair, clerk) for a member or panel member
- * of a board she manages. The optional evidence file is kept in the database (small files only).
+ * of a board she manages. The optional evidence file is kept in the database (small files only). Anyone else is told
+ * what an unknown person id gets (404), as listExternalCertificates does: whether an id is someone's is not given away.
  */
 export async function recordExternalCertificate(props: {
   actor: Express.User;
@@ -54,7 +55,7 @@ export async function recordExternalCertificate(props: {
   if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId })))
     throw new NotFoundError(messages.noPerson);
   if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
-    throw new ForbiddenError();
+    throw new NotFoundError(messages.noPerson);
   const problems: { path: string; message: string }[] = [];
   const today = DateTime.fromJSDate(props.now ?? new Date(), { zone: props.actor.timezone }).toISODate()!;
   if (props.completedOn > today) problems.push({ path: 'completedOn', message: messages.future });

@@ -11,7 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
-import { loadCohort, loadRunCohort, namesOf } from './cohorts.ts';
+import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { createUser } from '../users.ts';
 
 const messages = {
@@ -30,6 +30,10 @@ export type Actor = Express.User | 'system';
 export type EnrolmentResult = { status: 'active' | 'waitlisted'; position?: number };
 
 type Seating = 'seated' | 'already-seated' | 'full';
+
+/** The cohort, for the system or for someone who may see it (404 otherwise, as for an unknown id). */
+const cohortSeenBy = async (actor: Actor, cohortId: string): Promise<Cohort> =>
+  actor === 'system' ? loadCohort(cohortId) : (await loadVisibleCohort({ actor, cohortId })).cohort;
 
 /** How long an enrolment request can take; waitlist rows older than this belong to people who really wait. */
 const settleMs = 10_000;
@@ -133,7 +137,8 @@ async function writeEnrolment(
  * are taken through the Seat unique index, waitlist numbers through the WaitlistTicket one, and the enrolment row
  * is unique per (cohort, person).
  * Those who run the cohort enrol anyone; a participant enrols herself when the cohort is open for it; 'system'
- * is for other areas' automation (governing-board panels).
+ * is for other areas' automation (governing-board panels). Someone who cannot see the cohort gets the 404 of an
+ * unknown id; someone who sees it but may not make this change, 403.
  * @param now when she asked; defaults to the current time
  */
 export async function enrolParticipant(props: {
@@ -143,7 +148,7 @@ export async function enrolParticipant(props: {
   now?: Date;
 }): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
-  const cohort = await loadCohort(props.cohortId);
+  const cohort = await cohortSeenBy(props.actor, props.cohortId);
   if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'enrol'))
     throw new ForbiddenError();
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
@@ -235,8 +240,8 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
 }
 
 /**
- * Withdraws a person (those who run the cohort, or she herself): her place is freed and the first person on the
- * waitlist takes it.
+ * Withdraws a person (those who run the cohort, or she herself; refusals as for enrolParticipant): her place is
+ * freed and the first person on the waitlist takes it.
  */
 export async function withdrawParticipant(props: {
   actor: Actor;
@@ -245,7 +250,7 @@ export async function withdrawParticipant(props: {
   now?: Date;
 }): Promise<{ promoted: string[] }> {
   const now = props.now ?? new Date();
-  const cohort = await loadCohort(props.cohortId);
+  const cohort = await cohortSeenBy(props.actor, props.cohortId);
   if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw'))
     throw new ForbiddenError();
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
@@ -421,8 +426,9 @@ export type ImportRow = {
 const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 /**
- * Enrols a CSV of emails (one per row, optionally followed by a name; a header row is skipped). People without an
- * account are invited (an account without a password, and an invitation email). Every row is reported.
+ * Enrols a CSV of emails (one per row, optionally followed by a name; a header row is skipped) for those who run the
+ * cohort. People without an account are invited (an account without a password, and an invitation email). Every row
+ * is reported.
  */
 export async function importEnrolments(props: {
   actor: Express.User;
@@ -430,8 +436,7 @@ export async function importEnrolments(props: {
   csv: string;
   now?: Date;
 }): Promise<ImportRow[]> {
-  const cohort = await loadCohort(props.cohortId);
-  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   let records: string[][];
   try {
     records = parse(props.csv, {

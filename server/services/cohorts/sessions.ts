@@ -10,7 +10,7 @@ import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { toWallClock, wallClockToInstant } from '../../time.ts';
-import { loadCohort } from './cohorts.ts';
+import { loadCohort, loadRunCohort } from './cohorts.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -116,10 +116,12 @@ export function presentSession(s: CohortSession) {
   };
 }
 
-/** Schedules a session (those who run the cohort). It may lie in the past, to record a register afterwards. */
+/**
+ * Schedules a session (those who run the cohort: 404 to someone who cannot see it, 403 to someone who sees it). It
+ * may lie in the past, to record a register afterwards.
+ */
 export async function scheduleSession(props: { actor: Express.User; cohortId: string; input: SessionInput }) {
-  const cohort = await loadCohort(props.cohortId);
-  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const { set } = checkSessionInput(props.input, cohort);
   const session = await CohortSessionModel.create({
     ...set,

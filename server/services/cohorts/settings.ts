@@ -3,10 +3,10 @@ import { type Cohort, CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, ValidationError } from '../../errors.ts';
+import { ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { canCreateCohorts, canRunCohort } from '../../policies/cohorts.ts';
-import { checkCohortInput, loadCohort, type CohortInput } from './cohorts.ts';
+import { canCreateCohorts } from '../../policies/cohorts.ts';
+import { checkCohortInput, loadCohort, loadRunCohort, type CohortInput } from './cohorts.ts';
 import { fillFromWaitlist } from './enrolment.ts';
 
 const messages = {
@@ -25,8 +25,7 @@ export async function updateCohort(props: {
   input: CohortInput;
   now?: Date;
 }): Promise<{ cohort: Cohort; promoted: string[] }> {
-  const cohort = await loadCohort(props.cohortId);
-  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   // Facilitators may not re-assign who runs the cohort or move it to another programme.
   const reassigns = canCreateCohorts(props.actor);
   const input = reassigns

@@ -11,7 +11,7 @@ import { spendAllowance } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
-import { canContact } from './visibility.ts';
+import { canContact, canSeeProfile } from './visibility.ts';
 
 /**
  * Contact through the directory, designed so that no address leaves Pathways until the recipient chooses:
@@ -26,6 +26,7 @@ const messages = {
   notVisible: 'You can write only to people whose directory profile you can see.',
   tooMany: `You can send ${contactLimit.perHour} messages an hour through the directory. Please try again later.`,
   notYours: 'This message was not sent to you.',
+  notYourself: 'You cannot write to yourself through the directory.',
 };
 
 export type PresentedMessage = {
@@ -88,7 +89,10 @@ async function planMessageEmail(messageId: Types.ObjectId, toId: Types.ObjectId,
   );
 }
 
-/** She writes to someone she can see in the directory. */
+/**
+ * She writes to someone she can see in the directory. Someone she cannot see is answered as someone without a
+ * profile (404), so a hidden profile, or a block, is not given away; only writing to herself is refused (403).
+ */
 export async function sendDirectoryMessage(props: {
   actor: Express.User;
   toId: string;
@@ -102,14 +106,15 @@ export async function sendDirectoryMessage(props: {
     UserModel.findById(toId).select({ name: 1, status: 1 }).lean(),
   ]);
   if (!profile || !recipient || recipient.status !== 'active') throw new NotFoundError();
-  const allowed = canContact({
+  const viewing = {
     viewerId: actor.id,
     ownerId: toId,
     visibility: profile.visibility as DirectoryVisibility,
     blocked: await isBlockedBetween(actor.id, toId),
     sharesNetwork: profile.visibility === 'networks' && (await shareANetwork(actor.id, toId)),
-  });
-  if (!allowed) throw new ForbiddenError(messages.notVisible);
+  };
+  if (!canSeeProfile(viewing)) throw new NotFoundError();
+  if (!canContact(viewing)) throw new ForbiddenError(messages.notYourself);
   await spendContactAllowance(actor.id);
   const message = await DirectoryMessageModel.create({
     fromId: actor.id,

@@ -6,9 +6,8 @@ import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { LtiRosterSyncModel } from '../../../models/LtiRosterSync.ts';
 import { UserModel } from '../../../models/User.ts';
-import { ConflictError, ForbiddenError, ValidationError } from '../../errors.ts';
-import { canRunCohort } from '../../policies/cohorts.ts';
-import { loadCohort } from '../cohorts/cohorts.ts';
+import { ConflictError, ValidationError } from '../../errors.ts';
+import { loadRunCohort } from '../cohorts/cohorts.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { scope } from './claims.ts';
 import { isInstructor, isLearner } from './claims.ts';
@@ -48,12 +47,12 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
 /**
  * Syncs a cohort from the class list of its last LMS launch context (NRPS 2.0): active learners are enrolled once
  * (capacity and waitlist as usual; existing (platform, sub) links reused), instructors become facilitators. People
- * enrolled through the LMS who are no longer on the list are recorded for the cohort page, not withdrawn.
+ * enrolled through the LMS who are no longer on the list are recorded for the cohort page, not withdrawn. Those who
+ * run the cohort sync it: 404 to someone who cannot see it, 403 to someone who sees it.
  */
 export async function syncCohortRoster(props: { actor: Express.User; cohortId: string; now?: Date }) {
   const now = props.now ?? new Date();
-  const cohort = await loadCohort(props.cohortId);
-  if (!canRunCohort(props.actor, cohort)) throw new ForbiddenError();
+  const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const launch = await LtiLaunchModel.findOne({ cohortId: cohort._id, membershipsUrl: { $type: 'string' } })
     .sort({ launchedAt: -1 })
     .lean();

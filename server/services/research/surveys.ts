@@ -22,7 +22,8 @@ const oid = (id: Id) => new Types.ObjectId(String(id));
 
 const messages = {
   noProgramme: 'is not a programme',
-  notInvited: 'You have not been invited to this survey, or it is closed.',
+  // One answer whether the survey is unknown, not hers or closed: whether a survey exists is not hers to know.
+  notFound: 'We could not find that survey. You may not have been invited to it, or it may have closed.',
   answered: 'You have already answered this survey.',
   likert: 'choose a number from 1 to 5',
   choice: 'choose one of the options',
@@ -262,12 +263,12 @@ export async function surveysWaitingFor(props: { userId: Id; now?: Date }) {
 
 /** A survey as she may answer it: only when invited and open (404 otherwise: its existence is not hers to know). */
 export async function surveyToAnswer(props: { userId: Id; surveyId: string; now?: Date }) {
-  if (!isObjectId(props.surveyId)) throw new NotFoundError();
+  if (!isObjectId(props.surveyId)) throw new NotFoundError(messages.notFound);
   const survey = await SurveyModel.findById(props.surveyId).lean();
-  if (!survey) throw new NotFoundError();
+  if (!survey) throw new NotFoundError(messages.notFound);
   const answered = await SurveyResponseModel.exists({ surveyId: survey._id, userId: oid(props.userId) });
   const invitation = await openInvitation(survey._id, props.userId, props.now ?? new Date());
-  if (!invitation && !answered) throw new NotFoundError(messages.notInvited);
+  if (!invitation && !answered) throw new NotFoundError(messages.notFound);
   return { survey: presentSurvey(survey), answered: !!answered };
 }
 
@@ -299,7 +300,10 @@ export function checkAnswers(
   return { errors, clean };
 }
 
-/** Records her answers once (unique on survey and person: a second answer is a 409, whoever races). */
+/**
+ * Records her answers once (unique on survey and person: a second answer is a 409, whoever races). Without an open
+ * invitation it is the 404 of an unknown survey, as surveyToAnswer answers.
+ */
 export async function answerSurvey(props: {
   userId: Id;
   surveyId: string;
@@ -307,13 +311,13 @@ export async function answerSurvey(props: {
   now?: Date;
 }) {
   const now = props.now ?? new Date();
-  if (!isObjectId(props.surveyId)) throw new NotFoundError();
+  if (!isObjectId(props.surveyId)) throw new NotFoundError(messages.notFound);
   const survey = await SurveyModel.findById(props.surveyId).lean();
-  if (!survey) throw new NotFoundError();
+  if (!survey) throw new NotFoundError(messages.notFound);
   if (!(await openInvitation(survey._id, props.userId, now))) {
     if (await SurveyResponseModel.exists({ surveyId: survey._id, userId: oid(props.userId) }))
       throw new ConflictError(messages.answered);
-    throw new ForbiddenError(messages.notInvited);
+    throw new NotFoundError(messages.notFound);
   }
   const { errors, clean } = checkAnswers(survey.questions, props.answers);
   if (errors.length) throw new ValidationError('Some answers need correcting.', errors);
