@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
@@ -88,18 +89,27 @@ describe('learning: progress, the facilitator view and privacy', () => {
     expect(res.body.items).to.have.length(2);
   });
 
-  it('a participant cannot read the cohort’s progress (API and web: 403), nor another facilitator', async () => {
+  it('a participant cannot read her cohort’s progress (API and web: 403); another facilitator, who cannot see the cohort, gets the 404 of an unknown id', async () => {
     await supertest(app)
       .get(`/api/v1/cohorts/${cohort.id}/progress`)
       .set(await auth(bea))
       .expect(403);
-    await supertest(app)
+    const outsider = await buildUser({ roles: ['facilitator'] });
+    const hidden = await supertest(app)
       .get(`/api/v1/cohorts/${cohort.id}/progress`)
-      .set(await auth(await buildUser({ roles: ['facilitator'] })))
-      .expect(403);
+      .set(await auth(outsider))
+      .expect(404);
+    const unknown = await supertest(app)
+      .get(`/api/v1/cohorts/${new Types.ObjectId().toString()}/progress`)
+      .set(await auth(outsider))
+      .expect(404);
+    expect(hidden.body).to.deep.equal(unknown.body);
     const agent = await signIn(app, bea.email, testPassword);
     await agent.get(`/cohorts/${cohort.id}/progress`).expect(403);
     await agent.get(`/cohorts/${cohort.id}/progress.csv`).expect(403);
+    const outsiderAgent = await signIn(app, outsider.email, testPassword);
+    await outsiderAgent.get(`/cohorts/${cohort.id}/progress`).expect(404);
+    await outsiderAgent.get(`/cohorts/${cohort.id}/progress.csv`).expect(404);
     await supertest(app)
       .get('/api/v1/cohorts/nope/progress')
       .set(await auth(facilitator))

@@ -11,6 +11,7 @@ import { isObjectId } from '../../ids.ts';
 import { canSeeCohortProgress, readsSharedReflections } from '../../policies/learning.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { loadProgramme } from './programmes.ts';
+import { loadVisibleCohort } from '../cohorts/cohorts.ts';
 
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
@@ -284,7 +285,8 @@ const progressMessages = {
 
 /**
  * A cohort's progress for someone allowed to see it (its facilitators, admins): the cohort, its programme and
- * one row per active participant in the order asked for. A participant gets 403, an unknown id 404.
+ * one row per active participant in the order asked for. A participant of the cohort gets 403; an unknown id, or a
+ * cohort she cannot see, 404.
  */
 export async function cohortProgressFor(props: {
   actor: Express.User;
@@ -295,7 +297,11 @@ export async function cohortProgressFor(props: {
   if (!isObjectId(props.cohortId)) throw new NotFoundError(progressMessages.cohortNotFound);
   const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
   if (!cohort) throw new NotFoundError(progressMessages.cohortNotFound);
-  if (!canSeeCohortProgress(props.actor, cohort)) throw new ForbiddenError(progressMessages.notAllowed);
+  if (!canSeeCohortProgress(props.actor, cohort)) {
+    // Someone who cannot even see the cohort is told what an unknown id gets: it exists only for those it concerns.
+    await loadVisibleCohort({ actor: props.actor, cohortId: props.cohortId });
+    throw new ForbiddenError(progressMessages.notAllowed);
+  }
   const [progress, programme] = await Promise.all([
     cohortProgress(String(cohort._id), cohort),
     loadProgramme(cohort.programmeId),
