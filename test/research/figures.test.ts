@@ -242,6 +242,32 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
     expect(again.participants).to.equal(before.participants);
   });
 
+  it('when she withdraws twice at once, and consents twice at once, each is one change and the figures follow', async () => {
+    const her = people[4]!; // consenting, in the first aspiring cohort
+    const changes = () => ResearchConsentModel.countDocuments({ userId: her.id });
+    const twice = (consented: boolean) =>
+      Promise.all([
+        setResearchConsent({ userId: her.id, consented }),
+        setResearchConsent({ userId: her.id, consented }),
+      ]);
+    const recorded = await changes();
+    const before = await fromRecords(researcher, { programmeId: aspiringId });
+    await twice(false);
+    expect(await changes()).to.equal(recorded + 1);
+    const after = await fromRecords(researcher, { programmeId: aspiringId });
+    expect(after.participants).to.equal(before.participants! - 1);
+    expect(after).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: { programmeId: aspiringId } }),
+    );
+    await twice(true);
+    expect(await changes()).to.equal(recorded + 2);
+    const again = await fromRecords(researcher, { programmeId: aspiringId });
+    expect(again.participants).to.equal(before.participants);
+    expect(again).to.deep.equal(
+      await researchImpactFromSource({ actor: researcher, filters: { programmeId: aspiringId } }),
+    );
+  });
+
   it('a change with no hook of its own (an outcome she records) reaches the figures at the scheduled refresh', async () => {
     const her = people[10]!; // consenting new head, enrolled in January 2026, no interview recorded
     const cohortId = cohortIds[2]!;

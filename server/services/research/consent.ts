@@ -1,8 +1,14 @@
 import { Types } from 'mongoose';
-import { ResearchConsentModel } from '../../../models/ResearchConsent.ts';
+import { ResearchConsentModel, consentChangeId } from '../../../models/ResearchConsent.ts';
 import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts';
+import { isDuplicateKeyError } from '../../db.ts';
+import { ConflictError } from '../../errors.ts';
 import { refreshFiguresOfPerson } from './cohortFigures.ts';
 import { consentText } from './consentText.ts';
+
+const messages = {
+  busy: 'Your research consent was changing at the same moment elsewhere: please try again.',
+} as const;
 
 type Id = string | Types.ObjectId;
 export type ConsentChange = { consented: boolean; at: Date; textVersion?: string };
@@ -36,7 +42,9 @@ export async function consentState(props: { userId: Id }): Promise<ConsentState>
 
 /**
  * Records a change of her consent (a new record; history is never edited). Setting what is already set records
- * nothing and answers the current state, so a double click is one change.
+ * nothing and answers the current state, so a double click is one change, also when both clicks land at once: the
+ * state and the place of the change come from one read of her history, and a change written over the same history
+ * by another process has the same `_id` (models/ResearchConsent.ts), so only one is stored; the other reads again.
  */
 export async function setResearchConsent(props: {
   /** The person herself: consent is never given on someone's behalf. */
@@ -44,19 +52,41 @@ export async function setResearchConsent(props: {
   consented: boolean;
   now?: Date;
 }): Promise<{ consented: boolean; textVersion: string; at: Date }> {
-  const current = await consentState({ userId: props.userId });
-  if (current.consented === props.consented && current.at && current.textVersion)
-    return { consented: current.consented, textVersion: current.textVersion, at: current.at };
-  const at = props.now ?? new Date();
-  await ResearchConsentModel.create({
-    userId: new Types.ObjectId(String(props.userId)),
-    consented: props.consented,
-    textVersion: consentText.version,
-    at,
-  });
-  // The dashboard sums per-cohort records: hers are recomputed now, so she leaves (or joins) the figures at once.
-  await refreshFiguresOfPerson({ userId: props.userId });
-  return { consented: props.consented, textVersion: consentText.version, at };
+  const userId = new Types.ObjectId(String(props.userId));
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const history = await ResearchConsentModel.find({ userId }).select({ consented: 1, textVersion: 1, at: 1 }).lean();
+    const current = latestChange(history);
+    if (current?.consented === props.consented)
+      return { consented: current.consented, textVersion: current.textVersion, at: current.at };
+    const at = props.now ?? new Date();
+    try {
+      await ResearchConsentModel.create({
+        _id: consentChangeId(userId, history.length),
+        userId,
+        consented: props.consented,
+        textVersion: consentText.version,
+        at,
+      });
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+      // Another change was written over the same history a moment ago: read it again.
+      continue;
+    }
+    // The dashboard sums per-cohort records: hers are recomputed now, so she leaves (or joins) the figures at once.
+    await refreshFiguresOfPerson({ userId });
+    return { consented: props.consented, textVersion: consentText.version, at };
+  }
+  throw new ConflictError(messages.busy);
+}
+
+/** Her latest change as consentState reads it: the latest `at`, the greater `_id` breaking a tie. */
+function latestChange<T extends { _id: Types.ObjectId; at: Date }>(history: T[]): T | undefined {
+  const later = (a: T, b: T) =>
+    a.at.getTime() !== b.at.getTime() ? a.at.getTime() > b.at.getTime() : a._id.toHexString() > b._id.toHexString();
+  return history.reduce<T | undefined>(
+    (latest, change) => (!latest || later(change, latest) ? change : latest),
+    undefined,
+  );
 }
 
 /** Every consent change of these people, by user id (one indexed query). */
