@@ -1,11 +1,15 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import supertest from 'supertest';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
+import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { mentorshipMessages } from '../../server/services/mentoring/mentorships.ts';
 import { saveMentorProfile } from '../../server/services/mentoring/profiles.ts';
-import { testApp } from '../support/app.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 
 describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
@@ -16,6 +20,7 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
   });
   const as = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
 
+  type Matched = Awaited<ReturnType<typeof matched>>;
   async function matched(capacity = 2) {
     const mentor = await buildMentor({ capacity });
     const mentee = await buildMentee();
@@ -169,6 +174,68 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
       .send({ reason: 'x', rating: 6 })
       .expect(422);
     expect(rating.body.errors[0].path).to.equal('rating');
+  });
+
+  it('when the mentorship closes between a meeting’s check and its insert, the meeting is not kept and its log answers 409 (API and form)', async () => {
+    const heldAt = DateTime.now().minus({ hours: 1 }).startOf('minute');
+    /** Her log has read the mentorship as active, and its insert lands late: after the mentee's close. */
+    const logDuringClose = async (m: Matched, log: () => Promise<supertest.Response>) => {
+      const closeAuth = await as(m.mentee);
+      const held = holdNextCall(MentorshipMeetingModel, 'create', { before: true });
+      try {
+        const logging = log();
+        await held.reached;
+        held.restore();
+        await supertest(app)
+          .post(`/api/v1/mentorships/${m.id}/close`)
+          .set(closeAuth)
+          .send({ reason: 'She was appointed head.' })
+          .expect(200);
+        held.release();
+        return await logging;
+      } finally {
+        held.release();
+        held.restore();
+      }
+    };
+
+    const overApi = await matched();
+    const auth = await as(overApi.mentor);
+    const api = await logDuringClose(overApi, async () =>
+      supertest(app)
+        .post(`/api/v1/mentorships/${overApi.id}/meetings`)
+        .set(auth)
+        .send({ heldAt: heldAt.toISO(), minutes: 45, sharedNotes: 'Mock interview.' }),
+    );
+    expect(api.status).to.equal(409);
+    expect(api.type).to.equal('application/problem+json');
+    expect(api.body.detail).to.equal(mentorshipMessages.closed);
+
+    const overForm = await matched();
+    const she = await signIn(app, overForm.mentor.email, testPassword);
+    const path = `/mentorships/${overForm.id}`;
+    const csrf = await csrfOf(she, path);
+    const form = await logDuringClose(overForm, async () =>
+      she
+        .post(`${path}/meetings`)
+        .type('form')
+        .send({
+          _csrf: csrf,
+          // Her zone is London's: the form takes the wall-clock time there.
+          heldAt: heldAt.setZone('Europe/London').toFormat("yyyy-LL-dd'T'HH:mm"),
+          minutes: '45',
+          sharedNotes: 'Mock interview.',
+        }),
+    );
+    expect(form.status).to.equal(409);
+    expect(form.text).to.include(mentorshipMessages.closed);
+
+    for (const m of [overApi, overForm]) {
+      expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: m.id })).to.equal(0);
+      const closed = (await MentorshipModel.findById(m.id).lean())!;
+      expect(closed.status).to.equal('closed');
+      expect(closed.lastMeetingAt).to.equal(null);
+    }
   });
 
   it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {

@@ -16,6 +16,7 @@ import {
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 
 describe('mentoring: requests and accepting them', () => {
@@ -170,11 +171,11 @@ describe('mentoring: requests and accepting them', () => {
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
   });
 
-  it('when the mentorship cannot be inserted (the pair is already active), the accept answers 409 and the place is given back', async () => {
+  it('when the mentorship cannot be inserted (the pair is already active), the accept answers 409, the place is given back and the request is answered by that mentorship', async () => {
     const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
     const id = (await askExpecting(201, mentee, mentor)).body.id as string;
     // The pair became active in the instant before this accept (another request of theirs, accepted elsewhere).
-    await MentorshipModel.create({
+    const active = await MentorshipModel.create({
       requestId: new Types.ObjectId(),
       mentorId: mentor.id,
       menteeId: mentee.id,
@@ -188,7 +189,103 @@ describe('mentoring: requests and accepting them', () => {
       .expect(409);
     expect(res.body.detail).to.match(/already mentoring/);
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
-    expect((await MentoringRequestModel.findById(id).lean())!.status).to.equal('pending');
+    // Left pending, it could only ever be refused again.
+    const request = (await MentoringRequestModel.findById(id).lean())!;
+    expect(request.status).to.equal('accepted');
+    expect(String(request.mentorshipId)).to.equal(String(active._id));
+    // Her keys are free: once that mentorship closes she may ask this mentor again.
+    await MentorshipModel.updateOne(
+      { _id: active._id },
+      { $set: { status: 'closed', activeKey: `${mentor.id}:${mentee.id}:${active.id}` } },
+    );
+    await askExpecting(201, mentee, mentor);
+  });
+
+  it('when she asks a mentor again while the mentor accepts her earlier request, no request stays pending beside the new mentorship: the ask answers 409', async () => {
+    const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+    const first = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const [herAuth, mentorAuth] = [await as(mentee), await as(mentor)];
+    // Her second ask finds no mentorship of the pair, then waits while the first is accepted (which frees its key).
+    const held = holdNextCall(MentorshipModel, 'exists', {
+      when: (args) => (args[0] as { activeKey?: string }).activeKey === `${mentor.id}:${mentee.id}`,
+    });
+    try {
+      const asking = supertest(app)
+        .post('/api/v1/mentoring/requests')
+        .set(herAuth)
+        .send({ mentorId: mentor.id, message: 'Again, in case.' })
+        .then((r) => r);
+      await held.reached;
+      held.restore();
+      await supertest(app).post(`/api/v1/mentoring/requests/${first}/accept`).set(mentorAuth).expect(201);
+      held.release();
+      const answer = await asking;
+      expect(answer.status, JSON.stringify(answer.body)).to.equal(409);
+      expect(answer.type).to.equal('application/problem+json');
+      expect(answer.body.detail).to.equal(messages.alreadyMentored);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, status: 'pending' })).to.equal(0);
+    expect(await MentorshipModel.countDocuments({ menteeId: mentee.id, status: 'active' })).to.equal(1);
+  });
+
+  /**
+   * Two pending requests of one pair. Her unique keys allow one pending request per mentor, so the second is written
+   * directly, past them: accepting must keep the rule without leaning on them.
+   */
+  const twoPendingOfOnePair = async () => {
+    const [mentor, mentee] = [await buildMentor({ capacity: 3 }), await buildMentee()];
+    const first = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const second = await MentoringRequestModel.create({
+      menteeId: mentee.id,
+      mentorId: mentor.id,
+      message: 'Again.',
+      openKey: `legacy:${new Types.ObjectId().toHexString()}`,
+      slotKey: `legacy:${new Types.ObjectId().toHexString()}`,
+      sentAt: new Date(),
+      expiresAt: new Date(Date.now() + 14 * 86_400_000),
+      sentBy: mentee.id,
+    });
+    return { mentor, mentee, ids: [first, String(second._id)] };
+  };
+  /** Both requests end accepted, linked to the pair's one mentorship, and the mentor holds one place less. */
+  const answeredByOneMentorship = async (mentor: TestUser, mentee: TestUser) => {
+    const mentorships = await MentorshipModel.find({ mentorId: mentor.id }).lean();
+    expect(mentorships.map((m) => m.status)).to.deep.equal(['active']);
+    const requests = await MentoringRequestModel.find({ menteeId: mentee.id }).lean();
+    expect(requests.map((r) => [r.status, String(r.mentorshipId)])).to.deep.equal([
+      ['accepted', String(mentorships[0]!._id)],
+      ['accepted', String(mentorships[0]!._id)],
+    ]);
+    const profile = (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!;
+    expect([profile.freePlaces, profile.placesHeldFor]).to.deep.equal([2, []]);
+  };
+
+  it('when a mentorship begins for a pair, her other pending request to that mentor is answered by it, and accepting that one answers 409', async () => {
+    const { mentor, mentee, ids } = await twoPendingOfOnePair();
+    const auth = await as(mentor);
+    await supertest(app).post(`/api/v1/mentoring/requests/${ids[0]}/accept`).set(auth).expect(201);
+    await answeredByOneMentorship(mentor, mentee);
+    const again = await supertest(app).post(`/api/v1/mentoring/requests/${ids[1]}/accept`).set(auth).expect(409);
+    expect(again.type).to.equal('application/problem+json');
+    expect(again.body.detail).to.equal(messages.answered('accepted'));
+    await answeredByOneMentorship(mentor, mentee);
+  });
+
+  it('when two pending requests of one pair are accepted at once, one mentorship is made, the other answers 409, and neither stays pending', async function () {
+    this.timeout(60_000);
+    for (let round = 0; round < 4; round += 1) {
+      const { mentor, mentee, ids } = await twoPendingOfOnePair();
+      const auth = await as(mentor);
+      const answers = await Promise.all(
+        ids.map((id) => supertest(app).post(`/api/v1/mentoring/requests/${id}/accept`).set(auth)),
+      );
+      expect(answers.map((a) => a.status).sort()).to.deep.equal([201, 409]);
+      expect(answers.find((a) => a.status === 409)!.type).to.equal('application/problem+json');
+      await answeredByOneMentorship(mentor, mentee);
+    }
   });
 
   describe('an accept a killed process left half done', () => {

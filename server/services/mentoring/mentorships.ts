@@ -145,7 +145,14 @@ export async function saveAgreement(props: {
   return (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
 }
 
-/** A member logs a meeting; the rhythm reminder counts again from the latest meeting held. */
+/**
+ * A member logs a meeting; the rhythm reminder counts again from the latest meeting held. A meeting is kept only if
+ * the mentorship is still active once it is stored, whichever process closes it: the meeting is inserted, then
+ * recorded on the mentorship by one conditional write (`status: 'active'`). Closing is one conditional write on the
+ * same document, so the database orders the two: a meeting recorded before the close stays (it was logged while
+ * active); a close that lands first, even between the check below and the insert, makes the write match nothing and
+ * the meeting is deleted again (409). Insert first: recording first would let a late insert land after the close.
+ */
 export async function logMeeting(props: {
   actor: Actor;
   mentorshipId: string;
@@ -175,11 +182,15 @@ export async function logMeeting(props: {
     sharedNotes: props.sharedNotes ?? '',
     privateNotes: props.privateNotes ?? '',
   });
-  // Only ever moves forward: two meetings logged at once leave the later one (a conditional single-document write).
-  await MentorshipModel.updateOne(
-    { _id: m._id, $or: [{ lastMeetingAt: null }, { lastMeetingAt: { $lt: props.heldAt } }] },
-    { $set: { lastMeetingAt: props.heldAt } },
+  // `$max`: the latest meeting only ever moves forward, so two meetings logged at once leave the later one.
+  const recorded = await MentorshipModel.updateOne(
+    { _id: m._id, status: 'active' },
+    { $max: { lastMeetingAt: props.heldAt } },
   );
+  if (recorded.matchedCount !== 1) {
+    await MentorshipMeetingModel.deleteOne({ _id: created._id });
+    throw new ConflictError(mentorshipMessages.closed);
+  }
   await planMentorshipReminders({ mentorshipId: String(m._id), now });
   return created.toObject() as MentorshipMeeting;
 }

@@ -35,6 +35,8 @@ type Actor = { id: string; roles: readonly string[] };
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
 const dayMs = 86_400_000;
+/** The pair's key on its active mentorship (models/Mentorship.ts). */
+const activeKeyOf = (mentorId: unknown, menteeId: unknown) => `${String(mentorId)}:${String(menteeId)}`;
 
 export type PresentedRequest = {
   id: string;
@@ -105,6 +107,7 @@ export async function createMentoringRequest(props: {
   for (let slot = 1; slot <= maxPendingRequests; slot += 1) {
     const slotKey = slotKeyOf(menteeId, slot);
     if (taken.has(slotKey)) continue;
+    let request: MentoringRequest;
     try {
       const created = await MentoringRequestModel.create({
         menteeId: oid(menteeId),
@@ -117,20 +120,28 @@ export async function createMentoringRequest(props: {
         expiresAt: new Date(now.getTime() + requestExpiryDays * dayMs),
         sentBy: oid(props.actor.id),
       });
-      const request = created.toObject() as MentoringRequest;
-      await requestSent({ request });
-      return request;
+      request = created.toObject() as MentoringRequest;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
       // Either key was taken by a request made at the same moment: which one decides the answer.
       await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey, now });
+      continue;
     }
+    // The check above may have run just before an accept of her earlier request to this mentor made the pair's
+    // mentorship, and the accept then freed the key this request took. That mentorship was made before this insert
+    // (the earlier request held the key until then), so reading after the insert finds it: this one goes again.
+    if (await MentorshipModel.exists({ activeKey: activeKeyOf(props.mentorId, menteeId) })) {
+      await MentoringRequestModel.deleteOne({ _id: request._id });
+      throw new ConflictError(messages.alreadyMentored);
+    }
+    await requestSent({ request });
+    return request;
   }
   throw new ValidationError(messages.tooManyPending, [{ path: 'mentorId', message: messages.tooManyPending }]);
 }
 
 async function refuseIfAlreadyLinked(props: { menteeId: string; mentorId: string; openKey: string; now: Date }) {
-  if (await MentorshipModel.exists({ activeKey: `${props.mentorId}:${props.menteeId}` }))
+  if (await MentorshipModel.exists({ activeKey: activeKeyOf(props.mentorId, props.menteeId) }))
     throw new ConflictError(messages.alreadyMentored);
   if (await MentoringRequestModel.exists({ openKey: props.openKey, expiresAt: { $gt: props.now } }))
     throw new ConflictError(messages.alreadyPending);
@@ -231,15 +242,24 @@ export async function completeAccept(props: {
       mentorId: request.mentorId,
       menteeId: request.menteeId,
       status: 'active',
-      activeKey: `${String(request.mentorId)}:${String(request.menteeId)}`,
+      activeKey: activeKeyOf(request.mentorId, request.menteeId),
       startedAt: now,
       requestedAt: request.sentAt,
     });
     mentorship = created.toObject() as Mentorship;
   } catch (error) {
     await giveBackHeldPlace(request.mentorId, attempt);
-    await backToPending(request._id, attempt);
-    if (isDuplicateKeyError(error)) throw new ConflictError(messages.alreadyMentored);
+    const duplicate = isDuplicateKeyError(error);
+    // The pair is active through another request (accepted at the same moment, say): this one is answered by that
+    // mentorship rather than put back to pending, where accepting it could only be refused again.
+    const active = duplicate
+      ? await MentorshipModel.findOne({ activeKey: activeKeyOf(request.mentorId, request.menteeId) })
+          .select('_id')
+          .lean()
+      : null;
+    if (active) await answerByMentorship(request, active._id, now, attempt);
+    else await backToPending(request._id, attempt);
+    if (duplicate) throw new ConflictError(messages.alreadyMentored);
     throw error;
   }
   if (!(await keepHeldPlace(request, attempt, mentorship._id))) {
@@ -256,8 +276,50 @@ export async function completeAccept(props: {
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
   await requestAnswered({ requestId: String(request._id) });
+  await answerOtherRequestsOfPair(mentorship, now);
   await mentorshipStarted({ mentorship, now });
   return mentorship;
+}
+
+/**
+ * Any other pending request of the pair is answered by the mentorship that just began: left pending, accepting it
+ * could only be refused (the pair is active). Her keys allow one pending request per mentor, so this finds one only
+ * in data written past them; a request inserted while this accept runs finds the mentorship itself
+ * (createMentoringRequest).
+ */
+async function answerOtherRequestsOfPair(mentorship: Mentorship, now: Date): Promise<void> {
+  const others = await MentoringRequestModel.find({
+    menteeId: mentorship.menteeId,
+    mentorId: mentorship.mentorId,
+    status: 'pending',
+  })
+    .select('_id menteeId mentorId')
+    .lean();
+  for (const other of others) await answerByMentorship(other, mentorship._id, now);
+}
+
+/**
+ * The request is answered by the pair's mentorship (made from another request): accepted, linked to it, its keys
+ * freed, nothing more sent about it. One conditional write, on the request still pending, or, given `attempt`,
+ * still claimed by that accept and not linked.
+ */
+async function answerByMentorship(
+  request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
+  mentorshipId: Types.ObjectId,
+  now: Date,
+  attempt?: Types.ObjectId,
+): Promise<void> {
+  const still = attempt
+    ? { status: 'accepted' as const, mentorshipId: { $exists: false }, acceptAttempt: attempt }
+    : { status: 'pending' as const };
+  const answered = await MentoringRequestModel.updateOne(
+    { _id: request._id, ...still },
+    {
+      $set: { status: 'accepted', answeredAt: now, mentorshipId, ...releasedKeys(request) },
+      $unset: { acceptAttempt: 1 },
+    },
+  );
+  if (answered.modifiedCount === 1) await requestAnswered({ requestId: String(request._id) });
 }
 
 /**
