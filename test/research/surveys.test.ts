@@ -112,6 +112,16 @@ describe('research: consent and surveys', () => {
       { id: 'notes', prompt: 'Anything else?', type: 'text' },
     ];
 
+    /** The researcher's survey of the cohort's programme, for the given moment (201). */
+    const surveyOf = async (cohort: { programmeId: unknown }, title: string, moment = 'start') =>
+      (
+        await supertest(app)
+          .post('/api/v1/surveys')
+          .set('Authorization', await bearer(researcher))
+          .send({ title, programmeId: String(cohort.programmeId), moment, questions })
+          .expect(201)
+      ).body as { id: string };
+
     it('when a question is malformed, it answers 422 naming the field; a participant gets 403', async () => {
       const cohort = await buildCohort();
       const bad = await supertest(app)
@@ -142,12 +152,8 @@ describe('research: consent and surveys', () => {
       const now = Date.now();
       await enrolDirectly(cohort, her.id, new Date(now - days(3)));
       await enrolDirectly(cohort, muted.id, new Date(now - days(3)));
-      const created = await supertest(app)
-        .post('/api/v1/surveys')
-        .set('Authorization', await bearer(researcher))
-        .send({ title: 'Starting out', programmeId: String(cohort.programmeId), moment: 'start', questions })
-        .expect(201);
-      const surveyId = created.body.id as string;
+      const created = await surveyOf(cohort, 'Starting out');
+      const surveyId = created.id as string;
       await planSurveyInvitations();
       await planSurveyInvitations({ surveyIds: [surveyId] });
       expect(await NotificationModel.countDocuments({ kind: 'survey-invitation', 'about.id': surveyId })).to.equal(2);
@@ -173,13 +179,9 @@ describe('research: consent and surveys', () => {
       const cohort = await buildCohort();
       const her = await buildUser();
       await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
-      const survey = await supertest(app)
-        .post('/api/v1/surveys')
-        .set('Authorization', await bearer(researcher))
-        .send({ title: 'Start', programmeId: String(cohort.programmeId), moment: 'start', questions })
-        .expect(201);
+      const survey = await surveyOf(cohort, 'Start');
       const auth = await bearer(her);
-      const path = `/api/v1/surveys/${survey.body.id}/responses`;
+      const path = `/api/v1/surveys/${survey.id}/responses`;
       const bad = await supertest(app)
         .post(path)
         .set('Authorization', auth)
@@ -200,18 +202,14 @@ describe('research: consent and surveys', () => {
         .set('Authorization', auth)
         .send({ answers: { confidence: 4, role: 'Deputy head' } })
         .expect(409);
-      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.body.id })).to.equal(1);
+      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.id })).to.equal(1);
     });
 
     it('someone not invited to a survey is answered as for an unknown one (404, web and API) and nothing is recorded', async () => {
       const cohort = await buildCohort();
       const her = await buildUser();
       await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
-      const survey = await supertest(app)
-        .post('/api/v1/surveys')
-        .set('Authorization', await bearer(researcher))
-        .send({ title: 'Invited only', programmeId: String(cohort.programmeId), moment: 'start', questions })
-        .expect(201);
+      const survey = await surveyOf(cohort, 'Invited only');
       const outsider = await buildUser();
       const auth = await bearer(outsider);
       const answer = (surveyId: string) =>
@@ -220,34 +218,30 @@ describe('research: consent and surveys', () => {
           .set('Authorization', auth)
           .send({ answers: { confidence: 4, role: 'Deputy head' } });
       const unknown = await answer(String(new Types.ObjectId())).expect(404);
-      const notInvited = await answer(survey.body.id).expect(404);
+      const notInvited = await answer(survey.id).expect(404);
       expect(notInvited.body).to.deep.equal(unknown.body);
       expect((await answer('not-an-id').expect(404)).body).to.deep.equal(unknown.body);
       const agent = await signIn(app, outsider.email, testPassword);
       const withoutTokens = (html: string) => html.replace(/name="_csrf" value="[^"]*"/g, '');
       const unknownPage = await agent.get(`/surveys/${String(new Types.ObjectId())}`).expect(404);
-      const page = await agent.get(`/surveys/${survey.body.id}`).expect(404);
+      const page = await agent.get(`/surveys/${survey.id}`).expect(404);
       expect(withoutTokens(page.text)).to.equal(withoutTokens(unknownPage.text));
       const csrf = await csrfOf(agent, '/surveys');
       const posted = await agent
-        .post(`/surveys/${survey.body.id}`)
+        .post(`/surveys/${survey.id}`)
         .type('form')
         .send({ _csrf: csrf, 'answer-confidence': '4', 'answer-role': 'Deputy head' })
         .expect(404);
       expect(withoutTokens(posted.text)).to.equal(withoutTokens(unknownPage.text));
-      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.body.id })).to.equal(0);
+      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.id })).to.equal(0);
     });
 
     it('an end survey is planned for 09:00 her zone on the cohort’s last day, and a completion moves it forward', async () => {
       const cohort = await buildCohort({ startsOn: '2026-01-01', endsOn: '2027-03-31' });
       const her = await buildUser({ timezone: 'Asia/Tokyo' });
       await enrolDirectly(cohort, her.id, new Date(Date.now() - days(10)));
-      const survey = await supertest(app)
-        .post('/api/v1/surveys')
-        .set('Authorization', await bearer(researcher))
-        .send({ title: 'End', programmeId: String(cohort.programmeId), moment: 'end', questions })
-        .expect(201);
-      const invitation = await NotificationModel.findOne({ 'about.id': survey.body.id, userId: her.id }).lean();
+      const survey = await surveyOf(cohort, 'End', 'end');
+      const invitation = await NotificationModel.findOne({ 'about.id': survey.id, userId: her.id }).lean();
       expect(invitation!.sendAt.toISOString()).to.equal('2027-03-31T00:00:00.000Z');
       const issuedAt = new Date(Date.now() + days(2));
       const certificate = await CertificateModel.create({
@@ -261,9 +255,9 @@ describe('research: consent and surveys', () => {
         verificationCode: `T${Date.now()}`,
       });
       await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: her.id });
-      const moved = await NotificationModel.findOne({ 'about.id': survey.body.id, userId: her.id }).lean();
+      const moved = await NotificationModel.findOne({ 'about.id': survey.id, userId: her.id }).lean();
       expect(moved!.sendAt.toISOString()).to.equal(issuedAt.toISOString());
-      expect(await NotificationModel.countDocuments({ 'about.id': survey.body.id, userId: her.id })).to.equal(1);
+      expect(await NotificationModel.countDocuments({ 'about.id': survey.id, userId: her.id })).to.equal(1);
     });
 
     it('the survey builder works without JavaScript: a choice question without choices is shown as an error, then saved', async () => {
@@ -301,28 +295,24 @@ describe('research: consent and surveys', () => {
       const cohort = await buildCohort();
       const her = await buildUser();
       await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
-      const survey = await supertest(app)
-        .post('/api/v1/surveys')
-        .set('Authorization', await bearer(researcher))
-        .send({ title: 'Form start', programmeId: String(cohort.programmeId), moment: 'start', questions })
-        .expect(201);
+      const survey = await surveyOf(cohort, 'Form start');
       const agent = await signIn(app, her.email, testPassword);
-      const page = await agent.get(`/surveys/${survey.body.id}`).expect(200);
+      const page = await agent.get(`/surveys/${survey.id}`).expect(200);
       expect(page.text).to.match(/<legend>How confident are you to apply for headship\?<\/legend>/);
       expect(page.text).to.include('type="radio"');
-      const csrf = await csrfOf(agent, `/surveys/${survey.body.id}`);
+      const csrf = await csrfOf(agent, `/surveys/${survey.id}`);
       const missing = await agent
-        .post(`/surveys/${survey.body.id}`)
+        .post(`/surveys/${survey.id}`)
         .type('form')
         .send({ _csrf: csrf, 'answer-role': 'Deputy head' })
         .expect(422);
       expect(missing.text).to.include('choose a number from 1 to 5');
       await agent
-        .post(`/surveys/${survey.body.id}`)
+        .post(`/surveys/${survey.id}`)
         .type('form')
         .send({ _csrf: csrf, 'answer-confidence': '4', 'answer-role': 'Deputy head' })
         .expect(303);
-      const stored = await SurveyResponseModel.findOne({ surveyId: survey.body.id }).lean();
+      const stored = await SurveyResponseModel.findOne({ surveyId: survey.id }).lean();
       expect(stored!.answers).to.deep.equal({ confidence: 4, role: 'Deputy head' });
     });
   });
