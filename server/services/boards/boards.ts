@@ -167,7 +167,7 @@ export async function removeBoardMember(props: {
 
 /**
  * She confirms that she sits on a board she was added to, which lets its chairs and clerks see the certificates she
- * recorded herself (see `readsEvidenceOf`). Idempotent: confirming again keeps the first moment. The members' write is
+ * recorded herself (see `trainingRecordAccess`). Idempotent: confirming again keeps the first moment. The members' write is
  * conditional on their version, so a confirmation racing a chair's edit is tried again on the new list, never lost.
  */
 export async function confirmBoardMembership(props: {
@@ -194,22 +194,6 @@ export async function confirmBoardMembership(props: {
       if (!(error instanceof ConflictError) || attempt >= 4) throw error;
     }
   }
-}
-
-/**
- * Whether a chair or clerk sees all of this person's own evidence: she has confirmed that she sits on a board the
- * actor runs. Being added by id, or put on a panel, is not enough: anyone with an account can be, and her files are
- * hers. Admins and the person herself always do.
- */
-export async function readsEvidenceOf(actor: Express.User, userId: string): Promise<boolean> {
-  if (actor.roles.includes('admin') || actor.id === userId) return true;
-  if (!Types.ObjectId.isValid(userId)) return false;
-  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean<Board[]>();
-  return boards.some(
-    (b) =>
-      ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? '') &&
-      b.members.some((m) => String(m.userId) === userId && !!m.confirmedAt),
-  );
 }
 
 /** Chairs and clerks both run the board's members (issue 6); who chairs it is for chairs and admins (policies). */
@@ -257,15 +241,31 @@ export async function findOrInvitePanelMember(props: {
   }
 }
 
-/** Does the actor chair or clerk a board where the user is a member or sits on a round's panel? */
-export async function managesPerson(actor: Express.User, userId: string): Promise<boolean> {
-  if (actor.roles.includes('admin')) return true;
-  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean();
+/**
+ * What the actor may do with a person's training records, from one read of the boards she belongs to:
+ * - `manages`: she chairs or clerks a board where the person is a member or sits on a round's panel (she may record
+ *   training for her);
+ * - `readsAll`: she sees all of the person's own evidence, because the person confirmed that she sits on a board the
+ *   actor runs. Being added by id, or put on a panel, is not enough: anyone with an account can be, and her files
+ *   are hers.
+ * Admins do both; the person herself reads all of hers.
+ */
+export async function trainingRecordAccess(
+  actor: Express.User,
+  userId: string,
+): Promise<{ manages: boolean; readsAll: boolean }> {
+  if (actor.roles.includes('admin')) return { manages: true, readsAll: true };
+  const self = actor.id === userId;
+  if (!Types.ObjectId.isValid(userId)) return { manages: false, readsAll: self };
+  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean<Board[]>();
   const managed = boards.filter((b) => ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? ''));
-  if (!managed.length || !Types.ObjectId.isValid(userId)) return false;
-  if (managed.some((b) => b.members.some((m) => String(m.userId) === userId))) return true;
-  return !!(await RecruitmentRoundModel.exists({
+  const membership = (b: Board) => b.members.find((m) => String(m.userId) === userId);
+  const readsAll = self || managed.some((b) => !!membership(b)?.confirmedAt);
+  if (!managed.length) return { manages: false, readsAll };
+  if (managed.some((b) => membership(b))) return { manages: true, readsAll };
+  const onPanel = !!(await RecruitmentRoundModel.exists({
     boardId: { $in: managed.map((b) => b._id) },
     panel: new Types.ObjectId(userId),
   }));
+  return { manages: onPanel, readsAll };
 }

@@ -9,7 +9,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
-import { managesPerson, readsEvidenceOf } from './boards.ts';
+import { trainingRecordAccess } from './boards.ts';
 
 const messages = {
   notFound: 'We could not find that certificate.',
@@ -54,8 +54,8 @@ export async function recordExternalCertificate(props: {
 }): Promise<ExternalCertificate> {
   if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId })))
     throw new NotFoundError(messages.noPerson);
-  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
-    throw new NotFoundError(messages.noPerson);
+  const { manages } = await trainingRecordAccess(props.actor, props.userId);
+  if (!canRecordExternalCertificate(props.actor, props.userId, manages)) throw new NotFoundError(messages.noPerson);
   const problems: { path: string; message: string }[] = [];
   const today = DateTime.fromJSDate(props.now ?? new Date(), { zone: props.actor.timezone }).toISODate()!;
   if (props.completedOn > today) problems.push({ path: 'completedOn', message: messages.future });
@@ -106,11 +106,9 @@ export async function listExternalCertificates(props: {
   userId: string;
 }): Promise<ExternalCertificate[]> {
   if (!Types.ObjectId.isValid(props.userId)) throw new NotFoundError(messages.noPerson);
-  if (!canRecordExternalCertificate(props.actor, props.userId, await managesPerson(props.actor, props.userId)))
-    throw new NotFoundError(messages.noPerson);
-  const filter = (await readsEvidenceOf(props.actor, props.userId))
-    ? { userId: props.userId }
-    : { userId: props.userId, recordedBy: props.actor.id };
+  const { manages, readsAll } = await trainingRecordAccess(props.actor, props.userId);
+  if (!canRecordExternalCertificate(props.actor, props.userId, manages)) throw new NotFoundError(messages.noPerson);
+  const filter = readsAll ? { userId: props.userId } : { userId: props.userId, recordedBy: props.actor.id };
   return ExternalCertificateModel.find(filter).sort({ completedOn: -1 }).lean<ExternalCertificate[]>();
 }
 
@@ -120,10 +118,9 @@ export async function externalCertificateFile(props: { actor: Express.User; cert
   const c = await ExternalCertificateModel.findById(props.certificateId).select('+file').lean<ExternalCertificate>();
   if (!c || !c.file?.data) throw new NotFoundError(messages.notFound);
   const userId = String(c.userId);
-  if (!canRecordExternalCertificate(props.actor, userId, await managesPerson(props.actor, userId)))
-    throw new NotFoundError(messages.notFound);
-  if (String(c.recordedBy) !== props.actor.id && !(await readsEvidenceOf(props.actor, userId)))
-    throw new NotFoundError(messages.notFound);
+  const { manages, readsAll } = await trainingRecordAccess(props.actor, userId);
+  if (!canRecordExternalCertificate(props.actor, userId, manages)) throw new NotFoundError(messages.notFound);
+  if (!readsAll && String(c.recordedBy) !== props.actor.id) throw new NotFoundError(messages.notFound);
   const data = c.file.data as unknown as Buffer | { buffer: Buffer };
   return {
     name: c.file.name ?? 'certificate',

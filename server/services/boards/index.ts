@@ -14,7 +14,7 @@ export {
   setBoardMemberByEmail,
   removeBoardMember,
   findOrInvitePanelMember,
-  managesPerson,
+  trainingRecordAccess,
   confirmBoardMembership,
   type BoardView,
 } from './boards.ts';

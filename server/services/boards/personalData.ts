@@ -22,9 +22,11 @@ async function recordsNaming(userId: { toString(): string }) {
  * the account `erased` before its areas run, and a close may have read her name before that and written its record
  * after the boards area looked for records naming her; whichever comes last, this check or that sweep, sees both.
  */
-export async function nameNoErasedPersonInRecord(roundId: Types.ObjectId): Promise<void> {
-  const round = await RecruitmentRoundModel.findById(roundId, { readinessRecord: 1 }).lean();
-  const members = round?.readinessRecord?.members ?? [];
+export async function nameNoErasedPersonInRecord<M extends { userId: Types.ObjectId; name: string }>(
+  roundId: Types.ObjectId,
+  /** The record's members as the close wrote them (a closed record is never changed but by erasure). */
+  members: M[],
+): Promise<void> {
   const erased = new Set(
     (
       await UserModel.find({ _id: { $in: members.map((m) => m.userId) }, status: 'erased' })
