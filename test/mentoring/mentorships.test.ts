@@ -143,6 +143,37 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
       .expect(422);
   });
 
+  it('when the mentorship closes after her agreement was checked, the agreement answers 409 and nothing is saved', async () => {
+    const { mentee, mentor, id } = await matched();
+    const endsOn = new Date(Date.now() + 180 * 86_400_000).toISOString().slice(0, 10);
+    // Her save has read the mentorship as active; the mentor's close lands before its write.
+    const held = holdNextCall(MentorshipModel, 'updateOne', {
+      before: true,
+      when: (args) => !!(args[1] as { $set?: { agreement?: unknown } }).$set?.agreement,
+    });
+    try {
+      const saving = supertest(app)
+        .put(`/api/v1/mentorships/${id}/agreement`)
+        .set(await as(mentee))
+        .send({ goals: ['Apply for headship'], meetingFrequency: 'monthly', endsOn });
+      const sending = saving.then((r) => r);
+      await held.reached;
+      await supertest(app)
+        .post(`/api/v1/mentorships/${id}/close`)
+        .set(await as(mentor))
+        .send({ reason: 'She moved abroad.' })
+        .expect(200);
+      held.release();
+      const answer = await sending;
+      expect(answer.status).to.equal(409);
+      expect(answer.type).to.equal('application/problem+json');
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect((await MentorshipModel.findById(id).lean())!.agreement?.goals ?? []).to.deep.equal([]);
+  });
+
   it('when a mentorship closes, the mentor’s place is free again exactly once, and a second close answers 409', async () => {
     const { mentor, mentee, id } = await matched(1);
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);

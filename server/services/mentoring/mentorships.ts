@@ -127,7 +127,9 @@ export async function saveAgreement(props: {
     throw new ValidationError('Some details need correcting.', [
       { path: 'endsOn', message: mentorshipMessages.endsOnPast },
     ]);
-  await MentorshipModel.updateOne(
+  // Conditional on `active`: a close landing since the read makes it match nothing, and she is told (409) rather
+  // than shown a saved page with nothing saved.
+  const saved = await MentorshipModel.updateOne(
     { _id: m._id, status: 'active' },
     {
       $set: {
@@ -141,6 +143,7 @@ export async function saveAgreement(props: {
       },
     },
   );
+  if (saved.matchedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
   await planMentorshipReminders({ mentorshipId: String(m._id), now: props.now });
   return (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
 }
