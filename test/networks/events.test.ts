@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { EventRsvpModel } from '../../models/EventRsvp.ts';
 import { NotificationModel } from '../../models/Notification.ts';
@@ -161,6 +162,11 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
 
     await her.post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(403);
     await her.get(`/api/v1/networks/${closed.id}/events`).expect(403);
+    // A network that does not exist is a 404 to her and to an admin alike, not a 403 nor an empty list.
+    const unknown = `/api/v1/networks/${new Types.ObjectId().toString()}/events`;
+    const missing = await her.get(unknown).expect(404);
+    expect(missing.type).to.equal('application/problem+json');
+    await (await client(await buildUser({ roles: ['admin'] }))).get(unknown).expect(404);
     const page = await agent.get(`/events/${id}`).expect(403);
     expect(page.text).to.not.include('Members only: interview practice');
     await agent.get(`/events/${id}/event.ics`).expect(403);

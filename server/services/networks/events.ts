@@ -54,8 +54,15 @@ export type PresentedEvent = {
 export const eventUid = (eventId: string | Types.ObjectId): string => `network-event-${String(eventId)}@pathways`;
 const isAdmin = (actor: Express.User) => actor.roles.includes('admin');
 
+/**
+ * Members (and admins) read a network's events. A network that does not exist is a 404 like any unknown id; only a
+ * refusal or an admin's read asks, so a member's read costs nothing more. Networks are listed to everyone signed in,
+ * so a non-member's 403 gives nothing away.
+ */
 async function assertMayRead(actor: Express.User, networkId: Types.ObjectId): Promise<void> {
-  if (!isAdmin(actor) && !(await isMember(networkId, actor.id))) throw new ForbiddenError(messages.membersOnly);
+  if (!isAdmin(actor) && (await isMember(networkId, actor.id))) return;
+  if (!(await NetworkModel.exists({ _id: networkId }))) throw new NotFoundError();
+  if (!isAdmin(actor)) throw new ForbiddenError(messages.membersOnly);
 }
 
 async function presentEvents(events: NetworkEvent[], viewerId: string): Promise<PresentedEvent[]> {
