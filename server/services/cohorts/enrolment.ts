@@ -31,9 +31,14 @@ export type EnrolmentResult = { status: 'active' | 'waitlisted'; position?: numb
 
 type Seating = 'seated' | 'already-seated' | 'full';
 
-/** The cohort, for the system or for someone who may see it (404 otherwise, as for an unknown id). */
-const cohortSeenBy = async (actor: Actor, cohortId: string): Promise<Cohort> =>
-  actor === 'system' ? loadCohort(cohortId) : (await loadVisibleCohort({ actor, cohortId })).cohort;
+/**
+ * Refuses a change of enrolment she may not make: 404 as for an unknown id when she cannot even see the cohort, 403
+ * when she can. Only a refusal asks whether she sees it, so an allowed change reads nothing more.
+ */
+async function refuseEnrolmentChange(actor: Express.User, cohortId: string): Promise<never> {
+  await loadVisibleCohort({ actor, cohortId });
+  throw new ForbiddenError();
+}
 
 /** How long an enrolment request can take; waitlist rows older than this belong to people who really wait. */
 const settleMs = 10_000;
@@ -148,9 +153,9 @@ export async function enrolParticipant(props: {
   now?: Date;
 }): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
-  const cohort = await cohortSeenBy(props.actor, props.cohortId);
+  const cohort = await loadCohort(props.cohortId);
   if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'enrol'))
-    throw new ForbiddenError();
+    await refuseEnrolmentChange(props.actor, props.cohortId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
   const user = found?.status === 'disabled' ? null : found;
@@ -250,9 +255,9 @@ export async function withdrawParticipant(props: {
   now?: Date;
 }): Promise<{ promoted: string[] }> {
   const now = props.now ?? new Date();
-  const cohort = await cohortSeenBy(props.actor, props.cohortId);
+  const cohort = await loadCohort(props.cohortId);
   if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw'))
-    throw new ForbiddenError();
+    await refuseEnrolmentChange(props.actor, props.cohortId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
   const enrolment = await EnrolmentModel.findOne({
     cohortId: cohort._id,
