@@ -228,6 +228,29 @@ describe('learning: authoring programmes and modules', () => {
       }
     });
 
+    it('a move button pressed while other authors add modules is never refused: it moves one place from where the module is then', async () => {
+      for (let round = 0; round < 3; round++) {
+        const programme = await buildProgramme();
+        const [, b, c] = [
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+          await buildModule(programme.id),
+        ];
+        const [moved] = await Promise.allSettled([
+          moveModule({ actor: author, moduleId: c.id, direction: 'up' }),
+          ...Array.from({ length: 3 }, (_, i) =>
+            createModule({ actor: author, programmeId: programme.id, input: inputOf(`Added ${i + 1}`) }),
+          ),
+        ]);
+        expect(moved.status, moved.status === 'rejected' ? String(moved.reason) : '').to.equal('fulfilled');
+        const order = (await modulesOf(programme.id)).map((m) => String(m._id));
+        expect(order).to.have.length(7);
+        expect(order.indexOf(c.id)).to.equal(order.indexOf(b.id) - 1);
+        expect(new Set(await placesOf(programme.id)).size).to.equal(7);
+      }
+    });
+
     it('a reorder never gives an archived module’s place to another, and a restored module comes back at the end', async () => {
       const programme = await buildProgramme();
       const add = async (title: string) =>

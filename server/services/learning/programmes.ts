@@ -385,8 +385,7 @@ export async function reorderModules(props: {
 }): Promise<Module[]> {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
-  for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
-    const current = await modulesOf(programme._id);
+  return placeInOrder(programme._id, (current, attempt) => {
     const ids = current.map((m) => String(m._id));
     if (
       props.moduleIds.length !== ids.length ||
@@ -398,7 +397,21 @@ export async function reorderModules(props: {
         { path: 'moduleIds', message: messages.orderMismatch },
       ]);
     }
-    if (await moveToTheEnd(programme._id, current, props.moduleIds)) return modulesOf(programme._id);
+    return props.moduleIds;
+  });
+}
+
+/**
+ * Reads the programme's current modules, asks `orderOf` for the order wanted from them, and writes it; when another
+ * change got there first, reads again and asks again (a few times, then a 409).
+ */
+async function placeInOrder(
+  programmeId: Types.ObjectId,
+  orderOf: (current: Module[], attempt: number) => string[],
+): Promise<Module[]> {
+  for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
+    const current = await modulesOf(programmeId);
+    if (await moveToTheEnd(programmeId, current, orderOf(current, attempt))) return modulesOf(programmeId);
   }
   throw new ConflictError(messages.orderChangedMeanwhile);
 }
@@ -430,7 +443,11 @@ async function moveToTheEnd(programmeId: Types.ObjectId, current: Module[], orde
   return true;
 }
 
-/** One step up or down, for the keyboard- and script-free buttons of the authoring page. */
+/**
+ * One step up or down, for the keyboard- and script-free buttons of the authoring page. The step is taken from the
+ * order as it is when written, so a module added, moved or archived meanwhile by another author does not refuse it:
+ * the button means "one place up from where it is now".
+ */
 export async function moveModule(props: {
   actor: Express.User;
   moduleId: string;
@@ -438,12 +455,15 @@ export async function moveModule(props: {
 }): Promise<Module[]> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
-  const ids = (await modulesOf(module.programmeId)).map((m) => String(m._id));
-  const at = ids.indexOf(String(module._id));
-  const to = props.direction === 'up' ? at - 1 : at + 1;
-  if (at < 0 || to < 0 || to >= ids.length) return modulesOf(module.programmeId);
-  [ids[at], ids[to]] = [ids[to]!, ids[at]!];
-  return reorderModules({ actor: props.actor, programmeId: String(module.programmeId), moduleIds: ids });
+  return placeInOrder(module.programmeId, (current) => {
+    const ids = current.map((m) => String(m._id));
+    const at = ids.indexOf(String(module._id));
+    const to = props.direction === 'up' ? at - 1 : at + 1;
+    // Archived meanwhile, or already first or last: nothing to move.
+    if (at < 0 || to < 0 || to >= ids.length) return ids;
+    [ids[at], ids[to]] = [ids[to]!, ids[at]!];
+    return ids;
+  });
 }
 
 /** The module's completion rule (every module has one; mongoose types nested paths as optional). */
