@@ -111,6 +111,18 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(await CohortSessionModel.countDocuments()).to.equal(before);
   });
 
+  it('refuses a start with an expanded ISO year (past the last date JavaScript can hold) as a 422 on startsAt, and nothing is stored', async () => {
+    const before = await CohortSessionModel.countDocuments();
+    for (const startsAt of ['+275760-09-13T00:00:00Z', '+002027-05-01T09:00:00Z', '-000001-01-01T00:00:00Z']) {
+      const res = await schedule({ startsAt }).expect(422);
+      expect(res.type, startsAt).to.equal('application/problem+json');
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['startsAt']);
+    }
+    expect(await CohortSessionModel.countDocuments()).to.equal(before);
+    // The cohort's sessions stay readable (one stored session with such a start once broke the list and every feed).
+    await supertest(app).get(`/api/v1/cohorts/${cohortId}/sessions`).set(auth).expect(200);
+  });
+
   it('accepts a session in the past (a register after the fact) and an instant with an offset', async () => {
     const res = await schedule({ startsAt: '2027-01-04T10:00:00-05:00' }).expect(201);
     expect(res.body.startsAt).to.equal('2027-01-04T15:00:00.000Z');

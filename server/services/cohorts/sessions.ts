@@ -58,6 +58,9 @@ export function checkInIsOpen(s: Pick<CohortSession, 'startsAt' | 'durationMinut
 export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>): { instant?: Date; problem?: string } {
   const hasOffset = /(Z|[+-]\d\d:?\d\d)$/i.test(startsAt.trim());
   if (hasOffset) {
+    // A four-digit year, as in the wall-clock form: ISO 8601's expanded years ("+275760-09-13T00:00Z") parse, but
+    // their end lies past the last date JavaScript can hold, and no calendar or page could show the session.
+    if (!/^\d{4}-\d\d-\d\dT/.test(startsAt.trim())) return { problem: messages.startInvalid };
     const dt = DateTime.fromISO(startsAt.trim(), { setZone: true });
     return dt.isValid ? { instant: dt.toJSDate() } : { problem: messages.startInvalid };
   }
@@ -78,8 +81,8 @@ function checkSessionInput(
   const { instant, problem } = resolveStart(input.startsAt, cohort);
   if (problem) problems.push({ path: 'startsAt', message: problem });
   if (instant) {
-    const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate()!;
-    if (day < cohort.startsOn || day > cohort.endsOn)
+    const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate();
+    if (!day || day < cohort.startsOn || day > cohort.endsOn)
       problems.push({ path: 'startsAt', message: messages.outsideCohort(cohort.startsOn, cohort.endsOn) });
   }
   if (input.mode === 'online' && !input.joinUrl) problems.push({ path: 'joinUrl', message: messages.joinUrl });
