@@ -28,7 +28,6 @@ import {
   roundReadiness,
   roundsOfBoard,
   statusLabel,
-  updateRound,
 } from '../server/services/boards/index.ts';
 import { boardPage } from './boards.ts';
 
@@ -58,10 +57,12 @@ export const figuresSchema = z.strictObject(
     z.ZodOptional<typeof counts>
   >,
 );
+/** The most interview dates a request lists (the round page has a field for each). */
+const maxInterviewDates = 5;
 export const createRoundSchema = z.strictObject({
   title: text(200),
   interviewDate: isoDate,
-  interviewDates: z.array(isoDate).min(1).max(5).optional(),
+  interviewDates: z.array(isoDate).min(1).max(maxInterviewDates).optional(),
   closingDate: isoDate.optional(),
   shortlistingDate: isoDate.optional(),
   panel: z.array(objectId).max(20),
@@ -69,7 +70,7 @@ export const createRoundSchema = z.strictObject({
 export const updateRoundSchema = z.strictObject({
   title: text(200).optional(),
   interviewDate: isoDate.optional(),
-  interviewDates: z.array(isoDate).min(1).max(5).optional(),
+  interviewDates: z.array(isoDate).min(1).max(maxInterviewDates).optional(),
   closingDate: isoDate.nullable().optional(),
   shortlistingDate: isoDate.nullable().optional(),
   panel: z.array(objectId).max(20).optional(),
@@ -118,15 +119,29 @@ async function readinessJson(user: Express.User, roundId: string) {
   };
 }
 
+/**
+ * The round forms' interview-date fields, in order, one for each date a request may list; the board page's form to
+ * create a round has the first two. Blank ones are ignored.
+ */
+const interviewDateFields = [
+  { name: 'interviewDate', label: 'Interview date' },
+  { name: 'secondInterviewDate', label: 'Second interview day (optional)' },
+  { name: 'thirdInterviewDate', label: 'Third interview day (optional)' },
+  { name: 'fourthInterviewDate', label: 'Fourth interview day (optional)' },
+  { name: 'fifthInterviewDate', label: 'Fifth interview day (optional)' },
+] as const satisfies readonly { name: string; label: string }[] & { length: typeof maxInterviewDates };
+const interviewDatesOf = (b: Record<string, unknown>) =>
+  interviewDateFields.map((f) => b[f.name]).filter((d): d is string => typeof d === 'string' && d !== '');
+
+/** What a web form posted, blanks included (shown again as sent when it is refused). */
+const submitted = (raw: unknown) =>
+  Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k]) => k !== '_csrf'));
 /** Web forms post flat fields; blanks mean "not given". */
-const blanksRemoved = (raw: unknown) =>
-  Object.fromEntries(
-    Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k, v]) => k !== '_csrf' && v !== ''),
-  );
+const blanksRemoved = (raw: unknown) => Object.fromEntries(Object.entries(submitted(raw)).filter(([, v]) => v !== ''));
 const roundFormSchema = z.preprocess(
   (raw) => {
     const b = blanksRemoved(raw);
-    const dates = [b.interviewDate, b.secondInterviewDate].filter((d): d is string => typeof d === 'string');
+    const dates = interviewDatesOf(b);
     return {
       title: b.title,
       interviewDates: dates.length ? dates : undefined,
@@ -141,6 +156,32 @@ const roundFormSchema = z.preprocess(
     closingDate: isoDate.optional(),
     shortlistingDate: isoDate.optional(),
     panel: z.array(objectId).max(20),
+  }),
+);
+/**
+ * The round page's "Title and dates" form. A blank closing or shortlisting date clears it; `interviewDatesShown` (a
+ * hidden field) lists the interview dates the page showed, so that the save replaces those and no other.
+ */
+const roundDatesFormSchema = z.preprocess(
+  (raw) => {
+    const b = submitted(raw);
+    const clearedIfBlank = (v: unknown) => (v === '' ? null : v);
+    const dates = interviewDatesOf(b);
+    return {
+      title: b.title === '' ? undefined : b.title,
+      interviewDates: dates.length ? dates : undefined,
+      closingDate: clearedIfBlank(b.closingDate),
+      shortlistingDate: clearedIfBlank(b.shortlistingDate),
+      interviewDatesShown:
+        typeof b.interviewDatesShown === 'string' ? b.interviewDatesShown.split(',').filter(Boolean) : undefined,
+    };
+  },
+  z.strictObject({
+    title: text(200),
+    interviewDates: z.array(isoDate, { message: 'enter the interview date' }).min(1),
+    closingDate: isoDate.nullable().optional(),
+    shortlistingDate: isoDate.nullable().optional(),
+    interviewDatesShown: z.array(isoDate).max(20).optional(),
   }),
 );
 const figuresFormSchema = z.preprocess((raw) => {
@@ -171,15 +212,19 @@ async function roundPage(req: Request, res: Response, status = 200, extra: Recor
     statusLabel,
     stages: recruitmentStages,
     categories: genderCategories,
-    values: {},
+    interviewDateFields,
+    sent: {},
     ...extra,
   });
 }
 
 const back = (req: Request) => `/rounds/${String(req.params.id)}`;
 
-/** Runs a round change from a web form: success flashes and goes back; a rule broken re-renders with errors. */
-async function roundAction(req: Request, res: Response, action: () => Promise<string>) {
+/**
+ * Runs a round change from a web form: success flashes and goes back; a rule broken re-renders with errors, and the
+ * form named `form` (if any) with exactly what was sent.
+ */
+async function roundAction(req: Request, res: Response, action: () => Promise<string>, form?: 'dates' | 'adviser') {
   try {
     flash(req, 'success', await action());
   } catch (error) {
@@ -188,7 +233,7 @@ async function roundAction(req: Request, res: Response, action: () => Promise<st
       return res.redirect(303, back(req));
     }
     const { errors, list } = formErrorsFrom(error);
-    return roundPage(req, res, 422, { errors, errorList: list, values: blanksRemoved(req.body) });
+    return roundPage(req, res, 422, { errors, errorList: list, sent: form ? { [form]: submitted(req.body) } : {} });
   }
   res.redirect(303, back(req));
 }
@@ -341,14 +386,17 @@ export function registerRoundRoutes(web: Router, api: Router): void {
   });
   web.get('/rounds/:id', requireSignIn, (req, res) => roundPage(req, res));
   web.post('/rounds/:id', requireSignIn, (req, res) =>
-    roundAction(req, res, async () => {
-      const form = parseForm(roundFormSchema, { ...blanksRemoved(req.body), panel: undefined });
-      if (!form.ok) throw new ValidationError('Check the dates.', form.list);
-      const { panel: _p, ...input } = form.data;
-      void _p;
-      await updateRound({ actor: req.user!, roundId: String(req.params.id), input });
-      return messages.updated;
-    }),
+    roundAction(
+      req,
+      res,
+      async () => {
+        const form = parseForm(roundDatesFormSchema, req.body);
+        if (!form.ok) throw new ValidationError('Check the dates.', form.list);
+        await changeRound({ actor: req.user!, roundId: String(req.params.id), change: form.data });
+        return messages.updated;
+      },
+      'dates',
+    ),
   );
   web.post('/rounds/:id/panel', requireSignIn, (req, res) =>
     roundAction(req, res, async () => {
@@ -358,12 +406,17 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     }),
   );
   web.post('/rounds/:id/panel/adviser', requireSignIn, (req, res) =>
-    roundAction(req, res, async () => {
-      const form = parseForm(adviserFormSchema, blanksRemoved(req.body));
-      if (!form.ok) throw new ValidationError('Check the adviser’s details.', form.list);
-      const person = await addAdviserToPanel({ actor: req.user!, roundId: String(req.params.id), ...form.data });
-      return person.invited ? messages.invited(person.name) : messages.panelChanged;
-    }),
+    roundAction(
+      req,
+      res,
+      async () => {
+        const form = parseForm(adviserFormSchema, blanksRemoved(req.body));
+        if (!form.ok) throw new ValidationError('Check the adviser’s details.', form.list);
+        const person = await addAdviserToPanel({ actor: req.user!, roundId: String(req.params.id), ...form.data });
+        return person.invited ? messages.invited(person.name) : messages.panelChanged;
+      },
+      'adviser',
+    ),
   );
   web.post('/rounds/:id/panel/:userId/remove', requireSignIn, (req, res) =>
     roundAction(req, res, async () => {

@@ -4,8 +4,8 @@ import { BoardModel } from '../../models/Board.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { confirmBoardMembership, setBoardMember } from '../../server/services/boards/index.ts';
 import { recordExternalCertificate } from '../../server/services/boards/externalCertificates.ts';
-import { signIn, testApp } from '../support/app.ts';
-import { asActor, buildBoard } from '../support/boardsFactories.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
@@ -105,6 +105,65 @@ describe('boards: a governor shares her training evidence with a board only once
     expect(shown.text).to.include('Shared (she confirmed her membership)');
     const viewed = await api(chairToken).get(`/boards/${board.id}`).expect(200);
     expect(viewed.body.members.find((m: { userId: string }) => m.userId === her.id)).to.include({ confirmed: true });
+  });
+
+  /** The text of the round page's "Safer recruitment" cell for a panel member, as the viewer sees it. */
+  async function saferRecruitmentCell(viewer: TestUser, roundId: string, name: string): Promise<string> {
+    const agent = await signIn(app, viewer.email, testPassword);
+    const page = await agent.get(`/rounds/${roundId}`).expect(200);
+    const row = new RegExp(`<tr>\\s*<th scope="row">${name}[\\s\\S]*?</tr>`).exec(page.text);
+    if (!row) throw new Error(`no panel row for ${name}`);
+    const cells = [...row[0].matchAll(/<td>([\s\S]*?)<\/td>/g)].map((c) => c[1]!.replace(/<[^>]+>/g, '').trim());
+    return cells[4]!;
+  }
+
+  it('the round page gives provider and expiry of a safer-recruitment certificate only to whom the API would show it; the others see "Yes" and the panel rule counts it', async () => {
+    const { her, board } = await addedByChair();
+    const adviser = await buildUser({ roles: ['governor'], name: 'Adviser Ada' });
+    await recordExternalCertificate({
+      actor: asActor(adviser),
+      userId: adviser.id,
+      provider: 'Adviser own provider',
+      completedOn: '2026-05-01',
+    });
+    const round = await buildRound(board.id, { interviewDates: ['2027-01-20'], panel: [her, adviser] });
+    const shortName = her.name;
+
+    for (const viewer of [chair, clerk]) {
+      expect(await saferRecruitmentCell(viewer, round.id, shortName)).to.equal('Yes (details not shared)');
+      expect(await saferRecruitmentCell(viewer, round.id, 'Adviser Ada')).to.equal('Yes (details not shared)');
+    }
+    const chairAgent = await signIn(app, chair.email, testPassword);
+    const page = (await chairAgent.get(`/rounds/${round.id}`).expect(200)).text;
+    expect(page).not.to.include('Her own provider');
+    expect(page).not.to.include('Adviser own provider');
+    expect(page).not.to.include('At least one panel member should hold');
+    expect(await saferRecruitmentCell(her, round.id, shortName)).to.equal('Yes, Her own provider (to 1 March 2029)');
+    expect(await saferRecruitmentCell(adviser, round.id, 'Adviser Ada')).to.equal(
+      'Yes, Adviser own provider (to 1 May 2029)',
+    );
+
+    // What a clerk recorded, the clerk reads in full (the chair did not record it, so neither does she yet).
+    await recordExternalCertificate({
+      actor: asActor(clerk),
+      userId: adviser.id,
+      provider: 'Recorded by the clerk',
+      completedOn: '2026-06-01',
+    });
+    expect(await saferRecruitmentCell(clerk, round.id, 'Adviser Ada')).to.equal(
+      'Yes, Recorded by the clerk (to 1 June 2029)',
+    );
+    expect(await saferRecruitmentCell(chair, round.id, 'Adviser Ada')).to.equal('Yes (details not shared)');
+
+    // Once she confirms that she sits on the board, its chair reads her own certificate there as in the API.
+    const hers = await signIn(app, her.email, testPassword);
+    const boardPage = await hers.get(`/boards/${board.id}`).expect(200);
+    await hers
+      .post(`/boards/${board.id}/confirm`)
+      .type('form')
+      .send({ _csrf: csrfFrom(boardPage.text) })
+      .expect(303);
+    expect(await saferRecruitmentCell(chair, round.id, shortName)).to.equal('Yes, Her own provider (to 1 March 2029)');
   });
 
   it('the confirm form without its CSRF token is refused and confirms nothing', async () => {

@@ -15,6 +15,16 @@ import { buildUser, testPassword, tokenFor, type TestUser } from '../support/fac
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
 
+/** The fields a form on the page posts as it stands (inputs only, as the round's date form has), by name. */
+function formFields(html: string, action: string): Record<string, string> {
+  const form = new RegExp(`<form method="post" action="${action}"[^>]*>([\\s\\S]*?)</form>`).exec(html);
+  if (!form) throw new Error(`no form posting to ${action}`);
+  const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+  return Object.fromEntries(
+    [...form[1]!.matchAll(/<input\b[^>]*>/g)].map(([tag]) => [attr(tag, 'name')!, attr(tag, 'value') ?? '']),
+  );
+}
+
 describe('boards: web pages and forms', () => {
   useTestDatabase();
   let app: ReturnType<typeof testApp>;
@@ -161,6 +171,103 @@ describe('boards: web pages and forms', () => {
       })
       .expect(422);
     expect(bad.text).to.include('must not be before the shortlisting date');
+  });
+
+  it('shows every interview day of a round in its own field; saving the page keeps them, and keeps a day added meanwhile that the page did not show', async () => {
+    const round = await buildRound(board.id, {
+      interviewDates: [inDays(20), inDays(21), inDays(22)],
+      panel: [chair],
+      title: 'Three days',
+    });
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = await agent.get(`/rounds/${round.id}`).expect(200);
+    const fields = formFields(page.text, `/rounds/${round.id}`);
+    expect([fields.interviewDate, fields.secondInterviewDate, fields.thirdInterviewDate]).to.deep.equal([
+      inDays(20),
+      inDays(21),
+      inDays(22),
+    ]);
+    expect([fields.fourthInterviewDate, fields.fifthInterviewDate]).to.deep.equal(['', '']);
+    expect(page.text).to.include('Third interview day (optional)');
+
+    await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({ ...fields, title: 'Only the title changed' })
+      .expect(303);
+    let stored = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(stored.title).to.equal('Only the title changed');
+    expect(stored.interviewDates).to.deep.equal([inDays(20), inDays(21), inDays(22)]);
+
+    // The page is open while someone adds a day through the API: her save changes what she saw, not that day.
+    const stale = formFields((await agent.get(`/rounds/${round.id}`).expect(200)).text, `/rounds/${round.id}`);
+    await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(chair)}`)
+      .send({ interviewDates: [inDays(20), inDays(21), inDays(22), inDays(25)] })
+      .expect(200);
+    await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({ ...stale, secondInterviewDate: '', thirdInterviewDate: inDays(23), fifthInterviewDate: inDays(24) })
+      .expect(303);
+    stored = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(stored.interviewDates).to.deep.equal([inDays(20), inDays(23), inDays(24), inDays(25)]);
+    const after = await agent.get(`/rounds/${round.id}`).expect(200);
+    expect(after.text).to.include('25 days left');
+    const shown = formFields(after.text, `/rounds/${round.id}`);
+    expect([
+      shown.interviewDate,
+      shown.secondInterviewDate,
+      shown.thirdInterviewDate,
+      shown.fourthInterviewDate,
+      shown.fifthInterviewDate,
+    ]).to.deep.equal([inDays(20), inDays(23), inDays(24), inDays(25), '']);
+  });
+
+  it('a round with more interview days than the page has fields (six, through the API) keeps the days the page does not show when saved there', async () => {
+    const six = [20, 21, 22, 23, 24, 26].map(inDays);
+    const round = await buildRound(board.id, { interviewDates: six, panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = await agent.get(`/rounds/${round.id}`).expect(200);
+    expect(page.text).to.include('This round has 6 interview days');
+    const fields = formFields(page.text, `/rounds/${round.id}`);
+    await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({ ...fields, interviewDate: inDays(19) })
+      .expect(303);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.interviewDates).to.deep.equal(
+      [19, 21, 22, 23, 24, 26].map(inDays),
+    );
+  });
+
+  it('after a 422 the round’s date form shows exactly what she sent, the fields she cleared left blank', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30), inDays(31)], panel: [chair] });
+    await RecruitmentRoundModel.updateOne(
+      { _id: round.id },
+      { $set: { closingDate: inDays(10), shortlistingDate: inDays(20) } },
+    );
+    const agent = await signIn(app, chair.email, testPassword);
+    const fields = formFields((await agent.get(`/rounds/${round.id}`).expect(200)).text, `/rounds/${round.id}`);
+    expect(fields).to.include({ closingDate: inDays(10), secondInterviewDate: inDays(31) });
+    const bad = await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({ ...fields, title: 'Typed again', closingDate: '', secondInterviewDate: '', interviewDate: inDays(15) })
+      .expect(422);
+    expect(bad.text).to.include('must not be before the shortlisting date');
+    const resent = formFields(bad.text, `/rounds/${round.id}`);
+    expect(resent).to.include({
+      title: 'Typed again',
+      closingDate: '',
+      shortlistingDate: inDays(20),
+      interviewDate: inDays(15),
+      secondInterviewDate: '',
+    });
+    const stored = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(stored).to.include({ closingDate: inDays(10), title: 'Headteacher' });
+    expect(stored.interviewDates).to.deep.equal([inDays(30), inDays(31)]);
   });
 
   it('adds an adviser from outside the board: a governor account, invited by email, on the panel', async () => {

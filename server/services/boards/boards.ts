@@ -241,6 +241,8 @@ export async function findOrInvitePanelMember(props: {
   }
 }
 
+export type TrainingRecordAccess = { manages: boolean; readsAll: boolean };
+
 /**
  * What the actor may do with a person's training records, from one read of the boards she belongs to:
  * - `manages`: she chairs or clerks a board where the person is a member or sits on a round's panel (she may record
@@ -250,22 +252,41 @@ export async function findOrInvitePanelMember(props: {
  *   are hers.
  * Admins do both; the person herself reads all of hers.
  */
-export async function trainingRecordAccess(
+export async function trainingRecordAccess(actor: Express.User, userId: string): Promise<TrainingRecordAccess> {
+  return (await trainingRecordsAccess(actor, [userId])).get(userId)!;
+}
+
+/** `trainingRecordAccess` for several people at once (a round's panel), in at most two reads whatever their number. */
+export async function trainingRecordsAccess(
   actor: Express.User,
-  userId: string,
-): Promise<{ manages: boolean; readsAll: boolean }> {
-  if (actor.roles.includes('admin')) return { manages: true, readsAll: true };
-  const self = actor.id === userId;
-  if (!Types.ObjectId.isValid(userId)) return { manages: false, readsAll: self };
-  const boards = await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean<Board[]>();
+  userIds: string[],
+): Promise<Map<string, TrainingRecordAccess>> {
+  const ids = [...new Set(userIds)];
+  if (actor.roles.includes('admin')) return new Map(ids.map((id) => [id, { manages: true, readsAll: true }]));
+  const valid = new Set(ids.filter((id) => Types.ObjectId.isValid(id)));
+  const boards = valid.size
+    ? await BoardModel.find({ 'members.userId': new Types.ObjectId(actor.id) }).lean<Board[]>()
+    : [];
   const managed = boards.filter((b) => ['chair', 'clerk'].includes(boardRoleOf(actor, b) ?? ''));
-  const membership = (b: Board) => b.members.find((m) => String(m.userId) === userId);
-  const readsAll = self || managed.some((b) => !!membership(b)?.confirmedAt);
-  if (!managed.length) return { manages: false, readsAll };
-  if (managed.some((b) => membership(b))) return { manages: true, readsAll };
-  const onPanel = !!(await RecruitmentRoundModel.exists({
-    boardId: { $in: managed.map((b) => b._id) },
-    panel: new Types.ObjectId(userId),
-  }));
-  return { manages: onPanel, readsAll };
+  const membership = (b: Board, userId: string) => b.members.find((m) => String(m.userId) === userId);
+  const members = new Set([...valid].filter((id) => managed.some((b) => membership(b, id))));
+  const others = [...valid].filter((id) => !members.has(id));
+  const onPanel = new Set<string>();
+  if (managed.length && others.length) {
+    const rounds = await RecruitmentRoundModel.find({
+      boardId: { $in: managed.map((b) => b._id) },
+      panel: { $in: others.map((id) => new Types.ObjectId(id)) },
+    })
+      .select('panel')
+      .lean();
+    for (const id of rounds.flatMap((r) => r.panel.map(String))) onPanel.add(id);
+  }
+  return new Map(
+    ids.map((userId) => {
+      const self = actor.id === userId;
+      if (!valid.has(userId)) return [userId, { manages: false, readsAll: self }];
+      const readsAll = self || managed.some((b) => !!membership(b, userId)?.confirmedAt);
+      return [userId, { manages: members.has(userId) || onPanel.has(userId), readsAll }];
+    }),
+  );
 }

@@ -9,7 +9,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
-import { trainingRecordAccess } from './boards.ts';
+import { trainingRecordAccess, type TrainingRecordAccess } from './boards.ts';
 
 const messages = {
   notFound: 'We could not find that certificate.',
@@ -112,15 +112,28 @@ export async function listExternalCertificates(props: {
   return ExternalCertificateModel.find(filter).sort({ completedOn: -1 }).lean<ExternalCertificate[]>();
 }
 
+/**
+ * Whether the actor reads this certificate (its provider, dates and file), given her `trainingRecordAccess` to its
+ * holder: the rule `listExternalCertificates` applies, for the places that show a certificate found otherwise.
+ */
+export function mayReadExternalCertificate(
+  actor: Express.User,
+  certificate: { userId: unknown; recordedBy: unknown },
+  access: TrainingRecordAccess,
+): boolean {
+  return (
+    canRecordExternalCertificate(actor, String(certificate.userId), access.manages) &&
+    (access.readsAll || String(certificate.recordedBy) === actor.id)
+  );
+}
+
 /** The evidence file, for whoever `listExternalCertificates` shows the certificate to; 404 for anyone else. */
 export async function externalCertificateFile(props: { actor: Express.User; certificateId: string }) {
   if (!/^[0-9a-f]{24}$/i.test(props.certificateId)) throw new NotFoundError(messages.notFound);
   const c = await ExternalCertificateModel.findById(props.certificateId).select('+file').lean<ExternalCertificate>();
   if (!c || !c.file?.data) throw new NotFoundError(messages.notFound);
-  const userId = String(c.userId);
-  const { manages, readsAll } = await trainingRecordAccess(props.actor, userId);
-  if (!canRecordExternalCertificate(props.actor, userId, manages)) throw new NotFoundError(messages.notFound);
-  if (!readsAll && String(c.recordedBy) !== props.actor.id) throw new NotFoundError(messages.notFound);
+  const access = await trainingRecordAccess(props.actor, String(c.userId));
+  if (!mayReadExternalCertificate(props.actor, c, access)) throw new NotFoundError(messages.notFound);
   const data = c.file.data as unknown as Buffer | { buffer: Buffer };
   return {
     name: c.file.name ?? 'certificate',

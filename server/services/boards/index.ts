@@ -15,8 +15,10 @@ export {
   removeBoardMember,
   findOrInvitePanelMember,
   trainingRecordAccess,
+  trainingRecordsAccess,
   confirmBoardMembership,
   type BoardView,
+  type TrainingRecordAccess,
 } from './boards.ts';
 export { peopleById } from './people.ts';
 export {
@@ -82,6 +84,7 @@ export {
   presentExternalCertificate,
   recordExternalCertificate,
   listExternalCertificates,
+  mayReadExternalCertificate,
   externalCertificateFile,
   type UploadedFile,
 } from './externalCertificates.ts';

@@ -16,7 +16,13 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
-import { findManagedBoard, findOrInvitePanelMember } from './boards.ts';
+import {
+  findManagedBoard,
+  findOrInvitePanelMember,
+  trainingRecordsAccess,
+  type TrainingRecordAccess,
+} from './boards.ts';
+import { mayReadExternalCertificate } from './externalCertificates.ts';
 import { peopleById } from './people.ts';
 import { nameNoErasedPersonInRecord } from './personalData.ts';
 import { formerMemberName } from '../learning/personalData.ts';
@@ -206,6 +212,11 @@ export type RoundChange = {
   closingDate?: string | null;
   shortlistingDate?: string | null;
   panel?: string[];
+  /**
+   * The interview dates a form showed (the web page): the dates given then replace only these, and a date it did not
+   * show (added meanwhile, or beyond its fields) is kept. Without it the dates given replace the whole list.
+   */
+  interviewDatesShown?: string[];
 };
 
 /** Interview dates given as a list, as one date, or both (the one date joins the list); undefined when neither is. */
@@ -215,6 +226,18 @@ export function mergeInterviewDates(props: {
 }): string[] | undefined {
   if (!props.interviewDate && !props.interviewDates) return undefined;
   return [...(props.interviewDates ?? []), ...(props.interviewDate ? [props.interviewDate] : [])];
+}
+
+/** The interview dates after a change: the dates given, plus any stored date the form did not show. */
+export function changedInterviewDates(props: {
+  current: string[];
+  given: string[] | undefined;
+  shown?: string[];
+}): string[] {
+  if (!props.given) return props.current;
+  if (!props.shown) return props.given;
+  const shown = new Set(props.shown);
+  return [...props.current.filter((d) => !shown.has(d)), ...props.given];
 }
 
 /**
@@ -227,7 +250,7 @@ export async function changeRound(props: {
   change: RoundChange;
   now?: Date;
 }): Promise<RecruitmentRound> {
-  const { panel, interviewDate, interviewDates, ...details } = props.change;
+  const { panel, interviewDate, interviewDates, interviewDatesShown, ...details } = props.change;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
   // Only those who run the round change it, even when the change is empty (deny by default). A closed round refuses
   // a panel here (409 before the panel is checked) and details in updateRound.
@@ -245,7 +268,11 @@ export async function changeRound(props: {
         expectedVersion: round.version ?? null,
         input: {
           title: details.title ?? round.title,
-          interviewDates: dates ?? round.interviewDates,
+          interviewDates: changedInterviewDates({
+            current: round.interviewDates,
+            given: dates,
+            shown: interviewDatesShown,
+          }),
           closingDate: keptOrCleared(details.closingDate, round.closingDate),
           shortlistingDate: keptOrCleared(details.shortlistingDate, round.shortlistingDate),
         },
@@ -343,20 +370,50 @@ export async function roundReadiness(props: {
   });
 }
 
-/** Panel members holding safer-recruitment training valid on the (last) interview day. */
+type SaferRecruitmentCertificate = { userId: string; provider: string; expiresOn: string; recordedBy: string };
+
+/**
+ * Panel members holding safer-recruitment training valid on the (last) interview day, with those certificates
+ * (latest expiry first). Who may read a certificate's details is not decided here: see `saferRecruitmentShown`.
+ */
 export async function saferRecruitmentHolders(
   panel: (string | Types.ObjectId)[],
   interviewDate: string,
-): Promise<Map<string, { provider: string; expiresOn: string }>> {
+): Promise<Map<string, SaferRecruitmentCertificate[]>> {
   const rows = await ExternalCertificateModel.find({
     userId: { $in: panel.map((id) => new Types.ObjectId(String(id))) },
     kind: 'safer-recruitment',
     completedOn: { $lte: interviewDate },
     expiresOn: { $gte: interviewDate },
   })
-    .select('userId provider expiresOn')
+    .select('userId provider expiresOn recordedBy')
+    .sort({ expiresOn: -1 })
     .lean();
-  return new Map(rows.map((r) => [String(r.userId), { provider: r.provider, expiresOn: r.expiresOn }]));
+  const holders = new Map<string, SaferRecruitmentCertificate[]>();
+  for (const r of rows) {
+    const userId = String(r.userId);
+    holders.set(userId, [
+      ...(holders.get(userId) ?? []),
+      { userId, provider: r.provider, expiresOn: r.expiresOn, recordedBy: String(r.recordedBy) },
+    ]);
+  }
+  return holders;
+}
+
+/**
+ * What the round page says of a panel member's safer-recruitment training: whether she holds it for the interview
+ * day (the panel rule needs that, as it needs her readiness), with provider and expiry only from a certificate the
+ * viewer may read under the rule of `GET /users/:id/external-certificates` (not one she recorded herself before she
+ * confirmed the board, for its chairs and clerks).
+ */
+function saferRecruitmentShown(
+  actor: Express.User,
+  held: SaferRecruitmentCertificate[] | undefined,
+  access: TrainingRecordAccess | undefined,
+): { details: { provider: string; expiresOn: string } | null } | null {
+  if (!held?.length) return null;
+  const readable = access && held.find((c) => mayReadExternalCertificate(actor, c, access));
+  return { details: readable ? { provider: readable.provider, expiresOn: readable.expiresOn } : null };
 }
 
 export function panelWarnings(props: {
@@ -379,10 +436,11 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
   const now = props.now ?? new Date();
   const { round, board } = await findRoundFor(props);
   const interviewDate = lastInterviewDate(round.interviewDates);
-  const [facts, saferRecruitment, people] = await Promise.all([
+  const [facts, saferRecruitment, people, access] = await Promise.all([
     loadPanelFacts(round.panel),
     saferRecruitmentHolders(round.panel, interviewDate),
     peopleById([...round.panel, ...board.members.map((m) => m.userId)]),
+    trainingRecordsAccess(props.actor, round.panel.map(String)),
   ]);
   const readiness = readinessFromFacts({
     panel: round.panel.map(String),
@@ -398,7 +456,7 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
     invited: people.get(m.userId)?.status === 'invited',
     boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role ?? null,
     enrolled: facts.enrolled.has(m.userId),
-    saferRecruitment: saferRecruitment.get(m.userId) ?? null,
+    saferRecruitment: saferRecruitmentShown(props.actor, saferRecruitment.get(m.userId), access.get(m.userId)),
   }));
   const canManage = canManageRound(props.actor, board);
   return {
