@@ -7,7 +7,7 @@ import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isObjectId, isoDateTime, text } from '../server/http/validate.ts';
+import { isObjectId, isoDateTime, paging, text } from '../server/http/validate.ts';
 import {
   createNetworkEvent,
   eventFor,
@@ -44,6 +44,7 @@ export const eventSchema = z.strictObject({
   location: text(300).optional(),
 });
 const rsvpSchema = z.strictObject({ going: z.boolean() });
+const eventsQuery = z.strictObject(paging);
 
 const eventOut = z.object({
   id: z.string(),
@@ -79,6 +80,9 @@ const eventForm = (zone: string) =>
     }),
   );
 
+/** The events page lists as many as it did before the API was paged; later ones are a link away. */
+const eventsPerPage = 100;
+
 const withTimes = (e: PresentedEvent, zone: string) => ({ ...e, when: formatDateTime(e.startsAt, zone) });
 
 async function eventsPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
@@ -86,11 +90,13 @@ async function eventsPage(req: Request, res: Response, status = 200, extra: Reco
   if (!isObjectId(networkId)) throw new NotFoundError();
   const network = await NetworkModel.findById(networkId).select({ name: 1 }).lean();
   if (!network) throw new NotFoundError();
-  const events = await eventsOfNetwork({ actor: req.user!, networkId });
+  const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
+  const page = await eventsOfNetwork({ actor: req.user!, networkId, limit: eventsPerPage, cursor });
   res.status(status).render('networks/events', {
     title: `Events · ${network.name}`,
     network: { id: networkId, name: network.name },
-    events: events.map((e) => withTimes(e, req.user!.timezone)),
+    events: page.items.map((e) => withTimes(e, req.user!.timezone)),
+    nextCursor: page.nextCursor,
     zone: req.user!.timezone,
     canCreate: req.user!.roles.includes('admin') || (await isLead(networkId, req.user!.id)),
     values: { mode: 'online', durationMinutes: '60' },
@@ -121,11 +127,17 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       tag: 'networks',
       summary: 'A network’s coming events (members, admins)',
       access: [],
-      success: { status: 200, description: 'Events by time', schema: z.object({ items: z.array(eventOut) }) },
+      query: eventsQuery,
+      success: {
+        status: 200,
+        description: 'A page of events by start time; nextCursor gives the next page',
+        schema: z.object({ items: z.array(eventOut), nextCursor: z.string().nullable() }),
+      },
     },
-    async ({ user, params }) => ({
-      items: (await eventsOfNetwork({ actor: user, networkId: params.id! })).map(serialise),
-    }),
+    async ({ user, params, query }) => {
+      const page = await eventsOfNetwork({ actor: user, networkId: params.id!, ...query });
+      return { items: page.items.map(serialise), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

@@ -30,6 +30,7 @@ import {
   joinNetwork,
   leaveNetwork,
   listNetworks,
+  pageNetworks,
   presentNetwork,
   removeMember,
   setLeads,
@@ -48,7 +49,7 @@ export const networkSchema = z.strictObject({
   region: z.string().trim().max(120).optional(),
   joining: z.enum(networkJoinings),
 });
-const listQuery = z.strictObject({
+const listFilter = {
   kind: z.enum(networkKinds).optional(),
   country: z
     .string()
@@ -56,7 +57,11 @@ const listQuery = z.strictObject({
     .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
     .optional(),
   q: z.string().trim().max(200).optional(),
-});
+};
+/** The browse page's filter (all on one page, by name). */
+const listQuery = z.strictObject(listFilter);
+/** The API's list: the same filter with API.md's paging. */
+const apiListQuery = z.strictObject({ ...listFilter, ...paging });
 const leadsSchema = z.strictObject({ userIds: z.array(objectId).min(1).max(20) });
 
 export const postSchema = z.strictObject({
@@ -127,14 +132,17 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       tag: 'networks',
       summary: 'Networks by kind, country and words, with member counts',
       access: [],
-      query: listQuery,
+      query: apiListQuery,
       success: {
         status: 200,
-        description: 'Networks, by name',
-        schema: z.object({ items: z.array(networkOut), nextCursor: z.null() }),
+        description: 'A page of networks, in the order they were created; nextCursor gives the next page',
+        schema: z.object({ items: z.array(networkOut), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ query }) => ({ items: (await listNetworks(query)).map(presentNetwork), nextCursor: null }),
+    async ({ query }) => {
+      const page = await pageNetworks(query);
+      return { items: page.items.map(presentNetwork), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

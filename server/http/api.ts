@@ -4,7 +4,7 @@ import type { Role } from '../../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
 import { isRateLimiter } from './rateLimits.ts';
 import { bodyMethods } from './bodies.ts';
-import { parseInput } from './validate.ts';
+import { parseInput, parseQuery } from './validate.ts';
 
 /**
  * Declares one /api/v1 operation: it is registered on the router and recorded for the OpenAPI document,
@@ -63,7 +63,7 @@ export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends Z
       }
     }
     const body = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
-    const query = op.query ? parseInput(op.query, { ...req.query }) : undefined;
+    const query = op.query ? parseQuery(op.query, req.query) : undefined;
     const result = await handler({
       user: req.user!,
       body,

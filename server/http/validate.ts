@@ -2,12 +2,22 @@ import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
 
+/** Where the input came from: errors about the query string name its parameters, never "(body)". */
+export type InputSource = 'body' | 'query';
+
 /** zod issues → our field errors ("records.2.status": "Invalid option ..."). */
-export function fieldErrorsFrom(error: z.ZodError): FieldError[] {
-  return error.issues.map((issue) => ({
-    path: issue.path.map(String).join('.') || '(body)',
-    message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-  }));
+export function fieldErrorsFrom(error: z.ZodError, source: InputSource = 'body'): FieldError[] {
+  return error.issues.flatMap((issue) => {
+    const at = issue.path.map(String);
+    if (issue.code === 'unrecognized_keys' && source === 'query')
+      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: `Unknown query parameter: ${key}` }));
+    return [
+      {
+        path: at.join('.') || `(${source})`,
+        message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+      },
+    ];
+  });
 }
 
 /** Parses untrusted input with a zod schema, or throws a 422 ValidationError listing every problem. */
@@ -15,10 +25,38 @@ export function parseInput<S extends ZodType>(
   schema: S,
   data: unknown,
   message = 'Some details need correcting.',
+  source: InputSource = 'body',
 ): z.output<S> {
   const result = schema.safeParse(data);
-  if (!result.success) throw new ValidationError(message, fieldErrorsFrom(result.error));
+  if (!result.success) throw new ValidationError(message, fieldErrorsFrom(result.error, source));
   return result.data;
+}
+
+/**
+ * A query string as parsed by Express 5 (the simple parser: `q=a&q=b` is a list, but `q[]=a` and `q[x]=a` stay keys
+ * named `q[]` and `q[x]`) with bracketed keys folded into their parameter, as a list or an object: so a client that
+ * sends `q[]=a` where one string is expected hears about `q` ("expected string, received array"), the parameter it
+ * meant, not about an unknown `q[]`. Built through a Map, so no key can reach an object's prototype.
+ */
+export function queryInput(query: Record<string, unknown>): Record<string, unknown> {
+  const folded = new Map<string, unknown>();
+  for (const [key, value] of Object.entries(query)) {
+    const bracket = key.indexOf('[');
+    if (bracket <= 0) {
+      folded.set(key, folded.has(key) ? [folded.get(key), value].flat() : value);
+      continue;
+    }
+    const name = key.slice(0, bracket);
+    const nested = key.slice(bracket) === '[]' ? [value].flat() : { [key.slice(bracket)]: value };
+    const before = folded.get(name);
+    folded.set(name, before === undefined ? nested : [before, nested].flat());
+  }
+  return Object.fromEntries(folded);
+}
+
+/** Parses a request's query string (see queryInput), naming the parameters in any 422. */
+export function parseQuery<S extends ZodType>(schema: S, query: Record<string, unknown>): z.output<S> {
+  return parseInput(schema, queryInput(query), 'Some details need correcting.', 'query');
 }
 
 /** A 24-hex ObjectId string. Anything else in an :id is answered 404 by the routes, never 500. */

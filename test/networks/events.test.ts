@@ -189,6 +189,49 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     ]);
   });
 
+  it('"Going" counts current members only: one who leaves (or is removed) stops counting on the page and in the API, in every process', async () => {
+    const [going1, going2, leaver, removed] = await Promise.all(
+      ['Gail Going', 'Gwen Going', 'Lea Leaver', 'Rhea Removed'].map((name) => buildUser({ name })),
+    );
+    const returners = await buildNetwork([lead, going1!, going2!, leaver!, removed!], {
+      leads: [lead],
+      name: 'Returners',
+    });
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${returners.id}/events`)
+      .send({ ...event, title: 'Returners: back to headship' })
+      .expect(201);
+    const id = created.body.id as string;
+    for (const user of [going1!, going2!, leaver!, removed!])
+      await (await client(user)).post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    const countIn = async (otherApp: typeof app) => {
+      const token = await tokenFor(lead);
+      const list = await supertest(otherApp)
+        .get(`/api/v1/networks/${returners.id}/events`)
+        .set('Authorization', `Bearer ${token}`)
+        .expect(200);
+      return list.body.items.find((e: { id: string }) => e.id === id).goingCount as number;
+    };
+    expect(await countIn(app)).to.equal(4);
+
+    // She leaves through one process; another process (no shared memory) answers the reads.
+    await (await client(leaver!)).delete(`/api/v1/networks/${returners.id}/members/me`).expect(204);
+    await (await client(lead)).delete(`/api/v1/networks/${returners.id}/members/${removed!.id}`).expect(204);
+    const otherProcess = testApp();
+    expect(await countIn(otherProcess)).to.equal(2);
+    const rsvp = await (await client(going1!)).post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    expect(rsvp.body).to.include({ goingCount: 2 });
+    const agent = await signIn(otherProcess, lead.email, testPassword);
+    expect((await agent.get(`/events/${id}`).expect(200)).text).to.include('<dt>Going</dt><dd>2</dd>');
+    expect((await agent.get(`/networks/${returners.id}/events`).expect(200)).text).to.include('2 going');
+    // Her answer is kept (it is hers): coming back counts her again.
+    expect(await EventRsvpModel.findById(`${id}:${leaver!.id}`).lean()).to.include({ going: true });
+    await (await client(leaver!)).post(`/api/v1/networks/${returners.id}/members`).send({}).expect(201);
+    expect(await countIn(otherProcess)).to.equal(3);
+  });
+
   it('answering "not going" and "going" at once (two processes) leaves her going with both reminders planned', async () => {
     const member = await buildUser({ name: 'Tia Twotabs' });
     const own = await buildNetwork([lead, member], { leads: [lead] });

@@ -5,10 +5,11 @@ import { NetworkModel } from '../../../models/Network.ts';
 import { NetworkEventModel, type EventMode, type NetworkEvent } from '../../../models/NetworkEvent.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
 import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
-import { isLead, isMember, networksOf } from './membership.ts';
+import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
 
 /**
  * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
@@ -25,6 +26,8 @@ const messages = {
   past: 'must be in the future',
   needsJoinUrl: 'is required for an online event',
   needsLocation: 'is required for an event in person',
+  badCursor: 'The cursor is not valid.',
+  notOurCursor: 'is not a cursor from this list',
 };
 
 export type EventInput = {
@@ -65,19 +68,38 @@ async function assertMayRead(actor: Express.User, networkId: Types.ObjectId): Pr
   if (!isAdmin(actor)) throw new ForbiddenError(messages.membersOnly);
 }
 
+/**
+ * Going counts only the answers of current members: her answer outlives her leaving or removal (it is hers, in her
+ * export), but from then on she cannot see the event nor get its reminders, so she is not counted either. Read from
+ * the membership rows on every request, like access, so every process agrees at once.
+ */
+async function goingCounts(events: NetworkEvent[]): Promise<Map<string, number>> {
+  const networkOf = new Map(events.map((e) => [String(e._id), String(e.networkId)]));
+  const going = await EventRsvpModel.find({ eventId: { $in: events.map((e) => e._id) }, going: true })
+    .select({ eventId: 1, userId: 1 })
+    .lean();
+  const members = await currentMemberships({
+    userIds: [...new Set(going.map((r) => String(r.userId)))],
+    networkIds: [...new Set(networkOf.values())],
+  });
+  const counts = new Map<string, number>();
+  for (const r of going) {
+    const eventId = String(r.eventId);
+    if (members.has(`${networkOf.get(eventId)}:${String(r.userId)}`))
+      counts.set(eventId, (counts.get(eventId) ?? 0) + 1);
+  }
+  return counts;
+}
+
 async function presentEvents(events: NetworkEvent[], viewerId: string): Promise<PresentedEvent[]> {
   if (!events.length) return [];
   const ids = events.map((e) => e._id);
-  const [going, mine] = await Promise.all([
-    EventRsvpModel.find({ eventId: { $in: ids }, going: true })
-      .select({ eventId: 1 })
-      .lean(),
+  const [counts, mine] = await Promise.all([
+    goingCounts(events),
     EventRsvpModel.find({ _id: { $in: ids.map((id) => `${String(id)}:${viewerId}`) } })
       .select({ eventId: 1, going: 1 })
       .lean(),
   ]);
-  const counts = new Map<string, number>();
-  for (const r of going) counts.set(String(r.eventId), (counts.get(String(r.eventId)) ?? 0) + 1);
   const answers = new Map(mine.map((r) => [String(r.eventId), r.going]));
   return events.map((e) => ({
     id: String(e._id),
@@ -137,24 +159,36 @@ export async function eventFor(props: { actor: Express.User; eventId: string }):
   return (await presentEvents([event], props.actor.id))[0]!;
 }
 
-/** A network's events from `since` on (default: those not yet ended), for its members. */
+/**
+ * A network's events not yet ended (from 12 hours ago), by start time, a page at a time (API.md's list convention).
+ * The cursor is the shared one (server/pagination.ts), the last event's id; the page after it starts from that
+ * event's (start, id), read again here. Nothing moves an event once created, so a walk never skips or repeats one
+ * (were rescheduling added, the cursor would have to carry the start it was read at).
+ */
 export async function eventsOfNetwork(props: {
   actor: Express.User;
   networkId: string;
+  limit: number;
+  cursor?: string;
   now?: Date;
-}): Promise<PresentedEvent[]> {
+}): Promise<{ items: PresentedEvent[]; nextCursor: string | null }> {
   if (!isObjectId(props.networkId)) throw new NotFoundError();
   const networkId = new Types.ObjectId(props.networkId);
   await assertMayRead(props.actor, networkId);
   const now = props.now ?? new Date();
-  const events = await NetworkEventModel.find({
-    networkId,
-    startsAt: { $gte: new Date(now.getTime() - 12 * 3600_000) },
-  })
-    .sort({ startsAt: 1 })
-    .limit(100)
-    .lean();
-  return presentEvents(events as NetworkEvent[], props.actor.id);
+  const query: Record<string, unknown> = { networkId, startsAt: { $gte: new Date(now.getTime() - 12 * 3600_000) } };
+  const after = decodeCursor(props.cursor);
+  if (after) {
+    const last = await NetworkEventModel.findOne({ _id: after, networkId }).select({ startsAt: 1 }).lean();
+    if (!last) throw new ValidationError(messages.badCursor, [{ path: 'cursor', message: messages.notOurCursor }]);
+    query.$or = [{ startsAt: { $gt: last.startsAt } }, { startsAt: last.startsAt, _id: { $gt: after } }];
+  }
+  const events = (await NetworkEventModel.find(query)
+    .sort({ startsAt: 1, _id: 1 })
+    .limit(props.limit + 1)
+    .lean()) as NetworkEvent[];
+  const page = pageOf(events, props.limit);
+  return { items: await presentEvents(page.rows, props.actor.id), nextCursor: page.nextCursor };
 }
 
 function reminderPlans(event: NetworkEvent, userId: string) {

@@ -85,3 +85,19 @@ export async function membersAmong(props: { userIds: Id[]; networkIds: Id[] }): 
     .lean();
   return new Set(rows.map((row) => String(row.userId)));
 }
+
+/**
+ * Which (network, person) pairs among these are current memberships, as `<networkId>:<userId>` keys: one read on
+ * the unique `(userId, networkId)` index, for answers (an RSVP) that count only while she still belongs.
+ */
+export async function currentMemberships(props: { userIds: Id[]; networkIds: Id[] }): Promise<Set<string>> {
+  if (!props.userIds.length || !props.networkIds.length) return new Set();
+  const rows = await NetworkMembershipModel.find({
+    userId: { $in: props.userIds.map(asId) },
+    networkId: { $in: props.networkIds.map(asId) },
+    status: 'member',
+  })
+    .select({ _id: 0, userId: 1, networkId: 1 })
+    .lean();
+  return new Set(rows.map((row) => `${String(row.networkId)}:${String(row.userId)}`));
+}

@@ -6,6 +6,7 @@ import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { admitMember } from './members.ts';
@@ -92,23 +93,62 @@ export async function updateNetwork(
   return findNetwork(networkId);
 }
 
+export type NetworkFilter = { kind?: NetworkKind; country?: string; q?: string };
+
+function filterQuery(props: NetworkFilter): Record<string, unknown> {
+  const filter: Record<string, unknown> = {};
+  if (props.kind) filter.kind = props.kind;
+  if (props.country) filter.country = props.country.toUpperCase();
+  return filter;
+}
+
+/** Whether every word of `q` is in the network's name, region, description or country name. */
+function matchesWords(props: NetworkFilter): (n: Network) => boolean {
+  const words = (props.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  return (n) => {
+    const haystack = `${n.name} ${n.region ?? ''} ${n.description} ${n.country ? countryName(n.country) : ''}`;
+    return words.every((w) => haystack.toLowerCase().includes(w));
+  };
+}
+
 /**
  * Networks by kind and country, optionally matching words of `q` in the name, region or description. There are
  * dozens of networks, not thousands: the filter on kind or country is answered from an index and the text match and
  * the order by name are done here.
  */
-export async function listNetworks(props: { kind?: NetworkKind; country?: string; q?: string }): Promise<Network[]> {
-  const filter: Record<string, unknown> = {};
-  if (props.kind) filter.kind = props.kind;
-  if (props.country) filter.country = props.country.toUpperCase();
-  const networks = await NetworkModel.find(filter).lean<Network[]>();
-  const words = (props.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
-  return networks
-    .filter((n) => {
-      const haystack = `${n.name} ${n.region ?? ''} ${n.description} ${n.country ? countryName(n.country) : ''}`;
-      return words.every((w) => haystack.toLowerCase().includes(w));
-    })
-    .sort((a, b) => a.nameKey.localeCompare(b.nameKey));
+export async function listNetworks(props: NetworkFilter): Promise<Network[]> {
+  const networks = await NetworkModel.find(filterQuery(props)).lean<Network[]>();
+  return networks.filter(matchesWords(props)).sort((a, b) => a.nameKey.localeCompare(b.nameKey));
+}
+
+/**
+ * One page of the same list for the API (API.md's list convention), in id order with the shared keyset cursor
+ * (server/pagination.ts): a name can change between two pages, an id cannot, so a walk never skips or repeats one.
+ * The words are matched here, so networks are read in id order only until `limit + 1` of them match.
+ */
+export async function pageNetworks(
+  props: NetworkFilter & { limit: number; cursor?: string },
+): Promise<{ items: Network[]; nextCursor: string | null }> {
+  const after = decodeCursor(props.cursor);
+  const query = filterQuery(props);
+  if (after) query._id = { $gt: after };
+  const matches = matchesWords(props);
+  const found: Network[] = [];
+  const cursor = NetworkModel.find(query)
+    .sort({ _id: 1 })
+    .limit(props.q?.trim() ? 0 : props.limit + 1)
+    .lean<Network[]>()
+    .cursor();
+  try {
+    for await (const network of cursor) {
+      if (matches(network as Network)) found.push(network as Network);
+      if (found.length > props.limit) break;
+    }
+  } finally {
+    await cursor.close();
+  }
+  const page = pageOf(found, props.limit);
+  return { items: page.rows, nextCursor: page.nextCursor };
 }
 
 /**

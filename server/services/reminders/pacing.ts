@@ -8,7 +8,7 @@ import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
-import { addDays, localDate, wallClockOn } from './time.ts';
+import { addDays, calendarDaysBetween, localDate, wallClockOn } from './time.ts';
 
 /**
  * Pacing nudges (3 days before a module's due date when it is not done; one overdue notice the day after) and
@@ -133,7 +133,8 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
       about: { type: 'certificate', id: String(c._id) },
       sendAt: wallClockOn(localDate(new Date(expiresAt.getTime() - 30 * 24 * 60 * 60 * 1000), zone), 9, 0, zone),
       eventAt: expiresAt,
-      subject: `Your certificate expires in 30 days`,
+      // The days left are counted when the email is composed (./compose.ts may send it later than planned).
+      subject: `Your ${String(c.programmeTitle)} certificate expires soon`,
       data: { programmeTitle: c.programmeTitle, track: c.track, expiresAt: expiresAt.toISOString() },
     };
   });
@@ -141,8 +142,17 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
   return plans.length;
 }
 
+/** "today", "tomorrow" or "in N days": from her local day at `now` to her local day of `expiresAt`. */
+export function certificateExpiresIn(props: { expiresAt: Date; now: Date; zone: string }): string {
+  const days = calendarDaysBetween(props.now, props.expiresAt, props.zone);
+  if (days <= 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  return `in ${days} days`;
+}
+
 registerNotificationKind('certificate-expiring', {
-  isStillRelevant: async ({ record }) => {
+  isStillRelevant: async ({ record, now }) => {
+    if (new Date(String(record.data?.expiresAt)).getTime() <= now.getTime()) return 'The certificate has expired.';
     const renewed = await CertificateModel.collection.findOne(
       {
         userId: record.userId,
@@ -153,9 +163,16 @@ registerNotificationKind('certificate-expiring', {
     );
     return renewed ? 'She holds a newer certificate.' : true;
   },
-  compose: async ({ record }) => ({
-    subject: `Your ${String(record.data?.programmeTitle)} certificate expires in 30 days`,
-    template: 'certificate-expiring',
-    data: { ...(record.data ?? {}), certificatesUrl: absoluteUrl('/certificates') },
-  }),
+  compose: async ({ record, recipient, now }) => {
+    const expiresIn = certificateExpiresIn({
+      expiresAt: new Date(String(record.data?.expiresAt)),
+      now,
+      zone: recipient.timezone || 'UTC',
+    });
+    return {
+      subject: `Your ${String(record.data?.programmeTitle)} certificate expires ${expiresIn}`,
+      template: 'certificate-expiring',
+      data: { ...(record.data ?? {}), expiresIn, certificatesUrl: absoluteUrl('/certificates') },
+    };
+  },
 });

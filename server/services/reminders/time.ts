@@ -26,6 +26,15 @@ export function localDate(instant: Date, zone: string): string {
 }
 
 /**
+ * Whole calendar days from the day of `from` to the day of `to`, both read in `zone` (0: the same local day,
+ * 1: the next one), whatever the clock times: what "today", "tomorrow" and "in N days" mean to the reader.
+ */
+export function calendarDaysBetween(from: Date, to: Date, zone: string): number {
+  const day = (d: Date) => DateTime.fromISO(localDate(d, zone), { zone: 'UTC' });
+  return Math.round(day(to).diff(day(from), 'days').days);
+}
+
+/**
  * The next time it is `hour`:00 on `weekday` (1 = Monday … 7 = Sunday) in `zone`, strictly after `after`.
  * Computed on the calendar in the zone, so a weekly 08:00 stays 08:00 local when the clocks change.
  */
