@@ -1,6 +1,8 @@
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
+// Plain wording for zod's own messages, wherever a schema is parsed (see the module).
+import './plainMessages.ts';
 
 /** Where the input came from: errors about the query string name its parameters, never "(body)". */
 export type InputSource = 'body' | 'query';

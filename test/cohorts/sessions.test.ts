@@ -288,6 +288,20 @@ describe('cohorts: sessions, time zones and calendars', () => {
       })
       .expect(422);
     expect(bad.text).to.include('Typed title').and.to.include('within the cohort');
+    // The error summary names the field by its label and says what is wrong in plain words.
+    const notANumber = await agent
+      .post(`/cohorts/${cohortId}/sessions`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, form),
+        title: 'Typed title',
+        startsAt: '2027-09-01T09:00',
+        durationMinutes: 'an hour',
+        mode: 'online',
+        joinUrl: 'https://meet.example.org/a',
+      })
+      .expect(422);
+    expect(notANumber.text).to.include('Length (minutes): must be a number').and.not.include('Invalid input');
     const ok = await agent
       .post(`/cohorts/${cohortId}/sessions`)
       .type('form')
