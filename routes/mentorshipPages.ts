@@ -196,13 +196,9 @@ export function registerMentorshipPages(web: Router): void {
     try {
       await createMentoringRequest({ actor: req.user!, mentorId, message: form.data.message });
     } catch (error) {
+      // A refusal is about the pair (the mentor is a hidden field), not what she typed: said once, above the form.
       const r = refusal(error, 'message');
-      return requestFormPage(req, res, mentorId, r.status, {
-        errors: byPath(r.list),
-        errorList: r.list,
-        values: body,
-        refusal: r.message,
-      });
+      return requestFormPage(req, res, mentorId, r.status, { values: body, refusal: r.message });
     }
     flash(req, 'success', messages.requestSent((await mentorCard(mentorId)).name));
     res.redirect(303, '/mentoring/requests');

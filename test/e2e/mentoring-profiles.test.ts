@@ -1,7 +1,9 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
 import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import { recordOutcome } from '../../server/services/mentoring/mentorships.ts';
@@ -36,6 +38,47 @@ describe('browser: mentoring profiles, suggestions, the assignment review and th
     await page.getByLabel('Monday, to').fill('17:00');
     await page.getByRole('button', { name: 'Save my mentor profile' }).click();
     await page.getByText('Your mentor profile was saved.').waitFor();
+    await context.close();
+  });
+
+  it('a window ending at 24:00 saved through the API reads 24:00 in the form and saves again unchanged; she types 24:00 herself; all without JavaScript', async function () {
+    this.timeout(120_000);
+    const mentee = await buildUser({ timezone: 'Europe/London' });
+    await supertest(ui.baseUrl)
+      .put('/api/v1/me/mentee-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentee)}`)
+      .send({
+        goals: ['interviews'],
+        phase: 'primary',
+        country: 'GB',
+        timezone: 'Europe/London',
+        availability: [{ day: 'mon', from: '19:00', to: '24:00' }],
+      })
+      .expect(200);
+    const noScript = await ui.browser.newContext({ javaScriptEnabled: false });
+    const page = await noScript.newPage();
+    await signInInBrowser(page, ui.baseUrl, mentee.email, testPassword);
+    await page.goto(`${ui.baseUrl}/mentoring/profile/mentee`);
+    expect(await page.getByLabel('Monday, to', { exact: true }).inputValue()).to.equal('24:00');
+    expect(await page.getByRole('columnheader', { name: 'To', exact: true }).isVisible()).to.equal(true);
+    expect(await page.getByText('A window may end at 24:00').isVisible()).to.equal(true);
+    await page.getByLabel('Tuesday, from', { exact: true }).pressSequentially('21:30');
+    await page.getByLabel('Tuesday, to', { exact: true }).pressSequentially('24:00');
+    await page.getByRole('button', { name: 'Save and see my suggested mentors' }).click();
+    await page.waitForURL(/\/mentoring\/suggestions/);
+    expect((await MenteeProfileModel.findOne({ userId: mentee.id }).lean())!.availability).to.deep.equal([
+      { day: 'mon', from: '19:00', to: '24:00' },
+      { day: 'tue', from: '21:30', to: '24:00' },
+    ]);
+    await page.goto(`${ui.baseUrl}/mentoring/profile/mentee`);
+    expect(await page.getByLabel('Tuesday, to', { exact: true }).inputValue()).to.equal('24:00');
+    await noScript.close();
+
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const checked = await context.newPage();
+    await signInInBrowser(checked, ui.baseUrl, mentee.email, testPassword);
+    await checked.goto(`${ui.baseUrl}/mentoring/profile/mentee`);
+    expect(await wcagViolations(checked)).to.deep.equal([]);
     await context.close();
   });
 

@@ -109,6 +109,40 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect((await MentorshipModel.findById(path.split('/')[2]).lean())!.status).to.equal('active');
   });
 
+  it('when the request is refused (too little shared time, or one already waiting), the page says why in words above the form, names no field and links to nothing missing', async () => {
+    const far = await buildMentor({ name: 'Dame Far Away', timezone: 'Europe/London' });
+    const mentee = await buildMentee({ name: 'Sky Sydney', timezone: 'Australia/Sydney' });
+    const her = await signIn(app, mentee.email, testPassword);
+    const ask = async (mentorId: string, message: string) =>
+      her
+        .post('/mentoring/requests')
+        .type('form')
+        .send({ _csrf: await csrfOf(her, `/mentoring/requests/new?mentorId=${mentorId}`), mentorId, message });
+
+    const refused = await ask(far.id, 'Interviews in May.');
+    expect(refused.status).to.equal(422);
+    expect(refused.text).to.match(/role="alert">You share less than 2 hours of free time in the coming seven days\.</);
+    expect(refused.text).not.to.match(/Mentor id|mentorId:|field-mentorId/);
+    expectEveryLinkOnThePageToLand(refused.text);
+    expect(refused.text).to.include('>Interviews in May.</textarea>');
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+
+    // What she typed wrong is introduced by the label she sees, and links to it.
+    const empty = await ask(far.id, '');
+    expect(empty.status).to.equal(422);
+    expect(empty.text).to.include('href="#field-message">Your message to her: ');
+    expectEveryLinkOnThePageToLand(empty.text);
+
+    // A refusal of the pair is not a mistake in her message: it is not pinned to the message field.
+    const near = await buildMentor({ name: 'Dame Near By', timezone: 'Australia/Sydney' });
+    await ask(near.id, 'First ask.').then((r) => expect(r.status).to.equal(303));
+    const again = await ask(near.id, 'Second ask.');
+    expect(again.status).to.equal(409);
+    expect(again.text).to.match(/role="alert">You already have a request waiting with this mentor\.</);
+    expect(again.text).not.to.match(/href="#field-message">[^<]*You already have a request/);
+    expectEveryLinkOnThePageToLand(again.text);
+  });
+
   /** A mentee's pending request to a mentor, through the domain function the request form calls. */
   const requested = async (names: { mentor: string; mentee: string }) => {
     const mentor = await buildMentor({ name: names.mentor });
@@ -233,3 +267,8 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     await participant.get('/admin/mentoring').expect(403);
   });
 });
+
+/** Every in-page link (`href="#id"`) on the page leads to an element that has that id. */
+function expectEveryLinkOnThePageToLand(html: string): void {
+  for (const [, id] of html.matchAll(/href="#([^"]+)"/g)) expect(html, `link to #${id}`).to.include(`id="${id}"`);
+}

@@ -173,12 +173,12 @@ describe('mentoring: mentor and mentee profiles', () => {
     };
     const bad = await agent.post('/mentoring/profile/mentor').type('form').send(fields).expect(422);
     expect(bad.text).to.include('must be an IANA time zone such as Europe/London');
-    expect(bad.text).to.include('must be at most 10');
+    expect(bad.text).to.include('href="#field-capacity">How many mentees you take at once: must be at most 10');
     expect(bad.text).to.include('the Monday window 11:00–13:00 overlaps the Monday window 09:00–12:00');
     expect(bad.text).to.include('the Wednesday window 15:00–14:00 ends before or when it starts');
-    expect(bad.text).to.include(
-      'id="field-avail_wed_0_to" name="avail_wed_0_to" type="time" step="60" value="14:00" aria-invalid="true"',
-    );
+    const wednesdayTo = inputTag(bad.text, 'avail_wed_0_to');
+    expect(wednesdayTo).to.include('value="14:00"').and.to.include('aria-invalid="true"');
+    expect(wednesdayTo).to.include('aria-describedby="availability-format field-avail_wed_0_to-error"');
     expect(bad.text).to.include('value="Northgate High"');
     expect(await MentorProfileModel.countDocuments({ userId: mentor.id })).to.equal(0);
     await agent
@@ -238,7 +238,7 @@ describe('mentoring: mentor and mentee profiles', () => {
       form: { goals: ['interviews', 'knitting'] },
       body: { goals: ['interviews', 'knitting'] },
       field: 'goals',
-      label: 'Goals',
+      label: 'Your goals',
       path: 'goals.1',
       message: 'is not one of the topics',
     },
@@ -271,6 +271,13 @@ describe('mentoring: mentor and mentee profiles', () => {
       expect(bad.text, mistake.what).to.include('value="Maple Public School"');
       expect(await MenteeProfileModel.countDocuments({ userId: mentee.id }), mistake.what).to.equal(0);
     }
+    // A preference too long is introduced by the label she reads too.
+    const language = await agent
+      .post('/mentoring/profile/mentee')
+      .type('form')
+      .send({ ...fields, preferences_language: 'x'.repeat(41) })
+      .expect(422);
+    expect(language.text).to.include('href="#field-preferences_language">A language I would like to be mentored in: ');
     // The same form without the mistake saves.
     await agent.post('/mentoring/profile/mentee').type('form').send(fields).expect(303);
     expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(1);
@@ -295,6 +302,48 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(now.body).to.deep.equal(saved);
   });
 
+  it('a window ending at 24:00 saved through the API comes back in a field that holds 24:00, and the form saves it again unchanged', async () => {
+    const mentee = await buildUser();
+    const auth = { Authorization: `Bearer ${await tokenFor(mentee)}` };
+    const evening = { ...menteeBody, availability: [{ day: 'mon', from: '19:00', to: '24:00' }] };
+    const saved = (await supertest(app).put('/api/v1/me/mentee-profile').set(auth).send(evening).expect(200)).body;
+    const agent = await signIn(app, mentee.email, testPassword);
+    const form = await agent.get('/mentoring/profile/mentee').expect(200);
+    // Posted back as a browser sends it, without a change: saved as it was.
+    const unchanged = fieldsAsABrowserSends(form.text, '/mentoring/profile/mentee');
+    const resaved = await agent.post('/mentoring/profile/mentee').type('form').send(unchanged);
+    expect(resaved.status, /There is a problem[\s\S]*?<\/ul>/.exec(resaved.text)?.[0]).to.equal(303);
+    expect((await supertest(app).get('/api/v1/me/mentee-profile').set(auth).expect(200)).body).to.deep.equal(saved);
+    const to = inputTag(form.text, 'avail_mon_0_to');
+    expect(to).to.include('type="text"').and.to.include('value="24:00"');
+    expect(to).to.include('aria-describedby="availability-format"');
+    expect(form.text).to.match(/id="availability-format">[^<]*HH:MM[^<]*24:00/);
+  });
+
+  it('she can type a window ending at 24:00 into the form; it is saved as 24:00 and shown again as 24:00', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const agent = await signIn(app, mentor.email, testPassword);
+    const fields = {
+      phase: 'primary',
+      yearsAsHead: '6',
+      schoolName: 'Hillside Primary',
+      country: 'GB',
+      timezone: 'Europe/London',
+      capacity: '2',
+      avail_fri_0_from: '20:30',
+      avail_fri_0_to: '24:00',
+      _csrf: await csrfOf(agent, '/mentoring/profile/mentor'),
+    };
+    await agent.post('/mentoring/profile/mentor').type('form').send(fields).expect(303);
+    const saved = await MentorProfileModel.findOne({ userId: mentor.id }).lean();
+    expect(saved!.availability).to.deep.equal([{ day: 'fri', from: '20:30', to: '24:00' }]);
+    const again = (await agent.get('/mentoring/profile/mentor').expect(200)).text;
+    expect(fieldsAsABrowserSends(again, '/mentoring/profile/mentor')).to.include({
+      avail_fri_0_from: '20:30',
+      avail_fri_0_to: '24:00',
+    });
+  });
+
   it('when the form is posted without a CSRF token, it answers 403 and stores nothing', async () => {
     const mentee = await buildUser();
     const agent = await signIn(app, mentee.email, testPassword);
@@ -306,3 +355,50 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(0);
   });
 });
+
+/** The `<input>` tag named `name` on a page. */
+function inputTag(html: string, name: string): string {
+  const tag = new RegExp(`<input[^>]*\\sname="${name}"[^>]*>`).exec(html)?.[0];
+  if (!tag) throw new Error(`no input named ${name}`);
+  return tag;
+}
+
+const unescapeHtml = (s: string) =>
+  s
+    .replace(/&#39;/g, "'")
+    .replace(/&#34;|&quot;/g, '"')
+    .replace(/&lt;/g, '<')
+    .replace(/&gt;/g, '>')
+    .replace(/&amp;/g, '&');
+const attr = (tag: string, name: string) => new RegExp(`\\s${name}="([^"]*)"`).exec(tag)?.[1];
+
+/**
+ * The fields a browser sends for the page's form posting to `action` as rendered, untouched: text inputs, checked boxes, selected options
+ * and textareas. A browser empties a `type="time"` input whose value is not a valid time of day (HTML's value
+ * sanitization: 24:00 is not one), and so does this.
+ */
+function fieldsAsABrowserSends(page: string, action: string): Record<string, string | string[]> {
+  const html = new RegExp(`<form[^>]*\\saction="${action}"[\\s\\S]*?</form>`).exec(page)?.[0];
+  if (!html) throw new Error(`no form posting to ${action}`);
+  const fields: Record<string, string | string[]> = {};
+  const add = (name: string, value: string) => {
+    const had = fields[name];
+    fields[name] = had === undefined ? value : [...(Array.isArray(had) ? had : [had]), value];
+  };
+  for (const [tag] of html.matchAll(/<input\b[^>]*>/g)) {
+    const name = attr(tag, 'name');
+    const type = attr(tag, 'type') ?? 'text';
+    if (!name || ((type === 'checkbox' || type === 'radio') && !/\schecked\b/.test(tag))) continue;
+    const value = unescapeHtml(attr(tag, 'value') ?? '');
+    add(name, type === 'time' && !/^([01]\d|2[0-3]):[0-5]\d$/.test(value) ? '' : value);
+  }
+  for (const [, open, body] of html.matchAll(/<select\b([^>]*)>([\s\S]*?)<\/select>/g)) {
+    const options = [...body!.matchAll(/<option\b([^>]*)>/g)].map((m) => m[1]!);
+    const chosen = options.find((o) => /\sselected\b/.test(o)) ?? options[0] ?? '';
+    add(attr(open!, 'name')!, unescapeHtml(attr(chosen, 'value') ?? ''));
+  }
+  for (const [, open, text] of html.matchAll(/<textarea\b([^>]*)>([\s\S]*?)<\/textarea>/g)) {
+    add(attr(open!, 'name')!, unescapeHtml(text!));
+  }
+  return fields;
+}

@@ -153,6 +153,55 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect((await listCommitmentOptions({ includeRetired: false })).map((o) => o.id)).to.not.include(id);
   });
 
+  it('the admin forms introduce each error by the label shown, linking to that field in the form that was sent', async () => {
+    /** The error summary as `#id Label` lines; every link lands on an element of the form posting to `action`. */
+    const summaryOf = (html: string, action: string) => {
+      const form = new RegExp(`<form[^>]*action="${action}"[\\s\\S]*?</form>`).exec(html)![0];
+      return [...html.matchAll(/<li><a href="#([^"]+)">([^:<]*):/g)].map(([, id, label]) => {
+        expect(form, `#${id} in the form sent`).to.include(`id="${id}"`);
+        return `#${id} ${label}`;
+      });
+    };
+    const option = await buildCommitmentOption({ title: 'Panels are trained' });
+    const page = await admin.get('/admin/pledge/commitments').expect(200);
+    const added = await admin
+      .post('/admin/pledge/commitments')
+      .type('form')
+      .send({ title: '', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(summaryOf(added.text, '/admin/pledge/commitments')).to.deep.equal(['#field-title Commitment']);
+    const edited = await admin
+      .post(`/admin/pledge/commitments/${option.id}`)
+      .type('form')
+      .send({ title: '', description: 'd'.repeat(1001), position: '-1', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(summaryOf(edited.text, `/admin/pledge/commitments/${option.id}`)).to.have.members([
+      '#field-title Commitment',
+      '#field-description Description',
+      '#field-position Position in the list',
+    ]);
+
+    const org = await buildSignature({ name: 'Labelled Errors' });
+    const detail = await admin.get(`/admin/pledge/signatures/${org.id}`).expect(200);
+    const deleting = await admin
+      .post(`/admin/pledge/signatures/${org.id}/delete`)
+      .type('form')
+      .send({ reason: '', _csrf: csrfFrom(detail.text) })
+      .expect(422);
+    expect(summaryOf(deleting.text, `/admin/pledge/signatures/${org.id}/delete`)).to.have.members([
+      '#field-reason Request details',
+      '#field-confirm The signer asked for her data to be deleted',
+    ]);
+    const hiding = await admin
+      .post(`/admin/pledge/signatures/${org.id}/visibility`)
+      .type('form')
+      .send({ hidden: 'yes', reason: '', _csrf: csrfFrom(detail.text) })
+      .expect(422);
+    expect(summaryOf(hiding.text, `/admin/pledge/signatures/${org.id}/visibility`)).to.deep.equal([
+      '#field-reason Reason',
+    ]);
+  });
+
   it('the admin pages are for admins only', async () => {
     const participant = await signIn(app, (await buildUser()).email, testPassword);
     for (const path of [

@@ -225,6 +225,34 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     ).to.deep.equal([kept.id]);
   });
 
+  it('the manage page introduces each error by the label she sees (Commitment, What has happened, her commitments, the delete box), linking to that field', async () => {
+    const [kept, other] = [await buildCommitmentOption(), await buildCommitmentOption()];
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent);
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [kept.id] }, org.id);
+    const pages = [
+      await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: other.id, body: 'x' }, org.id),
+      await post(agent, `/pledge/signatures/${org.id}/updates`, { optionId: kept.id, body: 'x'.repeat(1001) }, org.id),
+      await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: ['not-an-id'] }, org.id),
+      await post(agent, `/pledge/signatures/${org.id}/delete`, {}, org.id),
+    ];
+    const summaries = pages.map((page) => {
+      expect(page.status).to.equal(422);
+      for (const [, id] of page.text.matchAll(/href="#([^"]+)"/g)) expect(page.text).to.include(`id="${id}"`);
+      return [...page.text.matchAll(/<li><a href="#([^"]+)">([^<]*)<\/a><\/li>/g)].map(
+        ([, id, text]) => `#${id} ${text}`,
+      );
+    });
+    expect(summaries).to.deep.equal([
+      ['#field-optionId Commitment: is not one of your commitments'],
+      ['#field-body What has happened: must be at most 1000 characters'],
+      ['#field-optionIds Your commitments: is not one of the commitments on offer'],
+      [
+        '#field-confirm I want to delete this signature: Tick the box to confirm that you want to delete the signature.',
+      ],
+    ]);
+  });
+
   it('the signer deletes her signature: data gone (updates and links too), counted no more, audit kept without personal data', async () => {
     const option = await buildCommitmentOption();
     const agent = supertest.agent(app);

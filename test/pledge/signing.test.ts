@@ -325,6 +325,42 @@ describe('pledge: signing and confirming', () => {
       .and.to.include('ISO 3166-1');
   });
 
+  it('the web form introduces each error by the label she sees, for an organisation and for an individual, linking to that field', async () => {
+    const summaries: string[][] = [];
+    for (const [kind, fields] of [
+      ['organisation', { name: '', organisationType: '', contactName: '', email: 'nope', region: '', country: '' }],
+      ['individual', { name: '', role: 'r'.repeat(200), email: 'nope', region: '', country: 'XX' }],
+    ] as const) {
+      const agent = supertest.agent(app);
+      const form = await agent.get(`/pledge/sign/${kind}`).expect(200);
+      const res = await agent
+        .post(`/pledge/sign/${kind}`)
+        .set('X-Forwarded-For', freshIp())
+        .type('form')
+        .send({ ...fields, _csrf: csrfFrom(form.text) })
+        .expect(422);
+      for (const [, id] of res.text.matchAll(/href="#([^"]+)"/g)) expect(res.text).to.include(`id="${id}"`);
+      summaries.push(
+        [...res.text.matchAll(/<li><a href="#([^"]+)">([^:<]*):/g)].map(([, id, label]) => `#${id} ${label}`),
+      );
+    }
+    expect(summaries[0]).to.have.members([
+      '#field-name Name of the organisation',
+      '#field-organisationType Type of organisation',
+      '#field-contactName Contact person',
+      '#field-email Contact email address',
+      '#field-region Region',
+      '#field-country Country',
+    ]);
+    expect(summaries[1]).to.have.members([
+      '#field-name Your name',
+      '#field-role Your role',
+      '#field-email Email address',
+      '#field-region Region',
+      '#field-country Country',
+    ]);
+  });
+
   it('a filled honeypot gets the same answer, and nothing is stored or sent', async () => {
     const agent = supertest.agent(app);
     const form = await agent.get('/pledge/sign/individual').expect(200);
