@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
+import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -16,6 +17,7 @@ import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdl
 import { connectedDatabase } from './db.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { fieldLabel } from './http/forms.ts';
+import { withFieldLabels } from './http/errorSummaryLabels.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
@@ -45,6 +47,10 @@ export function createApp(config: Config): express.Express {
   configurePassport();
 
   const app = express();
+  // EJS, with the error summary's field names taken from the page's own labels (see errorSummaryLabels.ts).
+  app.engine('ejs', (file, options, done) =>
+    ejs.renderFile(file, options, (error, html) => done(error, error ? undefined : withFieldLabels(html))),
+  );
   app.set('view engine', 'ejs');
   app.set('views', path.join(root, 'views'));
   // Who may tell us the visitor's address and protocol (TRUST_PROXY): req.ip keys the rate limits, req.secure the

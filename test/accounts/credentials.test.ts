@@ -84,8 +84,8 @@ describe('password and email changes', () => {
       })
       .expect(422);
     expect(page.text).to.include('The two new passwords are not the same');
-    // The error summary names the field in words, never by its code name.
-    expect(page.text).to.include('<a href="#field-confirm">Confirmation: The two new passwords are not the same');
+    // The error summary names the field by its label on the page, never by its code name.
+    expect(page.text).to.include('<a href="#field-confirm">New password again: The two new passwords are not the same');
     const weakOnPage = await web
       .post('/account/password')
       .type('form')

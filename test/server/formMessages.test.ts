@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import { z } from 'zod';
+import { withFieldLabels } from '../../server/http/errorSummaryLabels.ts';
+import { fieldErrorsFrom } from '../../server/http/validate.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+
+/** The message a value gets from a schema that sets none of its own. */
+const messageFor = (schema: z.ZodType, value: unknown) => {
+  const result = schema.safeParse(value);
+  if (result.success) throw new Error('expected a refusal');
+  return fieldErrorsFrom(result.error)[0]!.message;
+};
+
+describe('server: form messages in plain words, introduced by the labels she sees', () => {
+  it('says what is wrong in words that read after a field label, for the checks schemas leave unworded', () => {
+    expect(messageFor(z.coerce.number(), 'an hour')).to.equal('must be a number');
+    expect(messageFor(z.number().int(), 1.5)).to.equal('must be a whole number');
+    expect(messageFor(z.string(), undefined)).to.equal('is required');
+    expect(messageFor(z.string(), ['a'])).to.equal('must be text');
+    expect(messageFor(z.string().min(1), '')).to.equal('is required');
+    expect(messageFor(z.string().min(8), 'short')).to.equal('must have at least 8 characters');
+    expect(messageFor(z.string().max(3), 'long')).to.equal('must have at most 3 characters');
+    expect(messageFor(z.number().min(5), 1)).to.equal('must be at least 5');
+    expect(messageFor(z.number().max(1440), 2000)).to.equal('must be at most 1440');
+    expect(messageFor(z.array(z.string()).min(1), [])).to.equal('choose at least one');
+    expect(messageFor(z.enum(['online', 'in-person']), 'moon')).to.equal('must be one of: online, in-person');
+    expect(messageFor(z.email(), 'nobody')).to.equal('must be an email address like name@example.org');
+    expect(messageFor(z.url(), 'nowhere')).to.equal('must be a web address such as https://example.org');
+    expect(messageFor(z.iso.date(), '3 May')).to.equal('must be a date as YYYY-MM-DD');
+  });
+
+  it('keeps a message a schema sets itself', () => {
+    expect(messageFor(z.string().min(1, 'enter a title'), '')).to.equal('enter a title');
+    expect(messageFor(z.number({ error: 'give the length in minutes' }), 'x')).to.equal('give the length in minutes');
+  });
+
+  it('names a field in the error summary by the label the page gives it (a label, or a fieldset legend), else keeps the fallback', () => {
+    const page = [
+      '<div class="error-summary"><ul>',
+      '<li><a href="#field-capacity"><span data-field-label="field-capacity">Capacity</span>: must be a number</a></li>',
+      '<li><a href="#field-mode"><span data-field-label="field-mode">Mode</span>: must be one of: a, b</a></li>',
+      '<li><a href="#field-gone"><span data-field-label="field-gone">Gone</span>: is required</a></li>',
+      '</ul></div>',
+      '<label for="field-capacity">Places <span class="visually-hidden">(for people)</span></label>',
+      '<fieldset class="field" id="field-mode"><legend>Where</legend></fieldset>',
+    ].join('');
+    const labelled = withFieldLabels(page);
+    expect(labelled).to.include('>Places: must be a number<');
+    expect(labelled).to.include('>Where: must be one of: a, b<');
+    expect(labelled).to.include('>Gone: is required<');
+    expect(labelled).not.to.include('data-field-label');
+    expect(withFieldLabels('<p>no errors</p>')).to.equal('<p>no errors</p>');
+  });
+
+  describe('a form sent back with errors', () => {
+    useTestDatabase();
+
+    it('introduces each message by the label of its field on that page, in plain words (the new cohort form)', async () => {
+      const app = testApp();
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(app, admin.email, testPassword);
+      const res = await agent
+        .post('/cohorts')
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, '/cohorts/new'),
+          name: 'Typed name',
+          capacity: 'many',
+          timezone: 'Europe/London',
+          startsOn: '2027-01-01',
+          endsOn: '2027-06-30',
+          lateAfterMinutes: '10',
+          attendanceThreshold: '75',
+        })
+        .expect(422);
+      const start = res.text.indexOf('id="error-summary-title"');
+      const summary = res.text.slice(start, res.text.indexOf('</ul>', start));
+      expect(summary).to.include('Places: must be a number');
+      expect(summary).not.to.include('Capacity').and.not.to.include('data-field-label');
+      expect(res.text).to.include('Typed name');
+    });
+  });
+});
