@@ -253,7 +253,8 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       ...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })),
       ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) }))),
     ];
-    const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? '')) : null;
+    // The preview sits under the form's "Preview" heading (h2).
+    const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? ''), { topLevel: 3 }) : null;
     const keep = { values: { ...req.body, prerequisites: [].concat(req.body.prerequisites ?? []) } };
     if (list.length || preview !== null || !parsed.success) {
       return renderEditForm(

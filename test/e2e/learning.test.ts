@@ -1,11 +1,16 @@
 import { readFileSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { expect } from 'chai';
+import type { Page } from 'playwright-core';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
 import { screenshot, signInInBrowser, useBrowserApp } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
+
+const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
+type AxeResult = { violations: { nodes: { target: string[] }[] }[] };
 
 describe('browser: a participant works through a programme and downloads her certificate', () => {
   useTestDatabase();
@@ -86,5 +91,45 @@ describe('browser: a participant works through a programme and downloads her cer
     await page.getByRole('button', { name: 'Save my reflection and complete the module' }).click();
     await page.getByText('Module completed. Well done.').waitFor();
     await context.close();
+  });
+
+  it('a module whose text starts at ### skips no heading level (axe heading-order), as a learner and in the preview', async function () {
+    this.timeout(120_000);
+    const programme = await buildProgramme({ title: 'Chairing a panel' });
+    const module = await buildModule(programme.id, {
+      title: 'Before the interviews',
+      body: '### Agree the criteria\n\nWrite them down.\n\n#### Weighting\n\nOne to five.\n\n### Share them',
+    });
+    const learner = await buildUser({ roles: ['participant'] });
+    await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
+    const author = await buildUser({ roles: ['admin'] });
+    /** heading-order is one of axe's best practices, not a WCAG-tagged rule, so it is run by name here. */
+    const headingOrder = async (page: Page) => {
+      await page.addScriptTag({ content: axeSource });
+      return page.evaluate(async () => {
+        const axe = (window as unknown as { axe: { run: (ctx: Document, opts: object) => Promise<AxeResult> } }).axe;
+        const result = await axe.run(document, { runOnly: { type: 'rule', values: ['heading-order'] } });
+        return result.violations.flatMap((v) => v.nodes.map((n) => n.target.join(' ')));
+      });
+    };
+
+    // bypassCSP only so the test can inject axe-core.
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, learner.email, testPassword);
+    await page.goto(`${ui.baseUrl}/modules/${module.id}`);
+    expect(await page.getByRole('heading', { name: 'Agree the criteria', level: 2 }).count()).to.equal(1);
+    expect(await page.getByRole('heading', { name: 'Weighting', level: 3 }).count()).to.equal(1);
+    expect(await headingOrder(page)).to.deep.equal([]);
+    await context.close();
+
+    const authoring = await ui.browser.newContext({ bypassCSP: true });
+    const editor = await authoring.newPage();
+    await signInInBrowser(editor, ui.baseUrl, author.email, testPassword);
+    await editor.goto(`${ui.baseUrl}/modules/${module.id}/edit`);
+    await editor.getByRole('button', { name: 'Preview' }).click();
+    await editor.getByRole('heading', { name: 'Agree the criteria', level: 3 }).waitFor();
+    expect(await headingOrder(editor)).to.deep.equal([]);
+    await authoring.close();
   });
 });

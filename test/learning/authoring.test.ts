@@ -431,6 +431,39 @@ describe('learning: authoring programmes and modules', () => {
     expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(1);
   });
 
+  it('a module page, its API html and the new-module preview fit the body’s headings under the page’s own, skipping no level', async () => {
+    /** Heading levels in page order, from the page's h1 on (the layout's own landmarks come before it). */
+    const outline = (html: string) =>
+      [...html.slice(html.indexOf('<h1')).matchAll(/<h([1-6])[\s>]/g)].map((m) => Number(m[1]));
+    const skipsNoLevel = (levels: number[]) => levels.every((level, i) => i === 0 || level <= levels[i - 1]! + 1);
+    const programme = await buildProgramme();
+    const deep = await buildModule(programme.id, {
+      body: '### Before you start\n\nRead this.\n\n#### A detail\n\n### Then',
+    });
+    const top = await buildModule(programme.id, { body: '# Welcome\n\n## Part one\n\nText.' });
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const agent = await signIn(app, adminUser.email, testPassword);
+
+    const deepPage = await agent.get(`/modules/${deep.id}`).expect(200);
+    expect(deepPage.text).to.include('<h2>Before you start</h2>').and.include('<h3>A detail</h3>');
+    expect(outline(deepPage.text)).to.satisfy(skipsNoLevel);
+    const topPage = await agent.get(`/modules/${top.id}`).expect(200);
+    expect(topPage.text).to.include('<h2>Welcome</h2>').and.include('<h3>Part one</h3>');
+    expect(outline(topPage.text)).to.satisfy(skipsNoLevel);
+    const api = await supertest(app).get(`/api/v1/modules/${deep.id}`).set(admin).expect(200);
+    expect(api.body.html).to.include('<h2>Before you start</h2>');
+
+    const _csrf = await csrfOf(agent, `/programmes/${programme.id}/modules/new`);
+    const preview = await agent
+      .post(`/programmes/${programme.id}/modules`)
+      .type('form')
+      .send({ _csrf, title: 'New', body: '### Fresh\n\n#### Detail', estimatedMinutes: '5', action: 'preview' })
+      .expect(200);
+    expect(preview.text).to.include('<h2 id="preview-heading">Preview</h2>');
+    expect(preview.text).to.include('<h3>Fresh</h3>').and.include('<h4>Detail</h4>');
+    expect(outline(preview.text)).to.satisfy(skipsNoLevel);
+  });
+
   it('a bad web module form is re-rendered with 422, the errors and what she typed', async () => {
     const programme = await buildProgramme();
     const adminUser = await buildUser({ roles: ['admin'] });

@@ -8,6 +8,7 @@ import { issueCertificateIfComplete, verifyCertificate } from '../../server/serv
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { binaryBody, pdfText } from '../support/pdf.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
 describe('learning: certificates', () => {
@@ -141,5 +142,70 @@ describe('learning: certificates', () => {
       .set({ Authorization: `Bearer ${await tokenFor(other)}` })
       .expect(200);
     expect(otherList.body).to.deep.equal([]);
+  });
+
+  describe('certificate times are shown in the reader’s zone, named', () => {
+    // 20:07 UTC on Thursday 3 December is 01:37 on Friday 4 December in Kolkata: a UTC calendar date is a day off.
+    const passedAt = new Date('2026-12-03T20:07:00Z');
+    const inKolkata = {
+      issued: 'Friday 4 December 2026, 01:37 GMT+5:30 (Asia/Kolkata)',
+      expires: 'Tuesday 4 December 2029, 01:37 GMT+5:30 (Asia/Kolkata)',
+    };
+
+    async function kolkataCertificate() {
+      const programme = await buildProgramme({ track: 'governing-board' });
+      const modules = [await buildModule(programme.id), await buildModule(programme.id)];
+      const holder = await buildUser({ name: 'Ananya Rao', timezone: 'Asia/Kolkata' });
+      await enrol(holder.id, (await buildCohort(programme.id)).id, programme.id);
+      let code = '';
+      for (const m of modules)
+        code =
+          (await completeModule({ actor: actorOf(holder), moduleId: m.id, input: {}, now: passedAt })).certificate
+            ?.verificationCode ?? code;
+      const certificate = await CertificateModel.findOne({ verificationCode: code }).lean();
+      return { holder, code, id: String(certificate!._id) };
+    }
+
+    it('when a participant in Asia/Kolkata opens her certificates, issue and expiry are her local times, zone named', async () => {
+      const { holder, code } = await kolkataCertificate();
+      const page = await (await signIn(app, holder.email, testPassword)).get('/certificates').expect(200);
+      expect(page.text).to.include(inKolkata.issued).and.include(inKolkata.expires).and.include(code);
+      expect(page.text).to.not.include('3 December 2026').and.not.include('(UTC)');
+    });
+
+    it('her certificate PDF gives her local times, zone named, whether she or an admin downloads it', async () => {
+      const { holder, id } = await kolkataCertificate();
+      const admin = await buildUser({ roles: ['admin'], timezone: 'America/New_York' });
+      for (const reader of [holder, admin]) {
+        const agent = await signIn(app, reader.email, testPassword);
+        const pdf = await agent.get(`/certificates/${id}/download`).buffer(true).parse(binaryBody).expect(200);
+        const text = pdfText(pdf.body as Buffer);
+        expect(text).to.include(`Issued on ${inKolkata.issued}`);
+        expect(text).to.include(`Valid until ${inKolkata.expires}`);
+        expect(text).to.not.include('3 December');
+      }
+    });
+
+    it('the public check page names UTC for an anonymous reader and uses a signed-in reader’s own zone; the API keeps ISO instants', async () => {
+      const { holder, code } = await kolkataCertificate();
+      const anonymous = await supertest(app).get(`/certificates/verify/${code}`).expect(200);
+      expect(anonymous.text).to.include('Thursday 3 December 2026, 20:07 UTC (UTC)');
+      expect(anonymous.text).to.include('Monday 3 December 2029, 20:07 UTC (UTC)');
+      expect(anonymous.text).to.not.include('Asia/Kolkata');
+      const panelChair = await buildUser({ timezone: 'America/New_York' });
+      const signedIn = await (
+        await signIn(app, panelChair.email, testPassword)
+      )
+        .get(`/certificates/verify/${code}`)
+        .expect(200);
+      expect(signedIn.text).to.include('Thursday 3 December 2026, 15:07 EST (America/New_York)');
+      const verified = await supertest(app).get(`/api/v1/certificates/verify/${code}`).expect(200);
+      expect(verified.body).to.include({ issuedAt: '2026-12-03T20:07:00.000Z', expiresAt: '2029-12-03T20:07:00.000Z' });
+      const mine = await supertest(app)
+        .get('/api/v1/me/certificates')
+        .set({ Authorization: `Bearer ${await tokenFor(holder)}` })
+        .expect(200);
+      expect(mine.body[0]).to.include({ issuedAt: '2026-12-03T20:07:00.000Z', expiresAt: '2029-12-03T20:07:00.000Z' });
+    });
   });
 });

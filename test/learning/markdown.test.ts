@@ -41,4 +41,36 @@ describe('learning: module text is sanitised on save and on render', () => {
     expect(first).to.equal('<p>A story with <b>bold</b> text.</p>\n');
     expect(renderMarkdown(`${body} Edited.`)).to.equal('<p>A story with <b>bold</b> text. Edited.</p>\n');
   });
+
+  it('fits a body whose first heading is ### under the page: it becomes h2 and its deeper headings keep their depth', () => {
+    const html = renderMarkdown('### Before you start\n\nText.\n\n#### A detail\n\n### Then', { topLevel: 2 });
+    expect(html).to.include('<h2>Before you start</h2>');
+    expect(html).to.include('<h3>A detail</h3>');
+    expect(html).to.include('<h2>Then</h2>');
+    expect(html).to.not.match(/<h[145]/);
+  });
+
+  it('fits a body whose first heading is # under the page, capping the deepest headings at h6', () => {
+    const html = renderMarkdown('# Title\n\n## Part\n\n###### Small print\n\n<h5>Raw</h5>', { topLevel: 2 });
+    expect(html).to.include('<h2>Title</h2>');
+    expect(html).to.include('<h3>Part</h3>');
+    expect(html).to.include('<h6>Small print</h6>');
+    expect(html).to.include('<h6>Raw</h6>');
+    expect(html).to.not.match(/<h1|<h7/);
+  });
+
+  it('fits a body under a section heading (a preview under its h2) and leaves "<h" typed as text alone', () => {
+    const html = renderMarkdown('## Fresh\n\nType `<h1>` or <h2 to start a heading.', { topLevel: 3 });
+    expect(html).to.include('<h3>Fresh</h3>');
+    expect(html).to.include('<code>&lt;h1&gt;</code>');
+    expect(html).to.include('&lt;h2 to start');
+  });
+
+  it('remembers each heading level apart: the same source rendered at another level is not answered from the cache', () => {
+    const body = '### Remembered apart';
+    expect(renderMarkdown(body)).to.equal('<h4>Remembered apart</h4>\n');
+    expect(renderMarkdown(body, { topLevel: 2 })).to.equal('<h2>Remembered apart</h2>\n');
+    expect(renderMarkdown(body, { topLevel: 3 })).to.equal('<h3>Remembered apart</h3>\n');
+    expect(renderMarkdown(body)).to.equal('<h4>Remembered apart</h4>\n');
+  });
 });

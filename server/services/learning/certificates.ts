@@ -12,7 +12,7 @@ import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { formatDate } from '../../time.ts';
+import { formatDateTime } from '../../time.ts';
 import { currentModuleIds } from './progress.ts';
 
 const messages = {
@@ -161,8 +161,14 @@ export async function verifyCertificate({ code, now }: { code: string; now: Date
 export const verificationUrl = (code: string): string =>
   absoluteUrl(`/certificates/verify/${encodeURIComponent(code)}`);
 
-/** The certificate as an A4 landscape PDF, with the details and where to check it. Dates are calendar dates in UTC. */
+/**
+ * The certificate as an A4 landscape PDF, with the details and where to check it. Its times are in the holder's zone,
+ * named, whoever downloads it (she, or an admin for her): the document is hers, and reads the same for every copy.
+ * A holder whose account was erased has no zone left, so hers are in UTC, named too.
+ */
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
+  const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
+  const zone = holder?.timezone ?? 'UTC';
   const doc = new PDFDocument({
     size: 'A4',
     layout: 'landscape',
@@ -208,8 +214,8 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
     .fontSize(13)
     .text(`Track: ${trackNames[c.track] ?? c.track}`, { align: 'center', width });
   doc.moveDown(1.2);
-  doc.fontSize(12).text(`Issued on ${formatDate(c.issuedAt, 'UTC')}`, { align: 'center', width });
-  doc.text(c.expiresAt ? `Valid until ${formatDate(c.expiresAt, 'UTC')}` : 'Does not expire', {
+  doc.fontSize(12).text(`Issued on ${formatDateTime(c.issuedAt, zone)}`, { align: 'center', width });
+  doc.text(c.expiresAt ? `Valid until ${formatDateTime(c.expiresAt, zone)}` : 'Does not expire', {
     align: 'center',
     width,
   });

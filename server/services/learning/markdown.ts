@@ -37,7 +37,7 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   },
 };
 
-/** Headings inside a module start at h2: the page's own h1 is the module title. */
+/** Without a `topLevel`, headings start at h2 (under the page's own h1). */
 const renderOptions: sanitizeHtml.IOptions = {
   ...sanitizeOptions,
   transformTags: {
@@ -86,22 +86,52 @@ export function sanitizeMarkdown(source: string): string {
 }
 
 /**
- * Rendered HTML by its Markdown source. Rendering is a pure function of the source (about half a millisecond for a
- * short post: marked, then sanitize-html's parser), and a network's page renders the same posts for every reader, so
- * each process keeps the most recent results. The key is the whole source, so an edited body is a new entry and no
- * process can ever answer with another process's stale HTML; the cache only saves work, it never changes an answer.
+ * Rendered HTML by its Markdown source and heading level. Rendering is a pure function of the two (about half a
+ * millisecond for a short post: marked, then sanitize-html's parser), and a network's page renders the same posts for
+ * every reader, so each process keeps the most recent results. The key is the level and the whole source, so an edited
+ * body is a new entry and no process can ever answer with another process's stale HTML or another level's headings;
+ * the cache only saves work, it never changes an answer.
  */
 const renderedHtml = new LRUCache<string, string>({
-  maxSize: 8_000_000, // characters of source and HTML together: at most 16 MB per process (2 bytes a character)
-  sizeCalculation: (html, source) => html.length + source.length + 1, // at least 1: an empty body is an entry too
+  maxSize: 8_000_000, // characters of key and HTML together: at most 16 MB per process (2 bytes a character)
+  sizeCalculation: (html, key) => html.length + key.length + 1, // at least 1: an empty body is an entry too
 });
 
+export type RenderOptions = {
+  /**
+   * The level the body's highest heading takes, so that the body fits the outline of the page around it: 2 under
+   * the page's h1, 3 under a section's h2. Deeper headings keep their distance below it, down to h6 at most.
+   * Without it, every heading moves down one level (h1 → h2 … h5 → h6).
+   */
+  topLevel?: 2 | 3 | 4 | 5 | 6;
+};
+
+/**
+ * Moves every heading by the same number of levels, so that the highest one becomes `topLevel`. Safe on
+ * sanitize-html's output: there every "<" of text and of attribute values is escaped, so "<h" only opens or closes a
+ * heading.
+ */
+function fitHeadings(html: string, topLevel: number): string {
+  const levels = [...html.matchAll(/<h([1-6])(?=[\s>])/g)].map((m) => Number(m[1]));
+  if (!levels.length) return html;
+  const shift = topLevel - Math.min(...levels);
+  if (shift === 0) return html;
+  return html.replace(
+    /<(\/?)h([1-6])(?=[\s>])/g,
+    (_tag, slash: string, level: string) => `<${slash}h${Math.min(6, Number(level) + shift)}`,
+  );
+}
+
 /** Markdown → safe HTML for a page or an API response. */
-export function renderMarkdown(source: string): string {
-  const cached = renderedHtml.get(source);
+export function renderMarkdown(source: string, { topLevel }: RenderOptions = {}): string {
+  const key = `${topLevel ?? 0}:${source}`;
+  const cached = renderedHtml.get(key);
   if (cached !== undefined) return cached;
-  const html = sanitizeHtml(marked.parse(source, { async: false, gfm: true, breaks: false }) as string, renderOptions);
-  renderedHtml.set(source, html);
+  const parsed = marked.parse(source, { async: false, gfm: true, breaks: false }) as string;
+  const html = topLevel
+    ? fitHeadings(sanitizeHtml(parsed, sanitizeOptions), topLevel)
+    : sanitizeHtml(parsed, renderOptions);
+  renderedHtml.set(key, html);
   return html;
 }
 

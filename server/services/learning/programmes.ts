@@ -505,7 +505,8 @@ export function presentModule(m: Module, { includeAnswers }: { includeAnswers: b
     programmeId: String(m.programmeId),
     title: m.title,
     body: m.body,
-    html: renderMarkdown(m.body),
+    // The page shows it under the module's title (h1), so its highest heading becomes h2.
+    html: renderMarkdown(m.body, { topLevel: 2 }),
     estimatedMinutes: m.estimatedMinutes,
     resources: m.resources.map((r) => ({ title: r.title ?? '', url: r.url ?? '' })),
     prerequisites: m.prerequisites.map(String),
