@@ -228,7 +228,7 @@ describe('learning: authoring programmes and modules', () => {
       }
     });
 
-    it('a move button pressed while other authors add modules is never refused: it moves one place from where the module is then', async () => {
+    it('a move button pressed while other authors add modules is never refused: the module ends just above the one that was above it', async () => {
       for (let round = 0; round < 3; round++) {
         const programme = await buildProgramme();
         const [, b, c] = [

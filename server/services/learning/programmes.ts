@@ -444,9 +444,10 @@ async function moveToTheEnd(programmeId: Types.ObjectId, current: Module[], orde
 }
 
 /**
- * One step up or down, for the keyboard- and script-free buttons of the authoring page. The step is taken from the
- * order as it is when written, so a module added, moved or archived meanwhile by another author does not refuse it:
- * the button means "one place up from where it is now".
+ * One step up or down, for the keyboard- and script-free buttons of the authoring page: the module goes just above
+ * the one above it (or just below the one below it), as read when the button is pressed. Modules added, moved or
+ * archived meanwhile by another author do not refuse it, and a try that another change interrupts half-way (some
+ * modules already on fresh places) is finished by the next, which puts it by that same neighbour again.
  */
 export async function moveModule(props: {
   actor: Express.User;
@@ -455,14 +456,20 @@ export async function moveModule(props: {
 }): Promise<Module[]> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
-  return placeInOrder(module.programmeId, (current) => {
+  const self = String(module._id);
+  let neighbour: string | undefined;
+  return placeInOrder(module.programmeId, (current, attempt) => {
     const ids = current.map((m) => String(m._id));
-    const at = ids.indexOf(String(module._id));
-    const to = props.direction === 'up' ? at - 1 : at + 1;
-    // Archived meanwhile, or already first or last: nothing to move.
-    if (at < 0 || to < 0 || to >= ids.length) return ids;
-    [ids[at], ids[to]] = [ids[to]!, ids[at]!];
-    return ids;
+    if (attempt === 0) {
+      const at = ids.indexOf(self);
+      neighbour = at < 0 ? undefined : ids[props.direction === 'up' ? at - 1 : at + 1];
+    }
+    const others = ids.filter((id) => id !== self);
+    const by = neighbour ? others.indexOf(neighbour) : -1;
+    // Archived meanwhile, already first or last, or its neighbour archived meanwhile: nothing to move.
+    if (!ids.includes(self) || by < 0) return ids;
+    others.splice(props.direction === 'up' ? by : by + 1, 0, self);
+    return others;
   });
 }
 
