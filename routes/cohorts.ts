@@ -24,10 +24,12 @@ import {
   listEnrolments,
   loadRunCohort,
   loadVisibleCohort,
+  maySelfEnrol,
   myAttendance,
   namesOf,
   presentCohort,
   presentReportRow,
+  readableAttendance,
   rotateCalendarToken,
   sessionsOf,
   updateCohort,
@@ -117,7 +119,13 @@ const cohortFormSchema = z.preprocess((raw) => {
   };
 }, cohortSchema);
 const emailForm = z.object({ email: z.string().trim().min(3, 'enter an email address').max(320) });
-const csvForm = z.object({ csv: z.string().trim().min(1, 'paste at least one email address').max(100_000) });
+// Not trimmed: the import names rows by their line in the text as she typed it.
+const csvForm = z.object({
+  csv: z
+    .string()
+    .max(100_000)
+    .refine((csv) => csv.trim() !== '', 'paste at least one email address'),
+});
 
 const now = () => new Date();
 const enrolments = (user: Express.User, cohortId: string) =>
@@ -145,10 +153,12 @@ async function renderCohortForm(
 
 async function showCohort(req: Request, res: Response) {
   const { cohort, enrolment, runs } = await loadVisibleCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const [sessions, facilitators, mine] = await Promise.all([
+  const joinable = !runs && (!enrolment || enrolment.status === 'withdrawn');
+  const [sessions, facilitators, mine, mayJoin] = await Promise.all([
     sessionsOf(cohort._id),
     namesOf(cohort.facilitatorIds),
     enrolment?.status === 'active' ? myAttendance({ actor: req.user!, cohort, now: now() }) : null,
+    joinable ? maySelfEnrol({ actor: req.user!, cohort }) : false,
   ]);
   const people = runs ? await listEnrolments({ actor: req.user!, cohort }) : [];
   res.render('cohorts/show', {
@@ -158,6 +168,7 @@ async function showCohort(req: Request, res: Response) {
     facilitators: [...facilitators.values()],
     enrolment,
     runs,
+    mayJoin,
     mine,
     people,
     now: now(),
@@ -177,9 +188,10 @@ async function showReport(req: Request, res: Response) {
   });
 }
 
+/** Every participant's row for those who run the cohort, her own row for someone enrolled in it. */
 async function sendCsv(req: Request, res: Response) {
-  const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const csv = attendanceCsv(await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() }));
+  const { cohort, rows } = await readableAttendance({ actor: req.user!, cohortId: String(req.params.id), now: now() });
+  const csv = attendanceCsv({ rows });
   res
     .attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`)
     .type('text/csv; charset=utf-8')
@@ -218,14 +230,19 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/cohorts',
       tag: 'cohorts',
-      summary: 'Cohorts you run, are enrolled in, or may join',
+      summary: 'Cohorts you run, are enrolled in, or may join (mayJoin)',
       access: [],
       success: {
         status: 200,
         description: 'Cohorts',
         schema: z.object({
           items: z.array(
-            cohortView.extend({ programmeTitle: z.string(), runs: z.boolean(), myStatus: z.string().nullable() }),
+            cohortView.extend({
+              programmeTitle: z.string(),
+              runs: z.boolean(),
+              myStatus: z.string().nullable(),
+              mayJoin: z.boolean(),
+            }),
           ),
           nextCursor: z.null(),
         }),
@@ -298,23 +315,18 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/cohorts/:id/attendance',
       tag: 'attendance',
-      summary: 'Attendance per participant (rate between 0 and 1)',
-      access: ['facilitator'],
+      summary: 'Attendance per participant (rate between 0 and 1); a participant of the cohort gets her own row',
+      access: [],
       success: {
         status: 200,
         description: 'Per participant',
         schema: z.object({ items: z.array(reportRow), nextCursor: z.null() }),
       },
     },
-    async ({ user, params }) => {
-      const cohort = await loadRunCohort({ actor: user, cohortId: params.id! });
-      return {
-        items: (await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() })).rows.map(
-          presentReportRow,
-        ),
-        nextCursor: null,
-      };
-    },
+    async ({ user, params }) => ({
+      items: (await readableAttendance({ actor: user, cohortId: params.id!, now: now() })).rows.map(presentReportRow),
+      nextCursor: null,
+    }),
   );
   apiOperation(
     api,
@@ -322,8 +334,8 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/cohorts/:id/attendance.csv',
       tag: 'attendance',
-      summary: 'Attendance per participant as CSV',
-      access: ['facilitator'],
+      summary: 'Attendance per participant as CSV; a participant of the cohort gets her own row',
+      access: [],
       success: { status: 200, description: 'CSV', contentType: 'text/csv' },
     },
     async ({ req, res }) => sendCsv(req, res),

@@ -1,4 +1,5 @@
 import type { Types } from 'mongoose';
+import type { Track } from '../../models/Programme.ts';
 
 /**
  * Who may do what with a cohort. Admins do everything; facilitators run the cohorts they are named on;
@@ -22,20 +23,32 @@ export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolea
   return canRunCohort(actor, cohort) || enrolled || !!cohort.selfEnrolment;
 }
 
-/** A participant joins by herself only when the cohort is open for self-enrolment. */
-export const canSelfEnrol = (actor: Actor, cohort: CohortLike): boolean =>
-  !!cohort.selfEnrolment && actor.roles.includes('participant');
+/**
+ * Joining by herself, only while the cohort is open for self-enrolment: a participant joins any such cohort; a
+ * governor joins one of a governing-board programme, the unconscious-bias training a board's interview panel
+ * completes before it interviews (other tracks are professional development for participants).
+ * @param track the track of the cohort's programme (null when it is unknown)
+ */
+export function canSelfEnrol(actor: Actor, cohort: CohortLike, track: Track | null): boolean {
+  if (!cohort.selfEnrolment) return false;
+  if (actor.roles.includes('participant')) return true;
+  return actor.roles.includes('governor') && track === 'governing-board';
+}
 
-/** Enrolling or removing someone: those who run the cohort, or the person herself (joining only when it is open). */
+/**
+ * Enrolling or removing someone: those who run the cohort, or the person herself (joining only when canSelfEnrol).
+ * @param track the track of the cohort's programme, for joining (see canSelfEnrol)
+ */
 export function canChangeEnrolment(
   actor: Actor,
   cohort: CohortLike,
   userId: string,
   change: 'enrol' | 'withdraw',
+  track: Track | null,
 ): boolean {
   if (canRunCohort(actor, cohort)) return true;
   if (actor.id !== userId) return false;
-  return change === 'withdraw' || canSelfEnrol(actor, cohort);
+  return change === 'withdraw' || canSelfEnrol(actor, cohort, track);
 }
 
 /** A person's attendance: those who run the cohort, and the person herself. */

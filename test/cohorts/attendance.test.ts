@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CheckInFailureModel } from '../../models/CheckInFailure.ts';
@@ -11,6 +12,7 @@ import {
   cohortAttendanceReport,
   getRegister,
   recordAttendance,
+  type RecordInput,
 } from '../../server/services/cohorts/attendance.ts';
 import { checkInCodeFor } from '../../server/services/cohorts/sessions.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
@@ -645,6 +647,82 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       );
       expect(await counts()).to.include({ late: 0, absent: 1, unmarked: 1 });
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id, userId: newcomer.id })).to.equal(1);
+    });
+
+    /** A cohort she joined, with six sessions held so far: present, late, excused, absent, absent and one unmarked. */
+    async function heldSixSessions(overrides: Parameters<typeof buildCohort>[0] = {}) {
+      const { cohort, people } = await cohortWith(2, overrides);
+      const [her, classmate] = people as [TestUser, TestUser];
+      const day = 24 * 60 * minutes(1);
+      const statuses = ['present', 'late', 'excused', 'absent', 'absent'] as const;
+      for (const [i, status] of [...statuses, null].entries()) {
+        const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - (10 - i) * day) });
+        const records: RecordInput[] = [{ userId: classmate.id, status: 'present' }];
+        if (status) records.push({ userId: her.id, status });
+        await recordAttendance({ actor: facilitator, sessionId: String(session._id), records });
+      }
+      return { cohort, her, classmate };
+    }
+    const textOf = (html: string) => html.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ');
+
+    it('her cohort page gives her rate with the numbers it is computed from, as the report computes it', async () => {
+      const { cohort, her } = await heldSixSessions();
+      const agent = await signIn(app, her.email, testPassword);
+      const page = textOf((await agent.get(`/cohorts/${String(cohort._id)}`).expect(200)).text);
+      expect(page).to.include(
+        'You attended 2 of 4 marked sessions (50%); 1 excused and 1 not yet marked left out of the rate.',
+      );
+      const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() });
+      expect(report.rows.find((r) => r.userId === her.id)).to.include({
+        sessions: 6,
+        present: 1,
+        late: 1,
+        excused: 1,
+        absent: 2,
+        unmarked: 1,
+        rate: 0.5,
+      });
+    });
+
+    it('a participant reads her own row only (JSON and CSV), someone who only sees the open cohort gets 403, one who cannot see it the 404 of an unknown id, and the facilitator every row', async () => {
+      const { cohort, her, classmate } = await heldSixSessions({ selfEnrolment: true });
+      const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const url = (id: unknown) => `/api/v1/cohorts/${String(id)}/attendance`;
+      const herAuth = { Authorization: `Bearer ${await tokenFor(her)}` };
+      const mine = await supertest(app).get(url(cohort._id)).set(herAuth).expect(200);
+      const all = await supertest(app).get(url(cohort._id)).set(auth).expect(200);
+      expect(mine.body.items).to.have.length(1);
+      expect(mine.body).to.deep.equal({
+        items: all.body.items.filter((i: { userId: string }) => i.userId === her.id),
+        nextCursor: null,
+      });
+      expect(mine.body.items[0]).to.include({ present: 1, late: 1, excused: 1, absent: 2, unmarked: 1, rate: 0.5 });
+      expect(all.body.items.map((i: { userId: string }) => i.userId).sort()).to.deep.equal(
+        [her.id, classmate.id].sort(),
+      );
+      const csv = await supertest(app)
+        .get(`${url(cohort._id)}.csv`)
+        .set(herAuth)
+        .expect(200)
+        .expect('Content-Type', /text\/csv/);
+      const lines = csv.text.split('\r\n').filter(Boolean);
+      expect(lines).to.have.length(2);
+      expect(lines[1]).to.include(her.email).and.not.to.include(classmate.email);
+
+      const outsider = await buildUser();
+      const outsiderAuth = { Authorization: `Bearer ${await tokenFor(outsider)}` };
+      await supertest(app).get(url(cohort._id)).set(outsiderAuth).expect(403);
+      await supertest(app)
+        .get(`${url(cohort._id)}.csv`)
+        .set(outsiderAuth)
+        .expect(403);
+      const unknown = await supertest(app).get(url(new Types.ObjectId())).set(herAuth).expect(404);
+      const notHers = await supertest(app).get(url(hidden._id)).set(herAuth).expect(404);
+      expect(notHers.body).to.deep.equal(unknown.body);
+      await supertest(app)
+        .get(`${url(hidden._id)}.csv`)
+        .set(herAuth)
+        .expect(404);
     });
 
     // The cell rules themselves are tested once, in test/server/csv.test.ts.

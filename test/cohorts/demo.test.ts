@@ -45,4 +45,14 @@ describe('cohorts: demo data', () => {
     const report = await facilitator.get(`/cohorts/${String(full!._id)}/attendance`).expect(200);
     expect(report.text).to.include('<svg').and.to.include('Attendance across sessions');
   });
+
+  it('the demo participant with an excused and an unmarked session reads a rate whose numbers agree on her cohort page', async () => {
+    const app = testApp();
+    const participant = await signIn(app, 'participant4@pathways.test', demoPassword);
+    const full = await CohortModel.findOne({ name: /^Aspiring Leaders/ }).lean();
+    const page = await participant.get(`/cohorts/${String(full!._id)}`).expect(200);
+    expect(page.text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')).to.include(
+      'You attended 2 of 4 marked sessions (50%); 1 excused and 1 not yet marked left out of the rate.',
+    );
+  });
 });

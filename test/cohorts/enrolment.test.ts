@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
@@ -421,5 +422,133 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(imported.text).to.include('Import results').and.to.include('Not an email address');
     const after = await agent.get(page).expect(200);
     expect(after.text).to.include('Ada Web');
+  });
+
+  describe('who may enrol herself (canSelfEnrol)', () => {
+    /** An open cohort of a programme on the given track, with a name no other test uses. */
+    async function openCohort(track: 'governing-board' | 'aspiring-leader') {
+      const cohort = await buildCohort({
+        name: `${track} open ${new Types.ObjectId().toHexString()}`,
+        facilitatorIds: [facilitator.id],
+        selfEnrolment: true,
+      });
+      await ProgrammeModel.updateOne({ _id: cohort.programmeId }, { $set: { track } });
+      return cohort;
+    }
+    /** The "You" cell of a cohort's row on /cohorts, or null when the cohort is not listed. */
+    const youCell = (html: string, name: string) => {
+      const row = html.split('<tr>').find((r) => r.includes(`>${name}</a>`));
+      return row ? (/<td>([^<]*)<\/td>\s*<\/tr>/.exec(row)?.[1] ?? '') : null;
+    };
+
+    it('a governor is offered, shown and allowed to join an open governing-board cohort alike on the list, the page, the web form and the API', async () => {
+      const board = await openCohort('governing-board');
+      const grace = await buildUser({ roles: ['governor'] });
+      const agent = await signIn(app, grace.email, testPassword);
+      expect(youCell((await agent.get('/cohorts').expect(200)).text, board.name)).to.equal('Open to join');
+      const page = await agent.get(`/cohorts/${String(board._id)}`).expect(200);
+      expect(page.text).to.include('Enrol in this cohort');
+      await agent
+        .post(`/cohorts/${String(board._id)}/join`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, `/cohorts/${String(board._id)}`) })
+        .expect(303);
+      expect(await EnrolmentModel.countDocuments({ cohortId: board._id, userId: grace.id, status: 'active' })).to.equal(
+        1,
+      );
+      expect(youCell((await agent.get('/cohorts').expect(200)).text, board.name)).to.equal('Enrolled');
+
+      const ruth = await buildUser({ roles: ['governor'] });
+      const ruthAuth = { Authorization: `Bearer ${await tokenFor(ruth)}` };
+      const listed = await supertest(app).get('/api/v1/cohorts').set(ruthAuth).expect(200);
+      expect(listed.body.items.find((c: { id: string }) => c.id === String(board._id))).to.include({
+        mayJoin: true,
+        myStatus: null,
+      });
+      const joined = await supertest(app)
+        .post(`/api/v1/cohorts/${String(board._id)}/enrolments`)
+        .set(ruthAuth)
+        .send({ userId: ruth.id })
+        .expect(201);
+      expect(joined.body).to.deep.equal({ status: 'active' });
+    });
+
+    it('a governor is neither offered nor allowed an open cohort of another track (403, nothing recorded), while a participant still is', async () => {
+      const leaders = await openCohort('aspiring-leader');
+      const governor = await buildUser({ roles: ['governor'] });
+      const agent = await signIn(app, governor.email, testPassword);
+      expect(youCell((await agent.get('/cohorts').expect(200)).text, leaders.name)).to.equal(null);
+      const page = await agent.get(`/cohorts/${String(leaders._id)}`).expect(200);
+      expect(page.text).to.not.include('Enrol in this cohort');
+      await agent
+        .post(`/cohorts/${String(leaders._id)}/join`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, `/cohorts/${String(leaders._id)}`) })
+        .expect(403);
+      const gAuth = { Authorization: `Bearer ${await tokenFor(governor)}` };
+      const listed = await supertest(app).get('/api/v1/cohorts').set(gAuth).expect(200);
+      expect(listed.body.items.map((c: { id: string }) => c.id)).to.not.include(String(leaders._id));
+      await supertest(app)
+        .post(`/api/v1/cohorts/${String(leaders._id)}/enrolments`)
+        .set(gAuth)
+        .send({ userId: governor.id })
+        .expect(403);
+      expect(await EnrolmentModel.countDocuments({ cohortId: leaders._id })).to.equal(0);
+
+      // A facilitator who does not run it is not told she may join either (she may not).
+      const other = await buildUser({ roles: ['facilitator'] });
+      const otherAgent = await signIn(app, other.email, testPassword);
+      expect(youCell((await otherAgent.get('/cohorts').expect(200)).text, leaders.name)).to.equal(null);
+
+      const participant = await buildUser();
+      const pAgent = await signIn(app, participant.email, testPassword);
+      expect(youCell((await pAgent.get('/cohorts').expect(200)).text, leaders.name)).to.equal('Open to join');
+      expect((await pAgent.get(`/cohorts/${String(leaders._id)}`).expect(200)).text).to.include('Enrol in this cohort');
+    });
+  });
+
+  describe('the CSV import and quotation marks', () => {
+    it('takes a quotation mark inside an unquoted name as written, and imports every row', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const csv =
+        'first.row@example.org, First Row\nada.countess@example.org, Ada "Countess" Lovelace\n\nlast.row@example.org';
+      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
+        [1, 'first.row@example.org', 'invited-and-enrolled'],
+        [2, 'ada.countess@example.org', 'invited-and-enrolled'],
+        [4, 'last.row@example.org', 'invited-and-enrolled'],
+      ]);
+      expect(await UserModel.findOne({ email: 'ada.countess@example.org' }).lean()).to.include({
+        name: 'Ada "Countess" Lovelace',
+      });
+    });
+
+    it('refuses a file with a line it cannot read, naming the line and what is wrong, and writes nothing at all', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const emails = ['before.bad@example.org', 'unclosed@example.org', 'after.bad@example.org'];
+      const unclosed = `${emails[0]}, Before\n\n${emails[1]}, "Ada Lovelace\n${emails[2]}, After`;
+      try {
+        await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv: unclosed });
+        expect.fail('the import should be refused');
+      } catch (error) {
+        expect((error as Error).message)
+          .to.include('line 3')
+          .and.to.include('a quotation mark (") opens a value that is never closed')
+          .and.to.include('Nothing was imported');
+      }
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const page = `/cohorts/${String(cohort._id)}/people`;
+      const refused = await agent
+        .post(`${page}/import`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, page), csv: `${emails[0]}\n${emails[1]}, "Ada" Lovelace\n${emails[2]}` })
+        .expect(422);
+      expect(refused.text)
+        .to.include('line 2 could not be read')
+        .and.to.include('text follows the closing quotation mark');
+      expect(await UserModel.countDocuments({ email: { $in: emails } })).to.equal(0);
+      expect(await OutboxMessageModel.countDocuments({ to: { $in: emails } })).to.equal(0);
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+    });
   });
 });

@@ -13,7 +13,8 @@ import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
 import { formatDateTime } from '../../time.ts';
-import { loadCohort, namesOf } from './cohorts.ts';
+import { canReadAttendanceOf } from '../../policies/cohorts.ts';
+import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
@@ -304,6 +305,17 @@ export async function checkIn(props: {
   throw new ConflictError(messages.checkInBusy);
 }
 
+/**
+ * The attendance rate, the one definition every report, export and page uses: sessions attended (present or late)
+ * over the sessions counted, those marked present, late or absent; excused and unmarked sessions count neither way.
+ * `rate` is between 0 and 1 (three decimals), null until one session counts.
+ */
+export function attendanceRate(counts: { present: number; late: number; absent: number }) {
+  const attended = counts.present + counts.late;
+  const counted = attended + counts.absent;
+  return { attended, counted, rate: counted ? Math.round((attended / counted) * 1000) / 1000 : null };
+}
+
 export type ParticipantReport = {
   userId: string;
   name: string;
@@ -314,7 +326,7 @@ export type ParticipantReport = {
   excused: number;
   absent: number;
   unmarked: number;
-  /** (present + late) / (present + late + absent), between 0 and 1; null until one such session. */
+  /** attendanceRate: (present + late) / (present + late + absent), between 0 and 1; null until one such session. */
   rate: number | null;
   flags: ('low-rate' | 'missed-two-in-a-row')[];
 };
@@ -323,8 +335,7 @@ export type ParticipantReport = {
  * Attendance across a cohort, per participant and per session, from three indexed queries: its sessions held so far
  * (cohortId leads the sessions' index), its active enrolments and its attendance records (cohortId leads both).
  * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled.
- * Rate: attended (present or late) over sessions with a present, late or absent mark — excused and unmarked
- * sessions count neither way. Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
+ * Rate: attendanceRate (attended over sessions marked present, late or absent). Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
  * last two marked sessions missed (absent).
  * @param now sessions starting after this are not counted yet
  */
@@ -393,8 +404,8 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
       perSession[i]![status ?? 'unmarked'] += 1;
       if (status && status !== 'excused') marks.push(status);
     });
-    const counted = row.present + row.late + row.absent;
-    row.rate = counted ? Math.round(((row.present + row.late) / counted) * 1000) / 1000 : null;
+    const { counted, rate } = attendanceRate(row);
+    row.rate = rate;
     if (row.rate !== null && counted >= 3 && row.rate * 100 < threshold) row.flags.push('low-rate');
     if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent')
       row.flags.push('missed-two-in-a-row');
@@ -408,8 +419,21 @@ export const flagLabels: Record<ParticipantReport['flags'][number], string> = {
   'missed-two-in-a-row': 'Missed the last two sessions',
 };
 
+/**
+ * The per-participant report as the actor may read it: every row for those who run the cohort; for someone enrolled
+ * in it (any status), her own row, if she is on the report (canReadAttendanceOf). Someone who cannot see the cohort
+ * gets the 404 of an unknown id; someone who sees it (open to join) but is not in it, 403.
+ * @param now sessions starting after this are not counted yet
+ */
+export async function readableAttendance(props: { actor: Express.User; cohortId: string; now: Date }) {
+  const { cohort, enrolment, runs } = await loadVisibleCohort(props);
+  if (!runs && !enrolment) throw new ForbiddenError();
+  const report = await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: props.now });
+  return { cohort, rows: report.rows.filter((r) => canReadAttendanceOf(props.actor, cohort, r.userId)) };
+}
+
 /** The cohort report as CSV, one line per participant. */
-export function attendanceCsv(report: Awaited<ReturnType<typeof cohortAttendanceReport>>): string {
+export function attendanceCsv(report: { rows: ParticipantReport[] }): string {
   const header = [
     'Name',
     'Email',
@@ -454,10 +478,20 @@ export function presentReportRow(r: ParticipantReport) {
   };
 }
 
-/** Her own attendance in a cohort (the participant's view). */
+/**
+ * Her own attendance in a cohort (the participant's view): her report row, with the sessions she attended and those
+ * counted towards her rate (attendanceRate), so a page states the rate's numbers as the report computes them.
+ */
 export async function myAttendance(props: { actor: Express.User; cohort: Cohort; now: Date }) {
-  const report = await cohortAttendanceReport({ cohortId: String(props.cohort._id), now: props.now });
-  return report.rows.find((r) => r.userId === props.actor.id) ?? null;
+  const report = await cohortAttendanceReport({
+    cohortId: String(props.cohort._id),
+    cohort: props.cohort,
+    now: props.now,
+  });
+  const row = report.rows.find((r) => r.userId === props.actor.id);
+  if (!row) return null;
+  const { attended, counted } = attendanceRate(row);
+  return { ...row, attended, counted };
 }
 
 /** Removes stale check-in failure rows (called by maintenance; there are no TTL indexes on FerretDB). */

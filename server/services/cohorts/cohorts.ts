@@ -1,11 +1,11 @@
 import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { ProgrammeModel } from '../../../models/Programme.ts';
+import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { canCreateCohorts, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
+import { canCreateCohorts, canRunCohort, canSelfEnrol, canViewCohort } from '../../policies/cohorts.ts';
 
 const messages = {
   notFound: 'We could not find that cohort.',
@@ -84,6 +84,19 @@ export async function loadVisibleCohort(props: { actor: Express.User; cohortId: 
   return { cohort, enrolment, runs };
 }
 
+/** The track of the cohort's programme (who it is for); null when the programme is gone. */
+export async function trackOf(cohort: Pick<Cohort, 'programmeId'>): Promise<Track | null> {
+  const programme = await ProgrammeModel.findById(cohort.programmeId, { track: 1 }).lean();
+  return (programme?.track as Track | undefined) ?? null;
+}
+
+/** May she enrol herself in this cohort now (canSelfEnrol, with its programme's track)? */
+export async function maySelfEnrol(props: { actor: Express.User; cohort: Cohort }): Promise<boolean> {
+  // Closed to self-enrolment: no one joins by herself, whatever the track, so the programme need not be read.
+  if (!props.cohort.selfEnrolment) return false;
+  return canSelfEnrol(props.actor, props.cohort, await trackOf(props.cohort));
+}
+
 /** Loads a cohort the actor runs: 404 when she cannot even see it, 403 when she sees it but does not run it. */
 export async function loadRunCohort(props: { actor: Express.User; cohortId: string }): Promise<Cohort> {
   const { cohort, runs } = await loadVisibleCohort(props);
@@ -93,7 +106,7 @@ export async function loadRunCohort(props: { actor: Express.User; cohortId: stri
 
 /**
  * The cohorts a person deals with: all for admins, the ones she runs for facilitators, the ones she is enrolled
- * in (or waitlisted for) for participants, plus those open for self-enrolment.
+ * in (or waitlisted for), plus those open for self-enrolment that she may join (canSelfEnrol): `mayJoin`.
  */
 export async function cohortsFor(props: { actor: Express.User }) {
   const { actor } = props;
@@ -110,16 +123,24 @@ export async function cohortsFor(props: { actor: Express.User }) {
   const cohorts = await CohortModel.find(filter).sort({ startsOn: -1, name: 1 }).limit(500).lean<Cohort[]>();
   const programmes = await ProgrammeModel.find(
     { _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } },
-    { title: 1 },
+    { title: 1, track: 1 },
   ).lean();
-  const titles = new Map(programmes.map((p) => [String(p._id), p.title]));
+  const byId = new Map(programmes.map((p) => [String(p._id), p]));
   const statusOf = new Map(enrolments.map((e) => [String(e.cohortId), e.status]));
-  return cohorts.map((c) => ({
-    ...presentCohort(c),
-    programmeTitle: titles.get(String(c.programmeId)) ?? '',
-    runs: canRunCohort(actor, c),
-    myStatus: statusOf.get(String(c._id)) ?? null,
-  }));
+  return cohorts
+    .map((c) => {
+      const programme = byId.get(String(c.programmeId));
+      const runs = canRunCohort(actor, c);
+      const myStatus = statusOf.get(String(c._id)) ?? null;
+      return {
+        ...presentCohort(c),
+        programmeTitle: programme?.title ?? '',
+        runs,
+        myStatus,
+        mayJoin: !runs && !myStatus && canSelfEnrol(actor, c, (programme?.track as Track | undefined) ?? null),
+      };
+    })
+    .filter((c) => c.runs || c.myStatus || c.mayJoin);
 }
 
 /** Cohorts a facilitator runs (for her dashboard and the weekly digest). */

@@ -11,7 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
-import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
+import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { createUser } from '../users.ts';
 
 const messages = {
@@ -21,7 +21,20 @@ const messages = {
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
   csvEmpty: 'The CSV has no email addresses.',
   csvTooLong: 'Import at most 500 rows at a time.',
-  csvUnreadable: 'The CSV could not be read. Put one email address per line, optionally followed by a name.',
+  csvUnreadable: (line: number, what: string) =>
+    `Nothing was imported: line ${line} could not be read, because ${what}. Correct that line and import again.`,
+  csvQuoteNotClosed:
+    'a quotation mark (") opens a value that is never closed; close it at the end of the value, or remove it',
+  csvTextAfterQuote:
+    'text follows the closing quotation mark (") of a quoted value; put the whole value between the quotation marks, or remove them',
+  csvOther: 'it is not one email address, optionally followed by a comma and a name',
+};
+
+/** What a csv-parse error code means, in words for the person who typed the list. */
+const csvProblems: Record<string, string> = {
+  CSV_QUOTE_NOT_CLOSED: messages.csvQuoteNotClosed,
+  CSV_INVALID_CLOSING_QUOTE: messages.csvTextAfterQuote,
+  CSV_NON_TRIMABLE_CHAR_AFTER_CLOSING_QUOTE: messages.csvTextAfterQuote,
 };
 
 /** Who acts: a signed-in person, or the system itself (e.g. the boards area enrolling a recruitment panel). */
@@ -141,9 +154,10 @@ async function writeEnrolment(
  * Enrols a person in a cohort: a place if one is free, else the end of the waitlist. Safe under concurrency: places
  * are taken through the Seat unique index, waitlist numbers through the WaitlistTicket one, and the enrolment row
  * is unique per (cohort, person).
- * Those who run the cohort enrol anyone; a participant enrols herself when the cohort is open for it; 'system'
- * is for other areas' automation (governing-board panels). Someone who cannot see the cohort gets the 404 of an
- * unknown id; someone who sees it but may not make this change, 403.
+ * Those who run the cohort enrol anyone; she enrols herself when canSelfEnrol says she may (open cohorts:
+ * participants, and governors in governing-board ones); 'system' is for other areas' automation (governing-board
+ * panels). Someone who cannot see the cohort gets the 404 of an unknown id; someone who sees it but may not make
+ * this change, 403.
  * @param now when she asked; defaults to the current time
  */
 export async function enrolParticipant(props: {
@@ -154,8 +168,12 @@ export async function enrolParticipant(props: {
 }): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
-  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'enrol'))
-    await refuseEnrolmentChange(props.actor, props.cohortId);
+  if (props.actor !== 'system') {
+    // Who may join by herself depends on whom the programme is for (canSelfEnrol): read only when it can matter.
+    const track = cohort.selfEnrolment && props.actor.id === props.userId ? await trackOf(cohort) : null;
+    if (!canChangeEnrolment(props.actor, cohort, props.userId, 'enrol', track))
+      await refuseEnrolmentChange(props.actor, props.cohortId);
+  }
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
   const user = found?.status === 'disabled' ? null : found;
@@ -256,7 +274,7 @@ export async function withdrawParticipant(props: {
 }): Promise<{ promoted: string[] }> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
-  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw'))
+  if (props.actor !== 'system' && !canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw', null))
     await refuseEnrolmentChange(props.actor, props.cohortId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notEnrolled);
   const enrolment = await EnrolmentModel.findOne({
@@ -431,6 +449,38 @@ export type ImportRow = {
 const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 /**
+ * The import's rows, each with the line it ends on (as the file numbers its lines: blank lines count). A quotation
+ * mark inside an unquoted value is taken as written (`Ada "Countess" Lovelace`), as people type it; a
+ * line that still cannot be read (a quote never closed, text after a closing quote) refuses the whole file, before
+ * anything is written, naming that line and what is wrong.
+ */
+function readImportCsv(csv: string): { record: string[]; line: number }[] {
+  // The line each row ends on, in order; after the last good one, the failing row starts at the next non-blank line.
+  const ends: number[] = [];
+  try {
+    const records = parse(csv, {
+      skip_empty_lines: true,
+      trim: true,
+      relax_column_count: true,
+      relax_quotes: true,
+      bom: true,
+      on_record: (record, context) => {
+        ends.push(context.lines);
+        return record;
+      },
+    });
+    return records.map((record, i) => ({ record, line: ends[i]! }));
+  } catch (error) {
+    const lines = csv.split(/\r\n|\n|\r/);
+    let line = (ends.at(-1) ?? 0) + 1;
+    while (line < lines.length && !lines[line - 1]!.trim()) line += 1;
+    const what = csvProblems[(error as { code?: string }).code ?? ''] ?? messages.csvOther;
+    const message = messages.csvUnreadable(line, what);
+    throw new ValidationError(message, [{ path: 'csv', message }]);
+  }
+}
+
+/**
  * Enrols a CSV of emails (one per row, optionally followed by a name; a header row is skipped) for those who run the
  * cohort. People without an account are invited (an account without a password, and an invitation email). Every row
  * is reported.
@@ -442,23 +492,12 @@ export async function importEnrolments(props: {
   now?: Date;
 }): Promise<ImportRow[]> {
   await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
-  let records: string[][];
-  try {
-    records = parse(props.csv, {
-      skip_empty_lines: true,
-      trim: true,
-      relax_column_count: true,
-      bom: true,
-    }) as string[][];
-  } catch {
-    throw new ValidationError(messages.csvUnreadable, [{ path: 'csv', message: messages.csvUnreadable }]);
-  }
+  const records = readImportCsv(props.csv);
   if (records.length > 501)
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Set<string>();
-  for (const [index, record] of records.entries()) {
-    const line = index + 1;
+  for (const [index, { record, line }] of records.entries()) {
     const email = (record[0] ?? '').trim().toLowerCase();
     const name = (record[1] ?? '').trim();
     if (index === 0 && /^e-?mail/i.test(email)) continue;
