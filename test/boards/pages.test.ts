@@ -47,6 +47,14 @@ describe('boards: web pages and forms', () => {
     ]);
   });
 
+  it('a governor whose training is not valid is shown the way to it from her dashboard', async () => {
+    const newcomer = await buildUser({ roles: ['governor'] });
+    const agent = await signIn(app, newcomer.email, testPassword);
+    const home = await agent.get('/').expect(200);
+    expect(home.text).to.include('Not started');
+    expect(home.text).to.include('<a href="/cohorts">Go to the training');
+  });
+
   it('lets an admin create a board from the form, and re-renders it with errors (422) keeping what she typed', async () => {
     const agent = await signIn(app, admin.email, testPassword);
     const bad = await agent
