@@ -265,7 +265,8 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       title: page.programme.title,
       ...page,
       statusHelp: programmeStatusHelp,
-      summaryHtml: renderMarkdown(page.programme.summary),
+      // Shown under the programme's title (h1).
+      summaryHtml: renderMarkdown(page.programme.summary, { topLevel: 2 }),
       trackNames,
     });
   });

@@ -54,6 +54,19 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     expect((await list(outsider, open.id).expect(200)).body.items).to.have.length(1);
   });
 
+  it('a post’s headings fit under its page title and a reply’s under the replies heading, skipping no level', async () => {
+    const network = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, network.id, { ...story, body: '### What helped\n\n#### Detail' }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/replies`)
+      .set('Authorization', bearer(lead))
+      .send({ body: '# Same here' })
+      .expect(201);
+    const agent = await signIn(app, member.email, testPassword);
+    const page = (await agent.get(`/posts/${created.body.id}`).expect(200)).text;
+    expect(page).to.include('<h2>What helped</h2>').and.include('<h3>Detail</h3>').and.include('<h3>Same here</h3>');
+  });
+
   it('when a non-member posts or replies, it answers 403 and records nothing; announcements are for leads', async () => {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
     await post(outsider, open.id, { ...story, title: 'Intruder' }).expect(403);

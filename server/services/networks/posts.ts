@@ -127,7 +127,8 @@ export function presentPost(post: NetworkPost, names: Map<string, string>, moder
     kind: post.kind as PostKind,
     title: post.title,
     body: post.body,
-    bodyHtml: renderMarkdown(post.body),
+    // Shown under the post's title (h1), so its highest heading becomes h2.
+    bodyHtml: renderMarkdown(post.body, { topLevel: 2 }),
     author: authorName ? { id: String(post.authorId), name: authorName } : { id: null, name: messages.formerMember },
     replyCount: post.replyCount ?? 0,
     createdAt: postedAt(post),
@@ -142,7 +143,8 @@ export function presentReply(reply: NetworkReply, names: Map<string, string>) {
     id: String(reply._id),
     postId: String(reply.postId),
     body: reply.body,
-    bodyHtml: renderMarkdown(reply.body),
+    // Shown under the replies' h2.
+    bodyHtml: renderMarkdown(reply.body, { topLevel: 3 }),
     author: authorName ? { id: String(reply.authorId), name: authorName } : { id: null, name: messages.formerMember },
     createdAt: (reply as { createdAt?: Date }).createdAt ?? reply._id.getTimestamp(),
   };
