@@ -18,6 +18,9 @@ import {
 import { createApiToken, listApiTokens, revokeApiToken } from '../server/services/apiTokens.ts';
 import { UserModel } from '../models/User.ts';
 import { currentUserOf, findValidLink, requestPasswordReset, setPasswordWithLink } from '../server/services/users.ts';
+import { updateOwnDetails } from '../server/services/accounts/details.ts';
+import { timeZoneGroups } from '../server/services/accounts/timeZones.ts';
+import { ownDetailsFields } from './account.ts';
 
 const messages = {
   badCredentials: 'The email or password is not right. Check them and try again.',
@@ -66,15 +69,37 @@ const loginSchema = z.object({
 });
 const codeSchema = z.object({ code: z.string().trim().max(64), _csrf: z.string().optional() });
 /** The strength rules are the domain's (setPasswordWithLink); the form checks only that she typed the same twice. */
-const setPasswordForm = z
-  .object({
-    password: z.string().max(256, messages.tooLong),
-    confirm: z.string().max(256, messages.tooLong),
-    _csrf: z.string().optional(),
-  })
-  .refine((form) => form.password === form.confirm, { path: ['confirm'], message: messages.notSame });
+const passwordFields = {
+  password: z.string().max(256, messages.tooLong),
+  confirm: z.string().max(256, messages.tooLong),
+  _csrf: z.string().optional(),
+};
+const sameTwice = (form: { password: string; confirm: string }) => form.password === form.confirm;
+const notSame = { path: ['confirm'], message: messages.notSame };
+const setPasswordForm = z.object(passwordFields).refine(sameTwice, notSame);
+/**
+ * An invitation also asks her to confirm the name and zone she was given (a people import names her from her email
+ * and gives her the default zone). A form without them (a page loaded before they were asked) keeps what is stored.
+ */
+const invitationForm = z
+  .object({ ...passwordFields, name: ownDetailsFields.name.optional(), timezone: ownDetailsFields.timezone.optional() })
+  .refine(sameTwice, notSame);
 /** The error summary names the fields as the page labels them. */
-const setPasswordLabels = { password: 'New password', confirm: 'New password again' };
+const setPasswordLabels = { password: 'New password', confirm: 'New password again', name: 'Your name' };
+
+/** The invitation page's name and zone: what the admin gave, or what she sent (kept when the form comes back). */
+function detailsLocals(
+  purpose: 'password-reset' | 'invitation',
+  values: { name?: unknown; timezone?: unknown },
+): Record<string, unknown> {
+  if (purpose !== 'invitation') return { askDetails: false };
+  const timezone = typeof values.timezone === 'string' ? values.timezone : undefined;
+  return {
+    askDetails: true,
+    values: { name: values.name, timezone },
+    zoneGroups: timeZoneGroups({ selected: timezone }),
+  };
+}
 
 /** Only same-site paths are followed after sign-in (no open redirect). */
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
@@ -208,20 +233,27 @@ export function registerAuthRoutes(web: Router, api: Router): void {
   );
   for (const purpose of ['password-reset', 'invitation'] as const) {
     const base = purpose === 'invitation' ? '/invitations' : '/password-reset';
-    const title = purpose === 'invitation' ? 'Welcome to Pathways: choose a password' : 'Choose a new password';
+    const title = purpose === 'invitation' ? 'Welcome to Pathways: set up your account' : 'Choose a new password';
     web.get(`${base}/:token`, async (req, res) => {
       const { user } = await findValidLink(purpose, req.params.token);
-      res.render('auth/set-password', { title, email: user.email, action: `${base}/${req.params.token}` });
+      res.render('auth/set-password', {
+        title,
+        email: user.email,
+        action: `${base}/${req.params.token}`,
+        ...detailsLocals(purpose, user),
+      });
     });
     web.post(`${base}/:token`, async (req, res) => {
       const { user } = await findValidLink(purpose, req.params.token);
+      const sent = formBody(req);
       const locals = {
         title,
         email: user.email,
         action: `${base}/${req.params.token}`,
         fieldLabels: setPasswordLabels,
+        ...detailsLocals(purpose, { name: sent.name ?? user.name, timezone: sent.timezone ?? user.timezone }),
       };
-      const form = parseForm(setPasswordForm, req.body);
+      const form = parseForm(purpose === 'invitation' ? invitationForm : setPasswordForm, req.body);
       if (!form.ok) return renderFormWithErrors(res, 'auth/set-password', locals, form.errors, form.list);
       let updated;
       try {
@@ -234,6 +266,13 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       } catch (error) {
         const { errors, list } = formErrorsFrom(error);
         return renderFormWithErrors(res, 'auth/set-password', locals, errors, list);
+      }
+      if (purpose === 'invitation') {
+        const { name, timezone } = form.data as z.output<typeof invitationForm>;
+        await updateOwnDetails({
+          actor: { id: updated.id, name: updated.name, ip: req.ip },
+          changes: { name, timezone },
+        });
       }
       const signedIn = await UserModel.findById(updated.id).lean();
       if (signedIn?.mfaEnabledAt) {

@@ -24,7 +24,7 @@ const allowed: { methods: string[]; path: RegExp }[] = [
   { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/programmes$/ },
   { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/openapi\.json$/ },
   // Her own account.
-  { methods: ['GET', 'HEAD', 'DELETE'], path: /^\/api\/v1\/me$/ },
+  { methods: ['GET', 'HEAD', 'PATCH', 'DELETE'], path: /^\/api\/v1\/me$/ },
   { methods: ['GET', 'HEAD', 'PUT'], path: /^\/api\/v1\/me\/(research-consent|pool-profile)$/ },
   { methods: ['GET', 'HEAD'], path: /^\/api\/v1\/me\/(notifications|export)$/ },
   {

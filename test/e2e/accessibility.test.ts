@@ -186,6 +186,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
         { from: '/networks', link: [to('/networks/:id'), to('/networks/:id/events'), to('/events/:id')] },
         '/pool/profile',
         '/surveys',
+        '/account',
         '/account/research',
         '/account/notifications',
         '/account/security',

@@ -44,6 +44,7 @@ const expectedAllowed = [
   'POST /pool/profile',
   // Her own account (issue 13): security, sessions, two-step sign-in, her data, erasure.
   'GET /account',
+  'POST /account',
   'GET /account/security',
   'GET /account/two-step',
   'POST /account/two-step',
@@ -55,6 +56,7 @@ const expectedAllowed = [
   'GET /account/data/export',
   'GET /account/delete',
   'POST /account/delete',
+  'PATCH /api/v1/me',
   'DELETE /api/v1/me',
   'GET /api/v1/me/export',
   'POST /api/v1/me/password',

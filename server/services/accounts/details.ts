@@ -1,0 +1,93 @@
+import { UserModel, type Role } from '../../../models/User.ts';
+import { NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
+import { recordAuditEvent } from '../audit/events.ts';
+import { renameInDirectory } from '../directory/profiles.ts';
+import type { AccountActor } from './manage.ts';
+import { timeZoneNamed } from './timeZones.ts';
+
+export const detailsMessages = {
+  nameRequired: 'is required',
+  nameTooLong: (max: number) => `must be at most ${max} characters`,
+  zone: 'must be a time zone from the list: an IANA name such as Europe/London or America/Toronto',
+  invalid: 'Some details need correcting.',
+  gone: 'This account cannot be changed: it is not active.',
+};
+
+/** The longest name a person may give herself (the same bound as an admin's edit). */
+export const nameMaxLength = 120;
+
+/** What she may change about herself here. */
+export type DetailsChanges = { name?: string; timezone?: string };
+
+/** Her account as `GET /api/v1/me` shows it. */
+export type OwnDetails = { id: string; email: string; name: string; roles: Role[]; timezone: string };
+
+/** Field errors for a name and a zone (the request schemas check the same; the domain keeps the rule whoever calls). */
+export function detailsErrors(changes: DetailsChanges): FieldError[] {
+  const errors: FieldError[] = [];
+  if (changes.name !== undefined) {
+    const name = changes.name.trim();
+    if (!name) errors.push({ path: 'name', message: detailsMessages.nameRequired });
+    else if (name.length > nameMaxLength)
+      errors.push({ path: 'name', message: detailsMessages.nameTooLong(nameMaxLength) });
+  }
+  if (changes.timezone !== undefined && !timeZoneNamed(changes.timezone))
+    errors.push({ path: 'timezone', message: detailsMessages.zone });
+  return errors;
+}
+
+/**
+ * She changes her own name or time zone (the "Your account" page, her invitation page, `PATCH /api/v1/me`). The
+ * signed-in user is read from the database on every request (server/auth.ts), so the next page shows every time in
+ * the new zone. Audited as `user-updated` with what changed, before → after, as an admin's edit is (actor and target
+ * are both her); a new name reaches her directory card at once. Nothing sent, or the same values: nothing written.
+ * @param actor she herself, with her client address for the audit trail
+ * @param changes only what she sent: a name (trimmed, 1–120 characters) and an IANA zone
+ */
+export async function updateOwnDetails(props: { actor: AccountActor; changes: DetailsChanges }): Promise<OwnDetails> {
+  const { actor, changes } = props;
+  const problems = detailsErrors(changes);
+  if (problems.length) throw new ValidationError(detailsMessages.invalid, problems);
+  const userId = String(actor.id);
+  const before = isObjectId(userId) ? await UserModel.findOne({ _id: userId, status: 'active' }).lean() : null;
+  if (!before) throw new NotFoundError(detailsMessages.gone);
+
+  const name = changes.name?.trim();
+  const timezone = changes.timezone === undefined ? undefined : timeZoneNamed(changes.timezone)!;
+  const set: DetailsChanges = {};
+  if (name !== undefined && name !== before.name) set.name = name;
+  if (timezone !== undefined && timezone !== before.timezone) set.timezone = timezone;
+  if (!set.name && !set.timezone) return presentDetails(before);
+
+  // Only while she is active: an admin disabling (or erasure erasing) the account meanwhile wins.
+  const written = await UserModel.updateOne(
+    { _id: before._id, status: 'active' },
+    { $set: set },
+    { runValidators: true },
+  );
+  if (written.matchedCount !== 1) throw new NotFoundError(detailsMessages.gone);
+  if (set.name) await renameInDirectory({ userId, name: set.name });
+
+  const changed: string[] = [];
+  if (set.name) changed.push(`name: ${before.name} → ${set.name}`);
+  if (set.timezone) changed.push(`timezone: ${before.timezone} → ${set.timezone}`);
+  await recordAuditEvent({
+    action: 'user-updated',
+    actor: { id: before._id, name: before.name },
+    target: { type: 'user', id: before._id },
+    ip: actor.ip ?? null,
+    detail: changed.join('; '),
+  });
+  return presentDetails({ ...before, ...set });
+}
+
+function presentDetails(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string }) {
+  return {
+    id: String(user._id),
+    email: user.email,
+    name: user.name,
+    roles: user.roles as Role[],
+    timezone: user.timezone,
+  };
+}
