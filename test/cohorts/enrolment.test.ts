@@ -377,8 +377,8 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await EnrolmentModel.countDocuments({ cohortId: hidden._id })).to.equal(0);
   });
 
-  it('a CSV of emails enrols known people, invites unknown ones and reports every row', async () => {
-    const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id] });
+  it('a CSV of emails enrols known people, invites unknown ones in the cohort’s time zone and reports every row', async () => {
+    const cohort = await buildCohort({ capacity: 2, facilitatorIds: [facilitator.id], timezone: 'America/Toronto' });
     const known = await buildUser({ email: 'known.person@example.org' });
     const csv =
       'email,name\nKnown.Person@example.org\nnew.person@example.org,"Nia, Jones"\nnot-an-email\nknown.person@example.org\nthird@example.org,Third';
@@ -391,7 +391,9 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       [6, 'invited-and-waitlisted'],
     ]);
     const invited = await UserModel.findOne({ email: 'new.person@example.org' }).lean();
-    expect(invited).to.include({ name: 'Nia, Jones', status: 'invited' });
+    expect(invited).to.include({ name: 'Nia, Jones', status: 'invited', timezone: 'America/Toronto' });
+    // Someone who already has an account keeps her own zone.
+    expect(await UserModel.findById(known.id).lean()).to.include({ timezone: known.timezone });
     expect(await OutboxMessageModel.countDocuments({ to: 'new.person@example.org' })).to.equal(1);
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(
       1,

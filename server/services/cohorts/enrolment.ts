@@ -491,7 +491,7 @@ export async function importEnrolments(props: {
   csv: string;
   now?: Date;
 }): Promise<ImportRow[]> {
-  await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
+  const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const records = readImportCsv(props.csv);
   if (records.length > 501)
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
@@ -522,6 +522,8 @@ export async function importEnrolments(props: {
           email,
           name: name || email.split('@')[0]!,
           roles: ['participant'],
+          // Her cohort meets in this zone, so it is the likeliest hers; her invitation page lets her change it.
+          timezone: cohort.timezone,
           actorName: props.actor.name,
         });
         user = { _id: new Types.ObjectId(created.id), status: 'invited' };
