@@ -1,6 +1,5 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { roles } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
@@ -14,6 +13,7 @@ import {
 } from '../server/services/accounts/details.ts';
 import { timeZoneGroups, timeZoneNamed } from '../server/services/accounts/timeZones.ts';
 import { formatTime } from '../server/time.ts';
+import { meSchema } from './users.ts';
 
 const messages = {
   zoneChanged: (zone: string, time: string) =>
@@ -39,15 +39,6 @@ export const ownDetailsSchema = z.strictObject({
   timezone: ownDetailsFields.timezone.optional(),
 });
 const ownDetailsFormSchema = z.object(ownDetailsFields);
-/** The same shape as `GET /api/v1/me` (routes/users.ts). */
-const meSchema = z.object({
-  id: z.string(),
-  email: z.string(),
-  name: z.string(),
-  roles: z.array(z.enum(roles)),
-  timezone: z.string(),
-});
-
 const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? null });
 
 /** "Your account": her details form (name, zone) above the list of her settings pages. */

@@ -26,6 +26,8 @@ const userSchema = z.object({
   timezone: z.string(),
   status: z.string(),
 });
+/** You, as `GET /me` shows you (and `PATCH /me`, routes/account.ts, answers). */
+export const meSchema = userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true });
 const userQuerySchema = z.strictObject({
   role: z.enum(roles).optional(),
   q: z.string().trim().max(100).optional(),
@@ -64,7 +66,7 @@ export function registerUserRoutes(web: Router, api: Router): void {
       success: {
         status: 200,
         description: 'You',
-        schema: userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true }),
+        schema: meSchema,
       },
     },
     async ({ user }) => ({
