@@ -6,7 +6,7 @@ import { requireRole } from '../server/auth.ts';
 import { toCsv } from '../server/csv.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, paging } from '../server/http/validate.ts';
+import { isoDate, isoDateTime, objectId, paging } from '../server/http/validate.ts';
 import { exportAuditEvents, searchAuditEvents, type AuditFilter } from '../server/services/audit/trail.ts';
 import { wallClockToInstant } from '../server/time.ts';
 
@@ -32,7 +32,7 @@ export const auditQuerySchema = z.strictObject({
   actorId: objectId.optional(),
   action: z.enum(auditActions).optional(),
   targetId: z.string().trim().min(1).max(100).optional(),
-  since: z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' }).optional(),
+  since: isoDateTime.optional(),
   ...paging,
 });
 

@@ -57,6 +57,20 @@ export function formatDate(instant: Date | string, zone = 'UTC'): string {
   return `${p.day} ${p.month} ${p.year}`;
 }
 
+/**
+ * An ISO 8601 date and time with an offset, as API.md lets clients send one ("inputs accept any ISO 8601 offset"):
+ * `Z`, `±hh`, `±hhmm` or `±hh:mm`, seconds and their fraction optional. The year has four digits: ISO's expanded
+ * years parse but run past the last date JavaScript can hold. Anything else (a zone name after the time, text after
+ * it, 99 seconds) is no instant: undefined, never a guess.
+ */
+const isoInstantPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d(:\d\d(\.\d{1,9})?)?(Z|[+-]\d\d(:?\d\d)?)$/i;
+export function parseIsoInstant(text: string): Date | undefined {
+  const trimmed = text.trim();
+  if (!isoInstantPattern.test(trimmed)) return undefined;
+  const parsed = DateTime.fromISO(trimmed, { setZone: true });
+  return parsed.isValid ? parsed.toJSDate() : undefined;
+}
+
 /** A wall-clock time in a zone ("2027-03-28T09:30" in Europe/London) → the UTC instant, or undefined if invalid. */
 export function wallClockToInstant(local: string, zone: string): Date | undefined {
   const dt = DateTime.fromISO(local, { zone });

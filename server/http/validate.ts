@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
+import { parseIsoInstant } from '../time.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -88,8 +89,19 @@ export const emailAddress = (message = 'must be an email address') =>
 
 /** YYYY-MM-DD that is a real calendar date. */
 export const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
-/** ISO 8601 instant with an offset (Z or ±hh:mm). */
-export const isoDateTime = z.iso.datetime({ offset: true, message: 'must be an ISO 8601 date-time with an offset' });
+/**
+ * An ISO 8601 instant with any offset (Z, ±hh, ±hhmm, ±hh:mm; see parseIsoInstant), given on as the same instant in
+ * UTC ("2027-03-02T09:30:00-03" → "2027-03-02T12:30:00.000Z"), so whoever reads it with `new Date()` reads it right.
+ */
+export const isoDateTime = z
+  .string()
+  .transform((text, ctx) => {
+    const instant = parseIsoInstant(text);
+    if (instant) return instant.toISOString();
+    ctx.addIssue({ code: 'custom', message: 'must be a date and time with an offset, such as 2027-03-02T09:30:00Z' });
+    return z.NEVER;
+  })
+  .meta({ format: 'date-time' });
 
 /** List paging: ?limit= (1–200, default 50) and ?cursor=. */
 export const paging = {

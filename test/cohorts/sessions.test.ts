@@ -123,6 +123,31 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await supertest(app).get(`/api/v1/cohorts/${cohortId}/sessions`).set(auth).expect(200);
   });
 
+  it('reads a start with an hour-only offset as that instant, and refuses a start with a zone name, text after it or 99 seconds', async () => {
+    const res = await schedule({ startsAt: '2027-01-04T10:00:00-03' }).expect(201);
+    expect(res.body.startsAt).to.equal('2027-01-04T13:00:00.000Z');
+    const moved = await supertest(app)
+      .patch(`/api/v1/sessions/${res.body.id}`)
+      .set(auth)
+      .send({ startsAt: '2027-01-05T18:30:00+0530' })
+      .expect(200);
+    expect(moved.body.startsAt).to.equal('2027-01-05T13:00:00.000Z');
+    const before = await CohortSessionModel.countDocuments();
+    for (const startsAt of [
+      '2027-01-04T10:00:00 Europe/Paris',
+      '2027-01-04T10:00:00[America/New_York]',
+      '2027-01-04T10:00:99',
+      '2027-01-04T10:00 and more',
+    ]) {
+      const refused = await schedule({ startsAt }).expect(422);
+      expect(
+        refused.body.errors.map((e: { path: string }) => e.path),
+        startsAt,
+      ).to.deep.equal(['startsAt']);
+    }
+    expect(await CohortSessionModel.countDocuments()).to.equal(before);
+  });
+
   it('accepts a session in the past (a register after the fact) and an instant with an offset', async () => {
     const res = await schedule({ startsAt: '2027-01-04T10:00:00-05:00' }).expect(201);
     expect(res.body.startsAt).to.equal('2027-01-04T15:00:00.000Z');

@@ -9,7 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
-import { toWallClock, wallClockToInstant } from '../../time.ts';
+import { parseIsoInstant, toWallClock, wallClockToInstant } from '../../time.ts';
 import { loadCohort, loadRunCohort } from './cohorts.ts';
 
 const messages = {
@@ -56,16 +56,16 @@ export function checkInIsOpen(s: Pick<CohortSession, 'startsAt' | 'durationMinut
  * change) is refused rather than silently moved an hour.
  */
 export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>): { instant?: Date; problem?: string } {
-  const hasOffset = /(Z|[+-]\d\d:?\d\d)$/i.test(startsAt.trim());
-  if (hasOffset) {
-    // A four-digit year, as in the wall-clock form: ISO 8601's expanded years ("+275760-09-13T00:00Z") parse, but
-    // their end lies past the last date JavaScript can hold, and no calendar or page could show the session.
-    if (!/^\d{4}-\d\d-\d\dT/.test(startsAt.trim())) return { problem: messages.startInvalid };
-    const dt = DateTime.fromISO(startsAt.trim(), { setZone: true });
-    return dt.isValid ? { instant: dt.toJSDate() } : { problem: messages.startInvalid };
+  const text = startsAt.trim();
+  // An offset or Z at the end: an instant (server/time.ts parseIsoInstant says which forms).
+  if (/(Z|[+-]\d\d(:?\d\d)?)$/i.test(text) && text.includes('T')) {
+    const instant = parseIsoInstant(text);
+    return instant ? { instant } : { problem: messages.startInvalid };
   }
-  const local = startsAt.trim().slice(0, 16);
-  if (!/^\d{4}-\d\d-\d\dT\d\d:\d\d$/.test(local)) return { problem: messages.startInvalid };
+  // Otherwise a wall-clock time in the cohort's zone, to the minute (a datetime-local field may add ":00").
+  const wallClock = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(:00(\.0+)?)?$/.exec(text);
+  if (!wallClock) return { problem: messages.startInvalid };
+  const local = wallClock[1]!;
   const instant = wallClockToInstant(local, cohort.timezone);
   if (!instant) return { problem: messages.startInvalid };
   if (toWallClock(instant, cohort.timezone) !== local)
