@@ -33,6 +33,15 @@ const allowed: { methods: string[]; path: RegExp }[] = [
   },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/account(\/[a-z-]+)*$/ },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/pool\/profile$/ },
+  // The pool's offers to her, and the email links that stop her own notifications.
+  { methods: ['POST'], path: /^\/(api\/v1\/)?pool\/offers\/[^/]+\/(accept|decline)$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/unsubscribe\/[^/]+\/[^/]+\/[^/]+$/ },
+  // Public pages, open to anyone signed out (so the boundary would protect nothing by closing them): the Pledge and
+  // its links, the pool's request form, checking a certificate.
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/pledge(\/[^/]+)*$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/api\/v1\/pledge\/signatures$/ },
+  { methods: ['GET', 'HEAD', 'POST'], path: /^\/pool\/(request(\/thanks)?|requests\/confirm\/[^/]+)$/ },
+  { methods: ['GET', 'HEAD'], path: /^\/(api\/v1\/)?certificates\/verify(\/[^/]+)?$/ },
 ];
 
 export function researcherMayReach(method: string, path: string): boolean {
