@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
+import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { parseIsoInstant } from '../time.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
@@ -70,18 +71,17 @@ export { isObjectId };
 export const text = (max = 200) =>
   z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
 
-/** IANA time zone name, checked against the runtime's zone database. */
-export const timezone = z
-  .string()
-  .trim()
-  .refine((zone) => {
-    try {
-      new Intl.DateTimeFormat('en-GB', { timeZone: zone });
-      return zone.includes('/') || zone === 'UTC';
-    } catch {
-      return false;
-    }
-  }, 'must be an IANA time zone such as Europe/London');
+/**
+ * An IANA time zone name (Area/Place, or UTC), stored as the zone database spells it ("europe/paris" →
+ * "Europe/Paris"): the same rule as her own zone chooser (server/services/accounts/timeZones.ts), so a zone an admin,
+ * a cohort or a profile sets is always one her account page can show and select.
+ */
+export const timezone = z.string().transform((input, ctx) => {
+  const zone = timeZoneNamed(input);
+  if (zone) return zone;
+  ctx.addIssue({ code: 'custom', message: 'must be an IANA time zone such as Europe/London' });
+  return z.NEVER;
+});
 
 /** An email address as typed in a form or an API body: trimmed, at most 320 characters, of the usual shape. */
 export const emailAddress = (message = 'must be an email address') =>
