@@ -50,6 +50,13 @@ async function errorWiring(page: Page): Promise<string[]> {
   })()`);
 }
 
+/** A time's zone is named once: "15:53 EST (America/Toronto)", never followed by the same zone again. */
+async function zoneNamedTwice(page: Page): Promise<string[]> {
+  const text = await page.evaluate<string>('document.body.innerText');
+  const twice = /\(((?:[A-Z][A-Za-z_-]+\/)+[A-Za-z_-]+|UTC)\)\s*(?:\(|,\s*)\1\b/.exec(text);
+  return twice ? [`the zone ${twice[1]} is named twice: "${twice[0]}"`] : [];
+}
+
 /** Sends a form as a person would, past the browser's own checks (the server's messages are what is tested). */
 async function submitWithoutBrowserChecks(page: Page, formSelector: string): Promise<void> {
   await Promise.all([
@@ -110,7 +117,11 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
             problems.push(`${url}: HTTP ${response?.status()}`);
             continue;
           }
-          for (const v of [...(await wcagViolations(page)), ...(await errorWiring(page))])
+          for (const v of [
+            ...(await wcagViolations(page)),
+            ...(await errorWiring(page)),
+            ...(await zoneNamedTwice(page)),
+          ])
             problems.push(`${key}: ${v}`);
           toVisit.push(...(await linksOn(page, ui.baseUrl)));
         }
@@ -236,7 +247,11 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
           continue;
         }
         const where = url!.replace(ui.baseUrl, '');
-        for (const v of [...(await wcagViolations(page)), ...(await errorWiring(page))])
+        for (const v of [
+          ...(await wcagViolations(page)),
+          ...(await errorWiring(page)),
+          ...(await zoneNamedTwice(page)),
+        ])
           problems.push(`${where}: ${v}`);
       }
       expect(problems).to.deep.equal([]);
