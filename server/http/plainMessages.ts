@@ -51,6 +51,9 @@ export function plainMessage(issue: Issue): string | undefined {
       return issue.inclusive === false ? `must be less than ${maximum}` : `must be at most ${maximum}`;
     }
     case 'invalid_value':
+      // A long list of codes ("applying-for-headship, interviews, …") reads as noise after a label: a form offers
+      // the choices in words, and an API client has them in the OpenAPI document.
+      if (issue.values.length > 4) return 'must be one of the options offered';
       return issue.values.length === 1
         ? `must be ${String(issue.values[0])}`
         : `must be one of: ${issue.values.map(String).join(', ')}`;

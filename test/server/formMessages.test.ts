@@ -26,6 +26,9 @@ describe('server: form messages in plain words, introduced by the labels she see
     expect(messageFor(z.number().max(1440), 2000)).to.equal('must be at most 1440');
     expect(messageFor(z.array(z.string()).min(1), [])).to.equal('choose at least one');
     expect(messageFor(z.enum(['online', 'in-person']), 'moon')).to.equal('must be one of: online, in-person');
+    expect(messageFor(z.enum(['interviews', 'governance', 'finance', 'curriculum', 'wellbeing']), 'x')).to.equal(
+      'must be one of the options offered',
+    );
     expect(messageFor(z.email(), 'nobody')).to.equal('must be an email address like name@example.org');
     expect(messageFor(z.url(), 'nowhere')).to.equal('must be a web address such as https://example.org');
     expect(messageFor(z.iso.date(), '3 May')).to.equal('must be a date as YYYY-MM-DD');
