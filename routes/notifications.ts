@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { notificationKinds, notificationStatuses } from '../models/Notification.ts';
+import { dailyDigestKind, notificationKinds, notificationStatuses } from '../models/Notification.ts';
 import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { NotFoundError } from '../server/errors.ts';
@@ -89,19 +89,17 @@ async function renderPreferences(req: Request, res: Response, status = 200, extr
   });
 }
 
-async function renderUnsubscribe(req: Request, res: Response, done: boolean) {
+/** The unsubscribe page: GET shows what the link turns off and a button (link scanners prefetch GETs), POST does it. */
+async function unsubscribePage(req: Request, res: Response, done: boolean) {
   const { userId, kind, signature } = req.params as Record<string, string>;
-  const valid =
-    done ||
-    (isObjectId(userId) &&
-      (notificationKinds as readonly string[]).includes(kind!) &&
-      !kindInfo[kind as keyof typeof kindInfo]?.security &&
-      (await unsubscribe({ userId: userId!, kind: kind!, signature: signature!, dryRun: true })));
-  if (!valid) throw new NotFoundError(messages.badLink);
+  const target = await unsubscribe({ userId: userId!, kind: kind!, signature: signature!, dryRun: !done });
+  if (!target) throw new NotFoundError(messages.badLink);
   res.render('notifications/unsubscribe', {
     title: done ? 'Unsubscribed' : 'Unsubscribe',
     done,
-    label: kindInfo[kind as keyof typeof kindInfo].label,
+    label: target.label,
+    isDigest: target.kind === dailyDigestKind,
+    mutedLabels: target.mutes.map((k) => kindInfo[k].label),
     action: req.originalUrl,
   });
 }
@@ -149,12 +147,8 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
   });
 
   // GET only shows a button (link scanners prefetch GETs); POST is the RFC 8058 one-click, signed, no CSRF token or sign-in.
-  web.get('/unsubscribe/:userId/:kind/:signature', (req, res) => renderUnsubscribe(req, res, false));
-  web.post('/unsubscribe/:userId/:kind/:signature', async (req, res) => {
-    const { userId, kind, signature } = req.params;
-    if (!(await unsubscribe({ userId, kind, signature }))) throw new NotFoundError(messages.badLink);
-    await renderUnsubscribe(req, res, true);
-  });
+  web.get('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, false));
+  web.post('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, true));
 
   web.get('/admin/notifications', requireRole('admin'), async (req, res) => {
     const filter = webFilter.safeParse({ ...req.query });

@@ -1,19 +1,80 @@
 import ejs from 'ejs';
+import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-
-const emailViews = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views/emails');
+import { settings } from './settings.ts';
 
 /**
- * Renders views/emails/<name>.text.ejs and <name>.html.ejs (the HTML part is optional).
- * Every email has a plain-text part; HTML wraps the same words in views/emails/_layout.
+ * The one place email templates are rendered (views/emails/<name>.text.ejs and <name>.html.ejs). Every email has a
+ * plain-text part and an HTML part; each is wrapped in its layout (views/emails/_layout.*.ejs), whose footer says why
+ * she receives it and, on emails she can turn off, links to stop them and to her email settings, in both parts.
  */
+const emailViews = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../views/emails');
+
+/** Why she receives it, by the layout's `footer` local (default: an account). */
+const footerNotes: Record<string, string> = {
+  account: 'You receive this email because you have an account on Pathways',
+  pledge:
+    'You receive this email because this address was used to sign the Leading Women to Headship Pledge on Pathways',
+  pool: 'You receive this email because this address was used on the Pathways pool request form',
+};
+
+/**
+ * A plain-text part is not HTML: there `<%=` prints a value as written, or "Mary O'Brien & Co" would arrive as
+ * "Mary O&#39;Brien &amp; Co". HTML parts keep EJS's escaping.
+ */
+const asWritten = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
+
+const compiled = new Map<string, ejs.TemplateFunction>();
+
+/** Renders one template from a compiled cache (compiling per email would halve the reminders job's throughput); development recompiles so edits show at once. */
+export function renderTemplate(file: string, data: Record<string, unknown>): string {
+  let fn = settings.env === 'development' ? undefined : compiled.get(file);
+  if (!fn) {
+    const isText = file.endsWith('.text.ejs');
+    if (!isText && !file.endsWith('.html.ejs')) throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
+    const filename = path.join(emailViews, file);
+    fn = ejs.compile(readFileSync(filename, 'utf8'), {
+      filename,
+      ...(isText ? { escape: asWritten } : {}),
+    }) as ejs.TemplateFunction;
+    compiled.set(file, fn);
+  }
+  return fn(data) as string;
+}
+
+/** A template's two parts without the layout (what a daily digest gathers into sections). */
+export function renderBody(template: string, locals: Record<string, unknown>): { text: string; html: string } {
+  return {
+    text: renderTemplate(`${template}.text.ejs`, locals).trim() + '\n',
+    html: renderTemplate(`${template}.html.ejs`, locals),
+  };
+}
+
+/**
+ * Both parts in their layouts. Locals the layouts read: `subject`, `footer` ('pledge', 'pool', else an account),
+ * `unsubscribeUrl` and `preferencesUrl` (the footer's two links, shown when `unsubscribeUrl` is set).
+ */
+export function renderEmailParts(template: string, locals: Record<string, unknown>): { text: string; html: string } {
+  const body = renderBody(template, locals);
+  const footerNote = footerNotes[typeof locals.footer === 'string' ? locals.footer : 'account'] ?? footerNotes.account;
+  const layout = { subject: '', unsubscribeUrl: undefined, preferencesUrl: undefined, ...locals, footerNote };
+  return {
+    text: renderTemplate('_layout.text.ejs', { ...layout, body: body.text }).trim() + '\n',
+    html: renderTemplate('_layout.html.ejs', { ...layout, body: body.html }),
+  };
+}
+
+/** Emails outside the reminders pipeline (Pledge, pool requests): `data` holds the template's values and `subject`. */
 export async function renderEmail(
   name: string,
   data: Record<string, unknown>,
 ): Promise<{ text: string; html: string }> {
-  const text = await ejs.renderFile(path.join(emailViews, `${name}.text.ejs`), data, { async: true });
-  const body = await ejs.renderFile(path.join(emailViews, `${name}.html.ejs`), data, { async: true });
-  const html = await ejs.renderFile(path.join(emailViews, '_layout.html.ejs'), { ...data, body }, { async: true });
-  return { text: text.trim() + '\n', html };
+  return renderEmailParts(name, data);
 }
+
+/**
+ * A value for a one-line header such as Subject: a name or title holding a line break (or another control character)
+ * could otherwise start a header of its own, so every run of them becomes one space.
+ */
+export const headerText = (value: string): string => value.replace(/[\s\p{Cc}]+/gu, ' ').trim();

@@ -1,10 +1,7 @@
-import ejs from 'ejs';
-import { readFileSync } from 'node:fs';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import type { Types } from 'mongoose';
+import { headerText, renderEmailParts } from '../../emails.ts';
 import { formatDate, formatDateTime, formatTime } from '../../time.ts';
-import { absoluteUrl, settings } from '../../settings.ts';
+import { absoluteUrl } from '../../settings.ts';
 import { isSecurityKind } from './kinds.ts';
 import { unsubscribeHeaders, unsubscribeUrl } from './unsubscribe.ts';
 
@@ -50,7 +47,8 @@ export type KindHandlers = {
   prepare?: (records: PlannedNotification[], memo: Memo) => Promise<void>;
   /** true, or the reason it is no longer relevant (the notification is then `skipped` with that reason). */
   isStillRelevant?: (ctx: ComposeContext) => Promise<true | string>;
-  compose?: (ctx: ComposeContext) => Promise<Composed>;
+  /** What to send, or why nothing is left to send (a daily digest whose every item fell away). */
+  compose?: (ctx: ComposeContext) => Promise<Composed | { skip: string }>;
 };
 
 /** Values loaded for one batch, shared by its composers. */
@@ -91,21 +89,6 @@ export async function composeNotification(ctx: ComposeContext): Promise<Composed
     template: ctx.record.template || 'notice',
     data: ctx.record.data ?? {},
   };
-}
-
-const emailViews = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../views/emails');
-
-const compiled = new Map<string, ejs.TemplateFunction>();
-
-/** Renders a template from a compiled cache (compiling per email would halve the job's throughput); development recompiles so edits show at once. */
-function renderFile(name: string, data: Record<string, unknown>): string {
-  let fn = settings.env === 'development' ? undefined : compiled.get(name);
-  if (!fn) {
-    const filename = path.join(emailViews, name);
-    fn = ejs.compile(readFileSync(filename, 'utf8'), { filename }) as ejs.TemplateFunction;
-    compiled.set(name, fn);
-  }
-  return fn(data) as string;
 }
 
 export type RenderedEmail = {
@@ -155,30 +138,22 @@ export function templateLocals(
   };
 }
 
-export function renderBody(template: string, locals: Record<string, unknown>): { text: string; html: string } {
-  const text = renderFile(`${template}.text.ejs`, locals).trim() + '\n';
-  const html = renderFile(`${template}.html.ejs`, locals);
-  return { text, html };
-}
-
-/** Subject, plain text, HTML in the shared layout, and the unsubscribe headers (never on security emails). */
+/**
+ * Subject (on one line), plain text and HTML in the shared layouts, whose footers carry the stop-these-emails and
+ * settings links, and the unsubscribe headers (links and headers never on security emails).
+ */
 export function renderNotificationEmail(
   record: PlannedNotification,
   recipient: Recipient,
   composed: Composed,
 ): RenderedEmail {
-  const locals = templateLocals(recipient, record.kind, composed.subject, composed.data);
-  const body = renderBody(composed.template, locals);
-  const html = renderFile('_layout.html.ejs', { ...locals, body: body.html });
+  const subject = headerText(composed.subject);
+  const { text, html } = renderEmailParts(
+    composed.template,
+    templateLocals(recipient, record.kind, subject, composed.data),
+  );
   const headers: Record<string, string> = isSecurityKind(record.kind)
     ? {}
     : unsubscribeHeaders(String(recipient._id), record.kind);
-  return {
-    to: recipient.email,
-    subject: composed.subject,
-    text: body.text,
-    html,
-    headers,
-    attachments: composed.attachments,
-  };
+  return { to: recipient.email, subject, text, html, headers, attachments: composed.attachments };
 }

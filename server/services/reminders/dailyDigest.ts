@@ -1,10 +1,10 @@
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
+import { renderBody } from '../../emails.ts';
 import {
   composeNotification,
   prepareBatch,
   registerNotificationKind,
-  renderBody,
   templateLocals,
   type PlannedNotification,
   type Recipient,
@@ -51,6 +51,8 @@ registerNotificationKind('daily-digest', {
         .toArray()) as unknown as JournalRow[];
       if (effectiveState(item, allRows, ctx.now).status !== 'scheduled') continue;
       if (item.eventAt && item.eventAt <= ctx.now) continue;
+      // Bundled before she turned the kind off (the digest's own "Stop these emails" turns off all it gathers).
+      if (ctx.recipient.mutedKinds?.includes(item.kind)) continue;
       const composed = await composeNotification({
         record: item,
         recipient: ctx.recipient,
@@ -65,8 +67,7 @@ registerNotificationKind('daily-digest', {
       sections.push({ subject: composed.subject, ...body });
       bundled.push({ id: String(item._id), attempt: row.attempt });
     }
-    if (!sections.length)
-      return { subject: 'Your Pathways digest', template: 'daily-digest', data: { sections, bundled } };
+    if (!sections.length) return { skip: 'Nothing left to send.' };
     return {
       subject: `Your Pathways digest: ${sections.length} update${sections.length === 1 ? '' : 's'}`,
       template: 'daily-digest',

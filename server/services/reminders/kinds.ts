@@ -111,3 +111,6 @@ export const isBundleableKind = (kind: string): boolean => {
   const info = kindInfo[kind as NotificationKind];
   return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest' && kind !== 'network-digest';
 };
+
+/** The daily digest, in the words of its unsubscribe page (it is a way of delivering kinds, not a kind of its own). */
+export const dailyDigestInfo = { label: 'Daily digest' };

@@ -1,11 +1,16 @@
 import { Types } from 'mongoose';
-import { NotificationModel, notificationKinds, type NotificationKind } from '../../../models/Notification.ts';
+import {
+  dailyDigestKind,
+  NotificationModel,
+  notificationKinds,
+  type NotificationKind,
+} from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { effectiveState, type PlannedRecord } from './due.ts';
-import { isSecurityKind } from './kinds.ts';
+import { dailyDigestInfo, isBundleableKind, isSecurityKind, kindInfo } from './kinds.ts';
 import { journalOf } from './journal.ts';
 import { replanFacilitatorDigestsOf } from './digests.ts';
 import { verifyUnsubscribe } from './unsubscribe.ts';
@@ -189,23 +194,33 @@ export async function savePreferences(props: { userId: string; preferences: Pref
     await replanFacilitatorDigestsOf({ userId: props.userId, now: props.now });
 }
 
-/** One-click unsubscribe: the signature is the authentication. Returns false for a bad link. */
+/**
+ * What a one-click link turns off. A kind's link mutes that kind. The daily digest's link stops the digest emails:
+ * what she asked is to receive no more of them, so every kind a digest gathers is muted (switching her back to single
+ * emails would send more, not fewer); urgent and security emails, which never wait for a digest, still come.
+ */
+export type UnsubscribeTarget = { kind: string; label: string; mutes: NotificationKind[] };
+
+function unsubscribeTarget(kind: string): UnsubscribeTarget | undefined {
+  if (kind === dailyDigestKind)
+    return { kind, label: dailyDigestInfo.label, mutes: notificationKinds.filter(isBundleableKind) };
+  if (!(notificationKinds as readonly string[]).includes(kind) || isSecurityKind(kind)) return undefined;
+  return { kind, label: kindInfo[kind as NotificationKind].label, mutes: [kind as NotificationKind] };
+}
+
+/** One-click unsubscribe: the signature is the authentication. Returns what it turns off, or undefined for a bad link. */
 export async function unsubscribe(props: {
   userId: string;
   kind: string;
   signature: string;
   dryRun?: boolean;
-}): Promise<boolean> {
-  if (
-    !/^[0-9a-f]{24}$/i.test(props.userId) ||
-    !(notificationKinds as readonly string[]).includes(props.kind) ||
-    isSecurityKind(props.kind)
-  )
-    return false;
-  if (!verifyUnsubscribe(props.userId, props.kind, props.signature)) return false;
-  if (props.dryRun) return true;
-  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { mutedKinds: props.kind } });
-  return true;
+}): Promise<UnsubscribeTarget | undefined> {
+  const target = unsubscribeTarget(props.kind);
+  if (!target || !/^[0-9a-f]{24}$/i.test(props.userId)) return undefined;
+  if (!verifyUnsubscribe(props.userId, props.kind, props.signature)) return undefined;
+  if (!props.dryRun)
+    await UserModel.updateOne({ _id: props.userId }, { $addToSet: { mutedKinds: { $each: target.mutes } } });
+  return target;
 }
 
 export const unsubscribeMessages = messages;

@@ -1,0 +1,284 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CohortModel } from '../../models/Cohort.ts';
+import { ModuleModel } from '../../models/Module.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { UserModel } from '../../models/User.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import {
+  planModuleNudges,
+  planNotification,
+  planSessionReminders,
+  runDueNotifications,
+} from '../../server/services/reminders/index.ts';
+import { unsubscribePath } from '../../server/services/reminders/unsubscribe.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+import { startSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
+
+/** Every character HTML escapes, in a name someone could really have (and one she could type). */
+const awkward = `Mary O'Brien & Co <Ltd> "Trust"`;
+const awkwardInHtml = 'Mary O&#39;Brien &amp; Co &lt;Ltd&gt; &#34;Trust&#34;';
+
+/** One part of a received email (text/plain or text/html) as the reader sees it: transfer encoding undone, lines ending in \n. */
+function partOf(email: ReceivedEmail, type: 'text/plain' | 'text/html'): string {
+  return encodedPartOf(email, type).replace(/\r\n/g, '\n');
+}
+
+function encodedPartOf(email: ReceivedEmail, type: 'text/plain' | 'text/html'): string {
+  const boundaries = [...email.raw.matchAll(/boundary="?([^";\r\n]+)"?/gi)].map((m) => m[1]!);
+  const chunks = boundaries.reduce((parts, boundary) => parts.flatMap((p) => p.split(`--${boundary}`)), [email.raw]);
+  for (const chunk of chunks) {
+    const split = /\r?\n\r?\n/.exec(chunk);
+    if (!split) continue;
+    const head = chunk.slice(0, split.index);
+    if (!new RegExp(`content-type:\\s*${type}\\b`, 'i').test(head)) continue;
+    const body = chunk.slice(split.index + split[0].length);
+    if (/content-transfer-encoding:\s*base64/i.test(head))
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(head))
+      return Buffer.from(
+        body
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8');
+    return body;
+  }
+  throw new Error(`no ${type} part in the email`);
+}
+
+const minutes = (n: number) => n * 60_000;
+const unsubscribeLinkOf = (email: ReceivedEmail) =>
+  /^<(http:\/\/pathways\.test\/unsubscribe\/[^>]+)>$/.exec(email.headers['list-unsubscribe']!)![1]!;
+
+/** A participant on a daily digest whose two module nudges (titles given) are bundled into 18 May's digest. */
+async function digestOfTwoNudges(titles: [string, string]) {
+  const { cohort, users } = await buildCohortWithSession({
+    startsAt: new Date('2027-12-01T10:00:00Z'),
+    participants: 1,
+    participantZone: 'Europe/London',
+  });
+  await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily', name: awkward } });
+  const modules = await ModuleModel.insertMany(
+    titles.map((title, i) => ({
+      programmeId: cohort.programmeId,
+      title,
+      body: 'Read this.',
+      estimatedMinutes: 30,
+      completion: { type: 'view' },
+      position: i + 1,
+    })),
+  );
+  await CohortModel.updateOne(
+    { _id: cohort._id },
+    { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } },
+  );
+  await planModuleNudges({ cohortId: cohort._id });
+  expect((await runDueNotifications({ now: new Date('2027-05-17T08:00:00Z') })).bundled).to.equal(2);
+  return { user: users[0]!, digestAt: new Date('2027-05-18T07:00:00Z') };
+}
+
+describe('reminders: email text is plain text, with the same footer as the HTML, and every unsubscribe link works', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let sink: Awaited<ReturnType<typeof startSmtpSink>>;
+  before(async () => {
+    app = testApp();
+    sink = await startSmtpSink();
+  });
+  beforeEach(async () => {
+    await clearDatabase();
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+    sink.received.length = 0;
+  });
+  after(async () => {
+    closeMailer();
+    await sink.stop();
+  });
+
+  describe('plain text is not HTML-escaped; HTML is escaped once', () => {
+    it(`an invitation to "${awkward}" greets her by her name as written in the text part, escaped in the HTML part`, async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(app, admin.email, testPassword);
+      const token = csrfFrom((await agent.get('/admin/users')).text);
+      await agent
+        .post('/admin/users')
+        .type('form')
+        .send({ name: awkward, email: 'mary@example.org', roles: 'participant', _csrf: token })
+        .expect(303);
+      const email = sink.received.find((e) => e.to.includes('mary@example.org'))!;
+      const text = partOf(email, 'text/plain');
+      expect(text).to.include(`Hello ${awkward},`);
+      expect(text).to.not.match(/&(amp|lt|gt|quot|#\d+);/);
+      const html = partOf(email, 'text/html');
+      expect(html).to.include(`Hello ${awkwardInHtml},`);
+      expect(html).to.not.include(awkward);
+    });
+
+    it('a pool request from "Jo O\'Hara & Sons" is confirmed to her by her name as written in the text part', async () => {
+      await supertest(app)
+        .post('/api/v1/pool/requests')
+        .send({
+          offer: 'speaker',
+          topic: 'interviews',
+          organisation: "St Mary's & St John's",
+          contactName: "Jo O'Hara & Sons",
+          contactEmail: 'jo@example.org',
+          mode: 'online',
+          message: 'A talk for our governors.',
+        })
+        .expect(202);
+      const email = sink.received.find((e) => e.to.includes('jo@example.org'))!;
+      expect(partOf(email, 'text/plain')).to.include("Hello Jo O'Hara & Sons,");
+      expect(partOf(email, 'text/html')).to.include('Jo O&#39;Hara &amp; Sons');
+    });
+
+    it('a daily digest gives each section once: as written in the text part, escaped once in the HTML part', async () => {
+      const { digestAt } = await digestOfTwoNudges(['Budgets & "governors"', "<Heads'> first term"]);
+      expect((await runDueNotifications({ now: digestAt })).sent).to.equal(1);
+      const email = sink.received[0]!;
+      const text = partOf(email, 'text/plain');
+      expect(text).to.include(`Hello ${awkward},`);
+      expect(text).to.include('"Budgets & "governors"" is due on').and.include(`"<Heads'> first term" is due on`);
+      expect(text).to.not.match(/&(amp|lt|gt|quot|#\d+);/);
+      const html = partOf(email, 'text/html');
+      expect(html).to.include('Budgets &amp; &#34;governors&#34;').and.include('&lt;Heads&#39;&gt; first term');
+      expect(html).to.not.include('&amp;amp;').and.not.include('&amp;#');
+    });
+
+    it('a subject holding a line break stays one line (no header of its own), in the outbox and in the journal', async () => {
+      configureMailer({ smtpUrl: undefined, from: 'Pathways <no-reply@pathways.test>' });
+      const user = await buildUser();
+      const now = new Date();
+      await planNotification({
+        key: `invitation:${user.id}:header-test`,
+        userId: user.id,
+        kind: 'invitation',
+        about: { type: 'user', id: user.id },
+        sendAt: now,
+        subject: 'Welcome\r\nBcc: everyone@example.org\nX-Evil: 1',
+        template: 'notice',
+        data: {},
+      });
+      expect((await runDueNotifications({ now })).sent).to.equal(1);
+      const stored = await OutboxMessageModel.findOne({ to: user.email }).lean();
+      expect(stored!.subject).to.equal('Welcome Bcc: everyone@example.org X-Evil: 1');
+      const result = await NotificationDeliveryModel.findOne({ phase: 'result', outcome: 'sent' }).lean();
+      expect(result!.subject).to.equal('Welcome Bcc: everyone@example.org X-Evil: 1');
+    });
+  });
+
+  describe('the plain-text part carries the footer of the HTML part', () => {
+    it('a session reminder ends, in both parts, with its "Stop these emails" link (the List-Unsubscribe one) and her email settings', async () => {
+      const startsAt = new Date('2027-03-10T18:00:00Z');
+      await buildCohortWithSession({ startsAt });
+      await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
+      await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440)) });
+      const email = sink.received[0]!;
+      const link = unsubscribeLinkOf(email);
+      const text = partOf(email, 'text/plain');
+      expect(text).to.include('You receive this email because you have an account on Pathways.');
+      expect(text).to.include(`Stop these emails: ${link}\n`);
+      expect(text.trimEnd().endsWith('Email settings: http://pathways.test/account/notifications')).to.equal(true);
+      const html = partOf(email, 'text/html');
+      expect(html).to.include(`<a href="${link}">Stop these emails</a>`);
+      expect(html).to.include('<a href="http://pathways.test/account/notifications">Email settings</a>');
+    });
+
+    it('an invitation (a security email) has no stop link in either part, and no List-Unsubscribe header', async () => {
+      const user = await buildUser();
+      const now = new Date();
+      await planNotification({
+        key: `invitation:${user.id}:footer-test`,
+        userId: user.id,
+        kind: 'invitation',
+        about: { type: 'user', id: user.id },
+        sendAt: now,
+        subject: 'Welcome',
+        template: 'notice',
+        data: {},
+      });
+      await runDueNotifications({ now });
+      const email = sink.received[0]!;
+      expect(email.headers).to.not.have.property('list-unsubscribe');
+      const text = partOf(email, 'text/plain');
+      expect(text).to.include('You receive this email because you have an account on Pathways.');
+      expect(text).to.not.include('Stop these emails').and.not.include('/unsubscribe/');
+      expect(partOf(email, 'text/html')).to.not.include('Stop these emails');
+    });
+
+    it('in development (outbox mail), /admin/outbox/:id shows the text with the stop link, and the link works', async () => {
+      configureMailer({ smtpUrl: undefined, from: 'Pathways <no-reply@pathways.test>' });
+      const startsAt = new Date('2027-03-10T18:00:00Z');
+      const { users } = await buildCohortWithSession({ startsAt });
+      await planSessionReminders({ now: new Date('2027-03-01T00:00:00Z') });
+      await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440)) });
+      const stored = await OutboxMessageModel.findOne({ to: users[0]!.email }).lean();
+      const admin = await buildUser({ roles: ['admin'] });
+      const page = await (
+        await signIn(app, admin.email, testPassword)
+      )
+        .get(`/admin/outbox/${String(stored!._id)}`)
+        .expect(200);
+      const link = /Stop these emails: http:\/\/pathways\.test(\/unsubscribe\/[\w/-]+)/.exec(page.text)![1]!;
+      await supertest(app).post(link).expect(200);
+      expect((await UserModel.findById(users[0]!._id).lean())!.mutedKinds).to.deep.equal(['session-reminder']);
+    });
+  });
+
+  describe("the daily digest's unsubscribe link stops the digest emails", () => {
+    it('its GET asks, naming what the digest gathers; its POST turns all of that off by email, and the next nudge is not sent', async () => {
+      const { user, digestAt } = await digestOfTwoNudges(['Module 1', 'Module 2']);
+      await runDueNotifications({ now: digestAt });
+      const email = sink.received[0]!;
+      const link = unsubscribeLinkOf(email);
+      expect(link).to.match(/\/unsubscribe\/[0-9a-f]{24}\/daily-digest\//);
+      expect(partOf(email, 'text/plain')).to.include(`Stop these emails: ${link}\n`);
+      const path = link.replace('http://pathways.test', '');
+
+      const ask = await supertest(app).get(path).expect(200);
+      expect(ask.text).to.include('Stop receiving the daily digest from Pathways?');
+      expect(ask.text).to.include('Module due soon').and.include('Certificate expiry');
+      expect(ask.text).to.include('<button type="submit" class="button">Unsubscribe</button>');
+      expect((await UserModel.findById(user._id).lean())!.mutedKinds).to.deep.equal([]);
+
+      const done = await supertest(app).post(path).type('form').send('List-Unsubscribe=One-Click').expect(200);
+      expect(done.text).to.include('You will no longer receive the daily digest.');
+      const muted = (await UserModel.findById(user._id).lean())!.mutedKinds;
+      expect(muted).to.include.members(['module-due', 'module-overdue', 'certificate-expiring', 'survey-invitation']);
+      expect(muted).to.not.include('session-reminder').and.not.include('invitation').and.not.include('password-reset');
+
+      // The overdue nudge (21 May) is skipped, not bundled: no digest follows.
+      const report = await runDueNotifications({ now: new Date('2027-05-21T10:00:00Z') });
+      expect(report).to.include({ sent: 0, bundled: 0 });
+      await runDueNotifications({ now: new Date('2027-05-22T07:00:00Z') });
+      expect(sink.received).to.have.length(1);
+    });
+
+    it('what was bundled before she unsubscribed is not sent in a digest after', async () => {
+      const { user, digestAt } = await digestOfTwoNudges(['Module 1', 'Module 2']);
+      const digest = await NotificationModel.findOne({ kind: 'daily-digest', userId: user._id }).lean();
+      expect(digest).to.not.equal(null);
+      // Her link, as in any digest she received before.
+      await supertest(app)
+        .post(unsubscribePath(String(user._id), 'daily-digest'))
+        .expect(200);
+      const report = await runDueNotifications({ now: digestAt });
+      expect(report).to.include({ sent: 0, skipped: 1 });
+      expect(sink.received).to.have.length(0);
+    });
+
+    it('a forged digest link is a 404 and turns nothing off', async () => {
+      const user = await buildUser();
+      const res = await supertest(app).post(`/unsubscribe/${user.id}/daily-digest/forged-signature`).expect(404);
+      expect(res.text).to.include('This unsubscribe link is not valid');
+      await supertest(app).get(`/unsubscribe/${user.id}/daily-digest/forged-signature`).expect(404);
+      expect((await UserModel.findById(user.id).lean())!.mutedKinds).to.deep.equal([]);
+    });
+  });
+});
