@@ -6,7 +6,7 @@ import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { emailAddress, isoDate, objectId, text, timezone } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
 import {
   addUpFigures,
@@ -19,6 +19,7 @@ import {
   listBoardsFor,
   listExternalCertificates,
   openRoundsReadiness,
+  pageBoardsFor,
   peopleById,
   pledgeLinkState,
   presentBoard,
@@ -211,13 +212,17 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       tag: 'boards',
       summary: 'Boards you belong to (admins: all)',
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
-        description: 'Boards',
-        schema: z.object({ items: z.array(boardOut), nextCursor: z.null() }),
+        description: 'A page of boards, in the order they were made; nextCursor gives the next page',
+        schema: z.object({ items: z.array(boardOut), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ user }) => ({ items: (await listBoardsFor({ actor: user })).map(presentBoard), nextCursor: null }),
+    async ({ user, query }) => {
+      const page = await pageBoardsFor({ actor: user, ...query });
+      return { items: page.items.map(presentBoard), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

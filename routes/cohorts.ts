@@ -5,7 +5,8 @@ import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, text, timezone } from '../server/http/validate.ts';
+import { isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
+import { pageInMemory } from '../server/pagination.ts';
 import {
   attendanceChart,
   attendanceCsv,
@@ -27,6 +28,7 @@ import {
   maySelfEnrol,
   myAttendance,
   namesOf,
+  pageCohortsFor,
   presentCohort,
   presentReportRow,
   readableAttendance,
@@ -232,9 +234,10 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       tag: 'cohorts',
       summary: 'Cohorts you run, are enrolled in, or may join (mayJoin)',
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
-        description: 'Cohorts',
+        description: 'A page of cohorts, in the order they were made; nextCursor gives the next page',
         schema: z.object({
           items: z.array(
             cohortView.extend({
@@ -244,11 +247,11 @@ export function registerCohortRoutes(web: Router, api: Router): void {
               mayJoin: z.boolean(),
             }),
           ),
-          nextCursor: z.null(),
+          nextCursor: z.string().nullable(),
         }),
       },
     },
-    async ({ user }) => ({ items: await cohortsFor({ actor: user }), nextCursor: null }),
+    async ({ user, query }) => pageCohortsFor({ actor: user, ...query }),
   );
   apiOperation(
     api,
@@ -317,16 +320,18 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       tag: 'attendance',
       summary: 'Attendance per participant (rate between 0 and 1); a participant of the cohort gets her own row',
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
-        description: 'Per participant',
-        schema: z.object({ items: z.array(reportRow), nextCursor: z.null() }),
+        description: 'A page of rows, one per participant in user id order; nextCursor gives the next page',
+        schema: z.object({ items: z.array(reportRow), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ user, params }) => ({
-      items: (await readableAttendance({ actor: user, cohortId: params.id!, now: now() })).rows.map(presentReportRow),
-      nextCursor: null,
-    }),
+    async ({ user, params, query }) => {
+      const { rows } = await readableAttendance({ actor: user, cohortId: params.id!, now: now() });
+      const page = pageInMemory(rows, query, (row) => row.userId);
+      return { items: page.rows.map(presentReportRow), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

@@ -100,6 +100,7 @@ const messageSchema = z.strictObject({ body: z.string().trim().min(1, 'is requir
 const reportSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(1000) });
 
 const profileOut = z.object({
+  id: z.string(),
   userId: z.string(),
   name: z.string(),
   headline: z.string(),

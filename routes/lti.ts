@@ -6,6 +6,9 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
+import { paging } from '../server/http/validate.ts';
+import { ConflictError } from '../server/errors.ts';
+import { pageInMemory } from '../server/pagination.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
 import { loadRunCohort } from '../server/services/cohorts/cohorts.ts';
 import { settings } from '../server/settings.ts';
@@ -242,12 +245,15 @@ export function registerLtiRoutes(web: Router, api: Router): void {
   web.get('/admin/lti', requireRole('admin'), (req, res) => renderAdmin(req, res));
   web.post('/admin/lti/platforms', requireRole('admin'), async (req, res) => {
     const form = parseForm(platformFormSchema, req.body);
-    const fail = (errors: Record<string, string>, errorList: unknown[]) =>
-      renderAdmin(req, res.status(422), { values: req.body, errors, errorList });
+    const fail = (errors: Record<string, string>, errorList: unknown[], status = 422) =>
+      renderAdmin(req, res.status(status), { values: req.body, errors, errorList });
     if (!form.ok) return fail(form.errors, form.list);
     try {
       await registerPlatform({ actor: req.user!, input: form.data });
     } catch (error) {
+      // Already registered: the API's 409, shown at the client id she typed, with everything she sent kept.
+      if (error instanceof ConflictError)
+        return fail({ clientId: error.message }, [{ path: 'clientId', message: error.message }], 409);
       const problem = formErrorsFrom(error);
       return fail(problem.errors, problem.list);
     }
@@ -308,6 +314,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: platformInputSchema,
       success: { status: 201, description: 'The registration', schema: platformView },
+      errors: [409],
     },
     async ({ user, body }) => registerPlatform({ actor: user, input: body }),
   );
@@ -319,9 +326,17 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       tag: 'lti',
       summary: 'Registered LTI platforms',
       access: ['admin'],
-      success: { status: 200, description: 'Platforms', schema: z.object({ items: z.array(platformView) }) },
+      query: z.strictObject(paging),
+      success: {
+        status: 200,
+        description: 'A page of platforms, in the order they were registered; nextCursor gives the next page',
+        schema: z.object({ items: z.array(platformView), nextCursor: z.string().nullable() }),
+      },
     },
-    async ({ user }) => ({ items: await listPlatforms({ actor: user }) }),
+    async ({ user, query }) => {
+      const page = pageInMemory(await listPlatforms({ actor: user }), query, (platform) => platform.id);
+      return { items: page.rows, nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

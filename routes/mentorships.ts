@@ -18,7 +18,6 @@ import {
   mentorshipView,
   outcomesOf,
   presentMeeting,
-  presentMentorship,
   presentOutcome,
   recordOutcome,
   saveAgreement,
@@ -241,8 +240,10 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       success: { status: 200, description: 'The mentorship, closed', schema: fullMentorshipOut },
       errors: [409, 422],
     },
-    async ({ user, params, body }) =>
-      presentMentorship(await closeMentorship({ actor: user, mentorshipId: params.id!, ...body }), [], user),
+    async ({ user, params, body }) => {
+      await closeMentorship({ actor: user, mentorshipId: params.id!, ...body });
+      return (await mentorshipView({ actor: user, mentorshipId: params.id! })).presented;
+    },
   );
   apiOperation(
     api,

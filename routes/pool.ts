@@ -7,7 +7,8 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
-import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
+import { pageInMemory } from '../server/pagination.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
 
@@ -46,7 +47,11 @@ const searchQuery = z.strictObject({
   topic: z.enum(topics).optional(),
   region: z.string().trim().max(100).optional(),
 });
+/** The API's list: the same filter with API.md's paging. */
+const apiSearchQuery = searchQuery.extend(paging);
+const requestsQuery = z.strictObject({ status: z.enum(poolRequestStatuses).optional(), ...paging });
 const memberOut = z.object({
+  id: z.string(),
   userId: z.string(),
   name: z.string(),
   offers: z.array(z.string()),
@@ -143,14 +148,17 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       tag: 'pool',
       summary: 'Visible pool members (never an email)',
       access: [],
-      query: searchQuery,
+      query: apiSearchQuery,
       success: {
         status: 200,
-        description: 'Members',
-        schema: z.object({ items: z.array(memberOut), nextCursor: z.null() }),
+        description: 'A page of members, in the order their profiles were made; nextCursor gives the next page',
+        schema: z.object({ items: z.array(memberOut), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ query }) => ({ items: await pool.searchPool(query), nextCursor: null }),
+    async ({ query: { limit, cursor, ...filters } }) => {
+      const page = pageInMemory(await pool.searchPool(filters), { limit, cursor }, (member) => member.id);
+      return { items: page.rows, nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,
@@ -178,17 +186,14 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       tag: 'pool',
       summary: 'Confirmed requests, newest first (admins)',
       access: ['admin'],
-      query: z.strictObject({ status: z.enum(poolRequestStatuses).optional() }),
+      query: requestsQuery,
       success: {
         status: 200,
-        description: 'Requests',
-        schema: z.object({ items: z.array(z.object({}).loose()), nextCursor: z.null() }),
+        description: 'A page of requests, newest first; nextCursor gives the next page',
+        schema: z.object({ items: z.array(z.object({ id: z.string() }).loose()), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ user, query }) => ({
-      items: await pool.listPoolRequests({ actor: user, status: query.status }),
-      nextCursor: null,
-    }),
+    async ({ user, query }) => pool.pagePoolRequests({ actor: user, ...query }),
   );
   apiOperation(
     api,

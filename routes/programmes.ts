@@ -5,8 +5,8 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { fieldErrorsFrom } from '../server/http/validate.ts';
-import { text } from '../server/http/validate.ts';
+import { fieldErrorsFrom, paging, text } from '../server/http/validate.ts';
+import { pageInMemory } from '../server/pagination.ts';
 import { canAuthorModules, canEditProgrammeSettings } from '../server/policies/learning.ts';
 import { trackNames } from '../server/services/learning/certificates.ts';
 import { currentEnrolment } from '../server/services/learning/learners.ts';
@@ -121,13 +121,17 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       summary:
         'Programmes you can see (published ones; drafts for their authors and the people enrolled in their cohorts; `status` says which)',
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
-        description: 'Programmes',
-        schema: z.object({ items: z.array(programmeSchema), nextCursor: z.null() }),
+        description: 'A page of programmes, in the order they were made; nextCursor gives the next page',
+        schema: z.object({ items: z.array(programmeSchema), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ user }) => ({ items: (await listProgrammes({ actor: user })).map(presentProgramme), nextCursor: null }),
+    async ({ user, query }) => {
+      const page = pageInMemory(await listProgrammes({ actor: user }), query, (programme) => programme._id);
+      return { items: page.rows.map(presentProgramme), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

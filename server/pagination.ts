@@ -28,3 +28,21 @@ export function pageOf<T extends { _id: Types.ObjectId }>(
   const page = hasMore ? rows.slice(0, limit) : rows;
   return { rows: page, nextCursor: hasMore ? encodeCursor(page[page.length - 1]!._id) : null };
 }
+
+/**
+ * The same keyset page over rows already in memory (a short list filtered or computed here, such as a report's rows
+ * or the programmes one person may see): the rows in id order after the cursor, `limit` of them, and the next cursor.
+ */
+export function pageInMemory<T>(
+  rows: T[],
+  props: { limit: number; cursor?: string },
+  idOf: (row: T) => Types.ObjectId | string,
+): { rows: T[]; nextCursor: string | null } {
+  const after = decodeCursor(props.cursor)?.toHexString();
+  const keyed = rows
+    .map((row) => ({ _id: new Types.ObjectId(String(idOf(row))), row }))
+    .filter((r) => !after || r._id.toHexString() > after)
+    .sort((a, b) => (a._id.toHexString() < b._id.toHexString() ? -1 : 1));
+  const page = pageOf(keyed.slice(0, props.limit + 1), props.limit);
+  return { rows: page.rows.map((r) => r.row), nextCursor: page.nextCursor };
+}

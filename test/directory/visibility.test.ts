@@ -86,6 +86,16 @@ describe('directory: who sees a profile at each visibility, never an email', () 
     expect((await single(nora)).status).to.equal(200);
   });
 
+  it('every profile carries id (the same in the list, the single read and her save), with userId beside it', async () => {
+    const saved = await (await as(olivia)).put('/api/v1/me/directory-profile').send(profile('everyone')).expect(200);
+    expect(saved.body).to.include({ id: olivia.id, userId: olivia.id });
+    const list = await (await as(maya)).get('/api/v1/directory').expect(200);
+    const hers = list.body.items.find((p: { userId: string }) => p.userId === olivia.id);
+    expect(hers).to.include({ id: saved.body.id, userId: olivia.id });
+    for (const item of list.body.items) expect(item.id, JSON.stringify(item)).to.be.a('string');
+    expect((await single(maya)).body).to.include({ id: saved.body.id, userId: olivia.id });
+  });
+
   it('when a co-member is removed from the network, she stops seeing a networks-only profile at once', async () => {
     await (await as(olivia)).put('/api/v1/me/directory-profile').send(profile('networks')).expect(200);
     expect(await listed(maya)).to.include(olivia.id);

@@ -804,8 +804,14 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         'jwksUrl',
         'deploymentIds',
       ]);
+      // The same issuer and client id again clashes with what is stored: a 409 problem, not a field that breaks a rule.
       const dup = await supertest(tool.server).post('/api/v1/lti/platforms').set(adminAuth).send(platform.registration);
-      expect(dup.status).to.equal(422);
+      expect(dup.status).to.equal(409);
+      expect(dup.headers['content-type']).to.include('application/problem+json');
+      expect(dup.body.detail).to.equal('This platform (issuer and client id) is registered already.');
+      expect(await LtiPlatformModel.countDocuments({ issuer: platform.issuer, clientId: platform.clientId })).to.equal(
+        1,
+      );
       const someone = await buildUser({ roles: ['facilitator'] });
       await supertest(tool.server)
         .post('/api/v1/lti/platforms')
@@ -850,6 +856,30 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         });
       expect(bad.status).to.equal(422);
       expect(bad.text).to.include('There is a problem');
+    });
+
+    it('when the admin form registers a platform twice, it answers 409 with the message at the client id and keeps what she typed', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = supertest.agent(tool.server);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: admin.email, password: testPassword, _csrf: csrfFrom(login.text) });
+      const page = await agent.get('/admin/lti').expect(200);
+      const { deploymentIds, ...fields } = platform.registration;
+      const dup = await agent
+        .post('/admin/lti/platforms')
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), ...fields, name: 'Typed again', deploymentIds: deploymentIds.join('\n') });
+      expect(dup.status).to.equal(409);
+      expect(dup.text).to.match(
+        /id="field-clientId-error">.*This platform \(issuer and client id\) is registered already\./s,
+      );
+      expect(dup.text).to.include('value="Typed again"');
+      expect(await LtiPlatformModel.countDocuments({ issuer: platform.issuer, clientId: platform.clientId })).to.equal(
+        1,
+      );
     });
 
     it('rotating the key keeps the old one published, and new signatures use the new one', async () => {

@@ -207,6 +207,27 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(rating.body.errors[0].path).to.equal('rating');
   });
 
+  it('when a member closes a mentorship with a logged meeting, the answer is the mentorship as GET shows it, meetings included', async () => {
+    const { mentee, id } = await matched();
+    const meeting = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(mentee))
+      .send({ heldAt: new Date(Date.now() - 3_600_000).toISOString(), minutes: 45, sharedNotes: 'CV reviewed.' })
+      .expect(201);
+    const closed = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(await as(mentee))
+      .send({ reason: 'She was appointed head.', rating: 5, feedback: 'Thank you.' })
+      .expect(200);
+    expect(closed.body.status).to.equal('closed');
+    expect(closed.body.meetings.map((m: { id: string }) => m.id)).to.deep.equal([meeting.body.id]);
+    const read = await supertest(app)
+      .get(`/api/v1/mentorships/${id}`)
+      .set(await as(mentee))
+      .expect(200);
+    expect(closed.body).to.deep.equal(read.body);
+  });
+
   it('when the mentorship closes between a meeting’s check and its insert, the meeting is not kept and its log answers 409 (API and form)', async () => {
     const heldAt = DateTime.now().minus({ hours: 1 }).startOf('minute');
     /** Her log has read the mentorship as active, and its insert lands late: after the mentee's close. */

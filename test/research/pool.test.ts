@@ -76,6 +76,21 @@ describe('the pool of speakers, facilitators and researchers', () => {
     await supertest(app).get('/api/v1/pool').expect(401);
   });
 
+  it('every listed member carries id, the id of the profile PUT /me/pool-profile answers, and userId beside it', async () => {
+    const member = await buildUser({ name: 'Ada Head' });
+    const saved = await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(member))
+      .send(profile)
+      .expect(200);
+    const list = await supertest(app)
+      .get('/api/v1/pool')
+      .set('Authorization', await bearer(await buildUser()))
+      .expect(200);
+    expect(list.body.items).to.have.length(1);
+    expect(list.body.items[0]).to.include({ id: saved.body.id, userId: member.id });
+  });
+
   it('a public request is stored only after the emailed link is confirmed (a POST, not the GET); admins triage; the member accepts; the organisation hears', async () => {
     await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
     const stored = await PoolRequestModel.findOne({ contactEmail: request.contactEmail }).lean();

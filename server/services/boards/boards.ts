@@ -3,6 +3,7 @@ import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
 import { boardRoleOf, canChangeChairs, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
 import { replanRoundsOfBoard } from './roundReminders.ts';
 import { createUser } from '../users.ts';
@@ -55,10 +56,30 @@ export async function findManagedBoard(props: { actor: Express.User; boardId: st
   return board;
 }
 
+const boardsFilter = (actor: Express.User) =>
+  actor.roles.includes('admin') ? {} : { 'members.userId': new Types.ObjectId(actor.id) };
+
 /** Boards she belongs to (admins: all), by name. */
 export async function listBoardsFor(props: { actor: Express.User }): Promise<Board[]> {
-  const filter = props.actor.roles.includes('admin') ? {} : { 'members.userId': new Types.ObjectId(props.actor.id) };
-  return BoardModel.find(filter).sort({ name: 1 }).limit(500).lean();
+  return BoardModel.find(boardsFilter(props.actor)).sort({ name: 1 }).limit(500).lean();
+}
+
+/**
+ * One page of the same boards for the API (API.md's list convention), in id order with the shared keyset cursor
+ * (server/pagination.ts): a board can be renamed between two pages, its id cannot.
+ */
+export async function pageBoardsFor(props: {
+  actor: Express.User;
+  limit: number;
+  cursor?: string;
+}): Promise<{ items: Board[]; nextCursor: string | null }> {
+  const after = decodeCursor(props.cursor);
+  const rows = await BoardModel.find({ ...boardsFilter(props.actor), ...(after ? { _id: { $gt: after } } : {}) })
+    .sort({ _id: 1 })
+    .limit(props.limit + 1)
+    .lean<Board[]>();
+  const page = pageOf(rows, props.limit);
+  return { items: page.rows, nextCursor: page.nextCursor };
 }
 
 /** Admins create boards. */

@@ -8,6 +8,7 @@ export {
   findBoardFor,
   findManagedBoard,
   listBoardsFor,
+  pageBoardsFor,
   createBoard,
   updateBoard,
   setBoardMember,

@@ -5,6 +5,7 @@ import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { decodeCursor, pageInMemory } from '../../pagination.ts';
 import { canCreateCohorts, canRunCohort, canSelfEnrol, canViewCohort } from '../../policies/cohorts.ts';
 
 const messages = {
@@ -109,7 +110,35 @@ export async function loadRunCohort(props: { actor: Express.User; cohortId: stri
  * in (or waitlisted for), plus those open for self-enrolment that she may join (canSelfEnrol): `mayJoin`.
  */
 export async function cohortsFor(props: { actor: Express.User }) {
-  const { actor } = props;
+  const scope = await cohortScopeOf(props.actor);
+  const cohorts = await CohortModel.find(scope.filter).sort({ startsOn: -1, name: 1 }).limit(500).lean<Cohort[]>();
+  return describeCohortsFor(props.actor, cohorts, scope.statusOf);
+}
+
+/**
+ * One page of the same cohorts for the API (API.md's list convention), in id order with the shared keyset cursor
+ * (server/pagination.ts). Whether she may join a cohort open for self-enrolment is decided here, not in the query,
+ * so cohorts are read in id order, a batch at a time, until `limit + 1` of them are hers to see.
+ */
+export async function pageCohortsFor(props: { actor: Express.User; limit: number; cursor?: string }) {
+  const scope = await cohortScopeOf(props.actor);
+  let after = decodeCursor(props.cursor);
+  const found: Awaited<ReturnType<typeof describeCohortsFor>> = [];
+  for (;;) {
+    const batch = await CohortModel.find({ ...scope.filter, ...(after ? { _id: { $gt: after } } : {}) })
+      .sort({ _id: 1 })
+      .limit(props.limit + 1)
+      .lean<Cohort[]>();
+    found.push(...(await describeCohortsFor(props.actor, batch, scope.statusOf)));
+    if (found.length > props.limit || batch.length <= props.limit) break;
+    after = batch[batch.length - 1]!._id;
+  }
+  const page = pageInMemory(found, { limit: props.limit }, (cohort) => cohort.id);
+  return { items: page.rows, nextCursor: page.nextCursor };
+}
+
+/** Which cohorts may concern her (the query) and her place in each she is enrolled in or waitlisted for. */
+async function cohortScopeOf(actor: Express.User) {
   const enrolments = await EnrolmentModel.find({ userId: actor.id, status: { $in: ['active', 'waitlisted'] } }).lean();
   const filter = actor.roles.includes('admin')
     ? {}
@@ -120,13 +149,19 @@ export async function cohortsFor(props: { actor: Express.User }) {
           { selfEnrolment: true },
         ],
       };
-  const cohorts = await CohortModel.find(filter).sort({ startsOn: -1, name: 1 }).limit(500).lean<Cohort[]>();
+  return { filter, statusOf: new Map(enrolments.map((e) => [String(e.cohortId), e.status])) };
+}
+
+async function describeCohortsFor(
+  actor: Express.User,
+  cohorts: Cohort[],
+  statusOf: Awaited<ReturnType<typeof cohortScopeOf>>['statusOf'],
+) {
   const programmes = await ProgrammeModel.find(
     { _id: { $in: [...new Set(cohorts.map((c) => String(c.programmeId)))] } },
     { title: 1, track: 1 },
   ).lean();
   const byId = new Map(programmes.map((p) => [String(p._id), p]));
-  const statusOf = new Map(enrolments.map((e) => [String(e.cohortId), e.status]));
   return cohorts
     .map((c) => {
       const programme = byId.get(String(c.programmeId));

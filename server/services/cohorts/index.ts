@@ -9,6 +9,7 @@ export {
   loadVisibleCohort,
   loadRunCohort,
   cohortsFor,
+  pageCohortsFor,
   maySelfEnrol,
   trackOf,
   cohortsRunBy,

@@ -34,6 +34,8 @@ export type DirectoryProfileInput = {
 
 /** What anyone allowed to see a profile reads: never an email. `visibility` is shown to herself only. */
 export type PresentedProfile = {
+  /** The profile's id: stored under her user id, so the same as `userId`. */
+  id: string;
   userId: string;
   name: string;
   headline: string;
@@ -51,6 +53,7 @@ export type PresentedProfile = {
 export function presentProfile(profile: DirectoryProfile, viewerId: string): PresentedProfile {
   const self = String(profile._id) === viewerId;
   return {
+    id: String(profile._id),
     userId: String(profile._id),
     name: profile.name,
     headline: profile.headline ?? '',

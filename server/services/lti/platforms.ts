@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl, settings } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -63,7 +63,10 @@ export const presentPlatform = (p: LtiPlatform): PlatformView => ({
 
 const isAdmin = (actor: Express.User) => actor.roles.includes('admin');
 
-/** Registers a platform (admins). The unique (issuer, clientId) index refuses a second registration of one client. */
+/**
+ * Registers a platform (admins). The unique (issuer, clientId) index refuses a second registration of one client: a
+ * conflict with what is stored (409), not a field that breaks a rule.
+ */
 export async function registerPlatform(props: { actor: Express.User; input: PlatformInput }): Promise<PlatformView> {
   if (!isAdmin(props.actor)) throw new ForbiddenError();
   try {
@@ -79,8 +82,7 @@ export async function registerPlatform(props: { actor: Express.User; input: Plat
     });
     return presentPlatform(created.toObject() as LtiPlatform);
   } catch (error) {
-    if (isDuplicateKeyError(error))
-      throw new ValidationError(messages.duplicate, [{ path: 'clientId', message: messages.duplicate }]);
+    if (isDuplicateKeyError(error)) throw new ConflictError(messages.duplicate);
     throw error;
   }
 }

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { PoolOfferModel } from '../../../models/PoolOffer.ts';
 import { PoolProfileModel, type PoolOfferKind } from '../../../models/PoolProfile.ts';
-import { PoolRequestModel, type poolRequestStatuses } from '../../../models/PoolRequest.ts';
+import { PoolRequestModel, type PoolRequest, type poolRequestStatuses } from '../../../models/PoolRequest.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { renderEmail } from '../../emails.ts';
@@ -9,6 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
+import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { planNotification, registerNotificationKind } from '../reminders/index.ts';
@@ -126,6 +127,7 @@ export async function searchPool(props: { offer?: string; topic?: string; region
   return profiles
     .filter((p) => names.has(String(p.userId)))
     .map((p) => ({
+      id: String(p._id),
       userId: String(p.userId),
       name: names.get(String(p.userId))!,
       offers: p.offers,
@@ -207,12 +209,45 @@ const requireAdmin = (actor: Express.User) => {
   if (!actor.roles.includes('admin')) throw new ForbiddenError();
 };
 
-export async function listPoolRequests(props: { actor: Express.User; status?: (typeof poolRequestStatuses)[number] }) {
+type PoolRequestStatus = (typeof poolRequestStatuses)[number];
+const requestFilter = (status?: PoolRequestStatus) => ({
+  status: { $in: status ? [status] : (['open', 'offered', 'accepted', 'closed'] as const) },
+});
+
+/** Confirmed requests for the triage page, newest first (the latest 500). */
+export async function listPoolRequests(props: { actor: Express.User; status?: PoolRequestStatus }) {
   requireAdmin(props.actor);
-  const filter = {
-    status: { $in: props.status ? [props.status] : (['open', 'offered', 'accepted', 'closed'] as const) },
-  };
-  const requests = await PoolRequestModel.find(filter).sort({ createdAt: -1 }).limit(500).lean();
+  const requests = await PoolRequestModel.find(requestFilter(props.status))
+    .sort({ createdAt: -1 })
+    .limit(500)
+    .lean<PoolRequest[]>();
+  return presentPoolRequests(requests);
+}
+
+/**
+ * One page of the same list for the API (API.md's list convention): newest first by id, which is the order they were
+ * made in, with the shared keyset cursor (server/pagination.ts), so a walk never skips or repeats one.
+ */
+export async function pagePoolRequests(props: {
+  actor: Express.User;
+  status?: PoolRequestStatus;
+  limit: number;
+  cursor?: string;
+}) {
+  requireAdmin(props.actor);
+  const after = decodeCursor(props.cursor);
+  const requests = await PoolRequestModel.find({
+    ...requestFilter(props.status),
+    ...(after ? { _id: { $lt: after } } : {}),
+  })
+    .sort({ _id: -1 })
+    .limit(props.limit + 1)
+    .lean<PoolRequest[]>();
+  const page = pageOf(requests, props.limit);
+  return { items: await presentPoolRequests(page.rows), nextCursor: page.nextCursor };
+}
+
+async function presentPoolRequests(requests: PoolRequest[]) {
   const offers = await PoolOfferModel.find({ requestId: { $in: requests.map((r) => r._id) } }).lean();
   const names = new Map(
     (
