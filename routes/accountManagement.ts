@@ -5,7 +5,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formRefusalFrom, parseForm } from '../server/http/forms.ts';
+import { formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { text, timezone } from '../server/http/validate.ts';
 import {
   getUserForAdmin,
@@ -214,18 +214,15 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
   web.get('/admin/users/:id', requireRole('admin'), (req, res) => renderUserPage(req, res));
   web.post('/admin/users/:id', requireRole('admin'), async (req, res) => {
     const form = parseForm(editFormSchema, req.body);
-    if (!form.ok)
-      return renderUserPage(
-        req,
-        res,
-        { values: { ...req.body, roles: [].concat(req.body?.roles ?? []) }, errors: form.errors, errorList: form.list },
-        422,
-      );
+    const typed = { ...req.body, roles: [].concat(req.body?.roles ?? []) };
+    if (!form.ok) return renderUserPage(req, res, { values: typed, errors: form.errors, errorList: form.list }, 422);
     try {
       await updateUserAsAdmin({ actor: actorOf(req), userId: String(req.params.id), changes: form.data });
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      return renderUserPage(req, res, { conflict: error.message }, 409);
+      if (error instanceof ConflictError) return renderUserPage(req, res, { conflict: error.message }, 409);
+      // Roles that cannot go together: at the roles field, with what she chose kept.
+      const { errors, list } = formErrorsFrom(error);
+      return renderUserPage(req, res, { values: typed, errors, errorList: list }, 422);
     }
     flash(req, 'success', messages.saved);
     res.redirect(303, `/admin/users/${req.params.id}`);

@@ -11,6 +11,10 @@ import { emailAddress, paging, text, timezone } from '../server/http/validate.ts
 import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
+const messages = {
+  searchTooLong: 'is too long: search with at most 100 characters of a name or email address',
+};
+
 export const createUserSchema = z.strictObject({
   email: emailAddress(),
   name: text(120),
@@ -30,7 +34,7 @@ const userSchema = z.object({
 export const meSchema = userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true });
 const userQuerySchema = z.strictObject({
   role: z.enum(roles).optional(),
-  q: z.string().trim().max(100).optional(),
+  q: z.string().trim().max(100, messages.searchTooLong).optional(),
   ...paging,
 });
 
@@ -110,15 +114,19 @@ export function registerUserRoutes(web: Router, api: Router): void {
   );
 
   web.get('/admin/users', requireRole('admin'), async (req, res) => {
-    const query = userQuerySchema.safeParse({ ...req.query });
-    const result = await findUsers(req.user!, query.success ? query.data : { limit: 50 });
-    res.render('users/index', {
+    const query = parseForm(userQuerySchema, { ...req.query });
+    // A search that cannot be run lists nobody (never everyone), with the reason at the search field and what she typed.
+    const result = query.ok ? await findUsers(req.user!, query.data) : { items: [], nextCursor: null };
+    res.status(query.ok ? 200 : 422).render('users/index', {
       title: 'People',
       users: result.items,
       nextCursor: result.nextCursor,
-      q: query.success ? (query.data.q ?? '') : '',
+      q: query.ok ? (query.data.q ?? '') : typeof req.query.q === 'string' ? req.query.q : '',
+      searchRefused: !query.ok,
       roles,
       values: {},
+      errors: query.ok ? {} : query.errors,
+      errorList: query.ok ? [] : query.list,
     });
   });
   web.post('/admin/users', requireRole('admin'), async (req, res) => {

@@ -15,6 +15,10 @@ import { hashSecret, newSecret } from './secrets.ts';
 const messages = {
   emailTaken: 'An account with this email address already exists.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
+  noRole: 'choose at least one role',
+  researcherAlone:
+    'choose researcher on its own: a researcher account opens only the research pages, so someone who also has ' +
+    'another role needs a second account with a different email address',
 };
 
 const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 60 * 60 * 1000 } as const;
@@ -48,6 +52,20 @@ export function presentUser(user: UserFields & { status?: string }): UserView {
   return { ...view, status: user.status ?? 'active' };
 }
 
+/**
+ * The roles one account may hold, without repeats. Every place that sets roles (creating a person, an admin changing
+ * them) goes through here. `researcher` stands alone: the research boundary (server/policies/research.ts) confines a
+ * researcher to the research pages, so any other role beside it would only fill her navigation with 403s; a person
+ * who researches and also takes part, facilitates, governs, mentors or administers needs two accounts.
+ */
+export function checkRoles(roles: readonly Role[]): Role[] {
+  const unique = [...new Set(roles)];
+  if (!unique.length) throw new ValidationError(messages.noRole, [{ path: 'roles', message: messages.noRole }]);
+  if (unique.includes('researcher') && unique.length > 1)
+    throw new ValidationError(messages.researcherAlone, [{ path: 'roles', message: messages.researcherAlone }]);
+  return unique;
+}
+
 /** Returns the user when email and password match an active account, else null (same time either way). */
 export async function authenticateWithPassword(props: { email: string; password: string }) {
   const user = await UserModel.findOne({ email: String(props.email).trim().toLowerCase(), status: 'active' })
@@ -75,6 +93,7 @@ export async function createUser(props: {
   ip?: string | null;
 }): Promise<UserView> {
   const email = props.email.trim().toLowerCase();
+  const roles = checkRoles(props.roles);
   if (props.password !== undefined) {
     const problems = passwordFieldErrors(props.password, { email });
     if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
@@ -84,7 +103,7 @@ export async function createUser(props: {
     const user = await UserModel.create({
       email,
       name: props.name.trim(),
-      roles: [...new Set(props.roles)],
+      roles,
       timezone: props.timezone ?? 'Europe/London',
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
       status: props.password !== undefined ? 'active' : 'invited',

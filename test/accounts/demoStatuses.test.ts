@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoDisabledPerson, demoInvitedPerson } from '../../server/demo/accountStatuses.ts';
 import { demoPassword } from '../../server/demo/people.ts';
+import { UserModel } from '../../models/User.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 
@@ -11,6 +12,14 @@ describe('accounts: demo data', () => {
   before(async function () {
     this.timeout(120_000);
     await seedDemoDataIfEmpty();
+  });
+
+  it('no demo account holds researcher beside another role (the research boundary would 403 the rest of her navigation)', async () => {
+    const researchers = await UserModel.find({ roles: 'researcher' }).lean();
+    expect(researchers.map((u) => u.email)).to.include('researcher@pathways.test');
+    expect(
+      researchers.filter((u) => u.roles.length !== 1).map((u) => `${u.email}: ${u.roles.join(', ')}`),
+    ).to.deep.equal([]);
   });
 
   it('the admin sees a disabled person and an invited one among the people, and the disabled one cannot sign in', async () => {

@@ -246,6 +246,55 @@ describe('admins manage accounts', () => {
     expect((await UserModel.findById(lea.id).lean())!.roles).to.deep.equal(['facilitator']);
   });
 
+  it('an admin cannot give a researcher another role (API and person page: 422 at roles, her choice kept, nothing changed or audited), and can put a mixed account right', async () => {
+    const ruth = await buildUser({ roles: ['researcher'], name: 'Ruth Research' });
+    for (const roles of [
+      ['researcher', 'participant'],
+      ['facilitator', 'researcher'],
+      ['admin', 'researcher'],
+    ]) {
+      const res = await supertest(app)
+        .patch(`/api/v1/users/${ruth.id}`)
+        .set(bearer(adminToken))
+        .send({ roles, name: 'Ruth Renamed' })
+        .expect(422);
+      expect(res.headers['content-type']).to.match(/problem\+json/);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['roles']);
+    }
+    const browser = await signIn(app, admin.email, testPassword);
+    const page = await browser.get(`/admin/users/${ruth.id}`).expect(200);
+    const res = await browser
+      .post(`/admin/users/${ruth.id}`)
+      .type('form')
+      .send({
+        name: 'Ruth Typed',
+        timezone: 'Europe/Paris',
+        roles: ['researcher', 'participant'],
+        _csrf: csrfFrom(page.text),
+      })
+      .expect(422);
+    expect(res.text)
+      .to.include('<title>Error: Ruth Research · Pathways</title>')
+      .and.include('id="field-roles-error"')
+      .and.include('second account')
+      .and.include('value="Ruth Typed"')
+      .and.include('value="Europe/Paris"')
+      .and.include('name="roles" value="participant" checked')
+      .and.include('name="roles" value="researcher" checked');
+    const stored = await UserModel.findById(ruth.id).lean();
+    expect(stored).to.include({ name: 'Ruth Research', timezone: 'Europe/London' });
+    expect(stored!.roles).to.deep.equal(['researcher']);
+    expect(await AuditEventModel.countDocuments({ action: 'user-updated', targetId: ruth.id })).to.equal(0);
+    // Someone already holding the mix (from before the rule) is put right by choosing one side of it.
+    const mixed = await buildUser({ roles: ['participant', 'researcher'] });
+    const fixed = await supertest(app)
+      .patch(`/api/v1/users/${mixed.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['participant'] })
+      .expect(200);
+    expect(fixed.body.roles).to.deep.equal(['participant']);
+  });
+
   it('the API resends an invitation (202) to an invited person only: an active one is a 409, an unknown id a 404', async () => {
     const invited = await buildUser({ status: 'invited' });
     await supertest(app).post(`/api/v1/users/${invited.id}/invitation`).set(bearer(adminToken)).expect(202);

@@ -149,6 +149,83 @@ describe('users API and admin pages', () => {
     expect(res.text).to.include('choose at least one role');
   });
 
+  it('researcher beside another role is a 422 naming roles, on the API and on the admin form, and nothing is written', async () => {
+    for (const roles of [
+      ['participant', 'researcher'],
+      ['researcher', 'facilitator'],
+      ['admin', 'researcher'],
+    ]) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: 'mixed@example.org', name: 'Mixed Roles', roles, password: 'maple syrup mornings' })
+        .expect(422);
+      expect(res.headers['content-type']).to.match(/problem\+json/);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['roles']);
+      expect(res.body.errors[0].message).to.include('researcher').and.include('second account');
+    }
+    const admin = await buildUser({ roles: ['admin'] });
+    const agent = await signIn(app, admin.email, testPassword);
+    const token = csrfFrom((await agent.get('/admin/users')).text);
+    const page = await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ name: 'Kept Mixed', email: 'mixed@example.org', roles: ['participant', 'researcher'], _csrf: token })
+      .expect(422);
+    expect(page.text)
+      .to.include('Kept Mixed')
+      .and.include('value="mixed@example.org"')
+      .and.include('id="field-roles-error"')
+      .and.include('name="roles" value="participant" checked')
+      .and.include('name="roles" value="researcher" checked')
+      .and.include('second account');
+    expect(await UserModel.countDocuments({ email: 'mixed@example.org' })).to.equal(0);
+    // On its own the role is fine.
+    await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'ruth@example.org', name: 'Ruth', roles: ['researcher'] })
+      .expect(201);
+  });
+
+  it('a form sent back with errors says “Error:” in its title and shows its summary above the table of people', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const taken = await buildUser();
+    const agent = await signIn(app, admin.email, testPassword);
+    const list = await agent.get('/admin/users').expect(200);
+    expect(list.text).to.include('<title>People · Pathways</title>');
+    const res = await agent
+      .post('/admin/users')
+      .type('form')
+      .send({ name: 'Dup Licate', email: taken.email, roles: 'participant', _csrf: csrfFrom(list.text) })
+      .expect(422);
+    expect(res.text).to.include('<title>Error: People · Pathways</title>');
+    const summary = res.text.indexOf('class="error-summary"');
+    expect(summary).to.be.greaterThan(-1);
+    expect(summary).to.be.lessThan(res.text.indexOf('<table'));
+    expect(res.text).to.include('An account with this email address already exists.');
+  });
+
+  it('a search longer than 100 characters is a 422 at the search field that keeps what she typed and lists nobody', async () => {
+    const admin = await buildUser({ roles: ['admin'], name: 'Listed Admin' });
+    await buildUser({ name: 'Someone Listed' });
+    const agent = await signIn(app, admin.email, testPassword);
+    const typed = 'ab'.repeat(61);
+    const res = await agent.get('/admin/users').query({ q: typed }).expect(422);
+    expect(res.text)
+      .to.include(`value="${typed}"`)
+      .and.include('id="field-q-error"')
+      .and.include('aria-invalid="true"')
+      .and.include('at most 100 characters')
+      .and.include('<title>Error: People · Pathways</title>')
+      .and.include('Nobody is listed until the search is corrected.');
+    expect(res.text).to.not.include('Someone Listed');
+    expect(res.text).to.not.include('/admin/users/' + admin.id);
+    // A search of the allowed length still lists.
+    const ok = await agent.get('/admin/users').query({ q: 'Someone' }).expect(200);
+    expect(ok.text).to.include('Someone Listed');
+  });
+
   it('a participant who opens an admin page gets 403', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);

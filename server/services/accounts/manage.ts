@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
-import { presentUser, sendInvitation, type UserView } from '../users.ts';
+import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { endAllSessionsOf } from './sessions.ts';
 
@@ -57,7 +57,8 @@ const listOf = (roles: readonly string[]) => (roles.length ? [...roles].sort().j
 /**
  * An admin changes another person's (or her own) name, zone, roles or status. Disabling ends her sessions and revokes
  * her tokens at once; re-enabling makes her active again (or invited, when she never chose a password). The last
- * active admin cannot lose the role or be disabled, and an admin cannot disable herself: 409.
+ * active admin cannot lose the role or be disabled, and an admin cannot disable herself: 409. Roles that cannot go
+ * together (researcher beside another role, `checkRoles`) are a 422 at `roles`.
  * @param actor the admin, for the audit trail and the self-disable rule
  */
 export async function updateUserAsAdmin(props: {
@@ -72,7 +73,7 @@ export async function updateUserAsAdmin(props: {
   const enabling = changes.status === 'active' && user.status === 'disabled';
   if (disabling && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfDisable);
 
-  const roles = changes.roles ? [...new Set(changes.roles)] : (user.roles as Role[]);
+  const roles = changes.roles ? checkRoles(changes.roles) : (user.roles as Role[]);
   const status = disabling ? 'disabled' : enabling ? (user.passwordHash ? 'active' : 'invited') : user.status;
   const wasActiveAdmin = user.status === 'active' && user.roles.includes('admin');
   const willBeActiveAdmin = status === 'active' && roles.includes('admin');
