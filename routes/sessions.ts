@@ -6,7 +6,8 @@ import { DomainError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { objectId, text } from '../server/http/validate.ts';
+import { objectId, paging, text } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import {
   cancelSession,
   checkIn,
@@ -252,15 +253,17 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       tag: 'sessions',
       summary: "A cohort's sessions",
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
-        description: 'Sessions in time order',
-        schema: z.object({ items: z.array(sessionView), nextCursor: z.null() }),
+        description: 'Sessions in time order, paged with limit and cursor',
+        schema: z.object({ items: z.array(sessionView), nextCursor: z.string().nullable() }),
       },
     },
-    async ({ user, params }) => {
+    async ({ user, params, query }) => {
       const { cohort } = await loadVisibleCohort({ actor: user, cohortId: params.id! });
-      return { items: (await sessionsOf(cohort._id)).map(presentSession), nextCursor: null };
+      const page = pageInListOrder(await sessionsOf(cohort._id), query, (s) => s._id);
+      return { items: page.rows.map(presentSession), nextCursor: page.nextCursor };
     },
   );
   apiOperation(

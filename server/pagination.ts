@@ -46,3 +46,23 @@ export function pageInMemory<T>(
   const page = pageOf(keyed.slice(0, props.limit + 1), props.limit);
   return { rows: page.rows.map((r) => r.row), nextCursor: page.nextCursor };
 }
+
+/**
+ * A page of a short list kept in its own order (sessions by start time), which an id cursor cannot seek: the rows
+ * after the one the cursor names, `limit` of them. A cursor naming a row no longer in the list is a 422 (start again).
+ */
+export function pageInListOrder<T>(
+  rows: T[],
+  props: { limit: number; cursor?: string },
+  idOf: (row: T) => Types.ObjectId | string,
+): { rows: T[]; nextCursor: string | null } {
+  const after = decodeCursor(props.cursor)?.toHexString();
+  const start = after === undefined ? 0 : rows.findIndex((row) => String(idOf(row)) === after) + 1;
+  if (start === 0 && after !== undefined)
+    throw new ValidationError('The cursor is not valid.', [
+      { path: 'cursor', message: 'names nothing in this list any more: start from the first page' },
+    ]);
+  const page = rows.slice(start, start + props.limit);
+  const hasMore = start + props.limit < rows.length;
+  return { rows: page, nextCursor: hasMore ? encodeCursor(String(idOf(page[page.length - 1]!))) : null };
+}

@@ -5,7 +5,7 @@ import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { planSurveyInvitations } from '../../server/services/research/surveys.ts';
 import { testApp } from '../support/app.ts';
 import { buildBoard } from '../support/boardsFactories.ts';
-import { buildCohort, enrolDirectly } from '../support/cohortFactories.ts';
+import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildProgramme } from '../support/learningFactories.ts';
@@ -152,6 +152,18 @@ describe('API lists follow the list convention ({ items, nextCursor }, ?limit=, 
       'userId',
     );
     await walksEveryItemOnce(await bearer(people[1]!), path, [people[1]!.id], 'userId');
+    await refusesBadPaging(auth, path);
+  });
+
+  it('GET /cohorts/:id/sessions walks every session once in time order (not the order they were made)', async () => {
+    const cohort = await buildCohort();
+    const later = await buildSession(cohort._id, { startsAt: new Date('2027-05-01T09:00:00Z') });
+    const earliest = await buildSession(cohort._id, { startsAt: new Date('2027-03-01T09:00:00Z') });
+    const middle = await buildSession(cohort._id, { startsAt: new Date('2027-04-01T09:00:00Z') });
+    const inTimeOrder = [earliest, middle, later].map((x) => String(x._id));
+    const path = `/api/v1/cohorts/${String(cohort._id)}/sessions`;
+    const auth = await bearer(admin);
+    for (const limit of [1, 2]) expect(await walk(auth, path, limit), `limit=${limit}`).to.deep.equal(inTimeOrder);
     await refusesBadPaging(auth, path);
   });
 
