@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
+import { UserModel } from '../../models/User.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildBoard, buildRound } from '../support/boardsFactories.ts';
@@ -52,6 +53,18 @@ describe('boards: who sees and changes what', () => {
       const page = await agent.get(`/rounds/${round.id}`).expect(404);
       expect(page.text).to.not.include('Headteacher');
     }
+  });
+
+  it('a researcher account cannot be added to a board (422; she would gain a role the research boundary refuses)', async () => {
+    const researcher = await buildUser({ roles: ['researcher'] });
+    const auth = `Bearer ${await tokenFor(chair)}`;
+    const refused = await supertest(app)
+      .post(`/api/v1/boards/${board.id}/members`)
+      .set('Authorization', auth)
+      .send({ userId: researcher.id, role: 'governor' });
+    expect(refused.status).to.equal(422);
+    expect(refused.body.errors[0]).to.include({ path: 'userId' });
+    expect((await UserModel.findById(researcher.id).lean())!.roles).to.deep.equal(['researcher']);
   });
 
   it('answers 404 for malformed ids, never 500', async () => {

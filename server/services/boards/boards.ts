@@ -11,6 +11,8 @@ import { createUser } from '../users.ts';
 const messages = {
   notFound: 'We could not find that board.',
   noSuchUser: 'There is no account with that id.',
+  researcherAccount:
+    'This is a researcher account, which opens only the research pages: add her other account, or ask an admin for one.',
   lastChair: 'A board needs a chair: appoint another chair before changing or removing this one.',
   busy: 'Someone else changed the board at the same moment. Please try again.',
   noSuchMember: 'That person is not a member of this board.',
@@ -119,6 +121,15 @@ export async function updateBoard(props: {
 }
 
 /**
+ * A researcher account stands alone (server/services/users.ts `checkRoles`): sitting on a board would give it the
+ * governor role beside research, and the research boundary would then refuse her every board page.
+ */
+function refuseResearcherAccount(roles: readonly string[], path: string): void {
+  if (roles.includes('researcher'))
+    throw new ValidationError(messages.researcherAccount, [{ path, message: messages.researcherAccount }]);
+}
+
+/**
  * Adds a member or changes her role. The write is conditional on the members version read, so two concurrent
  * edits cannot silently overwrite each other (the loser gets a 409 and tries again). Members get the `governor`
  * platform role so the boards area appears for them.
@@ -130,12 +141,11 @@ export async function setBoardMember(props: {
   role: BoardRole;
 }): Promise<Board> {
   const board = await findManagedBoard(props);
-  if (
-    !Types.ObjectId.isValid(props.userId) ||
-    !(await UserModel.exists({ _id: props.userId, status: { $ne: 'disabled' } }))
-  ) {
-    throw new ValidationError(messages.noSuchUser, [{ path: 'userId', message: messages.noSuchUser }]);
-  }
+  const person = Types.ObjectId.isValid(props.userId)
+    ? await UserModel.findOne({ _id: props.userId, status: { $ne: 'disabled' } }, { roles: 1 }).lean()
+    : null;
+  if (!person) throw new ValidationError(messages.noSuchUser, [{ path: 'userId', message: messages.noSuchUser }]);
+  refuseResearcherAccount(person.roles, 'userId');
   const others = board.members.filter((m) => String(m.userId) !== props.userId);
   const current = board.members.find((m) => String(m.userId) === props.userId);
   if ((props.role === 'chair' || current?.role === 'chair') && current?.role !== props.role)
@@ -246,6 +256,7 @@ export async function findOrInvitePanelMember(props: {
   if (existing) {
     if (existing.status === 'disabled')
       throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
+    refuseResearcherAccount(existing.roles, 'email');
     await UserModel.updateOne({ _id: existing._id }, { $addToSet: { roles: 'governor' } });
     return { id: String(existing._id), name: existing.name, invited: false };
   }
