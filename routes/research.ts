@@ -6,8 +6,10 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
+import type { FieldError } from '../server/errors.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, parseInput, text } from '../server/http/validate.ts';
+import { isoDate, objectId, paging, parseInput, text } from '../server/http/validate.ts';
+import { pageInMemory } from '../server/pagination.ts';
 import { phaseLabels, phases } from '../server/vocabulary.ts';
 import {
   consentState,
@@ -148,10 +150,14 @@ async function renderDashboard(req: Request, res: Response) {
   const parsed = impactQuery.safeParse(emptyToUndefined(req.query));
   const filters = parsed.success ? parsed.data : {};
   const { impact, programmes } = await impactDashboard({ actor: req.user!, filters });
+  // The export takes the programme and track filters, not the dates (README "Export"); the page says so.
+  const exportFilters = emptyToUndefined({ programmeId: filters.programmeId, track: filters.track });
+  const exportQueryString = new URLSearchParams(exportFilters as Record<string, string>).toString();
   res.render('research/dashboard', {
     title: 'Impact dashboard',
     impact,
     filters,
+    exportHref: `/research/export.csv${exportQueryString ? `?${exportQueryString}` : ''}`,
     programmes,
     tracks,
     charts: chartOf(impact),
@@ -160,31 +166,44 @@ async function renderDashboard(req: Request, res: Response) {
   });
 }
 
-/** Web survey builder: up to 8 question rows; a row with no prompt is left out; choices one per line. */
+/**
+ * Web survey builder: up to 8 question rows; a row left wholly blank (no id, prompt or choices) is left out, any other
+ * row is a question, so a half-filled row is an error on that row; choices one per line.
+ */
 const builderRows = 8;
 function surveyFromForm(body: Record<string, unknown>) {
   const questions = [];
+  /** The form row of each question, so that errors land on the row she typed in. */
+  const rowOf: number[] = [];
   for (let i = 0; i < builderRows; i++) {
-    const prompt = String(body[`q${i}-prompt`] ?? '').trim();
-    if (!prompt) continue;
-    const type = String(body[`q${i}-type`] ?? 'likert5');
-    const choices = String(body[`q${i}-choices`] ?? '')
+    const field = (name: string) => String(body[`q${i}-${name}`] ?? '').trim();
+    const type = field('type') || 'likert5';
+    const choices = field('choices')
       .split(/\r?\n/)
       .map((c) => c.trim())
       .filter(Boolean);
-    questions.push({
-      id: String(body[`q${i}-id`] ?? '').trim(),
-      prompt,
-      type,
-      ...(type === 'choice' ? { choices } : {}),
-    });
+    if (!field('id') && !field('prompt') && !choices.length) continue;
+    rowOf.push(i);
+    questions.push({ id: field('id'), prompt: field('prompt'), type, ...(type === 'choice' ? { choices } : {}) });
   }
-  return {
+  const input = {
     title: String(body.title ?? ''),
     programmeId: String(body.programmeId ?? ''),
     moment: String(body.moment ?? ''),
     questions,
   };
+  return { input, rowOf };
+}
+
+/** Field errors on questions (`questions.<index>.<field>`) renamed to the form rows they came from. */
+function onFormRows(list: FieldError[], rowOf: number[]) {
+  const moved = list.map((e) => ({
+    ...e,
+    path: e.path.replace(/^questions\.(\d+)(?=\.|$)/, (whole, k: string) =>
+      rowOf[Number(k)] === undefined ? whole : `questions.${rowOf[Number(k)]}`,
+    ),
+  }));
+  return { list: moved, errors: Object.fromEntries(moved.map((e) => [e.path, e.message])) };
 }
 
 async function renderBuilder(res: Response, status = 200, extra: Record<string, unknown> = {}) {
@@ -262,9 +281,17 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       tag: 'research',
       summary: 'Surveys (definitions only, never answers)',
       access: ['researcher'],
-      success: { status: 200, description: 'Surveys, newest first', schema: z.object({ items: z.array(surveyOut) }) },
+      query: z.strictObject(paging),
+      success: {
+        status: 200,
+        description: 'A page of surveys, in the order they were made; nextCursor gives the next page',
+        schema: z.object({ items: z.array(surveyOut), nextCursor: z.string().nullable() }),
+      },
     },
-    async ({ user }) => ({ items: await listSurveys({ actor: user }) }),
+    async ({ user, query }) => {
+      const page = pageInMemory(await listSurveys({ actor: user }), query, (survey) => survey.id);
+      return { items: page.rows, nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,
@@ -293,9 +320,17 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       tag: 'research',
       summary: 'Surveys waiting for you',
       access: [],
-      success: { status: 200, description: 'Open, unanswered', schema: z.object({ items: z.array(surveyOut) }) },
+      query: z.strictObject(paging),
+      success: {
+        status: 200,
+        description: 'A page of open, unanswered surveys, in the order they were made; nextCursor gives the next page',
+        schema: z.object({ items: z.array(surveyOut), nextCursor: z.string().nullable() }),
+      },
     },
-    async ({ user }) => ({ items: await surveysWaitingFor({ userId: user.id }) }),
+    async ({ user, query }) => {
+      const page = pageInMemory(await surveysWaitingFor({ userId: user.id }), query, (survey) => survey.id);
+      return { items: page.rows, nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,
@@ -367,14 +402,17 @@ export function registerResearchRoutes(web: Router, api: Router): void {
   });
   web.get('/surveys/new', requireRole('researcher'), (_req, res) => renderBuilder(res));
   web.post('/surveys', requireRole('researcher'), async (req, res) => {
-    const input = surveyFromForm(req.body ?? {});
+    const { input, rowOf } = surveyFromForm(req.body ?? {});
+    const refuse = (list: FieldError[]) => {
+      const { errors, list: errorList } = onFormRows(list, rowOf);
+      return renderBuilder(res, 422, { values: req.body ?? {}, errors, errorList });
+    };
     const form = parseForm(surveySchema, input);
-    if (!form.ok) return renderBuilder(res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
+    if (!form.ok) return refuse(form.list);
     try {
       await createSurvey({ actor: req.user!, ...form.data });
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return renderBuilder(res, 422, { values: req.body ?? {}, errors, errorList: list });
+      return refuse(formErrorsFrom(error).list);
     }
     flash(req, 'success', messages.surveyCreated);
     res.redirect(303, '/surveys');

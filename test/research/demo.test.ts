@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -30,6 +31,22 @@ describe('research and pool: demo data', () => {
     const confidence = api.body.likert.find((q: { questionId: string }) => q.questionId === 'confidence');
     expect(confidence.end.mean).to.be.greaterThan(confidence.start.mean);
     await researcher.get('/cohorts').expect(403);
+  });
+
+  it('on the demo data, no track or programme view shows a participant count the unfiltered breakdown withholds', async () => {
+    const researcher = await signIn(app, 'researcher@pathways.test', demoPassword);
+    const all = (await researcher.get('/api/v1/research/impact').expect(200)).body;
+    expect(
+      Object.values(all.byTrack).some((t) => (t as { participants: number | null }).participants === null),
+    ).to.equal(true);
+    for (const [track, figures] of Object.entries(all.byTrack) as [string, { participants: number | null }][]) {
+      const view = (await researcher.get(`/api/v1/research/impact?track=${track}`).expect(200)).body;
+      expect(view.participants, track).to.equal(figures.participants);
+    }
+    for (const p of await ProgrammeModel.find().select({ track: 1 }).lean()) {
+      const view = (await researcher.get(`/api/v1/research/impact?programmeId=${String(p._id)}`).expect(200)).body;
+      if (all.byTrack[p.track]?.participants === null) expect(view.participants, p.track).to.equal(null);
+    }
   });
 
   it('the demo participant has a survey waiting, and the pool shows profiles and three requests in different states', async () => {

@@ -291,6 +291,43 @@ describe('research: consent and surveys', () => {
       await participant.get('/surveys/new').expect(403);
     });
 
+    it('in the survey builder, an error lands on the row she typed it in, past a blank row, and a half-filled row is an error, not dropped', async () => {
+      const cohort = await buildCohort();
+      const agent = await signIn(app, researcher.email, testPassword);
+      const csrf = await csrfOf(agent, '/surveys/new');
+      const base = { _csrf: csrf, title: 'Rows', programmeId: String(cohort.programmeId), moment: 'start' };
+      const q1 = { 'q0-id': 'conf', 'q0-prompt': 'Confidence', 'q0-type': 'likert5' };
+      // Question 2 blank; question 3 a choice question with one choice.
+      const past = await agent
+        .post('/surveys')
+        .type('form')
+        .send({
+          ...base,
+          ...q1,
+          'q1-type': 'likert5',
+          'q2-id': 'role',
+          'q2-prompt': 'Role',
+          'q2-type': 'choice',
+          'q2-choices': 'Head',
+        })
+        .expect(422);
+      expect(past.text).to.include('href="#field-questions-2-choices"');
+      expect(past.text).to.include('id="field-questions-2-choices-error"');
+      expect(past.text).to.not.include('field-questions-1-choices-error');
+      // Question 2 has an id and no prompt; question 3 a prompt and no id: each is an error on its own row.
+      const half = await agent
+        .post('/surveys')
+        .type('form')
+        .send({ ...base, ...q1, 'q1-id': 'bb', 'q1-type': 'likert5', 'q2-prompt': 'Third', 'q2-type': 'likert5' })
+        .expect(422);
+      expect(half.text).to.include('id="field-questions-1-prompt-error"');
+      expect(half.text).to.include('id="field-questions-2-id-error"');
+      expect(half.text).to.not.include('id="field-questions-1-id-error"');
+      expect(half.text).to.include('href="#field-questions-1-prompt"');
+      expect(half.text).to.include('href="#field-questions-2-id"');
+      expect(await SurveyModel.countDocuments({ title: 'Rows' })).to.equal(0);
+    });
+
     it('the answer form works without JavaScript: Likert as a radio group with a legend, errors shown on the form', async () => {
       const cohort = await buildCohort();
       const her = await buildUser();

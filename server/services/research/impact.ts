@@ -40,18 +40,34 @@ import { suppressFigures, suppressionThreshold, type Cell } from './suppression.
 const round3 = (x: number) => Math.round(x * 1000) / 1000;
 const rate = (num: number, den: number): number | null => (den ? round3(num / den) : null);
 
-export type ImpactTotals = {
+/** One programme's summed figures, over all time or a date range: every view of the dashboard is cut from these. */
+export type ProgrammeTotals = {
+  track: Track;
   cohorts: number;
-  all: GroupTotals;
-  byTrack: Partial<Record<Track, GroupTotals>>;
+  group: GroupTotals;
   likert: { start: MomentSums; end: MomentSums };
 };
+/** By programme id. */
+export type Breakdown = Map<string, ProgrammeTotals>;
 export type Questions = Map<string, { type: string; prompt: string }>;
 
-/** Totals straight from the source population (population.ts): the reference the per-cohort records must equal. */
-export function totalsOfPopulation(population: Population): ImpactTotals {
-  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
-  totals.cohorts = new Set(population.enrolments.map((e) => e.cohortId)).size;
+const emptyProgrammeTotals = (track: Track): ProgrammeTotals => ({
+  track,
+  cohorts: 0,
+  group: emptyGroup(),
+  likert: { start: {}, end: {} },
+});
+
+/** Per-programme totals straight from the source population (population.ts): what the records must add up to. */
+export function breakdownOfPopulation(population: Population): Breakdown {
+  const breakdown: Breakdown = new Map();
+  const cohorts = new Map<string, Set<string>>();
+  const trackOf = new Map(population.enrolments.map((e) => [e.programmeId, e.track]));
+  const of = (programmeId: string) => {
+    let totals = breakdown.get(programmeId);
+    if (!totals) breakdown.set(programmeId, (totals = emptyProgrammeTotals(trackOf.get(programmeId)!)));
+    return totals;
+  };
   const outcomesOf = new Map<string, Outcome[]>();
   for (const o of population.outcomes) outcomesOf.set(o.userId, [...(outcomesOf.get(o.userId) ?? []), o]);
   for (const e of population.enrolments) {
@@ -70,16 +86,17 @@ export function totalsOfPopulation(population: Population): ImpactTotals {
       )
         ? 1
         : 0;
-    addGroup(totals.all, g);
-    addGroup((totals.byTrack[e.track] ??= emptyGroup()), g);
+    addGroup(of(e.programmeId).group, g);
+    cohorts.set(e.programmeId, (cohorts.get(e.programmeId) ?? new Set()).add(e.cohortId));
   }
+  for (const [id, set] of cohorts) of(id).cohorts = set.size;
   for (const a of population.answers) {
-    if (a.moment !== 'start' && a.moment !== 'end') continue;
+    if ((a.moment !== 'start' && a.moment !== 'end') || !trackOf.has(a.programmeId)) continue;
     const sums: MomentSums = {};
     for (const [id, v] of Object.entries(a.answers)) if (typeof v === 'number') sums[id] = { sum: v, n: 1 };
-    addSums(totals.likert[a.moment], sums);
+    addSums(of(a.programmeId).likert[a.moment], sums);
   }
-  return totals;
+  return breakdown;
 }
 
 /** Cells of one group: participants, completion and attendance rates, outcomes. */
@@ -93,68 +110,187 @@ function groupCells(prefix: string, g: GroupTotals) {
   return cells;
 }
 
+const likertIds = (questions: Questions) => [...questions].filter(([, q]) => q.type === 'likert5').map(([id]) => id);
+const moments = ['start', 'end'] as const;
+
 /** Pre/post means of each Likert question (start and end answers), with n. */
-function likertCells(totals: ImpactTotals, questions: Questions) {
+function likertCells(prefix: string, likert: ProgrammeTotals['likert'], ids: string[]) {
   const cells: Record<string, Cell> = {};
-  const ids: string[] = [];
-  for (const [id, q] of questions) {
-    if (q.type !== 'likert5') continue;
-    ids.push(id);
-    for (const moment of ['start', 'end'] as const) {
-      const { sum, n } = totals.likert[moment][id] ?? { sum: 0, n: 0 };
+  for (const id of ids) {
+    for (const moment of moments) {
+      const { sum, n } = likert[moment][id] ?? { sum: 0, n: 0 };
       const mean = n ? Math.round((sum / n) * 100) / 100 : null;
-      cells[`likert.${id}.${moment}.mean`] = { value: mean, n };
-      cells[`likert.${id}.${moment}.n`] = { value: n, n };
+      cells[`${prefix}likert.${id}.${moment}.mean`] = { value: mean, n };
+      cells[`${prefix}likert.${id}.${moment}.n`] = { value: n, n };
     }
   }
-  return { cells, ids };
+  return cells;
 }
 
-/** The pure part: figures of the summed totals, every one passed through the suppression rule. */
-export function impactFigures(totals: ImpactTotals, questions: Questions) {
-  const presentTracks = tracks.filter((t) => (totals.byTrack[t]?.participants ?? 0) > 0);
-  const cells: Record<string, Cell> = { ...groupCells('', totals.all) };
+/** A group of programmes the breakdown shows: everyone, a track, one programme. */
+type Node = {
+  prefix: string;
+  programmeIds: string[];
+  group: GroupTotals;
+  likert: ProgrammeTotals['likert'];
+  likertIds: string[];
+};
+
+/** Everyone, each track and each programme with someone counted, programmes in id order (a fixed order). */
+function nodesOf(breakdown: Breakdown, questionsFor: (programmeIds: string[]) => Questions) {
+  const node = (prefix: string): Node => ({
+    prefix,
+    programmeIds: [],
+    group: emptyGroup(),
+    likert: { start: {}, end: {} },
+    likertIds: [],
+  });
+  const all = node('');
+  const byTrack = new Map<Track, Node>();
+  const byProgramme = new Map<string, Node>();
+  for (const id of [...breakdown.keys()].sort()) {
+    const p = breakdown.get(id)!;
+    if (!p.group.participants) continue;
+    if (!byTrack.has(p.track)) byTrack.set(p.track, node(`byTrack.${p.track}.`));
+    const own = node(`byProgramme.${id}.`);
+    byProgramme.set(id, own);
+    for (const n of [all, byTrack.get(p.track)!, own]) {
+      n.programmeIds.push(id);
+      addGroup(n.group, p.group);
+      addSums(n.likert.start, p.likert.start);
+      addSums(n.likert.end, p.likert.end);
+    }
+  }
+  const trackNodes = tracks.filter((t) => byTrack.has(t)).map((t) => [t, byTrack.get(t)!] as const);
+  for (const n of [all, ...byTrack.values(), ...byProgramme.values()])
+    n.likertIds = likertIds(questionsFor(n.programmeIds));
+  const families = [
+    { parent: all, children: trackNodes.map(([, n]) => n) },
+    ...trackNodes.map(([, t]) => ({ parent: t, children: t.programmeIds.map((id) => byProgramme.get(id)!) })),
+  ];
+  return { all, trackNodes, byProgramme, families };
+}
+
+/**
+ * Every cell of the whole breakdown (everyone, by track, by programme), passed through the suppression rule at once,
+ * so that a view of one track or one programme shows exactly what the breakdown shows of it: the sums declared
+ * (everyone = the tracks, a track = its programmes, for participants, outcomes and Likert answers) keep any withheld
+ * cell from being worked out by comparing views.
+ */
+function suppressBreakdown(
+  breakdown: Breakdown,
+  questionsFor: (ids: string[]) => Questions,
+  withheld?: (cells: Record<string, Cell>) => string[],
+) {
+  const nodes = nodesOf(breakdown, questionsFor);
+  const cells: Record<string, Cell> = {};
   const links: { from: string; to: string[] }[] = [];
-  for (const t of presentTracks) {
-    const trackCells = groupCells(`byTrack.${t}.`, totals.byTrack[t]!);
-    Object.assign(cells, trackCells);
-    links.push({ from: `byTrack.${t}.participants`, to: Object.keys(trackCells) });
+  for (const n of [nodes.all, ...nodes.trackNodes.map(([, t]) => t), ...nodes.byProgramme.values()]) {
+    // A group withheld takes its rates and outcomes along (with the others' they would give its size away); its
+    // Likert answers have their own n and their own sums.
+    const own = groupCells(n.prefix, n.group);
+    Object.assign(cells, own, likertCells(n.prefix, n.likert, n.likertIds));
+    if (n !== nodes.all) links.push({ from: `${n.prefix}participants`, to: Object.keys(own) });
+    for (const id of n.likertIds)
+      for (const m of moments)
+        links.push({ from: `${n.prefix}likert.${id}.${m}.n`, to: [`${n.prefix}likert.${id}.${m}.mean`] });
   }
   links.push({ from: 'participants', to: Object.keys(cells) });
-  const likert = likertCells(totals, questions);
-  Object.assign(cells, likert.cells);
-  for (const id of likert.ids)
-    for (const m of ['start', 'end']) links.push({ from: `likert.${id}.${m}.n`, to: [`likert.${id}.${m}.mean`] });
-  const sums = [
-    { total: 'participants', parts: presentTracks.map((t) => `byTrack.${t}.participants`) },
-    ...outcomeKindsCounted.map((k) => ({
-      total: `outcomes.${k}`,
-      parts: presentTracks.map((t) => `byTrack.${t}.outcomes.${k}`),
-    })),
-  ];
-  const { values, suppressed } = suppressFigures({ cells, sums, links });
-  const group = (prefix: string) => ({
-    participants: values[`${prefix}participants`] ?? null,
-    completionRate: values[`${prefix}completionRate`] ?? null,
-    attendanceRate: values[`${prefix}attendanceRate`] ?? null,
+  const sums: { total: string; parts: string[] }[] = [];
+  for (const { parent, children } of nodes.families) {
+    const sum = (name: string) => ({
+      total: `${parent.prefix}${name}`,
+      parts: children.map((c) => `${c.prefix}${name}`),
+    });
+    sums.push(sum('participants'), ...outcomeKindsCounted.map((k) => sum(`outcomes.${k}`)));
+    for (const id of parent.likertIds) for (const m of moments) sums.push(sum(`likert.${id}.${m}.n`));
+  }
+  const { values, suppressed } = suppressFigures({ cells, sums, links, withheld: withheld?.(cells) });
+  return { cells, values, hidden: new Set(suppressed), nodes };
+}
+
+/**
+ * The pure part: the view the filters ask for, cut from the whole breakdown after suppression. A filtered view shows
+ * a figure only when the breakdown shows the same cell; over a date range, a cell is also withheld when all time
+ * withholds it or when all time's figure differs from the range's by 1 to 4 people (that difference would be a small
+ * figure of its own).
+ */
+export function impactFigures(props: {
+  breakdown: Breakdown;
+  /** Over a date range: the breakdown over all time. */
+  allTime?: Breakdown;
+  filters: ResearchFilters;
+  /** Every programme (by id) and its track. */
+  trackOf: Map<string, Track>;
+  questionsFor: (programmeIds: string[]) => Questions;
+}) {
+  const { filters, trackOf, questionsFor } = props;
+  const reference = props.allTime && suppressBreakdown(props.allTime, questionsFor);
+  const withheld = reference
+    ? (cells: Record<string, Cell>) =>
+        Object.keys(cells).filter((name) => {
+          const whole = reference.cells[name];
+          const gap = whole ? whole.n - cells[name]!.n : 0;
+          return !whole || reference.hidden.has(name) || (gap > 0 && gap < suppressionThreshold);
+        })
+    : undefined;
+  const { values, hidden, nodes } = suppressBreakdown(props.breakdown, questionsFor, withheld);
+
+  const programmeTrack = filters.programmeId ? trackOf.get(filters.programmeId) : undefined;
+  const matches = !filters.programmeId || !filters.track || programmeTrack === filters.track;
+  const viewTrack = programmeTrack ?? filters.track;
+  const prefix = !matches
+    ? null
+    : filters.programmeId
+      ? `byProgramme.${filters.programmeId}.`
+      : filters.track
+        ? `byTrack.${filters.track}.`
+        : '';
+  const present = prefix !== null && `${prefix}participants` in values;
+  const suppressed = new Set<string>();
+  const at = (source: string | null, name: string) => (source === null ? null : `${source}${name}`);
+  const read = (name: string, source: string | null) => {
+    if (source === null || !(source in values) || hidden.has(source)) {
+      suppressed.add(name);
+      return null;
+    }
+    return values[source] ?? null;
+  };
+  const group = (name: string, source: string | null) => ({
+    participants: read(`${name}participants`, at(source, `participants`)),
+    completionRate: read(`${name}completionRate`, at(source, `completionRate`)),
+    attendanceRate: read(`${name}attendanceRate`, at(source, `attendanceRate`)),
     outcomes: Object.fromEntries(
-      outcomeKindsCounted.map((k) => [k, values[`${prefix}outcomes.${k}`] ?? null]),
+      outcomeKindsCounted.map((k) => [k, read(`${name}outcomes.${k}`, at(source, `outcomes.${k}`))]),
     ) as Record<OutcomeKind, number | null>,
   });
-  const overall = group('');
+  const inScope = [...trackOf.keys()].filter(
+    (id) => matches && inScopeOf(filters)({ _id: id, track: trackOf.get(id) }),
+  );
+  const questions = questionsFor(inScope);
+  const overall = group('', prefix);
+  const likert = likertIds(questions).map((id) => {
+    const moment = (m: (typeof moments)[number]) => ({
+      mean: read(`likert.${id}.${m}.mean`, at(prefix, `likert.${id}.${m}.mean`)),
+      n: read(`likert.${id}.${m}.n`, at(prefix, `likert.${id}.${m}.n`)),
+    });
+    return { questionId: id, prompt: questions.get(id)?.prompt ?? id, start: moment('start'), end: moment('end') };
+  });
+  const trackViews: [Track, string][] =
+    prefix === ''
+      ? nodes.trackNodes.map(([t, n]) => [t, n.prefix])
+      : present && viewTrack
+        ? [[viewTrack, prefix!]]
+        : [];
+  const byTrack = Object.fromEntries(trackViews.map(([t, source]) => [t, group(`byTrack.${t}.`, source)])) as Partial<
+    Record<Track, ReturnType<typeof group>>
+  >;
   return {
-    cohorts: totals.cohorts,
+    cohorts: inScope.reduce((sum, id) => sum + (props.breakdown.get(id)?.cohorts ?? 0), 0),
     ...overall,
-    likert: likert.ids.map((id) => ({
-      questionId: id,
-      prompt: questions.get(id)?.prompt ?? id,
-      start: { mean: values[`likert.${id}.start.mean`] ?? null, n: values[`likert.${id}.start.n`] ?? null },
-      end: { mean: values[`likert.${id}.end.mean`] ?? null, n: values[`likert.${id}.end.n`] ?? null },
-    })),
-    byTrack: Object.fromEntries(presentTracks.map((t) => [t, group(`byTrack.${t}.`)])) as Partial<
-      Record<Track, ReturnType<typeof group>>
-    >,
-    suppressed,
+    likert,
+    byTrack,
+    suppressed: [...suppressed].sort(),
   };
 }
 
@@ -165,47 +301,62 @@ export async function researchProgrammes(): Promise<ResearchProgramme[]> {
 export type ResearchProgramme = { _id: Types.ObjectId; title: string; track: Track };
 
 /** Whether a programme is in scope of the filters. */
-const inScopeOf = (filters: ResearchFilters) => (p: { _id: Types.ObjectId; track?: string }) =>
+const inScopeOf = (filters: ResearchFilters) => (p: { _id: unknown; track?: string }) =>
   (!filters.programmeId || String(p._id) === filters.programmeId) && (!filters.track || p.track === filters.track);
 
-/** The programmes in scope of the filters, from the source (the reference computation reads no records). */
-async function programmesInScope(filters: ResearchFilters) {
+/** Every programme, from the source (the reference computation reads no records); one the filter names must exist. */
+async function allProgrammes(filters: ResearchFilters) {
   if (filters.programmeId && !isObjectId(filters.programmeId)) throw new NotFoundError('No such programme.');
-  const programmes = (await researchProgrammes()).filter(inScopeOf(filters));
-  if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
+  const programmes = await researchProgrammes();
+  if (filters.programmeId && !programmes.some((p) => String(p._id) === filters.programmeId))
+    throw new NotFoundError('No such programme.');
   return programmes;
 }
 
-/** Questions of the surveys of these programmes, by id (the first definition of an id wins, surveys oldest first). */
-async function questionsOf(programmeIds: Types.ObjectId[]): Promise<Questions> {
+/**
+ * Questions of the surveys of these programmes, by id (the first definition of an id wins, surveys oldest first), as
+ * a function of the programmes asked about.
+ */
+async function questionsOf(programmeIds: Types.ObjectId[]): Promise<(ids: string[]) => Questions> {
   const surveys = await SurveyModel.find({ programmeId: { $in: programmeIds } })
-    .select({ questions: 1 })
+    .select({ programmeId: 1, questions: 1 })
     .sort({ _id: 1 })
     .lean();
-  const questions: Questions = new Map();
-  for (const s of surveys) for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
-  return questions;
+  return (ids) => {
+    const wanted = new Set(ids);
+    const questions: Questions = new Map();
+    for (const s of surveys)
+      if (wanted.has(String(s.programmeId)))
+        for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
+    return questions;
+  };
 }
 
-/** The same from the records' copies: the Likert questions of every programme in scope, surveys oldest first. */
-function questionsOfRecords(records: readonly ProgrammeFiguresRecord[]): Questions {
-  const all = records.flatMap((r) => r.likertQuestions ?? []);
-  all.sort((a, b) => String(a.surveyId).localeCompare(String(b.surveyId)));
-  const questions: Questions = new Map();
-  for (const q of all) if (!questions.has(q.id)) questions.set(q.id, { type: 'likert5', prompt: q.prompt });
-  return questions;
-}
+/** The same from the records' copies: the Likert questions of the programmes asked about, surveys oldest first. */
+const questionsOfRecords =
+  (records: readonly ProgrammeFiguresRecord[]) =>
+  (ids: string[]): Questions => {
+    const wanted = new Set(ids);
+    const all = records.filter((r) => wanted.has(String(r._id))).flatMap((r) => r.likertQuestions ?? []);
+    all.sort((a, b) => String(a.surveyId).localeCompare(String(b.surveyId)));
+    const questions: Questions = new Map();
+    for (const q of all) if (!questions.has(q.id)) questions.set(q.id, { type: 'likert5', prompt: q.prompt });
+    return questions;
+  };
 
-type ProgrammeRecords = { programmes: ResearchProgramme[]; inScope: ProgrammeFiguresRecord[] };
+type ProgrammeRecords = { programmes: ResearchProgramme[]; records: ProgrammeFiguresRecord[] };
 
-/** Every programme (for the filter, by title) and the records in scope; a programme the filter names must be there. */
-function scoped(records: readonly ProgrammeFiguresRecord[], filters: ResearchFilters): ProgrammeRecords {
+/**
+ * Every programme (for the filter, by title) and every record (the figures of one view are cut from all of them); a
+ * programme the filter names must be there, whatever its track (a track it is not in gives an empty view).
+ */
+function scoped(records: ProgrammeFiguresRecord[], filters: ResearchFilters): ProgrammeRecords {
   const programmes = records
     .map((r) => ({ _id: r._id, title: r.title!, track: r.track as Track }))
     .sort((a, b) => a.title.localeCompare(b.title));
-  const inScope = records.filter(inScopeOf(filters));
-  if (filters.programmeId && !inScope.length) throw new NotFoundError('No such programme.');
-  return { programmes, inScope };
+  if (filters.programmeId && !records.some((r) => String(r._id) === filters.programmeId))
+    throw new NotFoundError('No such programme.');
+  return { programmes, records };
 }
 
 /**
@@ -273,44 +424,51 @@ async function fromOverview(
   return { ...scoped(records, filters), recruitment: Promise.resolve(overview.recruitment!) };
 }
 
-/**
- * Totals from the programmes' records (one small document per programme in scope): over all time, each record's
- * `total`; over a date range, its whole months plus, from the month documents, the days of the (at most two) months
- * the range cuts through. Also answers when the oldest cohort record in them was computed.
- */
-async function totalsFromRecords(filters: ResearchFilters, records: readonly ProgrammeFiguresRecord[]) {
-  const inScope = records.filter((r) => r.total).map((record) => ({ track: record.track as Track, record }));
-  const ranged = Boolean(filters.from || filters.to);
-  const cut = ranged ? await daysOfMonthsCut(filters, inScope) : new Map<string, DayTotals[]>();
-  const totals: ImpactTotals = { cohorts: 0, all: emptyGroup(), byTrack: {}, likert: { start: {}, end: {} } };
-  let computedAt: Date | null = null;
-  const add = (track: Track, g: GroupTotals & { likertStart?: MomentSums; likertEnd?: MomentSums }) => {
-    addGroup(totals.all, g);
-    addGroup((totals.byTrack[track] ??= emptyGroup()), g);
+type Summed = GroupTotals & { likertStart?: MomentSums; likertEnd?: MomentSums };
+
+function programmeTotalsOf(track: Track, periods: Summed[], cohorts: number): ProgrammeTotals {
+  const totals = emptyProgrammeTotals(track);
+  totals.cohorts = cohorts;
+  for (const g of periods) {
+    addGroup(totals.group, g);
     addSums(totals.likert.start, g.likertStart ?? {});
     addSums(totals.likert.end, g.likertEnd ?? {});
-  };
-  for (const { track, record } of inScope) {
+  }
+  return totals;
+}
+
+/**
+ * Every programme's totals from the records (one small document per programme): over all time, each record's
+ * `total`; over a date range, its whole months plus, from the month documents, the days of the (at most two) months
+ * the range cuts through, and all time's too (a range withholds what all time withholds). Also answers when the
+ * oldest cohort record in them was computed.
+ */
+async function breakdownOfRecords(filters: ResearchFilters, records: readonly ProgrammeFiguresRecord[]) {
+  const withTotals = records.filter((r) => r.total).map((record) => ({ track: record.track as Track, record }));
+  const ranged = Boolean(filters.from || filters.to);
+  const cut = ranged ? await daysOfMonthsCut(filters, withTotals) : new Map<string, DayTotals[]>();
+  const allTime: Breakdown = new Map();
+  const inRange: Breakdown = new Map();
+  let computedAt: Date | null = null;
+  for (const { track, record } of withTotals) {
     if (record.computedAt && (!computedAt || record.computedAt < computedAt)) computedAt = record.computedAt;
-    if (!ranged) {
-      add(track, record.total!);
-      totals.cohorts += record.total!.cohorts;
-      continue;
-    }
+    allTime.set(String(record._id), programmeTotalsOf(track, [record.total!], record.total!.cohorts));
+    if (!ranged) continue;
     // A programme's cohorts are its own, so distinct cohorts add up across programmes.
     const cohorts = new Set<string>();
+    const periods: Summed[] = [];
     for (const m of record.months) {
       const overlap = monthOverlap(m.month, filters);
-      const periods = overlap === 'whole' ? [m] : overlap === 'part' ? (cut.get(monthKey(record, m)) ?? []) : [];
-      for (const d of periods) {
+      const days = overlap === 'whole' ? [m] : overlap === 'part' ? (cut.get(monthKey(record, m)) ?? []) : [];
+      for (const d of days) {
         if ('day' in d && !dayInRange(d.day, filters)) continue;
-        add(track, d);
+        periods.push(d);
         for (const id of d.cohortIds) cohorts.add(String(id));
       }
     }
-    totals.cohorts += cohorts.size;
+    inRange.set(String(record._id), programmeTotalsOf(track, periods, cohorts.size));
   }
-  return { totals, computedAt };
+  return ranged ? { breakdown: inRange, allTime, computedAt } : { breakdown: allTime, computedAt };
 }
 
 const dayInRange = (day: string, filters: ResearchFilters) =>
@@ -352,14 +510,20 @@ export async function impactDashboard(props: { actor: Express.User; filters: Res
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
   const ranged = Boolean(props.filters.from || props.filters.to);
   // Over all time, the overview answers in one read; a date range needs the months and the rounds closed in it.
-  const { programmes, inScope, recruitment } = ranged
+  const { programmes, records, recruitment } = ranged
     ? { ...(await programmeRecords(props.filters)), recruitment: recruitmentSumsOf(props.filters) }
     : await fromOverview(props.filters);
-  const [{ totals, computedAt }, boards] = await Promise.all([
-    totalsFromRecords(props.filters, inScope),
+  const [{ breakdown, allTime, computedAt }, boards] = await Promise.all([
+    breakdownOfRecords(props.filters, records),
     recruitment.then(presentRecruitment),
   ]);
-  const figures = impactFigures(totals, questionsOfRecords(inScope));
+  const figures = impactFigures({
+    breakdown,
+    allTime,
+    filters: props.filters,
+    trackOf: new Map(records.map((r) => [String(r._id), r.track as Track])),
+    questionsFor: questionsOfRecords(records),
+  });
   const impact = {
     filters: props.filters,
     threshold: suppressionThreshold,
@@ -380,9 +544,18 @@ export async function impactDashboard(props: { actor: Express.User; filters: Res
 export async function researchImpactFromSource(props: { actor: Express.User; filters: ResearchFilters; now?: Date }) {
   if (!canSeeResearch(props.actor)) throw new ForbiddenError();
   const now = props.now ?? new Date();
-  const programmes = await programmesInScope(props.filters);
-  const population = await loadPopulation({ filters: props.filters, now });
-  const figures = impactFigures(totalsOfPopulation(population), await questionsOf(programmes.map((p) => p._id)));
+  const { filters } = props;
+  const programmes = await allProgrammes(filters);
+  const ranged = Boolean(filters.from || filters.to);
+  const breakdownOf = async (range: ResearchFilters) =>
+    breakdownOfPopulation(await loadPopulation({ filters: range, now }));
+  const figures = impactFigures({
+    breakdown: await breakdownOf({ from: filters.from, to: filters.to }),
+    allTime: ranged ? await breakdownOf({}) : undefined,
+    filters,
+    trackOf: new Map(programmes.map((p) => [String(p._id), p.track])),
+    questionsFor: await questionsOf(programmes.map((p) => p._id)),
+  });
   const boards = presentRecruitment(await recruitmentSumsOf(props.filters));
   return {
     filters: props.filters,

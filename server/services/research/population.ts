@@ -92,7 +92,9 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
   }
   if (filters.track) programmeFilter.track = filters.track;
   const programmes = await ProgrammeModel.find(programmeFilter).select({ track: 1 }).lean();
-  if (filters.programmeId && !programmes.length) throw new NotFoundError('No such programme.');
+  // A programme in another track than the filter's is an empty scope, not an unknown programme.
+  if (filters.programmeId && !programmes.length && !(await ProgrammeModel.exists({ _id: programmeFilter._id })))
+    throw new NotFoundError('No such programme.');
   const trackOf = new Map(programmes.map((p) => [String(p._id), p.track as Track]));
   const empty: Population = { enrolments: [], answers: [], outcomes: [], questions: new Map() };
   if (!programmes.length) return empty;

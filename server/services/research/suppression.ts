@@ -6,7 +6,9 @@
  * add up (a total and its parts: participants overall = the sum over tracks); whenever exactly one member of such a
  * relation is withheld, it could be worked out by subtraction, so the smallest shown part (or, with no part left,
  * the total) is withheld as well. `links` declare figures drawn from the same people (a track's rates and outcomes
- * from its participants): when the source is withheld, so are they. Applied until nothing changes.
+ * from its participants): when the source is withheld, so are they. `withheld` names figures withheld from the start
+ * whatever their n (impact.ts: a date range's figure that all time withholds, or that differs from all time's by a
+ * few people). Applied until nothing changes.
  */
 export const suppressionThreshold = 5;
 
@@ -15,6 +17,7 @@ export type SuppressionInput = {
   cells: Record<string, Cell>;
   sums?: { total: string; parts: string[] }[];
   links?: { from: string; to: string[] }[];
+  withheld?: Iterable<string>;
   threshold?: number;
 };
 export type SuppressionResult = { values: Record<string, number | null>; suppressed: string[] };
@@ -22,8 +25,9 @@ export type SuppressionResult = { values: Record<string, number | null>; suppres
 export function suppressFigures(input: SuppressionInput): SuppressionResult {
   const threshold = input.threshold ?? suppressionThreshold;
   const hidden = new Set<string>();
-  for (const [name, cell] of Object.entries(input.cells)) if (cell.n < threshold) hidden.add(name);
   const exists = (name: string) => name in input.cells;
+  for (const [name, cell] of Object.entries(input.cells)) if (cell.n < threshold) hidden.add(name);
+  for (const name of input.withheld ?? []) if (exists(name)) hidden.add(name);
   let changed = true;
   while (changed) {
     changed = false;
