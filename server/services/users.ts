@@ -46,10 +46,15 @@ export function currentUserOf(user: UserFields): Omit<UserView, 'status'> & { mf
   };
 }
 
-export function presentUser(user: UserFields & { status?: string }): UserView {
-  const { mfaEnabled, ...view } = currentUserOf(user);
+/** You, as `GET /api/v1/me` (and `PATCH /me`) shows you. */
+export function presentMe(user: UserFields): Omit<UserView, 'status'> {
+  const { mfaEnabled, ...me } = currentUserOf(user);
   void mfaEnabled;
-  return { ...view, status: user.status ?? 'active' };
+  return me;
+}
+
+export function presentUser(user: UserFields & { status?: string }): UserView {
+  return { ...presentMe(user), status: user.status ?? 'active' };
 }
 
 /**

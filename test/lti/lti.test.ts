@@ -13,7 +13,7 @@ import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
-import { csrfFrom, testConfig } from '../support/app.ts';
+import { csrfFrom, signIn, testConfig } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -831,12 +831,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
 
     it("the admin page shows the tool's values to paste into the LMS", async () => {
       const admin = await buildUser({ roles: ['admin'] });
-      const agent = supertest.agent(tool.server);
-      const login = await agent.get('/login');
-      await agent
-        .post('/login')
-        .type('form')
-        .send({ email: admin.email, password: testPassword, _csrf: csrfFrom(login.text) });
+      const agent = await signIn(tool.server, admin.email, testPassword);
       const page = await agent.get('/admin/lti').expect(200);
       for (const path of ['/lti/login', '/lti/launch', '/lti/jwks'])
         expect(page.text).to.include(`${tool.base}${path}`);
@@ -860,12 +855,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
 
     it('when the admin form registers a platform twice, it answers 409 with the message at the client id and keeps what she typed', async () => {
       const admin = await buildUser({ roles: ['admin'] });
-      const agent = supertest.agent(tool.server);
-      const login = await agent.get('/login');
-      await agent
-        .post('/login')
-        .type('form')
-        .send({ email: admin.email, password: testPassword, _csrf: csrfFrom(login.text) });
+      const agent = await signIn(tool.server, admin.email, testPassword);
       const page = await agent.get('/admin/lti').expect(200);
       const { deploymentIds, ...fields } = platform.registration;
       const dup = await agent

@@ -1,3 +1,4 @@
+import type { Server } from 'node:http';
 import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../server/app.ts';
@@ -27,7 +28,7 @@ export function csrfFrom(html: string): string {
 
 /** Signs in through the real login form; the agent keeps the session cookie. */
 export async function signIn(
-  app: Express,
+  app: Express | Server,
   email: string,
   password: string,
 ): Promise<ReturnType<typeof supertest.agent>> {

@@ -4,6 +4,7 @@ import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import type { AccountActor } from './manage.ts';
+import { presentMe } from '../users.ts';
 import { timeZoneNamed } from './timeZones.ts';
 
 export const detailsMessages = {
@@ -58,7 +59,7 @@ export async function updateOwnDetails(props: { actor: AccountActor; changes: De
   const set: DetailsChanges = {};
   if (name !== undefined && name !== before.name) set.name = name;
   if (timezone !== undefined && timezone !== before.timezone) set.timezone = timezone;
-  if (!set.name && !set.timezone) return presentDetails(before);
+  if (!set.name && !set.timezone) return presentMe(before);
 
   // Only while she is active: an admin disabling (or erasure erasing) the account meanwhile wins.
   const written = await UserModel.updateOne(
@@ -79,15 +80,5 @@ export async function updateOwnDetails(props: { actor: AccountActor; changes: De
     ip: actor.ip ?? null,
     detail: changed.join('; '),
   });
-  return presentDetails({ ...before, ...set });
-}
-
-function presentDetails(user: { _id: unknown; email: string; name: string; roles: string[]; timezone: string }) {
-  return {
-    id: String(user._id),
-    email: user.email,
-    name: user.name,
-    roles: user.roles as Role[],
-    timezone: user.timezone,
-  };
+  return presentMe({ ...before, ...set });
 }
