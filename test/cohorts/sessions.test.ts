@@ -176,6 +176,28 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ title: 'Again' }).expect(409);
   });
 
+  it('a PATCH that changes nothing (an empty body, or the values stored) keeps SEQUENCE and history and announces no change', async () => {
+    const created = await schedule({ title: 'Unchanged', startsAt: '2027-06-03T10:00' }).expect(201);
+    const id = created.body.id;
+    const patch = (body: Record<string, unknown>) =>
+      supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send(body).expect(200);
+    expect((await patch({})).body).to.include({ sequence: 0, startsAt: '2027-06-03T09:00:00.000Z' });
+    const same = await patch({
+      title: 'Unchanged',
+      startsAt: '2027-06-03T09:00:00Z',
+      durationMinutes: 90,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/w',
+    });
+    expect(same.body.sequence).to.equal(0);
+    const stored = await CohortSessionModel.findById(id).lean();
+    expect(stored).to.include({ sequence: 0 });
+    expect(stored!.history.map((h) => h.change)).to.deep.equal(['scheduled']);
+    expect(events).to.not.deep.include({ name: 'session.rescheduled', sessionId: id });
+    expect((await patch({ title: 'Renamed' })).body).to.include({ sequence: 1, title: 'Renamed' });
+    expect(events).to.deep.include({ name: 'session.rescheduled', sessionId: id });
+  });
+
   it('the .ics download and the private feed parse back with stable UIDs, SEQUENCE and cancellations', async () => {
     const created = await schedule({ title: 'Feed test, "quoted"', startsAt: '2027-07-01T09:00' }).expect(201);
     const agent = await signIn(app, participant.email, testPassword);

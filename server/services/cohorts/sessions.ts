@@ -185,6 +185,12 @@ export async function rescheduleSession(props: {
   const { set, unset, startsAt } = checkSessionInput(merged, cohort);
   const timeChanged =
     startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
+  // A change that changes nothing (an empty PATCH, a sync script sending what is stored, a form saved as it was) is
+  // no change: no new SEQUENCE, no history entry, and no "Changed" email to everyone in the cohort.
+  const placeChanged =
+    merged.mode !== session.mode ||
+    (merged.mode === 'online' ? merged.joinUrl !== session.joinUrl : merged.location !== session.location);
+  if (!timeChanged && !placeChanged && merged.title === session.title) return session;
   const entry = {
     at: new Date(),
     byUserId: new Types.ObjectId(props.actor.id),
