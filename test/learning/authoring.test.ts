@@ -113,6 +113,25 @@ describe('learning: authoring programmes and modules', () => {
       .expect(422);
   });
 
+  it('a module named twice in prerequisites is a 422 on prerequisites, and nothing is stored or changed', async () => {
+    const programme = await buildProgramme();
+    const a = await buildModule(programme.id);
+    const b = await buildModule(programme.id);
+    const res = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, prerequisites: [a.id, a.id] })
+      .expect(422);
+    expect(res.body.errors).to.deep.equal([{ path: 'prerequisites', message: 'lists a module twice' }]);
+    expect(await ModuleModel.countDocuments({ programmeId: programme.id })).to.equal(2);
+    await supertest(app)
+      .patch(`/api/v1/modules/${b.id}`)
+      .set(admin)
+      .send({ prerequisites: [a.id, a.id] })
+      .expect(422);
+    expect((await ModuleModel.findById(b.id).lean())!.prerequisites).to.deep.equal([]);
+  });
+
   it('prerequisites cannot make modules wait for each other in a circle', async () => {
     const programme = await buildProgramme();
     const a = await buildModule(programme.id);

@@ -23,6 +23,7 @@ const messages = {
   prerequisiteUnknown: 'must be modules of the same programme',
   prerequisiteSelf: 'a module cannot be its own prerequisite',
   prerequisiteCycle: 'would make modules wait for each other in a circle',
+  prerequisiteTwice: 'lists a module twice',
   orderMismatch: 'must list every current module of the programme exactly once',
   resourceUrl: 'must be an http or https address',
   bodyEmpty: 'is empty once unsafe HTML is removed',
@@ -222,6 +223,8 @@ async function checkPrerequisites(
   prerequisites: string[],
 ): Promise<FieldError[]> {
   if (!prerequisites.length) return [];
+  if (new Set(prerequisites).size !== prerequisites.length)
+    return [{ path: 'prerequisites', message: messages.prerequisiteTwice }];
   if (moduleId && prerequisites.includes(String(moduleId)))
     return [{ path: 'prerequisites', message: messages.prerequisiteSelf }];
   const known = await prerequisiteGraph(programmeId);
