@@ -578,7 +578,13 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   });
   web.post('/admin/pledge/commitments/:id', requireRole('admin'), async (req, res) => {
     const form = parseForm(optionFormSchema, emptyToUndefined(req.body));
-    if (!form.ok) return adminOptions(res, 422, { editing: req.params.id, errors: form.errors, errorList: form.list });
+    if (!form.ok)
+      return adminOptions(res, 422, {
+        editing: req.params.id,
+        values: req.body ?? {},
+        errors: form.errors,
+        errorList: form.list,
+      });
     await pledge.updateCommitmentOption({
       id: String(req.params.id),
       ...form.data,

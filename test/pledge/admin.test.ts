@@ -153,6 +153,28 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect((await listCommitmentOptions({ includeRetired: false })).map((o) => o.id)).to.not.include(id);
   });
 
+  it('when an edit of a commitment option is refused, its form keeps what she typed, not what is stored', async () => {
+    const option = await buildCommitmentOption({ title: 'Stored wording' });
+    const page = await admin.get('/admin/pledge/commitments').expect(200);
+    const res = await admin
+      .post(`/admin/pledge/commitments/${option.id}`)
+      .type('form')
+      .send({ title: 'New wording', description: 'New description', position: '-1', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    const form = new RegExp(`<form[^>]*action="/admin/pledge/commitments/${option.id}"[\\s\\S]*?</form>`).exec(
+      res.text,
+    )![0];
+    expect(form).to.include('value="New wording"').and.to.include('New description</textarea>');
+    expect(form).to.include('value="-1"').and.to.not.include('value="Stored wording"');
+    // Unticked "Offered to organisations" stays unticked; the add form stays empty.
+    expect(form).to.match(/name="active" value="yes">/);
+    const addForm = /<form[^>]*action="\/admin\/pledge\/commitments"[\s\S]*?<\/form>/.exec(res.text)![0];
+    expect(addForm).to.not.include('New wording');
+    expect((await listCommitmentOptions({ includeRetired: true })).find((o) => o.id === option.id)!.title).to.equal(
+      'Stored wording',
+    );
+  });
+
   it('the admin forms introduce each error by the label shown, linking to that field in the form that was sent', async () => {
     /** The error summary as `#id Label` lines; every link lands on an element of the form posting to `action`. */
     const summaryOf = (html: string, action: string) => {
