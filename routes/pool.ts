@@ -5,7 +5,7 @@ import { poolRequestStatuses } from '../models/PoolRequest.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -21,7 +21,8 @@ const messages = {
   closed: 'The request is closed and the organisation has been told.',
 };
 
-const list = (max: number, item = 100) => z.array(z.string().trim().min(1).max(item)).max(max);
+const list = (max: number, item = 100) =>
+  z.array(z.string().trim().min(1).max(item, `each must be at most ${item} characters`)).max(max);
 const profileSchema = z.strictObject({
   offers: z.array(z.enum(poolOffers)).max(3),
   topics: z.array(z.enum(topics)).max(12),
@@ -254,12 +255,10 @@ export function registerPoolRoutes(web: Router, api: Router): void {
   web.get('/pool/profile', requireSignIn, (req, res) => renderProfile(req, res));
   web.post('/pool/profile', requireSignIn, async (req, res) => {
     const form = parseForm(profileSchema, profileFromForm(req.body ?? {}));
-    if (!form.ok)
-      return renderProfile(req, res, 422, {
-        values: profileFromForm(req.body ?? {}),
-        errors: form.errors,
-        errorList: form.list,
-      });
+    if (!form.ok) {
+      const { errors, list } = errorsOfListFields(form.list, ['regions', 'languages']);
+      return renderProfile(req, res, 422, { values: profileFromForm(req.body ?? {}), errors, errorList: list });
+    }
     await pool.savePoolProfile({ userId: req.user!.id, input: form.data });
     flash(req, 'success', messages.profileSaved);
     res.redirect(303, '/pool/profile');
@@ -319,7 +318,7 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       });
     } catch (error) {
       const { errors, list } = formErrorsFrom(error);
-      return renderTriage(req, res, 422, { errors, errorList: list });
+      return renderTriage(req, res, 422, { failedRequest: req.params.id, errors, errorList: list });
     }
     flash(req, 'success', messages.offered);
     res.redirect(303, '/admin/pool');

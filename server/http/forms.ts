@@ -16,6 +16,24 @@ export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResu
   return { ok: false, list, errors: Object.fromEntries(list.map((e) => [e.path, e.message])) };
 }
 
+/**
+ * Errors for a form that shows a list as one field (a box of lines): zod names an item ("regions.2"), which the
+ * page has no field for, so each is moved to its list and said once per list.
+ */
+export function errorsOfListFields(
+  list: FieldError[],
+  listFields: readonly string[],
+): { errors: Record<string, string>; list: FieldError[] } {
+  const byField = new Map<string, FieldError>();
+  for (const e of list) {
+    const head = e.path.split('.')[0]!;
+    const path = listFields.includes(head) && /^\w+\.\d+$/.test(e.path) ? head : e.path;
+    if (!byField.has(path)) byField.set(path, { ...e, path });
+  }
+  const merged = [...byField.values()];
+  return { list: merged, errors: Object.fromEntries(merged.map((e) => [e.path, e.message])) };
+}
+
 /** Turns a domain ValidationError into form errors; rethrows anything else. */
 export function formErrorsFrom(error: unknown): {
   errors: Record<string, string>;

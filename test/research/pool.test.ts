@@ -220,6 +220,26 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await PoolRequestModel.countDocuments()).to.equal(0);
   });
 
+  it('the request form ties each error to its field: a list shows its message and is marked invalid, described by it', async () => {
+    const agent = supertest.agent(app);
+    const page = await agent.get('/pool/request').expect(200);
+    const bad = await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, offer: 'juggler', topic: '', mode: 'by-post', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    for (const field of ['offer', 'topic', 'mode']) {
+      expect(bad.text).to.include(`<a href="#field-${field}">`);
+      expect(bad.text).to.include(`id="field-${field}-error"`);
+      expect(bad.text).to.match(
+        new RegExp(
+          `<select id="field-${field}" name="${field}" aria-invalid="true" aria-describedby="field-${field}-error">`,
+        ),
+      );
+    }
+    expect(await PoolRequestModel.countDocuments()).to.equal(0);
+  });
+
   it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After', async () => {
     for (let i = 0; i < 5; i++) await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
     const limited = await supertest(app).post('/api/v1/pool/requests').send(request).expect(429);
@@ -258,5 +278,46 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .expect(200);
     expect(own.body.profile).to.include({ visible: true, bio: 'Hi' });
     expect(own.body.profile.regions).to.deep.equal(['Kent', 'Devon']);
+  });
+
+  it('a region or language too long is shown once, at the field she typed it in, with what she typed kept', async () => {
+    const member = await buildUser();
+    const agent = await signIn(app, member.email, testPassword);
+    const page = await agent.get('/pool/profile').expect(200);
+    const long = 'y'.repeat(101);
+    const res = await agent
+      .post('/pool/profile')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), offers: 'speaker', regions: `Kent, ${long}, ${long}`, languages: 'English' })
+      .expect(422);
+    expect([...res.text.matchAll(/<li><a href="#([^"]+)">/g)].map((m) => m[1])).to.deep.equal(['field-regions']);
+    expect(res.text).to.include('id="field-regions-error"').and.to.include('each must be at most 100 characters');
+    expect(res.text).to.include(`value="Kent, ${long}, ${long}"`);
+    expect(await PoolProfileModel.countDocuments({ userId: member.id })).to.equal(0);
+  });
+
+  it('when the triage page offers a request to someone who cannot take it, the error is at that request’s list', async () => {
+    const admin = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
+    const member = await buildUser({ name: 'Only Facilitates' });
+    await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(member))
+      .send({ ...profile, offers: ['facilitator'] })
+      .expect(200);
+    await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
+    const open = (await PoolRequestModel.findOneAndUpdate({}, { $set: { status: 'open' } }).lean())!;
+    const page = await admin.get('/admin/pool').expect(200);
+    const res = await admin
+      .post(`/admin/pool/${String(open._id)}/offer`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), userId: member.id })
+      .expect(422);
+    expect(res.text).to.include('<a href="#field-userId">Offer to:');
+    const form = new RegExp(`<form[^>]*action="/admin/pool/${String(open._id)}/offer"[\\s\\S]*?</form>`).exec(
+      res.text,
+    )![0];
+    expect(form).to.include('<label for="field-userId">').and.to.include('id="field-userId-error"');
+    expect(form).to.include('aria-describedby="field-userId-error"');
+    expect(await PoolOfferModel.countDocuments()).to.equal(0);
   });
 });
