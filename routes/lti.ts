@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
 import { paging } from '../server/http/validate.ts';
 import { ConflictError } from '../server/errors.ts';
@@ -16,6 +16,7 @@ import {
   LaunchRefusedError,
   deepLinkingResponse,
   deletePlatform,
+  findPlatform,
   issueLaunchSecret,
   lastRosterSync,
   launchBySecret,
@@ -49,6 +50,7 @@ const messages = {
   synced: (c: { added: number; kept: number; waitlisted: number }) =>
     `Class list synced: ${c.added} enrolled, ${c.kept} already here, ${c.waitlisted} on the waitlist.`,
   deepLinkFacilitators: 'Only facilitators and administrators add Pathways content to a course.',
+  confirmDelete: 'Tick the box to confirm that you want to delete this registration.',
 };
 
 const platformView = platformInputSchema.extend({ id: z.string(), createdAt: z.string() });
@@ -227,6 +229,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
         title: 'Add Pathways content to your course',
         secret: req.params.secret,
         items: await pickerItems(req.user!),
+        chosen: choices,
         errors: form.errors,
         errorList: form.list,
       });
@@ -247,7 +250,10 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     const form = parseForm(platformFormSchema, req.body);
     const fail = (errors: Record<string, string>, errorList: unknown[], status = 422) =>
       renderAdmin(req, res.status(status), { values: req.body, errors, errorList });
-    if (!form.ok) return fail(form.errors, form.list);
+    if (!form.ok) {
+      const { errors, list } = errorsOfListFields(form.list, ['deploymentIds']);
+      return fail(errors, list);
+    }
     try {
       await registerPlatform({ actor: req.user!, input: form.data });
     } catch (error) {
@@ -260,7 +266,20 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.registered);
     res.redirect(303, '/admin/lti');
   });
+  // Deleting cuts every person and course of that LMS off their links (re-registering makes new ones): asked first.
+  const renderDelete = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
+    res.render('lti/delete', {
+      title: 'Delete an LTI platform registration',
+      platform: await findPlatform({ actor: req.user!, platformId: req.params.id as string }),
+      ...extra,
+    });
+  web.get('/admin/lti/platforms/:id/delete', requireRole('admin'), (req, res) => renderDelete(req, res));
   web.post('/admin/lti/platforms/:id/delete', requireRole('admin'), async (req, res) => {
+    if (req.body?.confirm !== 'yes')
+      return renderDelete(req, res.status(422), {
+        errors: { confirm: messages.confirmDelete },
+        errorList: [{ path: 'confirm', message: messages.confirmDelete }],
+      });
     await deletePlatform({ actor: req.user!, platformId: req.params.id as string });
     flash(req, 'success', messages.deleted);
     res.redirect(303, '/admin/lti');

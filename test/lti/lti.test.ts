@@ -776,6 +776,41 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(decodeJwt(jwt).nonce).to.be.a('string');
     });
 
+    it('when the picker refuses a choice, it says why beside the choices and keeps what she ticked', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
+      });
+      // A deep-linking request that names no course: a cohort cannot be placed in it.
+      const { res } = await launch(agent, {
+        sub,
+        claims: {
+          [rolesClaim]: instructorRole,
+          'https://purl.imsglobal.org/spec/lti/claim/context': undefined,
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/deep-link-return`,
+            accept_types: ['ltiResourceLink'],
+          },
+        },
+      });
+      const picker = await agent.get(res.headers.location as string).expect(200);
+      const refused = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`cohort:${cohort.id}`, `module:${modules[0]!.id}`] })
+        .expect(422);
+      expect(refused.text).to.include('<a href="#field-items">');
+      expect(refused.text).to.match(/id="field-items-error">.*a cohort cannot be placed in it/s);
+      expect(refused.text).to.include('id="field-items" aria-describedby="field-items-error"');
+      expect(refused.text).to.include(`value="cohort:${cohort.id}" checked`);
+      expect(refused.text).to.include(`value="module:${modules[0]!.id}" checked`);
+      expect(refused.text).to.not.include(`value="module:${modules[1]!.id}" checked`);
+    });
+
     it('a learner cannot open a deep-linking request', async () => {
       const { res } = await launch(supertest.agent(tool.server), {
         sub: nextSub(),
@@ -851,6 +886,63 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         });
       expect(bad.status).to.equal(422);
       expect(bad.text).to.include('There is a problem');
+    });
+
+    it('the admin page asks before deleting a registration: a press without the confirmation deletes nothing', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      const created = await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set(adminAuth)
+        .send({ ...platform.registration, name: 'Trust Moodle', clientId: 'ask-first' })
+        .expect(201);
+      const id = created.body.id as string;
+      const list = await agent.get('/admin/lti').expect(200);
+      expect(list.text).to.include(`href="/admin/lti/platforms/${id}/delete"`);
+      const ask = await agent.get(`/admin/lti/platforms/${id}/delete`).expect(200);
+      expect(ask.text)
+        .to.include('Trust Moodle')
+        .and.to.include('<label class="checkbox"><input type="checkbox" id="field-confirm"');
+      const unconfirmed = await agent
+        .post(`/admin/lti/platforms/${id}/delete`)
+        .type('form')
+        .send({ _csrf: csrfFrom(ask.text) })
+        .expect(422);
+      expect(unconfirmed.text).to.include('<a href="#field-confirm">').and.to.include('id="field-confirm-error"');
+      expect(await LtiPlatformModel.countDocuments({ _id: id })).to.equal(1);
+      await agent
+        .post(`/admin/lti/platforms/${id}/delete`)
+        .type('form')
+        .send({ _csrf: csrfFrom(ask.text), confirm: 'yes' })
+        .expect(303);
+      expect(await LtiPlatformModel.countDocuments({ _id: id })).to.equal(0);
+      await agent.get(`/admin/lti/platforms/${id}/delete`).expect(404);
+      const participant = await signIn(tool.server, (await buildUser()).email, testPassword);
+      await participant.get(`/admin/lti/platforms/${id}/delete`).expect(403);
+    });
+
+    it('a deployment id too long is shown once, at the deployment ids field, with what she typed kept', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      const page = await agent.get('/admin/lti').expect(200);
+      const long = 'd'.repeat(501);
+      const res = await agent
+        .post('/admin/lti/platforms')
+        .type('form')
+        .send({
+          ...platform.registration,
+          _csrf: csrfFrom(page.text),
+          name: 'Long deployments',
+          clientId: 'long-deployments',
+          deploymentIds: `1\n${long}\n${long}`,
+        })
+        .expect(422);
+      expect([...res.text.matchAll(/<li><a href="#([^"]+)">/g)].map((m) => m[1])).to.deep.equal([
+        'field-deploymentIds',
+      ]);
+      expect(res.text).to.match(/id="field-deploymentIds-error">.*each must be at most 500 characters/s);
+      expect(res.text).to.include(`${long}\n${long}</textarea>`);
+      expect(await LtiPlatformModel.countDocuments({ clientId: 'long-deployments' })).to.equal(0);
     });
 
     it('when the admin form registers a platform twice, it answers 409 with the message at the client id and keeps what she typed', async () => {

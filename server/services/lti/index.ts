@@ -2,6 +2,7 @@
 export { rotateToolKey, signingKey, toolJwks } from './keys.ts';
 export {
   deletePlatform,
+  findPlatform,
   listPlatforms,
   platformInputSchema,
   platformOrigins,

@@ -41,7 +41,7 @@ export const platformInputSchema = z.strictObject({
   authTokenUrl: endpoint,
   jwksUrl: endpoint,
   deploymentIds: z
-    .array(z.string().trim().min(1, 'must not be empty').max(500))
+    .array(z.string().trim().min(1, 'must not be empty').max(500, 'each must be at most 500 characters'))
     .min(1, 'list at least one deployment id')
     .max(100),
 });
@@ -91,6 +91,15 @@ export async function listPlatforms(props: { actor: Express.User }): Promise<Pla
   if (!isAdmin(props.actor)) throw new ForbiddenError();
   const rows = await LtiPlatformModel.find({}).sort({ name: 1 }).lean<LtiPlatform[]>();
   return rows.map(presentPlatform);
+}
+
+/** One registration (admins), as the page that asks before deleting it shows it. */
+export async function findPlatform(props: { actor: Express.User; platformId: string }): Promise<PlatformView> {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  if (!isObjectId(props.platformId)) throw new NotFoundError(messages.notFound);
+  const row = await LtiPlatformModel.findById(props.platformId).lean<LtiPlatform>();
+  if (!row) throw new NotFoundError(messages.notFound);
+  return presentPlatform(row);
 }
 
 export async function deletePlatform(props: { actor: Express.User; platformId: string }): Promise<void> {
