@@ -138,7 +138,7 @@ async function renderSessionForm(
   });
 }
 
-async function showSession(req: Request, res: Response) {
+async function showSession(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
   const { session, cohort, enrolment, runs } = await loadVisibleSession({
     actor: req.user!,
     sessionId: String(req.params.id),
@@ -146,7 +146,7 @@ async function showSession(req: Request, res: Response) {
   const at = now();
   const code = runs ? await checkInCodeFor({ actor: req.user!, sessionId: String(session._id), now: at }) : null;
   const register = runs ? await getRegister({ actor: req.user!, sessionId: String(session._id) }) : null;
-  res.render('sessions/show', {
+  res.status(status).render('sessions/show', {
     title: session.title,
     session,
     cohort: presentCohort(cohort),
@@ -156,6 +156,9 @@ async function showSession(req: Request, res: Response) {
     canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at),
     window: checkInWindow(session),
     now: at,
+    errors: {},
+    errorList: [],
+    ...extra,
   });
 }
 
@@ -198,11 +201,17 @@ async function saveRegister(req: Request, res: Response) {
   const { rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
   const body = req.body as Record<string, unknown>;
   const records = recordsFromForm(body, rows, body.markAll === 'present');
+  // The summary's link lands on the first row's choice: the register has no field of its own to point at.
+  const first = `status-${rows[0]?.userId ?? ''}`;
   if (!records.length)
     return showRegister(
       req,
       res,
-      { values: body, errorList: [{ path: 'register', message: messages.nothingToSave }] },
+      {
+        values: body,
+        errorList: [{ path: first, message: messages.nothingToSave }],
+        fieldLabels: { [first]: 'Register' },
+      },
       422,
     );
   try {
@@ -219,11 +228,12 @@ async function saveRegister(req: Request, res: Response) {
       if (records[index]) rowErrors[records[index]!.userId] = e.message;
     }
     const names = new Map(rows.map((r) => [r.userId, r.name]));
-    const errorList = Object.entries(rowErrors).map(([userId, message]) => ({
-      path: `status-${userId}`,
-      message: `${names.get(userId) ?? userId}: ${message}`,
-    }));
-    return showRegister(req, res, { values: body, rowErrors, errorList, summary: error.message }, 422);
+    const errorList = Object.entries(rowErrors).map(([userId, message]) => ({ path: `status-${userId}`, message }));
+    // Each row's radios have no label of their own to name them by in the summary: the person's name does.
+    const fieldLabels = Object.fromEntries(
+      Object.keys(rowErrors).map((userId) => [`status-${userId}`, names.get(userId) ?? userId]),
+    );
+    return showRegister(req, res, { values: body, rowErrors, errorList, fieldLabels, summary: error.message }, 422);
   }
   flash(req, 'success', messages.saved(records.length));
   res.redirect(303, `/sessions/${String(req.params.id)}/register`);
@@ -379,7 +389,7 @@ export function registerSessionRoutes(web: Router, api: Router): void {
     const { filename, body } = await sessionIcs({ actor: req.user!, sessionId: String(req.params.id) });
     res.attachment(filename).type('text/calendar; charset=utf-8').send(body);
   });
-  web.get('/sessions/:id', requireSignIn, showSession);
+  web.get('/sessions/:id', requireSignIn, (req, res) => showSession(req, res));
   web.get('/sessions/:id/edit', requireSignIn, async (req, res) => {
     const { session, cohort } = await loadRunSession({ actor: req.user!, sessionId: String(req.params.id) });
     const view = presentSession(session);
@@ -444,6 +454,16 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       flash(req, 'success', messages.checkedIn(result.status));
     } catch (error) {
       if (!(error instanceof DomainError) || error.status === 404 || error.status === 403) throw error;
+      // A missing or wrong code is the field's error: the page comes back with it tied to the code field.
+      if (error instanceof ValidationError && error.errors.length) {
+        const errorList = error.errors;
+        return showSession(
+          req,
+          res,
+          { errorList, errors: Object.fromEntries(errorList.map((e) => [e.path, e.message])) },
+          422,
+        );
+      }
       flash(req, 'error', error.message);
     }
     res.redirect(303, `/sessions/${String(req.params.id)}`);

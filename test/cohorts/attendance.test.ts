@@ -485,12 +485,17 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const agent = await signIn(app, people[0]!.email, testPassword);
       const form = await agent.get(page).expect(200);
       expect(form.text).to.include('Code shown by your facilitator');
-      await agent
+      // A wrong code is the code field's error: the page comes back with it in the summary and tied to the field.
+      const wrong = await agent
         .post(`${page}/check-in`)
         .type('form')
         .send({ _csrf: await csrfOf(agent, page), code: 'WRONG9' })
-        .expect(303);
-      expect((await agent.get(page)).text).to.include('That code is not right');
+        .expect(422);
+      expect(wrong.text).to.match(/<title>Error: /);
+      expect(wrong.text).to.include(
+        '<a href="#field-code">Code shown by your facilitator: That code is not right. Check it with your facilitator and try again.</a>',
+      );
+      expect(wrong.text).to.match(/id="field-code"[^>]*aria-invalid="true" aria-describedby="field-code-error"/);
       await agent
         .post(`${page}/check-in`)
         .type('form')

@@ -3,7 +3,7 @@ import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
-import { screenshot, signInInBrowser, useBrowserApp } from '../support/browser.ts';
+import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 
 describe('browser: a facilitator fills a register by keyboard and sees the report change', () => {
@@ -61,5 +61,68 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     ).slice(-5);
     expect(after).to.deep.equal(['1', '1', '1', '0', '5']);
     await screenshot(page, 'attendance-report');
+  });
+
+  it('a register saved with nothing chosen: the error summary link lands on the first row, by keyboard', async function () {
+    this.timeout(60_000);
+    // A session to come, so no row has a saved mark the form would send back.
+    const session = (await CohortSessionModel.findOne({
+      title: 'Week 7 workshop',
+      startsAt: { $gt: new Date() },
+    }).lean())!;
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
+    await page.getByRole('button', { name: 'Save register', exact: true }).click();
+    await page.waitForLoadState('load');
+    expect(await page.title()).to.match(/^Error: Register/);
+    const link = page.locator('.error-summary a');
+    expect(await link.textContent()).to.equal('Register: Nothing to save: choose a status for at least one person.');
+    await link.focus();
+    await page.keyboard.press('Enter');
+    const focused = await page.evaluate(() => {
+      const el = document.activeElement as HTMLInputElement;
+      return { type: el.type, row: el.closest('tr')?.rowIndex };
+    });
+    expect(focused).to.deep.equal({ type: 'radio', row: 1 });
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+    await page.close();
+  });
+
+  it('a row refused on saving: her message is read with her choices, and the summary names her and reaches them', async function () {
+    this.timeout(60_000);
+    const session = (await CohortSessionModel.findOne({ title: 'Drop-in clinic (live now)' }).lean())!;
+    const page = await ui.browser.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
+    const row = page.locator('table.register tbody tr').last();
+    const name = (await row.locator('th').textContent())!.trim();
+    const userId = (await row.getAttribute('id'))!.replace('row-', '');
+    // A status the server refuses (a stale or altered form): the row comes back with its error.
+    await row
+      .locator('input[type=radio]')
+      .first()
+      .evaluate((radio: HTMLInputElement) => {
+        radio.value = 'asleep';
+        radio.checked = true;
+      });
+    await page.getByRole('button', { name: 'Save register', exact: true }).click();
+    await page.waitForLoadState('load');
+    const wiring = await page.evaluate((id) => {
+      const link = document.querySelector<HTMLAnchorElement>('.error-summary a')!;
+      const target = document.getElementById(link.hash.slice(1));
+      const radios = [...document.querySelectorAll<HTMLInputElement>(`input[name="status-${id}"]`)];
+      return {
+        link: link.textContent,
+        target: target?.getAttribute('name'),
+        described: radios.map((r) => document.getElementById(r.getAttribute('aria-describedby') ?? '')?.textContent),
+      };
+    }, userId);
+    expect(wiring.link).to.equal(`${name}: must be one of present, late, excused, absent`);
+    expect(wiring.target).to.equal(`status-${userId}`);
+    expect(wiring.described).to.have.length(4);
+    for (const text of wiring.described) expect(text).to.include('must be one of present, late, excused, absent');
+    await page.close();
   });
 });
