@@ -126,7 +126,9 @@ async function signIn(req: Request, res: Response): Promise<void> {
   const parsed = loginSchema.safeParse(req.body);
   const values = { email: parsed.success ? parsed.data.email : '' };
   const refuse = () =>
-    res.status(401).render('auth/login', { title: 'Sign in', values, formError: messages.badCredentials });
+    res
+      .status(401)
+      .render('auth/login', { title: 'Sign in', values, formError: messages.badCredentials, refused: true });
   if (!parsed.success) return refuse();
   const user = await checkPassword({ ...parsed.data, ip: req.ip, channel: 'web' });
   if (!user) return refuse();
@@ -165,9 +167,11 @@ async function signInSecondStep(req: Request, res: Response): Promise<void> {
     ? await checkSecondFactor({ user: current, code: parsed.data.code, ip: req.ip, channel: 'web' })
     : null;
   if (!factor) {
-    return void res
-      .status(401)
-      .render('auth/two-step', { title: 'Enter your code', errors: { code: messages.wrongCode } });
+    return void res.status(401).render('auth/two-step', {
+      title: 'Enter your code',
+      errors: { code: messages.wrongCode },
+      errorList: [{ path: 'code', message: messages.wrongCode }],
+    });
   }
   const returnTo = safeReturnTo(req.session.returnTo);
   await logIn(req, current);

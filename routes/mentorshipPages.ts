@@ -198,7 +198,7 @@ export function registerMentorshipPages(web: Router): void {
     } catch (error) {
       // A refusal is about the pair (the mentor is a hidden field), not what she typed: said once, above the form.
       const r = refusal(error, 'message');
-      return requestFormPage(req, res, mentorId, r.status, { values: body, refusal: r.message });
+      return requestFormPage(req, res, mentorId, r.status, { values: body, refusal: r.message, refused: true });
     }
     flash(req, 'success', messages.requestSent((await mentorCard(mentorId)).name));
     res.redirect(303, '/mentoring/requests');

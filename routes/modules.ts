@@ -234,6 +234,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
           errorList: list,
           problem: error.message,
           quizResult,
+          refused: true,
         },
         422,
       );

@@ -1,7 +1,8 @@
 // Small progressive enhancements; every page works without this file.
 document.addEventListener('DOMContentLoaded', () => {
-  // Move focus to an error summary so screen-reader and keyboard users hear what went wrong.
-  const summary = document.querySelector('.error-summary[tabindex="-1"]');
+  // Move focus to an error summary (or a refusal that names no field) so screen-reader and keyboard users hear what
+  // went wrong.
+  const summary = document.querySelector('.error-summary[tabindex="-1"], [data-focus-on-load][tabindex="-1"]');
   if (summary) summary.focus();
   // Buttons that set every radio of a register column ("mark all present").
   for (const button of document.querySelectorAll('[data-mark-all]')) {

@@ -45,11 +45,26 @@ describe('browser: two-step sign-in, sessions and the audit trail', () => {
 
     await page.getByRole('button', { name: 'Sign out' }).click();
     await page.waitForURL((url) => url.pathname === '/login');
+    // A refused step comes back saying so in its title, with focus on what went wrong (heard before anything else).
+    const focusedText = () => page.evaluate(() => document.activeElement?.textContent ?? '');
     await page.getByLabel('Email address').fill(user.email);
+    await page.getByLabel('Password').fill('not-her-password');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.getByText('The email or password is not right').waitFor();
+    expect(await page.title()).to.match(/^Error: Sign in/);
+    expect(await focusedText()).to.include('The email or password is not right');
     await page.getByLabel('Password').fill(testPassword);
     await page.getByRole('button', { name: 'Sign in' }).click();
     await page.getByRole('heading', { name: 'Enter your code' }).waitFor();
     expect(await seriousViolations(page), 'second-step page').to.deep.equal([]);
+    await page.getByLabel('Code from your authenticator app').fill('000000');
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.locator('.error-summary').waitFor();
+    expect(await page.title()).to.match(/^Error: Enter your code/);
+    expect(await focusedText()).to.include('That code is not right');
+    await page.locator('.error-summary a').click();
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('field-code');
+    expect(await seriousViolations(page), 'second-step page, refused').to.deep.equal([]);
     await screenshot(page, 'accounts-second-step');
     // The set-up used this step's code, and a code is never accepted twice: the app's next code (one step of drift).
     const next = await generate({ secret, epoch: Math.floor(Date.now() / 1000) + 30 });

@@ -49,6 +49,10 @@ describe('browser: a participant works through a programme and downloads her cer
     await page.getByRole('button', { name: 'Submit my answers' }).click();
     await page.getByText('You scored 50%').waitFor();
     await screenshot(page, 'learning-quiz-failed');
+    // The result sits below the module's text: the title says the answers were refused and focus moves to the result,
+    // so a screen-reader user hears it at once rather than the page she just left.
+    expect(await page.title()).to.match(/^Error: Knowledge check/);
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.include('You scored 50%');
 
     expect(await page.getByRole('checkbox', { name: 'Same questions' }).isChecked()).to.equal(true);
     await page.getByRole('checkbox', { name: 'Scoring against criteria' }).check();

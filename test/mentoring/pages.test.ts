@@ -53,6 +53,9 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
       })
       .expect(409);
     expect(again.text).to.include('You already have a request waiting with this mentor.');
+    // The refusal names no field: the title says the request was refused, and the message is where focus goes.
+    expect(again.text).to.match(/<title>Error: Ask a mentor/);
+    expect(again.text).to.match(/<p class="error-message" role="alert" tabindex="-1" data-focus-on-load>You already/);
     await her.get('/mentoring/requests/new?mentorId=nope').expect(404);
 
     const she = await signIn(app, mentor.email, testPassword);
@@ -121,7 +124,9 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
 
     const refused = await ask(far.id, 'Interviews in May.');
     expect(refused.status).to.equal(422);
-    expect(refused.text).to.match(/role="alert">You share less than 2 hours of free time in the coming seven days\.</);
+    expect(refused.text).to.match(
+      /role="alert"[^>]*>You share less than 2 hours of free time in the coming seven days\.</,
+    );
     expect(refused.text).not.to.match(/Mentor id|mentorId:|field-mentorId/);
     expectEveryLinkOnThePageToLand(refused.text);
     expect(refused.text).to.include('>Interviews in May.</textarea>');
@@ -138,7 +143,7 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     await ask(near.id, 'First ask.').then((r) => expect(r.status).to.equal(303));
     const again = await ask(near.id, 'Second ask.');
     expect(again.status).to.equal(409);
-    expect(again.text).to.match(/role="alert">You already have a request waiting with this mentor\.</);
+    expect(again.text).to.match(/role="alert"[^>]*>You already have a request waiting with this mentor\.</);
     expect(again.text).not.to.match(/href="#field-message">[^<]*You already have a request/);
     expectEveryLinkOnThePageToLand(again.text);
   });
