@@ -233,6 +233,23 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId })).to.equal(0);
     });
 
+    it('a researcher account launched as Instructor or Learner is made neither facilitator nor participant (its role stands alone)', async () => {
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      const researcher = await buildUser({ roles: ['researcher'] });
+      const sub = nextSub();
+      await LtiAccountModel.create({ platformId: registered._id, issuer: platform.issuer, sub, userId: researcher.id });
+      for (const roles of [instructorRole, learnerRole]) {
+        const { res } = await launch(supertest.agent(tool.server), {
+          sub,
+          claims: { [rolesClaim]: roles, [custom]: { cohort: cohort.id } },
+        });
+        expect(res.status).to.equal(303);
+      }
+      expect((await UserModel.findById(researcher.id).lean())!.roles).to.deep.equal(['researcher']);
+      expect((await CohortModel.findById(cohort.id).lean())!.facilitatorIds.map(String)).to.not.include(researcher.id);
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: researcher.id })).to.equal(0);
+    });
+
     it('a cohort named from a course it was not placed in: the instructor does not run it and the learner is not enrolled', async () => {
       const contextClaim = 'https://purl.imsglobal.org/spec/lti/claim/context';
       const target = await buildCohort(programme.id);

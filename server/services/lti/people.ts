@@ -188,21 +188,47 @@ export async function placePerson(props: { launch: LtiLaunch; userId: string }):
     const cohort = await CohortModel.findById(launch.cohortId, { programmeId: 1 }).lean();
     if (cohort) {
       programmeId = String(cohort.programmeId);
-      if (isInstructor(roles)) {
-        await CohortModel.updateOne({ _id: cohort._id }, { $addToSet: { facilitatorIds: new Types.ObjectId(userId) } });
-        await UserModel.updateOne({ _id: userId }, { $addToSet: { roles: 'facilitator' } });
-      } else if (isLearner(roles)) {
-        try {
-          await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId });
-        } catch (error) {
-          if (!(error instanceof ConflictError)) throw error;
-        }
-      }
+      if (isInstructor(roles) || isLearner(roles))
+        await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isInstructor(roles) });
     }
   }
   if (custom.module && (await ModuleModel.exists({ _id: custom.module }))) return `/modules/${custom.module}`;
   if (programmeId) return `/programmes/${programmeId}`;
   return '/';
+}
+
+/**
+ * What an LMS course's member becomes in the cohort placed in it: an Instructor one of its facilitators, a Learner
+ * enrolled (capacity and waitlist as usual; `kept` when she already is). A researcher account is left out either
+ * way: it holds no other role (checkRoles in users.ts) and reaches no cohort page, so an LMS must not make it a
+ * facilitator or give it a place. The role is added only on that condition, in the same write.
+ */
+export async function joinCohortFromLms(props: {
+  cohortId: string;
+  userId: string;
+  instructor: boolean;
+  now?: Date;
+}): Promise<'facilitator' | 'active' | 'waitlisted' | 'kept' | 'researcher'> {
+  if (props.instructor) {
+    const user = await UserModel.updateOne(
+      { _id: props.userId, roles: { $ne: 'researcher' } },
+      { $addToSet: { roles: 'facilitator' } },
+    );
+    if (user.matchedCount !== 1) return 'researcher';
+    await CohortModel.updateOne(
+      { _id: props.cohortId },
+      { $addToSet: { facilitatorIds: new Types.ObjectId(props.userId) } },
+    );
+    return 'facilitator';
+  }
+  if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) return 'researcher';
+  try {
+    const result = await enrolParticipant({ actor: 'system', ...props });
+    return result.status === 'active' ? 'active' : 'waitlisted';
+  } catch (error) {
+    if (!(error instanceof ConflictError)) throw error;
+    return 'kept';
+  }
 }
 
 /** The signed-in shape of a launch's person (an active account only). */

@@ -1,5 +1,3 @@
-import { Types } from 'mongoose';
-import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
@@ -8,10 +6,9 @@ import { LtiRosterSyncModel } from '../../../models/LtiRosterSync.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import { loadRunCohort } from '../cohorts/cohorts.ts';
-import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { scope } from './claims.ts';
 import { isInstructor, isLearner } from './claims.ts';
-import { personOf } from './people.ts';
+import { joinCohortFromLms, personOf } from './people.ts';
 import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
 
 const messages = {
@@ -78,27 +75,10 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
     const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
     // Someone whose email belongs to an unlinked account links it herself on her first launch.
     if (!('userId' in person)) continue;
-    if (instructor) {
-      await CohortModel.updateOne(
-        { _id: cohort._id },
-        { $addToSet: { facilitatorIds: new Types.ObjectId(person.userId) } },
-      );
-      await UserModel.updateOne({ _id: person.userId }, { $addToSet: { roles: 'facilitator' } });
-      continue;
-    }
-    try {
-      const result = await enrolParticipant({
-        actor: 'system',
-        cohortId: String(cohort._id),
-        userId: person.userId,
-        now,
-      });
-      if (result.status === 'active') counts.added += 1;
-      else counts.waitlisted += 1;
-    } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
-      counts.kept += 1;
-    }
+    const joined = await joinCohortFromLms({ cohortId: String(cohort._id), userId: person.userId, instructor, now });
+    if (joined === 'active') counts.added += 1;
+    else if (joined === 'waitlisted') counts.waitlisted += 1;
+    else if (joined === 'kept') counts.kept += 1;
   }
   const enrolled = await EnrolmentModel.find(
     { cohortId: cohort._id, status: { $in: ['active', 'waitlisted'] } },
