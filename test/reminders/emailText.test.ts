@@ -12,6 +12,7 @@ import {
   planNotification,
   planSessionReminders,
   runDueNotifications,
+  settleNotifications,
 } from '../../server/services/reminders/index.ts';
 import { unsubscribePath } from '../../server/services/reminders/unsubscribe.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
@@ -271,6 +272,14 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       const report = await runDueNotifications({ now: digestAt });
       expect(report).to.include({ sent: 0, skipped: 1 });
       expect(sink.received).to.have.length(0);
+      // The two nudges it gathered are not left "bundled" into a digest that never went: each is skipped, and says why.
+      await settleNotifications({ now: digestAt });
+      const nudges = await NotificationModel.find({ userId: user._id, kind: 'module-due' }).lean();
+      expect(nudges).to.have.length(2);
+      for (const nudge of nudges) {
+        expect(nudge.status).to.equal('skipped');
+        expect(nudge.skipReason).to.equal('Left out of the daily digest: she turned this kind of email off.');
+      }
     });
 
     it('a forged digest link is a 404 and turns nothing off', async () => {

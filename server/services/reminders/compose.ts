@@ -42,13 +42,17 @@ export type Composed = {
   data: Record<string, unknown>;
   attachments?: { filename: string; content: string; contentType: string }[];
 };
+export type Skipped = { skip: string; data?: Record<string, unknown> };
 export type ComposeContext = { record: PlannedNotification; recipient: Recipient; now: Date; memo: Memo };
 export type KindHandlers = {
   prepare?: (records: PlannedNotification[], memo: Memo) => Promise<void>;
   /** true, or the reason it is no longer relevant (the notification is then `skipped` with that reason). */
   isStillRelevant?: (ctx: ComposeContext) => Promise<true | string>;
-  /** What to send, or why nothing is left to send (a daily digest whose every item fell away). */
-  compose?: (ctx: ComposeContext) => Promise<Composed | { skip: string }>;
+  /**
+   * What to send, or why nothing is left to send (a daily digest whose every item fell away; its `data` then says
+   * what it left out, so those are settled too).
+   */
+  compose?: (ctx: ComposeContext) => Promise<Composed | Skipped>;
 };
 
 /** Values loaded for one batch, shared by its composers. */
@@ -79,7 +83,7 @@ export async function prepareBatch(records: PlannedNotification[], memo: Memo): 
   for (const [kind, list] of byKind) await handlers.get(kind)?.prepare?.(list, memo);
 }
 
-export async function composeNotification(ctx: ComposeContext): Promise<Composed | { skip: string }> {
+export async function composeNotification(ctx: ComposeContext): Promise<Composed | Skipped> {
   const h = handlers.get(ctx.record.kind);
   const relevant = h?.isStillRelevant ? await h.isStillRelevant(ctx) : true;
   if (relevant !== true) return { skip: relevant };

@@ -13,6 +13,11 @@ import { effectiveState, type JournalRow, type PlannedRecord } from './due.ts';
 import { planNotification } from './plan.ts';
 import { localDate, nextDaily } from './time.ts';
 
+const messages = {
+  past: 'Left out of the daily digest: what it was about had already happened.',
+  muted: 'Left out of the daily digest: she turned this kind of email off.',
+};
+
 /**
  * Readers who chose a daily digest get their non-urgent notifications bundled into one email at 08:00 in their
  * zone. When such a notification falls due, the job records it as `bundled` into that day's digest (planned
@@ -44,22 +49,35 @@ registerNotificationKind('daily-digest', {
     await prepareBatch(items, ctx.memo);
     const sections: { subject: string; text: string; html: string }[] = [];
     const bundled: { id: string; attempt: number }[] = [];
+    // Items that fall away are recorded as skipped with the reason once the digest is settled (deliver.ts), so none
+    // stays "bundled" into a digest that never carried it.
+    const leftOut: { id: string; attempt: number; reason: string }[] = [];
     for (const item of items.sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())) {
       const row = rows.find((r) => String(r.notificationId) === String(item._id))!;
       const allRows = (await NotificationDeliveryModel.collection
         .find({ notificationId: item._id })
         .toArray()) as unknown as JournalRow[];
       if (effectiveState(item, allRows, ctx.now).status !== 'scheduled') continue;
-      if (item.eventAt && item.eventAt <= ctx.now) continue;
+      const leave = (reason: string) => leftOut.push({ id: String(item._id), attempt: row.attempt, reason });
+      if (item.eventAt && item.eventAt <= ctx.now) {
+        leave(messages.past);
+        continue;
+      }
       // Bundled before she turned the kind off (the digest's own "Stop these emails" turns off all it gathers).
-      if (ctx.recipient.mutedKinds?.includes(item.kind)) continue;
+      if (ctx.recipient.mutedKinds?.includes(item.kind)) {
+        leave(messages.muted);
+        continue;
+      }
       const composed = await composeNotification({
         record: item,
         recipient: ctx.recipient,
         now: ctx.now,
         memo: ctx.memo,
       });
-      if ('skip' in composed) continue;
+      if ('skip' in composed) {
+        leave(composed.skip);
+        continue;
+      }
       const body = renderBody(
         composed.template,
         templateLocals(ctx.recipient, item.kind, composed.subject, composed.data),
@@ -67,11 +85,11 @@ registerNotificationKind('daily-digest', {
       sections.push({ subject: composed.subject, ...body });
       bundled.push({ id: String(item._id), attempt: row.attempt });
     }
-    if (!sections.length) return { skip: 'Nothing left to send.' };
+    if (!sections.length) return { skip: 'Nothing left to send.', data: { leftOut } };
     return {
       subject: `Your Pathways digest: ${sections.length} update${sections.length === 1 ? '' : 's'}`,
       template: 'daily-digest',
-      data: { sections, bundled },
+      data: { sections, bundled, leftOut },
     };
   },
   isStillRelevant: async (ctx) => {

@@ -220,7 +220,10 @@ async function handle(
   }
   try {
     const composed = await composeNotification({ record, recipient, now, memo });
-    if ('skip' in composed) return skip(composed.skip);
+    if ('skip' in composed) {
+      if (record.kind === 'daily-digest') settleBundled(composed.data, at(), log);
+      return skip(composed.skip);
+    }
     const email = renderNotificationEmail(record, recipient, composed);
     const delivery = await sendEmail({
       ...email,
@@ -235,7 +238,7 @@ async function handle(
       messageId: delivery.messageId ?? null,
       subject: email.subject,
     });
-    if (record.kind === 'daily-digest') markBundledSent(composed.data, at(), email.subject, log);
+    if (record.kind === 'daily-digest') settleBundled(composed.data, at(), log, email.subject);
     return 'sent';
   } catch (error) {
     const permanent = isPermanent(error);
@@ -256,19 +259,23 @@ async function handle(
   }
 }
 
-/** After a daily digest went out, the notifications it bundled count as sent (their bundling attempt's successor). */
-function markBundledSent(data: Record<string, unknown>, at: Date, subject: string, log: ResultLog): void {
-  const items = (data.bundled as { id: string; attempt: number }[] | undefined) ?? [];
-  for (const item of items)
-    log.add({
-      notificationId: new Types.ObjectId(item.id),
-      attempt: item.attempt + 1,
-      phase: 'result',
-      worker: workerId,
-      at,
-      outcome: 'sent',
-      subject,
-    } as ResultRow);
+/**
+ * Once a daily digest is settled, what it carried counts as sent (when it went out) and what it left out as skipped
+ * with the reason: each as the successor of the attempt that bundled it.
+ */
+function settleBundled(data: Record<string, unknown> | undefined, at: Date, log: ResultLog, subject?: string): void {
+  const row = (id: string, attempt: number) => ({
+    notificationId: new Types.ObjectId(id),
+    attempt: attempt + 1,
+    phase: 'result' as const,
+    worker: workerId,
+    at,
+  });
+  const carried = subject ? ((data?.bundled as { id: string; attempt: number }[] | undefined) ?? []) : [];
+  for (const item of carried) log.add({ ...row(item.id, item.attempt), outcome: 'sent', subject } as ResultRow);
+  const leftOut = (data?.leftOut as { id: string; attempt: number; reason: string }[] | undefined) ?? [];
+  for (const item of leftOut)
+    log.add({ ...row(item.id, item.attempt), outcome: 'skipped', reason: item.reason } as ResultRow);
 }
 
 /** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
