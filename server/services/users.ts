@@ -268,9 +268,17 @@ export async function searchUsers(props: { role?: Role; q?: string; limit: numbe
     .lean();
 }
 
-/** First start: create the configured admin when no admin exists yet. */
+/**
+ * First start: create the configured admin when no admin exists yet. Several processes starting at once on an empty
+ * database all find none; the unique email index lets one create her, and the others start as if she had been there.
+ */
 export async function ensureInitialAdmin(admin: { email: string; password: string } | undefined): Promise<boolean> {
   if (!admin || (await UserModel.exists({ roles: 'admin' }))) return false;
-  await createUser({ email: admin.email, name: 'Administrator', roles: ['admin'], password: admin.password });
+  try {
+    await createUser({ email: admin.email, name: 'Administrator', roles: ['admin'], password: admin.password });
+  } catch (error) {
+    if (error instanceof ConflictError && (await UserModel.exists({ roles: 'admin' }))) return false;
+    throw error;
+  }
   return true;
 }

@@ -1,10 +1,13 @@
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
+import { ModuleModel } from '../../models/Module.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { databaseNameInUri } from '../../server/db.ts';
+import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
-import { useTestDatabase } from '../support/db.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
 
 describe('first start and operator commands', () => {
   useTestDatabase();
@@ -16,6 +19,36 @@ describe('first start and operator commands', () => {
     );
     const admins = await UserModel.find({ roles: 'admin' }).lean();
     expect(admins.map((a) => a.email)).to.deep.equal(['head@example.org']);
+  });
+
+  it('when three processes start at once with ADMIN_EMAIL set and no admin, every start succeeds and one admin is created', async () => {
+    await clearDatabase();
+    const admin = { email: 'first@example.org', password: 'a long admin passphrase' };
+    const created = await Promise.all([
+      ensureInitialAdmin(admin),
+      ensureInitialAdmin(admin),
+      ensureInitialAdmin(admin),
+    ]);
+    expect(created.filter(Boolean)).to.have.length(1);
+    expect(await UserModel.countDocuments({ roles: 'admin' })).to.equal(1);
+  });
+
+  it('when three processes start at once on an empty database, each core programme is created once, with its modules once', async () => {
+    await clearDatabase();
+    const created = await Promise.all([ensureCoreProgrammes(), ensureCoreProgrammes(), ensureCoreProgrammes()]);
+    expect(created).to.include(true);
+    const programmes = await ProgrammeModel.find({}, { track: 1 }).lean();
+    expect(programmes.map((p) => p.track).sort()).to.deep.equal(coreProgrammes.map((p) => p.track).sort());
+    for (const definition of coreProgrammes) {
+      const programme = programmes.find((p) => p.track === definition.track)!;
+      const modules = await ModuleModel.find({ programmeId: programme._id }, { position: 1 }).lean();
+      expect(modules.map((m) => m.position).sort((a, b) => a - b)).to.deep.equal(
+        definition.modules.map((_, i) => i + 1),
+      );
+    }
+    // Started again (every later start): nothing more is created.
+    expect(await ensureCoreProgrammes()).to.equal(false);
+    expect(await ProgrammeModel.countDocuments({})).to.equal(coreProgrammes.length);
   });
 
   it('reads the database name from the connection string when it has one', () => {

@@ -1,5 +1,8 @@
+import { createHash } from 'node:crypto';
+import { Types } from 'mongoose';
 import { ModuleModel } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Track } from '../../../models/Programme.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { sanitizeMarkdown } from './markdown.ts';
 import type { CompletionRule } from './programmes.ts';
@@ -450,36 +453,83 @@ Write a reflection of a few paragraphs on your first year: what you are proud of
   },
 ];
 
-/** Creates one programme with its modules, prerequisites linked by position. Returns the programme id. */
-export async function createCoreProgramme(definition: CoreProgramme): Promise<string> {
-  const programme = await ProgrammeModel.create({
-    title: definition.title,
-    track: definition.track,
-    summary: definition.summary,
-    status: 'published',
-    certificateValidityMonths: defaultValidityMonths[definition.track],
-  });
-  const ids: string[] = [];
-  for (const [index, m] of definition.modules.entries()) {
-    const created = await ModuleModel.create({
-      programmeId: programme._id,
-      title: m.title,
-      body: sanitizeMarkdown(m.body),
-      estimatedMinutes: m.minutes,
-      resources: m.resources ?? [],
-      prerequisites: (m.after ?? []).map((i) => ids[i]!),
-      completion: m.completion,
-      position: index + 1,
-    } as Record<string, unknown>);
-    ids.push(String(created._id));
-  }
-  await emitDomainEvent('programme.saved', { programmeId: programme._id });
-  return String(programme._id);
+/**
+ * The id a core programme, or its module at `index`, is stored under: the same on every process (a fixed time, then
+ * a hash of the track and place), so that processes creating them at once write the same documents and the `_id`
+ * index keeps one of each.
+ */
+function coreId(track: Track, index?: number): Types.ObjectId {
+  const bytes = Buffer.alloc(12);
+  bytes.writeUInt32BE(Math.floor(Date.parse('2025-01-01T00:00:00Z') / 1000));
+  createHash('sha256')
+    .update(index === undefined ? `core-programme:${track}` : `core-module:${track}:${index}`)
+    .digest()
+    .copy(bytes, 4, 0, 8);
+  return new Types.ObjectId(bytes);
 }
 
-/** On start: when the database holds no programme at all, create the three core ones. True when it did. */
+/** Inserts a document unless the same one is there already (written by another process starting at this moment). */
+async function insertOnce(create: () => Promise<unknown>): Promise<boolean> {
+  try {
+    await create();
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
+
+/**
+ * Creates one programme with its modules, prerequisites linked by position, under their fixed ids (each written
+ * once, whoever writes it). The modules go first and the programme last, so a programme is never seen without its
+ * modules. True when this call wrote the programme (false: it was there already).
+ */
+export async function createCoreProgramme(definition: CoreProgramme): Promise<boolean> {
+  const ids = definition.modules.map((_, index) => coreId(definition.track, index));
+  const programmeId = coreId(definition.track);
+  for (const [index, m] of definition.modules.entries())
+    await insertOnce(() =>
+      ModuleModel.create({
+        _id: ids[index],
+        programmeId,
+        title: m.title,
+        body: sanitizeMarkdown(m.body),
+        estimatedMinutes: m.minutes,
+        resources: m.resources ?? [],
+        prerequisites: (m.after ?? []).map((i) => ids[i]!),
+        completion: m.completion,
+        position: index + 1,
+      } as Record<string, unknown>),
+    );
+  const created = await insertOnce(() =>
+    ProgrammeModel.create({
+      _id: programmeId,
+      title: definition.title,
+      track: definition.track,
+      summary: definition.summary,
+      status: 'published',
+      certificateValidityMonths: defaultValidityMonths[definition.track],
+    }),
+  );
+  if (created) await emitDomainEvent('programme.saved', { programmeId });
+  return created;
+}
+
+/**
+ * On start: when the database holds no programme of its own (none but the core ones), creates the core ones that are
+ * missing, and says whether it created any. Every app process runs this at start: on an empty database several find
+ * nothing at once, and the fixed ids make them write one copy of each programme and module. A start interrupted
+ * between two programmes is completed by the next.
+ */
 export async function ensureCoreProgrammes(): Promise<boolean> {
-  if (await ProgrammeModel.exists({})) return false;
-  for (const definition of coreProgrammes) await createCoreProgramme(definition);
-  return true;
+  const coreIds = coreProgrammes.map((definition) => coreId(definition.track));
+  if (await ProgrammeModel.exists({ _id: { $nin: coreIds } })) return false;
+  const present = new Set(
+    (await ProgrammeModel.find({ _id: { $in: coreIds } }, { _id: 1 }).lean()).map((p) => String(p._id)),
+  );
+  let created = false;
+  for (const definition of coreProgrammes) {
+    if (!present.has(String(coreId(definition.track))) && (await createCoreProgramme(definition))) created = true;
+  }
+  return created;
 }
