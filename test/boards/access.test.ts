@@ -4,8 +4,11 @@ import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
 import { UserModel } from '../../models/User.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { DomainError } from '../../server/errors.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { setBoardMember } from '../../server/services/boards/index.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
-import { buildBoard, buildRound } from '../support/boardsFactories.ts';
+import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
@@ -65,6 +68,34 @@ describe('boards: who sees and changes what', () => {
     expect(refused.status).to.equal(422);
     expect(refused.body.errors[0]).to.include({ path: 'userId' });
     expect((await UserModel.findById(researcher.id).lean())!.roles).to.deep.equal(['researcher']);
+  });
+
+  it('when an admin makes someone a researcher at the moment a chair adds her to the board, she never holds both roles', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const own = await buildBoard([{ user: chair, role: 'chair' }]);
+    const refused = (error: unknown) => {
+      if (error instanceof DomainError) return 'refused';
+      throw error;
+    };
+    for (let attempt = 0; attempt < 8; attempt += 1) {
+      const person = await buildUser({ roles: ['participant'] });
+      const [added] = await Promise.all([
+        setBoardMember({ actor: asActor(chair), boardId: own.id, userId: person.id, role: 'governor' }).catch(refused),
+        updateUserAsAdmin({
+          actor: { id: admin.id, name: admin.name },
+          userId: person.id,
+          changes: { roles: ['researcher'] },
+        }).catch(refused),
+      ]);
+      const roles = (await UserModel.findById(person.id).lean())!.roles;
+      const seated = (await BoardModel.findById(own.id).lean())!.members.some((m) => String(m.userId) === person.id);
+      if (roles.includes('researcher')) {
+        expect(roles, `attempt ${attempt}`).to.deep.equal(['researcher']);
+        expect(seated, `attempt ${attempt}: a researcher on the board`).to.equal(false);
+        expect(added).to.equal('refused');
+      }
+      if (seated) expect(roles).to.include('governor');
+    }
   });
 
   it('answers 404 for malformed ids, never 500', async () => {

@@ -130,9 +130,25 @@ function refuseResearcherAccount(roles: readonly string[], path: string): void {
 }
 
 /**
+ * Gives her the `governor` role by one write conditional on her not being a researcher: an admin may be making her
+ * one at this moment (another process), after her roles were read, and the role must not land beside it. The admin's
+ * write is conditional on the roles it read, so of the two, the one that lands second is refused. It comes before
+ * she is seated, so a refusal here has written nothing.
+ */
+async function grantGovernorRole(userId: Types.ObjectId | string, path: string): Promise<void> {
+  const granted = await UserModel.updateOne(
+    { _id: userId, roles: { $ne: 'researcher' } },
+    { $addToSet: { roles: 'governor' } },
+  );
+  if (granted.matchedCount !== 1)
+    throw new ValidationError(messages.researcherAccount, [{ path, message: messages.researcherAccount }]);
+}
+
+/**
  * Adds a member or changes her role. The write is conditional on the members version read, so two concurrent
  * edits cannot silently overwrite each other (the loser gets a 409 and tries again). Members get the `governor`
- * platform role so the boards area appears for them.
+ * platform role so the boards area appears for them: given before the seat (see grantGovernorRole), so a 409 may
+ * leave her that role, which opens nothing of a board she does not sit on.
  */
 export async function setBoardMember(props: {
   actor: Express.User;
@@ -157,8 +173,8 @@ export async function setBoardMember(props: {
     ...others,
     { userId: new Types.ObjectId(props.userId), role: props.role, confirmedAt: current?.confirmedAt },
   ];
+  await grantGovernorRole(props.userId, 'userId');
   await writeMembers(board, members);
-  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { roles: 'governor' } });
   if (current?.role === 'chair' || props.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
 }
@@ -257,7 +273,7 @@ export async function findOrInvitePanelMember(props: {
     if (existing.status === 'disabled')
       throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
     refuseResearcherAccount(existing.roles, 'email');
-    await UserModel.updateOne({ _id: existing._id }, { $addToSet: { roles: 'governor' } });
+    await grantGovernorRole(existing._id, 'email');
     return { id: String(existing._id), name: existing.name, invited: false };
   }
   try {
