@@ -96,6 +96,8 @@ export async function createUser(props: {
   /** The admin creating the account (audited as user-created); absent for the CLI, the first admin and demo data. */
   actor?: AuditActor;
   ip?: string | null;
+  /** false: no invitation now; the caller sends it once she has what she is invited to (a seat on a panel). */
+  invite?: boolean;
 }): Promise<UserView> {
   const email = props.email.trim().toLowerCase();
   const roles = checkRoles(props.roles);
@@ -121,7 +123,7 @@ export async function createUser(props: {
         ip: props.ip,
         detail: `${user.name} (${user.roles.join(', ')})${props.password === undefined ? ', invited' : ''}`,
       });
-    if (props.password === undefined)
+    if (props.password === undefined && props.invite !== false)
       await sendInvitation({ userId: user.id, actorName: props.actorName ?? 'The Pathways team' });
     return presentUser(user);
   } catch (error) {

@@ -6,7 +6,10 @@ import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { ConflictError, ValidationError } from '../../server/errors.ts';
 import {
+  addAdviserToPanel,
   addToPanel,
   changeRound,
   closeRound,
@@ -249,6 +252,71 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const after = (await RecruitmentRoundModel.findById(round.id).lean())!;
     expect(after).to.include({ title: 'Head of school', closingDate: inDays(3) });
     expect(after.panel.map(String)).to.have.members([one!.id, two!.id, govB.id]);
+  });
+
+  it('when a round closes while a change of title and panel is on its way (another process), the change is a 409 and writes nothing', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(14)], panel: [govA] });
+    // The change's write lands late, after the close.
+    const held = holdNextCall(RecruitmentRoundModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1]).includes('Late title'),
+    });
+    let outcome: unknown;
+    try {
+      const changing = changeRound({
+        actor: asActor(chair),
+        roundId: round.id,
+        change: { title: 'Late title', panel: [govA.id, govB.id] },
+      }).catch((error: unknown) => error);
+      await held.reached;
+      await closeRound({ actor: asActor(admin), roundId: round.id });
+      held.release();
+      outcome = await changing;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(outcome).to.be.instanceOf(ConflictError);
+    const closed = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(closed.status).to.equal('closed');
+    expect(closed.title).to.not.equal('Late title');
+    expect(closed.panel.map(String)).to.deep.equal([govA.id]);
+  });
+
+  it('when two advisers are added at once for the last seat, one is seated and invited; the other gets no invitation until she has a seat', async () => {
+    const others = await Promise.all(Array.from({ length: 19 }, () => buildUser({ roles: ['governor'] })));
+    const round = await buildRound(board.id, { interviewDates: [inDays(14)], panel: others });
+    const emails = [`adviser-a-${Date.now()}@example.org`, `adviser-b-${Date.now()}@example.org`];
+    const results = await Promise.allSettled(
+      emails.map((email, i) =>
+        addAdviserToPanel({ actor: asActor(chair), roundId: round.id, email, name: `Adviser ${i}` }),
+      ),
+    );
+    const seated = results.filter((r) => r.status === 'fulfilled');
+    const refused = results.filter((r) => r.status === 'rejected');
+    expect(seated).to.have.length(1);
+    expect(refused).to.have.length(1);
+    expect((refused[0] as PromiseRejectedResult).reason).to.be.instanceOf(ValidationError);
+    const accounts = await UserModel.find({ email: { $in: emails } }).lean();
+    const invitedIds = (
+      await NotificationModel.find({ kind: 'invitation', userId: { $in: accounts.map((a) => a._id) } }).lean()
+    ).map((n) => String(n.userId));
+    const panel = (await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String);
+    const seatedId = accounts.find((a) => panel.includes(String(a._id)))!._id;
+    expect(invitedIds).to.deep.equal([String(seatedId)]);
+    // Once a seat is free, the one refused is seated and invited then.
+    const refusedEmail =
+      accounts.find((a) => String(a._id) !== String(seatedId))?.email ??
+      emails.find((e) => !accounts.some((a) => a.email === e))!;
+    await removeFromPanel({ actor: asActor(chair), roundId: round.id, userId: others[0]!.id });
+    const person = await addAdviserToPanel({
+      actor: asActor(chair),
+      roundId: round.id,
+      email: refusedEmail,
+      name: 'Adviser again',
+    });
+    expect(person.invited).to.equal(true);
+    expect(await NotificationModel.countDocuments({ kind: 'invitation', userId: person.id })).to.equal(1);
   });
 
   it('recomputes at once when the dates change: readiness counts from the LAST interview day', async () => {

@@ -258,7 +258,8 @@ async function writeMembers(board: Board, members: Board['members']): Promise<vo
 
 /**
  * A panel member from outside the board (an adviser): an existing account by email, or a new `governor` account
- * invited by email (no password: she chooses one from the invitation).
+ * (no password: she chooses one from the invitation). `invited: true` for an account with no password yet, whose
+ * invitation the caller sends once she is seated, so an adviser refused a seat (the last one taken meanwhile) is never invited.
  */
 export async function findOrInvitePanelMember(props: {
   actor: Express.User;
@@ -274,16 +275,17 @@ export async function findOrInvitePanelMember(props: {
       throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
     refuseResearcherAccount(existing.roles, 'email');
     await grantGovernorRole(existing._id, 'email');
-    return { id: String(existing._id), name: existing.name, invited: false };
+    // An account that never chose a password (a seat refused earlier, another board's invitation) is invited again.
+    return { id: String(existing._id), name: existing.name, invited: existing.status === 'invited' };
   }
   try {
-    const user = await createUser({ email, name: props.name, roles: ['governor'], actorName: props.actor.name });
+    const user = await createUser({ email, name: props.name, roles: ['governor'], invite: false });
     return { id: user.id, name: user.name, invited: true };
   } catch (error) {
     // Created by someone else a moment ago: use that account.
     if (error instanceof ConflictError) {
       const user = await UserModel.findOne({ email }).lean();
-      if (user) return { id: String(user._id), name: user.name, invited: false };
+      if (user) return { id: String(user._id), name: user.name, invited: user.status === 'invited' };
     }
     throw error;
   }

@@ -27,6 +27,7 @@ import { peopleById } from './people.ts';
 import { nameNoErasedPersonInRecord } from './personalData.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
+import { sendInvitation } from '../users.ts';
 import {
   lastInterviewDate,
   loadPanelFacts,
@@ -158,10 +159,13 @@ export async function updateRound(props: {
   now?: Date;
   /** Written only if the round is still at this version (changeRound merged the input with what it read). */
   expectedVersion?: number | null;
+  /** A checked panel (checkPanel) written in the same update, so details and panel land together or not at all. */
+  panel?: Types.ObjectId[];
 }): Promise<RecruitmentRound> {
   const { round } = await findManagedRound(props);
   checkDates(props.input);
   const update = {
+    ...(props.panel ? { panel: props.panel } : {}),
     title: props.input.title,
     interviewDates: [...new Set(props.input.interviewDates)].sort(),
     ...(props.input.closingDate ? { closingDate: props.input.closingDate } : {}),
@@ -175,7 +179,7 @@ export async function updateRound(props: {
     { _id: round._id, status: 'open', ...versionFilter(props.expectedVersion) },
     { $set: update, ...(Object.keys(unset).length ? { $unset: unset } : {}), $inc: { version: 1 } },
   );
-  if (written.matchedCount !== 1 && props.expectedVersion !== undefined) throw new RoundChangedError();
+  if (written.matchedCount !== 1) throw notWritten(props.expectedVersion);
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
@@ -188,6 +192,9 @@ export async function updateRound(props: {
 class RoundChangedError extends Error {}
 const versionFilter = (expected: number | null | undefined) =>
   expected === undefined ? {} : { version: expected ?? null };
+/** Why a write on an open round matched nothing: moved on (read it again), or, with no version named, closed meanwhile. */
+const notWritten = (expected: number | null | undefined) =>
+  expected === undefined ? new ConflictError(messages.closed) : new RoundChangedError();
 
 async function withFreshRound<T>(
   props: { actor: Express.User; roundId: string },
@@ -241,8 +248,8 @@ export function changedInterviewDates(props: {
 }
 
 /**
- * Applies a partial change: details (kept where not given) through updateRound, then the panel through setPanel. Both
- * are checked before either is written, so a 422 changes nothing.
+ * Applies a partial change: details (kept where not given) and the panel, checked first and then written in one
+ * update over the version read, so a refusal (422, or a 409 when the round closed meanwhile) changes nothing.
  */
 export async function changeRound(props: {
   actor: Express.User;
@@ -255,9 +262,8 @@ export async function changeRound(props: {
   // Only those who run the round change it, even when the change is empty (deny by default). A closed round refuses
   // a panel here (409 before the panel is checked) and details in updateRound.
   const { board } = await findManagedRound({ ...props, evenClosed: !panel });
-  // The panel is checked before the details are written: a refused panel must not leave the new details behind.
-  if (panel) await checkPanel(board, panel);
-  if (dates || Object.keys(details).length) {
+  const checkedPanel = panel ? await checkPanel(board, panel) : undefined;
+  if (dates || Object.keys(details).length || checkedPanel) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
     await withFreshRound(props, (round) =>
@@ -266,6 +272,7 @@ export async function changeRound(props: {
         roundId: props.roundId,
         now: props.now,
         expectedVersion: round.version ?? null,
+        panel: checkedPanel,
         input: {
           title: details.title ?? round.title,
           interviewDates: changedInterviewDates({
@@ -279,7 +286,6 @@ export async function changeRound(props: {
       }),
     );
   }
-  if (panel) await setPanel({ actor: props.actor, roundId: props.roundId, panel, now: props.now });
   return (await findRoundFor(props)).round;
 }
 
@@ -297,7 +303,7 @@ export async function setPanel(props: {
     { _id: round._id, status: 'open', ...versionFilter(props.expectedVersion) },
     { $set: { panel }, $inc: { version: 1 } },
   );
-  if (written.matchedCount !== 1 && props.expectedVersion !== undefined) throw new RoundChangedError();
+  if (written.matchedCount !== 1) throw notWritten(props.expectedVersion);
   await planRoundReminders({ roundId: props.roundId, now: props.now });
   return { ...round, panel };
 }
@@ -352,6 +358,7 @@ export async function addAdviserToPanel(props: {
     name: props.name,
   });
   await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now: props.now });
+  if (person.invited) await sendInvitation({ userId: person.id, actorName: props.actor.name });
   return person;
 }
 
