@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
@@ -35,6 +36,7 @@ import {
   rotateCalendarToken,
   sessionsOf,
   updateCohort,
+  withdrawalToConfirm,
   withdrawParticipant,
 } from '../server/services/cohorts/index.ts';
 
@@ -51,7 +53,62 @@ const messages = {
   withdrawn: 'Withdrawn.',
   promoted: (n: number) => ` ${n} ${n === 1 ? 'person moved' : 'people moved'} up from the waitlist.`,
   rotated: 'Your calendar address has changed. Subscribe again with the new one; the old one no longer works.',
+  // Asked before acting, on the confirmation page and in the form's dialog (server/http/confirmFirst.ts).
+  confirmLeave: (cohort: string, waitlisted: boolean): Omit<Confirmation, 'back'> =>
+    waitlisted
+      ? {
+          question: `Leave the waitlist of “${cohort}”?`,
+          consequences: ['You lose your place in the queue: joining again puts you at its end.'],
+          yes: 'Yes, leave the waitlist',
+        }
+      : {
+          question: `Leave the cohort “${cohort}”?`,
+          consequences: [
+            'Your place goes to the next person on the waitlist, if there is one, and the cohort’s reminders stop.',
+          ],
+          yes: 'Yes, leave the cohort',
+        },
+  confirmWithdraw: (name: string, cohort: string, waitlisted: boolean): Omit<Confirmation, 'back'> =>
+    waitlisted
+      ? {
+          question: `Remove ${name} from the waitlist of “${cohort}”?`,
+          consequences: ['She loses her place in the queue.'],
+          yes: `Yes, remove ${name}`,
+        }
+      : {
+          question: `Withdraw ${name} from “${cohort}”?`,
+          consequences: [
+            'Her place goes to the next person on the waitlist, if there is one, and the cohort’s reminders to her stop.',
+          ],
+          yes: `Yes, withdraw ${name}`,
+        },
+  confirmRotate: {
+    question: 'Make a new calendar address?',
+    consequences: [
+      'The old address stops working at once: calendars subscribed to it stop showing your sessions until you subscribe again with the new one.',
+    ],
+    yes: 'Yes, make a new address',
+  } satisfies Omit<Confirmation, 'back'>,
 };
+
+/** Before she leaves: which cohort, and what follows (nothing to ask when she is not in it). */
+const confirmLeave = confirmFirst(async (req) => {
+  const cohortId = String(req.params.id);
+  const found = await withdrawalToConfirm({ actor: req.user!, cohortId, userId: req.user!.id });
+  return found && { ...messages.confirmLeave(found.cohort.name, found.waitlisted), back: `/cohorts/${cohortId}` };
+});
+/** Before someone is withdrawn by those who run the cohort: who, from which cohort, and what follows. */
+const confirmWithdraw = confirmFirst(async (req) => {
+  const cohortId = String(req.params.id);
+  const found = await withdrawalToConfirm({ actor: req.user!, cohortId, userId: String(req.params.userId) });
+  return (
+    found && {
+      ...messages.confirmWithdraw(found.name, found.cohort.name, found.waitlisted),
+      back: `/cohorts/${cohortId}/people`,
+    }
+  );
+});
+const confirmRotate = confirmFirst(async () => ({ ...messages.confirmRotate, back: '/calendar' }));
 
 export const cohortSchema = z.strictObject({
   programmeId: objectId,
@@ -174,6 +231,7 @@ async function showCohort(req: Request, res: Response) {
     mine,
     people,
     now: now(),
+    confirmLeave: enrolment ? dialogText(messages.confirmLeave(cohort.name, enrolment.status === 'waitlisted')) : '',
   });
 }
 
@@ -207,6 +265,8 @@ async function showPeople(req: Request, res: Response, locals: Record<string, un
     cohort: presentCohort(cohort),
     people: await listEnrolments({ actor: req.user!, cohort }),
     imported: null,
+    confirmWithdraw: (name: string, waitlisted: boolean) =>
+      dialogText(messages.confirmWithdraw(name, cohort.name, waitlisted)),
     ...locals,
   });
 }
@@ -406,7 +466,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     );
     res.redirect(303, `/cohorts/${String(req.params.id)}`);
   });
-  web.post('/cohorts/:id/leave', requireSignIn, async (req, res) => {
+  web.post('/cohorts/:id/leave', requireSignIn, confirmLeave, async (req, res) => {
     await withdrawParticipant({ actor: req.user!, cohortId: String(req.params.id), userId: req.user!.id });
     flash(req, 'success', messages.left);
     res.redirect(303, '/cohorts');
@@ -457,7 +517,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       return showPeople(req, res, { values: req.body, errors, errorList: list }, 422);
     }
   });
-  web.post('/cohorts/:id/people/:userId/withdraw', requireSignIn, async (req, res) => {
+  web.post('/cohorts/:id/people/:userId/withdraw', requireSignIn, confirmWithdraw, async (req, res) => {
     const { promoted } = await withdrawParticipant({
       actor: req.user!,
       cohortId: String(req.params.id),
@@ -473,9 +533,10 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     res.render('cohorts/calendar', {
       title: 'Your calendar',
       feedUrl: await calendarFeedUrl({ userId: req.user!.id }),
+      confirmRotate: dialogText(messages.confirmRotate),
     }),
   );
-  web.post('/calendar/token', requireSignIn, async (req, res) => {
+  web.post('/calendar/token', requireSignIn, confirmRotate, async (req, res) => {
     await rotateCalendarToken({ userId: req.user!.id });
     flash(req, 'success', messages.rotated);
     res.redirect(303, '/calendar');

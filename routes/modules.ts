@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
@@ -39,6 +40,24 @@ const messages = {
   archived: 'The module was archived: it no longer counts towards progress, and completions are kept.',
   restored: 'The module was restored, after the programme’s last module.',
 };
+
+/** Asked before archiving, on the confirmation page and in the programme page's dialog (server/http/confirmFirst.ts). */
+export const archiveConfirmation = (module: string, programme: string): Omit<Confirmation, 'back'> => ({
+  question: `Archive the module “${module}” of “${programme}”?`,
+  consequences: [
+    'It no longer counts towards anyone’s progress, and participants no longer see it. Completions are kept, and you can restore it later.',
+  ],
+  yes: 'Yes, archive the module',
+});
+
+/** Before a module is archived: which one, of which programme; nothing to ask if it already is. */
+const confirmArchive = confirmFirst(async (req) => {
+  const module = await loadModule(String(req.params.id));
+  await assertCanAuthor(req.user!, module.programmeId);
+  if (module.archived) return null;
+  const programme = await loadProgramme(module.programmeId);
+  return { ...archiveConfirmation(module.title, programme.title), back: `/programmes/${String(programme._id)}` };
+});
 
 const moduleOutSchema = z
   .object({
@@ -280,7 +299,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       );
     }
   });
-  web.post('/modules/:id/archive', requireRole('admin', 'facilitator'), async (req, res) => {
+  web.post('/modules/:id/archive', requireRole('admin', 'facilitator'), confirmArchive, async (req, res) => {
     const module = await setModuleArchived({ actor: req.user!, moduleId: String(req.params.id), archived: true });
     flash(req, 'success', messages.archived);
     res.redirect(303, `/programmes/${module.programmeId}`);

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { programmeStatuses, tracks } from '../models/Programme.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { dialogText } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { fieldErrorsFrom, paging, text } from '../server/http/validate.ts';
@@ -27,6 +28,7 @@ import {
 } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import { formFieldOf, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
+import { archiveConfirmation } from './modules.ts';
 
 const messages = {
   created: (title: string) => `The programme “${title}” was created. Add its modules next.`,
@@ -272,6 +274,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       // Shown under the programme's title (h1).
       summaryHtml: renderMarkdown(page.programme.summary, { topLevel: 2 }),
       trackNames,
+      confirmArchive: (module: string) => dialogText(archiveConfirmation(module, page.programme.title)),
     });
   });
   web.get('/programmes/:id/edit', requireRole('admin'), async (req, res) => {

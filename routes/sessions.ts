@@ -4,6 +4,7 @@ import { attendanceStatuses, type AttendanceStatus } from '../models/AttendanceR
 import { requireSignIn } from '../server/auth.ts';
 import { DomainError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
@@ -30,7 +31,7 @@ import {
   sessionIcs,
   sessionsOf,
 } from '../server/services/cohorts/index.ts';
-import { toWallClock } from '../server/time.ts';
+import { formatDateTime, toWallClock } from '../server/time.ts';
 
 const messages = {
   scheduled: 'Session scheduled.',
@@ -41,6 +42,16 @@ const messages = {
   checkedIn: (status: string) =>
     status === 'late' ? 'You are checked in (marked late).' : 'You are checked in. Welcome!',
   newCode: 'A new check-in code is showing; the old one no longer works.',
+  // Asked before cancelling, on the confirmation page and in the form's dialog (server/http/confirmFirst.ts).
+  confirmCancel: (title: string, startsAt: Date, zone: string, now: Date): Omit<Confirmation, 'back'> => ({
+    question: `Cancel the session “${title}” on ${formatDateTime(startsAt, zone)}?`,
+    consequences: [
+      startsAt > now
+        ? 'Everyone enrolled will be emailed that it is cancelled, and it is marked cancelled in their calendars.'
+        : 'It has already begun, so nobody is emailed; it is marked cancelled in calendars and left out of attendance rates.',
+    ],
+    yes: 'Yes, cancel the session',
+  }),
 };
 
 const sessionFields = {
@@ -116,6 +127,16 @@ const sessionFormSchema = z.preprocess((raw) => {
 
 const now = () => new Date();
 
+/** Before a session is cancelled: which one, when (in her zone), and who will be told; nothing to ask if it is. */
+const confirmCancel = confirmFirst(async (req) => {
+  const { session } = await loadRunSession({ actor: req.user!, sessionId: String(req.params.id) });
+  if (session.status === 'cancelled') return null;
+  return {
+    ...messages.confirmCancel(session.title, session.startsAt, req.user!.timezone, now()),
+    back: `/sessions/${String(session._id)}/edit`,
+  };
+});
+
 async function renderSessionForm(
   req: Request,
   res: Response,
@@ -132,6 +153,11 @@ async function renderSessionForm(
   res.status(locals.status ?? 200).render('sessions/form', {
     title: locals.session ? `Change ${locals.session.title}` : 'New session',
     cohort: presentCohort(cohort),
+    confirmCancel: locals.session
+      ? dialogText(
+          messages.confirmCancel(locals.session.title, new Date(locals.session.startsAt), req.user!.timezone, now()),
+        )
+      : '',
     errors: {},
     errorList: [],
     ...locals,
@@ -436,7 +462,7 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       });
     }
   });
-  web.post('/sessions/:id/cancel', requireSignIn, async (req, res) => {
+  web.post('/sessions/:id/cancel', requireSignIn, confirmCancel, async (req, res) => {
     await cancelSession({ actor: req.user!, sessionId: String(req.params.id) });
     flash(req, 'success', messages.cancelled);
     res.redirect(303, `/sessions/${String(req.params.id)}`);

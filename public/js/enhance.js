@@ -12,10 +12,12 @@ document.addEventListener('DOMContentLoaded', () => {
       for (const radio of document.querySelectorAll(`input[type=radio][value="${value}"]`)) radio.checked = true;
     });
   }
-  // Confirm destructive actions.
+  // Confirm destructive actions. Once she has said yes here the server need not ask again; without this file it asks
+  // on a page of its own (server/http/confirmFirst.ts), which is also what a form without the field gets.
   for (const form of document.querySelectorAll('form[data-confirm]')) {
     form.addEventListener('submit', (event) => {
-      if (!window.confirm(form.getAttribute('data-confirm'))) event.preventDefault();
+      if (!window.confirm(form.getAttribute('data-confirm'))) return event.preventDefault();
+      if (form.elements.confirmed) form.elements.confirmed.value = 'yes';
     });
   }
 });

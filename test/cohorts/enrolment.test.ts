@@ -10,8 +10,9 @@ import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
@@ -230,6 +231,110 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       position: 1,
     });
     expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(2);
+  });
+
+  describe('leaving and withdrawing on the web ask first (without JavaScript, a page; with it, the same words in a dialog)', () => {
+    const statusOf = async (cohortId: string, userId: string) =>
+      (await EnrolmentModel.findOne({ cohortId, userId }).lean())!.status;
+
+    it('when she leaves, a post without confirming shows the question and changes nothing; saying yes frees her place for the waitlist', async () => {
+      const cohort = await buildCohort({ name: 'Autumn heads', capacity: 1 });
+      const id = String(cohort._id);
+      const [her, next] = [await buildUser(), await buildUser()];
+      await enrolParticipant({ actor: 'system', cohortId: id, userId: her.id });
+      await enrolParticipant({ actor: 'system', cohortId: id, userId: next.id });
+      const agent = await signIn(app, her.email, testPassword);
+      const cohortPage = await agent.get(`/cohorts/${id}`).expect(200);
+      const _csrf = csrfFrom(cohortPage.text);
+      const asked = await agent.post(`/cohorts/${id}/leave`).type('form').send({ _csrf, confirmed: '' }).expect(200);
+      const page = confirmationPage(asked.text);
+      expect(page).to.deep.include({
+        question: 'Leave the cohort “Autumn heads”?',
+        consequences: [
+          'Your place goes to the next person on the waitlist, if there is one, and the cohort’s reminders stop.',
+        ],
+        action: `/cohorts/${id}/leave`,
+        fields: { _csrf, confirmed: 'yes' },
+        yes: 'Yes, leave the cohort',
+        back: `/cohorts/${id}`,
+      });
+      expect(dialogOf(cohortPage.text, `/cohorts/${id}/leave`)).to.equal(
+        [page.question, ...page.consequences].join(' '),
+      );
+      expect(await statusOf(id, her.id)).to.equal('active');
+      expect(await statusOf(id, next.id)).to.equal('waitlisted');
+
+      await agent.post(page.action).type('form').send(page.fields).expect(303).expect('Location', '/cohorts');
+      expect(await statusOf(id, her.id)).to.equal('withdrawn');
+      expect(await statusOf(id, next.id)).to.equal('active');
+    });
+
+    it('when those who run the cohort withdraw someone or take her off the waitlist, they are asked first, by name, and only yes acts', async () => {
+      const cohort = await buildCohort({ name: 'Autumn heads', capacity: 1, facilitatorIds: [facilitator.id] });
+      const id = String(cohort._id);
+      const ada = await buildUser({ name: 'Ada O’Neill' });
+      const grace = await buildUser({ name: 'Grace Hopper' });
+      await enrolParticipant({ actor: 'system', cohortId: id, userId: ada.id });
+      await enrolParticipant({ actor: 'system', cohortId: id, userId: grace.id });
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const people = await agent.get(`/cohorts/${id}/people`).expect(200);
+      const _csrf = csrfFrom(people.text);
+
+      const removePath = `/cohorts/${id}/people/${grace.id}/withdraw`;
+      const removal = confirmationPage((await agent.post(removePath).type('form').send({ _csrf }).expect(200)).text);
+      expect(removal).to.deep.include({
+        question: 'Remove Grace Hopper from the waitlist of “Autumn heads”?',
+        consequences: ['She loses her place in the queue.'],
+        action: removePath,
+        fields: { _csrf, confirmed: 'yes' },
+        yes: 'Yes, remove Grace Hopper',
+        back: `/cohorts/${id}/people`,
+      });
+      expect(dialogOf(people.text, removePath)).to.equal([removal.question, ...removal.consequences].join(' '));
+
+      const withdrawPath = `/cohorts/${id}/people/${ada.id}/withdraw`;
+      const asked = await agent.post(withdrawPath).type('form').send({ _csrf, confirmed: 'no' }).expect(200);
+      const page = confirmationPage(asked.text);
+      expect(page).to.deep.include({
+        question: 'Withdraw Ada O’Neill from “Autumn heads”?',
+        consequences: [
+          'Her place goes to the next person on the waitlist, if there is one, and the cohort’s reminders to her stop.',
+        ],
+        action: withdrawPath,
+        fields: { _csrf, confirmed: 'yes' },
+        yes: 'Yes, withdraw Ada O’Neill',
+        back: `/cohorts/${id}/people`,
+      });
+      expect(dialogOf(people.text, withdrawPath)).to.equal([page.question, ...page.consequences].join(' '));
+      expect(await statusOf(id, ada.id)).to.equal('active');
+      expect(await statusOf(id, grace.id)).to.equal('waitlisted');
+
+      await agent.post(page.action).type('form').send(page.fields).expect(303);
+      expect(await statusOf(id, ada.id)).to.equal('withdrawn');
+      expect(await statusOf(id, grace.id)).to.equal('active');
+      // Not enrolled any more: nothing to ask, and the answer is the usual 404.
+      await agent.post(withdrawPath).type('form').send({ _csrf }).expect(404);
+    });
+
+    it('someone who may not withdraw a person is refused (404 or 403) before any question naming her is shown', async () => {
+      const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const open = await buildCohort({ facilitatorIds: [facilitator.id], selfEnrolment: true });
+      const p = await buildUser({ name: 'Private Person' });
+      for (const c of [hidden, open])
+        await enrolParticipant({ actor: 'system', cohortId: String(c._id), userId: p.id });
+      const other = await buildUser({ roles: ['facilitator'] });
+      const agent = await signIn(app, other.email, testPassword);
+      const _csrf = await csrfOf(agent, '/cohorts');
+      const post = (c: typeof hidden) =>
+        agent
+          .post(`/cohorts/${String(c._id)}/people/${p.id}/withdraw`)
+          .type('form')
+          .send({ _csrf });
+      const answers = [await post(hidden), await post(open)];
+      expect(answers.map((a) => a.status)).to.deep.equal([404, 403]);
+      for (const a of answers) expect(a.text).not.to.include('Private Person');
+      expect(await EnrolmentModel.countDocuments({ userId: p.id, status: 'active' })).to.equal(2);
+    });
   });
 
   it('when a person is enrolled twice, the second answer is 409 and one enrolment exists', async () => {

@@ -9,8 +9,9 @@ import { onDomainEvent } from '../../server/events.ts';
 import { calendarFeedUrl, rotateCalendarToken } from '../../server/services/cohorts/calendar.ts';
 import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { settings } from '../../server/settings.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
@@ -229,7 +230,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await agent
       .post('/calendar/token')
       .type('form')
-      .send({ _csrf: await csrfOf(agent, '/calendar') })
+      .send({ _csrf: await csrfOf(agent, '/calendar'), confirmed: 'yes' })
       .expect(303);
     await supertest(app).get(feedPath).expect(404);
     // The address names her (so the feed is found by _id); her id with any other secret, or no id, is a 404.
@@ -244,6 +245,33 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await supertest(app)
       .get(fresh.replace(`${participant.id}_`, ''))
       .expect(404);
+  });
+
+  it('making a new calendar address without JavaScript first asks, saying the old one stops working, and changes it only once she says yes', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const calendarPage = await agent.get('/calendar').expect(200);
+    const feedPath = /http:\/\/pathways\.test(\/calendar\/[A-Za-z0-9_-]+\.ics)/.exec(calendarPage.text)![1]!;
+    const _csrf = csrfFrom(calendarPage.text);
+    const asked = await agent.post('/calendar/token').type('form').send({ _csrf, confirmed: '' }).expect(200);
+    const page = confirmationPage(asked.text);
+    expect(page).to.deep.include({
+      question: 'Make a new calendar address?',
+      consequences: [
+        'The old address stops working at once: calendars subscribed to it stop showing your sessions until you subscribe again with the new one.',
+      ],
+      action: '/calendar/token',
+      fields: { _csrf, confirmed: 'yes' },
+      yes: 'Yes, make a new address',
+      back: '/calendar',
+    });
+    expect(dialogOf(calendarPage.text, '/calendar/token')).to.equal([page.question, ...page.consequences].join(' '));
+    await supertest(app).get(feedPath).expect(200);
+    expect((await agent.get('/calendar')).text).to.include(feedPath);
+
+    await agent.post(page.action).type('form').send(page.fields).expect(303);
+    await supertest(app).get(feedPath).expect(404);
+    expect((await agent.get('/calendar')).text).not.to.include(feedPath);
   });
 
   it('with SECRETS_ENCRYPTION_KEY the feed secret is stored sealed; an address made before the key still works', async () => {
@@ -363,5 +391,40 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .expect(303);
     const page = await agent.get(ok.headers.location!).expect(200);
     expect(page.text).to.include('Wednesday 1 September 2027, 09:00 GMT+1 (Europe/London)').and.to.include('Room 4');
+  });
+
+  it('cancelling on the web without JavaScript first asks, naming the session, its time in her own zone and who is emailed, and cancels only once she says yes', async () => {
+    const admin = await buildUser({ roles: ['admin'], timezone: 'Asia/Tokyo' });
+    const created = await schedule({ title: 'Governors’ briefing', startsAt: '2027-09-15T10:00' }).expect(201);
+    const id = created.body.id as string;
+    const agent = await signIn(app, admin.email, testPassword);
+    const form = await agent.get(`/sessions/${id}/edit`).expect(200);
+    const _csrf = csrfFrom(form.text);
+    const announced = events.length;
+    const asked = await agent.post(`/sessions/${id}/cancel`).type('form').send({ _csrf, confirmed: '' }).expect(200);
+    const page = confirmationPage(asked.text);
+    expect(page).to.deep.include({
+      question: 'Cancel the session “Governors’ briefing” on Wednesday 15 September 2027, 18:00 GMT+9 (Asia/Tokyo)?',
+      consequences: [
+        'Everyone enrolled will be emailed that it is cancelled, and it is marked cancelled in their calendars.',
+      ],
+      action: `/sessions/${id}/cancel`,
+      fields: { _csrf, confirmed: 'yes' },
+      yes: 'Yes, cancel the session',
+      back: `/sessions/${id}/edit`,
+    });
+    // With JavaScript, the form's dialog asks the same.
+    expect(dialogOf(form.text, `/sessions/${id}/cancel`)).to.equal([page.question, ...page.consequences].join(' '));
+    // A post with no field at all (an older page, a script) is asked too.
+    confirmationPage((await agent.post(`/sessions/${id}/cancel`).type('form').send({ _csrf }).expect(200)).text);
+    expect(await CohortSessionModel.findById(id).lean()).to.include({ status: 'scheduled', sequence: 0 });
+    expect(events.slice(announced)).to.deep.equal([]);
+
+    await agent.post(page.action).type('form').send(page.fields).expect(303);
+    expect(await CohortSessionModel.findById(id).lean()).to.include({ status: 'cancelled', sequence: 1 });
+    expect(events.slice(announced)).to.deep.equal([{ name: 'session.cancelled', sessionId: id }]);
+    // Cancelled already: nothing to ask, and nothing more happens.
+    await agent.post(`/sessions/${id}/cancel`).type('form').send({ _csrf }).expect(303);
+    expect(await CohortSessionModel.findById(id).lean()).to.include({ sequence: 1 });
   });
 });

@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
+import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { UserModel } from '../../models/User.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
@@ -124,5 +126,70 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     expect(wiring.described).to.have.length(4);
     for (const text of wiring.described) expect(text).to.include('must be one of present, late, excused, absent');
     await page.close();
+  });
+
+  it('cancelling a session asks first: with JavaScript in a dialog (dismissed: nothing; accepted: cancelled at once), without it on a page of its own', async function () {
+    this.timeout(90_000);
+    const facilitator = (await UserModel.findOne({ email: 'facilitator@pathways.test' }).lean())!;
+    const runs = await CohortModel.find({ facilitatorIds: facilitator._id }, { _id: 1 }).lean();
+    // Sessions to come that the other tests here do not use.
+    const [first, second] = await CohortSessionModel.find({
+      cohortId: { $in: runs.map((c) => c._id) },
+      status: 'scheduled',
+      startsAt: { $gt: new Date() },
+      title: { $ne: 'Week 7 workshop' },
+    })
+      .sort({ startsAt: -1 })
+      .limit(2)
+      .lean();
+    const statusOf = async (id: unknown) => (await CohortSessionModel.findById(id).lean())!.status;
+    // The question names the session and its time in her zone, the zone named: "… 10:00 GMT+1 (Europe/London)?"
+    const question = (title: string, after: string) =>
+      new RegExp(
+        `^Cancel the session “${title.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}” on .+ \\([A-Za-z_/]+\\)\\?${after}`,
+      );
+
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/sessions/${String(first!._id)}/edit`);
+    const asked: string[] = [];
+    page.once('dialog', (dialog) => {
+      asked.push(dialog.message());
+      void dialog.dismiss();
+    });
+    await page.getByRole('button', { name: 'Cancel session' }).click();
+    expect(asked).to.have.length(1);
+    expect(asked[0]).to.match(question(first!.title, ' Everyone enrolled will be emailed'));
+    expect(new URL(page.url()).pathname).to.equal(`/sessions/${String(first!._id)}/edit`);
+    expect(await statusOf(first!._id)).to.equal('scheduled');
+    page.once('dialog', (dialog) => void dialog.accept());
+    await page.getByRole('button', { name: 'Cancel session' }).click();
+    await page.waitForURL((url) => url.pathname === `/sessions/${String(first!._id)}`);
+    expect(await page.locator('.flash').first().textContent()).to.include('Session cancelled');
+    expect(await statusOf(first!._id)).to.equal('cancelled');
+
+    // The page a post without confirming gets (no JavaScript, or an old page) passes the WCAG checks.
+    await page.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/edit`);
+    await page.locator(`form[action$="/cancel"]`).evaluate((form: HTMLFormElement) => form.submit());
+    await page.waitForURL((url) => url.pathname.endsWith('/cancel'));
+    expect(await page.getByRole('heading', { level: 1 }).textContent()).to.match(question(second!.title, '$'));
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await page.close();
+
+    const noScript = await ui.browser.newContext({ javaScriptEnabled: false });
+    const plain = await noScript.newPage();
+    await signInInBrowser(plain, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    await plain.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/edit`);
+    await plain.getByRole('button', { name: 'Cancel session' }).click();
+    await plain.waitForURL((url) => url.pathname.endsWith('/cancel'));
+    expect(await plain.getByRole('heading', { level: 1 }).textContent()).to.match(question(second!.title, '$'));
+    expect(await statusOf(second!._id)).to.equal('scheduled');
+    expect(await plain.getByRole('link', { name: 'No, go back' }).getAttribute('href')).to.equal(
+      `/sessions/${String(second!._id)}/edit`,
+    );
+    await plain.getByRole('button', { name: 'Yes, cancel the session' }).click();
+    await plain.waitForURL((url) => url.pathname === `/sessions/${String(second!._id)}`);
+    expect(await statusOf(second!._id)).to.equal('cancelled');
+    await noScript.close();
   });
 });

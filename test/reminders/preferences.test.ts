@@ -86,6 +86,35 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(bad.text).to.include('Choose single emails or a daily digest');
   });
 
+  it('when her delivery choice is refused, the error summary links to the choice’s radios, whose group is described by the message, and nothing is saved', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const page = await agent.get('/account/notifications').expect(200);
+    expect(page.text).to.include('<fieldset id="field-emailDigest">');
+    const bad = await agent
+      .post('/account/notifications')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&kinds=session-reminder&emailDigest=weekly&digestWeekday=1`,
+      )
+      .expect(422);
+    const link = /<div class="error-summary"[\s\S]*?<a href="#([^"]+)">([^<]*)<\/a>/.exec(bad.text)!;
+    expect(link.slice(1)).to.deep.equal([
+      'field-emailDigest',
+      'How to receive them: Choose single emails or a daily digest.',
+    ]);
+    const group = /<fieldset id="field-emailDigest"([^>]*)>([\s\S]*?)<\/fieldset>/.exec(bad.text)!;
+    expect(bad.text.match(/id="field-emailDigest"/g)).to.have.length(1);
+    expect(group[1]).to.include('aria-describedby="field-emailDigest-error"');
+    expect(group[2])
+      .to.match(/<p class="error-message" id="field-emailDigest-error">.*Choose single emails or a daily digest\.<\/p>/)
+      .and.to.include('name="emailDigest" value="single"')
+      .and.to.include('name="emailDigest" value="daily"');
+    const saved = (await UserModel.findById(user.id).lean())!;
+    expect(saved.mutedKinds).to.deep.equal([]);
+    expect(saved.emailDigest ?? 'single').to.equal('single');
+  });
+
   it('the email settings page gives the digest times as 08:00 in her own zone, and names it', async () => {
     const facilitator = await buildUser({ roles: ['facilitator'], timezone: 'America/Toronto' });
     const page = await (await signIn(app, facilitator.email, testPassword)).get('/account/notifications').expect(200);

@@ -263,6 +263,25 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
 }
 
 /**
+ * What withdrawing a person would change, for her confirmation (the same refusals as withdrawParticipant): the
+ * cohort, her name and whether she holds a place or waits for one; null when she is not enrolled (withdrawing then
+ * answers 404).
+ */
+export async function withdrawalToConfirm(props: { actor: Express.User; cohortId: string; userId: string }) {
+  const cohort = await loadCohort(props.cohortId);
+  if (!canChangeEnrolment(props.actor, cohort, props.userId, 'withdraw', null))
+    await refuseEnrolmentChange(props.actor, props.cohortId);
+  if (!isObjectId(props.userId)) return null;
+  const enrolment = await EnrolmentModel.findOne(
+    { cohortId: cohort._id, userId: props.userId, status: { $in: ['active', 'waitlisted'] } },
+    { status: 1 },
+  ).lean();
+  if (!enrolment) return null;
+  const person = (await namesOf([props.userId])).get(props.userId);
+  return { cohort, name: person?.name ?? '', waitlisted: enrolment.status === 'waitlisted' };
+}
+
+/**
  * Withdraws a person (those who run the cohort, or she herself; refusals as for enrolParticipant): her place is
  * freed and the first person on the waitlist takes it.
  */

@@ -22,6 +22,7 @@ export {
   enrolParticipant,
   fillFromWaitlist,
   withdrawParticipant,
+  withdrawalToConfirm,
   rosterOf,
   activeAmong,
   isActivelyEnrolled,
