@@ -121,6 +121,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: networkSchema,
       success: { status: 201, description: 'The network', schema: networkOut },
+      errors: [409],
     },
     async ({ user, body }) => presentNetwork(await createNetwork({ actor: user, ...body })),
   );
@@ -308,8 +309,8 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       flash(req, 'success', messages.created(network.name));
       res.redirect(303, `/networks/${String(network._id)}`);
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return formPage(req, res, { status: 422, errors, errorList: list });
+      const { status, errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status, errors, errorList: list });
     }
   });
   web.get('/networks/:id', requireSignIn, (req, res) => networkPage(req, res));
@@ -327,8 +328,8 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     try {
       await updateNetwork({ actor: req.user!, networkId: network.id, ...form.data });
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return formPage(req, res, { status: 422, network, errors, errorList: list });
+      const { status, errors, list } = formErrorsFrom(error);
+      return formPage(req, res, { status, network, errors, errorList: list });
     }
     flash(req, 'success', messages.saved);
     res.redirect(303, `/networks/${network.id}`);

@@ -35,9 +35,16 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** A clash with what is stored (a duplicate, a state changed meanwhile); `errors` names the field, if one clashes. */
 export class ConflictError extends DomainError {
   readonly status = 409;
   readonly title = 'Conflict';
+  constructor(
+    message: string,
+    public readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
 }
 
 export class ValidationError extends DomainError {

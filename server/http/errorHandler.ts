@@ -1,5 +1,5 @@
 import type { NextFunction, Request, Response } from 'express';
-import { DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
+import { ConflictError, DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
 import { logger } from '../logger.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
@@ -20,7 +20,7 @@ function toProblem(error: unknown, req: Request): Problem {
       status: error.status,
       title: error.title,
       detail: error.message,
-      errors: error instanceof ValidationError ? error.errors : undefined,
+      errors: error instanceof ValidationError || error instanceof ConflictError ? error.errors : undefined,
       extensions: error.extensions,
     };
   }
@@ -78,7 +78,7 @@ export function notFoundHandler(req: Request, _res: Response, next: NextFunction
     new NotFoundError(
       isApiRequest(req)
         ? 'There is nothing at this address.'
-        : 'There is no page at this address. Check the link, or go back to your dashboard.',
+        : 'There is no page at this address. Check the link, or use one of the links below.',
     ),
   );
 }

@@ -31,6 +31,25 @@ const formatNames: Record<string, string> = {
 
 const sized = (origin: string | undefined) => (origin ? sizedUnits[origin] : undefined);
 
+/** "a number", "a number or text", "a number, text or a list". */
+const eitherOf = (names: string[]): string =>
+  names.length > 1 ? `${names.slice(0, -1).join(', ')} or ${names.at(-1)!}` : (names[0] ?? '');
+
+/**
+ * A value of none of a union's types (an object where a number or text is expected): zod says only "Invalid input".
+ * When every option refused it for its type alone, it is told which types would do; otherwise zod's wording stays.
+ */
+function unionMessage(branches: z.core.$ZodIssue[][]): string | undefined {
+  const expected: string[] = [];
+  for (const issues of branches) {
+    const [issue] = issues;
+    if (issues.length !== 1 || issue!.code !== 'invalid_type' || issue!.path.length) return undefined;
+    const name = typeNames[issue!.expected] ?? issue!.expected;
+    if (!expected.includes(name)) expected.push(name);
+  }
+  return expected.length ? `must be ${eitherOf(expected)}` : undefined;
+}
+
 export function plainMessage(issue: Issue): string | undefined {
   switch (issue.code) {
     case 'invalid_type':
@@ -60,6 +79,10 @@ export function plainMessage(issue: Issue): string | undefined {
     case 'invalid_format': {
       const format = formatNames[issue.format];
       return format ? `must be ${format}` : 'is not in the expected form';
+    }
+    case 'invalid_union': {
+      const message = unionMessage(issue.errors);
+      return message && (issue.input === undefined || issue.input === null) ? 'is required' : message;
     }
     case 'not_multiple_of':
       return Number(issue.divisor) === 1 ? 'must be a whole number' : `must be a multiple of ${String(issue.divisor)}`;

@@ -14,9 +14,11 @@ import {
   setModuleArchived,
   updateModule,
 } from '../../server/services/learning/programmes.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
 const newModule = {
@@ -169,6 +171,37 @@ describe('learning: authoring programmes and modules', () => {
         const waits = (m: typeof ma, on: string) => m!.prerequisites.some((p) => String(p) === on);
         expect(waits(ma, b.id) && waits(mb, a.id)).to.equal(false);
       }
+    });
+
+    it('when an edit is refused because another made a circle meanwhile, none of it is saved: its title and prerequisites stay as they were', async () => {
+      const programme = await buildProgramme();
+      const a = await buildModule(programme.id, { title: 'A as it was' });
+      const b = await buildModule(programme.id, { title: 'B as it was' });
+      const before = (await ModuleModel.findById(a.id).lean())!;
+      // A's edit reads the prerequisites (no circle yet) and waits; B's edit is saved meanwhile; then A's lands.
+      const held = holdNextCall(ModuleModel, 'find', { lean: true });
+      try {
+        const refused = updateModule({ actor: author, moduleId: a.id, input: inputOf('A renamed', [b.id]) });
+        const outcome = refused.then(
+          () => null,
+          (error: unknown) => error,
+        );
+        await held.reached;
+        held.restore();
+        await updateModule({ actor: author, moduleId: b.id, input: inputOf('B renamed', [a.id]) });
+        held.release();
+        expect(await outcome).to.be.instanceOf(ValidationError);
+      } finally {
+        held.restore();
+        held.release();
+      }
+      const [ma, mb] = [(await ModuleModel.findById(a.id).lean())!, (await ModuleModel.findById(b.id).lean())!];
+      expect(ma.title).to.equal('A as it was');
+      expect(ma.body).to.equal(before.body);
+      expect(ma.estimatedMinutes).to.equal(before.estimatedMinutes);
+      expect(ma.prerequisites.map(String)).to.deep.equal([]);
+      expect(mb.title).to.equal('B renamed');
+      expect(mb.prerequisites.map(String)).to.deep.equal([a.id]);
     });
 
     it('an edit saved while the module is archived or moved elsewhere keeps the archive and the order', async () => {
@@ -545,7 +578,7 @@ describe('learning: authoring programmes and modules', () => {
     const agent = await signIn(app, adminUser.email, testPassword);
     const _csrf = await csrfOf(agent, `/programmes/${programme.id}`);
     await agent.post(`/modules/${b.id}/move`).type('form').send({ _csrf, direction: 'up' }).expect(303);
-    await agent.post(`/modules/${c.id}/archive`).type('form').send({ _csrf }).expect(303);
+    await agent.post(`/modules/${c.id}/archive`).type('form').send({ _csrf, confirmed: 'yes' }).expect(303);
     const shown = await supertest(app).get(`/api/v1/programmes/${programme.id}`).set(admin).expect(200);
     expect(
       shown.body.modules.map(
@@ -554,6 +587,48 @@ describe('learning: authoring programmes and modules', () => {
     ).to.deep.equal(['B', 'A', 'C(archived)']);
     await agent.post(`/modules/${c.id}/restore`).type('form').send({ _csrf }).expect(303);
     expect((await ModuleModel.findById(c.id).lean())!.archived).to.equal(false);
+  });
+
+  it('archiving a module on the web without JavaScript first asks, naming the module and its programme, and archives only once she says yes', async () => {
+    const programme = await buildProgramme({ title: 'New heads' });
+    const module = await buildModule(programme.id, { title: 'Quarterly <b>review</b>' });
+    const mine = await buildUser({ roles: ['facilitator'] });
+    const stranger = await buildUser({ roles: ['facilitator'] });
+    await buildCohort(programme.id, { facilitatorIds: [mine.id] });
+    await buildCohort((await buildProgramme()).id, { facilitatorIds: [stranger.id] });
+    const path = `/modules/${module.id}/archive`;
+
+    const strangerAgent = await signIn(app, stranger.email, testPassword);
+    const refused = await strangerAgent
+      .post(path)
+      .type('form')
+      .send({ _csrf: await csrfOf(strangerAgent, '/programmes') })
+      .expect(403);
+    expect(refused.text).not.to.include('Quarterly');
+
+    const agent = await signIn(app, mine.email, testPassword);
+    const programmePage = await agent.get(`/programmes/${programme.id}`).expect(200);
+    const _csrf = csrfFrom(programmePage.text);
+    const asked = await agent.post(path).type('form').send({ _csrf, confirmed: '' }).expect(200);
+    const page = confirmationPage(asked.text);
+    expect(page).to.deep.include({
+      question: 'Archive the module “Quarterly <b>review</b>” of “New heads”?',
+      consequences: [
+        'It no longer counts towards anyone’s progress, and participants no longer see it. Completions are kept, and you can restore it later.',
+      ],
+      action: path,
+      fields: { _csrf, confirmed: 'yes' },
+      yes: 'Yes, archive the module',
+      back: `/programmes/${programme.id}`,
+    });
+    expect(asked.text).not.to.include('<b>review</b>');
+    expect(dialogOf(programmePage.text, path)).to.equal([page.question, ...page.consequences].join(' '));
+    expect((await ModuleModel.findById(module.id).lean())!.archived).to.equal(false);
+
+    await agent.post(page.action).type('form').send(page.fields).expect(303);
+    expect((await ModuleModel.findById(module.id).lean())!.archived).to.equal(true);
+    // Archived already: nothing to ask.
+    await agent.post(path).type('form').send({ _csrf }).expect(303);
   });
 
   it('drafts are hidden from participants (404), published programmes are listed', async () => {

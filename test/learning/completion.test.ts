@@ -115,6 +115,42 @@ describe('learning: completing modules (API)', () => {
     expect(await QuizAttemptModel.countDocuments({ userId: user.id })).to.equal(0);
   });
 
+  it('quiz answers that list a choice twice are a 422 naming that answer, and are not counted as an attempt', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    const res = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1], [0, 0, 2]] })
+      .expect(422);
+    expect(res.headers['content-type']).to.match(/problem\+json/);
+    expect(res.body.errors).to.deep.equal([{ path: 'answers.1', message: 'lists a choice twice' }]);
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id })).to.equal(0);
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
+  });
+
+  it('once a module is completed, a body that does not fit it is still a 422; a valid repeat is the same 200', async () => {
+    const programme = await buildProgramme();
+    const view = await buildModule(programme.id);
+    const quiz = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    const post = (id: string, body: object) =>
+      supertest(app).post(`/api/v1/modules/${id}/completion`).set(auth).send(body);
+    await post(view.id, {}).expect(200);
+    await post(quiz.id, { answers: [[1], [0, 2]] }).expect(200);
+    const wrongKind = await post(view.id, { reflection }).expect(422);
+    expect(wrongKind.body.errors[0].path).to.equal('reflection');
+    expect((await post(quiz.id, {}).expect(422)).body.errors[0].path).to.equal('answers');
+    expect((await post(quiz.id, { answers: [[7], [0]] }).expect(422)).body.errors[0].path).to.equal('answers.0');
+    expect((await post(quiz.id, { answers: [[1, 1], [0]] }).expect(422)).body.errors[0].path).to.equal('answers.0');
+    expect((await post(view.id, {}).expect(200)).body).to.include({ completed: true, alreadyCompleted: true });
+    const repeat = await post(quiz.id, { answers: [[1], [0, 2]] }).expect(200);
+    expect(repeat.body).to.include({ completed: true, alreadyCompleted: true, score: 100 });
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(2);
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id })).to.equal(1);
+  });
+
   it('quiz answers never reach a learner before she passes, even once the module is unlocked; after passing she sees them', async () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });

@@ -51,16 +51,18 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(await NetworkModel.countDocuments({ name: 'Sneaky' })).to.equal(0);
   });
 
-  it('refuses a second network with the same name (any case) and bad fields with 422 and field errors', async () => {
+  it('refuses a second network with the same name (any case) with 409 naming the field, and bad fields with 422', async () => {
     const auth = await bearer(admin);
     await buildNetwork({ name: 'Flexible working' });
     const dup = await supertest(app)
       .post('/api/v1/networks')
       .set('Authorization', auth)
       .send({ name: '  FLEXIBLE   working ', kind: 'interest', description: '', joining: 'open' })
-      .expect(422);
+      .expect(409);
     expect(dup.headers['content-type']).to.match(/application\/problem\+json/);
-    expect(dup.body.errors[0].path).to.equal('name');
+    expect(dup.body).to.include({ status: 409, title: 'Conflict' });
+    expect(dup.body.errors).to.deep.equal([{ path: 'name', message: 'another network already has this name' }]);
+    expect(await NetworkModel.countDocuments({ nameKey: 'flexible working' })).to.equal(1);
     const bad = await supertest(app)
       .post('/api/v1/networks')
       .set('Authorization', auth)

@@ -60,6 +60,41 @@ describe('networks: pages', () => {
     await participant.get('/networks/new').expect(403);
   });
 
+  it('a name another network has (any case) is refused on the form with 409, shown at the name field with what she typed kept; an edit alike', async () => {
+    await buildNetwork({ name: 'Governors who lead' });
+    const other = await buildNetwork({ name: 'Trust leaders' });
+    const agent = await signIn(app, admin.email, testPassword);
+    const dup = await agent
+      .post('/networks')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, '/networks/new'),
+        name: 'GOVERNORS who lead',
+        kind: 'interest',
+        joining: 'open',
+        region: 'Kept region',
+      })
+      .expect(409);
+    expect(dup.text).to.include('There is a problem');
+    expect(dup.text).to.include('another network already has this name');
+    expect(dup.text).to.match(/id="field-name"[^>]*aria-invalid="true"/);
+    expect(dup.text).to.include('value="GOVERNORS who lead"');
+    expect(dup.text).to.include('value="Kept region"');
+    const rename = await agent
+      .post(`/networks/${other.id}`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/networks/${other.id}/edit`),
+        name: 'Governors  who lead',
+        kind: 'interest',
+        joining: 'open',
+      })
+      .expect(409);
+    expect(rename.text).to.include('another network already has this name');
+    expect(rename.text).to.include('value="Governors  who lead"');
+    expect((await NetworkModel.findById(other.id).lean())!.name).to.equal('Trust leaders');
+  });
+
   it('browses and searches networks with member counts', async () => {
     await buildNetwork(
       { name: 'WomenEd Canada', kind: 'regional', country: 'CA' },

@@ -205,6 +205,26 @@ describe('research: consent and surveys', () => {
       expect(await SurveyResponseModel.countDocuments({ surveyId: survey.id })).to.equal(1);
     });
 
+    it('when an answer is an object or a list, it answers 422 in plain words naming the answer, and records nothing', async () => {
+      const cohort = await buildCohort();
+      const her = await buildUser();
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(1)));
+      const survey = await surveyOf(cohort, 'Start');
+      const path = `/api/v1/surveys/${survey.id}/responses`;
+      const res = await supertest(app)
+        .post(path)
+        .set('Authorization', await bearer(her))
+        .send({ answers: { confidence: { $gt: 0 }, role: ['Head'] } })
+        .expect(422);
+      expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+      expect(res.body.errors).to.deep.include.members([
+        { path: 'answers.confidence', message: 'must be a number or text' },
+        { path: 'answers.role', message: 'must be a number or text' },
+      ]);
+      expect(JSON.stringify(res.body)).to.not.include('Invalid input');
+      expect(await SurveyResponseModel.countDocuments({ surveyId: survey.id })).to.equal(0);
+    });
+
     it('someone not invited to a survey is answered as for an unknown one (404, web and API) and nothing is recorded', async () => {
       const cohort = await buildCohort();
       const her = await buildUser();

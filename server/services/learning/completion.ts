@@ -9,7 +9,15 @@ import { emitDomainEvent } from '../../events.ts';
 import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
 import { currentEnrolment } from './learners.ts';
-import { loadModule, loadProgramme, modulesOf, presentModule, ruleOf } from './programmes.ts';
+import {
+  choiceTwice,
+  listsAChoiceTwice,
+  loadModule,
+  loadProgramme,
+  modulesOf,
+  presentModule,
+  ruleOf,
+} from './programmes.ts';
 
 const messages = {
   notEnrolled: 'You are not enrolled in a cohort of this programme, so your progress cannot be recorded.',
@@ -126,9 +134,48 @@ function checkAnswers(questions: { choices: string[] }[], answers: number[][] | 
     ...(given.some((c) => c < 0 || c >= questions[i]!.choices.length)
       ? [{ path: `answers.${i}`, message: messages.answerRange }]
       : []),
+    ...(listsAChoiceTwice(given) ? [{ path: `answers.${i}`, message: choiceTwice }] : []),
   ]);
   if (errors.length) throw new ValidationError('Some answers need correcting.', errors);
   return answers;
+}
+
+/**
+ * Her body, checked against the module's rule before her progress is looked at (prerequisites, a completion already
+ * recorded): a body that does not fit the module is a 422 even when she completed it, and only a valid repeat is the
+ * idempotent 200. (It comes after the enrolment check, so the rule of a module is not told to someone outside it.)
+ * Returns what a completion stores and, for a quiz, her answers to grade.
+ */
+function checkInput(module: Module, input: CompletionInput): { record: Partial<Completion>; answers?: number[][] } {
+  const rule = ruleOf(module);
+  const unexpected = Object.keys(input).filter((k) =>
+    rule.type === 'view'
+      ? true
+      : rule.type === 'reflection'
+        ? !['reflection', 'shareWithFacilitators'].includes(k)
+        : k !== 'answers',
+  );
+  if (unexpected.length)
+    throw new ValidationError(
+      messages.wrongFields,
+      unexpected.map((k) => ({ path: k, message: `is not used by a ${rule.type} module` })),
+    );
+  if (rule.type === 'quiz') return { record: {}, answers: checkAnswers(rule.questions ?? [], input.answers) };
+  if (rule.type !== 'reflection') return { record: {} };
+  const reflection = (input.reflection ?? '').trim();
+  const minWords = rule.minWords ?? 0;
+  const words = wordsIn(reflection);
+  if (!reflection)
+    throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], {
+      minWords,
+    });
+  if (words < minWords)
+    throw new ValidationError(
+      messages.reflectionShort(minWords),
+      [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }],
+      { minWords, words },
+    );
+  return { record: { reflection, reflectionShared: input.shareWithFacilitators === true } };
 }
 
 /**
@@ -151,6 +198,7 @@ export async function completeModule(props: {
   if (module.archived) throw new ValidationError(messages.archived);
   const state = await learnerState(actor.id, module);
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
+  const { record, answers } = checkInput(module, input);
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completionResult(state.completion, true, null);
   if (state.missing.length) {
@@ -160,41 +208,8 @@ export async function completeModule(props: {
       { reason: 'prerequisites', missingPrerequisites: state.missing.map((m) => String(m._id)) },
     );
   }
-  const fields: Partial<Completion> = {};
-  const type = ruleOf(module).type;
-  const unexpected = Object.keys(input).filter((k) =>
-    type === 'view'
-      ? true
-      : type === 'reflection'
-        ? !['reflection', 'shareWithFacilitators'].includes(k)
-        : k !== 'answers',
-  );
-  if (unexpected.length)
-    throw new ValidationError(
-      messages.wrongFields,
-      unexpected.map((k) => ({ path: k, message: `is not used by a ${type} module` })),
-    );
-  if (type === 'reflection') {
-    const reflection = (input.reflection ?? '').trim();
-    const minWords = ruleOf(module).minWords ?? 0;
-    const words = wordsIn(reflection);
-    if (!reflection)
-      throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], {
-        minWords,
-      });
-    if (words < minWords)
-      throw new ValidationError(
-        messages.reflectionShort(minWords),
-        [{ path: 'reflection', message: messages.reflectionShortField(minWords, words) }],
-        { minWords, words },
-      );
-    fields.reflection = reflection;
-    fields.reflectionShared = input.shareWithFacilitators === true;
-  }
-  if (type === 'quiz') {
-    const questions = ruleOf(module).questions ?? [];
-    const answers = checkAnswers(questions, input.answers);
-    const score = gradeQuiz(questions, answers);
+  if (answers) {
+    const score = gradeQuiz(ruleOf(module).questions ?? [], answers);
     const passed = score >= (ruleOf(module).passMark ?? 0);
     await QuizAttemptModel.create({
       userId: actor.id,
@@ -211,12 +226,12 @@ export async function completeModule(props: {
         score,
         passMark: ruleOf(module).passMark ?? 0,
       });
-    fields.score = score;
+    record.score = score;
   }
   let completion: Completion;
   try {
     const created = await CompletionModel.create({
-      ...fields,
+      ...record,
       userId: actor.id,
       moduleId: module._id,
       cohortId,

@@ -173,6 +173,10 @@ export async function modulesOf(
   return includeArchived ? [...own.filter((m) => !m.archived), ...own.filter((m) => m.archived)] : own;
 }
 
+/** A list of a question's choices (its correct ones, or a learner's answer) may name each choice once. */
+export const listsAChoiceTwice = (choices: number[]): boolean => new Set(choices).size !== choices.length;
+export const choiceTwice = 'lists a choice twice';
+
 function checkQuiz(rule: CompletionRule): FieldError[] {
   if (rule.type !== 'quiz') return [];
   const errors: FieldError[] = [];
@@ -188,8 +192,7 @@ function checkQuiz(rule: CompletionRule): FieldError[] {
         path: `completion.questions.${i}.correct`,
         message: 'must be indexes of its choices (counting from 0)',
       });
-    if (new Set(q.correct).size !== q.correct.length)
-      errors.push({ path: `completion.questions.${i}.correct`, message: 'lists a choice twice' });
+    if (listsAChoiceTwice(q.correct)) errors.push({ path: `completion.questions.${i}.correct`, message: choiceTwice });
   });
   return errors;
 }
@@ -313,7 +316,7 @@ async function atTheEnd<T>(programmeId: Types.ObjectId, write: (position: number
  * read (an archive or a reorder meanwhile is kept: it is read again); with `expectedVersion` (an API edit merged with
  * the module it read), a module edited meanwhile is a 409 rather than a silent undo. Two edits that would each make
  * the other module wait both pass the check above; so each looks again after its write and, finding a circle, takes
- * back the prerequisites it added (removing prerequisites never makes a circle) and answers 422.
+ * back the whole edit (removing prerequisites never makes a circle) and answers 422: see takeBack.
  */
 export async function updateModule(props: {
   actor: Express.User;
@@ -349,13 +352,37 @@ export async function updateModule(props: {
   if (added.length) {
     const known = await prerequisiteGraph(module.programmeId);
     if (waitsFor(known, String(module._id), known.get(String(module._id)) ?? [])) {
-      await ModuleModel.updateOne({ _id: module._id }, { $pullAll: { prerequisites: added } });
+      await takeBack(current, Object.keys(fields));
       throw new ValidationError('Some details of the module need correcting.', [
         { path: 'prerequisites', message: messages.prerequisiteCycle },
       ]);
     }
   }
   return loadModule(module._id);
+}
+
+/**
+ * Puts back the content `replaced` had before a refused edit wrote over it: every field the edit wrote (not only its
+ * prerequisites), so a 422 leaves nothing of it behind. One conditional write, over the version the edit wrote: if
+ * another edit has been saved over it since, that edit's content stands. Its place and archived flag are not
+ * touched (an archive or a reorder meanwhile is kept). The version moves on rather than back, so an edit that read
+ * the refused content never lands over what is put back: its write, over the version it read, misses and it reads
+ * again (an API edit, which names the version it merged with, answers 409).
+ */
+async function takeBack(replaced: Module, fields: string[]): Promise<void> {
+  const wrote = (replaced.version ?? 0) + 1;
+  const previous = replaced as unknown as Record<string, unknown>;
+  const restore: Record<string, unknown> = { version: wrote + 1, updatedAt: previous.updatedAt ?? new Date() };
+  const missing: Record<string, 1> = {};
+  for (const field of fields) {
+    if (previous[field] === undefined) missing[field] = 1;
+    else restore[field] = previous[field];
+  }
+  await ModuleModel.updateOne(
+    { _id: replaced._id, version: wrote },
+    { $set: restore, ...(Object.keys(missing).length ? { $unset: missing } : {}) },
+    { timestamps: false },
+  );
 }
 
 /**

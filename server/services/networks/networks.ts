@@ -14,7 +14,8 @@ import { admitMember } from './members.ts';
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
 const messages = {
   notFound: 'We could not find that network.',
-  nameTaken: 'another network already has this name',
+  nameTaken: 'A network with this name already exists.',
+  nameTakenField: 'another network already has this name',
   unknownUsers: 'names someone who has no account',
   unknownCountry: 'must be a country code from the list',
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
@@ -38,12 +39,24 @@ export async function findNetwork(networkId: string): Promise<Network> {
   return network;
 }
 
+/** Two networks may not share a name: a duplicate is a conflict (409), named at the field she typed it in. */
+const nameTaken = () => new ConflictError(messages.nameTaken, [{ path: 'name', message: messages.nameTakenField }]);
+
+/**
+ * Did a write fail because another network has this name? The unique index on `nameKey` refused it (FerretDB reports
+ * an update refused by a unique index as a generic error, so the name is looked up).
+ */
+async function nameHeldByAnother(error: unknown, nameKey: string, networkId?: Types.ObjectId): Promise<boolean> {
+  if (isDuplicateKeyError(error)) return true;
+  return Boolean(await NetworkModel.exists({ nameKey, ...(networkId ? { _id: { $ne: networkId } } : {}) }));
+}
+
 function checkCountry(country: string | undefined): void {
   if (country && !isCountryCode(country))
     throw new ValidationError('Some details need correcting.', [{ path: 'country', message: messages.unknownCountry }]);
 }
 
-/** Creates a network (admins). Two networks may not share a name, whatever the case and spacing (unique index). */
+/** Creates a network (admins). Two networks may not share a name, whatever the case and spacing (unique index): 409. */
 export async function createNetwork(props: { actor: Express.User } & NetworkInput): Promise<Network> {
   const { actor, ...input } = props;
   if (!canManageNetworks(actor)) throw new ForbiddenError();
@@ -56,8 +69,7 @@ export async function createNetwork(props: { actor: Express.User } & NetworkInpu
     });
     return created.toObject() as Network;
   } catch (error) {
-    if (isDuplicateKeyError(error))
-      throw new ValidationError('Some details need correcting.', [{ path: 'name', message: messages.nameTaken }]);
+    if (await nameHeldByAnother(error, nameKeyOf(input.name))) throw nameTaken();
     throw error;
   }
 }
@@ -86,8 +98,7 @@ export async function updateNetwork(
       },
     );
   } catch (error) {
-    if (isDuplicateKeyError(error))
-      throw new ValidationError('Some details need correcting.', [{ path: 'name', message: messages.nameTaken }]);
+    if (await nameHeldByAnother(error, nameKeyOf(input.name), new Types.ObjectId(networkId))) throw nameTaken();
     throw error;
   }
   return findNetwork(networkId);
