@@ -6,15 +6,23 @@ import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
-import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
-import { formLimiter } from '../server/http/rateLimits.ts';
+import {
+  emailLinkForm,
+  formBody,
+  formErrorsFrom,
+  formRefusalFrom,
+  parseFilters,
+  parseForm,
+  renderFormWithErrors,
+} from '../server/http/forms.ts';
+import { connectionOf, formLimiter } from '../server/http/rateLimits.ts';
 import { emailAddress, paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import * as pledge from '../server/services/pledge/index.ts';
 
 const messages = {
-  tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
+  chooseType: 'choose the type of organisation',
   tooManyLinkRequests: 'Too many requests for links. Please wait a few minutes and try again.',
   linkSent:
     'If this address has signed the Pledge, we have emailed it a link to manage the signature. The link works once, for 24 hours.',
@@ -61,7 +69,7 @@ export const signSchema = z
   })
   .superRefine((value, ctx) => {
     if (value.kind === 'organisation' && !value.organisationType)
-      ctx.addIssue({ code: 'custom', path: ['organisationType'], message: 'choose the type of organisation' });
+      ctx.addIssue({ code: 'custom', path: ['organisationType'], message: messages.chooseType });
   });
 
 const listQuerySchema = z.strictObject({
@@ -87,34 +95,56 @@ const countsSchema = z.object({
   byRegion: z.record(z.string(), z.number()),
 });
 
-/** Web sign forms: one page per kind; the checkbox arrives as "yes"; empty fields are absent; the honeypot is dropped. */
+/**
+ * Web sign forms: one page per kind, their fields in the order the form shows them (so the error summary lists them
+ * in that order); the checkbox arrives as "yes"; the honeypot is dropped. An empty required field is absent (its
+ * error is "is required"); the optional role is passed as typed, so that emptying it clears it when she signs again
+ * (a role missing from the body, as from an older page, leaves it as it is).
+ */
+const signForms = {
+  organisation: z.strictObject({
+    kind: z.literal('organisation'),
+    name: signSchema.shape.name,
+    organisationType: z.enum(organisationTypes, { error: messages.chooseType }),
+    contactName: text(120),
+    email: signSchema.shape.email,
+    region: signSchema.shape.region,
+    country,
+  }),
+  individual: z.strictObject({
+    kind: z.literal('individual'),
+    name: signSchema.shape.name,
+    role: signSchema.shape.role,
+    email: signSchema.shape.email,
+    region: signSchema.shape.region,
+    country,
+    showName: z.boolean(),
+  }),
+};
 const signFormSchema = (kind: 'organisation' | 'individual') =>
-  z.preprocess(
-    (raw) => {
-      const b = (raw ?? {}) as Record<string, unknown>;
-      const pick = (k: string) => (typeof b[k] === 'string' && (b[k] as string).trim() !== '' ? b[k] : undefined);
-      return kind === 'organisation'
-        ? {
-            kind,
-            name: pick('name') ?? '',
-            email: pick('email') ?? '',
-            organisationType: pick('organisationType'),
-            contactName: pick('contactName') ?? '',
-            region: pick('region') ?? '',
-            country: pick('country') ?? '',
-          }
-        : {
-            kind,
-            name: pick('name') ?? '',
-            email: pick('email') ?? '',
-            role: pick('role'),
-            region: pick('region') ?? '',
-            country: pick('country') ?? '',
-            showName: b.showName === 'yes',
-          };
-    },
-    kind === 'organisation' ? signSchema.and(z.object({ contactName: text(120) })) : signSchema,
-  );
+  z.preprocess((raw) => {
+    const b = (raw ?? {}) as Record<string, unknown>;
+    const pick = (k: string) => (typeof b[k] === 'string' && (b[k] as string).trim() !== '' ? b[k] : undefined);
+    return kind === 'organisation'
+      ? {
+          kind,
+          name: pick('name') ?? '',
+          organisationType: pick('organisationType'),
+          contactName: pick('contactName') ?? '',
+          email: pick('email') ?? '',
+          region: pick('region') ?? '',
+          country: pick('country') ?? '',
+        }
+      : {
+          kind,
+          name: pick('name') ?? '',
+          role: typeof b.role === 'string' ? b.role : undefined,
+          email: pick('email') ?? '',
+          region: pick('region') ?? '',
+          country: pick('country') ?? '',
+          showName: b.showName === 'yes',
+        };
+  }, signForms[kind]);
 
 const emptyToUndefined = (raw: unknown) =>
   Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== ''));
@@ -151,11 +181,6 @@ function actorOf(req: Request): PledgeActor {
   };
 }
 
-function publicListQuery(req: Request) {
-  const parsed = listQuerySchema.safeParse(emptyToUndefined(req.query));
-  return parsed.success ? parsed.data : { limit: 50 };
-}
-
 async function publicList(query: z.output<typeof listQuerySchema>) {
   const { limit, cursor, ...filter } = query;
   const { q, ...countFilter } = filter;
@@ -166,6 +191,41 @@ async function publicList(query: z.output<typeof listQuerySchema>) {
   ]);
   void byCountry;
   return { ...page, counts };
+}
+
+/** The public list; a filter that cannot be read lists nobody, with its error at its field (parseFilters). */
+async function signatoriesPage(req: Request, res: Response) {
+  const filters = parseFilters(listQuerySchema, req.query);
+  const all = await pledge.countSignatures({ filter: {} });
+  const chosenCountry = filters.ok ? filters.data.country : undefined;
+  // Only the countries that have signatories are offered (a select of 249 would mostly lead to empty pages).
+  const countries = pledge.countries.filter((c) => all.byCountry[c.code] || c.code === chosenCountry);
+  res.status(filters.ok ? 200 : 422).render('pledge/signatories', {
+    title: 'Who has signed the Pledge',
+    query: filters.ok ? filters.data : filters.values,
+    ...(filters.ok ? await publicList(filters.data) : { items: [], nextCursor: null, counts: null }),
+    filterRefused: !filters.ok,
+    errors: filters.errors,
+    errorList: filters.list,
+    all,
+    typeLabels,
+    organisationTypes,
+    countries,
+    countryName: pledge.countryName,
+  });
+}
+
+async function adminSignaturesPage(req: Request, res: Response) {
+  const filters = parseFilters(adminListSchema, req.query);
+  res.status(filters.ok ? 200 : 422).render('pledge/admin/signatures', {
+    title: 'Pledge signatures',
+    query: filters.ok ? filters.data : filters.values,
+    ...(filters.ok ? await pledge.searchAllSignatures(filters.data) : { items: [], nextCursor: null }),
+    filterRefused: !filters.ok,
+    errors: filters.errors,
+    errorList: filters.list,
+    typeLabels,
+  });
 }
 
 function renderSignForm(
@@ -192,8 +252,14 @@ async function signFromForm(req: Request, res: Response) {
     return res.redirect(303, '/pledge/thanks');
   const form = parseForm(signFormSchema(kind), req.body);
   if (!form.ok)
-    return renderSignForm(res, kind, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
-  await pledge.signPledge({ input: form.data, now: new Date() });
+    return renderSignForm(res, kind, 422, { values: formBody(req), errors: form.errors, errorList: form.list });
+  try {
+    await pledge.signPledge({ input: form.data, now: new Date(), connection: connectionOf(req) });
+  } catch (error) {
+    // Too many signings from her connection: the form again, with what she typed and when to try again (429).
+    const { status, errors, list } = formRefusalFrom(error, res, '(body)');
+    return renderSignForm(res, kind, status, { values: formBody(req), errors, errorList: list });
+  }
   res.redirect(303, '/pledge/thanks');
 }
 
@@ -266,7 +332,6 @@ async function adminOptions(res: Response, status = 200, extra: Record<string, u
 }
 
 export function registerPledgeRoutes(web: Router, api: Router): void {
-  const signLimiter = formLimiter({ limit: 10, message: messages.tooManySignings });
   const linkLimiter = formLimiter({ limit: 5, message: messages.tooManyLinkRequests });
 
   apiOperation(
@@ -278,7 +343,6 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       summary: 'Sign the Pledge (always 202; a confirmation link is emailed)',
       access: 'public',
       body: signSchema,
-      before: [signLimiter],
       success: {
         status: 202,
         description: 'Recorded as pending until the email is confirmed',
@@ -286,7 +350,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       },
       errors: [429],
     },
-    async ({ body }) => pledge.signPledge({ input: body, now: new Date() }),
+    async ({ body, req }) => pledge.signPledge({ input: body, now: new Date(), connection: connectionOf(req) }),
   );
   apiOperation(
     api,
@@ -361,7 +425,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       ? renderSignForm(res, req.params.kind as 'organisation')
       : res.redirect(303, '/pledge'),
   );
-  web.post('/pledge/sign/:kind', signLimiter, signFromForm);
+  web.post('/pledge/sign/:kind', signFromForm);
   web.get('/pledge/thanks', (_req, res) => res.render('pledge/thanks', { title: 'Check your email' }));
   // The GET only shows the signature and a Confirm button: mail scanners open every link and must not use it up.
   web.get('/pledge/confirm/:token', async (req, res) =>
@@ -377,22 +441,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     if (confirmation.state === 'confirmed-now') grant(req, confirmation.id);
     renderConfirmation(res, req.params.token, confirmation);
   });
-  web.get('/pledge/signatories', async (req, res) => {
-    const query = publicListQuery(req);
-    const all = await pledge.countSignatures({ filter: {} });
-    // Only the countries that have signatories are offered (a select of 249 would mostly lead to empty pages).
-    const countries = pledge.countries.filter((c) => all.byCountry[c.code] || c.code === query.country);
-    res.render('pledge/signatories', {
-      title: 'Who has signed the Pledge',
-      query,
-      ...(await publicList(query)),
-      all,
-      typeLabels,
-      organisationTypes,
-      countries,
-      countryName: pledge.countryName,
-    });
-  });
+  web.get('/pledge/signatories', signatoriesPage);
   web.get('/pledge/organisations/:id', async (req, res) => {
     const page = await pledge.organisationPage({ id: req.params.id });
     res.render('pledge/organisation', {
@@ -511,16 +560,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       typeLabels,
     }),
   );
-  web.get('/admin/pledge/signatures', requireRole('admin'), async (req, res) => {
-    const query = adminListSchema.safeParse(emptyToUndefined(req.query));
-    const q = query.success ? query.data : { limit: 50 };
-    res.render('pledge/admin/signatures', {
-      title: 'Pledge signatures',
-      query: q,
-      ...(await pledge.searchAllSignatures(q)),
-      typeLabels,
-    });
-  });
+  web.get('/admin/pledge/signatures', requireRole('admin'), adminSignaturesPage);
   web.get('/admin/pledge/signatures/:id', requireRole('admin'), (req, res) => adminDetail(req, res));
   web.post('/admin/pledge/signatures/:id/visibility', requireRole('admin'), async (req, res) => {
     const form = parseForm(reasonFormSchema, req.body);

@@ -5,7 +5,7 @@ import { poolRequestStatuses } from '../models/PoolRequest.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
 import { formLimiter } from '../server/http/rateLimits.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -108,9 +108,23 @@ function renderRequestForm(res: Response, status = 200, extra: Record<string, un
   });
 }
 
+/** The pool's list; a filter that cannot be read lists nobody, with its error at its field (parseFilters). */
+async function poolPage(req: Request, res: Response) {
+  const filters = parseFilters(searchQuery, req.query);
+  res.status(filters.ok ? 200 : 422).render('pool/index', {
+    title: 'The pool',
+    members: filters.ok ? await pool.searchPool(filters.data) : [],
+    filters: filters.ok ? filters.data : filters.values,
+    filterRefused: !filters.ok,
+    errors: filters.errors,
+    errorList: filters.list,
+    ...common,
+  });
+}
+
 async function renderTriage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  const [requests, members] = await Promise.all([pool.listPoolRequests({ actor: req.user! }), pool.searchPool({})]);
-  res.status(status).render('pool/admin', { title: 'Pool requests', requests, members, ...common, ...extra });
+  const requests = await pool.poolTriage({ actor: req.user! });
+  res.status(status).render('pool/admin', { title: 'Pool requests', requests, ...common, ...extra });
 }
 
 export function registerPoolRoutes(web: Router, api: Router): void {
@@ -247,11 +261,7 @@ export function registerPoolRoutes(web: Router, api: Router): void {
   }
 
   // ── Web ──
-  web.get('/pool', requireSignIn, async (req, res) => {
-    const parsed = searchQuery.safeParse(emptyToUndefined(req.query));
-    const filters = parsed.success ? parsed.data : {};
-    res.render('pool/index', { title: 'The pool', members: await pool.searchPool(filters), filters, ...common });
-  });
+  web.get('/pool', requireSignIn, poolPage);
   web.get('/pool/profile', requireSignIn, (req, res) => renderProfile(req, res));
   web.post('/pool/profile', requireSignIn, async (req, res) => {
     const form = parseForm(profileSchema, profileFromForm(req.body ?? {}));
@@ -317,8 +327,9 @@ export function registerPoolRoutes(web: Router, api: Router): void {
         userId: String(req.body?.userId ?? ''),
       });
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return renderTriage(req, res, 422, { failedRequest: req.params.id, errors, errorList: list });
+      // Offered or closed meanwhile (another admin, a page left open): said at this request's field, not as an error page.
+      const { status, errors, list } = formRefusalFrom(error, res, 'userId', { conflicts: true });
+      return renderTriage(req, res, status, { failedRequest: req.params.id, errors, errorList: list });
     }
     flash(req, 'success', messages.offered);
     res.redirect(303, '/admin/pool');

@@ -1,7 +1,7 @@
 import type { Request, Response } from 'express';
 import { z, type ZodType } from 'zod';
-import { RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
-import { emailAddress, fieldErrorsFrom } from './validate.ts';
+import { ConflictError, RateLimitedError, ValidationError, type FieldError } from '../errors.ts';
+import { emailAddress, fieldErrorsFrom, queryInput } from './validate.ts';
 
 /**
  * Web forms: parse the posted fields with the same zod schema the API uses. On failure the caller re-renders
@@ -34,14 +34,19 @@ export function errorsOfListFields(
   return { list: merged, errors: Object.fromEntries(merged.map((e) => [e.path, e.message])) };
 }
 
-/** Turns a domain ValidationError into form errors; rethrows anything else. */
+/**
+ * Turns a domain ValidationError (422), or a conflict that names its field (a duplicate name: 409), into form errors
+ * with the status the API would answer; rethrows anything else.
+ */
 export function formErrorsFrom(error: unknown): {
+  status: number;
   errors: Record<string, string>;
   list: FieldError[];
   message: string;
 } {
-  if (!(error instanceof ValidationError)) throw error;
+  if (!(error instanceof ValidationError || (error instanceof ConflictError && error.errors.length))) throw error;
   return {
+    status: error.status,
     list: error.errors,
     errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])),
     message: error.message,
@@ -50,19 +55,60 @@ export function formErrorsFrom(error: unknown): {
 
 /**
  * A refusal to show on the form she sent, with the status the API would answer: a ValidationError's field errors
- * (422), or a limit reached (429, with Retry-After) shown at `field`. Anything else is rethrown.
+ * (422), or a limit reached (429, with Retry-After) shown at `field`; with `conflicts`, also a conflict with what
+ * someone else did meanwhile (409: offered, closed) shown at the field it names, or at `field`. Anything else is
+ * rethrown.
  */
 export function formRefusalFrom(
   error: unknown,
   res: Response,
   field: string,
+  opts: { conflicts?: boolean } = {},
 ): { status: number; errors: Record<string, string>; list: FieldError[] } {
+  const at = (message: string) => ({ errors: { [field]: message }, list: [{ path: field, message }] });
   if (error instanceof RateLimitedError) {
     res.setHeader('Retry-After', String(error.retryAfterSeconds));
-    return { status: 429, errors: { [field]: error.message }, list: [{ path: field, message: error.message }] };
+    return { status: 429, ...at(error.message) };
   }
-  const { errors, list } = formErrorsFrom(error);
-  return { status: 422, errors, list };
+  if (opts.conflicts && error instanceof ConflictError) {
+    if (!error.errors.length) return { status: 409, ...at(error.message) };
+    return {
+      status: 409,
+      list: error.errors,
+      errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])),
+    };
+  }
+  const { status, errors, list } = formErrorsFrom(error);
+  return { status, errors, list };
+}
+
+/** A list page's filters: parsed, or refused with the errors by field; `values` is what she typed, to show again. */
+export type FilterResult<T> = (
+  | { ok: true; data: T; errors: Record<string, never>; list: [] }
+  | { ok: false; errors: Record<string, string>; list: FieldError[] }
+) & { values: Record<string, string> };
+
+/**
+ * The filters of a list page (a GET form), read with the API's schema for the same list. Empty fields mean "any";
+ * parameters the page has no field for (a link's `utm_source`) are left out rather than refused, since no field could
+ * show their error. A refused filter is never dropped quietly: the caller answers 422, shows the errors at the filter
+ * fields with what she typed (`values`), and lists nothing rather than everything, as /admin/users does.
+ */
+export function parseFilters<S extends z.ZodObject>(
+  schema: S,
+  query: Record<string, unknown>,
+): FilterResult<z.output<S>> {
+  const known = Object.keys(schema.shape);
+  const input = Object.fromEntries(
+    Object.entries(queryInput(query)).filter(([key, value]) => known.includes(key) && value !== ''),
+  );
+  const values = Object.fromEntries(
+    Object.entries(input).map(([key, value]) => [key, typeof value === 'string' ? value : '']),
+  );
+  const result = schema.safeParse(input);
+  if (result.success) return { ok: true, data: result.data, errors: {}, list: [], values };
+  const list = fieldErrorsFrom(result.error, 'query');
+  return { ok: false, list, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), values };
 }
 
 /** Render a form page again with its errors (status 422, as the API would answer). */

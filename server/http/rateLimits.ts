@@ -1,6 +1,6 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
 import { RateLimitedError } from '../errors.ts';
 import { clearHits, countHit, readHits, uncountHit } from '../services/rateLimits.ts';
 
@@ -48,6 +48,12 @@ export class DatabaseRateLimitStore implements Store {
     await clearHits(this.window(key));
   }
 }
+
+/**
+ * The connection a visitor's request came from, as the limiters here key it (its address; an IPv6 address by its /56,
+ * which one household or school is given): the key for a limit a domain function applies itself (spendAllowance).
+ */
+export const connectionOf = (req: Request): string => ipKeyGenerator(req.ip ?? '');
 
 const limiters = new WeakSet<object>();
 const marked = <T extends object>(limiter: T): T => (limiters.add(limiter), limiter);

@@ -126,6 +126,22 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect(hiding.text).to.include(`value="${'x'.repeat(2000)}"`);
   });
 
+  it('when the signature search cannot be read, it answers 422 at that field, keeps what she typed and lists nothing', async () => {
+    await buildSignature({ name: 'Searchable School' });
+    const long = 's'.repeat(101);
+    const res = await admin.get(`/admin/pledge/signatures?q=${long}&status=pending`).expect(422);
+    expect(res.text).to.include(`value="${long}"`).and.to.include('<a href="#field-q">Name or email: ');
+    expect(res.text)
+      .to.include('id="field-q-error"')
+      .and.to.match(/<option value="pending" selected>/);
+    expect(res.text).to.not.include('Searchable School');
+    expect(res.text).to.include('No signatures are listed until the search');
+    const status = await admin.get('/admin/pledge/signatures?q=Searchable&status=deleted').expect(422);
+    expect(status.text).to.include('<a href="#field-status">Status: ').and.to.include('value="Searchable"');
+    expect(status.text).to.not.include('Searchable School</a>');
+    expect((await admin.get('/admin/pledge/signatures?q=Searchable').expect(200)).text).to.include('Searchable School');
+  });
+
   it('admins maintain the commitment options; a retired option is no longer offered', async () => {
     const page = await admin.get('/admin/pledge/commitments').expect(200);
     await admin

@@ -136,7 +136,34 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     expect(res.text).to.include('School 00').and.to.not.include('School 54');
     const next = /href="(\/pledge\/signatories\?cursor=[^"]+)"/.exec(res.text)![1]!;
     expect((await supertest(app).get(next.replace(/&amp;/g, '&')).expect(200)).text).to.include('School 54');
-    await supertest(app).get('/pledge/signatories?country=nowhere&q[$gt]=').expect(200);
+    await supertest(app).get('/pledge/signatories?country=nowhere&q[$gt]=').expect(422);
+  });
+
+  it('when a filter of the public list cannot be read, it answers 422 with the error at that field, keeps what she typed and lists nobody', async () => {
+    await buildSignature({ name: 'Listed Academy' });
+    const long = 'L'.repeat(101);
+    const res = await supertest(app).get(`/pledge/signatories?q=${long}&type=bogus&country=GB`).expect(422);
+    expect(res.text).to.include(`id="field-q" name="q" type="search" value="${long}"`);
+    expect(res.text).to.include('<a href="#field-q">Name: ').and.to.include('<a href="#field-type">Type: ');
+    expect(res.text).to.include('id="field-q-error"').and.to.include('id="field-type-error"');
+    expect(res.text).to.match(
+      /<select id="field-type" name="type" aria-invalid="true" aria-describedby="field-type-error">/,
+    );
+    expect(res.text).to.match(/<option value="GB" selected>/);
+    expect(res.text).to.not.include('Listed Academy');
+    expect(res.text).to.include('No signatories are listed until the search is corrected');
+    // A parameter the page has no field for (a campaign link's) filters nothing and is no error.
+    expect((await supertest(app).get('/pledge/signatories?utm_source=news').expect(200)).text).to.include(
+      'Listed Academy',
+    );
+  });
+
+  it('a signed-out visitor at a page that is not there is offered the home page and sign-in, not a dashboard', async () => {
+    const res = await supertest(app).get('/pledge/organisations/000000000000000000000000').expect(404);
+    expect(res.text).to.not.include('dashboard');
+    expect(res.text).to.include('<a href="/">Go to the home page</a>').and.to.include('<a href="/login">sign in</a>');
+    const missing = await supertest(app).get('/pledge/no-such-page').expect(404);
+    expect(missing.text).to.not.include('dashboard');
   });
 
   it('an organisation has a public page; a pending, hidden, unknown or malformed one is a 404', async () => {

@@ -117,7 +117,7 @@ describe('pledge: signing and confirming', () => {
   it('a confirmation link followed after 7 days answers 404 and the signature stays pending', async () => {
     const body = organisationBody();
     const now = new Date('2026-03-01T10:00:00Z');
-    await signPledge({ input: body as never, now });
+    await signPledge({ input: body as never, now, connection: freshIp() });
     const secret = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
     let error: unknown;
     try {
@@ -135,12 +135,12 @@ describe('pledge: signing and confirming', () => {
   it('signing again while the first confirmation lands (another process) changes no public detail without a new link', async () => {
     const body = organisationBody({ region: 'Cumbria' });
     const now = new Date();
-    await signPledge({ input: body as never, now });
+    await signPledge({ input: body as never, now, connection: freshIp() });
     const secret = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
     // The second signing reads the signature while it is still pending, then stalls until it is confirmed.
     const held = holdNextCall(PledgeSignatureModel, 'findOne');
     try {
-      const again = signPledge({ input: { ...body, region: 'Somewhere Else' } as never, now });
+      const again = signPledge({ input: { ...body, region: 'Somewhere Else' } as never, now, connection: freshIp() });
       await held.reached;
       held.restore();
       await confirmSignature({ secret, now });
@@ -182,12 +182,12 @@ describe('pledge: signing and confirming', () => {
   it('new details typed while an earlier change is being confirmed (another process) wait for their own link, not lost', async () => {
     const body = organisationBody({ region: 'Devon' });
     const now = new Date();
-    await signPledge({ input: body as never, now });
+    await signPledge({ input: body as never, now, connection: freshIp() });
     await confirmSignature({
       secret: (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!,
       now,
     });
-    await signPledge({ input: { ...body, region: 'North Devon' } as never, now });
+    await signPledge({ input: { ...body, region: 'North Devon' } as never, now, connection: freshIp() });
     const first = (await latestLink(String(body.email), '/pledge/confirm/')).split('/').pop()!;
     // The press on the first change's link reads the signature, then stalls while she types other details again.
     const held = holdNextCall(PledgeSignatureModel, 'findById', { lean: true });
@@ -196,7 +196,7 @@ describe('pledge: signing and confirming', () => {
       pressed = confirmSignature({ secret: first, now }).catch((error: unknown) => error);
       await held.reached;
       held.restore();
-      await signPledge({ input: { ...body, region: 'Torbay' } as never, now });
+      await signPledge({ input: { ...body, region: 'Torbay' } as never, now, connection: freshIp() });
     } finally {
       held.release();
       held.restore();
@@ -403,5 +403,108 @@ describe('pledge: signing and confirming', () => {
       .set('X-Forwarded-For', freshIp())
       .send(organisationBody())
       .expect(202);
+  });
+
+  /** Sends the web sign form from `ip` as a visitor with her own browser session, expecting `status`; the response. */
+  const signOnWeb = async (
+    kind: 'organisation' | 'individual',
+    fields: Record<string, string>,
+    status: number,
+    ip = freshIp(),
+  ) => {
+    const agent = supertest.agent(app);
+    const form = await agent.get(`/pledge/sign/${kind}`).expect(200);
+    return agent
+      .post(`/pledge/sign/${kind}`)
+      .set('X-Forwarded-For', ip)
+      .type('form')
+      .send({ ...fields, website: '', _csrf: csrfFrom(form.text) })
+      .expect(status);
+  };
+  const individual = (email: string, overrides: Record<string, string> = {}) => ({
+    name: 'Grace Hopper',
+    role: 'Deputy headteacher',
+    email,
+    region: 'Leeds',
+    country: 'GB',
+    showName: 'yes',
+    ...overrides,
+  });
+
+  it('past the signing limit the web form comes back with what she typed and the reason (429, Retry-After); refused attempts do not count', async () => {
+    const ip = freshIp();
+    // Typing errors from a shared school connection use up nothing.
+    for (let i = 0; i < 5; i++) await signOnWeb('individual', individual('not-an-email'), 422, ip);
+    for (let i = 0; i < 10; i++) await signOnWeb('individual', individual(`limit${i}@school.example`), 303, ip);
+    const refused = await signOnWeb(
+      'individual',
+      individual('eleventh@school.example', { name: 'Eleventh Typed' }),
+      429,
+      ip,
+    );
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(refused.text)
+      .to.include('Too many signatures from this connection')
+      .and.to.include('value="Eleventh Typed"')
+      .and.to.include('value="eleventh@school.example"')
+      .and.to.include('value="Deputy headteacher"')
+      .and.to.include('<form method="post" action="/pledge/sign/individual"');
+    expect(await PledgeSignatureModel.countDocuments({ email: 'eleventh@school.example' })).to.equal(0);
+    await signOnWeb('individual', individual('elsewhere@school.example'), 303);
+  });
+
+  it('signing again with the role emptied clears it, pending or confirmed; a role left out of the form keeps it', async () => {
+    await signOnWeb('individual', individual('pending-role@example.org'), 303);
+    await signOnWeb('individual', individual('pending-role@example.org', { role: '  ' }), 303);
+    const pending = await PledgeSignatureModel.findOne({ email: 'pending-role@example.org' }).lean();
+    expect(pending!.status).to.equal('pending');
+    expect(pending!.role ?? null).to.equal(null);
+
+    await signOnWeb('individual', individual('confirmed-role@example.org'), 303);
+    await confirmViaLink(supertest.agent(app), await latestLink('confirmed-role@example.org', '/pledge/confirm/'));
+    const { role, ...withoutRole } = individual('confirmed-role@example.org');
+    void role;
+    await signOnWeb('individual', withoutRole, 303);
+    await confirmViaLink(supertest.agent(app), await latestLink('confirmed-role@example.org', '/pledge/confirm/'));
+    expect((await PledgeSignatureModel.findOne({ email: 'confirmed-role@example.org' }).lean())!.role).to.equal(
+      'Deputy headteacher',
+    );
+    await signOnWeb('individual', individual('confirmed-role@example.org', { role: '' }), 303);
+    const change = await latestLink('confirmed-role@example.org', '/pledge/confirm/');
+    expect((await PledgeSignatureModel.findOne({ email: 'confirmed-role@example.org' }).lean())!.role).to.equal(
+      'Deputy headteacher',
+    );
+    await confirmViaLink(supertest.agent(app), change);
+    const cleared = await PledgeSignatureModel.findOne({ email: 'confirmed-role@example.org' }).lean();
+    expect(cleared!.role ?? null).to.equal(null);
+    expect(cleared).to.include({ name: 'Grace Hopper', region: 'Leeds', showName: true, status: 'confirmed' });
+  });
+
+  it('the error summary of the organisation form lists the fields in the order the form shows them', async () => {
+    const res = await signOnWeb(
+      'organisation',
+      {
+        name: '',
+        organisationType: '',
+        contactName: '',
+        email: 'nope',
+        region: '',
+        country: '',
+      },
+      422,
+    );
+    const ids = [...res.text.matchAll(/<li><a href="#([^"]+)">/g)].map(([, id]) => id);
+    const fieldOrder = [...res.text.matchAll(/<(?:input|select) id="(field-[^"]+)"/g)]
+      .map(([, id]) => id)
+      .filter((id) => ids.includes(id));
+    expect(ids).to.deep.equal([
+      'field-name',
+      'field-organisationType',
+      'field-contactName',
+      'field-email',
+      'field-region',
+      'field-country',
+    ]);
+    expect(ids).to.deep.equal(fieldOrder);
   });
 });

@@ -5,10 +5,17 @@ import { PoolOfferModel } from '../../models/PoolOffer.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { PoolProfileModel } from '../../models/PoolProfile.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { closePoolRequest, offerPoolRequest } from '../../server/services/pool/pool.ts';
+import { ConflictError } from '../../server/errors.ts';
+import {
+  acceptPoolOffer,
+  closePoolRequest,
+  declinePoolOffer,
+  offerPoolRequest,
+} from '../../server/services/pool/pool.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { startSmtpSink } from '../support/smtp.ts';
 
@@ -200,6 +207,44 @@ describe('the pool of speakers, facilitators and researchers', () => {
     }
   });
 
+  it('when she declines an offer in one tab while accepting it in another, the decline she was told of stands: the request is not hers and nobody is told', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    const member = await buildUser();
+    await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(member.id), ...profile });
+    const { insertedId } = await PoolRequestModel.collection.insertOne({
+      ...request,
+      status: 'open',
+      confirmTokenHash: `hash-tabs-${member.id}`,
+      confirmExpiresAt: new Date(Date.now() + 86_400_000),
+      createdAt: new Date(),
+    });
+    const offer = await offerPoolRequest({ actor: admin, requestId: String(insertedId), userId: member.id });
+    const offerId = (await PoolOfferModel.findOne({ requestId: insertedId }).lean())!._id;
+    void offer;
+    const asMember = member as unknown as Express.User;
+    // The accept has claimed the request; its write of her offer lands after the decline.
+    const held = holdNextCall(PoolOfferModel, 'updateOne', {
+      before: true,
+      when: (args) => (args[1] as { $set?: { status?: string } }).$set?.status === 'accepted',
+    });
+    let accepting: Promise<unknown> | undefined;
+    try {
+      accepting = acceptPoolOffer({ actor: asMember, offerId: String(offerId) }).catch((error: unknown) => error);
+      await held.reached;
+      expect(await declinePoolOffer({ actor: asMember, offerId: String(offerId) })).to.include({ status: 'declined' });
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await accepting).to.be.instanceOf(ConflictError);
+    expect((await PoolOfferModel.findById(offerId).lean())!.status).to.equal('declined');
+    const after = (await PoolRequestModel.findById(insertedId).lean())!;
+    expect(after.status).to.equal('offered');
+    expect(after.acceptedOfferId).to.equal(undefined);
+    await runDueNotifications();
+    expect(sink.received.filter((m) => m.subject?.includes('someone can help'))).to.have.length(0);
+  });
+
   it('the web form: a filled honeypot gets the usual answer and stores nothing; errors are shown on the form', async () => {
     const agent = supertest.agent(app);
     const page = await agent.get('/pool/request').expect(200);
@@ -304,6 +349,12 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .set('Authorization', await bearer(member))
       .send({ ...profile, offers: ['facilitator'] })
       .expect(200);
+    // Someone who can take it, so that the request has its Offer form.
+    await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(await buildUser({ name: 'Speaks Often' })))
+      .send(profile)
+      .expect(200);
     await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
     const open = (await PoolRequestModel.findOneAndUpdate({}, { $set: { status: 'open' } }).lean())!;
     const page = await admin.get('/admin/pool').expect(200);
@@ -319,5 +370,66 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(form).to.include('<label for="field-userId">').and.to.include('id="field-userId-error"');
     expect(form).to.include('aria-describedby="field-userId-error"');
     expect(await PoolOfferModel.countDocuments()).to.equal(0);
+  });
+
+  it('the triage page offers a request only to members not yet offered it; offering her again (a page left open) is said at that request’s field', async () => {
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const admin = await signIn(app, adminUser.email, testPassword);
+    const offered = await buildUser({ name: 'Already Asked' });
+    const other = await buildUser({ name: 'Not Yet Asked' });
+    for (const u of [offered, other])
+      await supertest(app)
+        .put('/api/v1/me/pool-profile')
+        .set('Authorization', await bearer(u))
+        .send(profile)
+        .expect(200);
+    await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
+    const open = (await PoolRequestModel.findOneAndUpdate({}, { $set: { status: 'open' } }).lean())!;
+    const stale = await admin.get('/admin/pool').expect(200);
+    await supertest(app)
+      .post(`/api/v1/pool/requests/${String(open._id)}/offers`)
+      .set('Authorization', await bearer(adminUser))
+      .send({ userId: offered.id })
+      .expect(201);
+
+    const select = (html: string) =>
+      new RegExp(`<form[^>]*action="/admin/pool/${String(open._id)}/offer"[\\s\\S]*?</select>`).exec(html)![0];
+    const page = await admin.get('/admin/pool').expect(200);
+    expect(select(page.text)).to.include(`value="${other.id}"`).and.to.not.include(`value="${offered.id}"`);
+
+    const res = await admin
+      .post(`/admin/pool/${String(open._id)}/offer`)
+      .type('form')
+      .send({ _csrf: csrfFrom(stale.text), userId: offered.id })
+      .expect(409);
+    expect(res.text).to.include('<h1>Pool requests</h1>');
+    expect(res.text).to.include('<a href="#field-userId">Offer to: This request has already been offered to her.');
+    expect(select(res.text))
+      .to.include('<label for="field-userId">')
+      .and.to.include('id="field-userId-error"')
+      .and.to.include('aria-describedby="field-userId-error"');
+    expect(await PoolOfferModel.countDocuments({ requestId: open._id })).to.equal(1);
+  });
+
+  it('when a filter of the pool cannot be read, it answers 422 with the error at that field, keeps what she typed and lists no one', async () => {
+    const member = await buildUser({ name: 'Ada Head' });
+    await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(member))
+      .send(profile)
+      .expect(200);
+    const reader = await signIn(app, (await buildUser()).email, testPassword);
+    const long = 'Y'.repeat(101);
+    const res = await reader.get(`/pool?offer=juggler&topic=interviews&region=${long}`).expect(422);
+    expect(res.text).to.include('<a href="#field-offer">Offers: ').and.to.include('<a href="#field-region">Region: ');
+    expect(res.text).to.match(
+      /<select id="field-offer" name="offer" aria-invalid="true" aria-describedby="field-offer-error">/,
+    );
+    expect(res.text)
+      .to.include(`value="${long}"`)
+      .and.to.match(/<option value="interviews" selected>/);
+    expect(res.text).to.not.include('Ada Head');
+    expect(res.text).to.include('No one is listed until the filters are corrected');
+    expect((await reader.get('/pool?topic=interviews').expect(200)).text).to.include('Ada Head');
   });
 });

@@ -2,6 +2,7 @@ import { PledgeSignatureModel, type OrganisationType, type SignatureKind } from 
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
+import { spendAllowance } from '../rateLimits.ts';
 import {
   claimPledgeLink,
   consumePledgeLink,
@@ -16,13 +17,23 @@ import { listChanged } from './listCache.ts';
 
 const messages = {
   gone: 'This signature no longer exists.',
+  tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
 };
+
+/**
+ * Signings per connection (its address) in 15 minutes, counted in the database so the limit holds across processes.
+ * Only signings that pass validation count: the limit is there to stop confirmation emails being sent and signatures
+ * stored in bulk, and a refused attempt does neither; a school's staff, who share one address, should not use up each
+ * other's allowance by correcting a typo.
+ */
+export const signingLimit = { limit: 10, windowMs: 15 * 60 * 1000 };
 
 export type SignInput = {
   kind: SignatureKind;
   name: string;
   email: string;
   organisationType?: OrganisationType;
+  /** Optional details: absent leaves what a signature already has; empty (only spaces) clears it. */
   role?: string;
   contactName?: string;
   region: string;
@@ -30,18 +41,33 @@ export type SignInput = {
   showName?: boolean;
 };
 
+/** An optional detail as stored: undefined when not given (no change), null when given empty (cleared). */
+const optional = (value: string | undefined) => (value === undefined ? undefined : value.trim() || null);
+
 /** The fields a signer controls, as stored. */
 function detailsOf(input: SignInput) {
   const organisation = input.kind === 'organisation';
   return {
     name: input.name.trim(),
     organisationType: organisation ? input.organisationType : undefined,
-    role: organisation ? undefined : input.role?.trim() || undefined,
-    contactName: organisation ? input.contactName?.trim() || undefined : undefined,
+    role: organisation ? undefined : optional(input.role),
+    contactName: organisation ? optional(input.contactName) : undefined,
     region: input.region.trim(),
     country: input.country.toUpperCase(),
     showName: organisation ? false : Boolean(input.showName),
   };
+}
+
+/** The details she gave, cleared ones (null) included: what waits in `pendingChanges` for a new link. */
+const givenDetails = (details: Record<string, unknown>) =>
+  Object.fromEntries(Object.entries(details).filter(([, v]) => v !== undefined));
+
+/** A write of details (and `also`): the given ones set, the cleared ones (null) unset, the absent ones left alone. */
+function detailsUpdate(details: Record<string, unknown>, also: Record<string, unknown> = {}) {
+  const given = Object.entries(givenDetails(details));
+  const $set = { ...Object.fromEntries(given.filter(([, v]) => v !== null)), ...also };
+  const $unset = Object.fromEntries(given.filter(([, v]) => v === null).map(([k]) => [k, 1]));
+  return Object.keys($unset).length ? { $set, $unset } : { $set };
 }
 
 const derived = (kind: SignatureKind, details: { name: string; showName: boolean }) => ({
@@ -55,8 +81,19 @@ const derived = (kind: SignatureKind, details: { name: string; showName: boolean
  * replaces the details (and the earlier link stops working); signing again once confirmed keeps the public
  * details until the new link is followed, so nobody can change an organisation's entry by knowing its email.
  */
-export async function signPledge(props: { input: SignInput; now: Date }): Promise<{ status: 'pending' }> {
+export async function signPledge(props: {
+  input: SignInput;
+  now: Date;
+  /** The connection she signs from (its address): the key of signingLimit. */
+  connection: string;
+}): Promise<{ status: 'pending' }> {
   const { input, now } = props;
+  await spendAllowance({
+    key: `pledge-sign|${props.connection}`,
+    ...signingLimit,
+    now,
+    refusal: messages.tooManySignings,
+  });
   const email = normaliseEmail(input.email);
   const signKey = signKeyOf({ email, kind: input.kind, name: input.name });
   const details = detailsOf(input);
@@ -68,7 +105,7 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
         email,
         signKey,
         status: 'pending',
-        ...details,
+        ...detailsUpdate(details).$set,
         ...derived(input.kind, details),
       });
     } catch (error) {
@@ -84,10 +121,11 @@ export async function signPledge(props: { input: SignInput; now: Date }): Promis
       (
         await PledgeSignatureModel.updateOne(
           { _id: signature._id, status: 'pending' },
-          { $set: { ...details, ...derived(input.kind, details) } },
+          detailsUpdate({ ...details, ...derived(input.kind, details) }),
         )
       ).matchedCount === 1;
-    if (!replaced) await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { pendingChanges: details } });
+    if (!replaced)
+      await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { pendingChanges: givenDetails(details) } });
   }
   const link = await issuePledgeLink({ purpose: 'confirm', signatureId: signature._id, now });
   try {
@@ -127,13 +165,16 @@ export type ConfirmationView = {
 type StoredSignature = NonNullable<Awaited<ReturnType<typeof loadSignature>>>;
 const loadSignature = (id: unknown) => PledgeSignatureModel.findById(id).lean();
 
-/** The details as they will read once the link is followed: pending changes over the stored ones. */
+/**
+ * The details as they will read once the link is followed: pending changes over the stored ones. In the pending
+ * changes an optional detail she emptied is null (cleared), one she did not send is absent (kept).
+ */
 function confirmedDetails(signature: StoredSignature) {
   const changes: Record<string, unknown> = signature.pendingChanges
-    ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined && v !== null))
+    ? Object.fromEntries(Object.entries(signature.pendingChanges).filter(([, v]) => v !== undefined))
     : {};
   const text = (key: string, fallback: string | null | undefined) =>
-    typeof changes[key] === 'string' ? (changes[key] as string) : (fallback ?? undefined);
+    changes[key] === null ? undefined : typeof changes[key] === 'string' ? changes[key] : (fallback ?? undefined);
   return {
     changes,
     name: text('name', signature.name)!,
@@ -202,15 +243,10 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
   const { changes, ...details } = confirmedDetails(signature);
   const written = await PledgeSignatureModel.updateOne(
     { _id: signature._id, updatedAt: signature.updatedAt ?? null },
-    {
-      $set: {
-        ...changes,
-        ...derived(signature.kind, details),
-        status: 'confirmed',
-        confirmedAt: signature.confirmedAt ?? now,
-        pendingChanges: null,
-      },
-    },
+    detailsUpdate(
+      { ...changes, ...derived(signature.kind, details) },
+      { status: 'confirmed', confirmedAt: signature.confirmedAt ?? now, pendingChanges: null },
+    ),
   );
   if (written.matchedCount === 0) {
     const current = await loadSignature(signature._id);

@@ -225,6 +225,22 @@ export async function listPoolRequests(props: { actor: Express.User; status?: Po
 }
 
 /**
+ * The triage page: the confirmed requests, each with the members it can still be offered to, those who offer that
+ * kind of help and have not been offered this request yet (a member is offered a request once, whatever she
+ * answered: the unique index on offers), alphabetically, each marked when her topics include the request's.
+ */
+export async function poolTriage(props: { actor: Express.User }) {
+  const [requests, members] = await Promise.all([listPoolRequests(props), searchPool({})]);
+  return requests.map((request) => {
+    const offered = new Set(request.offers.map((o) => o.userId));
+    const candidates = members
+      .filter((m) => m.offers.includes(request.offer) && !offered.has(m.userId))
+      .map((m) => ({ userId: m.userId, name: m.name, topicMatch: m.topics.includes(request.topic) }));
+    return { ...request, candidates };
+  });
+}
+
+/**
  * One page of the same list for the API (API.md's list convention): newest first by id, which is the order they were
  * made in, with the shared keyset cursor (server/pagination.ts), so a walk never skips or repeats one.
  */
@@ -348,7 +364,19 @@ export async function acceptPoolOffer(props: { actor: Express.User; offerId: str
     );
     throw new ConflictError(messages.taken);
   }
-  await PoolOfferModel.updateOne({ _id: offer._id }, { $set: { status: 'accepted', decidedAt: now } });
+  // Her offer is accepted only if it is still pending: she may have declined it from another tab meanwhile, and that
+  // answer (200, "declined") must stand. The request claimed for it is then given back before anyone is told.
+  const accepted = await PoolOfferModel.updateOne(
+    { _id: offer._id, status: 'pending' },
+    { $set: { status: 'accepted', decidedAt: now } },
+  );
+  if (accepted.modifiedCount !== 1) {
+    await PoolRequestModel.updateOne(
+      { _id: offer.requestId, status: 'accepted', acceptedOfferId: offer._id },
+      { $set: { status: 'offered' }, $unset: { acceptedOfferId: 1, acceptedBy: 1, decidedAt: 1 } },
+    );
+    throw new ConflictError(messages.offerDecided);
+  }
   await PoolOfferModel.updateMany(
     { requestId: offer.requestId, status: 'pending', _id: { $ne: offer._id } },
     { $set: { status: 'withdrawn', decidedAt: now } },
