@@ -49,6 +49,12 @@ const userSchema = new Schema(
      * one read says both that she is active and that this session was not ended, on whichever process answers.
      */
     signedInSessions: { type: [String], select: false, default: undefined },
+    /**
+     * Moves on each time her other sessions and tokens are ended (a password change or reset, signing out elsewhere),
+     * in the same write that empties the list: a sign-in whose password was checked before that records its session
+     * (or keeps its token) only if this is still what it read, so it cannot outlive the change (missing: 0).
+     */
+    sessionsEpoch: { type: Number },
   },
   { timestamps: true },
 );

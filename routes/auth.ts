@@ -7,7 +7,11 @@ import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithError
 import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
-import { beginSignedInSession, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
+import {
+  SignInOutdatedError,
+  beginSignedInSession,
+  forgetSignedInSession,
+} from '../server/services/accounts/sessions.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
 import {
   checkPassword,
@@ -104,7 +108,10 @@ function detailsLocals(
 /** Only same-site paths are followed after sign-in (no open redirect). */
 const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
 
-/** passport 0.7's req.login (it regenerates the session: no fixation), as a promise. */
+/**
+ * passport 0.7's req.login (it regenerates the session: no fixation), as a promise. The session is recorded under
+ * the `sessionsEpoch` read with her password (beginSignedInSession): a password changed meanwhile refuses it.
+ */
 export function logIn(req: Request, user: Express.User): Promise<void> {
   return new Promise((resolve, reject) =>
     req.login(user, (error) => {
@@ -117,6 +124,7 @@ export function logIn(req: Request, user: Express.User): Promise<void> {
         userId: user.id,
         userAgent: req.get('user-agent'),
         ip: req.ip,
+        sessionsEpoch: user.sessionsEpoch,
       }).then(resolve, reject);
     }),
   );
@@ -134,17 +142,22 @@ async function signIn(req: Request, res: Response): Promise<void> {
   if (!user) return refuse();
   if (user.mfaEnabled) {
     // The password is right; the session remembers that (for 5 minutes) and nothing more until the code.
-    req.session.pendingSignIn = { userId: user.id, at: Date.now() };
+    req.session.pendingSignIn = { userId: user.id, at: Date.now(), sessionsEpoch: user.sessionsEpoch };
     return res.redirect(303, '/login/two-step');
   }
   const returnTo = safeReturnTo(req.session.returnTo);
-  await logIn(req, user);
+  try {
+    await logIn(req, user);
+  } catch (error) {
+    if (error instanceof SignInOutdatedError) return refuse();
+    throw error;
+  }
   await recordSignIn({ user, ip: req.ip, factor: 'password' });
   res.redirect(303, returnTo);
 }
 
 /** The account waiting for its second step, while the wait is fresh. */
-function pendingSignIn(req: Request): { userId: string } | undefined {
+function pendingSignIn(req: Request): { userId: string; sessionsEpoch?: number } | undefined {
   const pending = req.session.pendingSignIn;
   return pending && Date.now() - pending.at <= secondStepMs ? pending : undefined;
 }
@@ -162,7 +175,8 @@ async function signInSecondStep(req: Request, res: Response): Promise<void> {
     delete req.session.pendingSignIn;
     return res.redirect(303, '/login');
   }
-  const current: SignedInUser = currentUserOf(user);
+  // Recorded under the epoch read with her password at the first step: a change since then refuses the sign-in.
+  const current: SignedInUser = { ...currentUserOf(user), sessionsEpoch: pending.sessionsEpoch ?? 0 };
   const factor = parsed.success
     ? await checkSecondFactor({ user: current, code: parsed.data.code, ip: req.ip, channel: 'web' })
     : null;
@@ -174,7 +188,14 @@ async function signInSecondStep(req: Request, res: Response): Promise<void> {
     });
   }
   const returnTo = safeReturnTo(req.session.returnTo);
-  await logIn(req, current);
+  try {
+    await logIn(req, current);
+  } catch (error) {
+    if (!(error instanceof SignInOutdatedError)) throw error;
+    delete req.session.pendingSignIn;
+    flash(req, 'error', error.message);
+    return res.redirect(303, '/login');
+  }
   await recordSignIn({ user: current, ip: req.ip, factor });
   res.redirect(303, returnTo);
 }
@@ -281,7 +302,7 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       const signedIn = await UserModel.findById(updated.id).lean();
       if (signedIn?.mfaEnabledAt) {
         // A new password is one factor: she still proves the second before she is signed in.
-        req.session.pendingSignIn = { userId: updated.id, at: Date.now() };
+        req.session.pendingSignIn = { userId: updated.id, at: Date.now(), sessionsEpoch: signedIn.sessionsEpoch ?? 0 };
         flash(req, 'success', messages.passwordSetCode);
         return res.redirect(303, '/login/two-step');
       }
@@ -327,7 +348,13 @@ export function registerAuthRoutes(web: Router, api: Router): void {
         refused.extensions = { mfaSetupRequired: true };
         throw refused;
       }
-      return createApiToken({ userId: user.id, name: body.name, actor: user, ip: req.ip });
+      return createApiToken({
+        userId: user.id,
+        name: body.name,
+        actor: user,
+        ip: req.ip,
+        sessionsEpoch: user.sessionsEpoch,
+      });
     },
   );
   apiOperation(

@@ -9,7 +9,15 @@ import { findApiToken } from './services/apiTokens.ts';
 import { publicIdOf } from './services/accounts/sessions.ts';
 
 /** The fields of her user record a request needs (toCurrentUser and the status check). */
-const currentUserFields = { email: 1, name: 1, roles: 1, timezone: 1, mfaEnabledAt: 1, status: 1 } as const;
+const currentUserFields = {
+  email: 1,
+  name: 1,
+  roles: 1,
+  timezone: 1,
+  mfaEnabledAt: 1,
+  status: 1,
+  sessionsEpoch: 1,
+} as const;
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
 export type CurrentUser = {
@@ -20,6 +28,8 @@ export type CurrentUser = {
   timezone: string;
   /** Two-step sign-in is on (MFA_REQUIRED_ROLES sends people without it to the set-up page). */
   mfaEnabled?: boolean;
+  /** Her record's `sessionsEpoch` as read with her password (models/User.ts): what a new session is recorded under. */
+  sessionsEpoch?: number;
 };
 
 declare global {
@@ -40,7 +50,7 @@ declare module 'express-session' {
     flash?: { kind: 'success' | 'error' | 'info'; message: string }[];
     returnTo?: string;
     /** A right password of an account with two-step sign-in, waiting for its code (routes/auth.ts). */
-    pendingSignIn?: { userId: string; at: number };
+    pendingSignIn?: { userId: string; at: number; sessionsEpoch?: number };
     /** This session has its SignedInSession record and her user record lists it (server/http/signedInSessions.ts). */
     tracked?: boolean;
     /** When this session last moved its record's lastSeenAt (epoch ms): it is tried at most once a minute. */

@@ -1,7 +1,9 @@
 import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
+import { UserModel } from '../../models/User.ts';
 import { NotFoundError } from '../errors.ts';
 import { isObjectId } from '../ids.ts';
+import { SignInOutdatedError, sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
 
@@ -52,7 +54,14 @@ export async function findApiToken(presented: string) {
  * Creates a token for a user whose password (and second step) was already checked; the secret is returned only
  * here. With an actor (a person asking, not a test or the CLI), it is audited.
  */
-export async function createApiToken(props: { userId: string; name?: string; actor?: AuditActor; ip?: string | null }) {
+export async function createApiToken(props: {
+  userId: string;
+  name?: string;
+  actor?: AuditActor;
+  ip?: string | null;
+  /** Her `sessionsEpoch` as read with the password she proved: the token is kept only if it has not moved since. */
+  sessionsEpoch?: number;
+}) {
   const _id = new Types.ObjectId();
   const token = `${String(_id)}_${newSecret()}`;
   const doc = await ApiTokenModel.create({
@@ -62,6 +71,15 @@ export async function createApiToken(props: { userId: string; name?: string; act
     tokenHash: hashSecret(token),
     expiresAt: new Date(Date.now() + apiTokenLifetimeMs),
   });
+  // Written first, checked second: a password change moves the epoch before it revokes tokens, so a token written
+  // before the revoke is revoked by it, and one written after finds the epoch moved and goes here.
+  if (
+    props.sessionsEpoch !== undefined &&
+    !(await UserModel.exists({ _id: props.userId, ...sessionsEpochIs(props.sessionsEpoch) }))
+  ) {
+    await ApiTokenModel.deleteOne({ _id });
+    throw new SignInOutdatedError('Your password was changed a moment ago: ask again with the new one.');
+  }
   if (props.actor)
     await recordAuditEvent({
       action: 'token-created',

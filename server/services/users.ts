@@ -32,10 +32,13 @@ type UserFields = {
   roles: string[];
   timezone: string;
   mfaEnabledAt?: Date | null;
+  sessionsEpoch?: number | null;
 };
 
 /** The person as a signed-in request carries her (only active accounts sign in, so no status). */
-export function currentUserOf(user: UserFields): Omit<UserView, 'status'> & { mfaEnabled: boolean } {
+export function currentUserOf(
+  user: UserFields,
+): Omit<UserView, 'status'> & { mfaEnabled: boolean; sessionsEpoch: number } {
   return {
     id: String(user._id),
     email: user.email,
@@ -43,13 +46,15 @@ export function currentUserOf(user: UserFields): Omit<UserView, 'status'> & { mf
     roles: user.roles as Role[],
     timezone: user.timezone,
     mfaEnabled: Boolean(user.mfaEnabledAt),
+    sessionsEpoch: user.sessionsEpoch ?? 0,
   };
 }
 
 /** You, as `GET /api/v1/me` (and `PATCH /me`) shows you. */
 export function presentMe(user: UserFields): Omit<UserView, 'status'> {
-  const { mfaEnabled, ...me } = currentUserOf(user);
+  const { mfaEnabled, sessionsEpoch, ...me } = currentUserOf(user);
   void mfaEnabled;
+  void sessionsEpoch;
   return me;
 }
 

@@ -5,7 +5,10 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
+import { ApiTokenModel } from '../../models/ApiToken.ts';
+import { changePassword } from '../../server/services/accounts/credentials.ts';
 import { deviceOf, markSessionSeen } from '../../server/services/accounts/sessions.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { csrfFrom, csrfOf, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
@@ -198,6 +201,67 @@ describe("where you're signed in (sessions)", () => {
     const result = await removeExpiredRecords(now);
     expect(result.sessionRecords).to.be.greaterThan(0);
     expect(await SignedInSessionModel.countDocuments({ userId: user.id })).to.equal(0);
+  });
+
+  describe('a sign-in with the old password at the moment she changes it (another process) never outlives the change', () => {
+    const newPassword = 'a-much-newer-passphrase-2027';
+    const change = (user: TestUser) =>
+      changePassword({
+        actor: { id: user.id, name: user.name, email: user.email },
+        currentPassword: testPassword,
+        newPassword,
+      });
+
+    it('on the web: the sign-in whose password was checked before the change is refused, and that browser is not signed in', async () => {
+      const user = await buildUser();
+      const agent = supertest.agent(app);
+      const page = await agent.get('/login');
+      // The sign-in has checked her password; its session is listed only after the change has ended the others.
+      const held = holdNextCall(UserModel, 'updateOne', {
+        before: true,
+        when: (args) =>
+          JSON.stringify(args[1]).includes('signedInSessions') && JSON.stringify(args[1]).includes('$addToSet'),
+      });
+      let answer: supertest.Response | undefined;
+      try {
+        const signingIn = agent
+          .post('/login')
+          .type('form')
+          .send({ email: user.email, password: testPassword, _csrf: csrfFrom(page.text) });
+        const done = signingIn.then((res) => (answer = res));
+        await held.reached;
+        await change(user);
+        held.release();
+        await done;
+      } finally {
+        held.release();
+        held.restore();
+      }
+      expect(answer!.status).to.equal(401);
+      expect(await signedIn(agent)).to.equal(false);
+      expect(await SignedInSessionModel.countDocuments({ userId: user.id })).to.equal(0);
+    });
+
+    it('an API token asked for with the old password is not kept', async () => {
+      const user = await buildUser();
+      const held = holdNextCall(ApiTokenModel, 'create', { before: true });
+      let answer: supertest.Response | undefined;
+      try {
+        const asking = supertest(app)
+          .post('/api/v1/auth/tokens')
+          .send({ email: user.email, password: testPassword })
+          .then((res) => (answer = res));
+        await held.reached;
+        await change(user);
+        held.release();
+        await asking;
+      } finally {
+        held.release();
+        held.restore();
+      }
+      expect(answer!.status).to.equal(401);
+      expect(await ApiTokenModel.countDocuments({ userId: user.id })).to.equal(0);
+    });
   });
 
   it('names devices plainly, and says so when the user agent is unknown', () => {

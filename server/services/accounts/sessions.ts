@@ -2,7 +2,7 @@ import mongoose from 'mongoose';
 import UAParser from 'ua-parser-js';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
 import { UserModel } from '../../../models/User.ts';
-import { NotFoundError } from '../../errors.ts';
+import { NotFoundError, UnauthenticatedError } from '../../errors.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { hashSecret } from '../secrets.ts';
 
@@ -39,13 +39,25 @@ export function deviceOf(userAgent: string): string {
   return `${browser || 'A browser'}${os ? ` on ${os}` : ''}${device}`;
 }
 
-/** Records a new signed-in session (at sign-in, or the first request of a session signed in another way). */
+/** Her record as it was when her password was checked: `sessionsEpoch` still the one read (missing counts as 0). */
+export const sessionsEpochIs = (epoch: number) =>
+  epoch ? { sessionsEpoch: epoch } : { sessionsEpoch: { $in: [0, null] } };
+
+/** A sign-in whose password was checked before her other sessions were ended (a password change meanwhile). */
+export class SignInOutdatedError extends UnauthenticatedError {}
+
+/**
+ * Records a new signed-in session (at sign-in, or the first request of a session signed in another way). With
+ * `sessionsEpoch` (read with the password she proved), it is listed only if her sessions were not ended since: else
+ * its record goes and SignInOutdatedError is thrown, so a sign-in with a password changed meanwhile never lasts.
+ */
 export async function beginSignedInSession(props: {
   sessionId: string;
   userId: string;
   userAgent?: string;
   ip?: string | null;
   now?: Date;
+  sessionsEpoch?: number;
 }): Promise<void> {
   const now = props.now ?? new Date();
   await SignedInSessionModel.updateOne(
@@ -64,7 +76,14 @@ export async function beginSignedInSession(props: {
   );
   // Her user record lists it last: that list is what every request checks (server/auth.ts), so a session counts as
   // signed in only once its record exists.
-  await UserModel.updateOne({ _id: props.userId }, { $addToSet: { signedInSessions: publicIdOf(props.sessionId) } });
+  const listed = await UserModel.updateOne(
+    { _id: props.userId, ...(props.sessionsEpoch === undefined ? {} : sessionsEpochIs(props.sessionsEpoch)) },
+    { $addToSet: { signedInSessions: publicIdOf(props.sessionId) } },
+  );
+  if (listed.matchedCount !== 1 && props.sessionsEpoch !== undefined) {
+    await SignedInSessionModel.deleteOne({ _id: props.sessionId });
+    throw new SignInOutdatedError('Your password was changed a moment ago: sign in with the new one.');
+  }
 }
 
 /**
@@ -147,7 +166,7 @@ export async function endOtherSessions(props: {
   const before = await UserModel.findById(props.userId, { signedInSessions: 1 }).lean();
   const keepKey = props.keepSessionId ? publicIdOf(props.keepSessionId) : undefined;
   const keep = (before?.signedInSessions ?? []).filter((key) => key === keepKey);
-  await UserModel.updateOne({ _id: props.userId }, { $set: { signedInSessions: keep } });
+  await UserModel.updateOne({ _id: props.userId }, { $set: { signedInSessions: keep }, $inc: { sessionsEpoch: 1 } });
   const records = await SignedInSessionModel.find({ userId: props.userId }, { _id: 1, publicId: 1 }).lean();
   const ended = records.filter((r) => r._id !== props.keepSessionId);
   await endSessions(props.userId, ended);
@@ -172,6 +191,7 @@ export async function endOtherSessions(props: {
  * refused anyway, since passport accepts active users only, and expires with the store. Returns how many went.
  */
 export async function endAllSessionsOf(userId: string): Promise<number> {
+  // No new epoch (models/User.ts): her account is no longer active, which every sign-in and every request checks.
   await UserModel.updateOne({ _id: userId }, { $set: { signedInSessions: [] } });
   const records = await SignedInSessionModel.find({ userId }, { _id: 1 }).lean();
   const ids = records.map((r) => r._id);
