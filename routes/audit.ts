@@ -1,4 +1,5 @@
 import type { Request, Response, Router } from 'express';
+import { DateTime } from 'luxon';
 import { z } from 'zod';
 import { auditActions } from '../models/AuditEvent.ts';
 import { UserModel } from '../models/User.ts';
@@ -8,7 +9,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate, isoDateTime, objectId, paging } from '../server/http/validate.ts';
 import { exportAuditEvents, searchAuditEvents, type AuditFilter } from '../server/services/audit/trail.ts';
-import { wallClockToInstant } from '../server/time.ts';
+import { startOfLocalDay } from '../server/time.ts';
 
 const messages = {
   noSuchPerson: 'Nobody has this email address.',
@@ -68,9 +69,10 @@ async function filterOf(
     else errors.person = messages.noSuchPerson;
   }
   if (values.action) filter.action = values.action;
-  if (values.from) filter.since = wallClockToInstant(`${values.from}T00:00`, zone);
-  if (values.to) filter.until = wallClockToInstant(`${values.to}T00:00`, zone)!;
-  if (filter.until) filter.until = new Date(filter.until.getTime() + 24 * 60 * 60 * 1000);
+  // Whole days in her zone: from the start of the first to the start of the day after the last (a day the clocks
+  // change lasts 23 or 25 hours, and in a few zones it begins at 01:00).
+  if (values.from) filter.since = startOfLocalDay(values.from, zone);
+  if (values.to) filter.until = startOfLocalDay(DateTime.fromISO(values.to).plus({ days: 1 }).toISODate()!, zone);
   if (values.from && values.to && values.from > values.to) errors.to = messages.dates;
   return { filter, errors };
 }

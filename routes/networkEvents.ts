@@ -17,12 +17,13 @@ import {
   type PresentedEvent,
 } from '../server/services/networks/events.ts';
 import { isLead } from '../server/services/networks/membership.ts';
-import { formatDateTime, wallClockToInstant } from '../server/time.ts';
+import { formatDateTime, readWallClock } from '../server/time.ts';
 
 const messages = {
   created: (title: string) => `${title} was created.`,
   going: 'You are going. We will remind you a day and an hour before.',
   notGoing: 'You are not going. No reminders will be sent.',
+  skipped: (zone: string) => `does not exist in ${zone} (the clocks go forward then); choose another time`,
 };
 
 const httpsUrl = z
@@ -67,14 +68,16 @@ const eventForm = (zone: string) =>
     (raw) => {
       const b = { ...((raw ?? {}) as Record<string, unknown>) };
       for (const k of ['joinUrl', 'location']) if (b[k] === '') delete b[k];
-      const local = typeof b.startsAtLocal === 'string' ? wallClockToInstant(b.startsAtLocal, zone) : undefined;
+      // A time the clocks skip is refused; one they show twice is the first (server/time.ts readWallClock).
+      const local = typeof b.startsAtLocal === 'string' ? readWallClock(b.startsAtLocal, zone) : undefined;
       delete b.startsAtLocal;
-      return { ...b, startsAt: local ? local.toISOString() : 'invalid' };
+      return { ...b, startsAt: !local ? 'invalid' : 'instant' in local ? local.instant.toISOString() : local.problem };
     },
     eventSchema.extend({
       startsAt: z
         .string()
         .refine((s) => s !== 'invalid', 'must be a date and time')
+        .refine((s) => s !== 'skipped', messages.skipped(zone))
         .pipe(isoDateTime)
         .transform((s) => new Date(s)),
     }),

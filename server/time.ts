@@ -1,4 +1,4 @@
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 
 /**
  * Formatting reads the zone rules through one cached Intl.DateTimeFormat per zone. Why not luxon here: each of its
@@ -71,10 +71,51 @@ export function parseIsoInstant(text: string): Date | undefined {
   return parsed.isValid ? parsed.toJSDate() : undefined;
 }
 
-/** A wall-clock time in a zone ("2027-03-28T09:30" in Europe/London) → the UTC instant, or undefined if invalid. */
+/**
+ * What a wall-clock time typed in a zone ("2027-03-28T09:30" in Europe/London, seconds optional, as a datetime-local
+ * field sends it) means: its instant, or why it has none.
+ * - `invalid`: not a date and time of that form, or an unknown zone;
+ * - `skipped`: the clocks skip it there (the spring change, 01:00–02:00 in London on 28 March 2027). Refused, never
+ *   moved: the caller tells her so.
+ * A time the clocks show twice (the autumn change, 01:30 in London on 31 October 2027) is the FIRST of the two, the
+ * summer-time one, in every zone: the reading RFC 5545 (3.3.5) gives a local time and calendar apps follow. (luxon
+ * alone picks the first or the second depending on the hemisphere.) Pages then show it with its zone's abbreviation.
+ */
+export type WallClockReading = { instant: Date } | { problem: 'invalid' | 'skipped' };
+const wallClockPattern = /^(\d{4})-(\d\d)-(\d\d)T(\d\d):(\d\d)(?::(\d\d)(?:\.(\d{1,9}))?)?$/;
+const dayMs = 24 * 60 * 60 * 1000;
+export function readWallClock(local: string, zone: string): WallClockReading {
+  const m = wallClockPattern.exec(local.trim());
+  const tz = IANAZone.create(zone);
+  if (!m || !tz.isValid) return { problem: 'invalid' };
+  const [year, month, day, hour, minute, second] = m.slice(1, 7).map((n) => Number(n ?? 0)) as number[];
+  const millisecond = Number((m[7] ?? '0').padEnd(3, '0').slice(0, 3));
+  const asUtc = DateTime.fromObject({ year, month, day, hour, minute, second, millisecond }, { zone: 'utc' });
+  if (!asUtc.isValid || hour! > 23) return { problem: 'invalid' };
+  const wall = asUtc.toMillis();
+  // Every offset the zone has within a day either side; an instant is a reading when the zone shows `local` at it.
+  const offsets = new Set([wall - dayMs, wall, wall + dayMs].map((t) => tz.offset(t)));
+  const readings = [...offsets]
+    .map((offset) => wall - offset * 60_000)
+    .filter((instant) => instant + tz.offset(instant) * 60_000 === wall);
+  if (!readings.length) return { problem: 'skipped' };
+  return { instant: new Date(Math.min(...readings)) };
+}
+
+/** A wall-clock time in a zone → the UTC instant (see readWallClock), or undefined when invalid or skipped. */
 export function wallClockToInstant(local: string, zone: string): Date | undefined {
-  const dt = DateTime.fromISO(local, { zone });
-  return dt.isValid ? dt.toJSDate() : undefined;
+  const reading = readWallClock(local, zone);
+  return 'instant' in reading ? reading.instant : undefined;
+}
+
+/**
+ * The instant a calendar day (YYYY-MM-DD) begins in a zone: its first minute, which is not always 00:00 (a few zones
+ * change their clocks at midnight), or undefined when the date is not one.
+ */
+export function startOfLocalDay(date: string, zone: string): Date | undefined {
+  if (!/^\d{4}-\d\d-\d\d$/.test(date)) return undefined;
+  const day = DateTime.fromISO(date, { zone }).startOf('day');
+  return day.isValid ? day.toJSDate() : undefined;
 }
 
 /** For <input type="datetime-local"> values. */

@@ -247,6 +247,27 @@ describe('the audit trail', () => {
       expect(lines[1]).to.include("'=cmd() in detail");
     });
 
+    it('a day the clocks change is the whole local day: 25 hours when Toronto falls back, 23 when it springs forward', async () => {
+      const { admin } = await asAdmin();
+      const person = await buildUser({ name: 'Dana Daylight' });
+      const event = (detail: string, at: string) =>
+        recordAuditEvent({
+          action: 'mfa-reset',
+          actor: admin,
+          target: { type: 'user', id: person.id },
+          detail,
+          at: new Date(at),
+        });
+      // 1 November 2026 in Toronto runs from 04:00Z to 05:00Z the next day; 8 March 2026 from 05:00Z to 04:00Z.
+      await event('late on the long day', '2026-11-02T04:30:00Z');
+      await event('early the day after the short day', '2026-03-09T04:30:00Z');
+      const agent = await signIn(app, admin.email, testPassword);
+      const filter = (day: string) => `/admin/audit?person=${encodeURIComponent(person.email)}&from=${day}&to=${day}`;
+      expect((await agent.get(filter('2026-11-01')).expect(200)).text).to.include('late on the long day');
+      expect((await agent.get(filter('2026-03-08')).expect(200)).text).to.not.include('early the day after');
+      expect((await agent.get(filter('2026-03-09')).expect(200)).text).to.include('early the day after');
+    });
+
     it('an unknown person or days the wrong way round are form errors (422), and non-admins cannot see it', async () => {
       const { admin } = await asAdmin();
       const agent = await signIn(app, admin.email, testPassword);

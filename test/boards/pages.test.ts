@@ -9,7 +9,8 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
-import { buildBoard, buildRound } from '../support/boardsFactories.ts';
+import { governorDashboard } from '../../server/services/boards/panels.ts';
+import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
@@ -53,6 +54,18 @@ describe('boards: web pages and forms', () => {
     const home = await agent.get('/').expect(200);
     expect(home.text).to.include('Not started');
     expect(home.text).to.include('<a href="/cohorts">Go to the training');
+  });
+
+  it('with no interview ahead, her own training is judged on her today: a certificate that lapsed overnight in Sydney is not valid at breakfast', async () => {
+    const sydney = await buildUser({ roles: ['governor'], timezone: 'Australia/Sydney' });
+    // Lapsed at 02:00 on 15 May 2027 in Sydney (AEST, UTC+10); she looks at 08:00 that morning, still 14 May in UTC.
+    await giveCertificate(sydney.id, {
+      issuedAt: new Date('2026-05-14T16:00:00Z'),
+      expiresAt: new Date('2027-05-14T16:00:00Z'),
+    });
+    const panel = await governorDashboard(sydney, new Date('2027-05-14T22:00:00Z'));
+    expect(panel.own.status).to.equal('expires-before-interview');
+    expect(panel.own.expiresAt!.toISOString()).to.equal('2027-05-14T16:00:00.000Z');
   });
 
   it('lets an admin create a board from the form, and re-renders it with errors (422) keeping what she typed', async () => {

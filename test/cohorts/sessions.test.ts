@@ -112,6 +112,24 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(await CohortSessionModel.countDocuments()).to.equal(before);
   });
 
+  it('a wall-clock start the clocks show twice (01:30 the night London falls back) is the first 01:30, BST, and says so', async () => {
+    const res = await schedule({ startsAt: '2027-10-31T01:30' }).expect(201);
+    expect(res.body.startsAt).to.equal('2027-10-31T00:30:00.000Z');
+    const agent = await signIn(app, participant.email, testPassword);
+    const page = await agent.get(`/sessions/${res.body.id}`).expect(200);
+    expect(page.text).to.include('Sunday 31 October 2027, 01:30 GMT+1 (Europe/London)');
+  });
+
+  it('a session at the second 01:30 the night London falls back (GMT) stays there when its form is saved unchanged', async () => {
+    const created = await schedule({ startsAt: '2027-10-31T01:30:00Z' }).expect(201);
+    const res = await supertest(app)
+      .patch(`/api/v1/sessions/${created.body.id}`)
+      .set(auth)
+      .send({ startsAt: '2027-10-31T01:30', title: 'Workshop, renamed' })
+      .expect(200);
+    expect(res.body).to.include({ startsAt: '2027-10-31T01:30:00.000Z', title: 'Workshop, renamed' });
+  });
+
   it('refuses a start with an expanded ISO year (past the last date JavaScript can hold) as a 422 on startsAt, and nothing is stored', async () => {
     const before = await CohortSessionModel.countDocuments();
     for (const startsAt of ['+275760-09-13T00:00:00Z', '+002027-05-01T09:00:00Z', '-000001-01-01T00:00:00Z']) {

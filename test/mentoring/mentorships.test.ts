@@ -290,6 +290,19 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     }
   });
 
+  it('the meeting form refuses a time her clocks skipped (01:30 the night London sprang forward) by saying so, and logs nothing', async () => {
+    const { mentor, id } = await matched();
+    const she = await signIn(app, mentor.email, testPassword);
+    const path = `/mentorships/${id}`;
+    const res = await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, path), heldAt: '2026-03-29T01:30', minutes: '45' })
+      .expect(422);
+    expect(res.text).to.include('is not a time that exists in your zone');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(0);
+  });
+
   it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {
     const { mentor, mentee, id } = await matched(2);
     // She pauses through her profile (capacity 0): the profile service moves freePlaces by the difference.

@@ -2,12 +2,13 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { EventRsvpModel } from '../../models/EventRsvp.ts';
+import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
 import { rsvpToEvent } from '../../server/services/networks/events.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
-import { signIn, testApp } from '../support/app.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -120,6 +121,35 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     const londonAgent = await signIn(app, lead.email, testPassword);
     const list = await londonAgent.get(`/networks/${network.id}/events`).expect(200);
     expect(list.text).to.include('Wednesday 10 March 2027, 09:00 GMT (Europe/London)');
+  });
+
+  it('the web form refuses a start the clocks skip in her zone (422 naming it, nothing stored) and reads one they show twice as the first', async () => {
+    const agent = await signIn(app, lead.email, testPassword);
+    const path = `/networks/${network.id}/events`;
+    const form = async (startsAtLocal: string) => ({
+      _csrf: await csrfOf(agent, path),
+      title: `Clinic at ${startsAtLocal}`,
+      startsAtLocal,
+      durationMinutes: '60',
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/clinic',
+    });
+    // London, 31 March 2030: 01:00 GMT becomes 02:00 BST, so 01:30 is never shown on a London clock.
+    const gap = await agent
+      .post(path)
+      .type('form')
+      .send(await form('2030-03-31T01:30'))
+      .expect(422);
+    expect(gap.text).to.include('does not exist in Europe/London');
+    expect(await NetworkEventModel.countDocuments({ title: 'Clinic at 2030-03-31T01:30' })).to.equal(0);
+    // 27 October 2030: 01:30 comes twice (BST, then GMT); the first is meant.
+    await agent
+      .post(path)
+      .type('form')
+      .send(await form('2030-10-27T01:30'))
+      .expect(303);
+    const twice = await NetworkEventModel.findOne({ title: 'Clinic at 2030-10-27T01:30' }).lean();
+    expect(twice!.startsAt.toISOString()).to.equal('2030-10-27T00:30:00.000Z');
   });
 
   it('an event in person needs its place (422 naming location); its page and .ics give the place', async () => {

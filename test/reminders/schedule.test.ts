@@ -2,11 +2,13 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { Agenda } from 'agenda';
 import { CohortModel } from '../../models/Cohort.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { createAgenda } from '../../jobs/index.ts';
 import {
   planFacilitatorDigests,
+  planModuleNudges,
   planSessionReminders,
   runDueNotifications,
   settleNotifications,
@@ -61,6 +63,42 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(decideDue(items, minutesBefore(eventAt, 1000)).map((d) => d.action)).to.deep.equal(['send']);
     expect(decideDue(items, minutesBefore(eventAt, 30)).map((d) => d.action)).to.deep.equal(['skip', 'send']);
     expect(decideDue(items, new Date(eventAt.getTime() + 1)).map((d) => d.action)).to.deep.equal(['skip', 'skip']);
+  });
+
+  it("a module due on 20 May in a London cohort is overdue for an Auckland participant only after London's 20 May ends, and her emails say by when in her time", async () => {
+    const { cohort, users } = await buildCohortWithSession({
+      startsAt: new Date('2027-12-01T10:00:00Z'),
+      participants: 1,
+      participantZone: 'Pacific/Auckland',
+    });
+    const module = await ModuleModel.create({
+      programmeId: cohort.programmeId,
+      title: 'Building a governing board',
+      body: 'Read this.',
+      estimatedMinutes: 30,
+      completion: { type: 'view' },
+      position: 1,
+    });
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      { $set: { moduleDueDates: [{ moduleId: module._id, dueOn: '2027-05-20' }] } },
+    );
+    await planModuleNudges({ cohortId: cohort._id });
+    // Due by the end of 20 May in London (23:00Z): 11:00 on 21 May in Auckland (NZST, UTC+12).
+    const overdue = await NotificationModel.findOne({ userId: users[0]!._id, kind: 'module-overdue' }).lean();
+    expect(overdue!.sendAt.getTime()).to.be.greaterThan(new Date('2027-05-20T23:00:00Z').getTime());
+    expect(DateTime.fromJSDate(overdue!.sendAt, { zone: 'Pacific/Auckland' }).toFormat('yyyy-LL-dd HH:mm')).to.equal(
+      '2027-05-22 09:00',
+    );
+    // The three-day nudge names the deadline in her own zone.
+    await runDueNotifications({ now: new Date('2027-05-16T21:30:00Z') });
+    const nudge = sink.received.find((e) => e.subject.startsWith('Due in three days'))!;
+    const text = nudge.raw.replace(/=\r?\n/g, '');
+    expect(text).to.include('(by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland))');
+    // 09:00 on 21 May her time, still 20 May in London: nothing is overdue yet.
+    await runDueNotifications({ now: new Date('2027-05-20T21:30:00Z') });
+    expect(await NotificationModel.countDocuments({ kind: 'module-overdue', status: 'sent' })).to.equal(0);
+    expect(sink.received.filter((e) => e.subject.startsWith('Overdue'))).to.have.length(0);
   });
 
   it("the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort's week", async () => {

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { isoDateTime } from '../../server/http/validate.ts';
-import { parseIsoInstant } from '../../server/time.ts';
+import { parseIsoInstant, readWallClock, startOfLocalDay } from '../../server/time.ts';
 
 describe('server: ISO 8601 instants as clients send them', () => {
   it('reads every ISO offset form (Z, ±hh, ±hhmm, ±hh:mm) as the same instant', () => {
@@ -37,5 +37,52 @@ describe('server: ISO 8601 instants as clients send them', () => {
     const refused = isoDateTime.safeParse('2026-12-21T10:00:00 Europe/Paris');
     expect(refused.success).to.equal(false);
     expect(refused.error!.issues[0]!.message).to.include('with an offset');
+  });
+
+  describe('wall-clock times typed in a zone (datetime-local fields)', () => {
+    const read = (local: string, zone: string) => {
+      const r = readWallClock(local, zone);
+      return 'instant' in r ? r.instant.toISOString() : r.problem;
+    };
+
+    it('a time the clocks skip is refused in every zone, never moved to the hour after', () => {
+      for (const [local, zone] of [
+        ['2027-03-28T01:30', 'Europe/London'],
+        ['2027-03-14T02:30', 'America/New_York'],
+        ['2027-03-14T02:30', 'America/St_Johns'],
+        ['2027-10-03T02:30', 'Australia/Sydney'],
+        ['2027-09-26T02:30', 'Pacific/Auckland'],
+      ])
+        expect(read(local!, zone!), `${local} ${zone}`).to.equal('skipped');
+    });
+
+    it('a time the clocks show twice is the first of the two (summer time) in both hemispheres', () => {
+      // luxon alone read London, New York and St John's as the second (winter) one, Sydney and Auckland as the first.
+      expect(read('2027-10-31T01:30', 'Europe/London')).to.equal('2027-10-31T00:30:00.000Z');
+      expect(read('2027-11-07T01:30', 'America/New_York')).to.equal('2027-11-07T05:30:00.000Z');
+      expect(read('2027-11-07T01:30', 'America/St_Johns')).to.equal('2027-11-07T04:00:00.000Z');
+      expect(read('2027-04-04T02:30', 'Australia/Sydney')).to.equal('2027-04-03T15:30:00.000Z');
+      expect(read('2027-04-04T02:30', 'Pacific/Auckland')).to.equal('2027-04-03T13:30:00.000Z');
+    });
+
+    it('reads ordinary times with half-hour offsets and zones without DST, and refuses what is no time', () => {
+      expect(read('2027-03-28T09:30', 'Asia/Kolkata')).to.equal('2027-03-28T04:00:00.000Z');
+      expect(read('2027-03-28T09:30:00', 'Asia/Tokyo')).to.equal('2027-03-28T00:30:00.000Z');
+      expect(read('2027-07-01T09:30', 'America/St_Johns')).to.equal('2027-07-01T12:00:00.000Z');
+      for (const [local, zone] of [
+        ['2027-02-30T09:30', 'UTC'],
+        ['2027-03-28T24:00', 'UTC'],
+        ['2027-03-28', 'UTC'],
+        ['2027-03-28T09:30Z', 'UTC'],
+        ['2027-03-28T09:30', 'Europe/Atlantis'],
+      ])
+        expect(read(local!, zone!), `${local} ${zone}`).to.equal('invalid');
+    });
+
+    it('a day starts at its first minute, which in a zone changing at midnight is 01:00', () => {
+      expect(startOfLocalDay('2027-10-31', 'Europe/London')!.toISOString()).to.equal('2027-10-30T23:00:00.000Z');
+      expect(startOfLocalDay('2027-09-05', 'America/Santiago')!.toISOString()).to.equal('2027-09-05T04:00:00.000Z');
+      expect(startOfLocalDay('not a day', 'UTC')).to.equal(undefined);
+    });
   });
 });

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
 import { addDashboardPanel } from '../dashboard.ts';
+import { localDate } from '../reminders/time.ts';
 import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readiness.ts';
 
 /**
@@ -51,7 +52,8 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
     next?.mine ??
     readinessFromFacts({
       panel: [user.id],
-      interviewDate: new Date(now).toISOString().slice(0, 10),
+      // No interview ahead: is she trained today, her today (the UTC date is yesterday in Sydney each morning).
+      interviewDate: localDate(now, user.timezone),
       timezone: user.timezone,
       facts,
       now,

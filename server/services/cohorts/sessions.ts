@@ -9,7 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
-import { parseIsoInstant, toWallClock, wallClockToInstant } from '../../time.ts';
+import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
 import { loadCohort, loadRunCohort } from './cohorts.ts';
 
 const messages = {
@@ -53,7 +53,7 @@ export function checkInIsOpen(s: Pick<CohortSession, 'startsAt' | 'durationMinut
 
 /**
  * The start as a UTC instant. A wall-clock time is read in the cohort's zone; a time the clocks skip (the spring
- * change) is refused rather than silently moved an hour.
+ * change) is refused rather than silently moved an hour, and one they show twice (the autumn change) is the first.
  */
 export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>): { instant?: Date; problem?: string } {
   const text = startsAt.trim();
@@ -66,11 +66,12 @@ export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>)
   const wallClock = /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(:00(\.0+)?)?$/.exec(text);
   if (!wallClock) return { problem: messages.startInvalid };
   const local = wallClock[1]!;
-  const instant = wallClockToInstant(local, cohort.timezone);
-  if (!instant) return { problem: messages.startInvalid };
-  if (toWallClock(instant, cohort.timezone) !== local)
-    return { problem: messages.startMissing(local, cohort.timezone) };
-  return { instant };
+  // A time the clocks show twice is the first of the two (server/time.ts readWallClock).
+  const reading = readWallClock(local, cohort.timezone);
+  if ('instant' in reading) return { instant: reading.instant };
+  return {
+    problem: reading.problem === 'skipped' ? messages.startMissing(local, cohort.timezone) : messages.startInvalid,
+  };
 }
 
 function checkSessionInput(
@@ -163,6 +164,16 @@ export async function loadRunSession(props: { actor: Express.User; sessionId: st
 }
 
 /**
+ * Whether a typed start is the wall-clock time the session already has (the edit form sends it back as it showed
+ * it). Then the stored instant stands: on the night the clocks go back, 01:30 names two instants, and a form saved
+ * unchanged must not move a session at the second one to the first.
+ */
+function sameWallClock(typed: string | undefined, stored: Date, zone: string): boolean {
+  const local = typed === undefined ? undefined : /^(\d{4}-\d\d-\d\dT\d\d:\d\d)(:00(\.0+)?)?$/.exec(typed.trim())?.[1];
+  return local !== undefined && local === toWallClock(stored, zone);
+}
+
+/**
  * Changes a session (time, length, place, title), keeping what it was in its history and bumping its SEQUENCE
  * so calendar apps update the event. One conditional update on the sequence read (atomic on MongoDB and on our
  * patched FerretDB): of two simultaneous changes one wins and the other is told to reload.
@@ -176,7 +187,9 @@ export async function rescheduleSession(props: {
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const merged: SessionInput = {
     title: props.input.title ?? session.title,
-    startsAt: props.input.startsAt ?? session.startsAt.toISOString(),
+    startsAt: sameWallClock(props.input.startsAt, session.startsAt, cohort.timezone)
+      ? session.startsAt.toISOString()
+      : (props.input.startsAt ?? session.startsAt.toISOString()),
     durationMinutes: props.input.durationMinutes ?? session.durationMinutes,
     mode: props.input.mode ?? (session.mode as SessionInput['mode']),
     joinUrl: props.input.joinUrl ?? session.joinUrl ?? undefined,

@@ -8,7 +8,7 @@ import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
-import { addDays, calendarDaysBetween, localDate, wallClockOn } from './time.ts';
+import { addDays, calendarDaysBetween, localDate, nextDaily, wallClockOn } from './time.ts';
 
 /**
  * Pacing nudges (3 days before a module's due date when it is not done; one overdue notice the day after) and
@@ -38,10 +38,19 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
   for (const due of cohort.moduleDueDates ?? []) {
     if (!due.moduleId || !due.dueOn) continue;
     const moduleId = String(due.moduleId);
+    // Due on a date: by the end of that day in the cohort's zone, which is another hour (even day) in hers.
     const deadline = wallClockOn(addDays(due.dueOn, 1), 0, 0, cohort.timezone);
+    const dueBy = new Date(deadline.getTime() - 60_000).toISOString();
     for (const userId of userIds) {
       const zone = zones.get(userId) ?? cohort.timezone;
-      const common = { userId, about: { type: 'module' as const, id: moduleId }, data: { cohortId, dueOn: due.dueOn } };
+      const common = {
+        userId,
+        about: { type: 'module' as const, id: moduleId },
+        data: { cohortId, dueOn: due.dueOn, dueBy },
+      };
+      // Overdue once the deadline has passed, at the first 09:00 of hers after it: "the day after" in her zone
+      // is still the due day in the cohort's when she lives ahead of it (Auckland or Tokyo, a London cohort).
+      const overdueAt = nextDaily({ after: deadline, hour: 9, zone });
       plans.push({
         ...common,
         key: `module-due:${cohortId}:${moduleId}:${userId}:${due.dueOn}`,
@@ -54,8 +63,8 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
         ...common,
         key: `module-overdue:${cohortId}:${moduleId}:${userId}:${due.dueOn}`,
         kind: 'module-overdue',
-        sendAt: wallClockOn(addDays(due.dueOn, 1), 9, 0, zone),
-        eventAt: wallClockOn(addDays(due.dueOn, 3), 0, 0, zone),
+        sendAt: overdueAt,
+        eventAt: wallClockOn(addDays(localDate(overdueAt, zone), 2), 0, 0, zone),
         subject: 'A module is overdue',
       });
     }
@@ -108,7 +117,12 @@ for (const kind of ['module-due', 'module-overdue'] as const) {
       return {
         subject: kind === 'module-due' ? `Due in three days: ${title}` : `Overdue: ${title}`,
         template: kind,
-        data: { title, dueOn: record.data?.dueOn, moduleUrl: absoluteUrl(`/modules/${record.about.id}`) },
+        data: {
+          title,
+          dueOn: record.data?.dueOn,
+          dueBy: record.data?.dueBy ?? null,
+          moduleUrl: absoluteUrl(`/modules/${record.about.id}`),
+        },
       };
     },
   });
