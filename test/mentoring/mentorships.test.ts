@@ -4,7 +4,8 @@ import supertest from 'supertest';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
-import { mentorshipMessages } from '../../server/services/mentoring/mentorships.ts';
+import { mentorshipMessages, recordOutcome, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import { ValidationError } from '../../server/errors.ts';
 import { saveMentorProfile } from '../../server/services/mentoring/profiles.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -36,6 +37,27 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(acc.body).to.include({ status: 'active', mentorId: mentor.id, menteeId: mentee.id });
     return { mentor, mentee, id: acc.body.id as string };
   }
+
+  it('dates she gives are days on her own calendar: today and the day a mentorship started are hers, not UTC', async () => {
+    const newYork = { ...(await buildUser()), timezone: 'America/New_York' };
+    const evening = new Date('2027-05-01T02:00:00Z'); // 30 April, 22:00 in New York
+    const refused = await recordOutcome({ actor: newYork, kind: 'appointed', on: '2027-05-01', now: evening }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(ValidationError);
+    await recordOutcome({ actor: newYork, kind: 'appointed', on: '2027-04-30', now: evening });
+    const sydney = { ...(await buildUser()), timezone: 'Australia/Sydney' };
+    await recordOutcome({ actor: sydney, kind: 'appointed', on: '2027-05-02', now: new Date('2027-05-01T20:00:00Z') });
+
+    const { mentee, id } = await matched();
+    // It started at 23:30 UTC on 1 May: 2 May in Tokyo, so an end on 2 May is not after it started, for her.
+    await MentorshipModel.updateOne({ _id: id }, { $set: { startedAt: new Date('2027-05-01T23:30:00Z') } });
+    const tokyo = { ...mentee, roles: ['participant'], timezone: 'Asia/Tokyo' };
+    const agreement = { mentorshipId: id, goals: ['Lead a staff meeting'], meetingFrequency: 'monthly' as const };
+    const tooSoon = await saveAgreement({ actor: tokyo, ...agreement, endsOn: '2027-05-02' }).catch((e: unknown) => e);
+    expect(tooSoon).to.be.instanceOf(ValidationError);
+    await saveAgreement({ actor: tokyo, ...agreement, endsOn: '2027-05-03' });
+  });
 
   it('when a third person or a malformed id asks for a mentorship, it answers 404; its members and admins see it', async () => {
     const { mentor, mentee, id } = await matched();

@@ -7,6 +7,7 @@ import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { mentorshipClosed, planMentorshipReminders } from './reminders.ts';
+import { localDate } from '../reminders/time.ts';
 
 /**
  * A mentorship is visible to its two members and admins; to anyone else it does not exist (404). Private notes of a
@@ -22,7 +23,8 @@ export const mentorshipMessages = {
   ratingMenteeOnly: 'is the mentee’s to give: close it without a rating',
 } as const;
 
-type Actor = { id: string; roles: readonly string[] };
+/** `timezone`: hers, for the dates she gives (the day a mentorship started, today); UTC when not known. */
+type Actor = { id: string; roles: readonly string[]; timezone?: string };
 const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 export const isMember = (actor: Actor, m: Pick<Mentorship, 'mentorId' | 'menteeId'>) =>
@@ -123,7 +125,8 @@ export async function saveAgreement(props: {
 }): Promise<Mentorship> {
   const m = await mentorshipForMember(props);
   refuseIfClosed(m);
-  if (props.endsOn <= m.startedAt.toISOString().slice(0, 10))
+  // Dates are days on her calendar: the day it started is the one in her zone.
+  if (props.endsOn <= localDate(m.startedAt, props.actor.timezone ?? 'UTC'))
     throw new ValidationError('Some details need correcting.', [
       { path: 'endsOn', message: mentorshipMessages.endsOnPast },
     ]);
@@ -284,9 +287,9 @@ export async function recordOutcome(props: {
   detail?: string;
   now?: Date;
 }): Promise<CareerOutcome & { _id: Types.ObjectId }> {
-  const today = (props.now ?? new Date()).toISOString().slice(0, 10);
-  // A day's grace: "today" in Sydney is tomorrow in UTC for part of the day.
-  if (props.on > addDay(today))
+  // "Today" is hers: in Sydney it is already tomorrow in UTC for part of the day, in New York still yesterday.
+  const today = localDate(props.now ?? new Date(), props.actor.timezone ?? 'UTC');
+  if (props.on > today)
     throw new ValidationError('Some details need correcting.', [
       { path: 'on', message: mentorshipMessages.outcomeFuture },
     ]);
@@ -298,8 +301,6 @@ export async function recordOutcome(props: {
   });
   return created.toObject() as CareerOutcome & { _id: Types.ObjectId };
 }
-
-const addDay = (date: string) => new Date(Date.parse(`${date}T00:00:00Z`) + 86_400_000).toISOString().slice(0, 10);
 
 export async function outcomesOf(props: { userId: string }) {
   return CareerOutcomeModel.find({ userId: oid(props.userId) })
