@@ -5,11 +5,11 @@ import { Schema, Types, model, type InferSchemaType } from 'mongoose';
  * process, and both rest on unique keys written with the insert (FerretDB has no partial indexes, and a unique key
  * that is always present behaves the same on MongoDB and FerretDB):
  * - `openKey` is `<menteeId>:<mentorId>` while the request is pending, so she holds at most one pending request to
- *   a mentor; answering or expiring it rewrites the key to `<menteeId>:<mentorId>:<requestId>`, which frees it.
+ *   a mentor; answering, withdrawing or expiring it rewrites the key to `<menteeId>:<mentorId>:<requestId>`, which frees it.
  * - `slotKey` is `<menteeId>:<1..3>` while pending: her three pending places, like numbered seats; answering
  *   rewrites it to `done:<requestId>`. A fourth pending request finds every slot taken.
  */
-export const requestStatuses = ['pending', 'accepted', 'declined', 'expired'] as const;
+export const requestStatuses = ['pending', 'accepted', 'declined', 'withdrawn', 'expired'] as const;
 export type RequestStatus = (typeof requestStatuses)[number];
 export const maxPendingRequests = 3;
 /** A request unanswered this long expires (reminded to the mentor at half of it). */

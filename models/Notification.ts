@@ -20,6 +20,7 @@ export const notificationKinds = [
   'mentoring-request',
   'mentoring-request-reminder',
   'mentoring-request-expired',
+  'mentoring-request-answered',
   'mentoring-meeting-due',
   'mentorship-ending',
   'mentoring-outcomes-prompt',

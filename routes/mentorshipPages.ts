@@ -25,6 +25,7 @@ import {
   createMentoringRequest,
   declineMentoringRequest,
   requestsOf,
+  withdrawMentoringRequest,
 } from '../server/services/mentoring/requests.ts';
 import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
@@ -34,6 +35,7 @@ const messages = {
   requestSent: (name: string) => `Your request was sent to ${name}. She has 14 days to answer.`,
   accepted: (name: string) => `You are now mentoring ${name}.`,
   declined: 'The request was declined.',
+  withdrawn: (name: string) => `Your request to ${name} was withdrawn. You can ask another mentor.`,
   agreementSaved: 'The agreement was saved.',
   meetingLogged: 'The meeting was logged.',
   closed: 'The mentorship was closed.',
@@ -224,6 +226,16 @@ export function registerMentorshipPages(web: Router): void {
       flash(req, 'error', refusal(error, 'reason').message);
     }
     res.redirect(303, '/mentoring/requests');
+  });
+
+  web.post('/mentoring/requests/:id/withdraw', requireSignIn, async (req, res) => {
+    try {
+      const r = await withdrawMentoringRequest({ actor: req.user!, requestId: String(req.params.id) });
+      flash(req, 'success', messages.withdrawn((await namesOf([r.mentorId])).get(String(r.mentorId)) ?? 'the mentor'));
+    } catch (error) {
+      flash(req, 'error', refusal(error, 'request').message);
+    }
+    res.redirect(303, '/mentoring/requests#sent');
   });
 
   web.get('/mentorships', requireSignIn, async (req, res) =>

@@ -10,6 +10,7 @@ import {
   createMentoringRequest,
   declineMentoringRequest,
   presentRequest,
+  withdrawMentoringRequest,
 } from '../server/services/mentoring/requests.ts';
 import {
   closeMentorship,
@@ -153,6 +154,19 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
     },
     async ({ user, params, body }) =>
       presentRequest(await declineMentoringRequest({ actor: user, requestId: params.id!, reason: body.reason })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/mentoring/requests/:id/withdraw',
+      tag: 'mentoring',
+      summary: 'Withdraw a request still waiting for an answer (its mentee): her place and slot are free again',
+      access: [],
+      success: { status: 200, description: 'The request, withdrawn', schema: requestOut },
+      errors: [409],
+    },
+    async ({ user, params }) => presentRequest(await withdrawMentoringRequest({ actor: user, requestId: params.id! })),
   );
   apiOperation(
     api,

@@ -74,6 +74,24 @@ describe('mentoring: the assignment preview', () => {
     expect(mentees.map((m) => m.id)).to.include(res.body.unassigned[0]);
   });
 
+  it('never pairs two people of whom one blocked the other in the directory, either way round', async () => {
+    const mentors = [await buildMentor({ capacity: 1 }), await buildMentor({ capacity: 1 })];
+    const mentees = [await buildMentee(), await buildMentee()];
+    const block = async (blocker: { id: string } & Parameters<typeof tokenFor>[0], blocked: { id: string }) =>
+      supertest(app)
+        .put(`/api/v1/me/blocks/${blocked.id}`)
+        .set('Authorization', `Bearer ${await tokenFor(blocker)}`)
+        .expect(204);
+    // The first mentor blocked the first mentee; the second mentee blocked the second mentor.
+    await block(mentors[0]!, mentees[0]!);
+    await block(mentees[1]!, mentors[1]!);
+    const res = await preview({}, 200);
+    const pairs = Object.fromEntries(
+      res.body.items.map((i: { menteeId: string; mentorId: string }) => [i.menteeId, i.mentorId]),
+    );
+    expect(pairs).to.deep.equal({ [mentees[0]!.id]: mentors[1]!.id, [mentees[1]!.id]: mentors[0]!.id });
+  });
+
   it('when a non-admin asks, it answers 403; malformed mentee ids are a 422', async () => {
     const mentor = await buildUser({ roles: ['mentor'] });
     await supertest(app)

@@ -232,6 +232,32 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect(sent.text).to.include('declined: “My places are promised until September.”');
   });
 
+  it('the mentee withdraws her waiting request through a button on her requests page; the mentor then has nothing to answer', async () => {
+    const { mentor, mentee, requestId } = await requested({ mentor: 'Lee Serving', mentee: 'Mo Aspiring' });
+    const she = await signIn(app, mentor.email, testPassword);
+    await she
+      .post(`/mentoring/requests/${requestId}/withdraw`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, '/mentoring/requests') })
+      .expect(404);
+    const her = await signIn(app, mentee.email, testPassword);
+    const list = await her.get('/mentoring/requests').expect(200);
+    expect(list.text).to.include(`action="/mentoring/requests/${requestId}/withdraw"`);
+    expect(list.text).to.include('Withdraw your request to Lee Serving');
+    await her
+      .post(`/mentoring/requests/${requestId}/withdraw`)
+      .type('form')
+      .send({ _csrf: csrfFrom(list.text) })
+      .expect(303)
+      .expect('Location', '/mentoring/requests#sent');
+    expect((await MentoringRequestModel.findById(requestId).lean())!.status).to.equal('withdrawn');
+    const after = await her.get('/mentoring/requests').expect(200);
+    expect(after.text).to.include('Your request to Lee Serving was withdrawn.');
+    expect(after.text).not.to.include(`action="/mentoring/requests/${requestId}/withdraw"`);
+    const hers = await she.get('/mentoring/requests').expect(200);
+    expect(hers.text).not.to.include(`action="/mentoring/requests/${requestId}/accept"`);
+  });
+
   it('she records an outcome through the form; an empty kind is a 422 naming it', async () => {
     const woman = await buildUser();
     const agent = await signIn(app, woman.email, testPassword);

@@ -9,6 +9,7 @@ import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import {
   acceptMentoringRequest,
   createMentoringRequest,
+  declineMentoringRequest,
   expireRequests,
 } from '../../server/services/mentoring/requests.ts';
 import { closeMentorship, logMeeting, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
@@ -56,14 +57,40 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     expect(email.headers['list-unsubscribe']).to.be.a('string');
   });
 
-  it('an accepted request is neither reminded nor expired', async () => {
-    const mentor = await buildMentor();
+  it('an accepted request is neither reminded nor expired: the mentee hears once, at once, that it was accepted', async () => {
+    const mentor = await buildMentor({ name: 'Ada Accepting' });
     const mentee = await buildMentee();
     const t0 = new Date();
     const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
-    await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    await runTwice(new Date(t0.getTime() + 1000));
+    const told = to(mentee, /Ada Accepting accepted your mentoring request/);
+    expect(told).to.have.length(1);
+    expect(told[0]!.raw).to.include(`/mentorships/${String(m._id)}`);
     await runTwice(new Date(t0.getTime() + 15 * day));
-    expect(sink.received.filter((m) => m.to.includes(mentor.email) || m.to.includes(mentee.email))).to.have.length(0);
+    expect(sink.received.filter((e) => e.to.includes(mentor.email) || e.to.includes(mentee.email))).to.have.length(1);
+  });
+
+  it('a declined request: the mentee hears once, at once, with the reason and a link to her other suggested mentors', async () => {
+    const mentor = await buildMentor({ name: 'Dee Declining' });
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    await declineMentoringRequest({
+      actor: actor(mentor),
+      requestId: String(request._id),
+      reason: 'My places are promised until September.',
+      now: t0,
+    });
+    await runTwice(new Date(t0.getTime() + 1000));
+    const told = to(mentee, /Dee Declining declined your mentoring request/);
+    expect(told).to.have.length(1);
+    expect(told[0]!.raw).to.include('My places are promised until September.');
+    expect(told[0]!.raw).to.include('/mentoring/suggestions');
+    await runTwice(new Date(t0.getTime() + 15 * day));
+    expect(to(mentee, /declined|expired/)).to.have.length(1);
+    // Answered before the job ran: the mentor is not emailed a request she has already declined.
+    expect(to(mentor, /./)).to.have.length(0);
   });
 
   it('a mentor who turned request emails off gets none, and the others still go', async () => {

@@ -14,7 +14,7 @@ import {
   messages,
 } from '../../server/services/mentoring/requests.ts';
 import { testApp } from '../support/app.ts';
-import { useTestDatabase } from '../support/db.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
@@ -471,7 +471,107 @@ describe('mentoring: requests and accepting them', () => {
       .post(`/api/v1/mentoring/requests/${id}/accept`)
       .set(await as(mentor))
       .expect(409);
+    // The mentor hears nothing more of it; the mentee is told the answer.
+    expect(await NotificationModel.countDocuments({ 'about.id': id, status: 'scheduled', userId: mentor.id })).to.equal(
+      0,
+    );
+    const told = await NotificationModel.find({ 'about.id': id, status: 'scheduled' }).lean();
+    expect(told.map((n) => `${n.kind}:${String(n.userId)}`)).to.deep.equal([`mentoring-request-answered:${mentee.id}`]);
+    await askExpecting(201, mentee, mentor);
+  });
+
+  it('when the mentee withdraws a waiting request, it answers 200 withdrawn, the mentor hears nothing more and cannot accept it, and her place with that mentor and her slot are free again', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const others = await Promise.all([buildMentor(), buildMentor()]);
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    for (const other of others) await askExpecting(201, mentee, other);
+    const stranger = await buildUser();
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/withdraw`)
+      .set(await as(stranger))
+      .expect(404);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/withdraw`)
+      .set(await as(mentor))
+      .expect(404);
+    const res = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/withdraw`)
+      .set(await as(mentee))
+      .expect(200);
+    expect(res.body).to.include({ id, status: 'withdrawn' });
     expect(await NotificationModel.countDocuments({ 'about.id': id, status: 'scheduled' })).to.equal(0);
+    const accept = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(accept.body.detail).to.match(/withdrawn/);
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(0);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/withdraw`)
+      .set(await as(mentee))
+      .expect(409);
+    // Three were waiting; with one withdrawn she may ask again, the same mentor included.
+    await askExpecting(201, mentee, mentor);
+  });
+
+  it('when a withdrawal and the mentor’s accept race, exactly one of them wins and the request is never both', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const [withdrawn, accepted] = await Promise.all([
+      supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/withdraw`)
+        .set(await as(mentee)),
+      supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor)),
+    ]);
+    expect([withdrawn.status, accepted.status].sort()).to.deep.equal(
+      withdrawn.status === 200 ? [200, 409] : [201, 409],
+    );
+    const status = (await MentoringRequestModel.findById(id).lean())!.status;
+    const mentorships = await MentorshipModel.countDocuments({ mentorId: mentor.id, status: 'active' });
+    expect({ status, mentorships }).to.deep.equal(
+      withdrawn.status === 200 ? { status: 'withdrawn', mentorships: 0 } : { status: 'accepted', mentorships: 1 },
+    );
+    const place = await MentorProfileModel.findOne({ userId: mentor.id }).lean();
+    expect(place!.freePlaces).to.equal(2 - mentorships);
+  });
+
+  it('when either of the two has blocked the other in the directory, her request answers 404 as for an unknown mentor, nothing is sent, and the mentor is not suggested to her', async () => {
+    await clearDatabase(); // the suggestions below rank every mentor: only this test's
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const [blockedByMentee, otherMentee] = [await buildMentor(), await buildMentee()];
+    await supertest(app)
+      .put(`/api/v1/me/blocks/${mentee.id}`)
+      .set(await as(mentor))
+      .expect(204);
+    await supertest(app)
+      .put(`/api/v1/me/blocks/${blockedByMentee.id}`)
+      .set(await as(otherMentee))
+      .expect(204);
+    const refused = await askExpecting(404, mentee, mentor);
+    expect(refused.body.detail).to.equal(messages.noMentor);
+    await askExpecting(404, otherMentee, blockedByMentee);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: { $in: [mentee.id, otherMentee.id] } })).to.equal(0);
+    expect(await NotificationModel.countDocuments({ userId: { $in: [mentor.id, blockedByMentee.id] } })).to.equal(0);
+    const suggested = async (who: TestUser) =>
+      (
+        await supertest(app)
+          .get('/api/v1/me/mentor-suggestions')
+          .set(await as(who))
+          .expect(200)
+      ).body.items.map((i: { mentorId: string }) => i.mentorId);
+    expect(await suggested(mentee))
+      .to.include(blockedByMentee.id)
+      .and.not.include(mentor.id);
+    expect(await suggested(otherMentee))
+      .to.include(mentor.id)
+      .and.not.include(blockedByMentee.id);
+    // Unblocked, she may ask.
+    await supertest(app)
+      .delete(`/api/v1/me/blocks/${mentee.id}`)
+      .set(await as(mentor))
+      .expect(204);
     await askExpecting(201, mentee, mentor);
   });
 

@@ -33,6 +33,23 @@ export async function blockedEitherWay(userId: string): Promise<Set<string>> {
   return new Set([...mine.map((b) => String(b.blockedId)), ...theirs.map((b) => String(b.blockerId))]);
 }
 
+/**
+ * The blocks among these people, as `<a>:<b>` keys in both orders (so one lookup answers "either way"): one read, for
+ * callers that pair many people at once (the mentor assignment).
+ */
+export async function blockedPairsAmong(userIds: string[]): Promise<Set<string>> {
+  if (!userIds.length) return new Set();
+  const rows = await DirectoryBlockModel.find({ blockerId: { $in: userIds.map((id) => new Types.ObjectId(id)) } })
+    .select({ blockerId: 1, blockedId: 1 })
+    .lean();
+  const pairs = new Set<string>();
+  for (const { blockerId, blockedId } of rows) {
+    pairs.add(`${String(blockerId)}:${String(blockedId)}`);
+    pairs.add(`${String(blockedId)}:${String(blockerId)}`);
+  }
+  return pairs;
+}
+
 /** Whether either of the two has blocked the other (two `_id` reads). */
 export async function isBlockedBetween(a: string, b: string): Promise<boolean> {
   const rows = await DirectoryBlockModel.find({ _id: { $in: [blockId(a, b), blockId(b, a)] } })

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
 import { UserModel } from '../../../models/User.ts';
+import { blockedPairsAmong } from '../directory/blocks.ts';
 import { optimalAssignment } from './assignment.ts';
 import { intervalsInComingWeek } from './availability.ts';
 import { scorePair } from './matching.ts';
@@ -22,8 +23,8 @@ async function menteesInAMentorship(): Promise<Set<string>> {
 
 /**
  * The optimal assignment of every unmatched mentee (or of those named) to the mentors with free places: as many
- * matched as the hard rules allow, then the highest total score (./assignment.ts). Every pair is scored by scorePair,
- * so a score here is the one her suggestions show.
+ * matched as the hard rules allow (and no pair of whom one blocked the other), then the highest total score
+ * (./assignment.ts). Every pair is scored by scorePair, so a score here is the one her suggestions show.
  */
 export async function previewAssignment(props: {
   /** Only these mentees (user ids); all mentees with a profile when absent. */
@@ -43,10 +44,13 @@ export async function previewAssignment(props: {
     .sort((a, b) => a.userId.localeCompare(b.userId));
   const mentors = mentorProfiles.map(mentorForMatching);
   const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
+  // Two people of whom one blocked the other are never paired: the request would write to the mentor.
+  const blocked = await blockedPairsAmong([...mentees, ...mentors].map((p) => p.userId));
   const pairs: { mentee: number; mentor: number; score: number }[] = [];
   mentees.forEach((mentee, i) => {
     const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
     mentors.forEach((mentor, j) => {
+      if (blocked.has(`${mentee.userId}:${mentor.userId}`)) return;
       const pair = scorePair({
         mentor,
         mentee,

@@ -16,6 +16,7 @@ import {
  * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
  * running twice sends once; the reader's zone, her preferences and unsubscribe come with it):
  * - a new request → the mentor at once; unanswered at 7 days → the mentor again; at 14 days it expires → the mentee;
+ *   accepted or declined → the mentee at once;
  * - the meeting rhythm: no meeting logged for the agreed rhythm plus a week (5 weeks when monthly or not yet agreed)
  *   → both members, once per gap (logging a meeting starts a new gap);
  * - 14 days before the agreement's end date → both members, at 09:00 in each one's zone;
@@ -93,7 +94,42 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
   ]);
 }
 
-/** Accepted or declined: nothing more about the request is sent. */
+/**
+ * The mentor answered: the mentee is told at once, with a link to the mentorship or, declined, the reason if one was
+ * given and a link to her other suggested mentors (without it she learns the answer only by looking).
+ */
+export async function answerToMentee(props: {
+  request: Pick<MentoringRequest, '_id' | 'menteeId' | 'mentorId'>;
+  answer: { accepted: true; mentorshipId: string } | { accepted: false; reason: string | null };
+  now: Date;
+}): Promise<void> {
+  const { request, answer } = props;
+  const id = String(request._id);
+  const people = await peopleOf([request.mentorId]);
+  const mentorName = people.get(String(request.mentorId))?.name ?? 'The mentor';
+  await planNotifications([
+    {
+      key: `mentoring-request-answered:${id}`,
+      userId: request.menteeId,
+      kind: 'mentoring-request-answered',
+      about: { type: 'mentoring-request', id },
+      sendAt: props.now,
+      template: 'mentoring-request-answered',
+      subject: answer.accepted
+        ? `${mentorName} accepted your mentoring request`
+        : `${mentorName} declined your mentoring request`,
+      data: {
+        requestId: id,
+        mentorName,
+        accepted: answer.accepted,
+        reason: answer.accepted ? null : answer.reason,
+        link: answer.accepted ? `/mentorships/${answer.mentorshipId}` : '/mentoring/suggestions',
+      },
+    },
+  ]);
+}
+
+/** Accepted, declined or withdrawn: nothing more about the request is sent. */
 export async function requestAnswered(props: { requestId: string }): Promise<void> {
   await cancelNotifications({ about: { type: 'mentoring-request', id: props.requestId } });
 }

@@ -10,9 +10,10 @@ import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { isBlockedBetween } from '../directory/blocks.ts';
 import { expireRequest, openKeyOf, releasedKeys, slotKeyOf } from './requestKeys.ts';
 import { pairBreaksARule } from './pairRules.ts';
-import { mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
+import { answerToMentee, mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
 
 /**
  * Mentoring requests and accepting them. Every rule that must hold with several app processes rests on a unique key
@@ -67,7 +68,7 @@ export function presentRequest(r: MentoringRequest): PresentedRequest {
 }
 
 /**
- * Sends a request from a mentee to a mentor: 409 when she already has one waiting with that mentor or an active
+ * Sends a request from a mentee to a mentor: 404 when either has blocked the other; 409 when she already has one waiting with that mentor or an active
  * mentorship with her; 422 when a hard rule excludes the pair or she already holds 3 pending requests. Also used by
  * the admin assignment, which sends each pair on the mentee's behalf (`sentBy` is then the admin).
  */
@@ -87,7 +88,9 @@ export async function createMentoringRequest(props: {
   const mentor = await MentorProfileModel.findOne({ userId: oid(props.mentorId) })
     .select('_id')
     .lean();
-  if (!mentor) throw new NotFoundError(messages.noMentor);
+  // A block either way keeps the two apart here as in the directory: her request would write to the mentor. Answered
+  // as an unknown mentor, so the block is not given away.
+  if (!mentor || (await isBlockedBetween(menteeId, props.mentorId))) throw new NotFoundError(messages.noMentor);
   const openKey = openKeyOf(menteeId, props.mentorId);
   await expireOverdueRequestsOf({ menteeId, now });
   await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey, now });
@@ -276,6 +279,7 @@ export async function completeAccept(props: {
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
   await requestAnswered({ requestId: String(request._id) });
+  await answerToMentee({ request, answer: { accepted: true, mentorshipId: String(mentorship._id) }, now });
   await answerOtherRequestsOfPair(mentorship, now);
   await mentorshipStarted({ mentorship, now });
   return mentorship;
@@ -440,6 +444,34 @@ export async function declineMentoringRequest(props: {
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.answered('answered'));
+  await requestAnswered({ requestId: String(request._id) });
+  await answerToMentee({ request, answer: { accepted: false, reason: props.reason ?? null }, now });
+  return (await MentoringRequestModel.findById(request._id).lean<MentoringRequest>())!;
+}
+
+/**
+ * The mentee withdraws a request still waiting for an answer: her place with that mentor and one of her 3 slots are
+ * free again at once, and nothing more about it is sent to the mentor. One conditional write on `pending`, so a
+ * withdrawal racing the mentor's accept or decline leaves exactly one answer (the other is told, 409).
+ */
+export async function withdrawMentoringRequest(props: {
+  actor: Actor;
+  requestId: string;
+  now?: Date;
+}): Promise<MentoringRequest> {
+  const now = props.now ?? new Date();
+  if (!isObjectId(props.requestId)) throw new NotFoundError(messages.noRequest);
+  const request = await MentoringRequestModel.findById(props.requestId).lean<MentoringRequest>();
+  if (!request || String(request.menteeId) !== props.actor.id) throw new NotFoundError(messages.noRequest);
+  refuseUnlessPending(request, now);
+  const result = await MentoringRequestModel.updateOne(
+    { _id: request._id, status: 'pending', expiresAt: { $gt: now } },
+    { $set: { status: 'withdrawn', answeredAt: now, ...releasedKeys(request) } },
+  );
+  if (result.modifiedCount !== 1) {
+    const current = await MentoringRequestModel.findById(request._id).select('status').lean();
+    throw new ConflictError(messages.answered(current?.status ?? 'gone'));
+  }
   await requestAnswered({ requestId: String(request._id) });
   return (await MentoringRequestModel.findById(request._id).lean<MentoringRequest>())!;
 }

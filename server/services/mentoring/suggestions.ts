@@ -3,6 +3,7 @@ import { MentorCandidatesModel, type MentorCandidates } from '../../../models/Me
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
+import { blockedEitherWay } from '../directory/blocks.ts';
 import { intervalsInComingWeek, type Interval } from './availability.ts';
 import {
   candidatesRevision,
@@ -26,10 +27,16 @@ export type MentorSuggestion = { mentorId: string; name: string } & Pick<
 /** At most this many suggestions (API.md). */
 export const suggestionLimit = 5;
 
-/** The mentors she is in an active mentorship with (not suggested again). */
-async function currentMentorIds(menteeId: Types.ObjectId): Promise<Set<string>> {
-  const ids = await MentorshipModel.distinct('mentorId', { menteeId, status: 'active' });
-  return new Set(ids.map(String));
+/**
+ * The mentors never suggested to her: those she is in an active mentorship with, and those she has blocked or who
+ * have blocked her (a request would write to them; directory/blocks.ts).
+ */
+async function mentorIdsLeftOut(menteeId: Types.ObjectId): Promise<Set<string>> {
+  const [ids, blocked] = await Promise.all([
+    MentorshipModel.distinct('mentorId', { menteeId, status: 'active' }),
+    blockedEitherWay(String(menteeId)),
+  ]);
+  return new Set([...ids.map(String), ...blocked]);
 }
 
 /** The names of those of these users whose account is active (a mentor whose account is not is skipped). */
@@ -61,8 +68,9 @@ function worded(
 
 /**
  * Her best mentors, best first: the mentors with a free place whom the hard rules allow, scored by scorePair at `now`
- * (less the mentors she already has and those whose account is not active); ties go to more shared time, then the
- * older profile. `hasProfile` is false until she has saved a mentee profile (there is nothing to match on).
+ * (less the mentors she already has, those blocked either way and those whose account is not active); ties go to
+ * more shared time, then the older profile. `hasProfile` is false until she has saved a mentee profile (there is
+ * nothing to match on).
  *
  * Read through her MentorCandidates record (./candidates.ts) when it is usable: only its ~20 mentors are read, and
  * every hard rule, score and reason is computed again on their current profiles (and on the mentors changed since the
@@ -80,10 +88,10 @@ export async function mentorSuggestions(props: {
   const now = props.now ?? new Date();
   const limit = props.limit ?? suggestionLimit;
   const menteeId = new Types.ObjectId(props.userId);
-  const [profile, record, current] = await Promise.all([
+  const [profile, record, leftOut] = await Promise.all([
     menteeProfileOf(props.userId),
     MentorCandidatesModel.findOne({ menteeId }).lean<MentorCandidates>(),
-    currentMentorIds(menteeId),
+    mentorIdsLeftOut(menteeId),
   ]);
   if (!profile) return { hasProfile: false, items: [] };
   const mentee = menteeForMatching(profile);
@@ -110,7 +118,7 @@ export async function mentorSuggestions(props: {
       : listedNames;
     const mentors = [...listed.filter((m) => !changedIds.has(String(m.userId))), ...changed];
     const ranked = rankMentors({ mentee, menteeIntervals, mentors, now }).filter(
-      (r) => !current.has(String(r.profile.userId)) && names.has(String(r.profile.userId)),
+      (r) => !leftOut.has(String(r.profile.userId)) && names.has(String(r.profile.userId)),
     );
     // Everyone the record does not list ranks below its last entry; so its top `limit` is exact while at least that
     // many of its own (unchanged) mentors are still eligible, or when it lists every eligible mentor.
@@ -123,7 +131,7 @@ export async function mentorSuggestions(props: {
   const rev = props.fullComputation ? undefined : record ? record.rev : await candidatesRevision(menteeId);
   const ranked = await rankAllMentors({ mentee, menteeIntervals, now });
   if (rev !== undefined) await storeRanking({ menteeId, rev, menteeVersion: profile.matchVersion ?? 0, ranked, now });
-  const candidates = ranked.filter((r) => !current.has(String(r.profile.userId)));
+  const candidates = ranked.filter((r) => !leftOut.has(String(r.profile.userId)));
   const shown: RankedMentor[] = [];
   const names = new Map<string, string>();
   // Names for the best few only, a batch at a time, until enough are active.

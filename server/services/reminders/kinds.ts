@@ -70,6 +70,10 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Expired mentoring requests',
       hint: 'When a request you sent expires unanswered after 14 days.',
     },
+    'mentoring-request-answered': {
+      label: 'Answers to your mentoring requests',
+      hint: 'When a mentor you asked accepts or declines your request.',
+    },
     'mentoring-meeting-due': {
       label: 'Mentoring meeting rhythm',
       hint: 'When no meeting has been logged for a while longer than your agreed rhythm.',
