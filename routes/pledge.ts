@@ -13,9 +13,8 @@ import {
   formRefusalFrom,
   parseFilters,
   parseForm,
-  renderFormWithErrors,
 } from '../server/http/forms.ts';
-import { connectionOf, formLimiter } from '../server/http/rateLimits.ts';
+import { connectionOf } from '../server/http/rateLimits.ts';
 import { emailAddress, paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
@@ -23,7 +22,6 @@ import * as pledge from '../server/services/pledge/index.ts';
 
 const messages = {
   chooseType: 'choose the type of organisation',
-  tooManyLinkRequests: 'Too many requests for links. Please wait a few minutes and try again.',
   linkSent:
     'If this address has signed the Pledge, we have emailed it a link to manage the signature. The link works once, for 24 hours.',
   commitmentsSaved: 'Your commitments are saved. They now appear on your public page.',
@@ -279,6 +277,16 @@ function renderConfirmation(res: Response, token: string, confirmation: pledge.C
   });
 }
 
+/** The page where she asks for a manage link (and finds the signatures her account or session may manage). */
+async function renderManageStart(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
+  res.status(status).render('pledge/manage-start', {
+    title: 'Manage your pledge',
+    signatures: await pledge.manageableSignatures(actorOf(req)),
+    values: {},
+    ...extra,
+  });
+}
+
 async function renderManagePage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const view = await pledge.manageView({ actor: actorOf(req), signatureId: String(req.params.id) });
   res
@@ -332,8 +340,6 @@ async function adminOptions(res: Response, status = 200, extra: Record<string, u
 }
 
 export function registerPledgeRoutes(web: Router, api: Router): void {
-  const linkLimiter = formLimiter({ limit: 5, message: messages.tooManyLinkRequests });
-
   apiOperation(
     api,
     {
@@ -467,30 +473,25 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       );
   });
 
-  web.get('/pledge/manage', async (req, res) =>
-    res.render('pledge/manage-start', {
-      title: 'Manage your pledge',
-      signatures: await pledge.manageableSignatures(actorOf(req)),
-      values: {},
-    }),
-  );
-  web.post('/pledge/manage', linkLimiter, async (req, res) => {
+  web.get('/pledge/manage', (req, res) => renderManageStart(req, res));
+  web.post('/pledge/manage', async (req, res) => {
     // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it signed.
     const form = parseForm(emailLinkForm, req.body);
     if (!form.ok)
-      return renderFormWithErrors(
-        res,
-        'pledge/manage-start',
-        {
-          title: 'Manage your pledge',
-          signatures: await pledge.manageableSignatures(actorOf(req)),
-          values: formBody(req),
-        },
-        form.errors,
-        form.list,
-      );
-    const email = form.data.email;
-    afterAnswering(res, 'pledge manage link request', () => pledge.requestManageLink({ email, now: new Date() }));
+      return renderManageStart(req, res, 422, { values: formBody(req), errors: form.errors, errorList: form.list });
+    let request: Awaited<ReturnType<typeof pledge.requestManageLink>>;
+    try {
+      request = await pledge.requestManageLink({
+        email: form.data.email,
+        now: new Date(),
+        connection: connectionOf(req),
+      });
+    } catch (error) {
+      // Too many requests from her connection: the form again, with her address and when to try again (429).
+      const { status, errors, list } = formRefusalFrom(error, res, '(body)');
+      return renderManageStart(req, res, status, { values: formBody(req), errors, errorList: list });
+    }
+    afterAnswering(res, 'pledge manage link request', request.send);
     flash(req, 'info', messages.linkSent);
     res.redirect(303, '/pledge/manage');
   });

@@ -6,14 +6,13 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
-import { formLimiter } from '../server/http/rateLimits.ts';
+import { connectionOf } from '../server/http/rateLimits.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
 
 const messages = {
-  tooMany: 'Too many requests from this connection. Please wait a few minutes and try again.',
   profileSaved: 'Your pool profile is saved.',
   accepted: 'Thank you: you have accepted. The organisation has been told.',
   declined: 'You have declined this request.',
@@ -128,8 +127,6 @@ async function renderTriage(req: Request, res: Response, status = 200, extra: Re
 }
 
 export function registerPoolRoutes(web: Router, api: Router): void {
-  const requestLimiter = formLimiter({ name: 'pool-request', limit: 5, message: messages.tooMany });
-
   apiOperation(
     api,
     {
@@ -184,14 +181,14 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       summary: 'Ask the pool for someone (public; confirmed by an emailed link)',
       access: 'public',
       body: requestSchema,
-      before: [requestLimiter],
       success: {
         status: 202,
         description: 'Pending until the email is confirmed',
         schema: z.object({ status: z.literal('pending') }),
       },
+      errors: [429],
     },
-    async ({ body }) => pool.submitPoolRequest({ input: body }),
+    async ({ body, req }) => pool.submitPoolRequest({ input: body, connection: connectionOf(req) }),
   );
   apiOperation(
     api,
@@ -282,7 +279,7 @@ export function registerPoolRoutes(web: Router, api: Router): void {
   });
 
   web.get('/pool/request', (_req, res) => renderRequestForm(res));
-  web.post('/pool/request', requestLimiter, async (req, res) => {
+  web.post('/pool/request', async (req, res) => {
     // Bots fill every field: a filled honeypot gets the same answer as everyone, and nothing is stored or sent.
     if (typeof req.body?.website === 'string' && req.body.website.trim() !== '')
       return res.redirect(303, '/pool/request/thanks');
@@ -292,7 +289,13 @@ export function registerPoolRoutes(web: Router, api: Router): void {
     const form = parseForm(requestSchema, emptyToUndefined(fields));
     if (!form.ok)
       return renderRequestForm(res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
-    await pool.submitPoolRequest({ input: form.data });
+    try {
+      await pool.submitPoolRequest({ input: form.data, connection: connectionOf(req) });
+    } catch (error) {
+      // Too many requests from her connection: the form again, with what she typed and when to try again (429).
+      const { status, errors, list } = formRefusalFrom(error, res, '(body)');
+      return renderRequestForm(res, status, { values: req.body ?? {}, errors, errorList: list });
+    }
     res.redirect(303, '/pool/request/thanks');
   });
   web.get('/pool/request/thanks', (_req, res) => res.render('pool/thanks', { title: 'Check your email' }));

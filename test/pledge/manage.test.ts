@@ -159,6 +159,32 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     await again.get(`/pledge/signatures/${org.id}/manage`).expect(403);
   });
 
+  it('past the limit on manage links the form comes back with her address and the reason (429, Retry-After); typing errors do not count', async () => {
+    const ip = freshIp();
+    const ask = async (email: string, status: number) => {
+      const agent = supertest.agent(app);
+      const start = await agent.get('/pledge/manage').expect(200);
+      return agent
+        .post('/pledge/manage')
+        .set('X-Forwarded-For', ip)
+        .type('form')
+        .send({ email, _csrf: csrfFrom(start.text) })
+        .expect(status);
+    };
+    for (let i = 0; i < 3; i++) await ask('not-an-address', 422);
+    for (let i = 0; i < 5; i++) await ask(`asker${i}@school.example`, 303);
+    const org = await confirmedOrganisation(supertest.agent(app));
+    const refused = await ask(org.email, 429);
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(refused.text)
+      .to.include('Too many requests for links')
+      .and.to.include(`value="${org.email}"`)
+      .and.to.include('<form method="post" action="/pledge/manage"')
+      .and.to.match(/<title>Error: /);
+    await workAfterAnswersDone();
+    expect(await OutboxMessageModel.countDocuments({ to: org.email, subject: /Manage/ })).to.equal(0);
+  });
+
   it('asking for a manage link for an address that never signed looks exactly the same, and sends nothing', async () => {
     const agent = supertest.agent(app);
     const start = await agent.get('/pledge/manage').expect(200);

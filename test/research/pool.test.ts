@@ -285,17 +285,30 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await PoolRequestModel.countDocuments()).to.equal(0);
   });
 
-  it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After', async () => {
+  it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After; typing errors do not count', async () => {
+    for (let i = 0; i < 3; i++)
+      await supertest(app)
+        .post('/api/v1/pool/requests')
+        .send({ ...request, contactEmail: 'nope' })
+        .expect(422);
     for (let i = 0; i < 5; i++) await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
     const limited = await supertest(app).post('/api/v1/pool/requests').send(request).expect(429);
     expect(limited.headers['retry-after']).to.match(/^\d+$/);
+    expect(limited.headers['content-type']).to.match(/^application\/problem\+json/);
     const agent = supertest.agent(app);
     const page = await agent.get('/pool/request').expect(200);
-    await agent
+    const refused = await agent
       .post('/pool/request')
       .type('form')
-      .send({ ...request, _csrf: csrfFrom(page.text) })
+      .send({ ...request, organisation: 'Typed Academy', message: 'Kept as typed.', _csrf: csrfFrom(page.text) })
       .expect(429);
+    expect(refused.headers['retry-after']).to.match(/^\d+$/);
+    expect(refused.text)
+      .to.include('Too many requests from this connection')
+      .and.to.include('value="Typed Academy"')
+      .and.to.include('Kept as typed.')
+      .and.to.include('<form method="post" action="/pool/request"')
+      .and.to.match(/<title>Error: /);
     expect(await PoolRequestModel.countDocuments()).to.equal(5);
   });
 

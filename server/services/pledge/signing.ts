@@ -18,6 +18,7 @@ import { listChanged } from './listCache.ts';
 const messages = {
   gone: 'This signature no longer exists.',
   tooManySignings: 'Too many signatures from this connection. Please wait a few minutes and try again.',
+  tooManyLinkRequests: 'Too many requests for links. Please wait a few minutes and try again.',
 };
 
 /**
@@ -27,6 +28,12 @@ const messages = {
  * other's allowance by correcting a typo.
  */
 export const signingLimit = { limit: 10, windowMs: 15 * 60 * 1000 };
+
+/**
+ * Requests for manage links per connection in 15 minutes, counted like signingLimit (in the database; only well-formed
+ * requests count): each may send an email to someone else's address.
+ */
+export const manageLinkLimit = { limit: 5, windowMs: 15 * 60 * 1000 };
 
 export type SignInput = {
   kind: SignatureKind;
@@ -258,10 +265,27 @@ async function applyConfirmation(signature: StoredSignature, now: Date): Promise
 }
 
 /**
- * Emails a "manage your pledge" link for each confirmed signature made with this address. Same answer whether
- * or not there are any.
+ * Asks for a "manage your pledge" link: spends one of the connection's manageLinkLimit (past it, a RateLimitedError,
+ * 429, before anything is looked up) and returns the sending, for the caller to run once she has her answer — how long
+ * the sending takes would tell whether the address signed (afterAnswering). The answer is the same either way.
  */
-export async function requestManageLink(props: { email: string; now: Date }): Promise<void> {
+export async function requestManageLink(props: {
+  email: string;
+  now: Date;
+  /** The connection she asks from (its address): the key of manageLinkLimit. */
+  connection: string;
+}): Promise<{ send: () => Promise<void> }> {
+  await spendAllowance({
+    key: `pledge-manage-link|${props.connection}`,
+    ...manageLinkLimit,
+    now: props.now,
+    refusal: messages.tooManyLinkRequests,
+  });
+  return { send: () => sendManageLinks({ email: props.email, now: props.now }) };
+}
+
+/** Emails a manage link for each confirmed signature made with this address (none when it has none). */
+async function sendManageLinks(props: { email: string; now: Date }): Promise<void> {
   const signatures = await PledgeSignatureModel.find({
     email: normaliseEmail(props.email),
     status: 'confirmed',

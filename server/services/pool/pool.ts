@@ -11,6 +11,7 @@ import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { spendAllowance } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { topicLabel, type Topic } from '../../vocabulary.ts';
@@ -25,7 +26,15 @@ const messages = {
   offerDecided: 'This offer has already been answered.',
   taken: 'Someone else has already accepted this request.',
   linkUnknown: 'This link is not valid, has expired or has been used.',
+  tooManyRequests: 'Too many requests from this connection. Please wait a few minutes and try again.',
 };
+
+/**
+ * Requests per connection (its address) in 15 minutes, counted in the database so the limit holds across processes
+ * and is shared by the web form and the API. Only requests that pass validation count: the limit is there to stop
+ * confirmation emails being sent in bulk, and a refused attempt sends none.
+ */
+export const requestLimit = { limit: 5, windowMs: 15 * 60 * 1000 };
 
 /** A confirmation link lasts 7 days, like the Pledge's. */
 export const confirmLinkMs = 7 * 24 * 60 * 60 * 1000;
@@ -163,8 +172,20 @@ async function mail(to: string, template: 'pool-confirm' | 'pool-outcome', subje
  * A public request: stored unconfirmed, and a confirmation link is emailed to the contact. Nothing reaches admins
  * until the link is followed, so a form filled with someone else's address only costs that person one email.
  */
-export async function submitPoolRequest(props: { input: PoolRequestInput; now?: Date }) {
+/** Stores a request as unconfirmed and emails its confirmation link; past requestLimit, a RateLimitedError (429). */
+export async function submitPoolRequest(props: {
+  input: PoolRequestInput;
+  /** The connection she asks from (its address): the key of requestLimit. */
+  connection: string;
+  now?: Date;
+}) {
   const now = props.now ?? new Date();
+  await spendAllowance({
+    key: `pool-request|${props.connection}`,
+    ...requestLimit,
+    now,
+    refusal: messages.tooManyRequests,
+  });
   const secret = newSecret();
   await PoolRequestModel.create({
     ...props.input,
