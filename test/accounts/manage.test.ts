@@ -2,15 +2,21 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { BoardModel } from '../../models/Board.ts';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
+import { ValidationError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { setBoardMember } from '../../server/services/boards/index.ts';
 import { hashSecret, newSecret } from '../../server/services/secrets.ts';
 import { setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 
@@ -293,6 +299,94 @@ describe('admins manage accounts', () => {
       .send({ roles: ['participant'] })
       .expect(200);
     expect(fixed.body.roles).to.deep.equal(['participant']);
+  });
+
+  it('an admin cannot make a researcher of someone on a board or an open round’s panel (API and person page: 422 at roles naming it, nothing changed); off it, she can', async () => {
+    const gwen = await buildUser({ roles: ['governor'], name: 'Gwen Governor' });
+    const board = await buildBoard([{ user: gwen, role: 'governor' }], { name: 'Riverside Governors' });
+    const api = await supertest(app)
+      .patch(`/api/v1/users/${gwen.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['researcher'] })
+      .expect(422);
+    expect(api.headers['content-type']).to.match(/problem\+json/);
+    expect(api.body.errors).to.have.length(1);
+    expect(api.body.errors[0].path).to.equal('roles');
+    expect(api.body.errors[0].message).to.include('She sits on the board “Riverside Governors”');
+    const browser = await signIn(app, admin.email, testPassword);
+    const page = await browser.get(`/admin/users/${gwen.id}`).expect(200);
+    const res = await browser
+      .post(`/admin/users/${gwen.id}`)
+      .type('form')
+      .send({ name: 'Gwen Typed', timezone: 'Europe/Paris', roles: 'researcher', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(res.text)
+      .to.include('id="field-roles-error"')
+      .and.include('She sits on the board “Riverside Governors”: remove her from it first')
+      .and.include('value="Gwen Typed"')
+      .and.include('name="roles" value="researcher" checked');
+    const stored = await UserModel.findById(gwen.id).lean();
+    expect(stored).to.include({ name: 'Gwen Governor' });
+    expect(stored!.roles).to.deep.equal(['governor']);
+    expect(await AuditEventModel.countDocuments({ action: 'user-updated', targetId: gwen.id })).to.equal(0);
+
+    // An adviser from outside sits on no board, only on an open round's panel; a closed round holds nobody.
+    const adviser = await buildUser({ roles: ['governor'] });
+    const round = await buildRound(board.id, { interviewDates: ['2031-05-01'], panel: [adviser], title: 'Head 2031' });
+    const onPanel = await supertest(app)
+      .patch(`/api/v1/users/${adviser.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['researcher'] })
+      .expect(422);
+    expect(onPanel.body.errors[0]).to.include({ path: 'roles' });
+    expect(onPanel.body.errors[0].message).to.include('“Head 2031”').and.include('“Riverside Governors”');
+    await RecruitmentRoundModel.updateOne({ _id: round.id }, { $set: { status: 'closed' } });
+    await supertest(app)
+      .patch(`/api/v1/users/${adviser.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['researcher'] })
+      .expect(200);
+
+    await BoardModel.updateOne({ _id: board.id }, { $set: { members: [] } });
+    const freed = await supertest(app)
+      .patch(`/api/v1/users/${gwen.id}`)
+      .set(bearer(adminToken))
+      .send({ roles: ['researcher'] })
+      .expect(200);
+    expect(freed.body.roles).to.deep.equal(['researcher']);
+  });
+
+  it('when a chair seats a governor while an admin makes her a researcher (another process), the role change is taken back: never a researcher on a board', async () => {
+    const chair = await buildUser({ roles: ['governor'] });
+    const board = await buildBoard([{ user: chair, role: 'chair' }]);
+    const gwen = await buildUser({ roles: ['governor'], name: 'Gwen Governor' });
+    // The admin's write waits after she checked the boards, as a slow process would; the chair seats her meanwhile
+    // (her governor role is already there, so the chair's grant changes nothing the admin's write is conditional on).
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1] ?? {}).includes('"roles":["researcher"]'),
+    });
+    try {
+      const change = updateUserAsAdmin({
+        actor: { id: admin.id, name: admin.name },
+        userId: gwen.id,
+        changes: { roles: ['researcher'], name: 'Gwen Renamed' },
+      }).catch((error: unknown) => error);
+      await held.reached;
+      await setBoardMember({ actor: asActor(chair), boardId: board.id, userId: gwen.id, role: 'governor' });
+      held.release();
+      const refused = await change;
+      expect(refused).to.be.instanceOf(ValidationError);
+      expect((refused as ValidationError).errors[0]).to.include({ path: 'roles' });
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const stored = await UserModel.findById(gwen.id).lean();
+    expect(stored!.roles).to.deep.equal(['governor']);
+    expect(stored!.name).to.equal('Gwen Governor');
+    const seated = (await BoardModel.findById(board.id).lean())!.members.some((m) => String(m.userId) === gwen.id);
+    expect(seated).to.equal(true);
   });
 
   it('the API resends an invitation (202) to an invited person only: an active one is a 409, an unknown id a 404', async () => {

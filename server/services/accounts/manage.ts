@@ -2,9 +2,10 @@ import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel, type Role } from '../../../models/User.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
+import { seatOf } from '../boards/boards.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
@@ -16,7 +17,20 @@ const messages = {
   changedMeanwhile: 'Someone changed this account at the same moment. Reload it and try again.',
   notInvited: 'Only a person who has not yet accepted her invitation can be sent it again.',
   erased: 'This account was erased; it cannot be changed.',
+  seated: (seat: { board: string; round?: string }) =>
+    seat.round
+      ? `She sits on the panel of “${seat.round}” (board “${seat.board}”), a round still open: remove her from the panel first, or give the researcher role to a second account.`
+      : `She sits on the board “${seat.board}”: remove her from it first, or give the researcher role to a second account.`,
 };
+
+/**
+ * A researcher stands alone (checkRoles), and a board member or panel member needs the governor role: someone who
+ * sits on a board or an open round's panel is not made a researcher (boards.ts refuses the other way round).
+ */
+async function refuseIfSeated(userId: Types.ObjectId): Promise<void> {
+  const seat = await seatOf(userId);
+  if (seat) throw new ValidationError(messages.seated(seat), [{ path: 'roles', message: messages.seated(seat) }]);
+}
 
 /** Who acts, and from where (for the audit trail). */
 export type AccountActor = AuditActor & { ip?: string | null };
@@ -58,7 +72,8 @@ const listOf = (roles: readonly string[]) => (roles.length ? [...roles].sort().j
  * An admin changes another person's (or her own) name, zone, roles or status. Disabling ends her sessions and revokes
  * her tokens at once; re-enabling makes her active again (or invited, when she never chose a password). The last
  * active admin cannot lose the role or be disabled, and an admin cannot disable herself: 409. Roles that cannot go
- * together (researcher beside another role, `checkRoles`) are a 422 at `roles`.
+ * together (researcher beside another role, `checkRoles`) are a 422 at `roles`, and so is making a researcher of
+ * someone who sits on a board or an open round's panel (she must be taken off it first).
  * @param actor the admin, for the audit trail and the self-disable rule
  */
 export async function updateUserAsAdmin(props: {
@@ -74,6 +89,8 @@ export async function updateUserAsAdmin(props: {
   if (disabling && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfDisable);
 
   const roles = changes.roles ? checkRoles(changes.roles) : (user.roles as Role[]);
+  const becomesResearcher = roles.includes('researcher') && !user.roles.includes('researcher');
+  if (becomesResearcher) await refuseIfSeated(user._id);
   const status = disabling ? 'disabled' : enabling ? (user.passwordHash ? 'active' : 'invited') : user.status;
   const wasActiveAdmin = user.status === 'active' && user.roles.includes('admin');
   const willBeActiveAdmin = status === 'active' && roles.includes('admin');
@@ -94,6 +111,27 @@ export async function updateUserAsAdmin(props: {
   if (!updated) {
     if (wasActiveAdmin && !willBeActiveAdmin) await noteActiveAdmin(user._id);
     throw new ConflictError(messages.changedMeanwhile);
+  }
+  // A chair seating her at this moment (another process). Her board side gives her the governor role by a write
+  // conditional on her not being a researcher, before seating her (boards.ts grantGovernorRole): a grant landing after
+  // our write is refused; one landing between our read and our write changed the roles ours is conditional on (409
+  // above), unless she already held governor. So what can slip past is a seat (a board's, or an open round's panel,
+  // which checks her roles by a read) decided on roles read before our write: it is looked for again now that our
+  // write has landed, and if there is one our write is taken back (422, as before the write). What holds: a seat
+  // written before this second look refuses the change. Not covered: a seat decided before our write but written
+  // after this second look (one chair's add spanning the whole change); closing it needs the board and panel side
+  // to look at her roles again after seating her.
+  if (becomesResearcher) {
+    const seat = await seatOf(user._id);
+    if (seat) {
+      const before = Object.fromEntries(Object.keys(set).map((key) => [key, user[key as keyof typeof user]]));
+      await UserModel.updateOne(
+        { _id: user._id, status, roles: { $all: roles, $size: roles.length } },
+        { $set: before },
+      );
+      if (wasActiveAdmin && !willBeActiveAdmin) await noteActiveAdmin(user._id);
+      throw new ValidationError(messages.seated(seat), [{ path: 'roles', message: messages.seated(seat) }]);
+    }
   }
   if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
   if (updated.name !== user.name) await renameInDirectory({ userId: String(user._id), name: updated.name });

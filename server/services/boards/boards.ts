@@ -130,6 +130,20 @@ function refuseResearcherAccount(roles: readonly string[], path: string): void {
 }
 
 /**
+ * Where she sits, if anywhere: a board she is a member of, or the panel of an open round (an adviser from outside the
+ * board sits on a panel only). An admin may not make such a person a researcher (accounts/manage.ts).
+ */
+export async function seatOf(userId: Types.ObjectId | string): Promise<{ board: string; round?: string } | null> {
+  const id = new Types.ObjectId(String(userId));
+  const board = await BoardModel.findOne({ 'members.userId': id }, { name: 1 }).lean();
+  if (board) return { board: board.name };
+  const round = await RecruitmentRoundModel.findOne({ panel: id, status: 'open' }, { title: 1, boardId: 1 }).lean();
+  if (!round) return null;
+  const owner = await BoardModel.findById(round.boardId, { name: 1 }).lean();
+  return { board: owner?.name ?? '', round: round.title };
+}
+
+/**
  * Gives her the `governor` role by one write conditional on her not being a researcher: an admin may be making her
  * one at this moment (another process), after her roles were read, and the role must not land beside it. The admin's
  * write is conditional on the roles it read, so of the two, the one that lands second is refused. It comes before
