@@ -6,6 +6,7 @@ import { countries, countryName } from '../server/countries.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { ForbiddenError, type FieldError } from '../server/errors.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
@@ -29,6 +30,7 @@ import {
   setPostHidden,
   joinNetwork,
   leaveNetwork,
+  leavingToConfirm,
   listNetworks,
   pageNetworks,
   presentNetwork,
@@ -339,7 +341,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     flash(req, 'success', status === 'member' ? messages.joined : messages.requested);
     res.redirect(303, `/networks/${String(req.params.id)}`);
   });
-  web.post('/networks/:id/leave', requireSignIn, async (req, res) => {
+  web.post('/networks/:id/leave', requireSignIn, confirmLeave, async (req, res) => {
     await leaveNetwork({ actor: req.user!, networkId: String(req.params.id) });
     flash(req, 'success', messages.left);
     res.redirect(303, `/networks/${String(req.params.id)}`);
@@ -424,7 +426,31 @@ const messages = {
   shown: 'The post is visible again.',
   replyNotPosted: 'Your reply was not posted',
   replyKept: 'Nothing was saved. Here is what you wrote: copy it to keep it.',
+  // Asked before she leaves, on the confirmation page and in the form's dialog (server/http/confirmFirst.ts).
+  confirmLeave: (n: { name: string; openToAll: boolean; requested: boolean }): Omit<Confirmation, 'back'> =>
+    n.requested
+      ? {
+          question: `Withdraw your request to join “${n.name}”?`,
+          consequences: ['The network’s leads no longer see it: to join later, you ask again.'],
+          yes: 'Yes, withdraw my request',
+        }
+      : {
+          question: `Leave the network “${n.name}”?`,
+          consequences: [
+            n.openToAll
+              ? 'You no longer read or post in it, and its emails stop. You can join again at any time.'
+              : 'You no longer read or post in it, and its emails stop. To come back, you ask to join and a lead approves.',
+          ],
+          yes: 'Yes, leave the network',
+        },
 };
+
+/** Before she leaves or withdraws her request: which network, and what follows (nothing to ask when she is in neither). */
+const confirmLeave = confirmFirst(async (req) => {
+  const networkId = String(req.params.id);
+  const found = await leavingToConfirm({ actor: req.user!, networkId });
+  return found && { ...messages.confirmLeave(found), back: `/networks/${networkId}` };
+});
 
 const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
 const postKindLabels: Record<string, string> = { story: 'Story', question: 'Question', announcement: 'Announcement' };
@@ -536,6 +562,16 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
     leads,
     status: membership?.status ?? null,
     removed: membership?.status === 'removed' && membership.leftBy !== 'self',
+    confirmLeave:
+      membership?.status === 'member' || membership?.status === 'requested'
+        ? dialogText(
+            messages.confirmLeave({
+              name: n.name,
+              openToAll: n.joining === 'open',
+              requested: membership.status === 'requested',
+            }),
+          )
+        : '',
     canRead: access.canRead,
     canWrite: access.canWrite,
     canModerate: access.canModerate,

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
@@ -9,6 +10,7 @@ describe('browser: she finds a network, joins it and posts a story', () => {
   useTestDatabase();
   let reader: TestUser;
   let lead: TestUser;
+  let admin: TestUser;
   let network: { id: string };
 
   const ui = useBrowserApp({
@@ -16,9 +18,35 @@ describe('browser: she finds a network, joins it and posts a story', () => {
     prepare: async () => {
       reader = await buildUser({ name: 'Rania Returner', timezone: 'Asia/Dubai' });
       lead = await buildUser({ name: 'Lena Lead' });
+      admin = await buildUser({ roles: ['admin'], name: 'Ada Admin' });
+      for (const name of ['Aspiring heads, spring', 'Aspiring heads, autumn', 'New heads 2027'])
+        await buildCohort({ name });
       network = await buildNetwork({ name: 'Returners after a career break', joining: 'open' }, { leads: [lead] });
       await buildNetwork({ name: 'WomenEd Australia', kind: 'national', country: 'AU' });
     },
+  });
+
+  it('on the admin’s new-network form, each linked-cohort checkbox is a 24×24 px target (WCAG 2.5.8), on the line of the name that labels it', async function () {
+    this.timeout(60_000);
+    const page = await ui.browser.newPage();
+    await signInInBrowser(page, ui.baseUrl, admin.email, testPassword);
+    await page.goto(`${ui.baseUrl}/networks/new`);
+    // SC 2.5.8 (browsers draw a checkbox 13 px), the same rule as every checkbox list (public/css/app.css).
+    const sizes = await page
+      .locator('#field-linkedCohortIds input[type="checkbox"]')
+      .evaluateAll((inputs) => inputs.map((input) => input.getBoundingClientRect()).map((r) => [r.width, r.height]));
+    expect(sizes).to.deep.equal([
+      [24, 24],
+      [24, 24],
+      [24, 24],
+    ]);
+    // Each box sits on the line of its own words, which name it.
+    expect(await page.getByLabel('New heads 2027').isVisible()).to.equal(true);
+    const [box, label] = await Promise.all([
+      page.getByLabel('New heads 2027').boundingBox(),
+      page.locator('label', { hasText: 'New heads 2027' }).boundingBox(),
+    ]);
+    expect(Math.abs(box!.y + box!.height / 2 - (label!.y + label!.height / 2))).to.be.lessThan(4);
   });
 
   it('searches, joins, posts a story that members read, and axe finds no serious or critical violation', async function () {

@@ -4,9 +4,10 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
@@ -418,6 +419,64 @@ describe('networks: pages', () => {
     await mei.get(postPath).expect(404);
   });
 
+  it('when she leaves a network or withdraws her request, a post without confirming shows the question and changes nothing; saying yes acts', async () => {
+    const net = await buildNetwork(
+      { name: 'Northern heads', joining: 'approval' },
+      { leads: [lead], members: [member] },
+    );
+    await NetworkMembershipModel.create({
+      networkId: net.id,
+      userId: asker.id,
+      status: 'requested',
+      role: 'member',
+      requestedAt: new Date(),
+    });
+    const statusOf = async (user: TestUser) =>
+      (await NetworkMembershipModel.findOne({ networkId: net.id, userId: user.id }).lean())!.status;
+    const path = `/networks/${net.id}/leave`;
+
+    const mei = await signIn(app, member.email, testPassword);
+    const networkPage = await mei.get(`/networks/${net.id}`).expect(200);
+    const _csrf = csrfFrom(networkPage.text);
+    const asked = await mei.post(path).type('form').send({ _csrf, confirmed: '' }).expect(200);
+    const page = confirmationPage(asked.text);
+    expect(page).to.deep.include({
+      question: 'Leave the network “Northern heads”?',
+      consequences: [
+        'You no longer read or post in it, and its emails stop. To come back, you ask to join and a lead approves.',
+      ],
+      action: path,
+      fields: { _csrf, confirmed: 'yes' },
+      yes: 'Yes, leave the network',
+      back: `/networks/${net.id}`,
+    });
+    expect(dialogOf(networkPage.text, path)).to.equal([page.question, ...page.consequences].join(' '));
+    expect(await statusOf(member)).to.equal('member');
+    await mei.post(page.action).type('form').send(page.fields).expect(303).expect('Location', `/networks/${net.id}`);
+    expect(await statusOf(member)).to.equal('removed');
+
+    const amal = await signIn(app, asker.email, testPassword);
+    const requestPage = await amal.get(`/networks/${net.id}`).expect(200);
+    const withdrawal = confirmationPage(
+      (
+        await amal
+          .post(path)
+          .type('form')
+          .send({ _csrf: csrfFrom(requestPage.text) })
+          .expect(200)
+      ).text,
+    );
+    expect(withdrawal).to.deep.include({
+      question: 'Withdraw your request to join “Northern heads”?',
+      yes: 'Yes, withdraw my request',
+      back: `/networks/${net.id}`,
+    });
+    expect(dialogOf(requestPage.text, path)).to.equal([withdrawal.question, ...withdrawal.consequences].join(' '));
+    expect(await statusOf(asker)).to.equal('requested');
+    await amal.post(withdrawal.action).type('form').send(withdrawal.fields).expect(303);
+    expect(await statusOf(asker)).to.equal('removed');
+  });
+
   it('she leaves a network from its page; a lead removes a member, who can no longer read it; a member cannot remove', async () => {
     const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, asker] });
     await NetworkPostModel.create({
@@ -445,7 +504,7 @@ describe('networks: pages', () => {
     await mei
       .post(`/networks/${net.id}/leave`)
       .type('form')
-      .send({ _csrf: await csrfOf(mei, `/networks/${net.id}`) })
+      .send({ _csrf: await csrfOf(mei, `/networks/${net.id}`), confirmed: 'yes' })
       .expect(303);
     expect(await statusOf(member)).to.include({ status: 'removed', leftBy: 'self' });
     expect(await countOf()).to.equal(2);

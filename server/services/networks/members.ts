@@ -134,6 +134,21 @@ export async function removeMember(props: { actor: Express.User; networkId: stri
   await endMembership(network._id, oid(props.userId), leftBy);
 }
 
+/**
+ * What leaving would end, for the question asked first (server/http/confirmFirst.ts): the network, and whether she is
+ * a member or has only asked to join. Null when she is neither (leaving then answers as usual); an unknown network
+ * is the same 404 as leaving it.
+ */
+export async function leavingToConfirm(props: {
+  actor: Express.User;
+  networkId: string;
+}): Promise<{ name: string; openToAll: boolean; requested: boolean } | null> {
+  const network = await findNetwork(props.networkId);
+  const current = await membershipOf(network._id, props.actor.id);
+  if (current?.status !== 'member' && current?.status !== 'requested') return null;
+  return { name: network.name, openToAll: network.joining === 'open', requested: current.status === 'requested' };
+}
+
 /** She leaves a network (or withdraws her request). */
 export async function leaveNetwork(props: { actor: Express.User; networkId: string }): Promise<void> {
   const network = await findNetwork(props.networkId);
