@@ -6,7 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate } from '../server/http/validate.ts';
 import { meetingTimesFor } from '../server/services/networks/findATime.ts';
-import { meetingTimeLimits, type MeetingTimeCandidate } from '../server/services/networks/meetingTimes.ts';
+import { heatMapOf, meetingTimeLimits } from '../server/services/networks/meetingTimes.ts';
 import { formatDateTime } from '../server/time.ts';
 
 const { minDuration, maxDuration, minDays, maxDays } = meetingTimeLimits;
@@ -34,26 +34,6 @@ const candidateOut = z.object({
 
 /** How many of the best candidates the page lists in its table (the heat map shows all of them). */
 const tableSize = 10;
-
-/**
- * The heat map's cells in the reader's own zone: one row per local date the range touches, one column per local
- * hour. A candidate lands in the cell of its local start; on a day the clocks change one hour may be empty.
- */
-function heatMapOf(items: MeetingTimeCandidate[], zone: string) {
-  const byTime = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
-  const rows: { date: string; label: string; cells: (MeetingTimeCandidate | undefined)[] }[] = [];
-  for (const item of byTime) {
-    const local = DateTime.fromJSDate(item.startsAt, { zone });
-    const date = local.toISODate()!;
-    let row = rows.at(-1);
-    if (!row || row.date !== date) {
-      row = { date, label: local.toFormat('ccc d LLL'), cells: Array.from({ length: 24 }, () => undefined) };
-      rows.push(row);
-    }
-    row.cells[local.hour] = item;
-  }
-  return rows;
-}
 
 async function findATimePage(req: Request, res: Response) {
   const asked = Object.keys(req.query).length > 0;

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import { insideWakingDay, rankMeetingTimes } from '../../server/services/networks/meetingTimes.ts';
+import { heatMapOf, insideWakingDay, rankMeetingTimes } from '../../server/services/networks/meetingTimes.ts';
 
 const fiveCities = ['Europe/London', 'America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur', 'Australia/Sydney'];
 const hourOf = (d: Date) => d.toISOString().slice(11, 16);
@@ -96,6 +96,24 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     const times = items.map((i) => i.startsAt.getTime());
     const firstOutside = items.findIndex((i) => i.inWakingHours === 0);
     expect(times.slice(0, firstOutside)).to.deep.equal([...times.slice(0, firstOutside)].sort((a, b) => a - b));
+  });
+
+  it('on the night London’s clocks go back, its repeated hour keeps the better of its two starts; the skipped hour in spring is empty', () => {
+    // 31 October 2027: 01:00 BST (00:00 UTC) and 01:00 GMT (01:00 UTC) both fall in London's 01:00 cell.
+    const at = (iso: string, share: number) => ({
+      startsAt: new Date(iso),
+      inWakingHours: share * 4,
+      members: 4,
+      share,
+    });
+    const autumn = heatMapOf([at('2027-10-31T00:00:00Z', 0.75), at('2027-10-31T01:00:00Z', 0.25)], 'Europe/London');
+    expect(autumn[0]!.cells[1]!.share).to.equal(0.75);
+    const reversed = heatMapOf([at('2027-10-31T00:00:00Z', 0.25), at('2027-10-31T01:00:00Z', 0.75)], 'Europe/London');
+    expect(reversed[0]!.cells[1]!.share).to.equal(0.75);
+    // 28 March 2027: 00:00 and 01:00 UTC are 00:00 GMT and 02:00 BST; nothing starts at 01:00 London time.
+    const spring = heatMapOf([at('2027-03-28T00:00:00Z', 0.5), at('2027-03-28T01:00:00Z', 0.5)], 'Europe/London');
+    expect(spring[0]!.cells[1]).to.equal(undefined);
+    expect(spring[0]!.cells[2]!.share).to.equal(0.5);
   });
 
   it('answers a share of 0, not NaN, for a network with no members', () => {

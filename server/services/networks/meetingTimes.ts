@@ -74,3 +74,25 @@ export function rankMeetingTimes(props: RankMeetingTimesProps): MeetingTimeCandi
   // Array.prototype.sort is stable and candidates are in time order, so equal counts stay earliest first.
   return candidates.sort((a, b) => b.inWakingHours - a.inWakingHours);
 }
+
+/**
+ * The candidates as a grid for the page: one row per local day of the reader, one cell per local hour. On the night
+ * the clocks go back an hour comes twice: its cell keeps the better of the two starts (the list of best starts names
+ * each); on the night they go forward the skipped hour stays empty.
+ */
+export function heatMapOf(items: readonly MeetingTimeCandidate[], zone: string) {
+  const byTime = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
+  const rows: { date: string; label: string; cells: (MeetingTimeCandidate | undefined)[] }[] = [];
+  for (const item of byTime) {
+    const local = DateTime.fromJSDate(item.startsAt, { zone });
+    const date = local.toISODate()!;
+    let row = rows.at(-1);
+    if (!row || row.date !== date) {
+      row = { date, label: local.toFormat('ccc d LLL'), cells: Array.from({ length: 24 }, () => undefined) };
+      rows.push(row);
+    }
+    const held = row.cells[local.hour];
+    if (!held || item.share > held.share) row.cells[local.hour] = item;
+  }
+  return rows;
+}
