@@ -11,6 +11,7 @@ import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.t
 import { sendSecurityEmail } from './reminders/accounts.ts';
 import { countHit } from './rateLimits.ts';
 import { hashSecret, newSecret } from './secrets.ts';
+import { escapeRegex, looseTextPattern } from '../textSearch.ts';
 
 const messages = {
   emailTaken: 'An account with this email address already exists.',
@@ -256,17 +257,13 @@ export async function setPassword(props: { email: string; password: string }): P
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
 }
 
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}
-
 /** Search by role and by a fragment of name or email (case-insensitive), keyset-paged by id. */
 export async function searchUsers(props: { role?: Role; q?: string; limit: number; after?: Types.ObjectId }) {
   const filter: Record<string, unknown> = {};
   if (props.role) filter.roles = props.role;
   if (props.q) {
-    const pattern = new RegExp(escapeRegex(props.q.trim()), 'i');
-    filter.$or = [{ email: pattern }, { name: pattern }];
+    const q = props.q.trim();
+    filter.$or = [{ email: new RegExp(escapeRegex(q), 'i') }, { name: new RegExp(looseTextPattern(q), 'i') }];
   }
   if (props.after) filter._id = { $gt: props.after };
   return UserModel.find(filter)

@@ -39,6 +39,23 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     expect(res.body.nextCursor).to.equal(null);
   });
 
+  it('searches names whatever accents either side wrote: “bronte” finds Brontë, “Sinéad” finds Sinead', async () => {
+    await buildSignature({ name: 'Brontë Academy', region: 'Yorkshire', country: 'GB' });
+    await buildSignature({ name: 'Sinead Byrne Primary', region: 'Leinster', country: 'IE' });
+    await buildSignature({ name: 'Ysgol Gymraeg Siân', region: 'Wales', country: 'GB' });
+    const names = async (q: string) =>
+      (
+        await supertest(app)
+          .get(`/api/v1/pledge/signatures?q=${encodeURIComponent(q)}`)
+          .expect(200)
+      ).body.items.map((i: { name: string }) => i.name);
+    expect(await names('bronte')).to.deep.equal(['Brontë Academy']);
+    expect(await names('BRONTË')).to.deep.equal(['Brontë Academy']);
+    expect(await names('Sinéad')).to.deep.equal(['Sinead Byrne Primary']);
+    expect(await names('sian')).to.deep.equal(['Ysgol Gymraeg Siân']);
+    expect(await names('brontex')).to.deep.equal([]);
+  });
+
   it('filters by type, region and country, searches names case-insensitively with regex characters taken literally', async () => {
     await buildSignature({ name: 'St. Mary (Leeds)', region: 'Yorkshire', country: 'GB' });
     await buildSignature({ name: 'St Marys Dublin', region: 'Leinster', country: 'IE', organisationType: 'trust' });

@@ -16,6 +16,7 @@ import type { Phase, Topic } from '../../vocabulary.ts';
 import { isMember, memberIdsAfter, membersAmong, networksOf } from '../networks/membership.ts';
 import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
+import { looseTextPattern } from '../../textSearch.ts';
 
 export function assertMayUseDirectory(actor: Express.User): void {
   if (!mayUseDirectory(actor)) throw new ForbiddenError();
@@ -172,8 +173,6 @@ export type DirectorySearch = {
   ownProfile?: DirectoryProfile | null;
 };
 
-const escapeRegex = (value: string) => value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-
 /**
  * Membership rows read by the first batch while walking her networks' members in user id order; each further batch
  * of the same walk reads four times as many (a filtered page may have to walk far, and on the embedded database each
@@ -291,7 +290,7 @@ export async function searchDirectory(
   const attributes: Record<string, unknown> = {};
   if (props.topic) attributes.topics = props.topic;
   if (props.country) attributes.country = props.country;
-  if (props.q) attributes.searchText = { $regex: escapeRegex(props.q.toLowerCase()) };
+  if (props.q) attributes.searchText = { $regex: looseTextPattern(props.q.toLowerCase()), $options: 'i' };
   const countryFirst = props.country ? { country: props.country } : {};
   const ownInRange = !after || String(me) > String(after);
   const ownAlreadyRead = props.ownProfile !== undefined && Object.keys(attributes).length === 0;

@@ -10,7 +10,7 @@ import { isObjectId } from '../../ids.ts';
 import { countryName } from '../../countries.ts';
 import { countSignatures } from './listing.ts';
 import { listChanged } from './listCache.ts';
-import { escapeRegex } from './normalise.ts';
+import { looseTextPattern } from '../../textSearch.ts';
 import { toCsv } from '../../csv.ts';
 
 /** What an admin sees of a signature (emails included: admins handle requests about them). */
@@ -115,7 +115,7 @@ export async function searchAllSignatures(props: {
   if (props.status === 'hidden') query.hidden = true;
   else if (props.status) Object.assign(query, { status: props.status, hidden: false });
   if (props.q) {
-    const pattern = { $regex: escapeRegex(props.q.trim()), $options: 'i' };
+    const pattern = { $regex: looseTextPattern(props.q.trim()), $options: 'i' };
     query.$or = [{ name: pattern }, { email: pattern }];
   }
   const after = decodeCursor(props.cursor);

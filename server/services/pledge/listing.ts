@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { roundReadinessFor } from './boards.ts';
 import { countryName } from '../../countries.ts';
 import { cachedListQuery } from './listCache.ts';
-import { escapeRegex } from './normalise.ts';
+import { looseTextPattern } from '../../textSearch.ts';
 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
 export type PublicSignature = {
@@ -109,7 +109,7 @@ export async function listPublicSignatures(props: {
   ]);
   return cachedListQuery(key, async () => {
     const query: Record<string, unknown> = { ...filterQuery(props.filter), listed: true };
-    if (q) query.name = { $regex: escapeRegex(q), $options: 'i' };
+    if (q) query.name = { $regex: looseTextPattern(q), $options: 'i' };
     if (after)
       query.$or = [
         { nameKey: { $gt: after.nameKey } },

@@ -23,7 +23,3 @@ export function signKeyOf(props: { email: string; kind: SignatureKind; name: str
     '|',
   );
 }
-
-export function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
-}

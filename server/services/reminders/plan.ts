@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { NotificationModel, type NotificationKind, type aboutTypes } from '../../../models/Notification.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { escapeRegex } from '../../textSearch.ts';
 
 /**
  * Planning: writing what will be sent. Every record has an idempotency key (what, for whom, which occurrence)
@@ -155,10 +156,6 @@ export async function planNotifications(plans: NotificationPlan[]): Promise<{ cr
   }
   for (const plan of raced) if ((await replan(plan)).changed) changed += 1;
   return { created, changed };
-}
-
-function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
 }
 
 /**
