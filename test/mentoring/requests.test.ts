@@ -351,12 +351,20 @@ describe('mentoring: requests and accepting them', () => {
         startedAt: tenMinutesAgo(),
         requestedAt: tenMinutesAgo(),
       });
+      await Promise.all([finishInterruptedAccepts(), finishInterruptedAccepts()]);
       await finishInterruptedAccepts();
       const request = (await MentoringRequestModel.findById(id).lean())!;
       expect(request.status).to.equal('accepted');
       expect(String(request.mentorshipId)).to.equal(String(mentorship._id));
       expect((await profileOf(mentor)).freePlaces).to.equal(1);
       expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
+      // The accept that died told nobody: the repair tells her, once, and the mentor's reminders about it stop.
+      const told = await NotificationModel.find({ kind: 'mentoring-request-answered', userId: mentee.id }).lean();
+      expect(told).to.have.length(1);
+      expect(told[0]!.status).to.equal('scheduled');
+      expect(
+        await NotificationModel.countDocuments({ 'about.id': id, userId: mentor.id, status: 'scheduled' }),
+      ).to.equal(0);
     });
 
     /** An accept that claimed the request and took a place ten minutes ago, and has not been heard of since. */

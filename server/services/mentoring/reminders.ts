@@ -129,9 +129,15 @@ export async function answerToMentee(props: {
   ]);
 }
 
-/** Accepted, declined or withdrawn: nothing more about the request is sent. */
+/**
+ * Accepted, declined or withdrawn: nothing more about the request is sent (its answer to the mentee aside, which a
+ * second telling of the same answer, by the repair, must not cancel).
+ */
 export async function requestAnswered(props: { requestId: string }): Promise<void> {
-  await cancelNotifications({ about: { type: 'mentoring-request', id: props.requestId } });
+  await cancelNotifications({
+    about: { type: 'mentoring-request', id: props.requestId },
+    kinds: ['mentoring-request', 'mentoring-request-reminder', 'mentoring-request-expired'],
+  });
 }
 
 /** The wanted rhythm reminder of an active mentorship (one per member per gap), or none. */

@@ -6,7 +6,8 @@ import {
   type MentoringRequest,
 } from '../../../models/MentoringRequest.ts';
 import { MentorshipModel, type Mentorship } from '../../../models/Mentorship.ts';
-import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
+import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
@@ -68,6 +69,29 @@ export function presentRequest(r: MentoringRequest): PresentedRequest {
 }
 
 /**
+ * The mentor she may ask, or 404 "We could not find that mentor": an unknown id, someone with no mentor profile, or a
+ * block either way. A block keeps the two apart here as in the directory (her request would write to the mentor, the
+ * form shows her the mentor's profile), answered as an unknown mentor so the block is not given away. The request
+ * form (mentorToAsk) and sending (createMentoringRequest) both ask here.
+ */
+async function askableMentor(menteeId: string, mentorId: string): Promise<MentorProfile> {
+  if (!isObjectId(mentorId)) throw new NotFoundError(messages.noMentor);
+  const profile = await MentorProfileModel.findOne({ userId: oid(mentorId) }).lean<MentorProfile>();
+  if (!profile || (await isBlockedBetween(menteeId, mentorId))) throw new NotFoundError(messages.noMentor);
+  return profile;
+}
+
+/** The mentor she is about to ask, for the request form: her name and profile, or the same 404 as sending. */
+export async function mentorToAsk(props: {
+  actor: Actor;
+  mentorId: string;
+}): Promise<{ id: string; name: string; profile: MentorProfile }> {
+  const profile = await askableMentor(props.actor.id, props.mentorId);
+  const user = await UserModel.findById(profile.userId).select('name').lean();
+  return { id: props.mentorId, name: user?.name ?? 'Former member', profile };
+}
+
+/**
  * Sends a request from a mentee to a mentor: 404 when either has blocked the other; 409 when she already has one waiting with that mentor or an active
  * mentorship with her; 422 when a hard rule excludes the pair or she already holds 3 pending requests. Also used by
  * the admin assignment, which sends each pair on the mentee's behalf (`sentBy` is then the admin).
@@ -84,13 +108,7 @@ export async function createMentoringRequest(props: {
   const now = props.now ?? new Date();
   const menteeId = props.menteeId ?? props.actor.id;
   if (menteeId !== props.actor.id && !isAdmin(props.actor)) throw new NotFoundError(messages.noRequest);
-  if (!isObjectId(props.mentorId)) throw new NotFoundError(messages.noMentor);
-  const mentor = await MentorProfileModel.findOne({ userId: oid(props.mentorId) })
-    .select('_id')
-    .lean();
-  // A block either way keeps the two apart here as in the directory: her request would write to the mentor. Answered
-  // as an unknown mentor, so the block is not given away.
-  if (!mentor || (await isBlockedBetween(menteeId, props.mentorId))) throw new NotFoundError(messages.noMentor);
+  await askableMentor(menteeId, props.mentorId);
   const openKey = openKeyOf(menteeId, props.mentorId);
   await expireOverdueRequestsOf({ menteeId, now });
   await refuseIfAlreadyLinked({ menteeId, mentorId: props.mentorId, openKey, now });
@@ -278,11 +296,24 @@ export async function completeAccept(props: {
     const current = await MentoringRequestModel.findById(request._id).select('status').lean();
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
+  await tellMentorshipBegan(request, mentorship, now);
+  return mentorship;
+}
+
+/**
+ * What follows an accept, by the accept or by the repair that finished it (finishInterruptedAccepts): the request's
+ * reminders stop, the mentee is told, other requests of the pair are answered, the mentorship's reminders planned.
+ * Each step is keyed or conditional, so when a slow accept and the repair both get here it is done once.
+ */
+async function tellMentorshipBegan(
+  request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
+  mentorship: Mentorship,
+  now: Date,
+): Promise<void> {
   await requestAnswered({ requestId: String(request._id) });
   await answerToMentee({ request, answer: { accepted: true, mentorshipId: String(mentorship._id) }, now });
   await answerOtherRequestsOfPair(mentorship, now);
   await mentorshipStarted({ mentorship, now });
-  return mentorship;
 }
 
 /**
@@ -407,11 +438,13 @@ export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: nu
   for (const request of stuck) {
     // Accepts made before attempts had ids held their place under the request's own id.
     const held = request.acceptAttempt ?? request._id;
-    const mentorship = await MentorshipModel.findOne({ requestId: request._id }).select('_id').lean();
+    const mentorship = await MentorshipModel.findOne({ requestId: request._id }).lean<Mentorship>();
     if (mentorship) {
       // Linked first, then the hold released: a slow accept that finds its hold gone reads the link (keepHeldPlace).
       await linkMentorship(request, mentorship._id);
       await MentorProfileModel.updateOne({ userId: request.mentorId }, { $pullAll: { placesHeldFor: [held] } });
+      // The accept that died told nobody: the mentee hears now, and the mentorship's reminders begin.
+      await tellMentorshipBegan(request, mentorship, now);
       continue;
     }
     await giveBackHeldPlace(request.mentorId, held);
