@@ -2,12 +2,11 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { outcomeKinds } from '../models/CareerOutcome.ts';
 import { meetingFrequencies } from '../models/Mentorship.ts';
-import { MentorProfileModel } from '../models/MentorProfile.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../server/errors.ts';
+import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, parseForm } from '../server/http/forms.ts';
-import { isObjectId, isoDate, text } from '../server/http/validate.ts';
+import { isoDate, text } from '../server/http/validate.ts';
 import { wallClockToInstant } from '../server/time.ts';
 import {
   closeMentorship,
@@ -24,6 +23,7 @@ import {
   acceptMentoringRequest,
   createMentoringRequest,
   declineMentoringRequest,
+  mentorToAsk,
   requestsOf,
   withdrawMentoringRequest,
 } from '../server/services/mentoring/requests.ts';
@@ -116,14 +116,6 @@ function refusal(error: unknown, field: string): { status: number; message: stri
 }
 const byPath = (list: FieldError[]) => Object.fromEntries(list.map((e) => [e.path, e.message]));
 
-async function mentorCard(mentorId: string) {
-  if (!isObjectId(mentorId)) throw new NotFoundError('We could not find that mentor.');
-  const profile = await MentorProfileModel.findOne({ userId: mentorId }).lean();
-  if (!profile) throw new NotFoundError('We could not find that mentor.');
-  const names = await namesOf([profile.userId]);
-  return { id: mentorId, name: names.get(mentorId) ?? 'Former member', profile };
-}
-
 async function requestFormPage(
   req: Request,
   res: Response,
@@ -133,7 +125,7 @@ async function requestFormPage(
 ) {
   res.status(status).render('mentorships/request-new', {
     title: 'Ask a mentor',
-    mentor: await mentorCard(mentorId),
+    mentor: await mentorToAsk({ actor: req.user!, mentorId }),
     values: {},
     ...extra,
   });
@@ -202,7 +194,7 @@ export function registerMentorshipPages(web: Router): void {
       const r = refusal(error, 'message');
       return requestFormPage(req, res, mentorId, r.status, { values: body, refusal: r.message, refused: true });
     }
-    flash(req, 'success', messages.requestSent((await mentorCard(mentorId)).name));
+    flash(req, 'success', messages.requestSent((await mentorToAsk({ actor: req.user!, mentorId })).name));
     res.redirect(303, '/mentoring/requests');
   });
   web.get('/mentoring/requests', requireSignIn, requestsPage);

@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
+import supertest from 'supertest';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
@@ -7,7 +8,7 @@ import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 
 describe('mentoring: pages for requests, mentorships, outcomes and the overview', () => {
@@ -256,6 +257,44 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect(after.text).not.to.include(`action="/mentoring/requests/${requestId}/withdraw"`);
     const hers = await she.get('/mentoring/requests').expect(200);
     expect(hers.text).not.to.include(`action="/mentoring/requests/${requestId}/accept"`);
+  });
+
+  it('when either of the two has blocked the other, the "Ask a mentor" page answers 404 as sending does, and shows nothing of the mentor', async () => {
+    const mentor = await buildMentor({ name: 'Beatrix Blocking' });
+    const blockedByHer = await buildMentor({ name: 'Bettina Blocked' });
+    const mentee = await buildMentee({ name: 'Ines Asking' });
+    const block = async (who: TestUser, whom: TestUser) =>
+      supertest(app)
+        .put(`/api/v1/me/blocks/${whom.id}`)
+        .set('Authorization', `Bearer ${await tokenFor(who)}`)
+        .expect(204);
+    const her = await signIn(app, mentee.email, testPassword);
+    expect((await her.get(`/mentoring/requests/new?mentorId=${mentor.id}`).expect(200)).text).to.include(
+      'Ask Beatrix Blocking to mentor you',
+    );
+    await block(mentor, mentee);
+    await block(mentee, blockedByHer);
+    for (const blocked of [mentor, blockedByHer]) {
+      const page = await her.get(`/mentoring/requests/new?mentorId=${blocked.id}`).expect(404);
+      expect(page.text).to.include('We could not find that mentor.');
+      expect(page.text).not.to.include(blocked.name);
+      expect(page.text).not.to.include('Head of a primary school.');
+      const sent = await her
+        .post('/mentoring/requests')
+        .type('form')
+        .send({
+          _csrf: await csrfOf(her, '/mentoring/requests'),
+          mentorId: blocked.id,
+          message: 'Could we talk about interviews?',
+        })
+        .expect(404);
+      expect(sent.text).to.include('We could not find that mentor.');
+    }
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+    // Someone neither blocked still has her page.
+    const stranger = await buildMentee();
+    const theirs = await signIn(app, stranger.email, testPassword);
+    await theirs.get(`/mentoring/requests/new?mentorId=${mentor.id}`).expect(200);
   });
 
   it('she records an outcome through the form; an empty kind is a 422 naming it', async () => {
