@@ -28,6 +28,8 @@ export const notificationKinds = [
   'network-invitation',
   'network-report',
   'network-digest',
+  'network-join-request',
+  'network-join-answered',
   'directory-message',
   'network-event-reminder',
 ] as const;

@@ -34,8 +34,10 @@ import {
   listNetworks,
   pageNetworks,
   presentNetwork,
+  removalToConfirm,
   removeMember,
   setLeads,
+  type MemberRow,
 } from '../server/services/networks/index.ts';
 
 export const networkSchema = z.strictObject({
@@ -351,7 +353,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.approved);
     res.redirect(303, `/networks/${String(req.params.id)}#requests-heading`);
   });
-  web.post('/networks/:id/members/:userId/remove', requireSignIn, async (req, res) => {
+  web.post('/networks/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
     await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.removed);
     res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
@@ -443,6 +445,21 @@ const messages = {
           ],
           yes: 'Yes, leave the network',
         },
+  // Asked before a lead removes a member or declines a request, on the page and in the form's dialog.
+  confirmRemove: (p: { name: string; networkName: string; requested: boolean }): Omit<Confirmation, 'back'> =>
+    p.requested
+      ? {
+          question: `Decline ${p.name}’s request to join “${p.networkName}”?`,
+          consequences: ['She is told by email that her request was declined. She can ask again later.'],
+          yes: 'Yes, decline her request',
+        }
+      : {
+          question: `Remove ${p.name} from the network “${p.networkName}”?`,
+          consequences: [
+            'She no longer reads or posts in it, and its emails to her stop. To come back, she asks to join and a lead approves.',
+          ],
+          yes: 'Yes, remove her',
+        },
 };
 
 /** Before she leaves or withdraws her request: which network, and what follows (nothing to ask when she is in neither). */
@@ -450,6 +467,13 @@ const confirmLeave = confirmFirst(async (req) => {
   const networkId = String(req.params.id);
   const found = await leavingToConfirm({ actor: req.user!, networkId });
   return found && { ...messages.confirmLeave(found), back: `/networks/${networkId}` };
+});
+
+/** Before a lead removes a member or declines a request: who, and what follows (the removal's own 403 and 404). */
+const confirmRemove = confirmFirst(async (req) => {
+  const networkId = String(req.params.id);
+  const found = await removalToConfirm({ actor: req.user!, networkId, userId: String(req.params.userId) });
+  return found && { ...messages.confirmRemove(found), back: `/networks/${networkId}#members-heading` };
 });
 
 const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
@@ -550,9 +574,14 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
   const { access, leads } = page;
   const n = access.network;
   const membership = access.membership;
-  const moderation = access.canModerate
+  const withQuestion = (requested: boolean) => (row: MemberRow) => ({
+    ...row,
+    confirmRemove: dialogText(messages.confirmRemove({ name: row.name, networkName: n.name, requested })),
+  });
+  const people = access.canModerate ? await membersOf({ actor: req.user!, networkId: String(n._id) }) : null;
+  const moderation = people
     ? {
-        people: await membersOf({ actor: req.user!, networkId: String(n._id) }),
+        people: { members: people.members.map(withQuestion(false)), requests: people.requests.map(withQuestion(true)) },
         reports: await reportsOf({ actor: req.user!, networkId: String(n._id) }),
       }
     : { people: { members: [], requests: [] }, reports: [] };

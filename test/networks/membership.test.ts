@@ -2,15 +2,18 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { leaveNetwork, recountAllMembers, removeMember } from '../../server/services/networks/members.ts';
 import { setLeads } from '../../server/services/networks/networks.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
+import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
+import { useSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
 
 describe('networks: creating, browsing, joining, approval, removal and leaving', () => {
   useTestDatabase();
@@ -21,6 +24,14 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
   let bea: TestUser;
   const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
   const countOf = async (id: string) => (await NetworkModel.findById(id).lean())!.memberCount;
+  /** What an email says, its quoted-printable soft line breaks undone (enough to find a link or a zone in it). */
+  const wordsOf = (email: ReceivedEmail) => email.raw.replace(/=\r?\n/g, '');
+  /** Sends what is due, twice at once and once more, as the job on two processes would. */
+  const sendDue = async () => {
+    const now = new Date(Date.now() + 1000);
+    await Promise.all([runDueNotifications({ now }), runDueNotifications({ now })]);
+    await runDueNotifications({ now });
+  };
 
   before(async () => {
     app = testApp();
@@ -29,6 +40,8 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     alice = await buildUser();
     bea = await buildUser();
   });
+  // After the app, which points the mailer at the outbox: these tests read what the SMTP server received.
+  const sink = useSmtpSink();
 
   it('lets an admin create a network (201) and answers 403 to anyone else, recording nothing', async () => {
     const body = {
@@ -149,6 +162,103 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
       .expect(204);
     expect(await isMember(closed.id, alice.id)).to.equal(true);
     expect(await countOf(closed.id)).to.equal(3);
+  });
+
+  it('when she asks to join an approval network, each lead is emailed once, in her own zone, with a link to the requests, however many times she asks at once', async () => {
+    const leadInDubai = await buildUser({ name: 'Layla Leading', timezone: 'Asia/Dubai' });
+    const asker = await buildUser({ name: 'Amira Asking' });
+    const closed = await buildNetwork(
+      { joining: 'approval', name: 'Gulf heads' },
+      { leads: [lead, leadInDubai], members: [bea] },
+    );
+    const auth = await bearer(asker);
+    const answers = await Promise.all(
+      Array.from({ length: 6 }, () =>
+        supertest(app).post(`/api/v1/networks/${closed.id}/members`).set('Authorization', auth).send({}),
+      ),
+    );
+    for (const a of answers) expect(a.status, a.text).to.equal(201);
+    expect(answers.map((a) => a.body.status)).to.deep.equal(Array(6).fill('requested'));
+    const planned = await NotificationModel.find({ kind: 'network-join-request', 'about.id': closed.id }).lean();
+    expect(planned.map((n) => String(n.userId)).sort()).to.deep.equal([lead.id, leadInDubai.id].sort());
+
+    await sendDue();
+    const told = sink.received.filter((m) => m.subject === 'Amira Asking asks to join Gulf heads');
+    expect(told.flatMap((m) => m.to).sort()).to.deep.equal([lead.email, leadInDubai.email].sort());
+    const toDubai = wordsOf(told.find((m) => m.to.includes(leadInDubai.email))!);
+    expect(toDubai)
+      .to.include(`http://pathways.test/networks/${closed.id}#requests-heading`)
+      .and.to.include('(Asia/Dubai)');
+    expect(told[0]!.headers['list-unsubscribe']).to.be.a('string');
+    expect(sink.received.filter((m) => m.to.includes(bea.email))).to.have.length(0);
+    // Asking again while she waits sends nothing more.
+    await supertest(app).post(`/api/v1/networks/${closed.id}/members`).set('Authorization', auth).send({}).expect(201);
+    await sendDue();
+    expect(sink.received.filter((m) => m.subject === 'Amira Asking asks to join Gulf heads')).to.have.length(2);
+  });
+
+  it('she is emailed once when her request is approved (two leads approving at once) or declined; the leads are not asked about an answered request; a removed member is not emailed', async () => {
+    const otherLead = await buildUser();
+    const rana = await buildUser({ name: 'Rana Requesting', timezone: 'Asia/Kuala_Lumpur' });
+    const dina = await buildUser({ name: 'Dina Declined', timezone: 'America/Toronto' });
+    const closed = await buildNetwork(
+      { joining: 'approval', name: 'Kuala Lumpur leaders' },
+      { leads: [lead, otherLead], members: [bea] },
+    );
+    const ask = async (who: TestUser) =>
+      supertest(app)
+        .post(`/api/v1/networks/${closed.id}/members`)
+        .set('Authorization', await bearer(who))
+        .send({})
+        .expect(201);
+    const answerTo = (who: TestUser) =>
+      NotificationModel.find({ kind: 'network-join-answered', userId: who.id, 'about.id': closed.id }).lean();
+    await ask(rana);
+    await ask(dina);
+
+    const approvals = await Promise.all(
+      [lead, otherLead].map(async (l) =>
+        supertest(app)
+          .post(`/api/v1/networks/${closed.id}/members/${rana.id}/approve`)
+          .set('Authorization', await bearer(l)),
+      ),
+    );
+    expect(approvals.map((a) => a.status)).to.deep.equal([204, 204]);
+    expect((await answerTo(rana)).map((n) => n.data)).to.have.length(1);
+    expect((await answerTo(rana))[0]!.data).to.include({ approved: true });
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${dina.id}`)
+      .set('Authorization', await bearer(otherLead))
+      .expect(204);
+    expect(await answerTo(dina)).to.have.length(1);
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${bea.id}`)
+      .set('Authorization', await bearer(lead))
+      .expect(204);
+    expect(await answerTo(bea)).to.have.length(0);
+
+    await sendDue();
+    const toRana = sink.received.filter((m) => m.to.includes(rana.email));
+    expect(toRana.map((m) => m.subject)).to.deep.equal(['You are now a member of Kuala Lumpur leaders']);
+    expect(wordsOf(toRana[0]!)).to.include(`http://pathways.test/networks/${closed.id}`);
+    const toDina = sink.received.filter((m) => m.to.includes(dina.email));
+    expect(toDina.map((m) => m.subject)).to.deep.equal(['Your request to join Kuala Lumpur leaders was declined']);
+    expect(wordsOf(toDina[0]!)).to.include('(America/Toronto)');
+    expect(sink.received.filter((m) => m.to.includes(bea.email))).to.have.length(0);
+    // Both requests were answered before the job ran: the leads' emails about them are skipped, not sent.
+    expect(sink.received.filter((m) => / asks to join Kuala Lumpur leaders$/.test(m.subject))).to.have.length(0);
+    await settleNotifications({ now: new Date(Date.now() + 1000) });
+    const skipped = await NotificationModel.find({ kind: 'network-join-request', 'about.id': closed.id }).lean();
+    expect(skipped.map((n) => [n.status, n.skipReason])).to.deep.equal(
+      Array(4).fill(['skipped', 'the request was answered or withdrawn']),
+    );
+
+    // Asking again after a decline is a new request: the leads hear of it.
+    await ask(dina);
+    await sendDue();
+    expect(sink.received.filter((m) => m.subject === 'Dina Declined asks to join Kuala Lumpur leaders')).to.have.length(
+      2,
+    );
   });
 
   it('a lead removes a member (counted out); joining again an open network is then only a request', async () => {

@@ -398,7 +398,7 @@ describe('networks: pages', () => {
     await lina
       .post(`/networks/${net.id}/members/${member.id}/remove`)
       .type('form')
-      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`) })
+      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`), confirmed: 'yes' })
       .expect(303);
 
     const typed = 'Mine went well: <they asked about "budgets" & governors>.\n\nSecond paragraph.';
@@ -477,6 +477,64 @@ describe('networks: pages', () => {
     expect(await statusOf(asker)).to.equal('removed');
   });
 
+  it('when a lead removes a member or declines a request, a post without confirming shows the question and changes nothing; saying yes acts', async () => {
+    const net = await buildNetwork(
+      { name: 'Coastal heads', joining: 'approval' },
+      { leads: [lead], members: [member] },
+    );
+    await NetworkMembershipModel.create({
+      networkId: net.id,
+      userId: asker.id,
+      status: 'requested',
+      role: 'member',
+      requestedAt: new Date(),
+    });
+    const statusOf = async (user: TestUser) =>
+      (await NetworkMembershipModel.findOne({ networkId: net.id, userId: user.id }).lean())!.status;
+    const countOf = async () => (await NetworkModel.findById(net.id).lean())!.memberCount;
+    const removal = `/networks/${net.id}/members/${member.id}/remove`;
+    const decline = `/networks/${net.id}/members/${asker.id}/remove`;
+
+    const lina = await signIn(app, lead.email, testPassword);
+    const networkPage = await lina.get(`/networks/${net.id}`).expect(200);
+    const _csrf = csrfFrom(networkPage.text);
+    const asked = confirmationPage(
+      (await lina.post(removal).type('form').send({ _csrf, confirmed: '' }).expect(200)).text,
+    );
+    expect(asked).to.deep.include({
+      question: 'Remove Member Mei from the network “Coastal heads”?',
+      consequences: [
+        'She no longer reads or posts in it, and its emails to her stop. To come back, she asks to join and a lead approves.',
+      ],
+      action: removal,
+      fields: { _csrf, confirmed: 'yes' },
+      yes: 'Yes, remove her',
+      back: `/networks/${net.id}#members-heading`,
+    });
+    expect(dialogOf(networkPage.text, removal)).to.equal([asked.question, ...asked.consequences].join(' '));
+    expect(await statusOf(member)).to.equal('member');
+    expect(await countOf()).to.equal(2);
+    await lina
+      .post(asked.action)
+      .type('form')
+      .send(asked.fields)
+      .expect(303)
+      .expect('Location', `/networks/${net.id}#members-heading`);
+    expect(await statusOf(member)).to.equal('removed');
+    expect(await countOf()).to.equal(1);
+
+    const declining = confirmationPage((await lina.post(decline).type('form').send({ _csrf }).expect(200)).text);
+    expect(declining).to.deep.include({
+      question: 'Decline Asker Amal’s request to join “Coastal heads”?',
+      consequences: ['She is told by email that her request was declined. She can ask again later.'],
+      yes: 'Yes, decline her request',
+    });
+    expect(dialogOf(networkPage.text, decline)).to.equal([declining.question, ...declining.consequences].join(' '));
+    expect(await statusOf(asker)).to.equal('requested');
+    await lina.post(declining.action).type('form').send(declining.fields).expect(303);
+    expect(await statusOf(asker)).to.equal('removed');
+  });
+
   it('she leaves a network from its page; a lead removes a member, who can no longer read it; a member cannot remove', async () => {
     const net = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, asker] });
     await NetworkPostModel.create({
@@ -516,7 +574,7 @@ describe('networks: pages', () => {
     const removed = await lina
       .post(`/networks/${net.id}/members/${asker.id}/remove`)
       .type('form')
-      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`) })
+      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`), confirmed: 'yes' })
       .expect(303);
     expect(removed.headers.location).to.equal(`/networks/${net.id}#members-heading`);
     expect(await statusOf(asker)).to.include({ status: 'removed', leftBy: 'lead' });

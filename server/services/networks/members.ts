@@ -10,6 +10,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
+import { joinAnswered, joinRequested } from './joinEmails.ts';
 import { findNetwork } from './networks.ts';
 
 /**
@@ -18,6 +19,8 @@ import { findNetwork } from './networks.ts';
  * `member` changes the network's `memberCount`, with one `$inc`, so two joins, or a join racing a removal, count
  * once. (The two writes are not one transaction: a process killed between them leaves the count one off until
  * the hourly `networks:recount-members` job runs `recountMembers`; see README Limits.)
+ * The emails of a request (to the leads when she asks, to her when it is approved or declined) are planned by the
+ * process whose write moved her row, after it, so a retried or raced request or answer emails once (./joinEmails.ts).
  */
 const messages = {
   notMember: 'She is not a member or applicant of this network.',
@@ -85,24 +88,32 @@ export async function joinNetwork(props: {
     await admitMember({ networkId: network._id, userId });
     return { status: 'member' };
   }
-  await requestMembership(network._id, userId);
+  const requestedAt = await requestMembership(network._id, userId);
+  if (requestedAt) await joinRequested({ network, userId, requestedAt });
   const after = await membershipOf(network._id, userId);
   return { status: after?.status === 'member' ? 'member' : 'requested' };
 }
 
-async function requestMembership(networkId: Id, userId: Id): Promise<void> {
+/** Makes her row `requested`; returns when, if this write made it so (null: another write got there first). */
+async function requestMembership(networkId: Id, userId: Id): Promise<Date | null> {
   const now = new Date();
   const moved = await NetworkMembershipModel.findOneAndUpdate(
     { userId, networkId, status: 'removed' },
     { $set: { status: 'requested', role: 'member', requestedAt: now } },
   ).lean();
-  if (moved) return;
+  if (moved) return now;
   try {
     await NetworkMembershipModel.create({ networkId, userId, status: 'requested', role: 'member', requestedAt: now });
+    return now;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
+    return null;
   }
 }
+
+/** When the request on this row (as it was before its answer) was made; `updatedAt` for a row without the field. */
+const requestedAtOf = (row: NetworkMembership): Date =>
+  row.requestedAt ?? (row as { updatedAt?: Date }).updatedAt ?? row._id.getTimestamp();
 
 async function moderatedNetwork(actor: Express.User, networkId: string): Promise<Network> {
   const network = await findNetwork(networkId);
@@ -110,28 +121,64 @@ async function moderatedNetwork(actor: Express.User, networkId: string): Promise
   return network;
 }
 
-/** A lead (or an admin) approves a request. */
+/** A lead (or an admin) approves a request; she is emailed (once, by the write that approved it). */
 export async function approveMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
   const network = await moderatedNetwork(props.actor, props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notRequested);
+  const now = new Date();
   const moved = await NetworkMembershipModel.findOneAndUpdate(
     { userId: oid(props.userId), networkId: network._id, status: 'requested' },
-    { $set: { status: 'member', role: 'member', joinedAt: new Date() } },
-  ).lean();
-  if (moved) return bump(network._id, 1);
+    { $set: { status: 'member', role: 'member', joinedAt: now } },
+  ).lean<NetworkMembership>();
+  if (moved) {
+    await bump(network._id, 1);
+    return joinAnswered({ network, userId: moved.userId, requestedAt: requestedAtOf(moved), approved: true, now });
+  }
   const current = await membershipOf(network._id, props.userId);
   if (current?.status !== 'member') throw new NotFoundError(messages.notRequested);
 }
 
 /**
  * A lead (or an admin) removes a member or declines a request. She loses access on her next request: every read
- * checks her row. The last lead cannot be removed this way (admins name leads with PUT .../leads).
+ * checks her row. The last lead cannot be removed this way (admins name leads with PUT .../leads). A declined
+ * request is emailed to her (once, by the write that declined it); a removal is not.
  */
 export async function removeMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
   const network = await moderatedNetwork(props.actor, props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notMember);
   const leftBy = props.actor.roles.includes('admin') ? 'admin' : 'lead';
-  await endMembership(network._id, oid(props.userId), leftBy);
+  const before = await endMembership(network._id, oid(props.userId), leftBy);
+  if (before?.status === 'requested')
+    await joinAnswered({
+      network,
+      userId: before.userId,
+      requestedAt: requestedAtOf(before),
+      approved: false,
+      now: before.removedAt,
+    });
+}
+
+/**
+ * What removing her would do, for the question asked first (server/http/confirmFirst.ts): her name, the network's,
+ * and whether she is a member or has only asked to join. Authorized as the removal is (403 for who may not remove);
+ * null when there is no one to remove (the removal then answers as usual).
+ */
+export async function removalToConfirm(props: {
+  actor: Express.User;
+  networkId: string;
+  userId: string;
+}): Promise<{ name: string; networkName: string; openToAll: boolean; requested: boolean } | null> {
+  const network = await moderatedNetwork(props.actor, props.networkId);
+  if (!isObjectId(props.userId)) return null;
+  const current = await membershipOf(network._id, props.userId);
+  if (current?.status !== 'member' && current?.status !== 'requested') return null;
+  const user = await UserModel.findById(current.userId).select({ name: 1 }).lean();
+  return {
+    name: user?.name ?? 'Former member',
+    networkName: network.name,
+    openToAll: network.joining === 'open',
+    requested: current.status === 'requested',
+  };
 }
 
 /**
@@ -164,7 +211,11 @@ const leadCount = (networkId: Id) =>
  * is put back by a conditional write on that removal (409). Of any set of such writes, the last one's count sees them
  * all, so the network never stays without a lead (both may be refused; neither then left).
  */
-async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' | 'admin'): Promise<void> {
+async function endMembership(
+  networkId: Id,
+  userId: Id,
+  leftBy: 'self' | 'lead' | 'admin',
+): Promise<(NetworkMembership & { removedAt: Date }) | null> {
   const current = await membershipOf(networkId, userId);
   if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
   if (current.status === 'member' && current.role === 'lead' && (await leadCount(networkId)) <= 1)
@@ -173,7 +224,7 @@ async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' 
   const before = await NetworkMembershipModel.findOneAndUpdate(
     { userId, networkId, status: { $in: ['member', 'requested'] } },
     { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
-  ).lean();
+  ).lean<NetworkMembership>();
   if (before?.status === 'member' && before.role === 'lead' && (await leadCount(networkId)) === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: before._id, status: 'removed', removedAt },
@@ -182,6 +233,8 @@ async function endMembership(networkId: Id, userId: Id, leftBy: 'self' | 'lead' 
     throw new ConflictError(messages.lastLead);
   }
   if (before?.status === 'member') await bump(networkId, -1);
+  // The row as this write found it (null: another write ended it first), with when it ended.
+  return before && { ...before, removedAt };
 }
 
 /** Sets `memberCount` from the membership rows (a repair after a crash between a status change and its `$inc`). */

@@ -98,6 +98,14 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Weekly network digest',
       hint: 'What is new in your networks, on Monday at 08:00, when something is.',
     },
+    'network-join-request': {
+      label: 'Requests to join a network you lead (leads)',
+      hint: 'When someone asks to join a network you lead, with a link to approve or decline.',
+    },
+    'network-join-answered': {
+      label: 'Answers to your requests to join networks',
+      hint: 'When a lead approves or declines your request to join a network.',
+    },
     'directory-message': {
       label: 'Messages from the directory',
       hint: 'When someone writes to you through the people directory (you can always read them in Pathways).',
