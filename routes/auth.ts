@@ -3,8 +3,15 @@ import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
-import { emailLinkForm, formBody, formErrorsFrom, parseForm, renderFormWithErrors } from '../server/http/forms.ts';
-import { formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
+import {
+  emailLinkForm,
+  formBody,
+  formErrorsFrom,
+  formRefusalFrom,
+  parseForm,
+  renderFormWithErrors,
+} from '../server/http/forms.ts';
+import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import {
@@ -233,29 +240,24 @@ export function registerAuthRoutes(web: Router, api: Router): void {
   web.get('/password-reset', (_req, res) =>
     res.render('auth/reset-request', { title: 'Reset your password', values: {} }),
   );
-  web.post(
-    '/password-reset',
-    formLimiter({ name: 'password-reset', limit: 20, message: 'Too many reset requests. Please wait and try again.' }),
-    async (req, res) => {
-      // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it has
-      // an account.
-      const form = parseForm(emailLinkForm, req.body);
-      if (!form.ok)
-        return renderFormWithErrors(
-          res,
-          'auth/reset-request',
-          {
-            title: 'Reset your password',
-            values: formBody(req),
-          },
-          form.errors,
-          form.list,
-        );
-      afterAnswering(res, 'password reset request', () => requestPasswordReset({ email: form.data.email }));
-      flash(req, 'info', messages.resetSent);
-      res.redirect(303, '/login');
-    },
-  );
+  web.post('/password-reset', async (req, res) => {
+    // A malformed address is a typing error to show; a well-formed one gets the same answer whether or not it has an
+    // account.
+    const form = parseForm(emailLinkForm, req.body);
+    const page = { title: 'Reset your password', values: formBody(req) };
+    if (!form.ok) return renderFormWithErrors(res, 'auth/reset-request', page, form.errors, form.list);
+    let request: Awaited<ReturnType<typeof requestPasswordReset>>;
+    try {
+      request = await requestPasswordReset({ email: form.data.email, connection: connectionOf(req) });
+    } catch (error) {
+      // Too many requests from her connection: the form again, with her address and when to try again (429).
+      const { status, errors, list } = formRefusalFrom(error, res, '(body)');
+      return res.status(status).render('auth/reset-request', { ...page, errors, errorList: list });
+    }
+    afterAnswering(res, 'password reset request', request.send);
+    flash(req, 'info', messages.resetSent);
+    res.redirect(303, '/login');
+  });
   for (const purpose of ['password-reset', 'invitation'] as const) {
     const base = purpose === 'invitation' ? '/invitations' : '/password-reset';
     const title = purpose === 'invitation' ? 'Welcome to Pathways: set up your account' : 'Choose a new password';

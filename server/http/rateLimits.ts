@@ -102,8 +102,11 @@ export function signInLimiters() {
 }
 
 /**
- * A general limiter for public forms (pledge signing, password reset requests). `name` names its counters; without
- * one, they are named after the limit and its message, which every process derives alike.
+ * A limiter in front of a form's handler, whose refusal is an error page: today only the second step of sign-in (wrong
+ * codes per waiting account, routes/auth.ts). A form that should come back with what she typed (the password reset,
+ * the Pledge's manage link, pool requests) counts in its domain function instead: spendAllowance with `connectionOf`.
+ * `name` names its counters; without one, they are named after the limit and its message, which every process
+ * derives alike.
  */
 export function formLimiter(opts: {
   name?: string;

@@ -9,13 +9,14 @@ import { afterPasswordReset } from './accounts/credentials.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
-import { countHit } from './rateLimits.ts';
+import { countHit, spendAllowance } from './rateLimits.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import { escapeRegex, looseTextPattern } from '../textSearch.ts';
 
 const messages = {
   emailTaken: 'An account with this email address already exists.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
+  tooManyResetRequests: 'Too many requests for reset links. Please wait a few minutes and try again.',
   noRole: 'choose at least one role',
   researcherAlone:
     'choose researcher on its own: a researcher account opens only the research pages, so someone who also has ' +
@@ -171,14 +172,37 @@ export async function sendInvitation(props: { userId: string; actorName: string 
 
 /** Reset emails one account may be sent in an hour, whoever asks and from wherever. */
 export const resetEmailsPerAccount = { limit: 3, windowMs: 60 * 60 * 1000 };
+/** Reset requests one connection may make in 15 minutes, whatever the addresses (typing errors are not counted). */
+export const resetRequestsPerConnection = { limit: 20, windowMs: 15 * 60 * 1000 };
 
 /**
- * Emails a reset link to an active or invited account with this address. Always succeeds from the caller's point of
- * view, so whether the email has an account is never revealed. The per-IP form limit alone would let someone with many
- * IP addresses fill one person's inbox, so each account also gets at most 3 reset emails an hour (counted in the
- * database, across processes); a fourth request sends nothing and answers the same.
+ * Asks for a password reset link: spends one of the connection's resetRequestsPerConnection (past it, a
+ * RateLimitedError, 429, before anything is looked up, so the refusal is the same for every address) and returns the
+ * sending, for the caller to run once she has her answer: how long the lookup and the email take would tell whether
+ * the address has an account (server/http/afterAnswering.ts). The answer is the same either way.
  */
-export async function requestPasswordReset(props: { email: string }): Promise<void> {
+export async function requestPasswordReset(props: {
+  email: string;
+  /** The connection she asks from (its address): the key of resetRequestsPerConnection. */
+  connection: string;
+  now?: Date;
+}): Promise<{ send: () => Promise<void> }> {
+  await spendAllowance({
+    key: `password-reset|${props.connection}`,
+    ...resetRequestsPerConnection,
+    now: props.now,
+    refusal: messages.tooManyResetRequests,
+  });
+  return { send: () => sendPasswordReset({ email: props.email }) };
+}
+
+/**
+ * Emails a reset link to an active or invited account with this address, or does nothing, silently: whether the
+ * address has an account is never revealed. The per-connection limit alone would let someone with many addresses
+ * fill one person's inbox, so each account also gets at most 3 reset emails an hour (counted in the database, across
+ * processes); a fourth request sends nothing and answers the same.
+ */
+export async function sendPasswordReset(props: { email: string }): Promise<void> {
   const email = props.email.trim().toLowerCase();
   const user = await UserModel.findOne({ email, status: { $in: ['active', 'invited'] } }).lean();
   if (!user) return;

@@ -134,6 +134,49 @@ describe('password and email changes', () => {
     ).to.equal(3);
   });
 
+  it('past 20 reset requests from one connection in 15 minutes, the form comes back with her address and the reason (429, Retry-After), alike whether the address has an account; typing errors do not count', async () => {
+    const user = await buildUser();
+    const connection = '10.9.0.1';
+    const ask = async (email: string, status: number) => {
+      const agent = supertest.agent(app);
+      const csrf = csrfFrom((await agent.get('/password-reset')).text);
+      const res = await agent
+        .post('/password-reset')
+        .set('X-Forwarded-For', connection)
+        .type('form')
+        .send({ email, _csrf: csrf })
+        .expect(status);
+      return { res, csrf };
+    };
+    for (let n = 0; n < 3; n++) await ask('not-an-address', 422);
+    for (let n = 0; n < 20; n++) await ask(`asker${n}@school.example`, 303);
+    await workAfterAnswersDone();
+    const sentBefore = await OutboxMessageModel.countDocuments();
+    const refused = await ask(user.email, 429);
+    const unknown = await ask('nobody@school.example', 429);
+    expect(refused.res.headers['retry-after']).to.match(/^\d+$/);
+    expect(Number(refused.res.headers['retry-after'])).to.be.within(1, 15 * 60);
+    expect(refused.res.text)
+      .to.include('Too many requests for reset links')
+      .and.to.include(`value="${user.email}"`)
+      .and.to.include('<form method="post" action="/password-reset"');
+    // The same page for an address with no account: only what she typed differs.
+    const page = ({ res, csrf }: { res: supertest.Response; csrf: string }, email: string) =>
+      res.text.replaceAll(email, '(address)').replaceAll(csrf, '(token)');
+    expect(page(unknown, 'nobody@school.example')).to.equal(page(refused, user.email));
+    await workAfterAnswersDone();
+    expect(await OutboxMessageModel.countDocuments()).to.equal(sentBefore);
+    // Another connection is not affected.
+    const elsewhere = supertest.agent(app);
+    const form = await elsewhere.get('/password-reset');
+    await elsewhere
+      .post('/password-reset')
+      .set('X-Forwarded-For', '10.9.0.2')
+      .type('form')
+      .send({ email: user.email, _csrf: csrfFrom(form.text) })
+      .expect(303);
+  });
+
   it('a password reset through the emailed link ends every session and revokes every token (audited)', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);

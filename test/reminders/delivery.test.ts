@@ -10,7 +10,7 @@ import {
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
-import { requestPasswordReset } from '../../server/services/users.ts';
+import { sendPasswordReset } from '../../server/services/users.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -206,7 +206,7 @@ describe('reminders: security emails through the same pipeline', () => {
       timezone: 'Europe/London',
       status: 'active',
     });
-    await requestPasswordReset({ email: user.email });
+    await sendPasswordReset({ email: user.email });
     expect(sink.received).to.have.length(1);
     expect(sink.received[0]!.subject).to.equal('Reset your Pathways password');
     expect(sink.received[0]!.headers).to.not.have.property('list-unsubscribe');
@@ -215,7 +215,7 @@ describe('reminders: security emails through the same pipeline', () => {
     expect(sent!.data).to.deep.equal({});
 
     sink.state.refuse = true;
-    await requestPasswordReset({ email: user.email });
+    await sendPasswordReset({ email: user.email });
     expect(sink.received).to.have.length(1);
     sink.state.refuse = false;
     const report = await runDueNotifications({ now: new Date(Date.now() + 60_000) });
