@@ -3,7 +3,11 @@ import type { Topic } from '../vocabulary.ts';
 import type { Window } from '../services/mentoring/availability.ts';
 import { saveMenteeProfile, saveMentorProfile } from '../services/mentoring/profiles.ts';
 import { closeMentorship, logMeeting, recordOutcome, saveAgreement } from '../services/mentoring/mentorships.ts';
-import { acceptMentoringRequest, createMentoringRequest } from '../services/mentoring/requests.ts';
+import {
+  acceptMentoringRequest,
+  createMentoringRequest,
+  declineMentoringRequest,
+} from '../services/mentoring/requests.ts';
 import { hashPassword } from '../services/passwords.ts';
 import type { DemoContext } from './index.ts';
 import { demoPassword } from './people.ts';
@@ -413,6 +417,21 @@ export async function seedMentoring(ctx: DemoContext): Promise<void> {
     mentorId: ids.get('mentor4@pathways.test')!,
     message: 'I would like to talk about working with a new chair of governors.',
     now: at(2),
+  });
+
+  // A request declined with a reason: the mentee's email saying so (with a link to her other suggestions) is in the
+  // outbox.
+  const declined = await createMentoringRequest({
+    actor: as('participant@pathways.test'),
+    mentorId: ids.get('mentor6@pathways.test')!,
+    message: 'Could we talk about preparing for a first headship interview?',
+    now: at(6),
+  });
+  await declineMentoringRequest({
+    actor: asMentor('mentor6@pathways.test'),
+    requestId: String(declined._id),
+    reason: 'I am taking a term away from mentoring; Grace Okonkwo, also in Toronto, would be a good match.',
+    now: at(5),
   });
 
   const outcomes: [
