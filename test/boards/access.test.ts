@@ -7,6 +7,8 @@ import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { DomainError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { setBoardMember } from '../../server/services/boards/index.ts';
+import { ValidationError } from '../../server/errors.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -96,6 +98,32 @@ describe('boards: who sees and changes what', () => {
       }
       if (seated) expect(roles).to.include('governor');
     }
+  });
+
+  it('when she is made a researcher after the chair granted her the role but before the seat landed, the seat goes back and the chair is told', async () => {
+    const own = await buildBoard([{ user: chair, role: 'chair' }]);
+    const person = await buildUser({ roles: ['governor'] });
+    // The seat's write lands late; meanwhile the admin's change (which found no seat) lands.
+    const held = holdNextCall(BoardModel, 'updateOne', { before: true });
+    let outcome: unknown;
+    try {
+      const adding = setBoardMember({
+        actor: asActor(chair),
+        boardId: own.id,
+        userId: person.id,
+        role: 'governor',
+      }).catch((error: unknown) => error);
+      await held.reached;
+      await UserModel.updateOne({ _id: person.id }, { $set: { roles: ['researcher'] } });
+      held.release();
+      outcome = await adding;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(outcome).to.be.instanceOf(ValidationError);
+    const members = (await BoardModel.findById(own.id).lean())!.members.map((m) => String(m.userId));
+    expect(members).to.deep.equal([chair.id]);
   });
 
   it('answers 404 for malformed ids, never 500', async () => {

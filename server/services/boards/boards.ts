@@ -189,6 +189,16 @@ export async function setBoardMember(props: {
   ];
   await grantGovernorRole(props.userId, 'userId');
   await writeMembers(board, members);
+  // An admin may have made her a researcher after our grant and before our seat (another process). Her change looks
+  // for a seat after its write (updateUserAsAdmin) and this looks at her roles after ours, so one of the two sees the
+  // other: seen here, the seat goes back (if the members are still as written) and the answer is the same 422.
+  if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) {
+    await BoardModel.updateOne(
+      { _id: board._id, membersVersion: board.membersVersion + 1 },
+      { $set: { members: board.members, membersVersion: board.membersVersion + 2 } },
+    );
+    refuseResearcherAccount(['researcher'], 'userId');
+  }
   if (current?.role === 'chair' || props.role === 'chair') await replanRoundsOfBoard({ boardId: props.boardId });
   return { ...board, members, membersVersion: board.membersVersion + 1 } as Board;
 }
