@@ -70,14 +70,9 @@ export function formRefusalFrom(
     res.setHeader('Retry-After', String(error.retryAfterSeconds));
     return { status: 429, ...at(error.message) };
   }
-  if (opts.conflicts && error instanceof ConflictError) {
-    if (!error.errors.length) return { status: 409, ...at(error.message) };
-    return {
-      status: 409,
-      list: error.errors,
-      errors: Object.fromEntries(error.errors.map((e) => [e.path, e.message])),
-    };
-  }
+  // A conflict that names its field is read like a validation error (formErrorsFrom); one that names none is `field`'s.
+  if (opts.conflicts && error instanceof ConflictError && !error.errors.length)
+    return { status: 409, ...at(error.message) };
   const { status, errors, list } = formErrorsFrom(error);
   return { status, errors, list };
 }
