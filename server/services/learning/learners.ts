@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
+import { oid } from '../../ids.ts';
 
 /**
  * A learner's progress, read from the source collections with indexed queries: her active enrolments
@@ -18,8 +19,6 @@ export type LearnerEnrolment = {
   completed: Set<string>;
   certificate: { id: string; expiresAt: Date | null } | null;
 };
-
-const oid = (id: string | Types.ObjectId) => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 /** Her active enrolments (only in these programmes, when given), most recent first. */
 export async function learnerEnrolments(props: {

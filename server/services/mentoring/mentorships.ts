@@ -5,7 +5,7 @@ import { MentorshipMeetingModel, type MentorshipMeeting } from '../../../models/
 import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
 
@@ -25,7 +25,6 @@ export const mentorshipMessages = {
 
 /** `timezone`: hers, for the dates she gives (the day a mentorship started, today); UTC when not known. */
 type Actor = { id: string; roles: readonly string[]; timezone?: string };
-const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 export const isMember = (actor: Actor, m: Pick<Mentorship, 'mentorId' | 'menteeId'>) =>
   String(m.mentorId) === actor.id || String(m.menteeId) === actor.id;

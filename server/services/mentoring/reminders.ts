@@ -11,6 +11,7 @@ import {
   replanNotifications,
   type NotificationPlan,
 } from '../reminders/plan.ts';
+import { oid } from '../../ids.ts';
 
 /**
  * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
@@ -34,8 +35,6 @@ export const meetingGapDays: Record<MeetingFrequency | 'none', number> = {
 };
 export const endingNoticeDays = 14;
 export const outcomesPromptMonths = 6;
-
-const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
 
 async function peopleOf(ids: (string | Types.ObjectId)[]): Promise<Map<string, { name: string; timezone: string }>> {
   const users = await UserModel.find({ _id: { $in: ids.map(oid) } })

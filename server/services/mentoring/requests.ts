@@ -10,7 +10,7 @@ import { MentorProfileModel, type MentorProfile } from '../../../models/MentorPr
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { isBlockedBetween } from '../directory/blocks.ts';
 import { expireRequest, openKeyOf, releasedKeys, slotKeyOf } from './requestKeys.ts';
 import { pairBreaksARule } from './pairRules.ts';
@@ -35,7 +35,6 @@ export const messages = {
 
 type Actor = { id: string; roles: readonly string[] };
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
-const oid = (id: string | Types.ObjectId) => new Types.ObjectId(String(id));
 const dayMs = 86_400_000;
 /** The pair's key on its active mentorship (models/Mentorship.ts). */
 const activeKeyOf = (mentorId: unknown, menteeId: unknown) => `${String(mentorId)}:${String(menteeId)}`;

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { planNotifications, registerNotificationKind, type Memo } from '../reminders/index.ts';
+import { oid } from '../../ids.ts';
 
 /**
  * The emails of joining an approval network, through the reminders pipeline (her zone, her preferences, unsubscribe
@@ -14,7 +15,6 @@ import { planNotifications, registerNotificationKind, type Memo } from '../remin
  * again when it is sent, so a lead is not asked about a request already answered or withdrawn.
  */
 type Id = Types.ObjectId;
-const oid = (id: string | Id): Id => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 /** Which request an email is about: the same (network, person, requestedAt) for every reader. */
 const requestKey = (networkId: Id, userId: Id, requestedAt: Date) =>

@@ -8,7 +8,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
 import { joinAnswered, joinRequested } from './joinEmails.ts';
 import { findNetwork } from './networks.ts';
@@ -29,7 +29,6 @@ const messages = {
 };
 
 type Id = Types.ObjectId;
-const oid = (id: string | Id): Id => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
 export async function membershipOf(networkId: string | Id, userId: string | Id): Promise<NetworkMembership | null> {
   return NetworkMembershipModel.findOne({ userId: oid(userId), networkId: oid(networkId) }).lean<NetworkMembership>();

@@ -6,7 +6,7 @@ import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { renderEmail } from '../../emails.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -17,7 +17,6 @@ import { planNotification, registerNotificationKind } from '../reminders/index.t
 import { topicLabel, type Topic } from '../../vocabulary.ts';
 
 type Id = string | Types.ObjectId;
-const oid = (id: Id) => new Types.ObjectId(String(id));
 
 const messages = {
   notMember: 'is not a pool member who offers this',

@@ -18,6 +18,7 @@ import { consentedAt, consentHistories, countable } from './consent.ts';
 import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
 import { countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
 import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
+import { oid } from '../../ids.ts';
 
 /**
  * The derived record of research figures per cohort (models/ResearchCohortFigures.ts): why it exists and how fresh
@@ -29,7 +30,6 @@ import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
  */
 
 type Id = string | Types.ObjectId;
-const oid = (id: Id) => new Types.ObjectId(String(id));
 
 /** How often the job recomputes every cohort's record (jobs/research.ts); the promise the dashboard states. */
 export const figuresRefreshMinutes = 15;

@@ -1,4 +1,3 @@
-import { Types } from 'mongoose';
 import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
 import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
 import { CertificateModel } from '../../../models/Certificate.ts';
@@ -8,7 +7,7 @@ import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { NotFoundError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { consentHistories, consentedAt, countable } from './consent.ts';
 
 /**
@@ -48,7 +47,6 @@ export type Population = {
   questions: Map<string, { type: string; prompt: string; choices?: string[] | null }>;
 };
 
-const oid = (id: string) => new Types.ObjectId(id);
 /** Enrolments research counts: active or withdrawn (she took part), never waitlisted. */
 export const countedStatuses: ('active' | 'withdrawn')[] = ['active', 'withdrawn'];
 export const dayOf = (d: Date) => d.toISOString().slice(0, 10);

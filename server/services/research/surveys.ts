@@ -10,7 +10,7 @@ import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
-import { isObjectId } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { canDesignSurveys } from '../../policies/research.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { planNotifications, registerNotificationKind, type NotificationPlan } from '../reminders/index.ts';
@@ -18,7 +18,6 @@ import { wallClockOn } from '../reminders/time.ts';
 import { rollUpProgrammeFigures } from './cohortFigures.ts';
 
 type Id = string | Types.ObjectId;
-const oid = (id: Id) => new Types.ObjectId(String(id));
 
 const messages = {
   noProgramme: 'is not a programme',
