@@ -121,8 +121,8 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       flash(req, 'success', messages.turnedOff);
       res.redirect(303, '/account/security');
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return renderSecurity(req, res, 422, { errors, errorList: list });
+      const { status, errors, list } = formRefusalFrom(error, res, 'otp');
+      return renderSecurity(req, res, status, { errors, errorList: list });
     }
   });
 
@@ -314,7 +314,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       access: [],
       body: otpSchema,
       success: { status: 204, description: 'Off' },
-      errors: [409],
+      errors: [409, 429],
     },
     async ({ user, body, req }) => disableTwoStep({ actor: user, otp: body.otp, ip: req.ip }),
   );

@@ -8,6 +8,7 @@ import {
   beginTwoStepSetup,
   confirmTwoStepSetup,
   enableTwoStepWithSecret,
+  recoveryCodeCount,
   timeStepOf,
   useSecondFactor,
 } from '../../server/services/accounts/twoStep.ts';
@@ -250,6 +251,48 @@ describe('two-step sign-in (TOTP)', () => {
       await api('delete', '/me/mfa').send({ otp: '000000' }).expect(422);
       await api('delete', '/me/mfa').send({ otp: confirmed.body.recoveryCodes[3] }).expect(204);
       expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.equal(null);
+    });
+
+    it('turning it off refuses every code after 10 wrong ones in 15 minutes (429), on the API and the form', async () => {
+      const user = await buildUser();
+      const { recoveryCodes } = await withTwoStep(user, at(-600));
+      const token = (
+        await supertest(app)
+          .post('/api/v1/auth/tokens')
+          .send({ email: user.email, password: testPassword, otp: recoveryCodes[0] })
+          .expect(201)
+      ).body.token as string;
+      const turnOff = (otp: string) =>
+        supertest(app).delete('/api/v1/me/mfa').set('Authorization', `Bearer ${token}`).send({ otp });
+      for (let n = 0; n < 10; n++) await turnOff(String(100000 + n)).expect(422);
+      const refused = await turnOff(recoveryCodes[1]!).expect(429);
+      expect(refused.headers['content-type']).to.include('application/problem+json');
+      expect(Number(refused.headers['retry-after'])).to.be.within(1, 15 * 60);
+      const agent = await signInWithRecovery(user, recoveryCodes[2]!);
+      const page = await agent
+        .post('/account/two-step/off')
+        .type('form')
+        .send({ otp: recoveryCodes[3], _csrf: await csrfOf(agent, '/account/security') })
+        .expect(429);
+      expect(page.text).to.include('Too many wrong codes');
+      const stored = await UserModel.findById(user.id).select('+mfaRecoveryCodes').lean();
+      expect(stored!.mfaEnabledAt).to.be.instanceOf(Date);
+      // The refused recovery codes were not used up.
+      expect(stored!.mfaRecoveryCodes).to.have.length(recoveryCodeCount - 2);
+      // Another person's count is her own.
+      const other = await buildUser();
+      const theirs = await withTwoStep(other, at(-600));
+      const otherToken = (
+        await supertest(app)
+          .post('/api/v1/auth/tokens')
+          .send({ email: other.email, password: testPassword, otp: theirs.recoveryCodes[0] })
+          .expect(201)
+      ).body.token as string;
+      await supertest(app)
+        .delete('/api/v1/me/mfa')
+        .set('Authorization', `Bearer ${otherToken}`)
+        .send({ otp: theirs.recoveryCodes[1] })
+        .expect(204);
     });
 
     it("an admin resets someone's two-step sign-in (audited as mfa-reset); a participant gets 403", async () => {

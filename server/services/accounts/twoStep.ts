@@ -3,8 +3,9 @@ import { generateSecret, generateURI, verify } from 'otplib';
 import QRCode from 'qrcode';
 import { UserModel } from '../../../models/User.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { countHit, readHits, secondsUntil } from '../rateLimits.ts';
 import { hashSecret, isSealed, openSecretOrNull, sealSecret } from '../secrets.ts';
 
 /**
@@ -20,6 +21,7 @@ const messages = {
   notStarted: 'Start the set-up again: no set-up is waiting for a code.',
   wrongCode: 'That code is not right. Enter the 6-digit code your authenticator app shows now.',
   notOn: 'Two-step sign-in is not on.',
+  tooManyCodes: 'Too many wrong codes. Wait a few minutes and try again.',
 };
 
 export const issuer = 'Pathways';
@@ -218,7 +220,14 @@ const twoStepOff = {
   $unset: { mfaSecret: 1, mfaPendingSecret: 1, mfaRecoveryCodes: 1 },
 };
 
-/** She turns it off with a current code (or a recovery code), so a borrowed session alone cannot. */
+/** Wrong codes one account may give to turn two-step sign-in off within a window before every code is refused. */
+export const turnOffAttempts = { limit: 10, windowMs: 15 * 60 * 1000 };
+
+/**
+ * She turns it off with a current code (or a recovery code), so a borrowed session alone cannot. Wrong codes are
+ * counted per account in the database, as wrong current passwords are (isCurrentPassword): without a limit, a
+ * borrowed session or API token could try all million codes, three of which are right at any moment.
+ */
 export async function disableTwoStep(props: {
   actor: AuditActor;
   otp: string;
@@ -228,8 +237,16 @@ export async function disableTwoStep(props: {
   const now = props.now ?? new Date();
   const user = await UserModel.findById(props.actor.id).lean();
   if (!user?.mfaEnabledAt) throw new ConflictError(messages.notOn);
+  const window = { key: `two-step-off:${String(user._id)}`, ...turnOffAttempts, now };
+  const tooMany = (resetAt: Date) => new RateLimitedError(messages.tooManyCodes, secondsUntil(resetAt));
+  const before = await readHits(window);
+  if (before && before.hits >= turnOffAttempts.limit) throw tooMany(before.resetAt);
   const used = await useSecondFactor({ userId: String(user._id), code: props.otp, now });
-  if (!used) throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
+  if (!used) {
+    const after = await countHit(window);
+    if (after.hits > turnOffAttempts.limit) throw tooMany(after.resetAt);
+    throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
+  }
   await UserModel.updateOne({ _id: user._id }, twoStepOff);
   await recordAuditEvent({
     action: 'mfa-disabled',
