@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { hasRole } from '../auth.ts';
+import { canRunCohort } from './cohorts.ts';
 
 /**
  * Who may do what in learning. Admins author everything; a facilitator authors the modules of a programme
@@ -50,16 +51,21 @@ export async function canSeeProgramme(
   );
 }
 
+/**
+ * Those who run the cohort (canRunCohort): admins, and its named facilitators while they hold the facilitator role.
+ * A person whose role an admin took away stays named on the cohorts she ran (given the role back, she runs them
+ * again), but sees their people's progress no more than she keeps their registers.
+ */
 export const canSeeCohortProgress = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
-  actor.roles.includes('admin') || cohort.facilitatorIds.some((id) => String(id) === actor.id);
+  canRunCohort(actor, cohort);
 
 /**
  * Who reads the reflections a cohort's participants share: its facilitators, to whom she shares them ("shared with
- * your cohort's facilitators"). Not admins as such: an admin sees the cohort's progress, but what a participant
- * wrote about herself goes no further than she was told.
+ * your cohort's facilitators"), while they run it. Not admins as such: an admin sees the cohort's progress, but what
+ * a participant wrote about herself goes no further than she was told.
  */
 export const readsSharedReflections = (actor: Express.User, cohort: { facilitatorIds: Types.ObjectId[] }): boolean =>
-  cohort.facilitatorIds.some((id) => String(id) === actor.id);
+  canRunCohort(actor, cohort) && cohort.facilitatorIds.some((id) => String(id) === actor.id);
 
 /** A reflection is read by its author, or by a facilitator of the cohort once she has shared it. */
 export const canReadReflection = (

@@ -116,6 +116,38 @@ describe('learning: progress, the facilitator view and privacy', () => {
       .expect(404);
   });
 
+  it('a facilitator whose role an admin took away no longer sees the progress or shared reflections of a cohort she is still named on', async () => {
+    const former = await buildUser({ roles: ['facilitator'] });
+    const admin = await buildUser({ roles: ['admin'] });
+    const named = await buildCohort(programme.id, { facilitatorIds: [facilitator.id, former.id], name: 'Named' });
+    const carla = await buildUser({ name: 'Carla Cole' });
+    await enrol(carla.id, named.id, programme.id);
+    await supertest(app)
+      .post(`/api/v1/modules/${modules[1]!.id}/completion`)
+      .set(await auth(carla))
+      .send({ reflection: secret, shareWithFacilitators: true })
+      .expect(200);
+    const agent = await signIn(app, former.email, testPassword);
+    const before = await agent.get(`/cohorts/${named.id}/progress`).expect(200);
+    expect(before.text).to.include('Carla Cole').and.include('private worry');
+    await supertest(app)
+      .patch(`/api/v1/users/${former.id}`)
+      .set(await auth(admin))
+      .send({ roles: ['participant'] })
+      .expect(200);
+    const refused = await supertest(app)
+      .get(`/api/v1/cohorts/${named.id}/progress`)
+      .set(await auth(former))
+      .expect(404);
+    expect(JSON.stringify(refused.body)).to.not.include('Carla');
+    // Her other sessions ended with the change of roles? Either way, a fresh sign-in sees what she may see now.
+    const again = await signIn(app, former.email, testPassword);
+    for (const path of [`/cohorts/${named.id}/progress`, `/cohorts/${named.id}/progress.csv`]) {
+      const page = await again.get(path).expect(404);
+      expect(page.text).to.not.include('Carla').and.not.include('private worry');
+    }
+  });
+
   it('her progress is hers: /me/progress of another participant shows only her own enrolments', async () => {
     const res = await supertest(app)
       .get('/api/v1/me/progress')

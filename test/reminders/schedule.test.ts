@@ -171,6 +171,41 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(sink.received.filter((e) => e.to.includes('frieda@example.org'))).to.have.length(1);
   });
 
+  it('a facilitator whose role an admin took away is not sent the digest of a cohort she is still named on', async () => {
+    const former = await UserModel.create({
+      email: 'fay@example.org',
+      name: 'Fay',
+      roles: ['facilitator'],
+      timezone: 'Europe/London',
+      digestWeekday: 3,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-03-02T09:00:00Z'),
+      participants: 2,
+      facilitatorIds: [String(former._id)],
+    });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
+    const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: former._id }).lean();
+    // Planned while she ran it; before it is sent, she is a participant only.
+    await UserModel.updateOne({ _id: former._id }, { $set: { roles: ['participant'] } });
+    sink.received.length = 0;
+    const ids = [planned!._id];
+    expect(await runDueNotifications({ ids, now: planned!.sendAt })).to.include({ sent: 0, skipped: 1 });
+    await settleNotifications({ ids, now: planned!.sendAt });
+    expect(sink.received.filter((e) => e.to.includes('fay@example.org'))).to.have.length(0);
+    expect(await NotificationModel.findById(planned!._id).lean()).to.include({
+      status: 'skipped',
+      skipReason: 'She no longer runs this cohort.',
+    });
+    // And no new one is planned for her.
+    await planFacilitatorDigests({ now: new Date('2027-03-04T00:00:00Z') });
+    expect(
+      await NotificationModel.countDocuments({ kind: 'facilitator-digest', userId: former._id, status: 'scheduled' }),
+    ).to.equal(0);
+  });
+
   it('saving her settings with a new digest day re-plans at once, and again when she goes back', async () => {
     const facilitator = await UserModel.create({
       email: 'farah@example.org',

@@ -2,7 +2,8 @@ import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
-import { UserModel } from '../../../models/User.ts';
+import { UserModel, type Role } from '../../../models/User.ts';
+import { canRunCohort } from '../../policies/cohorts.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { cohortAttendanceReport, flagLabels } from '../cohorts/attendance.ts';
 import { registerNotificationKind } from './compose.ts';
@@ -26,7 +27,7 @@ export async function planFacilitatorDigests(props: { now?: Date; userId?: strin
   const users = await UserModel.collection
     .find(
       { _id: { $in: facilitatorIds.map((id) => new Types.ObjectId(id)) } },
-      { projection: { timezone: 1, digestWeekday: 1 } },
+      { projection: { timezone: 1, digestWeekday: 1, roles: 1 } },
     )
     .toArray();
   const byId = new Map(users.map((u) => [String(u._id), u]));
@@ -35,7 +36,8 @@ export async function planFacilitatorDigests(props: { now?: Date; userId?: strin
     for (const fid of (cohort.facilitatorIds ?? []).map(String)) {
       if (props.userId && fid !== props.userId) continue;
       const user = byId.get(fid);
-      if (!user) continue;
+      // Named on the cohort but no longer a facilitator (an admin took the role away): she does not run it.
+      if (!user || !canRunCohort({ id: fid, roles: (user.roles as Role[] | undefined) ?? [] }, cohort)) continue;
       const zone = (user.timezone as string) || 'UTC';
       const sendAt = nextWeekly({ after: now, weekday: (user.digestWeekday as number) || 1, hour: 8, zone });
       const cohortId = String(cohort._id);
@@ -74,9 +76,12 @@ registerNotificationKind('facilitator-digest', {
     if (!isOnHerDigestDay(record.sendAt, recipient)) return 'She moved her weekly digest to another day.';
     const cohort = await CohortModel.findById(record.about.id).select({ facilitatorIds: 1 }).lean();
     if (!cohort) return 'The cohort no longer exists.';
-    return (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId))
-      ? true
-      : 'She no longer runs this cohort.';
+    // Her roles as they are now: named on the cohort, she runs it only while she is a facilitator (canRunCohort).
+    const her = await UserModel.findById(record.userId).select({ roles: 1 }).lean();
+    const runs =
+      (cohort.facilitatorIds ?? []).some((id) => String(id) === String(record.userId)) &&
+      canRunCohort({ id: String(record.userId), roles: her?.roles ?? [] }, cohort);
+    return runs ? true : 'She no longer runs this cohort.';
   },
   compose: async ({ record, now }) => {
     const report = await cohortAttendanceReport({ cohortId: record.about.id, now });
