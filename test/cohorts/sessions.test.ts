@@ -265,6 +265,32 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .expect(404);
   });
 
+  it('a facilitator whose role an admin took away no longer finds the sessions of a cohort she is still named on in her feed', async () => {
+    const former = await buildUser({ roles: ['facilitator'] });
+    const named = await buildCohort({
+      timezone: 'Europe/London',
+      startsOn: '2027-01-01',
+      endsOn: '2027-12-31',
+      facilitatorIds: [facilitator.id, former.id],
+    });
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(named._id)}/sessions`)
+      .set(auth)
+      .send({
+        title: 'Named cohort session',
+        startsAt: '2027-08-01T09:00',
+        durationMinutes: 60,
+        mode: 'online',
+        joinUrl: 'https://meet.example.org/named-only',
+      })
+      .expect(201);
+    const feedPath = new URL(await calendarFeedUrl({ userId: former.id })).pathname;
+    expect((await supertest(app).get(feedPath).expect(200)).text).to.include('named-only');
+    await UserModel.updateOne({ _id: former.id }, { $set: { roles: ['participant'] } });
+    const feed = await supertest(app).get(feedPath).expect(200);
+    expect(feed.text).to.not.include('named-only').and.not.include('Named cohort session');
+  });
+
   it('making a new calendar address without JavaScript first asks, saying the old one stops working, and changes it only once she says yes', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);

@@ -83,7 +83,7 @@ const storedFeedSecret = (user: { _id: unknown; calendarToken?: string | null })
 async function feedOwner(token: string) {
   const match = feedToken.exec(token);
   if (!match) return null;
-  const user = await UserModel.findById(match[1], { name: 1, status: 1, calendarToken: 1 }).lean();
+  const user = await UserModel.findById(match[1], { name: 1, status: 1, roles: 1, calendarToken: 1 }).lean();
   const secret = user?.status === 'active' ? storedFeedSecret(user) : null;
   return secret && sameSecret(match[2]!, secret) ? user : null;
 }
@@ -98,7 +98,10 @@ const newFeedToken = (userId: unknown) => sealSecret(newSecret(24), feedSecretCo
 export async function calendarFeed(props: { token: string; now: Date }): Promise<string> {
   const user = await feedOwner(props.token);
   if (!user) throw new NotFoundError(messages.feedNotFound);
-  const runs = await CohortModel.find({ facilitatorIds: user._id }, { _id: 1 }).lean();
+  // The cohorts she runs: named on them while she is a facilitator (canRunCohort); named but with the role taken
+  // away, their sessions (and join links) leave her feed, as their registers left her pages.
+  const runsAny = user.roles.some((role) => role === 'facilitator' || role === 'admin');
+  const runs = runsAny ? await CohortModel.find({ facilitatorIds: user._id }, { _id: 1 }).lean() : [];
   const cohortIds = [
     ...new Set([...(await enrolledCohortIds(String(user._id))), ...runs.map((c) => c._id)].map(String)),
   ];
