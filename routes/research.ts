@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { tracks } from '../models/Programme.ts';
 import { questionTypes, surveyMoments } from '../models/Survey.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
+import { repeatedChoiceProblem } from '../server/choices.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
@@ -60,6 +61,8 @@ const questionSchema = z
       ctx.addIssue({ code: 'custom', path: ['choices'], message: 'a choice question needs its choices' });
     if (q.type !== 'choice' && q.choices)
       ctx.addIssue({ code: 'custom', path: ['choices'], message: 'only a choice question has choices' });
+    const repeated = q.choices && repeatedChoiceProblem(q.choices);
+    if (repeated) ctx.addIssue({ code: 'custom', path: ['choices'], message: repeated });
   });
 export const surveySchema = z
   .strictObject({

@@ -115,6 +115,27 @@ describe('learning: authoring programmes and modules', () => {
       .expect(422);
   });
 
+  it('a quiz question offering the same choice twice (ignoring case and spaces) is a 422 naming it; nothing is stored', async () => {
+    const programme = await buildProgramme();
+    const question = {
+      prompt: 'Who sits on the panel?',
+      choices: ['The chair', 'A governor', ' the  CHAIR '],
+      correct: [0],
+    };
+    const bad = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, completion: { type: 'quiz', passMark: 50, questions: [question] } })
+      .expect(422);
+    expect(bad.body.errors).to.deep.equal([
+      {
+        path: 'completion.questions.0.choices',
+        message: 'lists "the  CHAIR" twice: each choice must read differently',
+      },
+    ]);
+    expect(await ModuleModel.countDocuments({ programmeId: programme.id })).to.equal(0);
+  });
+
   it('a module named twice in prerequisites is a 422 on prerequisites, and nothing is stored or changed', async () => {
     const programme = await buildProgramme();
     const a = await buildModule(programme.id);

@@ -143,6 +143,24 @@ describe('research: consent and surveys', () => {
         .expect(403);
     });
 
+    it('a choice question offering the same choice twice (ignoring case and spaces) is a 422 naming it; nothing is stored', async () => {
+      const cohort = await buildCohort();
+      const bad = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({
+          title: 'Twice',
+          programmeId: String(cohort.programmeId),
+          moment: 'start',
+          questions: [{ id: 'role', prompt: 'Role', type: 'choice', choices: ['Deputy head', 'deputy  head'] }],
+        })
+        .expect(422);
+      expect(bad.body.errors).to.deep.equal([
+        { path: 'questions.0.choices', message: 'lists "deputy  head" twice: each choice must read differently' },
+      ]);
+      expect(await SurveyModel.countDocuments({ title: 'Twice' })).to.equal(0);
+    });
+
     it('invites each participant once at the start of her enrolment, in her zone and by her preferences; running the job twice sends once', async () => {
       sink.received.length = 0;
       const cohort = await buildCohort({ startsOn: '2026-11-01', endsOn: '2027-06-30' });

@@ -3,6 +3,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
+import { repeatedChoiceProblem } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
@@ -185,6 +186,8 @@ function checkQuiz(rule: CompletionRule): FieldError[] {
   rule.questions.forEach((q, i) => {
     if (q.choices.length < 2)
       errors.push({ path: `completion.questions.${i}.choices`, message: 'needs at least two choices' });
+    const repeated = repeatedChoiceProblem(q.choices);
+    if (repeated) errors.push({ path: `completion.questions.${i}.choices`, message: repeated });
     if (!q.correct.length)
       errors.push({ path: `completion.questions.${i}.correct`, message: 'needs at least one correct choice' });
     if (q.correct.some((c) => c < 0 || c >= q.choices.length))
