@@ -215,4 +215,16 @@ describe('boards: a governor shares her training evidence with a board only once
     expect(mine.confirmedAt).to.be.instanceOf(Date);
     expect(await ExternalCertificateModel.countDocuments({ userId: her.id })).to.equal(1);
   });
+
+  it("an admin asking for the certificates of an id that is nobody's gets the 404 problem, not an empty list", async () => {
+    const adminToken = await tokenFor(await buildUser({ roles: ['admin'] }));
+    const unknown = await api(adminToken).get('/users/0123456789abcdef01234567/external-certificates').expect(404);
+    expect(unknown.type).to.equal('application/problem+json');
+    expect(unknown.body).to.include({ status: 404 });
+    await api(adminToken).get('/users/not-an-id/external-certificates').expect(404);
+    const { her } = await addedByChair();
+    expect((await api(adminToken).get(`/users/${her.id}/external-certificates`).expect(200)).body.items).to.have.length(
+      1,
+    );
+  });
 });

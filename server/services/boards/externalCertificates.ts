@@ -8,6 +8,7 @@ import {
 } from '../../../models/ExternalCertificate.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { isObjectId } from '../../ids.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
 import { trainingRecordAccess, type TrainingRecordAccess } from './boards.ts';
 
@@ -105,7 +106,9 @@ export async function listExternalCertificates(props: {
   actor: Express.User;
   userId: string;
 }): Promise<ExternalCertificate[]> {
-  if (!Types.ObjectId.isValid(props.userId)) throw new NotFoundError(messages.noPerson);
+  // As recordExternalCertificate: an id that is nobody's is a 404 for admins too, not an empty list.
+  if (!isObjectId(props.userId) || !(await UserModel.exists({ _id: props.userId })))
+    throw new NotFoundError(messages.noPerson);
   const { manages, readsAll } = await trainingRecordAccess(props.actor, props.userId);
   if (!canRecordExternalCertificate(props.actor, props.userId, manages)) throw new NotFoundError(messages.noPerson);
   const filter = readsAll ? { userId: props.userId } : { userId: props.userId, recordedBy: props.actor.id };
