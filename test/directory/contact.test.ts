@@ -246,6 +246,16 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await ids(blockedApi)).to.include(blocker.id);
   });
 
+  it('unblocking is idempotent, but a malformed id is the 404 problem (as blocking one is), never a 204', async () => {
+    const blockerApi = await api(await buildUser());
+    await blockerApi.delete(`/api/v1/me/blocks/${new Types.ObjectId().toHexString()}`).expect(204);
+    for (const id of ['not-an-id', '%24ne', '6b1297284708095720c0b1c8x']) {
+      await blockerApi.put(`/api/v1/me/blocks/${id}`).expect(404);
+      const res = await blockerApi.delete(`/api/v1/me/blocks/${id}`).expect(404);
+      expect(res.type, id).to.equal('application/problem+json');
+    }
+  });
+
   it('the pages work without JavaScript: search form, profile form with field errors, a person with contact', async () => {
     const user = await buildUser({ name: 'Pia Pages' });
     const other = await buildUser({ name: 'Quinn Visible' });

@@ -19,7 +19,12 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
   );
 }
 
+/**
+ * She lifts a block: idempotent for any id (the person may since have been erased), but a malformed id names no one
+ * and is the 404 of API.md, as blocking one is.
+ */
 export async function unblockPerson(props: { actor: Express.User; userId: string }): Promise<void> {
+  if (!isObjectId(props.userId)) throw new NotFoundError();
   await DirectoryBlockModel.deleteOne({ _id: blockId(props.actor.id, props.userId) });
 }
 
