@@ -265,6 +265,33 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await PoolRequestModel.countDocuments()).to.equal(0);
   });
 
+  it('a request for a date already over everywhere is a 422 on date (API and form), stores and sends nothing; today is taken', async () => {
+    const day = (offsetDays: number) =>
+      new Date(Date.now() + offsetDays * 24 * 60 * 60 * 1000).toISOString().slice(0, 10);
+    for (const date of ['2001-01-01', day(-2)]) {
+      const bad = await supertest(app)
+        .post('/api/v1/pool/requests')
+        .send({ ...request, date })
+        .expect(422);
+      expect(bad.body.errors, date).to.deep.equal([{ path: 'date', message: 'must be today or later' }]);
+    }
+    const agent = supertest.agent(app);
+    const page = await agent.get('/pool/request').expect(200);
+    const form = await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, date: '2001-01-01', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(form.text).to.include('must be today or later');
+    expect(form.text).to.include('<a href="#field-date">');
+    expect(await PoolRequestModel.countDocuments()).to.equal(0);
+    expect(sink.received).to.have.length(0);
+    await supertest(app)
+      .post('/api/v1/pool/requests')
+      .send({ ...request, date: day(0) })
+      .expect(202);
+  });
+
   it('the request form ties each error to its field: a list shows its message and is marked invalid, described by it', async () => {
     const agent = supertest.agent(app);
     const page = await agent.get('/pool/request').expect(200);

@@ -26,7 +26,15 @@ const messages = {
   taken: 'Someone else has already accepted this request.',
   linkUnknown: 'This link is not valid, has expired or has been used.',
   tooManyRequests: 'Too many requests from this connection. Please wait a few minutes and try again.',
+  datePast: 'must be today or later',
 };
+
+/**
+ * The last calendar date that is already over everywhere: the day before today on the clocks furthest behind
+ * (UTC−12). The public form has no zone of its own, so a date still current anywhere is taken.
+ */
+const lastDayOverEverywhere = (now: Date): string =>
+  new Date(now.getTime() - 36 * 60 * 60 * 1000).toISOString().slice(0, 10);
 
 /**
  * Requests per connection (its address) in 15 minutes, counted in the database so the limit holds across processes
@@ -179,6 +187,9 @@ export async function submitPoolRequest(props: {
   now?: Date;
 }) {
   const now = props.now ?? new Date();
+  // Before the allowance is spent: a refused request sends no email, so it does not count (see requestLimit).
+  if (props.input.date !== undefined && props.input.date <= lastDayOverEverywhere(now))
+    throw new ValidationError('Some details need correcting.', [{ path: 'date', message: messages.datePast }]);
   await spendAllowance({
     key: `pool-request|${props.connection}`,
     ...requestLimit,
