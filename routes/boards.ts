@@ -4,6 +4,7 @@ import { boardRoles } from '../models/Board.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
@@ -18,6 +19,7 @@ import {
   linkBoardToPledge,
   listBoardsFor,
   listExternalCertificates,
+  memberRemovalToConfirm,
   openRoundsReadiness,
   pageBoardsFor,
   peopleById,
@@ -41,7 +43,37 @@ const messages = {
   boardSaved: 'The board’s details were saved.',
   membershipConfirmed: 'Thank you: the board’s chair and clerk can now see the training certificates you recorded.',
   pledgeLinked: 'The board is linked to your Pledge signature.',
+  // Asked before a member is removed, on a page and in the form's dialog.
+  confirmRemove: (p: {
+    name: string;
+    boardName: string;
+    confirmed: boolean;
+    openPanels: number;
+  }): Omit<Confirmation, 'back'> => ({
+    question: `Remove ${p.name} from the board “${p.boardName}”?`,
+    consequences: [
+      p.confirmed
+        ? 'She no longer sees the board. Added again, she must confirm her membership again before you see the certificates she recorded.'
+        : 'She no longer sees the board.',
+      ...(p.openPanels
+        ? [
+            `She stays on the panel of ${p.openPanels === 1 ? 'an open round' : `${p.openPanels} open rounds`} until you remove her there.`,
+          ]
+        : []),
+    ],
+    yes: 'Yes, remove her',
+  }),
 };
+
+/** Before a member is removed: who, and what follows (the removal's own 403 and 404). */
+const confirmRemove = confirmFirst(async (req) => {
+  const found = await memberRemovalToConfirm({
+    actor: req.user!,
+    boardId: String(req.params.id),
+    userId: String(req.params.userId),
+  });
+  return found && { ...messages.confirmRemove(found), back: `/boards/${String(req.params.id)}#members-title` };
+});
 
 export const createBoardSchema = z.strictObject({
   name: text(160),
@@ -125,6 +157,15 @@ export async function boardPage(req: Request, res: Response, status = 200, extra
     // Only chairs and admins are offered the chair (the service refuses it to others).
     choosesChairs,
     roles: choosesChairs ? boardRoles : boardRoles.filter((r) => r !== 'chair'),
+    confirmRemove: (m: { userId: string; confirmed: boolean }) =>
+      dialogText(
+        messages.confirmRemove({
+          name: people.get(m.userId)?.name ?? 'This member',
+          boardName: board.name,
+          confirmed: m.confirmed,
+          openPanels: rounds.filter((r) => r.status === 'open' && r.panel.some((id) => String(id) === m.userId)).length,
+        }),
+      ),
     values: {},
     roundErrors: {},
     roundValues: {},
@@ -398,7 +439,7 @@ export function registerBoardRoutes(web: Router, api: Router): void {
     flash(req, 'success', 'The role was changed.');
     res.redirect(303, `/boards/${String(req.params.id)}`);
   });
-  web.post('/boards/:id/members/:userId/remove', requireSignIn, async (req, res) => {
+  web.post('/boards/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
     await removeBoardMember({ actor: req.user!, boardId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.memberRemoved);
     res.redirect(303, `/boards/${String(req.params.id)}`);

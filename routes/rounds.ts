@@ -4,6 +4,7 @@ import { genderCategories, recruitmentStages } from '../models/RecruitmentRound.
 import { requireSignIn } from '../server/auth.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
@@ -17,6 +18,7 @@ import {
   findBoardFor,
   findRoundFor,
   mergeInterviewDates,
+  panelRemovalToConfirm,
   panelWarningMessages,
   presentRound,
   readinessRecordCsv,
@@ -27,6 +29,7 @@ import {
   roundOverview,
   roundReadiness,
   roundsOfBoard,
+  roundToClose,
   statusLabel,
 } from '../server/services/boards/index.ts';
 import { boardPage } from './boards.ts';
@@ -43,7 +46,41 @@ const messages = {
   figures: 'The figures were saved.',
   closed: 'The round was closed and its readiness record kept.',
   noRecord: 'The readiness record exists once the round is closed.',
+  // Asked before closing (it cannot be undone) and before taking someone off the panel, on a page and in the dialog.
+  confirmClose: (r: { title: string; panelSize: number; notReady: number }): Omit<Confirmation, 'back'> => ({
+    question: `Close the round “${r.title}”?`,
+    consequences: [
+      'Closing cannot be undone: its panel and dates can no longer change, and the panel’s training reminders stop.',
+      r.panelSize === 0
+        ? 'The readiness record will show an empty panel.'
+        : r.notReady === 0
+          ? `The readiness record keeps the panel as it is now: all ${r.panelSize} ready.`
+          : `The readiness record keeps the panel as it is now: ${r.notReady} of ${r.panelSize} not ready.`,
+    ],
+    yes: 'Yes, close the round',
+  }),
+  confirmPanelRemoval: (p: { name: string; title: string }): Omit<Confirmation, 'back'> => ({
+    question: `Remove ${p.name} from the panel of “${p.title}”?`,
+    consequences: ['Her training reminders for this interview stop. You can add her to the panel again.'],
+    yes: 'Yes, remove her from the panel',
+  }),
 };
+
+/** Before a round is closed: which, and how its record will read (the close's own 403 and 404). */
+const confirmClose = confirmFirst(async (req) => {
+  const found = await roundToClose({ actor: req.user!, roundId: String(req.params.id) });
+  return found && { ...messages.confirmClose(found), back: `/rounds/${String(req.params.id)}#record-title` };
+});
+
+/** Before someone is taken off a panel: who, and what follows (the removal's own 403 and 404). */
+const confirmPanelRemoval = confirmFirst(async (req) => {
+  const found = await panelRemovalToConfirm({
+    actor: req.user!,
+    roundId: String(req.params.id),
+    userId: String(req.params.userId),
+  });
+  return found && { ...messages.confirmPanelRemoval(found), back: `/rounds/${String(req.params.id)}#readiness-title` };
+});
 
 const counts = z.strictObject(
   Object.fromEntries(genderCategories.map((c) => [c, z.number().int().min(0).max(10_000).optional()])) as Record<
@@ -214,6 +251,15 @@ async function roundPage(req: Request, res: Response, status = 200, extra: Recor
     categories: genderCategories,
     interviewDateFields,
     sent: {},
+    confirmClose: dialogText(
+      messages.confirmClose({
+        title: overview.round.title,
+        panelSize: overview.members.length,
+        notReady: overview.notReady.length,
+      }),
+    ),
+    confirmPanelRemoval: (name: string) =>
+      dialogText(messages.confirmPanelRemoval({ name, title: overview.round.title })),
     ...extra,
   });
 }
@@ -418,7 +464,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       'adviser',
     ),
   );
-  web.post('/rounds/:id/panel/:userId/remove', requireSignIn, (req, res) =>
+  web.post('/rounds/:id/panel/:userId/remove', requireSignIn, confirmPanelRemoval, (req, res) =>
     roundAction(req, res, async () => {
       await removeFromPanel({ actor: req.user!, roundId: String(req.params.id), userId: String(req.params.userId) });
       return messages.panelChanged;
@@ -438,7 +484,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       return messages.figures;
     }),
   );
-  web.post('/rounds/:id/close', requireSignIn, (req, res) =>
+  web.post('/rounds/:id/close', requireSignIn, confirmClose, (req, res) =>
     roundAction(req, res, async () => {
       await closeRound({ actor: req.user!, roundId: String(req.params.id) });
       return messages.closed;

@@ -9,6 +9,7 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { governorDashboard } from '../../server/services/boards/panels.ts';
 import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -178,7 +179,7 @@ describe('boards: web pages and forms', () => {
     await agent
       .post(`/rounds/${round.id}/panel/${governor.id}/remove`)
       .type('form')
-      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`) })
+      .send({ _csrf: await csrfOf(agent, `/rounds/${round.id}`), confirmed: 'yes' })
       .expect(303);
     expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([chair.id]);
     const bad = await agent
@@ -192,6 +193,76 @@ describe('boards: web pages and forms', () => {
       })
       .expect(422);
     expect(bad.text).to.include('must not be before the shortlisting date');
+  });
+
+  it('when the chair closes a round, a post without confirming asks first (the record it will keep) and changes nothing; saying yes closes it', async () => {
+    const trained = await buildUser({ roles: ['governor'] });
+    await giveCertificate(trained.id, { issuedAt: new Date(Date.now() - 86_400_000), expiresAt: null });
+    const round = await buildRound(board.id, {
+      interviewDates: [inDays(30)],
+      panel: [trained, governor],
+      title: 'Head of Hillside',
+    });
+    const agent = await signIn(app, chair.email, testPassword);
+    const path = `/rounds/${round.id}/close`;
+    const roundPage = await agent.get(`/rounds/${round.id}`).expect(200);
+    const question = 'Close the round “Head of Hillside”?';
+    expect(dialogOf(roundPage.text, path)).to.include(question);
+    const _csrf = await csrfOf(agent, `/rounds/${round.id}`);
+    const asked = confirmationPage(
+      (await agent.post(path).type('form').send({ _csrf, confirmed: '' }).expect(200)).text,
+    );
+    expect(asked).to.deep.include({
+      question,
+      action: path,
+      yes: 'Yes, close the round',
+      back: `/rounds/${round.id}#record-title`,
+      fields: { _csrf, confirmed: 'yes' },
+    });
+    expect(asked.consequences.join(' ')).to.include('cannot be undone').and.include('1 of 2 not ready');
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.status).to.equal('open');
+    await agent.post(path).type('form').send(asked.fields).expect(303);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.status).to.equal('closed');
+  });
+
+  it('when the chair takes someone off a panel or off the board, a post without confirming asks first and changes nothing; saying yes acts', async () => {
+    const member = await buildUser({ roles: ['governor'], name: 'Governor Greta' });
+    const own = await buildBoard(
+      [
+        { user: chair, role: 'chair' },
+        { user: member, role: 'governor' },
+      ],
+      { name: 'Meadow Board' },
+    );
+    const round = await buildRound(own.id, { interviewDates: [inDays(30)], panel: [chair, member], title: 'Deputy' });
+    const agent = await signIn(app, chair.email, testPassword);
+
+    const fromPanel = `/rounds/${round.id}/panel/${member.id}/remove`;
+    expect(dialogOf((await agent.get(`/rounds/${round.id}`).expect(200)).text, fromPanel)).to.include(
+      'Remove Governor Greta from the panel of “Deputy”?',
+    );
+    let _csrf = await csrfOf(agent, `/rounds/${round.id}`);
+    const panelAsked = confirmationPage((await agent.post(fromPanel).type('form').send({ _csrf }).expect(200)).text);
+    expect(panelAsked.question).to.equal('Remove Governor Greta from the panel of “Deputy”?');
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.include(member.id);
+
+    const fromBoard = `/boards/${own.id}/members/${member.id}/remove`;
+    expect(dialogOf((await agent.get(`/boards/${own.id}`).expect(200)).text, fromBoard)).to.include(
+      'Remove Governor Greta from the board “Meadow Board”?',
+    );
+    _csrf = await csrfOf(agent, `/boards/${own.id}`);
+    const boardAsked = confirmationPage((await agent.post(fromBoard).type('form').send({ _csrf }).expect(200)).text);
+    expect(boardAsked).to.deep.include({
+      question: 'Remove Governor Greta from the board “Meadow Board”?',
+      yes: 'Yes, remove her',
+    });
+    expect(boardAsked.consequences.join(' ')).to.include('She stays on the panel of an open round');
+    expect((await BoardModel.findById(own.id).lean())!.members.map((m) => String(m.userId))).to.include(member.id);
+
+    await agent.post(fromBoard).type('form').send(boardAsked.fields).expect(303);
+    expect((await BoardModel.findById(own.id).lean())!.members.map((m) => String(m.userId))).to.not.include(member.id);
+    await agent.post(fromPanel).type('form').send(panelAsked.fields).expect(303);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([chair.id]);
   });
 
   it('shows every interview day of a round in its own field; saving the page keeps them, and keeps a day added meanwhile that the page did not show', async () => {

@@ -237,6 +237,29 @@ export async function removeBoardMember(props: {
 }
 
 /**
+ * What removing a member asks first: her name, the board's, and whether she sits on a panel of its open rounds (she
+ * stays there until removed from it). Loaded with the removal's own 404 and 403; null when she is not a member or is
+ * the last chair (the removal then answers as usual).
+ */
+export async function memberRemovalToConfirm(props: {
+  actor: Express.User;
+  boardId: string;
+  userId: string;
+}): Promise<{ name: string; boardName: string; confirmed: boolean; openPanels: number } | null> {
+  const board = await findManagedBoard(props);
+  const current = board.members.find((m) => String(m.userId) === props.userId);
+  if (!current) return null;
+  if (current.role === 'chair') assertMayChangeChairs(props.actor, board);
+  // The last chair cannot be removed: nothing to ask, the removal says why at once.
+  if (current.role === 'chair' && !board.members.some((m) => m.role === 'chair' && m !== current)) return null;
+  const [person, openPanels] = await Promise.all([
+    UserModel.findById(current.userId, { name: 1 }).lean(),
+    RecruitmentRoundModel.countDocuments({ boardId: board._id, status: 'open', panel: current.userId }),
+  ]);
+  return { name: person?.name ?? 'This member', boardName: board.name, confirmed: !!current.confirmedAt, openPanels };
+}
+
+/**
  * She confirms that she sits on a board she was added to, which lets its chairs and clerks see the certificates she
  * recorded herself (see `trainingRecordAccess`). Idempotent: confirming again keeps the first moment. The members' write is
  * conditional on their version, so a confirmation racing a chair's edit is tried again on the new list, never lost.

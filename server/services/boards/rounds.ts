@@ -625,6 +625,42 @@ export async function closeRound(props: {
   throw new ConflictError(messages.changedMeanwhile);
 }
 
+/**
+ * What closing a round asks first (server/http/confirmFirst.ts): the round and how many of its panel are not ready now,
+ * as the record will keep them. Loaded with the close's own 404 and 403; null once it is closed (the close says so).
+ */
+export async function roundToClose(props: {
+  actor: Express.User;
+  roundId: string;
+  now?: Date;
+}): Promise<{ title: string; panelSize: number; notReady: number } | null> {
+  const { round, board } = await findManagedRound({ ...props, evenClosed: true });
+  if (round.status !== 'open') return null;
+  const readiness = await loadReadiness({
+    panel: round.panel,
+    interviewDates: round.interviewDates,
+    timezone: board.timezone,
+    now: props.now,
+  });
+  return {
+    title: round.title,
+    panelSize: round.panel.length,
+    notReady: readiness.members.filter((m) => m.status !== 'valid').length,
+  };
+}
+
+/** What removing someone from a panel asks first: her name and the round's (null when she is not on it, or it closed). */
+export async function panelRemovalToConfirm(props: {
+  actor: Express.User;
+  roundId: string;
+  userId: string;
+}): Promise<{ name: string; title: string } | null> {
+  const { round } = await findManagedRound({ ...props, evenClosed: true });
+  if (round.status !== 'open' || !round.panel.some((id) => String(id) === props.userId)) return null;
+  const person = (await peopleById([props.userId])).get(props.userId);
+  return { name: person?.name ?? 'This person', title: round.title };
+}
+
 async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Date) {
   const readiness = await loadReadiness({
     panel: round.panel,
