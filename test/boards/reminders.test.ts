@@ -219,6 +219,43 @@ describe('boards: escalating reminders before the interview', () => {
     expect(chairs.text).to.include('(Europe/London)');
   });
 
+  it('counts the days to the interview when the email goes, not when it was planned: the 2-day reminder sent a day late (her daily digest, a late run) says tomorrow', async () => {
+    const interview = inDays(20);
+    const round = await buildRound(board.id, { interviewDates: [interview], panel: [learner] });
+    await planRoundReminders({ roundId: round.id });
+    const dayBefore = DateTime.fromISO(interview, { zone: 'Europe/London' }).minus({ days: 1 }).set({ hour: 8 });
+    const render = async (user: TestUser, now: Date) => {
+      const record = (await NotificationModel.findOne({
+        'about.id': round.id,
+        userId: user.id,
+        'data.daysBefore': 2,
+      }).lean())!;
+      const recipient = {
+        _id: record.userId,
+        email: user.email,
+        name: user.name,
+        timezone: 'Europe/London',
+        status: 'active',
+      };
+      const composed = (await composeNotification({
+        record: record as never,
+        recipient,
+        now,
+        memo: new Memo(),
+      })) as Composed;
+      return { ...renderNotificationEmail(record as never, recipient, composed), subject: composed.subject };
+    };
+    const late = await render(learner, dayBefore.toJSDate());
+    expect(late.subject).to.equal('Interview panel tomorrow: your unconscious-bias training');
+    expect(late.text).to.include(', tomorrow.').and.not.include('in 2 days');
+    const chairs = await render(chair, dayBefore.toJSDate());
+    expect(chairs.subject).to.equal('1 panel member not ready, interview tomorrow');
+    expect(chairs.text).to.include(', tomorrow, and these panel members').and.not.include('in 2 days');
+    const onTime = await render(learner, dayBefore.minus({ days: 1 }).set({ hour: 9 }).toJSDate());
+    expect(onTime.subject).to.equal('Interview panel in 2 days: your unconscious-bias training');
+    expect(onTime.text).to.include(', in 2 days.');
+  });
+
   it('when two re-plans meet (a member added on another process meanwhile), the member added keeps her reminders', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [learner] });
     // The first re-plan reads the round before the panel grows, then stalls; the second runs after the change.

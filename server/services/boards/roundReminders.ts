@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
 import { peopleById } from './people.ts';
-import { lastInterviewDate, loadReadiness } from './readiness.ts';
+import { daysUntil, lastInterviewDate, loadReadiness } from './readiness.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
 import { replanNotifications } from '../reminders/plan.ts';
 
@@ -159,6 +159,23 @@ async function currentState(roundId: string, memo: Memo, now: Date) {
   });
 }
 
+/** How far off the interview is, in words: "in 5 days", "tomorrow", "today". */
+export function interviewWhen(days: number): string {
+  if (days <= 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  return `in ${days} days`;
+}
+
+/**
+ * Days to the interview as the email goes, in the board's zone: a reminder planned for 2 days before may go later (in
+ * her daily digest at 08:00 her time, or after the job was down), and must not then say "in 2 days" of tomorrow.
+ */
+function daysLeftWhenSent(record: { data?: Record<string, unknown> | null }, board: Board | undefined, now: Date) {
+  const interviewDate = record.data?.interviewDate;
+  if (board && typeof interviewDate === 'string') return daysUntil(interviewDate, board.timezone, now);
+  return Number(record.data?.daysBefore);
+}
+
 registerNotificationKind('panel-training-due', {
   isStillRelevant: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
@@ -171,10 +188,15 @@ registerNotificationKind('panel-training-due', {
   compose: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     const me = state?.notReady.find((m) => m.userId === String(record.userId));
+    const when = interviewWhen(daysLeftWhenSent(record, state?.board, now));
     return {
-      subject: record.subject || 'Your interview panel training',
+      subject: `Interview panel ${when}: your unconscious-bias training`,
       template: 'panel-training-due',
-      data: { ...(record.data ?? {}), ...(me ? { status: me.status, percent: me.percent, renewBy: me.renewBy } : {}) },
+      data: {
+        ...(record.data ?? {}),
+        interviewWhen: when,
+        ...(me ? { status: me.status, percent: me.percent, renewBy: me.renewBy } : {}),
+      },
     };
   },
 });
@@ -189,11 +211,13 @@ registerNotificationKind('panel-not-ready', {
   compose: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     const notReady = state?.notReady ?? [];
+    const when = interviewWhen(daysLeftWhenSent(record, state?.board, now));
     return {
-      subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview in ${String(record.data?.daysBefore)} days`,
+      subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview ${when}`,
       template: 'panel-not-ready',
       data: {
         ...(record.data ?? {}),
+        interviewWhen: when,
         notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })),
       },
     };
