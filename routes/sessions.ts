@@ -39,6 +39,7 @@ const messages = {
   cancelled: 'Session cancelled. Participants will be told.',
   saved: (n: number) => `Register saved (${n} ${n === 1 ? 'row' : 'rows'}).`,
   nothingToSave: 'Nothing to save: choose a status for at least one person.',
+  nothingChanged: 'Nothing changed: the register already shows these marks.',
   checkedIn: (status: string) =>
     status === 'late' ? 'You are checked in (marked late).' : 'You are checked in. Welcome!',
   newCode: 'A new check-in code is showing; the old one no longer works.',
@@ -189,23 +190,33 @@ async function showSession(req: Request, res: Response, extra: Record<string, un
 }
 
 /**
- * Register form fields: status-<userId> (a radio group per row) and note-<userId>. "Mark the rest present" fills
- * only rows with no choice in the form and no saved mark, so a mark someone else saved meanwhile stands.
+ * Register form fields: status-<userId> (a radio group per row) and note-<userId>, with shown-status-<userId> and
+ * shown-note-<userId> carrying the mark the page showed. Only rows changed from what the page showed are written:
+ * the radios of marked rows come back checked, and writing them again would make a participant's own check-in
+ * (and its time) read as marked by whoever saved the register now, or undo a mark someone else saved meanwhile.
+ * "Mark the rest present" fills only rows with no choice in the form and no saved mark, so a mark someone else
+ * saved meanwhile stands.
  */
 function recordsFromForm(
   body: Record<string, unknown>,
-  rows: { userId: string; status: string | null }[],
+  rows: { userId: string; status: string | null; note: string }[],
   markRestPresent: boolean,
-): RecordInput[] {
+): { records: RecordInput[]; unchanged: number } {
   const records: RecordInput[] = [];
-  for (const { userId, status: saved } of rows) {
-    const raw = body[`status-${userId}`];
-    const status = (typeof raw === 'string' && raw ? raw : markRestPresent && !saved ? 'present' : undefined) as
-      AttendanceStatus | undefined;
-    const note = typeof body[`note-${userId}`] === 'string' ? (body[`note-${userId}`] as string).slice(0, 500) : '';
-    if (status) records.push({ userId, status, note });
+  let unchanged = 0;
+  const field = (name: string) => (typeof body[name] === 'string' ? (body[name] as string) : undefined);
+  for (const { userId, status: saved, note: savedNote } of rows) {
+    const raw = field(`status-${userId}`);
+    const status = (raw ? raw : markRestPresent && !saved ? 'present' : undefined) as AttendanceStatus | undefined;
+    const note = (field(`note-${userId}`) ?? '').slice(0, 500);
+    if (!status) continue;
+    // A form without the shown-* fields (a script, an older page) is compared with the mark as saved.
+    const shownStatus = field(`shown-status-${userId}`) ?? saved ?? '';
+    const shownNote = field(`shown-note-${userId}`) ?? savedNote;
+    if (status === shownStatus && note.trim() === shownNote.trim()) unchanged += 1;
+    else records.push({ userId, status, note });
   }
-  return records;
+  return { records, unchanged };
 }
 
 async function showRegister(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
@@ -226,9 +237,13 @@ async function showRegister(req: Request, res: Response, extra: Record<string, u
 async function saveRegister(req: Request, res: Response) {
   const { rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
   const body = req.body as Record<string, unknown>;
-  const records = recordsFromForm(body, rows, body.markAll === 'present');
+  const { records, unchanged } = recordsFromForm(body, rows, body.markAll === 'present');
   // The summary's link lands on the first row's choice: the register has no field of its own to point at.
   const first = `status-${rows[0]?.userId ?? ''}`;
+  if (!records.length && unchanged) {
+    flash(req, 'info', messages.nothingChanged);
+    return res.redirect(303, `/sessions/${String(req.params.id)}/register`);
+  }
   if (!records.length)
     return showRegister(
       req,

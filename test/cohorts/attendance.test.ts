@@ -751,6 +751,87 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
   });
 
   describe('the register page', () => {
+    /** The fields a browser sends for the register form as the page shows it: hidden fields, checked radios, notes. */
+    function formAsShown(html: string): Record<string, string> {
+      const start = html.indexOf('class="register-form"');
+      const form = html.slice(start, html.indexOf('</form>', start));
+      const fields: Record<string, string> = {};
+      for (const [tag] of form.matchAll(/<input[^>]*>/g)) {
+        const name = /name="([^"]*)"/.exec(tag)?.[1];
+        const value = /value="([^"]*)"/.exec(tag)?.[1] ?? '';
+        if (!name || (/type="radio"/.test(tag) && !/ checked/.test(tag))) continue;
+        fields[name] = value;
+      }
+      return fields;
+    }
+
+    it('saving after marking one person leaves the marks already shown as they were: a self check-in stays hers, with its time', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const start = new Date('2027-04-10T09:00:00Z');
+      const session = await buildSession(cohort._id, { startsAt: start, checkInCode: 'ABCDEF' });
+      const checkedInAt = new Date(start.getTime() - minutes(5));
+      await checkIn({ actor: people[0]!, sessionId: String(session._id), code: 'ABCDEF', now: checkedInAt });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      expect(fields[`status-${people[0]!.id}`]).to.equal('present');
+      const saved = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[1]!.id}`]: 'absent' })
+        .expect(303);
+      const after = await agent.get(saved.headers.location!).expect(200);
+      expect(after.text).to.include('Register saved (1 row)');
+      const hers = await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean();
+      expect(hers).to.include({ status: 'present', source: 'check-in' });
+      expect(String(hers!.markedBy)).to.equal(people[0]!.id);
+      expect(hers!.markedAt.toISOString()).to.equal(checkedInAt.toISOString());
+
+      // Saved again as shown, nothing changes and she is told so; a changed note alone is written.
+      const again = formAsShown(after.text);
+      const unchanged = await agent.post(page).type('form').send(again).expect(303);
+      expect((await agent.get(unchanged.headers.location!).expect(200)).text).to.include('Nothing changed');
+      await agent
+        .post(page)
+        .type('form')
+        .send({ ...again, [`note-${people[0]!.id}`]: 'Arrived early' })
+        .expect(303);
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
+        status: 'present',
+        note: 'Arrived early',
+        source: 'register',
+      });
+    });
+
+    it('a mark another facilitator saved after the page was shown stands when this page is saved for someone else', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id);
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'present' }],
+      });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      const colleague = await buildUser({ roles: ['facilitator'] });
+      await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: new Types.ObjectId(colleague.id) } });
+      await recordAttendance({
+        actor: colleague,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'excused', note: 'Phoned in ill' }],
+      });
+      await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[1]!.id}`]: 'present' })
+        .expect(303);
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
+        status: 'excused',
+        note: 'Phoned in ill',
+      });
+    });
+
     it('saves the rows chosen, refuses the whole form naming the failing row, and marks everyone left empty present without JavaScript', async () => {
       const { cohort, people } = await cohortWith(3);
       const session = await buildSession(cohort._id);
