@@ -14,6 +14,8 @@ export type DomainEvents = {
   'enrolment.activated': { cohortId: Id; userId: Id; promotedFromWaitlist: boolean };
   'enrolment.withdrawn': { cohortId: Id; userId: Id };
   'module.completed': { userId: Id; moduleId: Id; cohortId: Id };
+  /** A module was retired from its programme (restoring one announces nothing). */
+  'module.archived': { moduleId: Id; programmeId: Id };
   'certificate.issued': { certificateId: Id; userId: Id };
   'cohort.updated': { cohortId: Id };
   /** A programme was created, or its title or settings changed. */

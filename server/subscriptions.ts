@@ -3,6 +3,7 @@
  * process that changes data also runs the reactions. Each area adds one import line.
  */
 import './services/boards/subscriptions.ts';
+import './services/learning/subscriptions.ts';
 import './services/reminders/subscriptions.ts';
 import './services/research/subscriptions.ts';
 

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
@@ -109,6 +110,42 @@ describe('learning: certificates', () => {
     const certificates = await CertificateModel.find({ userId: user.id }).sort({ issuedAt: 1 }).lean();
     expect(certificates.map((c) => String(c.cohortId))).to.deep.equal([certificates[0]!.cohortId.toString(), later.id]);
     expect(certificates[1]!.expiresAt!.toISOString()).to.equal('2029-06-01T09:00:00.000Z');
+  });
+
+  it('archiving the one module she had left issues her certificate; someone with more left, or withdrawn, gets none', async () => {
+    const programme = await buildProgramme({ track: 'aspiring-leader' });
+    const modules = [await buildModule(programme.id), await buildModule(programme.id), await buildModule(programme.id)];
+    const cohort = await buildCohort(programme.id);
+    const [grace, hana, ivy] = [
+      await buildUser({ name: 'Grace' }),
+      await buildUser({ name: 'Hana' }),
+      await buildUser({ name: 'Ivy' }),
+    ];
+    for (const u of [grace, hana, ivy]) await enrol(u.id, cohort.id, programme.id);
+    const now = new Date('2027-03-01T10:00:00Z');
+    for (const u of [grace, ivy])
+      for (const m of modules.slice(0, 2)) await completeModule({ actor: actorOf(u), moduleId: m.id, input: {}, now });
+    await completeModule({ actor: actorOf(hana), moduleId: modules[0]!.id, input: {}, now });
+    await EnrolmentModel.updateOne({ userId: ivy.id, cohortId: cohort.id }, { $set: { status: 'withdrawn' } });
+    expect(await CertificateModel.countDocuments({ cohortId: cohort.id })).to.equal(0);
+
+    const admin = await buildUser({ roles: ['admin'] });
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    await supertest(app).patch(`/api/v1/modules/${modules[2]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    const certificates = await CertificateModel.find({ cohortId: cohort.id }).lean();
+    expect(certificates.map((c) => String(c.userId))).to.deep.equal([grace.id]);
+    expect(issued).to.include(String(certificates[0]!._id));
+    const mine = await supertest(app)
+      .get('/api/v1/me/certificates')
+      .set({ Authorization: `Bearer ${await tokenFor(grace)}` })
+      .expect(200);
+    expect(mine.body).to.have.length(1);
+
+    // Archived again, or another module archived: still one certificate each.
+    await supertest(app).patch(`/api/v1/modules/${modules[2]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    await supertest(app).patch(`/api/v1/modules/${modules[1]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    const after = await CertificateModel.find({ cohortId: cohort.id }).lean();
+    expect(after.map((c) => String(c.userId)).sort()).to.deep.equal([grace.id, hana.id].sort());
   });
 
   it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {

@@ -3,7 +3,9 @@ import { DateTime } from 'luxon';
 import PDFDocument from 'pdfkit';
 import { Types } from 'mongoose';
 import { CertificateModel, type Certificate } from '../../../models/Certificate.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -97,6 +99,56 @@ export async function issueCertificateIfComplete(props: {
     }
   }
   throw new Error('Could not draw a unique verification code');
+}
+
+/**
+ * After a module is archived: everyone actively enrolled in a cohort of the programme who has now completed every
+ * current module there gets her certificate, as her last completion would have issued it (she has no module left to
+ * complete, so nothing else would). A fixed number of indexed reads (cohorts by programme, their active enrolments,
+ * completions and certificates of those people), then issueCertificateIfComplete per person due, whose unique index
+ * keeps one certificate however many processes decide at once.
+ */
+export async function issueCertificatesNowDue(props: { programme: Programme; now: Date }): Promise<number> {
+  const { programme } = props;
+  const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
+  if (!current.length) return 0;
+  const cohortIds = (await CohortModel.find({ programmeId: programme._id }, { _id: 1 }).lean()).map((c) => c._id);
+  if (!cohortIds.length) return 0;
+  const enrolments = await EnrolmentModel.find(
+    { cohortId: { $in: cohortIds }, status: 'active' },
+    { cohortId: 1, userId: 1 },
+  ).lean();
+  if (!enrolments.length) return 0;
+  const key = (r: { userId: unknown; cohortId: unknown }) => `${String(r.userId)}:${String(r.cohortId)}`;
+  const userIds = [...new Set(enrolments.map((e) => String(e.userId)))].map((id) => new Types.ObjectId(id));
+  const [completions, certificates] = await Promise.all([
+    CompletionModel.find(
+      { cohortId: { $in: cohortIds }, moduleId: { $in: current.map((id) => new Types.ObjectId(id)) } },
+      { cohortId: 1, userId: 1, moduleId: 1 },
+    ).lean(),
+    CertificateModel.find(
+      { userId: { $in: userIds }, cohortId: { $in: cohortIds } },
+      { cohortId: 1, userId: 1 },
+    ).lean(),
+  ]);
+  const done = new Map<string, Set<string>>();
+  for (const c of completions) {
+    if (!done.has(key(c))) done.set(key(c), new Set());
+    done.get(key(c))!.add(String(c.moduleId));
+  }
+  const held = new Set(certificates.map(key));
+  let issued = 0;
+  for (const e of enrolments) {
+    if (held.has(key(e)) || (done.get(key(e))?.size ?? 0) < current.length) continue;
+    const certificate = await issueCertificateIfComplete({
+      userId: String(e.userId),
+      programme,
+      cohortId: e.cohortId,
+      now: props.now,
+    });
+    if (certificate) issued += 1;
+  }
+  return issued;
 }
 
 export const presentCertificate = (c: Certificate) => ({

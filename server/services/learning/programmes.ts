@@ -391,6 +391,7 @@ async function takeBack(replaced: Module, fields: string[]): Promise<void> {
 /**
  * Archives or restores a module. An archived module keeps its place, so no other module takes it; a restored one
  * comes back after the programme's last module (reorders since may have moved the others past its old place).
+ * Archiving is announced ('module.archived'): those it alone kept from finishing get their certificates.
  */
 export async function setModuleArchived(props: {
   actor: Express.User;
@@ -399,8 +400,11 @@ export async function setModuleArchived(props: {
 }): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
-  if (props.archived) await ModuleModel.updateOne({ _id: module._id }, { $set: { archived: true } });
-  else if (module.archived)
+  if (props.archived) {
+    const archived = await ModuleModel.updateOne({ _id: module._id, archived: false }, { $set: { archived: true } });
+    if (archived.modifiedCount === 1)
+      await emitDomainEvent('module.archived', { moduleId: module._id, programmeId: module.programmeId });
+  } else if (module.archived)
     await atTheEnd(module.programmeId, (position) =>
       ModuleModel.updateOne({ _id: module._id, archived: true }, { $set: { archived: false, position } }),
     );
