@@ -248,14 +248,18 @@ async function showReport(req: Request, res: Response) {
   });
 }
 
-/** Every participant's row for those who run the cohort, her own row for someone enrolled in it. */
-async function sendCsv(req: Request, res: Response) {
+/**
+ * Every participant's row for those who run the cohort, her own row for someone enrolled in it. The page's download
+ * starts with a byte-order mark, as the other exports' do, so a spreadsheet reads names such as Siân as UTF-8; the
+ * API's file is the CSV alone.
+ */
+async function sendCsv(req: Request, res: Response, forSpreadsheet: boolean) {
   const { cohort, rows } = await readableAttendance({ actor: req.user!, cohortId: String(req.params.id), now: now() });
   const csv = attendanceCsv({ rows });
   res
     .attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`)
     .type('text/csv; charset=utf-8')
-    .send(csv);
+    .send(forSpreadsheet ? `\uFEFF${csv}` : csv);
 }
 
 async function showPeople(req: Request, res: Response, locals: Record<string, unknown> = {}, status = 200) {
@@ -403,7 +407,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       access: [],
       success: { status: 200, description: 'CSV', contentType: 'text/csv' },
     },
-    async ({ req, res }) => sendCsv(req, res),
+    async ({ req, res }) => sendCsv(req, res, false),
   );
 
   // ── Web ──
@@ -527,7 +531,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     res.redirect(303, `/cohorts/${String(req.params.id)}/people`);
   });
   web.get('/cohorts/:id/attendance', requireSignIn, showReport);
-  web.get('/cohorts/:id/attendance.csv', requireSignIn, sendCsv);
+  web.get('/cohorts/:id/attendance.csv', requireSignIn, (req, res) => sendCsv(req, res, true));
 
   web.get('/calendar', requireSignIn, async (req, res) =>
     res.render('cohorts/calendar', {

@@ -747,6 +747,25 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(res.text.split('\r\n')[0]).to.equal(
         'Name,Email,Sessions,Present,Late,Excused,Absent,Unmarked,Attendance rate (%),Flags',
       );
+      // The page's download is opened in spreadsheets: a byte-order mark says UTF-8, so "Siân" stays Siân.
+      const sian = await buildUser({ name: 'Siân Ó Dálaigh' });
+      await enrolDirectly(cohort, sian.id);
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const download = await agent
+        .get(`/cohorts/${String(cohort._id)}/attendance.csv`)
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200)
+        .expect('Content-Type', /text\/csv; charset=utf-8/);
+      const bytes = download.body as Buffer;
+      expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
+      expect(bytes.subarray(3).toString('utf8'))
+        .to.match(/^Name,Email,/)
+        .and.to.include('Siân Ó Dálaigh');
     });
   });
 
