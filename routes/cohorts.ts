@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ValidationError } from '../server/errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -47,6 +47,8 @@ const messages = {
   waitlisted: (position: number) =>
     `The cohort is full, so you are on the waitlist (number ${position}). We will email you if a place frees up.`,
   left: 'You have left the cohort.',
+  alreadyJoined: 'You are already enrolled in this cohort.',
+  alreadyWaiting: 'You are already on the waitlist of this cohort.',
   enrolled: (name: string) => `${name} is enrolled.`,
   enrolledWaitlist: (name: string, position: number) =>
     `The cohort is full: ${name} is on the waitlist (number ${position}).`,
@@ -462,7 +464,17 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     }
   });
   web.post('/cohorts/:id/join', requireSignIn, async (req, res) => {
-    const result = await enrolParticipant({ actor: req.user!, cohortId: String(req.params.id), userId: req.user!.id });
+    const cohortId = String(req.params.id);
+    let result;
+    try {
+      result = await enrolParticipant({ actor: req.user!, cohortId, userId: req.user!.id });
+    } catch (error) {
+      // A second press of "Enrol" (a double click, a page left open): she is in already; her page shows where.
+      if (!(error instanceof ConflictError)) throw error;
+      const { enrolment } = await loadVisibleCohort({ actor: req.user!, cohortId });
+      flash(req, 'info', enrolment?.status === 'waitlisted' ? messages.alreadyWaiting : messages.alreadyJoined);
+      return res.redirect(303, `/cohorts/${cohortId}`);
+    }
     flash(
       req,
       result.status === 'active' ? 'success' : 'info',
@@ -471,7 +483,15 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     res.redirect(303, `/cohorts/${String(req.params.id)}`);
   });
   web.post('/cohorts/:id/leave', requireSignIn, confirmLeave, async (req, res) => {
-    await withdrawParticipant({ actor: req.user!, cohortId: String(req.params.id), userId: req.user!.id });
+    const cohortId = String(req.params.id);
+    try {
+      await withdrawParticipant({ actor: req.user!, cohortId, userId: req.user!.id });
+    } catch (error) {
+      // A second press of "Yes, leave": she has left already, which is what she asked. Never in it: the 404 stands.
+      if (!(error instanceof NotFoundError)) throw error;
+      const { enrolment } = await loadVisibleCohort({ actor: req.user!, cohortId });
+      if (enrolment?.status !== 'withdrawn') throw error;
+    }
     flash(req, 'success', messages.left);
     res.redirect(303, '/cohorts');
   });

@@ -352,6 +352,31 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id })).to.equal(1);
   });
 
+  it('pressing “Enrol” or “Yes, leave” a second time (a double click, an old tab) lands on the cohort page saying where she stands, not an error page', async () => {
+    const cohort = await buildCohort({ name: 'Open heads', selfEnrolment: true, capacity: 1 });
+    const id = String(cohort._id);
+    const [first, her] = [await buildUser(), await buildUser()];
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: first.id });
+    const agent = await signIn(app, her.email, testPassword);
+    const _csrf = csrfFrom((await agent.get(`/cohorts/${id}`).expect(200)).text);
+    const join = () => agent.post(`/cohorts/${id}/join`).type('form').send({ _csrf });
+    await join().expect(303).expect('Location', `/cohorts/${id}`);
+    const again = await join().expect(303).expect('Location', `/cohorts/${id}`);
+    const page = await agent.get(again.headers.location!).expect(200);
+    expect(page.text).to.include('You are already on the waitlist of this cohort.');
+    expect(await EnrolmentModel.countDocuments({ cohortId: id, userId: her.id })).to.equal(1);
+
+    await withdrawParticipant({ actor: 'system', cohortId: id, userId: first.id });
+    await join().expect(303);
+    expect((await agent.get(`/cohorts/${id}`).expect(200)).text).to.include('You are already enrolled in this cohort.');
+
+    const leave = () => agent.post(`/cohorts/${id}/leave`).type('form').send({ _csrf, confirmed: 'yes' });
+    await leave().expect(303).expect('Location', '/cohorts');
+    const left = await leave().expect(303).expect('Location', '/cohorts');
+    expect((await agent.get(left.headers.location!).expect(200)).text).to.include('You have left the cohort.');
+    expect((await EnrolmentModel.findOne({ cohortId: id, userId: her.id }).lean())!.status).to.equal('withdrawn');
+  });
+
   it('a participant enrols herself only when the cohort is open for it: a closed one answers as an unknown id (404), someone else in an open one 403, and nothing is recorded', async () => {
     const closed = await buildCohort();
     const open = await buildCohort({ selfEnrolment: true });
