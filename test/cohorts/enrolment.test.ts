@@ -655,6 +655,21 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       });
     });
 
+    it('reads two columns pasted from a spreadsheet (tab between them) and a CSV saved with semicolons, with Windows line ends', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const csv =
+        '\uFEFFEmail\tName\r\npasted.one@example.org\tPasted One\r\npasted.two@example.org\tPasted Two\r\n' +
+        'semi.colon@example.org;Semi Colon\r\n';
+      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
+        [2, 'pasted.one@example.org', 'invited-and-enrolled'],
+        [3, 'pasted.two@example.org', 'invited-and-enrolled'],
+        [4, 'semi.colon@example.org', 'invited-and-enrolled'],
+      ]);
+      expect(await UserModel.findOne({ email: 'pasted.two@example.org' }).lean()).to.include({ name: 'Pasted Two' });
+      expect(await UserModel.findOne({ email: 'semi.colon@example.org' }).lean()).to.include({ name: 'Semi Colon' });
+    });
+
     it('refuses a file with a line it cannot read, naming the line and what is wrong, and writes nothing at all', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const emails = ['before.bad@example.org', 'unclosed@example.org', 'after.bad@example.org'];

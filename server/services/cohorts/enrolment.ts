@@ -27,7 +27,7 @@ const messages = {
     'a quotation mark (") opens a value that is never closed; close it at the end of the value, or remove it',
   csvTextAfterQuote:
     'text follows the closing quotation mark (") of a quoted value; put the whole value between the quotation marks, or remove them',
-  csvOther: 'it is not one email address, optionally followed by a comma and a name',
+  csvOther: 'it is not one email address, optionally followed by a comma (or a tab) and a name',
 };
 
 /** What a csv-parse error code means, in words for the person who typed the list. */
@@ -478,6 +478,9 @@ function readImportCsv(csv: string): { record: string[]; line: number }[] {
   const ends: number[] = [];
   try {
     const records = parse(csv, {
+      // A comma as typed; a tab between two columns pasted from a spreadsheet; a semicolon where spreadsheets save
+      // "CSV" with one (locales whose decimal mark is a comma). No email address holds any of them.
+      delimiter: [',', '\t', ';'],
       skip_empty_lines: true,
       trim: true,
       relax_column_count: true,
