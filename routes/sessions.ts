@@ -21,6 +21,7 @@ import {
   loadRunSession,
   loadVisibleCohort,
   loadVisibleSession,
+  markOf,
   presentCohort,
   presentRegister,
   presentSession,
@@ -173,6 +174,9 @@ async function showSession(req: Request, res: Response, extra: Record<string, un
   const at = now();
   const code = runs ? await checkInCodeFor({ actor: req.user!, sessionId: String(session._id), now: at }) : null;
   const register = runs ? await getRegister({ actor: req.user!, sessionId: String(session._id) }) : null;
+  // Her own mark, so the page says she is checked in rather than offering the form again ("absent" may still
+  // check in: checkIn turns it into hers).
+  const mark = enrolment?.status === 'active' ? await markOf({ sessionId: session._id, userId: req.user!.id }) : null;
   res.status(status).render('sessions/show', {
     title: session.title,
     session,
@@ -180,7 +184,8 @@ async function showSession(req: Request, res: Response, extra: Record<string, un
     runs,
     code,
     counts: register ? countsOf(register.rows) : null,
-    canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at),
+    mark,
+    canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at) && (!mark || mark.status === 'absent'),
     window: checkInWindow(session),
     now: at,
     errors: {},

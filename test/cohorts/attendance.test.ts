@@ -501,7 +501,13 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         .type('form')
         .send({ _csrf: await csrfOf(agent, page), code })
         .expect(303);
-      expect((await agent.get(page)).text).to.include('You are checked in (marked late).');
+      const after = (await agent.get(page)).text;
+      expect(after).to.include('You are checked in (marked late).');
+      // Seen again later, the page says where she stands rather than offering the form again.
+      const later = (await agent.get(page)).text;
+      expect(later).to.not.include('You are checked in (marked late).');
+      expect(later).to.match(/Your attendance: <strong>Late<\/strong>, you checked in at [^<]*\(Europe\/London\)\./);
+      expect(later).to.not.include('Code shown by your facilitator');
       expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
         status: 'late',
         source: 'check-in',

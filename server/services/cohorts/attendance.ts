@@ -217,6 +217,15 @@ export async function recordAttendance(props: {
   return buildRegister(session);
 }
 
+/** Her mark for one session, if she has one: one read by the record's `_id` (`<sessionId>:<userId>`). */
+export async function markOf(props: { sessionId: unknown; userId: string }) {
+  return AttendanceRecordModel.findById(attendanceRecordId(props.sessionId, props.userId), {
+    status: 1,
+    markedAt: 1,
+    source: 1,
+  }).lean<Pick<AttendanceRecord, 'status' | 'markedAt' | 'source'>>();
+}
+
 /** Counts by status for one session, among its active participants (unmarked: no record yet). */
 export function countsOf(rows: Pick<RegisterRow, 'status'>[]) {
   const counts = { present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 };

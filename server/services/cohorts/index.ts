@@ -69,6 +69,7 @@ export {
   attendanceCsv,
   presentReportRow,
   myAttendance,
+  markOf,
   purgeCheckInFailures,
   type RegisterRow,
   type RecordInput,
