@@ -13,10 +13,10 @@ const members: Role[] = ['admin', 'facilitator', 'participant', 'governor', 'men
 
 export const navigation: NavItem[] = [];
 
-// Cohorts, sessions and attendance (issue 4).
+// Cohorts, sessions and attendance (issue 4). Governors too: their panel's bias training runs in cohorts.
 navigation.push(
-  { href: '/cohorts', label: 'Cohorts', roles: ['facilitator', 'participant'] },
-  { href: '/calendar', label: 'Calendar', roles: ['facilitator', 'participant'] },
+  { href: '/cohorts', label: 'Cohorts', roles: ['facilitator', 'participant', 'governor'] },
+  { href: '/calendar', label: 'Calendar', roles: ['facilitator', 'participant', 'governor'] },
 );
 
 // Learning (issue 3): programmes for everyone signed in; certificates for those who earn them.

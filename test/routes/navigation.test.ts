@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 
 const mainBar = (html: string) =>
@@ -36,6 +37,23 @@ describe('navigation: a short main bar, her settings on "Your account", admin pa
     const page = await agent.get('/admin').expect(200);
     for (const href of ['/admin/users', '/admin/audit', '/admin/outbox', '/admin/lti', '/mentoring/assignments'])
       expect(page.text).to.include(`href="${href}"`);
+  });
+
+  it('a governor reaches her cohorts and calendar, and her home page lists the next session of her board training', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const cohort = await buildCohort({ name: 'Panel training' });
+    await enrolDirectly(cohort, governor.id);
+    const session = await buildSession(cohort._id, {
+      title: 'Bias in shortlisting',
+      startsAt: new Date(Date.now() + 2 * 24 * 60 * 60 * 1000),
+    });
+    const agent = await signIn(app, governor.email, testPassword);
+    const home = (await agent.get('/').expect(200)).text;
+    expect(mainBar(home)).to.include.members(['/cohorts', '/calendar']);
+    expect(home)
+      .to.include('Your next sessions')
+      .and.to.include(`href="/sessions/${String(session._id)}"`);
+    await agent.get('/calendar').expect(200);
   });
 
   it('a researcher sees research pages and her account, nothing about people', async () => {

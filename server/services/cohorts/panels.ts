@@ -37,9 +37,10 @@ addDashboardPanel({
   },
 });
 
+// Governors attend sessions too: the governing-board training cohorts they enrol in (canSelfEnrol).
 addDashboardPanel({
   name: 'participant-sessions',
-  roles: ['participant'],
+  roles: ['participant', 'governor'],
   load: async (user, shared) => {
     const now = new Date();
     const { enrolments, cohorts } = await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id));
