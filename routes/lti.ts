@@ -19,7 +19,7 @@ import {
   findPlatform,
   issueLaunchSecret,
   lastRosterSync,
-  launchBySecret,
+  launchToLink,
   linkExistingAccount,
   listPlatforms,
   pendingDeepLink,
@@ -193,7 +193,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
   web.post('/lti/login', loginHandler);
   web.post('/lti/launch', launchHandler);
   web.get('/lti/link/:secret', requireSignIn, async (req, res) => {
-    const launch = await launchBySecret(req.params.secret as string);
+    const launch = await launchToLink({ actor: req.user!, secret: req.params.secret as string });
     allowFramingBy(res, await platformOrigins());
     res.render('lti/link-confirm', { title: 'Link your Pathways account', secret: req.params.secret, launch });
   });

@@ -467,6 +467,31 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
   });
 
+  describe('people: a link passed on', () => {
+    it('the account-link page works only for the account whose email the course gave: anyone else signed in gets 403 and nothing is linked', async () => {
+      const named = await buildUser({ email: `named-${Date.now()}@example.org` });
+      const other = await buildUser({ email: `other-${Date.now()}@example.org` });
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), { sub, claims: { email: named.email } });
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(res.text)![1]!;
+      // Someone else, signed in to her own account, opens the link she was sent.
+      const agent = await signIn(tool.server, other.email, testPassword);
+      const page = await agent.get(linkPath).expect(403);
+      expect(page.text).to.include(named.email);
+      const csrf = csrfFrom((await agent.get('/account').expect(200)).text);
+      await agent.post(linkPath).type('form').send({ _csrf: csrf }).expect(403);
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      // The course account stays unlinked: its next launch still asks for the named account's sign-in.
+      const again = await launch(supertest.agent(tool.server), { sub, claims: { email: named.email } });
+      expect(again.res.status).to.equal(200);
+      expect(again.res.text).to.include('Link your Pathways account');
+      await supertest(tool.server)
+        .get('/api/v1/me')
+        .set('Authorization', `Bearer ${await tokenFor(other)}`)
+        .expect(200);
+    });
+  });
+
   describe('personal data', () => {
     it('her export lists her LMS identity and launches; erasure removes the link and what the LMS said about her', async () => {
       const sub = nextSub();

@@ -13,7 +13,7 @@ export {
 export { LaunchRefusedError, startLogin, stateCookieName, verifyLaunch, purgeExpiredLaunchRecords } from './launch.ts';
 export {
   issueLaunchSecret,
-  launchBySecret,
+  launchToLink,
   linkExistingAccount,
   personOf,
   placePerson,

@@ -7,7 +7,7 @@ import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.
 import { ModuleModel } from '../../../models/Module.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ConflictError, NotFoundError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
@@ -21,6 +21,8 @@ const messages = {
   disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
   linkGone: 'This link has expired or was used. Open Pathways from your course again.',
   linkedElsewhere: 'This course account is linked to another Pathways account already.',
+  notYourLink: (email: string) =>
+    `This link is for the Pathways account ${email}: sign out and sign in to that account to link it.`,
 };
 
 /** A pending launch (account link, deep-linking choice) may be finished within this time. */
@@ -241,11 +243,25 @@ export async function signedInUser(userId: string): Promise<Express.User> {
 }
 
 /**
- * Links her existing account (she has just signed in as `actor`) to the LMS person of a pending launch, then places
- * her as the launch would have. The (platform, sub) index keeps one link.
+ * The pending launch a link names, for the account it was offered to: the link exists only because the course
+ * asserted the email of an existing account, and signing in proves she owns THAT account. Anyone else signed in is
+ * refused (403), so a link passed on (or sent by someone who launched from the course) cannot tie the sender's course
+ * account to the account of whoever opens it, which would sign the sender into it at the next launch.
+ */
+export async function launchToLink(props: { actor: Express.User; secret: string }): Promise<LtiLaunch> {
+  const launch = await launchBySecret(props.secret);
+  const offeredTo = launch.email?.trim().toLowerCase();
+  if (!offeredTo || offeredTo !== props.actor.email.trim().toLowerCase())
+    throw new ForbiddenError(messages.notYourLink(offeredTo ?? 'named by your course'));
+  return launch;
+}
+
+/**
+ * Links her existing account (she has just signed in as `actor`, the account the launch's email named) to the LMS
+ * person of a pending launch, then places her as the launch would have. The (platform, sub) index keeps one link.
  */
 export async function linkExistingAccount(props: { actor: Express.User; secret: string }): Promise<string> {
-  const launch = await launchBySecret(props.secret);
+  const launch = await launchToLink(props);
   const platform = await LtiPlatformModel.findById(launch.platformId, { issuer: 1 }).lean();
   if (!platform) throw new NotFoundError(messages.linkGone);
   try {
