@@ -7,6 +7,7 @@ import { NetworkEventModel } from '../../../models/NetworkEvent.ts';
 import { UserModel } from '../../../models/User.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
+import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 
 const formerMember = 'Former member';
 
@@ -66,6 +67,9 @@ export const directoryPersonalData: PersonalDataArea = {
   async eraseFor(userId: Types.ObjectId) {
     const rsvps = await EventRsvpModel.find({ userId }).select({ eventId: 1 }).lean();
     for (const r of rsvps) await cancelNotifications({ about: { type: 'event', id: r.eventId }, userId });
+    // "<her name> wrote to you through Pathways": the emails about the messages she sent (deleted below).
+    const sent = await DirectoryMessageModel.distinct('_id', { fromId: userId });
+    await forgetNameInOthersNotifications({ userId, about: { type: 'message', ids: sent } });
     await Promise.all([
       DirectoryProfileModel.deleteOne({ _id: userId }),
       DirectoryMessageModel.deleteMany({ fromId: userId }),

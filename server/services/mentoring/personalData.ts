@@ -8,6 +8,7 @@ import { MentorshipMeetingModel } from '../../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
+import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 import { releasedKeys } from './requestKeys.ts';
 
 /**
@@ -118,6 +119,13 @@ export const mentoringPersonalData: PersonalDataArea = {
     }
     await MentorshipModel.updateMany({ closedBy: userId }, { $set: { feedback: '' } });
     await MentorshipMeetingModel.updateMany({ authorId: userId }, { $set: { sharedNotes: '', privateNotes: '' } });
+    // Her name leaves the emails her requests and mentorships sent or will send to the other person.
+    const [requestIds, mentorshipIds] = await Promise.all([
+      MentoringRequestModel.distinct('_id', { $or: [{ menteeId: userId }, { mentorId: userId }] }),
+      MentorshipModel.distinct('_id', { $or: [{ menteeId: userId }, { mentorId: userId }] }),
+    ]);
+    await forgetNameInOthersNotifications({ userId, about: { type: 'mentoring-request', ids: requestIds } });
+    await forgetNameInOthersNotifications({ userId, about: { type: 'mentorship', ids: mentorshipIds } });
     const pending = await MentoringRequestModel.find({
       $or: [{ menteeId: userId }, { mentorId: userId }],
       status: 'pending',

@@ -5,6 +5,7 @@ import { NetworkPostModel } from '../../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 
 /**
  * Networks' personal data: her memberships, posts, replies and reports.
@@ -71,6 +72,8 @@ export const networksPersonalData: PersonalDataArea = {
   },
 
   async eraseFor(userId: Types.ObjectId) {
+    // "<her name> asks to join …": the leads' emails about her join requests.
+    await forgetNameInOthersNotifications({ userId, dataUserIdField: 'askerId' });
     const memberships = await NetworkMembershipModel.find({ userId })
       .select({ _id: 1, networkId: 1, status: 1 })
       .lean();

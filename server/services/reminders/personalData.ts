@@ -1,4 +1,9 @@
+import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
+import { UserModel } from '../../../models/User.ts';
+import { escapeRegex } from '../../textSearch.ts';
+import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
@@ -31,3 +36,49 @@ export const remindersPersonalData: PersonalDataArea = {
     await NotificationModel.updateMany({ userId }, { $set: { subject: '', data: {} } });
   },
 };
+
+/**
+ * Erasure, for the areas whose emails to other people name her ("Aisha asks you to mentor her", "Aisha wrote to you
+ * through Pathways"): in the notifications about her requests, messages or join requests (`about`, or a `data`
+ * field naming her id), addressed to anyone but her, her name becomes "Former member" in the subject and in every
+ * `data` text, and so it does in the subject the delivery journal copied. Scoped by what they are about, so another
+ * person of the same name is never touched; one still to be sent goes out (if its kind still finds it relevant)
+ * without her name.
+ */
+export async function forgetNameInOthersNotifications(props: {
+  userId: Types.ObjectId | string;
+  about?: { type: string; ids: readonly unknown[] };
+  dataUserIdField?: string;
+}): Promise<void> {
+  const userId = new Types.ObjectId(String(props.userId));
+  const user = await UserModel.findById(userId).select({ name: 1 }).lean();
+  const name = user?.name?.trim();
+  if (!name || name === formerMemberName) return;
+  const filter: Record<string, unknown> = { userId: { $ne: userId } };
+  if (props.about) {
+    if (!props.about.ids.length) return;
+    filter['about.type'] = props.about.type;
+    filter['about.id'] = { $in: props.about.ids.map((id) => String(id)) };
+  }
+  if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
+  if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
+  const rename = (text: string) => text.split(name).join(formerMemberName);
+  const rows = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
+  for (const row of rows) {
+    const data = Object.fromEntries(
+      Object.entries((row.data ?? {}) as Record<string, unknown>).map(([key, value]) => [
+        key,
+        typeof value === 'string' ? rename(value) : value,
+      ]),
+    );
+    await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rename(row.subject ?? ''), data } });
+    const deliveries = await NotificationDeliveryModel.collection
+      .find({ notificationId: row._id, subject: { $regex: escapeRegex(name) } }, { projection: { subject: 1 } })
+      .toArray();
+    for (const d of deliveries)
+      await NotificationDeliveryModel.collection.updateOne(
+        { _id: d._id },
+        { $set: { subject: rename(String(d.subject ?? '')) } },
+      );
+  }
+}

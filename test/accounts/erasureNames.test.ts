@@ -1,0 +1,88 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NotificationModel } from '../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+import { useSmtpSink } from '../support/smtp.ts';
+
+describe('erasure: her name leaves the emails other people were sent about her', () => {
+  useTestDatabase();
+  useSmtpSink();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('a mentoring request, a directory message and a join request name her no more, sent or still to send; a namesake is untouched', async () => {
+    const name = 'Zinnia Quillfeather';
+    const her = await buildMentee({}, { name });
+    const mentor = await buildMentor();
+    const reader = await buildUser({ name: 'Rhoda Reader' });
+    const lead = await buildUser({ name: 'Lena Lead' });
+    const namesake = await buildUser({ name });
+    const admin = await buildUser({ roles: ['admin'] });
+    const api = async (who: { id: string; email: string }) => ({
+      Authorization: `Bearer ${await tokenFor(who as Parameters<typeof tokenFor>[0])}`,
+    });
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set(await api(her))
+      .send({ mentorId: mentor.id, message: 'Could we talk about interviews?' })
+      .expect(201);
+    await supertest(app)
+      .put('/api/v1/me/directory-profile')
+      .set(await api(reader))
+      .send({ visibility: 'everyone' })
+      .expect(200);
+    await supertest(app)
+      .post(`/api/v1/directory/${reader.id}/messages`)
+      .set(await api(her))
+      .send({ body: 'Hello from the directory.' })
+      .expect(201);
+    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
+    await supertest(app)
+      .post(`/api/v1/networks/${network.id}/members`)
+      .set(await api(her))
+      .send({})
+      .expect(201);
+    // The namesake's own request to the same network: her name stays in it.
+    await supertest(app)
+      .post(`/api/v1/networks/${network.id}/members`)
+      .set(await api(namesake))
+      .send({})
+      .expect(201);
+    await runDueNotifications({ now: new Date() });
+    const others = { userId: { $in: [mentor.id, reader.id, lead.id] } };
+    const naming = async () =>
+      (await NotificationModel.find(others).lean()).filter((n) => JSON.stringify([n.subject, n.data]).includes(name));
+    // Before: the mentor (now and in 7 days), the reader and the lead (twice: her and the namesake) are told her name.
+    expect((await naming()).length).to.be.at.least(4);
+    expect(
+      await NotificationDeliveryModel.countDocuments({ subject: { $regex: name } }),
+      'sent emails journalled',
+    ).to.be.at.least(1);
+
+    await supertest(app)
+      .delete(`/api/v1/users/${her.id}`)
+      .set(await api(admin))
+      .expect(202);
+
+    const left = await naming();
+    expect(left.map((n) => n.kind)).to.deep.equal(['network-join-request']);
+    expect(String(left[0]!.data?.askerId)).to.equal(namesake.id);
+    // The delivery journal's copies of the subjects too: only the namesake's are left.
+    const journalled = await NotificationDeliveryModel.find({ subject: { $regex: name } }).lean();
+    expect(journalled.every((d) => String(d.notificationId) === String(left[0]!._id))).to.equal(true);
+    const renamed = await NotificationModel.find({ ...others, subject: /Former member/ }).lean();
+    expect(renamed.map((n) => n.kind).sort()).to.include.members([
+      'directory-message',
+      'mentoring-request',
+      'network-join-request',
+    ]);
+  });
+});
