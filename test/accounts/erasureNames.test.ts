@@ -1,9 +1,12 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import supertest from 'supertest';
 import { NotificationModel } from '../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { planRoundReminders } from '../../server/services/boards/roundReminders.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { testApp } from '../support/app.ts';
+import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
@@ -84,5 +87,27 @@ describe('erasure: her name leaves the emails other people were sent about her',
       'mentoring-request',
       'network-join-request',
     ]);
+  });
+  it("a chair's 'panel not ready' email lists her as Former member once she is erased", async () => {
+    const name = 'Wilhelmina Panelworth';
+    const chair = await buildUser({ roles: ['governor'], name: 'Chloe Chair' });
+    const her = await buildUser({ roles: ['governor'], name });
+    const admin = await buildUser({ roles: ['admin'] });
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: her, role: 'governor' },
+    ]);
+    const interview = DateTime.now().setZone('Europe/London').plus({ days: 30 }).toISODate()!;
+    const round = await buildRound(board.id, { interviewDates: [interview], panel: [her] });
+    await planRoundReminders({ roundId: round.id });
+    const chairs = () => NotificationModel.find({ 'about.id': round.id, userId: chair.id }).lean();
+    expect(JSON.stringify((await chairs()).map((n) => n.data))).to.include(name);
+    await supertest(app)
+      .delete(`/api/v1/users/${her.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .expect(202);
+    const after = JSON.stringify((await chairs()).map((n) => [n.subject, n.data]));
+    expect(after).to.not.include(name);
+    expect(after).to.include('Former member');
   });
 });

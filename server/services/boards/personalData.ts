@@ -5,6 +5,7 @@ import { UserModel } from '../../../models/User.ts';
 import type { Types } from 'mongoose';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -98,6 +99,9 @@ export const boardsPersonalData: PersonalDataArea = {
     };
   },
   async eraseFor(userId) {
+    // The chairs' "panel not ready" emails list her by name while she sits on a round's panel.
+    const rounds = await RecruitmentRoundModel.distinct('_id', { panel: userId });
+    await forgetNameInOthersNotifications({ userId, about: { type: 'round', ids: rounds } });
     await ExternalCertificateModel.updateMany(
       { userId, hasFile: true },
       { $unset: { file: 1 }, $set: { hasFile: false } },

@@ -39,9 +39,9 @@ export const remindersPersonalData: PersonalDataArea = {
 
 /**
  * Erasure, for the areas whose emails to other people name her ("Aisha asks you to mentor her", "Aisha wrote to you
- * through Pathways"): in the notifications about her requests, messages or join requests (`about`, or a `data`
+ * through Pathways", a chair's list of panel members not ready): in the notifications about her requests, messages or join requests (`about`, or a `data`
  * field naming her id), addressed to anyone but her, her name becomes "Former member" in the subject and in every
- * `data` text, and so it does in the subject the delivery journal copied. Scoped by what they are about, so another
+ * `data` text (nested ones too), and so it does in the subject the delivery journal copied. Scoped by what they are about, so another
  * person of the same name is never touched; one still to be sent goes out (if its kind still finds it relevant)
  * without her name.
  */
@@ -63,14 +63,18 @@ export async function forgetNameInOthersNotifications(props: {
   if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
   if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
   const rename = (text: string) => text.split(name).join(formerMemberName);
+  // Every text in the data, however deep (a chair's "not ready" list holds one object per panel member).
+  const renamed = (value: unknown): unknown =>
+    typeof value === 'string'
+      ? rename(value)
+      : Array.isArray(value)
+        ? value.map(renamed)
+        : value && typeof value === 'object' && value.constructor === Object
+          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renamed(inner)]))
+          : value;
   const rows = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
   for (const row of rows) {
-    const data = Object.fromEntries(
-      Object.entries((row.data ?? {}) as Record<string, unknown>).map(([key, value]) => [
-        key,
-        typeof value === 'string' ? rename(value) : value,
-      ]),
-    );
+    const data = renamed(row.data ?? {});
     await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rename(row.subject ?? ''), data } });
     const deliveries = await NotificationDeliveryModel.collection
       .find({ notificationId: row._id, subject: { $regex: escapeRegex(name) } }, { projection: { subject: 1 } })
