@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import supertest from 'supertest';
+import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
@@ -15,6 +16,7 @@ import {
   closeRound,
   enrolPanelLackingTraining,
   removeFromPanel,
+  roundOverview,
 } from '../../server/services/boards/rounds.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
@@ -375,6 +377,39 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(true);
     expect(res.body.members.map((m: { status: string }) => m.status)).to.deep.equal(['valid', 'valid', 'valid']);
+  });
+
+  it('a member renewing a lapsing certificate is not counted as enrolled by the cohort she finished long ago: enrolling the untrained enrols her in another cohort', async () => {
+    const programme = await buildGoverningProgramme(2);
+    const renewing = await buildUser({ roles: ['governor'] });
+    const old = await giveCertificate(renewing.id, {
+      issuedAt: new Date(Date.now() - 1000 * 86_400_000),
+      expiresAt: DateTime.fromISO(inDays(10), { zone: 'Europe/London' }).toJSDate(),
+    });
+    // Her finished enrolment stays active (enrolments are never marked done); still open, it is a cohort of this programme.
+    const oldCohort = (await CertificateModel.findById(old.id).lean())!.cohortId;
+    await CohortModel.updateOne(
+      { _id: oldCohort },
+      { $set: { programmeId: programme.id, startsOn: '2024-01-01', endsOn: inDays(900), selfPaced: true } },
+    );
+    await EnrolmentModel.create({
+      cohortId: oldCohort,
+      userId: renewing.id,
+      programmeId: programme.id,
+      status: 'active',
+      enrolledAt: new Date(Date.now() - 1000 * 86_400_000),
+    });
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [renewing] });
+    const overview = await roundOverview({ actor: asActor(chair), roundId: round.id });
+    expect(overview.lacking.map((m) => m.userId)).to.deep.equal([renewing.id]);
+    const result = await enrolPanelLackingTraining({ actor: asActor(chair), roundId: round.id });
+    expect(result.enrolled).to.deep.equal([renewing.id]);
+    const renewal = await EnrolmentModel.findOne({ userId: renewing.id, cohortId: { $ne: oldCohort } }).lean();
+    expect(renewal).to.include({ status: 'active' });
+    expect(String(renewal!.programmeId)).to.equal(programme.id);
+    const after = await roundOverview({ actor: asActor(chair), roundId: round.id });
+    expect(after.members[0]).to.include({ enrolled: true, status: 'expires-before-interview' });
+    expect(after.lacking).to.deep.equal([]);
   });
 
   it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {

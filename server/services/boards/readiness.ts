@@ -13,7 +13,14 @@ import { trackProgressForUsers } from '../learning/progress.ts';
 export const readinessStatuses = ['valid', 'expires-before-interview', 'in-progress', 'not-started'] as const;
 export type ReadinessStatus = (typeof readinessStatuses)[number];
 
-export type CertificateFact = { id?: string; verificationCode?: string; issuedAt: Date; expiresAt: Date | null };
+export type CertificateFact = {
+  id?: string;
+  verificationCode?: string;
+  issuedAt: Date;
+  expiresAt: Date | null;
+  /** The cohort whose completion issued it: an enrolment there is training done, not training under way. */
+  cohortId?: string;
+};
 export type MemberReadiness = {
   status: ReadinessStatus;
   percent: number;
@@ -95,7 +102,11 @@ export function renewalDeadline(props: { lapsesAt: Date; interviewDate: string; 
 export type PanelFacts = {
   certificates: Map<string, CertificateFact[]>;
   enrolmentPercents: Map<string, number[]>;
-  /** Users with an active or waitlisted governing-board enrolment (so "enrol who lacks training" skips them). */
+  /**
+   * Users with an active or waitlisted governing-board enrolment that has not yet given her a certificate (so "enrol
+   * who lacks training" skips them). An enrolment stays active once its training is done, so the cohort of a
+   * certificate she already holds is training done: renewing it needs a place in another cohort.
+   */
   enrolled: Set<string>;
 };
 
@@ -110,14 +121,14 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
   const programmeIds = (await ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean()).map((p) => p._id);
   const [certificates, enrolments, progress] = await Promise.all([
     CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' })
-      .select('userId issuedAt expiresAt verificationCode')
+      .select('userId cohortId issuedAt expiresAt verificationCode')
       .lean(),
     EnrolmentModel.find({
       userId: { $in: ids },
       programmeId: { $in: programmeIds },
       status: { $in: ['active', 'waitlisted'] },
     })
-      .select('userId')
+      .select('userId cohortId')
       .lean(),
     trackProgressForUsers({ userIds: ids, track: 'governing-board' }),
   ]);
@@ -128,10 +139,15 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
       verificationCode: c.verificationCode,
       issuedAt: c.issuedAt,
       expiresAt: c.expiresAt ?? null,
+      cohortId: c.cohortId ? String(c.cohortId) : undefined,
     });
     facts.certificates.set(String(c.userId), list);
   }
-  for (const e of enrolments) facts.enrolled.add(String(e.userId));
+  for (const e of enrolments) {
+    const userId = String(e.userId);
+    const finished = facts.certificates.get(userId)?.some((c) => c.cohortId === String(e.cohortId));
+    if (!finished) facts.enrolled.add(userId);
+  }
   for (const [userId, row] of progress) facts.enrolmentPercents.set(userId, [row.percent]);
   return facts;
 }

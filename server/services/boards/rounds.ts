@@ -488,7 +488,12 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
  * The cohort panel members are enrolled in: a self-paced governing-board cohort that is open past the interview,
  * else an open self-enrolment one, else a new self-paced cohort the system opens (and keeps open for two years).
  */
-export async function findOrOpenPanelCohort(props: { until: string; now: Date }): Promise<string> {
+export async function findOrOpenPanelCohort(props: {
+  until: string;
+  now: Date;
+  /** Cohorts not to use: those whose training she has already done there (a renewal is a completion in another). */
+  avoiding?: string[];
+}): Promise<string> {
   const programme = await ProgrammeModel.findOne({ track: 'governing-board', status: 'published' })
     .sort({ updatedAt: -1 })
     .lean();
@@ -498,6 +503,7 @@ export async function findOrOpenPanelCohort(props: { until: string; now: Date })
     programmeId: programme._id,
     startsOn: { $lte: today },
     endsOn: { $gte: props.until > today ? props.until : today },
+    ...(props.avoiding?.length ? { _id: { $nin: props.avoiding.map((id) => new Types.ObjectId(id)) } } : {}),
   };
   const cohort =
     (await CohortModel.findOne({ ...base, selfPaced: true })
@@ -566,10 +572,19 @@ export async function enrolPanelLackingTraining(props: {
     .filter((m) => m.status !== 'valid' && !facts.enrolled.has(m.userId))
     .map((m) => m.userId);
   if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
-  const cohortId = await findOrOpenPanelCohort({ until: interviewDate, now });
+  // A member renewing is placed in a cohort other than those that issued her certificates (one search per set).
+  const cohorts = new Map<string, Promise<string>>();
+  const cohortFor = (userId: string) => {
+    const avoiding = [...new Set((facts.certificates.get(userId) ?? []).flatMap((c) => c.cohortId ?? []))].sort();
+    const key = avoiding.join(',');
+    if (!cohorts.has(key)) cohorts.set(key, findOrOpenPanelCohort({ until: interviewDate, now, avoiding }));
+    return cohorts.get(key)!;
+  };
+  const cohortId = await cohortFor(lacking[0]!);
   const enrolled: string[] = [];
   const waitlisted: string[] = [];
   for (const userId of lacking) {
+    const cohortId = await cohortFor(userId);
     try {
       const result = await enrolParticipant({ actor: 'system', cohortId, userId, now });
       (result.status === 'active' ? enrolled : waitlisted).push(userId);
