@@ -108,6 +108,28 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(await RecruitmentRoundModel.countDocuments({ title: 'X' })).to.equal(0);
   });
 
+  it('an interview day before the closing date (no shortlisting date given) is refused at its field (422), on creation and on change', async () => {
+    const res = await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, {
+        title: 'Typo round',
+        closingDate: inDays(40),
+        interviewDate: inDays(10),
+        panel: [],
+      })
+      .expect(422);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(res.body.errors).to.deep.equal([{ path: 'interviewDates', message: 'must not be before the closing date' }]);
+    expect(await RecruitmentRoundModel.countDocuments({ title: 'Typo round' })).to.equal(0);
+    const round = await buildRound(board.id, { title: 'Kept', interviewDates: [inDays(20)], panel: [govA] });
+    await api(chairToken)
+      .patch(`/rounds/${round.id}`, { closingDate: inDays(25) })
+      .expect(422);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.closingDate).to.equal(undefined);
+    await api(chairToken)
+      .patch(`/rounds/${round.id}`, { closingDate: inDays(20) })
+      .expect(200);
+  });
+
   it('when a PATCH names a new title and a panel member who may not sit, it answers 422 and changes nothing', async () => {
     const round = await buildRound(board.id, { title: 'Before', interviewDates: [inDays(14)], panel: [govA] });
     const participant = await buildUser({ roles: ['participant'] });

@@ -42,6 +42,7 @@ const messages = {
   closed: 'This round is closed: its panel and dates are part of the governance record now.',
   panelPerson: 'must be a member of the board or a governor account (add an adviser by email first)',
   datesOrder: 'must not be before the shortlisting date',
+  interviewBeforeClosing: 'must not be before the closing date',
   shortlistOrder: 'must not be before the closing date',
   noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
   panelTooBig: 'A panel has at most 20 people.',
@@ -84,6 +85,9 @@ function checkDates(input: RoundInput): void {
     problems.push({ path: 'shortlistingDate', message: messages.shortlistOrder });
   if (input.shortlistingDate && first < input.shortlistingDate)
     problems.push({ path: 'interviewDates', message: messages.datesOrder });
+  // Without a shortlisting date the interview is still checked against the closing date (a year typed wrong).
+  else if (!input.shortlistingDate && input.closingDate && first < input.closingDate)
+    problems.push({ path: 'interviewDates', message: messages.interviewBeforeClosing });
   if (problems.length) throw new ValidationError('Check the dates.', problems);
 }
 
