@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { poolModes, poolOffers } from '../models/PoolProfile.ts';
 import { poolRequestStatuses } from '../models/PoolRequest.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
@@ -273,8 +274,17 @@ export function registerPoolRoutes(web: Router, api: Router): void {
   web.post('/pool/offers/:id/:decision', requireSignIn, async (req, res) => {
     const accept = req.params.decision === 'accept';
     if (!accept && req.params.decision !== 'decline') return res.redirect(303, '/pool/profile');
-    await (accept ? pool.acceptPoolOffer : pool.declinePoolOffer)({ actor: req.user!, offerId: String(req.params.id) });
-    flash(req, 'success', accept ? messages.accepted : messages.declined);
+    try {
+      await (accept ? pool.acceptPoolOffer : pool.declinePoolOffer)({
+        actor: req.user!,
+        offerId: String(req.params.id),
+      });
+      flash(req, 'success', accept ? messages.accepted : messages.declined);
+    } catch (error) {
+      // Taken, closed or answered while her page was open: said on her page, which now shows the offer as it is.
+      if (!(error instanceof ConflictError)) throw error;
+      flash(req, 'error', error.message);
+    }
     res.redirect(303, '/pool/profile');
   });
 

@@ -245,6 +245,52 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(sink.received.filter((m) => m.subject?.includes('someone can help'))).to.have.length(0);
   });
 
+  it('when she answers an offer from a page left open after the request was closed or taken, her page says which (not "already answered"), and nothing changes', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    const [member, other] = [await buildUser(), await buildUser()];
+    for (const m of [member, other])
+      await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(m.id), ...profile });
+    const open = async (hash: string) =>
+      (
+        await PoolRequestModel.collection.insertOne({
+          ...request,
+          status: 'open',
+          confirmTokenHash: `${hash}-${member.id}`,
+          confirmExpiresAt: new Date(Date.now() + 86_400_000),
+          createdAt: new Date(),
+        })
+      ).insertedId;
+    const closedId = await open('closed');
+    const takenId = await open('taken');
+    const mine = async (requestId: Types.ObjectId) =>
+      String(
+        (await offerPoolRequest({ actor: admin, requestId: String(requestId), userId: member.id })) &&
+          (await PoolOfferModel.findOne({ requestId, userId: member.id }).lean())!._id,
+      );
+    const closedOffer = await mine(closedId);
+    const takenOffer = await mine(takenId);
+    const theirs = await offerPoolRequest({ actor: admin, requestId: String(takenId), userId: other.id });
+    const agent = await signIn(app, member.email, testPassword);
+    const _csrf = csrfFrom((await agent.get('/pool/profile').expect(200)).text);
+    await closePoolRequest({ actor: admin, requestId: String(closedId), reason: 'No longer needed' });
+    await acceptPoolOffer({ actor: other as unknown as Express.User, offerId: theirs.id });
+
+    const closedAnswer = await agent.post(`/pool/offers/${closedOffer}/accept`).type('form').send({ _csrf });
+    expect(closedAnswer.status).to.equal(303);
+    expect(closedAnswer.headers.location).to.equal('/pool/profile');
+    expect((await agent.get('/pool/profile').expect(200)).text).to.include('This request has been closed');
+    await agent.post(`/pool/offers/${takenOffer}/decline`).type('form').send({ _csrf }).expect(303);
+    const page = (await agent.get('/pool/profile').expect(200)).text;
+    expect(page).to.include('Someone else has already accepted this request.').and.not.include('already been answered');
+    const api = await supertest(app)
+      .post(`/api/v1/pool/offers/${closedOffer}/accept`)
+      .set('Authorization', await bearer(member))
+      .expect(409);
+    expect(api.body.detail).to.include('has been closed');
+    expect((await PoolOfferModel.findById(closedOffer).lean())!.status).to.equal('withdrawn');
+    expect((await PoolOfferModel.findById(takenOffer).lean())!.status).to.equal('withdrawn');
+  });
+
   it('the web form: a filled honeypot gets the usual answer and stores nothing; errors are shown on the form', async () => {
     const agent = supertest.agent(app);
     const page = await agent.get('/pool/request').expect(200);

@@ -24,6 +24,7 @@ const messages = {
   alreadyOffered: 'This request has already been offered to her.',
   offerDecided: 'This offer has already been answered.',
   taken: 'Someone else has already accepted this request.',
+  requestClosed: 'This request has been closed, so it no longer needs an answer from you.',
   linkUnknown: 'This link is not valid, has expired or has been used.',
   tooManyRequests: 'Too many requests from this connection. Please wait a few minutes and try again.',
   datePast: 'must be today or later',
@@ -436,6 +437,11 @@ async function ownPendingOffer(actor: Express.User, offerId: string) {
   if (!isObjectId(offerId)) throw new NotFoundError();
   const offer = await PoolOfferModel.findById(offerId).lean();
   if (!offer || String(offer.userId) !== actor.id) throw new NotFoundError();
+  if (offer.status === 'withdrawn') {
+    // Not her answer: the request was taken by someone else or closed while her page was open. Say which.
+    const request = await PoolRequestModel.findById(offer.requestId).select({ status: 1 }).lean();
+    throw new ConflictError(request?.status === 'accepted' ? messages.taken : messages.requestClosed);
+  }
   if (offer.status !== 'pending') throw new ConflictError(messages.offerDecided);
   return offer;
 }
