@@ -5,6 +5,7 @@ import { poolRequestStatuses } from '../models/PoolRequest.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
@@ -19,7 +20,21 @@ const messages = {
   declined: 'You have declined this request.',
   offered: 'The request is offered to her.',
   closed: 'The request is closed and the organisation has been told.',
+  // Asked before closing: the organisation is emailed at once, and that cannot be taken back.
+  confirmClose: (r: { organisation: string; contactName: string }): Omit<Confirmation, 'back'> => ({
+    question: `Close the request of ${r.organisation} and tell them?`,
+    consequences: [
+      `${r.contactName} is emailed now that no one in the pool can take it, with your reason. Offers still waiting for an answer are withdrawn. This cannot be undone.`,
+    ],
+    yes: 'Yes, close it and tell them',
+  }),
 };
+
+/** Before an admin closes a request: whose, and that they are told (nothing to ask once it is no longer open). */
+const confirmClose = confirmFirst(async (req) => {
+  const found = await pool.requestToClose({ actor: req.user!, requestId: String(req.params.id) });
+  return found && { ...messages.confirmClose(found), back: `/admin/pool#request-${String(req.params.id)}` };
+});
 
 const list = (max: number, item = 100) =>
   z.array(z.string().trim().min(1).max(item, `each must be at most ${item} characters`)).max(max);
@@ -124,7 +139,13 @@ async function poolPage(req: Request, res: Response) {
 
 async function renderTriage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const requests = await pool.poolTriage({ actor: req.user! });
-  res.status(status).render('pool/admin', { title: 'Pool requests', requests, ...common, ...extra });
+  res.status(status).render('pool/admin', {
+    title: 'Pool requests',
+    requests,
+    confirmClose: (r: { organisation: string; contactName: string }) => dialogText(messages.confirmClose(r)),
+    ...common,
+    ...extra,
+  });
 }
 
 export function registerPoolRoutes(web: Router, api: Router): void {
@@ -347,10 +368,16 @@ export function registerPoolRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.offered);
     res.redirect(303, '/admin/pool');
   });
-  web.post('/admin/pool/:id/close', requireRole('admin'), async (req, res) => {
+  web.post('/admin/pool/:id/close', requireRole('admin'), confirmClose, async (req, res) => {
     const reason = String(req.body?.reason ?? '').trim() || 'No pool member was available.';
-    await pool.closePoolRequest({ actor: req.user!, requestId: String(req.params.id), reason: reason.slice(0, 500) });
-    flash(req, 'success', messages.closed);
+    try {
+      await pool.closePoolRequest({ actor: req.user!, requestId: String(req.params.id), reason: reason.slice(0, 500) });
+      flash(req, 'success', messages.closed);
+    } catch (error) {
+      // Accepted or closed meanwhile (another admin, a page left open): said on the page, which shows it as it is now.
+      if (!(error instanceof ConflictError)) throw error;
+      flash(req, 'error', error.message);
+    }
     res.redirect(303, '/admin/pool');
   });
 }

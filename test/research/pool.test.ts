@@ -14,6 +14,7 @@ import {
 } from '../../server/services/pool/pool.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -383,6 +384,53 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .and.to.include('<form method="post" action="/pool/request"')
       .and.to.match(/<title>Error: /);
     expect(await PoolRequestModel.countDocuments()).to.equal(5);
+  });
+
+  it('when an admin closes a request, a post without confirming asks first (the organisation is emailed) and sends nothing; saying yes closes it with her reason; a page left open is told it is closed', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const { insertedId } = await PoolRequestModel.collection.insertOne({
+      ...request,
+      status: 'open',
+      confirmTokenHash: `hash-close-${admin.id}`,
+      confirmExpiresAt: new Date(Date.now() + 86_400_000),
+      createdAt: new Date(),
+    });
+    const agent = await signIn(app, admin.email, testPassword);
+    const path = `/admin/pool/${String(insertedId)}/close`;
+    const triage = await agent.get('/admin/pool').expect(200);
+    const question = 'Close the request of Riverside Primary and tell them?';
+    expect(dialogOf(triage.text, path)).to.include(question).and.include('Sam Clerk is emailed now');
+    const _csrf = csrfFrom(triage.text);
+    const asked = confirmationPage(
+      (
+        await agent
+          .post(path)
+          .type('form')
+          .send({ _csrf, confirmed: '', reason: 'Everyone is booked in March' })
+          .expect(200)
+      ).text,
+    );
+    expect(asked).to.deep.include({
+      question,
+      yes: 'Yes, close it and tell them',
+      back: `/admin/pool#request-${String(insertedId)}`,
+      fields: { _csrf, reason: 'Everyone is booked in March', confirmed: 'yes' },
+    });
+    expect((await PoolRequestModel.findById(insertedId).lean())!.status).to.equal('open');
+    expect(sink.received.filter((m) => m.to.includes(request.contactEmail))).to.have.length(0);
+
+    await agent.post(path).type('form').send(asked.fields).expect(303);
+    expect((await PoolRequestModel.findById(insertedId).lean())!).to.include({
+      status: 'closed',
+      closedReason: 'Everyone is booked in March',
+    });
+    const told = sink.received.filter((m) => m.to.includes(request.contactEmail));
+    expect(told).to.have.length(1);
+    // The same page, still open in another tab: told on the page, not an error page, and nobody emailed again.
+    const again = await agent.post(path).type('form').send(asked.fields).expect(303);
+    expect(again.headers.location).to.equal('/admin/pool');
+    expect((await agent.get('/admin/pool').expect(200)).text).to.include('This request is no longer open.');
+    expect(sink.received.filter((m) => m.to.includes(request.contactEmail))).to.have.length(1);
   });
 
   it('her profile page saves without JavaScript and shows offers to accept', async () => {

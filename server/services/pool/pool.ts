@@ -446,6 +446,19 @@ async function ownPendingOffer(actor: Express.User, offerId: string) {
   return offer;
 }
 
+/**
+ * What closing a request asks first (server/http/confirmFirst.ts): whom it tells. Null when it is no longer open (the
+ * close then says so), so only a request that can still be closed is asked about.
+ */
+export async function requestToClose(props: { actor: Express.User; requestId: string }) {
+  requireAdmin(props.actor);
+  if (!isObjectId(props.requestId)) throw new NotFoundError();
+  const request = await PoolRequestModel.findOne({ _id: oid(props.requestId), status: { $in: ['open', 'offered'] } })
+    .select({ organisation: 1, contactName: 1 })
+    .lean();
+  return request && { organisation: request.organisation, contactName: request.contactName };
+}
+
 /** Admins close a request no one could take; the organisation is told. */
 export async function closePoolRequest(props: { actor: Express.User; requestId: string; reason: string; now?: Date }) {
   requireAdmin(props.actor);
