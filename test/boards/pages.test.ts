@@ -158,6 +158,32 @@ describe('boards: web pages and forms', () => {
     expect(round.panel.map(String)).to.deep.equal([chair.id, governor.id]);
   });
 
+  it('when a new round’s interview date is refused, the error summary’s link leads to the interview date field (keeping what she typed)', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const bad = await agent
+      .post(`/boards/${board.id}/rounds`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/boards/${board.id}`),
+        title: 'Wrong year',
+        closingDate: inDays(40),
+        interviewDate: inDays(10),
+        panel: [chair.id],
+      })
+      .expect(422);
+    const links = [...bad.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0].matchAll(
+      /href="#([^"]+)"/g,
+    );
+    const targets = [...links].map((m) => m[1]!);
+    expect(targets).to.deep.equal(['field-interviewDates']);
+    const input = new RegExp(
+      `<input id="field-interviewDates" name="interviewDate" type="date" value="${inDays(10)}"[^>]*aria-invalid="true"`,
+    );
+    expect(bad.text).to.match(input);
+    expect(bad.text).to.include('<label for="field-interviewDates">Interview date</label>');
+    expect(bad.text).to.include('must not be before the closing date');
+  });
+
   it('changes the dates and the panel from the round page; readiness follows at once', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, governor] });
     const agent = await signIn(app, chair.email, testPassword);
