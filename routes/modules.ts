@@ -46,6 +46,7 @@ export const archiveConfirmation = (module: string, programme: string): Omit<Con
   question: `Archive the module “${module}” of “${programme}”?`,
   consequences: [
     'It no longer counts towards anyone’s progress, and participants no longer see it. Completions are kept, and you can restore it later.',
+    'Anyone for whom it was the last module left completes the programme now and gets her certificate.',
   ],
   yes: 'Yes, archive the module',
 });

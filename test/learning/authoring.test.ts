@@ -636,6 +636,7 @@ describe('learning: authoring programmes and modules', () => {
       question: 'Archive the module “Quarterly <b>review</b>” of “New heads”?',
       consequences: [
         'It no longer counts towards anyone’s progress, and participants no longer see it. Completions are kept, and you can restore it later.',
+        'Anyone for whom it was the last module left completes the programme now and gets her certificate.',
       ],
       action: path,
       fields: { _csrf, confirmed: 'yes' },
