@@ -441,11 +441,10 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   web.post('/cohorts/:id/edit', requireSignIn, async (req, res) => {
     const cohort = presentCohort(await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) }));
-    const form = parseForm(cohortFormSchema, {
-      programmeId: cohort.programmeId,
-      facilitatorIds: cohort.facilitatorIds,
-      ...req.body,
-    });
+    // A facilitator's form has no programme field (updateCohort keeps the cohort's). Facilitators are not defaulted:
+    // an admin who unticks every box sends no facilitatorIds at all, and means none; a facilitator's save keeps them
+    // whatever it sends (updateCohort).
+    const form = parseForm(cohortFormSchema, { programmeId: cohort.programmeId, ...req.body });
     if (!form.ok)
       return renderCohortForm(req, res, {
         cohort,

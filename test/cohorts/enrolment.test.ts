@@ -184,6 +184,44 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     }
   });
 
+  it('on the settings form, an admin who unticks every facilitator removes them; a facilitator’s own save keeps them', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const runner = await buildUser({ roles: ['facilitator'] });
+    const cohort = await buildCohort({ capacity: 5, facilitatorIds: [runner.id] });
+    const page = `/cohorts/${String(cohort._id)}/edit`;
+    const fields = {
+      programmeId: String(cohort.programmeId),
+      name: cohort.name,
+      capacity: '5',
+      timezone: cohort.timezone,
+      startsOn: cohort.startsOn,
+      endsOn: cohort.endsOn,
+      attendanceThreshold: '75',
+      lateAfterMinutes: '10',
+    };
+    // The runner saves her form (it has no facilitator boxes): the facilitators stay.
+    const runnerAgent = await signIn(app, runner.email, testPassword);
+    await runnerAgent
+      .post(page)
+      .type('form')
+      .send({ _csrf: await csrfOf(runnerAgent, page), ...fields, capacity: '6' })
+      .expect(303);
+    expect((await CohortModel.findById(cohort._id).lean())!.facilitatorIds.map(String)).to.deep.equal([runner.id]);
+    // The admin's form shows the boxes; with none ticked, the browser sends no facilitatorIds at all.
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    expect((await adminAgent.get(page).expect(200)).text).to.include(
+      `name="facilitatorIds" value="${runner.id}" checked`,
+    );
+    await adminAgent
+      .post(page)
+      .type('form')
+      .send({ _csrf: await csrfOf(adminAgent, page), ...fields })
+      .expect(303);
+    const saved = (await CohortModel.findById(cohort._id).lean())!;
+    expect(saved.facilitatorIds).to.deep.equal([]);
+    expect(saved.capacity).to.equal(5);
+  });
+
   it('when an admin moves a cohort to another programme, its enrolments follow (Enrolment.programmeId)', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const cohort = await buildCohort({ capacity: 3 });
