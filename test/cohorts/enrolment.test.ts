@@ -708,6 +708,22 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       expect(await UserModel.findOne({ email: 'semi.colon@example.org' }).lean()).to.include({ name: 'Semi Colon' });
     });
 
+    it('an address pasted with invisible characters (zero-width space, direction marks) is the account it names, not a new one', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const known = await buildUser({ email: 'known.invisible@example.org' });
+      const csv = 'known.invisible@example.org\u200b, Known\n\u200enew.invisible@exam\u00adple.org\u200f\n';
+      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
+        [1, 'known.invisible@example.org', 'enrolled'],
+        [2, 'new.invisible@example.org', 'invited-and-enrolled'],
+      ]);
+      expect(await EnrolmentModel.exists({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.not.equal(
+        null,
+      );
+      expect(await UserModel.countDocuments({ email: /invisible/ })).to.equal(2);
+      expect(await UserModel.exists({ email: 'new.invisible@example.org' })).to.not.equal(null);
+    });
+
     it('refuses a file with a line it cannot read, naming the line and what is wrong, and writes nothing at all', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const emails = ['before.bad@example.org', 'unclosed@example.org', 'after.bad@example.org'];

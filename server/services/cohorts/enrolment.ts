@@ -439,12 +439,23 @@ export async function listEnrolments(props: { actor: Express.User; cohort: Cohor
   return [...active.map((r) => view(r)), ...waitlisted.map((r, i) => view(r, i + 1))];
 }
 
+/**
+ * An email address as typed or pasted: invisible format characters (zero-width spaces, soft hyphens, direction marks,
+ * which addresses copied from mail programs and web pages carry) removed, trimmed, lower-cased. Left in, they would
+ * name an address nobody has, and an import would invite a second account for someone who has one.
+ */
+const typedEmail = (text: string): string =>
+  text
+    .replace(/\p{Cf}/gu, '')
+    .trim()
+    .toLowerCase();
+
 /** Enrols an existing account found by email (those who run the cohort). */
 export async function enrolByEmail(props: { actor: Express.User; cohortId: string; email: string; now?: Date }) {
   // Authorised before the address is looked up: otherwise the answer (no account, or refused) would tell anyone
   // signed in whether an email has an account.
   await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
-  const email = props.email.trim().toLowerCase();
+  const email = typedEmail(props.email);
   const user = await UserModel.findOne({ email, status: { $ne: 'disabled' } }, { _id: 1, name: 1 }).lean();
   if (!user)
     throw new ValidationError(messages.noAccountFor(email), [{ path: 'email', message: messages.noAccountFor(email) }]);
@@ -520,7 +531,7 @@ export async function importEnrolments(props: {
   const rows: ImportRow[] = [];
   const seen = new Set<string>();
   for (const [index, { record, line }] of records.entries()) {
-    const email = (record[0] ?? '').trim().toLowerCase();
+    const email = typedEmail(record[0] ?? '');
     const name = (record[1] ?? '').trim();
     if (index === 0 && /^e-?mail/i.test(email)) continue;
     if (!emailPattern.test(email) || email.length > 320) {
