@@ -36,6 +36,7 @@ import {
   rotateCalendarToken,
   sessionsOf,
   updateCohort,
+  waitlistPositionOf,
   withdrawalToConfirm,
   withdrawParticipant,
 } from '../server/services/cohorts/index.ts';
@@ -215,11 +216,12 @@ async function renderCohortForm(
 async function showCohort(req: Request, res: Response) {
   const { cohort, enrolment, runs } = await loadVisibleCohort({ actor: req.user!, cohortId: String(req.params.id) });
   const joinable = !runs && (!enrolment || enrolment.status === 'withdrawn');
-  const [sessions, facilitators, mine, mayJoin] = await Promise.all([
+  const [sessions, facilitators, mine, mayJoin, waitlistPosition] = await Promise.all([
     sessionsOf(cohort._id),
     namesOf(cohort.facilitatorIds),
     enrolment?.status === 'active' ? myAttendance({ actor: req.user!, cohort, now: now() }) : null,
     joinable ? maySelfEnrol({ actor: req.user!, cohort }) : false,
+    enrolment?.status === 'waitlisted' ? waitlistPositionOf({ cohortId: cohort._id, userId: req.user!.id }) : null,
   ]);
   const people = runs ? await listEnrolments({ actor: req.user!, cohort }) : [];
   res.render('cohorts/show', {
@@ -231,6 +233,7 @@ async function showCohort(req: Request, res: Response) {
     runs,
     mayJoin,
     mine,
+    waitlistPosition,
     people,
     now: now(),
     confirmLeave: enrolment ? dialogText(messages.confirmLeave(cohort.name, enrolment.status === 'waitlisted')) : '',

@@ -415,6 +415,21 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect((await EnrolmentModel.findOne({ cohortId: id, userId: her.id }).lean())!.status).to.equal('withdrawn');
   });
 
+  it('her cohort page gives her place in the waitlist queue, which moves up as people ahead of her leave it', async () => {
+    const cohort = await buildCohort({ capacity: 1 });
+    const id = String(cohort._id);
+    const [holder, ahead, her] = [await buildUser(), await buildUser(), await buildUser()];
+    for (const u of [holder, ahead, her]) await enrolParticipant({ actor: 'system', cohortId: id, userId: u.id });
+    const agent = await signIn(app, her.email, testPassword);
+    const place = async () =>
+      /You are number <strong>(\d+)<\/strong> in the queue\./.exec(
+        (await agent.get(`/cohorts/${id}`).expect(200)).text,
+      )?.[1];
+    expect(await place()).to.equal('2');
+    await withdrawParticipant({ actor: 'system', cohortId: id, userId: ahead.id });
+    expect(await place()).to.equal('1');
+  });
+
   it('a participant enrols herself only when the cohort is open for it: a closed one answers as an unknown id (404), someone else in an open one 403, and nothing is recorded', async () => {
     const closed = await buildCohort();
     const open = await buildCohort({ selfEnrolment: true });

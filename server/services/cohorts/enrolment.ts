@@ -127,6 +127,14 @@ async function waitlistPosition(cohortId: Types.ObjectId, number: number): Promi
   return (await WaitlistTicketModel.countDocuments({ cohortId, number: { $lt: number } })) + 1;
 }
 
+/** Her place in a cohort's waitlist (1 = next in line), or null when she holds no waitlist ticket there. */
+export async function waitlistPositionOf(props: { cohortId: Types.ObjectId | string; userId: string }) {
+  if (!isObjectId(props.userId)) return null;
+  const cohortId = new Types.ObjectId(String(props.cohortId));
+  const ticket = await WaitlistTicketModel.findOne({ cohortId, userId: props.userId }, { number: 1 }).lean();
+  return ticket ? waitlistPosition(cohortId, ticket.number) : null;
+}
+
 /** Writes her enrolment row as active or waitlisted: a new row, or her withdrawn one re-opened. False if she was enrolled meanwhile. */
 async function writeEnrolment(
   cohort: Cohort,

@@ -22,6 +22,7 @@ export {
   enrolParticipant,
   fillFromWaitlist,
   withdrawParticipant,
+  waitlistPositionOf,
   withdrawalToConfirm,
   rosterOf,
   activeAmong,
