@@ -15,7 +15,7 @@ import {
   type RecordInput,
 } from '../../server/services/cohorts/attendance.ts';
 import { checkInCodeFor } from '../../server/services/cohorts/sessions.ts';
-import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { enrolParticipant, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
@@ -533,7 +533,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const mark = (
         s: { _id: unknown },
         records: { userId: string; status: 'present' | 'late' | 'excused' | 'absent' }[],
-      ) => recordAttendance({ actor: facilitator, sessionId: String(s._id), records });
+      ) => recordAttendance({ actor: facilitator, sessionId: String(s._id), records, now: t(20) });
       await mark(sessions[0]!, [
         { userId: early.id, status: 'present' },
         { userId: steady.id, status: 'present' },
@@ -658,6 +658,35 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       );
       expect(await counts()).to.include({ late: 0, absent: 1, unmarked: 1 });
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id, userId: newcomer.id })).to.equal(1);
+    });
+
+    it('someone withdrawn and enrolled again keeps the marks she had; sessions while she was away do not count', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const [her] = people as [TestUser, TestUser];
+      const day = 24 * 60 * minutes(1);
+      const held = async (daysAgo: number, status: 'present' | 'absent' | null) => {
+        const startsAt = new Date(Date.now() - daysAgo * day);
+        const session = await buildSession(cohort._id, { startsAt });
+        if (status)
+          await recordAttendance({
+            actor: facilitator,
+            sessionId: String(session._id),
+            records: [{ userId: her.id, status }],
+            now: new Date(startsAt.getTime() + minutes(30)),
+          });
+      };
+      await held(10, 'present');
+      await held(9, 'present');
+      await held(8, 'absent');
+      // Withdrawn by mistake (a session passes meanwhile), then enrolled again by the facilitator.
+      await withdrawParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: her.id });
+      await held(5, null);
+      await enrolParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: her.id });
+      const row = (await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() })).rows.find(
+        (r) => r.userId === her.id,
+      );
+      expect(row).to.include({ sessions: 3, present: 2, absent: 1, unmarked: 0 });
+      expect(row!.rate).to.equal(0.667);
     });
 
     /** A cohort she joined, with six sessions held so far: present, late, excused, absent, absent and one unmarked. */

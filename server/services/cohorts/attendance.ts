@@ -343,7 +343,8 @@ export type ParticipantReport = {
 /**
  * Attendance across a cohort, per participant and per session, from three indexed queries: its sessions held so far
  * (cohortId leads the sessions' index), its active enrolments and its attendance records (cohortId leads both).
- * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled.
+ * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled
+ * (or, enrolled again after a withdrawal, where she was marked during her earlier enrolment).
  * Rate: attendanceRate (attended over sessions marked present, late or absent). Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
  * last two marked sessions missed (absent).
  * @param now sessions starting after this are not counted yet
@@ -360,7 +361,7 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
       .sort({ startsAt: 1 })
       .lean<CohortSession[]>(),
     rosterOf(cohort._id),
-    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1 })
+    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1, markedAt: 1 })
       .batchSize(wholeCohortBatch)
       .lean<AttendanceRecord[]>(),
   ]);
@@ -370,13 +371,18 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
     startsAt: s.startsAt,
     durationMinutes: s.durationMinutes,
   }));
-  const eligible = (m: { enrolledAt: Date | null }, s: { startsAt: Date }) =>
-    !m.enrolledAt || s.startsAt >= m.enrolledAt;
-  const recorded = new Map(
-    records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r.status as AttendanceStatus]),
-  );
+  const recorded = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r]));
+  const recordOf = (sessionId: string, userId: string) => recorded.get(`${sessionId}:${userId}`);
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
-    recorded.get(`${sessionId}:${userId}`);
+    recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
+  // A session counts for her from when she (last) enrolled; one before that counts when she was marked for it before
+  // that date, i.e. in an earlier enrolment: withdrawn and enrolled again, she keeps the marks she had (marks are
+  // only ever written while she is enrolled, so none written since belongs to a session she was not enrolled for).
+  const eligible = (m: { userId: string; enrolledAt: Date | null }, s: { sessionId: string; startsAt: Date }) => {
+    if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
+    const markedAt = recordOf(s.sessionId, m.userId)?.markedAt;
+    return !!markedAt && markedAt < m.enrolledAt;
+  };
   const threshold = cohort.attendanceThreshold ?? 75;
 
   const perSession = sessions.map((s) => ({
