@@ -65,6 +65,12 @@ export class BadRequestError extends DomainError {
   readonly title = 'Bad request';
 }
 
+/** A request body in a media type no parser reads (text/plain, application/merge-patch+json, XML). */
+export class UnsupportedMediaTypeError extends DomainError {
+  readonly status = 415;
+  readonly title = 'Unsupported media type';
+}
+
 export class RateLimitedError extends DomainError {
   readonly status = 429;
   readonly title = 'Too many attempts';

@@ -100,7 +100,7 @@ const errorDescriptions: Record<number, string> = {
   404: 'Unknown, or not visible to you',
   409: 'Conflict',
   413: 'The request body is larger than 1 MB',
-  415: 'The request body is in a charset or encoding the server does not read',
+  415: 'The request body is in a media type, charset or encoding the server does not read (send application/json)',
   422: 'Valid JSON that breaks a rule; field errors in `errors`',
   429: 'Rate-limited; see Retry-After',
 };

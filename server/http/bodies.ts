@@ -1,4 +1,6 @@
 import express, { type NextFunction, type Request, type RequestHandler, type Response } from 'express';
+import { UnsupportedMediaTypeError } from '../errors.ts';
+import { isApiRequest } from './errorHandler.ts';
 import { multipartForms } from './uploads.ts';
 
 /**
@@ -12,9 +14,24 @@ const onlyWithBody =
   (req: Request, res: Response, next: NextFunction) =>
     bodyMethods.has(req.method) ? parser(req, res, next) : next();
 
+/**
+ * An API request whose body none of the parsers read (sent as text/plain, application/merge-patch+json, XML) is a
+ * 415: read as no body at all, `PATCH /users/:id` with `{"status":"disabled"}` answered 200 and changed nothing.
+ */
+const refuseUnreadApiBodies: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
+  const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
+  if (!hasBody || req.body !== undefined || !isApiRequest(req)) return next();
+  next(
+    new UnsupportedMediaTypeError(
+      `The request body is sent as ${req.headers['content-type'] ?? 'an unnamed type'}; send it as application/json.`,
+    ),
+  );
+};
+
 /** JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. */
 export const bodyParsers: RequestHandler[] = [
   onlyWithBody(express.json({ limit: '1mb' })),
   onlyWithBody(express.urlencoded({ extended: false, limit: '1mb' })),
   onlyWithBody(multipartForms),
+  onlyWithBody(refuseUnreadApiBodies),
 ];

@@ -1,8 +1,10 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
+import { UserModel } from '../../models/User.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
 
 describe('health, errors and the OpenAPI document', () => {
   useTestDatabase();
@@ -22,6 +24,31 @@ describe('health, errors and the OpenAPI document', () => {
     expect(api.body).to.include({ status: 404 });
     const page = await supertest(app).get('/nothing-here').expect(404);
     expect(page.text).to.include('<main');
+  });
+
+  it('an API body in a media type no parser reads is a 415 problem and changes nothing, never a 200 that read no body', async () => {
+    const admin = `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}`;
+    const her = await buildUser({ roles: ['participant'] });
+    for (const type of ['text/plain', 'application/merge-patch+json', 'application/xml']) {
+      const res = await supertest(app)
+        .patch(`/api/v1/users/${her.id}`)
+        .set('Authorization', admin)
+        .set('Content-Type', type)
+        .send('{"status":"disabled"}')
+        .expect(415);
+      expect(res.headers['content-type'], type).to.match(/^application\/problem\+json/);
+      expect(res.body, type).to.include({ status: 415, title: 'Unsupported media type' });
+      expect(res.body.detail, type).to.include('application/json');
+    }
+    expect((await UserModel.findById(her.id).lean())!.status).to.equal('active');
+    // No body at all is still an empty one (a POST that needs none), and JSON is read as before.
+    await supertest(app).patch(`/api/v1/users/${her.id}`).set('Authorization', admin).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/users/${her.id}`)
+      .set('Authorization', admin)
+      .send({ status: 'disabled' })
+      .expect(200);
+    expect((await UserModel.findById(her.id).lean())!.status).to.equal('disabled');
   });
 
   it('pages carry a strict Content-Security-Policy with no inline script', async () => {
