@@ -14,3 +14,18 @@ export function repeatedChoiceProblem(choices: readonly string[]): string | unde
   }
   return undefined;
 }
+
+/**
+ * A list she picked or typed (topics, offers, languages, regions) with each entry once, in her order, the first
+ * spelling kept: "English, english" is one language. Stored so, a repeat never counts twice in a match's score or
+ * its reasons ("you share 2 goals: interviews, interviews").
+ */
+export function distinctChoices<T extends string>(values: readonly T[]): T[] {
+  const seen = new Set<string>();
+  return values.filter((value) => {
+    const key = asRead(value);
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}

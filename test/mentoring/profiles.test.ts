@@ -147,6 +147,38 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(await MenteeProfileModel.countDocuments({ userId: mentee.id })).to.equal(1);
   });
 
+  it('a topic or language listed twice is kept once (first spelling), so it never counts twice in her suggestions', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const mentee = await buildUser();
+    const mentorAuth = { Authorization: `Bearer ${await tokenFor(mentor)}` };
+    const menteeAuth = { Authorization: `Bearer ${await tokenFor(mentee)}` };
+    await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set(mentorAuth)
+      .send({ ...mentorBody, expertise: ['interviews', 'interviews'], languages: ['English', ' english '] })
+      .expect(200);
+    const mentorSaved = await supertest(app).get('/api/v1/me/mentor-profile').set(mentorAuth).expect(200);
+    expect(mentorSaved.body).to.deep.include({ expertise: ['interviews'], languages: ['English'] });
+    const suggestionFor = async (goals: string[], languages: string[]) => {
+      const saved = await supertest(app)
+        .put('/api/v1/me/mentee-profile')
+        .set(menteeAuth)
+        .send({ ...menteeBody, goals, languages })
+        .expect(200);
+      const res = await supertest(app).get('/api/v1/me/mentor-suggestions').set(menteeAuth).expect(200);
+      return {
+        saved: saved.body,
+        suggestion: res.body.items.find((i: { mentorId: string }) => i.mentorId === mentor.id),
+      };
+    };
+    const once = await suggestionFor(['interviews', 'salary-negotiation'], ['English']);
+    const twice = await suggestionFor(['interviews', 'interviews', 'salary-negotiation'], ['English', 'ENGLISH']);
+    expect(twice.saved).to.deep.include({ goals: ['interviews', 'salary-negotiation'], languages: ['English'] });
+    expect(once.suggestion, 'suggested').to.not.equal(undefined);
+    expect(twice.suggestion).to.deep.equal(once.suggestion);
+    expect(twice.suggestion.sharedTopics).to.deep.equal(['interviews']);
+  });
+
   it('the mentor form shows the same field errors, keeps what she typed, and saves when corrected', async () => {
     const mentor = await buildUser({ roles: ['mentor'] });
     const agent = await signIn(app, mentor.email, testPassword);

@@ -84,6 +84,28 @@ describe('the pool of speakers, facilitators and researchers', () => {
     await supertest(app).get('/api/v1/pool').expect(401);
   });
 
+  it('an offer, topic, region, language or mode listed twice is kept once, in her order and first spelling', async () => {
+    const saved = await supertest(app)
+      .put('/api/v1/me/pool-profile')
+      .set('Authorization', await bearer(await buildUser()))
+      .send({
+        ...profile,
+        offers: ['speaker', 'speaker', 'facilitator'],
+        topics: ['interviews', 'interviews'],
+        regions: ['Yorkshire', 'yorkshire ', 'Leeds'],
+        languages: ['English', 'ENGLISH'],
+        modes: ['online', 'online'],
+      })
+      .expect(200);
+    expect(saved.body).to.deep.include({
+      offers: ['speaker', 'facilitator'],
+      topics: ['interviews'],
+      regions: ['Yorkshire', 'Leeds'],
+      languages: ['English'],
+      modes: ['online'],
+    });
+  });
+
   it('every listed member carries id, the id of the profile PUT /me/pool-profile answers, and userId beside it', async () => {
     const member = await buildUser({ name: 'Ada Head' });
     const saved = await supertest(app)

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
+import { distinctChoices } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError } from '../../errors.ts';
 import type { Topic } from '../../vocabulary.ts';
@@ -49,7 +50,8 @@ export async function saveMentorProfile(props: {
   profile: MentorProfileInput;
 }): Promise<{ id: string }> {
   const userId = new Types.ObjectId(props.userId);
-  const { capacity, ...rest } = props.profile;
+  const { capacity, ...given } = props.profile;
+  const rest = { ...given, languages: distinctChoices(given.languages), expertise: distinctChoices(given.expertise) };
   let current = await MentorProfileModel.findOne({ userId }, { capacity: 1 }).lean();
   if (!current) {
     try {
@@ -93,9 +95,14 @@ export async function saveMenteeProfile(props: {
   now?: Date;
 }): Promise<{ id: string }> {
   const userId = new Types.ObjectId(props.userId);
+  const profile = {
+    ...props.profile,
+    goals: distinctChoices(props.profile.goals),
+    languages: distinctChoices(props.profile.languages),
+  };
   const saved = await MenteeProfileModel.findOneAndUpdate(
     { userId },
-    { $set: { ...props.profile }, $inc: { matchVersion: 1 } },
+    { $set: profile, $inc: { matchVersion: 1 } },
     { upsert: true, returnDocument: 'after', runValidators: true },
   )
     .lean()
@@ -104,7 +111,7 @@ export async function saveMenteeProfile(props: {
       if (!isDuplicateKeyError(error)) throw error;
       return MenteeProfileModel.findOneAndUpdate(
         { userId },
-        { $set: { ...props.profile }, $inc: { matchVersion: 1 } },
+        { $set: profile, $inc: { matchVersion: 1 } },
         { returnDocument: 'after' },
       ).lean();
     });

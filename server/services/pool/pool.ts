@@ -3,6 +3,7 @@ import { PoolOfferModel } from '../../../models/PoolOffer.ts';
 import { PoolProfileModel, type PoolOfferKind } from '../../../models/PoolProfile.ts';
 import { PoolRequestModel, type PoolRequest, type poolRequestStatuses } from '../../../models/PoolRequest.ts';
 import { UserModel } from '../../../models/User.ts';
+import { distinctChoices } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { renderEmail } from '../../emails.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -63,9 +64,18 @@ export type PoolProfileInput = {
 };
 
 export async function savePoolProfile(props: { userId: Id; input: PoolProfileInput }) {
+  const { offers, topics, regions, languages, modes } = props.input;
+  const input = {
+    ...props.input,
+    offers: distinctChoices(offers),
+    topics: distinctChoices(topics),
+    regions: distinctChoices(regions),
+    languages: distinctChoices(languages),
+    modes: distinctChoices(modes),
+  };
   const saved = await PoolProfileModel.findOneAndUpdate(
     { userId: oid(props.userId) },
-    { $set: props.input },
+    { $set: input },
     { upsert: true, returnDocument: 'after', runValidators: true },
   ).lean();
   return presentOwnProfile(saved!);
