@@ -92,6 +92,26 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
     expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures?.applicants).to.equal(undefined);
   });
 
+  it('refuses more shortlisted than applied, or appointed than shortlisted, in a category (422 naming the cell, nothing saved)', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    const res = await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', `Bearer ${await tokenFor(chair)}`)
+      .send({ applicants: { women: 1, men: 2 }, shortlisted: { women: 5, men: 2 }, appointed: { women: 6 } })
+      .expect(422);
+    expect(res.body.errors).to.deep.equal([
+      { path: 'shortlisted.women', message: 'must not be more than the applicants (1)' },
+      { path: 'appointed.women', message: 'must not be more than the shortlisted (5)' },
+    ]);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures?.applicants).to.equal(undefined);
+    // A stage left unrecorded is not compared: the shortlist alone may be recorded first.
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', `Bearer ${await tokenFor(chair)}`)
+      .send({ shortlisted: { women: 5 }, appointed: { women: 1 } })
+      .expect(200);
+  });
+
   it('gives the Pledge page recent rounds ready before interview, with figures suppressed', async () => {
     const other = await buildBoard([{ user: chair, role: 'chair' }]);
     const now = new Date();

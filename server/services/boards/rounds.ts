@@ -47,6 +47,7 @@ const messages = {
   noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
   panelTooBig: 'A panel has at most 20 people.',
   changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
+  stageExceeds: (before: string, count: number) => `must not be more than the ${before} (${count})`,
 };
 
 /** Panel rules from UK practice, shown as warnings (never blocking: the board decides). */
@@ -607,6 +608,19 @@ export async function recordGenderFigures(props: {
   figures: Figures;
 }): Promise<RecruitmentRound> {
   const { round } = await findManagedRound({ ...props, evenClosed: true });
+  // Each stage comes from the one before: never more shortlisted than applied, nor appointed than shortlisted, in a
+  // category where both are recorded (else the fairness rates pass 100%).
+  const problems: FieldError[] = [];
+  recruitmentStages.slice(1).forEach((stage, i) => {
+    const before = recruitmentStages[i]!;
+    for (const category of genderCategories) {
+      const n = props.figures[stage]?.[category];
+      const pool = props.figures[before]?.[category];
+      if (n !== undefined && pool !== undefined && n > pool)
+        problems.push({ path: `${stage}.${category}`, message: messages.stageExceeds(before, pool) });
+    }
+  });
+  if (problems.length) throw new ValidationError('Check the figures.', problems);
   const genderFigures = Object.fromEntries(
     recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]),
   );
