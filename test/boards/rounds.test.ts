@@ -3,6 +3,7 @@ import { DateTime } from 'luxon';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
+import { CompletionModel } from '../../models/Completion.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -421,9 +422,21 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       status: 'active',
       enrolledAt: new Date(Date.now() - 1000 * 86_400_000),
     });
+    // She did every module there, which is how she earned the certificate now lapsing.
+    await CompletionModel.insertMany(
+      programme.moduleIds.map((moduleId) => ({
+        userId: renewing.id,
+        moduleId,
+        cohortId: oldCohort,
+        programmeId: programme.id,
+        completedAt: new Date(Date.now() - 1000 * 86_400_000),
+      })),
+    );
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [renewing] });
     const overview = await roundOverview({ actor: asActor(chair), roundId: round.id });
     expect(overview.lacking.map((m) => m.userId)).to.deep.equal([renewing.id]);
+    // Her renewal has not begun: the training she finished then is not progress towards it.
+    expect(overview.members[0]).to.include({ status: 'expires-before-interview', percent: 0 });
     const result = await enrolPanelLackingTraining({ actor: asActor(chair), roundId: round.id });
     expect(result.enrolled).to.deep.equal([renewing.id]);
     const renewal = await EnrolmentModel.findOne({ userId: renewing.id, cohortId: { $ne: oldCohort } }).lean();

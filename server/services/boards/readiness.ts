@@ -112,17 +112,23 @@ export type PanelFacts = {
 
 /**
  * Certificates and governing-board progress for many people at once: a fixed number of queries whatever the
- * panel size. Percent comes from the learning area (her most advanced active governing-board enrolment).
+ * panel size. Percent comes from the learning area (her most advanced active governing-board enrolment, not counting
+ * one whose certificate she already holds: a renewal starts from nothing).
  */
 export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Promise<PanelFacts> {
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   const facts: PanelFacts = { certificates: new Map(), enrolmentPercents: new Map(), enrolled: new Set() };
   if (!ids.length) return facts;
-  const programmeIds = (await ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean()).map((p) => p._id);
-  const [certificates, enrolments, progress] = await Promise.all([
+  const [programmes, certificates] = await Promise.all([
+    ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean(),
     CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' })
       .select('userId cohortId issuedAt expiresAt verificationCode')
       .lean(),
+  ]);
+  const programmeIds = programmes.map((p) => p._id);
+  // The enrolments that gave her a certificate: training done, neither under way nor progress towards a renewal.
+  const finished = new Set(certificates.map((c) => `${String(c.userId)}:${String(c.cohortId)}`));
+  const [enrolments, progress] = await Promise.all([
     EnrolmentModel.find({
       userId: { $in: ids },
       programmeId: { $in: programmeIds },
@@ -130,7 +136,7 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
     })
       .select('userId cohortId')
       .lean(),
-    trackProgressForUsers({ userIds: ids, track: 'governing-board' }),
+    trackProgressForUsers({ userIds: ids, track: 'governing-board', finished }),
   ]);
   for (const c of certificates) {
     const list = facts.certificates.get(String(c.userId)) ?? [];
@@ -143,11 +149,8 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
     });
     facts.certificates.set(String(c.userId), list);
   }
-  for (const e of enrolments) {
-    const userId = String(e.userId);
-    const finished = facts.certificates.get(userId)?.some((c) => c.cohortId === String(e.cohortId));
-    if (!finished) facts.enrolled.add(userId);
-  }
+  for (const e of enrolments)
+    if (!finished.has(`${String(e.userId)}:${String(e.cohortId)}`)) facts.enrolled.add(String(e.userId));
   for (const [userId, row] of progress) facts.enrolmentPercents.set(userId, [row.percent]);
   return facts;
 }

@@ -103,9 +103,15 @@ export async function programmeProgress({
 export async function trackProgressForUsers({
   userIds,
   track,
+  finished,
 }: {
   userIds: (string | Types.ObjectId)[];
   track: Track;
+  /**
+   * Enrolments not to count, as `userId:cohortId`: those whose certificate she already holds (an enrolment stays active
+   * once done), so that a renewal's progress is not the 100% of the training it renews.
+   */
+  finished?: Set<string>;
 }): Promise<Map<string, Progress & { cohortId: string; programmeId: string }>> {
   const result = new Map<string, Progress & { cohortId: string; programmeId: string }>();
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
@@ -140,7 +146,7 @@ export async function trackProgressForUsers({
   }
   for (const e of enrolments) {
     const programmeId = programmeOf.get(String(e.cohortId));
-    if (!programmeId) continue;
+    if (!programmeId || finished?.has(key(e.userId, e.cohortId))) continue;
     const modules = current.get(programmeId) ?? [];
     const completed = countCurrent(done.get(key(e.userId, e.cohortId)) ?? new Set(), modules);
     const row = {
