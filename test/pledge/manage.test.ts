@@ -185,6 +185,25 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     expect(await OutboxMessageModel.countDocuments({ to: org.email, subject: /Manage/ })).to.equal(0);
   });
 
+  it('asking for a manage link for a signature never confirmed (its link lost or expired) emails a fresh confirmation link, which confirms it', async () => {
+    const body = organisationBody({ name: 'Lost Link School' });
+    const first = await signViaApi(app, body);
+    const agent = supertest.agent(app);
+    const start = await agent.get('/pledge/manage').expect(200);
+    await agent
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email: String(body.email), _csrf: csrfFrom(start.text) })
+      .expect(303);
+    await workAfterAnswersDone();
+    const fresh = await latestLink(String(body.email), '/pledge/confirm/');
+    expect(fresh).to.not.equal(first);
+    const confirmed = await confirmViaLink(agent, fresh);
+    expect(confirmed.text).to.include('Lost Link School');
+    expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('confirmed');
+  });
+
   it('asking for a manage link for an address that never signed looks exactly the same, and sends nothing', async () => {
     const agent = supertest.agent(app);
     const start = await agent.get('/pledge/manage').expect(200);

@@ -284,12 +284,34 @@ export async function requestManageLink(props: {
   return { send: () => sendManageLinks({ email: props.email, now: props.now }) };
 }
 
-/** Emails a manage link for each confirmed signature made with this address (none when it has none). */
+/**
+ * Emails a manage link for each confirmed signature made with this address (none when it has none), and a fresh
+ * confirmation link for each one still waiting for it: she signed, lost or let lapse the first link, and asks here;
+ * there is nothing to manage until she confirms, and she would otherwise hear nothing at all.
+ */
 async function sendManageLinks(props: { email: string; now: Date }): Promise<void> {
-  const signatures = await PledgeSignatureModel.find({
+  const all = await PledgeSignatureModel.find({
     email: normaliseEmail(props.email),
-    status: 'confirmed',
+    status: { $in: ['confirmed', 'pending'] },
   }).lean();
+  for (const pending of all.filter((s) => s.status === 'pending')) {
+    const link = await issuePledgeLink({ purpose: 'confirm', signatureId: pending._id, now: props.now });
+    try {
+      await sendPledgeEmail({
+        template: 'pledge-confirm',
+        to: pending.email,
+        data: {
+          name: pending.kind === 'organisation' ? pending.contactName || pending.name : pending.name,
+          link,
+          isChange: false,
+          kind: pending.kind,
+        },
+      });
+    } catch (error) {
+      logger.error({ err: error, signatureId: String(pending._id) }, 'pledge confirmation email not sent');
+    }
+  }
+  const signatures = all.filter((s) => s.status === 'confirmed');
   for (const signature of signatures) {
     const link = await issuePledgeLink({ purpose: 'manage', signatureId: signature._id, now: props.now });
     try {
