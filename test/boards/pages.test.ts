@@ -57,6 +57,16 @@ describe('boards: web pages and forms', () => {
     expect(home.text).to.include('<a href="/cohorts">Go to the training');
   });
 
+  it('her dashboard counts the days to each open round as the round page does: "1 day left" and "today", never "1 days" or "0 days"', async () => {
+    const member = await buildUser({ roles: ['governor'] });
+    await buildRound(board.id, { interviewDates: [inDays(1)], panel: [member], title: 'Tomorrow round' });
+    await buildRound(board.id, { interviewDates: [inDays(0)], panel: [member], title: 'Today round' });
+    const agent = await signIn(app, member.email, testPassword);
+    const home = (await agent.get('/').expect(200)).text;
+    expect(home).to.include('(1 day left)').and.include('(today)');
+    expect(home).to.not.match(/\b[01] days left/);
+  });
+
   it('with no interview ahead, her own training is judged on her today: a certificate that lapsed overnight in Sydney is not valid at breakfast', async () => {
     const sydney = await buildUser({ roles: ['governor'], timezone: 'Australia/Sydney' });
     // Lapsed at 02:00 on 15 May 2027 in Sydney (AEST, UTC+10); she looks at 08:00 that morning, still 14 May in UTC.
