@@ -6,6 +6,7 @@ import { PledgeLinkModel } from '../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { linkSignatureToBoard, registerRoundReadinessProvider } from '../../server/services/pledge/index.ts';
+import { purgeStalePledgeData } from '../../server/services/pledge/retention.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
@@ -20,6 +21,8 @@ import {
 } from '../support/pledgeFactories.ts';
 
 type Agent = ReturnType<typeof supertest.agent>;
+
+const day = 24 * 60 * 60 * 1000;
 
 describe('pledge: commitments and progress by the organisation’s confirmed contact', () => {
   useTestDatabase();
@@ -202,6 +205,31 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const confirmed = await confirmViaLink(agent, fresh);
     expect(confirmed.text).to.include('Lost Link School');
     expect((await PledgeSignatureModel.findOne({ email: body.email }).lean())!.status).to.equal('confirmed');
+  });
+
+  it('a fresh confirmation link restarts the month an unconfirmed signature is kept, so the clean-up does not delete it under her new link', async () => {
+    const body = organisationBody({ name: 'Late Return School' });
+    await signViaApi(app, body);
+    const signedLongAgo = new Date(Date.now() - 29 * day);
+    await PledgeSignatureModel.updateOne(
+      { email: body.email },
+      { $set: { updatedAt: signedLongAgo } },
+      { timestamps: false },
+    );
+    const agent = supertest.agent(app);
+    const start = await agent.get('/pledge/manage').expect(200);
+    await agent
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email: String(body.email), _csrf: csrfFrom(start.text) })
+      .expect(303);
+    await workAfterAnswersDone();
+    const fresh = await latestLink(String(body.email), '/pledge/confirm/');
+    // Two days on, the signature first made 31 days ago is still there: its link, 2 days old, is good for 5 more.
+    expect((await purgeStalePledgeData(new Date(Date.now() + 2 * day))).signatures).to.equal(0);
+    const confirmed = await confirmViaLink(agent, fresh);
+    expect(confirmed.text).to.include('Late Return School');
   });
 
   it('asking for a manage link for an address that never signed looks exactly the same, and sends nothing', async () => {

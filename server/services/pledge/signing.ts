@@ -295,6 +295,15 @@ async function sendManageLinks(props: { email: string; now: Date }): Promise<voi
     status: { $in: ['confirmed', 'pending'] },
   }).lean();
   for (const pending of all.filter((s) => s.status === 'pending')) {
+    // A fresh link restarts the month an unconfirmed signature is kept (retention.ts counts from updatedAt), so the
+    // clean-up cannot delete it while its new link is still good. Conditional: one confirmed or purged meanwhile is
+    // left alone and gets no link.
+    const touched = await PledgeSignatureModel.updateOne(
+      { _id: pending._id, status: 'pending' },
+      { $set: { updatedAt: props.now } },
+      { timestamps: false },
+    );
+    if (touched.matchedCount !== 1) continue;
     const link = await issuePledgeLink({ purpose: 'confirm', signatureId: pending._id, now: props.now });
     try {
       await sendPledgeEmail({
