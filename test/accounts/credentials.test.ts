@@ -195,6 +195,63 @@ describe('password and email changes', () => {
     expect(await OutboxMessageModel.countDocuments({ to: user.email, subject: /password was reset/ })).to.equal(1);
   });
 
+  it('a reset link still waiting in a mailbox stops working once her password is reset or changed, or her email moves', async () => {
+    const refused = async (link: { agent: ReturnType<typeof supertest.agent>; link: string }) =>
+      link.agent.get(link.link).expect(404);
+    // Two links asked for; the second is used: the first no longer sets her password.
+    const reset = await buildUser();
+    const first = await requestResetLink(app, reset.email);
+    const second = await requestResetLink(app, reset.email);
+    const form = await second.agent.get(second.link).expect(200);
+    await second.agent
+      .post(second.link)
+      .type('form')
+      .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+      .expect(303);
+    await refused(first);
+    // She changes her password while signed in.
+    const changer = await buildUser();
+    const waiting = await requestResetLink(app, changer.email);
+    const web = await signIn(app, changer.email, testPassword);
+    await web
+      .post('/account/password')
+      .type('form')
+      .send({
+        currentPassword: testPassword,
+        newPassword,
+        confirm: newPassword,
+        _csrf: await csrfOf(web, '/account/security'),
+      })
+      .expect(303);
+    await refused(waiting);
+    // She moves to a new address: a link mailed to the old one cannot set her password.
+    const mover = await buildUser();
+    const old = await requestResetLink(app, mover.email);
+    const moved = `moved-away-${mover.id}@example.org`;
+    const agent = await signIn(app, mover.email, testPassword);
+    await agent
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail: moved, password: testPassword, _csrf: await csrfOf(agent, '/account/security') })
+      .expect(303);
+    const confirmation = await OutboxMessageModel.findOne({ to: moved }).lean();
+    const confirm = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    const page = await agent.get(confirm).expect(200);
+    await agent
+      .post(confirm)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    await refused(old);
+    const attempt = await old.agent.get('/password-reset');
+    await old.agent
+      .post(old.link)
+      .type('form')
+      .send({ password: 'another-long-password-9', confirm: 'another-long-password-9', _csrf: csrfFrom(attempt.text) })
+      .expect(404);
+    await signIn(app, moved, testPassword);
+  });
+
   it('an email change needs her password, takes effect only when the new address confirms, and the old address is told', async () => {
     const user = await buildUser({ name: 'Ada Moving' });
     const newEmail = `moved-${user.id}@example.org`;

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { z } from 'zod';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel } from '../../../models/User.ts';
@@ -31,7 +32,8 @@ const emailChangeLifetimeMs = 24 * 60 * 60 * 1000;
 
 /**
  * Whoever knew the old password may have signed in or made a token: after a change or a reset, every other session
- * of hers ends and every other API token is revoked. `keep*` are the session or token making the request.
+ * of hers ends and every other API token is revoked, and every reset link still waiting in a mailbox stops working.
+ * `keep*` are the session or token making the request.
  */
 export async function endOtherAccess(props: {
   userId: string;
@@ -43,6 +45,19 @@ export async function endOtherAccess(props: {
 }): Promise<void> {
   await endOtherSessions({ ...props });
   await revokeOtherApiTokens({ ...props });
+  await forgetPasswordResetLinks(props.userId);
+}
+
+/**
+ * Her unused password-reset links stop working (used up now): after her password changed or was reset, and after her
+ * email moved, so a link mailed earlier (to an address she has left, or to a mailbox someone else reads) can no longer
+ * set her password.
+ */
+export async function forgetPasswordResetLinks(userId: string | Types.ObjectId, now = new Date()): Promise<void> {
+  await OneTimeTokenModel.updateMany(
+    { userId: new Types.ObjectId(String(userId)), purpose: 'password-reset', usedAt: null },
+    { $set: { usedAt: now } },
+  );
 }
 
 /** She changes her password, proving the current one. */
@@ -204,6 +219,7 @@ export async function confirmEmailChange(props: {
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
     throw error;
   }
+  await forgetPasswordResetLinks(user._id, now);
   await tell(
     user.email,
     'Your Pathways email address was changed',
