@@ -252,6 +252,36 @@ describe('password and email changes', () => {
     await signIn(app, moved, testPassword);
   });
 
+  it('a change of email asked for by someone who knew her password can no longer be confirmed once she resets it', async () => {
+    const user = await buildUser();
+    const theirs = `taker-${user.id}@example.org`;
+    const intruder = await signIn(app, user.email, testPassword);
+    await intruder
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail: theirs, password: testPassword, _csrf: await csrfOf(intruder, '/account/security') })
+      .expect(303);
+    const confirmation = await OutboxMessageModel.findOne({ to: theirs }).lean();
+    const confirm = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    // She is told, and takes her account back with a reset link.
+    const { agent, link } = await requestResetLink(app, user.email);
+    const form = await agent.get(link).expect(200);
+    await agent
+      .post(link)
+      .type('form')
+      .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+      .expect(303);
+    const outsider = supertest.agent(app);
+    await outsider.get(confirm).expect(404);
+    const page = await outsider.get('/password-reset');
+    await outsider
+      .post(confirm)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(404);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+
   it('an email change needs her password, takes effect only when the new address confirms, and the old address is told', async () => {
     const user = await buildUser({ name: 'Ada Moving' });
     const newEmail = `moved-${user.id}@example.org`;

@@ -32,7 +32,7 @@ const emailChangeLifetimeMs = 24 * 60 * 60 * 1000;
 
 /**
  * Whoever knew the old password may have signed in or made a token: after a change or a reset, every other session
- * of hers ends and every other API token is revoked, and every reset link still waiting in a mailbox stops working.
+ * of hers ends and every other API token is revoked, and every reset or email-change link still waiting stops working.
  * `keep*` are the session or token making the request.
  */
 export async function endOtherAccess(props: {
@@ -45,17 +45,22 @@ export async function endOtherAccess(props: {
 }): Promise<void> {
   await endOtherSessions({ ...props });
   await revokeOtherApiTokens({ ...props });
-  await forgetPasswordResetLinks(props.userId);
+  await forgetEmailedLinks(props.userId);
 }
 
 /**
- * Her unused password-reset links stop working (used up now): after her password changed or was reset, and after her
- * email moved, so a link mailed earlier (to an address she has left, or to a mailbox someone else reads) can no longer
- * set her password.
+ * Her unused password-reset and email-change links stop working (used up now): after her password changed or was
+ * reset, and after her email moved. A reset link mailed earlier (to an address she has left, or to a mailbox someone
+ * else reads) can no longer set her password, and a change of email asked for by whoever knew the old password (the
+ * link went to their address) can no longer be confirmed once she has taken her account back.
  */
-export async function forgetPasswordResetLinks(userId: string | Types.ObjectId, now = new Date()): Promise<void> {
+export async function forgetEmailedLinks(userId: string | Types.ObjectId, now = new Date()): Promise<void> {
   await OneTimeTokenModel.updateMany(
-    { userId: new Types.ObjectId(String(userId)), purpose: 'password-reset', usedAt: null },
+    {
+      userId: new Types.ObjectId(String(userId)),
+      purpose: { $in: ['password-reset', 'email-change'] },
+      usedAt: null,
+    },
     { $set: { usedAt: now } },
   );
 }
@@ -219,7 +224,7 @@ export async function confirmEmailChange(props: {
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
     throw error;
   }
-  await forgetPasswordResetLinks(user._id, now);
+  await forgetEmailedLinks(user._id, now);
   await tell(
     user.email,
     'Your Pathways email address was changed',
