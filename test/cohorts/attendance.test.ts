@@ -689,6 +689,32 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(row!.rate).to.equal(0.667);
     });
 
+    it('a facilitator with many cohorts sees the flags of her current ones on her home page, not only of her oldest', async () => {
+      const runner = await buildUser({ roles: ['facilitator'] });
+      for (let year = 2000; year < 2021; year += 1)
+        await buildCohort({ facilitatorIds: [runner.id], startsOn: `${year}-01-01`, endsOn: `${year}-06-30` });
+      const current = await buildCohort({
+        name: 'This year’s cohort',
+        facilitatorIds: [runner.id],
+        startsOn: '2026-09-01',
+        endsOn: '2027-07-31',
+      });
+      const missing = await buildUser({ name: 'Often Absent' });
+      await enrolDirectly(current, missing.id);
+      const day = 24 * 60 * minutes(1);
+      for (const daysAgo of [3, 2, 1]) {
+        const session = await buildSession(current._id, { startsAt: new Date(Date.now() - daysAgo * day) });
+        await recordAttendance({
+          actor: runner,
+          sessionId: String(session._id),
+          records: [{ userId: missing.id, status: 'absent' }],
+        });
+      }
+      const agent = await signIn(app, runner.email, testPassword);
+      const home = (await agent.get('/').expect(200)).text;
+      expect(home).to.include('<strong>Often Absent</strong> in');
+    });
+
     /** A cohort she joined, with six sessions held so far: present, late, excused, absent, absent and one unmarked. */
     async function heldSixSessions(overrides: Parameters<typeof buildCohort>[0] = {}) {
       const { cohort, people } = await cohortWith(2, overrides);

@@ -14,8 +14,14 @@ addDashboardPanel({
     const names = new Map(cohorts.map((c) => [String(c._id), c.name]));
     const [sessions, reports] = await Promise.all([
       upcomingSessions({ cohortIds: cohorts.map((c) => c._id), from: now, limit: 5 }),
-      // One report per cohort she runs (a handful), each a few indexed queries.
-      Promise.all(cohorts.slice(0, 20).map((c) => cohortAttendanceReport({ cohortId: String(c._id), now }))),
+      // One report per cohort she runs, each a few indexed queries: at most the 20 that started last (cohortsRunBy
+      // lists the oldest first; after years of cohorts, the first 20 would be long finished and the current missed).
+      Promise.all(
+        [...cohorts]
+          .sort((a, b) => b.startsOn.localeCompare(a.startsOn))
+          .slice(0, 20)
+          .map((c) => cohortAttendanceReport({ cohortId: String(c._id), now })),
+      ),
     ]);
     const flagged = reports.flatMap((r) =>
       r.flagged.map((f) => ({
