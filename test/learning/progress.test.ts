@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { UserModel } from '../../models/User.ts';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
@@ -146,6 +147,22 @@ describe('learning: progress, the facilitator view and privacy', () => {
       const page = await again.get(path).expect(404);
       expect(page.text).to.not.include('Carla').and.not.include('private worry');
     }
+  });
+
+  it('a facilitator whose role an admin took away no longer finds a cohort she is still named on in her cohort lists', async () => {
+    const former = await buildUser({ roles: ['facilitator'] });
+    const named = await buildCohort(programme.id, { facilitatorIds: [former.id], name: 'Named Only Cohort' });
+    const listed = async () => {
+      const api = await supertest(app)
+        .get('/api/v1/cohorts')
+        .set(await auth(former))
+        .expect(200);
+      const page = await (await signIn(app, former.email, testPassword)).get('/cohorts').expect(200);
+      return { api: JSON.stringify(api.body).includes(named.id), page: page.text.includes('Named Only Cohort') };
+    };
+    expect(await listed()).to.deep.equal({ api: true, page: true });
+    await UserModel.updateOne({ _id: former.id }, { $set: { roles: ['participant'] } });
+    expect(await listed()).to.deep.equal({ api: false, page: false });
   });
 
   it('her progress is hers: /me/progress of another participant shows only her own enrolments', async () => {

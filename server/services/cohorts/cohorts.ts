@@ -144,7 +144,9 @@ async function cohortScopeOf(actor: Express.User) {
     ? {}
     : {
         $or: [
-          { facilitatorIds: new Types.ObjectId(actor.id) },
+          // Named on a cohort counts only while she holds the role (canRunCohort): an admin who took it away leaves
+          // her name on the cohorts, and their names and dates should not stay listed to her.
+          ...(actor.roles.includes('facilitator') ? [{ facilitatorIds: new Types.ObjectId(actor.id) }] : []),
           { _id: { $in: enrolments.map((e) => e.cohortId) } },
           { selfEnrolment: true },
         ],
