@@ -883,6 +883,34 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
     });
 
+    it('"Last marked" gives the date of a mark made on another day than the session, and only the time of one made that day', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const start = new Date('2027-04-10T09:00:00Z');
+      const session = await buildSession(cohort._id, { startsAt: start, checkInCode: 'ABCDEF' });
+      await checkIn({
+        actor: people[0]!,
+        sessionId: String(session._id),
+        code: 'ABCDEF',
+        now: new Date(start.getTime() - minutes(5)),
+      });
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: people[1]!.id, status: 'excused' }],
+      });
+      const twoDaysOn = new Date('2027-04-12T16:30:00Z');
+      await AttendanceRecordModel.updateOne(
+        { sessionId: session._id, userId: people[1]!.id },
+        { $set: { markedAt: twoDaysOn } },
+      );
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const text = (await agent.get(`/sessions/${String(session._id)}/register`).expect(200)).text;
+      const cellOf = (userId: string) =>
+        new RegExp(`id="row-${userId}"[\\s\\S]*?<td class="muted">([^<]*)</td>`).exec(text)![1]!;
+      expect(cellOf(people[0]!.id)).to.match(/^Checked in \d\d:\d\d \S+$/);
+      expect(cellOf(people[1]!.id)).to.match(/, 12 April 2027, \d\d:\d\d \S+$/);
+    });
+
     it('a mark another facilitator saved after the page was shown stands when this page is saved for someone else', async () => {
       const { cohort, people } = await cohortWith(2);
       const session = await buildSession(cohort._id);
