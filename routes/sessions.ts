@@ -41,6 +41,7 @@ const messages = {
   saved: (n: number) => `Register saved (${n} ${n === 1 ? 'row' : 'rows'}).`,
   nothingToSave: 'Nothing to save: choose a status for at least one person.',
   nothingChanged: 'Nothing changed: the register already shows these marks.',
+  registerOfCancelled: 'Nothing was saved: this session has been cancelled, so its register is closed.',
   checkedIn: (status: string) =>
     status === 'late' ? 'You are checked in (marked late).' : 'You are checked in. Welcome!',
   newCode: 'A new check-in code is showing; the old one no longer works.',
@@ -240,7 +241,12 @@ async function showRegister(req: Request, res: Response, extra: Record<string, u
 }
 
 async function saveRegister(req: Request, res: Response) {
-  const { rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
+  const { session, rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
+  // Cancelled while her page was open: the register page now says so (and shows no form) rather than an error page.
+  if (session.status === 'cancelled') {
+    flash(req, 'error', messages.registerOfCancelled);
+    return res.redirect(303, `/sessions/${String(req.params.id)}/register`);
+  }
   const body = req.body as Record<string, unknown>;
   const { records, unchanged } = recordsFromForm(body, rows, body.markAll === 'present');
   // The summary's link lands on the first row's choice: the register has no field of its own to point at.

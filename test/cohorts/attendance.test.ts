@@ -911,6 +911,27 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(cellOf(people[1]!.id)).to.match(/, 12 April 2027, \d\d:\d\d \S+$/);
     });
 
+    it('a register saved after its session was cancelled (page left open) says the register is closed, shows no form and writes nothing', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const session = await buildSession(cohort._id);
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      await CohortSessionModel.updateOne({ _id: session._id }, { $set: { status: 'cancelled' } });
+      const saved = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[0]!.id}`]: 'present' })
+        .expect(303);
+      expect(saved.headers.location).to.equal(page);
+      const after = (await agent.get(page).expect(200)).text;
+      expect(after)
+        .to.include('Nothing was saved: this session has been cancelled')
+        .and.include('its register is closed');
+      expect(after).to.not.include('<form method="post" action="' + page);
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+    });
+
     it('a mark another facilitator saved after the page was shown stands when this page is saved for someone else', async () => {
       const { cohort, people } = await cohortWith(2);
       const session = await buildSession(cohort._id);
