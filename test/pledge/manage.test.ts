@@ -43,6 +43,20 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const signature = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
     return { id: String(signature._id), email: String(body.email), name: String(body.name) };
   }
+
+  /** Asks for her links on the manage page, from a fresh connection; a 303 waits for the emails to be written. */
+  async function askForLinks(email: string, status = 303) {
+    const agent = supertest.agent(app);
+    const start = await agent.get('/pledge/manage').expect(200);
+    const res = await agent
+      .post('/pledge/manage')
+      .set('X-Forwarded-For', freshIp())
+      .type('form')
+      .send({ email, _csrf: csrfFrom(start.text) })
+      .expect(status);
+    if (status === 303) await workAfterAnswersDone();
+    return { agent, res };
+  }
   const post = async (agent: Agent, path: string, form: Record<string, unknown>, manageId: string) => {
     const page = await agent.get(`/pledge/signatures/${manageId}/manage`);
     const token = page.status === 200 ? csrfFrom(page.text) : csrfFrom((await agent.get('/pledge/manage')).text);
@@ -130,15 +144,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   it('the contact without an account gets a single-use emailed manage link; the GET does not use it up', async () => {
     const option = await buildCommitmentOption();
     const org = await confirmedOrganisation(supertest.agent(app));
-    const fresh = supertest.agent(app);
-    const start = await fresh.get('/pledge/manage').expect(200);
-    await fresh
-      .post('/pledge/manage')
-      .set('X-Forwarded-For', freshIp())
-      .type('form')
-      .send({ email: org.email.toUpperCase(), _csrf: csrfFrom(start.text) })
-      .expect(303);
-    await workAfterAnswersDone();
+    const { agent: fresh } = await askForLinks(org.email.toUpperCase());
     const link = await latestLink(org.email, '/pledge/manage/');
     const scanner = await supertest(app).get(link).expect(200); // a mail scanner opening the link
     const page = await fresh.get(link).expect(200);
@@ -191,15 +197,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   it('asking for a manage link for a signature never confirmed (its link lost or expired) emails a fresh confirmation link, which confirms it', async () => {
     const body = organisationBody({ name: 'Lost Link School' });
     const first = await signViaApi(app, body);
-    const agent = supertest.agent(app);
-    const start = await agent.get('/pledge/manage').expect(200);
-    await agent
-      .post('/pledge/manage')
-      .set('X-Forwarded-For', freshIp())
-      .type('form')
-      .send({ email: String(body.email), _csrf: csrfFrom(start.text) })
-      .expect(303);
-    await workAfterAnswersDone();
+    const { agent } = await askForLinks(String(body.email));
     const fresh = await latestLink(String(body.email), '/pledge/confirm/');
     expect(fresh).to.not.equal(first);
     const confirmed = await confirmViaLink(agent, fresh);
@@ -216,15 +214,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       { $set: { updatedAt: signedLongAgo } },
       { timestamps: false },
     );
-    const agent = supertest.agent(app);
-    const start = await agent.get('/pledge/manage').expect(200);
-    await agent
-      .post('/pledge/manage')
-      .set('X-Forwarded-For', freshIp())
-      .type('form')
-      .send({ email: String(body.email), _csrf: csrfFrom(start.text) })
-      .expect(303);
-    await workAfterAnswersDone();
+    const { agent } = await askForLinks(String(body.email));
     const fresh = await latestLink(String(body.email), '/pledge/confirm/');
     // Two days on, the signature first made 31 days ago is still there: its link, 2 days old, is good for 5 more.
     expect((await purgeStalePledgeData(new Date(Date.now() + 2 * day))).signatures).to.equal(0);
@@ -233,28 +223,13 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
   });
 
   it('asking for a manage link for an address that never signed looks exactly the same, and sends nothing', async () => {
-    const agent = supertest.agent(app);
-    const start = await agent.get('/pledge/manage').expect(200);
-    const res = await agent
-      .post('/pledge/manage')
-      .set('X-Forwarded-For', freshIp())
-      .type('form')
-      .send({ email: 'nobody@nowhere.example', _csrf: csrfFrom(start.text) })
-      .expect(303);
-    await workAfterAnswersDone();
+    const { res } = await askForLinks('nobody@nowhere.example');
     expect(res.headers.location).to.equal('/pledge/manage');
     expect(await OutboxMessageModel.countDocuments({ to: 'nobody@nowhere.example' })).to.equal(0);
   });
 
   it('a mistyped address is shown as a form error with what she typed, and sends nothing', async () => {
-    const agent = supertest.agent(app);
-    const start = await agent.get('/pledge/manage').expect(200);
-    const res = await agent
-      .post('/pledge/manage')
-      .set('X-Forwarded-For', freshIp())
-      .type('form')
-      .send({ email: 'jane.smith@', _csrf: csrfFrom(start.text) })
-      .expect(422);
+    const { res } = await askForLinks('jane.smith@', 422);
     expect(res.text).to.include('Enter an email address like name@example.org.');
     expect(res.text).to.include('value="jane.smith@"');
     expect(await OutboxMessageModel.countDocuments({ to: 'jane.smith@' })).to.equal(0);
