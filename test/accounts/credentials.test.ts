@@ -20,6 +20,17 @@ describe('password and email changes', () => {
   const meWith = (token: string) => supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
   const signedIn = async (agent: ReturnType<typeof supertest.agent>) => (await agent.get('/api/v1/me')).status === 200;
 
+  /** Asks, signed in as `agent` with her password, to move her account to `newEmail`: the emailed confirmation path. */
+  async function askToMoveEmail(agent: ReturnType<typeof supertest.agent>, newEmail: string) {
+    await agent
+      .post('/account/email')
+      .type('form')
+      .send({ newEmail, password: testPassword, _csrf: await csrfOf(agent, '/account/security') })
+      .expect(303);
+    const confirmation = await OutboxMessageModel.findOne({ to: newEmail, subject: /Confirm/ }).lean();
+    return /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+  }
+
   it('when she changes her password on the page, her other sessions end and her API tokens are revoked; this browser stays signed in', async () => {
     const user = await buildUser();
     const here = await signIn(app, user.email, testPassword);
@@ -229,13 +240,7 @@ describe('password and email changes', () => {
     const old = await requestResetLink(app, mover.email);
     const moved = `moved-away-${mover.id}@example.org`;
     const agent = await signIn(app, mover.email, testPassword);
-    await agent
-      .post('/account/email')
-      .type('form')
-      .send({ newEmail: moved, password: testPassword, _csrf: await csrfOf(agent, '/account/security') })
-      .expect(303);
-    const confirmation = await OutboxMessageModel.findOne({ to: moved }).lean();
-    const confirm = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    const confirm = await askToMoveEmail(agent, moved);
     const page = await agent.get(confirm).expect(200);
     await agent
       .post(confirm)
@@ -256,13 +261,7 @@ describe('password and email changes', () => {
     const user = await buildUser();
     const theirs = `taker-${user.id}@example.org`;
     const intruder = await signIn(app, user.email, testPassword);
-    await intruder
-      .post('/account/email')
-      .type('form')
-      .send({ newEmail: theirs, password: testPassword, _csrf: await csrfOf(intruder, '/account/security') })
-      .expect(303);
-    const confirmation = await OutboxMessageModel.findOne({ to: theirs }).lean();
-    const confirm = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
+    const confirm = await askToMoveEmail(intruder, theirs);
     // She is told, and takes her account back with a reset link.
     const { agent, link } = await requestResetLink(app, user.email);
     const form = await agent.get(link).expect(200);
@@ -293,16 +292,10 @@ describe('password and email changes', () => {
       .expect(422);
     expect(wrong.text).to.include('is not your current password');
     expect(await OutboxMessageModel.countDocuments({ to: newEmail })).to.equal(0);
-    await web
-      .post('/account/email')
-      .type('form')
-      .send({ newEmail, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
-      .expect(303);
+    const link = await askToMoveEmail(web, newEmail);
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
     const told = await OutboxMessageModel.findOne({ to: user.email, subject: /is being changed/ }).lean();
     expect(told!.text).to.include(newEmail);
-    const confirmation = await OutboxMessageModel.findOne({ to: newEmail }).lean();
-    const link = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
     // Opening the link (as a mail scanner would) changes nothing.
     const page = await web.get(link).expect(200);
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
@@ -330,14 +323,8 @@ describe('password and email changes', () => {
       .expect(422);
     expect(taken.text).to.include('Another account uses this email address');
     const wanted = `wanted-${user.id}@example.org`;
-    await web
-      .post('/account/email')
-      .type('form')
-      .send({ newEmail: wanted, password: testPassword, _csrf: await csrfOf(web, '/account/security') })
-      .expect(303);
+    const link = await askToMoveEmail(web, wanted);
     await buildUser({ email: wanted });
-    const confirmation = await OutboxMessageModel.findOne({ to: wanted, subject: /Confirm/ }).lean();
-    const link = /http:\/\/pathways\.test(\/account\/email\/confirm\/[A-Za-z0-9_-]+)/.exec(confirmation!.text)![1]!;
     const page = await web.get(link).expect(200);
     await web
       .post(link)
