@@ -230,6 +230,31 @@ describe('the pool of speakers, facilitators and researchers', () => {
     }
   });
 
+  it('a request whose every offer was declined is open again (no longer "offered"), and a new offer makes it offered', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    const members = [await buildUser(), await buildUser(), await buildUser()];
+    for (const m of members)
+      await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(m.id), ...profile });
+    const { insertedId } = await PoolRequestModel.collection.insertOne({
+      ...request,
+      status: 'open',
+      confirmTokenHash: `hash-declined-${members[0]!.id}`,
+      confirmExpiresAt: new Date(Date.now() + 86_400_000),
+      createdAt: new Date(),
+    });
+    const statusNow = async () => (await PoolRequestModel.findById(insertedId).lean())!.status;
+    const offers = [];
+    for (const m of members.slice(0, 2))
+      offers.push(await offerPoolRequest({ actor: admin, requestId: String(insertedId), userId: m.id }));
+    expect(await statusNow()).to.equal('offered');
+    await declinePoolOffer({ actor: members[0] as unknown as Express.User, offerId: offers[0]!.id });
+    expect(await statusNow()).to.equal('offered');
+    await declinePoolOffer({ actor: members[1] as unknown as Express.User, offerId: offers[1]!.id });
+    expect(await statusNow()).to.equal('open');
+    await offerPoolRequest({ actor: admin, requestId: String(insertedId), userId: members[2]!.id });
+    expect(await statusNow()).to.equal('offered');
+  });
+
   it('when she declines an offer in one tab while accepting it in another, the decline she was told of stands: the request is not hers and nobody is told', async () => {
     const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
     const member = await buildUser();
@@ -262,7 +287,8 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await accepting).to.be.instanceOf(ConflictError);
     expect((await PoolOfferModel.findById(offerId).lean())!.status).to.equal('declined');
     const after = (await PoolRequestModel.findById(insertedId).lean())!;
-    expect(after.status).to.equal('offered');
+    // Given back, and with no other offer waiting, open for a new one.
+    expect(after.status).to.equal('open');
     expect(after.acceptedOfferId).to.equal(undefined);
     await runDueNotifications();
     expect(sink.received.filter((m) => m.subject?.includes('someone can help'))).to.have.length(0);

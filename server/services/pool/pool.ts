@@ -417,6 +417,7 @@ export async function acceptPoolOffer(props: { actor: Express.User; offerId: str
       { _id: offer.requestId, status: 'accepted', acceptedOfferId: offer._id },
       { $set: { status: 'offered' }, $unset: { acceptedOfferId: 1, acceptedBy: 1, decidedAt: 1 } },
     );
+    await reopenIfNoOfferPending(offer.requestId);
     throw new ConflictError(messages.offerDecided);
   }
   await PoolOfferModel.updateMany(
@@ -440,7 +441,25 @@ export async function declinePoolOffer(props: { actor: Express.User; offerId: st
     { $set: { status: 'declined', decidedAt: props.now ?? new Date() } },
   );
   if (!result.modifiedCount) throw new ConflictError(messages.offerDecided);
+  await reopenIfNoOfferPending(offer.requestId);
   return { id: String(offer._id), status: 'declined' as const };
+}
+
+/**
+ * A request whose every offer was declined is waiting for nobody: it is open again, so the admins' list (and
+ * `?status=open`) shows it as needing a new offer rather than "offered". Two conditional writes: back to open only
+ * from offered, then a look again, since an admin may have offered it to someone new in between (her write moves
+ * only an open request to offered, so it may have found it still offered); that offer puts it back to offered.
+ */
+async function reopenIfNoOfferPending(requestId: Types.ObjectId): Promise<void> {
+  const pending = () => PoolOfferModel.exists({ requestId, status: 'pending' });
+  if (await pending()) return;
+  const reopened = await PoolRequestModel.updateOne(
+    { _id: requestId, status: 'offered' },
+    { $set: { status: 'open' } },
+  );
+  if (reopened.modifiedCount && (await pending()))
+    await PoolRequestModel.updateOne({ _id: requestId, status: 'open' }, { $set: { status: 'offered' } });
 }
 
 async function ownPendingOffer(actor: Express.User, offerId: string) {
