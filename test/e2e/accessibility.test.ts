@@ -400,6 +400,40 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('at 320 CSS px no page scrolls sideways: wide tables scroll in their own box, terms and codes wrap (1.4.10)', async function () {
+    this.timeout(180_000);
+    // Pages that once widened the whole page: a wide table outside a scroller, a visually hidden caption escaping its
+    // scroller, a long term in a .meta list, the check-in code shown to a facilitator.
+    const visits: { email: string; path: string[] }[] = [
+      { email: 'participant@pathways.test', path: ['/certificates'] },
+      { email: 'participant@pathways.test', path: ['/account/security'] },
+      { email: 'participant@pathways.test', path: ['/', '/sessions/:id'] },
+      { email: 'facilitator@pathways.test', path: ['/cohorts', '/cohorts/:id'] },
+      { email: 'facilitator@pathways.test', path: ['/cohorts', '/cohorts/:id', '/cohorts/:id/people'] },
+      { email: 'facilitator@pathways.test', path: ['/', '/sessions/:id'] },
+      { email: 'admin@pathways.test', path: ['/research'] },
+      { email: 'admin@pathways.test', path: ['/boards', '/boards/:id', '/rounds/:id'] },
+    ];
+    const problems: string[] = [];
+    for (const { email, path } of visits) {
+      const context = await ui.browser.newContext({ viewport: { width: 320, height: 640 } });
+      const page = await context.newPage();
+      await signInInBrowser(page, ui.baseUrl, email, demoPassword);
+      let url = `${ui.baseUrl}${path[0]}`;
+      for (const step of path.slice(1)) {
+        await page.goto(url);
+        const next = (await linksOn(page, ui.baseUrl)).find((h) => to(step).test(h));
+        if (!next) problems.push(`${email} ${path.join(' > ')}: no link to ${step}`);
+        url = next ?? url;
+      }
+      await page.goto(url);
+      const width = await page.evaluate(() => document.documentElement.scrollWidth);
+      if (width > 320) problems.push(`${email} ${path.at(-1)}: the page is ${width} CSS px wide`);
+      await context.close();
+    }
+    expect(problems).to.deep.equal([]);
+  });
+
   it('the skip link is the first thing the keyboard reaches, and focus is visible', async () => {
     const page = await ui.browser.newPage();
     await page.goto(`${ui.baseUrl}/login`);
