@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { genderCategories, recruitmentStages } from '../models/RecruitmentRound.ts';
 import { requireSignIn } from '../server/auth.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../server/errors.ts';
+import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -417,17 +417,29 @@ export function registerRoundRoutes(web: Router, api: Router): void {
 
   web.post('/boards/:id/rounds', requireSignIn, async (req, res) => {
     const form = parseForm(roundFormSchema, req.body);
-    const rerender = (errors: Record<string, string>, list: unknown[]) =>
-      boardPage(req, res, 422, { roundErrors: errors, roundValues: blanksRemoved(req.body), errorList: list });
-    if (!form.ok) return rerender(form.errors, form.list);
+    const rerender = (list: FieldError[]) => {
+      // The board page asks for each interview day in a field of its own ("interviewDate", "secondInterviewDate"),
+      // not one "interviewDates" group: an error about the days is moved to the field it is about, so the error
+      // summary's link reaches a field and the field is described by its message.
+      const onFields = list.map((e) => {
+        const day = /^interviewDates(?:\.(\d+))?$/.exec(e.path);
+        return day ? { ...e, path: interviewDateFields[Number(day[1] ?? 0)]?.name ?? 'interviewDate' } : e;
+      });
+      const errors = Object.fromEntries(onFields.map((e) => [e.path, e.message]));
+      return boardPage(req, res, 422, {
+        roundErrors: errors,
+        roundValues: blanksRemoved(req.body),
+        errorList: onFields,
+      });
+    };
+    if (!form.ok) return rerender(form.list);
     try {
       const { panel, ...input } = form.data;
       const round = await createRound({ actor: req.user!, boardId: String(req.params.id), input, panel });
       flash(req, 'success', messages.created);
       res.redirect(303, `/rounds/${String(round._id)}`);
     } catch (error) {
-      const { errors, list } = formErrorsFrom(error);
-      return rerender(errors, list);
+      return rerender(formErrorsFrom(error).list);
     }
   });
   web.get('/rounds/:id', requireSignIn, (req, res) => roundPage(req, res));

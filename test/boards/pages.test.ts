@@ -185,12 +185,12 @@ describe('boards: web pages and forms', () => {
       /href="#([^"]+)"/g,
     );
     const targets = [...links].map((m) => m[1]!);
-    expect(targets).to.deep.equal(['field-interviewDates']);
+    expect(targets).to.deep.equal(['field-interviewDate']);
     const input = new RegExp(
-      `<input id="field-interviewDates" name="interviewDate" type="date" value="${inDays(10)}"[^>]*aria-invalid="true"`,
+      `<input id="field-interviewDate" name="interviewDate" type="date" value="${inDays(10)}"[^>]*aria-invalid="true"`,
     );
     expect(bad.text).to.match(input);
-    expect(bad.text).to.include('<label for="field-interviewDates">Interview date</label>');
+    expect(bad.text).to.include('<label for="field-interviewDate">Interview date</label>');
     expect(bad.text).to.include('must not be before the closing date');
   });
 

@@ -333,6 +333,24 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('a round started without an interview day: the error summary reaches the interview date field', async () => {
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/boards`);
+    const board = (await linksOn(page, ui.baseUrl)).find((h) => to('/boards/:id').test(h));
+    await page.goto(board!);
+    await page.fill('#field-title', 'Headteacher, September 2027');
+    await submitWithoutBrowserChecks(page, 'form[action$="/rounds"]');
+    expect(await errorWiring(page)).to.deep.equal([]);
+    expect(await page.$$eval('.error-summary a', (as) => as.map((a) => (a as HTMLAnchorElement).hash))).to.include(
+      '#field-interviewDate',
+    );
+    expect(await page.$eval('#field-interviewDate', (el) => el.getAttribute('aria-invalid'))).to.equal('true');
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await context.close();
+  });
+
   it('a directory profile with a refused value: each message is tied to its field; personal fields autocomplete', async () => {
     const context = await ui.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
