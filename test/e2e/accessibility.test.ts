@@ -452,6 +452,22 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     expect(problems).to.deep.equal([]);
   });
 
+  it("the check-in code is read letter by letter (a paragraph's aria-label is ignored)", async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    const sessions = (await linksOn(page, ui.baseUrl)).filter((h) => to('/sessions/:id').test(h));
+    let read: string | undefined;
+    for (const url of new Set(sessions)) {
+      await page.goto(url);
+      if (!(await page.$('.check-in-code'))) continue;
+      read = await page.locator('.check-in-code').ariaSnapshot();
+      break;
+    }
+    expect(read, 'a demo session with check-in open').to.match(/^- paragraph: Check-in code( [A-Z2-9]){6}$/);
+    await context.close();
+  });
+
   it('the skip link is the first thing the keyboard reaches, and focus is visible', async () => {
     const page = await ui.browser.newPage();
     await page.goto(`${ui.baseUrl}/login`);
