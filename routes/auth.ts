@@ -12,7 +12,7 @@ import {
   renderFormWithErrors,
 } from '../server/http/forms.ts';
 import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
-import { ForbiddenError, UnauthenticatedError } from '../server/errors.ts';
+import { ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import {
   SignInOutdatedError,
@@ -35,6 +35,8 @@ import { ownDetailsFields } from './account.ts';
 
 const messages = {
   badCredentials: 'The email or password is not right. Check them and try again.',
+  enterEmail: 'Enter your email address.',
+  enterPassword: 'Enter your password.',
   signedOut: 'You have signed out.',
   resetSent: 'If an account uses that address, we have sent it a link to reset the password. It works for one hour.',
   passwordSet: 'Your password is set. You are signed in.',
@@ -138,6 +140,22 @@ export function logIn(req: Request, user: Express.User): Promise<void> {
 }
 
 async function signIn(req: Request, res: Response): Promise<void> {
+  // A field left empty is named, and tied to its field, before any account is looked at (WCAG 3.3.1); a wrong pair
+  // still names neither.
+  const sent = formBody(req);
+  const typed = (field: string) => (typeof sent[field] === 'string' ? (sent[field] as string) : '');
+  const missing: FieldError[] = [
+    ...(typed('email').trim() === '' ? [{ path: 'email', message: messages.enterEmail }] : []),
+    ...(typed('password') === '' ? [{ path: 'password', message: messages.enterPassword }] : []),
+  ];
+  if (missing.length)
+    return renderFormWithErrors(
+      res,
+      'auth/login',
+      { title: 'Sign in', values: { email: typed('email').trim().slice(0, 320) } },
+      Object.fromEntries(missing.map((e) => [e.path, e.message])),
+      missing,
+    );
   const parsed = loginSchema.safeParse(req.body);
   const values = { email: parsed.success ? parsed.data.email : '' };
   const refuse = () =>

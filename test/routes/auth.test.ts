@@ -49,6 +49,23 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
       .and.to.match(/SameSite=Lax/i);
   });
 
+  it('a sign-in form sent with a field empty names that field, links to it, and keeps the address she typed', async () => {
+    const agent = supertest.agent(app);
+    const token = csrfFrom((await agent.get('/login')).text);
+    const noPassword = await agent
+      .post('/login')
+      .type('form')
+      .send({ email: ' priya@example.org ', password: '', _csrf: token })
+      .expect(422);
+    expect(noPassword.text).to.include('<a href="#field-password">');
+    expect(noPassword.text).to.include('Enter your password.');
+    expect(noPassword.text).to.match(/id="field-password"[^>]*aria-invalid="true"/);
+    expect(noPassword.text).to.include('value="priya@example.org"');
+    expect(noPassword.text).to.not.include('The email or password is not right');
+    const both = await agent.post('/login').type('form').send({ email: '', password: '', _csrf: token }).expect(422);
+    expect(both.text).to.include('<a href="#field-email">').and.to.include('<a href="#field-password">');
+  });
+
   it('when the password is wrong, it answers 401 with a message that does not say whether the account exists', async () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
