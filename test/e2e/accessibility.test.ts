@@ -421,7 +421,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
   it('at 320 CSS px no page scrolls sideways: wide tables scroll in their own box, terms and codes wrap (1.4.10)', async function () {
     this.timeout(180_000);
     // Pages that once widened the whole page: a wide table outside a scroller, a visually hidden caption escaping its
-    // scroller, a long term in a .meta list, the check-in code shown to a facilitator.
+    // scroller, a long term in a .meta list, the check-in code shown to a facilitator, the Pledge badge (320 px wide).
     const visits: { email: string; path: string[] }[] = [
       { email: 'participant@pathways.test', path: ['/certificates'] },
       { email: 'participant@pathways.test', path: ['/account/security'] },
@@ -431,6 +431,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
       { email: 'facilitator@pathways.test', path: ['/', '/sessions/:id'] },
       { email: 'admin@pathways.test', path: ['/research'] },
       { email: 'admin@pathways.test', path: ['/boards', '/boards/:id', '/rounds/:id'] },
+      { email: 'participant@pathways.test', path: ['/pledge/signatories', '/pledge/organisations/:id'] },
     ];
     const problems: string[] = [];
     for (const { email, path } of visits) {
