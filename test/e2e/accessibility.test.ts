@@ -469,6 +469,23 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('the links of the site navigation and footer are at least 24 px tall (2.5.8), wide screen and 320 px', async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    const small: string[] = [];
+    for (const width of [1280, 320]) {
+      await page.setViewportSize({ width, height: 800 });
+      await page.goto(`${ui.baseUrl}/`);
+      const sizes = await page.$$eval('.site-header nav a, .site-footer a', (links) =>
+        links.map((a) => [a.textContent!.trim(), Math.round(a.getBoundingClientRect().height)] as const),
+      );
+      for (const [text, height] of sizes) if (height < 24) small.push(`${width}px: "${text}" is ${height} px tall`);
+    }
+    expect(small).to.deep.equal([]);
+    await context.close();
+  });
+
   it('the skip link is the first thing the keyboard reaches, and focus is visible', async () => {
     const page = await ui.browser.newPage();
     await page.goto(`${ui.baseUrl}/login`);
