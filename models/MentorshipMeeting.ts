@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 
 /**
  * A meeting one member of a mentorship logged. `sharedNotes` are for both members (and admins); `privateNotes` belong
@@ -12,9 +13,21 @@ const mentorshipMeetingSchema = new Schema(
     minutes: { type: Number, required: true, min: 1, max: 600 },
     sharedNotes: { type: String, default: '' },
     privateNotes: { type: String, default: '' },
+    /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: meetings stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+mentorshipMeetingSchema.index({ submissionKey: 1 }, { unique: true });
 mentorshipMeetingSchema.index({ mentorshipId: 1, heldAt: -1 });
 mentorshipMeetingSchema.index({ authorId: 1 });
 

@@ -28,6 +28,7 @@ import {
   withdrawMentoringRequest,
 } from '../server/services/mentoring/requests.ts';
 import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
 
 /** The web pages of requests, mentorships, outcomes and the admin overview, on the same domain functions as the API. */
@@ -262,7 +263,13 @@ export function registerMentorshipPages(web: Router): void {
     const heldAt = wallClockToInstant(form.data.heldAt, String(res.locals.zone));
     if (!heldAt) return again([{ path: 'heldAt', message: 'is not a time that exists in your zone' }]);
     try {
-      await logMeeting({ actor: req.user!, mentorshipId: String(req.params.id), ...form.data, heldAt });
+      await logMeeting({
+        actor: req.user!,
+        mentorshipId: String(req.params.id),
+        ...form.data,
+        heldAt,
+        submissionKey: clientSubmissionKey(req),
+      });
     } catch (error) {
       const r = refusal(error, 'heldAt');
       return again(r.list, r.status);
@@ -292,7 +299,7 @@ export function registerMentorshipPages(web: Router): void {
     const form = parseForm(outcomeForm, body);
     if (!form.ok) return outcomesPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body });
     try {
-      await recordOutcome({ actor: req.user!, ...form.data });
+      await recordOutcome({ actor: req.user!, ...form.data, submissionKey: clientSubmissionKey(req) });
     } catch (error) {
       const r = refusal(error, 'on');
       return outcomesPage(req, res, r.status, { errors: byPath(r.list), errorList: r.list, values: body });

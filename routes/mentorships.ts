@@ -24,6 +24,7 @@ import {
   saveAgreement,
 } from '../server/services/mentoring/mentorships.ts';
 import { mentoringOverview } from '../server/services/mentoring/overview.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { registerMentorshipPages } from './mentorshipPages.ts';
 
 /**
@@ -236,9 +237,15 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The meeting', schema: meetingOut },
       errors: [409],
     },
-    async ({ user, params, body }) =>
+    async ({ user, params, body, req }) =>
       presentMeeting(
-        await logMeeting({ actor: user, mentorshipId: params.id!, ...body, heldAt: new Date(body.heldAt) }),
+        await logMeeting({
+          actor: user,
+          mentorshipId: params.id!,
+          ...body,
+          heldAt: new Date(body.heldAt),
+          submissionKey: clientSubmissionKey(req),
+        }),
         user,
       ),
   );
@@ -289,7 +296,8 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       body: outcomeSchema,
       success: { status: 201, description: 'The outcome', schema: outcomeOut },
     },
-    async ({ user, body }) => presentOutcome(await recordOutcome({ actor: user, ...body })),
+    async ({ user, body, req }) =>
+      presentOutcome(await recordOutcome({ actor: user, ...body, submissionKey: clientSubmissionKey(req) })),
   );
   apiOperation(
     api,

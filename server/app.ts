@@ -92,6 +92,8 @@ export function createApp(config: Config): express.Express {
     setPageLocals(res, 'UTC');
     res.locals.currentUser = undefined;
     res.locals.csrfToken = () => '';
+    // A create form's hidden `_submission`: a double-click posts the same key twice (server/submissions.ts).
+    res.locals.submissionKey = () => randomUUID();
     res.locals.flash = [];
     res.locals.path = req.path;
     next();

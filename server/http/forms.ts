@@ -119,8 +119,9 @@ export function renderFormWithErrors(
 
 /** The body of a web form, with checkbox groups normalised to arrays. */
 export function formBody(req: Request): Record<string, unknown> {
-  const { _csrf, ...rest } = (req.body ?? {}) as Record<string, unknown>;
+  const { _csrf, _submission, ...rest } = (req.body ?? {}) as Record<string, unknown>;
   void _csrf;
+  void _submission;
   return rest;
 }
 

@@ -8,6 +8,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 
 /**
  * A mentorship is visible to its two members and admins; to anyone else it does not exist (404). Private notes of a
@@ -165,6 +166,8 @@ export async function logMeeting(props: {
   minutes: number;
   sharedNotes?: string;
   privateNotes?: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }): Promise<MentorshipMeeting> {
   const now = props.now ?? new Date();
@@ -179,7 +182,14 @@ export async function logMeeting(props: {
     throw new ValidationError('Some details need correcting.', [
       { path: 'heldAt', message: mentorshipMessages.heldAtBeforeStart },
     ]);
-  const created = await MentorshipMeetingModel.create({
+  // A repeat (same key; without one, the same author, mentorship and time) answers with the first meeting, once
+  // that one is recorded: it may still be undone by a close, which the write below tells.
+  const key = submissionKey({
+    scope: [props.actor.id, String(m._id)],
+    clientKey: props.submissionKey,
+    content: [props.heldAt.toISOString()],
+  });
+  const inserted = await createOnce(MentorshipMeetingModel, key, {
     mentorshipId: m._id,
     authorId: oid(props.actor.id),
     heldAt: props.heldAt,
@@ -187,6 +197,11 @@ export async function logMeeting(props: {
     sharedNotes: props.sharedNotes ?? '',
     privateNotes: props.privateNotes ?? '',
   });
+  if (!inserted.created) {
+    if (!inserted.doc) throw new ConflictError(mentorshipMessages.closed);
+    return inserted.doc as MentorshipMeeting;
+  }
+  const created = inserted.doc as MentorshipMeeting;
   // `$max`: the latest meeting only ever moves forward, so two meetings logged at once leave the later one.
   const recorded = await MentorshipModel.updateOne(
     { _id: m._id, status: 'active' },
@@ -197,7 +212,7 @@ export async function logMeeting(props: {
     throw new ConflictError(mentorshipMessages.closed);
   }
   await planMentorshipReminders({ mentorshipId: String(m._id), now });
-  return created.toObject() as MentorshipMeeting;
+  return created;
 }
 
 /**
@@ -284,6 +299,8 @@ export async function recordOutcome(props: {
   /** YYYY-MM-DD. */
   on: string;
   detail?: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }): Promise<CareerOutcome & { _id: Types.ObjectId }> {
   // "Today" is hers: in Sydney it is already tomorrow in UTC for part of the day, in New York still yesterday.
@@ -292,13 +309,18 @@ export async function recordOutcome(props: {
     throw new ValidationError('Some details need correcting.', [
       { path: 'on', message: mentorshipMessages.outcomeFuture },
     ]);
-  const created = await CareerOutcomeModel.create({
-    userId: oid(props.actor.id),
-    kind: props.kind,
-    on: props.on,
-    detail: props.detail ?? '',
+  // A repeat (same key; without one, the same kind, day and detail) is the first one: counted once in every figure.
+  const fields = { userId: oid(props.actor.id), kind: props.kind, on: props.on, detail: props.detail ?? '' };
+  const key = submissionKey({
+    scope: [props.actor.id],
+    clientKey: props.submissionKey,
+    content: [fields.kind, fields.on, fields.detail],
   });
-  return created.toObject() as CareerOutcome & { _id: Types.ObjectId };
+  let inserted = await createOnce(CareerOutcomeModel, key, fields);
+  // No first one only if it was removed meanwhile (her account erased): then this one is stored after all.
+  if (!inserted.doc) inserted = await createOnce(CareerOutcomeModel, key, fields);
+  if (!inserted.doc) throw new ConflictError('That outcome changed while it was saved: send it again.');
+  return inserted.doc as CareerOutcome & { _id: Types.ObjectId };
 }
 
 export async function outcomesOf(props: { userId: string }) {

@@ -1,0 +1,83 @@
+import { createHash } from 'node:crypto';
+import { Types, type Model } from 'mongoose';
+import { isDuplicateKeyError } from './db.ts';
+
+/**
+ * Creating once however often a create is sent (a double-click, a client retrying after a lost response), with
+ * several app processes: the created document stores a `submissionKey` under a unique index, so a repeat's insert is
+ * a duplicate key and is answered with the first one's document. No read-then-write check, no in-memory set.
+ *
+ * The key is scoped to its author (and whatever else the caller names, e.g. the mentorship), so one person's key
+ * never finds another's record. It comes from the client when she sends one (a form's hidden `_submission` field,
+ * the API's `Idempotency-Key` header); without one, from the content that makes two records the same one (the
+ * caller's `content`), so an identical create repeated without a key is also kept once. The key is fixed at insert:
+ * erasing a person's text later does not recompute it, so blanked rows never collide.
+ */
+export const submissionKeyField = 'submissionKey';
+
+/** What a client may send as a key: 8–100 letters, digits, `-`, `_`, `.`, `:` (a UUID fits). */
+export const clientKeyPattern = /^[A-Za-z0-9._:-]{8,100}$/;
+
+export function submissionKey(props: { scope: string[]; clientKey?: string; content: unknown[] }): string {
+  const scope = props.scope.join(':');
+  if (props.clientKey) return `k:${scope}:${props.clientKey}`;
+  // Hashed: the key must not carry her text (erasure blanks the text, not this field).
+  const digest = createHash('sha256').update(JSON.stringify(props.content)).digest('base64url');
+  return `c:${scope}:${digest}`;
+}
+
+/** The key of a document created outside this mechanism (seed data, imports): its own, never a repeat. */
+export const newSubmissionKey = () => `auto:${String(new Types.ObjectId())}`;
+
+/**
+ * Inserts `doc` with its key; a repeat (duplicate key) returns the document the first insert stored, `created:
+ * false`. `existing` is null only when that first document was removed meanwhile (its create was undone).
+ */
+export async function createOnce<T>(
+  model: Model<T>,
+  key: string,
+  doc: Record<string, unknown>,
+): Promise<
+  { created: true; doc: T & { _id: Types.ObjectId } } | { created: false; doc: (T & { _id: Types.ObjectId }) | null }
+> {
+  try {
+    // Through the model's `create`, the one write every other insert uses (and race tests hold).
+    const created = await (model as unknown as Model<Record<string, unknown>>).create({
+      ...doc,
+      [submissionKeyField]: key,
+    });
+    return { created: true, doc: created.toObject() as T & { _id: Types.ObjectId } };
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+    const first = await model.findOne({ [submissionKeyField]: key }).lean<T & { _id: Types.ObjectId }>();
+    return { created: false, doc: first };
+  }
+}
+
+/**
+ * Gives every document written before keys existed a key of its own (`legacy:<id>`), so the unique index builds on
+ * any database (MongoDB indexes a missing field as null, and two nulls collide; FerretDB does not, but the rows are
+ * then alike everywhere). Each write is conditional on the key still missing, so several processes starting at once
+ * agree. Nothing to do once the index exists. Returns how many documents got a key.
+ */
+export async function backfillSubmissionKeys<T>(model: Model<T>): Promise<number> {
+  const indexes = await model.collection.indexes().catch((error: { code?: number }) => {
+    if (error.code === 26) return []; // NamespaceNotFound: nothing stored yet
+    throw error;
+  });
+  if (indexes.some((i) => i.key && Object.keys(i.key).join() === submissionKeyField && i.unique)) return 0;
+  const rows = await model
+    .find({ [submissionKeyField]: { $exists: false } }, { _id: 1 })
+    .lean<{ _id: Types.ObjectId }[]>();
+  if (!rows.length) return 0;
+  const result = await model.bulkWrite(
+    rows.map((r) => ({
+      updateOne: {
+        filter: { _id: r._id, [submissionKeyField]: { $exists: false } },
+        update: { $set: { [submissionKeyField]: `legacy:${String(r._id)}` } },
+      },
+    })),
+    { ordered: false },
+  );
+  return result.modifiedCount;
+}
