@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 
 export const postKinds = ['story', 'question', 'announcement'] as const;
 export type PostKind = (typeof postKinds)[number];
@@ -23,9 +24,21 @@ const postSchema = new Schema(
     hiddenBy: { type: Schema.Types.ObjectId, ref: 'User' },
     hiddenAt: { type: Date },
     erased: { type: Boolean, default: false },
+    /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: rows stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+postSchema.index({ submissionKey: 1 }, { unique: true });
 /** A network's posts, newest first (keyset pages on _id). */
 postSchema.index({ networkId: 1, _id: -1 });
 postSchema.index({ authorId: 1 });

@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 
 /** A reply to a network post. Readable by whoever may read the post; `authorId` null after an erasure. */
 const replySchema = new Schema(
@@ -9,9 +10,21 @@ const replySchema = new Schema(
     /** Markdown, sanitised on save and on render. */
     body: { type: String, required: true, maxlength: 10_000 },
     erased: { type: Boolean, default: false },
+    /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: rows stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+replySchema.index({ submissionKey: 1 }, { unique: true });
 replySchema.index({ postId: 1, _id: 1 });
 replySchema.index({ authorId: 1 });
 

@@ -10,6 +10,7 @@ import { confirmFirst, dialogText, type Confirmation } from '../server/http/conf
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import {
   approveMember,
   cohortChoices,
@@ -233,7 +234,8 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The post', schema: postOut },
       errors: [429],
     },
-    async ({ user, params, body }) => createPost({ actor: user, networkId: params.id!, ...body }),
+    async ({ user, params, body, req }) =>
+      createPost({ actor: user, networkId: params.id!, ...body, submissionKey: clientSubmissionKey(req) }),
   );
   apiOperation(
     api,
@@ -267,7 +269,8 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The reply', schema: replyOut },
       errors: [429],
     },
-    async ({ user, params, body }) => replyToPost({ actor: user, postId: params.id!, ...body }),
+    async ({ user, params, body, req }) =>
+      replyToPost({ actor: user, postId: params.id!, ...body, submissionKey: clientSubmissionKey(req) }),
   );
   apiOperation(
     api,
@@ -363,7 +366,12 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     if (!form.ok) return networkPage(req, res, 422, keptForm('post', req, form));
     let post;
     try {
-      post = await createPost({ actor: req.user!, networkId: String(req.params.id), ...form.data });
+      post = await createPost({
+        actor: req.user!,
+        networkId: String(req.params.id),
+        ...form.data,
+        submissionKey: clientSubmissionKey(req),
+      });
     } catch (error) {
       // An announcement is refused for its kind (she is not a lead); any other post for where she writes it.
       const refusal = writingRefusal(error, res, form.data.kind === 'announcement' ? 'kind' : 'body');
@@ -377,7 +385,12 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     const form = parseForm(replySchema, formBody(req));
     if (!form.ok) return postPage(req, res, 422, keptForm('reply', req, form));
     try {
-      await replyToPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+      await replyToPost({
+        actor: req.user!,
+        postId: String(req.params.id),
+        ...form.data,
+        submissionKey: clientSubmissionKey(req),
+      });
     } catch (error) {
       if (error instanceof NoLongerMemberError) return keptReplyPage(req, res, error);
       const refusal = writingRefusal(error, res, 'body');

@@ -16,6 +16,7 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
 import { planNotifications } from '../reminders/index.ts';
 import { membershipOf } from './members.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 import { findNetwork, leadIdsOf } from './networks.ts';
 
 /**
@@ -183,6 +184,8 @@ export async function createPost(props: {
   kind: PostKind;
   title: string;
   body: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<PresentedPost> {
   const network = await findNetwork(props.networkId);
   const membership = await membershipOf(network._id, props.actor.id);
@@ -190,14 +193,16 @@ export async function createPost(props: {
     throw new ForbiddenError(props.kind === 'announcement' ? messages.announcementLeads : messages.postMembersOnly);
   const body = storableBody(props.body, postTextLimits.postBody);
   await spendWritingAllowance(props.actor.id);
-  const created = await NetworkPostModel.create({
-    networkId: network._id,
-    authorId: new Types.ObjectId(props.actor.id),
-    kind: props.kind,
-    title: props.title,
-    body,
+  // A repeat (same key; without one, the same kind, title and text in this network) is the first post.
+  const fields = { networkId: network._id, authorId: new Types.ObjectId(props.actor.id), kind: props.kind, body };
+  const key = submissionKey({
+    scope: [props.actor.id, String(network._id)],
+    clientKey: props.submissionKey,
+    content: [props.kind, props.title, body],
   });
-  const post = created.toObject() as NetworkPost;
+  const inserted = await createOnce(NetworkPostModel, key, { ...fields, title: props.title });
+  if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
+  const post = inserted.doc as NetworkPost;
   return presentPost(post, new Map([[props.actor.id, props.actor.name]]), false);
 }
 
@@ -288,6 +293,8 @@ export async function replyToPost(props: {
   actor: Express.User;
   postId: string;
   body: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<PresentedReply> {
   const found = await postAndAccess(props.actor, props.postId);
   if (found && readItAsFormerMember(found))
@@ -297,16 +304,23 @@ export async function replyToPost(props: {
   if (!access.canWrite) throw new ForbiddenError(messages.postMembersOnly);
   const body = storableBody(props.body, postTextLimits.replyBody);
   await spendWritingAllowance(props.actor.id);
-  const created = await NetworkReplyModel.create({
+  // A repeat (same key; without one, the same text on this post) is the first reply, counted once.
+  const key = submissionKey({
+    scope: [props.actor.id, String(post._id)],
+    clientKey: props.submissionKey,
+    content: [body],
+  });
+  const inserted = await createOnce(NetworkReplyModel, key, {
     postId: post._id,
     networkId: post.networkId,
     authorId: new Types.ObjectId(props.actor.id),
     body,
   });
+  if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
   // A second write, not one transaction with the insert: if this process dies in between, the count is one short
   // until the `networks:recount-replies` job (replyCounts.ts) sets it from the replies.
-  await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
-  return presentReply(created.toObject() as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
+  if (inserted.created) await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
+  return presentReply(inserted.doc as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
 }
 
 /**
