@@ -25,6 +25,7 @@ import {
   searchDirectory,
 } from '../server/services/directory/profiles.ts';
 import { formatDateTime } from '../server/time.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
 
 const messages = {
@@ -245,8 +246,13 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The message', schema: messageOut },
       errors: [429],
     },
-    async ({ user, params, body }) => {
-      const m = await sendDirectoryMessage({ actor: user, toId: params.userId!, body: body.body });
+    async ({ user, params, body, req }) => {
+      const m = await sendDirectoryMessage({
+        actor: user,
+        toId: params.userId!,
+        body: body.body,
+        submissionKey: clientSubmissionKey(req),
+      });
       return { ...m, sentAt: m.sentAt.toISOString() };
     },
   );
@@ -298,8 +304,14 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
     const form = parseForm(messageSchema, formBody(req));
     if (!form.ok)
       return messagePage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
+    const submission = clientSubmissionKey(req);
     try {
-      await replyToMessage({ actor: req.user!, messageId: String(req.params.id), body: form.data.body });
+      await replyToMessage({
+        actor: req.user!,
+        messageId: String(req.params.id),
+        body: form.data.body,
+        submissionKey: submission,
+      });
     } catch (error) {
       return messagePage(req, res, 429, keptWhenLimited(error, req, res));
     }
@@ -320,8 +332,14 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
     if (!form.ok)
       return personPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
     let m;
+    const submission = clientSubmissionKey(req);
     try {
-      m = await sendDirectoryMessage({ actor: req.user!, toId: String(req.params.userId), body: form.data.body });
+      m = await sendDirectoryMessage({
+        actor: req.user!,
+        toId: String(req.params.userId),
+        body: form.data.body,
+        submissionKey: submission,
+      });
     } catch (error) {
       return personPage(req, res, 429, keptWhenLimited(error, req, res));
     }

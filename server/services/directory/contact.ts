@@ -11,6 +11,7 @@ import { spendAllowance } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 import { canContact, canSeeProfile } from './visibility.ts';
 
 /**
@@ -97,6 +98,8 @@ export async function sendDirectoryMessage(props: {
   actor: Express.User;
   toId: string;
   body: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<PresentedMessage> {
   const { actor, toId, body } = props;
   assertMayUseDirectory(actor);
@@ -116,15 +119,18 @@ export async function sendDirectoryMessage(props: {
   if (!canSeeProfile(viewing)) throw new NotFoundError();
   if (!canContact(viewing)) throw new ForbiddenError(messages.notYourself);
   await spendContactAllowance(actor.id);
-  const message = await DirectoryMessageModel.create({
+  // A repeat (same key; without one, the same text to her) is the first message: she is written to, and emailed, once.
+  const key = submissionKey({ scope: [actor.id, toId], clientKey: props.submissionKey, content: [body] });
+  const inserted = await createOnce(DirectoryMessageModel, key, {
     fromId: actor.id,
     toId,
     body,
     fromName: actor.name,
     toName: recipient.name,
   });
-  await planMessageEmail(message._id, recipient._id, actor.name);
-  return present(message.toObject() as MessageRow);
+  if (!inserted.doc) throw new NotFoundError();
+  if (inserted.created) await planMessageEmail(inserted.doc._id, recipient._id, actor.name);
+  return present(inserted.doc as MessageRow);
 }
 
 /** A message she sent or received (404 for anyone else). */
@@ -140,12 +146,20 @@ export async function replyToMessage(props: {
   actor: Express.User;
   messageId: string;
   body: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<PresentedMessage> {
   const original = await messageFor({ actor: props.actor, messageId: props.messageId });
   if (original.toId !== props.actor.id) throw new ForbiddenError(messages.notYours);
   if (await isBlockedBetween(original.fromId, original.toId)) throw new ForbiddenError(messages.notVisible);
   await spendContactAllowance(props.actor.id);
-  const reply = await DirectoryMessageModel.create({
+  // A repeat (same key; without one, the same text in answer to this message) is the first reply, emailed once.
+  const key = submissionKey({
+    scope: [props.actor.id, original.id],
+    clientKey: props.submissionKey,
+    content: [props.body],
+  });
+  const inserted = await createOnce(DirectoryMessageModel, key, {
     fromId: props.actor.id,
     toId: original.fromId,
     inReplyTo: original.id,
@@ -153,8 +167,9 @@ export async function replyToMessage(props: {
     fromName: props.actor.name,
     toName: original.fromName,
   });
-  await planMessageEmail(reply._id, reply.toId, props.actor.name);
-  return present(reply.toObject() as MessageRow);
+  if (!inserted.doc) throw new NotFoundError();
+  if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name);
+  return present(inserted.doc as MessageRow);
 }
 
 /** The recipient reports a message to admins (audited); it stays readable to both. */
