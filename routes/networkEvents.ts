@@ -17,6 +17,7 @@ import {
   type PresentedEvent,
 } from '../server/services/networks/events.ts';
 import { isLead } from '../server/services/networks/membership.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { formatDateTime, readWallClock } from '../server/time.ts';
 
 const messages = {
@@ -119,8 +120,15 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       body: eventSchema,
       success: { status: 201, description: 'The event', schema: eventOut },
     },
-    async ({ user, params, body }) =>
-      serialise(await createNetworkEvent({ actor: user, networkId: params.id!, event: body })),
+    async ({ user, params, body, req }) =>
+      serialise(
+        await createNetworkEvent({
+          actor: user,
+          networkId: params.id!,
+          event: body,
+          submissionKey: clientSubmissionKey(req),
+        }),
+      ),
   );
   apiOperation(
     api,
@@ -163,7 +171,12 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
     if (!form.ok)
       return eventsPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
     try {
-      const event = await createNetworkEvent({ actor: req.user!, networkId: String(req.params.id), event: form.data });
+      const event = await createNetworkEvent({
+        actor: req.user!,
+        networkId: String(req.params.id),
+        event: form.data,
+        submissionKey: clientSubmissionKey(req),
+      });
       flash(req, 'success', messages.created(event.title));
       res.redirect(303, `/events/${event.id}`);
     } catch (error) {

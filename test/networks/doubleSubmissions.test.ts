@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
-import { signIn, testApp } from '../support/app.ts';
-import { csrfFrom } from '../support/app.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
@@ -84,5 +84,52 @@ describe('networks: a repeated post or reply (double-click, retry) is stored onc
       .send({ ...reply, _csrf: csrfFrom(again), _submission: submissionOf(again) })
       .expect(303);
     expect(await NetworkReplyModel.countDocuments({ postId })).to.equal(2);
+  });
+
+  it('a lead’s event created twice at once is one event (API 201 twice, form 303 twice); another key is a second', async () => {
+    const lead = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { leads: [lead] });
+    const auth = `Bearer ${await tokenFor(lead)}`;
+    const event = {
+      title: 'Evening clinic',
+      startsAt: '2027-03-10T18:00:00.000Z',
+      durationMinutes: 60,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/clinic',
+    };
+    const create = () =>
+      supertest(app).post(`/api/v1/networks/${network.id}/events`).set('Authorization', auth).send(event);
+    const [a, b] = await Promise.all([create(), create()]);
+    expect([a!.status, b!.status]).to.deep.equal([201, 201]);
+    expect(a!.body).to.deep.equal(b!.body);
+    expect(await NetworkEventModel.countDocuments({ networkId: network.id })).to.equal(1);
+
+    const agent = await signIn(app, lead.email, testPassword);
+    const page = (await agent.get(`/networks/${network.id}/events`).expect(200)).text;
+    const form = {
+      _csrf: csrfFrom(page),
+      _submission: submissionOf(page),
+      title: 'Interview practice',
+      startsAtLocal: '2027-04-01T17:00',
+      durationMinutes: '45',
+      mode: 'in-person',
+      location: 'Hillside School, room 4',
+    };
+    const posted = await Promise.all(
+      [1, 2].map(() => agent.post(`/networks/${network.id}/events`).type('form').send(form)),
+    );
+    expect(
+      posted.map((p) => p.status),
+      posted[0]!.text.slice(0, 300),
+    ).to.deep.equal([303, 303]);
+    expect(posted[0]!.headers.location).to.equal(posted[1]!.headers.location);
+    expect(await NetworkEventModel.countDocuments({ networkId: network.id })).to.equal(2);
+    const again = (await agent.get(`/networks/${network.id}/events`).expect(200)).text;
+    await agent
+      .post(`/networks/${network.id}/events`)
+      .type('form')
+      .send({ ...form, _csrf: csrfFrom(again), _submission: submissionOf(again) })
+      .expect(303);
+    expect(await NetworkEventModel.countDocuments({ networkId: network.id })).to.equal(3);
   });
 });

@@ -9,6 +9,7 @@ import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
 import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
 
 /**
@@ -121,6 +122,8 @@ export async function createNetworkEvent(props: {
   actor: Express.User;
   networkId: string;
   event: EventInput;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }): Promise<PresentedEvent> {
   const { actor, networkId, event } = props;
@@ -132,7 +135,13 @@ export async function createNetworkEvent(props: {
   if (event.mode === 'online' && !event.joinUrl) errors.push({ path: 'joinUrl', message: messages.needsJoinUrl });
   if (event.mode === 'in-person' && !event.location) errors.push({ path: 'location', message: messages.needsLocation });
   if (errors.length) throw new ValidationError('Some details need correcting.', errors);
-  const created = await NetworkEventModel.create({
+  // A repeat (same key; without one, the same title at the same time in this network) is the first event.
+  const key = submissionKey({
+    scope: [actor.id, networkId],
+    clientKey: props.submissionKey,
+    content: [event.title, event.startsAt.toISOString()],
+  });
+  const inserted = await createOnce(NetworkEventModel, key, {
     networkId,
     title: event.title,
     startsAt: event.startsAt,
@@ -142,7 +151,8 @@ export async function createNetworkEvent(props: {
     location: event.mode === 'in-person' ? event.location : null,
     createdBy: actor.id,
   });
-  return (await presentEvents([created.toObject() as NetworkEvent], actor.id))[0]!;
+  if (!inserted.doc) throw new NotFoundError();
+  return (await presentEvents([inserted.doc as NetworkEvent], actor.id))[0]!;
 }
 
 async function loadEvent(eventId: string): Promise<NetworkEvent> {
