@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 
 /** A short, dated progress report by an organisation on one of its commitments, shown on its public page. */
 const pledgeProgressUpdateSchema = new Schema(
@@ -7,9 +8,21 @@ const pledgeProgressUpdateSchema = new Schema(
     optionId: { type: Schema.Types.ObjectId, ref: 'PledgeCommitmentOption', required: true },
     body: { type: String, required: true, trim: true },
     postedAt: { type: Date, required: true },
+    /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: updates stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+pledgeProgressUpdateSchema.index({ submissionKey: 1 }, { unique: true });
 pledgeProgressUpdateSchema.index({ signatureId: 1, postedAt: -1 });
 pledgeProgressUpdateSchema.index({ optionId: 1 });
 

@@ -18,6 +18,7 @@ import { connectionOf } from '../server/http/rateLimits.ts';
 import { emailAddress, paging, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import * as pledge from '../server/services/pledge/index.ts';
 
 const messages = {
@@ -315,6 +316,7 @@ async function postUpdate(req: Request) {
     actor: actorOf(req),
     signatureId: String(req.params.id),
     ...form.data,
+    submissionKey: clientSubmissionKey(req),
     now: new Date(),
   });
 }

@@ -8,6 +8,7 @@ import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts'
 import { isObjectId } from '../../ids.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 import { listChanged } from './listCache.ts';
 
 const messages = {
@@ -114,19 +115,29 @@ export async function postProgressUpdate(props: {
   signatureId: string;
   optionId: string;
   body: string;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
   now: Date;
 }) {
   const signature = await loadSignature(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
   if (!signature.commitments.some((c) => String(c.optionId) === props.optionId))
     throw new ValidationError('Choose one of your commitments.', [{ path: 'optionId', message: messages.notChosen }]);
-  const update = await PledgeProgressUpdateModel.create({
+  // A repeat (same key; without one, the same text on the same commitment) is the first update, shown once.
+  const body = props.body.trim();
+  const key = submissionKey({
+    scope: [String(signature._id), props.optionId],
+    clientKey: props.submissionKey,
+    content: [body],
+  });
+  const inserted = await createOnce(PledgeProgressUpdateModel, key, {
     signatureId: signature._id,
     optionId: props.optionId,
-    body: props.body.trim(),
+    body,
     postedAt: props.now,
   });
-  return { id: String(update._id), postedAt: update.postedAt };
+  if (!inserted.doc) throw new NotFoundError();
+  return { id: String(inserted.doc._id), postedAt: inserted.doc.postedAt };
 }
 
 /** An individual changes whether her name is shown (no new confirmation needed: she proved the email). */
