@@ -18,11 +18,32 @@ export const submissionKeyField = 'submissionKey';
 /** What a client may send as a key: 8–100 letters, digits, `-`, `_`, `.`, `:` (a UUID fits). */
 export const clientKeyPattern = /^[A-Za-z0-9._:-]{8,100}$/;
 
-export function submissionKey(props: { scope: string[]; clientKey?: string; content: unknown[] }): string {
+/**
+ * Without a client key, free text (a post, a reply, a message) is the same submission only when it is sent again
+ * within this many minutes: a double-click or a retry comes within seconds, while "Thanks!" said again next week is
+ * a new reply. The window is a fixed block of the clock, so a repeat that straddles its edge is stored twice (at most
+ * once in 600 for a repeat a second later); a client that sends a key never meets that edge.
+ */
+export const textRepeatWindowMinutes = 10;
+
+export function submissionKey(props: {
+  scope: string[];
+  clientKey?: string;
+  content: unknown[];
+  /** Free text: a repeat without a key counts only within textRepeatWindowMinutes (a fact, such as an outcome's
+   * kind and day or a meeting's time, is the same one whenever it is sent again). */
+  text?: boolean;
+  now?: Date;
+}): string {
   const scope = props.scope.join(':');
   if (props.clientKey) return `k:${scope}:${props.clientKey}`;
+  const window = props.text
+    ? [Math.floor((props.now ?? new Date()).getTime() / (textRepeatWindowMinutes * 60_000))]
+    : [];
   // Hashed: the key must not carry her text (erasure blanks the text, not this field).
-  const digest = createHash('sha256').update(JSON.stringify(props.content)).digest('base64url');
+  const digest = createHash('sha256')
+    .update(JSON.stringify([...props.content, ...window]))
+    .digest('base64url');
   return `c:${scope}:${digest}`;
 }
 

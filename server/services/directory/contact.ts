@@ -120,7 +120,7 @@ export async function sendDirectoryMessage(props: {
   if (!canContact(viewing)) throw new ForbiddenError(messages.notYourself);
   await spendContactAllowance(actor.id);
   // A repeat (same key; without one, the same text to her) is the first message: she is written to, and emailed, once.
-  const key = submissionKey({ scope: [actor.id, toId], clientKey: props.submissionKey, content: [body] });
+  const key = submissionKey({ scope: [actor.id, toId], clientKey: props.submissionKey, content: [body], text: true });
   const inserted = await createOnce(DirectoryMessageModel, key, {
     fromId: actor.id,
     toId,
@@ -158,6 +158,7 @@ export async function replyToMessage(props: {
     scope: [props.actor.id, original.id],
     clientKey: props.submissionKey,
     content: [props.body],
+    text: true,
   });
   const inserted = await createOnce(DirectoryMessageModel, key, {
     fromId: props.actor.id,

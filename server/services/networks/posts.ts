@@ -199,6 +199,7 @@ export async function createPost(props: {
     scope: [props.actor.id, String(network._id)],
     clientKey: props.submissionKey,
     content: [props.kind, props.title, body],
+    text: true,
   });
   const inserted = await createOnce(NetworkPostModel, key, { ...fields, title: props.title });
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
@@ -309,6 +310,7 @@ export async function replyToPost(props: {
     scope: [props.actor.id, String(post._id)],
     clientKey: props.submissionKey,
     content: [body],
+    text: true,
   });
   const inserted = await createOnce(NetworkReplyModel, key, {
     postId: post._id,

@@ -129,6 +129,7 @@ export async function postProgressUpdate(props: {
     scope: [String(signature._id), props.optionId],
     clientKey: props.submissionKey,
     content: [body],
+    text: true,
   });
   const inserted = await createOnce(PledgeProgressUpdateModel, key, {
     signatureId: signature._id,
