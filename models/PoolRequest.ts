@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 import { topics } from '../server/vocabulary.ts';
 import { poolModes, poolOffers } from './PoolProfile.ts';
 
@@ -29,9 +30,21 @@ const poolRequestSchema = new Schema(
     acceptedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     closedReason: { type: String },
     decidedAt: { type: Date },
+    /** Unique: the public form sent twice (a double-click, a retry) stores one request (server/submissions.ts). */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: requests stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+poolRequestSchema.index({ submissionKey: 1 }, { unique: true });
 poolRequestSchema.index({ confirmTokenHash: 1 }, { unique: true });
 poolRequestSchema.index({ status: 1, createdAt: -1 });
 

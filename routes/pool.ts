@@ -7,7 +7,8 @@ import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { errorsOfListFields, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formBody, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -210,7 +211,8 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       },
       errors: [429],
     },
-    async ({ body, req }) => pool.submitPoolRequest({ input: body, connection: connectionOf(req) }),
+    async ({ body, req }) =>
+      pool.submitPoolRequest({ input: body, connection: connectionOf(req), submissionKey: clientSubmissionKey(req) }),
   );
   apiOperation(
     api,
@@ -314,14 +316,17 @@ export function registerPoolRoutes(web: Router, api: Router): void {
     // Bots fill every field: a filled honeypot gets the same answer as everyone, and nothing is stored or sent.
     if (typeof req.body?.website === 'string' && req.body.website.trim() !== '')
       return res.redirect(303, '/pool/request/thanks');
-    const { website, _csrf, ...fields } = (req.body ?? {}) as Record<string, unknown>;
+    const { website, ...fields } = formBody(req);
     void website;
-    void _csrf;
     const form = parseForm(requestSchema, emptyToUndefined(fields));
     if (!form.ok)
       return renderRequestForm(res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });
     try {
-      await pool.submitPoolRequest({ input: form.data, connection: connectionOf(req) });
+      await pool.submitPoolRequest({
+        input: form.data,
+        connection: connectionOf(req),
+        submissionKey: clientSubmissionKey(req),
+      });
     } catch (error) {
       // Too many requests from her connection: the form again, with what she typed and when to try again (429).
       const { status, errors, list } = formRefusalFrom(error, res, '(body)');

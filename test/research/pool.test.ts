@@ -407,13 +407,45 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await PoolRequestModel.countDocuments()).to.equal(0);
   });
 
+  it('a request sent twice (a double-click on the form, an API retry) is stored once and emailed once; a new key is a new request', async () => {
+    const sent = await Promise.all([
+      supertest(app).post('/api/v1/pool/requests').set('X-Forwarded-For', '203.0.113.71').send(request),
+      supertest(app).post('/api/v1/pool/requests').set('X-Forwarded-For', '203.0.113.71').send(request),
+    ]);
+    expect(sent.map((r) => r.status)).to.deep.equal([202, 202]);
+    expect(await PoolRequestModel.countDocuments({ contactEmail: request.contactEmail })).to.equal(1);
+    const agent = supertest.agent(app);
+    const page = await agent.get('/pool/request').expect(200);
+    const fields = {
+      ...request,
+      organisation: 'Double Click Academy',
+      _csrf: csrfFrom(page.text),
+      _submission: /name="_submission" value="([^"]+)"/.exec(page.text)![1]!,
+    };
+    const clicks = await Promise.all([1, 2].map(() => agent.post('/pool/request').type('form').send(fields)));
+    expect(clicks.map((r) => r.status)).to.deep.equal([303, 303]);
+    expect(await PoolRequestModel.countDocuments({ organisation: 'Double Click Academy' })).to.equal(1);
+    await supertest(app)
+      .post('/api/v1/pool/requests')
+      .set('X-Forwarded-For', '203.0.113.72')
+      .set('Idempotency-Key', 'second-request-01')
+      .send(request)
+      .expect(202);
+    expect(await PoolRequestModel.countDocuments({ contactEmail: request.contactEmail })).to.equal(3);
+    expect(sink.received.filter((e) => /Confirm your request/.test(e.subject))).to.have.length(3);
+  });
+
   it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After; typing errors do not count', async () => {
     for (let i = 0; i < 3; i++)
       await supertest(app)
         .post('/api/v1/pool/requests')
         .send({ ...request, contactEmail: 'nope' })
         .expect(422);
-    for (let i = 0; i < 5; i++) await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
+    for (let i = 0; i < 5; i++)
+      await supertest(app)
+        .post('/api/v1/pool/requests')
+        .send({ ...request, organisation: `Academy ${i}` })
+        .expect(202);
     const limited = await supertest(app).post('/api/v1/pool/requests').send(request).expect(429);
     expect(limited.headers['retry-after']).to.match(/^\d+$/);
     expect(limited.headers['content-type']).to.match(/^application\/problem\+json/);

@@ -5,6 +5,7 @@ import { PoolRequestModel, type PoolRequest, type poolRequestStatuses } from '..
 import { UserModel } from '../../../models/User.ts';
 import { distinctChoices } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { createOnce, submissionKey } from '../../submissions.ts';
 import { renderEmail } from '../../emails.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
@@ -195,6 +196,8 @@ export async function submitPoolRequest(props: {
   input: PoolRequestInput;
   /** The connection she asks from (its address): the key of requestLimit. */
   connection: string;
+  /** The form's `_submission` or the API's `Idempotency-Key` (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }) {
   const now = props.now ?? new Date();
@@ -208,12 +211,22 @@ export async function submitPoolRequest(props: {
     refusal: messages.tooManyRequests,
   });
   const secret = newSecret();
-  await PoolRequestModel.create({
+  // Sent twice (a double-click, a retry; without a key, the same request from the same address within minutes): one
+  // request and one email. The repeat's answer is the same, "check your email".
+  const key = submissionKey({
+    scope: ['pool-request', props.input.contactEmail.toLowerCase()],
+    clientKey: props.submissionKey,
+    content: [props.input],
+    text: true,
+    now,
+  });
+  const inserted = await createOnce(PoolRequestModel, key, {
     ...props.input,
     status: 'unconfirmed',
     confirmTokenHash: hashSecret(secret),
     confirmExpiresAt: new Date(now.getTime() + confirmLinkMs),
   });
+  if (!inserted.created) return { status: 'pending' as const };
   await mail(props.input.contactEmail, 'pool-confirm', 'Confirm your request to the Pathways pool', {
     name: props.input.contactName,
     link: absoluteUrl(`/pool/requests/confirm/${secret}`),
