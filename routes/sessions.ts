@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { attendanceStatuses, type AttendanceStatus } from '../models/AttendanceRecord.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { DomainError, ValidationError } from '../server/errors.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -304,8 +305,15 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       body: sessionSchema,
       success: { status: 201, description: 'The session', schema: sessionView },
     },
-    async ({ user, params, body }) =>
-      presentSession(await scheduleSession({ actor: user, cohortId: params.id!, input: body })),
+    async ({ user, params, body, req }) =>
+      presentSession(
+        await scheduleSession({
+          actor: user,
+          cohortId: params.id!,
+          input: body,
+          submissionKey: clientSubmissionKey(req),
+        }),
+      ),
   );
   apiOperation(
     api,
@@ -429,7 +437,12 @@ export function registerSessionRoutes(web: Router, api: Router): void {
         status: 422,
       });
     try {
-      const session = await scheduleSession({ actor: req.user!, cohortId, input: form.data });
+      const session = await scheduleSession({
+        actor: req.user!,
+        cohortId,
+        input: form.data,
+        submissionKey: clientSubmissionKey(req),
+      });
       flash(req, 'success', messages.scheduled);
       res.redirect(303, `/sessions/${String(session._id)}`);
     } catch (error) {

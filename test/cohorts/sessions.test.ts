@@ -69,6 +69,38 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .and.to.include("cohort's time zone (Europe/London)");
   });
 
+  it('scheduling sent twice (a double-click on the form, an API retry with its Idempotency-Key) makes one session, announced once; without a key, two alike are two', async () => {
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = await agent.get(`/cohorts/${cohortId}/sessions/new`).expect(200);
+    const fields = {
+      _csrf: csrfFrom(page.text),
+      _submission: /name="_submission" value="([^"]+)"/.exec(page.text)![1]!,
+      title: 'Double click workshop',
+      startsAt: '2027-05-04T10:00',
+      durationMinutes: '60',
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/double',
+    };
+    const clicks = await Promise.all(
+      [1, 2].map(() => agent.post(`/cohorts/${cohortId}/sessions`).type('form').send(fields)),
+    );
+    expect(clicks.map((c) => c.status)).to.deep.equal([303, 303]);
+    expect(clicks[0]!.headers.location).to.equal(clicks[1]!.headers.location);
+    const stored = await CohortSessionModel.find({ cohortId, title: 'Double click workshop' }).lean();
+    expect(stored).to.have.length(1);
+    expect(
+      events.filter((e) => e.name === 'session.scheduled' && e.sessionId === String(stored[0]!._id)),
+    ).to.have.length(1);
+
+    const retry = () =>
+      schedule({ title: 'Retried workshop', startsAt: '2027-05-05T10:00' }).set('Idempotency-Key', 'retry-key-0001');
+    const [first, second] = await Promise.all([retry(), retry()]);
+    expect([first.status, second.status]).to.deep.equal([201, 201]);
+    expect(second.body.id).to.equal(first.body.id);
+    await schedule({ title: 'Retried workshop', startsAt: '2027-05-05T10:00' }).expect(201);
+    expect(await CohortSessionModel.countDocuments({ cohortId, title: 'Retried workshop' })).to.equal(2);
+  });
+
   it('a session running across the night the clocks go forward lasts its real length, shown in both zones', async () => {
     // London, 28 March 2027: 01:00 GMT becomes 02:00 BST. 00:30 GMT + 120 minutes ends at 03:30 BST.
     const res = await schedule({ startsAt: '2027-03-28T00:30', durationMinutes: 120 }).expect(201);

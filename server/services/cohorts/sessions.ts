@@ -6,6 +6,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
@@ -124,18 +125,31 @@ export function presentSession(s: CohortSession) {
  * Schedules a session (those who run the cohort: 404 to someone who cannot see it, 403 to someone who sees it). It
  * may lie in the past, to record a register afterwards.
  */
-export async function scheduleSession(props: { actor: Express.User; cohortId: string; input: SessionInput }) {
+export async function scheduleSession(props: {
+  actor: Express.User;
+  cohortId: string;
+  input: SessionInput;
+  /** The form's `_submission` or the API's `Idempotency-Key`: the same key schedules one session (server/submissions.ts). */
+  submissionKey?: string;
+}) {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const { set } = checkSessionInput(props.input, cohort);
-  const session = await CohortSessionModel.create({
+  // Only a key the client sent makes a repeat: two sessions alike in title and time may both be meant (one cancelled
+  // by mistake and scheduled again), so there is no fallback on the content. Scoped to the cohort, not the author.
+  const key = props.submissionKey
+    ? submissionKey({ scope: ['session', String(cohort._id)], clientKey: props.submissionKey, content: [] })
+    : newSubmissionKey();
+  const inserted = await createOnce(CohortSessionModel, key, {
     ...set,
     cohortId: cohort._id,
     status: 'scheduled',
     sequence: 0,
     history: [{ at: new Date(), byUserId: props.actor.id, change: 'scheduled' }],
   });
-  await emitDomainEvent('session.scheduled', { sessionId: session._id });
-  return session.toObject() as CohortSession;
+  if (!inserted.doc) throw new NotFoundError(messages.notFound);
+  // Participants hear of it once: a repeat answers with the session the first one scheduled.
+  if (inserted.created) await emitDomainEvent('session.scheduled', { sessionId: inserted.doc._id });
+  return inserted.doc as CohortSession;
 }
 
 export async function loadSession(sessionId: string): Promise<{ session: CohortSession; cohort: Cohort }> {
