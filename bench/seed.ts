@@ -13,6 +13,7 @@ import { UserModel } from '../models/User.ts';
 import { connectDatabase } from '../server/db.ts';
 import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
+import { newSubmissionKey, submissionKeyField } from '../server/submissions.ts';
 import { seedAreas } from './seedAreas.ts';
 
 /**
@@ -146,7 +147,12 @@ export async function insertAll(model: AnyModel, docs: object[], batchSize = 2_0
   // Written last first: the bench's own people, cohort and session come first in every list here and so end up last
   // on disk, where a filter FerretDB cannot answer from an index (it scans in insertion order and a findOne stops at
   // the first match) costs the most. The bench measures the worst case, not the luckiest.
-  const ordered = [...docs].reverse();
+  // Lean inserts skip schema defaults: a model with a unique submission key (server/submissions.ts) gets each row its
+  // own, as the app's inserts do (on MongoDB, rows without one would all index as null and collide).
+  const keyed = model.schema.path(submissionKeyField)
+    ? docs.map((d) => (submissionKeyField in d ? d : { ...d, [submissionKeyField]: newSubmissionKey() }))
+    : docs;
+  const ordered = [...keyed].reverse();
   for (let i = 0; i < ordered.length; i += batchSize) {
     await model.insertMany(ordered.slice(i, i + batchSize), { ordered: false, lean: true });
   }
