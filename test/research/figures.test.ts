@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { newSubmissionKey } from '../../server/submissions.ts';
 import { Types } from 'mongoose';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
@@ -169,6 +170,7 @@ describe('research: the per-cohort records behind the impact dashboard', () => {
       }
       const outcome = (kind: string, on: Date, createdAt: Date) =>
         CareerOutcomeModel.collection.insertOne({
+          submissionKey: newSubmissionKey(),
           userId: new Types.ObjectId(user.id),
           kind,
           on: on.toISOString().slice(0, 10),

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { expect } from 'chai';
+import { newSubmissionKey } from '../../server/submissions.ts';
 import { parse } from 'csv-parse/sync';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
@@ -114,6 +115,7 @@ describe('research: impact figures and the anonymised export', () => {
     // An outcome recorded before she consented does not count, nor one more than 12 months after enrolment.
     const early = people[0]!;
     await CareerOutcomeModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
       userId: CareerOutcomeModel.castObject({ userId: early.id }).userId,
       kind: 'appointed',
       on: '2026-01-16',

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { newSubmissionKey } from '../../server/submissions.ts';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { PoolOfferModel } from '../../models/PoolOffer.ts';
@@ -212,6 +213,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
       const member = await buildUser();
       await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(member.id), ...profile });
       const { insertedId } = await PoolRequestModel.collection.insertOne({
+        submissionKey: newSubmissionKey(),
         ...request,
         status: 'open',
         confirmTokenHash: `hash-${round}-${member.id}`,
@@ -236,6 +238,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
     for (const m of members)
       await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(m.id), ...profile });
     const { insertedId } = await PoolRequestModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
       ...request,
       status: 'open',
       confirmTokenHash: `hash-declined-${members[0]!.id}`,
@@ -260,6 +263,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
     const member = await buildUser();
     await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(member.id), ...profile });
     const { insertedId } = await PoolRequestModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
       ...request,
       status: 'open',
       confirmTokenHash: `hash-tabs-${member.id}`,
@@ -302,6 +306,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
     const open = async (hash: string) =>
       (
         await PoolRequestModel.collection.insertOne({
+          submissionKey: newSubmissionKey(),
           ...request,
           status: 'open',
           confirmTokenHash: `${hash}-${member.id}`,
@@ -469,6 +474,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
   it('when an admin closes a request, a post without confirming asks first (the organisation is emailed) and sends nothing; saying yes closes it with her reason; a page left open is told it is closed', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const { insertedId } = await PoolRequestModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
       ...request,
       status: 'open',
       confirmTokenHash: `hash-close-${admin.id}`,
