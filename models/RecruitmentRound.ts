@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
 
 export const genderCategories = ['women', 'men', 'other', 'preferNotToSay'] as const;
 export type GenderCategory = (typeof genderCategories)[number];
@@ -63,9 +64,21 @@ const recruitmentRoundSchema = new Schema(
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
     /** Bumped by every change of details or panel: a change computed from a read is written only at that version. */
     version: { type: Number, default: 0 },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) starts one round (server/submissions.ts). */
+    submissionKey: { type: String, default: newSubmissionKey },
   },
-  { timestamps: true },
+  {
+    timestamps: true,
+    // Built by connectDatabase after repairBeforeIndexes: rounds stored before keys existed get one first.
+    autoIndex: false,
+    statics: {
+      async repairBeforeIndexes(): Promise<number> {
+        return backfillSubmissionKeys(this);
+      },
+    },
+  },
 );
+recruitmentRoundSchema.index({ submissionKey: 1 }, { unique: true });
 recruitmentRoundSchema.index({ boardId: 1, createdAt: -1 });
 recruitmentRoundSchema.index({ panel: 1, status: 1 });
 // Open rounds by status (reminders, boards); closed ones by date for the impact dashboard's range.

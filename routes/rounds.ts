@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { genderCategories, recruitmentStages } from '../models/RecruitmentRound.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../server/errors.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -296,7 +297,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       body: createRoundSchema,
       success: { status: 201, description: 'The round', schema: roundOut },
     },
-    async ({ user, params, body }) => {
+    async ({ user, params, body, req }) => {
       const { panel, interviewDate, interviewDates, ...rest } = body;
       return presentRound(
         await createRound({
@@ -304,6 +305,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
           boardId: params.id!,
           input: { ...rest, interviewDates: mergeInterviewDates({ interviewDate, interviewDates })! },
           panel,
+          submissionKey: clientSubmissionKey(req),
         }),
       );
     },
@@ -435,7 +437,13 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     if (!form.ok) return rerender(form.list);
     try {
       const { panel, ...input } = form.data;
-      const round = await createRound({ actor: req.user!, boardId: String(req.params.id), input, panel });
+      const round = await createRound({
+        actor: req.user!,
+        boardId: String(req.params.id),
+        input,
+        panel,
+        submissionKey: clientSubmissionKey(req),
+      });
       flash(req, 'success', messages.created);
       res.redirect(303, `/rounds/${String(round._id)}`);
     } catch (error) {

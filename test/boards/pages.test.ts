@@ -141,6 +141,38 @@ describe('boards: web pages and forms', () => {
     expect(saved.members.map((m) => String(m.userId))).to.not.include(outsider.id);
   });
 
+  it('starting a round sent twice (a double-click on the board page, an API retry with its Idempotency-Key) starts one round; without a key, two alike are two', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = await agent.get(`/boards/${board.id}`).expect(200);
+    const fields = {
+      _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!,
+      _submission: /name="_submission" value="([^"]+)"/.exec(page.text)![1]!,
+      title: 'Double click round',
+      interviewDate: inDays(30),
+      panel: [chair.id, governor.id],
+    };
+    const clicks = await Promise.all(
+      [1, 2].map(() => agent.post(`/boards/${board.id}/rounds`).type('form').send(fields)),
+    );
+    expect(clicks.map((c) => c.status)).to.deep.equal([303, 303]);
+    expect(clicks[0]!.headers.location).to.equal(clicks[1]!.headers.location);
+    expect(await RecruitmentRoundModel.countDocuments({ title: 'Double click round' })).to.equal(1);
+
+    const auth = `Bearer ${await tokenFor(chair)}`;
+    const body = { title: 'Retried round', interviewDate: inDays(31), panel: [chair.id] };
+    const retry = () =>
+      supertest(app)
+        .post(`/api/v1/boards/${board.id}/rounds`)
+        .set('Authorization', auth)
+        .set('Idempotency-Key', 'round-retry-0001')
+        .send(body);
+    const [first, second] = await Promise.all([retry(), retry()]);
+    expect([first.status, second.status]).to.deep.equal([201, 201]);
+    expect(second.body.id).to.equal(first.body.id);
+    await supertest(app).post(`/api/v1/boards/${board.id}/rounds`).set('Authorization', auth).send(body).expect(201);
+    expect(await RecruitmentRoundModel.countDocuments({ title: 'Retried round' })).to.equal(2);
+  });
+
   it('creates a round from the board page, re-rendering with errors when the interview date is missing', async () => {
     const agent = await signIn(app, chair.email, testPassword);
     const bad = await agent

@@ -14,6 +14,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
 import {
@@ -120,12 +121,18 @@ export async function createRound(props: {
   boardId: string;
   input: RoundInput;
   panel: string[];
+  /** The form's `_submission` or the API's `Idempotency-Key`: the same key starts one round (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }): Promise<RecruitmentRound> {
   const board = await findManagedBoard({ actor: props.actor, boardId: props.boardId });
   checkDates(props.input);
   const panel = await checkPanel(board, props.panel);
-  const round = await RecruitmentRoundModel.create({
+  // Only a key the client sent makes a repeat (a board may well run two rounds alike in title and dates).
+  const key = props.submissionKey
+    ? submissionKey({ scope: ['round', String(board._id)], clientKey: props.submissionKey, content: [] })
+    : newSubmissionKey();
+  const inserted = await createOnce(RecruitmentRoundModel, key, {
     boardId: board._id,
     ...props.input,
     interviewDates: [...new Set(props.input.interviewDates)].sort(),
@@ -133,8 +140,10 @@ export async function createRound(props: {
     status: 'open',
     createdBy: props.actor.id,
   });
-  await planRoundReminders({ roundId: String(round._id), now: props.now });
-  return round.toObject() as RecruitmentRound;
+  if (!inserted.doc) throw new NotFoundError(messages.notFound);
+  // Its panel is reminded once: a repeat answers with the round the first one started.
+  if (inserted.created) await planRoundReminders({ roundId: String(inserted.doc._id), now: props.now });
+  return inserted.doc as RecruitmentRound;
 }
 
 /** A round and its board, when she may see the round (else 404). */
