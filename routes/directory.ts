@@ -240,6 +240,7 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/directory/:userId/messages',
       tag: 'directory',
+      idempotent: true,
       summary: 'Write to someone you can see in the directory; emailed by Pathways, no address shared (5 an hour)',
       access: [],
       body: messageSchema,

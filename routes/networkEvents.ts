@@ -115,6 +115,7 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/networks/:id/events',
       tag: 'networks',
+      idempotent: true,
       summary: 'Create a network event (leads, admins); joinUrl for online, location in person',
       access: [],
       body: eventSchema,

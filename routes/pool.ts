@@ -201,6 +201,7 @@ export function registerPoolRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/pool/requests',
       tag: 'pool',
+      idempotent: true,
       summary: 'Ask the pool for someone (public; confirmed by an emailed link)',
       access: 'public',
       body: requestSchema,

@@ -292,6 +292,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/boards/:id/rounds',
       tag: 'boards',
+      idempotent: true,
       summary: 'Create a recruitment round (chair, clerk, admin)',
       access: [],
       body: createRoundSchema,

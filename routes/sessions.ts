@@ -300,6 +300,7 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/cohorts/:id/sessions',
       tag: 'sessions',
+      idempotent: true,
       summary: "Schedule a session (startsAt: wall-clock in the cohort's zone, or an instant with an offset)",
       access: ['facilitator'],
       body: sessionSchema,

@@ -39,6 +39,11 @@ type Operation<B extends ZodType, Q extends ZodType> = {
   errors?: number[];
   /** Extra middleware (rate limiters) run before validation. */
   before?: RequestHandler[];
+  /**
+   * A create that honours an `Idempotency-Key` header (server/submissions.ts): the same key sent again is answered
+   * with the first one's record. Documented as a header parameter; the handler passes clientSubmissionKey(req) on.
+   */
+  idempotent?: boolean;
 };
 
 type Recorded = Omit<Operation<ZodType, ZodType>, 'before'> & { rateLimited: boolean };
@@ -148,6 +153,15 @@ export function openApiDocument(baseUrl: string) {
         parameters.push({ name, in: 'query', required: qs.required?.includes(name) ?? false, schema } as never);
       }
     }
+    if (op.idempotent)
+      parameters.push({
+        name: 'Idempotency-Key',
+        in: 'header',
+        required: false,
+        description:
+          'Any 8–100 of A-Z a-z 0-9 . : - _ (a UUID fits). Sent again with the same key, the create is answered with the first one’s record.',
+        schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,100}$' },
+      } as never);
     const responses: Record<string, unknown> = {
       [op.success.status]: {
         description: op.success.description,

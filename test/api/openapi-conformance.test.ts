@@ -293,6 +293,29 @@ describe('the OpenAPI document lists every answer the API gives', () => {
     expect(failures, failures.join('\n')).to.deep.equal([]);
   });
 
+  it('documents the Idempotency-Key header on exactly the creates that honour it', () => {
+    const withKey: string[] = [];
+    for (const [path, methods] of Object.entries(document.paths))
+      for (const [method, op] of Object.entries(methods)) {
+        const parameters = (op as { parameters?: { name: string; in: string }[] }).parameters ?? [];
+        if (parameters.some((p) => p.in === 'header' && p.name === 'Idempotency-Key'))
+          withKey.push(`${method} ${path}`);
+      }
+    expect(withKey.sort()).to.deep.equal(
+      [
+        'post /boards/{id}/rounds',
+        'post /cohorts/{id}/sessions',
+        'post /directory/{userId}/messages',
+        'post /me/outcomes',
+        'post /mentorships/{id}/meetings',
+        'post /networks/{id}/events',
+        'post /networks/{id}/posts',
+        'post /pool/requests',
+        'post /posts/{id}/replies',
+      ].sort(),
+    );
+  });
+
   it('lists 401 for public operations too (a bearer token is read on every /api/v1 request)', () => {
     for (const [path, methods] of Object.entries(document.paths)) {
       for (const [method, op] of Object.entries(methods))
