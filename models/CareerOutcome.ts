@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /**
  * A step in a woman's career that she records herself (API.md: POST /api/v1/me/outcomes). Mentoring shows them to
@@ -16,20 +16,13 @@ const careerOutcomeSchema = new Schema(
     on: { type: String, required: true },
     detail: { type: String, default: '' },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: outcomes stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-careerOutcomeSchema.index({ submissionKey: 1 }, { unique: true });
+careerOutcomeSchema.plugin(keyedSubmissions);
 careerOutcomeSchema.index({ userId: 1, on: -1 });
 careerOutcomeSchema.index({ kind: 1, on: -1 });
 

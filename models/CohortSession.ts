@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** A live session of a cohort (a workshop, a webinar). Named CohortSession to keep "session" for web sessions. */
 const cohortSessionSchema = new Schema(
@@ -32,20 +32,13 @@ const cohortSessionSchema = new Schema(
     /** Self check-in: a short code the facilitator shows while the session runs. */
     checkInCode: { type: String },
     /** Unique: the form sent twice (a double-click, an API retry with its key) schedules one session (server/submissions.ts). */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: sessions stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-cohortSessionSchema.index({ submissionKey: 1 }, { unique: true });
+cohortSessionSchema.plugin(keyedSubmissions);
 cohortSessionSchema.index({ cohortId: 1, startsAt: 1 });
 cohortSessionSchema.index({ startsAt: 1, status: 1 });
 

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /**
  * A message sent through the directory's "contact" button, or a reply to one. Pathways emails the recipient that a
@@ -22,20 +22,13 @@ const directoryMessageSchema = new Schema(
     /** `reported` rows are what admins review (indexed: the admin list reads them by equality). */
     state: { type: String, enum: ['sent', 'reported'], default: 'sent' },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: rows stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-directoryMessageSchema.index({ submissionKey: 1 }, { unique: true });
+directoryMessageSchema.plugin(keyedSubmissions);
 directoryMessageSchema.index({ toId: 1, createdAt: -1 });
 directoryMessageSchema.index({ fromId: 1, createdAt: -1 });
 directoryMessageSchema.index({ state: 1 });

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /**
  * A meeting one member of a mentorship logged. `sharedNotes` are for both members (and admins); `privateNotes` belong
@@ -14,20 +14,13 @@ const mentorshipMeetingSchema = new Schema(
     sharedNotes: { type: String, default: '' },
     privateNotes: { type: String, default: '' },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: meetings stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-mentorshipMeetingSchema.index({ submissionKey: 1 }, { unique: true });
+mentorshipMeetingSchema.plugin(keyedSubmissions);
 mentorshipMeetingSchema.index({ mentorshipId: 1, heldAt: -1 });
 mentorshipMeetingSchema.index({ authorId: 1 });
 

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const eventModes = ['online', 'in-person'] as const;
 export type EventMode = (typeof eventModes)[number];
@@ -20,20 +20,13 @@ const networkEventSchema = new Schema(
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     sequence: { type: Number, default: 0 },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: events stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-networkEventSchema.index({ submissionKey: 1 }, { unique: true });
+networkEventSchema.plugin(keyedSubmissions);
 /** A network's events by time. */
 networkEventSchema.index({ networkId: 1, startsAt: 1 });
 

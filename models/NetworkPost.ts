@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const postKinds = ['story', 'question', 'announcement'] as const;
 export type PostKind = (typeof postKinds)[number];
@@ -25,20 +25,13 @@ const postSchema = new Schema(
     hiddenAt: { type: Date },
     erased: { type: Boolean, default: false },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: rows stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-postSchema.index({ submissionKey: 1 }, { unique: true });
+postSchema.plugin(keyedSubmissions);
 /** A network's posts, newest first (keyset pages on _id). */
 postSchema.index({ networkId: 1, _id: -1 });
 postSchema.index({ authorId: 1 });

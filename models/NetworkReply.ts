@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** A reply to a network post. Readable by whoever may read the post; `authorId` null after an erasure. */
 const replySchema = new Schema(
@@ -11,20 +11,13 @@ const replySchema = new Schema(
     body: { type: String, required: true, maxlength: 10_000 },
     erased: { type: Boolean, default: false },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: rows stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-replySchema.index({ submissionKey: 1 }, { unique: true });
+replySchema.plugin(keyedSubmissions);
 replySchema.index({ postId: 1, _id: 1 });
 replySchema.index({ authorId: 1 });
 

@@ -1,5 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** A short, dated progress report by an organisation on one of its commitments, shown on its public page. */
 const pledgeProgressUpdateSchema = new Schema(
@@ -9,20 +9,13 @@ const pledgeProgressUpdateSchema = new Schema(
     body: { type: String, required: true, trim: true },
     postedAt: { type: Date, required: true },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: updates stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-pledgeProgressUpdateSchema.index({ submissionKey: 1 }, { unique: true });
+pledgeProgressUpdateSchema.plugin(keyedSubmissions);
 pledgeProgressUpdateSchema.index({ signatureId: 1, postedAt: -1 });
 pledgeProgressUpdateSchema.index({ optionId: 1 });
 

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 import { topics } from '../server/vocabulary.ts';
 import { poolModes, poolOffers } from './PoolProfile.ts';
 
@@ -31,20 +31,13 @@ const poolRequestSchema = new Schema(
     closedReason: { type: String },
     decidedAt: { type: Date },
     /** Unique: the public form sent twice (a double-click, a retry) stores one request (server/submissions.ts). */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: requests stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-poolRequestSchema.index({ submissionKey: 1 }, { unique: true });
+poolRequestSchema.plugin(keyedSubmissions);
 poolRequestSchema.index({ confirmTokenHash: 1 }, { unique: true });
 poolRequestSchema.index({ status: 1, createdAt: -1 });
 

@@ -1,5 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
-import { backfillSubmissionKeys, newSubmissionKey } from '../server/submissions.ts';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const genderCategories = ['women', 'men', 'other', 'preferNotToSay'] as const;
 export type GenderCategory = (typeof genderCategories)[number];
@@ -65,20 +65,13 @@ const recruitmentRoundSchema = new Schema(
     /** Bumped by every change of details or panel: a change computed from a read is written only at that version. */
     version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) starts one round (server/submissions.ts). */
-    submissionKey: { type: String, default: newSubmissionKey },
+    submissionKey: submissionKeyPath,
   },
   {
     timestamps: true,
-    // Built by connectDatabase after repairBeforeIndexes: rounds stored before keys existed get one first.
-    autoIndex: false,
-    statics: {
-      async repairBeforeIndexes(): Promise<number> {
-        return backfillSubmissionKeys(this);
-      },
-    },
   },
 );
-recruitmentRoundSchema.index({ submissionKey: 1 }, { unique: true });
+recruitmentRoundSchema.plugin(keyedSubmissions);
 recruitmentRoundSchema.index({ boardId: 1, createdAt: -1 });
 recruitmentRoundSchema.index({ panel: 1, status: 1 });
 // Open rounds by status (reminders, boards); closed ones by date for the impact dashboard's range.

@@ -1,5 +1,5 @@
 import { createHash } from 'node:crypto';
-import { Types, type Model } from 'mongoose';
+import { Types, type Model, type Schema } from 'mongoose';
 import { isDuplicateKeyError } from './db.ts';
 
 /**
@@ -50,12 +50,33 @@ export function submissionKey(props: {
 /** The key of a document created outside this mechanism (seed data, imports): its own, never a repeat. */
 export const newSubmissionKey = () => `auto:${String(new Types.ObjectId())}`;
 
+/** The `submissionKey` path of a keyed model's schema: one of its own unless a create names one. */
+export const submissionKeyPath = { type: String, default: newSubmissionKey };
+
+/**
+ * Makes a model's creates keyed (`schema.plugin(keyedSubmissions)`, with `submissionKey: submissionKeyPath` among its
+ * paths): the key is unique, and since rows stored before keys existed must get one first, the model's indexes are
+ * built by connectDatabase after its `repairBeforeIndexes` (backfillSubmissionKeys), never on their own.
+ */
+export function keyedSubmissions(schema: Schema): void {
+  schema.set('autoIndex', false);
+  schema.static('repairBeforeIndexes', function repairBeforeIndexes(this: Model<unknown>): Promise<number> {
+    return backfillSubmissionKeys(this);
+  });
+  schema.index({ [submissionKeyField]: 1 }, { unique: true });
+}
+
+/** The raw document type of a model (its first type parameter). */
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+type RawOf<M> = M extends Model<infer T, any, any, any, any, any, any> ? T : never;
+
 /**
  * Inserts `doc` with its key; a repeat (duplicate key) returns the document the first insert stored, `created:
- * false`. `existing` is null only when that first document was removed meanwhile (its create was undone).
+ * false`. `doc` is null only when that first document was removed meanwhile (its create was undone).
  */
-export async function createOnce<T>(
-  model: Model<T>,
+// eslint-disable-next-line @typescript-eslint/no-explicit-any
+export async function createOnce<M extends Model<any>, T = RawOf<M>>(
+  model: M,
   key: string,
   doc: Record<string, unknown>,
 ): Promise<
