@@ -20,6 +20,19 @@ describe('password and email changes', () => {
   const meWith = (token: string) => supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`);
   const signedIn = async (agent: ReturnType<typeof supertest.agent>) => (await agent.get('/api/v1/me')).status === 200;
 
+  /** Changes her password on the security page, signed in as `agent` (her current password is the test one). */
+  async function changePasswordOnPage(
+    agent: ReturnType<typeof supertest.agent>,
+    status: number,
+    typed: { newPassword: string; confirm: string } = { newPassword, confirm: newPassword },
+  ) {
+    return agent
+      .post('/account/password')
+      .type('form')
+      .send({ currentPassword: testPassword, ...typed, _csrf: await csrfOf(agent, '/account/security') })
+      .expect(status);
+  }
+
   /** Asks, signed in as `agent` with her password, to move her account to `newEmail`: the emailed confirmation path. */
   async function askToMoveEmail(agent: ReturnType<typeof supertest.agent>, newEmail: string) {
     await agent
@@ -36,16 +49,7 @@ describe('password and email changes', () => {
     const here = await signIn(app, user.email, testPassword);
     const elsewhere = await signIn(app, user.email, testPassword);
     const token = await tokenFor(user);
-    await here
-      .post('/account/password')
-      .type('form')
-      .send({
-        currentPassword: testPassword,
-        newPassword,
-        confirm: newPassword,
-        _csrf: await csrfOf(here, '/account/security'),
-      })
-      .expect(303);
+    await changePasswordOnPage(here, 303);
     expect(await signedIn(here)).to.equal(true);
     expect(await signedIn(elsewhere)).to.equal(false);
     await meWith(token).expect(401);
@@ -84,29 +88,11 @@ describe('password and email changes', () => {
       .send({ currentPassword: testPassword, newPassword: 'short' })
       .expect(422);
     expect(weak.body.errors[0].path).to.equal('newPassword');
-    const page = await web
-      .post('/account/password')
-      .type('form')
-      .send({
-        currentPassword: testPassword,
-        newPassword,
-        confirm: 'something else',
-        _csrf: await csrfOf(web, '/account/security'),
-      })
-      .expect(422);
+    const page = await changePasswordOnPage(web, 422, { newPassword: newPassword, confirm: 'something else' });
     expect(page.text).to.include('The two new passwords are not the same');
     // The error summary names the field by its label on the page, never by its code name.
     expect(page.text).to.include('<a href="#field-confirm">New password again: The two new passwords are not the same');
-    const weakOnPage = await web
-      .post('/account/password')
-      .type('form')
-      .send({
-        currentPassword: testPassword,
-        newPassword: 'short',
-        confirm: 'short',
-        _csrf: await csrfOf(web, '/account/security'),
-      })
-      .expect(422);
+    const weakOnPage = await changePasswordOnPage(web, 422, { newPassword: 'short', confirm: 'short' });
     expect(weakOnPage.text).to.match(/<a href="#field-newPassword">New password: /);
     expect(await signedIn(web)).to.equal(true);
     await signIn(app, user.email, testPassword);
@@ -224,16 +210,7 @@ describe('password and email changes', () => {
     const changer = await buildUser();
     const waiting = await requestResetLink(app, changer.email);
     const web = await signIn(app, changer.email, testPassword);
-    await web
-      .post('/account/password')
-      .type('form')
-      .send({
-        currentPassword: testPassword,
-        newPassword,
-        confirm: newPassword,
-        _csrf: await csrfOf(web, '/account/security'),
-      })
-      .expect(303);
+    await changePasswordOnPage(web, 303);
     await refused(waiting);
     // She moves to a new address: a link mailed to the old one cannot set her password.
     const mover = await buildUser();
@@ -358,16 +335,7 @@ describe('password and email changes', () => {
       .expect(429);
     expect(refused.headers['content-type']).to.include('application/problem+json');
     expect(Number(refused.headers['retry-after'])).to.be.within(1, 15 * 60);
-    const page = await web
-      .post('/account/password')
-      .type('form')
-      .send({
-        currentPassword: testPassword,
-        newPassword,
-        confirm: newPassword,
-        _csrf: await csrfOf(web, '/account/security'),
-      })
-      .expect(429);
+    const page = await changePasswordOnPage(web, 429);
     expect(page.text).to.include('Too many wrong passwords');
     expect(page.text).to.match(/<a href="#field-currentPassword">/);
     const erase = await web
