@@ -25,8 +25,25 @@ export async function mochaGlobalTeardown(): Promise<void> {
   if (dataDir) rmSync(dataDir, { recursive: true, force: true });
 }
 
+/**
+ * Rate limits and keyless repeat detection count in fixed blocks of the clock (README, Limits: 10-, 15- and 60-minute
+ * windows, all starting on a multiple of 5 minutes). A test that spends a limit and then expects its refusal, or sends
+ * one text twice, would see a fresh block if it ran across an edge, so no test starts in the last seconds before one:
+ * it waits until the edge has passed. Real time throughout; at most one short wait per edge the run crosses.
+ */
+const blockEdgeMs = 5 * 60_000;
+const quietBeforeEdgeMs = 15_000;
+
+async function notAcrossABlockEdge(): Promise<void> {
+  const left = blockEdgeMs - (Date.now() % blockEdgeMs);
+  if (left < quietBeforeEdgeMs) await new Promise((resolve) => setTimeout(resolve, left + 250));
+}
+
 export const mochaHooks = {
   beforeAll(): void {
     logger.level = process.env.TEST_LOG_LEVEL ?? 'silent';
+  },
+  async beforeEach(): Promise<void> {
+    await notAcrossABlockEdge();
   },
 };
