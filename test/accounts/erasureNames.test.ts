@@ -88,6 +88,37 @@ describe('erasure: her name leaves the emails other people were sent about her',
       'network-join-request',
     ]);
   });
+  it('erasing the reader of an email empties the delivery journal’s copy of its subject too, so the asker erased later is named nowhere', async () => {
+    const askerName = 'Ottoline Asksalot';
+    const asker = await buildUser({ name: askerName });
+    const lead = await buildUser({ name: 'Leonora Leadwell' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
+    await supertest(app)
+      .post(`/api/v1/networks/${network.id}/members`)
+      .set('Authorization', `Bearer ${await tokenFor(asker)}`)
+      .send({})
+      .expect(201);
+    await runDueNotifications({ now: new Date() });
+    const leadsEmails = await NotificationModel.find({ userId: lead.id }).select({ _id: 1 }).lean();
+    const journal = () =>
+      NotificationDeliveryModel.find({
+        notificationId: { $in: leadsEmails.map((n) => n._id) },
+        phase: 'result',
+      }).lean();
+    expect((await journal()).map((d) => d.subject)).to.include(`${askerName} asks to join ${network.name}`);
+
+    const erase = async (who: { id: string }) =>
+      supertest(app)
+        .delete(`/api/v1/users/${who.id}`)
+        .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+        .expect(202);
+    await erase(lead);
+    // The lead's notifications lost their subjects; the journal kept no copy of them.
+    expect((await journal()).map((d) => d.subject ?? '')).to.deep.equal((await journal()).map(() => ''));
+    await erase(asker);
+    expect(await NotificationDeliveryModel.countDocuments({ subject: { $regex: askerName } })).to.equal(0);
+  });
   it("a chair's 'panel not ready' email lists her as Former member once she is erased", async () => {
     const name = 'Wilhelmina Panelworth';
     const chair = await buildUser({ roles: ['governor'], name: 'Chloe Chair' });

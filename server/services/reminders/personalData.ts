@@ -10,8 +10,8 @@ const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
 /**
  * Reminders: the notifications planned for and sent to her. The export leaves out each notification's `data` (it can
- * hold a single-use link). Erasure cancels what was still to be sent and empties subjects and data; the rows stay so
- * delivery figures do not change.
+ * hold a single-use link). Erasure cancels what was still to be sent and empties subjects and data, and the delivery
+ * journal's copies of the subjects; the rows stay so delivery figures do not change.
  */
 export const remindersPersonalData: PersonalDataArea = {
   area: 'reminders',
@@ -34,6 +34,15 @@ export const remindersPersonalData: PersonalDataArea = {
       { $set: { status: 'cancelled', skipReason: 'account erased', nextAttemptAt: null } },
     );
     await NotificationModel.updateMany({ userId }, { $set: { subject: '', data: {} } });
+    // The delivery journal copied each sent subject ("Aisha asks to join …", "Your session with …"): emptied too, or
+    // the subjects of her emails, and the names of the people they were about, outlive her. Read in batches: a
+    // long-standing member has thousands of notifications.
+    const ids = (await NotificationModel.find({ userId }).select({ _id: 1 }).lean()).map((n) => n._id);
+    for (let i = 0; i < ids.length; i += 1000)
+      await NotificationDeliveryModel.collection.updateMany(
+        { notificationId: { $in: ids.slice(i, i + 1000) }, subject: { $nin: ['', null] } },
+        { $set: { subject: '' } },
+      );
   },
 };
 
