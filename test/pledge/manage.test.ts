@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeAuditEntryModel } from '../../models/PledgeAuditEntry.ts';
@@ -6,6 +7,8 @@ import { PledgeLinkModel } from '../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { linkSignatureToBoard, registerRoundReadinessProvider } from '../../server/services/pledge/index.ts';
+import { pledgePersonalData } from '../../server/services/pledge/personalData.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { purgeStalePledgeData } from '../../server/services/pledge/retention.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -368,5 +371,46 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       expect(r.status).to.equal(303),
     );
     expect((await supertest(app).get(`/pledge/organisations/${org.id}`).expect(200)).text).to.include('3 of 4');
+  });
+
+  it('her export holds the progress updates she posted; once she is erased no Pledge audit entry names her', async () => {
+    const option = await buildCommitmentOption({ title: 'Shortlists reviewed for bias' });
+    const contact = await buildUser({ roles: ['governor'], name: 'Philippa Pledgewright' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent, {
+      email: contact.email,
+      organisationType: 'governing-board',
+      name: 'Pledgewright Board',
+    });
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id);
+    await post(
+      agent,
+      `/pledge/signatures/${org.id}/updates`,
+      { optionId: option.id, body: 'Every shortlist read twice this term.' },
+      org.id,
+    ).then((r) => expect(r.status).to.equal(303));
+    await linkSignatureToBoard({ signatureId: org.id, boardId: '64b000000000000000000002', actor: { ...contact } });
+    const userId = new Types.ObjectId(contact.id);
+
+    const exported = (await pledgePersonalData.exportFor(userId)) as {
+      signatures: { progressUpdates: { commitment: string; body: string; postedAt: string }[] }[];
+    };
+    expect(exported.signatures[0]!.progressUpdates).to.deep.equal([
+      {
+        commitment: 'Shortlists reviewed for bias',
+        body: 'Every shortlist read twice this term.',
+        postedAt: exported.signatures[0]!.progressUpdates[0]!.postedAt,
+      },
+    ]);
+
+    expect((await PledgeAuditEntryModel.find({ actorId: contact.id }).lean()).map((a) => a.actorLabel)).to.deep.equal([
+      'Philippa Pledgewright',
+    ]);
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: contact.id, bySelf: false });
+    const entries = await PledgeAuditEntryModel.find({ signatureId: org.id }).lean();
+    expect(entries.map((a) => a.action)).to.include('board-linked');
+    expect(JSON.stringify(entries)).to.not.include('Philippa');
+    expect(entries.find((a) => a.action === 'board-linked')!.actorLabel).to.equal('Former member');
   });
 });

@@ -1,4 +1,7 @@
+import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
+import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
+import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { UserModel } from '../../../models/User.ts';
 import { formerMemberName } from '../learning/personalData.ts';
@@ -13,9 +16,10 @@ async function emailOf(userId: unknown): Promise<string | null> {
 }
 
 /**
- * The Pledge: signatures made with her account's email. Erasure keeps each confirmed signature (the Pledge's counts
- * stay the same) but removes her: the email becomes a placeholder, an individual's name becomes "Former member" and
- * leaves the public list, an organisation's contact name goes, and the emailed links stop working. It runs before
+ * The Pledge: signatures made with her account's email, with the progress updates posted on them. Erasure keeps each
+ * confirmed signature (the Pledge's counts stay the same) but removes her: the email becomes a placeholder, an
+ * individual's name becomes "Former member" and leaves the public list, an organisation's contact name goes, the
+ * emailed links stop working, and the Pledge's audit entries of what she did read "Former member". It runs before
  * the account's own erasure replaces her email.
  */
 export const pledgePersonalData: PersonalDataArea = {
@@ -23,6 +27,16 @@ export const pledgePersonalData: PersonalDataArea = {
   async exportFor(userId) {
     const email = await emailOf(userId);
     const signatures = email ? await PledgeSignatureModel.find({ email }).lean() : [];
+    // The progress updates she posted as the signature's contact are her words too.
+    const updates = signatures.length
+      ? await PledgeProgressUpdateModel.find({ signatureId: { $in: signatures.map((s) => s._id) } })
+          .sort({ postedAt: 1 })
+          .lean()
+      : [];
+    const options = await PledgeCommitmentOptionModel.find({ _id: { $in: updates.map((u) => u.optionId) } })
+      .select({ title: 1 })
+      .lean();
+    const titleOf = new Map(options.map((o) => [String(o._id), o.title]));
     return {
       signatures: signatures.map((s) => ({
         kind: s.kind,
@@ -37,10 +51,23 @@ export const pledgePersonalData: PersonalDataArea = {
         status: s.status,
         confirmedAt: iso(s.confirmedAt),
         commitments: s.commitments.map((c) => ({ optionId: String(c.optionId), addedAt: iso(c.addedAt) })),
+        progressUpdates: updates
+          .filter((u) => String(u.signatureId) === String(s._id))
+          .map((u) => ({
+            commitment: titleOf.get(String(u.optionId)) ?? null,
+            body: u.body,
+            postedAt: iso(u.postedAt),
+          })),
       })),
     };
   },
   async eraseFor(userId) {
+    // What she did as a signed-in contact or admin (linked a board, hid a signature) stays in the Pledge's audit, by
+    // her id, without her name: the entries are kept for good, and their label is what the admin pages show.
+    await PledgeAuditEntryModel.updateMany(
+      { actorId: userId, actorLabel: { $ne: formerMemberName } },
+      { $set: { actorLabel: formerMemberName } },
+    );
     const email = await emailOf(userId);
     if (!email) return;
     for (const s of await PledgeSignatureModel.find({ email }).lean()) {
