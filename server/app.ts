@@ -25,7 +25,7 @@ import { signedInSessions } from './http/signedInSessions.ts';
 import { twoStepSetupGate } from './http/twoStepGate.ts';
 
 import { ltiSessionFraming } from './http/ltiFraming.ts';
-import { logger } from './logger.ts';
+import { logger, requestLogSerializers } from './logger.ts';
 import { mainNavigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
 import { applySettings } from './settings.ts';
@@ -61,6 +61,7 @@ export function createApp(config: Config): express.Express {
   app.use(
     pinoHttp({
       logger,
+      serializers: requestLogSerializers,
       genReqId: (req, res) => {
         const id = randomUUID();
         res.setHeader('X-Request-Id', id);

@@ -8,3 +8,51 @@ export const logger = pino({
   level: 'info',
   redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
 });
+
+/**
+ * Paths whose last segments are a secret: the emailed single-use links (password reset, invitation, new email,
+ * Pledge and pool confirmations, Pledge manage), the calendar feed's token, an unsubscribe link's user and signature,
+ * LTI's account-link and deep-linking secrets. Anyone holding a log line could otherwise follow the link.
+ * test/server/requestLogs.test.ts checks that every route with a `:token`, `:secret` or `:signature` is listed.
+ */
+const secretPaths =
+  /^(\/password-reset|\/invitations|\/account\/email\/confirm|\/pledge\/confirm|\/pledge\/manage|\/pool\/requests\/confirm|\/calendar|\/unsubscribe|\/lti\/link|\/lti\/deep-link)\/[^?#]+/;
+
+/**
+ * The URL as request and error logs carry it: a secret path's segments become `[redacted]`, and every query value
+ * too (a people search by email, an outbox filter by address, an LMS's login hint), keeping the names of the keys.
+ */
+export function urlForLog(url: string): string {
+  const [path = '', query] = url.split(/\?(.*)/s, 2);
+  const safePath = path.replace(secretPaths, (_whole, prefix: string) => `${prefix}/[redacted]`);
+  if (query === undefined) return safePath;
+  const keys = query
+    .split('&')
+    .filter(Boolean)
+    .map((pair) => `${pair.split('=')[0]}=[redacted]`);
+  return `${safePath}?${keys.join('&')}`;
+}
+
+/**
+ * What a request log line says about the request and its answer: never headers but the user agent (cookies, an
+ * Authorization header, a Referer holding a link's secret), never a body, and the URL through `urlForLog`. The
+ * answer's headers are left out too: a redirect's Location can carry a link.
+ */
+export const requestLogSerializers = {
+  /** Given pino's standard request object (pino-http wraps it), with Express's request as `raw`. */
+  req: (req: {
+    id?: unknown;
+    method?: string;
+    url?: string;
+    headers?: Record<string, unknown>;
+    remoteAddress?: string;
+    raw?: { ip?: string };
+  }) => ({
+    id: req.id,
+    method: req.method,
+    url: urlForLog(req.url ?? ''),
+    remoteAddress: req.raw?.ip ?? req.remoteAddress,
+    userAgent: req.headers?.['user-agent'],
+  }),
+  res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+};

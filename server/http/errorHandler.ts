@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
 import { ConflictError, DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
-import { logger } from '../logger.ts';
+import { logger, urlForLog } from '../logger.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
 export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
@@ -41,7 +41,7 @@ function toProblem(error: unknown, req: Request): Problem {
     return { status: e.status ?? e.statusCode ?? 400, title: 'Bad request', detail: 'The request could not be read.' };
   }
   const requestId = String(req.id ?? '');
-  logger.error({ err: error, requestId, url: req.originalUrl }, 'unhandled error');
+  logger.error({ err: error, requestId, url: urlForLog(req.originalUrl) }, 'unhandled error');
   return {
     status: 500,
     title: 'Something went wrong',
