@@ -6,6 +6,7 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
@@ -115,6 +116,19 @@ describe('her data: export and erasure', () => {
       const file = await browser.get('/account/data/export').expect(200);
       expect(file.headers['content-disposition']).to.match(/attachment; filename="?pathways-my-data-/);
       expect(JSON.parse(file.text).areas.learning.completions[0].reflection).to.equal(zoeReflection);
+    });
+
+    it('her export lists where she is signed in (device, address, dates), never the session id', async () => {
+      const browser = await signIn(app, zoe.email, testPassword);
+      const file = await browser
+        .get('/account/data/export')
+        .set('User-Agent', 'Mozilla/5.0 (X11; Linux x86_64) Firefox/128.0');
+      const sessions = JSON.parse(file.text).areas.account.sessions as Record<string, unknown>[];
+      expect(sessions.length).to.be.greaterThan(0);
+      expect(Object.keys(sessions[0]!).sort()).to.deep.equal(['createdAt', 'device', 'ipAddress', 'lastSeenAt']);
+      const stored = await SignedInSessionModel.find({ userId: zoe.id }).lean();
+      expect(stored.length).to.equal(sessions.length);
+      for (const s of stored) expect(file.text).to.not.include(s._id).and.not.include(s.publicId);
     });
 
     it('the zip download holds the JSON document and one spreadsheet-safe CSV per list of each area', async () => {

@@ -2,10 +2,12 @@ import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
+import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
 import { UserModel } from '../../../models/User.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { endSessionsOf, revokeTokensOf } from './manage.ts';
+import { deviceOf } from './sessions.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -13,8 +15,9 @@ const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${String(userId)}@erased.invalid`;
 
 /**
- * The account itself: profile, preferences, API tokens (names and dates, never a hash). Never the password hash or a
- * secret (the calendar feed token). Erasure keeps the row, so everything that points at her reads "Former member":
+ * The account itself: profile, preferences, API tokens (names and dates, never a hash), the sessions she is signed in
+ * with (device, address and dates, as her security page shows them; never a session id, half of a cookie). Never
+ * the password hash or a secret (the calendar feed token). Erasure keeps the row, so everything that points at her reads "Former member":
  * name and email go (a unique placeholder keeps the email index working), the password hash and calendar token are
  * removed, sessions, tokens and emailed links end. Listed last in `personalDataAreas`: other areas find her data by
  * her email first.
@@ -24,6 +27,7 @@ export const accountsPersonalData: PersonalDataArea = {
   async exportFor(userId) {
     const user = await UserModel.findById(userId).lean();
     const tokens = await ApiTokenModel.find({ userId }).sort({ createdAt: 1 }).lean();
+    const sessions = await SignedInSessionModel.find({ userId }).sort({ createdAt: 1 }).lean();
     return {
       profile: user && {
         id: String(user._id),
@@ -46,6 +50,12 @@ export const accountsPersonalData: PersonalDataArea = {
         createdAt: iso(t.createdAt),
         expiresAt: iso(t.expiresAt),
         lastUsedAt: iso(t.lastUsedAt),
+      })),
+      sessions: sessions.map((s) => ({
+        device: deviceOf(s.userAgent ?? ''),
+        ipAddress: s.ip ?? null,
+        createdAt: iso(s.createdAt),
+        lastSeenAt: iso(s.lastSeenAt),
       })),
     };
   },
