@@ -5,7 +5,10 @@ import { AttendanceRecordModel, attendanceRecordId } from '../../models/Attendan
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
@@ -227,6 +230,23 @@ describe('her data: export and erasure', () => {
       const events = await AuditEventModel.find({ action: 'account-erased', targetId: nia.id }).lean();
       expect(events).to.have.length(1);
       expect(String(events[0]!.actorId)).to.equal(admin.id);
+    });
+
+    it('the outbox copies of the emails others were sent about her name her no more', async () => {
+      const asker = await buildUser({ name: "Ursula O'Boxley" });
+      const lead = await buildUser({ name: 'Lydia Leadsworth' });
+      const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
+      await supertest(app)
+        .post(`/api/v1/networks/${network.id}/members`)
+        .set(bearer(await tokenFor(asker)))
+        .send({})
+        .expect(201);
+      await runDueNotifications({ now: new Date() });
+      const toLead = () => OutboxMessageModel.find({ to: lead.email }).lean();
+      expect(JSON.stringify(await toLead())).to.include("Ursula O'Boxley");
+      await supertest(app).delete(`/api/v1/users/${asker.id}`).set(bearer(adminToken)).expect(202);
+      const after = JSON.stringify(await toLead());
+      expect(after).to.include('Former member').and.not.include('Ursula');
     });
 
     it('erasing again changes nothing and is not audited twice; her old address can open a new account', async () => {

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
+import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { UserModel } from '../../../models/User.ts';
 import { escapeRegex } from '../../textSearch.ts';
 import { formerMemberName } from '../learning/personalData.ts';
@@ -50,7 +51,8 @@ export const remindersPersonalData: PersonalDataArea = {
  * Erasure, for the areas whose emails to other people name her ("Aisha asks you to mentor her", "Aisha wrote to you
  * through Pathways", a chair's list of panel members not ready): in the notifications about her requests, messages or join requests (`about`, or a `data`
  * field naming her id), addressed to anyone but her, her name becomes "Former member" in the subject and in every
- * `data` text (nested ones too), and so it does in the subject the delivery journal copied. Scoped by what they are about, so another
+ * `data` text (nested ones too), and so it does in the subject the delivery journal copied and in the outbox's copy
+ * of the email. Scoped by what they are about, so another
  * person of the same name is never touched; one still to be sent goes out (if its kind still finds it relevant)
  * without her name.
  */
@@ -72,6 +74,12 @@ export async function forgetNameInOthersNotifications(props: {
   if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
   if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
   const rename = (text: string) => text.split(name).join(formerMemberName);
+  // The HTML part has her name as EJS escaped it ("O&#39;Brien").
+  const escaped = name.replace(
+    /[&<>"']/g,
+    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!,
+  );
+  const renameInHtml = (html: string) => rename(html).split(escaped).join(formerMemberName);
   // Every text in the data, however deep (a chair's "not ready" list holds one object per panel member).
   const renamed = (value: unknown): unknown =>
     typeof value === 'string'
@@ -92,6 +100,21 @@ export async function forgetNameInOthersNotifications(props: {
       await NotificationDeliveryModel.collection.updateOne(
         { _id: d._id },
         { $set: { subject: rename(String(d.subject ?? '')) } },
+      );
+    // Without SMTP the email itself is kept in the outbox, which admins read: its subject and body name her too.
+    const copies = await OutboxMessageModel.find({ notificationId: row._id })
+      .select({ subject: 1, text: 1, html: 1 })
+      .lean();
+    for (const copy of copies)
+      await OutboxMessageModel.updateOne(
+        { _id: copy._id },
+        {
+          $set: {
+            subject: rename(copy.subject),
+            text: rename(copy.text),
+            ...(copy.html ? { html: renameInHtml(copy.html) } : {}),
+          },
+        },
       );
   }
 }
