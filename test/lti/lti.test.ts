@@ -250,6 +250,21 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: researcher.id })).to.equal(0);
     });
 
+    it("a platform's test student (Canvas Student View: Learner and TestUser) previews the programme but takes no place in the cohort", async () => {
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub,
+        claims: {
+          [rolesClaim]: [...learnerRole, 'http://purl.imsglobal.org/vocab/lti/system/person#TestUser'],
+          [custom]: { cohort: cohort.id },
+        },
+      });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/programmes/${programme.id}`);
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link.userId })).to.equal(0);
+    });
+
     it('a cohort named from a course it was not placed in: the instructor does not run it and the learner is not enrolled', async () => {
       const contextClaim = 'https://purl.imsglobal.org/spec/lti/claim/context';
       const target = await buildCohort(programme.id);

@@ -28,3 +28,9 @@ const isRole = (roles: readonly string[], name: string) =>
   roles.some((r) => r === `http://purl.imsglobal.org/vocab/lis/v2/membership#${name}` || r === name);
 export const isInstructor = (roles: readonly string[]) => isRole(roles, 'Instructor');
 export const isLearner = (roles: readonly string[]) => isRole(roles, 'Learner') && !isInstructor(roles);
+/**
+ * The platform's test student (Canvas' Student View, a preview account): it may look around, but a place it took in a
+ * cohort would be a seat (and a register line, a research figure) that no real person holds.
+ */
+export const isTestUser = (roles: readonly string[]) =>
+  roles.includes('http://purl.imsglobal.org/vocab/lti/system/person#TestUser');

@@ -14,7 +14,7 @@ import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { placedCohort } from './coursePlacements.ts';
-import { claim, isInstructor, isLearner } from './claims.ts';
+import { claim, isInstructor, isLearner, isTestUser } from './claims.ts';
 import type { VerifiedLaunch } from './launch.ts';
 
 const messages = {
@@ -179,7 +179,8 @@ export async function launchBySecret(secret: string): Promise<LtiLaunch> {
 /**
  * Joins the person to the cohort the launch names (custom `cohort`): a Learner is enrolled (capacity and waitlist as
  * usual), an Instructor becomes one of its facilitators. Answers where her browser goes: the module named by custom
- * `module`, else the cohort's (or the named) programme, else her dashboard.
+ * `module`, else the cohort's (or the named) programme, else her dashboard. The platform's test student (TestUser)
+ * joins nothing.
  */
 export async function placePerson(props: { launch: LtiLaunch; userId: string }): Promise<string> {
   const { launch, userId } = props;
@@ -190,7 +191,7 @@ export async function placePerson(props: { launch: LtiLaunch; userId: string }):
     const cohort = await CohortModel.findById(launch.cohortId, { programmeId: 1 }).lean();
     if (cohort) {
       programmeId = String(cohort.programmeId);
-      if (isInstructor(roles) || isLearner(roles))
+      if ((isInstructor(roles) || isLearner(roles)) && !isTestUser(roles))
         await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isInstructor(roles) });
     }
   }
