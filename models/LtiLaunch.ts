@@ -29,6 +29,9 @@ const ltiLaunchSchema = new Schema(
     /** Deep linking. */
     deepLinkReturnUrl: { type: String },
     deepLinkData: { type: String },
+    /** What the platform takes back (its deep_linking_settings): false = one item only; the content item types. */
+    deepLinkAcceptMultiple: { type: Boolean },
+    deepLinkAcceptTypes: { type: [String], default: undefined },
     /** SHA-256 of the secret that names a pending launch (account link or deep-linking picker). */
     secretHash: { type: String },
     secretExpiresAt: { type: Date },

@@ -203,11 +203,12 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     res.redirect(303, landing);
   });
   web.get('/lti/deep-link/:secret', requireSignIn, async (req, res) => {
-    await pendingDeepLink({ actor: req.user!, secret: req.params.secret as string });
+    const launch = await pendingDeepLink({ actor: req.user!, secret: req.params.secret as string });
     res.render('lti/picker', {
       title: 'Add Pathways content to your course',
       secret: req.params.secret,
       items: await pickerItems(req.user!),
+      oneOnly: launch.deepLinkAcceptMultiple === false,
     });
   });
   web.post('/lti/deep-link/:secret', requireSignIn, async (req, res) => {

@@ -608,8 +608,13 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const ms = [await buildModule(p.id), await buildModule(p.id), await buildModule(p.id)];
       const c = await placedInCourse(await buildCohort(p.id));
       const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
+      });
       const { res } = await launch(agent, {
-        sub: nextSub(),
+        sub,
         claims: { [custom]: { cohort: c.id }, ...agsClaim(platform.lineItem('grades-late')) },
       });
       expect(res.status).to.equal(303);
@@ -866,6 +871,74 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(refused.text).to.include(`value="cohort:${cohort.id}" checked`);
       expect(refused.text).to.include(`value="module:${modules[0]!.id}" checked`);
       expect(refused.text).to.not.include(`value="module:${modules[1]!.id}" checked`);
+    });
+
+    it('when the course takes one item only (accept_multiple false, as Canvas assignment selection), two are refused at the choices and one goes back', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      // She runs the cohort (an instructor launch), so its programme's modules are hers to add.
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
+      });
+      const { res } = await launch(agent, {
+        sub,
+        claims: {
+          [rolesClaim]: instructorRole,
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/deep-link-return`,
+            accept_types: ['ltiResourceLink'],
+            accept_multiple: false,
+          },
+        },
+      });
+      const picker = await agent.get(res.headers.location as string).expect(200);
+      expect(picker.text).to.include('Your course takes one item here');
+      const two = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`module:${modules[0]!.id}`, `module:${modules[1]!.id}`] })
+        .expect(422);
+      expect(two.text).to.match(/id="field-items-error">.*Your course takes one item here/s);
+      const one = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`module:${modules[0]!.id}`] })
+        .expect(200);
+      const jwt = /name="JWT" value="([^"]+)"/.exec(one.text)![1]!;
+      const items = decodeJwt(jwt)['https://purl.imsglobal.org/spec/lti-dl/claim/content_items'] as unknown[];
+      expect(items).to.have.length(1);
+    });
+
+    it('when the course accepts no LTI links (accept_types), the picker says so instead of sending what it would reject', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
+      });
+      const { res } = await launch(agent, {
+        sub,
+        claims: {
+          [rolesClaim]: instructorRole,
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/deep-link-return`,
+            accept_types: ['file', 'html'],
+          },
+        },
+      });
+      const picker = await agent.get(res.headers.location as string).expect(200);
+      const refused = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`module:${modules[0]!.id}`] })
+        .expect(422);
+      expect(refused.text).to.match(/id="field-items-error">.*takes only file, html/s);
+      expect(refused.text).to.not.include('name="JWT"');
     });
 
     it('a learner cannot open a deep-linking request', async () => {

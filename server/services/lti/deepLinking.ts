@@ -19,6 +19,10 @@ const messages = {
   noChoice: 'Choose at least one programme, module or cohort.',
   unknown: 'One of the chosen items no longer exists.',
   facilitatorsOnly: 'Only facilitators and administrators add Pathways content to a course.',
+  oneOnly: 'Your course takes one item here: choose one.',
+  noLinks: (types: string[]) =>
+    `Your course takes only ${types.join(', ')} here, and Pathways adds links to its programmes, modules and cohorts. ` +
+    'Add Pathways from another place of your course (an external tool activity or assignment).',
   noCourse:
     'Your LMS did not say which course this is, so a cohort cannot be placed in it. Choose a programme or module.',
 };
@@ -86,6 +90,10 @@ export async function pickerItems(actor: Express.User): Promise<PickerItem[]> {
 export async function deepLinkingResponse(props: { actor: Express.User; secret: string; choices: string[] }) {
   const launch = await pendingDeepLink(props);
   const allowed = new Map((await pickerItems(props.actor)).map((i) => [`${i.kind}:${i.id}`, i]));
+  // What the platform said it takes back (Deep Linking 2.0, deep_linking_settings): anything else it rejects or drops.
+  const types = launch.deepLinkAcceptTypes;
+  if (types?.length && !types.includes('ltiResourceLink'))
+    throw new ValidationError(messages.noLinks(types), [{ path: 'items', message: messages.noLinks(types) }]);
   const picked = [...new Set(props.choices)].filter((c) => typeof c === 'string');
   if (!picked.length) throw new ValidationError(messages.noChoice, [{ path: 'items', message: messages.noChoice }]);
   const items = picked.map((c) => {
@@ -95,6 +103,8 @@ export async function deepLinkingResponse(props: { actor: Express.User; secret: 
       throw new ValidationError(messages.unknown, [{ path: 'items', message: messages.unknown }]);
     return item;
   });
+  if (launch.deepLinkAcceptMultiple === false && items.length > 1)
+    throw new ValidationError(messages.oneOnly, [{ path: 'items', message: messages.oneOnly }]);
   const platform = await LtiPlatformModel.findById(launch.platformId).lean<LtiPlatform>();
   if (!platform) throw new NotFoundError();
   const cohortIds = items.filter((i) => i.kind === 'cohort').map((i) => i.id);

@@ -120,7 +120,12 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
   const context = (claims[claim.context] ?? {}) as { id?: string; title?: string };
   const ags = (claims[claim.ags] ?? {}) as { lineitem?: string; scope?: string[] };
   const nrps = (claims[claim.nrps] ?? {}) as { context_memberships_url?: string };
-  const dl = (claims[claim.deepLinkingSettings] ?? {}) as { deep_link_return_url?: string; data?: string };
+  const dl = (claims[claim.deepLinkingSettings] ?? {}) as {
+    deep_link_return_url?: string;
+    data?: string;
+    accept_multiple?: unknown;
+    accept_types?: unknown;
+  };
   // Honoured only from a course the cohort was placed in (coursePlacements.ts); the parameter is kept as sent.
   const cohortId = await placedCohort({
     course: {
@@ -151,6 +156,10 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
       membershipsUrl: typeof nrps.context_memberships_url === 'string' ? nrps.context_memberships_url : undefined,
       deepLinkReturnUrl: dl.deep_link_return_url,
       deepLinkData: typeof dl.data === 'string' ? dl.data : undefined,
+      deepLinkAcceptMultiple: typeof dl.accept_multiple === 'boolean' ? dl.accept_multiple : undefined,
+      deepLinkAcceptTypes: Array.isArray(dl.accept_types)
+        ? dl.accept_types.filter((t): t is string => typeof t === 'string')
+        : undefined,
       launchedAt: props.now ?? new Date(),
     })
   ).toObject() as LtiLaunch;
