@@ -10,6 +10,8 @@ const ltiLoginStateSchema = new Schema({
   nonce: { type: String, required: true },
   platformId: { type: Schema.Types.ObjectId, ref: 'LtiPlatform', required: true },
   targetLinkUri: { type: String },
+  /** The platform's login request as a query string: a browser that blocked our cookie starts it again in a window. */
+  loginQuery: { type: String },
   createdAt: { type: Date, required: true },
   expiresAt: { type: Date, required: true },
 });

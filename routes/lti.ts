@@ -105,9 +105,12 @@ const stateCookieOptions = (maxAge?: number) => ({
 function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {
   req.log.warn({ check: error.check, reason: error.message }, 'LTI launch refused');
   allowFramingBy(res, origins);
-  res
-    .status(error.status)
-    .render('lti/refused', { title: 'Launch refused', check: error.check, reason: error.message });
+  res.status(error.status).render('lti/refused', {
+    title: 'Launch refused',
+    check: error.check,
+    reason: error.message,
+    newWindowUrl: error.newWindowUrl,
+  });
 }
 
 const login = (req: Request, user: Express.User) =>

@@ -383,6 +383,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         403,
         'state',
         async (agent) => {
+          // This browser keeps cookies (it holds the state of its own login), but posts another browser's state.
+          await startLogin(agent);
           const { state, nonce } = await startLogin(supertest.agent(tool.server));
           return agent
             .post('/lti/launch')
@@ -421,6 +423,42 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         expect(await LtiAccountModel.countDocuments()).to.equal(accountsBefore + (replayCase ? 1 : 0));
       });
     }
+
+    it('a browser that blocked the state cookie (inside the LMS frame) is told why and offered a new window that starts the login again', async () => {
+      // The login's cookie was never stored: the form post comes back with no cookie at all.
+      const { state, nonce } = await startLogin(supertest.agent(tool.server));
+      const res = await supertest(tool.server)
+        .post('/lti/launch')
+        .type('form')
+        .send({ id_token: await platform.idToken({ nonce, sub: nextSub() }), state });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('<code>cookie</code>');
+      expect(res.text).to.include('blocked');
+      const href = /<a href="([^"]+)" target="_blank"[^>]*>Open Pathways in a new window<\/a>/.exec(res.text)?.[1];
+      expect(href, 'a link that opens a new window').to.be.a('string');
+      const again = new URL(href!.replaceAll('&amp;', '&'));
+      expect(`${again.origin}${again.pathname}`).to.equal(`${tool.base}/lti/login`);
+      expect(Object.fromEntries(again.searchParams)).to.deep.equal({
+        iss: platform.issuer,
+        login_hint: 'hint-1',
+        target_link_uri: `${tool.base}/lti/launch`,
+        client_id: platform.clientId,
+        lti_deployment_id: platform.deploymentId,
+        lti_message_hint: 'msg-1',
+      });
+      // In the new window (a first-party page, where the cookie is kept) the login and launch go through.
+      const window = supertest.agent(tool.server);
+      const login = await window.get(`${again.pathname}${again.search}`).expect(302);
+      const next = new URL(login.headers.location as string).searchParams;
+      const launched = await window
+        .post('/lti/launch')
+        .type('form')
+        .send({
+          id_token: await platform.idToken({ nonce: next.get('nonce')!, sub: nextSub() }),
+          state: next.get('state'),
+        });
+      expect(launched.status).to.equal(303);
+    });
 
     it('when one state is posted twice at once, exactly one launch is accepted', async () => {
       const agent = supertest.agent(tool.server);

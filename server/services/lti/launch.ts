@@ -30,13 +30,15 @@ export class LaunchRefusedError extends DomainError {
     readonly status: 400 | 401 | 403 | 404,
     readonly check: string,
     message: string,
+    /** Where a browser that refused our cookie in the LMS's frame can start this launch again, in a window. */
+    readonly newWindowUrl?: string,
   ) {
     super(message);
   }
 }
 
-const refuse = (status: 400 | 401 | 403 | 404, check: string, message: string) =>
-  new LaunchRefusedError(status, check, message);
+const refuse = (status: 400 | 401 | 403 | 404, check: string, message: string, newWindowUrl?: string) =>
+  new LaunchRefusedError(status, check, message, newWindowUrl);
 
 export type LoginRequest = {
   iss?: string;
@@ -84,6 +86,9 @@ export async function startLogin(props: { request: LoginRequest; now?: Date }) {
     nonce,
     platformId: platform._id,
     targetLinkUri: target,
+    loginQuery: new URLSearchParams(
+      Object.entries(props.request).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
+    ).toString(),
     createdAt: now,
     expiresAt: new Date(now.getTime() + loginStateLifetimeMs),
   });
@@ -161,6 +166,25 @@ function explainJoseError(error: unknown): LaunchRefusedError {
   throw error;
 }
 
+/**
+ * No state cookie came back at all, for a state we issued and still hold: the browser did not keep the cookie our
+ * login set, as browsers do inside another site's frame when they block third-party cookies (Safari always). Trying
+ * again in the frame fails the same way; the login started again in a window of its own (first-party) keeps it.
+ * The state stays unused: this browser could never complete it.
+ */
+async function refuseBlockedCookie(state: string, now: Date): Promise<void> {
+  const login = await LtiLoginStateModel.findById(state, { expiresAt: 1, loginQuery: 1 }).lean();
+  if (!login?.loginQuery || login.expiresAt.getTime() < now.getTime()) return;
+  throw refuse(
+    403,
+    'cookie',
+    'Your browser blocked the cookie Pathways needs to finish signing you in. This happens when your course shows ' +
+      'Pathways inside its own page and the browser blocks cookies there. Open Pathways in a new window; if that ' +
+      'does not work, ask your LMS administrator to set Pathways to open in a new window.',
+    absoluteUrl(`/lti/login?${login.loginQuery}`),
+  );
+}
+
 export type VerifiedLaunch = {
   platform: LtiPlatform;
   claims: JWTPayload & Record<string, unknown>;
@@ -184,8 +208,10 @@ export async function verifyLaunch(props: {
   const now = props.now ?? new Date();
   if (typeof props.state !== 'string' || !props.state)
     throw refuse(400, 'state', 'The launch carried no state: start it again from your course.');
-  if (!props.browserStates.has(props.state))
+  if (!props.browserStates.has(props.state)) {
+    if (!props.browserStates.size) await refuseBlockedCookie(props.state, now);
     throw refuse(403, 'state', 'The launch state was not issued to this browser: start it again from your course.');
+  }
   // Used once, whatever the outcome: a second post of this state finds nothing.
   const login = await LtiLoginStateModel.findOneAndDelete({ _id: props.state }).lean();
   if (!login || login.expiresAt.getTime() < now.getTime())
