@@ -748,6 +748,47 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(page.text).to.include(leaverName);
     });
 
+    it('a class list over several pages is read whole; an answer that is not a class list is reported, not taken for an empty course', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+      const nrps = {
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+          context_memberships_url: platform.membershipsUrl(),
+          service_versions: ['2.0'],
+        },
+      };
+      const launched = nextSub();
+      await launch(supertest.agent(tool.server), { sub: launched, claims: { [custom]: { cohort: c.id }, ...nrps } });
+      const auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+      try {
+        platform.members = [
+          { user_id: launched, roles: learnerRole, name: 'Launched' },
+          ...[1, 2, 3, 4].map((n) => ({ user_id: `paged-${launched}-${n}`, roles: learnerRole, name: `Paged ${n}` })),
+        ];
+        platform.membersPageSize = 2;
+        const res = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
+        expect(res.body).to.deep.equal({ added: 4, kept: 1, waitlisted: 0 });
+
+        platform.membershipsHtml = '<html><body>Please sign in</body></html>';
+        const broken = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(409);
+        expect(broken.body.detail).to.include('not a class list');
+        // The last good sync stands: nobody is listed as gone from the course.
+        const agent = supertest.agent(tool.server);
+        const login = await agent.get('/login');
+        await agent
+          .post('/login')
+          .type('form')
+          .send({ email: facilitator.email, password: testPassword, _csrf: csrfFrom(login.text) });
+        const page = await agent.get(`/cohorts/${c.id}/lms`).expect(200);
+        expect(page.text).to.include('Everyone enrolled through the LMS is still on its class list.');
+        expect(page.text).to.include('4 enrolled, 1 already here');
+      } finally {
+        platform.membersPageSize = undefined;
+        platform.membershipsHtml = undefined;
+      }
+    });
+
     it('someone who cannot see a cohort is answered as for an unknown id (404) by its class list page and its sync, web and API; someone who sees it but does not run it gets 403; nothing changes', async () => {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });

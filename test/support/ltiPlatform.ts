@@ -36,6 +36,10 @@ export class SimulatedPlatform {
   assertions: JWTPayload[] = [];
   tokenRequests = 0;
   members: Member[] = [];
+  /** Members per page of the class list (its Link header names the others, as Canvas does); all on one when unset. */
+  membersPageSize?: number;
+  /** When set, the class list answers 200 with this HTML instead (a proxy's or a sign-in page). */
+  membershipsHtml?: string;
   private tokens = new Set<string>();
 
   get issuer() {
@@ -168,9 +172,25 @@ export class SimulatedPlatform {
     }
     if (url.pathname === '/memberships' && req.method === 'GET') {
       if (!authorised) return json(401, { error: 'unauthorised' });
+      if (this.membershipsHtml !== undefined) {
+        res.writeHead(200, { 'content-type': 'text/html' });
+        res.end(this.membershipsHtml);
+        return;
+      }
+      const size = this.membersPageSize ?? Math.max(this.members.length, 1);
+      const pages = Math.max(Math.ceil(this.members.length / size), 1);
+      const page = Number(url.searchParams.get('page') ?? '1');
+      const at = (n: number) => `<${this.membershipsUrl()}?page=${n}&per_page=${size}>`;
+      const links = [`${at(page)}; rel="current"`, `${at(1)}; rel="first"`, `${at(pages)}; rel="last"`];
+      if (page < pages) links.splice(1, 0, `${at(page + 1)}; rel="next"`);
+      res.setHeader('link', links.join(','));
       return json(
         200,
-        { id: url.toString(), context: { id: 'course-1' }, members: this.members },
+        {
+          id: url.toString(),
+          context: { id: 'course-1' },
+          members: this.members.slice((page - 1) * size, page * size),
+        },
         'application/vnd.ims.lti-nrps.v2.membershipcontainer+json',
       );
     }

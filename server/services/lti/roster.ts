@@ -33,9 +33,11 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
         accept: 'application/vnd.ims.lti-nrps.v2.membershipcontainer+json',
       },
     });
-    const body = (await response.json().catch(() => ({}))) as { members?: unknown };
-    if (Array.isArray(body.members))
-      for (const m of body.members as Member[]) if (m && typeof m.user_id === 'string') members.push(m);
+    const body = (await response.json().catch(() => null)) as { members?: unknown } | null;
+    // Anything but a membership container (a proxy's page, a sign-in page) is a failed read, not an empty course:
+    // taken as one, it would list everyone enrolled through this LMS as gone from the class list.
+    if (!Array.isArray(body?.members)) throw new PlatformCallError('its answer was not a class list', true);
+    for (const m of body.members as Member[]) if (m && typeof m.user_id === 'string') members.push(m);
     next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
   }
   return members;
