@@ -29,6 +29,7 @@ import {
   surveyToAnswer,
 } from '../server/services/research/surveys.ts';
 import { chartOf } from '../server/services/research/charts.ts';
+import { suppressionThreshold } from '../server/services/research/suppression.ts';
 import { formatDateTime } from '../server/time.ts';
 
 const messages = {
@@ -150,8 +151,25 @@ async function renderConsentPage(req: Request, res: Response, status = 200, extr
 }
 
 async function renderDashboard(req: Request, res: Response) {
-  const parsed = impactQuery.safeParse(emptyToUndefined(req.query));
-  const filters = parsed.success ? parsed.data : {};
+  // Only the page's own fields are read (a link may carry others); a filter that cannot be read is a 422 at its
+  // field with what she typed kept, and no figures: never everyone's figures in place of the ones she asked for.
+  const typed = emptyToUndefined(
+    Object.fromEntries(Object.entries(req.query).filter(([key]) => dashboardFields.includes(key))),
+  );
+  const form = parseForm(impactQuery, typed);
+  if (!form.ok)
+    return res.status(422).render('research/dashboard', {
+      title: 'Impact dashboard',
+      impact: null,
+      threshold: suppressionThreshold,
+      filters: typed,
+      programmes: await researchProgrammes(),
+      tracks,
+      charts: [],
+      errors: form.errors,
+      errorList: form.list,
+    });
+  const filters = form.data;
   const { impact, programmes } = await impactDashboard({ actor: req.user!, filters });
   // The export takes the programme and track filters, not the dates (README "Export"); the page says so.
   const exportFilters = emptyToUndefined({ programmeId: filters.programmeId, track: filters.track });
@@ -159,15 +177,17 @@ async function renderDashboard(req: Request, res: Response) {
   res.render('research/dashboard', {
     title: 'Impact dashboard',
     impact,
+    threshold: suppressionThreshold,
     filters,
     exportHref: `/research/export.csv${exportQueryString ? `?${exportQueryString}` : ''}`,
     programmes,
     tracks,
     charts: chartOf(impact),
     computedAt: impact.computedAt ? formatDateTime(new Date(impact.computedAt), req.user!.timezone) : null,
-    errors: parsed.success ? {} : Object.fromEntries(parsed.error.issues.map((i) => [String(i.path[0]), i.message])),
+    errors: {},
   });
 }
+const dashboardFields: readonly string[] = ['programmeId', 'track', 'from', 'to'];
 
 /**
  * Web survey builder: up to 8 question rows; a row left wholly blank (no id, prompt or choices) is left out, any other

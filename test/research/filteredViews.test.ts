@@ -149,6 +149,23 @@ describe('research: filtered views of the impact figures', () => {
     await agent.get('/research?programmeId=0123456789abcdef01234567').expect(404);
   });
 
+  it('when a filter of the dashboard cannot be read, it answers 422 at that field, keeps what she typed and shows no figures', async () => {
+    const agent = await signIn(app, researcher.email, testPassword);
+    const inverted = await agent.get('/research?track=new-head&from=2026-03-01&to=2026-01-31').expect(422);
+    expect(inverted.text).to.include('<a href="#field-to">');
+    expect(inverted.text).to.include('aria-describedby="field-to-hint field-to-error"');
+    expect(inverted.text).to.include('value="2026-03-01"').and.to.include('value="2026-01-31"');
+    expect(inverted.text).to.include('<option value="new-head" selected>');
+    // Not everyone's figures in place of the ones she asked for.
+    expect(inverted.text).to.not.match(/<th scope="row">Participants<\/th><td>24<\/td>/);
+    expect(inverted.text).to.include('No figures are shown until the filters are corrected');
+    const malformed = await agent.get('/research?from=2026-02-30&track=juggler').expect(422);
+    expect(malformed.text).to.include('<a href="#field-from">').and.to.include('<a href="#field-track">');
+    expect(malformed.text).to.include('value="2026-02-30"');
+    expect(malformed.text).to.match(/<select id="field-track" name="track" aria-invalid="true"/);
+    expect(malformed.text).to.not.match(/<th scope="row">Participants<\/th><td>24<\/td>/);
+  });
+
   it('the export link carries the programme and track filters and says the dates are not applied', async () => {
     const agent = await signIn(app, researcher.email, testPassword);
     const aspiring = programmeIds['Aspiring A']!;
