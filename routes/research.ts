@@ -379,7 +379,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       query: exportQuery,
       success: { status: 200, description: 'CSV', contentType: 'text/csv' },
     },
-    async ({ user, query, req, res }) => sendExport(req, res, user, query),
+    async ({ user, query, req, res }) => sendExport(req, res, user, query, false),
   );
 
   // ── Web ──
@@ -410,7 +410,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
   );
   web.get('/research/export.csv', requireRole('researcher'), async (req, res) => {
     const query = parseInput(exportQuery, emptyToUndefined(req.query));
-    await sendExport(req, res, req.user!, query);
+    await sendExport(req, res, req.user!, query, true);
   });
 
   web.get('/surveys', requireSignIn, async (req, res) => {
@@ -464,11 +464,21 @@ const contextFormSchema = z.object({
   phase: z.enum(phases).optional(),
 });
 
-async function sendExport(req: Request, res: Response, user: Express.User, filters: z.output<typeof exportQuery>) {
+/**
+ * The page's download starts with a byte-order mark, as the other exports' do, so a spreadsheet reads regions such as
+ * Île-de-France as UTF-8; the API's file is the CSV alone.
+ */
+async function sendExport(
+  req: Request,
+  res: Response,
+  user: Express.User,
+  filters: z.output<typeof exportQuery>,
+  forSpreadsheet: boolean,
+) {
   const { csv } = await researchExport({ actor: user, filters, ip: req.ip ?? null });
   res
     .type('text/csv; charset=utf-8')
     .set('Content-Disposition', 'attachment; filename="pathways-research-export.csv"')
     .set('Cache-Control', 'no-store')
-    .send(csv);
+    .send(forSpreadsheet ? `\uFEFF${csv}` : csv);
 }

@@ -518,7 +518,10 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
     res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
     if (req.params.format === 'csv')
-      return res.type('text/csv; charset=utf-8').send(readinessRecordCsv({ round, board, zone: req.user!.timezone }));
+      // A byte-order mark, as every download's, so a spreadsheet reads names such as Siân as UTF-8.
+      return res
+        .type('text/csv; charset=utf-8')
+        .send(`\uFEFF${readinessRecordCsv({ round, board, zone: req.user!.timezone })}`);
     res.type('application/pdf').send(await readinessRecordPdf({ round, board, zone: req.user!.timezone }));
   });
 }

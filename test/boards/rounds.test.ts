@@ -528,6 +528,8 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .get(`/rounds/${round.id}/record.csv`)
       .expect(200)
       .expect('Content-Type', /text\/csv/);
+    // Opened in a spreadsheet: a byte-order mark says UTF-8, so names such as Siân stay as written.
+    expect(csv.text.startsWith('\uFEFFBoard,Round,')).to.equal(true);
     expect(csv.text).to.include(cert.code);
     expect(csv.text).to.include(`'=HYPERLINK`);
     expect(csv.text).to.include(inDays(5));

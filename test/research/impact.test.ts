@@ -14,11 +14,11 @@ import { rebuildResearchOverview, refreshAllCohortFigures } from '../../server/s
 import { saveResearchContext, setResearchConsent } from '../../server/services/research/consent.ts';
 import { closeRound, recordGenderFigures } from '../../server/services/boards/rounds.ts';
 import { researchImpact, researchImpactFromSource } from '../../server/services/research/impact.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -283,5 +283,26 @@ describe('research: impact figures and the anonymised export', () => {
     const events = await AuditEventModel.find({ action: 'research-exported', actorId: researcher.id }).lean();
     expect(events).to.have.length(2);
     expect(JSON.parse(events[0]!.detail).filters).to.deep.equal({ programmeId });
+  });
+  it('the export downloaded from the dashboard starts with a byte-order mark, so a spreadsheet reads regions such as Île-de-France as UTF-8; the API’s file is the CSV alone', async () => {
+    const agent = await signIn(app, researcher.email, testPassword);
+    const download = await agent
+      .get(`/research/export.csv?programmeId=${programmeId}`)
+      .buffer(true)
+      .parse((response, done) => {
+        const chunks: Buffer[] = [];
+        response.on('data', (c: Buffer) => chunks.push(c));
+        response.on('end', () => done(null, Buffer.concat(chunks)));
+      })
+      .expect(200)
+      .expect('Content-Type', /text\/csv; charset=utf-8/);
+    const bytes = download.body as Buffer;
+    expect([...bytes.subarray(0, 3)]).to.deep.equal([0xef, 0xbb, 0xbf]);
+    expect(bytes.subarray(3).toString('utf8')).to.match(/^researchId,track,/);
+    const api = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${programmeId}`)
+      .set('Authorization', await bearer(researcher))
+      .expect(200);
+    expect(api.text).to.match(/^researchId,track,/);
   });
 });
