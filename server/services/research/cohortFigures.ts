@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
 import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
@@ -16,7 +15,7 @@ import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
 import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
-import { countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
+import { countedMarks, countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
 import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
 import { oid } from '../../ids.ts';
 
@@ -62,7 +61,7 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
     CertificateModel.find({ userId: { $in: userIds }, cohortId })
       .select({ userId: 1 })
       .lean(),
-    AttendanceRecordModel.find({ cohortId }).select({ userId: 1, status: 1 }).lean(),
+    countedMarks([cohortId]),
     SurveyResponseModel.find({ userId: { $in: userIds }, programmeId })
       .select({ userId: 1, moment: 1, answers: 1, answeredAt: 1 })
       .lean(),

@@ -2,11 +2,13 @@ import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
 import { CareerOutcomeModel } from '../../../models/CareerOutcome.ts';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { CohortSessionModel } from '../../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { NotFoundError } from '../../errors.ts';
+import type { Types } from 'mongoose';
 import { isObjectId, oid } from '../../ids.ts';
 import { consentHistories, consentedAt, countable } from './consent.ts';
 
@@ -57,6 +59,23 @@ const plusMonths = (day: string, months: number) => {
 };
 /** Outcomes count for an enrolment from its enrolment day to 12 months after. */
 export const outcomeWindow = (day: string) => ({ from: day, to: plusMonths(day, 12) });
+
+/**
+ * The attendance marks of these cohorts that research counts: as in cohort reports, none of a session that was
+ * cancelled (a register can be taken before a session is called off; the report then skips it, and so do we).
+ */
+export async function countedMarks(cohortIds: Types.ObjectId[]) {
+  const [records, cancelled] = await Promise.all([
+    AttendanceRecordModel.find({ cohortId: { $in: cohortIds } })
+      .select({ userId: 1, cohortId: 1, sessionId: 1, status: 1 })
+      .lean(),
+    CohortSessionModel.find({ cohortId: { $in: cohortIds }, status: 'cancelled' })
+      .select({ _id: 1 })
+      .lean(),
+  ]);
+  const off = new Set(cancelled.map((s) => String(s._id)));
+  return records.filter((r) => !off.has(String(r.sessionId)));
+}
 
 /** "userId:programmeId" → the cohort of her earliest enrolment in that programme (ties by cohort id). */
 export function firstEnrolmentKey(
@@ -120,9 +139,7 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
     CertificateModel.find({ userId: { $in: userIds.map(oid) } })
       .select({ userId: 1, cohortId: 1 })
       .lean(),
-    AttendanceRecordModel.find({ cohortId: { $in: cohortIds.map(oid) } })
-      .select({ userId: 1, cohortId: 1, status: 1 })
-      .lean(),
+    countedMarks(cohortIds.map(oid)),
     SurveyResponseModel.find({ programmeId: { $in: programmes.map((p) => p._id) } })
       .select({ userId: 1, programmeId: 1, moment: 1, answers: 1, answeredAt: 1, surveyId: 1 })
       .lean(),
