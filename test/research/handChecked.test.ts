@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { parse } from 'csv-parse/sync';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
@@ -9,6 +11,7 @@ import { cancelSession } from '../../server/services/cohorts/sessions.ts';
 import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
 import { setResearchConsent } from '../../server/services/research/consent.ts';
 import { researchImpactFromSource } from '../../server/services/research/impact.ts';
+import { newSubmissionKey } from '../../server/submissions.ts';
 import { testApp } from '../support/app.ts';
 import { buildProgramme, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -115,5 +118,43 @@ describe('research: figures checked by hand against a small seeded set', () => {
     const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
     expect(rows).to.have.length(5);
     expect(rows.map((r) => r.attendanceRate).sort()).to.deep.equal(['0', '1', '1', '1', '1']);
+  });
+  it('in the export, a career step counts for the enrolment on her row (within 12 months of it), not for an earlier one', async () => {
+    const programme = await buildProgramme({ title: 'Renewed' });
+    const cohortOf = (name: string, startsOn: string, endsOn: string) =>
+      CohortModel.create({
+        programmeId: programme._id,
+        name,
+        capacity: 20,
+        timezone: 'Europe/London',
+        startsOn,
+        endsOn,
+      });
+    const earlier = await cohortOf('2024', '2024-01-10', '2024-07-31');
+    const later = await cohortOf('2026', '2026-01-10', '2026-07-31');
+    const [renewing, other] = [await buildUser(), await buildUser()];
+    await enrolDirectly(earlier, renewing.id, at('2024-01-15T10:00:00Z'));
+    for (const u of [renewing, other]) {
+      await enrolDirectly(later, u.id, at('2026-01-15T10:00:00Z'));
+      await setResearchConsent({ userId: u.id, consented: true, now: at('2024-01-12T10:00:00Z') });
+    }
+    // Appointed in June 2024: within 12 months of her 2024 enrolment, long before her 2026 one.
+    await CareerOutcomeModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
+      userId: new Types.ObjectId(renewing.id),
+      kind: 'appointed',
+      on: '2024-06-01',
+      detail: '',
+      createdAt: at('2024-06-02T10:00:00Z'),
+      updatedAt: at('2024-06-02T10:00:00Z'),
+    });
+    const csv = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${String(programme._id)}`)
+      .set('Authorization', `Bearer ${await tokenFor(researcher)}`)
+      .expect(200);
+    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    // One row each, for the 2026 enrolment: neither was appointed within 12 months of it.
+    expect(rows.map((r) => r.cohortYear)).to.deep.equal(['2026', '2026']);
+    expect(rows.map((r) => r.appointed)).to.deep.equal(['no', 'no']);
   });
 });

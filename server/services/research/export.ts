@@ -8,7 +8,7 @@ import { canSeeResearch } from '../../policies/research.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { coarsen } from './anonymise.ts';
 import { outcomeKindsCounted } from './figureSums.ts';
-import { loadPopulation, type PersonEnrolment, type ResearchFilters } from './population.ts';
+import { dayOf, loadPopulation, outcomeWindow, type PersonEnrolment, type ResearchFilters } from './population.ts';
 
 /**
  * The anonymised export: one row per consenting participant, keyed by a research id drawn at random for each
@@ -89,7 +89,10 @@ export async function researchExport(props: {
         if (q && (q.type === 'likert5' || q.type === 'choice')) answers[`${a.moment}.${qid}`] = value as CsvCell;
       }
     }
-    const outcomes = population.outcomes.filter((o) => o.userId === userId);
+    // Her row is one enrolment: a step counts when dated within 12 months of that one's day (as the dictionary says),
+    // not of an earlier enrolment the population also counted.
+    const window = outcomeWindow(dayOf(e.enrolledAt));
+    const outcomes = population.outcomes.filter((o) => o.userId === userId && o.on >= window.from && o.on <= window.to);
     return {
       region: c?.region ?? '',
       country: c?.country ?? '',
