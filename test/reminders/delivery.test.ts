@@ -11,6 +11,7 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { sendPasswordReset } from '../../server/services/users.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -191,6 +192,23 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
     expect(report).to.include({ sent: 0, skipped: 1 });
     expect(sink.received).to.have.length(0);
+  });
+
+  it('a participant who erased her account gets no reminder, even after the planner sweeps again (her place keeps its row)', async () => {
+    const startsAt = new Date('2027-09-12T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, participants: 2, offsets: [60] });
+    await planSessionReminders({ now: new Date('2027-09-01T00:00:00Z') });
+    const leaving = users[0]!;
+    await eraseAccount({
+      actor: { id: 'a'.repeat(24), name: 'Admin' },
+      userId: String(leaving._id),
+      bySelf: false,
+    });
+    // The 15-minute sweep plans every upcoming session again; her enrolment row is still active.
+    await planSessionReminders({ now: new Date('2027-09-02T00:00:00Z') });
+    const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
+    expect(report.sent).to.equal(1);
+    expect(sink.received.map((e) => e.to)).to.deep.equal([[users[1]!.email]]);
   });
 });
 

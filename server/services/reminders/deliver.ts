@@ -210,7 +210,9 @@ async function handle(
   };
   if (job.decision.action === 'skip') return skip(job.decision.reason);
   const recipient = recipients.get(record.userId.toHexString());
-  if (!recipient || recipient.status === 'disabled') return skip('The recipient has no active account.');
+  // Only a live account is written to: an erased one keeps rows (an active enrolment) that planners may plan for again.
+  if (!recipient || !['active', 'invited'].includes(recipient.status))
+    return skip('The recipient has no active account.');
   if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind))
     return skip('The recipient turned this kind of email off.');
   if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
