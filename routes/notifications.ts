@@ -9,7 +9,7 @@ import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isObjectId, objectId, paging } from '../server/http/validate.ts';
 import { listScheduledJobs } from '../server/services/jobQueue.ts';
-import { kindInfo } from '../server/services/reminders/kinds.ts';
+import { isSecurityKind, kindInfo } from '../server/services/reminders/kinds.ts';
 import {
   pageNotifications,
   preferencesOf,
@@ -181,6 +181,7 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
       filter: f,
       kinds: notificationKinds,
       statuses: notificationStatuses,
+      isSecurityKind,
     });
   });
   web.post('/admin/notifications/:id/resend', requireRole('admin'), async (req, res) => {

@@ -10,7 +10,7 @@ import {
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
-import { sendPasswordReset } from '../../server/services/users.ts';
+import { sendInvitation, sendPasswordReset } from '../../server/services/users.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
@@ -239,5 +239,33 @@ describe('reminders: security emails through the same pipeline', () => {
     const report = await runDueNotifications({ now: new Date(Date.now() + 60_000) });
     expect(report.sent).to.equal(1);
     expect(sink.received).to.have.length(2);
+  });
+
+  it('an invitation that failed for good is not "sent again" without its link: the resend is refused, pointing to a new invitation', async () => {
+    const user = await UserModel.create({
+      email: 'invite-me@example.org',
+      name: 'Invite Me',
+      roles: ['participant'],
+      timezone: 'Europe/London',
+      status: 'invited',
+    });
+    sink.state.refuse = true;
+    sink.received.length = 0;
+    await sendInvitation({ userId: String(user._id), actorName: 'Ada Admin' });
+    let t = new Date();
+    for (let i = 0; i < 10; i++) {
+      t = new Date(t.getTime() + minutes(65));
+      await runDueNotifications({ now: t });
+    }
+    await settleNotifications({ now: t });
+    const [failed] = await presentNotifications({ userId: String(user._id), now: t });
+    expect(failed).to.include({ kind: 'invitation', status: 'failed' });
+    sink.state.refuse = false;
+    let refusal: unknown;
+    await resendNotification({ id: failed!.id, now: t }).catch((error: unknown) => (refusal = error));
+    await runDueNotifications({ now: t });
+    // Whatever an admin is offered, no invitation arrives without the link that sets her password.
+    for (const email of sink.received) expect(email.raw).to.include('/invitations/');
+    expect((refusal as Error | undefined)?.message).to.match(/new invitation/);
   });
 });

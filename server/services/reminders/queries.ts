@@ -17,6 +17,8 @@ import { verifyUnsubscribe } from './unsubscribe.ts';
 
 const messages = {
   notFailed: 'Only a failed notification can be sent again.',
+  securityNotResent:
+    'An invitation or password reset cannot be sent again: its one-time link is not kept. Send a new invitation from the person’s page, or ask her to reset her password again.',
   badLink:
     'This unsubscribe link is not valid. Use the link in a recent email, or change your settings after signing in.',
 };
@@ -141,7 +143,7 @@ export async function presentNotifications(props: {
   return (await pageNotifications({ ...props, limit: props.limit ?? 200 })).items;
 }
 
-/** Sends a failed notification again (admins): a few more attempts, from now. */
+/** Sends a failed notification again (admins): a few more attempts, from now. Never a security email (see below). */
 export async function resendNotification(props: { id: string; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
   const record = await NotificationModel.findById(props.id).lean();
@@ -149,6 +151,8 @@ export async function resendNotification(props: { id: string; now?: Date }): Pro
   const rows = await NotificationDeliveryModel.collection.find({ notificationId: record._id }).toArray();
   const state = effectiveState(record as unknown as PlannedRecord, rows as never, now);
   if (state.status !== 'failed') throw new ValidationError(messages.notFailed);
+  // Its data (the link) was emptied when it settled: sent again, it would arrive without the link, or not at all.
+  if (isSecurityKind(record.kind)) throw new ValidationError(messages.securityNotResent);
   // A permanent refusal is final for its attempt; the next attempt number starts clean.
   await NotificationModel.updateOne(
     { _id: record._id },
