@@ -18,6 +18,13 @@ export type OutgoingEmail = {
   messageId?: string;
 };
 
+/**
+ * Whether an address has a mailbox at all. Pathways' placeholder addresses (an LMS person the platform gave no email,
+ * an erased account) are under `.invalid`, which RFC 2606 reserves for names that never resolve: mail to them only
+ * comes back as a bounce, or is refused, to the sender's cost.
+ */
+export const hasMailbox = (address: string): boolean => !/\.invalid$/i.test(address.trim());
+
 export type Delivery = { transport: 'smtp' | 'outbox'; messageId: string | undefined };
 
 let transporter: Transporter | undefined;

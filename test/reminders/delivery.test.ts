@@ -194,6 +194,24 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(sink.received).to.have.length(0);
   });
 
+  it('a participant the LMS gave no email address (a placeholder under .invalid) is not written to: skipped, not bounced', async () => {
+    const startsAt = new Date('2027-09-14T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, participants: 2, offsets: [60] });
+    await UserModel.updateOne(
+      { _id: users[0]!._id },
+      { $set: { email: 'lti-0123456789abcdef01234567@users.invalid' } },
+    );
+    await planSessionReminders({ now: new Date('2027-09-01T00:00:00Z') });
+    const at = new Date(startsAt.getTime() - minutes(60));
+    const report = await runDueNotifications({ now: at });
+    expect(report).to.include({ sent: 1, skipped: 1, failed: 0 });
+    expect(sink.received.map((e) => e.to)).to.deep.equal([[users[1]!.email]]);
+    await settleNotifications({ now: at });
+    const [skipped] = await presentNotifications({ userId: String(users[0]!._id), now: at });
+    expect(skipped).to.include({ status: 'skipped' });
+    expect(skipped!.skipReason).to.match(/no email address/);
+  });
+
   it('a participant who erased her account gets no reminder, even after the planner sweeps again (her place keeps its row)', async () => {
     const startsAt = new Date('2027-09-12T18:00:00Z');
     const { users } = await buildCohortWithSession({ startsAt, participants: 2, offsets: [60] });

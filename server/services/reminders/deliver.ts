@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { UserModel } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
-import { sendEmail } from '../../mailer.ts';
+import { hasMailbox, sendEmail } from '../../mailer.ts';
 import { settings } from '../../settings.ts';
 import {
   composeNotification,
@@ -213,6 +213,7 @@ async function handle(
   // Only a live account is written to: an erased one keeps rows (an active enrolment) that planners may plan for again.
   if (!recipient || !['active', 'invited'].includes(recipient.status))
     return skip('The recipient has no active account.');
+  if (!hasMailbox(recipient.email)) return skip('The recipient has no email address (a placeholder address).');
   if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind))
     return skip('The recipient turned this kind of email off.');
   if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
