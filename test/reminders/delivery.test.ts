@@ -12,6 +12,7 @@ import {
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { sendInvitation, sendPasswordReset } from '../../server/services/users.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { configureMailer } from '../../server/mailer.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -139,6 +140,46 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     await resendNotification({ id: n!.id, now: t });
     expect((await runDueNotifications({ now: t })).sent).to.equal(1);
     expect(sink.received).to.have.length(1);
+  });
+
+  it('a mailbox the mail server says does not exist (550) is not tried again: failed at once, with its reason', async () => {
+    const startsAt = new Date('2027-07-22T18:00:00Z');
+    const { users } = await buildCohortWithSession({ startsAt, offsets: [120] });
+    await planSessionReminders({ now: new Date('2027-07-01T00:00:00Z') });
+    const t0 = new Date(startsAt.getTime() - minutes(120));
+    sink.state.unknownMailboxes = [users[0]!.email];
+    try {
+      expect((await runDueNotifications({ now: t0 })).failed).to.equal(1);
+      expect((await runDueNotifications({ now: new Date(t0.getTime() + minutes(5)) })).due).to.equal(0);
+      await settleNotifications({ now: new Date(t0.getTime() + minutes(5)) });
+      const [n] = await presentNotifications({ userId: String(users[0]!._id), now: t0 });
+      expect(n).to.include({ status: 'failed', attempts: 1 });
+      expect(n!.lastError).to.match(/No such mailbox/);
+    } finally {
+      sink.state.unknownMailboxes = [];
+    }
+  });
+
+  it('while the mail server refuses the app’s sign-in (535: a wrong SMTP password), reminders wait and go once it is fixed, not fail for good', async () => {
+    const startsAt = new Date('2027-07-20T18:00:00Z');
+    await buildCohortWithSession({ startsAt, participants: 2, offsets: [120] });
+    await planSessionReminders({ now: new Date('2027-07-01T00:00:00Z') });
+    const t0 = new Date(startsAt.getTime() - minutes(120));
+    const withCredentials = sink.url.replace('smtp://', 'smtp://pathways:secret@');
+    try {
+      configureMailer({ smtpUrl: withCredentials, from: 'Pathways <no-reply@pathways.test>' });
+      sink.state.refuseAuth = true;
+      expect((await runDueNotifications({ now: t0 })).failed).to.equal(2);
+      sink.state.refuseAuth = false; // the operator fixes the password
+      let sent = 0;
+      for (let m = 1; m <= 10 && sent < 2; m += 1)
+        sent += (await runDueNotifications({ now: new Date(t0.getTime() + minutes(m)) })).sent;
+      expect(sent).to.equal(2);
+      expect(sink.received).to.have.length(2);
+    } finally {
+      sink.state.refuseAuth = false;
+      configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+    }
   });
 
   it('rescheduling moves the reminders; several edits within ten minutes make one change notice; cancelling sends one cancellation', async () => {

@@ -14,15 +14,27 @@ export type ReceivedEmail = {
 
 /**
  * A real SMTP server in the test process (smtp-server), on a free loopback port. `refuse` makes it reject
- * every message with a temporary error, to test retries.
+ * every message with a temporary error, to test retries; `refuseAuth` refuses every sign-in (535), as a server does
+ * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good (550).
  */
 export async function startSmtpSink() {
   const received: ReceivedEmail[] = [];
-  const state = { refuse: false };
+  const state = { refuse: false, refuseAuth: false, unknownMailboxes: [] as string[] };
   const server = new SMTPServer({
     authOptional: true,
+    // A client given credentials signs in over the plain loopback connection; `refuseAuth` refuses them (535).
+    allowInsecureAuth: true,
+    onAuth(auth, _session, callback) {
+      if (state.refuseAuth) return callback(new Error('Invalid username or password'));
+      callback(null, { user: auth.username });
+    },
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onRcptTo(address, _session, callback) {
+      if (state.unknownMailboxes.includes(address.address))
+        return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
+      callback();
+    },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));

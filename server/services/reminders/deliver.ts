@@ -182,10 +182,15 @@ async function inParallel<T>(items: T[], concurrency: number, work: (item: T) =>
   await Promise.all(lanes);
 }
 
-/** Permanent refusals (5xx: no such mailbox, rejected) are not retried; everything else is. */
+/**
+ * Permanent refusals of this message (a 5xx to its recipient or its content: no such mailbox, rejected) are not
+ * retried; everything else is. A 5xx to the sign-in or the sender (a wrong SMTP password, a From the server does not
+ * accept) is the operator's to fix and says nothing about this message: every email would otherwise fail for good
+ * until it is fixed.
+ */
 function isPermanent(error: unknown): boolean {
-  const code = (error as { responseCode?: number }).responseCode;
-  return typeof code === 'number' && code >= 500 && code < 600;
+  const { responseCode: code, command } = error as { responseCode?: number; command?: string };
+  return typeof code === 'number' && code >= 500 && code < 600 && (command === 'RCPT TO' || command === 'DATA');
 }
 
 /** A stable Message-ID per notification: a resend after a crash carries the same one, and mail systems that deduplicate by it show one email. */
