@@ -92,6 +92,43 @@ describe('mentoring: the assignment preview', () => {
     expect(pairs).to.deep.equal({ [mentees[0]!.id]: mentors[1]!.id, [mentees[1]!.id]: mentors[0]!.id });
   });
 
+  it('never proposes a pair that sending would refuse: she already asked that mentor, or holds 3 pending requests', async () => {
+    const mentors = [
+      await buildMentor({ capacity: 3 }),
+      await buildMentor({ capacity: 3 }),
+      await buildMentor({ capacity: 3 }),
+      await buildMentor({ capacity: 3 }),
+    ];
+    const [asked, full] = [await buildMentee(), await buildMentee()];
+    const ask = async (mentee: typeof asked, mentor: (typeof mentors)[number]) =>
+      supertest(app)
+        .post('/api/v1/mentoring/requests')
+        .set('Authorization', `Bearer ${await tokenFor(mentee)}`)
+        .send({ mentorId: mentor.id, message: 'Hello' })
+        .expect(201);
+    // One mentee asked the first three mentors (her limit); the other asked the first and the fourth.
+    for (const m of mentors.slice(0, 3)) await ask(full, m);
+    await ask(asked, mentors[0]!);
+    await ask(asked, mentors[3]!);
+    const res = await preview({}, 200);
+    expect(res.body.items.map((i: { menteeId: string }) => i.menteeId)).to.deep.equal([asked.id]);
+    expect(res.body.unassigned).to.deep.equal([full.id]);
+    const proposed = res.body.items[0] as { menteeId: string; mentorId: string };
+    expect([mentors[1]!.id, mentors[2]!.id]).to.include(proposed.mentorId);
+    const admin = await buildUser({ roles: ['admin'] });
+    const sent = await supertest(app)
+      .post('/api/v1/mentoring/assignments')
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .send({
+        items: res.body.items.map((i: { menteeId: string; mentorId: string }) => ({
+          menteeId: i.menteeId,
+          mentorId: i.mentorId,
+        })),
+      });
+    expect(sent.status).to.equal(200);
+    expect(sent.body.items.map((i: { status: number }) => i.status)).to.deep.equal([201]);
+  });
+
   it('when a non-admin asks, it answers 403; malformed mentee ids are a 422', async () => {
     const mentor = await buildUser({ roles: ['mentor'] });
     await supertest(app)

@@ -6,6 +6,7 @@ import { blockedPairsAmong } from '../directory/blocks.ts';
 import { optimalAssignment } from './assignment.ts';
 import { intervalsInComingWeek } from './availability.ts';
 import { scorePair } from './matching.ts';
+import { pendingMentorsOf, refusedForPending } from './requests.ts';
 import { menteeForMatching, mentorForMatching } from './profiles.ts';
 import { mentorsWithFreePlace } from './suggestions.ts';
 
@@ -23,7 +24,8 @@ async function menteesInAMentorship(): Promise<Set<string>> {
 
 /**
  * The optimal assignment of every unmatched mentee (or of those named) to the mentors with free places: as many
- * matched as the hard rules allow (and no pair of whom one blocked the other), then the highest total score
+ * matched as the hard rules allow (and no pair of whom one blocked the other, nor one that sending would refuse
+ * because of her requests already waiting: that mentor asked already, or her limit reached), then the highest total score
  * (./assignment.ts). Every pair is scored by scorePair, so a score here is the one her suggestions show.
  */
 export async function previewAssignment(props: {
@@ -45,12 +47,19 @@ export async function previewAssignment(props: {
   const mentors = mentorProfiles.map(mentorForMatching);
   const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
   // Two people of whom one blocked the other are never paired: the request would write to the mentor.
-  const blocked = await blockedPairsAmong([...mentees, ...mentors].map((p) => p.userId));
+  const [blocked, pending] = await Promise.all([
+    blockedPairsAmong([...mentees, ...mentors].map((p) => p.userId)),
+    pendingMentorsOf(
+      mentees.map((m) => m.userId),
+      now,
+    ),
+  ]);
   const pairs: { mentee: number; mentor: number; score: number }[] = [];
   mentees.forEach((mentee, i) => {
     const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
     mentors.forEach((mentor, j) => {
       if (blocked.has(`${mentee.userId}:${mentor.userId}`)) return;
+      if (refusedForPending(pending.get(mentee.userId), mentor.userId)) return;
       const pair = scorePair({
         mentor,
         mentee,

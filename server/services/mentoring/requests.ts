@@ -160,6 +160,33 @@ export async function createMentoringRequest(props: {
   throw new ValidationError(messages.tooManyPending, [{ path: 'mentorId', message: messages.tooManyPending }]);
 }
 
+/**
+ * The mentors each of these mentees has a request waiting with (unexpired: sending expires the overdue ones first).
+ * With `refusedForPending`, what sending a request would answer because of her requests already waiting, for the
+ * admin's assignment, which must never propose a pair that sending refuses. Sending itself enforces the same rule
+ * through the requests' unique keys (openKey, slotKey), atomically.
+ */
+export async function pendingMentorsOf(menteeIds: string[], now: Date): Promise<Map<string, Set<string>>> {
+  const pending = await MentoringRequestModel.find({
+    menteeId: { $in: menteeIds.map(oid) },
+    status: 'pending',
+    expiresAt: { $gt: now },
+  })
+    .select('menteeId mentorId')
+    .lean();
+  const out = new Map<string, Set<string>>();
+  for (const r of pending) {
+    const mentors = out.get(String(r.menteeId)) ?? new Set<string>();
+    mentors.add(String(r.mentorId));
+    out.set(String(r.menteeId), mentors);
+  }
+  return out;
+}
+
+/** Sending would be refused: 409 when she already asked this mentor, 422 when she holds her limit of requests. */
+export const refusedForPending = (pendingMentors: Set<string> | undefined, mentorId: string): boolean =>
+  !!pendingMentors && (pendingMentors.has(mentorId) || pendingMentors.size >= maxPendingRequests);
+
 async function refuseIfAlreadyLinked(props: { menteeId: string; mentorId: string; openKey: string; now: Date }) {
   if (await MentorshipModel.exists({ activeKey: activeKeyOf(props.mentorId, props.menteeId) }))
     throw new ConflictError(messages.alreadyMentored);
