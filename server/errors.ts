@@ -60,6 +60,24 @@ export class ValidationError extends DomainError {
   }
 }
 
+/**
+ * A create's key sent again with a different request (server/submissions.ts): 422 as the IETF Idempotency-Key draft
+ * says. Not a ValidationError, so a form does not show it at a field: the page says the form was already sent and
+ * links to what it created (server/http/errorHandler.ts). `model` and `record` name that first record.
+ */
+export class SubmissionReusedError extends DomainError {
+  readonly status = 422;
+  readonly title = 'Already sent';
+  constructor(
+    public readonly model: string,
+    public readonly record: Record<string, unknown>,
+  ) {
+    super(
+      "This Idempotency-Key was already used with a different request body. Send a new key for a new request; the first request's record is unchanged.",
+    );
+  }
+}
+
 export class BadRequestError extends DomainError {
   readonly status = 400;
   readonly title = 'Bad request';

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types, type Model, type Schema } from 'mongoose';
 import { isDuplicateKeyError } from './db.ts';
+import { SubmissionReusedError } from './errors.ts';
 
 /**
  * Creating once however often a create is sent (a double-click, a client retrying after a lost response), with
@@ -12,6 +13,10 @@ import { isDuplicateKeyError } from './db.ts';
  * the API's `Idempotency-Key` header); without one, from the content that makes two records the same one (the
  * caller's `content`), so an identical create repeated without a key is also kept once. The key is fixed at insert:
  * erasing a person's text later does not recompute it, so blanked rows never collide.
+ *
+ * A client key comes with a hash of the request it was sent with (`withFingerprint`), stored beside the key: the same
+ * key sent again with a different body is not a repeat but a mistake (a client reusing keys, a form sent back with
+ * changed content), refused with SubmissionReusedError (422) instead of silently answering with the first record.
  */
 export const submissionKeyField = 'submissionKey';
 
@@ -25,6 +30,38 @@ export const clientKeyPattern = /^[A-Za-z0-9._:-]{8,100}$/;
  * once in 600 for a repeat a second later); a client that sends a key never meets that edge.
  */
 export const textRepeatWindowMinutes = 10;
+
+/** The field beside the key that holds the hash of the request a client key came with. */
+export const submissionFingerprintField = 'submissionFingerprint';
+const fingerprintSuffix = /~fp:([A-Za-z0-9_-]{43})$/;
+
+/** Sorted keys, so that the same body with its fields in another order is the same request. */
+function canonical(value: unknown): unknown {
+  if (Array.isArray(value)) return value.map(canonical);
+  if (value && typeof value === 'object' && !(value instanceof Date))
+    return Object.fromEntries(
+      Object.keys(value)
+        .sort()
+        .map((k) => [k, canonical((value as Record<string, unknown>)[k])]),
+    );
+  return value;
+}
+
+/**
+ * A client key with the hash of the request body it came with, as the services receive it (`~` is never in a client
+ * key, clientKeyPattern). submissionKey keeps it on the key; createOnce takes it off and stores it beside the key.
+ */
+export function withFingerprint(clientKey: string, body: unknown): string {
+  const digest = createHash('sha256')
+    .update(JSON.stringify(canonical(body ?? null)))
+    .digest('base64url');
+  return `${clientKey}~fp:${digest}`;
+}
+
+function splitFingerprint(key: string): { key: string; fingerprint?: string } {
+  const match = fingerprintSuffix.exec(key);
+  return match ? { key: key.slice(0, match.index), fingerprint: match[1] } : { key };
+}
 
 export function submissionKey(props: {
   scope: string[];
@@ -64,6 +101,7 @@ export function keyedSubmissions(schema: Schema): void {
     return backfillSubmissionKeys(this);
   });
   schema.index({ [submissionKeyField]: 1 }, { unique: true });
+  schema.add({ [submissionFingerprintField]: { type: String } });
 }
 
 /** The raw document type of a model (its first type parameter). */
@@ -72,26 +110,33 @@ type RawOf<M> = M extends Model<infer T, any, any, any, any, any, any> ? T : nev
 
 /**
  * Inserts `doc` with its key; a repeat (duplicate key) returns the document the first insert stored, `created:
- * false`. `doc` is null only when that first document was removed meanwhile (its create was undone).
+ * false`. `doc` is null only when that first document was removed meanwhile (its create was undone). A repeat whose
+ * request differs from the first one's (both fingerprinted; rows stored before fingerprints match any) throws
+ * SubmissionReusedError.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createOnce<M extends Model<any>, T = RawOf<M>>(
   model: M,
-  key: string,
+  keyWithFingerprint: string,
   doc: Record<string, unknown>,
 ): Promise<
   { created: true; doc: T & { _id: Types.ObjectId } } | { created: false; doc: (T & { _id: Types.ObjectId }) | null }
 > {
+  const { key, fingerprint } = splitFingerprint(keyWithFingerprint);
   try {
     // Through the model's `create`, the one write every other insert uses (and race tests hold).
     const created = await (model as unknown as Model<Record<string, unknown>>).create({
       ...doc,
       [submissionKeyField]: key,
+      ...(fingerprint ? { [submissionFingerprintField]: fingerprint } : {}),
     });
     return { created: true, doc: created.toObject() as T & { _id: Types.ObjectId } };
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const first = await model.findOne({ [submissionKeyField]: key }).lean<T & { _id: Types.ObjectId }>();
+    const stored = (first as Record<string, unknown> | null)?.[submissionFingerprintField];
+    if (first && fingerprint && typeof stored === 'string' && stored !== fingerprint)
+      throw new SubmissionReusedError(model.modelName, first as Record<string, unknown>);
     return { created: false, doc: first };
   }
 }

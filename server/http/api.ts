@@ -40,8 +40,8 @@ type Operation<B extends ZodType, Q extends ZodType> = {
   /** Extra middleware (rate limiters) run before validation. */
   before?: RequestHandler[];
   /**
-   * A create that honours an `Idempotency-Key` header (server/submissions.ts): the same key sent again is answered
-   * with the first one's record. Documented as a header parameter; the handler passes clientSubmissionKey(req) on.
+   * A create that honours an `Idempotency-Key` header (server/submissions.ts): the same key sent again with the same
+   * body is answered with the first one's record, with another body refused (422). Documented as a header parameter; the handler passes clientSubmissionKey(req) on.
    */
   idempotent?: boolean;
 };
@@ -159,7 +159,7 @@ export function openApiDocument(baseUrl: string) {
         in: 'header',
         required: false,
         description:
-          'Any 8–100 of A-Z a-z 0-9 . : - _ (a UUID fits). Sent again with the same key, the create is answered with the first one’s record.',
+          'Any 8–100 of A-Z a-z 0-9 . : - _ (a UUID fits). Sent again with the same key and the same body (its fields in any order), the create is answered with the first one’s record; with the same key and a different body, 422 (application/problem+json) and nothing is written.',
         schema: { type: 'string', pattern: '^[A-Za-z0-9._:-]{8,100}$' },
       } as never);
     const responses: Record<string, unknown> = {

@@ -1,6 +1,14 @@
 import type { NextFunction, Request, Response } from 'express';
-import { ConflictError, DomainError, NotFoundError, RateLimitedError, ValidationError } from '../errors.ts';
+import {
+  ConflictError,
+  DomainError,
+  NotFoundError,
+  RateLimitedError,
+  SubmissionReusedError,
+  ValidationError,
+} from '../errors.ts';
 import { logger, urlForLog } from '../logger.ts';
+import { linkToSubmitted } from './submittedRecords.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
 export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
@@ -68,6 +76,22 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
         ...problem.extensions,
       }),
     );
+    return;
+  }
+  if (error instanceof SubmissionReusedError) {
+    // A page's form sent back (the browser's Back) with changed content under the key of its first sending: her
+    // changes are not silently dropped, she is told, and shown what the first sending made.
+    const link = linkToSubmitted(error.model, error.record);
+    res.render('errors/error', {
+      title: 'This form was already sent',
+      problem: {
+        ...problem,
+        title: 'This form was already sent',
+        detail:
+          'This form was already sent once, and what it sent then was saved. Your changes were not saved. To send something new, open the page again and use its form.',
+      },
+      link: link && { href: link, text: 'See what was saved' },
+    });
     return;
   }
   res.render('errors/error', { title: problem.title, problem });

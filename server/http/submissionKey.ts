@@ -1,11 +1,13 @@
 import type { Request } from 'express';
 import { ValidationError } from '../errors.ts';
-import { clientKeyPattern } from '../submissions.ts';
+import { clientKeyPattern, withFingerprint } from '../submissions.ts';
 
 /**
  * The key a client gave this create (server/submissions.ts): the API's `Idempotency-Key` header, or a form's hidden
  * `_submission` field (views: `<%= submissionKey() %>`). Undefined when none was sent; a malformed one is a 422
- * naming where it came from.
+ * naming where it came from. The key goes on with a hash of the body it came with (without the form's `_csrf` and
+ * `_submission`), so that the key sent again with other content is refused (SubmissionReusedError), not mistaken
+ * for a repeat.
  */
 export function clientSubmissionKey(req: Request): string | undefined {
   const header = req.get('Idempotency-Key');
@@ -14,7 +16,7 @@ export function clientSubmissionKey(req: Request): string | undefined {
       throw new ValidationError('Some details need correcting.', [
         { path: 'Idempotency-Key', message: 'must be 8 to 100 letters, digits, dots, colons, dashes or underscores' },
       ]);
-    return header;
+    return withFingerprint(header, req.body);
   }
   const field = (req.body as Record<string, unknown> | undefined)?._submission;
   if (field === undefined || field === '') return undefined;
@@ -22,5 +24,6 @@ export function clientSubmissionKey(req: Request): string | undefined {
     throw new ValidationError('Some details need correcting.', [
       { path: '_submission', message: 'is not a key this form gave: reload the page and send it again' },
     ]);
-  return field;
+  const { _csrf: _token, _submission: _key, ...content } = req.body as Record<string, unknown>;
+  return withFingerprint(field, content);
 }

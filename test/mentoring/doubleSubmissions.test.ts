@@ -166,6 +166,61 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(2);
   });
 
+  it('an Idempotency-Key sent again with a different body is a 422 problem, and the first record stays as it was', async () => {
+    const woman = await buildUser();
+    const auth = await as(woman);
+    const first = { kind: 'applied', on: '2026-11-02', detail: 'Deputy head, Riverside' };
+    const created = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .set('Idempotency-Key', 'reused-key-01')
+      .send(first)
+      .expect(201);
+    // The same body in another order of its fields is the same request.
+    const repeat = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .set('Idempotency-Key', 'reused-key-01')
+      .send({ detail: first.detail, on: first.on, kind: first.kind })
+      .expect(201);
+    expect(repeat.body.id).to.equal(created.body.id);
+    const changed = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .set('Idempotency-Key', 'reused-key-01')
+      .send({ ...first, detail: 'Head of Riverside' })
+      .expect(422);
+    expect(changed.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(changed.body.detail).to.match(/Idempotency-Key/);
+    const stored = await CareerOutcomeModel.find({ userId: woman.id }).lean();
+    expect(stored.map((o) => o.detail)).to.deep.equal([first.detail]);
+  });
+
+  it('a form sent again with the same key but changed content says it was already sent, links to what it created, and stores nothing new', async () => {
+    const { mentor, id } = await matched();
+    const agent = await signIn(app, mentor.email, testPassword);
+    const path = `/mentorships/${id}`;
+    const page = (await agent.get(path).expect(200)).text;
+    const meetingForm = {
+      _csrf: await csrfOf(agent, path),
+      _submission: submissionOf(page),
+      heldAt: DateTime.now().minus({ hours: 3 }).toFormat("yyyy-LL-dd'T'HH:mm"),
+      minutes: '30',
+      sharedNotes: 'Interview practice.',
+    };
+    await agent.post(`${path}/meetings`).type('form').send(meetingForm).expect(303);
+    // Back in the browser, she changes the notes and sends the same page's form again.
+    const edited = await agent
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({ ...meetingForm, sharedNotes: 'Interview practice and a CV review.' })
+      .expect(422);
+    expect(edited.text).to.include('This form was already sent');
+    expect(edited.text).to.include(`href="${path}"`);
+    const meetings = await MentorshipMeetingModel.find({ mentorshipId: id }).lean();
+    expect(meetings.map((m) => m.sharedNotes)).to.deep.equal(['Interview practice.']);
+  });
+
   it('on FerretDB the key index builds over rows stored before keys (given keys of their own), refuses a repeat, and erasure keeps rows apart', async () => {
     const woman = await buildUser();
     const userId = new mongoose.Types.ObjectId(woman.id);
