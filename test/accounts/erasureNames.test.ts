@@ -15,10 +15,11 @@ import { useSmtpSink } from '../support/smtp.ts';
 
 describe('erasure: her name leaves the emails other people were sent about her', () => {
   useTestDatabase();
-  useSmtpSink();
+  const sink = useSmtpSink();
   let app: ReturnType<typeof testApp>;
   before(() => {
-    app = testApp();
+    // Built after the sink, and pointed at it: a test reads the mail server's own refusal.
+    app = testApp({ SMTP_URL: sink.url });
   });
 
   it('a mentoring request, a directory message and a join request name her no more, sent or still to send; a namesake is untouched', async () => {
@@ -118,6 +119,34 @@ describe('erasure: her name leaves the emails other people were sent about her',
     expect((await journal()).map((d) => d.subject ?? '')).to.deep.equal((await journal()).map(() => ''));
     await erase(asker);
     expect(await NotificationDeliveryModel.countDocuments({ subject: { $regex: askerName } })).to.equal(0);
+  });
+  it('a mail server’s refusal naming her address leaves the delivery journal with her erasure', async () => {
+    const asker = await buildUser({ name: 'Agatha Asker' });
+    const lead = await buildUser({ name: 'Bouncing Lead' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
+    await supertest(app)
+      .post(`/api/v1/networks/${network.id}/members`)
+      .set('Authorization', `Bearer ${await tokenFor(asker)}`)
+      .send({})
+      .expect(201);
+    sink.state.unknownMailboxes = [lead.email];
+    try {
+      await runDueNotifications({ now: new Date() });
+    } finally {
+      sink.state.unknownMailboxes = [];
+    }
+    const hers = (await NotificationModel.find({ userId: lead.id }).select({ _id: 1 }).lean()).map((n) => n._id);
+    const journal = async () =>
+      JSON.stringify(await NotificationDeliveryModel.find({ notificationId: { $in: hers } }).lean());
+    expect(await journal()).to.include(lead.email);
+    await supertest(app)
+      .delete(`/api/v1/users/${lead.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .expect(202);
+    const after = await journal();
+    expect(after).to.not.include(lead.email);
+    expect(after, 'the refusal itself is still journalled').to.include('Recipient address rejected');
   });
   it("a chair's 'panel not ready' email lists her as Former member once she is erased", async () => {
     const name = 'Wilhelmina Panelworth';

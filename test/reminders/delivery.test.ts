@@ -154,7 +154,7 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
       await settleNotifications({ now: new Date(t0.getTime() + minutes(5)) });
       const [n] = await presentNotifications({ userId: String(users[0]!._id), now: t0 });
       expect(n).to.include({ status: 'failed', attempts: 1 });
-      expect(n!.lastError).to.match(/No such mailbox/);
+      expect(n!.lastError).to.match(/User unknown/);
     } finally {
       sink.state.unknownMailboxes = [];
     }

@@ -15,7 +15,8 @@ export type ReceivedEmail = {
 /**
  * A real SMTP server in the test process (smtp-server), on a free loopback port. `refuse` makes it reject
  * every message with a temporary error, to test retries; `refuseAuth` refuses every sign-in (535), as a server does
- * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good (550).
+ * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good
+ * (550), naming the address in the reply as mail servers do.
  */
 export async function startSmtpSink() {
   const received: ReceivedEmail[] = [];
@@ -31,9 +32,12 @@ export async function startSmtpSink() {
     disabledCommands: ['STARTTLS'],
     logger: false,
     onRcptTo(address, _session, callback) {
-      if (state.unknownMailboxes.includes(address.address))
-        return callback(Object.assign(new Error('No such mailbox'), { responseCode: 550 }));
-      callback();
+      if (!state.unknownMailboxes.includes(address.address)) return callback();
+      callback(
+        Object.assign(new Error(`5.1.1 <${address.address}>: Recipient address rejected: User unknown`), {
+          responseCode: 550,
+        }),
+      );
     },
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];

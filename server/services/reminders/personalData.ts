@@ -12,7 +12,7 @@ const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 /**
  * Reminders: the notifications planned for and sent to her. The export leaves out each notification's `data` (it can
  * hold a single-use link). Erasure cancels what was still to be sent and empties subjects and data, and the delivery
- * journal's copies of the subjects; the rows stay so delivery figures do not change.
+ * journal's copies of the subjects and her address in its refusals; the rows stay so delivery figures do not change.
  */
 export const remindersPersonalData: PersonalDataArea = {
   area: 'reminders',
@@ -44,6 +44,25 @@ export const remindersPersonalData: PersonalDataArea = {
         { notificationId: { $in: ids.slice(i, i + 1000) }, subject: { $nin: ['', null] } },
         { $set: { subject: '' } },
       );
+    // A mail server's refusal, journalled as the failure's reason, usually quotes her address ("550 5.1.1
+    // <aisha@…>: Recipient address rejected"). The refusal stays (delivery figures, post-mortems); her address goes.
+    // Runs before the account's erasure replaces her email.
+    const email = (await UserModel.findById(userId).select({ email: 1 }).lean())?.email;
+    if (!email || email.endsWith('@erased.invalid')) return;
+    const quoting = new RegExp(escapeRegex(email), 'gi');
+    for (let i = 0; i < ids.length; i += 1000) {
+      const refusals = await NotificationDeliveryModel.collection
+        .find(
+          { notificationId: { $in: ids.slice(i, i + 1000) }, reason: { $regex: escapeRegex(email), $options: 'i' } },
+          { projection: { reason: 1 } },
+        )
+        .toArray();
+      for (const r of refusals)
+        await NotificationDeliveryModel.collection.updateOne(
+          { _id: r._id },
+          { $set: { reason: String(r.reason).replace(quoting, 'her address') } },
+        );
+    }
   },
 };
 
