@@ -8,6 +8,7 @@ import { CompletionModel } from '../../models/Completion.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
@@ -247,6 +248,19 @@ describe('her data: export and erasure', () => {
       await supertest(app).delete(`/api/v1/users/${asker.id}`).set(bearer(adminToken)).expect(202);
       const after = JSON.stringify(await toLead());
       expect(after).to.include('Former member').and.not.include('Ursula');
+    });
+
+    it('erasure removes her two-step sign-in: the authenticator key, a pending one and her recovery codes', async () => {
+      const her = await buildUser({ name: 'Tamsin Twostep' });
+      await enableTwoStepWithSecret({ userId: her.id, secret: 'JBSWY3DPEHPK3PXP', recoveryCodes: ['tamsin-0001'] });
+      await UserModel.updateOne({ _id: her.id }, { $set: { mfaPendingSecret: 'KRUGS4ZANFZSAYJA' } });
+      await supertest(app).delete(`/api/v1/users/${her.id}`).set(bearer(adminToken)).expect(202);
+      const row = (await UserModel.findById(her.id).select('+mfaSecret +mfaPendingSecret +mfaRecoveryCodes').lean())!;
+      expect(row.status).to.equal('erased');
+      expect(row.mfaSecret).to.equal(undefined);
+      expect(row.mfaPendingSecret).to.equal(undefined);
+      expect(row.mfaRecoveryCodes ?? []).to.deep.equal([]);
+      expect(row.mfaEnabledAt).to.equal(null);
     });
 
     it('erasing again changes nothing and is not audited twice; her old address can open a new account', async () => {

@@ -18,8 +18,8 @@ export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${Stri
  * The account itself: profile, preferences, API tokens (names and dates, never a hash), the sessions she is signed in
  * with (device, address and dates, as her security page shows them; never a session id, half of a cookie). Never
  * the password hash or a secret (the calendar feed token). Erasure keeps the row, so everything that points at her reads "Former member":
- * name and email go (a unique placeholder keeps the email index working), the password hash and calendar token are
- * removed, sessions, tokens and emailed links end. Listed last in `personalDataAreas`: other areas find her data by
+ * name and email go (a unique placeholder keeps the email index working), the password hash, two-step keys and
+ * recovery codes and calendar token are removed, sessions, tokens and emailed links end. Listed last in `personalDataAreas`: other areas find her data by
  * her email first.
  */
 export const accountsPersonalData: PersonalDataArea = {
@@ -67,8 +67,16 @@ export const accountsPersonalData: PersonalDataArea = {
     await UserModel.updateOne(
       { _id: userId },
       {
-        $set: { status: 'erased', name: formerMemberName, email: placeholder, mutedKinds: [] },
-        $unset: { passwordHash: 1, calendarToken: 1, lastLoginAt: 1 },
+        $set: { status: 'erased', name: formerMemberName, email: placeholder, mutedKinds: [], mfaEnabledAt: null },
+        // Her two-step sign-in goes with her password: the authenticator's key is a credential of hers.
+        $unset: {
+          passwordHash: 1,
+          calendarToken: 1,
+          lastLoginAt: 1,
+          mfaSecret: 1,
+          mfaPendingSecret: 1,
+          mfaRecoveryCodes: 1,
+        },
       },
     );
     await endSessionsOf(userId);
