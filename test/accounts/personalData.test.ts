@@ -135,6 +135,27 @@ describe('her data: export and erasure', () => {
       for (const s of stored) expect(file.text).to.not.include(s._id).and.not.include(s.publicId);
     });
 
+    it('her export lists the security events on her account (sign-ins with their address, changes an admin made) without naming the admin', async () => {
+      const yara = await buildUser({ name: 'Yara Young' });
+      await signIn(app, yara.email, testPassword);
+      await supertest(app)
+        .patch(`/api/v1/users/${yara.id}`)
+        .set(bearer(adminToken))
+        .send({ roles: ['participant', 'mentor'] })
+        .expect(200);
+      const res = await supertest(app)
+        .get('/api/v1/me/export')
+        .set(bearer(await tokenFor(yara)))
+        .expect(200);
+      const events = res.body.areas.account.securityEvents as { action: string; by: string; ipAddress: string }[];
+      const signInEvent = events.find((e) => e.action === 'sign-in')!;
+      expect(signInEvent).to.include({ by: 'you' });
+      expect(signInEvent.ipAddress).to.be.a('string');
+      const change = events.find((e) => e.action === 'user-updated')!;
+      expect(change).to.include({ by: 'an admin', ipAddress: null });
+      expect(JSON.stringify(res.body)).to.not.include(admin.name).and.not.include(admin.id);
+    });
+
     it('the zip download holds the JSON document and one spreadsheet-safe CSV per list of each area', async () => {
       const browser = await signIn(app, zoe.email, testPassword);
       const res = await browser

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
+import { AuditEventModel } from '../../../models/AuditEvent.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
@@ -16,11 +17,14 @@ export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${Stri
 
 /**
  * The account itself: profile, preferences, API tokens (names and dates, never a hash), the sessions she is signed in
- * with (device, address and dates, as her security page shows them; never a session id, half of a cookie). Never
- * the password hash or a secret (the calendar feed token). Erasure keeps the row, so everything that points at her reads "Former member":
- * name and email go (a unique placeholder keeps the email index working), the password hash, two-step keys and
- * recovery codes and calendar token are removed, sessions, tokens and emailed links end. Listed last in `personalDataAreas`: other areas find her data by
- * her email first.
+ * with (device, address and dates, as her security page shows them; never a session id, half of a cookie), and the
+ * audit trail's events on her account (sign-ins and their addresses, changes made to it). Never the password hash
+ * or a secret (the calendar feed token), nor who the admin was or her address.
+ * Erasure keeps the row, so everything that points at her reads "Former member": name and email go (a unique
+ * placeholder keeps the email index working), the password hash, two-step keys and recovery codes and calendar token
+ * are removed, sessions, tokens and emailed links end. The audit trail is not changed (API.md: nothing edits an
+ * event); its events age out after AUDIT_RETENTION_DAYS. Listed last in `personalDataAreas`: other areas find her
+ * data by her email first.
  */
 export const accountsPersonalData: PersonalDataArea = {
   area: 'account',
@@ -28,6 +32,10 @@ export const accountsPersonalData: PersonalDataArea = {
     const user = await UserModel.findById(userId).lean();
     const tokens = await ApiTokenModel.find({ userId }).sort({ createdAt: 1 }).lean();
     const sessions = await SignedInSessionModel.find({ userId }).sort({ createdAt: 1 }).lean();
+    const events = await AuditEventModel.find({ targetType: 'user', targetId: String(userId) })
+      .sort({ at: 1, _id: 1 })
+      .lean();
+    const me = String(userId);
     return {
       profile: user && {
         id: String(user._id),
@@ -57,6 +65,18 @@ export const accountsPersonalData: PersonalDataArea = {
         createdAt: iso(s.createdAt),
         lastSeenAt: iso(s.lastSeenAt),
       })),
+      securityEvents: events.map((e) => {
+        const by = !e.actorId ? null : String(e.actorId) === me ? 'you' : 'an admin';
+        return {
+          at: iso(e.at),
+          action: e.action,
+          by,
+          // Only her own actions came from her connection: an admin's came from the admin's, and a failed sign-in
+          // (no actor) from whoever typed her address.
+          ipAddress: by === 'you' ? (e.ip ?? null) : null,
+          detail: e.detail,
+        };
+      }),
     };
   },
   async eraseFor(userId) {
