@@ -39,6 +39,37 @@ describe('pledge: what is not kept (the maintenance job)', () => {
     expect(await PledgeSignatureModel.exists({ _id: confirmed.id })).to.not.equal(null);
   });
 
+  it('forgets details typed again for a confirmed signature whose new link was never followed within a month', async () => {
+    const now = new Date();
+    const stale = await buildSignature({ status: 'confirmed', kind: 'individual', name: 'Confirmed Carys' });
+    const fresh = await buildSignature({ status: 'confirmed', kind: 'individual', name: 'Confirmed Delyth' });
+    // What signing again after confirming stores until its new link is followed (services/pledge/signing.ts).
+    const typedAgain = (name: string) => ({ name, role: 'Deputy head', region: 'Wales', country: 'GB' });
+    for (const [signature, daysAgo] of [
+      [stale, 31],
+      [fresh, 29],
+    ] as const)
+      await PledgeSignatureModel.collection.updateOne(
+        { _id: new mongoose.Types.ObjectId(signature.id) },
+        {
+          $set: {
+            pendingChanges: typedAgain(`Unproven ${signature.id}`),
+            updatedAt: new Date(now.getTime() - daysAgo * day),
+          },
+        },
+      );
+
+    await removeExpiredRecords(now);
+
+    const [staleAfter, freshAfter] = await Promise.all([
+      PledgeSignatureModel.findById(stale.id).lean(),
+      PledgeSignatureModel.findById(fresh.id).lean(),
+    ]);
+    expect(staleAfter!.pendingChanges ?? null).to.equal(null);
+    expect(staleAfter).to.include({ status: 'confirmed', name: 'Confirmed Carys' });
+    expect(freshAfter!.pendingChanges).to.include({ name: `Unproven ${fresh.id}` });
+  });
+
   it('deletes links a month past their expiry and keeps younger ones (so "used" and "expired" stay explained)', async () => {
     const now = new Date();
     const signature = await buildSignature({ status: 'confirmed' });

@@ -10,7 +10,10 @@ const day = 24 * 60 * 60 * 1000;
  */
 export const retention = { unconfirmedSignatureDays: 30, spentLinkDays: 30 } as const;
 
-/** Deletes signatures left pending for a month (and their links), and links a month past expiry. */
+/**
+ * Deletes signatures left pending for a month (and their links), the unconfirmed new details of a confirmed one after
+ * a month, and links a month past expiry.
+ */
 export async function purgeStalePledgeData(now: Date): Promise<{ signatures: number; links: number }> {
   const signatureCutoff = new Date(now.getTime() - retention.unconfirmedSignatureDays * day);
   const stale = await PledgeSignatureModel.find(
@@ -26,6 +29,13 @@ export async function purgeStalePledgeData(now: Date): Promise<{ signatures: num
       await PledgeSignatureModel.deleteOne({ _id, status: 'pending', updatedAt: { $lt: signatureCutoff } })
     ).deletedCount;
   }
+  // Details typed again for a confirmed signature wait for their own link (7 days); never followed within the month,
+  // they were never proved either. Re-checked in the write: signing again meanwhile moves updatedAt.
+  await PledgeSignatureModel.updateMany(
+    { status: 'confirmed', pendingChanges: { $ne: null }, updatedAt: { $lt: signatureCutoff } },
+    { $set: { pendingChanges: null } },
+    { timestamps: false },
+  );
   const links = await PledgeLinkModel.deleteMany({
     expiresAt: { $lt: new Date(now.getTime() - retention.spentLinkDays * day) },
   });
