@@ -19,7 +19,7 @@ export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${Stri
  * The account itself: profile, preferences, API tokens (names and dates, never a hash), the sessions she is signed in
  * with (device, address and dates, as her security page shows them; never a session id, half of a cookie), and the
  * audit trail's events on her account (sign-ins and their addresses, changes made to it). Never the password hash
- * or a secret (the calendar feed token), nor who the admin was or her address.
+ * or a secret (the calendar feed token), nor which admin acted, nor an address that was not hers.
  * Erasure keeps the row, so everything that points at her reads "Former member": name and email go (a unique
  * placeholder keeps the email index working), the password hash, two-step keys and recovery codes and calendar token
  * are removed, sessions, tokens and emailed links end. The audit trail is not changed (API.md: nothing edits an
