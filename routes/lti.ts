@@ -17,6 +17,7 @@ import {
   deepLinkingResponse,
   deletePlatform,
   findPlatform,
+  frameOriginsOf,
   issueLaunchSecret,
   lastRosterSync,
   launchToLink,
@@ -116,18 +117,6 @@ function refused(req: Request, res: Response, error: LaunchRefusedError, origins
 const login = (req: Request, user: Express.User) =>
   new Promise<void>((resolve, reject) => req.login(user, (error) => (error ? reject(error) : resolve())));
 
-function originsOf(platform: { issuer: string; authLoginUrl: string }): string[] {
-  const out = new Set<string>();
-  for (const value of [platform.authLoginUrl, platform.issuer])
-    try {
-      const url = new URL(value);
-      if (url.protocol === 'https:' || url.protocol === 'http:') out.add(url.origin);
-    } catch {
-      // an issuer need not be a URL
-    }
-  return [...out];
-}
-
 async function loginHandler(req: Request, res: Response) {
   const source = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown>;
   const request = Object.fromEntries(
@@ -158,7 +147,7 @@ async function launchHandler(req: Request, res: Response) {
     throw error;
   }
   const { platform, claims } = launch;
-  const origins = originsOf(platform);
+  const origins = frameOriginsOf(launch);
   const roles = Array.isArray(claims['https://purl.imsglobal.org/spec/lti/claim/roles'])
     ? (claims['https://purl.imsglobal.org/spec/lti/claim/roles'] as string[])
     : [];

@@ -192,6 +192,29 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
     });
 
+    it("inside a Canvas course (issuer canvas.instructure.com, pages on the school's own domain) her pages may be framed by that domain", async () => {
+      const agent = supertest.agent(tool.server);
+      const school = 'https://school.instructure.example';
+      const { res } = await launch(agent, {
+        sub: nextSub(),
+        claims: {
+          [custom]: { cohort: cohort.id },
+          'https://purl.imsglobal.org/spec/lti/claim/launch_presentation': {
+            document_target: 'iframe',
+            return_url: `${school}/courses/1/external_content/success/external_tool_redirect`,
+          },
+        },
+      });
+      expect(res.status).to.equal(303);
+      expect(res.headers['content-security-policy']).to.match(
+        /frame-ancestors [^;]*https:\/\/school\.instructure\.example/,
+      );
+      const page = await agent.get(res.headers.location as string).expect(200);
+      expect(page.headers['content-security-policy']).to.match(
+        /frame-ancestors 'self'[^;]* https:\/\/school\.instructure\.example/,
+      );
+    });
+
     it('first launches of one new person at once (two processes) make one link and one account, and all sign her in', async () => {
       const sub = nextSub();
       const email = `first-${Date.now()}@example.org`;

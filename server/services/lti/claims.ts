@@ -8,6 +8,7 @@ export const claim = {
   roles: 'https://purl.imsglobal.org/spec/lti/claim/roles',
   context: 'https://purl.imsglobal.org/spec/lti/claim/context',
   custom: 'https://purl.imsglobal.org/spec/lti/claim/custom',
+  launchPresentation: 'https://purl.imsglobal.org/spec/lti/claim/launch_presentation',
   ags: 'https://purl.imsglobal.org/spec/lti-ags/claim/endpoint',
   nrps: 'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice',
   deepLinkingSettings: 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings',

@@ -10,7 +10,14 @@ export {
   toolValues,
   type PlatformInput,
 } from './platforms.ts';
-export { LaunchRefusedError, startLogin, stateCookieName, verifyLaunch, purgeExpiredLaunchRecords } from './launch.ts';
+export {
+  LaunchRefusedError,
+  frameOriginsOf,
+  startLogin,
+  stateCookieName,
+  verifyLaunch,
+  purgeExpiredLaunchRecords,
+} from './launch.ts';
 export {
   issueLaunchSecret,
   launchToLink,

@@ -15,6 +15,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { DomainError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { claim, messageTypes, type MessageType } from './claims.ts';
+import { originOf } from './platforms.ts';
 
 /** How long a login may take between our redirect to the platform and its form post back. */
 export const loginStateLifetimeMs = 10 * 60 * 1000;
@@ -267,6 +268,22 @@ export async function verifyLaunch(props: {
       throw refuse(400, 'deep_linking_settings', 'The deep-linking request carried no return URL.');
   }
   return { platform, claims, messageType: messageType as MessageType, deploymentId };
+}
+
+/**
+ * The origins that may frame the pages of a session this launch starts: the platform's (issuer, login URL) and the
+ * origins of the pages it says it returns to, which are where its course pages are. They differ on Instructure's
+ * Canvas: the issuer is canvas.instructure.com, the login URL sso.canvaslms.com, the course (the frame's parent)
+ * the school's own domain, which only the launch names. The claims are the platform's, signed by it.
+ */
+export function frameOriginsOf(launch: VerifiedLaunch): string[] {
+  const { platform, claims } = launch;
+  const presentation = claims[claim.launchPresentation] as { return_url?: unknown } | undefined;
+  const deepLinking = claims[claim.deepLinkingSettings] as { deep_link_return_url?: unknown } | undefined;
+  const origins = [platform.authLoginUrl, platform.issuer, presentation?.return_url, deepLinking?.deep_link_return_url]
+    .map(originOf)
+    .filter((o): o is string => !!o);
+  return [...new Set(origins)];
 }
 
 /** Expired login states and nonces (the clean-up job; acknowledged deletes). */

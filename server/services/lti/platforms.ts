@@ -127,18 +127,20 @@ export function toolValues() {
   };
 }
 
+/** The origin of an http(s) URL; nothing for anything else (an issuer need not be a URL). */
+export function originOf(value: unknown): string | undefined {
+  if (typeof value !== 'string') return undefined;
+  try {
+    const url = new URL(value);
+    return url.protocol === 'https:' || url.protocol === 'http:' ? url.origin : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
 /** Origins of registered platforms (their login endpoints): the only pages allowed to frame LTI pages. */
 export async function platformOrigins(): Promise<string[]> {
   const rows = await LtiPlatformModel.find({}, { authLoginUrl: 1, issuer: 1 }).lean();
-  const origins = new Set<string>();
-  for (const row of rows)
-    for (const value of [row.authLoginUrl, row.issuer]) {
-      try {
-        const origin = new URL(value).origin;
-        if (origin.startsWith('http')) origins.add(origin);
-      } catch {
-        // an issuer need not be a URL
-      }
-    }
-  return [...origins];
+  const origins = rows.flatMap((row) => [originOf(row.authLoginUrl), originOf(row.issuer)]);
+  return [...new Set(origins.filter((o): o is string => !!o))];
 }
