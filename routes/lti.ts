@@ -42,6 +42,7 @@ import {
   verifyLaunch,
 } from '../server/services/lti/index.ts';
 import { isInstructor } from '../server/services/lti/claims.ts';
+import { originOf } from '../server/services/lti/platforms.ts';
 
 const messages = {
   registered: 'The platform is registered. Paste the tool values shown here into it.',
@@ -103,9 +104,15 @@ const stateCookieOptions = (maxAge?: number) => ({
   ...(settings.sessionCookieSameSite === 'none' ? { partitioned: true } : {}),
 });
 
+/**
+ * The refusal page shows inside the LMS's frame. Besides the registered platforms' origins it may be framed by the
+ * origin that posted the launch (the platform's page on the course's domain: on Canvas the school's, which no
+ * registration names); the page holds no session and no form, so that origin gains nothing by framing it.
+ */
 function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {
   req.log.warn({ check: error.check, reason: error.message }, 'LTI launch refused');
-  allowFramingBy(res, origins);
+  const poster = req.method === 'POST' ? originOf(req.get('origin')) : undefined;
+  allowFramingBy(res, poster ? [...origins, poster] : origins);
   res.status(error.status).render('lti/refused', {
     title: 'Launch refused',
     check: error.check,

@@ -450,12 +450,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     it('a browser that blocked the state cookie (inside the LMS frame) is told why and offered a new window that starts the login again', async () => {
       // The login's cookie was never stored: the form post comes back with no cookie at all.
       const { state, nonce } = await startLogin(supertest.agent(tool.server));
+      // Posted by the platform's page on the course's domain (on Canvas the school's, not the issuer's).
+      const school = 'https://school.instructure.example';
       const res = await supertest(tool.server)
         .post('/lti/launch')
+        .set('Origin', school)
         .type('form')
         .send({ id_token: await platform.idToken({ nonce, sub: nextSub() }), state });
       expect(res.status).to.equal(403);
       expect(res.text).to.include('<code>cookie</code>');
+      // The page shows inside the course's frame, where it is needed.
+      expect(res.headers['content-security-policy']).to.match(
+        /frame-ancestors 'self'[^;]* https:\/\/school\.instructure\.example/,
+      );
       expect(res.text).to.include('blocked');
       const href = /<a href="([^"]+)" target="_blank"[^>]*>Open Pathways in a new window<\/a>/.exec(res.text)?.[1];
       expect(href, 'a link that opens a new window').to.be.a('string');
