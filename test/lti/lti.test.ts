@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
+import { LtiLoginStateModel } from '../../models/LtiLoginState.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
 import { UserModel } from '../../models/User.ts';
@@ -488,6 +489,18 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
           state: next.get('state'),
         });
       expect(launched.status).to.equal(303);
+    });
+
+    it('a login carrying an oversized hint is kept small (anyone may post logins): no new window is offered for it', async () => {
+      const agent = supertest.agent(tool.server);
+      const res = await agent
+        .post('/lti/login')
+        .type('form')
+        .send({ iss: platform.issuer, login_hint: 'h'.repeat(10_000), client_id: platform.clientId })
+        .expect(302);
+      const state = new URL(res.headers.location as string).searchParams.get('state')!;
+      const row = (await LtiLoginStateModel.findById(state).lean())!;
+      expect(JSON.stringify(row).length).to.be.below(1000);
     });
 
     it('when one state is posted twice at once, exactly one launch is accepted', async () => {

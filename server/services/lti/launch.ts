@@ -53,6 +53,25 @@ export type LoginRequest = {
 /** Cookie that binds a state to the browser it was issued to. */
 export const stateCookieName = (state: string) => `lti_state_${state}`;
 
+const loginKeys = [
+  'iss',
+  'login_hint',
+  'target_link_uri',
+  'client_id',
+  'lti_deployment_id',
+  'lti_message_hint',
+] as const;
+/** Kept only up to this length: anyone may post a login, and a login's row stays small whatever it carried. */
+const maxLoginQueryLength = 4000;
+
+/** The login request as a query string, to start it again in a new window (refuseBlockedCookie); none if too long. */
+function loginQueryOf(request: LoginRequest): string | undefined {
+  const query = new URLSearchParams(
+    loginKeys.flatMap((k) => (typeof request[k] === 'string' ? [[k, request[k]] as [string, string]] : [])),
+  ).toString();
+  return query.length <= maxLoginQueryLength ? query : undefined;
+}
+
 /**
  * Third-party-initiated login (LTI Core 1.3 §4.1, OIDC): finds the registered platform, issues a single-use
  * `state` and `nonce`, and answers where to send the browser: the platform's authorisation endpoint.
@@ -87,9 +106,7 @@ export async function startLogin(props: { request: LoginRequest; now?: Date }) {
     nonce,
     platformId: platform._id,
     targetLinkUri: target,
-    loginQuery: new URLSearchParams(
-      Object.entries(props.request).filter((entry): entry is [string, string] => typeof entry[1] === 'string'),
-    ).toString(),
+    loginQuery: loginQueryOf(props.request),
     createdAt: now,
     expiresAt: new Date(now.getTime() + loginStateLifetimeMs),
   });
