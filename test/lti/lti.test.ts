@@ -810,8 +810,24 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
           ...[1, 2, 3, 4].map((n) => ({ user_id: `paged-${launched}-${n}`, roles: learnerRole, name: `Paged ${n}` })),
         ];
         platform.membersPageSize = 2;
+        platform.membershipRequests = [];
         const res = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
         expect(res.body).to.deep.equal({ added: 4, kept: 1, waitlisted: 0 });
+        // Pages as large as the platform allows are asked for (NRPS `limit`; Canvas gives 10 a page otherwise).
+        expect(new URL(platform.membershipRequests[0]!).searchParams.get('limit')).to.equal('100');
+        expect(platform.membershipRequests).to.have.length(3);
+
+        // Longer than the sync reads (50 pages): refused whole rather than read in part, with everyone past the
+        // last page read taken for gone and never enrolled.
+        platform.membersPageSize = 1;
+        platform.members = [...Array(51).keys()].map((n) => ({
+          user_id: `long-${launched}-${n}`,
+          roles: learnerRole,
+          name: `Long ${n}`,
+        }));
+        const long = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(409);
+        expect(long.body.detail).to.include('more than 50 pages');
+        expect(await EnrolmentModel.countDocuments({ cohortId: c.id })).to.equal(5);
 
         platform.membershipsHtml = '<html><body>Please sign in</body></html>';
         const broken = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(409);

@@ -40,6 +40,8 @@ export class SimulatedPlatform {
   membersPageSize?: number;
   /** When set, the class list answers 200 with this HTML instead (a proxy's or a sign-in page). */
   membershipsHtml?: string;
+  /** The class-list URLs the tool asked for. */
+  membershipRequests: string[] = [];
   private tokens = new Set<string>();
 
   get issuer() {
@@ -172,6 +174,7 @@ export class SimulatedPlatform {
     }
     if (url.pathname === '/memberships' && req.method === 'GET') {
       if (!authorised) return json(401, { error: 'unauthorised' });
+      this.membershipRequests.push(url.toString());
       if (this.membershipsHtml !== undefined) {
         res.writeHead(200, { 'content-type': 'text/html' });
         res.end(this.membershipsHtml);

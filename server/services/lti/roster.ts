@@ -20,12 +20,16 @@ const messages = {
 type Member = { user_id: string; roles?: string[]; status?: string; name?: string; email?: string };
 
 const maxPages = 50;
+const pageLimit = 100;
 
 /** The NRPS membership container, following `Link: <…>; rel="next"` pages. */
 async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]> {
   const token = await serviceToken(platform, [scope.memberships]);
   const members: Member[] = [];
-  let next: string | undefined = url;
+  // Large pages (NRPS 2.0 `limit`, which the platform caps at its own maximum): fewer requests, longer lists read.
+  const first = new URL(url);
+  if (!first.searchParams.has('limit')) first.searchParams.set('limit', String(pageLimit));
+  let next: string | undefined = first.toString();
   for (let page = 0; next && page < maxPages; page += 1) {
     const response = await platformFetch(next, {
       headers: {
@@ -40,6 +44,8 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
     for (const m of body.members as Member[]) if (m && typeof m.user_id === 'string') members.push(m);
     next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
   }
+  // A list read in part would enrol only part of the course and report everyone after it as gone: refused whole.
+  if (next) throw new PlatformCallError(`its class list has more than ${maxPages} pages`, false);
   return members;
 }
 
