@@ -39,6 +39,7 @@ import {
   syncCohortRoster,
   toolJwks,
   toolValues,
+  undeliveredScores,
   verifyLaunch,
 } from '../server/services/lti/index.ts';
 import { isInstructor } from '../server/services/lti/claims.ts';
@@ -309,6 +310,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       cohort,
       sync: await lastRosterSync(String(cohort._id)),
       courses: await coursesOfCohort(String(cohort._id)),
+      undelivered: await undeliveredScores(String(cohort._id)),
     });
   });
   web.post('/cohorts/:id/lti-sync', requireSignIn, async (req, res) => {

@@ -723,6 +723,37 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(row).to.include({ scoreGiven: 3, scoreMaximum: 3, activityProgress: 'Completed', state: 'pending' });
     });
 
+    it("a score the LMS refuses is shown to the cohort's facilitators with the LMS's reason", async () => {
+      const p = await buildProgramme();
+      const ms = [await buildModule(p.id), await buildModule(p.id)];
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+      const agent = supertest.agent(tool.server);
+      await launch(agent, {
+        sub: nextSub(),
+        claims: { [custom]: { cohort: c.id }, name: 'Rita Refused', ...agsClaim(platform.lineItem('refused-1')) },
+      });
+      const page = await agent.get(`/modules/${ms[0]!.id}`).expect(200);
+      await agent
+        .post(`/api/v1/modules/${ms[0]!.id}/completion`)
+        .set('x-csrf-token', csrfFrom(page.text))
+        .send({})
+        .expect(200);
+      platform.scoreRefusal = {
+        status: 400,
+        error: 'invalid_request',
+        error_description: 'User is not in this course',
+      };
+      try {
+        expect(await sendDueScores()).to.deep.include({ failed: 1 });
+      } finally {
+        platform.scoreRefusal = undefined;
+      }
+      const facilitatorAgent = await signIn(tool.server, facilitator.email, testPassword);
+      const lms = await facilitatorAgent.get(`/cohorts/${c.id}/lms`).expect(200);
+      expect(lms.text).to.match(/Grades the LMS did not take.*Rita Refused.*User is not in this course/s);
+    });
+
     it('two senders at once post a due score once', async () => {
       const { complete, modules: ms } = await learnerWithLineItem('grades-3');
       const before = platform.scores.length;

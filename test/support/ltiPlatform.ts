@@ -42,6 +42,8 @@ export class SimulatedPlatform {
   membershipsHtml?: string;
   /** The class-list URLs the tool asked for. */
   membershipRequests: string[] = [];
+  /** When set, the score endpoint refuses every score with this status and an OAuth-style error body. */
+  scoreRefusal?: { status: number; error: string; error_description: string };
   private tokens = new Set<string>();
 
   get issuer() {
@@ -164,6 +166,10 @@ export class SimulatedPlatform {
     if (scoreMatch && req.method === 'POST') {
       if (this.down) return json(503, { error: 'unavailable' });
       if (!authorised) return json(401, { error: 'unauthorised' });
+      if (this.scoreRefusal) {
+        const { status, ...error } = this.scoreRefusal;
+        return json(status, error);
+      }
       this.scores.push({
         lineItem: scoreMatch[1]!,
         body: JSON.parse(body) as Record<string, unknown>,

@@ -27,7 +27,7 @@ export {
   recordLaunch,
   signedInUser,
 } from './people.ts';
-export { queueScores, sendDueScores } from './scores.ts';
+export { queueScores, sendDueScores, undeliveredScores } from './scores.ts';
 export { lastRosterSync, syncCohortRoster } from './roster.ts';
 export { deepLinkingResponse, pendingDeepLink, pickerItems } from './deepLinking.ts';
 export { coursesOfCohort, placeCohortsInCourse } from './coursePlacements.ts';

@@ -4,6 +4,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { LtiScoreModel, type LtiScore } from '../../../models/LtiScore.ts';
+import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { logger } from '../../logger.ts';
 import { programmeProgress } from '../learning/progress.ts';
@@ -186,4 +187,35 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
     }
   }
   return report;
+}
+
+/**
+ * Scores of a cohort's learners that the LMS would not take (state `failed`: refused, or still failing after the
+ * last attempt), with its reason: the cohort page shows them, so a refusal is not known to the logs alone. A newer
+ * score for the same person is tried again by itself.
+ */
+export async function undeliveredScores(cohortId: Id): Promise<{ name: string; reason: string; at: Date }[]> {
+  const launches = await LtiLaunchModel.find(
+    { cohortId, canPostScores: true, lineItemUrl: { $type: 'string' }, userId: { $exists: true } },
+    { platformId: 1, lineItemUrl: 1, userId: 1 },
+  ).lean();
+  const ids = [...new Set(launches.map((l) => scoreId(l.platformId, l.lineItemUrl!, l.userId!)))];
+  if (!ids.length) return [];
+  const failed = await LtiScoreModel.find(
+    { _id: { $in: ids }, state: 'failed' },
+    { userId: 1, lastError: 1, updatedAt: 1 },
+  )
+    .sort({ updatedAt: -1 })
+    .lean<(LtiScore & { updatedAt: Date })[]>();
+  const names = new Map(
+    (await UserModel.find({ _id: { $in: failed.map((f) => f.userId) } }, { name: 1 }).lean()).map((u) => [
+      String(u._id),
+      u.name,
+    ]),
+  );
+  return failed.map((f) => ({
+    name: names.get(String(f.userId)) ?? 'A former participant',
+    reason: f.lastError ?? 'no reason given',
+    at: f.updatedAt,
+  }));
 }

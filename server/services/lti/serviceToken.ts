@@ -57,8 +57,17 @@ export async function platformFetch(url: string, init: RequestInit): Promise<Res
   }
   if (!response.ok)
     throw new PlatformCallError(
-      `${new URL(url).host} answered ${response.status}`,
+      `${new URL(url).host} answered ${response.status}${await reasonOf(response)}`,
       response.status >= 500 || response.status === 429 || response.status === 401,
     );
   return response;
+}
+
+/** The platform's own words for a refusal (OAuth's error and error_description, or a message), for whoever acts on it. */
+async function reasonOf(response: Response): Promise<string> {
+  const body = (await response.json().catch(() => null)) as Record<string, unknown> | null;
+  const words = [body?.error, body?.error_description ?? body?.message].filter(
+    (w): w is string => typeof w === 'string' && !!w.trim(),
+  );
+  return words.length ? ` (${words.join(': ').slice(0, 300)})` : '';
 }
