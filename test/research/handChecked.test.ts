@@ -6,6 +6,9 @@ import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { SurveyModel } from '../../models/Survey.ts';
+import { SurveyResponseModel } from '../../models/SurveyResponse.ts';
 import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
 import { cancelSession } from '../../server/services/cohorts/sessions.ts';
 import { refreshAllCohortFigures } from '../../server/services/research/cohortFigures.ts';
@@ -156,5 +159,79 @@ describe('research: figures checked by hand against a small seeded set', () => {
     // One row each, for the 2026 enrolment: neither was appointed within 12 months of it.
     expect(rows.map((r) => r.cohortYear)).to.deep.equal(['2026', '2026']);
     expect(rows.map((r) => r.appointed)).to.deep.equal(['no', 'no']);
+  });
+  it('a woman who answers a revised survey of the same moment counts once for a question both ask: n is people, and small groups stay withheld', async () => {
+    const programme = await ProgrammeModel.create({
+      title: 'Revised',
+      track: 'new-head',
+      summary: 's',
+      status: 'published',
+    });
+    const cohort = await CohortModel.create({
+      programmeId: programme._id,
+      name: 'Revised',
+      capacity: 20,
+      timezone: 'Europe/London',
+      startsOn: '2026-01-10',
+      endsOn: '2026-07-31',
+    });
+    // Surveys are never edited: a revision is a second start survey asking the same question id.
+    const survey = (title: string) =>
+      SurveyModel.create({
+        title,
+        programmeId: programme._id,
+        moment: 'start',
+        createdBy: researcher.id,
+        questions: [{ id: 'confidence', prompt: 'Confidence', type: 'likert5' }],
+      });
+    const [original, revision] = [await survey('Start'), await survey('Start (revised)')];
+    const women: TestUser[] = [];
+    for (let i = 0; i < 5; i++) {
+      const user = await buildUser();
+      women.push(user);
+      await enrolDirectly(cohort, user.id, at('2026-01-15T10:00:00Z'));
+      await setResearchConsent({ userId: user.id, consented: true, now: at('2026-01-12T10:00:00Z') });
+    }
+    const answer = (user: TestUser, s: typeof original, value: number, day: string) =>
+      SurveyResponseModel.create({
+        surveyId: s._id,
+        userId: user.id,
+        programmeId: programme._id,
+        moment: 'start',
+        answers: { confidence: value },
+        answeredAt: at(`${day}T10:00:00Z`),
+      });
+    // Three women answer both: 2 first, then 4 on the revision.
+    for (const w of women.slice(0, 3)) {
+      await answer(w, original, 2, '2026-01-16');
+      await answer(w, revision, 4, '2026-01-20');
+    }
+    await refreshAllCohortFigures();
+    const auth = `Bearer ${await tokenFor(researcher)}`;
+    const view = async () =>
+      (
+        await supertest(app)
+          .get(`/api/v1/research/impact?programmeId=${String(programme._id)}`)
+          .set('Authorization', auth)
+          .expect(200)
+      ).body.likert as { questionId: string; start: { mean: number | null; n: number | null } }[];
+    // Six answers, three women: fewer than 5 people, so withheld.
+    expect((await view()).find((q) => q.questionId === 'confidence')!.start).to.deep.equal({ mean: null, n: null });
+    // Two more women answer the original with 5: five women, each counted by her first answer.
+    for (const w of women.slice(3)) await answer(w, original, 5, '2026-01-16');
+    await refreshAllCohortFigures();
+    const expected = { mean: (2 + 2 + 2 + 5 + 5) / 5, n: 5 };
+    expect((await view()).find((q) => q.questionId === 'confidence')!.start).to.deep.equal(expected);
+    const source = await researchImpactFromSource({
+      actor: researcher as unknown as Express.User,
+      filters: { programmeId: String(programme._id) },
+    });
+    expect(source.likert.find((q) => q.questionId === 'confidence')!.start).to.deep.equal(expected);
+    const csv = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${String(programme._id)}`)
+      .set('Authorization', auth)
+      .expect(200);
+    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r['start.confidence']).sort()).to.deep.equal(['2', '2', '2', '5', '5']);
   });
 });

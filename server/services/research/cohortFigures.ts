@@ -15,7 +15,7 @@ import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
 import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
-import { countedMarks, countedStatuses, dayOf, firstEnrolmentKey, outcomeWindow } from './population.ts';
+import { countedMarks, countedStatuses, dayOf, firstAnswers, firstEnrolmentKey, outcomeWindow } from './population.ts';
 import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
 import { oid } from '../../ids.ts';
 
@@ -63,7 +63,7 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
       .lean(),
     countedMarks([cohortId]),
     SurveyResponseModel.find({ userId: { $in: userIds }, programmeId })
-      .select({ userId: 1, moment: 1, answers: 1, answeredAt: 1 })
+      .select({ userId: 1, programmeId: 1, moment: 1, answers: 1, answeredAt: 1 })
       .lean(),
     CareerOutcomeModel.find({ userId: { $in: userIds } })
       .select({ userId: 1, kind: 1, on: 1, createdAt: 1 })
@@ -108,14 +108,17 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
     if (kinds.has('interviewed')) b.interviewed += 1;
     if (kinds.has('appointed')) b.appointed += 1;
   }
-  for (const r of responses) {
-    if (r.moment !== 'start' && r.moment !== 'end') continue;
-    if (first.get(`${String(r.userId)}:${String(programmeId)}`) !== String(cohortId)) continue;
-    if (!countable(history(r.userId), r.answeredAt, props.now)) continue;
+  const countedAnswers = firstAnswers(
+    responses
+      .filter((r) => r.moment === 'start' || r.moment === 'end')
+      .filter((r) => first.get(`${String(r.userId)}:${String(programmeId)}`) === String(cohortId))
+      .filter((r) => countable(history(r.userId), r.answeredAt, props.now)),
+  );
+  for (const r of countedAnswers) {
     const b = bucketOf.get(String(r.userId));
     if (!b) continue;
     const sums = r.moment === 'start' ? b.likertStart : b.likertEnd;
-    for (const [questionId, value] of Object.entries((r.answers ?? {}) as Record<string, unknown>)) {
+    for (const [questionId, value] of Object.entries(r.answers)) {
       if (typeof value !== 'number') continue;
       const s = sums[questionId] ?? { sum: 0, n: 0 };
       s.sum += value;

@@ -77,6 +77,36 @@ export async function countedMarks(cohortIds: Types.ObjectId[]) {
   return records.filter((r) => !off.has(String(r.sessionId)));
 }
 
+/**
+ * One answer per woman, programme, moment and question: her first (by answeredAt, then id). A moment may have
+ * several surveys (surveys are never edited, so a revision is a new survey, often asking the same question ids), and
+ * a figure's n must count people, as the suppression rule reads it. Pass only the answers that may be counted.
+ */
+export function firstAnswers<
+  T extends {
+    _id: unknown;
+    userId: unknown;
+    programmeId: unknown;
+    moment: string;
+    answers?: unknown;
+    answeredAt: Date;
+  },
+>(responses: readonly T[]): (T & { answers: Record<string, unknown> })[] {
+  const seen = new Set<string>();
+  return [...responses]
+    .sort((a, b) => a.answeredAt.getTime() - b.answeredAt.getTime() || String(a._id).localeCompare(String(b._id)))
+    .map((r) => {
+      const answers: Record<string, unknown> = {};
+      for (const [id, value] of Object.entries((r.answers ?? {}) as Record<string, unknown>)) {
+        const key = `${String(r.userId)}:${String(r.programmeId)}:${r.moment}:${id}`;
+        if (seen.has(key)) continue;
+        seen.add(key);
+        answers[id] = value;
+      }
+      return { ...r, answers };
+    });
+}
+
 /** "userId:programmeId" → the cohort of her earliest enrolment in that programme (ties by cohort id). */
 export function firstEnrolmentKey(
   enrolments: {
@@ -173,18 +203,20 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
   const history = (userId: string) => histories.get(userId) ?? [];
   const first = firstEnrolmentKey(raw);
   const countedEnrolments = new Set(counted.map((e) => `${String(e.userId)}:${String(e.cohortId)}`));
-  const answers = responses
-    .map((r) => ({ r, cohortId: first.get(`${String(r.userId)}:${String(r.programmeId)}`) ?? '' }))
-    .filter(({ r, cohortId }) => countedEnrolments.has(`${String(r.userId)}:${cohortId}`))
-    .filter(({ r }) => countable(history(String(r.userId)), r.answeredAt, now))
-    .map(({ r, cohortId }) => ({
-      userId: String(r.userId),
-      programmeId: String(r.programmeId),
-      cohortId,
-      moment: r.moment,
-      answers: (r.answers ?? {}) as Record<string, unknown>,
-      surveyId: String(r.surveyId),
-    }));
+  const cohortOf = (r: { userId: unknown; programmeId: unknown }) =>
+    first.get(`${String(r.userId)}:${String(r.programmeId)}`) ?? '';
+  const answers = firstAnswers(
+    responses
+      .filter((r) => countedEnrolments.has(`${String(r.userId)}:${cohortOf(r)}`))
+      .filter((r) => countable(history(String(r.userId)), r.answeredAt, now)),
+  ).map((r) => ({
+    userId: String(r.userId),
+    programmeId: String(r.programmeId),
+    cohortId: cohortOf(r),
+    moment: r.moment,
+    answers: r.answers,
+    surveyId: String(r.surveyId),
+  }));
   const surveys = await SurveyModel.find({ programmeId: { $in: programmes.map((p) => p._id) } })
     .select({ questions: 1 })
     .lean();
