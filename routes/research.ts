@@ -113,7 +113,7 @@ const groupOut = z.object({
 });
 const impactOut = groupOut
   .extend({
-    cohorts: z.number(),
+    cohorts: z.number().nullable(),
     likert: z.array(z.object({ questionId: z.string(), prompt: z.string(), start: likertOut, end: likertOut })),
     byTrack: z.record(z.string(), groupOut),
     panels: z.object({ rounds: z.number(), readyBeforeInterview: z.number(), trainedShare: z.number().nullable() }),

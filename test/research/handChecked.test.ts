@@ -15,10 +15,10 @@ import { refreshAllCohortFigures } from '../../server/services/research/cohortFi
 import { setResearchConsent } from '../../server/services/research/consent.ts';
 import { researchImpactFromSource } from '../../server/services/research/impact.ts';
 import { newSubmissionKey } from '../../server/submissions.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { buildProgramme, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const at = (iso: string) => new Date(iso);
 
@@ -233,5 +233,58 @@ describe('research: figures checked by hand against a small seeded set', () => {
       .expect(200);
     const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r['start.confidence']).sort()).to.deep.equal(['2', '2', '2', '5', '5']);
+  });
+  it('a withheld group is not given away by its number of cohorts, nor by which tracks are listed: a programme with 4 women reads as one with none', async () => {
+    const programmeOf = async (title: string, cohorts: number, consenting: boolean) => {
+      const programme = await ProgrammeModel.create({
+        title,
+        track: 'governing-board',
+        summary: 's',
+        status: 'published',
+      });
+      for (let c = 0; c < cohorts; c++) {
+        const cohort = await CohortModel.create({
+          programmeId: programme._id,
+          name: `${title} ${c}`,
+          capacity: 20,
+          timezone: 'Europe/London',
+          startsOn: '2026-01-10',
+          endsOn: '2026-07-31',
+        });
+        const user = await buildUser();
+        await enrolDirectly(cohort, user.id, at('2026-01-15T10:00:00Z'));
+        if (consenting) await setResearchConsent({ userId: user.id, consented: true, now: at('2026-01-12T10:00:00Z') });
+      }
+      return String(programme._id);
+    };
+    // Four women, one in each of four cohorts; and a programme where nobody consents.
+    const four = await programmeOf('Four cohorts', 4, true);
+    const none = await programmeOf('Nobody counted', 1, false);
+    await refreshAllCohortFigures();
+    const auth = `Bearer ${await tokenFor(researcher)}`;
+    const view = async (query: string) => {
+      const body = (await supertest(app).get(`/api/v1/research/impact?${query}`).set('Authorization', auth).expect(200))
+        .body as Record<string, unknown>;
+      const { filters: _f, computedAt: _c, ...figures } = body;
+      return figures;
+    };
+    const small = await view(`programmeId=${four}`);
+    expect(small.participants).to.equal(null);
+    // "4 cohorts" beside "fewer than 5 participants" would say there are exactly 4.
+    expect(small.cohorts).to.equal(null);
+    expect(small.suppressed).to.include('cohorts');
+    expect(small).to.deep.equal(await view(`programmeId=${none}`));
+    // Every track is listed whether or not anyone in it is counted.
+    expect(Object.keys((await view('')).byTrack as object)).to.have.members([
+      'governing-board',
+      'aspiring-leader',
+      'new-head',
+    ]);
+    const page = await (
+      await signIn(app, researcher.email, testPassword)
+    )
+      .get(`/research?programmeId=${four}`)
+      .expect(200);
+    expect(page.text).to.match(/<th scope="row">Cohorts<\/th><td>fewer than 5<\/td>/);
   });
 });

@@ -234,7 +234,7 @@ export function impactFigures(props: {
           return !whole || reference.hidden.has(name) || (gap > 0 && gap < suppressionThreshold);
         })
     : undefined;
-  const { values, hidden, nodes } = suppressBreakdown(props.breakdown, questionsFor, withheld);
+  const { values, hidden } = suppressBreakdown(props.breakdown, questionsFor, withheld);
 
   const programmeTrack = filters.programmeId ? trackOf.get(filters.programmeId) : undefined;
   const matches = !filters.programmeId || !filters.track || programmeTrack === filters.track;
@@ -246,7 +246,6 @@ export function impactFigures(props: {
       : filters.track
         ? `byTrack.${filters.track}.`
         : '';
-  const present = prefix !== null && `${prefix}participants` in values;
   const suppressed = new Set<string>();
   const at = (source: string | null, name: string) => (source === null ? null : `${source}${name}`);
   const read = (name: string, source: string | null) => {
@@ -276,17 +275,20 @@ export function impactFigures(props: {
     });
     return { questionId: id, prompt: questions.get(id)?.prompt ?? id, start: moment('start'), end: moment('end') };
   });
+  // Every track, and a view's own track, is listed whether or not anyone in it is counted: listing only tracks with
+  // someone would tell "none" from "1 to 4", which the figures themselves withhold.
   const trackViews: [Track, string][] =
-    prefix === ''
-      ? nodes.trackNodes.map(([t, n]) => [t, n.prefix])
-      : present && viewTrack
-        ? [[viewTrack, prefix!]]
-        : [];
+    prefix === '' ? tracks.map((t) => [t, `byTrack.${t}.`]) : prefix !== null && viewTrack ? [[viewTrack, prefix]] : [];
   const byTrack = Object.fromEntries(trackViews.map(([t, source]) => [t, group(`byTrack.${t}.`, source)])) as Partial<
     Record<Track, ReturnType<typeof group>>
   >;
+  // Cohorts with someone counted: at most the number of participants, so it is withheld with them (4 cohorts beside
+  // "fewer than 5" would say 4). An empty scope (a programme and a track it is not in) is empty whatever the data.
+  const cohortCount = inScope.reduce((sum, id) => sum + (props.breakdown.get(id)?.cohorts ?? 0), 0);
+  const cohorts = prefix === null ? 0 : overall.participants === null ? null : cohortCount;
+  if (cohorts === null) suppressed.add('cohorts');
   return {
-    cohorts: inScope.reduce((sum, id) => sum + (props.breakdown.get(id)?.cohorts ?? 0), 0),
+    cohorts,
     ...overall,
     likert,
     byTrack,
