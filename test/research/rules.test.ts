@@ -106,14 +106,14 @@ describe('research rules (pure)', () => {
   describe('k-anonymity of the export', () => {
     it('coarsens region to country, then "other", so no row is unique on region × phase × track', () => {
       const rows = [
-        { region: 'Yorkshire', country: 'GB', phase: 'primary', track: 'aspiring-leader' },
-        { region: 'Yorkshire', country: 'GB', phase: 'primary', track: 'aspiring-leader' },
-        { region: 'Kent', country: 'GB', phase: 'primary', track: 'aspiring-leader' },
-        { region: 'Devon', country: 'GB', phase: 'primary', track: 'aspiring-leader' },
-        { region: 'Ontario', country: 'CA', phase: 'secondary', track: 'new-head' },
-        { region: 'Quebec', country: 'CA', phase: 'secondary', track: 'new-head' },
-        { region: 'Lagos', country: 'NG', phase: 'special', track: 'aspiring-leader' },
-        { region: 'Nairobi', country: 'KE', phase: 'special', track: 'aspiring-leader' },
+        { region: 'Yorkshire', country: 'GB', phase: 'primary', track: 'aspiring-leader', cohortYear: '2026' },
+        { region: 'Yorkshire', country: 'GB', phase: 'primary', track: 'aspiring-leader', cohortYear: '2026' },
+        { region: 'Kent', country: 'GB', phase: 'primary', track: 'aspiring-leader', cohortYear: '2026' },
+        { region: 'Devon', country: 'GB', phase: 'primary', track: 'aspiring-leader', cohortYear: '2026' },
+        { region: 'Ontario', country: 'CA', phase: 'secondary', track: 'new-head', cohortYear: '2026' },
+        { region: 'Quebec', country: 'CA', phase: 'secondary', track: 'new-head', cohortYear: '2026' },
+        { region: 'Lagos', country: 'NG', phase: 'special', track: 'aspiring-leader', cohortYear: '2026' },
+        { region: 'Nairobi', country: 'KE', phase: 'special', track: 'aspiring-leader', cohortYear: '2026' },
       ];
       const out = coarsen(rows);
       const key = (r: { region: string; phase: string; track: string }) => `${r.region}|${r.phase}|${r.track}`;
@@ -127,8 +127,27 @@ describe('research rules (pure)', () => {
       expect(out.filter((r) => r.region === 'other' && r.phase === 'special')).to.have.length(2);
     });
 
+    it('counts the cohort year as identifying too: the one woman of a 2024 cohort is not a row of her own', () => {
+      const row = { region: 'Kent', country: 'GB', phase: 'primary', track: 'new-head' };
+      const out = coarsen([
+        { ...row, cohortYear: '2026' },
+        { ...row, cohortYear: '2026' },
+        { ...row, cohortYear: '2026' },
+        { ...row, cohortYear: '2024' },
+      ]);
+      const key = (r: { region: string; phase: string; track: string; cohortYear: string }) =>
+        `${r.region}|${r.phase}|${r.track}|${r.cohortYear}`;
+      const counts = new Map<string, number>();
+      for (const r of out) counts.set(key(r), (counts.get(key(r)) ?? 0) + 1);
+      expect([...counts.values()].every((c) => c >= 2)).to.equal(true);
+      expect(out.filter((r) => r.cohortYear === '2024')).to.deep.equal([]);
+      expect(out.filter((r) => r.cohortYear === '2026')).to.have.length(3);
+    });
+
     it('leaves out a row that stays unique after every coarsening step', () => {
-      expect(coarsen([{ region: 'Kent', country: 'GB', phase: 'primary', track: 'new-head' }])).to.deep.equal([]);
+      expect(
+        coarsen([{ region: 'Kent', country: 'GB', phase: 'primary', track: 'new-head', cohortYear: '2026' }]),
+      ).to.deep.equal([]);
     });
   });
 

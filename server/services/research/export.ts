@@ -24,11 +24,14 @@ export const dataDictionary: { column: string; meaning: string }[] = [
     column: 'track',
     meaning: 'Programme track (governing-board, aspiring-leader, new-head), or "other" when coarsened.',
   },
-  { column: 'cohortYear', meaning: 'Year her cohort started (her latest enrolment in scope).' },
+  {
+    column: 'cohortYear',
+    meaning: 'Year her cohort started (her latest enrolment in scope), or "other" when coarsened.',
+  },
   {
     column: 'region',
     meaning:
-      'Region she gave, coarsened to her country code, then "other", so that no row is unique on region × phase × track.',
+      'Region she gave, coarsened to her country code, then "other", so that no row is unique on region × phase × cohort year × track.',
   },
   { column: 'phase', meaning: 'School phase she gave (primary, secondary, …), or "other".' },
   { column: 'completed', meaning: 'yes when she completed the programme in that cohort (a certificate was issued).' },
