@@ -80,7 +80,11 @@ async function filterOf(
 async function auditPage(req: Request, res: Response): Promise<void> {
   const zone = req.user!.timezone;
   const form = parseForm(pageFilterSchema, { ...req.query });
-  const values = form.ok ? form.data : { person: '', action: '', from: '', to: '' };
+  // A filter it cannot read keeps what she typed beside the error, the other fields too.
+  const typed = (key: string) => (typeof req.query[key] === 'string' ? (req.query[key] as string) : '');
+  const values = form.ok
+    ? form.data
+    : { person: typed('person'), action: typed('action'), from: typed('from'), to: typed('to') };
   const parsed = form.ok ? await filterOf(form.data, zone) : { filter: {}, errors: form.errors };
   const errorList = Object.entries(parsed.errors).map(([path, message]) => ({ path, message }));
   const result = errorList.length

@@ -275,6 +275,10 @@ describe('the audit trail', () => {
       expect(unknown.text).to.include('Nobody has this email address');
       await agent.get('/admin/audit?from=2026-05-10&to=2026-05-01').expect(422);
       await agent.get('/admin/audit?from=not-a-date').expect(422);
+      // What she typed stays in the form beside the error, the person she was looking for too.
+      const malformed = await agent.get('/admin/audit?person=ada%40example.org&from=2026-02-30').expect(422);
+      expect(malformed.text).to.include('value="ada@example.org"').and.to.include('value="2026-02-30"');
+      expect(malformed.text).to.include('<a href="#field-from">');
       const participant = await buildUser();
       const other = await signIn(app, participant.email, testPassword);
       await other.get('/admin/audit').expect(403);
