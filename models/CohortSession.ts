@@ -24,6 +24,10 @@ const cohortSessionSchema = new Schema(
           change: String,
           previousStartsAt: Date,
           previousDurationMinutes: Number,
+          // Where it was before this change (a change notice tells a new place, and knows when it is back).
+          previousMode: String,
+          previousJoinUrl: String,
+          previousLocation: String,
           _id: false,
         },
       ],

@@ -13,6 +13,8 @@ import { presentNotifications, resendNotification } from '../../server/services/
 import { sendInvitation, sendPasswordReset } from '../../server/services/users.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { configureMailer } from '../../server/mailer.ts';
+import '../../server/subscriptions.ts';
+import { rescheduleSession } from '../../server/services/cohorts/sessions.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -223,6 +225,54 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(30)) });
     expect(sink.received.map((e) => e.subject).filter((s) => s.startsWith('Cancelled'))).to.have.length(2);
     expect(sink.received).to.have.length(4);
+  });
+
+  it('a session moved to a new join link (same time) sends each reader a change notice with the new link', async () => {
+    const startsAt = new Date('2027-08-20T18:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt, participants: 2 });
+    const admin = await UserModel.create({
+      email: 'admin-move@example.org',
+      name: 'Ada Admin',
+      roles: ['admin'],
+      timezone: 'Europe/London',
+      status: 'active',
+    });
+    await rescheduleSession({
+      actor: {
+        id: String(admin._id),
+        email: admin.email,
+        name: admin.name,
+        roles: ['admin'],
+        timezone: admin.timezone,
+      },
+      sessionId: String(session._id),
+      input: { joinUrl: 'https://meet.example.org/new-room' },
+    });
+    await runDueNotifications({ now: new Date(Date.now() + minutes(11)) });
+    const changed = sink.received.filter((e) => e.subject === 'Changed: Leading difficult conversations');
+    expect(changed).to.have.length(2);
+    expect(changed[0]!.raw).to.include('https://meet.example.org/new-room');
+    // The time did not change: the notice does not claim it "was planned for" another time.
+    expect(changed[0]!.raw).to.not.include('It was planned for');
+
+    // Another session moved and moved back within the ten minutes a notice waits: nothing changed, nothing is sent.
+    sink.received.length = 0;
+    const other = await buildCohortWithSession({ startsAt, participants: 1 });
+    const actor = {
+      id: String(admin._id),
+      email: admin.email,
+      name: admin.name,
+      roles: ['admin' as const],
+      timezone: admin.timezone,
+    };
+    for (const joinUrl of ['https://meet.example.org/wrong-room', 'https://meet.example.org/abc'])
+      await rescheduleSession({ actor, sessionId: String(other.session._id), input: { joinUrl } });
+    expect(
+      await NotificationModel.countDocuments({ kind: 'session-changed', 'about.id': String(other.session._id) }),
+    ).to.equal(1);
+    const report = await runDueNotifications({ now: new Date(Date.now() + minutes(11)) });
+    expect(report.skipped).to.equal(1);
+    expect(sink.received.filter((e) => e.subject.startsWith('Changed'))).to.have.length(0);
   });
 
   it('a reader who turned session reminders off gets none: the reminder is skipped', async () => {

@@ -224,6 +224,9 @@ export async function rescheduleSession(props: {
     change: timeChanged ? 'rescheduled' : 'updated',
     previousStartsAt: session.startsAt,
     previousDurationMinutes: session.durationMinutes,
+    previousMode: session.mode,
+    previousJoinUrl: session.joinUrl ?? undefined,
+    previousLocation: session.location ?? undefined,
   };
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },

@@ -139,9 +139,17 @@ export async function sessionRescheduled(props: { sessionId: Id; now?: Date }): 
       data: {
         previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null,
         previousDurationMinutes: firstChange?.previousDurationMinutes ?? null,
+        previousPlace: firstChange?.previousMode
+          ? placeOf(firstChange.previousMode, firstChange.previousJoinUrl, firstChange.previousLocation)
+          : null,
       },
     }));
   await planNotifications(plans);
+}
+
+/** Where a session takes place, as one comparable string (a history entry gives its `previous*` values). */
+function placeOf(mode?: string | null, joinUrl?: string | null, location?: string | null): string {
+  return mode === 'online' ? `online ${joinUrl ?? ''}` : `in person ${location ?? ''}`;
 }
 
 /** A cancelled session: its reminders and change notices are cancelled, and each reader gets one cancellation notice. */
@@ -286,20 +294,28 @@ registerNotificationKind('session-changed', {
       return 'The session was cancelled (a cancellation notice is sent instead).';
     const previous = ctx.record.data?.previousStartsAt as string | null | undefined;
     const previousDuration = ctx.record.data?.previousDurationMinutes as number | null | undefined;
+    // A notice planned before places were recorded has none: only its time is compared, as then.
+    const previousPlace = ctx.record.data?.previousPlace as string | null | undefined;
     if (
       previous &&
       new Date(previous).getTime() === state.session.startsAt.getTime() &&
-      (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes
+      (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes &&
+      (!previousPlace || previousPlace === placeOf(state.session.mode, state.session.joinUrl, state.session.location))
     )
-      return 'The session is back at its original time.';
+      return 'The session is back at its original time and place.';
     return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
   },
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
+    const previous = ctx.record.data?.previousStartsAt as string | null | undefined;
     return {
       subject: `Changed: ${session.title}`,
       template: 'session-changed',
-      data: { ...sessionData(session, cohort), previousStartsAt: ctx.record.data?.previousStartsAt ?? null },
+      data: {
+        ...sessionData(session, cohort),
+        // "It was planned for …" only when its time did change (a new room or link keeps the time).
+        previousStartsAt: previous && new Date(previous).getTime() !== session.startsAt.getTime() ? previous : null,
+      },
       attachments: icsAttachment(session, cohort),
     };
   },
