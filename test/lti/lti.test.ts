@@ -526,6 +526,21 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
   });
 
   describe('people', () => {
+    it('an email claim that is not one address (a list, a display name) is not taken as hers: her emails cannot go to someone else', async () => {
+      for (const email of [
+        'ada@example.org, boss@example.org',
+        'Ada <ada@example.org>',
+        'ada@example.org\r\nBcc: x@example.org',
+      ]) {
+        const sub = nextSub();
+        const { res } = await launch(supertest.agent(tool.server), { sub, claims: { email } });
+        expect(res.status).to.equal(303);
+        const link = await LtiAccountModel.findOne({ sub }).lean();
+        const user = await UserModel.findById(link!.userId).lean();
+        expect(user!.email, email).to.match(/^lti-[0-9a-f]{24}@users\.invalid$/);
+      }
+    });
+
     it("a platform's email never takes over an existing account: she links it by signing in once", async () => {
       const existing = await buildUser({ email: `taken-${Date.now()}@example.org` });
       const sub = nextSub();

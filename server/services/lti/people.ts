@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
+import { z } from 'zod';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
@@ -35,6 +36,16 @@ const placeholderEmail = (platformId: Types.ObjectId, sub: string) =>
   `lti-${createHash('sha256').update(`${platformId}:${sub}`).digest('hex').slice(0, 24)}@users.invalid`;
 
 /**
+ * The platform's email claim, when it is one address. Anything else (a list, a display name, a line break) would be
+ * her account's address and so the To of every email to her: a list would send her reminders to other people too.
+ */
+const emailSchema = z.email().max(320);
+function platformEmail(value: string | undefined): string | undefined {
+  const email = value?.trim().toLowerCase();
+  return email && emailSchema.safeParse(email).success ? email : undefined;
+}
+
+/**
  * Who this LMS person is in Pathways, matched by (platform, sub) and nothing else. Unknown: a new account, unless
  * an account has the email the platform asserts; that account is not taken over: she links it by signing in once.
  * The link is written first, naming the account's id before the account exists, and the account second, so that no
@@ -56,7 +67,7 @@ export async function personOf(props: {
       await ensureLinkedAccount(link.userId, props);
       return { userId: String(link.userId) };
     }
-    const email = props.email?.trim().toLowerCase();
+    const email = platformEmail(props.email);
     if (email && (await UserModel.exists({ email }))) return { linkEmail: email };
     const userId = new Types.ObjectId();
     try {
@@ -86,7 +97,7 @@ async function ensureLinkedAccount(
   props: { platform: LtiPlatform; sub: string; name?: string; email?: string; instructor: boolean },
 ): Promise<void> {
   if (await UserModel.exists({ _id: userId })) return;
-  const addresses = [props.email?.trim().toLowerCase(), placeholderEmail(props.platform._id, props.sub)];
+  const addresses = [platformEmail(props.email), placeholderEmail(props.platform._id, props.sub)];
   for (const email of addresses.filter((a): a is string => !!a)) {
     try {
       await UserModel.create({
