@@ -3,7 +3,13 @@ import supertest from 'supertest';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
-import { planModuleNudges, planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
+import {
+  planModuleNudges,
+  planSessionReminders,
+  runDueNotifications,
+  settleNotifications,
+} from '../../server/services/reminders/index.ts';
+import { presentNotifications } from '../../server/services/reminders/queries.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -170,6 +176,40 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
       'status',
       'subject',
     ]);
+  });
+
+  it('a digest not sent because her account was disabled meanwhile settles what it held as skipped, not "scheduled" for ever', async () => {
+    const { cohort, users } = await buildCohortWithSession({
+      startsAt: new Date('2027-12-01T10:00:00Z'),
+      participants: 1,
+      participantZone: 'Europe/London',
+    });
+    const userId = String(users[0]!._id);
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
+    const [module] = await ModuleModel.insertMany([
+      {
+        programmeId: cohort.programmeId,
+        title: 'Module 1',
+        body: 'Read this.',
+        estimatedMinutes: 30,
+        completion: { type: 'view' },
+        position: 1,
+      },
+    ]);
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: '2027-06-20' }] } },
+    );
+    await planModuleNudges({ cohortId: cohort._id });
+    expect((await runDueNotifications({ now: new Date('2027-06-17T08:00:00Z') })).bundled).to.equal(1);
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { status: 'disabled' } });
+    const at = new Date('2027-06-18T07:00:00Z');
+    expect((await runDueNotifications({ now: at })).sent).to.equal(0);
+    expect(sink.received).to.have.length(0);
+    await settleNotifications({ now: at });
+    const [nudge] = await presentNotifications({ userId, kind: 'module-due', now: at });
+    expect(nudge).to.include({ status: 'skipped' });
+    expect(nudge!.skipReason).to.match(/no active account/);
   });
 
   it("admins list anyone's notifications by user and kind; others get 403; bad filters are 422", async () => {

@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
 import { hasMailbox, sendEmail } from '../../mailer.ts';
@@ -213,12 +214,17 @@ async function handle(
     log.add({ ...base, at: at(), outcome: 'skipped', reason });
     return 'skipped' as const;
   };
+  // Nobody to write to: a daily digest settles what it held with the same reason, or those would stay waiting for ever.
+  const noRecipient = async (reason: string) => {
+    if (record.kind === 'daily-digest') settleBundled({ leftOut: await heldByDigest(record.key, reason) }, at(), log);
+    return skip(reason);
+  };
   if (job.decision.action === 'skip') return skip(job.decision.reason);
   const recipient = recipients.get(record.userId.toHexString());
   // Only a live account is written to: an erased one keeps rows (an active enrolment) that planners may plan for again.
   if (!recipient || !['active', 'invited'].includes(recipient.status))
-    return skip('The recipient has no active account.');
-  if (!hasMailbox(recipient.email)) return skip('The recipient has no email address (a placeholder address).');
+    return noRecipient('The recipient has no active account.');
+  if (!hasMailbox(recipient.email)) return noRecipient('The recipient has no email address (a placeholder address).');
   if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind))
     return skip('The recipient turned this kind of email off.');
   if (recipient.emailDigest === 'daily' && isBundleableKind(record.kind)) {
@@ -284,6 +290,14 @@ function settleBundled(data: Record<string, unknown> | undefined, at: Date, log:
   const leftOut = (data?.leftOut as { id: string; attempt: number; reason: string }[] | undefined) ?? [];
   for (const item of leftOut)
     log.add({ ...row(item.id, item.attempt), outcome: 'skipped', reason: item.reason } as ResultRow);
+}
+
+/** What a daily digest holds (the attempts bundled into it), each to be settled with `reason`. */
+async function heldByDigest(digestKey: string, reason: string) {
+  const rows = await NotificationDeliveryModel.collection
+    .find({ digestKey, outcome: 'bundled' }, { projection: { notificationId: 1, attempt: 1 } })
+    .toArray();
+  return rows.map((r) => ({ id: String(r.notificationId), attempt: r.attempt as number, reason }));
 }
 
 /** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
