@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const boardRoles = ['chair', 'governor', 'clerk'] as const;
 export type BoardRole = (typeof boardRoles)[number];
@@ -31,9 +32,12 @@ const boardSchema = new Schema(
     },
     /** Bumped on every change of `members`: updates are conditional on it, so two concurrent edits cannot both win. */
     membersVersion: { type: Number, required: true, default: 0 },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) makes one board (server/submissions.ts). */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+boardSchema.plugin(keyedSubmissions);
 boardSchema.index({ 'members.userId': 1 });
 boardSchema.index({ name: 1 });
 

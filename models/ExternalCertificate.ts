@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** Largest evidence file kept (in the database, so backups carry it). */
 export const externalCertificateMaxBytes = 2 * 1024 * 1024;
@@ -22,9 +23,12 @@ const externalCertificateSchema = new Schema(
       select: false,
     },
     hasFile: { type: Boolean, required: true, default: false },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) records one certificate (server/submissions.ts). */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+externalCertificateSchema.plugin(keyedSubmissions);
 externalCertificateSchema.index({ userId: 1, kind: 1, expiresOn: -1 });
 
 export type ExternalCertificate = InferSchemaType<typeof externalCertificateSchema> & { _id: Types.ObjectId };

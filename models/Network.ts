@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const networkKinds = ['regional', 'national', 'interest'] as const;
 export type NetworkKind = (typeof networkKinds)[number];
@@ -26,9 +27,12 @@ const networkSchema = new Schema(
     /** Cohorts whose participants are invited to this network when they complete their programme. */
     linkedCohortIds: { type: [Schema.Types.ObjectId], ref: 'Cohort', default: [] },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) makes one network (server/submissions.ts). */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+networkSchema.plugin(keyedSubmissions);
 networkSchema.index({ nameKey: 1 }, { unique: true });
 networkSchema.index({ kind: 1, nameKey: 1 });
 networkSchema.index({ country: 1, nameKey: 1 });

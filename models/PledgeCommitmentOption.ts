@@ -1,4 +1,5 @@
 import { Schema, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /**
  * A commitment an organisation can choose ("every headteacher interview panel completes bias training first").
@@ -11,9 +12,12 @@ const pledgeCommitmentOptionSchema = new Schema(
     description: { type: String, trim: true, default: '' },
     position: { type: Number, required: true, default: 0 },
     active: { type: Boolean, required: true, default: true },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) adds one option (server/submissions.ts). */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+pledgeCommitmentOptionSchema.plugin(keyedSubmissions);
 pledgeCommitmentOptionSchema.index({ active: 1, position: 1 });
 
 export type PledgeCommitmentOption = InferSchemaType<typeof pledgeCommitmentOptionSchema>;

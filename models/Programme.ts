@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** The three programme tracks of the framework, fixed in code. */
 export const tracks = ['governing-board', 'aspiring-leader', 'new-head'] as const;
@@ -21,9 +22,12 @@ const programmeSchema = new Schema(
     status: { type: String, enum: programmeStatuses, required: true, default: 'draft' },
     /** Months a certificate stays valid; null means it does not expire. */
     certificateValidityMonths: { type: Number, default: null, min: 1, max: 120 },
+    /** Unique: the form sent twice (a double-click, an API retry with its key) makes one programme (server/submissions.ts). */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+programmeSchema.plugin(keyedSubmissions);
 programmeSchema.index({ track: 1, status: 1 });
 
 export type Programme = InferSchemaType<typeof programmeSchema> & { _id: Types.ObjectId };

@@ -6,7 +6,8 @@ import { ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
 import {
@@ -100,6 +101,7 @@ const certificateFormSchema = z.preprocess(
   (raw) => {
     const b = { ...((raw ?? {}) as Record<string, unknown>) };
     delete b._csrf;
+    delete b._submission;
     if (b.expiresOn === '') delete b.expiresOn;
     return b;
   },
@@ -129,11 +131,8 @@ const externalOut = z.object({
 });
 const countsOut = z.object({ cells: z.record(z.string(), z.number().nullable()), total: z.number().nullable() });
 
-const body = (req: Request) => {
-  const { _csrf, ...rest } = (req.body ?? {}) as Record<string, unknown>;
-  void _csrf;
-  return rest;
-};
+/** What a form posted, without its `_csrf` and `_submission` (formBody). */
+const body = formBody;
 
 export async function boardPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const board = await findBoardFor({ actor: req.user!, boardId: String(req.params.id) });
@@ -206,6 +205,7 @@ async function recordCertificateForm(
       completedOn: form.data.completedOn,
       expiresOn: form.data.expiresOn,
       file: fileOf(req),
+      submissionKey: clientSubmissionKey(req),
     });
   } catch (error) {
     const { errors, list } = formErrorsFrom(error);
@@ -242,8 +242,10 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: createBoardSchema,
       success: { status: 201, description: 'The board', schema: boardOut },
+      idempotent: true,
     },
-    async ({ user, body: input }) => presentBoard(await createBoard({ actor: user, ...input })),
+    async ({ user, body: input, req }) =>
+      presentBoard(await createBoard({ actor: user, ...input, submissionKey: clientSubmissionKey(req) })),
   );
   apiOperation(
     api,
@@ -362,9 +364,12 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       access: [],
       body: externalCertificateSchema,
       success: { status: 201, description: 'The certificate', schema: externalOut },
+      idempotent: true,
     },
-    async ({ user, body: input }) =>
-      presentExternalCertificate(await recordExternalCertificate({ actor: user, ...input })),
+    async ({ user, body: input, req }) =>
+      presentExternalCertificate(
+        await recordExternalCertificate({ actor: user, ...input, submissionKey: clientSubmissionKey(req) }),
+      ),
   );
   apiOperation(
     api,
@@ -403,7 +408,7 @@ export function registerBoardRoutes(web: Router, api: Router): void {
         errors: form.errors,
         errorList: form.list,
       });
-    const board = await createBoard({ actor: req.user!, ...form.data });
+    const board = await createBoard({ actor: req.user!, ...form.data, submissionKey: clientSubmissionKey(req) });
     flash(req, 'success', messages.created(board.name));
     res.redirect(303, `/boards/${String(board._id)}`);
   });

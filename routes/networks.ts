@@ -127,8 +127,10 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       body: networkSchema,
       success: { status: 201, description: 'The network', schema: networkOut },
       errors: [409],
+      idempotent: true,
     },
-    async ({ user, body }) => presentNetwork(await createNetwork({ actor: user, ...body })),
+    async ({ user, body, req }) =>
+      presentNetwork(await createNetwork({ actor: user, ...body, submissionKey: clientSubmissionKey(req) })),
   );
   apiOperation(
     api,
@@ -312,7 +314,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     if (!form.ok) return formPage(req, res, { status: 422, errors: form.errors, errorList: form.list });
     const { linkedCohortIds, ...input } = form.data;
     try {
-      const network = await createNetwork({ actor: req.user!, ...input });
+      const network = await createNetwork({ actor: req.user!, ...input, submissionKey: clientSubmissionKey(req) });
       if (linkedCohortIds.length)
         await updateNetwork({ actor: req.user!, networkId: String(network._id), ...input, linkedCohortIds });
       flash(req, 'success', messages.created(network.name));

@@ -615,7 +615,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
   web.post('/admin/pledge/commitments', requireRole('admin'), async (req, res) => {
     const form = parseForm(optionFormSchema, emptyToUndefined(req.body));
     if (!form.ok) return adminOptions(res, 422, { values: req.body, errors: form.errors, errorList: form.list });
-    await pledge.createCommitmentOption(form.data);
+    await pledge.createCommitmentOption({ ...form.data, submissionKey: clientSubmissionKey(req) });
     flash(req, 'success', messages.optionAdded);
     res.redirect(303, '/admin/pledge/commitments');
   });

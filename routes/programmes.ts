@@ -6,6 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { dialogText } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { fieldErrorsFrom, paging, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { canAuthorModules, canEditProgrammeSettings } from '../server/policies/learning.ts';
@@ -145,8 +146,10 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: programmeInputSchema,
       success: { status: 201, description: 'The programme', schema: programmeSchema },
+      idempotent: true,
     },
-    async ({ user, body }) => presentProgramme(await createProgramme({ actor: user, ...body })),
+    async ({ user, body, req }) =>
+      presentProgramme(await createProgramme({ actor: user, ...body, submissionKey: clientSubmissionKey(req) })),
   );
   apiOperation(
     api,
@@ -259,6 +262,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       });
     const programme = await createProgramme({
       actor: req.user!,
+      submissionKey: clientSubmissionKey(req),
       ...form.data,
       ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}),
     });

@@ -87,6 +87,13 @@ export function submissionKey(props: {
 /** The key of a document created outside this mechanism (seed data, imports): its own, never a repeat. */
 export const newSubmissionKey = () => `auto:${String(new Types.ObjectId())}`;
 
+/**
+ * For creates where only a key the client sent makes a repeat (two boards, programmes or certificates alike may
+ * both be meant): that key in its scope, else a key of its own.
+ */
+export const clientKeyOrNew = (scope: string[], clientKey: string | undefined): string =>
+  clientKey ? submissionKey({ scope, clientKey, content: [] }) : newSubmissionKey();
+
 /** The `submissionKey` path of a keyed model's schema: one of its own unless a create names one. */
 export const submissionKeyPath = { type: String, default: newSubmissionKey };
 

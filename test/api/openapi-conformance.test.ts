@@ -303,14 +303,18 @@ describe('the OpenAPI document lists every answer the API gives', () => {
       }
     expect(withKey.sort()).to.deep.equal(
       [
+        'post /boards',
         'post /boards/{id}/rounds',
         'post /cohorts/{id}/sessions',
         'post /directory/{userId}/messages',
+        'post /external-certificates',
         'post /me/outcomes',
         'post /mentorships/{id}/meetings',
+        'post /networks',
         'post /networks/{id}/events',
         'post /networks/{id}/posts',
         'post /pool/requests',
+        'post /programmes',
         'post /posts/{id}/replies',
       ].sort(),
     );

@@ -3,6 +3,7 @@ import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { boardRoleOf, canChangeChairs, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
 import { replanRoundsOfBoard } from './roundReminders.ts';
@@ -84,21 +85,23 @@ export async function pageBoardsFor(props: {
   return { items: page.rows, nextCursor: page.nextCursor };
 }
 
-/** Admins create boards. */
+/** Admins create boards; the same client key (a double-click, an API retry) makes one (server/submissions.ts). */
 export async function createBoard(props: {
   actor: Express.User;
   name: string;
   organisation: string;
   timezone?: string;
+  submissionKey?: string;
 }): Promise<Board> {
   if (!canCreateBoard(props.actor)) throw new ForbiddenError();
-  const board = await BoardModel.create({
+  const inserted = await createOnce(BoardModel, clientKeyOrNew(['board', props.actor.id], props.submissionKey), {
     name: props.name,
     organisation: props.organisation,
     timezone: props.timezone ?? 'Europe/London',
     members: [],
   });
-  return board.toObject() as Board;
+  if (!inserted.doc) throw new NotFoundError(messages.notFound);
+  return inserted.doc as Board;
 }
 
 /** Name, organisation or zone (a new zone moves when interview days end: readiness follows, reminders are re-planned). */

@@ -8,6 +8,7 @@ import {
 } from '../../../models/ExternalCertificate.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRecordExternalCertificate } from '../../policies/boards.ts';
 import { trainingRecordAccess, type TrainingRecordAccess } from './boards.ts';
@@ -52,6 +53,8 @@ export async function recordExternalCertificate(props: {
   expiresOn?: string;
   file?: UploadedFile;
   now?: Date;
+  /** The form's `_submission` or the API's `Idempotency-Key`: the same key records one certificate (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<ExternalCertificate> {
   if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId })))
     throw new NotFoundError(messages.noPerson);
@@ -76,7 +79,8 @@ export async function recordExternalCertificate(props: {
         data: props.file.buffer,
       }
     : undefined;
-  const created = await ExternalCertificateModel.create({
+  const key = clientKeyOrNew(['external-certificate', props.actor.id], props.submissionKey);
+  const inserted = await createOnce(ExternalCertificateModel, key, {
     userId: props.userId,
     kind: 'safer-recruitment',
     provider: props.provider,
@@ -86,14 +90,16 @@ export async function recordExternalCertificate(props: {
     file,
     hasFile: !!file,
   });
+  if (!inserted.doc) throw new NotFoundError(messages.notFound);
+  const { file: _omit, ...rest } = inserted.doc;
+  void _omit;
+  if (!inserted.created) return rest as ExternalCertificate;
   await auditAdminAction({
     actor: props.actor,
     action: 'external-certificate-recorded',
     target: { type: 'user', id: props.userId },
     detail: `${props.provider}, completed ${props.completedOn}, expires ${expiresOn}`,
   });
-  const { file: _omit, ...rest } = created.toObject();
-  void _omit;
   return rest as ExternalCertificate;
 }
 

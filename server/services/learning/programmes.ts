@@ -6,6 +6,7 @@ import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } fro
 import { repeatedChoiceProblem } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import {
@@ -123,9 +124,12 @@ export async function createProgramme(props: {
   status?: 'draft' | 'published' | 'archived';
   /** Months a certificate stays valid; omitted: the track's default (36 for governing boards, none otherwise). */
   certificateValidityMonths?: number | null;
+  /** The form's `_submission` or the API's `Idempotency-Key`: the same key makes one programme (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<Programme> {
   if (!canCreateProgrammes(props.actor)) throw new ForbiddenError(messages.notAdmin);
-  const created = await ProgrammeModel.create({
+  const key = clientKeyOrNew(['programme', props.actor.id], props.submissionKey);
+  const inserted = await createOnce(ProgrammeModel, key, {
     title: props.title,
     track: props.track,
     summary: sanitizeMarkdown(props.summary),
@@ -135,8 +139,9 @@ export async function createProgramme(props: {
         ? defaultValidityMonths[props.track]
         : props.certificateValidityMonths,
   });
-  await emitDomainEvent('programme.saved', { programmeId: created._id });
-  return created.toObject() as Programme;
+  if (!inserted.doc) throw new NotFoundError(messages.programmeNotFound);
+  if (inserted.created) await emitDomainEvent('programme.saved', { programmeId: inserted.doc._id });
+  return inserted.doc as Programme;
 }
 
 export async function updateProgramme(props: {

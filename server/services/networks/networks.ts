@@ -5,6 +5,7 @@ import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
@@ -56,22 +57,24 @@ function checkCountry(country: string | undefined): void {
     throw new ValidationError('Some details need correcting.', [{ path: 'country', message: messages.unknownCountry }]);
 }
 
-/** Creates a network (admins). Two networks may not share a name, whatever the case and spacing (unique index): 409. */
-export async function createNetwork(props: { actor: Express.User } & NetworkInput): Promise<Network> {
-  const { actor, ...input } = props;
+/**
+ * Creates a network (admins). Two networks may not share a name, whatever the case and spacing (unique index): 409.
+ * The same client key (a double-click, an API retry) is answered with the network it made, not with that 409.
+ */
+export async function createNetwork(
+  props: { actor: Express.User; submissionKey?: string } & NetworkInput,
+): Promise<Network> {
+  const { actor, submissionKey, ...input } = props;
   if (!canManageNetworks(actor)) throw new ForbiddenError();
   checkCountry(input.country);
-  try {
-    const created = await NetworkModel.create({
-      ...input,
-      nameKey: nameKeyOf(input.name),
-      createdBy: new Types.ObjectId(actor.id),
-    });
-    return created.toObject() as Network;
-  } catch (error) {
-    if (await nameHeldByAnother(error, nameKeyOf(input.name))) throw nameTaken();
-    throw error;
-  }
+  const inserted = await createOnce(NetworkModel, clientKeyOrNew(['network', actor.id], submissionKey), {
+    ...input,
+    nameKey: nameKeyOf(input.name),
+    createdBy: new Types.ObjectId(actor.id),
+  });
+  // No document under this key: the duplicate was the name, held by another network.
+  if (!inserted.doc) throw nameTaken();
+  return inserted.doc as Network;
 }
 
 /** Changes a network's details (admins); its members, leads and posts stay. */

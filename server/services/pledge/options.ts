@@ -1,5 +1,6 @@
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
 import { NotFoundError } from '../../errors.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { isObjectId } from '../../ids.ts';
 
 /** The commitment options, in the admin's order (retired ones last). */
@@ -16,14 +17,25 @@ export async function listCommitmentOptions(props: { includeRetired: boolean }) 
   }));
 }
 
-export async function createCommitmentOption(props: { title: string; description?: string; position?: number }) {
+/** Adds an option (admins); the form sent twice with its key adds one (server/submissions.ts). */
+export async function createCommitmentOption(props: {
+  title: string;
+  description?: string;
+  position?: number;
+  submissionKey?: string;
+}) {
   const last = await PledgeCommitmentOptionModel.findOne().sort({ position: -1 }).lean();
-  const option = await PledgeCommitmentOptionModel.create({
-    title: props.title,
-    description: props.description ?? '',
-    position: props.position ?? (last ? last.position + 1 : 1),
-  });
-  return { id: String(option._id), title: option.title };
+  const inserted = await createOnce(
+    PledgeCommitmentOptionModel,
+    clientKeyOrNew(['pledge-option'], props.submissionKey),
+    {
+      title: props.title,
+      description: props.description ?? '',
+      position: props.position ?? (last ? last.position + 1 : 1),
+    },
+  );
+  if (!inserted.doc) throw new NotFoundError('We could not find that commitment option.');
+  return { id: String(inserted.doc._id), title: inserted.doc.title };
 }
 
 /** Edits an option; `active: false` retires it (organisations keep it; nobody new can choose it). */

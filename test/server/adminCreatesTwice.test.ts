@@ -1,0 +1,123 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { BoardModel } from '../../models/Board.ts';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { NetworkModel } from '../../models/Network.ts';
+import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildBoard } from '../support/boardsFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+
+/**
+ * A double-click on an admin's create form, or a retried API create with its Idempotency-Key, makes one board,
+ * programme, network, Pledge commitment option or external certificate (server/submissions.ts), answered alike.
+ */
+describe('creates sent twice: boards, programmes, networks, Pledge options, external certificates', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+  });
+  const submissionOf = (html: string) => {
+    const found = /name="_submission" value="([^"]+)"/.exec(html);
+    if (!found) throw new Error('the form carries no _submission key');
+    return found[1]!;
+  };
+
+  /** Loads the form's page, then posts it twice at once, as a double-click does. */
+  async function doubleClick(page: string, action: string, fields: Record<string, string>) {
+    const agent = await signIn(app, admin.email, testPassword);
+    const html = (await agent.get(page).expect(200)).text;
+    const form = { _csrf: await csrfOf(agent, page), _submission: submissionOf(html), ...fields };
+    const answers = await Promise.all([1, 2].map(() => agent.post(action).type('form').send(form)));
+    expect(answers.map((a) => a.status)).to.deep.equal([303, 303]);
+    expect(answers[0]!.headers.location).to.equal(answers[1]!.headers.location);
+    return answers[0]!.headers.location as string;
+  }
+
+  it('a double-clicked create form makes one board, one programme, one network, one commitment option', async () => {
+    await doubleClick('/boards', '/boards', { name: 'Hillside governors', organisation: 'Hillside Primary' });
+    expect(await BoardModel.countDocuments({ name: 'Hillside governors' })).to.equal(1);
+    await doubleClick('/programmes/new', '/programmes', {
+      title: 'Twice-clicked programme',
+      track: 'aspiring-leader',
+      summary: 'Clicked twice.',
+      status: 'draft',
+      certificateValidityMonths: '',
+    });
+    expect(await ProgrammeModel.countDocuments({ title: 'Twice-clicked programme' })).to.equal(1);
+    const network = await doubleClick('/networks/new', '/networks', {
+      name: 'Twice-clicked network',
+      kind: 'interest',
+      joining: 'open',
+      description: 'Clicked twice.',
+      country: '',
+    });
+    const created = await NetworkModel.findOne({ name: 'Twice-clicked network' }).lean();
+    expect(network).to.equal(`/networks/${String(created!._id)}`);
+    await doubleClick('/admin/pledge/commitments', '/admin/pledge/commitments', { title: 'Twice-clicked option' });
+    expect(await PledgeCommitmentOptionModel.countDocuments({ title: 'Twice-clicked option' })).to.equal(1);
+  });
+
+  it('a double-clicked certificate form on the board page records one certificate', async () => {
+    const [chair, governor] = [await buildUser({ roles: ['governor'] }), await buildUser({ roles: ['governor'] })];
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: governor, role: 'governor' },
+    ]);
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = `/boards/${board.id}`;
+    const html = (await agent.get(page).expect(200)).text;
+    const certificateForm = html.slice(html.indexOf(`action="${page}/external-certificates"`));
+    const csrf = await csrfOf(agent, page);
+    const send = () =>
+      agent
+        .post(`${page}/external-certificates`)
+        .field('_csrf', csrf)
+        .field('_submission', submissionOf(certificateForm))
+        .field('userId', governor.id)
+        .field('provider', 'Safer Recruitment Consortium')
+        .field('completedOn', '2025-09-01');
+    const answers = await Promise.all([send(), send()]);
+    expect(answers.map((a) => a.status)).to.deep.equal([303, 303]);
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(1);
+  });
+
+  it('the API creates with the same Idempotency-Key twice at once make one record, both answered 201 with it', async () => {
+    const auth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const twice = async (path: string, body: object, key: string) => {
+      const answers = await Promise.all(
+        [1, 2].map(() => supertest(app).post(`/api/v1${path}`).set(auth).set('Idempotency-Key', key).send(body)),
+      );
+      expect(
+        answers.map((a) => a.status),
+        JSON.stringify(answers.map((a) => a.body)),
+      ).to.deep.equal([201, 201]);
+      expect(answers[0]!.body.id).to.equal(answers[1]!.body.id);
+    };
+    await twice('/boards', { name: 'API board', organisation: 'API School' }, 'board-key-01');
+    expect(await BoardModel.countDocuments({ name: 'API board' })).to.equal(1);
+    await twice('/programmes', { title: 'API programme', track: 'new-head', summary: 'Once.' }, 'programme-key-01');
+    expect(await ProgrammeModel.countDocuments({ title: 'API programme' })).to.equal(1);
+    await twice('/networks', { name: 'API network', kind: 'interest', joining: 'open' }, 'network-key-01');
+    expect(await NetworkModel.countDocuments({ name: 'API network' })).to.equal(1);
+    const governor = await buildUser({ roles: ['governor'] });
+    await twice(
+      '/external-certificates',
+      { userId: governor.id, provider: 'API provider', completedOn: '2025-09-01' },
+      'certificate-key-01',
+    );
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(1);
+    // Another network under another key with the same name is still refused as a duplicate name.
+    const clash = await supertest(app)
+      .post('/api/v1/networks')
+      .set(auth)
+      .set('Idempotency-Key', 'network-key-02')
+      .send({ name: 'API network', kind: 'interest', joining: 'open' });
+    expect(clash.status).to.equal(409);
+  });
+});
