@@ -708,6 +708,29 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       });
     });
 
+    it('reads a file whose header row puts the name first (Name, Email; Full name, E-mail; First name, Last name, Email address)', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const files = [
+        'Name,Email\nName First,name.first@example.org\n',
+        'Full name;E-mail\r\n"Full, Name";full.name@example.org\r\n',
+        'First name\tLast name\tEmail address\nGiven\tFamily\tgiven.family@example.org\n',
+        'E-Mail-Adresse,Name\nadresse@example.org,Adresse Name\n',
+      ];
+      const reports = [];
+      for (const csv of files)
+        reports.push(await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv }));
+      expect(reports.map((rows) => rows.map((r) => [r.line, r.email, r.outcome]))).to.deep.equal([
+        [[2, 'name.first@example.org', 'invited-and-enrolled']],
+        [[2, 'full.name@example.org', 'invited-and-enrolled']],
+        [[2, 'given.family@example.org', 'invited-and-enrolled']],
+        [[2, 'adresse@example.org', 'invited-and-enrolled']],
+      ]);
+      const names = await UserModel.find({ email: { $in: reports.flat().map((r) => r.email) } })
+        .sort({ email: 1 })
+        .lean();
+      expect(names.map((u) => u.name)).to.deep.equal(['Adresse Name', 'Full, Name', 'Given Family', 'Name First']);
+    });
+
     it('reads two columns pasted from a spreadsheet (tab between them) and a CSV saved with semicolons, with Windows line ends', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const csv =

@@ -521,8 +521,36 @@ function readImportCsv(csv: string): { record: string[]; line: number }[] {
   }
 }
 
+/** Which cells of a row hold her email and her name: a name in one cell, or in a first and a last name. */
+type ImportColumns = { email: number; name: number[] };
+
+/** A heading as compared: lower case, letters only ("E-mail address" is `emailaddress`). */
+const heading = (cell: string) => cell.toLowerCase().replace(/[^a-z]/g, '');
+const emailHeading = /^e?mail(address|adresse)?$/;
+const nameHeading = /^(full|display|participant)?name$/;
+const firstNameHeading = /^(first|given)name$|^forename$/;
+const lastNameHeading = /^(last|family)name$|^surname$/;
+
 /**
- * Enrols a CSV of emails (one per row, optionally followed by a name; a header row is skipped) for those who run the
+ * The import's columns. Without a header row, as documented: the email, then optionally the name. A first row with
+ * no email address in it and a cell headed like an email column ("Email", "E-mail", "Email address") is a header:
+ * its columns are read by their headings, in any order ("Name, Email"; "First name, Last name, Email").
+ */
+export function importColumns(first: string[] | undefined): { header: boolean; columns: ImportColumns } {
+  const plain = { header: false, columns: { email: 0, name: [1] } };
+  if (!first || first.some((cell) => emailPattern.test(typedEmail(cell)))) return plain;
+  const headings = first.map(heading);
+  const email = headings.findIndex((h) => emailHeading.test(h));
+  if (email < 0) return plain;
+  const one = headings.findIndex((h) => nameHeading.test(h));
+  const parts = [firstNameHeading, lastNameHeading]
+    .map((pattern) => headings.findIndex((h) => pattern.test(h)))
+    .filter((i) => i >= 0);
+  return { header: true, columns: { email, name: one >= 0 ? [one] : parts } };
+}
+
+/**
+ * Enrols a CSV of emails (one per row, optionally followed by a name; a header row names the columns, importColumns) for those who run the
  * cohort. People without an account are invited (an account without a password, and an invitation email). Every row
  * is reported.
  */
@@ -538,10 +566,13 @@ export async function importEnrolments(props: {
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Set<string>();
-  for (const [index, { record, line }] of records.entries()) {
-    const email = typedEmail(record[0] ?? '');
-    const name = (record[1] ?? '').trim();
-    if (index === 0 && /^e-?mail/i.test(email)) continue;
+  const { header, columns } = importColumns(records[0]?.record);
+  for (const { record, line } of records.slice(header ? 1 : 0)) {
+    const email = typedEmail(record[columns.email] ?? '');
+    const name = columns.name
+      .map((i) => (record[i] ?? '').trim())
+      .filter(Boolean)
+      .join(' ');
     if (!emailPattern.test(email) || email.length > 320) {
       rows.push({ line, email, outcome: 'invalid', message: 'Not an email address.' });
       continue;
