@@ -16,6 +16,12 @@ const links: Record<string, Linker> = {
   PledgeProgressUpdate: (r) => `/pledge/signatures/${id(r, 'signatureId')}/manage`,
   CohortSession: (r) => `/sessions/${id(r)}`,
   RecruitmentRound: (r) => `/rounds/${id(r)}`,
+  Board: (r) => `/boards/${id(r)}`,
+  Programme: (r) => `/programmes/${id(r)}`,
+  Network: (r) => `/networks/${id(r)}`,
+  PledgeCommitmentOption: () => '/admin/pledge/commitments',
+  // Her own training page lists what she recorded for herself; one recorded for a member shows on the board's page.
+  ExternalCertificate: (r) => (id(r, 'recordedBy') === id(r, 'userId') ? '/training/safer-recruitment' : '/boards'),
 };
 
 export function linkToSubmitted(model: string, record: Record<string, unknown>): string | null {

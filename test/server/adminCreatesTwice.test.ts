@@ -63,6 +63,25 @@ describe('creates sent twice: boards, programmes, networks, Pledge options, exte
     expect(await PledgeCommitmentOptionModel.countDocuments({ title: 'Twice-clicked option' })).to.equal(1);
   });
 
+  it('the board form sent back with a changed name under the same key says it was already sent and links to the board', async () => {
+    const agent = await signIn(app, admin.email, testPassword);
+    const html = (await agent.get('/boards').expect(200)).text;
+    const form = { _csrf: await csrfOf(agent, '/boards'), _submission: submissionOf(html), organisation: 'Oak School' };
+    const first = await agent
+      .post('/boards')
+      .type('form')
+      .send({ ...form, name: 'Oak governors' })
+      .expect(303);
+    const again = await agent
+      .post('/boards')
+      .type('form')
+      .send({ ...form, name: 'Oak governing board' })
+      .expect(422);
+    expect(again.text).to.include('This form was already sent');
+    expect(again.text).to.include(`href="${first.headers.location as string}"`);
+    expect(await BoardModel.countDocuments({ organisation: 'Oak School' })).to.equal(1);
+  });
+
   it('a double-clicked certificate form on the board page records one certificate', async () => {
     const [chair, governor] = [await buildUser({ roles: ['governor'] }), await buildUser({ roles: ['governor'] })];
     const board = await buildBoard([
