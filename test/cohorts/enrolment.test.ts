@@ -715,6 +715,8 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
         'Full name;E-mail\r\n"Full, Name";full.name@example.org\r\n',
         'First name\tLast name\tEmail address\nGiven\tFamily\tgiven.family@example.org\n',
         'E-Mail-Adresse,Name\nadresse@example.org,Adresse Name\n',
+        // A header naming only the email: the name is still the column after it.
+        'Email addresses\nonly.email@example.org,Only Email\n',
       ];
       const reports = [];
       for (const csv of files)
@@ -724,11 +726,18 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
         [[2, 'full.name@example.org', 'invited-and-enrolled']],
         [[2, 'given.family@example.org', 'invited-and-enrolled']],
         [[2, 'adresse@example.org', 'invited-and-enrolled']],
+        [[2, 'only.email@example.org', 'invited-and-enrolled']],
       ]);
       const names = await UserModel.find({ email: { $in: reports.flat().map((r) => r.email) } })
         .sort({ email: 1 })
         .lean();
-      expect(names.map((u) => u.name)).to.deep.equal(['Adresse Name', 'Full, Name', 'Given Family', 'Name First']);
+      expect(names.map((u) => u.name)).to.deep.equal([
+        'Adresse Name',
+        'Full, Name',
+        'Given Family',
+        'Name First',
+        'Only Email',
+      ]);
     });
 
     it('reads two columns pasted from a spreadsheet (tab between them) and a CSV saved with semicolons, with Windows line ends', async () => {

@@ -526,7 +526,8 @@ type ImportColumns = { email: number; name: number[] };
 
 /** A heading as compared: lower case, letters only ("E-mail address" is `emailaddress`). */
 const heading = (cell: string) => cell.toLowerCase().replace(/[^a-z]/g, '');
-const emailHeading = /^e?mail(address|adresse)?$/;
+// A prefix, as before headings were read: "Email addresses", "E-mail (work)".
+const emailHeading = /^e?mail/;
 const nameHeading = /^(full|display|participant)?name$/;
 const firstNameHeading = /^(first|given)name$|^forename$/;
 const lastNameHeading = /^(last|family)name$|^surname$/;
@@ -546,7 +547,8 @@ export function importColumns(first: string[] | undefined): { header: boolean; c
   const parts = [firstNameHeading, lastNameHeading]
     .map((pattern) => headings.findIndex((h) => pattern.test(h)))
     .filter((i) => i >= 0);
-  return { header: true, columns: { email, name: one >= 0 ? [one] : parts } };
+  // No heading names her: the column after the email, as in a file without a header.
+  return { header: true, columns: { email, name: one >= 0 ? [one] : parts.length ? parts : [email + 1] } };
 }
 
 /**
