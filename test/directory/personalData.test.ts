@@ -6,6 +6,10 @@ import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { EventRsvpModel } from '../../models/EventRsvp.ts';
 import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { replyToMessage } from '../../server/services/directory/contact.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { personalDataAreas } from '../../server/services/privacy/areas.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -73,5 +77,29 @@ describe('directory: her personal data, exported and erased', () => {
     expect(await EventRsvpModel.countDocuments({ userId: id })).to.equal(0);
     const reminders = await NotificationModel.find({ userId: id, kind: 'network-event-reminder' }).distinct('status');
     expect(reminders).to.deep.equal(['cancelled']);
+  });
+
+  it('once she is erased, the outbox copy of her reply no longer holds her words or the address she shared', async () => {
+    const her = await buildUser({ name: 'Greta Replyer' });
+    const host = await buildUser({ name: 'Hana Host' });
+    const admin = await buildUser({ roles: ['admin'] });
+    await (await client(her)).put('/api/v1/me/directory-profile').send({ visibility: 'everyone' }).expect(200);
+    const first = await (
+      await client(host)
+    )
+      .post(`/api/v1/directory/${her.id}/messages`)
+      .send({ body: 'Would you talk to me about your first headship?' })
+      .expect(201);
+    const words = 'Yes: my first year in Hull was hard, ring me on 07700 900123.';
+    await replyToMessage({ actor: { ...her, id: her.id } as Express.User, messageId: first.body.id, body: words });
+    await runDueNotifications({ now: new Date() });
+    const toHost = async () => JSON.stringify(await OutboxMessageModel.find({ to: host.email }).lean());
+    expect(await toHost())
+      .to.include('07700 900123')
+      .and.include(her.email);
+
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: her.id, bySelf: false });
+    const after = await toHost();
+    for (const gone of ['07700 900123', her.email, 'Greta']) expect(after, gone).to.not.include(gone);
   });
 });

@@ -4,6 +4,8 @@ import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
 import { DirectoryProfileModel } from '../../../models/DirectoryProfile.ts';
 import { EventRsvpModel } from '../../../models/EventRsvp.ts';
 import { NetworkEventModel } from '../../../models/NetworkEvent.ts';
+import { NotificationModel } from '../../../models/Notification.ts';
+import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { UserModel } from '../../../models/User.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
@@ -14,7 +16,8 @@ const formerMember = 'Former member';
 /**
  * The directory and network events: her profile, the messages she sent and received, the people she blocked and
  * her answers to events. Erasure removes her profile, the messages she wrote (a conversation keeps the other
- * side's words, addressed to "Former member"), her blocks both ways and her RSVPs with their pending reminders.
+ * side's words, addressed to "Former member") with the outbox's copies of their emails, her blocks both ways and her
+ * RSVPs with their pending reminders.
  */
 export const directoryPersonalData: PersonalDataArea = {
   area: 'directory',
@@ -70,6 +73,15 @@ export const directoryPersonalData: PersonalDataArea = {
     // "<her name> wrote to you through Pathways": the emails about the messages she sent (deleted below).
     const sent = await DirectoryMessageModel.distinct('_id', { fromId: userId });
     await forgetNameInOthersNotifications({ userId, about: { type: 'message', ids: sent } });
+    // Without SMTP the emails are kept in the outbox, and each copy of those holds her words (and, for a reply, the
+    // address she shared): they go with the messages.
+    if (sent.length) {
+      const emails = await NotificationModel.find({
+        'about.type': 'message',
+        'about.id': { $in: sent.map((id) => String(id)) },
+      }).distinct('_id');
+      if (emails.length) await OutboxMessageModel.deleteMany({ notificationId: { $in: emails } });
+    }
     await Promise.all([
       DirectoryProfileModel.deleteOne({ _id: userId }),
       DirectoryMessageModel.deleteMany({ fromId: userId }),
