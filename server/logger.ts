@@ -1,5 +1,22 @@
 import { pino } from 'pino';
 
+const emailAddress = /[^\s<>"'(),;:@[\]]+@[^\s<>"'(),;:@[\]]+\.[^\s<>"'(),;:@[\]]+/g;
+
+/** Every text in a logged value, however deep, with email addresses replaced. */
+function withoutAddresses(value: unknown, seen = new WeakSet<object>()): unknown {
+  if (typeof value === 'string') return value.replace(emailAddress, '[email]');
+  if (!value || typeof value !== 'object' || seen.has(value)) return value;
+  seen.add(value);
+  if (Array.isArray(value)) return value.map((v) => withoutAddresses(v, seen));
+  return Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, withoutAddresses(inner, seen)]));
+}
+
+/**
+ * An error as logs carry it (pino's standard form), without the email addresses it may quote: a mail server's
+ * refusal names the recipient in its message, response and `rejected` list, a duplicate key its `keyValue`.
+ */
+export const errorForLog = (error: unknown) => withoutAddresses(pino.stdSerializers.err(error as Error));
+
 /**
  * One structured logger for the app. Its level is set from config at start-up (server/index.ts) and
  * silenced by the test hooks; importing this module reads no environment.
@@ -7,6 +24,7 @@ import { pino } from 'pino';
 export const logger = pino({
   level: 'info',
   redact: ['req.headers.authorization', 'req.headers.cookie', 'res.headers["set-cookie"]'],
+  serializers: { err: errorForLog },
 });
 
 /**
@@ -55,4 +73,6 @@ export const requestLogSerializers = {
     userAgent: req.headers?.['user-agent'],
   }),
   res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
+  /** Given pino's standard form of the error (pino-http wraps it). */
+  err: (error: unknown) => withoutAddresses(error),
 };
