@@ -9,6 +9,7 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
+import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
@@ -282,6 +283,31 @@ describe('her data: export and erasure', () => {
       expect(row.mfaPendingSecret).to.equal(undefined);
       expect(row.mfaRecoveryCodes ?? []).to.deep.equal([]);
       expect(row.mfaEnabledAt).to.equal(null);
+    });
+
+    it('erasure deletes the outbox emails sent to an address she had before changing it, and no one else’s', async () => {
+      const her = await buildUser({ name: 'Olwen Oldaddress' });
+      const oldEmail = her.email;
+      const newEmail = `new-${her.email}`;
+      await requestEmailChange({ actor: { id: her.id, name: her.name }, password: testPassword, newEmail });
+      const link = (await OutboxMessageModel.findOne({ to: newEmail }).lean())!.text;
+      const secret = /\/account\/email\/confirm\/(\S+)/.exec(link)![1]!;
+      await confirmEmailChange({ secret });
+      expect(await OutboxMessageModel.countDocuments({ to: oldEmail })).to.be.at.least(2);
+      // Someone opens an account with the address she gave up, and is written to there.
+      const successor = await buildUser({ email: oldEmail, name: 'Sian Successor' });
+      await requestEmailChange({
+        actor: { id: successor.id, name: successor.name },
+        password: testPassword,
+        newEmail: `other-${oldEmail}`,
+      });
+      const successorsMail = await OutboxMessageModel.find({ to: oldEmail, text: /Sian Successor/ }).lean();
+      expect(successorsMail).to.have.length(1);
+
+      await supertest(app).delete(`/api/v1/users/${her.id}`).set(bearer(adminToken)).expect(202);
+      const left = await OutboxMessageModel.find({ to: { $in: [oldEmail, newEmail] } }).lean();
+      expect(JSON.stringify(left)).to.not.include('Olwen');
+      expect(left.map((m) => String(m._id))).to.deep.equal(successorsMail.map((m) => String(m._id)));
     });
 
     it('erasing again changes nothing and is not audited twice; her old address can open a new account', async () => {

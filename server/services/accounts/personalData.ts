@@ -12,6 +12,12 @@ import { deviceOf } from './sessions.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
+/** The address an `email-changed` audit event's detail ("old → new", services/accounts/credentials.ts) replaced. */
+const formerAddressIn = (detail: string): string | null => {
+  const [former, current] = detail.split(' → ');
+  return former && current ? former.trim().toLowerCase() : null;
+};
+
 /** Unique per account, so the unique email index keeps working after any number of erasures. */
 export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${String(userId)}@erased.invalid`;
 
@@ -84,6 +90,24 @@ export const accountsPersonalData: PersonalDataArea = {
     if (!user) return;
     const placeholder = erasedEmailOf(userId);
     if (user.email !== placeholder) await OutboxMessageModel.deleteMany({ to: user.email });
+    // The addresses she gave up (the audit trail records each change): the outbox kept what was sent to each, the
+    // notices of the change included. The address may be someone else's since: then only what was sent before
+    // that account was opened goes (never anyone else's mail; hers from after, if any, stays).
+    const changes = await AuditEventModel.find({
+      action: 'email-changed',
+      targetType: 'user',
+      targetId: String(userId),
+    })
+      .select({ detail: 1 })
+      .lean();
+    for (const former of new Set(changes.map((c) => formerAddressIn(c.detail)))) {
+      if (!former) continue;
+      const holder = await UserModel.findOne({ email: former }).select({ createdAt: 1 }).lean();
+      await OutboxMessageModel.deleteMany({
+        to: former,
+        ...(holder ? { createdAt: { $lt: holder.createdAt } } : {}),
+      });
+    }
     await UserModel.updateOne(
       { _id: userId },
       {
