@@ -164,6 +164,32 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .query({ iss: 'https://other.example', login_hint: 'h' });
       expect(res.status).to.equal(404);
       expect(res.text).to.include('not registered');
+      // What the LMS sent, so its administrator can compare it with the registration (a trailing slash, a typo).
+      expect(res.text).to.include('https://other.example');
+      const wrongClient = await supertest(tool.server)
+        .get('/lti/login')
+        .query({ iss: platform.issuer, login_hint: 'h', client_id: 'client-typo' });
+      expect(wrongClient.status).to.equal(404);
+      expect(wrongClient.text).to.include('client-typo');
+    });
+
+    it('a deployment the registration does not list, or an aud not ours, is named on the refusal, for the administrators to compare', async () => {
+      const res = await supertest(tool.server).get('/lti/login').query({
+        iss: platform.issuer,
+        login_hint: 'h',
+        client_id: platform.clientId,
+        lti_deployment_id: '42:abcdef',
+      });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('42:abcdef');
+      const { res: launched } = await launch(supertest.agent(tool.server), {
+        claims: { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': '43:fedcba' },
+      });
+      expect(launched.status).to.equal(403);
+      expect(launched.text).to.include('43:fedcba');
+      const { res: otherTool } = await launch(supertest.agent(tool.server), { aud: 'client-of-another-tool' });
+      expect(otherTool.status).to.equal(401);
+      expect(otherTool.text).to.include('client-of-another-tool');
     });
   });
 

@@ -41,6 +41,19 @@ export class LaunchRefusedError extends DomainError {
 const refuse = (status: 400 | 401 | 403 | 404, check: string, message: string, newWindowUrl?: string) =>
   new LaunchRefusedError(status, check, message, newWindowUrl);
 
+/** A value the platform sent, shown on a refusal so its administrator can compare it with the registration. */
+const quoted = (value: string) => `“${value.length > 200 ? `${value.slice(0, 200)}…` : value}”`;
+
+const unknownDeployment = (deploymentId: unknown) =>
+  refuse(
+    403,
+    'deployment_id',
+    typeof deploymentId === 'string'
+      ? `This deployment of Pathways (deployment id ${quoted(deploymentId)}) is not registered for the platform: ` +
+          "a Pathways administrator adds it to the platform's deployment ids."
+      : 'The launch did not say which deployment of Pathways it is for (deployment_id).',
+  );
+
 export type LoginRequest = {
   iss?: string;
   login_hint?: string;
@@ -92,13 +105,14 @@ export async function startLogin(props: { request: LoginRequest; now?: Date }) {
       404,
       'platform',
       candidates.length
-        ? 'Several registrations share this issuer: the login request must name its client_id.'
-        : 'This platform (issuer and client id) is not registered in Pathways.',
+        ? `Several registrations share the issuer ${quoted(iss)}: the login request must name its client_id.`
+        : `This platform (issuer ${quoted(iss)}, client id ${typeof clientId === 'string' ? quoted(clientId) : 'not sent'}) ` +
+            'is not registered in Pathways. Its registration must have exactly these values.',
     );
   const platform = candidates[0]!;
   const deploymentId = props.request.lti_deployment_id;
   if (typeof deploymentId === 'string' && !platform.deploymentIds.includes(deploymentId))
-    throw refuse(403, 'deployment_id', 'This deployment of Pathways is not registered for the platform.');
+    throw unknownDeployment(deploymentId);
   const state = randomBytes(24).toString('base64url');
   const nonce = randomBytes(24).toString('base64url');
   await LtiLoginStateModel.create({
@@ -161,9 +175,12 @@ function explainJoseError(error: unknown): LaunchRefusedError {
   if (error instanceof joseErrors.JWTExpired) return refuse(401, 'exp', 'The id_token has expired (exp).');
   if (error instanceof joseErrors.JWTClaimValidationFailed) {
     const which = error.claim;
+    // The signature verified before the claims were checked: these are the platform's own values.
+    const sent = (value: unknown) =>
+      typeof value === 'string' || Array.isArray(value) ? ` It sent ${quoted([value].flat().join(', '))}.` : '';
     const text: Record<string, string> = {
-      iss: 'The id_token was issued by another platform (iss).',
-      aud: 'The id_token is meant for another tool (aud is not our client id).',
+      iss: `The id_token was issued by another platform (iss).${sent(error.payload.iss)}`,
+      aud: `The id_token is meant for another tool (aud is not our client id).${sent(error.payload.aud)}`,
       iat: 'The id_token was issued at an unacceptable time (iat).',
       nbf: 'The id_token is not valid yet (nbf).',
     };
@@ -268,7 +285,7 @@ export async function verifyLaunch(props: {
     throw refuse(401, 'nonce', 'The id_token answers another login (its nonce is not the one we sent).');
   const deploymentId = claims[claim.deploymentId];
   if (typeof deploymentId !== 'string' || !platform.deploymentIds.includes(deploymentId))
-    throw refuse(403, 'deployment_id', 'This deployment of Pathways is not registered for the platform.');
+    throw unknownDeployment(deploymentId);
   const messageType = claims[claim.messageType];
   if (!messageTypes.includes(messageType as MessageType))
     throw refuse(400, 'message_type', 'Pathways takes resource link and deep-linking launches only (message_type).');
