@@ -529,6 +529,13 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(JSON.stringify(row).length).to.be.below(1000);
     });
 
+    it("a token whose exp is absurdly far (a platform's clock unit bug) is still judged by its age, not a 500", async () => {
+      const agent = supertest.agent(tool.server);
+      const now = Math.floor(Date.now() / 1000);
+      const { res } = await launch(agent, { sub: nextSub(), issuedAt: now, expiresIn: 1e13 });
+      expect(res.status).to.equal(303);
+    });
+
     it('when one state is posted twice at once, exactly one launch is accepted', async () => {
       const agent = supertest.agent(tool.server);
       const { state, nonce } = await startLogin(agent);

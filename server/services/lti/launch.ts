@@ -273,9 +273,11 @@ export async function verifyLaunch(props: {
     throw refuse(401, 'azp', 'The id_token names another authorised party (azp is not our client id).');
   if (typeof claims.nonce !== 'string') throw refuse(401, 'nonce', 'The id_token carried no nonce.');
   try {
+    // Kept while a token carrying it could still be accepted: issued at most `clockTolerance` ahead of now and accepted
+    // until `maxTokenAge` (plus tolerance) after it. Not from `exp`, which the platform may set absurdly far.
     await LtiNonceModel.create({
       _id: `${platform._id}:${claims.nonce}`,
-      expiresAt: new Date(((claims.exp ?? 0) + clockToleranceSeconds) * 1000 + maxTokenAgeSeconds * 1000),
+      expiresAt: new Date(now.getTime() + (maxTokenAgeSeconds + 2 * clockToleranceSeconds) * 1000),
     });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw refuse(401, 'nonce', 'This id_token has been used already (nonce replayed).');
