@@ -42,7 +42,7 @@ import {
   undeliveredScores,
   verifyLaunch,
 } from '../server/services/lti/index.ts';
-import { isInstructor } from '../server/services/lti/claims.ts';
+import { isInstructor, rolesOf } from '../server/services/lti/claims.ts';
 import { originOf } from '../server/services/lti/platforms.ts';
 
 const messages = {
@@ -156,9 +156,7 @@ async function launchHandler(req: Request, res: Response) {
   }
   const { platform, claims } = launch;
   const origins = frameOriginsOf(launch);
-  const roles = Array.isArray(claims['https://purl.imsglobal.org/spec/lti/claim/roles'])
-    ? (claims['https://purl.imsglobal.org/spec/lti/claim/roles'] as string[])
-    : [];
+  const roles = rolesOf(claims);
   const person = await personOf({
     platform,
     sub: claims.sub!,

@@ -536,6 +536,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(res.status).to.equal(303);
     });
 
+    it('claims of the wrong shape beside the required ones (a role that is not a string) are ignored, not a 500', async () => {
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub: nextSub(),
+        claims: {
+          [rolesClaim]: [...learnerRole, { role: 'Mentor' }, 7],
+          'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-1', title: { en: 'Course 1' } },
+          [custom]: { cohort: cohort.id },
+        },
+      });
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/programmes/${programme.id}`);
+    });
+
     it('when one state is posted twice at once, exactly one launch is accepted', async () => {
       const agent = supertest.agent(tool.server);
       const { state, nonce } = await startLogin(agent);
@@ -887,6 +900,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         platform.members = [
           { user_id: launched, roles: learnerRole, name: 'Launched' },
           ...[1, 2, 3, 4].map((n) => ({ user_id: `paged-${launched}-${n}`, roles: learnerRole, name: `Paged ${n}` })),
+          // A member the platform describes wrongly (roles not a list, a name not a string) is skipped, not a 500.
+          { user_id: `odd-${launched}`, roles: 'Learner' as unknown as string[], name: 5 as unknown as string },
         ];
         platform.membersPageSize = 2;
         platform.membershipRequests = [];
@@ -895,6 +910,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         // Pages as large as the platform allows are asked for (NRPS `limit`; Canvas gives 10 a page otherwise).
         expect(new URL(platform.membershipRequests[0]!).searchParams.get('limit')).to.equal('100');
         expect(platform.membershipRequests).to.have.length(3);
+        expect(await LtiAccountModel.countDocuments({ sub: `odd-${launched}` })).to.equal(0);
 
         // Longer than the sync reads (50 pages): refused whole rather than read in part, with everyone past the
         // last page read taken for gone and never enrolled.

@@ -35,3 +35,9 @@ export const isLearner = (roles: readonly string[]) => isRole(roles, 'Learner') 
  */
 export const isTestUser = (roles: readonly string[]) =>
   roles.includes('http://purl.imsglobal.org/vocab/lti/system/person#TestUser');
+
+/** The launch's roles: the strings of its roles claim (anything else in it is the platform's error, ignored). */
+export const rolesOf = (claims: Record<string, unknown>): string[] => {
+  const roles = claims[claim.roles];
+  return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
+};

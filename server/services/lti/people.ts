@@ -15,7 +15,7 @@ import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { placedCohort } from './coursePlacements.ts';
-import { claim, isInstructor, isLearner, isTestUser } from './claims.ts';
+import { claim, isInstructor, isLearner, isTestUser, rolesOf } from './claims.ts';
 import type { VerifiedLaunch } from './launch.ts';
 
 const messages = {
@@ -131,6 +131,7 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
   const context = (claims[claim.context] ?? {}) as { id?: string; title?: string };
   const ags = (claims[claim.ags] ?? {}) as { lineitem?: string; scope?: string[] };
   const nrps = (claims[claim.nrps] ?? {}) as { context_memberships_url?: string };
+  const resourceLink = claims[claim.resourceLink] as { id?: unknown } | undefined;
   const dl = (claims[claim.deepLinkingSettings] ?? {}) as {
     deep_link_return_url?: string;
     data?: string;
@@ -153,12 +154,12 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
       userId: props.userId,
       messageType: props.launch.messageType,
       deploymentId: props.launch.deploymentId,
-      roles: Array.isArray(claims[claim.roles]) ? (claims[claim.roles] as string[]) : [],
+      roles: rolesOf(claims),
       name: typeof claims.name === 'string' ? claims.name : undefined,
       email: typeof claims.email === 'string' ? claims.email : undefined,
       contextId: typeof context.id === 'string' ? context.id : undefined,
       contextTitle: typeof context.title === 'string' ? context.title : undefined,
-      resourceLinkId: (claims[claim.resourceLink] as { id?: string } | undefined)?.id,
+      resourceLinkId: typeof resourceLink?.id === 'string' ? resourceLink.id : undefined,
       cohortId,
       custom,
       lineItemUrl: typeof ags.lineitem === 'string' ? ags.lineitem : undefined,

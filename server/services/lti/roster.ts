@@ -41,7 +41,18 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
     // Anything but a membership container (a proxy's page, a sign-in page) is a failed read, not an empty course:
     // taken as one, it would list everyone enrolled through this LMS as gone from the class list.
     if (!Array.isArray(body?.members)) throw new PlatformCallError('its answer was not a class list', true);
-    for (const m of body.members as Member[]) if (m && typeof m.user_id === 'string') members.push(m);
+    for (const m of body.members as Record<string, unknown>[]) {
+      if (!m || typeof m.user_id !== 'string') continue;
+      // Only what has the shape NRPS gives it is used: a platform's malformed field is left out, not a 500.
+      const text = (v: unknown) => (typeof v === 'string' ? v : undefined);
+      members.push({
+        user_id: m.user_id,
+        roles: Array.isArray(m.roles) ? m.roles.filter((r): r is string => typeof r === 'string') : [],
+        status: text(m.status),
+        name: text(m.name),
+        email: text(m.email),
+      });
+    }
     next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
   }
   // A list read in part would enrol only part of the course and report everyone after it as gone: refused whole.
