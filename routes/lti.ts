@@ -149,7 +149,13 @@ async function launchHandler(req: Request, res: Response) {
     res.clearCookie(stateCookieName(body.state), stateCookieOptions());
   let launch;
   try {
-    launch = await verifyLaunch({ idToken: body.id_token, state: body.state, browserStates: browserStates(req) });
+    launch = await verifyLaunch({
+      idToken: body.id_token,
+      state: body.state,
+      error: body.error,
+      errorDescription: body.error_description,
+      browserStates: browserStates(req),
+    });
   } catch (error) {
     if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
     throw error;

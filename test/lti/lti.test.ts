@@ -549,6 +549,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(res.headers.location).to.equal(`/programmes/${programme.id}`);
     });
 
+    it("when the LMS answers the login with an OIDC error instead of an id_token, the page gives the LMS's reason", async () => {
+      const agent = supertest.agent(tool.server);
+      const { state } = await startLogin(agent);
+      const res = await agent
+        .post('/lti/launch')
+        .type('form')
+        .send({ state, error: 'login_required', error_description: 'The user is not logged in to the platform' });
+      expect(res.status).to.equal(400);
+      expect(res.text).to.include('<code>platform_error</code>');
+      expect(res.text).to.include('login_required');
+      expect(res.text).to.include('The user is not logged in to the platform');
+    });
+
     it('when one state is posted twice at once, exactly one launch is accepted', async () => {
       const agent = supertest.agent(tool.server);
       const { state, nonce } = await startLogin(agent);

@@ -237,6 +237,9 @@ export type VerifiedLaunch = {
 export async function verifyLaunch(props: {
   idToken: unknown;
   state: unknown;
+  /** The platform's OIDC error response (`error`, `error_description`), sent instead of an id_token. */
+  error?: unknown;
+  errorDescription?: unknown;
   browserStates: ReadonlySet<string>;
   now?: Date;
 }): Promise<VerifiedLaunch> {
@@ -251,6 +254,15 @@ export async function verifyLaunch(props: {
   const login = await LtiLoginStateModel.findOneAndDelete({ _id: props.state }).lean();
   if (!login || login.expiresAt.getTime() < now.getTime())
     throw refuse(403, 'state', 'The launch state is unknown, used or expired: start it again from your course.');
+  if (typeof props.error === 'string' && props.error)
+    throw refuse(
+      400,
+      'platform_error',
+      `Your LMS did not sign you in to Pathways. It answered ${quoted(props.error)}` +
+        (typeof props.errorDescription === 'string' && props.errorDescription
+          ? `: ${quoted(props.errorDescription)}.`
+          : '.'),
+    );
   if (typeof props.idToken !== 'string' || !props.idToken)
     throw refuse(400, 'id_token', 'The launch carried no id_token.');
   try {
