@@ -9,7 +9,7 @@ import {
   runDueNotifications,
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
-import { presentNotifications } from '../../server/services/reminders/queries.ts';
+import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -210,6 +210,57 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const [nudge] = await presentNotifications({ userId, kind: 'module-due', now: at });
     expect(nudge).to.include({ status: 'skipped' });
     expect(nudge!.skipReason).to.match(/no active account/);
+  });
+
+  it('a digest her mail server refuses for good (550) shows what it held as failed, with the reason, not "scheduled" for ever', async () => {
+    const { cohort, users } = await buildCohortWithSession({
+      startsAt: new Date('2027-12-01T10:00:00Z'),
+      participants: 1,
+      participantZone: 'Europe/London',
+    });
+    const userId = String(users[0]!._id);
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
+    const [module] = await ModuleModel.insertMany([
+      {
+        programmeId: cohort.programmeId,
+        title: 'Module 1',
+        body: 'Read this.',
+        estimatedMinutes: 30,
+        completion: { type: 'view' },
+        position: 1,
+      },
+    ]);
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: '2027-07-20' }] } },
+    );
+    await planModuleNudges({ cohortId: cohort._id });
+    expect((await runDueNotifications({ now: new Date('2027-07-17T08:00:00Z') })).bundled).to.equal(1);
+    sink.state.unknownMailboxes = [users[0]!.email];
+    try {
+      const at = new Date('2027-07-18T07:00:00Z');
+      expect((await runDueNotifications({ now: at })).failed).to.equal(1);
+      await settleNotifications({ now: at });
+      const [nudge] = await presentNotifications({ userId, kind: 'module-due', now: at });
+      expect(nudge).to.include({ status: 'failed' });
+      expect(nudge!.lastError).to.match(/No such mailbox/);
+      // Her address fixed, an admin sends it again: it waits for her next digest and goes in it, once.
+      sink.state.unknownMailboxes = [];
+      const later = new Date(at.getTime() + minutes(60));
+      await resendNotification({ id: nudge!.id, now: later });
+      expect((await runDueNotifications({ now: later })).bundled).to.equal(1);
+      expect((await runDueNotifications({ now: new Date('2027-07-19T07:00:00Z') })).sent).to.equal(1);
+      expect(sink.received.map((e) => e.subject)).to.deep.equal(['Your Pathways digest: 1 update']);
+      await settleNotifications({ now: new Date('2027-07-19T07:01:00Z') });
+      const [resent] = await presentNotifications({
+        userId,
+        kind: 'module-due',
+        now: new Date('2027-07-19T07:01:00Z'),
+      });
+      expect(resent).to.include({ status: 'sent' });
+    } finally {
+      sink.state.unknownMailboxes = [];
+    }
   });
 
   it("admins list anyone's notifications by user and kind; others get 403; bad filters are 422", async () => {

@@ -269,6 +269,8 @@ async function handle(
       retryAt: new Date(now.getTime() + retryDelayMs(job.claim.attempt)),
       reason,
     });
+    // A digest refused for good will never carry what it holds: those fail with it (an admin may send them again).
+    if (permanent && record.kind === 'daily-digest') await failHeld(record.key, reason, at(), log);
     return 'failed';
   }
 }
@@ -298,6 +300,35 @@ async function heldByDigest(digestKey: string, reason: string) {
     .find({ digestKey, outcome: 'bundled' }, { projection: { notificationId: 1, attempt: 1 } })
     .toArray();
   return rows.map((r) => ({ id: String(r.notificationId), attempt: r.attempt as number, reason }));
+}
+
+/**
+ * Each notification a digest held fails for good with `reason`, as an attempt of its own (claim and result), so "Send
+ * again" starts the next attempt after it.
+ */
+async function failHeld(digestKey: string, reason: string, at: Date, log: ResultLog): Promise<void> {
+  const held = await heldByDigest(digestKey, reason);
+  const won = await claim(
+    held.map((h) => ({
+      notificationId: new Types.ObjectId(h.id),
+      attempt: h.attempt + 1,
+      phase: 'claim' as const,
+      worker: workerId,
+      at,
+      leaseUntil: at,
+    })),
+  );
+  for (const c of won)
+    log.add({
+      notificationId: c.notificationId,
+      attempt: c.attempt,
+      phase: 'result',
+      worker: workerId,
+      at,
+      outcome: 'failed',
+      final: true,
+      reason,
+    });
 }
 
 /** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
