@@ -275,6 +275,30 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(sink.received.filter((e) => e.subject.startsWith('Changed'))).to.have.length(0);
   });
 
+  it('a facilitator whose role an admin took away (still named on the cohort) gets no session reminders: she can no longer open its sessions', async () => {
+    const [former, current] = await UserModel.insertMany(
+      (['participant', 'facilitator'] as const).map((role) => ({
+        email: `named-${role}-${Date.now()}@example.org`,
+        name: `Named ${role}`,
+        roles: [role],
+        timezone: 'Europe/London',
+        status: 'active',
+      })),
+    );
+    const startsAt = new Date('2027-09-16T18:00:00Z');
+    await buildCohortWithSession({
+      startsAt,
+      participants: 1,
+      offsets: [60],
+      facilitatorIds: [String(former!._id), String(current!._id)],
+    });
+    await planSessionReminders({ now: new Date('2027-09-01T00:00:00Z') });
+    await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(60)) });
+    const to = sink.received.flatMap((e) => e.to);
+    expect(to).to.include(current!.email);
+    expect(to).to.not.include(former!.email);
+  });
+
   it('a reader who turned session reminders off gets none: the reminder is skipped', async () => {
     const startsAt = new Date('2027-09-10T18:00:00Z');
     const { users } = await buildCohortWithSession({ startsAt, participants: 1, offsets: [60] });

@@ -4,6 +4,8 @@ import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { NotificationModel } from '../../../models/Notification.ts';
+import { UserModel, type Role } from '../../../models/User.ts';
+import { canRunCohort } from '../../policies/cohorts.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
@@ -21,7 +23,10 @@ const sessionKinds = ['session-reminder', 'session-changed', 'session-cancelled'
 type Id = string | Types.ObjectId;
 type Audience = { session: CohortSession; cohort: Cohort; userIds: string[] };
 
-/** Participants with an active place, and the cohort's facilitators. */
+/**
+ * Participants with an active place, and the cohort's facilitators who still run it (named on a cohort, a person whose
+ * facilitator role an admin took away no longer runs it, nor opens its sessions: canRunCohort, as for the digest).
+ */
 async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
   const cohortIds = [...new Set(sessions.map((s) => String(s.cohortId)))].map((id) => new Types.ObjectId(id));
   const [cohorts, enrolments] = await Promise.all([
@@ -30,6 +35,14 @@ async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
       .find({ cohortId: { $in: cohortIds }, status: 'active' }, { projection: { cohortId: 1, userId: 1 } })
       .toArray(),
   ]);
+  const facilitatorIds = [...new Set(cohorts.flatMap((c) => (c.facilitatorIds ?? []).map(String)))];
+  const rolesOf = new Map(
+    (
+      await UserModel.collection
+        .find({ _id: { $in: facilitatorIds.map((id) => new Types.ObjectId(id)) } }, { projection: { roles: 1 } })
+        .toArray()
+    ).map((u) => [String(u._id), (u.roles as Role[] | undefined) ?? []]),
+  );
   const cohortById = new Map(cohorts.map((c) => [String(c._id), c]));
   const members = new Map<string, Set<string>>();
   for (const e of enrolments)
@@ -37,7 +50,10 @@ async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
   return sessions.flatMap((session) => {
     const cohort = cohortById.get(String(session.cohortId));
     if (!cohort) return [];
-    const userIds = new Set([...(members.get(String(cohort._id)) ?? []), ...(cohort.facilitatorIds ?? []).map(String)]);
+    const running = (cohort.facilitatorIds ?? [])
+      .map(String)
+      .filter((id) => canRunCohort({ id, roles: rolesOf.get(id) ?? [] }, cohort));
+    const userIds = new Set([...(members.get(String(cohort._id)) ?? []), ...running]);
     return [{ session, cohort, userIds: [...userIds] }];
   });
 }
