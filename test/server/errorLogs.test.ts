@@ -30,7 +30,7 @@ describe('error logs carry no email address', () => {
   after(() => {
     streamOf[pino.symbols.streamSym] = original;
     logger.level = level;
-    sink.state.unknownRecipient = undefined;
+    sink.state.unknownMailboxes = [];
   });
 
   it('a mail server refusing her address is logged as a refusal, without the address', async () => {
@@ -42,7 +42,7 @@ describe('error logs carry no email address', () => {
       .set('Authorization', `Bearer ${await tokenFor(asker)}`)
       .send({})
       .expect(201);
-    sink.state.unknownRecipient = lead.email;
+    sink.state.unknownMailboxes = [lead.email];
     await runDueNotifications({ now: new Date() });
     const failures = lines.filter((l) => l.includes('notification not sent'));
     expect(failures.length, lines.join('\n')).to.be.at.least(1);
