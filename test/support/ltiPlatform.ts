@@ -42,6 +42,8 @@ export class SimulatedPlatform {
   membershipsHtml?: string;
   /** The class-list URLs the tool asked for. */
   membershipRequests: string[] = [];
+  /** The class list's Link header gives relative URLs. */
+  relativeLinks = false;
   /** When set, the score endpoint refuses every score with this status and an OAuth-style error body. */
   scoreRefusal?: { status: number; error: string; error_description: string };
   private tokens = new Set<string>();
@@ -189,7 +191,9 @@ export class SimulatedPlatform {
       const size = this.membersPageSize ?? Math.max(this.members.length, 1);
       const pages = Math.max(Math.ceil(this.members.length / size), 1);
       const page = Number(url.searchParams.get('page') ?? '1');
-      const at = (n: number) => `<${this.membershipsUrl()}?page=${n}&per_page=${size}>`;
+      // Relative references, as RFC 8288 allows (resolved against the page's URL), when `relativeLinks` is set.
+      const at = (n: number) =>
+        `<${this.relativeLinks ? '/memberships' : this.membershipsUrl()}?page=${n}&per_page=${size}>`;
       const links = [`${at(page)}; rel="current"`, `${at(1)}; rel="first"`, `${at(pages)}; rel="last"`];
       if (page < pages) links.splice(1, 0, `${at(page + 1)}; rel="next"`);
       res.setHeader('link', links.join(','));

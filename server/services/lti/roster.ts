@@ -22,6 +22,14 @@ type Member = { user_id: string; roles?: string[]; status?: string; name?: strin
 const maxPages = 50;
 const pageLimit = 100;
 
+function nextPageUrl(link: string, page: string): string {
+  try {
+    return new URL(link, page).toString();
+  } catch {
+    throw new PlatformCallError('its next-page link is not a URL', false);
+  }
+}
+
 /** The NRPS membership container, following `Link: <…>; rel="next"` pages. */
 async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]> {
   const token = await serviceToken(platform, [scope.memberships]);
@@ -53,7 +61,9 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
         email: text(m.email),
       });
     }
-    next = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+    const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
+    // A Link header may give a relative reference (RFC 8288): resolved against the page it came with.
+    next = link === undefined ? undefined : nextPageUrl(link, next!);
   }
   // A list read in part would enrol only part of the course and report everyone after it as gone: refused whole.
   if (next) throw new PlatformCallError(`its class list has more than ${maxPages} pages`, false);
