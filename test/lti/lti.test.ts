@@ -942,6 +942,19 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         expect(long.body.detail).to.include('more than 50 pages');
         expect(await EnrolmentModel.countDocuments({ cohortId: c.id })).to.equal(5);
 
+        // A class-list URL that is not a URL (a platform's bug) is the LMS's error, not a 500.
+        await launch(supertest.agent(tool.server), {
+          sub: launched,
+          claims: {
+            [custom]: { cohort: c.id },
+            'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+              context_memberships_url: 'memberships',
+            },
+          },
+        });
+        await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(409);
+        await launch(supertest.agent(tool.server), { sub: launched, claims: { [custom]: { cohort: c.id }, ...nrps } });
+
         platform.membershipsHtml = '<html><body>Please sign in</body></html>';
         const broken = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(409);
         expect(broken.body.detail).to.include('not a class list');

@@ -22,11 +22,12 @@ type Member = { user_id: string; roles?: string[]; status?: string; name?: strin
 const maxPages = 50;
 const pageLimit = 100;
 
-function nextPageUrl(link: string, page: string): string {
+/** A URL the platform gave (relative to `page`, as a Link header may be); anything else is the platform's error. */
+function platformUrl(link: string, page: string | undefined, what = 'its next-page link is not a URL'): string {
   try {
     return new URL(link, page).toString();
   } catch {
-    throw new PlatformCallError('its next-page link is not a URL', false);
+    throw new PlatformCallError(what, false);
   }
 }
 
@@ -35,7 +36,7 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
   const token = await serviceToken(platform, [scope.memberships]);
   const members: Member[] = [];
   // Large pages (NRPS 2.0 `limit`, which the platform caps at its own maximum): fewer requests, longer lists read.
-  const first = new URL(url);
+  const first = new URL(platformUrl(url, undefined, 'its class-list URL is not a URL'));
   if (!first.searchParams.has('limit')) first.searchParams.set('limit', String(pageLimit));
   let next: string | undefined = first.toString();
   for (let page = 0; next && page < maxPages; page += 1) {
@@ -63,7 +64,7 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
     }
     const link = /<([^>]+)>\s*;\s*rel="?next"?/.exec(response.headers.get('link') ?? '')?.[1];
     // A Link header may give a relative reference (RFC 8288): resolved against the page it came with.
-    next = link === undefined ? undefined : nextPageUrl(link, next!);
+    next = link === undefined ? undefined : platformUrl(link, next!);
   }
   // A list read in part would enrol only part of the course and report everyone after it as gone: refused whole.
   if (next) throw new PlatformCallError(`its class list has more than ${maxPages} pages`, false);
