@@ -1029,10 +1029,13 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
   });
 
   describe('deep linking', () => {
-    it('an instructor picks a cohort and it goes back to the platform as a signed ltiResourceLink with its custom parameters', async () => {
+    /**
+     * An instructor's deep-linking request from her course, made after an instructor launch of the cohort (so she
+     * runs it and its modules are hers to add). `context` replaces the course (`undefined`: none named).
+     */
+    async function openPicker(settings: Record<string, unknown>, course?: { context: unknown }) {
       const agent = supertest.agent(tool.server);
       const sub = nextSub();
-      // Make her a facilitator of the cohort first (an instructor launch), then the deep-linking request.
       await launch(supertest.agent(tool.server), {
         sub,
         claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
@@ -1041,17 +1044,24 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         sub,
         claims: {
           [rolesClaim]: instructorRole,
-          // Another course of hers, where the cohort is not placed yet: picking it places it there.
-          'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-3', title: 'Course 3' },
+          ...(course ? { 'https://purl.imsglobal.org/spec/lti/claim/context': course.context } : {}),
           'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
           'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
           'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
             deep_link_return_url: `${platform.base}/deep-link-return`,
-            accept_types: ['ltiResourceLink'],
-            data: 'opaque-42',
+            ...settings,
           },
         },
       });
+      return { agent, res };
+    }
+
+    it('an instructor picks a cohort and it goes back to the platform as a signed ltiResourceLink with its custom parameters', async () => {
+      // Another course of hers, where the cohort is not placed yet: picking it places it there.
+      const { agent, res } = await openPicker(
+        { accept_types: ['ltiResourceLink'], data: 'opaque-42' },
+        { context: { id: 'course-3', title: 'Course 3' } },
+      );
       expect(res.status).to.equal(303);
       const picker = await agent.get(res.headers.location as string).expect(200);
       expect(picker.text).to.include(`value="cohort:${cohort.id}"`);
@@ -1104,26 +1114,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
 
     it('when the picker refuses a choice, it says why beside the choices and keeps what she ticked', async () => {
-      const agent = supertest.agent(tool.server);
-      const sub = nextSub();
-      await launch(supertest.agent(tool.server), {
-        sub,
-        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
-      });
       // A deep-linking request that names no course: a cohort cannot be placed in it.
-      const { res } = await launch(agent, {
-        sub,
-        claims: {
-          [rolesClaim]: instructorRole,
-          'https://purl.imsglobal.org/spec/lti/claim/context': undefined,
-          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
-          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
-          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
-            deep_link_return_url: `${platform.base}/deep-link-return`,
-            accept_types: ['ltiResourceLink'],
-          },
-        },
-      });
+      const { agent, res } = await openPicker({ accept_types: ['ltiResourceLink'] }, { context: undefined });
       const picker = await agent.get(res.headers.location as string).expect(200);
       const refused = await agent
         .post(res.headers.location as string)
@@ -1139,26 +1131,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
 
     it('when the course takes one item only (accept_multiple false, as Canvas assignment selection), two are refused at the choices and one goes back', async () => {
-      const agent = supertest.agent(tool.server);
-      const sub = nextSub();
-      // She runs the cohort (an instructor launch), so its programme's modules are hers to add.
-      await launch(supertest.agent(tool.server), {
-        sub,
-        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
-      });
-      const { res } = await launch(agent, {
-        sub,
-        claims: {
-          [rolesClaim]: instructorRole,
-          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
-          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
-          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
-            deep_link_return_url: `${platform.base}/deep-link-return`,
-            accept_types: ['ltiResourceLink'],
-            accept_multiple: false,
-          },
-        },
-      });
+      const { agent, res } = await openPicker({ accept_types: ['ltiResourceLink'], accept_multiple: false });
       const picker = await agent.get(res.headers.location as string).expect(200);
       expect(picker.text).to.include('Your course takes one item here');
       const two = await agent
@@ -1178,24 +1151,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
 
     it('when the course accepts no LTI links (accept_types), the picker says so instead of sending what it would reject', async () => {
-      const agent = supertest.agent(tool.server);
-      const sub = nextSub();
-      await launch(supertest.agent(tool.server), {
-        sub,
-        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: cohort.id } },
-      });
-      const { res } = await launch(agent, {
-        sub,
-        claims: {
-          [rolesClaim]: instructorRole,
-          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
-          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
-          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
-            deep_link_return_url: `${platform.base}/deep-link-return`,
-            accept_types: ['file', 'html'],
-          },
-        },
-      });
+      const { agent, res } = await openPicker({ accept_types: ['file', 'html'] });
       const picker = await agent.get(res.headers.location as string).expect(200);
       const refused = await agent
         .post(res.headers.location as string)
