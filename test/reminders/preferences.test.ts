@@ -179,29 +179,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
   });
 
   it('a digest not sent because her account was disabled meanwhile settles what it held as skipped, not "scheduled" for ever', async () => {
-    const { cohort, users } = await buildCohortWithSession({
-      startsAt: new Date('2027-12-01T10:00:00Z'),
-      participants: 1,
-      participantZone: 'Europe/London',
-    });
-    const userId = String(users[0]!._id);
-    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-    const [module] = await ModuleModel.insertMany([
-      {
-        programmeId: cohort.programmeId,
-        title: 'Module 1',
-        body: 'Read this.',
-        estimatedMinutes: 30,
-        completion: { type: 'view' },
-        position: 1,
-      },
-    ]);
-    await CohortModel.updateOne(
-      { _id: cohort._id },
-      { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: '2027-06-20' }] } },
-    );
-    await planModuleNudges({ cohortId: cohort._id });
-    expect((await runDueNotifications({ now: new Date('2027-06-17T08:00:00Z') })).bundled).to.equal(1);
+    const { users, userId } = await dailyDigestReaderWithNudge('2027-06-20', '2027-06-17T08:00:00Z');
     await UserModel.updateOne({ _id: users[0]!._id }, { $set: { status: 'disabled' } });
     const at = new Date('2027-06-18T07:00:00Z');
     expect((await runDueNotifications({ now: at })).sent).to.equal(0);
@@ -213,29 +191,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
   });
 
   it('a digest her mail server refuses for good (550) shows what it held as failed, with the reason, not "scheduled" for ever', async () => {
-    const { cohort, users } = await buildCohortWithSession({
-      startsAt: new Date('2027-12-01T10:00:00Z'),
-      participants: 1,
-      participantZone: 'Europe/London',
-    });
-    const userId = String(users[0]!._id);
-    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-    const [module] = await ModuleModel.insertMany([
-      {
-        programmeId: cohort.programmeId,
-        title: 'Module 1',
-        body: 'Read this.',
-        estimatedMinutes: 30,
-        completion: { type: 'view' },
-        position: 1,
-      },
-    ]);
-    await CohortModel.updateOne(
-      { _id: cohort._id },
-      { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: '2027-07-20' }] } },
-    );
-    await planModuleNudges({ cohortId: cohort._id });
-    expect((await runDueNotifications({ now: new Date('2027-07-17T08:00:00Z') })).bundled).to.equal(1);
+    const { users, userId } = await dailyDigestReaderWithNudge('2027-07-20', '2027-07-17T08:00:00Z');
     sink.state.unknownMailboxes = [users[0]!.email];
     try {
       const at = new Date('2027-07-18T07:00:00Z');
@@ -243,7 +199,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
       await settleNotifications({ now: at });
       const [nudge] = await presentNotifications({ userId, kind: 'module-due', now: at });
       expect(nudge).to.include({ status: 'failed' });
-      expect(nudge!.lastError).to.match(/No such mailbox/);
+      expect(nudge!.lastError).to.match(/User unknown/);
       // Her address fixed, an admin sends it again: it waits for her next digest and goes in it, once.
       sink.state.unknownMailboxes = [];
       const later = new Date(at.getTime() + minutes(60));
@@ -334,3 +290,34 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     await supertest(app).get('/api/v1/me/notifications?limit=201').set(adminAuth).expect(422);
   });
 });
+
+/**
+ * A participant who reads a daily digest, with a module due on `dueOn` whose nudge, planned and due at `bundledAt`,
+ * has gone into her next digest.
+ */
+async function dailyDigestReaderWithNudge(dueOn: string, bundledAt: string) {
+  const { cohort, users } = await buildCohortWithSession({
+    startsAt: new Date('2027-12-01T10:00:00Z'),
+    participants: 1,
+    participantZone: 'Europe/London',
+  });
+  const userId = String(users[0]!._id);
+  await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
+  const [module] = await ModuleModel.insertMany([
+    {
+      programmeId: cohort.programmeId,
+      title: 'Module 1',
+      body: 'Read this.',
+      estimatedMinutes: 30,
+      completion: { type: 'view' },
+      position: 1,
+    },
+  ]);
+  await CohortModel.updateOne(
+    { _id: cohort._id },
+    { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: dueOn }] } },
+  );
+  await planModuleNudges({ cohortId: cohort._id });
+  expect((await runDueNotifications({ now: new Date(bundledAt) })).bundled).to.equal(1);
+  return { users, userId };
+}
