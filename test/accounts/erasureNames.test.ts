@@ -10,7 +10,7 @@ import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
-import { buildNetwork } from '../support/networkFactories.ts';
+import { askToJoinApprovalNetwork, buildNetwork } from '../support/networkFactories.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 
 describe('erasure: her name leaves the emails other people were sent about her', () => {
@@ -91,15 +91,11 @@ describe('erasure: her name leaves the emails other people were sent about her',
   });
   it('erasing the reader of an email empties the delivery journal’s copy of its subject too, so the asker erased later is named nowhere', async () => {
     const askerName = 'Ottoline Asksalot';
-    const asker = await buildUser({ name: askerName });
-    const lead = await buildUser({ name: 'Leonora Leadwell' });
+    const { asker, lead, network } = await askToJoinApprovalNetwork(app, {
+      askerName: askerName,
+      leadName: 'Leonora Leadwell',
+    });
     const admin = await buildUser({ roles: ['admin'] });
-    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
-    await supertest(app)
-      .post(`/api/v1/networks/${network.id}/members`)
-      .set('Authorization', `Bearer ${await tokenFor(asker)}`)
-      .send({})
-      .expect(201);
     await runDueNotifications({ now: new Date() });
     const leadsEmails = await NotificationModel.find({ userId: lead.id }).select({ _id: 1 }).lean();
     const journal = () =>
@@ -121,15 +117,11 @@ describe('erasure: her name leaves the emails other people were sent about her',
     expect(await NotificationDeliveryModel.countDocuments({ subject: { $regex: askerName } })).to.equal(0);
   });
   it('a mail server’s refusal naming her address leaves the delivery journal with her erasure', async () => {
-    const asker = await buildUser({ name: 'Agatha Asker' });
-    const lead = await buildUser({ name: 'Bouncing Lead' });
+    const { lead } = await askToJoinApprovalNetwork(app, {
+      askerName: 'Agatha Asker',
+      leadName: 'Bouncing Lead',
+    });
     const admin = await buildUser({ roles: ['admin'] });
-    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
-    await supertest(app)
-      .post(`/api/v1/networks/${network.id}/members`)
-      .set('Authorization', `Bearer ${await tokenFor(asker)}`)
-      .send({})
-      .expect(201);
     sink.state.unknownMailboxes = [lead.email];
     try {
       await runDueNotifications({ now: new Date() });

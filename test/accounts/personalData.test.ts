@@ -10,7 +10,7 @@ import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
 import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
-import { buildNetwork } from '../support/networkFactories.ts';
+import { askToJoinApprovalNetwork } from '../support/networkFactories.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
@@ -256,14 +256,10 @@ describe('her data: export and erasure', () => {
     });
 
     it('the outbox copies of the emails others were sent about her name her no more', async () => {
-      const asker = await buildUser({ name: "Ursula O'Boxley" });
-      const lead = await buildUser({ name: 'Lydia Leadsworth' });
-      const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
-      await supertest(app)
-        .post(`/api/v1/networks/${network.id}/members`)
-        .set(bearer(await tokenFor(asker)))
-        .send({})
-        .expect(201);
+      const { asker, lead } = await askToJoinApprovalNetwork(app, {
+        askerName: "Ursula O'Boxley",
+        leadName: 'Lydia Leadsworth',
+      });
       await runDueNotifications({ now: new Date() });
       const toLead = () => OutboxMessageModel.find({ to: lead.email }).lean();
       expect(JSON.stringify(await toLead())).to.include("Ursula O'Boxley");

@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { pino } from 'pino';
-import supertest from 'supertest';
 import { logger } from '../../server/logger.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor } from '../support/factories.ts';
-import { buildNetwork } from '../support/networkFactories.ts';
+import { askToJoinApprovalNetwork } from '../support/networkFactories.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 
 type Stream = { write(line: string): void };
@@ -34,14 +32,10 @@ describe('error logs carry no email address', () => {
   });
 
   it('a mail server refusing her address is logged as a refusal, without the address', async () => {
-    const asker = await buildUser({ name: 'Asha Asker' });
-    const lead = await buildUser({ name: 'Lowri Lead' });
-    const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
-    await supertest(app)
-      .post(`/api/v1/networks/${network.id}/members`)
-      .set('Authorization', `Bearer ${await tokenFor(asker)}`)
-      .send({})
-      .expect(201);
+    const { lead } = await askToJoinApprovalNetwork(app, {
+      askerName: 'Asha Asker',
+      leadName: 'Lowri Lead',
+    });
     sink.state.unknownMailboxes = [lead.email];
     await runDueNotifications({ now: new Date() });
     const failures = lines.filter((l) => l.includes('notification not sent'));

@@ -1,8 +1,9 @@
 import { Types } from 'mongoose';
 import { randomUUID } from 'node:crypto';
+import supertest from 'supertest';
 import { NetworkModel, type NetworkJoining, type NetworkKind } from '../../models/Network.ts';
 import { admitMember, nameKeyOf } from '../../server/services/networks/index.ts';
-import type { TestUser } from './factories.ts';
+import { buildUser, tokenFor, type TestUser } from './factories.ts';
 
 /** A network with its leads and members already admitted (counted as the service counts them). */
 export async function buildNetwork(
@@ -23,4 +24,23 @@ export async function buildNetwork(
   for (const member of people.members ?? [])
     await admitMember({ networkId: network._id, userId: new Types.ObjectId(member.id) });
   return { id: String(network._id), name };
+}
+
+/**
+ * `askerName` asks to join an approval network led by `leadName`, through the API as she would: the lead now has a
+ * join-request email to send ("… asks to join …").
+ */
+export async function askToJoinApprovalNetwork(
+  app: Parameters<typeof supertest>[0],
+  names: { askerName: string; leadName: string },
+): Promise<{ asker: TestUser; lead: TestUser; network: { id: string; name: string } }> {
+  const asker = await buildUser({ name: names.askerName });
+  const lead = await buildUser({ name: names.leadName });
+  const network = await buildNetwork({ joining: 'approval' }, { leads: [lead] });
+  await supertest(app)
+    .post(`/api/v1/networks/${network.id}/members`)
+    .set('Authorization', `Bearer ${await tokenFor(asker)}`)
+    .send({})
+    .expect(201);
+  return { asker, lead, network };
 }
