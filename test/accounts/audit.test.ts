@@ -279,6 +279,13 @@ describe('the audit trail', () => {
       const malformed = await agent.get('/admin/audit?person=ada%40example.org&from=2026-02-30').expect(422);
       expect(malformed.text).to.include('value="ada@example.org"').and.to.include('value="2026-02-30"');
       expect(malformed.text).to.include('<a href="#field-from">');
+      // An action the list does not have (an old bookmark): the summary's link reaches a select that says what is wrong.
+      const action = await agent.get('/admin/audit?action=made-up').expect(422);
+      expect(action.text).to.include('<a href="#field-action">');
+      expect(action.text).to.match(/<p class="error-message" id="field-action-error">/);
+      expect(action.text).to.match(
+        /<select id="field-action" name="action" aria-invalid="true" aria-describedby="field-action-error">/,
+      );
       const participant = await buildUser();
       const other = await signIn(app, participant.email, testPassword);
       await other.get('/admin/audit').expect(403);
