@@ -91,6 +91,8 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
           'This form was already sent once, and what it sent then was saved. Your changes were not saved. To send something new, open the page again and use its form.',
       },
       link: link && { href: link, text: 'See what was saved' },
+      // Her changes were refused: the title says "Error:" as on any refused form (WCAG 3.3.1).
+      refused: true,
     });
     return;
   }

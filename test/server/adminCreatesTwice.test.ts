@@ -78,6 +78,8 @@ describe('creates sent twice: boards, programmes, networks, Pledge options, exte
       .send({ ...form, name: 'Oak governing board' })
       .expect(422);
     expect(again.text).to.include('This form was already sent');
+    // Her changes were refused: the title, read first when the page loads, says so as on any refused form.
+    expect(again.text).to.include('<title>Error: This form was already sent · Pathways</title>');
     expect(again.text).to.include(`href="${first.headers.location as string}"`);
     expect(await BoardModel.countDocuments({ organisation: 'Oak School' })).to.equal(1);
   });
