@@ -242,6 +242,37 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     await agent.get('/admin/jobs').expect(200);
   });
 
+  it('the admin page\'s "Send again" buttons each name the notification they resend, for a list of buttons read out of the table', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [ada, bea] = [await buildUser({ email: 'ada@example.org' }), await buildUser({ email: 'bea@example.org' })];
+    await NotificationModel.insertMany(
+      [ada, bea].map((reader, i) => ({
+        key: `failed-test:${reader.id}`,
+        userId: reader.id,
+        kind: 'session-reminder',
+        about: { type: 'session', id: `s${i}` },
+        sendAt: new Date(Date.now() - 60_000),
+        eventAt: new Date(Date.now() + 3_600_000),
+        status: 'failed',
+        attempts: 5,
+        lastError: '550 mailbox unavailable',
+        subject: `Reminder ${i}`,
+      })),
+    );
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get('/admin/notifications?status=failed').expect(200);
+    const names = [...page.text.matchAll(/<button[^>]*>(Send again.*?)<\/button>/gs)].map((m) =>
+      m[1]!
+        .replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ')
+        .trim(),
+    );
+    expect(names).to.have.members([
+      'Send again Reminder 0 to ada@example.org',
+      'Send again Reminder 1 to bea@example.org',
+    ]);
+  });
+
   it('notification lists page with an opaque cursor (limit 1–200): nobody repeated or skipped, even with equal send times and a status filter', async () => {
     const reader = await buildUser();
     const admin = await buildUser({ roles: ['admin'] });
