@@ -14,7 +14,7 @@ import { placeCohortsInCourse } from '../../server/services/lti/index.ts';
 import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
 import { testConfig } from '../support/app.ts';
-import { launchBrowser } from '../support/browser.ts';
+import { launchBrowser, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
@@ -187,6 +187,7 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
                 'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
                   deep_link_return_url: `${lmsBase}/deep-link-return`,
                   accept_types: ['ltiResourceLink'],
+                  accept_multiple: false,
                   data: 'course-1-module-3',
                 },
               },
@@ -271,7 +272,15 @@ describe('browser: an LTI launch inside the LMS page (cross-site frame, HTTPS, t
     await page.goto(`${lmsBase}/course?launch=deep-link`);
     frame = await frameOf(page);
     await frame.waitForURL((url) => url.pathname.startsWith('/lti/deep-link/'), { timeout: 30_000 });
+    expect(await wcagViolations(frame)).to.deep.equal([]);
+    // Two choices where the course takes one (Canvas assignment selection): the refusal, read as any form's, is clean too.
     await frame.locator(`input[name="items"][value="cohort:${cohortId}"]`).check();
+    await frame.locator(`input[name="items"][value="programme:${programmeId}"]`).check();
+    await frame.getByRole('button', { name: /add/i }).click();
+    await frame.waitForLoadState();
+    expect(await frame.locator('.error-summary').innerText()).to.include('Content to add');
+    expect(await wcagViolations(frame)).to.deep.equal([]);
+    await frame.locator(`input[name="items"][value="programme:${programmeId}"]`).uncheck();
     await frame.getByRole('button', { name: /add/i }).click();
     await frame.waitForURL(`${lmsBase}/deep-link-return`, { timeout: 30_000 });
     expect(await frame.locator('h1').innerText()).to.equal('Content added');

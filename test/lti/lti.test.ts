@@ -1134,12 +1134,17 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const { agent, res } = await openPicker({ accept_types: ['ltiResourceLink'], accept_multiple: false });
       const picker = await agent.get(res.headers.location as string).expect(200);
       expect(picker.text).to.include('Your course takes one item here');
+      // The hint is read with the choices it is about.
+      expect(picker.text).to.include('id="field-items" aria-describedby="field-items-hint"');
       const two = await agent
         .post(res.headers.location as string)
         .type('form')
         .send({ _csrf: csrfFrom(picker.text), items: [`module:${modules[0]!.id}`, `module:${modules[1]!.id}`] })
         .expect(422);
       expect(two.text).to.match(/id="field-items-error">.*Your course takes one item here/s);
+      // She chose two modules: the summary and the message speak of all her choices, not of the Programmes group.
+      expect(two.text).to.include('<a href="#field-items">Content to add: Your course takes one item here');
+      expect(two.text).to.match(/<legend>Content to add<\/legend>\s*<p class="error-message" id="field-items-error">/);
       const one = await agent
         .post(res.headers.location as string)
         .type('form')
