@@ -351,6 +351,30 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('filters it cannot read (audit trail, impact dashboard): each refused field is marked, described and linked; the title says Error', async () => {
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    const problems: string[] = [];
+    const visits = [
+      { email: 'admin@pathways.test', path: '/admin/audit?action=made-up&from=2026-05-10&to=2026-05-01' },
+      { email: 'researcher@pathways.test', path: '/research?track=made-up&from=2026-05-10&to=2026-05-01' },
+    ];
+    for (const { email, path } of visits) {
+      await context.clearCookies();
+      await signInInBrowser(page, ui.baseUrl, email, demoPassword);
+      const response = await page.goto(`${ui.baseUrl}${path}`);
+      expect(response!.status(), path).to.equal(422);
+      if (!(await page.title()).startsWith('Error: ')) problems.push(`${path}: title "${await page.title()}"`);
+      // Every field the summary names is the one marked invalid, so a screen reader reaching it hears why.
+      for (const hash of await page.$$eval('.error-summary a', (as) => as.map((a) => (a as HTMLAnchorElement).hash)))
+        if ((await page.$eval(hash, (el) => el.getAttribute('aria-invalid'))) !== 'true')
+          problems.push(`${path}: ${hash} is linked from the summary but not marked invalid`);
+      for (const v of [...(await wcagViolations(page)), ...(await errorWiring(page))]) problems.push(`${path}: ${v}`);
+    }
+    expect(problems).to.deep.equal([]);
+    await context.close();
+  });
+
   it('a directory profile with a refused value: each message is tied to its field; personal fields autocomplete', async () => {
     const context = await ui.browser.newContext({ bypassCSP: true });
     const page = await context.newPage();
