@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { dailyDigestKind, notificationKinds, notificationStatuses } from '../models/Notification.ts';
 import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { NotFoundError } from '../server/errors.ts';
+import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
@@ -186,8 +186,15 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
   });
   web.post('/admin/notifications/:id/resend', requireRole('admin'), async (req, res) => {
     if (!isObjectId(req.params.id)) throw new NotFoundError();
-    await resendNotification({ id: req.params.id });
-    flash(req, 'success', messages.resent);
+    // A refusal (pressed twice, or another admin resent it first) is said on the list she came from, which shows
+    // where things stand, rather than on an error page with no way back to it.
+    try {
+      await resendNotification({ id: req.params.id });
+      flash(req, 'success', messages.resent);
+    } catch (error) {
+      if (!(error instanceof ValidationError)) throw error;
+      flash(req, 'error', error.message);
+    }
     res.redirect(303, '/admin/notifications?status=failed');
   });
   web.get('/admin/jobs', requireRole('admin'), async (_req, res) => {

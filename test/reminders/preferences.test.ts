@@ -273,6 +273,41 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     ]);
   });
 
+  it('"Send again" pressed twice (a double-click, a page left open) returns to the list saying why the second did nothing, not an error page', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const reader = await buildUser();
+    const [failed] = await NotificationModel.insertMany([
+      {
+        key: `resend-twice:${reader.id}`,
+        userId: reader.id,
+        kind: 'session-reminder',
+        about: { type: 'session', id: 's1' },
+        sendAt: new Date(Date.now() - 60_000),
+        eventAt: new Date(Date.now() + 3_600_000),
+        status: 'failed',
+        attempts: 5,
+        lastError: '550 mailbox unavailable',
+        subject: 'Reminder to resend',
+      },
+    ]);
+    const agent = await signIn(app, admin.email, testPassword);
+    const list = await agent.get('/admin/notifications?status=failed').expect(200);
+    const press = () =>
+      agent
+        .post(`/admin/notifications/${String(failed!._id)}/resend`)
+        .type('form')
+        .send({ _csrf: csrfFrom(list.text) });
+    expect((await press()).status).to.equal(303);
+    const again = await press();
+    expect(again.status).to.equal(303);
+    expect(again.headers.location).to.equal('/admin/notifications?status=failed');
+    const back = await agent.get(again.headers.location as string).expect(200);
+    expect(back.text).to.match(/role="alert">Only a failed notification can be sent again/);
+    expect(await NotificationModel.countDocuments({ key: `resend-twice:${reader.id}`, status: 'scheduled' })).to.equal(
+      1,
+    );
+  });
+
   it('notification lists page with an opaque cursor (limit 1–200): nobody repeated or skipped, even with equal send times and a status filter', async () => {
     const reader = await buildUser();
     const admin = await buildUser({ roles: ['admin'] });

@@ -16,7 +16,8 @@ import { replanFacilitatorDigestsOf } from './digests.ts';
 import { verifyUnsubscribe } from './unsubscribe.ts';
 
 const messages = {
-  notFailed: 'Only a failed notification can be sent again.',
+  notFailed:
+    'Only a failed notification can be sent again, and this one is no longer failed: it may have been sent again already.',
   securityNotResent:
     'An invitation or password reset cannot be sent again: its one-time link is not kept. Send a new invitation from the person’s page, or ask her to reset her password again.',
   badLink:
