@@ -302,7 +302,13 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(again.status).to.equal(303);
     expect(again.headers.location).to.equal('/admin/notifications?status=failed');
     const back = await agent.get(again.headers.location as string).expect(200);
-    expect(back.text).to.match(/role="alert">Only a failed notification can be sent again/);
+    expect(back.text).to.match(/role="alert"[^>]*>Only a failed notification can be sent again/);
+    // A refusal said after a redirect is still a refusal: the title says so and the message takes focus on load (an
+    // alert already on the page when it loads is not reliably read out).
+    expect(back.text).to.include('<title>Error: Notifications · Pathways</title>');
+    expect(back.text).to.match(/<div class="flash flash-error" role="alert" tabindex="-1" data-focus-on-load>/);
+    const later = await agent.get('/admin/notifications?status=failed').expect(200);
+    expect(later.text).to.include('<title>Notifications · Pathways</title>');
     expect(await NotificationModel.countDocuments({ key: `resend-twice:${reader.id}`, status: 'scheduled' })).to.equal(
       1,
     );
