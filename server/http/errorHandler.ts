@@ -91,12 +91,13 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
           'This form was already sent once, and what it sent then was saved. Your changes were not saved. To send something new, open the page again and use its form.',
       },
       link: link && { href: link, text: 'See what was saved' },
-      // Her changes were refused: the title says "Error:" as on any refused form (WCAG 3.3.1).
       refused: true,
     });
     return;
   }
-  res.render('errors/error', { title: problem.title, problem });
+  // An error page answering a sent form (an expired form, a refusal the form's page cannot show) is a refused form:
+  // its title says "Error:" as every refused form's does (WCAG 3.3.1). A page asked for and not found is not.
+  res.render('errors/error', { title: problem.title, problem, refused: !['GET', 'HEAD'].includes(req.method) });
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

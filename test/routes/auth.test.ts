@@ -92,7 +92,9 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
       .post('/login')
       .type('form')
       .send({ email: user.email, password: testPassword, _csrf: 'forged' })
-      .expect(403);
+      .expect(403)
+      // A form left open past its session is refused: the title, read first, says so as on any refused form.
+      .then((res) => expect(res.text).to.include('<title>Error: Form expired · Pathways</title>'));
     await agent
       .get('/')
       .expect(200)
