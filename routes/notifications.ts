@@ -42,6 +42,8 @@ const adminQuery = z.strictObject({
   status: z.enum(notificationStatuses).optional(),
   ...paging,
 });
+/** Notifications on one page of the admin list (its caption says so). */
+const adminPageSize = 100;
 const webFilter = z.object({
   email: z.string().trim().max(320).optional(),
   kind: z.enum(notificationKinds).optional().catch(undefined),
@@ -163,7 +165,7 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
             userId: user ? String(user._id) : undefined,
             kind: f.kind,
             status: f.status,
-            limit: 100,
+            limit: adminPageSize,
             cursor: f.cursor,
           });
     const people = new Map(
@@ -182,6 +184,7 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
       kinds: notificationKinds,
       statuses: notificationStatuses,
       isSecurityKind,
+      pageSize: adminPageSize,
     });
   });
   web.post('/admin/notifications/:id/resend', requireRole('admin'), async (req, res) => {

@@ -267,6 +267,10 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
         .replace(/\s+/g, ' ')
         .trim(),
     );
+    // The table's caption tells a screen reader how many a page holds, as the page holds them.
+    expect(page.text).to.include(
+      '<caption class="visually-hidden">Notifications, latest send time first (100 a page)</caption>',
+    );
     expect(names).to.have.members([
       'Send again Reminder 0 to ada@example.org',
       'Send again Reminder 1 to bea@example.org',
