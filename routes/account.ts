@@ -4,6 +4,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { personName } from '../server/http/validate.ts';
 import { navigationGroup } from '../server/navigation.ts';
 import {
   detailsMessages,
@@ -23,11 +24,7 @@ const messages = {
 
 /** Her name and zone, as the "Your account" form, the invitation page and `PATCH /api/v1/me` check them. */
 export const ownDetailsFields = {
-  name: z
-    .string()
-    .trim()
-    .min(1, detailsMessages.nameRequired)
-    .max(nameMaxLength, detailsMessages.nameTooLong(nameMaxLength)),
+  name: personName(nameMaxLength),
   timezone: z
     .string()
     .trim()

@@ -6,7 +6,7 @@ import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
-import { text, timezone } from '../server/http/validate.ts';
+import { personName, timezone } from '../server/http/validate.ts';
 import {
   getUserForAdmin,
   resendInvitation,
@@ -33,7 +33,7 @@ const adminEraseFormSchema = z.object({ confirm: z.literal('ERASE', messages.con
 const exportSchema = z.object({ exportedAt: z.string(), userId: z.string(), areas: z.record(z.string(), z.unknown()) });
 
 export const updateUserSchema = z.strictObject({
-  name: text(120).optional(),
+  name: personName().optional(),
   timezone: timezone.optional(),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role').optional(),
   status: z.enum(['active', 'disabled']).optional(),

@@ -7,7 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { decodeCursor, pageOf } from '../server/pagination.ts';
-import { emailAddress, paging, text, timezone } from '../server/http/validate.ts';
+import { emailAddress, paging, personName, timezone } from '../server/http/validate.ts';
 import { allowedUserSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
@@ -17,7 +17,7 @@ const messages = {
 
 export const createUserSchema = z.strictObject({
   email: emailAddress(),
-  name: text(120),
+  name: personName(),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role'),
   timezone: timezone.optional(),
   password: z.string().max(256).optional(),

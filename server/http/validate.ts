@@ -1,6 +1,7 @@
 import { z, type ZodType } from 'zod';
 import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
+import { personName as storedPersonName, personNameProblem } from '../services/accounts/names.ts';
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { parseIsoInstant } from '../time.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
@@ -70,6 +71,18 @@ export { isObjectId };
 /** Trimmed, non-empty, bounded text. */
 export const text = (max = 200) =>
   z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
+
+/**
+ * A person's name, as the domain stores it (server/services/accounts/names.ts): composed (NFC), trimmed, at most `max`
+ * characters, no control characters.
+ */
+export const personName = (max?: number) =>
+  z.string().transform((typed, ctx) => {
+    const problem = personNameProblem(typed, max);
+    if (!problem) return storedPersonName(typed);
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
 
 /**
  * An IANA time zone name (Area/Place, or UTC), stored as the zone database spells it ("europe/paris" →

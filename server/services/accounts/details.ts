@@ -5,18 +5,19 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import type { AccountActor } from './manage.ts';
 import { presentMe } from '../users.ts';
+import { nameMaxLength, nameMessages, personName, personNameProblem } from './names.ts';
 import { timeZoneNamed } from './timeZones.ts';
 
 export const detailsMessages = {
-  nameRequired: 'is required',
-  nameTooLong: (max: number) => `must be at most ${max} characters`,
+  nameRequired: nameMessages.required,
+  nameTooLong: nameMessages.tooLong,
   zone: 'must be a time zone from the list: an IANA name such as Europe/London or America/Toronto',
   invalid: 'Some details need correcting.',
   gone: 'This account cannot be changed: it is not active.',
 };
 
 /** The longest name a person may give herself (the same bound as an admin's edit). */
-export const nameMaxLength = 120;
+export { nameMaxLength };
 
 /** What she may change about herself here. */
 export type DetailsChanges = { name?: string; timezone?: string };
@@ -28,10 +29,8 @@ export type OwnDetails = { id: string; email: string; name: string; roles: Role[
 export function detailsErrors(changes: DetailsChanges): FieldError[] {
   const errors: FieldError[] = [];
   if (changes.name !== undefined) {
-    const name = changes.name.trim();
-    if (!name) errors.push({ path: 'name', message: detailsMessages.nameRequired });
-    else if (name.length > nameMaxLength)
-      errors.push({ path: 'name', message: detailsMessages.nameTooLong(nameMaxLength) });
+    const problem = personNameProblem(changes.name);
+    if (problem) errors.push({ path: 'name', message: problem });
   }
   if (changes.timezone !== undefined && !timeZoneNamed(changes.timezone))
     errors.push({ path: 'timezone', message: detailsMessages.zone });
@@ -54,7 +53,7 @@ export async function updateOwnDetails(props: { actor: AccountActor; changes: De
   const before = isObjectId(userId) ? await UserModel.findOne({ _id: userId, status: 'active' }).lean() : null;
   if (!before) throw new NotFoundError(detailsMessages.gone);
 
-  const name = changes.name?.trim();
+  const name = changes.name === undefined ? undefined : personName(changes.name);
   const timezone = changes.timezone === undefined ? undefined : timeZoneNamed(changes.timezone)!;
   const set: DetailsChanges = {};
   if (name !== undefined && name !== before.name) set.name = name;

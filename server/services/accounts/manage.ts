@@ -9,6 +9,7 @@ import { seatOf } from '../boards/boards.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
+import { personName, personNameProblem } from './names.ts';
 import { endAllSessionsOf } from './sessions.ts';
 
 const messages = {
@@ -84,6 +85,8 @@ export async function updateUserAsAdmin(props: {
   const user = await loadUser(props.userId);
   if (user.status === 'erased') throw new ConflictError(messages.erased);
   const { changes } = props;
+  const nameProblem = changes.name === undefined ? null : personNameProblem(changes.name);
+  if (nameProblem) throw new ValidationError('Some details need correcting.', [{ path: 'name', message: nameProblem }]);
   const disabling = changes.status === 'disabled' && user.status !== 'disabled';
   const enabling = changes.status === 'active' && user.status === 'disabled';
   if (disabling && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfDisable);
@@ -97,7 +100,7 @@ export async function updateUserAsAdmin(props: {
   if (wasActiveAdmin && !willBeActiveAdmin) await releaseActiveAdmin(user._id);
 
   const set: Record<string, unknown> = { roles, status };
-  if (changes.name !== undefined) set.name = changes.name.trim();
+  if (changes.name !== undefined) set.name = personName(changes.name);
   if (changes.timezone !== undefined) set.timezone = changes.timezone;
   // Conditional on the roles and status just read: a concurrent change of the same account cannot be overwritten
   // unseen, and the roster decision above stays about the account as it is.
@@ -144,7 +147,7 @@ export async function updateUserAsAdmin(props: {
   const audit = { actor: props.actor, target, ip: props.actor.ip ?? null };
   const changed: string[] = [];
   if (listOf(user.roles) !== listOf(roles)) changed.push(`roles: ${listOf(user.roles)} → ${listOf(roles)}`);
-  if (changes.name !== undefined && changes.name.trim() !== user.name) changed.push(`name: ${user.name} → ${set.name}`);
+  if (set.name !== undefined && set.name !== user.name) changed.push(`name: ${user.name} → ${set.name}`);
   if (changes.timezone !== undefined && changes.timezone !== user.timezone)
     changed.push(`timezone: ${user.timezone} → ${changes.timezone}`);
   if (changed.length) await recordAuditEvent({ ...audit, action: 'user-updated', detail: changed.join('; ') });

@@ -1,0 +1,30 @@
+/**
+ * A person's name as she types it, in any script: the one rule every place that takes a name goes through (an admin
+ * creating or editing an account, her own details, an LMS launch). Stored composed (Unicode NFC), so "Nguyễn" typed
+ * on a Mac (letters followed by combining accents) is the same text as "Nguyễn" typed elsewhere: one spelling to
+ * search, compare and sort. Trimmed at the ends only; what she put between her names stays.
+ */
+
+/** The longest name, in characters (code points), not UTF-16 units or bytes: "𠮷" is one. */
+export const nameMaxLength = 120;
+
+export const nameMessages = {
+  required: 'is required',
+  tooLong: (max: number) => `must be at most ${max} characters`,
+  controlCharacters: 'must not contain line breaks, tabs or other control characters',
+};
+
+/** Control characters (C0, DEL, C1) and the line and paragraph separators: nothing a name is written with. */
+const controlCharacters = /[\p{Cc}\u2028\u2029]/u;
+
+/** The name as stored: composed (NFC) and trimmed. */
+export const personName = (typed: string): string => typed.normalize('NFC').trim();
+
+/** Why this typed name cannot be stored, or null when it can (checked on the stored form, see personName). */
+export function personNameProblem(typed: string, max = nameMaxLength): string | null {
+  const name = personName(typed);
+  if (!name) return nameMessages.required;
+  if (controlCharacters.test(name)) return nameMessages.controlCharacters;
+  if ([...name].length > max) return nameMessages.tooLong(max);
+  return null;
+}

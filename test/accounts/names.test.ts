@@ -1,0 +1,85 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { UserModel } from '../../models/User.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
+
+const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+/** "Nguyễn Thị Mai" as a Mac keyboard sends it: letters followed by combining accents (NFD). */
+const decomposedMai = 'Nguyễn Thị Mai'.normalize('NFD');
+
+describe('names people type, in any script', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let adminAuth: { Authorization: string };
+  before(async () => {
+    app = testApp();
+    adminAuth = { Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}` };
+  });
+
+  it('an admin creates Nguyễn Thị Mai typed with combining accents: she is stored composed (NFC)', async () => {
+    const res = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'mai@example.org', name: decomposedMai, roles: ['participant'] })
+      .expect(201);
+    expect(res.body.name).to.equal('Nguyễn Thị Mai'.normalize('NFC'));
+    expect((await UserModel.findOne({ email: 'mai@example.org' }).lean())!.name).to.equal(
+      'Nguyễn Thị Mai'.normalize('NFC'),
+    );
+  });
+
+  it('Irish, Arabic, Chinese, Māori, apostrophe and one-word names are kept as typed', async () => {
+    for (const [i, name] of [
+      'Siobhán Ní Bhriain',
+      'زينب الهاشمي',
+      '王秀英',
+      'Mere Ngāti-Pōrou',
+      "Aoife O'Brien",
+      'Suharti',
+    ].entries()) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: `p${i}@example.org`, name, roles: ['participant'] })
+        .expect(201);
+      expect(res.body.name).to.equal(name);
+    }
+  });
+
+  it('the length limit counts characters, not UTF-16 units: 120 characters with some outside the BMP are accepted', async () => {
+    const name = '𠮷'.repeat(5) + 'a'.repeat(115);
+    const res = await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'long@example.org', name, roles: ['participant'] })
+      .expect(201);
+    expect(res.body.name).to.equal(name);
+  });
+
+  it('a name with a control character (a line break, a NUL) is a 422 at the name field, and nothing is written', async () => {
+    for (const name of ['Ada\nObi', 'Ada\u0000Obi', 'Ada\u0007']) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: 'ctl@example.org', name, roles: ['participant'] })
+        .expect(422);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
+    }
+    expect(await UserModel.exists({ email: 'ctl@example.org' })).to.equal(null);
+  });
+
+  it('PATCH /me stores her name composed, refuses control characters, and counts characters', async () => {
+    const mai = await buildUser({ name: 'Mai' });
+    const token = await tokenFor(mai);
+    const res = await supertest(app).patch('/api/v1/me').set(bearer(token)).send({ name: decomposedMai }).expect(200);
+    expect(res.body.name).to.equal('Nguyễn Thị Mai'.normalize('NFC'));
+    const refused = await supertest(app).patch('/api/v1/me').set(bearer(token)).send({ name: 'Mai\tN' }).expect(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
+    const long = '𠮷'.repeat(5) + 'a'.repeat(115);
+    expect(
+      (await supertest(app).patch('/api/v1/me').set(bearer(token)).send({ name: long }).expect(200)).body.name,
+    ).to.equal(long);
+  });
+});
