@@ -10,15 +10,32 @@ export function escapeRegex(value: string): string {
 
 const combiningMarks = /[\u0300-\u036f]/g;
 
-/** Each Latin letter with the accented letters that decompose to it (À–ɏ): "e" → "eèéêëēĕėęěȅȇȩ…", both cases. */
+/**
+ * Latin letters people read as a plain letter with a stroke, though Unicode does not decompose them: "Đặng" is
+ * searched as "dang", "Øvrebø" as "ovrebo", "Łukasz" as "lukasz".
+ */
+const strokedLetters: Record<string, string> = { đ: 'd', Đ: 'D', ð: 'd', Ð: 'D', ø: 'o', Ø: 'O', ł: 'l', Ł: 'L' };
+
+/**
+ * Each Latin letter with the accented letters that decompose to it (À–ɏ, and Ḁ–ỿ, where Vietnamese's "ễ", "ị" and
+ * "ặ" are): "e" → "eèéêëēĕėęěȅȇȩẹẻẽếềểễệ…", both cases; and the stroked letters above.
+ */
 const accentedForms: Map<string, string> = (() => {
   const forms = new Map<string, string>();
-  for (let code = 0xc0; code <= 0x24f; code += 1) {
-    const letter = String.fromCodePoint(code);
-    const base = letter.normalize('NFD').replace(combiningMarks, '');
-    if (base.length !== 1 || !/[a-z]/i.test(base) || base === letter) continue;
+  const add = (base: string, letter: string) => {
     for (const key of [base.toLowerCase(), base.toUpperCase()]) forms.set(key, (forms.get(key) ?? '') + letter);
-  }
+  };
+  for (const [start, end] of [
+    [0xc0, 0x24f],
+    [0x1e00, 0x1eff],
+  ] as const)
+    for (let code = start; code <= end; code += 1) {
+      const letter = String.fromCodePoint(code);
+      const base = letter.normalize('NFD').replace(combiningMarks, '');
+      if (base.length !== 1 || !/[a-z]/i.test(base) || base === letter) continue;
+      add(base, letter);
+    }
+  for (const [letter, base] of Object.entries(strokedLetters)) add(base, letter);
   return forms;
 })();
 
@@ -29,7 +46,8 @@ const accentedForms: Map<string, string> = (() => {
  */
 export function looseTextPattern(fragment: string): string {
   let pattern = '';
-  for (const char of fragment.normalize('NFD').replace(combiningMarks, '')) {
+  for (const typed of fragment.normalize('NFD').replace(combiningMarks, '')) {
+    const char = strokedLetters[typed] ?? typed;
     const forms = accentedForms.get(char);
     pattern += forms ? `[${char}${forms}]` : escapeRegex(char);
   }

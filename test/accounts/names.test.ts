@@ -82,4 +82,24 @@ describe('names people type, in any script', () => {
       (await supertest(app).patch('/api/v1/me').set(bearer(token)).send({ name: long }).expect(200)).body.name,
     ).to.equal(long);
   });
+
+  it('searching people forgives Vietnamese accents and case: "nguyen thi hoa" and "NGUYỄN THỊ H" find Nguyễn Thị Hoa, "dang" finds Đặng', async () => {
+    await buildUser({ name: 'Nguyễn Thị Hoa', email: 'hoa@example.org' });
+    await buildUser({ name: 'Ngaio Marsh', email: 'ngaio@example.org' });
+    await buildUser({ name: 'Đặng Văn Lâm', email: 'lam@example.org' });
+    for (const q of ['nguyen thi hoa', 'NGUYỄN THỊ H', 'Thị Hoa', 'nguyễn thị hoa'.normalize('NFD')]) {
+      const found = await supertest(app).get('/api/v1/users').query({ q }).set(adminAuth).expect(200);
+      expect(
+        found.body.items.map((u: { email: string }) => u.email),
+        q,
+      ).to.deep.equal(['hoa@example.org']);
+    }
+    for (const q of ['dang van', 'Đang', 'đặng']) {
+      const found = await supertest(app).get('/api/v1/users').query({ q }).set(adminAuth).expect(200);
+      expect(
+        found.body.items.map((u: { email: string }) => u.email),
+        q,
+      ).to.deep.equal(['lam@example.org']);
+    }
+  });
 });
