@@ -42,7 +42,7 @@ import {
   undeliveredScores,
   verifyLaunch,
 } from '../server/services/lti/index.ts';
-import { isInstructor, rolesOf } from '../server/services/lti/claims.ts';
+import { isInstructor, personNameOf, rolesOf } from '../server/services/lti/claims.ts';
 import { originOf } from '../server/services/lti/platforms.ts';
 
 const messages = {
@@ -166,7 +166,7 @@ async function launchHandler(req: Request, res: Response) {
   const person = await personOf({
     platform,
     sub: claims.sub!,
-    name: typeof claims.name === 'string' ? claims.name : undefined,
+    name: personNameOf(claims),
     email: typeof claims.email === 'string' ? claims.email : undefined,
     instructor: isInstructor(roles),
   });

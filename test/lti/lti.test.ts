@@ -269,6 +269,20 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
     });
 
+    it('her name from the LMS is stored composed (NFC), without control characters, or from given and family names', async () => {
+      const nameAfter = async (claims: Record<string, unknown>) => {
+        const agent = supertest.agent(tool.server);
+        expect((await launch(agent, { sub: nextSub(), claims })).res.status).to.equal(303);
+        return (await agent.get('/api/v1/me').expect(200)).body.name as string;
+      };
+      expect(await nameAfter({ name: 'Nguyễn Thị Mai'.normalize('NFD') })).to.equal('Nguyễn Thị Mai'.normalize('NFC'));
+      expect(await nameAfter({ name: 'زينب\u0000 الهاشمي\n' })).to.equal('زينب الهاشمي');
+      expect(await nameAfter({ name: undefined, given_name: 'Siobhán', family_name: 'Ní Bhriain' })).to.equal(
+        'Siobhán Ní Bhriain',
+      );
+      expect(await nameAfter({ name: ' ', given_name: '王秀英' })).to.equal('王秀英');
+    });
+
     it('a custom module lands on that module; an instructor becomes a facilitator of the cohort', async () => {
       const sub = nextSub();
       const { res } = await launch(supertest.agent(tool.server), {

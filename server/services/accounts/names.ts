@@ -28,3 +28,12 @@ export function personNameProblem(typed: string, max = nameMaxLength): string | 
   if ([...name].length > max) return nameMessages.tooLong(max);
   return null;
 }
+
+/**
+ * A name another system asserts (an LMS launch or class list), which nobody can be asked to correct: stored by the
+ * same rule, with any control characters taken as a space, or undefined when nothing is left of it.
+ */
+export function personNameFromElsewhere(asserted: string | undefined): string | undefined {
+  const name = personName((asserted ?? '').replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' '));
+  return name || undefined;
+}

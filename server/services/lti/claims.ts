@@ -1,3 +1,4 @@
+import { personNameFromElsewhere } from '../accounts/names.ts';
 /** Claim names and vocabulary of LTI Core 1.3, Deep Linking 2.0, AGS 2.0 and NRPS 2.0 (IMS Global). */
 export const claim = {
   messageType: 'https://purl.imsglobal.org/spec/lti/claim/message_type',
@@ -41,3 +42,13 @@ export const rolesOf = (claims: Record<string, unknown>): string[] => {
   const roles = claims[claim.roles];
   return Array.isArray(roles) ? roles.filter((r): r is string => typeof r === 'string') : [];
 };
+
+/**
+ * Her name as the platform gives it (a launch's claims, a class-list member): `name`, or else her given and family
+ * names (OIDC standard claims; a platform may send only those, when its privacy settings withhold the full name).
+ */
+export function personNameOf(claims: Record<string, unknown>): string | undefined {
+  const text = (key: string) => (typeof claims[key] === 'string' ? personNameFromElsewhere(claims[key]) : undefined);
+  const parts = [text('given_name'), text('family_name')].filter(Boolean);
+  return text('name') ?? (parts.length ? parts.join(' ') : undefined);
+}

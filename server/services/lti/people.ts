@@ -9,6 +9,7 @@ import { ModuleModel } from '../../../models/Module.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import { personNameFromElsewhere } from '../accounts/names.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
@@ -103,7 +104,7 @@ async function ensureLinkedAccount(
       await UserModel.create({
         _id: userId,
         email,
-        name: props.name?.trim() || 'LMS learner',
+        name: personNameFromElsewhere(props.name) ?? 'LMS learner',
         roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
         status: 'active',
       });

@@ -7,7 +7,7 @@ import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import { loadRunCohort } from '../cohorts/cohorts.ts';
 import { scope } from './claims.ts';
-import { isInstructor, isLearner, isTestUser } from './claims.ts';
+import { isInstructor, isLearner, isTestUser, personNameOf } from './claims.ts';
 import { joinCohortFromLms, personOf } from './people.ts';
 import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
 
@@ -58,7 +58,7 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
         user_id: m.user_id,
         roles: Array.isArray(m.roles) ? m.roles.filter((r): r is string => typeof r === 'string') : [],
         status: text(m.status),
-        name: text(m.name),
+        name: personNameOf(m),
         email: text(m.email),
       });
     }
