@@ -7,7 +7,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { afterPasswordReset } from './accounts/credentials.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
-import { personName, personNameProblem } from './accounts/names.ts';
+import { checkedPersonName } from './accounts/names.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
 import { sendSecurityEmail } from './reminders/accounts.ts';
 import { countHit, spendAllowance } from './rateLimits.ts';
@@ -109,8 +109,7 @@ export async function createUser(props: {
 }): Promise<UserView> {
   const email = props.email.trim().toLowerCase();
   const roles = checkRoles(props.roles);
-  const nameProblem = personNameProblem(props.name);
-  if (nameProblem) throw new ValidationError('Some details need correcting.', [{ path: 'name', message: nameProblem }]);
+  const name = checkedPersonName(props.name);
   if (props.password !== undefined) {
     const problems = passwordFieldErrors(props.password, { email });
     if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
@@ -119,7 +118,7 @@ export async function createUser(props: {
   try {
     const user = await UserModel.create({
       email,
-      name: personName(props.name),
+      name,
       roles,
       timezone: props.timezone ?? 'Europe/London',
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,

@@ -708,6 +708,28 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       });
     });
 
+    it('stores names in any script composed (NFC), and reports a name too long on its row, naming what is wrong', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const csv = [
+        `mai.csv@example.org,${'Nguyễn Thị Mai'.normalize('NFD')}`,
+        'zainab.csv@example.org,زينب الهاشمي',
+        'siobhan.csv@example.org,Siobhán Ní Bhriain',
+        `long.csv@example.org,${'Ngāti '.repeat(21)}`,
+      ].join('\n');
+      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      expect(rows.map((r) => [r.email, r.outcome, r.message])).to.deep.equal([
+        ['mai.csv@example.org', 'invited-and-enrolled', rows[0]!.message],
+        ['zainab.csv@example.org', 'invited-and-enrolled', rows[1]!.message],
+        ['siobhan.csv@example.org', 'invited-and-enrolled', rows[2]!.message],
+        ['long.csv@example.org', 'invalid', 'The name must be at most 120 characters.'],
+      ]);
+      expect((await UserModel.findOne({ email: 'mai.csv@example.org' }).lean())!.name).to.equal(
+        'Nguyễn Thị Mai'.normalize('NFC'),
+      );
+      expect((await UserModel.findOne({ email: 'zainab.csv@example.org' }).lean())!.name).to.equal('زينب الهاشمي');
+      expect(await UserModel.exists({ email: 'long.csv@example.org' })).to.equal(null);
+    });
+
     it('reads a file whose header row puts the name first (Name, Email; Full name, E-mail; First name, Last name, Email address)', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const files = [

@@ -9,7 +9,7 @@ import { seatOf } from '../boards/boards.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
-import { personName, personNameProblem } from './names.ts';
+import { checkedPersonName } from './names.ts';
 import { endAllSessionsOf } from './sessions.ts';
 
 const messages = {
@@ -85,8 +85,7 @@ export async function updateUserAsAdmin(props: {
   const user = await loadUser(props.userId);
   if (user.status === 'erased') throw new ConflictError(messages.erased);
   const { changes } = props;
-  const nameProblem = changes.name === undefined ? null : personNameProblem(changes.name);
-  if (nameProblem) throw new ValidationError('Some details need correcting.', [{ path: 'name', message: nameProblem }]);
+  const name = changes.name === undefined ? undefined : checkedPersonName(changes.name);
   const disabling = changes.status === 'disabled' && user.status !== 'disabled';
   const enabling = changes.status === 'active' && user.status === 'disabled';
   if (disabling && String(user._id) === String(props.actor.id)) throw new ConflictError(messages.selfDisable);
@@ -100,7 +99,7 @@ export async function updateUserAsAdmin(props: {
   if (wasActiveAdmin && !willBeActiveAdmin) await releaseActiveAdmin(user._id);
 
   const set: Record<string, unknown> = { roles, status };
-  if (changes.name !== undefined) set.name = personName(changes.name);
+  if (name !== undefined) set.name = name;
   if (changes.timezone !== undefined) set.timezone = changes.timezone;
   // Conditional on the roles and status just read: a concurrent change of the same account cannot be overwritten
   // unseen, and the roster decision above stays about the account as it is.

@@ -1,3 +1,5 @@
+import { ValidationError } from '../../errors.ts';
+
 /**
  * A person's name as she types it, in any script: the one rule every place that takes a name goes through (an admin
  * creating or editing an account, her own details, an LMS launch). Stored composed (Unicode NFC), so "Nguyễn" typed
@@ -27,6 +29,16 @@ export function personNameProblem(typed: string, max = nameMaxLength): string | 
   if (controlCharacters.test(name)) return nameMessages.controlCharacters;
   if ([...name].length > max) return nameMessages.tooLong(max);
   return null;
+}
+
+/**
+ * The name to store, or a 422 at `name` whose message says what is wrong ("The name must be at most 120 characters."),
+ * so a list of outcomes (a CSV import's rows) can say it too.
+ */
+export function checkedPersonName(typed: string): string {
+  const problem = personNameProblem(typed);
+  if (problem) throw new ValidationError(`The name ${problem}.`, [{ path: 'name', message: problem }]);
+  return personName(typed);
 }
 
 /**
