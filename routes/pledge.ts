@@ -15,7 +15,7 @@ import {
   parseForm,
 } from '../server/http/forms.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { emailAddress, paging, text } from '../server/http/validate.ts';
+import { emailAddress, paging, personName, text } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
@@ -57,7 +57,7 @@ const country = z
 export const signSchema = z
   .strictObject({
     kind: z.enum(signatureKinds),
-    name: text(200),
+    name: personName(200),
     email: emailAddress(),
     organisationType: z.enum(organisationTypes).optional(),
     role: z.string().trim().max(120).optional(),

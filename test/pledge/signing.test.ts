@@ -281,6 +281,27 @@ describe('pledge: signing and confirming', () => {
     expect(html.text).to.not.include('Quietly Signed');
   });
 
+  it('a name typed with combining accents is listed composed (NFC) and found by "nguyen"; a name with a line break is a 422 at name', async () => {
+    const mai = {
+      kind: 'individual',
+      name: 'Nguyễn Thị Mai'.normalize('NFD'),
+      email: 'mai.pledge@example.org',
+      region: 'Hanoi Region',
+      country: 'VN',
+      showName: true,
+    };
+    await confirmViaLink(supertest.agent(app), await signViaApi(app, mai));
+    expect(await listNames(app, '?region=Hanoi%20Region')).to.deep.equal(['Nguyễn Thị Mai'.normalize('NFC')]);
+    expect(await listNames(app, '?q=nguyen')).to.deep.equal(['Nguyễn Thị Mai'.normalize('NFC')]);
+    const refused = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send({ ...mai, email: 'broken@example.org', name: 'Mai\nNguyen' })
+      .expect(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
+    expect(await PledgeSignatureModel.exists({ email: 'broken@example.org' })).to.equal(null);
+  });
+
   it('the web form signs without JavaScript and shows the same page whatever the email', async () => {
     const agent = supertest.agent(app);
     const ip = freshIp();

@@ -14,6 +14,7 @@ import {
 import { sendPledgeEmail } from './mail.ts';
 import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
 import { listChanged } from './listCache.ts';
+import { personName } from '../accounts/names.ts';
 
 const messages = {
   gone: 'This signature no longer exists.',
@@ -55,10 +56,10 @@ const optional = (value: string | undefined) => (value === undefined ? undefined
 function detailsOf(input: SignInput) {
   const organisation = input.kind === 'organisation';
   return {
-    name: input.name.trim(),
+    name: personName(input.name),
     organisationType: organisation ? input.organisationType : undefined,
     role: organisation ? undefined : optional(input.role),
-    contactName: organisation ? optional(input.contactName) : undefined,
+    contactName: organisation ? optional(input.contactName && personName(input.contactName)) : undefined,
     region: input.region.trim(),
     country: input.country.toUpperCase(),
     showName: organisation ? false : Boolean(input.showName),
