@@ -10,7 +10,7 @@ import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formBody, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, paging, personName, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
@@ -53,7 +53,7 @@ const requestSchema = z.strictObject({
   offer: z.enum(poolOffers),
   topic: z.enum(topics),
   organisation: text(200),
-  contactName: text(120),
+  contactName: personName(120),
   contactEmail: emailAddress(),
   date: isoDate.optional(),
   mode: z.enum(poolModes),

@@ -122,6 +122,23 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(list.body.items[0]).to.include({ id: saved.body.id, userId: member.id });
   });
 
+  it("a request's contact name typed with combining accents is stored composed (NFC); one with a line break is a 422 at contactName", async () => {
+    const siobhan = 'Siobhán Ní Bhriain';
+    await supertest(app)
+      .post('/api/v1/pool/requests')
+      .send({ ...request, contactName: siobhan.normalize('NFD') })
+      .expect(202);
+    expect((await PoolRequestModel.findOne({ contactEmail: request.contactEmail }).lean())!.contactName).to.equal(
+      siobhan.normalize('NFC'),
+    );
+    const refused = await supertest(app)
+      .post('/api/v1/pool/requests')
+      .send({ ...request, contactEmail: 'other@riverside.example', contactName: 'Sam\r\nBcc: x@example.org' })
+      .expect(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['contactName']);
+    expect(await PoolRequestModel.exists({ contactEmail: 'other@riverside.example' })).to.equal(null);
+  });
+
   it('a public request is stored only after the emailed link is confirmed (a POST, not the GET); admins triage; the member accepts; the organisation hears', async () => {
     await supertest(app).post('/api/v1/pool/requests').send(request).expect(202);
     const stored = await PoolRequestModel.findOne({ contactEmail: request.contactEmail }).lean();
