@@ -225,6 +225,31 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
       .expect(404);
   });
 
+  it("the badge shortens a long name between characters, never inside one, and keeps a right-to-left name's year in its place", async () => {
+    const badgeOf = async (name: string) => {
+      const org = await buildSignature({ name });
+      const res = await supertest(app)
+        .get(`/pledge/organisations/${org.id}/badge.svg`)
+        .buffer(true)
+        .parse((r, cb) => {
+          let d = '';
+          r.setEncoding('utf8');
+          r.on('data', (c: string) => (d += c));
+          r.on('end', () => cb(null, d));
+        })
+        .expect(200);
+      return /font-size="12" fill="#f3e9fb">([^<]*)<\/text>/.exec(res.body as string)![1]!;
+    };
+    const year = new Date().getUTCFullYear();
+    // 40 letters, then a letter outside the BMP (two UTF-16 units) where the old cut fell between its halves.
+    const long = `${'a'.repeat(40)}𠮷${'b'.repeat(10)}`;
+    const shown = await badgeOf(long);
+    expect(shown).to.not.include('\uFFFD');
+    expect(shown).to.equal(`\u2068${'a'.repeat(40)}𠮷…\u2069 · ${year}`);
+    // Isolated, the year stays after the name: without it, "2027" after Arabic letters is laid out right to left too.
+    expect(await badgeOf('مدرسة النور')).to.equal(`\u2068مدرسة النور\u2069 · ${year}`);
+  });
+
   it('the Pledge page shows the text, the counts and the way to sign', async () => {
     await buildSignature();
     const res = await supertest(app).get('/pledge').expect(200);

@@ -5,9 +5,16 @@
 const escapeXml = (s: string) =>
   s.replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
 
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
+
 export function badgeSvg(props: { organisationName: string; year: number }): string {
   const title = `${props.organisationName} has signed the Leading Women to Headship Pledge`;
-  const name = props.organisationName.length > 42 ? `${props.organisationName.slice(0, 41)}…` : props.organisationName;
+  // Cut between characters as a reader sees them (an accented letter, a character outside the BMP, an emoji), never
+  // inside one, which would leave half a character drawn as "�".
+  const characters = [...graphemes.segment(props.organisationName)].map((g) => g.segment);
+  const shortened = characters.length > 42 ? `${characters.slice(0, 41).join('')}…` : props.organisationName;
+  // Isolated (FSI … PDI): after a right-to-left name, " · 2027" would otherwise be laid out right to left with it.
+  const name = `\u2068${shortened}\u2069`;
   return `<svg xmlns="http://www.w3.org/2000/svg" width="320" height="96" viewBox="0 0 320 96" role="img" aria-labelledby="badge-title">
 <title id="badge-title">${escapeXml(title)}</title>
 <rect width="320" height="96" rx="10" fill="#5a2a82"/>
