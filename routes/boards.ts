@@ -476,8 +476,9 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   });
   web.get('/external-certificates/:id/file', requireSignIn, async (req, res) => {
     const file = await externalCertificateFile({ actor: req.user!, certificateId: String(req.params.id) });
+    // Both forms (RFC 6266): an ASCII fallback, and filename* for a name in any script.
+    res.attachment(file.name);
     res.setHeader('Content-Type', file.contentType);
-    res.setHeader('Content-Disposition', `attachment; filename="${file.name.replace(/"/g, '')}"`);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.send(file.data);
   });

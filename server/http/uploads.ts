@@ -10,6 +10,8 @@ import { BadRequestError, ValidationError } from '../errors.ts';
  */
 const parse = multer({
   storage: multer.memoryStorage(),
+  // Browsers send a file's name as UTF-8 bytes; read as latin1 (busboy's default), "Siobhán" arrived as "SiobhÃ¡n".
+  defParamCharset: 'utf8',
   limits: { fileSize: externalCertificateMaxBytes, files: 1, fields: 30, fieldSize: 100_000 },
 }).single('file');
 

@@ -592,6 +592,34 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   });
 });
 
+describe('an external certificate file named in another script', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('is downloaded under the name it was uploaded with ("Siobhán Ní Bhriain 王秀英.pdf"), not with its letters turned to "_"', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const agent = await signIn(app, governor.email, testPassword);
+    const page = await agent.get('/training/safer-recruitment').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const filename = 'Siobhán Ní Bhriain 王秀英.pdf';
+    await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', csrf)
+      .field('provider', 'NSPCC')
+      .field('completedOn', '2026-02-01')
+      .attach('file', Buffer.from('%PDF-1.4 test'), { filename, contentType: 'application/pdf' })
+      .expect(303);
+    const saved = (await ExternalCertificateModel.findOne({ userId: governor.id }).lean())!;
+    const file = await agent.get(`/external-certificates/${String(saved._id)}/file`).expect(200);
+    const disposition = String(file.headers['content-disposition']);
+    expect(disposition).to.include(`filename*=UTF-8''${encodeURIComponent(filename)}`);
+    expect(disposition).to.match(/^attachment; filename="[ -~]+"/);
+  });
+});
+
 async function buildCohortFor(programmeId: string): Promise<string> {
   const c = await CohortModel.create({
     programmeId,

@@ -73,7 +73,12 @@ export async function recordExternalCertificate(props: {
   if (problems.length) throw new ValidationError('Check the certificate details.', problems);
   const file = props.file
     ? {
-        name: props.file.originalname.replace(/[^\w.\- ]+/g, '_').slice(0, 120) || 'certificate',
+        // Letters of any script kept (a certificate named after its holder); anything else a file name could misuse
+        // (slashes, quotes, control characters) becomes "_". At most 120 characters, never half of one.
+        name:
+          [...props.file.originalname.normalize('NFC').replace(/[^\p{L}\p{M}\p{N}._\- ]+/gu, '_')]
+            .slice(0, 120)
+            .join('') || 'certificate',
         contentType: props.file.mimetype,
         size: props.file.size,
         data: props.file.buffer,
