@@ -58,7 +58,9 @@ describe('her own name and time zone', () => {
       const page = await agent.get('/account').expect(200);
       expect(page.text).to.include('Times are shown in your zone, America/Toronto.');
       expect(page.text).to.include('<label for="field-name">Your name</label>');
-      expect(page.text).to.match(/<input id="field-name" name="name" type="text" value="Maya Okafor" required/);
+      expect(page.text).to.match(
+        /<input id="field-name" name="name" type="text" dir="auto" value="Maya Okafor" required/,
+      );
       expect(page.text).to.include('<label for="field-timezone">Time zone</label>');
       expect(page.text).to.match(
         /<select id="field-timezone" name="timezone" required aria-describedby="field-timezone-hint">/,
@@ -287,7 +289,7 @@ describe('her own name and time zone', () => {
       const link = await invite('a1@example.org');
       const agent = supertest.agent(app);
       const form = await agent.get(link).expect(200);
-      expect(form.text).to.match(/<input id="field-name" name="name" type="text" value="a1" required/);
+      expect(form.text).to.match(/<input id="field-name" name="name" type="text" dir="auto" value="a1" required/);
       expect(form.text).to.include('<label for="field-timezone">Time zone</label>');
       expect(selectedZone(form.text)).to.equal('Europe/London');
       await agent

@@ -1,9 +1,9 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { UserModel } from '../../models/User.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** "Nguyễn Thị Mai" as a Mac keyboard sends it: letters followed by combining accents (NFD). */
@@ -101,5 +101,13 @@ describe('names people type, in any script', () => {
         q,
       ).to.deep.equal(['lam@example.org']);
     }
+  });
+
+  it('a right-to-left name is isolated where it sits in English text, and typed right to left in her name field', async () => {
+    const zainab = await buildUser({ name: 'زينب الهاشمي' });
+    const agent = await signIn(app, zainab.email, testPassword);
+    const page = (await agent.get('/account').expect(200)).text;
+    expect(page).to.include('Signed in as <bdi>زينب الهاشمي</bdi>');
+    expect(page).to.match(/<input id="field-name" name="name" type="text" dir="auto" value="زينب الهاشمي"/);
   });
 });

@@ -160,7 +160,7 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     await buildSignature({ name: 'Listed Academy' });
     const long = 'L'.repeat(101);
     const res = await supertest(app).get(`/pledge/signatories?q=${long}&type=bogus&country=GB`).expect(422);
-    expect(res.text).to.include(`id="field-q" name="q" type="search" value="${long}"`);
+    expect(res.text).to.include(`id="field-q" name="q" type="search" dir="auto" value="${long}"`);
     expect(res.text).to.include('<a href="#field-q">Name: ').and.to.include('<a href="#field-type">Type: ');
     expect(res.text).to.include('id="field-q-error"').and.to.include('id="field-type-error"');
     expect(res.text).to.match(
