@@ -76,4 +76,36 @@ describe('directory: a renamed person is listed and found by her new name at onc
     expect(stored.name).to.equal('Iris After');
     expect(stored.searchText).to.include('iris after').and.not.include('iris before');
   });
+
+  it('a headline and region typed with combining accents (a Mac keyboard) are found with or without their accents', async () => {
+    const app = testApp();
+    const viewer = await buildUser();
+    const nadia = await buildUser({ name: 'Nadia Tremblay' });
+    await saveDirectoryProfile({
+      actor: { ...nadia, roles: nadia.roles },
+      profile: {
+        visibility: 'everyone',
+        headline: "Directrice d'école primaire".normalize('NFD'),
+        role: 'Directrice',
+        phase: 'primary',
+        country: 'CA',
+        region: 'Montréal'.normalize('NFD'),
+        topics: ['interviews'],
+        openTo: [],
+      },
+    });
+    const token = await tokenFor(viewer);
+    for (const q of ['ecole primaire', 'école', 'montreal', 'Montréal']) {
+      const found = (
+        await supertest(app)
+          .get(`/api/v1/directory?q=${encodeURIComponent(q)}`)
+          .set('Authorization', `Bearer ${token}`)
+          .expect(200)
+      ).body.items as { userId: string }[];
+      expect(
+        found.map((p) => p.userId),
+        q,
+      ).to.deep.equal([nadia.id]);
+    }
+  });
 });

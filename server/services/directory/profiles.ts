@@ -95,8 +95,16 @@ export async function saveDirectoryProfile(props: {
   actor: Express.User;
   profile: DirectoryProfileInput;
 }): Promise<PresentedProfile> {
-  const { actor, profile } = props;
+  const { actor } = props;
   assertMayUseDirectory(actor);
+  // Composed (NFC), as names are: "école" typed on a Mac (e + a combining accent) is then found by "ecole" and "école".
+  const composed = (text: string) => text.normalize('NFC');
+  const profile = {
+    ...props.profile,
+    headline: composed(props.profile.headline),
+    role: composed(props.profile.role),
+    region: composed(props.profile.region),
+  };
   const saved = await DirectoryProfileModel.findOneAndUpdate(
     { _id: new Types.ObjectId(actor.id) },
     {
