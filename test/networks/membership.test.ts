@@ -64,6 +64,23 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(await NetworkModel.countDocuments({ name: 'Sneaky' })).to.equal(0);
   });
 
+  it('refuses a second network whose name differs only in how its accents were typed (composed or combining), with 409', async () => {
+    const auth = await bearer(admin);
+    const name = 'Réseau des directrices du Québec';
+    await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', auth)
+      .send({ name, kind: 'interest', description: '', joining: 'open' })
+      .expect(201);
+    const dup = await supertest(app)
+      .post('/api/v1/networks')
+      .set('Authorization', auth)
+      .send({ name: name.normalize('NFD'), kind: 'interest', description: '', joining: 'open' })
+      .expect(409);
+    expect(dup.body.errors).to.deep.equal([{ path: 'name', message: 'another network already has this name' }]);
+    expect(await NetworkModel.countDocuments({ name: { $in: [name, name.normalize('NFD')] } })).to.equal(1);
+  });
+
   it('refuses a second network with the same name (any case) with 409 naming the field, and bad fields with 422', async () => {
     const auth = await bearer(admin);
     await buildNetwork({ name: 'Flexible working' });

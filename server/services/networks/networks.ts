@@ -31,7 +31,8 @@ export type NetworkInput = {
   joining: NetworkJoining;
 };
 
-export const nameKeyOf = (name: string): string => name.trim().toLowerCase().replace(/\s+/g, ' ');
+/** A network name as its uniqueness is judged: composed (NFC, so "Québec" is one name however its é was typed), any case and spacing. */
+export const nameKeyOf = (name: string): string => name.normalize('NFC').trim().toLowerCase().replace(/\s+/g, ' ');
 
 export async function findNetwork(networkId: string): Promise<Network> {
   if (!isObjectId(networkId)) throw new NotFoundError(messages.notFound);
@@ -69,6 +70,7 @@ export async function createNetwork(
   checkCountry(input.country);
   const inserted = await createOnce(NetworkModel, clientKeyOrNew(['network', actor.id], submissionKey), {
     ...input,
+    name: input.name.normalize('NFC'),
     nameKey: nameKeyOf(input.name),
     createdBy: new Types.ObjectId(actor.id),
   });
@@ -94,6 +96,7 @@ export async function updateNetwork(
       {
         $set: {
           ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')),
+          name: input.name.normalize('NFC'),
           nameKey: nameKeyOf(input.name),
           ...(linkedCohortIds ? { linkedCohortIds: linkedCohortIds.map((id) => new Types.ObjectId(id)) } : {}),
         },
