@@ -1,11 +1,14 @@
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
-import { roles, type Role } from '../models/User.ts';
+import type { z } from 'zod';
+import { roles } from '../models/User.ts';
+import { createUserSchema } from '../routes/users.ts';
 import { loadConfig } from '../server/config.ts';
 import { connectDatabase } from '../server/db.ts';
 import { seedDemoDataIfEmpty } from '../server/demo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/embeddedDatabase.ts';
 import { DomainError } from '../server/errors.ts';
+import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { createUser, setPassword } from '../server/services/users.ts';
 import { applySettings } from '../server/settings.ts';
 import { configureMailer } from '../server/mailer.ts';
@@ -15,6 +18,7 @@ import { configureMailer } from '../server/mailer.ts';
  *   npm run cli -- user:create --role admin --email a@b.org --name "Ada" [--password …] [--timezone Europe/London]
  *   npm run cli -- user:set-password --email a@b.org --password …
  *   npm run cli -- demo:seed            (loads demo data into an empty database)
+ *   npm run cli -- --help
  * Uses MONGODB_URI, or the embedded database under DATA_DIR (stop the app first: SQLite has one writer).
  */
 const usage =
@@ -24,6 +28,7 @@ async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
     allowPositionals: true,
     options: {
+      help: { type: 'boolean', short: 'h' },
       role: { type: 'string', multiple: true },
       email: { type: 'string' },
       name: { type: 'string' },
@@ -31,34 +36,49 @@ async function main(): Promise<void> {
       timezone: { type: 'string' },
     },
   });
+  if (values.help) {
+    console.log(`${usage}\nroles: ${roles.join(', ')}`);
+    return;
+  }
   const command = positionals[0];
   if (!command || !['user:create', 'user:set-password', 'demo:seed'].includes(command)) throw new Error(usage);
+  // Checked before the database starts, with the same rules as the admin's form and API: a bad email or time zone is
+  // named, and nothing is written.
+  let newUser: z.output<typeof createUserSchema> | undefined;
+  if (command === 'user:create') {
+    if (!values.email || !values.role?.length) throw new Error(`${usage}\nroles: ${roles.join(', ')}`);
+    const parsed = createUserSchema.safeParse({
+      email: values.email,
+      name: values.name ?? values.email.split('@')[0],
+      roles: values.role,
+      ...(values.timezone === undefined ? {} : { timezone: values.timezone }),
+      ...(values.password === undefined ? {} : { password: values.password }),
+    });
+    if (!parsed.success)
+      throw new Error(
+        `Nothing was created:${fieldErrorsFrom(parsed.error)
+          .map((e) => `\n  --${e.path.replace(/^roles(\.\d+)?$/, 'role')}: ${e.message}`)
+          .join('')}`,
+      );
+    newUser = parsed.data;
+  }
+  if (command === 'user:set-password' && (!values.email || !values.password)) throw new Error(usage);
 
   const config = loadConfig();
   applySettings(config);
   configureMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
   let embedded: EmbeddedDatabase | undefined;
   if (!config.mongodbUri) embedded = await startEmbeddedDatabase({ dataDir: config.dataDir });
-  await connectDatabase(config.mongodbUri ?? embedded!.uri);
   try {
-    if (command === 'user:create') {
-      const chosen = (values.role ?? []) as string[];
-      if (!values.email || !chosen.length || chosen.some((r) => !roles.includes(r as Role)))
-        throw new Error(`${usage}\nroles: ${roles.join(', ')}`);
-      const user = await createUser({
-        email: values.email,
-        name: values.name ?? values.email.split('@')[0]!,
-        roles: chosen as Role[],
-        password: values.password,
-        timezone: values.timezone,
-      });
+    await connectDatabase(config.mongodbUri ?? embedded!.uri);
+    if (newUser) {
+      const user = await createUser(newUser);
       console.log(
         `Created ${user.email} (${user.roles.join(', ')})${user.status === 'invited' ? '; an invitation was emailed' : ''}.`,
       );
     } else if (command === 'user:set-password') {
-      if (!values.email || !values.password) throw new Error(usage);
-      await setPassword({ email: values.email, password: values.password });
-      console.log(`Password set for ${values.email}.`);
+      await setPassword({ email: values.email!, password: values.password! });
+      console.log(`Password set for ${values.email!}.`);
     } else {
       console.log((await seedDemoDataIfEmpty()) ? 'Demo data loaded.' : 'The database is not empty; nothing loaded.');
     }

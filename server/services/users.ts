@@ -275,11 +275,14 @@ export async function setPassword(props: { email: string; password: string }): P
   const email = props.email.trim().toLowerCase();
   const problems = passwordFieldErrors(props.password, { email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
-  const user = await UserModel.findOneAndUpdate(
-    { email },
-    { $set: { passwordHash: await hashPassword(props.password), status: 'active' } },
-  ).lean();
+  // updateOne, not findOneAndUpdate: the User schema's unselected fields make that a findAndModify with a projection,
+  // which FerretDB (the embedded database) refuses, so the command failed on every default install.
+  const user = await UserModel.findOne({ email }, { roles: 1 }).lean();
   if (!user) throw new NotFoundError(`No user has the email ${email}.`);
+  await UserModel.updateOne(
+    { _id: user._id },
+    { $set: { passwordHash: await hashPassword(props.password), status: 'active' } },
+  );
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
 }
 

@@ -6,6 +6,7 @@ import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { databaseNameInUri } from '../../server/db.ts';
 import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/learning/coreProgrammes.ts';
+import { verifyPassword } from '../../server/services/passwords.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 
@@ -94,5 +95,71 @@ describe('first start and operator commands', () => {
     expect(unknownCommand.stderr).to.not.include('records:rebuild');
     expect((await run('records:rebuild')).status).to.equal(1);
     expect(await UserModel.exists({ email: 'cli@example.org', roles: 'facilitator' })).to.not.equal(null);
+  });
+
+  it('the CLI sets a password on the embedded database, refuses a bad email or time zone by name, and answers --help', async function () {
+    this.timeout(90_000);
+    const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
+    const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+    const run = (...args: string[]) =>
+      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
+        execFile(
+          'node',
+          ['--import', 'tsx', 'scripts/cli.ts', ...args],
+          { env, encoding: 'utf8' },
+          (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+        );
+      });
+    const created = await run('user:create', '--role', 'admin', '--email', 'locked-out@example.org');
+    expect(created.status, created.stderr).to.equal(0);
+    const set = await run(
+      'user:set-password',
+      '--email',
+      'locked-out@example.org',
+      '--password',
+      'a fresh operator passphrase',
+    );
+    expect(set.status, set.stderr).to.equal(0);
+    expect(set.stdout).to.include('Password set for locked-out@example.org');
+    const admin = await UserModel.findOne({ email: 'locked-out@example.org' }).select('+passwordHash').lean();
+    expect(admin!.status).to.equal('active');
+    expect(await verifyPassword(admin!.passwordHash, 'a fresh operator passphrase')).to.equal(true);
+    const unknown = await run(
+      'user:set-password',
+      '--email',
+      'nobody@example.org',
+      '--password',
+      'a fresh operator passphrase',
+    );
+    expect(unknown.status).to.equal(1);
+    expect(unknown.stderr).to.include('No user has the email nobody@example.org');
+
+    const badEmail = await run(
+      'user:create',
+      '--role',
+      'admin',
+      '--email',
+      'not-an-email',
+      '--password',
+      'an operator passphrase',
+    );
+    expect(badEmail.status).to.equal(1);
+    expect(badEmail.stderr).to.match(/email: must be an email address/);
+    const badZone = await run(
+      'user:create',
+      '--role',
+      'mentor',
+      '--email',
+      'zone@example.org',
+      '--timezone',
+      'Mars/Olympus',
+    );
+    expect(badZone.status).to.equal(1);
+    expect(badZone.stderr).to.match(/timezone: /);
+    expect(await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org'] } })).to.equal(0);
+
+    const help = await run('--help');
+    expect(help.status, help.stderr).to.equal(0);
+    expect(help.stdout).to.include('user:set-password --email EMAIL --password PW');
   });
 });
