@@ -2,6 +2,7 @@ import { randomBytes } from 'node:crypto';
 import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
+import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { roles, type Role } from '../models/User.ts';
 
@@ -20,7 +21,11 @@ const envSchema = z.object({
     .trim()
     .min(1)
     .optional()
-    .refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), 'must start with mongodb:// or mongodb+srv://'),
+    .refine((v) => v === undefined || /^mongodb(\+srv)?:\/\//.test(v), 'must start with mongodb:// or mongodb+srv://')
+    .superRefine((v, ctx) => {
+      const problem = v === undefined ? undefined : mongodbUriProblem(v);
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    }),
   /** Where the embedded database, its log and the generated development session secret live. */
   DATA_DIR: z.string().trim().min(1).default('./data'),
   /** Signs session cookies and unsubscribe links. At least 32 characters. Generated in development when unset. */
@@ -32,7 +37,11 @@ const envSchema = z.object({
     .string()
     .trim()
     .optional()
-    .refine((v) => v === undefined || v === '' || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://'),
+    .refine((v) => v === undefined || v === '' || /^smtps?:\/\//.test(v), 'must start with smtp:// or smtps://')
+    .refine(
+      (v) => v === undefined || !/^smtps?:\/\//.test(v) || URL.parse(v)?.hostname,
+      'is not a URL such as smtp://user:password@mail.example.org:587 (percent-encode a special character in the password)',
+    ),
   /** Sender address of every email. */
   MAIL_FROM: z.string().trim().default('Pathways <no-reply@pathways.local>'),
   /** With ADMIN_PASSWORD: create this admin on start when no admin exists. */
@@ -115,6 +124,21 @@ const envSchema = z.object({
   /** Days the audit trail keeps an event; the maintenance job removes older ones. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
 });
+
+/**
+ * Why the driver would refuse a mongodb:// URI (a bad port, an option it does not know), or undefined. Constructing a
+ * client parses the string and connects to nothing; without this the refusal came at connect time as a stack trace.
+ */
+function mongodbUriProblem(uri: string): string | undefined {
+  if (!/^mongodb(\+srv)?:\/\//.test(uri)) return undefined;
+  try {
+    new MongoClient(uri);
+    return undefined;
+  } catch (error) {
+    // The driver's messages name a host or an option, never the password.
+    return `is not a connection string the MongoDB driver accepts (${(error as Error).message})`;
+  }
+}
 
 const namedRanges = new Set(['loopback', 'linklocal', 'uniquelocal']);
 

@@ -22,6 +22,36 @@ describe('configuration', () => {
     }
   });
 
+  it('when MONGODB_URI or SMTP_URL has the right scheme but cannot be parsed, it refuses to start and names the variable', () => {
+    const refused = (env: Record<string, string>, name: string) => {
+      try {
+        loadConfig({ NODE_ENV: 'test', ...env });
+        expect.fail(`${JSON.stringify(env)} should have been refused`);
+      } catch (error) {
+        expect(error).to.be.instanceOf(ConfigError);
+        expect((error as ConfigError).problems).to.have.length(1);
+        expect((error as ConfigError).problems[0]).to.match(new RegExp(`^${name}: `));
+        // The refusal never repeats a password from the value.
+        expect((error as Error).message).to.not.include('s3cret');
+      }
+    };
+    refused({ MONGODB_URI: 'mongodb://db.internal:27O17/pathways' }, 'MONGODB_URI');
+    refused({ MONGODB_URI: 'mongodb://app:s3cret@db.internal/pathways?replicaset=rs0&retrywrite=true' }, 'MONGODB_URI');
+    refused({ MONGODB_URI: 'mongodb://' }, 'MONGODB_URI');
+    refused({ SMTP_URL: 'smtp://mailer:s3cret@mail.example.org:58x' }, 'SMTP_URL');
+    refused({ SMTP_URL: 'smtp://' }, 'SMTP_URL');
+    // What operators do write is accepted as it is.
+    for (const uri of [
+      'mongodb://a.example.org:27017,b.example.org:27017/pathways?replicaSet=rs0',
+      'mongodb+srv://app:pw@cluster0.example.net/lms?retryWrites=true&w=majority',
+      'mongodb://%2Ftmp%2Fferretdb.sock/',
+    ])
+      expect(loadConfig({ NODE_ENV: 'test', MONGODB_URI: uri }).mongodbUri).to.equal(uri);
+    expect(loadConfig({ NODE_ENV: 'test', SMTP_URL: 'smtps://u:p%40ss@mail.example.org:465' }).smtpUrl).to.equal(
+      'smtps://u:p%40ss@mail.example.org:465',
+    );
+  });
+
   it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET/);
   });
