@@ -14,6 +14,12 @@ export function databaseNameInUri(uri: string): string | undefined {
   return match?.[1] ? decodeURIComponent(match[1]) : undefined;
 }
 
+/** A connection string's scheme, hosts and database, for messages: without the password or query options. */
+export function uriWithoutSecrets(uri: string): string {
+  const match = /^(mongodb(?:\+srv)?:\/\/)(?:[^@/]*@)?([^/?]*)(\/[^?]*)?/.exec(uri);
+  return match ? `${match[1]}${match[2]}${match[3] ?? ''}` : '(not a mongodb:// URI)';
+}
+
 /** Connects to `dbName`, else the database named in the URI, else "pathways". */
 export async function connectDatabase(
   uri: string,

@@ -5,7 +5,7 @@ import { startJobs, stopJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
 import { workAfterAnswersDone } from './http/afterAnswering.ts';
 import { ConfigError, loadConfig } from './config.ts';
-import { connectDatabase, connectedDatabase } from './db.ts';
+import { connectDatabase, connectedDatabase, uriWithoutSecrets } from './db.ts';
 import { demoAccounts, demoPassword } from './demo/people.ts';
 import { seedDemoDataIfEmpty } from './demo/index.ts';
 import { demoTwoStep } from './demo/accounts.ts';
@@ -45,7 +45,17 @@ async function main(): Promise<void> {
     uri = embedded.uri;
     logger.info({ kind: embedded.kind, uri, dataDir: config.dataDir }, 'embedded database started');
   }
-  await connectDatabase(uri);
+  try {
+    await connectDatabase(uri);
+  } catch (error) {
+    // Unreachable (or refusing us): an operator's problem, said in one line. Anything after connecting is a bug.
+    if (mongoose.connection.readyState === 1) throw error;
+    await embedded?.stop();
+    const where = embedded
+      ? `the embedded database (see ${config.dataDir}/database.log)`
+      : `the database at MONGODB_URI (${uriWithoutSecrets(uri)})`;
+    return stopStarting(69, `Pathways could not connect to ${where}: ${(error as Error).message}`);
+  }
   const ferret = connectedDatabase().ferretDb;
   const retired = await dropRetiredSchema(mongoose.connection.db!);
   if (retired.collections.length || retired.indexes.length)
@@ -57,7 +67,16 @@ async function main(): Promise<void> {
 
   const app = createApp(config);
   const server: Server = app.listen(config.port);
-  await once(server, 'listening');
+  try {
+    await once(server, 'listening');
+  } catch (error) {
+    const code = (error as NodeJS.ErrnoException).code;
+    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    await mongoose.disconnect();
+    await embedded?.stop();
+    const why = code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be opened by this user';
+    return stopStarting(69, `Pathways could not listen on PORT ${config.port}: the port ${why}.`);
+  }
   const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
 
   console.log(
@@ -96,6 +115,13 @@ async function main(): Promise<void> {
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
+}
+
+/** A start that cannot go on for a reason outside the app: one line for the operator, no stack. */
+function stopStarting(exitCode: number, message: string): never {
+  logger.fatal(message);
+  console.error(`\n${message}\n`);
+  process.exit(exitCode);
 }
 
 main().catch((error: unknown) => {

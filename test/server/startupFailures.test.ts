@@ -1,0 +1,73 @@
+import { spawn } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { useTestDatabase } from '../support/db.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function listeningServer(): Promise<Server> {
+  const server = createServer();
+  server.listen(0);
+  await once(server, 'listening');
+  return server;
+}
+
+/** Runs `server/index.ts` until it exits on its own; what an operator sees in the terminal. */
+async function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
+  const started = Date.now();
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: root,
+    env: { ...process.env, NODE_ENV: 'development', DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const [code] = (await once(child, 'exit')) as [number | null];
+  return { code, output, ms: Date.now() - started };
+}
+
+describe('start-up failures an operator reads', function () {
+  this.timeout(60_000);
+  useTestDatabase();
+
+  it('when the database at MONGODB_URI does not answer, it exits within seconds with one line naming it, no stack and no password', async () => {
+    const holder = await listeningServer();
+    const port = (holder.address() as AddressInfo).port;
+    holder.close();
+    const result = await startApp({
+      MONGODB_URI: `mongodb://app:s3cret-pw@127.0.0.1:${port}/pathways`,
+      SESSION_SECRET: 'a-session-secret-of-at-least-32-chars',
+    });
+    expect(result.code).to.not.equal(0);
+    expect(result.ms).to.be.below(20_000);
+    expect(result.output).to.match(/MONGODB_URI/);
+    expect(result.output).to.include(`127.0.0.1:${port}`);
+    expect(result.output).to.not.match(/\n\s+at /);
+    expect(result.output).to.not.include('s3cret-pw');
+  });
+
+  it('when PORT is taken by another program, it exits with one line naming PORT and no stack', async () => {
+    const holder = await listeningServer();
+    try {
+      const port = (holder.address() as AddressInfo).port;
+      const uri = new URL(process.env.MONGODB_URI!);
+      uri.pathname = `/${mongoose.connection.name}`;
+      const result = await startApp({
+        MONGODB_URI: uri.toString(),
+        PORT: String(port),
+        SESSION_SECRET: 'a-session-secret-of-at-least-32-chars',
+        RUN_JOBS: 'false',
+      });
+      expect(result.code).to.not.equal(0);
+      expect(result.output).to.match(new RegExp(`PORT.*${port}`));
+      expect(result.output).to.not.match(/\n\s+at /);
+    } finally {
+      holder.close();
+    }
+  });
+});
