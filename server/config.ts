@@ -220,12 +220,19 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (problems.length) throw new ConfigError(problems);
 
   const dataDir = path.resolve(env.DATA_DIR);
+  let sessionSecret = env.SESSION_SECRET;
+  try {
+    sessionSecret ??= developmentSessionSecret(dataDir, env.NODE_ENV);
+  } catch (error) {
+    // A file where the folder should be, or no permission: the operator's to fix, so said like any bad value.
+    throw new ConfigError([`DATA_DIR: ${dataDir} cannot be used (${(error as Error).message})`]);
+  }
   return Object.freeze({
     env: env.NODE_ENV,
     port: env.PORT,
     mongodbUri: env.MONGODB_URI,
     dataDir,
-    sessionSecret: env.SESSION_SECRET ?? developmentSessionSecret(dataDir, env.NODE_ENV),
+    sessionSecret,
     baseUrl: (env.BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     smtpUrl: env.SMTP_URL || undefined,
     mailFrom: env.MAIL_FROM,

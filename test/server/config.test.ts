@@ -1,3 +1,6 @@
+import { mkdtempSync, rmSync, writeFileSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../server/config.ts';
 
@@ -50,6 +53,19 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'test', SMTP_URL: 'smtps://u:p%40ss@mail.example.org:465' }).smtpUrl).to.equal(
       'smtps://u:p%40ss@mail.example.org:465',
     );
+  });
+
+  it('when DATA_DIR cannot be created (a file stands in its way), the start is refused naming DATA_DIR, not with a stack', () => {
+    const parent = mkdtempSync(path.join(tmpdir(), 'pathways-config-'));
+    try {
+      writeFileSync(path.join(parent, 'file'), '');
+      expect(() => loadConfig({ NODE_ENV: 'development', DATA_DIR: path.join(parent, 'file', 'data') })).to.throw(
+        ConfigError,
+        /DATA_DIR: .*ENOTDIR/,
+      );
+    } finally {
+      rmSync(parent, { recursive: true, force: true });
+    }
   });
 
   it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
