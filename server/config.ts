@@ -30,8 +30,10 @@ const envSchema = z.object({
   DATA_DIR: z.string().trim().min(1).default('./data'),
   /** Signs session cookies and unsubscribe links. At least 32 characters. Generated in development when unset. */
   SESSION_SECRET: z.string().min(32, 'must be at least 32 characters').optional(),
-  /** Public URL of the app, used in emails and calendar feeds. */
-  BASE_URL: z.url({ message: 'must be an absolute URL such as https://pathways.example.org' }).optional(),
+  /** Public URL of the app, used in emails and calendar feeds. Required in production (the default is localhost). */
+  BASE_URL: z
+    .url({ protocol: /^https?$/, message: 'must be an absolute http(s) URL such as https://pathways.example.org' })
+    .optional(),
   /** smtp:// or smtps:// URL of the mail server. Unset: emails are kept in the outbox collection (not in production). */
   SMTP_URL: z
     .string()
@@ -210,6 +212,8 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.NODE_ENV === 'production' && !env.SESSION_SECRET) problems.push('SESSION_SECRET: required in production');
   if (env.NODE_ENV === 'production' && !env.SMTP_URL)
     problems.push('SMTP_URL: required in production (the outbox is for development)');
+  if (env.NODE_ENV === 'production' && !env.BASE_URL)
+    problems.push('BASE_URL: required in production (emailed links and calendar feeds would point at localhost)');
   if (env.SESSION_COOKIE_SAMESITE === 'none' && env.NODE_ENV !== 'production')
     problems.push(
       'SESSION_COOKIE_SAMESITE: "none" needs NODE_ENV=production (browsers refuse a SameSite=None cookie that is not Secure, and only production serves one over HTTPS)',

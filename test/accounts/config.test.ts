@@ -6,6 +6,7 @@ describe('accounts configuration (MFA_REQUIRED_ROLES, AUDIT_RETENTION_DAYS)', ()
     NODE_ENV: 'production',
     SESSION_SECRET: 'x'.repeat(40),
     SMTP_URL: 'smtp://mail.example.org:587',
+    BASE_URL: 'https://pathways.example.org',
   };
 
   it('requires two-step sign-in of admins and facilitators in production, and of nobody elsewhere, by default', () => {

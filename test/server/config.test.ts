@@ -83,11 +83,26 @@ describe('configuration', () => {
     expect(() => loadConfig({ DEMO_DATA: 'yes' })).to.throw(ConfigError, /DEMO_DATA/);
   });
 
+  it('in production without BASE_URL, it refuses to start (every emailed link would point at localhost); BASE_URL must be http(s)', () => {
+    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:1' };
+    expect(() => loadConfig(production)).to.throw(ConfigError, /BASE_URL: required in production/);
+    expect(loadConfig({ ...production, BASE_URL: 'https://pathways.example.org/' }).baseUrl).to.equal(
+      'https://pathways.example.org',
+    );
+    expect(() => loadConfig({ NODE_ENV: 'test', BASE_URL: 'ftp://pathways.example.org' })).to.throw(
+      ConfigError,
+      /BASE_URL: /,
+    );
+    // Development keeps its default.
+    expect(loadConfig({ NODE_ENV: 'test', PORT: '4000' }).baseUrl).to.equal('http://localhost:4000');
+  });
+
   it('in production, demo data is off by default and the secret is taken from the environment', () => {
     const config = loadConfig({
       NODE_ENV: 'production',
       SESSION_SECRET: 'x'.repeat(40),
       SMTP_URL: 'smtp://127.0.0.1:25',
+      BASE_URL: 'https://pathways.example.org',
     });
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
@@ -110,7 +125,12 @@ describe('configuration', () => {
 
   it('SESSION_COOKIE_SAMESITE is lax by default; none is accepted in production only, and anything else is refused by name', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).sessionCookieSameSite).to.equal('lax');
-    const production = { NODE_ENV: 'production', SESSION_SECRET: 'x'.repeat(40), SMTP_URL: 'smtp://127.0.0.1:1' };
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      BASE_URL: 'https://pathways.example.org',
+    };
     expect(loadConfig({ ...production, SESSION_COOKIE_SAMESITE: 'none' }).sessionCookieSameSite).to.equal('none');
     expect(() => loadConfig({ NODE_ENV: 'development', SESSION_COOKIE_SAMESITE: 'none' })).to.throw(
       ConfigError,
