@@ -5,6 +5,7 @@ import path from 'node:path';
 import { MongoClient } from 'mongodb';
 import { z } from 'zod';
 import { roles, type Role } from '../models/User.ts';
+import { passwordFieldErrors } from './services/passwords.ts';
 
 /**
  * The only reader of process.env. Every variable is documented here and in the README.
@@ -220,6 +221,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     );
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
+  } else if (env.ADMIN_EMAIL && env.ADMIN_PASSWORD) {
+    // The rules every password meets; refused later, at the admin's creation, it was a stack trace.
+    for (const problem of passwordFieldErrors(env.ADMIN_PASSWORD, { email: env.ADMIN_EMAIL }))
+      problems.push(`ADMIN_PASSWORD: ${problem.message}`);
   }
   if (problems.length) throw new ConfigError(problems);
 

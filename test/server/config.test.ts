@@ -79,6 +79,15 @@ describe('configuration', () => {
     );
   });
 
+  it('when ADMIN_PASSWORD is one the sign-up form would refuse (too common, or the email in it), it names ADMIN_PASSWORD and the reason', () => {
+    expect(() =>
+      loadConfig({ NODE_ENV: 'test', ADMIN_EMAIL: 'ops@example.org', ADMIN_PASSWORD: 'password1234' }),
+    ).to.throw(ConfigError, /ADMIN_PASSWORD: .*too common/);
+    expect(
+      loadConfig({ NODE_ENV: 'test', ADMIN_EMAIL: 'ops@example.org', ADMIN_PASSWORD: 'a long admin passphrase' }).admin,
+    ).to.deep.equal({ email: 'ops@example.org', password: 'a long admin passphrase' });
+  });
+
   it('when DEMO_DATA is not true or false, it names the variable', () => {
     expect(() => loadConfig({ DEMO_DATA: 'yes' })).to.throw(ConfigError, /DEMO_DATA/);
   });
