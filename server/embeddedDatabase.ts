@@ -1,5 +1,5 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, rmSync } from 'node:fs';
+import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -72,6 +72,52 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
+/** Data folders this process holds (a lock file with its own pid, left by an earlier life of the pid, is stale). */
+const heldHere = new Set<string>();
+
+function processIsAlive(pid: number): boolean {
+  if (!Number.isInteger(pid) || pid <= 0) return false;
+  if (pid === process.pid) return false;
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (error) {
+    return (error as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
+/**
+ * One process per embedded data folder. Two FerretDBs on one SQLite folder each cache which collections exist, so a
+ * collection one creates is missing for the other ("no such table"), and both fail: a second app or the CLI started
+ * beside a running app must be refused, with the way out. Returns the release.
+ */
+function lockDataFolder(dbDir: string, dataDir: string): () => void {
+  const file = path.join(dbDir, 'pathways.pid');
+  for (let attempt = 0; ; attempt++) {
+    try {
+      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
+      heldHere.add(dbDir);
+      let released = false;
+      return () => {
+        if (released) return;
+        released = true;
+        heldHere.delete(dbDir);
+        rmSync(file, { force: true });
+      };
+    } catch (error) {
+      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
+      const holder = Number(readFileSync(file, 'utf8').trim());
+      if (processIsAlive(holder) || (holder === process.pid && heldHere.has(dbDir)))
+        throw new Error(
+          `The embedded database in ${dataDir} is already in use by another Pathways process (pid ${holder}). ` +
+            'Stop that process first (the CLI needs it stopped too), or run several processes on one MongoDB with MONGODB_URI.',
+        );
+      // Left by a process that is gone: take it over.
+      rmSync(file, { force: true });
+    }
+  }
+}
+
 /**
  * Starts FerretDB with its data under `dataDir`, listening on a Unix socket only, or mongod on a free loopback port.
  * FerretDB has no authentication of its own: a loopback port would let every account on the machine read and write
@@ -86,6 +132,21 @@ export async function startEmbeddedDatabase(opts: {
 }): Promise<EmbeddedDatabase> {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
+  // In memory nothing is shared on disk.
+  const release = opts.memory ? () => undefined : lockDataFolder(dbDir, opts.dataDir);
+  try {
+    return await startIn(dbDir, opts, release);
+  } catch (error) {
+    release();
+    throw error;
+  }
+}
+
+async function startIn(
+  dbDir: string,
+  opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[] },
+  release: () => void,
+): Promise<EmbeddedDatabase> {
   const logFile = path.join(opts.dataDir, 'database.log');
   const log = createWriteStream(logFile, { flags: 'a' });
 
@@ -117,7 +178,11 @@ export async function startEmbeddedDatabase(opts: {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     const stop = stopper(child);
-    const stopAndTidy = () => stop().then(() => rmSync(socketDir, { recursive: true, force: true }));
+    const stopAndTidy = () =>
+      stop().then(() => {
+        rmSync(socketDir, { recursive: true, force: true });
+        release();
+      });
     try {
       await waitForListening(child, /Listening on Unix (\S+?)\.\.\./, logFile);
     } catch (error) {
@@ -136,7 +201,8 @@ export async function startEmbeddedDatabase(opts: {
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     await waitForListening(child, /(Waiting for connections)/, logFile);
-    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: stopper(child) };
+    const stop = stopper(child);
+    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: () => stop().then(release) };
   }
 
   throw new Error(noDatabaseMessage);

@@ -1,4 +1,4 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync } from 'node:fs';
+import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -31,6 +31,30 @@ describe('database: the embedded FerretDB', function () {
       expect(existsSync(path.dirname(socket))).to.equal(false);
     } finally {
       await database.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("when a second process starts on the same DATA_DIR while the first runs, it refuses with a line saying so (two FerretDBs on one SQLite folder lose each other's new collections)", async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+    const first = await startEmbeddedDatabase({ dataDir });
+    try {
+      let refusal: Error | undefined;
+      await startEmbeddedDatabase({ dataDir }).then(
+        (second) => second.stop(),
+        (error: Error) => (refusal = error),
+      );
+      expect(refusal?.message).to.match(/already in use by another Pathways process \(pid \d+\)/);
+      expect(refusal?.message).to.include(dataDir);
+      await first.stop();
+      // Stopped, the folder is free again; a lock left by a process that died is no obstacle either.
+      const again = await startEmbeddedDatabase({ dataDir });
+      await again.stop();
+      writeFileSync(path.join(dataDir, 'db', 'pathways.pid'), '2147483646\n');
+      const afterCrash = await startEmbeddedDatabase({ dataDir });
+      await afterCrash.stop();
+    } finally {
+      await first.stop();
       rmSync(dataDir, { recursive: true, force: true });
     }
   });
