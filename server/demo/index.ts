@@ -1,4 +1,5 @@
 import { UserModel } from '../../models/User.ts';
+import { isDuplicateKeyError } from '../db.ts';
 import { seedAccountStatuses } from './accountStatuses.ts';
 import { logger } from '../logger.ts';
 import { seedAccounts } from './accounts.ts';
@@ -55,7 +56,16 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
 
 export async function seedDemoDataIfEmpty(): Promise<boolean> {
   if ((await UserModel.estimatedDocumentCount()) > 0) return false;
-  const ctx: DemoContext = { people: await seedPeople() };
+  let people: Map<string, string>;
+  try {
+    people = await seedPeople();
+  } catch (error) {
+    // Several processes starting at once all find no users, and each creates the demo people in the same order: the
+    // unique email of the first decides which one loads the demo; the others start beside it instead of failing.
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+  const ctx: DemoContext = { people };
   for (const seeder of seeders) {
     logger.info({ seeder: seeder.name }, 'loading demo data');
     await seeder.seed(ctx);

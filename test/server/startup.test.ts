@@ -5,6 +5,8 @@ import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
 import { databaseNameInUri } from '../../server/db.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoAccounts } from '../../server/demo/people.ts';
 import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/learning/coreProgrammes.ts';
 import { verifyPassword } from '../../server/services/passwords.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
@@ -50,6 +52,19 @@ describe('first start and operator commands', () => {
     // Started again (every later start): nothing more is created.
     expect(await ensureCoreProgrammes()).to.equal(false);
     expect(await ProgrammeModel.countDocuments({})).to.equal(coreProgrammes.length);
+  });
+
+  it('when two processes start at once on an empty database with demo data on, one loads it, the other starts beside it, nothing twice', async function () {
+    this.timeout(120_000);
+    await clearDatabase();
+    const results = await Promise.allSettled([seedDemoDataIfEmpty(), seedDemoDataIfEmpty()]);
+    expect(results.map((r) => r.status)).to.deep.equal(['fulfilled', 'fulfilled']);
+    expect(results.map((r) => (r as PromiseFulfilledResult<boolean>).value).sort()).to.deep.equal([false, true]);
+    for (const account of demoAccounts) expect(await UserModel.countDocuments({ email: account.email })).to.equal(1);
+    // Started again later: nothing more is loaded.
+    const users = await UserModel.countDocuments({});
+    expect(await seedDemoDataIfEmpty()).to.equal(false);
+    expect(await UserModel.countDocuments({})).to.equal(users);
   });
 
   it('reads the database name from the connection string when it has one', () => {
