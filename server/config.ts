@@ -15,7 +15,13 @@ const envSchema = z.object({
   /** development | production | test. Production requires SESSION_SECRET and sets Secure cookies. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
   /** HTTP port the app listens on. */
-  PORT: z.coerce.number().int().min(0).max(65535).default(3000),
+  PORT: z
+    .string()
+    .trim()
+    // Digits only: Number() would read " " and "0" as 0 (a random port no link can reach) and "0x50" as 80.
+    .refine((v) => /^\d{1,5}$/.test(v) && Number(v) >= 1 && Number(v) <= 65535, 'must be a port number from 1 to 65535')
+    .transform(Number)
+    .default(3000),
   /** A MongoDB connection string. Unset: the embedded FerretDB (SQLite) is started under DATA_DIR. */
   MONGODB_URI: z
     .string()

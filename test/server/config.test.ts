@@ -68,6 +68,15 @@ describe('configuration', () => {
     }
   });
 
+  it('PORT is a whole number from 1 to 65535; blank-looking, 0 (a random port nobody could link to) or fractional is refused by name', () => {
+    for (const bad of [' ', '0', '80.5', '0x50', '1e3', '70000'])
+      expect(() => loadConfig({ NODE_ENV: 'test', PORT: bad }), JSON.stringify(bad)).to.throw(
+        ConfigError,
+        /PORT: must be a port number from 1 to 65535/,
+      );
+    expect(loadConfig({ NODE_ENV: 'test', PORT: ' 8080 ' }).port).to.equal(8080);
+  });
+
   it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET/);
   });
