@@ -1,6 +1,6 @@
 import { Agenda } from 'agenda';
 import { MongoBackend } from '@agendajs/mongo-backend';
-import mongoose from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
 import { ltiJobs } from './lti.ts';
@@ -43,6 +43,21 @@ export async function startJobs(opts: { processEvery?: string } = {}): Promise<A
 }
 
 export async function stopJobs(agenda: Agenda): Promise<void> {
-  await agenda.drain(10_000).catch(() => undefined);
+  const before = await agenda.getRunningStats(true).catch(() => undefined);
+  const drained = await agenda.drain(10_000).catch(() => undefined);
   await agenda.stop();
+  // A job still running after the wait is cut short when the process exits, but agenda keeps a running job's lock
+  // (5 minutes), so no other process would take it up until then: release it. Only the lock it took (its lockedAt),
+  // so a job that finished meanwhile and was locked again elsewhere keeps that lock. Sends are claimed through unique
+  // inserts (jobs/reminders.ts), so a run taken up again repeats no email.
+  if (!drained?.timedOut || !Array.isArray(before?.runningJobs)) return;
+  for (const job of before.runningJobs) {
+    if (!job._id || !job.lockedAt) continue;
+    await mongoose.connection
+      .db!.collection('jobs')
+      .updateOne(
+        { _id: new Types.ObjectId(String(job._id)), lockedAt: new Date(job.lockedAt) },
+        { $unset: { lockedAt: true } },
+      );
+  }
 }
