@@ -3,6 +3,7 @@ import { existsSync, mkdirSync, readFileSync, writeFileSync } from 'node:fs';
 import { isIP } from 'node:net';
 import path from 'node:path';
 import { MongoClient } from 'mongodb';
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { z } from 'zod';
 import { roles, type Role } from '../models/User.ts';
 import { passwordFieldErrors } from './services/passwords.ts';
@@ -52,7 +53,14 @@ const envSchema = z.object({
       'is not a URL such as smtp://user:password@mail.example.org:587 (percent-encode a special character in the password)',
     ),
   /** Sender address of every email. */
-  MAIL_FROM: z.string().trim().default('Pathways <no-reply@pathways.local>'),
+  MAIL_FROM: z
+    .string()
+    .trim()
+    .refine((v) => {
+      const parsed = addressparser(v, { flatten: true });
+      return parsed.length === 1 && /^[^@\s]+@[^@\s]+$/.test(parsed[0]!.address);
+    }, 'must be one email address, such as "Pathways <no-reply@pathways.example.org>"')
+    .default('Pathways <no-reply@pathways.local>'),
   /** With ADMIN_PASSWORD: create this admin on start when no admin exists. */
   ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),

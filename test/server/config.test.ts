@@ -77,6 +77,13 @@ describe('configuration', () => {
     expect(loadConfig({ NODE_ENV: 'test', PORT: ' 8080 ' }).port).to.equal(8080);
   });
 
+  it('MAIL_FROM must hold exactly one email address (a bare name left every email without a sender address); it names MAIL_FROM', () => {
+    for (const bad of ['Pathways', 'Pathways <no-reply>', 'a@b.org, c@d.org'])
+      expect(() => loadConfig({ NODE_ENV: 'test', MAIL_FROM: bad }), bad).to.throw(ConfigError, /MAIL_FROM: /);
+    for (const good of ['"Leading, Women" <team@pathways.example.org>', 'team@pathways.example.org'])
+      expect(loadConfig({ NODE_ENV: 'test', MAIL_FROM: good }).mailFrom).to.equal(good);
+  });
+
   it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET/);
   });
