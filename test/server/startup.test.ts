@@ -75,19 +75,7 @@ describe('first start and operator commands', () => {
 
   it('the CLI creates a user and sets a password, and refuses a weak one with the reason', async function () {
     this.timeout(60_000);
-    const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
-    const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-    // Asynchronous, so this process keeps serving what the CLI may talk to (the test SMTP server lives here).
-    const run = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          'node',
-          ['--import', 'tsx', 'scripts/cli.ts', ...args],
-          { env, encoding: 'utf8' },
-          (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
-    const created = await run(
+    const created = await runCli(
       'user:create',
       '--role',
       'facilitator',
@@ -100,34 +88,23 @@ describe('first start and operator commands', () => {
     );
     expect(created.status, created.stderr).to.equal(0);
     expect(created.stdout).to.include('Created cli@example.org (facilitator)');
-    const weak = await run('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
+    const weak = await runCli('user:set-password', '--email', 'cli@example.org', '--password', 'password1234');
     expect(weak.status).to.equal(1);
     expect(weak.stderr).to.include('too common');
-    const unknownCommand = await run('user:delete');
+    const unknownCommand = await runCli('user:delete');
     expect(unknownCommand.status).to.equal(1);
     expect(unknownCommand.stderr).to.include('usage');
     // Progress is read from completions and enrolments: there are no read models left to rebuild.
     expect(unknownCommand.stderr).to.not.include('records:rebuild');
-    expect((await run('records:rebuild')).status).to.equal(1);
+    expect((await runCli('records:rebuild')).status).to.equal(1);
     expect(await UserModel.exists({ email: 'cli@example.org', roles: 'facilitator' })).to.not.equal(null);
   });
 
   it('the CLI sets a password on the embedded database, refuses a bad email or time zone by name, and answers --help', async function () {
     this.timeout(90_000);
-    const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
-    const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
-    const run = (...args: string[]) =>
-      new Promise<{ status: number; stdout: string; stderr: string }>((resolve) => {
-        execFile(
-          'node',
-          ['--import', 'tsx', 'scripts/cli.ts', ...args],
-          { env, encoding: 'utf8' },
-          (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
-        );
-      });
-    const created = await run('user:create', '--role', 'admin', '--email', 'locked-out@example.org');
+    const created = await runCli('user:create', '--role', 'admin', '--email', 'locked-out@example.org');
     expect(created.status, created.stderr).to.equal(0);
-    const set = await run(
+    const set = await runCli(
       'user:set-password',
       '--email',
       'locked-out@example.org',
@@ -139,7 +116,7 @@ describe('first start and operator commands', () => {
     const admin = await UserModel.findOne({ email: 'locked-out@example.org' }).select('+passwordHash').lean();
     expect(admin!.status).to.equal('active');
     expect(await verifyPassword(admin!.passwordHash, 'a fresh operator passphrase')).to.equal(true);
-    const unknown = await run(
+    const unknown = await runCli(
       'user:set-password',
       '--email',
       'nobody@example.org',
@@ -149,7 +126,7 @@ describe('first start and operator commands', () => {
     expect(unknown.status).to.equal(1);
     expect(unknown.stderr).to.include('No user has the email nobody@example.org');
 
-    const badEmail = await run(
+    const badEmail = await runCli(
       'user:create',
       '--role',
       'admin',
@@ -160,7 +137,7 @@ describe('first start and operator commands', () => {
     );
     expect(badEmail.status).to.equal(1);
     expect(badEmail.stderr).to.match(/email: must be an email address/);
-    const badZone = await run(
+    const badZone = await runCli(
       'user:create',
       '--role',
       'mentor',
@@ -173,8 +150,25 @@ describe('first start and operator commands', () => {
     expect(badZone.stderr).to.match(/timezone: /);
     expect(await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org'] } })).to.equal(0);
 
-    const help = await run('--help');
+    const help = await runCli('--help');
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.include('user:set-password --email EMAIL --password PW');
   });
 });
+
+/**
+ * `npm run cli -- …args` on the test database, as an operator runs it. Asynchronous, so this process keeps serving
+ * what the CLI may talk to (the test SMTP server lives here).
+ */
+function runCli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
+  const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+  return new Promise((resolve) => {
+    execFile(
+      'node',
+      ['--import', 'tsx', 'scripts/cli.ts', ...args],
+      { env, encoding: 'utf8' },
+      (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
