@@ -6,6 +6,8 @@ export const roles = ['admin', 'facilitator', 'participant', 'governor', 'mentor
 export type Role = (typeof roles)[number];
 export const userStatuses = ['active', 'invited', 'disabled', 'erased'] as const;
 export type UserStatus = (typeof userStatuses)[number];
+/** Accounts that are someone's: she may sign in (or finish her invitation) and be written to. */
+export const liveUserStatuses: UserStatus[] = ['active', 'invited'];
 
 const userSchema = new Schema(
   {

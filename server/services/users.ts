@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { noteActiveAdmin } from '../../models/AdminRoster.ts';
-import { UserModel, type Role } from '../../models/User.ts';
+import { liveUserStatuses, UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
@@ -206,7 +206,7 @@ export async function requestPasswordReset(props: {
  */
 export async function sendPasswordReset(props: { email: string }): Promise<void> {
   const email = props.email.trim().toLowerCase();
-  const user = await UserModel.findOne({ email, status: { $in: ['active', 'invited'] } }).lean();
+  const user = await UserModel.findOne({ email, status: { $in: liveUserStatuses } }).lean();
   if (!user) return;
   const sent = await countHit({ key: `password-reset:${String(user._id)}`, ...resetEmailsPerAccount });
   if (sent.hits > resetEmailsPerAccount.limit) return;
@@ -260,7 +260,7 @@ export async function setPasswordWithLink(props: {
   // Conditional on the status findValidLink accepted: an admin may disable (or erasure may erase) the account while
   // the password is hashed, on another process, and an unconditional write would make it active again.
   const set = await UserModel.updateOne(
-    { _id: user._id, status: { $in: ['active', 'invited'] } },
+    { _id: user._id, status: { $in: liveUserStatuses } },
     { $set: { passwordHash, status: 'active' } },
   );
   if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);

@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
 import { hasMailbox, sendEmail } from '../../mailer.ts';
 import { settings } from '../../settings.ts';
@@ -222,7 +222,7 @@ async function handle(
   if (job.decision.action === 'skip') return skip(job.decision.reason);
   const recipient = recipients.get(record.userId.toHexString());
   // Only a live account is written to: an erased one keeps rows (an active enrolment) that planners may plan for again.
-  if (!recipient || !['active', 'invited'].includes(recipient.status))
+  if (!recipient || !liveUserStatuses.includes(recipient.status as UserStatus))
     return noRecipient('The recipient has no active account.');
   if (!hasMailbox(recipient.email)) return noRecipient('The recipient has no email address (a placeholder address).');
   if (!isSecurityKind(record.kind) && recipient.mutedKinds?.includes(record.kind))
