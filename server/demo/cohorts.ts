@@ -39,7 +39,12 @@ const plans: {
     name: 'New Heads — first-year circle',
     capacity: 12,
     selfEnrolment: false,
-    people: ['participant@pathways.test', 'participant12@pathways.test', 'participant13@pathways.test'],
+    people: [
+      'participant@pathways.test',
+      'participant12@pathways.test',
+      'participant13@pathways.test',
+      'participant14@pathways.test',
+    ],
     pastWeeks: 2,
     futureWeeks: 4,
   },

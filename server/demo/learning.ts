@@ -36,6 +36,7 @@ const plan: { email: string; track: Track; modules: number | 'all'; daysAgo: num
   { email: 'participant4@pathways.test', track: 'aspiring-leader', modules: 1, daysAgo: 20 },
   { email: 'participant5@pathways.test', track: 'aspiring-leader', modules: 4, daysAgo: 8 },
   { email: 'participant12@pathways.test', track: 'new-head', modules: 2, daysAgo: 7 },
+  { email: 'participant14@pathways.test', track: 'new-head', modules: 'all', daysAgo: 3 },
 ];
 
 function inputFor(module: Module) {

@@ -28,6 +28,8 @@ export const demoExtraPeople: { email: string; name: string; roles: Role[]; time
   ['Rachel Green', 'Europe/London'],
   ['Isabel Costa', 'Europe/Lisbon'],
   ['Joy Mensah', 'Africa/Accra'],
+  // Her certificate shows the PDF font printing letters beyond Western European ones (server/pdf.ts).
+  ['Nguyễn Thu Hà', 'Asia/Ho_Chi_Minh'],
 ]
   .map(([name, timezone], i) => ({
     email: `participant${i + 2}@pathways.test`,

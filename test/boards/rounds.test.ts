@@ -202,7 +202,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
   });
 
   it('tells a member whose certificate lapses before the interview to renew, with the date in the reader’s zone, on the board and in the closed round’s record (CSV and PDF, its closing time too)', async () => {
-    const lapsing = await buildUser({ roles: ['governor'], name: 'Lapsing Governor' });
+    const lapsing = await buildUser({ roles: ['governor'], name: 'Łucja Nguyễn' });
     const lapsesAt = DateTime.fromISO(inDays(10), { zone: 'Europe/London' }).set({ hour: 12 }).toJSDate();
     await giveCertificate(lapsing.id, { issuedAt: new Date(Date.now() - 1000 * 86_400_000), expiresAt: lapsesAt });
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [lapsing] });
@@ -232,11 +232,13 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(csv.text).to.include(`${inNewYork.toFormat('d LLLL yyyy')}, ${inNewYork.toFormat('HH:mm')}`);
     expect(csv.text).to.include('(America/New_York)');
     const pdf = await clerk.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse(binaryBody).expect(200);
-    const text = pdfText(pdf.body as Buffer);
+    const text = await pdfText(pdf.body as Buffer);
     expect(text).to.include(`Renew by ${inNewYork.toFormat('cccc d LLLL yyyy')}, ${inNewYork.toFormat('HH:mm')} `);
     expect(text).to.match(/Renew by .* \(America\/New_York\)/);
     // The board works in Europe/London; the closing time is still shown in the reader's zone.
     expect(text).to.match(/Closed: \w+ \d+ \w+ \d{4}, \d\d:\d\d \S+ \(America\/New_York\)/);
+    // Her name as it is spelt: the record's font has her letters (Helvetica printed "Nguy" and junk).
+    expect(text).to.match(/^Łucja Nguyễn \(/m);
   });
 
   it('recomputes at once when the panel changes', async () => {

@@ -8,6 +8,7 @@ import { demoPassword } from '../../server/demo/people.ts';
 import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { binaryBody, pdfText } from '../support/pdf.ts';
 
 describe('cohorts: demo data', () => {
   useTestDatabase();
@@ -54,5 +55,14 @@ describe('cohorts: demo data', () => {
     expect(page.text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')).to.include(
       'You attended 2 of 4 marked sessions (50%); 1 excused and 1 not yet marked left out of the rate.',
     );
+  });
+
+  it('a demo new head whose name has Vietnamese letters finished her programme, and her certificate PDF prints her name as spelt', async () => {
+    const agent = await signIn(testApp(), 'participant14@pathways.test', demoPassword);
+    const list = await agent.get('/certificates').expect(200);
+    const href = /href="(\/certificates\/[0-9a-f]{24}\/download)"/.exec(list.text)?.[1];
+    expect(href, 'a certificate to download').to.be.a('string');
+    const pdf = await agent.get(href!).buffer(true).parse(binaryBody).expect(200);
+    expect((await pdfText(pdf.body as Buffer)).split('\n')).to.include('Nguyễn Thu Hà');
   });
 });

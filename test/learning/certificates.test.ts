@@ -181,6 +181,34 @@ describe('learning: certificates', () => {
     expect(otherList.body).to.deep.equal([]);
   });
 
+  it('prints every holder’s name as it is spelt, in Vietnamese, Polish, Māori, Greek, Cyrillic, Arabic and Hebrew letters', async () => {
+    // Helvetica, pdfkit's built-in font, holds Western European letters only: "Nguyễn" printed as "Nguy" and junk.
+    const names = ['Nguyễn Thị Hương', 'Łucja Wąsowska-Ngāti', 'Ἀθηνᾶ Ольга Петрова', 'زينب الحسن', 'שרה לוי'];
+    const programme = await buildProgramme({ track: 'aspiring-leader', title: 'Kaiārahi: leading as a new head' });
+    const modules = [await buildModule(programme.id)];
+    for (const name of names) {
+      const holder = await buildUser({ name });
+      await enrol(holder.id, (await buildCohort(programme.id)).id, programme.id);
+      const { certificate } = await completeModule({
+        actor: actorOf(holder),
+        moduleId: modules[0]!.id,
+        input: {},
+        now: new Date(),
+      });
+      const { _id } = (await CertificateModel.findOne({ verificationCode: certificate!.verificationCode }).lean())!;
+      const agent = await signIn(app, holder.email, testPassword);
+      const pdf = await agent
+        .get(`/certificates/${String(_id)}/download`)
+        .buffer(true)
+        .parse(binaryBody)
+        .expect(200);
+      const lines = (await pdfText(pdf.body as Buffer)).split('\n');
+      expect(lines, name).to.include(name);
+      expect(lines).to.include('Kaiārahi: leading as a new head');
+      expect(lines.join('\n')).to.not.include('\u0000');
+    }
+  });
+
   describe('certificate times are shown in the reader’s zone, named', () => {
     // 20:07 UTC on Thursday 3 December is 01:37 on Friday 4 December in Kolkata: a UTC calendar date is a day off.
     const passedAt = new Date('2026-12-03T20:07:00Z');
@@ -216,7 +244,7 @@ describe('learning: certificates', () => {
       for (const reader of [holder, admin]) {
         const agent = await signIn(app, reader.email, testPassword);
         const pdf = await agent.get(`/certificates/${id}/download`).buffer(true).parse(binaryBody).expect(200);
-        const text = pdfText(pdf.body as Buffer);
+        const text = await pdfText(pdf.body as Buffer);
         expect(text).to.include(`Issued on ${inKolkata.issued}`);
         expect(text).to.include(`Valid until ${inKolkata.expires}`);
         expect(text).to.not.include('3 December');

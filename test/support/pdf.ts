@@ -1,5 +1,6 @@
-import { inflateSync } from 'node:zlib';
 import type { Stream } from 'node:stream';
+import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 
 /** Collects a binary response body (supertest only buffers text and JSON by itself). */
 export const binaryBody = (res: Stream, done: (error: Error | null, body: Buffer) => void): void => {
@@ -9,23 +10,29 @@ export const binaryBody = (res: Stream, done: (error: Error | null, body: Buffer
 };
 
 /**
- * The text lines of a PDF written by pdfkit with its standard fonts: each line is one TJ array of hex strings (split
- * by kerning numbers) in a deflated content stream. Enough to assert what a reader sees, not a general PDF parser.
+ * The text of a PDF as a reader's PDF viewer extracts it (pdf.js, Firefox's viewer), one line per line of print:
+ * letters are read back through each embedded font's Unicode map, so a test sees what a reader copies from the page,
+ * and a letter the font could not draw comes back as U+0000 (what a viewer shows as an empty box).
  */
-export function pdfText(pdf: Buffer): string {
-  const raw = pdf.toString('latin1');
-  const lines: string[] = [];
-  for (const stream of raw.matchAll(/stream\r?\n([\s\S]*?)\r?\nendstream/g)) {
-    let content: string;
-    try {
-      content = inflateSync(Buffer.from(stream[1]!, 'latin1')).toString('latin1');
-    } catch {
-      continue;
+export async function pdfText(pdf: Buffer): Promise<string> {
+  const document = await getDocument({ data: new Uint8Array(pdf), verbosity: 0, disableFontFace: true }).promise;
+  try {
+    const lines: string[] = [];
+    for (let number = 1; number <= document.numPages; number++) {
+      const page = await document.getPage(number);
+      let current = '';
+      for (const item of (await page.getTextContent()).items) {
+        if (!('str' in item)) continue;
+        current += (item as TextItem).str;
+        if ((item as TextItem).hasEOL) {
+          lines.push(current);
+          current = '';
+        }
+      }
+      if (current) lines.push(current);
     }
-    for (const array of content.matchAll(/\[([^\]]*)\]\s*TJ/g))
-      lines.push(
-        [...array[1]!.matchAll(/<([0-9a-fA-F]*)>/g)].map((h) => Buffer.from(h[1]!, 'hex').toString('latin1')).join(''),
-      );
+    return lines.join('\n');
+  } finally {
+    await document.destroy();
   }
-  return lines.join('\n');
 }

@@ -1,8 +1,8 @@
-import PDFDocument from 'pdfkit';
 import type { Board } from '../../../models/Board.ts';
 import type { RecruitmentRound } from '../../../models/RecruitmentRound.ts';
 import { formatDate, formatDateTime } from '../../time.ts';
 import { toCsv } from '../../csv.ts';
+import { createPdf } from '../../pdf.ts';
 
 /**
  * The readiness record of a closed round, for the governance file: panel, each member's status and deciding
@@ -73,39 +73,36 @@ export async function readinessRecordPdf(props: {
   zone: string;
 }): Promise<Buffer> {
   const record = props.round.readinessRecord!;
-  const doc = new PDFDocument({
+  const { doc, line, finished } = createPdf({
     size: 'A4',
     margin: 50,
     info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' },
   });
-  const chunks: Buffer[] = [];
-  doc.on('data', (c: Buffer) => chunks.push(c));
-  const done = new Promise<Buffer>((resolve) => doc.on('end', () => resolve(Buffer.concat(chunks))));
   const zone = record.timezone ?? props.board.timezone;
-  doc.fontSize(18).text('Interview panel readiness record');
+  doc.fontSize(18);
+  line('Interview panel readiness record');
   doc.moveDown(0.5).fontSize(11);
-  doc.text(`Board: ${props.board.name} (${props.board.organisation})`);
-  doc.text(`Round: ${props.round.title}`);
-  doc.text(`Interview date: ${record.interviewDate ? formatDate(record.interviewDate, zone) : ''} (${zone})`);
-  doc.text(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);
-  if (props.round.closedAt) doc.text(`Closed: ${formatDateTime(props.round.closedAt, props.zone)}`);
+  line(`Board: ${props.board.name} (${props.board.organisation})`);
+  line(`Round: ${props.round.title}`);
+  line(`Interview date: ${record.interviewDate ? formatDate(record.interviewDate, zone) : ''} (${zone})`);
+  line(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);
+  if (props.round.closedAt) line(`Closed: ${formatDateTime(props.round.closedAt, props.zone)}`);
   doc.moveDown();
   for (const r of rows(record, props.zone)) {
-    doc.fontSize(12).text(`${r.name} (${r.role})`, { underline: true });
-    doc.fontSize(10).text(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
+    doc.fontSize(12);
+    line(`${r.name} (${r.role})`, { underline: true });
+    doc.fontSize(10);
+    line(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
     if (r.code)
-      doc.text(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
-    else doc.text('No governing-board certificate');
-    if (r.renewBy) doc.text(`Renew by ${r.renewBy}`);
+      line(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
+    else line('No governing-board certificate');
+    if (r.renewBy) line(`Renew by ${r.renewBy}`);
     doc.moveDown(0.5);
   }
-  doc
-    .moveDown()
-    .fontSize(9)
-    .fillColor('#444')
-    .text(
-      'Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.',
-    );
+  doc.moveDown().fontSize(9).fillColor('#444');
+  line(
+    'Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.',
+  );
   doc.end();
-  return done;
+  return finished;
 }

@@ -1,6 +1,5 @@
 import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
-import PDFDocument from 'pdfkit';
 import { Types } from 'mongoose';
 import { CertificateModel, type Certificate } from '../../../models/Certificate.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
@@ -12,6 +11,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
+import { createPdf } from '../../pdf.ts';
 import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { formatDateTime } from '../../time.ts';
@@ -221,7 +221,7 @@ export const verificationUrl = (code: string): string =>
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
   const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
   const zone = holder?.timezone ?? 'UTC';
-  const doc = new PDFDocument({
+  const { doc, line, finished } = createPdf({
     size: 'A4',
     layout: 'landscape',
     margin: 56,
@@ -234,50 +234,40 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
     displayTitle: true,
     tagged: true,
   } as PDFKit.PDFDocumentOptions);
-  const chunks: Buffer[] = [];
-  doc.on('data', (chunk: Buffer) => chunks.push(chunk));
-  const finished = new Promise<Buffer>((resolve, reject) => {
-    doc.on('end', () => resolve(Buffer.concat(chunks)));
-    doc.on('error', reject);
-  });
   const width = doc.page.width - 112;
+  const centred = { align: 'center', width } as const;
   doc
     .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
     .lineWidth(3)
     .stroke('#5a2a82');
   doc.moveDown(1.5);
-  doc
-    .fillColor('#5a2a82')
-    .font('Helvetica-Bold')
-    .fontSize(14)
-    .text('PATHWAYS · LEADING WOMEN TO HEADSHIP', { align: 'center', width });
+  doc.fillColor('#5a2a82').fontSize(14);
+  line('PATHWAYS · LEADING WOMEN TO HEADSHIP', { ...centred, bold: true });
   doc.moveDown(1.2);
-  doc.fillColor('#1f1f1f').font('Helvetica').fontSize(30).text('Certificate of completion', { align: 'center', width });
+  doc.fillColor('#1f1f1f').fontSize(30);
+  line('Certificate of completion', centred);
   doc.moveDown(1);
-  doc.fontSize(14).text('This certifies that', { align: 'center', width });
+  doc.fontSize(14);
+  line('This certifies that', centred);
   doc.moveDown(0.5);
-  doc.font('Helvetica-Bold').fontSize(26).text(c.holderName, { align: 'center', width });
+  doc.fontSize(26);
+  line(c.holderName, { ...centred, bold: true });
   doc.moveDown(0.5);
-  doc.font('Helvetica').fontSize(14).text('has completed the programme', { align: 'center', width });
+  doc.fontSize(14);
+  line('has completed the programme', centred);
   doc.moveDown(0.4);
-  doc.font('Helvetica-Bold').fontSize(20).text(c.programmeTitle, { align: 'center', width });
-  doc
-    .font('Helvetica')
-    .fontSize(13)
-    .text(`Track: ${trackNames[c.track] ?? c.track}`, { align: 'center', width });
+  doc.fontSize(20);
+  line(c.programmeTitle, { ...centred, bold: true });
+  doc.fontSize(13);
+  line(`Track: ${trackNames[c.track] ?? c.track}`, centred);
   doc.moveDown(1.2);
-  doc.fontSize(12).text(`Issued on ${formatDateTime(c.issuedAt, zone)}`, { align: 'center', width });
-  doc.text(c.expiresAt ? `Valid until ${formatDateTime(c.expiresAt, zone)}` : 'Does not expire', {
-    align: 'center',
-    width,
-  });
+  doc.fontSize(12);
+  line(`Issued on ${formatDateTime(c.issuedAt, zone)}`, centred);
+  line(c.expiresAt ? `Valid until ${formatDateTime(c.expiresAt, zone)}` : 'Does not expire', centred);
   doc.moveDown(1);
-  doc.font('Helvetica-Bold').text(`Verification code: ${c.verificationCode}`, { align: 'center', width });
-  doc
-    .font('Helvetica')
-    .fontSize(10)
-    .fillColor('#4a4a4a')
-    .text(`Check it at ${verificationUrl(c.verificationCode)}`, { align: 'center', width });
+  line(`Verification code: ${c.verificationCode}`, { ...centred, bold: true });
+  doc.fontSize(10).fillColor('#4a4a4a');
+  line(`Check it at ${verificationUrl(c.verificationCode)}`, centred);
   doc.end();
   return finished;
 }
