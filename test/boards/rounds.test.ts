@@ -32,7 +32,7 @@ import {
 } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { binaryBody, pdfText } from '../support/pdf.ts';
+import { binaryBody, pdfAccessibility, pdfText } from '../support/pdf.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
@@ -239,6 +239,13 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(text).to.match(/Closed: \w+ \d+ \w+ \d{4}, \d\d:\d\d \S+ \(America\/New_York\)/);
     // Her name as it is spelt: the record's font has her letters (Helvetica printed "Nguy" and junk).
     expect(text).to.match(/^Łucja Nguyễn \(/m);
+    // Tagged for screen readers: the record's heading, then a heading per panel member, everything drawn in the structure.
+    const read = await pdfAccessibility(pdf.body as Buffer);
+    expect(read).to.include({ tagged: true, language: 'en-GB', showsTitle: true, unmarked: 0 });
+    expect(read.structure[0]).to.deep.equal({ role: 'H1', text: 'Interview panel readiness record' });
+    expect(read.structure.filter((element) => element.role === 'H2').map((element) => element.text)).to.deep.equal([
+      text.split('\n').find((printed) => printed.startsWith('Łucja Nguyễn (')),
+    ]);
   });
 
   it('recomputes at once when the panel changes', async () => {

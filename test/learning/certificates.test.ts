@@ -9,7 +9,7 @@ import { issueCertificateIfComplete, verifyCertificate } from '../../server/serv
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { binaryBody, pdfText } from '../support/pdf.ts';
+import { binaryBody, pdfAccessibility, pdfText } from '../support/pdf.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
 describe('learning: certificates', () => {
@@ -207,6 +207,37 @@ describe('learning: certificates', () => {
       expect(lines).to.include('Kaiārahi: leading as a new head');
       expect(lines.join('\n')).to.not.include('\u0000');
     }
+  });
+
+  it('a certificate PDF is tagged for screen readers: English, its title shown, a heading and paragraphs in reading order, the border left out', async () => {
+    const { programme, modules, user } = await finishedProgramme();
+    let code = '';
+    for (const m of modules)
+      code =
+        (await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() })).certificate
+          ?.verificationCode ?? code;
+    const { _id } = (await CertificateModel.findOne({ verificationCode: code }).lean())!;
+    const agent = await signIn(app, user.email, testPassword);
+    const pdf = await agent
+      .get(`/certificates/${String(_id)}/download`)
+      .buffer(true)
+      .parse(binaryBody)
+      .expect(200);
+    const read = await pdfAccessibility(pdf.body as Buffer);
+    expect(read).to.include({ tagged: true, language: 'en-GB', title: `Certificate: ${programme.title}` });
+    expect(read.showsTitle, 'viewers show the title, not the file name').to.equal(true);
+    expect(read.unmarked, 'everything drawn is either structure or a marked decoration').to.equal(0);
+    expect(read.structure.slice(0, 5)).to.deep.equal([
+      { role: 'P', text: 'PATHWAYS · LEADING WOMEN TO HEADSHIP' },
+      { role: 'H1', text: 'Certificate of completion' },
+      { role: 'P', text: 'This certifies that' },
+      { role: 'P', text: 'Grace Bennett' },
+      { role: 'P', text: 'has completed the programme' },
+    ]);
+    expect(read.structure.at(-2)).to.deep.equal({ role: 'P', text: `Verification code: ${code}` });
+    // Every line of print is in the structure: nothing a screen reader would skip, nothing it reads twice.
+    const printed = (await pdfText(pdf.body as Buffer)).split('\n').filter((text) => text.trim());
+    expect(read.structure.map((element) => element.text)).to.deep.equal(printed);
   });
 
   describe('certificate times are shown in the reader’s zone, named', () => {

@@ -1,5 +1,5 @@
 import type { Stream } from 'node:stream';
-import { getDocument } from 'pdfjs-dist/legacy/build/pdf.mjs';
+import { getDocument, OPS } from 'pdfjs-dist/legacy/build/pdf.mjs';
 import type { TextItem } from 'pdfjs-dist/types/src/display/api.js';
 
 /** Collects a binary response body (supertest only buffers text and JSON by itself). */
@@ -32,6 +32,74 @@ export async function pdfText(pdf: Buffer): Promise<string> {
       if (current) lines.push(current);
     }
     return lines.join('\n');
+  } finally {
+    await document.destroy();
+  }
+}
+
+/**
+ * How assistive technology meets a PDF: whether it is tagged, its language and title (and whether a viewer shows the
+ * title rather than the file name), and its structure in reading order, each element with its role and text.
+ * Content marked as an Artifact (a border) is left out, as a screen reader leaves it out; `unmarked` counts what is
+ * drawn outside both, which a screen reader cannot place (PDF/UA requires it to be none).
+ */
+export async function pdfAccessibility(pdf: Buffer): Promise<{
+  tagged: boolean;
+  language: string | undefined;
+  title: string | undefined;
+  showsTitle: boolean;
+  structure: { role: string; text: string }[];
+  unmarked: number;
+}> {
+  const document = await getDocument({ data: new Uint8Array(pdf), verbosity: 0, disableFontFace: true }).promise;
+  try {
+    const { info } = (await document.getMetadata()) as { info: { Language?: string; Title?: string } };
+    const preferences = (await document.getViewerPreferences()) as { DisplayDocTitle?: boolean } | null;
+    const structure: { role: string; text: string }[] = [];
+    const painting = new Set<number>([
+      OPS.constructPath,
+      OPS.stroke,
+      OPS.fill,
+      OPS.eoFill,
+      OPS.fillStroke,
+      OPS.showText,
+      OPS.showSpacedText,
+      OPS.paintImageXObject,
+    ]);
+    let unmarked = 0;
+    for (let number = 1; number <= document.numPages; number++) {
+      const page = await document.getPage(number);
+      let depth = 0;
+      for (const op of (await page.getOperatorList()).fnArray) {
+        if (op === OPS.beginMarkedContent || op === OPS.beginMarkedContentProps) depth++;
+        else if (op === OPS.endMarkedContent) depth--;
+        else if (depth === 0 && painting.has(op)) unmarked++;
+      }
+      const textOf = new Map<string, string>();
+      let current: string | null = null;
+      for (const item of (await page.getTextContent({ includeMarkedContent: true })).items) {
+        if ('str' in item) {
+          if (current) textOf.set(current, (textOf.get(current) ?? '') + item.str);
+        } else if (item.type === 'beginMarkedContentProps') current = item.id ?? null;
+        else if (item.type === 'endMarkedContent') current = null;
+      }
+      type Node = { role?: string; type?: string; id?: string; children?: Node[] };
+      const walk = (node: Node) => {
+        const contents = (node.children ?? []).filter((child) => child.type === 'content');
+        if (node.role && contents.length > 0)
+          structure.push({ role: node.role, text: contents.map((child) => textOf.get(child.id!) ?? '').join('') });
+        for (const child of node.children ?? []) if (child.role) walk(child);
+      };
+      walk((await page.getStructTree()) as Node);
+    }
+    return {
+      tagged: (await document.getMarkInfo())?.Marked === true,
+      language: info.Language,
+      title: info.Title,
+      showsTitle: preferences?.DisplayDocTitle === true,
+      structure,
+      unmarked,
+    };
   } finally {
     await document.destroy();
   }

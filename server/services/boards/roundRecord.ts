@@ -73,14 +73,14 @@ export async function readinessRecordPdf(props: {
   zone: string;
 }): Promise<Buffer> {
   const record = props.round.readinessRecord!;
-  const { doc, line, finished } = createPdf({
+  const { doc, line, finish } = createPdf({
     size: 'A4',
     margin: 50,
     info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' },
   });
   const zone = record.timezone ?? props.board.timezone;
   doc.fontSize(18);
-  line('Interview panel readiness record');
+  line('Interview panel readiness record', { role: 'H1' });
   doc.moveDown(0.5).fontSize(11);
   line(`Board: ${props.board.name} (${props.board.organisation})`);
   line(`Round: ${props.round.title}`);
@@ -90,7 +90,7 @@ export async function readinessRecordPdf(props: {
   doc.moveDown();
   for (const r of rows(record, props.zone)) {
     doc.fontSize(12);
-    line(`${r.name} (${r.role})`, { underline: true });
+    line(`${r.name} (${r.role})`, { underline: true, role: 'H2' });
     doc.fontSize(10);
     line(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
     if (r.code)
@@ -103,6 +103,5 @@ export async function readinessRecordPdf(props: {
   line(
     'Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.',
   );
-  doc.end();
-  return finished;
+  return finish();
 }

@@ -221,7 +221,7 @@ export const verificationUrl = (code: string): string =>
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
   const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
   const zone = holder?.timezone ?? 'UTC';
-  const { doc, line, finished } = createPdf({
+  const { doc, line, decoration, finish } = createPdf({
     size: 'A4',
     layout: 'landscape',
     margin: 56,
@@ -230,22 +230,21 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
       Author: 'Pathways',
       Subject: `Certificate of completion for ${c.holderName}`,
     },
-    lang: 'en-GB',
-    displayTitle: true,
-    tagged: true,
-  } as PDFKit.PDFDocumentOptions);
+  });
   const width = doc.page.width - 112;
   const centred = { align: 'center', width } as const;
-  doc
-    .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
-    .lineWidth(3)
-    .stroke('#5a2a82');
+  decoration(() =>
+    doc
+      .rect(28, 28, doc.page.width - 56, doc.page.height - 56)
+      .lineWidth(3)
+      .stroke('#5a2a82'),
+  );
   doc.moveDown(1.5);
   doc.fillColor('#5a2a82').fontSize(14);
   line('PATHWAYS · LEADING WOMEN TO HEADSHIP', { ...centred, bold: true });
   doc.moveDown(1.2);
   doc.fillColor('#1f1f1f').fontSize(30);
-  line('Certificate of completion', centred);
+  line('Certificate of completion', { ...centred, role: 'H1' });
   doc.moveDown(1);
   doc.fontSize(14);
   line('This certifies that', centred);
@@ -268,6 +267,5 @@ export async function certificatePdf(c: Certificate): Promise<Buffer> {
   line(`Verification code: ${c.verificationCode}`, { ...centred, bold: true });
   doc.fontSize(10).fillColor('#4a4a4a');
   line(`Check it at ${verificationUrl(c.verificationCode)}`, centred);
-  doc.end();
-  return finished;
+  return finish();
 }
