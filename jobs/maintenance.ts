@@ -2,6 +2,7 @@ import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
+import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
@@ -12,8 +13,8 @@ import type { JobArea } from './types.ts';
 /**
  * Clean-up that a TTL index would do on MongoDB, which FerretDB 1.x lacks: expired web sessions
  * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old; and what
- * we should not keep: Pledge signatures never confirmed within a month; rate-limit counters of ended windows; records
- * of signed-in sessions that have expired; audit events older than AUDIT_RETENTION_DAYS.
+ * we should not keep: Pledge signatures and pool requests never confirmed within a month; rate-limit counters of ended
+ * windows; records of signed-in sessions that have expired; audit events older than AUDIT_RETENTION_DAYS.
  * Acknowledged deletes, never w:0.
  */
 export async function removeExpiredRecords(now = new Date()): Promise<{
@@ -21,6 +22,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   links: number;
   checkInFailures: number;
   pledge: { signatures: number; links: number };
+  poolRequests: number;
   sessionRecords: number;
   auditEvents: number;
 }> {
@@ -30,6 +32,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   });
   const checkInFailures = await purgeCheckInFailures(now);
   const pledge = await purgeStalePledgeData(now);
+  const poolRequests = await purgeUnconfirmedPoolRequests(now);
   await purgeEndedRateWindows(now);
   const sessionRecords = await purgeEndedSessionRecords({ idleMs: sessionIdleMs, now });
   const auditEvents = await purgeExpiredAuditEvents({ retentionDays: settings.auditRetentionDays, now });
@@ -38,6 +41,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
     links: links.deletedCount,
     checkInFailures,
     pledge,
+    poolRequests,
     sessionRecords,
     auditEvents,
   };

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { newSubmissionKey } from '../../server/submissions.ts';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { PoolOfferModel } from '../../models/PoolOffer.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { PoolProfileModel } from '../../models/PoolProfile.ts';
@@ -455,6 +456,47 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .expect(202);
     expect(await PoolRequestModel.countDocuments({ contactEmail: request.contactEmail })).to.equal(3);
     expect(sink.received.filter((e) => /Confirm your request/.test(e.subject))).to.have.length(3);
+  });
+
+  it('a request never confirmed is deleted by the maintenance job a month after it was made (name, email, message); a recent or confirmed one stays', async () => {
+    const day = 24 * 60 * 60 * 1000;
+    const now = new Date();
+    const ask = (organisation: string, address: string) =>
+      supertest(app)
+        .post('/api/v1/pool/requests')
+        .set('X-Forwarded-For', address)
+        .send({ ...request, organisation, contactEmail: `${organisation.split(' ')[0]!.toLowerCase()}@school.example` })
+        .expect(202);
+    await ask('Abandoned Academy', '203.0.113.81');
+    await ask('Deciding School', '203.0.113.82');
+    await ask('Confirmed College', '203.0.113.83');
+    const confirmLink = /http:\/\/pathways\.test(\/pool\/requests\/confirm\/[A-Za-z0-9_-]+)/.exec(
+      sink.received.find((e) => e.to.includes('confirmed@school.example'))!.raw.replace(/=\r?\n/g, ''),
+    )![1]!;
+    const visitor = supertest.agent(app);
+    const page = await visitor.get(confirmLink).expect(200);
+    await visitor
+      .post(confirmLink)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(200);
+    const madeDaysAgo = (organisation: string, days: number) =>
+      PoolRequestModel.collection.updateOne(
+        { organisation },
+        { $set: { createdAt: new Date(now.getTime() - days * day) } },
+      );
+    await madeDaysAgo('Abandoned Academy', 31);
+    await madeDaysAgo('Deciding School', 29);
+    await madeDaysAgo('Confirmed College', 400);
+
+    const result = await removeExpiredRecords(now);
+
+    expect(result.poolRequests).to.equal(1);
+    expect(await PoolRequestModel.exists({ contactEmail: 'abandoned@school.example' })).to.equal(null);
+    expect((await PoolRequestModel.findOne({ organisation: 'Deciding School' }).lean())!.status).to.equal(
+      'unconfirmed',
+    );
+    expect((await PoolRequestModel.findOne({ organisation: 'Confirmed College' }).lean())!.status).to.equal('open');
   });
 
   it('is rate-limited per connection across the web form and the API (the database counts), then 429 with Retry-After; typing errors do not count', async () => {
