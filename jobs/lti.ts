@@ -5,7 +5,8 @@ import type { JobArea } from './types.ts';
 /**
  * LTI grades go out through their own durable queue (models/LtiScore.ts): `lti:send-scores` sends what is due every
  * 10 seconds; each row is claimed by a conditional update, so processes running it at once never send one twice.
- * `lti:clean-up` removes expired login states and nonces (no TTL indexes on FerretDB).
+ * `lti:clean-up` removes expired login states and nonces (no TTL indexes on FerretDB), and launches never linked to
+ * an account a month after they came.
  */
 export const ltiJobs: JobArea = {
   define(agenda: Agenda) {

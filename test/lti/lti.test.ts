@@ -5,11 +5,18 @@ import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
+import { LtiLaunchModel } from '../../models/LtiLaunch.ts';
 import { LtiLoginStateModel } from '../../models/LtiLoginState.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
 import { UserModel } from '../../models/User.ts';
-import { placeCohortsInCourse, rotateToolKey, sendDueScores, toolJwks } from '../../server/services/lti/index.ts';
+import {
+  placeCohortsInCourse,
+  purgeExpiredLaunchRecords,
+  rotateToolKey,
+  sendDueScores,
+  toolJwks,
+} from '../../server/services/lti/index.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
@@ -691,6 +698,41 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
       const after = (await ltiPersonalData.exportFor(link!.userId)) as { launches: { email: string | null }[] };
       expect(after.launches[0]!.email).to.equal(null);
+    });
+  });
+
+  describe('what is not kept (the clean-up job)', () => {
+    it('a launch never linked to an account is deleted a month after it came, with the name and email the LMS sent; linked launches and recent ones stay', async () => {
+      const day = 24 * 60 * 60 * 1000;
+      const now = new Date();
+      const existing = await buildUser({ email: `unlinked-${Date.now()}@example.org` });
+      const [abandoned, recent, linked] = [nextSub(), nextSub(), nextSub()];
+      const asked = await launch(supertest.agent(tool.server), {
+        sub: abandoned,
+        claims: { name: 'Never Linked', email: existing.email },
+      });
+      expect(asked.res.text).to.include('Link your Pathways account');
+      await launch(supertest.agent(tool.server), { sub: recent, claims: { email: existing.email } });
+      await launch(supertest.agent(tool.server), { sub: linked, claims: { email: `linked-${linked}@example.org` } });
+      const launchedDaysAgo = (sub: string, days: number) =>
+        LtiLaunchModel.collection.updateMany({ sub }, { $set: { launchedAt: new Date(now.getTime() - days * day) } });
+      await launchedDaysAgo(abandoned, 31);
+      await launchedDaysAgo(recent, 29);
+      await launchedDaysAgo(linked, 400);
+
+      await purgeExpiredLaunchRecords(now);
+
+      expect(await LtiLaunchModel.countDocuments({ sub: abandoned })).to.equal(0);
+      expect(await LtiLaunchModel.countDocuments({ sub: recent, email: existing.email })).to.equal(1);
+      expect(await LtiLaunchModel.countDocuments({ sub: linked, userId: { $ne: null } })).to.equal(1);
+    });
+
+    it('a login whose launch never came leaves its state only until it expires (10 minutes)', async () => {
+      const { state } = await startLogin(supertest.agent(tool.server));
+      await purgeExpiredLaunchRecords(new Date());
+      expect(await LtiLoginStateModel.exists({ _id: state })).to.not.equal(null);
+      await purgeExpiredLaunchRecords(new Date(Date.now() + 11 * 60 * 1000));
+      expect(await LtiLoginStateModel.exists({ _id: state })).to.equal(null);
     });
   });
 

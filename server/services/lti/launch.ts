@@ -8,6 +8,7 @@ import {
   type JWTPayload,
   type JWKSCacheInput,
 } from 'jose';
+import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiLoginStateModel } from '../../../models/LtiLoginState.ts';
 import { LtiNonceModel } from '../../../models/LtiNonce.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
@@ -334,9 +335,23 @@ export function frameOriginsOf(launch: VerifiedLaunch): string[] {
   return [...new Set(origins)];
 }
 
-/** Expired login states and nonces (the clean-up job; acknowledged deletes). */
+/**
+ * Days a launch whose person was never linked to an account is kept (the name and email the LMS sent, for an account
+ * that already had that email: people.ts). Its link page lasts 30 minutes; like the Pledge's and the pool's
+ * unconfirmed details, it is kept a month, then deleted: she never showed the account was hers.
+ */
+export const unlinkedLaunchDays = 30;
+
+/**
+ * Expired login states and nonces, and launches left unlinked for a month (the clean-up job; acknowledged deletes).
+ * A launch can be linked only through its 30-minute link, so none older than a month can gain a person meanwhile.
+ */
 export async function purgeExpiredLaunchRecords(now = new Date()): Promise<number> {
   const states = await LtiLoginStateModel.deleteMany({ expiresAt: { $lt: now } });
   const nonces = await LtiNonceModel.deleteMany({ expiresAt: { $lt: now } });
-  return states.deletedCount + nonces.deletedCount;
+  const launches = await LtiLaunchModel.deleteMany({
+    userId: null,
+    launchedAt: { $lt: new Date(now.getTime() - unlinkedLaunchDays * 24 * 60 * 60 * 1000) },
+  });
+  return states.deletedCount + nonces.deletedCount + launches.deletedCount;
 }
