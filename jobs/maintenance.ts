@@ -1,5 +1,6 @@
 import mongoose from 'mongoose';
 import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
+import { purgeExpiredApiTokens } from '../server/services/apiTokens.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.ts';
@@ -14,7 +15,8 @@ import type { JobArea } from './types.ts';
  * Clean-up that a TTL index would do on MongoDB, which FerretDB 1.x lacks: expired web sessions
  * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old; and what
  * we should not keep: Pledge signatures and pool requests never confirmed within a month; rate-limit counters of ended
- * windows; records of signed-in sessions that have expired; audit events older than AUDIT_RETENTION_DAYS.
+ * windows; records of signed-in sessions and API tokens that have expired; audit events older than
+ * AUDIT_RETENTION_DAYS.
  * Acknowledged deletes, never w:0.
  */
 export async function removeExpiredRecords(now = new Date()): Promise<{
@@ -24,6 +26,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   pledge: { signatures: number; links: number };
   poolRequests: number;
   sessionRecords: number;
+  apiTokens: number;
   auditEvents: number;
 }> {
   const sessions = await mongoose.connection.db!.collection('sessions').deleteMany({ expires: { $lt: now } });
@@ -35,6 +38,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   const poolRequests = await purgeUnconfirmedPoolRequests(now);
   await purgeEndedRateWindows(now);
   const sessionRecords = await purgeEndedSessionRecords({ idleMs: sessionIdleMs, now });
+  const apiTokens = await purgeExpiredApiTokens(now);
   const auditEvents = await purgeExpiredAuditEvents({ retentionDays: settings.auditRetentionDays, now });
   return {
     sessions: sessions.deletedCount,
@@ -43,6 +47,7 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
     pledge,
     poolRequests,
     sessionRecords,
+    apiTokens,
     auditEvents,
   };
 }

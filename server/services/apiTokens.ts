@@ -91,6 +91,14 @@ export async function createApiToken(props: {
   return { token, id: doc.id as string, expiresAt: doc.expiresAt.toISOString() };
 }
 
+/**
+ * Deletes tokens past their expiry (the maintenance job): an expired token opens nothing and is no longer listed to
+ * her, so its name and last use are not kept either.
+ */
+export async function purgeExpiredApiTokens(now: Date): Promise<number> {
+  return (await ApiTokenModel.deleteMany({ expiresAt: { $lte: now } })).deletedCount;
+}
+
 export async function listApiTokens(props: { userId: string }): Promise<ApiTokenView[]> {
   const tokens = await ApiTokenModel.find({ userId: props.userId, expiresAt: { $gt: new Date() } })
     .sort({ createdAt: -1 })

@@ -7,6 +7,7 @@ import { UserModel } from '../../models/User.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { changePassword } from '../../server/services/accounts/credentials.ts';
+import { createApiToken } from '../../server/services/apiTokens.ts';
 import { deviceOf, markSessionSeen } from '../../server/services/accounts/sessions.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { csrfFrom, csrfOf, testApp } from '../support/app.ts';
@@ -201,6 +202,21 @@ describe("where you're signed in (sessions)", () => {
     const result = await removeExpiredRecords(now);
     expect(result.sessionRecords).to.be.greaterThan(0);
     expect(await SignedInSessionModel.countDocuments({ userId: user.id })).to.equal(0);
+  });
+
+  it('the maintenance job deletes API tokens once they have expired (her name for each, when last used); live ones stay', async () => {
+    const user = await buildUser();
+    const expired = await createApiToken({ userId: user.id, name: 'Old laptop script' });
+    const live = await createApiToken({ userId: user.id, name: 'Gradebook export' });
+    await ApiTokenModel.collection.updateOne(
+      { _id: new mongoose.Types.ObjectId(expired.id) },
+      { $set: { expiresAt: new Date(Date.now() - 1000) } },
+    );
+    await removeExpiredRecords(new Date());
+    expect((await ApiTokenModel.find({ userId: user.id }).lean()).map((t) => t.name)).to.deep.equal([
+      'Gradebook export',
+    ]);
+    await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${live.token}`).expect(200);
   });
 
   describe('a sign-in with the old password at the moment she changes it (another process) never outlives the change', () => {
