@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
@@ -287,6 +289,19 @@ describe('password and email changes', () => {
     await signIn(app, newEmail, testPassword);
     const actions = (await AuditEventModel.find({ targetId: user.id }).lean()).map((e) => e.action);
     expect(actions).to.include.members(['email-change-requested', 'email-changed']);
+  });
+
+  it('an email change never confirmed: the link, with the new address, is deleted by the maintenance job a day after it expired (24 hours)', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const newEmail = `never-confirmed-${Date.now()}@example.org`;
+    await askToMoveEmail(agent, newEmail);
+    const link = (await OneTimeTokenModel.findOne({ newEmail }).lean())!;
+    const hour = 60 * 60 * 1000;
+    await removeExpiredRecords(new Date(link.expiresAt.getTime() + 23 * hour));
+    expect(await OneTimeTokenModel.exists({ newEmail })).to.not.equal(null);
+    await removeExpiredRecords(new Date(link.expiresAt.getTime() + 25 * hour));
+    expect(await OneTimeTokenModel.exists({ newEmail })).to.equal(null);
   });
 
   it('an address another account uses is refused with 422, and a link confirmed after someone took it is a 409', async () => {
