@@ -765,7 +765,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       return { sub, modules: ms, complete };
     }
 
-    it('posts her score after each completion, with a token got by a client assertion signed with our key', async () => {
+    it('posts her score after each completion (in progress: grading Pending; all done: FullyGraded), with a token got by a client assertion signed with our key', async () => {
       const { sub, modules: ms, complete } = await learnerWithLineItem('grades-1');
       const before = platform.scores.length;
       await complete(ms[0]!.id);
@@ -780,9 +780,16 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         scoreGiven: 1,
         scoreMaximum: 2,
         activityProgress: 'InProgress',
+        // Not her final grade yet: the LMS must not record 1 of 2 as her grade (AGS 2.0 §3.4.7).
+        gradingProgress: 'Pending',
+      });
+      expect(mine[1]!.body).to.include({
+        userId: sub,
+        scoreGiven: 2,
+        scoreMaximum: 2,
+        activityProgress: 'Completed',
         gradingProgress: 'FullyGraded',
       });
-      expect(mine[1]!.body).to.include({ userId: sub, scoreGiven: 2, scoreMaximum: 2, activityProgress: 'Completed' });
       expect(Date.parse(String(mine[1]!.body.timestamp))).to.be.above(0);
       // The platform verified each assertion against /lti/jwks.
       const assertion = platform.assertions.at(-1)!;

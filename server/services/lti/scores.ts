@@ -105,6 +105,23 @@ export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date 
   return targets.size;
 }
 
+/**
+ * The score as AGS 2.0 (§3.4) posts it. Her progress while modules remain is not her grade yet: `Pending` (the
+ * platform keeps it as partial and may show progress, but does not record it as her grade: Canvas and Moodle ignore
+ * its scoreGiven); all modules done is `FullyGraded`. Pathways has nothing a person still grades by hand (a
+ * reflection counts once written), so never `PendingManual`.
+ */
+function scoreBody(row: Pick<LtiScore, 'sub' | 'scoreGiven' | 'scoreMaximum' | 'activityProgress' | 'timestamp'>) {
+  return {
+    userId: row.sub,
+    scoreGiven: row.scoreGiven,
+    scoreMaximum: row.scoreMaximum,
+    activityProgress: row.activityProgress,
+    gradingProgress: row.activityProgress === 'Completed' ? 'FullyGraded' : 'Pending',
+    timestamp: row.timestamp.toISOString(),
+  };
+}
+
 /** `<lineitem>/scores`, keeping the line item URL's query string. */
 export function scoresUrl(lineItemUrl: string): string {
   const url = new URL(lineItemUrl);
@@ -150,14 +167,7 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
       await platformFetch(scoresUrl(claimed.lineItemUrl), {
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.ims.lis.v1.score+json' },
-        body: JSON.stringify({
-          userId: claimed.sub,
-          scoreGiven: claimed.scoreGiven,
-          scoreMaximum: claimed.scoreMaximum,
-          activityProgress: claimed.activityProgress,
-          gradingProgress: 'FullyGraded',
-          timestamp: claimed.timestamp.toISOString(),
-        }),
+        body: JSON.stringify(scoreBody(claimed)),
       });
       await LtiScoreModel.updateOne(
         { _id: claimed._id, seq: claimed.seq },
