@@ -6,6 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
+import { connectionOf } from '../server/http/rateLimits.ts';
 import { paging } from '../server/http/validate.ts';
 import { ConflictError } from '../server/errors.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -112,6 +113,7 @@ const stateCookieOptions = (maxAge?: number) => ({
  */
 function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {
   req.log.warn({ check: error.check, reason: error.message }, 'LTI launch refused');
+  if (error.retryAfterSeconds) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   const poster = req.method === 'POST' ? originOf(req.get('origin')) : undefined;
   allowFramingBy(res, poster ? [...origins, poster] : origins);
   res.status(error.status).render('lti/refused', {
@@ -133,7 +135,7 @@ async function loginHandler(req: Request, res: Response) {
       .map((k) => [k, source[k] as string]),
   );
   try {
-    const { redirectUrl, state, maxAgeMs } = await startLogin({ request });
+    const { redirectUrl, state, maxAgeMs } = await startLogin({ request, connection: connectionOf(req) });
     res.cookie(stateCookieName(state), state, stateCookieOptions(maxAgeMs));
     res.redirect(302, redirectUrl);
   } catch (error) {

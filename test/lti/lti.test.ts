@@ -9,6 +9,7 @@ import { LtiLaunchModel } from '../../models/LtiLaunch.ts';
 import { LtiLoginStateModel } from '../../models/LtiLoginState.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
+import { RateLimitHitModel } from '../../models/RateLimitHit.ts';
 import { UserModel } from '../../models/User.ts';
 import {
   placeCohortsInCourse,
@@ -17,6 +18,7 @@ import {
   sendDueScores,
   toolJwks,
 } from '../../server/services/lti/index.ts';
+import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
@@ -536,6 +538,30 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
           state: next.get('state'),
         });
       expect(launched.status).to.equal(303);
+    });
+
+    it('a class of 30 opening Pathways at once behind one school address all get through; past the limit that address gets a 429 page and stores nothing', async () => {
+      const school = '198.51.100.7';
+      const login = (address: string) =>
+        supertest(tool.server)
+          .get('/lti/login')
+          .set('X-Forwarded-For', address)
+          .query({ iss: platform.issuer, login_hint: 'h', client_id: platform.clientId });
+      const statuses = await Promise.all(Array.from({ length: 30 }, () => login(school).then((r) => r.status)));
+      expect(statuses).to.deep.equal(Array.from({ length: 30 }, () => 302));
+      // The rest of the school's allowance used up (as 570 more logins would).
+      const counter = { _id: { $regex: `^lti-login:${school.replaceAll('.', '\\.')}@` } };
+      expect(await RateLimitHitModel.countDocuments(counter)).to.be.at.least(1);
+      await RateLimitHitModel.updateMany(counter, { $set: { hits: loginAllowance.limit } });
+      const states = await LtiLoginStateModel.countDocuments();
+      const refused = await login(school);
+      expect(refused.status).to.equal(429);
+      expect(Number(refused.headers['retry-after'])).to.be.within(1, 600);
+      expect(refused.text).to.include('too many times');
+      expect(refused.headers['set-cookie']).to.equal(undefined);
+      expect(await LtiLoginStateModel.countDocuments()).to.equal(states);
+      // Another network is not held back by that school's.
+      expect((await login('203.0.113.9')).status).to.equal(302);
     });
 
     it('a login carrying an oversized hint is kept small (anyone may post logins): no new window is offered for it', async () => {

@@ -13,8 +13,9 @@ import { LtiLoginStateModel } from '../../../models/LtiLoginState.ts';
 import { LtiNonceModel } from '../../../models/LtiNonce.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { DomainError } from '../../errors.ts';
+import { DomainError, RateLimitedError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { spendAllowance } from '../rateLimits.ts';
 import { claim, messageTypes, type MessageType } from './claims.ts';
 import { originOf } from './platforms.ts';
 
@@ -25,22 +26,39 @@ const maxTokenAgeSeconds = 10 * 60;
 /** Clock difference tolerated in exp/iat. */
 const clockToleranceSeconds = 60;
 
+/**
+ * Logins that store a state, per connection (an address; an IPv6 address by its /56), in a fixed 10-minute window
+ * (a state's lifetime). Anyone may send logins, and each stores a state for 10 minutes, so without a limit anyone
+ * could fill the database. One school's network is one address to us: 600 is a class of 30 (or a school of 60 at
+ * once) each opening Pathways 10 to 20 times in 10 minutes, and bounds one address's states at about 1,200 (two
+ * windows) of at most ~4 kB.
+ */
+export const loginAllowance = { limit: 600, windowMs: 10 * 60 * 1000 } as const;
+
+type RefusalStatus = 400 | 401 | 403 | 404 | 429;
+
 /** A refused login or launch: which check failed, said to the person and logged. Never a session. */
 export class LaunchRefusedError extends DomainError {
   readonly title = 'This LTI launch was refused';
   constructor(
-    readonly status: 400 | 401 | 403 | 404,
+    readonly status: RefusalStatus,
     readonly check: string,
     message: string,
     /** Where a browser that refused our cookie in the LMS's frame can start this launch again, in a window. */
     readonly newWindowUrl?: string,
+    /** With 429: when the limit's window ends (Retry-After). */
+    readonly retryAfterSeconds?: number,
   ) {
     super(message);
   }
 }
 
-const refuse = (status: 400 | 401 | 403 | 404, check: string, message: string, newWindowUrl?: string) =>
+const refuse = (status: RefusalStatus, check: string, message: string, newWindowUrl?: string) =>
   new LaunchRefusedError(status, check, message, newWindowUrl);
+
+const tooManyLogins =
+  'Pathways has been opened from your network too many times in the last few minutes. Wait a few minutes, then ' +
+  'open it again from your course. If a whole school sees this at once, tell your Pathways administrator.';
 
 /** A value the platform sent, shown on a refusal so its administrator can compare it with the registration. */
 const quoted = (value: string) => `“${value.length > 200 ? `${value.slice(0, 200)}…` : value}”`;
@@ -90,7 +108,12 @@ function loginQueryOf(request: LoginRequest): string | undefined {
  * Third-party-initiated login (LTI Core 1.3 §4.1, OIDC): finds the registered platform, issues a single-use
  * `state` and `nonce`, and answers where to send the browser: the platform's authorisation endpoint.
  */
-export async function startLogin(props: { request: LoginRequest; now?: Date }) {
+export async function startLogin(props: {
+  request: LoginRequest;
+  /** The connection it came from (connectionOf): the key of its rate limit. */
+  connection: string;
+  now?: Date;
+}) {
   const now = props.now ?? new Date();
   const { iss, login_hint: loginHint, target_link_uri: target, client_id: clientId } = props.request;
   if (!iss || typeof iss !== 'string') throw refuse(400, 'iss', 'The login request did not name the platform (iss).');
@@ -114,6 +137,12 @@ export async function startLogin(props: { request: LoginRequest; now?: Date }) {
   const deploymentId = props.request.lti_deployment_id;
   if (typeof deploymentId === 'string' && !platform.deploymentIds.includes(deploymentId))
     throw unknownDeployment(deploymentId);
+  try {
+    await spendAllowance({ key: `lti-login:${props.connection}`, ...loginAllowance, now, refusal: tooManyLogins });
+  } catch (error) {
+    if (!(error instanceof RateLimitedError)) throw error;
+    throw new LaunchRefusedError(429, 'rate_limit', error.message, undefined, error.retryAfterSeconds);
+  }
   const state = randomBytes(24).toString('base64url');
   const nonce = randomBytes(24).toString('base64url');
   await LtiLoginStateModel.create({
