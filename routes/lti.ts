@@ -31,6 +31,7 @@ import {
   platformInputSchema,
   platformOrigins,
   recordLaunch,
+  requireCourseRole,
   registerPlatform,
   rotateToolKey,
   coursesOfCohort,
@@ -43,7 +44,7 @@ import {
   undeliveredScores,
   verifyLaunch,
 } from '../server/services/lti/index.ts';
-import { isInstructor, personNameOf, rolesOf } from '../server/services/lti/claims.ts';
+import { isCourseStaff, personNameOf, rolesOf } from '../server/services/lti/claims.ts';
 import { originOf } from '../server/services/lti/platforms.ts';
 
 const messages = {
@@ -53,7 +54,9 @@ const messages = {
   rotatedAlready: 'The signing key had just been replaced by another request, so nothing more was changed.',
   synced: (c: { added: number; kept: number; waitlisted: number }) =>
     `Class list synced: ${c.added} enrolled, ${c.kept} already here, ${c.waitlisted} on the waitlist.`,
-  deepLinkFacilitators: 'Only facilitators and administrators add Pathways content to a course.',
+  deepLinkFacilitators:
+    "Adding Pathways content to a course takes a teacher's or teaching assistant's role in that course, or a " +
+    "Pathways facilitator's or administrator's account. Your course did not name you as either.",
   confirmDelete: 'Tick the box to confirm that you want to delete this registration.',
 };
 
@@ -158,6 +161,7 @@ async function launchHandler(req: Request, res: Response) {
       errorDescription: body.error_description,
       browserStates: browserStates(req),
     });
+    requireCourseRole(launch);
   } catch (error) {
     if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
     throw error;
@@ -170,7 +174,7 @@ async function launchHandler(req: Request, res: Response) {
     sub: claims.sub!,
     name: personNameOf(claims),
     email: typeof claims.email === 'string' ? claims.email : undefined,
-    instructor: isInstructor(roles),
+    instructor: isCourseStaff(roles),
   });
   const record = await recordLaunch({ launch, userId: 'userId' in person ? person.userId : undefined });
   allowFramingBy(res, origins);
@@ -181,7 +185,7 @@ async function launchHandler(req: Request, res: Response) {
   const user = await signedInUser(person.userId);
   let landing: string;
   if (launch.messageType === 'LtiDeepLinkingRequest') {
-    if (!isInstructor(roles) && !user.roles.includes('admin') && !user.roles.includes('facilitator'))
+    if (!isCourseStaff(roles) && !user.roles.includes('admin') && !user.roles.includes('facilitator'))
       return refused(req, res, new LaunchRefusedError(403, 'roles', messages.deepLinkFacilitators), origins);
     landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
   } else landing = await placePerson({ launch: record, userId: person.userId });

@@ -306,6 +306,57 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId })).to.equal(0);
     });
 
+    it("a course's teaching assistant (Canvas' Instructor#TeachingAssistant, LIS TeachingAssistant) runs the cohort as a facilitator: its attendance and class list, not the LTI registration", async () => {
+      const lis = 'http://purl.imsglobal.org/vocab/lis/v2/membership';
+      const c = await placedInCourse(await buildCohort(programme.id));
+      for (const roles of [
+        [`${lis}/Instructor#TeachingAssistant`],
+        [`${lis}#TeachingAssistant`],
+        ['TeachingAssistant'],
+        // A student who is also a TA of the course helps run it: she takes no seat.
+        [`${lis}/Instructor#TeachingAssistant`, ...learnerRole],
+      ]) {
+        const agent = supertest.agent(tool.server);
+        const sub = nextSub();
+        const { res } = await launch(agent, { sub, claims: { [rolesClaim]: roles, [custom]: { cohort: c.id } } });
+        expect(res.status, roles.join()).to.equal(303);
+        const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+        expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String), roles.join()).to.include(
+          String(link.userId),
+        );
+        expect(await EnrolmentModel.countDocuments({ cohortId: c.id, userId: link.userId })).to.equal(0);
+        expect((await UserModel.findById(link.userId).lean())!.roles).to.have.members(['participant', 'facilitator']);
+        await agent.get(`/cohorts/${c.id}/attendance`).expect(200);
+        await agent.get(`/cohorts/${c.id}/lms`).expect(200);
+        await agent.get('/admin/lti').expect(403);
+      }
+    });
+
+    it('an administrator of the institution with no role in the course is told which course role she needs, and takes no account or session; with a course role she is what that role makes her', async () => {
+      const admin = 'http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator';
+      const c = await placedInCourse(await buildCohort(programme.id));
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub,
+        claims: {
+          [rolesClaim]: [admin, 'http://purl.imsglobal.org/vocab/lis/v2/system/person#User'],
+          [custom]: { cohort: c.id },
+        },
+      });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('teacher or teaching assistant');
+      expect(res.text).to.include('roles');
+      expect(sessionCookieOf(res)).to.equal(undefined);
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      const { res: asTeacher } = await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: [admin, ...instructorRole], [custom]: { cohort: c.id } },
+      });
+      expect(asTeacher.status).to.equal(303);
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String)).to.include(String(link.userId));
+    });
+
     it('a researcher account launched as Instructor or Learner is made neither facilitator nor participant (its role stands alone)', async () => {
       const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
       const researcher = await buildUser({ roles: ['researcher'] });
@@ -947,12 +998,18 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
             .status,
         ).to.equal(303);
       const teacher = nextSub();
+      const assistant = nextSub();
       platform.members = [
         { user_id: stayer, roles: learnerRole, name: 'Stayer' },
         { user_id: 'new-1', roles: learnerRole, name: 'New One' },
         { user_id: 'new-2', roles: learnerRole, name: 'New Two' },
         { user_id: 'gone', roles: learnerRole, status: 'Inactive' },
         { user_id: teacher, roles: instructorRole, name: 'Teacher' },
+        {
+          user_id: assistant,
+          roles: ['http://purl.imsglobal.org/vocab/lis/v2/membership/Instructor#TeachingAssistant'],
+          name: 'Assistant',
+        },
       ];
       const outsider = await buildUser({ roles: ['facilitator'] });
       await supertest(tool.server)
@@ -966,9 +1023,11 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const again = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
       expect(again.body).to.deep.equal({ added: 0, kept: 3, waitlisted: 0 });
       const teacherLink = await LtiAccountModel.findOne({ sub: teacher }).lean();
-      expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String)).to.include(
+      const assistantLink = await LtiAccountModel.findOne({ sub: assistant }).lean();
+      expect((await CohortModel.findById(c.id).lean())!.facilitatorIds.map(String)).to.include.members([
         String(teacherLink!.userId),
-      );
+        String(assistantLink!.userId),
+      ]);
       const leaverLink = await LtiAccountModel.findOne({ sub: leaver }).lean();
       expect(
         await EnrolmentModel.countDocuments({ cohortId: c.id, userId: leaverLink!.userId, status: 'active' }),
@@ -1267,6 +1326,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         },
       });
       expect(res.status).to.equal(403);
+      expect(res.text).to.include('teaching assistant');
       expect(sessionCookieOf(res)).to.equal(undefined);
     });
   });

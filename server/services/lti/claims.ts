@@ -25,11 +25,25 @@ export const scope = {
 export const messageTypes = ['LtiResourceLinkRequest', 'LtiDeepLinkingRequest'] as const;
 export type MessageType = (typeof messageTypes)[number];
 
-/** Context roles (membership vocabulary), in full or, as LTI allows for context roles, the short form. */
-const isRole = (roles: readonly string[], name: string) =>
-  roles.some((r) => r === `http://purl.imsglobal.org/vocab/lis/v2/membership#${name}` || r === name);
-export const isInstructor = (roles: readonly string[]) => isRole(roles, 'Instructor');
-export const isLearner = (roles: readonly string[]) => isRole(roles, 'Learner') && !isInstructor(roles);
+const lis = 'http://purl.imsglobal.org/vocab/lis/v2';
+/**
+ * A context role (membership vocabulary): in full, in the short form LTI allows for context roles, or as one of its
+ * sub-roles (`membership/Instructor#TeachingAssistant` is an Instructor's: LTI Core 1.3 §A.2.3.1).
+ */
+const hasContextRole = (roles: readonly string[], name: string) =>
+  roles.some((r) => r === `${lis}/membership#${name}` || r === name || r.startsWith(`${lis}/membership/${name}#`));
+/** Any role in the course itself (the membership vocabulary), as against roles in the institution or the system. */
+export const hasAnyContextRole = (roles: readonly string[]) =>
+  roles.some((r) => r.startsWith(`${lis}/membership#`) || r.startsWith(`${lis}/membership/`) || !r.includes(':'));
+/**
+ * Those who run the course: its Instructors (with any sub-role) and teaching assistants (Canvas sends a TA as
+ * `membership/Instructor#TeachingAssistant`; others the LIS `membership#TeachingAssistant`). Each becomes a
+ * facilitator of the cohort placed in the course: its sessions, registers and progress, as its other facilitators.
+ * Administering Pathways' LTI registration stays with Pathways administrators, whatever the course says.
+ */
+export const isCourseStaff = (roles: readonly string[]) =>
+  hasContextRole(roles, 'Instructor') || hasContextRole(roles, 'TeachingAssistant');
+export const isLearner = (roles: readonly string[]) => hasContextRole(roles, 'Learner') && !isCourseStaff(roles);
 /**
  * The platform's test student (Canvas' Student View, a preview account): it may look around, but a place it took in a
  * cohort would be a seat (and a register line, a research figure) that no real person holds.

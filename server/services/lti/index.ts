@@ -25,6 +25,7 @@ export {
   personOf,
   placePerson,
   recordLaunch,
+  requireCourseRole,
   signedInUser,
 } from './people.ts';
 export { queueScores, sendDueScores, undeliveredScores } from './scores.ts';

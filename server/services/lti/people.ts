@@ -16,13 +16,18 @@ import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { placedCohort } from './coursePlacements.ts';
-import { claim, isInstructor, isLearner, isTestUser, rolesOf } from './claims.ts';
-import type { VerifiedLaunch } from './launch.ts';
+import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';
+import { LaunchRefusedError, type VerifiedLaunch } from './launch.ts';
 
 const messages = {
   disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
   linkGone: 'This link has expired or was used. Open Pathways from your course again.',
   linkedElsewhere: 'This course account is linked to another Pathways account already.',
+  noCourseRole:
+    'Your course did not say what you are in it: it sent only your role in your institution (such as ' +
+    'administrator), not a role in the course. Pathways makes the teacher or teaching assistant of a course a ' +
+    "facilitator of the course's cohort and enrols its students, so it cannot place you. To run this cohort, add " +
+    'yourself to the course as a teacher or teaching assistant; to take part, as a student; then open Pathways again.',
   notYourLink: (email: string) =>
     `This link is for the Pathways account ${email}: sign out and sign in to that account to link it.`,
 };
@@ -125,6 +130,19 @@ const customOf = (claims: Record<string, unknown>): Custom => {
   return { cohort: pick('cohort'), module: pick('module'), programme: pick('programme') };
 };
 
+/**
+ * A launch into a cohort from someone with no role in the course itself (an institution's administrator opening a
+ * course she is not a member of: Canvas sends such an account admin only `institution/person#Administrator`) is
+ * refused, before any account or session, with the course role she needs: Pathways cannot tell whether she is to
+ * run the cohort or take part, and an institution role alone must not make anyone a cohort's facilitator. With a
+ * course role besides (Moodle's site administrator comes as Instructor too) she is what that role makes her.
+ */
+export function requireCourseRole(launch: VerifiedLaunch): void {
+  if (launch.messageType !== 'LtiResourceLinkRequest' || !customOf(launch.claims).cohort) return;
+  if (hasAnyContextRole(rolesOf(launch.claims))) return;
+  throw new LaunchRefusedError(403, 'roles', messages.noCourseRole);
+}
+
 /** Records an accepted launch: what grades and rosters need later. */
 export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: string; now?: Date }) {
   const { platform, claims } = props.launch;
@@ -213,8 +231,8 @@ export async function placePerson(props: { launch: LtiLaunch; userId: string }):
     const cohort = await CohortModel.findById(launch.cohortId, { programmeId: 1 }).lean();
     if (cohort) {
       programmeId = String(cohort.programmeId);
-      if ((isInstructor(roles) || isLearner(roles)) && !isTestUser(roles))
-        await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isInstructor(roles) });
+      if ((isCourseStaff(roles) || isLearner(roles)) && !isTestUser(roles))
+        await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isCourseStaff(roles) });
     }
   }
   if (custom.module && (await ModuleModel.exists({ _id: custom.module }))) return `/modules/${custom.module}`;

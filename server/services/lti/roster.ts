@@ -7,7 +7,7 @@ import { UserModel } from '../../../models/User.ts';
 import { ConflictError, ValidationError } from '../../errors.ts';
 import { loadRunCohort } from '../cohorts/cohorts.ts';
 import { scope } from './claims.ts';
-import { isInstructor, isLearner, isTestUser, personNameOf } from './claims.ts';
+import { isCourseStaff, isLearner, isTestUser, personNameOf } from './claims.ts';
 import { joinCohortFromLms, personOf } from './people.ts';
 import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
 
@@ -100,7 +100,7 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
     const roles = m.roles ?? [];
     if ((m.status ?? 'Active') !== 'Active') continue;
     present.add(m.user_id);
-    const instructor = isInstructor(roles);
+    const instructor = isCourseStaff(roles);
     if ((!instructor && !isLearner(roles)) || isTestUser(roles)) continue;
     const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
     // Someone whose email belongs to an unlinked account links it herself on her first launch.
