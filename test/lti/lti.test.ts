@@ -20,6 +20,7 @@ import {
 } from '../../server/services/lti/index.ts';
 import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
+import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
@@ -1042,6 +1043,35 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const leaverName = (await UserModel.findById(leaverLink!.userId).lean())!.name;
       expect(page.text).to.include('No longer on the class list');
       expect(page.text).to.include(leaverName);
+    });
+
+    it('someone withdrawn from the cohort is not put back by her next launch or by a class-list sync (she is still in the course)', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+      const nrps = {
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+          context_memberships_url: platform.membershipsUrl(),
+          service_versions: ['2.0'],
+        },
+      };
+      const sub = nextSub();
+      const opened = () =>
+        launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: c.id }, ...nrps } });
+      expect((await opened()).res.status).to.equal(303);
+      const userId = String((await LtiAccountModel.findOne({ sub }).lean())!.userId);
+      await withdrawParticipant({ actor: 'system', cohortId: c.id, userId });
+      const { res } = await opened();
+      expect(res.status).to.equal(303);
+      expect(res.headers.location).to.equal(`/programmes/${p.id}`);
+      platform.members = [{ user_id: sub, roles: learnerRole, name: 'Withdrawn' }];
+      const sync = await supertest(tool.server)
+        .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+        .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` })
+        .expect(200);
+      expect(sync.body).to.deep.equal({ added: 0, kept: 0, waitlisted: 0 });
+      const enrolment = (await EnrolmentModel.findOne({ cohortId: c.id, userId }).lean())!;
+      expect(enrolment.status).to.equal('withdrawn');
     });
 
     it('a class list over several pages is read whole; an answer that is not a class list is reported, not taken for an empty course', async () => {

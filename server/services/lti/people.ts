@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { z } from 'zod';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
@@ -241,17 +242,20 @@ export async function placePerson(props: { launch: LtiLaunch; userId: string }):
 }
 
 /**
- * What an LMS course's member becomes in the cohort placed in it: an Instructor one of its facilitators, a Learner
+ * What an LMS course's member becomes in the cohort placed in it: its staff one of its facilitators, a Learner
  * enrolled (capacity and waitlist as usual; `kept` when she already is). A researcher account is left out either
  * way: it holds no other role (checkRoles in users.ts) and reaches no cohort page, so an LMS must not make it a
  * facilitator or give it a place. The role is added only on that condition, in the same write.
+ * Someone withdrawn from the cohort (by herself or by those who run it) stays withdrawn: she is usually still in the
+ * course, and her next launch or a class-list sync would otherwise undo the withdrawal, taking a place back, and
+ * her reminders and register line with it. Those who run the cohort enrol her again if she is to come back.
  */
 export async function joinCohortFromLms(props: {
   cohortId: string;
   userId: string;
   instructor: boolean;
   now?: Date;
-}): Promise<'facilitator' | 'active' | 'waitlisted' | 'kept' | 'researcher'> {
+}): Promise<'facilitator' | 'active' | 'waitlisted' | 'kept' | 'researcher' | 'withdrawn'> {
   if (props.instructor) {
     const user = await UserModel.updateOne(
       { _id: props.userId, roles: { $ne: 'researcher' } },
@@ -265,6 +269,8 @@ export async function joinCohortFromLms(props: {
     return 'facilitator';
   }
   if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) return 'researcher';
+  if (await EnrolmentModel.exists({ cohortId: props.cohortId, userId: props.userId, status: 'withdrawn' }))
+    return 'withdrawn';
   try {
     const result = await enrolParticipant({ actor: 'system', ...props });
     return result.status === 'active' ? 'active' : 'waitlisted';
