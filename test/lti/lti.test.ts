@@ -1074,6 +1074,46 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(enrolment.status).to.equal('withdrawn');
     });
 
+    it('a cohort placed in two courses is synced from both class lists: nobody in the other course is enrolled late or listed as gone', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+      await placedInCourse(c, 'course-a');
+      await placedInCourse(c, 'course-b');
+      const contextClaim = 'https://purl.imsglobal.org/spec/lti/claim/context';
+      const fromCourse = (contextId: string) => ({
+        [custom]: { cohort: c.id },
+        [contextClaim]: { id: contextId, title: contextId },
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+          context_memberships_url: platform.courseMembershipsUrl(contextId),
+          service_versions: ['2.0'],
+        },
+      });
+      const [ana, bea, newInA] = [nextSub(), nextSub(), nextSub()];
+      expect(
+        (await launch(supertest.agent(tool.server), { sub: ana, claims: fromCourse('course-a') })).res.status,
+      ).to.equal(303);
+      expect(
+        (await launch(supertest.agent(tool.server), { sub: bea, claims: fromCourse('course-b') })).res.status,
+      ).to.equal(303);
+      platform.courseMembers = {
+        'course-a': [
+          { user_id: ana, roles: learnerRole, name: 'Ana' },
+          { user_id: newInA, roles: learnerRole, name: 'New in A' },
+        ],
+        'course-b': [{ user_id: bea, roles: learnerRole, name: 'Bea' }],
+      };
+      // The last launch was from course B; course A's new learner is enrolled all the same.
+      const res = await supertest(tool.server)
+        .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+        .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` })
+        .expect(200);
+      expect(res.body).to.deep.equal({ added: 1, kept: 2, waitlisted: 0 });
+      const agent = await signIn(tool.server, facilitator.email, testPassword);
+      const page = await agent.get(`/cohorts/${c.id}/lms`).expect(200);
+      expect(page.text).to.include('Everyone enrolled through the LMS is still on its class list.');
+    });
+
     it('a class list over several pages is read whole; an answer that is not a class list is reported, not taken for an empty course', async () => {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });

@@ -68,6 +68,12 @@ export class SimulatedPlatform {
   membershipsUrl() {
     return `${this.base}/memberships`;
   }
+  /** The class list of another course of this platform (`courseMembers`), on one page. */
+  courseMembershipsUrl(contextId: string) {
+    return `${this.base}/courses/${encodeURIComponent(contextId)}/memberships`;
+  }
+  /** Members of other courses, by context id (`courseMembershipsUrl`). */
+  courseMembers: Record<string, Member[]> = {};
 
   async start(toolBase: string): Promise<void> {
     this.key = await newKey();
@@ -179,6 +185,17 @@ export class SimulatedPlatform {
       });
       res.writeHead(204).end();
       return;
+    }
+    const course = /^\/courses\/([^/]+)\/memberships$/.exec(url.pathname);
+    if (course && req.method === 'GET') {
+      if (!authorised) return json(401, { error: 'unauthorised' });
+      this.membershipRequests.push(url.toString());
+      const contextId = decodeURIComponent(course[1]!);
+      return json(
+        200,
+        { id: url.toString(), context: { id: contextId }, members: this.courseMembers[contextId] ?? [] },
+        'application/vnd.ims.lti-nrps.v2.membershipcontainer+json',
+      );
     }
     if (url.pathname === '/memberships' && req.method === 'GET') {
       if (!authorised) return json(401, { error: 'unauthorised' });

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
@@ -8,6 +9,7 @@ import { ConflictError, ValidationError } from '../../errors.ts';
 import { loadRunCohort } from '../cohorts/cohorts.ts';
 import { scope } from './claims.ts';
 import { isCourseStaff, isLearner, isTestUser, personNameOf } from './claims.ts';
+import { coursesOfCohort } from './coursePlacements.ts';
 import { joinCohortFromLms, personOf } from './people.ts';
 import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
 
@@ -72,52 +74,97 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
 }
 
 /**
- * Syncs a cohort from the class list of its last LMS launch context (NRPS 2.0): active learners are enrolled once
- * (capacity and waitlist as usual; existing (platform, sub) links reused), instructors become facilitators. People
- * enrolled through the LMS who are no longer on the list are recorded for the cohort page, not withdrawn. Those who
- * run the cohort sync it: 404 to someone who cannot see it, 403 to someone who sees it.
+ * The class lists a cohort is synced from: for each course it is placed in, the class-list URL its latest launch
+ * into the cohort from that course carried. Also the platforms with a placed course whose list is unknown (nobody
+ * opened the cohort from it with the service yet): who is gone from those platforms cannot be told.
+ */
+async function classListsOf(cohortId: Types.ObjectId) {
+  const lists: { platform: LtiPlatform; url: string }[] = [];
+  const partlyKnown = new Set<string>();
+  const platforms = new Map<string, LtiPlatform | null>();
+  for (const course of await coursesOfCohort(String(cohortId))) {
+    const key = String(course.platformId);
+    if (!platforms.has(key)) platforms.set(key, await LtiPlatformModel.findById(course.platformId).lean<LtiPlatform>());
+    const platform = platforms.get(key);
+    if (!platform) continue;
+    const launch = await LtiLaunchModel.findOne(
+      {
+        cohortId,
+        platformId: course.platformId,
+        deploymentId: course.deploymentId,
+        contextId: course.contextId,
+        membershipsUrl: { $type: 'string' },
+      },
+      { membershipsUrl: 1 },
+    )
+      .sort({ launchedAt: -1 })
+      .lean();
+    if (launch?.membershipsUrl) lists.push({ platform, url: launch.membershipsUrl });
+    else partlyKnown.add(key);
+  }
+  return { lists, partlyKnown };
+}
+
+/**
+ * Syncs a cohort from the class lists of the LMS courses it is placed in (NRPS 2.0), each read from its latest
+ * launch's class-list URL: a cohort placed in two courses (two sections, two LMSs) takes the members of both, and
+ * nobody in one is reported gone because the other was launched last. Active learners are enrolled once (capacity
+ * and waitlist as usual; existing (platform, sub) links reused), the courses' staff become facilitators. Every list
+ * is read before anything changes: one that cannot be read changes nothing. People enrolled through an LMS who are
+ * on none of its lists are recorded for the cohort page, not withdrawn. Those who run the cohort sync it: 404 to
+ * someone who cannot see it, 403 to someone who sees it.
  */
 export async function syncCohortRoster(props: { actor: Express.User; cohortId: string; now?: Date }) {
   const now = props.now ?? new Date();
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
-  const launch = await LtiLaunchModel.findOne({ cohortId: cohort._id, membershipsUrl: { $type: 'string' } })
-    .sort({ launchedAt: -1 })
-    .lean();
-  if (!launch?.membershipsUrl)
-    throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
-  const platform = await LtiPlatformModel.findById(launch.platformId).lean<LtiPlatform>();
-  if (!platform) throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
-  let members: Member[];
+  const { lists, partlyKnown } = await classListsOf(cohort._id);
+  if (!lists.length) throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
+  const read: { platform: LtiPlatform; members: Member[] }[] = [];
   try {
-    members = await readMembers(platform, launch.membershipsUrl);
+    for (const list of lists)
+      read.push({ platform: list.platform, members: await readMembers(list.platform, list.url) });
   } catch (error) {
     if (error instanceof PlatformCallError) throw new ConflictError(messages.platformDown(error.message));
     throw error;
   }
   const counts = { added: 0, kept: 0, waitlisted: 0 };
-  const present = new Set<string>();
-  for (const m of members) {
-    const roles = m.roles ?? [];
-    if ((m.status ?? 'Active') !== 'Active') continue;
-    present.add(m.user_id);
-    const instructor = isCourseStaff(roles);
-    if ((!instructor && !isLearner(roles)) || isTestUser(roles)) continue;
-    const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
-    // Someone whose email belongs to an unlinked account links it herself on her first launch.
-    if (!('userId' in person)) continue;
-    const joined = await joinCohortFromLms({ cohortId: String(cohort._id), userId: person.userId, instructor, now });
-    if (joined === 'active') counts.added += 1;
-    else if (joined === 'waitlisted') counts.waitlisted += 1;
-    else if (joined === 'kept') counts.kept += 1;
+  // Per platform: the subs on its lists (a person in two courses of one platform is one sub there).
+  const present = new Map<string, Set<string>>();
+  const counted = new Set<string>();
+  for (const { platform, members } of read) {
+    const here = present.get(String(platform._id)) ?? new Set<string>();
+    present.set(String(platform._id), here);
+    for (const m of members) {
+      const roles = m.roles ?? [];
+      if ((m.status ?? 'Active') !== 'Active') continue;
+      here.add(m.user_id);
+      const instructor = isCourseStaff(roles);
+      if ((!instructor && !isLearner(roles)) || isTestUser(roles)) continue;
+      const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
+      // Someone whose email belongs to an unlinked account links it herself on her first launch.
+      if (!('userId' in person)) continue;
+      // On two lists (two courses of the cohort): joined and counted once.
+      if (counted.has(person.userId)) continue;
+      counted.add(person.userId);
+      const joined = await joinCohortFromLms({ cohortId: String(cohort._id), userId: person.userId, instructor, now });
+      if (joined === 'active') counts.added += 1;
+      else if (joined === 'waitlisted') counts.waitlisted += 1;
+      else if (joined === 'kept') counts.kept += 1;
+    }
   }
   const enrolled = await EnrolmentModel.find(
     { cohortId: cohort._id, status: { $in: ['active', 'waitlisted'] } },
     { userId: 1 },
   ).lean();
-  const links = enrolled.length
-    ? await LtiAccountModel.find({ userId: { $in: enrolled.map((e) => e.userId) }, platformId: platform._id }).lean()
-    : [];
-  const goneIds = links.filter((l) => !present.has(l.sub)).map((l) => l.userId);
+  const wholly = [...present.keys()].filter((id) => !partlyKnown.has(id));
+  const links =
+    enrolled.length && wholly.length
+      ? await LtiAccountModel.find({
+          userId: { $in: enrolled.map((e) => e.userId) },
+          platformId: { $in: wholly.map((id) => new Types.ObjectId(id)) },
+        }).lean()
+      : [];
+  const goneIds = links.filter((l) => !present.get(String(l.platformId))?.has(l.sub)).map((l) => l.userId);
   const names = goneIds.length ? await UserModel.find({ _id: { $in: goneIds } }, { name: 1 }).lean() : [];
   await LtiRosterSyncModel.updateOne(
     { _id: String(cohort._id) },
