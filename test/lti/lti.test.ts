@@ -699,6 +699,27 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       }
     });
 
+    it('someone first launched while the LMS withheld her name and email gets them once it sends them; a name she chose is kept', async () => {
+      const sub = nextSub();
+      const email = `revealed-${Date.now()}@example.org`;
+      const taken = await buildUser({ email: `taken-later-${Date.now()}@example.org` });
+      const anonymous = { name: undefined };
+      expect((await launch(supertest.agent(tool.server), { sub, claims: anonymous })).res.status).to.equal(303);
+      const userId = (await LtiAccountModel.findOne({ sub }).lean())!.userId;
+      expect((await UserModel.findById(userId).lean())!).to.include({ name: 'LMS learner' });
+      // Another account's email is still not hers to take.
+      await launch(supertest.agent(tool.server), { sub, claims: { name: 'Ngozi Adeyemi', email: taken.email } });
+      let user = (await UserModel.findById(userId).lean())!;
+      expect(user.name).to.equal('Ngozi Adeyemi');
+      expect(user.email).to.match(/@users\.invalid$/);
+      await launch(supertest.agent(tool.server), { sub, claims: { name: 'Ngozi Adeyemi', email } });
+      expect((await UserModel.findById(userId).lean())!.email).to.equal(email);
+      await UserModel.updateOne({ _id: userId }, { $set: { name: 'Ngozi A.' } });
+      await launch(supertest.agent(tool.server), { sub, claims: { name: 'N. Adeyemi', email: 'other@example.org' } });
+      user = (await UserModel.findById(userId).lean())!;
+      expect(user).to.include({ name: 'Ngozi A.', email });
+    });
+
     it("a platform's email never takes over an existing account: she links it by signing in once", async () => {
       const existing = await buildUser({ email: `taken-${Date.now()}@example.org` });
       const sub = nextSub();

@@ -72,6 +72,7 @@ export async function personOf(props: {
     const link = await LtiAccountModel.findOne({ platformId: props.platform._id, sub: props.sub }).lean();
     if (link) {
       await ensureLinkedAccount(link.userId, props);
+      await fillWithheldDetails(link.userId, props);
       return { userId: String(link.userId) };
     }
     const email = platformEmail(props.email);
@@ -94,6 +95,33 @@ export async function personOf(props: {
   throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
 }
 
+/** Her name on an account made while the platform withheld it (its privacy settings). */
+const placeholderName = 'LMS learner';
+
+/**
+ * What the platform withheld when it created her account (a privacy setting that sent no name or email) and sends
+ * now: the placeholders are replaced, so that registers name her and her emails reach her. Placeholders only: a name
+ * she chose in Pathways stays; an address is taken only over the placeholder, and another account's address is
+ * never hers (the unique index on email refuses it: she keeps the placeholder).
+ */
+async function fillWithheldDetails(
+  userId: Types.ObjectId,
+  props: { platform: LtiPlatform; sub: string; name?: string; email?: string },
+): Promise<void> {
+  const name = personNameFromElsewhere(props.name);
+  if (name) await UserModel.updateOne({ _id: userId, name: placeholderName }, { $set: { name } });
+  const email = platformEmail(props.email);
+  if (!email) return;
+  try {
+    await UserModel.updateOne(
+      { _id: userId, email: placeholderEmail(props.platform._id, props.sub) },
+      { $set: { email } },
+    );
+  } catch (error) {
+    if (!isDuplicateKeyError(error)) throw error;
+  }
+}
+
 /**
  * The account a link names, created with that id when it does not exist yet (this launch just wrote the link, or an
  * earlier one died before creating the account): the platform's email if nobody else has it, else a placeholder.
@@ -110,7 +138,7 @@ async function ensureLinkedAccount(
       await UserModel.create({
         _id: userId,
         email,
-        name: personNameFromElsewhere(props.name) ?? 'LMS learner',
+        name: personNameFromElsewhere(props.name) ?? placeholderName,
         roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
         status: 'active',
       });
