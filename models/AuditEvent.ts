@@ -27,6 +27,7 @@ export const auditActions = [
   'account-erased',
   'lti-platform-registered',
   'lti-platform-deleted',
+  'lti-platform-deployment-added',
   'lti-key-rotated',
   'lti-account-linked',
   'pledge-signature-hidden',

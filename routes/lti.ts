@@ -15,6 +15,7 @@ import { loadRunCohort } from '../server/services/cohorts/cohorts.ts';
 import { settings } from '../server/settings.ts';
 import {
   LaunchRefusedError,
+  addDeploymentId,
   deepLinkingResponse,
   deletePlatform,
   findPlatform,
@@ -50,6 +51,7 @@ import { originOf } from '../server/services/lti/platforms.ts';
 const messages = {
   registered: 'The platform is registered. Paste the tool values shown here into it.',
   deleted: 'The platform registration is deleted: its launches are refused from now on.',
+  deploymentAdded: 'The deployment id is added: launches from that deployment are accepted from now on.',
   rotated: 'A new signing key is in use; the previous one stays published for 7 days.',
   rotatedAlready: 'The signing key had just been replaced by another request, so nothing more was changed.',
   synced: (c: { added: number; kept: number; waitlisted: number }) =>
@@ -293,6 +295,30 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       });
     await deletePlatform({ actor: req.user!, platformId: req.params.id as string });
     flash(req, 'success', messages.deleted);
+    res.redirect(303, '/admin/lti');
+  });
+  // A new deployment of Pathways in the LMS (another Canvas sub-account) is added to its registration, links kept.
+  const renderDeployments = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
+    res.render('lti/deployments', {
+      title: 'Add a deployment id',
+      platform: await findPlatform({ actor: req.user!, platformId: req.params.id as string }),
+      values: {},
+      ...extra,
+    });
+  web.get('/admin/lti/platforms/:id/deployments', requireRole('admin'), (req, res) => renderDeployments(req, res));
+  web.post('/admin/lti/platforms/:id/deployments', requireRole('admin'), async (req, res) => {
+    const deploymentId = (req.body ?? {}).deploymentId as unknown;
+    try {
+      await addDeploymentId({ actor: req.user!, platformId: req.params.id as string, deploymentId });
+    } catch (error) {
+      const form = formErrorsFrom(error);
+      return renderDeployments(req, res.status(form.status), {
+        values: { deploymentId },
+        errors: form.errors,
+        errorList: form.list,
+      });
+    }
+    flash(req, 'success', messages.deploymentAdded);
     res.redirect(303, '/admin/lti');
   });
   web.post('/admin/lti/keys/rotate', requireRole('admin'), async (req, res) => {

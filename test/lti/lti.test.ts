@@ -1484,6 +1484,47 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(bad.text).to.include('There is a problem');
     });
 
+    it("an admin adds the deployment id of the LMS's new deployment to its registration: launches from it are accepted and everyone keeps their link", async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      const id = String(registered._id);
+      const sub = nextSub();
+      expect((await launch(supertest.agent(tool.server), { sub })).res.status).to.equal(303);
+      const linked = (await LtiAccountModel.findOne({ sub }).lean())!;
+      const newDeployment = { 'https://purl.imsglobal.org/spec/lti/claim/deployment_id': 'deployment-2' };
+      expect((await launch(supertest.agent(tool.server), { sub, claims: newDeployment })).res.status).to.equal(403);
+      const list = await agent.get('/admin/lti').expect(200);
+      expect(list.text).to.include(`href="/admin/lti/platforms/${id}/deployments"`);
+      const form = await agent.get(`/admin/lti/platforms/${id}/deployments`).expect(200);
+      const empty = await agent
+        .post(`/admin/lti/platforms/${id}/deployments`)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), deploymentId: ' ' })
+        .expect(422);
+      expect(empty.text).to.include('id="field-deploymentId-error"');
+      await agent
+        .post(`/admin/lti/platforms/${id}/deployments`)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), deploymentId: ' deployment-2 ' })
+        .expect(303);
+      expect((await LtiPlatformModel.findById(id).lean())!.deploymentIds).to.deep.equal([
+        platform.deploymentId,
+        'deployment-2',
+      ]);
+      expect((await launch(supertest.agent(tool.server), { sub, claims: newDeployment })).res.status).to.equal(303);
+      expect(String((await LtiAccountModel.findOne({ sub }).lean())!.userId)).to.equal(String(linked.userId));
+      const participant = await signIn(tool.server, (await buildUser()).email, testPassword);
+      await participant.get(`/admin/lti/platforms/${id}/deployments`).expect(403);
+      const other = await participant.get('/account').expect(200);
+      await participant
+        .post(`/admin/lti/platforms/${id}/deployments`)
+        .type('form')
+        .send({ _csrf: csrfFrom(other.text), deploymentId: 'deployment-3' })
+        .expect(403);
+      expect((await LtiPlatformModel.findById(id).lean())!.deploymentIds).to.not.include('deployment-3');
+    });
+
     it('the admin page asks before deleting a registration: a press without the confirmation deletes nothing', async () => {
       const admin = await buildUser({ roles: ['admin'] });
       const agent = await signIn(tool.server, admin.email, testPassword);

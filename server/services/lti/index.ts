@@ -1,6 +1,7 @@
 /** The LTI 1.3 area's API (issue 16): keys, platforms, login and launch, people, grades, rosters, deep linking. */
 export { rotateToolKey, signingKey, toolJwks } from './keys.ts';
 export {
+  addDeploymentId,
   deletePlatform,
   findPlatform,
   listPlatforms,

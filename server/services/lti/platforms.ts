@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl, settings } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -9,6 +9,7 @@ import { recordAuditEvent } from '../audit/events.ts';
 const messages = {
   duplicate: 'This platform (issuer and client id) is registered already.',
   notFound: 'There is no such LTI platform.',
+  tooManyDeployments: 'A registration lists at most 100 deployment ids: this one lists that many already.',
   https: 'must be an https:// URL',
   httpsOrLoopback: 'must be an https:// URL (http:// only for localhost outside production)',
 };
@@ -33,6 +34,9 @@ const endpoint = z
   .max(2000)
   .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) });
 
+const maxDeployments = 100;
+const deploymentIdSchema = z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters');
+
 export const platformInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(120),
   issuer: z.string().trim().min(1, 'is required').max(2000),
@@ -43,7 +47,7 @@ export const platformInputSchema = z.strictObject({
   deploymentIds: z
     .array(z.string().trim().min(1, 'must not be empty').max(500, 'each must be at most 500 characters'))
     .min(1, 'list at least one deployment id')
-    .max(100),
+    .max(maxDeployments),
 });
 export type PlatformInput = z.output<typeof platformInputSchema>;
 
@@ -100,6 +104,41 @@ export async function findPlatform(props: { actor: Express.User; platformId: str
   const row = await LtiPlatformModel.findById(props.platformId).lean<LtiPlatform>();
   if (!row) throw new NotFoundError(messages.notFound);
   return presentPlatform(row);
+}
+
+/**
+ * Adds a deployment id to a registration (admins). An LMS makes a new deployment when Pathways is installed again in
+ * it (Canvas: in another sub-account; Moodle: a tool configured per course): its launches name the new id and are
+ * refused until it is listed. Deleting and registering again instead would cut every person and course of the LMS
+ * off their links, which belong to the registration. One atomic `$addToSet`, capped as the registration form is.
+ */
+export async function addDeploymentId(props: { actor: Express.User; platformId: string; deploymentId: unknown }) {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  if (!isObjectId(props.platformId)) throw new NotFoundError(messages.notFound);
+  const parsed = deploymentIdSchema.safeParse(props.deploymentId ?? '');
+  if (!parsed.success) {
+    const message = `Deployment id ${parsed.error.issues[0]!.message}`;
+    throw new ValidationError(message, [{ path: 'deploymentId', message }]);
+  }
+  const deploymentId = parsed.data;
+  const updated = await LtiPlatformModel.findOneAndUpdate(
+    { _id: props.platformId, [`deploymentIds.${maxDeployments - 1}`]: { $exists: false } },
+    { $addToSet: { deploymentIds: deploymentId } },
+    { returnDocument: 'after' },
+  ).lean<LtiPlatform>();
+  if (!updated) {
+    await findPlatform(props); // 404 when it is gone
+    throw new ValidationError(messages.tooManyDeployments, [
+      { path: 'deploymentId', message: messages.tooManyDeployments },
+    ]);
+  }
+  await recordAuditEvent({
+    action: 'lti-platform-deployment-added',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'lti-platform', id: updated._id },
+    detail: `${updated.issuer} ${updated.clientId}: ${deploymentId}`,
+  });
+  return presentPlatform(updated);
 }
 
 export async function deletePlatform(props: { actor: Express.User; platformId: string }): Promise<void> {
