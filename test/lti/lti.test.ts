@@ -1135,6 +1135,43 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(page.text).to.include('Everyone enrolled through the LMS is still on its class list.');
     });
 
+    it('a disabled account on the class list is left out; the others are enrolled and the sync answers', async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }), 'course-d');
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      const disabled = await buildUser({ status: 'disabled' });
+      const [launcher, disabledSub, other] = [nextSub(), nextSub(), nextSub()];
+      await LtiAccountModel.create({
+        platformId: registered._id,
+        issuer: platform.issuer,
+        sub: disabledSub,
+        userId: disabled.id,
+      });
+      const claims = {
+        [custom]: { cohort: c.id },
+        'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-d' },
+        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+          context_memberships_url: platform.courseMembershipsUrl('course-d'),
+          service_versions: ['2.0'],
+        },
+      };
+      expect((await launch(supertest.agent(tool.server), { sub: launcher, claims })).res.status).to.equal(303);
+      platform.courseMembers = {
+        'course-d': [
+          { user_id: launcher, roles: learnerRole },
+          { user_id: disabledSub, roles: learnerRole },
+          { user_id: other, roles: learnerRole, name: 'Other' },
+        ],
+      };
+      const res = await supertest(tool.server)
+        .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+        .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` });
+      expect(res.status).to.equal(200);
+      expect(res.body).to.deep.equal({ added: 1, kept: 1, waitlisted: 0 });
+      expect(await EnrolmentModel.countDocuments({ cohortId: c.id, userId: disabled.id })).to.equal(0);
+    });
+
     it('a class list over several pages is read whole; an answer that is not a class list is reported, not taken for an empty course', async () => {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });

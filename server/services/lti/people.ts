@@ -274,6 +274,7 @@ export async function placePerson(props: { launch: LtiLaunch; userId: string }):
  * enrolled (capacity and waitlist as usual; `kept` when she already is). A researcher account is left out either
  * way: it holds no other role (checkRoles in users.ts) and reaches no cohort page, so an LMS must not make it a
  * facilitator or give it a place. The role is added only on that condition, in the same write.
+ * A disabled account joins nothing (`disabled`).
  * Someone withdrawn from the cohort (by herself or by those who run it) stays withdrawn: she is usually still in the
  * course, and her next launch or a class-list sync would otherwise undo the withdrawal, taking a place back, and
  * her reminders and register line with it. Those who run the cohort enrol her again if she is to come back.
@@ -283,10 +284,12 @@ export async function joinCohortFromLms(props: {
   userId: string;
   instructor: boolean;
   now?: Date;
-}): Promise<'facilitator' | 'active' | 'waitlisted' | 'kept' | 'researcher' | 'withdrawn'> {
+}): Promise<'facilitator' | 'active' | 'waitlisted' | 'kept' | 'researcher' | 'withdrawn' | 'disabled'> {
+  // A disabled account (an admin closed it) is left out, not an error: one on a class list must not stop the sync.
+  if (await UserModel.exists({ _id: props.userId, status: 'disabled' })) return 'disabled';
   if (props.instructor) {
     const user = await UserModel.updateOne(
-      { _id: props.userId, roles: { $ne: 'researcher' } },
+      { _id: props.userId, roles: { $ne: 'researcher' }, status: { $ne: 'disabled' } },
       { $addToSet: { roles: 'facilitator' } },
     );
     if (user.matchedCount !== 1) return 'researcher';
