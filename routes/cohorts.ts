@@ -531,12 +531,19 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     const form = parseForm(csvForm, req.body);
     if (!form.ok) return showPeople(req, res, { values: req.body, errors: form.errors, errorList: form.list }, 422);
     try {
-      const imported = await importEnrolments({
+      const { rows, toCorrect } = await importEnrolments({
         actor: req.user!,
         cohortId: String(req.params.id),
         csv: form.data.csv,
       });
-      return showPeople(req, res, { imported });
+      if (!toCorrect) return showPeople(req, res, { imported: rows });
+      // The refused lines stay in the box, their reasons at it, for her to correct and import again (WCAG 3.3.1).
+      return showPeople(req, res, {
+        imported: rows,
+        values: { csv: toCorrect.csv },
+        errors: { csv: toCorrect.message },
+        errorList: [{ path: 'csv', message: toCorrect.message }],
+      });
     } catch (error) {
       if (!(error instanceof ValidationError)) throw error;
       const { errors, list } = formErrorsFrom(error);

@@ -565,7 +565,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const known = await buildUser({ email: 'known.person@example.org' });
     const csv =
       'email,name\nKnown.Person@example.org\nnew.person@example.org,"Nia, Jones"\nnot-an-email\nknown.person@example.org\nthird@example.org,Third';
-    const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+    const { rows } = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
     expect(rows.map((r) => [r.line, r.outcome])).to.deep.equal([
       [2, 'enrolled'],
       [3, 'invited-and-enrolled'],
@@ -607,6 +607,61 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(imported.text).to.include('Import results').and.to.include('Not an email address');
     const after = await agent.get(page).expect(200);
     expect(after.text).to.include('Ada Web');
+  });
+
+  it('after an import, the refused lines (and only those) stay in the box as typed, under the header, with their reasons at the field; corrected, they import', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = `/cohorts/${String(cohort._id)}/people`;
+    const box = (html: string) =>
+      /<textarea id="field-csv"[^>]*>([\s\S]*?)<\/textarea>/
+        .exec(html)![1]!
+        .replace(/&#34;/g, '"')
+        .replace(/&lt;/g, '<')
+        .replace(/&gt;/g, '>')
+        .replace(/&amp;/g, '&');
+    const csv = [
+      'Name,Email',
+      'Ada Good,ada.good@example.org',
+      'Nia Typo,nia.typo@example',
+      '',
+      // An empty spreadsheet row pasted: a blank line, not a refused row.
+      '\t',
+      'Ada Again,ada.good@example.org',
+      '"Two',
+      'Lines",not-an-email',
+      'Bea Good,bea.good@example.org',
+    ].join('\r\n');
+    const imported = await agent
+      .post(`${page}/import`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), csv })
+      .expect(200);
+    expect(imported.text).to.include('Import results');
+    expect(box(imported.text)).to.equal(
+      ['Name,Email', 'Nia Typo,nia.typo@example', 'Ada Again,ada.good@example.org', '"Two', 'Lines",not-an-email'].join(
+        '\n',
+      ),
+    );
+    const atField = /<p class="error-message" id="field-csv-error">([\s\S]*?)<\/p>/.exec(imported.text)?.[1];
+    expect(atField)
+      .to.include('These 3 lines were not enrolled')
+      .and.to.include('Line 2 (nia.typo@example): Not an email address.')
+      .and.to.include('Line 3 (ada.good@example.org): This email appears earlier in the file.')
+      .and.to.include('Line 4 (not-an-email): Not an email address.');
+    expect(imported.text).to.match(/<textarea id="field-csv"[^>]*aria-invalid="true"/);
+    expect(imported.text).to.include('<title>Error:').and.to.include('href="#field-csv"');
+
+    // She corrects the typo, deletes the rest, and imports the box again: its header still names the columns.
+    const corrected = await agent
+      .post(`${page}/import`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), csv: 'Name,Email\nNia Typo,nia.typo@example.org' })
+      .expect(200);
+    expect(box(corrected.text)).to.equal('');
+    expect(corrected.text).to.not.include('field-csv-error');
+    expect(await UserModel.findOne({ email: 'nia.typo@example.org' }).lean()).to.include({ name: 'Nia Typo' });
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(3);
   });
 
   describe('who may enrol herself (canSelfEnrol)', () => {
@@ -697,7 +752,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const csv =
         'first.row@example.org, First Row\nada.countess@example.org, Ada "Countess" Lovelace\n\nlast.row@example.org';
-      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      const { rows } = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
       expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
         [1, 'first.row@example.org', 'invited-and-enrolled'],
         [2, 'ada.countess@example.org', 'invited-and-enrolled'],
@@ -716,7 +771,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
         'siobhan.csv@example.org,Siobhán Ní Bhriain',
         `long.csv@example.org,${'Ngāti '.repeat(21)}`,
       ].join('\n');
-      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      const { rows } = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
       expect(rows.map((r) => [r.email, r.outcome, r.message])).to.deep.equal([
         ['mai.csv@example.org', 'invited-and-enrolled', rows[0]!.message],
         ['zainab.csv@example.org', 'invited-and-enrolled', rows[1]!.message],
@@ -742,7 +797,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       ];
       const reports = [];
       for (const csv of files)
-        reports.push(await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv }));
+        reports.push((await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv })).rows);
       expect(reports.map((rows) => rows.map((r) => [r.line, r.email, r.outcome]))).to.deep.equal([
         [[2, 'name.first@example.org', 'invited-and-enrolled']],
         [[2, 'full.name@example.org', 'invited-and-enrolled']],
@@ -767,7 +822,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       const csv =
         '\uFEFFEmail\tName\r\npasted.one@example.org\tPasted One\r\npasted.two@example.org\tPasted Two\r\n' +
         'semi.colon@example.org;Semi Colon\r\n';
-      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      const { rows } = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
       expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
         [2, 'pasted.one@example.org', 'invited-and-enrolled'],
         [3, 'pasted.two@example.org', 'invited-and-enrolled'],
@@ -781,7 +836,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const known = await buildUser({ email: 'known.invisible@example.org' });
       const csv = 'known.invisible@example.org\u200b, Known\n\u200enew.invisible@exam\u00adple.org\u200f\n';
-      const rows = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      const { rows } = await importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
       expect(rows.map((r) => [r.line, r.email, r.outcome])).to.deep.equal([
         [1, 'known.invisible@example.org', 'enrolled'],
         [2, 'new.invisible@example.org', 'invited-and-enrolled'],

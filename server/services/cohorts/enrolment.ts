@@ -28,6 +28,9 @@ const messages = {
   csvTextAfterQuote:
     'text follows the closing quotation mark (") of a quoted value; put the whole value between the quotation marks, or remove them',
   csvOther: 'it is not one email address, optionally followed by a comma (or a tab) and a name',
+  leftToCorrect: (count: number) =>
+    `${count === 1 ? 'This line was' : `These ${count} lines were`} not enrolled and ${count === 1 ? 'is' : 'are'} left here to correct and import again.`,
+  lineRefused: (line: number, email: string, why: string) => `Line ${line}${email ? ` (${email})` : ''}: ${why}`,
 };
 
 /** What a csv-parse error code means, in words for the person who typed the list. */
@@ -486,17 +489,29 @@ export type ImportRow = {
 
 const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
+/** A row of the import as read: its cells, the line it ends on, and its lines as she typed them. */
+type ImportRecord = { record: string[]; line: number; typed: string };
+
 /**
  * The import's rows, each with the line it ends on (as the file numbers its lines: blank lines count). A quotation
  * mark inside an unquoted value is taken as written (`Ada "Countess" Lovelace`), as people type it; a
  * line that still cannot be read (a quote never closed, text after a closing quote) refuses the whole file, before
  * anything is written, naming that line and what is wrong.
  */
-function readImportCsv(csv: string): { record: string[]; line: number }[] {
+function readImportCsv(csv: string): ImportRecord[] {
   // The line each row ends on, in order; after the last good one, the failing row starts at the next non-blank line.
   const ends: number[] = [];
+  // One line end throughout: csv-parse counts a Windows line end inside a quoted value as two lines.
+  const text = csv.replace(/^\uFEFF/, '').replace(/\r\n?/g, '\n');
+  const lines = text.split('\n');
+  /** The first line of the row after the one ending on `end`: blank lines between rows are skipped. */
+  const nextStart = (end: number) => {
+    let line = end + 1;
+    while (line < lines.length && !lines[line - 1]!.trim()) line += 1;
+    return line;
+  };
   try {
-    const records = parse(csv, {
+    const records = parse(text, {
       // A comma as typed; a tab between two columns pasted from a spreadsheet; a semicolon where spreadsheets save
       // "CSV" with one (locales whose decimal mark is a comma). No email address holds any of them.
       delimiter: [',', '\t', ';'],
@@ -510,11 +525,19 @@ function readImportCsv(csv: string): { record: string[]; line: number }[] {
         return record;
       },
     });
-    return records.map((record, i) => ({ record, line: ends[i]! }));
+    return (
+      records
+        .map((record, i) => ({
+          record,
+          line: ends[i]!,
+          // A row may span lines (a quoted name holding a line break): all of them.
+          typed: lines.slice(nextStart(ends[i - 1] ?? 0) - 1, ends[i]).join('\n'),
+        }))
+        // A line of nothing but separators (an empty spreadsheet row pasted: a tab) is a blank line, not a row.
+        .filter((r) => r.record.some((cell) => cell !== ''))
+    );
   } catch (error) {
-    const lines = csv.split(/\r\n|\n|\r/);
-    let line = (ends.at(-1) ?? 0) + 1;
-    while (line < lines.length && !lines[line - 1]!.trim()) line += 1;
+    const line = nextStart(ends.at(-1) ?? 0);
     const what = csvProblems[(error as { code?: string }).code ?? ''] ?? messages.csvOther;
     const message = messages.csvUnreadable(line, what);
     throw new ValidationError(message, [{ path: 'csv', message }]);
@@ -552,16 +575,23 @@ export function importColumns(first: string[] | undefined): { header: boolean; c
 }
 
 /**
+ * What an import did: every row, and the rows it refused (`invalid`) as she typed them, for her to correct and import
+ * again: `csv` holds them (after the header row, when the file had one, so their columns are read as before) and
+ * `message` names each by its line in that text and says what is wrong. Null when no row was refused.
+ */
+export type ImportReport = { rows: ImportRow[]; toCorrect: { csv: string; message: string } | null };
+
+/**
  * Enrols a CSV of emails (one per row, optionally followed by a name; a header row names the columns, importColumns) for those who run the
  * cohort. People without an account are invited (an account without a password, and an invitation email). Every row
- * is reported.
+ * is reported, and the refused ones are given back as typed (ImportReport).
  */
 export async function importEnrolments(props: {
   actor: Express.User;
   cohortId: string;
   csv: string;
   now?: Date;
-}): Promise<ImportRow[]> {
+}): Promise<ImportReport> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const records = readImportCsv(props.csv);
   if (records.length > 501)
@@ -635,5 +665,26 @@ export async function importEnrolments(props: {
     }
   }
   if (!rows.length) throw new ValidationError(messages.csvEmpty, [{ path: 'csv', message: messages.csvEmpty }]);
-  return rows;
+  return { rows, toCorrect: refusedRows(header ? records[0]! : null, records, rows) };
+}
+
+/** The refused rows as typed, after the header row if there was one, each named by its line in that text. */
+function refusedRows(
+  header: ImportRecord | null,
+  records: ImportRecord[],
+  rows: ImportRow[],
+): ImportReport['toCorrect'] {
+  const refused = rows.filter((r) => r.outcome === 'invalid');
+  if (!refused.length) return null;
+  const byLine = new Map(records.map((r) => [r.line, r]));
+  const kept = header ? [header.typed] : [];
+  const reasons = [];
+  let line = 1 + (header ? header.typed.split('\n').length : 0);
+  for (const row of refused) {
+    const typed = byLine.get(row.line)!.typed;
+    reasons.push(messages.lineRefused(line, row.email, row.message));
+    kept.push(typed);
+    line += typed.split('\n').length;
+  }
+  return { csv: kept.join('\n'), message: [messages.leftToCorrect(refused.length), ...reasons].join(' ') };
 }

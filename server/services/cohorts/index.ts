@@ -34,6 +34,7 @@ export {
   type Actor,
   type EnrolmentResult,
   type RosterMember,
+  type ImportReport,
   type ImportRow,
 } from './enrolment.ts';
 export {
