@@ -47,13 +47,24 @@ function canonical(value: unknown): unknown {
   return value;
 }
 
+/** A file uploaded with a request: its field, its name as sent and its bytes. */
+export type SentFile = { field: string; name: string; bytes: Buffer };
+
 /**
- * A client key with the hash of the request body it came with, as the services receive it (`~` is never in a client
+ * A client key with the hash of the request it came with, as the services receive it (`~` is never in a client
  * key, clientKeyPattern). submissionKey keeps it on the key; createOnce takes it off and stores it beside the key.
+ * The request is its body and its uploaded files (each by field, name and a hash of its bytes), so the same key sent
+ * again with another file is not a repeat; an empty file (a file field left empty) is no file, as nothing stores it.
+ * A request without files hashes as its body alone, as fingerprints stored before files counted were made.
  */
-export function withFingerprint(clientKey: string, body: unknown): string {
+export function withFingerprint(clientKey: string, body: unknown, files: readonly SentFile[] = []): string {
+  const sent = files
+    .filter((f) => f.bytes.length > 0)
+    .map((f) => ({ field: f.field, name: f.name, sha256: createHash('sha256').update(f.bytes).digest('base64url') }))
+    .sort((a, b) => (a.field + a.name + a.sha256 < b.field + b.name + b.sha256 ? -1 : 1));
+  const request = sent.length ? { body: body ?? null, files: sent } : (body ?? null);
   const digest = createHash('sha256')
-    .update(JSON.stringify(canonical(body ?? null)))
+    .update(JSON.stringify(canonical(request)))
     .digest('base64url');
   return `${clientKey}~fp:${digest}`;
 }

@@ -629,6 +629,65 @@ describe('an external certificate file named in another script', () => {
   });
 });
 
+describe('an external certificate sent again under the same key', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const pdf = (text: string) => Buffer.from(`%PDF-1.4 ${text}`);
+
+  it('on the web, a true resend is one certificate; the form sent back with only another file says it was already sent and keeps the first file', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const agent = await signIn(app, governor.email, testPassword);
+    const page = await agent.get('/training/safer-recruitment').expect(200);
+    const csrf = /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!;
+    const key = /name="_submission" value="([^"]+)"/.exec(page.text)![1]!;
+    const send = (file: Buffer, filename: string) =>
+      agent
+        .post('/training/safer-recruitment')
+        .field('_csrf', csrf)
+        .field('_submission', key)
+        .field('provider', 'NSPCC')
+        .field('completedOn', '2026-02-01')
+        .attach('file', file, { filename, contentType: 'application/pdf' });
+    await send(pdf('first'), 'first.pdf').expect(303);
+    await send(pdf('first'), 'first.pdf').expect(303);
+    const changed = await send(pdf('second'), 'first.pdf').expect(422);
+    expect(changed.text).to.include('This form was already sent');
+    const renamed = await send(pdf('first'), 'second.pdf').expect(422);
+    expect(renamed.text).to.include('This form was already sent');
+    const stored = await ExternalCertificateModel.find({ userId: governor.id }).lean();
+    expect(stored).to.have.length(1);
+    const file = await agent
+      .get(`/external-certificates/${String(stored[0]!._id)}/file`)
+      .buffer(true)
+      .parse(binaryBody)
+      .expect(200);
+    expect((file.body as Buffer).toString()).to.equal('%PDF-1.4 first');
+  });
+
+  it('on the API, the same Idempotency-Key with another file is 422, and with the same file the first answer again', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const token = await tokenFor(governor);
+    const send = (file: Buffer) =>
+      supertest(app)
+        .post('/api/v1/external-certificates')
+        .set('Authorization', `Bearer ${token}`)
+        .set('Idempotency-Key', 'certificate-with-file-0001')
+        .field('userId', governor.id)
+        .field('provider', 'NSPCC')
+        .field('completedOn', '2026-02-01')
+        .attach('file', file, { filename: 'cert.pdf', contentType: 'application/pdf' });
+    const first = await send(pdf('first')).expect(201);
+    const again = await send(pdf('first')).expect(201);
+    expect(again.body).to.deep.equal(first.body);
+    const other = await send(pdf('second')).expect(422);
+    expect(other.headers['content-type']).to.match(/^application\/problem\+json/);
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(1);
+  });
+});
+
 async function buildCohortFor(programmeId: string): Promise<string> {
   const c = await CohortModel.create({
     programmeId,
