@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeAuditEntryModel } from '../../models/PledgeAuditEntry.ts';
+import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { PledgeLinkModel } from '../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
@@ -91,6 +92,32 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .and.to.include('Flexible working adverts')
       .and.to.include('All panel members trained in March.')
       .and.to.match(/<time datetime="\d{4}-/);
+  });
+
+  it('commitments refused (one ticked was retired meanwhile) come back with her ticks as sent, not as saved', async () => {
+    const [kept, dropped, added, retired] = [
+      await buildCommitmentOption({ title: 'Kept commitment' }),
+      await buildCommitmentOption({ title: 'Dropped commitment' }),
+      await buildCommitmentOption({ title: 'Added commitment' }),
+      await buildCommitmentOption({ title: 'Retired meanwhile' }),
+    ];
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent);
+    const path = `/pledge/signatures/${org.id}/commitments`;
+    await post(agent, path, { optionIds: [kept.id, dropped.id] }, org.id).then((r) => expect(r.status).to.equal(303));
+    const page = await agent.get(`/pledge/signatures/${org.id}/manage`).expect(200);
+    await PledgeCommitmentOptionModel.updateOne({ _id: retired.id }, { $set: { active: false } });
+    const refused = await agent
+      .post(path)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), optionIds: [kept.id, added.id, retired.id] })
+      .expect(422);
+    const ticked = [...refused.text.matchAll(/<input type="checkbox" name="optionIds" value="([^"]+)" checked>/g)].map(
+      (m) => m[1],
+    );
+    expect(ticked).to.have.members([kept.id, added.id]);
+    const stored = (await PledgeSignatureModel.findById(org.id).lean())!.commitments.map((c) => String(c.optionId));
+    expect(stored).to.have.members([kept.id, dropped.id]);
   });
 
   it('someone else (another browser, another signer, a signed-in stranger) gets 403 and nothing is recorded', async () => {
