@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { logger, urlForLog } from '../logger.ts';
-import { linkToSubmitted } from './submittedRecords.ts';
+import { linkToSubmitted, typedInForm } from './submittedRecords.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
 export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
@@ -82,15 +82,18 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
     // A page's form sent back (the browser's Back) with changed content under the key of its first sending: her
     // changes are not silently dropped, she is told, and shown what the first sending made.
     const link = linkToSubmitted(error.model, error.record);
+    const typed = typedInForm(req.body);
     res.render('errors/error', {
       title: 'This form was already sent',
       problem: {
         ...problem,
         title: 'This form was already sent',
         detail:
-          'This form was already sent once, and what it sent then was saved. Your changes were not saved. To send something new, open the page again and use its form.',
+          'This form was already sent once, and what it sent then was saved. Your changes were not saved. To send something new, open the page again and use its form' +
+          (typed.length ? ': what you typed this time is below, to copy.' : '.'),
       },
       link: link && { href: link, text: 'See what was saved' },
+      typed,
       refused: true,
     });
     return;

@@ -217,6 +217,10 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
       .expect(422);
     expect(edited.text).to.include('This form was already sent');
     expect(edited.text).to.include(`href="${path}"`);
+    // What she typed this time is not lost: it is on the page, read-only, to copy (not the form's hidden fields).
+    expect(edited.text).to.match(/<textarea [^>]*readonly[^>]*>Interview practice and a CV review\.<\/textarea>/);
+    expect(edited.text).to.match(/<label for="sent-sharedNotes">Shared notes<\/label>/);
+    expect(edited.text).to.not.include(meetingForm._submission).and.to.not.include(`>${meetingForm._csrf}<`);
     const meetings = await MentorshipMeetingModel.find({ mentorshipId: id }).lean();
     expect(meetings.map((m) => m.sharedNotes)).to.deep.equal(['Interview practice.']);
   });
