@@ -271,7 +271,12 @@ const back = (req: Request) => `/rounds/${String(req.params.id)}`;
  * Runs a round change from a web form: success flashes and goes back; a rule broken re-renders with errors, and the
  * form named `form` (if any) with exactly what was sent.
  */
-async function roundAction(req: Request, res: Response, action: () => Promise<string>, form?: 'dates' | 'adviser') {
+async function roundAction(
+  req: Request,
+  res: Response,
+  action: () => Promise<string>,
+  form?: 'dates' | 'adviser' | 'figures',
+) {
   try {
     flash(req, 'success', await action());
   } catch (error) {
@@ -498,12 +503,17 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     }),
   );
   web.post('/rounds/:id/figures', requireSignIn, (req, res) =>
-    roundAction(req, res, async () => {
-      const form = parseForm(figuresFormSchema, req.body);
-      if (!form.ok) throw new ValidationError('Counts are whole numbers from 0.', form.list);
-      await recordGenderFigures({ actor: req.user!, roundId: String(req.params.id), figures: form.data });
-      return messages.figures;
-    }),
+    roundAction(
+      req,
+      res,
+      async () => {
+        const form = parseForm(figuresFormSchema, req.body);
+        if (!form.ok) throw new ValidationError('Counts are whole numbers from 0.', form.list);
+        await recordGenderFigures({ actor: req.user!, roundId: String(req.params.id), figures: form.data });
+        return messages.figures;
+      },
+      'figures',
+    ),
   );
   web.post('/rounds/:id/close', requireSignIn, confirmClose, (req, res) =>
     roundAction(req, res, async () => {

@@ -112,6 +112,43 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
       .expect(200);
   });
 
+  it('the figures form refused (more shortlisted than applied) comes back with every count as she typed it, the failing cell marked and linked', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = `/rounds/${round.id}`;
+    const send = (counts: Record<string, string>) =>
+      csrfOf(agent, page).then((_csrf) =>
+        agent
+          .post(`${page}/figures`)
+          .type('form')
+          .send({ _csrf, ...counts }),
+      );
+    await send({ applicants_women: '10', applicants_men: '8' }).then((r) => expect(r.status).to.equal(303));
+    const typed = {
+      applicants_women: '2',
+      applicants_men: '',
+      applicants_other: '1',
+      shortlisted_women: '5',
+      shortlisted_men: '3',
+      appointed_women: '1',
+    };
+    const refused = await send(typed);
+    expect(refused.status).to.equal(422);
+    const cell = (name: string) =>
+      new RegExp(`<input id="field-${name.replace('_', '-')}"[^>]*>`).exec(refused.text)![0];
+    for (const [name, value] of Object.entries(typed)) expect(cell(name)).to.include(`value="${value}"`);
+    expect(cell('appointed_men')).to.include('value=""');
+    expect(cell('shortlisted_women')).to.include('aria-invalid="true"');
+    expect(cell('applicants_women')).to.not.include('aria-invalid');
+    expect(refused.text)
+      .to.include('href="#field-shortlisted-women"')
+      .and.to.include('must not be more than the applicants (2)');
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!.applicants).to.deep.include({
+      women: 10,
+      men: 8,
+    });
+  });
+
   it('gives the Pledge page recent rounds ready before interview, with figures suppressed', async () => {
     const other = await buildBoard([{ user: chair, role: 'chair' }]);
     const now = new Date();
