@@ -219,7 +219,10 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
     try {
       await updateUserAsAdmin({ actor: actorOf(req), userId: String(req.params.id), changes: form.data });
     } catch (error) {
-      if (error instanceof ConflictError) return renderUserPage(req, res, { conflict: error.message }, 409);
+      // Refused as a whole (the last active admin, a change made meanwhile): said above the form, which keeps what
+      // she sent.
+      if (error instanceof ConflictError)
+        return renderUserPage(req, res, { conflict: error.message, values: typed }, 409);
       // Roles that cannot go together: at the roles field, with what she chose kept.
       const { errors, list } = formErrorsFrom(error);
       return renderUserPage(req, res, { values: typed, errors, errorList: list }, 422);

@@ -125,6 +125,29 @@ describe('admins manage accounts', () => {
       expect(stored!.status).to.equal('active');
     });
 
+    it('on the web, the last active admin unticking her admin role is told why (409) with her form as she sent it', async () => {
+      await UserModel.updateMany({ _id: { $ne: admin.id } }, { $pull: { roles: 'admin' } });
+      const browser = await signIn(app, admin.email, testPassword);
+      const page = `/admin/users/${admin.id}`;
+      const refused = await browser
+        .post(page)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(browser, page),
+          name: 'Renamed Admin',
+          roles: 'facilitator',
+          timezone: 'Asia/Dubai',
+        })
+        .expect(409);
+      expect(refused.text).to.include('This is the last active admin');
+      expect(refused.text).to.include('value="Renamed Admin"').and.to.include('value="Asia/Dubai"');
+      expect(refused.text).to.include('name="roles" value="facilitator" checked');
+      expect(refused.text).to.not.include('name="roles" value="admin" checked');
+      const stored = (await UserModel.findById(admin.id).lean())!;
+      expect(stored.roles).to.deep.equal(['admin']);
+      expect(stored.name).to.not.equal('Renamed Admin');
+    });
+
     it('with two admins, one may step down; then the other is the last and cannot', async () => {
       const bea = await buildUser({ roles: ['admin'] });
       const beaToken = await tokenFor(bea);
