@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ValidationError } from '../server/errors.ts';
+import { ConflictError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -39,7 +39,16 @@ const messages = {
   saved: 'The module was saved. Completions recorded so far are kept.',
   archived: 'The module was archived: it no longer counts towards progress, and completions are kept.',
   restored: 'The module was restored, after the programme’s last module.',
+  savedMeanwhile:
+    'Someone else saved this module after you opened it, so your changes were not saved. They are below: open the module in another tab to compare, then save again to replace the other changes with yours.',
 };
+
+/**
+ * The module version the edit form was opened at (its hidden `version`): '' for a module saved before versions, none
+ * from a form without the field (a script), which is then not compared.
+ */
+const versionSent = (raw: unknown): number | null | undefined =>
+  raw === undefined ? undefined : /^\d+$/.test(String(raw)) ? Number(raw) : null;
 
 /** Asked before archiving, on the confirmation page and in the programme page's dialog (server/http/confirmFirst.ts). */
 export const archiveConfirmation = (module: string, programme: string): Omit<Confirmation, 'back'> => ({
@@ -116,6 +125,7 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
     siblings,
     action: `/modules/${module._id}`,
     values,
+    version: module.version ?? '',
     preview: null,
     ...extra,
   });
@@ -276,7 +286,11 @@ export function registerModuleRoutes(web: Router, api: Router): void {
     ];
     // The preview sits under the form's "Preview" heading (h2).
     const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? ''), { topLevel: 3 }) : null;
-    const keep = { values: { ...req.body, prerequisites: [].concat(req.body.prerequisites ?? []) } };
+    // Sent back, the form keeps the version she opened, so a save by someone else meanwhile is still noticed.
+    const keep = {
+      values: { ...req.body, prerequisites: [].concat(req.body.prerequisites ?? []) },
+      version: req.body.version,
+    };
     if (list.length || preview !== null || !parsed.success) {
       return renderEditForm(
         req,
@@ -286,10 +300,21 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       );
     }
     try {
-      const module = await updateModule({ actor: req.user!, moduleId: String(req.params.id), input: parsed.data });
+      const module = await updateModule({
+        actor: req.user!,
+        moduleId: String(req.params.id),
+        input: parsed.data,
+        expectedVersion: versionSent(req.body.version),
+      });
       flash(req, 'success', messages.saved);
       res.redirect(303, `/programmes/${module.programmeId}`);
     } catch (error) {
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
+      // that sending them again (knowing) replaces the other changes.
+      if (error instanceof ConflictError) {
+        const errorList = [{ path: '(module)', message: messages.savedMeanwhile }];
+        return renderEditForm(req, res, { values: keep.values, errors: {}, errorList }, 409);
+      }
       if (!(error instanceof ValidationError)) throw error;
       const fixed = error.errors.map((e) => ({ ...e, path: formFieldOf(e.path) }));
       return renderEditForm(

@@ -504,6 +504,49 @@ describe('learning: authoring programmes and modules', () => {
     expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(1);
   });
 
+  it('a web edit never silently undoes a co-author’s save made after the form was opened: 409 with her text kept, saved only when sent again', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { title: 'Opened' });
+    const agent = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
+    const page = await agent.get(`/modules/${module.id}/edit`).expect(200);
+    const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
+    const mine = {
+      _csrf: csrfFrom(page.text),
+      version: versionOf(page.text),
+      title: 'Her title',
+      body: 'Her long body, typed for an hour.',
+      estimatedMinutes: 'ten',
+      completionType: 'view',
+      action: 'save',
+    };
+    // Refused for a field first: the form comes back keeping the version she opened.
+    const refused = await agent.post(`/modules/${module.id}`).type('form').send(mine).expect(422);
+    expect(versionOf(refused.text)).to.equal(mine.version);
+    // Meanwhile a co-author saves through the API.
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(admin)
+      .send({ title: 'Co-author title' })
+      .expect(200);
+    const conflict = await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({ ...mine, estimatedMinutes: '10' })
+      .expect(409);
+    expect(conflict.text).to.include('Someone else saved this module after you opened it');
+    expect(conflict.text)
+      .to.include('value="Her title"')
+      .and.to.include('Her long body, typed for an hour.</textarea>');
+    expect((await ModuleModel.findById(module.id).lean())!.title).to.equal('Co-author title');
+    // Sent again from that page, knowing, it is saved.
+    await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({ ...mine, estimatedMinutes: '10', version: versionOf(conflict.text) })
+      .expect(303);
+    expect((await ModuleModel.findById(module.id).lean())!.title).to.equal('Her title');
+  });
+
   it('a module page, its API html and the new-module preview fit the body’s headings under the page’s own, skipping no level', async () => {
     /** Heading levels in page order, from the page's h1 on (the layout's own landmarks come before it). */
     const outline = (html: string) =>
