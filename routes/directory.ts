@@ -5,7 +5,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { RateLimitedError } from '../server/errors.ts';
+import { ForbiddenError, NotFoundError, RateLimitedError } from '../server/errors.ts';
 import { formBody, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging } from '../server/http/validate.ts';
 import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
@@ -35,6 +35,8 @@ const messages = {
   reported: 'Thank you. The message was reported to the Pathways admins.',
   blocked: 'You blocked this person: she cannot write to you, and neither of you sees the other in the directory.',
   unblocked: 'You unblocked this person.',
+  notSent: 'Your message was not sent',
+  kept: 'Nothing was sent. Here is what you wrote: copy it to keep it.',
 };
 
 export const openToLabels: Record<(typeof openToOptions)[number], string> = {
@@ -162,6 +164,23 @@ async function profileFormPage(req: Request, res: Response, status = 200, extra:
  * The hourly limit refused her message: the form again with what she wrote and why (429, with Retry-After), so a long
  * message is not lost. Anything else is rethrown.
  */
+/**
+ * A message or reply she may no longer send (the profile hidden or a block made while she wrote; an unknown person
+ * answers the same, 404): her text on a page of its own, read-only, to copy, so that it is not lost with the form.
+ */
+function keptMessagePage(error: unknown, req: Request, res: Response): boolean {
+  if (!(error instanceof NotFoundError || error instanceof ForbiddenError)) return false;
+  const { body } = formBody(req);
+  res.status(error.status).render('directory/message-kept', {
+    title: messages.notSent,
+    hint: messages.kept,
+    body: typeof body === 'string' ? body : '',
+    errorList: [{ path: 'body', message: error.message }],
+    errors: { body: error.message },
+  });
+  return true;
+}
+
 function keptWhenLimited(error: unknown, req: Request, res: Response): Record<string, unknown> {
   if (!(error instanceof RateLimitedError)) throw error;
   const { errors, list } = formRefusalFrom(error, res, 'body');
@@ -314,6 +333,7 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
         submissionKey: submission,
       });
     } catch (error) {
+      if (keptMessagePage(error, req, res)) return;
       return messagePage(req, res, 429, keptWhenLimited(error, req, res));
     }
     flash(req, 'success', messages.replied);
@@ -342,6 +362,7 @@ export function registerDirectoryRoutes(web: Router, api: Router): void {
         submissionKey: submission,
       });
     } catch (error) {
+      if (keptMessagePage(error, req, res)) return;
       return personPage(req, res, 429, keptWhenLimited(error, req, res));
     }
     flash(req, 'success', messages.sent(m.toName));

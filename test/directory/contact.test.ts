@@ -129,6 +129,22 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     }
   });
 
+  it('a message refused because the profile was hidden (or she was blocked) while she wrote keeps her text on the page, read-only, to copy', async () => {
+    const writer = await buildUser();
+    const reader = await buildUser();
+    await publish(reader);
+    const agent = await signIn(app, writer.email, testPassword);
+    const person = `/directory/people/${reader.id}`;
+    const csrf = await csrfOf(agent, person);
+    const long = 'Dear Rana,\n\nI read your headline and would love to talk about headship in small schools.';
+    await publish(reader, 'hidden');
+    const refused = await agent.post(`${person}/contact`).type('form').send({ _csrf: csrf, body: long }).expect(404);
+    expect(refused.text).to.match(/<textarea id="field-body"[^>]*readonly>/);
+    expect(refused.text).to.include(`${long.replace(/\n/g, '\n')}</textarea>`);
+    expect(refused.text).to.include('<title>Error:');
+    expect(await DirectoryMessageModel.countDocuments({ toId: reader.id })).to.equal(0);
+  });
+
   it('when she writes to herself, it answers 403 (she sees her own profile) and sends nothing', async () => {
     const writer = await buildUser();
     await publish(writer);
