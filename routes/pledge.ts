@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { organisationTypes, signatureKinds } from '../models/PledgeSignature.ts';
 import { requireRole } from '../server/auth.ts';
-import { NotFoundError, ValidationError } from '../server/errors.ts';
+import { ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
@@ -27,6 +27,8 @@ const messages = {
     'If this address has signed the Pledge, we have emailed it a link to manage the signature. The link works once, for 24 hours.',
   commitmentsSaved: 'Your commitments are saved. They now appear on your public page.',
   updatePosted: 'Your progress update is posted.',
+  updateNotPosted: 'Your progress update was not posted',
+  updateKept: 'Nothing was posted. Here is what you wrote: copy it, ask for a new manage link, and post it again.',
   preferenceSaved: 'Your choice is saved.',
   deleted: 'The signature and everything attached to it have been deleted.',
   hidden: 'The signature is hidden from the public list.',
@@ -295,12 +297,33 @@ async function renderManagePage(req: Request, res: Response, status = 200, extra
     .render('pledge/manage', { title: `Manage the Pledge: ${view.signature.name}`, ...view, values: {}, ...extra });
 }
 
-/** Runs a manage action; a rule broken in a form re-renders the manage page with the errors (422). */
-function manageAction(action: (req: Request) => Promise<unknown>, done: string) {
+/**
+ * A progress update refused because her manage access ended while she wrote (it lasts grantMs from the link) or was
+ * never hers: the manage page cannot be shown, so her text comes back on a page of its own, read-only, to copy.
+ */
+function keptUpdatePage(error: unknown, req: Request, res: Response): boolean {
+  const body = (req.body as Record<string, unknown> | undefined)?.body;
+  if (!(error instanceof ForbiddenError) || typeof body !== 'string' || !body.trim()) return false;
+  res.status(403).render('pledge/update-kept', {
+    title: messages.updateNotPosted,
+    hint: messages.updateKept,
+    body,
+    errorList: [{ path: 'body', message: error.message }],
+    errors: { body: error.message },
+  });
+  return true;
+}
+
+/**
+ * Runs a manage action; a rule broken in a form re-renders the manage page with the errors (422). `keepsText`: a
+ * refusal of access gives back the text she wrote (keptUpdatePage).
+ */
+function manageAction(action: (req: Request) => Promise<unknown>, done: string, keepsText = false) {
   return async (req: Request, res: Response) => {
     try {
       await action(req);
     } catch (error) {
+      if (keepsText && keptUpdatePage(error, req, res)) return;
       const { errors, list } = formErrorsFrom(error);
       return renderManagePage(req, res, 422, { errors, errorList: list, values: req.body ?? {} });
     }
@@ -520,7 +543,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
       messages.commitmentsSaved,
     ),
   );
-  web.post('/pledge/signatures/:id/updates', manageAction(postUpdate, messages.updatePosted));
+  web.post('/pledge/signatures/:id/updates', manageAction(postUpdate, messages.updatePosted, true));
   web.post(
     '/pledge/signatures/:id/show-name',
     manageAction(

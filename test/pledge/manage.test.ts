@@ -1,5 +1,5 @@
 import { expect } from 'chai';
-import { Types } from 'mongoose';
+import mongoose, { Types } from 'mongoose';
 import supertest from 'supertest';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeAuditEntryModel } from '../../models/PledgeAuditEntry.ts';
@@ -118,6 +118,30 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     expect(ticked).to.have.members([kept.id, added.id]);
     const stored = (await PledgeSignatureModel.findById(org.id).lean())!.commitments.map((c) => String(c.optionId));
     expect(stored).to.have.members([kept.id, dropped.id]);
+  });
+
+  it('an update sent after her manage access ended (2 hours after the link) is refused, and her text comes back to copy', async () => {
+    const option = await buildCommitmentOption();
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent);
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id);
+    const page = await agent.get(`/pledge/signatures/${org.id}/manage`).expect(200);
+    // She writes for longer than her access lasts: the grant in her browser session runs out.
+    const sessions = mongoose.connection.collection<{ session: string }>('sessions');
+    for (const stored of await sessions.find({ session: { $regex: org.id } }).toArray()) {
+      const session = JSON.parse(stored.session) as { pledgeGrants: Record<string, number> };
+      session.pledgeGrants[org.id] = Date.now() - 1000;
+      await sessions.updateOne({ _id: stored._id }, { $set: { session: JSON.stringify(session) } });
+    }
+    const update = 'All panel members trained in March; the clerk now books the course for every new governor.';
+    const refused = await agent
+      .post(`/pledge/signatures/${org.id}/updates`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), optionId: option.id, body: update })
+      .expect(403);
+    expect(refused.text).to.match(/<textarea id="field-body"[^>]*readonly>/);
+    expect(refused.text).to.include(`${update}</textarea>`).and.to.include('href="/pledge/manage"');
+    expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
   });
 
   it('someone else (another browser, another signer, a signed-in stranger) gets 403 and nothing is recorded', async () => {
