@@ -961,6 +961,44 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
     });
 
+    it('a register refused and sent again still leaves a mark another facilitator saved after the page was shown', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id);
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'present' }],
+      });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      const colleague = await buildUser({ roles: ['facilitator'] });
+      await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: new Types.ObjectId(colleague.id) } });
+      await recordAttendance({
+        actor: colleague,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'excused', note: 'Phoned in ill' }],
+      });
+      const refused = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[1]!.id}`]: 'snoozing' })
+        .expect(422);
+      // She corrects the row the page names and sends the page as it came back.
+      await agent
+        .post(page)
+        .type('form')
+        .send({ ...formAsShown(refused.text), [`status-${people[1]!.id}`]: 'absent' })
+        .expect(303);
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[0]!.id }).lean()).to.include({
+        status: 'excused',
+        note: 'Phoned in ill',
+      });
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[1]!.id }).lean()).to.include({
+        status: 'absent',
+      });
+    });
+
     it('saves the rows chosen, refuses the whole form naming the failing row, and marks everyone left empty present without JavaScript', async () => {
       const { cohort, people } = await cohortWith(3);
       const session = await buildSession(cohort._id);
