@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { boardRoles } from '../models/Board.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ValidationError } from '../server/errors.ts';
+import { ValidationError, type FieldError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -196,7 +196,7 @@ async function recordCertificateForm(
   rerender: (status: number, extra: Record<string, unknown>) => Promise<void>,
 ) {
   const form = parseForm(certificateFormSchema, req.body);
-  if (!form.ok) return rerender(422, { certErrors: form.errors, errorList: form.list, certValues: body(req) });
+  if (!form.ok) return rerender(422, { ...withFileAgain(req, form.errors, form.list), certValues: body(req) });
   try {
     await recordExternalCertificate({
       actor: req.user!,
@@ -209,10 +209,22 @@ async function recordCertificateForm(
     });
   } catch (error) {
     const { errors, list } = formErrorsFrom(error);
-    return rerender(422, { certErrors: errors, errorList: list, certValues: body(req) });
+    return rerender(422, { ...withFileAgain(req, errors, list), certValues: body(req) });
   }
   flash(req, 'success', messages.certificateRecorded);
   res.redirect(303, back);
+}
+
+/**
+ * The certificate form's errors, sent back. A browser never fills a file field, so the file she attached is not in
+ * the form that comes back: unless the file itself was refused, she is asked at the field to choose it again, rather
+ * than sending the corrected form without it unawares.
+ */
+function withFileAgain(req: Request, errors: Record<string, string>, list: FieldError[]) {
+  const file = fileOf(req);
+  if (!file || errors.file) return { certErrors: errors, errorList: list };
+  const message = `choose “${file.originalname}” again: a form sent back cannot keep the file it carried`;
+  return { certErrors: { ...errors, file: message }, errorList: [...list, { path: 'file', message }] };
 }
 
 const fileOf = (req: Request): UploadedFile | undefined => {

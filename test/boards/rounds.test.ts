@@ -667,6 +667,26 @@ describe('an external certificate sent again under the same key', () => {
     expect((file.body as Buffer).toString()).to.equal('%PDF-1.4 first');
   });
 
+  it('a certificate form refused for a date asks, at the file field, to choose the attached file again (a form sent back cannot keep it)', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const agent = await signIn(app, governor.email, testPassword);
+    const page = await agent.get('/training/safer-recruitment').expect(200);
+    const refused = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', /name="_csrf" value="([^"]+)"/.exec(page.text)![1]!)
+      .field('provider', 'NSPCC')
+      .field('completedOn', '2099-02-01')
+      .attach('file', pdf('evidence'), { filename: 'nspcc-2026.pdf', contentType: 'application/pdf' })
+      .expect(422);
+    expect(refused.text).to.include('value="NSPCC"');
+    expect(refused.text)
+      .to.match(
+        /<p class="error-message" id="field-file-error">[^<]*<span[^>]*>Error:<\/span> choose “nspcc-2026\.pdf” again/,
+      )
+      .and.to.include('href="#field-file"');
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(0);
+  });
+
   it('on the API, the same Idempotency-Key with another file is 422, and with the same file the first answer again', async () => {
     const governor = await buildUser({ roles: ['governor'] });
     const token = await tokenFor(governor);
