@@ -79,15 +79,16 @@ const present = (page: Awaited<ReturnType<typeof pageNotifications>>) => ({
 });
 
 async function renderPreferences(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  const preferences = await preferencesOf(req.user!.id);
+  const { sent, ...locals } = extra;
+  const saved = await preferencesOf(req.user!.id);
   res.status(status).render('notifications/preferences', {
     title: 'Email settings',
     kindInfo,
     kinds: notificationKinds,
-    preferences,
+    preferences: sent ? { ...saved, ...sent } : saved,
     weekdays,
     isFacilitator: req.user!.roles.includes('facilitator') || req.user!.roles.includes('admin'),
-    ...extra,
+    ...locals,
   });
 }
 
@@ -138,7 +139,17 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
   web.get('/account/notifications', requireSignIn, (req, res) => renderPreferences(req, res));
   web.post('/account/notifications', requireSignIn, async (req, res) => {
     const form = parseForm(preferencesForm, req.body);
-    if (!form.ok) return renderPreferences(req, res, 422, { errors: form.errors, errorList: form.list });
+    if (!form.ok) {
+      // Sent back with her ticks and choices as she sent them, not as saved.
+      const b = (req.body ?? {}) as Record<string, unknown>;
+      const on = ([] as unknown[]).concat(b.kinds ?? []).map(String);
+      const sent = {
+        mutedKinds: notificationKinds.filter((k) => !on.includes(k)),
+        emailDigest: b.emailDigest,
+        digestWeekday: Number(b.digestWeekday),
+      };
+      return renderPreferences(req, res, 422, { errors: form.errors, errorList: form.list, sent });
+    }
     const mutedKinds = notificationKinds.filter((k) => !form.data.on.includes(k));
     await savePreferences({
       userId: req.user!.id,

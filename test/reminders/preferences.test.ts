@@ -92,6 +92,27 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(bad.text).to.include('Choose single emails or a daily digest');
   });
 
+  it('settings refused for one field come back with her ticks and choices as she sent them, not as saved', async () => {
+    const user = await buildUser({ roles: ['facilitator'] });
+    const agent = await signIn(app, user.email, testPassword);
+    const page = await agent.get('/account/notifications').expect(200);
+    const bad = await agent
+      .post('/account/notifications')
+      .type('form')
+      .send(
+        `_csrf=${encodeURIComponent(csrfFrom(page.text))}&kinds=session-reminder&kinds=password-reset&emailDigest=daily&digestWeekday=9`,
+      )
+      .expect(422);
+    const box = (kind: string) => new RegExp(`<input type="checkbox" id="kind-${kind}"[^>]*>`).exec(bad.text)![0];
+    expect(box('session-reminder')).to.include(' checked');
+    expect(box('module-due')).to.not.include(' checked');
+    expect(bad.text).to.match(/<input type="radio" id="digest-daily" name="emailDigest" value="daily" checked/);
+    expect(bad.text).to.not.match(/id="digest-single"[^>]* checked/);
+    const saved = (await UserModel.findById(user.id).lean())!;
+    expect(saved.emailDigest ?? 'single').to.equal('single');
+    expect(saved.mutedKinds ?? []).to.deep.equal([]);
+  });
+
   it('when her delivery choice is refused, the error summary links to the choice’s radios, whose group is described by the message, and nothing is saved', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
