@@ -33,6 +33,27 @@ describe('her own name and time zone', () => {
         expect(timeZoneNamed(bad), bad).to.equal(undefined);
     });
 
+    it('a legacy or linked zone name (US/Eastern, Asia/Calcutta, Europe/Kiev, in any case) is given its current IANA name, the one the chooser offers', () => {
+      const expected: Record<string, string> = {
+        'US/Eastern': 'America/New_York',
+        'us/eastern': 'America/New_York',
+        'Asia/Calcutta': 'Asia/Kolkata',
+        'asia/calcutta': 'Asia/Kolkata',
+        'Europe/Kiev': 'Europe/Kyiv',
+        'America/Buenos_Aires': 'America/Argentina/Buenos_Aires',
+        'Etc/UTC': 'UTC',
+        'Asia/Kolkata': 'Asia/Kolkata',
+        'Europe/Kyiv': 'Europe/Kyiv',
+      };
+      const offered = new Set(
+        timeZoneGroups({ now: new Date('2027-01-15T12:00:00Z') }).flatMap((g) => g.options.map((o) => o.value)),
+      );
+      for (const [typed, current] of Object.entries(expected)) {
+        expect(timeZoneNamed(typed), typed).to.equal(current);
+        expect(offered.has(current), current).to.equal(true);
+      }
+    });
+
     it('groups every zone by region, names each by place, offset today and IANA name, and always offers the one selected', () => {
       const groups = timeZoneGroups({ now: new Date('2027-01-15T12:00:00Z') });
       expect(groups.map((g) => g.label)).to.include.members(['Africa', 'Americas', 'Asia', 'Europe', 'Other']);
@@ -217,6 +238,18 @@ describe('her own name and time zone', () => {
       const event = (await AuditEventModel.findOne({ action: 'user-updated', targetId: ruth.id }).lean())!;
       expect(String(event.actorId)).to.equal(ruth.id);
       expect(event.detail).to.equal('name: r.adeyemi → Ruth Adeyemi; timezone: Europe/London → Africa/Lagos');
+    });
+
+    it('a legacy zone name from an API client (US/Eastern) is stored and answered under its current name', async () => {
+      const lee = await buildUser({ name: 'Lee Park', timezone: 'Europe/London' });
+      const token = await tokenFor(lee);
+      const res = await supertest(app)
+        .patch('/api/v1/me')
+        .set(bearer(token))
+        .send({ timezone: 'US/Eastern' })
+        .expect(200);
+      expect(res.body.timezone).to.equal('America/New_York');
+      expect((await UserModel.findById(lee.id).lean())!.timezone).to.equal('America/New_York');
     });
 
     it('one field alone changes only that field', async () => {

@@ -56,6 +56,24 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(JSON.stringify(again.body)).not.to.include('@');
   });
 
+  it('a legacy or lower-case zone name on a profile (asia/calcutta, US/Eastern) is stored under its current IANA name', async () => {
+    const mentor = await buildUser({ roles: ['mentor'] });
+    const mentee = await buildUser({ roles: ['participant'] });
+    const saved = await supertest(app)
+      .put('/api/v1/me/mentor-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .send({ ...mentorBody, timezone: 'asia/calcutta' })
+      .expect(200);
+    expect(saved.body.timezone).to.equal('Asia/Kolkata');
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.timezone).to.equal('Asia/Kolkata');
+    await supertest(app)
+      .put('/api/v1/me/mentee-profile')
+      .set('Authorization', `Bearer ${await tokenFor(mentee)}`)
+      .send({ ...menteeBody, timezone: 'US/Eastern' })
+      .expect(200);
+    expect((await MenteeProfileModel.findOne({ userId: mentee.id }).lean())!.timezone).to.equal('America/New_York');
+  });
+
   it('when a capacity changes, the free places move by the difference, keeping places already taken', async () => {
     const mentor = await buildUser({ roles: ['mentor'] });
     const auth = { Authorization: `Bearer ${await tokenFor(mentor)}` };
