@@ -5,8 +5,8 @@ import { countries, isCountryCode } from '../server/countries.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { objectId, text } from '../server/http/validate.ts';
-import { availabilitySchema, dayLabels, zoneSchema } from '../server/services/mentoring/availability.ts';
+import { objectId, text, timezone } from '../server/http/validate.ts';
+import { availabilitySchema, dayLabels } from '../server/services/mentoring/availability.ts';
 import { previewAssignment, previewAssignmentForReview } from '../server/services/mentoring/assignmentPreview.ts';
 import { scoreWeightRows } from '../server/services/mentoring/matching.ts';
 import {
@@ -39,7 +39,7 @@ export const mentorProfileSchema = z.strictObject({
   schoolName: text(200),
   country,
   region: z.string().trim().max(100).default(''),
-  timezone: zoneSchema,
+  timezone,
   languages: languages.default([]),
   expertise: z.array(topic).max(topics.length).default([]),
   capacity: z
@@ -56,7 +56,7 @@ export const menteeProfileSchema = z.strictObject({
   schoolName: z.string().trim().max(200).default(''),
   country,
   region: z.string().trim().max(100).default(''),
-  timezone: zoneSchema,
+  timezone,
   languages: languages.default([]),
   availability: availabilitySchema,
   preferences: z

@@ -70,17 +70,24 @@ function supportedZones(): string[] {
 let spellings: Map<string, string> | undefined;
 
 /**
- * The zone an input names, spelled as the zone database spells it ("europe/london" → "Europe/London"), or undefined
- * when it names none. Only region/place names and "UTC" count: the runtime also accepts abbreviations ("EST") and
- * legacy names ("EST5EDT") that mean different things to different people.
+ * The zone an input names, under the current name the chooser offers for it ("europe/london" → "Europe/London",
+ * "US/Eastern" → "America/New_York", "Asia/Calcutta" → "Asia/Kolkata"), or undefined when it names none. Only
+ * region/place names and "UTC" count as input: the runtime also accepts abbreviations ("EST") and legacy names
+ * ("EST5EDT") that mean different things to different people. Why canonical: a name stored as typed is a zone the
+ * chooser does not list, and two spellings of one zone would count as two zones wherever people are grouped by zone.
  */
 export function timeZoneNamed(input: string): string | undefined {
   const zone = input.trim();
-  if (!zone || zone.length > 64 || !IANAZone.isValidZone(zone)) return undefined;
+  if (!zone || zone.length > 64 || !(zone.includes('/') || zone.toUpperCase() === 'UTC')) return undefined;
+  if (!IANAZone.isValidZone(zone)) return undefined;
   spellings ??= new Map(supportedZones().map((z) => [z.toLowerCase(), z]));
-  const resolved = new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone;
+  const listed = spellings.get(zone.toLowerCase());
+  if (listed) return listed;
+  // A link (US/Eastern) or a name the runtime lists under another (Asia/Kolkata, listed as Asia/Calcutta): the
+  // runtime's id for it, then its current name. Etc/UTC and its kin are UTC.
+  const resolved = currentName(new Intl.DateTimeFormat('en-GB', { timeZone: zone }).resolvedOptions().timeZone);
   const spelled =
-    spellings.get(zone.toLowerCase()) ?? (resolved.toLowerCase() === zone.toLowerCase() ? resolved : zone);
+    spellings.get(resolved.toLowerCase()) ?? (/^Etc\/(UTC|UCT|Universal|Zulu)$/i.test(resolved) ? 'UTC' : resolved);
   return spelled.includes('/') || spelled === 'UTC' ? spelled : undefined;
 }
 

@@ -76,9 +76,6 @@ export const availabilitySchema = z
 export const isKnownZone = (zone: string): boolean =>
   (zone.includes('/') || zone === 'UTC') && IANAZone.create(zone).isValid;
 
-/** An IANA zone known to the runtime's zone database; anything else is a field error. */
-export const zoneSchema = z.string().trim().refine(isKnownZone, messages.zone);
-
 /** For callers holding a zone from elsewhere: an unknown zone is a 422 naming the field. */
 export function assertKnownZone(zone: string, path = 'timezone'): void {
   if (!isKnownZone(zone))
