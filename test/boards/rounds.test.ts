@@ -353,6 +353,19 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(await NotificationModel.countDocuments({ kind: 'invitation', userId: person.id })).to.equal(1);
   });
 
+  it("an adviser invited by email to a Sydney board's panel gets an account in the board's zone (hers to change), not London's", async () => {
+    const sydney = await buildBoard([{ user: chair, role: 'chair' }], { timezone: 'Australia/Sydney' });
+    const round = await buildRound(sydney.id, { interviewDates: [inDays(30)], panel: [] });
+    const person = await addAdviserToPanel({
+      actor: asActor(chair),
+      roundId: round.id,
+      email: 'new.adviser.sydney@example.org',
+      name: 'Mei Adviser',
+    });
+    expect(person.invited).to.equal(true);
+    expect((await UserModel.findById(person.id).lean())!.timezone).to.equal('Australia/Sydney');
+  });
+
   it('recomputes at once when the dates change: readiness counts from the LAST interview day', async () => {
     const member = await buildUser({ roles: ['governor'] });
     await giveCertificate(member.id, {
