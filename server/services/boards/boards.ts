@@ -307,8 +307,8 @@ async function writeMembers(board: Board, members: Board['members']): Promise<vo
 }
 
 /**
- * A panel member from outside the board (an adviser): an existing account by email, or a new `governor` account
- * (no password: she chooses one from the invitation). `invited: true` for an account with no password yet, whose
+ * A panel member from outside the board (an adviser): an existing account by email, or a new `governor` account in
+ * the board's zone (no password: she chooses one, and her zone, from the invitation). `invited: true` for an account with no password yet, whose
  * invitation the caller sends once she is seated, so an adviser refused a seat (the last one taken meanwhile) is never invited.
  */
 export async function findOrInvitePanelMember(props: {
@@ -317,7 +317,7 @@ export async function findOrInvitePanelMember(props: {
   email: string;
   name: string;
 }): Promise<{ id: string; name: string; invited: boolean }> {
-  await findManagedBoard(props);
+  const board = await findManagedBoard(props);
   const email = props.email.trim().toLowerCase();
   const existing = await UserModel.findOne({ email }).lean();
   if (existing) {
@@ -329,7 +329,15 @@ export async function findOrInvitePanelMember(props: {
     return { id: String(existing._id), name: existing.name, invited: existing.status === 'invited' };
   }
   try {
-    const user = await createUser({ email, name: props.name, roles: ['governor'], invite: false });
+    // In the board's zone, as a cohort's import invites people in the cohort's: the best guess we have until she
+    // chooses hers on her invitation page (London's times would be a day off for a panel in Sydney).
+    const user = await createUser({
+      email,
+      name: props.name,
+      roles: ['governor'],
+      timezone: board.timezone,
+      invite: false,
+    });
     return { id: user.id, name: user.name, invited: true };
   } catch (error) {
     // Created by someone else a moment ago: use that account.
