@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
@@ -56,5 +57,47 @@ describe('networks: the weekly digest', () => {
     const weeks = await NotificationModel.find({ kind: 'network-digest', userId: reader.id }).lean();
     expect(new Set(weeks.map((w) => w.key)).size).to.equal(weeks.length);
     expect(weeks.map((w) => w.key)).to.include(`network-digest:${reader.id}:${isoWeekOf(sendAt, 'Asia/Kuala_Lumpur')}`);
+  });
+  it('each weekly digest holds exactly the posts since her last one, Monday 08:00 to Monday 08:00 on her clock, in the weeks the clocks change', async () => {
+    const reader = await buildUser({ name: 'Reader in London', timezone: 'Europe/London' });
+    const author = await buildUser({ name: 'Author' });
+    const net = await buildNetwork({ name: 'London heads' }, { leads: [author], members: [reader] });
+    // A post's time is its _id's: one made at a chosen second.
+    const postAt = (iso: string, title: string) => ({
+      _id: new Types.ObjectId(
+        Types.ObjectId.createFromTime(Date.parse(iso) / 1000)
+          .toHexString()
+          .slice(0, 8) + new Types.ObjectId().toHexString().slice(8),
+      ),
+      networkId: net.id,
+      authorId: author.id,
+      kind: 'story' as const,
+      body: 'x',
+      title,
+    });
+    await NetworkPostModel.create([
+      // Spring: the digest of Monday 22 March 2027 went at 08:00 GMT (08:00 UTC), the next at 08:00 BST (07:00 UTC).
+      postAt('2027-03-22T07:30:00Z', 'Spring, before the last digest'),
+      postAt('2027-03-22T08:30:00Z', 'Spring, after the last digest'),
+      // Autumn: the digest of Monday 25 October went at 08:00 BST (07:00 UTC), the next at 08:00 GMT (08:00 UTC).
+      postAt('2027-10-25T06:30:00Z', 'Autumn, before the last digest'),
+      postAt('2027-10-25T07:30:00Z', 'Autumn, after the last digest'),
+    ]);
+    const digestAfter = async (now: string) => {
+      await planNetworkDigests({ now: new Date(now) });
+      const next = await NotificationModel.findOne({ kind: 'network-digest', userId: reader.id, status: 'scheduled' });
+      sink.received.length = 0;
+      await runDueNotifications({ now: next!.sendAt });
+      return sink.received
+        .filter((m) => m.to.includes(reader.email))
+        .map((m) => m.raw)
+        .join('\n');
+    };
+    const spring = await digestAfter('2027-03-22T08:10:00Z');
+    expect(spring).to.include('Spring, after the last digest');
+    expect(spring).to.not.include('Spring, before the last digest');
+    const autumn = await digestAfter('2027-10-25T07:10:00Z');
+    expect(autumn).to.include('Autumn, after the last digest');
+    expect(autumn).to.not.include('Autumn, before the last digest');
   });
 });

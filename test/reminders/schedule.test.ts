@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { Agenda } from 'agenda';
 import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
@@ -128,6 +129,47 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(report.sent).to.equal(1);
     expect(sink.received[0]!.subject).to.equal(`Weekly digest: ${cohort.name}`);
     expect(sink.received[0]!.raw).to.include('Sessions this week');
+  });
+
+  it('the facilitator digest lists the sessions since her last digest, Monday 08:00 to Monday 08:00 on her clock, in the weeks the clocks change', async () => {
+    const facilitator = await UserModel.create({
+      email: 'fenella@example.org',
+      name: 'Fenella',
+      roles: ['facilitator'],
+      timezone: 'Europe/London',
+      digestWeekday: 1,
+      status: 'active',
+    });
+    // Autumn: the digest of Monday 25 October 2027 went at 08:00 BST (07:00 UTC), the next at 08:00 GMT (08:00 UTC).
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-10-25T06:30:00Z'),
+      facilitatorIds: [String(facilitator._id)],
+    });
+    await CohortSessionModel.create(
+      [
+        { cohortId: cohort._id, title: 'Autumn, after the last digest', startsAt: new Date('2027-10-25T07:30:00Z') },
+        // Spring: the digest of Monday 22 March went at 08:00 GMT (08:00 UTC), the next at 08:00 BST (07:00 UTC).
+        { cohortId: cohort._id, title: 'Spring, before the last digest', startsAt: new Date('2027-03-22T07:30:00Z') },
+        { cohortId: cohort._id, title: 'Spring, after the last digest', startsAt: new Date('2027-03-22T08:30:00Z') },
+      ].map((s) => ({ ...s, durationMinutes: 30, mode: 'online' as const, joinUrl: 'https://meet.example.org/x' })),
+    );
+    const digestAfter = async (now: string) => {
+      await planFacilitatorDigests({ now: new Date(now) });
+      const next = await NotificationModel.findOne({
+        kind: 'facilitator-digest',
+        userId: facilitator._id,
+        status: 'scheduled',
+      });
+      sink.received.length = 0;
+      await runDueNotifications({ now: next!.sendAt });
+      return sink.received.map((m) => m.raw).join('\n');
+    };
+    const spring = await digestAfter('2027-03-22T08:10:00Z');
+    expect(spring).to.include('Spring, after the last digest');
+    expect(spring).to.not.include('Spring, before the last digest');
+    const autumn = await digestAfter('2027-10-25T07:10:00Z');
+    expect(autumn).to.include('Autumn, after the last digest');
+    expect(autumn).to.not.include('Leading difficult conversations');
   });
 
   it('a weekly digest planned for a day she has since left is not sent; the next one comes on her new day', async () => {
