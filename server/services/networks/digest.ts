@@ -7,7 +7,7 @@ import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind, type ComposeContext } from '../reminders/compose.ts';
 import { planNotifications, type NotificationPlan } from '../reminders/plan.ts';
-import { nextWeekly } from '../reminders/time.ts';
+import { nextWeekly, weekBefore } from '../reminders/time.ts';
 import { networksOf } from './membership.ts';
 
 /**
@@ -16,7 +16,6 @@ import { networksOf } from './membership.ts';
  * the planner runs, and from however many processes, she gets at most one digest per ISO week. A week with nothing
  * new is skipped at send time (no empty email). Her preferences and the unsubscribe link are the pipeline's.
  */
-const weekMs = 7 * 24 * 60 * 60 * 1000;
 const perNetwork = 5;
 
 /** ISO week of an instant in a zone, e.g. "2027-W03". */
@@ -75,7 +74,8 @@ async function digestOf(ctx: ComposeContext): Promise<DigestNetwork[]> {
   return ctx.memo.once(`network-digest:${String(ctx.record._id)}`, async () => {
     const networkIds = await networksOf(ctx.record.userId);
     if (!networkIds.length) return [];
-    const since = new Date(ctx.record.sendAt.getTime() - weekMs);
+    // Since the same time a week before on her clock: exactly since her last digest, in the weeks the clocks change too.
+    const since = weekBefore(ctx.record.sendAt, ctx.recipient.timezone || 'UTC');
     const posts = await NetworkPostModel.find({
       networkId: { $in: networkIds },
       _id: { $gte: Types.ObjectId.createFromTime(Math.floor(since.getTime() / 1000)) },

@@ -8,7 +8,7 @@ import { absoluteUrl } from '../../settings.ts';
 import { cohortAttendanceReport, flagLabels } from '../cohorts/attendance.ts';
 import { registerNotificationKind } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
-import { localDate, nextWeekly } from './time.ts';
+import { localDate, nextWeekly, weekBefore } from './time.ts';
 
 /**
  * The weekly facilitator digest, one per cohort she runs, on her chosen weekday at 08:00 in her zone (a wall-clock
@@ -83,10 +83,12 @@ registerNotificationKind('facilitator-digest', {
       canRunCohort({ id: String(record.userId), roles: her?.roles ?? [] }, cohort);
     return runs ? true : 'She no longer runs this cohort.';
   },
-  compose: async ({ record, now }) => {
+  compose: async ({ record, recipient, now }) => {
     const report = await cohortAttendanceReport({ cohortId: record.about.id, now });
-    const weekAgo = new Date(now.getTime() - 7 * 24 * 60 * 60 * 1000);
-    const week = report.sessions.filter((s) => s.startsAt > weekAgo);
+    // The week since her last digest: from the same time a week before on her clock to this digest's time (not "now",
+    // so one sent late leaves the sessions after its time to the next), whatever the clocks did in between.
+    const weekStart = weekBefore(record.sendAt, recipient.timezone || 'UTC');
+    const week = report.sessions.filter((s) => s.startsAt > weekStart && s.startsAt <= record.sendAt);
     const behind = await participantsBehind(
       report.cohort,
       report.rows.map((r) => ({ userId: r.userId, name: r.name })),

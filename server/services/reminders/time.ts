@@ -48,6 +48,16 @@ export function nextWeekly(props: { after: Date; weekday: number; hour: number; 
   throw new Error('unreachable: a weekday recurs within 8 days');
 }
 
+/**
+ * The same wall-clock time one calendar week before `instant`, in `zone`: where a weekly digest's week begins, so
+ * each digest holds exactly what came since the one before it. Seven times 24 hours would not: in the week the clocks
+ * go forward that is an hour before the last digest (its hour counted twice), in the week they go back an hour after
+ * it (that hour in no digest).
+ */
+export function weekBefore(instant: Date, zone: string): Date {
+  return DateTime.fromJSDate(instant, { zone }).minus({ weeks: 1 }).toJSDate();
+}
+
 /** The next `hour`:00 in `zone` at or after `after` (today's if still ahead, else tomorrow's). */
 export function nextDaily(props: { after: Date; hour: number; zone: string }): Date {
   const start = DateTime.fromJSDate(props.after, { zone: props.zone });
