@@ -199,6 +199,54 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     ]);
   });
 
+  it("after she moves from Sydney to London, what falls due before London's 08:00 goes in the next digest, never into the one Sydney's 08:00 already sent", async () => {
+    const { cohort, users } = await buildCohortWithSession({
+      startsAt: new Date('2027-12-01T10:00:00Z'),
+      participants: 1,
+      participantZone: 'Australia/Sydney',
+    });
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
+    const modules = await ModuleModel.insertMany(
+      [1, 2].map((n) => ({
+        programmeId: cohort.programmeId,
+        title: `Module ${n}`,
+        body: 'Read this.',
+        estimatedMinutes: 30,
+        completion: { type: 'view' },
+        position: n,
+      })),
+    );
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      {
+        $set: {
+          moduleDueDates: [
+            { moduleId: modules[0]!._id, dueOn: '2027-05-20' },
+            { moduleId: modules[1]!._id, dueOn: '2027-05-21' },
+          ],
+        },
+      },
+    );
+    await planModuleNudges({ cohortId: cohort._id });
+    // Module 1's nudge (17 May, 09:00 in Sydney) waits for her digest of 18 May, 08:00 in Sydney (17 May 22:00 UTC).
+    expect((await runDueNotifications({ now: new Date('2027-05-16T23:00:00Z') })).bundled).to.equal(1);
+    expect((await runDueNotifications({ now: new Date('2027-05-17T22:00:00Z') })).sent).to.equal(1);
+    expect(sink.received[0]!.raw).to.include('Module 1');
+    // She moves to London, where it is 18 May just after midnight; Module 2's nudge falls due.
+    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { timezone: 'Europe/London' } });
+    expect((await runDueNotifications({ now: new Date('2027-05-17T23:00:00Z') })).bundled).to.equal(1);
+    sink.received.length = 0;
+    for (const at of ['2027-05-18T07:00:00Z', '2027-05-19T07:00:00Z']) await runDueNotifications({ now: new Date(at) });
+    expect(sink.received).to.have.length(1);
+    expect(sink.received[0]!.raw).to.include('Module 2');
+    const nudge = await NotificationModel.findOne({
+      kind: 'module-due',
+      userId: users[0]!._id,
+      'about.id': String(modules[1]!._id),
+    }).lean();
+    expect(nudge!.status).to.equal('sent');
+  });
+
   it('a digest not sent because her account was disabled meanwhile settles what it held as skipped, not "scheduled" for ever', async () => {
     const { users, userId } = await dailyDigestReaderWithNudge('2027-06-20', '2027-06-17T08:00:00Z');
     await UserModel.updateOne({ _id: users[0]!._id }, { $set: { status: 'disabled' } });
