@@ -239,6 +239,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     for (const at of ['2027-05-18T07:00:00Z', '2027-05-19T07:00:00Z']) await runDueNotifications({ now: new Date(at) });
     expect(sink.received).to.have.length(1);
     expect(sink.received[0]!.raw).to.include('Module 2');
+    await settleNotifications({ now: new Date('2027-05-19T07:01:00Z') });
     const nudge = await NotificationModel.findOne({
       kind: 'module-due',
       userId: users[0]!._id,

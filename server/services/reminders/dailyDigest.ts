@@ -25,8 +25,20 @@ const messages = {
  */
 export async function planDailyDigestFor(props: { recipient: Recipient; now: Date }): Promise<string> {
   const zone = props.recipient.timezone || 'UTC';
-  const sendAt = nextDaily({ after: props.now, hour: 8, zone });
-  const key = `daily-digest:${String(props.recipient._id)}:${localDate(sendAt, zone)}`;
+  let sendAt = nextDaily({ after: props.now, hour: 8, zone });
+  let key = `daily-digest:${String(props.recipient._id)}:${localDate(sendAt, zone)}`;
+  // One digest per date on her calendar. That date's may be gone already: she moved west (Sydney's 08:00 on the 18th
+  // is the 17th, 23:00 in London) and it is not yet 08:00 on the 18th where she is now. What it would hold goes in
+  // the next day's; bundled into one already sent (or being sent: claimed), it would never arrive.
+  const planned = await NotificationModel.findOne({ key }, { status: 1 }).lean();
+  const taken =
+    planned &&
+    (!['scheduled', 'cancelled'].includes(planned.status) ||
+      (await NotificationDeliveryModel.exists({ notificationId: planned._id, phase: 'claim' })));
+  if (taken) {
+    sendAt = nextDaily({ after: new Date(sendAt.getTime() + 1), hour: 8, zone });
+    key = `daily-digest:${String(props.recipient._id)}:${localDate(sendAt, zone)}`;
+  }
   await planNotification({
     key,
     userId: props.recipient._id,
