@@ -65,6 +65,15 @@ describe('her own name and time zone', () => {
       expect(options.find((o) => o.value === 'America/Argentina/Buenos_Aires')!.label).to.match(
         /^Buenos Aires, Argentina, UTC−03:00/,
       );
+      // A zone stored under a legacy name (before names were made current) is still offered, as a zone, and selected.
+      for (const legacy of ['US/Eastern', 'Asia/Calcutta', 'Europe/Kiev']) {
+        const offered = timeZoneGroups({ selected: legacy }).flatMap((g) =>
+          g.options.map((o) => ({ ...o, group: g.label })),
+        );
+        const option = offered.find((o) => o.value === legacy)!;
+        expect(option.label, legacy).to.not.include('not a time zone we know');
+        expect(option.group, legacy).to.not.equal('What you entered');
+      }
       const withUnknown = timeZoneGroups({ selected: 'Mars/Olympus_Mons' });
       expect(withUnknown[0]!.options).to.deep.equal([
         { value: 'Mars/Olympus_Mons', label: 'Mars/Olympus_Mons (not a time zone we know)' },
