@@ -140,7 +140,9 @@ export function timeZoneGroups(props: { selected?: string; now?: Date } = {}): Z
   if (!cached || cached.hour !== hour || props.now) cached = { hour, groups: groupsOf(supportedZones(), now) };
   const selected = props.selected?.trim();
   if (!selected || cached.groups.some((g) => g.options.some((o) => o.value === selected))) return cached.groups;
-  if (timeZoneNamed(selected) !== selected)
+  // A zone stored before names were made current (US/Eastern, Asia/Calcutta) still names a zone: offered as it is,
+  // so her form shows it selected and saving it unchanged stores its current name, never the first zone of the list.
+  if (!timeZoneNamed(selected))
     return [
       { label: messages.enteredGroup, options: [{ value: selected, label: messages.unknown(selected) }] },
       ...cached.groups,
