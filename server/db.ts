@@ -96,6 +96,13 @@ export function connectedDatabase(): { ferretDb: boolean } {
 /** True when an error is a duplicate-key violation of a unique index (MongoDB and FerretDB alike). */
 export function isDuplicateKeyError(error: unknown): boolean {
   if (typeof error !== 'object' || error === null) return false;
-  const e = error as { code?: number; codeName?: string; writeErrors?: { code?: number }[] };
-  return e.code === 11000 || e.codeName === 'DuplicateKey' || (e.writeErrors?.some((w) => w.code === 11000) ?? false);
+  const e = error as { code?: number; codeName?: string; message?: string; writeErrors?: { code?: number }[] };
+  return (
+    e.code === 11000 ||
+    e.codeName === 'DuplicateKey' ||
+    (e.writeErrors?.some((w) => w.code === 11000) ?? false) ||
+    // FerretDB's SQLite backend answers an update that breaks a unique index with an InternalError naming the index
+    // (an insert gets 11000): without this, a change of email to an address taken meanwhile was a 500, not a 409.
+    (e.code === 1 && /UNIQUE constraint failed: index /.test(e.message ?? ''))
+  );
 }

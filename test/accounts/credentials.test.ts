@@ -10,6 +10,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { requestResetLink } from '../support/passwordReset.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 
 const newPassword = 'a long and fresh passphrase 2027';
 
@@ -323,6 +324,31 @@ describe('password and email changes', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text) })
       .expect(409);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+
+  it('an address taken by another account between the check and the change (another process) is a 409, not a 500', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const wanted = `raced-${user.id}@example.org`;
+    const link = await askToMoveEmail(web, wanted);
+    const page = await web.get(link).expect(200);
+    // The confirmation has checked that nobody has the address; another account takes it before the change is written.
+    const held = holdNextCall(UserModel, 'exists', { when: (args) => JSON.stringify(args[0]).includes(wanted) });
+    try {
+      const confirming = web
+        .post(link)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) })
+        .then((res) => res.status);
+      await held.reached;
+      await buildUser({ email: wanted });
+      held.release();
+      expect(await confirming).to.equal(409);
+    } finally {
+      held.release();
+      held.restore();
+    }
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
   it('after 10 wrong current passwords in 15 minutes (web and API together), even the right one is refused with 429; her other forms say so; others are not affected', async () => {
