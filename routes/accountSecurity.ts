@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
+import { canonicalEmail } from '../server/emailAddresses.ts';
 import { ConflictError, NotFoundError } from '../server/errors.ts';
 import { isObjectId } from '../server/ids.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
@@ -168,7 +169,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       const { status, errors, list } = formRefusalFrom(error, res, 'newEmail');
       return renderSecurity(req, res, status, { errors, errorList: list, values: { newEmail: form.data.newEmail } });
     }
-    flash(req, 'success', messages.emailSent(form.data.newEmail.trim().toLowerCase()));
+    flash(req, 'success', messages.emailSent(canonicalEmail(form.data.newEmail)));
     res.redirect(303, '/account/security');
   });
   // Mail scanners open every link: the GET shows a Confirm button, and only its POST uses the link.

@@ -5,6 +5,7 @@ import { auditActions } from '../models/AuditEvent.ts';
 import { UserModel } from '../models/User.ts';
 import { requireRole } from '../server/auth.ts';
 import { toCsv } from '../server/csv.ts';
+import { canonicalEmail } from '../server/emailAddresses.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate, isoDateTime, objectId, paging } from '../server/http/validate.ts';
@@ -64,7 +65,7 @@ async function filterOf(
   const errors: Record<string, string> = {};
   const filter: AuditFilter = {};
   if (values.person) {
-    const person = await UserModel.findOne({ email: values.person.toLowerCase() }, { _id: 1 }).lean();
+    const person = await UserModel.findOne({ email: canonicalEmail(values.person) }, { _id: 1 }).lean();
     if (person) filter.personId = String(person._id);
     else errors.person = messages.noSuchPerson;
   }

@@ -94,7 +94,7 @@ export const externalCertificateSchema = z.strictObject({
   expiresOn: isoDate.optional(),
 });
 const memberByEmailSchema = z.strictObject({
-  email: emailAddress().transform((email) => email.toLowerCase()),
+  email: emailAddress(),
   role: z.enum(boardRoles),
 });
 const certificateFormSchema = z.preprocess(

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { dailyDigestKind, notificationKinds, notificationStatuses } from '../models/Notification.ts';
 import { UserModel } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
+import { canonicalEmail } from '../server/emailAddresses.ts';
 import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
@@ -167,7 +168,9 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
     const filter = webFilter.safeParse({ ...req.query });
     const f = filter.success ? filter.data : {};
     const user = f.email
-      ? await UserModel.findOne({ email: f.email.toLowerCase() }).select({ _id: 1 }).lean()
+      ? await UserModel.findOne({ email: canonicalEmail(f.email) })
+          .select({ _id: 1 })
+          .lean()
       : undefined;
     const { items, nextCursor } =
       f.email && !user

@@ -238,7 +238,7 @@ const figuresFormSchema = z.preprocess((raw) => {
 }, figuresSchema);
 const adviserFormSchema = z.strictObject({
   name: text(120),
-  email: emailAddress().transform((email) => email.toLowerCase()),
+  email: emailAddress(),
 });
 
 async function roundPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {

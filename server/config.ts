@@ -6,6 +6,7 @@ import { MongoClient } from 'mongodb';
 import addressparser from 'nodemailer/lib/addressparser/index.js';
 import { z } from 'zod';
 import { roles, type Role } from '../models/User.ts';
+import { checkedEmail } from './emailAddresses.ts';
 import { passwordFieldErrors } from './services/passwords.ts';
 
 /**
@@ -62,7 +63,15 @@ const envSchema = z.object({
     }, 'must be one email address, such as "Pathways <no-reply@pathways.example.org>"')
     .default('Pathways <no-reply@pathways.local>'),
   /** With ADMIN_PASSWORD: create this admin on start when no admin exists. */
-  ADMIN_EMAIL: z.email({ message: 'must be an email address' }).optional(),
+  ADMIN_EMAIL: z
+    .string()
+    .transform((typed, ctx) => {
+      const checked = checkedEmail(typed);
+      if ('email' in checked) return checked.email;
+      ctx.addIssue({ code: 'custom', message: checked.problem });
+      return z.NEVER;
+    })
+    .optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
   /** Load demo data into an empty database: "true" or "false". Default true except in production. */
   DEMO_DATA: z.enum(['true', 'false']).optional(),

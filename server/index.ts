@@ -15,6 +15,7 @@ import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
+import { repairStoredEmails } from './services/accounts/storedEmails.ts';
 import { applySettings } from './settings.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
@@ -60,6 +61,13 @@ async function main(): Promise<void> {
   const retired = await dropRetiredSchema(mongoose.connection.db!);
   if (retired.collections.length || retired.indexes.length)
     logger.info(retired, 'dropped collections and indexes this version no longer uses');
+  const emails = await repairStoredEmails();
+  if (emails.repaired) logger.info({ repaired: emails.repaired }, 'stored email addresses put in their one form');
+  if (emails.clashes.length)
+    logger.warn(
+      { clashes: emails.clashes },
+      'one person has two accounts (or signatures) under two forms of an address',
+    );
 
   if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');

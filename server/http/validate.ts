@@ -3,6 +3,7 @@ import { ValidationError, type FieldError } from '../errors.ts';
 import { isObjectId, objectIdPattern } from '../ids.ts';
 import { personName as storedPersonName, personNameProblem } from '../services/accounts/names.ts';
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
+import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
@@ -96,9 +97,21 @@ export const timezone = z.string().transform((input, ctx) => {
   return z.NEVER;
 });
 
-/** An email address as typed in a form or an API body: trimmed, at most 320 characters, of the usual shape. */
+/**
+ * An email address as typed in a form or an API body, given on in its one stored form (`canonicalEmail`: an
+ * internationalised domain typed in Unicode or punycode is the same address); refused, at its field, when no mail
+ * could reach it: with `message` when it has no shape of an address, else with what is wrong with it.
+ */
 export const emailAddress = (message = 'must be an email address') =>
-  z.string({ error: message }).trim().max(320).pipe(z.email({ message }));
+  z
+    .string({ error: message })
+    .transform((typed, ctx) => {
+      const checked = checkedEmail(typed);
+      if ('email' in checked) return checked.email;
+      ctx.addIssue({ code: 'custom', message: checked.problem === notAnEmailAddress ? message : checked.problem });
+      return z.NEVER;
+    })
+    .meta({ format: 'idn-email' });
 
 /** YYYY-MM-DD that is a real calendar date. */
 export const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });

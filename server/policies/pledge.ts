@@ -1,4 +1,5 @@
 import { hasRole } from '../auth.ts';
+import { canonicalEmail } from '../emailAddresses.ts';
 
 /**
  * Who may do what with Pledge signatures. A signature's contact need not have an account: she proves she holds
@@ -11,7 +12,7 @@ type SignatureLike = { _id: unknown; email: string; status: string; kind: string
 export const isSignatureContact = (actor: PledgeActor, signature: SignatureLike): boolean =>
   signature.status === 'confirmed' &&
   (actor.grantedSignatureIds.includes(String(signature._id)) ||
-    (!!actor.user && actor.user.email.toLowerCase() === signature.email));
+    (!!actor.user && canonicalEmail(actor.user.email) === canonicalEmail(signature.email)));
 
 /** Manage (delete, name shown or not, board display): the confirmed contact only. Admins moderate instead. */
 export const canManageSignature = (actor: PledgeActor, signature: SignatureLike): boolean =>
@@ -29,4 +30,4 @@ export const canLinkBoard = (user: Express.User | undefined, signature: Signatur
   !!user &&
   signature.kind === 'organisation' &&
   signature.status === 'confirmed' &&
-  (hasRole(user, 'admin') || user.email.toLowerCase() === signature.email);
+  (hasRole(user, 'admin') || canonicalEmail(user.email) === canonicalEmail(signature.email));

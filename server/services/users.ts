@@ -3,6 +3,7 @@ import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { noteActiveAdmin } from '../../models/AdminRoster.ts';
 import { liveUserStatuses, UserModel, type Role } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
+import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { afterPasswordReset } from './accounts/credentials.ts';
@@ -81,7 +82,7 @@ export function checkRoles(roles: readonly Role[]): Role[] {
 
 /** Returns the user when email and password match an active account, else null (same time either way). */
 export async function authenticateWithPassword(props: { email: string; password: string }) {
-  const user = await UserModel.findOne({ email: String(props.email).trim().toLowerCase(), status: 'active' })
+  const user = await UserModel.findOne({ email: canonicalEmail(String(props.email)), status: 'active' })
     .select('+passwordHash')
     .lean();
   const ok = await verifyPassword(user?.passwordHash, String(props.password));
@@ -107,7 +108,10 @@ export async function createUser(props: {
   /** false: no invitation now; the caller sends it once she has what she is invited to (a seat on a panel). */
   invite?: boolean;
 }): Promise<UserView> {
-  const email = props.email.trim().toLowerCase();
+  const checked = checkedEmail(props.email);
+  if ('problem' in checked)
+    throw new ValidationError('Enter an email address.', [{ path: 'email', message: checked.problem }]);
+  const { email } = checked;
   const roles = checkRoles(props.roles);
   const name = checkedPersonName(props.name);
   if (props.password !== undefined) {
@@ -205,7 +209,7 @@ export async function requestPasswordReset(props: {
  * processes); a fourth request sends nothing and answers the same.
  */
 export async function sendPasswordReset(props: { email: string }): Promise<void> {
-  const email = props.email.trim().toLowerCase();
+  const email = canonicalEmail(props.email);
   const user = await UserModel.findOne({ email, status: { $in: liveUserStatuses } }).lean();
   if (!user) return;
   const sent = await countHit({ key: `password-reset:${String(user._id)}`, ...resetEmailsPerAccount });
@@ -272,7 +276,7 @@ export async function setPasswordWithLink(props: {
 
 /** Operator path (CLI): set a password directly. */
 export async function setPassword(props: { email: string; password: string }): Promise<void> {
-  const email = props.email.trim().toLowerCase();
+  const email = canonicalEmail(props.email);
   const problems = passwordFieldErrors(props.password, { email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   // updateOne, not findOneAndUpdate: the User schema's unselected fields make that a findAndModify with a projection,

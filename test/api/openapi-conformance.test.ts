@@ -66,7 +66,7 @@ function sample(schema: Schema, ids: string[]): unknown {
       return true;
     case 'string':
       if (schema.pattern?.includes('[0-9a-f]{24}')) return ids.shift() ?? hex24();
-      if (schema.format === 'email') return `someone-${Date.now()}@example.org`;
+      if (schema.format === 'email' || schema.format === 'idn-email') return `someone-${Date.now()}@example.org`;
       if (schema.format === 'date') return '2027-03-01';
       if (schema.format === 'date-time') return '2027-03-01T09:30:00.000Z';
       if (schema.format === 'uri') return 'https://example.org/x';

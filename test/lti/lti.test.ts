@@ -757,6 +757,43 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
   });
 
+  describe('people at internationalised domains', () => {
+    it('a platform giving her address with the domain in punycode finds her account made in Unicode: one account, linked by signing in with either form', async () => {
+      const local = `ana-${Date.now()}`;
+      const existing = await buildUser({ email: `${local}@café.fr` });
+      const sub = nextSub();
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, { sub, claims: { email: `${local.toUpperCase()}@XN--CAF-DMA.FR` } });
+      expect(res.status).to.equal(200);
+      expect(res.text).to.include('Link your Pathways account');
+      expect(await UserModel.countDocuments({ email: { $regex: local } })).to.equal(1);
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(res.text)![1]!;
+      await agent.get(linkPath).expect(303).expect('location', '/login');
+      const loginPage = await agent.get('/login').expect(200);
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: `${local}@xn--caf-dma.fr`, password: testPassword, _csrf: csrfFrom(loginPage.text) })
+        .expect(303)
+        .expect('location', linkPath);
+      const confirm = await agent.get(linkPath).expect(200);
+      await agent
+        .post(linkPath)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text) })
+        .expect(303);
+      expect(String((await LtiAccountModel.findOne({ sub }).lean())!.userId)).to.equal(existing.id);
+    });
+
+    it('a new person whose platform gives a Unicode domain gets that address (not a placeholder), in the form a form would store', async () => {
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), { sub, claims: { email: `Mei-${sub}@例子.广告` } });
+      expect(res.status).to.equal(303);
+      const link = await LtiAccountModel.findOne({ sub }).lean();
+      expect((await UserModel.findById(link!.userId).lean())!.email).to.equal(`mei-${sub}@例子.广告`);
+    });
+  });
+
   describe('people: a link passed on', () => {
     it('the account-link page works only for the account whose email the course gave: anyone else signed in gets 403 and nothing is linked', async () => {
       const named = await buildUser({ email: `named-${Date.now()}@example.org` });

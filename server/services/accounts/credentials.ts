@@ -1,8 +1,8 @@
 import { Types } from 'mongoose';
-import { z } from 'zod';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
@@ -118,8 +118,6 @@ export async function afterPasswordReset(props: {
   await endOtherAccess({ userId: String(props.user.id), actor: props.user, ip: props.ip, reason: 'password reset' });
 }
 
-const emailSchema = z.email();
-
 async function tell(to: string, subject: string, text: string): Promise<void> {
   try {
     await sendEmail({ to, subject, text });
@@ -141,11 +139,12 @@ export async function requestEmailChange(props: {
   now?: Date;
 }): Promise<void> {
   const now = props.now ?? new Date();
-  const newEmail = props.newEmail.trim().toLowerCase();
+  const checked = checkedEmail(props.newEmail);
   const user = await UserModel.findById(props.actor.id).select('+passwordHash').lean();
   if (!user) throw new NotFoundError();
-  if (!emailSchema.safeParse(newEmail).success || newEmail.length > 320)
-    throw new ValidationError('Enter an email address.', [{ path: 'newEmail', message: 'must be an email address' }]);
+  if ('problem' in checked)
+    throw new ValidationError('Enter an email address.', [{ path: 'newEmail', message: checked.problem }]);
+  const newEmail = checked.email;
   if (!(await isCurrentPassword({ userId: String(user._id), hash: user.passwordHash, password: props.password })))
     throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPasswordShort }]);
   if (newEmail === user.email)

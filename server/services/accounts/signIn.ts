@@ -1,4 +1,5 @@
 import { UserModel } from '../../../models/User.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { verifyPassword } from '../passwords.ts';
 import { currentUserOf } from '../users.ts';
@@ -18,7 +19,7 @@ export async function checkPassword(props: {
   /** What was being signed in to, for the trail ("web" or "api-token"). */
   channel: 'web' | 'api-token';
 }): Promise<SignedInUser | null> {
-  const email = String(props.email).trim().toLowerCase();
+  const email = canonicalEmail(String(props.email));
   const user = await UserModel.findOne({ email, status: 'active' }).select('+passwordHash').lean();
   const ok = await verifyPassword(user?.passwordHash, String(props.password));
   if (user && ok) return currentUserOf(user);

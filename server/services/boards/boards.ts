@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -217,7 +218,9 @@ export async function setBoardMemberByEmail(props: {
   role: BoardRole;
 }): Promise<{ board: Board; name: string }> {
   await findManagedBoard(props);
-  const user = await UserModel.findOne({ email: props.email.trim().toLowerCase() }).select('_id name').lean();
+  const user = await UserModel.findOne({ email: canonicalEmail(props.email) })
+    .select('_id name')
+    .lean();
   if (!user) throw new ValidationError(messages.noAccount, [{ path: 'email', message: messages.noAccount }]);
   const board = await setBoardMember({ ...props, userId: String(user._id) });
   return { board, name: user.name };
@@ -318,7 +321,7 @@ export async function findOrInvitePanelMember(props: {
   name: string;
 }): Promise<{ id: string; name: string; invited: boolean }> {
   const board = await findManagedBoard(props);
-  const email = props.email.trim().toLowerCase();
+  const email = canonicalEmail(props.email);
   const existing = await UserModel.findOne({ email }).lean();
   if (existing) {
     if (existing.status === 'disabled')

@@ -1,4 +1,5 @@
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { canManageBoard } from '../../policies/boards.ts';
 import { findManagedBoard } from './boards.ts';
 import { linkSignatureToBoard, signatureForBoard } from '../pledge/boards.ts';
@@ -13,7 +14,7 @@ export async function pledgeLinkState(props: { actor: Express.User; board: Board
   const linked = await signatureForBoard(String(props.board._id));
   if (linked || !canManageBoard(props.actor, props.board)) return { linked, candidates: [] };
   const candidates = await PledgeSignatureModel.find({
-    email: props.actor.email.toLowerCase(),
+    email: canonicalEmail(props.actor.email),
     kind: 'organisation',
     status: 'confirmed',
     boardId: null,

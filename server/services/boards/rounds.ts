@@ -13,6 +13,7 @@ import {
 } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
@@ -361,7 +362,7 @@ export async function addAdviserToPanel(props: {
   now?: Date;
 }): Promise<{ id: string; name: string; invited: boolean }> {
   const { round, board } = await findManagedRound(props);
-  const existing = await UserModel.findOne({ email: props.email.trim().toLowerCase() }, { _id: 1 }).lean();
+  const existing = await UserModel.findOne({ email: canonicalEmail(props.email) }, { _id: 1 }).lean();
   const seated = new Set(round.panel.map(String));
   if (!(existing && seated.has(String(existing._id))) && seated.size >= maxPanelSize)
     throw new ValidationError(messages.panelTooBig, [{ path: 'email', message: messages.panelTooBig }]);

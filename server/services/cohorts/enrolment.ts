@@ -7,6 +7,7 @@ import { SeatModel } from '../../../models/Seat.ts';
 import { UserModel } from '../../../models/User.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { canonicalEmail, emailAddressProblem } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
@@ -452,14 +453,10 @@ export async function listEnrolments(props: { actor: Express.User; cohort: Cohor
 
 /**
  * An email address as typed or pasted: invisible format characters (zero-width spaces, soft hyphens, direction marks,
- * which addresses copied from mail programs and web pages carry) removed, trimmed, lower-cased. Left in, they would
+ * which addresses copied from mail programs and web pages carry) removed, then in its stored form. Left in, they would
  * name an address nobody has, and an import would invite a second account for someone who has one.
  */
-const typedEmail = (text: string): string =>
-  text
-    .replace(/\p{Cf}/gu, '')
-    .trim()
-    .toLowerCase();
+const typedEmail = (text: string): string => canonicalEmail(text.replace(/\p{Cf}/gu, ''));
 
 /** Enrols an existing account found by email (those who run the cohort). */
 export async function enrolByEmail(props: { actor: Express.User; cohortId: string; email: string; now?: Date }) {
@@ -486,8 +483,6 @@ export type ImportRow = {
     'enrolled' | 'waitlisted' | 'invited-and-enrolled' | 'invited-and-waitlisted' | 'already-enrolled' | 'invalid';
   message: string;
 };
-
-const emailPattern = /^[^\s@,;]+@[^\s@,;]+\.[^\s@,;]+$/;
 
 /** A row of the import as read: its cells, the line it ends on, and its lines as she typed them. */
 type ImportRecord = { record: string[]; line: number; typed: string };
@@ -562,7 +557,7 @@ const lastNameHeading = /^(last|family)name$|^surname$/;
  */
 export function importColumns(first: string[] | undefined): { header: boolean; columns: ImportColumns } {
   const plain = { header: false, columns: { email: 0, name: [1] } };
-  if (!first || first.some((cell) => emailPattern.test(typedEmail(cell)))) return plain;
+  if (!first || first.some((cell) => !emailAddressProblem(typedEmail(cell)))) return plain;
   const headings = first.map(heading);
   const email = headings.findIndex((h) => emailHeading.test(h));
   if (email < 0) return plain;
@@ -605,8 +600,9 @@ export async function importEnrolments(props: {
       .map((i) => (record[i] ?? '').trim())
       .filter(Boolean)
       .join(' ');
-    if (!emailPattern.test(email) || email.length > 320) {
-      rows.push({ line, email, outcome: 'invalid', message: 'Not an email address.' });
+    const problem = emailAddressProblem(email);
+    if (problem) {
+      rows.push({ line, email, outcome: 'invalid', message: `Not an email address: it ${problem}.` });
       continue;
     }
     if (seen.has(email)) {

@@ -1,6 +1,5 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
-import { z } from 'zod';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
@@ -9,6 +8,7 @@ import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.
 import { ModuleModel } from '../../../models/Module.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { personNameFromElsewhere } from '../accounts/names.ts';
 import { isObjectId } from '../../ids.ts';
@@ -43,13 +43,15 @@ const placeholderEmail = (platformId: Types.ObjectId, sub: string) =>
   `lti-${createHash('sha256').update(`${platformId}:${sub}`).digest('hex').slice(0, 24)}@users.invalid`;
 
 /**
- * The platform's email claim, when it is one address. Anything else (a list, a display name, a line break) would be
- * her account's address and so the To of every email to her: a list would send her reminders to other people too.
+ * The platform's email claim, in its stored form (`canonicalEmail`: the same account as the address typed in a form
+ * or imported, whichever form of an internationalised domain the platform sends), when it is one deliverable
+ * address. Anything else (a list, a display name, a line break) would be her account's address and so the To of
+ * every email to her: a list would send her reminders to other people too.
  */
-const emailSchema = z.email().max(320);
 function platformEmail(value: string | undefined): string | undefined {
-  const email = value?.trim().toLowerCase();
-  return email && emailSchema.safeParse(email).success ? email : undefined;
+  if (typeof value !== 'string') return undefined;
+  const checked = checkedEmail(value);
+  return 'email' in checked ? checked.email : undefined;
 }
 
 /**
@@ -328,8 +330,8 @@ export async function signedInUser(userId: string): Promise<Express.User> {
  */
 export async function launchToLink(props: { actor: Express.User; secret: string }): Promise<LtiLaunch> {
   const launch = await launchBySecret(props.secret);
-  const offeredTo = launch.email?.trim().toLowerCase();
-  if (!offeredTo || offeredTo !== props.actor.email.trim().toLowerCase())
+  const offeredTo = launch.email && canonicalEmail(launch.email);
+  if (!offeredTo || offeredTo !== canonicalEmail(props.actor.email))
     throw new ForbiddenError(messages.notYourLink(offeredTo ?? 'named by your course'));
   return launch;
 }

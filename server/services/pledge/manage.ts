@@ -4,6 +4,7 @@ import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOpt
 import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
@@ -29,7 +30,7 @@ export async function manageableSignatures(actor: PledgeActor) {
   const or: Record<string, unknown>[] = [];
   const ids = actor.grantedSignatureIds.filter(isObjectId);
   if (ids.length) or.push({ _id: { $in: ids } });
-  if (actor.user) or.push({ email: actor.user.email.toLowerCase() });
+  if (actor.user) or.push({ email: canonicalEmail(actor.user.email) });
   if (!or.length) return [];
   const rows = await PledgeSignatureModel.find({ $or: or, status: 'confirmed' }).sort({ nameKey: 1 }).lean();
   return rows.filter((s) => canManageSignature(actor, s));

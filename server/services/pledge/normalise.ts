@@ -1,4 +1,5 @@
 import type { SignatureKind } from '../../../models/PledgeSignature.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 
 /** Lower case, accents removed, punctuation dropped, spaces collapsed: "St. Mary's  C.E. School" → "st marys ce school". */
 export function normaliseName(name: string): string {
@@ -12,14 +13,12 @@ export function normaliseName(name: string): string {
     .trim();
 }
 
-export const normaliseEmail = (email: string): string => email.trim().toLowerCase();
-
 /**
  * The identity of a signature: the same email signing for the same organisation is the same signature; an
  * individual has one signature per email whatever name she types.
  */
 export function signKeyOf(props: { email: string; kind: SignatureKind; name: string }): string {
-  return [normaliseEmail(props.email), props.kind, props.kind === 'organisation' ? normaliseName(props.name) : ''].join(
+  return [canonicalEmail(props.email), props.kind, props.kind === 'organisation' ? normaliseName(props.name) : ''].join(
     '|',
   );
 }

@@ -12,7 +12,8 @@ import {
   unusableBecause,
 } from './links.ts';
 import { sendPledgeEmail } from './mail.ts';
-import { normaliseEmail, normaliseName, signKeyOf } from './normalise.ts';
+import { normaliseName, signKeyOf } from './normalise.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { listChanged } from './listCache.ts';
 import { personName } from '../accounts/names.ts';
 
@@ -102,7 +103,7 @@ export async function signPledge(props: {
     now,
     refusal: messages.tooManySignings,
   });
-  const email = normaliseEmail(input.email);
+  const email = canonicalEmail(input.email);
   const signKey = signKeyOf({ email, kind: input.kind, name: input.name });
   const details = detailsOf(input);
   let signature = await PledgeSignatureModel.findOne({ signKey });
@@ -292,7 +293,7 @@ export async function requestManageLink(props: {
  */
 async function sendManageLinks(props: { email: string; now: Date }): Promise<void> {
   const all = await PledgeSignatureModel.find({
-    email: normaliseEmail(props.email),
+    email: canonicalEmail(props.email),
     status: { $in: ['confirmed', 'pending'] },
   }).lean();
   for (const pending of all.filter((s) => s.status === 'pending')) {

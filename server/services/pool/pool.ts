@@ -7,6 +7,7 @@ import { distinctChoices } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { renderEmail } from '../../emails.ts';
+import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { logger } from '../../logger.ts';
@@ -214,7 +215,7 @@ export async function submitPoolRequest(props: {
   // Sent twice (a double-click, a retry; without a key, the same request from the same address within minutes): one
   // request and one email. The repeat's answer is the same, "check your email".
   const key = submissionKey({
-    scope: ['pool-request', props.input.contactEmail.toLowerCase()],
+    scope: ['pool-request', canonicalEmail(props.input.contactEmail)],
     clientKey: props.submissionKey,
     content: [props.input],
     text: true,
