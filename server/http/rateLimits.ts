@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import type { NextFunction, Request, Response } from 'express';
 import { ipKeyGenerator, rateLimit, type ClientRateLimitInfo, type Options, type Store } from 'express-rate-limit';
+import { canonicalEmail } from '../emailAddresses.ts';
 import { RateLimitedError } from '../errors.ts';
 import { clearHits, countHit, readHits, uncountHit } from '../services/rateLimits.ts';
 
@@ -83,10 +84,9 @@ export function signInLimiters() {
     standardHeaders: 'draft-7',
     legacyHeaders: false,
     store: new DatabaseRateLimitStore('sign-in:account'),
-    keyGenerator: (req) =>
-      String(req.body?.email ?? '')
-        .trim()
-        .toLowerCase(),
+    // Her account's address, as sign-in finds it: every way of writing it (case, a root dot, a domain in punycode or
+    // in full-width letters) is the same account, so it must be the same counter, or each spelling would get 10 more.
+    keyGenerator: (req) => canonicalEmail(String(req.body?.email ?? '')),
     handler: refuse(tooManyFailedSignIns),
   });
   const perIp = rateLimit({

@@ -37,6 +37,37 @@ describe('rate limits across processes', () => {
       .expect('Content-Type', /application\/problem\+json/);
   });
 
+  it('failed sign-ins count against her account however her address is written (case, a root dot, the domain in punycode or full-width letters): the 11th is refused', async () => {
+    const app = testApp();
+    const local = `ana-${Date.now()}`;
+    await buildUser({ email: `${local}@café.fr` });
+    const forms = [
+      `${local}@café.fr`,
+      `${local.toUpperCase()}@CAFÉ.FR`,
+      `${local}@café.fr.`,
+      `${local}@xn--caf-dma.fr`,
+      `${local}@XN--CAF-DMA.FR.`,
+      `${local}@ｃａｆé.fr`,
+      `${local}@ｃafé.fr`,
+      `${local}@cａfé.fr`,
+      `${local}@caｆé.fr`,
+      `${local}@café.ｆr`,
+    ];
+    const agent = supertest.agent(app);
+    const csrf = csrfFrom((await agent.get('/login')).text);
+    for (const [i, email] of forms.entries())
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email, password: `wrong-password-${i}-xx`, _csrf: csrf })
+        .expect(401);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: `${local}@café.fr`, password: testPassword, _csrf: csrf })
+      .expect(429);
+  });
+
   it('when a visitor posts a public form on two app instances at once, they share one limit of 20', async () => {
     const apps = [testApp(), testApp()];
     const agents = apps.map((app) => supertest.agent(app));
