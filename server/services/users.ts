@@ -296,7 +296,12 @@ export async function searchUsers(props: { role?: Role; q?: string; limit: numbe
   if (props.role) filter.roles = props.role;
   if (props.q) {
     const q = props.q.trim();
-    filter.$or = [{ email: new RegExp(escapeRegex(q), 'i') }, { name: new RegExp(looseTextPattern(q), 'i') }];
+    filter.$or = [
+      { email: new RegExp(escapeRegex(q), 'i') },
+      // A whole address (or a piece with its @) pasted in another form than the stored one: punycode, a root dot.
+      ...(q.includes('@') ? [{ email: new RegExp(escapeRegex(canonicalEmail(q)), 'i') }] : []),
+      { name: new RegExp(looseTextPattern(q), 'i') },
+    ];
   }
   if (props.after) filter._id = { $gt: props.after };
   return UserModel.find(filter)

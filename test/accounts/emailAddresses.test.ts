@@ -153,6 +153,18 @@ describe('email addresses: one form for one person, internationalised domains in
       await signIn(app, ana.unicode, fresh);
     });
 
+    it('searching people by her address finds her whichever form of it is pasted (punycode, capitals, a root dot)', async () => {
+      const ana = person();
+      const her = await buildUser({ email: ana.unicode });
+      for (const q of [ana.punycode, ana.unicode.toUpperCase(), `${ana.unicode}.`, ana.unicode.normalize('NFD')]) {
+        const res = await supertest(app).get('/api/v1/users').query({ q }).set(adminAuth).expect(200);
+        expect(
+          res.body.items.map((u: { id: string }) => u.id),
+          q,
+        ).to.deep.equal([her.id]);
+      }
+    });
+
     it('the same Pledge signature whichever form of her address she signs with', async () => {
       const ana = person();
       const sign = (email: string) =>
