@@ -1,11 +1,14 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { UserModel } from '../../models/User.ts';
 import { canonicalEmail, emailAddressProblem } from '../../server/emailAddresses.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
+import { confirmEmailChange } from '../../server/services/accounts/credentials.ts';
 import { repairStoredEmails } from '../../server/services/accounts/storedEmails.ts';
+import { hashSecret, newSecret } from '../../server/services/secrets.ts';
 import { importEnrolments } from '../../server/services/cohorts/enrolment.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
@@ -177,6 +180,21 @@ describe('email addresses: one form for one person, internationalised domains in
       await sign(ana.punycode);
       expect(await PledgeSignatureModel.countDocuments({ email: ana.unicode })).to.equal(1);
       expect(await PledgeSignatureModel.countDocuments({ email: ana.punycode })).to.equal(0);
+    });
+
+    it('an email-change link asked for before the upgrade (punycode) makes her address the one form when followed', async () => {
+      const ana = person();
+      const user = await buildUser();
+      const secret = newSecret();
+      await OneTimeTokenModel.create({
+        purpose: 'email-change',
+        userId: user.id,
+        tokenHash: hashSecret(secret),
+        expiresAt: new Date(Date.now() + 60_000),
+        newEmail: ana.punycode,
+      });
+      expect((await confirmEmailChange({ secret })).email).to.equal(ana.unicode);
+      expect((await UserModel.findById(user.id).lean())!.email).to.equal(ana.unicode);
     });
 
     it('addresses stored in another form by an earlier version are put in the one form at start, once, by several processes at once; a clash is reported, not merged', async () => {

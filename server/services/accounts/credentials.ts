@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { checkedEmail } from '../../emailAddresses.ts';
+import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
@@ -215,7 +215,8 @@ export async function confirmEmailChange(props: {
     { $set: { usedAt: now } },
   );
   if (!used) throw new NotFoundError(messages.linkInvalid);
-  const newEmail = token.newEmail!;
+  // In the one stored form even for a link asked for before addresses had one (a punycode domain then).
+  const newEmail = canonicalEmail(token.newEmail!);
   if (await UserModel.exists({ email: newEmail, _id: { $ne: user._id } })) throw new ConflictError(messages.emailTaken);
   try {
     await UserModel.updateOne({ _id: user._id }, { $set: { email: newEmail } });
