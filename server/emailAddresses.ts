@@ -21,9 +21,11 @@ export function canonicalEmail(typed: string): string {
   return `${address.slice(0, at).toLowerCase()}@${canonicalDomain(typedDomain) ?? typedDomain.toLowerCase()}`;
 }
 
+// Lower-cased after the mapping too: the few letters UTS #46 folds to upper case (Cherokee) would otherwise be
+// lower-cased by the User schema on save, and the stored form would no longer be the one a look-up computes.
 function canonicalDomain(typed: string): string | undefined {
   const ascii = domainToASCII(typed.endsWith('.') ? typed.slice(0, -1) : typed);
-  return (ascii && domainToUnicode(ascii)) || undefined;
+  return (ascii && domainToUnicode(ascii).toLowerCase()) || undefined;
 }
 
 /** The domain's ASCII (punycode) form, as mail servers and DNS see it. */

@@ -38,6 +38,22 @@ describe('email addresses: one form for one person, internationalised domains in
       expect(canonicalEmail('Ada@Example.ORG')).to.equal('ada@example.org');
     });
 
+    it('the stored form is its own canonical form and what the User schema (lower-casing) keeps, in every script', () => {
+      for (const typed of [
+        'a@ᎠᎡ.org',
+        'a@ꭰꭱ.org',
+        'a@İstanbul.tr',
+        'a@ẞ.de',
+        'a@ΣΊΣΥΦΟΣ.gr',
+        'a@例子.广告',
+        'a@مثال.إختبار',
+      ]) {
+        const stored = canonicalEmail(typed);
+        expect(canonicalEmail(stored), typed).to.equal(stored);
+        expect(stored.toLowerCase(), typed).to.equal(stored);
+      }
+    });
+
     it('refuses, in words, what no mail could reach', () => {
       for (const good of ['ana@café.fr', 'mei@例子.广告', 'a+b@x.org', 'lena@straße.de'])
         expect(emailAddressProblem(canonicalEmail(good)), good).to.equal(undefined);
