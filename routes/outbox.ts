@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { OutboxMessageModel } from '../models/OutboxMessage.ts';
 import { requireRole } from '../server/auth.ts';
+import { canonicalEmail } from '../server/emailAddresses.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { isObjectId } from '../server/http/validate.ts';
 
@@ -12,7 +13,7 @@ export function registerOutboxRoutes(web: Router): void {
   web.get('/admin/outbox', requireRole('admin'), async (req, res) => {
     const query = outboxQuery.safeParse({ ...req.query });
     const to = query.success ? query.data.to : undefined;
-    const messages = await OutboxMessageModel.find(to ? { to: to.toLowerCase() } : {})
+    const messages = await OutboxMessageModel.find(to ? { to: canonicalEmail(to) } : {})
       .sort({ createdAt: -1 })
       .limit(100)
       .lean();

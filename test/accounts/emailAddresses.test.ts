@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { UserModel } from '../../models/User.ts';
 import { canonicalEmail, emailAddressProblem } from '../../server/emailAddresses.ts';
@@ -181,6 +182,23 @@ describe('email addresses: one form for one person, internationalised domains in
           res.body.items.map((u: { id: string }) => u.id),
           q,
         ).to.deep.equal([her.id]);
+      }
+    });
+
+    it('the admin outbox filtered by her address in punycode, capitals or with a root dot lists what was sent to her', async () => {
+      const ana = person();
+      await OutboxMessageModel.create({
+        to: ana.unicode,
+        from: 'no-reply@pathways.test',
+        subject: `Welcome ${ana.unicode}`,
+        text: 'Hello',
+        transport: 'outbox',
+      });
+      const admin = await buildUser({ roles: ['admin'] });
+      const web = await signIn(app, admin.email, testPassword);
+      for (const to of [ana.punycode, ana.unicode.toUpperCase(), `${ana.unicode}.`]) {
+        const page = await web.get('/admin/outbox').query({ to }).expect(200);
+        expect(page.text, to).to.include(`Welcome ${ana.unicode}`);
       }
     });
 
