@@ -1,11 +1,18 @@
 import { domainToASCII, domainToUnicode } from 'node:url';
 
 /**
+ * Format characters that come along when an address is copied from a web page or a mail program (direction marks
+ * around it on right-to-left pages, zero-width spaces, soft hyphens, a byte-order mark): invisible, never part of an
+ * address. The two joiners are left, as some scripts' domains need them (Persian), and UTS #46 judges them there.
+ */
+const invisibleMarks = /(?![\u200c\u200d])\p{Cf}/gu;
+
+/**
  * The one place an email address is made comparable: every address Pathways receives (forms, the API, a CSV
  * import, an LMS's email claim, a Pledge signature, a pool request, an invitation, an email change, the CLI) and
  * every address it looks up goes through `canonicalEmail`, so one person has one stored address however she typed it.
  *
- * - Trimmed, and the whole address in Unicode NFC.
+ * - Without invisible marks, trimmed, and the whole address in Unicode NFC.
  * - The local part (before the last @) lower-cased, as Pathways always has: "Ana@x.org" and "ana@x.org" are one
  *   account. (RFC 5321 lets a mail server tell them apart; in practice none does, and people type either.)
  * - The domain in one form whether typed in Unicode or in punycode: "CAFÉ.fr", "café.fr" and "xn--caf-dma.fr" are
@@ -14,7 +21,7 @@ import { domainToASCII, domainToUnicode } from 'node:url';
  *   puts the punycode form on the wire by itself. A root dot ("x.org.") names the same domain and is dropped.
  */
 export function canonicalEmail(typed: string): string {
-  const address = String(typed).trim().normalize('NFC');
+  const address = String(typed).replace(invisibleMarks, '').trim().normalize('NFC');
   const at = address.lastIndexOf('@');
   if (at < 0) return address.toLowerCase();
   const typedDomain = address.slice(at + 1);

@@ -55,6 +55,18 @@ describe('email addresses: one form for one person, internationalised domains in
       }
     });
 
+    it('invisible marks pasted with an address (direction marks, zero-width spaces, soft hyphens) are not part of it', () => {
+      for (const pasted of [
+        '\u200eana@café.fr',
+        'ana@café.fr\u200f',
+        '\u200bana@caf\u00adé.fr',
+        'a\u2060na@café.fr\ufeff',
+      ])
+        expect(canonicalEmail(pasted), JSON.stringify(pasted)).to.equal('ana@café.fr');
+      // A joiner is part of some scripts' domains (Persian): kept there.
+      expect(canonicalEmail('ali@\u0645\u06cc\u200c\u062e\u0648\u0627\u0647\u0645.ir')).to.include('\u200c');
+    });
+
     it('refuses, in words, what no mail could reach', () => {
       for (const good of ['ana@café.fr', 'mei@例子.广告', 'a+b@x.org', 'lena@straße.de'])
         expect(emailAddressProblem(canonicalEmail(good)), good).to.equal(undefined);
@@ -138,6 +150,12 @@ describe('email addresses: one form for one person, internationalised domains in
       expect(rows[3]!.message).to.include('before the @');
       expect(await UserModel.countDocuments({ email: ana.unicode })).to.equal(1);
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: her.id })).to.equal(1);
+    });
+
+    it('she signs in with her address pasted from a right-to-left page (with its invisible direction marks)', async () => {
+      const ana = person();
+      await buildUser({ email: ana.unicode });
+      await signIn(app, `\u200f${ana.unicode}\u200e`, testPassword);
     });
 
     it('she signs in with either form, and a reset asked for in punycode reaches her mailbox through SMTP and sets her password', async () => {
