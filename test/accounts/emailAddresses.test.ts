@@ -275,5 +275,30 @@ describe('email addresses: one form for one person, internationalised domains in
       expect(runs[0]!.clashes).to.deep.include({ collection: 'users', id: String(twinId), canonicalHeldBy: kept.id });
       expect((await repairStoredEmails()).repaired).to.equal(0);
     });
+
+    it('a Pledge signature stored under a punycode address is rewritten with its key, so signing again under either form updates it', async () => {
+      const ana = person();
+      const signatures = PledgeSignatureModel.collection;
+      const { insertedId } = await signatures.insertOne({
+        kind: 'individual',
+        name: 'Ana Café',
+        email: ana.punycode,
+        signKey: `${ana.punycode}|individual|`,
+        status: 'confirmed',
+        region: 'Europe',
+        country: 'FR',
+      });
+      await repairStoredEmails();
+      const repaired = (await signatures.findOne({ _id: insertedId }))!;
+      expect([repaired.email, repaired.signKey]).to.deep.equal([ana.unicode, `${ana.unicode}|individual|`]);
+      await supertest(app)
+        .post('/api/v1/pledge/signatures')
+        .set('X-Forwarded-For', `198.51.100.${n}`)
+        .send({ kind: 'individual', name: 'Ana Café', email: ana.punycode, region: 'Europe', country: 'FR' })
+        .expect(202);
+      expect(
+        await signatures.countDocuments({ name: 'Ana Café', email: { $in: [ana.unicode, ana.punycode] } }),
+      ).to.equal(1);
+    });
   });
 });
