@@ -646,7 +646,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const atField = /<p class="error-message" id="field-csv-error">([\s\S]*?)<\/p>/.exec(imported.text)?.[1];
     expect(atField)
       .to.include('These 3 lines were not enrolled')
-      .and.to.include('Line 2 (nia.typo@example): Not an email address.')
+      .and.to.include('Line 2 (nia.typo@example): Not an email address: it must have a domain after the @')
       .and.to.include('Line 3 (ada.good@example.org): This email appears earlier in the file.')
       .and.to.include('Line 4 (not-an-email): Not an email address.');
     expect(imported.text).to.match(/<textarea id="field-csv"[^>]*aria-invalid="true"/);

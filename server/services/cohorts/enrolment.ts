@@ -7,7 +7,7 @@ import { SeatModel } from '../../../models/Seat.ts';
 import { UserModel } from '../../../models/User.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { canonicalEmail, emailAddressProblem } from '../../emailAddresses.ts';
+import { canonicalEmail, emailAddressProblem, notAnEmailAddress } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
@@ -602,7 +602,9 @@ export async function importEnrolments(props: {
       .join(' ');
     const problem = emailAddressProblem(email);
     if (problem) {
-      rows.push({ line, email, outcome: 'invalid', message: `Not an email address: it ${problem}.` });
+      // "It must have a domain after the @…"; an address with no shape of one at all is just not an email address.
+      const message = problem === notAnEmailAddress ? 'Not an email address.' : `Not an email address: it ${problem}.`;
+      rows.push({ line, email, outcome: 'invalid', message });
       continue;
     }
     if (seen.has(email)) {
