@@ -17,7 +17,7 @@ import { configureMailer } from '../server/mailer.ts';
  * Operator commands:
  *   npm run cli -- user:create --role admin --email a@b.org --name "Ada" [--password …] [--timezone Europe/London]
  *   npm run cli -- user:set-password --email a@b.org --password …
- *   npm run cli -- demo:seed            (loads demo data into an empty database)
+ *   npm run cli -- demo:seed            (loads demo data into an empty database; refused in production)
  *   npm run cli -- --help
  * Uses MONGODB_URI, or the embedded database under DATA_DIR (stop the app first: SQLite has one writer).
  */
@@ -65,6 +65,11 @@ async function main(): Promise<void> {
   if (command === 'user:set-password' && (!values.email || !values.password)) throw new Error(usage);
 
   const config = loadConfig();
+  // The demo accounts sign in with a password the README publishes (DEMO_DATA=true is refused there for the same reason).
+  if (command === 'demo:seed' && config.env === 'production')
+    throw new Error(
+      'demo:seed is refused with NODE_ENV=production: the demo accounts sign in with a published password.',
+    );
   applySettings(config);
   configureMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
   let embedded: EmbeddedDatabase | undefined;

@@ -73,7 +73,7 @@ const envSchema = z.object({
     })
     .optional(),
   ADMIN_PASSWORD: z.string().min(12, 'must be at least 12 characters').optional(),
-  /** Load demo data into an empty database: "true" or "false". Default true except in production. */
+  /** Load demo data into an empty database: "true" or "false". Default true except in production, where "true" is refused. */
   DEMO_DATA: z.enum(['true', 'false']).optional(),
   /** Log level for the app's structured logs. */
   LOG_LEVEL: z.enum(['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent']).default('info'),
@@ -238,6 +238,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     problems.push('SMTP_URL: required in production (the outbox is for development)');
   if (env.NODE_ENV === 'production' && !env.BASE_URL)
     problems.push('BASE_URL: required in production (emailed links and calendar feeds would point at localhost)');
+  if (env.NODE_ENV === 'production' && env.DEMO_DATA === 'true')
+    problems.push(
+      'DEMO_DATA: "true" is refused in production (the demo accounts sign in with a password published in the README); unset it, or run without NODE_ENV=production to try Pathways',
+    );
   if (env.SESSION_COOKIE_SAMESITE === 'none' && env.NODE_ENV !== 'production')
     problems.push(
       'SESSION_COOKIE_SAMESITE: "none" needs NODE_ENV=production (browsers refuse a SameSite=None cookie that is not Secure, and only production serves one over HTTPS)',

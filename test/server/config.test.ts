@@ -132,6 +132,21 @@ describe('configuration', () => {
     expect(config.demoData).to.equal(false);
     expect(config.sessionSecret).to.equal('x'.repeat(40));
   });
+
+  it('in production, DEMO_DATA=true is refused by name (it would seed accounts whose password the README publishes)', () => {
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:25',
+      BASE_URL: 'https://pathways.example.org',
+    };
+    expect(() => loadConfig({ ...production, DEMO_DATA: 'true' })).to.throw(
+      ConfigError,
+      /DEMO_DATA: "true" is refused in production/,
+    );
+    expect(loadConfig({ ...production, DEMO_DATA: 'false' }).demoData).to.equal(false);
+    expect(loadConfig({ NODE_ENV: 'test', DEMO_DATA: 'true' }).demoData).to.equal(true);
+  });
   it('SECRETS_ENCRYPTION_KEY is 32 bytes as hex or base64; unset by default; anything else is refused by name', () => {
     const key = Buffer.from('0123456789abcdef0123456789abcdef');
     expect(loadConfig({ NODE_ENV: 'test' }).secretsEncryptionKey).to.equal(undefined);

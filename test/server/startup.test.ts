@@ -150,6 +150,20 @@ describe('first start and operator commands', () => {
     expect(badZone.stderr).to.match(/timezone: /);
     expect(await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org'] } })).to.equal(0);
 
+    // demo:seed on a production site would seed the demo accounts, whose password the README publishes.
+    const production = await runCliWith(
+      {
+        NODE_ENV: 'production',
+        SESSION_SECRET: 'x'.repeat(40),
+        SMTP_URL: 'smtp://127.0.0.1:1',
+        BASE_URL: 'https://pathways.example.org',
+      },
+      'demo:seed',
+    );
+    expect(production.status).to.equal(1);
+    expect(production.stderr).to.include('demo:seed is refused with NODE_ENV=production');
+    expect(await UserModel.countDocuments({ email: /@pathways\.test$/ })).to.equal(0);
+
     const help = await runCli('--help');
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.include('user:set-password --email EMAIL --password PW');
@@ -161,8 +175,16 @@ describe('first start and operator commands', () => {
  * what the CLI may talk to (the test SMTP server lives here).
  */
 function runCli(...args: string[]): Promise<{ status: number; stdout: string; stderr: string }> {
+  return runCliWith({}, ...args);
+}
+
+/** `runCli` with some variables of the operator's environment set. */
+function runCliWith(
+  vars: Record<string, string>,
+  ...args: string[]
+): Promise<{ status: number; stdout: string; stderr: string }> {
   const uri = `${process.env.MONGODB_URI!.replace(/\/$/, '')}/${mongoose.connection.name}`;
-  const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent' };
+  const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...vars };
   return new Promise((resolve) => {
     execFile(
       'node',
