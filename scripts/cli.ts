@@ -9,20 +9,21 @@ import { seedDemoDataIfEmpty } from '../server/demo/index.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/embeddedDatabase.ts';
 import { DomainError } from '../server/errors.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
-import { createUser, setPassword } from '../server/services/users.ts';
+import { createUser, enableUser, setPassword } from '../server/services/users.ts';
 import { applySettings } from '../server/settings.ts';
 import { configureMailer } from '../server/mailer.ts';
 
 /**
  * Operator commands:
  *   npm run cli -- user:create --role admin --email a@b.org --name "Ada" [--password …] [--timezone Europe/London]
- *   npm run cli -- user:set-password --email a@b.org --password …
+ *   npm run cli -- user:set-password --email a@b.org --password …   (a disabled account stays disabled)
+ *   npm run cli -- user:enable --email a@b.org                      (a disabled account may sign in again)
  *   npm run cli -- demo:seed            (loads demo data into an empty database; refused in production)
  *   npm run cli -- --help
  * Uses MONGODB_URI, or the embedded database under DATA_DIR (stop the app first: SQLite has one writer).
  */
 const usage =
-  'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW\n       npm run cli -- demo:seed';
+  'usage: npm run cli -- user:create --role ROLE --email EMAIL [--name NAME] [--password PW] [--timezone ZONE]\n       npm run cli -- user:set-password --email EMAIL --password PW   (a disabled account stays disabled)\n       npm run cli -- user:enable --email EMAIL                       (a disabled account may sign in again)\n       npm run cli -- demo:seed';
 
 async function main(): Promise<void> {
   const { positionals, values } = parseArgs({
@@ -41,7 +42,8 @@ async function main(): Promise<void> {
     return;
   }
   const command = positionals[0];
-  if (!command || !['user:create', 'user:set-password', 'demo:seed'].includes(command)) throw new Error(usage);
+  if (!command || !['user:create', 'user:set-password', 'user:enable', 'demo:seed'].includes(command))
+    throw new Error(usage);
   // Checked before the database starts, with the same rules as the admin's form and API: a bad email or time zone is
   // named, and nothing is written.
   let newUser: z.output<typeof createUserSchema> | undefined;
@@ -63,6 +65,7 @@ async function main(): Promise<void> {
     newUser = parsed.data;
   }
   if (command === 'user:set-password' && (!values.email || !values.password)) throw new Error(usage);
+  if (command === 'user:enable' && !values.email) throw new Error(usage);
 
   const config = loadConfig();
   // The demo accounts sign in with a password the README publishes (DEMO_DATA=true is refused there for the same reason).
@@ -82,8 +85,15 @@ async function main(): Promise<void> {
         `Created ${user.email} (${user.roles.join(', ')})${user.status === 'invited' ? '; an invitation was emailed' : ''}.`,
       );
     } else if (command === 'user:set-password') {
-      await setPassword({ email: values.email!, password: values.password! });
-      console.log(`Password set for ${values.email!}.`);
+      const status = await setPassword({ email: values.email!, password: values.password! });
+      console.log(
+        `Password set for ${values.email!}.${status === 'disabled' ? ' The account is disabled: it may sign in after `npm run cli -- user:enable --email EMAIL`.' : ''}`,
+      );
+    } else if (command === 'user:enable') {
+      const status = await enableUser({ email: values.email! });
+      console.log(
+        `${values.email!} may sign in again${status === 'invited' ? ' once she has chosen a password (she has none yet)' : ''}.`,
+      );
     } else {
       console.log((await seedDemoDataIfEmpty()) ? 'Demo data loaded.' : 'The database is not empty; nothing loaded.');
     }

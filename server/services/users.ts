@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { noteActiveAdmin } from '../../models/AdminRoster.ts';
-import { liveUserStatuses, UserModel, type Role } from '../../models/User.ts';
+import { liveUserStatuses, UserModel, type Role, type UserStatus } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -274,20 +274,52 @@ export async function setPasswordWithLink(props: {
   return presentUser({ ...user, status: 'active' });
 }
 
-/** Operator path (CLI): set a password directly. */
-export async function setPassword(props: { email: string; password: string }): Promise<void> {
+/**
+ * Operator path (CLI): set a password directly. It never decides whether she may sign in: a disabled account stays
+ * disabled (`enableUser` is the separate way back), an invited one becomes active as when she chooses it from her
+ * invitation, and an erased one (a "Former member" row) gets none. Answers the status she is left with.
+ */
+export async function setPassword(props: { email: string; password: string }): Promise<UserStatus> {
   const email = canonicalEmail(props.email);
   const problems = passwordFieldErrors(props.password, { email });
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   // updateOne, not findOneAndUpdate: the User schema's unselected fields make that a findAndModify with a projection,
   // which FerretDB (the embedded database) refuses, so the command failed on every default install.
-  const user = await UserModel.findOne({ email }, { roles: 1 }).lean();
+  const user = await UserModel.findOne({ email }, { roles: 1, status: 1 }).lean();
   if (!user) throw new NotFoundError(`No user has the email ${email}.`);
-  await UserModel.updateOne(
-    { _id: user._id },
-    { $set: { passwordHash: await hashPassword(props.password), status: 'active' } },
+  if (user.status === 'erased') throw new ConflictError(`${email} belongs to an erased account; it gets no password.`);
+  const status = user.status === 'invited' ? 'active' : (user.status as UserStatus);
+  // Conditional on the status read: an admin disabling her meanwhile (another process) is not undone.
+  const set = await UserModel.updateOne(
+    { _id: user._id, status: user.status },
+    { $set: { passwordHash: await hashPassword(props.password), status } },
   );
-  if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
+  if (set.matchedCount !== 1) throw new ConflictError(`${email} changed meanwhile; nothing was set. Run it again.`);
+  if (status === 'active' && user.roles.includes('admin')) await noteActiveAdmin(user._id);
+  return status;
+}
+
+/**
+ * Operator path (CLI): a disabled account may sign in again, as an admin's "enable" does (active, or invited when she
+ * never chose a password), audited with no actor since no one is signed in.
+ */
+export async function enableUser(props: { email: string }): Promise<UserStatus> {
+  const email = props.email.trim().toLowerCase();
+  const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
+  if (!user) throw new NotFoundError(`No user has the email ${email}.`);
+  if (user.status !== 'disabled')
+    throw new ConflictError(`${email} is not disabled (the account is ${user.status}); nothing was changed.`);
+  const status = user.passwordHash ? 'active' : 'invited';
+  const set = await UserModel.updateOne({ _id: user._id, status: 'disabled' }, { $set: { status } });
+  if (set.matchedCount !== 1) throw new ConflictError(`${email} changed meanwhile; nothing was changed. Run it again.`);
+  if (status === 'active' && user.roles.includes('admin')) await noteActiveAdmin(user._id);
+  await recordAuditEvent({
+    action: 'user-enabled',
+    actor: null,
+    target: { type: 'user', id: user._id },
+    detail: `status: disabled → ${status} (operator command user:enable)`,
+  });
+  return status;
 }
 
 /** Search by role and by a fragment of name or email (case-insensitive), keyset-paged by id. */

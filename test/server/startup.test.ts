@@ -1,6 +1,7 @@
 import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
@@ -167,6 +168,56 @@ describe('first start and operator commands', () => {
     const help = await runCli('--help');
     expect(help.status, help.stderr).to.equal(0);
     expect(help.stdout).to.include('user:set-password --email EMAIL --password PW');
+  });
+
+  it('the CLI sets a password without re-enabling a disabled account; user:enable re-enables it, and says so in --help', async function () {
+    this.timeout(90_000);
+    const email = 'kept-out@example.org';
+    const created = await runCli(
+      'user:create',
+      '--role',
+      'participant',
+      '--email',
+      email,
+      '--password',
+      'an operator passphrase',
+    );
+    expect(created.status, created.stderr).to.equal(0);
+    await UserModel.updateOne({ email }, { $set: { status: 'disabled' } });
+
+    const set = await runCli('user:set-password', '--email', email, '--password', 'a fresh operator passphrase');
+    expect(set.status, set.stderr).to.equal(0);
+    expect(set.stdout).to.include(`Password set for ${email}`);
+    expect(set.stdout).to.include('disabled');
+    const stillDisabled = await UserModel.findOne({ email }).select('+passwordHash').lean();
+    expect(stillDisabled!.status).to.equal('disabled');
+    expect(await verifyPassword(stillDisabled!.passwordHash, 'a fresh operator passphrase')).to.equal(true);
+
+    const enabled = await runCli('user:enable', '--email', email);
+    expect(enabled.status, enabled.stderr).to.equal(0);
+    expect(enabled.stdout).to.include(`${email} may sign in again`);
+    expect((await UserModel.findOne({ email }).lean())!.status).to.equal('active');
+    const audit = await AuditEventModel.findOne({
+      action: 'user-enabled',
+      targetId: String(stillDisabled!._id),
+    }).lean();
+    expect(audit?.detail).to.match(/disabled → active/);
+    // Asked again: nothing to do, said plainly.
+    const again = await runCli('user:enable', '--email', email);
+    expect(again.status).to.equal(1);
+    expect(again.stderr).to.include('is not disabled');
+
+    // An erased account is a "Former member" row: it gets no password and cannot be enabled.
+    await UserModel.updateOne({ email }, { $set: { status: 'erased' } });
+    const erasedSet = await runCli('user:set-password', '--email', email, '--password', 'another operator passphrase');
+    expect(erasedSet.status).to.equal(1);
+    expect(erasedSet.stderr).to.include('erased');
+    const erased = await UserModel.findOne({ email }).select('+passwordHash').lean();
+    expect(await verifyPassword(erased!.passwordHash, 'a fresh operator passphrase')).to.equal(true);
+    expect(erased!.status).to.equal('erased');
+
+    const help = await runCli('--help');
+    expect(help.stdout).to.include('user:enable --email EMAIL');
   });
 });
 
