@@ -147,6 +147,11 @@ const envSchema = z.object({
       }
       return [...new Set(listed)] as Role[];
     }),
+  /**
+   * Seconds a shutdown (SIGTERM, SIGINT) may take: in-flight requests, jobs, the database. Past it the process exits
+   * with 1, naming what was still open. Keep it below the process manager's own limit (Docker waits 10 s by default).
+   */
+  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /** Days the audit trail keeps an event; the maintenance job removes older ones. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
 });
@@ -211,6 +216,8 @@ export type Config = Readonly<{
   mfaRequiredRoles: readonly Role[];
   /** Days an audit event is kept (AUDIT_RETENTION_DAYS). */
   auditRetentionDays: number;
+  /** Milliseconds a shutdown may take before the process exits anyway (SHUTDOWN_TIMEOUT_SECONDS). */
+  shutdownTimeoutMs: number;
   /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
   sessionCookieSameSite: 'lax' | 'none';
   /** SECRETS_ENCRYPTION_KEY: the key two-step secrets and calendar feed tokens are sealed under, when set. */
@@ -281,6 +288,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
       env.MFA_REQUIRED_ROLES ?? (env.NODE_ENV === 'production' ? (['admin', 'facilitator'] as Role[]) : []),
     ),
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     sessionCookieSameSite: env.SESSION_COOKIE_SAMESITE,
     secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
   });

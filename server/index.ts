@@ -17,6 +17,7 @@ import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
 import { applySettings } from './settings.ts';
+import { closeWithin, exitOnUnexpectedErrors } from './shutdown.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
 async function main(): Promise<void> {
@@ -31,6 +32,7 @@ async function main(): Promise<void> {
     throw error;
   }
   logger.level = config.logLevel;
+  exitOnUnexpectedErrors();
   // Before anything writes (the first admin, demo data): links, signing and sealing use these settings.
   applySettings(config);
 
@@ -106,20 +108,31 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish, then jobs, then the database.
-    const closed = new Promise((resolve) => server.close(resolve));
-    server.closeIdleConnections();
-    const force = setTimeout(() => server.closeAllConnections(), 10_000);
-    await closed;
-    clearTimeout(force);
-    // Emails asked for just before (a reset link) are planned before the database goes.
-    await workAfterAnswersDone();
-    if (agenda) await stopJobs(agenda);
-    closeMailer();
-    await mongoose.disconnect();
-    await embedded?.stop();
-    logger.info('stopped');
-    process.exit(0);
+    // Stop accepting, let in-flight requests finish (keep-alive connections are cut at half the time allowed), then
+    // the work after answers (a reset link's email, planned before the database goes), jobs, mail, the database.
+    const code = await closeWithin(
+      [
+        {
+          name: 'HTTP server (requests in flight)',
+          close: async () => {
+            const closed = new Promise((resolve) => server.close(resolve));
+            server.closeIdleConnections();
+            const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs / 2);
+            await closed;
+            clearTimeout(force);
+          },
+        },
+        { name: 'work after answers (emails)', close: workAfterAnswersDone },
+        ...(agenda ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda) }] : []),
+        { name: 'mail connections', close: closeMailer },
+        { name: 'database connection', close: () => mongoose.disconnect() },
+        ...(embedded ? [{ name: 'embedded database', close: () => embedded.stop() }] : []),
+      ],
+      config.shutdownTimeoutMs,
+    );
+    if (code === 0) logger.info('stopped');
+    else logger.error('stopped, not cleanly (see above)');
+    process.exit(code);
   };
   process.on('SIGINT', () => void shutdown('SIGINT'));
   process.on('SIGTERM', () => void shutdown('SIGTERM'));

@@ -182,6 +182,16 @@ describe('configuration', () => {
     );
   });
 
+  it('SHUTDOWN_TIMEOUT_SECONDS is 20 by default, a whole number of seconds from 1 to 600, refused by name otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).shutdownTimeoutMs).to.equal(20_000);
+    expect(loadConfig({ NODE_ENV: 'test', SHUTDOWN_TIMEOUT_SECONDS: '8' }).shutdownTimeoutMs).to.equal(8_000);
+    for (const bad of ['0', '2.5', 'ten', '601'])
+      expect(() => loadConfig({ NODE_ENV: 'test', SHUTDOWN_TIMEOUT_SECONDS: bad }), bad).to.throw(
+        ConfigError,
+        /SHUTDOWN_TIMEOUT_SECONDS: /,
+      );
+  });
+
   it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);

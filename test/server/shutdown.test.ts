@@ -1,0 +1,171 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { closeWithin } from '../../server/shutdown.ts';
+import { csrfOf } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser } from '../support/factories.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+type AppProcess = { base: string; child: ChildProcess; output: () => string };
+
+/** `server/index.ts` in its own process on this file's database, answering /healthz. */
+async function startAppProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<AppProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  const uri = new URL(process.env.MONGODB_URI!);
+  uri.pathname = `/${mongoose.connection.db!.databaseName}`;
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/index.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: String(port),
+      BASE_URL: base,
+      MONGODB_URI: uri.toString(),
+      SESSION_SECRET: 'shutdown-tests-use-this-secret-of-32-chars',
+      DEMO_DATA: 'false',
+      RUN_JOBS: 'false',
+      LOG_LEVEL: 'info',
+      ...env,
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 60_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app process exited early:\n${output}`);
+    const ok = await fetch(`${base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { base, child, output: () => output };
+}
+
+/** The app's pino lines (JSON) among what it printed. */
+function logLines(output: string): { level: number; msg: string; [key: string]: unknown }[] {
+  return output
+    .split('\n')
+    .filter((line) => line.startsWith('{'))
+    .map((line) => JSON.parse(line) as { level: number; msg: string });
+}
+
+/** Waits for the child's exit; the time it took after `since`. */
+async function exitOf(child: ChildProcess, since: number): Promise<{ code: number | null; ms: number }> {
+  const [code] = child.exitCode === null ? ((await once(child, 'exit')) as [number | null]) : [child.exitCode];
+  return { code, ms: Date.now() - since };
+}
+
+describe('stopping the app', function () {
+  this.timeout(120_000);
+  useTestDatabase();
+
+  const started: ChildProcess[] = [];
+  afterEach(() => {
+    for (const child of started.splice(0)) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('on SIGTERM with nothing hanging, it stops cleanly with status 0', async () => {
+    const app = await startAppProcess({});
+    started.push(app.child);
+    const since = Date.now();
+    app.child.kill('SIGTERM');
+    const { code } = await exitOf(app.child, since);
+    expect(code, app.output()).to.equal(0);
+    expect(logLines(app.output()).map((l) => l.msg)).to.include('stopped');
+  });
+
+  it('when an email is stuck on a mail server that never answers, SIGTERM still ends the process within SHUTDOWN_TIMEOUT_SECONDS, with status 1 naming what was open', async () => {
+    // A mail server that takes the connection and never says hello: nodemailer waits 30 s for the greeting.
+    const connected: Socket[] = [];
+    const silent: Server = createServer((socket) => void connected.push(socket));
+    silent.listen(0, '127.0.0.1');
+    await once(silent, 'listening');
+    try {
+      const app = await startAppProcess({
+        SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+        SHUTDOWN_TIMEOUT_SECONDS: '3',
+      });
+      started.push(app.child);
+      const user = await buildUser();
+      const agent = supertest.agent(app.base);
+      const csrf = await csrfOf(agent, '/password-reset');
+      await agent.post('/password-reset').type('form').send({ email: user.email, _csrf: csrf }).expect(303);
+      const waitUntil = Date.now() + 20_000;
+      while (connected.length === 0 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 50));
+      expect(connected, 'the reset email reached the mail server').to.have.length.greaterThan(0);
+
+      const since = Date.now();
+      app.child.kill('SIGTERM');
+      const { code, ms } = await exitOf(app.child, since);
+      expect(code, app.output()).to.equal(1);
+      expect(ms).to.be.below(10_000);
+      const cut = logLines(app.output()).find((l) => l.level === 60 && /SHUTDOWN_TIMEOUT_SECONDS/.test(l.msg));
+      expect(cut, app.output()).to.not.equal(undefined);
+      expect(cut!.stillOpen).to.deep.equal(['work after answers (emails)', 'mail connections', 'database connection']);
+    } finally {
+      for (const socket of connected) socket.destroy();
+      silent.close();
+    }
+  });
+
+  it('when a promise rejection nobody handles happens at run time, the app logs it with pino and exits with 70 (for its manager to restart it)', async () => {
+    const app = await startAppProcess({}, ['--import', './test/support/rejectOnSignal.ts']);
+    started.push(app.child);
+    const since = Date.now();
+    app.child.kill('SIGUSR2');
+    const { code } = await exitOf(app.child, since);
+    expect(code, app.output()).to.equal(70);
+    const fatal = logLines(app.output()).find((l) => l.level === 60);
+    expect(fatal?.msg, app.output()).to.match(/unhandled promise rejection/);
+    expect((fatal!.err as { message: string }).message).to.equal('a bug nobody handled');
+  });
+
+  it('closes the steps in order; one that fails is logged and the rest still close (status 1); one that hangs is cut at the deadline', async () => {
+    const closed: string[] = [];
+    const failing = await closeWithin(
+      [
+        { name: 'database connection', close: () => Promise.reject(new Error('connection reset')) },
+        { name: 'embedded database', close: () => void closed.push('embedded database') },
+      ],
+      5_000,
+    );
+    expect(failing).to.equal(1);
+    expect(closed).to.deep.equal(['embedded database']);
+
+    const since = Date.now();
+    const hanging = await closeWithin(
+      [
+        { name: 'jobs', close: () => new Promise<void>(() => undefined) },
+        { name: 'database connection', close: () => void closed.push('database connection') },
+      ],
+      300,
+    );
+    expect(hanging).to.equal(1);
+    expect(Date.now() - since).to.be.below(2_000);
+    expect(closed).to.deep.equal(['embedded database']);
+
+    expect(await closeWithin([{ name: 'mail', close: () => undefined }], 1_000)).to.equal(0);
+  });
+});
