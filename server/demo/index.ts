@@ -1,3 +1,6 @@
+import { randomUUID } from 'node:crypto';
+import mongoose from 'mongoose';
+import { DemoLoadModel, demoLoadId } from '../../models/DemoLoad.ts';
 import { UserModel } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { seedAccountStatuses } from './accountStatuses.ts';
@@ -54,21 +57,82 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
   { name: 'research-figures', seed: async () => void (await refreshAllCohortFigures()) },
 ];
 
+const beatEveryMs = 2_000;
+/** A load whose beat has not moved for this long (on the reader's clock) belongs to a process that is gone. */
+const ownerGoneAfterMs = 12_000;
+/** Collections a load cut short leaves as they are: the load's own record, and agenda's job definitions. */
+const keptOnRedo = new Set([DemoLoadModel.collection.collectionName, 'jobs']);
+
+/**
+ * Loads the demo into a database that holds no accounts, and finishes a load that was cut short (Ctrl-C or a crash
+ * during the first start): answers true when this call loaded it. The load is recorded (models/DemoLoad.ts) before
+ * the first account, so a later start tells a cut load from a database with accounts of its own. Of several processes
+ * starting at once, one loads and the others wait for it, so each starts with the whole demo; a load whose process is
+ * gone is taken over and done again from nothing (the database held no accounts before it, so what it holds is the
+ * cut load's), unless accounts other than the demo's have appeared since: then nothing is touched.
+ */
 export async function seedDemoDataIfEmpty(): Promise<boolean> {
-  if ((await UserModel.estimatedDocumentCount()) > 0) return false;
-  let people: Map<string, string>;
+  const me = randomUUID();
+  let seen: { owner: string; beat: number; since: number } | undefined;
+  let told = false;
+  for (;;) {
+    const load = await DemoLoadModel.findById(demoLoadId).lean();
+    if (load?.finishedAt) return false;
+    if (!load) {
+      if ((await UserModel.estimatedDocumentCount()) > 0) return false;
+      try {
+        await DemoLoadModel.create({ _id: demoLoadId, owner: me });
+      } catch (error) {
+        if (isDuplicateKeyError(error)) continue;
+        throw error;
+      }
+      return loadDemo(me, false);
+    }
+    if (!seen || seen.owner !== load.owner || seen.beat !== load.beat) {
+      seen = { owner: load.owner, beat: load.beat, since: Date.now() };
+    } else if (Date.now() - seen.since > ownerGoneAfterMs) {
+      const taken = await DemoLoadModel.updateOne(
+        { _id: demoLoadId, owner: load.owner, beat: load.beat, finishedAt: null },
+        { $set: { owner: me }, $inc: { beat: 1 } },
+      );
+      if (taken.matchedCount === 1) return loadDemo(me, true);
+      continue;
+    }
+    if (!told) logger.info('demo data is being loaded by another process (or was cut short): waiting for it');
+    told = true;
+    await new Promise((resolve) => setTimeout(resolve, 500));
+  }
+}
+
+async function loadDemo(me: string, redo: boolean): Promise<boolean> {
+  const mine = { _id: demoLoadId, owner: me, finishedAt: null };
+  const beating = setInterval(() => {
+    DemoLoadModel.updateOne(mine, { $inc: { beat: 1 } }).catch((error: unknown) =>
+      logger.warn({ err: error }, 'demo data: could not note the load is alive'),
+    );
+  }, beatEveryMs);
   try {
-    people = await seedPeople();
-  } catch (error) {
-    // Several processes starting at once all find no users, and each creates the demo people in the same order: the
-    // unique email of the first decides which one loads the demo; the others start beside it instead of failing.
-    if (isDuplicateKeyError(error)) return false;
-    throw error;
+    if (redo) {
+      if (await UserModel.exists({ email: { $not: /@pathways\.test$/ } })) {
+        logger.warn('demo data was cut short on an earlier start, and other accounts exist since: it is left as it is');
+        await DemoLoadModel.updateOne(mine, { $set: { finishedAt: new Date(), outcome: 'left-as-found' } });
+        return false;
+      }
+      logger.info('demo data was cut short on an earlier start: loading it again from the beginning');
+      for (const collection of await mongoose.connection.db!.collections())
+        if (!keptOnRedo.has(collection.collectionName)) await collection.deleteMany({});
+    }
+    const ctx: DemoContext = { people: await seedPeople() };
+    for (const seeder of seeders) {
+      // A process that stalled past ownerGoneAfterMs may have been taken over: it stops rather than load beside.
+      if (!(await DemoLoadModel.exists(mine))) throw new Error('demo data: another process took the load over');
+      logger.info({ seeder: seeder.name }, 'loading demo data');
+      await seeder.seed(ctx);
+    }
+    const finished = await DemoLoadModel.updateOne(mine, { $set: { finishedAt: new Date(), outcome: 'loaded' } });
+    if (finished.matchedCount !== 1) throw new Error('demo data: another process took the load over');
+    return true;
+  } finally {
+    clearInterval(beating);
   }
-  const ctx: DemoContext = { people };
-  for (const seeder of seeders) {
-    logger.info({ seeder: seeder.name }, 'loading demo data');
-    await seeder.seed(ctx);
-  }
-  return true;
 }

@@ -55,7 +55,7 @@ describe('first start and operator commands', () => {
     expect(await ProgrammeModel.countDocuments({})).to.equal(coreProgrammes.length);
   });
 
-  it('when two processes start at once on an empty database with demo data on, one loads it, the other starts beside it, nothing twice', async function () {
+  it('when two processes start at once on an empty database with demo data on, one loads it, the other waits for it, nothing twice', async function () {
     this.timeout(120_000);
     await clearDatabase();
     const results = await Promise.allSettled([seedDemoDataIfEmpty(), seedDemoDataIfEmpty()]);

@@ -1,0 +1,110 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import { DemoLoadModel, demoLoadId } from '../../models/DemoLoad.ts';
+import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
+import { UserModel } from '../../models/User.ts';
+import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
+import { demoAccounts } from '../../server/demo/people.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** `server/index.ts` with demo data on, on this file's database; `output()` is what it printed so far. */
+async function startWithDemo(): Promise<{ child: ChildProcess; base: string; output: () => string }> {
+  const uri = new URL(process.env.MONGODB_URI!);
+  uri.pathname = `/${mongoose.connection.db!.databaseName}`;
+  const port = String(await freePort());
+  let output = '';
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: root,
+    env: {
+      ...process.env,
+      NODE_ENV: 'development',
+      PORT: port,
+      MONGODB_URI: uri.toString(),
+      SESSION_SECRET: 'demo-load-tests-use-this-secret-of-32-chars',
+      DEMO_DATA: 'true',
+      RUN_JOBS: 'false',
+      LOG_LEVEL: 'info',
+    },
+    stdio: ['ignore', 'pipe', 'pipe'],
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  return { child, base: `http://127.0.0.1:${port}`, output: () => output };
+}
+
+async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
+  const deadline = Date.now() + ms;
+  while (!(await check())) {
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`);
+    await new Promise((r) => setTimeout(r, 200));
+  }
+}
+
+describe('demo data interrupted on its first load', function () {
+  this.timeout(300_000);
+  useTestDatabase();
+
+  const started: ChildProcess[] = [];
+  after(() => {
+    for (const child of started) if (child.exitCode === null) child.kill('SIGKILL');
+  });
+
+  it('when Ctrl-C stops the first start half-way through the demo, the next start finishes it: every demo account once, the last areas present', async () => {
+    const first = await startWithDemo();
+    started.push(first.child);
+    await until('the mentoring demo to begin', () => first.output().includes('"seeder":"mentoring"'), 180_000);
+    first.child.kill('SIGINT');
+    await once(first.child, 'exit');
+    expect(await LtiPlatformModel.countDocuments({}), 'the first start was stopped before the LTI demo').to.equal(0);
+
+    const second = await startWithDemo();
+    started.push(second.child);
+    await until(
+      'the second start to answer /healthz',
+      async () => {
+        if (second.child.exitCode !== null) throw new Error(`the second start exited:\n${second.output()}`);
+        return fetch(`${second.base}/healthz`).then(
+          (r) => r.ok,
+          () => false,
+        );
+      },
+      240_000,
+    );
+    expect(second.output()).to.include('Demo data loaded.');
+    for (const account of demoAccounts) expect(await UserModel.countDocuments({ email: account.email })).to.equal(1);
+    expect(await UserModel.countDocuments({ email: 'mentor2@pathways.test' })).to.equal(1);
+    expect(await UserModel.countDocuments({ email: 'lti-leaver@pathways.test' })).to.equal(1);
+    expect(await LtiPlatformModel.countDocuments({})).to.equal(1);
+    second.child.kill('SIGTERM');
+    await once(second.child, 'exit');
+  });
+
+  it("when a cut load is found beside accounts that are not the demo's, nothing is touched and later starts no longer wait for it", async function () {
+    this.timeout(60_000);
+    await clearDatabase();
+    await DemoLoadModel.create({ _id: demoLoadId, owner: 'a process that is gone', beat: 7 });
+    await UserModel.create({ email: 'head@school.example', name: 'Real Head', roles: ['admin'], status: 'active' });
+    expect(await seedDemoDataIfEmpty()).to.equal(false);
+    expect(await UserModel.countDocuments({})).to.equal(1);
+    expect((await DemoLoadModel.findById(demoLoadId).lean())!.outcome).to.equal('left-as-found');
+    const since = Date.now();
+    expect(await seedDemoDataIfEmpty()).to.equal(false);
+    expect(Date.now() - since).to.be.below(2_000);
+  });
+});
