@@ -30,6 +30,12 @@ export function createAgenda(opts: { processEvery?: string } = {}): Agenda {
     defaultLockLifetime: 5 * 60 * 1000,
   });
   agenda.on('error', (error: unknown) => logger.error({ err: error }, 'agenda error'));
+  // A job that throws is marked failed in the jobs collection and nothing more: without this line the operator never
+  // heard of it. `remote` is another process's failure, relayed: that process logs its own.
+  agenda.on('fail', (error: unknown, job: { attrs?: { name?: string; failCount?: number } }, remote?: boolean) => {
+    if (remote) return;
+    logger.error({ err: error, job: job.attrs?.name, failCount: job.attrs?.failCount }, 'job failed');
+  });
   for (const area of jobAreas) area.define(agenda);
   return agenda;
 }
