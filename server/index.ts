@@ -10,6 +10,7 @@ import { demoAccounts, demoPassword } from './demo/people.ts';
 import { seedDemoDataIfEmpty } from './demo/index.ts';
 import { demoTwoStep } from './demo/accounts.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
+import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
@@ -71,7 +72,18 @@ async function main(): Promise<void> {
       'one person has two accounts (or signatures) under two forms of an address',
     );
 
-  if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
+  try {
+    if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
+  } catch (error) {
+    // Her address taken by an account that is not an admin: the operator's to choose another, said in one line.
+    if (!(error instanceof ConflictError)) throw error;
+    await mongoose.disconnect();
+    await embedded?.stop();
+    return stopStarting(
+      78,
+      `ADMIN_EMAIL: ${config.admin!.email} has an account that is not an admin, and there is no admin yet. Set ADMIN_EMAIL to another address for the first admin; she can then make that account an admin.`,
+    );
+  }
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
 

@@ -5,7 +5,9 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
+import { UserModel } from '../../models/User.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { buildUser } from '../support/factories.ts';
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
 
@@ -69,5 +71,22 @@ describe('start-up failures an operator reads', function () {
     } finally {
       holder.close();
     }
+  });
+
+  it('when ADMIN_EMAIL belongs to an account that is not an admin and there is no admin, it exits with one line naming ADMIN_EMAIL, no stack', async () => {
+    await buildUser({ email: 'already-here@example.org', roles: ['participant'] });
+    const uri = new URL(process.env.MONGODB_URI!);
+    uri.pathname = `/${mongoose.connection.name}`;
+    const result = await startApp({
+      MONGODB_URI: uri.toString(),
+      SESSION_SECRET: 'a-session-secret-of-at-least-32-chars',
+      ADMIN_EMAIL: 'already-here@example.org',
+      ADMIN_PASSWORD: 'a long admin passphrase',
+      RUN_JOBS: 'false',
+    });
+    expect(result.code).to.equal(78);
+    expect(result.output).to.match(/ADMIN_EMAIL: already-here@example.org has an account that is not an admin/);
+    expect(result.output).to.not.match(/\n\s+at /);
+    expect(await UserModel.countDocuments({ roles: 'admin' })).to.equal(0);
   });
 });
