@@ -129,6 +129,11 @@ export async function startEmbeddedDatabase(opts: {
   dataDir: string;
   memory?: boolean;
   ferretDbArgs?: string[];
+  /**
+   * Called when the database exits without being asked to (killed, crashed), with how it ended; its folder and lock
+   * are tidied first. The app exits then: left running it would answer 503 for ever, and nothing would restart it.
+   */
+  onUnexpectedExit?: (how: string) => void;
 }): Promise<EmbeddedDatabase> {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
@@ -144,7 +149,7 @@ export async function startEmbeddedDatabase(opts: {
 
 async function startIn(
   dbDir: string,
-  opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[] },
+  opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[]; onUnexpectedExit?: (how: string) => void },
   release: () => void,
 ): Promise<EmbeddedDatabase> {
   const logFile = path.join(opts.dataDir, 'database.log');
@@ -178,17 +183,26 @@ async function startIn(
     child.stdout.pipe(log);
     child.stderr.pipe(log);
     const stop = stopper(child);
-    const stopAndTidy = () =>
-      stop().then(() => {
-        rmSync(socketDir, { recursive: true, force: true });
-        release();
-      });
+    let stopping = false;
+    const tidy = () => {
+      rmSync(socketDir, { recursive: true, force: true });
+      release();
+    };
+    const stopAndTidy = () => {
+      stopping = true;
+      return stop().then(tidy);
+    };
     try {
       await waitForListening(child, /Listening on Unix (\S+?)\.\.\./, logFile);
     } catch (error) {
       await stopAndTidy();
       throw error;
     }
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      tidy();
+      opts.onUnexpectedExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
     // The driver reads a host that ends in .sock as a socket path; it must be percent-encoded in the URI.
     return { uri: `mongodb://${encodeURIComponent(socket)}/`, kind: 'ferretdb', stop: stopAndTidy };
   }
@@ -202,7 +216,20 @@ async function startIn(
     child.stderr.pipe(log);
     await waitForListening(child, /(Waiting for connections)/, logFile);
     const stop = stopper(child);
-    return { uri: `mongodb://127.0.0.1:${port}/`, kind: 'mongod', stop: () => stop().then(release) };
+    let stopping = false;
+    child.once('exit', (code, signal) => {
+      if (stopping) return;
+      release();
+      opts.onUnexpectedExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
+    });
+    return {
+      uri: `mongodb://127.0.0.1:${port}/`,
+      kind: 'mongod',
+      stop: () => {
+        stopping = true;
+        return stop().then(release);
+      },
+    };
   }
 
   throw new Error(noDatabaseMessage);

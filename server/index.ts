@@ -1,4 +1,5 @@
 import { once } from 'node:events';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import mongoose from 'mongoose';
 import { startJobs, stopJobs } from '../jobs/index.ts';
@@ -37,11 +38,23 @@ async function main(): Promise<void> {
   // Before anything writes (the first admin, demo data): links, signing and sealing use these settings.
   applySettings(config);
 
+  // Set once a signal starts the stop: the embedded database then exits as asked (Ctrl-C in a terminal reaches it too).
+  let stopping = false;
   let embedded: EmbeddedDatabase | undefined;
   let uri = config.mongodbUri;
   if (!uri) {
     try {
-      embedded = await startEmbeddedDatabase({ dataDir: config.dataDir });
+      embedded = await startEmbeddedDatabase({
+        dataDir: config.dataDir,
+        onUnexpectedExit: (how) => {
+          if (stopping) return;
+          // The manager restarts the app, and with it the database; left running, every page would fail.
+          logger.fatal(
+            `the embedded database stopped while Pathways ran (${how}; see ${path.join(config.dataDir, 'database.log')}): Pathways exits so that both can be started again`,
+          );
+          process.exit(1);
+        },
+      });
     } catch (error) {
       console.error(`\n${(error as Error).message}\n`);
       process.exit(69);
@@ -115,7 +128,6 @@ async function main(): Promise<void> {
   }
   console.log('Press Ctrl-C to stop.\n');
 
-  let stopping = false;
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;

@@ -1,5 +1,7 @@
 import { spawn, type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
+import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -167,5 +169,96 @@ describe('stopping the app', function () {
     expect(closed).to.deep.equal(['embedded database']);
 
     expect(await closeWithin([{ name: 'mail', close: () => undefined }], 1_000)).to.equal(0);
+  });
+});
+
+/** Pids of processes whose command line names `text` (a data folder), read from /proc. */
+function processesNaming(text: string): number[] {
+  return readdirSync('/proc')
+    .filter((name) => /^\d+$/.test(name))
+    .filter((pid) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    })
+    .map(Number);
+}
+
+/** The app on its embedded database in a fresh DATA_DIR, answering /healthz; `group`: in a process group of its own. */
+async function startEmbeddedApp(group: boolean) {
+  const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-app-'));
+  const port = await freePort();
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    DATA_DIR: dataDir,
+    DEMO_DATA: 'false',
+    RUN_JOBS: 'false',
+    LOG_LEVEL: 'info',
+  };
+  delete env.MONGODB_URI;
+  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: group,
+  });
+  let output = '';
+  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
+  const deadline = Date.now() + 120_000;
+  for (;;) {
+    if (child.exitCode !== null) throw new Error(`app process exited early:\n${output}`);
+    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) break;
+    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${output}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+  return { dataDir, child, output: () => output };
+}
+
+describe('the embedded database stopping under the app', function () {
+  this.timeout(180_000);
+
+  it('Ctrl-C in a terminal (SIGINT to the app and its database together) still stops cleanly, with status 0', async () => {
+    const { dataDir, child, output } = await startEmbeddedApp(true);
+    try {
+      process.kill(-child.pid!, 'SIGINT');
+      const [code] = child.exitCode === null ? ((await once(child, 'exit')) as [number | null]) : [child.exitCode];
+      expect(code, output()).to.equal(0);
+      expect(logLines(output()).map((l) => l.msg)).to.include('stopped');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const pid of processesNaming(dataDir)) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('when the embedded FerretDB dies while the app runs, the app exits non-zero with a line pointing at database.log, rather than answering 503 for ever', async () => {
+    const { dataDir, child, output } = await startEmbeddedApp(false);
+    try {
+      const database = processesNaming(`file:${dataDir}`);
+      expect(database, 'the embedded FerretDB').to.have.length(1);
+      process.kill(database[0]!, 'SIGKILL');
+      const exited = (async () => {
+        const [code] = child.exitCode === null ? ((await once(child, 'exit')) as [number | null]) : [child.exitCode];
+        return code;
+      })();
+      const code = await Promise.race([exited, new Promise((r) => setTimeout(() => r('still running'), 20_000))]);
+      expect(code, output()).to.equal(1);
+      const fatal = logLines(output()).find((l) => l.level === 60);
+      expect(fatal?.msg, output()).to.match(/embedded database .*stopped/);
+      expect(fatal!.msg).to.include(path.join(dataDir, 'database.log'));
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const pid of processesNaming(dataDir)) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
   });
 });
