@@ -132,7 +132,7 @@ export async function revokeApiToken(props: {
 export async function revokeOtherApiTokens(props: {
   userId: string;
   keepTokenId?: string | null;
-  actor: AuditActor;
+  actor: AuditActor | null;
   ip?: string | null;
   reason: string;
 }): Promise<number> {

@@ -6,7 +6,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
-import { afterPasswordReset } from './accounts/credentials.ts';
+import { afterPasswordReset, endOtherAccess } from './accounts/credentials.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { checkedPersonName } from './accounts/names.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
@@ -296,6 +296,15 @@ export async function setPassword(props: { email: string; password: string }): P
   );
   if (set.matchedCount !== 1) throw new ConflictError(`${email} changed meanwhile; nothing was set. Run it again.`);
   if (status === 'active' && user.roles.includes('admin')) await noteActiveAdmin(user._id);
+  // An operator sets a password when the old one is lost or known to someone else: whoever knew it may have signed in
+  // or made a token, so, as after a reset, every session and token of hers ends.
+  await recordAuditEvent({
+    action: 'password-changed',
+    actor: null,
+    target: { type: 'user', id: user._id },
+    detail: 'set by an operator (npm run cli -- user:set-password)',
+  });
+  await endOtherAccess({ userId: String(user._id), actor: null, reason: 'password set by an operator' });
   return status;
 }
 

@@ -2,6 +2,7 @@ import { execFile } from 'node:child_process';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { ApiTokenModel } from '../../models/ApiToken.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { UserModel } from '../../models/User.ts';
@@ -11,7 +12,10 @@ import { demoAccounts } from '../../server/demo/people.ts';
 import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/learning/coreProgrammes.ts';
 import { verifyPassword } from '../../server/services/passwords.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
+import { createApiToken } from '../../server/services/apiTokens.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
 
 describe('first start and operator commands', () => {
   useTestDatabase();
@@ -218,6 +222,25 @@ describe('first start and operator commands', () => {
 
     const help = await runCli('--help');
     expect(help.stdout).to.include('user:enable --email EMAIL');
+  });
+
+  it('the CLI setting a password (say, of a taken-over account) ends her sessions and revokes her API tokens, and is audited', async function () {
+    this.timeout(60_000);
+    const taken = await buildUser({ roles: ['facilitator'] });
+    await signIn(testApp(), taken.email, testPassword);
+    await createApiToken({ userId: taken.id, name: 'left by an intruder' });
+    const before = (await UserModel.findById(taken.id).select('+signedInSessions').lean())!;
+    expect(before.signedInSessions).to.have.length(1);
+
+    const set = await runCli('user:set-password', '--email', taken.email, '--password', 'a fresh operator passphrase');
+    expect(set.status, set.stderr).to.equal(0);
+    const after = (await UserModel.findById(taken.id).select('+signedInSessions').lean())!;
+    expect(after.signedInSessions).to.deep.equal([]);
+    expect(after.sessionsEpoch).to.be.greaterThan(before.sessionsEpoch ?? 0);
+    expect(await ApiTokenModel.countDocuments({ userId: taken.id })).to.equal(0);
+    const audit = await AuditEventModel.find({ targetId: taken.id }).lean();
+    expect(audit.map((a) => a.action)).to.include.members(['password-changed', 'session-ended', 'token-revoked']);
+    expect(audit.find((a) => a.action === 'password-changed')!.detail).to.match(/operator/);
   });
 });
 

@@ -37,7 +37,8 @@ const emailChangeLifetimeMs = 24 * 60 * 60 * 1000;
  */
 export async function endOtherAccess(props: {
   userId: string;
-  actor: AuditActor;
+  /** Null for an operator at the command line (no one signed in). */
+  actor: AuditActor | null;
   keepSessionId?: string | null;
   keepTokenId?: string | null;
   ip?: string | null;

@@ -158,7 +158,7 @@ export async function endSignedInSession(props: {
 export async function endOtherSessions(props: {
   userId: string;
   keepSessionId?: string | null;
-  actor: AuditActor;
+  actor: AuditActor | null;
   ip?: string | null;
   reason: string;
 }): Promise<number> {
