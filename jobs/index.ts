@@ -48,9 +48,10 @@ export async function startJobs(opts: { processEvery?: string } = {}): Promise<A
   return agenda;
 }
 
-export async function stopJobs(agenda: Agenda): Promise<void> {
+/** Stops taking jobs, waits up to `drainMs` for running ones, and unlocks those still running. */
+export async function stopJobs(agenda: Agenda, opts: { drainMs?: number } = {}): Promise<void> {
   const before = await agenda.getRunningStats(true).catch(() => undefined);
-  const drained = await agenda.drain(10_000).catch(() => undefined);
+  const drained = await agenda.drain(opts.drainMs ?? 10_000).catch(() => undefined);
   await agenda.stop();
   // A job still running after the wait is cut short when the process exits, but agenda keeps a running job's lock
   // (5 minutes), so no other process would take it up until then: release it. Only the lock it took (its lockedAt),

@@ -132,7 +132,7 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish (keep-alive connections are cut at half the time allowed), then
+    // Stop accepting, let in-flight requests finish (keep-alive connections are cut at 40% of the time allowed), then
     // the work after answers (a reset link's email, planned before the database goes), jobs, mail, the database.
     const code = await closeWithin(
       [
@@ -141,13 +141,16 @@ async function main(): Promise<void> {
           close: async () => {
             const closed = new Promise((resolve) => server.close(resolve));
             server.closeIdleConnections();
-            const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs / 2);
+            const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs * 0.4);
             await closed;
             clearTimeout(force);
           },
         },
         { name: 'work after answers (emails)', close: workAfterAnswersDone },
-        ...(agenda ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda) }] : []),
+        // Jobs still running after their share are unlocked (stopJobs), which must happen before the deadline.
+        ...(agenda
+          ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda, { drainMs: config.shutdownTimeoutMs * 0.4 }) }]
+          : []),
         { name: 'mail connections', close: closeMailer },
         { name: 'database connection', close: () => mongoose.disconnect() },
         ...(embedded ? [{ name: 'embedded database', close: () => embedded.stop() }] : []),

@@ -21,7 +21,10 @@ describe('jobs at shutdown', () => {
     await agenda.now('test:slow');
     await running;
     try {
-      await stopJobs(agenda);
+      // The wait is the share of SHUTDOWN_TIMEOUT_SECONDS it is given, so the unlock happens before the deadline.
+      const since = Date.now();
+      await stopJobs(agenda, { drainMs: 1_000 });
+      expect(Date.now() - since).to.be.below(5_000);
       const job = await mongoose.connection.db!.collection('jobs').findOne({ name: 'test:slow' });
       expect(job?.lockedAt ?? null).to.equal(null);
     } finally {
