@@ -11,7 +11,7 @@ import { DomainError } from '../server/errors.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { createUser, enableUser, setPassword } from '../server/services/users.ts';
 import { applySettings } from '../server/settings.ts';
-import { configureMailer } from '../server/mailer.ts';
+import { closeMailer, configureMailer } from '../server/mailer.ts';
 
 /**
  * Operator commands:
@@ -98,6 +98,8 @@ async function main(): Promise<void> {
       console.log((await seedDemoDataIfEmpty()) ? 'Demo data loaded.' : 'The database is not empty; nothing loaded.');
     }
   } finally {
+    // The pooled SMTP connection of an invitation would otherwise hold the command open until the server drops it.
+    closeMailer();
     await mongoose.disconnect();
     await embedded?.stop();
   }

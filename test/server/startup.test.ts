@@ -16,6 +16,7 @@ import { createApiToken } from '../../server/services/apiTokens.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
 
 describe('first start and operator commands', () => {
   useTestDatabase();
@@ -156,6 +157,7 @@ describe('first start and operator commands', () => {
     expect(await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org'] } })).to.equal(0);
 
     // demo:seed on a production site would seed the demo accounts, whose password the README publishes.
+    const demoPeople = await UserModel.countDocuments({ email: /@pathways\.test$/ });
     const production = await runCliWith(
       {
         NODE_ENV: 'production',
@@ -167,7 +169,7 @@ describe('first start and operator commands', () => {
     );
     expect(production.status).to.equal(1);
     expect(production.stderr).to.include('demo:seed is refused with NODE_ENV=production');
-    expect(await UserModel.countDocuments({ email: /@pathways\.test$/ })).to.equal(0);
+    expect(await UserModel.countDocuments({ email: /@pathways\.test$/ })).to.equal(demoPeople);
 
     const help = await runCli('--help');
     expect(help.status, help.stderr).to.equal(0);
@@ -241,6 +243,28 @@ describe('first start and operator commands', () => {
     const audit = await AuditEventModel.find({ targetId: taken.id }).lean();
     expect(audit.map((a) => a.action)).to.include.members(['password-changed', 'session-ended', 'token-revoked']);
     expect(audit.find((a) => a.action === 'password-changed')!.detail).to.match(/operator/);
+  });
+
+  it('the CLI creating a user without a password emails her invitation through SMTP_URL and then ends (it does not wait on the mail connection)', async function () {
+    this.timeout(90_000);
+    const smtp = await startSmtpSink();
+    try {
+      const since = Date.now();
+      const created = await runCliWith(
+        { SMTP_URL: smtp.url },
+        'user:create',
+        '--role',
+        'participant',
+        '--email',
+        'invited-by-cli@example.org',
+      );
+      expect(created.status, created.stderr).to.equal(0);
+      expect(created.stdout).to.include('an invitation was emailed');
+      expect(smtp.received.filter((m) => m.to.includes('invited-by-cli@example.org'))).to.have.length(1);
+      expect(Date.now() - since).to.be.below(30_000);
+    } finally {
+      await smtp.stop();
+    }
   });
 });
 
