@@ -58,8 +58,12 @@ const seeders: { name: string; seed: (ctx: DemoContext) => Promise<void> }[] = [
 ];
 
 const beatEveryMs = 2_000;
-/** A load whose beat has not moved for this long (on the reader's clock) belongs to a process that is gone. */
-const ownerGoneAfterMs = 12_000;
+/**
+ * A load whose beat has not moved for this long (on the reader's clock) belongs to a process that is gone. Fifteen
+ * beats: a busy 2-core machine (CI, the first start beside a build) can hold a beat's write back for seconds, and a
+ * live load taken over is emptied under its loader; a start after a cut load waits this long once.
+ */
+const ownerGoneAfterMs = 30_000;
 /** Collections a load cut short leaves as they are: the load's own record, and agenda's job definitions. */
 const keptOnRedo = new Set([DemoLoadModel.collection.collectionName, 'jobs']);
 

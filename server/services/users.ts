@@ -313,7 +313,7 @@ export async function setPassword(props: { email: string; password: string }): P
  * never chose a password), audited with no actor since no one is signed in.
  */
 export async function enableUser(props: { email: string }): Promise<UserStatus> {
-  const email = props.email.trim().toLowerCase();
+  const email = canonicalEmail(props.email);
   const user = await UserModel.findOne({ email }).select('+passwordHash').lean();
   if (!user) throw new NotFoundError(`No user has the email ${email}.`);
   if (user.status !== 'disabled')
