@@ -30,6 +30,8 @@ import {
 import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
+import { menteesAsking } from '../server/services/mentoring/askingMentees.ts';
+import { phaseLabels, topicLabel } from '../server/vocabulary.ts';
 
 /** The web pages of requests, mentorships, outcomes and the admin overview, on the same domain functions as the API. */
 const messages = {
@@ -134,8 +136,19 @@ async function requestFormPage(
 
 async function requestsPage(req: Request, res: Response) {
   const { received, sent } = await requestsOf({ userId: req.user!.id });
-  const names = await namesOf([...received.map((r) => r.menteeId), ...sent.map((r) => r.mentorId)]);
-  res.render('mentorships/requests', { title: 'Mentoring requests', received, sent, names });
+  const [names, asking] = await Promise.all([
+    namesOf([...received.map((r) => r.menteeId), ...sent.map((r) => r.mentorId)]),
+    menteesAsking({ mentorId: req.user!.id, requests: received, zone: String(res.locals.zone) }),
+  ]);
+  res.render('mentorships/requests', {
+    title: 'Mentoring requests',
+    received,
+    sent,
+    names,
+    asking,
+    phaseLabels,
+    topicLabel,
+  });
 }
 
 async function mentorshipPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {

@@ -199,6 +199,31 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect(after.goals).to.deep.equal(stored.goals);
   });
 
+  it('the mentor deciding on a request sees the profile the mentee was told she would see (goals, phase, place, zone, languages) and their shared time in her own zone, never an email', async () => {
+    const mentor = await buildMentor({ name: 'Pat Serving', timezone: 'Europe/London' });
+    const mentee = await buildMentee({ name: 'Rue Aspiring', timezone: 'Europe/Paris', schoolName: 'Rue School' });
+    await createMentoringRequest({
+      actor: { id: mentee.id, roles: ['participant'] },
+      mentorId: mentor.id,
+      message: 'Interviews in May.',
+    });
+    const she = await signIn(app, mentor.email, testPassword);
+    const list = await she.get('/mentoring/requests').expect(200);
+    const card = /<section class="card"[\s\S]*?<\/section>/.exec(list.text)![0];
+    expect(card)
+      .to.include('Rue Aspiring')
+      .and.to.include('Interviews')
+      .and.to.include('Primary')
+      .and.to.include('London, GB')
+      .and.to.include('Rue School')
+      .and.to.include('Europe/Paris')
+      .and.to.include('en');
+    // Paris evenings 18:00–21:00 are 17:00–20:00 in London: two hours on each weekday evening, in the mentor's time.
+    expect(card).to.include('10 hours a week when you are both free: Mondays 18:00–20:00');
+    expect(card).to.include('in your time (Europe/London)');
+    expect(card).not.to.include(mentee.email);
+  });
+
   it('the mentor declines through the form with a reason the mentee then sees; anyone else gets 404 and the request still waits', async () => {
     const { mentor, mentee, requestId } = await requested({ mentor: 'Jo Serving', mentee: 'Kit Aspiring' });
     const other = await signIn(app, (await buildMentor()).email, testPassword);
