@@ -92,6 +92,30 @@ describe('mentoring: the assignment preview', () => {
     expect(pairs).to.deep.equal({ [mentees[0]!.id]: mentors[1]!.id, [mentees[1]!.id]: mentors[0]!.id });
   });
 
+  it('never proposes a mentor or a mentee whose account was disabled or erased: her requests could never be answered', async () => {
+    const gone = await buildMentor({ capacity: 2, expertise: ['interviews', 'salary-negotiation'] }, { name: 'Gone' });
+    const here = await buildMentor({ capacity: 1, expertise: ['finance-and-budget'] }, { name: 'Here' });
+    const left = await buildMentee({}, { name: 'Left' });
+    const stays = await buildMentee({}, { name: 'Stays' });
+    await mongoose.connection
+      .collection('users')
+      .updateMany(
+        { _id: { $in: [new Types.ObjectId(gone.id), new Types.ObjectId(left.id)] } },
+        { $set: { status: 'disabled' } },
+      );
+    const res = await preview({}, 200);
+    expect(res.body.items.map((i: { menteeId: string; mentorId: string }) => [i.menteeId, i.mentorId])).to.deep.equal([
+      [stays.id, here.id],
+    ]);
+    expect(res.body.unassigned).to.deep.equal([]);
+    // Nor can she be asked directly: as for an unknown mentor.
+    await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set('Authorization', `Bearer ${await tokenFor(stays)}`)
+      .send({ mentorId: gone.id, message: 'Hello' })
+      .expect(404);
+  });
+
   it('never proposes a pair that sending would refuse: she already asked that mentor, or holds 3 pending requests', async () => {
     const mentors = [
       await buildMentor({ capacity: 3 }),

@@ -8,7 +8,7 @@ import { intervalsInComingWeek } from './availability.ts';
 import { scorePair } from './matching.ts';
 import { pendingMentorsOf, refusedForPending } from './requests.ts';
 import { menteeForMatching, mentorForMatching } from './profiles.ts';
-import { mentorsWithFreePlace } from './suggestions.ts';
+import { activeNames, mentorsWithFreePlace } from './suggestions.ts';
 
 export type AssignmentPreview = {
   items: { menteeId: string; mentorId: string; score: number }[];
@@ -40,11 +40,14 @@ export async function previewAssignment(props: {
     menteesInAMentorship(),
     mentorsWithFreePlace(),
   ]);
+  // Only people whose account is active, as in her suggestions: a request to or for a disabled or erased account could
+  // never be answered, and would hold a mentee's place for 14 days.
+  const active = await activeNames([...profiles, ...mentorProfiles].map((p) => p.userId));
   const mentees = profiles
-    .filter((p) => !matched.has(String(p.userId)))
+    .filter((p) => !matched.has(String(p.userId)) && active.has(String(p.userId)))
     .map(menteeForMatching)
     .sort((a, b) => a.userId.localeCompare(b.userId));
-  const mentors = mentorProfiles.map(mentorForMatching);
+  const mentors = mentorProfiles.filter((p) => active.has(String(p.userId))).map(mentorForMatching);
   const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
   // Two people of whom one blocked the other are never paired: the request would write to the mentor.
   const [blocked, pending] = await Promise.all([

@@ -68,15 +68,19 @@ export function presentRequest(r: MentoringRequest): PresentedRequest {
 }
 
 /**
- * The mentor she may ask, or 404 "We could not find that mentor": an unknown id, someone with no mentor profile, or a
- * block either way. A block keeps the two apart here as in the directory (her request would write to the mentor, the
+ * The mentor she may ask, or 404 "We could not find that mentor": an unknown id, someone with no mentor profile or
+ * whose account is not active, or a block either way. A block keeps the two apart here as in the directory (her request would write to the mentor, the
  * form shows her the mentor's profile), answered as an unknown mentor so the block is not given away. The request
  * form (mentorToAsk) and sending (createMentoringRequest) both ask here.
  */
 async function askableMentor(menteeId: string, mentorId: string): Promise<MentorProfile> {
   if (!isObjectId(mentorId)) throw new NotFoundError(messages.noMentor);
-  const profile = await MentorProfileModel.findOne({ userId: oid(mentorId) }).lean<MentorProfile>();
-  if (!profile || (await isBlockedBetween(menteeId, mentorId))) throw new NotFoundError(messages.noMentor);
+  const [profile, active] = await Promise.all([
+    MentorProfileModel.findOne({ userId: oid(mentorId) }).lean<MentorProfile>(),
+    // A disabled or erased mentor is never suggested; a saved link to her must not reach her either.
+    UserModel.exists({ _id: oid(mentorId), status: 'active' }),
+  ]);
+  if (!profile || !active || (await isBlockedBetween(menteeId, mentorId))) throw new NotFoundError(messages.noMentor);
   return profile;
 }
 

@@ -39,8 +39,11 @@ async function mentorIdsLeftOut(menteeId: Types.ObjectId): Promise<Set<string>> 
   return new Set([...ids.map(String), ...blocked]);
 }
 
-/** The names of those of these users whose account is active (a mentor whose account is not is skipped). */
-async function activeNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
+/**
+ * The names of those of these users whose account is active: a mentor (or, in the assignment, a mentee) whose account
+ * was disabled or erased is skipped, since nobody could answer or read her requests.
+ */
+export async function activeNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
   const users = await UserModel.find({ _id: { $in: userIds }, status: 'active' }, { name: 1 }).lean();
   return new Map(users.map((u) => [String(u._id), u.name]));
 }
