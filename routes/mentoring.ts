@@ -18,6 +18,8 @@ import {
   saveMentorProfile,
 } from '../server/services/mentoring/profiles.ts';
 import { mentorSuggestions } from '../server/services/mentoring/suggestions.ts';
+import { pendingMentorsOf } from '../server/services/mentoring/requests.ts';
+import { maxPendingRequests } from '../models/MentoringRequest.ts';
 import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
 import { availabilityRows, formValuesOf, parseMenteeForm, parseMentorForm } from './mentoringForms.ts';
 
@@ -277,7 +279,17 @@ export function registerMentoringRoutes(web: Router, api: Router): void {
     res.redirect(303, '/mentoring/suggestions');
   });
   web.get('/mentoring/suggestions', requireRole('participant'), async (req, res) => {
-    const suggestions = await mentorSuggestions({ userId: req.user!.id });
-    res.render('mentoring/suggestions', { title: 'Suggested mentors', ...suggestions, weights: scoreWeightRows });
+    const [suggestions, pending] = await Promise.all([
+      mentorSuggestions({ userId: req.user!.id }),
+      pendingMentorsOf([req.user!.id], new Date()),
+    ]);
+    res.render('mentoring/suggestions', {
+      title: 'Suggested mentors',
+      ...suggestions,
+      // Asking again would only be refused (409, or 422 at her limit): the page says so instead of linking to a form.
+      waitingWith: pending.get(req.user!.id) ?? new Set<string>(),
+      maxPendingRequests,
+      weights: scoreWeightRows,
+    });
   });
 }

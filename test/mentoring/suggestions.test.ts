@@ -141,6 +141,34 @@ describe('mentoring: suggested mentors', () => {
     expect(page.text).not.to.include('@example.org');
   });
 
+  it('a mentor she has already asked shows her request waiting instead of a link that would only be refused; with 3 waiting, the page says so instead of links', async () => {
+    const asker = await buildMentee({ goals: ['interviews', 'salary-negotiation'] });
+    const token = await tokenFor(asker);
+    const listed = await supertest(app)
+      .get('/api/v1/me/mentor-suggestions')
+      .set('Authorization', `Bearer ${token}`)
+      .expect(200);
+    const ids = (listed.body.items as Item[]).map((i) => i.mentorId);
+    expect(ids).to.have.length(5);
+    const ask = (mentorId: string) =>
+      supertest(app)
+        .post('/api/v1/mentoring/requests')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ mentorId, message: 'Interviews in May.' })
+        .expect(201);
+    await ask(ids[0]!);
+    const agent = await signIn(app, asker.email, testPassword);
+    const one = await agent.get('/mentoring/suggestions').expect(200);
+    expect(one.text).not.to.include(`href="/mentoring/requests/new?mentorId=${ids[0]}"`);
+    expect(one.text).to.include('You asked her: your request is waiting for her answer');
+    expect(one.text).to.include(`href="/mentoring/requests/new?mentorId=${ids[1]}"`);
+    await ask(ids[1]!);
+    await ask(ids[2]!);
+    const three = await agent.get('/mentoring/suggestions').expect(200);
+    for (const id of ids) expect(three.text).not.to.include(`href="/mentoring/requests/new?mentorId=${id}"`);
+    expect(three.text).to.include('You have 3 requests waiting for an answer');
+  });
+
   it('before she has a profile, the API answers no items and the page sends her to create one', async () => {
     const newcomer = await buildUser();
     const res = await supertest(app)
