@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -32,6 +33,34 @@ describe('mentoring: sending a reviewed assignment', () => {
     expect(sent).to.include({ status: 'pending' });
     expect(String(sent.sentBy)).to.equal(admin.id);
     expect(await MentoringRequestModel.countDocuments({ menteeId: b.id })).to.equal(0);
+  });
+
+  it('when a mentee found a mentor herself after the admin reviewed the assignment, her pair is reported (409) and not sent: the assignment is for unmatched mentees', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [proposed, chosen] = [await buildMentor(), await buildMentor()];
+    const mentee = await buildMentee();
+    const token = await tokenFor(admin);
+    const preview = await supertest(app)
+      .post('/api/v1/mentoring/assignments/preview')
+      .set({ Authorization: `Bearer ${token}` })
+      .send({ menteeIds: [mentee.id] })
+      .expect(200);
+    expect(preview.body.items).to.have.length(1);
+    // Meanwhile she asks a mentor herself, who accepts.
+    const request = await createMentoringRequest({
+      actor: { id: mentee.id, roles: ['participant'] },
+      mentorId: chosen.id,
+      message: 'Hello',
+    });
+    await acceptMentoringRequest({ actor: { id: chosen.id, roles: ['mentor'] }, requestId: String(request._id) });
+    const res = await supertest(app)
+      .post('/api/v1/mentoring/assignments')
+      .set({ Authorization: `Bearer ${token}` })
+      .send({ items: [{ menteeId: mentee.id, mentorId: proposed.id }] })
+      .expect(200);
+    expect(res.body.items[0]).to.include({ status: 409 });
+    expect(res.body.items[0].detail).to.match(/has a mentor now/);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, mentorId: proposed.id })).to.equal(0);
   });
 
   it('when a mentee or mentor posts an assignment, it answers 403 and sends nothing', async () => {

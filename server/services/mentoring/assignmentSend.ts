@@ -1,4 +1,6 @@
-import { DomainError } from '../../errors.ts';
+import { MentorshipModel } from '../../../models/Mentorship.ts';
+import { ConflictError, DomainError } from '../../errors.ts';
+import { oid } from '../../ids.ts';
 import { createMentoringRequest } from './requests.ts';
 
 /**
@@ -15,6 +17,7 @@ export type AssignmentOutcome = {
   detail: string | null;
 };
 export const assignmentMessage = 'Suggested by the programme team’s mentor assignment.';
+export const matchedSinceReview = 'She has a mentor now (matched since the review), so this request was not sent.';
 
 export async function sendAssignedRequests(props: {
   /** An admin. */
@@ -25,6 +28,9 @@ export async function sendAssignedRequests(props: {
   const out: AssignmentOutcome[] = [];
   for (const item of props.items) {
     try {
+      // The assignment is for unmatched mentees; one who found a mentor herself since the review is not sent another.
+      if (await MentorshipModel.exists({ menteeId: oid(item.menteeId), status: 'active' }))
+        throw new ConflictError(matchedSinceReview);
       const r = await createMentoringRequest({
         actor: props.actor,
         menteeId: item.menteeId,
