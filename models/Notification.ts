@@ -21,6 +21,7 @@ export const notificationKinds = [
   'mentoring-request-reminder',
   'mentoring-request-expired',
   'mentoring-request-answered',
+  'mentoring-request-on-her-behalf',
   'mentoring-meeting-due',
   'mentorship-ending',
   'mentoring-outcomes-prompt',

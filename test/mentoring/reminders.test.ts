@@ -15,7 +15,8 @@ import {
 import { closeMentorship, logMeeting, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
-import type { TestUser } from '../support/factories.ts';
+import { buildUser, type TestUser } from '../support/factories.ts';
+import { sendAssignedRequests } from '../../server/services/mentoring/assignmentSend.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { useSmtpSink } from '../support/smtp.ts';
@@ -55,6 +56,24 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     expect(await expireRequests({ now: expiry })).to.equal(0);
     const email = to(mentee, /has expired/)[0]!;
     expect(email.headers['list-unsubscribe']).to.be.a('string');
+  });
+
+  it('a request the admin’s assignment sends on her behalf is told to the mentee once, at once, so a later answer or expiry is about a request she knows of; her own requests send her nothing', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const mentor = await buildMentor({ name: 'Ola Assigned' });
+    const mentee = await buildMentee({ name: 'Pia Assigned' });
+    const t0 = new Date();
+    await sendAssignedRequests({ actor: actor(admin), items: [{ menteeId: mentee.id, mentorId: mentor.id }], now: t0 });
+    await runTwice(new Date(t0.getTime() + 1000));
+    const told = to(mentee, /asked Ola Assigned to mentor you/);
+    expect(told).to.have.length(1);
+    expect(told[0]!.raw).to.include('/mentoring/requests');
+    expect(to(mentor, /Pia Assigned asks you to mentor her/)).to.have.length(1);
+
+    const herOwn = await buildMentor({ name: 'Quinn Chosen' });
+    await createMentoringRequest({ actor: actor(mentee), mentorId: herOwn.id, message: 'Hello', now: t0 });
+    await runTwice(new Date(t0.getTime() + 2000));
+    expect(to(mentee, /to mentor you/)).to.have.length(1);
   });
 
   it('an accepted request is neither reminded nor expired: the mentee hears once, at once, that it was accepted', async () => {

@@ -16,8 +16,8 @@ import { oid } from '../../ids.ts';
 /**
  * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
  * running twice sends once; the reader's zone, her preferences and unsubscribe come with it):
- * - a new request → the mentor at once; unanswered at 7 days → the mentor again; at 14 days it expires → the mentee;
- *   accepted or declined → the mentee at once;
+ * - a new request → the mentor at once (and the mentee, when the admin's assignment sent it for her); unanswered at 7
+ *   days → the mentor again; at 14 days it expires → the mentee; accepted or declined → the mentee at once;
  * - the meeting rhythm: no meeting logged for the agreed rhythm plus a week (5 weeks when monthly or not yet agreed)
  *   → both members, once per gap (logging a meeting starts a new gap);
  * - 14 days before the agreement's end date → both members, at 09:00 in each one's zone;
@@ -90,6 +90,22 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
       subject: `Your mentoring request to ${data.mentorName} has expired`,
       data: { ...data, link: '/mentoring/suggestions' },
     },
+    // Sent by the admin's assignment: she is told now, or the mentor's answer (or its expiry) would be the first she
+    // hears of a request she never made.
+    ...(String(r.sentBy ?? r.menteeId) !== String(r.menteeId)
+      ? [
+          {
+            key: `mentoring-request-on-her-behalf:${id}`,
+            userId: r.menteeId,
+            kind: 'mentoring-request-on-her-behalf' as const,
+            about,
+            sendAt: r.sentAt,
+            template: 'mentoring-request-on-her-behalf',
+            subject: `The programme team asked ${data.mentorName} to mentor you`,
+            data: { ...data, link: '/mentoring/requests#sent' },
+          },
+        ]
+      : []),
   ]);
 }
 

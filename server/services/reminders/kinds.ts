@@ -74,6 +74,10 @@ export const kindInfo: Record<NotificationKind, { label: string; hint: string; s
       label: 'Answers to your mentoring requests',
       hint: 'When a mentor you asked accepts or declines your request.',
     },
+    'mentoring-request-on-her-behalf': {
+      label: 'Mentoring requests sent for you',
+      hint: 'When the programme team’s mentor assignment asks a mentor on your behalf.',
+    },
     'mentoring-meeting-due': {
       label: 'Mentoring meeting rhythm',
       hint: 'When no meeting has been logged for a while longer than your agreed rhythm.',
