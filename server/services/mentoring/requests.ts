@@ -69,9 +69,9 @@ export function presentRequest(r: MentoringRequest): PresentedRequest {
 
 /**
  * The mentor she may ask, or 404 "We could not find that mentor": an unknown id, someone with no mentor profile or
- * whose account is not active, or a block either way. A block keeps the two apart here as in the directory (her request would write to the mentor, the
- * form shows her the mentor's profile), answered as an unknown mentor so the block is not given away. The request
- * form (mentorToAsk) and sending (createMentoringRequest) both ask here.
+ * whose account is not active, or a block either way. A block keeps the two apart here as in the directory (her
+ * request would write to the mentor, the form shows her the mentor's profile), answered as an unknown mentor so the
+ * block is not given away. The request form (mentorToAsk) and sending (createMentoringRequest) both ask here.
  */
 async function askableMentor(menteeId: string, mentorId: string): Promise<MentorProfile> {
   if (!isObjectId(mentorId)) throw new NotFoundError(messages.noMentor);
