@@ -43,10 +43,20 @@ const messages = {
   meetingLogged: 'The meeting was logged.',
   closed: 'The mentorship was closed.',
   outcomeRecorded: 'Thank you: your outcome was recorded.',
-  assignmentSent: (sent: number, outcomes: { status: number; detail: string | null }[]) => {
+  /** Each pair not sent by name (the first 10), so the admin knows whom to look at. */
+  assignmentSent: (
+    sent: number,
+    outcomes: { menteeId: string; mentorId: string; status: number; detail: string | null }[],
+    names: Map<string, string>,
+  ) => {
     const refused = outcomes.filter((o) => o.status !== 201);
-    const reasons = [...new Set(refused.map((o) => o.detail))].join(' ');
-    return `${sent} request${sent === 1 ? '' : 's'} sent on the mentees’ behalf.${refused.length ? ` ${refused.length} not sent: ${reasons}` : ''}`;
+    const name = (id: string) => names.get(id) ?? 'Former member';
+    const listed = refused
+      .slice(0, 10)
+      .map((o) => `${name(o.menteeId)} with ${name(o.mentorId)}: ${o.detail ?? 'refused.'}`)
+      .join(' ');
+    const more = refused.length > 10 ? ` And ${refused.length - 10} more.` : '';
+    return `${sent} request${sent === 1 ? '' : 's'} sent on the mentees’ behalf.${refused.length ? ` ${refused.length} not sent: ${listed}${more}` : ''}`;
   },
 };
 export const outcomeLabels: Record<(typeof outcomeKinds)[number], string> = {
@@ -330,7 +340,9 @@ export function registerMentorshipPages(web: Router): void {
     const items = list.map((p) => ({ menteeId: p.slice(0, 24), mentorId: p.slice(25) }));
     const outcomes = await sendAssignedRequests({ actor: req.user!, items });
     const sent = outcomes.filter((o) => o.status === 201).length;
-    flash(req, sent === outcomes.length ? 'success' : 'info', messages.assignmentSent(sent, outcomes));
+    const refused = outcomes.filter((o) => o.status !== 201).slice(0, 10);
+    const names = await namesOf(refused.flatMap((o) => [o.menteeId, o.mentorId]));
+    flash(req, sent === outcomes.length ? 'success' : 'info', messages.assignmentSent(sent, outcomes, names));
     res.redirect(303, '/mentoring/assignments');
   });
 

@@ -63,6 +63,24 @@ describe('mentoring: sending a reviewed assignment', () => {
     expect(await MentoringRequestModel.countDocuments({ menteeId: mentee.id, mentorId: proposed.id })).to.equal(0);
   });
 
+  it('when the admin sends the same reviewed pairs twice, the page names each pair not sent and says why in words about the mentee, not "you"', async () => {
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const mentor = await buildMentor({ name: 'Una Serving' });
+    const mentee = await buildMentee({ name: 'Vera Waiting' });
+    const admin = await signIn(app, adminUser.email, testPassword);
+    const items = [`${mentee.id}:${mentor.id}`];
+    for (let i = 0; i < 2; i++)
+      await admin
+        .post('/mentoring/assignments')
+        .type('form')
+        .send({ _csrf: await csrfOf(admin, '/mentoring/assignments'), items })
+        .expect(303);
+    const page = (await admin.get('/mentoring/assignments').expect(200)).text;
+    expect(page).to.include('0 requests sent on the mentees’ behalf. 1 not sent: Vera Waiting with Una Serving');
+    expect(page).to.include('She already has a request waiting with this mentor.');
+    expect(page).not.to.include('You already have');
+  });
+
   it('when a mentee or mentor posts an assignment, it answers 403 and sends nothing', async () => {
     const mentee = await buildMentee();
     const mentor = await buildMentor();

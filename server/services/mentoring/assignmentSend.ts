@@ -1,7 +1,9 @@
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { ConflictError, DomainError } from '../../errors.ts';
 import { oid } from '../../ids.ts';
-import { createMentoringRequest } from './requests.ts';
+import { maxPendingRequests } from '../../../models/MentoringRequest.ts';
+import { hardRules } from './matching.ts';
+import { createMentoringRequest, messages } from './requests.ts';
 
 /**
  * Sends a reviewed assignment: each pair goes out as a request on the mentee's behalf, through the same function and
@@ -18,6 +20,19 @@ export type AssignmentOutcome = {
 };
 export const assignmentMessage = 'Suggested by the programme team’s mentor assignment.';
 export const matchedSinceReview = 'She has a mentor now (matched since the review), so this request was not sent.';
+
+/**
+ * Refusals are written to the mentee who sends a request ("you"); here the admin sends it, and "You already have a
+ * request waiting" reads as if about herself. The same refusals, about the mentee.
+ */
+const aboutHer = new Map<string, string>([
+  [messages.alreadyPending, 'She already has a request waiting with this mentor.'],
+  [messages.alreadyMentored, 'This mentor is already mentoring her.'],
+  [messages.tooManyPending, `She already has ${maxPendingRequests} requests waiting for an answer.`],
+  [messages.noProfile, 'She has no mentee profile yet.'],
+  [hardRules['same-school'], 'This mentor works at her school.'],
+  [hardRules['too-little-shared-time'], hardRules['too-little-shared-time'].replace(/^You share/, 'They share')],
+]);
 
 export async function sendAssignedRequests(props: {
   /** An admin. */
@@ -41,7 +56,12 @@ export async function sendAssignedRequests(props: {
       out.push({ ...item, status: 201, requestId: String(r._id), detail: null });
     } catch (error) {
       if (!(error instanceof DomainError)) throw error;
-      out.push({ ...item, status: error.status, requestId: null, detail: error.message });
+      out.push({
+        ...item,
+        status: error.status,
+        requestId: null,
+        detail: aboutHer.get(error.message) ?? error.message,
+      });
     }
   }
   return out;
