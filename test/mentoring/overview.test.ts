@@ -3,9 +3,11 @@ import supertest from 'supertest';
 import { CareerOutcomeModel } from '../../models/CareerOutcome.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import { closeMentorship } from '../../server/services/mentoring/mentorships.ts';
-import { outcomesByMonth } from '../../server/services/mentoring/overview.ts';
+import { mentoringOverview, outcomesByMonth } from '../../server/services/mentoring/overview.ts';
+import { previewAssignment } from '../../server/services/mentoring/assignmentPreview.ts';
+import { UserModel } from '../../models/User.ts';
 import { testApp } from '../support/app.ts';
-import { useTestDatabase } from '../support/db.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 
@@ -61,6 +63,18 @@ describe('mentoring: the admin overview', () => {
       .get('/api/v1/mentoring/overview')
       .set({ Authorization: `Bearer ${await tokenFor(a!)}` })
       .expect(403);
+  });
+
+  it('mentors and mentees whose account was disabled are not counted: "without a mentor" is the number the assignment then tries to match', async () => {
+    await clearDatabase();
+    const [gone, here] = [await buildMentor({ capacity: 2 }), await buildMentor({ capacity: 1 })];
+    const [left, stays] = [await buildMentee(), await buildMentee()];
+    await UserModel.updateMany({ _id: { $in: [gone.id, left.id] } }, { $set: { status: 'disabled' } });
+    const overview = await mentoringOverview({});
+    expect(overview).to.include({ mentors: 1, mentorsWithFreePlaces: 1, mentees: 1, unmatchedMentees: 1 });
+    const preview = await previewAssignment({});
+    expect(preview.items.length + preview.unassigned.length).to.equal(overview.unmatchedMentees);
+    expect(preview.items).to.deep.equal([{ menteeId: stays.id, mentorId: here.id, score: preview.items[0]!.score }]);
   });
 
   it('the chart counts outcomes by the month she gave, over the last 12 months', () => {

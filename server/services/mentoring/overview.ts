@@ -4,6 +4,7 @@ import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
 import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
+import { UserModel } from '../../../models/User.ts';
 
 /**
  * The programme at a glance (admins): who mentors, who waits, how fast women are matched, and what came of it.
@@ -52,10 +53,15 @@ export function outcomesByMonth(outcomes: { kind: string; on: string }[], now: D
 
 export async function mentoringOverview(props: { now?: Date }): Promise<MentoringOverview> {
   const now = props.now ?? new Date();
-  const [mentors, mentorsWithFreePlaces, menteeIds, pendingRequests, active, closedMentorships, started] =
-    await Promise.all([
-      MentorProfileModel.countDocuments({}),
-      MentorProfileModel.countDocuments({ freePlaces: { $gt: 0 } }),
+  const [mentorProfiles, inactive, allMentees, pendingRequests, active, closedMentorships, started] = await Promise.all(
+    [
+      MentorProfileModel.find({}).select('userId freePlaces').lean(),
+      // Few accounts are not active: read those, not every active one. A disabled or erased account is no mentor or
+      // mentee of the programme now, and the assignment leaves her out: counted here, "without a mentor" would
+      // promise the admin matches the assignment cannot make.
+      UserModel.find({ status: { $ne: 'active' } })
+        .select('_id')
+        .lean(),
       MenteeProfileModel.find({}).select('userId').lean(),
       MentoringRequestModel.countDocuments({ status: 'pending' }),
       MentorshipModel.find({ status: 'active' }).select('menteeId').lean(),
@@ -63,7 +69,11 @@ export async function mentoringOverview(props: { now?: Date }): Promise<Mentorin
       MentorshipModel.find({ status: { $in: ['active', 'closed'] } })
         .select('startedAt requestedAt')
         .lean(),
-    ]);
+    ],
+  );
+  const gone = new Set(inactive.map((u) => String(u._id)));
+  const mentors = mentorProfiles.filter((p) => !gone.has(String(p.userId)));
+  const menteeIds = allMentees.filter((p) => !gone.has(String(p.userId)));
   const matched = new Set(active.map((m) => String(m.menteeId)));
   const since = DateTime.fromJSDate(now, { zone: 'UTC' }).startOf('month').minus({ months: 11 }).toISODate()!;
   const outcomes = emptyCounts();
@@ -78,8 +88,8 @@ export async function mentoringOverview(props: { now?: Date }): Promise<Mentorin
   const days = started.map((m) => (m.startedAt.getTime() - m.requestedAt.getTime()) / 86_400_000);
   const mid = median(days);
   return {
-    mentors,
-    mentorsWithFreePlaces,
+    mentors: mentors.length,
+    mentorsWithFreePlaces: mentors.filter((p) => p.freePlaces > 0).length,
     mentees: menteeIds.length,
     unmatchedMentees: menteeIds.filter((m) => !matched.has(String(m.userId))).length,
     pendingRequests,
