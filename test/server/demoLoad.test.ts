@@ -1,52 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import mongoose from 'mongoose';
 import { DemoLoadModel, demoLoadId } from '../../models/DemoLoad.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { UserModel } from '../../models/User.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoAccounts } from '../../server/demo/people.ts';
+import { spawnApp } from '../support/appProcess.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-/** `server/index.ts` with demo data on, on this file's database; `output()` is what it printed so far. */
-async function startWithDemo(): Promise<{ child: ChildProcess; base: string; output: () => string }> {
-  const uri = new URL(process.env.MONGODB_URI!);
-  uri.pathname = `/${mongoose.connection.db!.databaseName}`;
-  const port = String(await freePort());
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: port,
-      MONGODB_URI: uri.toString(),
-      SESSION_SECRET: 'demo-load-tests-use-this-secret-of-32-chars',
-      DEMO_DATA: 'true',
-      RUN_JOBS: 'false',
-      LOG_LEVEL: 'info',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  return { child, base: `http://127.0.0.1:${port}`, output: () => output };
-}
+/** The app with demo data on, on this file's database; `output()` is what it printed so far. */
+const startWithDemo = () => spawnApp({ env: { DEMO_DATA: 'true' } });
 
 async function until(what: string, check: () => boolean | Promise<boolean>, ms: number): Promise<void> {
   const deadline = Date.now() + ms;

@@ -1,69 +1,16 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
-import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { closeWithin } from '../../server/shutdown.ts';
 import { csrfOf } from '../support/app.ts';
+import { spawnApp, startAppProcess, untilHealthy } from '../support/appProcess.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-type AppProcess = { base: string; child: ChildProcess; output: () => string };
-
-/** `server/index.ts` in its own process on this file's database, answering /healthz. */
-async function startAppProcess(env: Record<string, string>, nodeArgs: string[] = []): Promise<AppProcess> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  const uri = new URL(process.env.MONGODB_URI!);
-  uri.pathname = `/${mongoose.connection.db!.databaseName}`;
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', ...nodeArgs, 'server/index.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      BASE_URL: base,
-      MONGODB_URI: uri.toString(),
-      SESSION_SECRET: 'shutdown-tests-use-this-secret-of-32-chars',
-      DEMO_DATA: 'false',
-      RUN_JOBS: 'false',
-      LOG_LEVEL: 'info',
-      ...env,
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`app process exited early:\n${output}`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { base, child, output: () => output };
-}
 
 /** The app's pino lines (JSON) among what it printed. */
 function logLines(output: string): { level: number; msg: string; [key: string]: unknown }[] {
@@ -89,7 +36,7 @@ describe('stopping the app', function () {
   });
 
   it('on SIGTERM with nothing hanging, it stops cleanly with status 0', async () => {
-    const app = await startAppProcess({});
+    const app = await startAppProcess();
     started.push(app.child);
     const since = Date.now();
     app.child.kill('SIGTERM');
@@ -106,8 +53,10 @@ describe('stopping the app', function () {
     await once(silent, 'listening');
     try {
       const app = await startAppProcess({
-        SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
-        SHUTDOWN_TIMEOUT_SECONDS: '3',
+        env: {
+          SMTP_URL: `smtp://127.0.0.1:${(silent.address() as AddressInfo).port}`,
+          SHUTDOWN_TIMEOUT_SECONDS: '3',
+        },
       });
       started.push(app.child);
       const user = await buildUser();
@@ -133,7 +82,7 @@ describe('stopping the app', function () {
   });
 
   it('when a promise rejection nobody handles happens at run time, the app logs it with pino and exits with 70 (for its manager to restart it)', async () => {
-    const app = await startAppProcess({}, ['--import', './test/support/rejectOnSignal.ts']);
+    const app = await startAppProcess({ nodeArgs: ['--import', './test/support/rejectOnSignal.ts'] });
     started.push(app.child);
     const since = Date.now();
     app.child.kill('SIGUSR2');
@@ -189,38 +138,10 @@ function processesNaming(text: string): number[] {
 /** The app on its embedded database in a fresh DATA_DIR, answering /healthz; `group`: in a process group of its own. */
 async function startEmbeddedApp(group: boolean) {
   const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-app-'));
-  const port = await freePort();
-  const env: Record<string, string | undefined> = {
-    ...process.env,
-    NODE_ENV: 'development',
-    PORT: String(port),
-    DATA_DIR: dataDir,
-    DEMO_DATA: 'false',
-    RUN_JOBS: 'false',
-    LOG_LEVEL: 'info',
-  };
-  delete env.MONGODB_URI;
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env,
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: group,
-  });
-  let output = '';
-  child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 120_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`app process exited early:\n${output}`);
-    const ok = await fetch(`http://127.0.0.1:${port}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { dataDir, child, output: () => output };
+  const app = await spawnApp({ env: { DATA_DIR: dataDir, MONGODB_URI: undefined }, detached: group });
+  // The embedded database is built and started first: slower than a start on the test's database.
+  await untilHealthy(app, 120_000);
+  return { dataDir, child: app.child, output: app.output };
 }
 
 describe('the embedded database stopping under the app', function () {

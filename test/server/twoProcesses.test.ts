@@ -1,72 +1,12 @@
-import { spawn, type ChildProcess } from 'node:child_process';
-import { once } from 'node:events';
-import { createServer, type AddressInfo } from 'node:net';
-import path from 'node:path';
-import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme } from '../support/learningFactories.ts';
+import { startAppProcess, stopAppProcess, type AppProcess } from '../support/appProcess.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { startSmtpSink } from '../support/smtp.ts';
-
-const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-async function freePort(): Promise<number> {
-  const server = createServer();
-  server.listen(0, '127.0.0.1');
-  await once(server, 'listening');
-  const port = (server.address() as AddressInfo).port;
-  await new Promise((resolve) => server.close(resolve));
-  return port;
-}
-
-type AppProcess = { base: string; child: ChildProcess; output: () => string };
-
-/** Starts `server/index.ts` as its own process on the test's database, running scheduled jobs. */
-async function startAppProcess(databaseUri: string, smtpUrl: string): Promise<AppProcess> {
-  const port = await freePort();
-  const base = `http://127.0.0.1:${port}`;
-  let output = '';
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      NODE_ENV: 'development',
-      PORT: String(port),
-      BASE_URL: base,
-      MONGODB_URI: databaseUri,
-      SMTP_URL: smtpUrl,
-      SESSION_SECRET: 'two-processes-share-this-secret-of-32-chars',
-      DEMO_DATA: 'false',
-      RUN_JOBS: 'true',
-      LOG_LEVEL: 'warn',
-    },
-    stdio: ['ignore', 'pipe', 'pipe'],
-  });
-  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
-  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
-  const deadline = Date.now() + 60_000;
-  for (;;) {
-    if (child.exitCode !== null) throw new Error(`app process exited early:\n${output}`);
-    const ok = await fetch(`${base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
-    if (ok) break;
-    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${output}`);
-    await new Promise((r) => setTimeout(r, 250));
-  }
-  return { base, child, output: () => output };
-}
-
-async function stopAppProcess(app: AppProcess): Promise<void> {
-  if (app.child.exitCode !== null) return;
-  app.child.kill('SIGTERM');
-  await once(app.child, 'exit');
-}
 
 async function call(base: string, token: string, method: string, url: string, body?: unknown) {
   const response = await fetch(`${base}/api/v1${url}`, {
@@ -94,9 +34,9 @@ describe('two app processes on one database', function () {
     smtp = await startSmtpSink();
     admin = await buildUser({ roles: ['admin'] });
     adminToken = await tokenFor(admin);
-    const uri = new URL(process.env.MONGODB_URI!);
-    uri.pathname = `/${mongoose.connection.db!.databaseName}`;
-    apps = await Promise.all([startAppProcess(uri.toString(), smtp.url), startAppProcess(uri.toString(), smtp.url)]);
+    // Both run jobs and send through the sink, as every process behind a load balancer may.
+    const env = { SMTP_URL: smtp.url, RUN_JOBS: 'true', LOG_LEVEL: 'warn' };
+    apps = await Promise.all([startAppProcess({ env }), startAppProcess({ env })]);
   });
 
   after(async () => {

@@ -1,0 +1,93 @@
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import { createServer, type AddressInfo } from 'node:net';
+import path from 'node:path';
+import { fileURLToPath } from 'node:url';
+import mongoose from 'mongoose';
+
+/**
+ * The app as production runs it: `server/index.ts` in a process of its own, for the tests that need a real process
+ * (two processes on one database, shutdown, the demo load cut by a signal). It uses the test file's database.
+ */
+const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+export type AppProcess = { base: string; child: ChildProcess; output: () => string };
+
+async function freePort(): Promise<number> {
+  const server = createServer();
+  server.listen(0, '127.0.0.1');
+  await once(server, 'listening');
+  const port = (server.address() as AddressInfo).port;
+  await new Promise((resolve) => server.close(resolve));
+  return port;
+}
+
+/** The connection string of the test file's own database (useTestDatabase), for a process of its own. */
+export function testDatabaseUri(): string {
+  const uri = new URL(process.env.MONGODB_URI!);
+  uri.pathname = `/${mongoose.connection.db!.databaseName}`;
+  return uri.toString();
+}
+
+type AppOptions = {
+  /** Variables over the defaults; `undefined` unsets one (MONGODB_URI: the embedded database under DATA_DIR). */
+  env?: Record<string, string | undefined>;
+  nodeArgs?: string[];
+  /** In a process group of its own (a terminal's Ctrl-C reaches the whole group). */
+  detached?: boolean;
+};
+
+/**
+ * Starts the app on a free port, on the test file's database, without demo data or jobs unless `env` says so;
+ * `output()` is what it printed so far. Answers at once: `untilHealthy` waits for it to serve.
+ */
+export async function spawnApp(props: AppOptions = {}): Promise<AppProcess> {
+  const port = await freePort();
+  const base = `http://127.0.0.1:${port}`;
+  let output = '';
+  const env: Record<string, string | undefined> = {
+    ...process.env,
+    NODE_ENV: 'development',
+    PORT: String(port),
+    BASE_URL: base,
+    MONGODB_URI: testDatabaseUri(),
+    SESSION_SECRET: 'app-process-tests-share-this-secret-of-32-chars',
+    DEMO_DATA: 'false',
+    RUN_JOBS: 'false',
+    LOG_LEVEL: 'info',
+    ...props.env,
+  };
+  for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
+  const child = spawn(process.execPath, ['--import', 'tsx', ...(props.nodeArgs ?? []), 'server/index.ts'], {
+    cwd: root,
+    env,
+    stdio: ['ignore', 'pipe', 'pipe'],
+    detached: props.detached ?? false,
+  });
+  child.stdout!.on('data', (c: Buffer) => (output += c.toString()));
+  child.stderr!.on('data', (c: Buffer) => (output += c.toString()));
+  return { base, child, output: () => output };
+}
+
+/** Waits until the app answers /healthz (a minute unless told), failing with what it printed if it exits or never does. */
+export async function untilHealthy(app: AppProcess, withinMs = 60_000): Promise<AppProcess> {
+  const deadline = Date.now() + withinMs;
+  for (;;) {
+    if (app.child.exitCode !== null) throw new Error(`app process exited early:\n${app.output()}`);
+    const ok = await fetch(`${app.base}/healthz`).then(
+      (r) => r.ok,
+      () => false,
+    );
+    if (ok) return app;
+    if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${app.output()}`);
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
+export const startAppProcess = async (props: AppOptions = {}) => untilHealthy(await spawnApp(props));
+
+export async function stopAppProcess(app: AppProcess): Promise<void> {
+  if (app.child.exitCode !== null) return;
+  app.child.kill('SIGTERM');
+  await once(app.child, 'exit');
+}
