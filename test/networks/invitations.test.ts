@@ -4,10 +4,10 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { emitDomainEvent } from '../../server/events.ts';
-import { admitMember } from '../../server/services/networks/index.ts';
+import { admitMember, leaveNetwork, removeMember } from '../../server/services/networks/index.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser } from '../support/factories.ts';
+import { buildUser, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('networks: a linked cohort invites its graduates', () => {
@@ -37,5 +37,32 @@ describe('networks: a linked cohort invites its graduates', () => {
     expect(invitations.map((n) => n.about?.id)).to.deep.equal([linked.id]);
     expect(invitations[0]!.data).to.include({ networkName: linked.name });
     void unlinked;
+  });
+
+  it('a graduate a lead removed from a linked network is not invited back to it; one who left herself is', async () => {
+    const actor = (u: TestUser) => ({ id: u.id, name: u.name, roles: [] }) as unknown as Express.User;
+    const cohortId = new Types.ObjectId();
+    const lead = await buildUser();
+    const removed = await buildUser();
+    const leaver = await buildUser();
+    const network = await buildNetwork({ name: 'Returners' }, { leads: [lead], members: [removed, leaver] });
+    await NetworkModel.updateOne({ _id: network.id }, { $set: { linkedCohortIds: [cohortId] } });
+    await removeMember({ actor: actor(lead), networkId: network.id, userId: removed.id });
+    await leaveNetwork({ actor: actor(leaver), networkId: network.id });
+    for (const graduate of [removed, leaver]) {
+      const certificate = await CertificateModel.create({
+        userId: graduate.id,
+        programmeId: new Types.ObjectId(),
+        cohortId,
+        track: 'aspiring-leader',
+        holderName: graduate.name,
+        programmeTitle: 'Leading Women to Headship',
+        issuedAt: new Date(),
+        verificationCode: `code-${graduate.id}`,
+      });
+      await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: graduate.id });
+    }
+    const invited = await NotificationModel.find({ kind: 'network-invitation', 'about.id': network.id }).lean();
+    expect(invited.map((n) => String(n.userId))).to.deep.equal([leaver.id]);
   });
 });
