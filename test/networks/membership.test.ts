@@ -129,6 +129,22 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     await supertest(app).get('/api/v1/networks').expect(401);
   });
 
+  it('finds a network by words typed without its accents, or with them decomposed as a Mac types them', async () => {
+    await buildNetwork({ name: 'Directrices de Trois-Rivières', kind: 'regional', country: 'CA' });
+    await buildNetwork({ name: 'Montreal returners', kind: 'interest' });
+    const auth = await bearer(bea);
+    const names = async (q: string) =>
+      (
+        await supertest(app)
+          .get(`/api/v1/networks?q=${encodeURIComponent(q)}`)
+          .set('Authorization', auth)
+          .expect(200)
+      ).body.items.map((n: { name: string }) => n.name);
+    expect(await names('rivieres')).to.deep.equal(['Directrices de Trois-Rivières']);
+    expect(await names('Rivie\u0300res')).to.deep.equal(['Directrices de Trois-Rivières']);
+    expect(await names('montréal')).to.deep.equal(['Montreal returners']);
+  });
+
   it('joins an open network at once, and counts her once however many times she joins at the same moment', async () => {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead] });
     const auth = await bearer(alice);

@@ -10,6 +10,7 @@ import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
+import { looseTextPattern } from '../../textSearch.ts';
 import { admitMember } from './members.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
@@ -119,12 +120,20 @@ function filterQuery(props: NetworkFilter): Record<string, unknown> {
   return filter;
 }
 
-/** Whether every word of `q` is in the network's name, region, description or country name. */
+/**
+ * Whether every word of `q` is in the network's name, region, description or country name, whatever accents either
+ * side wrote ("quebec" finds "Québec", "montréal" finds "Montreal"), as the directory and the people searches match.
+ * The text is composed first: a description pasted from a Mac may hold "e" and a combining accent.
+ */
 function matchesWords(props: NetworkFilter): (n: Network) => boolean {
-  const words = (props.q ?? '').toLowerCase().split(/\s+/).filter(Boolean);
+  const words = (props.q ?? '')
+    .split(/\s+/)
+    .filter(Boolean)
+    .map((w) => new RegExp(looseTextPattern(w), 'i'));
   return (n) => {
     const haystack = `${n.name} ${n.region ?? ''} ${n.description} ${n.country ? countryName(n.country) : ''}`;
-    return words.every((w) => haystack.toLowerCase().includes(w));
+    const composed = haystack.normalize('NFC');
+    return words.every((w) => w.test(composed));
   };
 }
 
