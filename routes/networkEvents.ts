@@ -13,6 +13,8 @@ import {
   eventFor,
   eventIcs,
   eventsOfNetwork,
+  hasEnded,
+  remindersAhead,
   rsvpToEvent,
   type PresentedEvent,
 } from '../server/services/networks/events.ts';
@@ -22,7 +24,12 @@ import { formatDateTime, readWallClock } from '../server/time.ts';
 
 const messages = {
   created: (title: string) => `${title} was created.`,
-  going: 'You are going. We will remind you a day and an hour before.',
+  going: (ahead: number[]) =>
+    ahead.length === 2
+      ? 'You are going. We will remind you a day and an hour before.'
+      : ahead.length === 1
+        ? 'You are going. We will remind you an hour before.'
+        : 'You are going. It starts within the hour, so no reminder will be sent.',
   notGoing: 'You are not going. No reminders will be sent.',
   skipped: (zone: string) => `does not exist in ${zone} (the clocks go forward then); choose another time`,
 };
@@ -87,7 +94,11 @@ const eventForm = (zone: string) =>
 /** The events page lists as many as it did before the API was paged; later ones are a link away. */
 const eventsPerPage = 100;
 
-const withTimes = (e: PresentedEvent, zone: string) => ({ ...e, when: formatDateTime(e.startsAt, zone) });
+const withTimes = (e: PresentedEvent, zone: string) => ({
+  ...e,
+  when: formatDateTime(e.startsAt, zone),
+  ended: hasEnded(e, new Date()),
+});
 
 async function eventsPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const networkId = String(req.params.id);
@@ -159,6 +170,7 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       tag: 'networks',
       summary: 'Say whether you are going (members); reminders a day and an hour before when going',
       access: [],
+      errors: [409],
       body: rsvpSchema,
       success: { status: 200, description: 'The event with your answer', schema: eventOut },
     },
@@ -197,8 +209,9 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
   });
   web.post('/events/:id/rsvp', requireSignIn, async (req, res) => {
     const going = formBody(req).going === 'yes';
-    await rsvpToEvent({ actor: req.user!, eventId: String(req.params.id), going });
-    flash(req, 'success', going ? messages.going : messages.notGoing);
+    const now = new Date();
+    const event = await rsvpToEvent({ actor: req.user!, eventId: String(req.params.id), going, now });
+    flash(req, 'success', going ? messages.going(remindersAhead(event.startsAt, now)) : messages.notGoing);
     res.redirect(303, `/events/${String(req.params.id)}`);
   });
   web.get('/events/:id/event.ics', requireSignIn, async (req, res) => {

@@ -123,6 +123,49 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     expect(list.text).to.include('Wednesday 10 March 2027, 09:00 GMT (Europe/London)');
   });
 
+  it('answering "going" tells her only the reminders still ahead, and an event that has ended takes no answer (409, nothing stored)', async () => {
+    const soon = await NetworkEventModel.create({
+      networkId: network.id,
+      title: 'Coffee in half an hour',
+      startsAt: new Date(Date.now() + minutes(30)),
+      durationMinutes: 60,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/coffee',
+      createdBy: lead.id,
+    });
+    const agent = await signIn(app, sydney.email, testPassword);
+    const csrf = await csrfOf(agent, `/events/${String(soon._id)}`);
+    await agent
+      .post(`/events/${String(soon._id)}/rsvp`)
+      .type('form')
+      .send({ _csrf: csrf, going: 'yes' })
+      .expect(303);
+    const after = await agent.get(`/events/${String(soon._id)}`).expect(200);
+    expect(after.text).to.not.include('We will remind you a day and an hour before');
+    expect(after.text).to.include('It starts within the hour, so no reminder will be sent.');
+
+    const ended = await NetworkEventModel.create({
+      networkId: network.id,
+      title: 'Last month’s clinic',
+      startsAt: new Date(Date.now() - minutes(180)),
+      durationMinutes: 60,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/old',
+      createdBy: lead.id,
+    });
+    const page = await agent.get(`/events/${String(ended._id)}`).expect(200);
+    expect(page.text).to.include('This event has ended.');
+    expect(page.text).to.not.include('I am going');
+    const res = await (
+      await client(sydney)
+    )
+      .post(`/api/v1/events/${String(ended._id)}/rsvp`)
+      .send({ going: true })
+      .expect(409);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(await EventRsvpModel.countDocuments({ eventId: ended._id })).to.equal(0);
+  });
+
   it('the web form refuses a start the clocks skip in her zone (422 naming it, nothing stored) and reads one they show twice as the first', async () => {
     const agent = await signIn(app, lead.email, testPassword);
     const path = `/networks/${network.id}/events`;

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { EventRsvpModel } from '../../../models/EventRsvp.ts';
 import { NetworkModel } from '../../../models/Network.ts';
 import { NetworkEventModel, type EventMode, type NetworkEvent } from '../../../models/NetworkEvent.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
@@ -21,6 +21,17 @@ import { currentMemberships, isLead, isMember, networksOf } from './membership.t
  */
 export const eventReminderOffsets = [1440, 60] as const;
 
+/**
+ * The reminders (minutes before the start) still ahead of an answer given at `now`: one whose time has passed is
+ * never sent (it would be late), so "going" an hour before the start plans none, and she is told so.
+ */
+export const remindersAhead = (startsAt: Date, now: Date): number[] =>
+  eventReminderOffsets.filter((offset) => startsAt.getTime() - offset * 60_000 > now.getTime());
+
+/** An event that has ended takes no more answers: "going" to it would count her and promise reminders for nothing. */
+export const hasEnded = (event: { startsAt: Date; durationMinutes: number }, now: Date): boolean =>
+  event.startsAt.getTime() + event.durationMinutes * 60_000 <= now.getTime();
+
 const messages = {
   membersOnly: 'Only members of this network can see its events.',
   leadsOnly: 'Only the network’s leads can create events.',
@@ -29,6 +40,7 @@ const messages = {
   needsLocation: 'is required for an event in person',
   badCursor: 'The cursor is not valid.',
   notOurCursor: 'is not a cursor from this list',
+  ended: 'This event has ended.',
 };
 
 export type EventInput = {
@@ -201,10 +213,10 @@ export async function eventsOfNetwork(props: {
   return { items: await presentEvents(page.rows, props.actor.id), nextCursor: page.nextCursor };
 }
 
-function reminderPlans(event: NetworkEvent, userId: string) {
+function reminderPlans(event: NetworkEvent, userId: string, now: Date) {
   const eventId = String(event._id);
   const startsAt = event.startsAt.toISOString();
-  return eventReminderOffsets.map((offset) => ({
+  return remindersAhead(event.startsAt, now).map((offset) => ({
     key: `network-event-reminder:${eventId}:${userId}:${startsAt}:${offset}`,
     userId,
     kind: 'network-event-reminder' as const,
@@ -226,6 +238,8 @@ export async function rsvpToEvent(props: {
 }): Promise<PresentedEvent> {
   const event = await loadEvent(props.eventId);
   if (!(await isMember(event.networkId, props.actor.id))) throw new ForbiddenError(messages.membersOnly);
+  const now = props.now ?? new Date();
+  if (hasEnded(event, now)) throw new ConflictError(messages.ended);
   const eventId = String(event._id);
   await EventRsvpModel.updateOne(
     { _id: `${eventId}:${props.actor.id}` },
@@ -235,7 +249,7 @@ export async function rsvpToEvent(props: {
     },
     { upsert: true },
   );
-  await remindersFollowAnswer({ event, userId: props.actor.id, going: props.going, now: props.now ?? new Date() });
+  await remindersFollowAnswer({ event, userId: props.actor.id, going: props.going, now });
   return (await presentEvents([event], props.actor.id))[0]!;
 }
 
@@ -251,8 +265,7 @@ async function remindersFollowAnswer(props: { event: NetworkEvent; userId: strin
   let going = props.going;
   for (let attempt = 0; attempt < 5; attempt += 1) {
     if (going && event.startsAt > now) {
-      // A reminder whose time has already passed (she answered an hour before) is not planned: it would be late.
-      await planNotifications(reminderPlans(event, userId).filter((p) => p.sendAt > now));
+      await planNotifications(reminderPlans(event, userId, now));
     } else {
       await cancelNotifications({ about: { type: 'event', id: String(event._id) }, userId });
     }
