@@ -37,6 +37,7 @@ import {
   presentNetwork,
   removalToConfirm,
   removeMember,
+  makeLead,
   setLeads,
   type MemberRow,
 } from '../server/services/networks/index.ts';
@@ -360,6 +361,11 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.approved);
     res.redirect(303, `/networks/${String(req.params.id)}#requests-heading`);
   });
+  web.post('/networks/:id/members/:userId/lead', requireRole('admin'), async (req, res) => {
+    await makeLead({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.madeLead);
+    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+  });
   web.post('/networks/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
     await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.removed);
@@ -437,6 +443,7 @@ const messages = {
   requested: 'Your request was sent to the network’s leads.',
   left: 'You are no longer in this network.',
   approved: 'She is now a member.',
+  madeLead: 'She is now a lead of the network.',
   removed: 'Removed.',
   posted: 'Your post is in the network.',
   replied: 'Your reply was posted.',

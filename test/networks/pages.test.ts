@@ -96,6 +96,38 @@ describe('networks: pages', () => {
     expect((await NetworkModel.findById(other.id).lean())!.name).to.equal('Trust leaders');
   });
 
+  it('an admin names a lead from the network page: the member she makes a lead is named on the page and answers requests', async () => {
+    const newcomer = await buildUser({ name: 'Nadia Newcomer' });
+    const net = await buildNetwork({ joining: 'approval', name: 'Returners after a break' }, { members: [member] });
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.include('Make lead');
+    await adminAgent
+      .post(`/networks/${net.id}/members/${member.id}/lead`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    const row = await NetworkMembershipModel.findOne({ networkId: net.id, userId: member.id }).lean();
+    expect(row).to.include({ status: 'member', role: 'lead' });
+    const mei = await signIn(app, member.email, testPassword);
+    const led = await mei.get(`/networks/${net.id}`).expect(200);
+    expect(led.text).to.include('Led by Member Mei.');
+    expect(led.text).to.include('Requests to join');
+    // Only admins name leads, and only members can be named (404 for anyone else, nothing written).
+    const nadia = await signIn(app, newcomer.email, testPassword);
+    await nadia
+      .post(`/networks/${net.id}/members/${newcomer.id}/lead`)
+      .type('form')
+      .send({ _csrf: await csrfOf(nadia, `/networks/${net.id}`) })
+      .expect(403);
+    await adminAgent
+      .post(`/networks/${net.id}/members/${newcomer.id}/lead`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(404);
+    expect(await NetworkMembershipModel.countDocuments({ networkId: net.id, userId: newcomer.id })).to.equal(0);
+  });
+
   it('browses and searches networks with member counts', async () => {
     await buildNetwork(
       { name: 'WomenEd Canada', kind: 'regional', country: 'CA' },

@@ -20,6 +20,7 @@ const messages = {
   nameTakenField: 'another network already has this name',
   unknownUsers: 'names someone who has no account',
   unknownCountry: 'must be a country code from the list',
+  notAMember: 'Only a member of the network can be made a lead: she must join (or be approved) first.',
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
 };
 
@@ -214,6 +215,22 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
     );
     throw new ConflictError(messages.leadsLeft);
   }
+}
+
+/**
+ * An admin makes one current member a lead, from the network page; the other leads stay (PUT .../leads names the whole
+ * set). One conditional write on her row: if she left meanwhile nothing is written and it is a 404 like anyone who
+ * is not a member. Her count does not move (she was counted as a member).
+ */
+export async function makeLead(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
+  if (!canManageNetworks(props.actor)) throw new ForbiddenError();
+  const network = await findNetwork(props.networkId);
+  if (!isObjectId(props.userId)) throw new NotFoundError(messages.notAMember);
+  const written = await NetworkMembershipModel.updateOne(
+    { userId: new Types.ObjectId(props.userId), networkId: network._id, status: 'member' },
+    { $set: { role: 'lead' } },
+  );
+  if (written.matchedCount === 0) throw new NotFoundError(messages.notAMember);
 }
 
 /** The user ids of a network's leads, from the membership rows that make them leads. */
