@@ -230,6 +230,23 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(sink.received.filter((m) => m.subject === 'Amira Asking asks to join Gulf heads')).to.have.length(2);
   });
 
+  it('when an approval network has no lead yet, the admins are emailed her request instead of nobody', async () => {
+    const asker = await buildUser({ name: 'Hana Hopeful' });
+    const leaderless = await buildNetwork({ joining: 'approval', name: 'Flexible working (no lead yet)' });
+    await supertest(app)
+      .post(`/api/v1/networks/${leaderless.id}/members`)
+      .set('Authorization', await bearer(asker))
+      .send({})
+      .expect(201);
+    const planned = await NotificationModel.find({ kind: 'network-join-request', 'about.id': leaderless.id }).lean();
+    expect(planned.map((n) => String(n.userId))).to.include(admin.id);
+    await sendDue();
+    const told = sink.received.filter((m) => m.subject === 'Hana Hopeful asks to join Flexible working (no lead yet)');
+    expect(told.flatMap((m) => m.to)).to.include(admin.email);
+    expect(told.filter((m) => m.to.includes(admin.email))).to.have.length(1);
+    expect(wordsOf(told.find((m) => m.to.includes(admin.email))!)).to.include('has no lead yet');
+  });
+
   it('she is emailed once when her request is approved (two leads approving at once) or declined; the leads are not asked about an answered request; a removed member is not emailed', async () => {
     const otherLead = await buildUser();
     const rana = await buildUser({ name: 'Rana Requesting', timezone: 'Asia/Kuala_Lumpur' });

@@ -7,7 +7,8 @@ import { oid } from '../../ids.ts';
 /**
  * The emails of joining an approval network, through the reminders pipeline (her zone, her preferences, unsubscribe
  * and the daily digest come with it):
- * - she asks to join → each lead of the network, with a link to the approval queue (`network-join-request`);
+ * - she asks to join → each lead of the network (the admins while it has no lead), with a link to the approval queue
+ *   (`network-join-request`);
  * - a lead or an admin approves or declines her request → she is told (`network-join-answered`).
  * Both are planned by members.ts only after its conditional write moved her row, and keyed by the request they are
  * about (network, person and the `requestedAt` of that request): a retried or raced request, or two leads answering
@@ -34,7 +35,11 @@ export async function joinRequested(props: {
   const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
     .select({ userId: 1 })
     .lean();
-  if (!leads.length) return;
+  // A network with no lead yet (made on the web, leads not named): its admins answer, so they are asked, not nobody.
+  const readers = leads.length
+    ? leads.map((l) => l.userId)
+    : (await UserModel.find({ roles: 'admin', status: 'active' }).select({ _id: 1 }).lean()).map((a) => a._id);
+  if (!readers.length) return;
   const askerName = await nameOf(userId);
   const request = requestKey(network._id, userId, requestedAt);
   const data = {
@@ -44,11 +49,12 @@ export async function joinRequested(props: {
     askerName,
     requestedAt: requestedAt.toISOString(),
     link: `/networks/${String(network._id)}#requests-heading`,
+    noLead: !leads.length,
   };
   await planNotifications(
-    leads.map((lead) => ({
-      key: `network-join-request:${request}:${String(lead.userId)}`,
-      userId: lead.userId,
+    readers.map((reader) => ({
+      key: `network-join-request:${request}:${String(reader)}`,
+      userId: reader,
       kind: 'network-join-request' as const,
       about: { type: 'network' as const, id: network._id },
       sendAt: requestedAt,
@@ -105,6 +111,10 @@ registerNotificationKind('network-join-request', {
     const asker = await rowNow(record.about.id, String(data.askerId), memo);
     if (asker?.status !== 'requested' || asker.requestedAt?.toISOString() !== data.requestedAt)
       return 'the request was answered or withdrawn';
+    if (data.noLead) {
+      const admin = await UserModel.exists({ _id: record.userId, roles: 'admin', status: 'active' });
+      return admin ? true : 'she is no longer an admin';
+    }
     const reader = await rowNow(record.about.id, record.userId, memo);
     return reader?.status === 'member' && reader.role === 'lead' ? true : 'she no longer leads the network';
   },
