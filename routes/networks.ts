@@ -30,6 +30,7 @@ import {
   reportPost,
   setPostHidden,
   joinNetwork,
+  joinsAtOnce,
   leaveNetwork,
   leavingToConfirm,
   listNetworks,
@@ -614,7 +615,7 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
     network: presentNetwork(n),
     leads,
     status: membership?.status ?? null,
-    removed: membership?.status === 'removed' && membership.leftBy !== 'self',
+    joinsAtOnce: joinsAtOnce(n, membership),
     confirmLeave:
       membership?.status === 'member' || membership?.status === 'requested'
         ? dialogText(

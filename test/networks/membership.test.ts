@@ -8,9 +8,9 @@ import { leaveNetwork, recountAllMembers, removeMember } from '../../server/serv
 import { setLeads } from '../../server/services/networks/networks.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 import { useSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
@@ -245,6 +245,43 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(told.flatMap((m) => m.to)).to.include(admin.email);
     expect(told.filter((m) => m.to.includes(admin.email))).to.have.length(1);
     expect(wordsOf(told.find((m) => m.to.includes(admin.email))!)).to.include('has no lead yet');
+  });
+
+  it('when an admin opens an approval network, one who had asked joins at once (not left waiting); one a lead removed still waits', async () => {
+    const waiting = await buildUser();
+    const removed = await buildUser();
+    const net = await buildNetwork(
+      { joining: 'approval', name: 'Opened later' },
+      { leads: [lead], members: [removed] },
+    );
+    await supertest(app)
+      .delete(`/api/v1/networks/${net.id}/members/${removed.id}`)
+      .set('Authorization', await bearer(lead))
+      .expect(204);
+    for (const who of [waiting, removed])
+      await supertest(app)
+        .post(`/api/v1/networks/${net.id}/members`)
+        .set('Authorization', await bearer(who))
+        .send({})
+        .expect(201);
+    await NetworkModel.updateOne({ _id: net.id }, { $set: { joining: 'open' } });
+    const agent = await signIn(app, waiting.email, testPassword);
+    const page = await agent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.include('Join the network');
+    const joined = await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(waiting))
+      .send({})
+      .expect(201);
+    expect(joined.body).to.deep.equal({ status: 'member' });
+    expect(await isMember(net.id, waiting.id)).to.equal(true);
+    const again = await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(removed))
+      .send({})
+      .expect(201);
+    expect(again.body).to.deep.equal({ status: 'requested' });
+    expect(await countOf(net.id)).to.equal(2);
   });
 
   it('she is emailed once when her request is approved (two leads approving at once) or declined; the leads are not asked about an answered request; a removed member is not emailed', async () => {

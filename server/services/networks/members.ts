@@ -73,6 +73,18 @@ export async function admitMember(props: { networkId: Id; userId: Id; role?: Mem
  * She joins (an open network) or asks to (an approval network). A person a lead removed asks again even in an open
  * network, so a removal is not undone by one click. Joining when already a member or applicant changes nothing.
  */
+/**
+ * Whether she joins this network with one click: it is open, and no lead or admin removed her (a removed person's
+ * request keeps who removed her). One who asked while it still took requests joins at once once an admin opens it,
+ * rather than waiting for an approval nobody is now looking for.
+ */
+export function joinsAtOnce(network: Pick<Network, 'joining'>, current: NetworkMembership | null): boolean {
+  if (network.joining !== 'open') return false;
+  if (current?.status === 'removed') return current.leftBy === 'self';
+  if (current?.status === 'requested') return current.leftBy !== 'lead' && current.leftBy !== 'admin';
+  return true;
+}
+
 export async function joinNetwork(props: {
   actor: Express.User;
   networkId: string;
@@ -81,9 +93,9 @@ export async function joinNetwork(props: {
   const userId = oid(props.actor.id);
   const current = await membershipOf(network._id, userId);
   if (current?.status === 'member') return { status: 'member' };
-  if (current?.status === 'requested') return { status: 'requested' };
-  const removedByModerator = current?.status === 'removed' && current.leftBy !== 'self';
-  if (network.joining === 'open' && !removedByModerator) {
+  const atOnce = joinsAtOnce(network, current);
+  if (current?.status === 'requested' && !atOnce) return { status: 'requested' };
+  if (atOnce) {
     await admitMember({ networkId: network._id, userId });
     return { status: 'member' };
   }
