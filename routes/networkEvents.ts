@@ -18,7 +18,7 @@ import {
   rsvpToEvent,
   type PresentedEvent,
 } from '../server/services/networks/events.ts';
-import { isLead } from '../server/services/networks/membership.ts';
+import { isLead, isMember } from '../server/services/networks/membership.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { formatDateTime, readWallClock } from '../server/time.ts';
 
@@ -205,6 +205,8 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       event: withTimes(event, req.user!.timezone),
       networkName: network?.name ?? '',
       zone: req.user!.timezone,
+      // Admins read every network's events, but only members answer (rsvpToEvent): no form that can only refuse.
+      mayAnswer: await isMember(event.networkId, req.user!.id),
     });
   });
   web.post('/events/:id/rsvp', requireSignIn, async (req, res) => {

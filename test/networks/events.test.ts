@@ -166,6 +166,17 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     expect(await EventRsvpModel.countDocuments({ eventId: ended._id })).to.equal(0);
   });
 
+  it('an admin who is not a member reads an event but is not offered an answer she cannot give', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const created = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get(`/events/${created.body.id as string}`).expect(200);
+    expect(page.text).to.not.include('I am going');
+    expect(page.text).to.include('Only members of the network answer whether they are going.');
+    const member = await signIn(app, sydney.email, testPassword);
+    expect((await member.get(`/events/${created.body.id as string}`).expect(200)).text).to.include('I am going');
+  });
+
   it('the web form refuses a start the clocks skip in her zone (422 naming it, nothing stored) and reads one they show twice as the first', async () => {
     const agent = await signIn(app, lead.email, testPassword);
     const path = `/networks/${network.id}/events`;
