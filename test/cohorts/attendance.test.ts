@@ -932,7 +932,11 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
     });
 
-    it('a mark another facilitator saved after the page was shown stands when this page is saved for someone else', async () => {
+    /**
+     * She opens the register of a session where the first person is marked present; then a colleague, made a
+     * facilitator of the cohort, marks that person excused. Gives what her page showed (its form fields).
+     */
+    async function registerShownThenMarkedByColleague() {
       const { cohort, people } = await cohortWith(2);
       const session = await buildSession(cohort._id);
       await recordAttendance({
@@ -950,6 +954,11 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         sessionId: String(session._id),
         records: [{ userId: people[0]!.id, status: 'excused', note: 'Phoned in ill' }],
       });
+      return { people, session, page, agent, fields };
+    }
+
+    it('a mark another facilitator saved after the page was shown stands when this page is saved for someone else', async () => {
+      const { people, session, page, agent, fields } = await registerShownThenMarkedByColleague();
       await agent
         .post(page)
         .type('form')
@@ -962,23 +971,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     });
 
     it('a register refused and sent again still leaves a mark another facilitator saved after the page was shown', async () => {
-      const { cohort, people } = await cohortWith(2);
-      const session = await buildSession(cohort._id);
-      await recordAttendance({
-        actor: facilitator,
-        sessionId: String(session._id),
-        records: [{ userId: people[0]!.id, status: 'present' }],
-      });
-      const page = `/sessions/${String(session._id)}/register`;
-      const agent = await signIn(app, facilitator.email, testPassword);
-      const fields = formAsShown((await agent.get(page).expect(200)).text);
-      const colleague = await buildUser({ roles: ['facilitator'] });
-      await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: new Types.ObjectId(colleague.id) } });
-      await recordAttendance({
-        actor: colleague,
-        sessionId: String(session._id),
-        records: [{ userId: people[0]!.id, status: 'excused', note: 'Phoned in ill' }],
-      });
+      const { people, session, page, agent, fields } = await registerShownThenMarkedByColleague();
       const refused = await agent
         .post(page)
         .type('form')

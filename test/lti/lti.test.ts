@@ -1038,17 +1038,20 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
   });
 
   describe('rosters (NRPS)', () => {
+    /** The launch claim that gives the tool the course's class list (Names and Role Provisioning Services 2.0). */
+    const classListClaim = (url: string) => ({
+      'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+        context_memberships_url: url,
+        service_versions: ['2.0'],
+      },
+    });
+
     it('a facilitator syncs the class list: learners enrolled once (waitlist when full), people who left listed', async () => {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });
       const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
       await CohortModel.updateOne({ _id: c.id }, { $set: { capacity: 3 } });
-      const nrps = {
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
-          context_memberships_url: platform.membershipsUrl(),
-          service_versions: ['2.0'],
-        },
-      };
+      const nrps = classListClaim(platform.membershipsUrl());
       const stayer = nextSub();
       const leaver = nextSub();
       for (const sub of [stayer, leaver])
@@ -1107,12 +1110,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });
       const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
-      const nrps = {
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
-          context_memberships_url: platform.membershipsUrl(),
-          service_versions: ['2.0'],
-        },
-      };
+      const nrps = classListClaim(platform.membershipsUrl());
       const sub = nextSub();
       const opened = () =>
         launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: c.id }, ...nrps } });
@@ -1142,10 +1140,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const fromCourse = (contextId: string) => ({
         [custom]: { cohort: c.id },
         [contextClaim]: { id: contextId, title: contextId },
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
-          context_memberships_url: platform.courseMembershipsUrl(contextId),
-          service_versions: ['2.0'],
-        },
+        ...classListClaim(platform.courseMembershipsUrl(contextId)),
       });
       const [ana, bea, newInA] = [nextSub(), nextSub(), nextSub()];
       expect(
@@ -1188,10 +1183,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const claims = {
         [custom]: { cohort: c.id },
         'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-d' },
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
-          context_memberships_url: platform.courseMembershipsUrl('course-d'),
-          service_versions: ['2.0'],
-        },
+        ...classListClaim(platform.courseMembershipsUrl('course-d')),
       };
       expect((await launch(supertest.agent(tool.server), { sub: launcher, claims })).res.status).to.equal(303);
       platform.courseMembers = {
@@ -1213,12 +1205,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const p = await buildProgramme();
       const facilitator = await buildUser({ roles: ['facilitator'] });
       const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
-      const nrps = {
-        'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
-          context_memberships_url: platform.membershipsUrl(),
-          service_versions: ['2.0'],
-        },
-      };
+      const nrps = classListClaim(platform.membershipsUrl());
       const launched = nextSub();
       await launch(supertest.agent(tool.server), { sub: launched, claims: { [custom]: { cohort: c.id }, ...nrps } });
       const auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };

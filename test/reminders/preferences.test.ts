@@ -150,11 +150,12 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(page.text).to.include('Day of your weekly cohort digest (at 08:00 your time)');
   });
 
-  it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
+  /** A cohort of one participant in `zone` who reads a daily digest, and two modules of its programme (no due dates). */
+  async function dailyDigestReaderWithTwoModules(zone: string) {
     const { cohort, users } = await buildCohortWithSession({
       startsAt: new Date('2027-12-01T10:00:00Z'),
       participants: 1,
-      participantZone: 'Europe/London',
+      participantZone: zone,
     });
     await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
     const modules = await ModuleModel.insertMany(
@@ -167,6 +168,11 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
         position: n,
       })),
     );
+    return { cohort, users, modules };
+  }
+
+  it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
+    const { cohort, users, modules } = await dailyDigestReaderWithTwoModules('Europe/London');
     await CohortModel.updateOne(
       { _id: cohort._id },
       { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } },
@@ -200,22 +206,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
   });
 
   it("after she moves from Sydney to London, what falls due before London's 08:00 goes in the next digest, never into the one Sydney's 08:00 already sent", async () => {
-    const { cohort, users } = await buildCohortWithSession({
-      startsAt: new Date('2027-12-01T10:00:00Z'),
-      participants: 1,
-      participantZone: 'Australia/Sydney',
-    });
-    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-    const modules = await ModuleModel.insertMany(
-      [1, 2].map((n) => ({
-        programmeId: cohort.programmeId,
-        title: `Module ${n}`,
-        body: 'Read this.',
-        estimatedMinutes: 30,
-        completion: { type: 'view' },
-        position: n,
-      })),
-    );
+    const { cohort, users, modules } = await dailyDigestReaderWithTwoModules('Australia/Sydney');
     await CohortModel.updateOne(
       { _id: cohort._id },
       {
