@@ -8,6 +8,11 @@ export const userStatuses = ['active', 'invited', 'disabled', 'erased'] as const
 export type UserStatus = (typeof userStatuses)[number];
 /** Accounts that are someone's: she may sign in (or finish her invitation) and be written to. */
 export const liveUserStatuses: UserStatus[] = ['active', 'invited'];
+/**
+ * The zone of an account made with nothing better to go on (the first admin, an admin's invitation or a launch that
+ * names no zone): a cohort's import, a board's panel and a launch into a cohort use the zone they know instead.
+ */
+export const defaultTimeZone = 'Europe/London';
 
 const userSchema = new Schema(
   {
@@ -16,7 +21,7 @@ const userSchema = new Schema(
     name: { type: String, required: true, trim: true },
     roles: { type: [String], enum: roles, required: true, default: ['participant'] },
     /** IANA zone; every time the user sees is shown in it. */
-    timezone: { type: String, required: true, default: 'Europe/London' },
+    timezone: { type: String, required: true, default: defaultTimeZone },
     /** argon2id hash; absent until an invited user sets a password. Never serialised. */
     passwordHash: { type: String, select: false },
     /** Only `active` signs in. `erased`: the account was erased (UK GDPR art. 17); the row stays as "Former member". */

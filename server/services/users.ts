@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { noteActiveAdmin } from '../../models/AdminRoster.ts';
-import { liveUserStatuses, UserModel, type Role, type UserStatus } from '../../models/User.ts';
+import { defaultTimeZone, liveUserStatuses, UserModel, type Role, type UserStatus } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
 import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
@@ -124,7 +124,7 @@ export async function createUser(props: {
       email,
       name,
       roles,
-      timezone: props.timezone ?? 'Europe/London',
+      timezone: props.timezone ?? defaultTimeZone,
       passwordHash: props.password !== undefined ? await hashPassword(props.password) : undefined,
       status: props.password !== undefined ? 'active' : 'invited',
     });

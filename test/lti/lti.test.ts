@@ -757,6 +757,90 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
     });
   });
 
+  describe('the time zone of an account a launch creates', () => {
+    const zoneOf = async (sub: string) => {
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      return (await UserModel.findById(link.userId).lean())!.timezone;
+    };
+
+    it("a launch into a cohort makes her account in the cohort's zone, whatever zone the platform sends", async () => {
+      const c = await placedInCourse(await buildCohort(programme.id));
+      await CohortModel.updateOne({ _id: c.id }, { $set: { timezone: 'America/Toronto' } });
+      const sub = nextSub();
+      const { res } = await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [custom]: { cohort: c.id }, zoneinfo: 'Asia/Tokyo' },
+      });
+      expect(res.status).to.equal(303);
+      expect(await zoneOf(sub)).to.equal('America/Toronto');
+    });
+
+    it("with no cohort, her account takes the platform's zoneinfo claim, under its current name; anything else is not a zone", async () => {
+      const cases: [unknown, string][] = [
+        ['Asia/Tokyo', 'Asia/Tokyo'],
+        ['asia/calcutta', 'Asia/Kolkata'],
+        ['Europe/Kiev', 'Europe/Kyiv'],
+        ['EST', 'Europe/London'],
+        ['Mars/Olympus_Mons', 'Europe/London'],
+        [42, 'Europe/London'],
+        [undefined, 'Europe/London'],
+      ];
+      for (const [zoneinfo, expected] of cases) {
+        const sub = nextSub();
+        const { res } = await launch(supertest.agent(tool.server), { sub, claims: { zoneinfo } });
+        expect(res.status, String(zoneinfo)).to.equal(303);
+        expect(await zoneOf(sub), String(zoneinfo)).to.equal(expected);
+      }
+    });
+
+    it('a cohort named by a course it was not placed in gives no zone: the zoneinfo claim does', async () => {
+      const elsewhere = await buildCohort(programme.id);
+      await CohortModel.updateOne({ _id: elsewhere.id }, { $set: { timezone: 'America/Toronto' } });
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [custom]: { cohort: elsewhere.id }, zoneinfo: 'Africa/Lagos' },
+      });
+      expect(await zoneOf(sub)).to.equal('Africa/Lagos');
+    });
+
+    it('never changes the zone of an account that exists (she may have chosen it)', async () => {
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), { sub, claims: { zoneinfo: 'Asia/Tokyo' } });
+      const userId = (await LtiAccountModel.findOne({ sub }).lean())!.userId;
+      await UserModel.updateOne({ _id: userId }, { $set: { timezone: 'Pacific/Auckland' } });
+      const c = await placedInCourse(await buildCohort(programme.id));
+      await CohortModel.updateOne({ _id: c.id }, { $set: { timezone: 'America/Toronto' } });
+      await launch(supertest.agent(tool.server), { sub, claims: { zoneinfo: 'Africa/Lagos' } });
+      await launch(supertest.agent(tool.server), { sub, claims: { [custom]: { cohort: c.id } } });
+      expect((await UserModel.findById(userId).lean())!.timezone).to.equal('Pacific/Auckland');
+    });
+
+    it("a class-list sync makes the accounts it creates in the cohort's zone", async () => {
+      const p = await buildProgramme();
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+      await CohortModel.updateOne({ _id: c.id }, { $set: { timezone: 'Australia/Sydney' } });
+      await launch(supertest.agent(tool.server), {
+        sub: nextSub(),
+        claims: {
+          [custom]: { cohort: c.id },
+          'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+            context_memberships_url: platform.membershipsUrl(),
+            service_versions: ['2.0'],
+          },
+        },
+      });
+      const newcomer = nextSub();
+      platform.members = [{ user_id: newcomer, roles: learnerRole, name: 'Nora Newcomer' }];
+      await supertest(tool.server)
+        .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+        .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` })
+        .expect(200);
+      expect(await zoneOf(newcomer)).to.equal('Australia/Sydney');
+    });
+  });
+
   describe('people at internationalised domains', () => {
     it('a platform giving her address with the domain in punycode finds her account made in Unicode: one account, linked by signing in with either form', async () => {
       const local = `ana-${Date.now()}`;

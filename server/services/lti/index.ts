@@ -23,6 +23,7 @@ export {
   issueLaunchSecret,
   launchToLink,
   linkExistingAccount,
+  newAccountZone,
   personOf,
   placePerson,
   recordLaunch,

@@ -6,11 +6,12 @@ import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { ModuleModel } from '../../../models/Module.ts';
-import { UserModel } from '../../../models/User.ts';
+import { defaultTimeZone, UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { personNameFromElsewhere } from '../accounts/names.ts';
+import { timeZoneNamed } from '../accounts/timeZones.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
@@ -69,6 +70,8 @@ export async function personOf(props: {
   name?: string;
   email?: string;
   instructor: boolean;
+  /** The zone of her account if this creates it (`newAccountZone`); an account that exists keeps hers. */
+  timezone?: string;
 }): Promise<Person> {
   for (let round = 0; round < 3; round += 1) {
     const link = await LtiAccountModel.findOne({ platformId: props.platform._id, sub: props.sub }).lean();
@@ -131,7 +134,7 @@ async function fillWithheldDetails(
  */
 async function ensureLinkedAccount(
   userId: Types.ObjectId,
-  props: { platform: LtiPlatform; sub: string; name?: string; email?: string; instructor: boolean },
+  props: { platform: LtiPlatform; sub: string; name?: string; email?: string; instructor: boolean; timezone?: string },
 ): Promise<void> {
   if (await UserModel.exists({ _id: userId })) return;
   const addresses = [platformEmail(props.email), placeholderEmail(props.platform._id, props.sub)];
@@ -142,6 +145,7 @@ async function ensureLinkedAccount(
         email,
         name: personNameFromElsewhere(props.name) ?? placeholderName,
         roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
+        timezone: props.timezone ?? defaultTimeZone,
         status: 'active',
       });
       return;
@@ -174,6 +178,33 @@ export function requireCourseRole(launch: VerifiedLaunch): void {
   throw new LaunchRefusedError(403, 'roles', messages.noCourseRole);
 }
 
+/** The cohort a launch names (custom `cohort`), if it was placed in the course the launch comes from. */
+function launchCohort(launch: VerifiedLaunch): Promise<Types.ObjectId | undefined> {
+  const context = (launch.claims[claim.context] ?? {}) as { id?: string };
+  return placedCohort({
+    course: {
+      platformId: launch.platform._id,
+      deploymentId: launch.deploymentId,
+      contextId: typeof context.id === 'string' ? context.id : undefined,
+    },
+    cohortId: customOf(launch.claims).cohort,
+  });
+}
+
+/**
+ * The zone of the account a launch would create: the zone of the cohort it launches into (she is there to take part
+ * in it, as a cohort's import assumes), else the platform's OIDC `zoneinfo` claim when it names a zone (under its
+ * current name: `timeZoneNamed`), else undefined (the default). Every time she sees is shown in it, so London's would
+ * be hours off for a learner in Toronto until she noticed; she changes it on /account.
+ */
+export async function newAccountZone(launch: VerifiedLaunch): Promise<string | undefined> {
+  const cohortId = await launchCohort(launch);
+  const cohort = cohortId ? await CohortModel.findById(cohortId, { timezone: 1 }).lean() : null;
+  if (cohort?.timezone) return cohort.timezone;
+  const { zoneinfo } = launch.claims;
+  return typeof zoneinfo === 'string' ? timeZoneNamed(zoneinfo) : undefined;
+}
+
 /** Records an accepted launch: what grades and rosters need later. */
 export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: string; now?: Date }) {
   const { platform, claims } = props.launch;
@@ -189,14 +220,7 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
     accept_types?: unknown;
   };
   // Honoured only from a course the cohort was placed in (coursePlacements.ts); the parameter is kept as sent.
-  const cohortId = await placedCohort({
-    course: {
-      platformId: platform._id,
-      deploymentId: props.launch.deploymentId,
-      contextId: typeof context.id === 'string' ? context.id : undefined,
-    },
-    cohortId: custom.cohort,
-  });
+  const cohortId = await launchCohort(props.launch);
   return (
     await LtiLaunchModel.create({
       platformId: platform._id,

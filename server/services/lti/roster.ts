@@ -140,7 +140,15 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
       here.add(m.user_id);
       const instructor = isCourseStaff(roles);
       if ((!instructor && !isLearner(roles)) || isTestUser(roles)) continue;
-      const person = await personOf({ platform, sub: m.user_id, name: m.name, email: m.email, instructor });
+      // Someone new is made in the cohort's zone, as its import makes her.
+      const person = await personOf({
+        platform,
+        sub: m.user_id,
+        name: m.name,
+        email: m.email,
+        instructor,
+        timezone: cohort.timezone,
+      });
       // Someone whose email belongs to an unlinked account links it herself on her first launch.
       if (!('userId' in person)) continue;
       // On two lists (two courses of the cohort): joined and counted once.
