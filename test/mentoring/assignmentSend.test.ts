@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { assignmentRefusals } from '../../server/services/mentoring/assignmentSend.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -79,6 +81,34 @@ describe('mentoring: sending a reviewed assignment', () => {
     expect(page).to.include('0 requests sent on the mentees’ behalf. 1 not sent: Vera Waiting with Una Serving');
     expect(page).to.include('She already has a request waiting with this mentor.');
     expect(page).not.to.include('You already have');
+  });
+
+  it('when the admin sends a pair whose mentee or mentor an admin disabled since the review, that pair is reported as not sent (409, saying whose account) and no request reaches or is made for her', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [mentor, disabledMentor] = [await buildMentor(), await buildMentor()];
+    const [disabledMentee, mentee] = [await buildMentee(), await buildMentee()];
+    for (const who of [disabledMentee, disabledMentor])
+      await updateUserAsAdmin({
+        actor: { id: admin.id, name: admin.name },
+        userId: who.id,
+        changes: { status: 'disabled' },
+      });
+    const res = await supertest(app)
+      .post('/api/v1/mentoring/assignments')
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({
+        items: [
+          { menteeId: disabledMentee.id, mentorId: mentor.id },
+          { menteeId: mentee.id, mentorId: disabledMentor.id },
+        ],
+      })
+      .expect(200);
+    expect(res.body.items.map((i: { status: number }) => i.status)).to.deep.equal([409, 409]);
+    expect(res.body.items[0].detail).to.equal(assignmentRefusals.menteeNotActive);
+    expect(res.body.items[1].detail).to.equal(assignmentRefusals.mentorNotActive);
+    expect(await MentoringRequestModel.countDocuments({ menteeId: { $in: [disabledMentee.id, mentee.id] } })).to.equal(
+      0,
+    );
   });
 
   it('when a mentee or mentor posts an assignment, it answers 403 and sends nothing', async () => {

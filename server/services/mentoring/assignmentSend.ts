@@ -1,6 +1,7 @@
 import { MentorshipModel } from '../../../models/Mentorship.ts';
+import { UserModel } from '../../../models/User.ts';
 import { ConflictError, DomainError } from '../../errors.ts';
-import { oid } from '../../ids.ts';
+import { isObjectId, oid } from '../../ids.ts';
 import { maxPendingRequests } from '../../../models/MentoringRequest.ts';
 import { hardRules } from './matching.ts';
 import { createMentoringRequest, messages } from './requests.ts';
@@ -20,6 +21,15 @@ export type AssignmentOutcome = {
 };
 export const assignmentMessage = 'Suggested by the programme team’s mentor assignment.';
 export const matchedSinceReview = 'She has a mentor now (matched since the review), so this request was not sent.';
+/**
+ * The preview pairs active accounts only; a pair given explicitly (or reviewed before an admin disabled one of the
+ * two) is refused here too: a disabled or erased mentor could never answer, and a request for a disabled mentee would
+ * hold a mentor's attention and the mentee's place for 14 days on behalf of someone who cannot sign in.
+ */
+export const assignmentRefusals = {
+  menteeNotActive: 'Her account is disabled or erased, so this request was not sent.',
+  mentorNotActive: 'This mentor’s account is disabled or erased, so this request was not sent.',
+};
 
 /**
  * Refusals are written to the mentee who sends a request ("you"); here the admin sends it, and "You already have a
@@ -34,6 +44,13 @@ const aboutHer = new Map<string, string>([
   [hardRules['too-little-shared-time'], hardRules['too-little-shared-time'].replace(/^You share/, 'They share')],
 ]);
 
+/** Of these user ids, those whose account exists and is not active (disabled, erased, or invited again). */
+async function notActive(userIds: string[]): Promise<Set<string>> {
+  const ids = userIds.filter(isObjectId).map(oid);
+  const users = await UserModel.find({ _id: { $in: ids }, status: { $ne: 'active' } }, { _id: 1 }).lean();
+  return new Set(users.map((u) => String(u._id)));
+}
+
 export async function sendAssignedRequests(props: {
   /** An admin. */
   actor: { id: string; roles: readonly string[] };
@@ -43,6 +60,10 @@ export async function sendAssignedRequests(props: {
   const out: AssignmentOutcome[] = [];
   for (const item of props.items) {
     try {
+      // An unknown id is left to the usual refusals (no mentee profile, no such mentor).
+      const inactive = await notActive([item.menteeId, item.mentorId]);
+      if (inactive.has(item.menteeId)) throw new ConflictError(assignmentRefusals.menteeNotActive);
+      if (inactive.has(item.mentorId)) throw new ConflictError(assignmentRefusals.mentorNotActive);
       // The assignment is for unmatched mentees; one who found a mentor herself since the review is not sent another.
       if (await MentorshipModel.exists({ menteeId: oid(item.menteeId), status: 'active' }))
         throw new ConflictError(matchedSinceReview);
