@@ -6,7 +6,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { seatOf } from '../boards/boards.ts';
-import { renameInDirectory } from '../directory/profiles.ts';
+import { directoryFollowsAccount, renameInDirectory } from '../directory/profiles.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
@@ -141,6 +141,8 @@ export async function updateUserAsAdmin(props: {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);
   }
+  // A disabled person is not listed in the directory (nor contacted through it); enabled, she is listed as she chose.
+  if (disabling || enabling) await directoryFollowsAccount(String(user._id));
 
   const target = { type: 'user', id: user._id };
   const audit = { actor: props.actor, target, ip: props.actor.ip ?? null };

@@ -90,6 +90,43 @@ export async function renameInDirectory(props: { userId: string; name: string })
   }
 }
 
+/**
+ * A disabled account is not in the directory: while her account is disabled (or erased, until erasure deletes the
+ * profile) her profile is `hidden`, her own choice kept in `chosenVisibility`; when she is enabled again (active, or
+ * invited) her choice is put back. Hiding it through `visibility` keeps every directory read as it is: the search's
+ * indexed queries, the single reads and contact all already leave a hidden profile out, with nothing more to read
+ * per page. Called after every write of her account status (updateUserAsAdmin) and after her own profile save.
+ * Several processes: each write is conditional on the two fields as read, and after a write her status and profile
+ * are read again, so whichever call reads the account last leaves the profile as that status asks, however the
+ * writes of a disable and an enable at once interleave. Writing twice changes nothing: her choice is kept only once.
+ */
+export async function directoryFollowsAccount(userId: string): Promise<void> {
+  if (!isObjectId(userId)) return;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const [account, profile] = await Promise.all([
+      UserModel.findById(userId).select({ status: 1 }).lean(),
+      DirectoryProfileModel.findById(userId).lean<DirectoryProfile>(),
+    ]);
+    if (!account || !profile) return;
+    const listable = account.status === 'active' || account.status === 'invited';
+    const withheld = profile.chosenVisibility != null;
+    if (listable !== withheld) return;
+    const asRead = {
+      _id: profile._id,
+      visibility: profile.visibility,
+      chosenVisibility: profile.chosenVisibility ?? null,
+    };
+    await (listable
+      ? DirectoryProfileModel.updateOne(asRead, {
+          $set: { visibility: profile.chosenVisibility },
+          $unset: { chosenVisibility: 1 },
+        })
+      : DirectoryProfileModel.updateOne(asRead, {
+          $set: { visibility: 'hidden', chosenVisibility: profile.visibility },
+        }));
+  }
+}
+
 /** She writes her whole profile (one upsert by `_id`, so two saves at once leave one of them whole). */
 export async function saveDirectoryProfile(props: {
   actor: Express.User;
@@ -115,14 +152,19 @@ export async function saveDirectoryProfile(props: {
         name: actor.name,
         searchText: searchTextOf(actor.name, profile),
       },
+      // Her new choice replaces any kept while she was disabled; directoryFollowsAccount below hides it again if so.
+      $unset: { chosenVisibility: 1 },
     },
     { upsert: true, returnDocument: 'after', runValidators: true, lean: true },
   );
   // Her name as this request read it: an admin's rename landing meanwhile (another process) already wrote the new
   // one here and would be undone, so her account is read again and the rename applied once more if it moved on.
-  const account = await UserModel.findById(actor.id).select({ name: 1 }).lean();
-  if (account && account.name !== actor.name) {
-    await renameInDirectory({ userId: actor.id, name: account.name });
+  // Likewise a disable that landed while this save was under way: her profile is hidden again, her new choice kept.
+  const account = await UserModel.findById(actor.id).select({ name: 1, status: 1 }).lean();
+  const disabledMeanwhile = account && account.status !== 'active' && account.status !== 'invited';
+  if (disabledMeanwhile) await directoryFollowsAccount(actor.id);
+  if (account && (account.name !== actor.name || disabledMeanwhile)) {
+    if (account.name !== actor.name) await renameInDirectory({ userId: actor.id, name: account.name });
     const renamed = await DirectoryProfileModel.findById(actor.id).lean();
     if (renamed) return presentProfile(renamed as DirectoryProfile, actor.id);
   }
