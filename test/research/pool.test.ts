@@ -276,6 +276,29 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await statusNow()).to.equal('offered');
   });
 
+  it('an admin offering a request through the API to a member an admin disabled gets a 422 at userId; no offer is made and the request stays open', async () => {
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const member = await buildUser({ status: 'disabled' });
+    await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(member.id), ...profile });
+    const { insertedId } = await PoolRequestModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
+      ...request,
+      status: 'open',
+      confirmTokenHash: `hash-disabled-${member.id}`,
+      confirmExpiresAt: new Date(Date.now() + 86_400_000),
+      createdAt: new Date(),
+    });
+    const res = await supertest(app)
+      .post(`/api/v1/pool/requests/${String(insertedId)}/offers`)
+      .set('Authorization', await bearer(adminUser))
+      .send({ userId: member.id })
+      .expect(422);
+    expect(res.type).to.equal('application/problem+json');
+    expect(JSON.stringify(res.body)).to.include('userId');
+    expect(await PoolOfferModel.countDocuments({ userId: member.id })).to.equal(0);
+    expect((await PoolRequestModel.findById(insertedId).lean())!.status).to.equal('open');
+  });
+
   it('when she declines an offer in one tab while accepting it in another, the decline she was told of stands: the request is not hers and nobody is told', async () => {
     const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
     const member = await buildUser();

@@ -23,6 +23,7 @@ type Id = string | Types.ObjectId;
 
 const messages = {
   notMember: 'is not a pool member who offers this',
+  notActive: 'Her account is disabled, so she cannot be offered a request.',
   notOpen: 'This request is no longer open.',
   alreadyOffered: 'This request has already been offered to her.',
   offerDecided: 'This offer has already been answered.',
@@ -363,6 +364,10 @@ export async function offerPoolRequest(props: { actor: Express.User; requestId: 
     : null;
   if (!profile || !profile.offers.includes(request.offer))
     throw new ValidationError('Some details need correcting.', [{ path: 'userId', message: messages.notMember }]);
+  // The triage page lists active members only (searchPool); an id given through the API is held to the same: a
+  // disabled member could never answer, and the request would wait as "offered" on her.
+  if (!(await UserModel.exists({ _id: profile.userId, status: 'active' })))
+    throw new ValidationError('Some details need correcting.', [{ path: 'userId', message: messages.notActive }]);
   try {
     const offer = await PoolOfferModel.create({
       requestId: request._id,
