@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageInMemory } from '../../pagination.ts';
@@ -54,7 +54,9 @@ export async function checkCohortInput(input: CohortInput): Promise<void> {
   const found = await UserModel.countDocuments({
     _id: { $in: ids },
     roles: { $in: ['facilitator', 'admin'] },
-    status: { $ne: 'disabled' },
+    // Live accounts only: an erased one keeps her roles (as "Former member"), and neither she nor a disabled one can
+    // run sessions or be written to.
+    status: { $in: liveUserStatuses },
   });
   if (found !== ids.length) problems.push({ path: 'facilitatorIds', message: messages.facilitator });
   if (problems.length) throw new ValidationError('The cohort could not be saved.', problems);
@@ -205,7 +207,7 @@ export async function cohortFormChoices() {
     ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1, status: 1 })
       .sort({ title: 1 })
       .lean(),
-    UserModel.find({ roles: 'facilitator', status: { $ne: 'disabled' } }, { name: 1, email: 1 })
+    UserModel.find({ roles: 'facilitator', status: { $in: liveUserStatuses } }, { name: 1, email: 1 })
       .sort({ name: 1 })
       .lean(),
   ]);

@@ -1,0 +1,43 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { CohortModel } from '../../models/Cohort.ts';
+import { cohortFormChoices } from '../../server/services/cohorts/cohorts.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { testApp } from '../support/app.ts';
+import { buildProgramme } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
+
+describe('cohorts: an erased facilitator is gone from the cohort form', () => {
+  useTestDatabase();
+
+  it('an erased facilitator is not offered on the cohort form, and naming her id is a 422 at facilitatorIds that saves nothing', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [kept, erased] = [
+      await buildUser({ roles: ['facilitator'], name: 'Kept Facilitator' }),
+      await buildUser({ roles: ['facilitator'], name: 'Gone Facilitator' }),
+    ];
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: erased.id, bySelf: false });
+    const offered = (await cohortFormChoices()).facilitators.map((f) => f.id);
+    expect(offered).to.include(kept.id);
+    expect(offered).not.to.include(erased.id);
+
+    const programme = await buildProgramme();
+    const res = await supertest(testApp())
+      .post('/api/v1/cohorts')
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({
+        programmeId: String(programme._id),
+        name: 'Spring cohort with an erased facilitator',
+        capacity: 5,
+        timezone: 'Europe/London',
+        startsOn: '2027-01-01',
+        endsOn: '2027-02-01',
+        facilitatorIds: [kept.id, erased.id],
+      })
+      .expect(422);
+    expect(res.type).to.equal('application/problem+json');
+    expect(JSON.stringify(res.body)).to.include('facilitatorIds');
+    expect(await CohortModel.countDocuments({ name: 'Spring cohort with an erased facilitator' })).to.equal(0);
+  });
+});
