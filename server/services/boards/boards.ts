@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { BoardModel, type Board, type BoardRole } from '../../../models/Board.ts';
 import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
@@ -176,7 +176,8 @@ export async function setBoardMember(props: {
 }): Promise<Board> {
   const board = await findManagedBoard(props);
   const person = Types.ObjectId.isValid(props.userId)
-    ? await UserModel.findOne({ _id: props.userId, status: { $ne: 'disabled' } }, { roles: 1 }).lean()
+    ? // A live account: an erased one keeps her roles as "Former member", and is seated no more than a disabled one.
+      await UserModel.findOne({ _id: props.userId, status: { $in: liveUserStatuses } }, { roles: 1 }).lean()
     : null;
   if (!person) throw new ValidationError(messages.noSuchUser, [{ path: 'userId', message: messages.noSuchUser }]);
   refuseResearcherAccount(person.roles, 'userId');
