@@ -4,6 +4,7 @@ import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { ConflictError } from '../../server/errors.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { leaveNetwork, recountAllMembers, removeMember } from '../../server/services/networks/members.ts';
 import { setLeads } from '../../server/services/networks/networks.ts';
 import { isMember, networksOf, sharedNetworkIds } from '../../server/services/networks/membership.ts';
@@ -245,6 +246,29 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(told.flatMap((m) => m.to)).to.include(admin.email);
     expect(told.filter((m) => m.to.includes(admin.email))).to.have.length(1);
     expect(wordsOf(told.find((m) => m.to.includes(admin.email))!)).to.include('has no lead yet');
+  });
+
+  it('when the only lead of an approval network was disabled by an admin, the admins are emailed her request (saying why), not the disabled lead', async () => {
+    const asker = await buildUser({ name: 'Ines Inquiring' });
+    const absent = await buildUser();
+    const net = await buildNetwork({ joining: 'approval', name: 'Lead disabled' }, { leads: [absent] });
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: absent.id,
+      changes: { status: 'disabled' },
+    });
+    await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(asker))
+      .send({})
+      .expect(201);
+    const planned = await NotificationModel.find({ kind: 'network-join-request', 'about.id': net.id }).lean();
+    expect(planned.map((n) => String(n.userId))).to.include(admin.id);
+    expect(planned.map((n) => String(n.userId))).not.to.include(absent.id);
+    await sendDue();
+    const told = sink.received.filter((m) => m.subject === 'Ines Inquiring asks to join Lead disabled');
+    expect(told.filter((m) => m.to.includes(admin.email))).to.have.length(1);
+    expect(wordsOf(told.find((m) => m.to.includes(admin.email))!)).to.include('no lead who can answer');
   });
 
   it('when an admin opens an approval network, one who had asked joins at once (not left waiting); one a lead removed still waits', async () => {

@@ -35,9 +35,18 @@ export async function joinRequested(props: {
   const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
     .select({ userId: 1 })
     .lean();
-  // A network with no lead yet (made on the web, leads not named): its admins answer, so they are asked, not nobody.
-  const readers = leads.length
-    ? leads.map((l) => l.userId)
+  // Leads whose account is active: one an admin disabled (or erased) can neither read the email nor answer.
+  const activeLeads = leads.length
+    ? (
+        await UserModel.find({ _id: { $in: leads.map((l) => l.userId) }, status: 'active' })
+          .select({ _id: 1 })
+          .lean()
+      ).map((u) => u._id)
+    : [];
+  // A network with no lead yet (made on the web, leads not named), or none who can answer: its admins answer, so they
+  // are asked, not nobody.
+  const readers = activeLeads.length
+    ? activeLeads
     : (await UserModel.find({ roles: 'admin', status: 'active' }).select({ _id: 1 }).lean()).map((a) => a._id);
   if (!readers.length) return;
   const askerName = await nameOf(userId);
@@ -49,7 +58,9 @@ export async function joinRequested(props: {
     askerName,
     requestedAt: requestedAt.toISOString(),
     link: `/networks/${String(network._id)}#requests-heading`,
-    noLead: !leads.length,
+    noLead: !activeLeads.length,
+    /** It has leads, but none whose account is active. */
+    leadsInactive: leads.length > 0 && !activeLeads.length,
   };
   await planNotifications(
     readers.map((reader) => ({
