@@ -500,6 +500,25 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
       .expect(422);
   });
 
+  it('an admin naming a disabled account as a lead (PUT .../leads) gets a 422 at userIds and nothing changes: the network keeps a lead who can answer', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead] });
+    const absent = await buildUser();
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: absent.id,
+      changes: { status: 'disabled' },
+    });
+    const res = await supertest(app)
+      .put(`/api/v1/networks/${open.id}/leads`)
+      .set('Authorization', await bearer(admin))
+      .send({ userIds: [absent.id] })
+      .expect(422);
+    expect(JSON.stringify(res.body)).to.include('userIds');
+    const rows = await NetworkMembershipModel.find({ networkId: open.id }).lean();
+    expect(rows.map((r) => [String(r.userId), r.role])).to.deep.equal([[lead.id, 'lead']]);
+    expect(await countOf(open.id)).to.equal(1);
+  });
+
   it('answers 404 for unknown or malformed network ids, never 500', async () => {
     const auth = await bearer(alice);
     await supertest(app).post('/api/v1/networks/not-an-id/members').set('Authorization', auth).send({}).expect(404);

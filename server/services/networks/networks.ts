@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { NetworkModel, type Network, type NetworkJoining, type NetworkKind } from '../../../models/Network.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
@@ -19,6 +19,7 @@ const messages = {
   nameTaken: 'A network with this name already exists.',
   nameTakenField: 'another network already has this name',
   unknownUsers: 'names someone who has no account',
+  inactiveUsers: 'names someone whose account is disabled or erased: she could not answer requests or lead',
   unknownCountry: 'must be a country code from the list',
   notAMember: 'Only a member of the network can be made a lead: she must join (or be approved) first.',
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
@@ -187,10 +188,12 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
   const network = await findNetwork(props.networkId);
   const wanted = [...new Set(props.userIds)].map((id) => new Types.ObjectId(id));
   const found = await UserModel.find({ _id: { $in: wanted } })
-    .select({ _id: 1 })
+    .select({ _id: 1, status: 1 })
     .lean();
   if (found.length !== wanted.length)
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.unknownUsers }]);
+  if (found.some((u) => !liveUserStatuses.includes(u.status as UserStatus)))
+    throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.inactiveUsers }]);
   for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
   // The other leads step down one by one, each by a conditional write. A lead she named may be leaving at this moment
   // (another process), having counted these others as the leads who stay: so the leads are counted after the writes,
