@@ -128,6 +128,25 @@ describe('networks: pages', () => {
     expect(await NetworkMembershipModel.countDocuments({ networkId: net.id, userId: newcomer.id })).to.equal(0);
   });
 
+  it('the member list marks a member an admin disabled ("account disabled") and offers no Make lead for her; posting it anyway is a 409 that changes nothing', async () => {
+    const absent = await buildUser({ name: 'Dina Disabled', status: 'disabled' });
+    const net = await buildNetwork(
+      { joining: 'open', name: 'Members with a disabled account' },
+      { leads: [lead], members: [absent] },
+    );
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.match(/Dina Disabled\s*<span class="badge badge-neutral">Account disabled<\/span>/);
+    expect(page.text).not.to.include(`/members/${absent.id}/lead`);
+    await adminAgent
+      .post(`/networks/${net.id}/members/${absent.id}/lead`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(409);
+    const row = await NetworkMembershipModel.findOne({ networkId: net.id, userId: absent.id }).lean();
+    expect(row).to.include({ status: 'member', role: 'member' });
+  });
+
   it('browses and searches networks with member counts', async () => {
     await buildNetwork(
       { name: 'WomenEd Canada', kind: 'regional', country: 'CA' },

@@ -5,7 +5,7 @@ import {
   type MembershipRole,
   type NetworkMembership,
 } from '../../../models/NetworkMembership.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
@@ -267,7 +267,14 @@ export async function recountAllMembers(): Promise<void> {
   for (const network of await NetworkModel.find().select({ _id: 1 }).lean()) await recountMembers(network._id);
 }
 
-export type MemberRow = { userId: string; name: string; role: string; since: Date | null };
+export type MemberRow = {
+  userId: string;
+  name: string;
+  role: string;
+  since: Date | null;
+  /** Her account was disabled (or erased) by an admin: listed as such, and never made a lead (makeLead). */
+  disabled: boolean;
+};
 
 /** The member list and the approval queue (leads and admins). */
 export async function membersOf(props: {
@@ -279,14 +286,18 @@ export async function membersOf(props: {
     .select({ userId: 1, status: 1, role: 1, joinedAt: 1, requestedAt: 1 })
     .lean();
   const users = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) } })
-    .select({ name: 1 })
+    .select({ name: 1, status: 1 })
     .lean();
   const names = new Map(users.map((u) => [String(u._id), u.name]));
+  const live = new Set(
+    users.filter((u) => liveUserStatuses.includes(u.status as UserStatus)).map((u) => String(u._id)),
+  );
   const toRow = (r: (typeof rows)[number]): MemberRow => ({
     userId: String(r.userId),
     name: names.get(String(r.userId)) ?? 'Former member',
     role: r.role ?? 'member',
     since: (r.status === 'member' ? r.joinedAt : r.requestedAt) ?? null,
+    disabled: !live.has(String(r.userId)),
   });
   const byName = (a: MemberRow, b: MemberRow) => a.name.localeCompare(b.name);
   return {

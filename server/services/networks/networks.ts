@@ -19,6 +19,7 @@ const messages = {
   nameTaken: 'A network with this name already exists.',
   nameTakenField: 'another network already has this name',
   unknownUsers: 'names someone who has no account',
+  inactiveLead: 'Her account is disabled: she cannot be made a lead.',
   inactiveUsers: 'names someone whose account is disabled or erased: she could not answer requests or lead',
   unknownCountry: 'must be a country code from the list',
   notAMember: 'Only a member of the network can be made a lead: she must join (or be approved) first.',
@@ -229,6 +230,9 @@ export async function makeLead(props: { actor: Express.User; networkId: string; 
   if (!canManageNetworks(props.actor)) throw new ForbiddenError();
   const network = await findNetwork(props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notAMember);
+  // A lead answers requests: an account an admin disabled (or erased) could not.
+  if (await UserModel.exists({ _id: props.userId, status: { $nin: liveUserStatuses } }))
+    throw new ConflictError(messages.inactiveLead);
   const written = await NetworkMembershipModel.updateOne(
     { userId: new Types.ObjectId(props.userId), networkId: network._id, status: 'member' },
     { $set: { role: 'lead' } },
