@@ -7,6 +7,7 @@ import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
+import { withholdProfilesOfDisabledAccounts } from '../server/services/directory/profiles.ts';
 import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
 import type { JobArea } from './types.ts';
@@ -56,6 +57,8 @@ export const maintenanceJobs: JobArea = {
   define(agenda) {
     agenda.define('maintenance:remove-expired', async () => {
       await removeExpiredRecords();
+      // Not an expiry, but a repair of the same cadence: a disabled person is never listed in the directory.
+      await withholdProfilesOfDisabledAccounts();
     });
   },
   async schedule(agenda) {

@@ -3,7 +3,11 @@ import supertest from 'supertest';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { UserModel } from '../../models/User.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
-import { directoryFollowsAccount, saveDirectoryProfile } from '../../server/services/directory/profiles.ts';
+import {
+  directoryFollowsAccount,
+  saveDirectoryProfile,
+  withholdProfilesOfDisabledAccounts,
+} from '../../server/services/directory/profiles.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
@@ -118,5 +122,21 @@ describe('directory: an account an admin disabled is not listed', () => {
     await UserModel.updateOne({ _id: person.id }, { $set: { status: 'active' } });
     await Promise.all([directoryFollowsAccount(person.id), directoryFollowsAccount(person.id)]);
     expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('everyone');
+  });
+
+  it('the maintenance repair hides a profile whose account was disabled before profiles followed the account (or whose directory write never ran), keeping her choice for her return', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const person = await buildUser();
+    await saveDirectoryProfile({ actor: { ...person, roles: person.roles }, profile: profileOf('networks') });
+    await UserModel.updateOne({ _id: person.id }, { $set: { status: 'disabled' } });
+    expect(await withholdProfilesOfDisabledAccounts()).to.be.at.least(1);
+    expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('hidden');
+    expect(await withholdProfilesOfDisabledAccounts()).to.equal(0);
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: person.id,
+      changes: { status: 'active' },
+    });
+    expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('networks');
   });
 });

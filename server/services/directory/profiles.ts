@@ -127,6 +127,23 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
   }
 }
 
+/**
+ * The repair behind directoryFollowsAccount, run by the maintenance job: profiles of accounts that are disabled (or
+ * erased) but still listed, left by accounts disabled before profiles followed the account, or by a process that
+ * stopped between the status write and its directory write. Reads the few accounts that are not live, then only
+ * their profiles not yet withheld. Returns how many it hid.
+ */
+export async function withholdProfilesOfDisabledAccounts(): Promise<number> {
+  const closed = await UserModel.find({ status: { $in: ['disabled', 'erased'] } }, { _id: 1 }).lean();
+  if (!closed.length) return 0;
+  const listed = await DirectoryProfileModel.find(
+    { _id: { $in: closed.map((u) => u._id) }, chosenVisibility: null },
+    { _id: 1 },
+  ).lean();
+  for (const profile of listed) await directoryFollowsAccount(String(profile._id));
+  return listed.length;
+}
+
 /** She writes her whole profile (one upsert by `_id`, so two saves at once leave one of them whole). */
 export async function saveDirectoryProfile(props: {
   actor: Express.User;
