@@ -6,6 +6,7 @@ import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { ConflictError } from '../../server/errors.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { hardRules } from '../../server/services/mentoring/matching.ts';
 import {
   completeAccept,
@@ -49,6 +50,26 @@ describe('mentoring: requests and accepting them', () => {
         `mentoring-request:${mentor.id}`,
       ].sort(),
     );
+  });
+
+  it('when an admin disabled the mentee after she asked, the mentor accepting her request gets a 409 saying so: no mentorship, no place taken', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const r = await askExpecting(201, mentee, mentor);
+    const placesBefore = (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces;
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: mentee.id,
+      changes: { status: 'disabled' },
+    });
+    const res = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${r.body.id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(res.body.detail).to.match(/account is disabled/);
+    expect(await MentorshipModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(placesBefore);
+    expect((await MentoringRequestModel.findById(r.body.id).lean())!.status).to.equal('pending');
   });
 
   it('when she asks the same mentor twice at once, one request is made and the other answers 409', async () => {

@@ -29,6 +29,7 @@ export const messages = {
   tooManyPending: `You already have ${maxPendingRequests} requests waiting for an answer: wait for one, or withdraw one.`,
   answered: (status: string) => `This request is no longer waiting for an answer (it is ${status}).`,
   expired: 'This request has expired: it waited 14 days without an answer.',
+  menteeNotActive: 'Her account is disabled, so her request can no longer be accepted.',
   full: 'You have no free place: every place you offer is taken. Close a mentorship or raise your capacity first.',
   raced: 'Another mentorship took your last free place a moment ago.',
 } as const;
@@ -245,6 +246,9 @@ export async function acceptMentoringRequest(props: {
   const now = props.now ?? new Date();
   const request = await requestForMentor(props.actor, props.requestId);
   refuseUnlessPending(request, now);
+  // A mentee an admin disabled (or erased) since she asked could not take part: no place is taken for her.
+  if (!(await UserModel.exists({ _id: request.menteeId, status: 'active' })))
+    throw new ConflictError(messages.menteeNotActive);
   const broken = await pairBreaksARule({
     menteeId: String(request.menteeId),
     mentorId: String(request.mentorId),
