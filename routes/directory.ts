@@ -5,7 +5,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { ForbiddenError, NotFoundError, RateLimitedError } from '../server/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../server/errors.ts';
 import { formBody, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging } from '../server/http/validate.ts';
 import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
@@ -169,7 +169,8 @@ async function profileFormPage(req: Request, res: Response, status = 200, extra:
  * answers the same, 404): her text on a page of its own, read-only, to copy, so that it is not lost with the form.
  */
 function keptMessagePage(error: unknown, req: Request, res: Response): boolean {
-  if (!(error instanceof NotFoundError || error instanceof ForbiddenError)) return false;
+  if (!(error instanceof NotFoundError || error instanceof ForbiddenError || error instanceof ConflictError))
+    return false;
   const { body } = formBody(req);
   res.status(error.status).render('directory/message-kept', {
     title: messages.notSent,

@@ -5,6 +5,7 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -99,6 +100,34 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
       expect(await DirectoryMessageModel.countDocuments({ inReplyTo: sent.body.id }), blocks).to.equal(0);
       expect(await OutboxMessageModel.countDocuments({ to: writer.email }), blocks).to.equal(0);
     }
+  });
+
+  it('when an admin disabled the writer after her message, the reply answers 409 saying her account is disabled, and nothing is stored or planned', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const writer = await buildUser({ name: 'Wren Writer' });
+    const reader = await buildUser({ name: 'Rosa Reader' });
+    await publish(reader);
+    const sent = await (
+      await api(writer)
+    )
+      .post(`/api/v1/directory/${reader.id}/messages`)
+      .send({ body: 'May I ask about your deputy headship?' })
+      .expect(201);
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: writer.id,
+      changes: { status: 'disabled' },
+    });
+    const agent = await signIn(app, reader.email, testPassword);
+    const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
+    const refused = await agent
+      .post(`/directory/messages/${sent.body.id}/reply`)
+      .type('form')
+      .send({ _csrf: csrf, body: 'Yes, write to me at my address' })
+      .expect(409);
+    expect(refused.text).to.include('account is disabled');
+    expect(await DirectoryMessageModel.countDocuments({ inReplyTo: sent.body.id })).to.equal(0);
+    expect(await NotificationModel.countDocuments({ userId: writer.id, kind: 'directory-message' })).to.equal(0);
   });
 
   it('when she writes to someone she cannot see (hidden or networks-only profile), it answers as for an unknown person (404, web and API) and sends nothing', async () => {

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
 import { DirectoryProfileModel, type DirectoryVisibility } from '../../../models/DirectoryProfile.ts';
 import { UserModel } from '../../../models/User.ts';
-import { ForbiddenError, NotFoundError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
@@ -28,6 +28,7 @@ const messages = {
   tooMany: `You can send ${contactLimit.perHour} messages an hour through the directory. Please try again later.`,
   notYours: 'This message was not sent to you.',
   notYourself: 'You cannot write to yourself through the directory.',
+  writerGone: 'Her account is disabled, so your reply cannot reach her.',
 };
 
 export type PresentedMessage = {
@@ -152,6 +153,9 @@ export async function replyToMessage(props: {
   const original = await messageFor({ actor: props.actor, messageId: props.messageId });
   if (original.toId !== props.actor.id) throw new ForbiddenError(messages.notYours);
   if (await isBlockedBetween(original.fromId, original.toId)) throw new ForbiddenError(messages.notVisible);
+  // The writer's account was disabled (or erased) by an admin since: the email would never be sent, so nothing is.
+  if (!(await UserModel.exists({ _id: original.fromId, status: 'active' })))
+    throw new ConflictError(messages.writerGone);
   await spendContactAllowance(props.actor.id);
   // A repeat (same key; without one, the same text in answer to this message) is the first reply, emailed once.
   const key = submissionKey({
