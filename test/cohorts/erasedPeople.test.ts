@@ -1,14 +1,15 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
+import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { cohortFormChoices } from '../../server/services/cohorts/cohorts.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { testApp } from '../support/app.ts';
-import { buildProgramme } from '../support/cohortFactories.ts';
+import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
 
-describe('cohorts: an erased facilitator is gone from the cohort form', () => {
+describe('cohorts: an erased account is gone from the cohort form and enrolment', () => {
   useTestDatabase();
 
   it('an erased facilitator is not offered on the cohort form, and naming her id is a 422 at facilitatorIds that saves nothing', async () => {
@@ -39,5 +40,18 @@ describe('cohorts: an erased facilitator is gone from the cohort form', () => {
     expect(res.type).to.equal('application/problem+json');
     expect(JSON.stringify(res.body)).to.include('facilitatorIds');
     expect(await CohortModel.countDocuments({ name: 'Spring cohort with an erased facilitator' })).to.equal(0);
+  });
+
+  it('an admin enrolling an erased account by id gets the 404 of an unknown person, and no seat is taken', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const erased = await buildUser();
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: erased.id, bySelf: false });
+    const cohort = await buildCohort({ capacity: 1 });
+    await supertest(testApp())
+      .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({ userId: erased.id })
+      .expect(404);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
   });
 });

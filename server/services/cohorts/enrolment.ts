@@ -4,7 +4,7 @@ import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { EnrolmentModel, type Enrolment } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, emailAddressProblem, notAnEmailAddress } from '../../emailAddresses.ts';
@@ -188,7 +188,8 @@ export async function enrolParticipant(props: {
   }
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
-  const user = found?.status === 'disabled' ? null : found;
+  // A live account only: an erased one ("Former member") would take a seat as surely as a disabled one.
+  const user = found && liveUserStatuses.includes(found.status as UserStatus) ? found : null;
   if (!user) throw new NotFoundError(messages.noPerson);
   const existing = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>();
   if (existing && existing.status !== 'withdrawn') throw new ConflictError(messages.already);
