@@ -26,6 +26,10 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
   const publish = async (user: TestUser, visibility = 'everyone') =>
     (await api(user)).put('/api/v1/me/directory-profile').send({ visibility, headline: 'Hello' }).expect(200);
 
+  /** She writes to him through the API (201): the message as the API answers it. */
+  const sendMessage = async (writer: TestUser, reader: TestUser, body: string) =>
+    (await api(writer)).post(`/api/v1/directory/${reader.id}/messages`).send({ body }).expect(201);
+
   before(() => {
     app = testApp();
   });
@@ -34,12 +38,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     const writer = await buildUser({ name: 'Wendy Writer' });
     const reader = await buildUser({ name: 'Rita Reader' });
     await publish(reader);
-    const res = await (
-      await api(writer)
-    )
-      .post(`/api/v1/directory/${reader.id}/messages`)
-      .send({ body: 'Would you talk to me about flexible working?' })
-      .expect(201);
+    const res = await sendMessage(writer, reader, 'Would you talk to me about flexible working?');
     expect(res.body).to.include({ fromName: 'Wendy Writer', toName: 'Rita Reader' });
     const notification = await NotificationModel.findOne({ key: `directory-message:${res.body.id}` }).lean();
     expect(notification?.kind).to.equal('directory-message');
@@ -55,12 +54,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     const writer = await buildUser({ name: 'Wanda Writer' });
     const reader = await buildUser({ name: 'Rosa Reader' });
     await publish(reader);
-    const sent = await (
-      await api(writer)
-    )
-      .post(`/api/v1/directory/${reader.id}/messages`)
-      .send({ body: 'Hello Rosa' })
-      .expect(201);
+    const sent = await sendMessage(writer, reader, 'Hello Rosa');
     const agent = await signIn(app, reader.email, testPassword);
     const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
     await agent
@@ -81,12 +75,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
       const writer = await buildUser({ name: 'Willa Writer' });
       const reader = await buildUser({ name: 'Rhea Reader' });
       await publish(reader);
-      const sent = await (
-        await api(writer)
-      )
-        .post(`/api/v1/directory/${reader.id}/messages`)
-        .send({ body: 'May I ask about your job share?' })
-        .expect(201);
+      const sent = await sendMessage(writer, reader, 'May I ask about your job share?');
       const [blocker, blocked] = blocks === 'writer' ? [writer, reader] : [reader, writer];
       await (await api(blocker)).put(`/api/v1/me/blocks/${blocked.id}`).expect(204);
       const agent = await signIn(app, reader.email, testPassword);
@@ -107,12 +96,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     const writer = await buildUser({ name: 'Wren Writer' });
     const reader = await buildUser({ name: 'Rosa Reader' });
     await publish(reader);
-    const sent = await (
-      await api(writer)
-    )
-      .post(`/api/v1/directory/${reader.id}/messages`)
-      .send({ body: 'May I ask about your deputy headship?' })
-      .expect(201);
+    const sent = await sendMessage(writer, reader, 'May I ask about your deputy headship?');
     await updateUserAsAdmin({
       actor: { id: admin.id, name: admin.name },
       userId: writer.id,
@@ -240,12 +224,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     const reader = await buildUser();
     const admin = await buildUser({ roles: ['admin'] });
     await publish(reader);
-    const sent = await (
-      await api(writer)
-    )
-      .post(`/api/v1/directory/${reader.id}/messages`)
-      .send({ body: 'Something unkind' })
-      .expect(201);
+    const sent = await sendMessage(writer, reader, 'Something unkind');
     const agent = await signIn(app, reader.email, testPassword);
     const csrf = await csrfOf(agent, `/directory/messages/${sent.body.id}`);
     await agent
