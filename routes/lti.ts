@@ -178,7 +178,7 @@ async function launchHandler(req: Request, res: Response) {
     name: personNameOf(claims),
     email: typeof claims.email === 'string' ? claims.email : undefined,
     instructor: isCourseStaff(roles),
-    timezone: await newAccountZone(launch),
+    timezone: () => newAccountZone(launch),
   });
   const record = await recordLaunch({ launch, userId: 'userId' in person ? person.userId : undefined });
   allowFramingBy(res, origins);

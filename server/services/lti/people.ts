@@ -70,8 +70,11 @@ export async function personOf(props: {
   name?: string;
   email?: string;
   instructor: boolean;
-  /** The zone of her account if this creates it (`newAccountZone`); an account that exists keeps hers. */
-  timezone?: string;
+  /**
+   * The zone of her account if this creates it; an account that exists keeps hers. A function (`newAccountZone`,
+   * which reads the cohort) is asked only when the account is created, not on every launch of someone known.
+   */
+  timezone?: AccountZone;
 }): Promise<Person> {
   for (let round = 0; round < 3; round += 1) {
     const link = await LtiAccountModel.findOne({ platformId: props.platform._id, sub: props.sub }).lean();
@@ -99,6 +102,8 @@ export async function personOf(props: {
   }
   throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
 }
+
+type AccountZone = string | undefined | (() => Promise<string | undefined>);
 
 /** Her name on an account made while the platform withheld it (its privacy settings). */
 const placeholderName = 'LMS learner';
@@ -134,9 +139,17 @@ async function fillWithheldDetails(
  */
 async function ensureLinkedAccount(
   userId: Types.ObjectId,
-  props: { platform: LtiPlatform; sub: string; name?: string; email?: string; instructor: boolean; timezone?: string },
+  props: {
+    platform: LtiPlatform;
+    sub: string;
+    name?: string;
+    email?: string;
+    instructor: boolean;
+    timezone?: AccountZone;
+  },
 ): Promise<void> {
   if (await UserModel.exists({ _id: userId })) return;
+  const timezone = typeof props.timezone === 'function' ? await props.timezone() : props.timezone;
   const addresses = [platformEmail(props.email), placeholderEmail(props.platform._id, props.sub)];
   for (const email of addresses.filter((a): a is string => !!a)) {
     try {
@@ -145,7 +158,7 @@ async function ensureLinkedAccount(
         email,
         name: personNameFromElsewhere(props.name) ?? placeholderName,
         roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
-        timezone: props.timezone ?? defaultTimeZone,
+        timezone: timezone ?? defaultTimeZone,
         status: 'active',
       });
       return;
