@@ -128,13 +128,14 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
 }
 
 /**
- * The repair behind directoryFollowsAccount, run by the maintenance job: profiles of accounts that are disabled (or
- * erased) but still listed, left by accounts disabled before profiles followed the account, or by a process that
- * stopped between the status write and its directory write. Reads the few accounts that are not live, then only
- * their profiles not yet withheld. Returns how many it hid.
+ * The repair behind directoryFollowsAccount, run by the maintenance job: profiles of accounts that are disabled but
+ * still listed, left by accounts disabled before profiles followed the account, or by a process that stopped between
+ * the status write and its directory write. Reads the few disabled accounts, then only their profiles not yet
+ * withheld. Erased accounts are not read: erasure deletes the profile (personalData.ts), and their number only grows.
+ * Returns how many it hid.
  */
 export async function withholdProfilesOfDisabledAccounts(): Promise<number> {
-  const closed = await UserModel.find({ status: { $in: ['disabled', 'erased'] } }, { _id: 1 }).lean();
+  const closed = await UserModel.find({ status: 'disabled' }, { _id: 1 }).lean();
   if (!closed.length) return 0;
   const listed = await DirectoryProfileModel.find(
     { _id: { $in: closed.map((u) => u._id) }, chosenVisibility: null },
