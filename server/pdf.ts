@@ -9,14 +9,17 @@ import PDFDocument from 'pdfkit';
  * the Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian and Georgian alphabets; it has no Chinese, Japanese, Korean or
  * Indic letters (README, Limits). pdfkit embeds only the letters a document uses, so a certificate stays small.
  */
-const fontFiles = (() => {
+let fontFiles: { regular: Buffer; bold: Buffer } | undefined;
+/** Read on the first PDF, then kept: the files never change while the process runs, and every PDF needs them. */
+function fonts(): { regular: Buffer; bold: Buffer } {
+  if (fontFiles) return fontFiles;
   const require = createRequire(import.meta.url);
-  // Read once per process: the files never change while it runs, and every PDF needs them.
-  return {
+  fontFiles = {
     regular: readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans.ttf')),
     bold: readFileSync(require.resolve('dejavu-fonts-ttf/ttf/DejaVuSans-Bold.ttf')),
   };
-})();
+  return fontFiles;
+}
 
 /** The structure a screen reader announces for a paragraph: a heading of a level, or an ordinary paragraph. */
 export type PdfRole = 'H1' | 'H2' | 'P';
@@ -47,8 +50,9 @@ export function createPdf(options: PDFKit.PDFDocumentOptions & { info: { Title: 
     tagged: true,
     ...options,
   } as PDFKit.PDFDocumentOptions);
-  doc.registerFont('Pathways', fontFiles.regular);
-  doc.registerFont('Pathways-Bold', fontFiles.bold);
+  const { regular, bold } = fonts();
+  doc.registerFont('Pathways', regular);
+  doc.registerFont('Pathways-Bold', bold);
   doc.font('Pathways');
   const chunks: Buffer[] = [];
   doc.on('data', (chunk: Buffer) => chunks.push(chunk));
