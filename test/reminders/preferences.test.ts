@@ -150,29 +150,8 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(page.text).to.include('Day of your weekly cohort digest (at 08:00 your time)');
   });
 
-  /** A cohort of one participant in `zone` who reads a daily digest, and two modules of its programme (no due dates). */
-  async function dailyDigestReaderWithTwoModules(zone: string) {
-    const { cohort, users } = await buildCohortWithSession({
-      startsAt: new Date('2027-12-01T10:00:00Z'),
-      participants: 1,
-      participantZone: zone,
-    });
-    await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-    const modules = await ModuleModel.insertMany(
-      [1, 2].map((n) => ({
-        programmeId: cohort.programmeId,
-        title: `Module ${n}`,
-        body: 'Read this.',
-        estimatedMinutes: 30,
-        completion: { type: 'view' },
-        position: n,
-      })),
-    );
-    return { cohort, users, modules };
-  }
-
   it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {
-    const { cohort, users, modules } = await dailyDigestReaderWithTwoModules('Europe/London');
+    const { cohort, users, modules } = await dailyDigestReader('Europe/London', 2);
     await CohortModel.updateOne(
       { _id: cohort._id },
       { $set: { moduleDueDates: modules.map((m) => ({ moduleId: m._id, dueOn: '2027-05-20' })) } },
@@ -206,7 +185,7 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
   });
 
   it("after she moves from Sydney to London, what falls due before London's 08:00 goes in the next digest, never into the one Sydney's 08:00 already sent", async () => {
-    const { cohort, users, modules } = await dailyDigestReaderWithTwoModules('Australia/Sydney');
+    const { cohort, users, modules } = await dailyDigestReader('Australia/Sydney', 2);
     await CohortModel.updateOne(
       { _id: cohort._id },
       {
@@ -428,33 +407,38 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
   });
 });
 
-/**
- * A participant who reads a daily digest, with a module due on `dueOn` whose nudge, planned and due at `bundledAt`,
- * has gone into her next digest.
- */
-async function dailyDigestReaderWithNudge(dueOn: string, bundledAt: string) {
+/** A cohort of one participant in `zone` who reads a daily digest, and `count` modules of its programme (no due dates). */
+async function dailyDigestReader(zone: string, count: number) {
   const { cohort, users } = await buildCohortWithSession({
     startsAt: new Date('2027-12-01T10:00:00Z'),
     participants: 1,
-    participantZone: 'Europe/London',
+    participantZone: zone,
   });
-  const userId = String(users[0]!._id);
   await UserModel.updateOne({ _id: users[0]!._id }, { $set: { emailDigest: 'daily' } });
-  const [module] = await ModuleModel.insertMany([
-    {
+  const modules = await ModuleModel.insertMany(
+    Array.from({ length: count }, (_, i) => ({
       programmeId: cohort.programmeId,
-      title: 'Module 1',
+      title: `Module ${i + 1}`,
       body: 'Read this.',
       estimatedMinutes: 30,
       completion: { type: 'view' },
-      position: 1,
-    },
-  ]);
+      position: i + 1,
+    })),
+  );
+  return { cohort, users, modules };
+}
+
+/**
+ * A participant in London who reads a daily digest, with a module due on `dueOn` whose nudge, planned and due at
+ * `bundledAt`, has gone into her next digest.
+ */
+async function dailyDigestReaderWithNudge(dueOn: string, bundledAt: string) {
+  const { cohort, users, modules } = await dailyDigestReader('Europe/London', 1);
   await CohortModel.updateOne(
     { _id: cohort._id },
-    { $set: { moduleDueDates: [{ moduleId: module!._id, dueOn: dueOn }] } },
+    { $set: { moduleDueDates: [{ moduleId: modules[0]!._id, dueOn }] } },
   );
   await planModuleNudges({ cohortId: cohort._id });
   expect((await runDueNotifications({ now: new Date(bundledAt) })).bundled).to.equal(1);
-  return { users, userId };
+  return { users, userId: String(users[0]!._id) };
 }
