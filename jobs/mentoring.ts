@@ -1,5 +1,6 @@
 import type { Agenda } from 'agenda';
 import { refreshCandidatesOfChangedMentors } from '../server/services/mentoring/candidates.ts';
+import { endMentorshipsPastTheirEnd } from '../server/services/mentoring/mentorships.ts';
 import { expireRequests, finishInterruptedAccepts } from '../server/services/mentoring/requests.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
@@ -8,6 +9,8 @@ import { sweepOptions, type JobArea } from './types.ts';
  * mentee's candidate record (server/services/mentoring/candidates.ts; idempotent, conditional writes, so two runs at
  * once or a run in each process leave the same records). `mentoring:expire-requests`: requests unanswered for 14 days become `expired` (one conditional write each, so two runs at
  * once expire each request once); it first finishes accepts a killed process left half done. The mentee's notice is a planned reminder and goes through the reminders job.
+ * `mentoring:end-mentorships`: mentorships whose agreed end day is over for both members are closed (one conditional
+ * write each, so the mentor's place comes back once however many runs race).
  */
 export const mentoringJobs: JobArea = {
   define(agenda: Agenda) {
@@ -19,6 +22,7 @@ export const mentoringJobs: JobArea = {
       },
       sweepOptions,
     );
+    agenda.define('mentoring:end-mentorships', async () => void (await endMentorshipsPastTheirEnd()), sweepOptions);
     agenda.define(
       'mentoring:refresh-candidates',
       async () => void (await refreshCandidatesOfChangedMentors()),
@@ -27,6 +31,7 @@ export const mentoringJobs: JobArea = {
   },
   async schedule(agenda: Agenda) {
     await agenda.every('15 minutes', 'mentoring:expire-requests', {}, { skipImmediate: false });
+    await agenda.every('15 minutes', 'mentoring:end-mentorships', {}, { skipImmediate: false });
     await agenda.every('1 minute', 'mentoring:refresh-candidates', {}, { skipImmediate: false });
   },
 };

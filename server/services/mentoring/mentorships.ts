@@ -6,7 +6,7 @@ import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../.
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
-import { mentorshipClosed, planMentorshipReminders } from './reminders.ts';
+import { agreedEndPassesAt, mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 
@@ -250,6 +250,11 @@ export async function closeMentorship(props: {
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
+  return afterClosing(m, now);
+}
+
+/** After the one write that closed it: the place comes back (once, as only that write gets here), reminders stop. */
+async function afterClosing(m: Mentorship, now: Date): Promise<Mentorship> {
   // A freed place may put her back in mentees' rankings: marked for the sweep (./candidates.ts).
   await MentorProfileModel.updateOne(
     { userId: m.mentorId },
@@ -258,6 +263,52 @@ export async function closeMentorship(props: {
   const closed = (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
   await mentorshipClosed({ mentorship: closed, closedAt: now });
   return closed;
+}
+
+export const endedOnAgreedDateReason = 'Ended on its agreed end date';
+
+/**
+ * The `mentoring:end-mentorships` sweep: an active mentorship whose agreed end day is over for both members
+ * (`agreedEndPassesAt`) is closed, as a member's close would be, by the same conditional write (active → closed,
+ * with the end date as read), so of two sweeps, or a sweep and a member, one closes it and the place comes back once;
+ * an end date moved meanwhile makes the write match nothing. Returns how many this run closed.
+ */
+export async function endMentorshipsPastTheirEnd(props: { now?: Date } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  // A day is over first at UTC+14: no end date on or after that day's date can be over anywhere yet.
+  const candidates = await MentorshipModel.find({
+    status: 'active',
+    'agreement.endsOn': { $lt: localDate(now, 'Etc/GMT-14') },
+  }).lean<Mentorship[]>();
+  let ended = 0;
+  for (const m of candidates) {
+    const endsOn = m.agreement!.endsOn!;
+    const members = await UserModel.find({ _id: { $in: [m.mentorId, m.menteeId] } })
+      .select({ timezone: 1 })
+      .lean();
+    if (
+      agreedEndPassesAt(
+        endsOn,
+        members.map((u) => u.timezone || 'UTC'),
+      ).getTime() > now.getTime()
+    )
+      continue;
+    const result = await MentorshipModel.updateOne(
+      { _id: m._id, status: 'active', 'agreement.endsOn': endsOn },
+      {
+        $set: {
+          status: 'closed',
+          activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+          closedAt: now,
+          closeReason: endedOnAgreedDateReason,
+        },
+      },
+    );
+    if (result.modifiedCount !== 1) continue;
+    await afterClosing(m, now);
+    ended += 1;
+  }
+  return ended;
 }
 
 /** Her mentorships, as mentor and as mentee, newest first, with the other member's name. */

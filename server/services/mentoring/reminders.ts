@@ -155,6 +155,20 @@ export async function requestAnswered(props: { requestId: string }): Promise<voi
   });
 }
 
+/**
+ * When a mentorship with this agreed end is over: the end day is a day on each member's own calendar, so it is over
+ * once that day has ended for both of them (the later of their midnights), and neither sees it end on her last day.
+ */
+export function agreedEndPassesAt(endsOn: string, zones: string[]): Date {
+  return new Date(
+    Math.max(
+      ...(zones.length ? zones : ['UTC']).map((zone) =>
+        DateTime.fromISO(endsOn, { zone }).plus({ days: 1 }).startOf('day').toMillis(),
+      ),
+    ),
+  );
+}
+
 /** The wanted rhythm reminder of an active mentorship (one per member per gap), or none. */
 export function wantedRhythmReminders(props: {
   mentorship: Pick<
@@ -247,7 +261,18 @@ async function wantedMentorshipReminders(mentorshipId: string, now: Date): Promi
   if (!m) return null;
   const people = await peopleOf([m.mentorId, m.menteeId]);
   const names = new Map([...people].map(([k, v]) => [k, v.name]));
-  return [...wantedRhythmReminders({ mentorship: m, names }), ...wantedEndingNotices({ mentorship: m, people, now })];
+  // No "no meeting logged" once it has ended: a gap that would be told after the agreed end is not a gap.
+  const endsOn = m.agreement?.endsOn;
+  const over = endsOn
+    ? agreedEndPassesAt(
+        endsOn,
+        [...people.values()].map((p) => p.timezone),
+      )
+    : null;
+  const rhythm = wantedRhythmReminders({ mentorship: m, names }).filter(
+    (plan) => !over || plan.sendAt.getTime() < over.getTime(),
+  );
+  return [...rhythm, ...wantedEndingNotices({ mentorship: m, people, now })];
 }
 
 export async function mentorshipStarted(props: { mentorship: Mentorship; now?: Date }): Promise<void> {

@@ -1,0 +1,102 @@
+import { expect } from 'chai';
+import { DateTime } from 'luxon';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { UserModel } from '../../models/User.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
+import { endMentorshipsPastTheirEnd, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import '../../server/subscriptions.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { type TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { useSmtpSink } from '../support/smtp.ts';
+
+const day = 86_400_000;
+const actor = (u: TestUser) => ({ id: u.id, roles: u.roles });
+
+describe('mentoring: a mentorship ends on its agreed end date', () => {
+  useTestDatabase();
+  const sink = useSmtpSink();
+  const to = (u: TestUser, subject: RegExp) =>
+    sink.received.filter((m) => m.to.includes(u.email) && subject.test(m.subject));
+
+  it('once the end day is over for both members it is closed, the mentor’s place comes back once, and no rhythm reminder follows', async () => {
+    // Mentor in Sydney (mornings), mentee in London (evenings): the end day is over in Sydney 10–11 hours earlier.
+    const mentor = await buildMentor({ timezone: 'Australia/Sydney', capacity: 1 });
+    await UserModel.updateOne({ _id: mentor.id }, { $set: { timezone: 'Australia/Sydney' } });
+    await MentorProfileModel.updateOne(
+      { userId: mentor.id },
+      {
+        $set: {
+          availability: ['mon', 'tue', 'wed', 'thu', 'fri', 'sat', 'sun'].map((d) => ({
+            day: d,
+            from: '05:00',
+            to: '09:00',
+          })),
+        },
+      },
+    );
+    const mentee = await buildMentee({ timezone: 'Europe/London' });
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);
+    // Monthly rhythm (a reminder after 5 weeks without a meeting), ending in 20 days: the rhythm reminder would fall
+    // after the end.
+    const endsOn = DateTime.fromJSDate(t0, { zone: 'Europe/London' }).plus({ days: 20 }).toISODate()!;
+    await saveAgreement({
+      actor: actor(mentee),
+      mentorshipId: String(m._id),
+      goals: ['Interviews'],
+      meetingFrequency: 'monthly',
+      endsOn,
+      now: t0,
+    });
+
+    const londonDayOver = DateTime.fromISO(endsOn, { zone: 'Europe/London' }).plus({ days: 1 }).toJSDate();
+    const sydneyDayOver = DateTime.fromISO(endsOn, { zone: 'Australia/Sydney' }).plus({ days: 1 }).toJSDate();
+    // Over in Sydney, still the end day in London: it goes on.
+    expect(await endMentorshipsPastTheirEnd({ now: new Date(sydneyDayOver.getTime() + 1000) })).to.equal(0);
+    expect(await endMentorshipsPastTheirEnd({ now: new Date(londonDayOver.getTime() - 1000) })).to.equal(0);
+    expect((await MentorshipModel.findById(m._id).lean())!.status).to.equal('active');
+
+    // Over for both: two sweeps at once (two processes) close it once and give the place back once.
+    const after = new Date(londonDayOver.getTime() + 1000);
+    const ended = await Promise.all([
+      endMentorshipsPastTheirEnd({ now: after }),
+      endMentorshipsPastTheirEnd({ now: after }),
+    ]);
+    expect(ended[0] + ended[1]).to.equal(1);
+    expect(await endMentorshipsPastTheirEnd({ now: after })).to.equal(0);
+    const closed = (await MentorshipModel.findById(m._id).lean())!;
+    expect(closed.status).to.equal('closed');
+    expect(closed.closeReason).to.match(/end date/i);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
+
+    // Weeks later nobody is told that no meeting was logged in a mentorship that has ended.
+    await runDueNotifications({ now: new Date(t0.getTime() + 40 * day) });
+    expect(to(mentor, /No mentoring meeting logged/)).to.have.length(0);
+    expect(to(mentee, /No mentoring meeting logged/)).to.have.length(0);
+  });
+
+  it('a rhythm reminder that would fall after the agreed end is not sent, even before the end is swept', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const endsOn = DateTime.fromJSDate(t0, { zone: 'Europe/London' }).plus({ days: 20 }).toISODate()!;
+    await saveAgreement({
+      actor: actor(mentor),
+      mentorshipId: String(m._id),
+      goals: ['Applications'],
+      meetingFrequency: 'monthly',
+      endsOn,
+      now: t0,
+    });
+    await runDueNotifications({ now: new Date(t0.getTime() + 36 * day) });
+    expect(to(mentor, /No mentoring meeting logged/)).to.have.length(0);
+    expect(to(mentee, /No mentoring meeting logged/)).to.have.length(0);
+  });
+});
