@@ -5,7 +5,12 @@ import { MentorshipModel } from '../../models/Mentorship.ts';
 import { UserModel } from '../../models/User.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
-import { endMentorshipsPastTheirEnd, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import {
+  endMentorshipsPastTheirEnd,
+  mentorshipMessages,
+  saveAgreement,
+} from '../../server/services/mentoring/mentorships.ts';
+import { ValidationError } from '../../server/errors.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { type TestUser } from '../support/factories.ts';
@@ -98,5 +103,26 @@ describe('mentoring: a mentorship ends on its agreed end date', () => {
     await runDueNotifications({ now: new Date(t0.getTime() + 36 * day) });
     expect(to(mentor, /No mentoring meeting logged/)).to.have.length(0);
     expect(to(mentee, /No mentoring meeting logged/)).to.have.length(0);
+  });
+
+  it('an end date already over is refused at the field (it would end the mentorship at once); today is accepted', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date('2027-03-01T10:00:00Z');
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const later = new Date('2027-06-10T22:30:00Z'); // 11 June in Sydney, still 10 June in London (BST)
+    const agreement = { mentorshipId: String(m._id), goals: ['Interviews'], meetingFrequency: 'monthly' as const };
+    const sydney = { ...actor(mentor), timezone: 'Australia/Sydney' };
+    const refused = await saveAgreement({ actor: sydney, ...agreement, endsOn: '2027-06-10', now: later }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(ValidationError);
+    expect((refused as ValidationError).errors).to.deep.equal([
+      { path: 'endsOn', message: mentorshipMessages.endsOnBeforeToday },
+    ]);
+    expect((await MentorshipModel.findById(m._id).lean())!.agreement).to.equal(null);
+    const london = { ...actor(mentee), timezone: 'Europe/London' };
+    await saveAgreement({ actor: london, ...agreement, endsOn: '2027-06-10', now: later });
   });
 });

@@ -18,6 +18,7 @@ export const mentorshipMessages = {
   notFound: 'We could not find that mentorship.',
   closed: 'This mentorship is closed.',
   endsOnPast: 'must be a date after the mentorship started',
+  endsOnBeforeToday: 'must be today or later: a mentorship ends once its end date is over',
   heldAtFuture: 'must not be in the future',
   heldAtBeforeStart: 'must be on or after the day the mentorship started',
   outcomeFuture: 'must not be in the future',
@@ -129,6 +130,11 @@ export async function saveAgreement(props: {
   if (props.endsOn <= localDate(m.startedAt, props.actor.timezone ?? 'UTC'))
     throw new ValidationError('Some details need correcting.', [
       { path: 'endsOn', message: mentorshipMessages.endsOnPast },
+    ]);
+  // An end already over would close it at the next sweep (endMentorshipsPastTheirEnd): refused, not quietly ended.
+  if (props.endsOn < localDate(props.now ?? new Date(), props.actor.timezone ?? 'UTC'))
+    throw new ValidationError('Some details need correcting.', [
+      { path: 'endsOn', message: mentorshipMessages.endsOnBeforeToday },
     ]);
   // Conditional on `active`: a close landing since the read makes it match nothing, and she is told (409) rather
   // than shown a saved page with nothing saved.
