@@ -372,6 +372,38 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     );
   });
 
+  it('a declined request says who declined it: the network’s leads when a lead did, a Pathways admin when an admin did', async () => {
+    const network = await buildNetwork({ joining: 'approval', name: 'Sydney aspiring heads' }, { leads: [lead] });
+    const byLead = await buildUser({ name: 'Lena Lead-declined' });
+    const byAdmin = await buildUser({ name: 'Ada Admin-declined' });
+    for (const who of [byLead, byAdmin])
+      await supertest(app)
+        .post(`/api/v1/networks/${network.id}/members`)
+        .set('Authorization', await bearer(who))
+        .send({})
+        .expect(201);
+    await supertest(app)
+      .delete(`/api/v1/networks/${network.id}/members/${byLead.id}`)
+      .set('Authorization', await bearer(lead))
+      .expect(204);
+    await supertest(app)
+      .delete(`/api/v1/networks/${network.id}/members/${byAdmin.id}`)
+      .set('Authorization', await bearer(admin))
+      .expect(204);
+    await sendDue();
+    const emailTo = (who: TestUser) => {
+      const emails = sink.received.filter((m) => m.to.includes(who.email) && / was declined$/.test(m.subject));
+      expect(emails).to.have.length(1);
+      // Quoted-printable escapes undone as UTF-8 bytes (the apostrophe of "network’s" is three).
+      const bytes = wordsOf(emails[0]!).replace(/=([0-9A-F]{2})/g, (_, hex: string) => `%${hex}`);
+      return decodeURIComponent(bytes.replace(/%(?![0-9A-F]{2})/g, '%25')).replace(/\s+/g, ' ');
+    };
+    expect(emailTo(byLead)).to.include('was declined by the network’s leads');
+    const fromAdmin = emailTo(byAdmin);
+    expect(fromAdmin).to.include('was declined by a Pathways admin');
+    expect(fromAdmin).not.to.include('leads');
+  });
+
   it('a lead removes a member (counted out); joining again an open network is then only a request', async () => {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [alice, bea] });
     await supertest(app)

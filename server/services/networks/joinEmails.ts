@@ -76,12 +76,16 @@ export async function joinRequested(props: {
   );
 }
 
-/** A lead or an admin answered her request (made at `requestedAt`): she is told, once. */
+/**
+ * A lead or an admin answered her request (made at `requestedAt`): she is told, once, and by whom (an admin's decline
+ * told as the leads' would blame people who never saw it).
+ */
 export async function joinAnswered(props: {
   network: { _id: Id; name: string };
   userId: Id;
   requestedAt: Date;
   approved: boolean;
+  answeredBy: 'lead' | 'admin';
   now: Date;
 }): Promise<void> {
   const { network, userId, approved } = props;
@@ -101,6 +105,7 @@ export async function joinAnswered(props: {
         networkName: network.name,
         requestedAt: props.requestedAt.toISOString(),
         approved,
+        answeredBy: props.answeredBy,
         link: approved ? `/networks/${String(network._id)}` : '/networks',
       },
     },

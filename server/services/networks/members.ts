@@ -126,6 +126,9 @@ async function requestMembership(networkId: Id, userId: Id): Promise<Date | null
 const requestedAtOf = (row: NetworkMembership): Date =>
   row.requestedAt ?? (row as { updatedAt?: Date }).updatedAt ?? row._id.getTimestamp();
 
+/** Who answers as what: an admin (a lead too or not) acts as an admin, as `leftBy` records it. */
+const answererOf = (actor: Express.User): 'lead' | 'admin' => (actor.roles.includes('admin') ? 'admin' : 'lead');
+
 async function moderatedNetwork(actor: Express.User, networkId: string): Promise<Network> {
   const network = await findNetwork(networkId);
   if (!canModerateNetwork(actor, await membershipOf(network._id, actor.id))) throw new ForbiddenError();
@@ -143,7 +146,14 @@ export async function approveMember(props: { actor: Express.User; networkId: str
   ).lean<NetworkMembership>();
   if (moved) {
     await bump(network._id, 1);
-    return joinAnswered({ network, userId: moved.userId, requestedAt: requestedAtOf(moved), approved: true, now });
+    return joinAnswered({
+      network,
+      userId: moved.userId,
+      requestedAt: requestedAtOf(moved),
+      approved: true,
+      answeredBy: answererOf(props.actor),
+      now,
+    });
   }
   const current = await membershipOf(network._id, props.userId);
   if (current?.status !== 'member') throw new NotFoundError(messages.notRequested);
@@ -157,7 +167,7 @@ export async function approveMember(props: { actor: Express.User; networkId: str
 export async function removeMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
   const network = await moderatedNetwork(props.actor, props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notMember);
-  const leftBy = props.actor.roles.includes('admin') ? 'admin' : 'lead';
+  const leftBy = answererOf(props.actor);
   const before = await endMembership(network._id, oid(props.userId), leftBy);
   if (before?.status === 'requested')
     await joinAnswered({
@@ -165,6 +175,7 @@ export async function removeMember(props: { actor: Express.User; networkId: stri
       userId: before.userId,
       requestedAt: requestedAtOf(before),
       approved: false,
+      answeredBy: leftBy,
       now: before.removedAt,
     });
 }
