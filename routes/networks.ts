@@ -40,6 +40,7 @@ import {
   removeMember,
   makeLead,
   setLeads,
+  stepDownLead,
   type MemberRow,
 } from '../server/services/networks/index.ts';
 
@@ -367,6 +368,11 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.madeLead);
     res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
   });
+  web.post('/networks/:id/members/:userId/step-down', requireRole('admin'), async (req, res) => {
+    await stepDownLead({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    flash(req, 'success', messages.steppedDown);
+    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+  });
   web.post('/networks/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
     await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.removed);
@@ -445,6 +451,7 @@ const messages = {
   left: 'You are no longer in this network.',
   approved: 'She is now a member.',
   madeLead: 'She is now a lead of the network.',
+  steppedDown: 'She is no longer a lead; she stays a member of the network.',
   removed: 'Removed.',
   posted: 'Your post is in the network.',
   replied: 'Your reply was posted.',

@@ -128,6 +128,53 @@ describe('networks: pages', () => {
     expect(await NetworkMembershipModel.countDocuments({ networkId: net.id, userId: newcomer.id })).to.equal(0);
   });
 
+  it('an admin removes a lead from the network page: she stays a member and no longer leads; the last lead is offered no such button and posting it anyway is a 409 that changes nothing', async () => {
+    const second = await buildUser({ name: 'Second Sana' });
+    const net = await buildNetwork(
+      { joining: 'approval', name: 'Leads who step down' },
+      { leads: [lead, second], members: [member] },
+    );
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.include(`/networks/${net.id}/members/${second.id}/step-down`);
+    expect(page.text).to.include('Remove as lead');
+    // Only admins: a lead (or a member) cannot step another lead down.
+    const lina = await signIn(app, lead.email, testPassword);
+    await lina
+      .post(`/networks/${net.id}/members/${second.id}/step-down`)
+      .type('form')
+      .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`) })
+      .expect(403);
+    await adminAgent
+      .post(`/networks/${net.id}/members/${second.id}/step-down`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    expect(await NetworkMembershipModel.findOne({ networkId: net.id, userId: second.id }).lean()).to.include({
+      status: 'member',
+      role: 'member',
+    });
+    const after = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    expect(after.text).to.include('Led by Lead Lina.');
+    expect(after.text).not.to.include('/step-down');
+    await adminAgent
+      .post(`/networks/${net.id}/members/${lead.id}/step-down`)
+      .type('form')
+      .send({ _csrf: csrfFrom(after.text) })
+      .expect(409);
+    expect(await NetworkMembershipModel.findOne({ networkId: net.id, userId: lead.id }).lean()).to.include({
+      status: 'member',
+      role: 'lead',
+    });
+    // Someone who is not a lead: 404, nothing written.
+    await adminAgent
+      .post(`/networks/${net.id}/members/${member.id}/step-down`)
+      .type('form')
+      .send({ _csrf: csrfFrom(after.text) })
+      .expect(404);
+    expect(await NetworkModel.findById(net.id).lean()).to.include({ memberCount: 3 });
+  });
+
   it('the member list marks a member an admin disabled ("account disabled") and offers no Make lead for her; posting it anyway is a 409 that changes nothing', async () => {
     const absent = await buildUser({ name: 'Dina Disabled', status: 'disabled' });
     const net = await buildNetwork(

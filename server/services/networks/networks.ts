@@ -24,6 +24,8 @@ const messages = {
   unknownCountry: 'must be a country code from the list',
   notAMember: 'Only a member of the network can be made a lead: she must join (or be approved) first.',
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
+  notALead: 'She does not lead this network.',
+  lastLead: 'A network keeps at least one lead: make another member a lead first.',
 };
 
 export type NetworkInput = {
@@ -238,6 +240,29 @@ export async function makeLead(props: { actor: Express.User; networkId: string; 
     { $set: { role: 'lead' } },
   );
   if (written.matchedCount === 0) throw new NotFoundError(messages.notAMember);
+}
+
+/**
+ * An admin removes one lead from the network page: she stays a member (PUT .../leads does the same to every lead not
+ * named). One conditional write on her row (404 if she is not a current lead); as in setLeads, the leads are counted
+ * after it and, if none is left (the others stepped down or left at the same moment), she is a lead again (409).
+ */
+export async function stepDownLead(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
+  if (!canManageNetworks(props.actor)) throw new ForbiddenError();
+  const network = await findNetwork(props.networkId);
+  if (!isObjectId(props.userId)) throw new NotFoundError(messages.notALead);
+  const row = await NetworkMembershipModel.findOneAndUpdate(
+    { userId: new Types.ObjectId(props.userId), networkId: network._id, status: 'member', role: 'lead' },
+    { $set: { role: 'member' } },
+  ).lean();
+  if (!row) throw new NotFoundError(messages.notALead);
+  if ((await leadIdsOf(network)).length === 0) {
+    await NetworkMembershipModel.updateOne(
+      { _id: row._id, status: 'member', role: 'member' },
+      { $set: { role: 'lead' } },
+    );
+    throw new ConflictError(messages.lastLead);
+  }
 }
 
 /** The user ids of a network's leads, from the membership rows that make them leads. */
