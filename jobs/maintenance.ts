@@ -8,6 +8,7 @@ import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
 import { withholdProfilesOfDisabledAccounts } from '../server/services/directory/profiles.ts';
+import { countOutMembershipsOfDisabledAccounts } from '../server/services/networks/members.ts';
 import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
 import type { JobArea } from './types.ts';
@@ -59,6 +60,8 @@ export const maintenanceJobs: JobArea = {
       await removeExpiredRecords();
       // Not an expiry, but a repair of the same cadence: a disabled person is never listed in the directory.
       await withholdProfilesOfDisabledAccounts();
+      // Likewise network member counts are of active accounts.
+      await countOutMembershipsOfDisabledAccounts();
     });
   },
   async schedule(agenda) {

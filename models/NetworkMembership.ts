@@ -21,6 +21,11 @@ const membershipSchema = new Schema(
     removedAt: { type: Date },
     /** `self` when she left, `lead` or `admin` when she was removed. */
     leftBy: { type: String, enum: ['self', 'lead', 'admin'] },
+    /**
+     * Her account is disabled (or erased): the row keeps its status (enabled again, she is back where she was) but is
+     * not counted in `memberCount`, which counts active accounts (server/services/networks/members.ts).
+     */
+    accountDisabled: { type: Boolean },
   },
   { timestamps: true },
 );

@@ -7,6 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { seatOf } from '../boards/boards.ts';
 import { directoryFollowsAccount, renameInDirectory } from '../directory/profiles.ts';
+import { membershipsFollowAccount } from '../networks/members.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
@@ -143,6 +144,8 @@ export async function updateUserAsAdmin(props: {
   }
   // A disabled person is not listed in the directory (nor contacted through it); enabled, she is listed as she chose.
   if (disabling || enabling) await directoryFollowsAccount(String(user._id));
+  // Network member counts are of active accounts: hers are counted out while she is disabled.
+  if (disabling || enabling) await membershipsFollowAccount(String(user._id));
 
   const target = { type: 'user', id: user._id };
   const audit = { actor: props.actor, target, ip: props.actor.ip ?? null };

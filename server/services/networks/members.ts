@@ -16,8 +16,9 @@ import { findNetwork } from './networks.ts';
 /**
  * Joining, approval, removal and leaving. Every change of a membership's status is one conditional
  * `findOneAndUpdate` on the (network, person) row, unique; only the write that actually moved a row into or out of
- * `member` changes the network's `memberCount`, with one `$inc`, so two joins, or a join racing a removal, count
- * once. (The two writes are not one transaction: a process killed between them leaves the count one off until
+ * being counted (`countedIn`: a member whose account is not disabled) changes the network's `memberCount`, with one
+ * `$inc` decided from the row as that write found it, so two joins, or a join racing a removal or her account being
+ * disabled, count once. (The two writes are not one transaction: a process killed between them leaves the count one off until
  * the hourly `networks:recount-members` job runs `recountMembers`; see README Limits.)
  * The emails of a request (to the leads when she asks, to her when it is approved or declined) are planned by the
  * process whose write moved her row, after it, so a retried or raced request or answer emails once (./joinEmails.ts).
@@ -34,6 +35,10 @@ export async function membershipOf(networkId: string | Id, userId: string | Id):
   return NetworkMembershipModel.findOne({ userId: oid(userId), networkId: oid(networkId) }).lean<NetworkMembership>();
 }
 
+/** Whether a row is in its network's `memberCount`: a current member whose account an admin has not disabled. */
+const countedIn = (row: Pick<NetworkMembership, 'status' | 'accountDisabled'>) =>
+  row.status === 'member' && row.accountDisabled !== true;
+
 async function bump(networkId: Id, by: 1 | -1): Promise<void> {
   await NetworkModel.updateOne({ _id: networkId }, { $inc: { memberCount: by } });
 }
@@ -49,7 +54,7 @@ export async function admitMember(props: { networkId: Id; userId: Id; role?: Mem
     { userId: props.userId, networkId: props.networkId, status: { $in: ['requested', 'removed'] } },
     { $set: { status: 'member', role, joinedAt: now }, $unset: { removedAt: 1, leftBy: 1 } },
   ).lean();
-  if (before) return bump(props.networkId, 1);
+  if (before) return before.accountDisabled === true ? undefined : bump(props.networkId, 1);
   try {
     await NetworkMembershipModel.create({
       networkId: props.networkId,
@@ -145,7 +150,7 @@ export async function approveMember(props: { actor: Express.User; networkId: str
     { $set: { status: 'member', role: 'member', joinedAt: now } },
   ).lean<NetworkMembership>();
   if (moved) {
-    await bump(network._id, 1);
+    if (moved.accountDisabled !== true) await bump(network._id, 1);
     return joinAnswered({
       network,
       userId: moved.userId,
@@ -254,7 +259,7 @@ async function endMembership(
     );
     throw new ConflictError(messages.lastLead);
   }
-  if (before?.status === 'member') await bump(networkId, -1);
+  if (before && countedIn(before)) await bump(networkId, -1);
   // The row as this write found it (null: another write ended it first), with when it ended.
   return before && { ...before, removedAt };
 }
@@ -262,7 +267,11 @@ async function endMembership(
 /** Sets `memberCount` from the membership rows (a repair after a crash between a status change and its `$inc`). */
 export async function recountMembers(networkId: Id): Promise<number> {
   const before = await NetworkModel.findById(networkId).select({ memberCount: 1 }).lean();
-  const count = await NetworkMembershipModel.countDocuments({ networkId, status: 'member' });
+  const count = await NetworkMembershipModel.countDocuments({
+    networkId,
+    status: 'member',
+    accountDisabled: { $ne: true },
+  });
   // Conditional on the count read before counting: a join or leave whose $inc lands meanwhile is not overwritten
   // (this run leaves that network alone; the next one corrects it).
   if (before && before.memberCount !== count)
@@ -276,6 +285,53 @@ export async function recountMembers(networkId: Id): Promise<number> {
  */
 export async function recountAllMembers(): Promise<void> {
   for (const network of await NetworkModel.find().select({ _id: 1 }).lean()) await recountMembers(network._id);
+}
+
+/**
+ * Her memberships follow her account (after every write of its status, updateUserAsAdmin): disabled or erased, each
+ * row is marked `accountDisabled` and counted out of its network; enabled again, counted back in. Each mark is one
+ * conditional write on the row as read, its `$inc` decided from the row as that write found it, so it counts once
+ * whatever approval, removal or second call lands at the same moment; her status is read again after the writes, so a
+ * disable and an enable at once end as the last status asks (as directoryFollowsAccount does for her profile).
+ */
+export async function membershipsFollowAccount(userId: string): Promise<void> {
+  if (!isObjectId(userId)) return;
+  for (let attempt = 0; attempt < 6; attempt++) {
+    const account = await UserModel.findById(userId).select({ status: 1 }).lean();
+    if (!account) return;
+    const disabled = !liveUserStatuses.includes(account.status as UserStatus);
+    const rows = await NetworkMembershipModel.find({
+      userId: oid(userId),
+      accountDisabled: disabled ? { $ne: true } : true,
+    })
+      .select({ _id: 1 })
+      .lean();
+    if (!rows.length) return;
+    for (const row of rows) {
+      const before = await NetworkMembershipModel.findOneAndUpdate(
+        { _id: row._id, accountDisabled: disabled ? { $ne: true } : true },
+        disabled ? { $set: { accountDisabled: true } } : { $unset: { accountDisabled: 1 } },
+      ).lean<NetworkMembership>();
+      if (before?.status === 'member') await bump(before.networkId, disabled ? -1 : 1);
+    }
+  }
+}
+
+/**
+ * The repair behind membershipsFollowAccount (the 15-minute maintenance job): rows of disabled accounts still counted,
+ * or of enabled ones still counted out, left by a process that stopped between the status write and this one, or by
+ * accounts disabled before counts followed them. Reads the few disabled accounts and the few marked rows.
+ */
+export async function countOutMembershipsOfDisabledAccounts(): Promise<void> {
+  const disabled = (await UserModel.find({ status: 'disabled' }, { _id: 1 }).lean()).map((u) => u._id);
+  const [unmarked, marked] = await Promise.all([
+    disabled.length
+      ? NetworkMembershipModel.find({ userId: { $in: disabled }, accountDisabled: { $ne: true } }, { userId: 1 }).lean()
+      : [],
+    NetworkMembershipModel.find({ accountDisabled: true, userId: { $nin: disabled } }, { userId: 1 }).lean(),
+  ]);
+  for (const userId of new Set([...unmarked, ...marked].map((r) => String(r.userId))))
+    await membershipsFollowAccount(userId);
 }
 
 export type MemberRow = {

@@ -78,8 +78,13 @@ export const networksPersonalData: PersonalDataArea = {
       .select({ _id: 1, networkId: 1, status: 1 })
       .lean();
     for (const m of memberships) {
-      // Counted out only by the delete that removed a current membership (a second erasure finds nothing).
-      const deleted = await NetworkMembershipModel.deleteOne({ _id: m._id, status: 'member' });
+      // Counted out only by the delete that removed a counted membership (a second erasure finds nothing; a disabled
+      // account's rows were counted out when it was disabled, members.ts membershipsFollowAccount).
+      const deleted = await NetworkMembershipModel.deleteOne({
+        _id: m._id,
+        status: 'member',
+        accountDisabled: { $ne: true },
+      });
       if (deleted.deletedCount === 1) await NetworkModel.updateOne({ _id: m.networkId }, { $inc: { memberCount: -1 } });
     }
     await NetworkMembershipModel.deleteMany({ userId });
