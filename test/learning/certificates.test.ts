@@ -211,6 +211,42 @@ describe('learning: certificates', () => {
     }
   });
 
+  it('prints names in Chinese, Japanese, Korean, Hindi, Bengali, Tamil and Thai letters, mixed with Latin too, and stays small', async () => {
+    // DejaVu Sans has none of these letters: each printed as an empty box (U+0000 read back) until the Noto fallbacks.
+    const exact = ['王秀英', '山田花子', '김지은', 'கவிதா சுப்பிரமணியம்', 'สมศรี ใจดี', 'Grace 王秀英 Bennett'];
+    // Devanagari and Bengali are shaped: a vowel sign drawn before its consonant (ि) and a reph (र्) drawn over the
+    // letter after it come back from pdf.js where they are drawn, not where they are typed, and it may put a space at
+    // a gap inside a word, and a glyph that is part of a conjunct and no letter of its own (Bengali's র-phala) as a
+    // control character. The name is then the same letters in another order; the line's ActualText, which Acrobat and
+    // screen readers read and copy, is the name as typed.
+    const shaped = ['प्रिया शर्मा', 'রবীন্দ্রনাথ ঠাকুর'];
+    const letters = (text: string) => [...text.replace(/[\s\p{Cc}]/gu, '')].sort().join('');
+    // A programme title mixing Japanese and Latin letters prints on a bold line: the fallback font is drawn bold too.
+    const title = 'リーダーシップ: leading as a new head';
+    const programme = await buildProgramme({ track: 'aspiring-leader', title });
+    const modules = [await buildModule(programme.id)];
+    for (const name of [...exact, ...shaped]) {
+      const holder = await buildUser({ name });
+      await enrol(holder.id, (await buildCohort(programme.id)).id, programme.id);
+      const pdf = await certificatePdfOf(holder, modules);
+      const text = await pdfText(pdf);
+      expect(text, name).to.not.include('\u0000');
+      const lines = text.split('\n');
+      expect(lines, name).to.include(title);
+      const read = await pdfAccessibility(pdf);
+      expect(read.unmarked, name).to.equal(0);
+      const nameLine = read.structure[3]!;
+      expect(nameLine.role).to.equal('P');
+      if (exact.includes(name)) expect(lines, name).to.include(name);
+      else {
+        expect(letters(nameLine.text), name).to.equal(letters(name));
+        expect(nameLine.actualText, name).to.equal(name);
+      }
+      // pdfkit embeds only the glyphs used, of each font: a certificate stays a small download.
+      expect(pdf.length, name).to.be.below(200_000);
+    }
+  });
+
   it('a certificate PDF is tagged for screen readers: English, its title shown, a heading and paragraphs in reading order, the border left out', async () => {
     const { programme, modules, user } = await finishedProgramme();
     const pdf = await certificatePdfOf(user, modules);

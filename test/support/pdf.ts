@@ -39,7 +39,8 @@ export async function pdfText(pdf: Buffer): Promise<string> {
 
 /**
  * How assistive technology meets a PDF: whether it is tagged, its language and title (and whether a viewer shows the
- * title rather than the file name), and its structure in reading order, each element with its role and text.
+ * title rather than the file name), and its structure in reading order, each element with its role and text (and
+ * its ActualText, the text a reader copies instead of the glyphs drawn, where it has one).
  * Content marked as an Artifact (a border) is left out, as a screen reader leaves it out; `unmarked` counts what is
  * drawn outside both, which a screen reader cannot place (PDF/UA requires it to be none).
  */
@@ -48,14 +49,14 @@ export async function pdfAccessibility(pdf: Buffer): Promise<{
   language: string | undefined;
   title: string | undefined;
   showsTitle: boolean;
-  structure: { role: string; text: string }[];
+  structure: { role: string; text: string; actualText?: string }[];
   unmarked: number;
 }> {
   const document = await getDocument({ data: new Uint8Array(pdf), verbosity: 0, disableFontFace: true }).promise;
   try {
     const { info } = (await document.getMetadata()) as { info: { Language?: string; Title?: string } };
     const preferences = (await document.getViewerPreferences()) as { DisplayDocTitle?: boolean } | null;
-    const structure: { role: string; text: string }[] = [];
+    const structure: { role: string; text: string; actualText?: string }[] = [];
     const painting = new Set<number>([
       OPS.constructPath,
       OPS.stroke,
@@ -83,11 +84,16 @@ export async function pdfAccessibility(pdf: Buffer): Promise<{
         } else if (item.type === 'beginMarkedContentProps') current = item.id ?? null;
         else if (item.type === 'endMarkedContent') current = null;
       }
-      type Node = { role?: string; type?: string; id?: string; children?: Node[] };
+      // pdf.js gives an element's ActualText (the text a reader copies instead of the drawn glyphs) as `alt`.
+      type Node = { role?: string; type?: string; id?: string; alt?: string; children?: Node[] };
       const walk = (node: Node) => {
         const contents = (node.children ?? []).filter((child) => child.type === 'content');
         if (node.role && contents.length > 0)
-          structure.push({ role: node.role, text: contents.map((child) => textOf.get(child.id!) ?? '').join('') });
+          structure.push({
+            role: node.role,
+            text: contents.map((child) => textOf.get(child.id!) ?? '').join(''),
+            ...(node.alt === undefined ? {} : { actualText: node.alt }),
+          });
         for (const child of node.children ?? []) if (child.role) walk(child);
       };
       walk((await page.getStructTree()) as Node);

@@ -73,7 +73,7 @@ export async function readinessRecordPdf(props: {
   zone: string;
 }): Promise<Buffer> {
   const record = props.round.readinessRecord!;
-  const { doc, line, finish } = createPdf({
+  const { doc, line, finish } = await createPdf({
     size: 'A4',
     margin: 50,
     info: { Title: `Readiness record: ${props.round.title}`, Author: 'Pathways' },

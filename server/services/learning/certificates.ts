@@ -221,7 +221,7 @@ export const verificationUrl = (code: string): string =>
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
   const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
   const zone = holder?.timezone ?? 'UTC';
-  const { doc, line, decoration, finish } = createPdf({
+  const { doc, line, decoration, finish } = await createPdf({
     size: 'A4',
     layout: 'landscape',
     margin: 56,
