@@ -157,6 +157,13 @@ function fontFor(codePoint: number, order: string[], decode: (data: Uint8Array) 
   return { font: null, metrics };
 }
 
+/**
+ * Where a line may break: after a run of spaces, and after each Chinese or Japanese letter with the punctuation or
+ * length mark that follows it ("、", "。", "ー" never start a row).
+ */
+const breakable =
+  /[\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}][\p{Pe}\p{Pf}\p{Po}\p{Lm}]*\s*|[^\s\p{Script=Han}\p{Script=Hiragana}\p{Script=Katakana}]+\s*|\s+/gu;
+
 /** How tall a line of these runs sets at a size: as tall as its tallest font (its line gap included, as pdfkit's). */
 function heightOf(runs: Run[], size: number): number {
   return Math.max(
@@ -213,71 +220,85 @@ export async function createPdf(
   doc.addStructure(root);
   const registered = new Set<string>();
 
+  const fontOf = (run: Run, isBold: boolean) => {
+    if (run.font === null) return isBold ? 'Pathways-Bold' : 'Pathways';
+    if (!registered.has(run.font)) doc.registerFont(run.font, run.data!);
+    registered.add(run.font);
+    return run.font;
+  };
+  const widthOf = (run: Run, text: string, isBold: boolean) =>
+    doc.font(fontOf(run, isBold)).widthOfString(text, { features: [] });
+
+  /**
+   * The runs of a line cut into rows that fit its width, at spaces and between two Chinese or Japanese letters (which
+   * need no space to break): each row is drawn as one, centred as one, as pdfkit would wrap a line in one font.
+   */
+  const rowsOf = (runs: Run[], room: number, isBold: boolean): Run[][] => {
+    const rows: Run[][] = [[]];
+    let used = 0;
+    for (const run of runs)
+      for (const piece of run.text.match(breakable) ?? []) {
+        const width = widthOf(run, piece.trimEnd(), isBold);
+        let row = rows.at(-1)!;
+        if (row.length > 0 && used + width > room) {
+          const last = row.at(-1)!;
+          last.text = last.text.trimEnd();
+          if (!last.text) row.pop();
+          rows.push((row = []));
+          used = 0;
+        }
+        const previous = row.at(-1);
+        if (previous && previous.font === run.font) previous.text += piece;
+        else row.push({ ...run, text: piece });
+        used += widthOf(run, piece, isBold);
+      }
+    const last = rows.at(-1)!.at(-1);
+    if (last) last.text = last.text.trimEnd();
+    return rows.filter((row) => row.length > 0);
+  };
+
   /**
    * A line in more than one font. pdfkit centres each piece of a `continued` line on its own and sets each font's
-   * top at the same height, so the pieces are placed here: side by side from where the whole line starts, on one
-   * baseline, the line as tall as its tallest font. A line too long for its width wraps as pdfkit wraps it.
+   * top at the same height, so the pieces are placed here: side by side from where the row starts, on one baseline,
+   * each row as tall as its tallest font.
    */
-  const drawRuns = (runs: Run[], isBold: boolean, { width, align, ...textOptions }: PDFKit.Mixins.TextOptions) => {
+  const drawRows = (rows: Run[][], isBold: boolean, room: number, options: PDFKit.Mixins.TextOptions) => {
+    const { align, width: _width, ...textOptions } = options;
     const state = doc as unknown as PdfState;
     const size = state._fontSize;
-    const fontOf = (run: Run) => {
-      if (run.font === null) return isBold ? 'Pathways-Bold' : 'Pathways';
-      if (!registered.has(run.font)) doc.registerFont(run.font, run.data!);
-      registered.add(run.font);
-      return run.font;
-    };
     // A fallback prints at its file's own weight (Noto's Chinese, Japanese and Korean files are Thin, the others
     // Regular), and pdfkit's fontkit cannot subset another weight of a variable font (re-encoding a glyph throws): a
     // line lighter than it should be is outlined in its own colour, thicker for each weight it lacks (0.016 em a
     // hundred), so Thin prints as Regular and Regular as Bold.
     const outlineWidth = (run: Run) =>
       run.font === null ? 0 : (Math.max(0, (isBold ? 700 : 400) - run.metrics['OS/2'].usWeightClass) / 100) * 0.016;
-    const draw = (run: Run, text: () => void) => {
-      const stroke = outlineWidth(run) * size;
-      if (stroke === 0) return text();
-      doc.save().lineWidth(stroke).lineJoin('round');
-      if (state._fillColor) doc.strokeColor(...state._fillColor);
-      text();
-      doc.restore();
-    };
-    // Said for every run: a `continued` piece takes the options of the piece before it unless told otherwise.
-    const outline = (run: Run) => ({ fill: true, stroke: outlineWidth(run) > 0 });
-    const widths = runs.map((run) => doc.font(fontOf(run)).widthOfString(run.text, { features: [] }));
-    const total = widths.reduce((sum, w) => sum + w, 0);
+    const em = (run: Run, value: number) => (value / run.metrics.unitsPerEm) * size;
     const startX = doc.x;
-    const room = width ?? doc.page.width - doc.page.margins.right - startX;
-    if (total > room) {
-      runs.forEach((run, index) =>
-        draw(run, () =>
-          doc.font(fontOf(run)).text(run.text, {
-            features: [],
-            ...textOptions,
-            ...outline(run),
-            ...(index === 0 ? { width } : {}),
-            continued: index < runs.length - 1,
-          }),
-        ),
-      );
-    } else {
-      const em = (run: Run, value: number) => (value / run.metrics.unitsPerEm) * size;
-      const ascent = Math.max(...runs.map((run) => em(run, run.metrics.ascent)));
+    for (const row of rows) {
+      const widths = row.map((run) => widthOf(run, run.text, isBold));
+      const total = widths.reduce((sum, width) => sum + width, 0);
+      const ascent = Math.max(...row.map((run) => em(run, run.metrics.ascent)));
       const startY = doc.y;
       let x = startX + (align === 'center' ? (room - total) / 2 : align === 'right' ? room - total : 0);
-      runs.forEach((run, index) => {
-        draw(run, () =>
-          // pdfkit sets a font's top at y: each run comes down by what the tallest font rises above its own.
-          doc.font(fontOf(run)).text(run.text, x, startY + ascent - em(run, run.metrics.ascent), {
-            features: [],
-            ...textOptions,
-            ...outline(run),
-            lineBreak: false,
-          }),
-        );
+      row.forEach((run, index) => {
+        const stroke = outlineWidth(run) * size;
+        if (stroke > 0) {
+          doc.save().lineWidth(stroke).lineJoin('round');
+          if (state._fillColor) doc.strokeColor(...state._fillColor);
+        }
+        // pdfkit sets a font's top at y: each run comes down by what the tallest font rises above its own.
+        doc.font(fontOf(run, isBold)).text(run.text, x, startY + ascent - em(run, run.metrics.ascent), {
+          features: [],
+          ...textOptions,
+          fill: true,
+          stroke: stroke > 0,
+          lineBreak: false,
+        });
+        if (stroke > 0) doc.restore();
         x += widths[index]!;
       });
       doc.x = startX;
-      doc.y = startY + heightOf(runs, size);
+      doc.y = startY + heightOf(row, size);
     }
     doc.font(isBold ? 'Pathways-Bold' : 'Pathways');
   };
@@ -285,21 +306,30 @@ export async function createPdf(
   const line = (text: string, { bold = false, role = 'P', ...textOptions }: PdfLineOptions = {}) => {
     const runs = runsOf(text, decode);
     const fallback = runs.some((run) => run.font !== null);
-    // A shaped line's glyphs are in the order they are drawn (a Devanagari "ि" before its consonant), so a reader
-    // copying them gets the letters out of order: its ActualText is the line as typed, which readers copy instead.
-    // Runs are drawn without pdfkit's wrapping, which turns the page inside the paragraph's marked content: a line
-    // that no longer fits turns it here, before its paragraph begins, so the new page's content is marked too.
-    if (fallback && doc.y + heightOf(runs, (doc as unknown as PdfState)._fontSize) > doc.page.maxY()) doc.addPage();
-    const element = doc.struct(role, fallback ? { actual: text } : {});
-    root.add(element);
-    if (!fallback)
+    if (!fallback) {
+      const element = doc.struct(role);
+      root.add(element);
       // Without `features` pdfkit shapes each word on its own, which drops the spaces of a right-to-left line; with
       // them (none beyond the font's defaults) fontkit shapes the whole line as one run, so an Arabic or Hebrew name
       // reads right to left with its spaces.
       element.add(
         () => void doc.font(bold ? 'Pathways-Bold' : 'Pathways').text(text, { features: [], ...textOptions }),
       );
-    else element.add(() => drawRuns(runs, bold, textOptions));
+      element.end();
+      return;
+    }
+    const room = textOptions.width ?? doc.page.width - doc.page.margins.right - doc.x;
+    const rows = rowsOf(runs, room, bold);
+    // Rows are drawn without pdfkit's wrapping, which turns the page inside the paragraph's marked content: a
+    // paragraph that no longer fits turns it here, before it begins, so the new page's content is marked too.
+    const size = (doc as unknown as PdfState)._fontSize;
+    const height = rows.reduce((sum, row) => sum + heightOf(row, size), 0);
+    if (doc.y + height > doc.page.maxY() && doc.y > doc.page.margins.top) doc.addPage();
+    // A shaped line's glyphs are in the order they are drawn (a Devanagari "ि" before its consonant), so a reader
+    // copying them gets the letters out of order: its ActualText is the line as typed, which readers copy instead.
+    const element = doc.struct(role, { actual: text });
+    root.add(element);
+    element.add(() => drawRows(rows, bold, room, textOptions));
     element.end();
   };
   const decoration = (draw: () => void) => {

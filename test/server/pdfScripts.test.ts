@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import { createPdf } from '../../server/pdf.ts';
-import { pdfAccessibility, pdfText } from '../support/pdf.ts';
+import { pdfAccessibility, pdfLinePlaces, pdfText } from '../support/pdf.ts';
 
 /**
  * server/pdf.ts prints the letters DejaVu Sans lacks in Noto fallbacks, run by run. A readiness record lists a whole
@@ -22,5 +22,38 @@ describe('PDFs: lines in fallback fonts', () => {
     expect(printed.filter((text) => text.startsWith('王秀英'))).to.deep.equal(names.filter((n) => n.startsWith('王')));
     expect(printed, 'a line of several fonts prints as one line').to.have.length(60);
     expect(printed.join('')).to.not.include('\u0000');
+  });
+
+  it('a centred title in Chinese too long for one row wraps between letters into centred rows, never starting a row with a comma', async () => {
+    const { doc, line, finish } = await createPdf({
+      size: 'A4',
+      layout: 'landscape',
+      margin: 56,
+      info: { Title: 'T' },
+    });
+    const width = doc.page.width - 112;
+    const title = '女性校长领导力发展计划：从有抱负的领导者到新任校长的完整旅程，包括辅导、指导和网络支持以及更多内容';
+    doc.fontSize(20);
+    line(title, { align: 'center', width, bold: true, role: 'H1' });
+    line('Track: aspiring leader', { align: 'center', width });
+    const pdf = await finish();
+    const rows = (await pdfText(pdf)).split('\n');
+    // Before, pdfkit's `continued` pieces were each centred on their own and ran off the page.
+    expect(rows).to.have.length(3);
+    expect(rows.slice(0, 2).join('')).to.equal(title);
+    expect(rows[1]).to.not.match(/^[、，。：]/);
+    // Each row inside the margins and as far from either edge: centred as a row.
+    const { pageWidth, lines } = await pdfLinePlaces(pdf);
+    for (const { text, left, right } of lines.slice(0, 2)) {
+      expect(left, text).to.be.at.least(56 - 0.5);
+      expect(right, text).to.be.at.most(pageWidth - 56 + 0.5);
+      expect(Math.abs(left - (pageWidth - right)), text).to.be.below(2);
+    }
+    const read = await pdfAccessibility(pdf);
+    expect(read.structure.map(({ role, text }) => ({ role, text }))).to.deep.equal([
+      { role: 'H1', text: title },
+      { role: 'P', text: 'Track: aspiring leader' },
+    ]);
+    expect(read.unmarked).to.equal(0);
   });
 });

@@ -38,6 +38,40 @@ export async function pdfText(pdf: Buffer): Promise<string> {
 }
 
 /**
+ * Where each line of the first page is printed: its text, and how far its first letter starts and its last letter
+ * ends from the page's left edge, with the page's width, so a test can tell a centred line from one run off the page.
+ */
+export async function pdfLinePlaces(
+  pdf: Buffer,
+): Promise<{ pageWidth: number; lines: { text: string; left: number; right: number }[] }> {
+  const document = await getDocument({ data: new Uint8Array(pdf), verbosity: 0, disableFontFace: true }).promise;
+  try {
+    const page = await document.getPage(1);
+    const lines: { text: string; left: number; right: number }[] = [];
+    let current: { text: string; left: number; right: number } | undefined;
+    for (const item of (await page.getTextContent()).items) {
+      if (!('str' in item)) continue;
+      const { str, transform, width, hasEOL } = item as TextItem;
+      const x = transform[4] as number;
+      if (str.trim()) {
+        current ??= { text: '', left: x, right: x + width };
+        current.left = Math.min(current.left, x);
+        current.right = Math.max(current.right, x + width);
+      }
+      if (current) current.text += str;
+      if (hasEOL && current) {
+        lines.push(current);
+        current = undefined;
+      }
+    }
+    if (current) lines.push(current);
+    return { pageWidth: page.view[2]! - page.view[0]!, lines };
+  } finally {
+    await document.destroy();
+  }
+}
+
+/**
  * How assistive technology meets a PDF: whether it is tagged, its language and title (and whether a viewer shows the
  * title rather than the file name), and its structure in reading order, each element with its role and text (and
  * its ActualText, the text a reader copies instead of the glyphs drawn, where it has one).
