@@ -21,8 +21,8 @@ const fontkit = require('fontkit') as { create: (data: Buffer) => FontMetrics };
  * embedded, so a name prints as it is spelt whatever its letters (Nguyễn, Łucja, Ngāti, Ἀθηνᾶ, Ольга, زينب).
  * pdfkit's built-in Helvetica holds Western European letters only and printed the rest wrongly. DejaVu Sans covers
  * the Latin, Greek, Cyrillic, Arabic, Hebrew, Armenian and Georgian alphabets; the letters it lacks (Chinese,
- * Japanese, Korean, Devanagari, Bengali, Tamil, Thai) print in a Noto Sans fallback (`fallbacks` below), run by run
- * on the same line. pdfkit embeds only the letters a document uses, so a certificate stays small.
+ * Japanese, Korean, the scripts of India and Sri Lanka, Thai) print in a Noto Sans fallback (`fallbacks` below), run
+ * by run on the same line. pdfkit embeds only the letters a document uses, so a certificate stays small.
  */
 let dejaVu: { regular: Buffer; bold: Buffer; metrics: FontMetrics } | undefined;
 /** Read on the first PDF, then kept: the files never change while the process runs, and every PDF needs them. */
@@ -43,7 +43,18 @@ function dejaVuFonts(): { regular: Buffer; bold: Buffer; metrics: FontMetrics } 
  * subset a variable font at another weight (it fails re-encoding the glyph), so each file is turned into a TrueType
  * font by Google's own WOFF2 decoder (wawoff2), and a bold line draws the regular outlines outlined once more.
  */
-const scripts = ['noto-sans-devanagari', 'noto-sans-bengali', 'noto-sans-tamil', 'noto-sans-thai'];
+const scripts = [
+  'noto-sans-devanagari',
+  'noto-sans-bengali',
+  'noto-sans-gujarati',
+  'noto-sans-oriya',
+  'noto-sans-tamil',
+  'noto-sans-telugu',
+  'noto-sans-kannada',
+  'noto-sans-malayalam',
+  'noto-sans-sinhala',
+  'noto-sans-thai',
+];
 const chinese = 'noto-sans-sc';
 const japanese = 'noto-sans-jp';
 const korean = 'noto-sans-kr';

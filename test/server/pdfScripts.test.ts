@@ -24,6 +24,23 @@ describe('PDFs: lines in fallback fonts', () => {
     expect(printed.join('')).to.not.include('\u0000');
   });
 
+  it('prints names in Gujarati, Odia, Telugu, Kannada, Malayalam and Sinhala letters, each line carrying the name as typed', async () => {
+    // Shaped scripts: pdf.js reads the glyphs in drawn order (a vowel sign before its consonant), and a two-part vowel
+    // sign drawn in two pieces (Sinhala's "ේ") as its two parts, its canonical decomposition: the printed line is
+    // compared as its letters, decomposed (NFD); the ActualText that Acrobat and screen readers read is the name exactly.
+    const names = ['હેતલ પટેલ', 'ଲକ୍ଷ୍ମୀ ମହାନ୍ତି', 'నాగలక్ష్మి', 'ಕಾವ್ಯ ರಾವ್', 'മീര നായർ', 'ශ්‍රියානි පෙරේරා'];
+    const letters = (text: string) => [...text.normalize('NFD').replace(/[\s\p{Cc}]/gu, '')].sort().join('');
+    const { line, finish } = await createPdf({ size: 'A4', margin: 50, info: { Title: 'Readiness record' } });
+    for (const name of names) line(name, { role: 'H2', bold: true });
+    const pdf = await finish();
+    expect(await pdfText(pdf), 'no empty boxes').to.not.include('\u0000');
+    // Each heading's own text (pdf.js may join close rows of tall scripts into one line of its plain text).
+    const read = await pdfAccessibility(pdf);
+    expect(read.structure.map((element) => letters(element.text))).to.deep.equal(names.map(letters));
+    expect(read.structure.map((element) => element.actualText)).to.deep.equal(names);
+    expect(read.unmarked).to.equal(0);
+  });
+
   it('a centred title in Chinese too long for one row wraps between letters into centred rows, never starting a row with a comma', async () => {
     const { doc, line, finish } = await createPdf({
       size: 'A4',
