@@ -39,9 +39,10 @@ function dejaVuFonts(): { regular: Buffer; bold: Buffer; metrics: FontMetrics } 
  * into small WOFF2 files (`unicode.json` names the range of each), so a Chinese name reads two or three files of the
  * hundred, not the whole font. Chinese, Japanese and Korean share the Han letters: a line with kana takes them from
  * the Japanese font, a line with Hangul from the Korean one, any other line from the Chinese one, so each name's Han
- * letters have the shapes its readers expect. pdfkit's fontkit misreads WOFF2 (a composite glyph throws) and cannot
- * subset a variable font at another weight (it fails re-encoding the glyph), so each file is turned into a TrueType
- * font by Google's own WOFF2 decoder (wawoff2), and a bold line draws the regular outlines outlined once more.
+ * letters have the shapes its readers expect. pdfkit's fontkit misreads WOFF2 (a composite glyph throws), so each
+ * file is turned into a TrueType font by Google's own WOFF2 decoder (wawoff2); it cannot subset a variable font at
+ * another weight either (re-encoding a glyph throws), so each prints at its file's default weight, outlined up to the
+ * weight asked (`drawRows`). Gurmukhi is not among them: fontkit throws laying out Noto Sans Gurmukhi (ਸਿੰਘ).
  */
 const scripts = [
   'noto-sans-devanagari',
