@@ -518,6 +518,25 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         },
       ],
       [
+        'a target_link_uri other than the one its login named',
+        400,
+        'target_link_uri',
+        async (agent) =>
+          (
+            await launch(agent, {
+              claims: { 'https://purl.imsglobal.org/spec/lti/claim/target_link_uri': `${tool.base}/lti/launch?x=1` },
+            })
+          ).res,
+      ],
+      [
+        'no target_link_uri though its login named one',
+        400,
+        'target_link_uri',
+        async (agent) =>
+          (await launch(agent, { claims: { 'https://purl.imsglobal.org/spec/lti/claim/target_link_uri': undefined } }))
+            .res,
+      ],
+      [
         'a state used already',
         403,
         'state',

@@ -260,8 +260,8 @@ export type VerifiedLaunch = {
 /**
  * The launch (LTI Core 1.3 §5.1, IMS Security Framework §5.1.3): the `state` must be one we issued, not used, to
  * this browser (its cookie); the id_token must be RS256-signed by the platform's key, for our client id (also in
- * an `aud` array, with `azp`), from a registered deployment, in date, with the state's nonce never seen before, and
- * an LTI 1.3.0 resource link or deep-linking request. Anything else is a LaunchRefusedError naming the check.
+ * an `aud` array, with `azp`), from a registered deployment, in date, with the state's nonce never seen before, for
+ * the target_link_uri the login named, and an LTI 1.3.0 resource link or deep-linking request. Anything else is a LaunchRefusedError naming the check.
  * @param browserStates the states whose cookies the browser sent
  */
 export async function verifyLaunch(props: {
@@ -335,6 +335,16 @@ export async function verifyLaunch(props: {
     throw refuse(400, 'message_type', 'Pathways takes resource link and deep-linking launches only (message_type).');
   if (claims[claim.version] !== '1.3.0')
     throw refuse(400, 'version', 'Pathways takes LTI version 1.3.0 launches only.');
+  // OIDC third-party login: the id_token must be for the address the login named (its target_link_uri), or a
+  // login started for one link could carry a launch meant for another.
+  const target = claims[claim.targetLinkUri];
+  if (typeof login.targetLinkUri === 'string' && target !== login.targetLinkUri)
+    throw refuse(
+      400,
+      'target_link_uri',
+      `The launch is for ${typeof target === 'string' ? quoted(target) : 'no address'} (target_link_uri), ` +
+        `not for ${quoted(login.targetLinkUri)}, which its login named: start it again from your course.`,
+    );
   if (typeof claims.sub !== 'string' || !claims.sub)
     throw refuse(400, 'sub', 'The launch does not say who the person is (sub).');
   if (messageType === 'LtiResourceLinkRequest') {
