@@ -261,7 +261,8 @@ export type VerifiedLaunch = {
  * The launch (LTI Core 1.3 §5.1, IMS Security Framework §5.1.3): the `state` must be one we issued, not used, to
  * this browser (its cookie); the id_token must be RS256-signed by the platform's key, for our client id (also in
  * an `aud` array, with `azp`), from a registered deployment, in date, with the state's nonce never seen before, for
- * the target_link_uri the login named, and an LTI 1.3.0 resource link or deep-linking request. Anything else is a LaunchRefusedError naming the check.
+ * the target_link_uri the login named, and an LTI 1.3.0 resource link or deep-linking request. Anything else is a
+ * LaunchRefusedError naming the check.
  * @param browserStates the states whose cookies the browser sent
  */
 export async function verifyLaunch(props: {
