@@ -33,6 +33,7 @@ import {
   platformInputSchema,
   platformOrigins,
   recordLaunch,
+  requireContentAdder,
   requireCourseRole,
   registerPlatform,
   rotateToolKey,
@@ -57,9 +58,6 @@ const messages = {
   rotatedAlready: 'The signing key had just been replaced by another request, so nothing more was changed.',
   synced: (c: { added: number; kept: number; waitlisted: number }) =>
     `Class list synced: ${c.added} enrolled, ${c.kept} already here, ${c.waitlisted} on the waitlist.`,
-  deepLinkFacilitators:
-    "Adding Pathways content to a course takes a teacher's or teaching assistant's role in that course, or a " +
-    "Pathways facilitator's or administrator's account. Your course did not name you as either.",
   confirmDelete: 'Tick the box to confirm that you want to delete this registration.',
 };
 
@@ -189,8 +187,12 @@ async function launchHandler(req: Request, res: Response) {
   const user = await signedInUser(person.userId);
   let landing: string;
   if (launch.messageType === 'LtiDeepLinkingRequest') {
-    if (!isCourseStaff(roles) && !user.roles.includes('admin') && !user.roles.includes('facilitator'))
-      return refused(req, res, new LaunchRefusedError(403, 'roles', messages.deepLinkFacilitators), origins);
+    try {
+      requireContentAdder(user, roles);
+    } catch (error) {
+      if (error instanceof LaunchRefusedError) return refused(req, res, error, origins);
+      throw error;
+    }
     landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
   } else landing = await placePerson({ launch: record, userId: person.userId });
   await login(req, user);
@@ -221,7 +223,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     res.render('lti/picker', {
       title: 'Add Pathways content to your course',
       secret: req.params.secret,
-      items: await pickerItems(req.user!),
+      items: await pickerItems(req.user!, launch),
       oneOnly: launch.deepLinkAcceptMultiple === false,
     });
   });
@@ -240,10 +242,11 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       res.render('lti/autopost', { title: 'Returning to your course', returnUrl, jwt });
     } catch (error) {
       const form = formErrorsFrom(error);
+      const launch = await pendingDeepLink({ actor: req.user!, secret: req.params.secret as string });
       res.status(422).render('lti/picker', {
         title: 'Add Pathways content to your course',
         secret: req.params.secret,
-        items: await pickerItems(req.user!),
+        items: await pickerItems(req.user!, launch),
         chosen: choices,
         errors: form.errors,
         errorList: form.list,

@@ -1570,6 +1570,50 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(refused.text).to.not.include('name="JWT"');
     });
 
+    it("a teacher whose course links her to an existing participant account gets the picker her launch allowed, with her course's cohorts; a researcher account is refused at the launch", async () => {
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      const deepLinking = {
+        [rolesClaim]: instructorRole,
+        'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+        'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+        'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+          deep_link_return_url: `${platform.base}/deep-link-return`,
+          accept_types: ['ltiResourceLink'],
+        },
+      };
+      const teacher = await buildUser({ roles: ['participant'] });
+      const sub = nextSub();
+      await LtiAccountModel.create({ platformId: registered._id, issuer: platform.issuer, sub, userId: teacher.id });
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, { sub, claims: deepLinking });
+      expect(res.status).to.equal(303);
+      const picker = await agent.get(res.headers.location as string).expect(200);
+      // The cohort placed in the course she teaches, and its programme's modules.
+      expect(picker.text).to.include(`value="cohort:${cohort.id}"`);
+      expect(picker.text).to.include(`value="module:${modules[0]!.id}"`);
+      const back = await agent
+        .post(res.headers.location as string)
+        .type('form')
+        .send({ _csrf: csrfFrom(picker.text), items: [`module:${modules[0]!.id}`] })
+        .expect(200);
+      expect(back.text).to.include('name="JWT"');
+      // Her account is not made a Pathways facilitator by it.
+      expect((await UserModel.findById(teacher.id).lean())!.roles).to.deep.equal(['participant']);
+
+      const researcher = await buildUser({ roles: ['researcher'] });
+      const researcherSub = nextSub();
+      await LtiAccountModel.create({
+        platformId: registered._id,
+        issuer: platform.issuer,
+        sub: researcherSub,
+        userId: researcher.id,
+      });
+      const refused = await launch(supertest.agent(tool.server), { sub: researcherSub, claims: deepLinking });
+      expect(refused.res.status).to.equal(403);
+      expect(refused.res.text).to.include('<code>roles</code>').and.to.include('researcher');
+      expect(sessionCookieOf(refused.res)).to.equal(undefined);
+    });
+
     it('a learner cannot open a deep-linking request', async () => {
       const { res } = await launch(supertest.agent(tool.server), {
         sub: nextSub(),

@@ -48,6 +48,20 @@ export async function placedCohort(props: {
   return placement && cohort ? cohortId : undefined;
 }
 
+/** The cohorts placed in a course (and still existing), in the order they were placed. */
+export async function cohortsPlacedIn(course: Partial<Course>): Promise<Types.ObjectId[]> {
+  const { platformId, deploymentId, contextId } = course;
+  if (!platformId || !deploymentId || !contextId) return [];
+  const placements = await LtiCoursePlacementModel.find({ platformId, deploymentId, contextId }, { cohortId: 1 })
+    .sort({ createdAt: 1 })
+    .lean();
+  const ids = placements.map((p) => p.cohortId);
+  const existing = new Set(
+    (await CohortModel.find({ _id: { $in: ids } }, { _id: 1 }).lean()).map((c) => String(c._id)),
+  );
+  return ids.filter((id) => existing.has(String(id)));
+}
+
 /** The courses a cohort is placed in, most recent first (the cohort's LMS page). */
 export async function coursesOfCohort(cohortId: string) {
   return LtiCoursePlacementModel.find({ cohortId: new Types.ObjectId(cohortId) })

@@ -9,8 +9,9 @@ import { ProgrammeModel } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { placeCohortsInCourse } from './coursePlacements.ts';
-import { claim } from './claims.ts';
+import { cohortsPlacedIn, placeCohortsInCourse } from './coursePlacements.ts';
+import { claim, isCourseStaff } from './claims.ts';
+import { LaunchRefusedError } from './launch.ts';
 import { signingKey } from './keys.ts';
 import { launchBySecret } from './people.ts';
 
@@ -18,7 +19,12 @@ const messages = {
   notYours: 'This choice belongs to another person’s launch.',
   noChoice: 'Choose at least one programme, module or cohort.',
   unknown: 'One of the chosen items no longer exists.',
-  facilitatorsOnly: 'Only facilitators and administrators add Pathways content to a course.',
+  facilitatorsOnly:
+    "Adding Pathways content to a course takes a teacher's or teaching assistant's role in that course, or a " +
+    "Pathways facilitator's or administrator's account. Your course did not name you as either.",
+  researcher:
+    'A researcher account does not add Pathways content to courses: its role in Pathways stands alone. Ask the ' +
+    "course's teacher to add it.",
   oneOnly: 'Your course takes one item here: choose one.',
   noLinks: (types: string[]) =>
     `Your course takes only ${types.join(', ')} here, and Pathways adds links to its programmes, modules and cohorts. ` +
@@ -29,21 +35,52 @@ const messages = {
 
 export type PickerItem = { kind: 'programme' | 'module' | 'cohort'; id: string; title: string; context?: string };
 
-const canPick = (actor: Express.User) => actor.roles.includes('admin') || actor.roles.includes('facilitator');
+/**
+ * Whether she may add Pathways content to her course: the course's staff (its Instructors and teaching assistants,
+ * as the request says: course staff run the course's cohorts), whatever roles her Pathways account has (an existing
+ * participant account linked to a teacher's course account is hers to use), and Pathways' facilitators and
+ * administrators. Never a researcher account: its role stands alone. The launch and the picker ask this one
+ * question, so a request the launch let through never meets a 403 in the picker.
+ */
+function whyNotAddContent(actor: Pick<Express.User, 'roles'>, launchRoles: readonly string[]): string | undefined {
+  if (actor.roles.includes('researcher')) return messages.researcher;
+  if (actor.roles.includes('admin') || actor.roles.includes('facilitator') || isCourseStaff(launchRoles)) return;
+  return messages.facilitatorsOnly;
+}
+
+/** A deep-linking request from someone who may not add content is refused at the launch (a page naming `roles`). */
+export function requireContentAdder(actor: Pick<Express.User, 'roles'>, launchRoles: readonly string[]): void {
+  const why = whyNotAddContent(actor, launchRoles);
+  if (why) throw new LaunchRefusedError(403, 'roles', why);
+}
 
 /** The pending deep-linking launch of this person (the picker's secret names it). */
 export async function pendingDeepLink(props: { actor: Express.User; secret: string }): Promise<LtiLaunch> {
   const launch = await launchBySecret(props.secret);
   if (launch.messageType !== 'LtiDeepLinkingRequest') throw new NotFoundError();
   if (String(launch.userId) !== props.actor.id) throw new ForbiddenError(messages.notYours);
-  if (!canPick(props.actor)) throw new ForbiddenError(messages.facilitatorsOnly);
+  const why = whyNotAddContent(props.actor, launch.roles ?? []);
+  if (why) throw new ForbiddenError(why);
   return launch;
 }
 
-/** What an instructor may link: programmes and their modules, and cohorts (admins: all; facilitators: theirs). */
-export async function pickerItems(actor: Express.User): Promise<PickerItem[]> {
+/**
+ * What she may link: programmes and their modules, and cohorts: admins all; others the cohorts they run and, when
+ * the request came from a course they are staff of, the cohorts placed in that course (course staff run them).
+ */
+export async function pickerItems(actor: Express.User, launch: LtiLaunch): Promise<PickerItem[]> {
   const admin = actor.roles.includes('admin');
-  const cohorts = await CohortModel.find(admin ? {} : { facilitatorIds: actor.id }, { name: 1, programmeId: 1 })
+  const ofCourse = isCourseStaff(launch.roles ?? [])
+    ? await cohortsPlacedIn({
+        platformId: launch.platformId,
+        deploymentId: launch.deploymentId,
+        contextId: launch.contextId ?? undefined,
+      })
+    : [];
+  const cohorts = await CohortModel.find(
+    admin ? {} : { $or: [{ facilitatorIds: actor.id }, { _id: { $in: ofCourse } }] },
+    { name: 1, programmeId: 1 },
+  )
     .sort({ name: 1 })
     .lean();
   const programmes = admin
@@ -89,7 +126,7 @@ export async function pickerItems(actor: Express.User): Promise<PickerItem[]> {
  */
 export async function deepLinkingResponse(props: { actor: Express.User; secret: string; choices: string[] }) {
   const launch = await pendingDeepLink(props);
-  const allowed = new Map((await pickerItems(props.actor)).map((i) => [`${i.kind}:${i.id}`, i]));
+  const allowed = new Map((await pickerItems(props.actor, launch)).map((i) => [`${i.kind}:${i.id}`, i]));
   // What the platform said it takes back (Deep Linking 2.0, deep_linking_settings): anything else it rejects or drops.
   const types = launch.deepLinkAcceptTypes;
   if (types?.length && !types.includes('ltiResourceLink'))

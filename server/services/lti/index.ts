@@ -32,5 +32,5 @@ export {
 } from './people.ts';
 export { queueScores, sendDueScores, undeliveredScores } from './scores.ts';
 export { lastRosterSync, syncCohortRoster } from './roster.ts';
-export { deepLinkingResponse, pendingDeepLink, pickerItems } from './deepLinking.ts';
+export { deepLinkingResponse, pendingDeepLink, pickerItems, requireContentAdder } from './deepLinking.ts';
 export { coursesOfCohort, placeCohortsInCourse } from './coursePlacements.ts';
