@@ -162,7 +162,7 @@ async function launchHandler(req: Request, res: Response) {
       errorDescription: body.error_description,
       browserStates: browserStates(req),
     });
-    requireCourseRole(launch);
+    await requireCourseRole(launch);
   } catch (error) {
     if (error instanceof LaunchRefusedError) return refused(req, res, error, await platformOrigins());
     throw error;
@@ -186,6 +186,7 @@ async function launchHandler(req: Request, res: Response) {
   }
   const user = await signedInUser(person.userId);
   let landing: string;
+  let notice: string | undefined;
   if (launch.messageType === 'LtiDeepLinkingRequest') {
     try {
       requireContentAdder(user, roles);
@@ -194,9 +195,10 @@ async function launchHandler(req: Request, res: Response) {
       throw error;
     }
     landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
-  } else landing = await placePerson({ launch: record, userId: person.userId });
+  } else ({ landing, notice } = await placePerson({ launch: record, userId: person.userId }));
   await login(req, user);
   req.session.ltiFrameOrigins = origins;
+  if (notice) flash(req, 'info', notice);
   res.redirect(303, landing);
 }
 
@@ -214,8 +216,9 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     res.render('lti/link-confirm', { title: 'Link your Pathways account', secret: req.params.secret, launch });
   });
   web.post('/lti/link/:secret', requireSignIn, async (req, res) => {
-    const landing = await linkExistingAccount({ actor: req.user!, secret: req.params.secret as string });
+    const { landing, notice } = await linkExistingAccount({ actor: req.user!, secret: req.params.secret as string });
     flash(req, 'success', 'Your LMS account is linked: next time you land here directly.');
+    if (notice) flash(req, 'info', notice);
     res.redirect(303, landing);
   });
   web.get('/lti/deep-link/:secret', requireSignIn, async (req, res) => {

@@ -428,6 +428,64 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await EnrolmentModel.countDocuments({ cohortId: target.id, userId: learner.userId })).to.equal(1);
     });
 
+    it('a launch naming no cohort joins the one cohort placed in its course; with several placed there it joins none and says why', async () => {
+      const contextClaim = 'https://purl.imsglobal.org/spec/lti/claim/context';
+      const solo = await placedInCourse(await buildCohort(programme.id), 'course-solo');
+      const inSolo = { [contextClaim]: { id: 'course-solo', title: 'Solo' } };
+      const learnerSub = nextSub();
+      const asLearner = await launch(supertest.agent(tool.server), { sub: learnerSub, claims: inSolo });
+      expect(asLearner.res.status).to.equal(303);
+      expect(asLearner.res.headers.location).to.equal(`/programmes/${programme.id}`);
+      const learner = (await LtiAccountModel.findOne({ sub: learnerSub }).lean())!;
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: solo.id, userId: learner.userId, status: 'active' }),
+      ).to.equal(1);
+      const instructorSub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub: instructorSub,
+        claims: { ...inSolo, [rolesClaim]: instructorRole },
+      });
+      const instructor = (await LtiAccountModel.findOne({ sub: instructorSub }).lean())!;
+      expect((await CohortModel.findById(solo.id).lean())!.facilitatorIds.map(String)).to.include(
+        String(instructor.userId),
+      );
+      // An institution's administrator with no role in the course launches into that cohort too: refused, as named.
+      const byAdmin = await launch(supertest.agent(tool.server), {
+        sub: nextSub(),
+        claims: {
+          ...inSolo,
+          [rolesClaim]: ['http://purl.imsglobal.org/vocab/lis/v2/institution/person#Administrator'],
+        },
+      });
+      expect(byAdmin.res.status).to.equal(403);
+      expect(byAdmin.res.text).to.include('<code>roles</code>');
+      // A module link (deep linking gives it the module's programme) of another programme joins nothing.
+      const other = await buildProgramme();
+      const otherModule = await buildModule(other.id);
+      const moduleSub = nextSub();
+      const viaModule = await launch(supertest.agent(tool.server), {
+        sub: moduleSub,
+        claims: { ...inSolo, [custom]: { module: otherModule.id, programme: other.id } },
+      });
+      expect(viaModule.res.headers.location).to.equal(`/modules/${otherModule.id}`);
+      const moduleLearner = (await LtiAccountModel.findOne({ sub: moduleSub }).lean())!;
+      expect(await EnrolmentModel.countDocuments({ userId: moduleLearner.userId })).to.equal(0);
+
+      // Two cohorts in one course: which is hers cannot be told.
+      const first = await placedInCourse(await buildCohort(programme.id), 'course-two');
+      const second = await placedInCourse(await buildCohort(programme.id), 'course-two');
+      const agent = supertest.agent(tool.server);
+      const twoSub = nextSub();
+      const { res } = await launch(agent, { sub: twoSub, claims: { [contextClaim]: { id: 'course-two' } } });
+      expect(res.status).to.equal(303);
+      const twoLearner = (await LtiAccountModel.findOne({ sub: twoSub }).lean())!;
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: { $in: [first.id, second.id] }, userId: twoLearner.userId }),
+      ).to.equal(0);
+      const landing = await agent.get(res.headers.location as string).expect(200);
+      expect(landing.text).to.include('several Pathways cohorts');
+    });
+
     type Case = [string, number, string, (agent: Agent) => Promise<supertest.Response>];
     const refusals: Case[] = [
       [

@@ -48,8 +48,8 @@ export async function placedCohort(props: {
   return placement && cohort ? cohortId : undefined;
 }
 
-/** The cohorts placed in a course (and still existing), in the order they were placed. */
-export async function cohortsPlacedIn(course: Partial<Course>): Promise<Types.ObjectId[]> {
+/** The cohorts placed in a course (and still existing; of one programme, if named), in the order they were placed. */
+export async function cohortsPlacedIn(course: Partial<Course>, programmeId?: string): Promise<Types.ObjectId[]> {
   const { platformId, deploymentId, contextId } = course;
   if (!platformId || !deploymentId || !contextId) return [];
   const placements = await LtiCoursePlacementModel.find({ platformId, deploymentId, contextId }, { cohortId: 1 })
@@ -57,7 +57,12 @@ export async function cohortsPlacedIn(course: Partial<Course>): Promise<Types.Ob
     .lean();
   const ids = placements.map((p) => p.cohortId);
   const existing = new Set(
-    (await CohortModel.find({ _id: { $in: ids } }, { _id: 1 }).lean()).map((c) => String(c._id)),
+    (
+      await CohortModel.find(
+        { _id: { $in: ids }, ...(programmeId ? { programmeId: new Types.ObjectId(programmeId) } : {}) },
+        { _id: 1 },
+      ).lean()
+    ).map((c) => String(c._id)),
   );
   return ids.filter((id) => existing.has(String(id)));
 }

@@ -17,7 +17,7 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
-import { placedCohort } from './coursePlacements.ts';
+import { cohortsPlacedIn, placedCohort, type Course } from './coursePlacements.ts';
 import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';
 import { LaunchRefusedError, type VerifiedLaunch } from './launch.ts';
 
@@ -30,6 +30,10 @@ const messages = {
     'administrator), not a role in the course. Pathways makes the teacher or teaching assistant of a course a ' +
     "facilitator of the course's cohort and enrols its students, so it cannot place you. To run this cohort, add " +
     'yourself to the course as a teacher or teaching assistant; to take part, as a student; then open Pathways again.',
+  severalCohorts:
+    'Your course has several Pathways cohorts and the link you opened does not say which one it is for, so it ' +
+    "joined you to none. Open your cohort's own link in the course, or ask the course's teacher to add one (in the " +
+    "LMS: add Pathways and choose the cohort with 'Select content').",
   notYourLink: (email: string) =>
     `This link is for the Pathways account ${email}: sign out and sign in to that account to link it.`,
 };
@@ -185,23 +189,36 @@ const customOf = (claims: Record<string, unknown>): Custom => {
  * run the cohort or take part, and an institution role alone must not make anyone a cohort's facilitator. With a
  * course role besides (Moodle's site administrator comes as Instructor too) she is what that role makes her.
  */
-export function requireCourseRole(launch: VerifiedLaunch): void {
-  if (launch.messageType !== 'LtiResourceLinkRequest' || !customOf(launch.claims).cohort) return;
-  if (hasAnyContextRole(rolesOf(launch.claims))) return;
+export async function requireCourseRole(launch: VerifiedLaunch): Promise<void> {
+  if (launch.messageType !== 'LtiResourceLinkRequest' || hasAnyContextRole(rolesOf(launch.claims))) return;
+  if (!customOf(launch.claims).cohort && !(await launchCohort(launch)).cohortId) return;
   throw new LaunchRefusedError(403, 'roles', messages.noCourseRole);
 }
 
-/** The cohort a launch names (custom `cohort`), if it was placed in the course the launch comes from. */
-function launchCohort(launch: VerifiedLaunch): Promise<Types.ObjectId | undefined> {
+/**
+ * The cohort a launch from this course is for, honoured only from a course it was placed in (coursePlacements.ts):
+ * the one its custom `cohort` names; naming none, the one cohort placed in the course (of the programme it names, if
+ * it names one: a module link of another programme is not for that cohort), as a link added by hand, without the
+ * picker's custom parameter, is. With several placed there which one she is in cannot be told: none, `several`.
+ */
+async function cohortForCourse(
+  course: Partial<Course>,
+  custom: Custom,
+): Promise<{ cohortId?: Types.ObjectId; several?: boolean }> {
+  if (custom.cohort) return { cohortId: await placedCohort({ course, cohortId: custom.cohort }) };
+  const placed = await cohortsPlacedIn(course, custom.programme);
+  return placed.length === 1 ? { cohortId: placed[0] } : { several: placed.length > 1 };
+}
+
+/** The cohort a launch is for (cohortForCourse). */
+function launchCohort(launch: VerifiedLaunch) {
   const context = (launch.claims[claim.context] ?? {}) as { id?: string };
-  return placedCohort({
-    course: {
-      platformId: launch.platform._id,
-      deploymentId: launch.deploymentId,
-      contextId: typeof context.id === 'string' ? context.id : undefined,
-    },
-    cohortId: customOf(launch.claims).cohort,
-  });
+  const course = {
+    platformId: launch.platform._id,
+    deploymentId: launch.deploymentId,
+    contextId: typeof context.id === 'string' ? context.id : undefined,
+  };
+  return cohortForCourse(course, customOf(launch.claims));
 }
 
 /**
@@ -211,7 +228,7 @@ function launchCohort(launch: VerifiedLaunch): Promise<Types.ObjectId | undefine
  * be hours off for a learner in Toronto until she noticed; she changes it on /account.
  */
 export async function newAccountZone(launch: VerifiedLaunch): Promise<string | undefined> {
-  const cohortId = await launchCohort(launch);
+  const { cohortId } = await launchCohort(launch);
   const cohort = cohortId ? await CohortModel.findById(cohortId, { timezone: 1 }).lean() : null;
   if (cohort?.timezone) return cohort.timezone;
   const { zoneinfo } = launch.claims;
@@ -233,7 +250,7 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
     accept_types?: unknown;
   };
   // Honoured only from a course the cohort was placed in (coursePlacements.ts); the parameter is kept as sent.
-  const cohortId = await launchCohort(props.launch);
+  const { cohortId } = await launchCohort(props.launch);
   return (
     await LtiLaunchModel.create({
       platformId: platform._id,
@@ -285,27 +302,43 @@ export async function launchBySecret(secret: string): Promise<LtiLaunch> {
 }
 
 /**
- * Joins the person to the cohort the launch names (custom `cohort`): a Learner is enrolled (capacity and waitlist as
- * usual), an Instructor becomes one of its facilitators. Answers where her browser goes: the module named by custom
- * `module`, else the cohort's (or the named) programme, else her dashboard. The platform's test student (TestUser)
- * joins nothing.
+ * Joins the person to the cohort the launch is for (recordLaunch: custom `cohort`, else the course's only one): a
+ * Learner is enrolled (capacity and waitlist as usual), an Instructor becomes one of its facilitators. Answers where
+ * her browser goes: the module named by custom `module`, else the cohort's (or the named) programme, else her
+ * dashboard; and, when the course has several cohorts and the launch named none, a notice saying so. The platform's
+ * test student (TestUser) joins nothing.
  */
-export async function placePerson(props: { launch: LtiLaunch; userId: string }): Promise<string> {
+export async function placePerson(props: {
+  launch: LtiLaunch;
+  userId: string;
+}): Promise<{ landing: string; notice?: string }> {
   const { launch, userId } = props;
   const custom = (launch.custom ?? {}) as Custom;
   const roles = launch.roles ?? [];
+  const joins = (isCourseStaff(roles) || isLearner(roles)) && !isTestUser(roles);
   let programmeId = custom.programme;
+  let notice: string | undefined;
   if (launch.cohortId) {
     const cohort = await CohortModel.findById(launch.cohortId, { programmeId: 1 }).lean();
     if (cohort) {
       programmeId = String(cohort.programmeId);
-      if ((isCourseStaff(roles) || isLearner(roles)) && !isTestUser(roles))
-        await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isCourseStaff(roles) });
+      if (joins) await joinCohortFromLms({ cohortId: String(cohort._id), userId, instructor: isCourseStaff(roles) });
     }
+  } else if (joins && launch.messageType === 'LtiResourceLinkRequest') {
+    const course = {
+      platformId: launch.platformId,
+      deploymentId: launch.deploymentId,
+      contextId: launch.contextId ?? undefined,
+    };
+    if ((await cohortForCourse(course, custom)).several) notice = messages.severalCohorts;
   }
-  if (custom.module && (await ModuleModel.exists({ _id: custom.module }))) return `/modules/${custom.module}`;
-  if (programmeId) return `/programmes/${programmeId}`;
-  return '/';
+  const landing =
+    custom.module && (await ModuleModel.exists({ _id: custom.module }))
+      ? `/modules/${custom.module}`
+      : programmeId
+        ? `/programmes/${programmeId}`
+        : '/';
+  return { landing, notice };
 }
 
 /**
@@ -377,7 +410,10 @@ export async function launchToLink(props: { actor: Express.User; secret: string 
  * Links her existing account (she has just signed in as `actor`, the account the launch's email named) to the LMS
  * person of a pending launch, then places her as the launch would have. The (platform, sub) index keeps one link.
  */
-export async function linkExistingAccount(props: { actor: Express.User; secret: string }): Promise<string> {
+export async function linkExistingAccount(props: {
+  actor: Express.User;
+  secret: string;
+}): Promise<{ landing: string; notice?: string }> {
   const launch = await launchToLink(props);
   const platform = await LtiPlatformModel.findById(launch.platformId, { issuer: 1 }).lean();
   if (!platform) throw new NotFoundError(messages.linkGone);
