@@ -10,6 +10,16 @@ const ltiAccountSchema = new Schema(
     issuer: { type: String, required: true },
     sub: { type: String, required: true },
     userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    /**
+     * The courses (deployment, context) whose class list named her as a learner (a sync): her grades go to the line
+     * items of their links to the cohort, under this `sub`, though she never launched (services/lti/scores.ts).
+     */
+    classListCourses: {
+      type: [
+        { _id: false, deploymentId: { type: String, required: true }, contextId: { type: String, required: true } },
+      ],
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

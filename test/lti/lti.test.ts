@@ -21,6 +21,8 @@ import {
 import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { completeModule } from '../../server/services/learning/completion.ts';
+import { currentUserOf } from '../../server/services/users.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
 import { applySettings } from '../../server/settings.ts';
@@ -989,7 +991,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         accounts: { sub: string }[];
         launches: { email: string }[];
       };
-      expect(exported.accounts).to.deep.equal([{ platform: 'Simulated LMS', sub }]);
+      expect(exported.accounts).to.deep.equal([{ platform: 'Simulated LMS', sub, classListCourses: [] }]);
       expect(exported.launches[0]!.email).to.equal(`erase-${sub}@example.org`);
       await ltiPersonalData.eraseFor(link!.userId);
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
@@ -1186,6 +1188,52 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const facilitatorAgent = await signIn(tool.server, facilitator.email, testPassword);
       const lms = await facilitatorAgent.get(`/cohorts/${c.id}/lms`).expect(200);
       expect(lms.text).to.match(/Grades the LMS did not take.*Rita Refused.*User is not in this course/s);
+    });
+
+    it('a learner enrolled by a class-list sync who never launched gets her grade, under her LMS sub, in the course whose list named her', async () => {
+      const p = await buildProgramme();
+      const ms = [await buildModule(p.id), await buildModule(p.id)];
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      const c = await buildCohort(p.id, { facilitatorIds: [facilitator.id] });
+      const courses = ['course-synced-a', 'course-synced-b'];
+      for (const course of courses) {
+        await placedInCourse(c, course);
+        // Each course's link to the cohort has its own grade column; its teacher's launch tells us both URLs.
+        const { res } = await launch(supertest.agent(tool.server), {
+          sub: nextSub(),
+          claims: {
+            [rolesClaim]: instructorRole,
+            'https://purl.imsglobal.org/spec/lti/claim/context': { id: course },
+            [custom]: { cohort: c.id },
+            ...agsClaim(platform.lineItem(`${course}-li`)),
+            'https://purl.imsglobal.org/spec/lti-nrps/claim/namesroleservice': {
+              context_memberships_url: platform.courseMembershipsUrl(course),
+              service_versions: ['2.0'],
+            },
+          },
+        });
+        expect(res.status).to.equal(303);
+      }
+      const sub = nextSub();
+      platform.courseMembers['course-synced-a'] = [{ user_id: sub, roles: learnerRole, name: 'Sami Synced' }];
+      platform.courseMembers['course-synced-b'] = [];
+      const auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+      const synced = await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
+      expect(synced.body).to.include({ added: 1 });
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      const learner = currentUserOf((await UserModel.findById(link.userId).lean())!);
+      const before = platform.scores.length;
+      await completeModule({ actor: learner, moduleId: ms[0]!.id, input: {}, now: new Date() });
+      await sendDueScores();
+      const sent = platform.scores.slice(before).filter((s) => s.lineItem.startsWith('course-synced'));
+      expect(sent.map((s) => s.lineItem)).to.deep.equal(['course-synced-a-li']);
+      expect(sent[0]!.body).to.include({ userId: sub, scoreGiven: 1, scoreMaximum: 2, activityProgress: 'InProgress' });
+      // Gone from that course's list: no more grades are sent there.
+      platform.courseMembers['course-synced-a'] = [];
+      await supertest(tool.server).post(`/api/v1/cohorts/${c.id}/lti-sync`).set(auth).expect(200);
+      await completeModule({ actor: learner, moduleId: ms[1]!.id, input: {}, now: new Date() });
+      await sendDueScores();
+      expect(platform.scores.slice(before).filter((s) => s.lineItem.startsWith('course-synced'))).to.have.length(1);
     });
 
     it('two senders at once post a due score once', async () => {

@@ -25,7 +25,11 @@ export const ltiPersonalData: PersonalDataArea = {
       ),
     );
     return {
-      accounts: accounts.map((a) => ({ platform: names.get(String(a.platformId)) ?? a.issuer, sub: a.sub })),
+      accounts: accounts.map((a) => ({
+        platform: names.get(String(a.platformId)) ?? a.issuer,
+        sub: a.sub,
+        classListCourses: (a.classListCourses ?? []).map((c) => c.contextId),
+      })),
       launches: launches.map((l) => ({
         at: l.launchedAt,
         messageType: l.messageType,

@@ -79,7 +79,7 @@ async function readMembers(platform: LtiPlatform, url: string): Promise<Member[]
  * opened the cohort from it with the service yet): who is gone from those platforms cannot be told.
  */
 async function classListsOf(cohortId: Types.ObjectId) {
-  const lists: { platform: LtiPlatform; url: string }[] = [];
+  const lists: { platform: LtiPlatform; url: string; course: { deploymentId: string; contextId: string } }[] = [];
   const partlyKnown = new Set<string>();
   const platforms = new Map<string, LtiPlatform | null>();
   for (const course of await coursesOfCohort(String(cohortId))) {
@@ -99,7 +99,12 @@ async function classListsOf(cohortId: Types.ObjectId) {
     )
       .sort({ launchedAt: -1 })
       .lean();
-    if (launch?.membershipsUrl) lists.push({ platform, url: launch.membershipsUrl });
+    if (launch?.membershipsUrl)
+      lists.push({
+        platform,
+        url: launch.membershipsUrl,
+        course: { deploymentId: course.deploymentId, contextId: course.contextId },
+      });
     else partlyKnown.add(key);
   }
   return { lists, partlyKnown };
@@ -119,10 +124,10 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const { lists, partlyKnown } = await classListsOf(cohort._id);
   if (!lists.length) throw new ValidationError(messages.noLaunch, [{ path: 'cohort', message: messages.noLaunch }]);
-  const read: { platform: LtiPlatform; members: Member[] }[] = [];
+  const read: { platform: LtiPlatform; course: (typeof lists)[number]['course']; members: Member[] }[] = [];
   try {
     for (const list of lists)
-      read.push({ platform: list.platform, members: await readMembers(list.platform, list.url) });
+      read.push({ platform: list.platform, course: list.course, members: await readMembers(list.platform, list.url) });
   } catch (error) {
     if (error instanceof PlatformCallError) throw new ConflictError(messages.platformDown(error.message));
     throw error;
@@ -131,9 +136,20 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
   // Per platform: the subs on its lists (a person in two courses of one platform is one sub there).
   const present = new Map<string, Set<string>>();
   const counted = new Set<string>();
-  for (const { platform, members } of read) {
+  for (const { platform, course, members } of read) {
     const here = present.get(String(platform._id)) ?? new Set<string>();
     present.set(String(platform._id), here);
+    // Those no longer on this course's list get no more grades there (the LMS would refuse them).
+    const active = members.filter((m) => (m.status ?? 'Active') === 'Active').map((m) => m.user_id);
+    await LtiAccountModel.updateMany(
+      {
+        platformId: platform._id,
+        sub: { $nin: active },
+        'classListCourses.contextId': course.contextId,
+        'classListCourses.deploymentId': course.deploymentId,
+      },
+      { $pull: { classListCourses: { deploymentId: course.deploymentId, contextId: course.contextId } } },
+    );
     for (const m of members) {
       const roles = m.roles ?? [];
       if ((m.status ?? 'Active') !== 'Active') continue;
@@ -151,6 +167,12 @@ export async function syncCohortRoster(props: { actor: Express.User; cohortId: s
       });
       // Someone whose email belongs to an unlinked account links it herself on her first launch.
       if (!('userId' in person)) continue;
+      // Her grades go to this course's line items under her sub, whether or not she ever launches (scores.ts).
+      if (!instructor)
+        await LtiAccountModel.updateOne(
+          { platformId: platform._id, sub: m.user_id },
+          { $addToSet: { classListCourses: course } },
+        );
       // On two lists (two courses of the cohort): joined and counted once.
       if (counted.has(person.userId)) continue;
       counted.add(person.userId);

@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { LtiScoreModel, type LtiScore } from '../../../models/LtiScore.ts';
@@ -22,27 +23,51 @@ const scoreId = (platformId: Id, lineItemUrl: string, userId: Id) =>
   createHash('sha256').update(`${platformId}\n${lineItemUrl}\n${userId}`).digest('hex');
 
 /**
- * Queues her current progress in a cohort for every line item her launches into it named (AGS claim with the score
- * scope). One row per (user, line item): the latest score overwrites the previous one and bumps `seq`, so what
- * waits to be sent is always her latest progress. Two completions on two processes each read her progress and
+ * The line items her score in a cohort goes to (AGS claim with the score scope), each with her `sub` there: those her
+ * own launches into the cohort carried, and those of the cohort's links in the courses whose class list named her
+ * (a sync), as any launch of those links carried them: a learner enrolled by a class-list sync who never opens
+ * Pathways from her course still gets her grade, as LTI tools post it, under the `sub` the list gave.
+ */
+async function scoreTargets(userId: Id, cohortId: Id) {
+  const [own, accounts] = await Promise.all([
+    LtiLaunchModel.find({ userId, cohortId }, { platformId: 1, lineItemUrl: 1, canPostScores: 1, sub: 1 }).lean(),
+    LtiAccountModel.find({ userId, 'classListCourses.0': { $exists: true } }).lean(),
+  ]);
+  const listed: { platformId: Types.ObjectId; lineItemUrl?: string | null; canPostScores: boolean; sub: string }[] = [];
+  for (const account of accounts) {
+    const links = await LtiLaunchModel.find(
+      {
+        cohortId,
+        canPostScores: true,
+        lineItemUrl: { $type: 'string' },
+        $or: (account.classListCourses ?? []).map((c) => ({ platformId: account.platformId, ...c })),
+      },
+      { platformId: 1, lineItemUrl: 1, canPostScores: 1 },
+    ).lean();
+    listed.push(...links.map((l) => ({ ...l, sub: account.sub })));
+  }
+  const targets = new Map<string, { platformId: Types.ObjectId; lineItemUrl: string; sub: string }>();
+  for (const l of [...own, ...listed])
+    if (l.canPostScores && l.lineItemUrl)
+      targets.set(scoreId(l.platformId, l.lineItemUrl, userId), {
+        platformId: l.platformId,
+        lineItemUrl: l.lineItemUrl,
+        sub: l.sub,
+      });
+  return targets;
+}
+
+/**
+ * Queues her current progress in a cohort for every line item it goes to (scoreTargets). One row per (user, line
+ * item): the latest score overwrites the previous one and bumps `seq`, so what waits to be sent is always her latest
+ * progress. Two completions on two processes each read her progress and
  * write it, in either order: each takes a ticket on the row (one `$inc`) before reading, and writes only over a score
  * read under an earlier ticket, so a reading that lands late never replaces a newer one. (A later ticket's reading
  * sees every completion made before the earlier ticket was taken.)
  */
 export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date }): Promise<number> {
   const now = props.now ?? new Date();
-  const launches = await LtiLaunchModel.find(
-    { userId: props.userId, cohortId: props.cohortId },
-    { platformId: 1, lineItemUrl: 1, canPostScores: 1, sub: 1 },
-  ).lean();
-  const targets = new Map<string, { platformId: Types.ObjectId; lineItemUrl: string; sub: string }>();
-  for (const l of launches)
-    if (l.canPostScores && l.lineItemUrl)
-      targets.set(scoreId(l.platformId, l.lineItemUrl, props.userId), {
-        platformId: l.platformId,
-        lineItemUrl: l.lineItemUrl,
-        sub: l.sub,
-      });
+  const targets = await scoreTargets(props.userId, props.cohortId);
   if (!targets.size) return 0;
   const cohort = await CohortModel.findById(props.cohortId, { programmeId: 1 }).lean();
   if (!cohort) return 0;
@@ -205,14 +230,19 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
  * score for the same person is tried again by itself.
  */
 export async function undeliveredScores(cohortId: Id): Promise<{ name: string; reason: string; at: Date }[]> {
+  // The cohort's line items (any launch of its links carried them): her score may be owed to one she never launched
+  // herself (enrolled by a class-list sync: scoreTargets).
   const launches = await LtiLaunchModel.find(
-    { cohortId, canPostScores: true, lineItemUrl: { $type: 'string' }, userId: { $exists: true } },
-    { platformId: 1, lineItemUrl: 1, userId: 1 },
+    { cohortId, canPostScores: true, lineItemUrl: { $type: 'string' } },
+    { platformId: 1, lineItemUrl: 1 },
   ).lean();
-  const ids = [...new Set(launches.map((l) => scoreId(l.platformId, l.lineItemUrl!, l.userId!)))];
-  if (!ids.length) return [];
+  const lineItems = new Map(launches.map((l) => [`${l.platformId}\n${l.lineItemUrl}`, l]));
+  if (!lineItems.size) return [];
   const failed = await LtiScoreModel.find(
-    { _id: { $in: ids }, state: 'failed' },
+    {
+      state: 'failed',
+      $or: [...lineItems.values()].map((l) => ({ platformId: l.platformId, lineItemUrl: l.lineItemUrl })),
+    },
     { userId: 1, lastError: 1, updatedAt: 1 },
   )
     .sort({ updatedAt: -1 })
