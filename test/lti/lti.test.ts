@@ -707,6 +707,22 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(JSON.stringify(row).length).to.be.below(1000);
     });
 
+    it('a login whose target_link_uri is oversized is refused and stores nothing (anyone may post logins)', async () => {
+      const statesBefore = await LtiLoginStateModel.countDocuments();
+      const res = await supertest(tool.server)
+        .post('/lti/login')
+        .type('form')
+        .send({
+          iss: platform.issuer,
+          login_hint: 'hint-1',
+          client_id: platform.clientId,
+          target_link_uri: `${tool.base}/lti/launch?${'t'.repeat(100_000)}`,
+        });
+      expect(res.status).to.equal(400);
+      expect(res.text).to.include('<code>target_link_uri</code>');
+      expect(await LtiLoginStateModel.countDocuments()).to.equal(statesBefore);
+    });
+
     it("a token whose exp is absurdly far (a platform's clock unit bug) is still judged by its age, not a 500", async () => {
       const agent = supertest.agent(tool.server);
       const now = Math.floor(Date.now() / 1000);

@@ -95,6 +95,8 @@ const loginKeys = [
 ] as const;
 /** Kept only up to this length: anyone may post a login, and a login's row stays small whatever it carried. */
 const maxLoginQueryLength = 4000;
+/** A target_link_uri is one of our own URLs, which are short: a longer one is refused rather than stored. */
+const maxTargetLength = 2000;
 
 /** The login request as a query string, to start it again in a new window (refuseBlockedCookie); none if too long. */
 function loginQueryOf(request: LoginRequest): string | undefined {
@@ -121,6 +123,9 @@ export async function startLogin(props: {
     throw refuse(400, 'login_hint', 'The login request carried no login_hint.');
   if (target !== undefined && (typeof target !== 'string' || !target.startsWith(absoluteUrl('/'))))
     throw refuse(400, 'target_link_uri', 'The target_link_uri does not point to this Pathways.');
+  // Its state keeps it (the launch compares it), and anyone may post logins: a row stays small whatever they send.
+  if (target !== undefined && target.length > maxTargetLength)
+    throw refuse(400, 'target_link_uri', `The target_link_uri is longer than ${maxTargetLength} characters.`);
   const candidates = await LtiPlatformModel.find(
     typeof clientId === 'string' ? { issuer: iss, clientId } : { issuer: iss },
   ).lean<LtiPlatform[]>();
