@@ -1736,6 +1736,42 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(sessionCookieOf(refused.res)).to.equal(undefined);
     });
 
+    it('a teacher whose deep-linking request first links her existing account lands on the picker once linked', async () => {
+      const teacher = await buildUser({ roles: ['facilitator'], email: `dl-link-${Date.now()}@example.org` });
+      const agent = supertest.agent(tool.server);
+      const { res } = await launch(agent, {
+        sub: nextSub(),
+        claims: {
+          email: teacher.email,
+          [rolesClaim]: instructorRole,
+          'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+          'https://purl.imsglobal.org/spec/lti/claim/resource_link': undefined,
+          'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': {
+            deep_link_return_url: `${platform.base}/deep-link-return`,
+          },
+        },
+      });
+      expect(res.status).to.equal(200);
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(res.text)![1]!;
+      const loginPage = await agent.get('/login').expect(200);
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: teacher.email, password: testPassword, _csrf: csrfFrom(loginPage.text) })
+        .expect(303);
+      const confirm = await agent.get(linkPath).expect(200);
+      const linked = await agent
+        .post(linkPath)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text) })
+        .expect(303);
+      expect(linked.headers.location).to.match(/^\/lti\/deep-link\//);
+      const picker = await agent.get(linked.headers.location as string).expect(200);
+      expect(picker.text).to.include('Add Pathways content to your course');
+      // Opening the picker made her facilitator of nothing.
+      expect(await CohortModel.countDocuments({ facilitatorIds: teacher.id })).to.equal(0);
+    });
+
     it('a learner cannot open a deep-linking request', async () => {
       const { res } = await launch(supertest.agent(tool.server), {
         sub: nextSub(),

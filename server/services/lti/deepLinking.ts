@@ -13,7 +13,7 @@ import { cohortsPlacedIn, placeCohortsInCourse } from './coursePlacements.ts';
 import { claim, isCourseStaff } from './claims.ts';
 import { LaunchRefusedError } from './launch.ts';
 import { signingKey } from './keys.ts';
-import { launchBySecret } from './people.ts';
+import { launchBySecret } from './pendingLaunches.ts';
 
 const messages = {
   notYours: 'This choice belongs to another person’s launch.',
@@ -42,7 +42,10 @@ export type PickerItem = { kind: 'programme' | 'module' | 'cohort'; id: string; 
  * administrators. Never a researcher account: its role stands alone. The launch and the picker ask this one
  * question, so a request the launch let through never meets a 403 in the picker.
  */
-function whyNotAddContent(actor: Pick<Express.User, 'roles'>, launchRoles: readonly string[]): string | undefined {
+export function whyNotAddContent(
+  actor: Pick<Express.User, 'roles'>,
+  launchRoles: readonly string[],
+): string | undefined {
   if (actor.roles.includes('researcher')) return messages.researcher;
   if (actor.roles.includes('admin') || actor.roles.includes('facilitator') || isCourseStaff(launchRoles)) return;
   return messages.facilitatorsOnly;

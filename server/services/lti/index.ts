@@ -20,7 +20,6 @@ export {
   purgeExpiredLaunchRecords,
 } from './launch.ts';
 export {
-  issueLaunchSecret,
   launchToLink,
   linkExistingAccount,
   newAccountZone,
@@ -30,6 +29,7 @@ export {
   requireCourseRole,
   signedInUser,
 } from './people.ts';
+export { issueLaunchSecret } from './pendingLaunches.ts';
 export { queueScores, sendDueScores, undeliveredScores } from './scores.ts';
 export { lastRosterSync, syncCohortRoster } from './roster.ts';
 export { deepLinkingResponse, pendingDeepLink, pickerItems, requireContentAdder } from './deepLinking.ts';

@@ -16,14 +16,14 @@ import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { currentUserOf } from '../users.ts';
-import { hashSecret, newSecret } from '../secrets.ts';
 import { cohortsPlacedIn, placedCohort, type Course } from './coursePlacements.ts';
 import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';
+import { whyNotAddContent } from './deepLinking.ts';
 import { LaunchRefusedError, type VerifiedLaunch } from './launch.ts';
+import { issueLaunchSecret, launchBySecret, linkGone } from './pendingLaunches.ts';
 
 const messages = {
   disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
-  linkGone: 'This link has expired or was used. Open Pathways from your course again.',
   linkedElsewhere: 'This course account is linked to another Pathways account already.',
   noCourseRole:
     'Your course did not say what you are in it: it sent only your role in your institution (such as ' +
@@ -37,9 +37,6 @@ const messages = {
   notYourLink: (email: string) =>
     `This link is for the Pathways account ${email}: sign out and sign in to that account to link it.`,
 };
-
-/** A pending launch (account link, deep-linking choice) may be finished within this time. */
-const pendingLifetimeMs = 30 * 60 * 1000;
 
 export type Person = { userId: string } | { linkEmail: string };
 
@@ -211,14 +208,17 @@ async function cohortForCourse(
 }
 
 /** The cohort a launch is for (cohortForCourse). */
-function launchCohort(launch: VerifiedLaunch) {
+function launchCohort(launch: VerifiedLaunch): ReturnType<typeof cohortForCourse> {
   const context = (launch.claims[claim.context] ?? {}) as { id?: string };
   const course = {
     platformId: launch.platform._id,
     deploymentId: launch.deploymentId,
     contextId: typeof context.id === 'string' ? context.id : undefined,
   };
-  return cohortForCourse(course, customOf(launch.claims));
+  const custom = customOf(launch.claims);
+  // A deep-linking request is for the picker: only a cohort it names is recorded, never the course's only one.
+  if (launch.messageType !== 'LtiResourceLinkRequest' && !custom.cohort) return Promise.resolve({});
+  return cohortForCourse(course, custom);
 }
 
 /**
@@ -279,26 +279,6 @@ export async function recordLaunch(props: { launch: VerifiedLaunch; userId?: str
       launchedAt: props.now ?? new Date(),
     })
   ).toObject() as LtiLaunch;
-}
-
-/** Gives a launch a secret that names it for a short while (the account-link page, the deep-linking picker). */
-export async function issueLaunchSecret(launchId: Types.ObjectId): Promise<string> {
-  const secret = newSecret();
-  await LtiLaunchModel.updateOne(
-    { _id: launchId },
-    { $set: { secretHash: hashSecret(secret), secretExpiresAt: new Date(Date.now() + pendingLifetimeMs) } },
-  );
-  return secret;
-}
-
-export async function launchBySecret(secret: string): Promise<LtiLaunch> {
-  const launch =
-    typeof secret === 'string' && secret.length <= 200
-      ? await LtiLaunchModel.findOne({ secretHash: hashSecret(secret) }).lean<LtiLaunch>()
-      : null;
-  if (!launch || !launch.secretExpiresAt || launch.secretExpiresAt.getTime() < Date.now())
-    throw new NotFoundError(messages.linkGone);
-  return launch;
 }
 
 /**
@@ -416,7 +396,7 @@ export async function linkExistingAccount(props: {
 }): Promise<{ landing: string; notice?: string }> {
   const launch = await launchToLink(props);
   const platform = await LtiPlatformModel.findById(launch.platformId, { issuer: 1 }).lean();
-  if (!platform) throw new NotFoundError(messages.linkGone);
+  if (!platform) throw new NotFoundError(linkGone);
   try {
     await LtiAccountModel.create({
       platformId: launch.platformId,
@@ -438,5 +418,10 @@ export async function linkExistingAccount(props: {
     actor: { id: props.actor.id, name: props.actor.name },
     target: { type: 'lti-platform', id: launch.platformId },
   });
+  // A deep-linking request goes on to its picker, as the launch would have sent her, if she may add content.
+  if (launch.messageType === 'LtiDeepLinkingRequest') {
+    const why = whyNotAddContent(props.actor, launch.roles ?? []);
+    return why ? { landing: '/', notice: why } : { landing: `/lti/deep-link/${await issueLaunchSecret(launch._id)}` };
+  }
   return placePerson({ launch: { ...launch, userId: new Types.ObjectId(props.actor.id) }, userId: props.actor.id });
 }
