@@ -472,6 +472,14 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(viaModule.res.headers.location).to.equal(`/modules/${otherModule.id}`);
       const moduleLearner = (await LtiAccountModel.findOne({ sub: moduleSub }).lean())!;
       expect(await EnrolmentModel.countDocuments({ userId: moduleLearner.userId })).to.equal(0);
+      // Typed by hand, the module alone: its programme is still the module's.
+      const handSub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub: handSub,
+        claims: { ...inSolo, [custom]: { module: otherModule.id } },
+      });
+      const handLearner = (await LtiAccountModel.findOne({ sub: handSub }).lean())!;
+      expect(await EnrolmentModel.countDocuments({ userId: handLearner.userId })).to.equal(0);
 
       // Two cohorts in one course: which is hers cannot be told.
       const first = await placedInCourse(await buildCohort(programme.id), 'course-two');

@@ -194,8 +194,8 @@ export async function requireCourseRole(launch: VerifiedLaunch): Promise<void> {
 
 /**
  * The cohort a launch from this course is for, honoured only from a course it was placed in (coursePlacements.ts):
- * the one its custom `cohort` names; naming none, the one cohort placed in the course (of the programme it names, if
- * it names one: a module link of another programme is not for that cohort), as a link added by hand, without the
+ * the one its custom `cohort` names; naming none, the one cohort placed in the course (of the programme it or its
+ * module names, if any: a module link of another programme is not for that cohort), as a link added by hand, without the
  * picker's custom parameter, is. With several placed there which one she is in cannot be told: none, `several`.
  */
 async function cohortForCourse(
@@ -203,7 +203,11 @@ async function cohortForCourse(
   custom: Custom,
 ): Promise<{ cohortId?: Types.ObjectId; several?: boolean }> {
   if (custom.cohort) return { cohortId: await placedCohort({ course, cohortId: custom.cohort }) };
-  const placed = await cohortsPlacedIn(course, custom.programme);
+  // A module link typed by hand may name no programme: the module's is the one it is for.
+  const programmeId =
+    custom.programme ??
+    (custom.module ? await ModuleModel.findById(custom.module, { programmeId: 1 }).lean() : null)?.programmeId;
+  const placed = await cohortsPlacedIn(course, programmeId === undefined ? undefined : String(programmeId));
   return placed.length === 1 ? { cohortId: placed[0] } : { several: placed.length > 1 };
 }
 
