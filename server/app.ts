@@ -20,6 +20,7 @@ import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
+import { renderRefusedForm } from './http/refusedForms.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
 import { signedInSessions } from './http/signedInSessions.ts';
 import { twoStepSetupGate } from './http/twoStepGate.ts';
@@ -86,6 +87,9 @@ export function createApp(config: Config): express.Express {
         },
       },
       strictTransportSecurity: config.env === 'production',
+      // Pathways' own pages tell it which page a form was sent from (a refused form links back to it:
+      // server/http/refusedForms.ts); other sites are told nothing, as with helmet's default no-referrer.
+      referrerPolicy: { policy: 'same-origin' },
     }),
   );
   // Defaults first, so an error page can be rendered even for a request refused before sign-in or CSRF checks.
@@ -199,6 +203,8 @@ function absoluteSessionTimeout(req: Request, res: Response, next: NextFunction)
             detail: 'Your session has expired; sign in again.',
           }),
         );
-    res.redirect(303, '/login');
+    // A form sent as the session ended is not turned into a redirect that drops what she typed.
+    if (['GET', 'HEAD'].includes(req.method)) return res.redirect(303, '/login');
+    renderRefusedForm(req, res, { status: 401, reason: 'signedOut' });
   });
 }

@@ -4,6 +4,7 @@ import { Strategy as LocalStrategy } from 'passport-local';
 import { ApiTokenModel } from '../models/ApiToken.ts';
 import { UserModel, type Role } from '../models/User.ts';
 import { ForbiddenError, UnauthenticatedError } from './errors.ts';
+import { renderRefusedForm } from './http/refusedForms.ts';
 import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
 import { publicIdOf } from './services/accounts/sessions.ts';
@@ -104,9 +105,13 @@ export async function bearerTokenAuth(req: Request, _res: Response, next: NextFu
 export const hasRole = (user: Express.User | undefined, ...roles: Role[]): boolean =>
   !!user && (user.roles.includes('admin') || roles.some((r) => user.roles.includes(r)));
 
-/** Web guard: signed in, else to the login page (remembering where she was going). */
+/**
+ * Web guard: signed in, else to the login page (remembering where she was going). A form sent by nobody signed in is
+ * not redirected, which would drop what she typed: it is refused with her text shown back to copy.
+ */
 export function requireSignIn(req: Request, res: Response, next: NextFunction): void {
   if (req.user) return next();
+  if (!['GET', 'HEAD'].includes(req.method)) return renderRefusedForm(req, res, { status: 401, reason: 'notSignedIn' });
   if (req.method === 'GET' && req.session) req.session.returnTo = req.originalUrl;
   res.redirect(303, '/login');
 }

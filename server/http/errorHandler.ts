@@ -8,7 +8,8 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { logger, urlForLog } from '../logger.ts';
-import { linkToSubmitted, typedInForm } from './submittedRecords.ts';
+import { renderRefusedForm, typedInForm } from './refusedForms.ts';
+import { linkToSubmitted } from './submittedRecords.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
 export const isApiRequest = (req: Request): boolean => req.originalUrl.startsWith('/api/');
@@ -20,6 +21,12 @@ type Problem = {
   errors?: { path: string; message: string }[];
   extensions?: Record<string, unknown>;
 };
+
+/** csrf-sync's refusal: the form's token is not the one of this session (or the session is new). */
+function isCsrfError(error: unknown): boolean {
+  const e = error as { status?: number; code?: string; message?: string } | null;
+  return !!e && (e.code === 'EBADCSRFTOKEN' || (e.status === 403 && /csrf/i.test(e.message ?? '')));
+}
 
 /** Normalises anything thrown into a problem: domain errors keep their status; the rest is a logged 500. */
 function toProblem(error: unknown, req: Request): Problem {
@@ -38,7 +45,7 @@ function toProblem(error: unknown, req: Request): Problem {
     return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
   if (e.type === 'entity.too.large')
     return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
-  if (e.code === 'EBADCSRFTOKEN' || (e.status === 403 && /csrf/i.test(e.message ?? ''))) {
+  if (isCsrfError(error)) {
     return {
       status: 403,
       title: 'Form expired',
@@ -76,6 +83,11 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
         ...problem.extensions,
       }),
     );
+    return;
+  }
+  if (isCsrfError(error)) {
+    // An expired form, or one sent after her session ended: her text is shown back to copy (server/http/refusedForms.ts).
+    renderRefusedForm(req, res, { status: problem.status, reason: 'expired' });
     return;
   }
   if (error instanceof SubmissionReusedError) {

@@ -3,8 +3,6 @@
  * (SubmissionReusedError): the page the form's success would have led to. One entry per model that server/submissions.ts
  * keys; a model without a page of its own (a public pool request) has none, and the page says so without a link.
  */
-import { fieldLabel } from './forms.ts';
-
 type Linker = (record: Record<string, unknown>) => string;
 const id = (record: Record<string, unknown>, field = '_id') => String(record[field]);
 
@@ -28,24 +26,4 @@ const links: Record<string, Linker> = {
 
 export function linkToSubmitted(model: string, record: Record<string, unknown>): string | null {
   return links[model]?.(record) ?? null;
-}
-
-/** Record ids (a select of her mentorships, a ticked cohort): chosen, not typed, and meaningless to copy. */
-const recordId = /^[0-9a-f]{24}$/i;
-
-/**
- * What she typed in the form that was refused as already sent, to show read-only on that page so that her changes
- * are not lost with it (she copies them into the form opened again): each field's text, named in words. The form's
- * own fields (`_csrf`, `_submission`), the honeypot (`website`), empty fields and record ids are left out; a field
- * sent several times (ticked boxes) is one line each.
- */
-export function typedInForm(body: unknown): { name: string; label: string; value: string }[] {
-  if (!body || typeof body !== 'object') return [];
-  return Object.entries(body as Record<string, unknown>).flatMap(([name, raw]) => {
-    if (name.startsWith('_') || name === 'website') return [];
-    const values = (Array.isArray(raw) ? raw : [raw]).filter(
-      (v): v is string => typeof v === 'string' && v.trim() !== '' && !recordId.test(v.trim()),
-    );
-    return values.length ? [{ name, label: fieldLabel(name), value: values.join('\n') }] : [];
-  });
 }

@@ -1,0 +1,109 @@
+/**
+ * A form refused before anything it says is read: its CSRF token no longer matches (the form was open past its session,
+ * she signed in again meanwhile) or her session ended while she wrote (the idle or 12-hour timeout, signed out in
+ * another tab, ended by a password change). Nothing is saved, and what she typed must not be lost with it: the page
+ * that says so shows it back, read-only, for her to copy into the form opened again. No drafts are stored: the refused
+ * request writes nothing, so her text lives only in her browser and on that page.
+ */
+import type { Request, Response } from 'express';
+import { settings } from '../settings.ts';
+import { fieldLabel } from './forms.ts';
+
+export type TypedField = { name: string; label: string; value: string };
+
+/** Record ids (a select of her mentorships, a ticked cohort): chosen, not typed, and meaningless to copy. */
+const recordId = /^[0-9a-f]{24}$/i;
+
+/**
+ * Fields never shown back: passwords and their confirmation, one-time and recovery codes, anything named as a token or
+ * secret, an LTI platform's signed posts, and the hidden fields the pages put in their forms (a confirmation, a record's
+ * version, the register's marks as shown). `_csrf`, `_submission` and every other `_` field are left out by name.
+ */
+const secretName = /password|passphrase|passcode|secret|token$|^otp$|^code$|^confirm$|^jwt$|^id_token$|^state$/i;
+const hiddenName = /^(confirmed|version|hidden|consented|interviewDatesShown|shown-.*)$/;
+
+/**
+ * What she typed in a refused form, to show read-only so that it is not lost: each field's text, named in words
+ * (fieldLabel). Empty fields, record ids, the honeypot (`website`) and the fields above are left out; a field sent
+ * several times (ticked boxes) is one line each.
+ */
+export function typedInForm(body: unknown): TypedField[] {
+  if (!body || typeof body !== 'object') return [];
+  return Object.entries(body as Record<string, unknown>).flatMap(([name, raw]) => {
+    if (name.startsWith('_') || name === 'website' || secretName.test(name) || hiddenName.test(name)) return [];
+    const values = (Array.isArray(raw) ? raw : [raw]).filter(
+      (v): v is string => typeof v === 'string' && v.trim() !== '' && !recordId.test(v.trim()),
+    );
+    return values.length ? [{ name, label: fieldLabel(name), value: values.join('\n') }] : [];
+  });
+}
+
+/**
+ * The page the form was on, from the Referer, when it is a page of Pathways itself (BASE_URL's origin, or the origin
+ * the request came to): its path and query, to link back to. Anything else (another site, no Referer) is no link.
+ */
+export function formPageOf(req: Request): string | null {
+  const referer = req.get('referer');
+  if (!referer) return null;
+  let url: URL;
+  try {
+    url = new URL(referer);
+  } catch {
+    return null;
+  }
+  const own = [new URL(settings.baseUrl).origin, `${req.protocol}://${req.get('host') ?? ''}`];
+  if (!own.includes(url.origin)) return null;
+  return url.pathname + url.search;
+}
+
+const messages = {
+  expiredTitle: 'Form expired',
+  signedOutTitle: 'You are signed out',
+  why: {
+    expired:
+      'This form has expired, so nothing it sent was saved. It was open for a long time, or you signed in again meanwhile.',
+    expiredOrSignedOut:
+      'This form has expired, so nothing it sent was saved. It was open for a long time, or you were signed out while you wrote (after 2 hours without using Pathways, or by signing out or changing your password elsewhere).',
+    signedOut:
+      'Nothing this form sent was saved: you were signed out while you wrote (12 hours after signing in, however active).',
+    notSignedIn:
+      'Nothing this form sent was saved: you are not signed in. You may have been signed out while you wrote.',
+  },
+  copyThen: (signIn: boolean, back: boolean) =>
+    'What you typed is below: copy it, ' +
+    (signIn ? 'sign in, ' : '') +
+    (back
+      ? 'open the form again, paste it and send it.'
+      : 'open the form again from the page you were on, paste it and send it.'),
+  fileAgain: 'The file you attached was not kept: choose it again in the form.',
+};
+
+/**
+ * Why a form was refused unread: `expired`, its CSRF token is not this session's (when she is not signed in, her
+ * session may have ended: idle, signed out elsewhere, ended by a password change); `signedOut`, her session reached its
+ * 12 hours as this request came; `notSignedIn`, a page that needs her signed in was sent by nobody signed in.
+ */
+export type RefusalReason = 'expired' | 'signedOut' | 'notSignedIn';
+
+/**
+ * Answers a refused form with a page: why nothing was saved, her typed text to copy, a link back to the form's page
+ * and, when she is not signed in, to sign in. Writes nothing.
+ */
+export function renderRefusedForm(req: Request, res: Response, opts: { status: number; reason: RefusalReason }): void {
+  const signIn = opts.reason !== 'expired' || !req.user;
+  const title = opts.reason === 'expired' ? messages.expiredTitle : messages.signedOutTitle;
+  const why = messages.why[opts.reason === 'expired' && signIn ? 'expiredOrSignedOut' : opts.reason];
+  const typed = typedInForm(req.body);
+  const back = formPageOf(req);
+  const detail = typed.length ? `${why} ${messages.copyThen(signIn, !!back)}` : why;
+  res.status(opts.status).render('errors/error', {
+    title,
+    problem: { status: opts.status, title, detail },
+    typed,
+    typedHeading: 'What you typed (not saved)',
+    fileAgain: req.file ? messages.fileAgain : undefined,
+    link: back && { href: back, text: 'Open the form again' },
+    signIn,
+    refused: true,
+  });
+}

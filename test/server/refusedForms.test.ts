@@ -1,0 +1,236 @@
+import { expect } from 'chai';
+import mongoose from 'mongoose';
+import supertest from 'supertest';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+
+/**
+ * A form refused unread (its token expired, or her session ended while she wrote) shows what she typed back to her,
+ * read-only and escaped, with a way back to the form and to sign in; never a password, token or hidden field; and the
+ * refused request writes nothing (server/http/refusedForms.ts).
+ */
+describe('a refused form (expired, or sent after her session ended) keeps what she typed', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  const submissionOf = (html: string) => /name="_submission" value="([^"]+)"/.exec(html)![1]!;
+  const story = 'My first interview: they asked about <budgets> & "staffing".\nثم سألوا عن القيادة.';
+  const escapedStory =
+    'My first interview: they asked about &lt;budgets&gt; &amp; &#34;staffing&#34;.\nثم سألوا عن القيادة.';
+  const typedBox = (label: string, escapedValue: string) =>
+    new RegExp(
+      `<label for="(sent-[\\w-]+)">${label}</label>\\s*<textarea id="\\1" dir="auto" rows="\\d+" readonly>${escapedValue.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')}</textarea>`,
+    );
+
+  async function mentorshipOf(mentee: TestUser): Promise<string> {
+    const mentor = await buildMentor();
+    const asked = await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set('Authorization', `Bearer ${await tokenFor(mentee)}`)
+      .send({ mentorId: mentor.id, message: 'Please.' })
+      .expect(201);
+    const accepted = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${asked.body.id}/accept`)
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .expect(201);
+    return accepted.body.id as string;
+  }
+
+  it('an expired form: 403 with her title and story to copy, escaped and labelled, a link back, no token; no post', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const agent = await signIn(app, member.email, testPassword);
+    const page = (await agent.get(`/networks/${network.id}`).expect(200)).text;
+    const submission = submissionOf(page);
+    const refused = await agent
+      .post(`/networks/${network.id}/posts`)
+      .set('Referer', `http://pathways.test/networks/${network.id}`)
+      .type('form')
+      .send({
+        _csrf: 'a-token-from-a-page-left-open-overnight',
+        _submission: submission,
+        kind: 'story',
+        title: 'Headship <at last>',
+        body: story,
+      })
+      .expect(403);
+    expect(refused.text).to.include('<title>Error: Form expired · Pathways</title>');
+    expect(refused.text).to.include('<h2 id="typed-title">What you typed (not saved)</h2>');
+    expect(refused.text).to.match(typedBox('Title', 'Headship &lt;at last&gt;'));
+    expect(refused.text).to.match(typedBox('Body', escapedStory));
+    expect(refused.text).to.not.include('<budgets>');
+    expect(refused.text).to.include(`<a href="/networks/${network.id}">Open the form again</a>`);
+    expect(refused.text).to.not.include('a-token-from-a-page-left-open-overnight');
+    expect(refused.text).to.not.include(submission);
+    // Still signed in: no need to sign in again.
+    expect(refused.text).to.include('Go to your dashboard');
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
+  });
+
+  it('an expired form never shows a password or code back, and a link back only to a page of Pathways', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const refused = await agent
+      .post('/account/email')
+      .set('Referer', 'https://elsewhere.example/account/email')
+      .type('form')
+      .send({ _csrf: 'stale', newEmail: 'new.address@example.org', password: 'Secret-Password-1234' })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('New email address', 'new.address@example.org'));
+    expect(refused.text).to.not.include('Secret-Password-1234');
+    expect(refused.text).to.not.include('Open the form again');
+    const changing = await agent
+      .post('/account/password')
+      .type('form')
+      .send({
+        _csrf: 'stale',
+        currentPassword: 'Old-Pass-0001',
+        newPassword: 'New-Pass-0002',
+        confirm: 'New-Pass-0002',
+      })
+      .expect(403);
+    expect(changing.text).to.not.include('Pass-000');
+    expect(changing.text).to.not.include('What you typed');
+  });
+
+  it('signed out in another tab while she wrote: her meeting notes are shown, with a way to sign in; no meeting', async () => {
+    const mentee = await buildMentee();
+    const mentorshipId = await mentorshipOf(mentee);
+    const agent = await signIn(app, mentee.email, testPassword);
+    const page = (await agent.get(`/mentorships/${mentorshipId}`).expect(200)).text;
+    await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/account') })
+      .expect(303);
+    const refused = await agent
+      .post(`/mentorships/${mentorshipId}/meetings`)
+      .set('Referer', `http://pathways.test/mentorships/${mentorshipId}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page),
+        _submission: submissionOf(page),
+        heldAt: '2026-03-02T18:30',
+        minutes: '45',
+        sharedNotes: 'We practised the presentation task.',
+        privateNotes: 'Ask about the data question next time.',
+      })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Shared notes', 'We practised the presentation task.'));
+    expect(refused.text).to.match(typedBox('Private notes', 'Ask about the data question next time.'));
+    expect(refused.text).to.include('you were signed out while you wrote');
+    expect(refused.text).to.include('<a href="/login">Sign in</a>');
+    expect(refused.text).to.include(`<a href="/mentorships/${mentorshipId}">Open the form again</a>`);
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
+  });
+
+  it('her session ended by a password change elsewhere: the same, her notes on the page and no meeting', async () => {
+    const mentee = await buildMentee();
+    const mentorshipId = await mentorshipOf(mentee);
+    const laptop = await signIn(app, mentee.email, testPassword);
+    const page = (await laptop.get(`/mentorships/${mentorshipId}`).expect(200)).text;
+    const phone = await signIn(app, mentee.email, testPassword);
+    await phone
+      .post('/account/password')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(phone, '/account/security'),
+        currentPassword: testPassword,
+        newPassword: 'a-brand-new-passphrase-77',
+        confirm: 'a-brand-new-passphrase-77',
+      })
+      .expect(303);
+    const refused = await laptop
+      .post(`/mentorships/${mentorshipId}/meetings`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), heldAt: '2026-03-02T18:30', minutes: '45', sharedNotes: 'Mock interview.' })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Shared notes', 'Mock interview.'));
+    expect(refused.text).to.include('<a href="/login">Sign in</a>');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
+  });
+
+  it('her session reaching its 12 hours as she sends: 401 with her notes, not a redirect that drops them; no meeting', async () => {
+    const mentee = await buildMentee();
+    const mentorshipId = await mentorshipOf(mentee);
+    const agent = await signIn(app, mentee.email, testPassword);
+    const page = (await agent.get(`/mentorships/${mentorshipId}`).expect(200)).text;
+    const sessions = mongoose.connection.db!.collection<{ _id: string; session: string }>('sessions');
+    for (const stored of await sessions.find({}).toArray()) {
+      const data = JSON.parse(stored.session) as { startedAt?: number; passport?: { user?: string } };
+      if (data.passport?.user !== mentee.id) continue;
+      data.startedAt = Date.now() - 13 * 60 * 60 * 1000;
+      await sessions.updateOne({ _id: stored._id }, { $set: { session: JSON.stringify(data) } });
+    }
+    const refused = await agent
+      .post(`/mentorships/${mentorshipId}/meetings`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), heldAt: '2026-03-02T18:30', minutes: '45', sharedNotes: 'Twelve hours of notes.' })
+      .expect(401);
+    expect(refused.text).to.include('<title>Error: You are signed out · Pathways</title>');
+    expect(refused.text).to.match(typedBox('Shared notes', 'Twelve hours of notes.'));
+    expect(refused.text).to.include('<a href="/login">Sign in</a>');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
+  });
+
+  it('a form that needs her signed in, sent by nobody signed in (a valid token of a signed-out session): 401 with her text', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const visitor = supertest.agent(app);
+    const token = await csrfOf(visitor, '/login');
+    const refused = await visitor
+      .post(`/networks/${network.id}/posts`)
+      .type('form')
+      .send({ _csrf: token, kind: 'story', title: 'Signed out', body: 'A story kept.' })
+      .expect(401);
+    expect(refused.text).to.match(typedBox('Body', 'A story kept.'));
+    expect(refused.text).to.include('<a href="/login">Sign in</a>');
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
+  });
+
+  it('an expired form with a file: her text is shown and she is told to choose the file again; nothing recorded', async () => {
+    const governor = await buildUser({ roles: ['governor'] });
+    const agent = await signIn(app, governor.email, testPassword);
+    const refused = await agent
+      .post('/training/safer-recruitment')
+      .set('Referer', 'http://pathways.test/training/safer-recruitment')
+      .field('_csrf', 'expired-token')
+      .field('_submission', 'a-key-of-the-old-page')
+      .field('provider', 'Safer Recruitment Consortium — Siobhán’s course')
+      .field('completedOn', '2025-09-01')
+      .attach('file', Buffer.from('%PDF-1.4 certificate'), {
+        filename: 'certificate.pdf',
+        contentType: 'application/pdf',
+      })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Provider', 'Safer Recruitment Consortium — Siobhán’s course'));
+    expect(refused.text).to.match(typedBox('Completed on', '2025-09-01'));
+    expect(refused.text).to.include('The file you attached was not kept: choose it again in the form.');
+    expect(refused.text).to.include('<a href="/training/safer-recruitment">Open the form again</a>');
+    expect(refused.text).to.not.include('expired-token');
+    expect(refused.text).to.not.include('a-key-of-the-old-page');
+    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(0);
+  });
+
+  it('the API is unchanged: a signed-in call without its CSRF token is a 403 problem+json, and creates nothing', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const agent = await signIn(app, member.email, testPassword);
+    const refused = await agent
+      .post(`/api/v1/networks/${network.id}/posts`)
+      .send({ kind: 'story', title: 'Via the API', body: 'Not shown back.' })
+      .expect(403)
+      .expect('Content-Type', /application\/problem\+json/);
+    expect(refused.body.title).to.equal('Form expired');
+    expect(JSON.stringify(refused.body)).to.not.include('Not shown back.');
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
+  });
+});
