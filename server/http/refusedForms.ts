@@ -5,7 +5,7 @@
  * that says so shows it back, read-only, for her to copy into the form opened again. No drafts are stored: the refused
  * request writes nothing, so her text lives only in her browser and on that page.
  */
-import type { Request, Response } from 'express';
+import type { Application, Request, Response } from 'express';
 import { settings } from '../settings.ts';
 import { fieldLabel } from './forms.ts';
 
@@ -40,7 +40,9 @@ export function typedInForm(body: unknown): TypedField[] {
 
 /**
  * The page the form was on, from the Referer, when it is a page of Pathways itself (BASE_URL's origin, or the origin
- * the request came to): its path and query, to link back to. Anything else (another site, no Referer) is no link.
+ * the request came to) that a link can open: its path and query. Anything else is no link: another site, no Referer,
+ * or an address with no page (a form refused at its fields is shown at the address it posts to, such as
+ * /networks/:id/posts, which a link would answer 404).
  */
 export function formPageOf(req: Request): string | null {
   const referer = req.get('referer');
@@ -52,8 +54,27 @@ export function formPageOf(req: Request): string | null {
     return null;
   }
   const own = [new URL(settings.baseUrl).origin, `${req.protocol}://${req.get('host') ?? ''}`];
-  if (!own.includes(url.origin)) return null;
+  if (!own.includes(url.origin) || !isPage(req.app, url.pathname)) return null;
   return url.pathname + url.search;
+}
+
+type Layer = {
+  match?: (path: string) => unknown;
+  route?: { methods: Record<string, boolean> };
+  handle?: { stack?: Layer[] };
+};
+
+/**
+ * Whether a GET of `path` reaches a page: a GET route of a router mounted where `path` is (routes/index.ts mounts the
+ * web routes at / and the API at /api/v1), read from Express's router stack (the router's `match` stores nothing).
+ */
+function isPage(app: Application, path: string): boolean {
+  if (path.startsWith('/api/')) return false;
+  const mounted = (app as unknown as { router?: { stack?: Layer[] } }).router?.stack ?? [];
+  const matches = (layer: Layer) => !!layer.match?.(path);
+  return mounted.some(
+    (router) => matches(router) && (router.handle?.stack ?? []).some((r) => !!r.route?.methods.get && matches(r)),
+  );
 }
 
 const messages = {
@@ -69,12 +90,16 @@ const messages = {
     notSignedIn:
       'Nothing this form sent was saved: you are not signed in. You may have been signed out while you wrote.',
   },
-  copyThen: (signIn: boolean, back: boolean) =>
+  copyThen: (reason: RefusalReason, signedIn: boolean, back: boolean) =>
     'What you typed is below: copy it, ' +
-    (signIn ? 'sign in, ' : '') +
-    (back
-      ? 'open the form again, paste it and send it.'
-      : 'open the form again from the page you were on, paste it and send it.'),
+    (back ? 'open the form again' : 'open the form again from the page you were on') +
+    // A visitor's public form (the Pledge, the pool) needs no account: she is not told to sign in unless she must.
+    (reason !== 'expired'
+      ? ' (you will be asked to sign in first)'
+      : signedIn
+        ? ''
+        : ' (if you were signed out, you will be asked to sign in)') +
+    ', paste it and send it.',
   fileAgain: 'The file you attached was not kept: choose it again in the form.',
 };
 
@@ -95,7 +120,7 @@ export function renderRefusedForm(req: Request, res: Response, opts: { status: n
   const why = messages.why[opts.reason === 'expired' && signIn ? 'expiredOrSignedOut' : opts.reason];
   const typed = typedInForm(req.body);
   const back = formPageOf(req);
-  const detail = typed.length ? `${why} ${messages.copyThen(signIn, !!back)}` : why;
+  const detail = typed.length ? `${why} ${messages.copyThen(opts.reason, !!req.user, !!back)}` : why;
   res.status(opts.status).render('errors/error', {
     title,
     problem: { status: opts.status, title, detail },

@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -132,6 +133,24 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
   });
 
+  it('her session ended by the idle timeout (2 hours): her notes are shown, with a way to sign in; no meeting', async () => {
+    const mentee = await buildMentee();
+    const mentorshipId = await mentorshipOf(mentee);
+    const agent = await signIn(app, mentee.email, testPassword);
+    const page = (await agent.get(`/mentorships/${mentorshipId}`).expect(200)).text;
+    await mongoose.connection
+      .db!.collection('sessions')
+      .updateMany({}, { $set: { expires: new Date(Date.now() - 1000) } });
+    const refused = await agent
+      .post(`/mentorships/${mentorshipId}/meetings`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), heldAt: '2026-03-02T18:30', minutes: '30', privateNotes: 'Written over lunch.' })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Private notes', 'Written over lunch.'));
+    expect(refused.text).to.include('<a href="/login">Sign in</a>');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
+  });
+
   it('her session ended by a password change elsewhere: the same, her notes on the page and no meeting', async () => {
     const mentee = await buildMentee();
     const mentorshipId = await mentorshipOf(mentee);
@@ -218,6 +237,44 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.not.include('expired-token');
     expect(refused.text).to.not.include('a-key-of-the-old-page');
     expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(0);
+  });
+
+  it('a form sent back after a refusal on its own address: no link back to an address that is no page; her text kept', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const agent = await signIn(app, member.email, testPassword);
+    // The form refused at its field (422) is shown at the address it posts to, which has no page of its own.
+    const page = (await agent.get(`/networks/${network.id}`).expect(200)).text;
+    await agent
+      .post(`/networks/${network.id}/posts`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), kind: 'story', title: '', body: 'Still writing.' })
+      .expect(422);
+    await agent.get(`/networks/${network.id}/posts`).expect(404);
+    const refused = await agent
+      .post(`/networks/${network.id}/posts`)
+      .set('Referer', `http://pathways.test/networks/${network.id}/posts`)
+      .type('form')
+      .send({ _csrf: 'expired', kind: 'story', title: 'Now titled', body: 'Still writing.' })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Body', 'Still writing.'));
+    expect(refused.text).to.not.include('Open the form again');
+    expect(refused.text).to.include('open the form again from the page you were on');
+  });
+
+  it("a visitor's public form (the Pledge) left open too long: her text, a link back, and no instruction to sign in", async () => {
+    const visitor = supertest.agent(app);
+    await visitor.get('/pledge/sign/individual').expect(200);
+    const refused = await visitor
+      .post('/pledge/sign/individual')
+      .set('Referer', 'http://pathways.test/pledge/sign/individual')
+      .type('form')
+      .send({ _csrf: 'from-yesterday', name: 'Amaka Obi', role: 'Deputy head', email: 'amaka@example.org' })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Name', 'Amaka Obi'));
+    expect(refused.text).to.include('<a href="/pledge/sign/individual">Open the form again</a>');
+    expect(refused.text).to.not.match(/copy it, sign in/);
+    expect(await PledgeSignatureModel.countDocuments({ email: 'amaka@example.org' })).to.equal(0);
   });
 
   it('the API is unchanged: a signed-in call without its CSRF token is a 403 problem+json, and creates nothing', async () => {
