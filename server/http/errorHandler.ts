@@ -8,7 +8,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { logger, urlForLog } from '../logger.ts';
-import { renderRefusedForm, typedInForm } from './refusedForms.ts';
+import { keptOfRefusedForm, renderRefusedForm, typedInForm } from './refusedForms.ts';
 import { linkToSubmitted } from './submittedRecords.ts';
 
 /** Requests under /api/ get problem+json; everything else gets a page. */
@@ -110,9 +110,11 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
     });
     return;
   }
-  // An error page answering a sent form (an expired form, a refusal the form's page cannot show) is a refused form:
-  // its title says "Error:" as every refused form's does (WCAG 3.3.1). A page asked for and not found is not.
-  res.render('errors/error', { title: problem.title, problem, refused: !['GET', 'HEAD'].includes(req.method) });
+  // An error page answering a sent form (a refusal the form's page cannot show: what she wrote for was archived or
+  // closed meanwhile) is a refused form: its title says "Error:" as every refused form's does (WCAG 3.3.1), and what
+  // she typed is shown back to copy, not lost with it. A page asked for and not found is not.
+  const refused = !['GET', 'HEAD'].includes(req.method);
+  res.render('errors/error', { title: problem.title, problem, refused, ...(refused ? keptOfRefusedForm(req) : {}) });
 }
 
 export function notFoundHandler(req: Request, _res: Response, next: NextFunction): void {

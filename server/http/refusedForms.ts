@@ -34,7 +34,7 @@ export function typedInForm(body: unknown): TypedField[] {
     const values = (Array.isArray(raw) ? raw : [raw]).filter(
       (v): v is string => typeof v === 'string' && v.trim() !== '' && !recordId.test(v.trim()),
     );
-    return values.length ? [{ name, label: fieldLabel(name), value: values.join('\n') }] : [];
+    return values.length ? [{ name, label: fieldLabel(name) || name, value: values.join('\n') }] : [];
   });
 }
 
@@ -71,7 +71,13 @@ type Layer = {
 function isPage(app: Application, path: string): boolean {
   if (path.startsWith('/api/')) return false;
   const mounted = (app as unknown as { router?: { stack?: Layer[] } }).router?.stack ?? [];
-  const matches = (layer: Layer) => !!layer.match?.(path);
+  const matches = (layer: Layer) => {
+    try {
+      return !!layer.match?.(path);
+    } catch {
+      return false; // a parameter that does not decode (`%E0%A4`): no page, as the router answers it 400
+    }
+  };
   return mounted.some(
     (router) => matches(router) && (router.handle?.stack ?? []).some((r) => !!r.route?.methods.get && matches(r)),
   );
@@ -101,6 +107,8 @@ const messages = {
         : ' (if you were signed out, you will be asked to sign in)') +
     ', paste it and send it.',
   fileAgain: 'The file you attached was not kept: choose it again in the form.',
+  typedHeading: 'What you typed (not saved)',
+  back: 'Open the form again',
 };
 
 /**
@@ -111,23 +119,39 @@ const messages = {
 export type RefusalReason = 'expired' | 'signedOut' | 'notSignedIn';
 
 /**
- * Answers a refused form with a page: why nothing was saved, her typed text to copy, a link back to the form's page
- * and, when she is not signed in, to sign in. Writes nothing.
+ * What a page refusing a form shows of it (views/errors/error.ejs): her typed fields to copy, that an attached file
+ * must be chosen again, and a link back to the form's page. For any form refused on the error page, whatever the
+ * reason (an expired form, her session ended, what she wrote for was archived or closed meanwhile).
+ */
+export function keptOfRefusedForm(req: Request): {
+  typed: TypedField[];
+  typedHeading: string;
+  fileAgain?: string;
+  link: { href: string; text: string } | null;
+} {
+  const back = formPageOf(req);
+  return {
+    typed: typedInForm(req.body),
+    typedHeading: messages.typedHeading,
+    fileAgain: req.file ? messages.fileAgain : undefined,
+    link: back ? { href: back, text: messages.back } : null,
+  };
+}
+
+/**
+ * Answers a form refused unread with a page: why nothing was saved, her typed text to copy, a link back to the form's
+ * page and, when she is not signed in, to sign in. Writes nothing.
  */
 export function renderRefusedForm(req: Request, res: Response, opts: { status: number; reason: RefusalReason }): void {
   const signIn = opts.reason !== 'expired' || !req.user;
   const title = opts.reason === 'expired' ? messages.expiredTitle : messages.signedOutTitle;
   const why = messages.why[opts.reason === 'expired' && signIn ? 'expiredOrSignedOut' : opts.reason];
-  const typed = typedInForm(req.body);
-  const back = formPageOf(req);
-  const detail = typed.length ? `${why} ${messages.copyThen(opts.reason, !!req.user, !!back)}` : why;
+  const kept = keptOfRefusedForm(req);
+  const detail = kept.typed.length ? `${why} ${messages.copyThen(opts.reason, !!req.user, !!kept.link)}` : why;
   res.status(opts.status).render('errors/error', {
     title,
     problem: { status: opts.status, title, detail },
-    typed,
-    typedHeading: 'What you typed (not saved)',
-    fileAgain: req.file ? messages.fileAgain : undefined,
-    link: back && { href: back, text: 'Open the form again' },
+    ...kept,
     signIn,
     refused: true,
   });

@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
+import { CompletionModel } from '../../models/Completion.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
@@ -88,6 +91,14 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.match(typedBox('New email address', 'new.address@example.org'));
     expect(refused.text).to.not.include('Secret-Password-1234');
     expect(refused.text).to.not.include('Open the form again');
+    const undecodable = await agent
+      .post('/account/email')
+      .set('Referer', 'http://pathways.test/modules/%E0%A4%A')
+      .type('form')
+      .send({ _csrf: 'stale', newEmail: 'new.address@example.org' })
+      .expect(403);
+    expect(undecodable.text).to.match(typedBox('New email address', 'new.address@example.org'));
+    expect(undecodable.text).to.not.include('Open the form again');
     const changing = await agent
       .post('/account/password')
       .type('form')
@@ -275,6 +286,28 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.include('<a href="/pledge/sign/individual">Open the form again</a>');
     expect(refused.text).to.not.match(/copy it, sign in/);
     expect(await PledgeSignatureModel.countDocuments({ email: 'amaka@example.org' })).to.equal(0);
+  });
+
+  it('a form refused for what changed while she wrote (her module archived): her reflection is on the error page; nothing saved', async () => {
+    const learner = await buildUser({ roles: ['participant'] });
+    const programme = await buildProgramme();
+    await enrol(learner.id, (await buildCohort(programme.id)).id, programme.id);
+    const module = await buildModule(programme.id, { completion: { type: 'reflection', minWords: 0 } });
+    const agent = await signIn(app, learner.email, testPassword);
+    const page = (await agent.get(`/modules/${module.id}`).expect(200)).text;
+    await ModuleModel.updateOne({ _id: module.id }, { $set: { archived: true } });
+    const refused = await agent
+      .post(`/modules/${module.id}/completion`)
+      .set('Referer', `http://pathways.test/modules/${module.id}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), reflection: 'What I learnt about <b>bias</b> in panels.' })
+      .expect((res) => expect(res.status).to.be.within(400, 499));
+    expect(refused.text).to.match(typedBox('Reflection', 'What I learnt about &lt;b&gt;bias&lt;/b&gt; in panels.'));
+    // The page's own token (its sign-out form carries it) is not among what she typed.
+    const kept = /<section aria-labelledby="typed-title">[\s\S]*?<\/section>/.exec(refused.text)![0];
+    expect(kept).to.not.include(csrfFrom(page));
+    expect(refused.text).to.include(`<a href="/modules/${module.id}">Open the form again</a>`);
+    expect(await CompletionModel.countDocuments({ userId: learner.id })).to.equal(0);
   });
 
   it('the API is unchanged: a signed-in call without its CSRF token is a 403 problem+json, and creates nothing', async () => {
