@@ -84,8 +84,12 @@ function isPage(app: Application, path: string): boolean {
 }
 
 const messages = {
-  expiredTitle: 'Form expired',
-  signedOutTitle: 'You are signed out',
+  title: {
+    expired: 'Form expired',
+    signedOut: 'You are signed out',
+    notSignedIn: 'You are signed out',
+    twoStepRequired: 'Set up two-step sign-in first',
+  },
   why: {
     expired:
       'This form has expired, so nothing it sent was saved. It was open for a long time, or you signed in again meanwhile.',
@@ -95,28 +99,33 @@ const messages = {
       'Nothing this form sent was saved: you were signed out while you wrote (12 hours after signing in, however active).',
     notSignedIn:
       'Nothing this form sent was saved: you are not signed in. You may have been signed out while you wrote.',
+    twoStepRequired:
+      'Nothing this form sent was saved: your role now needs two-step sign-in, and you have not set it up yet.',
   },
   copyThen: (reason: RefusalReason, signedIn: boolean, back: boolean) =>
     'What you typed is below: copy it, ' +
+    (reason === 'twoStepRequired' ? 'set up two-step sign-in, ' : '') +
     (back ? 'open the form again' : 'open the form again from the page you were on') +
     // A visitor's public form (the Pledge, the pool) needs no account: she is not told to sign in unless she must.
-    (reason !== 'expired'
+    (reason === 'signedOut' || reason === 'notSignedIn'
       ? ' (you will be asked to sign in first)'
-      : signedIn
-        ? ''
-        : ' (if you were signed out, you will be asked to sign in)') +
+      : reason === 'expired' && !signedIn
+        ? ' (if you were signed out, you will be asked to sign in)'
+        : '') +
     ', paste it and send it.',
   fileAgain: 'The file you attached was not kept: choose it again in the form.',
   typedHeading: 'What you typed (not saved)',
   back: 'Open the form again',
+  twoStepSetup: 'Set up two-step sign-in',
 };
 
 /**
  * Why a form was refused unread: `expired`, its CSRF token is not this session's (when she is not signed in, her
  * session may have ended: idle, signed out elsewhere, ended by a password change); `signedOut`, her session reached its
- * 12 hours as this request came; `notSignedIn`, a page that needs her signed in was sent by nobody signed in.
+ * 12 hours as this request came; `notSignedIn`, a page that needs her signed in was sent by nobody signed in;
+ * `twoStepRequired`, she was given a role of MFA_REQUIRED_ROLES (or her two-step sign-in was reset) while she wrote.
  */
-export type RefusalReason = 'expired' | 'signedOut' | 'notSignedIn';
+export type RefusalReason = 'expired' | 'signedOut' | 'notSignedIn' | 'twoStepRequired';
 
 /**
  * What a page refusing a form shows of it (views/errors/error.ejs): her typed fields to copy, that an attached file
@@ -143,15 +152,17 @@ export function keptOfRefusedForm(req: Request): {
  * page and, when she is not signed in, to sign in. Writes nothing.
  */
 export function renderRefusedForm(req: Request, res: Response, opts: { status: number; reason: RefusalReason }): void {
-  const signIn = opts.reason !== 'expired' || !req.user;
-  const title = opts.reason === 'expired' ? messages.expiredTitle : messages.signedOutTitle;
-  const why = messages.why[opts.reason === 'expired' && signIn ? 'expiredOrSignedOut' : opts.reason];
+  const { reason } = opts;
+  const signIn = reason === 'signedOut' || reason === 'notSignedIn' || (reason === 'expired' && !req.user);
+  const title = messages.title[reason];
+  const why = messages.why[reason === 'expired' && signIn ? 'expiredOrSignedOut' : reason];
   const kept = keptOfRefusedForm(req);
-  const detail = kept.typed.length ? `${why} ${messages.copyThen(opts.reason, !!req.user, !!kept.link)}` : why;
+  const detail = kept.typed.length ? `${why} ${messages.copyThen(reason, !!req.user, !!kept.link)}` : why;
   res.status(opts.status).render('errors/error', {
     title,
     problem: { status: opts.status, title, detail },
     ...kept,
+    twoStepSetup: reason === 'twoStepRequired' ? { href: '/account/two-step', text: messages.twoStepSetup } : null,
     signIn,
     refused: true,
   });

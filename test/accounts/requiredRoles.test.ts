@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { generate } from 'otplib';
 import supertest from 'supertest';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('MFA_REQUIRED_ROLES', () => {
   useTestDatabase();
@@ -66,5 +68,26 @@ describe('MFA_REQUIRED_ROLES', () => {
     const me = await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${older}`).expect(403);
     expect(me.body.mfaSetupRequired).to.equal(true);
     await supertest(app).post('/api/v1/me/mfa').set('Authorization', `Bearer ${older}`).expect(201);
+  });
+
+  it('when she is made a facilitator while writing a post, sending it shows her text and the way to the set-up; no post', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const agent = await signIn(app, member.email, testPassword);
+    const page = (await agent.get(`/networks/${network.id}`).expect(200)).text;
+    // An admin gives her a role that requires two-step sign-in meanwhile.
+    await UserModel.updateOne({ _id: member.id }, { $set: { roles: ['participant', 'facilitator'] } });
+    const refused = await agent
+      .post(`/networks/${network.id}/posts`)
+      .set('Referer', `http://pathways.test/networks/${network.id}`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page), kind: 'story', title: 'Promoted', body: 'A story written before the set-up.' })
+      .expect(403);
+    expect(refused.text).to.include('<title>Error: Set up two-step sign-in first · Pathways</title>');
+    expect(refused.text).to.match(
+      /<label for="sent-body">Body<\/label>\s*<textarea id="sent-body" dir="auto" rows="\d+" readonly>A story written before the set-up\.<\/textarea>/,
+    );
+    expect(refused.text).to.include('<a href="/account/two-step">Set up two-step sign-in</a>');
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
   });
 });
