@@ -2,10 +2,12 @@ import { expect } from 'chai';
 import { generate } from 'otplib';
 import type { Page } from 'playwright-core';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { UserModel } from '../../models/User.ts';
 import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
 
 /** axe's serious and critical findings only (the bar for these pages). */
 async function seriousViolations(page: Page): Promise<string[]> {
@@ -90,5 +92,39 @@ describe('browser: two-step sign-in, sessions and the audit trail', () => {
     expect(await page.getByRole('cell', { name: 'Audrey Admin' }).count()).to.be.at.least(1);
     expect(await seriousViolations(page), 'audit page').to.deep.equal([]);
     await screenshot(page, 'accounts-audit');
+  });
+
+  it('signed out in another tab while she wrote a post: sending it shows her text to copy and a link back to the form', async function () {
+    this.timeout(120_000);
+    const member = await buildUser({ name: 'Wren Writer' });
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const context = await ui.browser.newContext(axeContext);
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, member.email, testPassword);
+    await page.goto(`${ui.baseUrl}/networks/${network.id}`);
+    await page.getByLabel('Title').fill('My first term');
+    await page.getByLabel('Your story or question').fill('What nobody told me about the budget <and> the board.');
+    const other = await context.newPage();
+    await other.goto(`${ui.baseUrl}/account`);
+    await other.getByRole('button', { name: 'Sign out' }).click();
+    await other.waitForURL((url) => url.pathname === '/login');
+
+    await page.getByRole('button', { name: 'Post' }).click();
+    await page.getByRole('heading', { level: 1, name: 'Form expired' }).waitFor();
+    expect(await page.title()).to.match(/^Error: Form expired/);
+    expect(await page.getByLabel('Body').inputValue()).to.equal(
+      'What nobody told me about the budget <and> the board.',
+    );
+    expect(await page.getByLabel('Title').inputValue()).to.equal('My first term');
+    expect(await page.getByLabel('Body').getAttribute('readonly')).to.not.equal(null);
+    expect(await seriousViolations(page), 'refused form page').to.deep.equal([]);
+    await page.getByRole('link', { name: 'Open the form again' }).click();
+    // Signed out, the form's page asks her to sign in first, then opens it.
+    await page.waitForURL((url) => url.pathname === '/login');
+    await page.getByLabel('Email address').fill(member.email);
+    await page.getByLabel('Password').fill(testPassword);
+    await page.getByRole('button', { name: 'Sign in' }).click();
+    await page.waitForURL((url) => url.pathname === `/networks/${network.id}`);
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
   });
 });
