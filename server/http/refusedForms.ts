@@ -114,6 +114,7 @@ const messages = {
         : '') +
     ', paste it and send it.',
   fileAgain: 'The file you attached was not kept: choose it again in the form.',
+  fileAgainIfAny: 'If you attached a file, it was not kept: choose it again in the form.',
   typedHeading: 'What you typed (not saved)',
   back: 'Open the form again',
   twoStepSetup: 'Set up two-step sign-in',
@@ -142,7 +143,8 @@ export function keptOfRefusedForm(req: Request): {
   return {
     typed: typedInForm(req.body),
     typedHeading: messages.typedHeading,
-    fileAgain: req.file ? messages.fileAgain : undefined,
+    // A file refused while it was read (too large) is not in req.file, but the form carried one.
+    fileAgain: req.file ? messages.fileAgain : req.is('multipart/form-data') ? messages.fileAgainIfAny : undefined,
     link: back ? { href: back, text: messages.back } : null,
   };
 }
