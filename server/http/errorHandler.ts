@@ -86,6 +86,9 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
     return;
   }
   if (isCsrfError(error)) {
+    // Sign out pressed in a tab left open after her session ended: she is signed out already, as she asked, and is
+    // not told a form expired. Signed in, a stale or forged sign-out is refused like any form.
+    if (req.method === 'POST' && req.path === '/logout' && !req.user) return res.redirect(303, '/login');
     // An expired form, or one sent after her session ended: her text is shown back to copy (server/http/refusedForms.ts).
     renderRefusedForm(req, res, { status: problem.status, reason: 'expired' });
     return;

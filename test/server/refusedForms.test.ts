@@ -144,6 +144,22 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId })).to.equal(0);
   });
 
+  it('Sign out pressed in a tab left open after signing out in another: she is sent to sign in, not told a form expired', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const staleTab = await csrfOf(agent, '/account');
+    await agent
+      .post('/logout')
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/account') })
+      .expect(303);
+    await agent.post('/logout').type('form').send({ _csrf: staleTab }).expect(303).expect('Location', '/login');
+    // Still signed in, a forged or stale sign-out is refused as before.
+    const other = await signIn(app, user.email, testPassword);
+    await other.post('/logout').type('form').send({ _csrf: 'forged' }).expect(403);
+    await other.get('/account').expect(200);
+  });
+
   it('her session ended by the idle timeout (2 hours): her notes are shown, with a way to sign in; no meeting', async () => {
     const mentee = await buildMentee();
     const mentorshipId = await mentorshipOf(mentee);
