@@ -1,9 +1,10 @@
 /**
  * A form refused before anything it says is read: its CSRF token no longer matches (the form was open past its session,
  * she signed in again meanwhile) or her session ended while she wrote (the idle or 12-hour timeout, signed out in
- * another tab, ended by a password change). Nothing is saved, and what she typed must not be lost with it: the page
- * that says so shows it back, read-only, for her to copy into the form opened again. No drafts are stored: the refused
- * request writes nothing, so her text lives only in her browser and on that page.
+ * another tab, ended by a password change); or refused on the error page for what changed meanwhile (archived,
+ * closed). Nothing is saved, and what she typed must not be lost with it: the page that says so shows it back,
+ * read-only, for her to copy into the form opened again. No drafts are stored: the refused request writes nothing, so
+ * her text lives only in her browser and on that page.
  */
 import type { Application, Request, Response } from 'express';
 import { settings } from '../settings.ts';
