@@ -152,6 +152,12 @@ const envSchema = z.object({
    * with 1, naming what was still open. Keep it below the process manager's own limit (Docker waits 10 s by default).
    */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  /**
+   * Seconds an idle kept-alive connection stays open. Above the load balancer's own idle timeout (AWS ALB 60 s,
+   * nginx's upstream keepalive_timeout 60 s): with Node's 5 s the balancer reuses a socket Node has just closed, and
+   * that visitor gets a 502.
+   */
+  KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(65),
   /** Days the audit trail keeps an event; the maintenance job removes older ones. */
   AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
 });
@@ -218,6 +224,8 @@ export type Config = Readonly<{
   auditRetentionDays: number;
   /** Milliseconds a shutdown may take before the process exits anyway (SHUTDOWN_TIMEOUT_SECONDS). */
   shutdownTimeoutMs: number;
+  /** Milliseconds an idle kept-alive connection stays open (KEEP_ALIVE_TIMEOUT_SECONDS). */
+  keepAliveTimeoutMs: number;
   /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
   sessionCookieSameSite: 'lax' | 'none';
   /** SECRETS_ENCRYPTION_KEY: the key two-step secrets and calendar feed tokens are sealed under, when set. */
@@ -289,6 +297,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     ),
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
+    keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     sessionCookieSameSite: env.SESSION_COOKIE_SAMESITE,
     secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
   });

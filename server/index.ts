@@ -14,6 +14,7 @@ import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase
 import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
+import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
@@ -102,6 +103,7 @@ async function main(): Promise<void> {
 
   const app = createApp(config);
   const server: Server = app.listen(config.port);
+  applyKeepAlive(server, config.keepAliveTimeoutMs);
   try {
     await once(server, 'listening');
   } catch (error) {

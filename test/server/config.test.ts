@@ -192,6 +192,16 @@ describe('configuration', () => {
       );
   });
 
+  it('KEEP_ALIVE_TIMEOUT_SECONDS is 65 by default (above a load balancer’s 60 s), a whole number from 1 to 3600, refused by name otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).keepAliveTimeoutMs).to.equal(65_000);
+    expect(loadConfig({ NODE_ENV: 'test', KEEP_ALIVE_TIMEOUT_SECONDS: '75' }).keepAliveTimeoutMs).to.equal(75_000);
+    for (const bad of ['0', '2.5', 'ten', '3601'])
+      expect(() => loadConfig({ NODE_ENV: 'test', KEEP_ALIVE_TIMEOUT_SECONDS: bad }), bad).to.throw(
+        ConfigError,
+        /KEEP_ALIVE_TIMEOUT_SECONDS: /,
+      );
+  });
+
   it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);
