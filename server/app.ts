@@ -15,6 +15,7 @@ import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
 import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdleMs } from './http/sessionCookie.ts';
 import { connectedDatabase } from './db.ts';
+import { drainable } from './http/draining.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
@@ -59,6 +60,7 @@ export function createApp(config: Config): express.Express {
   app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
 
+  app.use(drainable);
   app.use(
     pinoHttp({
       logger,

@@ -15,6 +15,7 @@ import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
 import { closeMailer } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
+import { beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
@@ -134,13 +135,15 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info({ signal }, 'shutting down');
-    // Stop accepting, let in-flight requests finish (keep-alive connections are cut at 40% of the time allowed), then
-    // the work after answers (a reset link's email, planned before the database goes), jobs, mail, the database.
+    // Stop accepting, answer /healthz 503 and close each connection after its request in flight (any still open are
+    // cut at 40% of the time allowed), then the work after answers (a reset link's email, planned before the database
+    // goes), jobs, mail, the database.
     const code = await closeWithin(
       [
         {
           name: 'HTTP server (requests in flight)',
           close: async () => {
+            beginDraining(app);
             const closed = new Promise((resolve) => server.close(resolve));
             server.closeIdleConnections();
             const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs * 0.4);

@@ -2,7 +2,7 @@ import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
-import { createServer, type AddressInfo, type Server, type Socket } from 'node:net';
+import { connect, createServer, type AddressInfo, type Server, type Socket } from 'node:net';
 import path from 'node:path';
 import { expect } from 'chai';
 import supertest from 'supertest';
@@ -26,6 +26,41 @@ async function exitOf(child: ChildProcess, since: number): Promise<{ code: numbe
   return { code, ms: Date.now() - since };
 }
 
+/** A kept-alive connection to the app, as a load balancer holds one; `answer()` waits for the next whole answer. */
+async function keptAlive(base: string) {
+  const url = new URL(base);
+  const socket = connect(Number(url.port), url.hostname);
+  await once(socket, 'connect');
+  let received = '';
+  socket.on('data', (chunk: Buffer) => (received += chunk.toString('latin1')));
+  const closed = once(socket, 'close').then(() => true);
+  return {
+    socket,
+    closed,
+    write: (text: string) => socket.write(text),
+    /** The next answer's status and headers (lower-case names), once its body is in too. */
+    answer: async (): Promise<{ status: number; headers: Record<string, string>; body: string }> => {
+      for (;;) {
+        const headEnd = received.indexOf('\r\n\r\n');
+        if (headEnd >= 0) {
+          const [statusLine, ...lines] = received.slice(0, headEnd).split('\r\n');
+          const headers = Object.fromEntries(
+            lines.map((l) => [l.slice(0, l.indexOf(':')).toLowerCase(), l.slice(l.indexOf(':') + 1).trim()]),
+          );
+          const length = Number(headers['content-length']);
+          if (received.length - headEnd - 4 >= length) {
+            const body = received.slice(headEnd + 4, headEnd + 4 + length);
+            received = received.slice(headEnd + 4 + length);
+            return { status: Number(statusLine!.split(' ')[1]), headers, body };
+          }
+        }
+        if (socket.closed) throw new Error(`the connection closed before a whole answer (received: ${received})`);
+        await Promise.race([once(socket, 'data'), closed]);
+      }
+    },
+  };
+}
+
 describe('stopping the app', function () {
   this.timeout(120_000);
   useTestDatabase();
@@ -43,6 +78,37 @@ describe('stopping the app', function () {
     const { code } = await exitOf(app.child, since);
     expect(code, app.output()).to.equal(0);
     expect(logLines(app.output()).map((l) => l.msg)).to.include('stopped');
+  });
+
+  it('behind a load balancer: once SIGTERM arrives, /healthz answers 503 with Connection: close, idle kept-alive connections are closed, and a request in flight finishes before the process exits', async () => {
+    const app = await startAppProcess();
+    started.push(app.child);
+    const idle = await keptAlive(app.base);
+    idle.write('GET /healthz HTTP/1.1\r\nHost: pathways.test\r\n\r\n');
+    expect((await idle.answer()).status).to.equal(200);
+    // The balancer's health check, begun on its kept-alive connection: its headers are not all sent yet.
+    const check = await keptAlive(app.base);
+    check.write('GET /healthz HTTP/1.1\r\nHost: pathways.test\r\n');
+    await new Promise((resolve) => setTimeout(resolve, 200));
+
+    const since = Date.now();
+    app.child.kill('SIGTERM');
+    const waitUntil = Date.now() + 10_000;
+    while (!app.output().includes('shutting down') && Date.now() < waitUntil)
+      await new Promise((r) => setTimeout(r, 20));
+    expect(await Promise.race([idle.closed, new Promise((r) => setTimeout(() => r(false), 2_000))])).to.equal(true);
+
+    check.write('\r\n');
+    const answer = await check.answer();
+    expect(answer.status, app.output()).to.equal(503);
+    expect(JSON.parse(answer.body)).to.deep.include({ status: 'stopping' });
+    expect(answer.headers.connection).to.equal('close');
+    expect(await check.closed).to.equal(true);
+
+    const { code, ms } = await exitOf(app.child, since);
+    expect(code, app.output()).to.equal(0);
+    // Not held until the cut at 40% of SHUTDOWN_TIMEOUT_SECONDS (8 s): nothing was left open.
+    expect(ms).to.be.below(6_000);
   });
 
   it('when an email is stuck on a mail server that never answers, SIGTERM still ends the process within SHUTDOWN_TIMEOUT_SECONDS, with status 1 naming what was open', async () => {
