@@ -1,6 +1,8 @@
 import { once } from 'node:events';
 import path from 'node:path';
 import type { Server } from 'node:http';
+import type { Agenda } from 'agenda';
+import type { Express } from 'express';
 import mongoose from 'mongoose';
 import { startJobs, stopJobs } from '../jobs/index.ts';
 import { createApp } from './app.ts';
@@ -21,7 +23,7 @@ import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
 import { applySettings } from './settings.ts';
-import { closeWithin, exitOnUnexpectedErrors } from './shutdown.ts';
+import { closeWithin, exitOnUnexpectedErrors, type ShutdownStep } from './shutdown.ts';
 
 /** Runs Pathways: database (embedded unless MONGODB_URI), app, jobs; stops all of them cleanly on a signal. */
 async function main(): Promise<void> {
@@ -40,13 +42,46 @@ async function main(): Promise<void> {
   // Before anything writes (the first admin, demo data): links, signing and sealing use these settings.
   applySettings(config);
 
-  // Set once a signal starts the stop: the embedded database then exits as asked (Ctrl-C in a terminal reaches it too).
-  let stopping = false;
+  // What is open so far. A signal closes it whether start-up has finished or not: one that came during a migration or
+  // the demo load used to kill the process at once, leaving the embedded database running without it.
+  let embeddedStarting: Promise<EmbeddedDatabase> | undefined;
   let embedded: EmbeddedDatabase | undefined;
+  let web: { app: Express; server: Server } | undefined = undefined;
+  let agenda: Agenda | undefined = undefined;
+  const openSteps = (): ShutdownStep[] => [
+    ...(web ? [httpStep(web.app, web.server, config.shutdownTimeoutMs * 0.4)] : []),
+    { name: 'work after answers (emails)', close: workAfterAnswersDone },
+    // Jobs still running after their share are unlocked (stopJobs), which must happen before the deadline.
+    ...(agenda
+      ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda!, { drainMs: config.shutdownTimeoutMs * 0.4 }) }]
+      : []),
+    { name: 'mail connections', close: closeMailer },
+    // During start-up this cuts what is reading or writing (a demo load cut so is done again on the next start).
+    { name: 'database connection', close: () => mongoose.disconnect() },
+    ...(embeddedStarting
+      ? [{ name: 'embedded database', close: async () => (await embeddedStarting!.catch(() => undefined))?.stop() }]
+      : []),
+  ];
+  let running = false;
+  const shutdown = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info(running ? { signal } : { signal, during: 'start-up' }, 'shutting down');
+    // Stop accepting, answer /healthz 503 and close each connection after its request in flight (any still open are
+    // cut at 40% of the time allowed), then the work after answers (a reset link's email, planned before the database
+    // goes), jobs, mail, the database.
+    const code = await closeWithin(openSteps(), config.shutdownTimeoutMs);
+    if (code === 0) logger.info('stopped');
+    else logger.error('stopped, not cleanly (see above)');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT'));
+  process.on('SIGTERM', () => void shutdown('SIGTERM'));
+
   let uri = config.mongodbUri;
   if (!uri) {
     try {
-      embedded = await startEmbeddedDatabase({
+      embeddedStarting = startEmbeddedDatabase({
         dataDir: config.dataDir,
         onUnexpectedExit: (how) => {
           if (stopping) return;
@@ -57,16 +92,20 @@ async function main(): Promise<void> {
           process.exit(1);
         },
       });
+      embedded = await embeddedStarting;
     } catch (error) {
+      if (stopping) return;
       console.error(`\n${(error as Error).message}\n`);
       process.exit(69);
     }
+    if (stopping) return;
     uri = embedded.uri;
     logger.info({ kind: embedded.kind, uri, dataDir: config.dataDir }, 'embedded database started');
   }
   try {
     await connectDatabase(uri);
   } catch (error) {
+    if (stopping) return;
     // Unreachable (or refusing us): an operator's problem, said in one line. Anything after connecting is a bug.
     if (mongoose.connection.readyState === 1) throw error;
     await embedded?.stop();
@@ -75,6 +114,7 @@ async function main(): Promise<void> {
       : `the database at MONGODB_URI (${uriWithoutSecrets(uri)})`;
     return stopStarting(69, `Pathways could not connect to ${where}: ${(error as Error).message}`);
   }
+  if (stopping) return;
   const ferret = connectedDatabase().ferretDb;
   const retired = await dropRetiredSchema(mongoose.connection.db!);
   if (retired.collections.length || retired.indexes.length)
@@ -91,7 +131,7 @@ async function main(): Promise<void> {
     if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');
   } catch (error) {
     // Her address taken by an account that is not an admin: the operator's to choose another, said in one line.
-    if (!(error instanceof ConflictError)) throw error;
+    if (!(error instanceof ConflictError) || stopping) throw error;
     await mongoose.disconnect();
     await embedded?.stop();
     return stopStarting(
@@ -101,21 +141,27 @@ async function main(): Promise<void> {
   }
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
+  if (stopping) return;
 
   const app = createApp(config);
   const server: Server = app.listen(config.port);
   applyKeepAlive(server, config.keepAliveTimeoutMs);
+  web = { app, server };
   try {
     await once(server, 'listening');
   } catch (error) {
     const code = (error as NodeJS.ErrnoException).code;
-    if (code !== 'EADDRINUSE' && code !== 'EACCES') throw error;
+    if (stopping || (code !== 'EADDRINUSE' && code !== 'EACCES')) throw error;
     await mongoose.disconnect();
     await embedded?.stop();
     const why = code === 'EADDRINUSE' ? 'is in use by another program' : 'may not be opened by this user';
     return stopStarting(69, `Pathways could not listen on PORT ${config.port}: the port ${why}.`);
   }
-  const agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
+  if (stopping) return;
+  agenda = config.runJobs ? await startJobs({ processEvery: '5 seconds' }) : undefined;
+  // A signal while the jobs started found no agenda to stop: it is stopped here, before the database closes.
+  if (stopping) return void (await agenda?.stop());
+  running = true;
 
   console.log(
     `\nPathways is running on ${config.baseUrl} (database: ${ferret ? 'FerretDB' : 'MongoDB'}${embedded ? ', embedded' : ''}).`,
@@ -130,45 +176,28 @@ async function main(): Promise<void> {
     );
   }
   console.log('Press Ctrl-C to stop.\n');
-
-  const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    logger.info({ signal }, 'shutting down');
-    // Stop accepting, answer /healthz 503 and close each connection after its request in flight (any still open are
-    // cut at 40% of the time allowed), then the work after answers (a reset link's email, planned before the database
-    // goes), jobs, mail, the database.
-    const code = await closeWithin(
-      [
-        {
-          name: 'HTTP server (requests in flight)',
-          close: async () => {
-            beginDraining(app);
-            const closed = new Promise((resolve) => server.close(resolve));
-            server.closeIdleConnections();
-            const force = setTimeout(() => server.closeAllConnections(), config.shutdownTimeoutMs * 0.4);
-            await closed;
-            clearTimeout(force);
-          },
-        },
-        { name: 'work after answers (emails)', close: workAfterAnswersDone },
-        // Jobs still running after their share are unlocked (stopJobs), which must happen before the deadline.
-        ...(agenda
-          ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda, { drainMs: config.shutdownTimeoutMs * 0.4 }) }]
-          : []),
-        { name: 'mail connections', close: closeMailer },
-        { name: 'database connection', close: () => mongoose.disconnect() },
-        ...(embedded ? [{ name: 'embedded database', close: () => embedded.stop() }] : []),
-      ],
-      config.shutdownTimeoutMs,
-    );
-    if (code === 0) logger.info('stopped');
-    else logger.error('stopped, not cleanly (see above)');
-    process.exit(code);
-  };
-  process.on('SIGINT', () => void shutdown('SIGINT'));
-  process.on('SIGTERM', () => void shutdown('SIGTERM'));
 }
+
+/**
+ * The HTTP server's stop: no new connections, /healthz 503, each connection closed after its request in flight; any
+ * still open after `cutAfterMs` are cut.
+ */
+function httpStep(app: Express, server: Server, cutAfterMs: number): ShutdownStep {
+  return {
+    name: 'HTTP server (requests in flight)',
+    close: async () => {
+      beginDraining(app);
+      const closed = new Promise((resolve) => server.close(resolve));
+      server.closeIdleConnections();
+      const force = setTimeout(() => server.closeAllConnections(), cutAfterMs);
+      await closed;
+      clearTimeout(force);
+    },
+  };
+}
+
+/** Set once a signal starts the stop: start-up goes no further, and the embedded database exits as asked. */
+let stopping = false;
 
 /** A start that cannot go on for a reason outside the app: one line for the operator, no stack. */
 function stopStarting(exitCode: number, message: string): never {
@@ -178,6 +207,8 @@ function stopStarting(exitCode: number, message: string): never {
 }
 
 main().catch((error: unknown) => {
+  // The stop closed the database under start-up's reads and writes: its own exit follows.
+  if (stopping) return;
   logger.fatal({ err: error }, 'Pathways failed to start');
   console.error(error);
   process.exit(1);

@@ -227,6 +227,31 @@ describe('the embedded database stopping under the app', function () {
     }
   });
 
+  it('a SIGTERM to the app alone during its first start (the demo load) stops it cleanly with status 0, and its embedded database with it', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-app-'));
+    const { child, output } = await spawnApp({ env: { DATA_DIR: dataDir, MONGODB_URI: undefined, DEMO_DATA: 'true' } });
+    try {
+      const waitUntil = Date.now() + 150_000;
+      while (!output().includes('"seeder":') && child.exitCode === null && Date.now() < waitUntil)
+        await new Promise((r) => setTimeout(r, 50));
+      expect(output(), 'the demo load began').to.include('"seeder":');
+      expect(processesNaming(`file:${dataDir}`), 'the embedded FerretDB').to.have.length(1);
+
+      child.kill('SIGTERM');
+      const [code, signal] =
+        child.exitCode === null ? ((await once(child, 'exit')) as [number | null, string | null]) : [child.exitCode];
+      expect({ code, signal }, output()).to.deep.equal({ code: 0, signal: null });
+      expect(logLines(output()).find((l) => l.msg === 'shutting down')).to.deep.include({ during: 'start-up' });
+      expect(output()).to.not.include('failed to start');
+      expect(processesNaming(`file:${dataDir}`), 'the embedded FerretDB, left running').to.deep.equal([]);
+      expect(readdirSync(path.join(dataDir, 'db')), 'the data folder released').to.not.include('pathways.pid');
+    } finally {
+      if (child.exitCode === null) child.kill('SIGKILL');
+      for (const pid of processesNaming(dataDir)) process.kill(pid, 'SIGKILL');
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('when the embedded FerretDB dies while the app runs, the app exits non-zero with a line pointing at database.log, rather than answering 503 for ever', async () => {
     const { dataDir, child, output } = await startEmbeddedApp(false);
     try {

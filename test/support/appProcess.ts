@@ -50,7 +50,8 @@ export async function spawnApp(props: AppOptions = {}): Promise<AppProcess> {
     NODE_ENV: 'development',
     PORT: String(port),
     BASE_URL: base,
-    MONGODB_URI: testDatabaseUri(),
+    // Only when asked for: a test of the embedded database has no test database of its own.
+    MONGODB_URI: props.env && 'MONGODB_URI' in props.env ? undefined : testDatabaseUri(),
     SESSION_SECRET: 'app-process-tests-share-this-secret-of-32-chars',
     DEMO_DATA: 'false',
     RUN_JOBS: 'false',
