@@ -1,14 +1,18 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { createWriteStream, mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { boundedLogFile } from './boundedLog.ts';
 
 /**
  * Starts the database the app uses when MONGODB_URI is not set: FerretDB 1.24.2 on SQLite (built once from the
  * Go module proxy by tools/ferretdb/build.sh), or a local `mongod` when there is one and no Go.
  */
 export type EmbeddedDatabase = { uri: string; kind: 'ferretdb' | 'mongod'; stop: () => Promise<void> };
+
+/** `DATA_DIR/database.log` is kept below this; at it the log becomes `database.log.1`, replacing the one before. */
+export const databaseLogMaxBytes = 10 * 1024 * 1024;
 
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 
@@ -134,6 +138,8 @@ export async function startEmbeddedDatabase(opts: {
    * are tidied first. The app exits then: left running it would answer 503 for ever, and nothing would restart it.
    */
   onUnexpectedExit?: (how: string) => void;
+  /** Tests only: a smaller bound for `database.log` than databaseLogMaxBytes. */
+  logMaxBytes?: number;
 }): Promise<EmbeddedDatabase> {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
@@ -149,11 +155,17 @@ export async function startEmbeddedDatabase(opts: {
 
 async function startIn(
   dbDir: string,
-  opts: { dataDir: string; memory?: boolean; ferretDbArgs?: string[]; onUnexpectedExit?: (how: string) => void },
+  opts: {
+    dataDir: string;
+    memory?: boolean;
+    ferretDbArgs?: string[];
+    onUnexpectedExit?: (how: string) => void;
+    logMaxBytes?: number;
+  },
   release: () => void,
 ): Promise<EmbeddedDatabase> {
   const logFile = path.join(opts.dataDir, 'database.log');
-  const log = createWriteStream(logFile, { flags: 'a' });
+  const log = boundedLogFile(logFile, opts.logMaxBytes ?? databaseLogMaxBytes);
 
   if (onPath('go')) {
     const binary = ensureFerretDbBinary();

@@ -35,6 +35,32 @@ describe('database: the embedded FerretDB', function () {
     }
   });
 
+  it('on a long-running install, database.log stays bounded: past its size it becomes database.log.1 (replacing the one before) and the database goes on', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+    const log = path.join(dataDir, 'database.log');
+    writeFileSync(`${log}.1`, 'a rotation from long ago\n');
+    const database = await startEmbeddedDatabase({ dataDir, memory: true, logMaxBytes: 8_192 });
+    try {
+      // Each connection the app opens is a few lines of the database's log.
+      for (let i = 0; i < 40; i++) {
+        const client = await new MongoClient(database.uri).connect();
+        expect((await client.db('embeddedcheck').command({ ping: 1 })).ok).to.equal(1);
+        await client.close();
+      }
+      // Read while the database may be writing: between the rename and the new file, database.log is briefly absent.
+      expect(existsSync(log) ? statSync(log).size : 0).to.be.at.most(8_192);
+      expect(statSync(`${log}.1`).size).to.be.at.most(8_192);
+      expect(readFileSync(`${log}.1`, 'utf8')).to.include('Connection started');
+      expect(existsSync(`${log}.2`)).to.equal(false);
+      const client = await new MongoClient(database.uri).connect();
+      expect((await client.db('embeddedcheck').command({ ping: 1 })).ok).to.equal(1);
+      await client.close();
+    } finally {
+      await database.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it("when a second process starts on the same DATA_DIR while the first runs, it refuses with a line saying so (two FerretDBs on one SQLite folder lose each other's new collections)", async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
     const first = await startEmbeddedDatabase({ dataDir });
