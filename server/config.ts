@@ -153,6 +153,12 @@ const envSchema = z.object({
    */
   SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
   /**
+   * Seconds a stopping process goes on accepting connections, answering /healthz 503, before it closes its port: the
+   * time a load balancer's health checks need to take it out of rotation. A connection refused before then is a 502
+   * for its visitor. Part of SHUTDOWN_TIMEOUT_SECONDS, at most half of it.
+   */
+  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+  /**
    * Seconds an idle kept-alive connection stays open. Above the load balancer's own idle timeout (AWS ALB 60 s,
    * nginx's upstream keepalive_timeout 60 s): with Node's 5 s the balancer reuses a socket Node has just closed, and
    * that visitor gets a 502.
@@ -224,6 +230,8 @@ export type Config = Readonly<{
   auditRetentionDays: number;
   /** Milliseconds a shutdown may take before the process exits anyway (SHUTDOWN_TIMEOUT_SECONDS). */
   shutdownTimeoutMs: number;
+  /** Milliseconds a stopping process still accepts connections, /healthz answering 503 (SHUTDOWN_DRAIN_SECONDS). */
+  shutdownDrainMs: number;
   /** Milliseconds an idle kept-alive connection stays open (KEEP_ALIVE_TIMEOUT_SECONDS). */
   keepAliveTimeoutMs: number;
   /** The session cookie's SameSite (SESSION_COOKIE_SAMESITE); "none" only in production. */
@@ -260,6 +268,10 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   if (env.SESSION_COOKIE_SAMESITE === 'none' && env.NODE_ENV !== 'production')
     problems.push(
       'SESSION_COOKIE_SAMESITE: "none" needs NODE_ENV=production (browsers refuse a SameSite=None cookie that is not Secure, and only production serves one over HTTPS)',
+    );
+  if (env.SHUTDOWN_DRAIN_SECONDS * 2 > env.SHUTDOWN_TIMEOUT_SECONDS)
+    problems.push(
+      `SHUTDOWN_DRAIN_SECONDS: at most half of SHUTDOWN_TIMEOUT_SECONDS (${env.SHUTDOWN_TIMEOUT_SECONDS} s), which must also cover the requests in flight, the jobs and the database; raise SHUTDOWN_TIMEOUT_SECONDS or lower SHUTDOWN_DRAIN_SECONDS`,
     );
   if ((env.ADMIN_EMAIL === undefined) !== (env.ADMIN_PASSWORD === undefined)) {
     problems.push('ADMIN_EMAIL and ADMIN_PASSWORD: set both or neither');
@@ -298,6 +310,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     auditRetentionDays: env.AUDIT_RETENTION_DAYS,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
+    shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,
     sessionCookieSameSite: env.SESSION_COOKIE_SAMESITE,
     secretsEncryptionKey: env.SECRETS_ENCRYPTION_KEY,
   });

@@ -48,13 +48,13 @@ async function main(): Promise<void> {
   let embedded: EmbeddedDatabase | undefined;
   let web: { app: Express; server: Server } | undefined = undefined;
   let agenda: Agenda | undefined = undefined;
+  // Requests in flight and jobs each get 40% of what the drain leaves of the time allowed.
+  const share = (config.shutdownTimeoutMs - config.shutdownDrainMs) * 0.4;
   const openSteps = (): ShutdownStep[] => [
-    ...(web ? [httpStep(web.app, web.server, config.shutdownTimeoutMs * 0.4)] : []),
+    ...(web ? [httpStep(web.app, web.server, config.shutdownDrainMs, share)] : []),
     { name: 'work after answers (emails)', close: workAfterAnswersDone },
     // Jobs still running after their share are unlocked (stopJobs), which must happen before the deadline.
-    ...(agenda
-      ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda!, { drainMs: config.shutdownTimeoutMs * 0.4 }) }]
-      : []),
+    ...(agenda ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda!, { drainMs: share }) }] : []),
     { name: 'mail connections', close: closeMailer },
     // During start-up this cuts what is reading or writing (a demo load cut so is done again on the next start).
     { name: 'database connection', close: () => mongoose.disconnect() },
@@ -67,9 +67,9 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(running ? { signal } : { signal, during: 'start-up' }, 'shutting down');
-    // Stop accepting, answer /healthz 503 and close each connection after its request in flight (any still open are
-    // cut at 40% of the time allowed), then the work after answers (a reset link's email, planned before the database
-    // goes), jobs, mail, the database.
+    // Answer /healthz 503 (for SHUTDOWN_DRAIN_SECONDS still accepting), stop accepting, close each connection after
+    // its request in flight (any still open are cut at 40% of the time left), then the work after answers (a reset
+    // link's email, planned before the database goes), jobs, mail, the database.
     const code = await closeWithin(openSteps(), config.shutdownTimeoutMs);
     if (code === 0) logger.info('stopped');
     else logger.error('stopped, not cleanly (see above)');
@@ -179,14 +179,19 @@ async function main(): Promise<void> {
 }
 
 /**
- * The HTTP server's stop: no new connections, /healthz 503, each connection closed after its request in flight; any
- * still open after `cutAfterMs` are cut.
+ * The HTTP server's stop: /healthz 503 and each connection closed after its request; after `drainMs` (still accepting
+ * meanwhile, for the load balancer's health checks to notice) no new connections; any still open `cutAfterMs` later
+ * are cut.
  */
-function httpStep(app: Express, server: Server, cutAfterMs: number): ShutdownStep {
+function httpStep(app: Express, server: Server, drainMs: number, cutAfterMs: number): ShutdownStep {
   return {
     name: 'HTTP server (requests in flight)',
     close: async () => {
       beginDraining(app);
+      if (drainMs > 0) {
+        logger.info({ drainSeconds: drainMs / 1000 }, 'draining: /healthz answers 503 until the port closes');
+        await new Promise((resolve) => setTimeout(resolve, drainMs));
+      }
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
       const force = setTimeout(() => server.closeAllConnections(), cutAfterMs);

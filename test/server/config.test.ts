@@ -202,6 +202,23 @@ describe('configuration', () => {
       );
   });
 
+  it('SHUTDOWN_DRAIN_SECONDS is 0 by default, a whole number, and at most half of SHUTDOWN_TIMEOUT_SECONDS, refused by name otherwise', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).shutdownDrainMs).to.equal(0);
+    expect(loadConfig({ NODE_ENV: 'test', SHUTDOWN_DRAIN_SECONDS: '10' }).shutdownDrainMs).to.equal(10_000);
+    expect(() => loadConfig({ NODE_ENV: 'test', SHUTDOWN_DRAIN_SECONDS: '11' })).to.throw(
+      ConfigError,
+      /SHUTDOWN_DRAIN_SECONDS: at most half of SHUTDOWN_TIMEOUT_SECONDS \(20 s\)/,
+    );
+    expect(
+      loadConfig({ NODE_ENV: 'test', SHUTDOWN_DRAIN_SECONDS: '30', SHUTDOWN_TIMEOUT_SECONDS: '60' }).shutdownDrainMs,
+    ).to.equal(30_000);
+    for (const bad of ['-1', '2.5', 'ten'])
+      expect(() => loadConfig({ NODE_ENV: 'test', SHUTDOWN_DRAIN_SECONDS: bad }), bad).to.throw(
+        ConfigError,
+        /SHUTDOWN_DRAIN_SECONDS: /,
+      );
+  });
+
   it('TRUST_PROXY takes a hop count or addresses/subnets, and defaults to loopback', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).trustProxy).to.deep.equal(['loopback']);
     expect(loadConfig({ NODE_ENV: 'test', TRUST_PROXY: '1' }).trustProxy).to.equal(1);

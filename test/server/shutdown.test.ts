@@ -111,6 +111,30 @@ describe('stopping the app', function () {
     expect(ms).to.be.below(6_000);
   });
 
+  it('with SHUTDOWN_DRAIN_SECONDS, a stopping process still accepts new connections for that long, /healthz answering 503, so the balancer can take it out of rotation before its port closes', async () => {
+    const app = await startAppProcess({ env: { SHUTDOWN_DRAIN_SECONDS: '3', SHUTDOWN_TIMEOUT_SECONDS: '10' } });
+    started.push(app.child);
+    const since = Date.now();
+    app.child.kill('SIGTERM');
+    const waitUntil = Date.now() + 10_000;
+    while (!app.output().includes('shutting down') && Date.now() < waitUntil)
+      await new Promise((r) => setTimeout(r, 20));
+    await new Promise((r) => setTimeout(r, 1_000));
+
+    // A new connection, as the balancer opens one before its health checks have failed enough times.
+    const check = await keptAlive(app.base);
+    check.write('GET /healthz HTTP/1.1\r\nHost: pathways.test\r\n\r\n');
+    const answer = await check.answer();
+    expect(answer.status, app.output()).to.equal(503);
+    expect(answer.headers.connection).to.equal('close');
+    const page = await fetch(`${app.base}/login`);
+    expect(page.status, 'a visitor sent here meanwhile is still served').to.equal(200);
+
+    const { code, ms } = await exitOf(app.child, since);
+    expect(code, app.output()).to.equal(0);
+    expect(ms).to.be.within(3_000, 8_000);
+  });
+
   it('when an email is stuck on a mail server that never answers, SIGTERM still ends the process within SHUTDOWN_TIMEOUT_SECONDS, with status 1 naming what was open', async () => {
     // A mail server that takes the connection and never says hello: nodemailer waits 30 s for the greeting.
     const connected: Socket[] = [];
