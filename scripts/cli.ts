@@ -76,22 +76,7 @@ async function main(): Promise<void> {
   applySettings(config);
   configureMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
   let embedded: EmbeddedDatabase | undefined;
-  const starting = config.mongodbUri ? undefined : startEmbeddedDatabase({ dataDir: config.dataDir });
-  // A signal (a SIGTERM to this process alone) would kill it at once and leave the embedded database running with no
-  // process of its own: it is stopped first. What the command was writing is cut (a demo load so cut is done again).
-  const stopOn = (signal: NodeJS.Signals, code: number) =>
-    process.once(signal, () => {
-      stoppedBy = signal;
-      console.error(`Stopped by ${signal}.`);
-      void mongoose
-        .disconnect()
-        .catch(() => undefined)
-        .then(() => starting?.then((database) => database.stop()))
-        .finally(() => process.exit(code));
-    });
-  stopOn('SIGINT', 130);
-  stopOn('SIGTERM', 143);
-  if (starting) embedded = await starting;
+  if (!config.mongodbUri) embedded = await startEmbeddedDatabase({ dataDir: config.dataDir });
   try {
     await connectDatabase(config.mongodbUri ?? embedded!.uri);
     if (newUser) {
@@ -120,11 +105,7 @@ async function main(): Promise<void> {
   }
 }
 
-/** The signal that stopped the command: its stop ends the process, and the errors of the work it cut are not news. */
-let stoppedBy: NodeJS.Signals | undefined;
-
 main().catch((error: unknown) => {
-  if (stoppedBy) return;
   if (error instanceof DomainError) {
     const details =
       'errors' in error

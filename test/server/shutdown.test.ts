@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { type ChildProcess } from 'node:child_process';
 import { once } from 'node:events';
 import { mkdtempSync, readdirSync, readFileSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
@@ -267,36 +267,6 @@ describe('the embedded database stopping under the app', function () {
       expect({ code, signal }, output()).to.deep.equal({ code: 0, signal: null });
       expect(logLines(output()).find((l) => l.msg === 'shutting down')).to.deep.include({ during: 'start-up' });
       expect(output()).to.not.include('failed to start');
-      expect(processesNaming(`file:${dataDir}`), 'the embedded FerretDB, left running').to.deep.equal([]);
-      expect(readdirSync(path.join(dataDir, 'db')), 'the data folder released').to.not.include('pathways.pid');
-    } finally {
-      if (child.exitCode === null) child.kill('SIGKILL');
-      for (const pid of processesNaming(dataDir)) process.kill(pid, 'SIGKILL');
-      rmSync(dataDir, { recursive: true, force: true });
-    }
-  });
-
-  it('a SIGTERM to `npm run cli -- demo:seed` alone stops its embedded database with it, rather than leaving it running', async () => {
-    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-cli-'));
-    const env: Record<string, string | undefined> = { ...process.env, DATA_DIR: dataDir, NODE_ENV: 'development' };
-    delete env.MONGODB_URI;
-    const child = spawn(process.execPath, ['--import', 'tsx', 'scripts/cli.ts', 'demo:seed'], {
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
-    let output = '';
-    child.stdout.on('data', (c: Buffer) => (output += c.toString()));
-    child.stderr.on('data', (c: Buffer) => (output += c.toString()));
-    try {
-      const waitUntil = Date.now() + 150_000;
-      while (!output.includes('"seeder":') && child.exitCode === null && Date.now() < waitUntil)
-        await new Promise((r) => setTimeout(r, 50));
-      expect(output, 'the demo load began').to.include('"seeder":');
-      expect(processesNaming(`file:${dataDir}`), 'the embedded FerretDB').to.have.length(1);
-
-      child.kill('SIGTERM');
-      const [code] = child.exitCode === null ? ((await once(child, 'exit')) as [number | null]) : [child.exitCode];
-      expect(code, output).to.equal(143);
       expect(processesNaming(`file:${dataDir}`), 'the embedded FerretDB, left running').to.deep.equal([]);
       expect(readdirSync(path.join(dataDir, 'db')), 'the data folder released').to.not.include('pathways.pid');
     } finally {
