@@ -16,6 +16,7 @@ import type { Config } from './config.ts';
 import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdleMs } from './http/sessionCookie.ts';
 import { connectedDatabase } from './db.ts';
 import { drainable } from './http/draining.ts';
+import { untrustedProxyWarning } from './http/untrustedProxy.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
@@ -94,6 +95,7 @@ export function createApp(config: Config): express.Express {
       referrerPolicy: { policy: 'same-origin' },
     }),
   );
+  if (config.env === 'production') app.use(untrustedProxyWarning());
   // Defaults first, so an error page can be rendered even for a request refused before sign-in or CSRF checks.
   app.use((req: Request, res: Response, next: NextFunction) => {
     setPageLocals(res, 'UTC');

@@ -4,6 +4,8 @@ import { networkInterfaces } from 'node:os';
 import { expect } from 'chai';
 import supertest from 'supertest';
 import express from 'express';
+import { pino } from 'pino';
+import { logger } from '../../server/logger.ts';
 import { clearSessionCookie, sessionCookieName } from '../../server/http/sessionCookie.ts';
 import { csrfFrom, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -110,9 +112,30 @@ describe('behind a proxy (TRUST_PROXY)', () => {
     }
   });
 
-  it('with the default (loopback), a TLS proxy on another host is not believed: no Secure cookie is set', async () => {
-    const { first } = await signInThroughProxy({});
-    expect(first).to.equal(undefined);
+  it('with the default (loopback), a TLS proxy on another host is not believed: no Secure cookie is set, and the log says so once, naming the proxy and TRUST_PROXY', async () => {
+    const lines: string[] = [];
+    const streamOf = logger as unknown as Record<symbol, { write(line: string): void }>;
+    const original = streamOf[pino.symbols.streamSym]!;
+    const level = logger.level;
+    logger.level = 'warn';
+    streamOf[pino.symbols.streamSym] = { write: (line: string) => void lines.push(line) };
+    try {
+      const { first } = await signInThroughProxy({});
+      expect(first).to.equal(undefined);
+      // More requests through the same proxy: said once, not on every request.
+      const { url, server } = await serve(testApp(production), outsideAddress());
+      servers.push(server);
+      for (const path of ['/login', '/pledge', '/login'])
+        await supertest(url).get(path).set('X-Forwarded-Proto', 'https');
+    } finally {
+      streamOf[pino.symbols.streamSym] = original;
+      logger.level = level;
+    }
+    const warnings = lines.map((l) => JSON.parse(l) as { msg: string; sender: string });
+    // Once for each of the two apps built above.
+    expect(warnings).to.have.length(2);
+    expect(warnings[0]!.msg).to.include('TRUST_PROXY');
+    expect(warnings[0]!.sender).to.include(outsideAddress());
   });
 
   it('without TRUST_PROXY, a forged X-Forwarded-For does not move a visitor into another rate-limit bucket', async () => {
