@@ -43,7 +43,8 @@ async function main(): Promise<void> {
   applySettings(config);
 
   // What is open so far. A signal closes it whether start-up has finished or not: one that came during a migration or
-  // the demo load used to kill the process at once, leaving the embedded database running without it.
+  // the demo load used to kill the process at once, mid-write, with no line in the log (the embedded FerretDB then
+  // died of a broken pipe at its next log line, and its folder's lock was left behind).
   let embeddedStarting: Promise<EmbeddedDatabase> | undefined;
   let embedded: EmbeddedDatabase | undefined;
   let web: { app: Express; server: Server } | undefined = undefined;
