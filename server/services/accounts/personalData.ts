@@ -5,6 +5,7 @@ import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
 import { UserModel } from '../../../models/User.ts';
+import { pseudonymiseInAuditTrail } from '../audit/retention.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { endSessionsOf, revokeTokensOf } from './manage.ts';
@@ -28,8 +29,8 @@ export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${Stri
  * or a secret (the calendar feed token), nor which admin acted, nor an address that was not hers.
  * Erasure keeps the row, so everything that points at her reads "Former member": name and email go (a unique
  * placeholder keeps the email index working), the password hash, two-step keys and recovery codes and calendar token
- * are removed, sessions, tokens and emailed links end. The audit trail is not changed (API.md: nothing edits an
- * event); its events age out after AUDIT_RETENTION_DAYS. Listed last in `personalDataAreas`: other areas find her
+ * are removed, sessions, tokens and emailed links end. The audit trail keeps every event and its ids but names her
+ * "Former member" and her address by the placeholder (`pseudonymiseInAuditTrail`). Listed last in `personalDataAreas`: other areas find her
  * data by her email first.
  */
 export const accountsPersonalData: PersonalDataArea = {
@@ -86,7 +87,7 @@ export const accountsPersonalData: PersonalDataArea = {
     };
   },
   async eraseFor(userId) {
-    const user = await UserModel.findById(userId, { email: 1 }).lean();
+    const user = await UserModel.findById(userId, { email: 1, name: 1 }).lean();
     if (!user) return;
     const placeholder = erasedEmailOf(userId);
     if (user.email !== placeholder) await OutboxMessageModel.deleteMany({ to: user.email });
@@ -108,6 +109,13 @@ export const accountsPersonalData: PersonalDataArea = {
         ...(holder ? { createdAt: { $lt: holder.createdAt } } : {}),
       });
     }
+    // Before her name leaves the account: a run interrupted after this still finds her names in the trail.
+    await pseudonymiseInAuditTrail({
+      userId,
+      name: user.name,
+      placeholderName: formerMemberName,
+      placeholderEmail: placeholder,
+    });
     await UserModel.updateOne(
       { _id: userId },
       {

@@ -1,10 +1,12 @@
+import type { Types } from 'mongoose';
 import { AuditEventModel } from '../../../models/AuditEvent.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
 /**
  * The one path that removes audit events: the maintenance job, for events older than AUDIT_RETENTION_DAYS. Nothing
- * else in Pathways updates or deletes an event (test/accounts/audit.test.ts holds the services to that).
+ * else in Pathways updates or deletes an event but the erasure's pseudonymisation below (test/accounts/audit.test.ts
+ * holds the services to that).
  */
 export async function purgeExpiredAuditEvents(props: { retentionDays: number; now?: Date }): Promise<number> {
   const now = props.now ?? new Date();
@@ -12,4 +14,73 @@ export async function purgeExpiredAuditEvents(props: { retentionDays: number; no
     at: { $lt: new Date(now.getTime() - props.retentionDays * dayMs) },
   });
   return result.deletedCount;
+}
+
+/** Addresses as the details write them ("to ana@x.org", "ana@x.org → ana@y.org"). */
+const addressPattern = /[^\s()<>,;]+@[^\s()<>,;]+/g;
+
+/**
+ * Her names as the trail's details wrote them: `user-created` ("Ana Diaz (participant), invited",
+ * services/users.ts), `user-updated` ("name: Ana → Ana D", accounts/manage.ts and details.ts) and `mfa-reset`
+ * ("two-step sign-in of Ana turned off", accounts/twoStep.ts).
+ */
+function namesIn(action: string, detail: string): string[] {
+  if (action === 'user-created') return [/^(.*?) \([^()]*\)(, invited)?$/.exec(detail)?.[1] ?? ''];
+  if (action === 'user-updated')
+    return detail
+      .split('; ')
+      .filter((part) => part.startsWith('name: '))
+      .flatMap((part) => part.slice('name: '.length).split(' → '));
+  if (action === 'mfa-reset') return [/^two-step sign-in of (.*) turned off$/.exec(detail)?.[1] ?? ''];
+  return [];
+}
+
+/**
+ * Erasure pseudonymises her in the trail at once (API.md: once erased, her name and email are gone): every event stays,
+ * with its ids, action, time and address, so the trail still says what was done to which account and by whom; her
+ * name leaves the events she did (`actorName`) and her names and addresses leave the details of the events about her
+ * account and of what she did to things that are not other people (a token she named). An event about someone else
+ * keeps its detail, so a namesake's stay hers. Her names are gathered from the trail as well as given, so a second run
+ * after an interruption (her account already renamed) still finds them. Each rewrite is conditional on the detail it
+ * read; running it again changes nothing.
+ */
+export async function pseudonymiseInAuditTrail(props: {
+  userId: Types.ObjectId;
+  /** Her name now; the trail adds the ones she had before. */
+  name: string;
+  /** What she is called instead, and the address that stands for hers. */
+  placeholderName: string;
+  placeholderEmail: string;
+}): Promise<void> {
+  const id = String(props.userId);
+  const aboutHer = (e: { targetType?: string | null; targetId?: string | null }) =>
+    e.targetType === 'user' && e.targetId === id;
+  const events = await AuditEventModel.find({
+    $or: [{ targetType: 'user', targetId: id }, { actorId: props.userId }],
+  })
+    .select({ action: 1, detail: 1, actorId: 1, actorName: 1, targetType: 1, targetId: 1 })
+    .lean();
+  const names = new Set([
+    props.name,
+    ...events.map((e) => (String(e.actorId) === id ? (e.actorName ?? '') : '')),
+    ...events.filter(aboutHer).flatMap((e) => namesIn(e.action, e.detail ?? '')),
+  ]);
+  names.delete(props.placeholderName);
+  names.delete('');
+  // Longest first, so "Ana Diaz" goes whole rather than leaving "Diaz" after "Ana".
+  const byLength = [...names].sort((a, b) => b.length - a.length);
+  for (const e of events) {
+    // What she did to another person (an admin creating or renaming a namesake) names that person: left as it is.
+    if (!aboutHer(e) && e.targetType === 'user') continue;
+    const detail = e.detail ?? '';
+    // Every address in an event about her account is one she had (a change of address, an invitation sent).
+    let written = aboutHer(e) ? detail.replace(addressPattern, props.placeholderEmail) : detail;
+    for (const name of byLength) written = written.split(name).join(props.placeholderName);
+    if (written !== detail) await AuditEventModel.updateOne({ _id: e._id, detail }, { $set: { detail: written } });
+  }
+  // Last, so that a run interrupted before this point finds her former names on the events she did.
+  await AuditEventModel.updateMany(
+    { actorId: props.userId, actorName: { $ne: props.placeholderName } },
+    { $set: { actorName: props.placeholderName } },
+  );
 }
