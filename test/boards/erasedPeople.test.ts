@@ -1,9 +1,19 @@
 import { expect } from 'chai';
+import { DateTime } from 'luxon';
 import { BoardModel } from '../../models/Board.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { UserModel } from '../../models/User.ts';
 import { ValidationError } from '../../server/errors.ts';
-import { setBoardMember } from '../../server/services/boards/index.ts';
+import {
+  addAdviserToPanel,
+  addToPanel,
+  changeRound,
+  createRound,
+  removeFromPanel,
+  setBoardMember,
+} from '../../server/services/boards/index.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
-import { asActor, buildBoard } from '../support/boardsFactories.ts';
+import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
 
@@ -26,5 +36,91 @@ describe('boards: an erased account cannot be seated', () => {
     expect((refused as ValidationError).errors.map((e) => e.path)).to.deep.equal(['userId']);
     const members = (await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId));
     expect(members).to.deep.equal([chair.id]);
+  });
+
+  const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
+  const pathsOf = (error: unknown) => {
+    expect(error).to.be.instanceOf(ValidationError);
+    return (error as ValidationError).errors.map((e) => e.path);
+  };
+
+  it('a chair putting an erased or a disabled board member on a round’s panel gets a 422 at that panel entry, on creation, change and add, and the round is unchanged', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const chair = await buildUser({ roles: ['governor'] });
+    const gone = await buildUser({ roles: ['governor'], name: 'Erased Panellist' });
+    const off = await buildUser({ roles: ['governor'], name: 'Disabled Panellist' });
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: gone, role: 'governor' },
+      { user: off, role: 'governor' },
+    ]);
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: gone.id, bySelf: false });
+    await UserModel.updateOne({ _id: off.id }, { $set: { status: 'disabled' } });
+    const actor = asActor(chair);
+
+    const created = await createRound({
+      actor,
+      boardId: board.id,
+      input: { title: 'Head 2027', interviewDates: [inDays(30)] },
+      panel: [chair.id, gone.id, off.id],
+    }).catch((error: unknown) => error);
+    expect(pathsOf(created)).to.deep.equal(['panel.1', 'panel.2']);
+    expect(await RecruitmentRoundModel.countDocuments({ boardId: board.id })).to.equal(0);
+
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    for (const person of [gone, off]) {
+      const added = await addToPanel({ actor, roundId: round.id, userId: person.id }).catch((e: unknown) => e);
+      expect(pathsOf(added)).to.deep.equal(['panel.1']);
+      const changed = await changeRound({
+        actor,
+        roundId: round.id,
+        change: { title: 'Renamed', panel: [chair.id, person.id] },
+      }).catch((e: unknown) => e);
+      expect(pathsOf(changed)).to.deep.equal(['panel.1']);
+    }
+    const stored = (await RecruitmentRoundModel.findById(round.id).lean())!;
+    expect(stored.panel.map(String)).to.deep.equal([chair.id]);
+    expect(stored.title).to.equal('Headteacher');
+  });
+
+  it('an adviser added by the email of an erased account gets a 422 at the email and is not seated', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const chair = await buildUser({ roles: ['governor'] });
+    const gone = await buildUser({ roles: ['governor'] });
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: gone.id, bySelf: false });
+    const erasedEmail = (await UserModel.findById(gone.id).lean())!.email;
+    const board = await buildBoard([{ user: chair, role: 'chair' }]);
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    const refused = await addAdviserToPanel({
+      actor: asActor(chair),
+      roundId: round.id,
+      email: erasedEmail,
+      name: 'Someone',
+    }).catch((e: unknown) => e);
+    expect(pathsOf(refused)).to.deep.equal(['email']);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([chair.id]);
+  });
+
+  it('a panel member erased or disabled after she was seated stays on it (the counts stand), and the chair can still change the rest of the panel', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const chair = await buildUser({ roles: ['governor'] });
+    const gone = await buildUser({ roles: ['governor'] });
+    const off = await buildUser({ roles: ['governor'] });
+    const other = await buildUser({ roles: ['governor'] });
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: gone, role: 'governor' },
+      { user: off, role: 'governor' },
+      { user: other, role: 'governor' },
+    ]);
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, gone, off, other] });
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: gone.id, bySelf: false });
+    await UserModel.updateOne({ _id: off.id }, { $set: { status: 'disabled' } });
+    await removeFromPanel({ actor: asActor(chair), roundId: round.id, userId: other.id });
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.panel.map(String)).to.deep.equal([
+      chair.id,
+      gone.id,
+      off.id,
+    ]);
   });
 });

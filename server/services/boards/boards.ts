@@ -13,6 +13,7 @@ import { createUser } from '../users.ts';
 const messages = {
   notFound: 'We could not find that board.',
   noSuchUser: 'There is no account with that id.',
+  notLive: 'This account is disabled or erased.',
   researcherAccount:
     'This is a researcher account, which opens only the research pages: add her other account, or ask an admin for one.',
   lastChair: 'A board needs a chair: appoint another chair before changing or removing this one.',
@@ -325,8 +326,8 @@ export async function findOrInvitePanelMember(props: {
   const email = canonicalEmail(props.email);
   const existing = await UserModel.findOne({ email }).lean();
   if (existing) {
-    if (existing.status === 'disabled')
-      throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: 'This account is disabled.' }]);
+    if (!liveUserStatuses.includes(existing.status))
+      throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: messages.notLive }]);
     refuseResearcherAccount(existing.roles, 'email');
     await grantGovernorRole(existing._id, 'email');
     // An account that never chose a password (a seat refused earlier, another board's invitation) is invited again.

@@ -11,7 +11,7 @@ import {
   recruitmentStages,
   type RecruitmentRound,
 } from '../../../models/RecruitmentRound.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
@@ -43,6 +43,7 @@ const messages = {
   notFound: 'We could not find that recruitment round.',
   closed: 'This round is closed: its panel and dates are part of the governance record now.',
   panelPerson: 'must be a member of the board or a governor account (add an adviser by email first)',
+  panelNotLive: 'is a disabled or erased account, which cannot join a panel',
   datesOrder: 'must not be before the shortlisting date',
   interviewBeforeClosing: 'must not be before the closing date',
   shortlistOrder: 'must not be before the closing date',
@@ -96,23 +97,34 @@ function checkDates(input: RoundInput): void {
 
 const maxPanelSize = 20;
 
-/** Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside). */
-async function checkPanel(board: Board, panel: string[]): Promise<Types.ObjectId[]> {
+/**
+ * Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside), with a live
+ * account (an erased one keeps her roles and board rows as "Former member"; a disabled one cannot sign in). Someone
+ * already on the panel (`seated`) who was disabled or erased since stays: her row keeps the round's counts, and the
+ * chair can still change the rest of the panel.
+ */
+async function checkPanel(board: Board, panel: string[], seated: Types.ObjectId[] = []): Promise<Types.ObjectId[]> {
   const unique = [...new Set(panel)];
   if (unique.length > maxPanelSize)
     throw new ValidationError(messages.panelTooBig, [{ path: 'panel', message: messages.panelTooBig }]);
   const valid = unique.filter((id) => Types.ObjectId.isValid(id) && /^[0-9a-f]{24}$/i.test(id));
-  const users = await UserModel.find({ _id: { $in: valid }, status: { $ne: 'disabled' } })
-    .select('roles')
+  const users = await UserModel.find({ _id: { $in: valid } })
+    .select({ roles: 1, status: 1 })
     .lean();
   const members = new Set(board.members.map((m) => String(m.userId)));
+  const already = new Set(seated.map(String));
+  const live = new Set(
+    users
+      .filter((u) => already.has(String(u._id)) || liveUserStatuses.includes(u.status as UserStatus))
+      .map((u) => String(u._id)),
+  );
   const ok = new Set(
     users.filter((u) => members.has(String(u._id)) || u.roles.includes('governor')).map((u) => String(u._id)),
   );
   const problems = unique
     .map((id, i) => ({ id, i }))
-    .filter(({ id }) => !ok.has(id))
-    .map(({ i }) => ({ path: `panel.${i}`, message: messages.panelPerson }));
+    .filter(({ id }) => !ok.has(id) || !live.has(id))
+    .map(({ id, i }) => ({ path: `panel.${i}`, message: ok.has(id) ? messages.panelNotLive : messages.panelPerson }));
   if (problems.length) throw new ValidationError('Check the panel.', problems);
   return unique.map((id) => new Types.ObjectId(id));
 }
@@ -276,8 +288,8 @@ export async function changeRound(props: {
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
   // Only those who run the round change it, even when the change is empty (deny by default). A closed round refuses
   // a panel here (409 before the panel is checked) and details in updateRound.
-  const { board } = await findManagedRound({ ...props, evenClosed: !panel });
-  const checkedPanel = panel ? await checkPanel(board, panel) : undefined;
+  const { round, board } = await findManagedRound({ ...props, evenClosed: !panel });
+  const checkedPanel = panel ? await checkPanel(board, panel, round.panel) : undefined;
   if (dates || Object.keys(details).length || checkedPanel) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
@@ -313,7 +325,7 @@ export async function setPanel(props: {
   expectedVersion?: number | null;
 }): Promise<RecruitmentRound> {
   const { round, board } = await findManagedRound(props);
-  const panel = await checkPanel(board, props.panel);
+  const panel = await checkPanel(board, props.panel, round.panel);
   const written = await RecruitmentRoundModel.updateOne(
     { _id: round._id, status: 'open', ...versionFilter(props.expectedVersion) },
     { $set: { panel }, $inc: { version: 1 } },
