@@ -1022,6 +1022,21 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const after = (await ltiPersonalData.exportFor(link!.userId)) as { launches: { email: string | null }[] };
       expect(after.launches[0]!.email).to.equal(null);
     });
+    it('an erasure cut short after it stopped her sign-in (her LMS link not yet removed): a launch signs her in nowhere and enrols her nowhere, as for a disabled account', async () => {
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      for (const status of ['erased', 'disabled'] as const) {
+        const her = await buildUser();
+        await UserModel.updateOne({ _id: her.id }, { $set: { status } });
+        const sub = nextSub();
+        await LtiAccountModel.create({ platformId: registered._id, issuer: platform.issuer, sub, userId: her.id });
+        const agent = supertest.agent(tool.server);
+        const { res } = await launch(agent, { sub, claims: { [custom]: { cohort: cohort.id } } });
+        expect(res.status, status).to.equal(404);
+        expect(res.text).to.include('Your Pathways account is disabled');
+        await agent.get('/api/v1/me').expect(401);
+        expect(await EnrolmentModel.countDocuments({ userId: her.id }), status).to.equal(0);
+      }
+    });
   });
 
   describe('what is not kept (the clean-up job)', () => {

@@ -6,7 +6,7 @@ import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { ModuleModel } from '../../../models/Module.ts';
-import { defaultTimeZone, UserModel } from '../../../models/User.ts';
+import { defaultTimeZone, liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
@@ -367,10 +367,13 @@ export async function joinCohortFromLms(props: {
   }
 }
 
-/** The signed-in shape of a launch's person (an active account only). */
+/**
+ * The signed-in shape of a launch's person (a live account only). An erased account is refused as a disabled one: an
+ * erasure cut short after it stopped her sign-in may not have removed her LMS link yet.
+ */
 export async function signedInUser(userId: string): Promise<Express.User> {
   const user = await UserModel.findById(userId).lean();
-  if (!user || user.status === 'disabled') throw new NotFoundError(messages.disabled);
+  if (!user || !liveUserStatuses.includes(user.status)) throw new NotFoundError(messages.disabled);
   if (user.status === 'invited')
     await UserModel.updateOne({ _id: user._id, status: 'invited' }, { $set: { status: 'active' } });
   return currentUserOf(user);
