@@ -1,9 +1,10 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { BoardModel } from '../../models/Board.ts';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
-import { ValidationError } from '../../server/errors.ts';
+import { NotFoundError, ValidationError } from '../../server/errors.ts';
 import {
   addAdviserToPanel,
   addToPanel,
@@ -12,6 +13,7 @@ import {
   removeFromPanel,
   setBoardMember,
 } from '../../server/services/boards/index.ts';
+import { recordExternalCertificate } from '../../server/services/boards/externalCertificates.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -122,5 +124,32 @@ describe('boards: an erased account cannot be seated', () => {
       gone.id,
       off.id,
     ]);
+  });
+
+  it('a chair or an admin recording training (with an evidence file) for an erased board member gets the 404 of an unknown person, and nothing is stored', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const chair = await buildUser({ roles: ['governor'] });
+    const gone = await buildUser({ roles: ['governor'] });
+    await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: gone, role: 'governor' },
+    ]);
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: gone.id, bySelf: false });
+    for (const actor of [chair, admin]) {
+      const refused = await recordExternalCertificate({
+        actor: asActor(actor),
+        userId: gone.id,
+        provider: 'Safer Recruitment Consortium',
+        completedOn: '2026-01-10',
+        file: {
+          originalname: 'her-certificate.pdf',
+          mimetype: 'application/pdf',
+          size: 8,
+          buffer: Buffer.from('%PDF-1.4'),
+        },
+      }).catch((e: unknown) => e);
+      expect(refused).to.be.instanceOf(NotFoundError);
+    }
+    expect(await ExternalCertificateModel.countDocuments({ userId: gone.id })).to.equal(0);
   });
 });

@@ -56,7 +56,12 @@ export async function recordExternalCertificate(props: {
   /** The form's `_submission` or the API's `Idempotency-Key`: the same key records one certificate (server/submissions.ts). */
   submissionKey?: string;
 }): Promise<ExternalCertificate> {
-  if (!Types.ObjectId.isValid(props.userId) || !(await UserModel.exists({ _id: props.userId })))
+  // An erased account keeps her board rows as "Former member", but nothing new is recorded about her (an evidence
+  // file least of all): she is answered as an unknown person.
+  if (
+    !Types.ObjectId.isValid(props.userId) ||
+    !(await UserModel.exists({ _id: props.userId, status: { $ne: 'erased' } }))
+  )
     throw new NotFoundError(messages.noPerson);
   const { manages } = await trainingRecordAccess(props.actor, props.userId);
   if (!canRecordExternalCertificate(props.actor, props.userId, manages)) throw new NotFoundError(messages.noPerson);
