@@ -108,8 +108,21 @@ export async function forgetNameInOthersNotifications(props: {
         : value && typeof value === 'object' && value.constructor === Object
           ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renamed(inner)]))
           : value;
-  const rows = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
-  for (const row of rows) {
+  const found = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
+  // One that reached a daily-digest reader went out inside her digest (the journal's `bundled` row names the digest's
+  // key): the digest's own record and its outbox copy carry the same words, so they are renamed too.
+  const digestKeys = found.length
+    ? await NotificationDeliveryModel.collection.distinct('digestKey', {
+        notificationId: { $in: found.map((r) => r._id) },
+        outcome: 'bundled',
+      })
+    : [];
+  const digests = digestKeys.length
+    ? await NotificationModel.find({ key: { $in: digestKeys.filter(Boolean) }, kind: 'daily-digest' })
+        .select({ subject: 1, data: 1 })
+        .lean()
+    : [];
+  for (const row of [...found, ...digests]) {
     const data = renamed(row.data ?? {});
     await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rename(row.subject ?? ''), data } });
     const deliveries = await NotificationDeliveryModel.collection
