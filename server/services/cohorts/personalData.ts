@@ -1,9 +1,11 @@
 import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
 import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -35,6 +37,13 @@ export const cohortsPersonalData: PersonalDataArea = {
     };
   },
   async eraseFor(userId) {
+    // Her facilitators' weekly digests list her by name (behind on modules, attendance flags).
+    const cohorts = await EnrolmentModel.distinct('cohortId', { userId });
+    await forgetNameInOthersNotifications({
+      userId,
+      about: { type: 'cohort', ids: cohorts },
+      kinds: ['facilitator-digest'],
+    });
     await AttendanceRecordModel.updateMany({ userId, note: { $ne: '' } }, { $set: { note: '' } });
     await CheckInFailureModel.deleteMany({ userId });
   },

@@ -79,6 +79,8 @@ export async function forgetNameInOthersNotifications(props: {
   userId: Types.ObjectId | string;
   about?: { type: string; ids: readonly unknown[] };
   dataUserIdField?: string;
+  /** Only these kinds (a cohort's notifications are mostly not about her: its facilitators' digests are). */
+  kinds?: readonly string[];
 }): Promise<void> {
   const userId = new Types.ObjectId(String(props.userId));
   const user = await UserModel.findById(userId).select({ name: 1 }).lean();
@@ -91,6 +93,7 @@ export async function forgetNameInOthersNotifications(props: {
     filter['about.id'] = { $in: props.about.ids.map((id) => String(id)) };
   }
   if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
+  if (props.kinds) filter.kind = { $in: props.kinds };
   if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
   const rename = (text: string) => text.split(name).join(formerMemberName);
   // The HTML part has her name as EJS escaped it ("O&#39;Brien").
