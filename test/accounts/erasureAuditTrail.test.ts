@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
+import { recordAuditEvent } from '../../server/services/audit/events.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -83,5 +84,31 @@ describe('erasure: the audit trail keeps its events but no longer names her', ()
     // Erasing again changes no event.
     await supertest(app).delete(`/api/v1/users/${herId}`).set(bearer(adminToken)).expect(202);
     expect(await AuditEventModel.find(about).sort({ _id: 1 }).lean()).to.deep.equal(after);
+  });
+
+  it('a short name is taken out as a whole word only: "Ann" leaves her events, the "Annual leaders cohort" she joined stays', async () => {
+    const admin = await buildUser({ roles: ['admin'], name: 'Agatha Admin' });
+    const ana = await buildUser({ name: 'Ann' });
+    await recordAuditEvent({
+      action: 'enrolment-added',
+      actor: { id: admin.id, name: admin.name },
+      target: { type: 'user', id: ana.id },
+      detail: 'Annual leaders cohort: active',
+    });
+    await recordAuditEvent({
+      action: 'mfa-reset',
+      actor: { id: admin.id, name: admin.name },
+      target: { type: 'user', id: ana.id },
+      detail: 'two-step sign-in of Ann turned off',
+    });
+    await supertest(app)
+      .delete(`/api/v1/users/${ana.id}`)
+      .set(bearer(await tokenFor(admin)))
+      .expect(202);
+    const details = (await AuditEventModel.find({ targetId: ana.id }).sort({ _id: 1 }).lean()).map((e) => e.detail);
+    expect(details.slice(0, 2)).to.deep.equal([
+      'Annual leaders cohort: active',
+      'two-step sign-in of Former member turned off',
+    ]);
   });
 });

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { AuditEventModel } from '../../../models/AuditEvent.ts';
+import { escapeRegex } from '../../textSearch.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -69,13 +70,17 @@ export async function pseudonymiseInAuditTrail(props: {
   names.delete('');
   // Longest first, so "Ana Diaz" goes whole rather than leaving "Diaz" after "Ana".
   const byLength = [...names].sort((a, b) => b.length - a.length);
+  // Whole words only: a short name ("Al", "a1") is not taken out of "Alumni" or a zone.
+  const patterns = byLength.map(
+    (name) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegex(name)}(?![\\p{L}\\p{N}])`, 'gu'),
+  );
   for (const e of events) {
     // What she did to another person (an admin creating or renaming a namesake) names that person: left as it is.
     if (!aboutHer(e) && e.targetType === 'user') continue;
     const detail = e.detail ?? '';
     // Every address in an event about her account is one she had (a change of address, an invitation sent).
     let written = aboutHer(e) ? detail.replace(addressPattern, props.placeholderEmail) : detail;
-    for (const name of byLength) written = written.split(name).join(props.placeholderName);
+    for (const pattern of patterns) written = written.replace(pattern, props.placeholderName);
     if (written !== detail) await AuditEventModel.updateOne({ _id: e._id, detail }, { $set: { detail: written } });
   }
   // Last, so that a run interrupted before this point finds her former names on the events she did.
