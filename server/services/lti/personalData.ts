@@ -54,12 +54,7 @@ export const ltiPersonalData: PersonalDataArea = {
       { $set: { sub: 'former-member', roles: [] }, $unset: { name: 1, email: 1, secretHash: 1, secretExpiresAt: 1 } },
     );
     await LtiScoreModel.deleteMany({ userId });
-    // Out of each "left the LMS course" list. Our FerretDB build's `$pull` takes only whole values (a condition on an
-    // element's field matched nothing there), so the list is written whole, conditional on the sync read: a newer
-    // sync meanwhile wrote its own list, without her.
-    for (const sync of await LtiRosterSyncModel.find({ 'departed.userId': userId }).lean()) {
-      const departed = sync.departed.filter((d) => String(d.userId) !== String(userId));
-      await LtiRosterSyncModel.updateOne({ _id: sync._id, syncedAt: sync.syncedAt }, { $set: { departed } });
-    }
+    // Out of each "left the LMS course" list (a `$pull` with a condition: tools/ferretdb/patches/0011).
+    await LtiRosterSyncModel.updateMany({ 'departed.userId': userId }, { $pull: { departed: { userId } } });
   },
 };
