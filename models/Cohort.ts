@@ -27,6 +27,8 @@ const cohortSchema = new Schema(
     lateAfterMinutes: { type: Number, default: 10, min: 0, max: 240 },
     /** Session reminders, as exact durations before the start, in minutes (default 24 h and 1 h). */
     reminderOffsetsMinutes: { type: [Number], default: [1440, 60] },
+    /** Moves on with every settings save, which is written only over the version its form read (server/versions.ts). */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

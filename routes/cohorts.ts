@@ -8,6 +8,7 @@ import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import {
   attendanceChart,
   attendanceCsv,
@@ -199,6 +200,8 @@ async function renderCohortForm(
   locals: {
     cohort?: CohortInput & { id: string };
     values: Record<string, unknown>;
+    /** The settings version the edit form was opened at (server/versions.ts). */
+    version?: unknown;
     errors?: Record<string, string>;
     errorList?: unknown[];
     status?: number;
@@ -439,11 +442,16 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   web.get('/cohorts/:id', requireSignIn, showCohort);
   web.get('/cohorts/:id/edit', requireSignIn, async (req, res) => {
-    const cohort = presentCohort(await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) }));
-    return renderCohortForm(req, res, { cohort, values: cohort });
+    const stored = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
+    const cohort = presentCohort(stored);
+    // The version she opens it at goes with the form: a save by someone else meanwhile is a 409, never undone.
+    return renderCohortForm(req, res, { cohort, values: cohort, version: versionForForm(stored.version) });
   });
   web.post('/cohorts/:id/edit', requireSignIn, async (req, res) => {
-    const cohort = presentCohort(await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) }));
+    const stored = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
+    const cohort = presentCohort(stored);
+    // Sent back, a refused form keeps the version she opened, so a save by someone else meanwhile is still noticed.
+    const version = req.body.version;
     // A facilitator's form has no programme field (updateCohort keeps the cohort's). Facilitators are not defaulted:
     // an admin who unticks every box sends no facilitatorIds at all, and means none; a facilitator's save keeps them
     // whatever it sends (updateCohort).
@@ -452,17 +460,35 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       return renderCohortForm(req, res, {
         cohort,
         values: req.body,
+        version,
         errors: form.errors,
         errorList: form.list,
         status: 422,
       });
     try {
-      const { promoted } = await updateCohort({ actor: req.user!, cohortId: cohort.id, input: form.data });
+      const { promoted } = await updateCohort({
+        actor: req.user!,
+        cohortId: cohort.id,
+        input: form.data,
+        expectedVersion: versionFromForm(version),
+      });
       flash(req, 'success', messages.saved + (promoted.length ? messages.promoted(promoted.length) : ''));
       res.redirect(303, `/cohorts/${cohort.id}`);
     } catch (error) {
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
+      // that sending them again (knowing) replaces the other changes.
+      if (error instanceof ConflictError && !error.errors.length) {
+        const latest = await loadRunCohort({ actor: req.user!, cohortId: cohort.id });
+        return renderCohortForm(req, res, {
+          cohort: presentCohort(latest),
+          values: req.body,
+          version: versionForForm(latest.version),
+          errorList: [{ path: '(cohort)', message: error.message }],
+          status: 409,
+        });
+      }
       const { errors, list } = formErrorsFrom(error);
-      return renderCohortForm(req, res, { cohort, values: req.body, errors, errorList: list, status: 422 });
+      return renderCohortForm(req, res, { cohort, values: req.body, version, errors, errorList: list, status: 422 });
     }
   });
   web.post('/cohorts/:id/join', requireSignIn, async (req, res) => {

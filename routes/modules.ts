@@ -6,6 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
+import { savedMeanwhileMessage, versionForForm, versionFromForm } from '../server/versions.ts';
 import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import {
@@ -39,16 +40,8 @@ const messages = {
   saved: 'The module was saved. Completions recorded so far are kept.',
   archived: 'The module was archived: it no longer counts towards progress, and completions are kept.',
   restored: 'The module was restored, after the programme’s last module.',
-  savedMeanwhile:
-    'Someone else saved this module after you opened it, so your changes were not saved. They are below: open the module in another tab to compare, then save again to replace the other changes with yours.',
+  savedMeanwhile: savedMeanwhileMessage('module'),
 };
-
-/**
- * The module version the edit form was opened at (its hidden `version`): '' for a module saved before versions, none
- * from a form without the field (a script), which is then not compared.
- */
-const versionSent = (raw: unknown): number | null | undefined =>
-  raw === undefined ? undefined : /^\d+$/.test(String(raw)) ? Number(raw) : null;
 
 /** Asked before archiving, on the confirmation page and in the programme page's dialog (server/http/confirmFirst.ts). */
 export const archiveConfirmation = (module: string, programme: string): Omit<Confirmation, 'back'> => ({
@@ -125,7 +118,7 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
     siblings,
     action: `/modules/${module._id}`,
     values,
-    version: module.version ?? '',
+    version: versionForForm(module.version),
     preview: null,
     ...extra,
   });
@@ -304,7 +297,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
         actor: req.user!,
         moduleId: String(req.params.id),
         input: parsed.data,
-        expectedVersion: versionSent(req.body.version),
+        expectedVersion: versionFromForm(req.body.version),
       });
       flash(req, 'success', messages.saved);
       res.redirect(303, `/programmes/${module.programmeId}`);

@@ -15,6 +15,7 @@ import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/Us
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { versionFilter } from '../../versions.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
@@ -217,8 +218,6 @@ export async function updateRound(props: {
  * on two processes, never undo each other: the one that finds it moved on reads it again and re-applies its change.
  */
 class RoundChangedError extends Error {}
-const versionFilter = (expected: number | null | undefined) =>
-  expected === undefined ? {} : { version: expected ?? null };
 /** Why a write on an open round matched nothing: moved on (read it again), or, with no version named, closed meanwhile. */
 const notWritten = (expected: number | null | undefined) =>
   expected === undefined ? new ConflictError(messages.closed) : new RoundChangedError();

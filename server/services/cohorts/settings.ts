@@ -3,14 +3,16 @@ import { type Cohort, CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { ValidationError } from '../../errors.ts';
+import { ConflictError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canCreateCohorts } from '../../policies/cohorts.ts';
 import { checkCohortInput, loadCohort, loadRunCohort, type CohortInput } from './cohorts.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { fillFromWaitlist } from './enrolment.ts';
 
 const messages = {
   capacityBelowSeats: (seated: number) => `${seated} people hold places; the capacity cannot go below that.`,
+  savedMeanwhile: savedMeanwhileMessage('cohort'),
 };
 
 /**
@@ -18,14 +20,18 @@ const messages = {
  * falls, the places numbered above it move within it); when it grows, waitlisted people move up at once, in order. Moved to another programme (admins only), its enrolments
  * follow, so "is she enrolled in this programme" stays true; the enrolments are brought in line on every save,
  * so one interrupted between the two writes is put right by the next.
+ * With `expectedVersion` (the version her form was opened at), it is written only if nobody saved the cohort since:
+ * otherwise a 409, and nothing of it is written (server/versions.ts).
  */
 export async function updateCohort(props: {
   actor: Express.User;
   cohortId: string;
   input: CohortInput;
   now?: Date;
+  expectedVersion?: ExpectedVersion;
 }): Promise<{ cohort: Cohort; promoted: string[] }> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
+  if (movedOn(cohort.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   // Facilitators may not re-assign who runs the cohort or move it to another programme.
   const reassigns = canCreateCohorts(props.actor);
   const input = reassigns
@@ -40,10 +46,15 @@ export async function updateCohort(props: {
   // A facilitator's save leaves programme and facilitators out of the write: copied from what it read, they would
   // undo an admin's re-assignment landing meanwhile (another process).
   const { programmeId, facilitatorIds, ...settings } = input;
-  await CohortModel.updateOne(
-    { _id: cohort._id },
-    { $set: reassigns ? { ...settings, programmeId, facilitatorIds: [...new Set(facilitatorIds)] } : settings },
+  const written = await CohortModel.updateOne(
+    { _id: cohort._id, ...versionFilter(props.expectedVersion) },
+    {
+      $set: reassigns ? { ...settings, programmeId, facilitatorIds: [...new Set(facilitatorIds)] } : settings,
+      $inc: { version: 1 },
+    },
   );
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
   const saved = await loadCohort(props.cohortId);
   await EnrolmentModel.updateMany(
     { cohortId: cohort._id, programmeId: { $ne: saved.programmeId } },
@@ -52,7 +63,11 @@ export async function updateCohort(props: {
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
   if (input.capacity < cohort.capacity && !(await placesWithin(cohort._id, input.capacity))) {
     // Places were taken meanwhile under the old capacity (another process) and do not fit: it is not lowered.
-    await CohortModel.updateOne({ _id: cohort._id, capacity: input.capacity }, { $set: { capacity: cohort.capacity } });
+    // A change too: a form opened in between, showing the lowered capacity, must not save it back unseen.
+    await CohortModel.updateOne(
+      { _id: cohort._id, capacity: input.capacity },
+      { $set: { capacity: cohort.capacity }, $inc: { version: 1 } },
+    );
     await fillFromWaitlist({ cohortId: props.cohortId, now: props.now });
     const now = await SeatModel.countDocuments({ cohortId: cohort._id });
     throw new ValidationError('The cohort could not be saved.', [

@@ -349,9 +349,12 @@ export async function joinCohortFromLms(props: {
       { $addToSet: { roles: 'facilitator' } },
     );
     if (user.matchedCount !== 1) return 'researcher';
+    // A new facilitator moves the settings version on, so a settings form opened before cannot drop her unseen;
+    // one already named changes nothing (an instructor's every launch must not make a colleague's form stale).
+    const facilitatorId = new Types.ObjectId(props.userId);
     await CohortModel.updateOne(
-      { _id: props.cohortId },
-      { $addToSet: { facilitatorIds: new Types.ObjectId(props.userId) } },
+      { _id: props.cohortId, facilitatorIds: { $ne: facilitatorId } },
+      { $addToSet: { facilitatorIds: facilitatorId }, $inc: { version: 1 } },
     );
     return 'facilitator';
   }

@@ -1,0 +1,95 @@
+import { expect } from 'chai';
+import { CohortModel } from '../../models/Cohort.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
+
+/** The settings version a form was opened at (its hidden field). */
+const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
+
+describe('cohorts: a colleague’s settings save is never silently undone', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+
+  it('a facilitator saving a settings form opened before an admin’s save gets a 409 with her changes kept, saved only when sent again', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const runner = await buildUser({ roles: ['facilitator'] });
+    const cohort = await buildCohort({ name: 'Spring cohort', capacity: 10, facilitatorIds: [runner.id] });
+    const id = String(cohort._id);
+    const fields = {
+      name: cohort.name,
+      capacity: '10',
+      timezone: cohort.timezone,
+      startsOn: cohort.startsOn,
+      endsOn: cohort.endsOn,
+      attendanceThreshold: '75',
+      lateAfterMinutes: '10',
+    };
+    // Both open the settings form.
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const adminPage = await adminAgent.get(`/cohorts/${id}/edit`).expect(200);
+    const runnerAgent = await signIn(app, runner.email, testPassword);
+    const runnerPage = await runnerAgent.get(`/cohorts/${id}/edit`).expect(200);
+    // The admin renames the cohort and moves its dates.
+    await adminAgent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(adminPage.text),
+        version: versionOf(adminPage.text),
+        ...fields,
+        programmeId: String(cohort.programmeId),
+        facilitatorIds: runner.id,
+        name: 'Spring cohort (Leeds)',
+        endsOn: '2027-11-30',
+      })
+      .expect(303);
+    // The facilitator, from the form she opened before, raises the capacity: her form still shows the old name and
+    // dates, which would silently undo the admin's save.
+    const mine = { _csrf: csrfFrom(runnerPage.text), version: versionOf(runnerPage.text), ...fields, capacity: '12' };
+    const conflict = await runnerAgent.post(`/cohorts/${id}/edit`).type('form').send(mine).expect(409);
+    expect(conflict.text).to.include('Someone else saved this cohort after you opened it');
+    expect(conflict.text).to.match(/name="capacity"[^>]*value="12"|value="12"[^>]*name="capacity"/);
+    const kept = (await CohortModel.findById(id).lean())!;
+    expect(kept).to.include({ name: 'Spring cohort (Leeds)', endsOn: '2027-11-30', capacity: 10 });
+    // Sent again from that page, knowing, it is saved.
+    await runnerAgent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .expect(303);
+    expect((await CohortModel.findById(id).lean())!).to.include({ name: 'Spring cohort', capacity: 12 });
+  });
+
+  it('a refused settings form keeps the version it was opened at, so a save by someone else meanwhile is still noticed', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const cohort = await buildCohort({ name: 'Autumn cohort' });
+    const id = String(cohort._id);
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get(`/cohorts/${id}/edit`).expect(200);
+    const mine = {
+      _csrf: csrfFrom(page.text),
+      version: versionOf(page.text),
+      programmeId: String(cohort.programmeId),
+      name: 'Autumn cohort (Paris)',
+      capacity: 'many',
+      timezone: cohort.timezone,
+      startsOn: cohort.startsOn,
+      endsOn: cohort.endsOn,
+    };
+    const refused = await agent.post(`/cohorts/${id}/edit`).type('form').send(mine).expect(422);
+    expect(versionOf(refused.text)).to.equal(mine.version);
+    // Meanwhile a colleague changes the time zone.
+    await CohortModel.updateOne({ _id: id }, { $set: { timezone: 'Europe/Paris' }, $inc: { version: 1 } });
+    await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({ ...mine, capacity: '20' })
+      .expect(409);
+    expect((await CohortModel.findById(id).lean())!).to.include({ name: 'Autumn cohort', timezone: 'Europe/Paris' });
+  });
+});
