@@ -34,6 +34,7 @@ import {
   sessionsOf,
 } from '../server/services/cohorts/index.ts';
 import { formatDateTime, toWallClock } from '../server/time.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 
 const messages = {
   scheduled: 'Session scheduled.',
@@ -74,7 +75,13 @@ const sessionFields = {
   location: z.string().trim().min(1).max(300).optional(),
 };
 export const sessionSchema = z.strictObject(sessionFields);
-export const sessionPatchSchema = z.strictObject(sessionFields).partial();
+export const sessionPatchSchema = z
+  .strictObject(sessionFields)
+  .partial()
+  .extend({
+    /** The `sequence` the client read: when given, a change saved by someone else since is a 409 (server/versions.ts). */
+    sequence: z.number().int().min(0).optional(),
+  });
 const sessionView = z.object({
   id: z.string(),
   cohortId: z.string(),
@@ -148,6 +155,8 @@ async function renderSessionForm(
     cohortId: string;
     session?: ReturnType<typeof presentSession>;
     values: Record<string, unknown>;
+    /** The session's SEQUENCE the edit form was opened at (server/versions.ts). */
+    version?: unknown;
     errors?: Record<string, string>;
     errorList?: unknown[];
     status?: number;
@@ -362,8 +371,10 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       success: { status: 200, description: 'The session', schema: sessionView },
       errors: [409],
     },
-    async ({ user, params, body }) =>
-      presentSession(await rescheduleSession({ actor: user, sessionId: params.id!, input: body })),
+    async ({ user, params, body: { sequence, ...input } }) =>
+      presentSession(
+        await rescheduleSession({ actor: user, sessionId: params.id!, input, expectedSequence: sequence }),
+      ),
   );
   apiOperation(
     api,
@@ -463,39 +474,55 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       cohortId: String(cohort._id),
       session: view,
       values: { ...view, startsAt: toWallClock(session.startsAt, cohort.timezone) },
+      // The SEQUENCE she opens it at goes with the form: a change by someone else meanwhile is a 409, never undone.
+      version: versionForForm(session.sequence),
     });
   });
   web.post('/sessions/:id/edit', requireSignIn, async (req, res) => {
     const { session, cohort } = await loadRunSession({ actor: req.user!, sessionId: String(req.params.id) });
     const view = presentSession(session);
+    // Sent back, a refused form keeps the SEQUENCE she opened, so a change by someone else meanwhile is still noticed.
+    const version = req.body.version;
     const form = parseForm(sessionFormSchema, req.body);
     if (!form.ok)
       return renderSessionForm(req, res, {
         cohortId: String(cohort._id),
         session: view,
         values: req.body,
+        version,
         errors: form.errors,
         errorList: form.list,
         status: 422,
       });
     try {
-      await rescheduleSession({ actor: req.user!, sessionId: view.id, input: form.data });
+      await rescheduleSession({
+        actor: req.user!,
+        sessionId: view.id,
+        input: form.data,
+        expectedSequence: versionFromForm(version),
+      });
       flash(req, 'success', messages.changed);
       res.redirect(303, `/sessions/${view.id}`);
     } catch (error) {
-      if (error instanceof DomainError && error.status === 409)
+      // Changed or cancelled by someone else since she opened it: her changes come back unsaved, with the SEQUENCE
+      // now stored, so that sending them again (knowing) replaces the other change.
+      if (error instanceof DomainError && error.status === 409) {
+        const latest = await loadRunSession({ actor: req.user!, sessionId: view.id });
         return renderSessionForm(req, res, {
           cohortId: String(cohort._id),
-          session: view,
+          session: presentSession(latest.session),
           values: req.body,
-          errorList: [{ path: 'title', message: error.message }],
+          version: versionForForm(latest.session.sequence),
+          errorList: [{ path: '(session)', message: error.message }],
           status: 409,
         });
+      }
       const { errors, list } = formErrorsFrom(error);
       return renderSessionForm(req, res, {
         cohortId: String(cohort._id),
         session: view,
         values: req.body,
+        version,
         errors,
         errorList: list,
         status: 422,

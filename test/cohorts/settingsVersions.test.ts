@@ -1,9 +1,11 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
-import { buildCohort } from '../support/cohortFactories.ts';
+import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 /** The settings version a form was opened at (its hidden field). */
 const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
@@ -91,5 +93,82 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .send({ ...mine, capacity: '20' })
       .expect(409);
     expect((await CohortModel.findById(id).lean())!).to.include({ name: 'Autumn cohort', timezone: 'Europe/Paris' });
+  });
+
+  it('a session form opened before a colleague moved the session is a 409 with her changes kept, and does not put the old place back', async () => {
+    const one = await buildUser({ roles: ['facilitator'] });
+    const two = await buildUser({ roles: ['facilitator'] });
+    const cohort = await buildCohort({ facilitatorIds: [one.id, two.id] });
+    const session = await buildSession(cohort._id, { title: 'Workshop', startsAt: new Date('2027-03-02T09:30:00Z') });
+    const id = String(session._id);
+    const oneAgent = await signIn(app, one.email, testPassword);
+    const onePage = await oneAgent.get(`/sessions/${id}/edit`).expect(200);
+    const twoAgent = await signIn(app, two.email, testPassword);
+    const twoPage = await twoAgent.get(`/sessions/${id}/edit`).expect(200);
+    const form = {
+      title: 'Workshop',
+      startsAt: '2027-03-02T09:30',
+      durationMinutes: '60',
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/x',
+    };
+    // The first moves it to a new link.
+    await oneAgent
+      .post(`/sessions/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(onePage.text),
+        version: versionOf(onePage.text),
+        ...form,
+        joinUrl: 'https://meet.example.org/new',
+      })
+      .expect(303);
+    // The second, from the form she opened before, renames it: her form still holds the old link.
+    const mine = {
+      _csrf: csrfFrom(twoPage.text),
+      version: versionOf(twoPage.text),
+      ...form,
+      title: 'Interview practice',
+    };
+    const conflict = await twoAgent.post(`/sessions/${id}/edit`).type('form').send(mine).expect(409);
+    expect(conflict.text).to.include('Someone else saved this session after you opened it');
+    expect(conflict.text).to.include('value="Interview practice"');
+    expect((await CohortSessionModel.findById(id).lean())!).to.include({
+      title: 'Workshop',
+      joinUrl: 'https://meet.example.org/new',
+      sequence: 1,
+    });
+    // Sent again from that page, knowing, it is saved.
+    await twoAgent
+      .post(`/sessions/${id}/edit`)
+      .type('form')
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .expect(303);
+    expect((await CohortSessionModel.findById(id).lean())!).to.include({ title: 'Interview practice', sequence: 2 });
+  });
+
+  it('the session API: a PATCH naming the sequence it read is a 409 problem when someone changed it since; without one, the last write wins', async () => {
+    const runner = await buildUser({ roles: ['facilitator'] });
+    const auth = { Authorization: `Bearer ${await tokenFor(runner)}` };
+    const cohort = await buildCohort({ facilitatorIds: [runner.id] });
+    const session = await buildSession(cohort._id, { title: 'Workshop' });
+    const id = String(session._id);
+    const read = await supertest(app).get(`/api/v1/sessions/${id}`).set(auth).expect(200);
+    await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ durationMinutes: 90 }).expect(200);
+    const stale = await supertest(app)
+      .patch(`/api/v1/sessions/${id}`)
+      .set(auth)
+      .send({ title: 'Renamed', sequence: read.body.sequence })
+      .expect(409);
+    expect(stale.type).to.equal('application/problem+json');
+    expect((await CohortSessionModel.findById(id).lean())!).to.include({ title: 'Workshop', durationMinutes: 90 });
+    const fresh = await supertest(app)
+      .patch(`/api/v1/sessions/${id}`)
+      .set(auth)
+      .send({ title: 'Renamed', sequence: 1 })
+      .expect(200);
+    expect(fresh.body).to.include({ title: 'Renamed', durationMinutes: 90, sequence: 2 });
+    await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ title: 'Again' }).expect(200);
+    await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ sequence: -1 }).expect(422);
   });
 });

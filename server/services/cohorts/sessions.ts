@@ -11,6 +11,7 @@ import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
+import { movedOn, savedMeanwhileMessage, type ExpectedVersion } from '../../versions.ts';
 import { loadCohort, loadRunCohort } from './cohorts.ts';
 
 const messages = {
@@ -23,6 +24,7 @@ const messages = {
   location: 'an in-person session needs a location',
   cancelled: 'This session is cancelled; it cannot be changed any more.',
   changedMeanwhile: 'Someone else changed this session at the same moment. Reload it and try again.',
+  savedMeanwhile: savedMeanwhileMessage('session'),
 };
 
 /** Self check-in opens this long before a session starts, and closes when it ends. */
@@ -190,12 +192,15 @@ function sameWallClock(typed: string | undefined, stored: Date, zone: string): b
 /**
  * Changes a session (time, length, place, title), keeping what it was in its history and bumping its SEQUENCE
  * so calendar apps update the event. One conditional update on the sequence read (atomic on MongoDB and on our
- * patched FerretDB): of two simultaneous changes one wins and the other is told to reload.
+ * patched FerretDB): of two simultaneous changes one wins and the other is told to reload. With `expectedSequence`
+ * (the SEQUENCE her form was opened at, or an API client read), a change saved by someone else since is a 409 too,
+ * never undone by fields she left as they were shown to her (server/versions.ts).
  */
 export async function rescheduleSession(props: {
   actor: Express.User;
   sessionId: string;
   input: Partial<SessionInput>;
+  expectedSequence?: ExpectedVersion;
 }) {
   const { session, cohort } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
@@ -218,6 +223,8 @@ export async function rescheduleSession(props: {
     merged.mode !== session.mode ||
     (merged.mode === 'online' ? merged.joinUrl !== session.joinUrl : merged.location !== session.location);
   if (!timeChanged && !placeChanged && merged.title === session.title) return session;
+  // Changed since she read it: her change, merged with what she saw, would put back what the other change moved.
+  if (movedOn(session.sequence, props.expectedSequence)) throw new ConflictError(messages.savedMeanwhile);
   const entry = {
     at: new Date(),
     byUserId: new Types.ObjectId(props.actor.id),
