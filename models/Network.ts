@@ -27,6 +27,8 @@ const networkSchema = new Schema(
     /** Cohorts whose participants are invited to this network when they complete their programme. */
     linkedCohortIds: { type: [Schema.Types.ObjectId], ref: 'Cohort', default: [] },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    /** Moves on with every save of its details, written only over the version its form read (server/versions.ts). */
+    version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) makes one network (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

@@ -5,11 +5,12 @@ import { postKinds } from '../models/NetworkPost.ts';
 import { countries, countryName } from '../server/countries.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { ForbiddenError, type FieldError } from '../server/errors.ts';
+import { ConflictError, ForbiddenError, type FieldError } from '../server/errors.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
 import { objectId, paging, text } from '../server/http/validate.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import {
   approveMember,
@@ -333,17 +334,38 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     formPage(req, res, {
       network: presentNetwork(n),
       values: { ...presentNetwork(n), linkedCohortIds: (n.linkedCohortIds ?? []).map(String) },
+      // The version she opens it at goes with the form: a save by someone else meanwhile is a 409, never undone.
+      version: versionForForm(n.version),
     });
   });
   web.post('/networks/:id', requireRole('admin'), async (req, res) => {
     const network = presentNetwork(await findNetwork(String(req.params.id)));
-    const form = parseForm(networkFormSchema, formBody(req));
-    if (!form.ok) return formPage(req, res, { status: 422, network, errors: form.errors, errorList: form.list });
+    // Sent back, a refused form keeps the version she opened, so a save by someone else meanwhile is still noticed.
+    const { version, ...body } = formBody(req);
+    const form = parseForm(networkFormSchema, body);
+    if (!form.ok)
+      return formPage(req, res, { status: 422, network, version, errors: form.errors, errorList: form.list });
     try {
-      await updateNetwork({ actor: req.user!, networkId: network.id, ...form.data });
+      await updateNetwork({
+        actor: req.user!,
+        networkId: network.id,
+        ...form.data,
+        expectedVersion: versionFromForm(version),
+      });
     } catch (error) {
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
+      // that sending them again (knowing) replaces the other changes.
+      if (error instanceof ConflictError && !error.errors.length) {
+        const latest = await findNetwork(network.id);
+        return formPage(req, res, {
+          status: 409,
+          network: presentNetwork(latest),
+          version: versionForForm(latest.version),
+          errorList: [{ path: '(network)', message: error.message }],
+        });
+      }
       const { status, errors, list } = formErrorsFrom(error);
-      return formPage(req, res, { status, network, errors, errorList: list });
+      return formPage(req, res, { status, network, version, errors, errorList: list });
     }
     flash(req, 'success', messages.saved);
     res.redirect(303, `/networks/${network.id}`);

@@ -11,6 +11,7 @@ import { decodeCursor, pageOf } from '../../pagination.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { admitMember } from './members.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
@@ -26,6 +27,7 @@ const messages = {
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
   notALead: 'She does not lead this network.',
   lastLead: 'A network keeps at least one lead: make another member a lead first.',
+  savedMeanwhile: savedMeanwhileMessage('network'),
 };
 
 export type NetworkInput = {
@@ -85,21 +87,29 @@ export async function createNetwork(
   return inserted.doc as Network;
 }
 
-/** Changes a network's details (admins); its members, leads and posts stay. */
+/**
+ * Changes a network's details (admins); its members, leads and posts stay. With `expectedVersion` (the version her form
+ * was opened at), it is written only if nobody saved the network since: otherwise a 409 (server/versions.ts).
+ */
 export async function updateNetwork(
-  props: { actor: Express.User; networkId: string } & NetworkInput & { linkedCohortIds?: string[] },
+  props: { actor: Express.User; networkId: string; expectedVersion?: ExpectedVersion } & NetworkInput & {
+      linkedCohortIds?: string[];
+    },
 ): Promise<Network> {
-  const { actor, networkId, linkedCohortIds, ...input } = props;
+  const { actor, networkId, linkedCohortIds, expectedVersion, ...input } = props;
   if (!canManageNetworks(actor)) throw new ForbiddenError();
-  await findNetwork(networkId);
+  const network = await findNetwork(networkId);
+  if (movedOn(network.version, expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   checkCountry(input.country);
   const unset: Record<string, 1> = {};
   if (!input.country) unset.country = 1;
   if (!input.region) unset.region = 1;
+  let written;
   try {
-    await NetworkModel.updateOne(
-      { _id: new Types.ObjectId(networkId) },
+    written = await NetworkModel.updateOne(
+      { _id: network._id, ...versionFilter(expectedVersion) },
       {
+        $inc: { version: 1 },
         $set: {
           ...Object.fromEntries(Object.entries(input).filter(([, v]) => v !== undefined && v !== '')),
           name: input.name.normalize('NFC'),
@@ -113,6 +123,8 @@ export async function updateNetwork(
     if (await nameHeldByAnother(error, nameKeyOf(input.name), new Types.ObjectId(networkId))) throw nameTaken();
     throw error;
   }
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
   return findNetwork(networkId);
 }
 
