@@ -22,6 +22,8 @@ const programmeSchema = new Schema(
     status: { type: String, enum: programmeStatuses, required: true, default: 'draft' },
     /** Months a certificate stays valid; null means it does not expire. */
     certificateValidityMonths: { type: Number, default: null, min: 1, max: 120 },
+    /** Moves on with every settings save, written only over the version its editor read (server/versions.ts). */
+    version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) makes one programme (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

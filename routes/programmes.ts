@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { programmeStatuses, tracks } from '../models/Programme.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
+import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { dialogText } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -28,6 +29,7 @@ import {
   visibleProgramme,
 } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { formFieldOf, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
 import { archiveConfirmation } from './modules.ts';
 
@@ -44,7 +46,13 @@ const programmeInputSchema = z.strictObject({
   status: z.enum(programmeStatuses).optional(),
   certificateValidityMonths: z.number().int().min(1).max(120).nullable().optional(),
 });
-const programmeChangesSchema = programmeInputSchema.omit({ track: true }).partial();
+const programmeChangesSchema = programmeInputSchema
+  .omit({ track: true })
+  .partial()
+  .extend({
+    /** The `version` the client read: when given, a save by someone else since is a 409 (server/versions.ts). */
+    version: z.number().int().min(0).nullable().optional(),
+  });
 const programmeSchema = z.object({
   id: z.string(),
   title: z.string(),
@@ -52,6 +60,7 @@ const programmeSchema = z.object({
   summary: z.string(),
   status: z.enum(programmeStatuses),
   certificateValidityMonths: z.number().nullable(),
+  version: z.number().nullable(),
 });
 const moduleOutSchema = z
   .object({
@@ -90,6 +99,29 @@ async function programmePage(actor: Express.User, programmeId: string) {
     ? ((await learnerOverview({ userId: actor.id })).find((o) => o.cohortId === String(enrolment.cohortId)) ?? null)
     : null;
   return { programme, modules, canAuthor, canEditSettings: canEditProgrammeSettings(actor), mine };
+}
+
+/** A programme's settings form (admins). */
+function renderSettingsForm(
+  res: Response,
+  programme: Awaited<ReturnType<typeof visibleProgramme>>,
+  locals: {
+    values: Record<string, unknown>;
+    version?: unknown;
+    errors?: Record<string, string>;
+    errorList?: unknown[];
+  },
+  status = 200,
+) {
+  res.status(status).render('programmes/form', {
+    title: `Edit ${programme.title}`,
+    programme,
+    tracks,
+    trackNames,
+    statuses: programmeStatuses,
+    statusHelp: programmeStatusHelp,
+    ...locals,
+  });
 }
 
 async function renderModuleForm(
@@ -183,9 +215,12 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: programmeChangesSchema,
       success: { status: 200, description: 'The programme', schema: programmeSchema },
+      errors: [409],
     },
-    async ({ user, body, params }) =>
-      presentProgramme(await updateProgramme({ actor: user, programmeId: params.id!, changes: body })),
+    async ({ user, body: { version, ...changes }, params }) =>
+      presentProgramme(
+        await updateProgramme({ actor: user, programmeId: params.id!, changes, expectedVersion: version }),
+      ),
   );
   apiOperation(
     api,
@@ -283,34 +318,49 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
   });
   web.get('/programmes/:id/edit', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
-    res.render('programmes/form', {
-      title: `Edit ${programme.title}`,
-      programme,
-      tracks,
-      trackNames,
-      statuses: programmeStatuses,
-      statusHelp: programmeStatusHelp,
+    renderSettingsForm(res, programme, {
       values: { ...programme, certificateValidityMonths: programme.certificateValidityMonths ?? '' },
+      // The version she opens it at goes with the form: a save by someone else meanwhile is a 409, never undone.
+      version: versionForForm(programme.version),
     });
   });
   web.post('/programmes/:id', requireRole('admin'), async (req, res) => {
     const programme = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
+    // Sent back, a refused form keeps the version she opened, so a save by someone else meanwhile is still noticed.
+    const version = req.body.version;
     const form = parseForm(programmeFormSchema, { ...req.body, track: programme.track });
     if (!form.ok)
-      return res.status(422).render('programmes/form', {
-        title: `Edit ${programme.title}`,
+      return renderSettingsForm(
+        res,
         programme,
-        tracks,
-        trackNames,
-        statuses: programmeStatuses,
-        statusHelp: programmeStatusHelp,
-        values: req.body,
-        errors: form.errors,
-        errorList: form.list,
-      });
+        { values: req.body, version, errors: form.errors, errorList: form.list },
+        422,
+      );
     const { track: _track, ...changes } = form.data;
     void _track;
-    await updateProgramme({ actor: req.user!, programmeId: String(req.params.id), changes });
+    try {
+      await updateProgramme({
+        actor: req.user!,
+        programmeId: String(req.params.id),
+        changes,
+        expectedVersion: versionFromForm(version),
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
+      // that sending them again (knowing) replaces the other changes.
+      const latest = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });
+      return renderSettingsForm(
+        res,
+        latest,
+        {
+          values: req.body,
+          version: versionForForm(latest.version),
+          errorList: [{ path: '(programme)', message: error.message }],
+        },
+        409,
+      );
+    }
     flash(req, 'success', messages.saved);
     res.redirect(303, `/programmes/${programme._id}`);
   });

@@ -6,6 +6,7 @@ import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } fro
 import { repeatedChoiceProblem } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
@@ -30,6 +31,7 @@ const messages = {
   resourceUrl: 'must be an http or https address',
   bodyEmpty: 'is empty once unsafe HTML is removed',
   changedMeanwhile: 'Someone changed this module at the same moment. Reload it and try again.',
+  settingsSavedMeanwhile: savedMeanwhileMessage('programme'),
   orderChangedMeanwhile: 'Someone changed this programme’s modules at the same moment. Reload it and try again.',
   busy: 'Many modules of this programme were being changed at the same moment. Please try again.',
 };
@@ -153,14 +155,23 @@ export async function updateProgramme(props: {
     status: 'draft' | 'published' | 'archived';
     certificateValidityMonths: number | null;
   }>;
+  /** The version her form was opened at, or an API client read: a save by someone else since is then a 409. */
+  expectedVersion?: ExpectedVersion;
 }): Promise<Programme> {
   if (!canEditProgrammeSettings(props.actor)) throw new ForbiddenError(messages.notAdmin);
   const programme = await loadProgramme(props.programmeId);
+  if (movedOn(programme.version, props.expectedVersion)) throw new ConflictError(messages.settingsSavedMeanwhile);
   const changes =
     props.changes.summary === undefined
       ? props.changes
       : { ...props.changes, summary: sanitizeMarkdown(props.changes.summary) };
-  await ProgrammeModel.updateOne({ _id: programme._id }, { $set: changes }, { runValidators: true });
+  const written = await ProgrammeModel.updateOne(
+    { _id: programme._id, ...versionFilter(props.expectedVersion) },
+    { $set: changes, $inc: { version: 1 } },
+    { runValidators: true },
+  );
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.settingsSavedMeanwhile);
   await emitDomainEvent('programme.saved', { programmeId: programme._id });
   return loadProgramme(programme._id);
 }
@@ -526,6 +537,8 @@ export const presentProgramme = (p: Programme) => ({
   summary: p.summary,
   status: p.status,
   certificateValidityMonths: p.certificateValidityMonths ?? null,
+  /** Sent back with a PATCH, a save by someone else since is a 409 (null: stored before versions). */
+  version: p.version ?? null,
 });
 
 /**
