@@ -115,6 +115,34 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
     expect(shown.body.meetings).to.have.length(2);
   });
 
+  it('a meeting sent without a key at the time of an earlier one but with other notes is a second meeting, not a repeat', async () => {
+    const { mentor, id } = await matched();
+    const auth = await as(mentor);
+    const heldAt = new Date(Date.now() - 7_200_000).toISOString();
+    const first = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(auth)
+      .send({ heldAt, minutes: 30, sharedNotes: 'Interview practice.' })
+      .expect(201);
+    const second = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(auth)
+      .send({ heldAt, minutes: 30, sharedNotes: 'Salary negotiation.', privateNotes: 'She is ready.' })
+      .expect(201);
+    expect(second.body.id).to.not.equal(first.body.id);
+    expect(second.body).to.include({ sharedNotes: 'Salary negotiation.' });
+    const stored = await MentorshipMeetingModel.find({ mentorshipId: id }).sort({ _id: 1 }).lean();
+    expect(stored.map((m) => m.sharedNotes)).to.deep.equal(['Interview practice.', 'Salary negotiation.']);
+    // The same meeting sent again, notes and all, is still the one meeting.
+    const again = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(auth)
+      .send({ heldAt, minutes: 30, sharedNotes: 'Interview practice.' })
+      .expect(201);
+    expect(again.body.id).to.equal(first.body.id);
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(2);
+  });
+
   it('a double-clicked form posts its key twice: one outcome, one meeting, both answers 303; a new page load records again', async () => {
     const { mentor, id } = await matched();
     const agent = await signIn(app, mentor.email, testPassword);

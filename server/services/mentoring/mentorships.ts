@@ -188,12 +188,13 @@ export async function logMeeting(props: {
     throw new ValidationError('Some details need correcting.', [
       { path: 'heldAt', message: mentorshipMessages.heldAtBeforeStart },
     ]);
-  // A repeat (same key; without one, the same author, mentorship and time) answers with the first meeting, once
-  // that one is recorded: it may still be undone by a close, which the write below tells.
+  // A repeat (same key; without one, the same author, mentorship, time, length and notes) answers with the first
+  // meeting, once that one is recorded: it may still be undone by a close, which the write below tells. Another
+  // meeting logged at that time with other notes is not a repeat: answering it with the first would drop her notes.
   const key = submissionKey({
     scope: [props.actor.id, String(m._id)],
     clientKey: props.submissionKey,
-    content: [props.heldAt.toISOString()],
+    content: [props.heldAt.toISOString(), props.minutes, props.sharedNotes ?? '', props.privateNotes ?? ''],
   });
   const inserted = await createOnce(MentorshipMeetingModel, key, {
     mentorshipId: m._id,
