@@ -32,6 +32,8 @@ const boardSchema = new Schema(
     },
     /** Bumped on every change of `members`: updates are conditional on it, so two concurrent edits cannot both win. */
     membersVersion: { type: Number, required: true, default: 0 },
+    /** Moves on with every save of its details (name, organisation, zone), written only over the version read. */
+    version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) makes one board (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

@@ -2,7 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { boardRoles } from '../models/Board.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
-import { ValidationError, type FieldError } from '../server/errors.ts';
+import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
+import { versionFromForm } from '../server/versions.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -86,6 +87,8 @@ export const updateBoardSchema = z.strictObject({
   organisation: text(200).optional(),
   timezone: timezone.optional(),
 });
+/** The API's change also takes the `version` the client read: a save by someone else since is then a 409. */
+const patchBoardSchema = updateBoardSchema.extend({ version: z.number().int().min(0).nullable().optional() });
 export const boardMemberSchema = z.strictObject({ userId: objectId, role: z.enum(boardRoles) });
 export const externalCertificateSchema = z.strictObject({
   userId: objectId,
@@ -119,6 +122,7 @@ const boardOut = z.object({
   organisation: z.string(),
   timezone: z.string(),
   members: z.array(z.object({ userId: z.string(), role: z.enum(boardRoles), confirmed: z.boolean() })),
+  version: z.number().nullable(),
 });
 const externalOut = z.object({
   id: z.string(),
@@ -318,11 +322,12 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       tag: 'boards',
       summary: 'Rename a board or change its zone (chair, clerk, admin)',
       access: [],
-      body: updateBoardSchema,
+      body: patchBoardSchema,
       success: { status: 200, description: 'The board', schema: boardOut },
+      errors: [409],
     },
-    async ({ user, params, body: input }) =>
-      presentBoard(await updateBoard({ actor: user, boardId: params.id!, ...input })),
+    async ({ user, params, body: { version, ...input } }) =>
+      presentBoard(await updateBoard({ actor: user, boardId: params.id!, ...input, expectedVersion: version })),
   );
   apiOperation(
     api,
@@ -432,9 +437,24 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   );
   web.get('/boards/:id', requireSignIn, (req, res) => boardPage(req, res));
   web.post('/boards/:id', requireSignIn, async (req, res) => {
-    const form = parseForm(updateBoardSchema, body(req));
-    if (!form.ok) return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: body(req) });
-    await updateBoard({ actor: req.user!, boardId: String(req.params.id), ...form.data });
+    // Sent back, a refused form keeps the version she opened, so a save by someone else meanwhile is still noticed.
+    const { version, ...fields } = body(req);
+    const form = parseForm(updateBoardSchema, fields);
+    if (!form.ok)
+      return boardPage(req, res, 422, { errors: form.errors, errorList: form.list, values: fields, version });
+    try {
+      await updateBoard({
+        actor: req.user!,
+        boardId: String(req.params.id),
+        ...form.data,
+        expectedVersion: versionFromForm(version),
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored (the
+      // page reads the board again), so that sending them again (knowing) replaces the other changes.
+      return boardPage(req, res, 409, { errorList: [{ path: '(board)', message: error.message }], values: fields });
+    }
     flash(req, 'success', messages.boardSaved);
     res.redirect(303, `/boards/${String(req.params.id)}`);
   });

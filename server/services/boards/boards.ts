@@ -4,6 +4,7 @@ import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { boardRoleOf, canChangeChairs, canCreateBoard, canManageBoard, canSeeBoard } from '../../policies/boards.ts';
@@ -12,6 +13,7 @@ import { createUser } from '../users.ts';
 
 const messages = {
   notFound: 'We could not find that board.',
+  savedMeanwhile: savedMeanwhileMessage('board'),
   noSuchUser: 'There is no account with that id.',
   notLive: 'This account is disabled or erased.',
   researcherAccount:
@@ -30,6 +32,8 @@ export type BoardView = {
   organisation: string;
   timezone: string;
   members: { userId: string; role: BoardRole; confirmed: boolean }[];
+  /** The version of its details: sent back with a change, a save by someone else since is a 409. */
+  version: number | null;
 };
 
 export function presentBoard(board: Board): BoardView {
@@ -43,6 +47,7 @@ export function presentBoard(board: Board): BoardView {
       role: m.role as BoardRole,
       confirmed: !!m.confirmedAt,
     })),
+    version: board.version ?? null,
   };
 }
 
@@ -106,23 +111,34 @@ export async function createBoard(props: {
   return inserted.doc as Board;
 }
 
-/** Name, organisation or zone (a new zone moves when interview days end: readiness follows, reminders are re-planned). */
+/**
+ * Name, organisation or zone (a new zone moves when interview days end: readiness follows, reminders are re-planned).
+ * With `expectedVersion` (the version her form was opened at, or an API client read), it is written only if nobody
+ * saved the board's details since: otherwise a 409 (server/versions.ts).
+ */
 export async function updateBoard(props: {
   actor: Express.User;
   boardId: string;
   name?: string;
   organisation?: string;
   timezone?: string;
+  expectedVersion?: ExpectedVersion;
 }): Promise<Board> {
   const board = await findManagedBoard(props);
+  if (movedOn(board.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   const changes = Object.fromEntries(
     Object.entries({ name: props.name, organisation: props.organisation, timezone: props.timezone }).filter(
       ([, v]) => v !== undefined,
     ),
   );
-  await BoardModel.updateOne({ _id: board._id }, { $set: changes });
+  const written = await BoardModel.updateOne(
+    { _id: board._id, ...versionFilter(props.expectedVersion) },
+    { $set: changes, $inc: { version: 1 } },
+  );
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
   if (props.timezone && props.timezone !== board.timezone) await replanRoundsOfBoard({ boardId: props.boardId });
-  return { ...board, ...changes } as Board;
+  return (await BoardModel.findById(board._id).lean<Board>())!;
 }
 
 /**
