@@ -69,6 +69,8 @@ const pledgeSignatureSchema = new Schema(
     hiddenReason: { type: String },
     hiddenAt: { type: Date },
     commitments: { type: [commitmentSchema], default: [] },
+    /** Moves on with every save of the commitments, written only over the version its form read (server/versions.ts). */
+    commitmentsVersion: { type: Number, default: 0 },
     /** A governing board in Pathways linked to this signature (issue 6), and whether its page shows round readiness. */
     boardId: { type: Schema.Types.ObjectId, default: null },
     showRoundReadiness: { type: Boolean, default: false },

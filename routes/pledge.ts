@@ -2,7 +2,8 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { organisationTypes, signatureKinds } from '../models/PledgeSignature.ts';
 import { requireRole } from '../server/auth.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
+import { versionFromForm } from '../server/versions.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
@@ -324,6 +325,13 @@ function manageAction(action: (req: Request) => Promise<unknown>, done: string, 
       await action(req);
     } catch (error) {
       if (keepsText && keptUpdatePage(error, req, res)) return;
+      if (error instanceof ConflictError && !error.errors.length) {
+        // Saved by someone else since she opened the page: what she sent comes back unsaved, with the version now
+        // stored (the page reads it again), so that sending it again (knowing) replaces the other change.
+        const { version: _opened, ...values } = (req.body ?? {}) as Record<string, unknown>;
+        void _opened;
+        return renderManagePage(req, res, 409, { errorList: [{ path: '(page)', message: error.message }], values });
+      }
       const { errors, list } = formErrorsFrom(error);
       return renderManagePage(req, res, 422, { errors, errorList: list, values: req.body ?? {} });
     }
@@ -539,6 +547,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
           signatureId: String(req.params.id),
           optionIds: [].concat(req.body?.optionIds ?? []).filter((v) => typeof v === 'string'),
           now: new Date(),
+          expectedVersion: versionFromForm(req.body?.version),
         }),
       messages.commitmentsSaved,
     ),

@@ -5,11 +5,12 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
-import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { listChanged } from './listCache.ts';
 
 const messages = {
@@ -17,6 +18,7 @@ const messages = {
     'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
   unknownOption: 'is not one of the commitments on offer',
   notChosen: 'is not one of your commitments',
+  commitmentsSavedMeanwhile: savedMeanwhileMessage('list of commitments'),
 };
 
 async function loadSignature(id: string) {
@@ -60,6 +62,7 @@ export async function manageView(props: { actor: PledgeActor; signatureId: strin
       showName: signature.showName ?? false,
       boardId: signature.boardId ? String(signature.boardId) : null,
       showRoundReadiness: signature.showRoundReadiness ?? false,
+      commitmentsVersion: signature.commitmentsVersion ?? null,
     },
     options: options.map((o) => ({
       id: String(o._id),
@@ -80,16 +83,21 @@ export async function manageView(props: { actor: PledgeActor; signatureId: strin
 
 /**
  * Sets the organisation's commitments to exactly `optionIds`. New ones must be active options; one already made
- * stays even if its option was since retired. Progress updates on a dropped commitment stay on record.
+ * stays even if its option was since retired. Progress updates on a dropped commitment stay on record. With
+ * `expectedVersion` (the version her form was opened at), it is written only if nobody saved the commitments since
+ * (another manager of the signature): otherwise a 409, never a silent undo (server/versions.ts).
  */
 export async function setCommitments(props: {
   actor: PledgeActor;
   signatureId: string;
   optionIds: string[];
   now: Date;
+  expectedVersion?: ExpectedVersion;
 }) {
   const signature = await loadSignature(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (movedOn(signature.commitmentsVersion, props.expectedVersion))
+    throw new ConflictError(messages.commitmentsSavedMeanwhile);
   const wanted = [...new Set(props.optionIds)];
   const existing = new Map(signature.commitments.map((c) => [String(c.optionId), c]));
   const fresh = wanted.filter((id) => !existing.has(id));
@@ -106,7 +114,12 @@ export async function setCommitments(props: {
       bad.map(() => ({ path: 'optionIds', message: messages.unknownOption })),
     );
   const commitments = wanted.map((id) => existing.get(id) ?? { optionId: new Types.ObjectId(id), addedAt: props.now });
-  await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { commitments } });
+  const written = await PledgeSignatureModel.updateOne(
+    { _id: signature._id, ...versionFilter(props.expectedVersion, 'commitmentsVersion') },
+    { $set: { commitments }, $inc: { commitmentsVersion: 1 } },
+  );
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.commitmentsSavedMeanwhile);
   return { count: commitments.length };
 }
 
