@@ -112,6 +112,8 @@ export const updateRoundSchema = z.strictObject({
   closingDate: isoDate.nullable().optional(),
   shortlistingDate: isoDate.nullable().optional(),
   panel: z.array(objectId).max(20).optional(),
+  /** The `version` the client read: when given, a change saved by someone else since is a 409 (server/versions.ts). */
+  version: z.number().int().min(0).nullable().optional(),
 });
 
 const roundOut = z.object({
@@ -125,6 +127,7 @@ const roundOut = z.object({
   panel: z.array(z.string()),
   status: z.enum(['open', 'closed']),
   closedAt: z.string().nullable(),
+  version: z.number().nullable(),
 });
 const readinessOut = z.object({
   ready: z.boolean(),
@@ -212,6 +215,16 @@ const roundDatesFormSchema = z.preprocess(
       shortlistingDate: clearedIfBlank(b.shortlistingDate),
       interviewDatesShown:
         typeof b.interviewDatesShown === 'string' ? b.interviewDatesShown.split(',').filter(Boolean) : undefined,
+      // What the page showed (hidden fields): a detail sent as shown is left as it now stands (changeRound).
+      ...(typeof b.titleShown === 'string'
+        ? {
+            detailsShown: {
+              title: b.titleShown,
+              closingDate: clearedIfBlank(b.closingDateShown ?? ''),
+              shortlistingDate: clearedIfBlank(b.shortlistingDateShown ?? ''),
+            },
+          }
+        : {}),
     };
   },
   z.strictObject({
@@ -220,6 +233,13 @@ const roundDatesFormSchema = z.preprocess(
     closingDate: isoDate.nullable().optional(),
     shortlistingDate: isoDate.nullable().optional(),
     interviewDatesShown: z.array(isoDate).max(20).optional(),
+    detailsShown: z
+      .strictObject({
+        title: z.string().max(200),
+        closingDate: z.string().max(10).nullable(),
+        shortlistingDate: z.string().max(10).nullable(),
+      })
+      .optional(),
   }),
 );
 const figuresFormSchema = z.preprocess((raw) => {
@@ -359,8 +379,8 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       success: { status: 200, description: 'The round', schema: roundOut },
       errors: [409],
     },
-    async ({ user, params, body }) =>
-      presentRound(await changeRound({ actor: user, roundId: params.id!, change: body })),
+    async ({ user, params, body: { version, ...change } }) =>
+      presentRound(await changeRound({ actor: user, roundId: params.id!, change, expectedVersion: version })),
   );
   apiOperation(
     api,

@@ -1,13 +1,16 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
-import { buildBoard } from '../support/boardsFactories.ts';
+import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 /** The version the board's details form was opened at (its hidden field). */
 const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
+/** A calendar date this many days from now (UTC). */
+const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
 describe('boards: a colleague’s save of a board’s details is never silently undone', () => {
   useTestDatabase();
@@ -78,5 +81,68 @@ describe('boards: a colleague’s save of a board’s details is never silently 
       .send({ name: 'Renamed' })
       .expect(200);
     expect(saved.body).to.include({ name: 'Renamed', timezone: 'Europe/Paris' });
+  });
+
+  it('a round’s title-and-dates form opened before a colleague set the closing date saves her new title and keeps that date', async () => {
+    const [chair, clerk] = await Promise.all([buildUser({ roles: ['governor'] }), buildUser({ roles: ['governor'] })]);
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: clerk, role: 'clerk' },
+    ]);
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [], title: 'Headteacher' });
+    const clerkAgent = await signIn(app, clerk.email, testPassword);
+    const clerkPage = await clerkAgent.get(`/rounds/${round.id}`).expect(200);
+    const shown = (name: string) => new RegExp(`name="${name}" value="([^"]*)"`).exec(clerkPage.text)![1]!;
+    // Meanwhile the chair sets the closing date.
+    await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(chair)}` })
+      .send({ closingDate: inDays(10) })
+      .expect(200);
+    // Her page showed no closing date: saving her new title as the page stands must not clear the chair's date.
+    await clerkAgent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(clerkPage.text),
+        title: 'Head of school',
+        interviewDate: inDays(30),
+        closingDate: '',
+        shortlistingDate: '',
+        interviewDatesShown: shown('interviewDatesShown'),
+        titleShown: shown('titleShown'),
+        closingDateShown: shown('closingDateShown'),
+        shortlistingDateShown: shown('shortlistingDateShown'),
+      })
+      .expect(303);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!).to.include({
+      title: 'Head of school',
+      closingDate: inDays(10),
+    });
+  });
+
+  it('the rounds API: a PATCH naming the version it read is a 409 problem after a change since; without one, it is merged as before', async () => {
+    const chair = await buildUser({ roles: ['governor'] });
+    const auth = { Authorization: `Bearer ${await tokenFor(chair)}` };
+    const board = await buildBoard([{ user: chair, role: 'chair' }]);
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [] });
+    const read = await supertest(app).get(`/api/v1/rounds/${round.id}`).set(auth).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set(auth)
+      .send({ closingDate: inDays(9) })
+      .expect(200);
+    const stale = await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set(auth)
+      .send({ title: 'Renamed', version: read.body.version })
+      .expect(409);
+    expect(stale.type).to.equal('application/problem+json');
+    const merged = await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set(auth)
+      .send({ title: 'Renamed' })
+      .expect(200);
+    expect(merged.body).to.include({ title: 'Renamed', closingDate: inDays(9) });
   });
 });

@@ -15,7 +15,7 @@ import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/Us
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
-import { versionFilter } from '../../versions.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { canManageRound, canSeeFairnessFigures, canSeeRound } from '../../policies/boards.ts';
@@ -51,6 +51,7 @@ const messages = {
   noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
   panelTooBig: 'A panel has at most 20 people.',
   changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
+  savedMeanwhile: savedMeanwhileMessage('round'),
   stageExceeds: (before: string, count: number) => `must not be more than the ${before} (${count})`,
 };
 
@@ -80,6 +81,8 @@ export function presentRound(round: RecruitmentRound) {
     panel: round.panel.map(String),
     status: round.status,
     closedAt: round.closedAt ? round.closedAt.toISOString() : null,
+    /** Sent back with a change (the API's PATCH, the page's form), a change saved since is a 409. */
+    version: round.version ?? null,
   };
 }
 
@@ -250,6 +253,11 @@ export type RoundChange = {
    * show (added meanwhile, or beyond its fields) is kept. Without it the dates given replace the whole list.
    */
   interviewDatesShown?: string[];
+  /**
+   * The title and dates a form showed (the web page): a detail sent as it was shown is left as it now stands, so a
+   * colleague's change saved while the page was open is not put back; only what she changed is written.
+   */
+  detailsShown?: { title?: string; closingDate?: string | null; shortlistingDate?: string | null };
 };
 
 /** Interview dates given as a list, as one date, or both (the one date joins the list); undefined when neither is. */
@@ -275,15 +283,22 @@ export function changedInterviewDates(props: {
 
 /**
  * Applies a partial change: details (kept where not given) and the panel, checked first and then written in one
- * update over the version read, so a refusal (422, or a 409 when the round closed meanwhile) changes nothing.
+ * update over the version read, so a refusal (422, or a 409 when the round closed meanwhile) changes nothing. With
+ * `expectedVersion` (the version the page's form was opened at, or an API client read), a change saved by someone
+ * else since is a 409 rather than merged over: the form sends every field as it showed it (server/versions.ts).
  */
 export async function changeRound(props: {
   actor: Express.User;
   roundId: string;
   change: RoundChange;
   now?: Date;
+  expectedVersion?: ExpectedVersion;
 }): Promise<RecruitmentRound> {
-  const { panel, interviewDate, interviewDates, interviewDatesShown, ...details } = props.change;
+  const { panel, interviewDate, interviewDates, interviewDatesShown, detailsShown, ...given } = props.change;
+  const shown = (detailsShown ?? {}) as Record<string, unknown>;
+  const details = Object.fromEntries(
+    Object.entries(given).filter(([key, value]) => !(key in shown) || (shown[key] ?? null) !== (value ?? null)),
+  ) as Pick<RoundChange, 'title' | 'closingDate' | 'shortlistingDate'>;
   const dates = mergeInterviewDates({ interviewDate, interviewDates });
   // Only those who run the round change it, even when the change is empty (deny by default). A closed round refuses
   // a panel here (409 before the panel is checked) and details in updateRound.
@@ -292,8 +307,9 @@ export async function changeRound(props: {
   if (dates || Object.keys(details).length || checkedPanel) {
     const keptOrCleared = (given: string | null | undefined, current: string | null | undefined) =>
       given === null ? undefined : (given ?? current ?? undefined);
-    await withFreshRound(props, (round) =>
-      updateRound({
+    await withFreshRound(props, async (round) => {
+      if (movedOn(round.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
+      return updateRound({
         actor: props.actor,
         roundId: props.roundId,
         now: props.now,
@@ -309,8 +325,8 @@ export async function changeRound(props: {
           closingDate: keptOrCleared(details.closingDate, round.closingDate),
           shortlistingDate: keptOrCleared(details.shortlistingDate, round.shortlistingDate),
         },
-      }),
-    );
+      });
+    });
   }
   return (await findRoundFor(props)).round;
 }
