@@ -34,6 +34,8 @@ const mentorshipSchema = new Schema(
       ),
       default: null,
     },
+    /** Moves on with every save of the agreement, written only over the version its editor read (server/versions.ts). */
+    agreementVersion: { type: Number, default: 0 },
     /** The latest meeting held (the rhythm reminder counts from it, or from the start). */
     lastMeetingAt: { type: Date, default: null },
     closedAt: { type: Date },

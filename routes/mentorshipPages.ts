@@ -19,6 +19,7 @@ import {
   saveAgreement,
 } from '../server/services/mentoring/mentorships.ts';
 import { mentoringOverview } from '../server/services/mentoring/overview.ts';
+import { versionFromForm } from '../server/versions.ts';
 import {
   acceptMentoringRequest,
   createMentoringRequest,
@@ -264,13 +265,27 @@ export function registerMentorshipPages(web: Router): void {
   web.post('/mentorships/:id/agreement', requireSignIn, async (req, res) => {
     const body = formBody(req);
     const form = parseForm(agreementForm, body);
+    // Sent back, a refused form keeps the version she opened, so a save by the other member meanwhile is still noticed.
     const again = (list: FieldError[], status = 422) =>
       mentorshipPage(req, res, status, { agreementErrors: byPath(list), errorList: list, agreementValues: body });
     if (!form.ok) return again(form.list);
     try {
-      await saveAgreement({ actor: req.user!, mentorshipId: String(req.params.id), ...form.data });
+      await saveAgreement({
+        actor: req.user!,
+        mentorshipId: String(req.params.id),
+        ...form.data,
+        expectedVersion: versionFromForm(body.version),
+      });
     } catch (error) {
       const r = refusal(error, 'goals');
+      // Saved by the other member since she opened it: what she typed comes back unsaved, with the version now stored
+      // (the page reads the mentorship again), so that sending it again (knowing) replaces the other agreement.
+      if (r.status === 409) {
+        const { version: _opened, ...typed } = body;
+        void _opened;
+        const list = [{ path: '(agreement)', message: r.message }];
+        return mentorshipPage(req, res, 409, { errorList: list, agreementValues: typed });
+      }
       return again(r.list, r.status);
     }
     flash(req, 'success', messages.agreementSaved);

@@ -37,6 +37,8 @@ export const agreementSchema = z.strictObject({
   goals: z.array(text(200)).min(1, 'name at least one goal').max(12),
   meetingFrequency: z.enum(meetingFrequencies),
   endsOn: isoDate,
+  /** The `agreementVersion` the client read: when given, a save by the other member since is a 409. */
+  version: z.number().int().min(0).nullable().optional(),
 });
 export const meetingSchema = z.strictObject({
   heldAt: isoDateTime,
@@ -81,6 +83,7 @@ const fullMentorshipOut = mentorshipOut.extend({
   agreement: z
     .object({ goals: z.array(z.string()), meetingFrequency: z.string().nullable(), endsOn: z.string().nullable() })
     .nullable(),
+  agreementVersion: z.number().nullable(),
   closedAt: z.string().nullable(),
   closeReason: z.string().nullable(),
   meetings: z.array(meetingOut),
@@ -221,7 +224,8 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       errors: [409],
     },
     async ({ user, params, body }) => {
-      await saveAgreement({ actor: user, mentorshipId: params.id!, ...body });
+      const { version, ...agreement } = body;
+      await saveAgreement({ actor: user, mentorshipId: params.id!, ...agreement, expectedVersion: version });
       return (await mentorshipView({ actor: user, mentorshipId: params.id! })).presented;
     },
   );

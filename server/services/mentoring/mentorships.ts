@@ -9,12 +9,14 @@ import { isObjectId, oid } from '../../ids.ts';
 import { agreedEndPassesAt, mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 
 /**
  * A mentorship is visible to its two members and admins; to anyone else it does not exist (404). Private notes of a
  * meeting are shown to their author only, admins included.
  */
 export const mentorshipMessages = {
+  agreementSavedMeanwhile: savedMeanwhileMessage('agreement'),
   notFound: 'We could not find that mentorship.',
   closed: 'This mentorship is closed.',
   endsOnPast: 'must be a date after the mentorship started',
@@ -61,6 +63,8 @@ export type PresentedMentorship = {
   status: string;
   startedAt: string;
   agreement: { goals: string[]; meetingFrequency: string | null; endsOn: string | null } | null;
+  /** Sent back with a change of the agreement, a save by the other member since is a 409. */
+  agreementVersion: number | null;
   closedAt: string | null;
   closeReason: string | null;
   meetings: PresentedMeeting[];
@@ -91,6 +95,7 @@ export function presentMentorship(m: Mentorship, meetings: MentorshipMeeting[], 
           endsOn: m.agreement.endsOn ?? null,
         }
       : null,
+    agreementVersion: m.agreementVersion ?? null,
     closedAt: m.closedAt ? m.closedAt.toISOString() : null,
     closeReason: m.closeReason ?? null,
     meetings: meetings.map((meeting) => presentMeeting(meeting, viewer)),
@@ -114,7 +119,11 @@ const refuseIfClosed = (m: Mentorship) => {
   if (m.status !== 'active') throw new ConflictError(mentorshipMessages.closed);
 };
 
-/** Either member records (or revises) what they agreed: goals, a meeting rhythm and an end date. */
+/**
+ * Either member records (or revises) what they agreed: goals, a meeting rhythm and an end date. With
+ * `expectedVersion` (the version her form was opened at, or an API client read), a save by the other member since is
+ * a 409 rather than silently undone (server/versions.ts).
+ */
 export async function saveAgreement(props: {
   actor: Actor;
   mentorshipId: string;
@@ -123,9 +132,12 @@ export async function saveAgreement(props: {
   /** YYYY-MM-DD. */
   endsOn: string;
   now?: Date;
+  expectedVersion?: ExpectedVersion;
 }): Promise<Mentorship> {
   const m = await mentorshipForMember(props);
   refuseIfClosed(m);
+  if (movedOn(m.agreementVersion, props.expectedVersion))
+    throw new ConflictError(mentorshipMessages.agreementSavedMeanwhile);
   // Dates are days on her calendar: the day it started is the one in her zone.
   if (props.endsOn <= localDate(m.startedAt, props.actor.timezone ?? 'UTC'))
     throw new ValidationError('Some details need correcting.', [
@@ -139,8 +151,9 @@ export async function saveAgreement(props: {
   // Conditional on `active`: a close landing since the read makes it match nothing, and she is told (409) rather
   // than shown a saved page with nothing saved.
   const saved = await MentorshipModel.updateOne(
-    { _id: m._id, status: 'active' },
+    { _id: m._id, status: 'active', ...versionFilter(props.expectedVersion, 'agreementVersion') },
     {
+      $inc: { agreementVersion: 1 },
       $set: {
         agreement: {
           goals: props.goals,
@@ -152,7 +165,12 @@ export async function saveAgreement(props: {
       },
     },
   );
-  if (saved.matchedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
+  if (saved.matchedCount !== 1)
+    throw new ConflictError(
+      (await MentorshipModel.exists({ _id: m._id, status: 'active' }))
+        ? mentorshipMessages.agreementSavedMeanwhile
+        : mentorshipMessages.closed,
+    );
   await planMentorshipReminders({ mentorshipId: String(m._id), now: props.now });
   return (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
 }
