@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { joinCohortFromLms } from '../../server/services/lti/people.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -65,6 +66,37 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
       .expect(303);
     expect((await CohortModel.findById(id).lean())!).to.include({ name: 'Spring cohort', capacity: 12 });
+  });
+
+  it('an instructor named by an LMS launch after an admin opened the settings form is not dropped by her save (409)', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const instructor = await buildUser({ roles: ['facilitator'] });
+    const cohort = await buildCohort({ name: 'Launched cohort' });
+    const id = String(cohort._id);
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get(`/cohorts/${id}/edit`).expect(200);
+    expect(await joinCohortFromLms({ cohortId: id, userId: instructor.id, instructor: true })).to.equal('facilitator');
+    // Her form ticked no facilitator: saved as it stands it would take the instructor off the cohort unseen.
+    await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        version: versionOf(page.text),
+        programmeId: String(cohort.programmeId),
+        name: 'Launched cohort (renamed)',
+        capacity: '20',
+        timezone: cohort.timezone,
+        startsOn: cohort.startsOn,
+        endsOn: cohort.endsOn,
+      })
+      .expect(409);
+    const stored = (await CohortModel.findById(id).lean())!;
+    expect(stored.facilitatorIds.map(String)).to.deep.equal([instructor.id]);
+    // A launch of an instructor already named changes nothing, so it makes no open form stale.
+    const again = await agent.get(`/cohorts/${id}/edit`).expect(200);
+    await joinCohortFromLms({ cohortId: id, userId: instructor.id, instructor: true });
+    expect(versionOf(again.text)).to.equal(String((await CohortModel.findById(id).lean())!.version));
   });
 
   it('a refused settings form keeps the version it was opened at, so a save by someone else meanwhile is still noticed', async () => {
