@@ -12,6 +12,8 @@ const pledgeCommitmentOptionSchema = new Schema(
     description: { type: String, trim: true, default: '' },
     position: { type: Number, required: true, default: 0 },
     active: { type: Boolean, required: true, default: true },
+    /** Moves on with every edit, written only over the version its form read (server/versions.ts). */
+    version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) adds one option (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

@@ -660,11 +660,26 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
         errors: form.errors,
         errorList: form.list,
       });
-    await pledge.updateCommitmentOption({
-      id: String(req.params.id),
-      ...form.data,
-      active: req.body?.active === 'yes',
-    });
+    try {
+      await pledge.updateCommitmentOption({
+        id: String(req.params.id),
+        ...form.data,
+        active: req.body?.active === 'yes',
+        expectedVersion: versionFromForm(req.body?.version),
+      });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+      // Edited by another admin since she opened the page: what she typed comes back unsaved on that option's form,
+      // with the version now stored, so that sending it again (knowing) replaces the other edit.
+      const { version: _opened, ...typed } = (req.body ?? {}) as Record<string, unknown>;
+      void _opened;
+      return adminOptions(res, 409, {
+        editing: req.params.id,
+        values: typed,
+        errors: {},
+        errorList: [{ path: '(option)', message: error.message }],
+      });
+    }
     flash(req, 'success', messages.optionSaved);
     res.redirect(303, '/admin/pledge/commitments');
   });

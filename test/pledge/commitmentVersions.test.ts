@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -58,5 +59,53 @@ describe('pledge: one manager’s save of the commitments is never silently undo
       .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
       .expect(303);
     expect(await stored()).to.have.members([flexible.id, governors.id]);
+  });
+
+  it('an admin editing a commitment option from a page opened before another admin’s edit gets a 409 with her text kept', async () => {
+    const option = await buildCommitmentOption({ title: 'Bias training for panels' });
+    const [first, second] = await Promise.all([buildUser({ roles: ['admin'] }), buildUser({ roles: ['admin'] })]);
+    const firstAgent = await signIn(app, first.email, testPassword);
+    const secondAgent = await signIn(app, second.email, testPassword);
+    const formOf = (html: string) =>
+      new RegExp(`<form[^>]*action="/admin/pledge/commitments/${option.id}"[\\s\\S]*?</form>`).exec(html)![0];
+    const firstPage = await firstAgent.get('/admin/pledge/commitments').expect(200);
+    const secondPage = await secondAgent.get('/admin/pledge/commitments').expect(200);
+    await firstAgent
+      .post(`/admin/pledge/commitments/${option.id}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(firstPage.text),
+        version: versionOf(formOf(firstPage.text)),
+        title: 'Bias training for panels',
+        active: '',
+      })
+      .expect(303);
+    // Her form still shows it offered: saving her new wording would offer the retired option again, unseen.
+    const mine = {
+      _csrf: csrfFrom(secondPage.text),
+      version: versionOf(formOf(secondPage.text)),
+      title: 'Bias training for every interview panel',
+      active: 'yes',
+    };
+    const conflict = await secondAgent
+      .post(`/admin/pledge/commitments/${option.id}`)
+      .type('form')
+      .send(mine)
+      .expect(409);
+    expect(conflict.text).to.include('Someone else saved this commitment after you opened it');
+    expect(formOf(conflict.text)).to.include('value="Bias training for every interview panel"');
+    expect((await PledgeCommitmentOptionModel.findById(option.id).lean())!).to.include({
+      title: 'Bias training for panels',
+      active: false,
+    });
+    await secondAgent
+      .post(`/admin/pledge/commitments/${option.id}`)
+      .type('form')
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(formOf(conflict.text)) })
+      .expect(303);
+    expect((await PledgeCommitmentOptionModel.findById(option.id).lean())!).to.include({
+      title: 'Bias training for every interview panel',
+      active: true,
+    });
   });
 });

@@ -1,5 +1,6 @@
 import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOption.ts';
-import { NotFoundError } from '../../errors.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
+import { savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { isObjectId } from '../../ids.ts';
 
@@ -14,6 +15,7 @@ export async function listCommitmentOptions(props: { includeRetired: boolean }) 
     description: o.description,
     position: o.position,
     active: o.active,
+    version: o.version ?? null,
   }));
 }
 
@@ -38,20 +40,27 @@ export async function createCommitmentOption(props: {
   return { id: String(inserted.doc._id), title: inserted.doc.title };
 }
 
-/** Edits an option; `active: false` retires it (organisations keep it; nobody new can choose it). */
+/**
+ * Edits an option; `active: false` retires it (organisations keep it; nobody new can choose it). With
+ * `expectedVersion` (the version her form was opened at), an edit by another admin since is a 409 (server/versions.ts).
+ */
 export async function updateCommitmentOption(props: {
   id: string;
   title?: string;
   description?: string;
   position?: number;
   active?: boolean;
+  expectedVersion?: ExpectedVersion;
 }) {
-  const { id, ...changes } = props;
+  const { id, expectedVersion, ...changes } = props;
   const result = isObjectId(id)
     ? await PledgeCommitmentOptionModel.updateOne(
-        { _id: id },
-        { $set: Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)) },
+        { _id: id, ...versionFilter(expectedVersion) },
+        { $set: Object.fromEntries(Object.entries(changes).filter(([, v]) => v !== undefined)), $inc: { version: 1 } },
       )
     : { matchedCount: 0 };
-  if (result.matchedCount === 0) throw new NotFoundError('There is no such commitment option.');
+  if (result.matchedCount === 1) return;
+  if (isObjectId(id) && (await PledgeCommitmentOptionModel.exists({ _id: id })))
+    throw new ConflictError(savedMeanwhileMessage('commitment'));
+  throw new NotFoundError('There is no such commitment option.');
 }
