@@ -13,6 +13,21 @@ import { passwordFieldErrors } from './services/passwords.ts';
  * The only reader of process.env. Every variable is documented here and in the README.
  * A bad value stops the start with a message naming the variable.
  */
+/**
+ * A whole number of an env var, from `min` to `max`: digits only, as PORT. `z.coerce.number()` read "" and " " as 0,
+ * "0x14" as 20 and "1e1" as 10, so a typo started the app with a value nobody wrote.
+ */
+const wholeNumber = (min: number, max: number, fallback: number) =>
+  z
+    .string()
+    .trim()
+    .refine(
+      (v) => /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max,
+      `must be a whole number from ${min} to ${max}`,
+    )
+    .transform(Number)
+    .default(fallback);
+
 const envSchema = z.object({
   /** development | production | test. Production requires SESSION_SECRET and sets Secure cookies. */
   NODE_ENV: z.enum(['development', 'production', 'test']).default('development'),
@@ -151,21 +166,21 @@ const envSchema = z.object({
    * Seconds a shutdown (SIGTERM, SIGINT) may take: in-flight requests, jobs, the database. Past it the process exits
    * with 1, naming what was still open. Keep it below the process manager's own limit (Docker waits 10 s by default).
    */
-  SHUTDOWN_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(600).default(20),
+  SHUTDOWN_TIMEOUT_SECONDS: wholeNumber(1, 600, 20),
   /**
    * Seconds a stopping process goes on accepting connections, answering /healthz 503, before it closes its port: the
    * time a load balancer's health checks need to take it out of rotation. A connection refused before then is a 502
    * for its visitor. Part of SHUTDOWN_TIMEOUT_SECONDS, at most half of it.
    */
-  SHUTDOWN_DRAIN_SECONDS: z.coerce.number().int().min(0).max(300).default(0),
+  SHUTDOWN_DRAIN_SECONDS: wholeNumber(0, 300, 0),
   /**
    * Seconds an idle kept-alive connection stays open. Above the load balancer's own idle timeout (AWS ALB 60 s,
    * nginx's upstream keepalive_timeout 60 s): with Node's 5 s the balancer reuses a socket Node has just closed, and
    * that visitor gets a 502.
    */
-  KEEP_ALIVE_TIMEOUT_SECONDS: z.coerce.number().int().min(1).max(3600).default(65),
+  KEEP_ALIVE_TIMEOUT_SECONDS: wholeNumber(1, 3600, 65),
   /** Days the audit trail keeps an event; the maintenance job removes older ones. */
-  AUDIT_RETENTION_DAYS: z.coerce.number().int().min(1).max(36500).default(730),
+  AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, 730),
 });
 
 /**

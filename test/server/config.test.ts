@@ -192,6 +192,21 @@ describe('configuration', () => {
       );
   });
 
+  it('the whole-number settings refuse by name what is not written in digits ("0x14", "1e1", blanks), which were read as 20, 10 and 0', () => {
+    for (const name of [
+      'SHUTDOWN_TIMEOUT_SECONDS',
+      'SHUTDOWN_DRAIN_SECONDS',
+      'KEEP_ALIVE_TIMEOUT_SECONDS',
+      'AUDIT_RETENTION_DAYS',
+    ])
+      for (const bad of ['0x14', '1e1', ' ', '-0', '+5'])
+        expect(() => loadConfig({ NODE_ENV: 'test', [name]: bad }), `${name}=${bad}`).to.throw(
+          ConfigError,
+          new RegExp(`${name}: must be a whole number from`),
+        );
+    expect(loadConfig({ NODE_ENV: 'test', AUDIT_RETENTION_DAYS: ' 90 ' }).auditRetentionDays).to.equal(90);
+  });
+
   it('KEEP_ALIVE_TIMEOUT_SECONDS is 65 by default (above a load balancer’s 60 s), a whole number from 1 to 3600, refused by name otherwise', () => {
     expect(loadConfig({ NODE_ENV: 'test' }).keepAliveTimeoutMs).to.equal(65_000);
     expect(loadConfig({ NODE_ENV: 'test', KEEP_ALIVE_TIMEOUT_SECONDS: '75' }).keepAliveTimeoutMs).to.equal(75_000);
