@@ -2,7 +2,13 @@ import { UserModel, type Role } from '../../models/User.ts';
 import type { Topic } from '../vocabulary.ts';
 import type { Window } from '../services/mentoring/availability.ts';
 import { saveMenteeProfile, saveMentorProfile } from '../services/mentoring/profiles.ts';
-import { closeMentorship, logMeeting, recordOutcome, saveAgreement } from '../services/mentoring/mentorships.ts';
+import {
+  closeMentorship,
+  endMentorshipsPastTheirEnd,
+  logMeeting,
+  recordOutcome,
+  saveAgreement,
+} from '../services/mentoring/mentorships.ts';
 import {
   acceptMentoringRequest,
   createMentoringRequest,
@@ -410,6 +416,35 @@ export async function seedMentoring(ctx: DemoContext): Promise<void> {
     feedback: 'Having someone who had done it made the difference.',
     now: at(35),
   });
+
+  // Toronto and Sydney: Priya with Margaret, fortnightly, ended on its agreed end date three days ago. Nobody closed
+  // it: the `mentoring:end-mentorships` sweep did, once that day was over in both zones, so Margaret's place is free
+  // again and Priya's six-month outcomes prompt is planned from that day.
+  const priya = await match(
+    'participant@pathways.test',
+    'mentor@pathways.test',
+    'I would like to prepare for my first headship interview with someone who has sat on both sides of the table.',
+    100,
+    98,
+  );
+  await saveAgreement({
+    actor: as('participant@pathways.test'),
+    mentorshipId: String(priya._id),
+    goals: ['Prepare for the panel interview', 'Plan the first hundred days'],
+    meetingFrequency: 'fortnightly',
+    endsOn: isoDay(-3),
+    now: at(97),
+  });
+  for (const ago of [90, 76, 62, 48, 34, 20, 6])
+    await logMeeting({
+      actor: asMentor('mentor@pathways.test'),
+      mentorshipId: String(priya._id),
+      heldAt: at(ago),
+      minutes: 45,
+      sharedNotes: 'Fortnightly call (her evening, my morning): interview questions and the first hundred days.',
+      now: at(ago),
+    });
+  await endMentorshipsPastTheirEnd({ now: at(0) });
 
   // A request waiting: Aisha (Yorkshire) asks Bronwen.
   await createMentoringRequest({

@@ -3,6 +3,8 @@ import { expect } from 'chai';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
+import { UserModel } from '../../models/User.ts';
+import { endedOnAgreedDateReason } from '../../server/services/mentoring/mentorships.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -40,7 +42,14 @@ describe('mentoring: demo data', () => {
     const overview = await admin.get('/admin/mentoring').expect(200);
     expect(overview.text).to.include('role="img"');
     const figures = await admin.get('/api/v1/mentoring/overview').expect(200);
-    expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 1, pendingRequests: 1 });
+    expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 2, pendingRequests: 1 });
+
+    // Priya and Margaret's mentorship reached its agreed end date three days ago: the sweep closed it, nobody else.
+    const priyasId = (await UserModel.findOne({ email: 'participant@pathways.test' }).lean())!._id;
+    const ended = await MentorshipModel.findOne({ menteeId: priyasId, mentorId: margaret.mentorId }).lean();
+    expect(ended).to.deep.include({ status: 'closed', closeReason: endedOnAgreedDateReason });
+    const margaretsProfile = await MentorProfileModel.findOne({ userId: margaret.mentorId }).lean();
+    expect(margaretsProfile!.freePlaces, 'her place came back').to.equal(margaretsProfile!.capacity);
     // Every recorded outcome counts (the research demo records some of its own beside the mentees').
     expect(figures.body.outcomes.appointed).to.be.at.least(1);
     expect(figures.body.outcomes.appointed).to.equal(await CareerOutcomeModel.countDocuments({ kind: 'appointed' }));
