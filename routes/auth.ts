@@ -12,6 +12,7 @@ import {
   renderFormWithErrors,
 } from '../server/http/forms.ts';
 import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
+import { sameSitePath } from '../server/http/sameSitePath.ts';
 import { ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import {
@@ -114,8 +115,8 @@ function detailsLocals(
   };
 }
 
-/** Only same-site paths are followed after sign-in (no open redirect). */
-const safeReturnTo = (value: unknown): string => (typeof value === 'string' && /^\/(?!\/)/.test(value) ? value : '/');
+/** Only same-site paths are followed after sign-in (no open redirect: server/http/sameSitePath.ts). */
+const safeReturnTo = (value: unknown): string => sameSitePath(value) ?? '/';
 
 /**
  * passport 0.7's req.login (it regenerates the session: no fixation), as a promise. The session is recorded under

@@ -9,6 +9,7 @@
 import type { Application, Request, Response } from 'express';
 import { settings } from '../settings.ts';
 import { fieldLabel } from './forms.ts';
+import { sameSitePath } from './sameSitePath.ts';
 
 export type TypedField = { name: string; label: string; value: string };
 
@@ -56,7 +57,7 @@ export function formPageOf(req: Request): string | null {
   }
   const own = [new URL(settings.baseUrl).origin, `${req.protocol}://${req.get('host') ?? ''}`];
   if (!own.includes(url.origin) || !isPage(req.app, url.pathname)) return null;
-  return url.pathname + url.search;
+  return sameSitePath(url.pathname + url.search);
 }
 
 type Layer = {
