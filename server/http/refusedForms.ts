@@ -17,11 +17,13 @@ export type TypedField = { name: string; label: string; value: string };
 const recordId = /^[0-9a-f]{24}$/i;
 
 /**
- * Fields never shown back: passwords and their confirmation, one-time and recovery codes, anything named as a token or
- * secret, an LTI platform's signed posts, and the hidden fields the pages put in their forms (a confirmation, a record's
- * version, the register's marks as shown). `_csrf`, `_submission` and every other `_` field are left out by name.
+ * Fields never shown back: passwords and their confirmation, one-time and recovery codes (any name ending in `code`),
+ * anything named as a token, key or secret (a calendar feed's, an API's), an LTI platform's signed posts, and the hidden
+ * fields the pages put in their forms (a confirmation, a record's version, the register's marks as shown). `_csrf`,
+ * `_submission` and every other `_` field are left out by name. Named broadly: a field shown back by mistake would put
+ * a secret on a page, one left out only costs her copying it.
  */
-const secretName = /password|passphrase|passcode|secret|token$|^otp$|^code$|^confirm$|^jwt$|^id_token$|^state$/i;
+const secretName = /password|passphrase|passcode|secret|token|key$|code$|^otp|^confirm$|^jwt$|^state$/i;
 const hiddenName = /^(confirmed|version|hidden|consented|interviewDatesShown|shown-.*)$/;
 
 /**
@@ -55,9 +57,27 @@ export function formPageOf(req: Request): string | null {
   } catch {
     return null;
   }
-  const own = [new URL(settings.baseUrl).origin, `${req.protocol}://${req.get('host') ?? ''}`];
-  if (!own.includes(url.origin) || !isPage(req.app, url.pathname)) return null;
+  if (!ownOrigins(req).includes(url.origin) || !isPage(req.app, url.pathname)) return null;
   return sameSitePath(url.pathname + url.search);
+}
+
+/** Pathways' own origins: BASE_URL's, or the one the request came to. */
+const ownOrigins = (req: Request): string[] => [
+  new URL(settings.baseUrl).origin,
+  `${req.protocol}://${req.get('host') ?? ''}`,
+];
+
+/**
+ * Whether the browser says the form was sent from a page of another site (Sec-Fetch-Site, or an Origin not ours, or
+ * `null` from a sandboxed or data: page). Its fields are then no text of hers: a page elsewhere posting to Pathways
+ * would otherwise have its words shown on a Pathways page as "What you typed". A request naming neither (a script, an
+ * older browser) is taken as hers, as before.
+ */
+function sentFromElsewhere(req: Request): boolean {
+  const site = req.get('sec-fetch-site');
+  if (site && site !== 'same-origin' && site !== 'none') return true;
+  const origin = req.get('origin');
+  return origin !== undefined && !ownOrigins(req).includes(origin);
 }
 
 type Layer = {
@@ -141,6 +161,7 @@ export function keptOfRefusedForm(req: Request): {
   fileAgain?: string;
   link: { href: string; text: string } | null;
 } {
+  if (sentFromElsewhere(req)) return { typed: [], typedHeading: messages.typedHeading, link: null };
   const back = formPageOf(req);
   return {
     typed: typedInForm(req.body),

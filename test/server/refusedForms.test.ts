@@ -348,6 +348,57 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(await CompletionModel.countDocuments({ userId: learner.id })).to.equal(0);
   });
 
+  it('a post from another site (a page there submitting to Pathways) shows none of its text as what she typed', async () => {
+    const lure = 'Your Pathways account is locked: call +44 20 7946 0000 to unlock it';
+    for (const from of [
+      { Origin: 'https://evil.example', 'Sec-Fetch-Site': 'cross-site' },
+      { Origin: 'null' },
+      { 'Sec-Fetch-Site': 'cross-site' },
+      { 'Sec-Fetch-Site': 'same-site', Origin: 'http://mirror.pathways.test' },
+    ]) {
+      const refused = await supertest(app)
+        .post('/pledge/sign/individual')
+        .set(from)
+        .set('Referer', 'http://pathways.test/pledge/sign/individual')
+        .type('form')
+        .send({ _csrf: 'none', name: lure, [lure]: lure, role: 'Deputy head', email: 'amaka@example.org' })
+        .expect(403);
+      expect(refused.text, JSON.stringify(from)).to.include('<title>Error: Form expired · Pathways</title>');
+      expect(refused.text, JSON.stringify(from)).to.not.include('+44 20 7946 0000');
+      expect(refused.text, JSON.stringify(from)).to.not.include('What you typed');
+    }
+    // Her own form, sent from a page of Pathways, still comes back with her text.
+    const own = await supertest(app)
+      .post('/pledge/sign/individual')
+      .set({ Origin: 'http://pathways.test', 'Sec-Fetch-Site': 'same-origin' })
+      .type('form')
+      .send({ _csrf: 'none', name: 'Amaka Obi', email: 'amaka@example.org' })
+      .expect(403);
+    expect(own.text).to.match(typedBox('Name', 'Amaka Obi'));
+    expect(await PledgeSignatureModel.countDocuments({ email: 'amaka@example.org' })).to.equal(0);
+  });
+
+  it('never shows back a recovery code, a calendar feed token, an API key or an LTI token, whatever the field is called', async () => {
+    const refused = await supertest(app)
+      .post('/pledge/sign/individual')
+      .type('form')
+      .send({
+        _csrf: 'none',
+        name: 'Amaka Obi',
+        recoveryCode: 'RC-11111111',
+        recovery_code: 'RC-22222222',
+        backupCode: 'RC-33333333',
+        mfaCode: 'RC-44444444',
+        feedTokens: 'RC-55555555',
+        tokenId: 'RC-66666666',
+        apiKey: 'RC-77777777',
+        ID_TOKEN: 'RC-88888888',
+      })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Name', 'Amaka Obi'));
+    expect(refused.text).to.not.include('RC-');
+  });
+
   it('the API is unchanged: a signed-in call without its CSRF token is a 403 problem+json, and creates nothing', async () => {
     const member = await buildUser();
     const network = await buildNetwork({ joining: 'open' }, { members: [member] });
