@@ -175,6 +175,24 @@ describe('networks: pages', () => {
     expect(await NetworkModel.findById(net.id).lean()).to.include({ memberCount: 3 });
   });
 
+  it('an admin cannot step down the one lead whose account is active, leaving the network led only by a disabled account: no button, and posting it anyway is a 409 that changes nothing', async () => {
+    const active = await buildUser({ name: 'Active Ama' });
+    const absent = await buildUser({ name: 'Disabled Dora', status: 'disabled' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [active, absent] });
+    const adminAgent = await signIn(app, admin.email, testPassword);
+    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).not.to.include(`/networks/${net.id}/members/${active.id}/step-down`);
+    await adminAgent
+      .post(`/networks/${net.id}/members/${active.id}/step-down`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(409);
+    expect(await NetworkMembershipModel.findOne({ networkId: net.id, userId: active.id }).lean()).to.include({
+      status: 'member',
+      role: 'lead',
+    });
+  });
+
   it('the member list marks a member an admin disabled ("account disabled") and offers no Make lead for her; posting it anyway is a 409 that changes nothing', async () => {
     const absent = await buildUser({ name: 'Dina Disabled', status: 'disabled' });
     const net = await buildNetwork(

@@ -258,6 +258,8 @@ export async function makeLead(props: { actor: Express.User; networkId: string; 
  * An admin removes one lead from the network page: she stays a member (PUT .../leads does the same to every lead not
  * named). One conditional write on her row (404 if she is not a current lead); as in setLeads, the leads are counted
  * after it and, if none is left (the others stepped down or left at the same moment), she is a lead again (409).
+ * Only leads with an active account count: a lead whose account an admin disabled answers no request (makeLead), so
+ * stepping down the last one who can would leave the network's requests unanswered.
  */
 export async function stepDownLead(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
   if (!canManageNetworks(props.actor)) throw new ForbiddenError();
@@ -268,7 +270,11 @@ export async function stepDownLead(props: { actor: Express.User; networkId: stri
     { $set: { role: 'member' } },
   ).lean();
   if (!row) throw new NotFoundError(messages.notALead);
-  if ((await leadIdsOf(network)).length === 0) {
+  const leadsLeft = await UserModel.countDocuments({
+    _id: { $in: await leadIdsOf(network) },
+    status: { $in: liveUserStatuses },
+  });
+  if (leadsLeft === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: row._id, status: 'member', role: 'member' },
       { $set: { role: 'lead' } },
