@@ -19,12 +19,13 @@ const recordId = /^[0-9a-f]{24}$/i;
 /**
  * Fields never shown back: passwords and their confirmation, one-time and recovery codes (any name ending in `code`),
  * anything named as a token, key or secret (a calendar feed's, an API's), an LTI platform's signed posts, and the hidden
- * fields the pages put in their forms (a confirmation, a record's version, the register's marks as shown). `_csrf`,
- * `_submission` and every other `_` field are left out by name. Named broadly: a field shown back by mistake would put
- * a secret on a page, one left out only costs her copying it.
+ * fields the pages put in their forms (a confirmation, a record's version, the register's marks as shown, a round's
+ * details as shown: `titleShown`, `…DateShown`). `_csrf`, `_submission` and every other `_` field are left out by
+ * name. Named broadly: a field shown back by mistake would put a secret on a page, one left out only costs her
+ * copying it.
  */
 const secretName = /password|passphrase|passcode|secret|token|key$|code$|^otp|^confirm$|^jwt$|^state$/i;
-const hiddenName = /^(confirmed|version|hidden|consented|interviewDatesShown|shown-.*)$/;
+const hiddenName = /^(confirmed|version|hidden|consented|\w+Shown|shown-.*)$/;
 
 /**
  * What she typed in a refused form, to show read-only so that it is not lost: each field's text, named in words
