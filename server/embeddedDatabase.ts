@@ -3,6 +3,7 @@ import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'nod
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import type { Writable } from 'node:stream';
 import { boundedLogFile } from './boundedLog.ts';
 
 /**
@@ -35,6 +36,16 @@ export function ensureFerretDbBinary(): string {
   });
   if (result.status !== 0) throw new Error(`Building FerretDB failed (exit ${result.status}); see the output above.`);
   return result.stdout.trim().split('\n').at(-1)!;
+}
+
+/**
+ * Both of the database's output streams into its log. Neither pipe may end the log (a pipe ends its destination when
+ * its source ends, and the other stream would then write after the end): it is ended once the process has closed both.
+ */
+function logOutputOf(child: ChildProcess, log: Writable): void {
+  child.stdout!.pipe(log, { end: false });
+  child.stderr!.pipe(log, { end: false });
+  child.once('close', () => log.end());
 }
 
 /** Waits for a child process to print "Listening on Unix <path>" (FerretDB) or mongod's waiting line. */
@@ -192,8 +203,7 @@ async function startIn(
       // cut its CPU per query by a quarter in our measurements (patch 0005's header). An operator's GOGC wins.
       env: { GOGC: '400', ...process.env, DO_NOT_TRACK: '1' },
     });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    logOutputOf(child, log);
     const stop = stopper(child);
     let stopping = false;
     const tidy = () => {
@@ -224,8 +234,7 @@ async function startIn(
     const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    child.stdout.pipe(log);
-    child.stderr.pipe(log);
+    logOutputOf(child, log);
     await waitForListening(child, /(Waiting for connections)/, logFile);
     const stop = stopper(child);
     let stopping = false;

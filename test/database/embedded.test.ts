@@ -5,6 +5,16 @@ import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
 import { startEmbeddedDatabase } from '../../server/embeddedDatabase.ts';
 
+/** The log file once it holds `text`, or as it is after 10 s. */
+async function logOnceItSays(file: string, text: string): Promise<string> {
+  const until = Date.now() + 10_000;
+  for (;;) {
+    const log = existsSync(file) ? readFileSync(file, 'utf8') : '';
+    if (log.includes(text) || Date.now() > until) return log;
+    await new Promise((resolve) => setTimeout(resolve, 50));
+  }
+}
+
 describe('database: the embedded FerretDB', function () {
   this.timeout(120_000);
 
@@ -24,7 +34,8 @@ describe('database: the embedded FerretDB', function () {
       } finally {
         await client.close();
       }
-      const log = readFileSync(path.join(dataDir, 'database.log'), 'utf8');
+      // The log is written as the database's output is read, a little after the line that said it was listening.
+      const log = await logOnceItSays(path.join(dataDir, 'database.log'), 'Listening on Unix');
       expect(log).to.include('Listening on Unix');
       expect(log).not.to.include('Listening on TCP');
       await database.stop();
