@@ -62,6 +62,11 @@ const userSchema = new Schema(
      * (or keeps its token) only if this is still what it read, so it cannot outlive the change (missing: 0).
      */
     sessionsEpoch: { type: Number },
+    /**
+     * Moves on with every change of her details (name, zone, email, roles, status): an admin's edit and her own are
+     * written only over the version their form or client read, so neither undoes the other unseen (server/versions.ts).
+     */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

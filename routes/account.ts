@@ -3,17 +3,20 @@ import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
+import { ConflictError } from '../server/errors.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { personName } from '../server/http/validate.ts';
 import { navigationGroup } from '../server/navigation.ts';
 import {
   detailsMessages,
   nameMaxLength,
+  ownDetailsVersion,
   updateOwnDetails,
   type DetailsChanges,
 } from '../server/services/accounts/details.ts';
 import { timeZoneGroups, timeZoneNamed } from '../server/services/accounts/timeZones.ts';
 import { formatTime } from '../server/time.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { meSchema } from './users.ts';
 
 const messages = {
@@ -34,6 +37,8 @@ export const ownDetailsFields = {
 export const ownDetailsSchema = z.strictObject({
   name: ownDetailsFields.name.optional(),
   timezone: ownDetailsFields.timezone.optional(),
+  /** The `version` of `GET /me` she read: sent, a change made since (by an admin) is a 409 (server/versions.ts). */
+  version: z.number().int().min(0).nullable().optional(),
 });
 const ownDetailsFormSchema = z.object(ownDetailsFields);
 const actorOf = (req: Request) => ({ id: req.user!.id, name: req.user!.name, ip: req.ip ?? null });
@@ -50,25 +55,40 @@ function renderAccount(req: Request, res: Response, status = 200, locals: Record
     // A hostile form may send a list or an object where the zone belongs: only a string is offered back.
     zoneGroups: timeZoneGroups({ selected: typeof values.timezone === 'string' ? values.timezone : undefined }),
     fieldLabels: { name: 'Your name', timezone: 'Time zone' },
+    // The version she opens it at goes with the form: an admin's change meanwhile is a 409, never undone.
+    version: versionForForm(req.user!.version),
     ...locals,
     values,
   });
 }
 
 async function saveDetails(req: Request, res: Response) {
-  const form = parseForm(ownDetailsFormSchema, req.body);
+  // Sent back, a refused form keeps the version she opened, so an admin's change meanwhile is still noticed.
+  const { version, ...body } = formBody(req);
+  const form = parseForm(ownDetailsFormSchema, body);
   if (!form.ok)
-    return renderAccount(req, res, 422, { values: formBody(req), errors: form.errors, errorList: form.list });
+    return renderAccount(req, res, 422, { values: body, version, errors: form.errors, errorList: form.list });
   try {
-    const saved = await updateOwnDetails({ actor: actorOf(req), changes: form.data });
+    const saved = await updateOwnDetails({
+      actor: actorOf(req),
+      changes: form.data,
+      expectedVersion: versionFromForm(version),
+    });
     const message =
       saved.timezone === req.user!.timezone
         ? messages.zoneKept(saved.timezone)
         : messages.zoneChanged(saved.timezone, formatTime(new Date(), saved.timezone));
     flash(req, 'success', message);
   } catch (error) {
+    // Changed by an admin since she opened it: what she typed comes back unsaved, with the version now stored.
+    if (error instanceof ConflictError)
+      return renderAccount(req, res, 409, {
+        values: body,
+        version: versionForForm(await ownDetailsVersion(req.user!.id)),
+        errorList: [{ path: '(account)', message: error.message }],
+      });
     const { errors, list } = formErrorsFrom(error);
-    return renderAccount(req, res, 422, { values: formBody(req), errors, errorList: list });
+    return renderAccount(req, res, 422, { values: body, version, errors, errorList: list });
   }
   res.redirect(303, '/account');
 }
@@ -92,8 +112,12 @@ export function registerAccountRoutes(web: Router, api: Router): void {
       body: ownDetailsSchema,
       success: { status: 200, description: 'You, as GET /me shows you', schema: meSchema },
       // 404: the account stopped being active while the request ran (disabled or erased meanwhile).
-      errors: [404],
+      // 409: she sent the version she read and an admin changed her details since.
+      errors: [404, 409],
     },
-    async ({ req, body }) => updateOwnDetails({ actor: actorOf(req), changes: body }),
+    async ({ req, body }) => {
+      const { version, ...changes } = body;
+      return updateOwnDetails({ actor: actorOf(req), changes, expectedVersion: version });
+    },
   );
 }

@@ -10,6 +10,7 @@ import { personName, timezone } from '../server/http/validate.ts';
 import {
   getUserForAdmin,
   resendInvitation,
+  staleDetailsMessage,
   updateUserAsAdmin,
   type AccountActor,
 } from '../server/services/accounts/manage.ts';
@@ -17,6 +18,7 @@ import { clearSessionCookie } from '../server/http/sessionCookie.ts';
 import { eraseAccount } from '../server/services/privacy/erase.ts';
 import { exportPersonalData } from '../server/services/privacy/export.ts';
 import { exportZip } from '../server/services/privacy/zip.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 
 const messages = {
   saved: 'The changes are saved.',
@@ -37,6 +39,8 @@ export const updateUserSchema = z.strictObject({
   timezone: timezone.optional(),
   roles: z.array(z.enum(roles)).min(1, 'choose at least one role').optional(),
   status: z.enum(['active', 'disabled']).optional(),
+  /** The `version` of the user she read: sent, a change made since (by her, another admin) is a 409. */
+  version: z.number().int().min(0).nullable().optional(),
 });
 const userSchema = z.object({
   id: z.string(),
@@ -45,6 +49,7 @@ const userSchema = z.object({
   roles: z.array(z.enum(roles)),
   timezone: z.string(),
   status: z.string(),
+  version: z.number().nullable(),
 });
 
 /** Web form: checkboxes arrive as a string, an array or nothing at all. */
@@ -57,7 +62,7 @@ const editFormSchema = z.preprocess(
       roles: b.roles === undefined ? [] : Array.isArray(b.roles) ? b.roles : [b.roles],
     };
   },
-  updateUserSchema.required({ name: true, timezone: true, roles: true }).omit({ status: true }),
+  updateUserSchema.required({ name: true, timezone: true, roles: true }).omit({ status: true, version: true }),
 );
 const statusFormSchema = z.object({ status: z.enum(['active', 'disabled']) });
 
@@ -72,6 +77,8 @@ async function renderUserPage(req: Request, res: Response, locals: Record<string
     values: person,
     errors: {},
     isSelf: person.id === req.user!.id,
+    // The version she opens it at goes with the form (server/versions.ts); a refused form keeps the one she sent.
+    version: versionForForm(person.version),
     ...locals,
   });
 }
@@ -191,7 +198,10 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
       success: { status: 200, description: 'The user', schema: userSchema },
       errors: [404, 409],
     },
-    async ({ req, params, body }) => updateUserAsAdmin({ actor: actorOf(req), userId: params.id!, changes: body }),
+    async ({ req, params, body }) => {
+      const { version, ...changes } = body;
+      return updateUserAsAdmin({ actor: actorOf(req), userId: params.id!, changes, expectedVersion: version });
+    },
   );
 
   apiOperation(
@@ -215,17 +225,30 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
   web.post('/admin/users/:id', requireRole('admin'), async (req, res) => {
     const form = parseForm(editFormSchema, req.body);
     const typed = { ...req.body, roles: [].concat(req.body?.roles ?? []) };
-    if (!form.ok) return renderUserPage(req, res, { values: typed, errors: form.errors, errorList: form.list }, 422);
+    const version = req.body?.version;
+    if (!form.ok)
+      return renderUserPage(req, res, { values: typed, version, errors: form.errors, errorList: form.list }, 422);
     try {
-      await updateUserAsAdmin({ actor: actorOf(req), userId: String(req.params.id), changes: form.data });
+      await updateUserAsAdmin({
+        actor: actorOf(req),
+        userId: String(req.params.id),
+        changes: form.data,
+        expectedVersion: versionFromForm(version),
+      });
     } catch (error) {
       // Refused as a whole (the last active admin, a change made meanwhile): said above the form, which keeps what
-      // she sent.
+      // she sent. Changed since she opened it, the form carries the version now stored: sent again, knowing, it is
+      // saved; otherwise it keeps the one she opened.
       if (error instanceof ConflictError)
-        return renderUserPage(req, res, { conflict: error.message, values: typed }, 409);
+        return renderUserPage(
+          req,
+          res,
+          { conflict: error.message, values: typed, ...(error.message === staleDetailsMessage ? {} : { version }) },
+          409,
+        );
       // Roles that cannot go together: at the roles field, with what she chose kept.
       const { errors, list } = formErrorsFrom(error);
-      return renderUserPage(req, res, { values: typed, errors, errorList: list }, 422);
+      return renderUserPage(req, res, { values: typed, version, errors, errorList: list }, 422);
     }
     flash(req, 'success', messages.saved);
     res.redirect(303, `/admin/users/${req.params.id}`);

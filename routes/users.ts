@@ -29,9 +29,18 @@ const userSchema = z.object({
   roles: z.array(z.enum(roles)),
   timezone: z.string(),
   status: z.string(),
+  /** Her details' version (server/versions.ts): sent back with a PATCH, a change made since is a 409. */
+  version: z.number().nullable(),
 });
 /** You, as `GET /me` shows you (and `PATCH /me`, routes/account.ts, answers). */
-export const meSchema = userSchema.pick({ id: true, email: true, name: true, roles: true, timezone: true });
+export const meSchema = userSchema.pick({
+  id: true,
+  email: true,
+  name: true,
+  roles: true,
+  timezone: true,
+  version: true,
+});
 const userQuerySchema = z.strictObject({
   role: z.enum(roles).optional(),
   q: z.string().trim().max(100, messages.searchTooLong).optional(),
@@ -79,6 +88,7 @@ export function registerUserRoutes(web: Router, api: Router): void {
       name: user.name,
       roles: user.roles,
       timezone: user.timezone,
+      version: user.version ?? null,
     }),
   );
   apiOperation(

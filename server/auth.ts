@@ -18,6 +18,7 @@ const currentUserFields = {
   mfaEnabledAt: 1,
   status: 1,
   sessionsEpoch: 1,
+  version: 1,
 } as const;
 
 /** What the app knows about the signed-in user on every request (augmenting Express.User once, here). */
@@ -31,6 +32,8 @@ export type CurrentUser = {
   mfaEnabled?: boolean;
   /** Her record's `sessionsEpoch` as read with her password (models/User.ts): what a new session is recorded under. */
   sessionsEpoch?: number;
+  /** Her details' version as read on this request (server/versions.ts): what her "Your account" form carries. */
+  version?: number | null;
 };
 
 declare global {

@@ -28,7 +28,16 @@ const messages = {
 const linkLifetimes = { 'password-reset': 60 * 60 * 1000, invitation: 7 * 24 * 60 * 60 * 1000 } as const;
 
 /** The public shape of a user (API and views): never the hash. */
-export type UserView = { id: string; email: string; name: string; roles: Role[]; timezone: string; status: string };
+export type UserView = {
+  id: string;
+  email: string;
+  name: string;
+  roles: Role[];
+  timezone: string;
+  status: string;
+  /** Her details' version (server/versions.ts): null for an account stored before versions. */
+  version: number | null;
+};
 type UserFields = {
   _id: unknown;
   email: string;
@@ -37,6 +46,7 @@ type UserFields = {
   timezone: string;
   mfaEnabledAt?: Date | null;
   sessionsEpoch?: number | null;
+  version?: number | null;
 };
 
 /** The person as a signed-in request carries her (only active accounts sign in, so no status). */
@@ -51,6 +61,7 @@ export function currentUserOf(
     timezone: user.timezone,
     mfaEnabled: Boolean(user.mfaEnabledAt),
     sessionsEpoch: user.sessionsEpoch ?? 0,
+    version: user.version ?? null,
   };
 }
 

@@ -243,6 +243,8 @@ describe('her own name and time zone', () => {
         name: 'Ruth Adeyemi',
         roles: ['participant'],
         timezone: 'Africa/Lagos',
+        // Her details' version, moved on by this change: sent back, a change made since is a 409.
+        version: 1,
       });
       const event = (await AuditEventModel.findOne({ action: 'user-updated', targetId: ruth.id }).lean())!;
       expect(String(event.actorId)).to.equal(ruth.id);

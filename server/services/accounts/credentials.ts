@@ -220,7 +220,7 @@ export async function confirmEmailChange(props: {
   const newEmail = canonicalEmail(token.newEmail!);
   if (await UserModel.exists({ email: newEmail, _id: { $ne: user._id } })) throw new ConflictError(messages.emailTaken);
   try {
-    await UserModel.updateOne({ _id: user._id }, { $set: { email: newEmail } });
+    await UserModel.updateOne({ _id: user._id }, { $set: { email: newEmail }, $inc: { version: 1 } });
   } catch (error) {
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
     throw error;

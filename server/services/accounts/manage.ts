@@ -11,6 +11,7 @@ import { membershipsFollowAccount } from '../networks/members.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { endAllSessionsOf } from './sessions.ts';
 
 const messages = {
@@ -19,6 +20,7 @@ const messages = {
   changedMeanwhile: 'Someone changed this account at the same moment. Reload it and try again.',
   notInvited: 'Only a person who has not yet accepted her invitation can be sent it again.',
   erased: 'This account was erased; it cannot be changed.',
+  savedMeanwhile: savedMeanwhileMessage('person'),
   seated: (seat: { board: string; round?: string }) =>
     seat.round
       ? `She sits on the panel of “${seat.round}” (board “${seat.board}”), a round still open: remove her from the panel first, or give the researcher role to a second account.`
@@ -63,6 +65,9 @@ async function loadUser(userId: string) {
   return user;
 }
 
+/** Said when her details changed after the form or client read them (the form comes back with what was typed). */
+export const staleDetailsMessage = messages.savedMeanwhile;
+
 export async function getUserForAdmin(props: { userId: string }): Promise<UserView & { hasPassword: boolean }> {
   const user = await loadUser(props.userId);
   return { ...presentUser(user), hasPassword: !!user.passwordHash };
@@ -76,15 +81,19 @@ const listOf = (roles: readonly string[]) => (roles.length ? [...roles].sort().j
  * active admin cannot lose the role or be disabled, and an admin cannot disable herself: 409. Roles that cannot go
  * together (researcher beside another role, `checkRoles`) are a 422 at `roles`, and so is making a researcher of
  * someone who sits on a board or an open round's panel (she must be taken off it first).
+ * With `expectedVersion` (the version her form or client read), it is written only if nobody changed the account since
+ * (she herself, another admin): otherwise a 409 (server/versions.ts).
  * @param actor the admin, for the audit trail and the self-disable rule
  */
 export async function updateUserAsAdmin(props: {
   actor: AccountActor;
   userId: string;
   changes: UserChanges;
+  expectedVersion?: ExpectedVersion;
 }): Promise<UserView> {
   const user = await loadUser(props.userId);
   if (user.status === 'erased') throw new ConflictError(messages.erased);
+  if (movedOn(user.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   const { changes } = props;
   const name = changes.name === undefined ? undefined : checkedPersonName(changes.name);
   const disabling = changes.status === 'disabled' && user.status !== 'disabled';
@@ -106,14 +115,22 @@ export async function updateUserAsAdmin(props: {
   // unseen, and the roster decision above stays about the account as it is.
   // updateOne, not findOneAndUpdate: the hidden passwordHash makes mongoose send a projection FerretDB refuses there.
   const written = await UserModel.updateOne(
-    { _id: user._id, status: user.status, roles: { $all: user.roles, $size: user.roles.length } },
-    { $set: set },
+    {
+      _id: user._id,
+      status: user.status,
+      roles: { $all: user.roles, $size: user.roles.length },
+      ...versionFilter(props.expectedVersion),
+    },
+    { $set: set, $inc: { version: 1 } },
     { runValidators: true },
   );
   const updated = written.matchedCount === 1 ? await UserModel.findById(user._id).lean() : null;
   if (!updated) {
     if (wasActiveAdmin && !willBeActiveAdmin) await noteActiveAdmin(user._id);
-    throw new ConflictError(messages.changedMeanwhile);
+    const now = await UserModel.findById(user._id, { version: 1 }).lean();
+    throw new ConflictError(
+      movedOn(now?.version, props.expectedVersion) ? messages.savedMeanwhile : messages.changedMeanwhile,
+    );
   }
   // A chair seating her at this moment (another process). Her board side gives her the governor role by a write
   // conditional on her not being a researcher, before seating her (boards.ts grantGovernorRole): a grant landing after

@@ -120,13 +120,13 @@ async function fillWithheldDetails(
   props: { platform: LtiPlatform; sub: string; name?: string; email?: string },
 ): Promise<void> {
   const name = personNameFromElsewhere(props.name);
-  if (name) await UserModel.updateOne({ _id: userId, name: placeholderName }, { $set: { name } });
+  if (name) await UserModel.updateOne({ _id: userId, name: placeholderName }, { $set: { name }, $inc: { version: 1 } });
   const email = platformEmail(props.email);
   if (!email) return;
   try {
     await UserModel.updateOne(
       { _id: userId, email: placeholderEmail(props.platform._id, props.sub) },
-      { $set: { email } },
+      { $set: { email }, $inc: { version: 1 } },
     );
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
