@@ -29,6 +29,11 @@ const networkSchema = new Schema(
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
     /** Moves on with every save of its details, written only over the version its form read (server/versions.ts). */
     version: { type: Number, default: 0 },
+    /**
+     * Moves on with every change of who leads (leads named, a lead made or stepped down, a lead leaving or removed):
+     * `PUT .../leads` naming the version it read is written only over it (server/services/networks/members.ts).
+     */
+    leadsVersion: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) makes one network (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

@@ -71,7 +71,11 @@ const listFilter = {
 const listQuery = z.strictObject(listFilter);
 /** The API's list: the same filter with API.md's paging. */
 const apiListQuery = z.strictObject({ ...listFilter, ...paging });
-const leadsSchema = z.strictObject({ userIds: z.array(objectId).min(1).max(20) });
+const leadsSchema = z.strictObject({
+  userIds: z.array(objectId).min(1).max(20),
+  /** The network's `leadsVersion` she read: sent, leads changed since are a 409 (without it, the last write wins). */
+  leadsVersion: z.number().int().min(0).nullable().optional(),
+});
 
 export const postSchema = z.strictObject({
   kind: z.enum(postKinds),
@@ -117,6 +121,8 @@ const networkOut = z.object({
   region: z.string().nullable(),
   joining: z.enum(networkJoinings),
   memberCount: z.number(),
+  /** Who leads it, as a version: sent back with `PUT .../leads`, a change of leads since is a 409. */
+  leadsVersion: z.number().nullable(),
 });
 
 export function registerNetworkRoutes(web: Router, api: Router): void {
@@ -168,7 +174,13 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       success: { status: 204, description: 'Leads named' },
       errors: [409],
     },
-    async ({ user, params, body }) => void (await setLeads({ actor: user, networkId: params.id!, ...body })),
+    async ({ user, params, body }) =>
+      void (await setLeads({
+        actor: user,
+        networkId: params.id!,
+        userIds: body.userIds,
+        expectedVersion: body.leadsVersion,
+      })),
   );
   apiOperation(
     api,

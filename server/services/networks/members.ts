@@ -12,6 +12,7 @@ import { isObjectId, oid } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
 import { joinAnswered, joinRequested } from './joinEmails.ts';
 import { findNetwork } from './networks.ts';
+import { versionFilter, type ExpectedVersion } from '../../versions.ts';
 
 /**
  * Joining, approval, removal and leaving. Every change of a membership's status is one conditional
@@ -38,6 +39,19 @@ export async function membershipOf(networkId: string | Id, userId: string | Id):
 /** Whether a row is in its network's `memberCount`: a current member whose account an admin has not disabled. */
 const countedIn = (row: Pick<NetworkMembership, 'status' | 'accountDisabled'>) =>
   row.status === 'member' && row.accountDisabled !== true;
+
+/**
+ * Who leads a network changed: its `leadsVersion` moves on, written beside every change of a lead's row, so an admin
+ * naming the leads over the version she read (setLeads) is refused when they changed since. With `expected`, the one
+ * conditional write that claims the change: false when the leads moved on from that version (server/versions.ts).
+ */
+export async function leadsChanged(networkId: Id, expected?: ExpectedVersion): Promise<boolean> {
+  const written = await NetworkModel.updateOne(
+    { _id: networkId, ...versionFilter(expected, 'leadsVersion') },
+    { $inc: { leadsVersion: 1 } },
+  );
+  return written.matchedCount === 1;
+}
 
 async function bump(networkId: Id, by: 1 | -1): Promise<void> {
   await NetworkModel.updateOne({ _id: networkId }, { $inc: { memberCount: by } });
@@ -259,6 +273,7 @@ async function endMembership(
     );
     throw new ConflictError(messages.lastLead);
   }
+  if (before?.status === 'member' && before.role === 'lead') await leadsChanged(networkId);
   if (before && countedIn(before)) await bump(networkId, -1);
   // The row as this write found it (null: another write ended it first), with when it ended.
   return before && { ...before, removedAt };

@@ -12,7 +12,7 @@ import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
-import { admitMember } from './members.ts';
+import { admitMember, leadsChanged } from './members.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
 const messages = {
@@ -27,6 +27,8 @@ const messages = {
   leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
   notALead: 'She does not lead this network.',
   lastLead: 'A network keeps at least one lead: make another member a lead first.',
+  leadsMeanwhile:
+    'The network’s leads changed after you read them, so the leads you named were not saved. Read them again, then name the leads.',
   savedMeanwhile: savedMeanwhileMessage('network'),
 };
 
@@ -196,9 +198,16 @@ export async function pageNetworks(
 
 /**
  * Names the network's leads (admins): each named person becomes a member with the lead role (counted if she was not
- * a member); current leads not named stay members with the member role.
+ * a member); current leads not named stay members with the member role. With `expectedVersion` (the `leadsVersion` she
+ * read), the change is claimed by one conditional write on the network before any row is touched: if the leads moved
+ * on since (another admin, a lead made or stepped down, a lead leaving), nothing is written and it is a 409.
  */
-export async function setLeads(props: { actor: Express.User; networkId: string; userIds: string[] }): Promise<void> {
+export async function setLeads(props: {
+  actor: Express.User;
+  networkId: string;
+  userIds: string[];
+  expectedVersion?: ExpectedVersion;
+}): Promise<void> {
   if (!canManageNetworks(props.actor)) throw new ForbiddenError();
   const network = await findNetwork(props.networkId);
   const wanted = [...new Set(props.userIds)].map((id) => new Types.ObjectId(id));
@@ -209,6 +218,7 @@ export async function setLeads(props: { actor: Express.User; networkId: string; 
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.unknownUsers }]);
   if (found.some((u) => !liveUserStatuses.includes(u.status as UserStatus)))
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.inactiveUsers }]);
+  if (!(await leadsChanged(network._id, props.expectedVersion))) throw new ConflictError(messages.leadsMeanwhile);
   for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
   // The other leads step down one by one, each by a conditional write. A lead she named may be leaving at this moment
   // (another process), having counted these others as the leads who stay: so the leads are counted after the writes,
@@ -252,6 +262,7 @@ export async function makeLead(props: { actor: Express.User; networkId: string; 
     { $set: { role: 'lead' } },
   );
   if (written.matchedCount === 0) throw new NotFoundError(messages.notAMember);
+  if (written.modifiedCount === 1) await leadsChanged(network._id);
 }
 
 /**
@@ -270,6 +281,7 @@ export async function stepDownLead(props: { actor: Express.User; networkId: stri
     { $set: { role: 'member' } },
   ).lean();
   if (!row) throw new NotFoundError(messages.notALead);
+  await leadsChanged(network._id);
   const leadsLeft = await UserModel.countDocuments({
     _id: { $in: await leadIdsOf(network) },
     status: { $in: liveUserStatuses },
@@ -302,6 +314,8 @@ export function presentNetwork(n: Network) {
     region: n.region ?? null,
     joining: n.joining as NetworkJoining,
     memberCount: n.memberCount ?? 0,
+    /** Sent back with `PUT .../leads`, the leads are named only if they did not change since (null: none stored). */
+    leadsVersion: n.leadsVersion ?? null,
   };
 }
 export type PresentedNetwork = ReturnType<typeof presentNetwork>;
