@@ -120,4 +120,25 @@ describe('networks: the leads an admin names over the leads she read are never s
     );
     expect(await leadIdsOf(net.id)).to.deep.equal([lina.id]);
   });
+
+  it('a lead whose account is erased no longer leads: the leads version moves on, so a PUT over the leads read before is a 409', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [lina, maya, nour] = await Promise.all([buildUser(), buildUser(), buildUser()]);
+    const net = await buildNetwork(
+      { joining: 'open', name: 'A lead erased' },
+      { leads: [lina, maya], members: [nour] },
+    );
+    const api = supertest(app);
+    const token = await tokenFor(admin);
+    const read = (await api.get('/api/v1/networks').query({ q: 'A lead erased' }).set(bearer(token)).expect(200)).body
+      .items[0].leadsVersion as number;
+    await api.delete(`/api/v1/users/${maya.id}`).set(bearer(token)).expect(202);
+    expect(await leadIdsOf(net.id)).to.deep.equal([lina.id]);
+    await api
+      .put(`/api/v1/networks/${net.id}/leads`)
+      .set(bearer(token))
+      .send({ userIds: [nour.id], leadsVersion: read })
+      .expect(409);
+    expect(await leadIdsOf(net.id)).to.deep.equal([lina.id]);
+  });
 });

@@ -6,6 +6,7 @@ import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
+import { leadsChanged } from './members.ts';
 
 /**
  * Networks' personal data: her memberships, posts, replies and reports.
@@ -75,7 +76,7 @@ export const networksPersonalData: PersonalDataArea = {
     // "<her name> asks to join …": the leads' emails about her join requests.
     await forgetNameInOthersNotifications({ userId, dataUserIdField: 'askerId' });
     const memberships = await NetworkMembershipModel.find({ userId })
-      .select({ _id: 1, networkId: 1, status: 1 })
+      .select({ _id: 1, networkId: 1, status: 1, role: 1 })
       .lean();
     for (const m of memberships) {
       // Counted out only by the delete that removed a counted membership (a second erasure finds nothing; a disabled
@@ -86,6 +87,8 @@ export const networksPersonalData: PersonalDataArea = {
         accountDisabled: { $ne: true },
       });
       if (deleted.deletedCount === 1) await NetworkModel.updateOne({ _id: m.networkId }, { $inc: { memberCount: -1 } });
+      // She no longer leads it: an admin naming the leads over the ones she read (with her) is told they changed.
+      if (m.status === 'member' && m.role === 'lead') await leadsChanged(m.networkId);
     }
     await NetworkMembershipModel.deleteMany({ userId });
     await NetworkPostModel.updateMany(
