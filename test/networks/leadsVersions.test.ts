@@ -67,6 +67,28 @@ describe('networks: the leads an admin names over the leads she read are never s
     expect(await leadIdsOf(net.id)).to.deep.equal([maya.id]);
   });
 
+  it('two PUTs over the same leads version at the same moment: exactly one is done, the other is a 409, and the leads are the winner’s', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [lina, maya, nour] = await Promise.all([buildUser(), buildUser(), buildUser()]);
+    const net = await buildNetwork(
+      { joining: 'open', name: 'Leads at once' },
+      { leads: [lina], members: [maya, nour] },
+    );
+    const api = supertest(app);
+    const token = await tokenFor(admin);
+    const read = (await api.get('/api/v1/networks').query({ q: 'Leads at once' }).set(bearer(token)).expect(200)).body
+      .items[0].leadsVersion as number;
+    const named = [[maya.id], [nour.id]];
+    const answers = await Promise.all(
+      named.map((userIds) =>
+        api.put(`/api/v1/networks/${net.id}/leads`).set(bearer(token)).send({ userIds, leadsVersion: read }),
+      ),
+    );
+    expect(answers.map((a) => a.status).sort()).to.deep.equal([204, 409]);
+    const winner = named[answers.findIndex((a) => a.status === 204)]!;
+    expect(await leadIdsOf(net.id)).to.deep.equal(winner);
+  });
+
   it('a lead made or removed on the web, or a lead leaving, moves the leads version on: a PUT over the leads read before is a 409', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const [lina, maya, nour] = await Promise.all([buildUser(), buildUser(), buildUser()]);
