@@ -13,7 +13,7 @@ import {
 } from '../server/http/forms.ts';
 import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { sameSitePath } from '../server/http/sameSitePath.ts';
-import { ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
+import { ConflictError, ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import {
   SignInOutdatedError,
@@ -30,7 +30,8 @@ import {
 import { createApiToken, listApiTokens, revokeApiToken } from '../server/services/apiTokens.ts';
 import { UserModel } from '../models/User.ts';
 import { currentUserOf, findValidLink, requestPasswordReset, setPasswordWithLink } from '../server/services/users.ts';
-import { updateOwnDetails } from '../server/services/accounts/details.ts';
+import { detailsMessages, refuseIfDetailsMovedOn, updateOwnDetails } from '../server/services/accounts/details.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { timeZoneGroups } from '../server/services/accounts/timeZones.ts';
 import { ownDetailsFields } from './account.ts';
 
@@ -287,6 +288,8 @@ export function registerAuthRoutes(web: Router, api: Router): void {
         email: user.email,
         action: `${base}/${req.params.token}`,
         ...detailsLocals(purpose, user),
+        // The version of her details the page shows: an admin's correction meanwhile is a 409, never undone.
+        version: versionForForm(user.version),
       });
     });
     web.post(`${base}/:token`, async (req, res) => {
@@ -298,11 +301,15 @@ export function registerAuthRoutes(web: Router, api: Router): void {
         action: `${base}/${req.params.token}`,
         fieldLabels: setPasswordLabels,
         ...detailsLocals(purpose, { name: sent.name ?? user.name, timezone: sent.timezone ?? user.timezone }),
+        version: sent.version,
       };
+      const expectedVersion = purpose === 'invitation' ? versionFromForm(sent.version) : undefined;
       const form = parseForm(purpose === 'invitation' ? invitationForm : setPasswordForm, req.body);
       if (!form.ok) return renderFormWithErrors(res, 'auth/set-password', locals, form.errors, form.list);
       let updated;
       try {
+        // Her details changed since the page was opened: refused before her password is set, so nothing is.
+        refuseIfDetailsMovedOn(user.version, expectedVersion);
         updated = await setPasswordWithLink({
           purpose,
           secret: req.params.token,
@@ -310,15 +317,30 @@ export function registerAuthRoutes(web: Router, api: Router): void {
           ip: req.ip,
         });
       } catch (error) {
+        // What she typed comes back unsaved, with the version now stored: sent again, knowing, it is saved.
+        if (error instanceof ConflictError && error.message === detailsMessages.savedMeanwhile)
+          return res.status(409).render('auth/set-password', {
+            ...locals,
+            version: versionForForm(user.version),
+            errors: {},
+            errorList: [{ path: '(account)', message: error.message }],
+          });
         const { errors, list } = formErrorsFrom(error);
         return renderFormWithErrors(res, 'auth/set-password', locals, errors, list);
       }
       if (purpose === 'invitation') {
         const { name, timezone } = form.data as z.output<typeof invitationForm>;
-        await updateOwnDetails({
-          actor: { id: updated.id, name: updated.name, ip: req.ip },
-          changes: { name, timezone },
-        });
+        try {
+          await updateOwnDetails({
+            actor: { id: updated.id, name: updated.name, ip: req.ip },
+            changes: { name, timezone },
+            expectedVersion,
+          });
+        } catch (error) {
+          // An admin's correction landing between the check above and this write: her password is set (she is
+          // signed in below) and the admin's details stay rather than being undone; she sees them on every page.
+          if (!(error instanceof ConflictError)) throw error;
+        }
       }
       const signedIn = await UserModel.findById(updated.id).lean();
       if (signedIn?.mfaEnabledAt) {

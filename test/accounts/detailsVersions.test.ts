@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -95,6 +96,48 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
       .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
       .expect(303);
     expect((await UserModel.findById(her.id).lean())!).to.include({ timezone: 'Asia/Kolkata' });
+  });
+
+  it('her invitation page opened before an admin corrected her name is a 409 keeping her zone, with no password set; sent again it is saved', async () => {
+    const adminToken = await tokenFor(await buildUser({ roles: ['admin'] }));
+    const api = supertest(app);
+    const created = await api
+      .post('/api/v1/users')
+      .set(bearer(adminToken))
+      .send({ email: 'c3@example.org', name: 'c3', roles: ['participant'] })
+      .expect(201);
+    const mail = (await OutboxMessageModel.findOne({ to: 'c3@example.org' }).lean())!.text;
+    const link = /http:\/\/pathways\.test(\/invitations\/[A-Za-z0-9_-]+)/.exec(mail)![1]!;
+    const agent = supertest.agent(app);
+    const form = await agent.get(link).expect(200);
+    // The admin puts her name right while the page is open.
+    await api
+      .patch(`/api/v1/users/${created.body.id}`)
+      .set(bearer(adminToken))
+      .send({ name: 'Chiara Rossi' })
+      .expect(200);
+    const mine = {
+      _csrf: csrfFrom(form.text),
+      version: versionOf(form.text),
+      name: 'c3',
+      timezone: 'Europe/Rome',
+      password: 'olive groves at dawn',
+      confirm: 'olive groves at dawn',
+    };
+    const conflict = await agent.post(link).type('form').send(mine).expect(409);
+    expect(conflict.text).to.include('after you opened it');
+    expect(conflict.text).to.match(/<option value="Europe\/Rome" selected>/);
+    expect(conflict.text).to.not.include('olive groves at dawn');
+    const stored = (await UserModel.findById(created.body.id).lean())!;
+    expect([stored.status, stored.name, stored.timezone]).to.deep.equal(['invited', 'Chiara Rossi', 'Europe/London']);
+    // Sent again from that page, knowing, it is saved and she is signed in.
+    await agent
+      .post(link)
+      .type('form')
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text), name: 'Chiara Rossi' })
+      .expect(303);
+    const me = await agent.get('/api/v1/me').expect(200);
+    expect(me.body).to.include({ name: 'Chiara Rossi', timezone: 'Europe/Rome' });
   });
 
   it('the API: a PATCH naming the version it read is a 409 when the person changed since; one naming none is saved as before', async () => {

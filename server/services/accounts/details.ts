@@ -108,3 +108,11 @@ export async function ownDetailsVersion(userId: string): Promise<number | null> 
   if (!isObjectId(userId)) return null;
   return (await UserModel.findById(userId, { version: 1 }).lean())?.version ?? null;
 }
+
+/**
+ * Refuses (409) a form of her details opened at `expected` when they changed since (an admin's correction): her
+ * invitation page checks it before setting her password, so that nothing is set when her details would be refused.
+ */
+export function refuseIfDetailsMovedOn(stored: number | null | undefined, expected: ExpectedVersion): void {
+  if (movedOn(stored, expected)) throw new ConflictError(detailsMessages.savedMeanwhile);
+}
