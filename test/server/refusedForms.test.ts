@@ -113,6 +113,28 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(changing.text).to.not.include('What you typed');
   });
 
+  it('an expired round form: her new title is shown once, not the title the page had shown (a hidden field)', async () => {
+    const user = await buildUser();
+    const agent = await signIn(app, user.email, testPassword);
+    const refused = await agent
+      .post(`/rounds/${new mongoose.Types.ObjectId().toHexString()}`)
+      .type('form')
+      .send({
+        _csrf: 'stale',
+        titleShown: 'Headteacher',
+        closingDateShown: '2027-01-15',
+        shortlistingDateShown: '2027-01-22',
+        title: 'Headteacher, September 2027',
+        closingDate: '2027-02-01',
+      })
+      .expect(403);
+    expect(refused.text).to.match(typedBox('Title', 'Headteacher, September 2027'));
+    expect(refused.text).to.match(typedBox('Closing date', '2027-02-01'));
+    expect(refused.text).to.not.include('2027-01-15');
+    expect(refused.text).to.not.include('2027-01-22');
+    expect(refused.text).to.not.match(/<textarea[^>]*>Headteacher<\/textarea>/);
+  });
+
   it('signed out in another tab while she wrote: her meeting notes are shown, with a way to sign in; no meeting', async () => {
     const mentee = await buildMentee();
     const mentorshipId = await mentorshipOf(mentee);
