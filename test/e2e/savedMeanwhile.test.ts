@@ -1,0 +1,208 @@
+import { expect } from 'chai';
+import type { Browser, Page } from 'playwright-core';
+import supertest from 'supertest';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { endMentorshipsPastTheirEnd } from '../../server/services/mentoring/mentorships.ts';
+import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+
+/**
+ * The states of pages added today, as a keyboard and screen-reader user meets them: a save refused because a
+ * colleague saved first (409), a network with two leads and a disabled member, a mentorship ended on its end date.
+ */
+describe('browser: a form saved meanwhile, a network with two leads, an ended mentorship (WCAG 2.2 AA)', () => {
+  useTestDatabase();
+  let admin: TestUser;
+  let mentee: TestUser;
+  let cohortId: string;
+  let network: { id: string; name: string };
+  let activeMentorship: string;
+  let endedMentorship: string;
+
+  const ui = useBrowserApp({
+    prepare: async () => {
+      admin = await buildUser({ roles: ['admin'], name: 'Ada Admin', timezone: 'America/Toronto' });
+      cohortId = String((await buildCohort({ name: 'Spring cohort' }))._id);
+      network = await buildNetwork(
+        { name: 'Returners after a career break' },
+        {
+          leads: [await buildUser({ name: 'Lena Lead' }), await buildUser({ name: 'Lola Lead' })],
+          members: [
+            await buildUser({ name: 'Mia Member' }),
+            await buildUser({ name: 'Dora Disabled', status: 'disabled' }),
+          ],
+        },
+      );
+    },
+  });
+
+  /** A mentorship accepted through the API, as members make one. */
+  async function mentorshipOf(who: TestUser): Promise<string> {
+    const mentor = await buildMentor();
+    const asked = await supertest(ui.baseUrl)
+      .post('/api/v1/mentoring/requests')
+      .set('Authorization', `Bearer ${await tokenFor(who)}`)
+      .send({ mentorId: mentor.id, message: 'Please.' })
+      .expect(201);
+    const accepted = await supertest(ui.baseUrl)
+      .post(`/api/v1/mentoring/requests/${asked.body.id}/accept`)
+      .set('Authorization', `Bearer ${await tokenFor(mentor)}`)
+      .expect(201);
+    return accepted.body.id as string;
+  }
+
+  /** Opens `path` in two tabs of one session, saves the first, then the second: the second is the stale one. */
+  async function savedMeanwhile(
+    browser: Browser,
+    email: string,
+    path: string,
+    edit: (page: Page, which: 'first' | 'second') => Promise<void>,
+    options: { javaScriptEnabled?: boolean } = {},
+  ): Promise<{ page: Page; status: number | undefined }> {
+    const context = await browser.newContext({ bypassCSP: true, ...options });
+    const first = await context.newPage();
+    await signInInBrowser(first, ui.baseUrl, email, testPassword);
+    const second = await context.newPage();
+    await Promise.all([first.goto(`${ui.baseUrl}${path}`), second.goto(`${ui.baseUrl}${path}`)]);
+    await edit(first, 'first');
+    await edit(second, 'second');
+    const [response] = await Promise.all([
+      second.waitForResponse((r) => r.request().method() === 'POST'),
+      second.waitForNavigation(),
+      second.keyboard.press('Enter'),
+    ]);
+    return { page: second, status: response.status() };
+  }
+
+  /** What a 409 page must be: said in the title, the summary focused and read, the fields labelled, no axe violation. */
+  async function conflictProblems(page: Page, status: number | undefined, javaScript = true): Promise<string[]> {
+    const problems: string[] = [];
+    if (status !== 409) problems.push(`status ${status}`);
+    if (!(await page.title()).startsWith('Error: ')) problems.push(`title "${await page.title()}"`);
+    if ((await page.getByRole('heading', { level: 1 }).count()) !== 1) problems.push('not one h1');
+    const summary = page.locator('.error-summary');
+    if (!/saved|changed/i.test((await summary.textContent()) ?? '')) problems.push('the summary does not say why');
+    if (javaScript && !(await summary.evaluate((el) => el === document.activeElement)))
+      problems.push('the error summary is not focused');
+    if (javaScript) for (const v of await wcagViolations(page)) problems.push(v);
+    const unlabelled = await page.$$eval(
+      'main input:not([type="hidden"]):not([type="submit"]), main select, main textarea',
+      (els) =>
+        els
+          .filter((el) => !(el as HTMLInputElement).labels?.length && !el.getAttribute('aria-label'))
+          .map((el) => el.getAttribute('name')),
+    );
+    if (unlabelled.length) problems.push(`unlabelled: ${unlabelled.join(', ')}`);
+    return problems;
+  }
+
+  it('cohort settings, network details and a mentorship agreement saved meanwhile: a 409 page that says so, focused, labelled; her text kept', async function () {
+    this.timeout(120_000);
+    activeMentorship = await mentorshipOf((mentee = await buildMentee()));
+    const problems: string[] = [];
+
+    const cohort = await savedMeanwhile(ui.browser, admin.email, `/cohorts/${cohortId}/edit`, async (page, which) => {
+      await page.getByLabel('Name', { exact: true }).fill(`Spring cohort (${which})`);
+      await page.getByLabel('Name', { exact: true }).focus();
+      if (which === 'first')
+        await Promise.all([page.waitForNavigation(), page.getByLabel('Name', { exact: true }).press('Enter')]);
+    });
+    for (const p of await conflictProblems(cohort.page, cohort.status)) problems.push(`cohort: ${p}`);
+    expect(await cohort.page.getByLabel('Name', { exact: true }).inputValue()).to.equal('Spring cohort (second)');
+
+    const net = await savedMeanwhile(ui.browser, admin.email, `/networks/${network.id}/edit`, async (page, which) => {
+      await page.getByLabel('Name', { exact: true }).fill(`Returners (${which})`);
+      await page.getByLabel('Name', { exact: true }).focus();
+      if (which === 'first')
+        await Promise.all([page.waitForNavigation(), page.getByLabel('Name', { exact: true }).press('Enter')]);
+    });
+    for (const p of await conflictProblems(net.page, net.status)) problems.push(`network: ${p}`);
+    expect(await net.page.getByLabel('Name', { exact: true }).inputValue()).to.equal('Returners (second)');
+
+    const agreement = await savedMeanwhile(
+      ui.browser,
+      mentee.email,
+      `/mentorships/${activeMentorship}`,
+      async (page, which) => {
+        await page.getByLabel('Goals you agreed, one a line').fill(`Goals of the ${which} tab`);
+        await page.getByLabel('How often you meet').selectOption('monthly');
+        await page.getByLabel('End date').fill('2030-06-30');
+        await page.getByLabel('End date').focus();
+        if (which === 'first')
+          await Promise.all([page.waitForNavigation(), page.getByLabel('End date').press('Enter')]);
+      },
+    );
+    for (const p of await conflictProblems(agreement.page, agreement.status)) problems.push(`agreement: ${p}`);
+    expect(await agreement.page.getByLabel('Goals you agreed, one a line').inputValue()).to.equal(
+      'Goals of the second tab',
+    );
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('without JavaScript a stale save is a 409 page with her changes, and sending it again (knowing) saves', async function () {
+    this.timeout(60_000);
+    const net = await savedMeanwhile(
+      ui.browser,
+      admin.email,
+      `/networks/${network.id}/edit`,
+      async (page, which) => {
+        await page.getByLabel('Name', { exact: true }).fill(`Returners, no script (${which})`);
+        await page.getByLabel('Name', { exact: true }).focus();
+        if (which === 'first')
+          await Promise.all([page.waitForNavigation(), page.getByLabel('Name', { exact: true }).press('Enter')]);
+      },
+      { javaScriptEnabled: false },
+    );
+    expect(await conflictProblems(net.page, net.status, false)).to.deep.equal([]);
+    await net.page.getByLabel('Name', { exact: true }).focus();
+    await Promise.all([net.page.waitForNavigation(), net.page.keyboard.press('Enter')]);
+    expect(await net.page.getByRole('heading', { level: 1 }).textContent()).to.equal('Returners, no script (second)');
+  });
+
+  it("a network with two leads and a disabled member: the count says so, each 'Remove as lead' is named and reached by keyboard", async function () {
+    this.timeout(60_000);
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, admin.email, testPassword);
+    await page.goto(`${ui.baseUrl}/networks/${network.id}`);
+    expect(await page.locator('#members-heading').textContent()).to.equal('Members (3, and 1 disabled account)');
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    const remove = page.getByRole('button', { name: 'Remove as lead Lola Lead', exact: true });
+    expect(await remove.count()).to.equal(1);
+    // Tab reaches it, with a visible outline, and Enter sends it.
+    let reached = false;
+    for (let i = 0; i < 60 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await remove.evaluate((el) => el === document.activeElement);
+    }
+    expect(reached, 'Tab reaches the button').to.equal(true);
+    expect(await remove.evaluate((el) => getComputedStyle(el).outlineStyle)).to.not.equal('none');
+    await Promise.all([page.waitForNavigation(), page.keyboard.press('Enter')]);
+    expect(await page.getByRole('button', { name: /^Remove as lead/ }).count()).to.equal(0);
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await context.close();
+  });
+
+  it('a mentorship ended on its end date reads as ended, with no agreement form, and no violation', async function () {
+    this.timeout(60_000);
+    endedMentorship = await mentorshipOf(mentee);
+    await MentorshipModel.updateOne(
+      { _id: endedMentorship },
+      { $set: { agreement: { goals: ['Lead a staff meeting'], meetingFrequency: 'monthly', endsOn: '2026-01-31' } } },
+    );
+    expect(await endMentorshipsPastTheirEnd()).to.equal(1);
+    const context = await ui.browser.newContext({ bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, mentee.email, testPassword);
+    await page.goto(`${ui.baseUrl}/mentorships/${endedMentorship}`);
+    const text = await page.locator('main').innerText();
+    expect(text).to.contain('Ended on its agreed end date');
+    expect(await page.getByLabel('Goals you agreed, one a line').count()).to.equal(0);
+    expect(await wcagViolations(page)).to.deep.equal([]);
+    await context.close();
+  });
+});
