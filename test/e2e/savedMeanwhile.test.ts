@@ -200,7 +200,12 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     await signInInBrowser(page, ui.baseUrl, mentee.email, testPassword);
     await page.goto(`${ui.baseUrl}/mentorships/${endedMentorship}`);
     const text = await page.locator('main').innerText();
-    expect(text).to.contain('Ended on its agreed end date');
+    // Read in the past, once: not "closed, closed …", nor "You meet every month, until" a day long gone.
+    expect(text).to.match(
+      /Status\s+Closed \w+day \d+ \w+ 2026, \d\d:\d\d GMT \(Europe\/London\): Ended on its agreed end date/,
+    );
+    expect(text).to.contain('You met every month, until 31 January 2026.');
+    expect(text).not.to.contain('You meet');
     expect(await page.getByLabel('Goals you agreed, one a line').count()).to.equal(0);
     expect(await wcagViolations(page)).to.deep.equal([]);
     await context.close();
