@@ -453,7 +453,11 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       if (!(error instanceof ConflictError)) throw error;
       // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored (the
       // page reads the board again), so that sending them again (knowing) replaces the other changes.
-      return boardPage(req, res, 409, { errorList: [{ path: '(board)', message: error.message }], values: fields });
+      // The details form is far down the page: the summary links to its first field.
+      return boardPage(req, res, 409, {
+        errorList: [{ path: '(board)', at: 'name', message: error.message }],
+        values: fields,
+      });
     }
     flash(req, 'success', messages.boardSaved);
     res.redirect(303, `/boards/${String(req.params.id)}`);

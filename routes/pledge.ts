@@ -677,7 +677,8 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
         editing: req.params.id,
         values: typed,
         errors: {},
-        errorList: [{ path: '(option)', message: error.message }],
+        // One form among many: the summary links to the first field of hers (views/pledge/admin/commitments.ejs).
+        errorList: [{ path: '(option)', at: 'title', message: error.message }],
       });
     }
     flash(req, 'success', messages.optionSaved);

@@ -9,6 +9,8 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
+import { buildBoard } from '../support/boardsFactories.ts';
+import { buildCommitmentOption } from '../support/pledgeFactories.ts';
 
 /**
  * The states of pages added today, as a keyboard and screen-reader user meets them: a save refused because a
@@ -140,6 +142,45 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     expect(await agreement.page.getByLabel('Goals you agreed, one a line').inputValue()).to.equal(
       'Goals of the second tab',
     );
+    expect(problems).to.deep.equal([]);
+  });
+
+  it("on a page of many forms (a board, the Pledge's commitment options) the 409 summary links to the form she sent", async function () {
+    this.timeout(120_000);
+    const chair = await buildUser({ name: 'Chloe Chair' });
+    const board = await buildBoard([{ user: chair, role: 'chair' }], { name: 'Riverside board' });
+    for (const title of ['Bias training first', 'Diverse panels', 'Flexible hours'])
+      await buildCommitmentOption({ title });
+    const problems: string[] = [];
+    const visits = [
+      { email: chair.email, path: `/boards/${board.id}`, field: 'Board name', form: `/boards/${board.id}` },
+      { email: admin.email, path: '/admin/pledge/commitments', field: 'Commitment', form: 'last' },
+    ];
+    for (const visit of visits) {
+      const typed = `Typed in the ${visit.path} second tab`;
+      const { page, status } = await savedMeanwhile(ui.browser, visit.email, visit.path, async (p, which) => {
+        // The last commitment option's form (not the first, which the page starts with).
+        const form = visit.form === 'last' ? p.locator('form.panel').last() : p.locator(`form[action="${visit.form}"]`);
+        const field = form.getByLabel(visit.field, { exact: true });
+        await field.fill(which === 'first' ? `${typed} (first)` : typed);
+        await field.focus();
+        if (which === 'first') await Promise.all([p.waitForNavigation(), field.press('Enter')]);
+      });
+      for (const q of await conflictProblems(page, status)) problems.push(`${visit.path}: ${q}`);
+      const links = await page.$$eval('.error-summary a[href^="#"]', (as) =>
+        as.map((a) => (a as HTMLAnchorElement).hash),
+      );
+      if (links.length !== 1) {
+        problems.push(`${visit.path}: the summary has ${links.length} links to a field`);
+        continue;
+      }
+      const target = page.locator(links[0]!);
+      if ((await target.inputValue()) !== typed)
+        problems.push(`${visit.path}: ${links[0]} is not the field she typed in`);
+      await page.locator('.error-summary a').click();
+      if (!(await target.evaluate((el) => el === document.activeElement)))
+        problems.push(`${visit.path}: following the link does not reach ${links[0]}`);
+    }
     expect(problems).to.deep.equal([]);
   });
 
