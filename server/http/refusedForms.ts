@@ -13,8 +13,11 @@ import { sameSitePath } from './sameSitePath.ts';
 
 export type TypedField = { name: string; label: string; value: string };
 
-/** Record ids (a select of her mentorships, a ticked cohort): chosen, not typed, and meaningless to copy. */
-const recordId = /^[0-9a-f]{24}$/i;
+/**
+ * Record ids (a select of her mentorships, a ticked cohort), alone or after their kind (the LTI picker's
+ * `cohort:<id>`): chosen, not typed, and meaningless to copy.
+ */
+const recordId = /^([a-z-]+:)?[0-9a-f]{24}$/i;
 
 /**
  * Fields never shown back: passwords and their confirmation, one-time and recovery codes (any name ending in `code`),

@@ -135,6 +135,19 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.not.match(/<textarea[^>]*>Headteacher<\/textarea>/);
   });
 
+  it('an expired LTI picker: the ticked items (kind and record id) are not shown back as text to copy', async () => {
+    const user = await buildUser({ roles: ['facilitator'] });
+    const agent = await signIn(app, user.email, testPassword);
+    const id = new mongoose.Types.ObjectId().toHexString();
+    const refused = await agent
+      .post('/lti/deep-link/some-secret')
+      .type('form')
+      .send(`_csrf=stale&items=cohort%3A${id}&items=module%3A${id}`)
+      .expect(403);
+    expect(refused.text).to.not.include(id);
+    expect(refused.text).to.not.include('What you typed');
+  });
+
   it('signed out in another tab while she wrote: her meeting notes are shown, with a way to sign in; no meeting', async () => {
     const mentee = await buildMentee();
     const mentorshipId = await mentorshipOf(mentee);
