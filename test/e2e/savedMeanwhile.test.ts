@@ -4,7 +4,7 @@ import supertest from 'supertest';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { endMentorshipsPastTheirEnd } from '../../server/services/mentoring/mentorships.ts';
 import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
-import { buildCohort } from '../support/cohortFactories.ts';
+import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
@@ -21,6 +21,8 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
   let admin: TestUser;
   let mentee: TestUser;
   let cohortId: string;
+  let programmeId: string;
+  let sessionId: string;
   let network: { id: string; name: string };
   let activeMentorship: string;
   let endedMentorship: string;
@@ -28,7 +30,10 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
   const ui = useBrowserApp({
     prepare: async () => {
       admin = await buildUser({ roles: ['admin'], name: 'Ada Admin', timezone: 'America/Toronto' });
-      cohortId = String((await buildCohort({ name: 'Spring cohort' }))._id);
+      const cohort = await buildCohort({ name: 'Spring cohort' });
+      cohortId = String(cohort._id);
+      programmeId = String(cohort.programmeId);
+      sessionId = String((await buildSession(cohort._id))._id);
       network = await buildNetwork(
         { name: 'Returners after a career break' },
         {
@@ -142,6 +147,23 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     expect(await agreement.page.getByLabel('Goals you agreed, one a line').inputValue()).to.equal(
       'Goals of the second tab',
     );
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('programme settings and a session saved meanwhile: the same 409 page, focused, labelled, her title kept', async function () {
+    this.timeout(120_000);
+    const problems: string[] = [];
+    for (const path of [`/programmes/${programmeId}/edit`, `/sessions/${sessionId}/edit`]) {
+      const { page, status } = await savedMeanwhile(ui.browser, admin.email, path, async (p, which) => {
+        const title = p.getByLabel('Title', { exact: true });
+        await title.fill(`Title from the ${which} tab`);
+        await title.focus();
+        if (which === 'first') await Promise.all([p.waitForNavigation(), title.press('Enter')]);
+      });
+      for (const q of await conflictProblems(page, status)) problems.push(`${path}: ${q}`);
+      if ((await page.getByLabel('Title', { exact: true }).inputValue()) !== 'Title from the second tab')
+        problems.push(`${path}: her title is not kept`);
+    }
     expect(problems).to.deep.equal([]);
   });
 
