@@ -226,6 +226,49 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     expect(await net.page.getByRole('heading', { level: 1 }).textContent()).to.equal('Returners, no script (second)');
   });
 
+  it('a form expired without JavaScript: her text is in read-only fields, reached by Tab, selectable to copy, read as read-only', async function () {
+    this.timeout(60_000);
+    const writer = await buildMentee();
+    const mentorship = await mentorshipOf(writer);
+    const context = await ui.browser.newContext({ javaScriptEnabled: false });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, writer.email, testPassword);
+    await page.goto(`${ui.baseUrl}/mentorships/${mentorship}`);
+    await page.getByLabel('Goals you agreed, one a line').fill('Chair a governors meeting\nLead the budget');
+    await page.getByLabel('End date').fill('2030-06-30');
+    await context.clearCookies();
+    await Promise.all([page.waitForNavigation(), page.getByRole('button', { name: 'Save the agreement' }).click()]);
+    expect(await page.title()).to.match(/^Error: /);
+    const goals = page.getByRole('textbox', { name: 'Goals' });
+    expect(await goals.inputValue()).to.equal('Chair a governors meeting\nLead the budget');
+    expect(await goals.ariaSnapshot()).to.match(/textbox "Goals"/);
+    expect(await goals.evaluate((el) => (el as HTMLTextAreaElement).readOnly)).to.equal(true);
+    let reached = false;
+    for (let i = 0; i < 40 && !reached; i++) {
+      await page.keyboard.press('Tab');
+      reached = await goals.evaluate((el) => el === document.activeElement);
+    }
+    expect(reached, 'Tab reaches her text').to.equal(true);
+    await page.keyboard.press('ControlOrMeta+A');
+    expect(
+      await goals.evaluate((el) => [
+        (el as HTMLTextAreaElement).selectionStart,
+        (el as HTMLTextAreaElement).selectionEnd,
+      ]),
+    ).to.deep.equal([0, 'Chair a governors meeting\nLead the budget'.length]);
+    const cdp = await context.newCDPSession(page);
+    const { nodes } = (await cdp.send('Accessibility.getFullAXTree')) as {
+      nodes: {
+        role?: { value: string };
+        name?: { value: string };
+        properties?: { name: string; value: { value: unknown } }[];
+      }[];
+    };
+    const node = nodes.find((n) => n.role?.value === 'textbox' && n.name?.value === 'Goals');
+    expect(node?.properties?.find((p) => p.name === 'readonly')?.value.value, 'announced as read-only').to.equal(true);
+    await context.close();
+  });
+
   it("a network with two leads and a disabled member: the count says so, each 'Remove as lead' is named and reached by keyboard", async function () {
     this.timeout(60_000);
     const context = await ui.browser.newContext({ bypassCSP: true });
