@@ -243,12 +243,17 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     expect(await goals.inputValue()).to.equal('Chair a governors meeting\nLead the budget');
     expect(await goals.ariaSnapshot()).to.match(/textbox "Goals"/);
     expect(await goals.evaluate((el) => (el as HTMLTextAreaElement).readOnly)).to.equal(true);
+    // As the page says, copy first, then open the form again: Tab reaches her text before the link that leaves it.
+    expect(await page.getByRole('link', { name: 'Open the form again' }).count()).to.equal(1);
+    const passed: string[] = [];
     let reached = false;
     for (let i = 0; i < 40 && !reached; i++) {
       await page.keyboard.press('Tab');
       reached = await goals.evaluate((el) => el === document.activeElement);
+      passed.push(await page.evaluate(() => (document.activeElement as HTMLElement).innerText));
     }
     expect(reached, 'Tab reaches her text').to.equal(true);
+    expect(passed).not.to.include('Open the form again');
     await page.keyboard.press('ControlOrMeta+A');
     expect(
       await goals.evaluate((el) => [
