@@ -104,6 +104,10 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
           .map((el) => el.getAttribute('name')),
     );
     if (unlabelled.length) problems.push(`unlabelled: ${unlabelled.join(', ')}`);
+    // A label's `for` and the summary's links find one element each.
+    const ids = await page.$$eval('[id]', (els) => els.map((el) => el.id));
+    const twice = ids.filter((id, i) => ids.indexOf(id) !== i);
+    if (twice.length) problems.push(`ids used twice: ${twice.join(', ')}`);
     return problems;
   }
 
