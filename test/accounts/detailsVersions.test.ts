@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
 /** The version a form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 
 describe('a person’s details: an admin’s edit and her own edit never undo each other unseen', () => {
   useTestDatabase();
@@ -30,7 +29,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
       .type('form')
       .send({
         _csrf: csrfFrom(account.text),
-        version: versionOf(account.text),
+        version: versionFrom(account.text),
         name: 'Grace Hopper',
         timezone: 'America/Toronto',
       })
@@ -38,7 +37,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
     // The admin, from the page she opened before, corrects the spelling of her name: her form still says London.
     const mine = {
       _csrf: csrfFrom(adminPage.text),
-      version: versionOf(adminPage.text),
+      version: versionFrom(adminPage.text),
       name: 'Grace Brewster Hopper',
       timezone: 'Europe/London',
       roles: ['participant'],
@@ -54,7 +53,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
     await adminAgent
       .post(`/admin/users/${her.id}`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await UserModel.findById(her.id).lean())!).to.include({ name: 'Grace Brewster Hopper' });
   });
@@ -71,7 +70,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
       .type('form')
       .send({
         _csrf: csrfFrom(adminPage.text),
-        version: versionOf(adminPage.text),
+        version: versionFrom(adminPage.text),
         name: 'Mary Winston Jackson',
         timezone: 'Europe/London',
         roles: ['participant'],
@@ -79,7 +78,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
       .expect(303);
     const mine = {
       _csrf: csrfFrom(account.text),
-      version: versionOf(account.text),
+      version: versionFrom(account.text),
       name: 'Mary Jackson',
       timezone: 'Asia/Kolkata',
     };
@@ -93,7 +92,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
     await herAgent
       .post('/account')
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await UserModel.findById(her.id).lean())!).to.include({ timezone: 'Asia/Kolkata' });
   });
@@ -118,7 +117,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
       .expect(200);
     const mine = {
       _csrf: csrfFrom(form.text),
-      version: versionOf(form.text),
+      version: versionFrom(form.text),
       name: 'c3',
       timezone: 'Europe/Rome',
       password: 'olive groves at dawn',
@@ -134,7 +133,7 @@ describe('a person’s details: an admin’s edit and her own edit never undo ea
     await agent
       .post(link)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text), name: 'Chiara Rossi' })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text), name: 'Chiara Rossi' })
       .expect(303);
     const me = await agent.get('/api/v1/me').expect(200);
     expect(me.body).to.include({ name: 'Chiara Rossi', timezone: 'Europe/Rome' });

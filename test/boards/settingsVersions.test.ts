@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
 import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 /** The version the board's details form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 /** A calendar date this many days from now (UTC). */
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -35,7 +34,7 @@ describe('boards: a colleague’s save of a board’s details is never silently 
       .type('form')
       .send({
         _csrf: csrfFrom(chairPage.text),
-        version: versionOf(chairPage.text),
+        version: versionFrom(chairPage.text),
         ...fields,
         timezone: 'Europe/Dublin',
       })
@@ -43,7 +42,7 @@ describe('boards: a colleague’s save of a board’s details is never silently 
     // Her form still shows London: saving it would move when interview days end, unseen.
     const mine = {
       _csrf: csrfFrom(clerkPage.text),
-      version: versionOf(clerkPage.text),
+      version: versionFrom(clerkPage.text),
       ...fields,
       organisation: 'Test Primary Academy',
     };
@@ -57,7 +56,7 @@ describe('boards: a colleague’s save of a board’s details is never silently 
     await clerkAgent
       .post(`/boards/${board.id}`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await BoardModel.findById(board.id).lean())!).to.include({ organisation: 'Test Primary Academy' });
   });

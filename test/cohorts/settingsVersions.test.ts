@@ -3,13 +3,12 @@ import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { joinCohortFromLms } from '../../server/services/lti/people.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 /** The settings version a form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 
 describe('cohorts: a colleague’s settings save is never silently undone', () => {
   useTestDatabase();
@@ -43,7 +42,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .type('form')
       .send({
         _csrf: csrfFrom(adminPage.text),
-        version: versionOf(adminPage.text),
+        version: versionFrom(adminPage.text),
         ...fields,
         programmeId: String(cohort.programmeId),
         facilitatorIds: runner.id,
@@ -53,7 +52,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .expect(303);
     // The facilitator, from the form she opened before, raises the capacity: her form still shows the old name and
     // dates, which would silently undo the admin's save.
-    const mine = { _csrf: csrfFrom(runnerPage.text), version: versionOf(runnerPage.text), ...fields, capacity: '12' };
+    const mine = { _csrf: csrfFrom(runnerPage.text), version: versionFrom(runnerPage.text), ...fields, capacity: '12' };
     const conflict = await runnerAgent.post(`/cohorts/${id}/edit`).type('form').send(mine).expect(409);
     expect(conflict.text).to.include('Someone else saved this cohort after you opened it');
     expect(conflict.text).to.match(/name="capacity"[^>]*value="12"|value="12"[^>]*name="capacity"/);
@@ -63,7 +62,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     await runnerAgent
       .post(`/cohorts/${id}/edit`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await CohortModel.findById(id).lean())!).to.include({ name: 'Spring cohort', capacity: 12 });
   });
@@ -82,7 +81,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .type('form')
       .send({
         _csrf: csrfFrom(page.text),
-        version: versionOf(page.text),
+        version: versionFrom(page.text),
         programmeId: String(cohort.programmeId),
         name: 'Launched cohort (renamed)',
         capacity: '20',
@@ -96,7 +95,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     // A launch of an instructor already named changes nothing, so it makes no open form stale.
     const again = await agent.get(`/cohorts/${id}/edit`).expect(200);
     await joinCohortFromLms({ cohortId: id, userId: instructor.id, instructor: true });
-    expect(versionOf(again.text)).to.equal(String((await CohortModel.findById(id).lean())!.version));
+    expect(versionFrom(again.text)).to.equal(String((await CohortModel.findById(id).lean())!.version));
   });
 
   it('a refused settings form keeps the version it was opened at, so a save by someone else meanwhile is still noticed', async () => {
@@ -107,7 +106,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     const page = await agent.get(`/cohorts/${id}/edit`).expect(200);
     const mine = {
       _csrf: csrfFrom(page.text),
-      version: versionOf(page.text),
+      version: versionFrom(page.text),
       programmeId: String(cohort.programmeId),
       name: 'Autumn cohort (Paris)',
       capacity: 'many',
@@ -116,7 +115,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       endsOn: cohort.endsOn,
     };
     const refused = await agent.post(`/cohorts/${id}/edit`).type('form').send(mine).expect(422);
-    expect(versionOf(refused.text)).to.equal(mine.version);
+    expect(versionFrom(refused.text)).to.equal(mine.version);
     // Meanwhile a colleague changes the time zone.
     await CohortModel.updateOne({ _id: id }, { $set: { timezone: 'Europe/Paris' }, $inc: { version: 1 } });
     await agent
@@ -150,7 +149,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       .type('form')
       .send({
         _csrf: csrfFrom(onePage.text),
-        version: versionOf(onePage.text),
+        version: versionFrom(onePage.text),
         ...form,
         joinUrl: 'https://meet.example.org/new',
       })
@@ -158,7 +157,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     // The second, from the form she opened before, renames it: her form still holds the old link.
     const mine = {
       _csrf: csrfFrom(twoPage.text),
-      version: versionOf(twoPage.text),
+      version: versionFrom(twoPage.text),
       ...form,
       title: 'Interview practice',
     };
@@ -174,7 +173,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     await twoAgent
       .post(`/sessions/${id}/edit`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await CohortSessionModel.findById(id).lean())!).to.include({ title: 'Interview practice', sequence: 2 });
   });

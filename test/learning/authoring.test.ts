@@ -14,7 +14,7 @@ import {
   setModuleArchived,
   updateModule,
 } from '../../server/services/learning/programmes.ts';
-import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, versionFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -509,10 +509,9 @@ describe('learning: authoring programmes and modules', () => {
     const module = await buildModule(programme.id, { title: 'Opened' });
     const agent = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
     const page = await agent.get(`/modules/${module.id}/edit`).expect(200);
-    const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
     const mine = {
       _csrf: csrfFrom(page.text),
-      version: versionOf(page.text),
+      version: versionFrom(page.text),
       title: 'Her title',
       body: 'Her long body, typed for an hour.',
       estimatedMinutes: 'ten',
@@ -521,7 +520,7 @@ describe('learning: authoring programmes and modules', () => {
     };
     // Refused for a field first: the form comes back keeping the version she opened.
     const refused = await agent.post(`/modules/${module.id}`).type('form').send(mine).expect(422);
-    expect(versionOf(refused.text)).to.equal(mine.version);
+    expect(versionFrom(refused.text)).to.equal(mine.version);
     // Meanwhile a co-author saves through the API.
     await supertest(app)
       .patch(`/api/v1/modules/${module.id}`)
@@ -542,7 +541,7 @@ describe('learning: authoring programmes and modules', () => {
     await agent
       .post(`/modules/${module.id}`)
       .type('form')
-      .send({ ...mine, estimatedMinutes: '10', version: versionOf(conflict.text) })
+      .send({ ...mine, estimatedMinutes: '10', version: versionFrom(conflict.text) })
       .expect(303);
     expect((await ModuleModel.findById(module.id).lean())!.title).to.equal('Her title');
   });

@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { ProgrammeModel } from '../../models/Programme.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, pageOpenedByTwoAdmins, testApp, versionFrom } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
 import { buildProgramme } from '../support/learningFactories.ts';
 
 /** The version a form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 
 describe('learning: a colleague’s save of a programme’s settings is never silently undone', () => {
   useTestDatabase();
@@ -18,21 +17,20 @@ describe('learning: a colleague’s save of a programme’s settings is never si
 
   it('an admin saving a settings form opened before another admin published the programme gets a 409 with her changes kept', async () => {
     const programme = await buildProgramme({ title: 'Panel training', status: 'draft' });
-    const [first, second] = await Promise.all([buildUser({ roles: ['admin'] }), buildUser({ roles: ['admin'] })]);
     const fields = { title: 'Panel training', summary: 'A programme for tests.', status: 'draft' };
-    const firstAgent = await signIn(app, first.email, testPassword);
-    const firstPage = await firstAgent.get(`/programmes/${programme.id}/edit`).expect(200);
-    const secondAgent = await signIn(app, second.email, testPassword);
-    const secondPage = await secondAgent.get(`/programmes/${programme.id}/edit`).expect(200);
+    const { firstAgent, firstPage, secondAgent, secondPage } = await pageOpenedByTwoAdmins(
+      app,
+      `/programmes/${programme.id}/edit`,
+    );
     await firstAgent
       .post(`/programmes/${programme.id}`)
       .type('form')
-      .send({ _csrf: csrfFrom(firstPage.text), version: versionOf(firstPage.text), ...fields, status: 'published' })
+      .send({ _csrf: csrfFrom(firstPage.text), version: versionFrom(firstPage.text), ...fields, status: 'published' })
       .expect(303);
     // Her form still says draft: saving it would take the programme off line unseen.
     const mine = {
       _csrf: csrfFrom(secondPage.text),
-      version: versionOf(secondPage.text),
+      version: versionFrom(secondPage.text),
       ...fields,
       title: 'Panel training for governors',
     };
@@ -46,7 +44,7 @@ describe('learning: a colleague’s save of a programme’s settings is never si
     await secondAgent
       .post(`/programmes/${programme.id}`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text), status: 'published' })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text), status: 'published' })
       .expect(303);
     expect((await ProgrammeModel.findById(programme.id).lean())!).to.include({
       title: 'Panel training for governors',

@@ -1,13 +1,12 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { MentorshipModel } from '../../models/Mentorship.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 
 /** The version the agreement form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 /** A calendar date this many days from now (UTC). */
 const inDays = (n: number) => new Date(Date.now() + n * 86_400_000).toISOString().slice(0, 10);
 
@@ -45,7 +44,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
       .type('form')
       .send({
         _csrf: csrfFrom(mentorPage.text),
-        version: versionOf(mentorPage.text),
+        version: versionFrom(mentorPage.text),
         goals: 'Prepare for interviews',
         meetingFrequency: 'monthly',
         endsOn: inDays(180),
@@ -53,7 +52,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
       .expect(303);
     const mine = {
       _csrf: csrfFrom(menteePage.text),
-      version: versionOf(menteePage.text),
+      version: versionFrom(menteePage.text),
       goals: 'Negotiate my first salary',
       meetingFrequency: 'weekly',
       endsOn: inDays(90),
@@ -65,7 +64,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
     await menteeAgent
       .post(`/mentorships/${id}/agreement`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await MentorshipModel.findById(id).lean())!.agreement!.goals).to.deep.equal(['Negotiate my first salary']);
   });

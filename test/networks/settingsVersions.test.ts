@@ -1,12 +1,10 @@
 import { expect } from 'chai';
 import { NetworkModel } from '../../models/Network.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, pageOpenedByTwoAdmins, testApp, versionFrom } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 /** The version a form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 
 describe('networks: a colleague’s save of a network’s details is never silently undone', () => {
   useTestDatabase();
@@ -16,7 +14,6 @@ describe('networks: a colleague’s save of a network’s details is never silen
   });
 
   it('an admin saving a network form opened before another admin’s save gets a 409 with her changes kept, saved only when sent again', async () => {
-    const [first, second] = await Promise.all([buildUser({ roles: ['admin'] }), buildUser({ roles: ['admin'] })]);
     const network = await buildNetwork({ name: 'Women leading in Wales', joining: 'open' });
     const details = {
       name: 'Women leading in Wales',
@@ -26,20 +23,20 @@ describe('networks: a colleague’s save of a network’s details is never silen
       region: '',
       joining: 'open',
     };
-    const firstAgent = await signIn(app, first.email, testPassword);
-    const firstPage = await firstAgent.get(`/networks/${network.id}/edit`).expect(200);
-    const secondAgent = await signIn(app, second.email, testPassword);
-    const secondPage = await secondAgent.get(`/networks/${network.id}/edit`).expect(200);
+    const { firstAgent, firstPage, secondAgent, secondPage } = await pageOpenedByTwoAdmins(
+      app,
+      `/networks/${network.id}/edit`,
+    );
     // The first makes joining need approval.
     await firstAgent
       .post(`/networks/${network.id}`)
       .type('form')
-      .send({ _csrf: csrfFrom(firstPage.text), version: versionOf(firstPage.text), ...details, joining: 'approval' })
+      .send({ _csrf: csrfFrom(firstPage.text), version: versionFrom(firstPage.text), ...details, joining: 'approval' })
       .expect(303);
     // The second, from the form she opened before, rewrites the description: her form still says "open".
     const mine = {
       _csrf: csrfFrom(secondPage.text),
-      version: versionOf(secondPage.text),
+      version: versionFrom(secondPage.text),
       ...details,
       description: 'Heads and deputies across Wales, meeting monthly.',
     };
@@ -54,7 +51,7 @@ describe('networks: a colleague’s save of a network’s details is never silen
     await secondAgent
       .post(`/networks/${network.id}`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect((await NetworkModel.findById(network.id).lean())!).to.include({
       description: 'Heads and deputies across Wales, meeting monthly.',

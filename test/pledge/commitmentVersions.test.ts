@@ -2,13 +2,12 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, pageOpenedByTwoAdmins, versionFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildCommitmentOption, confirmViaLink, organisationBody, signViaApi } from '../support/pledgeFactories.ts';
 
 /** The version the commitments form was opened at (its hidden field). */
-const versionOf = (html: string) => /<input type="hidden" name="version" value="([^"]*)">/.exec(html)![1]!;
 const tickedIn = (html: string) =>
   [...html.matchAll(/<input type="checkbox" name="optionIds" value="([^"]+)" checked>/g)].map((m) => m[1]);
 
@@ -37,12 +36,12 @@ describe('pledge: one manager’s save of the commitments is never silently undo
     await contact
       .post(`/pledge/signatures/${id}/commitments`)
       .type('form')
-      .send({ _csrf: csrfFrom(contactPage.text), version: versionOf(contactPage.text), optionIds: [mentoring.id] })
+      .send({ _csrf: csrfFrom(contactPage.text), version: versionFrom(contactPage.text), optionIds: [mentoring.id] })
       .expect(303);
     // Her page showed no commitment chosen: saving it as it stands would drop the contact's choice unseen.
     const mine = {
       _csrf: csrfFrom(colleaguePage.text),
-      version: versionOf(colleaguePage.text),
+      version: versionFrom(colleaguePage.text),
       optionIds: [flexible.id, governors.id],
     };
     const conflict = await colleague.post(`/pledge/signatures/${id}/commitments`).type('form').send(mine).expect(409);
@@ -56,26 +55,25 @@ describe('pledge: one manager’s save of the commitments is never silently undo
     await colleague
       .post(`/pledge/signatures/${id}/commitments`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(conflict.text) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(conflict.text) })
       .expect(303);
     expect(await stored()).to.have.members([flexible.id, governors.id]);
   });
 
   it('an admin editing a commitment option from a page opened before another admin’s edit gets a 409 with her text kept', async () => {
     const option = await buildCommitmentOption({ title: 'Bias training for panels' });
-    const [first, second] = await Promise.all([buildUser({ roles: ['admin'] }), buildUser({ roles: ['admin'] })]);
-    const firstAgent = await signIn(app, first.email, testPassword);
-    const secondAgent = await signIn(app, second.email, testPassword);
     const formOf = (html: string) =>
       new RegExp(`<form[^>]*action="/admin/pledge/commitments/${option.id}"[\\s\\S]*?</form>`).exec(html)![0];
-    const firstPage = await firstAgent.get('/admin/pledge/commitments').expect(200);
-    const secondPage = await secondAgent.get('/admin/pledge/commitments').expect(200);
+    const { firstAgent, firstPage, secondAgent, secondPage } = await pageOpenedByTwoAdmins(
+      app,
+      '/admin/pledge/commitments',
+    );
     await firstAgent
       .post(`/admin/pledge/commitments/${option.id}`)
       .type('form')
       .send({
         _csrf: csrfFrom(firstPage.text),
-        version: versionOf(formOf(firstPage.text)),
+        version: versionFrom(formOf(firstPage.text)),
         title: 'Bias training for panels',
         active: '',
       })
@@ -83,7 +81,7 @@ describe('pledge: one manager’s save of the commitments is never silently undo
     // Her form still shows it offered: saving her new wording would offer the retired option again, unseen.
     const mine = {
       _csrf: csrfFrom(secondPage.text),
-      version: versionOf(formOf(secondPage.text)),
+      version: versionFrom(formOf(secondPage.text)),
       title: 'Bias training for every interview panel',
       active: 'yes',
     };
@@ -101,7 +99,7 @@ describe('pledge: one manager’s save of the commitments is never silently undo
     await secondAgent
       .post(`/admin/pledge/commitments/${option.id}`)
       .type('form')
-      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionOf(formOf(conflict.text)) })
+      .send({ ...mine, _csrf: csrfFrom(conflict.text), version: versionFrom(formOf(conflict.text)) })
       .expect(303);
     expect((await PledgeCommitmentOptionModel.findById(option.id).lean())!).to.include({
       title: 'Bias training for every interview panel',

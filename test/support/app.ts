@@ -3,6 +3,7 @@ import type { Express } from 'express';
 import supertest from 'supertest';
 import { createApp } from '../../server/app.ts';
 import { loadConfig, type Config } from '../../server/config.ts';
+import { buildUser, testPassword } from './factories.ts';
 
 /** The config every test app runs with (NODE_ENV=test, outbox mail unless an SMTP URL is given). */
 export function testConfig(overrides: Record<string, string> = {}): Config {
@@ -20,6 +21,13 @@ export function testApp(overrides: Record<string, string> = {}): Express {
 }
 
 /** The CSRF token of a page's first form. */
+/** The record version a form carries (its hidden `version`), the one a save is checked against. */
+export function versionFrom(html: string): string {
+  const match = /<input type="hidden" name="version" value="([^"]*)">/.exec(html);
+  if (!match) throw new Error('no version field on the page');
+  return match[1]!;
+}
+
 export function csrfFrom(html: string): string {
   const match = /name="_csrf" value="([^"]+)"/.exec(html);
   if (!match) throw new Error('no CSRF token on the page');
@@ -40,6 +48,19 @@ export async function signIn(
     .send({ email, password, _csrf: csrfFrom(page.text) })
     .expect(303);
   return agent;
+}
+
+/**
+ * Two admins open the same edit page, in that order: each one's signed-in agent and the page as she opened it (the
+ * "saved meanwhile" tests: the first saves, then the second's save from her older page is checked).
+ */
+export async function pageOpenedByTwoAdmins(app: Express | Server, path: string) {
+  const [first, second] = await Promise.all([buildUser({ roles: ['admin'] }), buildUser({ roles: ['admin'] })]);
+  const firstAgent = await signIn(app, first.email, testPassword);
+  const firstPage = await firstAgent.get(path).expect(200);
+  const secondAgent = await signIn(app, second.email, testPassword);
+  const secondPage = await secondAgent.get(path).expect(200);
+  return { firstAgent, firstPage, secondAgent, secondPage };
 }
 
 /** GETs a page with the agent and returns its CSRF token (for posting a form on it). */
