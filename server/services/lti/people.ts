@@ -138,17 +138,7 @@ async function fillWithheldDetails(
  * earlier one died before creating the account): the platform's email if nobody else has it, else a placeholder.
  * Idempotent: a concurrent launch creating the same account makes the insert a duplicate, which is success.
  */
-async function ensureLinkedAccount(
-  userId: Types.ObjectId,
-  props: {
-    platform: LtiPlatform;
-    sub: string;
-    name?: string;
-    email?: string;
-    instructor: boolean;
-    timezone?: AccountZone;
-  },
-): Promise<void> {
+async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typeof personOf>[0]): Promise<void> {
   if (await UserModel.exists({ _id: userId })) return;
   const timezone = typeof props.timezone === 'function' ? await props.timezone() : props.timezone;
   const addresses = [platformEmail(props.email), placeholderEmail(props.platform._id, props.sub)];
