@@ -4,7 +4,7 @@ import { MentorshipModel } from '../../models/Mentorship.ts';
 import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { matchedThroughApi } from '../support/mentorshipFactories.ts';
 
 /** The version the agreement form was opened at (its hidden field). */
 /** A calendar date this many days from now (UTC). */
@@ -18,23 +18,8 @@ describe('mentoring: one member’s save of the agreement is never silently undo
   });
   const as = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
 
-  async function matched() {
-    const mentor = await buildMentor();
-    const mentee = await buildMentee();
-    const req = await supertest(app)
-      .post('/api/v1/mentoring/requests')
-      .set(await as(mentee))
-      .send({ mentorId: mentor.id, message: 'Please.' })
-      .expect(201);
-    const acc = await supertest(app)
-      .post(`/api/v1/mentoring/requests/${req.body.id}/accept`)
-      .set(await as(mentor))
-      .expect(201);
-    return { mentor, mentee, id: acc.body.id as string };
-  }
-
   it('an agreement form opened before the other member’s save is a 409 with her text kept, saved only when sent again', async () => {
-    const { mentor, mentee, id } = await matched();
+    const { mentor, mentee, id } = await matchedThroughApi(app);
     const mentorAgent = await signIn(app, mentor.email, testPassword);
     const mentorPage = await mentorAgent.get(`/mentorships/${id}`).expect(200);
     const menteeAgent = await signIn(app, mentee.email, testPassword);
@@ -70,7 +55,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
   });
 
   it('the API: a PUT naming the agreementVersion it read is a 409 problem after the other’s save; without one, the last write wins', async () => {
-    const { mentor, mentee, id } = await matched();
+    const { mentor, mentee, id } = await matchedThroughApi(app);
     const read = await supertest(app)
       .get(`/api/v1/mentorships/${id}`)
       .set(await as(mentee))

@@ -9,7 +9,7 @@ import { mentoringPersonalData } from '../../server/services/mentoring/personalD
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { matchedThroughApi } from '../support/mentorshipFactories.ts';
 
 /** A double-click or a retried request creates one record, answered with the first one's result (server/submissions.ts). */
 describe('mentoring: a repeated create (double-click, retry) stores one outcome or meeting', () => {
@@ -20,21 +20,6 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
   });
   const as = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
   const submissionOf = (html: string) => /name="_submission" value="([^"]+)"/.exec(html)![1]!;
-
-  async function matched() {
-    const mentor = await buildMentor();
-    const mentee = await buildMentee();
-    const req = await supertest(app)
-      .post('/api/v1/mentoring/requests')
-      .set(await as(mentee))
-      .send({ mentorId: mentor.id, message: 'Please.' })
-      .expect(201);
-    const acc = await supertest(app)
-      .post(`/api/v1/mentoring/requests/${req.body.id}/accept`)
-      .set(await as(mentor))
-      .expect(201);
-    return { mentor, mentee, id: acc.body.id as string };
-  }
 
   it('the same outcome posted three times at once is one record, each answer 201 with it; the overview counts 1', async () => {
     const woman = await buildUser();
@@ -96,7 +81,7 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
   });
 
   it('two identical meeting logs by one member at once are one meeting (201 twice, same id); another key is a second', async () => {
-    const { mentor, id } = await matched();
+    const { mentor, id } = await matchedThroughApi(app);
     const auth = await as(mentor);
     const meeting = { heldAt: new Date(Date.now() - 3_600_000).toISOString(), minutes: 45, sharedNotes: 'CV review.' };
     const [a, b] = await Promise.all(
@@ -116,7 +101,7 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
   });
 
   it('a meeting sent without a key at the time of an earlier one but with other notes is a second meeting, not a repeat', async () => {
-    const { mentor, id } = await matched();
+    const { mentor, id } = await matchedThroughApi(app);
     const auth = await as(mentor);
     const heldAt = new Date(Date.now() - 7_200_000).toISOString();
     const first = await supertest(app)
@@ -144,7 +129,7 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
   });
 
   it('a double-clicked form posts its key twice: one outcome, one meeting, both answers 303; a new page load records again', async () => {
-    const { mentor, id } = await matched();
+    const { mentor, id } = await matchedThroughApi(app);
     const agent = await signIn(app, mentor.email, testPassword);
     const outcomesPage = (await agent.get('/mentoring/outcomes').expect(200)).text;
     const outcomeForm = {
@@ -225,7 +210,7 @@ describe('mentoring: a repeated create (double-click, retry) stores one outcome 
   });
 
   it('a form sent again with the same key but changed content says it was already sent, links to what it created, and stores nothing new', async () => {
-    const { mentor, id } = await matched();
+    const { mentor, id } = await matchedThroughApi(app);
     const agent = await signIn(app, mentor.email, testPassword);
     const path = `/mentorships/${id}`;
     const page = (await agent.get(path).expect(200)).text;

@@ -1,7 +1,10 @@
 import { Types } from 'mongoose';
 import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
-import { buildUser, type TestUser } from './factories.ts';
+import type { Server } from 'node:http';
+import type { Express } from 'express';
+import supertest from 'supertest';
+import { buildUser, tokenFor, type TestUser } from './factories.ts';
 
 /** Weekday evenings 18:00–21:00 in her own zone: shared by any two London profiles. */
 export const eveningsAvailability = ['mon', 'tue', 'wed', 'thu', 'fri'].map((day) => ({
@@ -53,4 +56,21 @@ export async function buildMentee(
     availability: eveningsAvailability,
   });
   return user;
+}
+
+/** A mentor and a mentee matched through the API as users are (her request, his acceptance): both, and the mentorship's id. */
+export async function matchedThroughApi(app: Express | Server) {
+  const mentor = await buildMentor();
+  const mentee = await buildMentee();
+  const bearer = async (user: TestUser) => ({ Authorization: `Bearer ${await tokenFor(user)}` });
+  const request = await supertest(app)
+    .post('/api/v1/mentoring/requests')
+    .set(await bearer(mentee))
+    .send({ mentorId: mentor.id, message: 'Please.' })
+    .expect(201);
+  const accepted = await supertest(app)
+    .post(`/api/v1/mentoring/requests/${request.body.id}/accept`)
+    .set(await bearer(mentor))
+    .expect(201);
+  return { mentor, mentee, id: accepted.body.id as string };
 }
