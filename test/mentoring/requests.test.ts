@@ -604,6 +604,40 @@ describe('mentoring: requests and accepting them', () => {
     await askExpecting(201, mentee, mentor);
   });
 
+  it('when she blocks the mentor after asking him, he cannot accept (404: no mentorship, no place taken) and his decline reaches her without his reason', async () => {
+    const [mentor, other, mentee] = [await buildMentor(), await buildMentor(), await buildMentee()];
+    const toMentor = (await askExpecting(201, mentee, mentor)).body.id as string;
+    const toOther = (await askExpecting(201, mentee, other)).body.id as string;
+    const placesBefore = (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces;
+    for (const blocked of [mentor, other])
+      await supertest(app)
+        .put(`/api/v1/me/blocks/${blocked.id}`)
+        .set(await as(mentee))
+        .expect(204);
+
+    const refused = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${toMentor}/accept`)
+      .set(await as(mentor))
+      .expect(404);
+    expect(refused.body.detail).to.equal(messages.noRequest);
+    expect(await MentorshipModel.countDocuments({ menteeId: mentee.id })).to.equal(0);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(placesBefore);
+    expect((await MentoringRequestModel.findById(toMentor).lean())!.status).to.equal('pending');
+
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${toOther}/decline`)
+      .set(await as(other))
+      .send({ reason: 'Write to me at mentor@example.org instead' })
+      .expect(200);
+    const declined = (await MentoringRequestModel.findById(toOther).lean())!;
+    expect({ status: declined.status, reason: declined.declineReason ?? null }).to.deep.equal({
+      status: 'declined',
+      reason: null,
+    });
+    const answer = await NotificationModel.findOne({ kind: 'mentoring-request-answered', 'about.id': toOther }).lean();
+    expect(answer!.data).to.include({ accepted: false, reason: null });
+  });
+
   it('when a request waits 14 days it expires: accepting answers 409, her slot is free again, and the sweep is idempotent', async () => {
     const [mentor, mentee] = [await buildMentor(), await buildMentee()];
     const id = (await askExpecting(201, mentee, mentor)).body.id as string;

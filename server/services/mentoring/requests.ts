@@ -246,6 +246,10 @@ export async function acceptMentoringRequest(props: {
   const now = props.now ?? new Date();
   const request = await requestForMentor(props.actor, props.requestId);
   refuseUnlessPending(request, now);
+  // One of the two blocked the other since she asked: a mentorship would open its shared notes between them, so the
+  // request is answered as one he cannot find, as her new request to him would be (askableMentor).
+  if (await isBlockedBetween(String(request.menteeId), String(request.mentorId)))
+    throw new NotFoundError(messages.noRequest);
   // A mentee an admin disabled (or erased) since she asked could not take part: no place is taken for her.
   if (!(await UserModel.exists({ _id: request.menteeId, status: 'active' })))
     throw new ConflictError(messages.menteeNotActive);
@@ -487,7 +491,7 @@ export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: nu
   return stuck.length;
 }
 
-/** The mentor declines (a reason is optional and shown to the mentee). */
+/** The mentor declines (a reason is optional and shown to the mentee, unless one of them blocked the other). */
 export async function declineMentoringRequest(props: {
   actor: Actor;
   requestId: string;
@@ -499,20 +503,25 @@ export async function declineMentoringRequest(props: {
   if (request.status !== 'pending') throw new ConflictError(messages.answered(request.status));
   // Past its expiry it is the sweep's to close, as for an accept: her notice says it expired, not that it was declined.
   if (request.expiresAt.getTime() <= now.getTime()) throw new ConflictError(messages.expired);
+  // A block either way stops his words reaching her: the decline stands, his reason is not kept or sent.
+  const reason =
+    props.reason && !(await isBlockedBetween(String(request.menteeId), String(request.mentorId)))
+      ? props.reason
+      : undefined;
   const result = await MentoringRequestModel.updateOne(
     { _id: request._id, status: 'pending', expiresAt: { $gt: now } },
     {
       $set: {
         status: 'declined',
         answeredAt: now,
-        ...(props.reason ? { declineReason: props.reason } : {}),
+        ...(reason ? { declineReason: reason } : {}),
         ...releasedKeys(request),
       },
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.answered('answered'));
   await requestAnswered({ requestId: String(request._id) });
-  await answerToMentee({ request, answer: { accepted: false, reason: props.reason ?? null }, now });
+  await answerToMentee({ request, answer: { accepted: false, reason: reason ?? null }, now });
   return (await MentoringRequestModel.findById(request._id).lean<MentoringRequest>())!;
 }
 
