@@ -183,6 +183,20 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
   });
 
+  it('a repeated message (a retry with the same key) is not counted again: she can still send 5 an hour', async () => {
+    const writer = await buildUser();
+    const readers = await Promise.all(Array.from({ length: 5 }, () => buildUser()));
+    for (const r of readers) await publish(r);
+    const client = await api(writer);
+    const send = (r: TestUser, key: string) =>
+      client.post(`/api/v1/directory/${r.id}/messages`).set('Idempotency-Key', key).send({ body: 'Hi' });
+    const first = await send(readers[0]!, 'contact-retry-1').expect(201);
+    const again = await send(readers[0]!, 'contact-retry-1').expect(201);
+    expect(again.body.id).to.equal(first.body.id);
+    for (const [i, r] of readers.slice(1).entries()) await send(r, `contact-next-${i}`).expect(201);
+    expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
+  });
+
   it('when the hourly limit refuses a message or reply written in the web form, the page gives back what she wrote (429)', async () => {
     const writer = await buildUser();
     const readers = await Promise.all(Array.from({ length: 6 }, () => buildUser()));

@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
-import { spendAllowance } from '../rateLimits.ts';
+import { spendAllowance, uncountHit } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
@@ -77,6 +77,14 @@ async function spendContactAllowance(senderId: string): Promise<void> {
   });
 }
 
+/**
+ * A repeat (a double-click, a retry after a lost answer) stored nothing new: the use it spent is given back, so
+ * she can still send her 5 an hour.
+ */
+async function giveBackContactAllowance(senderId: string): Promise<void> {
+  await uncountHit({ key: `directory-contact:${senderId}`, windowMs: contactLimit.windowMs });
+}
+
 async function planMessageEmail(messageId: Types.ObjectId, toId: Types.ObjectId, fromName: string): Promise<void> {
   const { id } = await planNotification({
     key: `directory-message:${String(messageId)}`,
@@ -129,6 +137,7 @@ export async function sendDirectoryMessage(props: {
     fromName: actor.name,
     toName: recipient.name,
   });
+  if (!inserted.created) await giveBackContactAllowance(actor.id);
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, recipient._id, actor.name);
   return present(inserted.doc as MessageRow);
@@ -172,6 +181,7 @@ export async function replyToMessage(props: {
     fromName: props.actor.name,
     toName: original.fromName,
   });
+  if (!inserted.created) await giveBackContactAllowance(props.actor.id);
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name);
   return present(inserted.doc as MessageRow);
