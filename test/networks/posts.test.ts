@@ -6,6 +6,7 @@ import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { writingLimit } from '../../server/services/networks/posts.ts';
+import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -172,6 +173,30 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .set('Authorization', bearer(outsider))
       .send({ reason: '' })
       .expect(422);
+  });
+
+  it('a report’s email is not sent to a lead removed before it goes out: only to those who still moderate the network', async () => {
+    const formerLead = await buildUser();
+    auth.set(formerLead.id, `Bearer ${await tokenFor(formerLead)}`);
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead, formerLead], members: [member] });
+    const created = await post(member, closed.id, { ...story, title: 'About a named colleague' }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/report`)
+      .set('Authorization', bearer(lead))
+      .send({ reason: 'Names a colleague' })
+      .expect(201);
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${formerLead.id}`)
+      .set('Authorization', bearer(admin))
+      .expect(204);
+    const ids = (await NotificationModel.find({ kind: 'network-report', 'about.id': created.body.id }).lean()).map(
+      (n) => n._id,
+    );
+    await runDueNotifications({ ids });
+    await settleNotifications({ ids });
+    const settled = await NotificationModel.find({ _id: { $in: ids } }).lean();
+    const statusOf = (u: TestUser) => settled.find((n) => String(n.userId) === u.id)?.status;
+    expect([lead, admin, formerLead].map(statusOf)).to.deep.equal(['sent', 'sent', 'skipped']);
   });
 
   it('sanitises markdown: no script, no event handler, no javascript: link survives in the stored or served post', async () => {

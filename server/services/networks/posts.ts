@@ -14,8 +14,9 @@ import { canModerateNetwork, canPost, canReadPosts, isCurrentMember, wasMemberAf
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
-import { planNotifications } from '../reminders/index.ts';
+import { planNotifications, registerNotificationKind } from '../reminders/index.ts';
 import { membershipOf } from './members.ts';
+import { isLead } from './membership.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { findNetwork, leadIdsOf } from './networks.ts';
 
@@ -384,6 +385,20 @@ async function notifyModerators(network: Network, post: NetworkPost, reportId: T
     })),
   );
 }
+
+/**
+ * A report's email waits for the job (or for her daily digest): by then she may have stepped down or been removed,
+ * and the email names a post she may no longer read. Only those who still moderate the network get it.
+ */
+registerNotificationKind('network-report', {
+  isStillRelevant: async ({ record }) => {
+    const post = await NetworkPostModel.findById(record.about.id).select({ networkId: 1 }).lean();
+    if (!post) return 'The post is gone.';
+    if (await isLead(post.networkId, record.userId)) return true;
+    const admin = await UserModel.exists({ _id: record.userId, roles: 'admin', status: 'active' });
+    return admin ? true : 'She no longer leads the network.';
+  },
+});
 
 /** Reports of a network's posts, newest first (leads and admins). */
 export async function reportsOf(props: { actor: Express.User; networkId: string }) {
