@@ -5,7 +5,9 @@ import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { writingLimit } from '../../server/services/networks/posts.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -197,6 +199,27 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     const settled = await NotificationModel.find({ _id: { $in: ids } }).lean();
     const statusOf = (u: TestUser) => settled.find((n) => String(n.userId) === u.id)?.status;
     expect([lead, admin, formerLead].map(statusOf)).to.deep.equal(['sent', 'sent', 'skipped']);
+  });
+
+  it('a report’s email sent after the post’s author erased her account does not carry her erased title', async () => {
+    const author = await buildUser();
+    auth.set(author.id, `Bearer ${await tokenFor(author)}`);
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [author] });
+    const created = await post(author, open.id, { ...story, title: 'My school, Greenfield Primary' }).expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/report`)
+      .set('Authorization', bearer(member))
+      .send({ reason: 'Names a school' })
+      .expect(201);
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: author.id, bySelf: false });
+    const ids = (await NotificationModel.find({ kind: 'network-report', 'about.id': created.body.id }).lean()).map(
+      (n) => n._id,
+    );
+    await runDueNotifications({ ids });
+    await settleNotifications({ ids });
+    const emails = await OutboxMessageModel.find({ to: lead.email, subject: /A post was reported/ }).lean();
+    expect(emails.length).to.be.greaterThan(0);
+    for (const e of emails) expect(`${e.text} ${e.html ?? ''}`).to.not.include('Greenfield');
   });
 
   it('sanitises markdown: no script, no event handler, no javascript: link survives in the stored or served post', async () => {

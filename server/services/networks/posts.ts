@@ -388,7 +388,8 @@ async function notifyModerators(network: Network, post: NetworkPost, reportId: T
 
 /**
  * A report's email waits for the job (or for her daily digest): by then she may have stepped down or been removed,
- * and the email names a post she may no longer read. Only those who still moderate the network get it.
+ * and the email names a post she may no longer read. Only those who still moderate the network get it, and the post's
+ * title is read as it is then (its author may have erased her account, and with it her words).
  */
 registerNotificationKind('network-report', {
   isStillRelevant: async ({ record }) => {
@@ -397,6 +398,14 @@ registerNotificationKind('network-report', {
     if (await isLead(post.networkId, record.userId)) return true;
     const admin = await UserModel.exists({ _id: record.userId, roles: 'admin', status: 'active' });
     return admin ? true : 'She no longer leads the network.';
+  },
+  compose: async ({ record }) => {
+    const post = await NetworkPostModel.findById(record.about.id).select({ title: 1 }).lean();
+    return {
+      subject: record.subject || 'A post was reported',
+      template: 'network-report',
+      data: { ...record.data, postTitle: post?.title ?? '' },
+    };
   },
 });
 
