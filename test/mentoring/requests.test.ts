@@ -8,6 +8,7 @@ import { NotificationModel } from '../../models/Notification.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { hardRules } from '../../server/services/mentoring/matching.ts';
+import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import {
   completeAccept,
   expireRequests,
@@ -636,6 +637,22 @@ describe('mentoring: requests and accepting them', () => {
     });
     const answer = await NotificationModel.findOne({ kind: 'mentoring-request-answered', 'about.id': toOther }).lean();
     expect(answer!.data).to.include({ accepted: false, reason: null });
+  });
+
+  it('when one of the two blocked the other after the request, the mentor is not reminded of it at 7 days', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    await supertest(app)
+      .put(`/api/v1/me/blocks/${mentee.id}`)
+      .set(await as(mentor))
+      .expect(204);
+    const reminder = (await NotificationModel.findOne({ kind: 'mentoring-request-reminder', 'about.id': id }).lean())!;
+    const ids = [reminder._id];
+    const now = new Date(reminder.sendAt.getTime() + 1000);
+    await runDueNotifications({ ids, now });
+    await settleNotifications({ ids, now });
+    const settled = (await NotificationModel.findById(reminder._id).lean())!;
+    expect(settled.status).to.equal('skipped');
   });
 
   it('when a request waits 14 days it expires: accepting answers 409, her slot is free again, and the sweep is idempotent', async () => {

@@ -3,6 +3,7 @@ import { Types } from 'mongoose';
 import { MentoringRequestModel, requestReminderDays, type MentoringRequest } from '../../../models/MentoringRequest.ts';
 import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
+import { isBlockedBetween } from '../directory/blocks.ts';
 import { expireRequest } from './requestKeys.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
 import {
@@ -322,11 +323,21 @@ const stillPending = async (id: string, memo: Memo): Promise<true | string> => {
   const r = await requestNow(id, memo);
   return r?.status === 'pending' ? true : `the request is ${r?.status ?? 'gone'}`;
 };
+/**
+ * The mentor's emails about a request: only while it waits, and not once either of the two blocked the other (he
+ * can no longer accept it, and a block keeps the other's name out of her inbox, as for directory messages).
+ */
+const stillToAnswer = async (id: string, memo: Memo): Promise<true | string> => {
+  const pending = await stillPending(id, memo);
+  if (pending !== true) return pending;
+  const r = (await requestNow(id, memo))!;
+  return (await isBlockedBetween(String(r.menteeId), String(r.mentorId))) ? 'One of them blocked the other.' : true;
+};
 registerNotificationKind('mentoring-request', {
-  isStillRelevant: async ({ record, memo }) => stillPending(record.about.id, memo),
+  isStillRelevant: async ({ record, memo }) => stillToAnswer(record.about.id, memo),
 });
 registerNotificationKind('mentoring-request-reminder', {
-  isStillRelevant: async ({ record, memo }) => stillPending(record.about.id, memo),
+  isStillRelevant: async ({ record, memo }) => stillToAnswer(record.about.id, memo),
 });
 registerNotificationKind('mentoring-request-expired', {
   // The expiry itself may not have been swept yet: the notice makes it so (the same conditional write), then tells.
