@@ -260,6 +260,28 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     await reporterOnly.get('/admin/directory/reports').expect(403);
   });
 
+  it('the writer never learns that she reported his message, not even from a retry of it', async () => {
+    const writer = await buildUser();
+    const reader = await buildUser();
+    await publish(reader);
+    const send = async () =>
+      (await api(writer))
+        .post(`/api/v1/directory/${reader.id}/messages`)
+        .set('Idempotency-Key', 'reported-retry-1')
+        .send({ body: 'Something unkind' })
+        .expect(201);
+    const sent = await send();
+    expect(sent.body.reported).to.equal(false);
+    const agent = await signIn(app, reader.email, testPassword);
+    await agent
+      .post(`/directory/messages/${sent.body.id}/report`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/directory/messages/${sent.body.id}`), reason: 'Unkind' })
+      .expect(303);
+    const retried = await send();
+    expect(retried.body).to.include({ id: sent.body.id, reported: false });
+  });
+
   it('when she blocks someone, that person cannot write to her (404, as she cannot see her), and neither sees the other in the directory', async () => {
     const blocker = await buildUser();
     const blocked = await buildUser();

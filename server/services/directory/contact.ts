@@ -55,7 +55,8 @@ type MessageRow = {
   reportedAt?: Date | null;
 };
 
-const present = (m: MessageRow): PresentedMessage => ({
+/** As `viewerId` sees it: whether it was reported is for the one who received it (a report is never shown to its writer). */
+const present = (m: MessageRow, viewerId: string): PresentedMessage => ({
   id: String(m._id),
   fromId: String(m.fromId),
   toId: String(m.toId),
@@ -64,7 +65,7 @@ const present = (m: MessageRow): PresentedMessage => ({
   body: m.body,
   inReplyTo: m.inReplyTo ? String(m.inReplyTo) : null,
   sentAt: m.createdAt,
-  reported: !!m.reportedAt,
+  reported: !!m.reportedAt && String(m.toId) === viewerId,
 });
 
 /** Counts the sender's message against her hourly limit (a database counter, so it holds across processes). */
@@ -140,7 +141,7 @@ export async function sendDirectoryMessage(props: {
   if (!inserted.created) await giveBackContactAllowance(actor.id);
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, recipient._id, actor.name);
-  return present(inserted.doc as MessageRow);
+  return present(inserted.doc as MessageRow, actor.id);
 }
 
 /** A message she sent or received (404 for anyone else). */
@@ -148,7 +149,7 @@ export async function messageFor(props: { actor: Express.User; messageId: string
   if (!isObjectId(props.messageId)) throw new NotFoundError();
   const m = await DirectoryMessageModel.findById(props.messageId).lean();
   if (!m || (String(m.fromId) !== props.actor.id && String(m.toId) !== props.actor.id)) throw new NotFoundError();
-  return present(m as MessageRow);
+  return present(m as MessageRow, props.actor.id);
 }
 
 /** The recipient answers: her reply goes to the writer, with her address (see the note at the top). */
@@ -184,7 +185,7 @@ export async function replyToMessage(props: {
   if (!inserted.created) await giveBackContactAllowance(props.actor.id);
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name);
-  return present(inserted.doc as MessageRow);
+  return present(inserted.doc as MessageRow, props.actor.id);
 }
 
 /** The recipient reports a message to admins (audited); it stays readable to both. */
@@ -217,7 +218,7 @@ export async function messagesOf(actor: Express.User): Promise<PresentedMessage[
     DirectoryMessageModel.find({ fromId: me }).sort({ createdAt: -1 }).limit(100).lean(),
   ]);
   return [...received, ...sent]
-    .map((m) => present(m as MessageRow))
+    .map((m) => present(m as MessageRow, actor.id))
     .sort((a, b) => b.sentAt.getTime() - a.sentAt.getTime());
 }
 
@@ -225,7 +226,11 @@ export async function messagesOf(actor: Express.User): Promise<PresentedMessage[
 export async function reportedMessages(actor: Express.User) {
   if (!actor.roles.includes('admin')) throw new ForbiddenError();
   const rows = await DirectoryMessageModel.find({ state: 'reported' }).sort({ reportedAt: -1 }).limit(200).lean();
-  return rows.map((m) => ({ ...present(m as MessageRow), reason: m.reportReason ?? '', reportedAt: m.reportedAt! }));
+  return rows.map((m) => ({
+    ...present(m as MessageRow, String(m.toId)),
+    reason: m.reportReason ?? '',
+    reportedAt: m.reportedAt!,
+  }));
 }
 
 registerNotificationKind('directory-message', {
