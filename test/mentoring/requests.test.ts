@@ -5,6 +5,7 @@ import { MentoringRequestModel, type MentoringRequest } from '../../models/Mento
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { hardRules } from '../../server/services/mentoring/matching.ts';
@@ -653,6 +654,28 @@ describe('mentoring: requests and accepting them', () => {
     await settleNotifications({ ids, now });
     const settled = (await NotificationModel.findById(reminder._id).lean())!;
     expect(settled.status).to.equal('skipped');
+  });
+
+  it('when she blocks the mentor after his decline but before its email is sent, the email does not carry his reason', async () => {
+    const [mentor, mentee] = [await buildMentor(), await buildMentee()];
+    const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${id}/decline`)
+      .set(await as(mentor))
+      .send({ reason: 'Call me on 07700 900123 instead' })
+      .expect(200);
+    await supertest(app)
+      .put(`/api/v1/me/blocks/${mentor.id}`)
+      .set(await as(mentee))
+      .expect(204);
+    const answer = (await NotificationModel.findOne({ kind: 'mentoring-request-answered', 'about.id': id }).lean())!;
+    await runDueNotifications({ ids: [answer._id] });
+    const emails = await OutboxMessageModel.find({
+      to: mentee.email,
+      subject: /declined your mentoring request/,
+    }).lean();
+    expect(emails).to.have.length(1);
+    expect(`${emails[0]!.text} ${emails[0]!.html ?? ''}`).to.not.include('07700');
   });
 
   it('when a request waits 14 days it expires: accepting answers 409, her slot is free again, and the sweep is idempotent', async () => {

@@ -339,6 +339,22 @@ registerNotificationKind('mentoring-request', {
 registerNotificationKind('mentoring-request-reminder', {
   isStillRelevant: async ({ record, memo }) => stillToAnswer(record.about.id, memo),
 });
+registerNotificationKind('mentoring-request-answered', {
+  // His decline's reason is his words to her: a block made since it was planned (her daily digest may carry it the
+  // next morning) keeps them out of the email, as it keeps his messages out.
+  compose: async ({ record, memo }) => {
+    const data = { ...(record.data ?? {}) };
+    if (data.reason) {
+      const r = await requestNow(record.about.id, memo);
+      if (!r || (await isBlockedBetween(String(r.menteeId), String(r.mentorId)))) data.reason = null;
+    }
+    return {
+      subject: record.subject || 'An answer to your mentoring request',
+      template: record.template || 'mentoring-request-answered',
+      data,
+    };
+  },
+});
 registerNotificationKind('mentoring-request-expired', {
   // The expiry itself may not have been swept yet: the notice makes it so (the same conditional write), then tells.
   isStillRelevant: async ({ record, memo, now }) => {
