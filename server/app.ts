@@ -23,6 +23,7 @@ import { withFieldLabels } from './http/errorSummaryLabels.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
 import { renderRefusedForm } from './http/refusedForms.ts';
+import { privatePages } from './http/privatePages.ts';
 import { saveSessionBeforeRedirect } from './http/saveSessionBeforeRedirect.ts';
 import { signedInSessions } from './http/signedInSessions.ts';
 import { twoStepSetupGate } from './http/twoStepGate.ts';
@@ -111,6 +112,7 @@ export function createApp(config: Config): express.Express {
   // request never loads and saves the visitor's session alongside the page's own request.
   app.get('/favicon.ico', (_req: Request, res: Response) => res.redirect(301, '/public/favicon.svg'));
   app.use('/public', express.static(path.join(root, 'public'), { maxAge: config.env === 'production' ? '1d' : 0 }));
+  app.use(privatePages);
   app.use(bodyParsers);
 
   app.use(
@@ -136,6 +138,7 @@ export function createApp(config: Config): express.Express {
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
+  app.use(privatePages);
   app.use(absoluteSessionTimeout);
   app.use(signedInSessions);
 
