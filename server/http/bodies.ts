@@ -28,10 +28,21 @@ const refuseUnreadApiBodies: RequestHandler = (req: Request, _res: Response, nex
   );
 };
 
+/**
+ * A web form sent with no body, or with one none of the parsers read (a script posting with only its CSRF header, a
+ * text/plain body), is a form with no fields: `{}`, so that each form answers it with its own errors. Express 5 leaves
+ * such a body undefined, and the forms that read `req.body.x` answered 500.
+ */
+const emptyWebForm: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
+  if (req.body === undefined && !isApiRequest(req)) req.body = {};
+  next();
+};
+
 /** JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. */
 export const bodyParsers: RequestHandler[] = [
   onlyWithBody(express.json({ limit: '1mb' })),
   onlyWithBody(express.urlencoded({ extended: false, limit: '1mb' })),
   onlyWithBody(multipartForms),
   onlyWithBody(refuseUnreadApiBodies),
+  onlyWithBody(emptyWebForm),
 ];
