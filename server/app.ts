@@ -138,7 +138,6 @@ export function createApp(config: Config): express.Express {
   app.use(saveSessionBeforeRedirect);
   app.use(passport.initialize());
   app.use(passport.session());
-  app.use(privatePages);
   app.use(absoluteSessionTimeout);
   app.use(signedInSessions);
 

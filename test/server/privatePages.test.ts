@@ -4,11 +4,13 @@ import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
+import { requestResetLink } from '../support/passwordReset.ts';
 
 /**
- * Schools share computers: a page answered to someone signed in, and any page answering a sent form (her text shown
- * back), is never kept by the browser, so that after she signs out (or her session ends) Back shows the next person
- * nothing of hers (server/http/privatePages.ts). Public pages and files stay cacheable.
+ * Schools share computers: no page is kept by the browser (a page answered to someone signed in, one answering a sent
+ * form with her text shown back, one opened from her emailed link), so that after she signs out (or her session ends,
+ * or she leaves the page) Back shows the next person nothing of hers (server/http/privatePages.ts). Static files and
+ * the answers that say so stay cacheable.
  */
 describe('pages with her details or her typed text are not kept by the browser', () => {
   useTestDatabase();
@@ -51,10 +53,18 @@ describe('pages with her details or her typed text are not kept by the browser',
     expect(refused.headers['cache-control']).to.equal('no-store');
   });
 
-  it('public pages and files for visitors keep their caching', async () => {
-    const pledge = await supertest(app).get('/pledge').expect(200);
-    expect(pledge.headers['cache-control'] ?? '').to.not.include('no-store');
+  it("a visitor's page opened from her emailed link (a password reset, naming her address): no-store", async () => {
+    const user = await buildUser();
+    const { agent, link } = await requestResetLink(app, user.email);
+    const page = await agent.get(link).expect(200);
+    expect(page.text).to.include(user.email);
+    expect(page.headers['cache-control']).to.equal('no-store');
+  });
+
+  it('static files and the answers that say they may be kept (the signing keys) keep their caching', async () => {
     const css = await supertest(app).get('/public/css/app.css').expect(200);
     expect(css.headers['cache-control'] ?? '').to.not.include('no-store');
+    const jwks = await supertest(app).get('/lti/jwks').expect(200);
+    expect(jwks.headers['cache-control']).to.equal('public, max-age=300');
   });
 });
