@@ -3,6 +3,7 @@ import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { planNotifications, registerNotificationKind, type Memo } from '../reminders/index.ts';
 import { oid } from '../../ids.ts';
+import { activeLeadIdsOf } from './membership.ts';
 
 /**
  * The emails of joining an approval network, through the reminders pipeline (her zone, her preferences, unsubscribe
@@ -32,17 +33,11 @@ export async function joinRequested(props: {
   requestedAt: Date;
 }): Promise<void> {
   const { network, userId, requestedAt } = props;
-  const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
-    .select({ userId: 1 })
-    .lean();
-  // Leads whose account is active: one an admin disabled (or erased) can neither read the email nor answer.
-  const activeLeads = leads.length
-    ? (
-        await UserModel.find({ _id: { $in: leads.map((l) => l.userId) }, status: 'active' })
-          .select({ _id: 1 })
-          .lean()
-      ).map((u) => u._id)
-    : [];
+  const [leads, activeLeads] = await Promise.all([
+    NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id }).select({ _id: 1 }).lean(),
+    // Leads whose account is live: one an admin disabled (or erased) can neither read the email nor answer.
+    activeLeadIdsOf(network._id),
+  ]);
   // A network with no lead yet (made on the web, leads not named), or none who can answer: its admins answer, so they
   // are asked, not nobody.
   const readers = activeLeads.length

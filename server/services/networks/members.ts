@@ -11,6 +11,7 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
 import { joinAnswered, joinRequested } from './joinEmails.ts';
+import { activeLeadIdsOf } from './membership.ts';
 import { findNetwork } from './networks.ts';
 import { versionFilter, type ExpectedVersion } from '../../versions.ts';
 
@@ -26,7 +27,7 @@ import { versionFilter, type ExpectedVersion } from '../../versions.ts';
  */
 const messages = {
   notMember: 'She is not a member or applicant of this network.',
-  lastLead: 'A network keeps at least one lead: name another lead first.',
+  lastLead: 'A network keeps at least one lead whose account is active: name another lead first.',
   notRequested: 'There is no request to approve.',
 };
 
@@ -243,14 +244,16 @@ export async function leaveNetwork(props: { actor: Express.User; networkId: stri
   await endMembership(network._id, oid(props.actor.id), 'self');
 }
 
-const leadCount = (networkId: Id) =>
-  NetworkMembershipModel.countDocuments({ role: 'lead', status: 'member', networkId });
+/** Whether the network would have no lead who can answer (activeLeadIdsOf) once she is not one. */
+const noActiveLeadBut = async (networkId: Id, userId: Id): Promise<boolean> =>
+  (await activeLeadIdsOf(networkId)).every((id) => id.equals(userId));
 
 /**
- * Ends her membership. The last lead may not go: two leads leaving (or removing each other) at once on two processes
- * both pass the first count, so a lead who has just gone counts again after her own write and, finding no lead left,
- * is put back by a conditional write on that removal (409). Of any set of such writes, the last one's count sees them
- * all, so the network never stays without a lead (both may be refused; neither then left).
+ * Ends her membership. The last lead whose account is live (activeLeadIdsOf) may not go: a network led only by
+ * disabled or erased accounts has nobody to answer its requests. Two leads leaving (or removing each other) at once
+ * on two processes both pass the first count, so a lead who has just gone counts again after her own write and,
+ * finding no such lead left, is put back by a conditional write on that removal (409). Of any set of such writes, the
+ * last one's count sees them all, so the network never stays without a lead (both may be refused; neither then left).
  */
 async function endMembership(
   networkId: Id,
@@ -259,14 +262,14 @@ async function endMembership(
 ): Promise<(NetworkMembership & { removedAt: Date }) | null> {
   const current = await membershipOf(networkId, userId);
   if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
-  if (current.status === 'member' && current.role === 'lead' && (await leadCount(networkId)) <= 1)
+  if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
   const removedAt = new Date();
   const before = await NetworkMembershipModel.findOneAndUpdate(
     { userId, networkId, status: { $in: ['member', 'requested'] } },
     { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
   ).lean<NetworkMembership>();
-  if (before?.status === 'member' && before.role === 'lead' && (await leadCount(networkId)) === 0) {
+  if (before?.status === 'member' && before.role === 'lead' && (await activeLeadIdsOf(networkId)).length === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: before._id, status: 'removed', removedAt },
       { $set: { status: 'member', role: 'lead' }, $unset: { removedAt: 1, leftBy: 1 } },

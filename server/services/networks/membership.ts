@@ -1,5 +1,6 @@
 import { Types } from 'mongoose';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.js';
+import { liveUserStatuses, UserModel } from '../../../models/User.js';
 
 /**
  * Read-only questions about who belongs where, for this area and others (the directory, events). Every answer reads
@@ -23,6 +24,25 @@ export async function isLead(networkId: Id, userId: Id): Promise<boolean> {
     .select({ status: 1, role: 1 })
     .lean();
   return row?.status === 'member' && row.role === 'lead';
+}
+
+/**
+ * The leads who can answer for the network: its current leads whose account is live (active, or invited and not yet
+ * signed in; README, Networks). A lead whose account an admin disabled, or that was erased, is still a lead on her row
+ * (enabled again, she leads again) but answers no request, so she is not counted here. The one rule for "the last
+ * lead": leaving, removal, PUT .../leads and Remove as lead refuse to leave a network without one of these, and a
+ * request to join is emailed to these (or to the admins when there are none).
+ */
+export async function activeLeadIdsOf(networkId: Id): Promise<Types.ObjectId[]> {
+  // `role` first: FerretDB narrows on the first field that leads an index (the leads of all networks, a few each).
+  const rows = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: asId(networkId) })
+    .select({ userId: 1 })
+    .lean();
+  if (!rows.length) return [];
+  const live = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) }, status: { $in: liveUserStatuses } })
+    .select({ _id: 1 })
+    .lean();
+  return live.map((u) => u._id);
 }
 
 /** The ids of the networks she currently belongs to (leads included). */

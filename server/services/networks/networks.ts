@@ -13,6 +13,7 @@ import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { admitMember, leadsChanged } from './members.ts';
+import { activeLeadIdsOf } from './membership.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
 const messages = {
@@ -24,9 +25,10 @@ const messages = {
   inactiveUsers: 'names someone whose account is disabled or erased: she could not answer requests or lead',
   unknownCountry: 'must be a country code from the list',
   notAMember: 'Only a member of the network can be made a lead: she must join (or be approved) first.',
-  leadsLeft: 'The leads you named have just left the network, so its other leads stay. Name leads who are members.',
+  leadsLeft:
+    'The leads you named have just left the network (or their accounts were disabled), so its other leads stay. Name leads who are members.',
   notALead: 'She does not lead this network.',
-  lastLead: 'A network keeps at least one lead: make another member a lead first.',
+  lastLead: 'A network keeps at least one lead whose account is active: make another member a lead first.',
   leadsMeanwhile:
     'The network’s leads changed after you read them, so the leads you named were not saved. Read them again, then name the leads.',
   savedMeanwhile: savedMeanwhileMessage('network'),
@@ -220,9 +222,10 @@ export async function setLeads(props: {
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.inactiveUsers }]);
   if (!(await leadsChanged(network._id, props.expectedVersion))) throw new ConflictError(messages.leadsMeanwhile);
   for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
-  // The other leads step down one by one, each by a conditional write. A lead she named may be leaving at this moment
-  // (another process), having counted these others as the leads who stay: so the leads are counted after the writes,
-  // and if none is left the ones stepped down here are leads again (409). As in endMembership, the last of such writes
+  // The other leads step down one by one, each by a conditional write. A lead she named may be leaving (or be disabled)
+  // at this moment (another process), having counted these others as the leads who stay: so the leads whose account is
+  // live are counted after the writes (activeLeadIdsOf), and if none is left the ones stepped down here are leads
+  // again (409). As in endMembership, the last of such writes
   // counts them all, so the network never stays without a lead.
   const others = await NetworkMembershipModel.find(
     { role: 'lead', networkId: network._id, userId: { $nin: wanted } },
@@ -236,7 +239,7 @@ export async function setLeads(props: {
     );
     if (written.modifiedCount === 1) steppedDown.push(row._id);
   }
-  if (steppedDown.length && (await leadIdsOf(network)).length === 0) {
+  if (steppedDown.length && (await activeLeadIdsOf(network._id)).length === 0) {
     await NetworkMembershipModel.updateMany(
       { _id: { $in: steppedDown }, role: 'member', status: 'member' },
       { $set: { role: 'lead' } },
@@ -269,8 +272,8 @@ export async function makeLead(props: { actor: Express.User; networkId: string; 
  * An admin removes one lead from the network page: she stays a member (PUT .../leads does the same to every lead not
  * named). One conditional write on her row (404 if she is not a current lead); as in setLeads, the leads are counted
  * after it and, if none is left (the others stepped down or left at the same moment), she is a lead again (409).
- * Only leads with an active account count: a lead whose account an admin disabled answers no request (makeLead), so
- * stepping down the last one who can would leave the network's requests unanswered.
+ * Only leads whose account is live count (activeLeadIdsOf): a lead whose account an admin disabled answers no request,
+ * so stepping down the last one who can would leave the network's requests unanswered.
  */
 export async function stepDownLead(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
   if (!canManageNetworks(props.actor)) throw new ForbiddenError();
@@ -282,10 +285,7 @@ export async function stepDownLead(props: { actor: Express.User; networkId: stri
   ).lean();
   if (!row) throw new NotFoundError(messages.notALead);
   await leadsChanged(network._id);
-  const leadsLeft = await UserModel.countDocuments({
-    _id: { $in: await leadIdsOf(network) },
-    status: { $in: liveUserStatuses },
-  });
+  const leadsLeft = (await activeLeadIdsOf(network._id)).length;
   if (leadsLeft === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: row._id, status: 'member', role: 'member' },

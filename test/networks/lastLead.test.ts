@@ -1,0 +1,100 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { ConflictError } from '../../server/errors.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { setLeads } from '../../server/services/networks/networks.ts';
+import { testApp } from '../support/app.ts';
+import { useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { holdNextCall } from '../support/heldCall.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
+
+/**
+ * "The last lead" is the last lead whose account is live (active, or invited and not yet signed in): a lead whose
+ * account an admin disabled (or that was erased) answers no request, so every path that takes a lead away (leaving,
+ * removal, PUT .../leads, Remove as lead) refuses to leave the network led by such accounts only.
+ */
+describe('networks: the last lead is the last one whose account is live', () => {
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  let admin: TestUser;
+  const bearer = async (u: TestUser) => `Bearer ${await tokenFor(u)}`;
+  const roleOf = async (networkId: string, u: TestUser) =>
+    NetworkMembershipModel.findOne({ networkId, userId: u.id }).lean();
+  const disable = (u: TestUser) =>
+    updateUserAsAdmin({ actor: { id: admin.id, name: admin.name }, userId: u.id, changes: { status: 'disabled' } });
+
+  before(async () => {
+    app = testApp();
+    admin = await buildUser({ roles: ['admin'] });
+  });
+
+  it('the one active lead of an approval network also led by a disabled account cannot leave (409); she stays its lead', async () => {
+    const ama = await buildUser({ name: 'Active Ama' });
+    const dora = await buildUser({ name: 'Disabled Dora' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [ama, dora] });
+    await disable(dora);
+    const res = await supertest(app)
+      .delete(`/api/v1/networks/${net.id}/members/me`)
+      .set('Authorization', await bearer(ama))
+      .expect(409);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(await roleOf(net.id, ama)).to.include({ status: 'member', role: 'lead' });
+  });
+
+  it('an admin cannot remove the one active lead when the other lead is disabled (409); a lead who was invited and has not signed in yet counts', async () => {
+    const ama = await buildUser({ name: 'Active Ama' });
+    const dora = await buildUser({ name: 'Disabled Dora', status: 'disabled' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [ama, dora] });
+    await supertest(app)
+      .delete(`/api/v1/networks/${net.id}/members/${ama.id}`)
+      .set('Authorization', await bearer(admin))
+      .expect(409);
+    expect(await roleOf(net.id, ama)).to.include({ status: 'member', role: 'lead' });
+
+    // With a second lead whose account is live (invited), Ama may go, and the disabled lead may be removed.
+    const ines = await buildUser({ name: 'Invited Ines', status: 'invited' });
+    const led = await buildNetwork({ joining: 'approval' }, { leads: [ama, dora, ines] });
+    await supertest(app)
+      .delete(`/api/v1/networks/${led.id}/members/me`)
+      .set('Authorization', await bearer(ama))
+      .expect(204);
+    await supertest(app)
+      .delete(`/api/v1/networks/${led.id}/members/${dora.id}`)
+      .set('Authorization', await bearer(admin))
+      .expect(204);
+    expect(await roleOf(led.id, ines)).to.include({ status: 'member', role: 'lead' });
+  });
+
+  it('when the lead an admin names (PUT .../leads) is disabled while the change is made, the leads before stay (409)', async () => {
+    const old = await buildUser({ name: 'Old Olga' });
+    const named = await buildUser({ name: 'Named Nia' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [old], members: [named] });
+    // The change stalls after naming Nia, before the other leads step down; another admin disables Nia meanwhile.
+    const held = holdNextCall(NetworkMembershipModel, 'find', {
+      lean: true,
+      before: true,
+      when: (args) => (args[0] as { userId?: { $nin?: unknown } }).userId?.$nin !== undefined,
+    });
+    let refused: unknown;
+    try {
+      const naming = setLeads({
+        actor: { id: admin.id, name: admin.name, roles: ['admin'] } as unknown as Express.User,
+        networkId: net.id,
+        userIds: [named.id],
+      });
+      naming.catch(() => undefined);
+      await held.reached;
+      held.restore();
+      await disable(named);
+      held.release();
+      await naming.catch((error: unknown) => (refused = error));
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(refused).to.be.instanceOf(ConflictError);
+    expect(await roleOf(net.id, old)).to.include({ status: 'member', role: 'lead' });
+  });
+});
