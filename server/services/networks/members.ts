@@ -162,7 +162,7 @@ export async function approveMember(props: { actor: Express.User; networkId: str
   const now = new Date();
   const moved = await NetworkMembershipModel.findOneAndUpdate(
     { userId: oid(props.userId), networkId: network._id, status: 'requested' },
-    { $set: { status: 'member', role: 'member', joinedAt: now } },
+    { $set: { status: 'member', role: 'member', joinedAt: now }, $unset: { removedAt: 1, leftBy: 1 } },
   ).lean<NetworkMembership>();
   if (moved) {
     if (moved.accountDisabled !== true) await bump(network._id, 1);
@@ -265,10 +265,21 @@ async function endMembership(
   if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
   const removedAt = new Date();
-  const before = await NetworkMembershipModel.findOneAndUpdate(
-    { userId, networkId, status: { $in: ['member', 'requested'] } },
-    { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
-  ).lean<NetworkMembership>();
+  // She withdraws a request made after a lead or admin removed her: the row keeps who removed her, or withdrawing
+  // would turn that removal into her own leaving and let her join an open network with one click (joinsAtOnce).
+  const withdrawn =
+    leftBy === 'self'
+      ? await NetworkMembershipModel.findOneAndUpdate(
+          { userId, networkId, status: 'requested', leftBy: { $in: ['lead', 'admin'] } },
+          { $set: { status: 'removed', role: 'member', removedAt } },
+        ).lean<NetworkMembership>()
+      : null;
+  const before =
+    withdrawn ??
+    (await NetworkMembershipModel.findOneAndUpdate(
+      { userId, networkId, status: { $in: ['member', 'requested'] } },
+      { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
+    ).lean<NetworkMembership>());
   if (before?.status === 'member' && before.role === 'lead' && (await activeLeadIdsOf(networkId)).length === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: before._id, status: 'removed', removedAt },
