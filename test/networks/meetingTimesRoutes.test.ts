@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
@@ -75,5 +76,26 @@ describe('networks: find a time, for leads through the API and the page', () => 
       .get(`/networks/${network.id}/find-a-time?durationMinutes=abc&from=2027-01-13&days=2`)
       .expect(422);
     expect(bad.text).to.include('There is a problem');
+  });
+
+  it('a member whose account an admin disabled is not counted: members agrees with the network’s member count', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const lina = await buildUser({ timezone: 'Europe/London' });
+    const absent = await buildUser({ timezone: 'Pacific/Auckland' });
+    const net = await buildNetwork([lina, absent], { leads: [lina] });
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: absent.id,
+      changes: { status: 'disabled' },
+    });
+    const auth = `Bearer ${await tokenFor(lina)}`;
+    const res = await supertest(app)
+      .get(`/api/v1/networks/${net.id}/meeting-times?durationMinutes=60&from=2027-01-13&days=1`)
+      .set('Authorization', auth)
+      .expect(200);
+    const listed = await supertest(app).get('/api/v1/networks?limit=100').set('Authorization', auth).expect(200);
+    const memberCount = listed.body.items.find((n: { id: string }) => n.id === net.id).memberCount;
+    expect(memberCount).to.equal(1);
+    expect(res.body.items[0]).to.include({ members: 1, inWakingHours: 1, share: 1 });
   });
 });

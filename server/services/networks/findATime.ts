@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { NetworkModel } from '../../../models/Network.ts';
-import { UserModel } from '../../../models/User.ts';
+import { liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { isLead, memberIdsOf } from './membership.ts';
@@ -16,7 +16,7 @@ export type FindATimeProps = {
   days: number;
 };
 
-/** A network's leads and admins rank start times by its current members' own zones. */
+/** A network's leads and admins rank start times by its current members' own zones (active accounts). */
 export async function meetingTimesFor(
   props: FindATimeProps,
 ): Promise<{ network: { id: string; name: string }; items: MeetingTimeCandidate[] }> {
@@ -26,7 +26,11 @@ export async function meetingTimesFor(
   if (!network) throw new NotFoundError();
   if (!actor.roles.includes('admin') && !(await isLead(network._id, actor.id))) throw new ForbiddenError();
   const memberIds = await memberIdsOf(network._id);
-  const people = await UserModel.find({ _id: { $in: memberIds as Types.ObjectId[] } })
+  // Members whose account is live, as `memberCount` counts them: one an admin disabled (or erased) comes to nothing.
+  const people = await UserModel.find({
+    _id: { $in: memberIds as Types.ObjectId[] },
+    status: { $in: liveUserStatuses },
+  })
     .select({ timezone: 1 })
     .lean();
   const items = rankMeetingTimes({
