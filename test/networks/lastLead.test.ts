@@ -4,9 +4,9 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { setLeads } from '../../server/services/networks/networks.ts';
-import { testApp } from '../support/app.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
@@ -96,5 +96,17 @@ describe('networks: the last lead is the last one whose account is live', () => 
     }
     expect(refused).to.be.instanceOf(ConflictError);
     expect(await roleOf(net.id, old)).to.include({ status: 'member', role: 'lead' });
+  });
+
+  it('the network page names as its leads only those whose account is live: a disabled lead is not offered as someone who answers', async () => {
+    const ama = await buildUser({ name: 'Active Ama' });
+    const dora = await buildUser({ name: 'Disabled Dora' });
+    const member = await buildUser({ name: 'Member Mae' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [ama, dora], members: [member] });
+    await disable(dora);
+    const agent = await signIn(app, member.email, testPassword);
+    const page = await agent.get(`/networks/${net.id}`).expect(200);
+    expect(page.text).to.include('Led by Active Ama.');
+    expect(page.text).not.to.include('Disabled Dora');
   });
 });

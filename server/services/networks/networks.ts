@@ -295,15 +295,6 @@ export async function stepDownLead(props: { actor: Express.User; networkId: stri
   }
 }
 
-/** The user ids of a network's leads, from the membership rows that make them leads. */
-export async function leadIdsOf(network: Pick<Network, '_id'>): Promise<Types.ObjectId[]> {
-  // `role` first: FerretDB narrows on the first field that leads an index (the leads of all networks, a few each).
-  const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
-    .select({ userId: 1 })
-    .lean();
-  return leads.map((l) => l.userId);
-}
-
 export function presentNetwork(n: Network) {
   return {
     id: String(n._id),

@@ -16,9 +16,9 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
 import { planNotifications, registerNotificationKind } from '../reminders/index.ts';
 import { membershipOf } from './members.ts';
-import { isLead } from './membership.ts';
+import { activeLeadIdsOf, isLead } from './membership.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
-import { findNetwork, leadIdsOf } from './networks.ts';
+import { findNetwork } from './networks.ts';
 
 /**
  * Stories, questions and announcements in a network, their replies, reports and hiding. Every call reads the
@@ -231,7 +231,7 @@ export async function listPosts(props: {
 
 /**
  * A network's page for her: the network, her access, the first page of posts she may read (after `cursor`) and the
- * network's leads, the authors' and leads' names in one read.
+ * network's leads whose account is live, the authors' and leads' names in one read.
  */
 export async function networkFrontPage(props: {
   actor: Express.User;
@@ -242,7 +242,8 @@ export async function networkFrontPage(props: {
   const access = await accessToNetwork(props.actor, props.networkId);
   const [page, leadIds] = await Promise.all([
     access.canRead ? postRows({ access, limit: props.limit, cursor: props.cursor }) : null,
-    leadIdsOf(access.network),
+    // Named as its leads: those who answer for it (a disabled or erased account does not).
+    activeLeadIdsOf(access.network._id),
   ]);
   const names = await namesOf([...(page?.rows ?? []).map((p) => p.authorId), ...leadIds]);
   const leads = leadIds
