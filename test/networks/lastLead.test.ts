@@ -3,12 +3,15 @@ import supertest from 'supertest';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { setLeads } from '../../server/services/networks/networks.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
+import { useSmtpSink } from '../support/smtp.ts';
 
 /**
  * "The last lead" is the last lead whose account is live (active, or invited and not yet signed in): a lead whose
@@ -29,6 +32,8 @@ describe('networks: the last lead is the last one whose account is live', () => 
     app = testApp();
     admin = await buildUser({ roles: ['admin'] });
   });
+  // After the app, which points the mailer at the outbox: this reads what the SMTP server received.
+  const sink = useSmtpSink();
 
   it('the one active lead of an approval network also led by a disabled account cannot leave (409); she stays its lead', async () => {
     const ama = await buildUser({ name: 'Active Ama' });
@@ -108,5 +113,39 @@ describe('networks: the last lead is the last one whose account is live', () => 
     const page = await agent.get(`/networks/${net.id}`).expect(200);
     expect(page.text).to.include('Led by Active Ama.');
     expect(page.text).not.to.include('Disabled Dora');
+  });
+
+  it('when the one lead who could answer is disabled while a request waits, the admins are emailed that request (not nobody)', async () => {
+    const lou = await buildUser({ name: 'Lead Lou' });
+    const ines = await buildUser({ name: 'Ines Waiting' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [lou] });
+    await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(ines))
+      .send({})
+      .expect(201);
+    await disable(lou);
+    await runDueNotifications({ now: new Date(Date.now() + 1000) });
+    const told = sink.received.filter((m) => m.subject === `Ines Waiting asks to join ${net.name}`);
+    expect(told.flatMap((m) => m.to)).to.deep.equal([admin.email]);
+    // Disabled again by the 15-minute repair (or twice): no second email.
+    await disable(lou);
+    await runDueNotifications({ now: new Date(Date.now() + 1000) });
+    expect(sink.received.filter((m) => m.subject === `Ines Waiting asks to join ${net.name}`)).to.have.length(1);
+  });
+
+  it('when the one lead of an approval network erases her account while a request waits, the admins are emailed that request', async () => {
+    const lou = await buildUser({ name: 'Lead Leaving' });
+    const ines = await buildUser({ name: 'Ines Still Waiting' });
+    const net = await buildNetwork({ joining: 'approval' }, { leads: [lou] });
+    await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(ines))
+      .send({})
+      .expect(201);
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: lou.id, bySelf: false });
+    await runDueNotifications({ now: new Date(Date.now() + 1000) });
+    const told = sink.received.filter((m) => m.subject === `Ines Still Waiting asks to join ${net.name}`);
+    expect(told.flatMap((m) => m.to)).to.deep.equal([admin.email]);
   });
 });

@@ -325,6 +325,36 @@ export async function recountAllMembers(): Promise<void> {
  */
 export async function membershipsFollowAccount(userId: string): Promise<void> {
   if (!isObjectId(userId)) return;
+  await markMemberships(userId);
+  const account = await UserModel.findById(userId).select({ status: 1 }).lean();
+  if (account && !liveUserStatuses.includes(account.status as UserStatus))
+    await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
+}
+
+/** The networks whose lead she is (her rows as they are, whatever her account's status). */
+export async function ledNetworkIds(userId: Id): Promise<Id[]> {
+  const rows = await NetworkMembershipModel.find({ userId, role: 'lead', status: 'member' })
+    .select({ networkId: 1 })
+    .lean();
+  return rows.map((r) => r.networkId);
+}
+
+/**
+ * A lead can no longer answer (her account disabled or erased): the requests waiting in the networks she led are
+ * planned again for whoever now answers them (joinRequested: the leads whose account is live, or the admins when
+ * none is), so a request made while she led is not left with nobody told. Keyed by request and reader, so a reader
+ * already told is not told twice, however often this runs.
+ */
+export async function requestsFindAnAnswerer(networkIds: Id[]): Promise<void> {
+  for (const networkId of networkIds) {
+    const network = await NetworkModel.findById(networkId).select({ name: 1 }).lean();
+    if (!network) continue;
+    const waiting = await NetworkMembershipModel.find({ networkId, status: 'requested' }).lean<NetworkMembership[]>();
+    for (const row of waiting) await joinRequested({ network, userId: row.userId, requestedAt: requestedAtOf(row) });
+  }
+}
+
+async function markMemberships(userId: string): Promise<void> {
   for (let attempt = 0; attempt < 6; attempt++) {
     const account = await UserModel.findById(userId).select({ status: 1 }).lean();
     if (!account) return;

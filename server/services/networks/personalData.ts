@@ -6,7 +6,7 @@ import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
-import { leadsChanged } from './members.ts';
+import { leadsChanged, requestsFindAnAnswerer } from './members.ts';
 
 /**
  * Networks' personal data: her memberships, posts, replies and reports.
@@ -91,6 +91,10 @@ export const networksPersonalData: PersonalDataArea = {
       if (m.status === 'member' && m.role === 'lead') await leadsChanged(m.networkId);
     }
     await NetworkMembershipModel.deleteMany({ userId });
+    // Requests waiting in the networks she led go to whoever answers them now (the admins if nobody else leads).
+    await requestsFindAnAnswerer(
+      memberships.filter((m) => m.status === 'member' && m.role === 'lead').map((m) => m.networkId),
+    );
     await NetworkPostModel.updateMany(
       { authorId: userId },
       { $set: { authorId: null, title: erasedPostTitle, body: erasedBody, erased: true } },
