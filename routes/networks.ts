@@ -408,7 +408,12 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
   });
   web.post('/networks/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
-    await removeMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
+    await removeMember({
+      actor: req.user!,
+      networkId: String(req.params.id),
+      userId: String(req.params.userId),
+      seen: seenOnPage(req),
+    });
     flash(req, 'success', messages.removed);
     res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
   });
@@ -535,10 +540,21 @@ const confirmLeave = confirmFirst(async (req) => {
   return found && { ...messages.confirmLeave(found), back: `/networks/${networkId}` };
 });
 
-/** Before a lead removes a member or declines a request: who, and what follows (the removal's own 403 and 404). */
+/** Which list the Remove or Decline button was in (a request, a member): the removal refuses if that changed since. */
+const seenOnPage = (req: Request): 'requested' | 'member' | undefined => {
+  const seen = formBody(req).seen;
+  return seen === 'requested' || seen === 'member' ? seen : undefined;
+};
+
+/**
+ * Before a lead removes a member or declines a request: who, and what follows (the removal's own 403 and 404). Not
+ * asked when she is no longer what the page showed: the removal then says so (409).
+ */
 const confirmRemove = confirmFirst(async (req) => {
   const networkId = String(req.params.id);
   const found = await removalToConfirm({ actor: req.user!, networkId, userId: String(req.params.userId) });
+  const seen = seenOnPage(req);
+  if (found && seen && found.requested !== (seen === 'requested')) return null;
   return found && { ...messages.confirmRemove(found), back: `/networks/${networkId}#members-heading` };
 });
 

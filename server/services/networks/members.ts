@@ -29,6 +29,10 @@ const messages = {
   notMember: 'She is not a member or applicant of this network.',
   lastLead: 'A network keeps at least one lead whose account is active: name another lead first.',
   notRequested: 'There is no request to approve.',
+  answeredMeanwhile: (now: string) =>
+    now === 'member'
+      ? 'Her request was approved meanwhile, so she was not declined: she is a member now. Remove her from the members if she should not be one.'
+      : 'She is no longer a member but has asked to join again, so nothing was changed. Her request is under Requests to join.',
 };
 
 type Id = Types.ObjectId;
@@ -184,11 +188,20 @@ export async function approveMember(props: { actor: Express.User; networkId: str
  * checks her row. The last lead cannot be removed this way (admins name leads with PUT .../leads). A declined
  * request is emailed to her (once, by the write that declined it); a removal is not.
  */
-export async function removeMember(props: { actor: Express.User; networkId: string; userId: string }): Promise<void> {
+export async function removeMember(props: {
+  actor: Express.User;
+  networkId: string;
+  userId: string;
+  /**
+   * What the lead saw and answered (the page's Decline or Remove): a request another lead approved meanwhile is not
+   * then removed as a member, nor a member declined (409, nothing changed). Without it (the API), whichever she is.
+   */
+  seen?: 'requested' | 'member';
+}): Promise<void> {
   const network = await moderatedNetwork(props.actor, props.networkId);
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.notMember);
   const leftBy = answererOf(props.actor);
-  const before = await endMembership(network._id, oid(props.userId), leftBy);
+  const before = await endMembership(network._id, oid(props.userId), leftBy, props.seen);
   if (before?.status === 'requested')
     await joinAnswered({
       network,
@@ -259,9 +272,11 @@ async function endMembership(
   networkId: Id,
   userId: Id,
   leftBy: 'self' | 'lead' | 'admin',
+  seen?: 'requested' | 'member',
 ): Promise<(NetworkMembership & { removedAt: Date }) | null> {
   const current = await membershipOf(networkId, userId);
   if (!current || current.status === 'removed') throw new NotFoundError(messages.notMember);
+  if (seen && current.status !== seen) throw new ConflictError(messages.answeredMeanwhile(current.status));
   if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
   const removedAt = new Date();
@@ -277,9 +292,14 @@ async function endMembership(
   const before =
     withdrawn ??
     (await NetworkMembershipModel.findOneAndUpdate(
-      { userId, networkId, status: { $in: ['member', 'requested'] } },
+      { userId, networkId, status: seen ?? { $in: ['member', 'requested'] } },
       { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
     ).lean<NetworkMembership>());
+  if (!before && seen) {
+    // Approved (or asked again) between the read above and the write: the same refusal, nothing written.
+    const now = await membershipOf(networkId, userId);
+    if (now && now.status !== 'removed') throw new ConflictError(messages.answeredMeanwhile(now.status));
+  }
   if (before?.status === 'member' && before.role === 'lead' && (await activeLeadIdsOf(networkId)).length === 0) {
     await NetworkMembershipModel.updateOne(
       { _id: before._id, status: 'removed', removedAt },
