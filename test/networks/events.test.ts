@@ -6,6 +6,7 @@ import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { rsvpToEvent } from '../../server/services/networks/events.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
@@ -347,5 +348,31 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     }
     expect(await EventRsvpModel.findById(`${eventId}:${member.id}`).lean()).to.include({ going: true });
     expect(await scheduled()).to.equal(2);
+  });
+
+  it('"Going" does not count a member whose account an admin disabled (as the member count does not), and counts her again once enabled', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [gail, dana] = await Promise.all(['Gail Going', 'Dana Disabled'].map((name) => buildUser({ name })));
+    const net = await buildNetwork([lead, gail!, dana!], { leads: [lead] });
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${net.id}/events`)
+      .send({ ...event, title: 'Governors: first interviews' })
+      .expect(201);
+    const id = created.body.id as string;
+    for (const user of [gail!, dana!])
+      await (await client(user)).post(`/api/v1/events/${id}/rsvp`).send({ going: true }).expect(200);
+    const status = (status: 'disabled' | 'active') =>
+      updateUserAsAdmin({ actor: { id: admin.id, name: admin.name }, userId: dana!.id, changes: { status } });
+    const going = async () => {
+      const list = await (await client(lead)).get(`/api/v1/networks/${net.id}/events`).expect(200);
+      return list.body.items.find((e: { id: string }) => e.id === id).goingCount as number;
+    };
+    expect(await going()).to.equal(2);
+    await status('disabled');
+    expect(await going()).to.equal(1);
+    await status('active');
+    expect(await going()).to.equal(2);
   });
 });

@@ -83,8 +83,9 @@ async function assertMayRead(actor: Express.User, networkId: Types.ObjectId): Pr
 
 /**
  * Going counts only the answers of current members: her answer outlives her leaving or removal (it is hers, in her
- * export), but from then on she cannot see the event nor get its reminders, so she is not counted either. Read from
- * the membership rows on every request, like access, so every process agrees at once.
+ * export), but from then on she cannot see the event nor get its reminders, so she is not counted either; nor while
+ * an admin has disabled her account (her row is counted out of `memberCount` then too). Read from the membership
+ * rows on every request, like access, so every process agrees at once.
  */
 async function goingCounts(events: NetworkEvent[]): Promise<Map<string, number>> {
   const networkOf = new Map(events.map((e) => [String(e._id), String(e.networkId)]));

@@ -107,8 +107,9 @@ export async function membersAmong(props: { userIds: Id[]; networkIds: Id[] }): 
 }
 
 /**
- * Which (network, person) pairs among these are current memberships, as `<networkId>:<userId>` keys: one read on
- * the unique `(userId, networkId)` index, for answers (an RSVP) that count only while she still belongs.
+ * Which (network, person) pairs among these are current memberships counted in `memberCount` (her account not
+ * disabled or erased), as `<networkId>:<userId>` keys: one read on the unique `(userId, networkId)` index, for answers
+ * (an RSVP) that count only while she still belongs and can come.
  */
 export async function currentMemberships(props: { userIds: Id[]; networkIds: Id[] }): Promise<Set<string>> {
   if (!props.userIds.length || !props.networkIds.length) return new Set();
@@ -116,6 +117,7 @@ export async function currentMemberships(props: { userIds: Id[]; networkIds: Id[
     userId: { $in: props.userIds.map(asId) },
     networkId: { $in: props.networkIds.map(asId) },
     status: 'member',
+    accountDisabled: { $ne: true },
   })
     .select({ _id: 0, userId: 1, networkId: 1 })
     .lean();
