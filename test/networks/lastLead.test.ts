@@ -4,6 +4,7 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { leaveNetwork } from '../../server/services/networks/members.ts';
 import { setLeads } from '../../server/services/networks/networks.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -147,5 +148,21 @@ describe('networks: the last lead is the last one whose account is live', () => 
     await runDueNotifications({ now: new Date(Date.now() + 1000) });
     const told = sink.received.filter((m) => m.subject === `Ines Still Waiting asks to join ${net.name}`);
     expect(told.flatMap((m) => m.to)).to.deep.equal([admin.email]);
+  });
+
+  it('when the two active leads leave at the same moment and the third lead is disabled, one active lead stays', async () => {
+    for (let round = 0; round < 3; round++) {
+      const [ama, bea, dora] = await Promise.all(['Ama', 'Bea', 'Dora'].map((name) => buildUser({ name })));
+      const net = await buildNetwork({ joining: 'approval' }, { leads: [ama!, bea!, dora!] });
+      await disable(dora!);
+      const actor = (u: TestUser) => ({ id: u.id, name: u.name, roles: [] }) as unknown as Express.User;
+      const left = await Promise.allSettled([
+        leaveNetwork({ actor: actor(ama!), networkId: net.id }),
+        leaveNetwork({ actor: actor(bea!), networkId: net.id }),
+      ]);
+      expect(left.filter((r) => r.status === 'fulfilled').length).to.be.at.most(1);
+      const leads = await NetworkMembershipModel.find({ networkId: net.id, status: 'member', role: 'lead' }).lean();
+      expect(leads.map((l) => String(l.userId))).to.include.oneOf([ama!.id, bea!.id]);
+    }
   });
 });
