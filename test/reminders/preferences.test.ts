@@ -190,6 +190,8 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
       { _id: cohort._id },
       {
         $set: {
+          // A Sydney cohort: its due days are hers, so each nudge comes 3 of her days before.
+          timezone: 'Australia/Sydney',
           moduleDueDates: [
             { moduleId: modules[0]!._id, dueOn: '2027-05-20' },
             { moduleId: modules[1]!._id, dueOn: '2027-05-21' },

@@ -92,14 +92,90 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       '2027-05-22 09:00',
     );
     // The three-day nudge names the deadline in her own zone.
-    await runDueNotifications({ now: new Date('2027-05-16T21:30:00Z') });
-    const nudge = sink.received.find((e) => e.subject.startsWith('Due in three days'))!;
+    await runDueNotifications({ now: new Date('2027-05-17T21:30:00Z') });
+    const nudge = sink.received.find((e) => e.subject.startsWith('Due in 3 days'))!;
     const text = nudge.raw.replace(/=\r?\n/g, '');
     expect(text).to.include('(by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland))');
     // 09:00 on 21 May her time, still 20 May in London: nothing is overdue yet.
     await runDueNotifications({ now: new Date('2027-05-20T21:30:00Z') });
     expect(await NotificationModel.countDocuments({ kind: 'module-overdue', status: 'sent' })).to.equal(0);
     expect(sink.received.filter((e) => e.subject.startsWith('Overdue'))).to.have.length(0);
+  });
+
+  describe('the module nudge counts the days left on her own calendar when it is sent', () => {
+    async function moduleDue(props: { participantZone: string; dueOn: string; title: string }) {
+      const { cohort, users } = await buildCohortWithSession({
+        startsAt: new Date('2027-12-01T10:00:00Z'),
+        participants: 1,
+        participantZone: props.participantZone,
+      });
+      const module = await ModuleModel.create({
+        programmeId: cohort.programmeId,
+        title: props.title,
+        body: 'Read this.',
+        estimatedMinutes: 30,
+        completion: { type: 'view' },
+        position: 1,
+      });
+      await CohortModel.updateOne(
+        { _id: cohort._id },
+        { $set: { moduleDueDates: [{ moduleId: module._id, dueOn: props.dueOn }] } },
+      );
+      await planModuleNudges({ cohortId: cohort._id });
+      return users[0]!;
+    }
+    const textOf = (to: string) =>
+      sink.received
+        .find((e) => e.to.includes(to))!
+        .raw.replace(/=\r?\n/g, '')
+        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
+        .replace(/\s+/g, ' ');
+
+    it('an Auckland participant of a London cohort hears 3 days before the deadline on her calendar (21 May there), and it says "in 3 days"', async () => {
+      sink.received.length = 0;
+      const her = await moduleDue({
+        participantZone: 'Pacific/Auckland',
+        dueOn: '2027-05-20',
+        title: 'Auckland nudge',
+      });
+      const nudge = await NotificationModel.findOne({ userId: her._id, kind: 'module-due' }).lean();
+      // London's 20 May ends at 11:00 on 21 May in Auckland: three days before that is 18 May, not 17 May.
+      expect(DateTime.fromJSDate(nudge!.sendAt, { zone: 'Pacific/Auckland' }).toFormat('yyyy-LL-dd HH:mm')).to.equal(
+        '2027-05-18 09:00',
+      );
+      await runDueNotifications({ now: nudge!.sendAt });
+      const email = sink.received.find((e) => e.to.includes(her.email))!;
+      expect(email.subject).to.equal('Due in 3 days: Auckland nudge');
+      expect(textOf(her.email)).to.include('(by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland)), in 3 days,');
+    });
+
+    it('in a daily digest the next morning it says "in 2 days", and sent a day late by the job "tomorrow"', async () => {
+      sink.received.length = 0;
+      const digestReader = await moduleDue({
+        participantZone: 'Europe/London',
+        dueOn: '2027-06-20',
+        title: 'Digest nudge',
+      });
+      await UserModel.updateOne({ _id: digestReader._id }, { $set: { emailDigest: 'daily' } });
+      const late = await moduleDue({
+        participantZone: 'America/Los_Angeles',
+        dueOn: '2027-06-20',
+        title: 'Late nudge',
+      });
+      // Hers is due at 09:00 PDT on 17 June; the job was down and sends it at 10:00 PDT on 19 June: London's 20 June
+      // ends at 16:00 PDT on the 20th, so it is due tomorrow, not in three days.
+      const planned = await NotificationModel.findOne({ userId: late._id, kind: 'module-due' }).lean();
+      await NotificationModel.updateOne(
+        { _id: planned!._id },
+        { $set: { sendAt: new Date('2027-06-19T17:00:00Z'), nextAttemptAt: new Date('2027-06-19T17:00:00Z') } },
+      );
+      // Due 09:00 BST on 17 June: bundled into her digest at 08:00 BST on 18 June.
+      await runDueNotifications({ now: new Date('2027-06-17T08:00:05Z') });
+      await runDueNotifications({ now: new Date('2027-06-18T07:00:05Z') });
+      expect(textOf(digestReader.email)).to.include('== Due in 2 days: Digest nudge ==').and.include(', in 2 days,');
+      await runDueNotifications({ now: new Date('2027-06-19T17:00:05Z') });
+      expect(sink.received.find((e) => e.to.includes(late.email))!.subject).to.equal('Due tomorrow: Late nudge');
+    });
   });
 
   it("the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort's week", async () => {

@@ -8,10 +8,10 @@ import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
-import { addDays, calendarDaysBetween, localDate, nextDaily, wallClockOn } from './time.ts';
+import { addDays, daysAwayInWords, localDate, nextDaily, wallClockOn } from './time.ts';
 
 /**
- * Pacing nudges (3 days before a module's due date when it is not done; one overdue notice the day after) and
+ * Pacing nudges (3 days before a module's deadline, on her calendar, when it is not done; one overdue notice the day after) and
  * certificate expiry notices (30 days before). Sent at 09:00 in the reader's zone; due dates are calendar dates
  * in the cohort's zone.
  */
@@ -40,13 +40,13 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
     const moduleId = String(due.moduleId);
     // Due on a date: by the end of that day in the cohort's zone, which is another hour (even day) in hers.
     const deadline = wallClockOn(addDays(due.dueOn, 1), 0, 0, cohort.timezone);
-    const dueBy = new Date(deadline.getTime() - 60_000).toISOString();
+    const dueBy = new Date(deadline.getTime() - 60_000);
     for (const userId of userIds) {
       const zone = zones.get(userId) ?? cohort.timezone;
       const common = {
         userId,
         about: { type: 'module' as const, id: moduleId },
-        data: { cohortId, dueOn: due.dueOn, dueBy },
+        data: { cohortId, dueOn: due.dueOn, dueBy: dueBy.toISOString() },
       };
       // Overdue once the deadline has passed, at the first 09:00 of hers after it: "the day after" in her zone
       // is still the due day in the cohort's when she lives ahead of it (Auckland or Tokyo, a London cohort).
@@ -55,9 +55,10 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
         ...common,
         key: `module-due:${cohortId}:${moduleId}:${userId}:${due.dueOn}`,
         kind: 'module-due',
-        sendAt: wallClockOn(addDays(due.dueOn, -3), 9, 0, zone),
+        // Three days before the deadline's day on her calendar (in Auckland, a London cohort's 20 May ends on the 21st).
+        sendAt: wallClockOn(addDays(localDate(dueBy, zone), -3), 9, 0, zone),
         eventAt: deadline,
-        subject: 'A module is due in three days',
+        subject: 'A module is due soon',
       });
       plans.push({
         ...common,
@@ -112,13 +113,17 @@ for (const kind of ['module-due', 'module-overdue'] as const) {
         ? 'She has completed the module.'
         : true;
     },
-    compose: async ({ record, memo }) => {
+    compose: async ({ record, recipient, memo, now }) => {
       const title = memo.get<string>(`module:${record.about.id}`)!;
+      const dueBy = typeof record.data?.dueBy === 'string' ? new Date(record.data.dueBy) : null;
+      // Counted as it goes, on her calendar: a nudge sent in her next daily digest, or late, never says "in 3 days".
+      const dueIn = dueBy ? daysAwayInWords(now, dueBy, recipient.timezone || 'UTC') : 'in 3 days';
       return {
-        subject: kind === 'module-due' ? `Due in three days: ${title}` : `Overdue: ${title}`,
+        subject: kind === 'module-due' ? `Due ${dueIn}: ${title}` : `Overdue: ${title}`,
         template: kind,
         data: {
           title,
+          dueIn,
           dueOn: record.data?.dueOn,
           dueBy: record.data?.dueBy ?? null,
           moduleUrl: absoluteUrl(`/modules/${record.about.id}`),
@@ -158,10 +163,7 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
 
 /** "today", "tomorrow" or "in N days": from her local day at `now` to her local day of `expiresAt`. */
 export function certificateExpiresIn(props: { expiresAt: Date; now: Date; zone: string }): string {
-  const days = calendarDaysBetween(props.now, props.expiresAt, props.zone);
-  if (days <= 0) return 'today';
-  if (days === 1) return 'tomorrow';
-  return `in ${days} days`;
+  return daysAwayInWords(props.now, props.expiresAt, props.zone);
 }
 
 registerNotificationKind('certificate-expiring', {

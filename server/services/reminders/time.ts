@@ -35,6 +35,17 @@ export function calendarDaysBetween(from: Date, to: Date, zone: string): number 
 }
 
 /**
+ * How far off `to` is on the reader's calendar at `from`, in words: "today", "tomorrow" or "in N days". A reminder
+ * says this when it is composed (it may go later than planned, or in her next daily digest), never when planned.
+ */
+export function daysAwayInWords(from: Date, to: Date, zone: string): string {
+  const days = calendarDaysBetween(from, to, zone);
+  if (days <= 0) return 'today';
+  if (days === 1) return 'tomorrow';
+  return `in ${days} days`;
+}
+
+/**
  * The next time it is `hour`:00 on `weekday` (1 = Monday … 7 = Sunday) in `zone`, strictly after `after`.
  * Computed on the calendar in the zone, so a weekly 08:00 stays 08:00 local when the clocks change.
  */
