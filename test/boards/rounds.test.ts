@@ -201,6 +201,37 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(byUser.get(idle!.id)).to.deep.equal({ userId: idle!.id, status: 'not-started', percent: 0 });
   });
 
+  it('shows a certificate’s issue and expiry in the reader’s zone, named, on the round and in its record: 23:30 in London is the next day in Dubai', async () => {
+    const holder = await buildUser({ roles: ['governor'], name: 'Grace Holder' });
+    const london = (days: number) =>
+      DateTime.fromISO(inDays(days), { zone: 'Europe/London' }).set({ hour: 23, minute: 30 });
+    const issuedAt = london(-5).toJSDate();
+    const expiresAt = london(60).toJSDate();
+    await giveCertificate(holder.id, { issuedAt, expiresAt });
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [holder] });
+    const reader = await buildUser({ roles: ['governor'], timezone: 'Asia/Dubai' });
+    await api(await tokenFor(admin))
+      .post(`/boards/${board.id}/members`, { userId: reader.id, role: 'clerk' })
+      .expect(201);
+    const clerk = await signIn(app, reader.email, testPassword);
+    const inDubai = (d: Date) => DateTime.fromJSDate(d, { zone: 'Asia/Dubai' });
+    const shown = (d: Date) =>
+      `${inDubai(d).toFormat('cccc d LLLL yyyy')}, ${inDubai(d).toFormat('HH:mm')} GMT+4 (Asia/Dubai)`;
+    const page = await clerk.get(`/rounds/${round.id}`).expect(200);
+    const row = page.text.slice(page.text.indexOf('Grace Holder'));
+    expect(row).to.include(`<td>${shown(expiresAt)}</td>`);
+    // London's date of it, a day before Dubai's, is not shown bare.
+    expect(page.text).to.not.include(`<td>${london(60).toFormat('d LLLL yyyy')}</td>`);
+
+    await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
+    const csv = await clerk.get(`/rounds/${round.id}/record.csv`).expect(200);
+    expect(csv.text).to.include(`"${shown(issuedAt)}","${shown(expiresAt)}"`);
+    expect(csv.text).to.include('Interview date (Europe/London)');
+    const pdf = await clerk.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse(binaryBody).expect(200);
+    const text = (await pdfText(pdf.body as Buffer)).replace(/\s+/g, ' ');
+    expect(text).to.include(`issued ${shown(issuedAt)}, expires ${shown(expiresAt)}`);
+  });
+
   it('tells a member whose certificate lapses before the interview to renew, with the date in the reader’s zone, on the board and in the closed round’s record (CSV and PDF, its closing time too)', async () => {
     const lapsing = await buildUser({ roles: ['governor'], name: 'Łucja Nguyễn' });
     const lapsesAt = DateTime.fromISO(inDays(10), { zone: 'Europe/London' }).set({ hour: 12 }).toJSDate();

@@ -19,7 +19,10 @@ export const statusLabel = (status: string): string => statusLabels[status] ?? s
 
 type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
 
-/** `zone` is the reader's: the renewal deadline is an instant, shown in her zone with the zone named. */
+/**
+ * `zone` is the reader's: a certificate's issue and expiry and the renewal deadline are instants, shown in her zone
+ * with the zone named (as on the round's page), so a lapse at 23:30 in London is not a day apart from its "renew by".
+ */
 function rows(record: Record_, zone: string) {
   return (record.members ?? []).map((m) => ({
     name: m.name,
@@ -27,8 +30,8 @@ function rows(record: Record_, zone: string) {
     status: statusLabel(m.status),
     percent: m.percent,
     code: m.certificateCode ?? '',
-    issued: m.certificateIssuedAt ? formatDate(m.certificateIssuedAt, record.timezone ?? 'Europe/London') : '',
-    expires: m.certificateExpiresAt ? formatDate(m.certificateExpiresAt, record.timezone ?? 'Europe/London') : '',
+    issued: m.certificateIssuedAt ? formatDateTime(m.certificateIssuedAt, zone) : '',
+    expires: m.certificateExpiresAt ? formatDateTime(m.certificateExpiresAt, zone) : '',
     renewBy: m.renewBy ? formatDateTime(m.renewBy, zone) : '',
   }));
 }
@@ -38,7 +41,8 @@ export function readinessRecordCsv(props: { round: RecruitmentRound; board: Boar
   const header = [
     'Board',
     'Round',
-    'Interview date',
+    // A day on the board's calendar, the one readiness was judged for.
+    `Interview date (${record.timezone ?? props.board.timezone})`,
     'Panel ready',
     'Panel member',
     'Board role',
@@ -66,7 +70,7 @@ export function readinessRecordCsv(props: { round: RecruitmentRound; board: Boar
   return toCsv({ header, rows: lines });
 }
 
-/** `zone` is the reader's: the instants (closing, renewal deadlines) are shown in her zone with the zone named. */
+/** `zone` is the reader's: the instants (closing, certificates, renewal deadlines) are shown in her zone with the zone named. */
 export async function readinessRecordPdf(props: {
   round: RecruitmentRound;
   board: Board;
