@@ -67,6 +67,16 @@ describe('boards: web pages and forms', () => {
     expect(home).to.not.match(/\b[01] days left/);
   });
 
+  it('her dashboard names the board’s zone beside an interview day: for a governor in Los Angeles on a London board, "today" is London’s', async () => {
+    const angeleno = await buildUser({ roles: ['governor'], timezone: 'America/Los_Angeles' });
+    const day = inDays(9);
+    await buildRound(board.id, { interviewDates: [day], panel: [angeleno], title: 'Pacific round' });
+    const home = (await (await signIn(app, angeleno.email, testPassword)).get('/').expect(200)).text;
+    const shown = DateTime.fromISO(day).toFormat('d LLLL yyyy');
+    expect(home).to.include(`for Pacific round (${shown}, Europe/London)`);
+    expect(home).to.include(`${shown} <span class="muted">(Europe/London)</span> (9 days left)`);
+  });
+
   it('with no interview ahead, her own training is judged on her today: a certificate that lapsed overnight in Sydney is not valid at breakfast', async () => {
     const sydney = await buildUser({ roles: ['governor'], timezone: 'Australia/Sydney' });
     // Lapsed at 02:00 on 15 May 2027 in Sydney (AEST, UTC+10); she looks at 08:00 that morning, still 14 May in UTC.

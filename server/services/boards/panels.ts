@@ -38,6 +38,8 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       title: r.title,
       boardName: board.name,
       interviewDate: readiness.interviewDate,
+      /** The interview day and its days left are on the board's calendar: named beside them. */
+      timezone: board.timezone,
       daysLeft: readiness.daysLeft,
       ready: readiness.ready,
       readyCount: readiness.members.filter((m) => m.status === 'valid').length,
@@ -71,7 +73,7 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       percent: own.percent,
       expiresAt: own.certificateExpiresAt ?? null,
       renewBy: own.renewBy ?? null,
-      forRound: next ? { title: next.title, interviewDate: next.interviewDate } : null,
+      forRound: next ? { title: next.title, interviewDate: next.interviewDate, timezone: next.timezone } : null,
     },
   };
 }
