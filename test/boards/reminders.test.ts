@@ -248,9 +248,14 @@ describe('boards: escalating reminders before the interview', () => {
     const late = await render(learner, dayBefore.toJSDate());
     expect(late.subject).to.equal('Interview panel tomorrow: your unconscious-bias training');
     expect(late.text).to.include(', tomorrow.').and.not.include('in 2 days');
+    // The interview day is the board's, and says so: "tomorrow" is on London's calendar, whoever reads it.
+    const shownDay = DateTime.fromISO(interview).toFormat('d LLLL yyyy');
+    expect(late.text).to.include(`The interview is on ${shownDay} (Europe/London), tomorrow.`);
+    expect(late.html).to.include(`<strong>${shownDay}</strong> (Europe/London), tomorrow.`);
     const chairs = await render(chair, dayBefore.toJSDate());
     expect(chairs.subject).to.equal('1 panel member not ready, interview tomorrow');
     expect(chairs.text).to.include(', tomorrow, and these panel members').and.not.include('in 2 days');
+    expect(chairs.text).to.include(`is on ${shownDay} (Europe/London), tomorrow`);
     const onTime = await render(learner, dayBefore.minus({ days: 1 }).set({ hour: 9 }).toJSDate());
     expect(onTime.subject).to.equal('Interview panel in 2 days: your unconscious-bias training');
     expect(onTime.text).to.include(', in 2 days.');

@@ -167,7 +167,7 @@ export function interviewWhen(days: number): string {
 }
 
 /**
- * Days to the interview as the email goes, in the board's zone: a reminder planned for 2 days before may go later (in
+ * Days to the interview as the email goes, in the board's zone (named beside the day in both emails, `boardZone`): a reminder planned for 2 days before may go later (in
  * her daily digest at 08:00 her time, or after the job was down), and must not then say "in 2 days" of tomorrow.
  */
 function daysLeftWhenSent(record: { data?: Record<string, unknown> | null }, board: Board | undefined, now: Date) {
@@ -195,6 +195,7 @@ registerNotificationKind('panel-training-due', {
       data: {
         ...(record.data ?? {}),
         interviewWhen: when,
+        boardZone: state?.board.timezone,
         ...(me ? { status: me.status, percent: me.percent, renewBy: me.renewBy } : {}),
       },
     };
@@ -218,6 +219,7 @@ registerNotificationKind('panel-not-ready', {
       data: {
         ...(record.data ?? {}),
         interviewWhen: when,
+        boardZone: state?.board.timezone,
         notReady: notReady.map((m) => ({ name: m.name, status: m.status, percent: m.percent, renewBy: m.renewBy })),
       },
     };
