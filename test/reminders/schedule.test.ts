@@ -146,7 +146,13 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       await runDueNotifications({ now: nudge!.sendAt });
       const email = sink.received.find((e) => e.to.includes(her.email))!;
       expect(email.subject).to.equal('Due in 3 days: Auckland nudge');
-      expect(textOf(her.email)).to.include('(by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland)), in 3 days,');
+      // Every day in it is on her calendar: London's 20 May ends on her 21 May.
+      expect(textOf(her.email)).to.include(
+        'is due on 21 May 2027 (by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland)), in 3 days,',
+      );
+      expect(textOf(her.email)).to.include(
+        'is due on <strong>21 May 2027</strong> (by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland)), in 3 days,',
+      );
     });
 
     it('in a daily digest the next morning it says "in 2 days", and sent a day late by the job "tomorrow"', async () => {

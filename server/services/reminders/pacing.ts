@@ -116,15 +116,17 @@ for (const kind of ['module-due', 'module-overdue'] as const) {
     compose: async ({ record, recipient, memo, now }) => {
       const title = memo.get<string>(`module:${record.about.id}`)!;
       const dueBy = typeof record.data?.dueBy === 'string' ? new Date(record.data.dueBy) : null;
+      const zone = recipient.timezone || 'UTC';
       // Counted as it goes, on her calendar: a nudge sent in her next daily digest, or late, never says "in 3 days".
-      const dueIn = dueBy ? daysAwayInWords(now, dueBy, recipient.timezone || 'UTC') : 'in 3 days';
+      const dueIn = dueBy ? daysAwayInWords(now, dueBy, zone) : 'in 3 days';
       return {
         subject: kind === 'module-due' ? `Due ${dueIn}: ${title}` : `Overdue: ${title}`,
         template: kind,
         data: {
           title,
           dueIn,
-          dueOn: record.data?.dueOn,
+          // The day it is due on her calendar (a London cohort's 20 May ends on the 21st in Auckland), as "by" says.
+          dueOn: dueBy ? localDate(dueBy, zone) : record.data?.dueOn,
           dueBy: record.data?.dueBy ?? null,
           moduleUrl: absoluteUrl(`/modules/${record.about.id}`),
         },
