@@ -144,6 +144,15 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(await CohortSessionModel.countDocuments()).to.equal(before);
   });
 
+  it('a start on the cohort’s first day in Auckland but the day before in London is refused with the cohort’s zone named (422)', async () => {
+    // 09:00 on 1 January 2027 in Auckland (NZDT, UTC+13) is 20:00 on 31 December 2026 in London, before the cohort.
+    const res = await schedule({ startsAt: '2027-01-01T09:00:00+13:00' }).expect(422);
+    expect(res.body.errors[0]).to.deep.equal({
+      path: 'startsAt',
+      message: "must fall within the cohort's dates, 2027-01-01 to 2027-12-31 in its time zone (Europe/London)",
+    });
+  });
+
   it('a wall-clock start the clocks show twice (01:30 the night London falls back) is the first 01:30, BST, and says so', async () => {
     const res = await schedule({ startsAt: '2027-10-31T01:30' }).expect(201);
     expect(res.body.startsAt).to.equal('2027-10-31T00:30:00.000Z');

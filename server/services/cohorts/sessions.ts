@@ -19,7 +19,9 @@ const messages = {
   startInvalid: 'must be a date and time such as 2027-03-02T09:30',
   startMissing: (local: string, zone: string) =>
     `${local} does not exist in ${zone} (the clocks go forward then); choose another time.`,
-  outsideCohort: (from: string, to: string) => `must fall within the cohort's dates (${from} to ${to})`,
+  // Its days are on its own calendar: 09:00 on its first day in Auckland is the day before in London.
+  outsideCohort: (from: string, to: string, zone: string) =>
+    `must fall within the cohort's dates, ${from} to ${to} in its time zone (${zone})`,
   joinUrl: 'an online session needs a join link (https://…)',
   location: 'an in-person session needs a location',
   cancelled: 'This session is cancelled; it cannot be changed any more.',
@@ -87,7 +89,10 @@ function checkSessionInput(
   if (instant) {
     const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate();
     if (!day || day < cohort.startsOn || day > cohort.endsOn)
-      problems.push({ path: 'startsAt', message: messages.outsideCohort(cohort.startsOn, cohort.endsOn) });
+      problems.push({
+        path: 'startsAt',
+        message: messages.outsideCohort(cohort.startsOn, cohort.endsOn, cohort.timezone),
+      });
   }
   if (input.mode === 'online' && !input.joinUrl) problems.push({ path: 'joinUrl', message: messages.joinUrl });
   if (input.mode === 'in-person' && !input.location) problems.push({ path: 'location', message: messages.location });
