@@ -11,6 +11,7 @@ import {
   planModuleNudges,
   planNotification,
   planSessionReminders,
+  planWaitlistPromotion,
   runDueNotifications,
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
@@ -171,6 +172,35 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       expect(stored!.subject).to.equal('Welcome Bcc: everyone@example.org X-Evil: 1');
       const result = await NotificationDeliveryModel.findOne({ phase: 'result', outcome: 'sent' }).lean();
       expect(result!.subject).to.equal('Welcome Bcc: everyone@example.org X-Evil: 1');
+    });
+  });
+
+  describe('dates in an email say whose calendar they are on', () => {
+    it('a place from the waitlist says the cohort starts, or started, on its first day in the cohort’s zone, named', async () => {
+      const { cohort, users } = await buildCohortWithSession({
+        startsAt: new Date('2027-12-01T10:00:00Z'),
+        participants: 2,
+        participantZone: 'America/Los_Angeles',
+      });
+      const [early, late] = users;
+      for (const [user, at] of [
+        [early!, '2026-12-20T10:00:00Z'],
+        [late!, '2027-03-15T10:00:00Z'],
+      ] as const) {
+        await planWaitlistPromotion({ cohortId: cohort._id, userId: user._id, now: new Date(at) });
+        await runDueNotifications({ now: new Date(at) });
+      }
+      const textTo = (email: string) =>
+        partOf(
+          sink.received.find((e) => e.to.includes(email))!,
+          'text/plain',
+        );
+      expect(textTo(early!.email)).to.include(
+        'You are now enrolled; the cohort starts on 1 January 2027 (Europe/London).',
+      );
+      expect(textTo(late!.email)).to.include(
+        'You are now enrolled; the cohort started on 1 January 2027 (Europe/London).',
+      );
     });
   });
 

@@ -6,6 +6,7 @@ import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from './compose.ts';
 import { deliverNow } from './deliver.ts';
 import { planNotification } from './plan.ts';
+import { localDate } from './time.ts';
 
 /**
  * Invitations, password resets and waitlist promotions go through the same pipeline as reminders (one record,
@@ -74,14 +75,17 @@ registerNotificationKind('waitlist-promoted', {
       .lean();
     return enrolment?.status === 'active' ? true : 'She no longer holds the place.';
   },
-  compose: async ({ record }) => {
-    const cohort = await CohortModel.findById(record.about.id).select({ name: 1, startsOn: 1 }).lean();
+  compose: async ({ record, now }) => {
+    const cohort = await CohortModel.findById(record.about.id).select({ name: 1, startsOn: 1, timezone: 1 }).lean();
     return {
       subject: `A place is yours: ${cohort?.name ?? 'your cohort'}`,
       template: 'waitlist-promoted',
       data: {
         cohortName: cohort?.name ?? '',
         startsOn: cohort?.startsOn ?? '',
+        // Its first day is on its own calendar, named; a place freed mid-cohort does not say it "starts" in the past.
+        cohortZone: cohort?.timezone ?? '',
+        started: !!cohort && cohort.startsOn <= localDate(now, cohort.timezone),
         cohortUrl: absoluteUrl(`/cohorts/${record.about.id}`),
       },
     };
