@@ -361,8 +361,8 @@ export function registerMentorshipPages(web: Router): void {
     res.redirect(303, '/mentoring/assignments');
   });
 
-  web.get('/admin/mentoring', requireRole('admin'), async (_req, res) => {
-    const overview = await mentoringOverview({});
+  web.get('/admin/mentoring', requireRole('admin'), async (req, res) => {
+    const overview = await mentoringOverview({ zone: req.user!.timezone });
     res.render('mentorships/overview', {
       title: 'Mentoring at a glance',
       overview,

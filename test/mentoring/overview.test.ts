@@ -91,4 +91,13 @@ describe('mentoring: the admin overview', () => {
     expect(chart.months.at(-2)!.counts).to.include({ applied: 1, appointed: 1 });
     expect(chart.max).to.equal(2);
   });
+
+  it('the last month is the reader’s: on New Year’s morning in Auckland (still 31 December in UTC) January is charted, with her outcome of that day', () => {
+    const outcomes = [{ kind: 'appointed', on: '2027-01-01' }];
+    const now = new Date('2026-12-31T20:00:00Z'); // 09:00 on 1 January 2027 in Auckland (NZDT)
+    const chart = outcomesByMonth(outcomes, now, 12, 'Pacific/Auckland');
+    expect(chart.months.at(-1)).to.deep.include({ month: '2027-01', label: 'Jan 2027' });
+    expect(chart.months.at(-1)!.counts).to.include({ appointed: 1 });
+    expect(chart.months[0]!.month).to.equal('2026-02');
+  });
 });

@@ -35,9 +35,17 @@ export function median(values: number[]): number | null {
   return sorted.length % 2 ? sorted[mid]! : (sorted[mid - 1]! + sorted[mid]!) / 2;
 }
 
-/** Outcomes per month over the last `months` months (by the day she gave), oldest first. */
-export function outcomesByMonth(outcomes: { kind: string; on: string }[], now: Date, months = 12): OutcomeChart {
-  const end = DateTime.fromJSDate(now, { zone: 'UTC' }).startOf('month');
+/**
+ * Outcomes per month over the last `months` months (by the day she gave), oldest first, ending with the reader's
+ * month: on New Year's morning in Auckland it is January there, and an outcome given for that day counts.
+ */
+export function outcomesByMonth(
+  outcomes: { kind: string; on: string }[],
+  now: Date,
+  months = 12,
+  zone = 'UTC',
+): OutcomeChart {
+  const end = DateTime.fromJSDate(now, { zone }).startOf('month');
   const list = Array.from({ length: months }, (_, i) => {
     const m = end.minus({ months: months - 1 - i });
     return { month: m.toFormat('yyyy-LL'), label: m.toFormat('LLL yyyy'), counts: emptyCounts() };
@@ -51,8 +59,13 @@ export function outcomesByMonth(outcomes: { kind: string; on: string }[], now: D
   return { months: list, max };
 }
 
-export async function mentoringOverview(props: { now?: Date }): Promise<MentoringOverview> {
+export async function mentoringOverview(props: {
+  now?: Date;
+  /** The reader's zone: where her current month (the chart's last) is. */
+  zone?: string;
+}): Promise<MentoringOverview> {
   const now = props.now ?? new Date();
+  const zone = props.zone ?? 'UTC';
   const [mentorProfiles, inactive, allMentees, pendingRequests, active, closedMentorships, started] = await Promise.all(
     [
       MentorProfileModel.find({}).select('userId freePlaces').lean(),
@@ -75,7 +88,7 @@ export async function mentoringOverview(props: { now?: Date }): Promise<Mentorin
   const mentors = mentorProfiles.filter((p) => !gone.has(String(p.userId)));
   const menteeIds = allMentees.filter((p) => !gone.has(String(p.userId)));
   const matched = new Set(active.map((m) => String(m.menteeId)));
-  const since = DateTime.fromJSDate(now, { zone: 'UTC' }).startOf('month').minus({ months: 11 }).toISODate()!;
+  const since = DateTime.fromJSDate(now, { zone }).startOf('month').minus({ months: 11 }).toISODate()!;
   const outcomes = emptyCounts();
   await Promise.all(
     outcomeKinds.map(async (kind) => {
@@ -97,6 +110,6 @@ export async function mentoringOverview(props: { now?: Date }): Promise<Mentorin
     closedMentorships,
     medianDaysToMatch: mid === null ? null : Math.round(mid * 10) / 10,
     outcomes,
-    chart: outcomesByMonth(recent, now),
+    chart: outcomesByMonth(recent, now, 12, zone),
   };
 }
