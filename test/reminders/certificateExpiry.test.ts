@@ -92,6 +92,21 @@ describe('reminders: the certificate-expiry notice counts the days left when it 
     ]);
   });
 
+  it('the notice goes 30 days before on her calendar even across the clocks going forward: a certificate lapsing at 00:30 BST on 10 April is told on 11 March, "in 30 days"', async () => {
+    const user = await buildUser({ timezone: 'Europe/London' });
+    // 00:30 BST on 10 April 2027; 30 × 24 hours earlier is 23:30 GMT on 10 March, 31 days before on her calendar.
+    const expiresAt = new Date('2027-04-09T23:30:00Z');
+    const certificateId = await buildCertificate({ userId: user.id, expiresAt, title: 'Spring' });
+    await planCertificateExpiry({ certificateIds: [certificateId], now: new Date('2027-01-01T00:00:00Z') });
+    const planned = await NotificationModel.findOne({
+      kind: 'certificate-expiring',
+      userId: new Types.ObjectId(user.id),
+    }).lean();
+    expect(planned!.sendAt.toISOString()).to.equal('2027-03-11T09:00:00.000Z');
+    await runDueNotifications({ now: planned!.sendAt });
+    expect(sink.received.map((e) => e.subject)).to.deep.equal(['Your Spring certificate expires in 30 days']);
+  });
+
   it('counts whole days on her own calendar: "tomorrow" in Los Angeles when UTC is two days away, and "today"', async () => {
     const angeleno = await buildUser({ timezone: 'America/Los_Angeles' });
     const londoner = await buildUser({ timezone: 'Europe/London' });

@@ -152,7 +152,8 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
       userId: String(c.userId),
       kind: 'certificate-expiring',
       about: { type: 'certificate', id: String(c._id) },
-      sendAt: wallClockOn(localDate(new Date(expiresAt.getTime() - 30 * 24 * 60 * 60 * 1000), zone), 9, 0, zone),
+      // 30 days before on her calendar: 30 × 24 hours can be 31 days when the clocks go forward in between.
+      sendAt: wallClockOn(addDays(localDate(expiresAt, zone), -30), 9, 0, zone),
       eventAt: expiresAt,
       // The days left are counted when the email is composed (./compose.ts may send it later than planned).
       subject: `Your ${String(c.programmeTitle)} certificate expires soon`,
