@@ -4,7 +4,7 @@ import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
-import { isoDate } from '../server/http/validate.ts';
+import { isoDate, wholeNumberParam } from '../server/http/validate.ts';
 import { meetingTimesFor } from '../server/services/networks/findATime.ts';
 import { heatMapOf, meetingTimeLimits } from '../server/services/networks/meetingTimes.ts';
 import { formatDateTime } from '../server/time.ts';
@@ -12,17 +12,21 @@ import { formatDateTime } from '../server/time.ts';
 const { minDuration, maxDuration, minDays, maxDays } = meetingTimeLimits;
 
 export const meetingTimesQuery = z.strictObject({
-  durationMinutes: z.coerce
-    .number()
-    .int('must be a whole number of minutes')
-    .min(minDuration, `must be at least ${minDuration} minutes`)
-    .max(maxDuration, `must be at most ${maxDuration} minutes`),
+  durationMinutes: wholeNumberParam({
+    min: minDuration,
+    max: maxDuration,
+    notWhole: 'must be a whole number of minutes',
+    tooSmall: `must be at least ${minDuration} minutes`,
+    tooBig: `must be at most ${maxDuration} minutes`,
+  }),
   from: isoDate,
-  days: z.coerce
-    .number()
-    .int('must be a whole number of days')
-    .min(minDays, `must be at least ${minDays}`)
-    .max(maxDays, `must be at most ${maxDays}`),
+  days: wholeNumberParam({
+    min: minDays,
+    max: maxDays,
+    notWhole: 'must be a whole number of days',
+    tooSmall: `must be at least ${minDays}`,
+    tooBig: `must be at most ${maxDays}`,
+  }),
 });
 
 const candidateOut = z.object({

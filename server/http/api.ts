@@ -133,7 +133,18 @@ export function errorStatuses(op: Recorded): number[] {
 }
 
 function jsonSchema(schema: ZodType, io: 'input' | 'output') {
-  return z.toJSONSchema(schema, { target: 'draft-2020-12', io, unrepresentable: 'any' });
+  return z.toJSONSchema(schema, {
+    target: 'draft-2020-12',
+    io,
+    unrepresentable: 'any',
+    // zod leaves out the default of a value read through a transform (a query's `limit`, parsed from its digits).
+    override: ({ zodSchema, jsonSchema: json }) => {
+      const def = zodSchema._zod.def;
+      if (def.type !== 'default' || json.default !== undefined) return;
+      const value: unknown = (def as { defaultValue?: unknown }).defaultValue;
+      if (['string', 'number', 'boolean'].includes(typeof value)) json.default = value;
+    },
+  });
 }
 
 /** The OpenAPI 3.1 document for every declared operation. */

@@ -129,8 +129,35 @@ export const isoDateTime = z
   })
   .meta({ format: 'date-time' });
 
+/**
+ * A whole number in a query string, written in decimal digits and nothing else. `z.coerce.number()` read a list
+ * (`limit[]=5`), "0x10", "1e1", " 5" and "" as numbers nobody wrote; each is a 422 naming the parameter. The OpenAPI
+ * document shows it as the integer it stands for.
+ */
+export const wholeNumberParam = (props: {
+  min: number;
+  max: number;
+  notWhole?: string;
+  tooSmall?: string;
+  tooBig?: string;
+}) => {
+  const {
+    min,
+    max,
+    notWhole = 'must be a whole number',
+    tooSmall = `must be at least ${min}`,
+    tooBig = `must be at most ${max}`,
+  } = props;
+  return z
+    .string({ error: notWhole })
+    .regex(/^\d+$/, notWhole)
+    .transform(Number)
+    .pipe(z.number().min(min, tooSmall).max(max, tooBig))
+    .meta({ type: 'integer', minimum: min, maximum: max } as Record<string, unknown>);
+};
+
 /** List paging: ?limit= (1–200, default 50) and ?cursor=. */
 export const paging = {
-  limit: z.coerce.number().int().min(1).max(200).default(50),
+  limit: wholeNumberParam({ min: 1, max: 200 }).default(50),
   cursor: z.string().max(200).optional(),
 };

@@ -57,15 +57,21 @@ describe('API lists follow the list convention ({ items, nextCursor }, ?limit=, 
     }
   }
 
-  /** An out-of-range limit, or a made-up cursor, is a 422 problem naming it. */
+  /**
+   * An out-of-range limit, one that is not plain digits (a list, hex, an exponent, blank), or a made-up cursor, is a
+   * 422 problem naming it.
+   */
   async function refusesBadPaging(auth: string, path: string) {
     const sep = path.includes('?') ? '&' : '?';
-    for (const limit of ['0', '201', 'abc']) {
+    for (const limit of ['0', '-1', '201', '1e9', 'abc', '', '0x10', '1e1', '%205']) {
       const res = await supertest(app).get(`${path}${sep}limit=${limit}`).set('Authorization', auth);
       expect(res.status, `${path} limit=${limit}`).to.equal(422);
       expect(res.headers['content-type']).to.match(/application\/problem\+json/);
       expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['limit']);
     }
+    const listed = await supertest(app).get(`${path}${sep}limit[]=5`).set('Authorization', auth);
+    expect(listed.status, `${path} limit[]=5`).to.equal(422);
+    expect(listed.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['limit']);
     const cursor = await supertest(app).get(`${path}${sep}cursor=not-a-cursor`).set('Authorization', auth);
     expect(cursor.status, `${path} cursor`).to.equal(422);
     expect(cursor.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['cursor']);

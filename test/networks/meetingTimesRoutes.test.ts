@@ -57,6 +57,25 @@ describe('networks: find a time, for leads through the API and the page', () => 
     ]);
   });
 
+  it('when a number is not written as plain digits (a list, hex, an exponent), it answers 422 naming the field', async () => {
+    const auth = `Bearer ${await tokenFor(lead)}`;
+    for (const [query, field] of [
+      ['durationMinutes[]=60&from=2027-01-13&days=1', 'durationMinutes'],
+      ['durationMinutes=0x3c&from=2027-01-13&days=1', 'durationMinutes'],
+      ['durationMinutes=60&from=2027-01-13&days=1e1', 'days'],
+      ['durationMinutes=60&from=2027-01-13&days=', 'days'],
+    ]) {
+      const res = await supertest(app)
+        .get(`/api/v1/networks/${network.id}/meeting-times?${query}`)
+        .set('Authorization', auth);
+      expect(res.status, query).to.equal(422);
+      expect(
+        res.body.errors.map((e: { path: string }) => e.path),
+        query,
+      ).to.deep.equal([field]);
+    }
+  });
+
   it('for an unknown network, it answers 404', async () => {
     await supertest(app)
       .get('/api/v1/networks/0123456789abcdef01234567/meeting-times?durationMinutes=60&from=2027-01-13&days=1')
