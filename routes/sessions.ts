@@ -8,7 +8,8 @@ import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { objectId, paging, text } from '../server/http/validate.ts';
+import { paging, text } from '../server/http/validate.ts';
+import { objectIdPattern } from '../server/ids.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import {
   cancelSession,
@@ -96,12 +97,16 @@ const sessionView = z.object({
   sequence: z.number(),
   history: z.array(z.object({})),
 });
+/**
+ * A register's rows are judged by recordAttendance, which names every failing row at once (an outsider, an unknown
+ * status, a malformed id); checked here, a bad status hid the other rows' problems. Documented with their rules.
+ */
 export const registerSchema = z.strictObject({
   records: z
     .array(
       z.strictObject({
-        userId: objectId,
-        status: z.enum(attendanceStatuses),
+        userId: z.string().meta({ pattern: objectIdPattern.source }),
+        status: z.string().meta({ enum: [...attendanceStatuses] }),
         note: z.string().trim().max(500).optional(),
       }),
     )

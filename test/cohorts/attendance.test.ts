@@ -106,6 +106,31 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
   });
 
+  it('a register with an unknown status in one row and an outsider in another names both rows in one 422', async () => {
+    const { cohort, people } = await cohortWith(2);
+    const outsider = await buildUser();
+    const session = await buildSession(cohort._id);
+    const res = await supertest(app)
+      .put(`/api/v1/sessions/${String(session._id)}/attendance`)
+      .set(auth)
+      .send({
+        records: [
+          { userId: people[0]!.id, status: 'present' },
+          { userId: outsider.id, status: 'present' },
+          { userId: people[1]!.id, status: 'asleep' },
+          { userId: 'not-an-id', status: 'late' },
+        ],
+      })
+      .expect(422);
+    expect(res.headers['content-type']).to.match(/application\/problem\+json/);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal([
+      'records.1.userId',
+      'records.2.status',
+      'records.3.userId',
+    ]);
+    expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+  });
+
   it('two facilitators saving the same register at the same moment lose no record', async () => {
     const { cohort, people } = await cohortWith(10);
     const other = await buildUser({ roles: ['facilitator'] });

@@ -166,7 +166,8 @@ async function writeRecords(
   }
 }
 
-export type RecordInput = { userId: string; status: AttendanceStatus; note?: string };
+/** One row as a caller sent it: `status` is checked here with the rest of the row (see recordAttendance). */
+export type RecordInput = { userId: string; status: string; note?: string };
 
 /**
  * Records attendance (those who run the cohort). Every record is checked first: if any is invalid (someone not
@@ -188,7 +189,7 @@ export async function recordAttendance(props: {
   props.records.forEach((r, i) => {
     if (!active.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.notEnrolled });
     else if (seen.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.duplicate });
-    if (!attendanceStatuses.includes(r.status))
+    if (!(attendanceStatuses as readonly string[]).includes(r.status))
       problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
     seen.add(r.userId);
   });
