@@ -40,14 +40,12 @@ const httpsUrl = z
   .max(500)
   .url('must be a web address')
   .refine((u) => u.startsWith('https://'), 'must start with https://');
+const eventMinutes = z.number().int().min(15, 'must be at least 15 minutes').max(720, 'must be at most 720 minutes');
 export const eventSchema = z.strictObject({
   title: text(160),
   startsAt: isoDateTime.transform((s) => new Date(s)),
-  durationMinutes: z.coerce
-    .number()
-    .int()
-    .min(15, 'must be at least 15 minutes')
-    .max(720, 'must be at most 720 minutes'),
+  // A JSON number, as a session's length: `[60]`, "60" and true are refused, not read as 60, 60 and 1.
+  durationMinutes: eventMinutes,
   mode: z.enum(eventModes),
   joinUrl: httpsUrl.optional(),
   location: text(300).optional(),
@@ -82,6 +80,8 @@ const eventForm = (zone: string) =>
       return { ...b, startsAt: !local ? 'invalid' : 'instant' in local ? local.instant.toISOString() : local.problem };
     },
     eventSchema.extend({
+      // The form's field is text: read as a number here, and only here.
+      durationMinutes: z.coerce.number().pipe(eventMinutes),
       startsAt: z
         .string()
         .refine((s) => s !== 'invalid', 'must be a date and time')

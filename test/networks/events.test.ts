@@ -71,6 +71,21 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     expect(bad.body.errors.map((e: { path: string }) => e.path).sort()).to.deep.equal(['joinUrl', 'startsAt']);
   });
 
+  it('a length that is not a JSON number (a list, text, true) is a 422 naming durationMinutes, as for sessions, and nothing is stored', async () => {
+    const lead2 = await client(lead);
+    for (const durationMinutes of [[60], '60', true])
+      expect(
+        (
+          await lead2
+            .post(`/api/v1/networks/${network.id}/events`)
+            .send({ ...event, title: `Clinic ${JSON.stringify(durationMinutes)}`, durationMinutes })
+            .expect(422)
+        ).body.errors.map((e: { path: string }) => e.path),
+        JSON.stringify(durationMinutes),
+      ).to.deep.equal(['durationMinutes']);
+    expect(await NetworkEventModel.countDocuments({ title: /^Clinic / })).to.equal(0);
+  });
+
   it('a member going gets the day-before and hour-before reminders, each sent exactly once, in her zone', async () => {
     const created = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(event).expect(201);
     const id = created.body.id as string;
