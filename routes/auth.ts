@@ -1,6 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
+import { paging } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
 import {
@@ -74,7 +76,7 @@ const tokenListSchema = z.object({
       lastUsedAt: z.string().nullable(),
     }),
   ),
-  nextCursor: z.null(),
+  nextCursor: z.string().nullable(),
 });
 
 const loginSchema = z.object({
@@ -406,11 +408,15 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/auth/tokens',
       tag: 'auth',
-      summary: 'List your API tokens',
+      summary: 'List your API tokens, newest first',
       access: [],
+      query: z.strictObject(paging),
       success: { status: 200, description: 'Your tokens', schema: tokenListSchema },
     },
-    async ({ user }) => ({ items: await listApiTokens({ userId: user.id }), nextCursor: null }),
+    async ({ user, query }) => {
+      const page = pageInListOrder(await listApiTokens({ userId: user.id }), query, (token) => token.id);
+      return { items: page.rows, nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

@@ -10,6 +10,7 @@ import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
 import {
   addUpFigures,
@@ -399,13 +400,15 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       success: {
         status: 200,
         description: 'Certificates',
-        schema: z.object({ items: z.array(externalOut), nextCursor: z.null() }),
+        schema: z.object({ items: z.array(externalOut), nextCursor: z.string().nullable() }),
       },
+      query: z.strictObject(paging),
     },
-    async ({ user, params }) => ({
-      items: (await listExternalCertificates({ actor: user, userId: params.id! })).map(presentExternalCertificate),
-      nextCursor: null,
-    }),
+    async ({ user, params, query }) => {
+      const certificates = await listExternalCertificates({ actor: user, userId: params.id! });
+      const page = pageInListOrder(certificates, query, (certificate) => certificate._id);
+      return { items: page.rows.map(presentExternalCertificate), nextCursor: page.nextCursor };
+    },
   );
 
   web.get('/boards', requireSignIn, async (req, res) => {

@@ -3,7 +3,8 @@ import { z } from 'zod';
 import { outcomeKinds } from '../models/CareerOutcome.ts';
 import { meetingFrequencies } from '../models/Mentorship.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { isoDate, isoDateTime, objectId, text } from '../server/http/validate.ts';
+import { isoDate, isoDateTime, objectId, paging, text } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import {
   acceptMentoringRequest,
@@ -282,13 +283,17 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       success: {
         status: 200,
         description: 'Mentorships',
-        schema: z.object({ items: z.array(mentorshipOut.extend({ role: z.string() })), nextCursor: z.null() }),
+        schema: z.object({
+          items: z.array(mentorshipOut.extend({ role: z.string() })),
+          nextCursor: z.string().nullable(),
+        }),
       },
+      query: z.strictObject(paging),
     },
-    async ({ user }) => ({
-      items: (await mentorshipsOf({ userId: user.id })).map((m) => ({ ...mentorshipSummary(m), role: m.role })),
-      nextCursor: null,
-    }),
+    async ({ user, query }) => {
+      const page = pageInListOrder(await mentorshipsOf({ userId: user.id }), query, (m) => m._id);
+      return { items: page.rows.map((m) => ({ ...mentorshipSummary(m), role: m.role })), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,
@@ -316,10 +321,14 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       success: {
         status: 200,
         description: 'Outcomes',
-        schema: z.object({ items: z.array(outcomeOut), nextCursor: z.null() }),
+        schema: z.object({ items: z.array(outcomeOut), nextCursor: z.string().nullable() }),
       },
+      query: z.strictObject(paging),
     },
-    async ({ user }) => ({ items: (await outcomesOf({ userId: user.id })).map(presentOutcome), nextCursor: null }),
+    async ({ user, query }) => {
+      const page = pageInListOrder(await outcomesOf({ userId: user.id }), query, (o) => o._id);
+      return { items: page.rows.map(presentOutcome), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

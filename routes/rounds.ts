@@ -8,7 +8,8 @@ import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { emailAddress, isoDate, objectId, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import {
   addAdviserToPanel,
   addToPanel,
@@ -347,13 +348,15 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       success: {
         status: 200,
         description: 'Rounds',
-        schema: z.object({ items: z.array(roundOut), nextCursor: z.null() }),
+        schema: z.object({ items: z.array(roundOut), nextCursor: z.string().nullable() }),
       },
+      query: z.strictObject(paging),
     },
-    async ({ user, params }) => ({
-      items: (await roundsOfBoard((await findBoardFor({ actor: user, boardId: params.id! }))._id)).map(presentRound),
-      nextCursor: null,
-    }),
+    async ({ user, params, query }) => {
+      const board = await findBoardFor({ actor: user, boardId: params.id! });
+      const page = pageInListOrder(await roundsOfBoard(board._id), query, (round) => round._id);
+      return { items: page.rows.map(presentRound), nextCursor: page.nextCursor };
+    },
   );
   apiOperation(
     api,

@@ -1,10 +1,14 @@
 import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { MentorshipModel } from '../../models/Mentorship.ts';
+import { createApiToken } from '../../server/services/apiTokens.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { planSurveyInvitations } from '../../server/services/research/surveys.ts';
 import { testApp } from '../support/app.ts';
-import { buildBoard } from '../support/boardsFactories.ts';
+import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
@@ -248,5 +252,70 @@ describe('API lists follow the list convention ({ items, nextCursor }, ?limit=, 
     const auth = await bearer(governor);
     await walksEveryItemOnce(auth, '/api/v1/boards', ids);
     await refusesBadPaging(auth, '/api/v1/boards');
+  });
+
+  it('GET /auth/tokens, /me/outcomes, /me/mentorships, /boards/:id/rounds and /users/:id/external-certificates page with limit and cursor', async () => {
+    const her = await buildUser({ roles: ['governor', 'mentor'] });
+    const auth = await bearer(her);
+    const tokens = (await supertest(app).get('/api/v1/auth/tokens').set('Authorization', auth).expect(200)).body;
+    const tokenIds = [tokens.items[0].id];
+    for (let i = 0; i < 2; i += 1) tokenIds.push((await createApiToken({ userId: her.id })).id);
+    await walksEveryItemOnce(auth, '/api/v1/auth/tokens', tokenIds);
+    await refusesBadPaging(auth, '/api/v1/auth/tokens');
+
+    const outcomeIds: string[] = [];
+    for (const kind of ['applied', 'interviewed', 'appointed'])
+      outcomeIds.push(
+        (
+          await supertest(app)
+            .post('/api/v1/me/outcomes')
+            .set('Authorization', auth)
+            .send({ kind, on: '2026-11-01' })
+            .expect(201)
+        ).body.id,
+      );
+    await walksEveryItemOnce(auth, '/api/v1/me/outcomes', outcomeIds);
+    await refusesBadPaging(auth, '/api/v1/me/outcomes');
+
+    const mentorshipIds: string[] = [];
+    for (let i = 0; i < 3; i += 1) {
+      const mentee = await buildUser();
+      const made = await MentorshipModel.create({
+        requestId: new Types.ObjectId(),
+        mentorId: her.id,
+        menteeId: mentee.id,
+        activeKey: randomUUID(),
+        startedAt: new Date(Date.UTC(2026, 9, 1 + i)),
+        requestedAt: new Date(Date.UTC(2026, 8, 1)),
+      });
+      mentorshipIds.push(String(made._id));
+    }
+    await walksEveryItemOnce(auth, '/api/v1/me/mentorships', mentorshipIds);
+    await refusesBadPaging(auth, '/api/v1/me/mentorships');
+
+    const board = await buildBoard([{ user: her, role: 'chair' }]);
+    const roundIds: string[] = [];
+    for (const title of ['Head', 'Deputy', 'Bursar'])
+      roundIds.push((await buildRound(board.id, { interviewDates: ['2027-06-01'], panel: [her], title })).id);
+    await walksEveryItemOnce(auth, `/api/v1/boards/${board.id}/rounds`, roundIds);
+    await refusesBadPaging(auth, `/api/v1/boards/${board.id}/rounds`);
+
+    const certificateIds: string[] = [];
+    for (const month of ['01', '02', '03'])
+      certificateIds.push(
+        String(
+          (
+            await ExternalCertificateModel.create({
+              userId: her.id,
+              provider: 'Safer Recruitment Consortium',
+              completedOn: `2026-${month}-10`,
+              expiresOn: `2029-${month}-10`,
+              recordedBy: admin.id,
+            })
+          )._id,
+        ),
+      );
+    await walksEveryItemOnce(auth, `/api/v1/users/${her.id}/external-certificates`, certificateIds);
+    await refusesBadPaging(auth, `/api/v1/users/${her.id}/external-certificates`);
   });
 });
