@@ -61,6 +61,8 @@ describe('health, errors and the OpenAPI document', () => {
     const res = await supertest(app).get('/api/v1/openapi.json').expect(200);
     expect(res.body.openapi).to.equal('3.1.0');
     expect(res.body.paths['/auth/tokens'].post.security).to.deep.equal([]);
+    // The document is an /api/v1 endpoint too, and needs no authentication.
+    expect(res.body.paths['/openapi.json'].get.security).to.deep.equal([]);
     expect(res.body.paths['/users'].post.security).to.deep.include({ bearerAuth: [] });
     expect(res.body.paths['/users'].post.responses).to.have.keys(
       '201',
