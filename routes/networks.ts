@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { networkJoinings, networkKinds } from '../models/Network.ts';
 import { postKinds } from '../models/NetworkPost.ts';
-import { countries, countryName } from '../server/countries.ts';
+import { countries, countryName, isCountryCode } from '../server/countries.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { ConflictError, ForbiddenError, type FieldError } from '../server/errors.ts';
@@ -63,7 +63,8 @@ const listFilter = {
   country: z
     .string()
     .trim()
-    .regex(/^[A-Za-z]{2}$/, 'must be a two-letter country code')
+    .toUpperCase()
+    .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
     .optional(),
   q: z.string().trim().max(200).optional(),
 };

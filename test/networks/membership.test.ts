@@ -136,6 +136,11 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     const words = await supertest(app).get('/api/v1/networks?q=malaysia').set('Authorization', auth).expect(200);
     expect(words.body.items.map((n: { name: string }) => n.name)).to.deep.equal(['WomenEd Malaysia']);
     await supertest(app).get('/api/v1/networks?kind=secret').set('Authorization', auth).expect(422);
+    // A code no country has is a mistake to hear about, not an empty list (as the directory's and pledge's filters).
+    const nowhere = await supertest(app).get('/api/v1/networks?country=ZZ').set('Authorization', auth).expect(422);
+    expect(nowhere.body.errors).to.deep.equal([
+      { path: 'country', message: 'must be an ISO 3166-1 alpha-2 country code' },
+    ]);
     await supertest(app).get('/api/v1/networks').expect(401);
   });
 
