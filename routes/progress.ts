@@ -2,6 +2,8 @@ import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { paging } from '../server/http/validate.ts';
+import { pageInListOrder } from '../server/pagination.ts';
 import {
   cohortProgressFor,
   myProgress,
@@ -62,17 +64,23 @@ export function registerProgressRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/cohorts/:id/progress',
       tag: 'learning',
-      summary: 'Progress of every participant of a cohort (its facilitators, admins)',
+      summary: 'Progress of every participant of a cohort (its facilitators, admins), by name, paged',
       access: [],
+      query: z.strictObject(paging),
       success: {
         status: 200,
         description: 'One row per active participant',
-        schema: z.object({ items: z.array(progressRowSchema), totalModules: z.number() }),
+        schema: z.object({
+          items: z.array(progressRowSchema),
+          nextCursor: z.string().nullable(),
+          totalModules: z.number(),
+        }),
       },
     },
-    async ({ user, params }) => {
+    async ({ user, params, query }) => {
       const { rows, progress } = await cohortProgressFor({ actor: user, cohortId: params.id! });
-      return { items: rows.map(presentRow), totalModules: progress.totalModules };
+      const page = pageInListOrder(rows, query, (row) => row.userId);
+      return { items: page.rows.map(presentRow), nextCursor: page.nextCursor, totalModules: progress.totalModules };
     },
   );
 

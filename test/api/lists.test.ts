@@ -165,6 +165,23 @@ describe('API lists follow the list convention ({ items, nextCursor }, ?limit=, 
     await refusesBadPaging(auth, path);
   });
 
+  it('GET /cohorts/:id/progress walks one row per participant once, with totalModules on every page', async () => {
+    const cohort = await buildCohort();
+    const people: string[] = [];
+    for (const name of ['Zara', 'Amy', 'Maya']) {
+      const person = await buildUser({ name });
+      await enrolDirectly(cohort, person.id);
+      people.push(person.id);
+    }
+    const path = `/api/v1/cohorts/${String(cohort._id)}/progress`;
+    const auth = await bearer(admin);
+    await walksEveryItemOnce(auth, path, people, 'userId');
+    const first = await supertest(app).get(`${path}?limit=1`).set('Authorization', auth).expect(200);
+    expect(first.body).to.include({ totalModules: 0 });
+    expect(first.body.items.map((r: { name: string }) => r.name)).to.deep.equal(['Amy']);
+    await refusesBadPaging(auth, path);
+  });
+
   it('GET /cohorts/:id/sessions walks every session once in time order (not the order they were made)', async () => {
     const cohort = await buildCohort();
     const later = await buildSession(cohort._id, { startsAt: new Date('2027-05-01T09:00:00Z') });
