@@ -90,7 +90,8 @@ export function configurePassport(): void {
 export async function bearerTokenAuth(req: Request, _res: Response, next: NextFunction): Promise<void> {
   const header = req.headers.authorization;
   if (!header) return next();
-  const match = /^Bearer\s+([A-Za-z0-9_-]{20,230})$/.exec(header);
+  // The scheme's case is free (RFC 9110 §11.1): some clients send "bearer".
+  const match = /^Bearer\s+([A-Za-z0-9_-]{20,230})$/i.exec(header);
   if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
   const token = await findApiToken(match[1]!);
   const found = token && (await UserModel.findById(token.userId).lean());

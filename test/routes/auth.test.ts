@@ -341,6 +341,16 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     await ApiTokenModel.updateOne({ _id: id }, { $set: { expiresAt: new Date(Date.now() - 1000) } });
     await supertest(app).get('/api/v1/me').set('Authorization', `Bearer ${token}`).expect(401);
   });
+  it('the Authorization scheme is read whatever its case ("bearer", "BEARER"), as HTTP defines auth schemes', async () => {
+    const user = await buildUser();
+    const token = await tokenFor(user);
+    for (const scheme of ['bearer', 'BEARER', 'Bearer'])
+      expect(
+        (await supertest(app).get('/api/v1/me').set('Authorization', `${scheme} ${token}`).expect(200)).body.id,
+        scheme,
+      ).to.equal(user.id);
+  });
+
   it('expired sessions are removed: by a TTL index on MongoDB, by the acknowledged maintenance job on FerretDB', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
