@@ -73,6 +73,12 @@ export function errorHandler(error: unknown, req: Request, res: Response, _next:
   }
   res.status(problem.status);
   if (isApiRequest(req)) {
+    // A 401 names how to authenticate (RFC 9110 15.5.2), and a refused token as such (RFC 6750 3.1).
+    if (problem.status === 401)
+      res.setHeader(
+        'WWW-Authenticate',
+        req.headers.authorization ? 'Bearer realm="Pathways", error="invalid_token"' : 'Bearer realm="Pathways"',
+      );
     res.type('application/problem+json').send(
       JSON.stringify({
         type: problem.status === 500 ? 'about:blank' : `https://pathways.local/problems/${problem.status}`,

@@ -351,6 +351,17 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
       ).to.equal(user.id);
   });
 
+  it('an API 401 carries a Bearer challenge (WWW-Authenticate), naming an invalid token when one was sent', async () => {
+    const none = await supertest(app).get('/api/v1/me').expect(401);
+    expect(none.headers['www-authenticate']).to.equal('Bearer realm="Pathways"');
+    const bad = await supertest(app)
+      .get('/api/v1/me')
+      .set('Authorization', `Bearer ${'x'.repeat(40)}`)
+      .expect(401);
+    expect(bad.headers['www-authenticate']).to.equal('Bearer realm="Pathways", error="invalid_token"');
+    expect(bad.headers['content-type']).to.match(/application\/problem\+json/);
+  });
+
   it('expired sessions are removed: by a TTL index on MongoDB, by the acknowledged maintenance job on FerretDB', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
