@@ -259,6 +259,7 @@ export function registerBoardRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: createBoardSchema,
       success: { status: 201, description: 'The board', schema: boardOut },
+      location: (id) => `/boards/${id}`,
       idempotent: true,
     },
     async ({ user, body: input, req }) =>

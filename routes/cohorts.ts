@@ -295,6 +295,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: cohortSchema,
       success: { status: 201, description: 'The cohort', schema: cohortView },
+      location: (id) => `/cohorts/${id}`,
     },
     async ({ user, body }) => presentCohort(await createCohort({ actor: user, input: body })),
   );

@@ -141,6 +141,7 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
       summary: 'Accept a request (its mentor): a mentorship begins if she has a free place',
       access: [],
       success: { status: 201, description: 'The mentorship', schema: mentorshipOut },
+      location: (id) => `/mentorships/${id}`,
       errors: [409, 422],
     },
     async ({ user, params }) => mentorshipSummary(await acceptMentoringRequest({ actor: user, requestId: params.id! })),

@@ -178,6 +178,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       access: ['admin'],
       body: programmeInputSchema,
       success: { status: 201, description: 'The programme', schema: programmeSchema },
+      location: (id) => `/programmes/${id}`,
       idempotent: true,
     },
     async ({ user, body, req }) =>
@@ -232,6 +233,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       access: ['admin', 'facilitator'],
       body: moduleInputSchema,
       success: { status: 201, description: 'The module', schema: moduleOutSchema },
+      location: (id) => `/modules/${id}`,
       errors: [409],
     },
     async ({ user, body, params }) =>

@@ -323,6 +323,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       access: [],
       body: createRoundSchema,
       success: { status: 201, description: 'The round', schema: roundOut },
+      location: (id) => `/rounds/${id}`,
     },
     async ({ user, params, body, req }) => {
       const { panel, interviewDate, interviewDates, ...rest } = body;

@@ -319,6 +319,7 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       access: ['facilitator'],
       body: sessionSchema,
       success: { status: 201, description: 'The session', schema: sessionView },
+      location: (id) => `/sessions/${id}`,
     },
     async ({ user, params, body, req }) =>
       presentSession(

@@ -33,6 +33,11 @@ type Operation<B extends ZodType, Q extends ZodType> = {
   /** Success status and schema of its body (omit for 204 / non-JSON bodies). */
   success: { status: number; description: string; schema?: ZodType; contentType?: string };
   /**
+   * A create whose record can be read back: the path (under /api/v1) of that record from its `id`, sent as the
+   * 201's `Location` header (RFC 9110 10.2.2) and documented on it.
+   */
+  location?: (id: string) => string;
+  /**
    * Error statuses its domain can answer beyond what the declaration shows (see errorStatuses): 409 for a conflict,
    * 422 for a rule broken by an operation without a body, 404 for something looked up that no id field names.
    */
@@ -78,6 +83,8 @@ export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends Z
       res,
     } as ApiContext<z.output<B>, z.output<Q>>);
     if (res.headersSent) return;
+    const createdId = (result as { id?: unknown } | undefined)?.id;
+    if (op.location && typeof createdId === 'string') res.location(`${req.baseUrl}${op.location(createdId)}`);
     if (op.success.status === 204) res.status(204).end();
     else res.status(op.success.status).json(result);
   });
@@ -176,6 +183,16 @@ export function openApiDocument(baseUrl: string) {
     const responses: Record<string, unknown> = {
       [op.success.status]: {
         description: op.success.description,
+        ...(op.location
+          ? {
+              headers: {
+                Location: {
+                  description: `Where the record made can be read: ${op.location('{id}')}`,
+                  schema: { type: 'string' },
+                },
+              },
+            }
+          : {}),
         ...(op.success.schema
           ? {
               content: {
