@@ -124,7 +124,15 @@ export const isoDateTime = z
   .transform((text, ctx) => {
     const instant = parseIsoInstant(text);
     if (instant) return instant.toISOString();
-    ctx.addIssue({ code: 'custom', message: 'must be a date and time with an offset, such as 2027-03-02T09:30:00Z' });
+    // In a query string an unescaped "+" arrives as a space ("…09:30:00+01:00" as "…09:30:00 01:00"): say so, as
+    // the offset she wrote is not missing.
+    const plusAsSpace = parseIsoInstant(text.replace(/ (?=\d{2}(:?\d{2})?$)/, '+'));
+    ctx.addIssue({
+      code: 'custom',
+      message: plusAsSpace
+        ? 'has a space where its offset’s "+" should be: in a query string write "+" as %2B, such as 2027-03-02T09:30:00%2B01:00'
+        : 'must be a date and time with an offset, such as 2027-03-02T09:30:00Z',
+    });
     return z.NEVER;
   })
   .meta({ format: 'date-time' });

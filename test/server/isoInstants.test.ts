@@ -39,6 +39,13 @@ describe('server: ISO 8601 instants as clients send them', () => {
     expect(refused.error!.issues[0]!.message).to.include('with an offset');
   });
 
+  it('an offset whose "+" a query string turned into a space is refused with that reason, not as missing', () => {
+    const refused = isoDateTime.safeParse('2026-12-21T10:00:00 05:30');
+    expect(refused.success).to.equal(false);
+    expect(refused.error!.issues[0]!.message).to.include('write "+" as %2B');
+    expect(isoDateTime.safeParse('2026-12-21T10:00:00 Europe/Paris').error!.issues[0]!.message).to.not.include('%2B');
+  });
+
   describe('wall-clock times typed in a zone (datetime-local fields)', () => {
     const read = (local: string, zone: string) => {
       const r = readWallClock(local, zone);
