@@ -6,6 +6,7 @@ import { peopleById } from './people.ts';
 import { daysUntil, lastInterviewDate, loadReadiness } from './readiness.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
 import { replanNotifications } from '../reminders/plan.ts';
+import { daysInWords } from '../reminders/time.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
@@ -159,13 +160,6 @@ async function currentState(roundId: string, memo: Memo, now: Date) {
   });
 }
 
-/** How far off the interview is, in words: "in 5 days", "tomorrow", "today". */
-export function interviewWhen(days: number): string {
-  if (days <= 0) return 'today';
-  if (days === 1) return 'tomorrow';
-  return `in ${days} days`;
-}
-
 /**
  * Days to the interview as the email goes, in the board's zone (named beside the day in both emails, `boardZone`): a reminder planned for 2 days before may go later (in
  * her daily digest at 08:00 her time, or after the job was down), and must not then say "in 2 days" of tomorrow.
@@ -188,7 +182,7 @@ registerNotificationKind('panel-training-due', {
   compose: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     const me = state?.notReady.find((m) => m.userId === String(record.userId));
-    const when = interviewWhen(daysLeftWhenSent(record, state?.board, now));
+    const when = daysInWords(daysLeftWhenSent(record, state?.board, now));
     return {
       subject: `Interview panel ${when}: your unconscious-bias training`,
       template: 'panel-training-due',
@@ -212,7 +206,7 @@ registerNotificationKind('panel-not-ready', {
   compose: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     const notReady = state?.notReady ?? [];
-    const when = interviewWhen(daysLeftWhenSent(record, state?.board, now));
+    const when = daysInWords(daysLeftWhenSent(record, state?.board, now));
     return {
       subject: `${notReady.length} panel member${notReady.length === 1 ? '' : 's'} not ready, interview ${when}`,
       template: 'panel-not-ready',

@@ -39,7 +39,11 @@ export function calendarDaysBetween(from: Date, to: Date, zone: string): number 
  * says this when it is composed (it may go later than planned, or in her next daily digest), never when planned.
  */
 export function daysAwayInWords(from: Date, to: Date, zone: string): string {
-  const days = calendarDaysBetween(from, to, zone);
+  return daysInWords(calendarDaysBetween(from, to, zone));
+}
+
+/** A count of calendar days ahead in words: "today" (or past), "tomorrow", "in N days". */
+export function daysInWords(days: number): string {
   if (days <= 0) return 'today';
   if (days === 1) return 'tomorrow';
   return `in ${days} days`;
