@@ -41,11 +41,18 @@ export function ensureFerretDbBinary(): string {
 /**
  * Both of the database's output streams into its log. Neither pipe may end the log (a pipe ends its destination when
  * its source ends, and the other stream would then write after the end): it is ended once the process has closed both.
+ * Resolves when the log's last line is written and its file closed: the database's goodbye lines arrive after it
+ * exits, and a stop that resolved before them let the caller remove DATA_DIR while the log was still being written
+ * (it came back as a new database.log, and the removal failed with ENOTEMPTY).
  */
-function logOutputOf(child: ChildProcess, log: Writable): void {
+function logOutputOf(child: ChildProcess, log: Writable): Promise<void> {
   child.stdout!.pipe(log, { end: false });
   child.stderr!.pipe(log, { end: false });
   child.once('close', () => log.end());
+  return new Promise((resolve) => {
+    log.once('finish', resolve);
+    log.once('error', () => resolve());
+  });
 }
 
 /** Waits for a child process to print "Listening on Unix <path>" (FerretDB) or mongod's waiting line. */
@@ -203,7 +210,7 @@ async function startIn(
       // cut its CPU per query by a quarter in our measurements (patch 0005's header). An operator's GOGC wins.
       env: { GOGC: '400', ...process.env, DO_NOT_TRACK: '1' },
     });
-    logOutputOf(child, log);
+    const logClosed = logOutputOf(child, log);
     const stop = stopper(child);
     let stopping = false;
     const tidy = () => {
@@ -212,7 +219,9 @@ async function startIn(
     };
     const stopAndTidy = () => {
       stopping = true;
-      return stop().then(tidy);
+      return stop()
+        .then(() => logClosed)
+        .then(tidy);
     };
     try {
       await waitForListening(child, /Listening on Unix (\S+?)\.\.\./, logFile);
@@ -234,7 +243,7 @@ async function startIn(
     const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], {
       stdio: ['ignore', 'pipe', 'pipe'],
     });
-    logOutputOf(child, log);
+    const logClosed = logOutputOf(child, log);
     await waitForListening(child, /(Waiting for connections)/, logFile);
     const stop = stopper(child);
     let stopping = false;
@@ -248,7 +257,9 @@ async function startIn(
       kind: 'mongod',
       stop: () => {
         stopping = true;
-        return stop().then(release);
+        return stop()
+          .then(() => logClosed)
+          .then(release);
       },
     };
   }

@@ -84,6 +84,8 @@ describe('database: the embedded FerretDB', function () {
       expect(refusal?.message).to.match(/already in use by another Pathways process \(pid \d+\)/);
       expect(refusal?.message).to.include(dataDir);
       await first.stop();
+      // Stopped means its log is written to the end and closed: the caller may remove DATA_DIR at once.
+      expect(readFileSync(path.join(dataDir, 'database.log'), 'utf8')).to.include('Listener stopped');
       // Stopped, the folder is free again; a lock left by a process that died is no obstacle either.
       const again = await startEmbeddedDatabase({ dataDir });
       await again.stop();
