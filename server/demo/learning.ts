@@ -71,8 +71,11 @@ export async function seedLearningProgress(ctx: DemoContext): Promise<void> {
       .sort({ position: 1 })
       .lean<Module[]>();
     const count = step.modules === 'all' ? modules.length : Math.min(step.modules, modules.length);
+    // One module a day from daysAgo on; a plan with more modules than days starts earlier, so that the last one
+    // (and the certificate it issues) is at least a day old, never dated after the load.
+    const firstDaysAgo = Math.max(step.daysAgo, count);
     for (const [i, module] of modules.slice(0, count).entries()) {
-      const now = new Date(Date.now() - (step.daysAgo - i) * 24 * 60 * 60 * 1000);
+      const now = new Date(Date.now() - (firstDaysAgo - i) * 24 * 60 * 60 * 1000);
       try {
         await completeModule({ actor, moduleId: String(module._id), input: inputFor(module), now });
       } catch (error) {

@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
+import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
+import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
@@ -55,6 +57,13 @@ describe('cohorts: demo data', () => {
     expect(page.text.replace(/<[^>]+>/g, '').replace(/\s+/g, ' ')).to.include(
       'You attended 2 of 4 marked sessions (50%); 1 excused and 1 not yet marked left out of the rate.',
     );
+  });
+
+  it('no demo module completion or certificate is dated after the moment the demo was loaded', async () => {
+    const now = new Date();
+    expect(await CompletionModel.countDocuments({ completedAt: { $gt: now } })).to.equal(0);
+    expect(await CertificateModel.countDocuments({ issuedAt: { $gt: now } })).to.equal(0);
+    expect(await CertificateModel.countDocuments()).to.be.at.least(1);
   });
 
   it('a demo new head whose name has Vietnamese letters finished her programme, and her certificate PDF prints her name as spelt', async () => {
