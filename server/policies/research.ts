@@ -32,6 +32,8 @@ const allowed: { methods: string[]; path: RegExp }[] = [
     path: /^\/api\/v1\/(me\/(password|sessions|mfa)(\/[^/]+)*|auth\/tokens(\/[^/]+)?)$/,
   },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/account(\/[a-z-]+)*$/ },
+  // Her data as spreadsheets, the second download of "Your data" (the path's dot is outside the rule above).
+  { methods: ['GET', 'HEAD'], path: /^\/account\/data\/export\.zip$/ },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/pool\/profile$/ },
   // The pool's offers to her, and the email links that stop her own notifications.
   { methods: ['POST'], path: /^\/(api\/v1\/)?pool\/offers\/[^/]+\/(accept|decline)$/ },

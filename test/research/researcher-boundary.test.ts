@@ -89,6 +89,7 @@ const expectedAllowed = [
   'POST /account/sessions/end-others',
   'GET /account/data',
   'GET /account/data/export',
+  'GET /account/data/export.zip',
   'GET /account/delete',
   'POST /account/delete',
   'PATCH /api/v1/me',
@@ -139,6 +140,14 @@ describe('research: researchers see nothing personal (the whole route table)', (
     expect([...new Set(allowed)].sort()).to.deep.equal(
       expectedAllowed.filter((r) => table.some((t) => `${t.method} ${t.path}` === r)).sort(),
     );
+  });
+
+  it('a researcher downloads her own data in both forms her "Your data" page offers (JSON and the zip of CSV files)', async () => {
+    const agent = await signIn(app, researcher.email, testPassword);
+    const page = await agent.get('/account/data').expect(200);
+    expect(page.text).to.include('href="/account/data/export"').and.to.include('href="/account/data/export.zip"');
+    await agent.get('/account/data/export').expect(200).expect('Content-Type', /json/);
+    await agent.get('/account/data/export.zip').expect(200).expect('Content-Type', /zip/);
   });
 
   it('a researcher reaches her allowed research operations (200), and an admin is not held to the boundary', async () => {
