@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { EventRsvpModel } from '../../models/EventRsvp.ts';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
+import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
@@ -25,5 +27,24 @@ describe('directory: demo data', () => {
     const page = await agent.get(`/events/${String(event._id)}`).expect(200);
     expect(page.text).to.include('(America/Toronto)');
     expect(page.text).to.include('You said you are going.');
+  });
+
+  it('a demo person’s directory profile tells the same story as her mentoring profile (school phase, years as a head)', async function () {
+    this.timeout(180_000);
+    await seedDemoDataIfEmpty();
+    const profiles = await DirectoryProfileModel.find({ phase: { $ne: null } }).lean();
+    const mentoring = [
+      ...(await MenteeProfileModel.find({ userId: { $in: profiles.map((p) => p._id) } }).lean()),
+      ...(await MentorProfileModel.find({ userId: { $in: profiles.map((p) => p._id) } }).lean()),
+    ];
+    const mismatched = mentoring.flatMap((m) => {
+      const entry = profiles.find((p) => String(p._id) === String(m.userId))!;
+      return entry.phase === m.phase ? [] : [`${entry.name}: directory ${entry.phase}, mentoring ${m.phase}`];
+    });
+    expect(mismatched).to.deep.equal([]);
+    const margaret = profiles.find((p) => p.name === 'Margaret Osei')!;
+    const hers = (await MentorProfileModel.findOne({ userId: margaret._id }).lean())!;
+    expect(hers.yearsAsHead).to.equal(12);
+    expect(margaret.headline).to.include('for twelve years');
   });
 });
