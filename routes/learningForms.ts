@@ -1,6 +1,7 @@
 import { z } from 'zod';
 import { objectId, text } from '../server/http/validate.ts';
 import type { QuizQuestion } from '../server/services/learning/programmes.ts';
+import { reflectionMaxLength } from '../server/services/learning/completion.ts';
 
 /**
  * Request schemas of the learning area, shared by its API operations and web forms (the web forms are
@@ -35,7 +36,7 @@ export const moduleInputSchema = z.strictObject({
 export const moduleChangesSchema = moduleInputSchema.partial().extend({ archived: z.boolean().optional() });
 
 export const completionBodySchema = z.strictObject({
-  reflection: z.string().max(20_000).optional(),
+  reflection: z.string().max(reflectionMaxLength).optional(),
   shareWithFacilitators: z.boolean().optional(),
   answers: z
     .array(z.array(z.number().int().min(0).max(100)).max(12))

@@ -217,7 +217,8 @@ export function registerModuleRoutes(web: Router, api: Router): void {
     const input =
       type === 'reflection'
         ? {
-            reflection: String(req.body.reflection ?? '').slice(0, 20_000),
+            // Never cut here: one too long is refused at its field by completeModule, with her text shown back.
+            reflection: String(req.body.reflection ?? ''),
             shareWithFacilitators: req.body.shareWithFacilitators === 'yes',
           }
         : type === 'quiz'

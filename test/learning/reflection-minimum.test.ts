@@ -160,4 +160,26 @@ describe('learning: the reflection minimum is the author’s choice', () => {
       .send({ _csrf: csrfFrom(page.text), reflection: words(12) })
       .expect(303);
   });
+
+  it('on the page, a reflection longer than 20,000 characters is refused at its field with her text kept, never saved cut short', async () => {
+    const { programme, auth, learner } = await setUp();
+    const module = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Long', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection' } })
+      .expect(201);
+    const agent = await signIn(app, learner.email, testPassword);
+    const page = await agent.get(`/modules/${module.body.id}`).expect(200);
+    // 25,000 characters: what a long reflection pasted from a document can be.
+    const long = `${'I learned to ask the panel for its criteria first. '.repeat(490)}The end.`;
+    expect(long.length).to.be.greaterThan(20_000);
+    const refused = await agent
+      .post(`/modules/${module.body.id}/completion`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reflection: long })
+      .expect(422);
+    expect(refused.text).to.include('field-reflection-error').and.include('at most 20,000 characters');
+    expect(refused.text).to.include('The end.');
+    expect(await CompletionModel.countDocuments({ userId: learner.id })).to.equal(0);
+  });
 });

@@ -28,11 +28,20 @@ const messages = {
   reflectionEmpty: 'Write your reflection first.',
   reflectionShort: (min: number) => `Your reflection needs at least ${min} words.`,
   reflectionShortField: (min: number, given: number) => `write at least ${min} words (this one has ${given})`,
+  reflectionLong: 'Your reflection is too long to save.',
+  reflectionLongField: (max: number, given: number) =>
+    `must be at most ${max.toLocaleString('en-GB')} characters (this one has ${given.toLocaleString('en-GB')}): shorten it`,
   answersCount: 'give one answer per question',
   answerRange: 'is not one of the choices',
   answerMissing: 'choose an answer',
   notCompleted: 'You have not completed this module yet.',
 };
+
+/**
+ * The longest reflection kept, in characters (UTF-16 units, as the API's schema counts them). A longer one is refused
+ * at its field, never cut: the form used to keep its first 20,000 characters and drop the rest without a word.
+ */
+export const reflectionMaxLength = 20_000;
 
 export type CompletionInput = { reflection?: string; shareWithFacilitators?: boolean; answers?: number[][] };
 
@@ -169,6 +178,10 @@ function checkInput(module: Module, input: CompletionInput): { record: Partial<C
     throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], {
       minWords,
     });
+  if (reflection.length > reflectionMaxLength)
+    throw new ValidationError(messages.reflectionLong, [
+      { path: 'reflection', message: messages.reflectionLongField(reflectionMaxLength, reflection.length) },
+    ]);
   if (words < minWords)
     throw new ValidationError(
       messages.reflectionShort(minWords),
