@@ -113,8 +113,21 @@ export const emailAddress = (message = 'must be an email address') =>
     })
     .meta({ format: 'idn-email' });
 
-/** YYYY-MM-DD that is a real calendar date. */
-export const isoDate = z.iso.date({ message: 'must be a date as YYYY-MM-DD' });
+/**
+ * The years a date typed in Pathways can fall in. A date field takes any four digits, so a year typed short or with a
+ * slip ("0027", "1027") is a real calendar date that nobody meant: a career outcome or a certificate dated in the
+ * year 27 was saved, and the certificate shown as long expired. Nothing Pathways records happened before 1900 or is
+ * planned after 2199.
+ */
+export const dateYears = { first: 1900, last: 2199 } as const;
+
+/** YYYY-MM-DD that is a real calendar date, in a year of dateYears. */
+export const isoDate = z.iso
+  .date({ message: 'must be a date as YYYY-MM-DD' })
+  .refine(
+    (date) => Number(date.slice(0, 4)) >= dateYears.first && Number(date.slice(0, 4)) <= dateYears.last,
+    `must be a date from ${dateYears.first} to ${dateYears.last}: check the year`,
+  );
 /**
  * An ISO 8601 instant with any offset (Z, ±hh, ±hhmm, ±hh:mm; see parseIsoInstant), given on as the same instant in
  * UTC ("2027-03-02T09:30:00-03" → "2027-03-02T12:30:00.000Z"), so whoever reads it with `new Date()` reads it right.

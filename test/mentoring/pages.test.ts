@@ -345,6 +345,28 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect((await agent.get('/mentoring/outcomes').expect(200)).text).to.include('Head of Oakfield.');
   });
 
+  it('a day typed with a slip in its year (0027, 1027) is refused at its field with what she typed, on the page and in the API; nothing is recorded', async () => {
+    const woman = await buildUser();
+    const agent = await signIn(app, woman.email, testPassword);
+    for (const on of ['0027-05-01', '1027-05-01']) {
+      const refused = await agent
+        .post('/mentoring/outcomes')
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, '/mentoring/outcomes'), kind: 'appointed', on, detail: 'Head of Oakfield.' })
+        .expect(422);
+      expect(refused.text).to.include('field-on-error').and.include('check the year');
+      expect(refused.text).to.include(`value="${on}"`).and.include('Head of Oakfield.');
+    }
+    const api = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set('Authorization', `Bearer ${await tokenFor(woman)}`)
+      .send({ kind: 'appointed', on: '0027-05-01' })
+      .expect(422);
+    expect(api.headers['content-type']).to.match(/problem\+json/);
+    expect(api.body.errors[0]).to.include({ path: 'on' });
+    expect(await CareerOutcomeModel.countDocuments({ userId: woman.id })).to.equal(0);
+  });
+
   it('the admin overview shows the figures and an SVG chart with a title, a description and the numbers in a table; others get 403', async () => {
     await CareerOutcomeModel.create({
       userId: (await buildUser()).id,
