@@ -69,9 +69,31 @@ export function parseQuery<S extends ZodType>(schema: S, query: Record<string, u
 export const objectId = z.string().regex(objectIdPattern, 'must be an id');
 export { isObjectId };
 
-/** Trimmed, non-empty, bounded text. */
+/**
+ * Something a reader can see: a character that is neither white space nor an invisible format mark (zero-width space,
+ * joiners, direction marks: Unicode's Cf). trim() leaves those marks, so a name of only "\u200b\u200f" counted as
+ * written and a network, a post or a round was saved with a title nobody could see or click.
+ */
+const visible = /[^\s\p{Cf}]/u;
+/**
+ * Control characters (NUL and the like, pasted from a file or another program): nobody means one and they are not
+ * shown; tabs and line breaks are text.
+ */
+// eslint-disable-next-line no-control-regex
+const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** Trimmed, bounded text with something visible in it, and no control character. */
 export const text = (max = 200) =>
-  z.string().trim().min(1, 'is required').max(max, `must be at most ${max} characters`);
+  z
+    .string()
+    .trim()
+    .min(1, 'is required')
+    .max(max, `must be at most ${max} characters`)
+    .refine((typed) => typed === '' || visible.test(typed), 'is required: it has only spaces or invisible characters')
+    .refine(
+      (typed) => !controlCharacter.test(typed),
+      'contains a control character (such as NUL) that cannot be saved: remove it',
+    );
 
 /**
  * A person's name, as the domain stores it (server/services/accounts/names.ts): composed (NFC), trimmed, at most `max`

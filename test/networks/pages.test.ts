@@ -61,6 +61,30 @@ describe('networks: pages', () => {
     await participant.get('/networks/new').expect(403);
   });
 
+  it('a name of only invisible characters (zero-width space, direction mark) or with a NUL is refused at the name field, and nothing is created', async () => {
+    const agent = await signIn(app, admin.email, testPassword);
+    const before = await NetworkModel.countDocuments({});
+    for (const [name, said] of [
+      ['\u200b\u200f ', 'only spaces or invisible characters'],
+      ['Heads\u0000 network', 'control character'],
+    ]) {
+      const refused = await agent
+        .post('/networks')
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, '/networks/new'),
+          name,
+          kind: 'interest',
+          joining: 'open',
+          description: 'Kept description.',
+        })
+        .expect(422);
+      expect(refused.text).to.include('field-name-error').and.include(said);
+      expect(refused.text).to.include('Kept description.');
+    }
+    expect(await NetworkModel.countDocuments({})).to.equal(before);
+  });
+
   it('a name another network has (any case) is refused on the form with 409, shown at the name field with what she typed kept; an edit alike', async () => {
     await buildNetwork({ name: 'Governors who lead' });
     const other = await buildNetwork({ name: 'Trust leaders' });
