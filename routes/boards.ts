@@ -232,9 +232,13 @@ function withFileAgain(req: Request, errors: Record<string, string>, list: Field
   return { certErrors: { ...errors, file: message }, errorList: [...list, { path: 'file', message }] };
 }
 
+/**
+ * The file she chose, if any. A file field left empty still sends a part, with no name and no bytes: that is no file.
+ * A file with a name and no bytes is one she chose, and goes on to be refused as empty.
+ */
 const fileOf = (req: Request): UploadedFile | undefined => {
   const file = (req as Request & { file?: UploadedFile }).file;
-  return file && file.size > 0 ? file : undefined;
+  return file && (file.size > 0 || file.originalname) ? file : undefined;
 };
 
 async function myTrainingPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {

@@ -545,6 +545,29 @@ describe('boards: web pages and forms', () => {
     expect(res.text).to.include('must be a PDF, PNG or JPEG file');
   });
 
+  it('refuses an empty file she chose (0 bytes) at the file field, keeping what was typed, rather than recording the certificate without it; no file chosen records it', async () => {
+    const agent = await signIn(app, governor.email, testPassword);
+    const res = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Empty File Provider')
+      .field('completedOn', '2025-01-01')
+      .attach('file', Buffer.alloc(0), { filename: 'certificate.pdf', contentType: 'application/pdf' })
+      .expect(422);
+    expect(res.text).to.include('Empty File Provider').and.include('field-file-error').and.include('is empty');
+    expect(await ExternalCertificateModel.countDocuments({ provider: 'Empty File Provider' })).to.equal(0);
+    // The file field left empty (the browser sends a part with no name and no bytes): recorded, without a file.
+    await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'No File Provider')
+      .field('completedOn', '2025-01-01')
+      .attach('file', Buffer.alloc(0), { filename: '', contentType: 'application/octet-stream' })
+      .expect(303);
+    const saved = await ExternalCertificateModel.findOne({ provider: 'No File Provider' }).lean();
+    expect(saved).to.include({ hasFile: false });
+  });
+
   it('lets a chair who signed the Pledge for her organisation link it to the board', async () => {
     const signature = await PledgeSignatureModel.create({
       kind: 'organisation',

@@ -17,6 +17,7 @@ const messages = {
   notFound: 'We could not find that certificate.',
   noPerson: 'We could not find that person.',
   fileType: 'must be a PDF, PNG or JPEG file',
+  fileEmpty: 'is empty (0 bytes), so it shows nothing: choose the certificate again, or a copy of it that opens',
   fileSize: `must be at most ${externalCertificateMaxBytes / 1024 / 1024} MB`,
   expiryOrder: 'must be after the date of the training',
   future: 'cannot be in the future',
@@ -71,7 +72,10 @@ export async function recordExternalCertificate(props: {
   const expiresOn =
     props.expiresOn ?? DateTime.fromISO(props.completedOn).plus({ years: defaultValidityYears }).toISODate()!;
   if (expiresOn <= props.completedOn) problems.push({ path: 'expiresOn', message: messages.expiryOrder });
-  if (props.file && !(allowedFileTypes as readonly string[]).includes(props.file.mimetype))
+  // An empty file she chose (a download that failed, a cloud placeholder) is refused: recorded without it, she would
+  // believe her evidence was attached.
+  if (props.file && props.file.size === 0) problems.push({ path: 'file', message: messages.fileEmpty });
+  else if (props.file && !(allowedFileTypes as readonly string[]).includes(props.file.mimetype))
     problems.push({ path: 'file', message: messages.fileType });
   if (props.file && props.file.size > externalCertificateMaxBytes)
     problems.push({ path: 'file', message: messages.fileSize });
