@@ -351,6 +351,43 @@ describe('password and email changes', () => {
     }
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
+  it('two links asked for (two new addresses) confirmed at once: one moves her address, the other is refused (409) and says nothing', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const first = `first-${user.id}@example.org`;
+    const second = `second-${user.id}@example.org`;
+    const firstLink = await askToMoveEmail(web, first);
+    const secondLink = await askToMoveEmail(web, second);
+    const firstPage = await web.get(firstLink).expect(200);
+    const secondPage = await web.get(secondLink).expect(200);
+    // The first confirmation has used its link and checked the address; it writes the change only after the second
+    // has moved her address (another process).
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1]).includes(first),
+    });
+    try {
+      const confirming = web
+        .post(firstLink)
+        .type('form')
+        .send({ _csrf: csrfFrom(firstPage.text) })
+        .then((res) => res.status);
+      await held.reached;
+      await web
+        .post(secondLink)
+        .type('form')
+        .send({ _csrf: csrfFrom(secondPage.text) })
+        .expect(303);
+      held.release();
+      expect(await confirming).to.equal(409);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(second);
+    expect(await OutboxMessageModel.countDocuments({ subject: /was changed/, text: new RegExp(first) })).to.equal(0);
+  });
+
   it('after 10 wrong current passwords in 15 minutes (web and API together), even the right one is refused with 429; her other forms say so; others are not affected', async () => {
     const user = await buildUser();
     const bystander = await buildUser();

@@ -24,6 +24,7 @@ const messages = {
   wrongPasswordShort: 'is not your current password',
   sameEmail: 'This is already your email address.',
   emailTaken: 'Another account uses this email address.',
+  emailMovedMeanwhile: 'Your email address was changed a moment ago with another link; this one no longer applies.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
 };
 
@@ -202,7 +203,8 @@ export async function findEmailChange(secret: string) {
 
 /**
  * The new address is confirmed: the link is used up by a conditional update (one of two clicks wins), the address
- * changes (the unique email index decides if someone took it meanwhile), and the old address is told.
+ * changes only from the one the link was checked against (of two links confirmed at once, one wins), the unique email
+ * index decides if someone took it meanwhile, and the old address is told.
  */
 export async function confirmEmailChange(props: {
   secret: string;
@@ -220,7 +222,13 @@ export async function confirmEmailChange(props: {
   const newEmail = canonicalEmail(token.newEmail!);
   if (await UserModel.exists({ email: newEmail, _id: { $ne: user._id } })) throw new ConflictError(messages.emailTaken);
   try {
-    await UserModel.updateOne({ _id: user._id }, { $set: { email: newEmail }, $inc: { version: 1 } });
+    // Only from the address this link was checked against: two links (to two new addresses) confirmed at once
+    // would otherwise both win, the later write silently replacing the earlier and each telling the old address.
+    const moved = await UserModel.updateOne(
+      { _id: user._id, email: user.email },
+      { $set: { email: newEmail }, $inc: { version: 1 } },
+    );
+    if (moved.matchedCount !== 1) throw new ConflictError(messages.emailMovedMeanwhile);
   } catch (error) {
     if (isDuplicateKeyError(error)) throw new ConflictError(messages.emailTaken);
     throw error;
