@@ -13,6 +13,7 @@ import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { purgeStalePledgeData } from '../../server/services/pledge/retention.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import {
@@ -375,6 +376,34 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const audit = (await PledgeAuditEntryModel.findOne({ signatureId: org.id }).lean())!;
     expect(audit.action).to.equal('deleted');
     expect(JSON.stringify(audit)).to.not.include('Leaving School').and.to.not.include(org.email);
+  });
+
+  it('an update posted while the signer deletes the signature (another tab, another process) is not left behind', async () => {
+    const option = await buildCommitmentOption();
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent, { name: 'Racing Leaver School' });
+    await post(agent, `/pledge/signatures/${org.id}/commitments`, { optionIds: [option.id] }, org.id);
+    const updatePage = await agent.get(`/pledge/signatures/${org.id}/manage`).expect(200);
+    // The update has read the signature and is about to write when the deletion runs to its end.
+    const held = holdNextCall(PledgeProgressUpdateModel, 'create', { before: true });
+    try {
+      const posting = agent
+        .post(`/pledge/signatures/${org.id}/updates`)
+        .type('form')
+        .send({ optionId: option.id, body: 'Written while leaving', _csrf: csrfFrom(updatePage.text) })
+        .then((res) => res.status);
+      await held.reached;
+      expect((await post(agent, `/pledge/signatures/${org.id}/delete`, { confirm: 'yes' }, org.id)).status).to.equal(
+        303,
+      );
+      held.release();
+      expect(await posting).to.equal(404);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await PledgeSignatureModel.exists({ _id: org.id })).to.equal(null);
+    expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
   });
 
   it('an individual changes whether her name is shown', async () => {

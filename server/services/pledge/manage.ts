@@ -152,6 +152,12 @@ export async function postProgressUpdate(props: {
     postedAt: props.now,
   });
   if (!inserted.doc) throw new NotFoundError();
+  // Written first, checked second (deleteSignature removes the signature before its updates): an update written
+  // while the signature was being deleted (another tab, another process) would otherwise outlive it, her text kept.
+  if (!(await PledgeSignatureModel.exists({ _id: signature._id }))) {
+    await PledgeProgressUpdateModel.deleteOne({ _id: inserted.doc._id });
+    throw new NotFoundError('There is no such signature.');
+  }
   return { id: String(inserted.doc._id), postedAt: inserted.doc.postedAt };
 }
 
@@ -197,9 +203,12 @@ export async function deleteSignature(props: {
     organisationType: signature.organisationType,
     at: props.now,
   });
+  // The signature first: a progress update written meanwhile checks for it after writing (postProgressUpdate), so
+  // one written before this delete is removed below and one written after removes itself. (A link written meanwhile
+  // opens nothing: every use looks the signature up; it goes when it expires.)
+  await PledgeSignatureModel.deleteOne({ _id: signature._id });
   await PledgeProgressUpdateModel.deleteMany({ signatureId: signature._id });
   await PledgeLinkModel.deleteMany({ signatureId: signature._id });
-  await PledgeSignatureModel.deleteOne({ _id: signature._id });
   await listChanged();
 }
 
