@@ -2,11 +2,12 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
-import { confirmBoardMembership, setBoardMember } from '../../server/services/boards/index.ts';
+import { confirmBoardMembership, removeFromPanel, setBoardMember } from '../../server/services/boards/index.ts';
 import { recordExternalCertificate } from '../../server/services/boards/externalCertificates.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const pdf = (text: string) => ({
@@ -226,5 +227,33 @@ describe('boards: a governor shares her training evidence with a board only once
     expect((await api(adminToken).get(`/users/${her.id}/external-certificates`).expect(200)).body.items).to.have.length(
       1,
     );
+  });
+
+  it('training recorded for an adviser while the chair removes her from the panel (another process) is not kept', async () => {
+    const adviser = await buildUser({ roles: ['governor'] });
+    const board = await buildBoard([{ user: chair, role: 'chair' }]);
+    const round = await buildRound(board.id, { interviewDates: ['2027-02-10'], panel: [adviser] });
+    // The chair's record has checked that the chair runs a panel she sits on; the write lands after her removal.
+    const held = holdNextCall(ExternalCertificateModel, 'create', { before: true });
+    try {
+      const recording = recordExternalCertificate({
+        actor: asActor(chair),
+        userId: adviser.id,
+        provider: 'Recorded as she left',
+        completedOn: '2026-06-01',
+        file: pdf('%PDF-1.4 late'),
+      }).then(
+        () => 'recorded',
+        (error: Error) => error.constructor.name,
+      );
+      await held.reached;
+      await removeFromPanel({ actor: asActor(chair), roundId: round.id, userId: adviser.id });
+      held.release();
+      expect(await recording).to.equal('NotFoundError');
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await ExternalCertificateModel.countDocuments({ userId: adviser.id })).to.equal(0);
   });
 });

@@ -108,6 +108,16 @@ export async function recordExternalCertificate(props: {
   const { file: _omit, ...rest } = inserted.doc;
   void _omit;
   if (!inserted.created) return rest as ExternalCertificate;
+  // Written first, checked again second: a chair or clerk whose right came from a seat taken away meanwhile (she was
+  // removed from the panel or the board, on another process) would otherwise leave a record, and her file, about a
+  // woman she no longer manages and can no longer even list.
+  if (props.userId !== props.actor.id) {
+    const now = await trainingRecordAccess(props.actor, props.userId);
+    if (!canRecordExternalCertificate(props.actor, props.userId, now.manages)) {
+      await ExternalCertificateModel.deleteOne({ _id: inserted.doc._id });
+      throw new NotFoundError(messages.noPerson);
+    }
+  }
   await auditAdminAction({
     actor: props.actor,
     action: 'external-certificate-recorded',
