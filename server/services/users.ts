@@ -7,6 +7,7 @@ import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
 import { afterPasswordReset, endOtherAccess } from './accounts/credentials.ts';
+import { sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { checkedPersonName } from './accounts/names.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
@@ -273,10 +274,12 @@ export async function setPasswordWithLink(props: {
   );
   if (!used) throw new NotFoundError(messages.linkInvalid);
   // Conditional on the status findValidLink accepted: an admin may disable (or erasure may erase) the account while
-  // the password is hashed, on another process, and an unconditional write would make it active again.
+  // the password is hashed, on another process, and an unconditional write would make it active again. And on her
+  // `sessionsEpoch` as read, moved in the same write: of two links used at once (she asked twice; or one went to a
+  // mailbox someone else reads), each used up before the other's reset forgot it, only one sets her password.
   const set = await UserModel.updateOne(
-    { _id: user._id, status: { $in: liveUserStatuses } },
-    { $set: { passwordHash, status: 'active' } },
+    { _id: user._id, status: { $in: liveUserStatuses }, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
+    { $set: { passwordHash, status: 'active' }, $inc: { sessionsEpoch: 1 } },
   );
   if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);

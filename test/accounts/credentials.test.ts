@@ -237,6 +237,41 @@ describe('password and email changes', () => {
     await signIn(app, moved, testPassword);
   });
 
+  it('two reset links used at once (two emails, two browsers): one sets her password, the other is refused (404)', async () => {
+    const user = await buildUser();
+    const first = await requestResetLink(app, user.email);
+    const second = await requestResetLink(app, user.email);
+    const firstForm = await first.agent.get(first.link).expect(200);
+    const secondForm = await second.agent.get(second.link).expect(200);
+    const firstPassword = 'the first browser chose this 2027';
+    // The first submission has used its link and hashed its password; it writes after the second has run to its end.
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1]).includes('passwordHash'),
+    });
+    try {
+      const setting = first.agent
+        .post(first.link)
+        .type('form')
+        .send({ password: firstPassword, confirm: firstPassword, _csrf: csrfFrom(firstForm.text) })
+        .then((res) => res.status);
+      await held.reached;
+      held.restore();
+      await second.agent
+        .post(second.link)
+        .type('form')
+        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(secondForm.text) })
+        .expect(303);
+      held.release();
+      expect(await setting).to.equal(404);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await signedIn(second.agent)).to.equal(true);
+    await signIn(app, user.email, newPassword);
+  });
+
   it('a change of email asked for by someone who knew her password can no longer be confirmed once she resets it', async () => {
     const user = await buildUser();
     const theirs = `taker-${user.id}@example.org`;
