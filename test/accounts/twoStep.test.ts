@@ -15,6 +15,7 @@ import {
 import { settings } from '../../server/settings.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
 
 /** A fixed clock, in the middle of a 30-second step. */
@@ -167,6 +168,36 @@ describe('two-step sign-in (TOTP)', () => {
         .send({ otp: await codeAt(secret, new Date()), _csrf: csrfFrom(page.text) })
         .expect(200);
       expect(done.text.match(/<li><code>[a-z0-9-]{19}<\/code><\/li>/g)).to.have.length(10);
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+    });
+
+    it('the set-up page opened in two tabs at once shows one secret in both, so a code from either QR code turns it on', async () => {
+      const user = await buildUser();
+      const agent = await signIn(app, user.email, testPassword);
+      const secretOf = (html: string) => /id="two-step-secret">([A-Z2-7 ]+)</.exec(html)![1]!.replaceAll(' ', '');
+      // The first tab has made its secret and is about to store it when the second tab's page is made and shown.
+      const held = holdNextCall(UserModel, 'updateOne', {
+        before: true,
+        when: (args) => JSON.stringify(args[1]).includes('mfaPendingSecret'),
+      });
+      try {
+        const first = agent.get('/account/two-step').then((res) => res);
+        await held.reached;
+        held.restore();
+        const second = await agent.get('/account/two-step').expect(200);
+        held.release();
+        const firstPage = await first;
+        expect(firstPage.status).to.equal(200);
+        expect(secretOf(firstPage.text)).to.equal(secretOf(second.text));
+        await agent
+          .post('/account/two-step')
+          .type('form')
+          .send({ otp: await codeAt(secretOf(firstPage.text), new Date()), _csrf: csrfFrom(firstPage.text) })
+          .expect(200);
+      } finally {
+        held.release();
+        held.restore();
+      }
       expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
     });
 

@@ -22,6 +22,7 @@ const messages = {
   wrongCode: 'That code is not right. Enter the 6-digit code your authenticator app shows now.',
   notOn: 'Two-step sign-in is not on.',
   tooManyCodes: 'Too many wrong codes. Wait a few minutes and try again.',
+  setupBusy: 'Two-step sign-in was being set up at the same moment elsewhere: open this page again.',
 };
 
 export const issuer = 'Pathways';
@@ -93,15 +94,31 @@ export async function beginTwoStepSetup(props: { userId: string }): Promise<TwoS
   return { secret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
 }
 
-/** The pending set-up (to show the page again), or a new one when none is waiting. */
+/**
+ * The pending set-up (to show the page again), or a new one when none is waiting. The new one is stored only over
+ * what was read (none, or one the configured key no longer opens): the page opened in two tabs at once would
+ * otherwise show two secrets, the one written first replaced, and the codes of its QR code refused for good. The tab
+ * that finds one stored meanwhile shows that one.
+ */
 export async function currentTwoStepSetup(props: { userId: string }): Promise<TwoStepSetup> {
-  const user = await UserModel.findById(props.userId).select('+mfaPendingSecret').lean();
-  if (!user) throw new NotFoundError();
-  if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
-  const secret = user.mfaPendingSecret ? openStored(user.mfaPendingSecret, user._id) : null;
-  if (!secret) return beginTwoStepSetup(props);
-  const otpauthUrl = generateURI({ issuer, label: user.email, secret });
-  return { secret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
+  for (let attempt = 0; attempt < 3; attempt += 1) {
+    const user = await UserModel.findById(props.userId).select('+mfaPendingSecret').lean();
+    if (!user) throw new NotFoundError();
+    if (user.mfaEnabledAt) throw new ConflictError(messages.alreadyOn);
+    let secret = user.mfaPendingSecret ? openStored(user.mfaPendingSecret, user._id) : null;
+    if (!secret) {
+      const fresh = generateSecret();
+      const stored = await UserModel.updateOne(
+        { _id: user._id, mfaEnabledAt: null, mfaPendingSecret: user.mfaPendingSecret ?? null },
+        { $set: { mfaPendingSecret: sealSecret(fresh, secretContext(user._id)) } },
+      );
+      if (stored.matchedCount !== 1) continue; // stored by another tab, or turned on, meanwhile: read it again
+      secret = fresh;
+    }
+    const otpauthUrl = generateURI({ issuer, label: user.email, secret });
+    return { secret, otpauthUrl, qrSvg: await qrCodeSvg(otpauthUrl) };
+  }
+  throw new ConflictError(messages.setupBusy);
 }
 
 /**
