@@ -386,6 +386,41 @@ describe('password and email changes', () => {
     }
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
+  it('a change of email confirmed while she resets her password (another process) is not made', async () => {
+    const user = await buildUser();
+    const theirs = `racing-taker-${user.id}@example.org`;
+    const intruder = await signIn(app, user.email, testPassword);
+    const confirm = await askToMoveEmail(intruder, theirs);
+    const page = await intruder.get(confirm).expect(200);
+    const { agent, link } = await requestResetLink(app, user.email);
+    const form = await agent.get(link).expect(200);
+    // The confirmation has used its link (before her reset could forget it) and writes the address after the reset.
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1]).includes(theirs),
+    });
+    try {
+      const confirming = intruder
+        .post(confirm)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) })
+        .then((res) => res.status);
+      await held.reached;
+      held.restore();
+      await agent
+        .post(link)
+        .type('form')
+        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+        .expect(303);
+      held.release();
+      expect(await confirming).to.equal(409);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+
   it('two links asked for (two new addresses) confirmed at once: one moves her address, the other is refused (409) and says nothing', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);

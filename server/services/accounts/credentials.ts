@@ -12,7 +12,7 @@ import { revokeOtherApiTokens } from '../apiTokens.ts';
 import { hashPassword, isCurrentPassword, passwordFieldErrors } from '../passwords.ts';
 import { countHit, secondsUntil } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
-import { endOtherSessions } from './sessions.ts';
+import { endOtherSessions, sessionsEpochIs } from './sessions.ts';
 
 /** Email change requests one account may make in an hour. */
 export const emailChangeRequests = { limit: 5, windowMs: 60 * 60 * 1000 };
@@ -24,7 +24,8 @@ const messages = {
   wrongPasswordShort: 'is not your current password',
   sameEmail: 'This is already your email address.',
   emailTaken: 'Another account uses this email address.',
-  emailMovedMeanwhile: 'Your email address was changed a moment ago with another link; this one no longer applies.',
+  emailMovedMeanwhile:
+    'Your email address or password was changed a moment ago: this link no longer applies. Ask for a new one if you still want the change.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
 };
 
@@ -224,8 +225,11 @@ export async function confirmEmailChange(props: {
   try {
     // Only from the address this link was checked against: two links (to two new addresses) confirmed at once
     // would otherwise both win, the later write silently replacing the earlier and each telling the old address.
+    // And only at the `sessionsEpoch` read with the link: a password reset (or change) landing after this link was
+    // used up, before its forgetEmailedLinks could, would otherwise not stop a change asked for by whoever knew the
+    // old password.
     const moved = await UserModel.updateOne(
-      { _id: user._id, email: user.email },
+      { _id: user._id, email: user.email, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
       { $set: { email: newEmail }, $inc: { version: 1 } },
     );
     if (moved.matchedCount !== 1) throw new ConflictError(messages.emailMovedMeanwhile);
