@@ -511,6 +511,27 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('a date field reached by Tab shows the focus ring of every other field (2.4.7)', async () => {
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/cohorts/new`);
+    const rings = new Set<string>();
+    // Tab through the form, as she would (Tab also stops at a date's day, month, year and calendar button), reading the ring of
+    // each field at every stop.
+    for (let i = 0; i < 40; i++) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLInputElement;
+        const style = getComputedStyle(el);
+        return { type: el.type, outline: `${style.outlineStyle} ${style.outlineWidth}` };
+      });
+      if (['text', 'date'].includes(focused.type)) rings.add(`${focused.type}: ${focused.outline}`);
+    }
+    expect([...rings].sort()).to.deep.equal(['date: solid 3px', 'text: solid 3px']);
+    await context.close();
+  });
+
   it('the skip link is the first thing the keyboard reaches, and focus is visible', async () => {
     const page = await ui.browser.newPage();
     await page.goto(`${ui.baseUrl}/login`);
