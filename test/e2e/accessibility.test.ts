@@ -511,6 +511,31 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('at 320 CSS px the network search keeps each field wide enough to read: the row wraps (1.4.10)', async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'participant@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/networks`);
+    // Each control at least as wide as what it shows ("Any country"), rather than squeezed onto one line.
+    const squeezed = await page.$$eval('form[role="search"] input, form[role="search"] select', (fields) =>
+      fields
+        .filter((f) => {
+          const shown = f instanceof HTMLSelectElement ? f.selectedOptions[0]!.text : 'Leadership';
+          const probe = document.createElement('span');
+          probe.textContent = shown;
+          probe.style.font = getComputedStyle(f).font;
+          document.body.append(probe);
+          const needed = probe.getBoundingClientRect().width;
+          probe.remove();
+          return f.getBoundingClientRect().width < needed;
+        })
+        .map((f) => `${f.getAttribute('name')} is ${Math.round(f.getBoundingClientRect().width)} px wide`),
+    );
+    expect(squeezed).to.deep.equal([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(320);
+    await context.close();
+  });
+
   it('a date field reached by Tab shows the focus ring of every other field (2.4.7)', async () => {
     const context = await ui.browser.newContext();
     const page = await context.newPage();
