@@ -536,6 +536,24 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('at 320 CSS px a time typed in the weekly availability grid is seen whole (1.4.10)', async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'participant@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/mentoring/profile/mentee`);
+    await page.fill('#field-avail_wed_1_from', '09:30');
+    await page.fill('#field-avail_wed_1_to', '24:00');
+    // A text field scrolls what does not fit inside it: its scroll width is the width of the time typed.
+    const cut = await page.$$eval('.availability-grid input', (inputs) =>
+      (inputs as HTMLInputElement[])
+        .filter((i) => i.value && i.scrollWidth > i.clientWidth)
+        .map((i) => `${i.id}: ${i.clientWidth} of ${i.scrollWidth} px shown`),
+    );
+    expect(cut).to.deep.equal([]);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(320);
+    await context.close();
+  });
+
   it('a date field reached by Tab shows the focus ring of every other field (2.4.7)', async () => {
     const context = await ui.browser.newContext();
     const page = await context.newPage();
