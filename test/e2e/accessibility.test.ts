@@ -554,6 +554,23 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('with wider text spacing at 320 CSS px, the certificate upload field stays on screen (1.4.12, 1.4.10)', async () => {
+    // bypassCSP only to add the text-spacing style sheet a reader's bookmarklet or extension would add.
+    const context = await ui.browser.newContext({ viewport: { width: 320, height: 640 }, bypassCSP: true });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'governor@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/training/safer-recruitment`);
+    // The spacing WCAG 1.4.12 names: line height 1.5, paragraphs 2 em apart, letters 0.12 em, words 0.16 em.
+    await page.addStyleTag({
+      content:
+        '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }',
+    });
+    const file = await page.$eval('input[type="file"]', (f) => Math.round(f.getBoundingClientRect().right));
+    expect(file, 'right edge of the file field').to.be.at.most(320);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(320);
+    await context.close();
+  });
+
   it('a date field reached by Tab shows the focus ring of every other field (2.4.7)', async () => {
     const context = await ui.browser.newContext();
     const page = await context.newPage();
