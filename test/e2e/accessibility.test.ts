@@ -577,6 +577,22 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
     await context.close();
   });
 
+  it('at 320 CSS px the every-hour table of find a time scrolls in a named box the keyboard reaches', async () => {
+    const context = await ui.browser.newContext({ viewport: { width: 320, height: 640 } });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/networks`);
+    const network = (await linksOn(page, ui.baseUrl)).find((h) => /\/networks\/[0-9a-f]{24}$/.test(h));
+    await page.goto(`${network}/find-a-time`);
+    await page.click('summary:has-text("Every hour as a table")');
+    const box = page.locator('details .table-wrap');
+    expect(await box.evaluate((b) => b.scrollWidth > b.clientWidth)).to.equal(true);
+    expect(await box.evaluate((b) => (b as HTMLElement).tabIndex)).to.equal(0);
+    expect(await box.ariaSnapshot()).to.match(/^- region "Share of members inside waking hours/);
+    expect(await page.evaluate(() => document.documentElement.scrollWidth)).to.be.at.most(320);
+    await context.close();
+  });
+
   it('a date field reached by Tab shows the focus ring of every other field (2.4.7)', async () => {
     const context = await ui.browser.newContext();
     const page = await context.newPage();
