@@ -6,7 +6,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, parseForm } from '../server/http/forms.ts';
-import { isoDate, text } from '../server/http/validate.ts';
+import { isoDate, text, wholeNumberParam } from '../server/http/validate.ts';
 import { wallClockToInstant } from '../server/time.ts';
 import {
   closeMentorship,
@@ -101,11 +101,7 @@ const agreementForm = z.object({
 });
 const meetingForm = z.object({
   heldAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a date and time'),
-  minutes: z.coerce
-    .number({ message: 'must be a number' })
-    .int('must be a whole number')
-    .min(1, 'must be at least 1')
-    .max(600, 'must be at most 600'),
+  minutes: wholeNumberParam({ min: 1, max: 600 }),
   sharedNotes: optionalText(5000),
   privateNotes: optionalText(5000),
 });

@@ -7,7 +7,7 @@ import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isObjectId, isoDateTime, paging, text } from '../server/http/validate.ts';
+import { isObjectId, isoDateTime, paging, text, wholeNumberParam } from '../server/http/validate.ts';
 import {
   createNetworkEvent,
   eventFor,
@@ -81,7 +81,13 @@ const eventForm = (zone: string) =>
     },
     eventSchema.extend({
       // The form's field is text: read as a number here, and only here.
-      durationMinutes: z.coerce.number().pipe(eventMinutes),
+      durationMinutes: wholeNumberParam({
+        min: 15,
+        max: 720,
+        notWhole: 'must be a whole number of minutes',
+        tooSmall: 'must be at least 15 minutes',
+        tooBig: 'must be at most 720 minutes',
+      }),
       startsAt: z
         .string()
         .refine((s) => s !== 'invalid', 'must be a date and time')

@@ -173,9 +173,10 @@ export const isoDateTime = z
   .meta({ format: 'date-time' });
 
 /**
- * A whole number in a query string, written in decimal digits and nothing else. `z.coerce.number()` read a list
- * (`limit[]=5`), "0x10", "1e1", " 5" and "" as numbers nobody wrote; each is a 422 naming the parameter. The OpenAPI
- * document shows it as the integer it stands for.
+ * A whole number in a query string or a web form's text field, written in decimal digits and nothing else.
+ * `z.coerce.number()` read a list (`limit[]=5`), "0x10", "1e1", " 5" and "" as numbers nobody wrote (a meeting of
+ * "1e2" minutes was stored as 100); each is a 422 naming the field. The OpenAPI document shows it as the integer it
+ * stands for.
  */
 export const wholeNumberParam = (props: {
   min: number;

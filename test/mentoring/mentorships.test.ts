@@ -325,6 +325,27 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(0);
   });
 
+  it('the meeting form refuses minutes that are not plain digits ("1e2" was logged as 100) at the field, and logs nothing', async () => {
+    const { mentor, id } = await matched();
+    const she = await signIn(app, mentor.email, testPassword);
+    const path = `/mentorships/${id}`;
+    // Her zone is London's; an hour ago is after the mentorship started, so only the minutes can be refused.
+    const anHourAgoInLondon = DateTime.now()
+      .minus({ hours: 1 })
+      .setZone('Europe/London')
+      .toFormat("yyyy-LL-dd'T'HH:mm");
+    for (const minutes of ['1e2', '0x3c']) {
+      const res = await she
+        .post(`${path}/meetings`)
+        .type('form')
+        .send({ _csrf: await csrfOf(she, path), heldAt: anHourAgoInLondon, minutes, sharedNotes: 'Mock interview.' })
+        .expect(422);
+      expect(res.text).to.include('must be a whole number');
+      expect(res.text).to.include('Mock interview.');
+    }
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(0);
+  });
+
   it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {
     const { mentor, mentee, id } = await matched(2);
     // She pauses through her profile (capacity 0): the profile service moves freePlaces by the difference.

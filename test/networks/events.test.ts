@@ -222,6 +222,28 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     expect(twice!.startsAt.toISOString()).to.equal('2030-10-27T00:30:00.000Z');
   });
 
+  it('the web form refuses a length that is not plain digits ("1e2", "0x3c", " 60") at its field, and stores nothing', async () => {
+    const agent = await signIn(app, lead.email, testPassword);
+    const path = `/networks/${network.id}/events`;
+    for (const durationMinutes of ['1e2', '0x3c', ' 60']) {
+      const refused = await agent
+        .post(path)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, path),
+          title: `Clinic of ${durationMinutes} minutes`,
+          startsAtLocal: '2030-05-14T18:00',
+          durationMinutes,
+          mode: 'online',
+          joinUrl: 'https://meet.example.org/clinic',
+        })
+        .expect(422);
+      expect(refused.text).to.include('must be a whole number of minutes');
+      expect(refused.text).to.include(`Clinic of ${durationMinutes} minutes`);
+      expect(await NetworkEventModel.countDocuments({ title: `Clinic of ${durationMinutes} minutes` })).to.equal(0);
+    }
+  });
+
   it('an event in person needs its place (422 naming location); its page and .ics give the place', async () => {
     const inPerson = { title: 'Dubai breakfast', startsAt, durationMinutes: 90, mode: 'in-person' };
     const refused = await (await client(lead)).post(`/api/v1/networks/${network.id}/events`).send(inPerson).expect(422);
