@@ -345,10 +345,7 @@ export async function recountAllMembers(): Promise<void> {
  */
 export async function membershipsFollowAccount(userId: string): Promise<void> {
   if (!isObjectId(userId)) return;
-  await markMemberships(userId);
-  const account = await UserModel.findById(userId).select({ status: 1 }).lean();
-  if (account && !liveUserStatuses.includes(account.status as UserStatus))
-    await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
+  if ((await markMemberships(userId)) === 'disabled') await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
 }
 
 /** The networks whose lead she is (her rows as they are, whatever her account's status). */
@@ -374,18 +371,21 @@ export async function requestsFindAnAnswerer(networkIds: Id[]): Promise<void> {
   }
 }
 
-async function markMemberships(userId: string): Promise<void> {
+/** Marks her rows as her account now stands, and says how that was (none: no such account). */
+async function markMemberships(userId: string): Promise<'disabled' | 'live' | undefined> {
+  let state: 'disabled' | 'live' | undefined;
   for (let attempt = 0; attempt < 6; attempt++) {
     const account = await UserModel.findById(userId).select({ status: 1 }).lean();
-    if (!account) return;
+    if (!account) return undefined;
     const disabled = !liveUserStatuses.includes(account.status as UserStatus);
+    state = disabled ? 'disabled' : 'live';
     const rows = await NetworkMembershipModel.find({
       userId: oid(userId),
       accountDisabled: disabled ? { $ne: true } : true,
     })
       .select({ _id: 1 })
       .lean();
-    if (!rows.length) return;
+    if (!rows.length) return state;
     for (const row of rows) {
       const before = await NetworkMembershipModel.findOneAndUpdate(
         { _id: row._id, accountDisabled: disabled ? { $ne: true } : true },
@@ -394,6 +394,7 @@ async function markMemberships(userId: string): Promise<void> {
       if (before?.status === 'member') await bump(before.networkId, disabled ? -1 : 1);
     }
   }
+  return state;
 }
 
 /**

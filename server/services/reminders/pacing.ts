@@ -164,11 +164,6 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
   return plans.length;
 }
 
-/** "today", "tomorrow" or "in N days": from her local day at `now` to her local day of `expiresAt`. */
-export function certificateExpiresIn(props: { expiresAt: Date; now: Date; zone: string }): string {
-  return daysAwayInWords(props.now, props.expiresAt, props.zone);
-}
-
 registerNotificationKind('certificate-expiring', {
   isStillRelevant: async ({ record, now }) => {
     if (new Date(String(record.data?.expiresAt)).getTime() <= now.getTime()) return 'The certificate has expired.';
@@ -183,11 +178,7 @@ registerNotificationKind('certificate-expiring', {
     return renewed ? 'She holds a newer certificate.' : true;
   },
   compose: async ({ record, recipient, now }) => {
-    const expiresIn = certificateExpiresIn({
-      expiresAt: new Date(String(record.data?.expiresAt)),
-      now,
-      zone: recipient.timezone || 'UTC',
-    });
+    const expiresIn = daysAwayInWords(now, new Date(String(record.data?.expiresAt)), recipient.timezone || 'UTC');
     return {
       subject: `Your ${String(record.data?.programmeTitle)} certificate expires ${expiresIn}`,
       template: 'certificate-expiring',
