@@ -320,6 +320,13 @@ const areaSeeders: AreaSeeder[] = [
       plan.counts.networkMemberships = await plan.insert(membershipModel, memberships, 5_000);
       const posts: object[] = [];
       const replies: object[] = [];
+      // Each post and reply carries its author's name, as the app copies it (server/services/networks/authorNames.ts).
+      const nameOf = new Map(plan.users.map((u) => [String(u._id), u.name]));
+      const author = (userId: Types.ObjectId) => ({
+        authorId: userId,
+        authorName: nameOf.get(String(userId)),
+        authorVersion: 0,
+      });
       const total = Math.max(Math.round(plan.scale * 0.3), 60 * count);
       for (let p = 0; p < total; p++) {
         const i = p % count;
@@ -330,7 +337,7 @@ const areaSeeders: AreaSeeder[] = [
         posts.push({
           _id: postId,
           networkId: networks[i]!._id,
-          authorId: people[p % people.length],
+          ...author(people[p % people.length]!),
           kind: p % 5 === 0 ? 'question' : 'story',
           title: `Story ${p}: a term of leading`,
           body: `What I learned this term.\n\n- **One** thing\n- Another thing (${p})`,
@@ -343,7 +350,7 @@ const areaSeeders: AreaSeeder[] = [
           replies.push({
             postId,
             networkId: networks[i]!._id,
-            authorId: people[(p + r + 1) % people.length],
+            ...author(people[(p + r + 1) % people.length]!),
             body: 'Thank you for sharing.',
             createdAt: at,
             updatedAt: at,

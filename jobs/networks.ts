@@ -1,10 +1,12 @@
-import { recountAllMembers, recountReplies } from '../server/services/networks/index.ts';
+import { nameAllAuthors, recountAllMembers, recountReplies, showAllLeads } from '../server/services/networks/index.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * Networks: member counts are repaired from the membership rows every hour (see recountMembers), and posts' reply
  * counts from their replies (see recountReplies: conditional writes, so two runs at once, or a reply written during
- * one, leave the right count).
+ * one, leave the right count). The copies pages read instead of the rows and accounts (each network's leads, each
+ * post's author name) are written again from those every hour and at start: idempotent, written over the version
+ * they were computed at, so they heal a copy left behind by a process that stopped between a change and its copy.
  */
 export const networksJobs: JobArea = {
   define(agenda) {
@@ -12,9 +14,14 @@ export const networksJobs: JobArea = {
       await recountAllMembers();
     });
     agenda.define('networks:recount-replies', async () => void (await recountReplies()), sweepOptions);
+    agenda.define('networks:repair-copies', async () => {
+      await showAllLeads();
+      await nameAllAuthors();
+    });
   },
   async schedule(agenda) {
     await agenda.every('1 hour', 'networks:recount-members', {}, { skipImmediate: false });
     await agenda.every('1 hour', 'networks:recount-replies', {}, { skipImmediate: false });
+    await agenda.every('1 hour', 'networks:repair-copies', {}, { skipImmediate: false });
   },
 };

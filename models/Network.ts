@@ -34,6 +34,17 @@ const networkSchema = new Schema(
      * `PUT .../leads` naming the version it read is written only over it (server/services/networks/members.ts).
      */
     leadsVersion: { type: Number, default: 0 },
+    /**
+     * The leads as the network's page names them: those whose account is live, with their names, sorted by name.
+     * Derived from the membership rows and the accounts (server/services/networks/leadsShown.ts), so the page reads
+     * no membership rows or accounts for them (a measured choice, README "Derived records"). Written only over the
+     * `leadsVersion` it was computed at, and every change of a lead's row, account status or name moves that on
+     * before it writes the list again: the list a reader sees is never older than the last change that completed.
+     */
+    leads: {
+      type: [new Schema({ userId: { type: Schema.Types.ObjectId, ref: 'User' }, name: String }, { _id: false })],
+      default: undefined,
+    },
     /** Unique: the form sent twice (a double-click, an API retry with its key) makes one network (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

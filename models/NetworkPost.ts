@@ -13,6 +13,14 @@ const postSchema = new Schema(
   {
     networkId: { type: Schema.Types.ObjectId, ref: 'Network', required: true },
     authorId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    /**
+     * The author's name as her account has it, kept here so that a list of posts needs no read of the accounts
+     * (server/services/networks/authorNames.ts: a measured choice, README "Derived records"). `authorVersion` is the
+     * account's `version` the name was copied at: a copy is only ever replaced by one of a later version, so two
+     * renames at once, or a rename beside a new post, leave the newest name whichever write lands last.
+     */
+    authorName: { type: String },
+    authorVersion: { type: Number },
     kind: { type: String, enum: postKinds, required: true },
     title: { type: String, required: true, maxlength: 200 },
     /** Markdown, sanitised on save (server/services/learning/markdown.ts) and again on render. */

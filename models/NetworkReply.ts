@@ -7,6 +7,14 @@ const replySchema = new Schema(
     postId: { type: Schema.Types.ObjectId, ref: 'NetworkPost', required: true },
     networkId: { type: Schema.Types.ObjectId, ref: 'Network', required: true },
     authorId: { type: Schema.Types.ObjectId, ref: 'User', default: null },
+    /**
+     * The author's name as her account has it, kept here so that a post's replies needs no read of the accounts
+     * (server/services/networks/authorNames.ts: a measured choice, README "Derived records"). `authorVersion` is the
+     * account's `version` the name was copied at: a copy is only ever replaced by one of a later version, so two
+     * renames at once, or a rename beside a new post, leave the newest name whichever write lands last.
+     */
+    authorName: { type: String },
+    authorVersion: { type: Number },
     /** Markdown, sanitised on save and on render. */
     body: { type: String, required: true, maxlength: 10_000 },
     erased: { type: Boolean, default: false },

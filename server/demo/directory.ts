@@ -6,6 +6,7 @@ import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
 import { createNetworkEvent, rsvpToEvent } from '../services/networks/events.ts';
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
+import { showLeads } from '../services/networks/leadsShown.ts';
 import type { Phase, Topic } from '../vocabulary.ts';
 import type { DemoContext } from './index.ts';
 
@@ -144,6 +145,7 @@ async function eventNetwork(fallbackMembers: Types.ObjectId[], preferMemberId?: 
       joinedAt: new Date(),
     })),
   );
+  await showLeads(created._id);
   return created._id;
 }
 

@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { renameInDirectory } from '../directory/profiles.ts';
+import { namesFollowAccount } from '../networks/members.ts';
 import type { AccountActor } from './manage.ts';
 import { presentMe } from '../users.ts';
 import { nameMaxLength, nameMessages, personName, personNameProblem } from './names.ts';
@@ -88,7 +89,10 @@ export async function updateOwnDetails(props: {
       throw new ConflictError(detailsMessages.savedMeanwhile);
     throw new NotFoundError(detailsMessages.gone);
   }
-  if (set.name) await renameInDirectory({ userId, name: set.name });
+  if (set.name) {
+    await renameInDirectory({ userId, name: set.name });
+    await namesFollowAccount(userId);
+  }
 
   const changed: string[] = [];
   if (set.name) changed.push(`name: ${before.name} → ${set.name}`);

@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { seatOf } from '../boards/boards.ts';
 import { directoryFollowsAccount, renameInDirectory } from '../directory/profiles.ts';
-import { membershipsFollowAccount } from '../networks/members.ts';
+import { membershipsFollowAccount, namesFollowAccount } from '../networks/members.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
@@ -154,7 +154,10 @@ export async function updateUserAsAdmin(props: {
     }
   }
   if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
-  if (updated.name !== user.name) await renameInDirectory({ userId: String(user._id), name: updated.name });
+  if (updated.name !== user.name) {
+    await renameInDirectory({ userId: String(user._id), name: updated.name });
+    await namesFollowAccount(String(user._id));
+  }
   if (disabling) {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);

@@ -15,6 +15,7 @@ import { timeZoneNamed } from '../accounts/timeZones.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
+import { namesFollowAccount } from '../networks/members.ts';
 import { currentUserOf } from '../users.ts';
 import { cohortsPlacedIn, placedCohort, type Course } from './coursePlacements.ts';
 import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';
@@ -120,7 +121,13 @@ async function fillWithheldDetails(
   props: { platform: LtiPlatform; sub: string; name?: string; email?: string },
 ): Promise<void> {
   const name = personNameFromElsewhere(props.name);
-  if (name) await UserModel.updateOne({ _id: userId, name: placeholderName }, { $set: { name }, $inc: { version: 1 } });
+  if (name) {
+    const renamed = await UserModel.updateOne(
+      { _id: userId, name: placeholderName },
+      { $set: { name }, $inc: { version: 1 } },
+    );
+    if (renamed.modifiedCount === 1) await namesFollowAccount(String(userId));
+  }
   const email = platformEmail(props.email);
   if (!email) return;
   try {

@@ -9,4 +9,6 @@ export * from './members.ts';
 export * from './membership.ts';
 export * from './posts.ts';
 export * from './replyCounts.ts';
+export * from './leadsShown.ts';
+export * from './authorNames.ts';
 export * from './invitations.ts';

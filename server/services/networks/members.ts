@@ -11,6 +11,8 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
 import { joinAnswered, joinRequested } from './joinEmails.ts';
+import { nameAuthorAfresh } from './authorNames.ts';
+import { ledNetworkIds, showLeads } from './leadsShown.ts';
 import { activeLeadIdsOf } from './membership.ts';
 import { findNetwork } from './networks.ts';
 import { versionFilter, type ExpectedVersion } from '../../versions.ts';
@@ -46,16 +48,38 @@ const countedIn = (row: Pick<NetworkMembership, 'status' | 'accountDisabled'>) =
   row.status === 'member' && row.accountDisabled !== true;
 
 /**
- * Who leads a network changed: its `leadsVersion` moves on, written beside every change of a lead's row, so an admin
- * naming the leads over the version she read (setLeads) is refused when they changed since. With `expected`, the one
- * conditional write that claims the change: false when the leads moved on from that version (server/versions.ts).
+ * An admin about to name the leads over the `leadsVersion` she read (setLeads): the one conditional write that
+ * claims the change, moving the version on; false when the leads moved on from that version (server/versions.ts).
  */
-export async function leadsChanged(networkId: Id, expected?: ExpectedVersion): Promise<boolean> {
+export async function claimLeadsChange(networkId: Id, expected: ExpectedVersion): Promise<boolean> {
   const written = await NetworkModel.updateOne(
     { _id: networkId, ...versionFilter(expected, 'leadsVersion') },
     { $inc: { leadsVersion: 1 } },
   );
   return written.matchedCount === 1;
+}
+
+/**
+ * Who leads a network, or how a lead is named, changed (written before this is called): its `leadsVersion` moves on,
+ * so an admin naming the leads over the version she read (setLeads) is refused, and the list its page names is
+ * written again over the new version (./leadsShown.ts).
+ */
+export async function leadsChanged(networkId: Id | string): Promise<void> {
+  await NetworkModel.updateOne({ _id: networkId }, { $inc: { leadsVersion: 1 } });
+  await showLeads(networkId);
+}
+
+/** Her account's status or name changed (written before this is called): the networks she leads name her as it is now. */
+export async function leadsFollowAccount(userId: string): Promise<void> {
+  if (!isObjectId(userId)) return;
+  for (const networkId of await ledNetworkIds(userId)) await leadsChanged(networkId);
+}
+
+/** Her name changed (written before this is called): her posts and replies, and the networks she leads, name her anew. */
+export async function namesFollowAccount(userId: string): Promise<void> {
+  if (!isObjectId(userId)) return;
+  await nameAuthorAfresh(userId);
+  await leadsFollowAccount(userId);
 }
 
 async function bump(networkId: Id, by: 1 | -1): Promise<void> {
@@ -64,9 +88,14 @@ async function bump(networkId: Id, by: 1 | -1): Promise<void> {
 
 /**
  * Makes her a current member (with `role`), whatever her row said: a new row, a request approved, a removed member
- * readmitted. Counts her once.
+ * readmitted. Counts her once. Made a lead, the network's page names her (leadsChanged).
  */
 export async function admitMember(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
+  await admitRow(props);
+  if (props.role === 'lead') await leadsChanged(props.networkId);
+}
+
+async function admitRow(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
   const now = new Date();
   const role = props.role ?? 'member';
   const before = await NetworkMembershipModel.findOneAndUpdate(
@@ -88,7 +117,7 @@ export async function admitMember(props: { networkId: Id; userId: Id; role?: Mem
   }
   // Already a member (or a concurrent write made her one): only the role may change.
   const current = await membershipOf(props.networkId, props.userId);
-  if (current?.status !== 'member') return admitMember(props);
+  if (current?.status !== 'member') return admitRow(props);
   if (props.role && current.role !== props.role)
     await NetworkMembershipModel.updateOne({ _id: current._id, status: 'member' }, { $set: { role: props.role } });
 }
@@ -305,6 +334,7 @@ async function endMembership(
       { _id: before._id, status: 'removed', removedAt },
       { $set: { status: 'member', role: 'lead' }, $unset: { removedAt: 1, leftBy: 1 } },
     );
+    await leadsChanged(networkId);
     throw new ConflictError(messages.lastLead);
   }
   if (before?.status === 'member' && before.role === 'lead') await leadsChanged(networkId);
@@ -345,15 +375,10 @@ export async function recountAllMembers(): Promise<void> {
  */
 export async function membershipsFollowAccount(userId: string): Promise<void> {
   if (!isObjectId(userId)) return;
-  if ((await markMemberships(userId)) === 'disabled') await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
-}
-
-/** The networks whose lead she is (her rows as they are, whatever her account's status). */
-export async function ledNetworkIds(userId: Id): Promise<Id[]> {
-  const rows = await NetworkMembershipModel.find({ userId, role: 'lead', status: 'member' })
-    .select({ networkId: 1 })
-    .lean();
-  return rows.map((r) => r.networkId);
+  const state = await markMemberships(userId);
+  // A disabled lead is not named, and an enabled one is again.
+  await leadsFollowAccount(userId);
+  if (state === 'disabled') await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
 }
 
 /**

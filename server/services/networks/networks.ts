@@ -12,7 +12,7 @@ import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
-import { admitMember, leadsChanged } from './members.ts';
+import { admitMember, claimLeadsChange, leadsChanged } from './members.ts';
 import { activeLeadIdsOf } from './membership.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
@@ -220,7 +220,7 @@ export async function setLeads(props: {
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.unknownUsers }]);
   if (found.some((u) => !liveUserStatuses.includes(u.status as UserStatus)))
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.inactiveUsers }]);
-  if (!(await leadsChanged(network._id, props.expectedVersion))) throw new ConflictError(messages.leadsMeanwhile);
+  if (!(await claimLeadsChange(network._id, props.expectedVersion))) throw new ConflictError(messages.leadsMeanwhile);
   for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
   // The other leads step down one by one, each by a conditional write. A lead she named may be leaving (or be disabled)
   // at this moment (another process), having counted these others as the leads who stay: so the leads whose account is
@@ -244,8 +244,10 @@ export async function setLeads(props: {
       { _id: { $in: steppedDown }, role: 'member', status: 'member' },
       { $set: { role: 'lead' } },
     );
+    await leadsChanged(network._id);
     throw new ConflictError(messages.leadsLeft);
   }
+  await leadsChanged(network._id);
 }
 
 /**
@@ -291,6 +293,7 @@ export async function stepDownLead(props: { actor: Express.User; networkId: stri
       { _id: row._id, status: 'member', role: 'member' },
       { $set: { role: 'lead' } },
     );
+    await leadsChanged(network._id);
     throw new ConflictError(messages.lastLead);
   }
 }

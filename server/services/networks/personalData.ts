@@ -97,11 +97,14 @@ export const networksPersonalData: PersonalDataArea = {
     );
     await NetworkPostModel.updateMany(
       { authorId: userId },
-      { $set: { authorId: null, title: erasedPostTitle, body: erasedBody, erased: true } },
+      {
+        $set: { authorId: null, title: erasedPostTitle, body: erasedBody, erased: true },
+        $unset: { authorName: 1, authorVersion: 1 },
+      },
     );
     await NetworkReplyModel.updateMany(
       { authorId: userId },
-      { $set: { authorId: null, body: erasedBody, erased: true } },
+      { $set: { authorId: null, body: erasedBody, erased: true }, $unset: { authorName: 1, authorVersion: 1 } },
     );
     await NetworkPostReportModel.updateMany({ reporterId: userId }, { $set: { reporterId: null } });
   },

@@ -16,9 +16,10 @@ import { recordAuditEvent } from '../audit/events.ts';
 import { renderMarkdown, sanitizeMarkdown } from '../learning/markdown.ts';
 import { planNotifications, registerNotificationKind } from '../reminders/index.ts';
 import { membershipOf } from './members.ts';
-import { activeLeadIdsOf, isLead } from './membership.ts';
+import { isLead } from './membership.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { findNetwork } from './networks.ts';
+import { nameAuthorAfresh, unnamedVersion } from './authorNames.ts';
 
 /**
  * Stories, questions and announcements in a network, their replies, reports and hiding. Every call reads the
@@ -121,8 +122,13 @@ async function namesOf(ids: (Types.ObjectId | null | undefined)[]): Promise<Map<
 }
 
 export type PresentedPost = ReturnType<typeof presentPost>;
-export function presentPost(post: NetworkPost, names: Map<string, string>, moderator: boolean) {
-  const authorName = post.authorId ? (names.get(String(post.authorId)) ?? messages.formerMember) : null;
+/** The author as a post or reply names her: her name as copied from her account (./authorNames.ts). */
+const authorOf = (row: { authorId?: Types.ObjectId | null; authorName?: string | null }) =>
+  row.authorId && row.authorName
+    ? { id: String(row.authorId), name: row.authorName }
+    : { id: null, name: messages.formerMember };
+
+export function presentPost(post: NetworkPost, moderator: boolean) {
   return {
     id: String(post._id),
     networkId: String(post.networkId),
@@ -131,7 +137,7 @@ export function presentPost(post: NetworkPost, names: Map<string, string>, moder
     body: post.body,
     // Shown under the post's title (h1), so its highest heading becomes h2.
     bodyHtml: renderMarkdown(post.body, { topLevel: 2 }),
-    author: authorName ? { id: String(post.authorId), name: authorName } : { id: null, name: messages.formerMember },
+    author: authorOf(post),
     replyCount: post.replyCount ?? 0,
     createdAt: postedAt(post),
     hidden: post.hidden ?? false,
@@ -139,19 +145,25 @@ export function presentPost(post: NetworkPost, names: Map<string, string>, moder
   };
 }
 
-export function presentReply(reply: NetworkReply, names: Map<string, string>) {
-  const authorName = reply.authorId ? (names.get(String(reply.authorId)) ?? messages.formerMember) : null;
+export function presentReply(reply: NetworkReply) {
   return {
     id: String(reply._id),
     postId: String(reply.postId),
     body: reply.body,
     // Shown under the replies' h2.
     bodyHtml: renderMarkdown(reply.body, { topLevel: 3 }),
-    author: authorName ? { id: String(reply.authorId), name: authorName } : { id: null, name: messages.formerMember },
+    author: authorOf(reply),
     createdAt: (reply as { createdAt?: Date }).createdAt ?? reply._id.getTimestamp(),
   };
 }
 export type PresentedReply = ReturnType<typeof presentReply>;
+
+/** The author fields of a new post or reply: her name as her request began, named afresh once written. */
+const newAuthor = (actor: Express.User) => ({
+  authorId: new Types.ObjectId(actor.id),
+  authorName: actor.name,
+  authorVersion: unnamedVersion,
+});
 
 /**
  * Her Markdown made safe to store. The request schema saw the text as typed; cleaning can leave nothing (a body that
@@ -195,7 +207,7 @@ export async function createPost(props: {
   const body = storableBody(props.body, postTextLimits.postBody);
   await spendWritingAllowance(props.actor.id);
   // A repeat (same key; without one, the same kind, title and text in this network) is the first post.
-  const fields = { networkId: network._id, authorId: new Types.ObjectId(props.actor.id), kind: props.kind, body };
+  const fields = { networkId: network._id, ...newAuthor(props.actor), kind: props.kind, body };
   const key = submissionKey({
     scope: [props.actor.id, String(network._id)],
     clientKey: props.submissionKey,
@@ -204,8 +216,8 @@ export async function createPost(props: {
   });
   const inserted = await createOnce(NetworkPostModel, key, { ...fields, title: props.title });
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
-  const post = inserted.doc as NetworkPost;
-  return presentPost(post, new Map([[props.actor.id, props.actor.name]]), false);
+  if (inserted.created) await nameAuthorAfresh(props.actor.id);
+  return presentPost(inserted.doc as NetworkPost, false);
 }
 
 /**
@@ -221,9 +233,8 @@ export async function listPosts(props: {
   const access = await accessToNetwork(props.actor, props.networkId);
   if (!access.canRead) throw new ForbiddenError(messages.membersOnly);
   const page = await postRows({ access, limit: props.limit, cursor: props.cursor });
-  const names = await namesOf(page.rows.map((p) => p.authorId));
   return {
-    items: page.rows.map((p) => presentPost(p, names, access.canModerate)),
+    items: page.rows.map((p) => presentPost(p, access.canModerate)),
     nextCursor: page.nextCursor,
     access,
   };
@@ -231,7 +242,8 @@ export async function listPosts(props: {
 
 /**
  * A network's page for her: the network, her access, the first page of posts she may read (after `cursor`) and the
- * network's leads whose account is live, the authors' and leads' names in one read.
+ * network's leads whose account is live. The leads and the authors' names are copies kept on the network and on each
+ * post (./leadsShown.ts, ./authorNames.ts), so the page reads no membership rows but hers and no accounts.
  */
 export async function networkFrontPage(props: {
   actor: Express.User;
@@ -240,19 +252,12 @@ export async function networkFrontPage(props: {
   cursor?: string;
 }) {
   const access = await accessToNetwork(props.actor, props.networkId);
-  const [page, leadIds] = await Promise.all([
-    access.canRead ? postRows({ access, limit: props.limit, cursor: props.cursor }) : null,
-    // Named as its leads: those who answer for it (a disabled or erased account does not).
-    activeLeadIdsOf(access.network._id),
-  ]);
-  const names = await namesOf([...(page?.rows ?? []).map((p) => p.authorId), ...leadIds]);
-  const leads = leadIds
-    .filter((id) => names.has(String(id)))
-    .map((id) => ({ id: String(id), name: names.get(String(id))! }))
-    .sort((a, b) => a.name.localeCompare(b.name));
+  const page = access.canRead ? await postRows({ access, limit: props.limit, cursor: props.cursor }) : null;
+  // Named as its leads: those who answer for it (a disabled or erased account does not).
+  const leads = (access.network.leads ?? []).map((lead) => ({ id: String(lead.userId), name: lead.name ?? '' }));
   return {
     access,
-    posts: (page?.rows ?? []).map((p) => presentPost(p, names, access.canModerate)),
+    posts: (page?.rows ?? []).map((p) => presentPost(p, access.canModerate)),
     nextCursor: page?.nextCursor ?? null,
     leads,
   };
@@ -279,10 +284,9 @@ export async function showPost(props: { actor: Express.User; postId: string }): 
 }> {
   const { post, access } = await readablePost(props.actor, props.postId);
   const replies = await NetworkReplyModel.find({ postId: post._id }).sort({ _id: 1 }).lean<NetworkReply[]>();
-  const names = await namesOf([post.authorId, ...replies.map((r) => r.authorId)]);
   return {
-    post: presentPost(post, names, access.canModerate),
-    replies: replies.map((r) => presentReply(r, names)),
+    post: presentPost(post, access.canModerate),
+    replies: replies.map((r) => presentReply(r)),
     access,
   };
 }
@@ -317,14 +321,15 @@ export async function replyToPost(props: {
   const inserted = await createOnce(NetworkReplyModel, key, {
     postId: post._id,
     networkId: post.networkId,
-    authorId: new Types.ObjectId(props.actor.id),
+    ...newAuthor(props.actor),
     body,
   });
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
+  if (inserted.created) await nameAuthorAfresh(props.actor.id);
   // A second write, not one transaction with the insert: if this process dies in between, the count is one short
   // until the `networks:recount-replies` job (replyCounts.ts) sets it from the replies.
   if (inserted.created) await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
-  return presentReply(inserted.doc as NetworkReply, new Map([[props.actor.id, props.actor.name]]));
+  return presentReply(inserted.doc as NetworkReply);
 }
 
 /**
@@ -465,6 +470,5 @@ export async function setPostHidden(props: {
       ? `hidden in ${access.network.name}: ${props.reason ?? ''}`
       : `shown in ${access.network.name}`,
   });
-  const names = await namesOf([updated!.authorId]);
-  return presentPost(updated!, names, true);
+  return presentPost(updated!, true);
 }
