@@ -145,6 +145,23 @@ export function presentPost(post: NetworkPost, moderator: boolean) {
   };
 }
 
+/**
+ * A post as a network's page lists it: its title links to the post, so the body is neither read nor rendered (a body
+ * may hold 20,000 characters; the page lists 20).
+ */
+export function presentPostSummary(post: Omit<NetworkPost, 'body'>, moderator: boolean) {
+  return {
+    id: String(post._id),
+    kind: post.kind as PostKind,
+    title: post.title,
+    author: authorOf(post),
+    replyCount: post.replyCount ?? 0,
+    createdAt: postedAt(post as NetworkPost),
+    hidden: post.hidden ?? false,
+    ...(moderator && post.hidden ? { hiddenReason: post.hiddenReason ?? '' } : {}),
+  };
+}
+
 export function presentReply(reply: NetworkReply) {
   return {
     id: String(reply._id),
@@ -252,24 +269,26 @@ export async function networkFrontPage(props: {
   cursor?: string;
 }) {
   const access = await accessToNetwork(props.actor, props.networkId);
-  const page = access.canRead ? await postRows({ access, limit: props.limit, cursor: props.cursor }) : null;
+  const page = access.canRead
+    ? await postRows({ access, limit: props.limit, cursor: props.cursor, withoutBody: true })
+    : null;
   // Named as its leads: those who answer for it (a disabled or erased account does not).
   const leads = (access.network.leads ?? []).map((lead) => ({ id: String(lead.userId), name: lead.name ?? '' }));
   return {
     access,
-    posts: (page?.rows ?? []).map((p) => presentPost(p, access.canModerate)),
+    posts: (page?.rows ?? []).map((p) => presentPostSummary(p, access.canModerate)),
     nextCursor: page?.nextCursor ?? null,
     leads,
   };
 }
 
 /** One page of the posts she may read, newest first (keyset on `_id`): hidden ones only for those who moderate. */
-async function postRows(props: { access: Access; limit: number; cursor?: string }) {
+async function postRows(props: { access: Access; limit: number; cursor?: string; withoutBody?: boolean }) {
   const filter: Record<string, unknown> = { networkId: props.access.network._id };
   if (!props.access.canModerate) filter.hidden = false;
   const after = decodeCursor(props.cursor);
   if (after) filter._id = { $lt: after };
-  const rows = await NetworkPostModel.find(filter)
+  const rows = await NetworkPostModel.find(filter, props.withoutBody ? { body: 0 } : undefined)
     .sort({ _id: -1 })
     .limit(props.limit + 1)
     .lean<NetworkPost[]>();
