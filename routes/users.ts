@@ -2,17 +2,18 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { roles } from '../models/User.ts';
 import { requireRole } from '../server/auth.ts';
-import { ForbiddenError } from '../server/errors.ts';
+import { ForbiddenError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { decodeCursor, pageOf } from '../server/pagination.ts';
 import { emailAddress, paging, personName, timezone } from '../server/http/validate.ts';
-import { allowedUserSearch } from '../server/policies/users.ts';
+import { allowedUserSearch, searchNarrowEnough, shortestFacilitatorSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
 
 const messages = {
   searchTooLong: 'is too long: search with at most 100 characters of a name or email address',
+  searchTooShort: `is needed: search with at least ${shortestFacilitatorSearch} characters of a participant's email address or name`,
 };
 
 export const createUserSchema = z.strictObject({
@@ -62,6 +63,8 @@ const userFormSchema = z.preprocess((raw) => {
 async function findUsers(actor: Express.User, query: z.output<typeof userQuerySchema>) {
   const role = allowedUserSearch(actor, query.role);
   if (role === false) throw new ForbiddenError();
+  if (!searchNarrowEnough(actor, query.q))
+    throw new ValidationError(messages.searchTooShort, [{ path: 'q', message: messages.searchTooShort }]);
   const rows = await searchUsers({ role, q: query.q, limit: query.limit, after: decodeCursor(query.cursor) });
   const page = pageOf(rows, query.limit);
   return { items: page.rows.map(presentUser), nextCursor: page.nextCursor };

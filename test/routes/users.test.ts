@@ -122,6 +122,22 @@ describe('users API and admin pages', () => {
     await supertest(app).get('/api/v1/users?role=admin').set(auth).expect(403);
   });
 
+  it('a facilitator searches for a participant but is never handed everyone: no search, or one of under 3 characters, is a 422 on q', async () => {
+    await buildUser({ roles: ['participant'], name: 'Yara Participant' });
+    const auth = { Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['facilitator'] }))}` };
+    for (const query of ['', '?q=', '?q=%20%20', '?q=ya', '?limit=50']) {
+      const refused = await supertest(app).get(`/api/v1/users${query}`).set(auth).expect(422);
+      expect(refused.headers['content-type']).to.match(/application\/problem\+json/);
+      expect(JSON.stringify(refused.body)).to.include('at least 3 characters');
+      expect(JSON.stringify(refused.body)).to.not.include('Yara');
+    }
+    const found = await supertest(app).get('/api/v1/users?q=yar').set(auth).expect(200);
+    expect(found.body.items.map((u: { name: string }) => u.name)).to.deep.equal(['Yara Participant']);
+    // Admins still list everyone.
+    const all = await supertest(app).get('/api/v1/users').set(adminAuth).expect(200);
+    expect(all.body.items.length).to.be.greaterThan(1);
+  });
+
   it('lists page with a cursor', async () => {
     for (let i = 0; i < 3; i++) await buildUser({ name: `Pager ${i}` });
     const first = await supertest(app).get('/api/v1/users?q=Pager&limit=2').set(adminAuth).expect(200);
