@@ -191,6 +191,10 @@ function setPageLocals(res: Response, zone: string): void {
   res.locals.values = {};
   res.locals.zone = zone;
   res.locals.fieldLabel = fieldLabel;
+  // Ids unique within the page, for what a view may repeat: each scrollable table is a focusable region named by its
+  // caption, so it can be scrolled from the keyboard in any browser (WCAG 2.1.1).
+  let ids = 0;
+  res.locals.pageId = (prefix: string) => `${prefix}-${++ids}`;
   res.locals.fmt = {
     dateTime: (d: Date, z = zone) => formatDateTime(d, z),
     time: (d: Date, z = zone) => formatTime(d, z),

@@ -106,4 +106,34 @@ describe('browser: a researcher walks through the impact dashboard', () => {
     await page.getByRole('link', { name: 'Data dictionary' }).click();
     expect(await page.getByRole('heading', { level: 1 }).textContent()).to.include('Data dictionary');
   });
+
+  it('at 320 px a wide table is a region named by its caption, which the keyboard reaches with Tab and scrolls (WCAG 2.1.1)', async function () {
+    this.timeout(60_000);
+    const page = await ui.browser.newPage({ bypassCSP: true, viewport: { width: 320, height: 640 } });
+    await signInInBrowser(page, ui.baseUrl, researcher.email, testPassword);
+    await page.goto(`${ui.baseUrl}/research`);
+    // The first table too wide for the screen (the figures by programme and group).
+    const wide = await page
+      .locator('.table-wrap')
+      .evaluateAll((els) => els.findIndex((el) => el.scrollWidth > el.clientWidth));
+    expect(wide).to.be.at.least(0);
+    const region = page.locator('.table-wrap').nth(wide);
+    expect(await region.getAttribute('role')).to.equal('region');
+    const captionId = await region.getAttribute('aria-labelledby');
+    const caption = page.locator(`caption#${captionId}`);
+    expect(await caption.count()).to.equal(1);
+    expect(await page.getByRole('region', { name: (await caption.textContent())!.trim() }).count()).to.equal(1);
+    expect(await region.evaluate((el) => el.scrollWidth > el.clientWidth)).to.equal(true);
+    let presses = 0;
+    while (!(await region.evaluate((el) => el === document.activeElement)) && presses < 80) {
+      await page.keyboard.press('Tab');
+      presses++;
+    }
+    expect(presses).to.be.below(80);
+    for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
+    expect(await region.evaluate((el) => el.scrollLeft)).to.be.greaterThan(0);
+    expect(await wcagViolations(page)).to.satisfy((found: string[]) =>
+      found.every((v) => !/\((serious|critical)\)/.test(v)),
+    );
+  });
 });
