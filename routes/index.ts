@@ -1,4 +1,5 @@
 import { Router, type Express } from 'express';
+import { methodNotAllowed } from '../server/http/api.ts';
 import { registerAccountRoutes } from './account.ts';
 import { registerAccountManagementRoutes } from './accountManagement.ts';
 import { registerAccountSecurityRoutes } from './accountSecurity.ts';
@@ -72,6 +73,8 @@ export function mountRoutes(app: Express): void {
   const web = Router();
   const api = Router();
   for (const register of resources) register(web, api);
+  // After every operation: a known address asked with another method is a 405 with `Allow`, not a 404.
+  api.use(methodNotAllowed);
   // Researchers: deny by default, before any route (server/policies/research.ts).
   app.use(researchBoundary);
   app.use('/api/v1', api);

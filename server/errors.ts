@@ -35,6 +35,15 @@ export class ForbiddenError extends DomainError {
   }
 }
 
+/** An API address that exists, asked with a method it does not answer; `allow` lists those it does (the `Allow` header). */
+export class MethodNotAllowedError extends DomainError {
+  readonly status = 405;
+  readonly title = 'Method not allowed';
+  constructor(readonly allow: string[]) {
+    super(`This address answers ${allow.join(', ')} only.`);
+  }
+}
+
 /** A clash with what is stored (a duplicate, a state changed meanwhile); `errors` names the field, if one clashes. */
 export class ConflictError extends DomainError {
   readonly status = 409;

@@ -1,7 +1,7 @@
-import type { Request, RequestHandler, Response, Router } from 'express';
+import type { NextFunction, Request, RequestHandler, Response, Router } from 'express';
 import { z, type ZodType } from 'zod';
 import type { Role } from '../../models/User.ts';
-import { ForbiddenError, UnauthenticatedError } from '../errors.ts';
+import { ForbiddenError, MethodNotAllowedError, UnauthenticatedError } from '../errors.ts';
 import { isRateLimiter } from './rateLimits.ts';
 import { bodyMethods } from './bodies.ts';
 import { parseInput, parseQuery } from './validate.ts';
@@ -51,7 +51,7 @@ type Operation<B extends ZodType, Q extends ZodType> = {
   idempotent?: boolean;
 };
 
-type Recorded = Omit<Operation<ZodType, ZodType>, 'before'> & { rateLimited: boolean };
+type Recorded = Omit<Operation<ZodType, ZodType>, 'before'> & { rateLimited: boolean; pattern?: RegExp };
 const operations: Recorded[] = [];
 
 export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends ZodType = ZodType<undefined>>(
@@ -152,6 +152,31 @@ function jsonSchema(schema: ZodType, io: 'input' | 'output') {
       if (['string', 'number', 'boolean'].includes(typeof value)) json.default = value;
     },
   });
+}
+
+/** An operation's path as a pattern: each `:param` is one path segment. */
+const patternOf = (template: string): RegExp =>
+  new RegExp(
+    `^${template
+      .split('/')
+      .map((segment) => (segment.startsWith(':') ? '[^/]+' : segment.replace(/[.*+?^${}()|[\]\\]/g, '\\$&')))
+      .join('/')}/?$`,
+  );
+
+/**
+ * After every declared operation: a request for an address that exists, with a method it does not answer, is a 405
+ * with the methods it does answer in `Allow` (GET implies HEAD), rather than the 404 of an address that does not
+ * exist. Anything else goes on to the 404.
+ */
+export function methodNotAllowed(req: Request, res: Response, next: NextFunction): void {
+  const allowed = new Set<string>();
+  for (const op of operations)
+    if ((op.pattern ??= patternOf(op.path)).test(req.path)) allowed.add(op.method.toUpperCase());
+  if (!allowed.size) return next();
+  if (allowed.has('GET')) allowed.add('HEAD');
+  const allow = [...allowed].sort();
+  res.set('Allow', allow.join(', '));
+  next(new MethodNotAllowedError(allow));
 }
 
 /** The OpenAPI 3.1 document for every declared operation. */
