@@ -17,6 +17,7 @@ import {
   showAllLeads,
   showLeads,
   stepDownLead,
+  unnamedVersion,
 } from '../../server/services/networks/index.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import '../../server/subscriptions.ts';
@@ -186,7 +187,7 @@ describe('networks: the leads and author names the pages read are kept right', (
     expect(posts.every((p) => p.authorVersion === account!.version)).to.equal(true);
   });
 
-  it('an older copy of a name never replaces a newer one, and the repair names posts stored without one', async () => {
+  it('an older copy of a name never replaces a newer one, and the repair names posts stored without one or never named afresh', async () => {
     const [amal, lina] = await Promise.all([buildUser({ name: 'Amal Author' }), buildUser({ name: 'Lina Lead' })]);
     const net = await buildNetwork({ joining: 'open' }, { leads: [lina], members: [amal] });
     const post = await createPost({ actor: actor(amal), networkId: net.id, kind: 'story', title: 'T', body: 'B' });
@@ -203,7 +204,18 @@ describe('networks: the leads and author names the pages read are kept right', (
       body: 'Old',
     });
     expect(legacy.authorName).to.equal(undefined);
+    // Written by a process that stopped before naming it afresh, while she was being renamed.
+    const cut = await NetworkReplyModel.create({
+      postId: post.id,
+      networkId: net.id,
+      authorId: amal.id,
+      authorName: 'Amal Before',
+      authorVersion: unnamedVersion,
+      body: 'A reply',
+    });
+    await UserModel.updateOne({ _id: amal.id }, { $set: { name: 'Amal Renamed' }, $inc: { version: 1 } });
     await nameAllAuthors();
-    expect((await NetworkPostModel.findById(legacy._id).lean())!.authorName).to.equal('Amal Author');
+    expect((await NetworkPostModel.findById(legacy._id).lean())!.authorName).to.equal('Amal Renamed');
+    expect((await NetworkReplyModel.findById(cut._id).lean())!.authorName).to.equal('Amal Renamed');
   });
 });

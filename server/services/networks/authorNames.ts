@@ -38,9 +38,13 @@ export async function nameAuthorAfresh(userId: Id): Promise<void> {
   await NetworkReplyModel.updateMany(older, copy, { timestamps: false });
 }
 
-/** Names the authors of every post and reply stored without a copy of their name (at start; idempotent). */
+/**
+ * Names the authors of every post and reply not yet named from their account (hourly and at start; idempotent): stored
+ * before the copy existed (no `authorVersion`), or written by a process that stopped before naming it afresh (still
+ * `unnamedVersion`, with the name her request began with).
+ */
 export async function nameAllAuthors(): Promise<void> {
-  const unnamed = { authorId: { $ne: null }, authorVersion: { $exists: false } };
+  const unnamed = { authorId: { $ne: null }, authorVersion: { $not: { $gte: 0 } } };
   const authors = new Set<string>([
     ...(await NetworkPostModel.distinct('authorId', unnamed)).map(String),
     ...(await NetworkReplyModel.distinct('authorId', unnamed)).map(String),
