@@ -299,9 +299,10 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/posts/:id/report',
       tag: 'networks',
-      summary: "Report a post to its network's leads and the admins",
+      summary: "Report a post to its network's leads and the admins (20 new reports an hour)",
       access: [],
       body: reportSchema,
+      errors: [429],
       success: {
         status: 201,
         description: 'The report',
@@ -459,7 +460,13 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
   web.post('/posts/:id/report', requireSignIn, async (req, res) => {
     const form = parseForm(reportSchema, formBody(req));
     if (!form.ok) return postPage(req, res, 422, keptForm('report', req, form));
-    await reportPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    try {
+      await reportPost({ actor: req.user!, postId: String(req.params.id), ...form.data });
+    } catch (error) {
+      // Too many reports this hour: her reason stays in the form, with the refusal at it (429).
+      const refusal = formRefusalFrom(error, res, 'reason');
+      return postPage(req, res, refusal.status, keptForm('report', req, refusal));
+    }
     flash(req, 'success', messages.reported);
     res.redirect(303, `/posts/${String(req.params.id)}`);
   });

@@ -6,7 +6,7 @@ import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
-import { writingLimit } from '../../server/services/networks/posts.ts';
+import { reportingLimit, writingLimit } from '../../server/services/networks/posts.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
@@ -175,6 +175,48 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .set('Authorization', bearer(outsider))
       .send({ reason: '' })
       .expect(422);
+  });
+
+  it('one person reports at most 20 posts an hour (each new report emails every lead and admin): the next is a 429 with nothing stored, a changed reason does not count, and the web form keeps her reason', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const reporter = await buildUser();
+    const token = `Bearer ${await tokenFor(reporter)}`;
+    const posts = await NetworkPostModel.insertMany(
+      Array.from({ length: reportingLimit.perHour + 1 }, (_, i) => ({
+        networkId: open.id,
+        authorId: member.id,
+        authorName: member.name,
+        authorVersion: 0,
+        kind: 'story',
+        title: `Post ${i}`,
+        body: 'Body',
+      })),
+    );
+    const report = (id: unknown, reason: string) =>
+      supertest(app)
+        .post(`/api/v1/posts/${String(id)}/report`)
+        .set('Authorization', token)
+        .send({ reason });
+    for (let i = 0; i < reportingLimit.perHour; i++) await report(posts[i]!._id, 'Spam').expect(201);
+    // Changing the reason of a report she made is not a new report, and emails nobody.
+    await report(posts[0]!._id, 'Spam, and rude').expect(201);
+    const last = posts[reportingLimit.perHour]!._id;
+    const refused = await report(last, 'Spam').expect(429);
+    expect(refused.headers['content-type']).to.include('application/problem+json');
+    expect(Number(refused.headers['retry-after'])).to.be.within(1, 3600);
+    expect(await NetworkPostReportModel.countDocuments({ reporterId: reporter.id })).to.equal(reportingLimit.perHour);
+    expect(await NetworkPostReportModel.countDocuments({ postId: last })).to.equal(0);
+    expect(await NotificationModel.countDocuments({ kind: 'network-report', 'about.id': String(last) })).to.equal(0);
+
+    const agent = await signIn(app, reporter.email, testPassword);
+    const page = await agent.get(`/posts/${String(last)}`).expect(200);
+    const web = await agent
+      .post(`/posts/${String(last)}/report`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reason: 'My careful reason' })
+      .expect(429);
+    expect(web.text).to.include('My careful reason').and.to.include('report 20 posts an hour');
+    expect(await NetworkPostReportModel.countDocuments({ postId: last })).to.equal(0);
   });
 
   it('a report’s email is not sent to a lead removed before it goes out: only to those who still moderate the network', async () => {

@@ -9,7 +9,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
-import { spendAllowance } from '../rateLimits.ts';
+import { spendAllowance, uncountHit } from '../rateLimits.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember, wasMemberAfter } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -34,6 +34,13 @@ import { nameAuthorAfresh, unnamedVersion } from './authorNames.ts';
  */
 export const writingLimit = { perHour: 30, windowMs: 60 * 60 * 1000 } as const;
 
+/**
+ * How many posts one person may report an hour, over all networks: each new report emails every lead of the network
+ * and every admin, so a script (or a taken-over account) could otherwise flood them. Changing the reason of a report
+ * she already made emails nobody and does not count.
+ */
+export const reportingLimit = { perHour: 20, windowMs: 60 * 60 * 1000 } as const;
+
 const messages = {
   postNotFound: 'We could not find that post.',
   membersOnly: 'Only members of this network can read its posts. Ask to join first.',
@@ -42,6 +49,7 @@ const messages = {
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
   tooMany: `You can write ${writingLimit.perHour} posts and replies an hour. Please try again later.`,
+  tooManyReports: `You can report ${reportingLimit.perHour} posts an hour. Please try again later, or write to an admin.`,
   notSaved: 'Your text needs changing before it can be posted.',
   nothingLeft: 'has nothing left once unsafe HTML is removed: write it as text or Markdown',
   tooLongOnceCleaned: (max: number) => `must be at most ${max} characters once unsafe HTML is removed`,
@@ -363,6 +371,19 @@ export async function reportPost(props: {
 }): Promise<{ id: string; postId: string; reason: string }> {
   const { post, access } = await readablePost(props.actor, props.postId);
   const reporterId = new Types.ObjectId(props.actor.id);
+  const changeReason = () =>
+    NetworkPostReportModel.findOneAndUpdate(
+      { postId: post._id, reporterId },
+      { $set: { reason: props.reason } },
+      { returnDocument: 'after' },
+    ).lean();
+  // A report she already made only takes her new reason: it emails nobody, so it does not count.
+  const made = await changeReason();
+  if (made) return { id: String(made._id), postId: String(post._id), reason: props.reason };
+  // A new one is counted before it is written (a database counter, so it holds across processes), and given back if
+  // the same report was written at the same moment by another request of hers.
+  const window = { key: `network-reports:${props.actor.id}`, windowMs: reportingLimit.windowMs };
+  await spendAllowance({ ...window, limit: reportingLimit.perHour, refusal: messages.tooManyReports });
   let reportId: Types.ObjectId;
   let fresh = false;
   try {
@@ -376,12 +397,8 @@ export async function reportPost(props: {
     fresh = true;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const updated = await NetworkPostReportModel.findOneAndUpdate(
-      { postId: post._id, reporterId },
-      { $set: { reason: props.reason } },
-      { returnDocument: 'after' },
-    ).lean();
-    reportId = updated!._id;
+    await uncountHit(window);
+    reportId = (await changeReason())!._id;
   }
   if (fresh) await notifyModerators(access.network, post, reportId);
   return { id: String(reportId), postId: String(post._id), reason: props.reason };
