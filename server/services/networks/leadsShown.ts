@@ -1,8 +1,7 @@
 import { Types } from 'mongoose';
 import { NetworkModel } from '../../../models/Network.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
-import { UserModel } from '../../../models/User.ts';
-import { activeLeadIdsOf } from './membership.ts';
+import { activeLeadsOf } from './membership.ts';
 
 /**
  * The leads a network's page names ("Led by …"), kept on the network (`Network.leads`) so the page reads neither the
@@ -27,12 +26,7 @@ const attempts = 5;
 
 /** The leads whose account is live, with their names, in the order the page shows them. */
 async function liveLeads(networkId: Types.ObjectId): Promise<{ userId: Types.ObjectId; name: string }[]> {
-  const ids = await activeLeadIdsOf(networkId);
-  if (!ids.length) return [];
-  const users = await UserModel.find({ _id: { $in: ids } })
-    .select({ name: 1 })
-    .lean();
-  return users
+  return (await activeLeadsOf(networkId))
     .map((u) => ({ userId: u._id, name: u.name }))
     .sort((a, b) => a.name.localeCompare(b.name) || String(a.userId).localeCompare(String(b.userId)));
 }

@@ -69,10 +69,15 @@ export async function leadsChanged(networkId: Id | string): Promise<void> {
   await showLeads(networkId);
 }
 
-/** Her account's status or name changed (written before this is called): the networks she leads name her as it is now. */
-export async function leadsFollowAccount(userId: string): Promise<void> {
-  if (!isObjectId(userId)) return;
-  for (const networkId of await ledNetworkIds(userId)) await leadsChanged(networkId);
+/**
+ * Her account's status or name changed (written before this is called): the networks she leads name her as it is now.
+ * Answers those networks.
+ */
+export async function leadsFollowAccount(userId: string): Promise<Types.ObjectId[]> {
+  if (!isObjectId(userId)) return [];
+  const led = await ledNetworkIds(userId);
+  for (const networkId of led) await leadsChanged(networkId);
+  return led;
 }
 
 /** Her name changed (written before this is called): her posts and replies, and the networks she leads, name her anew. */
@@ -91,11 +96,15 @@ async function bump(networkId: Id, by: 1 | -1): Promise<void> {
  * readmitted. Counts her once. Made a lead, the network's page names her (leadsChanged).
  */
 export async function admitMember(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
-  await admitRow(props);
+  await writeAdmission(props);
   if (props.role === 'lead') await leadsChanged(props.networkId);
 }
 
-async function admitRow(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
+/**
+ * admitMember's row write alone, for a caller that changes several leads and calls leadsChanged once after all its
+ * writes (setLeads).
+ */
+export async function writeAdmission(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
   const now = new Date();
   const role = props.role ?? 'member';
   const before = await NetworkMembershipModel.findOneAndUpdate(
@@ -117,7 +126,7 @@ async function admitRow(props: { networkId: Id; userId: Id; role?: MembershipRol
   }
   // Already a member (or a concurrent write made her one): only the role may change.
   const current = await membershipOf(props.networkId, props.userId);
-  if (current?.status !== 'member') return admitRow(props);
+  if (current?.status !== 'member') return writeAdmission(props);
   if (props.role && current.role !== props.role)
     await NetworkMembershipModel.updateOne({ _id: current._id, status: 'member' }, { $set: { role: props.role } });
 }
@@ -377,8 +386,8 @@ export async function membershipsFollowAccount(userId: string): Promise<void> {
   if (!isObjectId(userId)) return;
   const state = await markMemberships(userId);
   // A disabled lead is not named, and an enabled one is again.
-  await leadsFollowAccount(userId);
-  if (state === 'disabled') await requestsFindAnAnswerer(await ledNetworkIds(oid(userId)));
+  const led = await leadsFollowAccount(userId);
+  if (state === 'disabled') await requestsFindAnAnswerer(led);
 }
 
 /**

@@ -34,15 +34,19 @@ export async function isLead(networkId: Id, userId: Id): Promise<boolean> {
  * request to join is emailed to these (or to the admins when there are none).
  */
 export async function activeLeadIdsOf(networkId: Id): Promise<Types.ObjectId[]> {
+  return (await activeLeadsOf(networkId)).map((u) => u._id);
+}
+
+/** Those leads (activeLeadIdsOf), with their names. */
+export async function activeLeadsOf(networkId: Id): Promise<{ _id: Types.ObjectId; name: string }[]> {
   // `role` first: FerretDB narrows on the first field that leads an index (the leads of all networks, a few each).
   const rows = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: asId(networkId) })
     .select({ userId: 1 })
     .lean();
   if (!rows.length) return [];
-  const live = await UserModel.find({ _id: { $in: rows.map((r) => r.userId) }, status: { $in: liveUserStatuses } })
-    .select({ _id: 1 })
+  return UserModel.find({ _id: { $in: rows.map((r) => r.userId) }, status: { $in: liveUserStatuses } })
+    .select({ name: 1 })
     .lean();
-  return live.map((u) => u._id);
 }
 
 /** The ids of the networks she currently belongs to (leads included). */

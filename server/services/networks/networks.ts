@@ -12,7 +12,7 @@ import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
-import { admitMember, claimLeadsChange, leadsChanged } from './members.ts';
+import { claimLeadsChange, leadsChanged, writeAdmission } from './members.ts';
 import { activeLeadIdsOf } from './membership.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
@@ -221,7 +221,8 @@ export async function setLeads(props: {
   if (found.some((u) => !liveUserStatuses.includes(u.status as UserStatus)))
     throw new ValidationError('Some details need correcting.', [{ path: 'userIds', message: messages.inactiveUsers }]);
   if (!(await claimLeadsChange(network._id, props.expectedVersion))) throw new ConflictError(messages.leadsMeanwhile);
-  for (const userId of wanted) await admitMember({ networkId: network._id, userId, role: 'lead' });
+  // The page's list of leads is written once, after every row (leadsChanged below).
+  for (const userId of wanted) await writeAdmission({ networkId: network._id, userId, role: 'lead' });
   // The other leads step down one by one, each by a conditional write. A lead she named may be leaving (or be disabled)
   // at this moment (another process), having counted these others as the leads who stay: so the leads whose account is
   // live are counted after the writes (activeLeadIdsOf), and if none is left the ones stepped down here are leads

@@ -107,7 +107,8 @@ async function postAndAccess(actor: Express.User, postId: string): Promise<PostA
 
 const mayRead = ({ post, access }: PostAndAccess): boolean => access.canRead && (!post.hidden || access.canModerate);
 
-const postedAt = (post: NetworkPost): Date => (post as { createdAt?: Date }).createdAt ?? post._id.getTimestamp();
+const postedAt = (post: Pick<NetworkPost, '_id'>): Date =>
+  (post as { createdAt?: Date }).createdAt ?? post._id.getTimestamp();
 
 /** She may no longer read the post, but could while she was a member (it is not hidden, and was there then). */
 const readItAsFormerMember = ({ post, access }: PostAndAccess): boolean =>
@@ -138,18 +139,11 @@ const authorOf = (row: { authorId?: Types.ObjectId | null; authorName?: string |
 
 export function presentPost(post: NetworkPost, moderator: boolean) {
   return {
-    id: String(post._id),
+    ...presentPostSummary(post, moderator),
     networkId: String(post.networkId),
-    kind: post.kind as PostKind,
-    title: post.title,
     body: post.body,
     // Shown under the post's title (h1), so its highest heading becomes h2.
     bodyHtml: renderMarkdown(post.body, { topLevel: 2 }),
-    author: authorOf(post),
-    replyCount: post.replyCount ?? 0,
-    createdAt: postedAt(post),
-    hidden: post.hidden ?? false,
-    ...(moderator && post.hidden ? { hiddenReason: post.hiddenReason ?? '' } : {}),
   };
 }
 
@@ -164,7 +158,7 @@ export function presentPostSummary(post: Omit<NetworkPost, 'body'>, moderator: b
     title: post.title,
     author: authorOf(post),
     replyCount: post.replyCount ?? 0,
-    createdAt: postedAt(post as NetworkPost),
+    createdAt: postedAt(post),
     hidden: post.hidden ?? false,
     ...(moderator && post.hidden ? { hiddenReason: post.hiddenReason ?? '' } : {}),
   };
