@@ -131,7 +131,14 @@ describe('browser: a researcher walks through the impact dashboard', () => {
     }
     expect(presses).to.be.below(80);
     for (let i = 0; i < 5; i++) await page.keyboard.press('ArrowRight');
-    expect(await region.evaluate((el) => el.scrollLeft)).to.be.greaterThan(0);
+    // Chromium scrolls for arrow keys with an animation, so on a busy machine the first frames may not have moved
+    // it yet when the presses return: wait for it to have moved (up to 5 s), rather than read it at once.
+    let scrollLeft = 0;
+    for (const started = Date.now(); scrollLeft === 0 && Date.now() - started < 5_000;) {
+      scrollLeft = await region.evaluate((el) => el.scrollLeft);
+      if (scrollLeft === 0) await page.waitForTimeout(50);
+    }
+    expect(scrollLeft, 'how far the region scrolled right under the arrow keys').to.be.greaterThan(0);
     expect(await wcagViolations(page)).to.satisfy((found: string[]) =>
       found.every((v) => !/\((serious|critical)\)/.test(v)),
     );
