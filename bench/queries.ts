@@ -1,4 +1,5 @@
 import type { AddressInfo } from 'node:net';
+import { readFileSync } from 'node:fs';
 import { parseArgs } from 'node:util';
 import mongoose from 'mongoose';
 import type { CommandStartedEvent, CommandSucceededEvent } from 'mongodb';
@@ -11,7 +12,7 @@ import { seedBenchDatabase } from './seed.ts';
 import { createToken, proxyHeaders, signInForCookie } from './server.ts';
 
 /**
- * `npm run bench:queries -- [--scale 2000] [--only a,b] [--repeat N]`
+ * `npm run bench:queries -- [--scale 2000] [--only a,b] [--repeat N] [--cost N]`
  *
  * Lists every database command each bench scenario sends for one (warm) request, with its time, and marks the ones
  * our FerretDB build answers by reading the whole collection: it answers from an index only an equality or `$in` of
@@ -19,17 +20,60 @@ import { createToken, proxyHeaders, signInForCookie } from './server.ts';
  * database). A page whose time grows with the data has a "SCAN" line here; that is where to look first.
  * --repeat N then sends each request N more times one after another and prints the mean time: run it under
  * `node --cpu-prof` to see where the app's own time goes.
+ * --cost N sends each read command N more times one after another, as the app sent it, and prints what one costs in
+ * CPU: the database process's (read from /proc; the bench's own FerretDB only) and this process's (the driver's).
+ * Under load the two share the machine's cores, so a page's rate falls with the sum (README, Benchmarks).
  */
 const { values: args } = parseArgs({
   options: {
     scale: { type: 'string', default: '2000' },
     only: { type: 'string' },
     repeat: { type: 'string', default: '0' },
+    cost: { type: 'string', default: '0' },
   },
 });
 const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
 
-type Seen = { name: string; collection: string; filter: unknown; ms: number; scan: boolean };
+/** A process's CPU time so far (user + system), in microseconds; undefined where /proc cannot tell. */
+function processCpuMicros(pid: number | undefined): number | undefined {
+  if (!pid) return undefined;
+  try {
+    // Fields 14 and 15 of /proc/<pid>/stat (after the command name in parentheses) are utime and stime, in ticks.
+    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
+  } catch {
+    return undefined;
+  }
+}
+
+/** Sends one recorded read command `times` times and returns the CPU (µs) one took, in the database and here. */
+async function commandCost(command: Record<string, unknown>, times: number, databasePid: number | undefined) {
+  // What the driver adds to each command (session, cluster time, database) is added again by the driver.
+  const { lsid: _lsid, $db: _db, $clusterTime: _clusterTime, ...own } = command;
+  const db = mongoose.connection.db!;
+  for (let i = 0; i < 20; i += 1) await db.command(own);
+  const databaseBefore = processCpuMicros(databasePid);
+  const appBefore = process.cpuUsage();
+  for (let i = 0; i < times; i += 1) await db.command(own);
+  const app = process.cpuUsage(appBefore);
+  const databaseAfter = processCpuMicros(databasePid);
+  return {
+    database:
+      databaseBefore === undefined || databaseAfter === undefined
+        ? undefined
+        : (databaseAfter - databaseBefore) / times,
+    app: (app.user + app.system) / times,
+  };
+}
+
+type Seen = {
+  name: string;
+  collection: string;
+  filter: unknown;
+  ms: number;
+  scan: boolean;
+  command: Record<string, unknown>;
+};
 
 /** Per collection, the fields that lead one of its indexes (what patch 0002 can push down). */
 async function leadingIndexFields(): Promise<Map<string, Set<string>>> {
@@ -83,7 +127,7 @@ function describe(event: CommandStartedEvent, indexes: Map<string, Set<string>>)
       : Array.isArray(filter)
         ? !filter.every((f) => answeredFromIndex(f, leading))
         : !answeredFromIndex(filter, leading);
-  return { name, collection, filter, scan };
+  return { name, collection, filter, scan, command: c };
 }
 
 async function main(): Promise<void> {
@@ -149,8 +193,10 @@ async function main(): Promise<void> {
       const res = await send();
       await res.arrayBuffer();
       const total = performance.now() - started;
+      // A snapshot: what --repeat and --cost send is seen by the listener too, and must not join the list.
+      const recorded = [...seen];
       console.log(
-        `\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${seen.length} commands, ${seen.filter((s) => s.scan).length} scans`,
+        `\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${recorded.length} commands, ${recorded.filter((s) => s.scan).length} scans`,
       );
       if (Number(args.repeat) > 0) {
         const from = performance.now();
@@ -159,9 +205,24 @@ async function main(): Promise<void> {
           `  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms`,
         );
       }
-      for (const s of seen)
+      const costTimes = Number(args.cost);
+      let databaseTotal = 0;
+      let appTotal = 0;
+      for (const s of recorded) {
+        let cost = '';
+        if (costTimes > 0 && ['find', 'aggregate', 'count', 'distinct'].includes(s.name)) {
+          const { database: spent, app } = await commandCost(s.command, costTimes, database.pid);
+          databaseTotal += spent ?? 0;
+          appTotal += app;
+          cost = ` [CPU µs: database ${spent === undefined ? '?' : spent.toFixed(0)}, driver ${app.toFixed(0)}]`;
+        }
         console.log(
-          `  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`,
+          `  ${s.scan ? 'SCAN' : '    '} ${s.ms.toFixed(1).padStart(7)} ms${cost} ${s.name} ${s.collection} ${JSON.stringify(s.filter).slice(0, 160)}`,
+        );
+      }
+      if (costTimes > 0)
+        console.log(
+          `  reads in all: database ${databaseTotal.toFixed(0)} µs, driver ${appTotal.toFixed(0)} µs of CPU (each sent ${costTimes} times)`,
         );
     }
     server.close();

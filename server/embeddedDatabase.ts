@@ -10,7 +10,13 @@ import { boundedLogFile } from './boundedLog.ts';
  * Starts the database the app uses when MONGODB_URI is not set: FerretDB 1.24.2 on SQLite (built once from the
  * Go module proxy by tools/ferretdb/build.sh), or a local `mongod` when there is one and no Go.
  */
-export type EmbeddedDatabase = { uri: string; kind: 'ferretdb' | 'mongod'; stop: () => Promise<void> };
+export type EmbeddedDatabase = {
+  uri: string;
+  kind: 'ferretdb' | 'mongod';
+  /** The database's process: benches read its CPU time (bench/queries.ts --cost). */
+  pid: number | undefined;
+  stop: () => Promise<void>;
+};
 
 /** `DATA_DIR/database.log` is kept below this; at it the log becomes `database.log.1`, replacing the one before. */
 export const databaseLogMaxBytes = 10 * 1024 * 1024;
@@ -235,7 +241,7 @@ async function startIn(
       opts.onUnexpectedExit?.(signal ? `killed by ${signal}` : `exit code ${code}`);
     });
     // The driver reads a host that ends in .sock as a socket path; it must be percent-encoded in the URI.
-    return { uri: `mongodb://${encodeURIComponent(socket)}/`, kind: 'ferretdb', stop: stopAndTidy };
+    return { uri: `mongodb://${encodeURIComponent(socket)}/`, kind: 'ferretdb', pid: child.pid, stop: stopAndTidy };
   }
 
   if (onPath('mongod')) {
@@ -255,6 +261,7 @@ async function startIn(
     return {
       uri: `mongodb://127.0.0.1:${port}/`,
       kind: 'mongod',
+      pid: child.pid,
       stop: () => {
         stopping = true;
         return stop()
