@@ -38,8 +38,10 @@ const log = (line: string) => process.stderr.write(`[queries] ${line}\n`);
 function processCpuMicros(pid: number | undefined): number | undefined {
   if (!pid) return undefined;
   try {
-    // Fields 14 and 15 of /proc/<pid>/stat (after the command name in parentheses) are utime and stime, in ticks.
-    const fields = readFileSync(`/proc/${pid}/stat`, 'utf8').split(') ')[1]!.split(' ');
+    // Fields 14 and 15 of /proc/<pid>/stat are utime and stime, in ticks of 1/100 s (USER_HZ, 100 on Linux). They are
+    // counted after the command name, which is in parentheses and may itself hold ") ".
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(') ') + 2).split(' ');
     return ((Number(fields[11]) + Number(fields[12])) * 1e6) / 100;
   } catch {
     return undefined;
