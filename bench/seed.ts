@@ -14,6 +14,7 @@ import { connectDatabase } from '../server/db.ts';
 import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
+import { showAllOutlines } from '../server/services/learning/outline.ts';
 import { newSubmissionKey, submissionKeyField } from '../server/submissions.ts';
 import { seedAreas } from './seedAreas.ts';
 
@@ -446,8 +447,10 @@ export async function seedBenchDatabase(props: {
     await refreshAllCohortFigures();
     // And the networks' lists of leads (the job networks:repair-copies); the posts carry their authors' names as seeded.
     await showAllLeads();
+    // And the programmes' outlines (the job learning:repair-outlines), the modules being seeded without the app.
+    await showAllOutlines();
     log(
-      `computed the research figures and networks' leads records in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
+      `computed the research figures, networks' leads and programmes' outlines in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
     );
 
     log(

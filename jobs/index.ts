@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose, { Types } from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
+import { learningJobs } from './learning.ts';
 import { ltiJobs } from './lti.ts';
 import { maintenanceJobs } from './maintenance.ts';
 import { mentoringJobs } from './mentoring.ts';
@@ -13,7 +14,15 @@ import '../server/subscriptions.ts';
 import type { JobArea } from './types.ts';
 
 /** Every job area, registered in this one place. */
-export const jobAreas: JobArea[] = [maintenanceJobs, remindersJobs, researchJobs, mentoringJobs, networksJobs, ltiJobs];
+export const jobAreas: JobArea[] = [
+  maintenanceJobs,
+  remindersJobs,
+  researchJobs,
+  mentoringJobs,
+  networksJobs,
+  learningJobs,
+  ltiJobs,
+];
 
 /**
  * Builds agenda on mongoose's connection (one copy of the mongodb driver, pinned in package.json).

@@ -6,6 +6,7 @@ import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import type { TestUser } from './factories.ts';
+import { outlineChanged } from '../../server/services/learning/outline.ts';
 
 /** Boards test data written straight to the models; behaviour under test goes through the services and routes. */
 export const asActor = (u: TestUser): Express.User => ({
@@ -64,6 +65,7 @@ export async function buildGoverningProgramme(modules = 2) {
     });
     moduleIds.push(String(m._id));
   }
+  await outlineChanged(programme._id);
   return { id: String(programme._id), title: programme.title, moduleIds };
 }
 

@@ -4,6 +4,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Track } from '../../models/Programme.ts';
 import { emitDomainEvent } from '../../server/events.ts';
+import { outlineChanged } from '../../server/services/learning/outline.ts';
 
 /** Learning test data, written straight to the models (the cohorts area owns enrolment; tests only need the records). */
 export async function buildProgramme(
@@ -53,6 +54,8 @@ export async function buildModule(
     position: ++position,
     archived: overrides.archived ?? false,
   } as Record<string, unknown>);
+  // As the app does after each module change (services/learning/outline.ts).
+  await outlineChanged(programmeId);
   return { id: String(m._id), title: m.title };
 }
 

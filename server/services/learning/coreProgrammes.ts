@@ -6,6 +6,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { sanitizeMarkdown } from './markdown.ts';
 import type { CompletionRule } from './programmes.ts';
+import { showOutline } from './outline.ts';
 
 /**
  * The three programmes every install carries, one per track, with text we wrote for the framework.
@@ -511,6 +512,8 @@ export async function createCoreProgramme(definition: CoreProgramme): Promise<bo
       certificateValidityMonths: defaultValidityMonths[definition.track],
     }),
   );
+  // Whoever wrote the programme, its outline is written from the modules (idempotent: all writers write the same).
+  await showOutline(programmeId);
   if (created) await emitDomainEvent('programme.saved', { programmeId });
   return created;
 }

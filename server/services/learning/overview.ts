@@ -1,15 +1,15 @@
 import { Types } from 'mongoose';
-import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
 import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
 import { learnerEnrolments } from './learners.ts';
+import type { OutlineEntry } from './outline.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
  * the next one to do, and her progress. A fixed number of indexed queries for all her enrolments together: her
  * enrolments with their cohorts, then at once her completions and certificates (learners.ts) and the cohorts'
- * programmes and modules.
+ * programmes with their outlines (outline.ts: the modules as lists show them, so no module is read here).
  */
 export type ModuleStatus = {
   id: string;
@@ -31,7 +31,9 @@ export type LearnerProgramme = {
   certificate: { id: string; status: 'valid' | 'expired'; expiresAt: Date | null } | null;
 };
 
-export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStatus[] {
+/** Each current module of the outline done, available or locked (archived ones are not listed). */
+export function moduleStatuses(outline: OutlineEntry[], done: Set<string>): ModuleStatus[] {
+  const modules = outline.filter((m) => !m.archived);
   const titles = new Map(modules.map((m) => [String(m._id), m.title]));
   return modules.map((m) => {
     const missing = m.prerequisites
@@ -43,7 +45,7 @@ export function moduleStatuses(modules: Module[], done: Set<string>): ModuleStat
       id: String(m._id),
       title: m.title,
       estimatedMinutes: m.estimatedMinutes,
-      type: m.completion?.type ?? 'view',
+      type: m.completionType,
       status,
       missing,
     };
@@ -62,28 +64,20 @@ export async function learnerOverview({
 }): Promise<LearnerProgramme[]> {
   const ownActive = active ?? (await activeEnrolmentsOf(userId));
   if (!ownActive.cohorts.length) return [];
-  // The cohorts name the programmes, so programmes and modules are read alongside her completions, not after them.
+  // The cohorts name the programmes, so programmes are read alongside her completions, not after them.
   const programmeIds = [...new Set(ownActive.cohorts.map((c) => String(c.programmeId)))].map(
     (id) => new Types.ObjectId(id),
   );
-  const [enrolments, programmes, modules] = await Promise.all([
+  const [enrolments, programmes] = await Promise.all([
     learnerEnrolments({ userId, active: ownActive }),
-    ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1 }).lean<Programme[]>(),
-    // Only what a module's status needs: not its body or quiz (the largest fields).
-    ModuleModel.find(
-      { programmeId: { $in: programmeIds }, archived: false },
-      { programmeId: 1, title: 1, estimatedMinutes: 1, prerequisites: 1, 'completion.type': 1 },
-    )
-      .sort({ position: 1, _id: 1 })
-      .lean<Module[]>(),
+    ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1, outline: 1 }).lean<Programme[]>(),
   ]);
   if (!enrolments.length) return [];
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   return enrolments.flatMap((e) => {
     const programme = programmeById.get(String(e.programmeId));
     if (!programme) return [];
-    const own = modules.filter((m) => String(m.programmeId) === String(programme._id));
-    const statuses = moduleStatuses(own, e.completed);
+    const statuses = moduleStatuses((programme.outline ?? []) as OutlineEntry[], e.completed);
     const completed = statuses.filter((s) => s.status === 'done').length;
     return [
       {

@@ -17,6 +17,7 @@ import {
   canSeeProgramme,
 } from '../../policies/learning.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
+import { outlineChanged } from './outline.ts';
 
 const messages = {
   programmeNotFound: 'We could not find that programme.',
@@ -295,6 +296,7 @@ export async function createModule(props: {
   const created = await atTheEnd(programme._id, (position) =>
     ModuleModel.create({ ...fields, programmeId: programme._id, position } as Record<string, unknown>),
   );
+  await outlineChanged(programme._id);
   return created.toObject() as Module;
 }
 
@@ -346,9 +348,24 @@ export async function updateModule(props: {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
   const fields = await cleanModuleInput(module.programmeId, module._id, props.input);
+  try {
+    await writeModuleEdit(module, fields, props.expectedVersion);
+  } finally {
+    // Also after a refused edit: it was written, then taken back.
+    await outlineChanged(module.programmeId);
+  }
+  return loadModule(module._id);
+}
+
+/** updateModule's write, then its look for a circle of prerequisites (taking the edit back on finding one). */
+async function writeModuleEdit(
+  module: Module,
+  fields: Awaited<ReturnType<typeof cleanModuleInput>>,
+  expectedVersion: number | null | undefined,
+): Promise<void> {
   let current = module;
   for (let attempt = 0; ; attempt += 1) {
-    if (props.expectedVersion !== undefined && (current.version ?? null) !== props.expectedVersion)
+    if (expectedVersion !== undefined && (current.version ?? null) !== expectedVersion)
       throw new ConflictError(messages.changedMeanwhile);
     const written = await ModuleModel.replaceOne(
       { _id: module._id, version: current.version ?? null, position: current.position, archived: current.archived },
@@ -377,7 +394,6 @@ export async function updateModule(props: {
       ]);
     }
   }
-  return loadModule(module._id);
 }
 
 /**
@@ -424,6 +440,7 @@ export async function setModuleArchived(props: {
     await atTheEnd(module.programmeId, (position) =>
       ModuleModel.updateOne({ _id: module._id, archived: true }, { $set: { archived: false, position } }),
     );
+  await outlineChanged(module.programmeId);
   return loadModule(module._id);
 }
 
@@ -462,11 +479,16 @@ async function placeInOrder(
   programmeId: Types.ObjectId,
   orderOf: (current: Module[], attempt: number) => string[],
 ): Promise<Module[]> {
-  for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
-    const current = await modulesOf(programmeId);
-    if (await moveToTheEnd(programmeId, current, orderOf(current, attempt))) return modulesOf(programmeId);
+  try {
+    for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
+      const current = await modulesOf(programmeId);
+      if (await moveToTheEnd(programmeId, current, orderOf(current, attempt))) return modulesOf(programmeId);
+    }
+    throw new ConflictError(messages.orderChangedMeanwhile);
+  } finally {
+    // Also after a 409: some modules may have moved before another change interrupted.
+    await outlineChanged(programmeId);
   }
-  throw new ConflictError(messages.orderChangedMeanwhile);
 }
 
 /**
