@@ -15,6 +15,7 @@ import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
+import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { newSubmissionKey, submissionKeyField } from '../server/submissions.ts';
 import { seedAreas } from './seedAreas.ts';
 
@@ -447,10 +448,12 @@ export async function seedBenchDatabase(props: {
     await refreshAllCohortFigures();
     // And the networks' lists of leads (the job networks:repair-copies); the posts carry their authors' names as seeded.
     await showAllLeads();
-    // And the programmes' outlines (the job learning:repair-outlines), the modules being seeded without the app.
+    // And the programmes' outlines and each enrolment's progress (the job learning:repair-copies), the modules,
+    // completions and certificates being seeded without the app.
     await showAllOutlines();
+    await showAllProgress();
     log(
-      `computed the research figures, networks' leads and programmes' outlines in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
+      `computed the research figures, networks' leads, programmes' outlines and enrolments' progress in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
     );
 
     log(

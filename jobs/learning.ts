@@ -1,18 +1,21 @@
+import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import type { JobArea } from './types.ts';
 
 /**
- * Learning: each programme's outline (its modules as a learner's home page lists them) is written again from the
- * modules every hour and at start. Idempotent and written over the version it was computed at, so it heals an
- * outline left behind by a process that stopped between a module change and its outline (services/learning/outline.ts).
+ * Learning: the copies a learner's home page reads instead of the modules, her completions and her certificates
+ * (each programme's outline, each enrolment's progress) are written again from those every hour and at start.
+ * Idempotent and written over the version they were computed at, so they heal a copy left behind by a process that
+ * stopped between a change and its copy (services/learning/outline.ts, services/learning/enrolmentProgress.ts).
  */
 export const learningJobs: JobArea = {
   define(agenda) {
-    agenda.define('learning:repair-outlines', async () => {
+    agenda.define('learning:repair-copies', async () => {
       await showAllOutlines();
+      await showAllProgress();
     });
   },
   async schedule(agenda) {
-    await agenda.every('1 hour', 'learning:repair-outlines', {}, { skipImmediate: false });
+    await agenda.every('1 hour', 'learning:repair-copies', {}, { skipImmediate: false });
   },
 };

@@ -17,6 +17,30 @@ const enrolmentSchema = new Schema(
     waitlistedAt: { type: Date },
     enrolledAt: { type: Date },
     withdrawnAt: { type: Date },
+    /**
+     * Moves on with every completion and certificate of hers in this cohort, before her progress below is written
+     * again (server/services/learning/enrolmentProgress.ts).
+     */
+    progressVersion: { type: Number, default: 0 },
+    /**
+     * Her progress in this cohort as her home page shows it: the modules she completed here (archived ones included)
+     * and her certificate. Derived from her completions and certificates (server/services/learning/enrolmentProgress.ts),
+     * so that page reads neither: a measured choice (README "Derived records"). Written only over the
+     * `progressVersion` it was computed at, and every completion and certificate moves that on before it writes
+     * them again. Whether she may complete a module and whether she has earned her certificate are decided from
+     * the completions themselves.
+     */
+    completedModuleIds: { type: [Schema.Types.ObjectId], ref: 'Module', default: undefined },
+    certificate: {
+      type: new Schema(
+        {
+          certificateId: { type: Schema.Types.ObjectId, ref: 'Certificate' },
+          expiresAt: { type: Date, default: null },
+        },
+        { _id: false },
+      ),
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

@@ -19,6 +19,7 @@ import { savePoolProfile } from '../services/pool/pool.ts';
 import { consentText } from '../services/research/consentText.ts';
 import { planSurveyInvitations } from '../services/research/surveys.ts';
 import type { DemoContext } from './index.ts';
+import { progressChanged } from '../services/learning/enrolmentProgress.ts';
 
 /**
  * Research and pool demo data: two past cohorts (aspiring leaders, new heads) and a small governing-board group, with
@@ -173,6 +174,9 @@ export async function seedResearch(ctx: DemoContext, now = new Date()): Promise<
             .replace(/[^A-Za-z0-9]/g, '')
             .toUpperCase()}`,
         });
+      // Written straight to the model, as the app's certificate issue would not date it in the past: her enrolment's
+      // copy of her progress follows as it does after an issue (learning/enrolmentProgress.ts).
+      if (completed) await progressChanged(user._id, cohort._id);
       if (group.track !== 'governing-board') {
         const startAnswers = {
           confidence: 2 + (i % 2),

@@ -392,8 +392,16 @@ export async function enrolledCohortIds(userId: Id): Promise<Types.ObjectId[]> {
 export const activeEnrolmentsKey = 'active-enrolments';
 
 export type ActiveEnrolments = {
-  /** Her active enrolments, as stored (a cohort since deleted is still listed here). */
-  enrolments: { cohortId: Types.ObjectId; enrolledAt: Date | null }[];
+  /**
+   * Her active enrolments, as stored (a cohort since deleted is still listed here), with her progress as her home page
+   * shows it (learning/enrolmentProgress.ts; undefined until first written).
+   */
+  enrolments: {
+    cohortId: Types.ObjectId;
+    enrolledAt: Date | null;
+    completedModuleIds?: Types.ObjectId[];
+    certificate?: { certificateId: Types.ObjectId; expiresAt: Date | null } | null;
+  }[];
   /** Their cohorts that exist: name and programme (the cohort, not the enrolment, names the programme). */
   cohorts: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId }[];
 };
@@ -405,7 +413,7 @@ export type ActiveEnrolments = {
 export async function activeEnrolmentsOf(userId: Id): Promise<ActiveEnrolments> {
   const rows = await EnrolmentModel.find(
     { userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId, status: 'active' },
-    { cohortId: 1, enrolledAt: 1, createdAt: 1 },
+    { cohortId: 1, enrolledAt: 1, createdAt: 1, completedModuleIds: 1, certificate: 1 },
   ).lean();
   if (!rows.length) return { enrolments: [], cohorts: [] };
   const cohorts = await CohortModel.find(
@@ -416,6 +424,10 @@ export async function activeEnrolmentsOf(userId: Id): Promise<ActiveEnrolments> 
     enrolments: rows.map((e) => ({
       cohortId: e.cohortId,
       enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? null,
+      completedModuleIds: e.completedModuleIds ?? undefined,
+      certificate: e.certificate
+        ? { certificateId: e.certificate.certificateId!, expiresAt: e.certificate.expiresAt ?? null }
+        : null,
     })),
     cohorts: cohorts.map((c) => ({ _id: c._id, name: c.name, programmeId: c.programmeId })),
   };

@@ -1,3 +1,4 @@
+import { progressChanged } from './enrolmentProgress.ts';
 import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
@@ -88,6 +89,7 @@ export async function issueCertificateIfComplete(props: {
         expiresAt,
         verificationCode: newVerificationCode(),
       });
+      await progressChanged(props.userId, props.cohortId);
       await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
       return created.toObject() as Certificate;
     } catch (error) {

@@ -1,3 +1,4 @@
+import { progressChanged } from './enrolmentProgress.ts';
 import { Types } from 'mongoose';
 import { CompletionModel, type Completion } from '../../../models/Completion.ts';
 import type { Module } from '../../../models/Module.ts';
@@ -213,7 +214,11 @@ export async function completeModule(props: {
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
   const { record, answers } = checkInput(module, input);
   const cohortId = state.enrolment.cohortId;
-  if (state.completion) return completionResult(state.completion, true, null);
+  if (state.completion) {
+    // Sent again (a retry): her progress is written again too, in case the first writer stopped before it.
+    await progressChanged(actor.id, cohortId);
+    return completionResult(state.completion, true, null);
+  }
   if (state.missing.length) {
     throw new ValidationError(
       messages.locked,
@@ -255,8 +260,11 @@ export async function completeModule(props: {
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
     const existing = await findCompletion(actor.id, module._id, cohortId);
+    // Sent again (a retry): her progress is written again too, in case the first writer stopped before it.
+    await progressChanged(actor.id, cohortId);
     return completionResult(existing!, true, null);
   }
+  await progressChanged(actor.id, cohortId);
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
   const certificate = await issueCertificateIfComplete({
     userId: actor.id,

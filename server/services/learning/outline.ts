@@ -76,7 +76,7 @@ export async function outlineChanged(programmeId: Id): Promise<void> {
   await showOutline(programmeId);
 }
 
-/** Every programme's outline from its modules (the hourly `learning:repair-outlines` job, and at start). */
+/** Every programme's outline from its modules (the hourly `learning:repair-copies` job, and at start). */
 export async function showAllOutlines(): Promise<void> {
   for (const programme of await ProgrammeModel.find().select({ _id: 1 }).lean()) await showOutline(programme._id);
 }

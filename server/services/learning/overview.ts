@@ -2,14 +2,15 @@ import { Types } from 'mongoose';
 import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
 import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
-import { learnerEnrolments } from './learners.ts';
 import type { OutlineEntry } from './outline.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
- * the next one to do, and her progress. A fixed number of indexed queries for all her enrolments together: her
- * enrolments with their cohorts, then at once her completions and certificates (learners.ts) and the cohorts'
- * programmes with their outlines (outline.ts: the modules as lists show them, so no module is read here).
+ * the next one to do, and her progress. Three indexed reads for all her enrolments together: her enrolments, carrying
+ * her progress in each (enrolmentProgress.ts: what she completed there and her certificate), their cohorts, then the
+ * cohorts' programmes with their outlines (outline.ts: the modules as lists show them). So neither her completions,
+ * her certificates nor the modules are read here; what must be exact (may she complete a module, is her certificate
+ * due) reads them (completion.ts, certificates.ts).
  */
 export type ModuleStatus = {
   id: string;
@@ -64,34 +65,39 @@ export async function learnerOverview({
 }): Promise<LearnerProgramme[]> {
   const ownActive = active ?? (await activeEnrolmentsOf(userId));
   if (!ownActive.cohorts.length) return [];
-  // The cohorts name the programmes, so programmes are read alongside her completions, not after them.
+  // The cohorts name the programmes (an enrolment's own programmeId is only a copy).
   const programmeIds = [...new Set(ownActive.cohorts.map((c) => String(c.programmeId)))].map(
     (id) => new Types.ObjectId(id),
   );
-  const [enrolments, programmes] = await Promise.all([
-    learnerEnrolments({ userId, active: ownActive }),
-    ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1, outline: 1 }).lean<Programme[]>(),
-  ]);
-  if (!enrolments.length) return [];
+  const programmes = await ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1, outline: 1 }).lean<
+    Programme[]
+  >();
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
+  const cohortById = new Map(ownActive.cohorts.map((c) => [String(c._id), c]));
+  // Most recent first; an enrolment whose cohort is gone is not shown.
+  const enrolments = ownActive.enrolments
+    .filter((e) => cohortById.has(String(e.cohortId)))
+    .sort((a, b) => (b.enrolledAt?.getTime() ?? 0) - (a.enrolledAt?.getTime() ?? 0));
   return enrolments.flatMap((e) => {
-    const programme = programmeById.get(String(e.programmeId));
+    const cohort = cohortById.get(String(e.cohortId))!;
+    const programme = programmeById.get(String(cohort.programmeId));
     if (!programme) return [];
-    const statuses = moduleStatuses((programme.outline ?? []) as OutlineEntry[], e.completed);
-    const completed = statuses.filter((s) => s.status === 'done').length;
+    const completed = new Set((e.completedModuleIds ?? []).map(String));
+    const statuses = moduleStatuses((programme.outline ?? []) as OutlineEntry[], completed);
+    const done = statuses.filter((s) => s.status === 'done').length;
     return [
       {
         programme: { id: String(programme._id), title: programme.title, track: programme.track },
         cohortId: String(e.cohortId),
-        cohortName: e.cohortName,
-        completedModules: completed,
+        cohortName: cohort.name,
+        completedModules: done,
         totalModules: statuses.length,
-        percent: statuses.length ? Math.floor((completed / statuses.length) * 100) : 0,
+        percent: statuses.length ? Math.floor((done / statuses.length) * 100) : 0,
         modules: statuses,
         next: statuses.find((s) => s.status === 'available') ?? null,
         certificate: e.certificate
           ? {
-              id: e.certificate.id,
+              id: String(e.certificate.certificateId),
               status: certificateStatus({ expiresAt: e.certificate.expiresAt }, now),
               expiresAt: e.certificate.expiresAt,
             }

@@ -1,0 +1,131 @@
+import { Types } from 'mongoose';
+import { CertificateModel } from '../../../models/Certificate.ts';
+import { CompletionModel } from '../../../models/Completion.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { oid } from '../../ids.ts';
+
+/**
+ * Her progress in a cohort as her home page shows it, kept on her enrolment (`Enrolment.completedModuleIds` and
+ * `Enrolment.certificate`) so that page reads neither her completions nor her certificates. Measured (README "Derived
+ * records"): those two reads were a fifth of the page's database work, and the page missed its share of `/healthz`
+ * with them.
+ *
+ * Correct with several processes, on the version `progressVersion` that each completion and certificate moves on:
+ * - whoever writes a completion or a certificate writes it first, then moves her enrolment's version on and writes
+ *   her progress again (progressChanged, called by completion.ts and certificates.ts; a completion sent twice calls it
+ *   again, so a retry heals what a stopped process left);
+ * - her progress is computed after reading the version, and written only over that version: one computed before a
+ *   completion that landed meanwhile matches nothing and is computed again, so what is stored is never older than the
+ *   last completion or certificate whose writer has returned;
+ * - writing it again from the completions and certificates is idempotent, so the hourly repair (showAllProgress,
+ *   jobs/learning.ts, also run at start) heals progress left behind by a process that stopped in between.
+ * Whether she may open or complete a module and whether she has earned her certificate are decided from the
+ * completions themselves (completion.ts, certificates.ts), never from this copy.
+ */
+type Id = Types.ObjectId | string;
+
+export type ShownProgress = {
+  completedModuleIds: Types.ObjectId[];
+  certificate: { certificateId: Types.ObjectId; expiresAt: Date | null } | null;
+};
+
+/** How often progress is computed again when completions keep landing while it is computed. */
+const attempts = 5;
+
+/** Her progress in each of the enrolments given, from her completions and certificates: a fixed number of reads. */
+async function progressFromSources(
+  enrolments: { userId: Types.ObjectId; cohortId: Types.ObjectId }[],
+): Promise<Map<string, ShownProgress>> {
+  const key = (r: { userId: unknown; cohortId: unknown }) => `${String(r.userId)}:${String(r.cohortId)}`;
+  const result = new Map<string, ShownProgress>(
+    enrolments.map((e) => [key(e), { completedModuleIds: [], certificate: null }]),
+  );
+  if (!enrolments.length) return result;
+  const userIds = [...new Set(enrolments.map((e) => String(e.userId)))].map((id) => new Types.ObjectId(id));
+  const cohortIds = [...new Set(enrolments.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id));
+  const [completions, certificates] = await Promise.all([
+    CompletionModel.find(
+      { userId: { $in: userIds }, cohortId: { $in: cohortIds } },
+      { userId: 1, cohortId: 1, moduleId: 1 },
+    )
+      .sort({ completedAt: 1, _id: 1 })
+      .lean(),
+    CertificateModel.find(
+      { userId: { $in: userIds }, cohortId: { $in: cohortIds } },
+      { userId: 1, cohortId: 1, expiresAt: 1 },
+    ).lean(),
+  ]);
+  for (const c of completions) result.get(key(c))?.completedModuleIds.push(c.moduleId);
+  for (const c of certificates) {
+    const shown = result.get(key(c));
+    if (shown) shown.certificate = { certificateId: c._id, expiresAt: c.expiresAt ?? null };
+  }
+  return result;
+}
+
+/** Writes her progress in the cohort again from her completions and certificates, over the version it was computed at. */
+export async function showProgress(userId: Id, cohortId: Id): Promise<void> {
+  const filter = { userId: oid(userId), cohortId: oid(cohortId) };
+  for (let attempt = 0; attempt < attempts; attempt++) {
+    const enrolment = await EnrolmentModel.findOne(filter, { progressVersion: 1 }).lean();
+    if (!enrolment) return;
+    const progress = (await progressFromSources([filter])).values().next().value!;
+    // An enrolment stored before progressVersion has none: null matches the missing field.
+    const written = await EnrolmentModel.updateOne(
+      { _id: enrolment._id, progressVersion: enrolment.progressVersion ?? null },
+      { $set: progress },
+      // A copy, not an edit: the enrolment's own updatedAt stays.
+      { timestamps: false },
+    );
+    if (written.matchedCount === 1) return;
+  }
+}
+
+/** After a completion or certificate of hers in the cohort was written: moves the version on, then writes her progress. */
+export async function progressChanged(userId: Id, cohortId: Id): Promise<void> {
+  await EnrolmentModel.updateOne(
+    { userId: oid(userId), cohortId: oid(cohortId) },
+    { $inc: { progressVersion: 1 } },
+    { timestamps: false },
+  );
+  await showProgress(userId, cohortId);
+}
+
+const sameProgress = (stored: Partial<ShownProgress>, computed: ShownProgress) =>
+  (stored.completedModuleIds ?? null) !== null &&
+  stored.completedModuleIds!.map(String).join() === computed.completedModuleIds.map(String).join() &&
+  String(stored.certificate?.certificateId ?? null) === String(computed.certificate?.certificateId ?? null) &&
+  (stored.certificate?.expiresAt?.getTime() ?? null) === (computed.certificate?.expiresAt?.getTime() ?? null);
+
+/**
+ * Every enrolment's progress in the cohort from the completions and certificates (a few reads for the whole cohort),
+ * written where it differs, each write over the version read with it; one that misses (a completion landed
+ * meanwhile) is left to that completion's writer, which writes it again after moving the version on.
+ */
+export async function showProgressOfCohort(cohortId: Id): Promise<number> {
+  const enrolments = await EnrolmentModel.find(
+    { cohortId: oid(cohortId) },
+    { userId: 1, cohortId: 1, progressVersion: 1, completedModuleIds: 1, certificate: 1 },
+  ).lean();
+  const computed = await progressFromSources(enrolments);
+  let written = 0;
+  for (const e of enrolments) {
+    const progress = computed.get(`${String(e.userId)}:${String(e.cohortId)}`)!;
+    if (sameProgress(e as Partial<ShownProgress>, progress)) continue;
+    const result = await EnrolmentModel.updateOne(
+      { _id: e._id, progressVersion: e.progressVersion ?? null },
+      { $set: progress },
+      { timestamps: false },
+    );
+    written += result.modifiedCount;
+  }
+  return written;
+}
+
+/** Every enrolment's progress (the hourly `learning:repair-copies` job, and at start), cohort by cohort. */
+export async function showAllProgress(): Promise<number> {
+  const cohortIds: Types.ObjectId[] = await EnrolmentModel.distinct('cohortId');
+  let written = 0;
+  for (const cohortId of cohortIds) written += await showProgressOfCohort(cohortId);
+  return written;
+}
