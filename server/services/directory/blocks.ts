@@ -14,7 +14,13 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
     throw new ValidationError('You cannot block yourself.', [{ path: 'userId', message: 'is you' }]);
   await DirectoryBlockModel.updateOne(
     { _id: blockId(actor.id, userId) },
-    { $setOnInsert: { blockerId: new Types.ObjectId(actor.id), blockedId: new Types.ObjectId(userId) } },
+    {
+      $setOnInsert: {
+        blockerId: new Types.ObjectId(actor.id),
+        blockedId: new Types.ObjectId(userId),
+        people: [new Types.ObjectId(actor.id), new Types.ObjectId(userId)],
+      },
+    },
     { upsert: true },
   );
 }
@@ -28,14 +34,14 @@ export async function unblockPerson(props: { actor: Express.User; userId: string
   await DirectoryBlockModel.deleteOne({ _id: blockId(props.actor.id, props.userId) });
 }
 
-/** Everyone she blocked and everyone who blocked her: the people the directory keeps apart from her. */
+/**
+ * Everyone she blocked and everyone who blocked her: the people the directory keeps apart from her. One read of the
+ * multikey index `{people}` (models/DirectoryBlock.ts).
+ */
 export async function blockedEitherWay(userId: string): Promise<Set<string>> {
   const id = new Types.ObjectId(userId);
-  const [mine, theirs] = await Promise.all([
-    DirectoryBlockModel.find({ blockerId: id }).select({ blockedId: 1 }).lean(),
-    DirectoryBlockModel.find({ blockedId: id }).select({ blockerId: 1 }).lean(),
-  ]);
-  return new Set([...mine.map((b) => String(b.blockedId)), ...theirs.map((b) => String(b.blockerId))]);
+  const rows = await DirectoryBlockModel.find({ people: id }).select({ blockerId: 1, blockedId: 1 }).lean();
+  return new Set(rows.map((b) => String(id.equals(b.blockerId) ? b.blockedId : b.blockerId)));
 }
 
 /**
