@@ -1,6 +1,6 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
@@ -153,6 +153,9 @@ function lockDataFolder(dbDir: string, dataDir: string): () => void {
  * lives in the temporary directory, not in `dataDir`, because a socket's path is limited to about 100 bytes.
  * `memory` keeps SQLite in memory (tests), so nothing is left on disk. `ferretDbArgs` are added to FerretDB's flags.
  */
+/** Go threads for the embedded FerretDB: every core but the one the app's JavaScript runs on, and at least one. */
+export const embeddedGoThreads = (cores = availableParallelism()): number => Math.max(1, cores - 1);
+
 export async function startEmbeddedDatabase(opts: {
   dataDir: string;
   memory?: boolean;
@@ -213,8 +216,11 @@ async function startIn(
     const child = spawn(binary, args, {
       stdio: ['ignore', 'pipe', 'pipe'],
       // GOGC=400: FerretDB allocates heavily per document read, and its heap is small; collecting a quarter as often
-      // cut its CPU per query by a quarter in our measurements (patch 0005's header). An operator's GOGC wins.
-      env: { GOGC: '400', ...process.env, DO_NOT_TRACK: '1' },
+      // cut its CPU per query by a quarter in our measurements (patch 0005's header). GOMAXPROCS: it shares the
+      // machine with the app, whose process runs JavaScript on one core, so it runs Go on the others (at least one);
+      // on 2 cores one Go thread spent less CPU per query than two (goroutines handed between threads, futex wake-ups)
+      // and every page's share of /healthz rose (README, Benchmarks). An operator's GOGC or GOMAXPROCS wins.
+      env: { GOGC: '400', GOMAXPROCS: String(embeddedGoThreads()), ...process.env, DO_NOT_TRACK: '1' },
     });
     const logClosed = logOutputOf(child, log);
     const stop = stopper(child);

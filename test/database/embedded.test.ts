@@ -3,7 +3,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { startEmbeddedDatabase } from '../../server/embeddedDatabase.ts';
+import { embeddedGoThreads, startEmbeddedDatabase } from '../../server/embeddedDatabase.ts';
 
 /** The log file once it holds `text`, or as it is after 10 s. */
 async function logOnceItSays(file: string, text: string): Promise<string> {
@@ -43,6 +43,41 @@ describe('database: the embedded FerretDB', function () {
     } finally {
       await database.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it("runs Go on every core but the app's (at least one), with a collection target of 400, unless the operator set them", async () => {
+    expect([1, 2, 4, 8].map((cores) => embeddedGoThreads(cores))).to.deep.equal([1, 1, 3, 7]);
+    const environmentOf = (pid: number) =>
+      new Map(
+        readFileSync(`/proc/${pid}/environ`, 'utf8')
+          .split('\0')
+          .filter(Boolean)
+          .map((entry) => [entry.slice(0, entry.indexOf('=')), entry.slice(entry.indexOf('=') + 1)]),
+      );
+    const before = { GOMAXPROCS: process.env.GOMAXPROCS, GOGC: process.env.GOGC };
+    for (const [operator, expected] of [
+      [{}, { GOMAXPROCS: String(embeddedGoThreads()), GOGC: '400' }],
+      [
+        { GOMAXPROCS: '3', GOGC: '100' },
+        { GOMAXPROCS: '3', GOGC: '100' },
+      ],
+    ] as const) {
+      delete process.env.GOMAXPROCS;
+      delete process.env.GOGC;
+      Object.assign(process.env, operator);
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+      const database = await startEmbeddedDatabase({ dataDir, memory: true });
+      try {
+        const environment = environmentOf(database.pid!);
+        expect({ GOMAXPROCS: environment.get('GOMAXPROCS'), GOGC: environment.get('GOGC') }).to.deep.equal(expected);
+      } finally {
+        await database.stop();
+        rmSync(dataDir, { recursive: true, force: true });
+        for (const [name, value] of Object.entries(before))
+          if (value === undefined) delete process.env[name];
+          else process.env[name] = value;
+      }
     }
   });
 
