@@ -39,8 +39,28 @@ export const recordMaxAgeMs = 24 * 60 * 60 * 1000;
 
 /** A mentor with a free place (`freePlaces` is negative when she lowered her capacity below her mentees). */
 export const withFreePlace = { freePlaces: { $gt: 0 } };
-/** What matching reads of a mentor profile (no bio: it is not scored). */
-export const matchingProjection = { bio: 0, createdAt: 0, updatedAt: 0 } as const;
+/**
+ * What matching reads of a mentor profile: every field but her bio (it is not scored) and the timestamps. Named field
+ * by field rather than as "all but": an exclusion has our FerretDB decode every field of each document, the bio
+ * included, where naming them decodes only those (patch 0012); on MongoDB the two return the same.
+ */
+export const matchingProjection = {
+  userId: 1,
+  phase: 1,
+  yearsAsHead: 1,
+  schoolName: 1,
+  country: 1,
+  region: 1,
+  timezone: 1,
+  languages: 1,
+  expertise: 1,
+  capacity: 1,
+  freePlaces: 1,
+  placesHeldFor: 1,
+  availability: 1,
+  matchVersion: 1,
+  candidatesStale: 1,
+} as const;
 
 /** The mentors with a free place, as matching reads them. */
 export const mentorsWithFreePlace = () =>
