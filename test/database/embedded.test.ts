@@ -81,6 +81,30 @@ describe('database: the embedded FerretDB', function () {
     }
   });
 
+  it('reads its SQLite files through a memory map (the pages are not copied into each connection)', async () => {
+    const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+    const database = await startEmbeddedDatabase({ dataDir });
+    try {
+      const client = await new MongoClient(database.uri).connect();
+      try {
+        const things = client.db('mapcheck').collection('things');
+        // About 6 MB: past SQLite's automatic checkpoint, so the pages are in the database file (until then they are
+        // read from the write-ahead log, which is not mapped).
+        await things.insertMany(Array.from({ length: 3000 }, (_, n) => ({ n, text: 'x'.repeat(2000) })));
+        expect(await things.countDocuments({ n: { $gte: 10 }, text: { $ne: '' } })).to.equal(2990);
+      } finally {
+        await client.close();
+      }
+      const mapped = readFileSync(`/proc/${database.pid}/maps`, 'utf8')
+        .split('\n')
+        .filter((line) => line.includes(dataDir) && line.endsWith('.sqlite'));
+      expect(mapped, 'the database file among the mappings').to.not.be.empty;
+    } finally {
+      await database.stop();
+      rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
   it('on a long-running install, database.log stays bounded: past its size it becomes database.log.1 (replacing the one before) and the database goes on', async () => {
     const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
     const log = path.join(dataDir, 'database.log');
