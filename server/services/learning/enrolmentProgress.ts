@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { writeCopyOverVersion } from '../../derivedCopies.ts';
 import { oid } from '../../ids.ts';
 
 /**
@@ -10,7 +11,8 @@ import { oid } from '../../ids.ts';
  * records"): those two reads were a fifth of the page's database work, and the page missed its share of `/healthz`
  * with them.
  *
- * Correct with several processes, on the version `progressVersion` that each completion and certificate moves on:
+ * Correct with several processes (server/derivedCopies.ts), on the version `progressVersion` that each completion and
+ * certificate moves on:
  * - whoever writes a completion or a certificate writes it first, then moves her enrolment's version on and writes
  *   her progress again (progressChanged, called by completion.ts and certificates.ts; a completion sent twice calls it
  *   again, so a retry heals what a stopped process left);
@@ -28,9 +30,6 @@ export type ShownProgress = {
   completedModuleIds: Types.ObjectId[];
   certificate: { certificateId: Types.ObjectId; expiresAt: Date | null } | null;
 };
-
-/** How often progress is computed again when completions keep landing while it is computed. */
-const attempts = 5;
 
 /** Her progress in each of the enrolments given, from her completions and certificates: a fixed number of reads. */
 async function progressFromSources(
@@ -66,19 +65,23 @@ async function progressFromSources(
 /** Writes her progress in the cohort again from her completions and certificates, over the version it was computed at. */
 export async function showProgress(userId: Id, cohortId: Id): Promise<void> {
   const filter = { userId: oid(userId), cohortId: oid(cohortId) };
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const enrolment = await EnrolmentModel.findOne(filter, { progressVersion: 1 }).lean();
-    if (!enrolment) return;
-    const progress = (await progressFromSources([filter])).values().next().value!;
+  await writeCopyOverVersion({
     // An enrolment stored before progressVersion has none: null matches the missing field.
-    const written = await EnrolmentModel.updateOne(
-      { _id: enrolment._id, progressVersion: enrolment.progressVersion ?? null },
-      { $set: progress },
+    readVersion: async () => {
+      const enrolment = await EnrolmentModel.findOne(filter, { progressVersion: 1 }).lean();
+      return enrolment ? (enrolment.progressVersion ?? null) : undefined;
+    },
+    compute: async () => (await progressFromSources([filter])).values().next().value!,
+    writeOver: async (version, progress) =>
       // A copy, not an edit: the enrolment's own updatedAt stays.
-      { timestamps: false },
-    );
-    if (written.matchedCount === 1) return;
-  }
+      (
+        await EnrolmentModel.updateOne(
+          { ...filter, progressVersion: version },
+          { $set: progress },
+          { timestamps: false },
+        )
+      ).matchedCount === 1,
+  });
 }
 
 /** After a completion or certificate of hers in the cohort was written: moves the version on, then writes her progress. */

@@ -1,6 +1,7 @@
 import type { Types } from 'mongoose';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
+import { writeCopyOverVersion } from '../../derivedCopies.ts';
 import { oid } from '../../ids.ts';
 
 /**
@@ -9,7 +10,8 @@ import { oid } from '../../ids.ts';
  * Measured (README "Derived records"): the modules were the costliest of the page's nine reads, because each module
  * document carries its body and quiz, and the page missed its share of `/healthz` with them.
  *
- * Correct with several processes, on the version `outlineVersion` that every module change moves on:
+ * Correct with several processes (server/derivedCopies.ts), on the version `outlineVersion` that every module change
+ * moves on:
  * - whoever adds, edits, archives, restores or moves a module writes the module first, then moves the version on and
  *   writes the outline again (outlineChanged, called by learning/programmes.ts and coreProgrammes.ts);
  * - the outline is computed after reading the version, and written only over that version: one computed before a
@@ -29,9 +31,6 @@ export type OutlineEntry = {
 };
 
 type Id = Types.ObjectId | string;
-
-/** How often an outline is computed again when changes keep landing while it is computed; the last change's writer follows. */
-const attempts = 5;
 
 /** The outline as the modules are now: current ones in their order, then archived ones in theirs. */
 export async function outlineFromModules(programmeId: Id): Promise<OutlineEntry[]> {
@@ -55,19 +54,23 @@ export async function outlineFromModules(programmeId: Id): Promise<OutlineEntry[
 /** Writes the programme's outline again from its modules, over the version it was computed at. */
 export async function showOutline(programmeId: Id): Promise<void> {
   const id = oid(programmeId);
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const programme = await ProgrammeModel.findById(id).select({ outlineVersion: 1 }).lean();
-    if (!programme) return;
-    const outline = await outlineFromModules(id);
+  await writeCopyOverVersion({
     // A programme stored before outlineVersion has none: null matches the missing field.
-    const written = await ProgrammeModel.updateOne(
-      { _id: id, outlineVersion: programme.outlineVersion ?? null },
-      { $set: { outline } },
+    readVersion: async () => {
+      const programme = await ProgrammeModel.findById(id).select({ outlineVersion: 1 }).lean();
+      return programme ? (programme.outlineVersion ?? null) : undefined;
+    },
+    compute: () => outlineFromModules(id),
+    writeOver: async (version, outline) =>
       // A copy, not an edit: the programme's own updatedAt stays.
-      { timestamps: false },
-    );
-    if (written.matchedCount === 1) return;
-  }
+      (
+        await ProgrammeModel.updateOne(
+          { _id: id, outlineVersion: version },
+          { $set: { outline } },
+          { timestamps: false },
+        )
+      ).matchedCount === 1,
+  });
 }
 
 /** After a module of the programme changed (its write has returned): moves the version on, then writes the outline. */

@@ -1,6 +1,7 @@
 import { Types } from 'mongoose';
 import { NetworkModel } from '../../../models/Network.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
+import { writeCopyOverVersion } from '../../derivedCopies.ts';
 import { activeLeadsOf } from './membership.ts';
 
 /**
@@ -21,9 +22,6 @@ type Id = Types.ObjectId | string;
 
 const asId = (id: Id): Types.ObjectId => (typeof id === 'string' ? new Types.ObjectId(id) : id);
 
-/** How often a list is computed again when changes keep landing while it is computed; the last change's writer follows. */
-const attempts = 5;
-
 /** The leads whose account is live, with their names, in the order the page shows them. */
 async function liveLeads(networkId: Types.ObjectId): Promise<{ userId: Types.ObjectId; name: string }[]> {
   return (await activeLeadsOf(networkId))
@@ -34,19 +32,18 @@ async function liveLeads(networkId: Types.ObjectId): Promise<{ userId: Types.Obj
 /** Writes the network's list of leads again from its rows, over the version it was computed at. */
 export async function showLeads(networkId: Id): Promise<void> {
   const id = asId(networkId);
-  for (let attempt = 0; attempt < attempts; attempt++) {
-    const network = await NetworkModel.findById(id).select({ leadsVersion: 1 }).lean();
-    if (!network) return;
-    const leads = await liveLeads(id);
+  await writeCopyOverVersion({
     // A network stored before leadsVersion has none: null matches the missing field.
-    const written = await NetworkModel.updateOne(
-      { _id: id, leadsVersion: network.leadsVersion ?? null },
-      { $set: { leads } },
+    readVersion: async () => {
+      const network = await NetworkModel.findById(id).select({ leadsVersion: 1 }).lean();
+      return network ? (network.leadsVersion ?? null) : undefined;
+    },
+    compute: () => liveLeads(id),
+    writeOver: async (version, leads) =>
       // A copy, not an edit: the network's own updatedAt stays.
-      { timestamps: false },
-    );
-    if (written.matchedCount === 1) return;
-  }
+      (await NetworkModel.updateOne({ _id: id, leadsVersion: version }, { $set: { leads } }, { timestamps: false }))
+        .matchedCount === 1,
+  });
 }
 
 /** Every network's list of leads from its rows (the hourly `networks:recount-members` job, and at start). */
