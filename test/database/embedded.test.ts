@@ -98,7 +98,7 @@ describe('database: the embedded FerretDB', function () {
       const mapped = readFileSync(`/proc/${database.pid}/maps`, 'utf8')
         .split('\n')
         .filter((line) => line.includes(dataDir) && line.endsWith('.sqlite'));
-      expect(mapped, 'the database file among the mappings').to.not.be.empty;
+      expect(mapped.length, 'the database file among the mappings').to.be.greaterThan(0);
     } finally {
       await database.stop();
       rmSync(dataDir, { recursive: true, force: true });
