@@ -264,7 +264,6 @@ export async function completeModule(props: {
     await progressChanged(actor.id, cohortId);
     return completionResult(existing!, true, null);
   }
-  await progressChanged(actor.id, cohortId);
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
   const certificate = await issueCertificateIfComplete({
     userId: actor.id,
@@ -272,6 +271,8 @@ export async function completeModule(props: {
     cohortId,
     now,
   });
+  // Her progress is written once, after both: an issued certificate wrote it already (with this completion in it).
+  if (!certificate) await progressChanged(actor.id, cohortId);
   return completionResult(completion, false, certificate);
 }
 
