@@ -346,6 +346,7 @@ export async function seedBenchDatabase(props: {
     }
     const enrolmentDocs: object[] = [];
     const seatDocs: object[] = [];
+    const nameOf = new Map(users.map((u) => [String(u._id), u.name]));
     for (const cohort of cohorts) {
       cohort.members.forEach((userId, n) => {
         enrolmentDocs.push({
@@ -355,6 +356,9 @@ export async function seedBenchDatabase(props: {
           programmeId: cohort.programmeId,
           status: 'active',
           enrolledAt: cohort.enrolledAt,
+          // Named as enrolling names her (server/services/cohorts/participantNames.ts); seeded accounts are at version 0.
+          participantName: nameOf.get(String(userId)),
+          participantNameVersion: 0,
           ...stamp,
         });
         seatDocs.push({ _id: new Types.ObjectId(), cohortId: cohort._id, number: n + 1, userId, ...stamp });

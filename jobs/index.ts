@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose, { Types } from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
+import { cohortsJobs } from './cohorts.ts';
 import { learningJobs } from './learning.ts';
 import { ltiJobs } from './lti.ts';
 import { maintenanceJobs } from './maintenance.ts';
@@ -20,6 +21,7 @@ export const jobAreas: JobArea[] = [
   researchJobs,
   mentoringJobs,
   networksJobs,
+  cohortsJobs,
   learningJobs,
   ltiJobs,
 ];

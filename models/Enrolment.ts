@@ -41,6 +41,18 @@ const enrolmentSchema = new Schema(
       ),
       default: undefined,
     },
+    /**
+     * When she last did something in this cohort's modules (a completion or a quiz attempt, passed or not), for her
+     * facilitators' progress view. Part of her progress above: derived from the same sources, on the same version.
+     */
+    lastActivityAt: { type: Date, default: undefined },
+    /**
+     * Her name as her account has it, so that registers, attendance reports and progress views read no accounts (a
+     * measured choice, README "Derived records"). Copied with the account's `version` it was taken at, and only ever
+     * replaced by a later one (server/services/cohorts/participantNames.ts).
+     */
+    participantName: { type: String, default: undefined },
+    participantNameVersion: { type: Number, default: undefined },
   },
   { timestamps: true },
 );

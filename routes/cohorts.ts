@@ -262,7 +262,12 @@ async function showReport(req: Request, res: Response) {
  * API's file is the CSV alone.
  */
 async function sendCsv(req: Request, res: Response, forSpreadsheet: boolean) {
-  const { cohort, rows } = await readableAttendance({ actor: req.user!, cohortId: String(req.params.id), now: now() });
+  const { cohort, rows } = await readableAttendance({
+    actor: req.user!,
+    cohortId: String(req.params.id),
+    now: now(),
+    emails: true,
+  });
   const csv = attendanceCsv({ rows });
   res
     .attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`)

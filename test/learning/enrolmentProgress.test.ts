@@ -2,17 +2,19 @@ import { expect } from 'chai';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import {
   showAllProgress,
   showProgress,
   showProgressOfCohort,
 } from '../../server/services/learning/enrolmentProgress.ts';
+import { cohortProgress } from '../../server/services/learning/progress.ts';
 import '../../server/subscriptions.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
-import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
 
 /**
  * The progress a learner's home page reads from her enrolment instead of her completions and certificates (README
@@ -45,14 +47,19 @@ describe('learning: the progress her home page reads from her enrolment is kept 
     return {
       completed: (e?.completedModuleIds ?? []).map(String).sort(),
       certificate: e?.certificate?.certificateId ? String(e.certificate.certificateId) : null,
+      lastActivityAt: e?.lastActivityAt?.toISOString() ?? null,
     };
   };
   const sources = async (userId: string, cohortId: string) => {
     const completions = await CompletionModel.find({ userId, cohortId }).lean();
+    const attempts = await QuizAttemptModel.find({ userId, cohortId }).lean();
     const certificate = await CertificateModel.findOne({ userId, cohortId }).lean();
+    const times = [...completions.map((c) => c.completedAt), ...attempts.map((a) => a.attemptedAt)];
+    const last = times.length ? new Date(Math.max(...times.map((t) => t.getTime()))) : null;
     return {
       completed: completions.map((c) => String(c.moduleId)).sort(),
       certificate: certificate ? String(certificate._id) : null,
+      lastActivityAt: last?.toISOString() ?? null,
     };
   };
 
@@ -61,8 +68,13 @@ describe('learning: the progress her home page reads from her enrolment is kept 
     const agent = await signIn(app, learner.email, testPassword);
     expect((await agent.get('/').expect(200)).text).to.match(/0 of 2 modules completed/);
 
-    await completeModule({ actor: actor(learner), moduleId: modules[0]!.id, input: view, now: new Date() });
-    expect(await copy(learner.id, cohort.id)).to.deep.equal({ completed: [modules[0]!.id], certificate: null });
+    const first = new Date();
+    await completeModule({ actor: actor(learner), moduleId: modules[0]!.id, input: view, now: first });
+    expect(await copy(learner.id, cohort.id)).to.deep.equal({
+      completed: [modules[0]!.id],
+      certificate: null,
+      lastActivityAt: first.toISOString(),
+    });
     expect((await agent.get('/').expect(200)).text).to.match(/1 of 2 modules completed/);
 
     await completeModule({ actor: actor(learner), moduleId: modules[1]!.id, input: view, now: new Date() });
@@ -100,7 +112,7 @@ describe('learning: the progress her home page reads from her enrolment is kept 
     // A process that read the version before the completion and computed nothing done: its write matches nothing.
     const stale = await EnrolmentModel.updateOne(
       { _id: before!._id, progressVersion: before!.progressVersion ?? null },
-      { $set: { completedModuleIds: [], certificate: null } },
+      { $set: { completedModuleIds: [], certificate: null, lastActivityAt: null } },
     );
     expect(stale.matchedCount).to.equal(0);
     expect((await copy(learner.id, cohort.id)).completed).to.deep.equal([modules[0]!.id]);
@@ -133,13 +145,50 @@ describe('learning: the progress her home page reads from her enrolment is kept 
     const other = await setting(1);
     await EnrolmentModel.updateOne(
       { userId: other.learner.id, cohortId: other.cohort.id },
-      { $unset: { completedModuleIds: 1, certificate: 1, progressVersion: 1 } },
+      { $unset: { completedModuleIds: 1, certificate: 1, lastActivityAt: 1, progressVersion: 1 } },
     );
     expect(await showAllProgress()).to.be.at.least(2);
     expect(await copy(learner.id, cohort.id)).to.deep.equal(await sources(learner.id, cohort.id));
     expect((await copy(learner.id, cohort.id)).completed).to.have.length(2);
     const stored = await EnrolmentModel.findOne({ userId: other.learner.id, cohortId: other.cohort.id }).lean();
     expect(stored!.completedModuleIds).to.deep.equal([]);
+    expect(stored!.lastActivityAt).to.equal(null);
     expect(await showAllProgress()).to.equal(0);
+  });
+
+  it("her latest activity, a failed quiz attempt included, is on her enrolment, and her facilitators' progress view shows it", async () => {
+    const programme = await buildProgramme({ title: 'Governance' });
+    const intro = await buildModule(programme.id, { title: 'Introduction' });
+    const quiz = await buildModule(programme.id, { title: 'Check your understanding', completion: sampleQuiz });
+    const cohort = await buildCohort(programme.id, { name: 'Board cohort' });
+    const learner = await buildUser({ roles: ['participant'], name: 'Ruth Mensah' });
+    await enrol(learner.id, cohort.id, programme.id);
+    const shown = async () => (await cohortProgress(cohort.id)).rows[0]!;
+    expect((await shown()).lastActivityAt).to.equal(null);
+
+    const monday = new Date('2026-11-30T09:00:00Z');
+    await completeModule({ actor: actor(learner), moduleId: intro.id, input: view, now: monday });
+    const tuesday = new Date('2026-12-01T16:30:00Z');
+    const failed = completeModule({
+      actor: actor(learner),
+      moduleId: quiz.id,
+      input: { answers: [[0], [0]] },
+      now: tuesday,
+    });
+    await failed.then(
+      () => expect.fail('a wrong answer should not pass'),
+      (error: Error) => expect(error.message).to.match(/Not passed this time/),
+    );
+    expect(await copy(learner.id, cohort.id)).to.deep.equal(await sources(learner.id, cohort.id));
+    expect((await copy(learner.id, cohort.id)).lastActivityAt).to.equal(tuesday.toISOString());
+    const row = await shown();
+    expect(row).to.include({ name: 'Ruth Mensah', completedModules: 1, totalModules: 2, percent: 50 });
+    expect(row.lastActivityAt?.toISOString()).to.equal(tuesday.toISOString());
+
+    // Stored before the copy had her latest activity: shown from the sources, then filled by the repair.
+    await EnrolmentModel.updateOne({ userId: learner.id, cohortId: cohort.id }, { $unset: { lastActivityAt: 1 } });
+    expect((await shown()).lastActivityAt?.toISOString()).to.equal(tuesday.toISOString());
+    expect(await showAllProgress()).to.equal(1);
+    expect((await copy(learner.id, cohort.id)).lastActivityAt).to.equal(tuesday.toISOString());
   });
 });

@@ -2,8 +2,7 @@ import { UserModel, type Role } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
-import { renameInDirectory } from '../directory/profiles.ts';
-import { namesFollowAccount } from '../networks/members.ts';
+import { namesFollowAccount } from './nameCopies.ts';
 import type { AccountActor } from './manage.ts';
 import { presentMe } from '../users.ts';
 import { nameMaxLength, nameMessages, personName, personNameProblem } from './names.ts';
@@ -89,10 +88,7 @@ export async function updateOwnDetails(props: {
       throw new ConflictError(detailsMessages.savedMeanwhile);
     throw new NotFoundError(detailsMessages.gone);
   }
-  if (set.name) {
-    await renameInDirectory({ userId, name: set.name });
-    await namesFollowAccount(userId);
-  }
+  if (set.name) await namesFollowAccount(userId);
 
   const changed: string[] = [];
   if (set.name) changed.push(`name: ${before.name} → ${set.name}`);

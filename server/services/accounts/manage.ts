@@ -6,8 +6,9 @@ import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { seatOf } from '../boards/boards.ts';
-import { directoryFollowsAccount, renameInDirectory } from '../directory/profiles.ts';
-import { membershipsFollowAccount, namesFollowAccount } from '../networks/members.ts';
+import { directoryFollowsAccount } from '../directory/profiles.ts';
+import { membershipsFollowAccount } from '../networks/members.ts';
+import { namesFollowAccount } from './nameCopies.ts';
 import { checkRoles, presentUser, sendInvitation, type UserView } from '../users.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
@@ -154,10 +155,7 @@ export async function updateUserAsAdmin(props: {
     }
   }
   if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
-  if (updated.name !== user.name) {
-    await renameInDirectory({ userId: String(user._id), name: updated.name });
-    await namesFollowAccount(String(user._id));
-  }
+  if (updated.name !== user.name) await namesFollowAccount(user._id);
   if (disabling) {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);

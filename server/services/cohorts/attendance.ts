@@ -16,6 +16,7 @@ import { formatDateTime } from '../../time.ts';
 import { canReadAttendanceOf } from '../../policies/cohorts.ts';
 import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
+import { participantNamesOf } from './participantNames.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
 
@@ -58,11 +59,15 @@ export type RegisterRow = {
 };
 
 /**
- * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments and the
- * session's records (each one query on a field that leads an index), then the names of the participants and of
- * whoever marked them, together in one read.
+ * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments, which name
+ * them (./participantNames.ts), and the session's records (each one query on a field that leads an index). Whoever
+ * marked them is named too: a participant who checked herself in by her enrolment, the reader by her session, and
+ * anyone else (another facilitator, an admin) by one read of their accounts.
  */
-async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): Promise<RegisterRow[]> {
+async function buildRegister(
+  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  reader: { id: string; name: string },
+): Promise<RegisterRow[]> {
   const [enrolments, records] = await Promise.all([
     activeEnrolmentsIn(session.cohortId),
     AttendanceRecordModel.find(
@@ -73,12 +78,14 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
       .lean<AttendanceRecord[]>(),
   ]);
   const byUser = new Map(records.map((r) => [String(r.userId), r]));
-  const markers = enrolments.flatMap((e) => {
+  const names = await participantNamesOf(enrolments);
+  names.set(reader.id, reader.name);
+  const otherMarkers = enrolments.flatMap((e) => {
     const r = byUser.get(String(e.userId));
-    return r ? [r.markedBy] : [];
+    return r && !names.has(String(r.markedBy)) ? [r.markedBy] : [];
   });
-  const people = await namesOf([...enrolments.map((e) => e.userId), ...markers]);
-  return rosterFrom(enrolments, people).map((m) => {
+  for (const [id, person] of await namesOf(otherMarkers)) names.set(id, person.name);
+  return rosterFrom(enrolments, names).map((m) => {
     const r = byUser.get(m.userId);
     return {
       userId: m.userId,
@@ -86,7 +93,7 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
       status: (r?.status as AttendanceStatus | undefined) ?? null,
       note: r?.note ?? '',
       markedBy: r ? String(r.markedBy) : null,
-      markedByName: r ? (people.get(String(r.markedBy))?.name ?? null) : null,
+      markedByName: r ? (names.get(String(r.markedBy)) ?? null) : null,
       markedAt: r?.markedAt ?? null,
       source: r?.source ?? null,
     };
@@ -96,7 +103,7 @@ async function buildRegister(session: Pick<CohortSession, '_id' | 'cohortId'>): 
 /** The register of a session (those who run its cohort). */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadRunSession(props);
-  return { session, cohort, rows: await buildRegister(session) };
+  return { session, cohort, rows: await buildRegister(session, props.actor) };
 }
 
 export function presentRegister(rows: RegisterRow[]) {
@@ -215,7 +222,7 @@ export async function recordAttendance(props: {
     subjectUserIds: props.records.map((r) => r.userId),
     detail: `${props.records.length} ${props.records.length === 1 ? 'person' : 'people'} marked`,
   });
-  return buildRegister(session);
+  return buildRegister(session, props.actor);
 }
 
 /** Her mark for one session, if she has one: one read by the record's `_id` (`<sessionId>:<userId>`). */
@@ -350,7 +357,13 @@ export type ParticipantReport = {
  * last two marked sessions missed (absent).
  * @param now sessions starting after this are not counted yet
  */
-export async function cohortAttendanceReport(props: { cohortId: string; now: Date; cohort?: Cohort }) {
+export async function cohortAttendanceReport(props: {
+  cohortId: string;
+  now: Date;
+  cohort?: Cohort;
+  /** With each participant's email address (an export): one read of their accounts more. */
+  emails?: boolean;
+}) {
   // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
   const cohort =
     props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
@@ -361,7 +374,7 @@ export async function cohortAttendanceReport(props: { cohortId: string; now: Dat
     )
       .sort({ startsAt: 1 })
       .lean<CohortSession[]>(),
-    rosterOf(cohort._id),
+    rosterOf(cohort._id, { emails: props.emails }),
     AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1, markedAt: 1 })
       .batchSize(wholeCohortBatch)
       .lean<AttendanceRecord[]>(),
@@ -441,10 +454,21 @@ export const flagLabels: Record<ParticipantReport['flags'][number], string> = {
  * gets the 404 of an unknown id; someone who sees it (open to join) but is not in it, 403.
  * @param now sessions starting after this are not counted yet
  */
-export async function readableAttendance(props: { actor: Express.User; cohortId: string; now: Date }) {
+export async function readableAttendance(props: {
+  actor: Express.User;
+  cohortId: string;
+  now: Date;
+  /** With email addresses (the CSV export). */
+  emails?: boolean;
+}) {
   const { cohort, enrolment, runs } = await loadVisibleCohort(props);
   if (!runs && !enrolment) throw new ForbiddenError();
-  const report = await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: props.now });
+  const report = await cohortAttendanceReport({
+    cohortId: String(cohort._id),
+    cohort,
+    now: props.now,
+    emails: props.emails,
+  });
   return { cohort, rows: report.rows.filter((r) => canReadAttendanceOf(props.actor, cohort, r.userId)) };
 }
 

@@ -13,6 +13,7 @@ import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
+import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser } from '../users.ts';
 
 const messages = {
@@ -151,15 +152,19 @@ async function writeEnrolment(
       { _id: existing._id, status: 'withdrawn' },
       { $set: set, $unset: { withdrawnAt: 1 } },
     );
-    return result.modifiedCount === 1;
+    if (result.modifiedCount !== 1) return false;
+  } else {
+    try {
+      await EnrolmentModel.create({ cohortId: cohort._id, userId, programmeId: cohort.programmeId, ...set });
+    } catch (error) {
+      if (isDuplicateKeyError(error)) return false;
+      throw error;
+    }
   }
-  try {
-    await EnrolmentModel.create({ cohortId: cohort._id, userId, programmeId: cohort.programmeId, ...set });
-    return true;
-  } catch (error) {
-    if (isDuplicateKeyError(error)) return false;
-    throw error;
-  }
+  // Registers and reports name her from her enrolment (./participantNames.ts): named after the write, so a rename
+  // that lands meanwhile is copied by one of the two.
+  await nameParticipantAfresh(userId);
+  return true;
 }
 
 /**
@@ -339,31 +344,37 @@ type Id = string | Types.ObjectId;
 /** An active participant as registers and reports name her. */
 export type RosterMember = { userId: string; enrolledAt: Date | null; name: string; email: string };
 
-/** A cohort's active enrolments: who and since when (cohortId leads their unique index). */
+/** A cohort's active enrolments: who (named, ./participantNames.ts) and since when (cohortId leads their unique index). */
 export async function activeEnrolmentsIn(cohortId: Id) {
   // All in one reply: the default first batch (101) would cost a second round trip for a large cohort.
-  return EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1 }).batchSize(10_000).lean();
+  return EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1, participantName: 1 })
+    .batchSize(10_000)
+    .lean();
 }
 
-/** The roster from a cohort's active enrolments and people's names, by name (then id, so the order is stable). */
+/** The roster from a cohort's active enrolments and their names, by name (then id, so the order is stable). */
 export function rosterFrom(
   enrolments: { userId: Types.ObjectId; enrolledAt?: Date | null }[],
-  people: Map<string, { name: string; email: string }>,
-): RosterMember[] {
+  names: Map<string, string>,
+): Omit<RosterMember, 'email'>[] {
   return enrolments
     .map((e) => ({
       userId: String(e.userId),
       enrolledAt: e.enrolledAt ?? null,
-      name: people.get(String(e.userId))?.name ?? '',
-      email: people.get(String(e.userId))?.email ?? '',
+      name: names.get(String(e.userId)) ?? '',
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
 }
 
-/** Active participants of a cohort, by name: its active enrolments and their names (two indexed reads). */
-export async function rosterOf(cohortId: Id): Promise<RosterMember[]> {
+/**
+ * Active participants of a cohort, by name: its active enrolments, which name them (one indexed read). Their email
+ * addresses only when asked for (an export): one read of their accounts more.
+ */
+export async function rosterOf(cohortId: Id, options: { emails?: boolean } = {}): Promise<RosterMember[]> {
   const enrolments = await activeEnrolmentsIn(cohortId);
-  return rosterFrom(enrolments, await namesOf(enrolments.map((e) => e.userId)));
+  const roster = rosterFrom(enrolments, await participantNamesOf(enrolments));
+  const people = options.emails ? await namesOf(enrolments.map((e) => e.userId)) : null;
+  return roster.map((m) => ({ ...m, email: people?.get(m.userId)?.email ?? '' }));
 }
 
 /** Which of these people are actively enrolled in the cohort now (one indexed query). */

@@ -238,12 +238,15 @@ export async function completeModule(props: {
       passed,
       attemptedAt: now,
     });
-    if (!passed)
+    if (!passed) {
+      // Her attempt is her latest activity, which her facilitators' progress view shows from her enrolment.
+      await progressChanged(actor.id, cohortId);
       throw new ValidationError(messages.quizFailed, [], {
         reason: 'quiz-not-passed',
         score,
         passMark: ruleOf(module).passMark ?? 0,
       });
+    }
     record.score = score;
   }
   let completion: Completion;

@@ -3,13 +3,14 @@ import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel } from '../../../models/Module.ts';
-import { ProgrammeModel, type Track } from '../../../models/Programme.ts';
-import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
-import { UserModel } from '../../../models/User.ts';
+import { ProgrammeModel, type Programme, type Track } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeCohortProgress, readsSharedReflections } from '../../policies/learning.ts';
+import { participantNamesOf } from '../cohorts/participantNames.ts';
+import { progressKey, shownProgressOf } from './enrolmentProgress.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
+import { outlineFromModules, type OutlineEntry } from './outline.ts';
 import { loadProgramme } from './programmes.ts';
 import { loadVisibleCohort } from '../cohorts/cohorts.ts';
 
@@ -175,10 +176,17 @@ const wholeCohortBatch = 10_000;
 
 export type CohortProgressRow = Progress & { userId: string; name: string; lastActivityAt: Date | null };
 
-/** One row per active participant of a cohort (modules completed, percent, last activity), and completions per module for the chart. */
+/**
+ * One row per active participant of a cohort (modules completed, percent, last activity), completions per module for
+ * the chart, and the reflections shared with facilitators. Reads the cohort's active enrolments, which carry each
+ * participant's name (cohorts/participantNames.ts) and progress (enrolmentProgress.ts), the programme's outline
+ * (outline.ts) and the shared reflections alone: not every completion, quiz attempt, module or account. A row whose
+ * copy is not written yet (stored before it existed, or its writer stopped) is computed from the sources instead.
+ */
 export async function cohortProgress(
   cohortId: string,
   known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId },
+  programmeKnown?: Pick<Programme, '_id'> & { outline?: unknown },
 ): Promise<{
   cohort: { id: string; name: string; programmeId: string };
   totalModules: number;
@@ -196,42 +204,35 @@ export async function cohortProgress(
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
   const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
   if (!cohort) throw new NotFoundError('We could not find that cohort.');
-  // One read of the cohort's completions serves the rows and the shared reflections (one query fewer per page).
-  const [enrolments, completions, attempts, modules] = await Promise.all([
-    EnrolmentModel.find({ cohortId: cohort._id, status: 'active' }, { userId: 1 }).batchSize(wholeCohortBatch).lean(),
-    CompletionModel.find(
-      { cohortId: cohort._id },
-      { userId: 1, moduleId: 1, completedAt: 1, reflectionShared: 1, reflection: 1 },
+  const [enrolments, shared, outline] = await Promise.all([
+    EnrolmentModel.find(
+      { cohortId: cohort._id, status: 'active' },
+      { userId: 1, cohortId: 1, participantName: 1, completedModuleIds: 1, certificate: 1, lastActivityAt: 1 },
     )
       .batchSize(wholeCohortBatch)
       .lean(),
-    QuizAttemptModel.find({ cohortId: cohort._id }, { userId: 1, attemptedAt: 1 }).batchSize(wholeCohortBatch).lean(),
-    // Titles and whether archived: not the modules' bodies or quizzes.
-    ModuleModel.find({ programmeId: cohort.programmeId }, { title: 1, archived: 1 })
-      .sort({ position: 1, _id: 1 })
+    // Newest first, from the index that leads with both equalities and orders by completedAt.
+    CompletionModel.find(
+      { cohortId: cohort._id, reflectionShared: true },
+      { userId: 1, moduleId: 1, completedAt: 1, reflection: 1 },
+    )
+      .sort({ completedAt: -1 })
+      .batchSize(wholeCohortBatch)
       .lean(),
+    programmeOutline(cohort.programmeId, programmeKnown),
   ]);
-  const shared = completions.filter((c) => c.reflectionShared === true);
-  const users = enrolments.length
-    ? await UserModel.find({ _id: { $in: enrolments.map((e) => e.userId) } }, { name: 1 })
-        .batchSize(wholeCohortBatch)
-        .lean()
-    : [];
-  const names = new Map(users.map((u) => [String(u._id), u.name]));
-  const current = modules.filter((m) => !m.archived).map((m) => String(m._id));
-  const titles = new Map(modules.map((m) => [String(m._id), m.title]));
+  const [names, progress] = await Promise.all([participantNamesOf(enrolments), shownProgressOf(enrolments)]);
+  const current = outline.filter((m) => !m.archived).map((m) => String(m._id));
+  const titles = new Map(outline.map((m) => [String(m._id), m.title]));
   const members = new Map(
-    enrolments.map((e) => [String(e.userId), { completed: new Set<string>(), last: null as Date | null }]),
+    enrolments.map((e) => {
+      const shown = progress.get(progressKey(e))!;
+      return [
+        String(e.userId),
+        { completed: new Set(shown.completedModuleIds.map(String)), last: shown.lastActivityAt },
+      ];
+    }),
   );
-  const touch = (userId: unknown, at: Date) => {
-    const m = members.get(String(userId));
-    if (m && (!m.last || at > m.last)) m.last = at;
-  };
-  for (const c of completions) {
-    members.get(String(c.userId))?.completed.add(String(c.moduleId));
-    touch(c.userId, c.completedAt);
-  }
-  for (const a of attempts) touch(a.userId, a.attemptedAt);
   const rows = [...members].map(([userId, m]) => {
     const done = countCurrent(m.completed, current);
     return {
@@ -260,9 +261,20 @@ export async function cohortProgress(
         module: titles.get(String(r.moduleId)) ?? 'A module',
         reflection: r.reflection ?? '',
         completedAt: r.completedAt,
-      }))
-      .sort((a, b) => b.completedAt.getTime() - a.completedAt.getTime()),
+      })),
   };
+}
+
+/** The programme's outline (outline.ts), or its modules when it has none written yet. */
+async function programmeOutline(
+  programmeId: Types.ObjectId,
+  known?: Pick<Programme, '_id'> & { outline?: unknown },
+): Promise<OutlineEntry[]> {
+  const programme =
+    known && String(known._id) === String(programmeId)
+      ? known
+      : await ProgrammeModel.findById(programmeId, { outline: 1 }).lean();
+  return (programme?.outline as OutlineEntry[] | undefined) ?? outlineFromModules(programmeId);
 }
 
 export const progressSortKeys = ['name', 'completed', 'percent', 'last'] as const;
@@ -308,10 +320,8 @@ export async function cohortProgressFor(props: {
     await loadVisibleCohort({ actor: props.actor, cohortId: props.cohortId });
     throw new ForbiddenError(progressMessages.notAllowed);
   }
-  const [progress, programme] = await Promise.all([
-    cohortProgress(String(cohort._id), cohort),
-    loadProgramme(cohort.programmeId),
-  ]);
+  const programme = await loadProgramme(cohort.programmeId);
+  const progress = await cohortProgress(String(cohort._id), cohort, programme);
   const readsReflections = readsSharedReflections(props.actor, cohort);
   return {
     cohort,

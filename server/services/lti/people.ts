@@ -15,7 +15,7 @@ import { timeZoneNamed } from '../accounts/timeZones.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
-import { namesFollowAccount } from '../networks/members.ts';
+import { namesFollowAccount } from '../accounts/nameCopies.ts';
 import { currentUserOf } from '../users.ts';
 import { cohortsPlacedIn, placedCohort, type Course } from './coursePlacements.ts';
 import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';

@@ -11,7 +11,6 @@ import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { canModerateNetwork } from '../../policies/networks.ts';
 import { joinAnswered, joinRequested } from './joinEmails.ts';
-import { nameAuthorAfresh } from './authorNames.ts';
 import { ledNetworkIds, showLeads } from './leadsShown.ts';
 import { activeLeadIdsOf } from './membership.ts';
 import { findNetwork } from './networks.ts';
@@ -78,13 +77,6 @@ export async function leadsFollowAccount(userId: string): Promise<Types.ObjectId
   const led = await ledNetworkIds(userId);
   for (const networkId of led) await leadsChanged(networkId);
   return led;
-}
-
-/** Her name changed (written before this is called): her posts and replies, and the networks she leads, name her anew. */
-export async function namesFollowAccount(userId: string): Promise<void> {
-  if (!isObjectId(userId)) return;
-  await nameAuthorAfresh(userId);
-  await leadsFollowAccount(userId);
 }
 
 async function bump(networkId: Id, by: 1 | -1): Promise<void> {

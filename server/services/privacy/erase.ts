@@ -1,3 +1,4 @@
+import { namesFollowAccount } from '../accounts/nameCopies.ts';
 import { Types } from 'mongoose';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
@@ -44,6 +45,8 @@ export async function eraseAccount(props: {
   await endSessionsOf(userId);
   await revokeTokensOf(userId);
   for (const area of personalDataAreas) await area.eraseFor(userId);
+  // Her name is now "Former member" wherever it was copied (registers and reports keep her row).
+  await namesFollowAccount(userId);
   if (firstTime)
     await recordAuditEvent({
       action: 'account-erased',
