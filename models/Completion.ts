@@ -22,6 +22,8 @@ const completionSchema = new Schema(
 completionSchema.index({ userId: 1, moduleId: 1, cohortId: 1 }, { unique: true });
 completionSchema.index({ cohortId: 1, userId: 1 });
 completionSchema.index({ userId: 1, programmeId: 1 });
+// A cohort's shared reflections, newest first, read in order up to a page's limit (the progress view).
+completionSchema.index({ cohortId: 1, reflectionShared: 1, completedAt: -1 });
 
 export type Completion = InferSchemaType<typeof completionSchema> & { _id: Types.ObjectId };
 export const CompletionModel = model('Completion', completionSchema);

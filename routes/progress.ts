@@ -78,7 +78,7 @@ export function registerProgressRoutes(web: Router, api: Router): void {
       },
     },
     async ({ user, params, query }) => {
-      const { rows, progress } = await cohortProgressFor({ actor: user, cohortId: params.id! });
+      const { rows, progress } = await cohortProgressFor({ actor: user, cohortId: params.id!, reflections: 'none' });
       const page = pageInListOrder(rows, query, (row) => row.userId);
       return { items: page.rows.map(presentRow), nextCursor: page.nextCursor, totalModules: progress.totalModules };
     },
@@ -86,10 +86,12 @@ export function registerProgressRoutes(web: Router, api: Router): void {
 
   web.get('/cohorts/:id/progress', requireSignIn, async (req, res) => {
     const sort = sortOf(req);
+    const allReflections = req.query.reflections === 'all';
     const { cohort, programme, progress, rows, readsReflections } = await cohortProgressFor({
       actor: req.user!,
       cohortId: String(req.params.id),
       sort,
+      reflections: allReflections ? 'all' : 'newest',
     });
     res.render('progress/cohort', {
       title: `Progress · ${cohort.name}`,
@@ -100,11 +102,17 @@ export function registerProgressRoutes(web: Router, api: Router): void {
       sort,
       counts: progress.modules,
       reflections: progress.sharedReflections,
+      moreReflections: progress.moreReflections,
+      allReflections,
       readsReflections,
     });
   });
   web.get('/cohorts/:id/progress.csv', requireSignIn, async (req, res) => {
-    const { cohort, rows: sorted } = await cohortProgressFor({ actor: req.user!, cohortId: String(req.params.id) });
+    const { cohort, rows: sorted } = await cohortProgressFor({
+      actor: req.user!,
+      cohortId: String(req.params.id),
+      reflections: 'none',
+    });
     const rows = sorted.map((r) => [r.name, r.completedModules, r.totalModules, r.percent, r.lastActivityAt]);
     const csv = toCsv({
       header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'],

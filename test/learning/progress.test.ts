@@ -149,6 +149,37 @@ describe('learning: progress, the facilitator view and privacy', () => {
     }
   });
 
+  it('the progress page shows the newest 50 shared reflections, newest first, and every one behind a link', async () => {
+    const busy = await buildCohort(programme.id, { facilitatorIds: [facilitator.id], name: 'Busy cohort' });
+    const people = await Promise.all(
+      Array.from({ length: 17 }, (_, i) => buildUser({ name: `Writer ${String(i).padStart(2, '0')}` })),
+    );
+    for (const p of people) await enrol(p.id, busy.id, programme.id);
+    // 17 people × 3 modules = 51 shared reflections, one a minute; the oldest is number 0.
+    const start = Date.parse('2026-11-01T08:00:00Z');
+    await CompletionModel.insertMany(
+      people.flatMap((p, i) =>
+        modules.map((m, j) => ({
+          userId: p.id,
+          moduleId: m.id,
+          cohortId: busy.id,
+          programmeId: programme.id,
+          completedAt: new Date(start + (i * 3 + j) * 60_000),
+          reflection: `Reflection number ${i * 3 + j}.`,
+          reflectionShared: true,
+        })),
+      ),
+    );
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const numbers = (html: string) => [...html.matchAll(/Reflection number (\d+)\./g)].map((m) => Number(m[1]));
+    const newest = (await agent.get(`/cohorts/${busy.id}/progress`).expect(200)).text;
+    expect(numbers(newest)).to.deep.equal(Array.from({ length: 50 }, (_, k) => 50 - k));
+    expect(newest).to.include(`/cohorts/${busy.id}/progress?reflections=all#reflections`);
+    const all = (await agent.get(`/cohorts/${busy.id}/progress?reflections=all`).expect(200)).text;
+    expect(numbers(all)).to.deep.equal(Array.from({ length: 51 }, (_, k) => 50 - k));
+    expect(all).to.include('All 51, newest first.');
+  });
+
   it('a facilitator whose role an admin took away no longer finds a cohort she is still named on in her cohort lists', async () => {
     const former = await buildUser({ roles: ['facilitator'] });
     const named = await buildCohort(programme.id, { facilitatorIds: [former.id], name: 'Named Only Cohort' });

@@ -187,6 +187,8 @@ export async function cohortProgress(
   cohortId: string,
   known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId },
   programmeKnown?: Pick<Programme, '_id'> & { outline?: unknown },
+  /** Which shared reflections to read: the newest (sharedReflectionsShown), all of them, or none (she may not read them). */
+  reflections: 'newest' | 'all' | 'none' = 'newest',
 ): Promise<{
   cohort: { id: string; name: string; programmeId: string };
   totalModules: number;
@@ -200,6 +202,8 @@ export async function cohortProgress(
     reflection: string;
     completedAt: Date;
   }[];
+  /** More reflections are shared than the newest shown. */
+  moreReflections: boolean;
 }> {
   if (!isObjectId(cohortId)) throw new NotFoundError('We could not find that cohort.');
   const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
@@ -211,14 +215,7 @@ export async function cohortProgress(
     )
       .batchSize(wholeCohortBatch)
       .lean(),
-    // Newest first, from the index that leads with both equalities and orders by completedAt.
-    CompletionModel.find(
-      { cohortId: cohort._id, reflectionShared: true },
-      { userId: 1, moduleId: 1, completedAt: 1, reflection: 1 },
-    )
-      .sort({ completedAt: -1 })
-      .batchSize(wholeCohortBatch)
-      .lean(),
+    sharedReflections(cohort._id, reflections),
     programmeOutline(cohort.programmeId, programmeKnown),
   ]);
   const [names, progress] = await Promise.all([participantNamesOf(enrolments), shownProgressOf(enrolments)]);
@@ -252,7 +249,9 @@ export async function cohortProgress(
     totalModules: current.length,
     rows,
     modules: current.map((id) => ({ moduleId: id, title: titles.get(id) ?? '', completed: counts.get(id) ?? 0 })),
+    moreReflections: reflections === 'newest' && shared.length > sharedReflectionsShown,
     sharedReflections: shared
+      .slice(0, reflections === 'newest' ? sharedReflectionsShown : undefined)
       .filter((r) => members.has(String(r.userId)) && r.reflection)
       .map((r) => ({
         userId: String(r.userId),
@@ -263,6 +262,23 @@ export async function cohortProgress(
         completedAt: r.completedAt,
       })),
   };
+}
+
+/** How many shared reflections a progress view shows before "all of them". */
+export const sharedReflectionsShown = 50;
+
+/**
+ * Reflections shared with the cohort's facilitators, newest first: the newest (one more than shown, to know whether
+ * there are more) read in order from the index `{cohortId, reflectionShared, completedAt}`, which stops at the limit.
+ */
+async function sharedReflections(cohortId: Types.ObjectId, which: 'newest' | 'all' | 'none') {
+  if (which === 'none') return [];
+  const query = CompletionModel.find(
+    { cohortId, reflectionShared: true },
+    { userId: 1, moduleId: 1, completedAt: 1, reflection: 1 },
+  ).sort({ completedAt: -1 });
+  if (which === 'newest') query.limit(sharedReflectionsShown + 1);
+  return query.batchSize(wholeCohortBatch).lean();
 }
 
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
@@ -311,6 +327,8 @@ export async function cohortProgressFor(props: {
   cohortId: string;
   /** Row order (default: by name, A to Z). */
   sort?: ProgressSort;
+  /** Every shared reflection, not only the newest (the page's "all" link); none for the CSV and the API. */
+  reflections?: 'newest' | 'all' | 'none';
 }) {
   if (!isObjectId(props.cohortId)) throw new NotFoundError(progressMessages.cohortNotFound);
   const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
@@ -320,13 +338,18 @@ export async function cohortProgressFor(props: {
     await loadVisibleCohort({ actor: props.actor, cohortId: props.cohortId });
     throw new ForbiddenError(progressMessages.notAllowed);
   }
-  const programme = await loadProgramme(cohort.programmeId);
-  const progress = await cohortProgress(String(cohort._id), cohort, programme);
   const readsReflections = readsSharedReflections(props.actor, cohort);
+  const programme = await loadProgramme(cohort.programmeId);
+  const progress = await cohortProgress(
+    String(cohort._id),
+    cohort,
+    programme,
+    readsReflections ? (props.reflections ?? 'newest') : 'none',
+  );
   return {
     cohort,
     programme,
-    progress: readsReflections ? progress : { ...progress, sharedReflections: [] },
+    progress,
     readsReflections,
     rows: sortProgressRows(progress.rows, props.sort ?? { key: 'name', dir: 'asc' }),
   };
