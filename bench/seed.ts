@@ -16,6 +16,7 @@ import { refreshAllCohortFigures } from '../server/services/research/cohortFigur
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
+import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
 import { newSubmissionKey, submissionKeyField } from '../server/submissions.ts';
 import { seedAreas } from './seedAreas.ts';
 
@@ -456,8 +457,10 @@ export async function seedBenchDatabase(props: {
     // completions and certificates being seeded without the app.
     await showAllOutlines();
     await showAllProgress();
+    // And each session's register (the job cohorts:repair-copies), the attendance records being seeded without the app.
+    await showAllRegisters();
     log(
-      `computed the research figures, networks' leads, programmes' outlines and enrolments' progress in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
+      `computed the research figures, networks' leads, programmes' outlines, enrolments' progress and sessions' registers in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
     );
 
     log(

@@ -1,15 +1,18 @@
 import { nameAllParticipants } from '../server/services/cohorts/participantNames.ts';
+import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
 import type { JobArea } from './types.ts';
 
 /**
- * Cohorts: every enrolment not yet named from its account (stored before the copy existed, or left unnamed by a
- * process that stopped between writing it and naming it) is named, every hour and at start. Idempotent
- * (services/cohorts/participantNames.ts).
+ * Cohorts: the copies registers and reports read are written again every hour and at start, healing one left behind
+ * by a process that stopped between a change and its copy, and filling records stored before the copy existed. Both
+ * are idempotent: every enrolment not yet named from its account (services/cohorts/participantNames.ts) and every
+ * session's register that differs from its attendance records (services/cohorts/sessionRegisters.ts).
  */
 export const cohortsJobs: JobArea = {
   define(agenda) {
     agenda.define('cohorts:repair-copies', async () => {
       await nameAllParticipants();
+      await showAllRegisters();
     });
   },
   async schedule(agenda) {

@@ -20,6 +20,8 @@ import { consentText } from '../services/research/consentText.ts';
 import { planSurveyInvitations } from '../services/research/surveys.ts';
 import type { DemoContext } from './index.ts';
 import { progressChanged } from '../services/learning/enrolmentProgress.ts';
+import { nameParticipantAfresh } from '../services/cohorts/participantNames.ts';
+import { registerChanged } from '../services/cohorts/sessionRegisters.ts';
 
 /**
  * Research and pool demo data: two past cohorts (aspiring leaders, new heads) and a small governing-board group, with
@@ -122,6 +124,7 @@ export async function seedResearch(ctx: DemoContext, now = new Date()): Promise<
         status: 'active',
         enrolledAt,
       });
+      await nameParticipantAfresh(user._id);
       const consents = i < group.consenting;
       if (consents) {
         await ResearchConsentModel.create({
@@ -207,6 +210,9 @@ export async function seedResearch(ctx: DemoContext, now = new Date()): Promise<
         if (i < 2) await CareerOutcomeModel.create({ userId: user._id, kind: 'appointed', on: on(60) });
       }
     }
+    // Records written straight to the model (dated in the past): each session's register copy follows, as after a
+    // register is saved (cohorts/sessionRegisters.ts).
+    for (const session of sessions) await registerChanged(session._id, cohort._id);
   }
   // Invitations for people enrolled now (the demo cohorts): the demo participant finds a start survey waiting.
   await planSurveyInvitations({ now });

@@ -15,6 +15,7 @@ import {
   type RecordInput,
 } from '../../server/services/cohorts/attendance.ts';
 import { checkInCodeFor } from '../../server/services/cohorts/sessions.ts';
+import { showAllRegisters } from '../../server/services/cohorts/sessionRegisters.ts';
 import { enrolParticipant, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
@@ -631,7 +632,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       );
     });
 
-    it('reads the records as they stand: a mark written elsewhere shows at once, and someone who joined since is counted from her enrolment', async () => {
+    it('shows the marks as they stand: one written on another process shows at once, one an operator wrote straight to the records once the repair ran, and someone who joined since is counted from her enrolment', async () => {
       const { cohort, people } = await cohortWith(2);
       const session = await buildSession(cohort._id, { startsAt: new Date(Date.now() - minutes(60)) });
       const sessionUrl = `/api/v1/sessions/${String(session._id)}/attendance`;
@@ -644,11 +645,22 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         (await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() })).sessions[0];
       expect(await counts()).to.include({ present: 1, absent: 0, unmarked: 1 });
 
-      // Another process (or an operator) changes the record: the next report and register read it, nothing to rebuild.
-      await AttendanceRecordModel.updateOne(
-        { _id: `${String(session._id)}:${people[0]!.id}` },
-        { $set: { status: 'absent' } },
-      );
+      // Another process changes the mark: the next report and register show it.
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status: 'absent' }],
+      });
+      expect(await counts()).to.include({ present: 0, absent: 1, unmarked: 1 });
+      // An operator changes the record itself, and back: the register's copy follows once the repair has run (hourly
+      // and at start: cohorts:repair-copies).
+      const recordId = `${String(session._id)}:${people[0]!.id}`;
+      await AttendanceRecordModel.updateOne({ _id: recordId }, { $set: { status: 'excused' } });
+      expect(await showAllRegisters()).to.be.at.least(1);
+      expect(await counts()).to.include({ present: 0, absent: 0, excused: 1, unmarked: 1 });
+      await AttendanceRecordModel.updateOne({ _id: recordId }, { $set: { status: 'absent' } });
+      await showAllRegisters();
+      expect(await showAllRegisters()).to.equal(0);
       expect(await counts()).to.include({ present: 0, absent: 1, unmarked: 1 });
       const register = await supertest(app).get(sessionUrl).set(auth).expect(200);
       expect(register.body.records.map((r: { status: string | null }) => r.status).sort()).to.deep.equal([
@@ -659,15 +671,10 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       // She joins after the session was marked, and is marked late.
       const newcomer = await buildUser({ name: 'Newcomer Dee' });
       await enrolDirectly(cohort, newcomer.id, new Date(session.startsAt.getTime() - minutes(5)));
-      await AttendanceRecordModel.create({
-        _id: `${String(session._id)}:${newcomer.id}`,
-        sessionId: session._id,
-        cohortId: cohort._id,
-        userId: newcomer.id,
-        status: 'late',
-        markedBy: facilitator.id,
-        markedAt: new Date(),
-        source: 'register',
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: newcomer.id, status: 'late' }],
       });
       expect(await counts()).to.include({ late: 1, absent: 1, unmarked: 1 });
       const withNewcomer = await supertest(app).get(sessionUrl).set(auth).expect(200);
@@ -918,16 +925,13 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         code: 'ABCDEF',
         now: new Date(start.getTime() - minutes(5)),
       });
+      const twoDaysOn = new Date('2027-04-12T16:30:00Z');
       await recordAttendance({
         actor: facilitator,
         sessionId: String(session._id),
         records: [{ userId: people[1]!.id, status: 'excused' }],
+        now: twoDaysOn,
       });
-      const twoDaysOn = new Date('2027-04-12T16:30:00Z');
-      await AttendanceRecordModel.updateOne(
-        { sessionId: session._id, userId: people[1]!.id },
-        { $set: { markedAt: twoDaysOn } },
-      );
       const agent = await signIn(app, facilitator.email, testPassword);
       const text = (await agent.get(`/sessions/${String(session._id)}/register`).expect(200)).text;
       const cellOf = (userId: string) =>

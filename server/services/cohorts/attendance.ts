@@ -17,6 +17,7 @@ import { canReadAttendanceOf } from '../../policies/cohorts.ts';
 import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { participantNamesOf } from './participantNames.ts';
+import { marksOfRegistered, marksOfSessions, registerChanged, registersOfCohort } from './sessionRegisters.ts';
 import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
 
@@ -41,12 +42,6 @@ const messages = {
 export const checkInFailureLimit = 5;
 export const checkInFailureWindowMs = 10 * 60 * 1000;
 
-/**
- * A cohort's records come in one reply: the driver's default first batch (101 documents) would cost a second round
- * trip (getMore) once a cohort has held a few sessions.
- */
-const wholeCohortBatch = 10_000;
-
 export type RegisterRow = {
   userId: string;
   name: string;
@@ -60,7 +55,8 @@ export type RegisterRow = {
 
 /**
  * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments, which name
- * them (./participantNames.ts), and the session's records (each one query on a field that leads an index). Whoever
+ * them (./participantNames.ts; cohortId leads their index), and the session's register, its records' copy
+ * (./sessionRegisters.ts; one read by `_id`). Whoever
  * marked them is named too: a participant who checked herself in by her enrolment, the reader by her session, and
  * anyone else (another facilitator, an admin) by one read of their accounts.
  */
@@ -68,15 +64,11 @@ async function buildRegister(
   session: Pick<CohortSession, '_id' | 'cohortId'>,
   reader: { id: string; name: string },
 ): Promise<RegisterRow[]> {
-  const [enrolments, records] = await Promise.all([
+  const [enrolments, registers] = await Promise.all([
     activeEnrolmentsIn(session.cohortId),
-    AttendanceRecordModel.find(
-      { sessionId: session._id },
-      { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 },
-    )
-      .batchSize(wholeCohortBatch)
-      .lean<AttendanceRecord[]>(),
+    marksOfSessions([session._id]),
   ]);
+  const records = registers.get(String(session._id)) ?? [];
   const byUser = new Map(records.map((r) => [String(r.userId), r]));
   const names = await participantNamesOf(enrolments);
   names.set(reader.id, reader.name);
@@ -215,6 +207,7 @@ export async function recordAttendance(props: {
       },
     })),
   );
+  await registerChanged(session._id, session.cohortId);
   await auditAdminAction({
     actor: props.actor,
     action: 'attendance-recorded',
@@ -295,14 +288,21 @@ export async function checkIn(props: {
   // mark written meanwhile (another process) stands, and the loop reads it.
   for (let round = 0; round < 5; round += 1) {
     const existing = await AttendanceRecordModel.findById(_id).lean();
-    // A second check-in keeps the first time; a facilitator's "excused" stands.
-    if (existing && existing.status !== 'absent') return { status: existing.status as AttendanceStatus };
+    // A second check-in keeps the first time; a facilitator's "excused" stands. Sent again, it writes the register's
+    // copy again too, in case the first writer stopped before it.
+    if (existing && existing.status !== 'absent') {
+      await registerChanged(session._id, session.cohortId);
+      return { status: existing.status as AttendanceStatus };
+    }
     if (existing) {
       const moved = await AttendanceRecordModel.updateOne(
         { _id, status: 'absent', markedAt: existing.markedAt, note: existing.note },
         { $set: set },
       );
-      if (moved.matchedCount === 1) return { status };
+      if (moved.matchedCount === 1) {
+        await registerChanged(session._id, session.cohortId);
+        return { status };
+      }
       continue;
     }
     try {
@@ -314,6 +314,7 @@ export async function checkIn(props: {
         note: '',
         ...set,
       });
+      await registerChanged(session._id, session.cohortId);
       return { status };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -367,7 +368,7 @@ export async function cohortAttendanceReport(props: {
   // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
   const cohort =
     props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
-  const [held, roster, records] = await Promise.all([
+  const [held, roster, registers] = await Promise.all([
     CohortSessionModel.find(
       { cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } },
       { title: 1, startsAt: 1, durationMinutes: 1 },
@@ -375,10 +376,14 @@ export async function cohortAttendanceReport(props: {
       .sort({ startsAt: 1 })
       .lean<CohortSession[]>(),
     rosterOf(cohort._id, { emails: props.emails }),
-    AttendanceRecordModel.find({ cohortId: cohort._id }, { sessionId: 1, userId: 1, status: 1, markedAt: 1 })
-      .batchSize(wholeCohortBatch)
-      .lean<AttendanceRecord[]>(),
+    // The held sessions' marks from their registers, their records' copies (./sessionRegisters.ts).
+    registersOfCohort(cohort._id),
   ]);
+  const marks = await marksOfRegistered(
+    registers,
+    held.map((s) => s._id),
+  );
+  const records = [...marks].flatMap(([sessionId, ofSession]) => ofSession.map((m) => ({ ...m, sessionId })));
   const sessions = held.map((s) => ({
     sessionId: String(s._id),
     title: s.title,

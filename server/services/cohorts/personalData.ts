@@ -6,6 +6,7 @@ import { SeatModel } from '../../../models/Seat.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
+import { registerChanged } from './sessionRegisters.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -44,7 +45,10 @@ export const cohortsPersonalData: PersonalDataArea = {
       about: { type: 'cohort', ids: cohorts },
       kinds: ['facilitator-digest'],
     });
+    const noted = await AttendanceRecordModel.find({ userId, note: { $ne: '' } }, { sessionId: 1, cohortId: 1 }).lean();
     await AttendanceRecordModel.updateMany({ userId, note: { $ne: '' } }, { $set: { note: '' } });
+    // The registers' copies of those records lose the notes too (./sessionRegisters.ts).
+    for (const r of noted) await registerChanged(r.sessionId, r.cohortId);
     await CheckInFailureModel.deleteMany({ userId });
   },
 };
