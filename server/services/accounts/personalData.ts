@@ -120,8 +120,9 @@ export const accountsPersonalData: PersonalDataArea = {
       { _id: userId },
       {
         $set: { status: 'erased', name: formerMemberName, email: placeholder, mutedKinds: [], mfaEnabledAt: null },
-        // Her name changed: copies of it (accounts/nameCopies.ts) follow on the version, after every area's erasure.
-        $inc: { version: 1 },
+        // Her name changes (the first time): copies of it (accounts/nameCopies.ts) follow on the version, after every
+        // area's erasure. Erasing again changes nothing.
+        ...(user.name !== formerMemberName ? { $inc: { version: 1 } } : {}),
         // Her two-step sign-in goes with her password: the authenticator's key is a credential of hers.
         $unset: {
           passwordHash: 1,
