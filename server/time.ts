@@ -1,3 +1,4 @@
+import { LRUCache } from 'lru-cache';
 import { DateTime, IANAZone } from 'luxon';
 
 /**
@@ -36,8 +37,25 @@ export function formatterFor(zone: string): Intl.DateTimeFormat {
   return formatter;
 }
 
+/**
+ * Parts already computed, by zone and instant: a page often shows one instant many times (a register saved at once
+ * marks 30 people at the same millisecond; a cohort's sessions repeat on every row). A pure function's results, so
+ * every process gives the same answer with or without them; bounded, so memory stays small.
+ */
+const computedParts = new LRUCache<string, Parts>({ max: 5_000 });
+
 /** An instant's parts as read in the zone. */
 export function partsOf(instant: Date, zone: string): Parts {
+  const key = `${zone} ${instant.getTime()}`;
+  const known = computedParts.get(key);
+  if (known) return known;
+  // Frozen: every caller shares the one object.
+  const parts = Object.freeze(computePartsOf(instant, zone));
+  computedParts.set(key, parts);
+  return parts;
+}
+
+function computePartsOf(instant: Date, zone: string): Parts {
   const formatter = formatterFor(zone);
   // `format` and one regular expression cost a third of `formatToParts` (a page lists 20–50 times). Whatever the
   // pattern does not recognise (another ICU's wording) is taken apart by formatToParts, so the parts are the same.

@@ -37,6 +37,18 @@ describe('time: the parts of an instant in a zone', () => {
     expect(checked).to.equal(39_000);
   });
 
+  it('asked again for an instant, in its zone or another, give the same parts as Intl each time (remembered ones included)', () => {
+    const instant = new Date('2027-03-02T09:30:15.123Z');
+    for (let round = 0; round < 3; round++)
+      for (const zone of ['Europe/London', 'Asia/Kolkata', 'America/Sao_Paulo']) {
+        const parts = partsOf(instant, zone);
+        expect(parts).to.deep.equal(partsFromIntl(formatterFor(zone), instant));
+        expect(Object.isFrozen(parts)).to.equal(true);
+      }
+    expect(partsOf(instant, 'Asia/Kolkata')).to.include({ hour: '15', minute: '00' });
+    expect(partsOf(new Date(instant.getTime() + 60_000), 'Asia/Kolkata')).to.include({ hour: '15', minute: '01' });
+  });
+
   it('read midnight as 00, and name the zone as Intl does on either side of a clock change', () => {
     const spring = new Date('2027-03-28T00:59:00Z');
     const after = new Date('2027-03-28T01:00:00Z');
