@@ -383,15 +383,17 @@ export async function cohortAttendanceReport(props: {
     registers,
     held.map((s) => s._id),
   );
-  const records = [...marks].flatMap(([sessionId, ofSession]) => ofSession.map((m) => ({ ...m, sessionId })));
   const sessions = held.map((s) => ({
     sessionId: String(s._id),
     title: s.title,
     startsAt: s.startsAt,
     durationMinutes: s.durationMinutes,
   }));
-  const recorded = new Map(records.map((r) => [`${String(r.sessionId)}:${String(r.userId)}`, r]));
-  const recordOf = (sessionId: string, userId: string) => recorded.get(`${sessionId}:${userId}`);
+  // Each session's marks by participant, each id turned into text once (a report looks every pair up twice).
+  const marksBy = new Map(
+    sessions.map((s) => [s.sessionId, new Map((marks.get(s.sessionId) ?? []).map((m) => [m.userId.toHexString(), m]))]),
+  );
+  const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
     recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
   // A session counts for her from when she (last) enrolled; one before that counts when she was marked for it before
