@@ -56,9 +56,9 @@ export type RegisterRow = {
 /**
  * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments, which name
  * them (./participantNames.ts; cohortId leads their index), and the session's register, its records' copy
- * (./sessionRegisters.ts; one read by `_id`). Whoever
- * marked them is named too: a participant who checked herself in by her enrolment, the reader by her session, and
- * anyone else (another facilitator, an admin) by one read of their accounts.
+ * (./sessionRegisters.ts; one read by `_id`). Whoever marked them is named too: a participant who checked herself in
+ * by her enrolment, the reader by her session, and anyone else (another facilitator, an admin) by one read of their
+ * accounts.
  */
 async function buildRegister(
   session: Pick<CohortSession, '_id' | 'cohortId'>,
@@ -351,7 +351,8 @@ export type ParticipantReport = {
 
 /**
  * Attendance across a cohort, per participant and per session, from three indexed queries: its sessions held so far
- * (cohortId leads the sessions' index), its active enrolments and its attendance records (cohortId leads both).
+ * (cohortId leads the sessions' index), its active enrolments, which name them, and its sessions' registers, the
+ * copies of their attendance records (cohortId leads both; ./sessionRegisters.ts).
  * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled
  * (or, enrolled again after a withdrawal, where she was marked during her earlier enrolment).
  * Rate: attendanceRate (attended over sessions marked present, late or absent). Flags: a rate under the cohort's threshold after at least 3 such sessions, or the

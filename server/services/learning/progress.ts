@@ -17,8 +17,9 @@ import { loadVisibleCohort } from '../cohorts/cohorts.ts';
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
  * modules: a completion of a module later archived is kept but no longer counts, and a module added later
- * counts as not yet done. Everything is read from the source collections (enrolments, cohorts, completions,
- * quiz attempts, modules) with a fixed number of indexed queries, never one query per participant.
+ * counts as not yet done. Her own progress and a board's view read the source collections (enrolments, cohorts,
+ * completions, modules); a cohort's progress view reads the copies on the enrolments and the programme (see
+ * cohortProgress). Always a fixed number of indexed queries, never one query per participant.
  */
 export type Progress = { completedModules: number; totalModules: number; percent: number };
 
