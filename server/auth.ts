@@ -94,7 +94,7 @@ export async function bearerTokenAuth(req: Request, _res: Response, next: NextFu
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,230})$/i.exec(header);
   if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
   const token = await findApiToken(match[1]!);
-  const found = token && (await UserModel.findById(token.userId).lean());
+  const found = token && (await UserModel.findById(token.userId, currentUserFields).lean());
   const user = found?.status === 'active' ? found : null;
   if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
   req.user = toCurrentUser(user);
