@@ -61,7 +61,7 @@ export function createApp(config: Config): express.Express {
       file,
       options,
       { root: viewsDir, cache: Boolean((options as { settings?: Record<string, unknown> }).settings?.['view cache']) },
-      (error, html) => done(error, error ? undefined : withFieldLabels(html)),
+      (error, html) => done(error, error ? undefined : withFieldLabels(html, options as { errorList?: unknown })),
     ),
   );
   app.set('view engine', 'ejs');

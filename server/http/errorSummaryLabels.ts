@@ -21,7 +21,12 @@ function wordsOf(labelHtml: string): string {
     .trim();
 }
 
-export function withFieldLabels(html: string): string {
+/**
+ * The page as rendered, its error summary's field names put in. Only a page rendered with errors (`errorList`, the
+ * summary's one source) can hold a mark, so every other page is returned without being searched.
+ */
+export function withFieldLabels(html: string, locals: { errorList?: unknown } = { errorList: [null] }): string {
+  if (!Array.isArray(locals.errorList) || !locals.errorList.length) return html;
   if (!html.includes('data-field-label="')) return html;
   const labels = new Map<string, string>();
   for (const [, id, text] of html.matchAll(fieldsetLegend)) if (!labels.has(id!)) labels.set(id!, wordsOf(text!));

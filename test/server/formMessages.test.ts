@@ -49,12 +49,15 @@ describe('server: form messages in plain words, introduced by the labels she see
       '<label for="field-capacity">Places <span class="visually-hidden">(for people)</span></label>',
       '<fieldset class="field" id="field-mode"><legend>Where</legend></fieldset>',
     ].join('');
-    const labelled = withFieldLabels(page);
+    const labelled = withFieldLabels(page, { errorList: [{ path: 'capacity' }, { path: 'mode' }, { path: 'gone' }] });
     expect(labelled).to.include('>Places: must be a number<');
     expect(labelled).to.include('>Where: must be one of: a, b<');
     expect(labelled).to.include('>Gone: is required<');
     expect(labelled).not.to.include('data-field-label');
     expect(withFieldLabels('<p>no errors</p>')).to.equal('<p>no errors</p>');
+    // A page rendered without errors has no summary, so it is not searched (and is returned as rendered).
+    expect(withFieldLabels(page, { errorList: [] })).to.equal(page);
+    expect(withFieldLabels(page, {})).to.equal(page);
   });
 
   describe('a form sent back with errors', () => {
