@@ -174,10 +174,13 @@ describe('learning: progress, the facilitator view and privacy', () => {
     const numbers = (html: string) => [...html.matchAll(/Reflection number (\d+)\./g)].map((m) => Number(m[1]));
     const newest = (await agent.get(`/cohorts/${busy.id}/progress`).expect(200)).text;
     expect(numbers(newest)).to.deep.equal(Array.from({ length: 50 }, (_, k) => 50 - k));
-    expect(newest).to.include(`/cohorts/${busy.id}/progress?reflections=all#reflections`);
-    const all = (await agent.get(`/cohorts/${busy.id}/progress?reflections=all`).expect(200)).text;
+    expect(newest).to.include(`/cohorts/${busy.id}/progress?sort=name&amp;dir=asc&amp;reflections=all#reflections`);
+    const all = (await agent.get(`/cohorts/${busy.id}/progress?sort=percent&dir=desc&reflections=all`).expect(200))
+      .text;
     expect(numbers(all)).to.deep.equal(Array.from({ length: 51 }, (_, k) => 50 - k));
     expect(all).to.include('All 51, newest first.');
+    // Sorting the table keeps every reflection shown.
+    expect(all).to.include(`/cohorts/${busy.id}/progress?sort=name&amp;dir=asc&amp;reflections=all`);
   });
 
   it('a facilitator whose role an admin took away no longer finds a cohort she is still named on in her cohort lists', async () => {
