@@ -25,7 +25,7 @@ function wordsOf(labelHtml: string): string {
  * The page as rendered, its error summary's field names put in. Only a page rendered with errors (`errorList`, the
  * summary's one source) can hold a mark, so every other page is returned without being searched.
  */
-export function withFieldLabels(html: string, locals: { errorList?: unknown } = { errorList: [null] }): string {
+export function withFieldLabels(html: string, locals: { errorList?: unknown }): string {
   if (!Array.isArray(locals.errorList) || !locals.errorList.length) return html;
   if (!html.includes('data-field-label="')) return html;
   const labels = new Map<string, string>();

@@ -54,7 +54,7 @@ describe('server: form messages in plain words, introduced by the labels she see
     expect(labelled).to.include('>Where: must be one of: a, b<');
     expect(labelled).to.include('>Gone: is required<');
     expect(labelled).not.to.include('data-field-label');
-    expect(withFieldLabels('<p>no errors</p>')).to.equal('<p>no errors</p>');
+    expect(withFieldLabels('<p>no marks</p>', { errorList: [{ path: 'capacity' }] })).to.equal('<p>no marks</p>');
     // A page rendered without errors has no summary, so it is not searched (and is returned as rendered).
     expect(withFieldLabels(page, { errorList: [] })).to.equal(page);
     expect(withFieldLabels(page, {})).to.equal(page);

@@ -35,13 +35,15 @@ export type ShownProgress = {
   lastActivityAt: Date | null;
 };
 
+/** The key her progress goes by in the maps below: her id and the cohort's. */
+export const progressKey = (r: { userId: unknown; cohortId: unknown }) => `${String(r.userId)}:${String(r.cohortId)}`;
+
 /** Her progress in each of the enrolments given, from her completions, quiz attempts and certificates: three reads. */
 async function progressFromSources(
   enrolments: { userId: Types.ObjectId; cohortId: Types.ObjectId }[],
 ): Promise<Map<string, ShownProgress>> {
-  const key = progressKey;
   const result = new Map<string, ShownProgress>(
-    enrolments.map((e) => [key(e), { completedModuleIds: [], certificate: null, lastActivityAt: null }]),
+    enrolments.map((e) => [progressKey(e), { completedModuleIds: [], certificate: null, lastActivityAt: null }]),
   );
   if (!enrolments.length) return result;
   const userIds = [...new Set(enrolments.map((e) => String(e.userId)))].map((id) => new Types.ObjectId(id));
@@ -66,18 +68,16 @@ async function progressFromSources(
     if (shown && (!shown.lastActivityAt || at > shown.lastActivityAt)) shown.lastActivityAt = at;
   };
   for (const c of completions) {
-    result.get(key(c))?.completedModuleIds.push(c.moduleId);
-    touch(result.get(key(c)), c.completedAt);
+    result.get(progressKey(c))?.completedModuleIds.push(c.moduleId);
+    touch(result.get(progressKey(c)), c.completedAt);
   }
-  for (const a of attempts) touch(result.get(key(a)), a.attemptedAt);
+  for (const a of attempts) touch(result.get(progressKey(a)), a.attemptedAt);
   for (const c of certificates) {
-    const shown = result.get(key(c));
+    const shown = result.get(progressKey(c));
     if (shown) shown.certificate = { certificateId: c._id, expiresAt: c.expiresAt ?? null };
   }
   return result;
 }
-
-export const progressKey = (r: { userId: unknown; cohortId: unknown }) => `${String(r.userId)}:${String(r.cohortId)}`;
 
 /**
  * The progress each enrolment shows (by progressKey): its copy, or, for one whose copy is not written yet (stored
