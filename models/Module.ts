@@ -38,6 +38,12 @@ const moduleSchema = new Schema(
     archived: { type: Boolean, required: true, default: false },
     /** Bumped by every edit of the module's content: an edit is written only over the version it read. */
     version: { type: Number, default: 0 },
+    /**
+     * Only on modules stored before places were unique: the place it had when `repairBeforeIndexes` first found its
+     * programme's places shared. Set once, before any module of the programme moves, and kept, so that every process
+     * repairing (at once, or after one stopped half-way) numbers from the same order.
+     */
+    positionBeforeRepair: { type: Number },
   },
   {
     timestamps: true,
@@ -49,9 +55,13 @@ const moduleSchema = new Schema(
        * Gives each module of a programme a place of its own, so that the unique index can be built. Before it,
        * two modules could share one: added at the same moment, or a reorder numbering the current modules 1, 2, 3…
        * over an archived module's place. Such a programme is renumbered 1, 2, 3… in the order it was shown (place,
-       * then id), archived modules included. Nothing to do once the index exists. Several processes starting at
-       * once: each write is conditional on the place read, and a round is repeated while a place is still shared.
-       * Returns how many modules moved.
+       * then id), archived modules included. Nothing to do once the index exists.
+       *
+       * Several processes start at once, and one may stop half-way. So the order is fixed before anything moves:
+       * each module first records its place as `positionBeforeRepair` (only where none is recorded, and only over
+       * the place read), and the new places are numbered from those records. Every process then computes the same
+       * places and writes them unconditionally; a numbering from places some other process had already moved
+       * could put a module after one it came before. Returns how many modules moved.
        */
       async repairBeforeIndexes(): Promise<number> {
         const indexes = await this.collection.indexes().catch((error: { code?: number }) => {
@@ -71,13 +81,22 @@ const moduleSchema = new Schema(
           const shared = [...programmes.values()].filter((ms) => new Set(ms.map((m) => m.position)).size < ms.length);
           if (!shared.length) return moved;
           for (const modules of shared) {
-            modules.sort((a, b) => a.position - b.position || String(a._id).localeCompare(String(b._id)));
-            for (const [index, m] of modules.entries()) {
-              if (m.position === index + 1) continue;
-              const written = await this.updateOne(
-                { _id: m._id, position: m.position },
-                { $set: { position: index + 1 } },
+            for (const m of modules) {
+              await this.updateOne(
+                { _id: m._id, position: m.position, positionBeforeRepair: { $exists: false } },
+                { $set: { positionBeforeRepair: m.position } },
               );
+            }
+            // Read again: every module now has a record, written by this process or by one that moved it after.
+            const recorded = await this.find(
+              { programmeId: modules[0]!.programmeId },
+              { position: 1, positionBeforeRepair: 1 },
+            ).lean();
+            const placeBefore = (m: (typeof recorded)[number]) => m.positionBeforeRepair ?? m.position;
+            recorded.sort((a, b) => placeBefore(a) - placeBefore(b) || String(a._id).localeCompare(String(b._id)));
+            for (const [index, m] of recorded.entries()) {
+              if (m.position === index + 1) continue;
+              const written = await this.updateOne({ _id: m._id }, { $set: { position: index + 1 } });
               moved += written.modifiedCount;
             }
           }

@@ -790,5 +790,24 @@ describe('learning: authoring programmes and modules', () => {
         for (const p of programmes) expect(await shownOf(p)).to.deep.equal(['C@1', 'E@2', 'A@3', 'B@4', 'D@5']);
       }
     });
+
+    it('a repair that stopped half-way is finished in the order the programme had before it began', async () => {
+      await ModuleModel.collection.dropIndex(placeIndex);
+      const programmeId = await insertOldModules([
+        { title: 'A', position: 3 },
+        { title: 'B', position: 3 },
+        { title: 'C', position: 1 },
+        { title: 'D', position: 3 },
+        { title: 'E', position: 2 },
+      ]);
+      // What a process leaves when it stops after recording every place and moving B alone: numbered from the places
+      // as they now are, D (still 3) would come before B (now 4).
+      for (const m of await ModuleModel.find({ programmeId }).lean()) {
+        await ModuleModel.updateOne({ _id: m._id }, { $set: { positionBeforeRepair: m.position } });
+      }
+      await ModuleModel.updateOne({ programmeId, title: 'B' }, { $set: { position: 4 } });
+      await buildIndexes();
+      expect(await shownOf(programmeId)).to.deep.equal(['C@1', 'E@2', 'A@3', 'B@4', 'D@5']);
+    });
   });
 });
