@@ -3,7 +3,6 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import MongoStore from 'connect-mongo';
 import { csrfSync } from 'csrf-sync';
-import ejs from 'ejs';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import session from 'express-session';
 import helmet from 'helmet';
@@ -20,6 +19,7 @@ import { untrustedProxyWarning } from './http/untrustedProxy.ts';
 import { bodyParsers } from './http/bodies.ts';
 import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
+import { renderView, useViews } from './templates.ts';
 import { errorHandler, isApiRequest, notFoundHandler } from './http/errorHandler.ts';
 import { takeFlash } from './http/flash.ts';
 import { renderRefusedForm } from './http/refusedForms.ts';
@@ -55,15 +55,17 @@ export function createApp(config: Config): express.Express {
   const viewsDir = path.join(root, 'views');
   // Views include partials by their path under views/ ('/partials/field'): EJS resolves such a path against `root`
   // at once, where a relative one costs a file-system check on every include of every page (a measured 1–3% of a
-  // page's CPU under load).
-  app.engine('ejs', (file, options, done) =>
-    ejs.renderFile(
-      file,
-      options,
-      { root: viewsDir, cache: Boolean((options as { settings?: Record<string, unknown> }).settings?.['view cache']) },
-      (error, html) => done(error, error ? undefined : withFieldLabels(html, options as { errorList?: unknown })),
-    ),
-  );
+  // page's CPU under load). Templates compile without `with` (server/templates.ts).
+  useViews(viewsDir, { reloadEdits: config.env === 'development' });
+  app.engine('ejs', (file, options, done) => {
+    let html: string;
+    try {
+      html = renderView(file, options);
+    } catch (error) {
+      return done(error);
+    }
+    done(null, withFieldLabels(html, options as { errorList?: unknown }));
+  });
   app.set('view engine', 'ejs');
   app.set('views', viewsDir);
   // Who may tell us the visitor's address and protocol (TRUST_PROXY): req.ip keys the rate limits, req.secure the

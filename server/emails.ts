@@ -1,8 +1,9 @@
-import ejs from 'ejs';
+import type ejs from 'ejs';
 import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settings } from './settings.ts';
+import { compileTemplate } from './templates.ts';
 
 /**
  * The one place email templates are rendered (views/emails/<name>.text.ejs and <name>.html.ejs). Every email has a
@@ -34,10 +35,7 @@ export function renderTemplate(file: string, data: Record<string, unknown>): str
     const isText = file.endsWith('.text.ejs');
     if (!isText && !file.endsWith('.html.ejs')) throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
     const filename = path.join(emailViews, file);
-    fn = ejs.compile(readFileSync(filename, 'utf8'), {
-      filename,
-      ...(isText ? { escape: asWritten } : {}),
-    }) as ejs.TemplateFunction;
+    fn = compileTemplate(readFileSync(filename, 'utf8'), { filename, ...(isText ? { escape: asWritten } : {}) });
     compiled.set(file, fn);
   }
   return fn(data) as string;

@@ -1,0 +1,146 @@
+import ejs from 'ejs';
+import { readFileSync, statSync } from 'node:fs';
+import { runInNewContext } from 'node:vm';
+
+/**
+ * The one place Pathways compiles EJS templates: pages (server/app.ts, through `renderView`) and emails
+ * (server/emails.ts, through `compileTemplate`).
+ *
+ * By default EJS runs a template inside `with (locals) { … }`. V8 cannot cache a name looked up through `with`, so
+ * every name a template reads (`r`, `fmt`, and EJS's own `__append` for each piece of output) walks the scope the slow
+ * way. Measured on the session register (30 rows): 360–430 µs a render with `with`, 110–140 µs without, a tenth of
+ * that page's CPU under load. So each template is compiled in strict mode, which has no `with`, and reads its locals
+ * from variables EJS declares at its top (`destructuredLocals`): every identifier the template's code mentions,
+ * except EJS's own names, JavaScript's words and its globals (a name that turns out to be a property key or a word in
+ * a string costs one `undefined` read a render). A name the template declares itself at its top level would be
+ * declared twice, so it is left out of the list and the template's own declaration serves, as under `with`.
+ *
+ * Partials: an `include` compiles its partial with its parent's options, so the list would be the parent's. Pages
+ * are therefore always rendered through `templateCache`, installed as EJS's cache (the documented place to plug one):
+ * an include asks it for the partial by file name, and it compiles each file with the file's own list.
+ */
+
+/** Names a template reads that are not its locals: EJS's own, and the ones its compiled function declares. */
+const ejsOwnNames = new Set([
+  'locals',
+  'include',
+  'escapeFn',
+  'rethrow',
+  '__append',
+  '__output',
+  '__line',
+  '__lines',
+  '__filename',
+  '__locals',
+]);
+
+/**
+ * JavaScript's own globals (read from a fresh realm, so not whatever else this process has put on its global object,
+ * such as a test runner's `it` or `before`) and the few of Node's that a template may use.
+ */
+const globalNames = new Set([
+  ...Object.getOwnPropertyNames(runInNewContext('globalThis')),
+  ...['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'atob', 'btoa', 'console'],
+]);
+
+/** Compiles one template without `with` (see above). `options` are EJS's, `filename` included. */
+export function compileTemplate(
+  source: string,
+  options: Omit<ejs.Options, 'async' | 'client'> & { filename: string },
+): ejs.TemplateFunction {
+  const names = localNamesIn(source);
+  for (;;) {
+    try {
+      return ejs.compile(source, {
+        ...options,
+        strict: true,
+        destructuredLocals: [...names],
+        async: false,
+        client: false,
+      });
+    } catch (error) {
+      // A name the template declares at its top level (`var tableCaption = …`, `const links = …`).
+      const declared = /Identifier '([\w$]+)' has already been declared/.exec((error as Error).message)?.[1];
+      if (!declared || !names.delete(declared)) throw error;
+    }
+  }
+}
+
+/** Every identifier the template's code mentions that could be a local (`r.name` gives `r`, `...rows` gives `rows`). */
+function localNamesIn(source: string): Set<string> {
+  const names = new Set<string>();
+  for (const [, code] of source.matchAll(/<%(?![%#])[=_-]?([\s\S]*?)[_-]?%>/g)) {
+    // Not after a lone dot (a property), but after a spread's three.
+    for (const [name] of code!.matchAll(/(?<![\w$])(?<!(?:^|[^.])\.)[A-Za-z_$][\w$]*/g)) {
+      if (!ejsOwnNames.has(name) && !globalNames.has(name) && isVariableName(name)) names.add(name);
+    }
+  }
+  return names;
+}
+
+const variableNames = new Map<string, boolean>();
+
+/** A word strict JavaScript accepts as a variable's name (`of` is one, `if` and `let` are not). */
+function isVariableName(name: string): boolean {
+  let ok = variableNames.get(name);
+  if (ok === undefined) {
+    try {
+      new Function(`"use strict"; var ${name};`);
+      ok = true;
+    } catch {
+      ok = false;
+    }
+    variableNames.set(name, ok);
+  }
+  return ok;
+}
+
+type Compiled = { fn: ejs.TemplateFunction; modifiedMs: number };
+
+/**
+ * Every page template and partial, compiled once with its own names. `views` is the folder `/partials/…` includes
+ * resolve against; with `reloadEdits` (development) a file edited since it was compiled is compiled again.
+ */
+class TemplateCache {
+  private readonly compiled = new Map<string, Compiled>();
+  constructor(
+    private readonly views: string,
+    private readonly reloadEdits: boolean,
+  ) {}
+
+  get(filename: string): ejs.TemplateFunction {
+    const known = this.compiled.get(filename);
+    const modifiedMs = this.reloadEdits ? statSync(filename).mtimeMs : 0;
+    if (known && known.modifiedMs === modifiedMs) return known.fn;
+    const fn = compileTemplate(readFileSync(filename, 'utf8').replace(/^\uFEFF/, ''), {
+      filename,
+      root: this.views,
+      cache: true,
+    });
+    this.compiled.set(filename, { fn, modifiedMs });
+    return fn;
+  }
+
+  // What EJS may call on its cache besides `get`: nothing is stored from outside, since `get` never misses.
+  set(): void {}
+  remove(filename: string): void {
+    this.compiled.delete(filename);
+  }
+  reset(): void {
+    this.compiled.clear();
+  }
+}
+
+let templateCache: TemplateCache | undefined;
+
+/** Makes `renderView` compile the templates under `views` (once per process; tests build several apps). */
+export function useViews(views: string, options: { reloadEdits: boolean }): void {
+  templateCache = new TemplateCache(views, options.reloadEdits);
+  ejs.cache = templateCache;
+}
+
+/** Renders a page's template file with its locals (Express's merged app, response and render locals). */
+export function renderView(filename: string, locals: object): string {
+  if (!templateCache) throw new Error('useViews was not called');
+  return templateCache.get(filename)(locals) as string;
+}
