@@ -80,25 +80,34 @@ export async function marksOfSessions(sessionIds: Id[]): Promise<Map<string, Ses
   return marksOfRegistered(registers, ids);
 }
 
-/** The registers of a cohort's sessions (one read on cohortId), for marksOfRegistered. */
-export async function registersOfCohort(cohortId: Id): Promise<StoredRegister[]> {
-  return SessionRegisterModel.find({ cohortId: oid(cohortId) }, { marks: 1 })
+/** What a cohort's attendance report reads of each mark: who, what, and when (notes and markers stay unread). */
+export type ReportMark = Pick<SessionMark, 'userId' | 'status' | 'markedAt'>;
+
+/**
+ * The registers of a cohort's sessions (one read on cohortId), for marksOfRegistered, with only what the report reads
+ * of each mark: decoding the rest (a note, its marker's id, its source) was most of the page's reply from the database.
+ */
+export async function registersOfCohort(cohortId: Id): Promise<StoredRegister<ReportMark>[]> {
+  return SessionRegisterModel.find(
+    { cohortId: oid(cohortId) },
+    { 'marks.userId': 1, 'marks.status': 1, 'marks.markedAt': 1 },
+  )
     .batchSize(10_000)
-    .lean();
+    .lean<StoredRegister<ReportMark>[]>();
 }
 
-type StoredRegister = { _id: Types.ObjectId; marks?: SessionMark[] | null };
+type StoredRegister<M extends ReportMark = SessionMark> = { _id: Types.ObjectId; marks?: M[] | null };
 
 /**
  * The marks of each session given, from the registers read; a session whose register is not written yet is read from
  * its records (one read for all of those).
  */
-export async function marksOfRegistered(
-  registers: StoredRegister[],
+export async function marksOfRegistered<M extends ReportMark>(
+  registers: StoredRegister<M>[],
   sessionIds: Id[],
-): Promise<Map<string, SessionMark[]>> {
+): Promise<Map<string, (M | SessionMark)[]>> {
   const wanted = new Set(sessionIds.map(String));
-  const marks = new Map<string, SessionMark[]>();
+  const marks = new Map<string, (M | SessionMark)[]>();
   for (const r of registers) if (wanted.has(String(r._id)) && Array.isArray(r.marks)) marks.set(String(r._id), r.marks);
   const missing = sessionIds.map(oid).filter((id) => !marks.has(String(id)));
   if (!missing.length) return marks;
