@@ -147,7 +147,8 @@ export function createApp(config: Config): express.Express {
     }),
   );
   app.use(saveSessionBeforeRedirect);
-  app.use(passport.initialize());
+  // No `req._passport`: that is for strategies written for passport 0.4, which Pathways does not use.
+  app.use(passport.initialize({ compat: false }));
   app.use(passport.session());
   app.use(absoluteSessionTimeout);
   app.use(signedInSessions);

@@ -43,6 +43,20 @@ const globalNames = new Set([
   ...['Buffer', 'URL', 'URLSearchParams', 'TextEncoder', 'TextDecoder', 'structuredClone', 'atob', 'btoa', 'console'],
 ]);
 
+const htmlEntities: Record<string, string> = { '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' };
+const htmlSpecial = /[&<>'"]/;
+const htmlSpecials = /[&<>'"]/g;
+
+/**
+ * What `<%= %>` writes: EJS's own escaping, character for character, with a first look for anything to escape, since
+ * most values (ids, names, dates) hold none: half the time of EJS's, which was 3% of the register page's CPU.
+ */
+export function escapeHtml(value: unknown): string {
+  if (value === undefined || value === null) return '';
+  const text = String(value);
+  return htmlSpecial.test(text) ? text.replace(htmlSpecials, (c) => htmlEntities[c]!) : text;
+}
+
 /** Compiles one template without `with` (see above). `options` are EJS's, `filename` included. */
 export function compileTemplate(
   source: string,
@@ -52,6 +66,7 @@ export function compileTemplate(
   for (;;) {
     try {
       return ejs.compile(source, {
+        escape: escapeHtml,
         ...options,
         strict: true,
         destructuredLocals: [...names],

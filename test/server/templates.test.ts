@@ -3,7 +3,8 @@ import { mkdtempSync, readFileSync, readdirSync, rmSync, utimesSync, writeFileSy
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
-import { compileTemplate, renderView, useViews } from '../../server/templates.ts';
+import ejs from 'ejs';
+import { compileTemplate, escapeHtml, renderView, useViews } from '../../server/templates.ts';
 
 /**
  * Templates compile without `with` (server/templates.ts): each reads its locals from variables declared at its top.
@@ -66,6 +67,24 @@ describe('templates: compiled without `with`', () => {
     useViews(scratch, { reloadEdits: false });
     expect(renderView(path.join(scratch, 'leak.ejs'), {})).to.equal('1');
     expect(globalThis).not.to.have.property('leaked');
+  });
+
+  it('escapes as EJS does, character for character', () => {
+    const values = [
+      'Mary O\'Brien & Co <Ltd> "Trust"',
+      '&amp; already',
+      'plain text',
+      '',
+      0,
+      42,
+      false,
+      null,
+      undefined,
+      { toString: () => '<b>' },
+      ['a<', 'b>'],
+      'ثم سألوا عن "القيادة"',
+    ];
+    for (const value of values) expect(escapeHtml(value), String(value)).to.equal(ejs.escapeXML(value as string));
   });
 
   it('in development an edited template is compiled again; otherwise once', () => {
