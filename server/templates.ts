@@ -1,5 +1,6 @@
-import ejs from 'ejs';
+import type EjsModule from 'ejs';
 import { readFileSync, statSync } from 'node:fs';
+import { createRequire } from 'node:module';
 import { runInNewContext } from 'node:vm';
 
 /**
@@ -12,13 +13,20 @@ import { runInNewContext } from 'node:vm';
  * that page's CPU under load. So each template is compiled in strict mode, which has no `with`, and reads its locals
  * from variables EJS declares at its top (`destructuredLocals`): every identifier the template's code mentions,
  * except EJS's own names, JavaScript's words and its globals (a name that turns out to be a property key or a word in
- * a string costs one `undefined` read a render). A name the template declares itself at its top level would be
- * declared twice, so it is left out of the list and the template's own declaration serves, as under `with`.
+ * a string costs one `undefined` read a render). A name the template declares with `let` or `const` outside any
+ * block would be declared twice, so it is left out of the list and the template's own declaration serves (under
+ * `with`, reading it before that line was an error too).
+ *
+ * The CommonJS build of EJS is loaded, whatever the importer: it declares those variables with `var`, so a
+ * template's own `var tableCaption = …` stays legal and, like under `with`, anything it reads before that line is
+ * still the local. (The ES module build declares them with `let`; which build an `import` gets depends on the loader.)
  *
  * Partials: an `include` compiles its partial with its parent's options, so the list would be the parent's. Pages
  * are therefore always rendered through `templateCache`, installed as EJS's cache (the documented place to plug one):
  * an include asks it for the partial by file name, and it compiles each file with the file's own list.
  */
+
+const ejs = createRequire(import.meta.url)('ejs') as typeof EjsModule;
 
 /** Names a template reads that are not its locals: EJS's own, and the ones its compiled function declares. */
 const ejsOwnNames = new Set([
@@ -60,8 +68,8 @@ export function escapeHtml(value: unknown): string {
 /** Compiles one template without `with` (see above). `options` are EJS's, `filename` included. */
 export function compileTemplate(
   source: string,
-  options: Omit<ejs.Options, 'async' | 'client'> & { filename: string },
-): ejs.TemplateFunction {
+  options: Omit<EjsModule.Options, 'async' | 'client'> & { filename: string },
+): EjsModule.TemplateFunction {
   const names = localNamesIn(source);
   for (;;) {
     try {
@@ -74,19 +82,26 @@ export function compileTemplate(
         client: false,
       });
     } catch (error) {
-      // A name the template declares at its top level (`var tableCaption = …`, `const links = …`).
+      // A name the template declares with `let` or `const` outside any block (`const links = …`).
       const declared = /Identifier '([\w$]+)' has already been declared/.exec((error as Error).message)?.[1];
       if (!declared || !names.delete(declared)) throw error;
     }
   }
 }
 
+/** The code of a template: what its `<% %>` tags hold, comments and literal `<%%` left out. */
+function templateCode(source: string): string[] {
+  return [...source.matchAll(/<%(?![%#])[=_-]?([\s\S]*?)[_-]?%>/g)].map((m) => m[1]!);
+}
+
+/** An identifier not after a lone dot (a property), but after a spread's three. */
+const identifier = /(?<![\w$])(?<!(?:^|[^.])\.)[A-Za-z_$][\w$]*/g;
+
 /** Every identifier the template's code mentions that could be a local (`r.name` gives `r`, `...rows` gives `rows`). */
 function localNamesIn(source: string): Set<string> {
   const names = new Set<string>();
-  for (const [, code] of source.matchAll(/<%(?![%#])[=_-]?([\s\S]*?)[_-]?%>/g)) {
-    // Not after a lone dot (a property), but after a spread's three.
-    for (const [name] of code!.matchAll(/(?<![\w$])(?<!(?:^|[^.])\.)[A-Za-z_$][\w$]*/g)) {
+  for (const code of templateCode(source)) {
+    for (const [name] of code.matchAll(identifier)) {
       if (!ejsOwnNames.has(name) && !globalNames.has(name) && isVariableName(name)) names.add(name);
     }
   }
@@ -110,7 +125,7 @@ function isVariableName(name: string): boolean {
   return ok;
 }
 
-type Compiled = { fn: ejs.TemplateFunction; modifiedMs: number };
+type Compiled = { fn: EjsModule.TemplateFunction; modifiedMs: number };
 
 /**
  * Every page template and partial, compiled once with its own names. `views` is the folder `/partials/…` includes
@@ -123,7 +138,7 @@ class TemplateCache {
     private readonly reloadEdits: boolean,
   ) {}
 
-  get(filename: string): ejs.TemplateFunction {
+  get(filename: string): EjsModule.TemplateFunction {
     const known = this.compiled.get(filename);
     const modifiedMs = this.reloadEdits ? statSync(filename).mtimeMs : 0;
     if (known && known.modifiedMs === modifiedMs) return known.fn;

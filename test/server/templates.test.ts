@@ -37,7 +37,7 @@ describe('templates: compiled without `with`', () => {
     writeFileSync(
       path.join(scratch, 'page.ejs'),
       [
-        '<% var label = "own" %><%= label %>',
+        '<%= label %><% var label = "own" %><%= label %>',
         '<%= title %>',
         '<% for (const r of rows) { %><%= r.name %>;<% } %>',
         '<%- include("/part", { extra: "x" }) %>',
@@ -59,7 +59,7 @@ describe('templates: compiled without `with`', () => {
       tags: ['a', 'b'],
       it: 'local it',
     });
-    expect(html).to.equal('own|T &amp; co|Ada;Grace;|part-x-T &amp; co|none|undefined|2|a,b,c|local it');
+    expect(html).to.equal('passedown|T &amp; co|Ada;Grace;|part-x-T &amp; co|none|undefined|2|a,b,c|local it');
   });
 
   it('a name a template assigns without declaring it stays inside that render: no global is written', () => {
