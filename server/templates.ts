@@ -163,7 +163,10 @@ class TemplateCache {
 
 let templateCache: TemplateCache | undefined;
 
-/** Makes `renderView` compile the templates under `views` (once per process; tests build several apps). */
+/**
+ * Makes `renderView`, and the includes of what it renders, use a new cache of the templates under `views`. Each app
+ * built calls it (tests build several, on the same views); EJS's cache is the process's, so the last call serves.
+ */
 export function useViews(views: string, options: { reloadEdits: boolean }): void {
   templateCache = new TemplateCache(views, options.reloadEdits);
   ejs.cache = templateCache;
