@@ -1,9 +1,7 @@
-import type ejs from 'ejs';
-import { readFileSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settings } from './settings.ts';
-import { compileTemplate } from './templates.ts';
+import { TemplateCache } from './templates.ts';
 
 /**
  * The one place email templates are rendered (views/emails/<name>.text.ejs and <name>.html.ejs). Every email has a
@@ -26,19 +24,18 @@ const footerNotes: Record<string, string> = {
  */
 const asWritten = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
-const compiled = new Map<string, ejs.TemplateFunction>();
+/** Compiled once (compiling per email would halve the reminders job's throughput); development recompiles an edited one. */
+const emailTemplates = new TemplateCache({
+  views: emailViews,
+  reloadEdits: () => settings.env === 'development',
+  optionsFor: (filename) => (filename.endsWith('.text.ejs') ? { escape: asWritten } : {}),
+});
 
-/** Renders one template from a compiled cache (compiling per email would halve the reminders job's throughput); development recompiles so edits show at once. */
+/** Renders one email template (`<name>.text.ejs` or `<name>.html.ejs`). */
 export function renderTemplate(file: string, data: Record<string, unknown>): string {
-  let fn = settings.env === 'development' ? undefined : compiled.get(file);
-  if (!fn) {
-    const isText = file.endsWith('.text.ejs');
-    if (!isText && !file.endsWith('.html.ejs')) throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
-    const filename = path.join(emailViews, file);
-    fn = compileTemplate(readFileSync(filename, 'utf8'), { filename, ...(isText ? { escape: asWritten } : {}) });
-    compiled.set(file, fn);
-  }
-  return fn(data) as string;
+  if (!file.endsWith('.text.ejs') && !file.endsWith('.html.ejs'))
+    throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
+  return emailTemplates.get(path.join(emailViews, file))(data) as string;
 }
 
 /** A template's two parts without the layout (what a daily digest gathers into sections). */

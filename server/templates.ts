@@ -5,7 +5,7 @@ import { runInNewContext } from 'node:vm';
 
 /**
  * The one place Pathways compiles EJS templates: pages (server/app.ts, through `renderView`) and emails
- * (server/emails.ts, through `compileTemplate`).
+ * (server/emails.ts, through a `TemplateCache` of their own).
  *
  * By default EJS runs a template inside `with (locals) { … }`. V8 cannot cache a name looked up through `with`, so
  * every name a template reads (`r`, `fmt`, and EJS's own `__append` for each piece of output) walks the scope the slow
@@ -127,24 +127,31 @@ function isVariableName(name: string): boolean {
 
 type Compiled = { fn: EjsModule.TemplateFunction; modifiedMs: number };
 
+type CompileOptions = Omit<EjsModule.Options, 'async' | 'client' | 'filename'>;
+
 /**
- * Every page template and partial, compiled once with its own names. `views` is the folder `/partials/…` includes
- * resolve against; with `reloadEdits` (development) a file edited since it was compiled is compiled again.
+ * The templates of one folder, each compiled once with its own names (pages and their partials; the emails).
+ * `views` is the folder `/partials/…` includes resolve against; while `reloadEdits()` (development) a file edited
+ * since it was compiled is compiled again; `optionsFor` adds EJS options by file (an email's plain-text escaping).
  */
-class TemplateCache {
+export class TemplateCache {
   private readonly compiled = new Map<string, Compiled>();
   constructor(
-    private readonly views: string,
-    private readonly reloadEdits: boolean,
+    private readonly props: {
+      views: string;
+      reloadEdits: () => boolean;
+      optionsFor?: (filename: string) => CompileOptions;
+    },
   ) {}
 
   get(filename: string): EjsModule.TemplateFunction {
     const known = this.compiled.get(filename);
-    const modifiedMs = this.reloadEdits ? statSync(filename).mtimeMs : 0;
+    const modifiedMs = this.props.reloadEdits() ? statSync(filename).mtimeMs : 0;
     if (known && known.modifiedMs === modifiedMs) return known.fn;
     const fn = compileTemplate(readFileSync(filename, 'utf8').replace(/^\uFEFF/, ''), {
+      ...this.props.optionsFor?.(filename),
       filename,
-      root: this.views,
+      root: this.props.views,
       cache: true,
     });
     this.compiled.set(filename, { fn, modifiedMs });
@@ -168,7 +175,7 @@ let templateCache: TemplateCache | undefined;
  * built calls it (tests build several, on the same views); EJS's cache is the process's, so the last call serves.
  */
 export function useViews(views: string, options: { reloadEdits: boolean }): void {
-  templateCache = new TemplateCache(views, options.reloadEdits);
+  templateCache = new TemplateCache({ views, reloadEdits: () => options.reloadEdits });
   ejs.cache = templateCache;
 }
 
