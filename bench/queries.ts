@@ -193,12 +193,12 @@ async function main(): Promise<void> {
       seen = [];
       const started = performance.now();
       const res = await send();
-      await res.arrayBuffer();
+      const bytes = (await res.arrayBuffer()).byteLength;
       const total = performance.now() - started;
       // A snapshot: what --repeat and --cost send is seen by the listener too, and must not join the list.
       const recorded = [...seen];
       console.log(
-        `\n${scenario.name}: ${res.status} in ${total.toFixed(0)} ms, ${recorded.length} commands, ${recorded.filter((s) => s.scan).length} scans`,
+        `\n${scenario.name}: ${res.status}, ${bytes.toLocaleString('en-GB')} bytes in ${total.toFixed(0)} ms, ${recorded.length} commands, ${recorded.filter((s) => s.scan).length} scans`,
       );
       if (Number(args.repeat) > 0) {
         const from = performance.now();

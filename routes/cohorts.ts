@@ -5,6 +5,7 @@ import { ConflictError, NotFoundError, ValidationError } from '../server/errors.
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
+import { sendKeepable } from '../server/http/keepableAnswers.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -607,9 +608,8 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     res.redirect(303, '/calendar');
   });
   web.get('/calendar/:token.ics', async (req, res) => {
-    res
-      .type('text/calendar; charset=utf-8')
-      .set('Cache-Control', 'private, max-age=300')
-      .send(await calendarFeed({ token: String(req.params.token), now: now() }));
+    const feed = await calendarFeed({ token: String(req.params.token), now: now() });
+    res.type('text/calendar; charset=utf-8').set('Cache-Control', 'private, max-age=300');
+    sendKeepable(res, feed);
   });
 }

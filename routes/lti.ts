@@ -4,6 +4,7 @@ import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
+import { sendKeepable } from '../server/http/keepableAnswers.ts';
 import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
@@ -205,7 +206,8 @@ async function launchHandler(req: Request, res: Response) {
 export function registerLtiRoutes(web: Router, api: Router): void {
   // ── Tool endpoints (LTI Core 1.3; outside /api/v1) ──
   web.get('/lti/jwks', async (_req, res) => {
-    res.set('Cache-Control', 'public, max-age=300').json(await toolJwks());
+    res.set('Cache-Control', 'public, max-age=300').type('application/json');
+    sendKeepable(res, JSON.stringify(await toolJwks()));
   });
   web.get('/lti/login', loginHandler);
   web.post('/lti/login', loginHandler);

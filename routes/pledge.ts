@@ -7,6 +7,7 @@ import { versionFromForm } from '../server/versions.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
+import { sendKeepable } from '../server/http/keepableAnswers.ts';
 import {
   emailLinkForm,
   formBody,
@@ -497,13 +498,14 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     res
       .set('Cache-Control', 'public, max-age=86400, stale-while-revalidate=604800')
       .set('Cross-Origin-Resource-Policy', 'cross-origin')
-      .type('image/svg+xml')
-      .send(
-        pledge.badgeSvg({
-          organisationName: signature.name,
-          year: (signature.confirmedAt ?? new Date()).getUTCFullYear(),
-        }),
-      );
+      .type('image/svg+xml');
+    sendKeepable(
+      res,
+      pledge.badgeSvg({
+        organisationName: signature.name,
+        year: (signature.confirmedAt ?? new Date()).getUTCFullYear(),
+      }),
+    );
   });
 
   web.get('/pledge/manage', (req, res) => renderManageStart(req, res));

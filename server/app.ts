@@ -72,6 +72,10 @@ export function createApp(config: Config): express.Express {
   // Secure session cookie.
   app.set('trust proxy', typeof config.trustProxy === 'number' ? config.trustProxy : [...config.trustProxy]);
   app.disable('x-powered-by');
+  // No ETag by default: answers are `no-store` (server/http/privatePages.ts), so no client ever revalidates one, and
+  // hashing each page cost about 2% of the register page's CPU. The few answers a client may keep send their own
+  // (sendKeepable in server/http/keepableAnswers.ts).
+  app.set('etag', false);
 
   app.use(drainable);
   app.use(

@@ -279,6 +279,9 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .send({ startsAt: '2027-07-01T10:00' })
       .expect(200);
     const feed = await supertest(app).get(feedPath).expect(200);
+    // A calendar app polls the feed: asked again with its ETag and nothing changed, the answer is 304 with no body.
+    expect(feed.headers.etag).to.be.a('string');
+    await supertest(app).get(feedPath).set('If-None-Match', feed.headers.etag!).expect(304);
     const events = Object.values(ical.sync.parseICS(feed.text)).filter((c) => c?.type === 'VEVENT') as ical.VEvent[];
     const event = events.find((e) => e.uid === `session-${created.body.id}@pathways`)!;
     expect(Number(event.sequence)).to.equal(1);

@@ -216,6 +216,11 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
       .to.match(/public/)
       .and.to.match(/max-age=\d+/);
     expect(res.headers['cross-origin-resource-policy']).to.equal('cross-origin');
+    // Sites that embed the badge revalidate it: unchanged, 304 and no body.
+    await supertest(app)
+      .get(`/pledge/organisations/${org.id}/badge.svg`)
+      .set('If-None-Match', res.headers.etag!)
+      .expect(304);
     const svg = res.body as string;
     expect(svg).to.match(
       /<title id="badge-title">Smith &amp; &lt;Jones&gt; &quot;School&quot; has signed the Leading Women to Headship Pledge<\/title>/,

@@ -25,6 +25,8 @@ describe('pages with her details or her typed text are not kept by the browser',
     const agent = await signIn(app, member.email, testPassword);
     const account = await agent.get('/account').expect(200);
     expect(account.headers['cache-control']).to.equal('no-store');
+    // Never kept, so never revalidated: no ETag is worked out for it (server/app.ts).
+    expect(account.headers.etag).to.equal(undefined);
     const page = await agent.get(`/networks/${network.id}`).expect(200);
     expect(page.headers['cache-control']).to.equal('no-store');
     await agent
@@ -61,10 +63,12 @@ describe('pages with her details or her typed text are not kept by the browser',
     expect(page.headers['cache-control']).to.equal('no-store');
   });
 
-  it('static files and the answers that say they may be kept (the signing keys) keep their caching', async () => {
+  it('static files and the answers that say they may be kept (the signing keys) keep their caching, revalidated by ETag', async () => {
     const css = await supertest(app).get('/public/css/app.css').expect(200);
     expect(css.headers['cache-control'] ?? '').to.not.include('no-store');
     const jwks = await supertest(app).get('/lti/jwks').expect(200);
     expect(jwks.headers['cache-control']).to.equal('public, max-age=300');
+    expect(jwks.headers['content-type']).to.match(/^application\/json/);
+    await supertest(app).get('/lti/jwks').set('If-None-Match', jwks.headers.etag!).expect(304);
   });
 });
