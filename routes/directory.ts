@@ -33,7 +33,8 @@ const messages = {
   sent: (name: string) => `Your message was sent to ${name}. Your email address was not shared.`,
   replied: 'Your reply was sent, with your email address so that you can go on by email.',
   reported: 'Thank you. The message was reported to the Pathways admins.',
-  blocked: 'You blocked this person: she cannot write to you, and neither of you sees the other in the directory.',
+  blocked:
+    'You blocked this person: she cannot write to you, neither of you sees the other in the directory, and any mentorship between you has ended.',
   unblocked: 'You unblocked this person.',
   notSent: 'Your message was not sent',
   kept: 'Nothing was sent. Here is what you wrote: copy it to keep it.',

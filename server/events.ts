@@ -22,6 +22,8 @@ export type DomainEvents = {
   'programme.saved': { programmeId: Id };
   /** A recruitment round was closed (its readiness record kept), or its gender figures were recorded. */
   'round.recorded': { roundId: Id };
+  /** She blocked another person (again, too: a repeat block runs the reactions again, so a crash between is mended). */
+  'person.blocked': { blockerId: Id; blockedId: Id };
 };
 
 type Handler<K extends keyof DomainEvents> = (payload: DomainEvents[K]) => Promise<void>;

@@ -8,6 +8,7 @@ import './services/reminders/subscriptions.ts';
 import './services/research/subscriptions.ts';
 
 import './services/mentoring/reminders.ts';
+import './services/mentoring/subscriptions.ts';
 
 import './services/networks/subscriptions.ts';
 

@@ -12,7 +12,14 @@ import {
   declineMentoringRequest,
   expireRequests,
 } from '../../server/services/mentoring/requests.ts';
-import { closeMentorship, logMeeting, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import {
+  closeMentorship,
+  contactEndedReason,
+  logMeeting,
+  saveAgreement,
+} from '../../server/services/mentoring/mentorships.ts';
+import { blockPerson } from '../../server/services/directory/blocks.ts';
+import { ConflictError, NotFoundError } from '../../server/errors.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
@@ -253,6 +260,73 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     await runTwice(new Date(prompt.sendAt.getTime() + 1000));
     expect(to(mentee, /Six months on/)).to.have.length(1);
     expect(to(mentor, /Six months on/)).to.have.length(0);
+  });
+
+  it('a block ends their mentorship: the place comes back, the rhythm reminders stop, and six months on the prompt names no one', async () => {
+    const mentor = await buildMentor({ capacity: 1, name: 'Marta Blocked' });
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const mentorshipId = String(m._id);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(0);
+
+    await blockPerson({ actor: mentee, userId: mentor.id });
+    const closed = (await MentorshipModel.findById(mentorshipId).lean())!;
+    expect(closed).to.include({ status: 'closed', closeReason: contactEndedReason });
+    expect(String(closed.closedBy)).to.equal(mentee.id);
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
+    expect(
+      await NotificationModel.countDocuments({
+        'about.id': mentorshipId,
+        kind: { $in: ['mentoring-meeting-due', 'mentorship-ending'] },
+        status: 'scheduled',
+      }),
+    ).to.equal(0);
+    const refused = await logMeeting({ actor: actor(mentor), mentorshipId, heldAt: t0, minutes: 30 }).catch(
+      (error: unknown) => error,
+    );
+    expect(refused).to.be.instanceOf(ConflictError);
+    // Blocking again closes nothing more and gives no second place back.
+    await blockPerson({ actor: mentee, userId: mentor.id });
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
+
+    const prompt = (await NotificationModel.findOne({
+      'about.id': mentorshipId,
+      kind: 'mentoring-outcomes-prompt',
+    }).lean())!;
+    await runTwice(new Date(prompt.sendAt.getTime() + 1000));
+    const asked = to(mentee, /Six months on/);
+    expect(asked).to.have.length(1);
+    expect(asked[0]!.raw).to.include('your mentor').and.not.include('Marta Blocked');
+  });
+
+  it('a block made while the mentor accepts (two processes): the mentorship it makes is ended at once, and the accept answers 404', async () => {
+    const mentor = await buildMentor({ capacity: 1 });
+    const mentee = await buildMentee();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi' });
+    // The accept has checked for a block and is about to write the mentorship when her block, and its own close of
+    // any mentorship between them (none yet), land.
+    const held = holdNextCall(MentorshipModel, 'create', { before: true });
+    let accepting: Promise<unknown> | undefined;
+    try {
+      accepting = acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id) }).catch(
+        (error: unknown) => error,
+      );
+      await held.reached;
+      held.restore();
+      await blockPerson({ actor: mentee, userId: mentor.id });
+      held.release();
+      expect(await accepting).to.be.instanceOf(NotFoundError);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id, status: 'active' })).to.equal(0);
+    expect((await MentorshipModel.findOne({ requestId: request._id }).lean())!.closeReason).to.equal(
+      contactEndedReason,
+    );
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
   });
 
   it('when both members log a meeting at once (two processes), the rhythm reminder counts from the later meeting', async () => {

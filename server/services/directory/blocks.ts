@@ -2,11 +2,16 @@ import { Types } from 'mongoose';
 import { DirectoryBlockModel } from '../../../models/DirectoryBlock.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 
 const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blockedId}`;
 
-/** She blocks another person: idempotent (one row per pair, by `_id`). */
+/**
+ * She blocks another person: idempotent (one row per pair, by `_id`). Other areas react through `person.blocked`
+ * (a mentorship between the two ends: server/services/mentoring/subscriptions.ts); the block is written first, so a
+ * reaction racing with it sees it.
+ */
 export async function blockPerson(props: { actor: Express.User; userId: string }): Promise<void> {
   const { actor, userId } = props;
   if (!isObjectId(userId) || !(await UserModel.exists({ _id: userId }))) throw new NotFoundError();
@@ -23,6 +28,7 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
     },
     { upsert: true },
   );
+  await emitDomainEvent('person.blocked', { blockerId: actor.id, blockedId: userId });
 }
 
 /**

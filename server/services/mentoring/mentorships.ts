@@ -278,6 +278,48 @@ export async function closeMentorship(props: {
   return afterClosing(m, now);
 }
 
+/** What a mentorship ended by a block says to both: it does not tell the one blocked that she was (as elsewhere). */
+export const contactEndedReason = 'Contact ended';
+
+/**
+ * Closes any active mentorship between two people, whichever of them mentors, by the same conditional write as a
+ * member's close (so the place comes back once, whoever else closes it at the same moment). For a block
+ * (./subscriptions.ts) and an accept that finds one made meanwhile (./requests.ts). Returns how many it closed.
+ */
+export async function endMentorshipsBetween(props: {
+  a: string;
+  b: string;
+  /** Who ended it (the one who blocked), for the admins' record; unknown to an accept that finds a block. */
+  closedBy?: string;
+  now?: Date;
+}): Promise<number> {
+  const now = props.now ?? new Date();
+  // An active mentorship's `activeKey` is `mentor:mentee` (unique): one indexed read finds it in either direction.
+  const active = await MentorshipModel.find({
+    activeKey: { $in: [`${props.a}:${props.b}`, `${props.b}:${props.a}`] },
+    status: 'active',
+  }).lean<Mentorship[]>();
+  let closed = 0;
+  for (const m of active) {
+    const result = await MentorshipModel.updateOne(
+      { _id: m._id, status: 'active' },
+      {
+        $set: {
+          status: 'closed',
+          activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+          closedAt: now,
+          ...(props.closedBy ? { closedBy: oid(props.closedBy) } : {}),
+          closeReason: contactEndedReason,
+        },
+      },
+    );
+    if (result.modifiedCount !== 1) continue;
+    await afterClosing(m, now);
+    closed += 1;
+  }
+  return closed;
+}
+
 /** After the one write that closed it: the place comes back (once, as only that write gets here), reminders stop. */
 async function afterClosing(m: Mentorship, now: Date): Promise<Mentorship> {
   // A freed place may put her back in mentees' rankings: marked for the sweep (./candidates.ts).

@@ -382,3 +382,17 @@ registerNotificationKind('mentorship-ending', {
     return m.agreement?.endsOn === record.data?.endsOn ? true : 'the end date changed';
   },
 });
+registerNotificationKind('mentoring-outcomes-prompt', {
+  // Six months on, a block between the two (the one that ended it, or one made since) keeps his name out of her
+  // inbox: the prompt still asks for her outcomes, naming no one.
+  compose: async ({ record, memo }) => {
+    const data = { ...(record.data ?? {}) };
+    const m = await mentorshipNow(record.about.id, memo);
+    if (!m || (await isBlockedBetween(String(m.menteeId), String(m.mentorId)))) data.mentorName = 'your mentor';
+    return {
+      subject: record.subject || 'Six months on: what has happened since your mentorship?',
+      template: record.template || 'mentoring-outcomes-prompt',
+      data,
+    };
+  },
+});

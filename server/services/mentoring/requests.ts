@@ -14,6 +14,7 @@ import { isObjectId, oid } from '../../ids.ts';
 import { isBlockedBetween } from '../directory/blocks.ts';
 import { expireRequest, openKeyOf, releasedKeys, slotKeyOf } from './requestKeys.ts';
 import { pairBreaksARule } from './pairRules.ts';
+import { endMentorshipsBetween } from './mentorships.ts';
 import { answerToMentee, mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
 
 /**
@@ -333,6 +334,12 @@ export async function completeAccept(props: {
     await MentorProfileModel.updateOne({ userId: request.mentorId }, { $inc: { freePlaces: 1 } });
     const current = await MentoringRequestModel.findById(request._id).select('status').lean();
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
+  }
+  // A block made while this accept ran: the block's own close (./subscriptions.ts) may have looked before this
+  // mentorship was written. The block was written before that look, so one of the two sees the other: here, this one.
+  if (await isBlockedBetween(String(request.menteeId), String(request.mentorId))) {
+    await endMentorshipsBetween({ a: String(request.menteeId), b: String(request.mentorId), now });
+    throw new NotFoundError(messages.noRequest);
   }
   await tellMentorshipBegan(request, mentorship, now);
   return mentorship;
