@@ -40,6 +40,8 @@ export const auditActions = [
   'directory-message-reported',
   'post-hidden',
   'post-shown',
+  'reply-hidden',
+  'reply-shown',
 ] as const;
 export type AuditAction = (typeof auditActions)[number];
 

@@ -18,6 +18,14 @@ const replySchema = new Schema(
     /** Markdown, sanitised on save and on render. */
     body: { type: String, required: true, maxlength: 10_000 },
     erased: { type: Boolean, default: false },
+    /**
+     * Hidden by a lead or an admin (audited): readers see that a reply was hidden at its place, not its words or its
+     * author; those who moderate see it all, with the reason.
+     */
+    hidden: { type: Boolean, default: false },
+    hiddenReason: { type: String },
+    hiddenBy: { type: Schema.Types.ObjectId, ref: 'User' },
+    hiddenAt: { type: Date },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
     submissionKey: submissionKeyPath,
   },

@@ -5,7 +5,7 @@ import { postKinds } from '../models/NetworkPost.ts';
 import { countries, countryName, isCountryCode } from '../server/countries.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { ConflictError, ForbiddenError, type FieldError } from '../server/errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, type FieldError } from '../server/errors.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
@@ -29,7 +29,10 @@ import {
   NoLongerMemberError,
   replyToPost,
   reportPost,
+  reportReply,
   setPostHidden,
+  setReplyHidden,
+  postIdOfReply,
   joinNetwork,
   joinsAtOnce,
   leaveNetwork,
@@ -88,6 +91,9 @@ export const reportSchema = z.strictObject({ reason: text(1000) });
 export const hideSchema = z
   .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
   .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a post' });
+export const hideReplySchema = z
+  .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
+  .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a reply' });
 const postsQuery = z.strictObject(paging);
 
 const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
@@ -104,6 +110,7 @@ const postOut = z.object({
   hidden: z.boolean(),
   hiddenReason: z.string().optional(),
 });
+/** A hidden reply keeps its place: to readers it has no body and no author; those who moderate get its reason. */
 const replyOut = z.object({
   id: z.string(),
   postId: z.string(),
@@ -111,6 +118,8 @@ const replyOut = z.object({
   bodyHtml: z.string(),
   author: authorOut,
   createdAt: z.string(),
+  hidden: z.boolean(),
+  hiddenReason: z.string().optional(),
 });
 
 const networkOut = z.object({
@@ -324,6 +333,37 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     },
     async ({ user, params, body, req }) => setPostHidden({ actor: user, postId: params.id!, ...body, ip: req.ip }),
   );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/replies/:id/report',
+      tag: 'networks',
+      summary: "Report a reply to its network's leads and the admins (counted with reports of posts)",
+      access: [],
+      body: reportSchema,
+      errors: [429],
+      success: {
+        status: 201,
+        description: 'The report',
+        schema: z.object({ id: z.string(), postId: z.string(), replyId: z.string(), reason: z.string() }),
+      },
+    },
+    async ({ user, params, body }) => reportReply({ actor: user, replyId: params.id!, ...body }),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/replies/:id',
+      tag: 'networks',
+      summary: 'Hide a reply with a reason, or show it again (leads, admins; audited)',
+      access: [],
+      body: hideReplySchema,
+      success: { status: 200, description: 'The reply', schema: replyOut },
+    },
+    async ({ user, params, body, req }) => setReplyHidden({ actor: user, replyId: params.id!, ...body, ip: req.ip }),
+  );
 
   web.get('/networks', requireSignIn, browsePage);
   web.get('/networks/new', requireRole('admin'), (req, res) => formPage(req, res));
@@ -483,6 +523,40 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.hidden);
     res.redirect(303, `/networks/${post.networkId}`);
   });
+  // A reply's forms sit on its post's page: a refusal draws that page again, with the errors at that reply's form.
+  web.post('/replies/:id/report', requireSignIn, async (req, res) => {
+    const replyId = String(req.params.id);
+    const form = parseForm(reportSchema, formBody(req));
+    if (!form.ok) return replyFormRefused(req, res, replyId, 422, keptForm('replyReport', req, form));
+    let reported;
+    try {
+      reported = await reportReply({ actor: req.user!, replyId, ...form.data });
+    } catch (error) {
+      const refusal = formRefusalFrom(error, res, 'reason');
+      return replyFormRefused(req, res, replyId, refusal.status, keptForm('replyReport', req, refusal));
+    }
+    flash(req, 'success', messages.reported);
+    res.redirect(303, `/posts/${reported.postId}#reply-${replyId}`);
+  });
+  web.post('/replies/:id/hide', requireSignIn, async (req, res) => {
+    const replyId = String(req.params.id);
+    const form = parseForm(z.object({ hideReason: text(500) }), formBody(req));
+    if (!form.ok) return replyFormRefused(req, res, replyId, 422, keptForm('replyHide', req, form));
+    const reply = await setReplyHidden({
+      actor: req.user!,
+      replyId,
+      hidden: true,
+      reason: form.data.hideReason,
+      ip: req.ip,
+    });
+    flash(req, 'success', messages.replyHidden);
+    res.redirect(303, `/posts/${reply.postId}#reply-${replyId}`);
+  });
+  web.post('/replies/:id/show', requireSignIn, async (req, res) => {
+    const reply = await setReplyHidden({ actor: req.user!, replyId: String(req.params.id), hidden: false, ip: req.ip });
+    flash(req, 'success', messages.replyShown);
+    res.redirect(303, `/posts/${reply.postId}#reply-${reply.id}`);
+  });
   web.post('/posts/:id/show', requireSignIn, async (req, res) => {
     await setPostHidden({ actor: req.user!, postId: String(req.params.id), hidden: false, ip: req.ip });
     flash(req, 'success', messages.shown);
@@ -504,6 +578,8 @@ const messages = {
   replied: 'Your reply was posted.',
   reported: 'Thank you: the network’s leads and the admins will look at it.',
   hidden: 'The post is hidden from members.',
+  replyHidden: 'The reply is hidden from members.',
+  replyShown: 'The reply is shown again.',
   shown: 'The post is visible again.',
   replyNotPosted: 'Your reply was not posted',
   replyKept: 'Nothing was saved. Here is what you wrote: copy it to keep it.',
@@ -588,7 +664,7 @@ const networkFormSchema = z.preprocess(
  * `replyErrors` …, as each page has several forms), the summary at the top, and what she typed back in its fields.
  */
 function keptForm(
-  form: 'post' | 'reply' | 'report' | 'hide',
+  form: 'post' | 'reply' | 'report' | 'hide' | 'replyReport' | 'replyHide',
   req: Request,
   refusal: { errors: Record<string, string>; list: FieldError[] },
 ): Record<string, unknown> {
@@ -711,8 +787,31 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
   });
 }
 
-async function postPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
-  const { post, replies, access } = await showPost({ actor: req.user!, postId: String(req.params.id) });
+/**
+ * A reply's report or hide form refused: its post's page again, the form open at that reply with her text kept
+ * (`formReplyId` says which reply's form the errors belong to). A reply she may not read is the same 404 as for its
+ * post.
+ */
+async function replyFormRefused(
+  req: Request,
+  res: Response,
+  replyId: string,
+  status: number,
+  extra: Record<string, unknown>,
+) {
+  const postId = await postIdOfReply(replyId);
+  if (!postId) throw new NotFoundError();
+  return postPage(req, res, status, { ...extra, formReplyId: replyId }, postId);
+}
+
+async function postPage(
+  req: Request,
+  res: Response,
+  status = 200,
+  extra: Record<string, unknown> = {},
+  postId = String(req.params.id),
+) {
+  const { post, replies, access } = await showPost({ actor: req.user!, postId });
   res.status(status).render('networks/post', {
     title: post.title,
     post,
@@ -727,6 +826,11 @@ async function postPage(req: Request, res: Response, status = 200, extra: Record
     reportErrors: {},
     hideValues: {},
     hideErrors: {},
+    replyReportValues: {},
+    replyReportErrors: {},
+    replyHideValues: {},
+    replyHideErrors: {},
+    formReplyId: null,
     fieldLabels: { body: 'Your reply', reason: 'Your report', hideReason: 'Reason for hiding' },
     ...extra,
   });

@@ -31,6 +31,11 @@ export const retiredIndexes: readonly { collection: string; name: string; why: s
   { collection: 'directoryprofiles', name: 'topics_1_visibility_1', why: 'now ends in _id' },
   { collection: 'networkmemberships', name: 'networkId_1_userId_1', why: 'unique on (userId, networkId) instead' },
   { collection: 'networkmemberships', name: 'userId_1_status_1', why: 'served by the unique (userId, networkId)' },
+  {
+    collection: 'networkpostreports',
+    name: 'postId_1_reporterId_1',
+    why: 'unique on (postId, replyId, reporterId) instead, so a reply can be reported too',
+  },
 ];
 
 /** Server answers meaning "already gone": NamespaceNotFound and IndexNotFound (MongoDB and FerretDB alike). */

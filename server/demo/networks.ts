@@ -9,8 +9,10 @@ import {
   joinNetwork,
   replyToPost,
   reportPost,
+  reportReply,
   setLeads,
   setPostHidden,
+  setReplyHidden,
   type NetworkInput,
 } from '../services/networks/index.ts';
 import { hashPassword } from '../services/passwords.ts';
@@ -20,7 +22,8 @@ import type { DemoContext } from './index.ts';
 /**
  * Eleven networks (regional ones in the UK, Canada, the Middle East, Malaysia and Australia; interest ones for
  * headship applications, returners, flexible working, technology and books), members across zones, stories,
- * questions and replies, an announcement, a request waiting for approval, a reported post and a hidden one.
+ * questions and replies, an announcement, a request waiting for approval, a reported post and a hidden one, and a
+ * reply reported and hidden.
  * Priya (participant@) leads "Returners after a career break"; Margaret (mentor@) leads the Australian network.
  * The demo's aspiring-leaders cohort is linked to "Headship applications", so its graduates are invited.
  */
@@ -214,6 +217,23 @@ export async function seedNetworks(ctx: DemoContext): Promise<void> {
     'participant6@pathways.test',
     'Keeping-in-touch days, and one coffee a month with my head.',
   );
+  // A reply reported and hidden by the network's lead (Priya): the thread stays, the advert does not.
+  const advert = await reply(
+    keepingIn.id,
+    'participant8@pathways.test',
+    'Supply cover at half the agency rate: message me.',
+  );
+  await reportReply({
+    actor: await actor('participant3@pathways.test'),
+    replyId: advert.id,
+    reason: 'An advert under my question.',
+  });
+  await setReplyHidden({
+    actor: await actor('participant@pathways.test'),
+    replyId: advert.id,
+    hidden: true,
+    reason: 'Adverts are not allowed in the network.',
+  });
   await post(
     'returners',
     'participant@pathways.test',

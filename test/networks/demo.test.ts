@@ -10,7 +10,7 @@ import { useTestDatabase } from '../support/db.ts';
 describe('networks: demo data', () => {
   useTestDatabase();
 
-  it('has at least ten networks across regions and interests, and the demo lead sees stories, a waiting request, a report and a hidden post', async function () {
+  it('has at least ten networks across regions and interests, and the demo lead sees stories, a waiting request, a report and a hidden post, and a reported reply', async function () {
     this.timeout(180_000);
     await seedDemoDataIfEmpty();
     const networks = await NetworkModel.find({}).lean();
@@ -24,6 +24,7 @@ describe('networks: demo data', () => {
     expect(page.text).to.include('I felt really alone as a leader after my career break');
     expect(page.text).to.include('An advert, not a story.');
     expect(page.text).to.include('Hidden: Names a colleague who did not agree to it.');
+    expect(page.text).to.include('An advert under my question.').and.include('A reply to “How did you keep in touch');
     const list = await agent.get('/networks').expect(200);
     expect(list.text).to.include('WomenEd Malaysia');
     const fiona = await signIn(testApp(), 'facilitator@pathways.test', demoPassword);

@@ -215,7 +215,7 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .type('form')
       .send({ _csrf: csrfFrom(page.text), reason: 'My careful reason' })
       .expect(429);
-    expect(web.text).to.include('My careful reason').and.to.include('report 20 posts an hour');
+    expect(web.text).to.include('My careful reason').and.to.include('report 20 posts and replies an hour');
     expect(await NetworkPostReportModel.countDocuments({ postId: last })).to.equal(0);
   });
 

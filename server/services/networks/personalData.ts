@@ -65,6 +65,7 @@ export const networksPersonalData: PersonalDataArea = {
       })),
       reports: reports.map((r) => ({
         postId: String(r.postId),
+        replyId: r.replyId ? String(r.replyId) : null,
         network: nameOf(r.networkId),
         reason: r.reason,
         createdAt: at(r as { createdAt?: Date }),

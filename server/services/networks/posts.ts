@@ -43,13 +43,14 @@ export const reportingLimit = { perHour: 20, windowMs: 60 * 60 * 1000 } as const
 
 const messages = {
   postNotFound: 'We could not find that post.',
+  replyNotFound: 'We could not find that reply.',
   membersOnly: 'Only members of this network can read its posts. Ask to join first.',
   postMembersOnly: 'Only members of this network can post here.',
   noLongerMember: 'You are no longer a member of this network, so your reply was not posted.',
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
   tooMany: `You can write ${writingLimit.perHour} posts and replies an hour. Please try again later.`,
-  tooManyReports: `You can report ${reportingLimit.perHour} posts an hour. Please try again later, or write to an admin.`,
+  tooManyReports: `You can report ${reportingLimit.perHour} posts and replies an hour. Please try again later, or write to an admin.`,
   notSaved: 'Your text needs changing before it can be posted.',
   nothingLeft: 'has nothing left once unsafe HTML is removed: write it as text or Markdown',
   tooLongOnceCleaned: (max: number) => `must be at most ${max} characters once unsafe HTML is removed`,
@@ -180,7 +181,23 @@ export function presentPostSummary(post: Omit<NetworkPost, 'body'>, moderator: b
   };
 }
 
-export function presentReply(reply: NetworkReply) {
+/**
+ * A reply as she may see it. A hidden one keeps its place, so the post's reply count stays true, but to readers it
+ * is only that: no words, no author. Those who moderate see all of it, with the reason.
+ */
+export function presentReply(reply: NetworkReply, moderator: boolean) {
+  const hidden = reply.hidden ?? false;
+  const createdAt = (reply as { createdAt?: Date }).createdAt ?? reply._id.getTimestamp();
+  if (hidden && !moderator)
+    return {
+      id: String(reply._id),
+      postId: String(reply.postId),
+      body: '',
+      bodyHtml: '',
+      author: hiddenAuthor,
+      createdAt,
+      hidden,
+    };
   return {
     id: String(reply._id),
     postId: String(reply.postId),
@@ -188,9 +205,12 @@ export function presentReply(reply: NetworkReply) {
     // Shown under the replies' h2.
     bodyHtml: renderMarkdown(reply.body, { topLevel: 3 }),
     author: authorOf(reply),
-    createdAt: (reply as { createdAt?: Date }).createdAt ?? reply._id.getTimestamp(),
+    createdAt,
+    hidden,
+    ...(hidden ? { hiddenReason: reply.hiddenReason ?? '' } : {}),
   };
 }
+const hiddenAuthor = { id: null, name: '' };
 export type PresentedReply = ReturnType<typeof presentReply>;
 
 /** The author fields of a new post or reply: her name as her request began, named afresh once written. */
@@ -323,7 +343,7 @@ export async function showPost(props: { actor: Express.User; postId: string }): 
   const replies = await NetworkReplyModel.find({ postId: post._id }).sort({ _id: 1 }).lean<NetworkReply[]>();
   return {
     post: presentPost(post, access.canModerate),
-    replies: replies.map((r) => presentReply(r)),
+    replies: replies.map((r) => presentReply(r, access.canModerate)),
     access,
   };
 }
@@ -366,7 +386,7 @@ export async function replyToPost(props: {
   // A second write, not one transaction with the insert: if this process dies in between, the count is one short
   // until the `networks:recount-replies` job (replyCounts.ts) sets it from the replies.
   if (inserted.created) await NetworkPostModel.updateOne({ _id: post._id }, { $inc: { replyCount: 1 } });
-  return presentReply(inserted.doc as NetworkReply);
+  return presentReply(inserted.doc as NetworkReply, access.canModerate);
 }
 
 /**
@@ -379,17 +399,55 @@ export async function reportPost(props: {
   postId: string;
   reason: string;
 }): Promise<{ id: string; postId: string; reason: string }> {
-  const { post, access } = await readablePost(props.actor, props.postId);
+  const found = await readablePost(props.actor, props.postId);
+  const id = await fileReport({ ...found, actor: props.actor, replyId: null, reason: props.reason });
+  return { id, postId: String(found.post._id), reason: props.reason };
+}
+
+/** A reader reports one reply, as she would a post (reportPost): the same rules, allowance and emails. */
+export async function reportReply(props: {
+  actor: Express.User;
+  replyId: string;
+  reason: string;
+}): Promise<{ id: string; postId: string; replyId: string; reason: string }> {
+  const { reply, ...found } = await readableReply(props.actor, props.replyId);
+  const id = await fileReport({ ...found, actor: props.actor, replyId: reply._id, reason: props.reason });
+  return { id, postId: String(found.post._id), replyId: String(reply._id), reason: props.reason };
+}
+
+/** The post a reply is on (for drawing that post's page again), or null for an id that names no reply. */
+export async function postIdOfReply(replyId: string): Promise<string | null> {
+  if (!isObjectId(replyId)) return null;
+  const reply = await NetworkReplyModel.findById(replyId).select({ postId: 1 }).lean();
+  return reply ? String(reply.postId) : null;
+}
+
+/** The reply, its post and her access; 404 when she may not read the post, or the reply is hidden from her. */
+async function readableReply(actor: Express.User, replyId: string): Promise<PostAndAccess & { reply: NetworkReply }> {
+  const reply = isObjectId(replyId) ? await NetworkReplyModel.findById(replyId).lean<NetworkReply>() : null;
+  if (!reply) throw new NotFoundError(messages.replyNotFound);
+  const found = await postAndAccess(actor, String(reply.postId));
+  if (!found || !mayRead(found) || (reply.hidden && !found.access.canModerate))
+    throw new NotFoundError(messages.replyNotFound);
+  return { ...found, reply };
+}
+
+/** Files her report of the post or of one of its replies (`replyId`), and returns the report's id. */
+async function fileReport(
+  props: PostAndAccess & { actor: Express.User; replyId: Types.ObjectId | null; reason: string },
+) {
+  const { post, access, replyId } = props;
   const reporterId = new Types.ObjectId(props.actor.id);
   const changeReason = () =>
     NetworkPostReportModel.findOneAndUpdate(
-      { postId: post._id, reporterId },
+      // `replyId: null` also matches a post's report stored before replies could be reported (no replyId at all).
+      { postId: post._id, replyId, reporterId },
       { $set: { reason: props.reason } },
       { returnDocument: 'after' },
     ).lean();
   // A report she already made only takes her new reason: it emails nobody, so it does not count.
   const made = await changeReason();
-  if (made) return { id: String(made._id), postId: String(post._id), reason: props.reason };
+  if (made) return String(made._id);
   // A new one is counted before it is written (a database counter, so it holds across processes), and given back if
   // the same report was written at the same moment by another request of hers.
   const window = { key: `network-reports:${props.actor.id}`, windowMs: reportingLimit.windowMs };
@@ -399,6 +457,7 @@ export async function reportPost(props: {
   try {
     const created = await NetworkPostReportModel.create({
       postId: post._id,
+      replyId,
       networkId: post.networkId,
       reporterId,
       reason: props.reason,
@@ -410,11 +469,16 @@ export async function reportPost(props: {
     await uncountHit(window);
     reportId = (await changeReason())!._id;
   }
-  if (fresh) await notifyModerators(access.network, post, reportId);
-  return { id: String(reportId), postId: String(post._id), reason: props.reason };
+  if (fresh) await notifyModerators(access.network, post, reportId, replyId !== null);
+  return String(reportId);
 }
 
-async function notifyModerators(network: Network, post: NetworkPost, reportId: Types.ObjectId): Promise<void> {
+async function notifyModerators(
+  network: Network,
+  post: NetworkPost,
+  reportId: Types.ObjectId,
+  ofReply: boolean,
+): Promise<void> {
   const leads = await NetworkMembershipModel.find({ role: 'lead', status: 'member', networkId: network._id })
     .select({ userId: 1 })
     .lean();
@@ -427,10 +491,11 @@ async function notifyModerators(network: Network, post: NetworkPost, reportId: T
       kind: 'network-report' as const,
       about: { type: 'post' as const, id: post._id },
       sendAt: new Date(),
-      subject: `A post was reported in ${network.name}`,
+      subject: `A ${ofReply ? 'reply' : 'post'} was reported in ${network.name}`,
       template: 'network-report',
       data: {
         networkName: network.name,
+        ofReply,
         postTitle: post.title,
         reportsUrl: absoluteUrl(`/networks/${String(network._id)}#reports`),
       },
@@ -461,15 +526,24 @@ registerNotificationKind('network-report', {
   },
 });
 
-/** Reports of a network's posts, newest first (leads and admins). */
+/** Reports of a network's posts and replies, newest first (leads and admins). */
 export async function reportsOf(props: { actor: Express.User; networkId: string }) {
   const access = await accessToNetwork(props.actor, props.networkId);
   if (!access.canModerate) throw new ForbiddenError();
   const reports = await NetworkPostReportModel.find({ networkId: access.network._id }).lean();
-  const posts = await NetworkPostModel.find({ _id: { $in: reports.map((r) => r.postId) } })
-    .select({ title: 1, hidden: 1 })
-    .lean();
+  const replyIds = reports.flatMap((r) => (r.replyId ? [r.replyId] : []));
+  const [posts, replies] = await Promise.all([
+    NetworkPostModel.find({ _id: { $in: reports.map((r) => r.postId) } })
+      .select({ title: 1, hidden: 1 })
+      .lean(),
+    replyIds.length
+      ? NetworkReplyModel.find({ _id: { $in: replyIds } })
+          .select({ hidden: 1 })
+          .lean()
+      : [],
+  ]);
   const postById = new Map(posts.map((p) => [String(p._id), p]));
+  const replyById = new Map(replies.map((r) => [String(r._id), r]));
   const names = await namesOf(reports.map((r) => r.reporterId));
   return reports
     .map((r) => ({
@@ -477,6 +551,9 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
       postId: String(r.postId),
       postTitle: postById.get(String(r.postId))?.title ?? '',
       postHidden: postById.get(String(r.postId))?.hidden ?? false,
+      /** Set when the report is of a reply on the post, not of the post itself. */
+      replyId: r.replyId ? String(r.replyId) : null,
+      replyHidden: r.replyId ? (replyById.get(String(r.replyId))?.hidden ?? false) : false,
       reason: r.reason,
       reporter: r.reporterId ? (names.get(String(r.reporterId)) ?? messages.formerMember) : messages.formerMember,
       at: (r as { createdAt?: Date }).createdAt ?? r._id.getTimestamp(),
@@ -517,4 +594,44 @@ export async function setPostHidden(props: {
       : `shown in ${access.network.name}`,
   });
   return presentPost(updated!, true);
+}
+
+/**
+ * Leads and admins hide a reply (with a reason) or show it again; each change is in the audit trail. Readers then see
+ * that a reply was hidden at its place (presentReply).
+ */
+export async function setReplyHidden(props: {
+  actor: Express.User;
+  replyId: string;
+  hidden: boolean;
+  reason?: string;
+  ip?: string;
+}): Promise<PresentedReply> {
+  const { reply, access } = await readableReply(props.actor, props.replyId);
+  if (!access.canModerate) throw new ForbiddenError();
+  const update = props.hidden
+    ? {
+        $set: {
+          hidden: true,
+          hiddenReason: props.reason ?? '',
+          hiddenBy: new Types.ObjectId(props.actor.id),
+          hiddenAt: new Date(),
+        },
+      }
+    : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
+  const updated = await NetworkReplyModel.findOneAndUpdate({ _id: reply._id }, update, {
+    returnDocument: 'after',
+    timestamps: false,
+  }).lean<NetworkReply>();
+  if (!updated) throw new NotFoundError(messages.replyNotFound);
+  await recordAuditEvent({
+    action: props.hidden ? 'reply-hidden' : 'reply-shown',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'network-reply', id: reply._id },
+    ip: props.ip ?? null,
+    detail: props.hidden
+      ? `reply hidden in ${access.network.name}: ${props.reason ?? ''}`
+      : `reply shown in ${access.network.name}`,
+  });
+  return presentReply(updated, true);
 }
