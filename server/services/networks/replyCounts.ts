@@ -5,8 +5,8 @@ import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
 /**
  * A post's `replyCount` is a second write after the reply's insert (replyToPost), not one transaction with it: a
  * process killed between the two leaves the count one short. The `networks:recount-replies` job sets it back to the
- * number of the post's replies (every reply counts, as in replyToPost: replies are never hidden or deleted, an erased
- * one keeps its place).
+ * number of the post's replies (every reply counts, as in replyToPost: replies are never deleted, and a hidden or an
+ * erased one keeps its place on the page).
  *
  * Safe while replies are being written, and when two runs overlap:
  * - a post whose latest reply is younger than `replySettleMs` is left for a later run, since that reply's own `$inc`
