@@ -18,7 +18,7 @@ import { createToken, proxyHeaders, signInForCookie } from './server.ts';
  * our FerretDB build answers by reading the whole collection: it answers from an index only an equality or `$in` of
  * plain values on a top-level field that leads one of the collection's indexes (patch 0002; see README, The
  * database). A page whose time grows with the data has a "SCAN" line here; that is where to look first.
- * --repeat N then sends each request N more times one after another and prints the mean time: run it under
+ * --repeat N then sends each request N more times one after another and prints the mean time and CPU: run it under
  * `node --cpu-prof` to see where the app's own time goes.
  * --cost N sends each read command N more times one after another, as the app sent it, and prints what one costs in
  * CPU: the database process's (read from /proc; the bench's own FerretDB only) and this process's (the driver's).
@@ -202,9 +202,13 @@ async function main(): Promise<void> {
       );
       if (Number(args.repeat) > 0) {
         const from = performance.now();
+        const cpuFrom = process.cpuUsage();
         for (let i = 0; i < Number(args.repeat); i += 1) await (await send()).arrayBuffer();
+        const cpu = process.cpuUsage(cpuFrom);
+        // This process runs the app and the client: its CPU a request is the app's plus a small, fixed client share.
         console.log(
-          `  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms`,
+          `  mean of ${args.repeat} more: ${((performance.now() - from) / Number(args.repeat)).toFixed(1)} ms, ` +
+            `${((cpu.user + cpu.system) / 1000 / Number(args.repeat)).toFixed(2)} ms of this process's CPU`,
         );
       }
       const costTimes = Number(args.cost);
