@@ -3,7 +3,7 @@ import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { screenshot, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
-import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
 describe('browser: she finds a network, joins it and posts a story', () => {
@@ -84,6 +84,55 @@ describe('browser: she finds a network, joins it and posts a story', () => {
     expect(await leadPage.getByRole('heading', { name: /Members/ }).count()).to.equal(1);
     for (const v of await wcagViolations(leadPage)) problems.push(`lead /networks/${network.id}: ${v}`);
     // None at all (the brief asks for no serious or critical one).
+    expect(problems).to.deep.equal([]);
+  });
+
+  it('a member reports a reply by keyboard, the lead hides it, members then see only that it was hidden; axe finds nothing on the post page', async function () {
+    this.timeout(120_000);
+    const writer = await buildUser({ name: 'Wanda Writer' });
+    const api = async (user: TestUser, path: string, body: unknown) => {
+      const res = await fetch(`${ui.baseUrl}/api/v1${path}`, {
+        method: 'POST',
+        headers: { Authorization: `Bearer ${await tokenFor(user)}`, 'Content-Type': 'application/json' },
+        body: JSON.stringify(body),
+      });
+      expect(res.status, path).to.equal(201);
+      return (await res.json()) as { id: string };
+    };
+    for (const member of [reader, writer]) await api(member, `/networks/${network.id}/members`, {});
+    const story = await api(reader, `/networks/${network.id}/posts`, {
+      kind: 'question',
+      title: 'Keeping in touch while away',
+      body: 'What helped you come back?',
+    });
+    const advert = await api(writer, `/posts/${story.id}/replies`, { body: 'Cheap supply cover: message me.' });
+
+    const page = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(page, ui.baseUrl, reader.email, testPassword);
+    await page.goto(`${ui.baseUrl}/posts/${story.id}`);
+    const problems = (await wcagViolations(page)).map((v) => `member: ${v}`);
+    await page.getByText('Report this reply', { exact: false }).focus();
+    await page.keyboard.press('Enter');
+    await page.getByLabel('Why should the leads look at this reply?').fill('An advert under my question.');
+    await page.getByRole('button', { name: 'Send the report' }).first().press('Enter');
+    await page.getByText('the network’s leads and the admins will look at it').waitFor();
+    expect(new URL(page.url()).hash).to.equal(`#reply-${advert.id}`);
+
+    const leadPage = await ui.browser.newPage({ bypassCSP: true });
+    await signInInBrowser(leadPage, ui.baseUrl, lead.email, testPassword);
+    await leadPage.goto(`${ui.baseUrl}/networks/${network.id}`);
+    await leadPage.getByRole('link', { name: 'A reply to “Keeping in touch while away”' }).click();
+    const reply = leadPage.locator(`#reply-${advert.id}`);
+    await reply.getByText('Hide this reply').click();
+    await reply.getByLabel('Reason for hiding (recorded)').fill('Adverts are not allowed.');
+    await reply.getByRole('button', { name: 'Hide the reply' }).click();
+    await leadPage.getByText('The reply is hidden from members.').waitFor();
+    for (const v of await wcagViolations(leadPage)) problems.push(`lead: ${v}`);
+
+    await page.goto(`${ui.baseUrl}/posts/${story.id}`);
+    await page.getByText('A reply hidden by the network’s leads').waitFor();
+    expect(await page.getByText('Cheap supply cover').count()).to.equal(0);
+    for (const v of await wcagViolations(page)) problems.push(`member, hidden: ${v}`);
     expect(problems).to.deep.equal([]);
   });
 });
