@@ -241,6 +241,20 @@ export async function logMeeting(props: {
 }
 
 /**
+ * What every close writes (a member's, a block's, the end-date sweep's), each by one conditional write on
+ * `status: 'active'`: the active pair's unique `activeKey` is released by making it the mentorship's own.
+ */
+function closingFields(m: Mentorship, now: Date, reason: string, closedBy?: string) {
+  return {
+    status: 'closed' as const,
+    activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+    closedAt: now,
+    ...(closedBy ? { closedBy: oid(closedBy) } : {}),
+    closeReason: reason,
+  };
+}
+
+/**
  * Either member closes it with a reason (the mentee may rate it). Closing is one conditional write (active →
  * closed), so the mentor's place is given back exactly once however many closes race.
  */
@@ -264,11 +278,7 @@ export async function closeMentorship(props: {
     { _id: m._id, status: 'active' },
     {
       $set: {
-        status: 'closed',
-        activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
-        closedAt: now,
-        closedBy: oid(props.actor.id),
-        closeReason: props.reason,
+        ...closingFields(m, now, props.reason, props.actor.id),
         ...(props.rating !== undefined ? { rating: props.rating } : {}),
         ...(props.feedback ? { feedback: props.feedback } : {}),
       },
@@ -303,15 +313,7 @@ export async function endMentorshipsBetween(props: {
   for (const m of active) {
     const result = await MentorshipModel.updateOne(
       { _id: m._id, status: 'active' },
-      {
-        $set: {
-          status: 'closed',
-          activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
-          closedAt: now,
-          ...(props.closedBy ? { closedBy: oid(props.closedBy) } : {}),
-          closeReason: contactEndedReason,
-        },
-      },
+      { $set: closingFields(m, now, contactEndedReason, props.closedBy) },
     );
     if (result.modifiedCount !== 1) continue;
     await afterClosing(m, now);
@@ -362,14 +364,7 @@ export async function endMentorshipsPastTheirEnd(props: { now?: Date } = {}): Pr
       continue;
     const result = await MentorshipModel.updateOne(
       { _id: m._id, status: 'active', 'agreement.endsOn': endsOn },
-      {
-        $set: {
-          status: 'closed',
-          activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
-          closedAt: now,
-          closeReason: endedOnAgreedDateReason,
-        },
-      },
+      { $set: closingFields(m, now, endedOnAgreedDateReason) },
     );
     if (result.modifiedCount !== 1) continue;
     await afterClosing(m, now);

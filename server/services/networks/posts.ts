@@ -561,6 +561,20 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
     .sort((a, b) => b.at.getTime() - a.at.getTime());
 }
 
+/** Hiding a post or a reply records who and why; showing it again forgets both. */
+function hidingUpdate(props: { actor: Express.User; hidden: boolean; reason?: string }) {
+  return props.hidden
+    ? {
+        $set: {
+          hidden: true,
+          hiddenReason: props.reason ?? '',
+          hiddenBy: new Types.ObjectId(props.actor.id),
+          hiddenAt: new Date(),
+        },
+      }
+    : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
+}
+
 /** Leads and admins hide a post (with a reason) or show it again; each change is in the audit trail. */
 export async function setPostHidden(props: {
   actor: Express.User;
@@ -571,17 +585,7 @@ export async function setPostHidden(props: {
 }): Promise<PresentedPost> {
   const { post, access } = await readablePost(props.actor, props.postId);
   if (!access.canModerate) throw new ForbiddenError();
-  const update = props.hidden
-    ? {
-        $set: {
-          hidden: true,
-          hiddenReason: props.reason ?? '',
-          hiddenBy: new Types.ObjectId(props.actor.id),
-          hiddenAt: new Date(),
-        },
-      }
-    : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
-  const updated = await NetworkPostModel.findOneAndUpdate({ _id: post._id }, update, {
+  const updated = await NetworkPostModel.findOneAndUpdate({ _id: post._id }, hidingUpdate(props), {
     returnDocument: 'after',
   }).lean<NetworkPost>();
   await recordAuditEvent({
@@ -609,17 +613,7 @@ export async function setReplyHidden(props: {
 }): Promise<PresentedReply> {
   const { reply, access } = await readableReply(props.actor, props.replyId);
   if (!access.canModerate) throw new ForbiddenError();
-  const update = props.hidden
-    ? {
-        $set: {
-          hidden: true,
-          hiddenReason: props.reason ?? '',
-          hiddenBy: new Types.ObjectId(props.actor.id),
-          hiddenAt: new Date(),
-        },
-      }
-    : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
-  const updated = await NetworkReplyModel.findOneAndUpdate({ _id: reply._id }, update, {
+  const updated = await NetworkReplyModel.findOneAndUpdate({ _id: reply._id }, hidingUpdate(props), {
     returnDocument: 'after',
     timestamps: false,
   }).lean<NetworkReply>();
