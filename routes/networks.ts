@@ -88,12 +88,13 @@ export const postSchema = z.strictObject({
 });
 export const replySchema = z.strictObject({ body: text(postTextLimits.replyBody) });
 export const reportSchema = z.strictObject({ reason: text(1000) });
-export const hideSchema = z
-  .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
-  .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a post' });
-export const hideReplySchema = z
-  .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
-  .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: 'is required when hiding a reply' });
+/** Hiding a post or a reply, or showing it again: a reason is required to hide. */
+const hidingSchema = (what: 'post' | 'reply') =>
+  z
+    .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
+    .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: `is required when hiding a ${what}` });
+export const hideSchema = hidingSchema('post');
+const hideReplySchema = hidingSchema('reply');
 const postsQuery = z.strictObject(paging);
 
 const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
