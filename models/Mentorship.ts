@@ -53,4 +53,10 @@ mentorshipSchema.index({ menteeId: 1, status: 1 });
 mentorshipSchema.index({ status: 1 });
 
 export type Mentorship = InferSchemaType<typeof mentorshipSchema> & { _id: Types.ObjectId; createdAt: Date };
+
+/** `activeKey` while the pair's mentorship is active: unique, so a pair has one active mentorship at a time. */
+export const activeKeyOf = (mentorId: unknown, menteeId: unknown) => `${String(mentorId)}:${String(menteeId)}`;
+/** `activeKey` once it is closed: its own, which frees the pair's key for a mentorship after it. */
+export const closedKeyOf = (m: Pick<Mentorship, '_id' | 'mentorId' | 'menteeId'>) =>
+  `${activeKeyOf(m.mentorId, m.menteeId)}:${String(m._id)}`;
 export const MentorshipModel = model('Mentorship', mentorshipSchema);

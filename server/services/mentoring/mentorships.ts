@@ -2,7 +2,13 @@ import { Types } from 'mongoose';
 import { CareerOutcomeModel, type CareerOutcome, type OutcomeKind } from '../../../models/CareerOutcome.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipMeetingModel, type MentorshipMeeting } from '../../../models/MentorshipMeeting.ts';
-import { MentorshipModel, type MeetingFrequency, type Mentorship } from '../../../models/Mentorship.ts';
+import {
+  MentorshipModel,
+  activeKeyOf,
+  closedKeyOf,
+  type MeetingFrequency,
+  type Mentorship,
+} from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
@@ -241,13 +247,18 @@ export async function logMeeting(props: {
 }
 
 /**
- * What every close writes (a member's, a block's, the end-date sweep's), each by one conditional write on
+ * What every close writes (a member's, a block's, the end-date sweep's, an erasure's), each by one conditional write on
  * `status: 'active'`: the active pair's unique `activeKey` is released by making it the mentorship's own.
  */
-function closingFields(m: Mentorship, now: Date, reason: string, closedBy?: string) {
+export function closingFields(
+  m: Pick<Mentorship, '_id' | 'mentorId' | 'menteeId'>,
+  now: Date,
+  reason: string,
+  closedBy?: string,
+) {
   return {
     status: 'closed' as const,
-    activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
+    activeKey: closedKeyOf(m),
     closedAt: now,
     ...(closedBy ? { closedBy: oid(closedBy) } : {}),
     closeReason: reason,
@@ -304,9 +315,9 @@ export async function endMentorshipsBetween(props: {
   now?: Date;
 }): Promise<number> {
   const now = props.now ?? new Date();
-  // An active mentorship's `activeKey` is `mentor:mentee` (unique): one indexed read finds it in either direction.
+  // The pair's active key, either way round: one indexed read finds it whichever of them mentors.
   const active = await MentorshipModel.find({
-    activeKey: { $in: [`${props.a}:${props.b}`, `${props.b}:${props.a}`] },
+    activeKey: { $in: [activeKeyOf(props.a, props.b), activeKeyOf(props.b, props.a)] },
     status: 'active',
   }).lean<Mentorship[]>();
   let closed = 0;

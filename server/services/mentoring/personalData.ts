@@ -10,6 +10,7 @@ import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 import { releasedKeys } from './requestKeys.ts';
+import { closingFields } from './mentorships.ts';
 
 /**
  * Mentoring's personal data. Export: her profiles, the requests she sent (with her messages) and received (without the
@@ -101,14 +102,7 @@ export const mentoringPersonalData: PersonalDataArea = {
     for (const m of active) {
       const closed = await MentorshipModel.updateOne(
         { _id: m._id, status: 'active' },
-        {
-          $set: {
-            status: 'closed',
-            activeKey: `${String(m.mentorId)}:${String(m.menteeId)}:${String(m._id)}`,
-            closedAt: now,
-            closeReason: erasedReason,
-          },
-        },
+        { $set: closingFields(m, now, erasedReason) },
       );
       // Her mentor's place comes back (her own profile, if she mentors, is about to go).
       if (closed.modifiedCount === 1 && String(m.menteeId) === String(userId))

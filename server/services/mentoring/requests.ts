@@ -5,7 +5,7 @@ import {
   requestExpiryDays,
   type MentoringRequest,
 } from '../../../models/MentoringRequest.ts';
-import { MentorshipModel, type Mentorship } from '../../../models/Mentorship.ts';
+import { MentorshipModel, activeKeyOf, type Mentorship } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -39,7 +39,6 @@ type Actor = { id: string; roles: readonly string[] };
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 const dayMs = 86_400_000;
 /** The pair's key on its active mentorship (models/Mentorship.ts). */
-const activeKeyOf = (mentorId: unknown, menteeId: unknown) => `${String(mentorId)}:${String(menteeId)}`;
 
 export type PresentedRequest = {
   id: string;
