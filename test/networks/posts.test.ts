@@ -126,6 +126,13 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       expect(seen).to.have.length(1);
       expect(seen[0]).to.include({ id, hidden: true, hiddenReason: 'Names a colleague' });
     }
+    // A second click finds it hidden already: not audited again.
+    await supertest(app)
+      .patch(`/api/v1/posts/${id}`)
+      .set('Authorization', bearer(lead))
+      .send({ hidden: true, reason: 'Names a colleague' })
+      .expect(200);
+    expect(await AuditEventModel.countDocuments({ action: 'post-hidden', targetId: id })).to.equal(1);
     const audit = await AuditEventModel.findOne({ action: 'post-hidden', targetId: id }).lean();
     expect(audit).to.include({ actorName: lead.name });
     expect(audit!.detail).to.include('Names a colleague');

@@ -109,6 +109,12 @@ describe('networks: reporting and hiding a reply', () => {
     await hide(lead, { hidden: true }).expect(422);
     const hidden = await hide(lead, { hidden: true, reason: 'Names a colleague' }).expect(200);
     expect(hidden.body).to.include({ id: replyId, hidden: true, hiddenReason: 'Names a colleague' });
+    // A second click finds it hidden already: the same answer, nothing written, not audited again.
+    expect((await hide(lead, { hidden: true, reason: 'Again' }).expect(200)).body).to.include({
+      hidden: true,
+      hiddenReason: 'Names a colleague',
+    });
+    expect(await AuditEventModel.countDocuments({ action: 'reply-hidden', targetId: replyId })).to.equal(1);
     const audit = await AuditEventModel.findOne({ action: 'reply-hidden', targetId: replyId }).lean();
     expect(audit).to.include({ actorName: lead.name });
     expect(audit!.detail).to.include('Names a colleague');
@@ -124,6 +130,7 @@ describe('networks: reporting and hiding a reply', () => {
     expect(asAdmin.text).to.include('named colleague').and.include('Rhona Replier').and.include('Names a colleague');
 
     await hide(admin, { hidden: false }).expect(200);
+    await hide(lead, { hidden: false }).expect(200);
     expect(await AuditEventModel.countDocuments({ action: 'reply-shown', targetId: replyId })).to.equal(1);
     const again = await (await signIn(app, member.email, testPassword)).get(`/posts/${postId}`).expect(200);
     expect(again.text).to.include('named colleague');

@@ -561,9 +561,14 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
     .sort((a, b) => b.at.getTime() - a.at.getTime());
 }
 
-/** Hiding a post or a reply records who and why; showing it again forgets both. */
-function hidingUpdate(props: { actor: Express.User; hidden: boolean; reason?: string }) {
-  return props.hidden
+/**
+ * Hiding a post or a reply records who and why; showing it again forgets both. One conditional write: only one that
+ * is not so already changes, so a second click (or two moderators at once) finds it done, writes nothing and is not
+ * audited again. To change the reason, show it and hide it again.
+ */
+function hidingWrite(props: { actor: Express.User; hidden: boolean; reason?: string }) {
+  const unlessAlready = { hidden: props.hidden ? { $ne: true } : true };
+  const update = props.hidden
     ? {
         $set: {
           hidden: true,
@@ -573,6 +578,7 @@ function hidingUpdate(props: { actor: Express.User; hidden: boolean; reason?: st
         },
       }
     : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenBy: 1, hiddenAt: 1 } };
+  return { unlessAlready, update };
 }
 
 /** Leads and admins hide a post (with a reason) or show it again; each change is in the audit trail. */
@@ -585,9 +591,11 @@ export async function setPostHidden(props: {
 }): Promise<PresentedPost> {
   const { post, access } = await readablePost(props.actor, props.postId);
   if (!access.canModerate) throw new ForbiddenError();
-  const updated = await NetworkPostModel.findOneAndUpdate({ _id: post._id }, hidingUpdate(props), {
+  const { unlessAlready, update } = hidingWrite(props);
+  const changed = await NetworkPostModel.findOneAndUpdate({ _id: post._id, ...unlessAlready }, update, {
     returnDocument: 'after',
   }).lean<NetworkPost>();
+  if (!changed) return presentPost((await NetworkPostModel.findById(post._id).lean<NetworkPost>()) ?? post, true);
   await recordAuditEvent({
     action: props.hidden ? 'post-hidden' : 'post-shown',
     actor: { id: props.actor.id, name: props.actor.name },
@@ -597,7 +605,7 @@ export async function setPostHidden(props: {
       ? `hidden in ${access.network.name}: ${props.reason ?? ''}`
       : `shown in ${access.network.name}`,
   });
-  return presentPost(updated!, true);
+  return presentPost(changed, true);
 }
 
 /**
@@ -613,11 +621,12 @@ export async function setReplyHidden(props: {
 }): Promise<PresentedReply> {
   const { reply, access } = await readableReply(props.actor, props.replyId);
   if (!access.canModerate) throw new ForbiddenError();
-  const updated = await NetworkReplyModel.findOneAndUpdate({ _id: reply._id }, hidingUpdate(props), {
+  const { unlessAlready, update } = hidingWrite(props);
+  const changed = await NetworkReplyModel.findOneAndUpdate({ _id: reply._id, ...unlessAlready }, update, {
     returnDocument: 'after',
     timestamps: false,
   }).lean<NetworkReply>();
-  if (!updated) throw new NotFoundError(messages.replyNotFound);
+  if (!changed) return presentReply((await NetworkReplyModel.findById(reply._id).lean<NetworkReply>()) ?? reply, true);
   await recordAuditEvent({
     action: props.hidden ? 'reply-hidden' : 'reply-shown',
     actor: { id: props.actor.id, name: props.actor.name },
@@ -627,5 +636,5 @@ export async function setReplyHidden(props: {
       ? `reply hidden in ${access.network.name}: ${props.reason ?? ''}`
       : `reply shown in ${access.network.name}`,
   });
-  return presentReply(updated, true);
+  return presentReply(changed, true);
 }
