@@ -51,6 +51,22 @@ export type PresentedProfile = {
   self: boolean;
 };
 
+/**
+ * The fields presentProfile reads: a list reads only these (not the search text nor the timestamps), so neither
+ * database decodes nor sends what no page shows.
+ */
+const presentedFields = {
+  name: 1,
+  headline: 1,
+  role: 1,
+  phase: 1,
+  country: 1,
+  region: 1,
+  topics: 1,
+  openTo: 1,
+  visibility: 1,
+} as const;
+
 export function presentProfile(profile: DirectoryProfile, viewerId: string): PresentedProfile {
   const self = String(profile._id) === viewerId;
   return {
@@ -267,34 +283,28 @@ type CoMemberSearch = {
  * batches on the `(networkId, status, userId)` index) and reading each batch's profiles by `_id`: ids after `after`
  * and up to `upTo` (inclusive, when given), at most `want` of them. Stops as soon as it has `want` profiles or the
  * walk passes `upTo`, so a page reads about as many memberships as the page spans, however large the networks are.
- * `firstBatch` is the walk's first batch when the caller has already started reading it.
  */
-async function profilesOfMembers(
-  props: CoMemberSearch & { firstBatch?: Promise<Types.ObjectId[]> },
-): Promise<DirectoryProfile[]> {
+async function profilesOfMembers(props: CoMemberSearch): Promise<DirectoryProfile[]> {
   const { networkIds, upTo, want, skip, filter } = props;
   const found: DirectoryProfile[] = [];
   let after = props.after;
   let batch = firstMemberBatch;
-  let next = props.firstBatch ?? memberIdsAfter({ networkIds, after, limit: batch });
   for (;;) {
-    const ids = await next;
+    const ids = await memberIdsAfter({ networkIds, after, upTo, limit: batch });
     if (!ids.length) break;
     const last = ids[ids.length - 1]!;
     const wanted = new Map<string, Types.ObjectId>();
-    for (const id of ids)
-      if (!skip.has(String(id)) && (!upTo || String(id) <= String(upTo))) wanted.set(String(id), id);
+    for (const id of ids) if (!skip.has(String(id))) wanted.set(String(id), id);
     if (wanted.size)
       found.push(
-        ...(await DirectoryProfileModel.find({ _id: { $in: [...wanted.values()] }, ...filter }).lean<
-          DirectoryProfile[]
-        >()),
+        ...(await DirectoryProfileModel.find({ _id: { $in: [...wanted.values()] }, ...filter })
+          .select(presentedFields)
+          .lean<DirectoryProfile[]>()),
       );
     // Batches come in id order, so once `want` are found no later batch can hold an earlier one.
     if (ids.length < batch || found.length >= want || (upTo && String(last) >= String(upTo))) break;
     after = last;
     batch *= 4;
-    next = memberIdsAfter({ networkIds, after, limit: batch });
   }
   return found.sort(idOrder).slice(0, want);
 }
@@ -318,6 +328,7 @@ async function matchingProfilesOfMembers(props: CoMemberSearch): Promise<Directo
     if (after) idRange.$gt = after;
     if (upTo) idRange.$lte = upTo;
     const profiles = await DirectoryProfileModel.find({ ...filter, ...(after || upTo ? { _id: idRange } : {}) })
+      .select(presentedFields)
       .sort({ _id: 1 })
       .limit(batch)
       .lean<DirectoryProfile[]>();
@@ -391,13 +402,13 @@ export async function searchDirectory(
   } else {
     const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
     if (after) idRange.$gt = after;
-    // The everyone list and the first batch of her co-members are read at the same time.
-    const firstBatch = props.country ? undefined : memberIdsAfter({ networkIds: mine, after, limit: firstMemberBatch });
-    firstBatch?.catch(() => undefined); // awaited below; if the everyone read fails first, this is not unhandled
+    // The everyone list is read first: its last id bounds the walk of her co-members (nothing beyond it can be on this
+    // page), so a first page reads the few memberships it spans rather than a whole batch.
     const [everyone, self] = await Promise.all([
       // A country, when given, goes first: FerretDB narrows on the first field of the filter that leads an index, and
       // one country's profiles are fewer than all everyone-visible ones (a topic, an array, would narrow nothing).
       DirectoryProfileModel.find({ ...countryFirst, visibility: 'everyone', ...attributes, _id: idRange })
+        .select(presentedFields)
         .sort({ _id: 1 })
         .limit(limit + 1)
         .lean<DirectoryProfile[]>(),
@@ -414,7 +425,7 @@ export async function searchDirectory(
     // A country narrows the profiles more than her networks do (see matchingProfilesOfMembers).
     const coMembers = props.country
       ? await matchingProfilesOfMembers(coMemberSearch)
-      : await profilesOfMembers({ ...coMemberSearch, firstBatch });
+      : await profilesOfMembers(coMemberSearch);
     rows = [...everyone, ...coMembers, ...self];
   }
   const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);

@@ -73,18 +73,23 @@ export async function memberIdsOf(networkId: Id): Promise<Types.ObjectId[]> {
 }
 
 /**
- * One batch of the current members of these networks, in user id order after `after` (a keyset on people): at most
- * `limit` rows, read from the `(networkId, status, userId)` index, so the cost is the batch's, not the networks'.
- * A person in two of the networks has two rows, side by side; the caller goes on after the last id it was given.
+ * One batch of the current members of these networks, in user id order after `after` and up to `upTo` (inclusive,
+ * when given: a keyset on people): at most `limit` rows, read from the `(networkId, status, userId)` index, so the
+ * cost is the batch's, not the networks'. A person in two of the networks has two rows, side by side; the caller goes
+ * on after the last id it was given.
  */
 export async function memberIdsAfter(props: {
   networkIds: Id[];
   after?: Types.ObjectId;
+  upTo?: Types.ObjectId;
   limit: number;
 }): Promise<Types.ObjectId[]> {
   if (!props.networkIds.length) return [];
   const filter: Record<string, unknown> = { networkId: { $in: props.networkIds.map(asId) }, status: 'member' };
-  if (props.after) filter.userId = { $gt: props.after };
+  const userIds: Record<string, Types.ObjectId> = {};
+  if (props.after) userIds.$gt = props.after;
+  if (props.upTo) userIds.$lte = props.upTo;
+  if (props.after || props.upTo) filter.userId = userIds;
   const rows = await NetworkMembershipModel.find(filter)
     .select({ _id: 0, userId: 1 })
     .sort({ userId: 1 })
