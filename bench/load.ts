@@ -12,6 +12,8 @@ export type Measurement = {
   errors: number;
   requests: number;
   appCpuMs?: number;
+  /** The database process's CPU per response, in ms, when the bench started it (LoadOptions.databaseCpuMs). */
+  databaseCpuMs?: number;
 };
 
 export type LoadRequest = {
@@ -26,6 +28,8 @@ export type LoadOptions = {
   connections: number;
   /** The app's CPU time so far, in ms (AppUnderTest.cpuMs): read around the measured window. */
   appCpuMs?: () => number;
+  /** The database process's CPU time so far, in ms, when the bench started it: read around the same window. */
+  databaseCpuMs?: () => number;
 };
 
 /** Exact percentile of sorted values (nearest rank). */
@@ -63,12 +67,15 @@ export async function measure(request: LoadRequest, options: LoadOptions): Promi
   if (options.warmupSeconds > 0) await fire(request, options.connections, options.warmupSeconds);
   const latencies: number[] = [];
   const cpuBefore = options.appCpuMs?.();
+  const databaseCpuBefore = options.databaseCpuMs?.();
   const result = await fire(request, options.connections, options.durationSeconds, latencies);
   const cpuUsed = cpuBefore === undefined ? NaN : options.appCpuMs!() - cpuBefore;
+  const databaseCpuUsed = databaseCpuBefore === undefined ? NaN : options.databaseCpuMs!() - databaseCpuBefore;
   latencies.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 10) / 10;
   return {
     appCpuMs: latencies.length ? Math.round((cpuUsed / latencies.length) * 1000) / 1000 : NaN,
+    databaseCpuMs: latencies.length ? Math.round((databaseCpuUsed / latencies.length) * 1000) / 1000 : NaN,
     rps: round(result['2xx'] / result.duration),
     p50: round(percentile(latencies, 50)),
     p95: round(percentile(latencies, 95)),

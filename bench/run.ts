@@ -7,7 +7,7 @@ import { startBenchDatabase } from './database.ts';
 import { measure, measureSequentially, type LoadOptions, type Measurement } from './load.ts';
 import { scenarios, type Actor, type BenchTarget, type Scenario } from './scenarios/index.ts';
 import { seedBenchDatabase, type BenchData } from './seed.ts';
-import { createToken, proxyHeaders, signInForCookie, startApp } from './server.ts';
+import { cpuMsOf, createToken, proxyHeaders, signInForCookie, startApp } from './server.ts';
 
 /**
  * `npm run bench -- [--scale 10000] [--only a,b] [--growth] [--json] [--duration 8] [--warmup 2] [--connections 10]`
@@ -72,8 +72,12 @@ type LivePhase = {
   lastHealthzRps: number;
   /** Its app CPU per request, in ms. */
   lastHealthzCpuMs: number;
+  /** Its database CPU per request, in ms (NaN when the bench did not start the database). */
+  lastHealthzDatabaseCpuMs: number;
   /** The app process's CPU time so far, in ms. */
   appCpuMs: () => number;
+  /** The database process's CPU time so far, in ms (NaN with BENCH_MONGODB_URI: not the bench's process). */
+  databaseCpuMs: () => number;
   stop: () => Promise<void>;
 };
 
@@ -103,7 +107,9 @@ async function startPhase(scale: number): Promise<LivePhase> {
       results: new Map(),
       lastHealthzRps: NaN,
       lastHealthzCpuMs: NaN,
+      lastHealthzDatabaseCpuMs: NaN,
       appCpuMs: app.cpuMs,
+      databaseCpuMs: () => (database.pid === undefined ? NaN : cpuMsOf(database.pid)),
       stop,
     };
   } catch (error) {
@@ -119,7 +125,7 @@ async function startPhase(scale: number): Promise<LivePhase> {
  */
 async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOptions): Promise<void> {
   const healthzRequest = { url: `${phase.baseUrl}/healthz`, method: 'GET' as const, headers: { ...proxyHeaders } };
-  const measuredLoad = { ...load, appCpuMs: phase.appCpuMs };
+  const measuredLoad = { ...load, appCpuMs: phase.appCpuMs, databaseCpuMs: phase.databaseCpuMs };
   const adjacentLoad = {
     ...measuredLoad,
     durationSeconds: Math.max(2, Math.round(load.durationSeconds / 2)),
@@ -129,6 +135,7 @@ async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOp
     const before = await measure(healthzRequest, adjacentLoad);
     phase.lastHealthzRps = before.rps;
     phase.lastHealthzCpuMs = before.appCpuMs ?? NaN;
+    phase.lastHealthzDatabaseCpuMs = before.databaseCpuMs ?? NaN;
   }
   const result = await runScenario(scenario, phase.baseUrl, phase.data, phase.credentials, measuredLoad);
   await settle(phase.baseUrl);
@@ -143,6 +150,7 @@ async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOp
   if (scenario.name === 'healthz') {
     phase.lastHealthzRps = result.rps;
     phase.lastHealthzCpuMs = result.appCpuMs ?? NaN;
+    phase.lastHealthzDatabaseCpuMs = result.databaseCpuMs ?? NaN;
     result.cpuShareOfAdjacentHealthz = 1;
     return;
   }
@@ -152,11 +160,13 @@ async function measureOnPhase(phase: LivePhase, scenario: Scenario, load: LoadOp
   result.ratioToAdjacentHealthz = Math.round((result.rps / result.adjacentHealthzRps) * 1000) / 1000;
   const healthzCpuMs = (phase.lastHealthzCpuMs + (after.appCpuMs ?? NaN)) / 2;
   result.cpuShareOfAdjacentHealthz = Math.round((healthzCpuMs / (result.appCpuMs ?? NaN)) * 1000) / 1000;
+  const healthzDatabaseCpuMs = (phase.lastHealthzDatabaseCpuMs + (after.databaseCpuMs ?? NaN)) / 2;
   log(
-    `  /healthz ${at} just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps}); app CPU per request: page ${fmt(result.appCpuMs ?? NaN, 2)} ms, /healthz ${fmt(healthzCpuMs, 2)} ms`,
+    `  /healthz ${at} just after: ${healthzAfter} req/s (mean with the one before: ${result.adjacentHealthzRps}); app CPU per request: page ${fmt(result.appCpuMs ?? NaN, 2)} ms, /healthz ${fmt(healthzCpuMs, 2)} ms; database CPU per request: page ${fmt(result.databaseCpuMs ?? NaN, 2)} ms, /healthz ${fmt(healthzDatabaseCpuMs, 2)} ms`,
   );
   phase.lastHealthzRps = healthzAfter;
   phase.lastHealthzCpuMs = after.appCpuMs ?? NaN;
+  phase.lastHealthzDatabaseCpuMs = after.databaseCpuMs ?? NaN;
 }
 
 /**
@@ -539,6 +549,7 @@ async function main(): Promise<void> {
               adjacentHealthzRps: r.adjacentHealthzRps,
               ratioToAdjacentHealthz: r.ratioToAdjacentHealthz,
               appCpuMs: r.appCpuMs ?? null,
+              databaseCpuMs: r.databaseCpuMs ?? null,
               cpuShareOfAdjacentHealthz: r.cpuShareOfAdjacentHealthz,
               ...(small
                 ? {

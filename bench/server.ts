@@ -31,7 +31,7 @@ export type AppUnderTest = {
 const ticksPerSecond = 100;
 
 /** A process's CPU time so far from /proc/<pid>/stat (fields 14 and 15, utime and stime, after the command name). */
-function cpuMsOf(pid: number | undefined): number {
+export function cpuMsOf(pid: number | undefined): number {
   try {
     const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
     const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # Runs FerretDB's own Go tests of the packages our patches touch, on the patched source, plus the tests the
 # patches add (internal/backends/sqlite/pushdown_test.go: no missed match for tricky values of every pushed
-# type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order).
+# type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order;
+# clientconn/nan_test.go: requests are still checked for NaNs).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
@@ -23,4 +24,4 @@ prepare_ferretdb_source "$src" >&2
 cd "$src"
 CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -trimpath -count=1 "$@" \
   ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/common/ ./internal/handler/sjson/ \
-  ./internal/util/resource/ ./internal/util/fsql/
+  ./internal/util/resource/ ./internal/util/fsql/ ./internal/clientconn/
