@@ -2,7 +2,8 @@
 # Runs FerretDB's own Go tests of the packages our patches touch, on the patched source, plus the tests the
 # patches add (internal/backends/sqlite/pushdown_test.go: no missed match for tricky values of every pushed
 # type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order;
-# clientconn/nan_test.go: requests are still checked for NaNs).
+# clientconn/nan_test.go: requests are still checked for NaNs; common/projection_fast_test.go: a top-level
+# inclusion projection in one pass answers as the general one).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
