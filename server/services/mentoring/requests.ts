@@ -38,7 +38,6 @@ export const messages = {
 type Actor = { id: string; roles: readonly string[] };
 const isAdmin = (actor: Actor) => actor.roles.includes('admin');
 const dayMs = 86_400_000;
-/** The pair's key on its active mentorship (models/Mentorship.ts). */
 
 export type PresentedRequest = {
   id: string;
