@@ -2,8 +2,9 @@
 # Runs FerretDB's own Go tests of the packages our patches touch, on the patched source, plus the tests the
 # patches add (internal/backends/sqlite/pushdown_test.go: no missed match for tricky values of every pushed
 # type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order;
-# clientconn/nan_test.go: requests are still checked for NaNs; common/projection_fast_test.go: a top-level
-# inclusion projection in one pass answers as the general one).
+# clientconn/nan_test.go: requests are still checked for NaNs; common/projection_fast_test.go and
+# projection_exclusion_test.go: a top-level inclusion or exclusion projection in one pass answers as the general
+# one; handlerparams/field_tags_test.go: parameters read through tags parsed once answer as before).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
@@ -25,4 +26,4 @@ prepare_ferretdb_source "$src" >&2
 cd "$src"
 CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -trimpath -count=1 "$@" \
   ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/common/ ./internal/handler/sjson/ \
-  ./internal/util/resource/ ./internal/util/fsql/ ./internal/clientconn/
+  ./internal/handler/handlerparams/ ./internal/util/resource/ ./internal/util/fsql/ ./internal/clientconn/
