@@ -18,8 +18,9 @@ command -v go >/dev/null 2>&1 || { echo "go: not found" >&2; exit 127; }
 
 cd "$here"
 version="$(go list -m -f '{{.Version}}' github.com/FerretDB/FerretDB)"
-# The build is identified by the pinned version and the patches' content: changing either rebuilds it.
-patches_sum="$(cat "$here"/patches/*.patch 2>/dev/null | sha256sum | cut -c1-12)"
+# The build is identified by the pinned version and the patches' content (FerretDB's and its SQLite driver's):
+# changing either rebuilds it.
+patches_sum="$(cat "$here"/patches/*.patch "$here"/sqlite-patches/*.patch 2>/dev/null | sha256sum | cut -c1-12)"
 build_id="$version+patches.$patches_sum"
 if [ -x "$bin" ] && [ "$(cat "$bin.version" 2>/dev/null)" = "$build_id" ]; then
   echo "$bin"; exit 0

@@ -4,7 +4,9 @@
 # type; EXPLAIN QUERY PLAN uses the indexes; sort_pushdown_test.go: a pushed-down sort is MongoDB's order;
 # clientconn/nan_test.go: requests are still checked for NaNs; common/projection_fast_test.go and
 # projection_exclusion_test.go: a top-level inclusion or exclusion projection in one pass answers as the general
-# one; handlerparams/field_tags_test.go: parameters read through tags parsed once answer as before).
+# one, and projection_paths_test.go for fields one level down; handlerparams/field_tags_test.go: parameters read
+# through tags parsed once answer as before; util/fsql/reusable_prepared_test.go: the patched SQLite driver's kept
+# prepared queries answer as fresh ones).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
