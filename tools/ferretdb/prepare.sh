@@ -30,7 +30,8 @@ prepare_sqlite_driver() {
   driver_in_modcache="$(go mod download -json "modernc.org/sqlite@$driver_version" | sed -n 's/^[[:space:]]*"Dir": "\(.*\)",$/\1/p')"
   [ -d "$driver_in_modcache" ] || { echo "modernc.org/sqlite@$driver_version: not in the module cache" >&2; return 1; }
   mkdir -p "$src/third_party"
-  cp -al "$driver_in_modcache" "$driver" 2>/dev/null || cp -r "$driver_in_modcache" "$driver"
+  # A failed link (another file system) may leave part of the tree behind: it is removed before the copy.
+  cp -al "$driver_in_modcache" "$driver" 2>/dev/null || { rm -rf "$driver" && cp -r "$driver_in_modcache" "$driver"; }
   find "$driver" -type d -exec chmod u+w {} +
   for p in "$here"/sqlite-patches/*.patch; do
     [ -e "$p" ] || continue
