@@ -11,8 +11,9 @@ import { logger } from '../logger.ts';
 export function untrustedProxyWarning(): RequestHandler {
   let warned = false;
   return (req: Request, _res: Response, next: NextFunction) => {
-    // The header is looked at first: `req.protocol` parses the sender's address against TRUST_PROXY, which cost 1% of
-    // every request's CPU when it came first, and a request without the header has nothing to say.
+    // The header is looked at first: a request without it (one that reaches the app directly, such as a load
+    // balancer's health check) has nothing to say, and need not have its sender's address parsed against TRUST_PROXY
+    // by `req.protocol`. A request through the proxy carries it, so its protocol is still worked out.
     const claimed = warned
       ? ''
       : String(req.headers['x-forwarded-proto'] ?? '')
