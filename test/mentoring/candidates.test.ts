@@ -102,6 +102,29 @@ describe('mentoring: ranked candidates (the derived record behind suggestions)',
     await MentorProfileModel.updateOne({ userId: first!.mentorId }, { $set: { freePlaces: 1 } });
   });
 
+  it('when more of her best candidates fill up than the first few read allow for, the rest of her record is read, and the answer still equals the full ranking', async () => {
+    // A mentee whose record lists more mentors than are shown and read first (8 of up to 20).
+    let mentee: string | undefined;
+    for (const id of mentees) if ((await recordOf(id))!.candidates.length >= 12) mentee = id;
+    expect(mentee, 'a mentee with at least 12 candidates').to.be.a('string');
+    const listed = (await recordOf(mentee!))!.candidates.map((c) => String(c.mentorId));
+    // Four of the first eight fill up: only four of those read first are still eligible, fewer than the five shown.
+    const filled = [listed[0]!, listed[2]!, listed[4]!, listed[6]!];
+    await MentorProfileModel.updateMany({ userId: { $in: filled } }, { $set: { freePlaces: 0 } });
+    try {
+      const rev = (await recordOf(mentee!))!.rev;
+      const items = await shown(mentee!);
+      // Answered from the record (read further), not by ranking every mentor again, which would store a new ranking.
+      expect((await recordOf(mentee!))!.rev).to.equal(rev);
+      expect(items).to.have.length(5);
+      expect(items.map((i) => i.mentorId)).to.include.members([listed[8]!]);
+      for (const id of filled) expect(items.map((i) => i.mentorId)).not.to.include(id);
+      expect(summary(items)).to.deep.equal(summary(await inFull(mentee!)));
+    } finally {
+      await MentorProfileModel.updateMany({ userId: { $in: filled } }, { $set: { freePlaces: 1 } });
+    }
+  });
+
   it('a new mentor who fits best is shown at once, and after the refresh her record lists her', async () => {
     const mentee = mentees[1]!;
     const profile = (await MenteeProfileModel.findOne({ userId: mentee }).lean())!;

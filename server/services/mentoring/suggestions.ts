@@ -1,5 +1,9 @@
 import { Types } from 'mongoose';
-import { MentorCandidatesModel, type MentorCandidates } from '../../../models/MentorCandidates.ts';
+import {
+  MentorCandidatesModel,
+  type MentorCandidate,
+  type MentorCandidates,
+} from '../../../models/MentorCandidates.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
@@ -44,6 +48,7 @@ async function mentorIdsLeftOut(menteeId: Types.ObjectId): Promise<Set<string>> 
  * was disabled or erased is skipped, since nobody could answer or read her requests.
  */
 export async function activeNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
+  if (!userIds.length) return new Map();
   const users = await UserModel.find({ _id: { $in: userIds }, status: 'active' }, { name: 1 }).lean();
   return new Map(users.map((u) => [String(u._id), u.name]));
 }
@@ -70,14 +75,41 @@ function worded(
 }
 
 /**
+ * How many of her record's candidates are read first: the `limit` shown and three more, for mentors who filled up or
+ * closed their account since the record was ranked (8 of the 20 for 5 suggestions). The rest are read only when too
+ * few of these are still eligible.
+ */
+const firstCandidatesRead = (limit: number) => limit + 3;
+
+type ReadCandidates = { profiles: MentorProfile[]; names: Map<string, string> };
+
+/**
+ * These candidates' current profiles, by profile `_id` (answered from the `_id` index, cheaper on our FerretDB than
+ * `userId $in`; a profile made anew has a new `_id` and is read as a changed mentor instead), and the names of those
+ * whose account is active.
+ */
+async function readCandidates(candidates: readonly MentorCandidate[]): Promise<ReadCandidates> {
+  if (!candidates.length) return { profiles: [], names: new Map() };
+  const [profiles, names] = await Promise.all([
+    MentorProfileModel.find({ _id: { $in: candidates.map((c) => c.profileId) } }, matchingProjection).lean<
+      MentorProfile[]
+    >(),
+    activeNames(candidates.map((c) => c.mentorId)),
+  ]);
+  return { profiles, names };
+}
+
+/**
  * Her best mentors, best first: the mentors with a free place whom the hard rules allow, scored by scorePair at `now`
  * (less the mentors she already has, those blocked either way and those whose account is not active); ties go to
  * more shared time, then the older profile. `hasProfile` is false until she has saved a mentee profile (there is
  * nothing to match on).
  *
- * Read through her MentorCandidates record (./candidates.ts) when it is usable: only its ~20 mentors are read, and
- * every hard rule, score and reason is computed again on their current profiles (and on the mentors changed since the
- * last sweep), so a mentor who filled up is gone at once, a new one shows at once, and what is shown is current. When the record is missing, stale, or has too few candidates left,
+ * Read through her MentorCandidates record (./candidates.ts) when it is usable: only its first 8 mentors are read (all
+ * ~20 when too few of those are still eligible), and every hard rule, score and reason is computed again on their
+ * current profiles (and on the mentors changed since the last sweep), so a mentor who filled up is gone at once, a new
+ * one shows at once, and what is shown is current. The candidates not read rank by the record's own figures, as
+ * mentors it does not list do (README, Mentoring). When the record is missing, stale, or has too few candidates left,
  * every mentor is ranked (`fullComputation`, also forced by that flag) and the result stored for next time.
  */
 export async function mentorSuggestions(props: {
@@ -102,32 +134,37 @@ export async function mentorSuggestions(props: {
   const answer = (items: MentorSuggestion[]) => ({ hasProfile: true, timezone: mentee.timezone, items });
 
   if (record && !props.fullComputation && recordIsUsable(record, profile, now)) {
-    const ids = record.candidates.map((c) => c.mentorId);
-    // By profile _id: answered from the _id index, cheaper on our FerretDB than `userId $in` (a profile made anew has a
-    // new _id and is read as a changed mentor below).
     // Mentors changed since the last sweep are read too (few: those of the last minute or so), so a new mentor or a
     // freed place shows at once rather than after the sweep.
-    const [listed, changed, listedNames] = await Promise.all([
-      MentorProfileModel.find({ _id: { $in: record.candidates.map((c) => c.profileId) } }, matchingProjection).lean<
-        MentorProfile[]
-      >(),
+    const [changed, first] = await Promise.all([
       MentorProfileModel.find({ candidatesStale: true }, matchingProjection).lean<MentorProfile[]>(),
-      activeNames(ids),
+      readCandidates(record.candidates.slice(0, firstCandidatesRead(limit))),
     ]);
     const changedIds = new Set(changed.map((m) => String(m.userId)));
-    const extra = changed.filter((m) => !listedNames.has(String(m.userId)));
-    const names = extra.length
-      ? new Map([...listedNames, ...(await activeNames(extra.map((m) => m.userId)))])
-      : listedNames;
-    const mentors = [...listed.filter((m) => !changedIds.has(String(m.userId))), ...changed];
-    const ranked = rankMentors({ mentee, menteeIntervals, mentors, now }).filter(
-      (r) => !leftOut.has(String(r.profile.userId)) && names.has(String(r.profile.userId)),
+    const extraNames = await activeNames(
+      changed.filter((m) => !first.names.has(String(m.userId))).map((m) => m.userId),
     );
-    // Everyone the record does not list ranks below its last entry; so its top `limit` is exact while at least that
-    // many of its own (unchanged) mentors are still eligible, or when it lists every eligible mentor.
-    const fromRecord = ranked.filter((r) => !changedIds.has(String(r.profile.userId))).length;
-    if (fromRecord >= limit || record.complete)
-      return answer(worded(ranked.slice(0, limit), names, mentee, menteeIntervals, now));
+    const fromRecord = (read: ReadCandidates) => {
+      const names = new Map([...read.names, ...extraNames]);
+      const mentors = [...read.profiles.filter((m) => !changedIds.has(String(m.userId))), ...changed];
+      const ranked = rankMentors({ mentee, menteeIntervals, mentors, now }).filter(
+        (r) => !leftOut.has(String(r.profile.userId)) && names.has(String(r.profile.userId)),
+      );
+      return { names, ranked, unchanged: ranked.filter((r) => !changedIds.has(String(r.profile.userId))).length };
+    };
+    // Everyone after the candidates read ranks below the last of them (the record is in rank order), so the top
+    // `limit` is exact while at least that many of the unchanged candidates read are still eligible, or when every
+    // candidate was read and the record lists every eligible mentor. Most visits stop after the first few.
+    const firstAnswer = fromRecord(first);
+    if (firstAnswer.unchanged >= limit)
+      return answer(worded(firstAnswer.ranked.slice(0, limit), firstAnswer.names, mentee, menteeIntervals, now));
+    const rest = await readCandidates(record.candidates.slice(firstCandidatesRead(limit)));
+    const all = fromRecord({
+      profiles: [...first.profiles, ...rest.profiles],
+      names: new Map([...first.names, ...rest.names]),
+    });
+    if (all.unchanged >= limit || record.complete)
+      return answer(worded(all.ranked.slice(0, limit), all.names, mentee, menteeIntervals, now));
   }
 
   // The record's rev is read before the mentors, so that this ranking is stored only if no refresh came in between.
