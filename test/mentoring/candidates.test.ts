@@ -110,6 +110,8 @@ describe('mentoring: ranked candidates (the derived record behind suggestions)',
     const listed = (await recordOf(mentee!))!.candidates.map((c) => String(c.mentorId));
     // Four of the first eight fill up: only four of those read first are still eligible, fewer than the five shown.
     const filled = [listed[0]!, listed[2]!, listed[4]!, listed[6]!];
+    // Their places as they were, put back afterwards (capacities differ), so later tests find the set unchanged.
+    const placesBefore = await MentorProfileModel.find({ userId: { $in: filled } }, { freePlaces: 1 }).lean();
     await MentorProfileModel.updateMany({ userId: { $in: filled } }, { $set: { freePlaces: 0 } });
     try {
       const rev = (await recordOf(mentee!))!.rev;
@@ -121,7 +123,8 @@ describe('mentoring: ranked candidates (the derived record behind suggestions)',
       for (const id of filled) expect(items.map((i) => i.mentorId)).not.to.include(id);
       expect(summary(items)).to.deep.equal(summary(await inFull(mentee!)));
     } finally {
-      await MentorProfileModel.updateMany({ userId: { $in: filled } }, { $set: { freePlaces: 1 } });
+      for (const { _id, freePlaces } of placesBefore)
+        await MentorProfileModel.updateOne({ _id }, { $set: { freePlaces } });
     }
   });
 
