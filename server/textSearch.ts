@@ -3,9 +3,13 @@
  * (MongoDB, and FerretDB's Go regexp: plain character classes, no lookarounds).
  */
 
-/** A typed fragment as a literal inside a regular expression. */
+/**
+ * A typed fragment as a literal inside a regular expression. A NUL (which a query string can carry as `%00`) is
+ * written as the escape `\x00`: a regular expression goes to the database as a BSON regex, whose pattern is a
+ * C string that cannot hold the byte itself, and the driver would throw instead of searching.
+ */
 export function escapeRegex(value: string): string {
-  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&');
+  return value.replace(/[.*+?^${}()|[\]\\]/g, '\\$&').replace(/\0/g, '\\x00');
 }
 
 const combiningMarks = /[\u0300-\u036f]/g;

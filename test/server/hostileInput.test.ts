@@ -17,6 +17,12 @@ type Agent = ReturnType<typeof supertest.agent>;
 const hostileQuery =
   '?limit=abc&cursor=%25zz%00&from=2026-02-31&to=yesterday&page=-1&q=%24where&status[$ne]=x&country=ZZZ&programmeId=1';
 
+/**
+ * A search with a NUL in it (`%00`), and nothing else that could be refused first: the text reaches the search, where
+ * a regular expression holding the byte itself cannot be sent to the database.
+ */
+const searchWithNul = '?q=pri%00ya';
+
 const hostileBody = {
   $where: 'sleep(1000)',
   name: { $gt: '' },
@@ -76,6 +82,7 @@ async function sweep(app: Express, auth: string | undefined, agent: Agent, csrf:
     await Promise.all([
       ...paramShapes.map((shape) => send(route, concrete(route.path, shape), withBody ? {} : undefined)),
       send(route, `${concrete(route.path)}${hostileQuery}`, withBody ? hostileBody : undefined),
+      ...(withBody ? [] : [send(route, `${concrete(route.path)}${searchWithNul}`, undefined)]),
       ...(withBody ? [send(route, concrete(route.path), hostileBody)] : []),
     ]);
   }
