@@ -45,6 +45,19 @@ function toProblem(error: unknown, req: Request): Problem {
     return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
   if (e.type === 'entity.too.large')
     return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
+  if (e.type === 'charset.unsupported')
+    return {
+      status: 415,
+      title: 'Unsupported media type',
+      detail: `The request body is sent in the ${(e as { charset?: string }).charset ?? 'unnamed'} character set; send it as UTF-8.`,
+    };
+  if (e.type === 'encoding.unsupported')
+    return {
+      status: 415,
+      title: 'Unsupported media type',
+      detail:
+        'The request body is compressed in a way Pathways does not read; send it as it is, or with gzip or deflate.',
+    };
   if (isCsrfError(error)) {
     return {
       status: 403,

@@ -40,6 +40,23 @@ describe('health, errors and the OpenAPI document', () => {
       expect(res.body, type).to.include({ status: 415, title: 'Unsupported media type' });
       expect(res.body.detail, type).to.include('application/json');
     }
+    // JSON in a character set other than UTF-8, or compressed in a way no parser reads: the same problem, saying so.
+    const latin1 = await supertest(app)
+      .patch(`/api/v1/users/${her.id}`)
+      .set('Authorization', admin)
+      .set('Content-Type', 'application/json; charset=latin1')
+      .send('{"status":"disabled"}')
+      .expect(415);
+    expect(latin1.body).to.include({ status: 415, title: 'Unsupported media type' });
+    expect(latin1.body.detail).to.include('UTF-8');
+    const brotli = await supertest(app)
+      .patch(`/api/v1/users/${her.id}`)
+      .set('Authorization', admin)
+      .set('Content-Type', 'application/json')
+      .set('Content-Encoding', 'br-unknown')
+      .send('{"status":"disabled"}')
+      .expect(415);
+    expect(brotli.body).to.include({ status: 415, title: 'Unsupported media type' });
     expect((await UserModel.findById(her.id).lean())!.status).to.equal('active');
     // No body at all is still an empty one (a POST that needs none), and JSON is read as before.
     await supertest(app).patch(`/api/v1/users/${her.id}`).set('Authorization', admin).expect(200);
