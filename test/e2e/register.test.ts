@@ -179,6 +179,11 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     const noScript = await ui.browser.newContext({ javaScriptEnabled: false });
     const plain = await noScript.newPage();
     await signInInBrowser(plain, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
+    // Without JavaScript the register shows no "Mark all present" button: it would do nothing. (A `hidden` element
+    // is shown when a class sets its display, unless the stylesheet keeps `hidden` hidden.)
+    await plain.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/register`);
+    expect(await plain.locator('[data-mark-all]').isVisible()).to.equal(false);
+    expect(await plain.locator('input[type="radio"]').count()).to.be.greaterThan(0);
     await plain.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/edit`);
     await plain.getByRole('button', { name: 'Cancel session' }).click();
     await plain.waitForURL((url) => url.pathname.endsWith('/cancel'));
