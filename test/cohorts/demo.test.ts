@@ -8,6 +8,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
+import { sessionsOutsideDates } from '../../server/services/cohorts/sessions.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { binaryBody, pdfText } from '../support/pdf.ts';
@@ -31,6 +32,11 @@ describe('cohorts: demo data', () => {
     expect(await AttendanceRecordModel.countDocuments({ cohortId: full._id })).to.equal(5 * full.capacity);
     const report = await cohortAttendanceReport({ cohortId: String(full._id), now });
     expect(report.flagged.length).to.be.at.least(1);
+  });
+
+  it('every demo session lies within its cohort’s dates, so each cohort’s settings can be saved as they are', async () => {
+    for (const cohort of await CohortModel.find().lean())
+      expect(await sessionsOutsideDates({ cohortId: cohort._id, ...cohort }), cohort.name).to.deep.equal([]);
   });
 
   it('the demo participant (Toronto) sees her sessions in her zone, and the facilitator sees her cohorts and flagged people', async () => {

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import ical from 'node-ical';
 import supertest from 'supertest';
+import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
@@ -10,7 +11,7 @@ import { calendarFeedUrl, rotateCalendarToken } from '../../server/services/coho
 import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { settings } from '../../server/settings.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
-import { buildCohort } from '../support/cohortFactories.ts';
+import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -206,6 +207,78 @@ describe('cohorts: sessions, time zones and calendars', () => {
       ).to.deep.equal(['startsAt']);
     }
     expect(await CohortSessionModel.countDocuments()).to.equal(before);
+  });
+
+  it('a cohort’s dates cannot move past its scheduled sessions (422 naming the field and the session, nothing saved); a session left outside them can still be renamed', async () => {
+    const runner = await buildUser({ roles: ['facilitator'], timezone: 'Australia/Sydney' });
+    const cohort = await buildCohort({
+      timezone: 'Australia/Sydney',
+      startsOn: '2027-01-01',
+      endsOn: '2027-06-30',
+      facilitatorIds: [runner.id],
+    });
+    const id = String(cohort._id);
+    // 10:00 on 1 February in Sydney is still 31 January in UTC: the cohort's own calendar decides.
+    const first = await buildSession(cohort._id, { title: 'Opening', startsAt: new Date('2027-01-31T23:00:00Z') });
+    await buildSession(cohort._id, { title: 'Week 6', startsAt: new Date('2027-05-20T00:00:00Z') });
+    await buildSession(cohort._id, {
+      title: 'Dropped',
+      startsAt: new Date('2027-06-20T00:00:00Z'),
+      status: 'cancelled',
+    });
+    const agent = await signIn(app, runner.email, testPassword);
+    const fields = {
+      name: cohort.name,
+      capacity: '20',
+      timezone: cohort.timezone,
+      startsOn: '2027-02-02',
+      endsOn: '2027-05-01',
+      attendanceThreshold: '75',
+      lateAfterMinutes: '10',
+    };
+    const refused = await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/cohorts/${id}/edit`), ...fields })
+      .expect(422);
+    expect(refused.text).to.include('1 scheduled session falls before this date (the first: “Opening” on 2027-02-01)');
+    expect(refused.text).to.include('1 scheduled session falls after this date (the last: “Week 6” on 2027-05-20)');
+    expect(refused.text).to.match(/name="endsOn"[^>]*value="2027-05-01"|value="2027-05-01"[^>]*name="endsOn"/);
+    expect(await CohortModel.findById(id).lean()).to.include({ startsOn: '2027-01-01', endsOn: '2027-06-30' });
+    // Dates that keep them (the cancelled session is history, not held to them) are saved.
+    await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/cohorts/${id}/edit`),
+        ...fields,
+        startsOn: '2027-02-01',
+        endsOn: '2027-05-20',
+      })
+      .expect(303);
+    expect(await CohortModel.findById(id).lean()).to.include({ startsOn: '2027-02-01', endsOn: '2027-05-20' });
+
+    // Dates moved by another process while a session was being scheduled can still leave one outside them: it can be
+    // renamed, keeping its time, and moved back within the dates, but not to another time outside them.
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { startsOn: '2027-02-10' } });
+    const runnerAuth = { Authorization: `Bearer ${await tokenFor(runner)}` };
+    const renamed = await supertest(app)
+      .patch(`/api/v1/sessions/${String(first._id)}`)
+      .set(runnerAuth)
+      .send({ title: 'Opening (online)' })
+      .expect(200);
+    expect(renamed.body).to.include({ title: 'Opening (online)', startsAt: '2027-01-31T23:00:00.000Z' });
+    const elsewhere = await supertest(app)
+      .patch(`/api/v1/sessions/${String(first._id)}`)
+      .set(runnerAuth)
+      .send({ startsAt: '2027-02-03T10:00' })
+      .expect(422);
+    expect(JSON.stringify(elsewhere.body.errors)).to.include('startsAt');
+    await supertest(app)
+      .patch(`/api/v1/sessions/${String(first._id)}`)
+      .set(runnerAuth)
+      .send({ startsAt: '2027-02-11T10:00' })
+      .expect(200);
   });
 
   it('accepts a session in the past (a register after the fact) and an instant with an offset', async () => {

@@ -22,6 +22,10 @@ const messages = {
   // Its days are on its own calendar: 09:00 on its first day in Auckland is the day before in London.
   outsideCohort: (from: string, to: string, zone: string) =>
     `must fall within the cohort's dates, ${from} to ${to} in its time zone (${zone})`,
+  sessionsOutside: (count: number, side: 'before' | 'after', session: { title: string; day: string }) =>
+    `${count === 1 ? '1 scheduled session falls' : `${count} scheduled sessions fall`} ${side} this date ` +
+    `(${side === 'before' ? 'the first' : 'the last'}: “${session.title}” on ${session.day}); ` +
+    'move or cancel them first, or choose a date that keeps them',
   joinUrl: 'an online session needs a join link (https://…)',
   location: 'an in-person session needs a location',
   cancelled: 'This session is cancelled; it cannot be changed any more.',
@@ -79,15 +83,23 @@ export function resolveStart(startsAt: string, cohort: Pick<Cohort, 'timezone'>)
   };
 }
 
+/** The day (in the cohort's zone) a session starts on: its cohort's dates are days of that calendar. */
+const dayIn = (instant: Date, zone: string) => DateTime.fromJSDate(instant, { zone }).toISODate();
+
+/**
+ * `keptStart`: the start the session has now. A session that keeps it is not held to the cohort's dates again, so one
+ * left outside them (the dates changed meanwhile by another process) can still be renamed or moved into them.
+ */
 function checkSessionInput(
   input: SessionInput,
   cohort: Cohort,
+  keptStart?: Date,
 ): { startsAt: Date; set: Record<string, unknown>; unset: Record<string, 1> } {
   const problems: FieldError[] = [];
   const { instant, problem } = resolveStart(input.startsAt, cohort);
   if (problem) problems.push({ path: 'startsAt', message: problem });
-  if (instant) {
-    const day = DateTime.fromJSDate(instant, { zone: cohort.timezone }).toISODate();
+  if (instant && instant.getTime() !== keptStart?.getTime()) {
+    const day = dayIn(instant, cohort.timezone);
     if (!day || day < cohort.startsOn || day > cohort.endsOn)
       problems.push({
         path: 'startsAt',
@@ -103,6 +115,32 @@ function checkSessionInput(
     set: { title: input.title, startsAt: instant, durationMinutes: input.durationMinutes, mode: input.mode, ...place },
     unset: input.mode === 'online' ? { location: 1 } : { joinUrl: 1 },
   };
+}
+
+/**
+ * Why the cohort's new dates (or zone) would leave scheduled sessions outside them, by field: the first session before
+ * `startsOn`, the last after `endsOn`, each on its day in the (new) zone. Empty when they all still fit. Cancelled
+ * sessions are history, not held to the dates.
+ */
+export async function sessionsOutsideDates(props: {
+  cohortId: Types.ObjectId;
+  startsOn: string;
+  endsOn: string;
+  timezone: string;
+}): Promise<FieldError[]> {
+  const sessions = await CohortSessionModel.find({ cohortId: props.cohortId, status: 'scheduled' })
+    .select({ title: 1, startsAt: 1 })
+    .sort({ startsAt: 1 })
+    .lean();
+  const days = sessions.map((s) => ({ title: s.title, day: dayIn(s.startsAt, props.timezone) ?? '' }));
+  const before = days.filter((s) => s.day < props.startsOn);
+  const after = days.filter((s) => s.day > props.endsOn);
+  const problems: FieldError[] = [];
+  if (before.length)
+    problems.push({ path: 'startsOn', message: messages.sessionsOutside(before.length, 'before', before[0]!) });
+  if (after.length)
+    problems.push({ path: 'endsOn', message: messages.sessionsOutside(after.length, 'after', after.at(-1)!) });
+  return problems;
 }
 
 /** The public shape of a session (API). Times are UTC instants; views format them per reader. */
@@ -219,7 +257,7 @@ export async function rescheduleSession(props: {
     joinUrl: props.input.joinUrl ?? session.joinUrl ?? undefined,
     location: props.input.location ?? session.location ?? undefined,
   };
-  const { set, unset, startsAt } = checkSessionInput(merged, cohort);
+  const { set, unset, startsAt } = checkSessionInput(merged, cohort, session.startsAt);
   const timeChanged =
     startsAt.getTime() !== session.startsAt.getTime() || merged.durationMinutes !== session.durationMinutes;
   // A change that changes nothing (an empty PATCH, a sync script sending what is stored, a form saved as it was) is

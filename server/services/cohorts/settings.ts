@@ -9,6 +9,7 @@ import { canCreateCohorts } from '../../policies/cohorts.ts';
 import { checkCohortInput, loadCohort, loadRunCohort, type CohortInput } from './cohorts.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { fillFromWaitlist } from './enrolment.ts';
+import { sessionsOutsideDates } from './sessions.ts';
 
 const messages = {
   capacityBelowSeats: (seated: number) => `${seated} people hold places; the capacity cannot go below that.`,
@@ -16,7 +17,8 @@ const messages = {
 };
 
 /**
- * Changes a cohort's settings (those who run it). Capacity may not fall below the places already taken (when it
+ * Changes a cohort's settings (those who run it). Its dates (and zone) must keep its scheduled sessions within them.
+ * Capacity may not fall below the places already taken (when it
  * falls, the places numbered above it move within it); when it grows, waitlisted people move up at once, in order. Moved to another programme (admins only), its enrolments
  * follow, so "is she enrolled in this programme" stays true; the enrolments are brought in line on every save,
  * so one interrupted between the two writes is put right by the next.
@@ -38,6 +40,11 @@ export async function updateCohort(props: {
     ? props.input
     : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
   await checkCohortInput(input);
+  // Its sessions stay within its dates: dates moved past a session would hide it from nothing (it still runs and is
+  // on everyone's calendar) yet refuse every later change to it as "outside the cohort's dates".
+  const { startsOn, endsOn, timezone } = input;
+  const outside = await sessionsOutsideDates({ cohortId: cohort._id, startsOn, endsOn, timezone });
+  if (outside.length) throw new ValidationError('The cohort could not be saved.', outside);
   const seated = await SeatModel.countDocuments({ cohortId: cohort._id });
   if (input.capacity < seated)
     throw new ValidationError('The cohort could not be saved.', [
