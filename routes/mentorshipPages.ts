@@ -7,7 +7,7 @@ import { ConflictError, ValidationError, type FieldError } from '../server/error
 import { flash } from '../server/http/flash.ts';
 import { formBody, parseForm } from '../server/http/forms.ts';
 import { isoDate, text, wholeNumberParam } from '../server/http/validate.ts';
-import { wallClockToInstant } from '../server/time.ts';
+import { readWallClock } from '../server/time.ts';
 import {
   closeMentorship,
   logMeeting,
@@ -294,8 +294,18 @@ export function registerMentorshipPages(web: Router): void {
     const form = parseForm(meetingForm, body);
     if (!form.ok) return again(form.list);
     // Typed in her own zone (named beside the field); a time the clocks skip is refused.
-    const heldAt = wallClockToInstant(form.data.heldAt, String(res.locals.zone));
-    if (!heldAt) return again([{ path: 'heldAt', message: 'is not a time that exists in your zone' }]);
+    const reading = readWallClock(form.data.heldAt, String(res.locals.zone));
+    if (!('instant' in reading))
+      return again([
+        {
+          path: 'heldAt',
+          message:
+            reading.problem === 'skipped'
+              ? 'does not exist in your zone (the clocks go forward then); choose another time'
+              : 'must be a date and time',
+        },
+      ]);
+    const heldAt = reading.instant;
     try {
       await logMeeting({
         actor: req.user!,

@@ -148,12 +148,6 @@ export function readWallClock(local: string, zone: string): WallClockReading {
   return { instant: new Date(Math.min(...readings)) };
 }
 
-/** A wall-clock time in a zone → the UTC instant (see readWallClock), or undefined when invalid or skipped. */
-export function wallClockToInstant(local: string, zone: string): Date | undefined {
-  const reading = readWallClock(local, zone);
-  return 'instant' in reading ? reading.instant : undefined;
-}
-
 /**
  * The instant a calendar day (YYYY-MM-DD) begins in a zone: its first minute, which is not always 00:00 (a few zones
  * change their clocks at midnight), or undefined when the date is not one.

@@ -312,7 +312,7 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     }
   });
 
-  it('the meeting form refuses a time her clocks skipped (01:30 the night London sprang forward) by saying so, and logs nothing', async () => {
+  it('the meeting form refuses a time her clocks skipped (01:30 the night London sprang forward) by saying so, and a date that does not exist as not a date, and logs nothing', async () => {
     const { mentor, id } = await matched();
     const she = await signIn(app, mentor.email, testPassword);
     const path = `/mentorships/${id}`;
@@ -321,7 +321,13 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
       .type('form')
       .send({ _csrf: await csrfOf(she, path), heldAt: '2026-03-29T01:30', minutes: '45' })
       .expect(422);
-    expect(res.text).to.include('is not a time that exists in your zone');
+    expect(res.text).to.include('does not exist in your zone (the clocks go forward then)');
+    const noSuchDay = await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, path), heldAt: '2026-02-30T10:00', minutes: '45' })
+      .expect(422);
+    expect(noSuchDay.text).to.include('must be a date and time').and.not.include('clocks go forward');
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(0);
   });
 
