@@ -28,6 +28,7 @@ import {
   presentRegister,
   presentSession,
   recordAttendance,
+  registerNoteMaxLength,
   type RecordInput,
   rescheduleSession,
   scheduleSession,
@@ -107,7 +108,7 @@ export const registerSchema = z.strictObject({
       z.strictObject({
         userId: z.string().meta({ pattern: objectIdPattern.source }),
         status: z.string().meta({ enum: [...attendanceStatuses] }),
-        note: z.string().trim().max(500).optional(),
+        note: z.string().trim().max(registerNoteMaxLength).optional(),
       }),
     )
     .min(1)
@@ -229,7 +230,8 @@ function recordsFromForm(
   for (const { userId, status: saved, note: savedNote } of rows) {
     const raw = field(`status-${userId}`);
     const status = (raw ? raw : markRestPresent && !saved ? 'present' : undefined) as AttendanceStatus | undefined;
-    const note = (field(`note-${userId}`) ?? '').slice(0, 500);
+    // A note over the limit goes on to recordAttendance, which refuses its row: cut here, it was saved shortened.
+    const note = field(`note-${userId}`) ?? '';
     if (!status) continue;
     // A form without the shown-* fields (a script, an older page) is compared with the mark as saved.
     const shownStatus = field(`shown-status-${userId}`) ?? saved ?? '';

@@ -1052,6 +1052,22 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         .expect(422);
       expect(refused.text).to.include('Person C: must be one of').and.to.include('Nothing was saved');
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(1);
+      // A note over 500 characters (the field stops a browser at 500; a script is not stopped) is refused on its row,
+      // never saved cut short; the page gives it back whole.
+      const longNote = `${'Left at the break to collect her daughter. '.repeat(12)}End.`;
+      expect(longNote.length).to.be.greaterThan(500);
+      const tooLong = await agent
+        .post(page)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, page),
+          [`status-${people[1]!.id}`]: 'late',
+          [`note-${people[1]!.id}`]: longNote,
+        })
+        .expect(422);
+      expect(tooLong.text).to.include(`Person B: the note must be at most 500 characters (it has ${longNote.length})`);
+      expect(tooLong.text).to.include(longNote);
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(1);
       await agent
         .post(page)
         .type('form')

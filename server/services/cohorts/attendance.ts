@@ -24,6 +24,8 @@ import { toCsv } from '../../csv.ts';
 const messages = {
   notEnrolled: 'is not actively enrolled in this cohort',
   duplicate: 'appears more than once in this register',
+  noteTooLong: (length: number) =>
+    `the note must be at most ${registerNoteMaxLength} characters (it has ${length}); nothing was cut`,
   cancelled: 'This session was cancelled, so it has no register.',
   refused: (n: number) => `Nothing was saved: ${n} ${n === 1 ? 'row needs' : 'rows need'} correcting.`,
   checkInNotYet: (opensAt: Date, zone: string) =>
@@ -168,6 +170,9 @@ async function writeRecords(
 /** One row as a caller sent it: `status` is checked here with the rest of the row (see recordAttendance). */
 export type RecordInput = { userId: string; status: string; note?: string };
 
+/** The longest note a register row keeps (the form's field says so; a longer one is refused, never cut). */
+export const registerNoteMaxLength = 500;
+
 /**
  * Records attendance (those who run the cohort). Every record is checked first: if any is invalid (someone not
  * actively enrolled, a person twice) nothing is written and the failing rows are named. Then each record is
@@ -190,6 +195,8 @@ export async function recordAttendance(props: {
     else if (seen.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.duplicate });
     if (!(attendanceStatuses as readonly string[]).includes(r.status))
       problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
+    if ((r.note ?? '').trim().length > registerNoteMaxLength)
+      problems.push({ path: `records.${i}.note`, message: messages.noteTooLong((r.note ?? '').trim().length) });
     seen.add(r.userId);
   });
   if (problems.length)

@@ -62,6 +62,7 @@ export {
   getRegister,
   presentRegister,
   recordAttendance,
+  registerNoteMaxLength,
   countsOf,
   checkIn,
   cohortAttendanceReport,
