@@ -646,11 +646,30 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const atField = /<p class="error-message" id="field-csv-error">([\s\S]*?)<\/p>/.exec(imported.text)?.[1];
     expect(atField)
       .to.include('These 3 lines were not enrolled')
-      .and.to.include('Line 2 (nia.typo@example): Not an email address: it must have a domain after the @')
-      .and.to.include('Line 3 (ada.good@example.org): This email appears earlier in the file.')
-      .and.to.include('Line 4 (not-an-email): Not an email address.');
+      .and.to.include(
+        'Line 2 (nia.typo@example; line 3 of what you imported): Not an email address: it must have a domain after the @',
+      )
+      .and.to.include(
+        'Line 3 (ada.good@example.org; line 6 of what you imported): This email is also on line 2 of what you imported, which was read first.',
+      )
+      .and.to.include('Line 4 (not-an-email; line 8 of what you imported): Not an email address.');
+    // The results table numbers the rows as the file did (a row by the line it ends on), as the message's second
+    // numbers say.
+    const resultLines = [...imported.text.matchAll(/<tr><td>(\d+)<\/td><td>([^<]*)<\/td>/g)].map(
+      (m) => `${m[1]} ${m[2]}`,
+    );
+    expect(resultLines).to.include.members(['3 nia.typo@example', '6 ada.good@example.org', '8 not-an-email']);
     expect(imported.text).to.match(/<textarea id="field-csv"[^>]*aria-invalid="true"/);
     expect(imported.text).to.include('<title>Error:').and.to.include('href="#field-csv"');
+
+    // An address typed alone on its line under the header is read as her email (no name: her account is named
+    // after the address's first part, as for a list without names).
+    await agent
+      .post(`${page}/import`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), csv: 'Name,Email\nlone.cell@example.org' })
+      .expect(200);
+    expect(await UserModel.findOne({ email: 'lone.cell@example.org' }).lean()).to.include({ name: 'lone.cell' });
 
     // She corrects the typo, deletes the rest, and imports the box again: its header still names the columns.
     const corrected = await agent
@@ -661,7 +680,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(box(corrected.text)).to.equal('');
     expect(corrected.text).to.not.include('field-csv-error');
     expect(await UserModel.findOne({ email: 'nia.typo@example.org' }).lean()).to.include({ name: 'Nia Typo' });
-    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(3);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'active' })).to.equal(4);
   });
 
   describe('who may enrol herself (canSelfEnrol)', () => {

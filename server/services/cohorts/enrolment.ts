@@ -32,7 +32,11 @@ const messages = {
   csvOther: 'it is not one email address, optionally followed by a comma (or a tab) and a name',
   leftToCorrect: (count: number) =>
     `${count === 1 ? 'This line was' : `These ${count} lines were`} not enrolled and ${count === 1 ? 'is' : 'are'} left here to correct and import again.`,
-  lineRefused: (line: number, email: string, why: string) => `Line ${line}${email ? ` (${email})` : ''}: ${why}`,
+  // Its line in the box, where she corrects it, and in what she imported, as the results table numbers it.
+  lineRefused: (line: number, original: number, email: string, why: string) =>
+    `Line ${line} (${email ? `${email}; ` : ''}line ${original} of what you imported): ${why}`,
+  duplicate: (firstLine: number) =>
+    `This email is also on line ${firstLine} of what you imported, which was read first.`,
 };
 
 /** What a csv-parse error code means, in words for the person who typed the list. */
@@ -594,6 +598,15 @@ export function importColumns(first: string[] | undefined): { header: boolean; c
 }
 
 /**
+ * Which cell of a row holds her email: the email column's, or, when that cell is empty and the row has one cell
+ * only (an address typed alone under a "Name, Email" header), that one cell.
+ */
+function emailCellOf(record: string[], columns: ImportColumns): number {
+  const filled = record.flatMap((cell, i) => (cell.trim() === '' ? [] : [i]));
+  return (record[columns.email] ?? '').trim() === '' && filled.length === 1 ? filled[0]! : columns.email;
+}
+
+/**
  * What an import did: every row, and the rows it refused (`invalid`) as she typed them, for her to correct and import
  * again: `csv` holds them (after the header row, when the file had one, so their columns are read as before) and
  * `message` names each by its line in that text and says what is wrong. Null when no row was refused.
@@ -616,11 +629,13 @@ export async function importEnrolments(props: {
   if (records.length > 501)
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
-  const seen = new Set<string>();
+  const seen = new Map<string, number>();
   const { header, columns } = importColumns(records[0]?.record);
   for (const { record, line } of records.slice(header ? 1 : 0)) {
-    const email = typedEmail(record[columns.email] ?? '');
+    const emailCell = emailCellOf(record, columns);
+    const email = typedEmail(record[emailCell] ?? '');
     const name = columns.name
+      .filter((i) => i !== emailCell)
       .map((i) => (record[i] ?? '').trim())
       .filter(Boolean)
       .join(' ');
@@ -631,11 +646,12 @@ export async function importEnrolments(props: {
       rows.push({ line, email, outcome: 'invalid', message });
       continue;
     }
-    if (seen.has(email)) {
-      rows.push({ line, email, outcome: 'invalid', message: 'This email appears earlier in the file.' });
+    const firstLine = seen.get(email);
+    if (firstLine !== undefined) {
+      rows.push({ line, email, outcome: 'invalid', message: messages.duplicate(firstLine) });
       continue;
     }
-    seen.add(email);
+    seen.set(email, line);
     let user = await UserModel.findOne({ email }, { _id: 1, status: 1 }).lean();
     let invited = false;
     if (user?.status === 'disabled') {
@@ -704,7 +720,7 @@ function refusedRows(
   let line = 1 + (header ? header.typed.split('\n').length : 0);
   for (const row of refused) {
     const typed = byLine.get(row.line)!.typed;
-    reasons.push(messages.lineRefused(line, row.email, row.message));
+    reasons.push(messages.lineRefused(line, row.line, row.email, row.message));
     kept.push(typed);
     line += typed.split('\n').length;
   }
