@@ -12,7 +12,11 @@ export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<
 export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
   const result = schema.safeParse(body ?? {});
   if (result.success) return { ok: true, data: result.data };
-  const list = fieldErrorsFrom(result.error);
+  // One message a field, the first found (its form before its range: an empty date is "must be a date as
+  // YYYY-MM-DD", not also "from 1900 to 2199"), in the summary and at the field alike.
+  const first = new Map<string, FieldError>();
+  for (const e of fieldErrorsFrom(result.error)) if (!first.has(e.path)) first.set(e.path, e);
+  const list = [...first.values()];
   return { ok: false, list, errors: Object.fromEntries(list.map((e) => [e.path, e.message])) };
 }
 

@@ -13,17 +13,28 @@ export type InputSource = 'body' | 'query';
 
 /** zod issues → our field errors ("records.2.status": "Invalid option ..."). */
 export function fieldErrorsFrom(error: z.ZodError, source: InputSource = 'body'): FieldError[] {
-  return error.issues.flatMap((issue) => {
-    const at = issue.path.map(String);
-    if (issue.code === 'unrecognized_keys' && source === 'query')
-      return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: `Unknown query parameter: ${key}` }));
-    return [
-      {
-        path: at.join('.') || `(${source})`,
-        message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
-      },
-    ];
-  });
+  const pathOf = (issue: z.core.$ZodIssue) => issue.path.map(String).join('.');
+  const issuesAt = new Map<string, number>();
+  for (const issue of error.issues) issuesAt.set(pathOf(issue), (issuesAt.get(pathOf(issue)) ?? 0) + 1);
+  // zod's whole numbers are also held to JavaScript's safe range: 99999999999999999999 minutes broke that and the
+  // field's own maximum, and "must be at most 9007199254740991" beside "must be at most 1440" says nothing more.
+  const safeRangeOnly = (issue: z.core.$ZodIssue) =>
+    (issue.code === 'too_big' || issue.code === 'too_small') &&
+    Math.abs(Number(issue.code === 'too_big' ? issue.maximum : issue.minimum)) === Number.MAX_SAFE_INTEGER &&
+    issuesAt.get(pathOf(issue))! > 1;
+  return error.issues
+    .filter((issue) => !safeRangeOnly(issue))
+    .flatMap((issue) => {
+      const at = issue.path.map(String);
+      if (issue.code === 'unrecognized_keys' && source === 'query')
+        return issue.keys.map((key) => ({ path: [...at, key].join('.'), message: `Unknown query parameter: ${key}` }));
+      return [
+        {
+          path: at.join('.') || `(${source})`,
+          message: issue.code === 'unrecognized_keys' ? `Unknown field(s): ${issue.keys.join(', ')}` : issue.message,
+        },
+      ];
+    });
 }
 
 /** Parses untrusted input with a zod schema, or throws a 422 ValidationError listing every problem. */

@@ -5,6 +5,8 @@ import { fieldErrorsFrom } from '../../server/http/validate.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
+import { buildNetwork } from '../support/networkFactories.ts';
 
 /** The message a value gets from a schema that sets none of its own. */
 const messageFor = (schema: z.ZodType, value: unknown) => {
@@ -86,6 +88,33 @@ describe('server: form messages in plain words, introduced by the labels she see
       expect(summary).to.include('Places: must be a number');
       expect(summary).not.to.include('Capacity').and.not.to.include('data-field-label');
       expect(res.text).to.include('Typed name');
+    });
+
+    it('says one thing about a field, the same in the summary and at the field: its form before its range, and a whole number past every safe integer by its own maximum', async () => {
+      const app = testApp();
+      const runner = await buildUser({ roles: ['facilitator'] });
+      const cohort = await buildCohort({ facilitatorIds: [runner.id] });
+      const agent = await signIn(app, runner.email, testPassword);
+      const form = `/cohorts/${String(cohort._id)}/sessions/new`;
+      const res = await agent
+        .post(`/cohorts/${String(cohort._id)}/sessions`)
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, form),
+          title: 'Workshop',
+          startsAt: '2027-03-02T09:30',
+          durationMinutes: '99999999999999999999',
+          mode: 'online',
+          joinUrl: 'https://meet.example.org/w',
+        })
+        .expect(422);
+      expect(res.text.match(/must be at most 1440/g)).to.have.length(2);
+      expect(res.text).not.to.include('9007199254740991');
+
+      const network = await buildNetwork({}, { leads: [runner] });
+      const page = await agent.get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=&days=7`).expect(422);
+      expect(page.text.match(/must be a date as YYYY-MM-DD/g)).to.have.length(2);
+      expect(page.text).not.to.include('from 1900 to 2199');
     });
   });
 });
