@@ -5,7 +5,7 @@ import { meetingFrequencies } from '../models/Mentorship.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
-import { formBody, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formBody, parseForm } from '../server/http/forms.ts';
 import { isoDate, text, wholeNumberParam } from '../server/http/validate.ts';
 import { readWallClock } from '../server/time.ts';
 import {
@@ -262,8 +262,11 @@ export function registerMentorshipPages(web: Router): void {
     const body = formBody(req);
     const form = parseForm(agreementForm, body);
     // Sent back, a refused form keeps the version she opened, so a save by the other member meanwhile is still noticed.
-    const again = (list: FieldError[], status = 422) =>
-      mentorshipPage(req, res, status, { agreementErrors: byPath(list), errorList: list, agreementValues: body });
+    // The goals are one box, a goal a line: a goal's message goes to the box, naming which goal.
+    const again = (refused: FieldError[], status = 422) => {
+      const { errors, list } = errorsOfListFields(refused, ['goals'], { goals: 'goal' });
+      return mentorshipPage(req, res, status, { agreementErrors: errors, errorList: list, agreementValues: body });
+    };
     if (!form.ok) return again(form.list);
     try {
       await saveAgreement({

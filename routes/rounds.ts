@@ -7,7 +7,7 @@ import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import {
@@ -453,11 +453,12 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       // The board page asks for each interview day in a field of its own ("interviewDate", "secondInterviewDate"),
       // not one "interviewDates" group: an error about the days is moved to the field it is about, so the error
       // summary's link reaches a field and the field is described by its message.
-      const onFields = list.map((e) => {
+      const days = list.map((e) => {
         const day = /^interviewDates(?:\.(\d+))?$/.exec(e.path);
         return day ? { ...e, path: interviewDateFields[Number(day[1] ?? 0)]?.name ?? 'interviewDate' } : e;
       });
-      const errors = Object.fromEntries(onFields.map((e) => [e.path, e.message]));
+      // The panel is one group of checkboxes: a message about one of them ("panel.2") is the group's.
+      const { errors, list: onFields } = errorsOfListFields(days, ['panel']);
       return boardPage(req, res, 422, {
         roundErrors: errors,
         roundValues: blanksRemoved(req.body),

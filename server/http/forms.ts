@@ -21,18 +21,23 @@ export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResu
 }
 
 /**
- * Errors for a form that shows a list as one field (a box of lines): zod names an item ("regions.2"), which the
- * page has no field for, so each is moved to its list and said once per list.
+ * Errors for a form that shows a list as one field (a box of lines, a group of checkboxes): zod names an item
+ * ("regions.2"), which the page has no field for, so each is moved to its list and said once per list. `itemWords`
+ * names the items of a box whose order she typed ({ goals: 'goal' }: "goal 2 must be at most 200 characters").
  */
 export function errorsOfListFields(
   list: FieldError[],
   listFields: readonly string[],
+  itemWords: Record<string, string> = {},
 ): { errors: Record<string, string>; list: FieldError[] } {
   const byField = new Map<string, FieldError>();
   for (const e of list) {
-    const head = e.path.split('.')[0]!;
-    const path = listFields.includes(head) && /^\w+\.\d+$/.test(e.path) ? head : e.path;
-    if (!byField.has(path)) byField.set(path, { ...e, path });
+    const [head, index] = e.path.split('.') as [string, string | undefined];
+    const item = listFields.includes(head) && /^\w+\.\d+$/.test(e.path);
+    const path = item ? head : e.path;
+    const word = item ? itemWords[head] : undefined;
+    const message = word ? `${word} ${Number(index) + 1} ${e.message}` : e.message;
+    if (!byField.has(path)) byField.set(path, { ...e, path, message });
   }
   const merged = [...byField.values()];
   return { list: merged, errors: Object.fromEntries(merged.map((e) => [e.path, e.message])) };

@@ -236,6 +236,25 @@ describe('boards: web pages and forms', () => {
     expect(bad.text).to.include('must not be before the closing date');
   });
 
+  it('a panel member the round refuses (not on the board) is the panel’s error: at its checkboxes, and the summary leads there', async () => {
+    const outsider = await buildUser({ name: 'Olive Outsider' });
+    const agent = await signIn(app, chair.email, testPassword);
+    const bad = await agent
+      .post(`/boards/${board.id}/rounds`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/boards/${board.id}`),
+        title: 'Panel check',
+        interviewDate: inDays(20),
+        panel: [chair.id, outsider.id],
+      })
+      .expect(422);
+    const summary = [...bad.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0];
+    expect([...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1])).to.deep.equal(['field-panel']);
+    expect(summary).not.to.match(/Panel \d/);
+    expect(bad.text).to.match(/id="field-panel-error">[\s\S]*?must be a member of the board/);
+  });
+
   it('changes the dates and the panel from the round page; readiness follows at once', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, governor] });
     const agent = await signIn(app, chair.email, testPassword);

@@ -54,6 +54,27 @@ describe('mentoring: one member’s save of the agreement is never silently undo
     expect((await MentorshipModel.findById(id).lean())!.agreement!.goals).to.deep.equal(['Negotiate my first salary']);
   });
 
+  it('a goal too long is refused at the goals box, naming which goal, and the summary leads to the box', async () => {
+    const { mentor, id } = await matchedThroughApi(app);
+    const agent = await signIn(app, mentor.email, testPassword);
+    const page = await agent.get(`/mentorships/${id}`).expect(200);
+    const refused = await agent
+      .post(`/mentorships/${id}/agreement`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        version: versionFrom(page.text),
+        goals: `Prepare for interviews\n${'Negotiate the pay band with the governors. '.repeat(6)}`,
+        meetingFrequency: 'monthly',
+        endsOn: inDays(180),
+      })
+      .expect(422);
+    const summary = [...refused.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0];
+    expect([...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1])).to.deep.equal(['field-goals']);
+    expect(refused.text).to.match(/id="field-goals-error">[\s\S]*?goal 2 must be at most 200 characters/);
+    expect((await MentorshipModel.findById(id).lean())!.agreement?.goals ?? []).to.deep.equal([]);
+  });
+
   it('the API: a PUT naming the agreementVersion it read is a 409 problem after the other’s save; without one, the last write wins', async () => {
     const { mentor, mentee, id } = await matchedThroughApi(app);
     const read = await supertest(app)
