@@ -139,7 +139,11 @@ export const emailLinkForm = z.object({ email: emailAddress('Enter an email addr
 
 /** Names the error summary gives fields whose path does not read well as words. */
 const fieldNames: Record<string, string> = {
-  startsAt: 'Start',
+  // As the forms label them, for pages that show a field without its form (a refused form's text, read-only).
+  startsAt: 'Starts',
+  startsAtLocal: 'Starts',
+  durationMinutes: 'Length in minutes',
+  joinUrl: 'Join link',
   endsAt: 'End',
   timezone: 'Time zone',
   email: 'Email address',

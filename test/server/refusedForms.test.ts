@@ -7,6 +7,7 @@ import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { typedInForm } from '../../server/http/refusedForms.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -19,6 +20,18 @@ import { buildNetwork } from '../support/networkFactories.ts';
  * read-only and escaped, with a way back to the form and to sign in; never a password, token or hidden field; and the
  * refused request writes nothing (server/http/refusedForms.ts).
  */
+describe('a refused form’s text is named as its form names the fields', () => {
+  it('a session or event form’s fields are named by their labels, not by their codes ("Duration minutes", "Join url")', () => {
+    const typed = typedInForm({
+      title: 'Workshop',
+      startsAt: '2027-03-02T09:30',
+      durationMinutes: '90',
+      joinUrl: 'https://meet.example.org/w',
+    });
+    expect(typed.map((t) => t.label)).to.deep.equal(['Title', 'Starts', 'Length in minutes', 'Join link']);
+  });
+});
+
 describe('a refused form (expired, or sent after her session ended) keeps what she typed', () => {
   useTestDatabase();
   let app: ReturnType<typeof testApp>;
