@@ -146,7 +146,7 @@ describe('email addresses: one form for one person, internationalised domains in
         ['mei@例子.广告', 'invited-and-enrolled'],
         ['josé@example.org', 'invalid'],
       ]);
-      expect(rows[1]!.message).to.include('earlier in the file');
+      expect(rows[1]!.message).to.include('also on line 1 of what you imported');
       expect(rows[3]!.message).to.include('before the @');
       expect(await UserModel.countDocuments({ email: ana.unicode })).to.equal(1);
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: her.id })).to.equal(1);
