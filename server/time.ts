@@ -101,18 +101,18 @@ export function formatDate(instant: Date | string, zone = 'UTC'): string {
  * An ISO 8601 date and time with an offset, as API.md lets clients send one ("inputs accept any ISO 8601 offset"):
  * `Z`, `±hh`, `±hhmm` or `±hh:mm`, seconds and their fraction optional. The year has four digits: ISO's expanded
  * years parse but run past the last date JavaScript can hold. Anything else (a zone name after the time, text after
- * it, 99 seconds, an offset no clock shows) is no instant: undefined, never a guess.
- * Offsets run from -12:00 to +14:00 on Earth's clocks; up to ±14:00 is taken, with minutes under 60. luxon alone
- * reads `+25:00` or `+99:99` as an offset of a day or more, which moved a session four days from what was meant.
+ * it, 99 seconds, an offset outside ISO's) is no instant: undefined, never a guess.
+ * ISO 8601's offsets run to ±23:59, minutes under 60 (clocks use -12:00 to +14:00; API.md accepts any ISO offset).
+ * luxon alone reads `+25:00` or `+99:99` as an offset of a day or more, which moved a session four days from what was
+ * meant.
  */
 const isoInstantPattern = /^\d{4}-\d\d-\d\dT\d\d:\d\d(?::\d\d(?:\.\d{1,9})?)?(?:Z|[+-](\d\d)(?::?(\d\d))?)$/i;
-const largestOffsetMinutes = 14 * 60;
 export function parseIsoInstant(text: string): Date | undefined {
   const trimmed = text.trim();
   const match = isoInstantPattern.exec(trimmed);
   if (!match) return undefined;
   const [offsetHours, offsetMinutes] = [Number(match[1] ?? 0), Number(match[2] ?? 0)];
-  if (offsetMinutes > 59 || offsetHours * 60 + offsetMinutes > largestOffsetMinutes) return undefined;
+  if (offsetHours > 23 || offsetMinutes > 59) return undefined;
   const parsed = DateTime.fromISO(trimmed, { setZone: true });
   return parsed.isValid ? parsed.toJSDate() : undefined;
 }
