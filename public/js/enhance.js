@@ -5,11 +5,31 @@ document.addEventListener('DOMContentLoaded', () => {
   const summary = document.querySelector('.error-summary[tabindex="-1"], [data-focus-on-load][tabindex="-1"]');
   if (summary) summary.focus();
   // Buttons that set every radio of a register column ("mark all present").
+  // The register's "Mark the rest present": only rows with no choice yet, as the form's own no-script button does, so
+  // a mark made (or saved) already is never replaced unseen; what it did is said in the status line beside it.
   for (const button of document.querySelectorAll('[data-mark-all]')) {
     button.hidden = false;
+    const status = document.getElementById(button.getAttribute('aria-controls') ?? '');
     button.addEventListener('click', () => {
       const value = button.getAttribute('data-mark-all');
-      for (const radio of document.querySelectorAll(`input[type=radio][value="${value}"]`)) radio.checked = true;
+      const groups = new Map();
+      for (const radio of button.form.querySelectorAll('input[type=radio]')) {
+        const group = groups.get(radio.name) ?? { chosen: false, target: null };
+        if (radio.checked) group.chosen = true;
+        if (radio.value === value) group.target = radio;
+        groups.set(radio.name, group);
+      }
+      let marked = 0;
+      for (const group of groups.values())
+        if (!group.chosen && group.target) {
+          group.target.checked = true;
+          marked += 1;
+        }
+      if (status)
+        status.textContent =
+          marked === 0
+            ? 'Everyone already has a mark; nothing was changed.'
+            : `${marked} ${marked === 1 ? 'person' : 'people'} not yet marked now ${marked === 1 ? 'has' : 'have'} "${value}" chosen; the marks already chosen were left as they were. Save the register to keep it.`;
     });
   }
   // Confirm destructive actions. Once she has said yes here the server need not ask again; without this file it asks

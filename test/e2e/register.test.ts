@@ -31,8 +31,8 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     expect(before).to.deep.equal(['0', '0', '0', '0', '8']);
 
     await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
-    // The JavaScript enhancement shows the "Mark all present" button.
-    expect(await page.getByRole('button', { name: 'Mark all present' }).isVisible()).to.equal(true);
+    // The JavaScript enhancement shows the "Mark the rest present" button.
+    expect(await page.getByRole('button', { name: 'Mark the rest present' }).isVisible()).to.equal(true);
     const firstRadio = page.locator('table.register input[type=radio]').first();
     await firstRadio.focus();
     await page.keyboard.press('Space'); // row 1: present
@@ -63,6 +63,23 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     ).slice(-5);
     expect(after).to.deep.equal(['1', '1', '1', '0', '5']);
     await screenshot(page, 'attendance-report');
+
+    // "Mark the rest present" chooses present for the 5 rows with no mark, leaves the late and excused marks as they
+    // are, and says so in its status line.
+    await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
+    await page.getByRole('button', { name: 'Mark the rest present' }).focus();
+    await page.keyboard.press('Enter');
+    expect(await page.getByRole('status').filter({ hasText: 'not yet marked' }).textContent()).to.include(
+      '5 people not yet marked now have "present" chosen; the marks already chosen were left as they were.',
+    );
+    await page.getByRole('button', { name: 'Save register', exact: true }).click();
+    await page.waitForURL((url) => url.pathname.endsWith('/register'));
+    expect(await page.locator('#register-counts').textContent()).to.include(
+      '6 present, 1 late, 1 excused, 0 absent, 0 not marked',
+    );
+    expect((await AttendanceRecordModel.findOne({ sessionId: session._id, status: 'late' }).lean())!.note).to.equal(
+      'Bus strike',
+    );
   });
 
   it('a register saved with nothing chosen: the error summary link lands on the first row, by keyboard', async function () {
