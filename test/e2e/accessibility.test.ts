@@ -457,6 +457,8 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
       { email: 'admin@pathways.test', path: ['/research'] },
       { email: 'admin@pathways.test', path: ['/boards', '/boards/:id', '/rounds/:id'] },
       { email: 'participant@pathways.test', path: ['/pledge/signatories', '/pledge/organisations/:id'] },
+      // A request's offer and close forms: a label, a field and a button on one line that did not wrap.
+      { email: 'admin@pathways.test', path: ['/admin/pool'] },
     ];
     const problems: string[] = [];
     for (const { email, path } of visits) {
@@ -476,6 +478,17 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
       await context.close();
     }
     expect(problems).to.deep.equal([]);
+  });
+
+  it('in forced colours (high contrast, dark) a chart’s words take the mode’s text colour, not their dark fill', async () => {
+    const context = await ui.browser.newContext({ colorScheme: 'dark', forcedColors: 'active' });
+    const page = await context.newPage();
+    await signInInBrowser(page, ui.baseUrl, 'admin@pathways.test', demoPassword);
+    await page.goto(`${ui.baseUrl}/research`);
+    const fills = await page.$$eval('svg text', (texts) => texts.map((t) => getComputedStyle(t).fill));
+    expect(fills.length, 'the research dashboard draws charts').to.be.greaterThan(0);
+    expect([...new Set(fills)]).to.deep.equal(['rgb(255, 255, 255)']);
+    await context.close();
   });
 
   it("the check-in code is read letter by letter (a paragraph's aria-label is ignored)", async () => {
