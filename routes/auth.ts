@@ -248,6 +248,12 @@ export function registerAuthRoutes(web: Router, api: Router): void {
     pendingSignIn(req) ? res.render('auth/two-step', { title: 'Enter your code' }) : res.redirect(303, '/login'),
   );
   web.post('/login/two-step', secondStepLimiter, signInSecondStep);
+  // "Stay signed in", from the warning a page shows before the idle sign-out (public/js/enhance.js): any request
+  // renews the rolling session, so this one only says whether there is still a session to renew.
+  web.get('/session/keep-alive', (req, res) => {
+    res.set('Cache-Control', 'no-store');
+    res.status(req.user && req.authInfo?.via !== 'token' ? 204 : 401).end();
+  });
   web.post('/logout', async (req, res, next) => {
     const user = req.user;
     if (user) {

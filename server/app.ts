@@ -180,6 +180,7 @@ export function createApp(config: Config): express.Express {
     res.locals.currentUser = req.user;
     res.locals.csrfToken = () => generateToken(req);
     res.locals.flash = isApiRequest(req) ? [] : takeFlash(req);
+    res.locals.sessionEnds = sessionEndsOf(req);
     next();
   });
 
@@ -207,6 +208,17 @@ function setPageLocals(res: Response, zone: string): void {
     time: (d: Date, z = zone) => formatTime(d, z),
     date: (d: Date | string, z = zone) => formatDate(d, z),
   };
+}
+
+/**
+ * When a signed-in page's session ends if she does nothing more (the idle timeout, which a request renews) and in any
+ * case (12 hours after sign-in), in ms from now: the page warns her before either (views/partials/foot.ejs,
+ * public/js/enhance.js), so that she can stay signed in or save her work (WCAG 2.2.1). Null when she is not signed in
+ * through a session.
+ */
+function sessionEndsOf(req: Request): { idleMs: number; absoluteMs: number } | null {
+  if (!req.user || !req.session?.startedAt || req.authInfo?.via === 'token') return null;
+  return { idleMs: sessionIdleMs, absoluteMs: Math.max(0, sessionAbsoluteMs - (Date.now() - req.session.startedAt)) };
 }
 
 /** Sessions end 12 hours after sign-in, however active (the idle timeout is the rolling cookie). */

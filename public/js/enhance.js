@@ -32,6 +32,37 @@ document.addEventListener('DOMContentLoaded', () => {
             : `${marked} ${marked === 1 ? 'person' : 'people'} not yet marked now ${marked === 1 ? 'has' : 'have'} "${value}" chosen; the marks already chosen were left as they were. Save the register to keep it.`;
     });
   }
+  // Before the session ends (views/partials/foot.ejs): 5 minutes ahead, a warning, and when it is the idle timeout a
+  // "Stay signed in" that renews the session (any request does) and starts the count again. Typing makes no request,
+  // so the count runs from the page's load, as the server's does from its last answer.
+  const warning = document.getElementById('session-warning');
+  if (warning) {
+    const ahead = 5 * 60 * 1000;
+    const loadedAt = Date.now();
+    const absoluteAt = loadedAt + Number(warning.dataset.absoluteMs);
+    const say = (when) => {
+      for (const p of warning.querySelectorAll('[data-when]')) p.hidden = p.dataset.when !== when;
+      warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle';
+      warning.hidden = false;
+    };
+    let timer;
+    const arm = (from) => {
+      clearTimeout(timer);
+      const idleAt = from + Number(warning.dataset.idleMs);
+      const when = absoluteAt <= idleAt ? 'absolute' : 'idle';
+      timer = setTimeout(() => say(when), Math.max(0, Math.min(idleAt, absoluteAt) - ahead - Date.now()));
+    };
+    warning.querySelector('[data-stay-signed-in]').addEventListener('click', async () => {
+      const answer = await fetch('/session/keep-alive', { credentials: 'same-origin', cache: 'no-store' }).catch(
+        () => null,
+      );
+      if (answer && answer.status === 204) {
+        warning.hidden = true;
+        arm(Date.now());
+      } else if (answer && answer.status === 401) say('ended');
+    });
+    arm(loadedAt);
+  }
   // Confirm destructive actions. Once she has said yes here the server need not ask again; without this file it asks
   // on a page of its own (server/http/confirmFirst.ts), which is also what a form without the field gets.
   for (const form of document.querySelectorAll('form[data-confirm]')) {
