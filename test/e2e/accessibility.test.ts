@@ -50,6 +50,23 @@ async function errorWiring(page: Page): Promise<string[]> {
   })()`);
 }
 
+/**
+ * Links that read the same but lead to different places (WCAG 2.4.4, 2.4.9): in a screen reader's list of links they
+ * cannot be told apart. Names as read: `aria-label`, else the text, visually hidden words included.
+ */
+async function sameLinkTextElsewhere(page: Page): Promise<string[]> {
+  return page.evaluate<string[]>(`(() => {
+    const places = new Map();
+    for (const a of document.querySelectorAll('main a[href]')) {
+      const name = (a.getAttribute('aria-label') || a.textContent).replace(/\\s+/g, ' ').trim().toLowerCase();
+      const href = a.href.split('#')[0];
+      if (!places.has(name)) places.set(name, new Set());
+      places.get(name).add(href);
+    }
+    return [...places].filter(([, hrefs]) => hrefs.size > 1).map(([name, hrefs]) => 'the link "' + name + '" leads to ' + hrefs.size + ' places');
+  })()`);
+}
+
 /** A time's zone is named once: "15:53 EST (America/Toronto)", never followed by the same zone again. */
 async function zoneNamedTwice(page: Page): Promise<string[]> {
   const text = await page.evaluate<string>('document.body.innerText');
@@ -121,6 +138,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
             ...(await wcagViolations(page)),
             ...(await errorWiring(page)),
             ...(await zoneNamedTwice(page)),
+            ...(await sameLinkTextElsewhere(page)),
           ])
             problems.push(`${key}: ${v}`);
           toVisit.push(...(await linksOn(page, ui.baseUrl)));
