@@ -211,14 +211,14 @@ function setPageLocals(res: Response, zone: string): void {
 }
 
 /**
- * When a signed-in page's session ends if she does nothing more (the idle timeout, which a request renews) and in any
- * case (12 hours after sign-in), in ms from now: the page warns her before either (views/partials/foot.ejs,
- * public/js/enhance.js), so that she can stay signed in or save her work (WCAG 2.2.1). Null when she is not signed in
- * through a session.
+ * When a signed-in page's session ends: `idleMs` after her last request (the idle timeout, which a request renews), and
+ * in any case at `absoluteAt` (12 hours after sign-in, epoch ms: the same on every page of the session, read against
+ * her device's clock). The page warns her before either (views/partials/foot.ejs, public/js/enhance.js), so that she
+ * can stay signed in or save her work (WCAG 2.2.1). Null when she is not signed in through a session.
  */
-function sessionEndsOf(req: Request): { idleMs: number; absoluteMs: number } | null {
+function sessionEndsOf(req: Request): { idleMs: number; absoluteAt: number } | null {
   if (!req.user || !req.session?.startedAt || req.authInfo?.via === 'token') return null;
-  return { idleMs: sessionIdleMs, absoluteMs: Math.max(0, sessionAbsoluteMs - (Date.now() - req.session.startedAt)) };
+  return { idleMs: sessionIdleMs, absoluteAt: req.session.startedAt + sessionAbsoluteMs };
 }
 
 /** Sessions end 12 hours after sign-in, however active (the idle timeout is the rolling cookie). */

@@ -39,7 +39,7 @@ document.addEventListener('DOMContentLoaded', () => {
   if (warning) {
     const ahead = 5 * 60 * 1000;
     const loadedAt = Date.now();
-    const absoluteAt = loadedAt + Number(warning.dataset.absoluteMs);
+    const absoluteAt = Number(warning.dataset.absoluteAt);
     const say = (when) => {
       for (const p of warning.querySelectorAll('[data-when]')) p.hidden = p.dataset.when !== when;
       warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle';

@@ -70,7 +70,8 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     const report = await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(30)) });
     expect(report).to.include({ sent: 3, skipped: 3 });
     expect(sink.received).to.have.length(3);
-    expect(sink.received.every((e) => /in one hour/.test(e.subject))).to.equal(true);
+    // Sent 30 minutes before (after downtime), it says so rather than "in one hour".
+    expect(sink.received.every((e) => / in 30 minutes$/.test(e.subject))).to.equal(true);
 
     await clearDatabase();
     sink.received.length = 0;
@@ -225,6 +226,52 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(30)) });
     expect(sink.received.map((e) => e.subject).filter((s) => s.startsWith('Cancelled'))).to.have.length(2);
     expect(sink.received).to.have.length(4);
+  });
+
+  it('a session moved a little after its reminder went is not reminded of again (the change notice tells the new time); moved further, it is', async () => {
+    const startsAt = new Date('2027-08-10T18:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt });
+    await planSessionReminders({ now: new Date('2027-08-01T09:00:00Z') });
+    // The day before, 23 hours ahead: the 24-hour reminder goes.
+    const dayBefore = new Date(startsAt.getTime() - minutes(23 * 60));
+    expect((await runDueNotifications({ now: dayBefore })).sent).to.equal(1);
+    const moveTo = async (to: Date, now: Date) => {
+      const previous = (await CohortSessionModel.findById(session._id).lean())!;
+      await CohortSessionModel.updateOne(
+        { _id: session._id },
+        {
+          $set: { startsAt: to },
+          $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt } },
+        },
+      );
+      await sessionRescheduled({ sessionId: session._id, now });
+    };
+    // Ten seconds later it moves 15 minutes: its new 24-hour reminder is due at once, and is skipped.
+    await moveTo(new Date(startsAt.getTime() + minutes(15)), new Date(dayBefore.getTime() + 10_000));
+    await runDueNotifications({ now: new Date(dayBefore.getTime() + 20_000) });
+    const subjects = () => sink.received.map((e) => e.subject);
+    expect(subjects().filter((s) => s.startsWith('Reminder'))).to.have.length(1);
+    await settleNotifications({ now: new Date(dayBefore.getTime() + 30_000) });
+    const skipped = await NotificationModel.findOne({ kind: 'session-reminder', status: 'skipped' }).lean();
+    expect(skipped!.skipReason).to.include('reminded of this session at its earlier time');
+    await runDueNotifications({ now: new Date(dayBefore.getTime() + minutes(11)) });
+    expect(subjects().filter((s) => s.startsWith('Changed'))).to.have.length(1);
+
+    // Moved to two days later, the new 24-hour reminder falls after the one she had: it goes, the day before.
+    const later = new Date(startsAt.getTime() + minutes(2 * 24 * 60));
+    await moveTo(later, new Date(dayBefore.getTime() + minutes(30)));
+    await runDueNotifications({ now: new Date(later.getTime() - minutes(1440) + 5_000) });
+    expect(subjects().filter((s) => s.startsWith('Reminder'))).to.have.length(2);
+  });
+
+  it('a session set 40 minutes ahead: its hour-before reminder says "in 40 minutes", not "in one hour"', async () => {
+    const now = new Date('2027-08-01T09:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt: new Date(now.getTime() + minutes(40)) });
+    await planSessionReminders({ sessionIds: [session._id], now });
+    await runDueNotifications({ now });
+    expect(sink.received.map((e) => e.subject)).to.deep.equal([
+      'Reminder: Leading difficult conversations, in 40 minutes',
+    ]);
   });
 
   it('a session moved to a new join link (same time) sends each reader a change notice with the new link', async () => {

@@ -4,6 +4,7 @@ import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { NotificationModel } from '../../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel, type Role } from '../../../models/User.ts';
 import { canRunCohort } from '../../policies/cohorts.ts';
 import { absoluteUrl } from '../../settings.ts';
@@ -282,6 +283,43 @@ function icsAttachment(session: CohortSession, cohort: Cohort) {
   ];
 }
 
+/**
+ * Whether she was already reminded, this far ahead, of this session at an earlier time of it: a reminder of the same
+ * offset sent at or after this one's own time. A session moved a little (tomorrow 10:00 to tomorrow 10:15) plans its
+ * reminders again under the new time, already due: sent, they would repeat what she was told minutes ago, and the
+ * change notice tells her the new time. Moved further (to next week), the new reminder falls after the sent one and
+ * goes.
+ */
+async function remindedBeforeTheMove(record: PlannedNotification): Promise<boolean> {
+  const earlier = await NotificationModel.find(
+    {
+      userId: record.userId,
+      kind: 'session-reminder',
+      'about.id': record.about.id,
+      'data.offsetMinutes': record.data?.offsetMinutes,
+      _id: { $ne: record._id },
+    },
+    { _id: 1 },
+  ).lean();
+  if (!earlier.length) return false;
+  // Whether one went is the delivery journal's to say: a record's own status is brought in line with it later
+  // (settleNotifications), and the move may already have marked the earlier one cancelled.
+  const sent = await NotificationDeliveryModel.exists({
+    notificationId: { $in: earlier.map((e) => e._id) },
+    phase: 'result',
+    outcome: 'sent',
+    at: { $gte: record.sendAt },
+  });
+  return sent !== null;
+}
+
+/** "in one hour" only when about an hour is left: a reminder planned late (a session set 40 minutes ahead) says so. */
+function howSoon(startsAt: Date, offsetMinutes: unknown, now: Date): string {
+  if (offsetMinutes !== 60) return 'coming up';
+  const left = Math.round((startsAt.getTime() - now.getTime()) / 60_000);
+  return left >= 55 ? 'in one hour' : `in ${Math.max(left, 1)} minute${left === 1 ? '' : 's'}`;
+}
+
 registerNotificationKind('session-reminder', {
   prepare: prepareSessions,
   isStillRelevant: async (ctx) => {
@@ -289,12 +327,15 @@ registerNotificationKind('session-reminder', {
     if (!state || state.session.status !== 'scheduled') return 'The session was cancelled.';
     if (ctx.record.eventAt && state.session.startsAt.getTime() !== ctx.record.eventAt.getTime())
       return 'The session moved to another time.';
-    return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
+    if (!state.members.has(String(ctx.record.userId))) return 'She is no longer in the cohort.';
+    if (await remindedBeforeTheMove(ctx.record))
+      return 'She was reminded of this session at its earlier time, after this reminder was due; the change notice tells her the new time.';
+    return true;
   },
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
     return {
-      subject: `Reminder: ${session.title}, ${ctx.record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`,
+      subject: `Reminder: ${session.title}, ${howSoon(session.startsAt, ctx.record.data?.offsetMinutes, ctx.now)}`,
       template: 'session-reminder',
       data: sessionData(session, cohort),
       attachments: icsAttachment(session, cohort),
@@ -318,7 +359,7 @@ registerNotificationKind('session-changed', {
       (previousDuration ?? state.session.durationMinutes) === state.session.durationMinutes &&
       (!previousPlace || previousPlace === placeOf(state.session.mode, state.session.joinUrl, state.session.location))
     )
-      return 'The session is back at its original time and place.';
+      return 'Its time, length and place are as they were before the change (a new title shows in her calendar).';
     return state.members.has(String(ctx.record.userId)) ? true : 'She is no longer in the cohort.';
   },
   compose: async (ctx) => {
