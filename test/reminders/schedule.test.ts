@@ -254,6 +254,33 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(autumn).to.not.include('Leading difficult conversations');
   });
 
+  it('a week with nothing to tell (a cohort whose sessions are months away, nobody behind or flagged) sends no digest', async () => {
+    const facilitator = await UserModel.create({
+      email: 'farida@example.org',
+      name: 'Farida',
+      roles: ['facilitator'],
+      timezone: 'Asia/Karachi',
+      digestWeekday: 7,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-04-04T09:00:00Z'),
+      participants: 2,
+      facilitatorIds: [String(facilitator._id)],
+    });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    await planFacilitatorDigests({ now: new Date('2027-01-04T00:00:00Z') });
+    const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
+    sink.received.length = 0;
+    const ids = [planned!._id];
+    expect(await runDueNotifications({ ids, now: planned!.sendAt })).to.include({ sent: 0, skipped: 1 });
+    await settleNotifications({ ids, now: planned!.sendAt });
+    expect(sink.received).to.have.length(0);
+    expect((await NotificationModel.findById(planned!._id).lean())!.skipReason).to.equal(
+      'Nothing to report this week: no sessions, nobody behind or flagged.',
+    );
+  });
+
   it('a weekly digest planned for a day she has since left is not sent; the next one comes on her new day', async () => {
     const facilitator = await UserModel.create({
       email: 'frieda@example.org',

@@ -94,6 +94,9 @@ registerNotificationKind('facilitator-digest', {
       report.rows.map((r) => ({ userId: r.userId, name: r.name })),
       now,
     );
+    // A week with nothing to tell (a cohort not started yet, or between sessions with everyone on track) sends nothing.
+    if (!week.length && !behind.length && !report.flagged.length)
+      return { skip: 'Nothing to report this week: no sessions, nobody behind or flagged.' };
     return {
       subject: `Weekly digest: ${report.cohort.name}`,
       template: 'facilitator-digest',
