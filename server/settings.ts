@@ -17,6 +17,8 @@ export const settings = {
   sessionCookieSameSite: 'lax' as Config['sessionCookieSameSite'],
   /** SECRETS_ENCRYPTION_KEY (server/services/secrets.ts). */
   secretsEncryptionKey: undefined as Buffer | undefined,
+  /** MAIL_FROM: the sender of every email, and the ORGANIZER of the calendar files they carry. */
+  mailFrom: 'Pathways <no-reply@pathways.local>',
 };
 
 export function applySettings(config: Config): void {
@@ -27,6 +29,15 @@ export function applySettings(config: Config): void {
   settings.auditRetentionDays = config.auditRetentionDays;
   settings.sessionCookieSameSite = config.sessionCookieSameSite;
   settings.secretsEncryptionKey = config.secretsEncryptionKey;
+  settings.mailFrom = config.mailFrom;
+}
+
+/** MAIL_FROM as a name and an address ("Pathways <no-reply@pathways.local>", or a bare address). */
+export function mailFromParts(): { name: string; email: string } {
+  const named = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(settings.mailFrom);
+  return named
+    ? { name: named[1]!.trim() || 'Pathways', email: named[2]!.trim() }
+    : { name: 'Pathways', email: settings.mailFrom.trim() };
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

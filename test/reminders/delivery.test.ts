@@ -15,6 +15,7 @@ import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { configureMailer } from '../../server/mailer.ts';
 import '../../server/subscriptions.ts';
 import { rescheduleSession } from '../../server/services/cohorts/sessions.ts';
+import { sessionCalendar } from '../../server/services/reminders/sessions.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -272,6 +273,14 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(sink.received.map((e) => e.subject)).to.deep.equal([
       'Reminder: Leading difficult conversations, in 40 minutes',
     ]);
+  });
+
+  it('the calendar file of a cancelled session is a CANCEL with the ORGANIZER calendar apps match it by (RFC 5546)', async () => {
+    const { session, cohort } = await buildCohortWithSession({ startsAt: new Date('2027-08-10T18:00:00Z') });
+    const cancelled = { ...session.toObject(), status: 'cancelled' as const, sequence: 1 };
+    const ics = sessionCalendar(cancelled, cohort.toObject());
+    expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
+    expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.local/);
   });
 
   it('a session moved to a new join link (same time) sends each reader a change notice with the new link', async () => {

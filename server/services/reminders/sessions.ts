@@ -7,7 +7,7 @@ import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel, type Role } from '../../../models/User.ts';
 import { canRunCohort } from '../../policies/cohorts.ts';
-import { absoluteUrl } from '../../settings.ts';
+import { absoluteUrl, mailFromParts } from '../../settings.ts';
 import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
@@ -247,6 +247,9 @@ export function sessionCalendar(session: CohortSession, cohort: Cohort): string 
     url: absoluteUrl(`/sessions/${String(session._id)}`),
     status: session.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     stamp: session.updatedAt ?? new Date(),
+    // RFC 5546 requires an ORGANIZER in a CANCEL, and calendar apps match a cancellation to its event by it: the
+    // address every email comes from.
+    organizer: mailFromParts(),
   });
   return calendar.toString();
 }
