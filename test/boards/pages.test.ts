@@ -8,7 +8,7 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { UserModel } from '../../models/User.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { governorDashboard } from '../../server/services/boards/panels.ts';
 import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
@@ -223,11 +223,7 @@ describe('boards: web pages and forms', () => {
         panel: [chair.id],
       })
       .expect(422);
-    const links = [...bad.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0].matchAll(
-      /href="#([^"]+)"/g,
-    );
-    const targets = [...links].map((m) => m[1]!);
-    expect(targets).to.deep.equal(['field-interviewDate']);
+    expect(errorSummaryOf(bad.text).targets).to.deep.equal(['field-interviewDate']);
     const input = new RegExp(
       `<input id="field-interviewDate" name="interviewDate" type="date" value="${inDays(10)}"[^>]*aria-invalid="true"`,
     );
@@ -249,9 +245,9 @@ describe('boards: web pages and forms', () => {
         panel: [chair.id, outsider.id],
       })
       .expect(422);
-    const summary = [...bad.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0];
-    expect([...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1])).to.deep.equal(['field-panel']);
-    expect(summary).not.to.match(/Panel \d/);
+    const summary = errorSummaryOf(bad.text);
+    expect(summary.targets).to.deep.equal(['field-panel']);
+    expect(summary.text).not.to.match(/Panel \d/);
     expect(bad.text).to.match(/id="field-panel-error">[\s\S]*?must be a member of the board/);
   });
 

@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { MentorshipModel } from '../../models/Mentorship.ts';
-import { csrfFrom, versionFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, errorSummaryOf, versionFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { matchedThroughApi } from '../support/mentorshipFactories.ts';
@@ -69,8 +69,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
         endsOn: inDays(180),
       })
       .expect(422);
-    const summary = [...refused.text.matchAll(/<div class="error-summary"[\s\S]*?<\/div>/g)][0]![0];
-    expect([...summary.matchAll(/href="#([^"]+)"/g)].map((m) => m[1])).to.deep.equal(['field-goals']);
+    expect(errorSummaryOf(refused.text).targets).to.deep.equal(['field-goals']);
     expect(refused.text).to.match(/id="field-goals-error">[\s\S]*?goal 2 must be at most 200 characters/);
     expect((await MentorshipModel.findById(id).lean())!.agreement?.goals ?? []).to.deep.equal([]);
   });

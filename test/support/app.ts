@@ -34,6 +34,12 @@ export function csrfFrom(html: string): string {
   return match[1]!;
 }
 
+/** A page's error summary: its text, and the ids its links lead to (empty when the page has none). */
+export function errorSummaryOf(html: string): { text: string; targets: string[] } {
+  const text = /<div class="error-summary"[\s\S]*?<\/div>/.exec(html)?.[0] ?? '';
+  return { text, targets: [...text.matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!) };
+}
+
 /** Signs in through the real login form; the agent keeps the session cookie. */
 export async function signIn(
   app: Express | Server,
