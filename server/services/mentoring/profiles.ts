@@ -141,7 +141,9 @@ export function presentMentorProfile(p: MentorProfile) {
     languages: [...(p.languages ?? [])],
     expertise: [...(p.expertise ?? [])],
     capacity: p.capacity,
-    freePlaces: p.freePlaces,
+    // Stored, it may fall below 0 (capacity lowered below her current mentees: each closing moves it up by one, so
+    // the places come back only once she has fewer mentees than places); shown, no place is free.
+    freePlaces: Math.max(0, p.freePlaces),
     availability: windowsOf(p.availability),
     bio: p.bio ?? '',
   };
