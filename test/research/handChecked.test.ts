@@ -234,6 +234,53 @@ describe('research: figures checked by hand against a small seeded set', () => {
     const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
     expect(rows.map((r) => r['start.confidence']).sort()).to.deep.equal(['2', '2', '2', '5', '5']);
   });
+  it('a free-text answer is never exported, even filed under a question id another survey of the programme asks as Likert', async () => {
+    const programme = await ProgrammeModel.create({
+      title: 'Mixed',
+      track: 'new-head',
+      summary: 's',
+      status: 'published',
+    });
+    const cohort = await CohortModel.create({
+      programmeId: programme._id,
+      name: 'Mixed',
+      capacity: 20,
+      timezone: 'Europe/London',
+      startsOn: '2026-01-10',
+      endsOn: '2026-07-31',
+    });
+    // Stored straight, as a revision made before surveys.ts refused another type under a known id.
+    const survey = (title: string, type: 'likert5' | 'text') =>
+      SurveyModel.create({
+        title,
+        programmeId: programme._id,
+        moment: 'start',
+        createdBy: researcher.id,
+        questions: [{ id: 'confidence', prompt: 'Confidence', type }],
+      });
+    const [likert, text] = [await survey('Start', 'likert5'), await survey('Start (revised)', 'text')];
+    for (let i = 0; i < 6; i++) {
+      const user = await buildUser();
+      await enrolDirectly(cohort, user.id, at('2026-01-15T10:00:00Z'));
+      await setResearchConsent({ userId: user.id, consented: true, now: at('2026-01-12T10:00:00Z') });
+      await SurveyResponseModel.create({
+        surveyId: i === 0 ? text._id : likert._id,
+        userId: user.id,
+        programmeId: programme._id,
+        moment: 'start',
+        answers: { confidence: i === 0 ? 'Priya Shah from Maple Leaf School' : 3 },
+        answeredAt: at('2026-01-16T10:00:00Z'),
+      });
+    }
+    const csv = await supertest(app)
+      .get(`/api/v1/research/export.csv?programmeId=${String(programme._id)}`)
+      .set('Authorization', `Bearer ${await tokenFor(researcher)}`)
+      .expect(200);
+    expect(csv.text).not.to.include('Priya').and.not.to.include('Maple Leaf');
+    const rows = parse(csv.text, { columns: true }) as Record<string, string>[];
+    expect(rows.map((r) => r['start.confidence']).sort()).to.deep.equal(['', '3', '3', '3', '3', '3']);
+  });
+
   it('a withheld group is not given away by its number of cohorts, nor by which tracks are listed: a programme with 4 women reads as one with none', async () => {
     const programmeOf = async (title: string, cohorts: number, consenting: boolean) => {
       const programme = await ProgrammeModel.create({

@@ -143,6 +143,31 @@ describe('research: consent and surveys', () => {
         .expect(403);
     });
 
+    it('a revision asking a known question id as another type (Likert as free text) is a 422 at that type; the same type is taken', async () => {
+      const cohort = await buildCohort();
+      await surveyOf(cohort, 'Start');
+      const before = await SurveyModel.countDocuments({ programmeId: cohort.programmeId });
+      const refused = await supertest(app)
+        .post('/api/v1/surveys')
+        .set('Authorization', await bearer(researcher))
+        .send({
+          title: 'Start (revised)',
+          programmeId: String(cohort.programmeId),
+          moment: 'start',
+          questions: [{ id: 'confidence', prompt: 'Tell us about your confidence', type: 'text' }],
+        })
+        .expect(422);
+      expect(refused.body.errors).to.deep.equal([
+        {
+          path: 'questions.0.type',
+          message:
+            'the question id "confidence" is a Likert (1–5) question in "Start"; give a question of another type another id',
+        },
+      ]);
+      expect(await SurveyModel.countDocuments({ programmeId: cohort.programmeId })).to.equal(before);
+      await surveyOf(cohort, 'End', 'end');
+    });
+
     it('a choice question offering the same choice twice (ignoring case and spaces) is a 422 naming it; nothing is stored', async () => {
       const cohort = await buildCohort();
       const bad = await supertest(app)

@@ -74,23 +74,28 @@ export async function researchExport(props: {
         .lean()
     ).map((c) => [String(c.userId), c]),
   );
+  // An answer is exported only when the question it was given to, in its own survey, is Likert or choice: never a
+  // free-text answer, whatever another survey of the programme asked under the same id.
+  const exportable = (a: (typeof population.answers)[number], qid: string) => {
+    const type = population.questionsOfSurvey.get(a.surveyId)?.get(qid)?.type;
+    return type === 'likert5' || type === 'choice';
+  };
   const answerColumns = [...population.questions]
     .filter(([, q]) => q.type === 'likert5' || q.type === 'choice')
     .flatMap(([id]) => surveyMoments.map((m) => `${m}.${id}`))
     .filter((col) =>
-      population.answers.some(
-        (a) => col === `${a.moment}.${col.slice(a.moment.length + 1)}` && col.slice(a.moment.length + 1) in a.answers,
-      ),
+      population.answers.some((a) => {
+        const qid = col.slice(a.moment.length + 1);
+        return col === `${a.moment}.${qid}` && qid in a.answers && exportable(a, qid);
+      }),
     );
   const rows = userIds.map((userId) => {
     const e = latest.get(userId)!;
     const c = contexts.get(userId);
     const answers: Record<string, CsvCell> = {};
     for (const a of population.answers.filter((x) => x.userId === userId && x.programmeId === e.programmeId)) {
-      for (const [qid, value] of Object.entries(a.answers)) {
-        const q = population.questions.get(qid);
-        if (q && (q.type === 'likert5' || q.type === 'choice')) answers[`${a.moment}.${qid}`] = value as CsvCell;
-      }
+      for (const [qid, value] of Object.entries(a.answers))
+        if (exportable(a, qid)) answers[`${a.moment}.${qid}`] = value as CsvCell;
     }
     // Her row is one enrolment: a step counts when dated within 12 months of that one's day (as the dictionary says),
     // not of an earlier enrolment the population also counted.

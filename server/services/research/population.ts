@@ -38,6 +38,8 @@ export type Answer = {
   cohortId: string;
   moment: string;
   answers: Record<string, unknown>;
+  /** The survey she answered (its own questions say what each answer is). */
+  surveyId: string;
 };
 export type Outcome = { userId: string; kind: string; on: string };
 
@@ -47,6 +49,8 @@ export type Population = {
   /** Outcomes within 12 months of one of her counted enrolments (from its enrolment day). */
   outcomes: Outcome[];
   questions: Map<string, { type: string; prompt: string; choices?: string[] | null }>;
+  /** Each survey's questions by id: an answer is read as the question it was given to. */
+  questionsOfSurvey: Map<string, Map<string, { type: string }>>;
 };
 
 /** Enrolments research counts: active or withdrawn (she took part), never waitlisted. */
@@ -143,7 +147,13 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
   if (filters.programmeId && !programmes.length && !(await ProgrammeModel.exists({ _id: programmeFilter._id })))
     throw new NotFoundError('No such programme.');
   const trackOf = new Map(programmes.map((p) => [String(p._id), p.track as Track]));
-  const empty: Population = { enrolments: [], answers: [], outcomes: [], questions: new Map() };
+  const empty: Population = {
+    enrolments: [],
+    answers: [],
+    outcomes: [],
+    questions: new Map(),
+    questionsOfSurvey: new Map(),
+  };
   if (!programmes.length) return empty;
 
   const raw = await EnrolmentModel.find({
@@ -222,6 +232,8 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
     .lean();
   const questions = new Map<string, { type: string; prompt: string; choices?: string[] | null }>();
   for (const s of surveys) for (const q of s.questions) if (!questions.has(q.id)) questions.set(q.id, q);
+  // Each survey's own questions: an answer is read as the question it was given to (surveys.ts keeps one id one type).
+  const questionsOfSurvey = new Map(surveys.map((s) => [String(s._id), new Map(s.questions.map((q) => [q.id, q]))]));
   const windows = new Map<string, { from: string; to: string }[]>();
   for (const e of enrolments) {
     const from = dayOf(e.enrolledAt);
@@ -231,5 +243,5 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
     .filter((o) => countable(history(String(o.userId)), (o.createdAt as Date | undefined) ?? now, now))
     .filter((o) => (windows.get(String(o.userId)) ?? []).some((w) => o.on >= w.from && o.on <= w.to))
     .map((o) => ({ userId: String(o.userId), kind: o.kind, on: o.on }));
-  return { enrolments, answers, outcomes: counts, questions };
+  return { enrolments, answers, outcomes: counts, questions, questionsOfSurvey };
 }

@@ -28,7 +28,11 @@ const messages = {
   choice: 'choose one of the options',
   unknownQuestion: 'is not a question of this survey',
   tooLong: 'must be at most 2000 characters',
+  otherKind: (id: string, type: string, title: string) =>
+    `the question id "${id}" is a ${typeWords[type] ?? type} question in "${title}"; give a question of another type another id`,
 };
+
+const typeWords: Record<string, string> = { likert5: 'Likert (1–5)', choice: 'choice', text: 'free-text' };
 
 /** A survey invitation stays open this long after her moment; unanswered by then, it is closed. */
 export const answerWindowMs = 60 * 24 * 60 * 60 * 1000;
@@ -53,6 +57,7 @@ export async function createSurvey(props: {
     throw new ValidationError('Some details need correcting.', [
       { path: 'programmeId', message: messages.noProgramme },
     ]);
+  await refuseQuestionsOfAnotherKind(programme._id, props.questions);
   const survey = await SurveyModel.create({
     title: props.title,
     programmeId: programme._id,
@@ -64,6 +69,25 @@ export async function createSurvey(props: {
   // Its Likert questions show on the impact dashboard at once (the programme's record copies them).
   await rollUpProgrammeFigures({ programmeId: programme._id });
   return presentSurvey(survey.toObject());
+}
+
+/**
+ * A question id means one question across a programme's surveys (a revision, the start and the end survey): figures
+ * and the export put every answer to it in one column. Given another type under the same id, a revision would file a
+ * free-text answer (a name, a school) under a Likert column, which the export gives out. Another type needs another id.
+ */
+async function refuseQuestionsOfAnotherKind(programmeId: Types.ObjectId, questions: QuestionInput[]): Promise<void> {
+  const earlier = await SurveyModel.find({ programmeId }).select({ title: 1, questions: 1 }).lean();
+  const known = new Map<string, { type: string; title: string }>();
+  for (const survey of earlier)
+    for (const q of survey.questions) if (!known.has(q.id)) known.set(q.id, { type: q.type, title: survey.title });
+  const problems: FieldError[] = questions.flatMap((q, i) => {
+    const before = known.get(q.id);
+    return before && before.type !== q.type
+      ? [{ path: `questions.${i}.type`, message: messages.otherKind(q.id, before.type, before.title) }]
+      : [];
+  });
+  if (problems.length) throw new ValidationError('Some details need correcting.', problems);
 }
 
 type SurveyRow = {
