@@ -1824,6 +1824,21 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         'jwksUrl',
         'deploymentIds',
       ]);
+      // An issuer a launch could never name (not a URL, or with a query) is refused at the field.
+      for (const [issuer, says] of [
+        ['not a url', 'must be an https:// URL'],
+        ['https://lms.example.org/?tenant=1', 'must have no query (?) or fragment (#)'],
+      ]) {
+        const refused = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...platform.registration, issuer, clientId: 'issuer-check' })
+          .expect(422);
+        expect(refused.body.errors).to.have.length(1);
+        expect(refused.body.errors[0]).to.include({ path: 'issuer' });
+        expect(refused.body.errors[0].message).to.include(says);
+      }
+      expect(await LtiPlatformModel.countDocuments({ clientId: 'issuer-check' })).to.equal(0);
       // The same issuer and client id again clashes with what is stored: a 409 problem, not a field that breaks a rule.
       const dup = await supertest(tool.server).post('/api/v1/lti/platforms').set(adminAuth).send(platform.registration);
       expect(dup.status).to.equal(409);

@@ -12,6 +12,7 @@ const messages = {
   tooManyDeployments: 'A registration lists at most 100 deployment ids: this one lists that many already.',
   https: 'must be an https:// URL',
   httpsOrLoopback: 'must be an https:// URL (http:// only for localhost outside production)',
+  issuerParts: 'must have no query (?) or fragment (#): the issuer is the URL the platform names itself by',
 };
 
 /** Outside production an http URL on this machine is allowed, so a local Moodle or the test suite's platform works. */
@@ -37,9 +38,21 @@ const endpoint = z
 const maxDeployments = 100;
 const deploymentIdSchema = z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters');
 
+/**
+ * LTI 1.3 (Core 5.1.2, after OpenID Connect): the issuer is an https URL with a host and no query or fragment, and it
+ * is compared exactly, as launches send it. "not a url" could never match a launch: refused when registered.
+ */
+const issuer = z
+  .string()
+  .trim()
+  .min(1, 'is required')
+  .max(2000)
+  .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) })
+  .refine((value) => !/[?#]/.test(value), { error: messages.issuerParts });
+
 export const platformInputSchema = z.strictObject({
   name: z.string().trim().min(1, 'is required').max(120),
-  issuer: z.string().trim().min(1, 'is required').max(2000),
+  issuer,
   clientId: z.string().trim().min(1, 'is required').max(500),
   authLoginUrl: endpoint,
   authTokenUrl: endpoint,
