@@ -98,7 +98,11 @@ const impactQuery = z
     from: isoDate.optional(),
     to: isoDate.optional(),
   })
-  .refine((q) => !q.from || !q.to || q.from <= q.to, { path: ['to'], message: messages.dateOrder });
+  // Compared only when both are dates: an invalid start has its own message, and "before the start" would be a guess.
+  .refine((q) => !isoDate.safeParse(q.from).success || !isoDate.safeParse(q.to).success || q.from! <= q.to!, {
+    path: ['to'],
+    message: messages.dateOrder,
+  });
 const exportQuery = z.strictObject({ programmeId: objectId.optional(), track: z.enum(tracks).optional() });
 const likertOut = z.object({ mean: z.number().nullable(), n: z.number().nullable() });
 const groupOut = z.object({

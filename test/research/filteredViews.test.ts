@@ -164,6 +164,10 @@ describe('research: filtered views of the impact figures', () => {
     expect(malformed.text).to.include('value="2026-02-30"');
     expect(malformed.text).to.match(/<select id="field-track" name="track" aria-invalid="true"/);
     expect(malformed.text).to.not.match(/<th scope="row">Participants<\/th><td>24<\/td>/);
+    // A start that is no date is said once, at the start: the end is not "before" a start that does not exist.
+    const noStart = await agent.get('/research?from=2026-13-01&to=2026-01-01').expect(422);
+    expect(noStart.text).to.include('<a href="#field-from">').and.not.include('<a href="#field-to">');
+    expect(noStart.text).not.to.include('must not be before the start date');
   });
 
   it('the export link carries the programme and track filters and says the dates are not applied', async () => {
