@@ -1907,6 +1907,13 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .send({ _csrf: csrfFrom(form.text), deploymentId: ' ' })
         .expect(422);
       expect(empty.text).to.include('id="field-deploymentId-error"');
+      // Its message reads after the field's label, once: "Deployment id: must be …", not "Deployment id: Deployment id …".
+      const long = await agent
+        .post(`/admin/lti/platforms/${id}/deployments`)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), deploymentId: 'd'.repeat(600) })
+        .expect(422);
+      expect(long.text).to.include('must be at most 500 characters').and.not.include('Deployment id must');
       await agent
         .post(`/admin/lti/platforms/${id}/deployments`)
         .type('form')

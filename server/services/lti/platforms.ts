@@ -130,8 +130,9 @@ export async function addDeploymentId(props: { actor: Express.User; platformId: 
   if (!isObjectId(props.platformId)) throw new NotFoundError(messages.notFound);
   const parsed = deploymentIdSchema.safeParse(props.deploymentId ?? '');
   if (!parsed.success) {
-    const message = `Deployment id ${parsed.error.issues[0]!.message}`;
-    throw new ValidationError(message, [{ path: 'deploymentId', message }]);
+    // The field's message reads after its label ("Deployment id: must be …"); the problem's detail says it whole.
+    const { message } = parsed.error.issues[0]!;
+    throw new ValidationError(`Deployment id ${message}`, [{ path: 'deploymentId', message }]);
   }
   const deploymentId = parsed.data;
   const updated = await LtiPlatformModel.findOneAndUpdate(
