@@ -597,7 +597,10 @@ describe('the pool of speakers, facilitators and researchers', () => {
     // The same page, still open in another tab: told on the page, not an error page, and nobody emailed again.
     const again = await agent.post(path).type('form').send(asked.fields).expect(303);
     expect(again.headers.location).to.equal('/admin/pool');
-    expect((await agent.get('/admin/pool').expect(200)).text).to.include('This request is no longer open.');
+    const triaged = (await agent.get('/admin/pool').expect(200)).text;
+    expect(triaged).to.include('This request is no longer open.');
+    // The reason stays with the request for whoever reads it later, on the page and in the API.
+    expect(triaged).to.include('Closed because: Everyone is booked in March');
     expect(sink.received.filter((m) => m.to.includes(request.contactEmail))).to.have.length(1);
   });
 

@@ -340,6 +340,8 @@ async function presentPoolRequests(requests: PoolRequest[]) {
     mode: r.mode,
     message: r.message,
     status: r.status,
+    // Why an admin closed it (told to the organisation too): kept with the request for whoever reads it later.
+    closedReason: r.status === 'closed' ? (r.closedReason ?? '') : null,
     createdAt: (r.createdAt as Date).toISOString(),
     offers: offers
       .filter((o) => String(o.requestId) === String(r._id))
