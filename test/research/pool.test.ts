@@ -155,6 +155,8 @@ describe('the pool of speakers, facilitators and researchers', () => {
     )![1]!;
     const visitor = supertest.agent(app);
     const page = await visitor.get(link).expect(200);
+    // She confirms what she sent: the page shows it, her message with it.
+    expect(page.text).to.include('Riverside Primary').and.include('A talk for our governors on fair interviews.');
     expect((await PoolRequestModel.findById(stored!._id).lean())!.status).to.equal('unconfirmed');
     await visitor
       .post(link)
