@@ -55,7 +55,9 @@ const requestSchema = z.strictObject({
   organisation: text(200),
   contactName: personName(120),
   contactEmail: emailAddress(),
-  date: isoDate.optional(),
+  // Checked with the other fields, so a form with a bad email and a past date hears of both at once (the service
+  // holds the same rule).
+  date: isoDate.refine((date) => !pool.requestDateIsPast(date), pool.requestDatePastMessage).optional(),
   mode: z.enum(poolModes),
   message: text(2000),
 });

@@ -15,7 +15,7 @@ import {
   offerPoolRequest,
 } from '../../server/services/pool/pool.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
-import { csrfFrom, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
@@ -427,6 +427,13 @@ describe('the pool of speakers, facilitators and researchers', () => {
       .expect(422);
     expect(form.text).to.include('must be today or later');
     expect(form.text).to.include('<a href="#field-date">');
+    // With another field wrong as well, both are said at once, not the date only after the email is put right.
+    const both = await agent
+      .post('/pool/request')
+      .type('form')
+      .send({ ...request, contactEmail: 'nope', date: '2001-01-01', _csrf: csrfFrom(page.text) })
+      .expect(422);
+    expect(errorSummaryOf(both.text).targets).to.have.members(['field-contactEmail', 'field-date']);
     expect(await PoolRequestModel.countDocuments()).to.equal(0);
     expect(sink.received).to.have.length(0);
     await supertest(app)

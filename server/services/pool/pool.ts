@@ -41,6 +41,10 @@ const messages = {
 const lastDayOverEverywhere = (now: Date): string =>
   new Date(now.getTime() - 36 * 60 * 60 * 1000).toISOString().slice(0, 10);
 
+/** Whether a request's date is over everywhere already (the rule submitPoolRequest holds it to). */
+export const requestDateIsPast = (date: string, now = new Date()): boolean => date <= lastDayOverEverywhere(now);
+export const requestDatePastMessage = messages.datePast;
+
 /**
  * Requests per connection (its address) in 15 minutes, counted in the database so the limit holds across processes
  * and is shared by the web form and the API. Only requests that pass validation count: the limit is there to stop
@@ -204,7 +208,7 @@ export async function submitPoolRequest(props: {
 }) {
   const now = props.now ?? new Date();
   // Before the allowance is spent: a refused request sends no email, so it does not count (see requestLimit).
-  if (props.input.date !== undefined && props.input.date <= lastDayOverEverywhere(now))
+  if (props.input.date !== undefined && requestDateIsPast(props.input.date, now))
     throw new ValidationError('Some details need correcting.', [{ path: 'date', message: messages.datePast }]);
   await spendAllowance({
     key: `pool-request|${props.connection}`,
