@@ -160,21 +160,21 @@ describe('research: figures checked by hand against a small seeded set', () => {
     expect(rows.map((r) => r.cohortYear)).to.deep.equal(['2026', '2026']);
     expect(rows.map((r) => r.appointed)).to.deep.equal(['no', 'no']);
   });
-  it('a woman who answers a revised survey of the same moment counts once for a question both ask: n is people, and small groups stay withheld', async () => {
-    const programme = await ProgrammeModel.create({
-      title: 'Revised',
-      track: 'new-head',
-      summary: 's',
-      status: 'published',
-    });
+  /** A new heads' programme and one cohort of it, January to July 2026, named alike. */
+  const newHeadsCohort = async (title: string) => {
+    const programme = await ProgrammeModel.create({ title, track: 'new-head', summary: 's', status: 'published' });
     const cohort = await CohortModel.create({
       programmeId: programme._id,
-      name: 'Revised',
+      name: title,
       capacity: 20,
       timezone: 'Europe/London',
       startsOn: '2026-01-10',
       endsOn: '2026-07-31',
     });
+    return { programme, cohort };
+  };
+  it('a woman who answers a revised survey of the same moment counts once for a question both ask: n is people, and small groups stay withheld', async () => {
+    const { programme, cohort } = await newHeadsCohort('Revised');
     // Surveys are never edited: a revision is a second start survey asking the same question id.
     const survey = (title: string) =>
       SurveyModel.create({
@@ -235,20 +235,7 @@ describe('research: figures checked by hand against a small seeded set', () => {
     expect(rows.map((r) => r['start.confidence']).sort()).to.deep.equal(['2', '2', '2', '5', '5']);
   });
   it('a free-text answer is never exported, even filed under a question id another survey of the programme asks as Likert', async () => {
-    const programme = await ProgrammeModel.create({
-      title: 'Mixed',
-      track: 'new-head',
-      summary: 's',
-      status: 'published',
-    });
-    const cohort = await CohortModel.create({
-      programmeId: programme._id,
-      name: 'Mixed',
-      capacity: 20,
-      timezone: 'Europe/London',
-      startsOn: '2026-01-10',
-      endsOn: '2026-07-31',
-    });
+    const { programme, cohort } = await newHeadsCohort('Mixed');
     // Stored straight, as a revision made before surveys.ts refused another type under a known id.
     const survey = (title: string, type: 'likert5' | 'text') =>
       SurveyModel.create({
