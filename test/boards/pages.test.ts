@@ -558,6 +558,29 @@ describe('boards: web pages and forms', () => {
       .expect(422);
     expect(res.text).to.include('Typed Provider');
     expect(res.text).to.include('must be a PDF, PNG or JPEG file');
+    // What the file is decides, not the type the browser names: a program sent as application/pdf is refused.
+    const disguised = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Disguised Provider')
+      .field('completedOn', '2025-01-01')
+      .attach('file', Buffer.from('MZ\x90\x00 program'), { filename: 'evil.exe', contentType: 'application/pdf' })
+      .expect(422);
+    expect(disguised.text).to.include('must be a PDF, PNG or JPEG file');
+    expect(await ExternalCertificateModel.countDocuments({ provider: 'Disguised Provider' })).to.equal(0);
+    // A real PNG named .exe and sent as a PDF is kept as the PNG it is, under a name that says so.
+    const png = Buffer.concat([Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]), Buffer.from('image')]);
+    await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Picture Provider')
+      .field('completedOn', '2025-01-01')
+      .attach('file', png, { filename: 'scan.exe', contentType: 'application/pdf' })
+      .expect(303);
+    const saved = (await ExternalCertificateModel.findOne({ provider: 'Picture Provider' }).lean())!;
+    const file = await agent.get(`/external-certificates/${String(saved._id)}/file`).expect(200);
+    expect(file.headers['content-type']).to.match(/^image\/png/);
+    expect(String(file.headers['content-disposition'])).to.include('scan.png').and.not.include('.exe');
   });
 
   it('refuses an empty file she chose (0 bytes) at the file field, keeping what was typed, rather than recording the certificate without it; no file chosen records it', async () => {

@@ -24,6 +24,35 @@ const messages = {
 };
 
 export const allowedFileTypes = ['application/pdf', 'image/png', 'image/jpeg'] as const;
+type AllowedFileType = (typeof allowedFileTypes)[number];
+
+/**
+ * What a file is, by its first bytes, not by the type the browser named (which the sender chooses: an `.exe` sent as
+ * application/pdf was stored and offered to chairs as a download). PDF, PNG and JPEG only; anything else, undefined.
+ */
+export function fileTypeOf(bytes: Buffer): AllowedFileType | undefined {
+  if (bytes.subarray(0, 5).toString('latin1') === '%PDF-') return 'application/pdf';
+  if (bytes.subarray(0, 8).equals(Buffer.from([0x89, 0x50, 0x4e, 0x47, 0x0d, 0x0a, 0x1a, 0x0a]))) return 'image/png';
+  if (bytes.subarray(0, 3).equals(Buffer.from([0xff, 0xd8, 0xff]))) return 'image/jpeg';
+  return undefined;
+}
+const extensionOf: Record<AllowedFileType, string> = {
+  'application/pdf': '.pdf',
+  'image/png': '.png',
+  'image/jpeg': '.jpg',
+};
+
+/** Her file's name, cleaned, ending in its type's extension (another extension is replaced: "evil.exe" → "evil.pdf"). */
+function storedFileName(originalname: string, type: AllowedFileType): string {
+  // Letters of any script kept (a certificate named after its holder); anything else a file name could misuse
+  // (slashes, quotes, control characters) becomes "_". At most 120 characters, never half of one.
+  const cleaned = [...originalname.normalize('NFC').replace(/[^\p{L}\p{M}\p{N}._\- ]+/gu, '_')].slice(0, 116).join('');
+  const stem = cleaned.replace(/\.[^.]*$/, '') || 'certificate';
+  const extension = extensionOf[type];
+  return cleaned.toLowerCase().endsWith(extension) || (type === 'image/jpeg' && /\.jpeg$/i.test(cleaned))
+    ? cleaned
+    : `${stem}${extension}`;
+}
 /** Safer-recruitment training is refreshed every three years unless the certificate says otherwise. */
 export const defaultValidityYears = 3;
 
@@ -75,24 +104,21 @@ export async function recordExternalCertificate(props: {
   // An empty file she chose (a download that failed, a cloud placeholder) is refused: recorded without it, she would
   // believe her evidence was attached.
   if (props.file && props.file.size === 0) problems.push({ path: 'file', message: messages.fileEmpty });
-  else if (props.file && !(allowedFileTypes as readonly string[]).includes(props.file.mimetype))
-    problems.push({ path: 'file', message: messages.fileType });
+  else if (props.file && !fileTypeOf(props.file.buffer)) problems.push({ path: 'file', message: messages.fileType });
   if (props.file && props.file.size > externalCertificateMaxBytes)
     problems.push({ path: 'file', message: messages.fileSize });
   if (problems.length) throw new ValidationError('Check the certificate details.', problems);
-  const file = props.file
-    ? {
-        // Letters of any script kept (a certificate named after its holder); anything else a file name could misuse
-        // (slashes, quotes, control characters) becomes "_". At most 120 characters, never half of one.
-        name:
-          [...props.file.originalname.normalize('NFC').replace(/[^\p{L}\p{M}\p{N}._\- ]+/gu, '_')]
-            .slice(0, 120)
-            .join('') || 'certificate',
-        contentType: props.file.mimetype,
-        size: props.file.size,
-        data: props.file.buffer,
-      }
-    : undefined;
+  const type = props.file && fileTypeOf(props.file.buffer);
+  const file =
+    props.file && type
+      ? {
+          name: storedFileName(props.file.originalname, type),
+          // Served as what it is, whatever type the browser named.
+          contentType: type,
+          size: props.file.size,
+          data: props.file.buffer,
+        }
+      : undefined;
   const key = clientKeyOrNew(['external-certificate', props.actor.id], props.submissionKey);
   const inserted = await createOnce(ExternalCertificateModel, key, {
     userId: props.userId,
