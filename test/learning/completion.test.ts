@@ -93,6 +93,28 @@ describe('learning: completing modules (API)', () => {
     ]);
   });
 
+  it('a quiz passes only at its pass mark: 2 of 3 right is 66, which does not pass a mark of 67, and passes one of 66', async () => {
+    const programme = await buildProgramme();
+    const question = { prompt: 'Which?', choices: ['a', 'b'], correct: [0] };
+    const quizAt = (passMark: number) =>
+      buildModule(programme.id, { completion: { type: 'quiz', passMark, questions: [question, question, question] } });
+    const [strict, lenient] = [await quizAt(67), await quizAt(66)];
+    const { auth } = await learnerIn(programme.id);
+    const twoOfThree = { answers: [[0], [0], [1]] };
+    const refused = await supertest(app)
+      .post(`/api/v1/modules/${strict.id}/completion`)
+      .set(auth)
+      .send(twoOfThree)
+      .expect(422);
+    expect(refused.body).to.include({ score: 66, passMark: 67 });
+    const passed = await supertest(app)
+      .post(`/api/v1/modules/${lenient.id}/completion`)
+      .set(auth)
+      .send(twoOfThree)
+      .expect(200);
+    expect(passed.body).to.include({ completed: true, score: 66 });
+  });
+
   it('a quiz with the wrong number of answers, or a choice that does not exist, is a 422 and is not counted as an attempt', async () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });

@@ -126,14 +126,18 @@ export const wordsIn = (text: string): number =>
     .split(/\s+/)
     .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
 
-/** Score 0–100: the share of questions answered exactly (every correct choice, and nothing else). */
+/**
+ * Score 0–100: the share of questions answered exactly (every correct choice, and nothing else), rounded down in whole
+ * numbers, so that it reaches a whole-number pass mark exactly when the share does: 2 of 3 is 66, which does not pass
+ * a mark of 67 (rounded to the nearest, it read 67 and passed).
+ */
 export function gradeQuiz(questions: { correct: number[]; choices: string[] }[], answers: number[][]): number {
   const right = questions.filter((q, i) => {
     const given = [...new Set(answers[i] ?? [])].sort((a, b) => a - b);
     const correct = [...q.correct].sort((a, b) => a - b);
     return given.length === correct.length && given.every((v, j) => v === correct[j]);
   }).length;
-  return questions.length ? Math.round((right / questions.length) * 100) : 0;
+  return questions.length ? Math.floor((right * 100) / questions.length) : 0;
 }
 
 function checkAnswers(questions: { choices: string[] }[], answers: number[][] | undefined): number[][] {
