@@ -428,6 +428,9 @@ describe('password and email changes', () => {
     const second = `second-${user.id}@example.org`;
     const firstLink = await askToMoveEmail(web, first);
     const secondLink = await askToMoveEmail(web, second);
+    // Asked one after the other, the second request ends the first link (the next test); asked at the same moment on
+    // two processes, both links may stay open: here both are, as then.
+    await OneTimeTokenModel.updateMany({ userId: user.id, purpose: 'email-change' }, { $set: { usedAt: null } });
     const firstPage = await web.get(firstLink).expect(200);
     const secondPage = await web.get(secondLink).expect(200);
     // The first confirmation has used its link and checked the address; it writes the change only after the second
@@ -456,6 +459,23 @@ describe('password and email changes', () => {
     }
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(second);
     expect(await OutboxMessageModel.countDocuments({ subject: /was changed/, text: new RegExp(first) })).to.equal(0);
+  });
+
+  it('asking to move her email again ends the link sent for the address she changed her mind about', async () => {
+    const user = await buildUser();
+    const web = await signIn(app, user.email, testPassword);
+    const first = `changed-mind-${user.id}@example.org`;
+    const second = `settled-${user.id}@example.org`;
+    const firstLink = await askToMoveEmail(web, first);
+    const secondLink = await askToMoveEmail(web, second);
+    await web.get(firstLink).expect(404);
+    const page = await web.get(secondLink).expect(200);
+    await web
+      .post(secondLink)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(second);
   });
 
   it('after 10 wrong current passwords in 15 minutes (web and API together), even the right one is refused with 429; her other forms say so; others are not affected', async () => {

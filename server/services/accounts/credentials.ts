@@ -160,13 +160,19 @@ export async function requestEmailChange(props: {
   if (await UserModel.exists({ email: newEmail }))
     throw new ValidationError(messages.emailTaken, [{ path: 'newEmail', message: messages.emailTaken }]);
   const secret = newSecret();
-  await OneTimeTokenModel.create({
+  const created = await OneTimeTokenModel.create({
     purpose: 'email-change',
     userId: user._id,
     tokenHash: hashSecret(secret),
     expiresAt: new Date(now.getTime() + emailChangeLifetimeMs),
     newEmail,
   });
+  // Her new request replaces any earlier one: its link (to the address she changed her mind about) stops working.
+  // Only links made before this one (ids ascend), so of two requests at once one link always remains.
+  await OneTimeTokenModel.updateMany(
+    { userId: user._id, purpose: 'email-change', usedAt: null, _id: { $lt: created._id } },
+    { $set: { usedAt: now } },
+  );
   const link = absoluteUrl(`/account/email/confirm/${secret}`);
   // The link must reach her: a failed send is an error she sees (and can retry), not a silent loss.
   await sendEmail({
