@@ -14,6 +14,7 @@ import {
   setBoardMember,
 } from '../services/boards/index.ts';
 import type { DemoContext } from './index.ts';
+import { newVerificationCode } from '../services/learning/certificates.ts';
 
 /**
  * A governing board recruiting a headteacher, interview three weeks ahead. Runs after the learning and cohorts
@@ -105,6 +106,7 @@ async function giveLapsingCertificate(userId: string, today: DateTime): Promise<
     programmeTitle: programme.title,
     issuedAt: issuedAt.set({ hour: 12 }).toJSDate(),
     expiresAt: today.plus({ days: 10 }).set({ hour: 12 }).toJSDate(),
-    verificationCode: 'GB-DEMO-LAPSING',
+    // A code of the real form, so the public check page finds it (valid now, expired once its date has passed).
+    verificationCode: newVerificationCode(),
   });
 }

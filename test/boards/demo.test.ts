@@ -1,4 +1,6 @@
 import { expect } from 'chai';
+import supertest from 'supertest';
+import { CertificateModel } from '../../models/Certificate.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
@@ -30,5 +32,15 @@ describe('boards: demo data', () => {
     const home = await agent.get('/').expect(200);
     expect(home.text).to.include('Governing boards');
     expect(home.text).to.include('Headteacher, September 2027');
+  });
+
+  it('the lapsing demo certificate can be checked on the public page by the code it prints: valid until its date', async () => {
+    const lapsing = (await CertificateModel.findOne({ track: 'governing-board', expiresAt: { $ne: null } })
+      .sort({ expiresAt: 1 })
+      .lean())!;
+    const checked = await supertest(testApp())
+      .get(`/api/v1/certificates/verify/${lapsing.verificationCode}`)
+      .expect(200);
+    expect(checked.body).to.include({ status: 'valid' });
   });
 });
