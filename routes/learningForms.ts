@@ -76,9 +76,24 @@ export function parseQuestionsText(source: string): { questions: QuizQuestion[];
   return { questions };
 }
 
+/**
+ * The questions as parseQuestionsText reads them back. A prompt the API stored over several lines becomes several "?"
+ * lines (read back joined by spaces) and a choice's line breaks become spaces: a line of its own without its mark, or
+ * a blank line, would make the unchanged form fail to save.
+ */
+const linesOf = (text: string) =>
+  text
+    .split(/\r?\n/)
+    .map((line) => line.trim())
+    .filter(Boolean);
 export const formatQuestionsText = (questions: QuizQuestion[] = []): string =>
   questions
-    .map((q) => [`? ${q.prompt}`, ...q.choices.map((c, i) => `${q.correct.includes(i) ? '*' : '-'} ${c}`)].join('\n'))
+    .map((q) =>
+      [
+        ...linesOf(q.prompt).map((line) => `? ${line}`),
+        ...q.choices.map((c, i) => `${q.correct.includes(i) ? '*' : '-'} ${linesOf(c).join(' ')}`),
+      ].join('\n'),
+    )
     .join('\n\n');
 
 export const parseResourcesText = (source: string) =>

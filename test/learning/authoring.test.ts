@@ -14,6 +14,7 @@ import {
   setModuleArchived,
   updateModule,
 } from '../../server/services/learning/programmes.ts';
+import { formatQuestionsText, parseQuestionsText } from '../../routes/learningForms.ts';
 import { csrfFrom, versionFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -502,6 +503,20 @@ describe('learning: authoring programmes and modules', () => {
     expect(saved!.body).to.not.include('script');
     expect(saved!.resources[0]).to.include({ title: 'Guide', url: 'https://example.org/guide' });
     expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(1);
+  });
+
+  it('a quiz whose question the API stored over several lines opens in the edit form as text that saves back unchanged in meaning', () => {
+    const stored = [
+      { prompt: 'Consider this:\n\nwhich is right?', choices: ['one', 'two\nlines'], correct: [1] },
+      { prompt: 'Second', choices: ['a', 'b'], correct: [0] },
+    ];
+    const text = formatQuestionsText(stored);
+    const read = parseQuestionsText(text);
+    expect(read.error).to.equal(undefined);
+    expect(read.questions).to.deep.equal([
+      { prompt: 'Consider this: which is right?', choices: ['one', 'two lines'], correct: [1] },
+      { prompt: 'Second', choices: ['a', 'b'], correct: [0] },
+    ]);
   });
 
   it('a web edit never silently undoes a co-author’s save made after the form was opened: 409 with her text kept, saved only when sent again', async () => {
