@@ -12,6 +12,15 @@ describe('learning: module text is sanitised on save and on render', () => {
     expect(body).to.include('> a quote');
   });
 
+  it('removes a javascript: link hidden by a character reference, and a reference definition pointing at one, from the stored Markdown', () => {
+    const body = sanitizeMarkdown(
+      '[a](&#106;avascript:alert(1)) and [b](&#x6A;avascript&colon;alert(2)) and [r][x] and [ok](guide?a=1&b=2)\n\n[x]: javascript:alert(3)\n[y]: https://example.org/fine',
+    );
+    expect(body).to.not.match(/avascript/i);
+    expect(body).to.include('[ok](guide?a=1&b=2)').and.include('[y]: https://example.org/fine');
+    expect(renderMarkdown(body)).to.not.match(/javascript|href="&/i);
+  });
+
   it('does not let removed pieces join into a new tag', () => {
     const body = sanitizeMarkdown('<scr<script></script>ipt>alert(1)</script> <img src=x onerror=alert(1)>');
     expect(renderMarkdown(body)).to.not.match(/<script|onerror/i);

@@ -1,6 +1,7 @@
 import { LRUCache } from 'lru-cache';
 import { marked, type Token, type Tokens } from 'marked';
 import sanitizeHtml from 'sanitize-html';
+import { escapeRegex } from '../../textSearch.ts';
 
 /**
  * Module bodies are Markdown written by admins and facilitators. Two layers keep them safe:
@@ -61,8 +62,13 @@ function cleanHtmlFragment(raw: string): string {
 const isSafeHref = (href: string): boolean => {
   const trimmed = href.trim().toLowerCase();
   const scheme = /^([a-z][a-z0-9+.-]*):/.exec(trimmed);
-  if (!scheme) return !trimmed.startsWith('//');
-  return safeSchemes.includes(scheme[1]!);
+  if (scheme) return safeSchemes.includes(scheme[1]!);
+  // No scheme as written. One hidden by a character reference ("&#106;avascript:") or by control characters shows
+  // once another renderer decodes it (an LMS rendering the stored Markdown): a relative link needs neither, nor a
+  // colon, before its path, query or fragment begins.
+  const head = trimmed.split(/[/?#]/)[0]!;
+  if (/[&:\\\s\p{Cc}]/u.test(head)) return false;
+  return !trimmed.startsWith('//');
 };
 
 /** Removes unsafe raw HTML and unsafe link destinations from Markdown source, keeping everything else as typed. */
@@ -71,7 +77,15 @@ export function sanitizeMarkdown(source: string): string {
   // Removing a tag can join two halves into a new one ("<scr<b>ipt>"), so repeat until nothing changes.
   for (let pass = 0; pass < 5; pass++) {
     const replacements = new Map<string, string>();
-    marked.walkTokens(marked.lexer(body), (token: Token) => {
+    const tokens = marked.lexer(body);
+    // A reference definition ("[x]: javascript:…") is no token of its own: the lexer keeps it in `links`, and its
+    // line stays in the text unless removed here.
+    for (const [label, link] of Object.entries(tokens.links ?? {})) {
+      if (isSafeHref(link.href)) continue;
+      const definition = new RegExp(`^ {0,3}\\[${escapeRegex(label)}\\]:[^\\n]*\\n?`, 'gim');
+      for (const match of body.match(definition) ?? []) replacements.set(match, '');
+    }
+    marked.walkTokens(tokens, (token: Token) => {
       if (token.type === 'html') {
         const cleaned = cleanHtmlFragment(token.raw);
         if (cleaned !== token.raw) replacements.set(token.raw, cleaned);
