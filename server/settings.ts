@@ -1,3 +1,4 @@
+import addressparser from 'nodemailer/lib/addressparser/index.js';
 import type { Role } from '../models/User.ts';
 import type { Config } from './config.ts';
 
@@ -32,12 +33,13 @@ export function applySettings(config: Config): void {
   settings.mailFrom = config.mailFrom;
 }
 
-/** MAIL_FROM as a name and an address ("Pathways <no-reply@pathways.local>", or a bare address). */
+/**
+ * MAIL_FROM as a name and an address ("Pathways <no-reply@pathways.local>", or a bare address), read by the parser
+ * config.ts checks it with (nodemailer's), so both agree on what the address is.
+ */
 export function mailFromParts(): { name: string; email: string } {
-  const named = /^\s*"?([^"<]*?)"?\s*<([^>]+)>\s*$/.exec(settings.mailFrom);
-  return named
-    ? { name: named[1]!.trim() || 'Pathways', email: named[2]!.trim() }
-    : { name: 'Pathways', email: settings.mailFrom.trim() };
+  const [parsed] = addressparser(settings.mailFrom, { flatten: true });
+  return { name: parsed?.name || 'Pathways', email: parsed?.address ?? settings.mailFrom.trim() };
 }
 
 export const absoluteUrl = (pathname: string): string => `${settings.baseUrl}${pathname}`;

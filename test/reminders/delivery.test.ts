@@ -16,6 +16,7 @@ import { configureMailer } from '../../server/mailer.ts';
 import '../../server/subscriptions.ts';
 import { rescheduleSession } from '../../server/services/cohorts/sessions.ts';
 import { sessionCalendar } from '../../server/services/reminders/sessions.ts';
+import { settings } from '../../server/settings.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -281,6 +282,18 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     const ics = sessionCalendar(cancelled, cohort.toObject());
     expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
     expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.local/);
+    // MAIL_FROM read as config.ts checks it: a quoted name with a comma, or a bare address.
+    const configured = settings.mailFrom;
+    try {
+      settings.mailFrom = '"Leading Women, Pathways" <hello@pathways.example.org>';
+      expect(sessionCalendar(cancelled, cohort.toObject())).to.include('mailto:hello@pathways.example.org');
+      settings.mailFrom = 'bare@pathways.example.org';
+      expect(sessionCalendar(cancelled, cohort.toObject())).to.match(
+        /CN="?Pathways"?:mailto:bare@pathways\.example\.org/,
+      );
+    } finally {
+      settings.mailFrom = configured;
+    }
   });
 
   it('a session moved to a new join link (same time) sends each reader a change notice with the new link', async () => {
