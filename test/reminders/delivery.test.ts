@@ -274,6 +274,14 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(sink.received.map((e) => e.subject)).to.deep.equal([
       'Reminder: Leading difficult conversations, in 40 minutes',
     ]);
+    // Set to start in 20 seconds: "in 1 minute", never "in 0 minutes" or "in 1 minutes".
+    sink.received.length = 0;
+    const soon = await buildCohortWithSession({ startsAt: new Date(now.getTime() + 20_000) });
+    await planSessionReminders({ sessionIds: [soon.session._id], now });
+    await runDueNotifications({ now });
+    expect(sink.received.map((e) => e.subject)).to.deep.equal([
+      'Reminder: Leading difficult conversations, in 1 minute',
+    ]);
   });
 
   it('the calendar file of a cancelled session is a CANCEL with the ORGANIZER calendar apps match it by (RFC 5546)', async () => {

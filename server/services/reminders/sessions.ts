@@ -293,7 +293,9 @@ function icsAttachment(session: CohortSession, cohort: Cohort) {
  * change notice tells her the new time. Moved further (to next week), the new reminder falls after the sent one and
  * goes.
  */
-async function remindedBeforeTheMove(record: PlannedNotification): Promise<boolean> {
+async function remindedBeforeTheMove(record: PlannedNotification, session: CohortSession): Promise<boolean> {
+  // Only a session that moved has reminders planned under another time: the rest (nearly all) read nothing more.
+  if (!(session.history ?? []).some((h) => h.previousStartsAt)) return false;
   const earlier = await NotificationModel.find(
     {
       userId: record.userId,
@@ -319,8 +321,8 @@ async function remindedBeforeTheMove(record: PlannedNotification): Promise<boole
 /** "in one hour" only when about an hour is left: a reminder planned late (a session set 40 minutes ahead) says so. */
 function howSoon(startsAt: Date, offsetMinutes: unknown, now: Date): string {
   if (offsetMinutes !== 60) return 'coming up';
-  const left = Math.round((startsAt.getTime() - now.getTime()) / 60_000);
-  return left >= 55 ? 'in one hour' : `in ${Math.max(left, 1)} minute${left === 1 ? '' : 's'}`;
+  const left = Math.max(1, Math.round((startsAt.getTime() - now.getTime()) / 60_000));
+  return left >= 55 ? 'in one hour' : `in ${left} minute${left === 1 ? '' : 's'}`;
 }
 
 registerNotificationKind('session-reminder', {
@@ -331,7 +333,7 @@ registerNotificationKind('session-reminder', {
     if (ctx.record.eventAt && state.session.startsAt.getTime() !== ctx.record.eventAt.getTime())
       return 'The session moved to another time.';
     if (!state.members.has(String(ctx.record.userId))) return 'She is no longer in the cohort.';
-    if (await remindedBeforeTheMove(ctx.record))
+    if (await remindedBeforeTheMove(ctx.record, state.session))
       return 'She was reminded of this session at its earlier time, after this reminder was due; the change notice tells her the new time.';
     return true;
   },
