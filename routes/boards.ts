@@ -9,6 +9,7 @@ import { confirmFirst, dialogText, type Confirmation } from '../server/http/conf
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
+import { refusedFileOf } from '../server/http/uploads.ts';
 import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import { canChangeChairs, canManageBoard } from '../server/policies/boards.ts';
@@ -201,7 +202,13 @@ async function recordCertificateForm(
   rerender: (status: number, extra: Record<string, unknown>) => Promise<void>,
 ) {
   const form = parseForm(certificateFormSchema, req.body);
-  if (!form.ok) return rerender(422, { ...withFileAgain(req, form.errors, form.list), certValues: body(req) });
+  // A file too large to read is refused at its field, with whatever else the form says is wrong.
+  const refusedFile = refusedFileOf(req);
+  if (!form.ok || refusedFile) {
+    const list = [...(form.ok ? [] : form.list), ...(refusedFile ? [refusedFile] : [])];
+    const errors = Object.fromEntries(list.map((e) => [e.path, e.message]));
+    return rerender(422, { ...withFileAgain(req, errors, list), certValues: body(req) });
+  }
   try {
     await recordExternalCertificate({
       actor: req.user!,

@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
-import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { ExternalCertificateModel, externalCertificateMaxBytes } from '../../models/ExternalCertificate.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
@@ -604,6 +604,34 @@ describe('boards: web pages and forms', () => {
       .expect(303);
     const saved = await ExternalCertificateModel.findOne({ provider: 'No File Provider' }).lean();
     expect(saved).to.include({ hasFile: false });
+  });
+
+  it('a file too large to read is refused at the file field of the form, signed in, her other answers kept; a wrong date beside it is said too', async () => {
+    const agent = await signIn(app, governor.email, testPassword);
+    const tooLarge = () => ({ buffer: Buffer.alloc(externalCertificateMaxBytes + 1, 1), name: 'scan.pdf' });
+    const res = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Diocesan training, Ward 4')
+      .field('completedOn', '2025-09-01')
+      .attach('file', tooLarge().buffer, { filename: tooLarge().name, contentType: 'application/pdf' })
+      .expect(422);
+    expect(res.text).to.include('value="Diocesan training, Ward 4"').and.include('value="2025-09-01"');
+    expect(res.text).to.match(
+      /id="field-file-error"[^>]*><span class="visually-hidden">Error:<\/span> must be at most 2 MB/,
+    );
+    expect(errorSummaryOf(res.text).targets).to.deep.equal(['field-file']);
+    expect(errorSummaryOf(res.text).text).to.include('must be at most 2 MB');
+    expect(res.text).to.include('Sign out').and.not.include('Go to the home page or sign in');
+    const both = await agent
+      .post('/training/safer-recruitment')
+      .field('_csrf', await csrfOf(agent, '/training/safer-recruitment'))
+      .field('provider', 'Diocesan training, Ward 4')
+      .field('completedOn', '2025-02-30')
+      .attach('file', tooLarge().buffer, { filename: tooLarge().name, contentType: 'application/pdf' })
+      .expect(422);
+    expect(errorSummaryOf(both.text).targets).to.deep.equal(['field-completedOn', 'field-file']);
+    expect(await ExternalCertificateModel.countDocuments({ provider: 'Diocesan training, Ward 4' })).to.equal(0);
   });
 
   it('lets a chair who signed the Pledge for her organisation link it to the board', async () => {

@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
-import { ExternalCertificateModel, externalCertificateMaxBytes } from '../../models/ExternalCertificate.ts';
+import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
@@ -311,28 +311,6 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.include('<a href="/training/safer-recruitment">Open the form again</a>');
     expect(refused.text).to.not.include('expired-token');
     expect(refused.text).to.not.include('a-key-of-the-old-page');
-    expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(0);
-  });
-
-  it('a file too large to read: her text is shown back and she is told to choose a file again; nothing recorded', async () => {
-    const governor = await buildUser({ roles: ['governor'] });
-    const agent = await signIn(app, governor.email, testPassword);
-    const csrf = await csrfOf(agent, '/training/safer-recruitment');
-    const refused = await agent
-      .post('/training/safer-recruitment')
-      .set('Referer', 'http://pathways.test/training/safer-recruitment')
-      .field('_csrf', csrf)
-      .field('provider', 'Diocesan training, Ward 4')
-      .field('completedOn', '2025-09-01')
-      .attach('file', Buffer.alloc(externalCertificateMaxBytes + 1, 1), {
-        filename: 'scan.pdf',
-        contentType: 'application/pdf',
-      })
-      .expect(422);
-    expect(refused.text).to.include('must be at most 2 MB');
-    expect(refused.text).to.match(typedBox('Provider', 'Diocesan training, Ward 4'));
-    expect(refused.text).to.include('If you attached a file, it was not kept: choose it again in the form.');
-    expect(refused.text).to.include('<a href="/training/safer-recruitment">Open the form again</a>');
     expect(await ExternalCertificateModel.countDocuments({ userId: governor.id })).to.equal(0);
   });
 
