@@ -16,7 +16,7 @@ import { clearSessionCookie, sessionCookieName, sessionCookieOptions, sessionIdl
 import { connectedDatabase } from './db.ts';
 import { drainable } from './http/draining.ts';
 import { untrustedProxyWarning } from './http/untrustedProxy.ts';
-import { bodyParsers } from './http/bodies.ts';
+import { bodyParsers, bodyRefusals } from './http/bodies.ts';
 import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
 import { renderView, useViews } from './templates.ts';
@@ -183,6 +183,8 @@ export function createApp(config: Config): express.Express {
     res.locals.sessionEnds = sessionEndsOf(req);
     next();
   });
+  // A body too large or unreadable is answered now that the page knows who sent it, and before the CSRF check reads it.
+  app.use(bodyRefusals);
 
   app.use(csrfSynchronisedProtection);
 

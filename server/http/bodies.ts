@@ -9,11 +9,6 @@ import { multipartForms } from './uploads.ts';
  */
 export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
-const onlyWithBody =
-  (parser: RequestHandler): RequestHandler =>
-  (req: Request, res: Response, next: NextFunction) =>
-    bodyMethods.has(req.method) ? parser(req, res, next) : next();
-
 /**
  * An API request whose body none of the parsers read (sent as text/plain, application/merge-patch+json, XML) is a
  * 415: read as no body at all, `PATCH /users/:id` with `{"status":"disabled"}` answered 200 and changed nothing.
@@ -38,11 +33,41 @@ const emptyWebForm: RequestHandler = (req: Request, _res: Response, next: NextFu
   next();
 };
 
-/** JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. */
-export const bodyParsers: RequestHandler[] = [
-  onlyWithBody(express.json({ limit: '1mb' })),
-  onlyWithBody(express.urlencoded({ extended: false, limit: '1mb' })),
-  onlyWithBody(multipartForms),
-  onlyWithBody(refuseUnreadApiBodies),
-  onlyWithBody(emptyWebForm),
+const parsers: RequestHandler[] = [
+  express.json({ limit: '1mb' }),
+  express.urlencoded({ extended: false, limit: '1mb' }),
+  multipartForms,
+  refuseUnreadApiBodies,
+  emptyWebForm,
 ];
+
+/** Bodies refused while they were read, by request, until bodyRefusals answers them. */
+const refusedBodies = new WeakMap<Request, unknown>();
+
+/**
+ * JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. A body refused here (too
+ * large, malformed, in a character set not read) is answered by bodyRefusals, once the session has told who sent it:
+ * answered here, a signed-in woman who pasted too much into a form was shown a page that had signed her out.
+ */
+export const bodyParsers: RequestHandler = (req: Request, res: Response, next: NextFunction) => {
+  if (!bodyMethods.has(req.method)) return next();
+  let step = 0;
+  const nextParser = (error?: unknown) => {
+    if (error) {
+      refusedBodies.set(req, error);
+      return next();
+    }
+    const parser = parsers[step++];
+    if (!parser) return next();
+    try {
+      parser(req, res, nextParser);
+    } catch (thrown) {
+      nextParser(thrown);
+    }
+  };
+  nextParser();
+};
+
+/** Answers a body bodyParsers refused; mounted after the session is read and before anything reads the body. */
+export const bodyRefusals: RequestHandler = (req: Request, _res: Response, next: NextFunction) =>
+  refusedBodies.has(req) ? next(refusedBodies.get(req)) : next();

@@ -44,7 +44,15 @@ function toProblem(error: unknown, req: Request): Problem {
   if (e.type === 'entity.parse.failed')
     return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
   if (e.type === 'entity.too.large')
-    return { status: 413, title: 'Too large', detail: 'The request body is too large.' };
+    return isApiRequest(req)
+      ? { status: 413, title: 'Too large', detail: 'The request body is too large.' }
+      : {
+          status: 413,
+          title: 'Too much to send',
+          // Its text was never read, so it cannot be shown back; a browser's Back usually still holds it.
+          detail:
+            'This form sent more than Pathways reads at once (1 MB), so nothing was saved. Go back to the form: your browser may still show what you typed. Shorten the longest text and send it again.',
+        };
   if (e.type === 'charset.unsupported')
     return {
       status: 415,
