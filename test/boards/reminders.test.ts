@@ -79,10 +79,36 @@ describe('boards: escalating reminders before the interview', () => {
     expect(await NotificationModel.countDocuments({ 'about.id': round.id })).to.equal(10);
   });
 
-  it('plans only the steps still ahead when the interview is near', async () => {
+  it('when the interview is near, the last step already passed goes at once and the steps ahead at their time; once heard, it is not repeated', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(10)], panel: [learner] });
     await planRoundReminders({ roundId: round.id });
+    const plan = await scheduledFor(round.id, learner.id);
+    expect(plan.map((p) => p.daysBefore).sort((a, b) => b - a)).to.deep.equal([14, 7, 2]);
+    expect(new Date(plan.find((p) => p.daysBefore === 14)!.sendAt).getTime()).to.be.at.most(Date.now());
+    // She heard it: planning again (another member's certificate, a panel change) does not tell her again.
+    await NotificationModel.updateOne(
+      { 'about.id': round.id, userId: learner.id, 'data.daysBefore': 14 },
+      { $set: { status: 'sent' } },
+    );
+    await planRoundReminders({ roundId: round.id });
     expect((await scheduledFor(round.id, learner.id)).map((p) => p.daysBefore).sort()).to.deep.equal([2, 7]);
+    expect(await NotificationModel.countDocuments({ 'about.id': round.id, userId: learner.id })).to.equal(3);
+  });
+
+  it('a member added to the panel the day before the interview, and her chair, hear at once; on the interview day nothing is planned', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(1)], panel: [] });
+    await planRoundReminders({ roundId: round.id });
+    expect(await NotificationModel.countDocuments({ 'about.id': round.id })).to.equal(0);
+    await RecruitmentRoundModel.updateOne({ _id: round.id }, { $set: { panel: [new Types.ObjectId(idle.id)] } });
+    await planRoundReminders({ roundId: round.id });
+    const due = (who: TestUser) => scheduledFor(round.id, who.id);
+    expect((await due(idle)).map((p) => `${p.kind}:${p.daysBefore}`)).to.deep.equal(['panel-training-due:2']);
+    expect((await due(chair)).map((p) => `${p.kind}:${p.daysBefore}`)).to.deep.equal(['panel-not-ready:2']);
+    for (const p of [...(await due(idle)), ...(await due(chair))])
+      expect(new Date(p.sendAt).getTime()).to.be.at.most(Date.now());
+    const today = await buildRound(board.id, { interviewDates: [inDays(0)], panel: [idle] });
+    await planRoundReminders({ roundId: today.id });
+    expect(await NotificationModel.countDocuments({ 'about.id': today.id })).to.equal(0);
   });
 
   it('stops a member’s reminders once her certificate is issued, and the chair’s once the whole panel is ready', async () => {

@@ -13,7 +13,8 @@ import { daysInWords } from '../reminders/time.ts';
  * before the (last) interview day; the board's chairs also hear at 7 and 2 days, with the list of who is not
  * ready. Planning is idempotent (one Notification per unique key) and re-run whenever readiness can change:
  * panel or dates changed, a certificate issued, the round closed. Reminders of people who became ready, and of
- * dates no longer in force, are cancelled; nothing is ever sent for a closed round.
+ * dates no longer in force, are cancelled; nothing is ever sent for a closed round. A step whose day passed before she
+ * was on the panel goes at once (stepsStillToGo).
  */
 export const memberOffsetsDays = [21, 14, 7, 2] as const;
 export const chairOffsetsDays = [7, 2] as const;
@@ -98,7 +99,23 @@ export function wantedRoundReminders(props: {
       });
     }
   }
-  return planned.filter((p) => p.sendAt.getTime() > props.now.getTime());
+  return stepsStillToGo(planned, props.now, eventAt);
+}
+
+/**
+ * The steps of each series still ahead, and the last step already passed while the interview day has not come: that
+ * one is due, and goes at once. So a member added to the panel, a round started or its interview moved a few days
+ * before the interview hears now, not never; one who heard that step on time is not told again (one record per key).
+ */
+function stepsStillToGo(planned: Planned[], now: Date, interviewDayStarts: Date): Planned[] {
+  const bySeries = new Map<string, Planned[]>();
+  for (const p of planned) bySeries.set(p.series, [...(bySeries.get(p.series) ?? []), p]);
+  return [...bySeries.values()].flatMap((steps) => {
+    const ahead = steps.filter((p) => p.sendAt > now);
+    const passed = steps.filter((p) => p.sendAt <= now).sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime());
+    const due = now < interviewDayStarts ? passed.slice(-1) : [];
+    return [...due, ...ahead];
+  });
 }
 
 /**
