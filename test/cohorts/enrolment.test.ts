@@ -7,6 +7,7 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
+import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
@@ -69,6 +70,36 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     // Each person was told the position the list shows for her.
     const told = new Map(answers.map((a, i) => [people[i]!.id, a.body.position]));
     for (const item of waitlist) expect(told.get(item.userId)).to.equal(item.position);
+  });
+
+  it('each of 12 people enrolled twice at once on a full cohort (a request sent again, two processes): one enrolment, one 409, and her waitlist ticket kept, so she is promoted in turn', async function () {
+    this.timeout(120_000);
+    const cohort = await buildCohort({ capacity: 1, facilitatorIds: [facilitator.id] });
+    const first = await buildUser();
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: first.id });
+    const people = await Promise.all(Array.from({ length: 12 }, () => buildUser()));
+    const answers = await Promise.all(
+      people.flatMap((p) =>
+        [0, 1].map(() =>
+          supertest(app)
+            .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+            .set(auth)
+            .send({ userId: p.id }),
+        ),
+      ),
+    );
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 201)).to.have.length(12);
+    expect(statuses.filter((s) => s === 409)).to.have.length(12);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, status: 'waitlisted' })).to.equal(12);
+    expect(await WaitlistTicketModel.countDocuments({ cohortId: cohort._id })).to.equal(12);
+    const told = answers.filter((a) => a.status === 201).map((a) => a.body.position as number);
+    expect(told.sort((a, b) => a - b)).to.deep.equal(Array.from({ length: 12 }, (_, i) => i + 1));
+    // The place freed goes to the first in line.
+    const firstInLine = (await WaitlistTicketModel.findOne({ cohortId: cohort._id }).sort({ number: 1 }).lean())!;
+    await withdrawParticipant({ actor: 'system', cohortId: String(cohort._id), userId: first.id });
+    const promoted = await EnrolmentModel.findOne({ cohortId: cohort._id, status: 'active' }).lean();
+    expect(String(promoted!.userId)).to.equal(String(firstInLine.userId));
   });
 
   it('when the cohort form raises the capacity, waitlisted people move up in order at once, and the page says so', async () => {

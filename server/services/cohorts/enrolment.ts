@@ -232,7 +232,12 @@ export async function enrolParticipant(props: {
   }
   const number = await takeTicket(cohort, user._id);
   if (!(await writeEnrolment(cohort, user._id, existing, { status: 'waitlisted', waitlistedAt: now }))) {
-    await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
+    // Her enrolment was written meanwhile by another request (sent twice, from two processes). The ticket is hers,
+    // not this request's: both requests hold the one her (cohortId, userId) index allows. It is given back only when
+    // that enrolment does not wait on it (she took a place); taken from her waiting enrolment, she would never be
+    // promoted and newcomers would pass her.
+    if (!(await EnrolmentModel.exists({ cohortId: cohort._id, userId: user._id, status: 'waitlisted' })))
+      await WaitlistTicketModel.deleteOne({ cohortId: cohort._id, userId: user._id });
     throw new ConflictError(messages.already);
   }
   await auditAdminAction({
