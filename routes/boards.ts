@@ -7,7 +7,7 @@ import { versionFromForm } from '../server/versions.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOnFormFields, formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { refusedFileOf } from '../server/http/uploads.ts';
 import { emailAddress, isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
@@ -187,8 +187,9 @@ async function addMemberByEmail(req: Request, res: Response) {
   try {
     ({ name } = await setBoardMemberByEmail({ actor: req.user!, boardId: String(req.params.id), ...form.data }));
   } catch (error) {
-    const { errors, list } = formErrorsFrom(error);
-    return boardPage(req, res, 422, { errors, errorList: list, values: body(req) });
+    // The account the address names is refused as "userId" (a researcher's): said at the address she typed.
+    const moved = errorsOnFormFields(formErrorsFrom(error).list, (path) => (path === 'userId' ? 'email' : undefined));
+    return boardPage(req, res, 422, { errors: moved.errors, errorList: moved.list, values: body(req) });
   }
   flash(req, 'success', messages.memberSet(name));
   res.redirect(303, `/boards/${String(req.params.id)}`);

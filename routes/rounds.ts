@@ -7,7 +7,7 @@ import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
+import { errorsOnFormFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { emailAddress, isoDate, objectId, paging, text } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import {
@@ -175,6 +175,20 @@ const interviewDateFields = [
 const interviewDatesOf = (b: Record<string, unknown>) =>
   interviewDateFields.map((f) => b[f.name]).filter((d): d is string => typeof d === 'string' && d !== '');
 
+/**
+ * The field an error about one interview day ("interviewDates.1") belongs to: the field that day was typed in (blank
+ * fields are skipped, so the second day given may be in the third field). Undefined for any other path.
+ */
+function interviewDayFieldOf(path: string, body: unknown): string | undefined {
+  const day = /^interviewDates\.(\d+)$/.exec(path);
+  if (!day) return undefined;
+  const typedIn = interviewDateFields.filter((f) => {
+    const value = ((body ?? {}) as Record<string, unknown>)[f.name];
+    return typeof value === 'string' && value !== '';
+  });
+  return typedIn[Number(day[1])]?.name ?? 'interviewDate';
+}
+
 /** What a web form posted, blanks included (shown again as sent when it is refused). */
 const submitted = (raw: unknown) =>
   Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k]) => k !== '_csrf'));
@@ -292,12 +306,19 @@ const back = (req: Request) => `/rounds/${String(req.params.id)}`;
  * Runs a round change from a web form: success flashes and goes back; a rule broken re-renders with errors, and the
  * form named `form` (if any) with exactly what was sent.
  */
-async function roundAction(
-  req: Request,
-  res: Response,
-  action: () => Promise<string>,
-  form?: 'dates' | 'adviser' | 'figures',
-) {
+/**
+ * The round page's field for an error of one of its forms: an interview day's is the field it was typed in; the
+ * panel's (a member the round refuses: "panel.6", "userId") is the "Board member" select it was chosen in.
+ */
+function fieldOnRoundPage(path: string, body: unknown, form: RoundForm | undefined): string | undefined {
+  if (form === 'dates') return interviewDayFieldOf(path, body);
+  if (form === 'panel' && /^(panel(\.\d+)?|userId)$/.test(path)) return 'userId';
+  return undefined;
+}
+
+type RoundForm = 'dates' | 'adviser' | 'figures' | 'panel';
+
+async function roundAction(req: Request, res: Response, action: () => Promise<string>, form?: RoundForm) {
   try {
     flash(req, 'success', await action());
   } catch (error) {
@@ -305,7 +326,9 @@ async function roundAction(
       flash(req, 'error', error.message);
       return res.redirect(303, back(req));
     }
-    const { errors, list } = formErrorsFrom(error);
+    const { errors, list } = errorsOnFormFields(formErrorsFrom(error).list, (path) =>
+      fieldOnRoundPage(path, req.body, form),
+    );
     return roundPage(req, res, 422, { errors, errorList: list, sent: form ? { [form]: submitted(req.body) } : {} });
   }
   res.redirect(303, back(req));
@@ -452,13 +475,14 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     const rerender = (list: FieldError[]) => {
       // The board page asks for each interview day in a field of its own ("interviewDate", "secondInterviewDate"),
       // not one "interviewDates" group: an error about the days is moved to the field it is about, so the error
-      // summary's link reaches a field and the field is described by its message.
-      const days = list.map((e) => {
-        const day = /^interviewDates(?:\.(\d+))?$/.exec(e.path);
-        return day ? { ...e, path: interviewDateFields[Number(day[1] ?? 0)]?.name ?? 'interviewDate' } : e;
-      });
-      // The panel is one group of checkboxes: a message about one of them ("panel.2") is the group's.
-      const { errors, list: onFields } = errorsOfListFields(days, ['panel']);
+      // summary's link reaches a field and the field is described by its message. The panel is one group of
+      // checkboxes: a message about one of them ("panel.2") is the group's.
+      const { errors, list: onFields } = errorsOnFormFields(
+        list,
+        (path) =>
+          interviewDayFieldOf(path, req.body) ??
+          (path === 'interviewDates' ? 'interviewDate' : /^panel\.\d+$/.test(path) ? 'panel' : undefined),
+      );
       return boardPage(req, res, 422, {
         roundErrors: errors,
         roundValues: blanksRemoved(req.body),
@@ -496,11 +520,16 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     ),
   );
   web.post('/rounds/:id/panel', requireSignIn, (req, res) =>
-    roundAction(req, res, async () => {
-      const userId = String((req.body as Record<string, unknown>)?.userId ?? '');
-      await addToPanel({ actor: req.user!, roundId: String(req.params.id), userId });
-      return messages.panelChanged;
-    }),
+    roundAction(
+      req,
+      res,
+      async () => {
+        const userId = String((req.body as Record<string, unknown>)?.userId ?? '');
+        await addToPanel({ actor: req.user!, roundId: String(req.params.id), userId });
+        return messages.panelChanged;
+      },
+      'panel',
+    ),
   );
   web.post('/rounds/:id/panel/adviser', requireSignIn, (req, res) =>
     roundAction(

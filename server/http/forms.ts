@@ -44,6 +44,24 @@ export function errorsOfListFields(
 }
 
 /**
+ * Errors moved to the fields the form shows: a service names what it checks ("userId", "panel.6", "interviewDates.1"),
+ * which a form may ask for under another name, or in several fields; `fieldOf` answers the form's field for a path
+ * (undefined: the path is the field). One message a field, the first, so that the summary links to a field that exists.
+ */
+export function errorsOnFormFields(
+  list: FieldError[],
+  fieldOf: (path: string) => string | undefined,
+): { errors: Record<string, string>; list: FieldError[] } {
+  const byField = new Map<string, FieldError>();
+  for (const e of list) {
+    const path = fieldOf(e.path) ?? e.path;
+    if (!byField.has(path)) byField.set(path, { ...e, path });
+  }
+  const moved = [...byField.values()];
+  return { list: moved, errors: Object.fromEntries(moved.map((e) => [e.path, e.message])) };
+}
+
+/**
  * Turns a domain ValidationError (422), or a conflict that names its field (a duplicate name: 409), into form errors
  * with the status the API would answer; rethrows anything else.
  */

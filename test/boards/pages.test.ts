@@ -455,6 +455,55 @@ describe('boards: web pages and forms', () => {
     expect(stored.interviewDates).to.deep.equal([inDays(30), inDays(31)]);
   });
 
+  it('a date refused on the round page is said at the field it was typed in, which the summary links to', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30), inDays(31)], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const fields = formFields((await agent.get(`/rounds/${round.id}`).expect(200)).text, `/rounds/${round.id}`);
+    const send = (change: Record<string, string>) =>
+      agent
+        .post(`/rounds/${round.id}`)
+        .type('form')
+        .send({ ...fields, ...change })
+        .expect(422);
+    const first = await send({ interviewDate: '2027-02-30' });
+    expect(errorSummaryOf(first.text).targets).to.deep.equal(['field-interviewDate']);
+    expect(first.text).to.match(/id="field-interviewDate"[^>]*aria-invalid="true"/);
+    // The second day typed, in the third field (the second left blank), is that field's error.
+    const third = await send({ secondInterviewDate: '', thirdInterviewDate: '2027-02-31' });
+    expect(errorSummaryOf(third.text).targets).to.deep.equal(['field-thirdInterviewDate']);
+    expect(third.text).to.match(/id="field-thirdInterviewDate"[^>]*aria-invalid="true"/);
+  });
+
+  it('a board member the panel refuses is said at the "Board member" select, and an account the board refuses at the email typed', async () => {
+    const leaving = await buildUser({ roles: ['governor'], name: 'Leaving Lena' });
+    const withLena = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: leaving, role: 'governor' },
+    ]);
+    const lenaRound = await buildRound(withLena.id, { interviewDates: [inDays(30)], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const csrf = await csrfOf(agent, `/rounds/${lenaRound.id}`);
+    await UserModel.updateOne({ _id: leaving.id }, { $set: { status: 'disabled' } });
+    const refused = await agent
+      .post(`/rounds/${lenaRound.id}/panel`)
+      .type('form')
+      .send({ _csrf: csrf, userId: leaving.id })
+      .expect(422);
+    expect(errorSummaryOf(refused.text).targets).to.deep.equal(['field-userId']);
+    expect(refused.text).to.match(
+      /<select id="field-userId" name="userId" aria-invalid="true" aria-describedby="field-userId-error">/,
+    );
+    expect(refused.text).to.include('id="field-userId-error"');
+    const researcher = await buildUser({ roles: ['researcher'] });
+    const boardPage = await agent
+      .post(`/boards/${board.id}/members`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/boards/${board.id}`), email: researcher.email, role: 'governor' })
+      .expect(422);
+    expect(errorSummaryOf(boardPage.text).targets).to.deep.equal(['field-email']);
+    expect(boardPage.text).to.match(/id="field-email"[^>]*aria-invalid="true"/);
+  });
+
   it('adds an adviser from outside the board: a governor account, invited by email, on the panel', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
     const agent = await signIn(app, chair.email, testPassword);
