@@ -131,6 +131,41 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .expect(200);
   });
 
+  it('an interview day gone by in the board’s zone is refused at its field (a year typed wrong); a day the round had already may stay, and the round may still change', async () => {
+    const sydney = await buildBoard([{ user: chair, role: 'chair' }], { timezone: 'Australia/Sydney' });
+    const res = await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, { title: 'Wrong year', interviewDate: inDays(-365), panel: [] })
+      .expect(422);
+    expect(res.body.errors).to.deep.equal([
+      { path: 'interviewDates.0', message: 'must be today or later in the board’s time zone: that day has gone by' },
+    ]);
+    // "Today" is the board's: at this moment Sydney's day may be London's tomorrow, never its yesterday.
+    const sydneyToday = DateTime.now().setZone('Australia/Sydney').toISODate()!;
+    await api(chairToken)
+      .post(`/boards/${sydney.id}/rounds`, { title: 'Sydney today', interviewDate: sydneyToday, panel: [] })
+      .expect(201);
+    const sydneyYesterday = DateTime.now().setZone('Australia/Sydney').minus({ days: 1 }).toISODate()!;
+    await api(chairToken)
+      .post(`/boards/${sydney.id}/rounds`, { title: 'Sydney yesterday', interviewDate: sydneyYesterday, panel: [] })
+      .expect(422);
+    expect(await RecruitmentRoundModel.countDocuments({ title: { $in: ['Wrong year', 'Sydney yesterday'] } })).to.equal(
+      0,
+    );
+    // A round whose interview has been keeps that day through a change, and refuses a new day gone by.
+    const held = await buildRound(board.id, { title: 'Held', interviewDates: [inDays(-2)], panel: [govA] });
+    await api(chairToken).patch(`/rounds/${held.id}`, { title: 'Held, corrected' }).expect(200);
+    const added = await api(chairToken)
+      .patch(`/rounds/${held.id}`, { interviewDates: [inDays(-2), inDays(-1)] })
+      .expect(422);
+    expect(added.body.errors).to.deep.equal([
+      { path: 'interviewDates.1', message: 'must be today or later in the board’s time zone: that day has gone by' },
+    ]);
+    expect((await RecruitmentRoundModel.findById(held.id).lean())!).to.deep.include({
+      title: 'Held, corrected',
+      interviewDates: [inDays(-2)],
+    });
+  });
+
   it('when a PATCH names a new title and a panel member who may not sit, it answers 422 and changes nothing', async () => {
     const round = await buildRound(board.id, { title: 'Before', interviewDates: [inDays(14)], panel: [govA] });
     const participant = await buildUser({ roles: ['participant'] });

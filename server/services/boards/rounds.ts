@@ -48,6 +48,7 @@ const messages = {
   datesOrder: 'must not be before the shortlisting date',
   interviewBeforeClosing: 'must not be before the closing date',
   shortlistOrder: 'must not be before the closing date',
+  interviewGoneBy: 'must be today or later in the board’s time zone: that day has gone by',
   noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
   panelTooBig: 'A panel has at most 20 people.',
   changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
@@ -86,8 +87,17 @@ export function presentRound(round: RecruitmentRound) {
   };
 }
 
-function checkDates(input: RoundInput): void {
+/**
+ * A round's dates in order. An interview day it did not have before (`had`) must not be gone by in the board's zone
+ * (`today`): a year typed wrong (2025 for 2027) would start a round nobody is reminded about, shown "Interview passed".
+ * A day it had may stay as it is, so a round whose interview has been can still be corrected and closed.
+ */
+function checkDates(input: RoundInput, when: { today: string; had?: string[] }): void {
   const problems: FieldError[] = [];
+  input.interviewDates.forEach((day, i) => {
+    if (day < when.today && !when.had?.includes(day))
+      problems.push({ path: `interviewDates.${i}`, message: messages.interviewGoneBy });
+  });
   const first = [...input.interviewDates].sort()[0]!;
   if (input.closingDate && input.shortlistingDate && input.shortlistingDate < input.closingDate)
     problems.push({ path: 'shortlistingDate', message: messages.shortlistOrder });
@@ -98,6 +108,8 @@ function checkDates(input: RoundInput): void {
     problems.push({ path: 'interviewDates', message: messages.interviewBeforeClosing });
   if (problems.length) throw new ValidationError('Check the dates.', problems);
 }
+
+const todayIn = (timezone: string, now = new Date()) => DateTime.fromJSDate(now, { zone: timezone }).toISODate()!;
 
 const maxPanelSize = 20;
 
@@ -143,7 +155,7 @@ export async function createRound(props: {
   now?: Date;
 }): Promise<RecruitmentRound> {
   const board = await findManagedBoard({ actor: props.actor, boardId: props.boardId });
-  checkDates(props.input);
+  checkDates(props.input, { today: todayIn(board.timezone, props.now) });
   const panel = await checkPanel(board, props.panel);
   // Only a key the client sent makes a repeat (a board may well run two rounds alike in title and dates).
   const key = props.submissionKey
@@ -193,8 +205,8 @@ export async function updateRound(props: {
   /** A checked panel (checkPanel) written in the same update, so details and panel land together or not at all. */
   panel?: Types.ObjectId[];
 }): Promise<RecruitmentRound> {
-  const { round } = await findManagedRound(props);
-  checkDates(props.input);
+  const { round, board } = await findManagedRound(props);
+  checkDates(props.input, { today: todayIn(board.timezone, props.now), had: round.interviewDates });
   const update = {
     ...(props.panel ? { panel: props.panel } : {}),
     title: props.input.title,
