@@ -175,7 +175,17 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
   web.get('/account-deleted', (_req, res) => res.render('account/deleted', { title: 'Your account is deleted' }));
   web.post('/admin/users/:id/erase', requireRole('admin'), async (req, res) => {
     const form = parseForm(adminEraseFormSchema, req.body);
-    if (!form.ok) return renderUserPage(req, res, { eraseErrors: { confirm: messages.confirmErase } }, 422);
+    if (!form.ok)
+      return renderUserPage(
+        req,
+        res,
+        {
+          eraseErrors: { confirm: messages.confirmErase },
+          // The summary at the top says it too: the form is far down her page (WCAG 3.3.1).
+          errorList: [{ path: 'confirm', message: messages.confirmErase }],
+        },
+        422,
+      );
     try {
       await eraseAccount({ actor: actorOf(req), userId: String(req.params.id), bySelf: false });
     } catch (error) {

@@ -27,9 +27,33 @@ function wordsOf(labelHtml: string): string {
  */
 export function withFieldLabels(html: string, locals: { errorList?: unknown }): string {
   if (!Array.isArray(locals.errorList) || !locals.errorList.length) return html;
-  if (!html.includes('data-field-label="')) return html;
+  const linked = toFirstControls(html);
+  if (!linked.includes('data-field-label="')) return linked;
   const labels = new Map<string, string>();
-  for (const [, id, text] of html.matchAll(fieldsetLegend)) if (!labels.has(id!)) labels.set(id!, wordsOf(text!));
-  for (const [, id, text] of html.matchAll(labelFor)) if (!labels.has(id!)) labels.set(id!, wordsOf(text!));
-  return html.replace(mark, (_whole, id: string, fallback: string) => labels.get(id) || fallback);
+  for (const [, id, text] of linked.matchAll(fieldsetLegend)) if (!labels.has(id!)) labels.set(id!, wordsOf(text!));
+  for (const [, id, text] of linked.matchAll(labelFor)) if (!labels.has(id!)) labels.set(id!, wordsOf(text!));
+  return linked.replace(mark, (_whole, id: string, fallback: string) => labels.get(id) || fallback);
+}
+
+const errorSummary = /<div class="error-summary"[\s\S]*?<\/div>/;
+const fieldsetWithId = /<fieldset\b[^>]*\bid="([^"]+)"[^>]*>([\s\S]*?)<\/fieldset>/g;
+const control = /<(?:input|select|textarea)\b(?![^>]*\btype="hidden")[^>]*\bid="([^"]+)"/;
+
+/**
+ * The summary's links to a group of radios or checkboxes (a fieldset) lead to its first control: a fieldset takes no
+ * focus, so following the link left focus nowhere (WCAG 2.4.3). Its name stays the group's legend (the mark's id).
+ */
+function toFirstControls(html: string): string {
+  const summary = errorSummary.exec(html);
+  if (!summary || !summary[0].includes('href="#')) return html;
+  const firstControl = new Map<string, string>();
+  for (const [, id, inner] of html.matchAll(fieldsetWithId)) {
+    const first = control.exec(inner!)?.[1];
+    if (first && !firstControl.has(id!)) firstControl.set(id!, first);
+  }
+  if (!firstControl.size) return html;
+  const linked = summary[0].replace(/href="#([^"]+)"/g, (whole, id: string) =>
+    firstControl.has(id) ? `href="#${firstControl.get(id)}"` : whole,
+  );
+  return html.slice(0, summary.index) + linked + html.slice(summary.index + summary[0].length);
 }

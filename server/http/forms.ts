@@ -10,14 +10,29 @@ import { emailAddress, fieldErrorsFrom, queryInput } from './validate.ts';
 export type FormResult<T> = { ok: true; data: T } | { ok: false; errors: Record<string, string>; list: FieldError[] };
 
 export function parseForm<S extends ZodType>(schema: S, body: unknown): FormResult<z.output<S>> {
-  const result = schema.safeParse(body ?? {});
+  const result = schema.safeParse(body ?? {}, { reportInput: true });
   if (result.success) return { ok: true, data: result.data };
-  // One message a field, the first found (its form before its range: an empty date is "must be a date as
+  // One message a field, the first found (its form before its range: a date typed wrong is "must be a date as
   // YYYY-MM-DD", not also "from 1900 to 2199"), in the summary and at the field alike.
   const first = new Map<string, FieldError>();
-  for (const e of fieldErrorsFrom(result.error)) if (!first.has(e.path)) first.set(e.path, e);
+  for (const e of fieldErrorsFrom(withEmptyRequired(result.error))) if (!first.has(e.path)) first.set(e.path, e);
   const list = [...first.values()];
   return { ok: false, list, errors: Object.fromEntries(list.map((e) => [e.path, e.message])) };
+}
+
+/**
+ * A field left empty (a select on its "Choose…" line, a date not picked, no radio chosen) is "required": the general
+ * message of the check it failed ("must be an id", "must be one of: governing-board, …", "must be a date as
+ * YYYY-MM-DD") names codes and formats she never sees on the form. A message the schema words itself ("enter the
+ * interview date") is kept: the general ones all begin "must be".
+ */
+function withEmptyRequired(error: z.ZodError): z.ZodError {
+  for (const issue of error.issues) {
+    const input = (issue as { input?: unknown }).input;
+    const empty = input === undefined || (typeof input === 'string' && input.trim() === '');
+    if (empty && issue.message.startsWith('must be ')) (issue as { message: string }).message = 'is required';
+  }
+  return error;
 }
 
 /**

@@ -13,7 +13,7 @@ import { confirmEmailChange, requestEmailChange } from '../../server/services/ac
 import { askToJoinApprovalNetwork } from '../support/networkFactories.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
-import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -376,6 +376,9 @@ describe('her data: export and erasure', () => {
       const csrf = await csrfOf(browser, `/admin/users/${wes.id}`);
       const refused = await browser.post(`/admin/users/${wes.id}/erase`).type('form').send({ _csrf: csrf }).expect(422);
       expect(refused.text).to.include('Type ERASE to confirm');
+      // Said at the top too, where she is (the form is far down the page), and in the page's title.
+      expect(errorSummaryOf(refused.text).targets).to.deep.equal(['field-confirm']);
+      expect(refused.text).to.match(/<title>Error: /);
       await browser
         .post(`/admin/users/${wes.id}/erase`)
         .type('form')

@@ -96,7 +96,13 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
       .type('form')
       .send({ _csrf: await csrfOf(she, path), heldAt: '', minutes: 'x' })
       .expect(422);
-    expect(bad.text).to.include('must be a date and time');
+    expect(bad.text).to.include('is required');
+    const typedWrong = await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({ _csrf: await csrfOf(she, path), heldAt: 'yesterday', minutes: '30' })
+      .expect(422);
+    expect(typedWrong.text).to.include('must be a date and time');
     const menteePage = await her.get(path).expect(200);
     expect(menteePage.text).to.include('Mock interview.');
     expect(menteePage.text).not.to.include('Confidence.');

@@ -1,7 +1,8 @@
 import { expect } from 'chai';
 import { z } from 'zod';
 import { withFieldLabels } from '../../server/http/errorSummaryLabels.ts';
-import { fieldErrorsFrom } from '../../server/http/validate.ts';
+import { parseForm } from '../../server/http/forms.ts';
+import { fieldErrorsFrom, isoDate, objectId } from '../../server/http/validate.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
@@ -36,6 +37,28 @@ describe('server: form messages in plain words, introduced by the labels she see
     expect(messageFor(z.iso.date(), '3 May')).to.equal('must be a date as YYYY-MM-DD');
   });
 
+  it('says a form field left empty is required, not the format or codes of the check it failed; a message the schema words itself is kept', () => {
+    const form = parseForm(
+      z.object({
+        programmeId: objectId,
+        track: z.enum(['governing-board', 'aspiring-leader']),
+        firstDay: isoDate,
+        title: z.string().min(1, 'enter a title'),
+        lastDay: isoDate,
+      }),
+      { programmeId: '', firstDay: ' ', title: '', lastDay: '3 May' },
+    );
+    expect(form.ok).to.equal(false);
+    if (form.ok) return;
+    expect(form.errors).to.deep.equal({
+      programmeId: 'is required',
+      track: 'is required',
+      firstDay: 'is required',
+      title: 'enter a title',
+      lastDay: 'must be a date as YYYY-MM-DD',
+    });
+  });
+
   it('keeps a message a schema sets itself', () => {
     expect(messageFor(z.string().min(1, 'enter a title'), '')).to.equal('enter a title');
     expect(messageFor(z.number({ error: 'give the length in minutes' }), 'x')).to.equal('give the length in minutes');
@@ -60,6 +83,22 @@ describe('server: form messages in plain words, introduced by the labels she see
     // A page rendered without errors has no summary, so it is not searched (and is returned as rendered).
     expect(withFieldLabels(page, { errorList: [] })).to.equal(page);
     expect(withFieldLabels(page, {})).to.equal(page);
+  });
+
+  it('leads a summary link to a group of radios or checkboxes to its first control (a fieldset takes no focus), named by its legend', () => {
+    const page = [
+      '<div class="error-summary"><ul>',
+      '<li><a href="#field-kind"><span data-field-label="field-kind">Kind</span>: is required</a></li>',
+      '<li><a href="#field-roles"><span data-field-label="field-roles">Roles</span>: choose one</a></li>',
+      '</ul></div>',
+      '<fieldset id="field-kind"><legend>What happened</legend><input type="hidden" id="x-kept" name="k">',
+      '<input type="radio" id="kind-applied" name="kind"><input type="radio" id="kind-appointed" name="kind"></fieldset>',
+      '<fieldset id="field-roles"><legend>Roles</legend><label><input type="checkbox" name="roles"> Admin</label></fieldset>',
+    ].join('');
+    const linked = withFieldLabels(page, { errorList: [{ path: 'kind' }, { path: 'roles' }] });
+    expect(linked).to.include('<a href="#kind-applied">What happened: is required</a>');
+    // No control with an id to lead to: the link stays on the group.
+    expect(linked).to.include('<a href="#field-roles">Roles: choose one</a>');
   });
 
   describe('a form sent back with errors', () => {
@@ -112,9 +151,15 @@ describe('server: form messages in plain words, introduced by the labels she see
       expect(res.text).not.to.include('9007199254740991');
 
       const network = await buildNetwork({}, { leads: [runner] });
-      const page = await agent.get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=&days=7`).expect(422);
+      const page = await agent
+        .get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=3%20May&days=7`)
+        .expect(422);
       expect(page.text.match(/must be a date as YYYY-MM-DD/g)).to.have.length(2);
       expect(page.text).not.to.include('from 1900 to 2199');
+      // Left empty, it is required: its format is the date picker's, not hers to type.
+      const empty = await agent.get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=&days=7`).expect(422);
+      expect(empty.text.match(/is required/g)).to.have.length(2);
+      expect(empty.text).not.to.include('YYYY-MM-DD');
     });
   });
 });
