@@ -40,11 +40,23 @@ document.addEventListener('DOMContentLoaded', () => {
     const ahead = 5 * 60 * 1000;
     const loadedAt = Date.now();
     const absoluteAt = Number(warning.dataset.absoluteAt);
+    // While it shows, the page keeps room under its last line and scrolls a focused field above the box, so the box
+    // never covers the field she is on (WCAG 2.4.11); Escape or "Hide this message" puts it away.
+    const show = (shown) => {
+      warning.hidden = !shown;
+      const room = shown ? `${warning.offsetHeight + 16}px` : '';
+      document.documentElement.style.scrollPaddingBottom = room;
+      document.body.style.paddingBottom = room;
+    };
     const say = (when) => {
       for (const p of warning.querySelectorAll('[data-when]')) p.hidden = p.dataset.when !== when;
       warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle';
-      warning.hidden = false;
+      show(true);
     };
+    warning.querySelector('[data-hide-warning]').addEventListener('click', () => show(false));
+    document.addEventListener('keydown', (event) => {
+      if (event.key === 'Escape' && !warning.hidden) show(false);
+    });
     let timer;
     const arm = (from) => {
       clearTimeout(timer);
@@ -57,7 +69,7 @@ document.addEventListener('DOMContentLoaded', () => {
         () => null,
       );
       if (answer && answer.status === 204) {
-        warning.hidden = true;
+        show(false);
         arm(Date.now());
       } else if (answer && answer.status === 401) say('ended');
     });

@@ -52,6 +52,41 @@ describe('browser: the warning before the session ends', () => {
     await context.close();
   });
 
+  it('while the warning shows, no field she tabs to is hidden under it (WCAG 2.4.11), and Escape or "Hide this message" puts it away', async function () {
+    this.timeout(60_000);
+    const user = await buildUser({ name: 'Tabitha Tabs' });
+    const context = await ui.browser.newContext({ viewport: { width: 1280, height: 600 } });
+    const page = await context.newPage();
+    await page.clock.install();
+    await signInInBrowser(page, ui.baseUrl, user.email, testPassword);
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.clock.fastForward(116 * minute);
+    const warning = page.locator('#session-warning');
+    await warning.waitFor();
+    const covered: string[] = [];
+    for (let step = 0; step < 60; step += 1) {
+      await page.keyboard.press('Tab');
+      const hidden = await page.evaluate(() => {
+        const focused = document.activeElement as HTMLElement | null;
+        const box = document.getElementById('session-warning')!;
+        if (!focused || box.contains(focused) || !document.querySelector('main')!.contains(focused)) return null;
+        const field = focused.getBoundingClientRect();
+        return field.top >= box.getBoundingClientRect().top ? focused.outerHTML.slice(0, 80) : null;
+      });
+      if (hidden) covered.push(hidden);
+    }
+    expect(covered).to.deep.equal([]);
+    await page.getByRole('button', { name: 'Hide this message' }).click();
+    await warning.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.body.style.paddingBottom)).to.equal('');
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.clock.fastForward(116 * minute);
+    await warning.waitFor();
+    await page.keyboard.press('Escape');
+    await warning.waitFor({ state: 'hidden' });
+    await context.close();
+  });
+
   it('near the end of the 12 hours after sign-in the warning offers no extension: it says to save her work', async function () {
     this.timeout(60_000);
     const user = await buildUser({ name: 'Ada Absolute' });
