@@ -229,6 +229,9 @@ describe('mentoring: mentor and mentee profiles', () => {
     expect(bad.text).to.include('href="#field-capacity">How many mentees you take at once: must be at most 10');
     expect(bad.text).to.include('the Monday window 11:00–13:00 overlaps the Monday window 09:00–12:00');
     expect(bad.text).to.include('the Wednesday window 15:00–14:00 ends before or when it starts');
+    // The summary names each window's field by its label, not "Availability" for every one.
+    expect(bad.text).to.match(/href="#field-avail_wed_0_to">Wednesday, to: /);
+    expect(bad.text).not.to.include('>Availability: ');
     const wednesdayTo = inputTag(bad.text, 'avail_wed_0_to');
     expect(wednesdayTo).to.include('value="14:00"').and.to.include('aria-invalid="true"');
     expect(wednesdayTo).to.include('aria-describedby="availability-format field-avail_wed_0_to-error"');
@@ -264,7 +267,7 @@ describe('mentoring: mentor and mentee profiles', () => {
       form: { avail_wed_0_from: '15:00', avail_wed_0_to: '14:00' },
       body: { availability: [{ day: 'wed', from: '15:00', to: '14:00' }] },
       field: 'avail_wed_0_to',
-      label: 'Availability',
+      label: 'Wednesday, to',
       path: 'availability.0.to',
       message: 'the Wednesday window 15:00–14:00 ends before or when it starts',
     },
@@ -273,7 +276,7 @@ describe('mentoring: mentor and mentee profiles', () => {
       form: { avail_mon_1_from: '09:00', avail_mon_1_to: '11:00' },
       body: { availability: [...menteeBody.availability, { day: 'mon', from: '09:00', to: '11:00' }] },
       field: 'avail_mon_1_from',
-      label: 'Availability',
+      label: 'Monday (window 2), from',
       path: 'availability.1',
       message: 'the Monday window 09:00–11:00 overlaps the Monday window 08:00–10:00',
     },
