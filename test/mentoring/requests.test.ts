@@ -194,6 +194,32 @@ describe('mentoring: requests and accepting them', () => {
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
   });
 
+  it('when each of two requests is accepted twice at once for a mentor with one place, every refusal gives a reason that is true when it is read', async function () {
+    this.timeout(60_000);
+    for (let run = 0; run < 3; run += 1) {
+      const mentor = await buildMentor({ capacity: 1 });
+      const ids: string[] = [];
+      for (const mentee of [await buildMentee(), await buildMentee()])
+        ids.push((await askExpecting(201, mentee, mentor)).body.id);
+      const auth = await as(mentor);
+      const sent = ids.flatMap((id) => [1, 2].map(() => ({ id })));
+      const answers = await Promise.all(
+        sent.map(({ id }) => supertest(app).post(`/api/v1/mentoring/requests/${id}/accept`).set(auth)),
+      );
+      expect(answers.filter((a) => a.status === 201)).to.have.length(1);
+      const final = new Map(
+        (await MentoringRequestModel.find({ _id: { $in: ids } }).lean()).map((r) => [String(r._id), r.status]),
+      );
+      answers.forEach((answer, i) => {
+        if (answer.status !== 409) return;
+        const detail = String(answer.body.detail);
+        // "It is pending" is no reason; "it is accepted" only of a request that was.
+        expect(detail).not.to.include('(it is pending)');
+        if (detail.includes('(it is accepted)')) expect(final.get(sent[i]!.id)).to.equal('accepted');
+      });
+    }
+  });
+
   it('when the mentorship cannot be inserted (the pair is already active), the accept answers 409, the place is given back and the request is answered by that mentorship', async () => {
     const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
     const id = (await askExpecting(201, mentee, mentor)).body.id as string;

@@ -29,6 +29,8 @@ export const messages = {
   alreadyMentored: 'This mentor is already mentoring you.',
   tooManyPending: `You already have ${maxPendingRequests} requests waiting for an answer: wait for one, or withdraw one.`,
   answered: (status: string) => `This request is no longer waiting for an answer (it is ${status}).`,
+  acceptUnderWay:
+    'This request was being accepted at the same moment (a second click, or another tab): reload it to see how that ended.',
   expired: 'This request has expired: it waited 14 days without an answer.',
   menteeNotActive: 'Her account is disabled, so her request can no longer be accepted.',
   full: 'You have no free place: every place you offer is taken. Close a mentorship or raise your capacity first.',
@@ -266,7 +268,11 @@ export async function acceptMentoringRequest(props: {
     { $set: { status: 'accepted', answeredAt: now, acceptAttempt: attempt } },
   );
   if (claimed.modifiedCount !== 1) {
-    const current = await MentoringRequestModel.findById(request._id).select('status').lean();
+    const current = await MentoringRequestModel.findById(request._id).select({ status: 1, mentorshipId: 1 }).lean();
+    // Claimed by another accept still at work (no mentorship yet), or put back to pending by one that found no place:
+    // "it is accepted" (or "pending") would not be the answer, only how that other accept stood at the time.
+    if (current?.status === 'pending' || (current?.status === 'accepted' && !current.mentorshipId))
+      throw new ConflictError(messages.acceptUnderWay);
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
   const place = await MentorProfileModel.updateOne(
