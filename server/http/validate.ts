@@ -154,13 +154,46 @@ export const emailAddress = (message = 'must be an email address') =>
  */
 export const dateYears = { first: 1900, last: 2199 } as const;
 
-/** YYYY-MM-DD that is a real calendar date, in a year of dateYears. */
-export const isoDate = z.iso
-  .date({ message: 'must be a date as YYYY-MM-DD' })
-  .refine(
-    (date) => Number(date.slice(0, 4)) >= dateYears.first && Number(date.slice(0, 4)) <= dateYears.last,
-    `must be a date from ${dateYears.first} to ${dateYears.last}: check the year`,
-  );
+const monthNames = [
+  'January',
+  'February',
+  'March',
+  'April',
+  'May',
+  'June',
+  'July',
+  'August',
+  'September',
+  'October',
+  'November',
+  'December',
+];
+
+/**
+ * What is wrong with a date written YYYY-MM-DD, in one message: its form, else the day or month that does not exist
+ * ("2027-02-30" is in the form asked for, so "must be a date as YYYY-MM-DD" told her nothing), else its year.
+ */
+function dateProblem(text: string): string | null {
+  const parts = /^(\d{4})-(\d{2})-(\d{2})$/.exec(text);
+  if (!parts) return 'must be a date as YYYY-MM-DD';
+  const [year, month, day] = parts.slice(1).map(Number) as [number, number, number];
+  if (month < 1 || month > 12) return `must be a real date: there is no month ${String(month).padStart(2, '0')}`;
+  const daysInMonth = new Date(Date.UTC(year, month, 0)).getUTCDate();
+  if (day < 1 || day > daysInMonth)
+    return `must be a real date: ${monthNames[month - 1]} ${year} has ${daysInMonth} days`;
+  if (year < dateYears.first || year > dateYears.last)
+    return `must be a date from ${dateYears.first} to ${dateYears.last}: check the year`;
+  return null;
+}
+
+/** YYYY-MM-DD that is a real calendar date, in a year of dateYears; one message saying what is wrong (dateProblem). */
+export const isoDate = z
+  .string({ message: 'must be a date as YYYY-MM-DD' })
+  .superRefine((text, ctx) => {
+    const problem = dateProblem(text);
+    if (problem) ctx.addIssue({ code: 'custom', message: problem });
+  })
+  .meta({ format: 'date' });
 /**
  * An ISO 8601 instant with any offset (Z, ±hh, ±hhmm, ±hh:mm; see parseIsoInstant), given on as the same instant in
  * UTC ("2027-03-02T09:30:00-03" → "2027-03-02T12:30:00.000Z"), so whoever reads it with `new Date()` reads it right.

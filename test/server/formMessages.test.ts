@@ -59,6 +59,17 @@ describe('server: form messages in plain words, introduced by the labels she see
     });
   });
 
+  it('says what is wrong with a date in one message: its form, else the month or day that does not exist, else its year', () => {
+    expect(messageFor(isoDate, '27-01-01')).to.equal('must be a date as YYYY-MM-DD');
+    expect(messageFor(isoDate, '2027-02-30')).to.equal('must be a real date: February 2027 has 28 days');
+    expect(messageFor(isoDate, '2027-04-31')).to.equal('must be a real date: April 2027 has 30 days');
+    expect(messageFor(isoDate, '2027-13-01')).to.equal('must be a real date: there is no month 13');
+    expect(messageFor(isoDate, '1899-12-31')).to.equal('must be a date from 1900 to 2199: check the year');
+    expect(isoDate.safeParse('2028-02-29').success).to.equal(true);
+    for (const wrong of ['27-01-01', '2027-02-30', '0027-01-01'])
+      expect(isoDate.safeParse(wrong).error!.issues, wrong).to.have.length(1);
+  });
+
   it('keeps a message a schema sets itself', () => {
     expect(messageFor(z.string().min(1, 'enter a title'), '')).to.equal('enter a title');
     expect(messageFor(z.number({ error: 'give the length in minutes' }), 'x')).to.equal('give the length in minutes');
