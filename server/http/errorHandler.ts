@@ -8,6 +8,7 @@ import {
   ValidationError,
 } from '../errors.ts';
 import { logger, urlForLog } from '../logger.ts';
+import { savedMeanwhileForApi } from '../versions.ts';
 import { keptOfRefusedForm, renderRefusedForm, typedInForm } from './refusedForms.ts';
 import { linkToSubmitted } from './submittedRecords.ts';
 
@@ -34,7 +35,7 @@ function toProblem(error: unknown, req: Request): Problem {
     return {
       status: error.status,
       title: error.title,
-      detail: error.message,
+      detail: isApiRequest(req) ? savedMeanwhileForApi(error.message) : error.message,
       errors: error instanceof ValidationError || error instanceof ConflictError ? error.errors : undefined,
       extensions: error.extensions,
     };

@@ -73,6 +73,10 @@ describe('boards: a colleague’s save of a board’s details is never silently 
       .send({ name: 'Renamed', version: read.body.version })
       .expect(409);
     expect(stale.type).to.equal('application/problem+json');
+    // Said to a client, which has no form with its changes "below" and no tab, but a version to read again.
+    expect(stale.body.detail).to.equal(
+      'Someone else saved this board after the version you sent, so your change was not saved: read it again, and send your change with the version it has now.',
+    );
     expect((await BoardModel.findById(board.id).lean())!.name).to.equal(board.name);
     const saved = await supertest(app)
       .patch(`/api/v1/boards/${board.id}`)
