@@ -29,6 +29,16 @@ function isCsrfError(error: unknown): boolean {
   return !!e && (e.code === 'EBADCSRFTOKEN' || (e.status === 403 && /csrf/i.test(e.message ?? '')));
 }
 
+const isJson = (text: unknown): boolean => {
+  if (typeof text !== 'string') return false;
+  try {
+    JSON.parse(text);
+    return true;
+  } catch {
+    return false;
+  }
+};
+
 /** Normalises anything thrown into a problem: domain errors keep their status; the rest is a logged 500. */
 function toProblem(error: unknown, req: Request): Problem {
   if (error instanceof DomainError) {
@@ -43,7 +53,10 @@ function toProblem(error: unknown, req: Request): Problem {
   const e = error as { status?: number; statusCode?: number; type?: string; code?: string; message?: string };
   // body-parser: malformed JSON, too large, wrong charset.
   if (e.type === 'entity.parse.failed')
-    return { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
+    return isJson((e as { body?: unknown }).body)
+      ? // Strict JSON bodies are objects or lists: `null` or `"text"` is JSON, but no request Pathways reads.
+        { status: 400, title: 'Bad request', detail: 'The request body must be a JSON object, such as {"name": "…"}.' }
+      : { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
   if (e.type === 'entity.too.large')
     return isApiRequest(req)
       ? { status: 413, title: 'Too large', detail: 'The request body is too large.' }

@@ -54,6 +54,16 @@ describe('a body refused while it is read', () => {
         .send(JSON.stringify({ name: 'x', description: 'a'.repeat(1_100_000) }))
         .expect(413);
       expect(large.body).to.include({ status: 413, title: 'Too large' });
+      // JSON, but no object: not called malformed.
+      for (const notAnObject of ['null', '"text"', '7']) {
+        const refused = await supertest(app)
+          .post('/api/v1/networks')
+          .set(auth)
+          .set('Content-Type', 'application/json')
+          .send(notAnObject)
+          .expect(400);
+        expect(refused.body.detail).to.equal('The request body must be a JSON object, such as {"name": "…"}.');
+      }
     }
   });
 });
