@@ -257,18 +257,18 @@ const roundDatesFormSchema = z.preprocess(
       .optional(),
   }),
 );
+/**
+ * A count as typed in a cell: blank (spaces too) is not recorded; digits are the number they write; anything else
+ * ("0x10", "1e1", "ten") stays text, which the schema refuses as no number (Number() read "0x10" as 16, " " as 0).
+ */
+const typedCount = (typed: unknown): unknown => {
+  if (typed === undefined || (typeof typed === 'string' && typed.trim() === '')) return undefined;
+  return typeof typed === 'string' && /^\d+$/.test(typed.trim()) ? Number(typed.trim()) : typed;
+};
 const figuresFormSchema = z.preprocess((raw) => {
   const b = (raw ?? {}) as Record<string, unknown>;
   return Object.fromEntries(
-    recruitmentStages.map((s) => [
-      s,
-      Object.fromEntries(
-        genderCategories.map((c) => [
-          c,
-          b[`${s}_${c}`] === '' || b[`${s}_${c}`] === undefined ? undefined : Number(b[`${s}_${c}`]),
-        ]),
-      ),
-    ]),
+    recruitmentStages.map((s) => [s, Object.fromEntries(genderCategories.map((c) => [c, typedCount(b[`${s}_${c}`])]))]),
   );
 }, figuresSchema);
 const adviserFormSchema = z.strictObject({

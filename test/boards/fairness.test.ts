@@ -147,6 +147,17 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
       women: 10,
       men: 8,
     });
+    // A count is digits: "0x10" is no 16, "1e1" no 10; a cell of spaces is blank (not recorded), not 0.
+    const notCounts = await send({ applicants_women: '0x10', applicants_men: '1e1', applicants_other: '  ' });
+    expect(notCounts.status).to.equal(422);
+    expect(notCounts.text).to.include('href="#field-applicants-women"').and.to.include('href="#field-applicants-men"');
+    expect(notCounts.text).to.not.include('href="#field-applicants-other"');
+    await send({ applicants_women: ' 12 ', applicants_men: '9', applicants_other: ' ' }).then((r) =>
+      expect(r.status).to.equal(303),
+    );
+    const stored = (await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!.applicants!;
+    expect(stored).to.deep.include({ women: 12, men: 9 });
+    expect(stored.other ?? null).to.equal(null);
   });
 
   it('gives the Pledge page recent rounds ready before interview, with figures suppressed', async () => {
