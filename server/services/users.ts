@@ -173,7 +173,12 @@ async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types
   };
 }
 
-export async function sendInvitation(props: { userId: string; actorName: string }): Promise<void> {
+export async function sendInvitation(props: {
+  userId: string;
+  actorName: string;
+  /** What she is invited for, in a sentence of its own (a panel and its interview day), when there is more than an account. */
+  invitedFor?: string;
+}): Promise<void> {
   const user = await UserModel.findById(props.userId).lean();
   if (!user) throw new NotFoundError();
   const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
@@ -184,7 +189,7 @@ export async function sendInvitation(props: { userId: string; actorName: string 
     linkId,
     expiresAt,
     subject: 'You are invited to Pathways',
-    data: { inviterName: props.actorName, link },
+    data: { inviterName: props.actorName, link, ...(props.invitedFor ? { invitedFor: props.invitedFor } : {}) },
   });
 }
 

@@ -517,6 +517,15 @@ describe('boards: web pages and forms', () => {
     expect(adviser).to.include({ status: 'invited' });
     expect(adviser.roles).to.deep.equal(['governor']);
     expect(await OutboxMessageModel.countDocuments({ to: email })).to.equal(1);
+    // Her first email from Pathways says why, and what she must do before when (the board's day, its zone named).
+    const invitation = (await OutboxMessageModel.findOne({ to: email }).lean())!;
+    const day = DateTime.fromISO(inDays(30)).toFormat('d LLLL yyyy');
+    const boardName = (await BoardModel.findById(board.id).lean())!.name;
+    for (const body of [invitation.text, invitation.html])
+      expect(body)
+        .to.include(`You are on the interview panel for Headteacher (${boardName})`)
+        .and.include(`The interview is on ${day} (Europe/London)`)
+        .and.include('complete the unconscious-bias training');
     const page = await agent.get(`/rounds/${round.id}`).expect(200);
     expect(page.text).to.include('Ada Adviser');
     expect(page.text).to.include('External (adviser)');

@@ -14,6 +14,7 @@ import {
 import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
+import { formatDate } from '../../time.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
@@ -412,7 +413,16 @@ export async function addAdviserToPanel(props: {
     name: props.name,
   });
   await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now: props.now });
-  if (person.invited) await sendInvitation({ userId: person.id, actorName: props.actor.name });
+  if (person.invited)
+    await sendInvitation({
+      userId: person.id,
+      actorName: props.actor.name,
+      // Her first email from Pathways: why she is asked to join, and what she must do before when.
+      invitedFor: `You are on the interview panel for ${round.title} (${board.name}). The interview is on ${formatDate(
+        lastInterviewDate(round.interviewDates),
+        board.timezone,
+      )} (${board.timezone}): before then, complete the unconscious-bias training for panel members, which is on your dashboard once you have set your password.`,
+    });
   return person;
 }
 
