@@ -4,6 +4,7 @@ import { buildIndexes } from '../../server/db.ts';
 import { blockPerson, blockedEitherWay, unblockPerson } from '../../server/services/directory/blocks.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
+import { listInDirectory } from '../support/directoryFactories.ts';
 
 /** "Everyone she blocked or who blocked her", read once by the pair of people a block holds (models/DirectoryBlock.ts). */
 describe('directory: blocks are found both ways in one read', () => {
@@ -12,6 +13,7 @@ describe('directory: blocks are found both ways in one read', () => {
 
   it('lists whom she blocked and who blocked her, and forgets a block lifted', async () => {
     const [amal, bea, carys, dina] = await Promise.all([buildUser(), buildUser(), buildUser(), buildUser()]);
+    await listInDirectory(amal, bea, dina);
     await blockPerson({ actor: actor(amal), userId: bea.id });
     await blockPerson({ actor: actor(amal), userId: bea.id });
     await blockPerson({ actor: actor(carys), userId: amal.id });

@@ -306,6 +306,27 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await ids(blockedApi)).to.include(blocker.id);
   });
 
+  it('she blocks only someone she has come across: anyone else (a hidden profile, an admin, an invited account) is the 404 of an unknown id, and no name reaches her list or export', async () => {
+    const me = await buildUser({ name: 'Mia Probing' });
+    const hidden = await buildUser({ name: 'Hana Hidden' });
+    await publish(hidden, 'hidden');
+    const admin = await buildUser({ name: 'Ada Admin', roles: ['admin'] });
+    const invited = await buildUser({ name: 'Ivy Invited', status: 'invited' });
+    const mine = await api(me);
+    for (const stranger of [hidden, admin, invited]) {
+      const refused = await mine.put(`/api/v1/me/blocks/${stranger.id}`).expect(404);
+      // The same answer as for an id that is nobody's: whether the account exists is not given away.
+      const nobody = await mine.put(`/api/v1/me/blocks/${new Types.ObjectId().toHexString()}`).expect(404);
+      expect(refused.body.detail).to.equal(nobody.body.detail);
+    }
+    const exported = JSON.stringify((await mine.get('/api/v1/me/export').expect(200)).body);
+    for (const name of ['Hana Hidden', 'Ada Admin', 'Ivy Invited']) expect(exported).not.to.include(name);
+    // Someone who wrote to her, she may block, hidden profile or not.
+    await publish(me);
+    await sendMessage(hidden, me, 'Hello from a hidden profile');
+    await mine.put(`/api/v1/me/blocks/${hidden.id}`).expect(204);
+  });
+
   it('unblocking is idempotent, but a malformed id is the 404 problem (as blocking one is), never a 204', async () => {
     const blockerApi = await api(await buildUser());
     await blockerApi.delete(`/api/v1/me/blocks/${new Types.ObjectId().toHexString()}`).expect(204);

@@ -15,6 +15,7 @@ import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
+import { listInDirectory } from '../support/directoryFactories.ts';
 
 describe('directory: her personal data, exported and erased', () => {
   useTestDatabase();
@@ -47,6 +48,7 @@ describe('directory: her personal data, exported and erased', () => {
     await them.put('/api/v1/me/directory-profile').send({ visibility: 'everyone' }).expect(200);
     await me.post(`/api/v1/directory/${friend.id}/messages`).send({ body: 'Erin writes' }).expect(201);
     await them.post(`/api/v1/directory/${her.id}/messages`).send({ body: 'Fay writes' }).expect(201);
+    await listInDirectory(pest);
     await me.put(`/api/v1/me/blocks/${pest.id}`).expect(204);
     const event = await them
       .post(`/api/v1/networks/${network.id}/events`)

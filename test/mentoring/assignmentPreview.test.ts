@@ -5,6 +5,7 @@ import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+import { listInDirectory } from '../support/directoryFactories.ts';
 
 describe('mentoring: the assignment preview', () => {
   useTestDatabase();
@@ -82,7 +83,9 @@ describe('mentoring: the assignment preview', () => {
         .put(`/api/v1/me/blocks/${blocked.id}`)
         .set('Authorization', `Bearer ${await tokenFor(blocker)}`)
         .expect(204);
-    // The first mentor blocked the first mentee; the second mentee blocked the second mentor.
+    // The first mentor blocked the first mentee (listed in the directory: someone she came across); the second mentee
+    // blocked the second mentor.
+    await listInDirectory(mentees[0]!);
     await block(mentors[0]!, mentees[0]!);
     await block(mentees[1]!, mentors[1]!);
     const res = await preview({}, 200);

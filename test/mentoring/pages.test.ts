@@ -10,6 +10,7 @@ import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { listInDirectory } from '../support/directoryFactories.ts';
 
 describe('mentoring: pages for requests, mentorships, outcomes and the overview', () => {
   useTestDatabase();
@@ -303,6 +304,7 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect((await her.get(`/mentoring/requests/new?mentorId=${mentor.id}`).expect(200)).text).to.include(
       'Ask Beatrix Blocking to mentor you',
     );
+    await listInDirectory(mentee); // someone the mentor came across, so she may block her
     await block(mentor, mentee);
     await block(mentee, blockedByHer);
     for (const blocked of [mentor, blockedByHer]) {

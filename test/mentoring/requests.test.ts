@@ -21,6 +21,7 @@ import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
+import { listInDirectory } from '../support/directoryFactories.ts';
 
 describe('mentoring: requests and accepting them', () => {
   useTestDatabase();
@@ -598,6 +599,7 @@ describe('mentoring: requests and accepting them', () => {
     await clearDatabase(); // the suggestions below rank every mentor: only this test's
     const [mentor, mentee] = [await buildMentor(), await buildMentee()];
     const [blockedByMentee, otherMentee] = [await buildMentor(), await buildMentee()];
+    await listInDirectory(mentee);
     await supertest(app)
       .put(`/api/v1/me/blocks/${mentee.id}`)
       .set(await as(mentor))

@@ -2,6 +2,7 @@ import { randomUUID } from 'node:crypto';
 import { expect } from 'chai';
 import type { Express } from 'express';
 import supertest from 'supertest';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import type { TestUser } from './factories.ts';
@@ -51,4 +52,17 @@ export async function walkDirectory(app: Express, token: string, query: string, 
     expect(res.body.items).to.have.length(limit);
   }
   throw new Error('the cursor never ended');
+}
+
+/**
+ * Lists these people in the directory, shown to everyone signed in: someone another has come across, and so may block
+ * (server/services/directory/blocks.ts blocks only people she has come across).
+ */
+export async function listInDirectory(...people: { id: string; name: string }[]): Promise<void> {
+  for (const person of people)
+    await DirectoryProfileModel.updateOne(
+      { _id: person.id },
+      { $set: { visibility: 'everyone', name: person.name } },
+      { upsert: true },
+    );
 }

@@ -1,5 +1,11 @@
 import { Types } from 'mongoose';
 import { DirectoryBlockModel } from '../../../models/DirectoryBlock.ts';
+import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
+import { DirectoryProfileModel } from '../../../models/DirectoryProfile.ts';
+import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
+import { MentorProfileModel } from '../../../models/MentorProfile.ts';
+import { MentorshipModel } from '../../../models/Mentorship.ts';
+import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
@@ -14,9 +20,10 @@ const blockId = (blockerId: string, blockedId: string) => `${blockerId}:${blocke
  */
 export async function blockPerson(props: { actor: Express.User; userId: string }): Promise<void> {
   const { actor, userId } = props;
-  if (!isObjectId(userId) || !(await UserModel.exists({ _id: userId }))) throw new NotFoundError();
+  if (!isObjectId(userId)) throw new NotFoundError();
   if (userId === actor.id)
     throw new ValidationError('You cannot block yourself.', [{ path: 'userId', message: 'is you' }]);
+  if (!(await hasComeAcross(actor.id, userId))) throw new NotFoundError();
   await DirectoryBlockModel.updateOne(
     { _id: blockId(actor.id, userId) },
     {
@@ -29,6 +36,38 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
     { upsert: true },
   );
   await emitDomainEvent('person.blocked', { blockerId: actor.id, blockedId: userId });
+}
+
+/**
+ * Whether she has come across this person in Pathways, and so may block her: a profile shown to everyone, a fellow
+ * member of one of her networks (whose posts, replies and profile she sees), a mentor, someone who wrote to her or whom she
+ * wrote to, her mentor or mentee (asked or matched), or someone either of them blocked already. Anyone else is the
+ * 404 of an unknown id: a block of any id put the name of whoever owned it on her "People you blocked" list and in
+ * her export (a hidden profile's, an admin's, an invited account's), and told whether the account existed.
+ */
+async function hasComeAcross(actorId: string, userId: string): Promise<boolean> {
+  const [me, them] = [new Types.ObjectId(actorId), new Types.ObjectId(userId)];
+  const between = (a: string, b: string) => ({
+    $or: [
+      { [a]: me, [b]: them },
+      { [a]: them, [b]: me },
+    ],
+  });
+  const [shownToEveryone, mentor, wrote, asked, matched, blocked, myNetworks] = await Promise.all([
+    DirectoryProfileModel.exists({ _id: them, visibility: 'everyone' }),
+    // A mentor's name and profile are shown to every woman who may ask her (the "Ask a mentor" page).
+    MentorProfileModel.exists({ userId: them }),
+    DirectoryMessageModel.exists(between('fromId', 'toId')),
+    MentoringRequestModel.exists(between('mentorId', 'menteeId')),
+    MentorshipModel.exists(between('mentorId', 'menteeId')),
+    DirectoryBlockModel.exists({ _id: { $in: [blockId(actorId, userId), blockId(userId, actorId)] } }),
+    NetworkMembershipModel.find({ userId: me, status: 'member' }).distinct('networkId'),
+  ]);
+  if (shownToEveryone || mentor || wrote || asked || matched || blocked) return true;
+  if (!myNetworks.length) return false;
+  return (
+    (await NetworkMembershipModel.exists({ userId: them, status: 'member', networkId: { $in: myNetworks } })) !== null
+  );
 }
 
 /**
