@@ -262,6 +262,24 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     expect(ics.text).to.include('LOCATION:Jumeirah Public Library');
   });
 
+  it('a title with line breaks and separators writes no line of its own into the .ics: the calendar name is escaped as its events are', async () => {
+    const title = 'Coffee, tea; and\nBEGIN:VALARM\nACTION:DISPLAY\nEND:VALARM\nORGANIZER:mailto:boss@evil.example';
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${network.id}/events`)
+      .send({ ...event, title })
+      .expect(201);
+    const agent = await signIn(app, sydney.email, testPassword);
+    const ics = (await agent.get(`/events/${created.body.id}/event.ics`).expect(200)).text;
+    // Content lines, long ones unfolded (RFC 5545 3.1).
+    const lines = ics.replace(/\r\n[ \t]/g, '').split('\r\n');
+    expect(lines.filter((l) => /^(BEGIN:VALARM|ORGANIZER:mailto:boss|ACTION:)/.test(l))).to.deep.equal([]);
+    expect(lines).to.include(
+      'X-WR-CALNAME:Coffee\\, tea\\; and\\nBEGIN:VALARM\\nACTION:DISPLAY\\nEND:VALARM\\nORGANIZER:mailto:boss@evil.example',
+    );
+  });
+
   it('a member removed from an approval network loses its events at once: no RSVP, page, .ics, feed or reminder', async () => {
     const removed = await buildUser({ name: 'Rana Removed', timezone: 'Asia/Dubai' });
     const closed = await buildNetwork([lead, removed], { leads: [lead], joining: 'approval' });

@@ -10,6 +10,7 @@ import { newSecret, openSecretOrNull, sameSecret, sealSecret } from '../secrets.
 import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
+import { calendarName } from '../../icsText.ts';
 
 const messages = {
   feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.',
@@ -25,7 +26,7 @@ function calendarOf(
   networkEvents?: Awaited<ReturnType<typeof eventsGoingTo>>,
 ): string {
   const calendar = ical({
-    name,
+    name: calendarName(name),
     prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
     method: ICalCalendarMethod.PUBLISH,
     ttl: 60 * 60,

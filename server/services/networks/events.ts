@@ -11,6 +11,7 @@ import { registerNotificationKind } from '../reminders/compose.ts';
 import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
+import { calendarName } from '../../icsText.ts';
 
 /**
  * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
@@ -357,7 +358,7 @@ registerNotificationKind('network-event-reminder', {
 
 async function eventIcsBody(event: NetworkEvent, networkName: string) {
   const calendar = ical({
-    name: event.title,
+    name: calendarName(event.title),
     prodId: { company: 'Pathways', product: 'Pathways network events', language: 'EN' },
     method: ICalCalendarMethod.PUBLISH,
   });

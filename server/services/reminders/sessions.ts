@@ -12,6 +12,7 @@ import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { minutesBefore } from './time.ts';
+import { calendarName } from '../../icsText.ts';
 
 /**
  * Session reminders (by default 24 h and 1 h before, per cohort), change notices and cancellation notices.
@@ -231,7 +232,7 @@ async function stateOf(ctx: ComposeContext): Promise<SessionState> {
 /** The .ics of one session (same UID and SEQUENCE as the calendar feed, so calendar apps update one event). */
 export function sessionCalendar(session: CohortSession, cohort: Cohort): string {
   const calendar = ical({
-    name: session.title,
+    name: calendarName(session.title),
     prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
     method: session.status === 'cancelled' ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH,
   });
