@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
@@ -96,6 +97,40 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     await list(member, closed.id).expect(403);
     await post(member, closed.id, { ...story, title: 'After removal' }).expect(403);
     expect(await NetworkPostModel.countDocuments({ title: 'After removal' })).to.equal(0);
+  });
+
+  it('a removed member who asks again and withdraws still cannot learn which posts were written after she left (404, as for no post); her leaving day is kept', async () => {
+    const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member] });
+    const before = await post(lead, closed.id, { ...story, title: 'While she was a member' }).expect(201);
+    await supertest(app)
+      .delete(`/api/v1/networks/${closed.id}/members/${member.id}`)
+      .set('Authorization', bearer(lead))
+      .expect(204);
+    const left = (await NetworkMembershipModel.findOne({ networkId: closed.id, userId: member.id }).lean())!.removedAt;
+    const after = await post(lead, closed.id, { ...story, title: 'After she left' }).expect(201);
+    const reply = (postId: string) =>
+      supertest(app)
+        .post(`/api/v1/posts/${postId}/replies`)
+        .set('Authorization', bearer(member))
+        .send({ body: 'Probing' });
+    await reply(after.body.id).expect(404);
+    for (let round = 0; round < 2; round += 1) {
+      const asked = await supertest(app)
+        .post(`/api/v1/networks/${closed.id}/members`)
+        .set('Authorization', bearer(member))
+        .send({})
+        .expect(201);
+      expect(asked.body).to.deep.equal({ status: 'requested' });
+      await supertest(app)
+        .delete(`/api/v1/networks/${closed.id}/members/me`)
+        .set('Authorization', bearer(member))
+        .expect(204);
+      await reply(after.body.id).expect(404);
+    }
+    // A post she could have read as a member is refused as hers no longer to answer.
+    await reply(before.body.id).expect(403);
+    const row = (await NetworkMembershipModel.findOne({ networkId: closed.id, userId: member.id }).lean())!;
+    expect(row.removedAt?.toISOString()).to.equal(left?.toISOString());
   });
 
   it('hidden posts vanish for members, leads and admins see them marked with the reason, and hiding is audited', async () => {

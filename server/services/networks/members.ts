@@ -310,20 +310,24 @@ async function endMembership(
   if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
   const removedAt = new Date();
+  // When she stopped being a member: a request withdrawn (or refused) after she left keeps the day she left
+  // (`$min`: a member's row has none, so it is set now). Moved to the withdrawal, it let a former member of an
+  // approval network ask and withdraw to learn, post by post, what was written after she left (wasMemberAfter).
+  const ended = { $min: { removedAt } };
   // She withdraws a request made after a lead or admin removed her: the row keeps who removed her, or withdrawing
   // would turn that removal into her own leaving and let her join an open network with one click (joinsAtOnce).
   const withdrawn =
     leftBy === 'self'
       ? await NetworkMembershipModel.findOneAndUpdate(
           { userId, networkId, status: 'requested', leftBy: { $in: ['lead', 'admin'] } },
-          { $set: { status: 'removed', role: 'member', removedAt } },
+          { $set: { status: 'removed', role: 'member' }, ...ended },
         ).lean<NetworkMembership>()
       : null;
   const before =
     withdrawn ??
     (await NetworkMembershipModel.findOneAndUpdate(
       { userId, networkId, status: seen ?? { $in: ['member', 'requested'] } },
-      { $set: { status: 'removed', role: 'member', removedAt, leftBy } },
+      { $set: { status: 'removed', role: 'member', leftBy }, ...ended },
     ).lean<NetworkMembership>());
   if (!before && seen) {
     // Approved (or asked again) between the read above and the write: the same refusal, nothing written.
