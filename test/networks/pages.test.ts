@@ -421,7 +421,13 @@ describe('networks: pages', () => {
     expect(report).to.include({ reason: 'Asks for personal plans' });
     expect(String(report!.reporterId)).to.equal(member.id);
     const lina = await signIn(app, lead.email, testPassword);
-    expect((await lina.get(`/networks/${net.id}`).expect(200)).text).to.include('Asks for personal plans');
+    const leadsView = (await lina.get(`/networks/${net.id}`).expect(200)).text;
+    expect(leadsView).to.include('Asks for personal plans');
+    // Who reported is for admins: a lead's own words can be reported, and a report names nobody to its subject.
+    expect(leadsView).to.include('<td>Shown to admins only</td>').and.not.include('<td>Member Mei</td>');
+    const adminView = (await (await signIn(app, admin.email, testPassword)).get(`/networks/${net.id}`).expect(200))
+      .text;
+    expect(adminView).to.include('<td>Member Mei</td>');
   });
 
   it('when her post is refused (a title too long, a body that is only unsafe HTML), it answers 422 on the network page with her text kept, and stores nothing', async () => {

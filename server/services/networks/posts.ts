@@ -49,6 +49,7 @@ const messages = {
   noLongerMember: 'You are no longer a member of this network, so your reply was not posted.',
   announcementLeads: 'Only the network’s leads can post announcements.',
   formerMember: 'Former member',
+  reporterNotShown: 'Shown to admins only',
   tooMany: `You can write ${writingLimit.perHour} posts and replies an hour. Please try again later.`,
   tooManyReports: `You can report ${reportingLimit.perHour} posts and replies an hour. Please try again later, or write to an admin.`,
   notSaved: 'Your text needs changing before it can be posted.',
@@ -526,7 +527,11 @@ registerNotificationKind('network-report', {
   },
 });
 
-/** Reports of a network's posts and replies, newest first (leads and admins). */
+/**
+ * Reports of a network's posts and replies, newest first (leads and admins). Who reported is shown to admins only: a
+ * lead is also a member whose own words can be reported, by a member who may have blocked her, and a report names its
+ * reporter to nobody she reported (the email to leads says only "someone"). The reason is what a lead acts on.
+ */
 export async function reportsOf(props: { actor: Express.User; networkId: string }) {
   const access = await accessToNetwork(props.actor, props.networkId);
   if (!access.canModerate) throw new ForbiddenError();
@@ -544,7 +549,8 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
   ]);
   const postById = new Map(posts.map((p) => [String(p._id), p]));
   const replyById = new Map(replies.map((r) => [String(r._id), r]));
-  const names = await namesOf(reports.map((r) => r.reporterId));
+  const admin = props.actor.roles.includes('admin');
+  const names = admin ? await namesOf(reports.map((r) => r.reporterId)) : new Map<string, string>();
   return reports
     .map((r) => ({
       id: String(r._id),
@@ -555,7 +561,11 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
       replyId: r.replyId ? String(r.replyId) : null,
       replyHidden: r.replyId ? (replyById.get(String(r.replyId))?.hidden ?? false) : false,
       reason: r.reason,
-      reporter: r.reporterId ? (names.get(String(r.reporterId)) ?? messages.formerMember) : messages.formerMember,
+      reporter: !admin
+        ? messages.reporterNotShown
+        : r.reporterId
+          ? (names.get(String(r.reporterId)) ?? messages.formerMember)
+          : messages.formerMember,
       at: (r as { createdAt?: Date }).createdAt ?? r._id.getTimestamp(),
     }))
     .sort((a, b) => b.at.getTime() - a.at.getTime());
