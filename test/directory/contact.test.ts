@@ -64,6 +64,7 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
       .expect(303);
     const toWriter = await OutboxMessageModel.find({ to: writer.email }).lean();
     expect(toWriter).to.have.length(1);
+    expect(toWriter[0]!.subject).to.equal('Rosa Reader replied to your message through Pathways');
     expect(toWriter[0]!.text).to.include('Happy to talk, Wanda');
     expect(toWriter[0]!.text).to.include(reader.email);
     const toReader = await OutboxMessageModel.find({ to: reader.email }).lean();

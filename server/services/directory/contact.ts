@@ -86,14 +86,22 @@ async function giveBackContactAllowance(senderId: string): Promise<void> {
   await uncountHit({ key: `directory-contact:${senderId}`, windowMs: contactLimit.windowMs });
 }
 
-async function planMessageEmail(messageId: Types.ObjectId, toId: Types.ObjectId, fromName: string): Promise<void> {
+async function planMessageEmail(
+  messageId: Types.ObjectId,
+  toId: Types.ObjectId,
+  fromName: string,
+  isReply = false,
+): Promise<void> {
   const { id } = await planNotification({
     key: `directory-message:${String(messageId)}`,
     userId: toId,
     kind: 'directory-message',
     about: { type: 'message', id: messageId },
     sendAt: new Date(),
-    subject: `${fromName} wrote to you through Pathways`,
+    // A reply says so where she looks first: it carries the replier's address, which a first message never does.
+    subject: isReply
+      ? `${fromName} replied to your message through Pathways`
+      : `${fromName} wrote to you through Pathways`,
   });
   await deliverNow(id).catch((error: unknown) =>
     logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry'),
@@ -184,7 +192,7 @@ export async function replyToMessage(props: {
   });
   if (!inserted.created) await giveBackContactAllowance(props.actor.id);
   if (!inserted.doc) throw new NotFoundError();
-  if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name);
+  if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name, true);
   return present(inserted.doc as MessageRow, props.actor.id);
 }
 
