@@ -27,6 +27,14 @@ describe('learning: module text is sanitised on save and on render', () => {
     expect(body).to.not.match(/onerror|<script/i);
   });
 
+  it('loads no image from elsewhere, and loses none: an image is a link to it named by its description', () => {
+    expect(renderMarkdown('See ![Our school team photo](https://example.org/team.jpg) here')).to.equal(
+      '<p>See <a href="https://example.org/team.jpg" rel="noopener noreferrer">Image: Our school team photo</a> here</p>\n',
+    );
+    expect(renderMarkdown('![](https://example.org/a.png)')).to.include('>Image</a>');
+    expect(renderMarkdown('![x](javascript:alert(1))')).not.to.include('javascript:').and.not.include('<img');
+  });
+
   it('renders links safely: rel="noopener noreferrer", no author target, headings start at h2', () => {
     const html = renderMarkdown(
       '# Title\n\n<a href="https://example.org" target="_blank" onmouseover="x()">out</a> [in](/programmes)',

@@ -35,6 +35,13 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
       void _target;
       return { tagName, attribs: { ...rest, rel: 'noopener noreferrer' } };
     },
+    // No image is loaded from elsewhere (an outside address learns who read the page, and when): an image becomes a
+    // link to it named by its description, so what the author meant is kept, and the reader chooses to open it.
+    img: (_tagName, attribs) => ({
+      tagName: 'a',
+      attribs: { href: attribs.src ?? '', rel: 'noopener noreferrer' },
+      text: attribs.alt?.trim() ? `Image: ${attribs.alt.trim()}` : 'Image',
+    }),
   },
 };
 
