@@ -1,12 +1,17 @@
 // Live word count under a textarea marked data-word-count="<id of the output>" (and data-min-words).
 // Progressive enhancement: without it the form still works and the server names the minimum.
-// Counts as server/services/learning/completion.ts does: runs of non-space that hold a letter or digit.
+// Counts as server/services/learning/completion.ts does: Unicode's word breaking (Intl.Segmenter), which finds the
+// words of Chinese, Japanese and Thai too. A browser without it counts runs of non-space holding a letter or digit
+// (the server's count decides).
 document.addEventListener('DOMContentLoaded', () => {
+  const segmenter = window.Intl && Intl.Segmenter ? new Intl.Segmenter(undefined, { granularity: 'word' }) : null;
   const countWords = (text) =>
-    text
-      .trim()
-      .split(/\s+/)
-      .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+    segmenter
+      ? [...segmenter.segment(text)].filter((s) => s.isWordLike).length
+      : text
+          .trim()
+          .split(/\s+/)
+          .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
   for (const field of document.querySelectorAll('textarea[data-word-count]')) {
     const output = document.getElementById(field.getAttribute('data-word-count'));
     if (!output) continue;

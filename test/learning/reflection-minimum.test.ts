@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { wordsIn } from '../../server/services/learning/completion.ts';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
 import { ModuleModel } from '../../models/Module.ts';
@@ -88,6 +89,27 @@ describe('learning: the reflection minimum is the author’s choice', () => {
       .set(learnerAuth)
       .send({ reflection: words(30) })
       .expect(200);
+  });
+
+  it('words are counted in every script: Chinese and Thai, written without spaces, meet a minimum as English does', async () => {
+    const { programme, auth, learnerAuth } = await setUp();
+    const module = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(auth)
+      .send({ title: 'Ten', body: 'Write.', estimatedMinutes: 5, completion: { type: 'reflection', minWords: 10 } })
+      .expect(201);
+    const complete = (reflection: string) =>
+      supertest(app).post(`/api/v1/modules/${module.body.id}/completion`).set(learnerAuth).send({ reflection });
+    // Ten or more words each (it counted one: the runs between spaces).
+    expect(wordsIn('我认为女性领导者在学校里非常重要而且我们需要更多的支持和培训')).to.be.at.least(10);
+    expect(wordsIn('ผู้นำหญิงในโรงเรียนสำคัญมากและเราต้องการการสนับสนุนเพิ่มเติม')).to.be.at.least(10);
+    expect(wordsIn('أعتقد أن القيادات النسائية مهمة في عام 2027.')).to.equal(8);
+    expect(wordsIn('I think women leaders matter, a lot.')).to.equal(7);
+    expect(wordsIn('🙂 🙂 — !')).to.equal(0);
+    // Short in Chinese is still short, and says how many words it has.
+    const short = await complete('我认为很重要').expect(422);
+    expect(short.body.errors[0].message).to.equal('write at least 10 words (this one has 4)');
+    await complete('我认为女性领导者在学校里非常重要而且我们需要更多的支持和培训').expect(200);
   });
 
   it('with the default of 0 a one-word reflection completes it: the old fixed 25-word rule is gone', async () => {

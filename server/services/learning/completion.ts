@@ -119,12 +119,18 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   };
 }
 
-/** Words as the learner's live count shows them (public/js/word-count.js counts alike): runs of non-space holding a letter or digit. */
-export const wordsIn = (text: string): number =>
-  text
-    .trim()
-    .split(/\s+/)
-    .filter((w) => /[\p{L}\p{N}]/u.test(w)).length;
+const wordSegments = new Intl.Segmenter(undefined, { granularity: 'word' });
+
+/**
+ * Words as the learner's live count shows them (public/js/word-count.js counts alike): the words Unicode's word
+ * breaking finds (UAX #29, with ICU's dictionaries for Chinese, Japanese and Thai, which write no spaces between
+ * words). Counting runs between spaces, a reflection in Chinese was one word however long, and never met a minimum.
+ */
+export const wordsIn = (text: string): number => {
+  let words = 0;
+  for (const segment of wordSegments.segment(text)) if (segment.isWordLike) words += 1;
+  return words;
+};
 
 /**
  * Score 0–100: the share of questions answered exactly (every correct choice, and nothing else), rounded down in whole
