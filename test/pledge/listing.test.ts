@@ -70,6 +70,22 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     expect(yorkshire.counts.byRegion).to.deep.equal({ Yorkshire: 2 });
   });
 
+  it('the page counts every region: the 12 largest, then the rest in one line, so they add up; a right-to-left name is isolated', async () => {
+    for (let r = 1; r <= 14; r += 1)
+      for (let n = 0; n < (r <= 11 ? 2 : 1); n += 1)
+        await buildSignature({ region: `Region ${String(r).padStart(2, '0')}`, country: 'GB' });
+    for (let n = 0; n < 3; n += 1) await buildSignature({ region: 'الشارقة', country: 'AE' });
+    await listChanged();
+    const page = (await supertest(app).get('/pledge/signatories').expect(200)).text;
+    const regionList = /<h2 id="by-region">By region<\/h2>\s*<ul>([\s\S]*?)<\/ul>/.exec(page)![1]!;
+    const items = [...regionList.matchAll(/<li>([\s\S]*?)<\/li>/g)].map((m) => m[1]!.replace(/<[^>]+>/g, ''));
+    expect(items).to.have.length(13);
+    expect(items.at(-1)).to.equal('3 more regions: 3');
+    const total = items.reduce((sum, item) => sum + Number(/: (\d+)$/.exec(item)![1]), 0);
+    expect(total).to.equal(3 + 11 * 2 + 3);
+    expect(regionList).to.include('<bdi>الشارقة</bdi>: <strong>3</strong>');
+  });
+
   it('pages with an opaque cursor without repeating or skipping anyone', async () => {
     for (const name of ['Ash', 'Birch', 'Cedar', 'Elm', 'Elm', 'Fir', 'Oak']) await buildSignature({ name });
     const seen: string[] = [];
