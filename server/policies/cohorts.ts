@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import type { Types } from 'mongoose';
 import type { Track } from '../../models/Programme.ts';
 
@@ -6,7 +7,20 @@ import type { Track } from '../../models/Programme.ts';
  * participants see the cohorts they are enrolled in (or may join) and only their own attendance.
  */
 type Actor = Pick<Express.User, 'id' | 'roles'>;
-type CohortLike = { facilitatorIds?: (Types.ObjectId | string)[] | null; selfEnrolment?: boolean | null };
+type CohortLike = {
+  facilitatorIds?: (Types.ObjectId | string)[] | null;
+  selfEnrolment?: boolean | null;
+  /** Its last day (YYYY-MM-DD) in its own zone. */
+  endsOn?: string | null;
+  timezone?: string | null;
+};
+
+/** Whether the cohort's last day has gone by in its own zone (one without an end never ends). */
+export function hasEnded(cohort: CohortLike, now: Date): boolean {
+  if (!cohort.endsOn) return false;
+  const today = DateTime.fromJSDate(now, { zone: cohort.timezone ?? 'UTC' }).toISODate();
+  return today !== null && today > cohort.endsOn;
+}
 
 export const isAdmin = (actor: Actor): boolean => actor.roles.includes('admin');
 
@@ -29,8 +43,9 @@ export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolea
  * completes before it interviews (other tracks are professional development for participants).
  * @param track the track of the cohort's programme (null when it is unknown)
  */
-export function canSelfEnrol(actor: Actor, cohort: CohortLike, track: Track | null): boolean {
-  if (!cohort.selfEnrolment) return false;
+export function canSelfEnrol(actor: Actor, cohort: CohortLike, track: Track | null, now = new Date()): boolean {
+  // Ended, it is no longer open: she would join a cohort with nothing left to attend.
+  if (!cohort.selfEnrolment || hasEnded(cohort, now)) return false;
   if (actor.roles.includes('participant')) return true;
   return actor.roles.includes('governor') && track === 'governing-board';
 }

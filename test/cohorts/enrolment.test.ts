@@ -492,6 +492,37 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(res.body).to.deep.equal({ status: 'active' });
   });
 
+  it('a cohort open to join that has ended is no longer offered, and joining it says it ended (409); its facilitator may still enrol someone', async () => {
+    const ended = await buildCohort({
+      name: 'Spring 2025',
+      selfEnrolment: true,
+      startsOn: '2025-01-01',
+      endsOn: '2025-06-30',
+      facilitatorIds: [facilitator.id],
+    });
+    const p = await buildUser();
+    const pAuth = { Authorization: `Bearer ${await tokenFor(p)}` };
+    const listed = await supertest(app).get('/api/v1/cohorts').set(pAuth).expect(200);
+    expect(listed.body.items.map((c: { id: string }) => c.id)).not.to.include(String(ended._id));
+    const refused = await supertest(app)
+      .post(`/api/v1/cohorts/${String(ended._id)}/enrolments`)
+      .set(pAuth)
+      .send({ userId: p.id })
+      .expect(409);
+    expect(refused.body.detail).to.equal(
+      'This cohort ended on 30 June 2025, so it takes no one new. Choose another cohort of its programme.',
+    );
+    const agent = await signIn(app, p.email, testPassword);
+    const page = (await agent.get(`/cohorts/${String(ended._id)}`).expect(200)).text;
+    expect(page).not.to.include('Enrol in this cohort');
+    expect(await EnrolmentModel.countDocuments({ cohortId: ended._id })).to.equal(0);
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(ended._id)}/enrolments`)
+      .set(auth)
+      .send({ userId: p.id })
+      .expect(201);
+  });
+
   it('a facilitator who does not run a cohort she cannot see is answered as for an unknown id (404) when she enrols, lists or withdraws, and nothing changes', async () => {
     const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
     const other = await buildUser({ roles: ['facilitator'] });

@@ -9,15 +9,18 @@ import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, emailAddressProblem, notAnEmailAddress } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
+import { formatDate } from '../../time.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
-import { canChangeEnrolment, canRunCohort } from '../../policies/cohorts.ts';
+import { canChangeEnrolment, canRunCohort, hasEnded } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser } from '../users.ts';
 
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',
+  ended: (endsOn: string) =>
+    `This cohort ended on ${formatDate(endsOn)}, so it takes no one new. Choose another cohort of its programme.`,
   notEnrolled: 'She is not enrolled in this cohort.',
   noPerson: 'We could not find that person.',
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
@@ -192,8 +195,14 @@ export async function enrolParticipant(props: {
   if (props.actor !== 'system') {
     // Who may join by herself depends on whom the programme is for (canSelfEnrol): read only when it can matter.
     const track = cohort.selfEnrolment && props.actor.id === props.userId ? await trackOf(cohort) : null;
-    if (!canChangeEnrolment(props.actor, cohort, props.userId, 'enrol', track))
+    if (!canChangeEnrolment(props.actor, cohort, props.userId, 'enrol', track)) {
+      // Open to join until it ended: she is told why, not just refused.
+      if (props.actor.id === props.userId && cohort.selfEnrolment && hasEnded(cohort, now)) {
+        await loadVisibleCohort({ actor: props.actor, cohortId: props.cohortId });
+        throw new ConflictError(messages.ended(cohort.endsOn));
+      }
       await refuseEnrolmentChange(props.actor, props.cohortId);
+    }
   }
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
   const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
