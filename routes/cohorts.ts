@@ -50,6 +50,7 @@ const messages = {
   waitlisted: (position: number) =>
     `The cohort is full, so you are on the waitlist (number ${position}). We will email you if a place frees up.`,
   left: 'You have left the cohort.',
+  leftWaitlist: 'You have left the waitlist.',
   alreadyJoined: 'You are already enrolled in this cohort.',
   alreadyWaiting: 'You are already on the waitlist of this cohort.',
   enrolled: (name: string) => `${name} is enrolled.`,
@@ -519,6 +520,8 @@ export function registerCohortRoutes(web: Router, api: Router): void {
   });
   web.post('/cohorts/:id/leave', requireSignIn, confirmLeave, async (req, res) => {
     const cohortId = String(req.params.id);
+    // What she leaves: a place, or a place in the queue (she was never in the cohort).
+    const { enrolment: leaving } = await loadVisibleCohort({ actor: req.user!, cohortId });
     try {
       await withdrawParticipant({ actor: req.user!, cohortId, userId: req.user!.id });
     } catch (error) {
@@ -527,7 +530,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       const { enrolment } = await loadVisibleCohort({ actor: req.user!, cohortId });
       if (enrolment?.status !== 'withdrawn') throw error;
     }
-    flash(req, 'success', messages.left);
+    flash(req, 'success', leaving?.status === 'waitlisted' ? messages.leftWaitlist : messages.left);
     res.redirect(303, '/cohorts');
   });
   web.get('/cohorts/:id/people', requireSignIn, (req, res) => showPeople(req, res));

@@ -17,7 +17,8 @@ export function passwordProblem(password: string, context: { email?: string; nam
   if (/^(.)\1+$/.test(password)) return 'A password made of one repeated character is too easy to guess.';
   const localPart = context.email?.split('@')[0]?.toLowerCase();
   if (localPart && localPart.length >= 4 && lower.includes(localPart))
-    return 'Do not use your email address in your password.';
+    // Said as the rule is: "siti" in "Guru besar Siti 2027" is her name, not her address, and she was told it was.
+    return `Do not use the part of your email address before the @ (“${localPart}”) in your password.`;
   return undefined;
 }
 

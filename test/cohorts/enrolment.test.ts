@@ -459,6 +459,10 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await place()).to.equal('2');
     await withdrawParticipant({ actor: 'system', cohortId: id, userId: ahead.id });
     expect(await place()).to.equal('1');
+    // Leaving it, she is told she left the waitlist: she was never in the cohort.
+    const _csrf = csrfFrom((await agent.get(`/cohorts/${id}`).expect(200)).text);
+    const left = await agent.post(`/cohorts/${id}/leave`).type('form').send({ _csrf, confirmed: 'yes' }).expect(303);
+    expect((await agent.get(left.headers.location!).expect(200)).text).to.include('You have left the waitlist.');
   });
 
   it('a participant enrols herself only when the cohort is open for it: a closed one answers as an unknown id (404), someone else in an open one 403, and nothing is recorded', async () => {
