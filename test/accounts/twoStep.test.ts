@@ -162,6 +162,11 @@ describe('two-step sign-in (TOTP)', () => {
       const page = await agent.get('/account/two-step').expect(200);
       expect(page.text).to.include('data:image/svg+xml;base64,');
       const secret = /id="two-step-secret">([A-Z2-7 ]+)</.exec(page.text)![1]!.replaceAll(' ', '');
+      // On a phone, a link opens the authenticator app there with the same secret (no screen to scan).
+      const link = /<a href="(otpauth:\/\/totp\/[^"]+)">Add Pathways to the authenticator app on this device<\/a>/.exec(
+        page.text,
+      )![1]!;
+      expect(new URL(link.replaceAll('&amp;', '&')).searchParams.get('secret')).to.equal(secret);
       const done = await agent
         .post('/account/two-step')
         .type('form')
