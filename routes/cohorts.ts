@@ -38,6 +38,7 @@ import {
   rotateCalendarToken,
   sessionsOf,
   updateCohort,
+  joinsTheWaitlist,
   waitlistPositionOf,
   withdrawalToConfirm,
   withdrawParticipant,
@@ -228,7 +229,10 @@ async function showCohort(req: Request, res: Response) {
     joinable ? maySelfEnrol({ actor: req.user!, cohort }) : false,
     enrolment?.status === 'waitlisted' ? waitlistPositionOf({ cohortId: cohort._id, userId: req.user!.id }) : null,
   ]);
-  const people = runs ? await listEnrolments({ actor: req.user!, cohort }) : [];
+  const [people, waitsIfJoining] = await Promise.all([
+    runs ? listEnrolments({ actor: req.user!, cohort }) : [],
+    mayJoin ? joinsTheWaitlist(cohort) : false,
+  ]);
   res.render('cohorts/show', {
     title: cohort.name,
     cohort: presentCohort(cohort),
@@ -237,6 +241,7 @@ async function showCohort(req: Request, res: Response) {
     enrolment,
     runs,
     mayJoin,
+    waitsIfJoining,
     mine,
     waitlistPosition,
     people,

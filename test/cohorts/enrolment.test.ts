@@ -427,7 +427,12 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     const [first, her] = [await buildUser(), await buildUser()];
     await enrolParticipant({ actor: 'system', cohortId: id, userId: first.id });
     const agent = await signIn(app, her.email, testPassword);
-    const _csrf = csrfFrom((await agent.get(`/cohorts/${id}`).expect(200)).text);
+    const before = (await agent.get(`/cohorts/${id}`).expect(200)).text;
+    // Full: she is told before she asks that she would wait, and the button says so.
+    expect(before)
+      .to.include('Every place is taken: you can join the waitlist')
+      .and.include('>Join the waitlist</button>');
+    const _csrf = csrfFrom(before);
     const join = () => agent.post(`/cohorts/${id}/join`).type('form').send({ _csrf });
     await join().expect(303).expect('Location', `/cohorts/${id}`);
     const again = await join().expect(303).expect('Location', `/cohorts/${id}`);

@@ -134,6 +134,18 @@ async function takeTicket(cohort: Cohort, userId: Types.ObjectId): Promise<numbe
   throw new Error('could not take a waitlist number');
 }
 
+/**
+ * Whether a newcomer would wait rather than take a place (enrolParticipant's own reading): every place is held, or
+ * people have been waiting a while (the freed places are theirs). Said before she asks, so "Enrol" is not a surprise.
+ */
+export async function joinsTheWaitlist(cohort: Cohort): Promise<boolean> {
+  const [held, longWaiting] = await Promise.all([
+    SeatModel.countDocuments({ cohortId: cohort._id }),
+    WaitlistTicketModel.exists({ cohortId: cohort._id, createdAt: { $lt: new Date(Date.now() - settleMs) } }),
+  ]);
+  return held >= cohort.capacity || longWaiting !== null;
+}
+
 /** Her place in the waitlist, 1 being next in line. */
 async function waitlistPosition(cohortId: Types.ObjectId, number: number): Promise<number> {
   return (await WaitlistTicketModel.countDocuments({ cohortId, number: { $lt: number } })) + 1;

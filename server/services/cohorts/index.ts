@@ -23,6 +23,7 @@ export {
   fillFromWaitlist,
   withdrawParticipant,
   waitlistPositionOf,
+  joinsTheWaitlist,
   withdrawalToConfirm,
   rosterOf,
   activeAmong,
