@@ -10,13 +10,14 @@ import { learnerOverview } from './learning/overview.ts';
 addDashboardPanel({
   name: 'learning-progress',
   roles: ['participant', 'governor'],
-  load: async (user, shared) => ({
-    programmes: await learnerOverview({
-      userId: user.id,
-      active: await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id)),
-    }),
-    trackNames,
-  }),
+  load: async (user, shared) => {
+    const active = await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id));
+    return {
+      programmes: await learnerOverview({ userId: user.id, active }),
+      waiting: active.waiting.map((w) => ({ cohortId: String(w.cohortId), name: w.name })),
+      trackNames,
+    };
+  },
 });
 
 addDashboardPanel({

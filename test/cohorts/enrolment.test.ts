@@ -462,6 +462,10 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
         (await agent.get(`/cohorts/${id}`).expect(200)).text,
       )?.[1];
     expect(await place()).to.equal('2');
+    // Her home page says where she waits, not that she is enrolled nowhere.
+    const home = (await agent.get('/').expect(200)).text;
+    expect(home).to.include(`You are on the waitlist of <a href="/cohorts/${id}">`);
+    expect(home).not.to.include('You are not enrolled in a programme yet');
     await withdrawParticipant({ actor: 'system', cohortId: id, userId: ahead.id });
     expect(await place()).to.equal('1');
     // Leaving it, she is told she left the waitlist: she was never in the cohort.

@@ -445,6 +445,8 @@ export type ActiveEnrolments = {
   }[];
   /** Their cohorts that exist: name and programme (the cohort, not the enrolment, names the programme). */
   cohorts: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId }[];
+  /** The cohorts whose waitlist she is on (read by the same query): her home page says so. */
+  waiting: { cohortId: Types.ObjectId; name: string }[];
 };
 
 /**
@@ -452,16 +454,27 @@ export type ActiveEnrolments = {
  * Her home page reads them once for her sessions and her programmes.
  */
 export async function activeEnrolmentsOf(userId: Id): Promise<ActiveEnrolments> {
-  const rows = await EnrolmentModel.find(
-    { userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId, status: 'active' },
-    { cohortId: 1, enrolledAt: 1, createdAt: 1, completedModuleIds: 1, certificate: 1 },
+  const found = await EnrolmentModel.find(
+    {
+      userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId,
+      status: { $in: ['active', 'waitlisted'] },
+    },
+    { cohortId: 1, status: 1, enrolledAt: 1, createdAt: 1, completedModuleIds: 1, certificate: 1 },
   ).lean();
-  if (!rows.length) return { enrolments: [], cohorts: [] };
-  const cohorts = await CohortModel.find(
-    { _id: { $in: [...new Set(rows.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } },
+  if (!found.length) return { enrolments: [], cohorts: [], waiting: [] };
+  const rows = found.filter((e) => e.status === 'active');
+  const waitlisted = found.filter((e) => e.status === 'waitlisted');
+  const read = await CohortModel.find(
+    { _id: { $in: [...new Set(found.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } },
     { name: 1, programmeId: 1 },
   ).lean();
+  const active = new Set(rows.map((e) => String(e.cohortId)));
+  const cohorts = read.filter((c) => active.has(String(c._id)));
+  const nameOf = new Map(read.map((c) => [String(c._id), c.name]));
   return {
+    waiting: waitlisted.flatMap((e) =>
+      nameOf.has(String(e.cohortId)) ? [{ cohortId: e.cohortId, name: nameOf.get(String(e.cohortId))! }] : [],
+    ),
     enrolments: rows.map((e) => ({
       cohortId: e.cohortId,
       enrolledAt: e.enrolledAt ?? (e as { createdAt?: Date }).createdAt ?? null,
