@@ -36,9 +36,10 @@ export const versionForForm = (stored: number | null | undefined): string => (st
 
 /** Said on the form that comes back with her changes when someone else saved the record after she opened it. */
 export const savedMeanwhileMessage = (what: string): string =>
-  `Someone else saved this ${what} after you opened it, so your changes were not saved. They are below: open the ${what} in another tab to compare, then save again to replace the other changes with yours.`;
+  `This ${what} was saved again after you opened it (by someone else, or by you in another tab), so your changes were not saved. They are below: open the ${what} in another tab to compare, then save again to replace the other changes with yours.`;
 
-const savedMeanwhileOnAForm = /^Someone else saved this (.+) after you opened it, so your changes were not saved\. /;
+const savedMeanwhileOnAForm =
+  /^This (.+) was saved again after you opened it \(by someone else, or by you in another tab\), so your changes were not saved\. /;
 
 /**
  * The same refusal as an API client reads it (errorHandler): it has no form with her changes below and no tab, but a
@@ -47,6 +48,6 @@ const savedMeanwhileOnAForm = /^Someone else saved this (.+) after you opened it
 export function savedMeanwhileForApi(message: string): string {
   const what = savedMeanwhileOnAForm.exec(message)?.[1];
   return what
-    ? `Someone else saved this ${what} after the version you sent, so your change was not saved: read it again, and send your change with the version it has now.`
+    ? `This ${what} was saved again after the version you sent, so your change was not saved: read it again, and send your change with the version it has now.`
     : message;
 }

@@ -47,7 +47,7 @@ describe('boards: a colleague’s save of a board’s details is never silently 
       organisation: 'Test Primary Academy',
     };
     const conflict = await clerkAgent.post(`/boards/${board.id}`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this board after you opened it');
+    expect(conflict.text).to.include('This board was saved again after you opened it');
     expect(conflict.text).to.include('value="Test Primary Academy"');
     expect((await BoardModel.findById(board.id).lean())!).to.include({
       organisation: 'Test Primary School',
@@ -75,7 +75,7 @@ describe('boards: a colleague’s save of a board’s details is never silently 
     expect(stale.type).to.equal('application/problem+json');
     // Said to a client, which has no form with its changes "below" and no tab, but a version to read again.
     expect(stale.body.detail).to.equal(
-      'Someone else saved this board after the version you sent, so your change was not saved: read it again, and send your change with the version it has now.',
+      'This board was saved again after the version you sent, so your change was not saved: read it again, and send your change with the version it has now.',
     );
     expect((await BoardModel.findById(board.id).lean())!.name).to.equal(board.name);
     const saved = await supertest(app)

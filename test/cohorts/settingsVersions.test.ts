@@ -54,7 +54,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
     // dates, which would silently undo the admin's save.
     const mine = { _csrf: csrfFrom(runnerPage.text), version: versionFrom(runnerPage.text), ...fields, capacity: '12' };
     const conflict = await runnerAgent.post(`/cohorts/${id}/edit`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this cohort after you opened it');
+    expect(conflict.text).to.include('This cohort was saved again after you opened it');
     expect(conflict.text).to.match(/name="capacity"[^>]*value="12"|value="12"[^>]*name="capacity"/);
     const kept = (await CohortModel.findById(id).lean())!;
     expect(kept).to.include({ name: 'Spring cohort (Leeds)', endsOn: '2027-11-30', capacity: 10 });
@@ -162,7 +162,7 @@ describe('cohorts: a colleague’s settings save is never silently undone', () =
       title: 'Interview practice',
     };
     const conflict = await twoAgent.post(`/sessions/${id}/edit`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this session after you opened it');
+    expect(conflict.text).to.include('This session was saved again after you opened it');
     expect(conflict.text).to.include('value="Interview practice"');
     expect((await CohortSessionModel.findById(id).lean())!).to.include({
       title: 'Workshop',

@@ -547,7 +547,7 @@ describe('learning: authoring programmes and modules', () => {
       .type('form')
       .send({ ...mine, estimatedMinutes: '10' })
       .expect(409);
-    expect(conflict.text).to.include('Someone else saved this module after you opened it');
+    expect(conflict.text).to.include('This module was saved again after you opened it');
     expect(conflict.text)
       .to.include('value="Her title"')
       .and.to.include('Her long body, typed for an hour.</textarea>');

@@ -35,7 +35,7 @@ describe('learning: a colleague’s save of a programme’s settings is never si
       title: 'Panel training for governors',
     };
     const conflict = await secondAgent.post(`/programmes/${programme.id}`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this programme after you opened it');
+    expect(conflict.text).to.include('This programme was saved again after you opened it');
     expect(conflict.text).to.include('value="Panel training for governors"');
     expect((await ProgrammeModel.findById(programme.id).lean())!).to.include({
       title: 'Panel training',

@@ -43,7 +43,7 @@ describe('mentoring: one member’s save of the agreement is never silently undo
       endsOn: inDays(90),
     };
     const conflict = await menteeAgent.post(`/mentorships/${id}/agreement`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this agreement after you opened it');
+    expect(conflict.text).to.include('This agreement was saved again after you opened it');
     expect(conflict.text).to.include('Negotiate my first salary</textarea>');
     expect((await MentorshipModel.findById(id).lean())!.agreement!.goals).to.deep.equal(['Prepare for interviews']);
     await menteeAgent

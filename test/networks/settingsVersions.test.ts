@@ -41,7 +41,7 @@ describe('networks: a colleague’s save of a network’s details is never silen
       description: 'Heads and deputies across Wales, meeting monthly.',
     };
     const conflict = await secondAgent.post(`/networks/${network.id}`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this network after you opened it');
+    expect(conflict.text).to.include('This network was saved again after you opened it');
     expect(conflict.text).to.include('Heads and deputies across Wales, meeting monthly.</textarea>');
     expect((await NetworkModel.findById(network.id).lean())!).to.include({
       joining: 'approval',

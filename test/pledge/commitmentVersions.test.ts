@@ -45,7 +45,7 @@ describe('pledge: one manager’s save of the commitments is never silently undo
       optionIds: [flexible.id, governors.id],
     };
     const conflict = await colleague.post(`/pledge/signatures/${id}/commitments`).type('form').send(mine).expect(409);
-    expect(conflict.text).to.include('Someone else saved this list of commitments after you opened it');
+    expect(conflict.text).to.include('This list of commitments was saved again after you opened it');
     expect(tickedIn(conflict.text)).to.have.members([flexible.id, governors.id]);
     const stored = () =>
       PledgeSignatureModel.findById(id)
@@ -90,7 +90,7 @@ describe('pledge: one manager’s save of the commitments is never silently undo
       .type('form')
       .send(mine)
       .expect(409);
-    expect(conflict.text).to.include('Someone else saved this commitment after you opened it');
+    expect(conflict.text).to.include('This commitment was saved again after you opened it');
     expect(formOf(conflict.text)).to.include('value="Bias training for every interview panel"');
     expect((await PledgeCommitmentOptionModel.findById(option.id).lean())!).to.include({
       title: 'Bias training for panels',
