@@ -84,7 +84,7 @@ describe('browser: a researcher walks through the impact dashboard', () => {
     const chart = page.getByRole('img', { name: /Mean answer at the start and end/ });
     expect(await chart.count()).to.equal(1);
     expect(await page.getByRole('table', { name: 'Figures of the chart' }).first().textContent()).to.include(
-      'Confidence to apply (start)',
+      'Start: Confidence to apply',
     );
 
     await page.getByLabel('Programme', { exact: true }).selectOption({ label: 'Aspiring to headship' });

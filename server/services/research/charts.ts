@@ -37,13 +37,15 @@ type ImpactLike = {
 };
 
 export function chartOf(impact: ImpactLike): Chart[] {
+  // The moment leads the label: the chart shortens a long prompt, and "(start)" and "(end)" were cut off with it,
+  // leaving two bars alike.
   const likertItems = impact.likert.flatMap((q) => [
     {
-      label: `${q.prompt} (start)`,
+      label: `Start: ${q.prompt}`,
       value: q.start.mean,
       text: q.start.mean === null ? withheld : q.start.mean.toFixed(2),
     },
-    { label: `${q.prompt} (end)`, value: q.end.mean, text: q.end.mean === null ? withheld : q.end.mean.toFixed(2) },
+    { label: `End: ${q.prompt}`, value: q.end.mean, text: q.end.mean === null ? withheld : q.end.mean.toFixed(2) },
   ]);
   const outcomeItems = Object.entries(impact.outcomes).map(([kind, value]) => ({
     label: kind[0]!.toUpperCase() + kind.slice(1),
