@@ -196,6 +196,12 @@ describe('the pool of speakers, facilitators and researchers', () => {
       expect(sink.received.filter((e) => e.to.includes(m.email) && /Riverside Primary/.test(e.subject))).to.have.length(
         1,
       );
+    // She can decide from the email: what role, online or in person, and when.
+    const offerEmail = sink.received.find((e) => e.to.includes(first.email) && /Riverside Primary/.test(e.subject))!;
+    expect(offerEmail.subject).to.equal('A request for a speaker: Riverside Primary');
+    expect(offerEmail.raw.replace(/=\r?\n/g, '').replace(/\s+/g, ' ')).to.include(
+      'They ask for a speaker, online, with no date fixed yet.',
+    );
     // Someone else cannot answer her offer.
     await supertest(app)
       .post(`/api/v1/pool/offers/${offers[0]}/accept`)

@@ -1,3 +1,4 @@
+import { formatDate } from '../../time.ts';
 import { Types } from 'mongoose';
 import { PoolOfferModel } from '../../../models/PoolOffer.ts';
 import { PoolProfileModel, type PoolOfferKind } from '../../../models/PoolProfile.ts';
@@ -397,11 +398,15 @@ export async function offerPoolRequest(props: { actor: Express.User; requestId: 
       about: { type: 'user', id: profile.userId },
       sendAt: props.now ?? new Date(),
       subject: `A request for a ${offerLabels[request.offer as PoolOfferKind].toLowerCase()}: ${request.organisation}`,
+      // What she is asked for, so she can decide from the email: the role, online or in person, and the day if any.
       data: {
         offerId: String(offer._id),
         organisation: request.organisation,
         topic: topicLabel(request.topic),
         offer: request.offer,
+        role: offerLabels[request.offer as PoolOfferKind].toLowerCase(),
+        mode: request.mode === 'online' ? 'online' : 'in person',
+        ...(request.date ? { requestedOn: formatDate(request.date) } : {}),
       },
     });
     return { id: String(offer._id), requestId: String(request._id), userId: String(profile.userId), status: 'pending' };
@@ -547,7 +552,9 @@ registerNotificationKind('pool-offer', {
     return offer?.status === 'pending' ? true : 'The offer has been answered or withdrawn.';
   },
   compose: async ({ record }) => ({
-    subject: `A request for you from ${String(record.data?.organisation)}`,
+    subject: record.data?.role
+      ? `A request for a ${String(record.data.role)}: ${String(record.data.organisation)}`
+      : `A request for you from ${String(record.data?.organisation)}`,
     template: 'pool-offer',
     data: { ...(record.data ?? {}), profileUrl: absoluteUrl('/pool/profile') },
   }),
