@@ -551,6 +551,16 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       await enrolDirectly(cohort, early.id, t(1));
       await enrolDirectly(cohort, steady.id, t(1));
       await enrolDirectly(cohort, late.id, t(10));
+      // Each enrolled for the first time then (her enrolment row made that day).
+      for (const [who, day] of [
+        [early, 1],
+        [steady, 1],
+        [late, 10],
+      ] as const)
+        await EnrolmentModel.collection.updateOne(
+          { cohortId: cohort._id, userId: new Types.ObjectId(who.id) },
+          { $set: { createdAt: t(day) } },
+        );
       const sessions: Awaited<ReturnType<typeof buildSession>>[] = [];
       for (const day of [2, 5, 8, 12, 15])
         sessions.push(await buildSession(cohort._id, { startsAt: t(day), title: `Day ${day}` }));
@@ -596,13 +606,14 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         rate: 0.5,
       });
       expect(row('Early Ada').flags).to.deep.equal(['low-rate', 'missed-two-in-a-row']);
-      // Bea enrolled on day 10: day 2's "present" does not count for her; day 15 has no mark.
-      expect(row('Late Bea')).to.include({ sessions: 2, present: 1, absent: 0, unmarked: 1, rate: 1 });
+      // Bea enrolled on day 10; her class list came late, and day 2's register, taken after, marks her present: it
+      // counts (a mark for a session before she first enrolled). Day 15 has no mark.
+      expect(row('Late Bea')).to.include({ sessions: 3, present: 2, absent: 0, unmarked: 1, rate: 1 });
       expect(row('Late Bea').flags).to.deep.equal([]);
       expect(row('Steady Cat')).to.include({ sessions: 5, present: 4, absent: 1, excused: 0, rate: 0.8 });
       expect(row('Steady Cat').flags).to.deep.equal([]);
       expect(report.sessions.map((s) => [s.present, s.late, s.excused, s.absent, s.unmarked])).to.deep.equal([
-        [2, 0, 0, 0, 0],
+        [3, 0, 0, 0, 0],
         [1, 1, 0, 0, 0],
         [1, 0, 1, 0, 0],
         [1, 0, 0, 2, 0],
@@ -630,6 +641,31 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         'rate',
         'flags',
       );
+    });
+
+    it('a session held while she was withdrawn is not hers, even marked after she came back; one before she first enrolled counts once marked', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const her = await buildUser({ name: 'Away Ama' });
+      const t = (day: number) => new Date(Date.UTC(2027, 2, day, 9));
+      const before = await buildSession(cohort._id, { startsAt: t(2), title: 'Before she joined' });
+      const away = await buildSession(cohort._id, { startsAt: t(8), title: 'While she was away' });
+      const back = await buildSession(cohort._id, { startsAt: t(14), title: 'After she came back' });
+      await enrolDirectly(cohort, her.id, t(5));
+      // Withdrawn on day 6, enrolled again on day 10: the same row, first made on day 5.
+      await EnrolmentModel.collection.updateOne(
+        { cohortId: cohort._id, userId: new Types.ObjectId(her.id) },
+        { $set: { createdAt: t(5), enrolledAt: t(10) } },
+      );
+      for (const s of [before, away, back])
+        await recordAttendance({
+          actor: facilitator,
+          sessionId: String(s._id),
+          records: [{ userId: her.id, status: 'present' }],
+          now: t(20),
+        });
+      const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: t(20) });
+      expect(report.rows[0]).to.include({ sessions: 2, present: 2, unmarked: 0 });
+      expect(report.sessions.map((s) => s.present)).to.deep.equal([1, 0, 1]);
     });
 
     it('shows the marks as they stand: one written on another process shows at once, one an operator wrote straight to the records once the repair ran, and someone who joined since is counted from her enrolment', async () => {

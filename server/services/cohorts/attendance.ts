@@ -404,13 +404,19 @@ export async function cohortAttendanceReport(props: {
   const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
     recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
-  // A session counts for her from when she (last) enrolled; one before that counts when she was marked for it before
-  // that date, i.e. in an earlier enrolment: withdrawn and enrolled again, she keeps the marks she had (marks are
-  // only ever written while she is enrolled, so none written since belongs to a session she was not enrolled for).
-  const eligible = (m: { userId: string; enrolledAt: Date | null }, s: { sessionId: string; startsAt: Date }) => {
+  // A session counts for her from when she (last) enrolled. One held before she first enrolled counts when she was
+  // marked for it: her class list is often loaded after the first session, and its register taken then (a register
+  // saved for her and left out of every count, with nothing said, misled her facilitator). One held while she was
+  // withdrawn counts when she was marked for it before she enrolled again, i.e. in her earlier enrolment: she keeps
+  // the marks she had, and a session held while she was away is not hers.
+  const eligible = (
+    m: { userId: string; enrolledAt: Date | null; firstEnrolledAt: Date | null },
+    s: { sessionId: string; startsAt: Date },
+  ) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
     const markedAt = recordOf(s.sessionId, m.userId)?.markedAt;
-    return !!markedAt && markedAt < m.enrolledAt;
+    if (!markedAt) return false;
+    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || markedAt < m.enrolledAt;
   };
   const threshold = cohort.attendanceThreshold ?? 75;
 

@@ -372,25 +372,36 @@ export async function withdrawParticipant(props: {
 type Id = string | Types.ObjectId;
 
 /** An active participant as registers and reports name her. */
-export type RosterMember = { userId: string; enrolledAt: Date | null; name: string; email: string };
+export type RosterMember = {
+  userId: string;
+  enrolledAt: Date | null;
+  /** When she first enrolled (her enrolment row was made; withdrawn and enrolled again, it is the same row). */
+  firstEnrolledAt: Date | null;
+  name: string;
+  email: string;
+};
 
 /** A cohort's active enrolments: who (named, ./participantNames.ts) and since when (cohortId leads their unique index). */
 export async function activeEnrolmentsIn(cohortId: Id) {
   // All in one reply: the default first batch (101) would cost a second round trip for a large cohort.
-  return EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1, participantName: 1 })
+  return EnrolmentModel.find(
+    { cohortId, status: 'active' },
+    { userId: 1, enrolledAt: 1, createdAt: 1, participantName: 1 },
+  )
     .batchSize(10_000)
     .lean();
 }
 
 /** The roster from a cohort's active enrolments and their names, by name (then id, so the order is stable). */
 export function rosterFrom(
-  enrolments: { userId: Types.ObjectId; enrolledAt?: Date | null }[],
+  enrolments: { userId: Types.ObjectId; enrolledAt?: Date | null; createdAt?: Date | null }[],
   names: Map<string, string>,
 ): Omit<RosterMember, 'email'>[] {
   return enrolments
     .map((e) => ({
       userId: String(e.userId),
       enrolledAt: e.enrolledAt ?? null,
+      firstEnrolledAt: e.createdAt ?? null,
       name: names.get(String(e.userId)) ?? '',
     }))
     .sort((a, b) => a.name.localeCompare(b.name) || a.userId.localeCompare(b.userId));
