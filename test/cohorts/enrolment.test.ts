@@ -926,6 +926,19 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       expect(await UserModel.findOne({ email: 'semi.colon@example.org' }).lean()).to.include({ name: 'Semi Colon' });
     });
 
+    it('a name written "Surname, Given" without quotes is kept whole, not cut at its comma; with more headed columns after the name, they are not taken for it', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const importing = (csv: string) =>
+        importEnrolments({ actor: { ...facilitator }, cohortId: String(cohort._id), csv });
+      await importing('kiri@example.nz, Ngata, Kiri\n');
+      await importing('Email,Name\nrangi@example.nz,Parata, Rangi\n');
+      await importing('Email,Name,Role\nhemi@example.nz,Hēmi Walker,Deputy head\n');
+      const nameOf = async (email: string) => (await UserModel.findOne({ email }).lean())!.name;
+      expect(await nameOf('kiri@example.nz')).to.equal('Ngata, Kiri');
+      expect(await nameOf('rangi@example.nz')).to.equal('Parata, Rangi');
+      expect(await nameOf('hemi@example.nz')).to.equal('Hēmi Walker');
+    });
+
     it('an address pasted with invisible characters (zero-width space, direction marks) is the account it names, not a new one', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const known = await buildUser({ email: 'known.invisible@example.org' });

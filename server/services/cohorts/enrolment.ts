@@ -618,7 +618,11 @@ function readImportCsv(csv: string): ImportRecord[] {
 }
 
 /** Which cells of a row hold her email and her name: a name in one cell, or in a first and a last name. */
-type ImportColumns = { email: number; name: number[] };
+/**
+ * Where her email and name are. `nameToEnd`: the name is the last column, so cells after it are the rest of a name
+ * written with a comma and not quoted ("Ngata, Kiri"), which the CSV reader split: they are kept, not dropped.
+ */
+type ImportColumns = { email: number; name: number[]; nameToEnd?: boolean };
 
 /** A heading as compared: lower case, letters only ("E-mail address" is `emailaddress`). */
 const heading = (cell: string) => cell.toLowerCase().replace(/[^a-z]/g, '');
@@ -634,7 +638,7 @@ const lastNameHeading = /^(last|family)name$|^surname$/;
  * its columns are read by their headings, in any order ("Name, Email"; "First name, Last name, Email").
  */
 export function importColumns(first: string[] | undefined): { header: boolean; columns: ImportColumns } {
-  const plain = { header: false, columns: { email: 0, name: [1] } };
+  const plain = { header: false, columns: { email: 0, name: [1], nameToEnd: true } };
   if (!first || first.some((cell) => !emailAddressProblem(typedEmail(cell)))) return plain;
   const headings = first.map(heading);
   const email = headings.findIndex((h) => emailHeading.test(h));
@@ -644,7 +648,8 @@ export function importColumns(first: string[] | undefined): { header: boolean; c
     .map((pattern) => headings.findIndex((h) => pattern.test(h)))
     .filter((i) => i >= 0);
   // No heading names her: the column after the email, as in a file without a header.
-  return { header: true, columns: { email, name: one >= 0 ? [one] : parts.length ? parts : [email + 1] } };
+  const name = one >= 0 ? [one] : parts.length ? parts : [email + 1];
+  return { header: true, columns: { email, name, nameToEnd: name.length === 1 && name[0] === headings.length - 1 } };
 }
 
 /**
@@ -684,11 +689,15 @@ export async function importEnrolments(props: {
   for (const { record, line } of records.slice(header ? 1 : 0)) {
     const emailCell = emailCellOf(record, columns);
     const email = typedEmail(record[emailCell] ?? '');
-    const name = columns.name
+    const nameCells =
+      columns.nameToEnd && record.length > columns.name[0]! + 1
+        ? record.map((_, i) => i).filter((i) => i >= columns.name[0]!)
+        : columns.name;
+    const name = nameCells
       .filter((i) => i !== emailCell)
       .map((i) => (record[i] ?? '').trim())
       .filter(Boolean)
-      .join(' ');
+      .join(nameCells === columns.name ? ' ' : ', ');
     const problem = emailAddressProblem(email);
     if (problem) {
       // "It must have a domain after the @…"; an address with no shape of one at all is just not an email address.
