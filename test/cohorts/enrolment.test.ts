@@ -11,6 +11,7 @@ import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
+import { formatDate } from '../../server/time.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
@@ -653,6 +654,14 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     // Someone who already has an account keeps her own zone.
     expect(await UserModel.findById(known.id).lean()).to.include({ timezone: known.timezone });
     expect(await OutboxMessageModel.countDocuments({ to: 'new.person@example.org' })).to.equal(1);
+    // Her invitation says where she stands: in the cohort, or in its queue.
+    const invitation = (who: string) => OutboxMessageModel.findOne({ to: who }).lean();
+    expect((await invitation('new.person@example.org'))!.text).to.include(
+      `You are enrolled in ${cohort.name}, which runs`,
+    );
+    expect((await invitation('third@example.org'))!.text).to.include(
+      `${cohort.name} (from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}) is full, so you are on its waitlist, number 1`,
+    );
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(
       1,
     );

@@ -15,7 +15,7 @@ import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort, hasEnded } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
-import { createUser } from '../users.ts';
+import { createUser, sendInvitation } from '../users.ts';
 
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',
@@ -726,6 +726,8 @@ export async function importEnrolments(props: {
           // Her cohort meets in this zone, so it is the likeliest hers; her invitation page lets her change it.
           timezone: cohort.timezone,
           actorName: props.actor.name,
+          // Invited below, once her place is known, so the invitation can say where she stands.
+          invite: false,
         });
         user = { _id: new Types.ObjectId(created.id), status: 'invited' };
         invited = true;
@@ -737,13 +739,25 @@ export async function importEnrolments(props: {
         } else throw error;
       }
     }
+    let result: EnrolmentResult | undefined;
     try {
-      const result = await enrolParticipant({
+      result = await enrolParticipant({
         actor: props.actor,
         cohortId: props.cohortId,
         userId: String(user!._id),
         now: props.now,
       });
+    } catch (error) {
+      if (!(error instanceof ConflictError)) throw error;
+    } finally {
+      if (invited)
+        await sendInvitation({
+          userId: String(user!._id),
+          actorName: props.actor.name,
+          invitedFor: result && invitedTo(cohort, result),
+        });
+    }
+    if (result) {
       const placed = result.status === 'active' ? 'enrolled' : 'waitlisted';
       rows.push({
         line,
@@ -755,14 +769,18 @@ export async function importEnrolments(props: {
             (c) => c.toUpperCase(),
           ),
       });
-    } catch (error) {
-      if (error instanceof ConflictError)
-        rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
-      else throw error;
-    }
+    } else rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
   }
   if (!rows.length) throw new ValidationError(messages.csvEmpty, [{ path: 'csv', message: messages.csvEmpty }]);
   return { rows, toCorrect: refusedRows(header ? records[0]! : null, records, rows) };
+}
+
+/** What an imported woman's invitation says she is invited to: her place in the cohort, or in its queue. */
+function invitedTo(cohort: Cohort, result: EnrolmentResult): string {
+  const dates = `from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}`;
+  return result.status === 'active'
+    ? `You are enrolled in ${cohort.name}, which runs ${dates}: your sessions are on your home page once you have set your password.`
+    : `${cohort.name} (${dates}) is full, so you are on its waitlist, number ${result.position}: we will email you if a place frees up.`;
 }
 
 /** The refused rows as typed, after the header row if there was one, each named by its line in that text. */
