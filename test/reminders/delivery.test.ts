@@ -290,6 +290,14 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     const ics = sessionCalendar(cancelled, cohort.toObject());
     expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
     expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.local/);
+    // Each reader's copy names her as the attendee it cancels for (RFC 5546 3.2.5); a published event names none.
+    const hers = sessionCalendar(cancelled, cohort.toObject(), { name: 'Amina Yusuf', email: 'amina@example.org' });
+    expect(hers.replace(/\r\n[ \t]/g, '')).to.match(
+      /\r\nATTENDEE;[^\r\n]*CN="?Amina Yusuf"?[^\r\n]*:MAILTO:amina@example\.org\r\n/i,
+    );
+    expect(
+      sessionCalendar(session.toObject(), cohort.toObject(), { name: 'Amina', email: 'amina@example.org' }),
+    ).not.to.include('ATTENDEE');
     // MAIL_FROM read as config.ts checks it: a quoted name with a comma, or a bare address.
     const configured = settings.mailFrom;
     try {

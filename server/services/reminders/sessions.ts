@@ -229,8 +229,16 @@ async function stateOf(ctx: ComposeContext): Promise<SessionState> {
   return ctx.memo.get<SessionState>(key) ?? null;
 }
 
-/** The .ics of one session (same UID and SEQUENCE as the calendar feed, so calendar apps update one event). */
-export function sessionCalendar(session: CohortSession, cohort: Cohort): string {
+/**
+ * The .ics of one session (same UID and SEQUENCE as the calendar feed, so calendar apps update one event). A
+ * cancellation names its reader as the ATTENDEE whose event it cancels (RFC 5546 3.2.5: a CANCEL lists the
+ * attendees it cancels for; without one, some calendar apps leave the event in place).
+ */
+export function sessionCalendar(
+  session: CohortSession,
+  cohort: Cohort,
+  attendee?: { name: string; email: string },
+): string {
   const calendar = ical({
     name: calendarName(session.title),
     prodId: { company: 'Pathways', product: 'Pathways sessions', language: 'EN' },
@@ -251,6 +259,7 @@ export function sessionCalendar(session: CohortSession, cohort: Cohort): string 
     // RFC 5546 requires an ORGANIZER in a CANCEL, and calendar apps match a cancellation to its event by it: the
     // address every email comes from.
     organizer: mailFromParts(),
+    attendees: session.status === 'cancelled' && attendee ? [{ name: attendee.name, email: attendee.email }] : [],
   });
   return calendar.toString();
 }
@@ -269,8 +278,10 @@ function sessionData(session: CohortSession, cohort: Cohort) {
 }
 
 const icsMemo = new WeakMap<object, string>();
-function icsAttachment(session: CohortSession, cohort: Cohort) {
-  let content = icsMemo.get(session);
+function icsAttachment(session: CohortSession, cohort: Cohort, reader?: { name: string; email: string }) {
+  // One file for every reader, but a cancellation's names its reader (sessionCalendar).
+  const cancelled = session.status === 'cancelled' && reader;
+  let content = cancelled ? sessionCalendar(session, cohort, reader) : icsMemo.get(session);
   if (!content) icsMemo.set(session, (content = sessionCalendar(session, cohort)));
   const filename = `${
     session.title
@@ -394,7 +405,7 @@ registerNotificationKind('session-cancelled', {
       subject: `Cancelled: ${session.title}`,
       template: 'session-cancelled',
       data: sessionData(session, cohort),
-      attachments: icsAttachment(session, cohort),
+      attachments: icsAttachment(session, cohort, ctx.recipient),
     };
   },
 });
