@@ -1,6 +1,8 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { tracks } from '../models/Programme.ts';
+import { trackNames } from '../server/services/learning/certificates.ts';
+import { withheldInWords } from '../server/services/research/withheldInWords.ts';
 import { questionTypes, surveyMoments } from '../models/Survey.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { repeatedChoiceProblem } from '../server/choices.ts';
@@ -187,6 +189,13 @@ async function renderDashboard(req: Request, res: Response) {
     programmes,
     tracks,
     charts: chartOf(impact),
+    withheld: impact.suppressed.map((key) =>
+      withheldInWords(key, {
+        trackNames,
+        programmeTitles: Object.fromEntries(programmes.map((p) => [String(p._id), p.title])),
+        questionPrompts: Object.fromEntries(impact.likert.map((q) => [q.questionId, q.prompt])),
+      }),
+    ),
     computedAt: impact.computedAt ? formatDateTime(new Date(impact.computedAt), req.user!.timezone) : null,
     errors: {},
   });
