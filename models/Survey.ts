@@ -2,6 +2,13 @@ import { Schema, Types, model, type InferSchemaType } from 'mongoose';
 
 /** The moments of a participant's own enrolment at which she is invited to a survey. */
 export const surveyMoments = ['start', 'end', 'followup-6m', 'followup-12m'] as const;
+/** Each moment in words, as the survey form, the surveys list and the dashboard say it. */
+export const surveyMomentLabels: Record<(typeof surveyMoments)[number], string> = {
+  start: 'At the start',
+  end: 'At the end',
+  'followup-6m': '6 months after the end',
+  'followup-12m': '12 months after the end',
+};
 export type SurveyMoment = (typeof surveyMoments)[number];
 export const questionTypes = ['likert5', 'choice', 'text'] as const;
 export type QuestionType = (typeof questionTypes)[number];

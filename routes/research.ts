@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { tracks } from '../models/Programme.ts';
 import { trackNames } from '../server/services/learning/certificates.ts';
 import { withheldInWords } from '../server/services/research/withheldInWords.ts';
-import { questionTypes, surveyMoments } from '../models/Survey.ts';
+import { questionTypes, surveyMomentLabels, surveyMoments } from '../models/Survey.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { repeatedChoiceProblem } from '../server/choices.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
@@ -247,6 +247,7 @@ async function renderBuilder(res: Response, status = 200, extra: Record<string, 
     title: 'New survey',
     programmes: await researchProgrammes(),
     moments: surveyMoments,
+    momentLabels: surveyMomentLabels,
     questionTypes,
     rows: builderRows,
     values: {},
@@ -434,6 +435,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       surveys: designer ? await listSurveys({ actor: req.user! }) : [],
       waiting: await surveysWaitingFor({ userId: req.user!.id }),
       programmes: new Map((await researchProgrammes()).map((p) => [String(p._id), p.title])),
+      momentLabels: surveyMomentLabels,
     });
   });
   web.get('/surveys/new', requireRole('researcher'), (_req, res) => renderBuilder(res));

@@ -21,7 +21,7 @@ describe('research: a withheld figure is named in words on the dashboard', () =>
       'Everyone: “How confident are you to apply for headship?” at the start, mean answer',
     );
     expect(withheldInWords('likert.confidence.followup-6m.n', names)).to.equal(
-      'Everyone: “How confident are you to apply for headship?” 6 months after, how many answered',
+      'Everyone: “How confident are you to apply for headship?” 6 months after the end, how many answered',
     );
     expect(withheldInWords('panels.trainedShare', names)).to.equal('Everyone: interview panel members trained in time');
   });

@@ -1,3 +1,5 @@
+import { surveyMomentLabels } from '../../../models/Survey.ts';
+
 /**
  * A withheld figure's key (`byTrack.new-head.attendanceRate`, `likert.confidence.start.mean`), as the impact
  * dashboard lists it to a researcher: in words (`New heads: attendance rate`), not in the keys of the API's
@@ -8,12 +10,6 @@ const metricWords: Record<string, string> = {
   completionRate: 'completion rate',
   attendanceRate: 'attendance rate',
   'panels.trainedShare': 'interview panel members trained in time',
-};
-const momentWords: Record<string, string> = {
-  start: 'at the start',
-  end: 'at the end',
-  'followup-6m': '6 months after',
-  'followup-12m': '12 months after',
 };
 
 export function withheldInWords(
@@ -38,7 +34,8 @@ export function withheldInWords(
   else if (rest[0] === 'outcomes' && rest[1]) words = `${rest[1]} within 12 months`;
   else if (rest[0] === 'likert' && rest.length >= 4) {
     const prompt = names.questionPrompts[rest[1]!] ?? rest[1]!;
-    const moment = momentWords[rest[2]!] ?? rest[2]!;
+    const label = (surveyMomentLabels as Record<string, string>)[rest[2]!];
+    const moment = label ? label[0]!.toLowerCase() + label.slice(1) : rest[2]!;
     words = `“${prompt}” ${moment}, ${rest[3] === 'n' ? 'how many answered' : 'mean answer'}`;
   } else words = metric;
   return `${scope}: ${words}`;
