@@ -4,7 +4,12 @@ import supertest from 'supertest';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
-import { mentorshipMessages, recordOutcome, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import {
+  logMeeting,
+  mentorshipMessages,
+  recordOutcome,
+  saveAgreement,
+} from '../../server/services/mentoring/mentorships.ts';
 import { ValidationError } from '../../server/errors.ts';
 import { saveMentorProfile } from '../../server/services/mentoring/profiles.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
@@ -137,6 +142,24 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
       .send({ heldAt: new Date().toISOString(), minutes: 0 })
       .expect(422);
     expect(minutes.body.errors[0].path).to.equal('minutes');
+  });
+
+  it('a meeting may be logged up to a day before the mentorship started (a first talk just before the accept), not earlier, and the message says so', async () => {
+    const { mentee, id } = await matched();
+    const startedAt = new Date('2027-03-02T02:00:00Z');
+    await MentorshipModel.updateOne({ _id: id }, { $set: { startedAt } });
+    const now = new Date('2027-03-05T02:00:00Z');
+    const log = (heldAt: string) =>
+      logMeeting({ actor: mentee, mentorshipId: id, heldAt: new Date(heldAt), minutes: 30, now }).catch(
+        (e: unknown) => e,
+      );
+    expect(await log('2027-03-01T07:00:00Z')).to.have.property('heldAt');
+    const before = await log('2027-02-28T07:00:00Z');
+    expect(before).to.be.instanceOf(ValidationError);
+    expect((before as ValidationError).errors[0]).to.deep.include({
+      path: 'heldAt',
+      message: 'must be no more than a day before the mentorship started',
+    });
   });
 
   it('when the members agree goals, a rhythm and an end date, the agreement is kept; an end before the start is 422', async () => {

@@ -28,7 +28,8 @@ export const mentorshipMessages = {
   endsOnPast: 'must be a date after the mentorship started',
   endsOnBeforeToday: 'must be today or later: a mentorship ends once its end date is over',
   heldAtFuture: 'must not be in the future',
-  heldAtBeforeStart: 'must be on or after the day the mentorship started',
+  // A day's grace before the start, whatever her zone: a first talk just before the request was accepted is hers.
+  heldAtBeforeStart: 'must be no more than a day before the mentorship started',
   outcomeFuture: 'must not be in the future',
   ratingMenteeOnly: 'is the mentee’s to give: close it without a rating',
 } as const;
