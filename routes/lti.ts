@@ -12,6 +12,7 @@ import { paging } from '../server/http/validate.ts';
 import { ConflictError } from '../server/errors.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
+import { recordSignIn } from '../server/services/accounts/signIn.ts';
 import { loadRunCohort } from '../server/services/cohorts/cohorts.ts';
 import { settings } from '../server/settings.ts';
 import {
@@ -198,6 +199,7 @@ async function launchHandler(req: Request, res: Response) {
     landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
   } else ({ landing, notice } = await placePerson({ launch: record, userId: person.userId }));
   await login(req, user);
+  await recordSignIn({ user, ip: req.ip, factor: { lms: platform.name ?? platform.issuer } });
   req.session.ltiFrameOrigins = origins;
   if (notice) flash(req, 'info', notice);
   res.redirect(303, landing);

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
@@ -307,6 +308,44 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const c = await CohortModel.findById(cohort.id).lean();
       expect(c!.facilitatorIds.map(String)).to.include(String(link!.userId));
       expect(await EnrolmentModel.countDocuments({ cohortId: cohort.id, userId: link!.userId })).to.equal(0);
+    });
+
+    it('an LMS teacher is a facilitator of the cohort placed in her course only: launched where none is placed she is a participant, who cannot list people; every launch is audited', async () => {
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      // A course where no cohort is placed.
+      const unplaced = {
+        'https://purl.imsglobal.org/spec/lti/claim/context': { id: 'course-unplaced', title: 'Other' },
+      };
+      const { res } = await launch(agent, { sub, claims: { [rolesClaim]: instructorRole, ...unplaced } });
+      expect(res.status).to.equal(303);
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      expect((await UserModel.findById(link.userId).lean())!.roles).to.deep.equal(['participant']);
+      await agent.get('/api/v1/users?q=pathways&limit=200').expect(403);
+      const events = await AuditEventModel.find({ targetId: String(link.userId) })
+        .sort({ at: 1 })
+        .lean();
+      expect(events.map((e) => e.action)).to.deep.equal(['user-created', 'sign-in']);
+      expect(events[1]!.detail).to.match(/^a launch from /);
+    });
+
+    it('a teacher whose facilitator role an admin took away does not get it back from her next launch into the cohort she was named on', async () => {
+      const c = await placedInCourse(await buildCohort(programme.id));
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: c.id } },
+      });
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      expect((await UserModel.findById(link.userId).lean())!.roles).to.have.members(['participant', 'facilitator']);
+      const granted = await AuditEventModel.findOne({ targetId: String(link.userId), action: 'user-updated' }).lean();
+      expect(granted!.detail).to.include('roles: + facilitator');
+      await UserModel.updateOne({ _id: link.userId }, { $set: { roles: ['participant'] } });
+      await launch(supertest.agent(tool.server), {
+        sub,
+        claims: { [rolesClaim]: instructorRole, [custom]: { cohort: c.id } },
+      });
+      expect((await UserModel.findById(link.userId).lean())!.roles).to.deep.equal(['participant']);
     });
 
     it("a course's teaching assistant (Canvas' Instructor#TeachingAssistant, LIS TeachingAssistant) runs the cohort as a facilitator: its attendance and class list, not the LTI registration", async () => {

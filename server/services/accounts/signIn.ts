@@ -55,9 +55,10 @@ export async function checkSecondFactor(props: {
 
 /** Both steps passed: the sign-in is recorded (web sessions; API tokens record `token-created` instead). */
 export async function recordSignIn(props: {
-  user: SignedInUser;
+  user: Pick<SignedInUser, 'id' | 'name'>;
   ip?: string | null;
-  factor: 'password' | SecondFactor;
+  /** How she proved who she is: her password (and a second factor), or her LMS's signed launch (`lms`, with its name). */
+  factor: 'password' | SecondFactor | { lms: string };
   now?: Date;
 }): Promise<void> {
   const now = props.now ?? new Date();
@@ -68,6 +69,11 @@ export async function recordSignIn(props: {
     target: { type: 'user', id: props.user.id },
     ip: props.ip,
     at: now,
-    detail: props.factor === 'password' ? 'password' : `password and ${props.factor}`,
+    detail:
+      typeof props.factor === 'object'
+        ? `a launch from ${props.factor.lms}`
+        : props.factor === 'password'
+          ? 'password'
+          : `password and ${props.factor}`,
   });
 }

@@ -155,9 +155,17 @@ async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typ
         _id: userId,
         email,
         name: personNameFromElsewhere(props.name) ?? placeholderName,
-        roles: props.instructor ? ['participant', 'facilitator'] : ['participant'],
+        // Course staff become facilitators of a cohort placed in their course (joinCohortFromLms), not of Pathways:
+        // the role given here let any LMS teacher search everyone's names and emails.
+        roles: ['participant'],
         timezone: timezone ?? defaultTimeZone,
         status: 'active',
+      });
+      await recordAuditEvent({
+        action: 'user-created',
+        actor: null,
+        target: { type: 'user', id: userId },
+        detail: `${personNameFromElsewhere(props.name) ?? placeholderName} (participant), by a launch from ${props.platform.name ?? props.platform.issuer}`,
       });
       return;
     } catch (error) {
@@ -341,18 +349,29 @@ export async function joinCohortFromLms(props: {
   // A disabled account (an admin closed it) is left out, not an error: one on a class list must not stop the sync.
   if (await UserModel.exists({ _id: props.userId, status: 'disabled' })) return 'disabled';
   if (props.instructor) {
-    const user = await UserModel.updateOne(
-      { _id: props.userId, roles: { $ne: 'researcher' }, status: { $ne: 'disabled' } },
-      { $addToSet: { roles: 'facilitator' } },
-    );
-    if (user.matchedCount !== 1) return 'researcher';
+    if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) return 'researcher';
     // A new facilitator moves the settings version on, so a settings form opened before cannot drop her unseen;
     // one already named changes nothing (an instructor's every launch must not make a colleague's form stale).
     const facilitatorId = new Types.ObjectId(props.userId);
-    await CohortModel.updateOne(
+    const named = await CohortModel.updateOne(
       { _id: props.cohortId, facilitatorIds: { $ne: facilitatorId } },
       { $addToSet: { facilitatorIds: facilitatorId }, $inc: { version: 1 } },
     );
+    // The role comes with her naming on the cohort, once: named already, a role an admin took from her since stays
+    // taken (a launch does not undo an admin's decision unseen). Given, it is audited as any change of roles.
+    if (named.modifiedCount === 1) {
+      const granted = await UserModel.updateOne(
+        { _id: props.userId, roles: { $nin: ['researcher', 'facilitator'] }, status: { $ne: 'disabled' } },
+        { $addToSet: { roles: 'facilitator' }, $inc: { version: 1 } },
+      );
+      if (granted.modifiedCount === 1)
+        await recordAuditEvent({
+          action: 'user-updated',
+          actor: null,
+          target: { type: 'user', id: props.userId },
+          detail: `roles: + facilitator, by an LMS launch as the course's staff into a cohort placed in it`,
+        });
+    }
     return 'facilitator';
   }
   if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) return 'researcher';
