@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import mongoose, { Types } from 'mongoose';
+import { NotificationModel } from '../../models/Notification.ts';
 import supertest from 'supertest';
 import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
@@ -117,6 +118,34 @@ describe('mentoring: the assignment preview', () => {
       .set('Authorization', `Bearer ${await tokenFor(stays)}`)
       .send({ mentorId: gone.id, message: 'Hello' })
       .expect(404);
+  });
+
+  it('never proposes a mentor who declined that mentee; sent by the assignment, the mentor is told the programme team asks, not the mentee', async () => {
+    const declining = await buildMentor({ capacity: 2 });
+    const mentee = await buildMentee();
+    const asked = await supertest(app)
+      .post('/api/v1/mentoring/requests')
+      .set('Authorization', `Bearer ${await tokenFor(mentee)}`)
+      .send({ mentorId: declining.id, message: 'Hello' })
+      .expect(201);
+    await supertest(app)
+      .post(`/api/v1/mentoring/requests/${asked.body.id}/decline`)
+      .set('Authorization', `Bearer ${await tokenFor(declining)}`)
+      .send({ reason: 'Fully booked until spring.' })
+      .expect(200);
+    // She fits the mentor who declined her, and no one else: nothing is proposed.
+    expect((await preview({}, 200)).body.items).to.deep.equal([]);
+    const other = await buildMentor({ capacity: 2 });
+    const res = await preview({}, 200);
+    expect(res.body.items.map((i: { mentorId: string }) => i.mentorId)).to.deep.equal([other.id]);
+    const admin = await buildUser({ roles: ['admin'] });
+    await supertest(app)
+      .post('/api/v1/mentoring/assignments')
+      .set('Authorization', `Bearer ${await tokenFor(admin)}`)
+      .send({ items: [{ menteeId: mentee.id, mentorId: other.id }] })
+      .expect(200);
+    const toMentor = await NotificationModel.findOne({ userId: other.id, kind: 'mentoring-request' }).lean();
+    expect(toMentor!.subject).to.match(/^The programme team asks you to mentor /);
   });
 
   it('never proposes a pair that sending would refuse: she already asked that mentor, or holds 3 pending requests', async () => {

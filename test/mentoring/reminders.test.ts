@@ -75,7 +75,8 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     const told = to(mentee, /asked Ola Assigned to mentor you/);
     expect(told).to.have.length(1);
     expect(told[0]!.raw).to.include('/mentoring/requests');
-    expect(to(mentor, /Pia Assigned asks you to mentor her/)).to.have.length(1);
+    // The mentor is told who asks: the programme team, for her (she wrote no message).
+    expect(to(mentor, /The programme team asks you to mentor Pia Assigned/)).to.have.length(1);
 
     const herOwn = await buildMentor({ name: 'Quinn Chosen' });
     await createMentoringRequest({ actor: actor(mentee), mentorId: herOwn.id, message: 'Hello', now: t0 });

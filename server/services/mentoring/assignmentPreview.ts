@@ -6,7 +6,7 @@ import { blockedPairsAmong } from '../directory/blocks.ts';
 import { optimalAssignment } from './assignment.ts';
 import { intervalsInComingWeek } from './availability.ts';
 import { scorePair } from './matching.ts';
-import { pendingMentorsOf, refusedForPending } from './requests.ts';
+import { mentorsWhoDeclined, pendingMentorsOf, refusedForPending } from './requests.ts';
 import { menteeForMatching, mentorForMatching } from './profiles.ts';
 import { activeNames, mentorsWithFreePlace } from './suggestions.ts';
 
@@ -50,12 +50,14 @@ export async function previewAssignment(props: {
   const mentors = mentorProfiles.filter((p) => active.has(String(p.userId))).map(mentorForMatching);
   const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
   // Two people of whom one blocked the other are never paired: the request would write to the mentor.
-  const [blocked, pending] = await Promise.all([
+  const [blocked, pending, declined] = await Promise.all([
     blockedPairsAmong([...mentees, ...mentors].map((p) => p.userId)),
     pendingMentorsOf(
       mentees.map((m) => m.userId),
       now,
     ),
+    // A mentor who declined her said no: the assignment does not ask again in her name.
+    mentorsWhoDeclined(mentees.map((m) => m.userId)),
   ]);
   const pairs: { mentee: number; mentor: number; score: number }[] = [];
   mentees.forEach((mentee, i) => {
@@ -63,6 +65,7 @@ export async function previewAssignment(props: {
     mentors.forEach((mentor, j) => {
       if (blocked.has(`${mentee.userId}:${mentor.userId}`)) return;
       if (refusedForPending(pending.get(mentee.userId), mentor.userId)) return;
+      if (declined.has(`${mentee.userId}:${mentor.userId}`)) return;
       const pair = scorePair({
         mentor,
         mentee,

@@ -51,12 +51,15 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
   const people = await peopleOf([r.menteeId, r.mentorId]);
   const about = { type: 'mentoring-request' as const, id };
   const link = '/mentoring/requests';
+  // Sent by the admin's assignment, not by her: the mentor is told who asked (she did not write the message).
+  const byTheTeam = String(r.sentBy ?? r.menteeId) !== String(r.menteeId);
   const data = {
     requestId: id,
     menteeName: people.get(String(r.menteeId))?.name ?? 'A member',
     mentorName: people.get(String(r.mentorId))?.name ?? 'A mentor',
     expiresAt: r.expiresAt.toISOString(),
     link,
+    ...(byTheTeam ? { byTheTeam: true } : {}),
   };
   await planNotifications([
     {
@@ -67,7 +70,9 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
       sendAt: r.sentAt,
       eventAt: r.expiresAt,
       template: 'mentoring-request',
-      subject: `${data.menteeName} asks you to mentor her`,
+      subject: byTheTeam
+        ? `The programme team asks you to mentor ${data.menteeName}`
+        : `${data.menteeName} asks you to mentor her`,
       data,
     },
     {
@@ -93,7 +98,7 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
     },
     // Sent by the admin's assignment: she is told now, or the mentor's answer (or its expiry) would be the first she
     // hears of a request she never made.
-    ...(String(r.sentBy ?? r.menteeId) !== String(r.menteeId)
+    ...(byTheTeam
       ? [
           {
             key: `mentoring-request-on-her-behalf:${id}`,

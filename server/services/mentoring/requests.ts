@@ -172,6 +172,14 @@ export async function createMentoringRequest(props: {
  * admin's assignment, which must never propose a pair that sending refuses. Sending itself enforces the same rule
  * through the requests' unique keys (openKey, slotKey), atomically.
  */
+/** The mentors who declined each of these mentees: the assignment does not propose either to the other again. */
+export async function mentorsWhoDeclined(menteeIds: string[]): Promise<Set<string>> {
+  const declined = await MentoringRequestModel.find({ menteeId: { $in: menteeIds.map(oid) }, status: 'declined' })
+    .select('menteeId mentorId')
+    .lean();
+  return new Set(declined.map((r) => `${String(r.menteeId)}:${String(r.mentorId)}`));
+}
+
 export async function pendingMentorsOf(menteeIds: string[], now: Date): Promise<Map<string, Set<string>>> {
   const pending = await MentoringRequestModel.find({
     menteeId: { $in: menteeIds.map(oid) },
