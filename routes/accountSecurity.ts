@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { UserModel } from '../models/User.ts';
+import { UserModel, type Role } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { canonicalEmail } from '../server/emailAddresses.ts';
 import { ConflictError, NotFoundError } from '../server/errors.ts';
@@ -37,7 +37,10 @@ const messages = {
   emailChanged: (to: string) => `Your email address is now ${to}.`,
   othersEnded: (n: number) =>
     n === 0 ? 'You were signed in nowhere else.' : `Signed out everywhere else (${n} session${n === 1 ? '' : 's'}).`,
-  reset: (name: string) => `Two-step sign-in of ${name} is off; she sets it up again at her next sign-in.`,
+  reset: (name: string, mustSetUp: boolean) =>
+    mustSetUp
+      ? `Two-step sign-in of ${name} is off; her role needs it, so she sets it up again at her next sign-in.`
+      : `Two-step sign-in of ${name} is off; she signs in with her password alone until she turns it on again.`,
 };
 
 const sessionListSchema = z.object({
@@ -193,7 +196,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
   web.post('/admin/users/:id/two-step/reset', requireRole('admin'), async (req, res) => {
     await resetTwoStep({ actor: req.user!, userId: String(req.params.id), ip: req.ip });
     const user = await UserModel.findById(String(req.params.id)).lean();
-    flash(req, 'success', messages.reset(user!.name));
+    flash(req, 'success', messages.reset(user!.name, requiresTwoStepSetup({ roles: user!.roles as Role[] })));
     res.redirect(303, `/admin/users/${String(req.params.id)}/two-step`);
   });
 

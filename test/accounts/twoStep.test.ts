@@ -358,6 +358,18 @@ describe('two-step sign-in (TOTP)', () => {
         .delete(`/api/v1/users/${target.id}/mfa`)
         .set('Authorization', `Bearer ${adminToken}`)
         .expect(409);
+      // On the page, the admin is told what follows for her: with a role that needs none, her password alone.
+      const other = await buildUser();
+      await withTwoStep(other);
+      const adminPage = await signIn(app, admin.email, testPassword);
+      const reset = await adminPage
+        .post(`/admin/users/${other.id}/two-step/reset`)
+        .type('form')
+        .send({ _csrf: await csrfOf(adminPage, `/admin/users/${other.id}/two-step`) })
+        .expect(303);
+      expect((await adminPage.get(reset.headers.location!).expect(200)).text).to.include(
+        'she signs in with her password alone until she turns it on again.',
+      );
     });
   });
 

@@ -274,7 +274,10 @@ export async function disableTwoStep(props: {
   });
 }
 
-/** An admin turns someone's two-step sign-in off (a lost phone); she sets it up again at her next sign-in. */
+/**
+ * An admin turns someone's two-step sign-in off (a lost phone); she sets it up again at her next sign-in when her role
+ * needs it (MFA_REQUIRED_ROLES), else when she chooses to.
+ */
 export async function resetTwoStep(props: { actor: AuditActor; userId: string; ip?: string | null }): Promise<void> {
   if (!isObjectId(props.userId)) throw new NotFoundError('No such person.');
   const user = await UserModel.findById(props.userId).lean();
