@@ -100,6 +100,21 @@ describe('mentoring: weekly availability in UTC across daylight-saving changes',
     expect(describeSlots(slotsInZone(after, 'Australia/Sydney'))).to.equal('Mondays 07:00–08:00');
   });
 
+  it('in the week Sydney springs forward, a weekday met on two dates is said of each date, so the slots add up to the time stated', () => {
+    const friday = {
+      timezone: 'Australia/Sydney',
+      availability: [{ day: 'fri', from: '07:30', to: '10:00' }] as Window[],
+    };
+    // Friday 2 October 2026, 08:00 AEST: the seven days run to Friday 9 October 09:00 AEDT (clocks forward on the 4th).
+    const week = shared(friday, { ...friday }, '2026-10-01T22:00:00Z');
+    const slots = slotsInZone(week, 'Australia/Sydney');
+    expect(describeSlots(slots)).to.equal('Friday 2 October 08:00–10:00, Friday 9 October 07:30–09:00');
+    expect(slots.reduce((sum, s) => sum + s.minutes, 0)).to.equal(totalMinutes(week));
+    // A week with no change keeps the weekly wording: today's rest and next week's start are one window.
+    const plain = shared(friday, { ...friday }, '2026-11-05T22:00:00Z');
+    expect(describeSlots(slotsInZone(plain, 'Australia/Sydney'))).to.equal('Fridays 07:30–10:00');
+  });
+
   it('Dubai and Kuala Lumpur never change, so their overlap is the same in every week of the year', () => {
     const dubai = { timezone: 'Asia/Dubai', availability: [{ day: 'mon', from: '10:00', to: '12:00' }] as Window[] };
     const kualaLumpur = {

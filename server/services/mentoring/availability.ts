@@ -201,14 +201,18 @@ export const totalMinutes = (intervals: readonly Interval[]): number =>
   Math.round(intervals.reduce((sum, i) => sum + (i.end - i.start), 0) / 60_000);
 
 /** A shared slot as the reader sees it in her own zone: every `day`, `from`–`to`. */
-export type Slot = { day: WeekDay; from: string; to: string; minutes: number };
+/**
+ * `date` (YYYY-MM-DD) only in a week whose clock changes, when a weekday's slot differs between its two dates in the
+ * coming seven days: it is then said of that date, not of every such weekday.
+ */
+export type Slot = { day: WeekDay; from: string; to: string; minutes: number; date?: string };
 
 /**
  * Shared intervals described as weekly slots in one person's zone ("Mondays 13:00–15:00 your time"). A window cut by
  * the start and end of the seven days comes back as two pieces on the same weekday; they are joined again here.
  */
 export function slotsInZone(intervals: readonly Interval[], zone: string): Slot[] {
-  const pieces: { weekday: number; from: number; to: number }[] = [];
+  const pieces: { weekday: number; from: number; to: number; date?: string }[] = [];
   const first = intervals[0];
   const last = intervals[intervals.length - 1];
   const offset = first && last ? fixedOffsetOver(zone, first.start, last.end) : undefined;
@@ -233,31 +237,48 @@ export function slotsInZone(intervals: readonly Interval[], zone: string): Slot[
       const pieceEnd = end < nextMidnight ? end : nextMidnight;
       const from = cursor.hour * 60 + cursor.minute;
       const to = pieceEnd.equals(nextMidnight) ? 1440 : pieceEnd.hour * 60 + pieceEnd.minute;
-      if (to > from) pieces.push({ weekday: cursor.weekday, from, to });
+      // Its date too: across a clock change the same weekday's two dates in the seven days hold different times.
+      if (to > from) pieces.push({ weekday: cursor.weekday, from, to, date: cursor.toISODate()! });
       cursor = pieceEnd;
     }
   }
   pieces.sort((a, b) => a.weekday - b.weekday || a.from - b.from);
-  const joined: typeof pieces = [];
+  // A weekday met on two dates (today's rest and the same day next week) is one weekly slot when the clock keeps its
+  // offset: the two pieces are the two halves of one window. Across a clock change they are not: each is said with its
+  // date, so the slots add up to the time stated beside them.
+  const dates = new Map<number, Set<string>>();
+  for (const p of pieces) if (p.date) dates.set(p.weekday, (dates.get(p.weekday) ?? new Set()).add(p.date));
+  const dated = (p: (typeof pieces)[number]) => (p.date && (dates.get(p.weekday)?.size ?? 0) > 1 ? p.date : undefined);
+  const joined: (typeof pieces)[number][] = [];
   for (const p of pieces) {
+    const date = dated(p);
     const last = joined[joined.length - 1];
-    if (last && last.weekday === p.weekday && p.from <= last.to) last.to = Math.max(last.to, p.to);
-    else joined.push({ ...p });
+    if (last && last.weekday === p.weekday && last.date === date && p.from <= last.to)
+      last.to = Math.max(last.to, p.to);
+    else joined.push({ weekday: p.weekday, from: p.from, to: p.to, date });
   }
+  joined.sort((a, b) => a.weekday - b.weekday || (a.date ?? '').localeCompare(b.date ?? '') || a.from - b.from);
   return joined.map((p) => ({
     day: weekDays[p.weekday - 1]!,
     from: clock(p.from),
     to: clock(p.to),
     minutes: p.to - p.from,
+    ...(p.date ? { date: p.date } : {}),
   }));
 }
 
 const clock = (minute: number) =>
   `${String(Math.floor(minute / 60)).padStart(2, '0')}:${String(minute % 60).padStart(2, '0')}`;
 
-/** "Mondays 13:00–15:00, Thursdays 18:00–19:00" */
+/** "Mondays 13:00–15:00, Thursdays 18:00–19:00"; a slot of one date "Friday 9 October 07:30–09:00". */
 export const describeSlots = (slots: readonly Slot[]): string =>
-  slots.map((s) => `${dayLabels[s.day]}s ${s.from}–${s.to}`).join(', ');
+  slots
+    .map((s) =>
+      s.date
+        ? `${dayLabels[s.day]} ${DateTime.fromISO(s.date).toFormat('d LLLL')} ${s.from}–${s.to}`
+        : `${dayLabels[s.day]}s ${s.from}–${s.to}`,
+    )
+    .join(', ');
 
 /** "2 hours", "1 hour 30 minutes", "45 minutes" */
 export function describeMinutes(minutes: number): string {
