@@ -40,10 +40,10 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
 
 /**
  * Whether she has come across this person in Pathways, and so may block her: a profile shown to everyone, a fellow
- * member of one of her networks (whose posts, replies and profile she sees), a mentor, someone who wrote to her or whom she
- * wrote to, her mentor or mentee (asked or matched), or someone either of them blocked already. Anyone else is the
- * 404 of an unknown id: a block of any id put the name of whoever owned it on her "People you blocked" list and in
- * her export (a hidden profile's, an admin's, an invited account's), and told whether the account existed.
+ * member of one of her networks (whose posts, replies and profile she sees), a mentor, someone who wrote to her or
+ * whom she wrote to, her mentor or mentee (asked or matched), or someone either of them blocked already. Anyone else
+ * is the 404 of an unknown id: a block of any id put the name of whoever owned it on her "People you blocked" list and
+ * in her export (a hidden profile's, an admin's, an invited account's), and told whether the account existed.
  */
 async function hasComeAcross(actorId: string, userId: string): Promise<boolean> {
   const [me, them] = [new Types.ObjectId(actorId), new Types.ObjectId(userId)];
