@@ -16,6 +16,11 @@ const outboxMessageSchema = new Schema(
     messageId: { type: String },
     /** The notification this email delivered, when it came from the reminders pipeline. */
     notificationId: { type: Schema.Types.ObjectId, ref: 'Notification' },
+    /** Its files (a session's calendar file), as sent, so an admin can check them too. */
+    attachments: {
+      type: [{ _id: false, filename: String, contentType: String, content: String }],
+      default: undefined,
+    },
   },
   { timestamps: true },
 );

@@ -19,9 +19,32 @@ export function registerOutboxRoutes(web: Router): void {
       .lean();
     res.render('outbox/index', { title: 'Outbox', messages, to: to ?? '' });
   });
-  web.get('/admin/outbox/:id', requireRole('admin'), async (req, res) => {
-    const message = isObjectId(req.params.id) ? await OutboxMessageModel.findById(req.params.id).lean() : null;
+  const messageOf = async (id: unknown) => {
+    const message = isObjectId(id) ? await OutboxMessageModel.findById(id).lean() : null;
     if (!message) throw new NotFoundError('There is no such message in the outbox.');
+    return message;
+  };
+  web.get('/admin/outbox/:id', requireRole('admin'), async (req, res) => {
+    const message = await messageOf(req.params.id);
     res.render('outbox/show', { title: message.subject, message });
+  });
+  // The HTML part as the reader's mail program shows it: on a page of its own that may run nothing and load nothing
+  // (its inline styles only), since it is mail, not one of Pathways' pages.
+  web.get('/admin/outbox/:id/html', requireRole('admin'), async (req, res) => {
+    const message = await messageOf(req.params.id);
+    if (!message.html) throw new NotFoundError('This message has no HTML part.');
+    res
+      .set('Content-Security-Policy', "sandbox; default-src 'none'; style-src 'unsafe-inline'; img-src data:")
+      .type('text/html; charset=utf-8')
+      .send(message.html);
+  });
+  web.get('/admin/outbox/:id/attachments/:n', requireRole('admin'), async (req, res) => {
+    const message = await messageOf(req.params.id);
+    const file = /^\d{1,2}$/.test(String(req.params.n)) ? message.attachments?.[Number(req.params.n)] : undefined;
+    if (!file) throw new NotFoundError('This message has no such attachment.');
+    res
+      .attachment(file.filename ?? 'attachment')
+      .type(file.contentType ?? 'application/octet-stream')
+      .send(file.content ?? '');
   });
 }

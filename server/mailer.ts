@@ -60,6 +60,7 @@ export async function sendEmail(email: OutgoingEmail): Promise<Delivery> {
     transport: 'outbox',
     messageId: email.messageId,
     notificationId: email.notificationId,
+    ...(email.attachments?.length ? { attachments: email.attachments } : {}),
   });
   return { transport: 'outbox', messageId: stored.id };
 }
