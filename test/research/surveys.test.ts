@@ -391,6 +391,10 @@ describe('research: consent and surveys', () => {
       expect(half.text).to.not.include('id="field-questions-1-id-error"');
       expect(half.text).to.include('href="#field-questions-1-prompt"');
       expect(half.text).to.include('href="#field-questions-2-id"');
+      // No question at all: said at the first question, whose first field the summary's link reaches.
+      const none = await agent.post('/surveys').type('form').send(base).expect(422);
+      expect(none.text).to.match(/<a href="#field-questions-0-id">[^<]*Question 1[^<]*: /);
+      expect(none.text).to.include('<fieldset id="field-questions" aria-describedby="field-questions-error">');
       expect(await SurveyModel.countDocuments({ title: 'Rows' })).to.equal(0);
     });
 
