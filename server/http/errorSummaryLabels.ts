@@ -46,14 +46,25 @@ const control = /<(?:input|select|textarea)\b(?![^>]*\btype="hidden")[^>]*\bid="
 function toFirstControls(html: string): string {
   const summary = errorSummary.exec(html);
   if (!summary || !summary[0].includes('href="#')) return html;
+  const linkedTo = new Set([...summary[0].matchAll(/href="#([^"]+)"/g)].map((m) => m[1]!));
   const firstControl = new Map<string, string>();
-  for (const [, id, inner] of html.matchAll(fieldsetWithId)) {
-    const first = control.exec(inner!)?.[1];
-    if (first && !firstControl.has(id!)) firstControl.set(id!, first);
-  }
+  // A group whose boxes carry no id of their own (each inside its label) gets one on its first box, to be linked to.
+  const withIds = html.replace(fieldsetWithId, (whole, id: string, inner: string) => {
+    if (!linkedTo.has(id) || firstControl.has(id)) return whole;
+    const first = control.exec(inner)?.[1];
+    if (first) {
+      firstControl.set(id, first);
+      return whole;
+    }
+    const box = /<input\b(?![^>]*\bid=)(?=[^>]*\btype="(?:radio|checkbox)")/.exec(inner);
+    if (!box) return whole;
+    firstControl.set(id, `${id}-first`);
+    return whole.replace(inner, inner.slice(0, box.index) + `<input id="${id}-first"` + inner.slice(box.index + 6));
+  });
   if (!firstControl.size) return html;
-  const linked = summary[0].replace(/href="#([^"]+)"/g, (whole, id: string) =>
+  const at = errorSummary.exec(withIds)!;
+  const linked = at[0].replace(/href="#([^"]+)"/g, (whole, id: string) =>
     firstControl.has(id) ? `href="#${firstControl.get(id)}"` : whole,
   );
-  return html.slice(0, summary.index) + linked + html.slice(summary.index + summary[0].length);
+  return withIds.slice(0, at.index) + linked + withIds.slice(at.index + at[0].length);
 }

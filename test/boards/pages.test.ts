@@ -246,7 +246,11 @@ describe('boards: web pages and forms', () => {
       })
       .expect(422);
     const summary = errorSummaryOf(bad.text);
-    expect(summary.targets).to.deep.equal(['field-panel']);
+    // To the group's first box (a fieldset takes no focus).
+    expect(summary.targets).to.deep.equal(['field-panel-first']);
+    expect(bad.text).to.match(
+      /<fieldset[^>]*id="field-panel"[\s\S]*?<input id="field-panel-first" type="checkbox" name="panel"/,
+    );
     expect(summary.text).not.to.match(/Panel \d/);
     expect(bad.text).to.match(/id="field-panel-error">[\s\S]*?must be a member of the board/);
   });

@@ -96,7 +96,7 @@ describe('server: form messages in plain words, introduced by the labels she see
     expect(withFieldLabels(page, {})).to.equal(page);
   });
 
-  it('leads a summary link to a group of radios or checkboxes to its first control (a fieldset takes no focus), named by its legend', () => {
+  it('leads a summary link to a group of radios or checkboxes to its first box (a fieldset takes no focus), named by its legend', () => {
     const page = [
       '<div class="error-summary"><ul>',
       '<li><a href="#field-kind"><span data-field-label="field-kind">Kind</span>: is required</a></li>',
@@ -108,8 +108,9 @@ describe('server: form messages in plain words, introduced by the labels she see
     ].join('');
     const linked = withFieldLabels(page, { errorList: [{ path: 'kind' }, { path: 'roles' }] });
     expect(linked).to.include('<a href="#kind-applied">What happened: is required</a>');
-    // No control with an id to lead to: the link stays on the group.
-    expect(linked).to.include('<a href="#field-roles">Roles: choose one</a>');
+    // Boxes with no id of their own (each in its label): the first is given one, and the link leads there.
+    expect(linked).to.include('<a href="#field-roles-first">Roles: choose one</a>');
+    expect(linked).to.include('<label><input id="field-roles-first" type="checkbox" name="roles"> Admin</label>');
   });
 
   describe('a form sent back with errors', () => {
