@@ -1709,7 +1709,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .type('form')
         .send({ _csrf: csrfFrom(picker.text), items: [`cohort:${cohort.id}`, `module:${modules[0]!.id}`] })
         .expect(422);
-      expect(refused.text).to.include('<a href="#field-items">');
+      expect(refused.text).to.include('<a href="#field-items-first">');
       expect(refused.text).to.match(/id="field-items-error">.*a cohort cannot be placed in it/s);
       expect(refused.text).to.include('id="field-items" aria-describedby="field-items-error"');
       expect(refused.text).to.include(`value="cohort:${cohort.id}" checked`);
@@ -1730,7 +1730,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .expect(422);
       expect(two.text).to.match(/id="field-items-error">.*Your course takes one item here/s);
       // She chose two modules: the summary and the message speak of all her choices, not of the Programmes group.
-      expect(two.text).to.include('<a href="#field-items">Content to add: Your course takes one item here');
+      expect(two.text).to.include('<a href="#field-items-first">Content to add: Your course takes one item here');
       expect(two.text).to.match(/<legend>Content to add<\/legend>\s*<p class="error-message" id="field-items-error">/);
       const one = await agent
         .post(res.headers.location as string)

@@ -349,7 +349,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     expect(summaries).to.deep.equal([
       ['#field-optionId Commitment: is not one of your commitments'],
       ['#field-body What has happened: must be at most 1000 characters'],
-      ['#field-optionIds Your commitments: is not one of the commitments on offer'],
+      ['#field-optionIds-first Your commitments: is not one of the commitments on offer'],
       [
         '#field-confirm I want to delete this signature: Tick the box to confirm that you want to delete the signature.',
       ],
