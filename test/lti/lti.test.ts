@@ -23,6 +23,7 @@ import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { currentUserOf } from '../../server/services/users.ts';
 import { LtiToolKeysModel } from '../../models/LtiToolKeys.ts';
 import { createApp } from '../../server/app.ts';
@@ -327,6 +328,18 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .lean();
       expect(events.map((e) => e.action)).to.deep.equal(['user-created', 'sign-in']);
       expect(events[1]!.detail).to.match(/^a launch from /);
+      // Her LMS name leaves the trail when she is erased, even after she changed it.
+      const lmsName = (await UserModel.findById(link.userId).lean())!.name;
+      expect(events[0]!.detail).to.equal(`${lmsName} (participant, from an LMS launch)`);
+      await UserModel.updateOne({ _id: link.userId }, { $set: { name: 'Renamed Since' } });
+      const admin = await buildUser({ roles: ['admin'] });
+      await eraseAccount({
+        actor: { id: admin.id, name: admin.name },
+        userId: String(link.userId),
+        bySelf: false,
+      });
+      const after = await AuditEventModel.find({ targetId: String(link.userId) }).lean();
+      expect(after.map((e) => e.detail).join('\n')).not.to.include(lmsName);
     });
 
     it('a teacher whose facilitator role an admin took away does not get it back from her next launch into the cohort she was named on', async () => {

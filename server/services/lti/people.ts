@@ -165,7 +165,9 @@ async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typ
         action: 'user-created',
         actor: null,
         target: { type: 'user', id: userId },
-        detail: `${personNameFromElsewhere(props.name) ?? placeholderName} (participant), by a launch from ${props.platform.name ?? props.platform.issuer}`,
+        // The shape every `user-created` detail has ("Name (roles)"): erasure reads her name out of it
+        // (audit/retention.ts), so a name she later changed still leaves the trail.
+        detail: `${personNameFromElsewhere(props.name) ?? placeholderName} (participant, from an LMS launch)`,
       });
       return;
     } catch (error) {
