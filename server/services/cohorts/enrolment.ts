@@ -139,11 +139,19 @@ async function takeTicket(cohort: Cohort, userId: Types.ObjectId): Promise<numbe
  * people have been waiting a while (the freed places are theirs). Said before she asks, so "Enrol" is not a surprise.
  */
 export async function joinsTheWaitlist(cohort: Cohort): Promise<boolean> {
-  const [held, longWaiting] = await Promise.all([
+  const [held, waiting] = await Promise.all([
     SeatModel.countDocuments({ cohortId: cohort._id }),
-    WaitlistTicketModel.exists({ cohortId: cohort._id, createdAt: { $lt: new Date(Date.now() - settleMs) } }),
+    someoneWaitingLong(cohort._id),
   ]);
-  return held >= cohort.capacity || longWaiting !== null;
+  return held >= cohort.capacity || waiting;
+}
+
+/**
+ * Whether people have been waiting a while (the cohort was full when they came): freed places are theirs, and a
+ * newcomer joins the end. Younger tickets may belong to concurrent newcomers (settleMs).
+ */
+async function someoneWaitingLong(cohortId: Types.ObjectId): Promise<boolean> {
+  return (await WaitlistTicketModel.exists({ cohortId, createdAt: { $lt: new Date(Date.now() - settleMs) } })) !== null;
 }
 
 /** Her place in the waitlist, 1 being next in line. */
@@ -227,10 +235,7 @@ export async function enrolParticipant(props: {
   // Nobody jumps the queue: when people have been waiting a while (the cohort was full when they came), freed
   // places are theirs and a newcomer joins the end. Younger tickets may belong to concurrent newcomers, so every
   // newcomer then tries for a place and the Seat index decides.
-  const longWaiting = await WaitlistTicketModel.exists({
-    cohortId: cohort._id,
-    createdAt: { $lt: new Date(Date.now() - settleMs) },
-  });
+  const longWaiting = await someoneWaitingLong(cohort._id);
   const seating = longWaiting ? 'full' : await seat(cohort, user._id);
   if (seating === 'already-seated') throw new ConflictError(messages.already);
   if (seating === 'seated') {
