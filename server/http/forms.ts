@@ -45,17 +45,16 @@ export function errorsOfListFields(
   listFields: readonly string[],
   itemWords: Record<string, string> = {},
 ): { errors: Record<string, string>; list: FieldError[] } {
-  const byField = new Map<string, FieldError>();
-  for (const e of list) {
-    const [head, index] = e.path.split('.') as [string, string | undefined];
-    const item = listFields.includes(head) && /^\w+\.\d+$/.test(e.path);
-    const path = item ? head : e.path;
-    const word = item ? itemWords[head] : undefined;
-    const message = word ? `${word} ${Number(index) + 1} ${e.message}` : e.message;
-    if (!byField.has(path)) byField.set(path, { ...e, path, message });
-  }
-  const merged = [...byField.values()];
-  return { list: merged, errors: Object.fromEntries(merged.map((e) => [e.path, e.message])) };
+  const itemOf = (path: string) => {
+    const [head, index] = path.split('.') as [string, string | undefined];
+    return listFields.includes(head) && /^\w+\.\d+$/.test(path) ? { head, index: Number(index) } : undefined;
+  };
+  const worded = list.map((e) => {
+    const item = itemOf(e.path);
+    const word = item && itemWords[item.head];
+    return word ? { ...e, message: `${word} ${item.index + 1} ${e.message}` } : e;
+  });
+  return errorsOnFormFields(worded, (path) => itemOf(path)?.head);
 }
 
 /**
