@@ -109,7 +109,11 @@ export function wantedRoundReminders(props: {
  */
 function stepsStillToGo(planned: Planned[], now: Date, interviewDayStarts: Date): Planned[] {
   const bySeries = new Map<string, Planned[]>();
-  for (const p of planned) bySeries.set(p.series, [...(bySeries.get(p.series) ?? []), p]);
+  for (const p of planned) {
+    const steps = bySeries.get(p.series);
+    if (steps) steps.push(p);
+    else bySeries.set(p.series, [p]);
+  }
   return [...bySeries.values()].flatMap((steps) => {
     const ahead = steps.filter((p) => p.sendAt > now);
     const passed = steps.filter((p) => p.sendAt <= now).sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime());
