@@ -43,6 +43,11 @@ const accentedForms: Map<string, string> = (() => {
   return forms;
 })();
 
+/** Every place this text stands as a whole word (no letter or digit either side), for replacing a name in a text. */
+export function wholeWordPattern(text: string): RegExp {
+  return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegex(text)}(?![\\p{L}\\p{N}])`, 'gu');
+}
+
 /**
  * A pattern that finds the fragment whatever accents either side wrote, as people search for names: "bronte" finds
  * "Brontë", "Sinéad" finds "Sinead" and "SINEAD". Use with `$options: 'i'` (or a lower-cased field). Punctuation and

@@ -6,6 +6,8 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
@@ -268,6 +270,27 @@ describe('her data: export and erasure', () => {
       expect(after).to.include('Former member').and.not.include('Ursula');
     });
 
+    it('the emails others were sent before she changed her name lose that name too', async () => {
+      const { asker, lead } = await askToJoinApprovalNetwork(app, {
+        askerName: 'Chloe Formername',
+        leadName: 'Leonie Leadwell',
+      });
+      await runDueNotifications({ now: new Date() });
+      await supertest(app)
+        .patch(`/api/v1/users/${asker.id}`)
+        .set(bearer(adminToken))
+        .send({ name: 'Chloe Newname' })
+        .expect(200);
+      await supertest(app).delete(`/api/v1/users/${asker.id}`).set(bearer(adminToken)).expect(202);
+      const toLead = await OutboxMessageModel.find({ to: lead.email }).lean();
+      const notes = await NotificationModel.find({ userId: lead.id }).lean();
+      const journal = await NotificationDeliveryModel.find({ notificationId: { $in: notes.map((n) => n._id) } }).lean();
+      for (const kept of [toLead, notes, journal])
+        expect(JSON.stringify(kept)).to.include('Former member').and.not.include('Formername');
+      // The lead's own name, in the same emails, stays.
+      expect(JSON.stringify(toLead)).to.include('Leonie');
+    });
+
     it('erasure removes her two-step sign-in: the authenticator key, a pending one and her recovery codes', async () => {
       const her = await buildUser({ name: 'Tamsin Twostep' });
       await enableTwoStepWithSecret({ userId: her.id, secret: 'JBSWY3DPEHPK3PXP', recoveryCodes: ['tamsin-0001'] });
@@ -347,6 +370,10 @@ describe('her data: export and erasure', () => {
       await browser.get('/api/v1/me').expect(401);
       const events = await AuditEventModel.find({ action: 'account-erased', targetId: ivy.id }).lean();
       expect(String(events[0]!.actorId)).to.equal(ivy.id);
+      // The event of her own erasure is written last, and names her no more than the events before it.
+      const hers = await AuditEventModel.find({ $or: [{ actorId: ivy.id }, { targetId: ivy.id }] }).lean();
+      expect(JSON.stringify(hers)).to.not.include('Ivy Self');
+      expect(events[0]!.actorName).to.equal('Former member');
     });
 
     it('DELETE /me needs her password (422 without it or with a wrong one) and answers 202 with it', async () => {

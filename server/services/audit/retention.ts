@@ -1,6 +1,6 @@
 import type { Types } from 'mongoose';
 import { AuditEventModel } from '../../../models/AuditEvent.ts';
-import { escapeRegex } from '../../textSearch.ts';
+import { wholeWordPattern } from '../../textSearch.ts';
 
 const dayMs = 24 * 60 * 60 * 1000;
 
@@ -36,6 +36,54 @@ function namesIn(action: string, detail: string): string[] {
   return [];
 }
 
+type TrailEvent = {
+  action: string;
+  detail?: string | null;
+  actorId?: unknown;
+  actorName?: string | null;
+  targetType?: string | null;
+  targetId?: string | null;
+};
+
+/** The events about her account and those she did. */
+const eventsOfHers = (userId: Types.ObjectId) =>
+  AuditEventModel.find({ $or: [{ targetType: 'user', targetId: String(userId) }, { actorId: userId }] })
+    .select({ action: 1, detail: 1, actorId: 1, actorName: 1, targetType: 1, targetId: 1 })
+    .lean();
+
+/** Her name now and the ones the trail knew her by (events she did, renames of her account), longest first. */
+function namesOf(props: { id: string; name: string; placeholderName: string; events: readonly TrailEvent[] }) {
+  const { id, events } = props;
+  const names = new Set([
+    props.name,
+    ...events.map((e) => (String(e.actorId) === id ? (e.actorName ?? '') : '')),
+    ...events
+      .filter((e) => e.targetType === 'user' && e.targetId === id)
+      .flatMap((e) => namesIn(e.action, e.detail ?? '')),
+  ]);
+  names.delete(props.placeholderName);
+  names.delete('');
+  // Longest first, so "Ana Diaz" goes whole rather than leaving "Diaz" after "Ana".
+  return [...names]
+    .map((n) => n.trim())
+    .filter(Boolean)
+    .sort((a, b) => b.length - a.length);
+}
+
+/**
+ * Every name she has gone by in Pathways, as far as the audit trail knows (her name now first among equals; longest
+ * first): what erasure takes out of the emails others were sent about her, which carry the name she had then. Read
+ * before the trail is pseudonymised (the account's area runs last).
+ */
+export async function namesSheWentBy(props: {
+  userId: Types.ObjectId;
+  name: string;
+  placeholderName: string;
+}): Promise<string[]> {
+  const events = await eventsOfHers(props.userId);
+  return namesOf({ id: String(props.userId), name: props.name, placeholderName: props.placeholderName, events });
+}
+
 /**
  * Erasure pseudonymises her in the trail at once (API.md: once erased, her name and email are gone): every event stays,
  * with its ids, action, time and address, so the trail still says what was done to which account and by whom; her
@@ -56,24 +104,10 @@ export async function pseudonymiseInAuditTrail(props: {
   const id = String(props.userId);
   const aboutHer = (e: { targetType?: string | null; targetId?: string | null }) =>
     e.targetType === 'user' && e.targetId === id;
-  const events = await AuditEventModel.find({
-    $or: [{ targetType: 'user', targetId: id }, { actorId: props.userId }],
-  })
-    .select({ action: 1, detail: 1, actorId: 1, actorName: 1, targetType: 1, targetId: 1 })
-    .lean();
-  const names = new Set([
-    props.name,
-    ...events.map((e) => (String(e.actorId) === id ? (e.actorName ?? '') : '')),
-    ...events.filter(aboutHer).flatMap((e) => namesIn(e.action, e.detail ?? '')),
-  ]);
-  names.delete(props.placeholderName);
-  names.delete('');
-  // Longest first, so "Ana Diaz" goes whole rather than leaving "Diaz" after "Ana".
-  const byLength = [...names].sort((a, b) => b.length - a.length);
+  const events = await eventsOfHers(props.userId);
+  const byLength = namesOf({ id, name: props.name, placeholderName: props.placeholderName, events });
   // Whole words only: a short name ("Al", "a1") is not taken out of "Alumni" or a zone.
-  const patterns = byLength.map(
-    (name) => new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegex(name)}(?![\\p{L}\\p{N}])`, 'gu'),
-  );
+  const patterns = byLength.map(wholeWordPattern);
   for (const e of events) {
     // What she did to another person (an admin creating or renaming a namesake) names that person: left as it is.
     if (!aboutHer(e) && e.targetType === 'user') continue;

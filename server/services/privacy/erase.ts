@@ -7,6 +7,7 @@ import { releaseActiveAdmin } from '../accounts/adminRoster.ts';
 import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { isCurrentPassword } from '../passwords.ts';
+import { formerMemberName } from '../learning/personalData.ts';
 import { personalDataAreas } from './areas.ts';
 
 const messages = {
@@ -50,7 +51,8 @@ export async function eraseAccount(props: {
   if (firstTime)
     await recordAuditEvent({
       action: 'account-erased',
-      actor: props.actor,
+      // Written after the trail was pseudonymised: when she erased herself, the actor is her, by her new name.
+      actor: props.bySelf ? { ...props.actor, name: formerMemberName } : props.actor,
       target: { type: 'user', id: userId },
       ip: props.actor.ip ?? null,
       detail: props.bySelf ? 'by herself' : 'by an admin',

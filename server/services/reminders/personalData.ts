@@ -3,7 +3,8 @@ import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { UserModel } from '../../../models/User.ts';
-import { escapeRegex } from '../../textSearch.ts';
+import { escapeRegex, wholeWordPattern } from '../../textSearch.ts';
+import { namesSheWentBy } from '../audit/retention.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 
@@ -86,6 +87,8 @@ export async function forgetNameInOthersNotifications(props: {
   const user = await UserModel.findById(userId).select({ name: 1 }).lean();
   const name = user?.name?.trim();
   if (!name || name === formerMemberName) return;
+  // An email sent before she changed her name carries the name she had then.
+  const names = await namesSheWentBy({ userId, name, placeholderName: formerMemberName });
   const filter: Record<string, unknown> = { userId: { $ne: userId } };
   if (props.about) {
     if (!props.about.ids.length) return;
@@ -95,13 +98,21 @@ export async function forgetNameInOthersNotifications(props: {
   if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
   if (props.kinds) filter.kind = { $in: props.kinds };
   if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
-  const rename = (text: string) => text.split(name).join(formerMemberName);
-  // The HTML part has her name as EJS escaped it ("O&#39;Brien").
-  const escaped = name.replace(
-    /[&<>"']/g,
-    (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!,
+  // Whole words only, longest name first: a short former name ("Al") is not taken out of "Alumni".
+  const renameAll = (patterns: RegExp[]) => (text: string) =>
+    patterns.reduce((t, p) => t.replace(p, formerMemberName), text);
+  const rename = renameAll(names.map(wholeWordPattern));
+  // The HTML part has her names as EJS escaped them ("O&#39;Brien").
+  const escapedInHtml = renameAll(
+    names.map((n) =>
+      wholeWordPattern(
+        n.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!),
+      ),
+    ),
   );
-  const renameInHtml = (html: string) => rename(html).split(escaped).join(formerMemberName);
+  const renameInHtml = (html: string) => escapedInHtml(rename(html));
+  // For the database's own filter (no lookbehind there): any mention, the words checked when renamed.
+  const mentionsHer = new RegExp(names.map(escapeRegex).join('|'));
   // Every text in the data, however deep (a chair's "not ready" list holds one object per panel member).
   const renamed = (value: unknown): unknown =>
     typeof value === 'string'
@@ -129,7 +140,7 @@ export async function forgetNameInOthersNotifications(props: {
     const data = renamed(row.data ?? {});
     await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rename(row.subject ?? ''), data } });
     const deliveries = await NotificationDeliveryModel.collection
-      .find({ notificationId: row._id, subject: { $regex: escapeRegex(name) } }, { projection: { subject: 1 } })
+      .find({ notificationId: row._id, subject: { $regex: mentionsHer } }, { projection: { subject: 1 } })
       .toArray();
     for (const d of deliveries)
       await NotificationDeliveryModel.collection.updateOne(
