@@ -46,8 +46,17 @@ export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolea
 export function canSelfEnrol(actor: Actor, cohort: CohortLike, track: Track | null, now = new Date()): boolean {
   // Ended, it is no longer open: she would join a cohort with nothing left to attend.
   if (!cohort.selfEnrolment || hasEnded(cohort, now)) return false;
-  if (actor.roles.includes('participant')) return true;
-  return actor.roles.includes('governor') && track === 'governing-board';
+  return mayBeEnrolled(actor.roles, track);
+}
+
+/**
+ * Whom a cohort is for: participants, and governors in governing-board ones. Nobody else is enrolled, by herself or by
+ * those who run it: a facilitator would otherwise turn any id the pool or directory lists into a name and email on her
+ * class list, and enrol mentors, admins or a researcher (whose role stands alone) without their asking.
+ */
+export function mayBeEnrolled(roles: readonly string[], track: Track | null): boolean {
+  if (roles.includes('researcher')) return false;
+  return roles.includes('participant') || (roles.includes('governor') && track === 'governing-board');
 }
 
 /**

@@ -422,6 +422,59 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: p.id })).to.equal(1);
   });
 
+  it('a cohort is for participants (and governors in governing-board ones): mentors, admins and researchers are refused at the field, by id, email and import, and nobody is written', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const mentor = await buildUser({ name: 'Margo Mentor', roles: ['mentor'] });
+    const admin = await buildUser({ name: 'Ada Admin', roles: ['admin'] });
+    const researcher = await buildUser({ name: 'Rhea Researcher', roles: ['researcher'] });
+    const governor = await buildUser({ name: 'Gwen Governor', roles: ['governor'] });
+    for (const person of [mentor, admin, researcher, governor]) {
+      const res = await supertest(app)
+        .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+        .set(auth)
+        .send({ userId: person.id })
+        .expect(422);
+      expect(res.headers['content-type']).to.match(/problem\+json/);
+      expect(res.body.errors[0].path).to.equal('userId');
+      expect(res.body.errors[0].message).to.include(person.name);
+    }
+    // Nor with an admin's hand: the account needs the role first.
+    const adminToken = await tokenFor(await buildUser({ roles: ['admin'] }));
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set({ Authorization: `Bearer ${adminToken}` })
+      .send({ userId: researcher.id })
+      .expect(422);
+
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = `/cohorts/${String(cohort._id)}/people`;
+    const byEmail = await agent
+      .post(page)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), email: mentor.email })
+      .expect(422);
+    expect(byEmail.text).to.include('Margo Mentor is not a participant');
+    expect(byEmail.text).to.match(/id="field-email-error"/);
+    const report = await importEnrolments({
+      actor: { ...facilitator },
+      cohortId: String(cohort._id),
+      csv: `${researcher.email}\n${admin.email}`,
+    });
+    expect(report.rows.map((r) => r.outcome)).to.deep.equal(['invalid', 'invalid']);
+    expect(report.rows[0]!.message).to.include('researcher account');
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+    expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+
+    // A governor is whom a governing-board cohort is for.
+    const boardCohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    await ProgrammeModel.updateOne({ _id: boardCohort.programmeId }, { $set: { track: 'governing-board' } });
+    await supertest(app)
+      .post(`/api/v1/cohorts/${String(boardCohort._id)}/enrolments`)
+      .set(auth)
+      .send({ userId: governor.id })
+      .expect(201);
+  });
+
   it('pressing “Enrol” or “Yes, leave” a second time (a double click, an old tab) lands on the cohort page saying where she stands, not an error page', async () => {
     const cohort = await buildCohort({ name: 'Open heads', selfEnrolment: true, capacity: 1 });
     const id = String(cohort._id);

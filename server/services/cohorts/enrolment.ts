@@ -2,6 +2,7 @@ import { auditAdminAction } from '../audit/events.ts';
 import { parse } from 'csv-parse/sync';
 import { Types } from 'mongoose';
 import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import type { Track } from '../../../models/Programme.ts';
 import { EnrolmentModel, type Enrolment } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
@@ -12,7 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { formatDate } from '../../time.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
-import { canChangeEnrolment, canRunCohort, hasEnded } from '../../policies/cohorts.ts';
+import { canChangeEnrolment, canRunCohort, hasEnded, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser, sendInvitation } from '../users.ts';
@@ -23,6 +24,10 @@ const messages = {
     `This cohort ended on ${formatDate(endsOn)}, so it takes no one new. Choose another cohort of its programme.`,
   notEnrolled: 'She is not enrolled in this cohort.',
   noPerson: 'We could not find that person.',
+  notForHer: (name: string, roles: readonly string[], track: Track | null) =>
+    roles.includes('researcher')
+      ? `${name} has a researcher account, which is not enrolled in cohorts (it has no other role).`
+      : `${name} is not a participant${track === 'governing-board' ? ' or a governor' : ''}, so she cannot be enrolled. An admin can give her the participant role on her account page.`,
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
   csvEmpty: 'The CSV has no email addresses.',
   csvTooLong: 'Import at most 500 rows at a time.',
@@ -225,10 +230,19 @@ export async function enrolParticipant(props: {
     }
   }
   if (!isObjectId(props.userId)) throw new NotFoundError(messages.noPerson);
-  const found = await UserModel.findById(props.userId, { _id: 1, status: 1 }).lean();
+  const found = await UserModel.findById(props.userId, { _id: 1, status: 1, roles: 1, name: 1 }).lean();
   // A live account only: an erased one ("Former member") would take a seat as surely as a disabled one.
   const user = found && liveUserStatuses.includes(found.status as UserStatus) ? found : null;
   if (!user) throw new NotFoundError(messages.noPerson);
+  // Whom the cohort is for (mayBeEnrolled). The areas' automation enrols whom its own rules chose (a round's panel, an
+  // LMS class list), never a researcher.
+  if (props.actor !== 'system' || user.roles.includes('researcher')) {
+    const track = user.roles.includes('participant') ? null : await trackOf(cohort);
+    if (!mayBeEnrolled(user.roles, track)) {
+      const message = messages.notForHer(user.name, user.roles, track);
+      throw new ValidationError(message, [{ path: 'userId', message }]);
+    }
+  }
   const existing = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>();
   if (existing && existing.status !== 'withdrawn') throw new ConflictError(messages.already);
 
@@ -550,13 +564,20 @@ export async function enrolByEmail(props: { actor: Express.User; cohortId: strin
   const user = await UserModel.findOne({ email, status: { $ne: 'disabled' } }, { _id: 1, name: 1 }).lean();
   if (!user)
     throw new ValidationError(messages.noAccountFor(email), [{ path: 'email', message: messages.noAccountFor(email) }]);
-  const result = await enrolParticipant({
-    actor: props.actor,
-    cohortId: props.cohortId,
-    userId: String(user._id),
-    now: props.now,
-  });
-  return { ...result, name: user.name };
+  try {
+    const result = await enrolParticipant({
+      actor: props.actor,
+      cohortId: props.cohortId,
+      userId: String(user._id),
+      now: props.now,
+    });
+    return { ...result, name: user.name };
+  } catch (error) {
+    // Said at the field she typed the address in.
+    if (error instanceof ValidationError)
+      throw new ValidationError(error.message, [{ path: 'email', message: error.message }]);
+    throw error;
+  }
 }
 
 export type ImportRow = {
@@ -753,6 +774,11 @@ export async function importEnrolments(props: {
         now: props.now,
       });
     } catch (error) {
+      if (error instanceof ValidationError) {
+        // An account the cohort is not for (mayBeEnrolled): a row to correct, like a bad address.
+        rows.push({ line, email, outcome: 'invalid', message: error.message });
+        continue;
+      }
       if (!(error instanceof ConflictError)) throw error;
     } finally {
       if (invited)
