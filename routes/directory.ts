@@ -27,6 +27,7 @@ import {
 import { formatDateTime } from '../server/time.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
+import { hasVisibleText } from '../server/visibleText.ts';
 
 const messages = {
   saved: 'Your directory profile is saved.',
@@ -52,7 +53,14 @@ const visibilityLabels: Record<(typeof directoryVisibilities)[number], string> =
   everyone: 'Everyone signed in to Pathways',
 };
 
-const optionalText = (max: number) => z.string().trim().max(max, `must be at most ${max} characters`).default('');
+/** Nothing visible (only spaces or invisible marks) is nothing: stored empty, not as a blank headline. */
+const optionalText = (max: number) =>
+  z
+    .string()
+    .trim()
+    .max(max, `must be at most ${max} characters`)
+    .transform((typed) => (hasVisibleText(typed) ? typed : ''))
+    .default('');
 export const directoryProfileSchema = z.strictObject({
   visibility: z.enum(directoryVisibilities),
   headline: optionalText(160),

@@ -5,6 +5,7 @@ import { personName as storedPersonName, personNameProblem } from '../services/a
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
+import { hasVisibleText, invisibleOnly } from '../visibleText.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -81,12 +82,6 @@ export const objectId = z.string().regex(objectIdPattern, 'must be an id');
 export { isObjectId };
 
 /**
- * Something a reader can see: a character that is neither white space nor an invisible format mark (zero-width space,
- * joiners, direction marks: Unicode's Cf). trim() leaves those marks, so a name of only "\u200b\u200f" counted as
- * written and a network, a post or a round was saved with a title nobody could see or click.
- */
-const visible = /[^\s\p{Cf}]/u;
-/**
  * Control characters (NUL and the like, pasted from a file or another program): nobody means one and they are not
  * shown; tabs and line breaks are text.
  */
@@ -100,7 +95,7 @@ export const text = (max = 200) =>
     .trim()
     .min(1, 'is required')
     .max(max, `must be at most ${max} characters`)
-    .refine((typed) => typed === '' || visible.test(typed), 'is required: it has only spaces or invisible characters')
+    .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly)
     .refine(
       (typed) => !controlCharacter.test(typed),
       'contains a control character (such as NUL) that cannot be saved: remove it',

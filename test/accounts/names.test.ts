@@ -70,6 +70,30 @@ describe('names people type, in any script', () => {
     expect(await UserModel.exists({ email: 'ctl@example.org' })).to.equal(null);
   });
 
+  it('a name nobody can see (zero-width space, Hangul filler, blank Braille) or with a direction override is a 422 at the name field; a right-to-left mark in an Arabic name is kept', async () => {
+    for (const name of ['\u200b', '\u200f\u200b', '\u2800', '\u3164', '\u202eevil', 'Ada \u2066Obi\u2069']) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: 'blank@example.org', name, roles: ['participant'] })
+        .expect(422);
+      expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
+    }
+    expect(await UserModel.exists({ email: 'blank@example.org' })).to.equal(null);
+    // The Pledge takes a name by the same rule.
+    const pledge = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .send({ kind: 'individual', name: '\u202etnemmoc', email: 'rlo@example.org', region: 'London', country: 'GB' });
+    expect(pledge.status).to.equal(422);
+    expect(pledge.body.errors.map((e: { path: string }) => e.path)).to.include('name');
+    const marked = 'زينب\u200f الهاشمي';
+    await supertest(app)
+      .post('/api/v1/users')
+      .set(adminAuth)
+      .send({ email: 'rlm@example.org', name: marked, roles: ['participant'] })
+      .expect(201);
+  });
+
   it('PATCH /me stores her name composed, refuses control characters, and counts characters', async () => {
     const mai = await buildUser({ name: 'Mai' });
     const token = await tokenFor(mai);

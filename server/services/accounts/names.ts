@@ -1,4 +1,5 @@
 import { ValidationError } from '../../errors.ts';
+import { directionControls, hasVisibleText, invisibleOnly } from '../../visibleText.ts';
 
 /**
  * A person's name as she types it, in any script: the one rule every place that takes a name goes through (an admin
@@ -14,6 +15,9 @@ export const nameMessages = {
   required: 'is required',
   tooLong: (max: number) => `must be at most ${max} characters`,
   controlCharacters: 'must not contain line breaks, tabs or other control characters',
+  invisibleOnly,
+  directionControls:
+    'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
 };
 
 /** Control characters (C0, DEL, C1) and the line and paragraph separators: nothing a name is written with. */
@@ -26,7 +30,9 @@ export const personName = (typed: string): string => typed.normalize('NFC').trim
 export function personNameProblem(typed: string, max = nameMaxLength): string | null {
   const name = personName(typed);
   if (!name) return nameMessages.required;
+  if (!hasVisibleText(name)) return nameMessages.invisibleOnly;
   if (controlCharacters.test(name)) return nameMessages.controlCharacters;
+  if (directionControls.test(name)) return nameMessages.directionControls;
   if ([...name].length > max) return nameMessages.tooLong(max);
   return null;
 }
@@ -43,9 +49,12 @@ export function checkedPersonName(typed: string): string {
 
 /**
  * A name another system asserts (an LMS launch or class list), which nobody can be asked to correct: stored by the
- * same rule, with any control characters taken as a space, or undefined when nothing is left of it.
+ * same rule, with any control characters taken as a space and direction overrides left out, or undefined when
+ * nothing visible is left of it.
  */
 export function personNameFromElsewhere(asserted: string | undefined): string | undefined {
-  const name = personName((asserted ?? '').replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' '));
-  return name || undefined;
+  const name = personName(
+    (asserted ?? '').replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' ').replace(new RegExp(directionControls, 'gu'), ''),
+  );
+  return hasVisibleText(name) ? name : undefined;
 }

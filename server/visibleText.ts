@@ -1,0 +1,19 @@
+/**
+ * Text a reader can see. White space and Unicode's invisible format marks (Cf: zero-width spaces, joiners, direction
+ * marks) are not, and trim() leaves the marks; nor are the letters that render as blank space (the Hangul fillers,
+ * the blank Braille pattern), which pass as "a letter" but show nothing. A title or a name of only those was saved
+ * as written and listed as a row nobody could see or click.
+ */
+const visibleCharacter = /[^\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]/u;
+
+/** What a field of only those is told. */
+export const invisibleOnly = 'is required: it has only spaces or invisible characters';
+
+export const hasVisibleText = (text: string): boolean => visibleCharacter.test(text);
+
+/**
+ * The explicit direction embeddings, overrides and isolates (U+202A–202E, U+2066–2069). Nobody types one in a name:
+ * an unclosed right-to-left override reverses what follows it on a register, a CSV or the public signatory list.
+ * The direction marks (U+200E, U+200F, U+061C), which right-to-left writing does use, are not among them.
+ */
+export const directionControls = /[\u202A-\u202E\u2066-\u2069]/u;
