@@ -13,7 +13,8 @@ const typeNames: Record<string, string> = {
   number: 'a number',
   int: 'a whole number',
   string: 'text',
-  boolean: 'yes or no',
+  // An API's JSON boolean; a form's yes/no choice is read into one before it is checked, so it never meets this.
+  boolean: 'true or false',
   array: 'a list',
   object: 'a set of fields',
   date: 'a date',

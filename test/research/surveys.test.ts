@@ -10,7 +10,7 @@ import { UserModel } from '../../models/User.ts';
 import { emitDomainEvent } from '../../server/events.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
-import { planSurveyInvitations } from '../../server/services/research/surveys.ts';
+import { checkAnswers, planSurveyInvitations } from '../../server/services/research/surveys.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -87,6 +87,13 @@ describe('research: consent and surveys', () => {
         .send({ consented: { $ne: null } })
         .expect(422);
       expect(res.body.errors[0].path).to.equal('consented');
+      // It names the values JSON has for it, not a word the API would refuse.
+      const yes = await supertest(app)
+        .put('/api/v1/me/research-consent')
+        .set('Authorization', await bearer(her))
+        .send({ consented: 'yes' })
+        .expect(422);
+      expect(yes.body.errors[0].message).to.equal('must be true or false');
       expect(await ResearchConsentModel.countDocuments({ userId: her.id })).to.equal(0);
     });
 
@@ -246,6 +253,18 @@ describe('research: consent and surveys', () => {
         .send({ answers: { confidence: 4, role: 'Deputy head' } })
         .expect(409);
       expect(await SurveyResponseModel.countDocuments({ surveyId: survey.id })).to.equal(1);
+    });
+
+    it('an optional question whose id is also a name every object has (constructor) may be left unanswered', () => {
+      const questions = [
+        { id: 'a', type: 'likert5' },
+        { id: 'constructor', type: 'text' },
+      ];
+      expect(checkAnswers(questions, { a: 4 })).to.deep.equal({ errors: [], clean: { a: 4 } });
+      expect(checkAnswers(questions, { a: 4, constructor: 'Thanks' }).clean).to.deep.equal({
+        a: 4,
+        constructor: 'Thanks',
+      });
     });
 
     it('when an answer is an object or a list, it answers 422 in plain words naming the answer, and records nothing', async () => {

@@ -306,7 +306,8 @@ export function checkAnswers(
   for (const key of Object.keys(answers))
     if (!known.has(key)) errors.push({ path: `answers.${key}`, message: messages.unknownQuestion });
   for (const q of questions) {
-    const value = answers[q.id];
+    // Her own answers only: a question id such as `constructor` is not read from Object.prototype.
+    const value = Object.hasOwn(answers, q.id) ? answers[q.id] : undefined;
     const path = `answers.${q.id}`;
     if (q.type === 'likert5') {
       if (typeof value === 'number' && Number.isInteger(value) && value >= 1 && value <= 5) clean[q.id] = value;
