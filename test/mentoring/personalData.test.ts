@@ -7,8 +7,15 @@ import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { mentoringPersonalData } from '../../server/services/mentoring/personalData.ts';
 import { personalDataAreas } from '../../server/services/privacy/areas.ts';
-import { logMeeting, recordOutcome } from '../../server/services/mentoring/mentorships.ts';
-import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
+import { logMeeting, recordOutcome, saveAgreement } from '../../server/services/mentoring/mentorships.ts';
+import {
+  acceptMentoringRequest,
+  createMentoringRequest,
+  declineMentoringRequest,
+} from '../../server/services/mentoring/requests.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { useTestDatabase } from '../support/db.ts';
 import type { TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
@@ -86,5 +93,34 @@ describe('mentoring: her personal data (export and erasure)', () => {
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
     const after = JSON.stringify(await mentoringPersonalData.exportFor(id));
     expect(after).not.to.include('Her secret.').and.not.to.include('Oakfield Primary.');
+  });
+
+  it('erasing a mentee empties the goals of her mentorships; erasing a mentor takes his reason for declining out of the mentee’s email', async () => {
+    const { mentee, m } = await pair();
+    await saveAgreement({
+      actor: actor(mentee),
+      mentorshipId: String(m._id),
+      goals: ['Shortlisted for the Oakridge headship'],
+      meetingFrequency: 'monthly',
+      endsOn: '2027-11-30',
+    });
+    await mentoringPersonalData.eraseFor(new Types.ObjectId(mentee.id));
+    expect((await MentorshipModel.findById(m._id).lean())!.agreement!.goals).to.deep.equal([]);
+
+    const mentor = await buildMentor({ capacity: 2 });
+    const asker = await buildMentee();
+    const r = await createMentoringRequest({ actor: actor(asker), mentorId: mentor.id, message: 'Please.' });
+    await declineMentoringRequest({
+      actor: actor(mentor),
+      requestId: String(r._id),
+      reason: 'I mentor at Hillcrest Academy already',
+    });
+    await runDueNotifications({ now: new Date() });
+    const toHer = () => OutboxMessageModel.find({ to: asker.email }).lean();
+    expect(JSON.stringify(await toHer())).to.include('Hillcrest Academy');
+    await mentoringPersonalData.eraseFor(new Types.ObjectId(mentor.id));
+    const kept = JSON.stringify([await toHer(), await NotificationModel.find({ userId: asker.id }).lean()]);
+    expect(kept).to.not.include('Hillcrest');
+    expect(kept).to.include('removed when she left Pathways');
   });
 });

@@ -5,7 +5,11 @@ import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
 import { NetworkReplyModel } from '../../models/NetworkReply.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { planNetworkDigests } from '../../server/services/networks/digest.ts';
 import { personalDataAreas } from '../../server/services/privacy/areas.ts';
+import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
@@ -65,5 +69,42 @@ describe('networks: her personal data (export and erasure)', () => {
     expect(JSON.stringify(page.body)).to.not.include('Hanna');
     const after = (await area.exportFor(id)) as Record<string, unknown[]>;
     expect(after.posts).to.have.length(0);
+  });
+
+  it('her titles leave the copies of the emails others were sent: the report to the leads and the weekly digest', async () => {
+    const app = testApp();
+    const her = await buildUser({ name: 'Hanna Titled' });
+    const lead = await buildUser({ name: 'Lena Lead' });
+    const reporter = await buildUser({ name: 'Rita Reporter' });
+    const net = await buildNetwork({ name: 'Returners two' }, { leads: [lead], members: [her, reporter] });
+    const post = await supertest(app)
+      .post(`/api/v1/networks/${net.id}/posts`)
+      .set('Authorization', `Bearer ${await tokenFor(her)}`)
+      .send({ kind: 'story', title: 'Back from Kalgoorlie after a career break', body: 'Three years.' })
+      .expect(201);
+    await supertest(app)
+      .post(`/api/v1/posts/${post.body.id}/report`)
+      .set('Authorization', `Bearer ${await tokenFor(reporter)}`)
+      .send({ reason: 'Off topic' })
+      .expect(201);
+    const now = new Date();
+    await runDueNotifications({ now });
+    await planNetworkDigests({ now });
+    const digests = await NotificationModel.find({ kind: 'network-digest' }).lean();
+    await runDueNotifications({ now: new Date(Math.max(...digests.map((d) => d.sendAt.getTime())) + 60_000) });
+    const toLead = () => OutboxMessageModel.find({ to: lead.email }).lean();
+    const subjects = (await toLead()).map((m) => m.subject);
+    expect(subjects.some((x) => x.includes('reported'))).to.equal(true);
+    expect(subjects.some((x) => x.includes('new post'))).to.equal(true);
+    expect(JSON.stringify(await toLead())).to.include('Kalgoorlie');
+
+    await personalDataAreas.find((a) => a.area === 'networks')!.eraseFor(new Types.ObjectId(her.id));
+    const kept = JSON.stringify([
+      await toLead(),
+      await OutboxMessageModel.find({ to: reporter.email }).lean(),
+      await NotificationModel.find({ userId: { $in: [lead.id, reporter.id] } }).lean(),
+    ]);
+    expect(kept).to.not.include('Kalgoorlie');
+    expect(kept).to.include('Removed at the author');
   });
 });

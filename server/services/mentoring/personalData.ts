@@ -8,14 +8,15 @@ import { MentorshipMeetingModel } from '../../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
-import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
+import { forgetNameInOthersNotifications, forgetWordsInOthersNotifications } from '../reminders/personalData.ts';
 import { releasedKeys } from './requestKeys.ts';
 import { closingFields } from './mentorships.ts';
 
 /**
  * Mentoring's personal data. Export: her profiles, the requests she sent (with her messages) and received (without the
  * sender's message), her mentorships with their shared notes and only her own private notes, her outcomes.
- * Erasure: her profiles go; text she wrote (messages, notes, feedback, outcome details) is emptied; the rows the other
+ * Erasure: her profiles go; text she wrote (messages, notes, feedback, outcome details, a reason for declining, also
+ * where the mentee's email quoted it) and her goals (as the mentee, or as who wrote them last) are emptied; the rows the other
  * member and the programme's figures rely on stay (mentorships, meetings, requests, outcome kinds and dates) and show
  * "Former member". Her active mentorships close (the mentor's place is given back once: a conditional write), her
  * pending requests end, and her mentoring reminders are cancelled. Idempotent.
@@ -112,6 +113,23 @@ export const mentoringPersonalData: PersonalDataArea = {
         );
     }
     await MentorshipModel.updateMany({ closedBy: userId }, { $set: { feedback: '' } });
+    // The goals are the mentee's own ("shortlisted for Oakridge's headship"): they go with her, and with whoever wrote
+    // them last.
+    await MentorshipModel.updateMany(
+      { $or: [{ menteeId: userId }, { 'agreement.updatedBy': userId }], 'agreement.goals': { $exists: true, $ne: [] } },
+      { $set: { 'agreement.goals': [] } },
+    );
+    // A mentor's reason for declining, as the mentee's email quoted it.
+    const declined = await MentoringRequestModel.find({ mentorId: userId, declineReason: { $nin: ['', null] } })
+      .select({ declineReason: 1 })
+      .lean();
+    await forgetWordsInOthersNotifications({
+      userId,
+      about: { type: 'mentoring-request', ids: declined.map((r) => r._id) },
+      kinds: ['mentoring-request-answered'],
+      words: declined.map((r) => r.declineReason ?? ''),
+      by: '(removed when she left Pathways)',
+    });
     await MentorshipMeetingModel.updateMany({ authorId: userId }, { $set: { sharedNotes: '', privateNotes: '' } });
     // Her name leaves the emails her requests and mentorships sent or will send to the other person.
     const [requestIds, mentorshipIds] = await Promise.all([

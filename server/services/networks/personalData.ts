@@ -5,7 +5,11 @@ import { NetworkPostModel } from '../../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
-import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
+import {
+  forgetNameInOthersNotifications,
+  forgetWordsInOthersNotifications,
+  forgetWordsInOutboxCopies,
+} from '../reminders/personalData.ts';
 import { leadsChanged, requestsFindAnAnswerer } from './members.ts';
 
 /**
@@ -15,7 +19,7 @@ import { leadsChanged, requestsFindAnAnswerer } from './members.ts';
  * career break, first headship in Kuala Lumpur"): the words identify her without the name, so keeping them under
  * "Former member" would not erase her. The rows stay, so other women's replies keep their thread and counts stay
  * true: a post keeps its network, kind and date, reads "Former member" with a note that its text was removed, and
- * her replies the same. Her reports stay for the moderation record without her name (their reason is about someone
+ * her replies the same; her titles leave the copies of other people's emails that quoted them (reports, digests). Her reports stay for the moderation record without her name (their reason is about someone
  * else's post). Her memberships are deleted, and each current one is counted out of its network.
  */
 export const erasedPostTitle = 'Removed at the author’s request';
@@ -96,6 +100,23 @@ export const networksPersonalData: PersonalDataArea = {
     await requestsFindAnAnswerer(
       memberships.filter((m) => m.status === 'member' && m.role === 'lead').map((m) => m.networkId),
     );
+    // Her titles as other people's emails quoted them: reports to the leads, and the weekly digests that link them.
+    const posts = await NetworkPostModel.find({ authorId: userId }).select({ title: 1 }).lean();
+    if (posts.length) {
+      const titles = posts.map((p) => p.title);
+      await forgetWordsInOthersNotifications({
+        userId,
+        about: { type: 'post', ids: posts.map((p) => p._id) },
+        kinds: ['network-report'],
+        words: titles,
+        by: erasedPostTitle,
+      });
+      await forgetWordsInOutboxCopies({
+        containing: new RegExp(`/posts/(${posts.map((p) => String(p._id)).join('|')})`),
+        words: titles,
+        by: erasedPostTitle,
+      });
+    }
     await NetworkPostModel.updateMany(
       { authorId: userId },
       {

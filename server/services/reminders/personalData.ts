@@ -67,64 +67,86 @@ export const remindersPersonalData: PersonalDataArea = {
   },
 };
 
-/**
- * Erasure, for the areas whose emails to other people name her ("Aisha asks you to mentor her", "Aisha wrote to you
- * through Pathways", a chair's list of panel members not ready): in the notifications about her requests, messages or join requests (`about`, or a `data`
- * field naming her id), addressed to anyone but her, her name becomes "Former member" in the subject and in every
- * `data` text (nested ones too), and so it does in the subject the delivery journal copied and in the outbox's copy
- * of the email. Scoped by what they are about, so another
- * person of the same name is never touched; one still to be sent goes out (if its kind still finds it relevant)
- * without her name.
- */
-export async function forgetNameInOthersNotifications(props: {
+/** Which of other people's notifications an erasure rewrites: those about her things, or naming her id in `data`. */
+type OthersNotifications = {
   userId: Types.ObjectId | string;
   about?: { type: string; ids: readonly unknown[] };
   dataUserIdField?: string;
   /** Only these kinds (a cohort's notifications are mostly not about her: its facilitators' digests are). */
   kinds?: readonly string[];
-}): Promise<void> {
+};
+
+function othersNotificationsFilter(props: OthersNotifications): Record<string, unknown> | null {
   const userId = new Types.ObjectId(String(props.userId));
-  const user = await UserModel.findById(userId).select({ name: 1 }).lean();
-  const name = user?.name?.trim();
-  if (!name || name === formerMemberName) return;
-  // An email sent before she changed her name carries the name she had then.
-  const names = await namesSheWentBy({ userId, name, placeholderName: formerMemberName });
   const filter: Record<string, unknown> = { userId: { $ne: userId } };
   if (props.about) {
-    if (!props.about.ids.length) return;
+    if (!props.about.ids.length) return null;
     filter['about.type'] = props.about.type;
     filter['about.id'] = { $in: props.about.ids.map((id) => String(id)) };
   }
   if (props.dataUserIdField) filter[`data.${props.dataUserIdField}`] = String(userId);
   if (props.kinds) filter.kind = { $in: props.kinds };
-  if (!props.about && !props.dataUserIdField) throw new Error('forgetNameInOthersNotifications needs about or data');
-  // Whole words only, longest name first: a short former name ("Al") is not taken out of "Alumni".
-  const renameAll = (patterns: RegExp[]) => (text: string) =>
-    patterns.reduce((t, p) => t.replace(p, formerMemberName), text);
-  const rename = renameAll(names.map(wholeWordPattern));
-  // The HTML part has her names as EJS escaped them ("O&#39;Brien").
-  const escapedInHtml = renameAll(
-    names.map((n) =>
-      wholeWordPattern(
-        n.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!),
-      ),
-    ),
-  );
-  const renameInHtml = (html: string) => escapedInHtml(rename(html));
-  // For the database's own filter (no lookbehind there): any mention, the words checked when renamed.
-  const mentionsHer = new RegExp(names.map(escapeRegex).join('|'));
-  // Every text in the data, however deep (a chair's "not ready" list holds one object per panel member).
-  const renamed = (value: unknown): unknown =>
-    typeof value === 'string'
-      ? rename(value)
-      : Array.isArray(value)
-        ? value.map(renamed)
-        : value && typeof value === 'object' && value.constructor === Object
-          ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, renamed(inner)]))
-          : value;
+  if (!props.about && !props.dataUserIdField) throw new Error('an erasure rewrites notifications by about or by data');
+  return filter;
+}
+
+const escapedForHtml = (text: string) =>
+  text.replace(/[&<>"']/g, (c) => ({ '&': '&amp;', '<': '&lt;', '>': '&gt;', '"': '&#34;', "'": '&#39;' })[c]!);
+
+/**
+ * A rewrite of stored copies: each of `words` (longest first), as a whole word, becomes `by`, in plain text and in an
+ * email's HTML part (where EJS escaped it: "O&#39;Brien").
+ */
+function wordsRewrite(words: readonly string[], by: string) {
+  const sorted = [...new Set(words.map((w) => w.trim()).filter(Boolean))].sort((a, b) => b.length - a.length);
+  const all = (patterns: RegExp[]) => (text: string) => patterns.reduce((t, p) => t.replace(p, by), text);
+  const text = all(sorted.map(wholeWordPattern));
+  const escaped = all(sorted.map((w) => wholeWordPattern(escapedForHtml(w))));
+  return {
+    empty: sorted.length === 0,
+    text,
+    html: (html: string) => escaped(text(html)),
+    // For the database's own filter (no lookbehind there): any mention; the words are checked when rewritten.
+    mentions: new RegExp(sorted.map(escapeRegex).join('|')),
+  };
+}
+type Rewrite = ReturnType<typeof wordsRewrite>;
+
+/** Every text in a notification's data, however deep (a chair's "not ready" list holds one object per member). */
+const rewrittenData = (value: unknown, text: (s: string) => string): unknown =>
+  typeof value === 'string'
+    ? text(value)
+    : Array.isArray(value)
+      ? value.map((v) => rewrittenData(v, text))
+      : value && typeof value === 'object' && value.constructor === Object
+        ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rewrittenData(inner, text)]))
+        : value;
+
+/** The outbox's copies of these emails (kept without SMTP, read by admins), rewritten alike. */
+async function rewriteOutboxCopies(filter: Record<string, unknown>, rewrite: Rewrite): Promise<void> {
+  const copies = await OutboxMessageModel.find(filter).select({ subject: 1, text: 1, html: 1 }).lean();
+  for (const copy of copies)
+    await OutboxMessageModel.updateOne(
+      { _id: copy._id },
+      {
+        $set: {
+          subject: rewrite.text(copy.subject),
+          text: rewrite.text(copy.text),
+          ...(copy.html ? { html: rewrite.html(copy.html) } : {}),
+        },
+      },
+    );
+}
+
+/**
+ * Rewrites every stored copy of the notifications `filter` selects: subject and data texts, the subject the delivery
+ * journal copied, the outbox's copy of the email; and the same in the daily digests that carried them.
+ */
+async function rewriteNotificationCopies(filter: Record<string, unknown>, rewrite: Rewrite): Promise<void> {
+  if (rewrite.empty) return;
   const found = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
   // One that reached a daily-digest reader went out inside her digest (the journal's `bundled` row names the digest's
-  // key): the digest's own record and its outbox copy carry the same words, so they are renamed too.
+  // key): the digest's own record and its outbox copy carry the same words, so they are rewritten too.
   const digestKeys = found.length
     ? await NotificationDeliveryModel.collection.distinct('digestKey', {
         notificationId: { $in: found.map((r) => r._id) },
@@ -137,30 +159,59 @@ export async function forgetNameInOthersNotifications(props: {
         .lean()
     : [];
   for (const row of [...found, ...digests]) {
-    const data = renamed(row.data ?? {});
-    await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rename(row.subject ?? ''), data } });
+    const data = rewrittenData(row.data ?? {}, rewrite.text);
+    await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rewrite.text(row.subject ?? ''), data } });
     const deliveries = await NotificationDeliveryModel.collection
-      .find({ notificationId: row._id, subject: { $regex: mentionsHer } }, { projection: { subject: 1 } })
+      .find({ notificationId: row._id, subject: { $regex: rewrite.mentions } }, { projection: { subject: 1 } })
       .toArray();
     for (const d of deliveries)
       await NotificationDeliveryModel.collection.updateOne(
         { _id: d._id },
-        { $set: { subject: rename(String(d.subject ?? '')) } },
+        { $set: { subject: rewrite.text(String(d.subject ?? '')) } },
       );
-    // Without SMTP the email itself is kept in the outbox, which admins read: its subject and body name her too.
-    const copies = await OutboxMessageModel.find({ notificationId: row._id })
-      .select({ subject: 1, text: 1, html: 1 })
-      .lean();
-    for (const copy of copies)
-      await OutboxMessageModel.updateOne(
-        { _id: copy._id },
-        {
-          $set: {
-            subject: rename(copy.subject),
-            text: rename(copy.text),
-            ...(copy.html ? { html: renameInHtml(copy.html) } : {}),
-          },
-        },
-      );
+    await rewriteOutboxCopies({ notificationId: row._id }, rewrite);
   }
 }
+
+/**
+ * Erasure, for the areas whose emails to other people name her ("Aisha asks you to mentor her", "Aisha wrote to you
+ * through Pathways", a chair's list of panel members not ready): in the notifications about her requests, messages
+ * or join requests (`about`, or a `data` field naming her id), addressed to anyone but her, each name she has gone by
+ * (an email sent before she renamed herself carries the one she had then) becomes "Former member" wherever the
+ * notification is kept (rewriteNotificationCopies). Scoped by what they are about, so another person of the same name
+ * is never touched; one still to be sent goes out (if its kind still finds it relevant) without her name.
+ */
+export async function forgetNameInOthersNotifications(props: OthersNotifications): Promise<void> {
+  const userId = new Types.ObjectId(String(props.userId));
+  const user = await UserModel.findById(userId).select({ name: 1 }).lean();
+  const name = user?.name?.trim();
+  if (!name || name === formerMemberName) return;
+  const filter = othersNotificationsFilter(props);
+  if (!filter) return;
+  const names = await namesSheWentBy({ userId, name, placeholderName: formerMemberName });
+  await rewriteNotificationCopies(filter, wordsRewrite(names, formerMemberName));
+}
+
+/**
+ * Erasure, for her own words that other people's emails quoted (a post's title in a report to the leads, a mentor's
+ * reason for declining): each becomes `by` in those notifications' stored copies, as her names do. Texts under 4
+ * characters are left: they identify nobody, and as whole words ("Hi") they would be taken out of the emails' own.
+ */
+export async function forgetWordsInOthersNotifications(
+  props: OthersNotifications & { words: readonly string[]; by: string },
+): Promise<void> {
+  const filter = othersNotificationsFilter(props);
+  if (filter) await rewriteNotificationCopies(filter, wordsRewrite(quotable(props.words), props.by));
+}
+
+/** The same in the outbox copies of emails no notification is about, found by what they contain (a digest's links). */
+export async function forgetWordsInOutboxCopies(props: {
+  containing: RegExp;
+  words: readonly string[];
+  by: string;
+}): Promise<void> {
+  const rewrite = wordsRewrite(quotable(props.words), props.by);
+  if (!rewrite.empty) await rewriteOutboxCopies({ text: { $regex: props.containing } }, rewrite);
+}
+
+const quotable = (words: readonly string[]) => words.filter((w) => [...w.trim()].length >= 4);
