@@ -13,10 +13,11 @@ import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
 import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
 import { askToJoinApprovalNetwork } from '../support/networkFactories.ts';
+import { recordExternalCertificate } from '../../server/services/boards/externalCertificates.ts';
 import { SignedInSessionModel } from '../../models/SignedInSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
-import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import { asActor, buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
 import { buildSession } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -106,6 +107,29 @@ describe('her data: export and erasure', () => {
       expect(areas.boards.panels.map((p: { roundId: string }) => p.roundId)).to.include(roundId);
       expect(areas.pledge.signatures[0]).to.include({ kind: 'individual', name: 'Nia Jones', email: nia.email });
       expect(await AuditEventModel.countDocuments({ action: 'data-exported', targetId: nia.id })).to.equal(1);
+    });
+
+    it('her export names the evidence file she gave for her training, with the address she downloads it from', async () => {
+      const governor = await buildUser({ name: 'Gita Evidence', roles: ['governor'] });
+      await recordExternalCertificate({
+        actor: asActor(governor),
+        userId: governor.id,
+        provider: 'Safer Recruitment Consortium',
+        completedOn: '2026-01-10',
+        file: {
+          originalname: 'gita-certificate.pdf',
+          mimetype: 'application/pdf',
+          size: 8,
+          buffer: Buffer.from('%PDF-1.4'),
+        },
+      });
+      const token = await tokenFor(governor);
+      const res = await supertest(app).get('/api/v1/me/export').set(bearer(token)).expect(200);
+      const [certificate] = res.body.areas.boards.externalCertificates;
+      expect(certificate.file).to.deep.equal({ name: 'gita-certificate.pdf', contentType: 'application/pdf', size: 8 });
+      const signedIn = await signIn(app, governor.email, testPassword);
+      const file = await signedIn.get(new URL(certificate.fileUrl).pathname).expect(200);
+      expect(file.headers['content-disposition']).to.include('gita-certificate.pdf');
     });
 
     it('her export never holds another person’s private data, nor a password hash or a token secret', async () => {

@@ -62,9 +62,37 @@ describe('directory: her personal data, exported and erased', () => {
       .expect(201);
     await me.post(`/api/v1/events/${event.body.id}/rsvp`).send({ going: true }).expect(200);
 
+    // She reported Fay's message, and leads a network of her own with an event she put on.
+    await DirectoryMessageModel.updateOne(
+      { toId: her.id },
+      { $set: { reportedAt: new Date(), reportReason: 'Erin found this unkind' } },
+    );
+    const hers = await buildNetwork([her], { leads: [her] });
+    await me
+      .post(`/api/v1/networks/${hers.id}/events`)
+      .send({
+        title: 'Erin’s drop-in',
+        startsAt: '2027-06-01T16:00:00Z',
+        durationMinutes: 60,
+        mode: 'in-person',
+        location: '12 Elm Street',
+      })
+      .expect(201);
+
     const id = new Types.ObjectId(her.id);
     const exported = (await area!.exportFor(id)) as Record<string, unknown>;
     expect(exported).to.deep.include({ blocked: ['Pat Pest'] });
+    expect(JSON.stringify(exported)).to.include('Erin found this unkind');
+    expect(exported.eventsCreated).to.deep.equal([
+      {
+        title: 'Erin’s drop-in',
+        startsAt: new Date('2027-06-01T16:00:00Z'),
+        durationMinutes: 60,
+        mode: 'in-person',
+        location: '12 Elm Street',
+        joinUrl: null,
+      },
+    ]);
     expect(JSON.stringify(exported)).to.include('Erin’s headline').and.include('Erin writes').and.include('Fay writes');
     expect(JSON.stringify(exported)).to.include('Coffee');
     expect(JSON.stringify(exported)).to.not.include(friend.email);

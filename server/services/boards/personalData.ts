@@ -6,6 +6,7 @@ import type { Types } from 'mongoose';
 import { formerMemberName } from '../learning/personalData.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
+import { absoluteUrl } from '../../settings.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -59,7 +60,7 @@ export const boardsPersonalData: PersonalDataArea = {
   async exportFor(userId) {
     const [boards, training, panels, records] = await Promise.all([
       BoardModel.find({ 'members.userId': userId }, { name: 1, organisation: 1, members: 1 }).lean(),
-      ExternalCertificateModel.find({ userId }).lean(),
+      ExternalCertificateModel.find({ userId }).select('+file').lean(),
       RecruitmentRoundModel.find({ panel: userId }, { title: 1, boardId: 1, interviewDates: 1, status: 1 }).lean(),
       recordsNaming(userId),
     ]);
@@ -76,6 +77,9 @@ export const boardsPersonalData: PersonalDataArea = {
         completedOn: t.completedOn,
         expiresOn: t.expiresOn,
         hasFile: t.hasFile,
+        // The file itself is hers to download from the address given (it is kept as uploaded, up to 2 MB).
+        file: t.hasFile && t.file ? { name: t.file.name, contentType: t.file.contentType, size: t.file.size } : null,
+        fileUrl: t.hasFile ? absoluteUrl(`/external-certificates/${String(t._id)}/file`) : null,
         recordedAt: iso(t.createdAt),
       })),
       panels: panels.map((r) => ({

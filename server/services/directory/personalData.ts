@@ -14,8 +14,8 @@ import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 const formerMember = 'Former member';
 
 /**
- * The directory and network events: her profile, the messages she sent and received, the people she blocked and
- * her answers to events. Erasure removes her profile, the messages she wrote (a conversation keeps the other
+ * The directory and network events: her profile, the messages she sent and received (with her reason when she
+ * reported one), the people she blocked, the events she put on as a lead and her answers to events. Erasure removes her profile, the messages she wrote (a conversation keeps the other
  * side's words, addressed to "Former member") with the outbox's copies of their emails, her blocks both ways and her
  * RSVPs with their pending reminders.
  */
@@ -23,12 +23,13 @@ export const directoryPersonalData: PersonalDataArea = {
   area: 'directory',
 
   async exportFor(userId: Types.ObjectId) {
-    const [profile, sent, received, blocks, rsvps] = await Promise.all([
+    const [profile, sent, received, blocks, rsvps, created] = await Promise.all([
       DirectoryProfileModel.findById(userId).lean(),
       DirectoryMessageModel.find({ fromId: userId }).lean(),
       DirectoryMessageModel.find({ toId: userId }).lean(),
       DirectoryBlockModel.find({ blockerId: userId }).lean(),
       EventRsvpModel.find({ userId }).lean(),
+      NetworkEventModel.find({ createdBy: userId }).sort({ startsAt: 1 }).lean(),
     ]);
     const blockedNames = await UserModel.find({ _id: { $in: blocks.map((b) => b.blockedId) } })
       .select({ name: 1 })
@@ -57,8 +58,19 @@ export const directoryPersonalData: PersonalDataArea = {
         body: m.body,
         sentAt: m.createdAt,
         reported: !!m.reportedAt,
+        // Her own words, when she reported it.
+        reportReason: m.reportedAt ? (m.reportReason ?? null) : null,
       })),
       blocked: blockedNames.map((u) => u.name),
+      // The events she put on as a lead (what members see of them; her answers to others' are below).
+      eventsCreated: created.map((e) => ({
+        title: e.title,
+        startsAt: e.startsAt,
+        durationMinutes: e.durationMinutes,
+        mode: e.mode,
+        location: e.location ?? null,
+        joinUrl: e.joinUrl ?? null,
+      })),
       eventAnswers: rsvps.map((r) => ({
         event: eventById.get(String(r.eventId))?.title ?? null,
         startsAt: eventById.get(String(r.eventId))?.startsAt ?? null,
