@@ -832,7 +832,12 @@ async function postPage(
     replyHideValues: {},
     replyHideErrors: {},
     formReplyId: null,
-    fieldLabels: { body: 'Your reply', reason: 'Your report', hideReason: 'Reason for hiding' },
+    // As the fields are labelled (views/networks/post.ejs), so the summary and the field say the same.
+    fieldLabels: {
+      body: 'Your reply',
+      reason: extra.formReplyId ? 'Why should the leads look at this reply?' : 'Why should the leads look at it?',
+      hideReason: 'Reason for hiding',
+    },
     ...extra,
   });
 }

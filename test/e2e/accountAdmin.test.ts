@@ -6,10 +6,12 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 
 /** Whether the page's error summary is where the page opened, without scrolling (the top of the viewport). */
+/** In view, and holding focus (so the next Tab goes to its first link, and a screen reader reads it). */
 async function summaryInView(page: Page): Promise<boolean> {
   const box = await page.locator('.error-summary').boundingBox();
   const viewport = page.viewportSize()!;
-  return !!box && box.y >= 0 && box.y + box.height <= viewport.height;
+  const focused = await page.evaluate(() => document.activeElement?.classList.contains('error-summary') ?? false);
+  return !!box && box.y >= 0 && box.y + box.height <= viewport.height && focused;
 }
 
 describe('browser: account pages (admin person page, your data, delete my account)', () => {
@@ -55,7 +57,7 @@ describe('browser: account pages (admin person page, your data, delete my accoun
     expect(problems).to.deep.equal([]);
   });
 
-  it('without JavaScript, a form sent back with errors below a long table opens on its error summary, titled “Error:”', async function () {
+  it('without JavaScript, a form sent back with errors below a long table opens on its error summary, focused, titled “Error:”', async function () {
     this.timeout(120_000);
     const admin = await buildUser({ roles: ['admin'] });
     const taken = await buildUser({ name: 'Taken Address' });
