@@ -1,4 +1,6 @@
 import { z } from 'zod';
+import { errorsOnFormFields } from '../server/http/forms.ts';
+import type { FieldError } from '../server/errors.ts';
 import { objectId, text } from '../server/http/validate.ts';
 import type { QuizQuestion } from '../server/services/learning/programmes.ts';
 import { reflectionMaxLength } from '../server/services/learning/completion.ts';
@@ -139,6 +141,20 @@ export function moduleInputFromForm(body: Record<string, unknown>): { input: unk
       completion,
     },
   };
+}
+
+/**
+ * The module form's errors on its fields: a quiz question's own error says which question it is ("question 3: needs
+ * at least two choices"), and each field, as the summary, shows its first error (the one found first in the text).
+ */
+export function moduleFormErrors(list: readonly FieldError[]): { errors: Record<string, string>; list: FieldError[] } {
+  const worded = list.map((e) => {
+    const question = /^completion\.questions\.(\d+)/.exec(e.path);
+    return question && !/^question \d+/.test(e.message)
+      ? { ...e, message: `question ${Number(question[1]) + 1}: ${e.message}` }
+      : e;
+  });
+  return errorsOnFormFields(worded, formFieldOf);
 }
 
 /** Form field names for API paths, so a zod error lands next to the right field. */

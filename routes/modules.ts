@@ -22,7 +22,7 @@ import {
 } from '../server/services/learning/programmes.ts';
 import {
   completionBodySchema,
-  formFieldOf,
+  moduleFormErrors,
   formatQuestionsText,
   formatResourcesText,
   moduleChangesSchema,
@@ -276,8 +276,9 @@ export function registerModuleRoutes(web: Router, api: Router): void {
     const parsed = moduleInputSchema.safeParse(input);
     const list = [
       ...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })),
-      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) }))),
+      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error)),
     ];
+    const refused = moduleFormErrors(list);
     // The preview sits under the form's "Preview" heading (h2).
     const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? ''), { topLevel: 3 }) : null;
     // Sent back, the form keeps the version she opened, so a save by someone else meanwhile is still noticed.
@@ -289,7 +290,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       return renderEditForm(
         req,
         res,
-        { ...keep, preview, errors: Object.fromEntries(list.map((e) => [e.path, e.message])), errorList: list },
+        { ...keep, preview, errors: refused.errors, errorList: refused.list },
         list.length ? 422 : 200,
       );
     }
@@ -310,13 +311,8 @@ export function registerModuleRoutes(web: Router, api: Router): void {
         return renderEditForm(req, res, { values: keep.values, errors: {}, errorList }, 409);
       }
       if (!(error instanceof ValidationError)) throw error;
-      const fixed = error.errors.map((e) => ({ ...e, path: formFieldOf(e.path) }));
-      return renderEditForm(
-        req,
-        res,
-        { ...keep, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed },
-        422,
-      );
+      const fixed = moduleFormErrors(error.errors);
+      return renderEditForm(req, res, { ...keep, errors: fixed.errors, errorList: fixed.list }, 422);
     }
   });
   web.post('/modules/:id/archive', requireRole('admin', 'facilitator'), confirmArchive, async (req, res) => {

@@ -30,7 +30,7 @@ import {
 } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
-import { formFieldOf, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
+import { moduleFormErrors, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
 import { archiveConfirmation } from './modules.ts';
 
 const messages = {
@@ -374,8 +374,9 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
     const parsed = moduleInputSchema.safeParse(input);
     const list = [
       ...Object.entries(shapeErrors).map(([path, message]) => ({ path, message })),
-      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error).map((e) => ({ ...e, path: formFieldOf(e.path) }))),
+      ...(parsed.success ? [] : fieldErrorsFrom(parsed.error)),
     ];
+    const refused = moduleFormErrors(list);
     // The preview sits under the form's "Preview" heading (h2).
     const preview = req.body.action === 'preview' ? renderMarkdown(String(req.body.body ?? ''), { topLevel: 3 }) : null;
     if (list.length || preview !== null || !parsed.success) {
@@ -386,8 +387,8 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
         {
           values: req.body,
           preview,
-          errors: Object.fromEntries(list.map((e) => [e.path, e.message])),
-          errorList: list,
+          errors: refused.errors,
+          errorList: refused.list,
         },
         list.length ? 422 : 200,
       );
@@ -397,13 +398,12 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       flash(req, 'success', messages.moduleAdded(module.title));
       res.redirect(303, `/programmes/${module.programmeId}`);
     } catch (error) {
-      const failed = formErrorsFrom(error);
-      const fixed = failed.list.map((e) => ({ ...e, path: formFieldOf(e.path) }));
+      const fixed = moduleFormErrors(formErrorsFrom(error).list);
       return renderModuleForm(
         req,
         res,
         String(req.params.id),
-        { values: req.body, errors: Object.fromEntries(fixed.map((e) => [e.path, e.message])), errorList: fixed },
+        { values: req.body, errors: fixed.errors, errorList: fixed.list },
         422,
       );
     }

@@ -615,6 +615,26 @@ describe('learning: authoring programmes and modules', () => {
       .expect(422);
     expect(res.text).to.include('start each line with ?, - or *');
     expect(res.text).to.include('Knowledge check');
+    // The field shows the first thing wrong, as the summary does, not what followed from it.
+    const quizField = async (questions: string) => {
+      const page = await agent
+        .post(`/programmes/${programme.id}/modules`)
+        .type('form')
+        .send({
+          _csrf,
+          title: 'Q',
+          body: 'B',
+          estimatedMinutes: '10',
+          completionType: 'quiz',
+          passMark: '80',
+          questions,
+        })
+        .expect(422);
+      return /id="field-questions-error"[^>]*>([\s\S]*?)<\/p>/.exec(page.text)?.[1] ?? '';
+    };
+    expect(await quizField('Which?\n* a\n- b')).to.include('start each line with ?, - or *');
+    // A question of its own says which it is.
+    expect(await quizField('? Q1\n* a\n- b\n\n? Q2\n* c\n- d\n\n? Q3\n* only')).to.match(/question 3/i);
     const ok = await agent
       .post(`/programmes/${programme.id}/modules`)
       .type('form')
