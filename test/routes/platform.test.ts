@@ -26,15 +26,21 @@ describe('health, errors and the OpenAPI document', () => {
     expect(page.text).to.include('<main');
   });
 
-  it('an API body in a media type no parser reads is a 415 problem and changes nothing, never a 200 that read no body', async () => {
+  it('an API body that is not JSON (a media type no parser reads, or a form’s) is a 415 problem and changes nothing', async () => {
     const admin = `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}`;
     const her = await buildUser({ roles: ['participant'] });
-    for (const type of ['text/plain', 'application/merge-patch+json', 'application/xml']) {
+    for (const [type, body] of [
+      ['text/plain', '{"status":"disabled"}'],
+      ['application/merge-patch+json', '{"status":"disabled"}'],
+      ['application/xml', '{"status":"disabled"}'],
+      // A form's encoding, which the web pages read, is not the API's either.
+      ['application/x-www-form-urlencoded', 'status=disabled'],
+    ]) {
       const res = await supertest(app)
         .patch(`/api/v1/users/${her.id}`)
         .set('Authorization', admin)
-        .set('Content-Type', type)
-        .send('{"status":"disabled"}')
+        .set('Content-Type', type!)
+        .send(body!)
         .expect(415);
       expect(res.headers['content-type'], type).to.match(/^application\/problem\+json/);
       expect(res.body, type).to.include({ status: 415, title: 'Unsupported media type' });
