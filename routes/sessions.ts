@@ -100,7 +100,8 @@ const sessionView = z.object({
 });
 /**
  * A register's rows are judged by recordAttendance, which names every failing row at once (an outsider, an unknown
- * status, a malformed id); checked here, a bad status hid the other rows' problems. Documented with their rules.
+ * status, a malformed id, a note too long); checked here, one of them hid the other rows' problems until the next
+ * try. Documented with their rules.
  */
 export const registerSchema = z.strictObject({
   records: z
@@ -108,7 +109,7 @@ export const registerSchema = z.strictObject({
       z.strictObject({
         userId: z.string().meta({ pattern: objectIdPattern.source }),
         status: z.string().meta({ enum: [...attendanceStatuses] }),
-        note: z.string().trim().max(registerNoteMaxLength).optional(),
+        note: z.string().meta({ maxLength: registerNoteMaxLength }).optional(),
       }),
     )
     .min(1)

@@ -107,8 +107,8 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
   });
 
-  it('a register with an unknown status in one row and an outsider in another names both rows in one 422', async () => {
-    const { cohort, people } = await cohortWith(2);
+  it('a register with an unknown status, an outsider, a malformed id and a note too long names every such row in one 422', async () => {
+    const { cohort, people } = await cohortWith(3);
     const outsider = await buildUser();
     const session = await buildSession(cohort._id);
     const res = await supertest(app)
@@ -120,6 +120,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
           { userId: outsider.id, status: 'present' },
           { userId: people[1]!.id, status: 'asleep' },
           { userId: 'not-an-id', status: 'late' },
+          { userId: people[2]!.id, status: 'late', note: 'x'.repeat(501) },
         ],
       })
       .expect(422);
@@ -128,6 +129,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       'records.1.userId',
       'records.2.status',
       'records.3.userId',
+      'records.4.note',
     ]);
     expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
   });
