@@ -57,7 +57,9 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect(again.text).to.include('You already have a request waiting with this mentor.');
     // The refusal names no field: the title says the request was refused, and the message is where focus goes.
     expect(again.text).to.match(/<title>Error: Ask a mentor/);
-    expect(again.text).to.match(/<p class="error-message" role="alert" tabindex="-1" data-focus-on-load>You already/);
+    expect(again.text).to.match(
+      /<p class="error-message" role="alert" tabindex="-1" data-focus-on-load autofocus>You already/,
+    );
     await her.get('/mentoring/requests/new?mentorId=nope').expect(404);
 
     const she = await signIn(app, mentor.email, testPassword);

@@ -353,7 +353,9 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     // A refusal said after a redirect is still a refusal: the title says so and the message takes focus on load (an
     // alert already on the page when it loads is not reliably read out).
     expect(back.text).to.include('<title>Error: Notifications · Pathways</title>');
-    expect(back.text).to.match(/<div class="flash flash-error" role="alert" tabindex="-1" data-focus-on-load>/);
+    expect(back.text).to.match(
+      /<div class="flash flash-error" role="alert" tabindex="-1" data-focus-on-load autofocus>/,
+    );
     const later = await agent.get('/admin/notifications?status=failed').expect(200);
     expect(later.text).to.include('<title>Notifications · Pathways</title>');
     expect(await NotificationModel.countDocuments({ key: `resend-twice:${reader.id}`, status: 'scheduled' })).to.equal(
