@@ -3,8 +3,9 @@ import { tracks } from './Programme.ts';
 
 /**
  * Issued when a participant completes every current module of a programme in a cohort. The unique index on
- * (userId, cohortId) means one certificate per completion, however often completion is recorded; a renewal is a
- * completion in a later cohort.
+ * (userId, cohortId, programmeId) means one certificate per completion, however often completion is recorded; a
+ * renewal is a completion in a later cohort. The programme is in the key because a cohort can be moved to another
+ * programme: she then completes the new one in the same cohort and is owed its certificate too.
  */
 const certificateSchema = new Schema(
   {
@@ -23,7 +24,7 @@ const certificateSchema = new Schema(
   },
   { timestamps: true },
 );
-certificateSchema.index({ userId: 1, cohortId: 1 }, { unique: true });
+certificateSchema.index({ userId: 1, cohortId: 1, programmeId: 1 }, { unique: true });
 certificateSchema.index({ verificationCode: 1 }, { unique: true });
 certificateSchema.index({ userId: 1, track: 1, expiresAt: -1 });
 certificateSchema.index({ expiresAt: 1 });

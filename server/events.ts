@@ -18,6 +18,8 @@ export type DomainEvents = {
   'module.archived': { moduleId: Id; programmeId: Id };
   'certificate.issued': { certificateId: Id; userId: Id };
   'cohort.updated': { cohortId: Id };
+  /** A cohort now runs another programme (its enrolments were moved with it). */
+  'cohort.moved': { cohortId: Id; programmeId: Id };
   /** A programme was created, or its title or settings changed. */
   'programme.saved': { programmeId: Id };
   /** A recruitment round was closed (its readiness record kept), or its gender figures were recorded. */

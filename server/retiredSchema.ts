@@ -32,6 +32,11 @@ export const retiredIndexes: readonly { collection: string; name: string; why: s
   { collection: 'networkmemberships', name: 'networkId_1_userId_1', why: 'unique on (userId, networkId) instead' },
   { collection: 'networkmemberships', name: 'userId_1_status_1', why: 'served by the unique (userId, networkId)' },
   {
+    collection: 'certificates',
+    name: 'userId_1_cohortId_1',
+    why: 'unique on (userId, cohortId, programmeId) instead: a cohort moved to another programme owes its certificate too',
+  },
+  {
     collection: 'networkpostreports',
     name: 'postId_1_reporterId_1',
     why: 'unique on (postId, replyId, reporterId) instead, so a reply can be reported too',

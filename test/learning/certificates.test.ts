@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { issueCertificateIfComplete, verifyCertificate } from '../../server/services/learning/certificates.ts';
@@ -23,7 +25,7 @@ describe('learning: certificates', () => {
 
   const actorOf = (u: TestUser) => ({ id: u.id, email: u.email, name: u.name, roles: u.roles, timezone: u.timezone });
 
-  async function finishedProgramme(track: 'governing-board' | 'aspiring-leader' = 'governing-board') {
+  async function finishedProgramme(track: 'governing-board' | 'aspiring-leader' | 'new-head' = 'governing-board') {
     const programme = await buildProgramme({ track });
     const modules = [await buildModule(programme.id), await buildModule(programme.id)];
     const user = await buildUser({ name: 'Grace Bennett' });
@@ -61,6 +63,43 @@ describe('learning: certificates', () => {
     });
     expect(certificate!.expiresAt!.toISOString()).to.equal('2030-03-01T10:00:00.000Z');
     expect(issued).to.include(String(certificate!._id));
+  });
+
+  it('a cohort moved to another programme: her first certificate stays hers, her home page counts the new programme’s modules, and finishing them issues its certificate', async () => {
+    const { modules, user, cohort } = await finishedProgramme('new-head');
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const first = (await CertificateModel.findOne({ userId: user.id }).lean())!;
+    const next = await buildProgramme({ track: 'aspiring-leader', title: 'Aspiring, moved to' });
+    const nextModules = [
+      await buildModule(next.id, { title: 'Moved one' }),
+      await buildModule(next.id, { title: 'Moved two' }),
+    ];
+    const admin = await buildUser({ roles: ['admin'] });
+    const stored = (await CohortModel.findById(cohort.id).lean())!;
+    await updateCohort({
+      actor: { ...actorOf(admin) } as unknown as Express.User,
+      cohortId: cohort.id,
+      input: {
+        programmeId: next.id,
+        name: stored.name,
+        capacity: stored.capacity,
+        timezone: stored.timezone,
+        startsOn: stored.startsOn,
+        endsOn: stored.endsOn,
+        facilitatorIds: [],
+      },
+    });
+    const home = async () => (await (await signIn(app, user.email, testPassword)).get('/').expect(200)).text;
+    const before = await home();
+    expect(before).to.include('Aspiring, moved to').and.include('0 of 2');
+    expect(before).to.not.include('Completed.');
+    for (const m of nextModules)
+      await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const certificates = await CertificateModel.find({ userId: user.id }).lean();
+    expect(certificates.map((c) => c.programmeTitle).sort()).to.deep.equal(
+      [first.programmeTitle, 'Aspiring, moved to'].sort(),
+    );
+    expect(await home()).to.include('Completed.');
   });
 
   it('the aspiring-leader track issues certificates that do not expire', async () => {
@@ -154,6 +193,17 @@ describe('learning: certificates', () => {
       .set({ Authorization: `Bearer ${await tokenFor(grace)}` })
       .expect(200);
     expect(mine.body).to.have.length(1);
+
+    // Restored, the module is hers to do again; her certificate stands, and her home page does not call 2 of 3 done.
+    await supertest(app)
+      .patch(`/api/v1/modules/${modules[2]!.id}`)
+      .set(adminAuth)
+      .send({ archived: false })
+      .expect(200);
+    const home = (await (await signIn(app, grace.email, testPassword)).get('/').expect(200)).text;
+    expect(home).to.include('2 of 3').and.include('Certificate issued.').and.include('Added since you finished');
+    expect(home).to.not.include('Completed.');
+    await supertest(app).patch(`/api/v1/modules/${modules[2]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
 
     // Archived again, or another module archived: still one certificate each.
     await supertest(app).patch(`/api/v1/modules/${modules[2]!.id}`).set(adminAuth).send({ archived: true }).expect(200);

@@ -68,6 +68,8 @@ export async function updateCohort(props: {
     { $set: { programmeId: saved.programmeId } },
   );
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
+  if (String(saved.programmeId) !== String(cohort.programmeId))
+    await emitDomainEvent('cohort.moved', { cohortId: cohort._id, programmeId: saved.programmeId });
   if (input.capacity < cohort.capacity && !(await placesWithin(cohort._id, input.capacity))) {
     // Places were taken meanwhile under the old capacity (another process) and do not fit: it is not lowered.
     // A change too: a form opened in between, showing the lowered capacity, must not save it back unseen.

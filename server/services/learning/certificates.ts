@@ -54,8 +54,8 @@ export const certificateStatus = (c: { expiresAt?: Date | null }, now: Date): 'v
 /**
  * Issues her certificate for a cohort once every current module of the programme is completed in it. Called after
  * each completion insert, it decides from the completions collection itself, so of two last completions landing at
- * once (in any processes) at least the later sees both; the unique index on (userId, cohortId) makes the certificate
- * exist once however many decide to issue it. A renewal is a completion in a later cohort: another (userId, cohortId).
+ * once (in any processes) at least the later sees both; the unique index on (userId, cohortId, programmeId) makes the
+ * certificate exist once however many decide to issue it. A renewal is a completion in a later cohort.
  */
 export async function issueCertificateIfComplete(props: {
   userId: string;
@@ -94,8 +94,13 @@ export async function issueCertificateIfComplete(props: {
       return created.toObject() as Certificate;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
-      // Already issued for this cohort (a double submit, or a second module finishing at the same moment)?
-      const existing = await CertificateModel.exists({ userId: props.userId, cohortId: props.cohortId });
+      // Already issued for this programme in this cohort (a double submit, or a second module finishing at the same
+      // moment)?
+      const existing = await CertificateModel.exists({
+        userId: props.userId,
+        cohortId: props.cohortId,
+        programmeId: programme._id,
+      });
       if (existing) return null;
       // Otherwise the random code collided: draw another.
     }

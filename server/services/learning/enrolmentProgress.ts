@@ -38,10 +38,14 @@ export type ShownProgress = {
 /** The key her progress goes by in the maps below: her id and the cohort's. */
 export const progressKey = (r: { userId: unknown; cohortId: unknown }) => `${String(r.userId)}:${String(r.cohortId)}`;
 
-/** Her progress in each of the enrolments given, from her completions, quiz attempts and certificates: three reads. */
-async function progressFromSources(
-  enrolments: { userId: Types.ObjectId; cohortId: Types.ObjectId }[],
-): Promise<Map<string, ShownProgress>> {
+/** An enrolment as progress needs it: whose, in which cohort, of which programme (the cohort's now). */
+type EnrolmentOfProgramme = { userId: Types.ObjectId; cohortId: Types.ObjectId; programmeId: Types.ObjectId };
+
+/**
+ * Her progress in each of the enrolments given, from her completions, quiz attempts and certificates: three reads.
+ * Only a certificate of the enrolment's programme counts: a cohort moved to another programme keeps the first's.
+ */
+async function progressFromSources(enrolments: EnrolmentOfProgramme[]): Promise<Map<string, ShownProgress>> {
   const result = new Map<string, ShownProgress>(
     enrolments.map((e) => [progressKey(e), { completedModuleIds: [], certificate: null, lastActivityAt: null }]),
   );
@@ -61,7 +65,7 @@ async function progressFromSources(
     ).lean(),
     CertificateModel.find(
       { userId: { $in: userIds }, cohortId: { $in: cohortIds } },
-      { userId: 1, cohortId: 1, expiresAt: 1 },
+      { userId: 1, cohortId: 1, programmeId: 1, expiresAt: 1 },
     ).lean(),
   ]);
   const touch = (shown: ShownProgress | undefined, at: Date) => {
@@ -72,9 +76,11 @@ async function progressFromSources(
     touch(result.get(progressKey(c)), c.completedAt);
   }
   for (const a of attempts) touch(result.get(progressKey(a)), a.attemptedAt);
+  const programmeOf = new Map(enrolments.map((e) => [progressKey(e), String(e.programmeId)]));
   for (const c of certificates) {
     const shown = result.get(progressKey(c));
-    if (shown) shown.certificate = { certificateId: c._id, expiresAt: c.expiresAt ?? null };
+    if (shown && programmeOf.get(progressKey(c)) === String(c.programmeId))
+      shown.certificate = { certificateId: c._id, expiresAt: c.expiresAt ?? null };
   }
   return result;
 }
@@ -84,13 +90,11 @@ async function progressFromSources(
  * before the copy existed, or its writer stopped before writing it), computed from the sources, for those alone.
  */
 export async function shownProgressOf(
-  enrolments: {
-    userId: Types.ObjectId;
-    cohortId: Types.ObjectId;
+  enrolments: (EnrolmentOfProgramme & {
     completedModuleIds?: Types.ObjectId[] | null;
     certificate?: { certificateId?: Types.ObjectId | null; expiresAt?: Date | null } | null;
     lastActivityAt?: Date | null;
-  }[],
+  })[],
 ): Promise<Map<string, ShownProgress>> {
   const missing = enrolments.filter((e) => !Array.isArray(e.completedModuleIds) || e.lastActivityAt === undefined);
   const shown = missing.length ? await progressFromSources(missing) : new Map<string, ShownProgress>();
@@ -109,13 +113,15 @@ export async function shownProgressOf(
 /** Writes her progress in the cohort again from her completions and certificates, over the version it was computed at. */
 export async function showProgress(userId: Id, cohortId: Id): Promise<void> {
   const filter = { userId: oid(userId), cohortId: oid(cohortId) };
+  let programmeId: Types.ObjectId | undefined;
   await writeCopyOverVersion({
     // An enrolment stored before progressVersion has none: null matches the missing field.
     readVersion: async () => {
-      const enrolment = await EnrolmentModel.findOne(filter, { progressVersion: 1 }).lean();
+      const enrolment = await EnrolmentModel.findOne(filter, { progressVersion: 1, programmeId: 1 }).lean();
+      programmeId = enrolment?.programmeId;
       return enrolment ? (enrolment.progressVersion ?? null) : undefined;
     },
-    compute: async () => (await progressFromSources([filter])).values().next().value!,
+    compute: async () => (await progressFromSources([{ ...filter, programmeId: programmeId! }])).values().next().value!,
     writeOver: async (version, progress) =>
       // A copy, not an edit: the enrolment's own updatedAt stays.
       (
@@ -158,7 +164,15 @@ const sameProgress = (stored: Partial<ShownProgress>, computed: ShownProgress) =
 export async function showProgressOfCohort(cohortId: Id): Promise<number> {
   const enrolments = await EnrolmentModel.find(
     { cohortId: oid(cohortId) },
-    { userId: 1, cohortId: 1, progressVersion: 1, completedModuleIds: 1, certificate: 1, lastActivityAt: 1 },
+    {
+      userId: 1,
+      cohortId: 1,
+      programmeId: 1,
+      progressVersion: 1,
+      completedModuleIds: 1,
+      certificate: 1,
+      lastActivityAt: 1,
+    },
   ).lean();
   const computed = await progressFromSources(enrolments);
   let written = 0;

@@ -36,7 +36,10 @@ export async function learnerEnrolments(props: {
   const cohortIds = cohorts.map((c) => c._id);
   const [completions, certificates] = await Promise.all([
     CompletionModel.find({ userId, cohortId: { $in: cohortIds } }, { cohortId: 1, moduleId: 1 }).lean(),
-    CertificateModel.find({ userId, cohortId: { $in: cohortIds } }, { cohortId: 1, expiresAt: 1 }).lean(),
+    CertificateModel.find(
+      { userId, cohortId: { $in: cohortIds } },
+      { cohortId: 1, programmeId: 1, expiresAt: 1 },
+    ).lean(),
   ]);
   const byCohort = new Map(cohorts.map((c) => [String(c._id), c]));
   const done = new Map<string, Set<string>>();
@@ -45,12 +48,13 @@ export async function learnerEnrolments(props: {
     if (!done.has(key)) done.set(key, new Set());
     done.get(key)!.add(String(c.moduleId));
   }
-  const certificateOf = new Map(certificates.map((c) => [String(c.cohortId), c]));
+  // The certificate of the programme the cohort runs now (one moved to another programme keeps the first's).
+  const certificateOf = new Map(certificates.map((c) => [`${String(c.cohortId)}:${String(c.programmeId)}`, c]));
   return active.enrolments
     .filter((e) => byCohort.has(String(e.cohortId)))
     .map((e) => {
       const cohort = byCohort.get(String(e.cohortId))!;
-      const certificate = certificateOf.get(String(e.cohortId));
+      const certificate = certificateOf.get(`${String(e.cohortId)}:${String(cohort.programmeId)}`);
       return {
         cohortId: cohort._id,
         programmeId: cohort.programmeId,

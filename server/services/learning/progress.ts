@@ -212,7 +212,7 @@ export async function cohortProgress(
   const [enrolments, shared, outline] = await Promise.all([
     EnrolmentModel.find(
       { cohortId: cohort._id, status: 'active' },
-      { userId: 1, cohortId: 1, participantName: 1, completedModuleIds: 1, lastActivityAt: 1 },
+      { userId: 1, cohortId: 1, programmeId: 1, participantName: 1, completedModuleIds: 1, lastActivityAt: 1 },
     )
       .batchSize(wholeCohortBatch)
       .lean(),
