@@ -6,7 +6,7 @@ import { isDuplicateKeyError } from '../db.ts';
 import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
-import { afterPasswordReset, endOtherAccess } from './accounts/credentials.ts';
+import { afterPasswordReset, endOtherAccess, forgetEmailedLinks } from './accounts/credentials.ts';
 import { sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { checkedPersonName } from './accounts/names.ts';
@@ -243,6 +243,12 @@ export async function sendPasswordReset(props: { email: string }): Promise<void>
 }
 
 /** Looks up a link without using it (to show the form), or throws a 404 with a clear message. */
+/** The accounts each kind of emailed link still works for. */
+const linkStatuses: Record<'password-reset' | 'invitation', readonly UserStatus[]> = {
+  'password-reset': ['active', 'invited'],
+  invitation: ['invited'],
+};
+
 export async function findValidLink(purpose: 'password-reset' | 'invitation', secret: string) {
   const token = await OneTimeTokenModel.findOne({
     purpose,
@@ -252,8 +258,10 @@ export async function findValidLink(purpose: 'password-reset' | 'invitation', se
   }).lean();
   if (!token) throw new NotFoundError(messages.linkInvalid);
   const user = await UserModel.findById(token.userId).lean();
-  // A disabled or erased account cannot be brought back by an old link.
-  if (!user || (user.status !== 'active' && user.status !== 'invited')) throw new NotFoundError(messages.linkInvalid);
+  // A disabled or erased account cannot be brought back by an old link; an invitation is for an account that has no
+  // password yet (once she has one, a copy of the invitation email would set another, and sign its holder in as her).
+  if (!user || !linkStatuses[purpose].includes(user.status as UserStatus))
+    throw new NotFoundError(messages.linkInvalid);
   return { token, user };
 }
 
@@ -283,13 +291,15 @@ export async function setPasswordWithLink(props: {
   // `sessionsEpoch` as read, moved in the same write: of two links used at once (she asked twice; or one went to a
   // mailbox someone else reads), each used up before the other's reset forgot it, only one sets her password.
   const set = await UserModel.updateOne(
-    { _id: user._id, status: { $in: liveUserStatuses }, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
+    { _id: user._id, status: { $in: linkStatuses[props.purpose] }, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
     { $set: { passwordHash, status: 'active' }, $inc: { sessionsEpoch: 1 } },
   );
   if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
   if (props.purpose === 'password-reset')
     await afterPasswordReset({ user: { id: user._id, name: user.name, email: user.email }, ip: props.ip });
+  // Her first password: the other invitations sent her (an admin's "send again") and any reset link go unused.
+  else await forgetEmailedLinks(user._id, now);
   return presentUser({ ...user, status: 'active' });
 }
 

@@ -11,7 +11,7 @@ import { ValidationError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { setBoardMember } from '../../server/services/boards/index.ts';
 import { hashSecret, newSecret } from '../../server/services/secrets.ts';
-import { setPasswordWithLink } from '../../server/services/users.ts';
+import { sendPasswordReset, setPasswordWithLink } from '../../server/services/users.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -254,6 +254,52 @@ describe('admins manage accounts', () => {
     const active = await buildUser();
     const csrf2 = await csrfOf(browser, `/admin/users/${active.id}`);
     await browser.post(`/admin/users/${active.id}/invitation`).type('form').send({ _csrf: csrf2 }).expect(409);
+  });
+
+  it('an invitation she never used stops working once she has a password (from a reset link): it opens nothing and sets nothing', async () => {
+    const created = await supertest(app)
+      .post('/api/v1/users')
+      .set(bearer(adminToken))
+      .send({ email: 'late-invitee@example.org', name: 'Lena Late', roles: ['participant'] })
+      .expect(201);
+    const invitation = /http:\/\/pathways\.test(\/invitations\/[A-Za-z0-9_-]+)/.exec(
+      (await OutboxMessageModel.findOne({ to: 'late-invitee@example.org' }).lean())!.text,
+    )![1]!;
+    await sendPasswordReset({ email: 'late-invitee@example.org' });
+    const resetMail = await OutboxMessageModel.findOne({
+      to: 'late-invitee@example.org',
+      text: /password-reset\//,
+    }).lean();
+    const reset = /http:\/\/pathways\.test(\/password-reset\/[A-Za-z0-9_-]+)/.exec(resetMail!.text)![1]!;
+    const her = supertest.agent(app);
+    const page = await her.get(reset).expect(200);
+    await her
+      .post(reset)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        password: 'a long new password of hers',
+        confirm: 'a long new password of hers',
+      })
+      .expect(303);
+    expect((await UserModel.findById(created.body.id).lean())!.status).to.equal('active');
+
+    // Whoever holds the old invitation email gets the page of a spent link, and her password stands.
+    const holder = supertest.agent(app);
+    const login = await holder.get('/login');
+    await holder.get(invitation).expect(404);
+    await holder
+      .post(invitation)
+      .type('form')
+      .send({ _csrf: csrfFrom(login.text), password: 'the taker chose this one', name: 'Taken', timezone: 'UTC' })
+      .expect(404);
+    const stored = await UserModel.findById(created.body.id).lean();
+    expect(stored!.name).to.equal('Lena Late');
+    const token = await supertest(app)
+      .post('/api/v1/auth/tokens')
+      .send({ email: 'late-invitee@example.org', password: 'a long new password of hers' })
+      .expect(201);
+    expect(token.body.token).to.be.a('string');
   });
 
   it('the person page shows her roles as checkboxes; a form without a role re-renders with the error (422)', async () => {

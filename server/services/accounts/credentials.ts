@@ -52,16 +52,17 @@ export async function endOtherAccess(props: {
 }
 
 /**
- * Her unused password-reset and email-change links stop working (used up now): after her password changed or was
- * reset, and after her email moved. A reset link mailed earlier (to an address she has left, or to a mailbox someone
- * else reads) can no longer set her password, and a change of email asked for by whoever knew the old password (the
- * link went to their address) can no longer be confirmed once she has taken her account back.
+ * Her unused password-reset, invitation and email-change links stop working (used up now): after her password was
+ * first chosen, changed or reset, and after her email moved. A reset or invitation link mailed earlier (to an address
+ * she has left, or to a mailbox someone else reads) can no longer set her password, and a change of email asked for
+ * by whoever knew the old password (the link went to their address) can no longer be confirmed once she has taken her
+ * account back.
  */
 export async function forgetEmailedLinks(userId: string | Types.ObjectId, now = new Date()): Promise<void> {
   await OneTimeTokenModel.updateMany(
     {
       userId: new Types.ObjectId(String(userId)),
-      purpose: { $in: ['password-reset', 'email-change'] },
+      purpose: { $in: ['password-reset', 'invitation', 'email-change'] },
       usedAt: null,
     },
     { $set: { usedAt: now } },
