@@ -15,7 +15,14 @@ import {
 } from '../server/http/forms.ts';
 import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { sameSitePath } from '../server/http/sameSitePath.ts';
-import { ConflictError, ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
+import {
+  ConflictError,
+  ForbiddenError,
+  RateLimitedError,
+  UnauthenticatedError,
+  type FieldError,
+} from '../server/errors.ts';
+import { countHit, readHits, secondsUntil } from '../server/services/rateLimits.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import {
   SignInOutdatedError,
@@ -229,10 +236,21 @@ async function signInSecondStep(req: Request, res: Response): Promise<void> {
   res.redirect(303, returnTo);
 }
 
-/** Wrong second-step codes per waiting account (across processes); a right one does not count. */
+/**
+ * Wrong two-step codes per account, 10 in 15 minutes (across processes): the second step's form and the token
+ * endpoint's `otp` count together, so neither adds guesses to the other. A right one does not count.
+ */
+const secondStepGuesses = { name: 'sign-in:second-step', limit: 10, windowMs: 15 * 60 * 1000 };
+const guessesOf = (userId: string) => ({
+  key: `${secondStepGuesses.name}|${userId}`,
+  windowMs: secondStepGuesses.windowMs,
+});
+
+/** The second step's form, counted by its waiting account. */
 const secondStepLimiter = formLimiter({
-  name: 'sign-in:second-step',
-  limit: 10,
+  name: secondStepGuesses.name,
+  limit: secondStepGuesses.limit,
+  windowMs: secondStepGuesses.windowMs,
   message: messages.tooManyCodes,
   skipSuccessful: true,
   // No pending account: the handler sends her back to the password step, whatever the count.
@@ -387,8 +405,12 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       });
       if (!user) throw new UnauthenticatedError(messages.badCredentials);
       if (user.mfaEnabled) {
+        const spent = body.otp ? await readHits(guessesOf(user.id)) : undefined;
+        if (spent && spent.hits >= secondStepGuesses.limit)
+          throw new RateLimitedError(messages.tooManyCodes, secondsUntil(spent.resetAt));
         const factor =
           body.otp && (await checkSecondFactor({ user, code: body.otp, ip: req.ip, channel: 'api-token' }));
+        if (!factor && body.otp) await countHit(guessesOf(user.id));
         if (!factor) {
           const refused = new UnauthenticatedError(body.otp ? messages.mfaWrong : messages.mfaRequired);
           refused.extensions = { mfaRequired: true };

@@ -3,6 +3,7 @@ import { expect } from 'chai';
 import { generate } from 'otplib';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import {
   beginTwoStepSetup,
@@ -152,6 +153,37 @@ describe('two-step sign-in (TOTP)', () => {
       expect(events.find((e) => e.action === 'sign-in')!.detail).to.equal('password and totp');
     });
 
+    it('wrong codes on the second step and in the token endpoint’s otp share one count: 10 in all, then even a right code waits (429)', async () => {
+      const user = await buildUser();
+      const { secret } = await withTwoStep(user, at(-600));
+      const agent = supertest.agent(app);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: testPassword, _csrf: csrfFrom(login.text) })
+        .expect(303);
+      let csrf = csrfFrom((await agent.get('/login/two-step')).text);
+      for (let n = 0; n < 6; n++) {
+        const wrong = await agent
+          .post('/login/two-step')
+          .type('form')
+          .send({ code: String(200000 + n), _csrf: csrf })
+          .expect(401);
+        csrf = csrfFrom(wrong.text);
+      }
+      const token = (otp: string) =>
+        supertest(app).post('/api/v1/auth/tokens').send({ email: user.email, password: testPassword, otp });
+      for (let n = 0; n < 4; n++) await token(String(300000 + n)).expect(401);
+      const refused = await token(await codeAt(secret, new Date())).expect(429);
+      expect(refused.headers['content-type']).to.include('application/problem+json');
+      await agent
+        .post('/login/two-step')
+        .type('form')
+        .send({ code: await codeAt(secret, new Date()), _csrf: csrf })
+        .expect(429);
+    });
+
     it('when she has no pending password step, the second-step page sends her to sign in', async () => {
       await supertest(app).get('/login/two-step').expect(303).expect('Location', '/login');
     });
@@ -287,6 +319,14 @@ describe('two-step sign-in (TOTP)', () => {
       await api('delete', '/me/mfa').send({ otp: '000000' }).expect(422);
       await api('delete', '/me/mfa').send({ otp: confirmed.body.recoveryCodes[3] }).expect(204);
       expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.equal(null);
+      // Her address is told each time, as for a new password.
+      const told = (await OutboxMessageModel.find({ to: user.email }).sort({ createdAt: 1 }).lean()).map(
+        (m) => m.subject,
+      );
+      expect(told).to.deep.equal([
+        'Two-step sign-in is on for your Pathways account',
+        'Two-step sign-in is off for your Pathways account',
+      ]);
     });
 
     it('turning it off refuses every code after 10 wrong ones in 15 minutes (429), on the API and the form', async () => {
@@ -352,6 +392,8 @@ describe('two-step sign-in (TOTP)', () => {
         .set('Authorization', `Bearer ${adminToken}`)
         .expect(204);
       expect((await UserModel.findById(target.id).lean())!.mfaEnabledAt).to.equal(null);
+      const notice = await OutboxMessageModel.findOne({ to: target.email }).lean();
+      expect(notice!.subject).to.equal('An administrator turned off two-step sign-in for your Pathways account');
       const event = await AuditEventModel.findOne({ action: 'mfa-reset', targetId: target.id }).lean();
       expect(String(event!.actorId)).to.equal(admin.id);
       await supertest(app)

@@ -89,7 +89,7 @@ export async function changePassword(props: {
   const problems = passwordFieldErrors(props.newPassword, { email: user.email }, 'newPassword');
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(props.newPassword) } });
-  await tell(
+  await tellAccountAddress(
     user.email,
     'Your Pathways password was changed',
     `Hello ${user.name},\n\nThe password of your Pathways account was changed, and you were signed out everywhere else.\n\nIf this was not you, reset your password now from the sign-in page and tell an administrator.\n`,
@@ -108,7 +108,7 @@ export async function afterPasswordReset(props: {
   user: AuditActor & { email: string };
   ip?: string | null;
 }): Promise<void> {
-  await tell(
+  await tellAccountAddress(
     props.user.email,
     'Your Pathways password was reset',
     `Hello ${props.user.name},\n\nThe password of your Pathways account was reset with an emailed link, and every other session and API token of yours was ended.\n\nIf this was not you, tell an administrator at once.\n`,
@@ -122,7 +122,11 @@ export async function afterPasswordReset(props: {
   await endOtherAccess({ userId: String(props.user.id), actor: props.user, ip: props.ip, reason: 'password reset' });
 }
 
-async function tell(to: string, subject: string, text: string): Promise<void> {
+/**
+ * A notice to the account's address that something guarding the account changed (password, address, two-step
+ * sign-in), sent straight, not through the reminders: she cannot mute it, and if it was not her she hears at once.
+ */
+export async function tellAccountAddress(to: string, subject: string, text: string): Promise<void> {
   try {
     await sendEmail({ to, subject, text });
   } catch (error) {
@@ -181,7 +185,7 @@ export async function requestEmailChange(props: {
     subject: 'Confirm your new Pathways email address',
     text: `Hello ${user.name},\n\nTo make ${newEmail} the email address of your Pathways account, open this link within 24 hours and press Confirm:\n\n${link}\n\nIf you did not ask for this, ignore this email: nothing changes.\n`,
   });
-  await tell(
+  await tellAccountAddress(
     user.email,
     'Your Pathways email address is being changed',
     `Hello ${user.name},\n\nSomeone signed in to your Pathways account asked to change its email address to ${newEmail}. It changes only when the link sent there is followed.\n\nIf this was not you, change your password now and tell an administrator.\n`,
@@ -245,7 +249,7 @@ export async function confirmEmailChange(props: {
     throw error;
   }
   await forgetEmailedLinks(user._id, now);
-  await tell(
+  await tellAccountAddress(
     user.email,
     'Your Pathways email address was changed',
     `Hello ${user.name},\n\nThe email address of your Pathways account is now ${newEmail}. Emails from Pathways go there from now on.\n\nIf this was not you, tell an administrator at once.\n`,
