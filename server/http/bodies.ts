@@ -10,13 +10,14 @@ import { multipartForms } from './uploads.ts';
 export const bodyMethods: ReadonlySet<string> = new Set(['POST', 'PUT', 'PATCH', 'DELETE']);
 
 /**
- * An API request whose body is not JSON is a 415 (API.md: JSON in and out). One none of the parsers read (text/plain,
- * application/merge-patch+json, XML) was read as no body at all: `PATCH /users/:id` with `{"status":"disabled"}`
- * answered 200 and changed nothing. A form's encoding was read as a form and acted on, outside the contract.
+ * An API request whose body is neither JSON (API.md: JSON in and out) nor multipart (a certificate sent with its file)
+ * is a 415. One none of the parsers read (text/plain, application/merge-patch+json, XML) was read as no body at all:
+ * `PATCH /users/:id` with `{"status":"disabled"}` answered 200 and changed nothing. A urlencoded form's was read as a
+ * form and acted on, outside the contract.
  */
 const refuseUnreadApiBodies: RequestHandler = (req: Request, _res: Response, next: NextFunction) => {
   const hasBody = req.headers['transfer-encoding'] !== undefined || Number(req.headers['content-length'] ?? 0) > 0;
-  if (!hasBody || !isApiRequest(req) || req.is('application/json')) return next();
+  if (!hasBody || !isApiRequest(req) || req.is(['application/json', 'multipart/form-data'])) return next();
   next(
     new UnsupportedMediaTypeError(
       `The request body is sent as ${req.headers['content-type'] ?? 'an unnamed type'}; send it as application/json.`,

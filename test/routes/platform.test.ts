@@ -26,7 +26,7 @@ describe('health, errors and the OpenAPI document', () => {
     expect(page.text).to.include('<main');
   });
 
-  it('an API body that is not JSON (a media type no parser reads, or a form’s) is a 415 problem and changes nothing', async () => {
+  it('an API body that is not JSON (a media type no parser reads, or a urlencoded form’s) is a 415 problem and changes nothing', async () => {
     const admin = `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}`;
     const her = await buildUser({ roles: ['participant'] });
     for (const [type, body] of [
