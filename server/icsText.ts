@@ -11,3 +11,13 @@ export function calendarName(text: string): string {
     .replace(/,/g, '\\,')
     .replace(/\r\n|\r|\n/g, '\\n');
 }
+
+/**
+ * A person's name as a quoted parameter value (an ATTENDEE's CN): RFC 5545 allows no double quote inside one, nor a
+ * line break, and ical-generator escapes neither, so a name with quotes ("O'Brien \"Bee\"") wrote a line calendar
+ * apps drop, and with it the ATTENDEE a cancellation names. Her double quotes become single ones (RFC 6868's ^'
+ * escape is not read by every app); anything else she typed stays.
+ */
+export function parameterValue(name: string): string {
+  return name.replace(/"/g, "'").replace(/[\r\n\p{Cc}]+/gu, ' ');
+}

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import ical from 'node-ical';
 import { NotificationModel } from '../../models/Notification.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { UserModel } from '../../models/User.ts';
@@ -266,6 +267,37 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(subjects().filter((s) => s.startsWith('Reminder'))).to.have.length(2);
   });
 
+  it('a session moved 15 minutes later just after its hour-before reminder went on time is not reminded of again; moved 3 hours later, it is', async () => {
+    const startsAt = new Date('2027-08-10T18:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt });
+    await planSessionReminders({ now: new Date('2027-08-01T09:00:00Z') });
+    await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(24 * 60)) });
+    const hourBefore = new Date(startsAt.getTime() - minutes(60));
+    await runDueNotifications({ now: hourBefore });
+    const reminders = () => sink.received.filter((e) => e.subject.startsWith('Reminder'));
+    expect(reminders()).to.have.length(2);
+    const moveTo = async (to: Date, now: Date) => {
+      const previous = (await CohortSessionModel.findById(session._id).lean())!;
+      await CohortSessionModel.updateOne(
+        { _id: session._id },
+        {
+          $set: { startsAt: to },
+          $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt } },
+        },
+      );
+      await sessionRescheduled({ sessionId: session._id, now });
+    };
+    await moveTo(new Date(startsAt.getTime() + minutes(15)), new Date(hourBefore.getTime() + 20_000));
+    await runDueNotifications({ now: new Date(hourBefore.getTime() + minutes(16)) });
+    expect(reminders()).to.have.length(2);
+    expect(sink.received.filter((e) => e.subject.startsWith('Changed'))).to.have.length(1);
+    // Three hours later still: the hour before it, she hears again.
+    const later = new Date(startsAt.getTime() + minutes(3 * 60));
+    await moveTo(later, new Date(hourBefore.getTime() + minutes(20)));
+    await runDueNotifications({ now: new Date(later.getTime() - minutes(60) + 5_000) });
+    expect(reminders()).to.have.length(3);
+  });
+
   it('a session set 40 minutes ahead: its hour-before reminder says "in 40 minutes", not "in one hour"', async () => {
     const now = new Date('2027-08-01T09:00:00Z');
     const { session } = await buildCohortWithSession({ startsAt: new Date(now.getTime() + minutes(40)) });
@@ -298,6 +330,13 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(
       sessionCalendar(session.toObject(), cohort.toObject(), { name: 'Amina', email: 'amina@example.org' }),
     ).not.to.include('ATTENDEE');
+    // A name with double quotes still makes an ATTENDEE a calendar reader keeps (none is allowed in a quoted value).
+    const quoted = sessionCalendar(cancelled, cohort.toObject(), {
+      name: 'Siobhán "Bee" O\'Brien',
+      email: 'bee@example.org',
+    });
+    const parsed = Object.values(ical.sync.parseICS(quoted)).find((c) => c?.type === 'VEVENT') as { attendee?: unknown };
+    expect(JSON.stringify(parsed.attendee)).to.include('bee@example.org').and.include("Siobhán 'Bee' O'Brien");
     // MAIL_FROM read as config.ts checks it: a quoted name with a comma, or a bare address.
     const configured = settings.mailFrom;
     try {

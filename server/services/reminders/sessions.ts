@@ -12,7 +12,7 @@ import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { minutesBefore } from './time.ts';
-import { calendarName } from '../../icsText.ts';
+import { calendarName, parameterValue } from '../../icsText.ts';
 
 /**
  * Session reminders (by default 24 h and 1 h before, per cohort), change notices and cancellation notices.
@@ -259,7 +259,10 @@ export function sessionCalendar(
     // RFC 5546 requires an ORGANIZER in a CANCEL, and calendar apps match a cancellation to its event by it: the
     // address every email comes from.
     organizer: mailFromParts(),
-    attendees: session.status === 'cancelled' && attendee ? [{ name: attendee.name, email: attendee.email }] : [],
+    attendees:
+      session.status === 'cancelled' && attendee
+        ? [{ name: parameterValue(attendee.name), email: attendee.email }]
+        : [],
   });
   return calendar.toString();
 }
@@ -300,10 +303,10 @@ function icsAttachment(session: CohortSession, cohort: Cohort, reader?: { name: 
 
 /**
  * Whether she was already reminded, this far ahead, of this session at an earlier time of it: a reminder of the same
- * offset sent at or after this one's own time. A session moved a little (tomorrow 10:00 to tomorrow 10:15) plans its
- * reminders again under the new time, already due: sent, they would repeat what she was told minutes ago, and the
- * change notice tells her the new time. Moved further (to next week), the new reminder falls after the sent one and
- * goes.
+ * offset sent no more than half that offset before this one's own time (or after it). A session moved a little
+ * (tomorrow 10:00 to 10:15, earlier or later) plans its reminders again under the new time: sent, they would repeat
+ * what she was told minutes before, and the change notice tells her the new time. Moved further (to next week, or
+ * hours later the same day), the new reminder falls well after the sent one and goes.
  */
 async function remindedBeforeTheMove(record: PlannedNotification, session: CohortSession): Promise<boolean> {
   // Only a session that moved has reminders planned under another time: the rest (nearly all) read nothing more.
@@ -321,11 +324,12 @@ async function remindedBeforeTheMove(record: PlannedNotification, session: Cohor
   if (!earlier.length) return false;
   // Whether one went is the delivery journal's to say: a record's own status is brought in line with it later
   // (settleNotifications), and the move may already have marked the earlier one cancelled.
+  const offsetMs = Number(record.data?.offsetMinutes ?? 0) * 60_000;
   const sent = await NotificationDeliveryModel.exists({
     notificationId: { $in: earlier.map((e) => e._id) },
     phase: 'result',
     outcome: 'sent',
-    at: { $gte: record.sendAt },
+    at: { $gte: new Date(record.sendAt.getTime() - offsetMs / 2) },
   });
   return sent !== null;
 }
