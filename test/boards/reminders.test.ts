@@ -95,6 +95,17 @@ describe('boards: escalating reminders before the interview', () => {
     expect(await NotificationModel.countDocuments({ 'about.id': round.id, userId: learner.id })).to.equal(3);
   });
 
+  it('added hours before a step is due (the 2-day one, 09:00 that morning), she hears that step on time and not the 7-day one at once as well', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2027-06-10'], panel: [learner] });
+    // 06:00 in London on 8 June: the 7-day step has passed, the 2-day one is due at 09:00 (08:00 UTC).
+    await planRoundReminders({ roundId: round.id, now: new Date('2027-06-08T05:00:00Z') });
+    const plan = await scheduledFor(round.id, learner.id);
+    expect(plan).to.deep.equal([{ kind: 'panel-training-due', sendAt: '2027-06-08T08:00:00.000Z', daysBefore: 2 }]);
+    // Planned again after 09:00 (a panel change), still that one step, never the 7-day one.
+    await planRoundReminders({ roundId: round.id, now: new Date('2027-06-08T11:00:00Z') });
+    expect((await scheduledFor(round.id, learner.id)).map((p) => p.daysBefore)).to.deep.equal([2]);
+  });
+
   it('a member added to the panel the day before the interview, and her chair, hear at once; on the interview day nothing is planned', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(1)], panel: [] });
     await planRoundReminders({ roundId: round.id });

@@ -19,6 +19,7 @@ import { daysInWords } from '../reminders/time.ts';
 export const memberOffsetsDays = [21, 14, 7, 2] as const;
 export const chairOffsetsDays = [7, 2] as const;
 /** Local time on the reminder day, in the board's zone. */
+const dayMs = 24 * 60 * 60 * 1000;
 const sendHour = 9;
 
 type Planned = {
@@ -106,6 +107,8 @@ export function wantedRoundReminders(props: {
  * The steps of each series still ahead, and the last step already passed while the interview day has not come: that
  * one is due, and goes at once. So a member added to the panel, a round started or its interview moved a few days
  * before the interview hears now, not never; one who heard that step on time is not told again (one record per key).
+ * When the next step is less than a day away, it alone goes, on time: sent at once too, the passed one would say the
+ * same thing twice the same day.
  */
 function stepsStillToGo(planned: Planned[], now: Date, interviewDayStarts: Date): Planned[] {
   const bySeries = new Map<string, Planned[]>();
@@ -117,7 +120,8 @@ function stepsStillToGo(planned: Planned[], now: Date, interviewDayStarts: Date)
   return [...bySeries.values()].flatMap((steps) => {
     const ahead = steps.filter((p) => p.sendAt > now);
     const passed = steps.filter((p) => p.sendAt <= now).sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime());
-    const due = now < interviewDayStarts ? passed.slice(-1) : [];
+    const nextSoon = ahead.some((p) => p.sendAt.getTime() - now.getTime() < dayMs);
+    const due = now < interviewDayStarts && !nextSoon ? passed.slice(-1) : [];
     return [...due, ...ahead];
   });
 }
