@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { OutboxMessageModel } from '../models/OutboxMessage.ts';
+import { directionControls } from './visibleText.ts';
 
 /**
  * The one way email leaves Pathways. With an SMTP URL, messages go to that server; without one (development, demo), they are delivered to the
@@ -44,8 +45,26 @@ export function closeMailer(): void {
   transporter = undefined;
 }
 
+const directionControlsEverywhere = new RegExp(directionControls, 'gu');
+
+/**
+ * An email's words without explicit direction overrides (U+202A–202E, U+2066–2069): an unclosed one in a title or a
+ * name written before names refused them reversed everything after it, the rest of the subject or the paragraph
+ * telling her what to do. Right-to-left writing needs none of them; its direction marks stay.
+ */
+function withoutDirectionOverrides(email: OutgoingEmail): OutgoingEmail {
+  const clean = (text: string) => text.replace(directionControlsEverywhere, '');
+  return {
+    ...email,
+    subject: clean(email.subject),
+    text: clean(email.text),
+    ...(email.html === undefined ? {} : { html: clean(email.html) }),
+  };
+}
+
 /** Sends one email; throws when the SMTP server refuses it (callers decide whether to retry). */
-export async function sendEmail(email: OutgoingEmail): Promise<Delivery> {
+export async function sendEmail(outgoing: OutgoingEmail): Promise<Delivery> {
+  const email = withoutDirectionOverrides(outgoing);
   if (transporter) {
     const info = await transporter.sendMail({ from: fromAddress, ...email });
     return { transport: 'smtp', messageId: info.messageId };

@@ -17,3 +17,7 @@ export const hasVisibleText = (text: string): boolean => visibleCharacter.test(t
  * The direction marks (U+200E, U+200F, U+061C), which right-to-left writing does use, are not among them.
  */
 export const directionControls = /[\u202A-\u202E\u2066-\u2069]/u;
+
+/** What a field holding one is told. */
+export const directionOverride =
+  'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it';

@@ -5,7 +5,7 @@ import { personName as storedPersonName, personNameProblem } from '../services/a
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
-import { hasVisibleText, invisibleOnly } from '../visibleText.ts';
+import { directionControls, directionOverride, hasVisibleText, invisibleOnly } from '../visibleText.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -96,6 +96,7 @@ export const text = (max = 200) =>
     .min(1, 'is required')
     .max(max, `must be at most ${max} characters`)
     .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly)
+    .refine((typed) => !directionControls.test(typed), directionOverride)
     .refine(
       (typed) => !controlCharacter.test(typed),
       'contains a control character (such as NUL) that cannot be saved: remove it',

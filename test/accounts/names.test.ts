@@ -1,6 +1,8 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
+import { sendEmail } from '../../server/mailer.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
@@ -92,6 +94,24 @@ describe('names people type, in any script', () => {
       .set(adminAuth)
       .send({ email: 'rlm@example.org', name: marked, roles: ['participant'] })
       .expect(201);
+  });
+
+  it('a title with a direction override is refused at its field, and an email never carries one (a name stored before the rule)', async () => {
+    const res = await supertest(app)
+      .post('/api/v1/programmes')
+      .set(adminAuth)
+      .send({ title: 'Leading \u202eup', track: 'aspiring-leader', summary: 'A programme' })
+      .expect(422);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['title']);
+    await sendEmail({
+      to: 'rlo-reader@example.org',
+      subject: 'Mallory \u202eevil asks to join',
+      text: 'Mallory \u202eevil asks to join. As a lead you decide.',
+      html: '<p>Mallory \u202eevil asks to join.</p>',
+    });
+    const stored = await OutboxMessageModel.findOne({ to: 'rlo-reader@example.org' }).lean();
+    expect(JSON.stringify([stored!.subject, stored!.text, stored!.html])).to.not.match(/\u202e|\\u202e/);
+    expect(stored!.subject).to.equal('Mallory evil asks to join');
   });
 
   it('PATCH /me stores her name composed, refuses control characters, and counts characters', async () => {

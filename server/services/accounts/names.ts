@@ -1,5 +1,5 @@
 import { ValidationError } from '../../errors.ts';
-import { directionControls, hasVisibleText, invisibleOnly } from '../../visibleText.ts';
+import { directionControls, directionOverride, hasVisibleText, invisibleOnly } from '../../visibleText.ts';
 
 /**
  * A person's name as she types it, in any script: the one rule every place that takes a name goes through (an admin
@@ -16,8 +16,7 @@ export const nameMessages = {
   tooLong: (max: number) => `must be at most ${max} characters`,
   controlCharacters: 'must not contain line breaks, tabs or other control characters',
   invisibleOnly,
-  directionControls:
-    'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
+  directionControls: directionOverride,
 };
 
 /** Control characters (C0, DEL, C1) and the line and paragraph separators: nothing a name is written with. */
