@@ -6,7 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate, wholeNumberParam } from '../server/http/validate.ts';
 import { meetingTimesFor } from '../server/services/networks/findATime.ts';
-import { heatMapOf, meetingTimeLimits } from '../server/services/networks/meetingTimes.ts';
+import { heatMapOf, meetingTimeLimits, startMinutesOf } from '../server/services/networks/meetingTimes.ts';
 import { formatDateTime } from '../server/time.ts';
 
 const { minDuration, maxDuration, minDays, maxDays } = meetingTimeLimits;
@@ -48,6 +48,7 @@ async function findATimePage(req: Request, res: Response) {
   // The network and the lead check come first, so a non-lead sees 403 whatever she typed.
   const props = form.ok ? form.data : { durationMinutes: 60, from: defaults.from, days: 1 };
   const result = await meetingTimesFor({ actor: req.user!, networkId: String(req.params.id), ...props });
+  const heatMap = form.ok ? heatMapOf(result.items, zone) : [];
   res.status(form.ok ? 200 : 422).render('networks/find-a-time', {
     title: `Find a time · ${result.network.name}`,
     network: result.network,
@@ -58,7 +59,8 @@ async function findATimePage(req: Request, res: Response) {
     best: form.ok
       ? result.items.slice(0, tableSize).map((i) => ({ ...i, when: formatDateTime(i.startsAt, zone) }))
       : [],
-    heatMap: form.ok ? heatMapOf(result.items, zone) : [],
+    heatMap,
+    startMinutes: startMinutesOf(heatMap),
     members: result.items[0]?.members ?? 0,
     duration: props.durationMinutes,
   });

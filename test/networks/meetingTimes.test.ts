@@ -1,6 +1,11 @@
 import { expect } from 'chai';
 import { DateTime } from 'luxon';
-import { heatMapOf, insideWakingDay, rankMeetingTimes } from '../../server/services/networks/meetingTimes.ts';
+import {
+  heatMapOf,
+  insideWakingDay,
+  rankMeetingTimes,
+  startMinutesOf,
+} from '../../server/services/networks/meetingTimes.ts';
 
 const fiveCities = ['Europe/London', 'America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur', 'Australia/Sydney'];
 const hourOf = (d: Date) => d.toISOString().slice(11, 16);
@@ -114,6 +119,25 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     const spring = heatMapOf([at('2027-03-28T00:00:00Z', 0.5), at('2027-03-28T01:00:00Z', 0.5)], 'Europe/London');
     expect(spring[0]!.cells[1]).to.equal(undefined);
     expect(spring[0]!.cells[2]!.share).to.equal(0.5);
+  });
+
+  it('in a zone on a quarter or half hour (Kathmandu, +05:45), each cell names its real start and the columns their minutes', () => {
+    const at = (iso: string, share: number) => ({
+      startsAt: new Date(iso),
+      inWakingHours: share * 4,
+      members: 4,
+      share,
+    });
+    // 03:00 UTC is 08:45 in Kathmandu: the 08 column, whose heading must say 08:45, not 08:00.
+    const rows = heatMapOf([at('2027-01-13T03:00:00Z', 1), at('2027-01-13T07:00:00Z', 0.5)], 'Asia/Kathmandu');
+    expect(rows[0]!.cells[8]!.share).to.equal(1);
+    expect(rows[0]!.starts[8]).to.equal('08:45');
+    expect(rows[0]!.starts[12]).to.equal('12:45');
+    expect(startMinutesOf(rows)).to.equal('45');
+    expect(startMinutesOf(heatMapOf([at('2027-01-13T03:00:00Z', 1)], 'Europe/London'))).to.equal('00');
+    // Lord Howe's clocks move by half an hour: on the morning they go back, the minutes change with them.
+    const change = heatMapOf([at('2027-04-03T13:00:00Z', 1), at('2027-04-03T16:00:00Z', 1)], 'Australia/Lord_Howe');
+    expect(change.flatMap((r) => r.starts.filter(Boolean))).to.deep.equal(['00:00', '02:30']);
   });
 
   it('answers a share of 0, not NaN, for a network with no members', () => {

@@ -76,23 +76,43 @@ export function rankMeetingTimes(props: RankMeetingTimesProps): MeetingTimeCandi
 }
 
 /**
- * The candidates as a grid for the page: one row per local day of the reader, one cell per local hour. On the night
- * the clocks go back an hour comes twice: its cell keeps the better of the two starts (the list of best starts names
- * each); on the night they go forward the skipped hour stays empty.
+ * The candidates as a grid for the page: one row per local day of the reader, one cell per local hour, with the start
+ * each cell holds as her clock shows it (candidates start on UTC's hours, so in India a cell's start is at :30, in
+ * Nepal at :45, and in Lord Howe's summer the minutes change with the clocks). On the night the clocks go back an hour
+ * comes twice: its cell keeps the better of the two starts (the list of best starts names each); on the night they go
+ * forward the skipped hour stays empty.
  */
 export function heatMapOf(items: readonly MeetingTimeCandidate[], zone: string) {
   const byTime = [...items].sort((a, b) => a.startsAt.getTime() - b.startsAt.getTime());
-  const rows: { date: string; label: string; cells: (MeetingTimeCandidate | undefined)[] }[] = [];
+  const rows: {
+    date: string;
+    label: string;
+    cells: (MeetingTimeCandidate | undefined)[];
+    /** Each cell's start, HH:mm in her zone. */
+    starts: (string | undefined)[];
+  }[] = [];
   for (const item of byTime) {
     const local = DateTime.fromJSDate(item.startsAt, { zone });
     const date = local.toISODate()!;
     let row = rows.at(-1);
     if (!row || row.date !== date) {
-      row = { date, label: local.toFormat('ccc d LLL'), cells: Array.from({ length: 24 }, () => undefined) };
+      const empty = () => Array.from({ length: 24 }, () => undefined);
+      row = { date, label: local.toFormat('ccc d LLL'), cells: empty(), starts: empty() };
       rows.push(row);
     }
     const held = row.cells[local.hour];
-    if (!held || item.share > held.share) row.cells[local.hour] = item;
+    if (!held || item.share > held.share) {
+      row.cells[local.hour] = item;
+      row.starts[local.hour] = local.toFormat('HH:mm');
+    }
   }
   return rows;
+}
+
+/** The minutes past the hour most of the grid's starts show in her zone ("00", "30", "45"): the columns' heading. */
+export function startMinutesOf(rows: ReturnType<typeof heatMapOf>): string {
+  const counts = new Map<string, number>();
+  for (const row of rows)
+    for (const start of row.starts) if (start) counts.set(start.slice(3), (counts.get(start.slice(3)) ?? 0) + 1);
+  return [...counts].sort((a, b) => b[1] - a[1])[0]?.[0] ?? '00';
 }
