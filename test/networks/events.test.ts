@@ -108,6 +108,25 @@ describe('networks: events in each reader’s zone, RSVP, reminders exactly once
     await runDueNotifications({ now: hourBefore });
     await runDueNotifications({ now: hourBefore });
     expect(toHer()).to.have.length(2);
+    expect(toHer()[1]!.subject).to.match(/, in one hour$/);
+  });
+
+  it('an hour-before reminder sent late (the job was down) says how long is really left, as a session’s does', async () => {
+    // A day of its own, so no other test's event is due in the same run.
+    const own = '2027-03-17T09:00:00.000Z';
+    const created = await (
+      await client(lead)
+    )
+      .post(`/api/v1/networks/${network.id}/events`)
+      .send({ ...event, startsAt: own })
+      .expect(201);
+    await (await client(sydney)).post(`/api/v1/events/${created.body.id}/rsvp`).send({ going: true }).expect(200);
+    await runDueNotifications({ now: new Date(new Date(own).getTime() - minutes(1440) + 5_000) });
+    sink.received.length = 0;
+    const late = new Date(new Date(own).getTime() - minutes(53));
+    await runDueNotifications({ now: late });
+    const subjects = sink.received.filter((m) => m.to.includes(sydney.email)).map((m) => m.subject);
+    expect(subjects.find((x) => x.startsWith('Reminder'))).to.match(/, in 53 minutes$/);
   });
 
   it('saying she is not going cancels her reminders', async () => {

@@ -9,6 +9,7 @@ import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
 import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
+import { howSoon } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
 import { calendarName } from '../../icsText.ts';
@@ -334,12 +335,12 @@ registerNotificationKind('network-event-reminder', {
     if (!rsvp?.going) return 'She is no longer going.';
     return (await isMember(event.networkId, record.userId)) ? true : 'She is no longer a member of the network.';
   },
-  compose: async ({ record }) => {
+  compose: async ({ record, now }) => {
     const event = (await NetworkEventModel.findById(record.about.id).lean()) as NetworkEvent;
     const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
     const { body, filename } = await eventIcsBody(event, network?.name ?? '');
     return {
-      subject: `Reminder: ${event.title}, ${record.data?.offsetMinutes === 60 ? 'in one hour' : 'coming up'}`,
+      subject: `Reminder: ${event.title}, ${howSoon(event.startsAt, record.data?.offsetMinutes, now)}`,
       template: 'network-event-reminder',
       data: {
         title: event.title,

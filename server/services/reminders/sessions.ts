@@ -11,7 +11,7 @@ import { absoluteUrl, mailFromParts } from '../../settings.ts';
 import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
-import { minutesBefore } from './time.ts';
+import { howSoon, minutesBefore } from './time.ts';
 import { calendarName, parameterValue } from '../../icsText.ts';
 
 /**
@@ -332,13 +332,6 @@ async function remindedBeforeTheMove(record: PlannedNotification, session: Cohor
     at: { $gte: new Date(record.sendAt.getTime() - offsetMs / 2) },
   });
   return sent !== null;
-}
-
-/** "in one hour" only when about an hour is left: a reminder planned late (a session set 40 minutes ahead) says so. */
-function howSoon(startsAt: Date, offsetMinutes: unknown, now: Date): string {
-  if (offsetMinutes !== 60) return 'coming up';
-  const left = Math.max(1, Math.round((startsAt.getTime() - now.getTime()) / 60_000));
-  return left >= 55 ? 'in one hour' : `in ${left} minute${left === 1 ? '' : 's'}`;
 }
 
 registerNotificationKind('session-reminder', {

@@ -79,3 +79,13 @@ export function nextDaily(props: { after: Date; hour: number; zone: string }): D
   const today = start.set({ hour: props.hour, minute: 0, second: 0, millisecond: 0 });
   return (today.toMillis() >= props.after.getTime() ? today : today.plus({ days: 1 })).toJSDate();
 }
+
+/**
+ * How soon a reminder's event starts, for its subject: "in one hour" only when about an hour is left, so one planned
+ * or sent late (a session set 40 minutes ahead, a job that was down) says how long is really left.
+ */
+export function howSoon(startsAt: Date, offsetMinutes: unknown, now: Date): string {
+  if (offsetMinutes !== 60) return 'coming up';
+  const left = Math.max(1, Math.round((startsAt.getTime() - now.getTime()) / 60_000));
+  return left >= 55 ? 'in one hour' : `in ${left} minute${left === 1 ? '' : 's'}`;
+}
