@@ -21,6 +21,10 @@ import { useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 import { Types } from 'mongoose';
+import { planNotifications } from '../../server/services/reminders/plan.ts';
+import { buildUser } from '../support/factories.ts';
+import { updateOwnDetails } from '../../server/services/accounts/details.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 
 describe('reminders: time zones, DST, the weekly digest and the agenda job', () => {
   useTestDatabase();
@@ -406,5 +410,34 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       await agenda.stop();
     }
     expect(sink.received.filter((e) => e.to.includes(users[0]!.email))).to.have.length(1);
+  });
+  it('a survey planned for 09:00 her time moves to 09:00 in her new zone when she changes it (herself or an admin)', async () => {
+    const her = await buildUser({ timezone: 'America/Toronto' });
+    const nineInToronto = DateTime.fromISO('2027-01-17T09:00', { zone: 'America/Toronto' }).toJSDate();
+    await planNotifications([
+      {
+        key: `survey-invitation:zone-test:${her.id}`,
+        userId: her.id,
+        kind: 'survey-invitation',
+        about: { type: 'survey', id: new Types.ObjectId() },
+        sendAt: nineInToronto,
+        subject: 'A survey',
+      },
+    ]);
+    const sendAt = async () =>
+      (await NotificationModel.findOne({ key: `survey-invitation:zone-test:${her.id}` }).lean())!.sendAt;
+    await updateOwnDetails({ actor: { id: her.id, name: her.name }, changes: { timezone: 'Asia/Kathmandu' } });
+    expect(DateTime.fromJSDate(await sendAt(), { zone: 'Asia/Kathmandu' }).toISO()).to.equal(
+      '2027-01-17T09:00:00.000+05:45',
+    );
+    const admin = await buildUser({ roles: ['admin'] });
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: her.id,
+      changes: { timezone: 'Pacific/Chatham' },
+    });
+    expect(DateTime.fromJSDate(await sendAt(), { zone: 'Pacific/Chatham' }).toFormat('yyyy-MM-dd HH:mm')).to.equal(
+      '2027-01-17 09:00',
+    );
   });
 });

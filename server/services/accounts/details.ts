@@ -3,6 +3,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { namesFollowAccount } from './nameCopies.ts';
+import { remindersFollowZone } from '../reminders/plan.ts';
 import type { AccountActor } from './manage.ts';
 import { presentMe } from '../users.ts';
 import { nameMaxLength, nameMessages, personName, personNameProblem } from './names.ts';
@@ -89,6 +90,7 @@ export async function updateOwnDetails(props: {
     throw new NotFoundError(detailsMessages.gone);
   }
   if (set.name) await namesFollowAccount(userId);
+  if (set.timezone) await remindersFollowZone({ userId, from: before.timezone || 'UTC', to: set.timezone });
 
   const changed: string[] = [];
   if (set.name) changed.push(`name: ${before.name} → ${set.name}`);

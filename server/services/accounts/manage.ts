@@ -14,6 +14,7 @@ import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { endAllSessionsOf } from './sessions.ts';
+import { remindersFollowZone } from '../reminders/plan.ts';
 
 const messages = {
   notFound: 'No such person.',
@@ -156,6 +157,8 @@ export async function updateUserAsAdmin(props: {
   }
   if (willBeActiveAdmin && !wasActiveAdmin) await noteActiveAdmin(user._id);
   if (updated.name !== user.name) await namesFollowAccount(user._id);
+  if (updated.timezone !== user.timezone)
+    await remindersFollowZone({ userId: user._id, from: user.timezone || 'UTC', to: updated.timezone });
   if (disabling) {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);
