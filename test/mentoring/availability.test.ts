@@ -115,6 +115,26 @@ describe('mentoring: weekly availability in UTC across daylight-saving changes',
     expect(describeSlots(slotsInZone(plain, 'Australia/Sydney'))).to.equal('Fridays 07:30–10:00');
   });
 
+  it('the hour Sydney repeats when its clocks go back is said, not dropped: the slots add up to the time stated', () => {
+    const sydney = {
+      timezone: 'Australia/Sydney',
+      availability: [{ day: 'sun', from: '00:00', to: '06:00' }] as Window[],
+    };
+    const utc = {
+      timezone: 'UTC',
+      availability: [
+        { day: 'sat', from: '15:00', to: '16:00' },
+        { day: 'sat', from: '18:00', to: '19:00' },
+      ] as Window[],
+    };
+    // Sunday 4 April 2027: 15:00–16:00 UTC is 02:00 summer time until the clocks go back to 02:00 at 16:00 UTC.
+    const week = shared(sydney, utc, '2027-03-30T00:00:00Z');
+    expect(totalMinutes(week)).to.equal(120);
+    const slots = slotsInZone(week, 'Australia/Sydney');
+    expect(slots.reduce((sum, s) => sum + s.minutes, 0)).to.equal(120);
+    expect(describeSlots(slots)).to.equal('Sundays 02:00–03:00, Sundays 04:00–05:00');
+  });
+
   it('Dubai and Kuala Lumpur never change, so their overlap is the same in every week of the year', () => {
     const dubai = { timezone: 'Asia/Dubai', availability: [{ day: 'mon', from: '10:00', to: '12:00' }] as Window[] };
     const kualaLumpur = {

@@ -236,7 +236,11 @@ export function slotsInZone(intervals: readonly Interval[], zone: string): Slot[
       const nextMidnight = cursor.plus({ days: 1 }).startOf('day');
       const pieceEnd = end < nextMidnight ? end : nextMidnight;
       const from = cursor.hour * 60 + cursor.minute;
-      const to = pieceEnd.equals(nextMidnight) ? 1440 : pieceEnd.hour * 60 + pieceEnd.minute;
+      const wallEnd = pieceEnd.equals(nextMidnight) ? 1440 : pieceEnd.hour * 60 + pieceEnd.minute;
+      // When the clocks go back, a piece's end can read no later than its start (02:00 summer time to 02:00 winter
+      // time is an hour): it is said as the hour it lasts from its start, never dropped. When they go forward, the
+      // clock's own end stands (01:00–03:00 across the hour that does not exist).
+      const to = Math.min(1440, Math.max(wallEnd, from + Math.round(pieceEnd.diff(cursor, 'minutes').minutes)));
       // Its date too: across a clock change the same weekday's two dates in the seven days hold different times.
       if (to > from) pieces.push({ weekday: cursor.weekday, from, to, date: cursor.toISODate()! });
       cursor = pieceEnd;
