@@ -186,11 +186,13 @@ function suppressBreakdown(
   const cells: Record<string, Cell> = {};
   const links: { from: string; to: string[] }[] = [];
   for (const n of [nodes.all, ...nodes.trackNodes.map(([, t]) => t), ...nodes.byProgramme.values()]) {
-    // A group withheld takes its rates and outcomes along (with the others' they would give its size away); its
-    // Likert answers have their own n and their own sums.
+    // A group withheld takes its rates, outcomes and survey answers along: with the others' they would give its size
+    // away (seven answers in one track beside everyone's twenty and another's ten leave at most three in the third).
     const own = groupCells(n.prefix, n.group);
-    Object.assign(cells, own, likertCells(n.prefix, n.likert, n.likertIds));
-    if (n !== nodes.all) links.push({ from: `${n.prefix}participants`, to: Object.keys(own) });
+    const answers = likertCells(n.prefix, n.likert, n.likertIds);
+    Object.assign(cells, own, answers);
+    if (n !== nodes.all)
+      links.push({ from: `${n.prefix}participants`, to: [...Object.keys(own), ...Object.keys(answers)] });
     for (const id of n.likertIds)
       for (const m of moments)
         links.push({ from: `${n.prefix}likert.${id}.${m}.n`, to: [`${n.prefix}likert.${id}.${m}.mean`] });
