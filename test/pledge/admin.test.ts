@@ -3,6 +3,8 @@ import { parse } from 'csv-parse/sync';
 import supertest from 'supertest';
 import { PledgeAuditEntryModel } from '../../models/PledgeAuditEntry.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
+import { commitmentStats, signaturesOverTime } from '../../server/services/pledge/admin.ts';
 import { listCommitmentOptions } from '../../server/services/pledge/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -269,6 +271,30 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
       .and.to.include('<title id="chart-svg-title">')
       .and.to.include('<rect');
     expect(res.text).to.include('Chart Region').and.to.include('Most popular commitment');
+  });
+
+  it('the dashboard’s chart and rankings count listed signatures only, as its counts by type and region do', async () => {
+    const option = await buildCommitmentOption({ title: 'Counted commitment' });
+    const now = new Date();
+    const listed = await buildSignature({ name: 'Listed school', confirmedAt: now });
+    const hidden = await buildSignature({ name: 'Hidden school', confirmedAt: now });
+    await PledgeSignatureModel.updateOne({ _id: hidden.id }, { $set: { hidden: true, hiddenReason: 'spam' } });
+    for (const s of [listed, hidden])
+      await PledgeProgressUpdateModel.create({
+        signatureId: s.id,
+        optionId: option.id,
+        body: 'We trained the panel.',
+        postedAt: now,
+      });
+    const stats = await commitmentStats();
+    expect(stats.mostReported.find((r) => r.title === 'Counted commitment')!.updates).to.equal(1);
+    const months = await signaturesOverTime({ now, months: 1 });
+    const confirmedThisMonth = await PledgeSignatureModel.countDocuments({
+      status: 'confirmed',
+      hidden: false,
+      confirmedAt: { $gte: new Date(Date.UTC(now.getUTCFullYear(), now.getUTCMonth(), 1)) },
+    });
+    expect(months[0]!.count).to.equal(confirmedThisMonth);
   });
 
   it('the CSV export has everything, escaped, and no cell a spreadsheet would run as a formula', async () => {

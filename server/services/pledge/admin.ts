@@ -141,12 +141,15 @@ export async function adminSignatureDetail(id: string) {
 /** Recent audit entries of the whole Pledge (the admin dashboard's trail). */
 export const recentAudit = (limit = 20) => PledgeAuditEntryModel.find().sort({ at: -1 }).limit(limit).lean();
 
-/** Confirmed signatures per month over the last `months` months (oldest first), including empty months. */
+/**
+ * Confirmed signatures per month over the last `months` months (oldest first), including empty months. Hidden ones
+ * are left out, as the counts by type and region beside the chart leave them out.
+ */
 export async function signaturesOverTime(props: { now: Date; months?: number }) {
   const months = props.months ?? 12;
   const start = new Date(Date.UTC(props.now.getUTCFullYear(), props.now.getUTCMonth() - (months - 1), 1));
   // FerretDB 1.x has no date operators in $group; a month of dates is small, so they are bucketed here.
-  const rows = await PledgeSignatureModel.find({ status: 'confirmed', confirmedAt: { $gte: start } })
+  const rows = await PledgeSignatureModel.find({ status: 'confirmed', hidden: false, confirmedAt: { $gte: start } })
     .select({ confirmedAt: 1, _id: 0 })
     .lean();
   const buckets = Array.from({ length: months }, (_, i) => {
@@ -166,8 +169,13 @@ export async function signaturesOverTime(props: { now: Date; months?: number }) 
   return buckets;
 }
 
-/** Commitments ranked by how many organisations made them, and by how many progress updates they received. */
+/**
+ * Commitments ranked by how many organisations made them, and by how many progress updates they received: of listed
+ * signatures alike (a hidden signature's updates no more count than its commitments).
+ */
 export async function commitmentStats() {
+  // Hidden signatures are few (an admin hides each by hand): their ids are read, not joined.
+  const hiddenIds = await PledgeSignatureModel.distinct('_id', { hidden: true });
   const [made, reported, options] = await Promise.all([
     PledgeSignatureModel.aggregate<{ _id: Types.ObjectId; n: number }>([
       { $match: { status: 'confirmed', hidden: false } },
@@ -175,6 +183,7 @@ export async function commitmentStats() {
       { $group: { _id: '$commitments.optionId', n: { $sum: 1 } } },
     ]),
     PledgeProgressUpdateModel.aggregate<{ _id: Types.ObjectId; n: number }>([
+      { $match: { signatureId: { $nin: hiddenIds } } },
       { $group: { _id: '$optionId', n: { $sum: 1 } } },
     ]),
     PledgeCommitmentOptionModel.find().lean(),
