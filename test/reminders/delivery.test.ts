@@ -298,6 +298,18 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(reminders()).to.have.length(3);
   });
 
+  it('a session set 63 minutes ahead: no day-before reminder at once with the hour-before one three minutes later, only that one', async () => {
+    const now = new Date('2027-08-01T09:00:00Z');
+    const { session } = await buildCohortWithSession({ startsAt: new Date(now.getTime() + minutes(63)) });
+    await planSessionReminders({ sessionIds: [session._id], now });
+    await runDueNotifications({ now });
+    expect(sink.received).to.have.length(0);
+    await runDueNotifications({ now: new Date(now.getTime() + minutes(3)) });
+    expect(sink.received.map((e) => e.subject)).to.deep.equal([
+      'Reminder: Leading difficult conversations, in one hour',
+    ]);
+  });
+
   it('a session set 40 minutes ahead: its hour-before reminder says "in 40 minutes", not "in one hour"', async () => {
     const now = new Date('2027-08-01T09:00:00Z');
     const { session } = await buildCohortWithSession({ startsAt: new Date(now.getTime() + minutes(40)) });
@@ -335,7 +347,9 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
       name: 'Siobhán "Bee" O\'Brien',
       email: 'bee@example.org',
     });
-    const parsed = Object.values(ical.sync.parseICS(quoted)).find((c) => c?.type === 'VEVENT') as { attendee?: unknown };
+    const parsed = Object.values(ical.sync.parseICS(quoted)).find((c) => c?.type === 'VEVENT') as {
+      attendee?: unknown;
+    };
     expect(JSON.stringify(parsed.attendee)).to.include('bee@example.org').and.include("Siobhán 'Bee' O'Brien");
     // MAIL_FROM read as config.ts checks it: a quoted name with a comma, or a bare address.
     const configured = settings.mailFrom;

@@ -60,8 +60,23 @@ async function audienceOf(sessions: CohortSession[]): Promise<Audience[]> {
   });
 }
 
+const offsetsOf = (cohort: Cohort): number[] =>
+  cohort.reminderOffsetsMinutes?.length ? cohort.reminderOffsetsMinutes : [1440, 60];
+
+/**
+ * A reminder due now while the next one, closer to the session, goes within half an hour (a session set 63 minutes
+ * ahead: the day-before reminder is already due, the hour-before one three minutes later): it is left to that one,
+ * so two emails about the same session do not arrive minutes apart.
+ */
+export function closerReminderSoon(props: { offsets: readonly number[]; offset: number; startsAt: Date; now: Date }) {
+  const closer = props.offsets.filter((o) => o < props.offset);
+  if (!closer.length) return false;
+  const next = props.startsAt.getTime() - Math.max(...closer) * 60_000;
+  return next > props.now.getTime() && next - props.now.getTime() <= 30 * 60_000;
+}
+
 function reminderPlans({ session, cohort, userIds }: Audience, only?: Set<string>): NotificationPlan[] {
-  const offsets = cohort.reminderOffsetsMinutes?.length ? cohort.reminderOffsetsMinutes : [1440, 60];
+  const offsets = offsetsOf(cohort);
   const sessionId = String(session._id);
   const startsAt = session.startsAt.toISOString();
   return userIds
@@ -344,6 +359,11 @@ registerNotificationKind('session-reminder', {
     if (!state.members.has(String(ctx.record.userId))) return 'She is no longer in the cohort.';
     if (await remindedBeforeTheMove(ctx.record, state.session))
       return 'She was reminded of this session at its earlier time, after this reminder was due; the change notice tells her the new time.';
+    const offset = Number(ctx.record.data?.offsetMinutes);
+    if (
+      closerReminderSoon({ offsets: offsetsOf(state.cohort), offset, startsAt: state.session.startsAt, now: ctx.now })
+    )
+      return 'A reminder closer to the session goes within half an hour.';
     return true;
   },
   compose: async (ctx) => {
