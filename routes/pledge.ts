@@ -531,9 +531,10 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     res.redirect(303, '/pledge/manage');
   });
   // The GET only shows a button: mail scanners that open links must not use up a single-use link.
-  web.get('/pledge/manage/:token', (req, res) =>
-    res.render('pledge/manage-continue', { title: 'Manage your pledge', token: req.params.token }),
-  );
+  web.get('/pledge/manage/:token', async (req, res) => {
+    await pledge.checkManageLink({ secret: req.params.token, now: new Date() });
+    res.render('pledge/manage-continue', { title: 'Manage your pledge', token: req.params.token });
+  });
   web.post('/pledge/manage/:token', async (req, res) => {
     const { signatureId } = await pledge.openManageLink({ secret: req.params.token, now: new Date() });
     grant(req, signatureId);

@@ -213,12 +213,15 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     await post(fresh, `/pledge/signatures/${org.id}/commitments`, { optionIds: option.id }, org.id).then((r) =>
       expect(r.status).to.equal(303),
     );
+    // Used, the link says so when opened, not on the press of a "Continue" it shows.
     const again = supertest.agent(app);
-    const p2 = await again.get(link).expect(200);
+    const p2 = await again.get(link).expect(404);
+    expect(p2.text).to.include('already been used').and.not.include('Continue');
+    const start = await again.get('/pledge/manage').expect(200);
     await again
       .post(link)
       .type('form')
-      .send({ _csrf: csrfFrom(p2.text) })
+      .send({ _csrf: csrfFrom(start.text) })
       .expect(404);
     await again.get(`/pledge/signatures/${org.id}/manage`).expect(403);
   });

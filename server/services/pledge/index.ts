@@ -5,6 +5,7 @@ export {
   confirmSignature,
   requestManageLink,
   openManageLink,
+  checkManageLink,
   type SignInput,
   type ConfirmationView,
 } from './signing.ts';

@@ -337,6 +337,16 @@ async function sendManageLinks(props: { email: string; now: Date }): Promise<voi
   }
 }
 
+/**
+ * A manage link as its page opens it, before the press that uses it: one used, replaced or expired already is a 404
+ * saying which, as the invitation and reset pages say on opening, not a "Continue" that then fails.
+ */
+export async function checkManageLink(props: { secret: string; now: Date }): Promise<void> {
+  const link = await findPledgeLink({ purpose: 'manage', secret: props.secret });
+  const refused = unusableBecause(link, props.now);
+  if (refused) throw new NotFoundError(refused);
+}
+
 /** Uses a manage link once; the caller then grants the browser session access to that signature. */
 export async function openManageLink(props: { secret: string; now: Date }): Promise<{ signatureId: string }> {
   const link = await consumePledgeLink({ purpose: 'manage', secret: props.secret, now: props.now });
