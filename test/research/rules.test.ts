@@ -31,6 +31,37 @@ describe('research rules (pure)', () => {
       expect(result.values).to.deep.equal({ total: null, only: null });
     });
 
+    it('withholds no more than the rule needs: a part its link withholds anyway is not joined by another (whatever the order)', () => {
+      // Governing boards: 3 people (primary). New heads' 7 go with them (participants add up); their "interviewed"
+      // goes with their count (a link), so the aspiring leaders' 6, the same size, need not go too.
+      const cells = {
+        participants: count(20),
+        'aspiring.participants': count(10),
+        'board.participants': count(3),
+        'newhead.participants': count(7),
+        interviewed: count(12),
+        'aspiring.interviewed': count(6),
+        'board.interviewed': count(0),
+        'newhead.interviewed': count(6),
+      };
+      const tracks = ['aspiring', 'board', 'newhead'];
+      const result = suppressFigures({
+        cells,
+        sums: [
+          { total: 'participants', parts: tracks.map((t) => `${t}.participants`) },
+          { total: 'interviewed', parts: tracks.map((t) => `${t}.interviewed`) },
+        ],
+        links: tracks.map((t) => ({ from: `${t}.participants`, to: [`${t}.interviewed`] })),
+      });
+      expect(result.suppressed).to.deep.equal([
+        'board.interviewed',
+        'board.participants',
+        'newhead.interviewed',
+        'newhead.participants',
+      ]);
+      expect(result.values['aspiring.interviewed']).to.equal(6);
+    });
+
     it('withholds figures linked to a withheld group, and cascades through every relation until stable', () => {
       const result = suppressFigures({
         cells: {

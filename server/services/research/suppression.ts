@@ -28,19 +28,28 @@ export function suppressFigures(input: SuppressionInput): SuppressionResult {
   const exists = (name: string) => name in input.cells;
   for (const [name, cell] of Object.entries(input.cells)) if (cell.n < threshold) hidden.add(name);
   for (const name of input.withheld ?? []) if (exists(name)) hidden.add(name);
+  /** What the links take along with every figure withheld so far, until nothing more. */
+  const followLinks = () => {
+    for (let more = true; more;) {
+      more = false;
+      for (const link of input.links ?? []) {
+        if (!hidden.has(link.from)) continue;
+        for (const to of link.to)
+          if (exists(to) && !hidden.has(to)) {
+            hidden.add(to);
+            more = true;
+          }
+      }
+    }
+  };
   let changed = true;
   while (changed) {
     changed = false;
-    for (const link of input.links ?? []) {
-      if (!hidden.has(link.from)) continue;
-      for (const to of link.to) {
-        if (exists(to) && !hidden.has(to)) {
-          hidden.add(to);
-          changed = true;
-        }
-      }
-    }
+    followLinks();
+    // Each sum is judged after the links of every figure withheld before it: a part a link withholds anyway is not
+    // joined by another withheld only because the sums came first (it would withhold more than the rule needs).
     for (const sum of input.sums ?? []) {
+      followLinks();
       const members = [sum.total, ...sum.parts].filter(exists);
       const withheld = members.filter((m) => hidden.has(m));
       if (withheld.length !== 1) continue;
