@@ -895,6 +895,9 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .expect(303)
         .expect('location', linkPath);
       const confirm = await agent.get(linkPath).expect(200);
+      // The page names the LMS and warns what a link gives (a page passed to her by someone else is the risk).
+      expect(confirm.text).to.include('Link only if you opened Pathways from your course yourself');
+      expect(confirm.text).to.include('without your password or two-step code');
       const linked = await agent
         .post(linkPath)
         .type('form')
@@ -909,6 +912,26 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       // Next launch: straight in.
       const again = await launch(supertest.agent(tool.server), { sub, claims: { email: existing.email } });
       expect(again.res.status).to.equal(303);
+    });
+  });
+
+  describe('linking an administrator', () => {
+    it('an admin’s account is never linked to a course account (a course that asserts her email gets her nothing)', async () => {
+      const admin = await buildUser({ email: `admin-${Date.now()}@example.org`, roles: ['admin'] });
+      const sub = nextSub();
+      const attacker = supertest.agent(tool.server);
+      const { res } = await launch(attacker, { sub, claims: { name: 'Pathways Support', email: admin.email } });
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(res.text)![1]!;
+      // The link page sent to her: signed in, she is told why, and nothing is linked.
+      const her = await signIn(tool.server, admin.email, testPassword);
+      const page = await her.get(linkPath).expect(403);
+      expect(page.text).to.include('An administrator’s account is not linked');
+      const csrf = csrfFrom((await her.get('/account')).text);
+      await her.post(linkPath).type('form').send({ _csrf: csrf }).expect(403);
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(0);
+      const again = await launch(supertest.agent(tool.server), { sub, claims: { email: admin.email } });
+      expect(again.res.status).to.equal(200);
+      expect(again.res.text).to.include('Link your Pathways account');
     });
   });
 

@@ -37,6 +37,10 @@ const messages = {
     "LMS: add Pathways and choose the cohort with 'Select content').",
   notYourLink: (email: string) =>
     `This link is for the Pathways account ${email}: sign out and sign in to that account to link it.`,
+  adminNotLinked:
+    'An administrator’s account is not linked to a course account: whoever could sign in to the course as that ' +
+    'person would open Pathways as an administrator, without your password or two-step code. Sign in to Pathways ' +
+    'directly; to take part in a course, use an account of your own that is not an administrator’s.',
 };
 
 export type Person = { userId: string } | { linkEmail: string };
@@ -406,12 +410,19 @@ export async function signedInUser(userId: string): Promise<Express.User> {
  * refused (403), so a link passed on (or sent by someone who launched from the course) cannot tie the sender's course
  * account to the account of whoever opens it, which would sign the sender into it at the next launch.
  */
-export async function launchToLink(props: { actor: Express.User; secret: string }): Promise<LtiLaunch> {
+export async function launchToLink(props: {
+  actor: Express.User;
+  secret: string;
+}): Promise<LtiLaunch & { platformName: string }> {
   const launch = await launchBySecret(props.secret);
   const offeredTo = launch.email && canonicalEmail(launch.email);
   if (!offeredTo || offeredTo !== canonicalEmail(props.actor.email))
     throw new ForbiddenError(messages.notYourLink(offeredTo ?? 'named by your course'));
-  return launch;
+  // A link lets the LMS sign her in from then on, past her password and two-step code: an administrator's account is
+  // never handed to whoever the LMS says is her (a link page passed to her by someone who launched as "her").
+  if (props.actor.roles.includes('admin')) throw new ForbiddenError(messages.adminNotLinked);
+  const platform = await LtiPlatformModel.findById(launch.platformId, { name: 1, issuer: 1 }).lean();
+  return { ...launch, platformName: platform?.name || platform?.issuer || 'your course’s LMS' };
 }
 
 /**
