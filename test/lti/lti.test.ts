@@ -1,3 +1,5 @@
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { expect } from 'chai';
 import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { Types } from 'mongoose';
@@ -1367,6 +1369,32 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         context_memberships_url: url,
         service_versions: ['2.0'],
       },
+    });
+
+    it('a class-list address that answers a refusal is named by host and status only: its words are not read out to the facilitator', async () => {
+      const inside = createServer((_req, res) => {
+        res.writeHead(403, { 'content-type': 'application/json' });
+        res.end(JSON.stringify({ error: 'internal_admin_api', message: 'db-password=hunter2 (internal only)' }));
+      });
+      await new Promise<void>((resolve) => inside.listen(0, '127.0.0.1', resolve));
+      try {
+        const port = (inside.address() as AddressInfo).port;
+        const p = await buildProgramme();
+        const facilitator = await buildUser({ roles: ['facilitator'] });
+        const c = await placedInCourse(await buildCohort(p.id, { facilitatorIds: [facilitator.id] }));
+        await launch(supertest.agent(tool.server), {
+          sub: nextSub(),
+          claims: { [custom]: { cohort: c.id }, ...classListClaim(`http://127.0.0.1:${port}/internal/admin`) },
+        });
+        const synced = await supertest(tool.server)
+          .post(`/api/v1/cohorts/${c.id}/lti-sync`)
+          .set({ Authorization: `Bearer ${await tokenFor(facilitator)}` });
+        expect(synced.status).to.equal(409);
+        expect(synced.body.detail).to.include('403');
+        expect(JSON.stringify(synced.body)).to.not.include('hunter2').and.not.include('internal_admin_api');
+      } finally {
+        inside.close();
+      }
     });
 
     it('a facilitator syncs the class list: learners enrolled once (waitlist when full), people who left listed', async () => {

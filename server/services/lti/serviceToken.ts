@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import { SignJWT } from 'jose';
 import type { LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { settings } from '../../settings.ts';
 import { signingKey } from './keys.ts';
 
 /** A platform answered something other than success; `retryable` says whether trying later may help. */
@@ -32,6 +33,8 @@ export async function serviceToken(platform: LtiPlatform, scopes: string[]): Pro
     .setJti(randomUUID())
     .sign(key);
   const response = await platformFetch(platform.authTokenUrl, {
+    // The registered token endpoint's refusal is OAuth's, in the platform's words: an admin fixes the registration by it.
+    quoteRefusal: true,
     method: 'POST',
     headers: { 'content-type': 'application/x-www-form-urlencoded', accept: 'application/json' },
     body: new URLSearchParams({
@@ -47,17 +50,25 @@ export async function serviceToken(platform: LtiPlatform, scopes: string[]): Pro
   return body.access_token;
 }
 
-/** One call to a platform: network failures, 5xx and 429 may pass; other refusals will not. */
-export async function platformFetch(url: string, init: RequestInit): Promise<Response> {
+/**
+ * One call to a platform: network failures, 5xx and 429 may pass; other refusals will not. The class-list, grade and
+ * return addresses come in the launch, not the registration, so what answers them is not quoted to the facilitator
+ * who pressed "sync" (a launch naming an address inside the school's network would read its answers out); their
+ * refusal gives the host and status only. In production they go over https only, as the token they carry must.
+ */
+export async function platformFetch(url: string, init: RequestInit & { quoteRefusal?: boolean }): Promise<Response> {
+  if (settings.env === 'production' && new URL(url).protocol !== 'https:')
+    throw new PlatformCallError(`${new URL(url).host} was named with an address that is not https`, false);
+  const { quoteRefusal, ...request } = init;
   let response: Response;
   try {
-    response = await fetch(url, { ...init, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
+    response = await fetch(url, { ...request, redirect: 'manual', signal: AbortSignal.timeout(timeoutMs) });
   } catch (error) {
     throw new PlatformCallError(`${new URL(url).host} unreachable: ${(error as Error).message}`, true);
   }
   if (!response.ok)
     throw new PlatformCallError(
-      `${new URL(url).host} answered ${response.status}${await reasonOf(response)}`,
+      `${new URL(url).host} answered ${response.status}${quoteRefusal ? await reasonOf(response) : ''}`,
       response.status >= 500 || response.status === 429 || response.status === 401,
     );
   return response;
