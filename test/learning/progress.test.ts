@@ -254,6 +254,48 @@ describe('learning: progress, the facilitator view and privacy', () => {
     ).to.equal(true);
   });
 
+  it('a reflection she shared stays hers to make private after she renews in a later cohort, and after its module is retired', async () => {
+    const p = await buildProgramme({ title: 'Renewed programme' });
+    const reflect = await buildModule(p.id, { title: 'Reflect again', completion: { type: 'reflection' } });
+    const first = await buildCohort(p.id, { facilitatorIds: [facilitator.id], name: 'First run' });
+    const later = await buildCohort(p.id, { name: 'Later run' });
+    const dana = await buildUser({ name: 'Dana Renews' });
+    await enrol(dana.id, first.id, p.id, new Date('2026-01-01T00:00:00Z'));
+    await supertest(app)
+      .post(`/api/v1/modules/${reflect.id}/completion`)
+      .set(await auth(dana))
+      .send({ reflection: 'my renewal worry', shareWithFacilitators: true })
+      .expect(200);
+    await enrol(dana.id, later.id, p.id, new Date());
+    const agent = await signIn(app, dana.email, testPassword);
+    const page = await agent.get(`/modules/${reflect.id}`).expect(200);
+    expect(page.text).to.include('an earlier cohort').and.include('Make it private again');
+    await agent
+      .post(`/modules/${reflect.id}/sharing`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, `/modules/${reflect.id}`), shared: 'no' })
+      .expect(303);
+    const facAgent = await signIn(app, facilitator.email, testPassword);
+    expect((await facAgent.get(`/cohorts/${first.id}/progress`).expect(200)).text).to.not.include('my renewal worry');
+
+    // Shared again in the first run, then the module retired: withdrawing still reaches it.
+    await CompletionModel.updateOne({ userId: dana.id, moduleId: reflect.id }, { $set: { reflectionShared: true } });
+    const admin = await buildUser({ roles: ['admin'] });
+    await supertest(app)
+      .patch(`/api/v1/modules/${reflect.id}`)
+      .set(await auth(admin))
+      .send({ archived: true })
+      .expect(200);
+    await agent
+      .post(`/modules/${reflect.id}/sharing`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, '/account'), shared: 'no' })
+      .expect(303);
+    expect(
+      (await CompletionModel.findOne({ userId: dana.id, moduleId: reflect.id }).lean())!.reflectionShared,
+    ).to.equal(false);
+  });
+
   it('the progress page is a sortable table with a chart that reads without colour', async () => {
     const agent = await signIn(app, facilitator.email, testPassword);
     const page = await agent.get(`/cohorts/${cohort.id}/progress?sort=percent&dir=desc`).expect(200);

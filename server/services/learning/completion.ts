@@ -97,7 +97,15 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
       : [];
   const includeAnswers = canAuthor || !!state.completion;
   const position = state.siblings.findIndex((m) => String(m._id) === String(module._id));
+  // A reflection she shared in an earlier cohort of the programme (she renewed since): still hers to make private.
+  const sharedEarlier = !!(await CompletionModel.exists({
+    userId: new Types.ObjectId(actor.id),
+    moduleId: module._id,
+    reflectionShared: true,
+    ...(state.completion ? { _id: { $ne: state.completion._id } } : {}),
+  }));
   return {
+    sharedEarlier,
     module,
     programme,
     canAuthor,
@@ -319,6 +327,15 @@ export async function setReflectionSharing({
   shared: boolean;
 }) {
   const module = await loadModule(moduleId);
+  if (!shared) {
+    // Making it private is hers at any time: every reflection she shared on this module, in whichever cohort (an
+    // earlier one she renewed from) and on a module since retired, which her current enrolment alone would not reach.
+    const withdrawn = await CompletionModel.updateMany(
+      { userId: new Types.ObjectId(actor.id), moduleId: module._id, reflectionShared: true },
+      { $set: { reflectionShared: false } },
+    );
+    if (withdrawn.matchedCount > 0) return;
+  }
   const enrolment = await currentEnrolment({ userId: actor.id, programmeId: module.programmeId });
   const completion = enrolment ? await findCompletion(actor.id, module._id, enrolment.cohortId) : null;
   if (!enrolment || !completion?.reflection) throw new NotFoundError(messages.notCompleted);
