@@ -271,6 +271,11 @@ describe('her data: export and erasure', () => {
       expect(JSON.stringify(verified.body)).to.not.include('Nia');
       const verifyPage = await supertest(app).get(`/certificates/verify/${certificateCode}`).expect(200);
       expect(verifyPage.text).to.include('revoked').and.not.include('Nia Jones');
+      // Nor is a fresh copy printed that would look valid beside it.
+      const certificate = await CertificateModel.findOne({ verificationCode: certificateCode }).lean();
+      const adminAgent = await signIn(app, admin.email, testPassword);
+      const pdf = await adminAgent.get(`/certificates/${String(certificate!._id)}/download`).expect(409);
+      expect(pdf.text).to.include('revoked');
 
       const signature = await PledgeSignatureModel.findOne({ email: nia.email }).lean();
       expect(signature).to.equal(null);

@@ -9,13 +9,13 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { NotFoundError } from '../../errors.ts';
+import { ConflictError, NotFoundError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
 import { createPdf } from '../../pdf.ts';
 import { canDownloadCertificate } from '../../policies/learning.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { formatDateTime } from '../../time.ts';
+import { formatDate, formatDateTime } from '../../time.ts';
 import { currentModuleIds } from './progress.ts';
 
 const messages = {
@@ -223,9 +223,14 @@ export const verificationUrl = (code: string): string =>
 /**
  * The certificate as an A4 landscape PDF, with the details and where to check it. Its times are in the holder's zone,
  * named, whoever downloads it (she, or an admin for her): the document is hers, and reads the same for every copy.
- * A holder whose account was erased has no zone left, so hers are in UTC, named too.
+ * A revoked one (its holder's account was erased) is no longer printed: a fresh copy would look valid while the
+ * check page says revoked.
  */
 export async function certificatePdf(c: Certificate): Promise<Buffer> {
+  if (c.revokedAt)
+    throw new ConflictError(
+      `This certificate was revoked on ${formatDate(c.revokedAt)}, when its holder's account was erased: it certifies no one now, so it is not printed.`,
+    );
   const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
   const zone = holder?.timezone ?? 'UTC';
   const { doc, line, decoration, finish } = await createPdf({
