@@ -18,6 +18,7 @@ import {
   ruleOf,
   setModuleArchived,
   updateModule,
+  withRetiredPrerequisitesKept,
   type ModuleInput,
 } from '../server/services/learning/programmes.ts';
 import {
@@ -295,10 +296,11 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       );
     }
     try {
+      const prerequisites = await withRetiredPrerequisitesKept(String(req.params.id), parsed.data.prerequisites ?? []);
       const module = await updateModule({
         actor: req.user!,
         moduleId: String(req.params.id),
-        input: parsed.data,
+        input: { ...parsed.data, prerequisites },
         expectedVersion: versionFromForm(req.body.version),
       });
       flash(req, 'success', messages.saved);

@@ -654,6 +654,34 @@ describe('learning: authoring programmes and modules', () => {
     expect(stored!.completion!.questions!.map((q) => q.correct)).to.deep.equal([[1], [0, 1]]);
   });
 
+  it('saving the edit form keeps a prerequisite since retired (the form cannot show it): restored, it guards again', async () => {
+    const programme = await buildProgramme();
+    const first = await buildModule(programme.id, { title: 'Comes first' });
+    const second = await buildModule(programme.id, { title: 'Comes second', prerequisites: [first.id] });
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(adminUser)}` };
+    await supertest(app).patch(`/api/v1/modules/${first.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    const agent = await signIn(app, adminUser.email, testPassword);
+    await agent
+      .post(`/modules/${second.id}`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/modules/${second.id}/edit`),
+        title: 'Comes second, renamed',
+        body: 'Text.',
+        estimatedMinutes: '10',
+        completionType: 'view',
+        passMark: '80',
+        questions: '',
+        resources: '',
+        action: 'save',
+      })
+      .expect(303);
+    const saved = (await ModuleModel.findById(second.id).lean())!;
+    expect(saved.title).to.equal('Comes second, renamed');
+    expect(saved.prerequisites.map(String)).to.deep.equal([first.id]);
+  });
+
   it('reorders modules (API and the move buttons) and archives and restores one', async () => {
     const programme = await buildProgramme();
     const [a, b, c] = [

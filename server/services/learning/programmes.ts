@@ -181,6 +181,18 @@ export async function updateProgramme(props: {
  * The programme's modules in order; archived ones only when asked (authors see them to restore them), after the
  * current ones. One query on the index `{programmeId, archived, position}`.
  */
+/**
+ * The prerequisites a module's web form sends, with those it could not show kept: the form offers the programme's
+ * current modules only, so a prerequisite since retired was not in it, and saving the form (a title corrected) would
+ * have dropped it for good; restored, the module it guarded would no longer wait for it.
+ */
+export async function withRetiredPrerequisitesKept(moduleId: string, sent: readonly string[]): Promise<string[]> {
+  const stored = await loadModule(moduleId);
+  if (!stored.prerequisites.length) return [...sent];
+  const retired = await ModuleModel.find({ _id: { $in: stored.prerequisites }, archived: true }, { _id: 1 }).lean();
+  return [...new Set([...sent, ...retired.map((m) => String(m._id))])];
+}
+
 export async function modulesOf(
   programmeId: Types.ObjectId | string,
   { includeArchived = false } = {},
