@@ -1898,6 +1898,30 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await CohortModel.countDocuments({ facilitatorIds: teacher.id })).to.equal(0);
     });
 
+    it('a deep-linking request whose return URL is not a web address is refused at launch, naming the check', async () => {
+      for (const url of ['not a url', 'javascript:alert(1)']) {
+        const { res } = await launch(supertest.agent(tool.server), {
+          sub: nextSub(),
+          roles: instructorRole,
+          claims: {
+            'https://purl.imsglobal.org/spec/lti/claim/message_type': 'LtiDeepLinkingRequest',
+            'https://purl.imsglobal.org/spec/lti-dl/claim/deep_linking_settings': { deep_link_return_url: url },
+          },
+        });
+        expect(res.status, url).to.equal(400);
+        expect(res.text).to.include('not a web address');
+      }
+    });
+
+    it('a name the LMS sends longer than a name may be is kept to its first 120 characters', async () => {
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), { sub, claims: { name: 'Ngozi '.repeat(10_000) } });
+      const link = (await LtiAccountModel.findOne({ sub }).lean())!;
+      const name = (await UserModel.findById(link.userId).lean())!.name;
+      expect([...name].length).to.be.at.most(120);
+      expect(name.startsWith('Ngozi Ngozi')).to.equal(true);
+    });
+
     it('a learner cannot open a deep-linking request', async () => {
       const { res } = await launch(supertest.agent(tool.server), {
         sub: nextSub(),

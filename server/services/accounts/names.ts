@@ -55,5 +55,8 @@ export function personNameFromElsewhere(asserted: string | undefined): string | 
   const name = personName(
     (asserted ?? '').replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' ').replace(new RegExp(directionControls, 'gu'), ''),
   );
-  return hasVisibleText(name) ? name : undefined;
+  // At most the characters a name may have, as typed ones: a 300,000-character name from a launch made pages of a
+  // megabyte, and an account an admin could not save without renaming it first.
+  const bounded = [...name].slice(0, nameMaxLength).join('').trim();
+  return hasVisibleText(bounded) ? bounded : undefined;
 }

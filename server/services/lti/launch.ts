@@ -360,6 +360,12 @@ export async function verifyLaunch(props: {
     const settings = claims[claim.deepLinkingSettings] as { deep_link_return_url?: unknown } | undefined;
     if (typeof settings?.deep_link_return_url !== 'string')
       throw refuse(400, 'deep_linking_settings', 'The deep-linking request carried no return URL.');
+    // The picker's answer is a form posted there: only a web address (not "javascript:", not text) will do.
+    if (
+      !URL.canParse(settings.deep_link_return_url) ||
+      !/^https?:$/.test(new URL(settings.deep_link_return_url).protocol)
+    )
+      throw refuse(400, 'deep_linking_settings', 'The deep-linking request’s return URL is not a web address.');
   }
   return { platform, claims, messageType: messageType as MessageType, deploymentId };
 }

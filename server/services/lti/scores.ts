@@ -190,6 +190,9 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
         throw error;
       });
       await platformFetch(scoresUrl(claimed.lineItemUrl), {
+        // A grade the LMS refuses says why to the cohort's facilitators ("User is not in this course"): a POST of a
+        // score, whose refusal words are the grade book's, not a page read back from wherever a launch pointed.
+        quoteRefusal: true,
         method: 'POST',
         headers: { authorization: `Bearer ${token}`, 'content-type': 'application/vnd.ims.lis.v1.score+json' },
         body: JSON.stringify(scoreBody(claimed)),

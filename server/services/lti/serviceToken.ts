@@ -51,10 +51,11 @@ export async function serviceToken(platform: LtiPlatform, scopes: string[]): Pro
 }
 
 /**
- * One call to a platform: network failures, 5xx and 429 may pass; other refusals will not. The class-list, grade and
- * return addresses come in the launch, not the registration, so what answers them is not quoted to the facilitator
- * who pressed "sync" (a launch naming an address inside the school's network would read its answers out); their
- * refusal gives the host and status only. In production they go over https only, as the token they carry must.
+ * One call to a platform: network failures, 5xx and 429 may pass; other refusals will not. The class-list and grade
+ * addresses come in the launch, not the registration: a class list read back is not quoted to the facilitator who
+ * pressed "sync" (a launch naming an address inside the school's network would read its answers out), only its host
+ * and status; the token endpoint's and the grade book's refusals are (`quoteRefusal`). In production every call goes
+ * over https only, as the token it carries must.
  */
 export async function platformFetch(url: string, init: RequestInit & { quoteRefusal?: boolean }): Promise<Response> {
   if (settings.env === 'production' && new URL(url).protocol !== 'https:')
