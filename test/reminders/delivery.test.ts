@@ -1,3 +1,4 @@
+import type { Types } from 'mongoose';
 import { expect } from 'chai';
 import ical from 'node-ical';
 import { NotificationModel } from '../../models/Notification.ts';
@@ -23,6 +24,19 @@ import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 
 const minutes = (n: number) => n * 60_000;
+
+/** Moves a session as the sessions area does (its history names the time before), and lets the reminders know. */
+async function moveSession(sessionId: Types.ObjectId, to: Date, now: Date): Promise<void> {
+  const previous = (await CohortSessionModel.findById(sessionId).lean())!;
+  await CohortSessionModel.updateOne(
+    { _id: sessionId },
+    {
+      $set: { startsAt: to },
+      $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt } },
+    },
+  );
+  await sessionRescheduled({ sessionId, now });
+}
 
 describe("reminders: what is due, sent once, on time, in the reader's zone", () => {
   useTestDatabase();
@@ -238,17 +252,7 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     // The day before, 23 hours ahead: the 24-hour reminder goes.
     const dayBefore = new Date(startsAt.getTime() - minutes(23 * 60));
     expect((await runDueNotifications({ now: dayBefore })).sent).to.equal(1);
-    const moveTo = async (to: Date, now: Date) => {
-      const previous = (await CohortSessionModel.findById(session._id).lean())!;
-      await CohortSessionModel.updateOne(
-        { _id: session._id },
-        {
-          $set: { startsAt: to },
-          $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt } },
-        },
-      );
-      await sessionRescheduled({ sessionId: session._id, now });
-    };
+    const moveTo = (to: Date, now: Date) => moveSession(session._id, to, now);
     // Ten seconds later it moves 15 minutes: its new 24-hour reminder is due at once, and is skipped.
     await moveTo(new Date(startsAt.getTime() + minutes(15)), new Date(dayBefore.getTime() + 10_000));
     await runDueNotifications({ now: new Date(dayBefore.getTime() + 20_000) });
@@ -276,17 +280,7 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     await runDueNotifications({ now: hourBefore });
     const reminders = () => sink.received.filter((e) => e.subject.startsWith('Reminder'));
     expect(reminders()).to.have.length(2);
-    const moveTo = async (to: Date, now: Date) => {
-      const previous = (await CohortSessionModel.findById(session._id).lean())!;
-      await CohortSessionModel.updateOne(
-        { _id: session._id },
-        {
-          $set: { startsAt: to },
-          $push: { history: { at: now, change: 'rescheduled', previousStartsAt: previous.startsAt } },
-        },
-      );
-      await sessionRescheduled({ sessionId: session._id, now });
-    };
+    const moveTo = (to: Date, now: Date) => moveSession(session._id, to, now);
     await moveTo(new Date(startsAt.getTime() + minutes(15)), new Date(hourBefore.getTime() + 20_000));
     await runDueNotifications({ now: new Date(hourBefore.getTime() + minutes(16)) });
     expect(reminders()).to.have.length(2);
