@@ -98,12 +98,15 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   const includeAnswers = canAuthor || !!state.completion;
   const position = state.siblings.findIndex((m) => String(m._id) === String(module._id));
   // A reflection she shared in an earlier cohort of the programme (she renewed since): still hers to make private.
-  const sharedEarlier = !!(await CompletionModel.exists({
-    userId: new Types.ObjectId(actor.id),
-    moduleId: module._id,
-    reflectionShared: true,
-    ...(state.completion ? { _id: { $ne: state.completion._id } } : {}),
-  }));
+  // Not looked for when an author reads the module (she writes it, she does not take it).
+  const sharedEarlier =
+    !canAuthor &&
+    !!(await CompletionModel.exists({
+      userId: new Types.ObjectId(actor.id),
+      moduleId: module._id,
+      reflectionShared: true,
+      ...(state.completion ? { _id: { $ne: state.completion._id } } : {}),
+    }));
   return {
     sharedEarlier,
     module,

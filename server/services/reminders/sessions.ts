@@ -68,7 +68,7 @@ const offsetsOf = (cohort: Cohort): number[] =>
  * ahead: the day-before reminder is already due, the hour-before one three minutes later): it is left to that one,
  * so two emails about the same session do not arrive minutes apart.
  */
-export function closerReminderSoon(props: { offsets: readonly number[]; offset: number; startsAt: Date; now: Date }) {
+function closerReminderSoon(props: { offsets: readonly number[]; offset: number; startsAt: Date; now: Date }) {
   const closer = props.offsets.filter((o) => o < props.offset);
   if (!closer.length) return false;
   const next = props.startsAt.getTime() - Math.max(...closer) * 60_000;
