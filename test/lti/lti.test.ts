@@ -1180,7 +1180,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       return { sub, modules: ms, complete };
     }
 
-    it('posts her score after each completion (in progress: grading Pending; all done: FullyGraded), with a token got by a client assertion signed with our key', async () => {
+    it('posts her score after each completion (FullyGraded at each step, as API.md fixes: the gradebook shows her progress as it grows), with a token got by a client assertion signed with our key', async () => {
       const { sub, modules: ms, complete } = await learnerWithLineItem('grades-1');
       const before = platform.scores.length;
       await complete(ms[0]!.id);
@@ -1195,8 +1195,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         scoreGiven: 1,
         scoreMaximum: 2,
         activityProgress: 'InProgress',
-        // Not her final grade yet: the LMS must not record 1 of 2 as her grade (AGS 2.0 §3.4.7).
-        gradingProgress: 'Pending',
+        gradingProgress: 'FullyGraded',
       });
       expect(mine[1]!.body).to.include({
         userId: sub,

@@ -131,10 +131,10 @@ export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date 
 }
 
 /**
- * The score as AGS 2.0 (§3.4) posts it. Her progress while modules remain is not her grade yet: `Pending` (the
- * platform keeps it as partial and may show progress, but does not record it as her grade: Canvas and Moodle ignore
- * its scoreGiven); all modules done is `FullyGraded`. Pathways has nothing a person still grades by hand (a
- * reflection counts once written), so never `PendingManual`.
+ * The score as API.md fixes it: her progress so far (completed of total modules) with `gradingProgress`
+ * `FullyGraded` at every step, so the LMS gradebook shows it as it grows; `activityProgress` says whether she is
+ * still going (`InProgress`) or done (`Completed`). (A `Pending` grade would keep the cell empty until the end:
+ * Canvas and Moodle ignore a pending score's scoreGiven.)
  */
 function scoreBody(row: Pick<LtiScore, 'sub' | 'scoreGiven' | 'scoreMaximum' | 'activityProgress' | 'timestamp'>) {
   return {
@@ -142,7 +142,7 @@ function scoreBody(row: Pick<LtiScore, 'sub' | 'scoreGiven' | 'scoreMaximum' | '
     scoreGiven: row.scoreGiven,
     scoreMaximum: row.scoreMaximum,
     activityProgress: row.activityProgress,
-    gradingProgress: row.activityProgress === 'Completed' ? 'FullyGraded' : 'Pending',
+    gradingProgress: 'FullyGraded',
     timestamp: row.timestamp.toISOString(),
   };
 }
