@@ -29,6 +29,7 @@ import {
   loadRunCohort,
   loadVisibleCohort,
   maySelfEnrol,
+  moduleDueDatesOf,
   myAttendance,
   namesOf,
   pageCohortsFor,
@@ -222,12 +223,13 @@ async function renderCohortForm(
 async function showCohort(req: Request, res: Response) {
   const { cohort, enrolment, runs } = await loadVisibleCohort({ actor: req.user!, cohortId: String(req.params.id) });
   const joinable = !runs && (!enrolment || enrolment.status === 'withdrawn');
-  const [sessions, facilitators, mine, mayJoin, waitlistPosition] = await Promise.all([
+  const [sessions, facilitators, mine, mayJoin, waitlistPosition, dueDates] = await Promise.all([
     sessionsOf(cohort._id),
     namesOf(cohort.facilitatorIds),
     enrolment?.status === 'active' ? myAttendance({ actor: req.user!, cohort, now: now() }) : null,
     joinable ? maySelfEnrol({ actor: req.user!, cohort }) : false,
     enrolment?.status === 'waitlisted' ? waitlistPositionOf({ cohortId: cohort._id, userId: req.user!.id }) : null,
+    moduleDueDatesOf(cohort),
   ]);
   const [people, waitsIfJoining] = await Promise.all([
     runs ? listEnrolments({ actor: req.user!, cohort }) : [],
@@ -245,6 +247,7 @@ async function showCohort(req: Request, res: Response) {
     mine,
     waitlistPosition,
     people,
+    dueDates: dueDates.filter((d) => d.dueOn),
     now: now(),
     confirmLeave: enrolment ? dialogText(messages.confirmLeave(cohort.name, enrolment.status === 'waitlisted')) : '',
   });

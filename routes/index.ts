@@ -8,6 +8,7 @@ import { registerAuthRoutes } from './auth.ts';
 import { registerBoardRoutes } from './boards.ts';
 import { registerCertificateRoutes } from './certificates.ts';
 import { registerCohortRoutes } from './cohorts.ts';
+import { registerModuleDueDateRoutes } from './moduleDueDates.ts';
 import { registerDashboardRoutes } from './dashboard.ts';
 import { registerDirectoryRoutes } from './directory.ts';
 import { registerHealthRoutes } from './health.ts';
@@ -46,6 +47,7 @@ const resources = [
   registerAccountManagementRoutes,
   registerOutboxRoutes,
   registerCohortRoutes,
+  registerModuleDueDateRoutes,
   registerSessionRoutes,
   registerPledgeRoutes,
   registerProgrammeRoutes,

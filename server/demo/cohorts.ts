@@ -1,6 +1,8 @@
 import { DateTime } from 'luxon';
 import type { AttendanceStatus } from '../../models/AttendanceRecord.ts';
+import type { Types } from 'mongoose';
 import { CohortModel } from '../../models/Cohort.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel, type Track } from '../../models/Programme.ts';
 import { UserModel, type Role } from '../../models/User.ts';
 import { logger } from '../logger.ts';
@@ -77,6 +79,15 @@ function statusFor(email: string, weeksAgo: number, index: number): AttendanceSt
   return (weeksAgo + index) % 7 === 3 ? 'late' : 'present';
 }
 
+async function demoDueDates(programmeId: Types.ObjectId, today: DateTime) {
+  const modules = await ModuleModel.find({ programmeId, archived: false }, { _id: 1 }).sort({ position: 1 }).lean();
+  const offsets = [-7, 3, 17, 31, 45];
+  return modules.slice(0, offsets.length).map((m, i) => ({
+    moduleId: m._id,
+    dueOn: today.plus({ days: offsets[i]! }).toISODate()!,
+  }));
+}
+
 export async function seedCohorts(ctx: DemoContext): Promise<void> {
   const facilitatorId = ctx.people.get('facilitator@pathways.test');
   const facilitator = facilitatorId ? await UserModel.findById(facilitatorId).lean() : null;
@@ -97,6 +108,9 @@ export async function seedCohorts(ctx: DemoContext): Promise<void> {
     }
     const startsOn = today.minus({ weeks: plan.pastWeeks + 1 });
     const cohort = await CohortModel.create({
+      // Pacing on the aspiring-leaders cohort: one module overdue, one due in 3 days (its nudge goes today), the rest
+      // a fortnight apart (the cohort page lists them; reminders plan their nudges).
+      moduleDueDates: plan.track === 'aspiring-leader' ? await demoDueDates(programme._id, today) : [],
       programmeId: programme._id,
       name: plan.name,
       capacity: plan.capacity,

@@ -5,6 +5,7 @@ import { CohortModel } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
@@ -53,6 +54,22 @@ describe('cohorts: demo data', () => {
     const full = await CohortModel.findOne({ name: /^Aspiring Leaders/ }).lean();
     const report = await facilitator.get(`/cohorts/${String(full!._id)}/attendance`).expect(200);
     expect(report.text).to.include('<svg').and.to.include('Attendance across sessions');
+  });
+
+  it('the aspiring leaders’ cohort has module due dates within its dates: the participant reads them, and nudges are planned or sent', async () => {
+    const full = (await CohortModel.findOne({ name: /^Aspiring Leaders/ }).lean())!;
+    expect(full.moduleDueDates.length).to.be.at.least(3);
+    for (const due of full.moduleDueDates)
+      expect(due.dueOn! >= full.startsOn && due.dueOn! <= full.endsOn, due.dueOn!).to.equal(true);
+    const participant = await signIn(testApp(), 'participant@pathways.test', demoPassword);
+    const page = await participant.get(`/cohorts/${String(full._id)}`).expect(200);
+    expect(page.text).to.include('Module due dates').and.to.include('Your time (America/Toronto)');
+    expect(
+      await NotificationModel.countDocuments({
+        kind: { $in: ['module-due', 'module-overdue'] },
+        'data.cohortId': String(full._id),
+      }),
+    ).to.be.greaterThan(0);
   });
 
   it('the demo participant with an excused and an unmarked session reads a rate whose numbers agree on her cohort page', async () => {

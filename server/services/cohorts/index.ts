@@ -19,6 +19,14 @@ export {
 } from './cohorts.ts';
 export { updateCohort } from './settings.ts';
 export {
+  moduleDeadline,
+  moduleDueDatesOf,
+  presentModuleDueDates,
+  setModuleDueDates,
+  type ModuleDueDate,
+  type ModuleDueDateInput,
+} from './moduleDueDates.ts';
+export {
   enrolParticipant,
   fillFromWaitlist,
   withdrawParticipant,

@@ -56,7 +56,15 @@ export async function updateCohort(props: {
   const written = await CohortModel.updateOne(
     { _id: cohort._id, ...versionFilter(props.expectedVersion) },
     {
-      $set: reassigns ? { ...settings, programmeId, facilitatorIds: [...new Set(facilitatorIds)] } : settings,
+      $set: reassigns
+        ? {
+            ...settings,
+            programmeId,
+            facilitatorIds: [...new Set(facilitatorIds)],
+            // Due dates are the old programme's modules': moved, the cohort has none until set for the new one.
+            ...(programmeId !== String(cohort.programmeId) ? { moduleDueDates: [] } : {}),
+          }
+        : settings,
       $inc: { version: 1 },
     },
   );

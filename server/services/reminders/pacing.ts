@@ -6,6 +6,8 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel } from '../../../models/Module.ts';
 import { UserModel } from '../../../models/User.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { moduleDeadline } from '../cohorts/moduleDueDates.ts';
+import { modulesOf } from '../learning/programmes.ts';
 import { registerNotificationKind, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { addDays, daysAwayInWords, localDate, nextDaily, wallClockOn } from './time.ts';
@@ -35,12 +37,14 @@ export async function planModuleNudges(props: { cohortId: Id; userId?: Id; now?:
   const zones = await zonesOf(userIds);
   const cohortId = String(cohort._id);
   const plans: NotificationPlan[] = [];
+  // Only the programme's current modules: one retired since, or a due date left from the programme a cohort was
+  // moved from, nudges nobody (their planned nudges are cancelled below).
+  const current = new Set((await modulesOf(cohort.programmeId)).map((m) => String(m._id)));
   for (const due of cohort.moduleDueDates ?? []) {
-    if (!due.moduleId || !due.dueOn) continue;
+    if (!due.moduleId || !due.dueOn || !current.has(String(due.moduleId))) continue;
     const moduleId = String(due.moduleId);
     // Due on a date: by the end of that day in the cohort's zone, which is another hour (even day) in hers.
-    const deadline = wallClockOn(addDays(due.dueOn, 1), 0, 0, cohort.timezone);
-    const dueBy = new Date(deadline.getTime() - 60_000);
+    const { deadline, dueBy } = moduleDeadline(due.dueOn, cohort.timezone);
     for (const userId of userIds) {
       const zone = zones.get(userId) ?? cohort.timezone;
       const common = {

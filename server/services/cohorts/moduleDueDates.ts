@@ -1,0 +1,109 @@
+import { Types } from 'mongoose';
+import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
+import { ConflictError, ValidationError, type FieldError } from '../../errors.ts';
+import { emitDomainEvent } from '../../events.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
+import { modulesOf } from '../learning/programmes.ts';
+import { addDays, wallClockOn } from '../reminders/time.ts';
+import { loadRunCohort } from './cohorts.ts';
+
+/**
+ * Pacing: the date by which a cohort is asked to have finished each module of its programme (optional, per module).
+ * A due date is a calendar date in the cohort's zone and means "by the end of that day" there, which is another hour,
+ * even another day, for a participant elsewhere; so pages show its last minute in her zone too. The reminders area
+ * reads the same dates for its nudges ("due in 3 days", "overdue"), and a facilitator's digest for who is behind.
+ */
+
+const messages = {
+  notAModule: 'is not a module of this cohort’s programme',
+  outsideCohort: (from: string, to: string, zone: string) =>
+    `must fall within the cohort's dates, ${from} to ${to} (${zone})`,
+  twice: 'is given twice',
+  savedMeanwhile: savedMeanwhileMessage('cohort'),
+};
+
+export type ModuleDueDateInput = { moduleId: string; dueOn: string | null };
+
+/** A module of the cohort's programme, in the programme's order, with its due date when one is set. */
+export type ModuleDueDate = {
+  moduleId: string;
+  title: string;
+  dueOn: string | null;
+  /** The last minute of the due day in the cohort's zone (23:59 there), as an instant. */
+  dueBy: Date | null;
+};
+
+/** The instant a module due on `dueOn` (in `zone`) is late: the start of the next day there. */
+export function moduleDeadline(dueOn: string, zone: string): { deadline: Date; dueBy: Date } {
+  const deadline = wallClockOn(addDays(dueOn, 1), 0, 0, zone);
+  return { deadline, dueBy: new Date(deadline.getTime() - 60_000) };
+}
+
+/** The programme's current modules, in order, each with the cohort's due date for it (if any). */
+export async function moduleDueDatesOf(cohort: Cohort): Promise<ModuleDueDate[]> {
+  const modules = await modulesOf(cohort.programmeId);
+  const dueOn = new Map((cohort.moduleDueDates ?? []).map((d) => [String(d.moduleId), d.dueOn ?? null]));
+  return modules.map((m) => {
+    const due = dueOn.get(String(m._id)) ?? null;
+    return {
+      moduleId: String(m._id),
+      title: m.title,
+      dueOn: due,
+      dueBy: due ? moduleDeadline(due, cohort.timezone).dueBy : null,
+    };
+  });
+}
+
+/** The due dates as the API gives them: only the modules that have one, in the programme's order. */
+export function presentModuleDueDates(dates: ModuleDueDate[]) {
+  return {
+    items: dates
+      .filter((d) => d.dueOn)
+      .map((d) => ({ moduleId: d.moduleId, title: d.title, dueOn: d.dueOn!, dueBy: d.dueBy!.toISOString() })),
+  };
+}
+
+/**
+ * Sets the due dates of a cohort's modules (those who run it). What is sent replaces what was stored: a module not
+ * sent, or sent with no date, has none. Each date must fall within the cohort's dates, each module must be one of its
+ * programme's current modules; otherwise nothing is written and every problem is named (`items.<i>.dueOn`, by the
+ * position sent). With `expectedVersion`, written only over the version read (a 409 otherwise, server/versions.ts):
+ * the cohort's settings and its due dates share one version, as they share one record. The nudges are planned again
+ * at once ('cohort.updated'): a due date moved drops the nudges planned for the old one.
+ */
+export async function setModuleDueDates(props: {
+  actor: Express.User;
+  cohortId: string;
+  dueDates: readonly ModuleDueDateInput[];
+  expectedVersion?: ExpectedVersion;
+}): Promise<ModuleDueDate[]> {
+  const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
+  if (movedOn(cohort.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
+  const current = new Set((await modulesOf(cohort.programmeId)).map((m) => String(m._id)));
+  const problems: FieldError[] = [];
+  const seen = new Set<string>();
+  props.dueDates.forEach(({ moduleId, dueOn }, i) => {
+    if (!current.has(moduleId)) problems.push({ path: `items.${i}.moduleId`, message: messages.notAModule });
+    else if (seen.has(moduleId)) problems.push({ path: `items.${i}.moduleId`, message: messages.twice });
+    seen.add(moduleId);
+    // Dates as YYYY-MM-DD compare as strings.
+    if (dueOn && (dueOn < cohort.startsOn || dueOn > cohort.endsOn))
+      problems.push({
+        path: `items.${i}.dueOn`,
+        message: messages.outsideCohort(cohort.startsOn, cohort.endsOn, cohort.timezone),
+      });
+  });
+  if (problems.length) throw new ValidationError('The due dates could not be saved.', problems);
+  const moduleDueDates = props.dueDates
+    .filter((d) => d.dueOn)
+    .map((d) => ({ moduleId: new Types.ObjectId(d.moduleId), dueOn: d.dueOn! }));
+  const written = await CohortModel.updateOne(
+    { _id: cohort._id, ...versionFilter(props.expectedVersion) },
+    { $set: { moduleDueDates }, $inc: { version: 1 } },
+  );
+  // Saved by someone else between the read above and this write (another process).
+  if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
+  await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
+  const saved = await CohortModel.findById(cohort._id).lean<Cohort>();
+  return moduleDueDatesOf(saved ?? cohort);
+}
