@@ -1,7 +1,7 @@
 import argon2 from 'argon2';
 import { dictionary } from '@zxcvbn-ts/language-common';
-import { RateLimitedError, type FieldError } from '../errors.ts';
-import { countHit, readHits, secondsUntil } from './rateLimits.ts';
+import type { FieldError } from '../errors.ts';
+import { spendAllowance, uncountHit } from './rateLimits.ts';
 
 export const minimumPasswordLength = 12;
 
@@ -56,20 +56,17 @@ export const currentPasswordAttempts = { limit: 10, windowMs: 15 * 60 * 1000 };
  * Checks the password a signed-in person gives to change her password or email or to erase her account. Sign-in has
  * its own limits; these checks need one too, or anyone holding her session (a shared computer, a stolen cookie or API
  * token) could try passwords without end. Wrong answers are counted per account in the database (every process sees
- * the same count); after 10 in 15 minutes even the right one is refused until the window ends.
+ * the same count); after 10 in 15 minutes even the right one is refused until the window ends. Each check takes its
+ * place in the count before the password is compared, and the right one gives it back: guesses sent all at once (to
+ * several processes) would otherwise each read a count under the limit, and all be checked.
  */
 export async function isCurrentPassword(props: { userId: string; hash: string | undefined | null; password: string }) {
   const window = { key: `current-password:${props.userId}`, ...currentPasswordAttempts };
-  const before = await readHits(window);
-  if (before && before.hits >= currentPasswordAttempts.limit) throw tooManyAttempts(before.resetAt);
-  if (await verifyPassword(props.hash, props.password)) return true;
-  const after = await countHit(window);
-  if (after.hits > currentPasswordAttempts.limit) throw tooManyAttempts(after.resetAt);
-  return false;
+  await spendAllowance({ ...window, refusal: tooManyAttempts });
+  if (!(await verifyPassword(props.hash, props.password))) return false;
+  await uncountHit(window);
+  return true;
 }
 
-const tooManyAttempts = (resetAt: Date) =>
-  new RateLimitedError(
-    'Too many wrong passwords. Wait a few minutes and try again, or reset your password from the sign-in page.',
-    secondsUntil(resetAt),
-  );
+const tooManyAttempts =
+  'Too many wrong passwords. Wait a few minutes and try again, or reset your password from the sign-in page.';

@@ -11,6 +11,7 @@ import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { requestResetLink } from '../support/passwordReset.ts';
 import { holdNextCall } from '../support/heldCall.ts';
+import { verifyPassword } from '../../server/services/passwords.ts';
 
 const newPassword = 'a long and fresh passphrase 2027';
 
@@ -520,6 +521,27 @@ describe('password and email changes', () => {
       .set('Authorization', `Bearer ${other}`)
       .send({ currentPassword: testPassword, newPassword })
       .expect(204);
+  });
+
+  it('40 current-password guesses sent at once are checked at most 10 times: the right one among the rest is refused (429), not taken', async () => {
+    const user = await buildUser();
+    const token = await tokenFor(user);
+    const guess = (currentPassword: string) =>
+      supertest(app)
+        .post('/api/v1/me/password')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ currentPassword, newPassword });
+    // The right password is the last sent: each guess takes its place in the count before any is checked.
+    const answers = await Promise.all([
+      ...Array.from({ length: 39 }, (_, n) => guess(`guess number ${n}`)),
+      new Promise((resolve) => setTimeout(resolve, 50)).then(() => guess(testPassword)),
+    ]);
+    const statuses = answers.map((a) => a.status);
+    expect(statuses.filter((s) => s === 422)).to.have.length(10);
+    expect(statuses.filter((s) => s === 429)).to.have.length(30);
+    expect(statuses).not.to.include(204);
+    const stored = await UserModel.findById(user.id).select('+passwordHash').lean();
+    expect(await verifyPassword(stored!.passwordHash, testPassword)).to.equal(true);
   });
 
   it('an account may ask to change its email 5 times an hour; the 6th is refused with 429, so taken addresses cannot be listed', async () => {
