@@ -55,6 +55,48 @@ describe('mentoring: requests and accepting them', () => {
     );
   });
 
+  it('a mentor whose role an admin took away is no mentor: not suggested, proposed or counted, not asked (404), and a request sent before cannot be accepted (409)', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [mentor, mentee, waiting] = [await buildMentor(), await buildMentee(), await buildMentee()];
+    const before = await askExpecting(201, waiting, mentor);
+    const suggested = async () =>
+      (
+        await supertest(app)
+          .get('/api/v1/me/mentor-suggestions')
+          .set(await as(mentee))
+          .expect(200)
+      ).body.items.map((i: { mentorId: string }) => i.mentorId);
+    expect(await suggested()).to.include(mentor.id);
+    const mentorsCounted = async () =>
+      (
+        await supertest(app)
+          .get('/api/v1/mentoring/overview')
+          .set(await as(admin))
+          .expect(200)
+      ).body.mentors as number;
+    const countedBefore = await mentorsCounted();
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: mentor.id,
+      changes: { roles: ['participant'] },
+    });
+    expect(await suggested()).not.to.include(mentor.id);
+    const preview = await supertest(app)
+      .post('/api/v1/mentoring/assignments/preview')
+      .set(await as(admin))
+      .send({})
+      .expect(200);
+    expect(preview.body.items.map((i: { mentorId: string }) => i.mentorId)).not.to.include(mentor.id);
+    expect(await mentorsCounted()).to.equal(countedBefore - 1);
+    await askExpecting(404, mentee, mentor);
+    const accepted = await supertest(app)
+      .post(`/api/v1/mentoring/requests/${before.body.id}/accept`)
+      .set(await as(mentor))
+      .expect(409);
+    expect(accepted.body.detail).to.equal(messages.mentorNoLonger);
+    expect(await MentorshipModel.countDocuments({ mentorId: mentor.id })).to.equal(0);
+  });
+
   it('when an admin disabled the mentee after she asked, the mentor accepting her request gets a 409 saying so: no mentorship, no place taken', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const [mentor, mentee] = [await buildMentor(), await buildMentee()];

@@ -8,7 +8,7 @@ import { intervalsInComingWeek } from './availability.ts';
 import { scorePair } from './matching.ts';
 import { mentorsWhoDeclined, pendingMentorsOf, refusedForPending } from './requests.ts';
 import { menteeForMatching, mentorForMatching } from './profiles.ts';
-import { activeNames, mentorsWithFreePlace } from './suggestions.ts';
+import { activeMentorNames, activeNames, mentorsWithFreePlace } from './suggestions.ts';
 
 export type AssignmentPreview = {
   items: { menteeId: string; mentorId: string; score: number }[];
@@ -42,12 +42,15 @@ export async function previewAssignment(props: {
   ]);
   // Only people whose account is active, as in her suggestions: a request to or for a disabled or erased account could
   // never be answered, and would hold a mentee's place for 14 days.
-  const active = await activeNames([...profiles, ...mentorProfiles].map((p) => p.userId));
+  const [active, activeMentors] = await Promise.all([
+    activeNames(profiles.map((p) => p.userId)),
+    activeMentorNames(mentorProfiles.map((p) => p.userId)),
+  ]);
   const mentees = profiles
     .filter((p) => !matched.has(String(p.userId)) && active.has(String(p.userId)))
     .map(menteeForMatching)
     .sort((a, b) => a.userId.localeCompare(b.userId));
-  const mentors = mentorProfiles.filter((p) => active.has(String(p.userId))).map(mentorForMatching);
+  const mentors = mentorProfiles.filter((p) => activeMentors.has(String(p.userId))).map(mentorForMatching);
   const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
   // Two people of whom one blocked the other are never paired: the request would write to the mentor.
   const [blocked, pending, declined] = await Promise.all([

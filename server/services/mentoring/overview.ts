@@ -5,6 +5,7 @@ import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
+import { activeMentorNames } from './suggestions.ts';
 
 /**
  * The programme at a glance (admins): who mentors, who waits, how fast women are matched, and what came of it.
@@ -85,7 +86,9 @@ export async function mentoringOverview(props: {
     ],
   );
   const gone = new Set(inactive.map((u) => String(u._id)));
-  const mentors = mentorProfiles.filter((p) => !gone.has(String(p.userId)));
+  // A profile whose owner no longer has the mentor role (an admin took it away) is no mentor now either.
+  const mayMentor = await activeMentorNames(mentorProfiles.map((p) => p.userId));
+  const mentors = mentorProfiles.filter((p) => mayMentor.has(String(p.userId)));
   const menteeIds = allMentees.filter((p) => !gone.has(String(p.userId)));
   const matched = new Set(active.map((m) => String(m.menteeId)));
   const since = DateTime.fromJSDate(now, { zone }).startOf('month').minus({ months: 11 }).toISODate()!;

@@ -14,6 +14,7 @@ import { isObjectId, oid } from '../../ids.ts';
 import { isBlockedBetween } from '../directory/blocks.ts';
 import { expireRequest, openKeyOf, releasedKeys, slotKeyOf } from './requestKeys.ts';
 import { pairBreaksARule } from './pairRules.ts';
+import { mayMentorNow } from './suggestions.ts';
 import { endMentorshipsBetween } from './mentorships.ts';
 import { answerToMentee, mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
 
@@ -33,6 +34,7 @@ export const messages = {
     'This request was being accepted at the same moment (a second click, or another tab): reload it to see how that ended.',
   expired: 'This request has expired: it waited 14 days without an answer.',
   menteeNotActive: 'Her account is disabled, so her request can no longer be accepted.',
+  mentorNoLonger: 'This account no longer has the mentor role, so the request cannot be accepted.',
   full: 'You have no free place: every place you offer is taken. Close a mentorship or raise your capacity first.',
   raced: 'Another mentorship took your last free place a moment ago.',
 } as const;
@@ -79,8 +81,9 @@ async function askableMentor(menteeId: string, mentorId: string): Promise<Mentor
   if (!isObjectId(mentorId)) throw new NotFoundError(messages.noMentor);
   const [profile, active] = await Promise.all([
     MentorProfileModel.findOne({ userId: oid(mentorId) }).lean<MentorProfile>(),
-    // A disabled or erased mentor is never suggested; a saved link to her must not reach her either.
-    UserModel.exists({ _id: oid(mentorId), status: 'active' }),
+    // A disabled or erased mentor, or one whose mentor role was taken away, is never suggested; a saved link to her
+    // must not reach her either.
+    UserModel.exists({ _id: oid(mentorId), ...mayMentorNow }),
   ]);
   if (!profile || !active || (await isBlockedBetween(menteeId, mentorId))) throw new NotFoundError(messages.noMentor);
   return profile;
@@ -255,6 +258,10 @@ export async function acceptMentoringRequest(props: {
   const now = props.now ?? new Date();
   const request = await requestForMentor(props.actor, props.requestId);
   refuseUnlessPending(request, now);
+  // Her mentor role was taken away since she was asked (an admin's acceptance on her behalf included): she mentors
+  // nobody new.
+  if (!(await UserModel.exists({ _id: request.mentorId, ...mayMentorNow })))
+    throw new ConflictError(messages.mentorNoLonger);
   // One of the two blocked the other since she asked: a mentorship would open its shared notes between them, so the
   // request is answered as one he cannot find, as her new request to him would be (askableMentor).
   if (await isBlockedBetween(String(request.menteeId), String(request.mentorId)))

@@ -48,8 +48,22 @@ async function mentorIdsLeftOut(menteeId: Types.ObjectId): Promise<Set<string>> 
  * was disabled or erased is skipped, since nobody could answer or read her requests.
  */
 export async function activeNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
-  if (!userIds.length) return new Map();
-  const users = await UserModel.find({ _id: { $in: userIds }, status: 'active' }, { name: 1 }).lean();
+  return namesOf(userIds, { status: 'active' });
+}
+
+/**
+ * Names of those among `userIds` who may mentor now: an active account that still has the mentor role. An admin may
+ * take the role away; her profile is kept as it was (for if it comes back), but she is no mentor meanwhile: never
+ * suggested, paired, counted, asked or able to accept.
+ */
+export const mayMentorNow = { status: 'active', roles: 'mentor' } as const;
+export async function activeMentorNames(userIds: readonly Types.ObjectId[]): Promise<Map<string, string>> {
+  return namesOf(userIds, mayMentorNow);
+}
+
+async function namesOf(userIds: readonly Types.ObjectId[], filter: Record<string, string>) {
+  if (!userIds.length) return new Map<string, string>();
+  const users = await UserModel.find({ _id: { $in: userIds }, ...filter }, { name: 1 }).lean();
   return new Map(users.map((u) => [String(u._id), u.name]));
 }
 
@@ -94,7 +108,7 @@ async function readCandidates(candidates: readonly MentorCandidate[]): Promise<R
     MentorProfileModel.find({ _id: { $in: candidates.map((c) => c.profileId) } }, matchingProjection).lean<
       MentorProfile[]
     >(),
-    activeNames(candidates.map((c) => c.mentorId)),
+    activeMentorNames(candidates.map((c) => c.mentorId)),
   ]);
   return { profiles, names };
 }
@@ -141,7 +155,7 @@ export async function mentorSuggestions(props: {
       readCandidates(record.candidates.slice(0, firstCandidatesRead(limit))),
     ]);
     const changedIds = new Set(changed.map((m) => String(m.userId)));
-    const extraNames = await activeNames(
+    const extraNames = await activeMentorNames(
       changed.filter((m) => !first.names.has(String(m.userId))).map((m) => m.userId),
     );
     const fromRecord = (read: ReadCandidates) => {
@@ -177,7 +191,7 @@ export async function mentorSuggestions(props: {
   // Names for the best few only, a batch at a time, until enough are active.
   for (let start = 0; shown.length < limit && start < candidates.length; start += limit * 2) {
     const batch = candidates.slice(start, start + limit * 2);
-    for (const [id, name] of await activeNames(batch.map((r) => r.profile.userId))) names.set(id, name);
+    for (const [id, name] of await activeMentorNames(batch.map((r) => r.profile.userId))) names.set(id, name);
     for (const r of batch) if (names.has(String(r.profile.userId)) && shown.length < limit) shown.push(r);
   }
   return answer(worded(shown, names, mentee, menteeIntervals, now));
