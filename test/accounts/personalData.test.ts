@@ -286,6 +286,19 @@ describe('her data: export and erasure', () => {
       expect(String(events[0]!.actorId)).to.equal(admin.id);
     });
 
+    it('her name leaves the public Pledge list at once, the web page and the API, though both were read before', async () => {
+      const her = await buildUser({ name: 'Rachel Greenfield' });
+      await buildSignature({ kind: 'individual', name: 'Rachel Greenfield', email: her.email, showName: true });
+      const listed = async () => {
+        const page = await supertest(app).get('/pledge/signatories').expect(200);
+        const api = await supertest(app).get('/api/v1/pledge/signatures?limit=200').expect(200);
+        return [page.text.includes('Rachel Greenfield'), JSON.stringify(api.body).includes('Rachel Greenfield')];
+      };
+      expect(await listed()).to.deep.equal([true, true]);
+      await supertest(app).delete(`/api/v1/users/${her.id}`).set(bearer(adminToken)).expect(202);
+      expect(await listed()).to.deep.equal([false, false]);
+    });
+
     it('the outbox copies of the emails others were sent about her name her no more', async () => {
       const { asker, lead } = await askToJoinApprovalNetwork(app, {
         askerName: "Ursula O'Boxley",

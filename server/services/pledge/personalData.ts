@@ -5,6 +5,7 @@ import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { UserModel } from '../../../models/User.ts';
 import { formerMemberName } from '../learning/personalData.ts';
+import { listChanged } from './listCache.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
@@ -87,5 +88,7 @@ export const pledgePersonalData: PersonalDataArea = {
       );
       await PledgeLinkModel.deleteMany({ signatureId: s._id });
     }
+    // Her name leaves the public list at once, on every process: its cached pages are rebuilt (listCache.ts).
+    await listChanged();
   },
 };
