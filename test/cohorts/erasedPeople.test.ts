@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { UserModel } from '../../models/User.ts';
 import { cohortFormChoices } from '../../server/services/cohorts/cohorts.ts';
+import { enrolParticipant, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { testApp } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
@@ -53,5 +55,34 @@ describe('cohorts: an erased account is gone from the cohort form and enrolment'
       .send({ userId: erased.id })
       .expect(404);
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+  });
+
+  it('a place freed goes to the first person on the waitlist who can take it: an erased one has left the queue, a disabled one is passed over and keeps her turn', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const actor = { ...admin, roles: ['admin' as const] };
+    const [holder, erased, disabled, next, last] = [
+      await buildUser({ name: 'Holder' }),
+      await buildUser({ name: 'Erased' }),
+      await buildUser({ name: 'Disabled' }),
+      await buildUser({ name: 'Next' }),
+      await buildUser({ name: 'Last' }),
+    ];
+    const cohort = await buildCohort({ capacity: 1 });
+    const cohortId = String(cohort._id);
+    for (const person of [holder, erased, disabled, next, last])
+      await enrolParticipant({ actor, cohortId, userId: person.id });
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: erased.id, bySelf: false });
+    expect((await EnrolmentModel.findOne({ cohortId, userId: erased.id }).lean())!.status).to.equal('withdrawn');
+    await UserModel.updateOne({ _id: disabled.id }, { $set: { status: 'disabled' } });
+    await withdrawParticipant({ actor, cohortId, userId: holder.id });
+    const statusOf = async (id: string) => (await EnrolmentModel.findOne({ cohortId, userId: id }).lean())!.status;
+    expect(await statusOf(next.id)).to.equal('active');
+    expect(await statusOf(disabled.id)).to.equal('waitlisted');
+    expect(await statusOf(last.id)).to.equal('waitlisted');
+    // Enabled again, she is first in the queue for the next place.
+    await UserModel.updateOne({ _id: disabled.id }, { $set: { status: 'active' } });
+    await withdrawParticipant({ actor, cohortId, userId: next.id });
+    expect(await statusOf(disabled.id)).to.equal('active');
+    expect(await statusOf(last.id)).to.equal('waitlisted');
   });
 });

@@ -297,11 +297,28 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
   const promoted: string[] = [];
+  // Where the queue is read from: after a batch in which nobody could be promoted, the next batch.
+  let passed: number | undefined;
   for (;;) {
-    const tickets = await WaitlistTicketModel.find({ cohortId: cohort._id }).sort({ number: 1 }).limit(20).lean();
+    const after = passed === undefined ? {} : { number: { $gt: passed } };
+    const tickets = await WaitlistTicketModel.find({ cohortId: cohort._id, ...after })
+      .sort({ number: 1 })
+      .limit(20)
+      .lean();
     if (!tickets.length) return promoted;
+    // Only someone who can take part is promoted: an account disabled while she waited keeps her place in the queue
+    // (for if it is enabled again) but is passed over meanwhile; an erased one left the queue when she was erased.
+    const live = new Set(
+      (
+        await UserModel.find(
+          { _id: { $in: tickets.map((t) => t.userId) }, status: { $in: liveUserStatuses } },
+          { _id: 1 },
+        ).lean()
+      ).map((u) => String(u._id)),
+    );
     let progressed = false;
     for (const ticket of tickets) {
+      if (!live.has(String(ticket.userId))) continue;
       const outcome = await seat(cohort, ticket.userId);
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
@@ -325,7 +342,9 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       progressed = true;
       break;
     }
-    if (!progressed) return promoted;
+    // Everyone in this batch was passed over (or is being promoted by another withdrawal): read on down the queue.
+    // After a promotion the queue is read from its head again, as those passed over are still in it.
+    passed = progressed ? undefined : tickets.at(-1)!.number;
   }
 }
 

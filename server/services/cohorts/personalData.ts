@@ -7,6 +7,7 @@ import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 import { registerChanged } from './sessionRegisters.ts';
+import { withdrawParticipant } from './enrolment.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -50,5 +51,10 @@ export const cohortsPersonalData: PersonalDataArea = {
     // The registers' copies of those records lose the notes too (./sessionRegisters.ts).
     for (const r of noted) await registerChanged(r.sessionId, r.cohortId);
     await CheckInFailureModel.deleteMany({ userId });
+    // She leaves every waitlist: a place must go to someone who can take it (fillFromWaitlist also passes over an
+    // account that is not live, for one erased while a place was being filled).
+    const waiting = await EnrolmentModel.find({ userId, status: 'waitlisted' }, { cohortId: 1 }).lean();
+    for (const w of waiting)
+      await withdrawParticipant({ actor: 'system', cohortId: String(w.cohortId), userId: String(userId) });
   },
 };
