@@ -56,11 +56,54 @@ export async function startJobs(opts: { processEvery?: string } = {}): Promise<A
   await agenda.start();
   for (const area of jobAreas) await area.schedule?.(agenda);
   await removeDuplicateRecurringJobs();
+  await runRecurringJobsNow();
+  const watch = setInterval(() => {
+    catchUpAfterClockStep().catch((error: unknown) => logger.error({ err: error }, 'clock-step catch-up failed'));
+  }, clockWatchEveryMs);
+  watch.unref();
+  clockWatches.set(agenda, watch);
   return agenda;
+}
+
+const recurringJobs = () => mongoose.connection.db!.collection('jobs');
+const clockWatchEveryMs = 60_000;
+/** How far ahead of this process's clock a job's last run may lie before the clock is taken to have gone back. */
+const clockStepMs = 5 * 60_000;
+const clockWatches = new WeakMap<Agenda, NodeJS.Timeout>();
+
+/**
+ * Every recurring job runs when a process starts, then on its interval (README: the repairs "hourly and at start").
+ * agenda keeps a recurring job's stored next run when it is later than now, so without this a restart ran nothing
+ * until the time counted from an earlier start (or from a clock that was ahead, since put right) came round. Several
+ * processes starting at once make each due once: agenda's lock gives each run to one of them.
+ */
+export async function runRecurringJobsNow(now = new Date()): Promise<number> {
+  const moved = await recurringJobs().updateMany(
+    { type: 'single', nextRunAt: { $gt: now } },
+    { $set: { nextRunAt: now } },
+  );
+  return moved.modifiedCount;
+}
+
+/**
+ * A clock stepped back (an NTP correction, a host's clock put right) leaves every recurring job's next run counted
+ * from the later time: reminders, grades and repairs would all wait until then. A job whose last run lies ahead of
+ * now is made due now (checked every minute by each process running jobs; five minutes of slack for clocks that
+ * differ between processes).
+ */
+export async function catchUpAfterClockStep(now = new Date()): Promise<number> {
+  const moved = await recurringJobs().updateMany(
+    { type: 'single', lastRunAt: { $gt: new Date(now.getTime() + clockStepMs) }, nextRunAt: { $gt: now } },
+    { $set: { nextRunAt: now } },
+  );
+  if (moved.modifiedCount)
+    logger.warn({ jobs: moved.modifiedCount }, 'the clock went back: recurring jobs made due now');
+  return moved.modifiedCount;
 }
 
 /** Stops taking jobs, waits up to `drainMs` for running ones, and unlocks those still running. */
 export async function stopJobs(agenda: Agenda, opts: { drainMs?: number } = {}): Promise<void> {
+  clearInterval(clockWatches.get(agenda));
   const before = await agenda.getRunningStats(true).catch(() => undefined);
   const drained = await agenda.drain(opts.drainMs ?? 10_000).catch(() => undefined);
   await agenda.stop();

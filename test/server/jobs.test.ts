@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { once } from 'node:events';
 import { pino } from 'pino';
-import { createAgenda, jobAreas, startJobs, stopJobs } from '../../jobs/index.ts';
+import { catchUpAfterClockStep, createAgenda, jobAreas, startJobs, stopJobs } from '../../jobs/index.ts';
 import { logger } from '../../server/logger.ts';
 import { listScheduledJobs } from '../../server/services/jobQueue.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -29,6 +29,45 @@ describe('jobs in several processes', () => {
     } finally {
       await Promise.all(agendas.map((a) => stopJobs(a)));
       await mongoose.connection.db!.collection('jobs').deleteMany({});
+    }
+  });
+
+  it('a restart runs every recurring job at once, though the stored next run was counted from the earlier start (or a clock that was ahead)', async function () {
+    this.timeout(60_000);
+    const jobs = mongoose.connection.db!.collection('jobs');
+    await stopJobs(await startJobs({ processEvery: '1 minute' }));
+    try {
+      const later = new Date(Date.now() + 7 * 24 * 60 * 60_000);
+      await jobs.updateMany({ type: 'single' }, { $set: { nextRunAt: later } });
+      const agenda = await startJobs({ processEvery: '1 minute' });
+      await stopJobs(agenda);
+      const stored = await jobs
+        .find({ type: 'single', name: { $in: ['cohorts:repair-copies', 'reminders:send'] } })
+        .toArray();
+      expect(stored).to.have.length(2);
+      // Due at the restart (or already run since, and due again an interval after it): never a week away.
+      for (const job of stored)
+        expect((job.nextRunAt as Date).getTime(), job.name).to.be.below(later.getTime() - 60 * 60_000);
+    } finally {
+      await jobs.deleteMany({});
+    }
+  });
+
+  it('a clock stepped back makes due now every recurring job whose last run lies ahead; the others keep their time', async () => {
+    const jobs = mongoose.connection.db!.collection('jobs');
+    const now = new Date('2026-12-06T10:00:00Z');
+    const hours = (n: number) => new Date(now.getTime() + n * 60 * 60_000);
+    await jobs.insertMany([
+      { name: 'test:ahead', type: 'single', lastRunAt: hours(24), nextRunAt: hours(25) },
+      { name: 'test:in-step', type: 'single', lastRunAt: hours(-0.5), nextRunAt: hours(0.5) },
+    ]);
+    try {
+      expect(await catchUpAfterClockStep(now)).to.equal(1);
+      const byName = new Map((await jobs.find({ name: /^test:/ }).toArray()).map((j) => [j.name, j.nextRunAt as Date]));
+      expect(byName.get('test:ahead')!.toISOString()).to.equal(now.toISOString());
+      expect(byName.get('test:in-step')!.toISOString()).to.equal(hours(0.5).toISOString());
+    } finally {
+      await jobs.deleteMany({});
     }
   });
 
