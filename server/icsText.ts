@@ -21,3 +21,11 @@ export function calendarName(text: string): string {
 export function parameterValue(name: string): string {
   return name.replace(/"/g, "'").replace(/[\r\n\p{Cc}]+/gu, ' ');
 }
+
+/**
+ * A calendar as a file: ical-generator's text ends at END:VCALENDAR with no line break, where RFC 5545 (3.4) ends the
+ * object with CRLF; strict readers drop the last line without it.
+ */
+export function icsFile(calendar: { toString(): string }): string {
+  return `${calendar.toString()}\r\n`;
+}

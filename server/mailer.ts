@@ -66,7 +66,13 @@ function withoutDirectionOverrides(email: OutgoingEmail): OutgoingEmail {
 export async function sendEmail(outgoing: OutgoingEmail): Promise<Delivery> {
   const email = withoutDirectionOverrides(outgoing);
   if (transporter) {
-    const info = await transporter.sendMail({ from: fromAddress, ...email });
+    const info = await transporter.sendMail({
+      from: fromAddress,
+      ...email,
+      // Every email Pathways sends is written by Pathways (RFC 3834): out-of-office and other automatic replies are
+      // not sent back to its no-reply address.
+      headers: { 'Auto-Submitted': 'auto-generated', ...email.headers },
+    });
     return { transport: 'smtp', messageId: info.messageId };
   }
   const stored = await OutboxMessageModel.create({

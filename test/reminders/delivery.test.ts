@@ -327,6 +327,8 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     const cancelled = { ...session.toObject(), status: 'cancelled' as const, sequence: 1 };
     const ics = sessionCalendar(cancelled, cohort.toObject());
     expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
+    // The object ends with CRLF (RFC 5545 3.4), as every line does.
+    expect(ics.endsWith('END:VCALENDAR\r\n')).to.equal(true);
     expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.local/);
     // Each reader's copy names her as the attendee it cancels for (RFC 5546 3.2.5); a published event names none.
     const hers = sessionCalendar(cancelled, cohort.toObject(), { name: 'Amina Yusuf', email: 'amina@example.org' });
@@ -354,6 +356,12 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
       expect(sessionCalendar(cancelled, cohort.toObject())).to.match(
         /CN="?Pathways"?:mailto:bare@pathways\.example\.org/,
       );
+      // A name with double quotes still makes an ORGANIZER calendar readers keep (a CANCEL without one is dropped).
+      settings.mailFrom = '"Leading Women to Headship \\"Pathways\\"" <hello@pathways.example.org>';
+      const organised = Object.values(ical.sync.parseICS(sessionCalendar(cancelled, cohort.toObject()))).find(
+        (c) => c?.type === 'VEVENT',
+      ) as { organizer?: unknown };
+      expect(JSON.stringify(organised.organizer)).to.include('hello@pathways.example.org');
     } finally {
       settings.mailFrom = configured;
     }

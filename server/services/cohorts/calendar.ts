@@ -10,7 +10,7 @@ import { newSecret, openSecretOrNull, sameSecret, sealSecret } from '../secrets.
 import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
-import { calendarName } from '../../icsText.ts';
+import { calendarName, icsFile } from '../../icsText.ts';
 
 const messages = {
   feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.',
@@ -50,7 +50,7 @@ function calendarOf(
   }
   // Network events she said she is going to (issue 14), with their own UIDs.
   if (networkEvents) addEventsToCalendar(calendar, networkEvents.events, networkEvents.networkNames);
-  return calendar.toString();
+  return icsFile(calendar);
 }
 
 /** One session as an .ics file (anyone who may see the session). */

@@ -12,7 +12,7 @@ import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
 import { howSoon } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
-import { calendarName } from '../../icsText.ts';
+import { calendarName, icsFile } from '../../icsText.ts';
 
 /**
  * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
@@ -369,5 +369,5 @@ async function eventIcsBody(event: NetworkEvent, networkName: string) {
       .replace(/[^A-Za-z0-9]+/g, '-')
       .replace(/^-|-$/g, '')
       .toLowerCase() || 'event';
-  return { filename: `${slug}.ics`, body: calendar.toString() };
+  return { filename: `${slug}.ics`, body: icsFile(calendar) };
 }

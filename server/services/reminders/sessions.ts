@@ -12,7 +12,7 @@ import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { howSoon, minutesBefore } from './time.ts';
-import { calendarName, parameterValue } from '../../icsText.ts';
+import { calendarName, icsFile, parameterValue } from '../../icsText.ts';
 
 /**
  * Session reminders (by default 24 h and 1 h before, per cohort), change notices and cancellation notices.
@@ -272,14 +272,19 @@ export function sessionCalendar(
     status: session.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     stamp: session.updatedAt ?? new Date(),
     // RFC 5546 requires an ORGANIZER in a CANCEL, and calendar apps match a cancellation to its event by it: the
-    // address every email comes from.
-    organizer: mailFromParts(),
+    // address every email comes from (its name quoted as a parameter value may be: MAIL_FROM may carry quotes).
+    organizer: organizer(),
     attendees:
       session.status === 'cancelled' && attendee
         ? [{ name: parameterValue(attendee.name), email: attendee.email }]
         : [],
   });
-  return calendar.toString();
+  return icsFile(calendar);
+}
+
+function organizer(): { name: string; email: string } {
+  const from = mailFromParts();
+  return { ...from, name: parameterValue(from.name) };
 }
 
 function sessionData(session: CohortSession, cohort: Cohort) {
