@@ -12,6 +12,11 @@ const rateLimitHitSchema = new Schema(
     hits: { type: Number, required: true, default: 0 },
     /** The end of the window: the counter means nothing after it. */
     resetAt: { type: Date, required: true },
+    /**
+     * The submissions an allowance counted in this window (spendAllowanceOnce), so that one sent again is not counted
+     * again. None on other counters (no default: a counter's first `$inc` upsert must not also write the array).
+     */
+    submissions: { type: [String], default: undefined },
   },
   { versionKey: false },
 );

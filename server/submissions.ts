@@ -2,6 +2,7 @@ import { createHash } from 'node:crypto';
 import { Types, type Model, type Schema } from 'mongoose';
 import { isDuplicateKeyError } from './db.ts';
 import { SubmissionReusedError } from './errors.ts';
+import { giveBackAllowanceOnce, spendAllowanceOnce, type Allowance } from './services/rateLimits.ts';
 
 /**
  * Creating once however often a create is sent (a double-click, a client retrying after a lost response), with
@@ -131,16 +132,38 @@ type RawOf<M> = M extends Model<infer T, any, any, any, any, any, any> ? T : nev
  * false`. `doc` is null only when that first document was removed meanwhile (its create was undone). A repeat whose
  * request differs from the first one's (both fingerprinted; rows stored before fingerprints match any) throws
  * SubmissionReusedError.
+ *
+ * With an `allowance` (messages, posts, requests an hour), only a new submission spends a use: a repeat of one
+ * already stored is answered with it before anything is spent (a retry after the limit was reached, or in a later
+ * window, still gets its record, as the first sending's answer), and copies sent at the same moment spend one use
+ * between them, by the submission's key (spendAllowanceOnce), so none of them is refused for another's use. A use
+ * stays spent when the insert finds a repeat: it is that record's, whichever copy spent it. An insert that fails
+ * otherwise stored nothing and gives its use back.
  */
 // eslint-disable-next-line @typescript-eslint/no-explicit-any
 export async function createOnce<M extends Model<any>, T = RawOf<M>>(
   model: M,
   keyWithFingerprint: string,
   doc: Record<string, unknown>,
+  options: { allowance?: Allowance } = {},
 ): Promise<
   { created: true; doc: T & { _id: Types.ObjectId } } | { created: false; doc: (T & { _id: Types.ObjectId }) | null }
 > {
   const { key, fingerprint } = splitFingerprint(keyWithFingerprint);
+  const repeatOf = async () => {
+    const first = await model.findOne({ [submissionKeyField]: key }).lean<T & { _id: Types.ObjectId }>();
+    const stored = (first as Record<string, unknown> | null)?.[submissionFingerprintField];
+    if (first && fingerprint && typeof stored === 'string' && stored !== fingerprint)
+      throw new SubmissionReusedError(model.modelName, first as Record<string, unknown>);
+    return { created: false as const, doc: first };
+  };
+  const { allowance } = options;
+  let spent = false;
+  if (allowance) {
+    const stored = await repeatOf();
+    if (stored.doc) return stored;
+    spent = await spendAllowanceOnce({ ...allowance, submission: key });
+  }
   try {
     // Through the model's `create`, the one write every other insert uses (and race tests hold).
     const created = await (model as unknown as Model<Record<string, unknown>>).create({
@@ -150,12 +173,9 @@ export async function createOnce<M extends Model<any>, T = RawOf<M>>(
     });
     return { created: true, doc: created.toObject() as T & { _id: Types.ObjectId } };
   } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    const first = await model.findOne({ [submissionKeyField]: key }).lean<T & { _id: Types.ObjectId }>();
-    const stored = (first as Record<string, unknown> | null)?.[submissionFingerprintField];
-    if (first && fingerprint && typeof stored === 'string' && stored !== fingerprint)
-      throw new SubmissionReusedError(model.modelName, first as Record<string, unknown>);
-    return { created: false, doc: first };
+    if (isDuplicateKeyError(error)) return repeatOf();
+    if (allowance && spent) await giveBackAllowanceOnce({ ...allowance, submission: key });
+    throw error;
   }
 }
 

@@ -40,17 +40,59 @@ export async function countHit(props: RateWindow): Promise<RateCount> {
   }
 }
 
+/** An allowance: `limit` uses of `key` a window, past which a use is refused with `refusal` (a 429). */
+export type Allowance = RateWindow & { limit: number; refusal: string };
+
 /**
  * Spends one use of a person's allowance (messages, posts): past `limit` in the window it is refused with a 429 that
  * says when to try again, and the refused attempt is taken back, so it does not use up the next window's allowance.
  */
-export async function spendAllowance(props: RateWindow & { limit: number; refusal: string }): Promise<void> {
+export async function spendAllowance(props: Allowance): Promise<void> {
   const window = { key: props.key, windowMs: props.windowMs, now: props.now };
   const { hits, resetAt } = await countHit(window);
   if (hits > props.limit) {
     await uncountHit(window);
     throw new RateLimitedError(props.refusal, secondsUntil(resetAt));
   }
+}
+
+/**
+ * Spends one use of an allowance for one submission (its key, server/submissions.ts), however often it is sent: the
+ * window's counter lists the submissions it counted, so one already counted (a repeat sent at the same moment, from
+ * another process too) passes without spending again and is never refused, while a new one past `limit` is refused
+ * (429) without being counted. One conditional write on the counter, atomic across processes; spendAllowance's count
+ * and take back would let two copies of one submission at the limit be one counted, one refused. Returns whether
+ * this call counted it (false: it had been).
+ */
+export async function spendAllowanceOnce(props: Allowance & { submission: string }): Promise<boolean> {
+  const { id, resetAt } = counterOf(props);
+  for (let attempt = 0; ; attempt++) {
+    try {
+      // No match (the counter is full, or counted this submission, or is not there yet) upserts: a duplicate _id.
+      await RateLimitHitModel.updateOne(
+        { _id: id, hits: { $lt: props.limit }, submissions: { $ne: props.submission } },
+        { $inc: { hits: 1 }, $push: { submissions: props.submission }, $setOnInsert: { resetAt } },
+        { upsert: true },
+      );
+      return true;
+    } catch (error) {
+      if (!isDuplicateKeyError(error)) throw error;
+    }
+    const counter = await RateLimitHitModel.findById(id).lean();
+    if (counter?.submissions?.includes(props.submission)) return false;
+    if (counter && counter.hits >= props.limit) throw new RateLimitedError(props.refusal, secondsUntil(resetAt));
+    // Another first hit made the counter meanwhile, or a use was given back: count again.
+    if (attempt >= 2) throw new Error(`rate-limit counter ${id} kept changing`);
+  }
+}
+
+/** Gives back the use spendAllowanceOnce spent for a submission that stored nothing after all. */
+export async function giveBackAllowanceOnce(props: RateWindow & { submission: string }): Promise<void> {
+  const { id } = counterOf(props);
+  await RateLimitHitModel.updateOne(
+    { _id: id, submissions: props.submission },
+    { $pull: { submissions: props.submission }, $inc: { hits: -1 } },
+  );
 }
 
 /** Takes back one hit of the current window (a request that, once answered, should not count). */

@@ -198,6 +198,26 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
   });
 
+  it('with one message of her 5 left, the same message sent twice at once (one key) is one message, both answered 201 with it; a retry later is answered with it too, not 429', async () => {
+    const writer = await buildUser();
+    const readers = await Promise.all(Array.from({ length: 6 }, () => buildUser()));
+    for (const r of readers) await publish(r);
+    const client = await api(writer);
+    for (const r of readers.slice(0, 4))
+      await client.post(`/api/v1/directory/${r.id}/messages`).send({ body: 'Hi' }).expect(201);
+    const send = (r: TestUser, key: string) =>
+      client.post(`/api/v1/directory/${r.id}/messages`).set('Idempotency-Key', key).send({ body: 'Last one' });
+    const [a, b] = await Promise.all([send(readers[4]!, 'contact-fifth-1'), send(readers[4]!, 'contact-fifth-1')]);
+    expect([a!.status, b!.status]).to.deep.equal([201, 201]);
+    expect(b!.body).to.deep.equal(a!.body);
+    const later = await send(readers[4]!, 'contact-fifth-1').expect(201);
+    expect(later.body).to.deep.equal(a!.body);
+    // Her allowance is spent by the five messages stored: a new one is still refused.
+    await send(readers[5]!, 'contact-sixth-1').expect(429);
+    expect(await DirectoryMessageModel.countDocuments({ fromId: writer.id })).to.equal(5);
+    expect(await OutboxMessageModel.countDocuments({ to: readers[4]!.email })).to.equal(1);
+  });
+
   it('when the hourly limit refuses a message or reply written in the web form, the page gives back what she wrote (429)', async () => {
     const writer = await buildUser();
     const readers = await Promise.all(Array.from({ length: 6 }, () => buildUser()));

@@ -9,6 +9,7 @@ import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { reportingLimit, writingLimit } from '../../server/services/networks/posts.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { readHits } from '../../server/services/rateLimits.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -333,6 +334,28 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .send({ body: '<iframe src="https://example.org"></iframe>' })
       .expect(422);
     expect((await NetworkPostModel.findById(mine.body.id).lean())!.replyCount).to.equal(0);
+  });
+
+  it('8 copies of one post (one key) and of one reply sent at once are one post and one reply, each answered alike, and use 2 of her 30 an hour', async () => {
+    const writer = await buildUser();
+    auth.set(writer.id, `Bearer ${await tokenFor(writer)}`);
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [writer] });
+    const copies = (send: () => supertest.Test) => Promise.all(Array.from({ length: 8 }, send));
+    const posted = await copies(() => post(writer, open.id, story).set('Idempotency-Key', 'post-copies-1'));
+    expect(posted.map((r) => r.status)).to.deep.equal(posted.map(() => 201));
+    expect(new Set(posted.map((r) => r.body.id)).size).to.equal(1);
+    const replied = await copies(() =>
+      supertest(app)
+        .post(`/api/v1/posts/${posted[0]!.body.id}/replies`)
+        .set('Authorization', bearer(writer))
+        .set('Idempotency-Key', 'reply-copies-1')
+        .send({ body: 'Me too.' }),
+    );
+    expect(replied.map((r) => r.status)).to.deep.equal(replied.map(() => 201));
+    expect(await NetworkPostModel.countDocuments({ networkId: open.id })).to.equal(1);
+    expect(await NetworkReplyModel.countDocuments({ postId: posted[0]!.body.id })).to.equal(1);
+    const counted = await readHits({ key: `network-writing:${writer.id}`, windowMs: writingLimit.windowMs });
+    expect(counted?.hits).to.equal(2);
   });
 
   it('past 30 posts and replies in an hour she is refused with 429 and Retry-After, nothing stored, the form keeps her text; others write on', async () => {

@@ -568,6 +568,25 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await PoolRequestModel.countDocuments()).to.equal(5);
   });
 
+  it('with one request of the 5 left, the same request sent twice at once (one key) is one request, both answered 202; a retry later is 202 too, a new request 429', async () => {
+    for (let i = 0; i < 4; i++)
+      await supertest(app)
+        .post('/api/v1/pool/requests')
+        .send({ ...request, organisation: `Academy ${i}` })
+        .expect(202);
+    const send = (body: object) =>
+      supertest(app).post('/api/v1/pool/requests').set('Idempotency-Key', 'pool-fifth-1').send(body);
+    const sent = await Promise.all([send(request), send(request)]);
+    expect(sent.map((r) => r.status)).to.deep.equal([202, 202]);
+    await send(request).expect(202);
+    await supertest(app)
+      .post('/api/v1/pool/requests')
+      .send({ ...request, organisation: 'One too many' })
+      .expect(429);
+    expect(await PoolRequestModel.countDocuments()).to.equal(5);
+    expect(sink.received.filter((e) => /Confirm your request/.test(e.subject))).to.have.length(5);
+  });
+
   it('when an admin closes a request, a post without confirming asks first (the organisation is emailed) and sends nothing; saying yes closes it with her reason; a page left open is told it is closed', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const { insertedId } = await PoolRequestModel.collection.insertOne({

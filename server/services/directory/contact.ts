@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
-import { spendAllowance, uncountHit } from '../rateLimits.ts';
+import type { Allowance } from '../rateLimits.ts';
 import { deliverNow, planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { isBlockedBetween } from './blocks.ts';
 import { assertMayUseDirectory, shareANetwork } from './profiles.ts';
@@ -68,23 +68,16 @@ const present = (m: MessageRow, viewerId: string): PresentedMessage => ({
   reported: !!m.reportedAt && String(m.toId) === viewerId,
 });
 
-/** Counts the sender's message against her hourly limit (a database counter, so it holds across processes). */
-async function spendContactAllowance(senderId: string): Promise<void> {
-  await spendAllowance({
-    key: `directory-contact:${senderId}`,
-    windowMs: contactLimit.windowMs,
-    limit: contactLimit.perHour,
-    refusal: messages.tooMany,
-  });
-}
-
 /**
- * A repeat (a double-click, a retry after a lost answer) stored nothing new: the use it spent is given back, so
- * she can still send her 5 an hour.
+ * Her hourly allowance of messages and replies, counted in the database (so it holds across processes) by createOnce,
+ * which counts a repeat (a double-click, a retry after a lost answer) once: she can still send her 5 an hour.
  */
-async function giveBackContactAllowance(senderId: string): Promise<void> {
-  await uncountHit({ key: `directory-contact:${senderId}`, windowMs: contactLimit.windowMs });
-}
+const contactAllowance = (senderId: string): Allowance => ({
+  key: `directory-contact:${senderId}`,
+  windowMs: contactLimit.windowMs,
+  limit: contactLimit.perHour,
+  refusal: messages.tooMany,
+});
 
 async function planMessageEmail(
   messageId: Types.ObjectId,
@@ -136,17 +129,14 @@ export async function sendDirectoryMessage(props: {
   };
   if (!canSeeProfile(viewing)) throw new NotFoundError();
   if (!canContact(viewing)) throw new ForbiddenError(messages.notYourself);
-  await spendContactAllowance(actor.id);
   // A repeat (same key; without one, the same text to her) is the first message: she is written to, and emailed, once.
   const key = submissionKey({ scope: [actor.id, toId], clientKey: props.submissionKey, content: [body], text: true });
-  const inserted = await createOnce(DirectoryMessageModel, key, {
-    fromId: actor.id,
-    toId,
-    body,
-    fromName: actor.name,
-    toName: recipient.name,
-  });
-  if (!inserted.created) await giveBackContactAllowance(actor.id);
+  const inserted = await createOnce(
+    DirectoryMessageModel,
+    key,
+    { fromId: actor.id, toId, body, fromName: actor.name, toName: recipient.name },
+    { allowance: contactAllowance(actor.id) },
+  );
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, recipient._id, actor.name);
   return present(inserted.doc as MessageRow, actor.id);
@@ -174,7 +164,6 @@ export async function replyToMessage(props: {
   // The writer's account was disabled (or erased) by an admin since: the email would never be sent, so nothing is.
   if (!(await UserModel.exists({ _id: original.fromId, status: 'active' })))
     throw new ConflictError(messages.writerGone);
-  await spendContactAllowance(props.actor.id);
   // A repeat (same key; without one, the same text in answer to this message) is the first reply, emailed once.
   const key = submissionKey({
     scope: [props.actor.id, original.id],
@@ -182,15 +171,19 @@ export async function replyToMessage(props: {
     content: [props.body],
     text: true,
   });
-  const inserted = await createOnce(DirectoryMessageModel, key, {
-    fromId: props.actor.id,
-    toId: original.fromId,
-    inReplyTo: original.id,
-    body: props.body,
-    fromName: props.actor.name,
-    toName: original.fromName,
-  });
-  if (!inserted.created) await giveBackContactAllowance(props.actor.id);
+  const inserted = await createOnce(
+    DirectoryMessageModel,
+    key,
+    {
+      fromId: props.actor.id,
+      toId: original.fromId,
+      inReplyTo: original.id,
+      body: props.body,
+      fromName: props.actor.name,
+      toName: original.fromName,
+    },
+    { allowance: contactAllowance(props.actor.id) },
+  );
   if (!inserted.doc) throw new NotFoundError();
   if (inserted.created) await planMessageEmail(inserted.doc._id, inserted.doc.toId, props.actor.name, true);
   return present(inserted.doc as MessageRow, props.actor.id);

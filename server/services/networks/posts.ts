@@ -9,7 +9,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
-import { spendAllowance, uncountHit } from '../rateLimits.ts';
+import { spendAllowance, uncountHit, type Allowance } from '../rateLimits.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember, wasMemberAfter } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -234,17 +234,16 @@ function storableBody(source: string, max: number): string {
 }
 
 /**
- * Counts a post or reply against her hourly allowance (a database counter, so it holds across processes). Called
- * once what she wrote is known to be storable, so a refused text does not use it up; a refusal does not either.
+ * Her hourly allowance of posts and replies, counted in the database (so it holds across processes) by createOnce,
+ * once what she wrote is known to be storable, so a refused text does not use it up; a refusal, or a repeat of a
+ * post or reply already counted, does not either.
  */
-async function spendWritingAllowance(authorId: string): Promise<void> {
-  await spendAllowance({
-    key: `network-writing:${authorId}`,
-    windowMs: writingLimit.windowMs,
-    limit: writingLimit.perHour,
-    refusal: messages.tooMany,
-  });
-}
+const writingAllowance = (authorId: string): Allowance => ({
+  key: `network-writing:${authorId}`,
+  windowMs: writingLimit.windowMs,
+  limit: writingLimit.perHour,
+  refusal: messages.tooMany,
+});
 
 /** A member posts a story or question; a lead may also post an announcement. */
 export async function createPost(props: {
@@ -261,7 +260,6 @@ export async function createPost(props: {
   if (!canPost(membership, props.kind))
     throw new ForbiddenError(props.kind === 'announcement' ? messages.announcementLeads : messages.postMembersOnly);
   const body = storableBody(props.body, postTextLimits.postBody);
-  await spendWritingAllowance(props.actor.id);
   // A repeat (same key; without one, the same kind, title and text in this network) is the first post.
   const fields = { networkId: network._id, ...newAuthor(props.actor), kind: props.kind, body };
   const key = submissionKey({
@@ -270,7 +268,12 @@ export async function createPost(props: {
     content: [props.kind, props.title, body],
     text: true,
   });
-  const inserted = await createOnce(NetworkPostModel, key, { ...fields, title: props.title });
+  const inserted = await createOnce(
+    NetworkPostModel,
+    key,
+    { ...fields, title: props.title },
+    { allowance: writingAllowance(props.actor.id) },
+  );
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
   if (inserted.created) await nameAuthorAfresh(props.actor.id);
   return presentPost(inserted.doc as NetworkPost, false);
@@ -368,7 +371,6 @@ export async function replyToPost(props: {
   const { post, access } = found;
   if (!access.canWrite) throw new ForbiddenError(messages.postMembersOnly);
   const body = storableBody(props.body, postTextLimits.replyBody);
-  await spendWritingAllowance(props.actor.id);
   // A repeat (same key; without one, the same text on this post) is the first reply, counted once.
   const key = submissionKey({
     scope: [props.actor.id, String(post._id)],
@@ -376,12 +378,12 @@ export async function replyToPost(props: {
     content: [body],
     text: true,
   });
-  const inserted = await createOnce(NetworkReplyModel, key, {
-    postId: post._id,
-    networkId: post.networkId,
-    ...newAuthor(props.actor),
-    body,
-  });
+  const inserted = await createOnce(
+    NetworkReplyModel,
+    key,
+    { postId: post._id, networkId: post.networkId, ...newAuthor(props.actor), body },
+    { allowance: writingAllowance(props.actor.id) },
+  );
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
   if (inserted.created) await nameAuthorAfresh(props.actor.id);
   // A second write, not one transaction with the insert: if this process dies in between, the count is one short

@@ -15,7 +15,6 @@ import { logger } from '../../logger.ts';
 import { sendEmail } from '../../mailer.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
-import { spendAllowance } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
 import { planNotification, registerNotificationKind } from '../reminders/index.ts';
 import { topicLabel, type Topic } from '../../vocabulary.ts';
@@ -211,12 +210,6 @@ export async function submitPoolRequest(props: {
   // Before the allowance is spent: a refused request sends no email, so it does not count (see requestLimit).
   if (props.input.date !== undefined && requestDateIsPast(props.input.date, now))
     throw new ValidationError('Some details need correcting.', [{ path: 'date', message: messages.datePast }]);
-  await spendAllowance({
-    key: `pool-request|${props.connection}`,
-    ...requestLimit,
-    now,
-    refusal: messages.tooManyRequests,
-  });
   const secret = newSecret();
   // Sent twice (a double-click, a retry; without a key, the same request from the same address within minutes): one
   // request and one email. The repeat's answer is the same, "check your email".
@@ -227,12 +220,18 @@ export async function submitPoolRequest(props: {
     text: true,
     now,
   });
-  const inserted = await createOnce(PoolRequestModel, key, {
-    ...props.input,
-    status: 'unconfirmed',
-    confirmTokenHash: hashSecret(secret),
-    confirmExpiresAt: new Date(now.getTime() + confirmLinkMs),
-  });
+  // A repeat is answered before the allowance is spent, and spends none (createOnce).
+  const inserted = await createOnce(
+    PoolRequestModel,
+    key,
+    {
+      ...props.input,
+      status: 'unconfirmed',
+      confirmTokenHash: hashSecret(secret),
+      confirmExpiresAt: new Date(now.getTime() + confirmLinkMs),
+    },
+    { allowance: { key: `pool-request|${props.connection}`, ...requestLimit, now, refusal: messages.tooManyRequests } },
+  );
   if (!inserted.created) return { status: 'pending' as const };
   await mail(props.input.contactEmail, 'pool-confirm', 'Confirm your request to the Pathways pool', {
     name: props.input.contactName,
