@@ -262,6 +262,35 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     expect(await NetworkPostReportModel.countDocuments({ postId: last })).to.equal(0);
   });
 
+  it('with one report of her 20 left, the same report sent twice at once is one report, both answered 201, and uses that last one', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const reporter = await buildUser();
+    const token = `Bearer ${await tokenFor(reporter)}`;
+    const posts = await NetworkPostModel.insertMany(
+      Array.from({ length: reportingLimit.perHour + 1 }, (_, i) => ({
+        networkId: open.id,
+        authorId: member.id,
+        authorName: member.name,
+        authorVersion: 0,
+        kind: 'story',
+        title: `Post ${i}`,
+        body: 'Body',
+      })),
+    );
+    const report = (id: unknown) =>
+      supertest(app)
+        .post(`/api/v1/posts/${String(id)}/report`)
+        .set('Authorization', token)
+        .send({ reason: 'Spam' });
+    for (const p of posts.slice(0, reportingLimit.perHour - 1)) await report(p._id).expect(201);
+    const last = posts[reportingLimit.perHour - 1]!._id;
+    const both = await Promise.all([report(last), report(last)]);
+    expect(both.map((r) => r.status)).to.deep.equal([201, 201]);
+    expect(both[1]!.body.id).to.equal(both[0]!.body.id);
+    expect(await NetworkPostReportModel.countDocuments({ postId: last })).to.equal(1);
+    await report(posts[reportingLimit.perHour]!._id).expect(429);
+  });
+
   it('a report’s email is not sent to a lead removed before it goes out: only to those who still moderate the network', async () => {
     const formerLead = await buildUser();
     auth.set(formerLead.id, `Bearer ${await tokenFor(formerLead)}`);

@@ -9,7 +9,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
-import { spendAllowance, uncountHit, type Allowance } from '../rateLimits.ts';
+import { giveBackAllowanceOnce, spendAllowanceOnce, type Allowance } from '../rateLimits.ts';
 import { canModerateNetwork, canPost, canReadPosts, isCurrentMember, wasMemberAfter } from '../../policies/networks.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -451,10 +451,19 @@ async function fileReport(
   // A report she already made only takes her new reason: it emails nobody, so it does not count.
   const made = await changeReason();
   if (made) return String(made._id);
-  // A new one is counted before it is written (a database counter, so it holds across processes), and given back if
-  // the same report was written at the same moment by another request of hers.
-  const window = { key: `network-reports:${props.actor.id}`, windowMs: reportingLimit.windowMs };
-  await spendAllowance({ ...window, limit: reportingLimit.perHour, refusal: messages.tooManyReports });
+  // A new one is counted before it is written (a database counter, so it holds across processes), once for this report
+  // however often it is sent: the same report sent at the same moment by another request of hers counts once between
+  // them, and neither is refused for the other's use (spendAllowanceOnce).
+  const allowance = {
+    key: `network-reports:${props.actor.id}`,
+    windowMs: reportingLimit.windowMs,
+    submission: `report:${String(post._id)}:${replyId ? String(replyId) : 'post'}`,
+  };
+  const counted = await spendAllowanceOnce({
+    ...allowance,
+    limit: reportingLimit.perHour,
+    refusal: messages.tooManyReports,
+  });
   let reportId: Types.ObjectId;
   let fresh = false;
   try {
@@ -468,8 +477,10 @@ async function fileReport(
     reportId = created._id;
     fresh = true;
   } catch (error) {
-    if (!isDuplicateKeyError(error)) throw error;
-    await uncountHit(window);
+    if (!isDuplicateKeyError(error)) {
+      if (counted) await giveBackAllowanceOnce(allowance);
+      throw error;
+    }
     reportId = (await changeReason())!._id;
   }
   if (fresh) await notifyModerators(access.network, post, reportId, replyId !== null);
