@@ -15,11 +15,19 @@ const pledgeLinkSchema = new Schema(
     usedAt: { type: Date, default: null },
     /** Set (with `usedAt`) when a newer confirmation link voided this one, so its page can say so. */
     replacedAt: { type: Date, default: null },
+    /**
+     * On a signature's one live confirmation link, the signature; taken off in the write that uses or replaces it.
+     * Unique, so two signings at once cannot leave two live links (issuePledgeLink). Never null: a unique index
+     * collides on nulls (and on MongoDB on a missing field, hence `sparse`; FerretDB ignores the option, and does not
+     * index a missing field).
+     */
+    liveFor: { type: Schema.Types.ObjectId },
   },
   { timestamps: true },
 );
 pledgeLinkSchema.index({ tokenHash: 1 }, { unique: true });
 pledgeLinkSchema.index({ signatureId: 1 });
+pledgeLinkSchema.index({ liveFor: 1 }, { unique: true, sparse: true });
 pledgeLinkSchema.index({ expiresAt: 1 });
 
 export type PledgeLink = InferSchemaType<typeof pledgeLinkSchema>;

@@ -179,6 +179,22 @@ describe('pledge: signing and confirming', () => {
     await confirmViaLink(supertest.agent(app), second);
   });
 
+  it('signing with one email four times at the same moment leaves one working confirmation link; each other one emailed says a newer link was sent', async () => {
+    const body = organisationBody({ name: 'Hawthorn Infant School' });
+    const sign = () =>
+      supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    await Promise.all([sign(), sign(), sign(), sign()]);
+    const signature = (await PledgeSignatureModel.findOne({ email: body.email }).lean())!;
+    expect(await PledgeLinkModel.countDocuments({ signatureId: signature._id, usedAt: null })).to.equal(1);
+    const emails = await OutboxMessageModel.find({ to: body.email }).lean();
+    const links = emails.map((m) => /https?:\/\/[^/\s]+(\/pledge\/confirm\/[A-Za-z0-9_-]+)/.exec(m.text)![1]!);
+    expect(links).to.have.length(4);
+    const opened = await Promise.all(links.map((link) => supertest(app).get(link)));
+    expect(opened.map((r) => r.status).sort()).to.deep.equal([200, 404, 404, 404]);
+    for (const refused of opened.filter((r) => r.status === 404))
+      expect(refused.text).to.include('A newer link has been sent');
+  });
+
   it('new details typed while an earlier change is being confirmed (another process) wait for their own link, not lost', async () => {
     const body = organisationBody({ region: 'Devon' });
     const now = new Date();

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
+import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
@@ -17,7 +18,10 @@ export const linkMessages = messages;
 
 export const linkLifetimes = { confirm: 7 * 24 * 60 * 60 * 1000, manage: 24 * 60 * 60 * 1000 } as const;
 type Purpose = keyof typeof linkLifetimes;
+type NewLink = { purpose: Purpose; signatureId: Types.ObjectId | string; tokenHash: string; expiresAt: Date };
 const paths: Record<Purpose, string> = { confirm: '/pledge/confirm/', manage: '/pledge/manage/' };
+/** Each try at the live slot loses only to a link inserted in that instant: more than a few means something is wrong. */
+const maxSlotAttempts = 8;
 
 /** Issues a new single-use link; for 'confirm', earlier unused confirmation links of the signature stop working. */
 export async function issuePledgeLink(props: {
@@ -25,20 +29,37 @@ export async function issuePledgeLink(props: {
   signatureId: Types.ObjectId | string;
   now: Date;
 }): Promise<string> {
-  if (props.purpose === 'confirm') {
-    await PledgeLinkModel.updateMany(
-      { signatureId: props.signatureId, purpose: 'confirm', usedAt: null },
-      { $set: { usedAt: props.now, replacedAt: props.now } },
-    );
-  }
   const secret = newSecret();
-  await PledgeLinkModel.create({
+  const link: NewLink = {
     purpose: props.purpose,
     signatureId: props.signatureId,
     tokenHash: hashSecret(secret),
     expiresAt: new Date(props.now.getTime() + linkLifetimes[props.purpose]),
-  });
+  };
+  if (props.purpose === 'confirm') await insertLiveConfirmLink(link, props.now);
+  else await PledgeLinkModel.create(link);
   return absoluteUrl(paths[props.purpose] + secret);
+}
+
+/**
+ * A new confirmation link takes the signature's one live slot (`liveFor`, unique) after retiring the links before it.
+ * If another signing's link took the slot between the two writes, that link is retired too and the insert tried
+ * again, so of signings at the same moment, from any process, one link is left working: the last to take the slot.
+ */
+async function insertLiveConfirmLink(link: NewLink, now: Date): Promise<void> {
+  for (let attempt = 1; ; attempt++) {
+    // `usedAt: null` also finds a live link issued before `liveFor` existed.
+    await PledgeLinkModel.updateMany(
+      { signatureId: link.signatureId, purpose: 'confirm', usedAt: null },
+      { $set: { usedAt: now, replacedAt: now }, $unset: { liveFor: 1 } },
+    );
+    try {
+      await PledgeLinkModel.create({ ...link, liveFor: link.signatureId });
+      return;
+    } catch (error) {
+      if (!isDuplicateKeyError(error) || attempt >= maxSlotAttempts) throw error;
+    }
+  }
 }
 
 /** The link behind a secret, used or not, or a 404 when there is none. */
@@ -73,7 +94,7 @@ export async function claimPledgeLink(props: { purpose: Purpose; secret: string;
   const claimed = tokenHash
     ? await PledgeLinkModel.findOneAndUpdate(
         { purpose: props.purpose, tokenHash, usedAt: null, expiresAt: { $gt: props.now } },
-        { $set: { usedAt: props.now } },
+        { $set: { usedAt: props.now }, $unset: { liveFor: 1 } },
         { returnDocument: 'after' },
       ).lean()
     : null;
