@@ -7,6 +7,7 @@ import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
+import { previewAssignment } from '../../server/services/mentoring/assignmentPreview.ts';
 
 describe('mentoring: the assignment preview', () => {
   useTestDatabase();
@@ -51,6 +52,20 @@ describe('mentoring: the assignment preview', () => {
       aminaYusra.score,
     );
     expect(res.body.totalScore).to.equal(res.body.items.reduce((s: number, i: { score: number }) => s + i.score, 0));
+  });
+
+  it('scored on a worker thread (as a large assignment is), the proposal is the one scored in place, and the process keeps answering meanwhile', async () => {
+    for (let i = 0; i < 4; i++) await buildMentor({ capacity: 2, schoolName: `School ${i}` }, { name: `Mentor ${i}` });
+    for (let i = 0; i < 9; i++) await buildMentee({ schoolName: `Academy ${i}` }, { name: `Mentee ${i}` });
+    const now = new Date('2027-03-01T09:00:00Z');
+    const inPlace = await previewAssignment({ now, onWorker: false });
+    let ticks = 0;
+    const ticking = setInterval(() => ticks++, 1);
+    const onWorker = await previewAssignment({ now, onWorker: true }).finally(() => clearInterval(ticking));
+    expect(onWorker).to.deep.equal(inPlace);
+    expect(inPlace.items).to.have.length(8);
+    // The worker takes a while to start; this thread ran timers all the while.
+    expect(ticks).to.be.greaterThan(1);
   });
 
   it('leaves out mentees already in an active mentorship, and only those named when menteeIds is given', async () => {

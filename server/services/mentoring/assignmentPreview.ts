@@ -3,18 +3,10 @@ import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MenteeProfileModel, type MenteeProfile } from '../../../models/MenteeProfile.ts';
 import { UserModel } from '../../../models/User.ts';
 import { blockedPairsAmong } from '../directory/blocks.ts';
-import { optimalAssignment } from './assignment.ts';
-import { intervalsInComingWeek } from './availability.ts';
-import { scorePair } from './matching.ts';
+import { scoreAndAssign, scoreAndAssignOnWorker, type AssignmentPreview } from './assignmentScoring.ts';
 import { mentorsWhoDeclined, pendingMentorsOf, refusedForPending } from './requests.ts';
 import { menteeForMatching, mentorForMatching } from './profiles.ts';
 import { activeMentorNames, activeNames, mentorsWithFreePlace } from './suggestions.ts';
-
-export type AssignmentPreview = {
-  items: { menteeId: string; mentorId: string; score: number }[];
-  totalScore: number;
-  unassigned: string[];
-};
 
 /** The mentees with an active mentorship. */
 async function menteesInAMentorship(): Promise<Set<string>> {
@@ -32,6 +24,8 @@ export async function previewAssignment(props: {
   /** Only these mentees (user ids); all mentees with a profile when absent. */
   menteeIds?: string[];
   now?: Date;
+  /** Score on a worker thread (the default from pairsScoredOnAWorkerFrom pairs), or on this one. */
+  onWorker?: boolean;
 }): Promise<AssignmentPreview> {
   const now = props.now ?? new Date();
   const filter = props.menteeIds ? { userId: { $in: props.menteeIds.map((id) => new Types.ObjectId(id)) } } : {};
@@ -51,7 +45,6 @@ export async function previewAssignment(props: {
     .map(menteeForMatching)
     .sort((a, b) => a.userId.localeCompare(b.userId));
   const mentors = mentorProfiles.filter((p) => activeMentors.has(String(p.userId))).map(mentorForMatching);
-  const mentorIntervals = mentors.map((m) => intervalsInComingWeek({ ...m, now }));
   // Two people of whom one blocked the other are never paired: the request would write to the mentor.
   const [blocked, pending, declined] = await Promise.all([
     blockedPairsAmong([...mentees, ...mentors].map((p) => p.userId)),
@@ -62,37 +55,26 @@ export async function previewAssignment(props: {
     // A mentor who declined her said no: the assignment does not ask again in her name.
     mentorsWhoDeclined(mentees.map((m) => m.userId)),
   ]);
-  const pairs: { mentee: number; mentor: number; score: number }[] = [];
-  mentees.forEach((mentee, i) => {
-    const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
-    mentors.forEach((mentor, j) => {
-      if (blocked.has(`${mentee.userId}:${mentor.userId}`)) return;
-      if (refusedForPending(pending.get(mentee.userId), mentor.userId)) return;
-      if (declined.has(`${mentee.userId}:${mentor.userId}`)) return;
-      const pair = scorePair({
-        mentor,
-        mentee,
-        now,
-        menteeIntervals,
-        mentorIntervals: mentorIntervals[j],
-        describe: false,
-      });
-      if (pair.eligible) pairs.push({ mentee: i, mentor: j, score: pair.score });
-    });
-  });
-  const solution = optimalAssignment({
-    menteeCount: mentees.length,
-    mentorPlaces: mentors.map((m) => m.freePlaces),
-    pairs,
-  });
-  return {
-    items: solution.pairs
-      .map((p) => ({ menteeId: mentees[p.mentee]!.userId, mentorId: mentors[p.mentor]!.userId, score: p.score }))
-      .sort((a, b) => b.score - a.score || a.menteeId.localeCompare(b.menteeId)),
-    totalScore: solution.totalScore,
-    unassigned: solution.unassigned.map((i) => mentees[i]!.userId),
-  };
+  const excludedPairs = new Set([...blocked, ...declined]);
+  const menteesWithNoPair = new Set<string>();
+  for (const mentee of mentees) {
+    const waiting = pending.get(mentee.userId);
+    // What sending would refuse (refusedForPending): her limit of waiting requests, or a mentor she asked already.
+    if (refusedForPending(waiting, '')) menteesWithNoPair.add(mentee.userId);
+    for (const mentorId of waiting ?? []) excludedPairs.add(`${mentee.userId}:${mentorId}`);
+  }
+  const input = { mentees, mentors, excludedPairs, menteesWithNoPair, now };
+  const onWorker = props.onWorker ?? mentees.length * mentors.length >= pairsScoredOnAWorkerFrom;
+  return onWorker ? scoreAndAssignOnWorker(input) : scoreAndAssign(input);
 }
+
+/**
+ * From how many pairs the scoring leaves the request's thread (about half a second of CPU on the development machine;
+ * a worker takes a few hundred milliseconds to start, so fewer pairs are scored in place).
+ */
+const pairsScoredOnAWorkerFrom = 200_000;
+
+export type { AssignmentPreview };
 
 /** The preview with names, for the admin's review page. */
 export async function previewAssignmentForReview(props: { menteeIds?: string[]; now?: Date }) {
