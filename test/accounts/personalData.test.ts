@@ -1,10 +1,13 @@
 import { expect } from 'chai';
+import { parse } from 'csv-parse/sync';
 import { strFromU8, unzipSync } from 'fflate';
 import supertest from 'supertest';
 import { AttendanceRecordModel, attendanceRecordId } from '../../models/AttendanceRecord.ts';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CompletionModel } from '../../models/Completion.ts';
+import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
@@ -26,6 +29,22 @@ import { buildSignature } from '../support/pledgeFactories.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 
 const bearer = (token: string) => ({ Authorization: `Bearer ${token}` });
+type Row = Record<string, string>;
+
+/** Her "Download as spreadsheets" zip, opened. */
+async function zipOf(browser: ReturnType<typeof supertest.agent>): Promise<Record<string, Uint8Array>> {
+  const res = await browser
+    .get('/account/data/export.zip')
+    .buffer(true)
+    .parse((r, done) => {
+      const chunks: Buffer[] = [];
+      r.on('data', (c: Buffer) => chunks.push(c));
+      r.on('end', () => done(null, Buffer.concat(chunks)));
+    })
+    .expect(200)
+    .expect('Content-Type', /application\/zip/);
+  return unzipSync(new Uint8Array(res.body as Buffer));
+}
 const niaReflection = 'I felt unsure about leading the staff meeting, and here is why in my own words.';
 const zoeReflection = 'Zoe private thoughts about her deputy headship interview that nobody else may read.';
 
@@ -184,18 +203,7 @@ describe('her data: export and erasure', () => {
     });
 
     it('the zip download holds the JSON document and one spreadsheet-safe CSV per list of each area', async () => {
-      const browser = await signIn(app, zoe.email, testPassword);
-      const res = await browser
-        .get('/account/data/export.zip')
-        .buffer(true)
-        .parse((r, done) => {
-          const chunks: Buffer[] = [];
-          r.on('data', (c: Buffer) => chunks.push(c));
-          r.on('end', () => done(null, Buffer.concat(chunks)));
-        })
-        .expect(200)
-        .expect('Content-Type', /application\/zip/);
-      const files = unzipSync(new Uint8Array(res.body as Buffer));
+      const files = await zipOf(await signIn(app, zoe.email, testPassword));
       expect(Object.keys(files)).to.include.members([
         'data.json',
         'account-profile.csv',
@@ -206,6 +214,24 @@ describe('her data: export and erasure', () => {
       expect(completions).to.include('reflection').and.include(zoeReflection);
       expect(completions).to.not.include(niaReflection);
       expect(JSON.parse(strFromU8(files['data.json']!)).areas.account.profile.email).to.equal(zoe.email);
+    });
+
+    it('in the zip, a date is plain ISO 8601 and a list of names one name a row, as a spreadsheet reads them', async () => {
+      const uma = await buildUser({ name: 'Uma Okafor' });
+      const blocked = await buildUser({ name: 'Bea Blocked' });
+      const updatedAt = new Date('2026-12-16T08:00:00.000Z');
+      await DirectoryProfileModel.create({ _id: uma.id, name: uma.name, visibility: 'everyone', updatedAt });
+      await DirectoryProfileModel.updateOne({ _id: uma.id }, { $set: { updatedAt } }, { timestamps: false });
+      await DirectoryBlockModel.create({ _id: `${uma.id}:${blocked.id}`, blockerId: uma.id, blockedId: blocked.id });
+      const files = await zipOf(await signIn(app, uma.email, testPassword));
+
+      const profile = parse(strFromU8(files['directory-profile.csv']!), { bom: true, columns: true }) as Row[];
+      expect(profile).to.have.length(1);
+      expect(profile[0]).to.include({ visibility: 'everyone', updatedAt: '2026-12-16T08:00:00.000Z' });
+      const names = parse(strFromU8(files['directory-blocked.csv']!), { bom: true }) as string[][];
+      expect(names).to.deep.equal([['blocked'], ['Bea Blocked']]);
+      // A list she has nothing in is a file with nothing but the byte-order mark (README, "her data").
+      expect([...files['directory-messagesSent.csv']!]).to.deep.equal([0xef, 0xbb, 0xbf]);
     });
   });
 
