@@ -21,3 +21,14 @@ export const directionControls = /[\u202A-\u202E\u2066-\u2069]/u;
 /** What a field holding one is told. */
 export const directionOverride =
   'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it';
+
+/**
+ * Code points that are not text: the noncharacters (U+FFFE, U+FFFF, U+FDD0 to U+FDEF and the last two of every plane)
+ * and half of a surrogate pair on its own (a JSON body can send "\ud800"). Nobody types one; U+FFFE and U+FFFF cannot
+ * be written in XML at all, so an organisation's name holding one made its Pledge badge an SVG no browser would draw.
+ */
+export const notText = /[\p{Noncharacter_Code_Point}\p{Cs}]/u;
+
+/** What a field holding one is told. */
+export const notTextMessage =
+  'must not contain a character that is not text (such as U+FFFE or U+FFFF, or half of a character): remove it';

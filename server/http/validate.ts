@@ -5,7 +5,14 @@ import { personName as storedPersonName, personNameProblem } from '../services/a
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
-import { directionControls, directionOverride, hasVisibleText, invisibleOnly } from '../visibleText.ts';
+import {
+  directionControls,
+  directionOverride,
+  hasVisibleText,
+  invisibleOnly,
+  notText,
+  notTextMessage,
+} from '../visibleText.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -88,7 +95,7 @@ export { isObjectId };
 // eslint-disable-next-line no-control-regex
 const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
 
-/** Trimmed, bounded text with something visible in it, and no control character. */
+/** Trimmed, bounded text with something visible in it, and no control character or other non-text. */
 export const text = (max = 200) =>
   z
     .string()
@@ -97,6 +104,7 @@ export const text = (max = 200) =>
     .max(max, `must be at most ${max} characters`)
     .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly)
     .refine((typed) => !directionControls.test(typed), directionOverride)
+    .refine((typed) => !notText.test(typed), notTextMessage)
     .refine(
       (typed) => !controlCharacter.test(typed),
       'contains a control character (such as NUL) that cannot be saved: remove it',

@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { UserModel } from '../../models/User.ts';
 import { sendEmail } from '../../server/mailer.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -94,6 +95,45 @@ describe('names people type, in any script', () => {
       .set(adminAuth)
       .send({ email: 'rlm@example.org', name: marked, roles: ['participant'] })
       .expect(201);
+  });
+
+  it('a name or a title holding a character that is not text (U+FFFE, U+FFFF, another noncharacter, half a surrogate pair) is a 422 at its field, and nothing is written', async () => {
+    const notText = ['Acme\uFFFE', 'Acme\uFFFF', 'Acme\uFDD0', 'Acme\u{10FFFF}', 'Acme\ud800'];
+    for (const name of notText) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: 'nonchar@example.org', name, roles: ['participant'] })
+        .expect(422);
+      expect(res.body.errors).to.deep.equal([
+        {
+          path: 'name',
+          message:
+            'must not contain a character that is not text (such as U+FFFE or U+FFFF, or half of a character): remove it',
+        },
+      ]);
+      // The Pledge takes an organisation's name by the same rule (its badge is XML, which cannot hold U+FFFE).
+      const pledge = await supertest(app)
+        .post('/api/v1/pledge/signatures')
+        .send({
+          kind: 'organisation',
+          organisationType: 'school',
+          name,
+          email: 'nonchar@example.org',
+          region: 'London',
+          country: 'GB',
+        })
+        .expect(422);
+      expect(pledge.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
+      const programme = await supertest(app)
+        .post('/api/v1/programmes')
+        .set(adminAuth)
+        .send({ title: name, track: 'aspiring-leader', summary: 'A programme' })
+        .expect(422);
+      expect(programme.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['title']);
+    }
+    expect(await UserModel.exists({ email: 'nonchar@example.org' })).to.equal(null);
+    expect(await PledgeSignatureModel.exists({ email: 'nonchar@example.org' })).to.equal(null);
   });
 
   it('a title with a direction override is refused at its field, and an email never carries one (a name stored before the rule)', async () => {

@@ -285,7 +285,7 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
     });
 
-    it('her name from the LMS is stored composed (NFC), without control characters, or from given and family names', async () => {
+    it('her name from the LMS is stored composed (NFC), without control characters or non-text (U+FFFE), or from given and family names', async () => {
       const nameAfter = async (claims: Record<string, unknown>) => {
         const agent = supertest.agent(tool.server);
         expect((await launch(agent, { sub: nextSub(), claims })).res.status).to.equal(303);
@@ -293,6 +293,8 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       };
       expect(await nameAfter({ name: 'Nguyễn Thị Mai'.normalize('NFD') })).to.equal('Nguyễn Thị Mai'.normalize('NFC'));
       expect(await nameAfter({ name: 'زينب\u0000 الهاشمي\n' })).to.equal('زينب الهاشمي');
+      // A name she could not save herself would stop her, or an admin, saving her account unless it is renamed.
+      expect(await nameAfter({ name: 'Ada\uFFFE Obi\uFFFF' })).to.equal('Ada Obi');
       expect(await nameAfter({ name: undefined, given_name: 'Siobhán', family_name: 'Ní Bhriain' })).to.equal(
         'Siobhán Ní Bhriain',
       );

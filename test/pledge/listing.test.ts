@@ -272,6 +272,24 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     expect(await badgeOf('مدرسة النور')).to.equal(`\u2068مدرسة النور\u2069 · ${year}`);
   });
 
+  it('the badge of a name stored before characters that are not text were refused is still an SVG a browser draws, the name shown without them', async () => {
+    const org = await buildSignature({ name: 'Acme\uFFFE School\uFFFF \u0001Trust\uFDD0' });
+    const res = await supertest(app)
+      .get(`/pledge/organisations/${org.id}/badge.svg`)
+      .buffer(true)
+      .parse((r, cb) => {
+        let d = '';
+        r.setEncoding('utf8');
+        r.on('data', (c: string) => (d += c));
+        r.on('end', () => cb(null, d));
+      })
+      .expect(200);
+    const svg = res.body as string;
+    // Every character is one XML 1.0 allows (its Char production), so the SVG is well-formed.
+    expect(svg.match(/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/gu)).to.equal(null);
+    expect(svg).to.include('<title id="badge-title">Acme School Trust has signed the Leading Women to Headship Pledge');
+  });
+
   it('the Pledge page shows the text, the counts and the way to sign', async () => {
     await buildSignature();
     const res = await supertest(app).get('/pledge').expect(200);

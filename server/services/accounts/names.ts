@@ -1,5 +1,12 @@
 import { ValidationError } from '../../errors.ts';
-import { directionControls, directionOverride, hasVisibleText, invisibleOnly } from '../../visibleText.ts';
+import {
+  directionControls,
+  directionOverride,
+  hasVisibleText,
+  invisibleOnly,
+  notText,
+  notTextMessage,
+} from '../../visibleText.ts';
 
 /**
  * A person's name as she types it, in any script: the one rule every place that takes a name goes through (an admin
@@ -17,6 +24,7 @@ export const nameMessages = {
   controlCharacters: 'must not contain line breaks, tabs or other control characters',
   invisibleOnly,
   directionControls: directionOverride,
+  notText: notTextMessage,
 };
 
 /** Control characters (C0, DEL, C1) and the line and paragraph separators: nothing a name is written with. */
@@ -32,6 +40,7 @@ export function personNameProblem(typed: string, max = nameMaxLength): string | 
   if (!hasVisibleText(name)) return nameMessages.invisibleOnly;
   if (controlCharacters.test(name)) return nameMessages.controlCharacters;
   if (directionControls.test(name)) return nameMessages.directionControls;
+  if (notText.test(name)) return nameMessages.notText;
   if ([...name].length > max) return nameMessages.tooLong(max);
   return null;
 }
@@ -48,12 +57,15 @@ export function checkedPersonName(typed: string): string {
 
 /**
  * A name another system asserts (an LMS launch or class list), which nobody can be asked to correct: stored by the
- * same rule, with any control characters taken as a space and direction overrides left out, or undefined when
- * nothing visible is left of it.
+ * same rule, with any control characters taken as a space and direction overrides and non-text (`notText`) left out,
+ * or undefined when nothing visible is left of it.
  */
 export function personNameFromElsewhere(asserted: string | undefined): string | undefined {
   const name = personName(
-    (asserted ?? '').replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' ').replace(new RegExp(directionControls, 'gu'), ''),
+    (asserted ?? '')
+      .replace(/\s*[\p{Cc}\u2028\u2029]+\s*/gu, ' ')
+      .replace(new RegExp(directionControls, 'gu'), '')
+      .replace(new RegExp(notText, 'gu'), ''),
   );
   // At most the characters a name may have, as typed ones: a 300,000-character name from a launch made pages of a
   // megabyte, and an account an admin could not save without renaming it first.
