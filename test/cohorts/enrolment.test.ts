@@ -1017,6 +1017,27 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       expect(await UserModel.exists({ email: 'new.invisible@example.org' })).to.not.equal(null);
     });
 
+    it('takes at most 500 people, counted after the header row: 501 rows without a header are refused and nothing is written, 500 under a header are read', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const cohortId = String(cohort._id);
+      const emails = Array.from({ length: 501 }, (_, i) => `limit.${i}@example.org`);
+      try {
+        await importEnrolments({ actor: { ...facilitator }, cohortId, csv: emails.join('\n') });
+        expect.fail('501 rows should be refused');
+      } catch (error) {
+        expect((error as Error).message).to.equal('Import at most 500 rows at a time.');
+      }
+      expect(await UserModel.countDocuments({ email: { $in: emails } })).to.equal(0);
+      expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+      // 500 rows that are not addresses, under a header: read, each refused on its row, nobody written.
+      const { rows } = await importEnrolments({
+        actor: { ...facilitator },
+        cohortId,
+        csv: ['Email,Name', ...Array.from({ length: 500 }, (_, i) => `nobody ${i},Ada`)].join('\n'),
+      });
+      expect(rows).to.have.length(500);
+    });
+
     it('refuses a file with a line it cannot read, naming the line and what is wrong, and writes nothing at all', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
       const emails = ['before.bad@example.org', 'unclosed@example.org', 'after.bad@example.org'];

@@ -18,6 +18,9 @@ import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from '
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser, sendInvitation } from '../users.ts';
 
+/** The most people one class-list import takes, not counting its header row. */
+const importMaxRows = 500;
+
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',
   ended: (endsOn: string) =>
@@ -30,7 +33,7 @@ const messages = {
       : `${name} is not a participant${track === 'governing-board' ? ' or a governor' : ''}, so she cannot be enrolled. An admin can give her the participant role on her account page.`,
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
   csvEmpty: 'The CSV has no email addresses.',
-  csvTooLong: 'Import at most 500 rows at a time.',
+  csvTooLong: `Import at most ${importMaxRows} rows at a time.`,
   csvUnreadable: (line: number, what: string) =>
     `Nothing was imported: line ${line} could not be read, because ${what}. Correct that line and import again.`,
   csvQuoteNotClosed:
@@ -726,12 +729,13 @@ export async function importEnrolments(props: {
 }): Promise<ImportReport> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const records = readImportCsv(props.csv);
-  if (records.length > 501)
+  const { header, columns } = importColumns(records[0]?.record);
+  const people = records.slice(header ? 1 : 0);
+  if (people.length > importMaxRows)
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
-  const { header, columns } = importColumns(records[0]?.record);
-  for (const { record, line } of records.slice(header ? 1 : 0)) {
+  for (const { record, line } of people) {
     const emailCell = emailCellOf(record, columns);
     const email = typedEmail(record[emailCell] ?? '');
     const nameCells =
