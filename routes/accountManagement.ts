@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { roles } from '../models/User.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
@@ -142,12 +143,12 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
   web.get('/account/data', requireSignIn, (_req, res) => res.render('account/data', { title: 'Your data' }));
   web.get('/account/data/export', requireSignIn, async (req, res) => {
     const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
-    res.attachment(`pathways-my-data-${data.exportedAt.slice(0, 10)}.json`);
+    res.set('Content-Disposition', downloadDisposition(`pathways-my-data-${data.exportedAt.slice(0, 10)}`, 'json'));
     res.type('application/json').send(JSON.stringify(data, null, 2));
   });
   web.get('/account/data/export.zip', requireSignIn, async (req, res) => {
     const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
-    res.attachment(`pathways-my-data-${data.exportedAt.slice(0, 10)}.zip`);
+    res.set('Content-Disposition', downloadDisposition(`pathways-my-data-${data.exportedAt.slice(0, 10)}`, 'zip'));
     res.type('application/zip').send(Buffer.from(exportZip(data)));
   });
   web.get('/account/delete', requireSignIn, (_req, res) =>

@@ -6,6 +6,7 @@ import { UserModel } from '../models/User.ts';
 import { requireRole } from '../server/auth.ts';
 import { toCsv } from '../server/csv.ts';
 import { canonicalEmail } from '../server/emailAddresses.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate, isoDateTime, objectId, paging } from '../server/http/validate.ts';
@@ -130,7 +131,7 @@ export function registerAuditRoutes(web: Router, api: Router): void {
       ]),
     });
     res
-      .set('Content-Disposition', 'attachment; filename="audit-trail.csv"')
+      .set('Content-Disposition', downloadDisposition('audit-trail', 'csv'))
       .set('Cache-Control', 'no-store')
       .type('text/csv; charset=utf-8')
       .send('\uFEFF' + csv);

@@ -4,6 +4,7 @@ import { boardRoles } from '../models/Board.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
 import { versionFromForm } from '../server/versions.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -528,8 +529,7 @@ export function registerBoardRoutes(web: Router, api: Router): void {
   });
   web.get('/external-certificates/:id/file', requireSignIn, async (req, res) => {
     const file = await externalCertificateFile({ actor: req.user!, certificateId: String(req.params.id) });
-    // Both forms (RFC 6266): an ASCII fallback, and filename* for a name in any script.
-    res.attachment(file.name);
+    res.setHeader('Content-Disposition', downloadDisposition(file.name));
     res.setHeader('Content-Type', file.contentType);
     res.setHeader('X-Content-Type-Options', 'nosniff');
     res.send(file.data);

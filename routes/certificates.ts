@@ -2,6 +2,7 @@ import type { Router } from 'express';
 import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
 import { NotFoundError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import {
   certificateFor,
@@ -34,15 +35,6 @@ const verificationSchema = z
     expiresAt: z.string().nullable(),
   })
   .loose();
-
-/** A safe file name for the download: letters, digits and dashes only. */
-const fileNameOf = (title: string, code: string) =>
-  `${
-    title
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .slice(0, 60) || 'certificate'
-  }-${code}.pdf`;
 
 export function registerCertificateRoutes(web: Router, api: Router): void {
   apiOperation(
@@ -116,7 +108,10 @@ export function registerCertificateRoutes(web: Router, api: Router): void {
     const pdf = await certificatePdf(certificate);
     res
       .type('application/pdf')
-      .attachment(fileNameOf(certificate.programmeTitle, certificate.verificationCode))
+      .set(
+        'Content-Disposition',
+        downloadDisposition(`${certificate.programmeTitle} ${certificate.verificationCode}`, 'pdf'),
+      )
       .setHeader('Cache-Control', 'private, no-store');
     res.send(pdf);
   });

@@ -2,6 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
@@ -280,7 +281,7 @@ async function sendCsv(req: Request, res: Response, forSpreadsheet: boolean) {
   });
   const csv = attendanceCsv({ rows });
   res
-    .attachment(`attendance-${cohort.name.replace(/[^A-Za-z0-9]+/g, '-').toLowerCase()}.csv`)
+    .set('Content-Disposition', downloadDisposition(`${cohort.name} attendance`, 'csv'))
     .type('text/csv; charset=utf-8')
     .send(forSpreadsheet ? `\uFEFF${csv}` : csv);
 }

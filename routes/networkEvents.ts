@@ -4,6 +4,7 @@ import { eventModes } from '../models/NetworkEvent.ts';
 import { NetworkModel } from '../models/Network.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { NotFoundError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
@@ -225,7 +226,7 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
   web.get('/events/:id/event.ics', requireSignIn, async (req, res) => {
     const file = await eventIcs({ actor: req.user!, eventId: String(req.params.id) });
     res.setHeader('Content-Type', 'text/calendar; charset=utf-8');
-    res.setHeader('Content-Disposition', `attachment; filename="${file.filename}"`);
+    res.setHeader('Content-Disposition', downloadDisposition(file.filename));
     res.send(file.body);
   });
 }

@@ -4,6 +4,7 @@ import { OutboxMessageModel } from '../models/OutboxMessage.ts';
 import { requireRole } from '../server/auth.ts';
 import { canonicalEmail } from '../server/emailAddresses.ts';
 import { NotFoundError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { isObjectId } from '../server/http/validate.ts';
 
 const outboxQuery = z.object({ to: z.string().trim().max(320).optional() });
@@ -43,7 +44,7 @@ export function registerOutboxRoutes(web: Router): void {
     const file = /^\d{1,2}$/.test(String(req.params.n)) ? message.attachments?.[Number(req.params.n)] : undefined;
     if (!file) throw new NotFoundError('This message has no such attachment.');
     res
-      .attachment(file.filename ?? 'attachment')
+      .set('Content-Disposition', downloadDisposition(file.filename ?? 'attachment'))
       .type(file.contentType ?? 'application/octet-stream')
       .send(file.content ?? '');
   });

@@ -4,6 +4,7 @@ import { organisationTypes, signatureKinds } from '../models/PledgeSignature.ts'
 import { requireRole } from '../server/auth.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../server/errors.ts';
 import { versionFromForm } from '../server/versions.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
@@ -691,7 +692,7 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     const kind = /^(\w+)\.csv$/.exec(String(req.params.file))?.[1];
     if (!pledge.exportKinds.includes(kind as never)) throw new NotFoundError('There is no such export.');
     res
-      .set('Content-Disposition', `attachment; filename="pledge-${kind}.csv"`)
+      .set('Content-Disposition', downloadDisposition(`pledge-${kind}`, 'csv'))
       .set('Cache-Control', 'no-store')
       .type('text/csv; charset=utf-8')
       .send('\uFEFF' + (await pledge.exportCsv({ kind: kind as pledge.ExportKind })));

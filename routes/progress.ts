@@ -1,6 +1,7 @@
 import type { Request, Router } from 'express';
 import { z } from 'zod';
 import { requireSignIn } from '../server/auth.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { paging } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
@@ -118,11 +119,9 @@ export function registerProgressRoutes(web: Router, api: Router): void {
       header: ['Participant', 'Modules completed', 'Modules in programme', 'Percent', 'Last activity (UTC)'],
       rows,
     });
-    const name =
-      cohort.name
-        .replace(/[^A-Za-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '')
-        .slice(0, 60) || 'cohort';
-    res.type('text/csv; charset=utf-8').attachment(`${name}-progress.csv`).send(`\uFEFF${csv}`);
+    res
+      .type('text/csv; charset=utf-8')
+      .set('Content-Disposition', downloadDisposition(`${cohort.name} progress`, 'csv'))
+      .send(`\uFEFF${csv}`);
   });
 }

@@ -7,6 +7,7 @@ import { questionTypes, surveyMomentLabels, surveyMoments } from '../models/Surv
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { repeatedChoiceProblem } from '../server/choices.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import type { FieldError } from '../server/errors.ts';
@@ -493,7 +494,7 @@ async function sendExport(
   const { csv } = await researchExport({ actor: user, filters, ip: req.ip ?? null });
   res
     .type('text/csv; charset=utf-8')
-    .set('Content-Disposition', 'attachment; filename="pathways-research-export.csv"')
+    .set('Content-Disposition', downloadDisposition('pathways-research-export', 'csv'))
     .set('Cache-Control', 'no-store')
     .send(forSpreadsheet ? `\uFEFF${csv}` : csv);
 }

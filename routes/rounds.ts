@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { genderCategories, recruitmentStages } from '../models/RecruitmentRound.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
@@ -579,8 +580,10 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     const { round, board } = await findRoundFor({ actor: req.user!, roundId: String(req.params.id) });
     if (!round.readinessRecord || !['csv', 'pdf'].includes(String(req.params.format)))
       throw new NotFoundError(messages.noRecord);
-    const filename = `readiness-record-${String(round._id)}.${String(req.params.format)}`;
-    res.setHeader('Content-Disposition', `attachment; filename="${filename}"`);
+    res.setHeader(
+      'Content-Disposition',
+      downloadDisposition(`readiness-record-${String(round._id)}`, String(req.params.format)),
+    );
     if (req.params.format === 'csv')
       // A byte-order mark, as every download's, so a spreadsheet reads names such as Siân as UTF-8.
       return res

@@ -3,6 +3,7 @@ import { z } from 'zod';
 import { attendanceStatuses, type AttendanceStatus } from '../models/AttendanceRecord.ts';
 import { requireSignIn } from '../server/auth.ts';
 import { DomainError, ValidationError } from '../server/errors.ts';
+import { downloadDisposition } from '../server/http/downloads.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
@@ -473,7 +474,7 @@ export function registerSessionRoutes(web: Router, api: Router): void {
   });
   web.get('/sessions/:id.ics', requireSignIn, async (req, res) => {
     const { filename, body } = await sessionIcs({ actor: req.user!, sessionId: String(req.params.id) });
-    res.attachment(filename).type('text/calendar; charset=utf-8').send(body);
+    res.set('Content-Disposition', downloadDisposition(filename)).type('text/calendar; charset=utf-8').send(body);
   });
   web.get('/sessions/:id', requireSignIn, (req, res) => showSession(req, res));
   web.get('/sessions/:id/edit', requireSignIn, async (req, res) => {

@@ -11,6 +11,7 @@ import { addEventsToCalendar, eventsGoingTo } from '../networks/events.ts';
 import { enrolledCohortIds } from './enrolment.ts';
 import { loadVisibleSession, sessionEnd } from './sessions.ts';
 import { calendarName, icsFile } from '../../icsText.ts';
+import { fileNameOf } from '../../fileNames.ts';
 
 const messages = {
   feedNotFound: 'This calendar address is not valid any more. Copy the new one from your Calendar page in Pathways.',
@@ -61,12 +62,7 @@ export async function sessionIcs(props: {
   const { session, cohort } = await loadVisibleSession(props);
   const body = calendarOf(session.title, [session], new Map([[String(cohort._id), cohort]]));
   return {
-    filename: `${
-      session.title
-        .replace(/[^A-Za-z0-9]+/g, '-')
-        .replace(/^-|-$/g, '')
-        .toLowerCase() || 'session'
-    }.ics`,
+    filename: fileNameOf(session.title, 'ics', 'session'),
     body,
   };
 }

@@ -13,6 +13,7 @@ import { howSoon } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
 import { calendarName, icsFile } from '../../icsText.ts';
+import { fileNameOf } from '../../fileNames.ts';
 
 /**
  * Network events: leads create them, members answer whether they are going. Reminders use the reminders pipeline
@@ -364,10 +365,5 @@ async function eventIcsBody(event: NetworkEvent, networkName: string) {
     method: ICalCalendarMethod.PUBLISH,
   });
   addEventsToCalendar(calendar, [event], new Map([[String(event.networkId), networkName]]));
-  const slug =
-    event.title
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase() || 'event';
-  return { filename: `${slug}.ics`, body: icsFile(calendar) };
+  return { filename: fileNameOf(event.title, 'ics', 'event'), body: icsFile(calendar) };
 }

@@ -13,6 +13,7 @@ import { registerNotificationKind, type ComposeContext, type Memo, type PlannedN
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { howSoon, minutesBefore } from './time.ts';
 import { calendarName, icsFile, parameterValue } from '../../icsText.ts';
+import { fileNameOf } from '../../fileNames.ts';
 
 /**
  * Session reminders (by default 24 h and 1 h before, per cohort), change notices and cancellation notices.
@@ -306,15 +307,9 @@ function icsAttachment(session: CohortSession, cohort: Cohort, reader?: { name: 
   const cancelled = session.status === 'cancelled' && reader;
   let content = cancelled ? sessionCalendar(session, cohort, reader) : icsMemo.get(session);
   if (!content) icsMemo.set(session, (content = sessionCalendar(session, cohort)));
-  const filename = `${
-    session.title
-      .replace(/[^A-Za-z0-9]+/g, '-')
-      .replace(/^-|-$/g, '')
-      .toLowerCase() || 'session'
-  }.ics`;
   return [
     {
-      filename,
+      filename: fileNameOf(session.title, 'ics', 'session'),
       content,
       contentType: `text/calendar; charset=utf-8; method=${session.status === 'cancelled' ? 'CANCEL' : 'PUBLISH'}`,
     },
