@@ -76,7 +76,7 @@ const envSchema = z.object({
       const parsed = addressparser(v, { flatten: true });
       return parsed.length === 1 && /^[^@\s]+@[^@\s]+$/.test(parsed[0]!.address);
     }, 'must be one email address, such as "Pathways <no-reply@pathways.example.org>"')
-    .default('Pathways <no-reply@pathways.local>'),
+    .optional(),
   /** With ADMIN_PASSWORD: create this admin on start when no admin exists. */
   ADMIN_EMAIL: z
     .string()
@@ -313,7 +313,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     sessionSecret,
     baseUrl: (env.BASE_URL ?? `http://localhost:${env.PORT}`).replace(/\/$/, ''),
     smtpUrl: env.SMTP_URL || undefined,
-    mailFrom: env.MAIL_FROM,
+    mailFrom: env.MAIL_FROM ?? defaultMailFrom(env.BASE_URL),
     admin: env.ADMIN_EMAIL && env.ADMIN_PASSWORD ? { email: env.ADMIN_EMAIL, password: env.ADMIN_PASSWORD } : undefined,
     demoData: env.DEMO_DATA ? env.DEMO_DATA === 'true' : env.NODE_ENV !== 'production',
     logLevel: env.LOG_LEVEL,
@@ -340,4 +340,15 @@ function developmentSessionSecret(dataDir: string, nodeEnv: string): string {
   const secret = randomBytes(32).toString('hex');
   writeFileSync(file, secret, { mode: 0o600 });
   return secret;
+}
+
+/**
+ * The sender when MAIL_FROM is unset: no-reply at the app's own domain (BASE_URL, which production requires), so mail
+ * comes from a domain that exists and the operator can give SPF and DKIM; `pathways.local` only in development (a
+ * `.local` name never resolves, RFC 6762: mail servers refuse or junk a sender there).
+ */
+export function defaultMailFrom(baseUrl: string | undefined): string {
+  const host = baseUrl ? URL.parse(baseUrl)?.hostname : undefined;
+  const isDomain = !!host && host.includes('.') && !/^[\d.]+$|^\[|:/.test(host) && !host.endsWith('.localhost');
+  return `Pathways <no-reply@${isDomain ? host : 'pathways.local'}>`;
 }

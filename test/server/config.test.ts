@@ -84,6 +84,23 @@ describe('configuration', () => {
       expect(loadConfig({ NODE_ENV: 'test', MAIL_FROM: good }).mailFrom).to.equal(good);
   });
 
+  it('without MAIL_FROM, mail comes from no-reply at the app’s own domain (BASE_URL), never from a .local name outside development', () => {
+    const production = {
+      NODE_ENV: 'production',
+      SESSION_SECRET: 'x'.repeat(40),
+      SMTP_URL: 'smtp://127.0.0.1:1',
+      BASE_URL: 'https://pathways.example.org/',
+    };
+    expect(loadConfig(production).mailFrom).to.equal('Pathways <no-reply@pathways.example.org>');
+    expect(loadConfig({ NODE_ENV: 'test' }).mailFrom).to.equal('Pathways <no-reply@pathways.local>');
+    expect(loadConfig({ NODE_ENV: 'test', BASE_URL: 'http://127.0.0.1:3000' }).mailFrom).to.equal(
+      'Pathways <no-reply@pathways.local>',
+    );
+    expect(loadConfig({ ...production, MAIL_FROM: 'team@schools.example.org' }).mailFrom).to.equal(
+      'team@schools.example.org',
+    );
+  });
+
   it('when in production without SESSION_SECRET or SMTP_URL, it refuses to start', () => {
     expect(() => loadConfig({ NODE_ENV: 'production' })).to.throw(ConfigError, /SESSION_SECRET/);
   });
