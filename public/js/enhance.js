@@ -41,21 +41,62 @@ document.addEventListener('DOMContentLoaded', () => {
     const loadedAt = Date.now();
     const absoluteAt = Number(warning.dataset.absoluteAt);
     // While it shows, the page keeps room under its last line and scrolls a focused field above the box, so the box
-    // never covers the field she is on (WCAG 2.4.11); Escape or "Hide this message" puts it away.
-    const show = (shown) => {
-      warning.hidden = !shown;
-      const room = shown ? `${warning.offsetHeight + 16}px` : '';
+    // never covers the field she is on (WCAG 2.4.11); the box itself is never more than half the window and scrolls
+    // inside (app.css), so at 400% zoom there is room for both. Escape or "Hide this message" puts it away.
+    const fit = () => {
+      const room = warning.hidden ? '' : `${warning.offsetHeight + 16}px`;
       document.documentElement.style.scrollPaddingBottom = room;
       document.body.style.paddingBottom = room;
     };
+    window.addEventListener('resize', fit);
+    // Focus is never taken from a control she is on: she may be typing, and her next keys would land on the box or
+    // press its button. The box then sits in the tab order right after that control, so one Tab reaches "Stay signed
+    // in" (2.2.1), Shift+Tab goes back, Tab past the box goes on from her control, and closing it returns her there.
+    // On no control (her keys reach nothing) focus goes to its first button.
+    let cameFrom = null;
+    const buttons = () => [...warning.querySelectorAll('button')].filter((button) => !button.hidden);
+    const show = (shown) => {
+      const wasShown = !warning.hidden;
+      const inside = warning.contains(document.activeElement);
+      warning.hidden = !shown;
+      fit();
+      if (shown && !wasShown) {
+        const focused = document.activeElement;
+        cameFrom = focused && focused !== document.body ? focused : null;
+        if (cameFrom) cameFrom.scrollIntoView({ block: 'nearest' });
+        else buttons()[0].focus();
+      }
+      if (!shown && inside) {
+        if (cameFrom?.isConnected) cameFrom.focus();
+        else document.activeElement.blur();
+      }
+    };
     const say = (when) => {
+      const inside = warning.contains(document.activeElement);
       for (const p of warning.querySelectorAll('[data-when]')) p.hidden = p.dataset.when !== when;
       warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle';
       show(true);
+      // Signed out meanwhile, "Stay signed in" goes: her focus stays in the box, on the button left.
+      if (inside && document.activeElement.hidden) buttons()[0].focus();
     };
     warning.querySelector('[data-hide-warning]').addEventListener('click', () => show(false));
     document.addEventListener('keydown', (event) => {
-      if (event.key === 'Escape' && !warning.hidden) show(false);
+      if (warning.hidden) return;
+      if (event.key === 'Escape') {
+        show(false);
+        return;
+      }
+      if (event.key !== 'Tab' || !cameFrom || event.altKey || event.ctrlKey || event.metaKey) return;
+      const focused = document.activeElement;
+      if (!event.shiftKey && focused === cameFrom) {
+        event.preventDefault();
+        buttons()[0].focus();
+      } else if (event.shiftKey && focused === buttons()[0]) {
+        event.preventDefault();
+        cameFrom.focus();
+      } else if (!event.shiftKey && focused === buttons().at(-1)) {
+        cameFrom.focus(); // and the browser's own Tab moves on from there
+      }
     });
     let timer;
     const arm = (from) => {

@@ -87,6 +87,96 @@ describe('browser: the warning before the session ends', () => {
     await context.close();
   });
 
+  it('at 400% zoom (320×256 CSS px) the field she is typing in stays in view and keeps her keys, the warning\'s words all scroll into view, and one Tab reaches "Stay signed in"', async function () {
+    this.timeout(60_000);
+    const user = await buildUser({ name: 'Zoe' });
+    const context = await ui.browser.newContext({ viewport: { width: 320, height: 256 } });
+    const page = await context.newPage();
+    await page.clock.install();
+    await signInInBrowser(page, ui.baseUrl, user.email, testPassword);
+    await page.goto(`${ui.baseUrl}/account`);
+    const name = page.getByLabel('Your name');
+    await name.click();
+    await name.press('End');
+    await page.clock.fastForward(116 * minute);
+    const warning = page.locator('#session-warning');
+    await warning.waitFor();
+
+    await page.keyboard.type(' Zoomed');
+    expect(await name.inputValue(), 'her keys still reach her field').to.equal('Zoe Zoomed');
+    const [field, box] = await Promise.all([name.boundingBox(), warning.boundingBox()]);
+    expect(field!.y + field!.height, 'her field ends above the warning').to.be.at.most(box!.y);
+    expect(box!.y, 'the warning starts inside the window').to.be.at.least(0);
+    expect(box!.y + box!.height).to.be.at.most(256);
+
+    // One Tab from her field reaches the button; the box scrolls (arrow keys too) to show every line of it.
+    await page.keyboard.press('Tab');
+    const stay = page.getByRole('button', { name: 'Stay signed in' });
+    expect(await stay.evaluate((b) => b === document.activeElement)).to.equal(true);
+    const inView = (selector: string) =>
+      page.$eval(selector, (el) => {
+        const line = el.getBoundingClientRect();
+        const frame = el.closest('#session-warning')!.getBoundingClientRect();
+        return line.top >= Math.max(frame.top, 0) && line.bottom <= Math.min(frame.bottom, window.innerHeight);
+      });
+    expect(await inView('#session-warning [data-stay-signed-in]')).to.equal(true);
+    await page.keyboard.press('Home');
+    await page.waitForFunction(() => document.getElementById('session-warning')!.scrollTop === 0);
+    expect(await inView('#session-warning [data-when="idle"]'), 'its first line').to.equal(true);
+
+    // Shift+Tab goes back to her field; "Stay signed in" renews the session and puts her back in her field.
+    await page.keyboard.press('Shift+Tab');
+    expect(await name.evaluate((input) => input === document.activeElement)).to.equal(true);
+    await page.keyboard.press('Tab');
+    const renewed = page.waitForResponse((r) => r.url().endsWith('/session/keep-alive'));
+    await page.keyboard.press('Enter');
+    expect((await renewed).status()).to.equal(204);
+    await warning.waitFor({ state: 'hidden' });
+    expect(await name.evaluate((input) => input === document.activeElement)).to.equal(true);
+    await context.close();
+  });
+
+  it('at 341×192 CSS px with wider text spacing (WCAG 1.4.12) the warning starts inside the window and no control she tabs to is hidden under it', async function () {
+    this.timeout(60_000);
+    const user = await buildUser({ name: 'Sam Spacing' });
+    // bypassCSP only to add the text-spacing style sheet a reader's bookmarklet or extension would add.
+    const context = await ui.browser.newContext({ viewport: { width: 341, height: 192 }, bypassCSP: true });
+    const page = await context.newPage();
+    await page.clock.install();
+    await signInInBrowser(page, ui.baseUrl, user.email, testPassword);
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.addStyleTag({
+      content:
+        '* { line-height: 1.5 !important; letter-spacing: 0.12em !important; word-spacing: 0.16em !important; } p { margin-bottom: 2em !important; }',
+    });
+    await page.clock.fastForward(116 * minute);
+    const warning = page.locator('#session-warning');
+    await warning.waitFor();
+    const box = (await warning.boundingBox())!;
+    expect(box.y, 'the warning starts inside the window').to.be.at.least(0);
+    expect(box.height, 'and leaves half of it to the page').to.be.at.most(96);
+    // Nothing was focused: focus went to the warning's first button, and from there Tab goes round the whole page.
+    expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Stay signed in');
+    const covered: string[] = [];
+    const reached = new Set<string>();
+    for (let step = 0; step < 40; step += 1) {
+      await page.keyboard.press('Tab');
+      const hidden = await page.evaluate(() => {
+        const focused = document.activeElement as HTMLElement | null;
+        const warningBox = document.getElementById('session-warning')!;
+        if (!focused || warningBox.contains(focused) || !document.querySelector('main')!.contains(focused)) return null;
+        return focused.getBoundingClientRect().top >= warningBox.getBoundingClientRect().top
+          ? focused.outerHTML.slice(0, 80)
+          : '';
+      });
+      if (hidden) covered.push(hidden);
+      if (hidden !== null) reached.add(await page.evaluate(() => document.activeElement!.outerHTML.slice(0, 80)));
+    }
+    expect(covered).to.deep.equal([]);
+    expect(reached.size, 'controls of the page reached').to.be.at.least(3);
+    await context.close();
+  });
+
   it('near the end of the 12 hours after sign-in the warning offers no extension: it says to save her work', async function () {
     this.timeout(60_000);
     const user = await buildUser({ name: 'Ada Absolute' });
