@@ -51,6 +51,30 @@ describe('learning: module text is sanitised on save and on render', () => {
     );
   });
 
+  it('keeps a passage marked in another language on save and on render: lang as a language tag, dir as ltr, rtl or auto (WCAG 3.1.2)', () => {
+    const body = sanitizeMarkdown(
+      'In Welsh: <span lang="CY">Croeso i Gymru</span>.\n\n<p lang="fr-ca" dir="LTR">Bonjour</p>\n\n<q lang="ar" dir="rtl">مرحبا</q>',
+    );
+    expect(body).to.equal(
+      'In Welsh: <span lang="cy">Croeso i Gymru</span>.\n\n<p lang="fr-CA" dir="ltr">Bonjour</p>\n\n<q lang="ar" dir="rtl">مرحبا</q>',
+    );
+    expect(renderMarkdown(body)).to.equal(
+      '<p>In Welsh: <span lang="cy">Croeso i Gymru</span>.</p>\n<p lang="fr-CA" dir="ltr">Bonjour</p><p><q lang="ar" dir="rtl">مرحبا</q></p>\n',
+    );
+    expect(renderMarkdown('<div lang="zh-hant" dir="auto">\n\n**繁體**\n\n</div>', { topLevel: 3 })).to.equal(
+      '<div lang="zh-Hant" dir="auto"><p><strong>繁體</strong></p>\n</div>',
+    );
+  });
+
+  it('drops a lang that is no language tag and a dir that is no direction, keeping the passage, on save and on render', () => {
+    const typed =
+      '<span lang="en_GB" dir="sideways">one</span> <span lang="" dir="">two</span> <em lang="x-foo">three</em> <i lang="welsh">four</i>';
+    const body = sanitizeMarkdown(typed);
+    expect(body).to.equal('<span>one</span> <span>two</span> <em>three</em> <i>four</i>');
+    expect(renderMarkdown(typed)).to.equal('<p><span>one</span> <span>two</span> <em>three</em> <i>four</i></p>\n');
+    expect(renderMarkdown('<b lang=\'cy" onclick="x()\'>bold</b>')).to.equal('<p><b>bold</b></p>\n');
+  });
+
   it('renders a body again the same way, and an edited body as edited (rendering is remembered by its source)', () => {
     const body = 'A story with <b onclick="x()">bold</b> text.';
     const first = renderMarkdown(body);

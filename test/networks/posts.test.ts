@@ -349,6 +349,27 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     }
   });
 
+  it('keeps a passage she marks in Welsh or French (lang, dir) in the stored and served post and reply, and drops a lang that names no language', async () => {
+    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const created = await post(member, open.id, {
+      kind: 'story',
+      title: 'Bilingual school',
+      body: 'We open with <span lang="cy">Bore da</span> and <span lang="French" dir="ltr">bonjour</span>.',
+    }).expect(201);
+    const stored = (await NetworkPostModel.findById(created.body.id).lean())!.body;
+    expect(stored).to.equal('We open with <span lang="cy">Bore da</span> and <span dir="ltr">bonjour</span>.');
+    expect(created.body.bodyHtml).to.include('<span lang="cy">Bore da</span>').and.include('<span dir="ltr">bonjour');
+    const reply = await supertest(app)
+      .post(`/api/v1/posts/${created.body.id}/replies`)
+      .set('Authorization', bearer(lead))
+      .send({ body: '<p lang="fr" dir="ltr">Très bien !</p>' })
+      .expect(201);
+    expect((await NetworkReplyModel.findById(reply.body.id).lean())!.body).to.equal(
+      '<p lang="fr" dir="ltr">Très bien !</p>',
+    );
+    expect(reply.body.bodyHtml).to.equal('<p lang="fr" dir="ltr">Très bien !</p>');
+  });
+
   it('when a post or reply is only unsafe HTML, it answers 422 naming the body field and stores nothing, never 500', async () => {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
     const refused = await post(member, open.id, { ...story, body: '<script>alert(1)</script>' }).expect(422);

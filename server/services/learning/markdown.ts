@@ -13,11 +13,39 @@ import { escapeRegex } from '../../textSearch.ts';
  */
 const safeSchemes = ['http', 'https', 'mailto'];
 
+/** A `lang` value as a BCP 47 language tag in its canonical case ("EN-gb" → "en-GB"), or nothing. */
+function languageTag(typed: string): string | undefined {
+  try {
+    const [canonical] = Intl.getCanonicalLocales(typed.trim());
+    // Intl checks the form only, and five to eight letters fit it ("welsh", "english"), though every language has a
+    // code of two or three (ISO 639): such a word would tell a screen reader nothing it knows.
+    return canonical && /^[a-z]{2,3}(?:-|$)/.test(canonical) ? canonical : undefined;
+  } catch {
+    return undefined; // "en_GB", "x-private", "": not a language tag
+  }
+}
+
+/**
+ * An author marks a passage in another language (`<span lang="cy">`, `<div lang="fr" dir="ltr">`) so that a screen
+ * reader speaks it in that language (WCAG 3.1.2). `lang` is kept only as a BCP 47 language tag, in its canonical case,
+ * and `dir` only as one of its three values; any other value is dropped, leaving the passage in the page's language.
+ */
+const languageAttributes = (attribs: sanitizeHtml.Attributes): sanitizeHtml.Attributes => {
+  const { lang, dir, ...rest } = attribs;
+  const kept: sanitizeHtml.Attributes = { ...rest };
+  const tag = lang === undefined ? undefined : languageTag(lang);
+  if (tag) kept.lang = tag;
+  const direction = dir?.trim().toLowerCase();
+  if (direction === 'ltr' || direction === 'rtl' || direction === 'auto') kept.dir = direction;
+  return kept;
+};
+
 const sanitizeOptions: sanitizeHtml.IOptions = {
   allowedTags: sanitizeHtml.defaults.allowedTags.filter(
     (tag) => !['main', 'nav', 'header', 'footer', 'aside'].includes(tag),
   ),
   allowedAttributes: {
+    '*': ['lang', 'dir'],
     a: ['href', 'title', 'rel'],
     abbr: ['title'],
     th: ['scope'],
@@ -30,6 +58,7 @@ const sanitizeOptions: sanitizeHtml.IOptions = {
   allowProtocolRelative: false,
   disallowedTagsMode: 'discard',
   transformTags: {
+    '*': (tagName, attribs) => ({ tagName, attribs: languageAttributes(attribs) }),
     a: (tagName, attribs) => {
       const { target: _target, ...rest } = attribs;
       void _target;
