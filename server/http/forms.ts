@@ -183,6 +183,10 @@ const fieldNames: Record<string, string> = {
   confirm: 'Confirmation',
   q: 'Search',
   otp: 'Code',
+  // Each form labels its text in its own words ("Your story or question", "Your message", "Text (Markdown)"); this
+  // page cannot tell which form it was, so the box says what they share rather than the code name "Body".
+  body: 'Your text',
+  detail: 'Details',
 };
 
 /**

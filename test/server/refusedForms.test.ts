@@ -82,7 +82,7 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.include('<title>Error: Form expired · Pathways</title>');
     expect(refused.text).to.include('<h2 id="typed-title">What you typed (not saved)</h2>');
     expect(refused.text).to.match(typedBox('Title', 'Headship &lt;at last&gt;'));
-    expect(refused.text).to.match(typedBox('Body', escapedStory));
+    expect(refused.text).to.match(typedBox('Your text', escapedStory));
     expect(refused.text).to.not.include('<budgets>');
     expect(refused.text).to.include(`<a href="/networks/${network.id}">Open the form again</a>`);
     expect(refused.text).to.not.include('a-token-from-a-page-left-open-overnight');
@@ -285,7 +285,7 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
       .type('form')
       .send({ _csrf: token, kind: 'story', title: 'Signed out', body: 'A story kept.' })
       .expect(401);
-    expect(refused.text).to.match(typedBox('Body', 'A story kept.'));
+    expect(refused.text).to.match(typedBox('Your text', 'A story kept.'));
     expect(refused.text).to.include('<a href="/login">Sign in</a>');
     expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
   });
@@ -332,7 +332,7 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
       .type('form')
       .send({ _csrf: 'expired', kind: 'story', title: 'Now titled', body: 'Still writing.' })
       .expect(403);
-    expect(refused.text).to.match(typedBox('Body', 'Still writing.'));
+    expect(refused.text).to.match(typedBox('Your text', 'Still writing.'));
     expect(refused.text).to.not.include('Open the form again');
     expect(refused.text).to.include('open the form again from the page you were on');
   });
