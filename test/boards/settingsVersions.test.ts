@@ -124,6 +124,52 @@ describe('boards: a colleague’s save of a board’s details is never silently 
     });
   });
 
+  it('a round’s title-and-dates form opened before a colleague moved the interview day saves her new title and keeps the day as moved', async () => {
+    const [chair, clerk] = await Promise.all([buildUser({ roles: ['governor'] }), buildUser({ roles: ['governor'] })]);
+    const board = await buildBoard(
+      [
+        { user: chair, role: 'chair' },
+        { user: clerk, role: 'clerk' },
+      ],
+      { timezone: 'America/Los_Angeles' },
+    );
+    const round = await buildRound(board.id, { interviewDates: [inDays(40)], panel: [], title: 'Headteacher' });
+    const chairAgent = await signIn(app, chair.email, testPassword);
+    const chairPage = await chairAgent.get(`/rounds/${round.id}`).expect(200);
+    const shown = (name: string) => new RegExp(`name="${name}"[^>]* value="([^"]*)"`).exec(chairPage.text)![1]!;
+    // Meanwhile the clerk moves the interview six days earlier.
+    await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(clerk)}` })
+      .send({ interviewDate: inDays(34) })
+      .expect(200);
+    // Her page still shows the old day: saving only a new title must not bring it back beside the clerk's.
+    await chairAgent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(chairPage.text),
+        title: 'Head of school',
+        interviewDate: shown('interviewDate'),
+        closingDate: '',
+        shortlistingDate: '',
+        interviewDatesShown: shown('interviewDatesShown'),
+        titleShown: shown('titleShown'),
+        closingDateShown: shown('closingDateShown'),
+        shortlistingDateShown: shown('shortlistingDateShown'),
+      })
+      .expect(303);
+    const saved = await supertest(app)
+      .get(`/api/v1/rounds/${round.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(chair)}` })
+      .expect(200);
+    expect(saved.body).to.deep.include({
+      title: 'Head of school',
+      interviewDates: [inDays(34)],
+      interviewDate: inDays(34),
+    });
+  });
+
   it('the rounds API: a PATCH naming the version it read is a 409 problem after a change since; without one, it is merged as before', async () => {
     const chair = await buildUser({ roles: ['governor'] });
     const auth = { Authorization: `Bearer ${await tokenFor(chair)}` };

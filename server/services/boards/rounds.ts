@@ -263,7 +263,8 @@ export type RoundChange = {
   panel?: string[];
   /**
    * The interview dates a form showed (the web page): the dates given then replace only these, and a date it did not
-   * show (added meanwhile, or beyond its fields) is kept. Without it the dates given replace the whole list.
+   * show (added meanwhile, or beyond its fields) is kept; the dates sent as shown are no change, and leave the round's.
+   * Without it the dates given replace the whole list.
    */
   interviewDatesShown?: string[];
   /**
@@ -282,7 +283,11 @@ export function mergeInterviewDates(props: {
   return [...(props.interviewDates ?? []), ...(props.interviewDate ? [props.interviewDate] : [])];
 }
 
-/** The interview dates after a change: the dates given, plus any stored date the form did not show. */
+/**
+ * The interview dates after a change: the dates given, plus any stored date the form did not show. Dates a form sent
+ * exactly as it showed them (in any order) are no change of hers, so they are left as they now stand, as a detail
+ * sent as shown is (`detailsShown`): a day a colleague moved while the page was open is not put back beside hers.
+ */
 export function changedInterviewDates(props: {
   current: string[];
   given: string[] | undefined;
@@ -291,6 +296,8 @@ export function changedInterviewDates(props: {
   if (!props.given) return props.current;
   if (!props.shown) return props.given;
   const shown = new Set(props.shown);
+  const given = new Set(props.given);
+  if (given.size === shown.size && [...given].every((d) => shown.has(d))) return props.current;
   return [...props.current.filter((d) => !shown.has(d)), ...props.given];
 }
 
