@@ -535,6 +535,42 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(after.lacking).to.deep.equal([]);
   });
 
+  it('a panel member who finished her training after the interview day is in progress at her real percent (API, page, closed record) and enrolled, never offered it again; her late certificate does not make her ready', async () => {
+    const programme = await buildGoverningProgramme(2);
+    const late = await buildUser({ roles: ['governor'], name: 'Lena Late' });
+    await EnrolmentModel.create({
+      userId: late.id,
+      cohortId: await buildCohortFor(programme.id),
+      programmeId: programme.id,
+      status: 'active',
+      enrolledAt: new Date(Date.now() - 30 * 86_400_000),
+    });
+    const round = await buildRound(board.id, { interviewDates: [inDays(-3)], panel: [late] });
+    // She finishes today, three days after the interview: her certificate is issued now.
+    for (const moduleId of programme.moduleIds)
+      await completeModule({ actor: asActor(late), moduleId, input: {}, now: new Date() });
+    expect(await CertificateModel.countDocuments({ userId: late.id, track: 'governing-board' })).to.equal(1);
+
+    const readiness = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
+    expect(readiness.body.ready).to.equal(false);
+    expect(readiness.body.members).to.deep.equal([{ userId: late.id, status: 'in-progress', percent: 100 }]);
+    const page = await (await signIn(app, chair.email, testPassword)).get(`/rounds/${round.id}`).expect(200);
+    const row = page.text.slice(
+      page.text.indexOf('Lena Late'),
+      page.text.indexOf('</tr>', page.text.indexOf('Lena Late')),
+    );
+    expect(row).to.include('In progress').and.to.include('Enrolled').and.to.include('100%');
+    expect(page.text).to.not.include('Not trained and not enrolled');
+    expect(await enrolPanelLackingTraining({ actor: asActor(chair), roundId: round.id })).to.deep.include({
+      enrolled: [],
+    });
+    expect(await EnrolmentModel.countDocuments({ userId: late.id })).to.equal(1);
+
+    await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
+    const csv = await (await signIn(app, chair.email, testPassword)).get(`/rounds/${round.id}/record.csv`).expect(200);
+    expect(csv.text).to.include('Lena Late,external,In progress,100,');
+  });
+
   it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {
     const programme = await buildGoverningProgramme(2);
     const [m1, m2, m3] = await Promise.all([1, 2, 3].map(() => buildUser({ roles: ['governor'] })));

@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
-import { trackProgressForUsers } from '../learning/progress.ts';
+import { trackEnrolmentsProgress } from '../learning/progress.ts';
 
 /**
  * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid
@@ -57,13 +57,13 @@ export function memberReadiness(props: {
   interviewDate: string;
   timezone: string;
   certificates: CertificateFact[];
-  /** Progress (0–100) in each of her active governing-board enrolments. */
+  /** Progress (0–100) in each of her governing-board enrolments under way on the day (readinessFromFacts). */
   enrolmentPercents: number[];
   /** Decides the renewal date of a certificate that has already lapsed. */
   now?: Date;
 }): MemberReadiness {
   const dayEnds = endOfInterviewDay(props.interviewDate, props.timezone).getTime();
-  const held = props.certificates.filter((c) => c.issuedAt.getTime() < dayEnds);
+  const held = heldBy(props.certificates, dayEnds);
   const valid = held
     .filter((c) => c.expiresAt === null || c.expiresAt.getTime() >= dayEnds)
     .sort((a, b) => (b.expiresAt?.getTime() ?? Infinity) - (a.expiresAt?.getTime() ?? Infinity))[0];
@@ -89,6 +89,10 @@ export function memberReadiness(props: {
   return { status: 'not-started', percent };
 }
 
+/** The certificates she holds when an interview day ends (`dayEnds`): one issued later was not hers on the day. */
+const heldBy = (certificates: CertificateFact[], dayEnds: number) =>
+  certificates.filter((c) => c.issuedAt.getTime() < dayEnds);
+
 /**
  * By when she must renew: before her certificate lapses, so that she is never untrained; once it has lapsed,
  * before the interview day begins in the board's zone (a renewal issued later on the day still counts for
@@ -101,43 +105,37 @@ export function renewalDeadline(props: { lapsesAt: Date; interviewDate: string; 
 
 export type PanelFacts = {
   certificates: Map<string, CertificateFact[]>;
-  enrolmentPercents: Map<string, number[]>;
   /**
-   * Users with an active or waitlisted governing-board enrolment that has not yet given her a certificate (so "enrol
-   * who lacks training" skips them). An enrolment stays active once its training is done, so the cohort of a
-   * certificate she already holds is training done: renewing it needs a place in another cohort.
+   * Her active or waitlisted governing-board enrolments, with her progress in each (0 while waitlisted). An enrolment
+   * stays active once its training is done; which ones are done is decided for each interview day (readinessFromFacts),
+   * as a certificate counts for a day only when issued by its end.
    */
-  enrolled: Set<string>;
+  enrolments: Map<string, { cohortId: string; percent: number }[]>;
 };
 
 /**
- * Certificates and governing-board progress for many people at once: a fixed number of queries whatever the
- * panel size. Percent comes from the learning area (her most advanced active governing-board enrolment, not counting
- * one whose certificate she already holds: a renewal starts from nothing).
+ * Certificates and governing-board enrolments with their progress (from the learning area) for many people at once: a
+ * fixed number of queries whatever the panel size. The facts hold for any interview day, so one load serves rounds
+ * with different days (a board's rounds, the dashboard).
  */
 export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Promise<PanelFacts> {
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
-  const facts: PanelFacts = { certificates: new Map(), enrolmentPercents: new Map(), enrolled: new Set() };
+  const facts: PanelFacts = { certificates: new Map(), enrolments: new Map() };
   if (!ids.length) return facts;
-  const [programmes, certificates] = await Promise.all([
+  const [programmes, certificates, progress] = await Promise.all([
     ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean(),
     CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' })
       .select('userId cohortId issuedAt expiresAt verificationCode')
       .lean(),
+    trackEnrolmentsProgress({ userIds: ids, track: 'governing-board' }),
   ]);
-  const programmeIds = programmes.map((p) => p._id);
-  // The enrolments that gave her a certificate: training done, neither under way nor progress towards a renewal.
-  const finished = new Set(certificates.map((c) => `${String(c.userId)}:${String(c.cohortId)}`));
-  const [enrolments, progress] = await Promise.all([
-    EnrolmentModel.find({
-      userId: { $in: ids },
-      programmeId: { $in: programmeIds },
-      status: { $in: ['active', 'waitlisted'] },
-    })
-      .select('userId cohortId')
-      .lean(),
-    trackProgressForUsers({ userIds: ids, track: 'governing-board', finished }),
-  ]);
+  const enrolments = await EnrolmentModel.find({
+    userId: { $in: ids },
+    programmeId: { $in: programmes.map((p) => p._id) },
+    status: { $in: ['active', 'waitlisted'] },
+  })
+    .select('userId cohortId')
+    .lean();
   for (const c of certificates) {
     const list = facts.certificates.get(String(c.userId)) ?? [];
     list.push({
@@ -149,13 +147,26 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
     });
     facts.certificates.set(String(c.userId), list);
   }
-  for (const e of enrolments)
-    if (!finished.has(`${String(e.userId)}:${String(e.cohortId)}`)) facts.enrolled.add(String(e.userId));
-  for (const [userId, row] of progress) facts.enrolmentPercents.set(userId, [row.percent]);
+  for (const [userId, rows] of progress)
+    facts.enrolments.set(
+      userId,
+      rows.map((r) => ({ cohortId: r.cohortId, percent: r.percent })),
+    );
+  // A waitlisted place has no progress yet, and is training under way all the same.
+  for (const e of enrolments) {
+    const list = facts.enrolments.get(String(e.userId)) ?? [];
+    if (!list.some((known) => known.cohortId === String(e.cohortId)))
+      list.push({ cohortId: String(e.cohortId), percent: 0 });
+    facts.enrolments.set(String(e.userId), list);
+  }
   return facts;
 }
 
-export type PanelMemberReadiness = MemberReadiness & { userId: string };
+export type PanelMemberReadiness = MemberReadiness & {
+  userId: string;
+  /** In governing-board training not done by the interview day (active or waitlisted): enrolling the untrained skips her. */
+  enrolled: boolean;
+};
 export type PanelReadiness = {
   ready: boolean;
   interviewDate: string;
@@ -189,16 +200,25 @@ export function readinessFromFacts(props: {
   facts: PanelFacts;
   now: Date;
 }): PanelReadiness {
-  const members = props.panel.map((userId) => ({
-    userId,
-    ...memberReadiness({
-      interviewDate: props.interviewDate,
-      timezone: props.timezone,
-      certificates: props.facts.certificates.get(userId) ?? [],
-      enrolmentPercents: props.facts.enrolmentPercents.get(userId) ?? [],
-      now: props.now,
-    }),
-  }));
+  const dayEnds = endOfInterviewDay(props.interviewDate, props.timezone).getTime();
+  const members = props.panel.map((userId) => {
+    const certificates = props.facts.certificates.get(userId) ?? [];
+    // An enrolment whose certificate she holds on the day is training done: neither under way nor progress towards a
+    // renewal (a renewal starts from nothing). One whose certificate came after the day was under way on the day.
+    const done = new Set(heldBy(certificates, dayEnds).flatMap((c) => c.cohortId ?? []));
+    const underWay = (props.facts.enrolments.get(userId) ?? []).filter((e) => !done.has(e.cohortId));
+    return {
+      userId,
+      ...memberReadiness({
+        interviewDate: props.interviewDate,
+        timezone: props.timezone,
+        certificates,
+        enrolmentPercents: underWay.map((e) => e.percent),
+        now: props.now,
+      }),
+      enrolled: underWay.length > 0,
+    };
+  });
   return {
     ready: members.length > 0 && members.every((m) => m.status === 'valid'),
     interviewDate: props.interviewDate,

@@ -533,7 +533,6 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
     email: people.get(m.userId)?.email ?? '',
     invited: people.get(m.userId)?.status === 'invited',
     boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role ?? null,
-    enrolled: facts.enrolled.has(m.userId),
     saferRecruitment: saferRecruitmentShown(props.actor, saferRecruitment.get(m.userId), access.get(m.userId)),
   }));
   const canManage = canManageRound(props.actor, board);
@@ -639,9 +638,7 @@ export async function enrolPanelLackingTraining(props: {
     facts,
     now,
   });
-  const lacking = readiness.members
-    .filter((m) => m.status !== 'valid' && !facts.enrolled.has(m.userId))
-    .map((m) => m.userId);
+  const lacking = readiness.members.filter((m) => m.status !== 'valid' && !m.enrolled).map((m) => m.userId);
   if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
   // A member renewing is placed in a cohort other than those that issued her certificates (one search per set).
   const cohorts = new Map<string, Promise<string>>();

@@ -98,24 +98,20 @@ export async function programmeProgress({
   };
 }
 
+export type EnrolmentProgress = Progress & { cohortId: string; programmeId: string };
+
 /**
- * For governing boards: each person's progress in her most advanced active enrolment of a track. People with no
- * active enrolment in that track are absent from the map. Five queries whatever the number of people.
+ * For governing boards: each person's progress in every active enrolment of a track, by user. People with no active
+ * enrolment in that track are absent from the map. Five queries whatever the number of people.
  */
-export async function trackProgressForUsers({
+export async function trackEnrolmentsProgress({
   userIds,
   track,
-  finished,
 }: {
   userIds: (string | Types.ObjectId)[];
   track: Track;
-  /**
-   * Enrolments not to count, as `userId:cohortId`: those whose certificate she already holds (an enrolment stays active
-   * once done), so that a renewal's progress is not the 100% of the training it renews.
-   */
-  finished?: Set<string>;
-}): Promise<Map<string, Progress & { cohortId: string; programmeId: string }>> {
-  const result = new Map<string, Progress & { cohortId: string; programmeId: string }>();
+}): Promise<Map<string, EnrolmentProgress[]>> {
+  const result = new Map<string, EnrolmentProgress[]>();
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   if (!ids.length) return result;
   const [programmes, enrolments] = await Promise.all([
@@ -148,25 +144,34 @@ export async function trackProgressForUsers({
   }
   for (const e of enrolments) {
     const programmeId = programmeOf.get(String(e.cohortId));
-    if (!programmeId || finished?.has(key(e.userId, e.cohortId))) continue;
+    if (!programmeId) continue;
     const modules = current.get(programmeId) ?? [];
     const completed = countCurrent(done.get(key(e.userId, e.cohortId)) ?? new Set(), modules);
-    const row = {
+    const rows = result.get(String(e.userId)) ?? [];
+    rows.push({
       cohortId: String(e.cohortId),
       programmeId,
       completedModules: completed,
       totalModules: modules.length,
       percent: percentOf(completed, modules.length),
-    };
-    const before = result.get(String(e.userId));
-    if (
-      !before ||
-      row.percent > before.percent ||
-      (row.percent === before.percent && row.completedModules > before.completedModules)
-    )
-      result.set(String(e.userId), row);
+    });
+    result.set(String(e.userId), rows);
   }
   return result;
+}
+
+/** Each person's progress in her most advanced active enrolment of a track (absent with none). */
+export async function trackProgressForUsers(props: {
+  userIds: (string | Types.ObjectId)[];
+  track: Track;
+}): Promise<Map<string, EnrolmentProgress>> {
+  const all = await trackEnrolmentsProgress(props);
+  return new Map(
+    [...all].map(([userId, rows]) => [
+      userId,
+      [...rows].sort((a, b) => b.percent - a.percent || b.completedModules - a.completedModules)[0]!,
+    ]),
+  );
 }
 
 /**
