@@ -21,7 +21,7 @@ import {
 } from '../../server/services/boards/rounds.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
-import { testApp, signIn } from '../support/app.ts';
+import { csrfFrom, testApp, signIn } from '../support/app.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import {
   asActor,
@@ -417,6 +417,25 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     });
     expect(person.invited).to.equal(true);
     expect(await NotificationModel.countDocuments({ kind: 'invitation', userId: person.id })).to.equal(1);
+  });
+
+  it('a seated adviser whose governor role an admin takes away stays on the panel, and the chair can still add others (web and API)', async () => {
+    const adviser = await buildUser({ roles: ['governor'], name: 'Ada Adviser' });
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair, adviser] });
+    await api(await tokenFor(admin))
+      .patch(`/users/${adviser.id}`, { roles: ['participant'] })
+      .expect(200);
+    const agent = await signIn(app, chair.email, testPassword);
+    const page = await agent.get(`/rounds/${round.id}`).expect(200);
+    await agent
+      .post(`/rounds/${round.id}/panel`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), userId: govA.id })
+      .expect(303);
+    const changed = await api(chairToken)
+      .patch(`/rounds/${round.id}`, { panel: [chair.id, adviser.id, govA.id, govB.id] })
+      .expect(200);
+    expect(changed.body.panel).to.deep.equal([chair.id, adviser.id, govA.id, govB.id]);
   });
 
   it("an adviser invited by email to a Sydney board's panel gets an account in the board's zone (hers to change), not London's", async () => {

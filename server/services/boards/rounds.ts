@@ -117,8 +117,8 @@ const maxPanelSize = 20;
 /**
  * Panel ids must be people the board can seat: its members, or governor accounts (advisers from outside), with a live
  * account (an erased one keeps her roles and board rows as "Former member"; a disabled one cannot sign in). Someone
- * already on the panel (`seated`) who was disabled or erased since stays: her row keeps the round's counts, and the
- * chair can still change the rest of the panel.
+ * already on the panel (`seated`) is not checked again: disabled or erased since, off the board or her governor role
+ * taken away, she stays (her row keeps the round's counts) and the chair can still change the rest of the panel.
  */
 async function checkPanel(board: Board, panel: string[], seated: Types.ObjectId[] = []): Promise<Types.ObjectId[]> {
   const unique = [...new Set(panel)];
@@ -131,16 +131,14 @@ async function checkPanel(board: Board, panel: string[], seated: Types.ObjectId[
   const members = new Set(board.members.map((m) => String(m.userId)));
   const already = new Set(seated.map(String));
   const live = new Set(
-    users
-      .filter((u) => already.has(String(u._id)) || liveUserStatuses.includes(u.status as UserStatus))
-      .map((u) => String(u._id)),
+    users.filter((u) => liveUserStatuses.includes(u.status as UserStatus)).map((u) => String(u._id)),
   );
   const ok = new Set(
     users.filter((u) => members.has(String(u._id)) || u.roles.includes('governor')).map((u) => String(u._id)),
   );
   const problems = unique
     .map((id, i) => ({ id, i }))
-    .filter(({ id }) => !ok.has(id) || !live.has(id))
+    .filter(({ id }) => !already.has(id) && (!ok.has(id) || !live.has(id)))
     .map(({ id, i }) => ({ path: `panel.${i}`, message: ok.has(id) ? messages.panelNotLive : messages.panelPerson }));
   if (problems.length) throw new ValidationError('Check the panel.', problems);
   return unique.map((id) => new Types.ObjectId(id));
