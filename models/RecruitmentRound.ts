@@ -58,7 +58,15 @@ const recruitmentRoundSchema = new Schema(
     closedAt: { type: Date },
     closedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     readinessRecord: {
-      type: { ready: Boolean, interviewDate: String, timezone: String, members: [recordMemberSchema] },
+      type: {
+        ready: Boolean,
+        interviewDate: String,
+        timezone: String,
+        /** The board's name and organisation at closing: renamed later, the record still reads as it closed. */
+        boardName: String,
+        organisation: String,
+        members: [recordMemberSchema],
+      },
       default: undefined,
     },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },

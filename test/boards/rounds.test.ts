@@ -690,6 +690,33 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
   });
 
+  it('a closed round’s record (CSV and PDF) keeps the board’s name and organisation as they were at closing after the board is renamed', async () => {
+    const own = await buildBoard([{ user: chair, role: 'chair' }], { name: 'Oakfield Governors' });
+    const round = await buildRound(own.id, { interviewDates: [inDays(5)], panel: [chair] });
+    await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
+    await api(await tokenFor(admin))
+      .patch(`/boards/${own.id}`, { name: 'Elm Trust Governors', organisation: 'Elm Academy Trust' })
+      .expect(200);
+    const agent = await signIn(app, chair.email, testPassword);
+    const record = async () => ({
+      csv: (await agent.get(`/rounds/${round.id}/record.csv`).expect(200)).text,
+      pdf: await pdfText(
+        (await agent.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse(binaryBody).expect(200)).body as Buffer,
+      ),
+    });
+    const kept = await record();
+    expect(kept.csv).to.include('\nOakfield Governors,Headteacher,').and.not.include('Elm');
+    expect(kept.pdf).to.include('Board: Oakfield Governors (Test Primary School)').and.not.include('Elm');
+    // A record closed before the snapshot kept the board names it as it is now.
+    await RecruitmentRoundModel.updateOne(
+      { _id: round.id },
+      { $unset: { 'readinessRecord.boardName': 1, 'readinessRecord.organisation': 1 } },
+    );
+    const older = await record();
+    expect(older.csv).to.include('\nElm Trust Governors,Headteacher,');
+    expect(older.pdf).to.include('Board: Elm Trust Governors (Elm Academy Trust)');
+  });
+
   it('when a panel member is erased while her round is being closed, the new record names her "Former member"', async () => {
     const leaving = await buildUser({ roles: ['governor'], name: 'Leaving Governor' });
     const round = await buildRound(board.id, { interviewDates: [inDays(5)], panel: [leaving, govB] });

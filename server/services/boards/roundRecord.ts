@@ -19,6 +19,12 @@ export const statusLabel = (status: string): string => statusLabels[status] ?? s
 
 type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
 
+/** The board as it was named at closing; a record closed before the snapshot kept it names the board as it is now. */
+const boardOf = (record: Record_, board: Board) => ({
+  name: record.boardName ?? board.name,
+  organisation: record.organisation ?? board.organisation,
+});
+
 /**
  * `zone` is the reader's: a certificate's issue and expiry and the renewal deadline are instants, shown in her zone
  * with the zone named (as on the round's page), so a lapse at 23:30 in London is not a day apart from its "renew by".
@@ -53,8 +59,9 @@ export function readinessRecordCsv(props: { round: RecruitmentRound; board: Boar
     'Certificate expires',
     'Renew by',
   ];
+  const board = boardOf(record, props.board);
   const lines = rows(record, props.zone).map((r) => [
-    props.board.name,
+    board.name,
     props.round.title,
     record.interviewDate ?? '',
     record.ready ? 'yes' : 'no',
@@ -86,7 +93,8 @@ export async function readinessRecordPdf(props: {
   doc.fontSize(18);
   line('Interview panel readiness record', { role: 'H1' });
   doc.moveDown(0.5).fontSize(11);
-  line(`Board: ${props.board.name} (${props.board.organisation})`);
+  const board = boardOf(record, props.board);
+  line(`Board: ${board.name} (${board.organisation})`);
   line(`Round: ${props.round.title}`);
   line(`Interview date: ${record.interviewDate ? formatDate(record.interviewDate, zone) : ''} (${zone})`);
   line(`Panel ready: ${record.ready ? 'Yes, every member held valid training for the interview day' : 'No'}`);

@@ -767,6 +767,8 @@ async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Dat
     ready: readiness.ready,
     interviewDate: readiness.interviewDate,
     timezone: board.timezone,
+    boardName: board.name,
+    organisation: board.organisation,
     members: readiness.members.map((m) => ({
       userId: new Types.ObjectId(m.userId),
       name:
