@@ -190,6 +190,33 @@ function interviewDayFieldOf(path: string, body: unknown): string | undefined {
   return typedIn[Number(day[1])]?.name ?? 'interviewDate';
 }
 
+/**
+ * An API request names its interview days in `interviewDates`, `interviewDate` or both (the one date joins the list
+ * last: mergeInterviewDates). A refusal about one day is said at the field that day was sent in, and one about the
+ * days together (their order) at `interviewDate` when that is the only one sent, never at a field the request lacks.
+ */
+async function atSentDayFields<T>(
+  sent: { interviewDate?: string; interviewDates?: string[] },
+  run: () => Promise<T>,
+): Promise<T> {
+  try {
+    return await run();
+  } catch (error) {
+    if (!(error instanceof ValidationError) || sent.interviewDate === undefined) throw error;
+    const listed = sent.interviewDates?.length ?? 0;
+    const sentIn = (path: string) => {
+      const day = /^interviewDates\.(\d+)$/.exec(path);
+      if (day) return Number(day[1]) >= listed ? 'interviewDate' : path;
+      return path === 'interviewDates' && !sent.interviewDates ? 'interviewDate' : path;
+    };
+    throw new ValidationError(
+      error.message,
+      error.errors.map((e) => ({ ...e, path: sentIn(e.path) })),
+      error.extensions,
+    );
+  }
+}
+
 /** What a web form posted, blanks included (shown again as sent when it is refused). */
 const submitted = (raw: unknown) =>
   Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([k]) => k !== '_csrf'));
@@ -351,8 +378,8 @@ export function registerRoundRoutes(web: Router, api: Router): void {
     },
     async ({ user, params, body, req }) => {
       const { panel, interviewDate, interviewDates, ...rest } = body;
-      return presentRound(
-        await createRound({
+      const round = await atSentDayFields(body, () =>
+        createRound({
           actor: user,
           boardId: params.id!,
           input: { ...rest, interviewDates: mergeInterviewDates({ interviewDate, interviewDates })! },
@@ -360,6 +387,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
           submissionKey: clientSubmissionKey(req),
         }),
       );
+      return presentRound(round);
     },
   );
   apiOperation(
@@ -408,7 +436,11 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       errors: [409],
     },
     async ({ user, params, body: { version, ...change } }) =>
-      presentRound(await changeRound({ actor: user, roundId: params.id!, change, expectedVersion: version })),
+      presentRound(
+        await atSentDayFields(change, () =>
+          changeRound({ actor: user, roundId: params.id!, change, expectedVersion: version }),
+        ),
+      ),
   );
   apiOperation(
     api,

@@ -478,6 +478,28 @@ describe('boards: web pages and forms', () => {
     expect(third.text).to.match(/id="field-thirdInterviewDate"[^>]*aria-invalid="true"/);
   });
 
+  it('a day gone by typed on the round page is said at its field even when a colleague added a day meanwhile', async () => {
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+    const agent = await signIn(app, chair.email, testPassword);
+    const fields = formFields((await agent.get(`/rounds/${round.id}`).expect(200)).text, `/rounds/${round.id}`);
+    await supertest(app)
+      .patch(`/api/v1/rounds/${round.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(clerk)}` })
+      .send({ interviewDates: [inDays(30), inDays(40)] })
+      .expect(200);
+    const refused = await agent
+      .post(`/rounds/${round.id}`)
+      .type('form')
+      .send({ ...fields, interviewDate: inDays(-5), secondInterviewDate: inDays(35) })
+      .expect(422);
+    expect(errorSummaryOf(refused.text).targets).to.deep.equal(['field-interviewDate']);
+    expect(refused.text).to.match(/id="field-interviewDate"[^>]*aria-invalid="true"/);
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.interviewDates).to.deep.equal([
+      inDays(30),
+      inDays(40),
+    ]);
+  });
+
   it('a board member the panel refuses is said at the "Board member" select, and an account the board refuses at the email typed', async () => {
     const leaving = await buildUser({ roles: ['governor'], name: 'Leaving Lena' });
     const withLena = await buildBoard([

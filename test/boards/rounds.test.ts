@@ -119,7 +119,8 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       })
       .expect(422);
     expect(res.headers['content-type']).to.match(/application\/problem\+json/);
-    expect(res.body.errors).to.deep.equal([{ path: 'interviewDates', message: 'must not be before the closing date' }]);
+    // Said at the field the request sent: it named no "interviewDates".
+    expect(res.body.errors).to.deep.equal([{ path: 'interviewDate', message: 'must not be before the closing date' }]);
     expect(await RecruitmentRoundModel.countDocuments({ title: 'Typo round' })).to.equal(0);
     const round = await buildRound(board.id, { title: 'Kept', interviewDates: [inDays(20)], panel: [govA] });
     await api(chairToken)
@@ -137,8 +138,18 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .post(`/boards/${board.id}/rounds`, { title: 'Wrong year', interviewDate: inDays(-365), panel: [] })
       .expect(422);
     expect(res.body.errors).to.deep.equal([
-      { path: 'interviewDates.0', message: 'must be today or later in the board’s time zone: that day has gone by' },
+      { path: 'interviewDate', message: 'must be today or later in the board’s time zone: that day has gone by' },
     ]);
+    // Sent beside a list of days, it is still said at its own field, not at the place it takes in the list.
+    const beside = await api(chairToken)
+      .post(`/boards/${board.id}/rounds`, {
+        title: 'Wrong year',
+        interviewDates: [inDays(10)],
+        interviewDate: inDays(-365),
+        panel: [],
+      })
+      .expect(422);
+    expect(beside.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['interviewDate']);
     // "Today" is the board's: at this moment Sydney's day may be London's tomorrow, never its yesterday.
     const sydneyToday = DateTime.now().setZone('Australia/Sydney').toISODate()!;
     await api(chairToken)

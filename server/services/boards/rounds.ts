@@ -285,6 +285,7 @@ export function mergeInterviewDates(props: {
  * The interview dates after a change: the dates given, plus any stored date the form did not show. Dates a form sent
  * exactly as it showed them (in any order) are no change of hers, so they are left as they now stand, as a detail
  * sent as shown is (`detailsShown`): a day a colleague moved while the page was open is not put back beside hers.
+ * The dates given come first, so that an error about the nth day (`interviewDates.n`) is about the nth day sent.
  */
 export function changedInterviewDates(props: {
   current: string[];
@@ -296,7 +297,7 @@ export function changedInterviewDates(props: {
   const shown = new Set(props.shown);
   const given = new Set(props.given);
   if (given.size === shown.size && [...given].every((d) => shown.has(d))) return props.current;
-  return [...props.current.filter((d) => !shown.has(d)), ...props.given];
+  return [...props.given, ...props.current.filter((d) => !shown.has(d))];
 }
 
 /**
