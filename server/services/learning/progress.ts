@@ -160,20 +160,6 @@ export async function trackEnrolmentsProgress({
   return result;
 }
 
-/** Each person's progress in her most advanced active enrolment of a track (absent with none). */
-export async function trackProgressForUsers(props: {
-  userIds: (string | Types.ObjectId)[];
-  track: Track;
-}): Promise<Map<string, EnrolmentProgress>> {
-  const all = await trackEnrolmentsProgress(props);
-  return new Map(
-    [...all].map(([userId, rows]) => [
-      userId,
-      [...rows].sort((a, b) => b.percent - a.percent || b.completedModules - a.completedModules)[0]!,
-    ]),
-  );
-}
-
 /**
  * A cohort's rows come in one reply: the driver's default first batch (101 documents) would cost a second round
  * trip (getMore) for any cohort past a handful of people.
