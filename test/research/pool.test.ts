@@ -14,6 +14,7 @@ import {
   declinePoolOffer,
   offerPoolRequest,
 } from '../../server/services/pool/pool.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
@@ -282,6 +283,53 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(await statusNow()).to.equal('open');
     await offerPoolRequest({ actor: admin, requestId: String(insertedId), userId: members[2]!.id });
     expect(await statusNow()).to.equal('offered');
+  });
+
+  it('when the only member a request was offered to is erased, it is open again (`?status=open` lists it), and an offer to someone else makes it offered', async () => {
+    const adminUser = await buildUser({ roles: ['admin'] });
+    const admin = adminUser as unknown as Express.User;
+    const [leaving, staying, next] = [await buildUser(), await buildUser(), await buildUser()];
+    for (const m of [leaving, staying, next])
+      await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(m.id), ...profile });
+    const newRequest = async (key: string) =>
+      (
+        await PoolRequestModel.collection.insertOne({
+          submissionKey: newSubmissionKey(),
+          ...request,
+          status: 'open',
+          confirmTokenHash: `hash-erased-${key}-${leaving.id}`,
+          confirmExpiresAt: new Date(Date.now() + 86_400_000),
+          createdAt: new Date(),
+        })
+      ).insertedId;
+    // One request offered to her alone, one to her and to someone who has not answered yet.
+    const hersAlone = await newRequest('alone');
+    const shared = await newRequest('shared');
+    await offerPoolRequest({ actor: admin, requestId: String(hersAlone), userId: leaving.id });
+    for (const m of [leaving, staying])
+      await offerPoolRequest({ actor: admin, requestId: String(shared), userId: m.id });
+    // An erasure stopped after withdrawing her offer, before its request was looked at: erasing again finishes it.
+    const stopped = await newRequest('stopped');
+    await offerPoolRequest({ actor: admin, requestId: String(stopped), userId: leaving.id });
+    await PoolOfferModel.updateOne({ requestId: stopped }, { $set: { status: 'withdrawn' } });
+
+    await eraseAccount({ actor: { id: adminUser.id, name: adminUser.name }, userId: leaving.id, bySelf: false });
+
+    const adminAuth = await bearer(adminUser);
+    const listed = async (query: string) =>
+      (await supertest(app).get(`/api/v1/pool/requests${query}`).set('Authorization', adminAuth).expect(200)).body
+        .items as { id: string; status: string; offers: { status: string }[] }[];
+    const alone = (await listed('')).find((r) => r.id === String(hersAlone))!;
+    expect(alone.status).to.equal('open');
+    expect(alone.offers.map((o) => o.status)).to.deep.equal(['withdrawn']);
+    expect((await listed('?status=open')).map((r) => r.id).sort()).to.deep.equal(
+      [String(hersAlone), String(stopped)].sort(),
+    );
+    // Still waiting on the other member's answer: offered.
+    expect((await PoolRequestModel.findById(shared).lean())!.status).to.equal('offered');
+
+    await offerPoolRequest({ actor: admin, requestId: String(hersAlone), userId: next.id });
+    expect((await PoolRequestModel.findById(hersAlone).lean())!.status).to.equal('offered');
   });
 
   it('an admin offering a request through the API to a member an admin disabled gets a 422 at userId; no offer is made and the request stays open', async () => {

@@ -491,6 +491,20 @@ async function reopenIfNoOfferPending(requestId: Types.ObjectId): Promise<void> 
     await PoolRequestModel.updateOne({ _id: requestId, status: 'open' }, { $set: { status: 'offered' } });
 }
 
+/**
+ * Erasure (../research/personalData.ts): her pending offers are withdrawn, and a request left waiting on nobody is
+ * open again, as when every offer is declined. Every request she was offered and did not take is looked at, not only
+ * those withdrawn now, so erasing again finishes an erasure stopped between the two steps.
+ */
+export async function withdrawOffersOf(props: { userId: Types.ObjectId; now?: Date }): Promise<void> {
+  await PoolOfferModel.updateMany(
+    { userId: props.userId, status: 'pending' },
+    { $set: { status: 'withdrawn', decidedAt: props.now ?? new Date() } },
+  );
+  const requestIds = await PoolOfferModel.distinct('requestId', { userId: props.userId, status: 'withdrawn' });
+  for (const requestId of requestIds) await reopenIfNoOfferPending(requestId);
+}
+
 async function ownPendingOffer(actor: Express.User, offerId: string) {
   if (!isObjectId(offerId)) throw new NotFoundError();
   const offer = await PoolOfferModel.findById(offerId).lean();

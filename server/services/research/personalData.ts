@@ -7,6 +7,7 @@ import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts
 import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { withdrawOffersOf } from '../pool/pool.ts';
 import { refreshFiguresOfPerson } from './cohortFigures.ts';
 
 /**
@@ -52,8 +53,9 @@ export const researchPersonalData: PersonalDataArea = {
 };
 
 /**
- * The pool: her profile and the requests offered to her. Erasure removes the profile and withdraws pending offers;
- * accepted offers stay (the request's record of who helped), and show her as "Former member" once her account is.
+ * The pool: her profile and the requests offered to her. Erasure removes the profile and withdraws pending offers (a
+ * request waiting on her alone is open again); accepted offers stay (the request's record of who helped), and show her
+ * as "Former member" once her account is.
  */
 export const poolPersonalData: PersonalDataArea = {
   area: 'pool',
@@ -93,9 +95,6 @@ export const poolPersonalData: PersonalDataArea = {
   },
   async eraseFor(userId: Types.ObjectId) {
     await PoolProfileModel.deleteMany({ userId });
-    await PoolOfferModel.updateMany(
-      { userId, status: 'pending' },
-      { $set: { status: 'withdrawn', decidedAt: new Date() } },
-    );
+    await withdrawOffersOf({ userId });
   },
 };
