@@ -3,7 +3,7 @@ import { DateTime } from 'luxon';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
-import { NotificationModel } from '../../models/Notification.ts';
+import { NotificationModel, type NotificationKind } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import {
@@ -19,6 +19,7 @@ import {
   saveAgreement,
 } from '../../server/services/mentoring/mentorships.ts';
 import { blockPerson } from '../../server/services/directory/blocks.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { ConflictError, NotFoundError } from '../../server/errors.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -300,6 +301,59 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     const asked = to(mentee, /Six months on/);
     expect(asked).to.have.length(1);
     expect(asked[0]!.raw).to.include('your mentor').and.not.include('Marta Blocked');
+  });
+
+  it('a mentorship ended by an erasure closes as any close does: no rhythm or ending reminder stays, the mentee who remains is asked about her outcomes six months on (not naming the mentor who left), an erased mentee is asked nothing', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const t0 = new Date();
+    const mentorshipOf = async (mentor: TestUser, mentee: TestUser) => {
+      const request = await createMentoringRequest({
+        actor: actor(mentee),
+        mentorId: mentor.id,
+        message: 'Hi',
+        now: t0,
+      });
+      const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+      await saveAgreement({
+        actor: actor(mentee),
+        mentorshipId: String(m._id),
+        goals: ['Apply for headship'],
+        meetingFrequency: 'monthly',
+        endsOn: DateTime.fromJSDate(t0).plus({ months: 3 }).toISODate()!,
+      });
+      return String(m._id);
+    };
+    const scheduled = (mentorshipId: string, kinds: NotificationKind[]) =>
+      NotificationModel.find({ 'about.id': mentorshipId, kind: { $in: kinds }, status: 'scheduled' }).lean();
+    const erase = (u: TestUser) =>
+      eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: u.id, bySelf: false });
+
+    // Her mentor leaves Pathways.
+    const leavingMentor = await buildMentor({ name: 'Marta Leaving' });
+    const mentee = await buildMentee();
+    const hers = await mentorshipOf(leavingMentor, mentee);
+    expect(await scheduled(hers, ['mentoring-meeting-due', 'mentorship-ending'])).to.have.length(4);
+    await erase(leavingMentor);
+    expect((await MentorshipModel.findById(hers).lean())!.status).to.equal('closed');
+    expect(await scheduled(hers, ['mentoring-meeting-due', 'mentorship-ending'])).to.deep.equal([]);
+    const [prompt] = await scheduled(hers, ['mentoring-outcomes-prompt']);
+    expect(String(prompt!.userId)).to.equal(mentee.id);
+    expect(JSON.stringify(prompt)).to.not.include('Marta Leaving');
+    await runTwice(new Date(prompt!.sendAt.getTime() + 1000));
+    const asked = to(mentee, /Six months on/);
+    expect(asked).to.have.length(1);
+    expect(asked[0]!.raw).to.include('your mentor').and.not.include('Marta Leaving');
+
+    // A mentee leaves: her mentor's reminders stop and she is asked nothing.
+    const mentor = await buildMentor({ capacity: 1 });
+    const leavingMentee = await buildMentee();
+    const theirs = await mentorshipOf(mentor, leavingMentee);
+    await erase(leavingMentee);
+    expect(await scheduled(theirs, ['mentoring-meeting-due', 'mentorship-ending'])).to.deep.equal([]);
+    expect(await NotificationModel.countDocuments({ 'about.id': theirs, kind: 'mentoring-outcomes-prompt' })).to.equal(
+      0,
+    );
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(1);
   });
 
   it('a block made while the mentor accepts (two processes): the mentorship it makes is ended at once, and the accept answers 404', async () => {

@@ -334,15 +334,47 @@ export async function endMentorshipsBetween(props: {
   return closed;
 }
 
-/** After the one write that closed it: the place comes back (once, as only that write gets here), reminders stop. */
-async function afterClosing(m: Mentorship, now: Date): Promise<Mentorship> {
+/**
+ * After the one write that closed it: the place comes back (once, as only that write gets here), reminders stop and
+ * the mentee's outcomes prompt is planned. `leaving`: a member being erased, whose own place is not given back (her
+ * mentor profile goes) and who is neither asked nor named six months on (mentorshipClosed).
+ */
+async function afterClosing(m: Mentorship, now: Date, leaving?: Types.ObjectId): Promise<Mentorship> {
   // A freed place may put her back in mentees' rankings: marked for the sweep (./candidates.ts).
-  await MentorProfileModel.updateOne(
-    { userId: m.mentorId },
-    { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
-  );
+  if (!leaving || String(leaving) !== String(m.mentorId))
+    await MentorProfileModel.updateOne(
+      { userId: m.mentorId },
+      { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
+    );
   const closed = (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
-  await mentorshipClosed({ mentorship: closed, closedAt: now });
+  await mentorshipClosed({ mentorship: closed, closedAt: now, leaving });
+  return closed;
+}
+
+/**
+ * Erasure (./personalData.ts): each of her active mentorships is closed by the same conditional write as any other
+ * close, and the same steps follow it (afterClosing, with her as the one leaving). Returns how many it closed.
+ */
+export async function endMentorshipsOfLeaving(props: {
+  userId: Types.ObjectId;
+  reason: string;
+  now?: Date;
+}): Promise<number> {
+  const now = props.now ?? new Date();
+  const active = await MentorshipModel.find({
+    $or: [{ mentorId: props.userId }, { menteeId: props.userId }],
+    status: 'active',
+  }).lean<Mentorship[]>();
+  let closed = 0;
+  for (const m of active) {
+    const result = await MentorshipModel.updateOne(
+      { _id: m._id, status: 'active' },
+      { $set: closingFields(m, now, props.reason) },
+    );
+    if (result.modifiedCount !== 1) continue;
+    await afterClosing(m, now, props.userId);
+    closed += 1;
+  }
   return closed;
 }
 

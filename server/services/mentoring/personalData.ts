@@ -10,7 +10,7 @@ import type { PersonalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
 import { forgetNameInOthersNotifications, forgetWordsInOthersNotifications } from '../reminders/personalData.ts';
 import { releasedKeys } from './requestKeys.ts';
-import { closingFields } from './mentorships.ts';
+import { endMentorshipsOfLeaving } from './mentorships.ts';
 
 /**
  * Mentoring's personal data. Export: her profiles, the requests she sent (with her messages) and received (without the
@@ -18,7 +18,7 @@ import { closingFields } from './mentorships.ts';
  * Erasure: her profiles go; text she wrote (messages, notes, feedback, outcome details, a reason for declining, also
  * where the mentee's email quoted it) and her goals (as the mentee, or as who wrote them last) are emptied; the rows the other
  * member and the programme's figures rely on stay (mentorships, meetings, requests, outcome kinds and dates) and show
- * "Former member". Her active mentorships close (the mentor's place is given back once: a conditional write), her
+ * "Former member". Her active mentorships close as any close does (./mentorships.ts, endMentorshipsOfLeaving), her
  * pending requests end, and her mentoring reminders are cancelled. Idempotent.
  */
 const mentoringKinds = [
@@ -95,23 +95,9 @@ export const mentoringPersonalData: PersonalDataArea = {
   },
 
   async eraseFor(userId: Types.ObjectId) {
-    const now = new Date();
-    const active = await MentorshipModel.find({
-      $or: [{ mentorId: userId }, { menteeId: userId }],
-      status: 'active',
-    }).lean();
-    for (const m of active) {
-      const closed = await MentorshipModel.updateOne(
-        { _id: m._id, status: 'active' },
-        { $set: closingFields(m, now, erasedReason) },
-      );
-      // Her mentor's place comes back (her own profile, if she mentors, is about to go).
-      if (closed.modifiedCount === 1 && String(m.menteeId) === String(userId))
-        await MentorProfileModel.updateOne(
-          { userId: m.mentorId },
-          { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
-        );
-    }
+    // Closed as any close is: her mentor's place comes back, reminders stop, and a mentee who remains is asked about
+    // her outcomes six months on.
+    await endMentorshipsOfLeaving({ userId, reason: erasedReason });
     await MentorshipModel.updateMany({ closedBy: userId }, { $set: { feedback: '' } });
     // The goals are the mentee's own ("shortlisted for Oakridge's headship"): they go with her, and with whoever wrote
     // them last.

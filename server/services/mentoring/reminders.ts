@@ -285,14 +285,23 @@ export async function mentorshipStarted(props: { mentorship: Mentorship; now?: D
   await planMentorshipReminders({ mentorshipId: String(props.mentorship._id), now: props.now });
 }
 
-/** Closed: rhythm and ending reminders stop; the mentee is asked about her outcomes 6 months later. */
-export async function mentorshipClosed(props: { mentorship: Mentorship; closedAt: Date }): Promise<void> {
+/**
+ * Closed: rhythm and ending reminders stop; the mentee is asked about her outcomes 6 months later. `leaving`: the
+ * member being erased; a mentee who leaves is asked nothing, and a mentor who leaves is not named in the prompt.
+ */
+export async function mentorshipClosed(props: {
+  mentorship: Mentorship;
+  closedAt: Date;
+  leaving?: Types.ObjectId;
+}): Promise<void> {
   const m = props.mentorship;
   const id = String(m._id);
   await cancelNotifications({
     about: { type: 'mentorship', id },
     kinds: ['mentoring-meeting-due', 'mentorship-ending'],
   });
+  const leaving = props.leaving ? String(props.leaving) : null;
+  if (leaving === String(m.menteeId)) return;
   const people = await peopleOf([m.menteeId, m.mentorId]);
   const zone = people.get(String(m.menteeId))?.timezone ?? 'UTC';
   const at = DateTime.fromJSDate(props.closedAt, { zone })
@@ -309,7 +318,7 @@ export async function mentorshipClosed(props: { mentorship: Mentorship; closedAt
       subject: 'Six months on: what has happened since your mentorship?',
       data: {
         mentorshipId: id,
-        mentorName: people.get(String(m.mentorId))?.name ?? 'your mentor',
+        mentorName: (leaving !== String(m.mentorId) && people.get(String(m.mentorId))?.name) || 'your mentor',
         link: '/mentoring/outcomes',
       },
     },
