@@ -436,7 +436,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
         .expect(422);
       expect(res.headers['content-type']).to.match(/problem\+json/);
       expect(res.body.errors[0].path).to.equal('userId');
-      expect(res.body.errors[0].message).to.include(person.name);
+      expect(res.body.errors[0].message).to.include('cannot be enrolled');
     }
     // Nor with an admin's hand: the account needs the role first.
     const adminToken = await tokenFor(await buildUser({ roles: ['admin'] }));
@@ -453,7 +453,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       .type('form')
       .send({ _csrf: await csrfOf(agent, page), email: mentor.email })
       .expect(422);
-    expect(byEmail.text).to.include('Margo Mentor is not a participant');
+    expect(byEmail.text).to.include('This account cannot be enrolled');
     expect(byEmail.text).to.match(/id="field-email-error"/);
     const report = await importEnrolments({
       actor: { ...facilitator },
@@ -461,7 +461,6 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       csv: `${researcher.email}\n${admin.email}`,
     });
     expect(report.rows.map((r) => r.outcome)).to.deep.equal(['invalid', 'invalid']);
-    expect(report.rows[0]!.message).to.include('researcher account');
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
     expect(await SeatModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
 
@@ -473,6 +472,69 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       .set(auth)
       .send({ userId: governor.id })
       .expect(201);
+  });
+
+  it('a facilitator refused a staff account (a researcher, an admin, a mentor) by id, email or import is told in general terms, naming neither the person nor her role; an admin is told whose account and why', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const staff = [
+      await buildUser({ name: 'Ruth Adebayo', roles: ['researcher'] }),
+      await buildUser({ name: 'Amara Okafor', roles: ['admin'] }),
+      await buildUser({ name: 'Mina Mentor', roles: ['mentor'] }),
+    ];
+    const names = staff.map((p) => p.name);
+    /** A refusal names nobody and no role, yet says the account cannot be enrolled and why, in general. */
+    const inGeneralTerms = (message: string) => {
+      for (const name of names) expect(message).to.not.include(name);
+      expect(message).to.not.match(/researcher|mentor|admin account|not a participant/i);
+      expect(message).to.include('cannot be enrolled').and.include('a cohort is for participants');
+    };
+    for (const person of staff) {
+      const byId = await supertest(app)
+        .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+        .set(auth)
+        .send({ userId: person.id })
+        .expect(422);
+      expect(byId.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['userId']);
+      inGeneralTerms(JSON.stringify(byId.body));
+    }
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = `/cohorts/${String(cohort._id)}/people`;
+    for (const person of staff) {
+      const byEmail = await agent
+        .post(page)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, page), email: person.email })
+        .expect(422);
+      expect(byEmail.text)
+        .to.match(/id="field-email-error"/)
+        .and.include('This account cannot be enrolled');
+      for (const name of names) expect(byEmail.text).to.not.include(name);
+    }
+    const imported = await agent
+      .post(`${page}/import`)
+      .type('form')
+      .send({ _csrf: await csrfOf(agent, page), csv: staff.map((p) => p.email).join('\n') })
+      .expect(200);
+    expect(imported.text).to.include('This account cannot be enrolled');
+    for (const name of names) expect(imported.text).to.not.include(name);
+    const report = await importEnrolments({
+      actor: { ...facilitator },
+      cohortId: String(cohort._id),
+      csv: staff.map((p) => p.email).join('\n'),
+    });
+    expect(report.rows.map((r) => r.outcome)).to.deep.equal(['invalid', 'invalid', 'invalid']);
+    for (const row of report.rows) inGeneralTerms(row.message);
+    inGeneralTerms(report.toCorrect!.message);
+    expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id })).to.equal(0);
+
+    // An admin sees every account: she is told whose it is and what to do.
+    const adminToken = await tokenFor(await buildUser({ roles: ['admin'] }));
+    const toAdmin = await supertest(app)
+      .post(`/api/v1/cohorts/${String(cohort._id)}/enrolments`)
+      .set({ Authorization: `Bearer ${adminToken}` })
+      .send({ userId: staff[0]!.id })
+      .expect(422);
+    expect(toAdmin.body.errors[0].message).to.include('Ruth Adebayo has a researcher account');
   });
 
   it('pressing “Enrol” or “Yes, leave” a second time (a double click, an old tab) lands on the cohort page saying where she stands, not an error page', async () => {

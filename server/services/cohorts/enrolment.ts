@@ -13,7 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { formatDate } from '../../time.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
-import { canChangeEnrolment, canRunCohort, hasEnded, mayBeEnrolled } from '../../policies/cohorts.ts';
+import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser, sendInvitation } from '../users.ts';
@@ -27,10 +27,14 @@ const messages = {
     `This cohort ended on ${formatDate(endsOn)}, so it takes no one new. Choose another cohort of its programme.`,
   notEnrolled: 'She is not enrolled in this cohort.',
   noPerson: 'We could not find that person.',
+  // To an admin, who sees every account: whose, and what to do.
   notForHer: (name: string, roles: readonly string[], track: Track | null) =>
     roles.includes('researcher')
       ? `${name} has a researcher account, which is not enrolled in cohorts (it has no other role).`
       : `${name} is not a participant${track === 'governing-board' ? ' or a governor' : ''}, so she cannot be enrolled. An admin can give her the participant role on her account page.`,
+  // To a facilitator, whose people search lists participants only: neither the account's name nor its role.
+  notForThisCohort:
+    'This account cannot be enrolled: a cohort is for participants (and for governors, in a governing-board programme). If she should take part, ask an admin.',
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
   csvEmpty: 'The CSV has no email addresses.',
   csvTooLong: `Import at most ${importMaxRows} rows at a time.`,
@@ -242,7 +246,10 @@ export async function enrolParticipant(props: {
   if (props.actor !== 'system' || user.roles.includes('researcher')) {
     const track = user.roles.includes('participant') ? null : await trackOf(cohort);
     if (!mayBeEnrolled(user.roles, track)) {
-      const message = messages.notForHer(user.name, user.roles, track);
+      const message =
+        props.actor === 'system' || isAdmin(props.actor)
+          ? messages.notForHer(user.name, user.roles, track)
+          : messages.notForThisCohort;
       throw new ValidationError(message, [{ path: 'userId', message }]);
     }
   }
