@@ -2,7 +2,7 @@ import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { attendanceStatuses, type AttendanceStatus } from '../models/AttendanceRecord.ts';
 import { requireSignIn } from '../server/auth.ts';
-import { DomainError, ValidationError } from '../server/errors.ts';
+import { ConflictError, DomainError, ValidationError } from '../server/errors.ts';
 import { downloadDisposition } from '../server/http/downloads.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { apiOperation } from '../server/http/api.ts';
@@ -218,6 +218,7 @@ async function showSession(req: Request, res: Response, extra: Record<string, un
  * shown-note-<userId> carrying the mark the page showed. Only rows changed from what the page showed are written:
  * the radios of marked rows come back checked, and writing them again would make a participant's own check-in
  * (and its time) read as marked by whoever saved the register now, or undo a mark someone else saved meanwhile.
+ * A changed row goes with the mark shown (`shown`), so it is written only over that mark (recordAttendance).
  * "Mark the rest present" fills only rows with no choice in the form and no saved mark, so a mark someone else
  * saved meanwhile stands.
  */
@@ -235,11 +236,19 @@ function recordsFromForm(
     // A note over the limit goes on to recordAttendance, which refuses its row: cut here, it was saved shortened.
     const note = field(`note-${userId}`) ?? '';
     if (!status) continue;
-    // A form without the shown-* fields (a script, an older page) is compared with the mark as saved.
-    const shownStatus = field(`shown-status-${userId}`) ?? saved ?? '';
+    // A form without the shown-* fields (a script, an older page) is compared with the mark as saved, and its
+    // changes are written whatever is stored, as the API's are.
+    const shownField = field(`shown-status-${userId}`);
+    const shownStatus = shownField ?? saved ?? '';
     const shownNote = field(`shown-note-${userId}`) ?? savedNote;
     if (status === shownStatus && note.trim() === shownNote.trim()) unchanged += 1;
-    else records.push({ userId, status, note });
+    else
+      records.push({
+        userId,
+        status,
+        note,
+        ...(shownField === undefined ? {} : { shown: { status: shownStatus || null, note: shownNote } }),
+      });
   }
   return { records, unchanged };
 }
@@ -286,28 +295,54 @@ async function saveRegister(req: Request, res: Response) {
       422,
     );
   try {
-    await recordAttendance({
-      actor: req.user!,
-      sessionId: String(req.params.id),
-      records: records.map((r) => ({ ...r, status: r.status })),
-    });
+    await recordAttendance({ actor: req.user!, sessionId: String(req.params.id), records });
   } catch (error) {
-    if (!(error instanceof ValidationError)) throw error;
-    const rowErrors: Record<string, string> = {};
-    for (const e of error.errors) {
-      const index = Number(e.path.split('.')[1]);
-      if (records[index]) rowErrors[records[index]!.userId] = e.message;
-    }
-    const names = new Map(rows.map((r) => [r.userId, r.name]));
-    const errorList = Object.entries(rowErrors).map(([userId, message]) => ({ path: `status-${userId}`, message }));
-    // Each row's radios have no label of their own to name them by in the summary: the person's name does.
-    const fieldLabels = Object.fromEntries(
-      Object.keys(rowErrors).map((userId) => [`status-${userId}`, names.get(userId) ?? userId]),
-    );
-    return showRegister(req, res, { values: body, rowErrors, errorList, fieldLabels, summary: error.message }, 422);
+    if (error instanceof ValidationError || (error instanceof ConflictError && error.errors.length))
+      return registerRefused(req, res, { error, records, rows, body });
+    throw error;
   }
   flash(req, 'success', messages.saved(records.length));
   res.redirect(303, `/sessions/${String(req.params.id)}/register`);
+}
+
+/**
+ * The register sent back refused, each failing row named at its row and in the summary, her choices kept. Invalid
+ * rows (422): the page as she sent it, the marks it showed included, so a mark saved meanwhile is still not written
+ * over. Rows marked by someone else since her page showed them (409): her changed rows kept over the register as it
+ * is now, its marks now the ones shown, so saving again replaces them with hers, as she has been told.
+ */
+async function registerRefused(
+  req: Request,
+  res: Response,
+  props: {
+    error: ValidationError | ConflictError;
+    records: RecordInput[];
+    rows: { userId: string; name: string }[];
+    body: Record<string, unknown>;
+  },
+) {
+  const { error, records } = props;
+  const rowErrors: Record<string, string> = {};
+  for (const e of error.errors) {
+    const index = Number(e.path.split('.')[1]);
+    if (records[index]) rowErrors[records[index]!.userId] = e.message;
+  }
+  const names = new Map(props.rows.map((r) => [r.userId, r.name]));
+  const errorList = Object.entries(rowErrors).map(([userId, message]) => ({ path: `status-${userId}`, message }));
+  // Each row's radios have no label of their own to name them by in the summary: the person's name does.
+  const fieldLabels = Object.fromEntries(
+    Object.keys(rowErrors).map((userId) => [`status-${userId}`, names.get(userId) ?? userId]),
+  );
+  const values =
+    error instanceof ConflictError
+      ? Object.fromEntries(
+          records.flatMap((r) => [
+            [`status-${r.userId}`, r.status],
+            [`note-${r.userId}`, r.note],
+          ]),
+        )
+      : props.body;
+  return showRegister(req, res, { values, rowErrors, errorList, fieldLabels, summary: error.message }, error.status);
 }
 
 export function registerSessionRoutes(web: Router, api: Router): void {

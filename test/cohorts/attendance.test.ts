@@ -22,6 +22,7 @@ import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
+import { ConflictError } from '../../server/errors.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const minutes = (n: number) => n * 60_000;
@@ -1014,7 +1015,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const page = `/sessions/${String(session._id)}/register`;
       const agent = await signIn(app, facilitator.email, testPassword);
       const fields = formAsShown((await agent.get(page).expect(200)).text);
-      const colleague = await buildUser({ roles: ['facilitator'] });
+      const colleague = await buildUser({ roles: ['facilitator'], name: 'Ruth Adebayo' });
       await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: new Types.ObjectId(colleague.id) } });
       await recordAttendance({
         actor: colleague,
@@ -1057,6 +1058,99 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(await AttendanceRecordModel.findOne({ sessionId: session._id, userId: people[1]!.id }).lean()).to.include({
         status: 'absent',
       });
+    });
+
+    it('changing a row a colleague marked after the page was shown is refused whole (409) naming the row and her mark; nothing is written, the choices stay on the form, and saving it again replaces the mark', async () => {
+      const { people, session, page, agent, fields } = await registerShownThenMarkedByColleague();
+      const [marked, other] = [people[0]!.id, people[1]!.id];
+      const refused = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${marked}`]: 'absent', [`status-${other}`]: 'present' })
+        .expect(409);
+      expect(refused.text).to.include('Nothing was saved: one row was marked by someone else after you opened');
+      expect(refused.text).to.include(
+        'Person A: Marked “excused” by Ruth Adebayo after you opened the register (it showed “present”); your choice was not saved',
+      );
+      const stored = async (userId: string) => AttendanceRecordModel.findOne({ sessionId: session._id, userId }).lean();
+      expect(await stored(marked)).to.include({ status: 'excused', note: 'Phoned in ill' });
+      expect(await stored(other)).to.equal(null);
+      // Her choices are kept; the row now shows the colleague's mark as the one she replaces.
+      const again = formAsShown(refused.text);
+      expect(again).to.include({
+        [`status-${marked}`]: 'absent',
+        [`status-${other}`]: 'present',
+        [`shown-status-${marked}`]: 'excused',
+        [`note-${marked}`]: '',
+      });
+      await agent.post(page).type('form').send(again).expect(303);
+      expect(await stored(marked)).to.include({ status: 'absent' });
+      expect(await stored(other)).to.include({ status: 'present' });
+    });
+
+    it('a self check-in made after the page was shown is not overwritten by a mark chosen on that page: 409 saying she checked herself in', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const start = new Date(Date.now() + minutes(5));
+      const session = await buildSession(cohort._id, { startsAt: start, checkInCode: 'ABCDEF' });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      await checkIn({ actor: people[0]!, sessionId: String(session._id), code: 'ABCDEF' });
+      const refused = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[0]!.id}`]: 'absent' })
+        .expect(409);
+      expect(refused.text).to.include(
+        'Person A: She checked herself in (“present”) after you opened the register (it showed no mark)',
+      );
+      expect(await AttendanceRecordModel.findOne({ sessionId: session._id }).lean()).to.include({
+        status: 'present',
+        source: 'check-in',
+      });
+    });
+
+    it('a mark saved between the look at the stored marks and the write is not overwritten: that row is refused (409), the others are saved and the answer says so', async () => {
+      const { people, session } = await registerShownThenMarkedByColleague();
+      // Her page showed the first person excused (the colleague's mark) and nobody else marked.
+      const records: RecordInput[] = [
+        { userId: people[0]!.id, status: 'absent', shown: { status: 'excused', note: 'Phoned in ill' } },
+        { userId: people[1]!.id, status: 'present', shown: { status: null, note: '' } },
+      ];
+      const held = holdNextCall(AttendanceRecordModel, 'find', {
+        lean: true,
+        when: (args) => JSON.stringify(args[0]).includes('$in'),
+      });
+      let answer: unknown;
+      try {
+        const saving = recordAttendance({ actor: facilitator, sessionId: String(session._id), records }).catch(
+          (error: unknown) => error,
+        );
+        await Promise.race([held.reached, saving]);
+        held.restore();
+        await recordAttendance({
+          actor: facilitator,
+          sessionId: String(session._id),
+          records: [{ userId: people[0]!.id, status: 'late', note: 'Came at ten' }],
+        });
+        held.release();
+        answer = await saving;
+      } finally {
+        held.release();
+        held.restore();
+      }
+      expect(answer).to.be.instanceOf(ConflictError);
+      const conflict = answer as ConflictError;
+      expect(conflict.status).to.equal(409);
+      expect(conflict.message).to.include('your other rows were saved');
+      expect(conflict.errors.map((e) => e.path)).to.deep.equal(['records.0.status']);
+      expect(conflict.errors[0]!.message).to.match(/^Marked “late” by you after you opened the register/);
+      const stored = await AttendanceRecordModel.find({ sessionId: session._id }).lean();
+      expect(stored.find((r) => String(r.userId) === people[0]!.id)).to.include({
+        status: 'late',
+        note: 'Came at ten',
+      });
+      expect(stored.find((r) => String(r.userId) === people[1]!.id)).to.include({ status: 'present' });
     });
 
     it('saves the rows chosen, refuses the whole form naming the failing row, and marks everyone left empty present without JavaScript', async () => {

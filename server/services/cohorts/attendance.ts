@@ -28,6 +28,14 @@ const messages = {
     `the note must be at most ${registerNoteMaxLength} characters (it has ${length}); nothing was cut`,
   cancelled: 'This session was cancelled, so it has no register.',
   refused: (n: number) => `Nothing was saved: ${n} ${n === 1 ? 'row needs' : 'rows need'} correcting.`,
+  markedMeanwhile: (n: number, othersSaved: boolean) =>
+    `${
+      othersSaved
+        ? `${n === 1 ? 'One row was' : `${n} rows were`} marked by someone else as you saved, so your choice there was not saved; your other rows were saved.`
+        : `Nothing was saved: ${n === 1 ? 'one row was' : `${n} rows were`} marked by someone else after you opened the register.`
+    } Your choices are below, with what was saved meanwhile at each such row: save again to replace it with yours.`,
+  rowMarkedMeanwhile: (what: string, shown: string | null) =>
+    `${what} after you opened the register (it showed ${shown ? `“${shown}”` : 'no mark'}); your choice was not saved`,
   checkInNotYet: (opensAt: Date, zone: string) =>
     `Check-in for this session is not open yet. It opens at ${formatDateTime(opensAt, zone)}.`,
   checkInClosed: (closedAt: Date, zone: string) =>
@@ -167,8 +175,103 @@ async function writeRecords(
   }
 }
 
-/** One row as a caller sent it: `status` is checked here with the rest of the row (see recordAttendance). */
-export type RecordInput = { userId: string; status: string; note?: string };
+/** The mark a register page showed for a row (none: `status` null), which a row sent from it may only replace. */
+export type ShownMark = { status: string | null; note: string };
+
+/**
+ * One row as a caller sent it: `status` is checked here with the rest of the row (see recordAttendance). `shown`:
+ * the mark her page showed (the web register); without it (the API, as API.md has it) the last write wins.
+ */
+export type RecordInput = { userId: string; status: string; note?: string; shown?: ShownMark };
+
+type StoredMark = Pick<AttendanceRecord, 'status' | 'note' | 'markedBy' | 'markedAt' | 'source'>;
+
+const sameMark = (a: ShownMark, b: StoredMark | undefined) =>
+  (a.status ?? null) === (b?.status ?? null) && a.note.trim() === (b?.note ?? '').trim();
+
+/**
+ * A row sent from a page that showed another mark than the one stored now (a colleague's, her own check-in, her own
+ * save in another tab), and which would change what is stored: writing it would undo that mark unseen.
+ */
+const overwritesUnseen = (r: RecordInput, stored: StoredMark | undefined) =>
+  !!r.shown && !sameMark(r.shown, stored) && !sameMark({ status: r.status, note: r.note ?? '' }, stored);
+
+/** The marks stored now for these people (one read by `_id`). */
+async function storedMarks(sessionId: unknown, userIds: string[]): Promise<Map<string, StoredMark>> {
+  if (!userIds.length) return new Map();
+  const found = await AttendanceRecordModel.find(
+    { _id: { $in: userIds.map((userId) => attendanceRecordId(sessionId, userId)) } },
+    { userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 },
+  ).lean<(StoredMark & { userId: Types.ObjectId })[]>();
+  return new Map(found.map((r) => [String(r.userId), r]));
+}
+
+/**
+ * The refusal of rows marked by someone else since her page showed them: a 409 naming each row, at its index in
+ * `records`, with what was saved meanwhile and by whom.
+ */
+async function markedMeanwhileError(props: {
+  actor: Express.User;
+  records: RecordInput[];
+  indexes: number[];
+  stored: Map<string, StoredMark>;
+  othersSaved: boolean;
+}): Promise<ConflictError> {
+  const markers = await namesOf(
+    props.indexes.flatMap((i) => props.stored.get(props.records[i]!.userId)?.markedBy ?? []),
+  );
+  const errors = props.indexes.map((i) => {
+    const r = props.records[i]!;
+    const current = props.stored.get(r.userId);
+    const by =
+      String(current?.markedBy) === props.actor.id
+        ? 'you'
+        : (markers.get(String(current?.markedBy))?.name ?? 'someone else');
+    const what = !current
+      ? 'Her mark was removed'
+      : current.source === 'check-in'
+        ? `She checked herself in (“${current.status}”)`
+        : current.status === r.shown!.status
+          ? `Her note was changed by ${by}`
+          : `Marked “${current.status}” by ${by}`;
+    return { path: `records.${i}.status`, message: messages.rowMarkedMeanwhile(what, r.shown!.status) };
+  });
+  return new ConflictError(messages.markedMeanwhile(errors.length, props.othersSaved), errors);
+}
+
+/**
+ * Writes a row sent from a page only over the mark that page showed, read as `stored` (one conditional write: an
+ * insert where there was none, else an update filtered on the record as read), so a mark saved between the read and
+ * this write is never undone unseen. False when one was.
+ */
+async function writeOverShown(
+  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  userId: string,
+  stored: StoredMark | undefined,
+  set: Record<string, unknown>,
+): Promise<boolean> {
+  const _id = attendanceRecordId(session._id, userId);
+  if (stored) {
+    const written = await AttendanceRecordModel.updateOne(
+      { _id, status: stored.status, markedAt: stored.markedAt },
+      { $set: set },
+    );
+    return written.matchedCount === 1;
+  }
+  try {
+    await AttendanceRecordModel.create({
+      _id,
+      sessionId: session._id,
+      cohortId: session.cohortId,
+      userId: new Types.ObjectId(userId),
+      ...set,
+    });
+    return true;
+  } catch (error) {
+    if (isDuplicateKeyError(error)) return false;
+    throw error;
+  }
+}
 
 /** The longest note a register row keeps (the form's field says so; a longer one is refused, never cut). */
 export const registerNoteMaxLength = 500;
@@ -176,7 +279,10 @@ export const registerNoteMaxLength = 500;
 /**
  * Records attendance (those who run the cohort). Every record is checked first: if any is invalid (someone not
  * actively enrolled, a person twice) nothing is written and the failing rows are named. Then each record is
- * written on its own, so the rows others mark at the same moment are kept.
+ * written on its own, so the rows others mark at the same moment are kept. A record sent with the mark her page
+ * `shown` is written only over that mark: when another was saved since, nothing is written and a 409 names those
+ * rows (as the app's other "saved meanwhile" forms); one saved in the instant between that look and the write
+ * leaves the rows already written, and the 409 names the rows it kept from being written.
  */
 export async function recordAttendance(props: {
   actor: Express.User;
@@ -201,27 +307,53 @@ export async function recordAttendance(props: {
   });
   if (problems.length)
     throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
-  await writeRecords(
-    session,
-    props.records.map((r) => ({
-      userId: r.userId,
-      set: {
-        status: r.status,
-        note: (r.note ?? '').trim(),
-        markedBy: new Types.ObjectId(props.actor.id),
-        markedAt: now,
-        source: 'register',
-      },
-    })),
+  const stored = await storedMarks(
+    session._id,
+    props.records.filter((r) => r.shown).map((r) => r.userId),
   );
-  await registerChanged(session._id, session.cohortId);
-  await auditAdminAction({
-    actor: props.actor,
-    action: 'attendance-recorded',
-    target: { type: 'session', id: session._id },
-    subjectUserIds: props.records.map((r) => r.userId),
-    detail: `${props.records.length} ${props.records.length === 1 ? 'person' : 'people'} marked`,
+  const unseen = props.records.flatMap((r, i) => (overwritesUnseen(r, stored.get(r.userId)) ? [i] : []));
+  if (unseen.length) throw await markedMeanwhileError({ ...props, indexes: unseen, stored, othersSaved: false });
+  const setOf = (r: RecordInput) => ({
+    status: r.status,
+    note: (r.note ?? '').trim(),
+    markedBy: new Types.ObjectId(props.actor.id),
+    markedAt: now,
+    source: 'register',
   });
+  const unguarded = props.records.filter((r) => !r.shown);
+  if (unguarded.length)
+    await writeRecords(
+      session,
+      unguarded.map((r) => ({ userId: r.userId, set: setOf(r) })),
+    );
+  // A row whose choice is already what is stored (a colleague saved the same meanwhile) needs no write.
+  const outcomes = await Promise.all(
+    props.records.map(async (r) => {
+      if (!r.shown) return 'written';
+      const current = stored.get(r.userId);
+      if (sameMark({ status: r.status, note: r.note ?? '' }, current)) return 'as stored';
+      return (await writeOverShown(session, r.userId, current, setOf(r))) ? 'written' : 'lost';
+    }),
+  );
+  const lost = outcomes.flatMap((o, i) => (o === 'lost' ? [i] : []));
+  const written = props.records.filter((_, i) => outcomes[i] === 'written');
+  if (written.length) {
+    await registerChanged(session._id, session.cohortId);
+    await auditAdminAction({
+      actor: props.actor,
+      action: 'attendance-recorded',
+      target: { type: 'session', id: session._id },
+      subjectUserIds: written.map((r) => r.userId),
+      detail: `${written.length} ${written.length === 1 ? 'person' : 'people'} marked`,
+    });
+  }
+  if (lost.length) {
+    const current = await storedMarks(
+      session._id,
+      lost.map((i) => props.records[i]!.userId),
+    );
+    throw await markedMeanwhileError({ ...props, indexes: lost, stored: current, othersSaved: written.length > 0 });
+  }
   return buildRegister(session, props.actor);
 }
 
