@@ -321,14 +321,25 @@ export async function endMentorshipsBetween(props: {
     activeKey: { $in: [activeKeyOf(props.a, props.b), activeKeyOf(props.b, props.a)] },
     status: 'active',
   }).lean<Mentorship[]>();
+  return closeEach(active, { now, reason: contactEndedReason, closedBy: props.closedBy });
+}
+
+/**
+ * Closes each of these mentorships still active by the one conditional write (active → closed), then its steps
+ * (afterClosing); one closed meanwhile by someone else is left to her close. Returns how many it closed.
+ */
+async function closeEach(
+  active: readonly Mentorship[],
+  how: { now: Date; reason: string; closedBy?: string; leaving?: Types.ObjectId },
+): Promise<number> {
   let closed = 0;
   for (const m of active) {
     const result = await MentorshipModel.updateOne(
       { _id: m._id, status: 'active' },
-      { $set: closingFields(m, now, contactEndedReason, props.closedBy) },
+      { $set: closingFields(m, how.now, how.reason, how.closedBy) },
     );
     if (result.modifiedCount !== 1) continue;
-    await afterClosing(m, now);
+    await afterClosing(m, how.now, how.leaving);
     closed += 1;
   }
   return closed;
@@ -365,17 +376,7 @@ export async function endMentorshipsOfLeaving(props: {
     $or: [{ mentorId: props.userId }, { menteeId: props.userId }],
     status: 'active',
   }).lean<Mentorship[]>();
-  let closed = 0;
-  for (const m of active) {
-    const result = await MentorshipModel.updateOne(
-      { _id: m._id, status: 'active' },
-      { $set: closingFields(m, now, props.reason) },
-    );
-    if (result.modifiedCount !== 1) continue;
-    await afterClosing(m, now, props.userId);
-    closed += 1;
-  }
-  return closed;
+  return closeEach(active, { now, reason: props.reason, leaving: props.userId });
 }
 
 export const endedOnAgreedDateReason = 'Ended on its agreed end date';
