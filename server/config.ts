@@ -262,10 +262,18 @@ export class ConfigError extends Error {
   }
 }
 
+/**
+ * A variable's value that is none of its choices is told every choice (LOG_LEVEL has seven). The forms' wording
+ * (server/http/plainMessages.ts) says "one of the options offered" for a long list, since a form offers them beside
+ * the field; an operator reading a refused start has no such list before her.
+ */
+const settingMessage = (issue: z.core.$ZodRawIssue): string | undefined =>
+  issue.code === 'invalid_value' ? `must be one of: ${issue.values.map(String).join(', ')}` : undefined;
+
 /** Parses an environment (process.env by default) into a frozen Config, or throws ConfigError listing every bad key. */
 export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
   const raw = Object.fromEntries(Object.entries(source).filter(([, v]) => v !== undefined && v !== ''));
-  const parsed = envSchema.safeParse(raw);
+  const parsed = envSchema.safeParse(raw, { error: settingMessage });
   if (!parsed.success) {
     throw new ConfigError(parsed.error.issues.map((i) => `${i.path.join('.')}: ${i.message}`));
   }

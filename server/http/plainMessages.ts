@@ -72,7 +72,8 @@ export function plainMessage(issue: Issue): string | undefined {
     }
     case 'invalid_value':
       // A long list of codes ("applying-for-headship, interviews, …") reads as noise after a label: a form offers
-      // the choices in words, and an API client has them in the OpenAPI document.
+      // the choices in words, and an API client has them in the OpenAPI document. (An environment variable's refusal
+      // lists them all: server/config.ts.)
       if (issue.values.length > 4) return 'must be one of the options offered';
       return issue.values.length === 1
         ? `must be ${String(issue.values[0])}`

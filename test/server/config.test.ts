@@ -3,6 +3,8 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { ConfigError, loadConfig } from '../../server/config.ts';
+// The forms' wording, as in the app (which loads it with its routes): a variable's refusal must not take it.
+import '../../server/http/plainMessages.ts';
 
 describe('configuration', () => {
   it('when every variable is unset, it starts in development on port 3000 with demo data and the embedded database', () => {
@@ -123,6 +125,14 @@ describe('configuration', () => {
 
   it('when DEMO_DATA is not true or false, it names the variable', () => {
     expect(() => loadConfig({ DEMO_DATA: 'yes' })).to.throw(ConfigError, /DEMO_DATA/);
+  });
+
+  it('when LOG_LEVEL is none of its seven values, the refusal names every one of them (a form\'s "one of the options offered" left the operator with none)', () => {
+    expect(() => loadConfig({ LOG_LEVEL: 'verbose' })).to.throw(
+      ConfigError,
+      'LOG_LEVEL: must be one of: fatal, error, warn, info, debug, trace, silent',
+    );
+    expect(() => loadConfig({ RUN_JOBS: 'yes' })).to.throw(ConfigError, 'RUN_JOBS: must be one of: true, false');
   });
 
   it('in production without BASE_URL, it refuses to start (every emailed link would point at localhost); BASE_URL must be http(s)', () => {
