@@ -258,6 +258,63 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     expect(autumn).to.not.include('Leading difficult conversations');
   });
 
+  it('a weekly digest skipped after downtime says why in a digest\'s words, not "The event had already started." (a digest has no event)', async () => {
+    const facilitator = await UserModel.create({
+      email: 'delia@example.org',
+      name: 'Delia',
+      roles: ['facilitator'],
+      timezone: 'Europe/London',
+      digestWeekday: 1,
+      status: 'active',
+    });
+    const { cohort } = await buildCohortWithSession({
+      startsAt: new Date('2027-03-02T09:00:00Z'),
+      participants: 1,
+      facilitatorIds: [String(facilitator._id)],
+    });
+    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+    await planFacilitatorDigests({ now: new Date('2027-03-01T12:00:00Z') });
+    const [digest] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
+    // The app was down from the Monday morning until the Tuesday afternoon.
+    const back = new Date(digest!.sendAt.getTime() + 30 * 60 * 60_000);
+    sink.received.length = 0;
+    expect(await runDueNotifications({ ids: [digest!._id], now: back })).to.include({ sent: 0, skipped: 1 });
+    await settleNotifications({ ids: [digest!._id], now: back });
+    expect(await NotificationModel.findById(digest!._id).lean()).to.include({
+      status: 'skipped',
+      skipReason: 'It was more than a day late: a weekly digest is not sent that late, and the next one follows.',
+    });
+    expect(sink.received).to.have.length(0);
+
+    // The network digest says the same; of two due in one series, the earlier is replaced by a digest, not a reminder.
+    const sendAt = new Date('2027-03-08T08:00:00Z');
+    const networkDigest = (at: Date) => ({
+      record: {
+        _id: new Types.ObjectId(),
+        kind: 'network-digest',
+        series: 'network-digest:someone',
+        sendAt: at,
+        eventAt: new Date(at.getTime() + 24 * 60 * 60_000),
+        status: 'scheduled' as const,
+        maxAttempts: 8,
+        nextAttemptAt: at,
+      },
+      rows: [],
+    });
+    const late = decideDue([networkDigest(sendAt)], new Date(sendAt.getTime() + 25 * 60 * 60_000));
+    expect(late.map((d) => d.action === 'skip' && d.reason)).to.deep.equal([
+      'It was more than a day late: a weekly digest is not sent that late, and the next one follows.',
+    ]);
+    const two = decideDue(
+      [networkDigest(sendAt), networkDigest(new Date(sendAt.getTime() + 60 * 60_000))],
+      new Date(sendAt.getTime() + 2 * 60 * 60_000),
+    );
+    expect(two.map((d) => (d.action === 'skip' ? d.reason : d.action))).to.deep.equal([
+      'A later weekly digest replaced it.',
+      'send',
+    ]);
+  });
+
   it('a week with nothing to tell (a cohort whose sessions are months away, nobody behind or flagged) sends no digest', async () => {
     const facilitator = await UserModel.create({
       email: 'farida@example.org',

@@ -1,5 +1,6 @@
 import type { Types } from 'mongoose';
 import type { NotificationStatus } from '../../../models/Notification.ts';
+import { lateReason, replacedReason } from './kinds.ts';
 
 /**
  * "What is due now": plain functions of (records, now), with no database and no clock, so tests can ask them
@@ -99,7 +100,8 @@ export type DueDecision<R extends PlannedRecord = PlannedRecord> =
 /**
  * Which of these notifications to act on at `now`, and how:
  * - not yet due, in flight elsewhere, or already settled: left out;
- * - the event it is about has started (eventAt ≤ now): skipped, never sent late;
+ * - the event it is about has started, or its time is otherwise past (eventAt ≤ now: a digest's day, a link's
+ *   expiry): skipped, never sent late, with its kind's reason (./kinds.ts);
  * - a later reminder of the same series is also due (after downtime, the 24-hour and the 1-hour one): only the
  *   latest is sent, the earlier ones are skipped;
  * - otherwise: sent.
@@ -119,9 +121,9 @@ export function decideDue<R extends PlannedRecord>(
   for (const { record, state } of states) {
     if (state.status !== 'scheduled' || state.inFlight || !state.nextAttemptAt || state.nextAttemptAt > now) continue;
     if (record.eventAt && record.eventAt <= now)
-      decisions.push({ record, state, action: 'skip', reason: 'The event had already started.' });
+      decisions.push({ record, state, action: 'skip', reason: lateReason(record.kind) });
     else if (record.series && (latestDueInSeries.get(record.series) ?? 0) > record.sendAt.getTime())
-      decisions.push({ record, state, action: 'skip', reason: 'A later reminder for the same event replaced it.' });
+      decisions.push({ record, state, action: 'skip', reason: replacedReason(record.kind) });
     else decisions.push({ record, state, action: 'send' });
   }
   return decisions;
