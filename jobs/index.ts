@@ -47,8 +47,22 @@ export function createAgenda(opts: { processEvery?: string } = {}): Agenda {
     if (remote) return;
     logger.error({ err: error, job: job.attrs?.name, failCount: job.attrs?.failCount }, 'job failed');
   });
-  for (const area of jobAreas) area.define(agenda);
+  const stop = new AbortController();
+  stopSignals.set(agenda, stop);
+  for (const area of jobAreas) area.define(agenda, { stopping: stop.signal });
   return agenda;
+}
+
+const stopSignals = new WeakMap<Agenda, AbortController>();
+
+/**
+ * The first thing a stopping process does (before its requests in flight, while jobs may still run): jobs take no
+ * new work from here on (the reminders claim no more sends), so that what they have begun can finish within the time
+ * the stop is given. The jobs themselves are stopped later, by stopJobs.
+ */
+export function stopTakingWork(agenda: Agenda): void {
+  clearInterval(clockWatches.get(agenda));
+  stopSignals.get(agenda)?.abort();
 }
 
 export async function startJobs(opts: { processEvery?: string } = {}): Promise<Agenda> {
@@ -103,7 +117,7 @@ export async function catchUpAfterClockStep(now = new Date()): Promise<number> {
 
 /** Stops taking jobs, waits up to `drainMs` for running ones, and unlocks those still running. */
 export async function stopJobs(agenda: Agenda, opts: { drainMs?: number } = {}): Promise<void> {
-  clearInterval(clockWatches.get(agenda));
+  stopTakingWork(agenda);
   const before = await agenda.getRunningStats(true).catch(() => undefined);
   const drained = await agenda.drain(opts.drainMs ?? 10_000).catch(() => undefined);
   await agenda.stop();

@@ -1,6 +1,6 @@
 import type { Agenda } from 'agenda';
 import { planUpcoming, runDueNotifications, settleNotifications } from '../server/services/reminders/index.ts';
-import { sweepOptions, type JobArea } from './types.ts';
+import { sweepOptions, type JobArea, type JobRun } from './types.ts';
 
 /**
  * Thin agenda wrappers around the reminders area. `reminders:send` runs every 5 seconds, so a due reminder goes
@@ -9,17 +9,18 @@ import { sweepOptions, type JobArea } from './types.ts';
  */
 export const sendEvery = '5 seconds';
 
-export async function sendDueReminders(): Promise<void> {
+export async function sendDueReminders(run: JobRun): Promise<void> {
   const started = Date.now();
-  // Stop taking new batches after 4 minutes (agenda's lock lasts 5), the next run carries on.
-  await runDueNotifications({ timeBudgetMs: 4 * 60 * 1000 });
+  // Stop taking new batches after 4 minutes (agenda's lock lasts 5), the next run carries on. A stop of the process
+  // ends the run once the messages already with the mail server are answered and recorded.
+  await runDueNotifications({ timeBudgetMs: 4 * 60 * 1000, stopping: run.stopping });
   // Bring a few records in line with the journal each run (updates are costly on FerretDB).
-  if (Date.now() - started < 2_000) await settleNotifications({ limit: 50 });
+  if (Date.now() - started < 2_000 && !run.stopping.aborted) await settleNotifications({ limit: 50 });
 }
 
 export const remindersJobs: JobArea = {
-  define(agenda: Agenda) {
-    agenda.define('reminders:send', sendDueReminders, { concurrency: 1, lockLifetime: 5 * 60 * 1000 });
+  define(agenda: Agenda, run: JobRun) {
+    agenda.define('reminders:send', () => sendDueReminders(run), { concurrency: 1, lockLifetime: 5 * 60 * 1000 });
     agenda.define('reminders:plan', async () => planUpcoming(), sweepOptions);
   },
   async schedule(agenda: Agenda) {

@@ -1,8 +1,14 @@
 import type { Agenda } from 'agenda';
 
+/** What a job may ask of the process running it. */
+export type JobRun = {
+  /** Aborted when the process begins to stop: a long run takes no new work from then on (jobs/index.ts). */
+  stopping: AbortSignal;
+};
+
 /** One file per job area: `define` registers handlers, `schedule` sets up recurring runs (idempotent). */
 export type JobArea = {
-  define: (agenda: Agenda) => void;
+  define: (agenda: Agenda, run: JobRun) => void;
   schedule?: (agenda: Agenda) => Promise<void>;
 };
 

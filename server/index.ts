@@ -4,7 +4,7 @@ import type { Server } from 'node:http';
 import type { Agenda } from 'agenda';
 import type { Express } from 'express';
 import mongoose from 'mongoose';
-import { startJobs, stopJobs } from '../jobs/index.ts';
+import { startJobs, stopJobs, stopTakingWork } from '../jobs/index.ts';
 import { createApp } from './app.ts';
 import { workAfterAnswersDone } from './http/afterAnswering.ts';
 import { ConfigError, loadConfig } from './config.ts';
@@ -19,6 +19,7 @@ import { closeMailer } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
+import { sendingDone } from './services/reminders/index.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
@@ -52,10 +53,15 @@ async function main(): Promise<void> {
   // Requests in flight and jobs each get 40% of what the drain leaves of the time allowed.
   const share = (config.shutdownTimeoutMs - config.shutdownDrainMs) * 0.4;
   const openSteps = (): ShutdownStep[] => [
+    // At once: the reminders claim no more sends, so those under way can finish before the mail connections close.
+    ...(agenda ? [{ name: 'new work for jobs', close: () => stopTakingWork(agenda!) }] : []),
     ...(web ? [httpStep(web.app, web.server, config.shutdownDrainMs, share)] : []),
     { name: 'work after answers (emails)', close: workAfterAnswersDone },
     // Jobs still running after their share are unlocked (stopJobs), which must happen before the deadline.
     ...(agenda ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda!, { drainMs: share }) }] : []),
+    // A job unlocked above may still be sending: an email the mail server accepted but nobody recorded would go out
+    // again when its claim's lease ends (the mail pool closed under sends, the database under their results).
+    { name: 'emails being sent', close: sendingDone },
     { name: 'mail connections', close: closeMailer },
     // During start-up this cuts what is reading or writing (a demo load cut so is done again on the next start).
     { name: 'database connection', close: () => mongoose.disconnect() },
@@ -68,9 +74,10 @@ async function main(): Promise<void> {
     if (stopping) return;
     stopping = true;
     logger.info(running ? { signal } : { signal, during: 'start-up' }, 'shutting down');
-    // Answer /healthz 503 (for SHUTDOWN_DRAIN_SECONDS still accepting), stop accepting, close each connection after
-    // its request in flight (any still open are cut at 40% of the time left), then the work after answers (a reset
-    // link's email, planned before the database goes), jobs, mail, the database.
+    // Jobs take no new work (no more sends claimed); answer /healthz 503 (for SHUTDOWN_DRAIN_SECONDS still
+    // accepting), stop accepting, close each connection after its request in flight (any still open are cut at 40% of
+    // the time left), then the work after answers (a reset link's email, planned before the database goes), jobs, the
+    // emails still with the mail server (answered and recorded), mail, the database.
     const code = await closeWithin(openSteps(), config.shutdownTimeoutMs);
     if (code === 0) logger.info('stopped');
     else logger.error('stopped, not cleanly (see above)');

@@ -118,7 +118,7 @@ describe('networks: the reply-count repair job', () => {
       define: (name: string) => void defined.push(name),
       every: async (interval: string, name: string) => void scheduled.push([interval, name]),
     } as unknown as Agenda;
-    networksJobs.define(agenda);
+    networksJobs.define(agenda, { stopping: new AbortController().signal });
     await networksJobs.schedule!(agenda);
     expect(defined).to.include('networks:recount-replies');
     expect(scheduled).to.deep.include(['1 hour', 'networks:recount-replies']);

@@ -9,8 +9,13 @@ import supertest from 'supertest';
 import { closeWithin } from '../../server/shutdown.ts';
 import { csrfOf } from '../support/app.ts';
 import { spawnApp, startAppProcess, untilHealthy } from '../support/appProcess.ts';
-import { useTestDatabase } from '../support/db.ts';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { planSessionReminders, runDueNotifications } from '../../server/services/reminders/index.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
+import { buildCohortWithSession } from '../support/remindersFactories.ts';
+import { startSmtpSink } from '../support/smtp.ts';
 
 /** The app's pino lines (JSON) among what it printed. */
 function logLines(output: string): { level: number; msg: string; [key: string]: unknown }[] {
@@ -164,10 +169,61 @@ describe('stopping the app', function () {
       expect(ms).to.be.below(10_000);
       const cut = logLines(app.output()).find((l) => l.level === 60 && /SHUTDOWN_TIMEOUT_SECONDS/.test(l.msg));
       expect(cut, app.output()).to.not.equal(undefined);
-      expect(cut!.stillOpen).to.deep.equal(['work after answers (emails)', 'mail connections', 'database connection']);
+      expect(cut!.stillOpen).to.deep.equal([
+        'work after answers (emails)',
+        'emails being sent',
+        'mail connections',
+        'database connection',
+      ]);
     } finally {
       for (const socket of connected) socket.destroy();
       silent.close();
+    }
+  });
+
+  it('on SIGTERM in the middle of a slow batch of reminders, the emails already with the mail server finish and are recorded, the rest are given back, and each reminder reaches its reader once (none again when the 5-minute lease ends)', async () => {
+    // Only this test's reminders (an earlier test left a reset email unsent).
+    await clearDatabase();
+    const sink = await startSmtpSink();
+    try {
+      // A relay that takes a second over each message: the batch of 40 outlasts the jobs' share of the stop (2.4 s).
+      sink.state.delayMs = 1_000;
+      const startsAt = new Date(Date.now() + 30 * 60_000);
+      const { users } = await buildCohortWithSession({ startsAt, participants: 40, offsets: [60] });
+      await planSessionReminders({ now: new Date(Date.now() - 60 * 60_000) });
+      const app = await startAppProcess({
+        env: { SMTP_URL: sink.url, RUN_JOBS: 'true', SHUTDOWN_TIMEOUT_SECONDS: '6' },
+      });
+      started.push(app.child);
+      const waitUntil = Date.now() + 30_000;
+      while (sink.received.length === 0 && Date.now() < waitUntil) await new Promise((r) => setTimeout(r, 20));
+      expect(sink.received, app.output()).to.have.length.greaterThan(0);
+
+      const since = Date.now();
+      app.child.kill('SIGTERM');
+      const { code } = await exitOf(app.child, since);
+      expect(code, app.output()).to.equal(0);
+      // A message the relay was still holding when the process went is accepted when its second is up.
+      await new Promise((r) => setTimeout(r, sink.state.delayMs + 500));
+      const accepted = sink.received.length;
+      expect(accepted, 'the stop came in the middle of the batch').to.be.below(40);
+      expect(
+        await NotificationDeliveryModel.countDocuments({ phase: 'result', outcome: 'sent' }),
+        'every email the relay accepted is recorded as sent',
+      ).to.equal(accepted);
+
+      // The next process sends the rest at once (their claims were given back), and nothing again after the lease.
+      sink.state.delayMs = 0;
+      configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+      await runDueNotifications();
+      await runDueNotifications({ now: new Date(Date.now() + 6 * 60_000) });
+      const readers = sink.received.map((e) => e.to[0]);
+      expect(readers).to.have.length(40);
+      expect(new Set(readers)).to.deep.equal(new Set(users.map((u) => u.email)));
+    } finally {
+      closeMailer();
+      await sink.stop();
+      await clearDatabase();
     }
   });
 

@@ -16,11 +16,12 @@ export type ReceivedEmail = {
  * A real SMTP server in the test process (smtp-server), on a free loopback port. `refuse` makes it reject
  * every message with a temporary error, to test retries; `refuseAuth` refuses every sign-in (535), as a server does
  * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good
- * (550), naming the address in the reply as mail servers do.
+ * (550), naming the address in the reply as mail servers do; `delayMs` holds each message that long before accepting
+ * it (a slow relay), and a message counts as received when it is accepted.
  */
 export async function startSmtpSink() {
   const received: ReceivedEmail[] = [];
-  const state = { refuse: false, refuseAuth: false, unknownMailboxes: [] as string[] };
+  const state = { refuse: false, refuseAuth: false, unknownMailboxes: [] as string[], delayMs: 0 };
   const server = new SMTPServer({
     authOptional: true,
     // A client given credentials signs in over the plain loopback connection; `refuseAuth` refuses them (535).
@@ -42,7 +43,8 @@ export async function startSmtpSink() {
     onData(stream, session, callback) {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
-      stream.on('end', () => {
+      stream.on('end', async () => {
+        if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
         if (state.refuse) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
         const raw = Buffer.concat(chunks).toString('utf8');
         const headerBlock = raw.split(/\r?\n\r?\n/)[0] ?? '';

@@ -14,7 +14,16 @@ import {
   type Recipient,
 } from './compose.ts';
 import { decideDue, effectiveState, retryDelayMs, type DueDecision, type PlannedRecord } from './due.ts';
-import { claim, journalOf, renewClaims, ResultLog, workerId, type ClaimRow, type ResultRow } from './journal.ts';
+import {
+  claim,
+  journalOf,
+  renewClaims,
+  ResultLog,
+  withdrawClaims,
+  workerId,
+  type ClaimRow,
+  type ResultRow,
+} from './journal.ts';
 import { isBundleableKind, isSecurityKind } from './kinds.ts';
 import { planDailyDigestFor } from './dailyDigest.ts';
 
@@ -46,6 +55,12 @@ export type RunOptions = {
   batchSize?: number;
   /** Stop taking new batches after this long (the job runs again a few seconds later). */
   timeBudgetMs?: number;
+  /**
+   * The process is stopping: from then on nothing more is claimed and no message more is handed to the mail server;
+   * claims not yet used are given back (the next run, here or in another process, sends them at once). Messages
+   * already handed over finish and are recorded, so that none is sent again once its lease ends.
+   */
+  stopping?: AbortSignal;
 };
 
 export const defaultLeaseMs = 5 * 60 * 1000;
@@ -53,10 +68,31 @@ export const defaultLeaseMs = 5 * 60 * 1000;
 type Record_ = PlannedRecord & PlannedNotification;
 type Job = { decision: DueDecision<Record_>; claim: ClaimRow };
 
-export async function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
+/** Runs of this process still going (read by sendingDone only). */
+const runsInFlight = new Set<Promise<unknown>>();
+
+/**
+ * Resolves when the runs this process started so far have ended: their messages handed to the mail server answered
+ * and recorded. A stop waits for it before it closes the mail connections and the database: a message accepted by
+ * the mail server but not recorded is sent again once its claim's lease ends.
+ */
+export async function sendingDone(): Promise<void> {
+  while (runsInFlight.size) await Promise.allSettled([...runsInFlight]);
+}
+
+export function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
+  const run = sendDue(opts);
+  const tracked: Promise<unknown> = run.catch(() => undefined).finally(() => runsInFlight.delete(tracked));
+  runsInFlight.add(tracked);
+  return run;
+}
+
+async function sendDue(opts: RunOptions): Promise<RunReport> {
   const now = opts.now ?? new Date();
   const started = Date.now();
   const report: RunReport = { due: 0, sent: 0, failed: 0, skipped: 0, bundled: 0, lost: 0, remaining: 0 };
+  const stopping = opts.stopping;
+  if (stopping?.aborted) return report;
   const filter: Record<string, unknown> = { status: 'scheduled', nextAttemptAt: { $lte: now } };
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as Record_[];
@@ -122,11 +158,14 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
       // Our own deadline in real time: past it, another process may already have taken the next attempt.
       const deadline = claimedReal + leaseMs - Math.min(30_000, leaseMs / 4);
       const overBudget = !!opts.timeBudgetMs && Date.now() - started > opts.timeBudgetMs;
-      next = i + batchSize < decisions.length && !overBudget ? claimBatch(i + batchSize) : undefined;
+      next =
+        i + batchSize < decisions.length && !overBudget && !stopping?.aborted ? claimBatch(i + batchSize) : undefined;
       // Never an unhandled rejection if this run stops before awaiting it (the await below still sees the error).
       next?.catch(() => undefined);
+      const unused: ClaimRow[] = [];
       await inParallel(jobs, opts.concurrency ?? 10, async (job) => {
-        if (Date.now() > deadline) {
+        if (stopping?.aborted) unused.push(job.claim);
+        if (stopping?.aborted || Date.now() > deadline) {
           report.remaining += 1;
           return;
         }
@@ -139,12 +178,21 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
             now,
             log,
             () => new Date(now.getTime() + Date.now() - started),
+            stopping,
           );
-          report[outcome] += 1;
+          if (outcome === 'unsent') unused.push(job.claim);
+          report[outcome === 'unsent' ? 'remaining' : outcome] += 1;
         } finally {
           sending.delete(job.claim);
         }
       });
+      // Stopping: the batch claimed ahead is given back too (a claim that failed took nothing).
+      if (next && stopping?.aborted) {
+        const ahead = await next.catch(() => undefined);
+        unused.push(...(ahead?.jobs ?? []).map((j) => j.claim));
+        next = undefined;
+      }
+      await giveBack(unused);
       if (!next) {
         report.remaining += decisions.length - Math.min(decisions.length, i + batchSize);
         break;
@@ -155,6 +203,18 @@ export async function runDueNotifications(opts: RunOptions = {}): Promise<RunRep
     await log.drain();
   }
   return report;
+}
+
+/** Claims this run will not use, given back; one that stays (the database gone meanwhile) is taken over after its lease. */
+async function giveBack(claims: ClaimRow[]): Promise<void> {
+  try {
+    await withdrawClaims(claims);
+  } catch (error) {
+    logger.warn(
+      { err: error, claims: claims.length },
+      'could not give back unused claims; they are taken over after their lease',
+    );
+  }
 }
 
 /** Journal rows are never older than the first send time of their notification (claims happen once it is due). */
@@ -207,7 +267,8 @@ async function handle(
   now: Date,
   log: ResultLog,
   at: () => Date,
-): Promise<'sent' | 'failed' | 'skipped' | 'bundled'> {
+  stopping: AbortSignal | undefined,
+): Promise<'sent' | 'failed' | 'skipped' | 'bundled' | 'unsent'> {
   const record = job.decision.record;
   const base = { notificationId: record._id, attempt: job.claim.attempt, phase: 'result' as const, worker: workerId };
   const skip = (reason: string) => {
@@ -239,6 +300,8 @@ async function handle(
       return skip(composed.skip);
     }
     const email = renderNotificationEmail(record, recipient, composed);
+    // Composed while the stop began: not handed to the mail server, whose connections are about to close.
+    if (stopping?.aborted) return 'unsent';
     const delivery = await sendEmail({
       ...email,
       messageId: messageIdFor(record._id),

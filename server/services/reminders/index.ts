@@ -20,7 +20,7 @@ export {
   type NotificationPlan,
 } from './plan.ts';
 export { registerNotificationKind, Memo, type KindHandlers, type ComposeContext } from './compose.ts';
-export { runDueNotifications, settleNotifications, deliverNow, type RunReport } from './deliver.ts';
+export { runDueNotifications, settleNotifications, deliverNow, sendingDone, type RunReport } from './deliver.ts';
 export { decideDue, effectiveState, retryDelayMs } from './due.ts';
 export { planSessionReminders, sessionRescheduled, sessionCancelled } from './sessions.ts';
 export { planModuleNudges, planCertificateExpiry } from './pacing.ts';

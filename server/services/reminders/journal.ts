@@ -81,6 +81,21 @@ export async function renewClaims(claims: ClaimRow[], leaseUntil: Date): Promise
   );
 }
 
+/**
+ * Gives back claims this process won and never acted on (it is stopping): their attempts are free again, so the next
+ * run, in this process or another, sends them at once rather than when their lease ends. Only rows with no result
+ * and none to come are given back, each matched on its claimant: deleting one is as if it had never been claimed.
+ */
+export async function withdrawClaims(claims: ClaimRow[]): Promise<void> {
+  if (!claims.length) return;
+  await NotificationDeliveryModel.collection.bulkWrite(
+    claims.map((c) => ({
+      deleteOne: { filter: { notificationId: c.notificationId, attempt: c.attempt, phase: 'claim', worker: c.worker } },
+    })),
+    { ordered: false },
+  );
+}
+
 /** Writes result rows; a duplicate (the same result written twice) is harmless. */
 export async function recordResults(rows: ResultRow[]): Promise<void> {
   if (!rows.length) return;
