@@ -1,10 +1,11 @@
 import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
-import { mkdirSync, mkdtempSync, readFileSync, rmSync, writeFileSync } from 'node:fs';
+import { mkdirSync, mkdtempSync, rmSync } from 'node:fs';
 import { availableParallelism, tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { boundedLogFile } from './boundedLog.ts';
+import { lockDataFolder } from './dataFolderLock.ts';
 
 /**
  * Starts the database the app uses when MONGODB_URI is not set: FerretDB 1.24.2 on SQLite (built once from the
@@ -100,52 +101,6 @@ function stopper(child: ChildProcess): () => Promise<void> {
     });
 }
 
-/** Data folders this process holds (a lock file with its own pid, left by an earlier life of the pid, is stale). */
-const heldHere = new Set<string>();
-
-function processIsAlive(pid: number): boolean {
-  if (!Number.isInteger(pid) || pid <= 0) return false;
-  if (pid === process.pid) return false;
-  try {
-    process.kill(pid, 0);
-    return true;
-  } catch (error) {
-    return (error as NodeJS.ErrnoException).code === 'EPERM';
-  }
-}
-
-/**
- * One process per embedded data folder. Two FerretDBs on one SQLite folder each cache which collections exist, so a
- * collection one creates is missing for the other ("no such table"), and both fail: a second app or the CLI started
- * beside a running app must be refused, with the way out. Returns the release.
- */
-function lockDataFolder(dbDir: string, dataDir: string): () => void {
-  const file = path.join(dbDir, 'pathways.pid');
-  for (let attempt = 0; ; attempt++) {
-    try {
-      writeFileSync(file, `${process.pid}\n`, { flag: 'wx' });
-      heldHere.add(dbDir);
-      let released = false;
-      return () => {
-        if (released) return;
-        released = true;
-        heldHere.delete(dbDir);
-        rmSync(file, { force: true });
-      };
-    } catch (error) {
-      if ((error as NodeJS.ErrnoException).code !== 'EEXIST' || attempt > 0) throw error;
-      const holder = Number(readFileSync(file, 'utf8').trim());
-      if (processIsAlive(holder) || (holder === process.pid && heldHere.has(dbDir)))
-        throw new Error(
-          `The embedded database in ${dataDir} is already in use by another Pathways process (pid ${holder}). ` +
-            'Stop that process first (the CLI needs it stopped too), or run several processes on one MongoDB with MONGODB_URI.',
-        );
-      // Left by a process that is gone: take it over.
-      rmSync(file, { force: true });
-    }
-  }
-}
-
 /**
  * Starts FerretDB with its data under `dataDir`, listening on a Unix socket only, or mongod on a free loopback port.
  * FerretDB has no authentication of its own: a loopback port would let every account on the machine read and write
@@ -188,7 +143,7 @@ export async function startEmbeddedDatabase(opts: {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
   // In memory nothing is shared on disk.
-  const release = opts.memory ? () => undefined : lockDataFolder(dbDir, opts.dataDir);
+  const release = opts.memory ? () => undefined : (await lockDataFolder(dbDir, opts.dataDir)).release;
   try {
     return await startIn(dbDir, opts, release);
   } catch (error) {

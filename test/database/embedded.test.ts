@@ -1,4 +1,15 @@
-import { existsSync, mkdtempSync, readFileSync, rmSync, statSync, writeFileSync } from 'node:fs';
+import { spawn, type ChildProcess } from 'node:child_process';
+import { once } from 'node:events';
+import {
+  existsSync,
+  mkdirSync,
+  mkdtempSync,
+  readdirSync,
+  readFileSync,
+  rmSync,
+  statSync,
+  writeFileSync,
+} from 'node:fs';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
@@ -154,6 +165,63 @@ describe('database: the embedded FerretDB', function () {
     } finally {
       await first.stop();
       rmSync(dataDir, { recursive: true, force: true });
+    }
+  });
+
+  it('when several processes start at once on a DATA_DIR whose lock a dead process left, exactly one takes it over: 20 trials of 6 processes, one holder each', async () => {
+    const root = mkdtempSync(path.join(tmpdir(), 'pathways-lock-race-'));
+    const trials = 20;
+    const workers: ChildProcess[] = [];
+    try {
+      for (let trial = 0; trial < trials; trial++) {
+        mkdirSync(path.join(root, String(trial), 'db'), { recursive: true });
+        // Left by an app killed in an earlier version (its pid alone) or in this one (with its lock's id).
+        const stale = trial % 2 ? '2147483646\n' : '2147483646\nlock left-by-a-killed-app\n';
+        writeFileSync(path.join(root, String(trial), 'db', 'pathways.pid'), stale);
+      }
+      const outputs: string[] = [];
+      for (let w = 0; w < 6; w++) {
+        const child = spawn(
+          process.execPath,
+          ['--import', 'tsx', 'test/support/dataFolderLocker.ts', root, String(trials), '150'],
+          { stdio: ['pipe', 'pipe', 'inherit'] },
+        );
+        workers.push(child);
+        outputs.push('');
+        child.stdout!.on('data', (chunk: Buffer) => (outputs[w] += chunk.toString()));
+      }
+      const until = Date.now() + 60_000;
+      while (outputs.some((o) => !o.includes('ready')) && Date.now() < until)
+        await new Promise((r) => setTimeout(r, 50));
+      const startAt = Date.now() + 500;
+      for (const child of workers) child.stdin!.end(`${startAt}\n`);
+      await Promise.all(workers.map((child) => (child.exitCode === null ? once(child, 'exit') : undefined)));
+
+      const results = outputs.flatMap((output, worker) =>
+        output
+          .split('\n')
+          .filter((line) => line.startsWith('{'))
+          .map((line) => ({ worker, ...(JSON.parse(line) as { trial: number; held: boolean; refusal?: string }) })),
+      );
+      expect(results).to.have.length(6 * trials);
+      for (let trial = 0; trial < trials; trial++) {
+        const these = results.filter((r) => r.trial === trial);
+        expect(
+          these.filter((r) => r.held),
+          `trial ${trial}: ${JSON.stringify(these)}`,
+        ).to.have.length(1);
+        for (const refused of these.filter((r) => !r.held))
+          expect(refused.refusal).to.match(/already in use by another Pathways process/);
+        const holder = workers[these.find((r) => r.held)!.worker]!.pid;
+        const lock = readFileSync(path.join(root, String(trial), 'db', 'pathways.pid'), 'utf8');
+        expect(lock.split('\n')[0], 'the lock names the one that holds it').to.equal(String(holder));
+        expect(readdirSync(path.join(root, String(trial), 'db')), 'nothing left of the takeover').to.deep.equal([
+          'pathways.pid',
+        ]);
+      }
+    } finally {
+      for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
+      rmSync(root, { recursive: true, force: true });
     }
   });
 });
