@@ -5,7 +5,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import type { Writable } from 'node:stream';
 import { boundedLogFile } from './boundedLog.ts';
-import { lockDataFolder } from './dataFolderLock.ts';
+import { lockDataFolder, type DataFolderLock } from './dataFolderLock.ts';
 
 /**
  * Starts the database the app uses when MONGODB_URI is not set: FerretDB 1.24.2 on SQLite (built once from the
@@ -88,6 +88,20 @@ function waitForListening(child: ChildProcess, pattern: RegExp, logFile: string,
   });
 }
 
+/**
+ * The command that starts the database as a child that ends with the app, however the app ends (kill -9 included): on
+ * Linux, setpriv (util-linux) asks the kernel to send it SIGTERM when the app dies, then becomes the database (the same
+ * process and pid). FerretDB has no option to exit with its parent or when its input closes: after a kill -9 of the
+ * app it ran on until its next log line met the closed pipe, and an idle one, writing none, ran on beside the next
+ * start's. Elsewhere the start after such a kill stops it (the lock records its pid: ./dataFolderLock.ts).
+ */
+function exitingWithApp(command: string, args: string[]): [string, string[]] {
+  const setpriv = ['--pdeathsig', 'TERM', '--'];
+  // Tried first: util-linux before 2.33 has setpriv without --pdeathsig, and the database would not start at all.
+  const available = process.platform === 'linux' && spawnSync('setpriv', [...setpriv, 'true']).status === 0;
+  return available ? ['setpriv', [...setpriv, command, ...args]] : [command, args];
+}
+
 function stopper(child: ChildProcess): () => Promise<void> {
   return () =>
     new Promise((resolve) => {
@@ -143,11 +157,13 @@ export async function startEmbeddedDatabase(opts: {
   const dbDir = path.join(opts.dataDir, 'db');
   mkdirSync(dbDir, { recursive: true });
   // In memory nothing is shared on disk.
-  const release = opts.memory ? () => undefined : (await lockDataFolder(dbDir, opts.dataDir)).release;
+  const lock: DataFolderLock = opts.memory
+    ? { recordDatabase: () => undefined, release: () => undefined }
+    : await lockDataFolder(dbDir, opts.dataDir);
   try {
-    return await startIn(dbDir, opts, release);
+    return await startIn(dbDir, opts, lock);
   } catch (error) {
-    release();
+    lock.release();
     throw error;
   }
 }
@@ -161,8 +177,9 @@ async function startIn(
     onUnexpectedExit?: (how: string) => void;
     logMaxBytes?: number;
   },
-  release: () => void,
+  lock: DataFolderLock,
 ): Promise<EmbeddedDatabase> {
+  const release = lock.release;
   const logFile = path.join(opts.dataDir, 'database.log');
   const log = boundedLogFile(logFile, opts.logMaxBytes ?? databaseLogMaxBytes);
 
@@ -185,7 +202,7 @@ async function startIn(
       ...(opts.ferretDbArgs ?? []),
     ];
     // DO_NOT_TRACK as well: telemetry stays off even if a future flag default changes.
-    const child = spawn(binary, args, {
+    const child = spawn(...exitingWithApp(binary, args), {
       stdio: ['ignore', 'pipe', 'pipe'],
       // GOGC=400: FerretDB allocates heavily per document read, and its heap is small; collecting a quarter as often
       // cut its CPU per query by a quarter in our measurements (patch 0005's header). GOMAXPROCS: it shares the
@@ -194,6 +211,7 @@ async function startIn(
       // and every page's share of /healthz rose (README, Benchmarks). An operator's GOGC or GOMAXPROCS wins.
       env: { GOGC: '400', GOMAXPROCS: String(embeddedGoThreads()), ...process.env, DO_NOT_TRACK: '1' },
     });
+    lock.recordDatabase(child.pid);
     const logClosed = logOutputOf(child, log);
     const stop = stopper(child);
     let stopping = false;
@@ -224,9 +242,11 @@ async function startIn(
 
   if (onPath('mongod')) {
     const port = 27000 + Math.floor(Math.random() * 1000);
-    const child = spawn('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir], {
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const child = spawn(
+      ...exitingWithApp('mongod', ['--bind_ip', '127.0.0.1', '--port', String(port), '--dbpath', dbDir]),
+      { stdio: ['ignore', 'pipe', 'pipe'] },
+    );
+    lock.recordDatabase(child.pid);
     const logClosed = logOutputOf(child, log);
     await waitForListening(child, /(Waiting for connections)/, logFile);
     const stop = stopper(child);

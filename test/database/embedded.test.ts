@@ -14,7 +14,7 @@ import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { expect } from 'chai';
 import { MongoClient } from 'mongodb';
-import { embeddedGoThreads, startEmbeddedDatabase } from '../../server/embeddedDatabase.ts';
+import { embeddedGoThreads, ensureFerretDbBinary, startEmbeddedDatabase } from '../../server/embeddedDatabase.ts';
 
 /** The log file once it holds `text`, or as it is after 10 s. */
 async function logOnceItSays(file: string, text: string): Promise<string> {
@@ -223,5 +223,97 @@ describe('database: the embedded FerretDB', function () {
       for (const child of workers) if (child.exitCode === null) child.kill('SIGKILL');
       rmSync(root, { recursive: true, force: true });
     }
+  });
+
+  describe('an app killed with SIGKILL leaves no database running beside the next one', () => {
+    /** Whether `pid` is a live process naming `text` on its command line (a zombie names nothing). */
+    const runs = (pid: number, text: string) => {
+      try {
+        return readFileSync(`/proc/${pid}/cmdline`, 'utf8').includes(text);
+      } catch {
+        return false;
+      }
+    };
+    const until = async (condition: () => boolean, withinMs: number) => {
+      const deadline = Date.now() + withinMs;
+      while (!condition() && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50));
+      return condition();
+    };
+
+    it('when the process that started it is killed, the embedded FerretDB exits with it, even idle (it used to run on until its next log line)', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+      const holder = spawn(process.execPath, ['--import', 'tsx', 'test/support/embeddedHolder.ts', dataDir], {
+        stdio: ['ignore', 'pipe', 'inherit'],
+      });
+      let output = '';
+      holder.stdout!.on('data', (chunk: Buffer) => (output += chunk.toString()));
+      let databasePid: number | undefined;
+      try {
+        expect(await until(() => /ready \d+/.test(output), 60_000), output).to.equal(true);
+        databasePid = Number(/ready (\d+)/.exec(output)![1]);
+        const lock = readFileSync(path.join(dataDir, 'db', 'pathways.pid'), 'utf8').split('\n');
+        expect(lock[0], 'the app first').to.equal(String(holder.pid));
+        expect(lock, 'and its database').to.include(`database ${databasePid}`);
+        expect(runs(databasePid, `file:${dataDir}`)).to.equal(true);
+
+        holder.kill('SIGKILL');
+        expect(await until(() => !runs(databasePid!, `file:${dataDir}`), 10_000), 'the database, gone').to.equal(true);
+        // The next start takes the dead app's lock over.
+        const next = await startEmbeddedDatabase({ dataDir });
+        await next.stop();
+      } finally {
+        if (holder.exitCode === null) holder.kill('SIGKILL');
+        if (databasePid && runs(databasePid, dataDir)) process.kill(databasePid, 'SIGKILL');
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
+
+    it('a start on a lock whose app is gone stops the FerretDB that app left running (named in the lock, its folder on its command line) before starting its own, and leaves alone a process of another program under that pid', async () => {
+      const dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-embedded-test-'));
+      const dbDir = path.join(dataDir, 'db');
+      mkdirSync(dbDir);
+      const socketDir = mkdtempSync(path.join(tmpdir(), 'pathways-db-'));
+      // As an app killed on a system where nothing ends its child (or by an earlier version) leaves it.
+      const left = spawn(
+        ensureFerretDbBinary(),
+        [
+          '--handler=sqlite',
+          `--sqlite-url=file:${dbDir}/`,
+          '--listen-addr=',
+          `--listen-unix=${path.join(socketDir, 'ferretdb.sock')}`,
+          '--debug-addr=-',
+          '--state-dir=-',
+          '--telemetry=disable',
+        ],
+        { stdio: 'ignore' },
+      );
+      const otherProgram = spawn('sleep', ['60'], { stdio: 'ignore' });
+      try {
+        expect(await until(() => runs(left.pid!, `file:${dbDir}/`), 10_000)).to.equal(true);
+        writeFileSync(path.join(dbDir, 'pathways.pid'), `2147483646\nlock killed-app\ndatabase ${left.pid}\n`);
+        const database = await startEmbeddedDatabase({ dataDir });
+        try {
+          expect(runs(left.pid!, `file:${dbDir}/`), 'the database the dead app left').to.equal(false);
+          expect(runs(database.pid!, `file:${dbDir}/`), 'the new one').to.equal(true);
+        } finally {
+          await database.stop();
+        }
+
+        writeFileSync(
+          path.join(dbDir, 'pathways.pid'),
+          `2147483646\nlock killed-app-2\ndatabase ${otherProgram.pid}\n`,
+        );
+        const again = await startEmbeddedDatabase({ dataDir });
+        await again.stop();
+        expect(otherProgram.exitCode, 'a program whose command line names no data folder is not stopped').to.equal(
+          null,
+        );
+      } finally {
+        left.kill('SIGKILL');
+        otherProgram.kill('SIGKILL');
+        rmSync(socketDir, { recursive: true, force: true });
+        rmSync(dataDir, { recursive: true, force: true });
+      }
+    });
   });
 });
