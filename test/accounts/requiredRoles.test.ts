@@ -85,7 +85,7 @@ describe('MFA_REQUIRED_ROLES', () => {
       .expect(403);
     expect(refused.text).to.include('<title>Error: Set up two-step sign-in first · Pathways</title>');
     expect(refused.text).to.match(
-      /<label for="sent-body">Body<\/label>\s*<textarea id="sent-body" dir="auto" rows="\d+" readonly>A story written before the set-up\.<\/textarea>/,
+      /<label for="sent-body">Your text<\/label>\s*<textarea id="sent-body" dir="auto" rows="\d+" readonly>A story written before the set-up\.<\/textarea>/,
     );
     expect(refused.text).to.include('<a href="/account/two-step">Set up two-step sign-in</a>');
     expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);

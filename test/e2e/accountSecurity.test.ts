@@ -112,11 +112,11 @@ describe('browser: two-step sign-in, sessions and the audit trail', () => {
     await page.getByRole('button', { name: 'Post' }).click();
     await page.getByRole('heading', { level: 1, name: 'Form expired' }).waitFor();
     expect(await page.title()).to.match(/^Error: Form expired/);
-    expect(await page.getByLabel('Body').inputValue()).to.equal(
+    expect(await page.getByLabel('Your text').inputValue()).to.equal(
       'What nobody told me about the budget <and> the board.',
     );
     expect(await page.getByLabel('Title').inputValue()).to.equal('My first term');
-    expect(await page.getByLabel('Body').getAttribute('readonly')).to.not.equal(null);
+    expect(await page.getByLabel('Your text').getAttribute('readonly')).to.not.equal(null);
     expect(await seriousViolations(page), 'refused form page').to.deep.equal([]);
     await page.getByRole('link', { name: 'Open the form again' }).click();
     // Signed out, the form's page asks her to sign in first, then opens it.

@@ -329,7 +329,7 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
     // The object ends with CRLF (RFC 5545 3.4), as every line does.
     expect(ics.endsWith('END:VCALENDAR\r\n')).to.equal(true);
-    expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.local/);
+    expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.test/);
     // Each reader's copy names her as the attendee it cancels for (RFC 5546 3.2.5); a published event names none.
     const hers = sessionCalendar(cancelled, cohort.toObject(), { name: 'Amina Yusuf', email: 'amina@example.org' });
     expect(hers.replace(/\r\n[ \t]/g, '')).to.match(
