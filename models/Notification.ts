@@ -97,7 +97,10 @@ const notificationSchema = new Schema(
 );
 notificationSchema.index({ key: 1 }, { unique: true });
 notificationSchema.index({ status: 1, nextAttemptAt: 1 });
-notificationSchema.index({ userId: 1, sendAt: -1 });
+// The lists (hers, and the admins' of everyone), newest first with `_id` breaking ties, are read in order from these
+// and stop at a page (server/services/reminders/queries.ts).
+notificationSchema.index({ userId: 1, sendAt: -1, _id: -1 });
+notificationSchema.index({ sendAt: -1, _id: -1 });
 notificationSchema.index({ 'about.id': 1, kind: 1 });
 notificationSchema.index({ series: 1 });
 notificationSchema.index({ bundledInto: 1 });

@@ -25,6 +25,7 @@ export const retiredIndexes: readonly { collection: string; name: string; why: s
     why: 'now ends in _id, the audit pages’ tie-breaker',
   })),
   { collection: 'researchconsents', name: 'userId_1_at_1', why: 'now ends in _id' },
+  { collection: 'notifications', name: 'userId_1_sendAt_-1', why: 'now ends in _id, the lists’ tie-breaker' },
   { collection: 'users', name: 'calendarToken_1', why: 'feeds find her by the user id in their address' },
   { collection: 'recruitmentrounds', name: 'status_1', why: 'replaced by (status, closedAt)' },
   { collection: 'directoryprofiles', name: 'country_1_visibility_1', why: 'now ends in _id' },

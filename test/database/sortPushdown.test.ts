@@ -70,6 +70,19 @@ function describeValue(value: unknown): string {
   });
 }
 
+/** A scalar's identity as MongoDB compares it: numbers by value whatever their type, -0 as 0. */
+function keyOf(value: unknown): string {
+  if (value === undefined || value === null) return 'null';
+  if (value instanceof Long) return `n:${value.toString()}`;
+  if (value instanceof Int32 || value instanceof Double || typeof value === 'number') {
+    const n = Number(value instanceof Int32 || value instanceof Double ? value.value : value);
+    return Number.isInteger(n) ? `n:${BigInt(n).toString()}` : `n:${n}`;
+  }
+  if (value instanceof ObjectId) return `o:${value.toHexString()}`;
+  if (value instanceof Date) return `d:${value.getTime()}`;
+  return `${typeof value}:${String(value)}`;
+}
+
 /** Categories 0–11 hold only values SQLite orders; 12–15 also arrays and embedded documents in `a`. */
 const categories = 16;
 const mixedFrom = 12;
@@ -176,18 +189,6 @@ describe('database: sort pushdown', function () {
     await pushed.insertMany(documents.map((d) => ({ ...d })));
     await plain.insertMany(documents.map((d) => ({ ...d })));
 
-    // a value's identity as MongoDB compares it: numbers by value whatever their type, -0 as 0
-    const keyOf = (value: unknown): string => {
-      if (value === undefined || value === null) return 'null';
-      if (value instanceof Long) return `n:${value.toString()}`;
-      if (value instanceof Int32 || value instanceof Double || typeof value === 'number') {
-        const n = Number(value instanceof Int32 || value instanceof Double ? value.value : value);
-        return Number.isInteger(n) ? `n:${BigInt(n).toString()}` : `n:${n}`;
-      }
-      if (value instanceof ObjectId) return `o:${value.toHexString()}`;
-      if (value instanceof Date) return `d:${value.getTime()}`;
-      return `${typeof value}:${String(value)}`;
-    };
     const ids = (docs: Document[]) => docs.map((d) => describeValue(d._id)).sort();
     const orderedCategory = () => `c${Math.floor(random() * mixedFrom)}`;
     const anyCategory = () => `c${Math.floor(random() * categories)}`;
@@ -219,6 +220,75 @@ describe('database: sort pushdown', function () {
           got.map((d) => keyOf(d[field])),
           where,
         ).to.deep.equal(expected.map((d) => keyOf(d[field])));
+    }
+    expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(queryCount / 3);
+  });
+
+  // Patch 0021: a sort on several fields that follow each other in such an index, in one direction, is read in order
+  // too (a page breaking ties by `_id`). A sort ending in `_id` is a total order, so its pages are compared document
+  // for document; one on (a, t) by the sequence of both keys where they hold no arrays (an array and its least or
+  // greatest element tie, so tied documents may differ), and a whole answer by its documents. Some categories hold
+  // arrays in `a` and `t` and documents as `_id`, which send the find down patch 0007's path.
+  it('answers pages sorted on several fields after indexed equalities exactly as with pushdown disabled (seeded)', async () => {
+    const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
+    const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
+    const random = seededRandom(seed);
+    const gen = values(random);
+    const { pushed, plain } = await differentialCollections(databases, 'pagedseveral', [
+      { c: 1, s: 1, _id: 1 },
+      { s: -1, _id: -1 },
+      { c: 1, a: 1, t: 1 },
+    ]);
+    const documents: Document[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const category = i % categories;
+      const mixed = category >= mixedFrom;
+      const _id = mixed && i % 7 === 0 ? { x: i } : i % 5 === 0 ? new Int32(i) : new ObjectId();
+      const doc: Document = { _id, c: `c${category}` };
+      // few values of s, so that `_id` decides among many
+      if (random() > 0.1) doc.s = gen.pick([1, 'a', new ObjectId('650102030405060708090a0b'), true, new Date(0)]);
+      if (random() > 0.1) doc.a = mixed ? gen.any() : gen.scalar();
+      if (random() > 0.1) doc.t = mixed ? gen.any() : gen.scalar();
+      documents.push(doc);
+    }
+    await pushed.insertMany(documents.map((d) => ({ ...d })));
+    await plain.insertMany(documents.map((d) => ({ ...d })));
+    const ids = (docs: Document[]) => docs.map((d) => describeValue(d._id));
+    const keys = (docs: Document[]) => docs.map((d) => `${keyOf(d.a)} ${keyOf(d.t)}`);
+    const category = () => Math.floor(random() * categories);
+
+    let nonEmpty = 0;
+    for (let q = 0; q < queryCount; q++) {
+      const byId = random() < 0.6;
+      const direction = random() < 0.5 ? 1 : -1;
+      const first = byId ? 's' : 'a';
+      const sort: Record<string, 1 | -1> = byId ? { s: direction, _id: direction } : { a: direction, t: direction };
+      const form = random();
+      const chosen = form < 0.2 && byId ? [] : form < 0.8 ? [category()] : [category(), category()];
+      const mixed = chosen.length === 0 || chosen.some((c) => c >= mixedFrom);
+      const filter: Document =
+        chosen.length === 0
+          ? {}
+          : chosen.length === 1
+            ? { c: `c${chosen[0]}` }
+            : { c: { $in: chosen.map((c) => `c${c}`) } };
+      const bound = () => gen.scalar() ?? 0;
+      const range = random();
+      if (range < 0.25) filter[first] = { $gt: bound() };
+      else if (range < 0.45) filter[first] = { $lte: bound() };
+      const whole = random() < 0.2;
+      const skip = whole ? 0 : gen.pick([0, 0, 5]);
+      const limit = whole ? 2000 : gen.pick([1, 10, 51]);
+      const where = `seed ${seed} (SORT_PUSHDOWN_SEED=${seed}), filter ${describeValue(filter)}, sort ${describeValue(sort)}, skip ${skip}, limit ${limit}`;
+
+      const expected = await plain.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      const got = await pushed.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      if (expected.length > 0) nonEmpty++;
+      if (byId) expect(ids(got), where).to.deep.equal(ids(expected));
+      else {
+        if (!mixed) expect(keys(got), where).to.deep.equal(keys(expected));
+        if (whole) expect([...ids(got)].sort(), where).to.deep.equal([...ids(expected)].sort());
+      }
     }
     expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(queryCount / 3);
   });

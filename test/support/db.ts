@@ -11,13 +11,14 @@ function databaseName(): string {
 
 /**
  * Gives the calling test file its own database on the run's server: connected before its first test,
- * dropped after its last. Call once at the top of a file's outer describe.
+ * dropped after its last. Call once at the top of a file's outer describe. `monitorCommands` lets a test listen to
+ * the commands the app sends (`commandStarted` on mongoose's client), to check how they are answered.
  */
-export function useTestDatabase(): void {
+export function useTestDatabase(options: { monitorCommands?: boolean } = {}): void {
   before(async function () {
     this.timeout(60_000);
     if (mongoose.connection.readyState !== 0) await mongoose.disconnect();
-    await connectDatabase(process.env.MONGODB_URI!, databaseName());
+    await connectDatabase(process.env.MONGODB_URI!, databaseName(), options);
   });
   after(async () => {
     // Work the app started after answering (an emailed link) writes to this file's database, not the next file's.
