@@ -17,7 +17,7 @@ import {
   cohortChoices,
   findNetwork,
   networkFrontPage,
-  membersOf,
+  pageMembersOf,
   networksOf,
   postTextLimits,
   reportsOf,
@@ -96,6 +96,16 @@ const hidingSchema = (what: 'post' | 'reply') =>
 export const hideSchema = hidingSchema('post');
 const hideReplySchema = hidingSchema('reply');
 const postsQuery = z.strictObject(paging);
+/** The members page: which list (members unless it names the requests), a name to look for, and the page. */
+const membersQuery = z.object({
+  status: z.enum(['member', 'requested']).catch('member'),
+  q: z.string().trim().max(100, 'is too long: search with at most 100 characters of a name').optional(),
+  cursor: paging.cursor,
+});
+type MembersQuery = z.output<typeof membersQuery>;
+/** Members on one page of the members list, and waiting requests shown on the network's page itself. */
+const membersPageSize = 50;
+const requestsOnNetworkPage = 10;
 
 const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
 const postOut = z.object({
@@ -384,6 +394,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
     }
   });
   web.get('/networks/:id', requireSignIn, (req, res) => networkPage(req, res));
+  web.get('/networks/:id/members', requireSignIn, membersPage);
   web.get('/networks/:id/edit', requireRole('admin'), async (req, res) => {
     const n = await findNetwork(String(req.params.id));
     formPage(req, res, {
@@ -438,17 +449,17 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
   web.post('/networks/:id/members/:userId/approve', requireSignIn, async (req, res) => {
     await approveMember({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.approved);
-    res.redirect(303, `/networks/${String(req.params.id)}#requests-heading`);
+    res.redirect(303, backAfterAnswer(req, 'requested'));
   });
   web.post('/networks/:id/members/:userId/lead', requireRole('admin'), async (req, res) => {
     await makeLead({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.madeLead);
-    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+    res.redirect(303, backAfterAnswer(req, 'member'));
   });
   web.post('/networks/:id/members/:userId/step-down', requireRole('admin'), async (req, res) => {
     await stepDownLead({ actor: req.user!, networkId: String(req.params.id), userId: String(req.params.userId) });
     flash(req, 'success', messages.steppedDown);
-    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+    res.redirect(303, backAfterAnswer(req, 'member'));
   });
   web.post('/networks/:id/members/:userId/remove', requireSignIn, confirmRemove, async (req, res) => {
     await removeMember({
@@ -458,7 +469,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
       seen: seenOnPage(req),
     });
     flash(req, 'success', messages.removed);
-    res.redirect(303, `/networks/${String(req.params.id)}#members-heading`);
+    res.redirect(303, backAfterAnswer(req, seenOnPage(req) ?? 'member'));
   });
   web.post('/networks/:id/posts', requireSignIn, async (req, res) => {
     const form = parseForm(postSchema, formBody(req));
@@ -640,8 +651,30 @@ const confirmRemove = confirmFirst(async (req) => {
   const found = await removalToConfirm({ actor: req.user!, networkId, userId: String(req.params.userId) });
   const seen = seenOnPage(req);
   if (found && seen && found.requested !== (seen === 'requested')) return null;
-  return found && { ...messages.confirmRemove(found), back: `/networks/${networkId}#members-heading` };
+  return found && { ...messages.confirmRemove(found), back: backAfterAnswer(req, seen ?? 'member') };
 });
+
+/**
+ * Where a lead's answer to a request or a member takes her back: the members page she answered from, at the same
+ * list, search and page (its forms send them back), or the network's page for a request answered there.
+ */
+function backAfterAnswer(req: Request, list: 'member' | 'requested'): string {
+  const networkId = String(req.params.id);
+  const body = formBody(req);
+  if (body.from !== 'members' && list === 'requested') return `/networks/${networkId}#requests-heading`;
+  const sent = membersQuery.safeParse({ status: list, q: body.q || undefined, cursor: body.cursor || undefined });
+  return membersPath(networkId, sent.success ? sent.data : { status: list });
+}
+
+/** The address of a members page: which list, the search and the page, each only when there is one. */
+function membersPath(networkId: string, query: Partial<MembersQuery>): string {
+  const params = new URLSearchParams();
+  if (query.status === 'requested') params.set('status', 'requested');
+  if (query.q) params.set('q', query.q);
+  if (query.cursor) params.set('cursor', query.cursor);
+  const search = params.toString();
+  return `/networks/${networkId}/members${search ? `?${search}` : ''}`;
+}
 
 const kindLabels: Record<string, string> = { regional: 'Regional', national: 'National', interest: 'Interest' };
 const postKindLabels: Record<string, string> = { story: 'Story', question: 'Question', announcement: 'Announcement' };
@@ -735,6 +768,39 @@ async function formPage(req: Request, res: Response, extra: Record<string, unkno
   });
 }
 
+/**
+ * A network's members, or its requests to join, a page at a time, with a search by name (leads and admins). A search
+ * that cannot be run lists nobody, with the reason at the search field and what she typed.
+ */
+async function membersPage(req: Request, res: Response) {
+  const networkId = String(req.params.id);
+  const parsed = parseForm(membersQuery, { ...req.query });
+  const query: MembersQuery = parsed.ok
+    ? parsed.data
+    : { status: req.query.status === 'requested' ? 'requested' : 'member' };
+  const page = await pageMembersOf({ actor: req.user!, networkId, ...query, limit: membersPageSize });
+  const network = page.network;
+  const confirmRemove = (row: MemberRow) =>
+    dialogText(
+      messages.confirmRemove({ name: row.name, networkName: network.name, requested: query.status === 'requested' }),
+    );
+  res.status(parsed.ok ? 200 : 422).render('networks/members', {
+    title: `${query.status === 'requested' ? 'Requests to join' : 'Members'}: ${network.name}`,
+    network: presentNetwork(network),
+    query,
+    q: parsed.ok ? (query.q ?? '') : typeof req.query.q === 'string' ? req.query.q : '',
+    searchRefused: !parsed.ok,
+    errors: parsed.ok ? {} : parsed.errors,
+    errorList: parsed.ok ? [] : parsed.list,
+    rows: parsed.ok ? page.rows.map((row) => ({ ...row, confirmRemove: confirmRemove(row) })) : [],
+    // Remove as lead is offered while another lead whose account is live remains (stepDownLead says so too).
+    liveLeads: (network.leads ?? []).length,
+    membersPath: (q: Partial<MembersQuery>) => membersPath(networkId, q),
+    nextPath: parsed.ok && page.nextCursor ? membersPath(networkId, { ...query, cursor: page.nextCursor }) : null,
+    firstPath: parsed.ok && query.cursor ? membersPath(networkId, { ...query, cursor: undefined }) : null,
+  });
+}
+
 async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
   const page = await networkFrontPage({ actor: req.user!, networkId: String(req.params.id), limit: 20, cursor });
@@ -745,13 +811,22 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
     ...row,
     confirmRemove: dialogText(messages.confirmRemove({ name: row.name, networkName: n.name, requested })),
   });
-  const people = access.canModerate ? await membersOf({ actor: req.user!, networkId: String(n._id) }) : null;
-  const moderation = people
+  // Those who moderate answer the first requests here; the members, and every request, are on the members page.
+  const requests = access.canModerate
+    ? await pageMembersOf({
+        actor: req.user!,
+        networkId: String(n._id),
+        status: 'requested',
+        limit: requestsOnNetworkPage,
+      })
+    : null;
+  const moderation = requests
     ? {
-        people: { members: people.members.map(withQuestion(false)), requests: people.requests.map(withQuestion(true)) },
+        requests: requests.rows.map(withQuestion(true)),
+        moreRequests: requests.nextCursor !== null,
         reports: await reportsOf({ actor: req.user!, networkId: String(n._id) }),
       }
-    : { people: { members: [], requests: [] }, reports: [] };
+    : { requests: [], moreRequests: false, reports: [] };
   res.status(status).render('networks/show', {
     title: n.name,
     network: presentNetwork(n),

@@ -80,9 +80,13 @@ describe('browser: she finds a network, joins it and posts a story', () => {
     }
     const leadPage = await ui.browser.newPage({ bypassCSP: true });
     await signInInBrowser(leadPage, ui.baseUrl, lead.email, testPassword);
-    await leadPage.goto(`${ui.baseUrl}/networks/${network.id}`);
-    expect(await leadPage.getByRole('heading', { name: /Members/ }).count()).to.equal(1);
-    for (const v of await wcagViolations(leadPage)) problems.push(`lead /networks/${network.id}: ${v}`);
+    for (const path of [`/networks/${network.id}`, `/networks/${network.id}/members`]) {
+      await leadPage.goto(`${ui.baseUrl}${path}`);
+      expect(await leadPage.getByRole('heading', { name: /Members/ }).count()).to.equal(1);
+      for (const v of await wcagViolations(leadPage)) problems.push(`lead ${path}: ${v}`);
+    }
+    await leadPage.goto(`${ui.baseUrl}/networks/${network.id}/members?status=requested&q=nobody`);
+    for (const v of await wcagViolations(leadPage)) problems.push(`lead, requests searched: ${v}`);
     // None at all (the brief asks for no serious or critical one).
     expect(problems).to.deep.equal([]);
   });

@@ -121,17 +121,18 @@ describe('networks: pages', () => {
     expect((await NetworkModel.findById(other.id).lean())!.name).to.equal('Trust leaders');
   });
 
-  it('an admin names a lead from the network page: the member she makes a lead is named on the page and answers requests', async () => {
+  it('an admin names a lead from the members page: the member she makes a lead is named on the network page and answers requests', async () => {
     const newcomer = await buildUser({ name: 'Nadia Newcomer' });
     const net = await buildNetwork({ joining: 'approval', name: 'Returners after a break' }, { members: [member] });
     const adminAgent = await signIn(app, admin.email, testPassword);
-    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    const page = await adminAgent.get(`/networks/${net.id}/members`).expect(200);
     expect(page.text).to.include('Make lead');
     await adminAgent
       .post(`/networks/${net.id}/members/${member.id}/lead`)
       .type('form')
-      .send({ _csrf: csrfFrom(page.text) })
-      .expect(303);
+      .send({ _csrf: csrfFrom(page.text), from: 'members' })
+      .expect(303)
+      .expect('Location', `/networks/${net.id}/members`);
     const row = await NetworkMembershipModel.findOne({ networkId: net.id, userId: member.id }).lean();
     expect(row).to.include({ status: 'member', role: 'lead' });
     const mei = await signIn(app, member.email, testPassword);
@@ -153,14 +154,14 @@ describe('networks: pages', () => {
     expect(await NetworkMembershipModel.countDocuments({ networkId: net.id, userId: newcomer.id })).to.equal(0);
   });
 
-  it('an admin removes a lead from the network page: she stays a member and no longer leads; the last lead is offered no such button and posting it anyway is a 409 that changes nothing', async () => {
+  it('an admin removes a lead from the members page: she stays a member and no longer leads; the last lead is offered no such button and posting it anyway is a 409 that changes nothing', async () => {
     const second = await buildUser({ name: 'Second Sana' });
     const net = await buildNetwork(
       { joining: 'approval', name: 'Leads who step down' },
       { leads: [lead, second], members: [member] },
     );
     const adminAgent = await signIn(app, admin.email, testPassword);
-    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    const page = await adminAgent.get(`/networks/${net.id}/members`).expect(200);
     expect(page.text).to.include(`/networks/${net.id}/members/${second.id}/step-down`);
     expect(page.text).to.include('Remove as lead');
     // Only admins: a lead (or a member) cannot step another lead down.
@@ -179,8 +180,8 @@ describe('networks: pages', () => {
       status: 'member',
       role: 'member',
     });
-    const after = await adminAgent.get(`/networks/${net.id}`).expect(200);
-    expect(after.text).to.include('Led by Lead Lina.');
+    expect((await adminAgent.get(`/networks/${net.id}`).expect(200)).text).to.include('Led by Lead Lina.');
+    const after = await adminAgent.get(`/networks/${net.id}/members`).expect(200);
     expect(after.text).not.to.include('/step-down');
     await adminAgent
       .post(`/networks/${net.id}/members/${lead.id}/step-down`)
@@ -205,7 +206,7 @@ describe('networks: pages', () => {
     const absent = await buildUser({ name: 'Disabled Dora', status: 'disabled' });
     const net = await buildNetwork({ joining: 'approval' }, { leads: [active, absent] });
     const adminAgent = await signIn(app, admin.email, testPassword);
-    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    const page = await adminAgent.get(`/networks/${net.id}/members`).expect(200);
     expect(page.text).not.to.include(`/networks/${net.id}/members/${active.id}/step-down`);
     await adminAgent
       .post(`/networks/${net.id}/members/${active.id}/step-down`)
@@ -225,7 +226,7 @@ describe('networks: pages', () => {
       { leads: [lead], members: [absent] },
     );
     const adminAgent = await signIn(app, admin.email, testPassword);
-    const page = await adminAgent.get(`/networks/${net.id}`).expect(200);
+    const page = await adminAgent.get(`/networks/${net.id}/members`).expect(200);
     expect(page.text).to.match(/Dina Disabled\s*<span class="badge badge-neutral">Account disabled<\/span>/);
     expect(page.text).not.to.include(`/members/${absent.id}/lead`);
     await adminAgent
@@ -646,9 +647,10 @@ describe('networks: pages', () => {
 
     const lina = await signIn(app, lead.email, testPassword);
     const networkPage = await lina.get(`/networks/${net.id}`).expect(200);
+    const membersPage = await lina.get(`/networks/${net.id}/members`).expect(200);
     const _csrf = csrfFrom(networkPage.text);
     const asked = confirmationPage(
-      (await lina.post(removal).type('form').send({ _csrf, confirmed: '' }).expect(200)).text,
+      (await lina.post(removal).type('form').send({ _csrf, confirmed: '', from: 'members' }).expect(200)).text,
     );
     expect(asked).to.deep.include({
       question: 'Remove Member Mei from the network “Coastal heads”?',
@@ -656,11 +658,11 @@ describe('networks: pages', () => {
         'She no longer reads or posts in it, and its emails to her stop. To come back, she asks to join and a lead approves.',
       ],
       action: removal,
-      fields: { _csrf, confirmed: 'yes' },
+      fields: { _csrf, from: 'members', confirmed: 'yes' },
       yes: 'Yes, remove her',
-      back: `/networks/${net.id}#members-heading`,
+      back: `/networks/${net.id}/members`,
     });
-    expect(dialogOf(networkPage.text, removal)).to.equal([asked.question, ...asked.consequences].join(' '));
+    expect(dialogOf(membersPage.text, removal)).to.equal([asked.question, ...asked.consequences].join(' '));
     expect(await statusOf(member)).to.equal('member');
     expect(await countOf()).to.equal(2);
     await lina
@@ -668,7 +670,7 @@ describe('networks: pages', () => {
       .type('form')
       .send(asked.fields)
       .expect(303)
-      .expect('Location', `/networks/${net.id}#members-heading`);
+      .expect('Location', `/networks/${net.id}/members`);
     expect(await statusOf(member)).to.equal('removed');
     expect(await countOf()).to.equal(1);
 
@@ -725,12 +727,12 @@ describe('networks: pages', () => {
       .type('form')
       .send({ _csrf: await csrfOf(lina, `/networks/${net.id}`), confirmed: 'yes' })
       .expect(303);
-    expect(removed.headers.location).to.equal(`/networks/${net.id}#members-heading`);
+    expect(removed.headers.location).to.equal(`/networks/${net.id}/members`);
     expect(await statusOf(asker)).to.include({ status: 'removed', leftBy: 'lead' });
     expect(await countOf()).to.equal(1);
     const afterRemoval = await amal.get(`/networks/${net.id}`).expect(200);
     expect(afterRemoval.text).to.include('Only members read this network’s posts.');
     expect(afterRemoval.text).to.not.include('Members-only story');
-    expect((await lina.get(`/networks/${net.id}`)).text).to.include('Members (1)');
+    expect((await lina.get(`/networks/${net.id}/members`)).text).to.include('Members (1)');
   });
 });
