@@ -135,6 +135,8 @@ export function registerUserRoutes(web: Router, api: Router): void {
       users: result.items,
       nextCursor: result.nextCursor,
       q: query.ok ? (query.data.q ?? '') : typeof req.query.q === 'string' ? req.query.q : '',
+      // The role filter goes with the search into every next page (dropped, page 2 listed every role).
+      role: query.ok ? (query.data.role ?? '') : typeof req.query.role === 'string' ? req.query.role : '',
       searchRefused: !query.ok,
       roles,
       values: {},
@@ -150,6 +152,7 @@ export function registerUserRoutes(web: Router, api: Router): void {
         users: result.items,
         nextCursor: result.nextCursor,
         q: '',
+        role: '',
         roles,
         values: req.body,
         errors,

@@ -242,6 +242,39 @@ describe('users API and admin pages', () => {
     expect(ok.text).to.include('Someone Listed');
   });
 
+  it('the people list filtered by a role, and a search, keeps both on every next page; the form offers the role and shows the one chosen', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const people = (role: 'mentor' | 'participant', count: number) =>
+      Array.from({ length: count }, (_, i) => ({
+        email: `paged-${role}-${i}@example.org`,
+        name: `Paged ${role} ${String(i).padStart(2, '0')}`,
+        roles: [role],
+        timezone: 'Europe/London',
+        status: 'active',
+      }));
+    // Mixed, so that a page of everyone would hold participants too.
+    await UserModel.insertMany([...people('mentor', 55), ...people('participant', 40)].sort(() => Math.random() - 0.5));
+    const agent = await signIn(app, admin.email, testPassword);
+    const names: string[] = [];
+    let address: string | undefined = '/admin/users?q=Paged&role=mentor';
+    let pages = 0;
+    while (address) {
+      const page: { text: string } = await agent.get(address).expect(200);
+      pages += 1;
+      expect(page.text).to.match(/<option value="mentor" selected>mentor<\/option>/);
+      expect(page.text).to.include('value="Paged"');
+      names.push(...[...page.text.matchAll(/>(Paged \w+ \d+)<\/a>/g)].map((m) => m[1]!));
+      address = /<a href="([^"]+)">Next page<\/a>/.exec(page.text)?.[1]?.replaceAll('&amp;', '&');
+      if (address) expect(address).to.match(/^\/admin\/users\?q=Paged&role=mentor&cursor=[\w-]+$/);
+    }
+    expect(pages).to.equal(2);
+    expect(names.sort()).to.deep.equal(people('mentor', 55).map((p) => p.name));
+    const refused = await agent.get('/admin/users').query({ role: 'wizard' }).expect(422);
+    expect(refused.text)
+      .to.include('id="field-role-error"')
+      .and.include('Nobody is listed until the search is corrected.');
+  });
+
   it('a participant who opens an admin page gets 403', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);
