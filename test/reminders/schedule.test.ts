@@ -26,6 +26,32 @@ import { buildUser } from '../support/factories.ts';
 import { updateOwnDetails } from '../../server/services/accounts/details.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 
+/** A facilitator with her digest day, named on a cohort (running to the end of 2027) with a first session. */
+async function facilitatorOfACohort(props: {
+  email: string;
+  name: string;
+  timezone: string;
+  digestWeekday: number;
+  startsAt: string;
+  participants: number;
+}) {
+  const facilitator = await UserModel.create({
+    email: props.email,
+    name: props.name,
+    roles: ['facilitator'],
+    timezone: props.timezone,
+    digestWeekday: props.digestWeekday,
+    status: 'active',
+  });
+  const { cohort } = await buildCohortWithSession({
+    startsAt: new Date(props.startsAt),
+    participants: props.participants,
+    facilitatorIds: [String(facilitator._id)],
+  });
+  await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
+  return { facilitator, cohort };
+}
+
 describe('reminders: time zones, DST, the weekly digest and the agenda job', () => {
   useTestDatabase();
   const sink = useSmtpSink();
@@ -189,20 +215,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it("the facilitator digest is planned for her weekday at 08:00 her time, and sent once with the cohort's week", async () => {
-    const facilitator = await UserModel.create({
+    const { cohort } = await facilitatorOfACohort({
       email: 'fiona@example.org',
       name: 'Fiona',
-      roles: ['facilitator'],
       timezone: 'Australia/Sydney',
       digestWeekday: 3,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-03-02T09:00:00Z'),
+      startsAt: '2027-03-02T09:00:00Z',
       participants: 2,
-      facilitatorIds: [String(facilitator._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:05:00Z') });
     const digests = await NotificationModel.find({ kind: 'facilitator-digest' }).lean();
@@ -259,20 +279,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it('a weekly digest skipped after downtime says why in a digest\'s words, not "The event had already started." (a digest has no event)', async () => {
-    const facilitator = await UserModel.create({
+    const { facilitator } = await facilitatorOfACohort({
       email: 'delia@example.org',
       name: 'Delia',
-      roles: ['facilitator'],
       timezone: 'Europe/London',
       digestWeekday: 1,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-03-02T09:00:00Z'),
+      startsAt: '2027-03-02T09:00:00Z',
       participants: 1,
-      facilitatorIds: [String(facilitator._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     await planFacilitatorDigests({ now: new Date('2027-03-01T12:00:00Z') });
     const [digest] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
     // The app was down from the Monday morning until the Tuesday afternoon.
@@ -316,20 +330,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it('a week with nothing to tell (a cohort whose sessions are months away, nobody behind or flagged) sends no digest', async () => {
-    const facilitator = await UserModel.create({
+    const { facilitator } = await facilitatorOfACohort({
       email: 'farida@example.org',
       name: 'Farida',
-      roles: ['facilitator'],
       timezone: 'Asia/Karachi',
       digestWeekday: 7,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-04-04T09:00:00Z'),
+      startsAt: '2027-04-04T09:00:00Z',
       participants: 2,
-      facilitatorIds: [String(facilitator._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     await planFacilitatorDigests({ now: new Date('2027-01-04T00:00:00Z') });
     const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
     sink.received.length = 0;
@@ -343,20 +351,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it('a weekly digest planned for a day she has since left is not sent; the next one comes on her new day', async () => {
-    const facilitator = await UserModel.create({
+    const { facilitator } = await facilitatorOfACohort({
       email: 'frieda@example.org',
       name: 'Frieda',
-      roles: ['facilitator'],
       timezone: 'America/Toronto',
       digestWeekday: 3,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-03-02T15:00:00Z'),
+      startsAt: '2027-03-02T15:00:00Z',
       participants: 1,
-      facilitatorIds: [String(facilitator._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     const now = new Date('2027-03-01T12:00:00Z');
     await planFacilitatorDigests({ now });
     const [wednesday] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
@@ -384,20 +386,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it('a facilitator whose role an admin took away is not sent the digest of a cohort she is still named on', async () => {
-    const former = await UserModel.create({
+    const { facilitator: former } = await facilitatorOfACohort({
       email: 'fay@example.org',
       name: 'Fay',
-      roles: ['facilitator'],
       timezone: 'Europe/London',
       digestWeekday: 3,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-03-02T09:00:00Z'),
+      startsAt: '2027-03-02T09:00:00Z',
       participants: 2,
-      facilitatorIds: [String(former._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
     const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: former._id }).lean();
     // Planned while she ran it; before it is sent, she is a participant only.
@@ -419,20 +415,14 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
   });
 
   it('saving her settings with a new digest day re-plans at once, and again when she goes back', async () => {
-    const facilitator = await UserModel.create({
+    const { facilitator } = await facilitatorOfACohort({
       email: 'farah@example.org',
       name: 'Farah',
-      roles: ['facilitator'],
       timezone: 'Asia/Dubai',
       digestWeekday: 1,
-      status: 'active',
-    });
-    const { cohort } = await buildCohortWithSession({
-      startsAt: new Date('2027-03-02T09:00:00Z'),
+      startsAt: '2027-03-02T09:00:00Z',
       participants: 1,
-      facilitatorIds: [String(facilitator._id)],
     });
-    await CohortModel.updateOne({ _id: cohort._id }, { $set: { endsOn: '2027-12-31' } });
     const now = new Date('2027-03-01T12:00:00Z');
     await planFacilitatorDigests({ now });
     const userId = String(facilitator._id);
