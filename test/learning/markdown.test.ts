@@ -33,6 +33,11 @@ describe('learning: module text is sanitised on save and on render', () => {
     );
     expect(renderMarkdown('![](https://example.org/a.png)')).to.include('>Image</a>');
     expect(renderMarkdown('![x](javascript:alert(1))')).not.to.include('javascript:').and.not.include('<img');
+    // Written as HTML, saved and shown: the link holds the image's words only, not the rest of the paragraph.
+    const typed = 'Before <img src="https://example.org/a.png" alt="A chart"> after the image.';
+    const link = '<a href="https://example.org/a.png" rel="noopener noreferrer">Image: A chart</a>';
+    expect(sanitizeMarkdown(typed)).to.equal(`Before ${link} after the image.`);
+    expect(renderMarkdown(sanitizeMarkdown(typed))).to.equal(`<p>Before ${link} after the image.</p>\n`);
   });
 
   it('renders links safely: rel="noopener noreferrer", no author target, headings start at h2', () => {

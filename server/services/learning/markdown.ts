@@ -91,8 +91,11 @@ function cleanHtmlFragment(raw: string): string {
   const closing = /^<\/([a-z][a-z0-9]*)\s*>$/i.exec(raw.trim());
   if (closing) return (sanitizeOptions.allowedTags as string[]).includes(closing[1]!.toLowerCase()) ? raw : '';
   const cleaned = sanitizeHtml(raw, sanitizeOptions);
-  // An inline opening tag comes alone; sanitize-html closes it, but the closing tag follows later in the text.
-  return raw.includes('</') ? cleaned : cleaned.replace(/<\/[a-z0-9]+>$/i, '');
+  // An inline opening tag comes alone; sanitize-html closes it, but the closing tag follows later in the text. An
+  // element that has no closing tag (an image, made a link with its words inside) keeps the one it was given, or the
+  // rest of the paragraph became the link's text.
+  const closesItself = /^<(img|br|hr|wbr)\b/i.test(raw.trim());
+  return raw.includes('</') || closesItself ? cleaned : cleaned.replace(/<\/[a-z0-9]+>$/i, '');
 }
 
 const isSafeHref = (href: string): boolean => {
