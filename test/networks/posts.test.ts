@@ -220,7 +220,8 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
       .expect(422);
   });
 
-  it('one person reports at most 20 posts an hour (each new report emails every lead and admin): the next is a 429 with nothing stored, a changed reason does not count, and the web form keeps her reason', async () => {
+  /** A reporter (with her API token) and one more post than her hourly reports, in an open network. */
+  async function reporterAndPostsToReport() {
     const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
     const reporter = await buildUser();
     const token = `Bearer ${await tokenFor(reporter)}`;
@@ -235,6 +236,11 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
         body: 'Body',
       })),
     );
+    return { reporter, token, posts };
+  }
+
+  it('one person reports at most 20 posts an hour (each new report emails every lead and admin): the next is a 429 with nothing stored, a changed reason does not count, and the web form keeps her reason', async () => {
+    const { reporter, token, posts } = await reporterAndPostsToReport();
     const report = (id: unknown, reason: string) =>
       supertest(app)
         .post(`/api/v1/posts/${String(id)}/report`)
@@ -263,20 +269,7 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
   });
 
   it('with one report of her 20 left, the same report sent twice at once is one report, both answered 201, and uses that last one', async () => {
-    const open = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
-    const reporter = await buildUser();
-    const token = `Bearer ${await tokenFor(reporter)}`;
-    const posts = await NetworkPostModel.insertMany(
-      Array.from({ length: reportingLimit.perHour + 1 }, (_, i) => ({
-        networkId: open.id,
-        authorId: member.id,
-        authorName: member.name,
-        authorVersion: 0,
-        kind: 'story',
-        title: `Post ${i}`,
-        body: 'Body',
-      })),
-    );
+    const { token, posts } = await reporterAndPostsToReport();
     const report = (id: unknown) =>
       supertest(app)
         .post(`/api/v1/posts/${String(id)}/report`)
