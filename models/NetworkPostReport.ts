@@ -18,7 +18,8 @@ const reportSchema = new Schema(
 );
 // A missing replyId is indexed as null: reports made before replies could be reported are the post's own.
 reportSchema.index({ postId: 1, replyId: 1, reporterId: 1 }, { unique: true });
-reportSchema.index({ networkId: 1, createdAt: -1 });
+// A network's reports, newest first, a page at a time (the moderation list).
+reportSchema.index({ networkId: 1, _id: -1 });
 reportSchema.index({ reporterId: 1 });
 
 export type NetworkPostReport = InferSchemaType<typeof reportSchema> & { _id: Types.ObjectId };

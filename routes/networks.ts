@@ -106,6 +106,9 @@ type MembersQuery = z.output<typeof membersQuery>;
 /** Members on one page of the members list, and waiting requests shown on the network's page itself. */
 const membersPageSize = 50;
 const requestsOnNetworkPage = 10;
+/** The newest reports on the network's page; every report is on its reports page, a page at a time. */
+const reportsOnNetworkPage = 10;
+const reportsPageSize = 50;
 
 const authorOut = z.object({ id: z.string().nullable(), name: z.string() });
 const postOut = z.object({
@@ -395,6 +398,7 @@ export function registerNetworkRoutes(web: Router, api: Router): void {
   });
   web.get('/networks/:id', requireSignIn, (req, res) => networkPage(req, res));
   web.get('/networks/:id/members', requireSignIn, membersPage);
+  web.get('/networks/:id/reports', requireSignIn, reportsPage);
   web.get('/networks/:id/edit', requireRole('admin'), async (req, res) => {
     const n = await findNetwork(String(req.params.id));
     formPage(req, res, {
@@ -801,6 +805,24 @@ async function membersPage(req: Request, res: Response) {
   });
 }
 
+/** Every report of a network's posts and replies, newest first, a page at a time (its leads and the admins). */
+async function reportsPage(req: Request, res: Response) {
+  const networkId = String(req.params.id);
+  // A cursor that is not one of ours is refused by reportsOf (422), as an API cursor is.
+  const cursor = typeof req.query.cursor === 'string' && req.query.cursor ? req.query.cursor : undefined;
+  const reports = await reportsOf({ actor: req.user!, networkId, limit: reportsPageSize, cursor });
+  const network = reports.network;
+  const pagePath = (next?: string) =>
+    `/networks/${networkId}/reports${next ? `?cursor=${encodeURIComponent(next)}` : ''}`;
+  res.render('networks/reports', {
+    title: `Reports: ${network.name}`,
+    network: presentNetwork(network),
+    reports: reports.rows,
+    nextPath: reports.nextCursor ? pagePath(reports.nextCursor) : null,
+    firstPath: cursor ? pagePath() : null,
+  });
+}
+
 async function networkPage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const cursor = typeof req.query.cursor === 'string' ? req.query.cursor : undefined;
   const page = await networkFrontPage({ actor: req.user!, networkId: String(req.params.id), limit: 20, cursor });
@@ -811,22 +833,20 @@ async function networkPage(req: Request, res: Response, status = 200, extra: Rec
     ...row,
     confirmRemove: dialogText(messages.confirmRemove({ name: row.name, networkName: n.name, requested })),
   });
-  // Those who moderate answer the first requests here; the members, and every request, are on the members page.
-  const requests = access.canModerate
-    ? await pageMembersOf({
-        actor: req.user!,
-        networkId: String(n._id),
-        status: 'requested',
-        limit: requestsOnNetworkPage,
-      })
-    : null;
-  const moderation = requests
-    ? {
+  // Those who moderate answer the first requests here, and see the newest reports; the members, every request and
+  // every report have pages of their own.
+  const networkId = String(n._id);
+  const moderation = access.canModerate
+    ? await Promise.all([
+        pageMembersOf({ actor: req.user!, networkId, status: 'requested', limit: requestsOnNetworkPage }),
+        reportsOf({ actor: req.user!, networkId, limit: reportsOnNetworkPage }),
+      ]).then(([requests, reports]) => ({
         requests: requests.rows.map(withQuestion(true)),
         moreRequests: requests.nextCursor !== null,
-        reports: await reportsOf({ actor: req.user!, networkId: String(n._id) }),
-      }
-    : { requests: [], moreRequests: false, reports: [] };
+        reports: reports.rows,
+        moreReports: reports.nextCursor !== null,
+      }))
+    : { requests: [], moreRequests: false, reports: [], moreReports: false };
   res.status(status).render('networks/show', {
     title: n.name,
     network: presentNetwork(n),

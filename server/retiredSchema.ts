@@ -39,6 +39,11 @@ export const retiredIndexes: readonly { collection: string; name: string; why: s
   },
   {
     collection: 'networkpostreports',
+    name: 'networkId_1_createdAt_-1',
+    why: 'now (networkId, _id): the moderation list pages by id',
+  },
+  {
+    collection: 'networkpostreports',
     name: 'postId_1_reporterId_1',
     why: 'unique on (postId, replyId, reporterId) instead, so a reply can be reported too',
   },

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { Types } from 'mongoose';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
@@ -429,6 +430,49 @@ describe('networks: pages', () => {
     const adminView = (await (await signIn(app, admin.email, testPassword)).get(`/networks/${net.id}`).expect(200))
       .text;
     expect(adminView).to.include('<td>Member Mei</td>');
+  });
+
+  it("a network's page shows its leads the ten newest reports and links to every report, 50 a page, newest first; members are refused the list", async () => {
+    const net = await buildNetwork({ joining: 'open' }, { leads: [lead], members: [member] });
+    const post = await NetworkPostModel.create({
+      networkId: net.id,
+      authorId: member.id,
+      kind: 'story',
+      title: 'A much-reported story',
+      body: 'Text.',
+    });
+    // 61 readers' reports, one a minute (ids in time order), the 61st the newest.
+    const start = Math.floor(Date.now() / 1000) - 3600;
+    await NetworkPostReportModel.insertMany(
+      Array.from({ length: 61 }, (_, n) => ({
+        _id: Types.ObjectId.createFromTime(start + n * 60),
+        postId: post._id,
+        networkId: net.id,
+        reporterId: new Types.ObjectId(),
+        reason: `Reason number ${n + 1}.`,
+        createdAt: new Date((start + n * 60) * 1000),
+      })),
+    );
+    const reasonsIn = (html: string) => [...html.matchAll(/<td>Reason number (\d+)\.<\/td>/g)].map((m) => Number(m[1]));
+    const lina = await signIn(app, lead.email, testPassword);
+    const networkPage = (await lina.get(`/networks/${net.id}`).expect(200)).text;
+    expect(reasonsIn(networkPage)).to.deep.equal([61, 60, 59, 58, 57, 56, 55, 54, 53, 52]);
+    expect(networkPage).to.include(`href="/networks/${net.id}/reports">Every report</a>`);
+
+    const first = await lina.get(`/networks/${net.id}/reports`).expect(200);
+    expect(reasonsIn(first.text)).to.deep.equal(Array.from({ length: 50 }, (_, n) => 61 - n));
+    const older = /href="([^"]+)">Older reports/.exec(first.text)![1]!.replaceAll('&amp;', '&');
+    const second = await lina.get(older).expect(200);
+    expect(reasonsIn(second.text)).to.deep.equal(Array.from({ length: 11 }, (_, n) => 11 - n));
+    expect(second.text).to.include('Newest reports').and.not.include('Older reports');
+    // Who reported stays for admins only, here too.
+    expect(second.text).to.include('<td>Shown to admins only</td>');
+    await (await signIn(app, admin.email, testPassword)).get(`/networks/${net.id}/reports`).expect(200);
+
+    const mei = await signIn(app, member.email, testPassword);
+    await mei.get(`/networks/${net.id}/reports`).expect(403);
+    expect((await mei.get(`/networks/${net.id}`).expect(200)).text).to.not.include('Reason number');
+    await lina.get(`/networks/${net.id}/reports?cursor=not-a-cursor`).expect(422);
   });
 
   it('when her post is refused (a title too long, a body that is only unsafe HTML), it answers 422 on the network page with her text kept, and stores nothing', async () => {

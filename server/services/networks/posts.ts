@@ -541,14 +541,24 @@ registerNotificationKind('network-report', {
 });
 
 /**
- * Reports of a network's posts and replies, newest first (leads and admins). Who reported is shown to admins only: a
+ * A page of the reports of a network's posts and replies, newest first (leads and admins). Who reported is shown to admins only: a
  * lead is also a member whose own words can be reported, by a member who may have blocked her, and a report names its
  * reporter to nobody she reported (the email to leads says only "someone"). The reason is what a lead acts on.
  */
-export async function reportsOf(props: { actor: Express.User; networkId: string }) {
+export async function reportsOf(props: { actor: Express.User; networkId: string; limit: number; cursor?: string }) {
   const access = await accessToNetwork(props.actor, props.networkId);
   if (!access.canModerate) throw new ForbiddenError();
-  const reports = await NetworkPostReportModel.find({ networkId: access.network._id }).lean();
+  const before = decodeCursor(props.cursor);
+  // Newest first, `limit` a page, from the (networkId, _id) index: a network's reports are kept for its moderation
+  // record, so in a busy network they only grow.
+  const page = pageOf(
+    await NetworkPostReportModel.find({ networkId: access.network._id, ...(before ? { _id: { $lt: before } } : {}) })
+      .sort({ _id: -1 })
+      .limit(props.limit + 1)
+      .lean(),
+    props.limit,
+  );
+  const reports = page.rows;
   const replyIds = reports.flatMap((r) => (r.replyId ? [r.replyId] : []));
   const [posts, replies] = await Promise.all([
     NetworkPostModel.find({ _id: { $in: reports.map((r) => r.postId) } })
@@ -564,24 +574,23 @@ export async function reportsOf(props: { actor: Express.User; networkId: string 
   const replyById = new Map(replies.map((r) => [String(r._id), r]));
   const admin = props.actor.roles.includes('admin');
   const names = admin ? await namesOf(reports.map((r) => r.reporterId)) : new Map<string, string>();
-  return reports
-    .map((r) => ({
-      id: String(r._id),
-      postId: String(r.postId),
-      postTitle: postById.get(String(r.postId))?.title ?? '',
-      postHidden: postById.get(String(r.postId))?.hidden ?? false,
-      /** Set when the report is of a reply on the post, not of the post itself. */
-      replyId: r.replyId ? String(r.replyId) : null,
-      replyHidden: r.replyId ? (replyById.get(String(r.replyId))?.hidden ?? false) : false,
-      reason: r.reason,
-      reporter: !admin
-        ? messages.reporterNotShown
-        : r.reporterId
-          ? (names.get(String(r.reporterId)) ?? messages.formerMember)
-          : messages.formerMember,
-      at: (r as { createdAt?: Date }).createdAt ?? r._id.getTimestamp(),
-    }))
-    .sort((a, b) => b.at.getTime() - a.at.getTime());
+  const rows = reports.map((r) => ({
+    id: String(r._id),
+    postId: String(r.postId),
+    postTitle: postById.get(String(r.postId))?.title ?? '',
+    postHidden: postById.get(String(r.postId))?.hidden ?? false,
+    /** Set when the report is of a reply on the post, not of the post itself. */
+    replyId: r.replyId ? String(r.replyId) : null,
+    replyHidden: r.replyId ? (replyById.get(String(r.replyId))?.hidden ?? false) : false,
+    reason: r.reason,
+    reporter: !admin
+      ? messages.reporterNotShown
+      : r.reporterId
+        ? (names.get(String(r.reporterId)) ?? messages.formerMember)
+        : messages.formerMember,
+    at: (r as { createdAt?: Date }).createdAt ?? r._id.getTimestamp(),
+  }));
+  return { network: access.network, rows, nextCursor: page.nextCursor };
 }
 
 /**
