@@ -14,8 +14,10 @@ export type DomainEvents = {
   'enrolment.activated': { cohortId: Id; userId: Id; promotedFromWaitlist: boolean };
   'enrolment.withdrawn': { cohortId: Id; userId: Id };
   'module.completed': { userId: Id; moduleId: Id; cohortId: Id };
-  /** A module was retired from its programme (restoring one announces nothing). */
+  /** A module was retired from its programme: it no longer counts toward finishing it. */
   'module.archived': { moduleId: Id; programmeId: Id };
+  /** A module now counts toward finishing its programme: it was created in it, or restored. */
+  'module.added': { moduleId: Id; programmeId: Id };
   'certificate.issued': { certificateId: Id; userId: Id };
   'cohort.updated': { cohortId: Id };
   /** A cohort now runs another programme (its enrolments were moved with it). */

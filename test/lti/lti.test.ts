@@ -5,6 +5,7 @@ import { createRemoteJWKSet, decodeJwt, jwtVerify } from 'jose';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
@@ -24,6 +25,7 @@ import {
 import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { currentUserOf } from '../../server/services/users.ts';
@@ -1351,6 +1353,126 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       await completeModule({ actor: learner, moduleId: ms[1]!.id, input: {}, now: new Date() });
       await sendDueScores();
       expect(platform.scores.slice(before).filter((s) => s.lineItem.startsWith('course-synced'))).to.have.length(1);
+    });
+
+    it('the LMS gets her new score when the programme changes under her: archiving what she had left finishes her (Completed, with her certificate); a module added or restored after that puts her back in progress', async () => {
+      const p = await buildProgramme();
+      const ms = [await buildModule(p.id), await buildModule(p.id), await buildModule(p.id), await buildModule(p.id)];
+      const c = await placedInCourse(await buildCohort(p.id));
+      const agent = supertest.agent(tool.server);
+      const sub = nextSub();
+      const { res } = await launch(agent, {
+        sub,
+        claims: { [custom]: { cohort: c.id }, ...agsClaim(platform.lineItem('grades-outline')) },
+      });
+      expect(res.status).to.equal(303);
+      const learnerId = String((await LtiAccountModel.findOne({ sub }).lean())!.userId);
+      // A classmate enrolled in Pathways, with no LMS link: her progress moves too, but no LMS grades her.
+      const classmate = await buildUser();
+      await enrol(classmate.id, c.id, p.id);
+      const page = await agent.get(`/modules/${ms[0]!.id}`).expect(200);
+      for (const m of ms.slice(0, 2))
+        await agent
+          .post(`/api/v1/modules/${m.id}/completion`)
+          .set('x-csrf-token', csrfFrom(page.text))
+          .send({})
+          .expect(200);
+      await sendDueScores();
+      const score = () => LtiScoreModel.findOne({ lineItemUrl: platform.lineItem('grades-outline') }).lean();
+      expect(await score()).to.include({
+        scoreGiven: 2,
+        scoreMaximum: 4,
+        activityProgress: 'InProgress',
+        state: 'sent',
+      });
+      const archive = (moduleId: string, archived: boolean) =>
+        supertest(tool.server).patch(`/api/v1/modules/${moduleId}`).set(adminAuth).send({ archived }).expect(200);
+
+      await archive(ms[2]!.id, true);
+      expect(await score()).to.include({ scoreGiven: 2, scoreMaximum: 3, activityProgress: 'InProgress' });
+      await archive(ms[3]!.id, true);
+      expect(await CertificateModel.exists({ userId: learnerId, programmeId: p.id })).to.not.equal(null);
+      const before = platform.scores.length;
+      await sendDueScores();
+      const sent = () =>
+        platform.scores
+          .slice(before)
+          .filter((s) => s.lineItem === 'grades-outline')
+          .map((s) => s.body);
+      expect(sent()).to.have.length(1);
+      expect(sent()[0]).to.include({
+        userId: sub,
+        scoreGiven: 2,
+        scoreMaximum: 2,
+        activityProgress: 'Completed',
+        gradingProgress: 'FullyGraded',
+      });
+
+      // A module added after she finished: Pathways says 2 of 3, and so does the LMS.
+      await supertest(tool.server)
+        .post(`/api/v1/programmes/${p.id}/modules`)
+        .set(adminAuth)
+        .send({ title: 'Added later', body: 'More to read.', estimatedMinutes: 10, completion: { type: 'view' } })
+        .expect(201);
+      expect(await score()).to.include({ scoreGiven: 2, scoreMaximum: 3, activityProgress: 'InProgress' });
+      await archive(ms[3]!.id, false);
+      await sendDueScores();
+      expect(sent()).to.have.length(2);
+      expect(sent()[1]).to.include({ scoreGiven: 2, scoreMaximum: 4, activityProgress: 'InProgress' });
+      expect(await LtiScoreModel.countDocuments({ userId: classmate.id })).to.equal(0);
+    });
+
+    it('a cohort moved to another programme: the LMS gets her progress in the new one; a programme no LMS grades queues nothing', async () => {
+      const { modules: ms, complete } = await learnerWithLineItem('grades-moved');
+      await complete(ms[0]!.id);
+      await complete(ms[1]!.id);
+      const score = () => LtiScoreModel.findOne({ lineItemUrl: platform.lineItem('grades-moved') }).lean();
+      expect(await score()).to.include({ scoreGiven: 2, scoreMaximum: 2, activityProgress: 'Completed' });
+      const moved = (await LtiLaunchModel.findOne({ lineItemUrl: platform.lineItem('grades-moved') }).lean())!;
+      const cohortRow = (await CohortModel.findById(moved.cohortId).lean())!;
+      const next = await buildProgramme();
+      await buildModule(next.id);
+      await buildModule(next.id);
+      await buildModule(next.id);
+      const admin = await buildUser({ roles: ['admin'] });
+      await updateCohort({
+        actor: currentUserOf((await UserModel.findById(admin.id).lean())!),
+        cohortId: String(cohortRow._id),
+        input: {
+          programmeId: next.id,
+          name: cohortRow.name,
+          capacity: cohortRow.capacity,
+          timezone: cohortRow.timezone,
+          startsOn: cohortRow.startsOn,
+          endsOn: cohortRow.endsOn,
+          facilitatorIds: [],
+        },
+      });
+      expect(await score()).to.include({ scoreGiven: 0, scoreMaximum: 3, activityProgress: 'InProgress' });
+      const before = platform.scores.length;
+      await sendDueScores();
+      const sent = platform.scores.slice(before).filter((s) => s.lineItem === 'grades-moved');
+      expect(sent.map((s) => s.body)).to.have.length(1);
+      expect(sent[0]!.body).to.include({ scoreGiven: 0, scoreMaximum: 3, activityProgress: 'InProgress' });
+
+      // Nobody in the cohorts of a programme no LMS grades gets a score when its modules change.
+      const ungraded = await buildProgramme();
+      const [first] = [await buildModule(ungraded.id), await buildModule(ungraded.id)];
+      const elsewhere = await buildCohort(ungraded.id);
+      const learner = await buildUser();
+      await enrol(learner.id, elsewhere.id, ungraded.id);
+      await completeModule({
+        actor: currentUserOf((await UserModel.findById(learner.id).lean())!),
+        moduleId: first!.id,
+        input: {},
+        now: new Date(),
+      });
+      await supertest(tool.server)
+        .patch(`/api/v1/modules/${first!.id}`)
+        .set(adminAuth)
+        .send({ archived: true })
+        .expect(200);
+      expect(await LtiScoreModel.countDocuments({ userId: learner.id })).to.equal(0);
     });
 
     it('two senders at once post a due score once', async () => {

@@ -309,6 +309,7 @@ export async function createModule(props: {
     ModuleModel.create({ ...fields, programmeId: programme._id, position } as Record<string, unknown>),
   );
   await outlineChanged(programme._id);
+  await emitDomainEvent('module.added', { moduleId: created._id, programmeId: programme._id });
   return created.toObject() as Module;
 }
 
@@ -435,7 +436,8 @@ async function takeBack(replaced: Module, fields: string[]): Promise<void> {
 /**
  * Archives or restores a module. An archived module keeps its place, so no other module takes it; a restored one
  * comes back after the programme's last module (reorders since may have moved the others past its old place).
- * Archiving is announced ('module.archived'): those it alone kept from finishing get their certificates.
+ * Each is announced ('module.archived', 'module.added'), as it changes what finishing the programme takes: those an
+ * archive alone kept from finishing get their certificates, and the LMS gets everyone's new score.
  */
 export async function setModuleArchived(props: {
   actor: Express.User;
@@ -448,10 +450,13 @@ export async function setModuleArchived(props: {
     const archived = await ModuleModel.updateOne({ _id: module._id, archived: false }, { $set: { archived: true } });
     if (archived.modifiedCount === 1)
       await emitDomainEvent('module.archived', { moduleId: module._id, programmeId: module.programmeId });
-  } else if (module.archived)
-    await atTheEnd(module.programmeId, (position) =>
+  } else if (module.archived) {
+    const restored = await atTheEnd(module.programmeId, (position) =>
       ModuleModel.updateOne({ _id: module._id, archived: true }, { $set: { archived: false, position } }),
     );
+    if (restored.modifiedCount === 1)
+      await emitDomainEvent('module.added', { moduleId: module._id, programmeId: module.programmeId });
+  }
   await outlineChanged(module.programmeId);
   return loadModule(module._id);
 }

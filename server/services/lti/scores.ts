@@ -1,6 +1,7 @@
 import { createHash } from 'node:crypto';
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
+import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
@@ -128,6 +129,37 @@ export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date 
     pending = raced;
   }
   return targets.size;
+}
+
+/**
+ * Queues the score of everyone actively enrolled in these cohorts whose grade goes to a line item (scoreTargets), for
+ * a change in her progress she did not make: the cohort's programme gained or lost a module (her total moved, and an
+ * archive may have finished her), or the cohort now runs another programme. Only cohorts that some launch gave a
+ * line item with the score scope are read further, so a change to a programme no LMS grades costs two reads; of
+ * their learners, queueScores writes nothing for whoever has no line item. Safe to repeat: each row holds her
+ * latest score.
+ */
+export async function queueScoresInCohorts(props: { cohortIds: Id[]; now?: Date }): Promise<number> {
+  if (!props.cohortIds.length) return 0;
+  const graded: Types.ObjectId[] = await LtiLaunchModel.distinct('cohortId', {
+    cohortId: { $in: props.cohortIds.map((id) => new Types.ObjectId(String(id))) },
+    canPostScores: true,
+    lineItemUrl: { $type: 'string' },
+  });
+  if (!graded.length) return 0;
+  const enrolments = await EnrolmentModel.find(
+    { cohortId: { $in: graded }, status: 'active' },
+    { userId: 1, cohortId: 1 },
+  ).lean();
+  let queued = 0;
+  for (const e of enrolments) queued += await queueScores({ userId: e.userId, cohortId: e.cohortId, now: props.now });
+  return queued;
+}
+
+/** queueScoresInCohorts for every cohort of the programme, after a module was added to it, archived or restored. */
+export async function queueScoresOfProgramme(props: { programmeId: Id; now?: Date }): Promise<number> {
+  const cohorts = await CohortModel.find({ programmeId: props.programmeId }, { _id: 1 }).lean();
+  return queueScoresInCohorts({ cohortIds: cohorts.map((c) => c._id), now: props.now });
 }
 
 /**

@@ -1,7 +1,19 @@
 import { onDomainEvent } from '../../events.ts';
-import { queueScores } from './scores.ts';
+import { queueScores, queueScoresInCohorts, queueScoresOfProgramme } from './scores.ts';
 
-// Grades (AGS): each change in a learner's progress queues her latest score for her launches' line items.
+// Grades (AGS): each change in a learner's progress queues her latest score for her launches' line items. Her
+// progress changes when she completes a module, and also, without her doing anything, when what the programme takes
+// changes (a module added, archived or restored) or her cohort moves to another programme. A certificate needs no
+// score of its own: only a completion or an archive issues one, and each queues hers.
 onDomainEvent('module.completed', async ({ userId, cohortId }) => {
   await queueScores({ userId, cohortId });
+});
+onDomainEvent('module.archived', async ({ programmeId }) => {
+  await queueScoresOfProgramme({ programmeId });
+});
+onDomainEvent('module.added', async ({ programmeId }) => {
+  await queueScoresOfProgramme({ programmeId });
+});
+onDomainEvent('cohort.moved', async ({ cohortId }) => {
+  await queueScoresInCohorts({ cohortIds: [cohortId] });
 });
