@@ -580,6 +580,7 @@ export function registerCohortRoutes(web: Router, api: Router): void {
         actor: req.user!,
         cohortId: String(req.params.id),
         csv: form.data.csv,
+        ip: req.ip,
       });
       if (!toCorrect) return showPeople(req, res, { imported: rows });
       // The refused lines stay in the box, their reasons at it, for her to correct and import again (WCAG 3.3.1).

@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { BoardModel } from '../../models/Board.ts';
 import { ExternalCertificateModel, externalCertificateMaxBytes } from '../../models/ExternalCertificate.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
@@ -558,6 +559,9 @@ describe('boards: web pages and forms', () => {
     expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(
       String(adviser._id),
     );
+    // Her account is audited as made by the chair who seated her.
+    const made = await AuditEventModel.find({ action: 'user-created', targetId: String(adviser._id) }).lean();
+    expect(made.map((e) => String(e.actorId))).to.deep.equal([chair.id]);
   });
 
   it('when an adviser cannot join the panel (the round is closed, or its panel is full), no account is made and no invitation sent', async () => {

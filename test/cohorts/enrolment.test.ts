@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
+import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
@@ -749,6 +750,41 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     expect(await OutboxMessageModel.countDocuments({ to: 'never.invited@example.org' })).to.equal(0);
     expect(await EnrolmentModel.countDocuments({ userId: known.id })).to.equal(0);
     expect(await EnrolmentModel.countDocuments({ cohortId: hidden._id })).to.equal(0);
+  });
+
+  it('a list of addresses pasted as one line (from a mail client, with commas or semicolons) is refused with the count, inviting nobody; each account an import makes is audited as made by who imported', async () => {
+    const cohort = await buildCohort({ capacity: 5, facilitatorIds: [facilitator.id] });
+    const csv = [
+      'zed@paste.example.org, yan@paste.example.org, xia@paste.example.org',
+      'amy@paste.example.org,Amy Lee; bea@paste.example.org',
+      'cara@paste.example.org,Cara Nwosu',
+    ].join('\r\n');
+    const { rows } = await importEnrolments({
+      actor: { ...facilitator },
+      cohortId: String(cohort._id),
+      csv,
+      ip: '203.0.113.9',
+    });
+    expect(rows.map((r) => [r.line, r.outcome, r.message ?? ''])).to.deep.equal([
+      [
+        1,
+        'invalid',
+        'This line holds 3 email addresses: put one person on each line (her email address, then her name).',
+      ],
+      [
+        2,
+        'invalid',
+        'This line holds 2 email addresses: put one person on each line (her email address, then her name).',
+      ],
+      [3, 'invited-and-enrolled', 'Invited by email and enrolled.'],
+    ]);
+    for (const nobody of ['zed', 'yan', 'xia', 'amy', 'bea'])
+      expect(await UserModel.exists({ email: `${nobody}@paste.example.org` })).to.equal(null);
+    const cara = await UserModel.findOne({ email: 'cara@paste.example.org' }).lean();
+    const created = await AuditEventModel.find({ action: 'user-created', targetId: String(cara!._id) }).lean();
+    expect(created).to.have.length(1);
+    expect(String(created[0]!.actorId)).to.equal(facilitator.id);
+    expect(created[0]!.ip).to.equal('203.0.113.9');
   });
 
   it('a CSV of emails enrols known people, invites unknown ones in the cohort’s time zone and reports every row', async () => {

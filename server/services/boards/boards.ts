@@ -358,6 +358,8 @@ export async function findOrInvitePanelMember(props: {
       roles: ['governor'],
       timezone: board.timezone,
       invite: false,
+      // Audited as made by whoever seated her (user-created), as an account made on the people page is.
+      actor: props.actor,
     });
     return { id: user.id, name: user.name, invited: true };
   } catch (error) {

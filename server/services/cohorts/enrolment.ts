@@ -37,6 +37,8 @@ const messages = {
     'This account cannot be enrolled: a cohort is for participants (and for governors, in a governing-board programme). If she should take part, ask an admin.',
   noAccountFor: (email: string) => `Nobody has the email ${email}. Use the CSV import to invite new people.`,
   csvEmpty: 'The CSV has no email addresses.',
+  severalAddresses: (count: number) =>
+    `This line holds ${count} email addresses: put one person on each line (her email address, then her name).`,
   csvTooLong: `Import at most ${importMaxRows} rows at a time.`,
   csvUnreadable: (line: number, what: string) =>
     `Nothing was imported: line ${line} could not be read, because ${what}. Correct that line and import again.`,
@@ -733,6 +735,8 @@ export async function importEnrolments(props: {
   cohortId: string;
   csv: string;
   now?: Date;
+  /** Where the import was sent from, for the audit events of the accounts it makes. */
+  ip?: string | null;
 }): Promise<ImportReport> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   const records = readImportCsv(props.csv);
@@ -754,6 +758,14 @@ export async function importEnrolments(props: {
       .map((i) => (record[i] ?? '').trim())
       .filter(Boolean)
       .join(nameCells === columns.name ? ' ' : ', ');
+    // A list of addresses pasted as one line ("a@x, b@x" from a mail client): the others would become her name.
+    const addressesInName = name
+      .split(/[\s,;]+/)
+      .filter((word) => word.includes('@') && !emailAddressProblem(typedEmail(word)));
+    if (addressesInName.length) {
+      rows.push({ line, email, outcome: 'invalid', message: messages.severalAddresses(addressesInName.length + 1) });
+      continue;
+    }
     const problem = emailAddressProblem(email);
     if (problem) {
       // "It must have a domain after the @…"; an address with no shape of one at all is just not an email address.
@@ -782,6 +794,9 @@ export async function importEnrolments(props: {
           // Her cohort meets in this zone, so it is the likeliest hers; her invitation page lets her change it.
           timezone: cohort.timezone,
           actorName: props.actor.name,
+          // Audited as hers (user-created), as an account she makes on the people page is.
+          actor: props.actor,
+          ip: props.ip,
           // Invited below, once her place is known, so the invitation can say where she stands.
           invite: false,
         });
