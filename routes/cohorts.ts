@@ -214,7 +214,7 @@ async function renderCohortForm(
 ) {
   res.status(locals.status ?? 200).render('cohorts/form', {
     title: locals.cohort ? `Edit ${locals.cohort.name}` : 'New cohort',
-    ...(await cohortFormChoices()),
+    ...(await cohortFormChoices({ currentProgrammeId: locals.cohort?.programmeId })),
     ...locals,
     errors: locals.errors ?? {},
     errorList: locals.errorList ?? [],

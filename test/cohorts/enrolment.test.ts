@@ -13,7 +13,7 @@ import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { formatDate } from '../../server/time.ts';
-import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp, versionFrom } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -281,6 +281,71 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       .expect(303);
     const rows = await EnrolmentModel.find({ cohortId: id }).lean();
     expect(rows.map((r) => String(r.programmeId))).to.deep.equal([String(other._id), String(other._id)]);
+  });
+
+  it('a cohort whose programme was archived keeps it on the admin’s settings form (marked archived) and its settings save; no cohort is made on, or moved to, an archived programme', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const cohort = await buildCohort({ capacity: 1 });
+    const id = String(cohort._id);
+    const [seated, waiting] = await Promise.all([buildUser(), buildUser()]);
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: seated!.id });
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: waiting!.id });
+    await ProgrammeModel.updateOne({ _id: cohort.programmeId }, { $set: { status: 'archived' } });
+    const otherArchived = await buildProgramme({ title: 'Retired programme' });
+    await ProgrammeModel.updateOne({ _id: otherArchived._id }, { $set: { status: 'archived' } });
+    const agent = await signIn(app, admin.email, testPassword);
+    const page = await agent.get(`/cohorts/${id}/edit`).expect(200);
+    // Its own programme is chosen, named as archived; another archived one is not offered.
+    const chosen = /<option value="([^"]*)" selected>([^<]*)<\/option>/.exec(page.text);
+    expect(chosen?.slice(1)).to.deep.equal([String(cohort.programmeId), 'Aspiring leaders (archived)']);
+    expect(page.text).not.to.include(String(otherArchived._id));
+    // The form as the browser sends it, with only the capacity raised, is saved and moves the waitlist up.
+    const fields = {
+      _csrf: csrfFrom(page.text),
+      version: versionFrom(page.text),
+      programmeId: chosen![1],
+      name: cohort.name,
+      capacity: '2',
+      timezone: cohort.timezone,
+      startsOn: cohort.startsOn,
+      endsOn: cohort.endsOn,
+    };
+    await agent.post(`/cohorts/${id}/edit`).type('form').send(fields).expect(303);
+    const saved = (await CohortModel.findById(id).lean())!;
+    expect(saved).to.include({ capacity: 2 });
+    expect(String(saved.programmeId)).to.equal(String(cohort.programmeId));
+    expect(await EnrolmentModel.countDocuments({ cohortId: id, status: 'active' })).to.equal(2);
+    // Moved to another archived programme: refused at the field, nothing written.
+    const again = await agent.get(`/cohorts/${id}/edit`).expect(200);
+    const moved = await agent
+      .post(`/cohorts/${id}/edit`)
+      .type('form')
+      .send({
+        ...fields,
+        _csrf: csrfFrom(again.text),
+        version: versionFrom(again.text),
+        programmeId: String(otherArchived._id),
+      })
+      .expect(422);
+    expect(errorSummaryOf(moved.text).targets).to.deep.equal(['field-programmeId']);
+    expect(moved.text).to.include('That programme is archived');
+    expect(String((await CohortModel.findById(id).lean())!.programmeId)).to.equal(String(cohort.programmeId));
+    // A new cohort on an archived programme: refused on the API as on the web.
+    const refused = await supertest(app)
+      .post('/api/v1/cohorts')
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({
+        programmeId: String(cohort.programmeId),
+        name: 'Another round',
+        capacity: 5,
+        timezone: 'Europe/London',
+        startsOn: '2027-01-01',
+        endsOn: '2027-06-30',
+        facilitatorIds: [],
+      })
+      .expect(422);
+    expect(refused.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['programmeId']);
+    expect(await CohortModel.countDocuments({ programmeId: cohort.programmeId })).to.equal(1);
   });
 
   it('when an enrolled person withdraws, the first waitlisted person takes her place and is announced, in waitlist order', async () => {

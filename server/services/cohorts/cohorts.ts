@@ -11,6 +11,7 @@ import { canCreateCohorts, canRunCohort, canSelfEnrol, canViewCohort } from '../
 const messages = {
   notFound: 'We could not find that cohort.',
   programme: 'Choose an existing programme.',
+  archivedProgramme: 'That programme is archived: choose one that is not.',
   dates: 'The end date must be on or after the start date.',
   facilitator: 'Each facilitator must be an active person with the facilitator role.',
 };
@@ -45,10 +46,19 @@ export function presentCohort(cohort: Cohort) {
   };
 }
 
-export async function checkCohortInput(input: CohortInput): Promise<void> {
+/**
+ * Refuses a cohort's settings that cannot stand (422, every problem named at its field). `cohort` is the one being
+ * changed, when it is: an archived programme takes no new cohort, nor one moved to it, but a cohort already on it keeps
+ * it, so that its settings can still be saved while it runs.
+ */
+export async function checkCohortInput(input: CohortInput, cohort?: Pick<Cohort, 'programmeId'>): Promise<void> {
   const problems: FieldError[] = [];
-  if (!isObjectId(input.programmeId) || !(await ProgrammeModel.exists({ _id: input.programmeId })))
-    problems.push({ path: 'programmeId', message: messages.programme });
+  const programme = isObjectId(input.programmeId)
+    ? await ProgrammeModel.findById(input.programmeId, { status: 1 }).lean()
+    : null;
+  if (!programme) problems.push({ path: 'programmeId', message: messages.programme });
+  else if (programme.status === 'archived' && input.programmeId !== String(cohort?.programmeId))
+    problems.push({ path: 'programmeId', message: messages.archivedProgramme });
   if (input.endsOn < input.startsOn) problems.push({ path: 'endsOn', message: messages.dates });
   const ids = [...new Set(input.facilitatorIds)];
   const found = await UserModel.countDocuments({
@@ -201,10 +211,18 @@ export async function namesOf(ids: (string | Types.ObjectId)[]) {
   return new Map(users.map((u) => [String(u._id), { name: u.name, email: u.email, timezone: u.timezone }]));
 }
 
-/** Programmes to choose from and facilitators to name, for the cohort form. */
-export async function cohortFormChoices() {
+/**
+ * Programmes to choose from and facilitators to name, for the cohort form. Archived programmes take no cohort
+ * (checkCohortInput), except the one a cohort being edited is on (`currentProgrammeId`): left out, the form's required
+ * choice would have nothing chosen, and its settings could only be saved by moving it to another programme.
+ */
+export async function cohortFormChoices(props: { currentProgrammeId?: string } = {}) {
+  const current = props.currentProgrammeId && isObjectId(props.currentProgrammeId) ? props.currentProgrammeId : null;
   const [programmes, facilitators] = await Promise.all([
-    ProgrammeModel.find({ status: { $ne: 'archived' } }, { title: 1, status: 1 })
+    ProgrammeModel.find(
+      current ? { $or: [{ status: { $ne: 'archived' } }, { _id: current }] } : { status: { $ne: 'archived' } },
+      { title: 1, status: 1 },
+    )
       .sort({ title: 1 })
       .lean(),
     UserModel.find({ roles: 'facilitator', status: { $in: liveUserStatuses } }, { name: 1, email: 1 })
@@ -212,10 +230,11 @@ export async function cohortFormChoices() {
       .lean(),
   ]);
   return {
-    // A draft is named as such: enrolling works, but only the cohort's people see the programme until it is published.
+    // A draft is named as such (enrolling works, but only the cohort's people see the programme until it is
+    // published), and so is the archived programme of the cohort being edited.
     programmes: programmes.map((p) => ({
       id: String(p._id),
-      title: p.status === 'draft' ? `${p.title} (draft)` : p.title,
+      title: p.status === 'draft' || p.status === 'archived' ? `${p.title} (${p.status})` : p.title,
     })),
     facilitators: facilitators.map((f) => ({ id: String(f._id), name: f.name, email: f.email })),
   };

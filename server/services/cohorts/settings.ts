@@ -39,7 +39,7 @@ export async function updateCohort(props: {
   const input = reassigns
     ? props.input
     : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
-  await checkCohortInput(input);
+  await checkCohortInput(input, cohort);
   // Its sessions stay within its dates: dates moved past a session would hide it from nothing (it still runs and is
   // on everyone's calendar) yet refuse every later change to it as "outside the cohort's dates".
   const { startsOn, endsOn, timezone } = input;
