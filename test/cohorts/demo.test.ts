@@ -1,7 +1,7 @@
 import { expect } from 'chai';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
 import { CertificateModel } from '../../models/Certificate.ts';
-import { CohortModel } from '../../models/Cohort.ts';
+import { CohortModel, type Cohort } from '../../models/Cohort.ts';
 import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { CompletionModel } from '../../models/Completion.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
@@ -9,6 +9,7 @@ import { NotificationModel } from '../../models/Notification.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
 import { cohortAttendanceReport } from '../../server/services/cohorts/attendance.ts';
+import { dueDatesOutsideDates } from '../../server/services/cohorts/moduleDueDates.ts';
 import { sessionsOutsideDates } from '../../server/services/cohorts/sessions.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -35,9 +36,11 @@ describe('cohorts: demo data', () => {
     expect(report.flagged.length).to.be.at.least(1);
   });
 
-  it('every demo session lies within its cohort’s dates, so each cohort’s settings can be saved as they are', async () => {
-    for (const cohort of await CohortModel.find().lean())
+  it('every demo session and module due date lies within its cohort’s dates, so each cohort’s settings can be saved as they are', async () => {
+    for (const cohort of await CohortModel.find().lean<Cohort[]>()) {
       expect(await sessionsOutsideDates({ cohortId: cohort._id, ...cohort }), cohort.name).to.deep.equal([]);
+      expect(await dueDatesOutsideDates({ cohort, ...cohort }), cohort.name).to.deep.equal([]);
+    }
   });
 
   it('the demo participant (Toronto) sees her sessions in her zone, and the facilitator sees her cohorts and flagged people', async () => {

@@ -153,6 +153,77 @@ describe('cohorts: module due dates', () => {
       .expect(404);
   });
 
+  it('the cohort’s dates cannot move past a current module’s due date (422 at the date, naming the module; nothing saved); a retired module’s date left outside them is dropped', async () => {
+    const { first, second, facilitator, cohort, participant } = await pacedCohort();
+    const api = supertest(app);
+    const runs = `Bearer ${await tokenFor(facilitator)}`;
+    const url = `/api/v1/cohorts/${cohort.id}/module-due-dates`;
+    await api
+      .put(url)
+      .set('authorization', runs)
+      .send({
+        items: [
+          { moduleId: first.id, dueOn: '2027-03-14' },
+          { moduleId: second.id, dueOn: '2027-06-01' },
+        ],
+      })
+      .expect(200);
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const settings = async (dates: { startsOn: string; endsOn: string }, status: number) => {
+      const form = await agent.get(`/cohorts/${cohort.id}/edit`).expect(200);
+      return agent
+        .post(`/cohorts/${cohort.id}/edit`)
+        .type('form')
+        .send({
+          _csrf: csrfFrom(form.text),
+          version: versionFrom(form.text),
+          name: cohort.name,
+          capacity: '30',
+          timezone: 'Europe/London',
+          attendanceThreshold: '75',
+          lateAfterMinutes: '10',
+          ...dates,
+        })
+        .expect(status);
+    };
+    const refused = await settings({ startsOn: '2027-04-01', endsOn: '2027-05-31' }, 422);
+    expect(errorSummaryOf(refused.text).targets).to.deep.equal(['field-startsOn', 'field-endsOn']);
+    expect(refused.text).to.include(
+      '1 module due date falls before this date (the first: “Knowing your strengths” on 2027-03-14)',
+    );
+    expect(refused.text).to.include(
+      '1 module due date falls after this date (the last: “Leading a school budget” on 2027-06-01)',
+    );
+    const unchanged = (await CohortModel.findById(cohort.id).lean())!;
+    expect(unchanged).to.include({ startsOn: '2027-01-10', endsOn: '2027-07-10' });
+    expect(unchanged.moduleDueDates).to.have.length(2);
+    // Nudged before the cohort ends, never after.
+    expect((await nudgesOf(participant.id)).map((n) => n.data?.dueOn).sort()).to.deep.equal([
+      '2027-03-14',
+      '2027-06-01',
+    ]);
+
+    // Retired, a module's date does not hold the cohort's dates, which nothing shows her: it goes with the change, so
+    // that, restored, the module is not due after the cohort ended (its due-dates form would refuse every save).
+    await ModuleModel.updateOne({ _id: second.id }, { $set: { archived: true } });
+    await settings({ startsOn: '2027-01-10', endsOn: '2027-05-31' }, 303);
+    const saved = (await CohortModel.findById(cohort.id).lean())!;
+    expect(saved.endsOn).to.equal('2027-05-31');
+    expect(saved.moduleDueDates.map((d) => [String(d.moduleId), d.dueOn])).to.deep.equal([[first.id, '2027-03-14']]);
+    await ModuleModel.updateOne({ _id: second.id }, { $set: { archived: false } });
+    const form = await agent.get(`/cohorts/${cohort.id}/due-dates`).expect(200);
+    await agent
+      .post(`/cohorts/${cohort.id}/due-dates`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(form.text),
+        version: versionFrom(form.text),
+        [`dueOn-${first.id}`]: '2027-03-14',
+        [`dueOn-${second.id}`]: '',
+      })
+      .expect(303);
+  });
+
   it('a date moved re-plans her nudge; a module retired, or the cohort moved to another programme, nudges nobody', async () => {
     const { programme, first, second, facilitator, cohort, participant } = await pacedCohort();
     const api = supertest(app);

@@ -19,6 +19,10 @@ const messages = {
   outsideCohort: (from: string, to: string, zone: string) =>
     `must fall within the cohort's dates, ${from} to ${to} (${zone})`,
   twice: 'is given twice',
+  leftOutside: (count: number, side: 'before' | 'after', due: { title: string; dueOn: string }) =>
+    `${count === 1 ? '1 module due date falls' : `${count} module due dates fall`} ${side} this date ` +
+    `(${side === 'before' ? 'the first' : 'the last'}: “${due.title}” on ${due.dueOn}); ` +
+    'move or clear them on the due dates page first, or choose a date that keeps them',
   savedMeanwhile: savedMeanwhileMessage('cohort'),
 };
 
@@ -38,6 +42,40 @@ export function moduleDeadline(dueOn: string, zone: string): { deadline: Date; d
   const deadline = wallClockOn(addDays(dueOn, 1), 0, 0, zone);
   return { deadline, dueBy: new Date(deadline.getTime() - 60_000) };
 }
+
+/** Whether a due date falls within the cohort's dates (calendar dates as YYYY-MM-DD compare as strings). */
+const fallsWithin = (dueOn: string, dates: { startsOn: string; endsOn: string }) =>
+  dueOn >= dates.startsOn && dueOn <= dates.endsOn;
+
+/**
+ * The due dates that a cohort's dates moved to `startsOn`–`endsOn` would leave outside them, named at the date field
+ * that leaves them out (as sessionsOutsideDates names sessions): one left after the cohort's end would still nudge its
+ * people after it ended, and make every save of the due-dates form a 422. Only current modules' dates count; a retired
+ * module's, which nothing shows, is dropped by the change instead (dueDatesWithin).
+ */
+export async function dueDatesOutsideDates(props: {
+  cohort: Cohort;
+  startsOn: string;
+  endsOn: string;
+}): Promise<FieldError[]> {
+  const dated = (await moduleDueDatesOf(props.cohort))
+    .filter((d): d is ModuleDueDate & { dueOn: string } => !!d.dueOn)
+    .sort((a, b) => a.dueOn.localeCompare(b.dueOn));
+  const before = dated.filter((d) => d.dueOn < props.startsOn);
+  const after = dated.filter((d) => d.dueOn > props.endsOn);
+  const problems: FieldError[] = [];
+  if (before.length)
+    problems.push({ path: 'startsOn', message: messages.leftOutside(before.length, 'before', before[0]!) });
+  if (after.length)
+    problems.push({ path: 'endsOn', message: messages.leftOutside(after.length, 'after', after.at(-1)!) });
+  return problems;
+}
+
+/** The stored due dates that fall within the given cohort dates (the others dropped). */
+export const dueDatesWithin = <T extends { dueOn?: string | null }>(
+  dueDates: readonly T[],
+  dates: { startsOn: string; endsOn: string },
+): T[] => dueDates.filter((d) => !d.dueOn || fallsWithin(d.dueOn, dates));
 
 /** The programme's current modules, in order, each with the cohort's due date for it (if any). */
 export async function moduleDueDatesOf(cohort: Cohort): Promise<ModuleDueDate[]> {
@@ -86,8 +124,7 @@ export async function setModuleDueDates(props: {
     if (!current.has(moduleId)) problems.push({ path: `items.${i}.moduleId`, message: messages.notAModule });
     else if (seen.has(moduleId)) problems.push({ path: `items.${i}.moduleId`, message: messages.twice });
     seen.add(moduleId);
-    // Dates as YYYY-MM-DD compare as strings.
-    if (dueOn && (dueOn < cohort.startsOn || dueOn > cohort.endsOn))
+    if (dueOn && !fallsWithin(dueOn, cohort))
       problems.push({
         path: `items.${i}.dueOn`,
         message: messages.outsideCohort(cohort.startsOn, cohort.endsOn, cohort.timezone),

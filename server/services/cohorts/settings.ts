@@ -9,6 +9,7 @@ import { canCreateCohorts } from '../../policies/cohorts.ts';
 import { checkCohortInput, loadCohort, loadRunCohort, type CohortInput } from './cohorts.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { fillFromWaitlist } from './enrolment.ts';
+import { dueDatesOutsideDates, dueDatesWithin } from './moduleDueDates.ts';
 import { sessionsOutsideDates } from './sessions.ts';
 
 const messages = {
@@ -17,7 +18,8 @@ const messages = {
 };
 
 /**
- * Changes a cohort's settings (those who run it). Its dates (and zone) must keep its scheduled sessions within them.
+ * Changes a cohort's settings (those who run it). Its dates (and zone) must keep its scheduled sessions and its current
+ * modules' due dates within them.
  * Capacity may not fall below the places already taken (when it
  * falls, the places numbered above it move within it); when it grows, waitlisted people move up at once, in order. Moved to another programme (admins only), its enrolments
  * follow, so "is she enrolled in this programme" stays true; the enrolments are brought in line on every save,
@@ -40,31 +42,38 @@ export async function updateCohort(props: {
     ? props.input
     : { ...props.input, programmeId: String(cohort.programmeId), facilitatorIds: cohort.facilitatorIds.map(String) };
   await checkCohortInput(input, cohort);
+  const moves = input.programmeId !== String(cohort.programmeId);
   // Its sessions stay within its dates: dates moved past a session would hide it from nothing (it still runs and is
-  // on everyone's calendar) yet refuse every later change to it as "outside the cohort's dates".
+  // on everyone's calendar) yet refuse every later change to it as "outside the cohort's dates". So do its due dates,
+  // unless the move to another programme clears them.
   const { startsOn, endsOn, timezone } = input;
-  const outside = await sessionsOutsideDates({ cohortId: cohort._id, startsOn, endsOn, timezone });
+  const outside = [
+    ...(await sessionsOutsideDates({ cohortId: cohort._id, startsOn, endsOn, timezone })),
+    ...(moves ? [] : await dueDatesOutsideDates({ cohort, startsOn, endsOn })),
+  ];
   if (outside.length) throw new ValidationError('The cohort could not be saved.', outside);
   const seated = await SeatModel.countDocuments({ cohortId: cohort._id });
   if (input.capacity < seated)
     throw new ValidationError('The cohort could not be saved.', [
       { path: 'capacity', message: messages.capacityBelowSeats(seated) },
     ]);
+  // Due dates are the old programme's modules': moved, the cohort has none until set for the new one. Otherwise a
+  // retired module's date left outside the new dates goes (a current module's was refused above): restored, its module
+  // would be due outside the cohort. Dropped from the dates as read, so written only over the version read.
+  const stored = cohort.moduleDueDates ?? [];
+  const dueDates = moves ? [] : dueDatesWithin(stored, input);
+  const dropsDueDates = !moves && dueDates.length !== stored.length;
   // A facilitator's save leaves programme and facilitators out of the write: copied from what it read, they would
   // undo an admin's re-assignment landing meanwhile (another process).
   const { programmeId, facilitatorIds, ...settings } = input;
   const written = await CohortModel.updateOne(
-    { _id: cohort._id, ...versionFilter(props.expectedVersion) },
+    { _id: cohort._id, ...versionFilter(dropsDueDates ? (cohort.version ?? null) : props.expectedVersion) },
     {
-      $set: reassigns
-        ? {
-            ...settings,
-            programmeId,
-            facilitatorIds: [...new Set(facilitatorIds)],
-            // Due dates are the old programme's modules': moved, the cohort has none until set for the new one.
-            ...(programmeId !== String(cohort.programmeId) ? { moduleDueDates: [] } : {}),
-          }
-        : settings,
+      $set: {
+        ...settings,
+        ...(reassigns ? { programmeId, facilitatorIds: [...new Set(facilitatorIds)] } : {}),
+        ...(moves || dropsDueDates ? { moduleDueDates: dueDates } : {}),
+      },
       $inc: { version: 1 },
     },
   );
