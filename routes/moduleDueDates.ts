@@ -84,7 +84,8 @@ export function registerModuleDueDateRoutes(web: Router, api: Router): void {
       method: 'put',
       path: '/cohorts/:id/module-due-dates',
       tag: 'cohorts',
-      summary: 'Replace the due dates of its modules (a module not sent, or sent with dueOn null, has none)',
+      summary:
+        'Replace the due dates of its current modules (a module not sent, or sent with dueOn null, has none; a retired module’s is kept)',
       access: ['facilitator'],
       body: dueDatesBody,
       success: { status: 200, description: 'The due dates now', schema: dueDatesView },

@@ -224,6 +224,52 @@ describe('cohorts: module due dates', () => {
       .expect(303);
   });
 
+  it('a save by the form or the API keeps the due date of a module retired meanwhile, which neither shows; restored, the module has it back', async () => {
+    const { first, second, facilitator, cohort } = await pacedCohort();
+    const api = supertest(app);
+    const runs = `Bearer ${await tokenFor(facilitator)}`;
+    const url = `/api/v1/cohorts/${cohort.id}/module-due-dates`;
+    await api
+      .put(url)
+      .set('authorization', runs)
+      .send({
+        items: [
+          { moduleId: first.id, dueOn: '2027-03-10' },
+          { moduleId: second.id, dueOn: '2027-03-20' },
+        ],
+      })
+      .expect(200);
+    await ModuleModel.updateOne({ _id: first.id }, { $set: { archived: true } });
+    const storedDates = async () =>
+      Object.fromEntries(
+        (await CohortModel.findById(cohort.id).lean())!.moduleDueDates.map((d) => [String(d.moduleId), d.dueOn]),
+      );
+    // The form shows the current module only; saved with its date changed, the retired one's is kept.
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const form = await agent.get(`/cohorts/${cohort.id}/due-dates`).expect(200);
+    expect(form.text).not.to.include(`dueOn-${first.id}`);
+    await agent
+      .post(`/cohorts/${cohort.id}/due-dates`)
+      .type('form')
+      .send({ _csrf: csrfFrom(form.text), version: versionFrom(form.text), [`dueOn-${second.id}`]: '2027-03-25' })
+      .expect(303);
+    expect(await storedDates()).to.deep.equal({ [first.id]: '2027-03-10', [second.id]: '2027-03-25' });
+    // The API lists and replaces the current modules' dates alike.
+    const { body: replaced } = await api
+      .put(url)
+      .set('authorization', runs)
+      .send({ items: [{ moduleId: second.id, dueOn: '2027-04-01' }] })
+      .expect(200);
+    expect(replaced.items.map((d: { moduleId: string }) => d.moduleId)).to.deep.equal([second.id]);
+    expect(await storedDates()).to.deep.equal({ [first.id]: '2027-03-10', [second.id]: '2027-04-01' });
+    await ModuleModel.updateOne({ _id: first.id }, { $set: { archived: false } });
+    const { body: restored } = await api.get(url).set('authorization', runs).expect(200);
+    expect(restored.items.map((d: { moduleId: string; dueOn: string }) => [d.moduleId, d.dueOn])).to.deep.equal([
+      [first.id, '2027-03-10'],
+      [second.id, '2027-04-01'],
+    ]);
+  });
+
   it('a date moved re-plans her nudge; a module retired, or the cohort moved to another programme, nudges nobody', async () => {
     const { programme, first, second, facilitator, cohort, participant } = await pacedCohort();
     const api = supertest(app);

@@ -102,8 +102,10 @@ export function presentModuleDueDates(dates: ModuleDueDate[]) {
 }
 
 /**
- * Sets the due dates of a cohort's modules (those who run it). What is sent replaces what was stored: a module not
- * sent, or sent with no date, has none. Each date must fall within the cohort's dates, each module must be one of its
+ * Sets the due dates of a cohort's modules (those who run it). What is sent replaces what was stored for the
+ * programme's current modules: a module not sent, or sent with no date, has none. The date of a module retired
+ * meanwhile is kept: neither the form nor the API lists it or may name it, so a save (another module's date changed)
+ * would have dropped it for good, and restored, the module would have lost its pacing. Each date must fall within the cohort's dates, each module must be one of its
  * programme's current modules; otherwise nothing is written and every problem is named (`items.<i>.dueOn`, by the
  * position sent). With `expectedVersion`, written only over the version read (a 409 otherwise, server/versions.ts):
  * the cohort's settings and its due dates share one version, as they share one record. The nudges are planned again
@@ -117,7 +119,9 @@ export async function setModuleDueDates(props: {
 }): Promise<ModuleDueDate[]> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   if (movedOn(cohort.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
-  const current = new Set((await modulesOf(cohort.programmeId)).map((m) => String(m._id)));
+  const modules = await modulesOf(cohort.programmeId, { includeArchived: true });
+  const current = new Set(modules.filter((m) => !m.archived).map((m) => String(m._id)));
+  const retired = new Set(modules.filter((m) => m.archived).map((m) => String(m._id)));
   const problems: FieldError[] = [];
   const seen = new Set<string>();
   props.dueDates.forEach(({ moduleId, dueOn }, i) => {
@@ -131,9 +135,17 @@ export async function setModuleDueDates(props: {
       });
   });
   if (problems.length) throw new ValidationError('The due dates could not be saved.', problems);
-  const moduleDueDates = props.dueDates
-    .filter((d) => d.dueOn)
-    .map((d) => ({ moduleId: new Types.ObjectId(d.moduleId), dueOn: d.dueOn! }));
+  // Within the cohort's dates, as every due date (updateCohort drops a retired module's the dates left outside).
+  const kept = dueDatesWithin(
+    (cohort.moduleDueDates ?? []).filter((d) => retired.has(String(d.moduleId))),
+    cohort,
+  );
+  const moduleDueDates = [
+    ...props.dueDates
+      .filter((d) => d.dueOn)
+      .map((d) => ({ moduleId: new Types.ObjectId(d.moduleId), dueOn: d.dueOn! })),
+    ...kept.map((d) => ({ moduleId: d.moduleId, dueOn: d.dueOn })),
+  ];
   const written = await CohortModel.updateOne(
     { _id: cohort._id, ...versionFilter(props.expectedVersion) },
     { $set: { moduleDueDates }, $inc: { version: 1 } },
