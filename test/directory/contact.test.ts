@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
@@ -356,6 +357,18 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
       const res = await blockerApi.delete(`/api/v1/me/blocks/${id}`).expect(404);
       expect(res.type, id).to.equal('application/problem+json');
     }
+  });
+
+  it('with nobody in the directory she can see, it says so and asks her to add herself, rather than blaming a search nobody made', async () => {
+    await DirectoryProfileModel.deleteMany({});
+    const user = await buildUser({ name: 'Nia Newcomer' });
+    const agent = await signIn(app, user.email, testPassword);
+    expect((await agent.get('/directory').expect(200)).text)
+      .to.include('Nobody you can see is in the directory yet. Add yourself, so that others can find you.')
+      .and.not.include('matches this search');
+    expect((await agent.get('/directory?q=zora').expect(200)).text).to.include(
+      'Nobody you can see matches this search.',
+    );
   });
 
   it('the pages work without JavaScript: search form, profile form with field errors, a person with contact', async () => {

@@ -239,6 +239,17 @@ describe('networks: pages', () => {
     expect(row).to.include({ status: 'member', role: 'member' });
   });
 
+  it('with no network yet, the list says so (and who creates them) rather than blaming a search nobody made', async () => {
+    await NetworkModel.deleteMany({});
+    const mei = await signIn(app, member.email, testPassword);
+    expect((await mei.get('/networks').expect(200)).text)
+      .to.include('There are no networks yet. An admin creates them.')
+      .and.not.include('No network matches');
+    expect((await mei.get('/networks?q=heads').expect(200)).text).to.include('No network matches');
+    const adminView = await (await signIn(app, admin.email, testPassword)).get('/networks').expect(200);
+    expect(adminView.text).to.include('There are no networks yet: create the first.');
+  });
+
   it('browses and searches networks with member counts', async () => {
     await buildNetwork(
       { name: 'WomenEd Canada', kind: 'regional', country: 'CA' },
