@@ -2,9 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
-import { CohortModel } from '../../models/Cohort.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
-import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { issueCertificateIfComplete, verifyCertificate } from '../../server/services/learning/certificates.ts';
@@ -12,7 +10,7 @@ import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { binaryBody, pdfAccessibility, pdfText } from '../support/pdf.ts';
-import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol, moveCohort } from '../support/learningFactories.ts';
 
 describe('learning: certificates', () => {
   useTestDatabase();
@@ -74,21 +72,7 @@ describe('learning: certificates', () => {
       await buildModule(next.id, { title: 'Moved one' }),
       await buildModule(next.id, { title: 'Moved two' }),
     ];
-    const admin = await buildUser({ roles: ['admin'] });
-    const stored = (await CohortModel.findById(cohort.id).lean())!;
-    await updateCohort({
-      actor: { ...actorOf(admin) } as unknown as Express.User,
-      cohortId: cohort.id,
-      input: {
-        programmeId: next.id,
-        name: stored.name,
-        capacity: stored.capacity,
-        timezone: stored.timezone,
-        startsOn: stored.startsOn,
-        endsOn: stored.endsOn,
-        facilitatorIds: [],
-      },
-    });
+    await moveCohort(cohort.id, next.id);
     const home = async () => (await (await signIn(app, user.email, testPassword)).get('/').expect(200)).text;
     const before = await home();
     expect(before).to.include('Aspiring, moved to').and.include('0 of 2');
@@ -210,6 +194,33 @@ describe('learning: certificates', () => {
     await supertest(app).patch(`/api/v1/modules/${modules[1]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
     const after = await CertificateModel.find({ cohortId: cohort.id }).lean();
     expect(after.map((c) => String(c.userId)).sort()).to.deep.equal([grace.id, hana.id].sort());
+  });
+
+  it('a cohort moved to another programme: archiving the one module she had left there issues its certificate, though she holds the first programme’s', async () => {
+    const { programme, modules, user: grace, cohort } = await finishedProgramme('new-head');
+    const hana = await buildUser({ name: 'Hana' });
+    await enrol(hana.id, cohort.id, programme.id);
+    const now = new Date('2027-03-01T10:00:00Z');
+    for (const m of modules) await completeModule({ actor: actorOf(grace), moduleId: m.id, input: {}, now });
+    const next = await buildProgramme({ track: 'aspiring-leader', title: 'Aspiring, moved to' });
+    const [kept, archived] = [await buildModule(next.id), await buildModule(next.id)];
+    const admin = await moveCohort(cohort.id, next.id);
+    for (const u of [grace, hana]) await completeModule({ actor: actorOf(u), moduleId: kept!.id, input: {}, now });
+
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    await supertest(app).patch(`/api/v1/modules/${archived!.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    for (const u of [grace, hana]) {
+      const mine = await supertest(app)
+        .get('/api/v1/me/certificates')
+        .set({ Authorization: `Bearer ${await tokenFor(u)}` })
+        .expect(200);
+      expect(
+        (mine.body as { programmeId: string }[]).map((c) => c.programmeId),
+        u.name,
+      ).to.include(next.id);
+    }
+    const home = (await (await signIn(app, grace.email, testPassword)).get('/').expect(200)).text;
+    expect(home).to.include('Completed.');
   });
 
   it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {

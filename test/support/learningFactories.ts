@@ -4,7 +4,9 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel, defaultValidityMonths, type Track } from '../../models/Programme.ts';
 import { emitDomainEvent } from '../../server/events.ts';
+import { updateCohort } from '../../server/services/cohorts/index.ts';
 import { outlineChanged } from '../../server/services/learning/outline.ts';
+import { buildUser, type TestUser } from './factories.ts';
 
 /** Learning test data, written straight to the models (the cohorts area owns enrolment; tests only need the records). */
 export async function buildProgramme(
@@ -93,4 +95,19 @@ export async function buildCohort(
 export async function enrol(userId: string, cohortId: string, programmeId: string, enrolledAt = new Date()) {
   await EnrolmentModel.create({ userId, cohortId, programmeId, status: 'active', enrolledAt });
   await emitDomainEvent('enrolment.activated', { cohortId, userId, promotedFromWaitlist: false });
+}
+
+/**
+ * An admin moves the cohort to another programme as its edit form does (the cohorts area's domain function, its other
+ * settings as they are). Answers the admin.
+ */
+export async function moveCohort(cohortId: string, programmeId: string): Promise<TestUser> {
+  const admin = await buildUser({ roles: ['admin'] });
+  const { name, capacity, timezone, startsOn, endsOn, facilitatorIds } = (await CohortModel.findById(cohortId).lean())!;
+  await updateCohort({
+    actor: admin,
+    cohortId,
+    input: { programmeId, name, capacity, timezone, startsOn, endsOn, facilitatorIds: facilitatorIds.map(String) },
+  });
+  return admin;
 }

@@ -133,8 +133,10 @@ export async function issueCertificatesNowDue(props: { programme: Programme; now
       { cohortId: { $in: cohortIds }, moduleId: { $in: current.map((id) => new Types.ObjectId(id)) } },
       { cohortId: 1, userId: 1, moduleId: 1 },
     ).lean(),
+    // Of this programme only: a cohort moved here from another keeps that one's certificates, and its holders are
+    // owed this one's too.
     CertificateModel.find(
-      { userId: { $in: userIds }, cohortId: { $in: cohortIds } },
+      { userId: { $in: userIds }, cohortId: { $in: cohortIds }, programmeId: programme._id },
       { cohortId: 1, userId: 1 },
     ).lean(),
   ]);
