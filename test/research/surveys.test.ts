@@ -12,7 +12,8 @@ import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { checkAnswers, planSurveyInvitations } from '../../server/services/research/surveys.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
-import { buildCohort, enrolDirectly } from '../support/cohortFactories.ts';
+import { buildCohort, buildProgramme, enrolDirectly } from '../support/cohortFactories.ts';
+import { moveCohort } from '../support/learningFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { startSmtpSink } from '../support/smtp.ts';
@@ -343,6 +344,27 @@ describe('research: consent and surveys', () => {
       const moved = await NotificationModel.findOne({ 'about.id': survey.id, userId: her.id }).lean();
       expect(moved!.sendAt.toISOString()).to.equal(issuedAt.toISOString());
       expect(await NotificationModel.countDocuments({ 'about.id': survey.id, userId: her.id })).to.equal(1);
+    });
+
+    it('in a cohort moved to another programme, the first programme’s certificate does not bring the new one’s end survey forward', async () => {
+      const cohort = await buildCohort({ startsOn: '2026-01-01', endsOn: '2027-03-31' });
+      const her = await buildUser({ timezone: 'Asia/Tokyo' });
+      await enrolDirectly(cohort, her.id, new Date(Date.now() - days(10)));
+      await CertificateModel.create({
+        userId: her.id,
+        programmeId: cohort.programmeId,
+        cohortId: cohort._id,
+        track: 'aspiring-leader',
+        holderName: her.name,
+        programmeTitle: 'Aspiring leaders',
+        issuedAt: new Date(Date.now() - days(2)),
+        verificationCode: `T${Date.now()}`,
+      });
+      const next = await buildProgramme({ title: 'Moved to' });
+      await moveCohort(String(cohort._id), String(next._id));
+      const survey = await surveyOf({ programmeId: next._id }, 'End of the new programme', 'end');
+      const invitation = await NotificationModel.findOne({ 'about.id': survey.id, userId: her.id }).lean();
+      expect(invitation!.sendAt.toISOString()).to.equal('2027-03-31T00:00:00.000Z');
     });
 
     it('the survey builder works without JavaScript: a choice question without choices is shown as an error, then saved', async () => {

@@ -174,14 +174,17 @@ export async function planSurveyInvitations(
       .select({ endsOn: 1 })
       .lean(),
     CertificateModel.find({ userId: { $in: userIds } })
-      .select({ userId: 1, cohortId: 1, issuedAt: 1 })
+      .select({ userId: 1, cohortId: 1, programmeId: 1, issuedAt: 1 })
       .lean(),
     UserModel.find({ _id: { $in: userIds }, status: 'active' })
       .select({ timezone: 1 })
       .lean(),
   ]);
   const endsOn = new Map(cohorts.map((c) => [String(c._id), c.endsOn]));
-  const completed = new Map(certificates.map((c) => [`${String(c.userId)}:${String(c.cohortId)}`, c.issuedAt]));
+  // Her completion of the enrolment's programme: a cohort moved to another programme keeps the first's certificate.
+  const completionKey = (r: { userId: unknown; cohortId: unknown; programmeId: unknown }) =>
+    `${String(r.userId)}:${String(r.cohortId)}:${String(r.programmeId)}`;
+  const completed = new Map(certificates.map((c) => [completionKey(c), c.issuedAt]));
   const zones = new Map(users.map((u) => [String(u._id), u.timezone]));
   // Her latest enrolment in each programme is the one the surveys follow.
   const latest = new Map<string, (typeof enrolments)[number]>();
@@ -202,7 +205,7 @@ export async function planSurveyInvitations(
       const at = momentInstant({
         moment: survey.moment as SurveyMoment,
         enrolledAt: (e.enrolledAt ?? e.createdAt) as Date,
-        completedAt: completed.get(`${String(e.userId)}:${String(e.cohortId)}`) ?? null,
+        completedAt: completed.get(completionKey(e)) ?? null,
         cohortEndsOn,
         zone,
       });
