@@ -58,7 +58,8 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
   if (!counted.length) return [];
   const userIds = counted.map((e) => e.userId);
   const [certificates, records, responses, outcomes, theirEnrolments] = await Promise.all([
-    CertificateModel.find({ userId: { $in: userIds }, cohortId })
+    // Of the programme the cohort runs now: one it was moved from keeps that programme's certificates.
+    CertificateModel.find({ userId: { $in: userIds }, cohortId, programmeId })
       .select({ userId: 1 })
       .lean(),
     countedMarks([cohortId]),

@@ -34,7 +34,10 @@ export const dataDictionary: { column: string; meaning: string }[] = [
       'Region she gave, coarsened to her country code, then "other", so that no row is unique on region × phase × cohort year × track.',
   },
   { column: 'phase', meaning: 'School phase she gave (primary, secondary, …), or "other".' },
-  { column: 'completed', meaning: 'yes when she completed the programme in that cohort (a certificate was issued).' },
+  {
+    column: 'completed',
+    meaning: 'yes when she completed the programme in that cohort (a certificate of that programme was issued).',
+  },
   {
     column: 'attendanceRate',
     meaning: '(present + late) / (present + late + absent) of her marked sessions, 0–1; empty when none were marked.',

@@ -176,8 +176,8 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
     CohortModel.find({ _id: { $in: cohortIds.map(oid) } })
       .select({ startsOn: 1 })
       .lean(),
-    CertificateModel.find({ userId: { $in: userIds.map(oid) } })
-      .select({ userId: 1, cohortId: 1 })
+    CertificateModel.find({ userId: { $in: userIds.map(oid) }, programmeId: { $in: programmes.map((p) => p._id) } })
+      .select({ userId: 1, cohortId: 1, programmeId: 1 })
       .lean(),
     countedMarks(cohortIds.map(oid)),
     SurveyResponseModel.find({ programmeId: { $in: programmes.map((p) => p._id) } })
@@ -188,7 +188,11 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
       .lean(),
   ]);
   const startsOn = new Map(cohorts.map((c) => [String(c._id), c.startsOn]));
-  const done = new Set(certificates.map((c) => `${String(c.userId)}:${String(c.cohortId)}`));
+  // Completed: a certificate of her enrolment's programme in that cohort. A cohort moved to another programme keeps
+  // the first's certificates, which say nothing of the programme it runs now (her enrolment's).
+  const completionKey = (r: { userId: unknown; cohortId: unknown; programmeId: unknown }) =>
+    `${String(r.userId)}:${String(r.cohortId)}:${String(r.programmeId)}`;
+  const done = new Set(certificates.map(completionKey));
   const marks = new Map<string, { attended: number; absent: number }>();
   for (const r of records) {
     const key = `${String(r.userId)}:${String(r.cohortId)}`;
@@ -206,7 +210,7 @@ export async function loadPopulation(props: { filters: ResearchFilters; now: Dat
       track: trackOf.get(String(e.programmeId))!,
       enrolledAt: (e.enrolledAt ?? e.createdAt) as Date,
       cohortStartsOn: startsOn.get(String(e.cohortId)) ?? '',
-      completed: done.has(key),
+      completed: done.has(completionKey(e)),
       ...(marks.get(key) ?? { attended: 0, absent: 0 }),
     };
   });
