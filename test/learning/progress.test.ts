@@ -14,7 +14,7 @@ import {
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
+import { buildCohort, buildModule, buildProgramme, enrol, moveCohort } from '../support/learningFactories.ts';
 
 const secret =
   'My private worry is that the chair of governors does not trust me yet, and I have not told anyone at school about it. I will raise it at our next meeting calmly and with evidence of what has gone well.';
@@ -147,6 +147,23 @@ describe('learning: progress, the facilitator view and privacy', () => {
       const page = await again.get(path).expect(404);
       expect(page.text).to.not.include('Carla').and.not.include('private worry');
     }
+  });
+
+  it('a reflection shared before the cohort was moved to another programme is shown under its module’s title', async () => {
+    const moved = await buildCohort(programme.id, { facilitatorIds: [facilitator.id], name: 'Moved' });
+    const erin = await buildUser({ name: 'Erin Moves' });
+    await enrol(erin.id, moved.id, programme.id);
+    await supertest(app)
+      .post(`/api/v1/modules/${modules[1]!.id}/completion`)
+      .set(await auth(erin))
+      .send({ reflection: 'I learnt a lot about panels', shareWithFacilitators: true })
+      .expect(200);
+    const next = await buildProgramme({ title: 'Moved to' });
+    await buildModule(next.id, { title: 'First of the new' });
+    await moveCohort(moved.id, next.id);
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = (await agent.get(`/cohorts/${moved.id}/progress`).expect(200)).text;
+    expect(page).to.include('<h3>Erin Moves · Your reflection</h3>').and.include('I learnt a lot about panels');
   });
 
   it('the progress page shows the newest 50 shared reflections, newest first, and every one behind a link', async () => {

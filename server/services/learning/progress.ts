@@ -236,23 +236,30 @@ export async function cohortProgress(
   rows.sort((a, b) => a.name.localeCompare(b.name));
   const counts = new Map<string, number>();
   for (const m of members.values()) for (const id of m.completed) counts.set(id, (counts.get(id) ?? 0) + 1);
+  const shownReflections = shared
+    .slice(0, reflections === 'newest' ? sharedReflectionsShown : undefined)
+    .filter((r) => members.has(String(r.userId)) && r.reflection);
+  // A reflection shared before the cohort was moved to another programme is about a module of the first: its title
+  // is read by id, for those alone (none, unless the cohort was moved).
+  const missing = [...new Set(shownReflections.map((r) => String(r.moduleId)))].filter((id) => !titles.has(id));
+  const earlierModules = missing.length
+    ? await ModuleModel.find({ _id: { $in: missing.map((id) => new Types.ObjectId(id)) } }, { title: 1 }).lean()
+    : [];
+  for (const m of earlierModules) titles.set(String(m._id), m.title);
   return {
     cohort: { id: String(cohort._id), name: cohort.name, programmeId: String(cohort.programmeId) },
     totalModules: current.length,
     rows,
     modules: current.map((id) => ({ moduleId: id, title: titles.get(id) ?? '', completed: counts.get(id) ?? 0 })),
     moreReflections: reflections === 'newest' && shared.length > sharedReflectionsShown,
-    sharedReflections: shared
-      .slice(0, reflections === 'newest' ? sharedReflectionsShown : undefined)
-      .filter((r) => members.has(String(r.userId)) && r.reflection)
-      .map((r) => ({
-        userId: String(r.userId),
-        name: names.get(String(r.userId)) ?? 'Unknown',
-        moduleId: String(r.moduleId),
-        module: titles.get(String(r.moduleId)) ?? 'A module',
-        reflection: r.reflection ?? '',
-        completedAt: r.completedAt,
-      })),
+    sharedReflections: shownReflections.map((r) => ({
+      userId: String(r.userId),
+      name: names.get(String(r.userId)) ?? 'Unknown',
+      moduleId: String(r.moduleId),
+      module: titles.get(String(r.moduleId)) ?? 'A module',
+      reflection: r.reflection ?? '',
+      completedAt: r.completedAt,
+    })),
   };
 }
 
