@@ -38,6 +38,7 @@ import {
 } from '../server/services/accounts/signIn.ts';
 import { createApiToken, listApiTokens, revokeApiToken } from '../server/services/apiTokens.ts';
 import { UserModel } from '../models/User.ts';
+import { passwordFieldErrors } from '../server/services/passwords.ts';
 import { currentUserOf, findValidLink, requestPasswordReset, setPasswordWithLink } from '../server/services/users.ts';
 import { detailsMessages, refuseIfDetailsMovedOn, updateOwnDetails } from '../server/services/accounts/details.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
@@ -108,6 +109,26 @@ const setPasswordForm = z.object(passwordFields).refine(sameTwice, notSame);
 const invitationForm = z
   .object({ ...passwordFields, name: ownDetailsFields.name.optional(), timezone: ownDetailsFields.timezone.optional() })
   .refine(sameTwice, notSame);
+/**
+ * A set-password form refused for another field (her name, her zone, or the second password) also names what is wrong
+ * with the password itself, so that she corrects everything at once (WCAG 3.3.1): its strength by the domain's rule
+ * (which setPasswordWithLink applies again) and a second password that differs. Only what the form did not say.
+ */
+function passwordProblemsBesides(said: Record<string, string>, sent: Record<string, unknown>, email: string) {
+  const password = typeof sent.password === 'string' ? sent.password : '';
+  return [
+    ...(said.password ? [] : passwordFieldErrors(password, { email })),
+    ...(said.confirm || password === sent.confirm ? [] : [{ path: 'confirm', message: messages.notSame }]),
+  ];
+}
+
+/** The fields of the set-password page in the order it shows them, which its error summary keeps. */
+const setPasswordFieldOrder = ['name', 'timezone', 'password', 'confirm'];
+const inFormOrder = (list: FieldError[]) =>
+  list.toSorted(
+    (a, b) => (setPasswordFieldOrder.indexOf(a.path) >>> 0) - (setPasswordFieldOrder.indexOf(b.path) >>> 0),
+  );
+
 /** The error summary names the fields as the page labels them. */
 const setPasswordLabels = { password: 'New password', confirm: 'New password again', name: 'Your name' };
 
@@ -331,7 +352,16 @@ export function registerAuthRoutes(web: Router, api: Router): void {
       };
       const expectedVersion = purpose === 'invitation' ? versionFromForm(sent.version) : undefined;
       const form = parseForm(purpose === 'invitation' ? invitationForm : setPasswordForm, req.body);
-      if (!form.ok) return renderFormWithErrors(res, 'auth/set-password', locals, form.errors, form.list);
+      if (!form.ok) {
+        const list = inFormOrder([...form.list, ...passwordProblemsBesides(form.errors, sent, user.email)]);
+        return renderFormWithErrors(
+          res,
+          'auth/set-password',
+          locals,
+          Object.fromEntries(list.map((e) => [e.path, e.message])),
+          list,
+        );
+      }
       let updated;
       try {
         // Her details changed since the page was opened: refused before her password is set, so nothing is.

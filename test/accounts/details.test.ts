@@ -380,6 +380,26 @@ describe('her own name and time zone', () => {
       await agent.get(link).expect(200);
     });
 
+    it('every problem of the form is named at once: an empty name and a bad zone with a short password, then a short password typed differently twice', async () => {
+      const link = await invite('e5@example.org');
+      const agent = supertest.agent(app);
+      const form = await agent.get(link).expect(200);
+      const send = (fields: Record<string, string>) =>
+        agent
+          .post(link)
+          .type('form')
+          .send({ _csrf: csrfFrom(form.text), ...fields })
+          .expect(422);
+      const summaryTargets = (html: string) => [...html.matchAll(/<li><a href="#(field-[a-z]+)">/g)].map((m) => m[1]);
+      const first = await send({ name: '', timezone: 'Mars/Base', password: 'short', confirm: 'short' });
+      expect(summaryTargets(first.text)).to.deep.equal(['field-name', 'field-timezone', 'field-password']);
+      expect(first.text).to.include('New password: Use at least 12 characters.');
+      const second = await send({ name: 'Ines', timezone: 'Europe/Madrid', password: 'short', confirm: 'shorter' });
+      expect(summaryTargets(second.text)).to.deep.equal(['field-password', 'field-confirm']);
+      expect(second.text).to.include('The two passwords are not the same.');
+      expect((await UserModel.findOne({ email: 'e5@example.org' }).lean())!.status).to.equal('invited');
+    });
+
     it('without a CSRF token the invitation form answers 403 and sets nothing', async () => {
       const link = await invite('c3@example.org');
       await supertest(app)
