@@ -1,3 +1,5 @@
+import { plainLetters } from './plainLetters.ts';
+
 /**
  * Names of the files Pathways gives people (downloads, email attachments), made from a human title in any script:
  * "Лидеры 2027 attendance.csv", "1-1 séance.ics". Named here once, so a cohort's files are named alike everywhere.
@@ -22,32 +24,9 @@ export function fileNameOf(title: string, extension: string, untitled = 'downloa
   return type ? `${stem}.${type}` : stem;
 }
 
-/** Latin letters that Unicode does not write as a base letter and an accent, so folding leaves them. */
-const unaccented: Record<string, string> = {
-  ß: 'ss',
-  æ: 'ae',
-  Æ: 'AE',
-  œ: 'oe',
-  Œ: 'OE',
-  ø: 'o',
-  Ø: 'O',
-  ł: 'l',
-  Ł: 'L',
-  đ: 'd',
-  Đ: 'D',
-  ð: 'd',
-  Ð: 'D',
-  þ: 'th',
-  Þ: 'Th',
-  ı: 'i',
-};
-
-/** ASCII words: accents folded ("Séance" → "Seance", "ﬁ" → "fi"), anything else one dash, none at either end. */
+/** ASCII words: letters spelled plainly ("Séance" → "Seance", "Straße" → "Strasse"), anything else one dash, none at either end. */
 const asciiWords = (text: string) =>
-  text
-    .normalize('NFKD')
-    .replace(/\p{M}/gu, '')
-    .replace(/[ßæÆœŒøØłŁđĐðÐþÞı]/g, (c) => unaccented[c]!)
+  plainLetters(text)
     .replace(/[^A-Za-z0-9]+/g, '-')
     .replace(/^-+|-+$/g, '');
 

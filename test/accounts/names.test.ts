@@ -187,6 +187,51 @@ describe('names people type, in any script', () => {
     }
   });
 
+  it('searching people spells letters plainly as a keyboard without them does: "yilmaz" finds Yılmaz, "ipek" İpek, "grossmann" Großmann (and "großmann" Grossmann), "aero" Ærø, "thora" Þóra', async () => {
+    await buildUser({ name: 'İpek Yılmaz', email: 'ipek@example.org' });
+    await buildUser({ name: 'Anja Großmann', email: 'anja@example.org' });
+    await buildUser({ name: 'Jonas Grossmann', email: 'jonas@example.org' });
+    await buildUser({ name: 'Ærø Þóra Œuvre', email: 'thora@example.org' });
+    const emailsFound = async (q: string) =>
+      (
+        (await supertest(app).get('/api/v1/users').query({ q }).set(adminAuth).expect(200)).body.items as {
+          email: string;
+        }[]
+      )
+        .map((u) => u.email)
+        .sort();
+    for (const q of ['yilmaz', 'YILMAZ', 'Yılmaz', 'ipek', 'İpek', 'ipek yilmaz'])
+      expect(await emailsFound(q), q).to.deep.equal(['ipek@example.org']);
+    for (const q of ['grossmann', 'Großmann', 'GROSSMANN', 'grOßmann'])
+      expect(await emailsFound(q), q).to.deep.equal(['anja@example.org', 'jonas@example.org']);
+    for (const q of ['aero', 'AERØ', 'thora', 'oeuvre', 'Œuvre'])
+      expect(await emailsFound(q), q).to.deep.equal(['thora@example.org']);
+    // A pattern character typed is matched as itself, not as a pattern.
+    expect(await emailsFound('gro.smann')).to.deep.equal([]);
+  });
+
+  it('searching people finds a Cyrillic, Greek, Korean or Japanese name typed exactly as stored, and without its accents', async () => {
+    await buildUser({ name: 'Сергей Алёшин', email: 'sergei@example.org' });
+    await buildUser({ name: 'Νίκος Παπαδόπουλος', email: 'nikos@example.org' });
+    await buildUser({ name: '김민지', email: 'minji@example.org' });
+    await buildUser({ name: 'ガブリエラ', email: 'gabriela@example.org' });
+    const cases: [string, string][] = [
+      ['Сергей', 'sergei@example.org'],
+      ['алешин', 'sergei@example.org'],
+      ['Νίκος', 'nikos@example.org'],
+      ['νικος', 'nikos@example.org'],
+      ['김민', 'minji@example.org'],
+      ['ガブ', 'gabriela@example.org'],
+    ];
+    for (const [q, email] of cases) {
+      const found = await supertest(app).get('/api/v1/users').query({ q }).set(adminAuth).expect(200);
+      expect(
+        found.body.items.map((u: { email: string }) => u.email),
+        q,
+      ).to.deep.equal([email]);
+    }
+  });
+
   it('a right-to-left name is isolated where it sits in English text, and typed right to left in her name field', async () => {
     const zainab = await buildUser({ name: 'زينب الهاشمي' });
     const agent = await signIn(app, zainab.email, testPassword);

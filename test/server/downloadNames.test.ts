@@ -53,6 +53,8 @@ describe('download names, in any script (server/http/downloads.ts)', () => {
       name: 'Straße Ærø — Ołów.pdf',
       ascii: 'Strasse-AEro-Olow.pdf',
     });
+    // Folded by the letters' table the name searches use too.
+    expect(namesOf(downloadDisposition('İpek Yılmaz GROẞ Þóra', 'csv')).ascii).to.equal('Ipek-Yilmaz-GROSS-Thora.csv');
     expect(namesOf(downloadDisposition('会议', 'ics'))).to.deep.equal({ name: '会议.ics', ascii: 'download.ics' });
     // A quotation mark, a slash or a direction override never reaches the header or the saved name.
     const hostile = downloadDisposition('a"b/c\\d\u202e\r\nX', 'csv');
