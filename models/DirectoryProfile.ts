@@ -32,8 +32,12 @@ const directoryProfileSchema = new Schema(
     region: { type: String, default: '', maxlength: 120 },
     topics: { type: [String], enum: topics, default: [] },
     openTo: { type: [String], enum: openToOptions, default: [] },
-    /** Lower-cased name, headline, role and region, for the free-text search (a plain substring match). */
+    /**
+     * Name, headline, role and region folded (foldedForSearch), for the free-text search (a plain substring match of
+     * the query folded alike); `searchTextFolding` says which folding wrote it (server/services/directory/profiles.ts).
+     */
     searchText: { type: String, default: '' },
+    searchTextFolding: { type: Number, default: undefined },
   },
   { timestamps: true },
 );

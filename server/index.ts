@@ -23,6 +23,7 @@ import { sendingDone } from './services/reminders/index.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
+import { refoldSearchTexts } from './services/directory/profiles.ts';
 import { applySettings } from './settings.ts';
 import { closeWithin, exitOnUnexpectedErrors, type ShutdownStep } from './shutdown.ts';
 
@@ -134,6 +135,8 @@ async function main(): Promise<void> {
       { clashes: emails.clashes },
       'one person has two accounts (or signatures) under two forms of an address',
     );
+  const refolded = await refoldSearchTexts();
+  if (refolded) logger.info({ refolded }, 'directory search texts written in the folding this version searches');
 
   try {
     if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');

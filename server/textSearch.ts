@@ -44,6 +44,15 @@ const letterPattern = (letter: string) => {
   return forms ? `[${letter}${forms}]` : escapeRegex(letter);
 };
 
+/**
+ * The one form of a text kept for searching and of a fragment looked up in it, so both fold alike: letters spelled
+ * plainly, lower case ("İpek Yılmaz, Großmann" is "ipek yilmaz, grossmann"). A fragment in this form is then a plain
+ * substring of the text (`escapeRegex`). Folded before lower-casing: "İ" lower-cased is "i" and a combining dot.
+ */
+export function foldedForSearch(text: string): string {
+  return plainLetters(text).toLowerCase();
+}
+
 /** Every place this text stands as a whole word (no letter or digit either side), for replacing a name in a text. */
 export function wholeWordPattern(text: string): RegExp {
   return new RegExp(`(?<![\\p{L}\\p{N}])${escapeRegex(text)}(?![\\p{L}\\p{N}])`, 'gu');

@@ -4,6 +4,7 @@ import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
+import { searchFieldsOf } from '../services/directory/profiles.ts';
 import { createNetworkEvent, rsvpToEvent } from '../services/networks/events.ts';
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
 import { showLeads } from '../services/networks/leadsShown.ts';
@@ -163,7 +164,7 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
       _id: user._id,
       ...fields,
       name: user.name,
-      searchText: [user.name, p.headline, p.role, p.region].join(' \n ').toLowerCase(),
+      ...searchFieldsOf(user.name, p),
     });
   }
 

@@ -16,7 +16,7 @@ import type { Phase, Topic } from '../../vocabulary.ts';
 import { isMember, memberIdsAfter, membersAmong, networksOf } from '../networks/membership.ts';
 import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
-import { looseTextPattern } from '../../textSearch.ts';
+import { escapeRegex, foldedForSearch } from '../../textSearch.ts';
 
 export function assertMayUseDirectory(actor: Express.User): void {
   if (!mayUseDirectory(actor)) throw new ForbiddenError();
@@ -86,8 +86,21 @@ export function presentProfile(profile: DirectoryProfile, viewerId: string): Pre
   };
 }
 
-const searchTextOf = (name: string, input: Pick<DirectoryProfileInput, 'headline' | 'role' | 'region'>) =>
-  [name, input.headline, input.role, input.region].join(' \n ').toLowerCase();
+/**
+ * How `searchText` is written: 2, folded by foldedForSearch ("İpek Yılmaz" is "ipek yilmaz"). A profile saved by an
+ * earlier version (1, or none: lower-cased only, where "İ" became "i" and a combining dot no query matched) is written
+ * again at start (refoldSearchTexts).
+ */
+const searchTextFolding = 2;
+
+/** Her profile's search text (name, headline, role and region folded), and the folding it is written in. */
+export const searchFieldsOf = (
+  name: string,
+  input: { headline?: string | null; role?: string | null; region?: string | null },
+) => ({
+  searchText: foldedForSearch([name, input.headline ?? '', input.role ?? '', input.region ?? ''].join(' \n ')),
+  searchTextFolding,
+});
 
 /**
  * Her account was renamed (an admin's change): her directory profile, which keeps her name so the search needs no
@@ -100,7 +113,7 @@ export async function renameInDirectory(props: { userId: string; name: string })
     if (!profile || profile.name === props.name) return;
     const unchanged = { _id: profile._id, headline: profile.headline, role: profile.role, region: profile.region };
     const written = await DirectoryProfileModel.updateOne(unchanged, {
-      $set: { name: props.name, searchText: searchTextOf(props.name, profile) },
+      $set: { name: props.name, ...searchFieldsOf(props.name, profile) },
     });
     if (written.matchedCount === 1) return;
   }
@@ -161,6 +174,50 @@ export async function withholdProfilesOfDisabledAccounts(): Promise<number> {
   return listed.length;
 }
 
+/** Profiles read and written again at once by refoldSearchTexts. */
+const refoldBatch = 500;
+
+/**
+ * Writes again the search text of every profile an earlier version wrote in another folding (searchTextFolding), so
+ * she is found as a profile saved now is. Run at every start (once every profile is written again, a start writes
+ * none): idempotent, and safe with several processes starting at once or saving meanwhile, as each write is
+ * conditional on the fields the text is made of and on the folding, as read (a save or a rename in between already
+ * wrote the new form, or, from a process of the earlier version, is written again at the next start). Returns how
+ * many it wrote.
+ */
+export async function refoldSearchTexts(): Promise<number> {
+  let refolded = 0;
+  let after: Types.ObjectId | undefined;
+  for (;;) {
+    const profiles = await DirectoryProfileModel.find(
+      { searchTextFolding: { $ne: searchTextFolding }, ...(after ? { _id: { $gt: after } } : {}) },
+      { name: 1, headline: 1, role: 1, region: 1, searchTextFolding: 1 },
+    )
+      .sort({ _id: 1 })
+      .limit(refoldBatch)
+      .lean();
+    if (!profiles.length) return refolded;
+    const written = await DirectoryProfileModel.bulkWrite(
+      profiles.map((p) => ({
+        updateOne: {
+          filter: {
+            _id: p._id,
+            name: p.name,
+            headline: p.headline ?? null,
+            role: p.role ?? null,
+            region: p.region ?? null,
+            searchTextFolding: p.searchTextFolding ?? null,
+          },
+          update: { $set: searchFieldsOf(p.name, p) },
+        },
+      })),
+      { ordered: false },
+    );
+    refolded += written.modifiedCount;
+    after = profiles[profiles.length - 1]!._id;
+  }
+}
+
 /** She writes her whole profile (one upsert by `_id`, so two saves at once leave one of them whole). */
 export async function saveDirectoryProfile(props: {
   actor: Express.User;
@@ -184,7 +241,7 @@ export async function saveDirectoryProfile(props: {
         topics: [...new Set(profile.topics)],
         openTo: [...new Set(profile.openTo)],
         name: actor.name,
-        searchText: searchTextOf(actor.name, profile),
+        ...searchFieldsOf(actor.name, profile),
       },
       // Her new choice replaces any kept while she was disabled; directoryFollowsAccount below hides it again if so.
       $unset: { chosenVisibility: 1 },
@@ -369,7 +426,9 @@ export async function searchDirectory(
   const attributes: Record<string, unknown> = {};
   if (props.topic) attributes.topics = props.topic;
   if (props.country) attributes.country = props.country;
-  if (props.q) attributes.searchText = { $regex: looseTextPattern(props.q.toLowerCase()), $options: 'i' };
+  // Folded as the stored text is, so a fragment is found whatever accents or spellings either side wrote; `i` still,
+  // for the letters whose lower case depends on their place (Greek final sigma).
+  if (props.q) attributes.searchText = { $regex: escapeRegex(foldedForSearch(props.q)), $options: 'i' };
   const countryFirst = props.country ? { country: props.country } : {};
   const ownInRange = !after || String(me) > String(after);
   const ownAlreadyRead = props.ownProfile !== undefined && Object.keys(attributes).length === 0;
