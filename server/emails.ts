@@ -1,7 +1,8 @@
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { settings } from './settings.ts';
-import { TemplateCache } from './templates.ts';
+import { escapeHtml, TemplateCache } from './templates.ts';
+import { isolatedText } from './visibleText.ts';
 
 /**
  * The one place email templates are rendered (views/emails/<name>.text.ejs and <name>.html.ejs). Every email has a
@@ -19,23 +20,38 @@ const footerNotes: Record<string, string> = {
 };
 
 /**
+ * A name or a title inside a sentence, printed set apart from the words around it: `<%= isolated(p.name) %>` is
+ * `<bdi>…</bdi>` in an HTML part and isolated by U+2068…U+2069 in a plain-text part (isolatedText), so a number after
+ * a right-to-left name stays after it ("فاطمة الزهراء: 3 modules", not "3 :فاطمة الزهراء modules").
+ */
+class Isolated {
+  constructor(readonly text: string) {}
+}
+
+/**
  * A plain-text part is not HTML: there `<%=` prints a value as written, or "Mary O'Brien & Co" would arrive as
  * "Mary O&#39;Brien &amp; Co". HTML parts keep EJS's escaping.
  */
 const asWritten = (value: unknown): string => (value === undefined || value === null ? '' : String(value));
 
+const isolated = (value: unknown) => new Isolated(asWritten(value));
+
 /** Compiled once (compiling per email would halve the reminders job's throughput); development recompiles an edited one. */
 const emailTemplates = new TemplateCache({
   views: emailViews,
   reloadEdits: () => settings.env === 'development',
-  optionsFor: (filename) => (filename.endsWith('.text.ejs') ? { escape: asWritten } : {}),
+  optionsFor: (filename) => ({
+    escape: filename.endsWith('.text.ejs')
+      ? (value: unknown) => (value instanceof Isolated ? isolatedText(value.text) : asWritten(value))
+      : (value: unknown) => (value instanceof Isolated ? `<bdi>${escapeHtml(value.text)}</bdi>` : escapeHtml(value)),
+  }),
 });
 
 /** Renders one email template (`<name>.text.ejs` or `<name>.html.ejs`). */
 export function renderTemplate(file: string, data: Record<string, unknown>): string {
   if (!file.endsWith('.text.ejs') && !file.endsWith('.html.ejs'))
     throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
-  return emailTemplates.get(path.join(emailViews, file))(data) as string;
+  return emailTemplates.get(path.join(emailViews, file))({ ...data, isolated }) as string;
 }
 
 /** A template's two parts without the layout (what a daily digest gathers into sections). */

@@ -1,6 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { OutboxMessageModel } from '../models/OutboxMessage.ts';
-import { directionControls } from './visibleText.ts';
+import { directionControlsButIsolates } from './visibleText.ts';
 
 /**
  * The one way email leaves Pathways. With an SMTP URL, messages go to that server; without one (development, demo), they are delivered to the
@@ -45,15 +45,15 @@ export function closeMailer(): void {
   transporter = undefined;
 }
 
-const directionControlsEverywhere = new RegExp(directionControls, 'gu');
-
 /**
  * An email's words without explicit direction overrides (U+202A–202E, U+2066–2069): an unclosed one in a title or a
  * name written before names refused them reversed everything after it, the rest of the subject or the paragraph
- * telling her what to do. Right-to-left writing needs none of them; its direction marks stay.
+ * telling her what to do. Right-to-left writing needs none of them; its direction marks stay, and so do the closed
+ * isolates around the names and titles of a plain-text part (isolatedText), which keep the words after them in place.
  */
 function withoutDirectionOverrides(email: OutgoingEmail): OutgoingEmail {
-  const clean = (text: string) => text.replace(directionControlsEverywhere, '');
+  const clean = (text: string) =>
+    text.replace(directionControlsButIsolates, (found) => (found.length > 1 ? found : ''));
   return {
     ...email,
     subject: clean(email.subject),

@@ -18,6 +18,22 @@ export const hasVisibleText = (text: string): boolean => visibleCharacter.test(t
  */
 export const directionControls = /[\u202A-\u202E\u2066-\u2069]/u;
 
+const directionControlsEverywhere = new RegExp(directionControls, 'gu');
+
+/**
+ * A name or title set apart from the words around it, for plain text (HTML has `<bdi>`): U+2068 FIRST STRONG ISOLATE
+ * before it and U+2069 POP DIRECTIONAL ISOLATE after, its own direction controls taken out so the pair closes. Left
+ * bare, a number after a right-to-left name joins its run: "فاطمة الزهراء: 3 modules" shows as
+ * "3 :فاطمة الزهراء modules".
+ */
+export const isolatedText = (text: string): string => `\u2068${text.replace(directionControlsEverywhere, '')}\u2069`;
+
+/**
+ * The direction controls of a text, each alone, except a pair isolatedText wrote (an isolate with no control inside it,
+ * which closes where it opened): what the mailer takes out of every email.
+ */
+export const directionControlsButIsolates = /\u2068[^\u202A-\u202E\u2066-\u2069]*\u2069|[\u202A-\u202E\u2066-\u2069]/gu;
+
 /** What a field holding one is told. */
 export const directionOverride =
   'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it';

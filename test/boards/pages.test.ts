@@ -550,7 +550,7 @@ describe('boards: web pages and forms', () => {
     const boardName = (await BoardModel.findById(board.id).lean())!.name;
     for (const body of [invitation.text, invitation.html])
       expect(body)
-        .to.include(`You are on the interview panel for Headteacher (${boardName})`)
+        .to.include(`You are on the interview panel for \u2068Headteacher\u2069 (\u2068${boardName}\u2069)`)
         .and.include(`The interview is on ${day} (Europe/London)`)
         .and.include('complete the unconscious-bias training');
     const page = await agent.get(`/rounds/${round.id}`).expect(200);

@@ -251,7 +251,7 @@ describe('boards: escalating reminders before the interview', () => {
     const london = DateTime.fromJSDate(lapsesAt, { zone: 'Europe/London' });
     const chairs = await render(chair.id, chair, 'Europe/London');
     expect(chairs.text).to.include(
-      `${learner.name}: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`,
+      `\u2068${learner.name}\u2069: certificate lapses before the interview, must renew by ${london.toFormat('cccc d LLLL yyyy')}, ${london.toFormat('HH:mm')}`,
     );
     expect(chairs.text).to.include('(Europe/London)');
   });

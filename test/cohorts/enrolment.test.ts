@@ -873,10 +873,10 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     // Her invitation says where she stands: in the cohort, or in its queue.
     const invitation = (who: string) => OutboxMessageModel.findOne({ to: who }).lean();
     expect((await invitation('new.person@example.org'))!.text).to.include(
-      `You are enrolled in ${cohort.name}, which runs`,
+      `You are enrolled in \u2068${cohort.name}\u2069, which runs`,
     );
     expect((await invitation('third@example.org'))!.text).to.include(
-      `${cohort.name} (from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}) is full, so you are on its waitlist, number 1`,
+      `\u2068${cohort.name}\u2069 (from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}) is full, so you are on its waitlist, number 1`,
     );
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(
       1,

@@ -81,7 +81,7 @@ describe('networks: reporting and hiding a reply', () => {
     await settleNotifications({ ids });
     const emails = await OutboxMessageModel.find({ to: lead.email, subject: /A reply was reported/ }).lean();
     expect(emails).to.have.length(1);
-    expect(emails[0]!.text).to.include('reported a reply to the post "Interview tips?"');
+    expect(emails[0]!.text).to.include('reported a reply to the post "\u2068Interview tips?\u2069"');
 
     const page = await (await signIn(app, lead.email, testPassword)).get(`/networks/${network.id}`).expect(200);
     expect(page.text)

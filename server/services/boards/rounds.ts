@@ -32,6 +32,7 @@ import { nameNoErasedPersonInRecord } from './personalData.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { sendInvitation } from '../users.ts';
+import { isolatedText } from '../../visibleText.ts';
 import {
   lastInterviewDate,
   loadPanelFacts,
@@ -423,8 +424,9 @@ export async function addAdviserToPanel(props: {
     await sendInvitation({
       userId: person.id,
       actorName: props.actor.name,
-      // Her first email from Pathways: why she is asked to join, and what she must do before when.
-      invitedFor: `You are on the interview panel for ${round.title} (${board.name}). The interview is on ${formatDate(
+      // Her first email from Pathways: why she is asked to join, and what she must do before when. Plain text in both
+      // parts of the email, so the round's and board's names are isolated as a name in a template is.
+      invitedFor: `You are on the interview panel for ${isolatedText(round.title)} (${isolatedText(board.name)}). The interview is on ${formatDate(
         lastInterviewDate(round.interviewDates),
         board.timezone,
       )} (${board.timezone}): before then, complete the unconscious-bias training for panel members, which is on your dashboard once you have set your password.`,

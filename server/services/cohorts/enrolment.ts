@@ -17,6 +17,7 @@ import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } fr
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
 import { createUser, sendInvitation } from '../users.ts';
+import { isolatedText } from '../../visibleText.ts';
 
 /** The most people one class-list import takes, not counting its header row. */
 const importMaxRows = 500;
@@ -854,9 +855,11 @@ export async function importEnrolments(props: {
 /** What an imported woman's invitation says she is invited to: her place in the cohort, or in its queue. */
 function invitedTo(cohort: Cohort, result: EnrolmentResult): string {
   const dates = `from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}`;
+  // A sentence of plain text in both parts of the email: the cohort's name is isolated as a name in a template is.
+  const cohortName = isolatedText(cohort.name);
   return result.status === 'active'
-    ? `You are enrolled in ${cohort.name}, which runs ${dates}: your sessions are on your home page once you have set your password.`
-    : `${cohort.name} (${dates}) is full, so you are on its waitlist, number ${result.position}: we will email you if a place frees up.`;
+    ? `You are enrolled in ${cohortName}, which runs ${dates}: your sessions are on your home page once you have set your password.`
+    : `${cohortName} (${dates}) is full, so you are on its waitlist, number ${result.position}: we will email you if a place frees up.`;
 }
 
 /** The refused rows as typed, after the header row if there was one, each named by its line in that text. */
