@@ -15,13 +15,23 @@ function spreadsheetSafe(value: CsvCell): string {
 }
 
 /**
+ * Cells quoted beyond csv-stringify's own (a comma, quote or line break): spaces at either end, which a spreadsheet
+ * would trim, and a semicolon or tab anywhere. Excel in a locale whose list separator is ';' (de, fr, nl, es, it…)
+ * splits an unquoted CSV line on ';', and some readers split on tab, so `Eve;=1+2` would arrive as a second cell
+ * `=1+2` that the leading apostrophe never saw (OWASP's CSV-injection page warns of the field separator starting a new
+ * cell). Inside quotes neither is a separator in any dialect, so the cell stays one cell whose first character was
+ * checked; an apostrophe after each separator would be seen in every name that holds one, and is not needed.
+ */
+const quotedBeyondRfc4180 = /^\s|\s$|[;\t]/;
+
+/**
  * The one CSV writer of every export: a header line, then one line per row, each cell made spreadsheet-safe, and
- * RFC 4180 framing by csv-stringify (CRLF line ends; cells with a comma, quote or line break, or with spaces at
- * either end, are quoted, quotes doubled). The caller adds a byte-order mark if it serves the file to Excel.
+ * RFC 4180 framing by csv-stringify (CRLF line ends; cells with a comma, quote or line break quoted, and those of
+ * quotedBeyondRfc4180; quotes doubled). The caller adds a byte-order mark if it serves the file to Excel.
  */
 export function toCsv(props: { header: readonly string[]; rows: readonly (readonly CsvCell[])[] }): string {
   return stringify(
     [props.header, ...props.rows].map((row) => row.map(spreadsheetSafe)),
-    { record_delimiter: 'windows', quoted_match: /^\s|\s$/ },
+    { record_delimiter: 'windows', quoted_match: quotedBeyondRfc4180 },
   );
 }

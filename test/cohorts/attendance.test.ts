@@ -899,6 +899,24 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         .to.match(/^Name,Email,/)
         .and.to.include('Siân Ó Dálaigh');
     });
+
+    it('quotes a name holding a semicolon, so Excel splitting on ";" never reads its =1+2 as a cell of its own', async () => {
+      const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const eve = await buildUser({ name: 'Eve;=1+2;@SUM(1;1);-3', email: 'eve.semicolon@example.org' });
+      await enrolDirectly(cohort, eve.id);
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const download = await agent
+        .get(`/cohorts/${String(cohort._id)}/attendance.csv`)
+        .buffer(true)
+        .parse((response, done) => {
+          const chunks: Buffer[] = [];
+          response.on('data', (c: Buffer) => chunks.push(c));
+          response.on('end', () => done(null, Buffer.concat(chunks)));
+        })
+        .expect(200);
+      const lines = (download.body as Buffer).toString('utf8').split('\r\n');
+      expect(lines[1]).to.match(/^"Eve;=1\+2;@SUM\(1;1\);-3",eve\.semicolon@example\.org,/);
+    });
   });
 
   describe('the register page', () => {

@@ -44,6 +44,18 @@ describe('CSV exports (server/csv.ts, used by every export)', () => {
     ]);
   });
 
+  it('quotes every cell holding a semicolon or tab, so a reader splitting on either never starts a cell inside it', () => {
+    const csv = toCsv({
+      header: ['Name', 'n'],
+      rows: [
+        ['Eve;=1+2;@SUM(1;1);-3', 1],
+        ['Tab\t=1+2', 2],
+        ['Eve', 3],
+      ],
+    });
+    expect(csv).to.equal('Name,n\r\n"Eve;=1+2;@SUM(1;1);-3",1\r\n"Tab\t=1+2",2\r\nEve,3\r\n');
+  });
+
   it('writes numbers, booleans, dates (ISO 8601) and empty values as text, one CRLF-ended line per row', () => {
     const csv = toCsv({
       header: ['n', 'neg', 'yes', 'at', 'none', 'missing'],
