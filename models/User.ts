@@ -22,6 +22,14 @@ const userSchema = new Schema(
     roles: { type: [String], enum: roles, required: true, default: ['participant'] },
     /** IANA zone; every time the user sees is shown in it. */
     timezone: { type: String, required: true, default: defaultTimeZone },
+    /**
+     * True when an LMS made the account or gave it its address (an LTI launch's email claim): nobody has shown that
+     * she holds it, and a platform admin (or a learner who may edit her LMS profile) can assert anyone's. An emailed
+     * link followed removes it (a password reset or invitation, an email change confirmed). Absent on every other
+     * account. What rests on holding an address (being a Pledge signature's contact, a board seat given by email) is
+     * not given while it is set (holdsEmailAddress, server/policies/accounts.ts).
+     */
+    emailUnverified: { type: Boolean },
     /** argon2id hash; absent until an invited user sets a password. Never serialised. */
     passwordHash: { type: String, select: false },
     /** Only `active` signs in. `erased`: the account was erased (UK GDPR art. 17); the row stays as "Former member". */

@@ -16,6 +16,7 @@ const currentUserFields = {
   roles: 1,
   timezone: 1,
   mfaEnabledAt: 1,
+  emailUnverified: 1,
   status: 1,
   sessionsEpoch: 1,
   version: 1,
@@ -28,6 +29,8 @@ export type CurrentUser = {
   name: string;
   roles: Role[];
   timezone: string;
+  /** Her address came from an LMS and no emailed link has proved it yet (models/User.ts). */
+  emailUnverified?: boolean;
   /** Two-step sign-in is on (MFA_REQUIRED_ROLES sends people without it to the set-up page). */
   mfaEnabled?: boolean;
   /** Her record's `sessionsEpoch` as read with her password (models/User.ts): what a new session is recorded under. */

@@ -24,6 +24,7 @@ import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
 import { refoldSearchTexts } from './services/directory/profiles.ts';
+import { markLmsAssertedAddresses } from './services/lti/index.ts';
 import { applySettings } from './settings.ts';
 import { closeWithin, exitOnUnexpectedErrors, type ShutdownStep } from './shutdown.ts';
 
@@ -137,6 +138,9 @@ async function main(): Promise<void> {
     );
   const refolded = await refoldSearchTexts();
   if (refolded) logger.info({ refolded }, 'directory search texts written in the folding this version searches');
+  const lmsAddresses = await markLmsAssertedAddresses();
+  if (lmsAddresses)
+    logger.info({ marked: lmsAddresses }, 'addresses an LMS gave its accounts marked as not yet proved');
 
   try {
     if (await ensureInitialAdmin(config.admin)) logger.info({ email: config.admin!.email }, 'created the first admin');

@@ -1,18 +1,17 @@
 import { hasRole } from '../auth.ts';
-import { canonicalEmail } from '../emailAddresses.ts';
+import { holdsEmailAddress } from './accounts.ts';
 
 /**
  * Who may do what with Pledge signatures. A signature's contact need not have an account: she proves she holds
  * the email either by following an emailed link (a grant kept in her browser session) or by being signed in to
- * an account with the same email address.
+ * an account with the same email address, proved (holdsEmailAddress: not one only an LMS vouched for).
  */
 export type PledgeActor = { user?: Express.User; grantedSignatureIds: readonly string[] };
 type SignatureLike = { _id: unknown; email: string; status: string; kind: string };
 
 export const isSignatureContact = (actor: PledgeActor, signature: SignatureLike): boolean =>
   signature.status === 'confirmed' &&
-  (actor.grantedSignatureIds.includes(String(signature._id)) ||
-    (!!actor.user && canonicalEmail(actor.user.email) === canonicalEmail(signature.email)));
+  (actor.grantedSignatureIds.includes(String(signature._id)) || holdsEmailAddress(actor.user, signature.email));
 
 /** Manage (delete, name shown or not, board display): the confirmed contact only. Admins moderate instead. */
 export const canManageSignature = (actor: PledgeActor, signature: SignatureLike): boolean =>
@@ -25,9 +24,9 @@ export const canReportOnCommitments = (actor: PledgeActor, signature: SignatureL
 /** Hide, delete on request, maintain commitment options, dashboard and export. */
 export const canModeratePledge = (user: Express.User | undefined): boolean => hasRole(user, 'admin');
 
-/** Linking a board: the signature's contact signed in with her account, or an admin. */
+/** Linking a board: the signature's contact signed in with her account (its address proved), or an admin. */
 export const canLinkBoard = (user: Express.User | undefined, signature: SignatureLike): boolean =>
   !!user &&
   signature.kind === 'organisation' &&
   signature.status === 'confirmed' &&
-  (hasRole(user, 'admin') || canonicalEmail(user.email) === canonicalEmail(signature.email));
+  (hasRole(user, 'admin') || holdsEmailAddress(user, signature.email));

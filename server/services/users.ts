@@ -46,6 +46,7 @@ type UserFields = {
   roles: string[];
   timezone: string;
   mfaEnabledAt?: Date | null;
+  emailUnverified?: boolean | null;
   sessionsEpoch?: number | null;
   version?: number | null;
 };
@@ -53,13 +54,14 @@ type UserFields = {
 /** The person as a signed-in request carries her (only active accounts sign in, so no status). */
 export function currentUserOf(
   user: UserFields,
-): Omit<UserView, 'status'> & { mfaEnabled: boolean; sessionsEpoch: number } {
+): Omit<UserView, 'status'> & { emailUnverified?: true; mfaEnabled: boolean; sessionsEpoch: number } {
   return {
     id: String(user._id),
     email: user.email,
     name: user.name,
     roles: user.roles as Role[],
     timezone: user.timezone,
+    ...(user.emailUnverified ? { emailUnverified: true as const } : {}),
     mfaEnabled: Boolean(user.mfaEnabledAt),
     sessionsEpoch: user.sessionsEpoch ?? 0,
     version: user.version ?? null,
@@ -68,7 +70,8 @@ export function currentUserOf(
 
 /** You, as `GET /api/v1/me` (and `PATCH /me`) shows you. */
 export function presentMe(user: UserFields): Omit<UserView, 'status'> {
-  const { mfaEnabled, sessionsEpoch, ...me } = currentUserOf(user);
+  const { emailUnverified, mfaEnabled, sessionsEpoch, ...me } = currentUserOf(user);
+  void emailUnverified;
   void mfaEnabled;
   void sessionsEpoch;
   return me;
@@ -290,9 +293,10 @@ export async function setPasswordWithLink(props: {
   // the password is hashed, on another process, and an unconditional write would make it active again. And on her
   // `sessionsEpoch` as read, moved in the same write: of two links used at once (she asked twice; or one went to a
   // mailbox someone else reads), each used up before the other's reset forgot it, only one sets her password.
+  // The link was mailed to her address, so following it proves she holds it (an LMS's word for it no longer counts).
   const set = await UserModel.updateOne(
     { _id: user._id, status: { $in: linkStatuses[props.purpose] }, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
-    { $set: { passwordHash, status: 'active' }, $inc: { sessionsEpoch: 1 } },
+    { $set: { passwordHash, status: 'active' }, $unset: { emailUnverified: 1 }, $inc: { sessionsEpoch: 1 } },
   );
   if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);

@@ -15,7 +15,17 @@ import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../models/LtiScore.ts';
 import { RateLimitHitModel } from '../../models/RateLimitHit.ts';
 import { UserModel } from '../../models/User.ts';
+import { BoardModel } from '../../models/Board.ts';
+import { NotificationModel } from '../../models/Notification.ts';
+import { PledgeProgressUpdateModel } from '../../models/PledgeProgressUpdate.ts';
+import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
+import { findOrInvitePanelMember, setBoardMemberByEmail } from '../../server/services/boards/index.ts';
+import { linkSignatureToBoard } from '../../server/services/pledge/index.ts';
+import { buildBoard } from '../support/boardsFactories.ts';
+import { buildCommitmentOption, buildSignature } from '../support/pledgeFactories.ts';
 import {
+  markLmsAssertedAddresses,
   placeCohortsInCourse,
   purgeExpiredLaunchRecords,
   rotateToolKey,
@@ -1084,6 +1094,139 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .get('/api/v1/me')
         .set('Authorization', `Bearer ${await tokenFor(other)}`)
         .expect(200);
+    });
+  });
+
+  describe('people: an address the LMS asserts', () => {
+    /** Asks for a reset link on the tool as she would and chooses a password through it: her browser, signed in. */
+    async function passwordChosenByEmailedLink(email: string): Promise<Agent> {
+      const agent = supertest.agent(tool.server);
+      const form = await agent.get('/password-reset').expect(200);
+      await agent
+        .post('/password-reset')
+        .type('form')
+        .send({ email, _csrf: csrfFrom(form.text) })
+        .expect(303);
+      await workAfterAnswersDone();
+      // Read from the notification, not the outbox: the production app of a login test left mail going to SMTP_URL.
+      const userId = (await UserModel.findOne({ email }).lean())!._id;
+      const sent = await NotificationModel.findOne({ userId, kind: 'password-reset' }).lean();
+      const link = new URL(String((sent!.data as { link: string }).link)).pathname;
+      const page = await agent.get(link).expect(200);
+      const password = 'a long and fresh passphrase 2027';
+      await agent
+        .post(link)
+        .type('form')
+        .send({ password, confirm: password, _csrf: csrfFrom(page.text) })
+        .expect(303);
+      return agent;
+    }
+
+    it('an account a launch made under a Pledge contact’s address is not the signature’s contact (403, nothing written) until a link emailed there proves it', async () => {
+      const option = await buildCommitmentOption();
+      const email = `pledge-contact-${Date.now()}@example.org`;
+      const signature = await buildSignature({ kind: 'organisation', email, name: 'Castle Federation Board' });
+      const sub = nextSub();
+      const lms = supertest.agent(tool.server);
+      expect((await launch(lms, { sub, claims: { email } })).res.status).to.equal(303);
+      const made = (await UserModel.findById((await LtiAccountModel.findOne({ sub }).lean())!.userId).lean())!;
+      expect(made).to.include({ email, emailUnverified: true });
+
+      const manage = `/pledge/signatures/${signature.id}/manage`;
+      const refused = await lms.get(manage).expect(403);
+      expect(refused.text).to.include('LMS and has not been confirmed, so it does not make you the contact');
+      const start = await lms.get('/pledge/manage').expect(200);
+      expect(start.text).to.not.include('Castle Federation Board');
+      expect(start.text).to.include('has not been confirmed');
+      const csrf = csrfFrom(start.text);
+      await lms
+        .post(`/pledge/signatures/${signature.id}/commitments`)
+        .type('form')
+        .send({ optionIds: [option.id], _csrf: csrf })
+        .expect(403);
+      await lms
+        .post(`/pledge/signatures/${signature.id}/updates`)
+        .type('form')
+        .send({ optionId: option.id, body: 'Impostor', _csrf: csrf })
+        .expect(403);
+      await lms
+        .post(`/pledge/signatures/${signature.id}/delete`)
+        .type('form')
+        .send({ confirm: 'yes', _csrf: csrf })
+        .expect(403);
+      let refusedLink: unknown;
+      await linkSignatureToBoard({
+        signatureId: signature.id,
+        boardId: String(new Types.ObjectId()),
+        actor: currentUserOf(made),
+      }).catch((e) => (refusedLink = e));
+      expect((refusedLink as { status: number }).status).to.equal(403);
+      const stored = (await PledgeSignatureModel.findById(signature.id).lean())!;
+      expect(stored.commitments).to.have.length(0);
+      expect(stored.boardId ?? null).to.equal(null);
+      expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: signature.id })).to.equal(0);
+
+      // She holds the address: a password chosen through the link mailed to it proves so, and she is the contact.
+      const proved = await passwordChosenByEmailedLink(email);
+      expect((await UserModel.findById(made._id).lean())!.emailUnverified).to.equal(undefined);
+      expect((await proved.get('/pledge/manage').expect(200)).text).to.include('Castle Federation Board');
+      expect((await proved.get(manage).expect(200)).text).to.include(
+        'You manage this signature as its confirmed contact',
+      );
+      // Her next launch does not take the proof back.
+      expect((await launch(supertest.agent(tool.server), { sub, claims: { email } })).res.status).to.equal(303);
+      expect((await UserModel.findById(made._id).lean())!.emailUnverified).to.equal(undefined);
+    });
+
+    it('an address the LMS sends later, over the placeholder, is not proved either', async () => {
+      const sub = nextSub();
+      await launch(supertest.agent(tool.server), { sub, claims: { email: undefined } });
+      const userId = (await LtiAccountModel.findOne({ sub }).lean())!.userId;
+      const email = `sent-later-${Date.now()}@example.org`;
+      await launch(supertest.agent(tool.server), { sub, claims: { email } });
+      expect((await UserModel.findById(userId).lean())!).to.include({ email, emailUnverified: true });
+    });
+
+    it('accounts an LMS made before the mark are marked at start-up: linked and without a password; once, and no other', async () => {
+      const registered = (await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!;
+      const linkTo = (userId: Types.ObjectId) =>
+        LtiAccountModel.create({ platformId: registered._id, issuer: platform.issuer, sub: nextSub(), userId });
+      const older = await UserModel.create({ email: `older-lms-${Date.now()}@example.org`, name: 'Older LMS person' });
+      await linkTo(older._id);
+      const linkedBySigningIn = await buildUser();
+      await linkTo(new Types.ObjectId(linkedBySigningIn.id));
+      const noLink = await UserModel.create({
+        email: `invited-${Date.now()}@example.org`,
+        name: 'Invited',
+        status: 'invited',
+      });
+      expect(await markLmsAssertedAddresses()).to.be.at.least(1);
+      expect((await UserModel.findById(older._id).lean())!.emailUnverified).to.equal(true);
+      expect((await UserModel.findById(linkedBySigningIn.id).lean())!.emailUnverified).to.equal(undefined);
+      expect((await UserModel.findById(noLink._id).lean())!.emailUnverified).to.equal(undefined);
+      expect(await markLmsAssertedAddresses()).to.equal(0);
+    });
+
+    it('a board seat or panel place given by email does not go to an account whose address only the LMS vouched for', async () => {
+      const chair = await buildUser({ roles: ['governor'] });
+      const board = await buildBoard([{ user: chair, role: 'chair' }]);
+      const sub = nextSub();
+      const email = `adviser-${Date.now()}@example.org`;
+      await launch(supertest.agent(tool.server), { sub, claims: { email } });
+      const actor = currentUserOf((await UserModel.findById(chair.id).lean())!);
+      for (const add of [
+        () => setBoardMemberByEmail({ actor, boardId: board.id, email, role: 'governor' }),
+        () => findOrInvitePanelMember({ actor, boardId: board.id, email, name: 'Adviser' }),
+      ]) {
+        let refused: unknown;
+        await add().catch((e) => (refused = e));
+        expect((refused as Error).message).to.include('nobody has confirmed the address');
+      }
+      const made = (await UserModel.findOne({ email }).lean())!;
+      expect(made.roles).to.deep.equal(['participant']);
+      expect((await BoardModel.findById(board.id).lean())!.members.map((m) => String(m.userId))).to.not.include(
+        String(made._id),
+      );
     });
   });
 

@@ -25,6 +25,18 @@ describe('pledge: policies', () => {
     expect(canManageSignature({ grantedSignatureIds: [] }, org)).to.equal(false);
   });
 
+  it('an account whose address only an LMS vouched for is not the contact, nor links the board; proved, it is', () => {
+    const lmsMade = { ...user('head@school.example', ['governor']), emailUnverified: true };
+    expect(canManageSignature({ user: lmsMade, grantedSignatureIds: [] }, org)).to.equal(false);
+    expect(canReportOnCommitments({ user: lmsMade, grantedSignatureIds: [] }, org)).to.equal(false);
+    expect(canLinkBoard(lmsMade, org)).to.equal(false);
+    // Her session grant from an emailed manage link still counts: the link went to the address.
+    expect(canManageSignature({ user: lmsMade, grantedSignatureIds: [org._id] }, org)).to.equal(true);
+    const proved = user('head@school.example', ['governor']);
+    expect(canManageSignature({ user: proved, grantedSignatureIds: [] }, org)).to.equal(true);
+    expect(canLinkBoard(proved, org)).to.equal(true);
+  });
+
   it('a pending signature is managed by nobody; commitments are for organisations only', () => {
     expect(canManageSignature({ grantedSignatureIds: [org._id] }, { ...org, status: 'pending' })).to.equal(false);
     expect(canReportOnCommitments({ grantedSignatureIds: [org._id] }, { ...org, kind: 'individual' })).to.equal(false);

@@ -239,9 +239,10 @@ export async function confirmEmailChange(props: {
     // And only at the `sessionsEpoch` read with the link: a password reset (or change) landing after this link was
     // used up, before its forgetEmailedLinks could, would otherwise not stop a change asked for by whoever knew the
     // old password.
+    // The link went to the new address: she holds it, whatever an LMS said of the old one.
     const moved = await UserModel.updateOne(
       { _id: user._id, email: user.email, ...sessionsEpochIs(user.sessionsEpoch ?? 0) },
-      { $set: { email: newEmail }, $inc: { version: 1 } },
+      { $set: { email: newEmail }, $unset: { emailUnverified: 1 }, $inc: { version: 1 } },
     );
     if (moved.matchedCount !== 1) throw new ConflictError(messages.emailMovedMeanwhile);
   } catch (error) {

@@ -16,6 +16,10 @@ const messages = {
   savedMeanwhile: savedMeanwhileMessage('board'),
   noSuchUser: 'There is no account with that id.',
   notLive: 'This account is disabled or erased.',
+  addressNotProved:
+    'The account with this address was made by a course’s LMS on its word, and nobody has confirmed the address ' +
+    'yet, so a seat given by email does not go to it. Ask her to choose a Pathways password with "Forgotten your ' +
+    'password?" on the sign-in page (the link is emailed to this address), then add her again.',
   researcherAccount:
     'This is a researcher account, which opens only the research pages: add her other account, or ask an admin for one.',
   lastChair: 'A board needs a chair: appoint another chair before changing or removing this one.',
@@ -226,6 +230,15 @@ export async function setBoardMember(props: {
 }
 
 /**
+ * A seat given by email is for whoever holds the address: not for an account that has it only on an LMS's word
+ * (models/User.ts), which could be anyone's a platform admin chose to type. Added by id, she is chosen as a person.
+ */
+function refuseUnprovedAddress(user: { emailUnverified?: boolean | null }): void {
+  if (user.emailUnverified)
+    throw new ValidationError(messages.addressNotProved, [{ path: 'email', message: messages.addressNotProved }]);
+}
+
+/**
  * The web form's "add by email": the board is checked first (404 unseen, 403 not managed), and only then is the
  * address looked up, so whether an email has an account is told to those who run the board and nobody else.
  */
@@ -237,9 +250,10 @@ export async function setBoardMemberByEmail(props: {
 }): Promise<{ board: Board; name: string }> {
   await findManagedBoard(props);
   const user = await UserModel.findOne({ email: canonicalEmail(props.email) })
-    .select('_id name')
+    .select('_id name emailUnverified')
     .lean();
   if (!user) throw new ValidationError(messages.noAccount, [{ path: 'email', message: messages.noAccount }]);
+  refuseUnprovedAddress(user);
   const board = await setBoardMember({ ...props, userId: String(user._id) });
   return { board, name: user.name };
 }
@@ -345,6 +359,7 @@ export async function findOrInvitePanelMember(props: {
     if (!liveUserStatuses.includes(existing.status))
       throw new ValidationError(messages.noSuchUser, [{ path: 'email', message: messages.notLive }]);
     refuseResearcherAccount(existing.roles, 'email');
+    refuseUnprovedAddress(existing);
     await grantGovernorRole(existing._id, 'email');
     // An account that never chose a password (a seat refused earlier, another board's invitation) is invited again.
     return { id: String(existing._id), name: existing.name, invited: existing.status === 'invited' };
@@ -366,7 +381,10 @@ export async function findOrInvitePanelMember(props: {
     // Created by someone else a moment ago: use that account.
     if (error instanceof ConflictError) {
       const user = await UserModel.findOne({ email }).lean();
-      if (user) return { id: String(user._id), name: user.name, invited: user.status === 'invited' };
+      if (user) {
+        refuseUnprovedAddress(user);
+        return { id: String(user._id), name: user.name, invited: user.status === 'invited' };
+      }
     }
     throw error;
   }

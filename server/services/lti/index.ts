@@ -22,6 +22,7 @@ export {
 export {
   launchToLink,
   linkExistingAccount,
+  markLmsAssertedAddresses,
   newAccountZone,
   personOf,
   placePerson,

@@ -118,7 +118,8 @@ const placeholderName = 'LMS learner';
  * What the platform withheld when it created her account (a privacy setting that sent no name or email) and sends
  * now: the placeholders are replaced, so that registers name her and her emails reach her. Placeholders only: a name
  * she chose in Pathways stays; an address is taken only over the placeholder, and another account's address is
- * never hers (the unique index on email refuses it: she keeps the placeholder).
+ * never hers (the unique index on email refuses it: she keeps the placeholder). The address is the LMS's word, so it
+ * is `emailUnverified` until an emailed link proves it (models/User.ts).
  */
 async function fillWithheldDetails(
   userId: Types.ObjectId,
@@ -137,7 +138,7 @@ async function fillWithheldDetails(
   try {
     await UserModel.updateOne(
       { _id: userId, email: placeholderEmail(props.platform._id, props.sub) },
-      { $set: { email }, $inc: { version: 1 } },
+      { $set: { email, emailUnverified: true }, $inc: { version: 1 } },
     );
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
@@ -147,6 +148,7 @@ async function fillWithheldDetails(
 /**
  * The account a link names, created with that id when it does not exist yet (this launch just wrote the link, or an
  * earlier one died before creating the account): the platform's email if nobody else has it, else a placeholder.
+ * Either is `emailUnverified`: the platform asserts an address, nobody has shown she holds it (models/User.ts).
  * Idempotent: a concurrent launch creating the same account makes the insert a duplicate, which is success.
  */
 async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typeof personOf>[0]): Promise<void> {
@@ -164,6 +166,7 @@ async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typ
         roles: ['participant'],
         timezone: timezone ?? defaultTimeZone,
         status: 'active',
+        emailUnverified: true,
       });
       await recordAuditEvent({
         action: 'user-created',
@@ -181,6 +184,31 @@ async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typ
     }
   }
   throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
+}
+
+/**
+ * Accounts an LMS made before addresses it asserted were marked (`emailUnverified`) are marked as a launch marks a new
+ * one: those an LTI link names that never chose a password. Any other account with a link had a password to sign in
+ * with when she linked it (linkExistingAccount), and an LMS's account that chose one did so through a link emailed to
+ * its address, which proved it (an email change needs her password, so it comes after). The audit trail's "from an
+ * LMS launch" is not asked: retention deletes it. Run at every start, idempotent, a thousand links a read.
+ */
+export async function markLmsAssertedAddresses(): Promise<number> {
+  let marked = 0;
+  let after: Types.ObjectId | undefined;
+  for (;;) {
+    const links = await LtiAccountModel.find(after ? { _id: { $gt: after } } : {}, { userId: 1 })
+      .sort({ _id: 1 })
+      .limit(1000)
+      .lean();
+    if (!links.length) return marked;
+    after = links.at(-1)!._id;
+    const result = await UserModel.updateMany(
+      { _id: { $in: links.map((l) => l.userId) }, passwordHash: { $exists: false }, emailUnverified: { $ne: true } },
+      { $set: { emailUnverified: true } },
+    );
+    marked += result.modifiedCount;
+  }
 }
 
 type Custom = { cohort?: string; module?: string; programme?: string };

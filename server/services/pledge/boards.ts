@@ -2,6 +2,7 @@ import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { holdsOnlyByLmsWord } from '../../policies/accounts.ts';
 import { canLinkBoard } from '../../policies/pledge.ts';
 
 /**
@@ -37,7 +38,11 @@ async function loadForBoard(signatureId: string, actor: Express.User) {
   if (!signature) throw new NotFoundError('There is no such signature.');
   if (!canLinkBoard(actor, signature))
     throw new ForbiddenError(
-      'Only the contact who signed for this organisation (signed in with the same email) can link it to a board.',
+      holdsOnlyByLmsWord(actor, signature.email)
+        ? 'Your account has this signature’s address, but it came from your course’s LMS and has not been ' +
+            'confirmed: choose a password with "Forgotten your password?" on the sign-in page (the link is emailed ' +
+            'to that address), then link the board.'
+        : 'Only the contact who signed for this organisation (signed in with the same email) can link it to a board.',
     );
   return signature;
 }

@@ -4,9 +4,9 @@ import { PledgeCommitmentOptionModel } from '../../../models/PledgeCommitmentOpt
 import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
-import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { holdsOnlyByLmsWord, provenEmailOf } from '../../policies/accounts.ts';
 import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
@@ -16,10 +16,25 @@ import { listChanged } from './listCache.ts';
 const messages = {
   notYours:
     'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
+  addressNotProved: (email: string) =>
+    `Your Pathways account has this signature's address, ${email}, but it came from your course's LMS and has not ` +
+    'been confirmed, so it does not make you the contact. Ask for a "manage your pledge" link on the Pledge page: ' +
+    `it is emailed to ${email}. To confirm the address for good, choose a password with "Forgotten your password?" ` +
+    'on the sign-in page; that link is emailed there too.',
   unknownOption: 'is not one of the commitments on offer',
   notChosen: 'is not one of your commitments',
   commitmentsSavedMeanwhile: savedMeanwhileMessage('list of commitments'),
 };
+
+/**
+ * The refusal of someone who is not the signature's contact. One whose account has the signature's address only on
+ * an LMS's word is told how to prove it: she may well be the contact, and the general words would not say why not.
+ */
+function notTheContact(actor: PledgeActor, signature: { email: string }): ForbiddenError {
+  return new ForbiddenError(
+    holdsOnlyByLmsWord(actor.user, signature.email) ? messages.addressNotProved(signature.email) : messages.notYours,
+  );
+}
 
 async function loadSignature(id: string) {
   const signature = isObjectId(id) ? await PledgeSignatureModel.findById(id).lean() : null;
@@ -27,12 +42,16 @@ async function loadSignature(id: string) {
   return signature;
 }
 
-/** Signatures this visitor may manage: those granted by links in her session, and those made with her account's email. */
+/**
+ * Signatures this visitor may manage: those granted by links in her session, and those made with her account's email
+ * if she has proved it (provenEmailOf).
+ */
 export async function manageableSignatures(actor: PledgeActor) {
   const or: Record<string, unknown>[] = [];
   const ids = actor.grantedSignatureIds.filter(isObjectId);
   if (ids.length) or.push({ _id: { $in: ids } });
-  if (actor.user) or.push({ email: canonicalEmail(actor.user.email) });
+  const email = provenEmailOf(actor.user);
+  if (email) or.push({ email });
   if (!or.length) return [];
   const rows = await PledgeSignatureModel.find({ $or: or, status: 'confirmed' }).sort({ nameKey: 1 }).lean();
   return rows.filter((s) => canManageSignature(actor, s));
@@ -41,7 +60,7 @@ export async function manageableSignatures(actor: PledgeActor) {
 /** Everything the contact's manage page shows. */
 export async function manageView(props: { actor: PledgeActor; signatureId: string }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canManageSignature(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (!canManageSignature(props.actor, signature)) throw notTheContact(props.actor, signature);
   const [options, updates, readiness] = await Promise.all([
     PledgeCommitmentOptionModel.find({
       $or: [{ active: true }, { _id: { $in: signature.commitments.map((c) => c.optionId) } }],
@@ -95,7 +114,7 @@ export async function setCommitments(props: {
   expectedVersion?: ExpectedVersion;
 }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (movedOn(signature.commitmentsVersion, props.expectedVersion))
     throw new ConflictError(messages.commitmentsSavedMeanwhile);
   const wanted = [...new Set(props.optionIds)];
@@ -134,7 +153,7 @@ export async function postProgressUpdate(props: {
   now: Date;
 }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (!signature.commitments.some((c) => String(c.optionId) === props.optionId))
     throw new ValidationError('Choose one of your commitments.', [{ path: 'optionId', message: messages.notChosen }]);
   // A repeat (same key; without one, the same text on the same commitment) is the first update, shown once.
@@ -165,7 +184,7 @@ export async function postProgressUpdate(props: {
 export async function setShowName(props: { actor: PledgeActor; signatureId: string; showName: boolean }) {
   const signature = await loadSignature(props.signatureId);
   if (!canManageSignature(props.actor, signature) || signature.kind !== 'individual')
-    throw new ForbiddenError(messages.notYours);
+    throw notTheContact(props.actor, signature);
   await PledgeSignatureModel.updateOne(
     { _id: signature._id },
     { $set: { showName: props.showName, listed: props.showName } },
@@ -176,7 +195,7 @@ export async function setShowName(props: { actor: PledgeActor; signatureId: stri
 /** The contact's choice to show the linked board's round readiness on the public page. */
 export async function setReadinessShownByContact(props: { actor: PledgeActor; signatureId: string; show: boolean }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canReportOnCommitments(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (!signature.boardId) throw new NotFoundError('This signature is not linked to a board.');
   await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { showRoundReadiness: props.show } });
 }
@@ -215,7 +234,7 @@ export async function deleteSignature(props: {
 /** The signer deletes her own signature through her manage access. */
 export async function deleteOwnSignature(props: { actor: PledgeActor; signatureId: string; now: Date }) {
   const signature = await loadSignature(props.signatureId);
-  if (!canManageSignature(props.actor, signature)) throw new ForbiddenError(messages.notYours);
+  if (!canManageSignature(props.actor, signature)) throw notTheContact(props.actor, signature);
   await deleteSignature({
     signatureId: props.signatureId,
     actorId: props.actor.user?.id ?? null,
