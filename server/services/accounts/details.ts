@@ -3,7 +3,7 @@ import { ConflictError, NotFoundError, ValidationError, type FieldError } from '
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { namesFollowAccount } from './nameCopies.ts';
-import { remindersFollowZone } from '../reminders/plan.ts';
+import { remindersFollowZone } from '../reminders/zone.ts';
 import type { AccountActor } from './manage.ts';
 import { presentMe } from '../users.ts';
 import { nameMaxLength, nameMessages, personName, personNameProblem } from './names.ts';

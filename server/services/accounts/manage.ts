@@ -14,7 +14,7 @@ import { noteActiveAdmin, releaseActiveAdmin } from './adminRoster.ts';
 import { checkedPersonName } from './names.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { endAllSessionsOf } from './sessions.ts';
-import { remindersFollowZone } from '../reminders/plan.ts';
+import { remindersFollowZone } from '../reminders/zone.ts';
 
 const messages = {
   notFound: 'No such person.',

@@ -1,3 +1,4 @@
+import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { renderBody } from '../../emails.ts';
@@ -10,6 +11,7 @@ import {
   type Recipient,
 } from './compose.ts';
 import { effectiveState, type JournalRow, type PlannedRecord } from './due.ts';
+import { claim, journalOf, recordResults, withdrawClaims, workerId } from './journal.ts';
 import { planNotification } from './plan.ts';
 import { localDate, nextDaily } from './time.ts';
 
@@ -23,7 +25,10 @@ const messages = {
  * zone. When such a notification falls due, the job records it as `bundled` into that day's digest (planned
  * here under its own key, so however many arrive, there is one digest); when the digest is sent, they count as sent.
  */
-export async function planDailyDigestFor(props: { recipient: Recipient; now: Date }): Promise<string> {
+export async function planDailyDigestFor(props: {
+  recipient: Pick<Recipient, '_id' | 'timezone'>;
+  now: Date;
+}): Promise<string> {
   const zone = props.recipient.timezone || 'UTC';
   let sendAt = nextDaily({ after: props.now, hour: 8, zone });
   let key = `daily-digest:${String(props.recipient._id)}:${localDate(sendAt, zone)}`;
@@ -50,13 +55,120 @@ export async function planDailyDigestFor(props: { recipient: Recipient; now: Dat
   return key;
 }
 
+export type HeldItem = { notificationId: Types.ObjectId; attempt: number };
+
+/**
+ * What a daily digest holds: each notification whose latest result is `bundled` into it, with that attempt (the one
+ * that settles it is the next). One moved on to another digest since (she changed zone) is that digest's, though its
+ * earlier `bundled` row still names this one.
+ */
+export async function heldByDigest(digestKey: string): Promise<HeldItem[]> {
+  const named = await NotificationDeliveryModel.collection
+    .find({ digestKey, outcome: 'bundled' }, { projection: { notificationId: 1 } })
+    .toArray();
+  if (!named.length) return [];
+  const journal = await journalOf([
+    ...new Map(named.map((r) => [String(r.notificationId), r.notificationId])).values(),
+  ]);
+  const held: HeldItem[] = [];
+  for (const rows of journal.values()) {
+    const latest = rows
+      .filter((r) => r.phase === 'result')
+      .sort((a, b) => a.attempt - b.attempt)
+      .at(-1);
+    if (latest?.outcome === 'bundled' && latest.digestKey === digestKey)
+      held.push({ notificationId: latest.notificationId, attempt: latest.attempt });
+  }
+  return held;
+}
+
+/** How long moving a digest's items may keep its claim; a process killed meanwhile leaves it to be sent after that. */
+const moveLeaseMs = 60_000;
+
+/**
+ * She changed zone: each daily digest still to come for her (scheduled, its time ahead, never claimed) goes to the
+ * next 08:00 in her new zone, under that date's key. When that is another date, what it holds joins the digest of that
+ * date (planned if there is none): each item is claimed at its next attempt and bundled into it, as when it fell due,
+ * so it is in one digest whatever runs at once; the digest it leaves is claimed meanwhile, so no run sends it half
+ * moved. That one stays planned, empty, and is skipped at its time ("Nothing to send."): an item a run bundled into it
+ * from her old zone while it moved still goes.
+ */
+export async function dailyDigestsFollowZone(props: {
+  userId: Types.ObjectId | string;
+  zone: string;
+  now: Date;
+}): Promise<void> {
+  const userId = new Types.ObjectId(String(props.userId));
+  const waiting = await NotificationModel.find({
+    userId,
+    kind: 'daily-digest',
+    status: 'scheduled',
+    sendAt: { $gt: props.now },
+  })
+    .select({ key: 1, sendAt: 1 })
+    .lean();
+  for (const digest of waiting) {
+    if (await NotificationDeliveryModel.exists({ notificationId: digest._id, phase: 'claim' })) continue;
+    if (!(await heldByDigest(digest.key)).length) continue;
+    // The same date in her new zone: planning it again has moved it to 08:00 there.
+    const target = await planDailyDigestFor({ recipient: { _id: userId, timezone: props.zone }, now: props.now });
+    if (target !== digest.key) await moveHeldItems({ from: digest, to: target, now: props.now });
+  }
+}
+
+async function moveHeldItems(props: {
+  from: { _id: Types.ObjectId; key: string; sendAt: Date };
+  to: string;
+  now: Date;
+}): Promise<void> {
+  // Journal rows are never dated before their notification's send time: the reminders job reads them from there.
+  const at = new Date(Math.max(props.now.getTime(), props.from.sendAt.getTime()));
+  const [hold] = await claim([
+    {
+      notificationId: props.from._id,
+      attempt: 1,
+      phase: 'claim',
+      worker: workerId,
+      at,
+      leaseUntil: new Date(at.getTime() + moveLeaseMs),
+    },
+  ]);
+  // Claimed meanwhile by a run sending it: it goes with what it holds.
+  if (!hold) return;
+  try {
+    const held = await heldByDigest(props.from.key);
+    const moved = await claim(
+      held.map((h) => ({
+        notificationId: h.notificationId,
+        attempt: h.attempt + 1,
+        phase: 'claim' as const,
+        worker: workerId,
+        at: props.now,
+        leaseUntil: props.now,
+      })),
+    );
+    await recordResults(
+      moved.map((c) => ({
+        notificationId: c.notificationId,
+        attempt: c.attempt,
+        phase: 'result' as const,
+        worker: workerId,
+        at: props.now,
+        outcome: 'bundled' as const,
+        digestKey: props.to,
+      })),
+    );
+  } finally {
+    // Unclaimed again, as if never claimed: it is sent at its time if anything still lands in it.
+    await withdrawClaims([hold]);
+  }
+}
+
 registerNotificationKind('daily-digest', {
   compose: async (ctx) => {
-    const rows = (await NotificationDeliveryModel.collection
-      .find({ digestKey: ctx.record.key, outcome: 'bundled' })
-      .toArray()) as unknown as JournalRow[];
+    const held = await heldByDigest(ctx.record.key);
     const items = (await NotificationModel.collection
-      .find({ _id: { $in: rows.map((r) => r.notificationId) } })
+      .find({ _id: { $in: held.map((h) => h.notificationId) } })
       .toArray()) as unknown as (PlannedNotification & PlannedRecord)[];
     await prepareBatch(items, ctx.memo);
     const sections: { subject: string; text: string; html: string }[] = [];
@@ -65,7 +177,7 @@ registerNotificationKind('daily-digest', {
     // stays "bundled" into a digest that never carried it.
     const leftOut: { id: string; attempt: number; reason: string }[] = [];
     for (const item of items.sort((a, b) => a.sendAt.getTime() - b.sendAt.getTime())) {
-      const row = rows.find((r) => String(r.notificationId) === String(item._id))!;
+      const row = held.find((h) => String(h.notificationId) === String(item._id))!;
       const allRows = (await NotificationDeliveryModel.collection
         .find({ notificationId: item._id })
         .toArray()) as unknown as JournalRow[];
@@ -104,11 +216,5 @@ registerNotificationKind('daily-digest', {
       data: { sections, bundled, leftOut },
     };
   },
-  isStillRelevant: async (ctx) => {
-    const count = await NotificationDeliveryModel.collection.countDocuments({
-      digestKey: ctx.record.key,
-      outcome: 'bundled',
-    });
-    return count > 0 ? true : 'Nothing to send.';
-  },
+  isStillRelevant: async (ctx) => ((await heldByDigest(ctx.record.key)).length > 0 ? true : 'Nothing to send.'),
 });

@@ -1,6 +1,5 @@
 import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
-import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
 import { hasMailbox, sendEmail } from '../../mailer.ts';
@@ -25,7 +24,7 @@ import {
   type ResultRow,
 } from './journal.ts';
 import { isBundleableKind, isSecurityKind } from './kinds.ts';
-import { planDailyDigestFor } from './dailyDigest.ts';
+import { heldByDigest, planDailyDigestFor } from './dailyDigest.ts';
 
 /**
  * Sending what is due. One run: load the scheduled records due at `now` and their journal, decide (./due.ts),
@@ -277,7 +276,7 @@ async function handle(
   };
   // Nobody to write to: a daily digest settles what it held with the same reason, or those would stay waiting for ever.
   const noRecipient = async (reason: string) => {
-    if (record.kind === 'daily-digest') settleBundled({ leftOut: await heldByDigest(record.key, reason) }, at(), log);
+    if (record.kind === 'daily-digest') settleBundled({ leftOut: await heldWithReason(record.key, reason) }, at(), log);
     return skip(reason);
   };
   if (job.decision.action === 'skip') return skip(job.decision.reason);
@@ -358,11 +357,8 @@ function settleBundled(data: Record<string, unknown> | undefined, at: Date, log:
 }
 
 /** What a daily digest holds (the attempts bundled into it), each to be settled with `reason`. */
-async function heldByDigest(digestKey: string, reason: string) {
-  const rows = await NotificationDeliveryModel.collection
-    .find({ digestKey, outcome: 'bundled' }, { projection: { notificationId: 1, attempt: 1 } })
-    .toArray();
-  return rows.map((r) => ({ id: String(r.notificationId), attempt: r.attempt as number, reason }));
+async function heldWithReason(digestKey: string, reason: string) {
+  return (await heldByDigest(digestKey)).map((h) => ({ id: String(h.notificationId), attempt: h.attempt, reason }));
 }
 
 /**
@@ -370,7 +366,7 @@ async function heldByDigest(digestKey: string, reason: string) {
  * again" starts the next attempt after it.
  */
 async function failHeld(digestKey: string, reason: string, at: Date, log: ResultLog): Promise<void> {
-  const held = await heldByDigest(digestKey, reason);
+  const held = await heldWithReason(digestKey, reason);
   const won = await claim(
     held.map((h) => ({
       notificationId: new Types.ObjectId(h.id),

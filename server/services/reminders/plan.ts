@@ -1,5 +1,4 @@
 import { Types } from 'mongoose';
-import { DateTime } from 'luxon';
 import { NotificationModel, type NotificationKind, type aboutTypes } from '../../../models/Notification.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { escapeRegex } from '../../textSearch.ts';
@@ -206,37 +205,5 @@ export async function replanNotifications(props: {
     const again = await props.wanted();
     if (again && JSON.stringify(again) === JSON.stringify(wanted)) return;
     wanted = again;
-  }
-}
-
-/**
- * Kinds planned once for a time of her own day ("09:00 her time": a survey at the start or end of a programme, the
- * outcomes prompt six months after a mentorship) that no sweep plans again. The sweep's kinds (digests, certificate
- * expiry, session and module reminders) follow a new zone at its next run.
- */
-const plannedOnHerClock: readonly NotificationKind[] = ['survey-invitation', 'mentoring-outcomes-prompt'];
-
-/**
- * She changed her zone: each of those still to be sent moves to the same time of day in her new zone (09:00 in
- * Toronto becomes 09:00 in Kathmandu, not 19:45). Each move is conditional on the time read, so a re-plan landing
- * meanwhile stands.
- */
-export async function remindersFollowZone(props: { userId: Types.ObjectId | string; from: string; to: string }) {
-  const scheduled = await NotificationModel.find({
-    userId: new Types.ObjectId(String(props.userId)),
-    status: 'scheduled',
-    kind: { $in: plannedOnHerClock },
-  })
-    .select({ sendAt: 1 })
-    .lean();
-  for (const n of scheduled) {
-    const moved = DateTime.fromJSDate(n.sendAt, { zone: props.from })
-      .setZone(props.to, { keepLocalTime: true })
-      .toJSDate();
-    if (moved.getTime() === n.sendAt.getTime()) continue;
-    await NotificationModel.updateOne(
-      { _id: n._id, status: 'scheduled', sendAt: n.sendAt },
-      { $set: { sendAt: moved, nextAttemptAt: moved } },
-    );
   }
 }
