@@ -19,6 +19,9 @@ import {
   saveAgreement,
 } from '../../server/services/mentoring/mentorships.ts';
 import { blockPerson } from '../../server/services/directory/blocks.ts';
+import { planMentorshipReminders } from '../../server/services/mentoring/reminders.ts';
+import { updateOwnDetails } from '../../server/services/accounts/details.ts';
+import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { ConflictError, NotFoundError } from '../../server/errors.ts';
 import '../../server/subscriptions.ts';
@@ -244,6 +247,51 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     await runTwice(later);
     expect(to(mentor, /ends on/)).to.have.length(1);
     expect(to(mentee, /ends on/)).to.have.length(1);
+  });
+
+  it('the "ends in 14 days" notice follows a change of zone, hers or an admin’s: 09:00 in the new zone, 14 days before', async () => {
+    const mentor = await buildMentor();
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const endsOn = DateTime.fromJSDate(t0).plus({ days: 60 }).toISODate()!;
+    await saveAgreement({
+      actor: actor(mentor),
+      mentorshipId: String(m._id),
+      goals: ['Salary'],
+      meetingFrequency: 'monthly',
+      endsOn,
+      now: t0,
+    });
+    await updateOwnDetails({
+      actor: { id: mentee.id, name: mentee.name },
+      changes: { timezone: 'Pacific/Kiritimati' },
+    });
+    const admin = await buildUser({ roles: ['admin'] });
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: mentor.id,
+      changes: { timezone: 'Pacific/Pago_Pago' },
+    });
+    const notices = async () =>
+      NotificationModel.find({ 'about.id': String(m._id), kind: 'mentorship-ending' })
+        .select({ userId: 1, sendAt: 1, eventAt: 1 })
+        .lean();
+    const moved = await notices();
+    const inHerZone = (u: TestUser, zone: string) => {
+      const n = moved.find((x) => String(x.userId) === u.id)!;
+      return [
+        DateTime.fromJSDate(n.sendAt, { zone }).toFormat('yyyy-LL-dd HH:mm'),
+        DateTime.fromJSDate(n.eventAt!, { zone }).toFormat('yyyy-LL-dd HH:mm'),
+      ];
+    };
+    const fourteenDaysBefore = `${DateTime.fromISO(endsOn).minus({ days: 14 }).toISODate()} 09:00`;
+    expect(inHerZone(mentee, 'Pacific/Kiritimati')).to.deep.equal([fourteenDaysBefore, `${endsOn} 00:00`]);
+    expect(inHerZone(mentor, 'Pacific/Pago_Pago')).to.deep.equal([fourteenDaysBefore, `${endsOn} 00:00`]);
+    // Just as a re-plan in their new zones plans them.
+    await planMentorshipReminders({ mentorshipId: String(m._id), now: t0 });
+    expect(await notices()).to.deep.equal(moved);
   });
 
   it('6 months after a mentorship closes, the mentee is asked once to record her outcomes', async () => {
