@@ -6,10 +6,19 @@ import { apiOperation } from '../server/http/api.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isoDate, wholeNumberParam } from '../server/http/validate.ts';
 import { meetingTimesFor } from '../server/services/networks/findATime.ts';
-import { heatMapOf, meetingTimeLimits, startMinutesOf } from '../server/services/networks/meetingTimes.ts';
+import {
+  heatMapOf,
+  isOverEverywhere,
+  meetingTimeLimits,
+  startMinutesOf,
+} from '../server/services/networks/meetingTimes.ts';
 import { formatDateTime } from '../server/time.ts';
 
 const { minDuration, maxDuration, minDays, maxDays } = meetingTimeLimits;
+
+const messages = {
+  fromOver: 'must be today or later: that day is over in every time zone',
+};
 
 export const meetingTimesQuery = z.strictObject({
   durationMinutes: wholeNumberParam({
@@ -19,7 +28,8 @@ export const meetingTimesQuery = z.strictObject({
     tooSmall: `must be at least ${minDuration} minutes`,
     tooBig: `must be at most ${maxDuration} minutes`,
   }),
-  from: isoDate,
+  // Read against the clock at each request: a day over everywhere has no start left to rank.
+  from: isoDate.refine((date) => !isOverEverywhere(date, new Date()), { message: messages.fromOver }),
   days: wholeNumberParam({
     min: minDays,
     max: maxDays,
@@ -78,7 +88,7 @@ export function registerMeetingTimeRoutes(web: Router, api: Router): void {
       query: meetingTimesQuery,
       success: {
         status: 200,
-        description: 'Candidates, best first',
+        description: 'Candidates still ahead, best first',
         schema: z.object({ items: z.array(candidateOut) }),
       },
     },

@@ -184,7 +184,13 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
   if (!leadUser) return;
   // The event sits at the hour "find a time" ranks best for these members, ten to sixteen days from now.
   const from = new Date(Date.now() + 10 * 86_400_000).toISOString().slice(0, 10);
-  const [best] = rankMeetingTimes({ zones: memberPeople.map((p) => p.timezone), durationMinutes: 60, from, days: 7 });
+  const [best] = rankMeetingTimes({
+    zones: memberPeople.map((p) => p.timezone),
+    durationMinutes: 60,
+    from,
+    days: 7,
+    now: new Date(),
+  });
   const actorOf = (u: (typeof memberPeople)[number]) => ({
     id: String(u._id),
     email: u.email,

@@ -3,11 +3,14 @@ import { DateTime } from 'luxon';
 import {
   heatMapOf,
   insideWakingDay,
+  isOverEverywhere,
   rankMeetingTimes,
   startMinutesOf,
 } from '../../server/services/networks/meetingTimes.ts';
 
 const fiveCities = ['Europe/London', 'America/Toronto', 'Asia/Dubai', 'Asia/Kuala_Lumpur', 'Australia/Sydney'];
+/** Asked before any of the days these tests rank. */
+const asked = new Date('2027-01-01T00:00:00Z');
 const hourOf = (d: Date) => d.toISOString().slice(11, 16);
 const countAt = (items: ReturnType<typeof rankMeetingTimes>, iso: string) =>
   items.find((i) => i.startsAt.toISOString() === iso)!.inWakingHours;
@@ -18,7 +21,7 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     // A start at h UTC is inside for: London 08–20, Toronto 13–23 and 00–01, Dubai 04–16, KL 00–12,
     // Sydney 00–09 and 21–23. Four at 08:00 and 09:00 (London 08:00, Dubai 12:00, KL 16:00, Sydney 19:00;
     // Toronto 03:00 is out), nowhere five; ties go to the earliest, so 08:00 first, 09:00 second.
-    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1 });
+    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1, now: asked });
     expect(items).to.have.length(24);
     expect(items.slice(0, 2).map((i) => [i.startsAt.toISOString(), i.inWakingHours])).to.deep.equal([
       ['2027-01-13T08:00:00.000Z', 4],
@@ -37,7 +40,7 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     // Inside: London 07–19, Toronto 12–23 and 00, Dubai 04–16, KL 00–12, Sydney 00–10 and 22–23.
     // Four at 07:00–10:00 (London, Dubai, KL, Sydney) and at 12:00 (London 13:00, Toronto 08:00, Dubai 16:00,
     // KL 20:00); the earliest of them is 07:00, an hour earlier than in January.
-    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-07-14', days: 1 });
+    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-07-14', days: 1, now: asked });
     expect(items.slice(0, 5).map((i) => hourOf(i.startsAt))).to.deep.equal([
       '07:00',
       '08:00',
@@ -48,7 +51,13 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     expect(items.slice(0, 5).every((i) => i.inWakingHours === 4)).to.equal(true);
     expect(countAt(items, '2027-07-14T11:00:00.000Z')).to.equal(3);
     // The same hour in January suited only three (Toronto was at 07:00).
-    const january = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1 });
+    const january = rankMeetingTimes({
+      zones: fiveCities,
+      durationMinutes: 60,
+      from: '2027-01-13',
+      days: 1,
+      now: asked,
+    });
     expect(countAt(january, '2027-01-13T12:00:00.000Z')).to.equal(3);
   });
 
@@ -57,7 +66,7 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     // Dubai 04:00–15:30. At 04:00 UTC: Dubai 08:00 + two in Sydney (15:00) = 3; at 08:00: London, Dubai,
     // both Sydney (19:00, ends 20:30) = 4; at 09:00 Sydney ends 21:30: out, so 2.
     const zones = ['Australia/Sydney', 'Australia/Sydney', 'Europe/London', 'Asia/Dubai'];
-    const items = rankMeetingTimes({ zones, durationMinutes: 90, from: '2027-01-13', days: 1 });
+    const items = rankMeetingTimes({ zones, durationMinutes: 90, from: '2027-01-13', days: 1, now: asked });
     expect(hourOf(items[0]!.startsAt)).to.equal('08:00');
     expect(items[0]!.inWakingHours).to.equal(4);
     expect(countAt(items, '2027-01-13T04:00:00.000Z')).to.equal(3);
@@ -71,7 +80,13 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     expect(insideWakingDay(london('2027-01-13T16:00'), 300)).to.equal(true);
     expect(insideWakingDay(london('2027-01-13T16:01'), 300)).to.equal(false);
     expect(insideWakingDay(london('2027-01-13T07:59'), 30)).to.equal(false);
-    const items = rankMeetingTimes({ zones: ['Europe/London'], durationMinutes: 300, from: '2027-01-13', days: 1 });
+    const items = rankMeetingTimes({
+      zones: ['Europe/London'],
+      durationMinutes: 300,
+      from: '2027-01-13',
+      days: 1,
+      now: asked,
+    });
     expect(items.filter((i) => i.inWakingHours === 1).map((i) => hourOf(i.startsAt))).to.deep.equal([
       '08:00',
       '09:00',
@@ -88,7 +103,13 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
   it('follows a member across her own change of clocks within the range, best first, earliest among equals', () => {
     // London springs forward on Sunday 28 March 2027: 08:00 local is 08:00 UTC on the 27th and 07:00 UTC on the
     // 28th, so the 28th's 07:00 UTC start counts and the 27th's does not; 13 starts each day.
-    const items = rankMeetingTimes({ zones: ['Europe/London'], durationMinutes: 60, from: '2027-03-27', days: 2 });
+    const items = rankMeetingTimes({
+      zones: ['Europe/London'],
+      durationMinutes: 60,
+      from: '2027-03-27',
+      days: 2,
+      now: asked,
+    });
     expect(items).to.have.length(48);
     const inside = items.filter((i) => i.inWakingHours === 1).map((i) => i.startsAt.toISOString());
     expect(inside[0]).to.equal('2027-03-27T08:00:00.000Z');
@@ -140,8 +161,21 @@ describe('networks: find a time ranks hourly starts by members inside 08:00–21
     expect(change.flatMap((r) => r.starts.filter(Boolean))).to.deep.equal(['00:00', '02:30']);
   });
 
+  it('leaves out every start at or before the moment of asking: asked at 08:00 UTC, the best is 09:00', () => {
+    const now = new Date('2027-01-13T08:00:00Z');
+    const items = rankMeetingTimes({ zones: fiveCities, durationMinutes: 60, from: '2027-01-13', days: 1, now });
+    expect(items).to.have.length(15);
+    expect(items.every((i) => i.startsAt > now)).to.equal(true);
+    expect(hourOf(items[0]!.startsAt)).to.equal('09:00');
+  });
+
+  it('a day is over everywhere at 12:00 UTC of the next, when it ends in UTC−12', () => {
+    expect(isOverEverywhere('2027-01-13', new Date('2027-01-14T11:59:59Z'))).to.equal(false);
+    expect(isOverEverywhere('2027-01-13', new Date('2027-01-14T12:00:00Z'))).to.equal(true);
+  });
+
   it('answers a share of 0, not NaN, for a network with no members', () => {
-    const items = rankMeetingTimes({ zones: [], durationMinutes: 60, from: '2027-01-13', days: 1 });
+    const items = rankMeetingTimes({ zones: [], durationMinutes: 60, from: '2027-01-13', days: 1, now: asked });
     expect(items[0]).to.include({ inWakingHours: 0, members: 0, share: 0 });
   });
 });

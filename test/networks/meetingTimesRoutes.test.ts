@@ -97,6 +97,35 @@ describe('networks: find a time, for leads through the API and the page', () => 
     expect(bad.text).to.include('There is a problem');
   });
 
+  it('asked for today, it ranks only the starts still ahead; a first day over in every zone is refused at `from` (422)', async () => {
+    const auth = `Bearer ${await tokenFor(lead)}`;
+    const asked = new Date();
+    const today = asked.toISOString().slice(0, 10);
+    const res = await supertest(app)
+      .get(`/api/v1/networks/${network.id}/meeting-times?durationMinutes=60&from=${today}&days=2`)
+      .set('Authorization', auth)
+      .expect(200);
+    const earliest = Math.min(...res.body.items.map((i: { startsAt: string }) => new Date(i.startsAt).getTime()));
+    // The first start still ahead, and none before it.
+    expect(earliest)
+      .to.be.above(asked.getTime())
+      .and.at.most(asked.getTime() + 3_600_000);
+
+    const over = await supertest(app)
+      .get(`/api/v1/networks/${network.id}/meeting-times?durationMinutes=60&from=2025-01-06&days=1`)
+      .set('Authorization', auth)
+      .expect(422);
+    expect(over.body.errors).to.deep.equal([
+      { path: 'from', message: 'must be today or later: that day is over in every time zone' },
+    ]);
+
+    const agent = await signIn(app, lead.email, testPassword);
+    const page = await agent.get(`/networks/${network.id}/find-a-time?durationMinutes=60&from=2025-01-06&days=1`);
+    expect(page.status).to.equal(422);
+    expect(page.text).to.include('must be today or later: that day is over in every time zone');
+    expect(page.text).to.include('start times already past are left out');
+  });
+
   it('a member whose account an admin disabled is not counted: members agrees with the network’s member count', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const lina = await buildUser({ timezone: 'Europe/London' });

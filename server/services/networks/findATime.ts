@@ -14,6 +14,8 @@ export type FindATimeProps = {
   /** YYYY-MM-DD: candidates start at 00:00 UTC of this day. */
   from: string;
   days: number;
+  /** The moment of asking (default: the clock): starts at or before it are left out. */
+  now?: Date;
 };
 
 /** A network's leads and admins rank start times by its current members' own zones (active accounts). */
@@ -38,6 +40,7 @@ export async function meetingTimesFor(
     durationMinutes: props.durationMinutes,
     from: props.from,
     days: props.days,
+    now: props.now ?? new Date(),
   });
   return { network: { id: String(network._id), name: network.name }, items };
 }

@@ -26,7 +26,20 @@ export type RankMeetingTimesProps = {
   from: string;
   /** How many days of hourly candidates (24 each). */
   days: number;
+  /** The moment of asking: a start at or before it is over, and left out. */
+  now: Date;
 };
+
+/** Where a date ends last: UTC−12 (Baker Island), at 12:00 UTC of the next day. */
+const lastZoneToEnd = 'UTC-12';
+
+/**
+ * True once `date` (YYYY-MM-DD) is over in every zone: no meeting can still start on it anywhere, so it cannot be the
+ * first day asked for. Until then, it is still that day somewhere, and its starts still ahead are ranked.
+ */
+export function isOverEverywhere(date: string, now: Date): boolean {
+  return DateTime.fromISO(date, { zone: lastZoneToEnd }).plus({ days: 1 }).toMillis() <= now.getTime();
+}
 
 /**
  * True when a meeting starting at `start` (already in the member's zone) lies wholly inside her waking day: it
@@ -44,12 +57,12 @@ export function insideWakingDay(start: DateTime, durationMinutes: number): boole
 }
 
 /**
- * Every candidate start on the hour from 00:00 UTC of `from` for `days` days, best first: most members inside
- * their waking day, then earliest. Members are grouped by zone first, so the work is candidates × distinct zones
- * (a few dozen zones at most), not candidates × members.
+ * Every candidate start on the hour from 00:00 UTC of `from` for `days` days that is still ahead of `now`, best
+ * first: most members inside their waking day, then earliest. Members are grouped by zone first, so the work is
+ * candidates × distinct zones (a few dozen zones at most), not candidates × members.
  */
 export function rankMeetingTimes(props: RankMeetingTimesProps): MeetingTimeCandidate[] {
-  const { zones, durationMinutes, from, days } = props;
+  const { zones, durationMinutes, from, days, now } = props;
   const first = DateTime.fromISO(from, { zone: 'utc' });
   if (!first.isValid) throw new RangeError(`not a date: ${from}`);
   const byZone = new Map<string, number>();
@@ -58,6 +71,8 @@ export function rankMeetingTimes(props: RankMeetingTimesProps): MeetingTimeCandi
   const candidates: MeetingTimeCandidate[] = [];
   for (let hour = 0; hour < days * 24; hour++) {
     const startsAt = first.plus({ hours: hour });
+    // A start already past cannot be chosen (an event must start in the future): ranking it first would mislead.
+    if (startsAt.toMillis() <= now.getTime()) continue;
     let inWakingHours = 0;
     for (const [zone, count] of byZone) {
       const local = startsAt.setZone(zone);
