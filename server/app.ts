@@ -209,6 +209,10 @@ function setPageLocals(res: Response, zone: string): void {
     dateTime: (d: Date, z = zone) => formatDateTime(d, z),
     time: (d: Date, z = zone) => formatTime(d, z),
     date: (d: Date | string, z = zone) => formatDate(d, z),
+    // The end of something begun at `start` (or a time said on the day of `start`): its clock time alone on the same
+    // local day, its date too on another ("to 01:00 GMT" after 23:15 on 31 December would read as that morning).
+    timeAfter: (d: Date, start: Date, z = zone) =>
+      formatDate(d, z) === formatDate(start, z) ? formatTime(d, z) : formatDateTime(d, z),
   };
 }
 

@@ -972,6 +972,30 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
     });
 
+    it('the check-in window’s close gives its date when it falls on another day than its opening (a session past midnight), only its time on the same day', async () => {
+      const { cohort } = await cohortWith(0);
+      const newYear = await buildSession(cohort._id, {
+        startsAt: new Date('2026-12-31T23:30:00Z'),
+        durationMinutes: 90,
+      });
+      const morning = await buildSession(cohort._id, { startsAt: new Date('2027-03-02T09:30:00Z') });
+      const agent = await signIn(app, facilitator.email, testPassword);
+      expect((await agent.get(`/sessions/${String(newYear._id)}`).expect(200)).text).to.include(
+        'Self check-in is open from Thursday 31 December 2026, 23:15 GMT (Europe/London) to Friday 1 January 2027, 01:00 GMT (Europe/London);',
+      );
+      expect((await agent.get(`/sessions/${String(morning._id)}`).expect(200)).text).to.include(
+        'Self check-in is open from Tuesday 2 March 2027, 09:15 GMT (Europe/London) to 10:30 GMT;',
+      );
+      // Open now, until this time tomorrow.
+      const overnight = await buildSession(cohort._id, {
+        startsAt: new Date(Date.now() + minutes(10)),
+        durationMinutes: 24 * 60 - 10,
+      });
+      expect((await agent.get(`/sessions/${String(overnight._id)}`).expect(200)).text).to.match(
+        /Self check-in is open until [A-Z][a-z]+day \d{1,2} [A-Z][a-z]+ \d{4}, \d\d:\d\d \S+ \(Europe\/London\)\. Show this code/,
+      );
+    });
+
     it('"Last marked" gives the date of a mark made on another day than the session, and only the time of one made that day', async () => {
       const { cohort, people } = await cohortWith(2);
       const start = new Date('2027-04-10T09:00:00Z');
