@@ -1,10 +1,12 @@
 /**
- * Text a reader can see. White space and Unicode's invisible format marks (Cf: zero-width spaces, joiners, direction
- * marks) are not, and trim() leaves the marks; nor are the letters that render as blank space (the Hangul fillers,
- * the blank Braille pattern), which pass as "a letter" but show nothing. A title or a name of only those was saved
- * as written and listed as a row nobody could see or click.
+ * Text a reader can see: at least one letter, digit, punctuation mark or symbol. White space and Unicode's invisible
+ * format marks (Cf: zero-width spaces, joiners, direction marks) are not, and trim() leaves the marks; nor are the
+ * combining marks on their own (the combining grapheme joiner U+034F, the variation selectors, the Khmer inherent
+ * vowels, the Mongolian variation selectors: they change the letter before them and render nothing without one), nor
+ * the letters that render as blank space (the Hangul fillers, the blank Braille pattern), which pass as "a letter" but
+ * show nothing. A title or a name of only those was saved as written and listed as a row nobody could see or click.
  */
-const visibleCharacter = /[^\s\p{Cf}\u115F\u1160\u2800\u3164\uFFA0]/u;
+const visibleCharacter = /(?![\u115F\u1160\u2800\u3164\uFFA0])[\p{L}\p{N}\p{P}\p{S}]/u;
 
 /** What a field of only those is told. */
 export const invisibleOnly = 'is required: it has only spaces or invisible characters';

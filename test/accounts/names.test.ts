@@ -97,6 +97,52 @@ describe('names people type, in any script', () => {
       .expect(201);
   });
 
+  it('a name or a title of only invisible combining marks (U+034F, variation selectors, Khmer inherent vowels, Mongolian selectors, a Hangul filler before one) is a 422 at its field, in the API and on her account form; an accent on a letter is kept', async () => {
+    const invisible = [
+      '\u034f',
+      '\ufe0f\u034f',
+      '\u{E0100}',
+      '\u17b4\u17b5',
+      '\u180b\u180f',
+      '\u3164\u034f',
+      '\u115f\u1160\ufe00',
+    ];
+    for (const name of invisible) {
+      const res = await supertest(app)
+        .post('/api/v1/users')
+        .set(adminAuth)
+        .send({ email: 'marks@example.org', name, roles: ['participant'] })
+        .expect(422);
+      expect(res.body.errors, JSON.stringify(name)).to.deep.equal([
+        { path: 'name', message: 'is required: it has only spaces or invisible characters' },
+      ]);
+    }
+    expect(await UserModel.exists({ email: 'marks@example.org' })).to.equal(null);
+    const board = await supertest(app)
+      .post('/api/v1/boards')
+      .set(adminAuth)
+      .send({ name: '\ufe0f\u034f', organisation: '\u17b5' })
+      .expect(422);
+    expect(board.body.errors.map((e: { path: string }) => e.path)).to.have.members(['name', 'organisation']);
+    const hana = await buildUser({ name: 'Hana Kim' });
+    const agent = await signIn(app, hana.email, testPassword);
+    const page = await agent.get('/account').expect(200);
+    const form = await agent
+      .post('/account')
+      .type('form')
+      .send({ _csrf: /name="_csrf" value="([^"]+)"/.exec(page.text)![1], name: '\u3164\u034f', timezone: 'UTC' })
+      .expect(422);
+    expect(form.text).to.include('href="#field-name"').and.include('id="field-name-error"');
+    expect(form.text).to.include('it has only spaces or invisible characters');
+    expect((await UserModel.findById(hana.id).lean())!.name).to.equal('Hana Kim');
+    // A mark on a letter is part of the letter: "Zoë" typed with a combining diaeresis is a name.
+    await supertest(app)
+      .patch('/api/v1/me')
+      .set(bearer(await tokenFor(hana)))
+      .send({ name: 'Zoe\u0308 Kim' })
+      .expect(200);
+  });
+
   it('a name or a title holding a character that is not text (U+FFFE, U+FFFF, another noncharacter, half a surrogate pair) is a 422 at its field, and nothing is written', async () => {
     const notText = ['Acme\uFFFE', 'Acme\uFFFF', 'Acme\uFDD0', 'Acme\u{10FFFF}', 'Acme\ud800'];
     for (const name of notText) {
