@@ -1,7 +1,7 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
 import { apiOperation } from '../server/http/api.ts';
-import { paging } from '../server/http/validate.ts';
+import { paging, text } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import { afterAnswering } from '../server/http/afterAnswering.ts';
 import { flash } from '../server/http/flash.ts';
@@ -70,7 +70,7 @@ const secondStepMs = 5 * 60 * 1000;
 export const tokenRequestSchema = z.strictObject({
   email: z.string().trim().max(320),
   password: z.string().max(256),
-  name: z.string().trim().min(1).max(100).optional(),
+  name: text(100).optional(),
   otp: z.string().trim().max(64).optional(),
 });
 const tokenCreatedSchema = z.object({ token: z.string(), id: z.string(), expiresAt: z.string() });

@@ -7,7 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { ConflictError, ForbiddenError, NotFoundError, RateLimitedError } from '../server/errors.ts';
 import { formBody, formRefusalFrom, parseForm } from '../server/http/forms.ts';
-import { objectId, paging } from '../server/http/validate.ts';
+import { objectId, optionalText, paging, text } from '../server/http/validate.ts';
 import { blockedBy, blockPerson, unblockPerson } from '../server/services/directory/blocks.ts';
 import {
   messageFor,
@@ -27,7 +27,6 @@ import {
 import { formatDateTime } from '../server/time.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { phaseLabels, phases, topicLabels, topics } from '../server/vocabulary.ts';
-import { hasVisibleText } from '../server/visibleText.ts';
 
 const messages = {
   saved: 'Your directory profile is saved.',
@@ -53,18 +52,10 @@ const visibilityLabels: Record<(typeof directoryVisibilities)[number], string> =
   everyone: 'Everyone signed in to Pathways',
 };
 
-/** Nothing visible (only spaces or invisible marks) is nothing: stored empty, not as a blank headline. */
-const optionalText = (max: number) =>
-  z
-    .string()
-    .trim()
-    .max(max, `must be at most ${max} characters`)
-    .transform((typed) => (hasVisibleText(typed) ? typed : ''))
-    .default('');
 export const directoryProfileSchema = z.strictObject({
   visibility: z.enum(directoryVisibilities),
-  headline: optionalText(160),
-  role: optionalText(120),
+  headline: optionalText(160).default(''),
+  role: optionalText(120).default(''),
   phase: z.enum(phases).nullable().default(null),
   country: z
     .string()
@@ -73,7 +64,7 @@ export const directoryProfileSchema = z.strictObject({
     .refine(isCountryCode, 'must be an ISO 3166-1 alpha-2 country code')
     .nullable()
     .default(null),
-  region: optionalText(120),
+  region: optionalText(120).default(''),
   topics: z.array(z.enum(topics)).max(topics.length).default([]),
   openTo: z.array(z.enum(openToOptions)).max(openToOptions.length).default([]),
 });
@@ -108,8 +99,8 @@ const directoryPageQuery = z.preprocess((raw) => {
   return b;
 }, directoryQuery);
 
-const messageSchema = z.strictObject({ body: z.string().trim().min(1, 'is required').max(4000) });
-const reportSchema = z.strictObject({ reason: z.string().trim().min(1, 'is required').max(1000) });
+const messageSchema = z.strictObject({ body: text(4000) });
+const reportSchema = z.strictObject({ reason: text(1000) });
 
 const profileOut = z.object({
   id: z.string(),

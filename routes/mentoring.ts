@@ -5,7 +5,7 @@ import { countries, isCountryCode } from '../server/countries.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
-import { objectId, text, timezone } from '../server/http/validate.ts';
+import { objectId, optionalText, text, timezone } from '../server/http/validate.ts';
 import { availabilitySchema, dayLabels } from '../server/services/mentoring/availability.ts';
 import { previewAssignment, previewAssignmentForReview } from '../server/services/mentoring/assignmentPreview.ts';
 import { scoreWeightRows } from '../server/services/mentoring/matching.ts';
@@ -40,7 +40,7 @@ export const mentorProfileSchema = z.strictObject({
   yearsAsHead: z.number({ error: 'must be a number of years' }).int('must be a whole number').min(0).max(60),
   schoolName: text(200),
   country,
-  region: z.string().trim().max(100).default(''),
+  region: optionalText(100).default(''),
   timezone,
   languages: languages.default([]),
   expertise: z.array(topic).max(topics.length).default([]),
@@ -50,21 +50,21 @@ export const mentorProfileSchema = z.strictObject({
     .min(0, 'must be 0 (not taking mentees now) or more')
     .max(10, 'must be at most 10'),
   availability: availabilitySchema,
-  bio: z.string().trim().max(2000, 'must be at most 2000 characters').default(''),
+  bio: optionalText(2000).default(''),
 });
 export const menteeProfileSchema = z.strictObject({
   goals: z.array(topic).max(topics.length).default([]),
   phase,
-  schoolName: z.string().trim().max(200).default(''),
+  schoolName: optionalText(200).default(''),
   country,
-  region: z.string().trim().max(100).default(''),
+  region: optionalText(100).default(''),
   timezone,
   languages: languages.default([]),
   availability: availabilitySchema,
   preferences: z
     .strictObject({
       sameRegion: z.boolean().default(false),
-      language: z.string().trim().max(40).default(''),
+      language: optionalText(40).default(''),
     })
     .default({ sameRegion: false, language: '' }),
 });

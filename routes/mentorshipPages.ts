@@ -6,7 +6,7 @@ import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError, ValidationError, type FieldError } from '../server/errors.ts';
 import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formBody, parseForm } from '../server/http/forms.ts';
-import { isoDate, text, wholeNumberParam } from '../server/http/validate.ts';
+import { isoDate, optionalText, text, wholeNumberParam } from '../server/http/validate.ts';
 import { readWallClock } from '../server/time.ts';
 import {
   closeMentorship,
@@ -69,11 +69,6 @@ export const outcomeLabels: Record<(typeof outcomeKinds)[number], string> = {
 };
 const frequencyLabels = { weekly: 'Every week', fortnightly: 'Every two weeks', monthly: 'Every month' };
 
-const optionalText = (max: number) =>
-  z.preprocess(
-    (v) => (v === '' ? undefined : v),
-    z.string().trim().max(max, `must be at most ${max} characters`).optional(),
-  );
 const optionalInt = (min: number, max: number) =>
   z.preprocess(
     (v) => (v === '' || v === undefined ? undefined : Number(v)),
@@ -85,7 +80,7 @@ const optionalInt = (min: number, max: number) =>
       .optional(),
   );
 const requestForm = z.object({ mentorId: z.string(), message: text(2000) });
-const declineForm = z.object({ reason: optionalText(1000) });
+const declineForm = z.object({ reason: optionalText(1000).optional() });
 const agreementForm = z.object({
   goals: z
     .string()
@@ -102,14 +97,14 @@ const agreementForm = z.object({
 const meetingForm = z.object({
   heldAt: z.string().regex(/^\d{4}-\d{2}-\d{2}T\d{2}:\d{2}$/, 'must be a date and time'),
   minutes: wholeNumberParam({ min: 1, max: 600 }),
-  sharedNotes: optionalText(5000),
-  privateNotes: optionalText(5000),
+  sharedNotes: optionalText(5000).optional(),
+  privateNotes: optionalText(5000).optional(),
 });
-const closeForm = z.object({ reason: text(1000), rating: optionalInt(1, 5), feedback: optionalText(2000) });
+const closeForm = z.object({ reason: text(1000), rating: optionalInt(1, 5), feedback: optionalText(2000).optional() });
 const outcomeForm = z.object({
   kind: z.enum(outcomeKinds, { message: 'choose what happened' }),
   on: isoDate,
-  detail: optionalText(1000),
+  detail: optionalText(1000).optional(),
 });
 
 /** A domain refusal as the form shows it: the API's message, and its field errors (or one on `field`). */

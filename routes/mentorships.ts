@@ -3,7 +3,7 @@ import { z } from 'zod';
 import { outcomeKinds } from '../models/CareerOutcome.ts';
 import { meetingFrequencies } from '../models/Mentorship.ts';
 import { apiOperation } from '../server/http/api.ts';
-import { isoDate, isoDateTime, objectId, paging, text } from '../server/http/validate.ts';
+import { isoDate, isoDateTime, objectId, optionalText, paging, text } from '../server/http/validate.ts';
 import { pageInListOrder } from '../server/pagination.ts';
 import { sendAssignedRequests } from '../server/services/mentoring/assignmentSend.ts';
 import {
@@ -44,18 +44,18 @@ export const agreementSchema = z.strictObject({
 export const meetingSchema = z.strictObject({
   heldAt: isoDateTime,
   minutes: z.number().int().min(1, 'must be at least 1').max(600, 'must be at most 600'),
-  sharedNotes: z.string().trim().max(5000).optional(),
-  privateNotes: z.string().trim().max(5000).optional(),
+  sharedNotes: optionalText(5000).optional(),
+  privateNotes: optionalText(5000).optional(),
 });
 export const closeSchema = z.strictObject({
   reason: text(1000),
   rating: z.number().int().min(1).max(5).optional(),
-  feedback: z.string().trim().max(2000).optional(),
+  feedback: optionalText(2000).optional(),
 });
 export const outcomeSchema = z.strictObject({
   kind: z.enum(outcomeKinds),
   on: isoDate,
-  detail: z.string().trim().max(1000).optional(),
+  detail: optionalText(1000).optional(),
 });
 export const assignmentsSchema = z.strictObject({
   items: z

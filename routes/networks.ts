@@ -9,7 +9,7 @@ import { ConflictError, ForbiddenError, NotFoundError, type FieldError } from '.
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
-import { objectId, paging, text } from '../server/http/validate.ts';
+import { objectId, optionalText, paging, text } from '../server/http/validate.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import {
@@ -51,14 +51,14 @@ import {
 export const networkSchema = z.strictObject({
   name: text(120),
   kind: z.enum(networkKinds),
-  description: z.string().trim().max(4000).default(''),
+  description: optionalText(4000).default(''),
   country: z
     .string()
     .trim()
     .toUpperCase()
     .regex(/^[A-Z]{2}$/, 'must be a two-letter country code')
     .optional(),
-  region: z.string().trim().max(120).optional(),
+  region: optionalText(120).optional(),
   joining: z.enum(networkJoinings),
 });
 const listFilter = {
@@ -91,7 +91,7 @@ export const reportSchema = z.strictObject({ reason: text(1000) });
 /** Hiding a post or a reply, or showing it again: a reason is required to hide. */
 const hidingSchema = (what: 'post' | 'reply') =>
   z
-    .strictObject({ hidden: z.boolean(), reason: z.string().trim().max(500).optional() })
+    .strictObject({ hidden: z.boolean(), reason: optionalText(500).optional() })
     .refine((v) => !v.hidden || !!v.reason, { path: ['reason'], message: `is required when hiding a ${what}` });
 export const hideSchema = hidingSchema('post');
 const hideReplySchema = hidingSchema('reply');

@@ -18,7 +18,7 @@ import {
   parseForm,
 } from '../server/http/forms.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { emailAddress, paging, personName, text, wholeNumberParam } from '../server/http/validate.ts';
+import { emailAddress, optionalText, paging, personName, text, wholeNumberParam } from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
@@ -154,7 +154,7 @@ const emptyToUndefined = (raw: unknown) =>
   Object.fromEntries(Object.entries({ ...(raw as object) }).filter(([, v]) => v !== ''));
 const optionFormSchema = z.object({
   title: text(200),
-  description: z.string().trim().max(1000).optional(),
+  description: optionalText(1000).optional(),
   position: wholeNumberParam({ min: 0, max: 10_000 }).optional(),
 });
 const progressFormSchema = z.object({ optionId: z.string().trim().min(1, 'choose a commitment'), body: text(1000) });

@@ -10,7 +10,7 @@ import { flash } from '../server/http/flash.ts';
 import { errorsOfListFields, formBody, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { emailAddress, isoDate, objectId, paging, personName, text } from '../server/http/validate.ts';
+import { emailAddress, isoDate, objectId, optionalText, paging, personName, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { topicLabels, topics } from '../server/vocabulary.ts';
 import * as pool from '../server/services/pool/pool.ts';
@@ -38,11 +38,11 @@ const confirmClose = confirmFirst(async (req) => {
 });
 
 const list = (max: number, item = 100) =>
-  z.array(z.string().trim().min(1).max(item, `each must be at most ${item} characters`)).max(max);
+  z.array(z.string().trim().max(item, `each must be at most ${item} characters`).pipe(text(item))).max(max);
 const profileSchema = z.strictObject({
   offers: z.array(z.enum(poolOffers)).max(3),
   topics: z.array(z.enum(topics)).max(12),
-  bio: z.string().trim().max(1000, 'must be at most 1000 characters'),
+  bio: optionalText(1000),
   regions: list(10),
   languages: list(10, 40),
   modes: z.array(z.enum(poolModes)).max(2),

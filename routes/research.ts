@@ -12,7 +12,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import type { FieldError } from '../server/errors.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
-import { isoDate, objectId, paging, parseInput, text } from '../server/http/validate.ts';
+import { isoDate, objectId, optionalText, paging, parseInput, text } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { phaseLabels, phases } from '../server/vocabulary.ts';
 import {
@@ -476,7 +476,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
 
 const contextFormSchema = z.object({
   country: z.string().trim().toUpperCase().refine(isCountryCode, 'choose a country from the list').optional(),
-  region: z.string().trim().max(100, 'must be at most 100 characters').optional(),
+  region: optionalText(100).optional(),
   phase: z.enum(phases).optional(),
 });
 

@@ -75,7 +75,7 @@ const sessionFields = {
     .url({ protocol: /^https?$/, message: 'must be a web address starting https://' })
     .max(500)
     .optional(),
-  location: z.string().trim().min(1).max(300).optional(),
+  location: text(300).optional(),
 };
 export const sessionSchema = z.strictObject(sessionFields);
 export const sessionPatchSchema = z

@@ -50,3 +50,38 @@ export const notText = /[\p{Noncharacter_Code_Point}\p{Cs}]/u;
 /** What a field holding one is told. */
 export const notTextMessage =
   'must not contain a character that is not text (such as U+FFFE or U+FFFF, or half of a character): remove it';
+
+/**
+ * Control characters (NUL and the like, pasted from a file or another program): nobody means one and they are not
+ * shown; tabs and line breaks are text.
+ */
+// eslint-disable-next-line no-control-regex
+export const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+
+/** What a field holding one is told. */
+export const controlCharacterMessage = 'contains a control character (such as NUL) that cannot be saved: remove it';
+
+/**
+ * The characters written text may not hold, each with what a field holding one is told: the one rule for every free
+ * text field (server/http/validate.ts's text() and optionalText(), and a service that takes text itself, such as a
+ * register's notes). An override reverses the text after it where it is shown (a directory card, a CSV, an email); a
+ * NUL or a noncharacter breaks the files and viewers it reaches.
+ */
+export const notWrittenText = [
+  { characters: directionControls, message: directionOverride },
+  { characters: notText, message: notTextMessage },
+  { characters: controlCharacter, message: controlCharacterMessage },
+] as const;
+
+/** What is wrong with this text's characters (notWrittenText), or null when it may be stored. */
+export const writtenTextProblem = (text: string): string | null =>
+  notWrittenText.find((rule) => rule.characters.test(text))?.message ?? null;
+
+/**
+ * Optional text as stored: trimmed, and empty when nothing in it is visible; a pasted zero-width space is no headline
+ * or note, and an optional field's "nothing" is empty.
+ */
+export const optionalTextAsStored = (typed: string): string => {
+  const trimmed = typed.trim();
+  return hasVisibleText(trimmed) ? trimmed : '';
+};

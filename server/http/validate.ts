@@ -5,14 +5,7 @@ import { personName as storedPersonName, personNameProblem } from '../services/a
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
-import {
-  directionControls,
-  directionOverride,
-  hasVisibleText,
-  invisibleOnly,
-  notText,
-  notTextMessage,
-} from '../visibleText.ts';
+import { hasVisibleText, invisibleOnly, notWrittenText, optionalTextAsStored } from '../visibleText.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -88,27 +81,30 @@ export function parseQuery<S extends ZodType>(schema: S, query: Record<string, u
 export const objectId = z.string().regex(objectIdPattern, 'must be an id');
 export { isObjectId };
 
-/**
- * Control characters (NUL and the like, pasted from a file or another program): nobody means one and they are not
- * shown; tabs and line breaks are text.
- */
-// eslint-disable-next-line no-control-regex
-const controlCharacter = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F]/;
+/** Text held to the one rule for written text (notWrittenText): each character it may not hold is a 422 at the field. */
+const written = (schema: z.ZodString) =>
+  notWrittenText.reduce(
+    (checked, rule) => checked.refine((typed) => !rule.characters.test(typed), rule.message),
+    schema,
+  );
 
 /** Trimmed, bounded text with something visible in it, and no control character or other non-text. */
 export const text = (max = 200) =>
-  z
-    .string()
-    .trim()
-    .min(1, 'is required')
-    .max(max, `must be at most ${max} characters`)
-    .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly)
-    .refine((typed) => !directionControls.test(typed), directionOverride)
-    .refine((typed) => !notText.test(typed), notTextMessage)
-    .refine(
-      (typed) => !controlCharacter.test(typed),
-      'contains a control character (such as NUL) that cannot be saved: remove it',
-    );
+  written(
+    z
+      .string()
+      .trim()
+      .min(1, 'is required')
+      .max(max, `must be at most ${max} characters`)
+      .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly),
+  );
+
+/**
+ * Optional free text (a headline, a note, a detail) by the same rule as text(), except that empty is allowed and
+ * means "none": so is text with nothing visible in it (only spaces or invisible marks), given on as ''.
+ */
+export const optionalText = (max = 200) =>
+  written(z.string().trim().max(max, `must be at most ${max} characters`)).transform(optionalTextAsStored);
 
 /**
  * A person's name, as the domain stores it (server/services/accounts/names.ts): composed (NFC), trimmed, at most `max`

@@ -996,6 +996,44 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       );
     });
 
+    it('a note with a direction override or a NUL is refused at its row, on the register form and in the API, and nothing is written', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id);
+      const api = await supertest(app)
+        .put(`/api/v1/sessions/${String(session._id)}/attendance`)
+        .set(auth)
+        .send({
+          records: [
+            { userId: people[0]!.id, status: 'present', note: '\u202eevil' },
+            { userId: people[1]!.id, status: 'late', note: 'Train\u0000' },
+          ],
+        })
+        .expect(422);
+      expect(api.body.errors).to.deep.equal([
+        {
+          path: 'records.0.note',
+          message:
+            'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
+        },
+        {
+          path: 'records.1.note',
+          message: 'contains a control character (such as NUL) that cannot be saved: remove it',
+        },
+      ]);
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      const form = await agent
+        .post(page)
+        .type('form')
+        .send({ ...fields, [`status-${people[0]!.id}`]: 'present', [`note-${people[0]!.id}`]: 'Left \u2067early' })
+        .expect(422);
+      // The register names a refused row at its person (as a note too long): her row, with what is wrong.
+      expect(form.text).to.include(`href="#field-status-${people[0]!.id}"`);
+      expect(form.text).to.include('must not contain a text-direction override');
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+    });
+
     it('"Last marked" gives the date of a mark made on another day than the session, and only the time of one made that day', async () => {
       const { cohort, people } = await cohortWith(2);
       const start = new Date('2027-04-10T09:00:00Z');

@@ -2,8 +2,8 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
-import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { DirectoryMessageModel } from '../../models/DirectoryMessage.ts';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
@@ -369,6 +369,90 @@ describe('directory: contact without sharing addresses, rate-limited, reportable
     expect((await agent.get('/directory?q=zora').expect(200)).text).to.include(
       'Nobody you can see matches this search.',
     );
+  });
+
+  it('her profile, a message, a reply and a report are held to the text rule: a direction override, a NUL or nothing visible is a 422 at its field (API and web form), and nothing is stored or sent', async () => {
+    const ipek = await buildUser({ name: 'İpek Yılmaz' });
+    const priya = await buildUser({ name: 'Priya Shah' });
+    await publish(ipek);
+    const ipekApi = await api(ipek);
+    const profile = await ipekApi
+      .put('/api/v1/me/directory-profile')
+      .send({ visibility: 'everyone', headline: 'Head \u202egnitirw', role: '\u202eDeputy', region: 'İzmir\u0000' })
+      .expect(422);
+    expect(profile.body.errors).to.deep.equal([
+      {
+        path: 'headline',
+        message:
+          'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
+      },
+      {
+        path: 'role',
+        message:
+          'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
+      },
+      { path: 'region', message: 'contains a control character (such as NUL) that cannot be saved: remove it' },
+    ]);
+    expect((await DirectoryProfileModel.findOne({ userId: ipek.id }).lean())!.headline).to.equal('Hello');
+    // Nothing visible in an optional field is nothing: no headline, not a blank one.
+    const blank = await ipekApi
+      .put('/api/v1/me/directory-profile')
+      .send({ visibility: 'everyone', headline: '\u200b\u034f', role: 'Deputy head', region: 'İzmir' })
+      .expect(200);
+    expect(blank.body).to.include({ headline: '', role: 'Deputy head', region: 'İzmir' });
+
+    const priyaApi = await api(priya);
+    for (const [body, message] of [
+      ['\u200b\u200b\u200b', 'is required: it has only spaces or invisible characters'],
+      [
+        'Hello \u202eevil',
+        'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it',
+      ],
+      ['Hello \u0000', 'contains a control character (such as NUL) that cannot be saved: remove it'],
+      [
+        'Hello \ufffe',
+        'must not contain a character that is not text (such as U+FFFE or U+FFFF, or half of a character): remove it',
+      ],
+    ]) {
+      const res = await priyaApi.post(`/api/v1/directory/${ipek.id}/messages`).send({ body }).expect(422);
+      expect(res.body.errors).to.deep.equal([{ path: 'body', message }]);
+    }
+    expect(await DirectoryMessageModel.countDocuments({ fromId: priya.id })).to.equal(0);
+    expect(await OutboxMessageModel.countDocuments({ to: ipek.email })).to.equal(0);
+
+    const priyaWeb = await signIn(app, priya.email, testPassword);
+    const contact = await priyaWeb
+      .post(`/directory/people/${ipek.id}/contact`)
+      .type('form')
+      .send({ _csrf: await csrfOf(priyaWeb, `/directory/people/${ipek.id}`), body: '\u200b \u200b' })
+      .expect(422);
+    expect(contact.text).to.include('href="#field-body"').and.include('it has only spaces or invisible characters');
+
+    const sent = await sendMessage(priya, ipek, 'Hello İpek');
+    const ipekWeb = await signIn(app, ipek.email, testPassword);
+    const csrf = await csrfOf(ipekWeb, `/directory/messages/${sent.body.id}`);
+    const reply = await ipekWeb
+      .post(`/directory/messages/${sent.body.id}/reply`)
+      .type('form')
+      .send({ _csrf: csrf, body: 'Thanks \u202eevil' })
+      .expect(422);
+    expect(reply.text).to.include('href="#field-body"').and.include('must not contain a text-direction override');
+    const report = await ipekWeb
+      .post(`/directory/messages/${sent.body.id}/report`)
+      .type('form')
+      .send({ _csrf: csrf, reason: '\u3164\u200b' })
+      .expect(422);
+    expect(report.text).to.include('href="#field-reason"').and.include('it has only spaces or invisible characters');
+    expect(await OutboxMessageModel.countDocuments({ to: priya.email })).to.equal(0);
+    const profileForm = await ipekWeb
+      .post('/directory/profile')
+      .type('form')
+      .send({ _csrf: await csrfOf(ipekWeb, '/directory/profile'), visibility: 'everyone', role: '\u202eDeputy' })
+      .expect(422);
+    expect(profileForm.text).to.include('href="#field-role"').and.include('must not contain a text-direction override');
+    // A search box needs no such rule, but whatever is typed in it is a search, never a 500.
+    await priyaWeb.get('/directory?q=%E2%80%AE%00%EF%BF%BE').expect(200);
+    await priyaApi.get('/api/v1/directory?q=%E2%80%AE%00').expect(200);
   });
 
   it('the pages work without JavaScript: search form, profile form with field errors, a person with contact', async () => {

@@ -375,6 +375,65 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(0);
   });
 
+  it('notes, feedback and an outcome’s detail are held to the text rule: a direction override or a NUL is a 422 at the field (API and form); notes of nothing visible are no notes', async () => {
+    const { mentor, id } = await matched();
+    const auth = await as(mentor);
+    const anHourAgo = new Date(Date.now() - 3600_000).toISOString();
+    const meeting = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(auth)
+      .send({ heldAt: anHourAgo, minutes: 30, sharedNotes: 'Mock \u202eweivretni', privateNotes: 'Fine\u0000' })
+      .expect(422);
+    expect(meeting.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['sharedNotes', 'privateNotes']);
+    const close = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(auth)
+      .send({ reason: 'We met our goals.', feedback: 'Great \ufffe' })
+      .expect(422);
+    expect(close.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['feedback']);
+    const outcome = await supertest(app)
+      .post('/api/v1/me/outcomes')
+      .set(auth)
+      .send({ kind: 'appointed', on: '2026-09-01', detail: '\u202eDeputy head' })
+      .expect(422);
+    expect(outcome.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['detail']);
+    const blank = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(auth)
+      .send({ heldAt: anHourAgo, minutes: 30, sharedNotes: '\u200b\u200b' })
+      .expect(201);
+    expect(blank.body.sharedNotes).to.equal('');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(1);
+
+    const she = await signIn(app, mentor.email, testPassword);
+    const form = await she
+      .post('/mentoring/outcomes')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(she, '/mentoring/outcomes'),
+        kind: 'appointed',
+        on: '2026-09-01',
+        detail: 'Head\u0000',
+      })
+      .expect(422);
+    expect(form.text).to.include('href="#field-detail"').and.include('contains a control character (such as NUL)');
+    const path = `/mentorships/${id}`;
+    const notes = await she
+      .post(`${path}/meetings`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(she, path),
+        heldAt: DateTime.fromISO(anHourAgo).setZone('Europe/London').toFormat("yyyy-LL-dd'T'HH:mm"),
+        minutes: '30',
+        sharedNotes: '\u2066x',
+      })
+      .expect(422);
+    expect(notes.text)
+      .to.include('href="#field-sharedNotes"')
+      .and.include('must not contain a text-direction override');
+    expect(await MentorshipMeetingModel.countDocuments({ mentorshipId: id })).to.equal(1);
+  });
+
   it('when a mentor pauses (capacity 0), she keeps her mentees and takes no new one', async () => {
     const { mentor, mentee, id } = await matched(2);
     // She pauses through her profile (capacity 0): the profile service moves freePlaces by the difference.

@@ -13,6 +13,7 @@ import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
 import { formatDateTime } from '../../time.ts';
+import { writtenTextProblem } from '../../visibleText.ts';
 import { canReadAttendanceOf } from '../../policies/cohorts.ts';
 import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
@@ -301,7 +302,9 @@ export async function recordAttendance(props: {
     else if (seen.has(r.userId)) problems.push({ path: `records.${i}.userId`, message: messages.duplicate });
     if (!(attendanceStatuses as readonly string[]).includes(r.status))
       problems.push({ path: `records.${i}.status`, message: `must be one of ${attendanceStatuses.join(', ')}` });
-    if ((r.note ?? '').trim().length > registerNoteMaxLength)
+    const noteProblem = writtenTextProblem(r.note ?? '');
+    if (noteProblem) problems.push({ path: `records.${i}.note`, message: noteProblem });
+    else if ((r.note ?? '').trim().length > registerNoteMaxLength)
       problems.push({ path: `records.${i}.note`, message: messages.noteTooLong((r.note ?? '').trim().length) });
     seen.add(r.userId);
   });
