@@ -18,7 +18,15 @@ import {
   parseForm,
 } from '../server/http/forms.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { emailAddress, optionalText, paging, personName, text, wholeNumberParam } from '../server/http/validate.ts';
+import {
+  emailAddress,
+  optionalPersonName,
+  optionalText,
+  paging,
+  personName,
+  text,
+  wholeNumberParam,
+} from '../server/http/validate.ts';
 import type { PledgeActor } from '../server/policies/pledge.ts';
 import { absoluteUrl } from '../server/settings.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
@@ -65,8 +73,8 @@ export const signSchema = z
     name: personName(200),
     email: emailAddress(),
     organisationType: z.enum(organisationTypes).optional(),
-    role: z.string().trim().max(120).optional(),
-    contactName: z.string().trim().max(120).optional(),
+    role: optionalText(120).optional(),
+    contactName: optionalPersonName(120).optional(),
     region: text(100),
     country,
     showName: z.boolean().optional(),
@@ -110,7 +118,7 @@ const signForms = {
     kind: z.literal('organisation'),
     name: signSchema.shape.name,
     organisationType: z.enum(organisationTypes, { error: messages.chooseType }),
-    contactName: text(120),
+    contactName: personName(120),
     email: signSchema.shape.email,
     region: signSchema.shape.region,
     country,

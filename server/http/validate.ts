@@ -5,7 +5,13 @@ import { personName as storedPersonName, personNameProblem } from '../services/a
 import { timeZoneNamed } from '../services/accounts/timeZones.ts';
 import { checkedEmail, notAnEmailAddress } from '../emailAddresses.ts';
 import { parseIsoInstant } from '../time.ts';
-import { hasVisibleText, invisibleOnly, notWrittenText, optionalTextAsStored } from '../visibleText.ts';
+import {
+  hasVisibleText,
+  invisibleOnly,
+  notWrittenText,
+  optionalTextAsStored,
+  writtenTextProblem,
+} from '../visibleText.ts';
 // Plain wording for zod's own messages, wherever a schema is parsed (see the module).
 import './plainMessages.ts';
 
@@ -114,6 +120,19 @@ export const personName = (max?: number) =>
   z.string().transform((typed, ctx) => {
     const problem = personNameProblem(typed, max);
     if (!problem) return storedPersonName(typed);
+    ctx.addIssue({ code: 'custom', message: problem });
+    return z.NEVER;
+  });
+
+/**
+ * An optional person's name (an organisation's contact): nothing visible in it means "none", given on as '' (see
+ * optionalText), though an override or a NUL in it is still refused; else personName's rule.
+ */
+export const optionalPersonName = (max?: number) =>
+  z.string().transform((typed, ctx) => {
+    const visible = hasVisibleText(typed);
+    const problem = visible ? personNameProblem(typed, max) : writtenTextProblem(typed);
+    if (!problem) return visible ? storedPersonName(typed) : '';
     ctx.addIssue({ code: 'custom', message: problem });
     return z.NEVER;
   });

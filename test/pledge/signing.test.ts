@@ -517,6 +517,66 @@ describe('pledge: signing and confirming', () => {
     expect(cleared).to.include({ name: 'Grace Hopper', region: 'Leeds', showName: true, status: 'confirmed' });
   });
 
+  it('a role or a contact person with a direction override or a NUL is a 422 at its field (API and web form), as the name and region are; a contact typed with combining accents is stored composed, and a role of nothing visible is no role', async () => {
+    const override =
+      'must not contain a text-direction override (U+202A to U+202E, U+2066 to U+2069): it reverses the letters after it';
+    const dana = {
+      kind: 'individual',
+      name: 'Dana Levi',
+      email: 'dana@example.org',
+      role: '\u202eHead of \u0000 =HYPERLINK("http://x")',
+      region: 'תל אביב',
+      country: 'IL',
+      showName: true,
+    };
+    const role = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send(dana)
+      .expect(422);
+    expect(role.body.errors).to.deep.equal([
+      { path: 'role', message: override },
+      { path: 'role', message: 'contains a control character (such as NUL) that cannot be saved: remove it' },
+    ]);
+    const contact = await supertest(app)
+      .post('/api/v1/pledge/signatures')
+      .set('X-Forwarded-For', freshIp())
+      .send(organisationBody({ name: 'مدرسة النور', email: 'noor@example.org', contactName: '\u202eXYZ \u0000' }))
+      .expect(422);
+    expect(contact.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['contactName']);
+    expect(
+      await PledgeSignatureModel.countDocuments({ email: { $in: ['dana@example.org', 'noor@example.org'] } }),
+    ).to.equal(0);
+
+    await signViaApi(app, { ...dana, role: '\u200b' });
+    expect((await PledgeSignatureModel.findOne({ email: 'dana@example.org' }).lean())!.role ?? null).to.equal(null);
+    await signViaApi(app, organisationBody({ email: 'noor@example.org', contactName: 'Zoë Thérèse'.normalize('NFD') }));
+    expect((await PledgeSignatureModel.findOne({ email: 'noor@example.org' }).lean())!.contactName).to.equal(
+      'Zoë Thérèse'.normalize('NFC'),
+    );
+
+    const organisationForm = await signOnWeb(
+      'organisation',
+      {
+        name: 'Form School',
+        organisationType: 'school',
+        contactName: 'Ada\u2066',
+        email: 'ada@school.example',
+        region: 'Leeds',
+        country: 'GB',
+      },
+      422,
+    );
+    expect(organisationForm.text).to.include('href="#field-contactName"').and.include(override);
+    const individualForm = await signOnWeb('individual', individual('grace@example.org', { role: 'Head\u0000' }), 422);
+    expect(individualForm.text)
+      .to.include('href="#field-role"')
+      .and.include('contains a control character (such as NUL) that cannot be saved');
+    expect(
+      await PledgeSignatureModel.countDocuments({ email: { $in: ['ada@school.example', 'grace@example.org'] } }),
+    ).to.equal(0);
+  });
+
   it('the error summary of the organisation form lists the fields in the order the form shows them', async () => {
     const res = await signOnWeb(
       'organisation',
