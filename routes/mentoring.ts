@@ -34,11 +34,16 @@ const topic = z.enum(topics, { error: `is not one of the topics (${topics.join('
 const phase = z.enum(phases, { error: `must be one of ${phases.join(', ')}` });
 const country = z.string().trim().refine(isCountryCode, 'must be a country code such as GB, CA, AE, MY or AU');
 const languages = z.array(text(40)).max(10, 'must list at most 10 languages');
+/**
+ * A school's name is stored composed (NFC), as a person's is: one spelling to show and compare, however its accents
+ * were typed (matching compares names as a reader sees them, see sameSchool).
+ */
+const composed = (typed: string) => typed.normalize('NFC');
 
 export const mentorProfileSchema = z.strictObject({
   phase,
   yearsAsHead: z.number({ error: 'must be a number of years' }).int('must be a whole number').min(0).max(60),
-  schoolName: text(200),
+  schoolName: text(200).transform(composed),
   country,
   region: optionalText(100).default(''),
   timezone,
@@ -55,7 +60,7 @@ export const mentorProfileSchema = z.strictObject({
 export const menteeProfileSchema = z.strictObject({
   goals: z.array(topic).max(topics.length).default([]),
   phase,
-  schoolName: optionalText(200).default(''),
+  schoolName: optionalText(200).transform(composed).default(''),
   country,
   region: optionalText(100).default(''),
   timezone,

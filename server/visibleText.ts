@@ -85,3 +85,16 @@ export const optionalTextAsStored = (typed: string): string => {
   const trimmed = typed.trim();
   return hasVisibleText(trimmed) ? trimmed : '';
 };
+
+/**
+ * Text as a reader tells two names apart, for the rules that ask "is this the same name?" (a mentee's school and a
+ * mentor's): composed and with compatibility forms folded (NFKC: "é" typed on a Mac as e and a combining accent, a
+ * full-width letter), case-folded (upper- then lower-cased, so "ß" is "ss" and a final sigma a sigma), and without
+ * spaces or invisible format characters (a zero-width space from a paste). Two names with the same key look alike.
+ */
+export const comparableText = (text: string): string =>
+  text
+    .normalize('NFKC')
+    .toUpperCase()
+    .toLowerCase()
+    .replace(/[\s\p{Cf}]+/gu, '');

@@ -1,11 +1,12 @@
 import { expect } from 'chai';
 import mongoose, { Types } from 'mongoose';
 import supertest from 'supertest';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
 import { saveMenteeProfile } from '../../server/services/mentoring/profiles.ts';
-import { signIn, testApp } from '../support/app.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
+import { buildMentee, buildMentor, officeHours } from '../support/mentoringFactories.ts';
 
 type Item = { mentorId: string; name: string; score: number; reasons: string[]; overlapMinutesPerWeek: number };
 
@@ -179,6 +180,65 @@ describe('mentoring: suggested mentors', () => {
     const agent = await signIn(app, newcomer.email, testPassword);
     const page = await agent.get('/mentoring/suggestions').expect(200);
     expect(page.text).to.include('href="/mentoring/profile/mentee"');
+  });
+
+  it('a school name typed with combining accents (a Mac, an iPhone) or pasted with a zero-width space is her own school: the mentor there is not suggested and a request to her is refused (422), in the API and the web form; the name is stored composed', async () => {
+    const school = 'École Sainte-Thérèse';
+    const margaret = await buildMentor({ schoolName: school }, { name: 'Margaret Osei' });
+    const profile = {
+      goals: ['interviews'],
+      phase: 'secondary',
+      country: 'GB',
+      region: 'Yorkshire',
+      timezone: 'Europe/London',
+      languages: ['English'],
+      availability: officeHours,
+    };
+    for (const typed of [school.normalize('NFD'), `${school}\u200b`, ` ÉCOLE  sainte-thérèse\u2060`]) {
+      const participant = await buildUser({ roles: ['participant'] });
+      const auth = { Authorization: `Bearer ${await tokenFor(participant)}` };
+      const saved = await supertest(app)
+        .put('/api/v1/me/mentee-profile')
+        .set(auth)
+        .send({ ...profile, schoolName: typed })
+        .expect(200);
+      expect(saved.body.schoolName).to.equal(typed.trim().normalize('NFC'));
+      const suggested = await supertest(app).get('/api/v1/me/mentor-suggestions').set(auth).expect(200);
+      expect(suggested.body.items.length, JSON.stringify(typed)).to.be.above(0);
+      expect(
+        suggested.body.items.map((i: Item) => i.mentorId),
+        JSON.stringify(typed),
+      ).to.not.include(margaret.id);
+      const request = await supertest(app)
+        .post('/api/v1/mentoring/requests')
+        .set(auth)
+        .send({ mentorId: margaret.id, message: 'Hello' })
+        .expect(422);
+      expect(request.body.detail ?? request.body.title, JSON.stringify(typed)).to.include(
+        'This mentor works at your own school.',
+      );
+    }
+    const participant = await buildUser({ roles: ['participant'] });
+    const agent = await signIn(app, participant.email, testPassword);
+    await agent
+      .post('/mentoring/profile/mentee')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, '/mentoring/profile/mentee'),
+        goals: ['interviews'],
+        phase: 'secondary',
+        schoolName: school.normalize('NFD'),
+        country: 'GB',
+        region: 'Yorkshire',
+        timezone: 'Europe/London',
+        languages: 'English',
+        avail_mon_0_from: '09:00',
+        avail_mon_0_to: '17:00',
+      })
+      .expect(303);
+    expect((await MenteeProfileModel.findOne({ userId: participant.id }).lean())!.schoolName).to.equal(school);
+    const page = await agent.get('/mentoring/suggestions').expect(200);
+    expect(page.text).to.not.include('Margaret Osei');
   });
 
   it('when someone who is not a participant asks for suggestions, it answers 403', async () => {
