@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
+import supertest from 'supertest';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../models/NetworkPost.ts';
@@ -9,7 +10,7 @@ import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
-import { buildUser, testPassword, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 import { nameAllAuthors } from '../../server/services/networks/index.ts';
 
@@ -120,6 +121,40 @@ describe('networks: pages', () => {
     expect(rename.text).to.include('another network already has this name');
     expect(rename.text).to.include('value="Governors  who lead"');
     expect((await NetworkModel.findById(other.id).lean())!.name).to.equal('Trust leaders');
+  });
+
+  it('a name another network has but for an invisible character (a zero-width space or joiner) is the same name: 409 at the name field, in the API and on the form', async () => {
+    await buildNetwork({ name: 'Women leading in Quebec' });
+    const auth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    for (const name of [
+      'Women leading in Quebec\u200b',
+      'Women leading in Que\u200dbec',
+      '\ufeffwomen leading\u00a0in quebec',
+    ]) {
+      const res = await supertest(app)
+        .post('/api/v1/networks')
+        .set(auth)
+        .send({ name, kind: 'national', description: 'x', joining: 'open' })
+        .expect(409);
+      expect(
+        res.body.errors.map((e: { path: string }) => e.path),
+        JSON.stringify(name),
+      ).to.deep.equal(['name']);
+    }
+    const agent = await signIn(app, admin.email, testPassword);
+    const form = await agent
+      .post('/networks')
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, '/networks/new'),
+        name: 'Women\u2060 leading in Quebec',
+        kind: 'national',
+        joining: 'open',
+      })
+      .expect(409);
+    expect(form.text).to.include('another network already has this name');
+    expect(form.text).to.match(/id="field-name"[^>]*aria-invalid="true"/);
+    expect(await NetworkModel.countDocuments({ name: /quebec/i })).to.equal(1);
   });
 
   it('an admin names a lead from the members page: the member she makes a lead is named on the network page and answers requests', async () => {

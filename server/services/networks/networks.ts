@@ -43,8 +43,18 @@ export type NetworkInput = {
   joining: NetworkJoining;
 };
 
-/** A network name as its uniqueness is judged: composed (NFC, so "Québec" is one name however its é was typed), any case and spacing. */
-export const nameKeyOf = (name: string): string => name.normalize('NFC').trim().toLowerCase().replace(/\s+/g, ' ');
+/**
+ * A network name as its uniqueness is judged: composed (NFC, so "Québec" is one name however its é was typed), any
+ * case and spacing, and without invisible format characters (a zero-width space or joiner made "WomenEd Canada" a
+ * second network that looked the same; trim() and \s leave them).
+ */
+export const nameKeyOf = (name: string): string =>
+  name
+    .normalize('NFC')
+    .replace(/\p{Cf}/gu, '')
+    .trim()
+    .toLowerCase()
+    .replace(/\s+/g, ' ');
 
 export async function findNetwork(networkId: string): Promise<Network> {
   if (!isObjectId(networkId)) throw new NotFoundError(messages.notFound);
