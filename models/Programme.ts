@@ -36,6 +36,13 @@ const programmeSchema = new Schema(
     status: { type: String, enum: programmeStatuses, required: true, default: 'draft' },
     /** Months a certificate stays valid; null means it does not expire. */
     certificateValidityMonths: { type: Number, default: null, min: 1, max: 120 },
+    /**
+     * Marked by an admin: this governing-board programme is the unconscious-bias training interview panels must hold.
+     * Readiness counts only such programmes, and panels are enrolled in one of them
+     * (server/services/learning/panelTraining.ts). Absent only on programmes stored before the mark existed, until
+     * the start-up step decides (markPanelTrainingOnUpgrade).
+     */
+    panelTraining: { type: Boolean, default: false },
     /** Moves on with every settings save, written only over the version its editor read (server/versions.ts). */
     version: { type: Number, default: 0 },
     /**

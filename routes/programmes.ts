@@ -29,6 +29,7 @@ import {
   visibleProgramme,
 } from '../server/services/learning/programmes.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
+import { panelTrainingMessages } from '../server/services/learning/panelTraining.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { moduleFormErrors, moduleInputFromForm, moduleInputSchema } from './learningForms.ts';
 import { archiveConfirmation } from './modules.ts';
@@ -45,6 +46,8 @@ const programmeInputSchema = z.strictObject({
   summary: text(2000),
   status: z.enum(programmeStatuses).optional(),
   certificateValidityMonths: z.number().int().min(1).max(120).nullable().optional(),
+  /** The interview panels' unconscious-bias training (governing-board programmes only; default false). */
+  panelTraining: z.boolean().optional(),
 });
 const programmeChangesSchema = programmeInputSchema
   .omit({ track: true })
@@ -60,6 +63,7 @@ const programmeSchema = z.object({
   summary: z.string(),
   status: z.enum(programmeStatuses),
   certificateValidityMonths: z.number().nullable(),
+  panelTraining: z.boolean(),
   version: z.number().nullable(),
 });
 const moduleOutSchema = z
@@ -87,6 +91,8 @@ const programmeFormSchema = z.preprocess((raw) => {
     summary: b.summary,
     status: b.status,
     certificateValidityMonths: months === '' ? null : Number(months),
+    // A checkbox: sent only when ticked.
+    panelTraining: b.panelTraining !== undefined && b.panelTraining !== '',
   };
 }, programmeInputSchema);
 
@@ -99,6 +105,24 @@ async function programmePage(actor: Express.User, programmeId: string) {
     ? ((await learnerOverview({ userId: actor.id })).find((o) => o.cohortId === String(enrolment.cohortId)) ?? null)
     : null;
   return { programme, modules, canAuthor, canEditSettings: canEditProgrammeSettings(actor), mine };
+}
+
+/** The new programme form (admins). */
+function renderNewForm(
+  res: Response,
+  locals: { values: Record<string, unknown>; errors: Record<string, string>; errorList?: unknown[] },
+  status = 200,
+) {
+  res.status(status).render('programmes/form', {
+    title: 'New programme',
+    programme: null,
+    tracks,
+    trackNames,
+    statuses: programmeStatuses,
+    statusHelp: programmeStatusHelp,
+    panelTrainingHint: panelTrainingMessages.hint,
+    ...locals,
+  });
 }
 
 /** A programme's settings form (admins). */
@@ -120,6 +144,7 @@ function renderSettingsForm(
     trackNames,
     statuses: programmeStatuses,
     statusHelp: programmeStatusHelp,
+    panelTrainingHint: panelTrainingMessages.hint,
     ...locals,
   });
 }
@@ -212,7 +237,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       method: 'patch',
       path: '/programmes/:id',
       tag: 'learning',
-      summary: 'Change a programme’s title, summary, status or certificate validity (admin)',
+      summary: 'Change a programme’s title, summary, status, certificate validity or panel-training mark (admin)',
       access: ['admin'],
       body: programmeChangesSchema,
       success: { status: 200, description: 'The programme', schema: programmeSchema },
@@ -272,37 +297,24 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       canCreate: canEditProgrammeSettings(req.user!),
     });
   });
-  web.get('/programmes/new', requireRole('admin'), (_req, res) => {
-    res.render('programmes/form', {
-      title: 'New programme',
-      programme: null,
-      tracks,
-      trackNames,
-      statuses: programmeStatuses,
-      statusHelp: programmeStatusHelp,
-      values: { status: 'draft' },
-    });
-  });
+  web.get('/programmes/new', requireRole('admin'), (_req, res) =>
+    renderNewForm(res, { values: { status: 'draft' }, errors: {} }),
+  );
   web.post('/programmes', requireRole('admin'), async (req, res) => {
     const form = parseForm(programmeFormSchema, req.body);
-    if (!form.ok)
-      return res.status(422).render('programmes/form', {
-        title: 'New programme',
-        programme: null,
-        tracks,
-        trackNames,
-        statuses: programmeStatuses,
-        statusHelp: programmeStatusHelp,
-        values: req.body,
-        errors: form.errors,
-        errorList: form.list,
+    if (!form.ok) return renderNewForm(res, { values: req.body, errors: form.errors, errorList: form.list }, 422);
+    let programme;
+    try {
+      programme = await createProgramme({
+        actor: req.user!,
+        submissionKey: clientSubmissionKey(req),
+        ...form.data,
+        ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}),
       });
-    const programme = await createProgramme({
-      actor: req.user!,
-      submissionKey: clientSubmissionKey(req),
-      ...form.data,
-      ...(form.data.certificateValidityMonths === null ? { certificateValidityMonths: undefined } : {}),
-    });
+    } catch (error) {
+      const refused = formErrorsFrom(error);
+      return renderNewForm(res, { values: req.body, errors: refused.errors, errorList: refused.list }, refused.status);
+    }
     flash(req, 'success', messages.created(programme.title));
     res.redirect(303, `/programmes/${programme._id}`);
   });
@@ -348,7 +360,15 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
         expectedVersion: versionFromForm(version),
       });
     } catch (error) {
-      if (!(error instanceof ConflictError)) throw error;
+      if (!(error instanceof ConflictError)) {
+        const refused = formErrorsFrom(error);
+        return renderSettingsForm(
+          res,
+          programme,
+          { values: req.body, version, errors: refused.errors, errorList: refused.list },
+          refused.status,
+        );
+      }
       // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
       // that sending them again (knowing) replaces the other changes.
       const latest = await visibleProgramme({ actor: req.user!, programmeId: String(req.params.id) });

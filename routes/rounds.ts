@@ -45,7 +45,7 @@ const messages = {
   enrolled: (n: number, w: number) =>
     n + w === 0
       ? 'Everyone on the panel is already trained or enrolled.'
-      : `${n} panel member(s) enrolled in the governing-board training${w ? `, ${w} on its waitlist` : ''}.`,
+      : `${n} panel member(s) enrolled in the panels’ unconscious-bias training${w ? `, ${w} on its waitlist` : ''}.`,
   figures: 'The figures were saved.',
   closed: 'The round was closed and its readiness record kept.',
   noRecord: 'The readiness record exists once the round is closed.',
@@ -460,7 +460,8 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/rounds/:id/enrol-panel',
       tag: 'boards',
-      summary: 'Enrol every panel member who lacks training in governing-board training',
+      summary:
+        'Enrol every panel member who lacks training in the panels’ unconscious-bias training (the marked programme)',
       access: [],
       success: {
         status: 200,

@@ -19,6 +19,7 @@ import { closeMailer } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
+import { markPanelTrainingOnUpgrade } from './services/learning/panelTraining.ts';
 import { sendingDone } from './services/reminders/index.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
@@ -155,6 +156,14 @@ async function main(): Promise<void> {
     );
   }
   if (await ensureCoreProgrammes()) logger.info('created the three core programmes');
+  const panelTraining = await markPanelTrainingOnUpgrade();
+  if (panelTraining?.marked)
+    logger.info(panelTraining, 'marked the interview panels’ unconscious-bias training (an admin may change it)');
+  else if (panelTraining)
+    logger.warn(
+      panelTraining,
+      'no programme marked as the interview panels’ unconscious-bias training: an admin marks it in its settings',
+    );
   const seeded = config.demoData ? await seedDemoDataIfEmpty() : false;
   if (stopping) return;
 

@@ -85,7 +85,7 @@ export async function seedBoards(ctx: DemoContext): Promise<void> {
  * certificates only on completion, today), lapsing at noon ten days from now.
  */
 async function giveLapsingCertificate(userId: string, today: DateTime): Promise<void> {
-  const programme = await ProgrammeModel.findOne({ track: 'governing-board' }).lean();
+  const programme = await ProgrammeModel.findOne({ track: 'governing-board', panelTraining: true }).lean();
   const user = await UserModel.findById(userId).lean();
   if (!programme || !user) return;
   const issuedAt = today.minus({ years: 3 }).plus({ days: 10 });

@@ -101,7 +101,12 @@ export async function seedCohorts(ctx: DemoContext): Promise<void> {
   };
   const today = DateTime.now().setZone(zone).startOf('day');
   for (const plan of plans) {
-    const programme = await ProgrammeModel.findOne({ track: plan.track, status: 'published' }).lean();
+    // The boards' cohort is of the panels' unconscious-bias training (the core programme, marked as such).
+    const programme = await ProgrammeModel.findOne({
+      track: plan.track,
+      status: 'published',
+      ...(plan.track === 'governing-board' ? { panelTraining: true } : {}),
+    }).lean();
     if (!programme) {
       logger.info({ track: plan.track }, 'no programme for the demo cohort; skipped');
       continue;

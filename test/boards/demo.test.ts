@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { NotificationModel } from '../../models/Notification.ts';
+import { ProgrammeModel } from '../../models/Programme.ts';
 import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoPassword } from '../../server/demo/people.ts';
@@ -14,6 +15,10 @@ describe('boards: demo data', () => {
   it('gives the demo chair a round three weeks ahead with one ready, one in progress, one not started, one whose certificate lapses before the interview (renew by), warnings and reminders', async function () {
     this.timeout(120_000);
     await seedDemoDataIfEmpty();
+    // Its bias training is marked as the panels' training, and only it.
+    expect((await ProgrammeModel.find({ panelTraining: true }).lean()).map((p) => p.title)).to.deep.equal([
+      'Fair headteacher recruitment: unconscious bias training for governing boards',
+    ]);
     const round = (await RecruitmentRoundModel.findOne({ title: 'Headteacher, September 2027' }).lean())!;
     expect(round.panel).to.have.length(4);
     const agent = await signIn(testApp(), 'governor@pathways.test', demoPassword);

@@ -29,6 +29,7 @@ import {
   buildGoverningProgramme,
   buildRound,
   giveCertificate,
+  onlyPanelTraining,
 } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -507,7 +508,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(enrolled.body.enrolled).to.have.members([m1!.id, m2!.id]);
     const again = await api(chairToken).post(`/rounds/${round.id}/enrol-panel`, {}).expect(200);
     expect(again.body.enrolled).to.deep.equal([]);
-    // The newest published governing-board programme is the one used.
+    // The marked programme panels are enrolled in is the one used.
     for (const member of [m1!, m2!]) {
       const enrolment = await EnrolmentModel.findOne({ userId: member.id }).lean();
       expect(enrolment).to.include({ status: 'active' });
@@ -522,6 +523,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
 
   it('a member renewing a lapsing certificate is not counted as enrolled by the cohort she finished long ago: enrolling the untrained enrols her in another cohort', async () => {
     const programme = await buildGoverningProgramme(2);
+    await onlyPanelTraining(programme.id);
     const renewing = await buildUser({ roles: ['governor'] });
     const old = await giveCertificate(renewing.id, {
       issuedAt: new Date(Date.now() - 1000 * 86_400_000),
@@ -603,6 +605,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
 
   it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {
     const programme = await buildGoverningProgramme(2);
+    await onlyPanelTraining(programme.id);
     const [m1, m2, m3] = await Promise.all([1, 2, 3].map(() => buildUser({ roles: ['governor'] })));
     const first = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [m1!, m2!] });
     const second = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [m2!, m3!] });

@@ -44,14 +44,21 @@ export async function buildRound(
   return { id: String(round._id) };
 }
 
-/** A published governing-board programme of `modules` view modules. */
-export async function buildGoverningProgramme(modules = 2) {
+/**
+ * A published governing-board programme of `modules` view modules: by default marked as the panels' unconscious-bias
+ * training (readiness counts only such programmes); `panelTraining: false` makes another board programme (an induction).
+ */
+export async function buildGoverningProgramme(
+  modules = 2,
+  overrides: Partial<{ title: string; panelTraining: boolean }> = {},
+) {
   const programme = await ProgrammeModel.create({
-    title: `Unconscious bias ${randomUUID().slice(0, 4)}`,
+    title: overrides.title ?? `Unconscious bias ${randomUUID().slice(0, 4)}`,
     track: 'governing-board',
     summary: 'Recruiting fairly.',
     status: 'published',
     certificateValidityMonths: 36,
+    panelTraining: overrides.panelTraining ?? true,
   });
   const moduleIds: string[] = [];
   for (let i = 0; i < modules; i += 1) {
@@ -69,16 +76,25 @@ export async function buildGoverningProgramme(modules = 2) {
   return { id: String(programme._id), title: programme.title, moduleIds };
 }
 
-/** A governing-board certificate with the given dates (no completion behind it: readiness reads certificates). */
+/** Makes a programme the only one marked as the panels' training (so panels are enrolled in it, whatever came before). */
+export async function onlyPanelTraining(programmeId: string) {
+  await ProgrammeModel.updateMany({ _id: { $ne: programmeId } }, { $set: { panelTraining: false } });
+}
+
+/**
+ * A certificate of the panels' unconscious-bias training with the given dates (no completion behind it: readiness reads
+ * certificates).
+ */
 export async function giveCertificate(userId: string, props: { issuedAt: Date; expiresAt: Date | null }) {
   const programme =
-    (await ProgrammeModel.findOne({ track: 'governing-board' }).lean()) ??
+    (await ProgrammeModel.findOne({ track: 'governing-board', panelTraining: true }).lean()) ??
     (
       await ProgrammeModel.create({
         title: 'Unconscious bias',
         track: 'governing-board',
         summary: 'x',
         status: 'published',
+        panelTraining: true,
       })
     ).toObject();
   const cohort = await CohortModel.create({

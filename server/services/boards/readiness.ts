@@ -2,12 +2,12 @@ import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { CertificateModel } from '../../../models/Certificate.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { ProgrammeModel } from '../../../models/Programme.ts';
-import { trackEnrolmentsProgress } from '../learning/progress.ts';
+import { panelTraining, panelTrainingIds } from '../learning/panelTraining.ts';
+import { programmeEnrolmentsProgress } from '../learning/progress.ts';
 
 /**
- * Readiness of an interview panel: is each member's unconscious-bias (governing-board) training still valid
- * when the interview day ends, in the board's zone? `memberReadiness` is the pure rule; `loadReadiness`
+ * Readiness of an interview panel: is each member's unconscious-bias training (the programmes an admin marked as the
+ * panels' training, learning/panelTraining.ts) still valid when the interview day ends, in the board's zone? `memberReadiness` is the pure rule; `loadReadiness`
  * gathers what it needs for a whole panel in a fixed number of queries (never one per member).
  */
 export const readinessStatuses = ['valid', 'expires-before-interview', 'in-progress', 'not-started'] as const;
@@ -50,14 +50,14 @@ export function daysUntil(interviewDate: string, zone: string, now: Date): numbe
  * - valid: a certificate issued by the end of the day that has not expired by then (no expiry counts as valid);
  * - expires-before-interview: she holds a certificate, but it lapses before the day ends. This comes before
  *   in-progress because what she must do is renew by a date, even if she has begun the modules again;
- * - in-progress: no certificate, but some module done in a governing-board enrolment (percent of the most advanced);
+ * - in-progress: no certificate, but some module done in a panel-training enrolment (percent of the most advanced);
  * - not-started: none of these (enrolled with nothing completed is not started).
  */
 export function memberReadiness(props: {
   interviewDate: string;
   timezone: string;
   certificates: CertificateFact[];
-  /** Progress (0–100) in each of her governing-board enrolments under way on the day (readinessFromFacts). */
+  /** Progress (0–100) in each of her panel-training enrolments under way on the day (readinessFromFacts). */
   enrolmentPercents: number[];
   /** Decides the renewal date of a certificate that has already lapsed. */
   now?: Date;
@@ -106,7 +106,7 @@ export function renewalDeadline(props: { lapsesAt: Date; interviewDate: string; 
 export type PanelFacts = {
   certificates: Map<string, CertificateFact[]>;
   /**
-   * Her active or waitlisted governing-board enrolments, with her progress in each (0 while waitlisted). An enrolment
+   * Her active or waitlisted panel-training enrolments, with her progress in each (0 while waitlisted). An enrolment
    * stays active once its training is done; which ones are done is decided for each interview day (readinessFromFacts),
    * as a certificate counts for a day only when issued by its end.
    */
@@ -114,28 +114,30 @@ export type PanelFacts = {
 };
 
 /**
- * Certificates and governing-board enrolments with their progress (from the learning area) for many people at once: a
- * fixed number of queries whatever the panel size. The facts hold for any interview day, so one load serves rounds
- * with different days (a board's rounds, the dashboard).
+ * Certificates and enrolments of the panels' training (the marked programmes only: a governor induction on the same
+ * track is not bias training) with their progress, for many people at once: a fixed number of queries whatever the
+ * panel size. The facts hold for any interview day, so one load serves rounds with different days (a board's rounds,
+ * the dashboard).
  */
 export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Promise<PanelFacts> {
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
   const facts: PanelFacts = { certificates: new Map(), enrolments: new Map() };
   if (!ids.length) return facts;
-  const [programmes, certificates, progress] = await Promise.all([
-    ProgrammeModel.find({ track: 'governing-board' }).select('_id').lean(),
-    CertificateModel.find({ userId: { $in: ids }, track: 'governing-board' })
+  const programmeIds = panelTrainingIds(await panelTraining());
+  if (!programmeIds.length) return facts;
+  const [certificates, progress, enrolments] = await Promise.all([
+    CertificateModel.find({ userId: { $in: ids }, track: 'governing-board', programmeId: { $in: programmeIds } })
       .select('userId cohortId issuedAt expiresAt verificationCode')
       .lean(),
-    trackEnrolmentsProgress({ userIds: ids, track: 'governing-board' }),
+    programmeEnrolmentsProgress({ userIds: ids, programmeIds }),
+    EnrolmentModel.find({
+      userId: { $in: ids },
+      programmeId: { $in: programmeIds },
+      status: { $in: ['active', 'waitlisted'] },
+    })
+      .select('userId cohortId')
+      .lean(),
   ]);
-  const enrolments = await EnrolmentModel.find({
-    userId: { $in: ids },
-    programmeId: { $in: programmes.map((p) => p._id) },
-    status: { $in: ['active', 'waitlisted'] },
-  })
-    .select('userId cohortId')
-    .lean();
   for (const c of certificates) {
     const list = facts.certificates.get(String(c.userId)) ?? [];
     list.push({
@@ -164,7 +166,7 @@ export async function loadPanelFacts(userIds: (string | Types.ObjectId)[]): Prom
 
 export type PanelMemberReadiness = MemberReadiness & {
   userId: string;
-  /** In governing-board training not done by the interview day (active or waitlisted): enrolling the untrained skips her. */
+  /** In the panels' training, not done by the interview day (active or waitlisted): enrolling the untrained skips her. */
   enrolled: boolean;
 };
 export type PanelReadiness = {

@@ -107,13 +107,13 @@ export async function readinessRecordPdf(props: {
     line(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
     if (r.code)
       line(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
-    else line('No governing-board certificate');
+    else line('No unconscious-bias training certificate');
     if (r.renewBy) line(`Renew by ${r.renewBy}`);
     doc.moveDown(0.5);
   }
   doc.moveDown().fontSize(9).fillColor('#444');
   line(
-    'Unconscious-bias training: Pathways governing-board programme. Certificates can be checked with their code on Pathways.',
+    'Unconscious-bias training: the Pathways programme marked as the interview panels’ training. Certificates can be checked with their code on Pathways.',
   );
   return finish();
 }

@@ -4,7 +4,6 @@ import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { ExternalCertificateModel } from '../../../models/ExternalCertificate.ts';
-import { ProgrammeModel } from '../../../models/Programme.ts';
 import {
   RecruitmentRoundModel,
   genderCategories,
@@ -31,6 +30,7 @@ import { peopleById } from './people.ts';
 import { nameNoErasedPersonInRecord } from './personalData.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
+import { panelTraining } from '../learning/panelTraining.ts';
 import { sendInvitation } from '../users.ts';
 import { isolatedText } from '../../visibleText.ts';
 import {
@@ -51,7 +51,8 @@ const messages = {
   interviewBeforeClosing: 'must not be before the closing date',
   shortlistOrder: 'must not be before the closing date',
   interviewGoneBy: 'must be today or later in the board’s time zone: that day has gone by',
-  noProgramme: 'No governing-board programme is published yet, so there is nothing to enrol the panel in.',
+  noProgramme:
+    'No published programme is marked as the interview panels’ unconscious-bias training, so there is nothing to enrol the panel in. An admin marks it in the programme’s settings.',
   panelTooBig: 'A panel has at most 20 people.',
   changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
   savedMeanwhile: savedMeanwhileMessage('round'),
@@ -515,11 +516,12 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
   const now = props.now ?? new Date();
   const { round, board } = await findRoundFor(props);
   const interviewDate = lastInterviewDate(round.interviewDates);
-  const [facts, saferRecruitment, people, access] = await Promise.all([
+  const [facts, saferRecruitment, people, access, training] = await Promise.all([
     loadPanelFacts(round.panel),
     saferRecruitmentHolders(round.panel, interviewDate),
     peopleById([...round.panel, ...board.members.map((m) => m.userId)]),
     trainingRecordsAccess(props.actor, round.panel.map(String)),
+    panelTraining(),
   ]);
   const readiness = readinessFromFacts({
     panel: round.panel.map(String),
@@ -546,6 +548,8 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
     lacking: members.filter((m) => m.status !== 'valid' && !m.enrolled),
     warnings: panelWarnings({ board, panel: round.panel, saferRecruitment }),
     canManage,
+    /** The panels' training: what the page links to, names on "Enrol the untrained", or asks an admin to mark. */
+    panelTraining: training,
     canSeeFigures: canSeeFairnessFigures(props.actor, board),
     figures: round.genderFigures ?? {},
     readinessRecord: round.readinessRecord ?? null,
@@ -556,8 +560,9 @@ export async function roundOverview(props: { actor: Express.User; roundId: strin
 }
 
 /**
- * The cohort panel members are enrolled in: a self-paced governing-board cohort that is open past the interview,
- * else an open self-enrolment one, else a new self-paced cohort the system opens (and keeps open for two years).
+ * The cohort panel members are enrolled in: a cohort of the panels' training (the marked programme panels are enrolled
+ * in, learning/panelTraining.ts), self-paced and open past the interview, else an open self-enrolment one, else a new
+ * self-paced cohort the system opens (and keeps open for two years).
  */
 export async function findOrOpenPanelCohort(props: {
   until: string;
@@ -565,10 +570,9 @@ export async function findOrOpenPanelCohort(props: {
   /** Cohorts not to use: those whose training she has already done there (a renewal is a completion in another). */
   avoiding?: string[];
 }): Promise<string> {
-  const programme = await ProgrammeModel.findOne({ track: 'governing-board', status: 'published' })
-    .sort({ updatedAt: -1 })
-    .lean();
-  if (!programme) throw new ConflictError(messages.noProgramme);
+  const chosen = (await panelTraining()).forEnrolment;
+  if (!chosen) throw new ConflictError(messages.noProgramme);
+  const programme = { _id: new Types.ObjectId(chosen.id), title: chosen.title };
   const today = DateTime.fromJSDate(props.now, { zone: 'Europe/London' }).toISODate()!;
   const base = {
     programmeId: programme._id,
@@ -620,8 +624,8 @@ function panelCohortId(programmeId: Types.ObjectId, startsOn: string, endsOn: st
 }
 
 /**
- * One action for the chair: every panel member who is not valid and not already enrolled in governing-board
- * training is enrolled (as the system, so she need not run the cohort herself).
+ * One action for the chair: every panel member who is not valid and not already enrolled in the panels' training
+ * is enrolled (as the system, so she need not run the cohort herself).
  */
 export async function enrolPanelLackingTraining(props: {
   actor: Express.User;

@@ -21,12 +21,20 @@ type CoreModule = {
   after?: number[];
   resources?: { title: string; url: string }[];
 };
-type CoreProgramme = { title: string; track: Track; summary: string; modules: CoreModule[] };
+type CoreProgramme = {
+  title: string;
+  track: Track;
+  summary: string;
+  modules: CoreModule[];
+  /** The interview panels' unconscious-bias training (learning/panelTraining.ts). */
+  panelTraining?: true;
+};
 
 export const coreProgrammes: CoreProgramme[] = [
   {
     title: 'Fair headteacher recruitment: unconscious bias training for governing boards',
     track: 'governing-board',
+    panelTraining: true,
     summary:
       'For governors and trustees who sit on headteacher interview panels. Why capable women are missing from headship, how bias enters each step of recruitment, and a fair process your board can adopt. It ends with a knowledge check; the certificate is valid for three years, after which boards renew it.',
     modules: [
@@ -469,6 +477,9 @@ function coreId(track: Track, index?: number): Types.ObjectId {
   return new Types.ObjectId(bytes);
 }
 
+/** The id of the core programme of a track (it may since have been edited, archived or deleted by admins). */
+export const coreProgrammeId = (track: Track): Types.ObjectId => coreId(track);
+
 /** Inserts a document unless the same one is there already (written by another process starting at this moment). */
 async function insertOnce(create: () => Promise<unknown>): Promise<boolean> {
   try {
@@ -510,6 +521,7 @@ export async function createCoreProgramme(definition: CoreProgramme): Promise<bo
       summary: definition.summary,
       status: 'published',
       certificateValidityMonths: defaultValidityMonths[definition.track],
+      panelTraining: definition.panelTraining ?? false,
     }),
   );
   // Whoever wrote the programme, its outline is written from the modules (idempotent: all writers write the same).

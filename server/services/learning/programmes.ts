@@ -18,6 +18,7 @@ import {
 } from '../../policies/learning.ts';
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 import { outlineChanged } from './outline.ts';
+import { panelTrainingProblem } from './panelTraining.ts';
 
 const messages = {
   programmeNotFound: 'We could not find that programme.',
@@ -34,6 +35,7 @@ const messages = {
   changedMeanwhile: 'Someone changed this module at the same moment. Reload it and try again.',
   settingsSavedMeanwhile: savedMeanwhileMessage('programme'),
   orderChangedMeanwhile: 'Someone changed this programme’s modules at the same moment. Reload it and try again.',
+  checkSettings: 'Some settings of the programme need correcting.',
   busy: 'Many modules of this programme were being changed at the same moment. Please try again.',
 };
 
@@ -46,8 +48,7 @@ export const programmeStatusHelp = {
     'This programme is a draft: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it. Cohorts can be opened and people enrolled while it is a draft.',
   archived:
     'This programme is archived: only admins, the facilitators of its cohorts and the people enrolled in its cohorts can see it.',
-  publishing:
-    'Publishing it lists it under Programmes for everyone signed in and lets them read its modules; a published governing-board programme is also the one recruitment rounds use to train their panels.',
+  publishing: 'Publishing it lists it under Programmes for everyone signed in and lets them read its modules.',
 } as const;
 
 export type QuizQuestion = { prompt: string; choices: string[]; correct: number[] };
@@ -127,10 +128,14 @@ export async function createProgramme(props: {
   status?: 'draft' | 'published' | 'archived';
   /** Months a certificate stays valid; omitted: the track's default (36 for governing boards, none otherwise). */
   certificateValidityMonths?: number | null;
+  /** The interview panels' unconscious-bias training (learning/panelTraining.ts): governing-board programmes only. */
+  panelTraining?: boolean;
   /** The form's `_submission` or the API's `Idempotency-Key`: the same key makes one programme (server/submissions.ts). */
   submissionKey?: string;
 }): Promise<Programme> {
   if (!canCreateProgrammes(props.actor)) throw new ForbiddenError(messages.notAdmin);
+  const problems = panelTrainingProblem(props.track, props.panelTraining);
+  if (problems.length) throw new ValidationError(messages.checkSettings, problems);
   const key = clientKeyOrNew(['programme', props.actor.id], props.submissionKey);
   const inserted = await createOnce(ProgrammeModel, key, {
     title: props.title,
@@ -141,6 +146,7 @@ export async function createProgramme(props: {
       props.certificateValidityMonths === undefined
         ? defaultValidityMonths[props.track]
         : props.certificateValidityMonths,
+    panelTraining: props.panelTraining ?? false,
   });
   if (!inserted.doc) throw new NotFoundError(messages.programmeNotFound);
   if (inserted.created) await emitDomainEvent('programme.saved', { programmeId: inserted.doc._id });
@@ -155,6 +161,7 @@ export async function updateProgramme(props: {
     summary: string;
     status: 'draft' | 'published' | 'archived';
     certificateValidityMonths: number | null;
+    panelTraining: boolean;
   }>;
   /** The version her form was opened at, or an API client read: a save by someone else since is then a 409. */
   expectedVersion?: ExpectedVersion;
@@ -162,6 +169,8 @@ export async function updateProgramme(props: {
   if (!canEditProgrammeSettings(props.actor)) throw new ForbiddenError(messages.notAdmin);
   const programme = await loadProgramme(props.programmeId);
   if (movedOn(programme.version, props.expectedVersion)) throw new ConflictError(messages.settingsSavedMeanwhile);
+  const problems = panelTrainingProblem(programme.track, props.changes.panelTraining);
+  if (problems.length) throw new ValidationError(messages.checkSettings, problems);
   const changes =
     props.changes.summary === undefined
       ? props.changes
@@ -576,6 +585,8 @@ export const presentProgramme = (p: Programme) => ({
   summary: p.summary,
   status: p.status,
   certificateValidityMonths: p.certificateValidityMonths ?? null,
+  /** Marked as the interview panels' unconscious-bias training (learning/panelTraining.ts). */
+  panelTraining: p.panelTraining === true,
   /** Sent back with a PATCH, a save by someone else since is a 409 (null: stored before versions). */
   version: p.version ?? null,
 });

@@ -3,7 +3,7 @@ import { CohortModel, type Cohort } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel } from '../../../models/Module.ts';
-import { ProgrammeModel, type Programme, type Track } from '../../../models/Programme.ts';
+import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { canSeeCohortProgress, readsSharedReflections } from '../../policies/learning.ts';
@@ -101,28 +101,30 @@ export async function programmeProgress({
 export type EnrolmentProgress = Progress & { cohortId: string; programmeId: string };
 
 /**
- * For governing boards: each person's progress in every active enrolment of a track, by user. People with no active
- * enrolment in that track are absent from the map. Five queries whatever the number of people.
+ * For governing boards: each person's progress in every active enrolment of the given programmes (the panels'
+ * training), by user. People with no active enrolment in them are absent from the map. Four queries whatever the
+ * number of people.
  */
-export async function trackEnrolmentsProgress({
+export async function programmeEnrolmentsProgress({
   userIds,
-  track,
+  programmeIds,
 }: {
   userIds: (string | Types.ObjectId)[];
-  track: Track;
+  programmeIds: (string | Types.ObjectId)[];
 }): Promise<Map<string, EnrolmentProgress[]>> {
   const result = new Map<string, EnrolmentProgress[]>();
   const ids = [...new Set(userIds.map(String))].map((id) => new Types.ObjectId(id));
-  if (!ids.length) return result;
-  const [programmes, enrolments] = await Promise.all([
-    ProgrammeModel.find({ track }, { _id: 1 }).lean(),
-    EnrolmentModel.find({ userId: { $in: ids }, status: 'active' }, { userId: 1, cohortId: 1 }).lean(),
-  ]);
-  if (!programmes.length || !enrolments.length) return result;
+  if (!ids.length || !programmeIds.length) return result;
+  const programmes = programmeIds.map((id) => new Types.ObjectId(String(id)));
+  const enrolments = await EnrolmentModel.find(
+    { userId: { $in: ids }, status: 'active' },
+    { userId: 1, cohortId: 1 },
+  ).lean();
+  if (!enrolments.length) return result;
   const cohorts = await CohortModel.find(
     {
       _id: { $in: [...new Set(enrolments.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) },
-      programmeId: { $in: programmes.map((p) => p._id) },
+      programmeId: { $in: programmes },
     },
     { programmeId: 1 },
   ).lean();
@@ -132,7 +134,7 @@ export async function trackEnrolmentsProgress({
       { userId: { $in: ids }, cohortId: { $in: cohorts.map((c) => c._id) } },
       { userId: 1, cohortId: 1, moduleId: 1 },
     ).lean(),
-    currentModuleIds(programmes.map((p) => p._id)),
+    currentModuleIds(programmes),
   ]);
   const programmeOf = new Map(cohorts.map((c) => [String(c._id), String(c.programmeId)]));
   const key = (userId: unknown, cohortId: unknown) => `${String(userId)}:${String(cohortId)}`;
