@@ -42,6 +42,12 @@ const messages = {
   updated: 'The dates were saved; readiness now counts from the last interview day.',
   panelChanged: 'The panel was changed.',
   invited: (name: string) => `${name} was invited by email and added to the panel.`,
+  adviserTraining: (name: string, status: string) =>
+    status === 'enrolled'
+      ? ` ${name} is enrolled in the panels’ unconscious-bias training.`
+      : status === 'waitlisted'
+        ? ` ${name} is on the waitlist of the panels’ unconscious-bias training.`
+        : '',
   enrolled: (n: number, w: number) =>
     n + w === 0
       ? 'Everyone on the panel is already trained or enrolled.'
@@ -573,7 +579,10 @@ export function registerRoundRoutes(web: Router, api: Router): void {
         const form = parseForm(adviserFormSchema, blanksRemoved(req.body));
         if (!form.ok) throw new ValidationError('Check the adviser’s details.', form.list);
         const person = await addAdviserToPanel({ actor: req.user!, roundId: String(req.params.id), ...form.data });
-        return person.invited ? messages.invited(person.name) : messages.panelChanged;
+        return (
+          (person.invited ? messages.invited(person.name) : messages.panelChanged) +
+          messages.adviserTraining(person.name, person.training.status)
+        );
       },
       'adviser',
     ),

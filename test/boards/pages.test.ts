@@ -4,6 +4,7 @@ import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { BoardModel } from '../../models/Board.ts';
+import { CohortModel } from '../../models/Cohort.ts';
 import { ExternalCertificateModel, externalCertificateMaxBytes } from '../../models/ExternalCertificate.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
@@ -12,7 +13,8 @@ import { UserModel } from '../../models/User.ts';
 import { csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { governorDashboard } from '../../server/services/boards/panels.ts';
-import { buildBoard, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import { buildBoard, buildGoverningProgramme, buildRound, giveCertificate } from '../support/boardsFactories.ts';
+import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
@@ -50,12 +52,33 @@ describe('boards: web pages and forms', () => {
     ]);
   });
 
-  it('a governor whose training is not valid is shown the way to it from her dashboard', async () => {
+  it('a governor whose training is not valid is shown the way to it from her dashboard: who enrols her, then a cohort open to join, then her cohorts', async () => {
     const newcomer = await buildUser({ roles: ['governor'] });
     const agent = await signIn(app, newcomer.email, testPassword);
-    const home = await agent.get('/').expect(200);
-    expect(home.text).to.include('Not started');
-    expect(home.text).to.include('<a href="/cohorts">Go to the training');
+    const notEnrolled = (await agent.get('/').expect(200)).text;
+    expect(notEnrolled).to.include('Not started');
+    // Her cohorts page would be empty: she is told who enrols her, and sent nowhere.
+    expect(notEnrolled).to.include(
+      'You are not enrolled in the training yet: your board’s chair enrols the interview panel from the round’s page.',
+    );
+    expect(notEnrolled).to.not.include('Go to the training').and.to.not.include('open for you to join');
+    const training = await buildGoverningProgramme(1);
+    const cohort = await CohortModel.create({
+      programmeId: training.id,
+      name: 'Panel training, open to join',
+      capacity: 30,
+      timezone: 'Europe/London',
+      startsOn: inDays(-7),
+      endsOn: inDays(60),
+      selfEnrolment: true,
+    });
+    expect((await agent.get('/').expect(200)).text).to.include(
+      'or you can join a cohort yourself. <a href="/cohorts">Cohorts open for you to join</a>',
+    );
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: newcomer.id });
+    const enrolled = (await agent.get('/').expect(200)).text;
+    expect(enrolled).to.include('<a href="/cohorts">Go to the training: your cohorts</a>');
+    expect(enrolled).to.not.include('You are not enrolled in the training yet');
   });
 
   it('her dashboard counts the days to each open round as the round page does: "1 day left" and "today", never "1 days" or "0 days"', async () => {

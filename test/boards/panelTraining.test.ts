@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { enrolPanelLackingTraining, roundOverview } from '../../server/services/boards/rounds.ts';
 import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
@@ -250,6 +251,79 @@ describe('boards: the interview panels’ unconscious-bias training is the progr
         'Fair headteacher recruitment: unconscious bias training for governing boards',
       ]);
       expect(await markPanelTrainingOnUpgrade()).to.equal(null);
+    });
+  });
+
+  describe('an adviser seated by email', () => {
+    const invitationOf = async (email: string) => (await OutboxMessageModel.findOne({ to: email }).lean())!.text;
+    const linkIn = (text: string) => /http:\/\/pathways\.test(\/invitations\/[A-Za-z0-9_-]+)/.exec(text)![1]!;
+
+    async function seatAdviser(round: { id: string }, email: string) {
+      const agent = await signIn(app, chair.email, testPassword);
+      const page = await agent.get(`/rounds/${round.id}`).expect(200);
+      await agent
+        .post(`/rounds/${round.id}/panel/adviser`)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text), name: 'Ada Adviser', email })
+        .expect(303);
+      return agent;
+    }
+
+    async function acceptInvitation(text: string) {
+      const agent = supertest.agent(app);
+      const link = linkIn(text);
+      const form = await agent.get(link).expect(200);
+      await agent
+        .post(link)
+        .type('form')
+        .send({
+          _csrf: csrfFrom(form.text),
+          name: 'Ada Adviser',
+          timezone: 'Europe/London',
+          password: 'ada chooses a long phrase',
+          confirm: 'ada chooses a long phrase',
+        })
+        .expect(303);
+      return agent;
+    }
+
+    it('is enrolled in the panels’ training at once: her invitation says so, her dashboard leads to it and her cohorts list it', async () => {
+      const bias = await buildGoverningProgramme(1, { title: 'Fair headteacher recruitment' });
+      await buildGoverningProgramme(1, { title: 'Governor induction 2027', panelTraining: false });
+      const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+      const chairAgent = await seatAdviser(round, 'ada.adviser@la.example.org');
+      const flashPage = await chairAgent.get(`/rounds/${round.id}`).expect(200);
+      expect(flashPage.text).to.include('Ada Adviser is enrolled in the panels’ unconscious-bias training.');
+
+      const invitation = await invitationOf('ada.adviser@la.example.org');
+      expect(invitation).to.include('“Fair headteacher recruitment”');
+      expect(invitation).to.include('You are enrolled in it: it is on your dashboard once you have set your password.');
+      const ada = await ProgrammeModel.db.collection('users').findOne({ email: 'ada.adviser@la.example.org' });
+      const enrolments = await EnrolmentModel.find({ userId: ada!._id }).lean();
+      expect(enrolments.map((e) => [String(e.programmeId), e.status])).to.deep.equal([[bias.id, 'active']]);
+
+      const her = await acceptInvitation(invitation);
+      const home = await her.get('/').expect(200);
+      expect(home.text).to.include('Go to the training: your cohorts');
+      expect(home.text).to.not.include('You are not enrolled in the training yet');
+      const cohorts = await her.get('/cohorts').expect(200);
+      expect(cohorts.text).to.include('Fair headteacher recruitment (self-paced)');
+      expect(cohorts.text).to.not.include('There are no cohorts for you yet');
+    });
+
+    it('with no training to enrol her in, her invitation and dashboard say she is not enrolled yet and that the chair enrols the panel (no link to an empty page)', async () => {
+      await buildGoverningProgramme(1, { title: 'Governor induction 2027', panelTraining: false });
+      const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [chair] });
+      await seatAdviser(round, 'bea.adviser@la.example.org');
+      const invitation = await invitationOf('bea.adviser@la.example.org');
+      expect(invitation).to.include('You are not enrolled in it yet');
+      expect(invitation).to.not.include('which is on your dashboard');
+      const her = await acceptInvitation(invitation);
+      const home = await her.get('/').expect(200);
+      expect(home.text).to.include(
+        'You are not enrolled in the training yet: your board’s chair enrols the interview panel',
+      );
+      expect(home.text).to.not.include('Go to the training');
     });
   });
 });

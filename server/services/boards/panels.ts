@@ -1,7 +1,11 @@
+import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
+import { CohortModel } from '../../../models/Cohort.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { canSelfEnrol } from '../../policies/cohorts.ts';
 import { addDashboardPanel } from '../dashboard.ts';
+import { panelTraining, panelTrainingIds } from '../learning/panelTraining.ts';
 import { localDate } from '../reminders/time.ts';
 import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readiness.ts';
 
@@ -61,6 +65,8 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       now,
     }).members[0]!;
   return {
+    /** Where she goes from here when not trained: her training, or who enrols her and what she may join herself. */
+    training: own.status === 'valid' && !own.renewBy ? null : await trainingWayIn(user, own.enrolled, now),
     boards: boards.map((b) => ({
       id: String(b._id),
       name: b.name,
@@ -76,6 +82,29 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
       forRound: next ? { title: next.title, interviewDate: next.interviewDate, timezone: next.timezone } : null,
     },
   };
+}
+
+/**
+ * A governor not trained: enrolled, she goes to her cohorts; not enrolled, her board's chair enrols the panel (her
+ * cohorts page would be empty), unless a cohort of the panels' training is open for her to join herself.
+ */
+async function trainingWayIn(user: Express.User, enrolled: boolean, now: Date) {
+  if (enrolled) return { enrolled, joinable: false };
+  const programmeIds = panelTrainingIds(await panelTraining());
+  const open = programmeIds.length
+    ? await CohortModel.find(
+        {
+          programmeId: { $in: programmeIds },
+          selfEnrolment: true,
+          // A day's margin for the zones: canSelfEnrol decides in each cohort's own.
+          endsOn: { $gte: DateTime.fromJSDate(now, { zone: 'UTC' }).minus({ days: 1 }).toISODate()! },
+        },
+        { selfEnrolment: 1, endsOn: 1, timezone: 1 },
+      )
+        .limit(20)
+        .lean()
+    : [];
+  return { enrolled, joinable: open.some((c) => canSelfEnrol(user, c, 'governing-board', now)) };
 }
 
 addDashboardPanel({ name: 'boards', roles: ['governor'], load: (user) => governorDashboard(user) });

@@ -38,6 +38,7 @@ import {
   loadPanelFacts,
   loadReadiness,
   readinessFromFacts,
+  type PanelFacts,
   type PanelReadiness,
 } from './readiness.ts';
 import { planRoundReminders } from './roundReminders.ts';
@@ -57,6 +58,16 @@ const messages = {
   changedMeanwhile: 'Someone changed this round at the same moment. Reload it and try again.',
   savedMeanwhile: savedMeanwhileMessage('round'),
   stageExceeds: (before: string, count: number) => `must not be more than the ${before} (${count})`,
+  /** What her invitation says of her training, by where it stands once she is seated (trainAdviser). */
+  adviserTraining: {
+    valid: () => 'your unconscious-bias training is already valid for that day.',
+    enrolled: (programme: string | null) =>
+      `before then, complete the unconscious-bias training for panel members${programme ? `, “${programme}”` : ''}. You are enrolled in it: it is on your dashboard once you have set your password.`,
+    waitlisted: (programme: string | null) =>
+      `before then, complete the unconscious-bias training for panel members${programme ? `, “${programme}”` : ''}. You are on its waitlist for now: you will be emailed when your place is ready, and it will then be on your dashboard.`,
+    'not-enrolled': () =>
+      'before then, complete the unconscious-bias training for panel members. You are not enrolled in it yet: the board’s chair enrols the panel, and it will then be on your dashboard.',
+  } satisfies Record<AdviserTraining['status'], (programme: string | null) => string>,
 };
 
 /** Panel rules from UK practice, shown as warnings (never blocking: the board decides). */
@@ -400,7 +411,9 @@ export async function removeFromPanel(props: {
 /**
  * Seats someone from outside the board by email: an existing account, or a new `governor` account invited by email.
  * The round is checked first (she may manage it, it is open, its panel has room), so a refused adviser gets no
- * account and no invitation to a panel she is not on.
+ * account and no invitation to a panel she is not on. Seated without valid training, she is enrolled in the panels'
+ * training at once, as "Enrol the untrained" would (a chair expects the adviser she seats to be able to start, and her
+ * invitation to say where), before her invitation says so.
  */
 export async function addAdviserToPanel(props: {
   actor: Express.User;
@@ -408,7 +421,8 @@ export async function addAdviserToPanel(props: {
   email: string;
   name: string;
   now?: Date;
-}): Promise<{ id: string; name: string; invited: boolean }> {
+}): Promise<{ id: string; name: string; invited: boolean; training: AdviserTraining }> {
+  const now = props.now ?? new Date();
   const { round, board } = await findManagedRound(props);
   const existing = await UserModel.findOne({ email: canonicalEmail(props.email) }, { _id: 1 }).lean();
   const seated = new Set(round.panel.map(String));
@@ -420,7 +434,9 @@ export async function addAdviserToPanel(props: {
     email: props.email,
     name: props.name,
   });
-  await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now: props.now });
+  await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now });
+  const interviewDate = lastInterviewDate(round.interviewDates);
+  const training = await trainAdviser({ userId: person.id, interviewDate, timezone: board.timezone, now });
   if (person.invited)
     await sendInvitation({
       userId: person.id,
@@ -428,11 +444,46 @@ export async function addAdviserToPanel(props: {
       // Her first email from Pathways: why she is asked to join, and what she must do before when. Plain text in both
       // parts of the email, so the round's and board's names are isolated as a name in a template is.
       invitedFor: `You are on the interview panel for ${isolatedText(round.title)} (${isolatedText(board.name)}). The interview is on ${formatDate(
-        lastInterviewDate(round.interviewDates),
+        interviewDate,
         board.timezone,
-      )} (${board.timezone}): before then, complete the unconscious-bias training for panel members, which is on your dashboard once you have set your password.`,
+      )} (${board.timezone}): ${messages.adviserTraining[training.status](training.programme)}`,
     });
-  return person;
+  return { ...person, training };
+}
+
+/** Where an adviser's unconscious-bias training stands once she is seated (her invitation says it). */
+export type AdviserTraining = {
+  status: 'valid' | 'enrolled' | 'waitlisted' | 'not-enrolled';
+  /** The panels' training she is enrolled in (or, when valid or not enrolled, the one panels are enrolled in). */
+  programme: string | null;
+};
+
+/** Enrols an adviser just seated who lacks training and is in none (nothing to enrol her in: not enrolled). */
+async function trainAdviser(props: {
+  userId: string;
+  interviewDate: string;
+  timezone: string;
+  now: Date;
+}): Promise<AdviserTraining> {
+  const programme = (await panelTraining()).forEnrolment?.title ?? null;
+  const facts = await loadPanelFacts([props.userId]);
+  const [member] = readinessFromFacts({
+    panel: [props.userId],
+    interviewDate: props.interviewDate,
+    timezone: props.timezone,
+    facts,
+    now: props.now,
+  }).members;
+  if (member!.status === 'valid') return { status: 'valid', programme };
+  if (member!.enrolled) return { status: 'enrolled', programme };
+  if (!programme) return { status: 'not-enrolled', programme };
+  const result = await enrolInPanelTraining({
+    userIds: [props.userId],
+    facts,
+    interviewDate: props.interviewDate,
+    now: props.now,
+  });
+  return { status: result.waitlisted.length ? 'waitlisted' : 'enrolled', programme };
 }
 
 /** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */
@@ -645,7 +696,21 @@ export async function enrolPanelLackingTraining(props: {
   });
   const lacking = readiness.members.filter((m) => m.status !== 'valid' && !m.enrolled).map((m) => m.userId);
   if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
-  // A member renewing is placed in a cohort other than those that issued her certificates (one search per set).
+  return enrolInPanelTraining({ userIds: lacking, facts, interviewDate, now });
+}
+
+/**
+ * Enrols panel members (as the system) in a cohort of the panels' training open until the interview: a member renewing
+ * is placed in a cohort other than those that issued her certificates (one search per set). Someone enrolled a moment
+ * ago by someone else is left as she is.
+ */
+async function enrolInPanelTraining(props: {
+  userIds: string[];
+  facts: PanelFacts;
+  interviewDate: string;
+  now: Date;
+}): Promise<{ enrolled: string[]; waitlisted: string[]; cohortId: string }> {
+  const { facts, interviewDate, now } = props;
   const cohorts = new Map<string, Promise<string>>();
   const cohortFor = (userId: string) => {
     const avoiding = [...new Set((facts.certificates.get(userId) ?? []).flatMap((c) => c.cohortId ?? []))].sort();
@@ -653,10 +718,10 @@ export async function enrolPanelLackingTraining(props: {
     if (!cohorts.has(key)) cohorts.set(key, findOrOpenPanelCohort({ until: interviewDate, now, avoiding }));
     return cohorts.get(key)!;
   };
-  const cohortId = await cohortFor(lacking[0]!);
+  const cohortId = await cohortFor(props.userIds[0]!);
   const enrolled: string[] = [];
   const waitlisted: string[] = [];
-  for (const userId of lacking) {
+  for (const userId of props.userIds) {
     const cohortId = await cohortFor(userId);
     try {
       const result = await enrolParticipant({ actor: 'system', cohortId, userId, now });
