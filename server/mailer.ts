@@ -28,14 +28,64 @@ export const hasMailbox = (address: string): boolean => !/\.invalid$/i.test(addr
 
 export type Delivery = { transport: 'smtp' | 'outbox'; messageId: string | undefined };
 
+/** The message was not handed to the mail server: what `withdrawIf` stands for came first (a stop). */
+export class NotHandedOverError extends Error {
+  constructor() {
+    super('Not handed to the mail server: withdrawn while waiting for a free connection.');
+    this.name = 'NotHandedOverError';
+  }
+}
+
+/**
+ * The pool's connections, as a count of messages with the mail server. A message waits here for a free connection,
+ * where a stop can still withdraw it; in nodemailer's own queue it would be handed over whatever happened meanwhile.
+ */
+class ConnectionSlots {
+  private free: number;
+  private readonly waiting: (() => void)[] = [];
+  constructor(size: number) {
+    this.free = Math.max(1, size);
+  }
+  async take(withdrawIf?: AbortSignal): Promise<() => void> {
+    if (withdrawIf?.aborted) throw new NotHandedOverError();
+    if (this.free > 0) this.free -= 1;
+    else
+      await new Promise<void>((resolve, reject) => {
+        const turn = () => {
+          withdrawIf?.removeEventListener('abort', withdraw);
+          resolve();
+        };
+        const withdraw = () => {
+          this.waiting.splice(this.waiting.indexOf(turn), 1);
+          reject(new NotHandedOverError());
+        };
+        this.waiting.push(turn);
+        withdrawIf?.addEventListener('abort', withdraw, { once: true });
+      });
+    let released = false;
+    return () => {
+      if (released) return;
+      released = true;
+      const next = this.waiting.shift();
+      if (next) next();
+      else this.free += 1;
+    };
+  }
+}
+
+/** SMTP connections in the pool, and so messages with the mail server at once. */
+const poolConnections = 5;
+
 let transporter: Transporter | undefined;
 let fromAddress = 'Pathways <no-reply@pathways.local>';
+let connections = new ConnectionSlots(poolConnections);
 
 export function configureMailer(opts: { smtpUrl: string | undefined; from: string }): void {
   transporter?.close();
+  connections = new ConnectionSlots(poolConnections);
   // Pooled: the reminders job sends in batches, and reconnecting per message halves throughput.
   transporter = opts.smtpUrl
-    ? nodemailer.createTransport(`${opts.smtpUrl}${opts.smtpUrl.includes('?') ? '&' : '?'}pool=true`)
+    ? nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: poolConnections })
     : undefined;
   fromAddress = opts.from;
 }
@@ -62,18 +112,32 @@ function withoutDirectionOverrides(email: OutgoingEmail): OutgoingEmail {
   };
 }
 
-/** Sends one email; throws when the SMTP server refuses it (callers decide whether to retry). */
-export async function sendEmail(outgoing: OutgoingEmail): Promise<Delivery> {
+/**
+ * Sends one email; throws when the SMTP server refuses it (callers decide whether to retry). With `withdrawIf`, a
+ * message still waiting for a free connection when it aborts is not sent at all (NotHandedOverError): once handed
+ * over, a message is always answered and settled.
+ */
+export async function sendEmail(outgoing: OutgoingEmail, opts: { withdrawIf?: AbortSignal } = {}): Promise<Delivery> {
   const email = withoutDirectionOverrides(outgoing);
   if (transporter) {
-    const info = await transporter.sendMail({
-      from: fromAddress,
-      ...email,
-      // Every email Pathways sends is written by Pathways (RFC 3834): out-of-office and other automatic replies are
-      // not sent back to its no-reply address.
-      headers: { 'Auto-Submitted': 'auto-generated', ...email.headers },
-    });
-    return { transport: 'smtp', messageId: info.messageId };
+    const smtp = transporter;
+    const release = await connections.take(opts.withdrawIf);
+    if (opts.withdrawIf?.aborted) {
+      release();
+      throw new NotHandedOverError();
+    }
+    try {
+      const info = await smtp.sendMail({
+        from: fromAddress,
+        ...email,
+        // Every email Pathways sends is written by Pathways (RFC 3834): out-of-office and other automatic replies are
+        // not sent back to its no-reply address.
+        headers: { 'Auto-Submitted': 'auto-generated', ...email.headers },
+      });
+      return { transport: 'smtp', messageId: info.messageId };
+    } finally {
+      release();
+    }
   }
   const stored = await OutboxMessageModel.create({
     to: email.to,

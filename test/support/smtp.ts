@@ -17,11 +17,13 @@ export type ReceivedEmail = {
  * every message with a temporary error, to test retries; `refuseAuth` refuses every sign-in (535), as a server does
  * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good
  * (550), naming the address in the reply as mail servers do; `delayMs` holds each message that long before accepting
- * it (a slow relay), and a message counts as received when it is accepted.
+ * it (a slow relay), and a message counts as received when it is accepted. `handedOver` records each message as the
+ * sender starts it (MAIL FROM), with the time.
  */
 export async function startSmtpSink() {
   const received: ReceivedEmail[] = [];
   const state = { refuse: false, refuseAuth: false, unknownMailboxes: [] as string[], delayMs: 0 };
+  const handedOver: { at: number }[] = [];
   const server = new SMTPServer({
     authOptional: true,
     // A client given credentials signs in over the plain loopback connection; `refuseAuth` refuses them (535).
@@ -32,6 +34,10 @@ export async function startSmtpSink() {
     },
     disabledCommands: ['STARTTLS'],
     logger: false,
+    onMailFrom(_address, _session, callback) {
+      handedOver.push({ at: Date.now() });
+      callback();
+    },
     onRcptTo(address, _session, callback) {
       if (!state.unknownMailboxes.includes(address.address)) return callback();
       callback(
@@ -69,6 +75,7 @@ export async function startSmtpSink() {
   return {
     url: `smtp://127.0.0.1:${port}`,
     received,
+    handedOver,
     state,
     stop: () => new Promise<void>((resolve) => server.close(() => resolve())),
   };

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
-import { hasMailbox, sendEmail } from '../../mailer.ts';
+import { hasMailbox, NotHandedOverError, sendEmail } from '../../mailer.ts';
 import { settings } from '../../settings.ts';
 import {
   composeNotification,
@@ -46,7 +46,10 @@ export type RunOptions = {
   now?: Date;
   /** Only these notifications (sending one at once, e.g. a password reset). */
   ids?: Types.ObjectId[];
-  /** Messages being prepared or sent at once (the mailer pools its SMTP connections; more lanes than connections keep them busy while others render). */
+  /**
+   * Messages being prepared or sent at once. More lanes than the mailer's connections keep them busy while others
+   * render; the mailer hands the server no more messages than it has connections, the rest wait there (mailer.ts).
+   */
   concurrency?: number;
   /** How long a claim is ours; a process killed mid-send is taken over after it. */
   leaseMs?: number;
@@ -266,6 +269,7 @@ async function handle(
   now: Date,
   log: ResultLog,
   at: () => Date,
+  /** A stop: a message not yet handed to the mail server is then given back. */
   stopping: AbortSignal | undefined,
 ): Promise<'sent' | 'failed' | 'skipped' | 'bundled' | 'unsent'> {
   const record = job.decision.record;
@@ -299,13 +303,11 @@ async function handle(
       return skip(composed.skip);
     }
     const email = renderNotificationEmail(record, recipient, composed);
-    // Composed while the stop began: not handed to the mail server, whose connections are about to close.
-    if (stopping?.aborted) return 'unsent';
-    const delivery = await sendEmail({
-      ...email,
-      messageId: messageIdFor(record._id),
-      notificationId: String(record._id),
-    });
+    // Composed while the stop began, or waiting for a free connection then: not handed to the mail server.
+    const delivery = await sendEmail(
+      { ...email, messageId: messageIdFor(record._id), notificationId: String(record._id) },
+      { withdrawIf: stopping },
+    );
     log.add({
       ...base,
       at: at(),
@@ -317,6 +319,7 @@ async function handle(
     if (record.kind === 'daily-digest') settleBundled(composed.data, at(), log, email.subject);
     return 'sent';
   } catch (error) {
+    if (error instanceof NotHandedOverError) return 'unsent';
     const permanent = isPermanent(error);
     const reason = (error as Error).message?.slice(0, 500) || 'Unknown error';
     logger.warn(
