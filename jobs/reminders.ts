@@ -11,8 +11,9 @@ export const sendEvery = '5 seconds';
 
 export async function sendDueReminders(run: JobRun): Promise<void> {
   const started = Date.now();
-  // Stop taking new batches after 4 minutes (agenda's lock lasts 5), the next run carries on. A stop of the process
-  // ends the run once the messages already with the mail server are answered and recorded.
+  // Stop taking new batches after 4 minutes (agenda's lock lasts 5), the next run carries on. A message the mail
+  // server leaves unanswered is waited for 10 s at most (waitForSendMs), so a stalled server holds up the next run,
+  // and every reminder due meanwhile, no longer; the stop of the process waits for it (sendingDone).
   await runDueNotifications({ timeBudgetMs: 4 * 60 * 1000, stopping: run.stopping });
   // Bring a few records in line with the journal each run (updates are costly on FerretDB).
   if (Date.now() - started < 2_000 && !run.stopping.aborted) await settleNotifications({ limit: 50 });

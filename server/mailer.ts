@@ -28,13 +28,28 @@ export const hasMailbox = (address: string): boolean => !/\.invalid$/i.test(addr
 
 export type Delivery = { transport: 'smtp' | 'outbox'; messageId: string | undefined };
 
-/** The message was not handed to the mail server: what `withdrawIf` stands for came first (a stop). */
-export class NotHandedOverError extends Error {
-  constructor() {
-    super('Not handed to the mail server: withdrawn while waiting for a free connection.');
-    this.name = 'NotHandedOverError';
-  }
-}
+/**
+ * How long Pathways waits for the mail server. nodemailer's own limits (2 minutes to connect, 10 minutes of silence on
+ * a connection) let one mail server that accepts connections but stops answering (an overloaded relay, a half-open
+ * connection a firewall forgot, a tarpit) hold a send, and whatever waits for it, for 10 minutes.
+ */
+export type MailerLimits = {
+  /** SMTP connections in the pool, and so messages with the mail server at once. */
+  connections: number;
+  /** To open the TCP connection. */
+  connectionTimeoutMs: number;
+  /** For the server's greeting once connected. */
+  greetingTimeoutMs: number;
+  /** Of silence on the connection mid-message (the answer to DATA included): past it the send fails and is retried. */
+  socketTimeoutMs: number;
+};
+
+export const defaultMailerLimits: MailerLimits = {
+  connections: 5,
+  connectionTimeoutMs: 10_000,
+  greetingTimeoutMs: 10_000,
+  socketTimeoutMs: 30_000,
+};
 
 /**
  * The pool's connections, as a count of messages with the mail server. A message waits here for a free connection,
@@ -73,19 +88,30 @@ class ConnectionSlots {
   }
 }
 
-/** SMTP connections in the pool, and so messages with the mail server at once. */
-const poolConnections = 5;
-
 let transporter: Transporter | undefined;
 let fromAddress = 'Pathways <no-reply@pathways.local>';
-let connections = new ConnectionSlots(poolConnections);
+let limits: MailerLimits = defaultMailerLimits;
+let connections = new ConnectionSlots(limits.connections);
 
-export function configureMailer(opts: { smtpUrl: string | undefined; from: string }): void {
+export function configureMailer(opts: {
+  smtpUrl: string | undefined;
+  from: string;
+  limits?: Partial<MailerLimits>;
+}): void {
   transporter?.close();
-  connections = new ConnectionSlots(poolConnections);
+  limits = { ...defaultMailerLimits, ...opts.limits };
+  connections = new ConnectionSlots(limits.connections);
   // Pooled: the reminders job sends in batches, and reconnecting per message halves throughput.
   transporter = opts.smtpUrl
-    ? nodemailer.createTransport({ url: opts.smtpUrl, pool: true, maxConnections: poolConnections })
+    ? nodemailer.createTransport({
+        // The URL's own settings (?socketTimeout=…) win over these.
+        url: opts.smtpUrl,
+        pool: true,
+        maxConnections: limits.connections,
+        connectionTimeout: limits.connectionTimeoutMs,
+        greetingTimeout: limits.greetingTimeoutMs,
+        socketTimeout: limits.socketTimeoutMs,
+      })
     : undefined;
   fromAddress = opts.from;
 }
@@ -93,6 +119,17 @@ export function configureMailer(opts: { smtpUrl: string | undefined; from: strin
 export function closeMailer(): void {
   transporter?.close();
   transporter = undefined;
+}
+
+/** The limits in force (configureMailer). */
+export const mailerLimits = (): Readonly<MailerLimits> => limits;
+
+/** The message was not handed to the mail server: what `withdrawIf` stands for came first (a stop, a deadline). */
+export class NotHandedOverError extends Error {
+  constructor() {
+    super('Not handed to the mail server: withdrawn while waiting for a free connection.');
+    this.name = 'NotHandedOverError';
+  }
 }
 
 /**
@@ -113,9 +150,9 @@ function withoutDirectionOverrides(email: OutgoingEmail): OutgoingEmail {
 }
 
 /**
- * Sends one email; throws when the SMTP server refuses it (callers decide whether to retry). With `withdrawIf`, a
- * message still waiting for a free connection when it aborts is not sent at all (NotHandedOverError): once handed
- * over, a message is always answered and settled.
+ * Sends one email; throws when the SMTP server refuses it or does not answer in time (callers decide whether to
+ * retry). With `withdrawIf`, a message still waiting for a free connection when it aborts is not sent at all
+ * (NotHandedOverError): once handed over, a message is always answered and settled.
  */
 export async function sendEmail(outgoing: OutgoingEmail, opts: { withdrawIf?: AbortSignal } = {}): Promise<Delivery> {
   const email = withoutDirectionOverrides(outgoing);

@@ -1,4 +1,5 @@
 import { expect } from 'chai';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { planSessionReminders, runDueNotifications, sendingDone } from '../../server/services/reminders/index.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
@@ -17,15 +18,47 @@ async function sessionWithReminderDue(participants: number) {
   return built;
 }
 
-describe('reminders: a slow mail server, and a stop', function () {
+describe('reminders: a mail server that stops answering holds back no other reminder, and sends nothing after a stop', function () {
   this.timeout(20_000);
   useTestDatabase();
-  const sink = useSmtpSink();
+  // Short limits, so that what takes seconds in production takes a fraction of one here.
+  const sink = useSmtpSink({ socketTimeoutMs: 2_500 });
   beforeEach(async () => {
     await clearDatabase();
     sink.received.length = 0;
     sink.handedOver.length = 0;
+    sink.state.stalled = [];
     sink.state.delayMs = 0;
+  });
+
+  it('while one message waits for an answer that never comes, the others of its run and a reminder due after it leave at once; the stalled one is retried and arrives once', async () => {
+    // A first reminder while the server answers: the connections are open and the templates read.
+    await sessionWithReminderDue(1);
+    expect((await runDueNotifications()).sent).to.equal(1);
+    const first = await sessionWithReminderDue(3);
+    const stalledAddress = first.users[0]!.email;
+    sink.state.stalled = [stalledAddress];
+
+    const started = Date.now();
+    const run = await runDueNotifications({ waitForSendMs: 1_000 });
+    expect(Date.now() - started, 'the run does not wait for the stalled message').to.be.below(2_000);
+    expect(run).to.include({ sent: 2, stillSending: 1 });
+
+    // A reminder of another session, due now: the next run sends it at once.
+    const second = await sessionWithReminderDue(1);
+    const next = Date.now();
+    expect(await runDueNotifications({ waitForSendMs: 1_000 })).to.include({ sent: 1 });
+    expect(Date.now() - next).to.be.below(2_000);
+    expect(sink.received.map((m) => m.to[0])).to.include(second.users[0]!.email);
+
+    // The mail server recovers; the stalled send ends at its socket timeout, a failure retried like any other.
+    sink.state.stalled = [];
+    await sendingDone();
+    const failed = await NotificationDeliveryModel.findOne({ phase: 'result', outcome: 'failed' }).lean();
+    expect(failed?.final).to.equal(false);
+    expect((await runDueNotifications({ now: new Date(Date.now() + minutes(1)) })).sent).to.equal(1);
+    expect(sink.received.filter((m) => m.to.includes(stalledAddress))).to.have.length(1);
+    expect(sink.received).to.have.length(5);
   });
 
   it('from the stop on, no message is handed to the mail server; those waiting for a connection are given back and sent by the next run, none twice', async () => {

@@ -1,6 +1,6 @@
 import { SMTPServer } from 'smtp-server';
 import type { AddressInfo } from 'node:net';
-import { closeMailer, configureMailer } from '../../server/mailer.ts';
+import { closeMailer, configureMailer, type MailerLimits } from '../../server/mailer.ts';
 import { applySettings } from '../../server/settings.ts';
 import { testConfig } from './app.ts';
 
@@ -17,12 +17,19 @@ export type ReceivedEmail = {
  * every message with a temporary error, to test retries; `refuseAuth` refuses every sign-in (535), as a server does
  * when the app's SMTP password is wrong or has been changed; `unknownMailboxes` are refused for good
  * (550), naming the address in the reply as mail servers do; `delayMs` holds each message that long before accepting
- * it (a slow relay), and a message counts as received when it is accepted. `handedOver` records each message as the
- * sender starts it (MAIL FROM), with the time.
+ * it (a slow relay), and a message counts as received when it is accepted. `stalled` takes messages to these
+ * addresses (every message with '*') whole and never answers them, as a stalled relay does, until the sender gives up
+ * and closes the connection. `handedOver` records each message as the sender starts it (MAIL FROM), with the time.
  */
 export async function startSmtpSink() {
   const received: ReceivedEmail[] = [];
-  const state = { refuse: false, refuseAuth: false, unknownMailboxes: [] as string[], delayMs: 0 };
+  const state = {
+    refuse: false,
+    refuseAuth: false,
+    unknownMailboxes: [] as string[],
+    delayMs: 0,
+    stalled: [] as string[],
+  };
   const handedOver: { at: number }[] = [];
   const server = new SMTPServer({
     authOptional: true,
@@ -50,6 +57,8 @@ export async function startSmtpSink() {
       const chunks: Buffer[] = [];
       stream.on('data', (c: Buffer) => chunks.push(c));
       stream.on('end', async () => {
+        const to = session.envelope.rcptTo.map((r) => r.address);
+        if (state.stalled.some((s) => s === '*' || to.includes(s))) return;
         if (state.delayMs) await new Promise((resolve) => setTimeout(resolve, state.delayMs));
         if (state.refuse) return callback(Object.assign(new Error('Try again later'), { responseCode: 451 }));
         const raw = Buffer.concat(chunks).toString('utf8');
@@ -87,12 +96,12 @@ export type SmtpSink = Awaited<ReturnType<typeof startSmtpSink>>;
  * For a describe block whose code sends email: a sink started before its tests and the app's mailer pointed at it,
  * both closed after. The returned handle is filled in when the block starts.
  */
-export function useSmtpSink(): SmtpSink {
+export function useSmtpSink(limits?: Partial<MailerLimits>): SmtpSink {
   const sink = {} as SmtpSink;
   before(async () => {
     applySettings(testConfig());
     Object.assign(sink, await startSmtpSink());
-    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>' });
+    configureMailer({ smtpUrl: sink.url, from: 'Pathways <no-reply@pathways.test>', limits });
   });
   after(async () => {
     closeMailer();

@@ -31,7 +31,11 @@ import { heldByDigest, planDailyDigestFor } from './dailyDigest.ts';
  * claim the attempts in batches (unique inserts), then send the won ones with a few SMTP connections in
  * parallel, recording each result through a group-committed journal.
  */
-/** `due`: acted on this run; `remaining`: due but left for the next run (time budget, lease). */
+/**
+ * `due`: acted on this run; `remaining`: due but left for the next run (time budget, lease, a stop, no free mail
+ * connection in time); `stillSending`: with a mail server that had not answered when the run stopped waiting for it
+ * (their results are recorded when it answers).
+ */
 export type RunReport = {
   due: number;
   sent: number;
@@ -40,6 +44,7 @@ export type RunReport = {
   bundled: number;
   lost: number;
   remaining: number;
+  stillSending: number;
 };
 export type RunOptions = {
   /** The instant to act at (tests pass any instant; the job passes the clock). */
@@ -51,6 +56,13 @@ export type RunOptions = {
    * render; the mailer hands the server no more messages than it has connections, the rest wait there (mailer.ts).
    */
   concurrency?: number;
+  /**
+   * How long the run waits for one composed message (a free mail connection, the server's answer). A message still
+   * waiting for a connection then is given back; one the mail server has not answered goes on without the run (its
+   * lease renewed, its result recorded when the server answers or its socket timeout fails it; sendingDone waits for
+   * it) and its lane ends. So a stalled mail server holds a run, and every reminder due after it, this long at most.
+   */
+  waitForSendMs?: number;
   /** How long a claim is ours; a process killed mid-send is taken over after it. */
   leaseMs?: number;
   /** Claims per batch. */
@@ -66,6 +78,8 @@ export type RunOptions = {
 };
 
 export const defaultLeaseMs = 5 * 60 * 1000;
+/** A reminder is due to leave within about 10 seconds (README): a run waits this long for one message at most. */
+export const defaultWaitForSendMs = 10_000;
 
 type Record_ = PlannedRecord & PlannedNotification;
 type Job = { decision: DueDecision<Record_>; claim: ClaimRow };
@@ -82,23 +96,62 @@ export async function sendingDone(): Promise<void> {
   while (runsInFlight.size) await Promise.allSettled([...runsInFlight]);
 }
 
-export function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
-  const run = sendDue(opts);
-  const tracked: Promise<unknown> = run.catch(() => undefined).finally(() => runsInFlight.delete(tracked));
+/** Keeps `work` in what sendingDone waits for. */
+function track(work: Promise<unknown>): void {
+  const tracked: Promise<unknown> = work.catch(() => undefined).finally(() => runsInFlight.delete(tracked));
   runsInFlight.add(tracked);
-  return run;
 }
 
-async function sendDue(opts: RunOptions): Promise<RunReport> {
+/** Resolves with the run's report once each message is sent, settled otherwise, or no longer waited for (waitForSendMs). */
+export function runDueNotifications(opts: RunOptions = {}): Promise<RunReport> {
+  return startRun(opts).report;
+}
+
+/** A run: its report, and `done` once the messages it left with the mail server are answered and recorded too. */
+function startRun(opts: RunOptions): { report: Promise<RunReport>; done: Promise<void> } {
+  let reported: (report: RunReport) => void = () => undefined;
+  const report = new Promise<RunReport>((resolve) => (reported = resolve));
+  const done = sendDue(opts, (r) => reported({ ...r }));
+  track(done);
+  return {
+    // A run that fails before it reports rejects its report with the error.
+    report: Promise.race([report, done.then(() => report)]),
+    done,
+  };
+}
+
+async function sendDue(opts: RunOptions, reported: (report: RunReport) => void): Promise<void> {
+  const report: RunReport = {
+    due: 0,
+    sent: 0,
+    failed: 0,
+    skipped: 0,
+    bundled: 0,
+    lost: 0,
+    remaining: 0,
+    stillSending: 0,
+  };
+  const stragglers: Promise<void>[] = [];
+  try {
+    await sendWaitingAtMost(opts, report, stragglers);
+  } catch (error) {
+    await Promise.allSettled(stragglers);
+    throw error;
+  }
+  reported(report);
+  await Promise.all(stragglers);
+}
+
+async function sendWaitingAtMost(opts: RunOptions, report: RunReport, stragglers: Promise<void>[]): Promise<void> {
   const now = opts.now ?? new Date();
   const started = Date.now();
-  const report: RunReport = { due: 0, sent: 0, failed: 0, skipped: 0, bundled: 0, lost: 0, remaining: 0 };
   const stopping = opts.stopping;
-  if (stopping?.aborted) return report;
+  const waitForSendMs = opts.waitForSendMs ?? defaultWaitForSendMs;
+  if (stopping?.aborted) return;
   const filter: Record<string, unknown> = { status: 'scheduled', nextAttemptAt: { $lte: now } };
   if (opts.ids) filter._id = { $in: opts.ids };
   const records = (await NotificationModel.collection.find(filter).toArray()) as unknown as Record_[];
-  if (!records.length) return report;
+  if (!records.length) return;
   const journal = await journalOf(
     records.map((r) => r._id),
     earliest(records),
@@ -108,7 +161,7 @@ async function sendDue(opts: RunOptions): Promise<RunReport> {
     now,
   ).sort((a, b) => a.record.sendAt.getTime() - b.record.sendAt.getTime());
   report.due = decisions.length;
-  if (!decisions.length) return report;
+  if (!decisions.length) return;
 
   const leaseMs = opts.leaseMs ?? defaultLeaseMs;
   const batchSize = opts.batchSize ?? 500;
@@ -153,6 +206,9 @@ async function sendDue(opts: RunOptions): Promise<RunReport> {
     },
     Math.max(50, leaseMs / 4),
   );
+  // Sends the run stopped waiting for, and claims they turn out not to use (withdrawn after the batch was given back).
+  const stillSending = new Set<Promise<void>>();
+  const unusedLate: ClaimRow[] = [];
   try {
     let next: Promise<{ jobs: Job[]; claimedReal: number }> | undefined = claimBatch(0);
     for (let i = 0; i < decisions.length; i += batchSize) {
@@ -165,35 +221,60 @@ async function sendDue(opts: RunOptions): Promise<RunReport> {
       // Never an unhandled rejection if this run stops before awaiting it (the await below still sees the error).
       next?.catch(() => undefined);
       const unused: ClaimRow[] = [];
-      await inParallel(jobs, opts.concurrency ?? 10, async (job) => {
+      let batchGivenBack = false;
+      const begun = await inLanes(jobs, opts.concurrency ?? 10, async (job) => {
         if (stopping?.aborted) unused.push(job.claim);
         if (stopping?.aborted || Date.now() > deadline) {
           report.remaining += 1;
-          return;
+          return 'next';
         }
         sending.add(job.claim);
-        try {
-          const outcome = await handle(
-            job,
-            recipients,
-            memo,
-            now,
-            log,
-            () => new Date(now.getTime() + Date.now() - started),
-            stopping,
-          );
-          if (outcome === 'unsent') unused.push(job.claim);
-          report[outcome === 'unsent' ? 'remaining' : outcome] += 1;
-        } finally {
-          sending.delete(job.claim);
-        }
+        const waitOver = new AbortController();
+        let timer: NodeJS.Timeout | undefined;
+        const waitForMailServer = () => (timer = setTimeout(() => waitOver.abort(), waitForSendMs));
+        const handled = handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started), {
+          withdrawIf: stopping ? AbortSignal.any([stopping, waitOver.signal]) : waitOver.signal,
+          waitForMailServer,
+        })
+          .then((outcome) => {
+            if (outcome === 'unsent') (batchGivenBack ? unusedLate : unused).push(job.claim);
+            report[outcome === 'unsent' ? 'remaining' : outcome] += 1;
+          })
+          .finally(() => {
+            clearTimeout(timer);
+            sending.delete(job.claim);
+          });
+        let settled = false;
+        void handled.finally(() => (settled = true)).catch(() => undefined);
+        const waitedOut = new Promise<'waited out'>((resolve) =>
+          waitOver.signal.addEventListener('abort', () => resolve('waited out'), { once: true }),
+        );
+        if ((await Promise.race([handled, waitedOut])) !== 'waited out') return 'next';
+        // Waited out, this lane ends, so that a mail server stalling on every message holds the run for one wait, not
+        // one per message: a message still waiting for a connection is withdrawn (given back), one the mail server has
+        // and has not answered goes on without the run.
+        await new Promise((resolve) => setImmediate(resolve));
+        if (settled) return 'end lane';
+        report.stillSending += 1;
+        const straggler = handled
+          .catch((error: unknown) => logger.error({ err: error }, 'a notification send failed after its run'))
+          .finally(() => {
+            report.stillSending -= 1;
+            stillSending.delete(straggler);
+          });
+        stillSending.add(straggler);
+        return 'end lane';
       });
+      // Lanes that ended left the rest of the batch unstarted: given back for the next run.
+      for (const job of jobs.slice(begun)) unused.push(job.claim);
+      report.remaining += jobs.length - begun;
       // Stopping: the batch claimed ahead is given back too (a claim that failed took nothing).
-      if (next && stopping?.aborted) {
+      if (next && (stopping?.aborted || begun < jobs.length)) {
         const ahead = await next.catch(() => undefined);
         unused.push(...(ahead?.jobs ?? []).map((j) => j.claim));
         next = undefined;
       }
+      batchGivenBack = true;
       await giveBack(unused);
       if (!next) {
         report.remaining += decisions.length - Math.min(decisions.length, i + batchSize);
@@ -201,10 +282,16 @@ async function sendDue(opts: RunOptions): Promise<RunReport> {
       }
     }
   } finally {
-    clearInterval(renewal);
-    await log.drain();
+    const finish = async () => {
+      await Promise.allSettled([...stillSending]);
+      clearInterval(renewal);
+      if (unusedLate.length) await giveBack(unusedLate);
+      await log.drain();
+    };
+    await log.drain().catch(() => undefined);
+    if (stillSending.size) stragglers.push(finish());
+    else await finish();
   }
-  return report;
 }
 
 /** Claims this run will not use, given back; one that stays (the database gone meanwhile) is taken over after its lease. */
@@ -237,12 +324,17 @@ async function loadRecipients(ids: Types.ObjectId[]): Promise<Map<string, Recipi
   return new Map(users.filter((u) => wanted.has(u._id.toHexString())).map((u) => [u._id.toHexString(), u]));
 }
 
-async function inParallel<T>(items: T[], concurrency: number, work: (item: T) => Promise<void>): Promise<void> {
+/**
+ * Runs `work` over `items` in `lanes` lanes, each taking the next item until none is left or its work says 'end lane'.
+ * Returns how many items were started.
+ */
+async function inLanes<T>(items: T[], lanes: number, work: (item: T) => Promise<'next' | 'end lane'>): Promise<number> {
   let next = 0;
-  const lanes = Array.from({ length: Math.min(concurrency, items.length) }, async () => {
-    while (next < items.length) await work(items[next++]!);
+  const running = Array.from({ length: Math.min(lanes, items.length) }, async () => {
+    while (next < items.length) if ((await work(items[next++]!)) === 'end lane') return;
   });
-  await Promise.all(lanes);
+  await Promise.all(running);
+  return next;
 }
 
 /**
@@ -269,8 +361,12 @@ async function handle(
   now: Date,
   log: ResultLog,
   at: () => Date,
-  /** A stop: a message not yet handed to the mail server is then given back. */
-  stopping: AbortSignal | undefined,
+  mail: {
+    /** A stop, or the run no longer waiting: a message not yet handed to the mail server is then given back. */
+    withdrawIf: AbortSignal;
+    /** Called once the message is composed: the run's wait for the mail server starts. */
+    waitForMailServer: () => void;
+  },
 ): Promise<'sent' | 'failed' | 'skipped' | 'bundled' | 'unsent'> {
   const record = job.decision.record;
   const base = { notificationId: record._id, attempt: job.claim.attempt, phase: 'result' as const, worker: workerId };
@@ -303,10 +399,11 @@ async function handle(
       return skip(composed.skip);
     }
     const email = renderNotificationEmail(record, recipient, composed);
+    mail.waitForMailServer();
     // Composed while the stop began, or waiting for a free connection then: not handed to the mail server.
     const delivery = await sendEmail(
       { ...email, messageId: messageIdFor(record._id), notificationId: String(record._id) },
-      { withdrawIf: stopping },
+      { withdrawIf: mail.withdrawIf },
     );
     log.add({
       ...base,
