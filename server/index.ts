@@ -15,7 +15,7 @@ import { demoTwoStep } from './demo/accounts.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
 import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
-import { closeMailer } from './mailer.ts';
+import { closeMailer, emailsAnswered } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
@@ -64,7 +64,14 @@ async function main(): Promise<void> {
     ...(agenda ? [{ name: 'scheduled jobs', close: () => stopJobs(agenda!, { drainMs: share }) }] : []),
     // A job unlocked above may still be sending: an email the mail server accepted but nobody recorded would go out
     // again when its claim's lease ends (the mail pool closed under sends, the database under their results).
-    { name: 'emails being sent', close: sendingDone },
+    // Then the emails requests sent straight (an email-change link) that the mail server has not answered yet.
+    {
+      name: 'emails being sent',
+      close: async () => {
+        await sendingDone();
+        await emailsAnswered();
+      },
+    },
     { name: 'mail connections', close: closeMailer },
     // During start-up this cuts what is reading or writing (a demo load cut so is done again on the next start).
     { name: 'database connection', close: () => mongoose.disconnect() },

@@ -1,5 +1,6 @@
 import nodemailer, { type Transporter } from 'nodemailer';
 import { OutboxMessageModel } from '../models/OutboxMessage.ts';
+import { logger } from './logger.ts';
 import { directionControlsButIsolates } from './visibleText.ts';
 
 /**
@@ -42,6 +43,8 @@ export type MailerLimits = {
   greetingTimeoutMs: number;
   /** Of silence on the connection mid-message (the answer to DATA included): past it the send fails and is retried. */
   socketTimeoutMs: number;
+  /** At most this long a person's request waits for the mail server (waitForMailServer): the rest goes on after. */
+  requestWaitMs: number;
 };
 
 export const defaultMailerLimits: MailerLimits = {
@@ -49,6 +52,7 @@ export const defaultMailerLimits: MailerLimits = {
   connectionTimeoutMs: 10_000,
   greetingTimeoutMs: 10_000,
   socketTimeoutMs: 30_000,
+  requestWaitMs: 3_000,
 };
 
 /**
@@ -124,6 +128,17 @@ export function closeMailer(): void {
 /** The limits in force (configureMailer). */
 export const mailerLimits = (): Readonly<MailerLimits> => limits;
 
+/** Sends handed to the mail server and not yet answered, in this process (read by emailsAnswered only). */
+const handedOver = new Set<Promise<unknown>>();
+
+/**
+ * Resolves when every message this process has handed to the mail server so far is answered (accepted, refused or
+ * timed out): a stop waits for it before it closes the mail connections.
+ */
+export async function emailsAnswered(): Promise<void> {
+  while (handedOver.size) await Promise.allSettled([...handedOver]);
+}
+
 /** The message was not handed to the mail server: what `withdrawIf` stands for came first (a stop, a deadline). */
 export class NotHandedOverError extends Error {
   constructor() {
@@ -163,18 +178,19 @@ export async function sendEmail(outgoing: OutgoingEmail, opts: { withdrawIf?: Ab
       release();
       throw new NotHandedOverError();
     }
-    try {
-      const info = await smtp.sendMail({
+    const sending = smtp
+      .sendMail({
         from: fromAddress,
         ...email,
         // Every email Pathways sends is written by Pathways (RFC 3834): out-of-office and other automatic replies are
         // not sent back to its no-reply address.
         headers: { 'Auto-Submitted': 'auto-generated', ...email.headers },
-      });
-      return { transport: 'smtp', messageId: info.messageId };
-    } finally {
-      release();
-    }
+      })
+      .finally(release);
+    const tracked: Promise<unknown> = sending.catch(() => undefined).finally(() => handedOver.delete(tracked));
+    handedOver.add(tracked);
+    const info = await sending;
+    return { transport: 'smtp', messageId: info.messageId };
   }
   const stored = await OutboxMessageModel.create({
     to: email.to,
@@ -189,4 +205,25 @@ export async function sendEmail(outgoing: OutgoingEmail, opts: { withdrawIf?: Ab
     ...(email.attachments?.length ? { attachments: email.attachments } : {}),
   });
   return { transport: 'outbox', messageId: stored.id };
+}
+
+/**
+ * What a person's request waits for of a send it starts: the send's outcome, or 'still-sending' once the mail server
+ * has taken `requestWaitMs` without answering. The send then goes on (its failure is logged, and a stop waits for it);
+ * the person's action is saved already, and behind a proxy (60 s) a longer wait only turns it into an error page.
+ * A failure within the wait is thrown, for callers whose page says so.
+ */
+export async function waitForMailServer(what: string, sending: Promise<unknown>): Promise<'sent' | 'still-sending'> {
+  let timer: NodeJS.Timeout | undefined;
+  const waited = new Promise<'still-sending'>((resolve) => {
+    timer = setTimeout(() => resolve('still-sending'), limits.requestWaitMs);
+  });
+  try {
+    const outcome = await Promise.race([sending.then(() => 'sent' as const), waited]);
+    if (outcome === 'still-sending')
+      sending.catch((error: unknown) => logger.error({ err: error }, `${what}: not sent (after the answer)`));
+    return outcome;
+  } finally {
+    clearTimeout(timer);
+  }
 }

@@ -5,7 +5,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
-import { sendEmail } from '../../mailer.ts';
+import { sendEmail, waitForMailServer } from '../../mailer.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { revokeOtherApiTokens } from '../apiTokens.ts';
@@ -128,7 +128,7 @@ export async function afterPasswordReset(props: {
  */
 export async function tellAccountAddress(to: string, subject: string, text: string): Promise<void> {
   try {
-    await sendEmail({ to, subject, text });
+    await waitForMailServer('account security notice', sendEmail({ to, subject, text }));
   } catch (error) {
     // The change itself stands; the notice is a courtesy to the account's address.
     logger.warn({ err: error }, 'could not send an account security notice');
@@ -179,12 +179,16 @@ export async function requestEmailChange(props: {
     { $set: { usedAt: now } },
   );
   const link = absoluteUrl(`/account/email/confirm/${secret}`);
-  // The link must reach her: a failed send is an error she sees (and can retry), not a silent loss.
-  await sendEmail({
-    to: newEmail,
-    subject: 'Confirm your new Pathways email address',
-    text: `Hello ${user.name},\n\nTo make ${newEmail} the email address of your Pathways account, open this link within 24 hours and press Confirm:\n\n${link}\n\nIf you did not ask for this, ignore this email: nothing changes.\n`,
-  });
+  // The link must reach her: a send refused is an error she sees (and can retry), not a silent loss. A mail server
+  // that has not answered within a few seconds is not waited for (its failure is logged): she can ask again.
+  await waitForMailServer(
+    'email change link',
+    sendEmail({
+      to: newEmail,
+      subject: 'Confirm your new Pathways email address',
+      text: `Hello ${user.name},\n\nTo make ${newEmail} the email address of your Pathways account, open this link within 24 hours and press Confirm:\n\n${link}\n\nIf you did not ask for this, ignore this email: nothing changes.\n`,
+    }),
+  );
   await tellAccountAddress(
     user.email,
     'Your Pathways email address is being changed',

@@ -2,6 +2,7 @@ import { PledgeSignatureModel, type OrganisationType, type SignatureKind } from 
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
+import { waitForMailServer } from '../../mailer.ts';
 import { spendAllowance } from '../rateLimits.ts';
 import {
   claimPledgeLink,
@@ -138,18 +139,22 @@ export async function signPledge(props: {
   }
   const link = await issuePledgeLink({ purpose: 'confirm', signatureId: signature._id, now });
   try {
-    await sendPledgeEmail({
-      template: 'pledge-confirm',
-      to: email,
-      data: {
-        name: input.kind === 'organisation' ? details.contactName || details.name : details.name,
-        link,
-        isChange: signature.status === 'confirmed',
-        kind: input.kind,
-      },
-    });
+    // The signature is stored: the page does not wait for a slow mail server longer than a few seconds.
+    await waitForMailServer(
+      'pledge confirmation email',
+      sendPledgeEmail({
+        template: 'pledge-confirm',
+        to: email,
+        data: {
+          name: input.kind === 'organisation' ? details.contactName || details.name : details.name,
+          link,
+          isChange: signature.status === 'confirmed',
+          kind: input.kind,
+        },
+      }),
+    );
   } catch (error) {
-    // The signature is stored; signing again re-sends. A failure must not tell the visitor anything about the email.
+    // Signing again re-sends. A failure must not tell the visitor anything about the email.
     logger.error({ err: error, signatureId: String(signature._id) }, 'pledge confirmation email not sent');
   }
   return { status: 'pending' };

@@ -12,7 +12,7 @@ import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { logger } from '../../logger.ts';
-import { sendEmail } from '../../mailer.ts';
+import { sendEmail, waitForMailServer } from '../../mailer.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
@@ -188,7 +188,7 @@ export type PoolRequestInput = {
 
 async function mail(to: string, template: 'pool-confirm' | 'pool-outcome', subject: string, data: object) {
   const body = await renderEmail(template, { subject, ...data, footer: 'pool' });
-  await sendEmail({ to, subject, ...body }).catch((err: unknown) =>
+  await waitForMailServer(`pool email (${template})`, sendEmail({ to, subject, ...body })).catch((err: unknown) =>
     logger.error({ err, template }, 'pool email not sent'),
   );
 }

@@ -2,7 +2,7 @@ import { Types } from 'mongoose';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { liveUserStatuses, UserModel, type UserStatus } from '../../../models/User.ts';
 import { logger } from '../../logger.ts';
-import { hasMailbox, NotHandedOverError, sendEmail } from '../../mailer.ts';
+import { hasMailbox, mailerLimits, NotHandedOverError, sendEmail } from '../../mailer.ts';
 import { settings } from '../../settings.ts';
 import {
   composeNotification,
@@ -490,10 +490,20 @@ async function failHeld(digestKey: string, reason: string, at: Date, log: Result
     });
 }
 
-/** Sends one notification now (security emails, sent while the person waits); the job retries it if this fails. */
+/**
+ * Sends one notification now, while a person waits (an invitation, a password reset, a directory message), waiting
+ * for the mail server at most the mailer's `requestWaitMs`: past it the send goes on without her (its result recorded
+ * when the server answers), or, when no mail connection came free, the job sends it within seconds. The job retries
+ * it if it fails.
+ */
 export async function deliverNow(id: Types.ObjectId | string): Promise<RunReport> {
-  const report = await runDueNotifications({ ids: [new Types.ObjectId(String(id))] });
-  await settleNotifications({ ids: [new Types.ObjectId(String(id))] });
+  const ids = [new Types.ObjectId(String(id))];
+  const run = startRun({ ids, waitForSendMs: mailerLimits().requestWaitMs });
+  const report = await run.report;
+  const settled = run.done.then(() => settleNotifications({ ids }));
+  if (report.stillSending)
+    track(settled.catch((error: unknown) => logger.warn({ err: error, notificationId: String(id) }, 'not settled')));
+  else await settled;
   return report;
 }
 

@@ -1,0 +1,82 @@
+import { expect } from 'chai';
+import supertest from 'supertest';
+import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
+import { emailsAnswered } from '../../server/mailer.ts';
+import { runDueNotifications, sendingDone } from '../../server/services/reminders/index.ts';
+import { testApp } from '../support/app.ts';
+import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { buildUser, tokenFor } from '../support/factories.ts';
+import { freshIp, organisationBody } from '../support/pledgeFactories.ts';
+import { useSmtpSink } from '../support/smtp.ts';
+
+/**
+ * A person's request that sends an email answers within the mailer's requestWaitMs whatever the mail server does: her
+ * action is saved already, and behind a proxy a longer wait is an error page for an action that worked.
+ */
+describe('a mail server that does not answer: requests that send email answer within a few seconds', function () {
+  this.timeout(20_000);
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  // Before the sink: building the app points the mailer at the configuration's (none).
+  before(() => {
+    app = testApp();
+  });
+  // What takes 3 s (the wait) and 30 s (the socket timeout) in production takes a fraction of a second here.
+  const sink = useSmtpSink({ requestWaitMs: 500, socketTimeoutMs: 1_500 });
+  beforeEach(async () => {
+    await clearDatabase();
+    sink.received.length = 0;
+    sink.state.stalled = [];
+    sink.state.delayMs = 0;
+  });
+
+  it('a directory message is answered at once while the mail server stalls; its email is retried and arrives once when the server recovers', async () => {
+    const writer = await buildUser({ name: 'Wendy Writer' });
+    const reader = await buildUser({ name: 'Rita Reader' });
+    const auth = `Bearer ${await tokenFor(reader)}`;
+    await supertest(app)
+      .put('/api/v1/me/directory-profile')
+      .set('Authorization', auth)
+      .send({ visibility: 'everyone', headline: 'Hello' })
+      .expect(200);
+    const write = async (body: string) =>
+      supertest(app)
+        .post(`/api/v1/directory/${reader.id}/messages`)
+        .set('Authorization', `Bearer ${await tokenFor(writer)}`)
+        .send({ body })
+        .expect(201);
+    // A first message while the server answers: the connection is open and the email's templates read, so the one
+    // below is handed to the server within its wait.
+    await write('Hello Rita');
+    expect(sink.received).to.have.length(1);
+    sink.state.stalled = ['*'];
+
+    const started = Date.now();
+    await write('Would you talk to me about flexible working?');
+    expect(Date.now() - started, 'answered without waiting for the mail server').to.be.below(1_500);
+
+    // The send the request started ends at the socket timeout: a failure the reminders pipeline retries.
+    sink.state.stalled = [];
+    await sendingDone();
+    expect(
+      await NotificationDeliveryModel.countDocuments({ phase: 'result', outcome: 'failed', final: false }),
+    ).to.equal(1);
+    expect((await runDueNotifications({ now: new Date(Date.now() + 60_000) })).sent).to.equal(1);
+    const toReader = sink.received.filter((m) => m.raw.includes('flexible working'));
+    expect(toReader).to.have.length(1);
+    expect(toReader[0]!.to).to.deep.equal([reader.email]);
+  });
+
+  it('a Pledge signing is answered at once while the mail server takes its time; the confirmation link still arrives', async () => {
+    sink.state.delayMs = 1_000;
+    const body = organisationBody({ name: 'Patient Primary' });
+    const started = Date.now();
+    await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+    expect(Date.now() - started, 'answered without waiting for the mail server').to.be.below(900);
+
+    await emailsAnswered();
+    const confirmations = sink.received.filter((m) => m.to.includes(body.email));
+    expect(confirmations).to.have.length(1);
+    expect(confirmations[0]!.raw).to.include('/pledge/confirm/');
+  });
+});
