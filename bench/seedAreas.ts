@@ -3,6 +3,7 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { Types } from 'mongoose';
 import { UserModel } from '../models/User.ts';
+import { searchFieldsOf } from '../server/services/directory/profiles.ts';
 import { menteeProfileDoc, mentorProfileDoc } from './mentoringProfiles.ts';
 import type { AnyModel, SeedPlan } from './seed.ts';
 
@@ -388,7 +389,8 @@ const areaSeeders: AreaSeeder[] = [
           region: 'Region',
           topics: [topicList[i % 4], topicList[(i + 1) % 4]],
           openTo: ['peer-support'],
-          searchText: `${name} \n ${headline}`.toLowerCase(),
+          // As a profile saved now writes it (else every start of the bench's app would write all of them again).
+          ...searchFieldsOf(name, { headline, role: 'Deputy headteacher', region: 'Region' }),
           createdAt: plan.now,
           updatedAt: plan.now,
         };
