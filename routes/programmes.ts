@@ -107,22 +107,22 @@ async function programmePage(actor: Express.User, programmeId: string) {
   return { programme, modules, canAuthor, canEditSettings: canEditProgrammeSettings(actor), mine };
 }
 
+/** What the programme form offers and explains, the same for a new programme and a programme's settings. */
+const formChoices = {
+  tracks,
+  trackNames,
+  statuses: programmeStatuses,
+  statusHelp: programmeStatusHelp,
+  panelTrainingHint: panelTrainingMessages.hint,
+};
+
 /** The new programme form (admins). */
 function renderNewForm(
   res: Response,
   locals: { values: Record<string, unknown>; errors: Record<string, string>; errorList?: unknown[] },
   status = 200,
 ) {
-  res.status(status).render('programmes/form', {
-    title: 'New programme',
-    programme: null,
-    tracks,
-    trackNames,
-    statuses: programmeStatuses,
-    statusHelp: programmeStatusHelp,
-    panelTrainingHint: panelTrainingMessages.hint,
-    ...locals,
-  });
+  res.status(status).render('programmes/form', { title: 'New programme', programme: null, ...formChoices, ...locals });
 }
 
 /** A programme's settings form (admins). */
@@ -137,16 +137,9 @@ function renderSettingsForm(
   },
   status = 200,
 ) {
-  res.status(status).render('programmes/form', {
-    title: `Edit ${programme.title}`,
-    programme,
-    tracks,
-    trackNames,
-    statuses: programmeStatuses,
-    statusHelp: programmeStatusHelp,
-    panelTrainingHint: panelTrainingMessages.hint,
-    ...locals,
-  });
+  res
+    .status(status)
+    .render('programmes/form', { title: `Edit ${programme.title}`, programme, ...formChoices, ...locals });
 }
 
 async function renderModuleForm(
