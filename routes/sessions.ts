@@ -29,6 +29,7 @@ import {
   presentRegister,
   presentSession,
   recordAttendance,
+  registerNoteAsStored,
   registerNoteMaxLength,
   type RecordInput,
   rescheduleSession,
@@ -241,7 +242,7 @@ function recordsFromForm(
     const shownField = field(`shown-status-${userId}`);
     const shownStatus = shownField ?? saved ?? '';
     const shownNote = field(`shown-note-${userId}`) ?? savedNote;
-    if (status === shownStatus && note.trim() === shownNote.trim()) unchanged += 1;
+    if (status === shownStatus && registerNoteAsStored(note) === registerNoteAsStored(shownNote)) unchanged += 1;
     else
       records.push({
         userId,

@@ -1034,6 +1034,36 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
     });
 
+    it('a note of only spaces or invisible characters is no note: stored empty from the API and the register form, and a row otherwise as shown is not changed by one', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id);
+      const invisible = ' \u200b\u2060\u034f\u200e ';
+      await supertest(app)
+        .put(`/api/v1/sessions/${String(session._id)}/attendance`)
+        .set(auth)
+        .send({ records: [{ userId: people[0]!.id, status: 'present', note: invisible }] })
+        .expect(200);
+      const stored = (userId: string) =>
+        AttendanceRecordModel.findOne({ sessionId: session._id, userId }, { status: 1, note: 1, _id: 0 }).lean();
+      expect(await stored(people[0]!.id)).to.deep.equal({ status: 'present', note: '' });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const fields = formAsShown((await agent.get(page).expect(200)).text);
+      const saved = await agent
+        .post(page)
+        .type('form')
+        .send({
+          ...fields,
+          [`note-${people[0]!.id}`]: invisible,
+          [`status-${people[1]!.id}`]: 'late',
+          [`note-${people[1]!.id}`]: '\u200b\u200b',
+        })
+        .expect(303);
+      // Her row, shown with no note, is as shown: only the other row is saved.
+      expect((await agent.get(saved.headers.location!).expect(200)).text).to.include('Register saved (1 row)');
+      expect(await stored(people[1]!.id)).to.deep.equal({ status: 'late', note: '' });
+    });
+
     it('"Last marked" gives the date of a mark made on another day than the session, and only the time of one made that day', async () => {
       const { cohort, people } = await cohortWith(2);
       const start = new Date('2027-04-10T09:00:00Z');

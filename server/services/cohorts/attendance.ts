@@ -13,7 +13,7 @@ import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
 import { formatDateTime } from '../../time.ts';
-import { writtenTextProblem } from '../../visibleText.ts';
+import { optionalTextAsStored, writtenTextProblem } from '../../visibleText.ts';
 import { canReadAttendanceOf } from '../../policies/cohorts.ts';
 import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
@@ -187,8 +187,14 @@ export type RecordInput = { userId: string; status: string; note?: string; shown
 
 type StoredMark = Pick<AttendanceRecord, 'status' | 'note' | 'markedBy' | 'markedAt' | 'source'>;
 
+/**
+ * A row's note as stored: by optionalText's rule, so a note of only spaces or invisible characters (a pasted
+ * zero-width space) is no note, and two notes that differ only in those are the same note.
+ */
+export const registerNoteAsStored = (note: string | undefined): string => optionalTextAsStored(note ?? '');
+
 const sameMark = (a: ShownMark, b: StoredMark | undefined) =>
-  (a.status ?? null) === (b?.status ?? null) && a.note.trim() === (b?.note ?? '').trim();
+  (a.status ?? null) === (b?.status ?? null) && registerNoteAsStored(a.note) === registerNoteAsStored(b?.note);
 
 /**
  * A row sent from a page that showed another mark than the one stored now (a colleague's, her own check-in, her own
@@ -318,7 +324,7 @@ export async function recordAttendance(props: {
   if (unseen.length) throw await markedMeanwhileError({ ...props, indexes: unseen, stored, othersSaved: false });
   const setOf = (r: RecordInput) => ({
     status: r.status,
-    note: (r.note ?? '').trim(),
+    note: registerNoteAsStored(r.note),
     markedBy: new Types.ObjectId(props.actor.id),
     markedAt: now,
     source: 'register',

@@ -72,6 +72,7 @@ export {
   presentRegister,
   recordAttendance,
   registerNoteMaxLength,
+  registerNoteAsStored,
   countsOf,
   checkIn,
   cohortAttendanceReport,
