@@ -2,7 +2,7 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
 import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
-import { signIn, testApp } from '../support/app.ts';
+import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol, sampleQuiz } from '../support/learningFactories.ts';
@@ -67,6 +67,29 @@ describe('learning: completing modules (API)', () => {
     await supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send({ reflection }).expect(200);
     const saved = await CompletionModel.findOne({ userId: user.id }).lean();
     expect(saved).to.include({ reflection, reflectionShared: false });
+  });
+
+  it('a reflection of only spaces or invisible characters, or with a direction override or a NUL, is refused at its field, in the API and on the page, and nothing is recorded or shared', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: { type: 'reflection' } });
+    const { user, auth } = await learnerIn(programme.id);
+    const complete = (body: object) =>
+      supertest(app).post(`/api/v1/modules/${module.id}/completion`).set(auth).send(body).expect(422);
+    const invisible = await complete({ reflection: ' \u200b\u2060\u034f ', shareWithFacilitators: true });
+    expect(invisible.body.errors).to.deep.equal([
+      { path: 'reflection', message: 'is required: it has only spaces or invisible characters' },
+    ]);
+    expect((await complete({ reflection: '\u202eI grew' })).body.errors[0]).to.deep.include({ path: 'reflection' });
+    expect((await complete({ reflection: 'I grew\u0000' })).body.errors[0]).to.deep.include({ path: 'reflection' });
+    const agent = await signIn(app, user.email, testPassword);
+    const page = await agent.get(`/modules/${module.id}`).expect(200);
+    const refused = await agent
+      .post(`/modules/${module.id}/completion`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), reflection: '\u200b\u200b', shareWithFacilitators: 'yes' })
+      .expect(422);
+    expect(refused.text).to.include('field-reflection-error').and.include('it has only spaces or invisible characters');
+    expect(await CompletionModel.countDocuments({ userId: user.id })).to.equal(0);
   });
 
   it('a quiz below the pass mark is a 422 with the score, every attempt is recorded, and a pass completes it', async () => {

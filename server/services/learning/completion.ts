@@ -7,6 +7,7 @@ import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
+import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
 import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
 import { issueCertificateIfComplete } from './certificates.ts';
 import { currentEnrolment } from './learners.ts';
@@ -27,6 +28,7 @@ const messages = {
   quizFailed: 'Not passed this time: you can try again as often as you like.',
   wrongFields: 'This module is completed differently.',
   reflectionEmpty: 'Write your reflection first.',
+  reflectionNotText: 'Your reflection has a character that cannot be saved.',
   reflectionShort: (min: number) => `Your reflection needs at least ${min} words.`,
   reflectionShortField: (min: number, given: number) => `write at least ${min} words (this one has ${given})`,
   reflectionLong: 'Your reflection is too long to save.',
@@ -196,10 +198,16 @@ function checkInput(module: Module, input: CompletionInput): { record: Partial<C
   const reflection = (input.reflection ?? '').trim();
   const minWords = rule.minWords ?? 0;
   const words = wordsIn(reflection);
-  if (!reflection)
-    throw new ValidationError(messages.reflectionEmpty, [{ path: 'reflection', message: 'is required' }], {
-      minWords,
-    });
+  // Held to the one rule for written text (server/visibleText.ts), as text() holds a field: one of only zero-width
+  // spaces passed a module with no minimum, and was saved and shared as a reflection nobody could see.
+  if (!hasVisibleText(reflection))
+    throw new ValidationError(
+      messages.reflectionEmpty,
+      [{ path: 'reflection', message: reflection ? invisibleOnly : 'is required' }],
+      { minWords },
+    );
+  const notText = writtenTextProblem(reflection);
+  if (notText) throw new ValidationError(messages.reflectionNotText, [{ path: 'reflection', message: notText }]);
   if (reflection.length > reflectionMaxLength)
     throw new ValidationError(messages.reflectionLong, [
       { path: 'reflection', message: messages.reflectionLongField(reflectionMaxLength, reflection.length) },
