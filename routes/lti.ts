@@ -8,7 +8,7 @@ import { sendKeepable } from '../server/http/keepableAnswers.ts';
 import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
-import { paging } from '../server/http/validate.ts';
+import { paging, text } from '../server/http/validate.ts';
 import { ConflictError } from '../server/errors.ts';
 import { pageInMemory } from '../server/pagination.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
@@ -32,8 +32,8 @@ import {
   personOf,
   pickerItems,
   placePerson,
-  platformInputSchema,
   platformOrigins,
+  platformSettingsSchema,
   recordLaunch,
   requireContentAdder,
   requireCourseRole,
@@ -63,6 +63,8 @@ const messages = {
   confirmDelete: 'Tick the box to confirm that you want to delete this registration.',
 };
 
+/** A registration as an admin sends it: named as anything else is (text()), with what LTI asks of the rest. */
+const platformInputSchema = z.strictObject({ name: text(120), ...platformSettingsSchema.shape });
 const platformView = platformInputSchema.extend({ id: z.string(), createdAt: z.string() });
 const syncView = z.object({ added: z.number().int(), kept: z.number().int(), waitlisted: z.number().int() });
 

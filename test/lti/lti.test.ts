@@ -2257,6 +2257,40 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       await supertest(tool.server).delete(`/api/v1/lti/platforms/${created.body.id}`).set(adminAuth).expect(404);
     });
 
+    it('a platform name is held to the rule of other names: one of only invisible characters, or with a direction override or a NUL, is refused at its field, in the API and on the admin page', async () => {
+      for (const [name, says] of [
+        [' \u200b\u2060\u034f ', 'is required: it has only spaces or invisible characters'],
+        ['\u202eMoodle', 'must not contain a text-direction override'],
+        ['Moodle\u0000', 'contains a control character'],
+        ['M'.repeat(121), 'must be at most 120 characters'],
+      ]) {
+        const refused = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...platform.registration, name, clientId: 'name-check' })
+          .expect(422);
+        expect(refused.body.errors).to.have.length(1);
+        expect(refused.body.errors[0]).to.include({ path: 'name' });
+        expect(refused.body.errors[0].message).to.include(says);
+      }
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      const page = await agent.get('/admin/lti').expect(200);
+      const form = await agent
+        .post('/admin/lti/platforms')
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          ...platform.registration,
+          name: '\u200b\u200b',
+          clientId: 'name-check',
+          deploymentIds: platform.registration.deploymentIds.join('\n'),
+        })
+        .expect(422);
+      expect(form.text).to.include('field-name-error').and.include('it has only spaces or invisible characters');
+      expect(await LtiPlatformModel.countDocuments({ clientId: 'name-check' })).to.equal(0);
+    });
+
     it("the admin page shows the tool's values to paste into the LMS", async () => {
       const admin = await buildUser({ roles: ['admin'] });
       const agent = await signIn(tool.server, admin.email, testPassword);

@@ -50,8 +50,11 @@ const issuer = z
   .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) })
   .refine((value) => !/[?#]/.test(value), { error: messages.issuerParts });
 
-export const platformInputSchema = z.strictObject({
-  name: z.string().trim().min(1, 'is required').max(120),
+/**
+ * What LTI asks of a registration: its URLs, client and deployments. Its name, for the admins who read it, is held
+ * to the rule of every other name (text(), server/http/validate.ts), added by the route (routes/lti.ts).
+ */
+export const platformSettingsSchema = z.strictObject({
   issuer,
   clientId: z.string().trim().min(1, 'is required').max(500),
   authLoginUrl: endpoint,
@@ -62,7 +65,7 @@ export const platformInputSchema = z.strictObject({
     .min(1, 'list at least one deployment id')
     .max(maxDeployments),
 });
-export type PlatformInput = z.output<typeof platformInputSchema>;
+export type PlatformInput = z.output<typeof platformSettingsSchema> & { name: string };
 
 export type PlatformView = PlatformInput & { id: string; createdAt: string };
 
