@@ -26,6 +26,7 @@ import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
 import { refoldSearchTexts } from './services/directory/profiles.ts';
 import { markLmsAssertedAddresses } from './services/lti/index.ts';
+import { rekeyNetworkNames } from './services/networks/networks.ts';
 import { applySettings } from './settings.ts';
 import { closeWithin, exitOnUnexpectedErrors, type ShutdownStep } from './shutdown.ts';
 
@@ -146,6 +147,14 @@ async function main(): Promise<void> {
     );
   const refolded = await refoldSearchTexts();
   if (refolded) logger.info({ refolded }, 'directory search texts written in the folding this version searches');
+  const networkNames = await rekeyNetworkNames();
+  if (networkNames.rekeyed)
+    logger.info({ rekeyed: networkNames.rekeyed }, 'network name keys written without invisible characters');
+  if (networkNames.clashes.length)
+    logger.warn(
+      { clashes: networkNames.clashes },
+      'two networks have names that differ only in invisible characters: an admin renames one',
+    );
   const lmsAddresses = await markLmsAssertedAddresses();
   if (lmsAddresses)
     logger.info({ marked: lmsAddresses }, 'addresses an LMS gave its accounts marked as not yet proved');

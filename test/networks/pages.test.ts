@@ -12,7 +12,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
-import { nameAllAuthors } from '../../server/services/networks/index.ts';
+import { nameAllAuthors, nameKeyOf, rekeyNetworkNames } from '../../server/services/networks/index.ts';
 
 describe('networks: pages', () => {
   useTestDatabase();
@@ -155,6 +155,35 @@ describe('networks: pages', () => {
     expect(form.text).to.include('another network already has this name');
     expect(form.text).to.match(/id="field-name"[^>]*aria-invalid="true"/);
     expect(await NetworkModel.countDocuments({ name: /quebec/i })).to.equal(1);
+  });
+
+  it('a name key stored before keys left out invisible characters is written again at start, so the same name with the character taken out is a 409; a key another network holds is reported, not taken', async () => {
+    // The key as the earlier version wrote it: the zero-width characters kept.
+    const earlierKey = (name: string) => name.normalize('NFC').trim().toLowerCase().replace(/\s+/g, ' ');
+    const stored = async (name: string, nameKey = earlierKey(name)) =>
+      NetworkModel.create({ name, nameKey, kind: 'national', joining: 'open', description: 'x', version: 4 });
+    const older = await stored('WomenEd\u200b Scotland');
+    const twin = await stored('Heads\u2060 of Wales');
+    const sameLooking = await stored('Heads of Wales', nameKeyOf('Heads of Wales'));
+    const plain = await stored('Trust leaders in Kent');
+    const accented = await stored('Québec leaders', nameKeyOf('Québec leaders'));
+    // Several processes starting at once: each key is written once.
+    const [first, second] = await Promise.all([rekeyNetworkNames(), rekeyNetworkNames()]);
+    expect(first.rekeyed + second.rekeyed).to.equal(1);
+    expect(first.clashes).to.deep.equal([{ id: String(twin._id), keyHeldBy: String(sameLooking._id) }]);
+    const keyOf = async (id: Types.ObjectId) => (await NetworkModel.findById(id).lean())!;
+    expect(await keyOf(older._id)).to.include({ nameKey: 'womened scotland', version: 4 });
+    expect((await keyOf(twin._id)).nameKey).to.equal(earlierKey('Heads\u2060 of Wales'));
+    expect((await keyOf(plain._id)).nameKey).to.equal('trust leaders in kent');
+    expect((await keyOf(accented._id)).nameKey).to.equal('québec leaders');
+    // Started again, there is nothing to write.
+    expect((await rekeyNetworkNames()).rekeyed).to.equal(0);
+    const res = await supertest(app)
+      .post('/api/v1/networks')
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({ name: 'WomenEd Scotland', kind: 'national', description: 'x', joining: 'open' })
+      .expect(409);
+    expect(res.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['name']);
   });
 
   it('an admin names a lead from the members page: the member she makes a lead is named on the network page and answers requests', async () => {

@@ -75,6 +75,50 @@ async function nameHeldByAnother(error: unknown, nameKey: string, networkId?: Ty
   return Boolean(await NetworkModel.exists({ nameKey, ...(networkId ? { _id: { $ne: networkId } } : {}) }));
 }
 
+/**
+ * Names whose key an earlier version could have written otherwise than nameKeyOf does now: those holding a character
+ * beyond printable ASCII (the keys written before format characters were left out kept them). A name of printable
+ * ASCII had the key it has now, so only these are read.
+ */
+const mayHaveEarlierKey = { $regex: '[^ -~]' };
+
+export type NetworkNameKeyRepair = {
+  /** Networks whose key was written again as nameKeyOf gives it. */
+  rekeyed: number;
+  /**
+   * Networks left with their earlier key because another network already holds the one it has now: two names that
+   * look the same, for an admin to rename one (saving it is a 409 until then). Ids only.
+   */
+  clashes: { id: string; keyHeldBy: string | undefined }[];
+};
+
+/**
+ * Writes again each network's name key that an earlier version computed otherwise (a name with a zero-width space
+ * kept it in its key, so a network of the same visible name could still be made beside it). Run at every start:
+ * idempotent (a key as nameKeyOf gives it is left alone), and safe with several processes starting at once or an
+ * admin saving meanwhile, as each write is conditional on the name and key it read, and leaves `version` as it is (an
+ * edit form open meanwhile saves as before). A key another network already holds is not taken: both are reported.
+ */
+export async function rekeyNetworkNames(): Promise<NetworkNameKeyRepair> {
+  const result: NetworkNameKeyRepair = { rekeyed: 0, clashes: [] };
+  for (const network of await NetworkModel.find({ name: mayHaveEarlierKey }, { name: 1, nameKey: 1 }).lean()) {
+    const nameKey = nameKeyOf(network.name);
+    if (nameKey === network.nameKey) continue;
+    try {
+      const { modifiedCount } = await NetworkModel.updateOne(
+        { _id: network._id, name: network.name, nameKey: network.nameKey },
+        { $set: { nameKey } },
+      );
+      result.rekeyed += modifiedCount;
+    } catch (error) {
+      if (!(await nameHeldByAnother(error, nameKey, network._id))) throw error;
+      const holder = await NetworkModel.findOne({ nameKey, _id: { $ne: network._id } }, { _id: 1 }).lean();
+      result.clashes.push({ id: String(network._id), keyHeldBy: holder ? String(holder._id) : undefined });
+    }
+  }
+  return result;
+}
+
 function checkCountry(country: string | undefined): void {
   if (country && !isCountryCode(country))
     throw new ValidationError('Some details need correcting.', [{ path: 'country', message: messages.unknownCountry }]);
