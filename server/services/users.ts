@@ -11,7 +11,7 @@ import { sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { checkedPersonName } from './accounts/names.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
-import { sendSecurityEmail } from './reminders/accounts.ts';
+import { sendSecurityEmail, sendSecurityEmails, type SecurityEmail } from './reminders/accounts.ts';
 import { countHit, spendAllowance } from './rateLimits.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import { escapeRegex, looseTextPattern } from '../textSearch.ts';
@@ -176,24 +176,42 @@ async function issueLink(purpose: 'password-reset' | 'invitation', userId: Types
   };
 }
 
-export async function sendInvitation(props: {
+/** An invitation to send: to whom, from whom, and for what. */
+export type Invitation = {
   userId: string;
   actorName: string;
   /** What she is invited for, in a sentence of its own (a panel and its interview day), when there is more than an account. */
   invitedFor?: string;
-}): Promise<void> {
-  const user = await UserModel.findById(props.userId).lean();
-  if (!user) throw new NotFoundError();
-  const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
-  // Through the reminders pipeline (one record, sent once, retried if the mail server is down), at once.
-  await sendSecurityEmail({
-    kind: 'invitation',
-    userId: user._id,
-    linkId,
-    expiresAt,
-    subject: 'You are invited to Pathways',
-    data: { inviterName: props.actorName, link, ...(props.invitedFor ? { invitedFor: props.invitedFor } : {}) },
-  });
+};
+
+export function sendInvitation(invitation: Invitation): Promise<void> {
+  return sendInvitations([invitation]);
+}
+
+/**
+ * Invites each: a one-time link, sent through the reminders pipeline (one record, sent once, retried if the mail
+ * server is down), at once, all together, so a stalled mail server holds the request for one wait, not one per person.
+ */
+export async function sendInvitations(invitations: readonly Invitation[]): Promise<void> {
+  const emails: SecurityEmail[] = [];
+  for (const invitation of invitations) {
+    const user = await UserModel.findById(invitation.userId).lean();
+    if (!user) throw new NotFoundError();
+    const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
+    emails.push({
+      kind: 'invitation',
+      userId: user._id,
+      linkId,
+      expiresAt,
+      subject: 'You are invited to Pathways',
+      data: {
+        inviterName: invitation.actorName,
+        link,
+        ...(invitation.invitedFor ? { invitedFor: invitation.invitedFor } : {}),
+      },
+    });
+  }
+  await sendSecurityEmails(emails);
 }
 
 /** Reset emails one account may be sent in an hour, whoever asks and from wherever. */

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { NotificationModel } from '../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { emailsAnswered } from '../../server/mailer.ts';
 import { runDueNotifications, sendingDone } from '../../server/services/reminders/index.ts';
-import { testApp } from '../support/app.ts';
+import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { buildCohort } from '../support/cohortFactories.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { freshIp, organisationBody } from '../support/pledgeFactories.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 
@@ -78,5 +80,71 @@ describe('a mail server that does not answer: requests that send email answer wi
     const confirmations = sink.received.filter((m) => m.to.includes(body.email));
     expect(confirmations).to.have.length(1);
     expect(confirmations[0]!.raw).to.include('/pledge/confirm/');
+  });
+});
+
+/**
+ * An import invites every newcomer it makes: the request hands all the invitations to the mail server together and
+ * waits for it once, so a stalled server cannot hold it for a wait per person (40 people took 2 minutes, past a
+ * proxy's timeout).
+ */
+describe('a mail server that does not answer: an import inviting many people waits for it once', function () {
+  this.timeout(60_000);
+  useTestDatabase();
+  let app: ReturnType<typeof testApp>;
+  before(() => {
+    app = testApp();
+  });
+  // A wait long enough for a loaded test machine to hand 8 invitations to a server that answers.
+  const sink = useSmtpSink({ requestWaitMs: 2_000, socketTimeoutMs: 4_000 });
+  beforeEach(async () => {
+    await clearDatabase();
+    sink.received.length = 0;
+    sink.state.stalled = [];
+  });
+
+  it('a class list of newcomers imported while the mail server stalls waits for it once, not once per invitation; each invitation is retried and arrives once when the server recovers', async () => {
+    const facilitator = await buildUser({ roles: ['facilitator'] });
+    const cohort = await buildCohort({ capacity: 40, facilitatorIds: [facilitator.id] });
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const page = `/cohorts/${String(cohort._id)}/people`;
+    const newcomers = (batch: string) =>
+      Array.from({ length: 8 }, (_, i) => `${batch}${i}@example.org, ${batch} Newcomer ${i}`);
+    const importList = async (lines: string[]) => {
+      const csrf = await csrfOf(agent, page);
+      const started = Date.now();
+      const answer = await agent
+        .post(`${page}/import`)
+        .type('form')
+        .send({ _csrf: csrf, csv: lines.join('\n') });
+      expect(answer.status).to.equal(200);
+      expect(answer.text).to.include('Import results');
+      return Date.now() - started;
+    };
+    // A first import while the server answers: the connections are open and the email's templates read. Then the
+    // same import again: what the request takes besides the mail server.
+    const first = 'first@example.org, First Newcomer';
+    await importList([first]);
+    const answering = await importList(newcomers('prompt'));
+    expect(sink.received).to.have.length(9);
+
+    sink.state.stalled = ['*'];
+    const stalled = await importList(newcomers('stalled'));
+    // One wait (2 s here, 3 s in production) in all: one per invitation was 8 of them here, 2 minutes for 40 people.
+    expect(stalled - answering, `answered in ${stalled} ms, ${answering} ms with the server answering`).to.be.below(
+      3_000,
+    );
+    expect(sink.received).to.have.length(9);
+
+    // The server recovers: what it never answered fails at the socket timeout and is retried, what was not handed to
+    // it is sent by the next run; each newcomer has one invitation.
+    sink.state.stalled = [];
+    await sendingDone();
+    expect((await runDueNotifications({ now: new Date(Date.now() + 60_000) })).sent).to.equal(8);
+    expect((await runDueNotifications({ now: new Date(Date.now() + 120_000) })).sent).to.equal(0);
+    const invited = sink.received.filter((m) => m.subject === 'You are invited to Pathways').flatMap((m) => m.to);
+    const everyone = [first, ...newcomers('prompt'), ...newcomers('stalled')].map((l) => l.split(',')[0]!);
+    expect(invited.sort()).to.deep.equal(everyone.sort());
+    expect(await NotificationModel.countDocuments({ kind: 'invitation' })).to.equal(17);
   });
 });

@@ -16,7 +16,7 @@ import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
-import { createUser, sendInvitation } from '../users.ts';
+import { createUser, sendInvitations, type Invitation } from '../users.ts';
 import { isolatedText } from '../../visibleText.ts';
 
 /** The most people one class-list import takes, not counting its header row. */
@@ -747,106 +747,114 @@ export async function importEnrolments(props: {
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
-  for (const { record, line } of people) {
-    const emailCell = emailCellOf(record, columns);
-    const email = typedEmail(record[emailCell] ?? '');
-    const nameCells =
-      columns.nameToEnd && record.length > columns.name[0]! + 1
-        ? record.map((_, i) => i).filter((i) => i >= columns.name[0]!)
-        : columns.name;
-    const name = nameCells
-      .filter((i) => i !== emailCell)
-      .map((i) => (record[i] ?? '').trim())
-      .filter(Boolean)
-      .join(nameCells === columns.name ? ' ' : ', ');
-    // A list of addresses pasted as one line ("a@x, b@x" from a mail client): the others would become her name.
-    const addressesInName = name
-      .split(/[\s,;]+/)
-      .filter((word) => word.includes('@') && !emailAddressProblem(typedEmail(word)));
-    if (addressesInName.length) {
-      rows.push({ line, email, outcome: 'invalid', message: messages.severalAddresses(addressesInName.length + 1) });
-      continue;
-    }
-    const problem = emailAddressProblem(email);
-    if (problem) {
-      // "It must have a domain after the @…"; an address with no shape of one at all is just not an email address.
-      const message = problem === notAnEmailAddress ? 'Not an email address.' : `Not an email address: it ${problem}.`;
-      rows.push({ line, email, outcome: 'invalid', message });
-      continue;
-    }
-    const firstLine = seen.get(email);
-    if (firstLine !== undefined) {
-      rows.push({ line, email, outcome: 'invalid', message: messages.duplicate(firstLine) });
-      continue;
-    }
-    seen.set(email, line);
-    let user = await UserModel.findOne({ email }, { _id: 1, status: 1 }).lean();
-    let invited = false;
-    if (user?.status === 'disabled') {
-      rows.push({ line, email, outcome: 'invalid', message: 'This account is disabled.' });
-      continue;
-    }
-    if (!user) {
-      try {
-        const created = await createUser({
-          email,
-          name: name || email.split('@')[0]!,
-          roles: ['participant'],
-          // Her cohort meets in this zone, so it is the likeliest hers; her invitation page lets her change it.
-          timezone: cohort.timezone,
-          actorName: props.actor.name,
-          // Audited as hers (user-created), as an account she makes on the people page is.
-          actor: props.actor,
-          ip: props.ip,
-          // Invited below, once her place is known, so the invitation can say where she stands.
-          invite: false,
-        });
-        user = { _id: new Types.ObjectId(created.id), status: 'invited' };
-        invited = true;
-      } catch (error) {
-        if (error instanceof ConflictError) user = await UserModel.findOne({ email }, { _id: 1, status: 1 }).lean();
-        else if (error instanceof ValidationError) {
-          rows.push({ line, email, outcome: 'invalid', message: error.message });
-          continue;
-        } else throw error;
-      }
-    }
-    let result: EnrolmentResult | undefined;
-    try {
-      result = await enrolParticipant({
-        actor: props.actor,
-        cohortId: props.cohortId,
-        userId: String(user!._id),
-        now: props.now,
-      });
-    } catch (error) {
-      if (error instanceof ValidationError) {
-        // An account the cohort is not for (mayBeEnrolled): a row to correct, like a bad address.
-        rows.push({ line, email, outcome: 'invalid', message: error.message });
+  // Sent together once every row is done, so that a stalled mail server holds the import for one wait, not one per
+  // person (40 people waited 2 minutes, past a proxy's timeout); sent even if a row fails, as each account is made.
+  const invitations: Invitation[] = [];
+  try {
+    for (const { record, line } of people) {
+      const emailCell = emailCellOf(record, columns);
+      const email = typedEmail(record[emailCell] ?? '');
+      const nameCells =
+        columns.nameToEnd && record.length > columns.name[0]! + 1
+          ? record.map((_, i) => i).filter((i) => i >= columns.name[0]!)
+          : columns.name;
+      const name = nameCells
+        .filter((i) => i !== emailCell)
+        .map((i) => (record[i] ?? '').trim())
+        .filter(Boolean)
+        .join(nameCells === columns.name ? ' ' : ', ');
+      // A list of addresses pasted as one line ("a@x, b@x" from a mail client): the others would become her name.
+      const addressesInName = name
+        .split(/[\s,;]+/)
+        .filter((word) => word.includes('@') && !emailAddressProblem(typedEmail(word)));
+      if (addressesInName.length) {
+        rows.push({ line, email, outcome: 'invalid', message: messages.severalAddresses(addressesInName.length + 1) });
         continue;
       }
-      if (!(error instanceof ConflictError)) throw error;
-    } finally {
-      if (invited)
-        await sendInvitation({
+      const problem = emailAddressProblem(email);
+      if (problem) {
+        // "It must have a domain after the @…"; an address with no shape of one at all is just not an email address.
+        const message =
+          problem === notAnEmailAddress ? 'Not an email address.' : `Not an email address: it ${problem}.`;
+        rows.push({ line, email, outcome: 'invalid', message });
+        continue;
+      }
+      const firstLine = seen.get(email);
+      if (firstLine !== undefined) {
+        rows.push({ line, email, outcome: 'invalid', message: messages.duplicate(firstLine) });
+        continue;
+      }
+      seen.set(email, line);
+      let user = await UserModel.findOne({ email }, { _id: 1, status: 1 }).lean();
+      let invited = false;
+      if (user?.status === 'disabled') {
+        rows.push({ line, email, outcome: 'invalid', message: 'This account is disabled.' });
+        continue;
+      }
+      if (!user) {
+        try {
+          const created = await createUser({
+            email,
+            name: name || email.split('@')[0]!,
+            roles: ['participant'],
+            // Her cohort meets in this zone, so it is the likeliest hers; her invitation page lets her change it.
+            timezone: cohort.timezone,
+            actorName: props.actor.name,
+            // Audited as hers (user-created), as an account she makes on the people page is.
+            actor: props.actor,
+            ip: props.ip,
+            // Invited below, once her place is known, so the invitation can say where she stands.
+            invite: false,
+          });
+          user = { _id: new Types.ObjectId(created.id), status: 'invited' };
+          invited = true;
+        } catch (error) {
+          if (error instanceof ConflictError) user = await UserModel.findOne({ email }, { _id: 1, status: 1 }).lean();
+          else if (error instanceof ValidationError) {
+            rows.push({ line, email, outcome: 'invalid', message: error.message });
+            continue;
+          } else throw error;
+        }
+      }
+      let result: EnrolmentResult | undefined;
+      try {
+        result = await enrolParticipant({
+          actor: props.actor,
+          cohortId: props.cohortId,
           userId: String(user!._id),
-          actorName: props.actor.name,
-          invitedFor: result && invitedTo(cohort, result),
+          now: props.now,
         });
+      } catch (error) {
+        if (error instanceof ValidationError) {
+          // An account the cohort is not for (mayBeEnrolled): a row to correct, like a bad address.
+          rows.push({ line, email, outcome: 'invalid', message: error.message });
+          continue;
+        }
+        if (!(error instanceof ConflictError)) throw error;
+      } finally {
+        if (invited)
+          invitations.push({
+            userId: String(user!._id),
+            actorName: props.actor.name,
+            invitedFor: result && invitedTo(cohort, result),
+          });
+      }
+      if (result) {
+        const placed = result.status === 'active' ? 'enrolled' : 'waitlisted';
+        rows.push({
+          line,
+          email,
+          outcome: invited ? (`invited-and-${placed}` as const) : placed,
+          message:
+            `${invited ? 'Invited by email and ' : ''}${result.status === 'active' ? 'enrolled' : `put on the waitlist (position ${result.position})`}.`.replace(
+              /^./,
+              (c) => c.toUpperCase(),
+            ),
+        });
+      } else rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
     }
-    if (result) {
-      const placed = result.status === 'active' ? 'enrolled' : 'waitlisted';
-      rows.push({
-        line,
-        email,
-        outcome: invited ? (`invited-and-${placed}` as const) : placed,
-        message:
-          `${invited ? 'Invited by email and ' : ''}${result.status === 'active' ? 'enrolled' : `put on the waitlist (position ${result.position})`}.`.replace(
-            /^./,
-            (c) => c.toUpperCase(),
-          ),
-      });
-    } else rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
+  } finally {
+    await sendInvitations(invitations);
   }
   if (!rows.length) throw new ValidationError(messages.csvEmpty, [{ path: 'csv', message: messages.csvEmpty }]);
   return { rows, toCorrect: refusedRows(header ? records[0]! : null, records, rows) };

@@ -8,37 +8,50 @@ import { deliverNow } from './deliver.ts';
 import { planNotification } from './plan.ts';
 import { localDate } from './time.ts';
 
-/**
- * Invitations, password resets and waitlist promotions go through the same pipeline as reminders (one record,
- * exactly-once sending, retries, visible to admins), but are sent at once while the person waits: the request
- * plans the notification and delivers it itself; if the mail server is down, the job retries it.
- */
-export async function sendSecurityEmail(props: {
+/** A security email to plan: an invitation or a password reset, carrying its one-time link. */
+export type SecurityEmail = {
   kind: 'invitation' | 'password-reset';
   userId: Types.ObjectId | string;
   linkId: Types.ObjectId | string;
   expiresAt: Date;
   subject: string;
   data: Record<string, unknown>;
-}): Promise<void> {
-  const { id } = await planNotification({
-    key: `${props.kind}:${String(props.userId)}:${String(props.linkId)}`,
-    userId: props.userId,
-    kind: props.kind,
-    about: { type: 'user', id: props.userId },
-    sendAt: new Date(),
-    // A link past its expiry is useless: never sent late.
-    eventAt: props.expiresAt,
-    template: props.kind,
-    subject: props.subject,
-    data: props.data,
-  });
-  try {
-    await deliverNow(id);
-  } catch (error) {
-    // The record is planned: the reminders job sends it within seconds.
-    logger.warn({ err: error, notificationId: id }, 'immediate delivery failed; the job will retry');
+};
+
+/**
+ * Invitations, password resets and waitlist promotions go through the same pipeline as reminders (one record,
+ * exactly-once sending, retries, visible to admins), but are sent at once while the person waits: the request
+ * plans the notifications and delivers them itself, all together, waiting for the mail server once (an import's 40
+ * invitations wait as long as one); if the mail server is down, the job retries them.
+ */
+export async function sendSecurityEmails(emails: readonly SecurityEmail[]): Promise<void> {
+  const ids: string[] = [];
+  for (const email of emails) {
+    const { id } = await planNotification({
+      key: `${email.kind}:${String(email.userId)}:${String(email.linkId)}`,
+      userId: email.userId,
+      kind: email.kind,
+      about: { type: 'user', id: email.userId },
+      sendAt: new Date(),
+      // A link past its expiry is useless: never sent late.
+      eventAt: email.expiresAt,
+      template: email.kind,
+      subject: email.subject,
+      data: email.data,
+    });
+    ids.push(id);
   }
+  if (!ids.length) return;
+  try {
+    await deliverNow(...ids);
+  } catch (error) {
+    // The records are planned: the reminders job sends them within seconds.
+    logger.warn({ err: error, notificationIds: ids }, 'immediate delivery failed; the job will retry');
+  }
+}
+
+export function sendSecurityEmail(email: SecurityEmail): Promise<void> {
+  return sendSecurityEmails([email]);
 }
 
 /** A place offered from the waiting list (enrolment.activated with promotedFromWaitlist). */

@@ -63,6 +63,14 @@ export type RunOptions = {
    * it) and its lane ends. So a stalled mail server holds a run, and every reminder due after it, this long at most.
    */
   waitForSendMs?: number;
+  /**
+   * How long the run waits for the mail server in all, from its first composed message (a person's request sending
+   * several emails, an import's invitations): then no message more is begun, one still composing or waiting for a mail
+   * connection is given back (the job sends it within seconds), and one the mail server has not answered goes on
+   * without the run, as after waitForSendMs. Without it, lanes wait for their messages in turn: a request sending 40
+   * to a stalled server would wait 40 times.
+   */
+  waitForAllMs?: number;
   /** How long a claim is ours; a process killed mid-send is taken over after it. */
   leaseMs?: number;
   /** Claims per batch. */
@@ -209,6 +217,12 @@ async function sendWaitingAtMost(opts: RunOptions, report: RunReport, stragglers
   // Sends the run stopped waiting for, and claims they turn out not to use (withdrawn after the batch was given back).
   const stillSending = new Set<Promise<void>>();
   const unusedLate: ClaimRow[] = [];
+  const allWaitOver = new AbortController();
+  let allWaitTimer: NodeJS.Timeout | undefined;
+  const startWaitForAll = () => {
+    if (opts.waitForAllMs !== undefined && !allWaitTimer)
+      allWaitTimer = setTimeout(() => allWaitOver.abort(), opts.waitForAllMs);
+  };
   try {
     let next: Promise<{ jobs: Job[]; claimedReal: number }> | undefined = claimBatch(0);
     for (let i = 0; i < decisions.length; i += batchSize) {
@@ -228,12 +242,24 @@ async function sendWaitingAtMost(opts: RunOptions, report: RunReport, stragglers
           report.remaining += 1;
           return 'next';
         }
+        if (allWaitOver.signal.aborted) {
+          unused.push(job.claim);
+          report.remaining += 1;
+          return 'end lane';
+        }
         sending.add(job.claim);
-        const waitOver = new AbortController();
+        const messageWaitOver = new AbortController();
+        const waitOver =
+          opts.waitForAllMs === undefined
+            ? messageWaitOver.signal
+            : AbortSignal.any([messageWaitOver.signal, allWaitOver.signal]);
         let timer: NodeJS.Timeout | undefined;
-        const waitForMailServer = () => (timer = setTimeout(() => waitOver.abort(), waitForSendMs));
+        const waitForMailServer = () => {
+          timer = setTimeout(() => messageWaitOver.abort(), waitForSendMs);
+          startWaitForAll();
+        };
         const handled = handle(job, recipients, memo, now, log, () => new Date(now.getTime() + Date.now() - started), {
-          withdrawIf: stopping ? AbortSignal.any([stopping, waitOver.signal]) : waitOver.signal,
+          withdrawIf: stopping ? AbortSignal.any([stopping, waitOver]) : waitOver,
           waitForMailServer,
         })
           .then((outcome) => {
@@ -247,7 +273,7 @@ async function sendWaitingAtMost(opts: RunOptions, report: RunReport, stragglers
         let settled = false;
         void handled.finally(() => (settled = true)).catch(() => undefined);
         const waitedOut = new Promise<'waited out'>((resolve) =>
-          waitOver.signal.addEventListener('abort', () => resolve('waited out'), { once: true }),
+          waitOver.addEventListener('abort', () => resolve('waited out'), { once: true }),
         );
         if ((await Promise.race([handled, waitedOut])) !== 'waited out') return 'next';
         // Waited out, this lane ends, so that a mail server stalling on every message holds the run for one wait, not
@@ -282,6 +308,7 @@ async function sendWaitingAtMost(opts: RunOptions, report: RunReport, stragglers
       }
     }
   } finally {
+    clearTimeout(allWaitTimer);
     const finish = async () => {
       await Promise.allSettled([...stillSending]);
       clearInterval(renewal);
@@ -491,18 +518,21 @@ async function failHeld(digestKey: string, reason: string, at: Date, log: Result
 }
 
 /**
- * Sends one notification now, while a person waits (an invitation, a password reset, a directory message), waiting
- * for the mail server at most the mailer's `requestWaitMs`: past it the send goes on without her (its result recorded
- * when the server answers), or, when no mail connection came free, the job sends it within seconds. The job retries
- * it if it fails.
+ * Sends notifications now, while a person waits (an invitation, a password reset, a directory message, an import's
+ * invitations), waiting for the mail server at most the mailer's `requestWaitMs` in all, however many they are: past
+ * it a send goes on without her (its result recorded when the server answers), and what was not yet handed to the
+ * server (no mail connection came free) the job sends within seconds. The job retries any that fails.
  */
-export async function deliverNow(id: Types.ObjectId | string): Promise<RunReport> {
-  const ids = [new Types.ObjectId(String(id))];
-  const run = startRun({ ids, waitForSendMs: mailerLimits().requestWaitMs });
+export async function deliverNow(...notificationIds: (Types.ObjectId | string)[]): Promise<RunReport> {
+  const ids = notificationIds.map((id) => new Types.ObjectId(String(id)));
+  const { requestWaitMs } = mailerLimits();
+  const run = startRun({ ids, waitForSendMs: requestWaitMs, waitForAllMs: requestWaitMs });
   const report = await run.report;
   const settled = run.done.then(() => settleNotifications({ ids }));
   if (report.stillSending)
-    track(settled.catch((error: unknown) => logger.warn({ err: error, notificationId: String(id) }, 'not settled')));
+    track(
+      settled.catch((error: unknown) => logger.warn({ err: error, notificationIds: ids.map(String) }, 'not settled')),
+    );
   else await settled;
   return report;
 }

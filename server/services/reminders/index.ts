@@ -25,7 +25,7 @@ export { decideDue, effectiveState, retryDelayMs } from './due.ts';
 export { planSessionReminders, sessionRescheduled, sessionCancelled } from './sessions.ts';
 export { planModuleNudges, planCertificateExpiry } from './pacing.ts';
 export { planFacilitatorDigests } from './digests.ts';
-export { sendSecurityEmail, planWaitlistPromotion } from './accounts.ts';
+export { sendSecurityEmail, sendSecurityEmails, planWaitlistPromotion } from './accounts.ts';
 
 import { planFacilitatorDigests } from './digests.ts';
 import { planCertificateExpiry, planModuleNudges } from './pacing.ts';
