@@ -11,6 +11,7 @@ export const notificationKinds = [
   'waitlist-promoted',
   'invitation',
   'password-reset',
+  'email-change',
   'certificate-expiring',
   'panel-training-due',
   'panel-not-ready',

@@ -13,6 +13,8 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { sendInvitation, sendPasswordReset } from '../../server/services/users.ts';
+import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
+import { ValidationError } from '../../server/errors.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { configureMailer } from '../../server/mailer.ts';
 import '../../server/subscriptions.ts';
@@ -22,6 +24,7 @@ import { settings } from '../../server/settings.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
+import { buildUser, testPassword } from '../support/factories.ts';
 
 const minutes = (n: number) => n * 60_000;
 
@@ -540,5 +543,43 @@ describe('reminders: security emails through the same pipeline', () => {
     // Whatever an admin is offered, no invitation arrives without the link that sets her password.
     for (const email of sink.received) expect(email.raw).to.include('/invitations/');
     expect((refusal as Error | undefined)?.message).to.match(/new invitation/);
+  });
+
+  it('the link confirming a new address, answered 451 (greylisting), is retried and arrives once at the new address; it confirms the change', async () => {
+    const her = await buildUser({ name: 'Grace Greylisted' });
+    const newEmail = `greylisted-${her.id}@example.org`;
+    sink.received.length = 0;
+    sink.state.refuse = true;
+    await requestEmailChange({ actor: { id: her.id, name: her.name }, password: testPassword, newEmail });
+    const atNewAddress = () => sink.received.filter((m) => m.to.includes(newEmail));
+    expect(atNewAddress()).to.have.length(0);
+    const waiting = await NotificationModel.findOne({ kind: 'email-change' }).lean();
+    expect(waiting).to.include({ status: 'scheduled', attempts: 1 });
+
+    sink.state.refuse = false;
+    expect((await runDueNotifications({ now: new Date(Date.now() + 60_000) })).sent).to.equal(1);
+    expect((await runDueNotifications({ now: new Date(Date.now() + minutes(10)) })).sent).to.equal(0);
+    expect(atNewAddress()).to.have.length(1);
+    const email = atNewAddress()[0]!;
+    expect(email.subject).to.equal('Confirm your new Pathways email address');
+    expect(email.headers).to.not.have.property('list-unsubscribe');
+    const secret = /\/account\/email\/confirm\/([A-Za-z0-9_-]+)/.exec(email.raw)![1]!;
+    await confirmEmailChange({ secret });
+    expect((await UserModel.findById(her.id).lean())!.email).to.equal(newEmail);
+  });
+
+  it('a new address its mail server refuses for good (550) is said at the field, and its link is not tried again', async () => {
+    const her = await buildUser();
+    const newEmail = `no-such-mailbox-${her.id}@example.org`;
+    sink.state.unknownMailboxes = [newEmail];
+    let refusal: unknown;
+    await requestEmailChange({ actor: { id: her.id, name: her.name }, password: testPassword, newEmail }).catch(
+      (error: unknown) => (refusal = error),
+    );
+    sink.state.unknownMailboxes = [];
+    expect(refusal).to.be.instanceOf(ValidationError);
+    expect((refusal as ValidationError).errors[0]).to.include({ path: 'newEmail' });
+    expect((await runDueNotifications({ now: new Date(Date.now() + minutes(10)) })).sent).to.equal(0);
+    expect(sink.received.filter((m) => m.to.includes(newEmail))).to.have.length(0);
   });
 });

@@ -12,6 +12,7 @@ import { revokeOtherApiTokens } from '../apiTokens.ts';
 import { hashPassword, isCurrentPassword, passwordFieldErrors } from '../passwords.ts';
 import { countHit, secondsUntil } from '../rateLimits.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
+import { sendSecurityEmail } from '../reminders/accounts.ts';
 import { endOtherSessions, sessionsEpochIs } from './sessions.ts';
 
 /** Email change requests one account may make in an hour. */
@@ -27,6 +28,7 @@ const messages = {
   emailMovedMeanwhile:
     'Your email address or password was changed a moment ago: this link no longer applies. Ask for a new one if you still want the change.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
+  addressRefused: 'The mail server of this address refused our email. Check the address and try again.',
 };
 
 /** A link confirming a new address lasts a day. */
@@ -178,17 +180,19 @@ export async function requestEmailChange(props: {
     { userId: user._id, purpose: 'email-change', usedAt: null, _id: { $lt: created._id } },
     { $set: { usedAt: now } },
   );
-  const link = absoluteUrl(`/account/email/confirm/${secret}`);
-  // The link must reach her: a send refused is an error she sees (and can retry), not a silent loss. A mail server
-  // that has not answered within a few seconds is not waited for (its failure is logged): she can ask again.
-  await waitForMailServer(
-    'email change link',
-    sendEmail({
-      to: newEmail,
-      subject: 'Confirm your new Pathways email address',
-      text: `Hello ${user.name},\n\nTo make ${newEmail} the email address of your Pathways account, open this link within 24 hours and press Confirm:\n\n${link}\n\nIf you did not ask for this, ignore this email: nothing changes.\n`,
-    }),
-  );
+  // Through the reminders pipeline, at once: a temporary refusal (a greylisting 451) is retried until the link
+  // expires, and a mail server silent for a few seconds is not waited for. The link must reach her: an address refused
+  // for good is said at the field, for her to correct.
+  const { refused } = await sendSecurityEmail({
+    kind: 'email-change',
+    userId: user._id,
+    linkId: created._id,
+    expiresAt: created.expiresAt,
+    subject: 'Confirm your new Pathways email address',
+    data: { newEmail, link: absoluteUrl(`/account/email/confirm/${secret}`), linkId: String(created._id) },
+  });
+  if (refused)
+    throw new ValidationError(messages.addressRefused, [{ path: 'newEmail', message: messages.addressRefused }]);
   await tellAccountAddress(
     user.email,
     'Your Pathways email address is being changed',

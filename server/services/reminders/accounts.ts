@@ -1,6 +1,8 @@
 import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
+import { NotificationModel } from '../../../models/Notification.ts';
+import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { logger } from '../../logger.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from './compose.ts';
@@ -8,9 +10,12 @@ import { deliverNow } from './deliver.ts';
 import { planNotification } from './plan.ts';
 import { localDate } from './time.ts';
 
-/** A security email to plan: an invitation or a password reset, carrying its one-time link. */
+/**
+ * A security email to plan: an invitation, a password reset or the link confirming a new address (its `data` names
+ * that address, `newEmail`, where it goes instead of her account's), carrying its one-time link.
+ */
 export type SecurityEmail = {
-  kind: 'invitation' | 'password-reset';
+  kind: 'invitation' | 'password-reset' | 'email-change';
   userId: Types.ObjectId | string;
   linkId: Types.ObjectId | string;
   expiresAt: Date;
@@ -19,12 +24,13 @@ export type SecurityEmail = {
 };
 
 /**
- * Invitations, password resets and waitlist promotions go through the same pipeline as reminders (one record,
- * exactly-once sending, retries, visible to admins), but are sent at once while the person waits: the request
- * plans the notifications and delivers them itself, all together, waiting for the mail server once (an import's 40
- * invitations wait as long as one); if the mail server is down, the job retries them.
+ * Invitations, password resets, new-address links and waitlist promotions go through the same pipeline as reminders
+ * (one record, exactly-once sending, retries of a temporary refusal such as a greylisting 451, visible to admins), but
+ * are sent at once while the person waits: the request plans the notifications and delivers them itself, all
+ * together, waiting for the mail server once (an import's 40 invitations wait as long as one); if the mail server is
+ * down, the job retries them. Returns how many the mail server refused for good (a 5xx to the address or message).
  */
-export async function sendSecurityEmails(emails: readonly SecurityEmail[]): Promise<void> {
+export async function sendSecurityEmails(emails: readonly SecurityEmail[]): Promise<{ refused: number }> {
   const ids: string[] = [];
   for (const email of emails) {
     const { id } = await planNotification({
@@ -41,18 +47,36 @@ export async function sendSecurityEmails(emails: readonly SecurityEmail[]): Prom
     });
     ids.push(id);
   }
-  if (!ids.length) return;
+  if (!ids.length) return { refused: 0 };
   try {
-    await deliverNow(...ids);
+    const report = await deliverNow(...ids);
+    // A temporary failure stays scheduled for its retry; one refused for good is settled `failed` already.
+    if (!report.failed) return { refused: 0 };
+    return { refused: await NotificationModel.countDocuments({ _id: { $in: ids }, status: 'failed' }) };
   } catch (error) {
     // The records are planned: the reminders job sends them within seconds.
     logger.warn({ err: error, notificationIds: ids }, 'immediate delivery failed; the job will retry');
+    return { refused: 0 };
   }
 }
 
-export function sendSecurityEmail(email: SecurityEmail): Promise<void> {
+export function sendSecurityEmail(email: SecurityEmail): Promise<{ refused: number }> {
   return sendSecurityEmails([email]);
 }
+
+registerNotificationKind('email-change', {
+  // Asked for again, the earlier link stops working: a retry of its email would carry a dead link.
+  isStillRelevant: async ({ record, now }) =>
+    (await OneTimeTokenModel.exists({ _id: record.data?.linkId, usedAt: null, expiresAt: { $gt: now } }))
+      ? true
+      : 'The link it carried no longer works: she asked for another, or it expired.',
+  compose: async ({ record }) => ({
+    to: String(record.data?.newEmail),
+    subject: record.subject || 'Confirm your new Pathways email address',
+    template: 'email-change',
+    data: record.data ?? {},
+  }),
+});
 
 /** A place offered from the waiting list (enrolment.activated with promotedFromWaitlist). */
 export async function planWaitlistPromotion(props: {

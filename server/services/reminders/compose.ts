@@ -37,6 +37,8 @@ export type PlannedNotification = {
   data?: Record<string, unknown> | null;
 };
 export type Composed = {
+  /** Another address than her account's: the link confirming a new address goes to that address. */
+  to?: string;
   subject: string;
   template: string;
   data: Record<string, unknown>;
@@ -159,5 +161,5 @@ export function renderNotificationEmail(
   const headers: Record<string, string> = isSecurityKind(record.kind)
     ? {}
     : unsubscribeHeaders(String(recipient._id), record.kind);
-  return { to: recipient.email, subject, text, html, headers, attachments: composed.attachments };
+  return { to: composed.to ?? recipient.email, subject, text, html, headers, attachments: composed.attachments };
 }

@@ -73,6 +73,12 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
     security: true,
     late: 'The link it carried had expired.',
   },
+  'email-change': {
+    label: 'New address links',
+    hint: 'Needed to confirm a new email address for your account.',
+    security: true,
+    late: 'The link it carried had expired.',
+  },
   'certificate-expiring': {
     label: 'Certificate expiry',
     hint: 'Thirty days before a certificate expires.',
