@@ -32,6 +32,11 @@ const messages = {
   passwordChanged:
     'Your password is changed. You are signed out everywhere else, and your other API tokens are revoked.',
   notSame: 'The two new passwords are not the same.',
+  enterCurrentPassword: 'Enter your current password.',
+  enterNewPassword: 'Enter a new password.',
+  enterNewPasswordAgain: 'Enter the new password again.',
+  enterNewEmail: 'Enter your new email address.',
+  enterPassword: 'Enter your password.',
   emailSent: (to: string) =>
     `We have sent a link to ${to}. Your address changes when you follow it (within 24 hours); until then nothing changes.`,
   emailChanged: (to: string) => `Your email address is now ${to}.`,
@@ -58,16 +63,21 @@ const sessionListSchema = z.object({
 /** The web session making the request, when it is one (a bearer token has none). */
 const sessionOf = (req: Request): string | undefined => (req.authInfo?.via === 'token' ? undefined : req.sessionID);
 
+// A password left empty is asked for before any is checked: an empty one is never hers, and checking it would spend one
+// of her 10 tries (isCurrentPassword) and tell her it is wrong when it is missing. Empty means '': spaces may be typed.
 export const passwordChangeSchema = z.strictObject({
-  currentPassword: z.string().max(256),
-  newPassword: z.string().max(256),
+  currentPassword: z.string().min(1, 'is required').max(256),
+  newPassword: z.string().min(1, 'is required').max(256),
 });
 const passwordFormSchema = z.object({
-  currentPassword: z.string().max(256),
-  newPassword: z.string().max(256),
-  confirm: z.string().max(256),
+  currentPassword: z.string().min(1, messages.enterCurrentPassword).max(256),
+  newPassword: z.string().min(1, messages.enterNewPassword).max(256),
+  confirm: z.string().min(1, messages.enterNewPasswordAgain).max(256),
 });
-const emailFormSchema = z.object({ newEmail: z.string().trim().max(320), password: z.string().max(256) });
+const emailFormSchema = z.object({
+  newEmail: z.string().trim().min(1, messages.enterNewEmail).max(320),
+  password: z.string().min(1, messages.enterPassword).max(256),
+});
 
 export const otpSchema = z.strictObject({ otp: z.string().trim().min(1, 'enter a code').max(64) });
 const otpFormSchema = z.object({ otp: z.string().trim().min(1, 'Enter the code your app shows.').max(64) });

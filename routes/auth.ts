@@ -54,6 +54,7 @@ const messages = {
   passwordSet: 'Your password is set. You are signed in.',
   passwordSetCode: 'Your password is set. Enter a code from your authenticator app to sign in.',
   wrongCode: 'That code is not right, or it was used already. Enter the code your app shows now, or a recovery code.',
+  enterCode: 'Enter the code your app shows now, or a recovery code.',
   secondStepExpired: 'Enter your email and password again: the sign-in waited too long for a code.',
   mfaRequired: 'This account uses two-step sign-in: send the current code from the authenticator app as `otp`.',
   mfaWrong: 'The two-step code is not right, or it was used already.',
@@ -68,8 +69,9 @@ const messages = {
 const secondStepMs = 5 * 60 * 1000;
 
 export const tokenRequestSchema = z.strictObject({
-  email: z.string().trim().max(320),
-  password: z.string().max(256),
+  // Either left empty is a 422 naming it, checked against no account (nor counted: signInLimiters).
+  email: z.string().trim().min(1, 'is required').max(320),
+  password: z.string().min(1, 'is required').max(256),
   name: text(100).optional(),
   otp: z.string().trim().max(64).optional(),
 });
@@ -93,6 +95,11 @@ const loginSchema = z.object({
   _csrf: z.string().optional(),
 });
 const codeSchema = z.object({ code: z.string().trim().max(64), _csrf: z.string().optional() });
+/**
+ * A second step sent with no code (Enter pressed early, a password manager that filled nothing) is asked for again at
+ * its field, before any code is checked: it is no guess, so it spends none of her 10 (secondStepLimiter skips it).
+ */
+const codeLeftEmpty = (req: Request) => String(req.body?.code ?? '').trim() === '';
 /** The strength rules are the domain's (setPasswordWithLink); the form checks only that she typed the same twice. */
 const passwordFields = {
   password: z.string().max(256, messages.tooLong),
@@ -226,6 +233,10 @@ async function signInSecondStep(req: Request, res: Response): Promise<void> {
     flash(req, 'error', messages.secondStepExpired);
     return res.redirect(303, '/login');
   }
+  if (codeLeftEmpty(req))
+    return renderFormWithErrors(res, 'auth/two-step', { title: 'Enter your code' }, { code: messages.enterCode }, [
+      { path: 'code', message: messages.enterCode },
+    ]);
   const parsed = codeSchema.safeParse(req.body);
   const user = await UserModel.findOne({ _id: pending.userId, status: 'active' }).lean();
   if (!user) {
@@ -274,6 +285,7 @@ const secondStepLimiter = formLimiter({
   windowMs: secondStepGuesses.windowMs,
   message: messages.tooManyCodes,
   skipSuccessful: true,
+  skip: codeLeftEmpty,
   // No pending account: the handler sends her back to the password step, whatever the count.
   key: (req) => req.session.pendingSignIn?.userId ?? 'none',
 });

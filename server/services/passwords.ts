@@ -58,9 +58,12 @@ export const currentPasswordAttempts = { limit: 10, windowMs: 15 * 60 * 1000 };
  * token) could try passwords without end. Wrong answers are counted per account in the database (every process sees
  * the same count); after 10 in 15 minutes even the right one is refused until the window ends. Each check takes its
  * place in the count before the password is compared, and the right one gives it back: guesses sent all at once (to
- * several processes) would otherwise each read a count under the limit, and all be checked.
+ * several processes) would otherwise each read a count under the limit, and all be checked. An empty password is
+ * refused uncounted.
  */
 export async function isCurrentPassword(props: { userId: string; hash: string | undefined | null; password: string }) {
+  // Nothing typed is no guess (no password is empty): it must not spend one of her tries. Forms ask for it first.
+  if (props.password === '') return false;
   const window = { key: `current-password:${props.userId}`, ...currentPasswordAttempts };
   await spendAllowance({ ...window, refusal: tooManyAttempts });
   if (!(await verifyPassword(props.hash, props.password))) return false;

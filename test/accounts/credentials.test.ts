@@ -5,7 +5,7 @@ import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
-import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
@@ -522,6 +522,45 @@ describe('password and email changes', () => {
       .set('Authorization', `Bearer ${other}`)
       .send({ currentPassword: testPassword, newPassword })
       .expect(204);
+  });
+
+  it('a form sent with her password left empty names every empty field (422) and is not a wrong guess: after 11 such sends on each form, the right password is taken', async () => {
+    const user = await buildUser();
+    const token = await tokenFor(user);
+    const web = await signIn(app, user.email, testPassword);
+    const sendEmpty = async (path: string, fields: Record<string, string>, page = '/account/security') =>
+      web
+        .post(path)
+        .type('form')
+        .send({ ...fields, _csrf: await csrfOf(web, page) })
+        .expect(422);
+    for (let n = 0; n < 11; n++) {
+      const passwordForm = await sendEmpty('/account/password', { currentPassword: '', newPassword: '', confirm: '' });
+      const emailForm = await sendEmpty('/account/email', { newEmail: '', password: '' });
+      const deleteForm = await sendEmpty('/account/delete', { password: '' }, '/account/delete');
+      const api = await supertest(app)
+        .post('/api/v1/me/password')
+        .set('Authorization', `Bearer ${token}`)
+        .send({ currentPassword: '', newPassword: '' })
+        .expect(422);
+      if (n > 0) continue;
+      const summary = (html: string) => errorSummaryOf(html).text.replace(/\s+/g, ' ');
+      expect(summary(passwordForm.text))
+        .to.include('<a href="#field-currentPassword">Current password: Enter your current password.</a>')
+        .and.to.include('<a href="#field-newPassword">New password: Enter a new password.</a>')
+        .and.to.include('<a href="#field-confirm">New password again: Enter the new password again.</a>')
+        .and.to.not.include('is not your current password');
+      expect(summary(emailForm.text))
+        .to.include('<a href="#field-newEmail">New email address: Enter your new email address.</a>')
+        .and.to.include('<a href="#field-password">Your password: Enter your password.</a>');
+      expect(summary(deleteForm.text))
+        .to.include('<a href="#field-password">Your password: Enter your password.</a>')
+        .and.to.not.include('That is not your password');
+      expect(deleteForm.text).to.match(/id="field-password"[^>]*aria-invalid="true"/);
+      expect(api.body.errors.map((e: { path: string }) => e.path)).to.have.members(['currentPassword', 'newPassword']);
+    }
+    expect(await readHits({ key: `current-password:${user.id}`, ...currentPasswordAttempts })).to.equal(undefined);
+    await changePasswordOnPage(web, 303);
   });
 
   it('39 wrong current passwords sent at once are at most 10 comparisons; the right one sent while they run is refused (429), not taken', async () => {

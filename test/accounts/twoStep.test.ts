@@ -184,6 +184,36 @@ describe('two-step sign-in (TOTP)', () => {
         .expect(429);
     });
 
+    it('a second step sent with the code empty asks for the code (422 at the field) and is not a wrong code: after 11, a recovery code signs her in', async () => {
+      const user = await buildUser();
+      const { recoveryCodes } = await withTwoStep(user, at(-600));
+      const agent = supertest.agent(app);
+      const login = await agent.get('/login');
+      await agent
+        .post('/login')
+        .type('form')
+        .send({ email: user.email, password: testPassword, _csrf: csrfFrom(login.text) })
+        .expect(303);
+      let csrf = csrfFrom((await agent.get('/login/two-step')).text);
+      for (let n = 0; n < 11; n++) {
+        const empty = await agent
+          .post('/login/two-step')
+          .type('form')
+          .send({ code: n % 2 ? '   ' : '', _csrf: csrf })
+          .expect(422);
+        expect(empty.text).to.include('<a href="#field-code">Code from your authenticator app: Enter the code');
+        expect(empty.text).to.match(/id="field-code"[^>]*aria-invalid="true"/);
+        expect(empty.text).to.not.include('That code is not right');
+        csrf = csrfFrom(empty.text);
+      }
+      await agent
+        .post('/login/two-step')
+        .type('form')
+        .send({ code: recoveryCodes[0], _csrf: csrf })
+        .expect(303)
+        .expect('Location', '/');
+    });
+
     it('when she has no pending password step, the second-step page sends her to sign in', async () => {
       await supertest(app).get('/login/two-step').expect(303).expect('Location', '/login');
     });

@@ -66,6 +66,26 @@ describe('sign-in, sessions, CSRF and API tokens', () => {
     expect(both.text).to.include('<a href="#field-email">').and.to.include('<a href="#field-password">');
   });
 
+  it('a sign-in sent with the password empty (form or token request) is not a failed attempt: after 11 of each, her right password signs her in', async () => {
+    const user = await buildUser();
+    const agent = supertest.agent(app);
+    const token = csrfFrom((await agent.get('/login')).text);
+    for (let n = 0; n < 11; n++) {
+      await agent.post('/login').type('form').send({ email: user.email, password: '', _csrf: token }).expect(422);
+      const api = await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: '' })
+        .expect(422);
+      expect(api.body.errors[0].path).to.equal('password');
+    }
+    await supertest(app).post('/api/v1/auth/tokens').send({ email: user.email, password: testPassword }).expect(201);
+    await agent
+      .post('/login')
+      .type('form')
+      .send({ email: user.email, password: testPassword, _csrf: token })
+      .expect(303);
+  });
+
   it('when the password is wrong, it answers 401 with a message that does not say whether the account exists', async () => {
     const user = await buildUser();
     const agent = supertest.agent(app);
