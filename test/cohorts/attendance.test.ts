@@ -821,6 +821,53 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
     });
 
+    it('the chart draws each letter and count on a plain chip it reads on at 4.5:1 or more, never straight on a striped, dotted or crossed fill', async () => {
+      const { cohort } = await heldSixSessions();
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const page = (await agent.get(`/cohorts/${String(cohort._id)}/attendance`).expect(200)).text;
+      const svg = /<svg class="chart"[\s\S]*?<\/svg>/.exec(page)![0];
+      const labels = [
+        ...svg.matchAll(
+          /(?:<rect class="chart-label-chip" x="([\d.]+)" y="([\d.]+)" width="(\d+)" height="(\d+)" rx="2" fill="([^"]+)"\/>)?<text x="([\d.]+)" y="([\d.]+)"[^>]*font-weight="700" fill="([^"]+)"([^>]*)>([^<]+)<\/text>/g,
+        ),
+      ].map(([, cx, cy, cw, ch, chipFill, x, y, ink, rest, text]) => ({
+        text: text!,
+        ink: ink!,
+        rest: rest!,
+        x: Number(x),
+        baseline: Number(y),
+        chip: chipFill
+          ? { x: Number(cx), y: Number(cy), width: Number(cw), height: Number(ch), fill: chipFill }
+          : undefined,
+      }));
+      // One participant in two each session: half of each bar is hers, tall enough for a label.
+      expect(labels.map((l) => l.text)).to.include.members(['L1', 'E1', 'A1', 'N1']);
+      const luminance = (hex: string) => {
+        const [r, g, b] = [1, 3, 5].map((i) => {
+          const c = parseInt(hex.slice(i, i + 2), 16) / 255;
+          return c <= 0.03928 ? c / 12.92 : ((c + 0.055) / 1.055) ** 2.4;
+        }) as [number, number, number];
+        return 0.2126 * r + 0.7152 * g + 0.0722 * b;
+      };
+      const contrast = (a: string, b: string) => {
+        const [hi, lo] = [luminance(a), luminance(b)].sort((p, q) => q - p) as [number, number];
+        return (hi + 0.05) / (lo + 0.05);
+      };
+      for (const label of labels) {
+        const chip = label.chip;
+        expect(chip, `${label.text} has a chip`).to.not.equal(undefined);
+        expect(chip!.fill, `${label.text}'s chip is a plain colour`).to.match(/^#[0-9a-f]{6}$/);
+        expect(contrast(label.ink, chip!.fill), `${label.text} on its chip`).to.be.at.least(4.5);
+        expect(label.rest, `${label.text} has no outline of another colour`).to.not.include('stroke');
+        // The glyphs (11 px bold: at most 7 px wide each, 8 px above the baseline) lie inside the chip.
+        const half = (label.text.length * 7) / 2;
+        expect(chip!.x).to.be.at.most(label.x - half);
+        expect(chip!.x + chip!.width).to.be.at.least(label.x + half);
+        expect(chip!.y).to.be.at.most(label.baseline - 8);
+        expect(chip!.y + chip!.height).to.be.at.least(label.baseline + 1);
+      }
+    });
+
     it('a participant reads her own row only (JSON and CSV), someone who only sees the open cohort gets 403, one who cannot see it the 404 of an unknown id, and the facilitator every row', async () => {
       const { cohort, her, classmate } = await heldSixSessions({ selfEnrolment: true });
       const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });

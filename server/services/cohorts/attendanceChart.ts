@@ -4,12 +4,31 @@
  * colour, so the chart reads without colour; a table beside it gives the same numbers.
  */
 export const chartStatuses = [
-  { key: 'present', label: 'Present', fill: '#1d5e2f', pattern: 'solid' },
-  { key: 'late', label: 'Late', fill: '#2f6fa8', pattern: 'stripes' },
-  { key: 'excused', label: 'Excused', fill: '#7a4e00', pattern: 'dots' },
-  { key: 'absent', label: 'Absent', fill: '#a61b1b', pattern: 'cross' },
-  { key: 'unmarked', label: 'Not marked', fill: '#ffffff', pattern: 'none' },
+  { key: 'present', label: 'Present', fill: '#1d5e2f', pattern: 'solid', ink: '#ffffff' },
+  { key: 'late', label: 'Late', fill: '#2f6fa8', pattern: 'stripes', ink: '#ffffff' },
+  { key: 'excused', label: 'Excused', fill: '#7a4e00', pattern: 'dots', ink: '#ffffff' },
+  { key: 'absent', label: 'Absent', fill: '#a61b1b', pattern: 'cross', ink: '#ffffff' },
+  { key: 'unmarked', label: 'Not marked', fill: '#ffffff', pattern: 'none', ink: '#222222' },
 ] as const;
+
+/** A segment's letter and count are drawn only where it is tall enough for them. */
+const labelMinHeight = 14;
+
+/**
+ * Where a segment's label ("L2") sits: on a chip of the status's plain colour, which its `ink` reads on at 4.5:1 or
+ * more (WCAG 1.4.3). Drawn straight on a pattern, a letter crossed its white stripes, dots and lines at 1:1. The chip
+ * covers the text (11 px bold: about 7 px a character, 8 px tall) with room around it, and the pattern shows beside it.
+ */
+function labelOn(segment: { x: number; y: number; width: number; height: number }, text: string) {
+  const middle = segment.y + segment.height / 2;
+  const chip = { width: text.length * 7 + 4, height: 13 };
+  return {
+    text,
+    x: segment.x + segment.width / 2,
+    baseline: middle + 4,
+    chip: { ...chip, x: segment.x + (segment.width - chip.width) / 2, y: middle - chip.height / 2 },
+  };
+}
 
 type SessionCounts = {
   title: string;
@@ -33,7 +52,9 @@ export function attendanceChart(sessions: SessionCounts[]) {
         const count = s[status.key];
         const height = total ? (count / total) * plot.height : 0;
         y -= height;
-        return { ...status, count, x, y, height, width: plot.barWidth };
+        const segment = { x, y, height, width: plot.barWidth };
+        const tag = height >= labelMinHeight ? labelOn(segment, `${status.label[0]}${count}`) : undefined;
+        return { ...status, ...segment, count, tag };
       })
       .filter((seg) => seg.count > 0);
     const attended = total ? Math.round(((s.present + s.late) / total) * 100) : 0;
