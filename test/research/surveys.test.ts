@@ -11,7 +11,7 @@ import { emitDomainEvent } from '../../server/events.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { checkAnswers, planSurveyInvitations } from '../../server/services/research/surveys.ts';
-import { csrfOf, signIn, testApp } from '../support/app.ts';
+import { csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildProgramme, enrolDirectly } from '../support/cohortFactories.ts';
 import { moveCohort } from '../support/learningFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -437,6 +437,36 @@ describe('research: consent and surveys', () => {
       expect(none.text).to.match(/<a href="#field-questions-0-id">[^<]*Question 1[^<]*: /);
       expect(none.text).to.include('<fieldset id="field-questions" aria-describedby="field-questions-error">');
       expect(await SurveyModel.countDocuments({ title: 'Rows' })).to.equal(0);
+    });
+
+    it("the survey builder's error summary names the question of each error: 'Question 2 id', 'Question 3 prompt'", async () => {
+      const cohort = await buildCohort();
+      const agent = await signIn(app, researcher.email, testPassword);
+      const page = await agent
+        .post('/surveys')
+        .type('form')
+        .send({
+          _csrf: await csrfOf(agent, '/surveys/new'),
+          title: 'Confidence check',
+          programmeId: String(cohort.programmeId),
+          moment: 'start',
+          'q0-id': 'confidence',
+          'q0-prompt': 'How confident are you?',
+          'q1-id': 'Next Step',
+          'q1-prompt': 'What is your next step?',
+          'q2-id': 'barriers',
+          'q3-id': 'role',
+          'q3-prompt': 'Your role',
+          'q3-type': 'choice',
+        })
+        .expect(422);
+      const summary = errorSummaryOf(page.text)
+        .text.replace(/<[^>]+>/g, '')
+        .replace(/\s+/g, ' ');
+      expect(summary).to.include('Question 2 id: must be').and.to.include('Question 3 prompt: is required');
+      expect(summary).to.include('Question 4 choices: ');
+      // Within its question the page labels the fields as before.
+      expect(page.text).to.include('<label for="field-questions-1-id">Question id</label>');
     });
 
     it('the answer form works without JavaScript: Likert as a radio group with a legend, errors shown on the form', async () => {
