@@ -11,7 +11,7 @@ import { sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { checkedPersonName } from './accounts/names.ts';
 import { hashPassword, passwordFieldErrors, verifyPassword } from './passwords.ts';
-import { sendSecurityEmail, sendSecurityEmails, type SecurityEmail } from './reminders/accounts.ts';
+import { deliverSecurityEmails, planSecurityEmail, sendSecurityEmail } from './reminders/accounts.ts';
 import { countHit, spendAllowance } from './rateLimits.ts';
 import { hashSecret, newSecret } from './secrets.ts';
 import { escapeRegex, looseTextPattern } from '../textSearch.ts';
@@ -193,25 +193,32 @@ export function sendInvitation(invitation: Invitation): Promise<void> {
  * server is down), at once, all together, so a stalled mail server holds the request for one wait, not one per person.
  */
 export async function sendInvitations(invitations: readonly Invitation[]): Promise<void> {
-  const emails: SecurityEmail[] = [];
-  for (const invitation of invitations) {
-    const user = await UserModel.findById(invitation.userId).lean();
-    if (!user) throw new NotFoundError();
-    const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
-    emails.push({
-      kind: 'invitation',
-      userId: user._id,
-      linkId,
-      expiresAt,
-      subject: 'You are invited to Pathways',
-      data: {
-        inviterName: invitation.actorName,
-        link,
-        ...(invitation.invitedFor ? { invitedFor: invitation.invitedFor } : {}),
-      },
-    });
-  }
-  await sendSecurityEmails(emails);
+  const ids: string[] = [];
+  for (const invitation of invitations) ids.push(await planInvitation(invitation));
+  await deliverSecurityEmails(ids);
+}
+
+/**
+ * Plans her invitation (a one-time link; its email's record written, so the reminders job sends it if the request
+ * does not get to) and returns the email's id for deliverSecurityEmails: an import plans each newcomer's as it adds
+ * her, so an import stopped half-way has invited everyone it added.
+ */
+export async function planInvitation(invitation: Invitation): Promise<string> {
+  const user = await UserModel.findById(invitation.userId).lean();
+  if (!user) throw new NotFoundError();
+  const { link, linkId, expiresAt } = await issueLink('invitation', user._id);
+  return planSecurityEmail({
+    kind: 'invitation',
+    userId: user._id,
+    linkId,
+    expiresAt,
+    subject: 'You are invited to Pathways',
+    data: {
+      inviterName: invitation.actorName,
+      link,
+      ...(invitation.invitedFor ? { invitedFor: invitation.invitedFor } : {}),
+    },
+  });
 }
 
 /** Reset emails one account may be sent in an hour, whoever asks and from wherever. */

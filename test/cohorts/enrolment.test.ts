@@ -7,6 +7,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { SeatModel } from '../../models/Seat.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { onDomainEvent } from '../../server/events.ts';
@@ -17,6 +18,7 @@ import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp, versionFrom } from '
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 
 const promotions: string[] = [];
@@ -35,6 +37,43 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
     app = testApp();
     facilitator = await buildUser({ roles: ['facilitator'] });
     auth = { Authorization: `Bearer ${await tokenFor(facilitator)}` };
+  });
+
+  it('an import stopped half-way has planned the invitation of everyone it added (a later import calls them already enrolled and invites nobody)', async () => {
+    const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });
+    const emails = ['first', 'second', 'third'].map((n) => `import-${n}-${String(cohort._id)}@example.org`);
+    // The third row's lookup waits, as a process stopped there would: what the first two rows did must already be kept.
+    const third = holdNextCall(UserModel, 'findOne', {
+      lean: true,
+      when: (args) => (args[0] as { email?: string } | undefined)?.email === emails[2],
+    });
+    const importing = importEnrolments({
+      actor: { ...facilitator },
+      cohortId: String(cohort._id),
+      csv: emails.join('\n'),
+    });
+    try {
+      await third.reached;
+      const added = await UserModel.find({ email: { $in: emails } })
+        .select({ _id: 1 })
+        .lean();
+      expect(added).to.have.length(2);
+      const planned = await NotificationModel.find({
+        kind: 'invitation',
+        userId: { $in: added.map((u) => u._id) },
+      }).lean();
+      expect(planned.map((n) => String(n.userId)).sort()).to.deep.equal(added.map((u) => String(u._id)).sort());
+    } finally {
+      third.restore();
+      third.release();
+    }
+    await importing;
+    const invited = await UserModel.find({ email: { $in: emails } })
+      .select({ _id: 1 })
+      .lean();
+    expect(
+      await NotificationModel.countDocuments({ kind: 'invitation', userId: { $in: invited.map((u) => u._id) } }),
+    ).to.equal(3);
   });
 
   it('when 20 people ask at once for the last 3 places, exactly 3 are enrolled and 17 are waitlisted in order', async function () {

@@ -16,7 +16,8 @@ import { isObjectId } from '../../ids.ts';
 import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
-import { createUser, sendInvitations, type Invitation } from '../users.ts';
+import { createUser, planInvitation } from '../users.ts';
+import { deliverSecurityEmails } from '../reminders/accounts.ts';
 import { isolatedText } from '../../visibleText.ts';
 
 /** The most people one class-list import takes, not counting its header row. */
@@ -747,9 +748,10 @@ export async function importEnrolments(props: {
     throw new ValidationError(messages.csvTooLong, [{ path: 'csv', message: messages.csvTooLong }]);
   const rows: ImportRow[] = [];
   const seen = new Map<string, number>();
-  // Sent together once every row is done, so that a stalled mail server holds the import for one wait, not one per
-  // person (40 people waited 2 minutes, past a proxy's timeout); sent even if a row fails, as each account is made.
-  const invitations: Invitation[] = [];
+  // The invitations' emails, each planned (its record written) as her account is made, so an import stopped half-way
+  // leaves them to the reminders job; sent together once every row is done (or one fails), so that a stalled mail
+  // server holds the import for one wait, not one per person (40 people waited 2 minutes, past a proxy's timeout).
+  const invitations: string[] = [];
   try {
     for (const { record, line } of people) {
       const emailCell = emailCellOf(record, columns);
@@ -832,12 +834,15 @@ export async function importEnrolments(props: {
         }
         if (!(error instanceof ConflictError)) throw error;
       } finally {
+        // Planned now, sent with the others at the end: a stop half-way leaves her invitation to the reminders job.
         if (invited)
-          invitations.push({
-            userId: String(user!._id),
-            actorName: props.actor.name,
-            invitedFor: result && invitedTo(cohort, result),
-          });
+          invitations.push(
+            await planInvitation({
+              userId: String(user!._id),
+              actorName: props.actor.name,
+              invitedFor: result && invitedTo(cohort, result),
+            }),
+          );
       }
       if (result) {
         const placed = result.status === 'active' ? 'enrolled' : 'waitlisted';
@@ -854,7 +859,7 @@ export async function importEnrolments(props: {
       } else rows.push({ line, email, outcome: 'already-enrolled', message: 'Already enrolled or waitlisted.' });
     }
   } finally {
-    await sendInvitations(invitations);
+    await deliverSecurityEmails(invitations);
   }
   if (!rows.length) throw new ValidationError(messages.csvEmpty, [{ path: 'csv', message: messages.csvEmpty }]);
   return { rows, toCorrect: refusedRows(header ? records[0]! : null, records, rows) };

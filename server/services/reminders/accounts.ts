@@ -32,21 +32,33 @@ export type SecurityEmail = {
  */
 export async function sendSecurityEmails(emails: readonly SecurityEmail[]): Promise<{ refused: number }> {
   const ids: string[] = [];
-  for (const email of emails) {
-    const { id } = await planNotification({
-      key: `${email.kind}:${String(email.userId)}:${String(email.linkId)}`,
-      userId: email.userId,
-      kind: email.kind,
-      about: { type: 'user', id: email.userId },
-      sendAt: new Date(),
-      // A link past its expiry is useless: never sent late.
-      eventAt: email.expiresAt,
-      template: email.kind,
-      subject: email.subject,
-      data: email.data,
-    });
-    ids.push(id);
-  }
+  for (const email of emails) ids.push(await planSecurityEmail(email));
+  return deliverSecurityEmails(ids);
+}
+
+/**
+ * Plans one security email (its record written: from here on the reminders job sends it if nobody else does) and
+ * returns its id, for deliverSecurityEmails. A request making many (an import) plans each as it goes, so a stop half-way
+ * leaves the ones planned to the job rather than in memory, and delivers them together at the end.
+ */
+export async function planSecurityEmail(email: SecurityEmail): Promise<string> {
+  const { id } = await planNotification({
+    key: `${email.kind}:${String(email.userId)}:${String(email.linkId)}`,
+    userId: email.userId,
+    kind: email.kind,
+    about: { type: 'user', id: email.userId },
+    sendAt: new Date(),
+    // A link past its expiry is useless: never sent late.
+    eventAt: email.expiresAt,
+    template: email.kind,
+    subject: email.subject,
+    data: email.data,
+  });
+  return id;
+}
+
+/** Sends planned security emails now, all together, waiting for the mail server once (see sendSecurityEmails). */
+export async function deliverSecurityEmails(ids: readonly string[]): Promise<{ refused: number }> {
   if (!ids.length) return { refused: 0 };
   try {
     const report = await deliverNow(...ids);
