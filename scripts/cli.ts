@@ -59,7 +59,12 @@ async function main(): Promise<void> {
     if (!parsed.success)
       throw new Error(
         `Nothing was created:${fieldErrorsFrom(parsed.error)
-          .map((e) => `\n  --${e.path.replace(/^roles(\.\d+)?$/, 'role')}: ${e.message}`)
+          // A command line offers no options to pick from: a role refused is told with the roles there are.
+          .map((e) =>
+            /^roles(\.\d+)?$/.test(e.path)
+              ? `\n  --role: use one of ${roles.join(', ')}.`
+              : `\n  --${e.path}: ${e.message}`,
+          )
           .join('')}`,
       );
     newUser = parsed.data;

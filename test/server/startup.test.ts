@@ -154,7 +154,14 @@ describe('first start and operator commands', () => {
     );
     expect(badZone.status).to.equal(1);
     expect(badZone.stderr).to.match(/timezone: /);
-    expect(await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org'] } })).to.equal(0);
+    // A command line offers no options: a role refused is told with the roles there are.
+    const badRole = await runCli('user:create', '--role', 'headteacher', '--email', 'role@example.org');
+    expect(badRole.status).to.equal(1);
+    expect(badRole.stderr).to.include('--role: use one of admin, ');
+    expect(badRole.stderr).to.not.include('options offered');
+    expect(
+      await UserModel.countDocuments({ email: { $in: ['not-an-email', 'zone@example.org', 'role@example.org'] } }),
+    ).to.equal(0);
 
     // demo:seed on a production site would seed the demo accounts, whose password the README publishes.
     const demoPeople = await UserModel.countDocuments({ email: /@pathways\.test$/ });
