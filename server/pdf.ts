@@ -2,6 +2,7 @@ import { readFileSync } from 'node:fs';
 import { createRequire } from 'node:module';
 import { dirname, join } from 'node:path';
 import PDFDocument from 'pdfkit';
+import { escapeXml } from './xml.ts';
 
 const require = createRequire(import.meta.url);
 
@@ -201,6 +202,35 @@ export type PathwaysPdf = {
 /** pdfkit's current size and fill colour, which it keeps but does not give (`doc.fontSize()` only sets). */
 type PdfState = { _fontSize: number; _fillColor?: [PDFKit.Mixins.ColorValue, number?] };
 
+/** pdfkit's document metadata (`info`, what `options.info` set) and the method that writes its XMP packet from it. */
+type XmpWriter = { info: Record<string, unknown>; _addInfo: () => void };
+
+/**
+ * From PDF 1.7 on, pdfkit 0.20 writes the document's metadata twice when it ends: as PDF strings in the Info
+ * dictionary, then as an XMP packet (the XML that PDF/UA requires to carry dc:title), where it puts Title, Subject,
+ * Author and Keywords as they are, unescaped. A title or a name with "&" or "<" ("Head & deputy", "O'Brien & Ali") made
+ * that packet invalid XML, which XMP readers (pypdf, veraPDF, Acrobat's properties) refuse and pdf.js misreads, and a
+ * title could add XML elements of its own. pdfkit has no option for it, so its XMP writer (`_addInfo`, called only by
+ * `endMetadata`, after the Info dictionary is written) reads, for its duration alone, the same values escaped for XML;
+ * the Info dictionary keeps them as typed (escaping them there would show "&amp;" as the title). Kept on pdfkit's own
+ * writer rather than writing the packet here, so the packet stays what pdfkit makes of every other field.
+ */
+function writeXmpEscaped(doc: PDFKit.PDFDocument): void {
+  const writer = doc as unknown as XmpWriter;
+  const writeXmp = writer._addInfo;
+  writer._addInfo = function (this: XmpWriter) {
+    const typed = this.info;
+    this.info = Object.fromEntries(
+      Object.entries(typed).map(([key, value]) => [key, typeof value === 'string' ? escapeXml(value) : value]),
+    );
+    try {
+      writeXmp.call(this);
+    } finally {
+      this.info = typed;
+    }
+  };
+}
+
 /**
  * A tagged PDF (PDF/UA's structure): its language, its title shown instead of the file name, and every line in a
  * heading or paragraph of one "Document", so a screen reader reads certificates and records in order and can jump
@@ -218,6 +248,7 @@ export async function createPdf(
     tagged: true,
     ...options,
   } as PDFKit.PDFDocumentOptions);
+  writeXmpEscaped(doc);
   const { regular, bold } = dejaVuFonts();
   doc.registerFont('Pathways', regular);
   doc.registerFont('Pathways-Bold', bold);

@@ -33,7 +33,7 @@ import {
 } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { binaryBody, pdfAccessibility, pdfText } from '../support/pdf.ts';
+import { binaryBody, pdfAccessibility, pdfText, pdfXmp } from '../support/pdf.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 
 const inDays = (days: number) => DateTime.now().setZone('Europe/London').plus({ days }).toISODate()!;
@@ -702,6 +702,20 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .expect(200)
       .expect('Content-Type', /pdf/);
     expect((pdf.body as Buffer).subarray(0, 5).toString()).to.equal('%PDF-');
+  });
+
+  it('a record of a round titled with "&" and "<" carries well-formed XMP metadata, its title as typed there and in the Info dictionary', async () => {
+    // pdfkit wrote the title into the XMP packet unescaped: XMP readers refused it, and pdf.js read "Head & deputy".
+    const title = 'Head & deputy <2027> \\ "interim"';
+    const round = await buildRound(board.id, { interviewDates: [inDays(5)], panel: [chair], title });
+    await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
+    const agent = await signIn(app, chair.email, testPassword);
+    const pdf = (await agent.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse(binaryBody).expect(200))
+      .body as Buffer;
+    expect(pdfXmp(pdf)).to.deep.include({ title: `Readiness record: ${title}`, creators: ['Pathways'] });
+    expect((await pdfAccessibility(pdf)).title, 'the Info dictionary, not escaped twice').to.equal(
+      `Readiness record: ${title}`,
+    );
   });
 
   it('a closed round’s record (CSV and PDF) keeps the board’s name and organisation as they were at closing after the board is renamed', async () => {

@@ -9,7 +9,7 @@ import { issueCertificateIfComplete, verifyCertificate } from '../../server/serv
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { binaryBody, pdfAccessibility, pdfText } from '../support/pdf.ts';
+import { binaryBody, pdfAccessibility, pdfText, pdfXmp } from '../support/pdf.ts';
 import { buildCohort, buildModule, buildProgramme, enrol, moveCohort } from '../support/learningFactories.ts';
 
 describe('learning: certificates', () => {
@@ -327,6 +327,25 @@ describe('learning: certificates', () => {
     // Every line of print is in the structure: nothing a screen reader would skip, nothing it reads twice.
     const printed = (await pdfText(pdf)).split('\n').filter((text) => text.trim());
     expect(read.structure.map((element) => element.text)).to.deep.equal(printed);
+  });
+
+  it('a certificate of a programme and holder named with "&" and "<" carries well-formed XMP metadata, title and subject as typed there and in the Info dictionary', async () => {
+    // pdfkit wrote Title and Subject into the XMP packet unescaped, so XMP readers refused the metadata PDF/UA requires.
+    const title = 'Leadership & Management <2027>';
+    const name = 'Siobhán O’Brien & Ana <Ngata> \\ x';
+    const programme = await buildProgramme({ track: 'aspiring-leader', title });
+    const modules = [await buildModule(programme.id)];
+    const holder = await buildUser({ name });
+    await enrol(holder.id, (await buildCohort(programme.id)).id, programme.id);
+    const pdf = await certificatePdfOf(holder, modules);
+    expect(pdfXmp(pdf)).to.deep.equal({
+      title: `Certificate: ${title}`,
+      description: `Certificate of completion for ${name}`,
+      creators: ['Pathways'],
+    });
+    expect((await pdfAccessibility(pdf)).title, 'the Info dictionary, not escaped twice').to.equal(
+      `Certificate: ${title}`,
+    );
   });
 
   describe('certificate times are shown in the reader’s zone, named', () => {

@@ -144,3 +144,97 @@ export async function pdfAccessibility(pdf: Buffer): Promise<{
     await document.destroy();
   }
 }
+
+type XmlElement = { name: string; children: (XmlElement | string)[] };
+
+const xmlReference = /&(?:amp|lt|gt|quot|apos|#[0-9]+|#x[0-9a-fA-F]+);/g;
+const xmlDecoded: Record<string, string> = { amp: '&', lt: '<', gt: '>', quot: '"', apos: "'" };
+/** Text or an attribute value with its references read, refusing a bare "&" as XML does. */
+function xmlText(raw: string, at: number): string {
+  if (raw.replace(xmlReference, '').includes('&')) throw new Error(`Not well-formed XML: a bare "&" at ${at}`);
+  return raw.replace(xmlReference, (ref) =>
+    ref[1] === '#'
+      ? String.fromCodePoint(Number(ref[2] === 'x' ? `0${ref.slice(2, -1)}` : ref.slice(2, -1)))
+      : xmlDecoded[ref.slice(1, -1)]!,
+  );
+}
+
+/**
+ * XML read as strictly as a conforming parser reads it, for what an XMP packet uses (elements, attributes, text,
+ * references, processing instructions, comments): it throws at the first thing not well-formed (a bare "&" or "<",
+ * a tag closed out of order, a character XML cannot hold, two root elements). No XML parser is among the project's
+ * packages, and pdf.js's own is lenient (it read "Head & deputy <2027>" as "Head & deputy" and went on).
+ */
+function parseXml(xml: string): XmlElement {
+  if (/[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]/u.test(xml))
+    throw new Error('Not well-formed XML: a character XML cannot hold');
+  const name = '[A-Za-z_][\\w.:-]*';
+  const token = new RegExp(
+    `<\\?${name}(?:\\s[^]*?)?\\?>|<!--[^]*?-->|<\\/(${name})\\s*>|<(${name})((?:\\s+${name}\\s*=\\s*(?:"[^"<]*"|'[^'<]*'))*)\\s*(\\/?)>|[^<]+`,
+    'y',
+  );
+  const top: XmlElement = { name: '', children: [] };
+  const open: XmlElement[] = [top];
+  while (token.lastIndex < xml.length) {
+    const at = token.lastIndex;
+    const match = token.exec(xml);
+    if (!match) throw new Error(`Not well-formed XML at ${at}: ${JSON.stringify(xml.slice(at, at + 40))}`);
+    const [whole, closing, opening, attributes, selfClosing] = match;
+    const current = open.at(-1)!;
+    if (closing) {
+      if (current.name !== closing)
+        throw new Error(`Not well-formed XML at ${at}: </${closing}> closes <${current.name}>`);
+      open.pop();
+    } else if (opening) {
+      for (const [, value] of attributes!.matchAll(/=\s*(?:"([^"]*)"|'([^']*)')/g)) xmlText(value ?? '', at);
+      const element: XmlElement = { name: opening, children: [] };
+      if (current === top && top.children.some((child) => typeof child !== 'string'))
+        throw new Error(`Not well-formed XML at ${at}: a second root element`);
+      current.children.push(element);
+      if (!selfClosing) open.push(element);
+    } else if (!whole.startsWith('<')) {
+      if (current === top && whole.trim()) throw new Error(`Not well-formed XML at ${at}: text outside the root`);
+      current.children.push(xmlText(whole, at));
+    }
+  }
+  if (open.length > 1) throw new Error(`Not well-formed XML: <${open.at(-1)!.name}> is never closed`);
+  const root = top.children.find((child) => typeof child !== 'string');
+  if (!root) throw new Error('Not well-formed XML: no root element');
+  return root;
+}
+
+/**
+ * The XMP packet of a PDF (the XML metadata stream that PDF/UA requires to carry the title), parsed as XML (it throws
+ * if the packet is not well-formed), and what it says of the document: its dc:title, dc:description and dc:creator.
+ * pdfkit writes the packet uncompressed, between its <?xpacket?> instructions.
+ */
+export function pdfXmp(pdf: Buffer): { title?: string; description?: string; creators: string[] } {
+  const start = pdf.indexOf('<?xpacket begin=');
+  const end = pdf.indexOf('?>', pdf.indexOf('<?xpacket end=', start));
+  if (start < 0 || end < 0) throw new Error('The PDF has no XMP packet');
+  const root = parseXml(pdf.subarray(start, end + 2).toString('utf8'));
+  const find = (element: XmlElement, name: string): XmlElement | undefined => {
+    for (const child of element.children)
+      if (typeof child !== 'string') {
+        const found = child.name === name ? child : find(child, name);
+        if (found) return found;
+      }
+    return undefined;
+  };
+  const textOf = (element: XmlElement): string =>
+    element.children.map((child) => (typeof child === 'string' ? child : textOf(child))).join('');
+  const items = (name: string) => {
+    const property = find(root, name);
+    if (!property) return [];
+    const list: XmlElement[] = [];
+    const collect = (element: XmlElement) => {
+      for (const child of element.children)
+        if (typeof child === 'string') continue;
+        else if (child.name === 'rdf:li') list.push(child);
+        else collect(child);
+    };
+    collect(property);
+    return list.map(textOf);
+  };
+  return { title: items('dc:title')[0], description: items('dc:description')[0], creators: items('dc:creator') };
+}

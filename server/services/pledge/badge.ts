@@ -1,22 +1,11 @@
-/**
- * What XML 1.0 cannot hold, escaped or not (its Char production: C0 controls but tab and line ends, U+FFFE, U+FFFF, a
- * lone surrogate), and the other noncharacters. Names holding one are refused when typed (server/visibleText.ts
- * `notText`), but a name stored before that rule would make the badge an SVG that no browser draws, so they are left
- * out here too.
- */
-const notInXml = /[^\t\n\r\u0020-\uD7FF\uE000-\uFFFD\u{10000}-\u{10FFFF}]|\p{Noncharacter_Code_Point}/gu;
+import { escapeXml } from '../../xml.ts';
+
+const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
 
 /**
  * The embeddable badge: a self-contained SVG with a <title> (its accessible name) and role="img". The
  * organisation's name is XML-escaped; nothing else in it comes from users.
  */
-const escapeXml = (s: string) =>
-  s
-    .replace(notInXml, '')
-    .replace(/[<>&"']/g, (c) => ({ '<': '&lt;', '>': '&gt;', '&': '&amp;', '"': '&quot;', "'": '&apos;' })[c]!);
-
-const graphemes = new Intl.Segmenter('en', { granularity: 'grapheme' });
-
 export function badgeSvg(props: { organisationName: string; year: number }): string {
   const title = `${props.organisationName} has signed the Leading Women to Headship Pledge`;
   // Cut between characters as a reader sees them (an accented letter, a character outside the BMP, an emoji), never
