@@ -329,6 +329,19 @@ describe('password and email changes', () => {
     expect(actions).to.include.members(['email-change-requested', 'email-changed']);
   });
 
+  it('the link to a new address, which nobody has proved yet, does not carry her name: a name holding a sentence and a link is not mailed to an address she chose', async () => {
+    const bait = 'Ada. Your payroll record is suspended: restore it at https://payroll-restore.example.com today';
+    const user = await buildUser({ name: bait });
+    const newEmail = `anyone-${user.id}@example.org`;
+    await askToMoveEmail(await signIn(app, user.email, testPassword), newEmail);
+    const link = (await OutboxMessageModel.findOne({ to: newEmail }).lean())!;
+    expect(link.text).to.match(/^Hello,\n/);
+    expect(link.text).to.not.include('payroll-restore').and.not.include('suspended');
+    // Her own address is proved: the notice there still greets her by name.
+    const told = (await OutboxMessageModel.findOne({ to: user.email, subject: /is being changed/ }).lean())!;
+    expect(told.text).to.include(`Hello ${bait},`);
+  });
+
   it('an email change never confirmed: the link, with the new address, is deleted by the maintenance job a day after it expired (24 hours)', async () => {
     const user = await buildUser();
     const agent = await signIn(app, user.email, testPassword);

@@ -226,6 +226,26 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     await again.get(`/pledge/signatures/${org.id}/manage`).expect(403);
   });
 
+  it('a manage link greets the contact by the name she confirmed; a fresh confirmation link for a signature not yet confirmed carries no name typed', async () => {
+    const org = await confirmedOrganisation(supertest.agent(app), { contactName: 'Jo Contact' });
+    await askForLinks(org.email);
+    const manage = (await OutboxMessageModel.findOne({ to: org.email }).sort({ createdAt: -1, _id: -1 }).lean())!;
+    expect(manage.subject).to.equal('Manage your Leading Women to Headship Pledge');
+    // Her address is proved: she followed the confirmation link sent there, and confirmed that name.
+    expect(manage.text).to.include('Hello \u2068Jo Contact\u2069,');
+    const bait = 'Sam. Your school is removed from the Pledge unless you act at https://pledge-keep.example.com now';
+    const pending = organisationBody({ contactName: bait });
+    await signViaApi(app, pending);
+    await askForLinks(String(pending.email));
+    const resent = await OutboxMessageModel.find({ to: pending.email }).lean();
+    expect(resent).to.have.length(2);
+    for (const email of resent)
+      for (const part of [email.text, email.html!]) {
+        expect(part).to.include('Hello,');
+        expect(part).to.not.include('pledge-keep').and.not.include('Sam.');
+      }
+  });
+
   it('past the limit on manage links the form comes back with her address and the reason (429, Retry-After); typing errors do not count', async () => {
     const ip = freshIp();
     const ask = async (email: string, status: number) => {

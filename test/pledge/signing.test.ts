@@ -58,6 +58,29 @@ describe('pledge: signing and confirming', () => {
     expect(later.text).to.not.match(/<button[^>]*>\s*Confirm/);
   });
 
+  it('the confirmation email, to an address nobody has proved, carries nothing the signer typed: a name holding sentences and a link is not in it, first signing or new details', async () => {
+    // Anyone may sign with any address: a greeting "Hello <name>" let her make Pathways' sender mail her text and link.
+    const bait =
+      'Priya. URGENT: your Pathways account will be deleted today. Keep it at https://pathways-login.example.com/keep';
+    const emailsTo = async (email: string) =>
+      OutboxMessageModel.find({ to: email }).sort({ createdAt: 1, _id: 1 }).lean();
+    const individual = { kind: 'individual', name: bait, email: 'victim@example.org', region: 'North', country: 'GB' };
+    const confirmPath = await signViaApi(app, individual);
+    const organisation = organisationBody({ contactName: bait, email: 'office@victim.example' });
+    await signViaApi(app, organisation);
+    // Signed again once confirmed, with new details: the address was proved, the new name was not.
+    await confirmViaLink(supertest.agent(app), confirmPath);
+    await signViaApi(app, { ...individual, name: `${bait}!` });
+    const sent = [...(await emailsTo('victim@example.org')), ...(await emailsTo('office@victim.example'))];
+    expect(sent).to.have.length(3);
+    for (const email of sent) {
+      for (const part of [email.text, email.html!])
+        expect(part).to.not.include('pathways-login').and.not.include('URGENT').and.not.include('Priya');
+      expect(email.text).to.match(/^Hello,\n/);
+      expect(email.html).to.include('<p>Hello,</p>');
+    }
+  });
+
   it('a POST to a confirmation link without the CSRF token of its page is refused and confirms nothing', async () => {
     const body = organisationBody();
     const confirmPath = await signViaApi(app, body);

@@ -123,22 +123,27 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       expect(html).to.not.include(awkward);
     });
 
-    it('a pool request from "Jo O\'Hara & Sons" is confirmed to her by her name as written in the text part', async () => {
+    it("a pool request's confirmation, to an address nobody has proved, greets no one by name: a contact name holding a sentence and a link is in neither part", async () => {
+      // Anyone may fill in the public form with any address: the name would be her text, sent by Pathways' sender.
+      const bait = "Jo. Your school's account closes today: keep it at https://pathways-keep.example.com/now";
       await supertest(app)
         .post('/api/v1/pool/requests')
         .send({
           offer: 'speaker',
           topic: 'interviews',
           organisation: "St Mary's & St John's",
-          contactName: "Jo O'Hara & Sons",
+          contactName: bait,
           contactEmail: 'jo@example.org',
           mode: 'online',
           message: 'A talk for our governors.',
         })
         .expect(202);
       const email = sink.received.find((e) => e.to.includes('jo@example.org'))!;
-      expect(partOf(email, 'text/plain')).to.include("Hello \u2068Jo O'Hara & Sons\u2069,");
-      expect(partOf(email, 'text/html')).to.include('Jo O&#39;Hara &amp; Sons');
+      for (const part of [partOf(email, 'text/plain'), partOf(email, 'text/html')]) {
+        expect(part).to.include('Hello,');
+        expect(part).to.not.include('pathways-keep').and.not.include('closes today');
+      }
+      expect(partOf(email, 'text/plain')).to.include('Thank you for asking the Pathways pool for a speaker on');
     });
 
     it('a daily digest gives each section once: as written in the text part, escaped once in the HTML part', async () => {

@@ -182,7 +182,8 @@ export async function requestEmailChange(props: {
   );
   // Through the reminders pipeline, at once: a temporary refusal (a greylisting 451) is retried until the link
   // expires, and a mail server silent for a few seconds is not waited for. The link must reach her: an address refused
-  // for good is said at the field, for her to correct.
+  // for good is said at the field, for her to correct. The new address is not proved yet and may be anyone's, so its
+  // email greets no one by name (views/emails/email-change.*): a name she types can carry a sentence and a link.
   const { refused } = await sendSecurityEmail({
     kind: 'email-change',
     userId: user._id,

@@ -4,9 +4,14 @@ import { sendEmail } from '../../mailer.ts';
 /**
  * Every Pledge email leaves through this one function (templates views/emails/pledge-<template>.*.ejs), so the
  * notifications pipeline can take them over in one place.
+ *
+ * A confirmation goes to an address nobody has proved, at the word of anyone who fills in the public form: it carries
+ * nothing she typed, not even the name to greet (a name such as "Priya. URGENT: … https://…" made Pathways' own sender
+ * mail any address her text and a link). A manage link goes only to the address of a confirmed signature, which its
+ * owner proved by confirming: it greets her by the name she confirmed.
  */
 export type PledgeEmail =
-  | { template: 'pledge-confirm'; to: string; data: { name: string; link: string; isChange: boolean; kind: string } }
+  | { template: 'pledge-confirm'; to: string; data: { link: string; isChange: boolean; kind: string } }
   | { template: 'pledge-manage'; to: string; data: { name: string; link: string } };
 
 const subjects: Record<PledgeEmail['template'], string> = {

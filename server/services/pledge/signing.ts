@@ -145,12 +145,7 @@ export async function signPledge(props: {
       sendPledgeEmail({
         template: 'pledge-confirm',
         to: email,
-        data: {
-          name: input.kind === 'organisation' ? details.contactName || details.name : details.name,
-          link,
-          isChange: signature.status === 'confirmed',
-          kind: input.kind,
-        },
+        data: { link, isChange: signature.status === 'confirmed', kind: input.kind },
       }),
     );
   } catch (error) {
@@ -316,12 +311,7 @@ async function sendManageLinks(props: { email: string; now: Date }): Promise<voi
       await sendPledgeEmail({
         template: 'pledge-confirm',
         to: pending.email,
-        data: {
-          name: pending.kind === 'organisation' ? pending.contactName || pending.name : pending.name,
-          link,
-          isChange: false,
-          kind: pending.kind,
-        },
+        data: { link, isChange: false, kind: pending.kind },
       });
     } catch (error) {
       logger.error({ err: error, signatureId: String(pending._id) }, 'pledge confirmation email not sent');

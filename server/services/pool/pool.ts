@@ -233,8 +233,9 @@ export async function submitPoolRequest(props: {
     { allowance: { key: `pool-request|${props.connection}`, ...requestLimit, now, refusal: messages.tooManyRequests } },
   );
   if (!inserted.created) return { status: 'pending' as const };
+  // To an address nobody has proved yet, at anyone's word: nothing she typed goes in, not even her name to greet (a
+  // name can carry a sentence and a link, which Pathways' sender would then mail to anyone). Offer and topic are ours.
   await mail(props.input.contactEmail, 'pool-confirm', 'Confirm your request to the Pathways pool', {
-    name: props.input.contactName,
     link: absoluteUrl(`/pool/requests/confirm/${secret}`),
     offer: offerLabels[props.input.offer].toLowerCase(),
     topic: topicLabel(props.input.topic),
