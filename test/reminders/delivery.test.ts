@@ -325,6 +325,18 @@ describe("reminders: what is due, sent once, on time, in the reader's zone", () 
     ]);
   });
 
+  it("the cancellation's ATTENDEE names her with a backslash as she typed it, one backslash (RFC 5545 has no escaping in a quoted value)", async () => {
+    const { session, cohort } = await buildCohortWithSession({ startsAt: new Date('2027-08-10T18:00:00Z') });
+    const cancelled = { ...session.toObject(), status: 'cancelled' as const, sequence: 1 };
+    // ical-generator doubled it, and calendar apps showed "x\\y"; the long line is still folded at 75 octets.
+    const name = 'Ann; "Bee": Ø, x\\y \\\\server 👩🏽‍🏫 שלום';
+    const backslashed = sessionCalendar(cancelled, cohort.toObject(), { name, email: 'ann@example.org' });
+    expect(backslashed.replace(/\r\n /g, '')).to.include(
+      `\r\nATTENDEE;ROLE=REQ-PARTICIPANT;CN="Ann; 'Bee': Ø, x\\y \\\\server 👩🏽‍🏫 שלום":MAILTO:ann@example.org\r\n`,
+    );
+    for (const line of backslashed.split('\r\n')) expect(Buffer.byteLength(line), line).to.be.at.most(75);
+  });
+
   it('the calendar file of a cancelled session is a CANCEL with the ORGANIZER calendar apps match it by (RFC 5546)', async () => {
     const { session, cohort } = await buildCohortWithSession({ startsAt: new Date('2027-08-10T18:00:00Z') });
     const cancelled = { ...session.toObject(), status: 'cancelled' as const, sequence: 1 };
