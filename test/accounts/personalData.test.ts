@@ -12,6 +12,7 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
+import { personalDataAreas } from '../../server/services/privacy/areas.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
 import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
@@ -230,8 +231,32 @@ describe('her data: export and erasure', () => {
       expect(profile[0]).to.include({ visibility: 'everyone', updatedAt: '2026-12-16T08:00:00.000Z' });
       const names = parse(strFromU8(files['directory-blocked.csv']!), { bom: true }) as string[][];
       expect(names).to.deep.equal([['blocked'], ['Bea Blocked']]);
-      // A list she has nothing in is a file with nothing but the byte-order mark (README, "her data").
-      expect([...files['directory-messagesSent.csv']!]).to.deep.equal([0xef, 0xbb, 0xbf]);
+      // A list she has nothing in still has its header row (README, "her data").
+      expect(Buffer.from(files['directory-messagesSent.csv']!).toString('utf8')).to.equal('\uFEFFto,body,sentAt\r\n');
+    });
+
+    it('every CSV in the zip starts with its header row, the columns its area declares, also for a list she has nothing in', async () => {
+      // Built from the first entry, a list she had nothing in was a file of only a byte-order mark, no header.
+      const declared = personalDataAreas.flatMap((area) =>
+        Object.entries(area.columns).map(([list, columns]) => [`${area.area}-${list}.csv`, columns] as const),
+      );
+      const newcomer = await buildUser({ name: 'Nell Newcomer' });
+      for (const person of [newcomer, zoe]) {
+        const files = await zipOf(await signIn(app, person.email, testPassword));
+        expect(Object.keys(files).filter((name) => name.endsWith('.csv'))).to.have.members(declared.map(([n]) => n));
+        for (const [name, columns] of declared) {
+          const rows = parse(strFromU8(files[name]!), { bom: true }) as string[][];
+          expect(rows[0], `${name} of ${person.name}`).to.deep.equal(columns);
+          expect(
+            rows.slice(1).every((row) => row.length === columns.length),
+            name,
+          ).to.equal(true);
+        }
+        expect(parse(strFromU8(files['cohorts-waitlist.csv']!), { bom: true })).to.deep.equal([['cohortId', 'number']]);
+        expect(parse(strFromU8(files['research-context.csv']!), { bom: true })).to.deep.equal([
+          ['country', 'region', 'phase'],
+        ]);
+      }
     });
   });
 

@@ -7,7 +7,7 @@ import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
 import { UserModel } from '../../../models/User.ts';
 import { pseudonymiseInAuditTrail } from '../audit/retention.ts';
 import { formerMemberName } from '../learning/personalData.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { endSessionsOf, revokeTokensOf } from './manage.ts';
 import { deviceOf } from './sessions.ts';
 
@@ -33,8 +33,15 @@ export const erasedEmailOf = (userId: Types.ObjectId | string) => `erased-${Stri
  * "Former member" and her address by the placeholder (`pseudonymiseInAuditTrail`). Listed last in `personalDataAreas`: other areas find her
  * data by her email first.
  */
-export const accountsPersonalData: PersonalDataArea = {
+export const accountsPersonalData = personalDataArea({
   area: 'account',
+  columns: {
+    profile: ['id', 'email', 'name', 'roles', 'timezone', 'status', 'createdAt', 'lastSignInAt'],
+    preferences: ['emailDigest', 'digestWeekday', 'mutedNotificationKinds', 'calendarFeed'],
+    apiTokens: ['name', 'createdAt', 'expiresAt', 'lastUsedAt'],
+    sessions: ['device', 'ipAddress', 'createdAt', 'lastSeenAt'],
+    securityEvents: ['at', 'action', 'by', 'ipAddress', 'detail'],
+  },
   async exportFor(userId) {
     const user = await UserModel.findById(userId).lean();
     const tokens = await ApiTokenModel.find({ userId }).sort({ createdAt: 1 }).lean();
@@ -138,4 +145,4 @@ export const accountsPersonalData: PersonalDataArea = {
     await revokeTokensOf(userId);
     await OneTimeTokenModel.deleteMany({ userId: new Types.ObjectId(String(userId)) });
   },
-};
+});

@@ -4,7 +4,7 @@ import { RecruitmentRoundModel } from '../../../models/RecruitmentRound.ts';
 import { UserModel } from '../../../models/User.ts';
 import type { Types } from 'mongoose';
 import { formerMemberName } from '../learning/personalData.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 import { absoluteUrl } from '../../settings.ts';
 
@@ -55,8 +55,14 @@ export async function nameNoErasedPersonInRecord<M extends { userId: Types.Objec
  * membership, training date and record line (a round's readiness and its history stay the same), removes the
  * evidence files she uploaded, and writes "Former member" where a closed record copied her name.
  */
-export const boardsPersonalData: PersonalDataArea = {
+export const boardsPersonalData = personalDataArea({
   area: 'boards',
+  columns: {
+    memberships: ['boardId', 'board', 'organisation', 'role'],
+    externalCertificates: ['kind', 'provider', 'completedOn', 'expiresOn', 'hasFile', 'file', 'fileUrl', 'recordedAt'],
+    panels: ['roundId', 'boardId', 'title', 'interviewDates', 'status'],
+    readinessRecords: ['roundId', 'title', 'interviewDate', 'status', 'percent', 'certificateCode'],
+  },
   async exportFor(userId) {
     const [boards, training, panels, records] = await Promise.all([
       BoardModel.find({ 'members.userId': userId }, { name: 1, organisation: 1, members: 1 }).lean(),
@@ -123,4 +129,4 @@ export const boardsPersonalData: PersonalDataArea = {
       );
     }
   },
-};
+});

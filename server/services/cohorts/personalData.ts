@@ -4,7 +4,7 @@ import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { SeatModel } from '../../../models/Seat.ts';
 import { WaitlistTicketModel } from '../../../models/WaitlistTicket.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 import { registerChanged } from './sessionRegisters.ts';
 import { withdrawParticipant } from './enrolment.ts';
@@ -15,8 +15,14 @@ const iso = (d?: Date | null) => (d ? d.toISOString() : null);
  * Cohorts: her attendance, her seat or waitlist place, the cohorts she facilitates. Erasure keeps every register row,
  * seat and ticket (a cohort's counts and attendance rates stay the same) and removes the notes written about her.
  */
-export const cohortsPersonalData: PersonalDataArea = {
+export const cohortsPersonalData = personalDataArea({
   area: 'cohorts',
+  columns: {
+    attendance: ['sessionId', 'cohortId', 'status', 'note', 'markedAt', 'source'],
+    seats: ['cohortId', 'number'],
+    waitlist: ['cohortId', 'number'],
+    facilitating: ['cohortId', 'name'],
+  },
   async exportFor(userId) {
     const [attendance, seats, tickets, facilitating] = await Promise.all([
       AttendanceRecordModel.find({ userId }).lean(),
@@ -57,4 +63,4 @@ export const cohortsPersonalData: PersonalDataArea = {
     for (const w of waiting)
       await withdrawParticipant({ actor: 'system', cohortId: String(w.cohortId), userId: String(userId) });
   },
-};
+});

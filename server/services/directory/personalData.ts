@@ -7,7 +7,7 @@ import { NetworkEventModel } from '../../../models/NetworkEvent.ts';
 import { NotificationModel } from '../../../models/Notification.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { UserModel } from '../../../models/User.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
 import { forgetNameInOthersNotifications } from '../reminders/personalData.ts';
 
@@ -19,8 +19,16 @@ const formerMember = 'Former member';
  * side's words, addressed to "Former member") with the outbox's copies of their emails, her blocks both ways and her
  * RSVPs with their pending reminders.
  */
-export const directoryPersonalData: PersonalDataArea = {
+export const directoryPersonalData = personalDataArea({
   area: 'directory',
+  columns: {
+    profile: ['visibility', 'headline', 'role', 'phase', 'country', 'region', 'topics', 'openTo', 'updatedAt'],
+    messagesSent: ['to', 'body', 'sentAt'],
+    messagesReceived: ['from', 'body', 'sentAt', 'reported', 'reportReason'],
+    blocked: ['blocked'],
+    eventsCreated: ['title', 'startsAt', 'durationMinutes', 'mode', 'location', 'joinUrl'],
+    eventAnswers: ['event', 'startsAt', 'going'],
+  },
 
   async exportFor(userId: Types.ObjectId) {
     const [profile, sent, received, blocks, rsvps, created] = await Promise.all([
@@ -103,4 +111,4 @@ export const directoryPersonalData: PersonalDataArea = {
       EventRsvpModel.deleteMany({ userId }),
     ]);
   },
-};
+});

@@ -5,7 +5,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel } from '../../../models/Module.ts';
 import { ProgrammeModel } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 
 export const formerMemberName = 'Former member';
 
@@ -22,8 +22,23 @@ async function titlesOf(model: typeof ModuleModel | typeof ProgrammeModel, ids: 
  * her reflections and quiz answers but keeps every row, so completion counts, progress overviews and a round's
  * readiness stay the same; her certificates are revoked and name nobody.
  */
-export const learningPersonalData: PersonalDataArea = {
+export const learningPersonalData = personalDataArea({
   area: 'learning',
+  columns: {
+    enrolments: ['cohortId', 'programmeId', 'programme', 'status', 'enrolledAt', 'waitlistedAt', 'withdrawnAt'],
+    completions: [
+      'moduleId',
+      'module',
+      'cohortId',
+      'programmeId',
+      'completedAt',
+      'reflection',
+      'reflectionShared',
+      'score',
+    ],
+    quizAttempts: ['moduleId', 'module', 'cohortId', 'attemptedAt', 'score', 'passed', 'answers'],
+    certificates: ['programme', 'track', 'holderName', 'issuedAt', 'expiresAt', 'verificationCode', 'revoked'],
+  },
   async exportFor(userId) {
     const [enrolments, completions, attempts, certificates] = await Promise.all([
       EnrolmentModel.find({ userId }).lean(),
@@ -84,4 +99,4 @@ export const learningPersonalData: PersonalDataArea = {
     await CertificateModel.updateMany({ userId, revokedAt: null }, { $set: { revokedAt: new Date() } });
     await CertificateModel.updateMany({ userId }, { $set: { holderName: formerMemberName } });
   },
-};
+});

@@ -4,15 +4,20 @@ import { LtiLaunchModel } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel } from '../../../models/LtiPlatform.ts';
 import { LtiRosterSyncModel } from '../../../models/LtiRosterSync.ts';
 import { LtiScoreModel } from '../../../models/LtiScore.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 
 /**
  * LTI keeps her LMS identities (platform and `sub`), her launches (the name, email and roles the LMS sent) and the
  * scores owed to LMS grade books. Erasure removes the links (a later launch makes a new account), the launches'
  * personal fields, pending scores and her name in roster-sync lists.
  */
-export const ltiPersonalData: PersonalDataArea = {
+export const ltiPersonalData = personalDataArea({
   area: 'lti',
+  columns: {
+    accounts: ['platform', 'sub', 'classListCourses'],
+    launches: ['at', 'messageType', 'name', 'email', 'roles', 'course'],
+    scores: ['scoreGiven', 'scoreMaximum', 'activityProgress', 'state', 'at'],
+  },
   async exportFor(userId: Types.ObjectId) {
     const [accounts, launches, scores] = await Promise.all([
       LtiAccountModel.find({ userId }).lean(),
@@ -57,4 +62,4 @@ export const ltiPersonalData: PersonalDataArea = {
     // Out of each "left the LMS course" list (a `$pull` with a condition: tools/ferretdb/patches/0011).
     await LtiRosterSyncModel.updateMany({ 'departed.userId': userId }, { $pull: { departed: { userId } } });
   },
-};
+});

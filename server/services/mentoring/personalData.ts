@@ -6,7 +6,7 @@ import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipMeetingModel } from '../../../models/MentorshipMeeting.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { cancelNotifications } from '../reminders/plan.ts';
 import { forgetNameInOthersNotifications, forgetWordsInOthersNotifications } from '../reminders/personalData.ts';
 import { releasedKeys } from './requestKeys.ts';
@@ -37,8 +37,64 @@ const strip = <T extends Record<string, unknown>>(doc: T) => {
   return { id: String(_id), ...rest };
 };
 
-export const mentoringPersonalData: PersonalDataArea = {
+export const mentoringPersonalData = personalDataArea({
   area: 'mentoring',
+  columns: {
+    mentorProfile: [
+      'id',
+      'userId',
+      'phase',
+      'yearsAsHead',
+      'schoolName',
+      'country',
+      'region',
+      'timezone',
+      'languages',
+      'expertise',
+      'capacity',
+      'freePlaces',
+      'placesHeldFor',
+      'availability',
+      'bio',
+      'matchVersion',
+      'candidatesStale',
+      'createdAt',
+      'updatedAt',
+    ],
+    menteeProfile: [
+      'id',
+      'userId',
+      'goals',
+      'phase',
+      'schoolName',
+      'country',
+      'region',
+      'timezone',
+      'languages',
+      'availability',
+      'preferences',
+      'matchVersion',
+      'createdAt',
+      'updatedAt',
+    ],
+    requestsSent: ['id', 'menteeId', 'mentorId', 'status', 'sentAt', 'answeredAt', 'message', 'declineReason'],
+    requestsReceived: ['id', 'menteeId', 'mentorId', 'status', 'sentAt', 'answeredAt', 'declineReason'],
+    mentorships: [
+      'id',
+      'role',
+      'mentorId',
+      'menteeId',
+      'status',
+      'startedAt',
+      'closedAt',
+      'closeReason',
+      'agreement',
+      'rating',
+      'feedback',
+      'meetings',
+    ],
+    outcomes: ['id', 'kind', 'on', 'detail'],
+  },
 
   async exportFor(userId: Types.ObjectId) {
     const [mentorProfile, menteeProfile, sent, received, mentorships, outcomes] = await Promise.all([
@@ -142,4 +198,4 @@ export const mentoringPersonalData: PersonalDataArea = {
     await MentorCandidatesModel.deleteOne({ menteeId: userId });
     await cancelNotifications({ userId, kinds: mentoringKinds });
   },
-};
+});

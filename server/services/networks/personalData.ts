@@ -4,7 +4,7 @@ import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
 import { NetworkPostModel } from '../../../models/NetworkPost.ts';
 import { NetworkPostReportModel } from '../../../models/NetworkPostReport.ts';
 import { NetworkReplyModel } from '../../../models/NetworkReply.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import {
   forgetNameInOthersNotifications,
   forgetWordsInOthersNotifications,
@@ -25,8 +25,14 @@ import { leadsChanged, requestsFindAnAnswerer } from './members.ts';
 export const erasedPostTitle = 'Removed at the author’s request';
 export const erasedBody = '_This text was removed when its author left Pathways._';
 
-export const networksPersonalData: PersonalDataArea = {
+export const networksPersonalData = personalDataArea({
   area: 'networks',
+  columns: {
+    memberships: ['network', 'status', 'role', 'requestedAt', 'joinedAt', 'removedAt', 'leftBy'],
+    posts: ['id', 'network', 'kind', 'title', 'body', 'hidden', 'createdAt'],
+    replies: ['id', 'postId', 'network', 'body', 'createdAt'],
+    reports: ['postId', 'replyId', 'network', 'reason', 'createdAt'],
+  },
 
   async exportFor(userId: Types.ObjectId) {
     const [memberships, posts, replies, reports] = await Promise.all([
@@ -130,4 +136,4 @@ export const networksPersonalData: PersonalDataArea = {
     );
     await NetworkPostReportModel.updateMany({ reporterId: userId }, { $set: { reporterId: null } });
   },
-};
+});

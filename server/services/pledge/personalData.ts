@@ -6,7 +6,7 @@ import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { UserModel } from '../../../models/User.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { listChanged } from './listCache.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -23,8 +23,25 @@ async function emailOf(userId: unknown): Promise<string | null> {
  * emailed links stop working, and the Pledge's audit entries of what she did read "Former member". It runs before
  * the account's own erasure replaces her email.
  */
-export const pledgePersonalData: PersonalDataArea = {
+export const pledgePersonalData = personalDataArea({
   area: 'pledge',
+  columns: {
+    signatures: [
+      'kind',
+      'name',
+      'organisationType',
+      'role',
+      'contactName',
+      'email',
+      'region',
+      'country',
+      'showName',
+      'status',
+      'confirmedAt',
+      'commitments',
+      'progressUpdates',
+    ],
+  },
   async exportFor(userId) {
     const email = await emailOf(userId);
     const signatures = email ? await PledgeSignatureModel.find({ email }).lean() : [];
@@ -91,4 +108,4 @@ export const pledgePersonalData: PersonalDataArea = {
     // Her name leaves the public list at once, on every process: its cached pages are rebuilt (listCache.ts).
     await listChanged();
   },
-};
+});

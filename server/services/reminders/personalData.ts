@@ -6,7 +6,7 @@ import { UserModel } from '../../../models/User.ts';
 import { escapeRegex, wholeWordPattern } from '../../textSearch.ts';
 import { namesSheWentBy } from '../audit/retention.ts';
 import { formerMemberName } from '../learning/personalData.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
@@ -15,8 +15,11 @@ const iso = (d?: Date | null) => (d ? d.toISOString() : null);
  * hold a single-use link). Erasure cancels what was still to be sent and empties subjects and data, and the delivery
  * journal's copies of the subjects and her address in its refusals; the rows stay so delivery figures do not change.
  */
-export const remindersPersonalData: PersonalDataArea = {
+export const remindersPersonalData = personalDataArea({
   area: 'reminders',
+  columns: {
+    notifications: ['kind', 'about', 'subject', 'status', 'sendAt', 'sentAt'],
+  },
   async exportFor(userId) {
     const notifications = await NotificationModel.find({ userId }).sort({ sendAt: 1 }).lean();
     return {
@@ -65,7 +68,7 @@ export const remindersPersonalData: PersonalDataArea = {
         );
     }
   },
-};
+});
 
 /** Which of other people's notifications an erasure rewrites: those about her things, or naming her id in `data`. */
 type OthersNotifications = {

@@ -6,7 +6,7 @@ import { ResearchConsentModel } from '../../../models/ResearchConsent.ts';
 import { ResearchParticipantModel } from '../../../models/ResearchParticipant.ts';
 import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
-import type { PersonalDataArea } from '../privacy/personalData.ts';
+import { personalDataArea } from '../privacy/personalData.ts';
 import { withdrawOffersOf } from '../pool/pool.ts';
 import { refreshFiguresOfPerson } from './cohortFigures.ts';
 
@@ -14,8 +14,13 @@ import { refreshFiguresOfPerson } from './cohortFigures.ts';
  * Research: her consent history, her context for research and her survey answers. Erasure removes all of them:
  * without a consent record she is no longer counted anywhere, and nobody else's record needs her answers.
  */
-export const researchPersonalData: PersonalDataArea = {
+export const researchPersonalData = personalDataArea({
   area: 'research',
+  columns: {
+    consentHistory: ['consented', 'textVersion', 'at'],
+    context: ['country', 'region', 'phase'],
+    surveyAnswers: ['survey', 'moment', 'answers', 'answeredAt'],
+  },
   async exportFor(userId: Types.ObjectId) {
     const [consent, context, responses] = await Promise.all([
       ResearchConsentModel.find({ userId }).sort({ at: 1 }).lean(),
@@ -50,15 +55,19 @@ export const researchPersonalData: PersonalDataArea = {
     // With no consent left she is out of the figures: her cohorts' records are recomputed at once.
     await refreshFiguresOfPerson({ userId });
   },
-};
+});
 
 /**
  * The pool: her profile and the requests offered to her. Erasure removes the profile and withdraws pending offers (a
  * request waiting on her alone is open again); accepted offers stay (the request's record of who helped), and show her
  * as "Former member" once her account is.
  */
-export const poolPersonalData: PersonalDataArea = {
+export const poolPersonalData = personalDataArea({
   area: 'pool',
+  columns: {
+    profile: ['offers', 'topics', 'bio', 'regions', 'languages', 'modes', 'visible'],
+    offers: ['status', 'offeredAt', 'decidedAt', 'request'],
+  },
   async exportFor(userId: Types.ObjectId) {
     const [profile, offers] = await Promise.all([
       PoolProfileModel.findOne({ userId }).lean(),
@@ -97,4 +106,4 @@ export const poolPersonalData: PersonalDataArea = {
     await PoolProfileModel.deleteMany({ userId });
     await withdrawOffersOf({ userId });
   },
-};
+});
