@@ -17,7 +17,7 @@ import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
 import { closeMailer, emailsAnswered } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
-import { beginDraining } from './http/draining.ts';
+import { answersInProgress, beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { markPanelTrainingOnUpgrade } from './services/learning/panelTraining.ts';
 import { sendingDone } from './services/reminders/index.ts';
@@ -234,9 +234,19 @@ function httpStep(app: Express, server: Server, drainMs: number, cutAfterMs: num
       }
       const closed = new Promise((resolve) => server.close(resolve));
       server.closeIdleConnections();
-      const force = setTimeout(() => server.closeAllConnections(), cutAfterMs);
+      let cut = 0;
+      const force = setTimeout(() => {
+        cut = answersInProgress(app);
+        server.closeAllConnections();
+      }, cutAfterMs);
       await closed;
       clearTimeout(force);
+      // Not a clean stop: the work behind a request cut here (an import half-way) may have stopped part-done, and goes
+      // on until the database closes under it. Said, and the exit status is 1.
+      if (cut)
+        throw new Error(
+          `${cut} request(s) still being read or answered when their connections were cut, ${cutAfterMs / 1000} s after the signal: their work may have stopped half-way`,
+        );
     },
   };
 }

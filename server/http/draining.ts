@@ -46,3 +46,8 @@ export function beginDraining(app: Express): void {
     else res.once('finish', () => socket.end());
   }
 }
+
+/** How many answers are still in progress (a request being read, worked on or answered). */
+export function answersInProgress(app: Express): number {
+  return drainOf(app).answering.size;
+}

@@ -140,6 +140,26 @@ describe('stopping the app', function () {
     expect(ms).to.be.within(3_000, 8_000);
   });
 
+  it('a request still being read when its connection is cut at the deadline makes the stop unclean: status 1 and a line saying how many were cut', async () => {
+    const app = await startAppProcess({ env: { SHUTDOWN_TIMEOUT_SECONDS: '2' } });
+    started.push(app.child);
+    // An upload that never finishes (a class list sent over a connection that stalls): its answer is in progress.
+    const upload = await keptAlive(app.base);
+    upload.write('POST /login HTTP/1.1\r\nHost: pathways.test\r\nContent-Type: application/x-www-form-urlencoded\r\n');
+    upload.write('Content-Length: 1000\r\n\r\nemail=a');
+    await new Promise((resolve) => setTimeout(resolve, 300));
+    const since = Date.now();
+    app.child.kill('SIGTERM');
+    const { code } = await exitOf(app.child, since);
+    expect(await upload.closed).to.equal(true);
+    expect(code, app.output()).to.equal(1);
+    const said = logLines(app.output()).find((l) => l.level >= 50 && /HTTP server/.test(String(l.msg)));
+    expect(said, app.output()).to.not.equal(undefined);
+    expect(JSON.stringify(said)).to.include(
+      '1 request(s) still being read or answered when their connections were cut',
+    );
+  });
+
   it('when an email is stuck on a mail server that never answers, SIGTERM still ends the process within SHUTDOWN_TIMEOUT_SECONDS, with status 1 naming what was open', async () => {
     // A mail server that takes the connection and never says hello: the mailer waits 10 s for the greeting, the reset
     // request's work after its answer 3 s (requestWaitMs), both past the 2 s the stop is given.
