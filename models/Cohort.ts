@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** A group of participants taking one programme together, run by named facilitators, in one time zone. */
 const cohortSchema = new Schema(
@@ -29,9 +30,12 @@ const cohortSchema = new Schema(
     reminderOffsetsMinutes: { type: [Number], default: [1440, 60] },
     /** Moves on with every settings save, which is written only over the version its form read (server/versions.ts). */
     version: { type: Number, default: 0 },
+    /** Unique: the "New cohort" form sent twice (a double-click, an API retry with its key) makes one cohort. */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+cohortSchema.plugin(keyedSubmissions);
 cohortSchema.index({ programmeId: 1, startsOn: 1 });
 cohortSchema.index({ facilitatorIds: 1 });
 

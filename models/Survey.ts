@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 /** The moments of a participant's own enrolment at which she is invited to a survey. */
 export const surveyMoments = ['start', 'end', 'followup-6m', 'followup-12m'] as const;
@@ -32,9 +33,12 @@ const surveySchema = new Schema(
     moment: { type: String, enum: surveyMoments, required: true },
     questions: { type: [questionSchema], required: true },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    /** Unique: the survey form sent twice (a double-click, an API retry with its key) makes one survey, invited once. */
+    submissionKey: submissionKeyPath,
   },
   { timestamps: true },
 );
+surveySchema.plugin(keyedSubmissions);
 surveySchema.index({ programmeId: 1, moment: 1 });
 
 export type Survey = InferSchemaType<typeof surveySchema> & { _id: Types.ObjectId };

@@ -7,6 +7,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { sendKeepable } from '../server/http/keepableAnswers.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isoDate, objectId, paging, text, timezone } from '../server/http/validate.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -312,8 +313,10 @@ export function registerCohortRoutes(web: Router, api: Router): void {
       body: cohortSchema,
       success: { status: 201, description: 'The cohort', schema: cohortView },
       location: (id) => `/cohorts/${id}`,
+      idempotent: true,
     },
-    async ({ user, body }) => presentCohort(await createCohort({ actor: user, input: body })),
+    async ({ user, body, req }) =>
+      presentCohort(await createCohort({ actor: user, input: body, submissionKey: clientSubmissionKey(req) })),
   );
   apiOperation(
     api,
@@ -449,7 +452,11 @@ export function registerCohortRoutes(web: Router, api: Router): void {
     if (!form.ok)
       return renderCohortForm(req, res, { values: req.body, errors: form.errors, errorList: form.list, status: 422 });
     try {
-      const cohort = await createCohort({ actor: req.user!, input: form.data });
+      const cohort = await createCohort({
+        actor: req.user!,
+        input: form.data,
+        submissionKey: clientSubmissionKey(req),
+      });
       flash(req, 'success', messages.created(cohort.name));
       res.redirect(303, `/cohorts/${String(cohort._id)}`);
     } catch (error) {

@@ -9,6 +9,7 @@ import { repeatedChoiceProblem } from '../server/choices.ts';
 import { countries, isCountryCode } from '../server/countries.ts';
 import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
+import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { flash } from '../server/http/flash.ts';
 import type { FieldError } from '../server/errors.ts';
 import { formErrorsFrom, parseForm } from '../server/http/forms.ts';
@@ -308,8 +309,9 @@ export function registerResearchRoutes(web: Router, api: Router): void {
       access: ['researcher'],
       body: surveySchema,
       success: { status: 201, description: 'The survey', schema: surveyOut },
+      idempotent: true,
     },
-    async ({ user, body }) => createSurvey({ actor: user, ...body }),
+    async ({ user, body, req }) => createSurvey({ actor: user, ...body, submissionKey: clientSubmissionKey(req) }),
   );
   apiOperation(
     api,
@@ -449,7 +451,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
     const form = parseForm(surveySchema, input);
     if (!form.ok) return refuse(form.list);
     try {
-      await createSurvey({ actor: req.user!, ...form.data });
+      await createSurvey({ actor: req.user!, ...form.data, submissionKey: clientSubmissionKey(req) });
     } catch (error) {
       return refuse(formErrorsFrom(error).list);
     }

@@ -19,6 +19,9 @@ const links: Record<string, Linker> = {
   Board: (r) => `/boards/${id(r)}`,
   Programme: (r) => `/programmes/${id(r)}`,
   Network: (r) => `/networks/${id(r)}`,
+  Cohort: (r) => `/cohorts/${id(r)}`,
+  // A researcher's surveys are listed on one page; a survey's own page is the one participants answer.
+  Survey: () => '/surveys',
   PledgeCommitmentOption: () => '/admin/pledge/commitments',
   // Her own training page lists what she recorded for herself; one recorded for a member shows on the board's page.
   ExternalCertificate: (r) => (id(r, 'recordedBy') === id(r, 'userId') ? '/training/safer-recruitment' : '/boards'),

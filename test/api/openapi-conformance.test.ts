@@ -305,6 +305,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
       [
         'post /boards',
         'post /boards/{id}/rounds',
+        'post /cohorts',
         'post /cohorts/{id}/sessions',
         'post /directory/{userId}/messages',
         'post /external-certificates',
@@ -315,6 +316,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
         'post /networks/{id}/posts',
         'post /pool/requests',
         'post /programmes',
+        'post /surveys',
         'post /posts/{id}/replies',
       ].sort(),
     );

@@ -398,6 +398,52 @@ describe('research: consent and surveys', () => {
       await participant.get('/surveys/new').expect(403);
     });
 
+    it('when the survey form is double-clicked, one survey is stored and each participant is invited once', async () => {
+      const cohort = await buildCohort({ startsOn: '2026-11-01', endsOn: '2027-06-30' });
+      const people = [await buildUser(), await buildUser()];
+      for (const person of people) await enrolDirectly(cohort, person.id, new Date(Date.now() - days(2)));
+      const agent = await signIn(app, researcher.email, testPassword);
+      const page = (await agent.get('/surveys/new').expect(200)).text;
+      const form = {
+        _csrf: await csrfOf(agent, '/surveys/new'),
+        _submission: /name="_submission" value="([^"]+)"/.exec(page)?.[1] ?? '',
+        title: 'Clicked twice',
+        programmeId: String(cohort.programmeId),
+        moment: 'start',
+        'q0-id': 'confidence',
+        'q0-prompt': 'How confident are you?',
+        'q0-type': 'likert5',
+      };
+      const answers = await Promise.all([1, 2].map(() => agent.post('/surveys').type('form').send(form)));
+      expect(answers.map((a) => a.status)).to.deep.equal([303, 303]);
+      const surveys = await SurveyModel.find({ title: 'Clicked twice' }).lean();
+      expect(surveys).to.have.length(1);
+      const invited = await NotificationModel.find({ kind: 'survey-invitation', 'about.id': String(surveys[0]!._id) })
+        .select({ userId: 1 })
+        .lean();
+      expect(invited.map((n) => String(n.userId)).sort()).to.deep.equal(people.map((p) => p.id).sort());
+      expect(
+        await NotificationModel.countDocuments({ kind: 'survey-invitation', userId: { $in: people.map((p) => p.id) } }),
+      ).to.equal(2);
+
+      // The API's create sent twice at once with one Idempotency-Key is one survey, answered 201 with it twice.
+      const auth = await bearer(researcher);
+      const questions = [{ id: 'confidence', prompt: 'How confident are you?', type: 'likert5' }];
+      const body = { title: 'Retried', programmeId: String(cohort.programmeId), moment: 'start', questions };
+      const sent = await Promise.all(
+        [1, 2].map(() =>
+          supertest(app)
+            .post('/api/v1/surveys')
+            .set('Authorization', auth)
+            .set('Idempotency-Key', 'survey-key-01')
+            .send(body),
+        ),
+      );
+      expect(sent.map((a) => a.status)).to.deep.equal([201, 201]);
+      expect(sent[0]!.body.id).to.equal(sent[1]!.body.id);
+      expect(await SurveyModel.countDocuments({ title: 'Retried' })).to.equal(1);
+    });
+
     it('in the survey builder, an error lands on the row she typed it in, past a blank row, and a half-filled row is an error, not dropped', async () => {
       const cohort = await buildCohort();
       const agent = await signIn(app, researcher.email, testPassword);

@@ -1,20 +1,22 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
+import { CohortModel } from '../../models/Cohort.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildBoard } from '../support/boardsFactories.ts';
+import { buildProgramme } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 /**
  * A double-click on an admin's create form, or a retried API create with its Idempotency-Key, makes one board,
- * programme, network, Pledge commitment option or external certificate (server/submissions.ts), answered alike.
+ * programme, cohort, network, Pledge commitment option or external certificate (server/submissions.ts), answered alike.
  */
-describe('creates sent twice: boards, programmes, networks, Pledge options, external certificates', () => {
+describe('creates sent twice: boards, programmes, cohorts, networks, Pledge options, external certificates', () => {
   useTestDatabase();
   let app: ReturnType<typeof testApp>;
   let admin: TestUser;
@@ -61,6 +63,24 @@ describe('creates sent twice: boards, programmes, networks, Pledge options, exte
     expect(network).to.equal(`/networks/${String(created!._id)}`);
     await doubleClick('/admin/pledge/commitments', '/admin/pledge/commitments', { title: 'Twice-clicked option' });
     expect(await PledgeCommitmentOptionModel.countDocuments({ title: 'Twice-clicked option' })).to.equal(1);
+  });
+
+  it('a double-clicked "New cohort" form makes one cohort, and both clicks lead to it', async () => {
+    const programme = await buildProgramme();
+    const cohort = await doubleClick('/cohorts/new', '/cohorts', {
+      programmeId: String(programme._id),
+      name: 'Twice-clicked cohort',
+      capacity: '20',
+      timezone: 'Europe/London',
+      startsOn: '2027-01-10',
+      endsOn: '2027-06-30',
+      facilitatorIds: admin.id,
+      attendanceThreshold: '75',
+      lateAfterMinutes: '10',
+    });
+    const created = await CohortModel.find({ name: 'Twice-clicked cohort' }).lean();
+    expect(created).to.have.length(1);
+    expect(cohort).to.equal(`/cohorts/${String(created[0]!._id)}`);
   });
 
   it('the board form sent back with a changed name under the same key says it was already sent and links to the board', async () => {
@@ -124,6 +144,18 @@ describe('creates sent twice: boards, programmes, networks, Pledge options, exte
     expect(await BoardModel.countDocuments({ name: 'API board' })).to.equal(1);
     await twice('/programmes', { title: 'API programme', track: 'new-head', summary: 'Once.' }, 'programme-key-01');
     expect(await ProgrammeModel.countDocuments({ title: 'API programme' })).to.equal(1);
+    const programme = await buildProgramme();
+    const cohort = {
+      programmeId: String(programme._id),
+      name: 'API cohort',
+      capacity: 12,
+      timezone: 'Europe/London',
+      startsOn: '2027-01-10',
+      endsOn: '2027-06-30',
+      facilitatorIds: [admin.id],
+    };
+    await twice('/cohorts', cohort, 'cohort-key-01');
+    expect(await CohortModel.countDocuments({ name: 'API cohort' })).to.equal(1);
     await twice('/networks', { name: 'API network', kind: 'interest', joining: 'open' }, 'network-key-01');
     expect(await NetworkModel.countDocuments({ name: 'API network' })).to.equal(1);
     const governor = await buildUser({ roles: ['governor'] });

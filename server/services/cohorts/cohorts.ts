@@ -7,6 +7,7 @@ import { ForbiddenError, NotFoundError, ValidationError, type FieldError } from 
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageInMemory } from '../../pagination.ts';
 import { canCreateCohorts, canRunCohort, canSelfEnrol, canViewCohort } from '../../policies/cohorts.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 
 const messages = {
   notFound: 'We could not find that cohort.',
@@ -72,12 +73,19 @@ export async function checkCohortInput(input: CohortInput, cohort?: Pick<Cohort,
   if (problems.length) throw new ValidationError('The cohort could not be saved.', problems);
 }
 
-/** Admins create cohorts. */
-export async function createCohort(props: { actor: Express.User; input: CohortInput }) {
+/**
+ * Admins create cohorts; the same client key (a double-click, an API retry) makes one (server/submissions.ts). Two
+ * cohorts alike may both be meant (two groups of one programme), so only a key the client sent makes a repeat.
+ */
+export async function createCohort(props: { actor: Express.User; input: CohortInput; submissionKey?: string }) {
   if (!canCreateCohorts(props.actor)) throw new ForbiddenError();
   await checkCohortInput(props.input);
-  const cohort = await CohortModel.create({ ...props.input, facilitatorIds: [...new Set(props.input.facilitatorIds)] });
-  return cohort.toObject() as Cohort;
+  const inserted = await createOnce(CohortModel, clientKeyOrNew(['cohort', props.actor.id], props.submissionKey), {
+    ...props.input,
+    facilitatorIds: [...new Set(props.input.facilitatorIds)],
+  });
+  if (!inserted.doc) throw new NotFoundError(messages.notFound);
+  return inserted.doc as Cohort;
 }
 
 /** A cohort by id; a malformed or unknown id is a 404. */

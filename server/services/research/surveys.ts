@@ -13,6 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { isObjectId, oid } from '../../ids.ts';
 import { canDesignSurveys } from '../../policies/research.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { planNotifications, registerNotificationKind, type NotificationPlan } from '../reminders/index.ts';
 import { wallClockOn } from '../reminders/time.ts';
 import { rollUpProgrammeFigures } from './cohortFigures.ts';
@@ -41,12 +42,19 @@ export const lateInvitationMs = 30 * 24 * 60 * 60 * 1000;
 
 export type QuestionInput = { id: string; prompt: string; type: QuestionType; choices?: string[] };
 
+/**
+ * A researcher defines a survey; its participants are invited at their moment. The same client key (a double-click,
+ * an API retry) makes one survey, so each participant is invited once (server/submissions.ts); two surveys alike may
+ * both be meant (a revision), so only a key the client sent makes a repeat.
+ */
 export async function createSurvey(props: {
   actor: Express.User;
   title: string;
   programmeId: string;
   moment: SurveyMoment;
   questions: QuestionInput[];
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
   now?: Date;
 }) {
   if (!canDesignSurveys(props.actor)) throw new ForbiddenError();
@@ -58,17 +66,21 @@ export async function createSurvey(props: {
       { path: 'programmeId', message: messages.noProgramme },
     ]);
   await refuseQuestionsOfAnotherKind(programme._id, props.questions);
-  const survey = await SurveyModel.create({
+  const inserted = await createOnce(SurveyModel, clientKeyOrNew(['survey', props.actor.id], props.submissionKey), {
     title: props.title,
     programmeId: programme._id,
     moment: props.moment,
     questions: props.questions.map((q) => ({ ...q, choices: q.type === 'choice' ? q.choices : undefined })),
     createdBy: oid(props.actor.id),
   });
+  const survey = inserted.doc;
+  if (!survey) throw new NotFoundError(messages.notFound);
+  // A repeat is answered with the first survey: its sending invites, once.
+  if (!inserted.created) return presentSurvey(survey);
   await planSurveyInvitations({ surveyIds: [survey._id], now: props.now });
   // Its Likert questions show on the impact dashboard at once (the programme's record copies them).
   await rollUpProgrammeFigures({ programmeId: programme._id });
-  return presentSurvey(survey.toObject());
+  return presentSurvey(survey);
 }
 
 /**
