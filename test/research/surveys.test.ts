@@ -176,6 +176,33 @@ describe('research: consent and surveys', () => {
       await surveyOf(cohort, 'End', 'end');
     });
 
+    it('two surveys created at the same moment, asking one new question id as two types, never both stay', async () => {
+      const auth = await bearer(researcher);
+      for (let round = 0; round < 5; round++) {
+        const cohort = await buildCohort();
+        const create = (type: string) =>
+          supertest(app)
+            .post('/api/v1/surveys')
+            .set('Authorization', auth)
+            .send({
+              title: `As ${type}`,
+              programmeId: String(cohort.programmeId),
+              moment: 'start',
+              questions: [{ id: 'raced', prompt: 'A question asked twice at once', type }],
+            });
+        const answers = await Promise.all([create('likert5'), create('text')]);
+        expect(answers.map((a) => a.status)).to.not.deep.equal([201, 201]);
+        const stored = await SurveyModel.find({ programmeId: cohort.programmeId }).lean();
+        const types = new Set(stored.flatMap((survey) => survey.questions.map((q) => q.type)));
+        expect(types.size, `round ${round}`).to.be.at.most(1);
+        expect(stored).to.have.length(answers.filter((a) => a.status === 201).length);
+        for (const refused of answers.filter((a) => a.status !== 201)) {
+          expect(refused.status).to.equal(422);
+          expect(refused.body.errors[0].path).to.equal('questions.0.type');
+        }
+      }
+    });
+
     it('a choice question offering the same choice twice (ignoring case and spaces) is a 422 naming it; nothing is stored', async () => {
       const cohort = await buildCohort();
       const bad = await supertest(app)

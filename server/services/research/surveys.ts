@@ -77,6 +77,15 @@ export async function createSurvey(props: {
   if (!survey) throw new NotFoundError(messages.notFound);
   // A repeat is answered with the first survey: its sending invites, once.
   if (!inserted.created) return presentSurvey(survey);
+  // Two surveys created at the same moment (on two processes) both passed the check above without the other. So each
+  // looks again now that it is stored, and one that meets another type under one of its ids is taken back before
+  // anyone is invited: both may be, neither stays beside the other.
+  try {
+    await refuseQuestionsOfAnotherKind(programme._id, props.questions, survey._id);
+  } catch (error) {
+    await SurveyModel.deleteOne({ _id: survey._id });
+    throw error;
+  }
   await planSurveyInvitations({ surveyIds: [survey._id], now: props.now });
   // Its Likert questions show on the impact dashboard at once (the programme's record copies them).
   await rollUpProgrammeFigures({ programmeId: programme._id });
@@ -88,8 +97,14 @@ export async function createSurvey(props: {
  * and the export put every answer to it in one column. Given another type under the same id, a revision would file a
  * free-text answer (a name, a school) under a Likert column, which the export gives out. Another type needs another id.
  */
-async function refuseQuestionsOfAnotherKind(programmeId: Types.ObjectId, questions: QuestionInput[]): Promise<void> {
-  const earlier = await SurveyModel.find({ programmeId }).select({ title: 1, questions: 1 }).lean();
+async function refuseQuestionsOfAnotherKind(
+  programmeId: Types.ObjectId,
+  questions: QuestionInput[],
+  /** The survey these questions are stored in, once it is (the look after its write): not compared with itself. */
+  stored?: Types.ObjectId,
+): Promise<void> {
+  const others = stored ? { programmeId, _id: { $ne: stored } } : { programmeId };
+  const earlier = await SurveyModel.find(others).select({ title: 1, questions: 1 }).lean();
   const known = new Map<string, { type: string; title: string }>();
   for (const survey of earlier)
     for (const q of survey.questions) if (!known.has(q.id)) known.set(q.id, { type: q.type, title: survey.title });
