@@ -70,7 +70,7 @@ const recruitmentRoundSchema = new Schema(
       default: undefined,
     },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User' },
-    /** Bumped by every change of details or panel: a change computed from a read is written only at that version. */
+    /** Bumped by every change of details, panel or figures: a change computed from a read is written only at that version. */
     version: { type: Number, default: 0 },
     /** Unique: the form sent twice (a double-click, an API retry with its key) starts one round (server/submissions.ts). */
     submissionKey: submissionKeyPath,

@@ -305,6 +305,20 @@ const figuresFormSchema = z.preprocess((raw) => {
     recruitmentStages.map((s) => [s, Object.fromEntries(genderCategories.map((c) => [c, typedCount(b[`${s}_${c}`])]))]),
   );
 }, figuresSchema);
+/**
+ * The counts the figures form showed, from its hidden `<stage>_<category>_shown` fields: a cell sent as shown is left
+ * as it now stands (recordGenderFigures). None from a form without them (a script), or with a count no form shows.
+ */
+function figuresShownOnForm(raw: unknown) {
+  const shown = Object.fromEntries(
+    Object.entries(submitted(raw)).flatMap(([key, value]) =>
+      key.endsWith('_shown') ? [[key.slice(0, -6), value]] : [],
+    ),
+  );
+  if (!Object.keys(shown).length) return undefined;
+  const parsed = figuresFormSchema.safeParse(shown);
+  return parsed.success ? parsed.data : undefined;
+}
 const adviserFormSchema = z.strictObject({
   name: text(120),
   email: emailAddress(),
@@ -490,11 +504,16 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       tag: 'boards',
       summary: 'Record applicants, shortlisted and appointed by gender (counts only)',
       access: [],
-      body: figuresSchema,
+      body: figuresSchema.extend({
+        /** The round's `version` the client read: when given, figures saved by someone else since are a 409. */
+        version: z.number().int().min(0).nullable().optional(),
+      }),
       success: { status: 200, description: 'The figures', schema: figuresSchema },
+      errors: [409],
     },
-    async ({ user, params, body }) =>
-      (await recordGenderFigures({ actor: user, roundId: params.id!, figures: body })).genderFigures ?? {},
+    async ({ user, params, body: { version, ...figures } }) =>
+      (await recordGenderFigures({ actor: user, roundId: params.id!, figures, expectedVersion: version }))
+        .genderFigures ?? {},
   );
   apiOperation(
     api,
@@ -606,7 +625,12 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       async () => {
         const form = parseForm(figuresFormSchema, req.body);
         if (!form.ok) throw new ValidationError('Counts are whole numbers from 0.', form.list);
-        await recordGenderFigures({ actor: req.user!, roundId: String(req.params.id), figures: form.data });
+        await recordGenderFigures({
+          actor: req.user!,
+          roundId: String(req.params.id),
+          figures: form.data,
+          shown: figuresShownOnForm(req.body),
+        });
         return messages.figures;
       },
       'figures',

@@ -160,6 +160,97 @@ describe('boards: fairness figures without names, small numbers suppressed beyon
     expect(stored.other ?? null).to.equal(null);
   });
 
+  /** The figures form's fields as a page shows them: every count and the hidden count each cell showed. */
+  const figuresFormOf = (html: string) => {
+    const form = html.slice(html.indexOf('/figures"'), html.indexOf('Save figures'));
+    return Object.fromEntries(
+      [...form.matchAll(/<input[^>]* name="([^"]+)" value="([^"]*)"/g)].map((m) => [m[1]!, m[2]!] as const),
+    );
+  };
+
+  it('figures saved by a colleague while her page was open stay: her save writes only the cells she changed', async () => {
+    const clerk = await buildUser({ roles: ['governor'] });
+    const theirBoard = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: clerk, role: 'clerk' },
+    ]);
+    const round = await buildRound(theirBoard.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    await RecruitmentRoundModel.updateOne(
+      { _id: round.id },
+      { $set: { genderFigures: { applicants: { women: 9, men: 7 }, shortlisted: { women: 3 } } } },
+    );
+    const [mine, theirs] = [await signIn(app, chair.email, testPassword), await signIn(app, clerk.email, testPassword)];
+    const page = `/rounds/${round.id}`;
+    const [myForm, theirForm] = [
+      figuresFormOf((await mine.get(page).expect(200)).text),
+      figuresFormOf((await theirs.get(page).expect(200)).text),
+    ];
+    expect(myForm).to.include({ applicants_women: '9', applicants_women_shown: '9', appointed_men_shown: '' });
+    await theirs
+      .post(`${page}/figures`)
+      .type('form')
+      .send({ ...theirForm, applicants_women: '10' })
+      .expect(303);
+    await mine
+      .post(`${page}/figures`)
+      .type('form')
+      .send({ ...myForm, appointed_preferNotToSay: '1' })
+      .expect(303);
+    const stored = (await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!;
+    expect(stored.applicants).to.deep.include({ women: 10, men: 7 });
+    expect(stored.shortlisted).to.deep.include({ women: 3 });
+    expect(stored.appointed).to.deep.include({ preferNotToSay: 1 });
+
+    // Two saves at the same moment, each of one other cell, keep both.
+    const [one, two] = [
+      figuresFormOf((await mine.get(page).expect(200)).text),
+      figuresFormOf((await theirs.get(page).expect(200)).text),
+    ];
+    const saved = await Promise.all([
+      mine
+        .post(`${page}/figures`)
+        .type('form')
+        .send({ ...one, shortlisted_men: '2' }),
+      theirs
+        .post(`${page}/figures`)
+        .type('form')
+        .send({ ...two, applicants_other: '1' }),
+    ]);
+    expect(saved.map((r) => r.status)).to.deep.equal([303, 303]);
+    const both = (await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!;
+    expect(both.shortlisted).to.deep.include({ women: 3, men: 2 });
+    expect(both.applicants).to.deep.include({ women: 10, men: 7, other: 1 });
+  });
+
+  it('the API replaces the figures; with the version it read, figures saved since are a 409 and nothing is written', async () => {
+    const round = await buildRound(board.id, { interviewDates: ['2026-06-10'], panel: [chair] });
+    const auth = `Bearer ${await tokenFor(chair)}`;
+    const { version } = (await supertest(app).get(`/api/v1/rounds/${round.id}`).set('Authorization', auth).expect(200))
+      .body;
+    await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', auth)
+      .send({ applicants: { women: 4 }, version })
+      .expect(200);
+    const stale = await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', auth)
+      .send({ applicants: { men: 6 }, version })
+      .expect(409);
+    expect(stale.body.detail).to.include('saved again after the version you sent');
+    expect((await RecruitmentRoundModel.findById(round.id).lean())!.genderFigures!.applicants).to.deep.equal({
+      women: 4,
+    });
+    const now = (await supertest(app).get(`/api/v1/rounds/${round.id}`).set('Authorization', auth).expect(200)).body;
+    expect(now.version).to.equal(version + 1);
+    const replaced = await supertest(app)
+      .put(`/api/v1/rounds/${round.id}/figures`)
+      .set('Authorization', auth)
+      .send({ applicants: { men: 6 }, version: now.version })
+      .expect(200);
+    expect(replaced.body).to.deep.equal({ applicants: { men: 6 } });
+  });
+
   it('gives the Pledge page recent rounds ready before interview, with figures suppressed', async () => {
     const other = await buildBoard([{ user: chair, role: 'chair' }]);
     const now = new Date();

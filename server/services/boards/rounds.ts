@@ -734,32 +734,74 @@ async function enrolInPanelTraining(props: {
   return { enrolled, waitlisted, cohortId };
 }
 
-/** Counts by stage and gender; blank means "not recorded". Allowed after closing (appointments come late). */
+/**
+ * The figures after a change: with the figures a form showed, a cell sent as it was shown is no change of hers and
+ * keeps what is stored now (a colleague's count saved while the page was open stays), and only the cells she changed
+ * take what she typed. Without them (the API's PUT), the figures given are the figures.
+ */
+function changedFigures(current: Figures, given: Figures, shown: Figures | undefined): Figures {
+  if (!shown) return given;
+  return Object.fromEntries(
+    recruitmentStages.map((stage) => [
+      stage,
+      Object.fromEntries(
+        genderCategories.flatMap((category) => {
+          const typed = given[stage]?.[category];
+          const count = typed === shown[stage]?.[category] ? current[stage]?.[category] : typed;
+          return count == null ? [] : [[category, count]];
+        }),
+      ),
+    ]),
+  );
+}
+
+/**
+ * Counts by stage and gender; blank means "not recorded". Allowed after closing (appointments come late). Written
+ * over the round's version read, as its other changes are, so two people saving figures at once (on two processes)
+ * never undo each other unseen: the form writes only the cells she changed (`shown`), merged with the figures as they
+ * then stand, and an API client that names the `version` it read gets a 409 when they were saved since.
+ */
 export async function recordGenderFigures(props: {
   actor: Express.User;
   roundId: string;
   figures: Figures;
+  /** The figures the web form showed (its hidden fields): only the cells changed from these are written. */
+  shown?: Figures;
+  /** The version an API client read: figures (or anything else of the round) saved since are a 409. */
+  expectedVersion?: ExpectedVersion;
 }): Promise<RecruitmentRound> {
-  const { round } = await findManagedRound({ ...props, evenClosed: true });
-  // Each stage comes from the one before: never more shortlisted than applied, nor appointed than shortlisted, in a
-  // category where both are recorded (else the fairness rates pass 100%).
+  await findManagedRound({ ...props, evenClosed: true });
+  return withFreshRound(props, async (round) => {
+    if (movedOn(round.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
+    const figures = changedFigures((round.genderFigures ?? {}) as Figures, props.figures, props.shown);
+    checkStageOrder(figures);
+    const genderFigures = Object.fromEntries(recruitmentStages.map((stage) => [stage, figures[stage] ?? undefined]));
+    const written = await RecruitmentRoundModel.updateOne(
+      { _id: round._id, ...versionFilter(round.version ?? null) },
+      { $set: { genderFigures }, $inc: { version: 1 } },
+    );
+    if (written.matchedCount !== 1) throw new RoundChangedError();
+    await emitDomainEvent('round.recorded', { roundId: round._id });
+    return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
+  });
+}
+
+/**
+ * Each stage comes from the one before: never more shortlisted than applied, nor appointed than shortlisted, in a
+ * category where both are recorded (else the fairness rates pass 100%).
+ */
+function checkStageOrder(figures: Figures): void {
   const problems: FieldError[] = [];
   recruitmentStages.slice(1).forEach((stage, i) => {
     const before = recruitmentStages[i]!;
     for (const category of genderCategories) {
-      const n = props.figures[stage]?.[category];
-      const pool = props.figures[before]?.[category];
+      const n = figures[stage]?.[category];
+      const pool = figures[before]?.[category];
       if (n !== undefined && pool !== undefined && n > pool)
         problems.push({ path: `${stage}.${category}`, message: messages.stageExceeds(before, pool) });
     }
   });
   if (problems.length) throw new ValidationError('Check the figures.', problems);
-  const genderFigures = Object.fromEntries(
-    recruitmentStages.map((stage) => [stage, props.figures[stage] ?? undefined]),
-  );
-  await RecruitmentRoundModel.updateOne({ _id: round._id }, { $set: { genderFigures } });
-  await emitDomainEvent('round.recorded', { roundId: round._id });
-  return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;
 }
 
 /**
