@@ -75,6 +75,47 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     expect(again.body).to.deep.equal(res.body);
   });
 
+  it('PUT sent again unchanged keeps each mark as it was (who marked it and when); a changed note is a new mark', async () => {
+    const { cohort, people } = await cohortWith(2);
+    const colleague = await buildUser({ roles: ['facilitator'] });
+    await CohortModel.updateOne({ _id: cohort._id }, { $addToSet: { facilitatorIds: colleague.id } });
+    const session = await buildSession(cohort._id);
+    const url = `/api/v1/sessions/${String(session._id)}/attendance`;
+    const records = [
+      { userId: people[0]!.id, status: 'present' },
+      { userId: people[1]!.id, status: 'late', note: 'Train delayed' },
+    ];
+    await supertest(app).put(url).set(auth).send({ records }).expect(200);
+    const marks = async () =>
+      (await AttendanceRecordModel.find({ sessionId: session._id }).sort({ userId: 1 }).lean()).map((r) => ({
+        userId: String(r.userId),
+        markedBy: String(r.markedBy),
+        markedAt: r.markedAt?.toISOString(),
+      }));
+    const first = await marks();
+    await new Promise((resolve) => setTimeout(resolve, 20));
+    const again = await supertest(app)
+      .put(url)
+      .set({ Authorization: `Bearer ${await tokenFor(colleague)}` })
+      .send({ records: [records[0], { ...records[1], note: ' Train delayed ' }] })
+      .expect(200);
+    expect(await marks()).to.deep.equal(first);
+    const row = again.body.records.find((r: { userId: string }) => r.userId === people[0]!.id);
+    expect(row).to.include({
+      markedBy: facilitator.id,
+      markedAt: first.find((m) => m.userId === people[0]!.id)!.markedAt,
+    });
+
+    await supertest(app)
+      .put(url)
+      .set({ Authorization: `Bearer ${await tokenFor(colleague)}` })
+      .send({ records: [{ ...records[1], note: 'Train cancelled' }] })
+      .expect(200);
+    const changed = (await marks()).find((m) => m.userId === people[1]!.id)!;
+    expect(changed.markedBy).to.equal(colleague.id);
+    expect(changed.markedAt).to.not.equal(first.find((m) => m.userId === people[1]!.id)!.markedAt);
+  });
+
   it('a register with one invalid row is refused whole with 422 naming the failing rows, and nothing is written', async () => {
     const { cohort, people } = await cohortWith(2);
     const outsider = await buildUser();

@@ -318,7 +318,7 @@ export async function recordAttendance(props: {
     throw new ValidationError(messages.refused(new Set(problems.map((p) => p.path.split('.')[1])).size), problems);
   const stored = await storedMarks(
     session._id,
-    props.records.filter((r) => r.shown).map((r) => r.userId),
+    props.records.map((r) => r.userId),
   );
   const unseen = props.records.flatMap((r, i) => (overwritesUnseen(r, stored.get(r.userId)) ? [i] : []));
   if (unseen.length) throw await markedMeanwhileError({ ...props, indexes: unseen, stored, othersSaved: false });
@@ -329,19 +329,20 @@ export async function recordAttendance(props: {
     markedAt: now,
     source: 'register',
   });
-  const unguarded = props.records.filter((r) => !r.shown);
+  // A row whose choice is already what is stored (a colleague saved the same meanwhile, or the same register sent
+  // again: API.md calls the PUT idempotent) needs no write, so the mark keeps who made it and when.
+  const asStored = (r: RecordInput) => sameMark({ status: r.status, note: r.note ?? '' }, stored.get(r.userId));
+  const unguarded = props.records.filter((r) => !r.shown && !asStored(r));
   if (unguarded.length)
     await writeRecords(
       session,
       unguarded.map((r) => ({ userId: r.userId, set: setOf(r) })),
     );
-  // A row whose choice is already what is stored (a colleague saved the same meanwhile) needs no write.
   const outcomes = await Promise.all(
     props.records.map(async (r) => {
+      if (asStored(r)) return 'as stored';
       if (!r.shown) return 'written';
-      const current = stored.get(r.userId);
-      if (sameMark({ status: r.status, note: r.note ?? '' }, current)) return 'as stored';
-      return (await writeOverShown(session, r.userId, current, setOf(r))) ? 'written' : 'lost';
+      return (await writeOverShown(session, r.userId, stored.get(r.userId), setOf(r))) ? 'written' : 'lost';
     }),
   );
   const lost = outcomes.flatMap((o, i) => (o === 'lost' ? [i] : []));
