@@ -1,4 +1,5 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
+import { backfillSubmissionKeys, submissionKeyPath } from '../server/submissions.ts';
 
 export const completionTypes = ['view', 'reflection', 'quiz'] as const;
 export type CompletionType = (typeof completionTypes)[number];
@@ -44,6 +45,10 @@ const moduleSchema = new Schema(
      * repairing (at once, or after one stopped half-way) numbers from the same order.
      */
     positionBeforeRepair: { type: Number },
+    /** Unique: the "Add a module" form sent twice (a double-click, an API retry with its key) adds one module. */
+    submissionKey: submissionKeyPath,
+    /** The hash of the request a client key came with (server/submissions.ts). */
+    submissionFingerprint: { type: String },
   },
   {
     timestamps: true,
@@ -61,15 +66,17 @@ const moduleSchema = new Schema(
        * each module first records its place as `positionBeforeRepair` (only where none is recorded, and only over
        * the place read), and the new places are numbered from those records. Every process then computes the same
        * places and writes them unconditionally; a numbering from places some other process had already moved
-       * could put a module after one it came before. Returns how many modules moved.
+       * could put a module after one it came before. Returns how many modules were keyed or moved.
        */
       async repairBeforeIndexes(): Promise<number> {
+        // Modules stored before adding one was keyed get a key of their own first (server/submissions.ts).
+        const keyed = await backfillSubmissionKeys(this);
         const indexes = await this.collection.indexes().catch((error: { code?: number }) => {
           if (error.code === 26) return []; // NamespaceNotFound: no modules yet
           throw error;
         });
-        if (indexes.some((i) => i.name === placeIndexName)) return 0;
-        let moved = 0;
+        if (indexes.some((i) => i.name === placeIndexName)) return keyed;
+        let moved = keyed;
         for (let round = 0; round < 5; round += 1) {
           const rows = await this.find({}, { programmeId: 1, position: 1 }).lean();
           const programmes = new Map<string, typeof rows>();
@@ -110,6 +117,7 @@ const placeIndexName = 'programmeId_1_position_1';
 /** One module per place in a programme: adding, reordering and restoring rely on it (learning/programmes.ts). */
 moduleSchema.index({ programmeId: 1, position: 1 }, { unique: true, name: placeIndexName });
 moduleSchema.index({ programmeId: 1, archived: 1, position: 1 });
+moduleSchema.index({ submissionKey: 1 }, { unique: true });
 
 export type Module = InferSchemaType<typeof moduleSchema> & { _id: Types.ObjectId };
 export const ModuleModel = model('Module', moduleSchema);

@@ -253,11 +253,18 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       success: { status: 201, description: 'The module', schema: moduleOutSchema },
       location: (id) => `/modules/${id}`,
       errors: [409],
+      idempotent: true,
     },
-    async ({ user, body, params }) =>
-      presentModule(await createModule({ actor: user, programmeId: params.id!, input: body }), {
-        includeAnswers: true,
-      }),
+    async ({ user, body, params, req }) =>
+      presentModule(
+        await createModule({
+          actor: user,
+          programmeId: params.id!,
+          input: body,
+          submissionKey: clientSubmissionKey(req),
+        }),
+        { includeAnswers: true },
+      ),
   );
   apiOperation(
     api,
@@ -407,7 +414,12 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
       );
     }
     try {
-      const module = await createModule({ actor: req.user!, programmeId: String(req.params.id), input: parsed.data });
+      const module = await createModule({
+        actor: req.user!,
+        programmeId: String(req.params.id),
+        input: parsed.data,
+        submissionKey: clientSubmissionKey(req),
+      });
       flash(req, 'success', messages.moduleAdded(module.title));
       res.redirect(303, `/programmes/${module.programmeId}`);
     } catch (error) {

@@ -18,6 +18,7 @@ const links: Record<string, Linker> = {
   RecruitmentRound: (r) => `/rounds/${id(r)}`,
   Board: (r) => `/boards/${id(r)}`,
   Programme: (r) => `/programmes/${id(r)}`,
+  Module: (r) => `/modules/${id(r)}`,
   Network: (r) => `/networks/${id(r)}`,
   Cohort: (r) => `/cohorts/${id(r)}`,
   // A researcher's surveys are listed on one page; a survey's own page is the one participants answer.

@@ -316,6 +316,7 @@ describe('the OpenAPI document lists every answer the API gives', () => {
         'post /networks/{id}/posts',
         'post /pool/requests',
         'post /programmes',
+        'post /programmes/{id}/modules',
         'post /surveys',
         'post /posts/{id}/replies',
       ].sort(),

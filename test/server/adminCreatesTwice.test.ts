@@ -3,6 +3,7 @@ import supertest from 'supertest';
 import { BoardModel } from '../../models/Board.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { ExternalCertificateModel } from '../../models/ExternalCertificate.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { PledgeCommitmentOptionModel } from '../../models/PledgeCommitmentOption.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
@@ -14,9 +15,10 @@ import { buildUser, testPassword, tokenFor, type TestUser } from '../support/fac
 
 /**
  * A double-click on an admin's create form, or a retried API create with its Idempotency-Key, makes one board,
- * programme, cohort, network, Pledge commitment option or external certificate (server/submissions.ts), answered alike.
+ * programme, module, cohort, network, Pledge commitment option or external certificate (server/submissions.ts),
+ * answered alike.
  */
-describe('creates sent twice: boards, programmes, cohorts, networks, Pledge options, external certificates', () => {
+describe('creates sent twice: boards, programmes, modules, cohorts, networks, Pledge options, external certificates', () => {
   useTestDatabase();
   let app: ReturnType<typeof testApp>;
   let admin: TestUser;
@@ -81,6 +83,36 @@ describe('creates sent twice: boards, programmes, cohorts, networks, Pledge opti
     const created = await CohortModel.find({ name: 'Twice-clicked cohort' }).lean();
     expect(created).to.have.length(1);
     expect(cohort).to.equal(`/cohorts/${String(created[0]!._id)}`);
+  });
+
+  it('a double-clicked "Add module" form adds one module, and an edit later keeps it found as that create', async () => {
+    const programme = await buildProgramme();
+    const page = `/programmes/${String(programme._id)}/modules/new`;
+    const fields = { title: 'Twice-clicked module', body: 'Read this.', estimatedMinutes: '10', action: 'save' };
+    await doubleClick(page, `/programmes/${String(programme._id)}/modules`, fields);
+    const added = await ModuleModel.find({ programmeId: programme._id }).lean();
+    expect(added.map((m) => m.title)).to.deep.equal(['Twice-clicked module']);
+
+    // Over the API: two copies under one key are one module, answered 201 with it; an edit of it keeps its key.
+    const auth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const body = { title: 'API module', body: 'Read this too.', estimatedMinutes: 5, completion: { type: 'view' } };
+    const send = () =>
+      supertest(app)
+        .post(`/api/v1/programmes/${String(programme._id)}/modules`)
+        .set(auth)
+        .set('Idempotency-Key', 'module-key-01')
+        .send(body);
+    const answers = await Promise.all([send(), send()]);
+    expect(answers.map((a) => a.status)).to.deep.equal([201, 201]);
+    expect(answers[0]!.body.id).to.equal(answers[1]!.body.id);
+    await supertest(app)
+      .patch(`/api/v1/modules/${answers[0]!.body.id as string}`)
+      .set(auth)
+      .send({ title: 'API module, edited' })
+      .expect(200);
+    const again = await send();
+    expect([again.status, again.body.id]).to.deep.equal([201, answers[0]!.body.id]);
+    expect(await ModuleModel.countDocuments({ programmeId: programme._id })).to.equal(2);
   });
 
   it('the board form sent back with a changed name under the same key says it was already sent and links to the board', async () => {

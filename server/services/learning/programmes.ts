@@ -306,20 +306,32 @@ async function cleanModuleInput(programmeId: Types.ObjectId, moduleId: Types.Obj
   };
 }
 
+/**
+ * Adds a module at the end of its programme. The same client key (a double-click on "Add module", an API retry) adds
+ * one (server/submissions.ts); two modules alike may both be meant, so only a key the client sent makes a repeat.
+ */
 export async function createModule(props: {
   actor: Express.User;
   programmeId: string;
   input: ModuleInput;
+  /** The client's key for this submission (server/submissions.ts). */
+  submissionKey?: string;
 }): Promise<Module> {
   const programme = await loadProgramme(props.programmeId);
   await assertCanAuthor(props.actor, programme._id);
   const fields = await cleanModuleInput(programme._id, undefined, props.input);
-  const created = await atTheEnd(programme._id, (position) =>
-    ModuleModel.create({ ...fields, programmeId: programme._id, position } as Record<string, unknown>),
-  );
+  const key = clientKeyOrNew(['module', props.actor.id], props.submissionKey);
+  const inserted = await atTheEnd(programme._id, async (position) => {
+    const written = await createOnce(ModuleModel, key, { ...fields, programmeId: programme._id, position });
+    // Nothing under the key: the insert met the module another author added at this place (atTheEnd tries the next).
+    if (!written.doc) throw new NotFoundError(messages.moduleNotFound);
+    return written;
+  });
+  // A repeat is answered with the module the first sending added.
+  if (!inserted.created) return inserted.doc as Module;
   await outlineChanged(programme._id);
-  await emitDomainEvent('module.added', { moduleId: created._id, programmeId: programme._id });
-  return created.toObject() as Module;
+  await emitDomainEvent('module.added', { moduleId: inserted.doc._id, programmeId: programme._id });
+  return inserted.doc as Module;
 }
 
 /** The place of the programme's last module, archived ones included (they keep their place); 0 when it has none. */
@@ -396,6 +408,9 @@ async function writeModuleEdit(
         programmeId: module.programmeId,
         position: current.position,
         archived: current.archived,
+        // Kept through the replacement: the key is unique, and a repeat of the create must still find this module.
+        submissionKey: current.submissionKey,
+        submissionFingerprint: current.submissionFingerprint,
         version: (current.version ?? 0) + 1,
         createdAt: (module as { createdAt?: Date }).createdAt,
         updatedAt: new Date(),
