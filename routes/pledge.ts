@@ -42,6 +42,8 @@ const messages = {
   updateKept: 'Nothing was posted. Here is what you wrote: copy it, ask for a new manage link, and post it again.',
   preferenceSaved: 'Your choice is saved.',
   deleted: 'The signature and everything attached to it have been deleted.',
+  finishedManaging:
+    'You have finished managing: this browser can no longer manage the signature. To manage it again, ask for a new link.',
   hidden: 'The signature is hidden from the public list.',
   unhidden: 'The signature is visible again.',
   optionAdded: 'The commitment is added to the list.',
@@ -173,7 +175,11 @@ const adminListSchema = z.object({
   ...paging,
 });
 
-/** A browser session's access to signatures, granted by a confirmation or manage link (two hours). */
+/**
+ * A browser session's access to signatures, granted by a confirmation or manage link (two hours). It lives in the
+ * session, so it ends with it (idle timeout, sign-out) or when she presses "Finish managing" (forgetGrants): on a
+ * shared office computer the next person must not find it.
+ */
 const grantMs = 2 * 60 * 60 * 1000;
 declare module 'express-session' {
   interface SessionData {
@@ -183,6 +189,11 @@ declare module 'express-session' {
 function grant(req: Request, signatureId: string): void {
   req.session.pledgeGrants = { ...(req.session.pledgeGrants ?? {}), [signatureId]: Date.now() + grantMs };
 }
+function forgetGrants(req: Request): void {
+  delete req.session.pledgeGrants;
+}
+/** Whether this browser holds link access to forget ("Finish managing" is shown only then). */
+const holdsGrants = (req: Request): boolean => actorOf(req).grantedSignatureIds.length > 0;
 function actorOf(req: Request): PledgeActor {
   const now = Date.now();
   return {
@@ -296,6 +307,7 @@ async function renderManageStart(req: Request, res: Response, status = 200, extr
   res.status(status).render('pledge/manage-start', {
     title: 'Manage your pledge',
     signatures: await pledge.manageableSignatures(actorOf(req)),
+    holdsGrants: holdsGrants(req),
     values: {},
     ...extra,
   });
@@ -303,9 +315,13 @@ async function renderManageStart(req: Request, res: Response, status = 200, extr
 
 async function renderManagePage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const view = await pledge.manageView({ actor: actorOf(req), signatureId: String(req.params.id) });
-  res
-    .status(status)
-    .render('pledge/manage', { title: `Manage the Pledge: ${view.signature.name}`, ...view, values: {}, ...extra });
+  res.status(status).render('pledge/manage', {
+    title: `Manage the Pledge: ${view.signature.name}`,
+    ...view,
+    holdsGrants: holdsGrants(req),
+    values: {},
+    ...extra,
+  });
 }
 
 /**
@@ -538,6 +554,12 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     afterAnswering(res, 'pledge manage link request', request.send);
     flash(req, 'info', messages.linkSent);
     res.redirect(303, '/pledge/manage');
+  });
+  // Registered before the links' routes: "finish" is no link's secret.
+  web.post('/pledge/manage/finish', (req, res) => {
+    forgetGrants(req);
+    flash(req, 'success', messages.finishedManaging);
+    res.redirect(303, '/pledge');
   });
   // The GET only shows a button: mail scanners that open links must not use up a single-use link.
   web.get('/pledge/manage/:token', async (req, res) => {

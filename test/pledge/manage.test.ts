@@ -176,6 +176,41 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
   });
 
+  it('“Finish managing” ends the access her link gave this browser at once: the next person at the computer sees and deletes nothing', async () => {
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent, { name: 'Shared Office School' });
+    const page = await agent.get(`/pledge/signatures/${org.id}/manage`).expect(200);
+    expect(page.text).to.include(org.email).and.to.include('Finish managing');
+    expect((await agent.get('/pledge/manage').expect(200)).text).to.include('Finish managing');
+    const finished = await agent
+      .post('/pledge/manage/finish')
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .expect(303);
+    expect(finished.headers.location).to.equal('/pledge');
+    expect((await agent.get('/pledge').expect(200)).text).to.include('You have finished managing');
+    // The next person, same browser, no link:
+    const start = await agent.get('/pledge/manage').expect(200);
+    expect(start.text).to.not.include('Shared Office School').and.not.include('Finish managing');
+    const manage = await agent.get(`/pledge/signatures/${org.id}/manage`);
+    expect(manage.status).to.be.oneOf([403, 404]);
+    expect(manage.text).to.not.include(org.email);
+    const deleting = await agent
+      .post(`/pledge/signatures/${org.id}/delete`)
+      .type('form')
+      .send({ confirm: 'yes', _csrf: csrfFrom(start.text) });
+    expect(deleting.status).to.be.oneOf([403, 404]);
+    expect(await PledgeSignatureModel.exists({ _id: org.id })).to.not.equal(null);
+  });
+
+  it('“Finish managing” needs the form’s CSRF token, and a visitor with no link access is not offered it', async () => {
+    const agent = supertest.agent(app);
+    const org = await confirmedOrganisation(agent);
+    await agent.post('/pledge/manage/finish').type('form').send({ _csrf: 'forged' }).expect(403);
+    await agent.get(`/pledge/signatures/${org.id}/manage`).expect(200);
+    expect((await supertest(app).get('/pledge/manage').expect(200)).text).to.not.include('Finish managing');
+  });
+
   it('an admin cannot post progress on an organisation’s behalf (403)', async () => {
     const option = await buildCommitmentOption();
     const org = await confirmedOrganisation(supertest.agent(app));

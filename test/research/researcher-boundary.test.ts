@@ -60,6 +60,7 @@ const expectedAllowed = [
   'GET /pledge/manage',
   'POST /pledge/manage',
   'GET /pledge/manage/:token',
+  'POST /pledge/manage/finish',
   'POST /pledge/manage/:token',
   'GET /pledge/signatures/:id/manage',
   'POST /pledge/signatures/:id/commitments',
