@@ -326,12 +326,14 @@ async function renderManagePage(req: Request, res: Response, status = 200, extra
 
 /**
  * A progress update refused because her manage access ended while she wrote (it lasts grantMs from the link) or was
- * never hers: the manage page cannot be shown, so her text comes back on a page of its own, read-only, to copy.
+ * never hers: the manage page cannot be shown, so her text comes back on a page of its own, read-only, to copy. With
+ * her access gone the refusal is the 404 of an unknown signature (mayKnowOfSignature), so both keep her text.
  */
 function keptUpdatePage(error: unknown, req: Request, res: Response): boolean {
   const body = (req.body as Record<string, unknown> | undefined)?.body;
-  if (!(error instanceof ForbiddenError) || typeof body !== 'string' || !body.trim()) return false;
-  res.status(403).render('pledge/update-kept', {
+  const refused = error instanceof ForbiddenError || error instanceof NotFoundError;
+  if (!refused || typeof body !== 'string' || !body.trim()) return false;
+  res.status(error.status).render('pledge/update-kept', {
     title: messages.updateNotPosted,
     hint: messages.updateKept,
     body,

@@ -1,5 +1,5 @@
 import { hasRole } from '../auth.ts';
-import { holdsEmailAddress } from './accounts.ts';
+import { holdsEmailAddress, holdsOnlyByLmsWord } from './accounts.ts';
 
 /**
  * Who may do what with Pledge signatures. A signature's contact need not have an account: she proves she holds
@@ -20,6 +20,19 @@ export const canManageSignature = (actor: PledgeActor, signature: SignatureLike)
 /** Commitments and progress updates: the organisation's confirmed contact only (never an admin on its behalf). */
 export const canReportOnCommitments = (actor: PledgeActor, signature: SignatureLike): boolean =>
   signature.kind === 'organisation' && isSignatureContact(actor, signature);
+
+/**
+ * Whether a refusal may say the signature exists (403): to its contact (doing what her kind of signature does not
+ * allow), to a browser it was granted to, to an admin, and to an account with its address (one an LMS gave is told
+ * how to prove it). Anyone else gets the 404 of an unknown id: a pending signature, or an individual who chose not to
+ * be named, is on no public page, and ids are easy to guess.
+ */
+export const mayKnowOfSignature = (actor: PledgeActor, signature: SignatureLike): boolean =>
+  isSignatureContact(actor, signature) ||
+  actor.grantedSignatureIds.includes(String(signature._id)) ||
+  hasRole(actor.user, 'admin') ||
+  holdsEmailAddress(actor.user, signature.email) ||
+  holdsOnlyByLmsWord(actor.user, signature.email);
 
 /** Hide, delete on request, maintain commitment options, dashboard and export. */
 export const canModeratePledge = (user: Express.User | undefined): boolean => hasRole(user, 'admin');

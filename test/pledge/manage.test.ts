@@ -18,6 +18,7 @@ import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import {
   buildCommitmentOption,
+  buildSignature,
   confirmViaLink,
   freshIp,
   latestLink,
@@ -139,13 +140,13 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .post(`/pledge/signatures/${org.id}/updates`)
       .type('form')
       .send({ _csrf: csrfFrom(page.text), optionId: option.id, body: update })
-      .expect(403);
+      .expect(404);
     expect(refused.text).to.match(/<textarea id="field-body"[^>]*readonly>/);
     expect(refused.text).to.include(`${update}</textarea>`).and.to.include('href="/pledge/manage"');
     expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
   });
 
-  it('someone else (another browser, another signer, a signed-in stranger) gets 403 and nothing is recorded', async () => {
+  it('someone else (another browser, another signer, a signed-in stranger) gets the 404 of an unknown id and nothing is recorded', async () => {
     const option = await buildCommitmentOption();
     const owner = supertest.agent(app);
     const org = await confirmedOrganisation(owner);
@@ -155,22 +156,22 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const stranger = await signIn(app, (await buildUser()).email, testPassword);
     for (const agent of [other, stranger, supertest.agent(app)]) {
       const token = csrfFrom((await agent.get('/pledge/manage')).text);
-      await agent.get(`/pledge/signatures/${org.id}/manage`).expect(403);
+      await agent.get(`/pledge/signatures/${org.id}/manage`).expect(404);
       await agent
         .post(`/pledge/signatures/${org.id}/commitments`)
         .type('form')
         .send({ optionIds: [], _csrf: token })
-        .expect(403);
+        .expect(404);
       await agent
         .post(`/pledge/signatures/${org.id}/updates`)
         .type('form')
         .send({ optionId: option.id, body: 'Fake progress', _csrf: token })
-        .expect(403);
+        .expect(404);
       await agent
         .post(`/pledge/signatures/${org.id}/delete`)
         .type('form')
         .send({ confirm: 'yes', _csrf: token })
-        .expect(403);
+        .expect(404);
     }
     expect((await PledgeSignatureModel.findById(org.id).lean())!.commitments).to.have.length(1);
     expect(await PledgeProgressUpdateModel.countDocuments({ signatureId: org.id })).to.equal(0);
@@ -228,7 +229,43 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const body = organisationBody();
     await signViaApi(app, body);
     const id = String((await PledgeSignatureModel.findOne({ email: body.email }).lean())!._id);
-    await agent.get(`/pledge/signatures/${id}/manage`).expect(403);
+    await agent.get(`/pledge/signatures/${id}/manage`).expect(404);
+  });
+
+  it('a visitor without access learns nothing of a pending or unnamed signature: every manage route answers as for an unknown id', async () => {
+    const option = await buildCommitmentOption();
+    const pending = await buildSignature({ status: 'pending' });
+    const unnamed = await buildSignature({ kind: 'individual', showName: false });
+    const unknown = String(new Types.ObjectId());
+    const stranger = await signIn(app, (await buildUser()).email, testPassword);
+    for (const agent of [supertest.agent(app), stranger]) {
+      const token = csrfFrom((await agent.get('/pledge/manage')).text);
+      const answers = async (id: string) => {
+        const seen: string[] = [];
+        const main = (text: string) => /<main[\s\S]*<\/main>/.exec(text)?.[0].replaceAll(id, 'ID');
+        const get = await agent.get(`/pledge/signatures/${id}/manage`);
+        seen.push(`${get.status} ${main(get.text)}`);
+        for (const [action, form] of [
+          ['commitments', { optionIds: [option.id] }],
+          ['updates', { optionId: option.id, body: 'Fake progress' }],
+          ['show-name', { showName: 'yes' }],
+          ['readiness', { show: 'yes' }],
+          ['delete', { confirm: 'yes' }],
+        ] as const) {
+          const res = await agent
+            .post(`/pledge/signatures/${id}/${action}`)
+            .type('form')
+            .send({ ...form, _csrf: token });
+          seen.push(`${action} ${res.status} ${main(res.text)}`);
+        }
+        return seen;
+      };
+      const asUnknown = await answers(unknown);
+      expect(asUnknown[0]).to.match(/^404 /);
+      expect(await answers(pending.id)).to.deep.equal(asUnknown);
+      expect(await answers(unnamed.id)).to.deep.equal(asUnknown);
+    }
+    expect(await PledgeSignatureModel.countDocuments({ _id: { $in: [pending.id, unnamed.id] } })).to.equal(2);
   });
 
   it('the contact without an account gets a single-use emailed manage link; the GET does not use it up', async () => {
@@ -258,7 +295,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
       .type('form')
       .send({ _csrf: csrfFrom(start.text) })
       .expect(404);
-    await again.get(`/pledge/signatures/${org.id}/manage`).expect(403);
+    await again.get(`/pledge/signatures/${org.id}/manage`).expect(404);
   });
 
   it('a manage link greets the contact by the name she confirmed; a fresh confirmation link for a signature not yet confirmed carries no name typed', async () => {

@@ -106,7 +106,7 @@ describe('pledge: signing and confirming', () => {
     const again = await other.post(confirmPath).type('form').send({ _csrf: token }).expect(200);
     expect(again.text).to.include('already confirmed').and.to.include('Twice Pressed School');
     const id = String((await PledgeSignatureModel.findOne({ email: body.email }).lean())!._id);
-    await other.get(`/pledge/signatures/${id}/manage`).expect(403);
+    await other.get(`/pledge/signatures/${id}/manage`).expect(404);
   });
 
   it('a Confirm button pressed ten times at the same moment confirms once; the others are told it is already confirmed', async () => {

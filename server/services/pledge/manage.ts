@@ -7,13 +7,21 @@ import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { holdsOnlyByLmsWord, provenEmailOf } from '../../policies/accounts.ts';
-import { canManageSignature, canReportOnCommitments, type PledgeActor } from '../../policies/pledge.ts';
+import {
+  canManageSignature,
+  canReportOnCommitments,
+  mayKnowOfSignature,
+  type PledgeActor,
+} from '../../policies/pledge.ts';
 import { roundReadinessFor } from './boards.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { listChanged } from './listCache.ts';
 
 const messages = {
+  noSuchSignature:
+    'There is no such signature, or this browser may no longer manage it. Ask for a "manage your pledge" link on the ' +
+    'Pledge page.',
   notYours:
     'Only the confirmed contact of this signature can do that. Ask for a "manage your pledge" link on the Pledge page.',
   addressNotProved: (email: string) =>
@@ -27,10 +35,12 @@ const messages = {
 };
 
 /**
- * The refusal of someone who is not the signature's contact. One whose account has the signature's address only on
- * an LMS's word is told how to prove it: she may well be the contact, and the general words would not say why not.
+ * The refusal of someone who is not the signature's contact. Someone who may not know of it (mayKnowOfSignature) gets
+ * the very 404 of an unknown id (loadManaged). One whose account has the signature's address only on an LMS's word is
+ * told how to prove it: she may well be the contact, and the general words would not say why not.
  */
-function notTheContact(actor: PledgeActor, signature: { email: string }): ForbiddenError {
+function notTheContact(actor: PledgeActor, signature: Parameters<typeof mayKnowOfSignature>[1]): Error {
+  if (!mayKnowOfSignature(actor, signature)) return new NotFoundError(messages.noSuchSignature);
   return new ForbiddenError(
     holdsOnlyByLmsWord(actor.user, signature.email) ? messages.addressNotProved(signature.email) : messages.notYours,
   );
@@ -39,6 +49,13 @@ function notTheContact(actor: PledgeActor, signature: { email: string }): Forbid
 async function loadSignature(id: string) {
   const signature = isObjectId(id) ? await PledgeSignatureModel.findById(id).lean() : null;
   if (!signature) throw new NotFoundError('There is no such signature.');
+  return signature;
+}
+
+/** The signature her manage action is on; an unknown id answers as one she may not know of (notTheContact). */
+async function loadManaged(id: string) {
+  const signature = isObjectId(id) ? await PledgeSignatureModel.findById(id).lean() : null;
+  if (!signature) throw new NotFoundError(messages.noSuchSignature);
   return signature;
 }
 
@@ -59,7 +76,7 @@ export async function manageableSignatures(actor: PledgeActor) {
 
 /** Everything the contact's manage page shows. */
 export async function manageView(props: { actor: PledgeActor; signatureId: string }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canManageSignature(props.actor, signature)) throw notTheContact(props.actor, signature);
   const [options, updates, readiness] = await Promise.all([
     PledgeCommitmentOptionModel.find({
@@ -113,7 +130,7 @@ export async function setCommitments(props: {
   now: Date;
   expectedVersion?: ExpectedVersion;
 }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (movedOn(signature.commitmentsVersion, props.expectedVersion))
     throw new ConflictError(messages.commitmentsSavedMeanwhile);
@@ -152,7 +169,7 @@ export async function postProgressUpdate(props: {
   submissionKey?: string;
   now: Date;
 }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (!signature.commitments.some((c) => String(c.optionId) === props.optionId))
     throw new ValidationError('Choose one of your commitments.', [{ path: 'optionId', message: messages.notChosen }]);
@@ -182,7 +199,7 @@ export async function postProgressUpdate(props: {
 
 /** An individual changes whether her name is shown (no new confirmation needed: she proved the email). */
 export async function setShowName(props: { actor: PledgeActor; signatureId: string; showName: boolean }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canManageSignature(props.actor, signature) || signature.kind !== 'individual')
     throw notTheContact(props.actor, signature);
   await PledgeSignatureModel.updateOne(
@@ -194,7 +211,7 @@ export async function setShowName(props: { actor: PledgeActor; signatureId: stri
 
 /** The contact's choice to show the linked board's round readiness on the public page. */
 export async function setReadinessShownByContact(props: { actor: PledgeActor; signatureId: string; show: boolean }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canReportOnCommitments(props.actor, signature)) throw notTheContact(props.actor, signature);
   if (!signature.boardId) throw new NotFoundError('This signature is not linked to a board.');
   await PledgeSignatureModel.updateOne({ _id: signature._id }, { $set: { showRoundReadiness: props.show } });
@@ -233,7 +250,7 @@ export async function deleteSignature(props: {
 
 /** The signer deletes her own signature through her manage access. */
 export async function deleteOwnSignature(props: { actor: PledgeActor; signatureId: string; now: Date }) {
-  const signature = await loadSignature(props.signatureId);
+  const signature = await loadManaged(props.signatureId);
   if (!canManageSignature(props.actor, signature)) throw notTheContact(props.actor, signature);
   await deleteSignature({
     signatureId: props.signatureId,
