@@ -109,6 +109,14 @@ function isPage(app: Application, path: string): boolean {
   );
 }
 
+/**
+ * Forms for visitors without an account (or not signed in yet): the Pledge's (signing, confirming, asking for and
+ * using a manage link, managing through it), the pool's request, a password reset, an invitation. Expired, they are
+ * not said to be a sign-out, nor is a sign-in offered: the visitor has nothing to sign in to.
+ */
+const publicFormPath = /^\/(pledge\/|pool\/request(\/|$)|pool\/requests\/confirm\/|password-reset(\/|$)|invitations\/)/;
+const isPublicForm = (req: Request): boolean => publicFormPath.test(req.path);
+
 const messages = {
   title: {
     expired: 'Form expired',
@@ -119,6 +127,8 @@ const messages = {
   why: {
     expired:
       'This form has expired, so nothing it sent was saved. It was open for a long time, or you signed in again meanwhile.',
+    expiredVisitorForm:
+      'This form has expired, so nothing it sent was saved: it was open for a long time (2 hours without using Pathways).',
     expiredOrSignedOut:
       'This form has expired, so nothing it sent was saved. It was open for a long time, or you were signed out while you wrote (after 2 hours without using Pathways, or by signing out or changing your password elsewhere).',
     signedOut:
@@ -128,14 +138,14 @@ const messages = {
     twoStepRequired:
       'Nothing this form sent was saved: your role now needs two-step sign-in, and you have not set it up yet.',
   },
-  copyThen: (reason: RefusalReason, signedIn: boolean, back: boolean) =>
+  copyThen: (reason: RefusalReason, offersSignIn: boolean, back: boolean) =>
     'What you typed is below: copy it, ' +
     (reason === 'twoStepRequired' ? 'set up two-step sign-in, ' : '') +
     (back ? 'open the form again' : 'open the form again from the page you were on') +
     // A visitor's public form (the Pledge, the pool) needs no account: she is not told to sign in unless she must.
     (reason === 'signedOut' || reason === 'notSignedIn'
       ? ' (you will be asked to sign in first)'
-      : reason === 'expired' && !signedIn
+      : reason === 'expired' && offersSignIn
         ? ' (if you were signed out, you will be asked to sign in)'
         : '') +
     ', paste it and send it.',
@@ -178,21 +188,25 @@ export function keptOfRefusedForm(req: Request): {
 
 /**
  * Answers a form refused unread with a page: why nothing was saved, her typed text to copy, a link back to the form's
- * page and, when she is not signed in, to sign in. Writes nothing.
+ * page and, when she is not signed in (and the form is not a visitor's, isPublicForm), to sign in. Writes nothing.
  */
 export function renderRefusedForm(req: Request, res: Response, opts: { status: number; reason: RefusalReason }): void {
   const { reason } = opts;
-  const signIn = reason === 'signedOut' || reason === 'notSignedIn' || (reason === 'expired' && !req.user);
+  const visitorForm = reason === 'expired' && !req.user && isPublicForm(req);
+  const signIn =
+    reason === 'signedOut' || reason === 'notSignedIn' || (reason === 'expired' && !req.user && !visitorForm);
   const title = messages.title[reason];
-  const why = messages.why[reason === 'expired' && signIn ? 'expiredOrSignedOut' : reason];
+  const why =
+    messages.why[visitorForm ? 'expiredVisitorForm' : reason === 'expired' && signIn ? 'expiredOrSignedOut' : reason];
   const kept = keptOfRefusedForm(req);
-  const detail = kept.typed.length ? `${why} ${messages.copyThen(reason, !!req.user, !!kept.link)}` : why;
+  const detail = kept.typed.length ? `${why} ${messages.copyThen(reason, signIn, !!kept.link)}` : why;
   res.status(opts.status).render('errors/error', {
     title,
     problem: { status: opts.status, title, detail },
     ...kept,
     twoStepSetup: reason === 'twoStepRequired' ? { href: '/account/two-step', text: messages.twoStepSetup } : null,
     signIn,
+    visitorForm,
     refused: true,
   });
 }

@@ -349,7 +349,40 @@ describe('a refused form (expired, or sent after her session ended) keeps what s
     expect(refused.text).to.match(typedBox('Name', 'Amaka Obi'));
     expect(refused.text).to.include('<a href="/pledge/sign/individual">Open the form again</a>');
     expect(refused.text).to.not.match(/copy it, sign in/);
+    expect(refused.text).to.include('it was open for a long time');
+    // The page's own words (the site's header offers a sign-in to every visitor, as on any page).
+    const main = /<main[\s\S]*<\/main>/.exec(refused.text)![0];
+    expect(main).to.not.include('signed out').and.not.include('href="/login"');
     expect(await PledgeSignatureModel.countDocuments({ email: 'amaka@example.org' })).to.equal(0);
+  });
+
+  it("the pool's request form and a manage-link request, left open too long: visitor's words, no sign-in", async () => {
+    for (const path of ['/pool/request', '/pledge/manage']) {
+      const visitor = supertest.agent(app);
+      await visitor.get(path).expect(200);
+      const refused = await visitor
+        .post(path)
+        .set('Referer', `http://pathways.test${path}`)
+        .type('form')
+        .send({ _csrf: 'from-yesterday', email: 'amaka@example.org' })
+        .expect(403);
+      expect(refused.text).to.include('Form expired').and.to.include('it was open for a long time');
+      expect(refused.text).to.include(`<a href="${path}">Open the form again</a>`);
+      const main = /<main[\s\S]*<\/main>/.exec(refused.text)![0];
+      expect(main).to.not.include('signed out').and.not.include('href="/login"');
+    }
+  });
+
+  it('a form of the signed-in pages, expired for someone not signed in, still says she may have been signed out', async () => {
+    const visitor = supertest.agent(app);
+    await visitor.get('/login').expect(200);
+    const refused = await visitor
+      .post('/account/notifications')
+      .type('form')
+      .send({ _csrf: 'from-yesterday', note: 'Mine' })
+      .expect(403);
+    const main = /<main[\s\S]*<\/main>/.exec(refused.text)![0];
+    expect(main).to.include('signed out').and.to.include('href="/login"');
   });
 
   it('a form refused for what changed while she wrote (her module archived): her reflection is on the error page; nothing saved', async () => {
