@@ -70,6 +70,32 @@ describe('pledge: the public list, counts, organisation page and badge', () => {
     expect(yorkshire.counts.byRegion).to.deep.equal({ Yorkshire: 2 });
   });
 
+  it('a region typed in another case or spacing is the same region: counted once in its most common spelling, filtered as one', async () => {
+    for (const name of ['Thames School', 'Bow Academy', 'Kew Trust'])
+      await buildSignature({ name, region: 'London', country: 'GB' });
+    await buildSignature({ name: 'Lower Case School', region: ' london ', country: 'GB' });
+    await buildSignature({ name: 'Shouting School', region: 'LONDON', country: 'GB' });
+    await buildSignature({ name: 'Tidy School', region: 'north west', country: 'GB' });
+    await buildSignature({ name: 'Spaced School', region: 'North  West', country: 'GB' });
+    const api = await supertest(app).get('/api/v1/pledge/signatures').expect(200);
+    // Of two spellings as common, the capitalised one (code-point order).
+    expect(api.body.counts.byRegion).to.deep.equal({ London: 5, 'North West': 2 });
+    const names = (res: supertest.Response) => res.body.items.map((i: { name: string }) => i.name).sort();
+    const london = ['Bow Academy', 'Kew Trust', 'Lower Case School', 'Shouting School', 'Thames School'];
+    for (const region of ['London', 'london', ' LONDON '])
+      expect(names(await supertest(app).get('/api/v1/pledge/signatures').query({ region }))).to.deep.equal(london);
+    const filtered = await supertest(app).get('/api/v1/pledge/signatures').query({ region: 'North West' });
+    expect(names(filtered)).to.deep.equal(['Spaced School', 'Tidy School']);
+    expect(filtered.body.counts.byRegion).to.deep.equal({ 'North West': 2 });
+    const page = (await supertest(app).get('/pledge/signatories').expect(200)).text;
+    expect(page.match(/<option value="[^"]*"/gi)!.filter((o) => /london/i.test(o))).to.deep.equal([
+      '<option value="London"',
+    ]);
+    expect(page).to.include('<bdi>London</bdi>: <strong>5</strong>');
+    const inLondon = (await supertest(app).get('/pledge/signatories?region=London').expect(200)).text;
+    expect(inLondon).to.include('Lower Case School').and.to.include('Shouting School');
+  });
+
   it('the page counts every region: the 12 largest, then the rest in one line, so they add up; a right-to-left name is isolated', async () => {
     for (let r = 1; r <= 14; r += 1)
       for (let n = 0; n < (r <= 11 ? 2 : 1); n += 1)

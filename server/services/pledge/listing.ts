@@ -8,6 +8,7 @@ import { roundReadinessFor } from './boards.ts';
 import { countryName } from '../../countries.ts';
 import { cachedListQuery } from './listCache.ts';
 import { looseTextPattern } from '../../textSearch.ts';
+import { comparableText } from '../../visibleText.ts';
 
 /** What the public sees of a signature: never an email, a contact person, or an anonymous individual's name. */
 export type PublicSignature = {
@@ -52,12 +53,45 @@ export function presentPublicSignature(s: {
   };
 }
 
+/**
+ * One region, however its signers typed it: regions are stored as typed, and "London", "london" and "Lon don" are
+ * the same region to a reader (comparableText). Compared when read, so signatures stored before need no rewrite.
+ */
+type Region = { shown: string; spellings: string[] };
+
+/**
+ * The regions of the signatures that count, by key; each shown in its most common spelling (of equals, the first in
+ * code-point order, which puts capitals first: "North West" before "north west"), its spaces as a reader sees them, so
+ * counts, the filter's options and the API name it one way. Cached with the list.
+ */
+async function regionsByKey(): Promise<Map<string, Region>> {
+  return cachedListQuery('regions', async () => {
+    // Counted per spelling; ties are settled here (code-point order).
+    const rows = await PledgeSignatureModel.aggregate<{ _id: string; n: number }>([
+      { $match: counted },
+      { $group: { _id: '$region', n: { $sum: 1 } } },
+    ]);
+    rows.sort((a, b) => b.n - a.n || (a._id < b._id ? -1 : a._id > b._id ? 1 : 0));
+    const regions = new Map<string, Region>();
+    for (const { _id: spelling } of rows) {
+      const key = comparableText(spelling);
+      const region = regions.get(key);
+      if (region) region.spellings.push(spelling);
+      else regions.set(key, { shown: spelling.trim().replace(/\s+/g, ' '), spellings: [spelling] });
+    }
+    return regions;
+  });
+}
+
 /** The filter of the public list and its counts, as a query on the indexed fields (values are validated strings). */
-function filterQuery(filter: Omit<SignatureFilter, 'q'>): Record<string, unknown> {
+async function filterQuery(filter: Omit<SignatureFilter, 'q'>): Promise<Record<string, unknown>> {
   const query: Record<string, unknown> = { ...counted };
   if (filter.type === 'individual') query.kind = 'individual';
   else if (filter.type) query.organisationType = filter.type;
-  if (filter.region) query.region = filter.region;
+  if (filter.region) {
+    const region = (await regionsByKey()).get(comparableText(filter.region));
+    query.region = { $in: region?.spellings ?? [filter.region] };
+  }
   if (filter.country) query.country = filter.country;
   return query;
 }
@@ -108,7 +142,7 @@ export async function listPublicSignatures(props: {
     after ?? '',
   ]);
   return cachedListQuery(key, async () => {
-    const query: Record<string, unknown> = { ...filterQuery(props.filter), listed: true };
+    const query: Record<string, unknown> = { ...(await filterQuery(props.filter)), listed: true };
     if (q) query.name = { $regex: looseTextPattern(q), $options: 'i' };
     if (after)
       query.$or = [
@@ -130,8 +164,8 @@ export async function listPublicSignatures(props: {
 }
 
 /**
- * Counts of signatures that count (anonymous individuals included: they signed), by type and by region, for the
- * type/region/country filter (the name search does not narrow counts: it would reveal anonymous names). One
+ * Counts of signatures that count (anonymous individuals included: they signed), by type and by region (each region
+ * once, in its shown spelling: regionsByKey), for the type/region/country filter (the name search does not narrow counts: it would reveal anonymous names). One
  * aggregation grouped by (kind, type, region, country), folded here: FerretDB has no `$facet`.
  */
 export async function countSignatures(props: {
@@ -149,7 +183,7 @@ export async function countSignatures(props: {
       _id: { kind: string; type?: string | null; region: string; country: string };
       n: number;
     }>([
-      { $match: filterQuery(props.filter) },
+      { $match: await filterQuery(props.filter) },
       {
         $group: {
           _id: { kind: '$kind', type: '$organisationType', region: '$region', country: '$country' },
@@ -157,6 +191,7 @@ export async function countSignatures(props: {
         },
       },
     ]);
+    const known = await regionsByKey();
     const byType: Record<string, number> = {};
     const regions = new Map<string, number>();
     const byCountry: Record<string, number> = {};
@@ -165,7 +200,8 @@ export async function countSignatures(props: {
       total += n;
       const type = g.kind === 'individual' ? 'individual' : (g.type ?? 'other');
       byType[type] = (byType[type] ?? 0) + n;
-      regions.set(g.region, (regions.get(g.region) ?? 0) + n);
+      const region = known.get(comparableText(g.region))?.shown ?? g.region;
+      regions.set(region, (regions.get(region) ?? 0) + n);
       byCountry[g.country] = (byCountry[g.country] ?? 0) + n;
     }
     const byRegion = Object.fromEntries([...regions].sort((a, b) => b[1] - a[1] || a[0].localeCompare(b[0])));

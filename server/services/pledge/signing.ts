@@ -62,7 +62,8 @@ function detailsOf(input: SignInput) {
     organisationType: organisation ? input.organisationType : undefined,
     role: organisation ? undefined : optional(input.role),
     contactName: organisation ? optional(input.contactName && personName(input.contactName)) : undefined,
-    region: input.region.trim(),
+    // Spaces as a reader sees them; letter case is kept as typed and compared when read (listing.ts, regionsByKey).
+    region: input.region.trim().replace(/\s+/g, ' '),
     country: input.country.toUpperCase(),
     showName: organisation ? false : Boolean(input.showName),
   };
