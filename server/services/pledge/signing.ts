@@ -34,9 +34,11 @@ export const signingLimit = { limit: 10, windowMs: 15 * 60 * 1000 };
 
 /**
  * Requests for manage links per connection in 15 minutes, counted like signingLimit (in the database; only well-formed
- * requests count): each may send an email to someone else's address.
+ * requests count, before anything is looked up, so the refusal is the same for every address). Each may send an email
+ * to someone else's address, but a link is single-use and each address gets at most its own signatures' links; the
+ * password reset's 20 (same design) leaves room for a school office or a conference's Wi-Fi behind one address.
  */
-export const manageLinkLimit = { limit: 5, windowMs: 15 * 60 * 1000 };
+export const manageLinkLimit = { limit: 20, windowMs: 15 * 60 * 1000 };
 
 export type SignInput = {
   kind: SignatureKind;
