@@ -302,7 +302,7 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
     const org = await confirmedOrganisation(supertest.agent(app), { contactName: 'Jo Contact' });
     await askForLinks(org.email);
     const manage = (await OutboxMessageModel.findOne({ to: org.email }).sort({ createdAt: -1, _id: -1 }).lean())!;
-    expect(manage.subject).to.equal('Manage your Leading Women to Headship Pledge');
+    expect(manage.subject).to.match(/^Manage the Pledge signature of /);
     // Her address is proved: she followed the confirmation link sent there, and confirmed that name.
     expect(manage.text).to.include('Hello \u2068Jo Contact\u2069,');
     const bait = 'Sam. Your school is removed from the Pledge unless you act at https://pledge-keep.example.com now';
@@ -316,6 +316,38 @@ describe('pledge: commitments and progress by the organisation’s confirmed con
         expect(part).to.include('Hello,');
         expect(part).to.not.include('pledge-keep').and.not.include('Sam.');
       }
+  });
+
+  it('an address that signed for two organisations gets one link for each, each email naming the organisation it manages', async () => {
+    const email = 'jane.head@hilda-school.example';
+    await confirmedOrganisation(supertest.agent(app), { name: "St Hilda's School", email });
+    await confirmedOrganisation(supertest.agent(app), { name: 'Hilda Trust', email });
+    const idOf = async (name: string) => ({
+      id: String((await PledgeSignatureModel.findOne({ email, name }).lean())!._id),
+    });
+    const [school, trust] = [await idOf("St Hilda's School"), await idOf('Hilda Trust')];
+    await askForLinks(email);
+    const sent = await OutboxMessageModel.find({ to: email, subject: /^Manage/ }).lean();
+    expect(sent.map((m) => m.subject).sort()).to.deep.equal([
+      'Manage the Pledge signature of Hilda Trust',
+      "Manage the Pledge signature of St Hilda's School",
+    ]);
+    for (const [org, named] of [
+      [school, "St Hilda's School"],
+      [trust, 'Hilda Trust'],
+    ] as const) {
+      const message = sent.find((m) => m.subject.endsWith(named))!;
+      expect(message.text).to.include(`manage the signature of \u2068${named}\u2069`);
+      const link = /https?:\/\/[^/\s]+(\/pledge\/manage\/[A-Za-z0-9_-]+)/.exec(message.text)![1]!;
+      const agent = supertest.agent(app);
+      const page = await agent.get(link).expect(200);
+      const opened = await agent
+        .post(link)
+        .type('form')
+        .send({ _csrf: csrfFrom(page.text) })
+        .expect(303);
+      expect(opened.headers.location).to.equal(`/pledge/signatures/${org.id}/manage`);
+    }
   });
 
   it('past the limit on manage links the form comes back with her address and the reason (429, Retry-After); typing errors do not count', async () => {

@@ -12,15 +12,22 @@ import { sendEmail } from '../../mailer.ts';
  */
 export type PledgeEmail =
   | { template: 'pledge-confirm'; to: string; data: { link: string; isChange: boolean; kind: string } }
-  | { template: 'pledge-manage'; to: string; data: { name: string; link: string } };
+  | {
+      template: 'pledge-manage';
+      to: string;
+      /** `signatureName` and `kind`: which signature the link manages (one address may have signed for several). */
+      data: { name: string; link: string; signatureName: string; kind: string };
+    };
 
-const subjects: Record<PledgeEmail['template'], string> = {
-  'pledge-confirm': 'Confirm your signature of the Leading Women to Headship Pledge',
-  'pledge-manage': 'Manage your Leading Women to Headship Pledge',
-};
+const subjectOf = (email: PledgeEmail): string =>
+  email.template === 'pledge-confirm'
+    ? 'Confirm your signature of the Leading Women to Headship Pledge'
+    : email.data.kind === 'organisation'
+      ? `Manage the Pledge signature of ${email.data.signatureName}`
+      : 'Manage your own signature of the Leading Women to Headship Pledge';
 
 export async function sendPledgeEmail(email: PledgeEmail): Promise<void> {
-  const subject = subjects[email.template];
+  const subject = subjectOf(email);
   const body = await renderEmail(email.template, { subject, ...email.data, footer: 'pledge' });
   await sendEmail({ to: email.to, subject, ...body });
 }

@@ -290,7 +290,8 @@ export async function requestManageLink(props: {
 }
 
 /**
- * Emails a manage link for each confirmed signature made with this address (none when it has none), and a fresh
+ * Emails a manage link for each confirmed signature made with this address (none when it has none), each naming the
+ * signature it manages (an address may have signed for a school and for its trust), and a fresh
  * confirmation link for each one still waiting for it: she signed, lost or let lapse the first link, and asks here;
  * there is nothing to manage until she confirms, and she would otherwise hear nothing at all.
  */
@@ -327,7 +328,12 @@ async function sendManageLinks(props: { email: string; now: Date }): Promise<voi
       await sendPledgeEmail({
         template: 'pledge-manage',
         to: signature.email,
-        data: { name: signature.contactName || signature.name, link },
+        data: {
+          name: signature.contactName || signature.name,
+          link,
+          signatureName: signature.name,
+          kind: signature.kind,
+        },
       });
     } catch (error) {
       logger.error({ err: error, signatureId: String(signature._id) }, 'pledge manage email not sent');
