@@ -31,6 +31,7 @@ import {
   recordAttendance,
   registerNoteAsStored,
   registerNoteMaxLength,
+  registerOpensAt,
   type RecordInput,
   rescheduleSession,
   scheduleSession,
@@ -262,6 +263,9 @@ async function showRegister(req: Request, res: Response, extra: Record<string, u
     cohort: presentCohort(cohort),
     rows,
     counts: countsOf(rows),
+    // Before it opens the page says when, instead of offering a form that would be refused.
+    registerOpensAt: registerOpensAt(session),
+    registerOpen: now() >= registerOpensAt(session),
     statuses: attendanceStatuses,
     values: {},
     rowErrors: {},
@@ -300,6 +304,11 @@ async function saveRegister(req: Request, res: Response) {
   } catch (error) {
     if (error instanceof ValidationError || (error instanceof ConflictError && error.errors.length))
       return registerRefused(req, res, { error, records, rows, body });
+    // Refused whole (not open yet, cancelled meanwhile): the register page says why, as it does for a cancellation.
+    if (error instanceof ConflictError) {
+      flash(req, 'error', error.message);
+      return res.redirect(303, `/sessions/${String(req.params.id)}/register`);
+    }
     throw error;
   }
   flash(req, 'success', messages.saved(records.length));

@@ -26,6 +26,8 @@ import { ConflictError } from '../../server/errors.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const minutes = (n: number) => n * 60_000;
+/** A session already held, so its register is open (a register opens 15 minutes before the start). */
+const held = { startsAt: new Date('2026-03-02T09:30:00Z') };
 
 describe('cohorts: registers, self check-in and attendance reports', () => {
   useTestDatabase();
@@ -51,7 +53,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
   it('PUT writes the records sent, keeps the others, and GET lists one row per active participant', async () => {
     const { cohort, people } = await cohortWith(3);
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
     await supertest(app)
       .put(url)
@@ -119,7 +121,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
   it('a register with one invalid row is refused whole with 422 naming the failing rows, and nothing is written', async () => {
     const { cohort, people } = await cohortWith(2);
     const outsider = await buildUser();
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
     const res = await supertest(app)
       .put(url)
@@ -152,7 +154,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
   it('a register with an unknown status, an outsider, a malformed id and a note too long names every such row in one 422', async () => {
     const { cohort, people } = await cohortWith(3);
     const outsider = await buildUser();
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const res = await supertest(app)
       .put(`/api/v1/sessions/${String(session._id)}/attendance`)
       .set(auth)
@@ -180,7 +182,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const { cohort, people } = await cohortWith(10);
     const other = await buildUser({ roles: ['facilitator'] });
     await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: other.id } });
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const half = (from: number) =>
       people.slice(from, from + 5).map((p) => ({ userId: p.id, status: 'present' as const }));
     await Promise.all([
@@ -208,7 +210,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
   it('eight saves of the same unmarked register at once leave one record per person, each as one save wrote it', async () => {
     const { cohort, people } = await cohortWith(10);
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const statuses = ['present', 'late', 'excused', 'absent'] as const;
     const saves = Array.from({ length: 8 }, (_, n) =>
       people.map((p) => ({ userId: p.id, status: statuses[n % statuses.length]!, note: `save ${n}` })),
@@ -227,7 +229,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
   it("a facilitator cannot read or mark another cohort's register (403/404), a participant neither, and nothing is written", async () => {
     const { cohort, people } = await cohortWith(1);
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
     const other = await buildUser({ roles: ['facilitator'] });
     const otherAuth = { Authorization: `Bearer ${await tokenFor(other)}` };
@@ -636,7 +638,13 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         { userId: early.id, status: 'absent' },
         { userId: steady.id, status: 'present' },
       ]);
-      await mark(future, [{ userId: steady.id, status: 'excused' }]);
+      // Marked once it has begun (a register opens then), and still not counted in a report made before it.
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(future._id),
+        records: [{ userId: steady.id, status: 'excused' }],
+        now: t(26),
+      });
 
       const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: t(20) });
       const row = (name: string) => report.rows.find((r) => r.name === name)!;
@@ -1024,7 +1032,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
     it('saving after marking one person leaves the marks already shown as they were: a self check-in stays hers, with its time', async () => {
       const { cohort, people } = await cohortWith(2);
-      const start = new Date('2027-04-10T09:00:00Z');
+      const start = new Date('2026-04-10T09:00:00Z');
       const session = await buildSession(cohort._id, { startsAt: start, checkInCode: 'ABCDEF' });
       const checkedInAt = new Date(start.getTime() - minutes(5));
       await checkIn({ actor: people[0]!, sessionId: String(session._id), code: 'ABCDEF', now: checkedInAt });
@@ -1086,7 +1094,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
     it('a note with a direction override or a NUL is refused at its row, on the register form and in the API, and nothing is written', async () => {
       const { cohort, people } = await cohortWith(2);
-      const session = await buildSession(cohort._id);
+      const session = await buildSession(cohort._id, held);
       const api = await supertest(app)
         .put(`/api/v1/sessions/${String(session._id)}/attendance`)
         .set(auth)
@@ -1124,7 +1132,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
     it('a note of only spaces or invisible characters is no note: stored empty from the API and the register form, and a row otherwise as shown is not changed by one', async () => {
       const { cohort, people } = await cohortWith(2);
-      const session = await buildSession(cohort._id);
+      const session = await buildSession(cohort._id, held);
       const invisible = ' \u200b\u2060\u034f\u200e ';
       await supertest(app)
         .put(`/api/v1/sessions/${String(session._id)}/attendance`)
@@ -1154,7 +1162,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
     it('"Last marked" gives the date of a mark made on another day than the session, and only the time of one made that day', async () => {
       const { cohort, people } = await cohortWith(2);
-      const start = new Date('2027-04-10T09:00:00Z');
+      const start = new Date('2026-04-10T09:00:00Z');
       const session = await buildSession(cohort._id, { startsAt: start, checkInCode: 'ABCDEF' });
       await checkIn({
         actor: people[0]!,
@@ -1162,7 +1170,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         code: 'ABCDEF',
         now: new Date(start.getTime() - minutes(5)),
       });
-      const twoDaysOn = new Date('2027-04-12T16:30:00Z');
+      const twoDaysOn = new Date('2026-04-12T16:30:00Z');
       await recordAttendance({
         actor: facilitator,
         sessionId: String(session._id),
@@ -1174,12 +1182,12 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       const cellOf = (userId: string) =>
         new RegExp(`id="row-${userId}"[\\s\\S]*?<td class="muted">([^<]*)</td>`).exec(text)![1]!;
       expect(cellOf(people[0]!.id)).to.match(/^Checked in \d\d:\d\d \S+$/);
-      expect(cellOf(people[1]!.id)).to.match(/, 12 April 2027, \d\d:\d\d \S+$/);
+      expect(cellOf(people[1]!.id)).to.match(/, 12 April 2026, \d\d:\d\d \S+$/);
     });
 
     it('a register saved after its session was cancelled (page left open) says the register is closed, shows no form and writes nothing', async () => {
       const { cohort, people } = await cohortWith(1);
-      const session = await buildSession(cohort._id);
+      const session = await buildSession(cohort._id, held);
       const page = `/sessions/${String(session._id)}/register`;
       const agent = await signIn(app, facilitator.email, testPassword);
       const fields = formAsShown((await agent.get(page).expect(200)).text);
@@ -1198,13 +1206,55 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
     });
 
+    it('a register opens when check-in does, 15 minutes before the start: before then the page says when instead of a form, and a save (web or API) is refused and writes nothing', async () => {
+      const { cohort, people } = await cohortWith(1);
+      const startsAt = new Date(Date.now() + 150 * 24 * 60 * 60_000);
+      const session = await buildSession(cohort._id, { startsAt });
+      const page = `/sessions/${String(session._id)}/register`;
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const shown = (await agent.get(page).expect(200)).text;
+      expect(shown).to.include('This session has not started yet: its register opens at');
+      expect(shown).to.not.include('class="register-form"');
+      const saved = await agent
+        .post(page)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, `/cohorts/${String(cohort._id)}`), [`status-${people[0]!.id}`]: 'present' })
+        .expect(303);
+      expect(saved.headers.location).to.equal(page);
+      expect((await agent.get(page).expect(200)).text).to.include(
+        'Nothing was saved: this session has not started yet',
+      );
+      const api = await supertest(app)
+        .put(`/api/v1/sessions/${String(session._id)}/attendance`)
+        .set(auth)
+        .send({ records: [{ userId: people[0]!.id, status: 'absent' }] })
+        .expect(409);
+      expect(api.headers['content-type']).to.include('application/problem+json');
+      expect(api.body.detail).to.include('this session has not started yet. Its register opens at');
+      expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id })).to.equal(0);
+
+      const record = (now: Date) =>
+        recordAttendance({
+          actor: facilitator,
+          sessionId: String(session._id),
+          records: [{ userId: people[0]!.id, status: 'present' }],
+          now,
+        });
+      const opens = new Date(startsAt.getTime() - minutes(15));
+      let refused: unknown;
+      await record(new Date(opens.getTime() - 1000)).catch((error: unknown) => (refused = error));
+      expect(refused).to.be.instanceOf(ConflictError);
+      const rows = await record(opens);
+      expect(rows[0]).to.include({ status: 'present' });
+    });
+
     /**
      * She opens the register of a session where the first person is marked present; then a colleague, made a
      * facilitator of the cohort, marks that person excused. Gives what her page showed (its form fields).
      */
     async function registerShownThenMarkedByColleague() {
       const { cohort, people } = await cohortWith(2);
-      const session = await buildSession(cohort._id);
+      const session = await buildSession(cohort._id, held);
       await recordAttendance({
         actor: facilitator,
         sessionId: String(session._id),
@@ -1353,7 +1403,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
     it('saves the rows chosen, refuses the whole form naming the failing row, and marks everyone left empty present without JavaScript', async () => {
       const { cohort, people } = await cohortWith(3);
-      const session = await buildSession(cohort._id);
+      const session = await buildSession(cohort._id, held);
       const page = `/sessions/${String(session._id)}/register`;
       const agent = await signIn(app, facilitator.email, testPassword);
       const view = await agent.get(page).expect(200);

@@ -124,17 +124,21 @@ describe('cohorts: the names registers and reports read from enrolments are kept
 
   it('the register names whoever marked each row: the reader, a participant who checked in, another facilitator', async () => {
     const { cohort, people, session } = await cohortWith('Ife Ojo', 'Kemi Ade');
+    // A register opens when its session's check-in does.
+    const sessionHeld = new Date(session.startsAt.getTime() + 60 * 60_000);
     const colleague = await buildUser({ roles: ['facilitator'], name: 'Chika Colleague' });
     await CohortModel.updateOne({ _id: cohort._id }, { $push: { facilitatorIds: colleague.id } });
     await recordAttendance({
       actor: actor(colleague),
       sessionId: String(session._id),
       records: [{ userId: people[0]!.id, status: 'present' }],
+      now: sessionHeld,
     });
     await recordAttendance({
       actor: actor(facilitator),
       sessionId: String(session._id),
       records: [{ userId: people[1]!.id, status: 'late' }],
+      now: sessionHeld,
     });
     const rows = (await getRegister({ actor: actor(facilitator), sessionId: String(session._id) })).rows;
     expect(rows.map((r) => [r.name, r.markedByName])).to.deep.equal([

@@ -84,11 +84,17 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
 
   it('a register saved with nothing chosen: the error summary link lands on the first row, by keyboard', async function () {
     this.timeout(60_000);
-    // A session to come, so no row has a saved mark the form would send back.
-    const session = (await CohortSessionModel.findOne({
-      title: 'Week 7 workshop',
-      startsAt: { $gt: new Date() },
-    }).lean())!;
+    // A session begun an hour ago whose register nobody has taken, so no row has a saved mark the form would send
+    // back (a session to come has no register form yet).
+    const workshop = (await CohortSessionModel.findOne({ title: 'Week 7 workshop' }).lean())!;
+    const session = await CohortSessionModel.create({
+      cohortId: workshop.cohortId,
+      title: 'Unmarked workshop',
+      startsAt: new Date(Date.now() - 60 * 60_000),
+      durationMinutes: 90,
+      mode: 'online',
+      joinUrl: 'https://meet.example.org/unmarked',
+    });
     const page = await ui.browser.newPage({ bypassCSP: true });
     await signInInBrowser(page, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
     await page.goto(`${ui.baseUrl}/sessions/${String(session._id)}/register`);
@@ -198,7 +204,8 @@ describe('browser: a facilitator fills a register by keyboard and sees the repor
     await signInInBrowser(plain, ui.baseUrl, 'facilitator@pathways.test', demoPassword);
     // Without JavaScript the register shows no "Mark all present" button: it would do nothing. (A `hidden` element
     // is shown when a class sets its display, unless the stylesheet keeps `hidden` hidden.)
-    await plain.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/register`);
+    const live = (await CohortSessionModel.findOne({ title: 'Drop-in clinic (live now)' }).lean())!;
+    await plain.goto(`${ui.baseUrl}/sessions/${String(live._id)}/register`);
     expect(await plain.locator('[data-mark-all]').isVisible()).to.equal(false);
     expect(await plain.locator('input[type="radio"]').count()).to.be.greaterThan(0);
     await plain.goto(`${ui.baseUrl}/sessions/${String(second!._id)}/edit`);

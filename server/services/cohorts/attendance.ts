@@ -19,7 +19,7 @@ import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { participantNamesOf } from './participantNames.ts';
 import { marksOfRegistered, marksOfSessions, registerChanged, registersOfCohort } from './sessionRegisters.ts';
-import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession } from './sessions.ts';
+import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession, registerOpensAt } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
 
 const messages = {
@@ -28,6 +28,8 @@ const messages = {
   noteTooLong: (length: number) =>
     `the note must be at most ${registerNoteMaxLength} characters (it has ${length}); nothing was cut`,
   cancelled: 'This session was cancelled, so it has no register.',
+  registerNotYet: (opensAt: Date, zone: string) =>
+    `Nothing was saved: this session has not started yet. Its register opens at ${formatDateTime(opensAt, zone)}, 15 minutes before the start, as check-in does.`,
   refused: (n: number) => `Nothing was saved: ${n} ${n === 1 ? 'row needs' : 'rows need'} correcting.`,
   markedMeanwhile: (n: number, othersSaved: boolean) =>
     `${
@@ -300,6 +302,8 @@ export async function recordAttendance(props: {
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const now = props.now ?? new Date();
+  const opensAt = registerOpensAt(session);
+  if (now < opensAt) throw new ConflictError(messages.registerNotYet(opensAt, props.actor.timezone));
   const active = await activeAmong({ cohortId: session.cohortId, userIds: props.records.map((r) => r.userId) });
   const problems: FieldError[] = [];
   const seen = new Set<string>();

@@ -51,6 +51,7 @@ export {
   sessionEnd,
   checkInWindow,
   checkInIsOpen,
+  registerOpensAt,
   resolveStart,
   presentSession,
   scheduleSession,

@@ -61,6 +61,15 @@ export function checkInIsOpen(s: Pick<CohortSession, 'startsAt' | 'durationMinut
 }
 
 /**
+ * When a session's register opens: as self check-in does, 15 minutes before the start. A mark made before then is
+ * for a session that has not happened (a neighbouring session's register opened by mistake), and it would show the
+ * participant "Present" for it and enter her rate; from then on a register stays open, to be taken after the fact.
+ */
+export function registerOpensAt(s: Pick<CohortSession, 'startsAt' | 'durationMinutes'>): Date {
+  return checkInWindow(s).opensAt;
+}
+
+/**
  * The start as a UTC instant. A wall-clock time is read in the cohort's zone; a time the clocks skip (the spring
  * change) is refused rather than silently moved an hour, and one they show twice (the autumn change) is the first.
  */
