@@ -18,7 +18,6 @@ import {
   checkInCodeFor,
   checkInIsOpen,
   checkInWindow,
-  countsOf,
   getRegister,
   loadRunCohort,
   loadRunSession,
@@ -204,7 +203,7 @@ async function showSession(req: Request, res: Response, extra: Record<string, un
     cohort: presentCohort(cohort),
     runs,
     code,
-    counts: register ? countsOf(register.rows) : null,
+    counts: register?.counts ?? null,
     mark,
     canCheckIn: enrolment?.status === 'active' && checkInIsOpen(session, at) && (!mark || mark.status === 'absent'),
     window: checkInWindow(session),
@@ -256,13 +255,17 @@ function recordsFromForm(
 }
 
 async function showRegister(req: Request, res: Response, extra: Record<string, unknown> = {}, status = 200) {
-  const { session, cohort, rows } = await getRegister({ actor: req.user!, sessionId: String(req.params.id) });
+  const { session, cohort, rows, counts, formerlyEnrolled } = await getRegister({
+    actor: req.user!,
+    sessionId: String(req.params.id),
+  });
   res.status(status).render('sessions/register', {
     title: `Register: ${session.title}`,
     session,
     cohort: presentCohort(cohort),
     rows,
-    counts: countsOf(rows),
+    counts,
+    formerlyEnrolled,
     // Before it opens the page says when, instead of offering a form that would be refused.
     registerOpensAt: registerOpensAt(session),
     registerOpen: now() >= registerOpensAt(session),

@@ -771,12 +771,17 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         markedBy: facilitator.id,
       });
 
-      // Withdrawn: off the register and the report at once, her record kept.
+      // Withdrawn: off the register and the report's rows at once, her record kept, and still counted in what
+      // happened at the session.
       await EnrolmentModel.updateOne(
         { cohortId: cohort._id, userId: newcomer.id },
         { $set: { status: 'withdrawn', withdrawnAt: new Date() } },
       );
-      expect(await counts()).to.include({ late: 0, absent: 1, unmarked: 1 });
+      expect(await counts()).to.include({ late: 1, absent: 1, unmarked: 1 });
+      const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() });
+      expect(report.rows.map((r) => r.userId)).to.not.include(newcomer.id);
+      const without = await supertest(app).get(sessionUrl).set(auth).expect(200);
+      expect(without.body.records.map((r: { userId: string }) => r.userId)).to.not.include(newcomer.id);
       expect(await AttendanceRecordModel.countDocuments({ sessionId: session._id, userId: newcomer.id })).to.equal(1);
     });
 
@@ -807,6 +812,44 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       );
       expect(row).to.include({ sessions: 3, present: 2, absent: 1, unmarked: 0 });
       expect(row!.rate).to.equal(0.667);
+    });
+
+    it("a held session's totals count everyone marked at it, on the report, the register and the session page, whoever has left the cohort since or come back", async () => {
+      const { cohort, people } = await cohortWith(4);
+      const session = await buildSession(cohort._id, held);
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [
+          { userId: people[0]!.id, status: 'present' },
+          { userId: people[1]!.id, status: 'present' },
+          { userId: people[2]!.id, status: 'present' },
+          { userId: people[3]!.id, status: 'absent' },
+        ],
+      });
+      const totals = async () => {
+        const report = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() });
+        const { present, late, excused, absent, unmarked } = report.sessions[0]!;
+        return { present, late, excused, absent, unmarked };
+      };
+      const asHeld = { present: 3, late: 0, excused: 0, absent: 1, unmarked: 0 };
+      expect(await totals()).to.deep.equal(asHeld);
+      // One moves to another cohort, one leaves: what happened at the session stays as it was.
+      const other = await buildCohort({ facilitatorIds: [facilitator.id] });
+      await withdrawParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: people[1]!.id });
+      await enrolParticipant({ actor: facilitator, cohortId: String(other._id), userId: people[1]!.id });
+      await withdrawParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: people[3]!.id });
+      expect(await totals()).to.deep.equal(asHeld);
+      const agent = await signIn(app, facilitator.email, testPassword);
+      const register = (await agent.get(`/sessions/${String(session._id)}/register`).expect(200)).text;
+      expect(register).to.include('3 present, 0 late, 0 excused, 1 absent, 0 not marked.');
+      expect(register).to.include('These include the marks of 2 people no longer enrolled, who have no row below.');
+      expect(register).to.not.include(`id="row-${people[1]!.id}"`);
+      const page = (await agent.get(`/sessions/${String(session._id)}`).expect(200)).text;
+      expect(page).to.include('Register: 3 present, 0 late, 0 excused, 1 absent, 0 not marked.');
+      // Back on the cohort, her mark is counted once.
+      await enrolParticipant({ actor: facilitator, cohortId: String(cohort._id), userId: people[3]!.id });
+      expect(await totals()).to.deep.equal(asHeld);
     });
 
     it('a facilitator with many cohorts sees the flags of her current ones on her home page, not only of her oldest', async () => {

@@ -76,7 +76,7 @@ export type RegisterRow = {
 async function buildRegister(
   session: Pick<CohortSession, '_id' | 'cohortId'>,
   reader: { id: string; name: string },
-): Promise<RegisterRow[]> {
+): Promise<{ rows: RegisterRow[]; formerMarks: Pick<RegisterRow, 'status'>[] }> {
   const [enrolments, registers] = await Promise.all([
     activeEnrolmentsIn(session.cohortId),
     marksOfSessions([session._id]),
@@ -90,7 +90,11 @@ async function buildRegister(
     return r && !names.has(String(r.markedBy)) ? [r.markedBy] : [];
   });
   for (const [id, person] of await namesOf(otherMarkers)) names.set(id, person.name);
-  return rosterFrom(enrolments, names).map((m) => {
+  const active = new Set(enrolments.map((e) => String(e.userId)));
+  const formerMarks = records.flatMap((r) =>
+    active.has(String(r.userId)) ? [] : [{ status: r.status as AttendanceStatus }],
+  );
+  const rows = rosterFrom(enrolments, names).map((m) => {
     const r = byUser.get(m.userId);
     return {
       userId: m.userId,
@@ -103,12 +107,14 @@ async function buildRegister(
       source: r?.source ?? null,
     };
   });
+  return { rows, formerMarks };
 }
 
 /** The register of a session (those who run its cohort). */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadRunSession(props);
-  return { session, cohort, rows: await buildRegister(session, props.actor) };
+  const { rows, formerMarks } = await buildRegister(session, props.actor);
+  return { session, cohort, rows, counts: countsOf(rows, formerMarks), formerlyEnrolled: formerMarks.length };
 }
 
 export function presentRegister(rows: RegisterRow[]) {
@@ -368,7 +374,7 @@ export async function recordAttendance(props: {
     );
     throw await markedMeanwhileError({ ...props, indexes: lost, stored: current, othersSaved: written.length > 0 });
   }
-  return buildRegister(session, props.actor);
+  return (await buildRegister(session, props.actor)).rows;
 }
 
 /** Her mark for one session, if she has one: one read by the record's `_id` (`<sessionId>:<userId>`). */
@@ -380,10 +386,14 @@ export async function markOf(props: { sessionId: unknown; userId: string }) {
   }).lean<Pick<AttendanceRecord, 'status' | 'markedAt' | 'source'>>();
 }
 
-/** Counts by status for one session, among its active participants (unmarked: no record yet). */
-export function countsOf(rows: Pick<RegisterRow, 'status'>[]) {
+/**
+ * Counts by status for one session: its active participants' rows (unmarked: no record yet) and the marks of those
+ * marked for it who have left the cohort since (withdrawn, moved), so a session held says what happened at it
+ * whoever is on the cohort today.
+ */
+export function countsOf(rows: Pick<RegisterRow, 'status'>[], formerMarks: Pick<RegisterRow, 'status'>[] = []) {
   const counts = { present: 0, late: 0, excused: 0, absent: 0, unmarked: 0 };
-  for (const r of rows) counts[r.status ?? 'unmarked'] += 1;
+  for (const r of [...rows, ...formerMarks]) counts[r.status ?? 'unmarked'] += 1;
   return counts;
 }
 
@@ -606,6 +616,13 @@ export async function cohortAttendanceReport(props: {
     if (marks.length >= 2 && marks.at(-1) === 'absent' && marks.at(-2) === 'absent')
       row.flags.push('missed-two-in-a-row');
     return row;
+  });
+  // A session's totals say what happened at it: the marks of those who have left the cohort since (withdrawn, moved)
+  // count as they did when taken; the rows above, and the unmarked, are today's participants only.
+  const onRoster = new Set(roster.map((m) => m.userId));
+  sessions.forEach((s, i) => {
+    for (const [userId, mark] of marksBy.get(s.sessionId) ?? [])
+      if (!onRoster.has(userId)) perSession[i]![mark.status as AttendanceStatus] += 1;
   });
   return { cohort, threshold, sessions: perSession, rows, flagged: rows.filter((r) => r.flags.length) };
 }
