@@ -27,6 +27,8 @@ const recordMemberSchema = new Schema(
     certificateCode: { type: String },
     certificateIssuedAt: { type: Date },
     certificateExpiresAt: { type: Date },
+    /** The certificate above was gained after the interview day: hers now, not on the day (status says how she stood). */
+    certificateAfterInterview: { type: Boolean },
     /** expires-before-interview: by when she had to renew. */
     renewBy: { type: Date },
   },

@@ -598,9 +598,23 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     });
     expect(await EnrolmentModel.countDocuments({ userId: late.id })).to.equal(1);
 
+    // The closed record keeps her not ready on the day, and names the certificate she holds, gained after it.
     await api(chairToken).post(`/rounds/${round.id}/close`, {}).expect(200);
-    const csv = await (await signIn(app, chair.email, testPassword)).get(`/rounds/${round.id}/record.csv`).expect(200);
-    expect(csv.text).to.include('Lena Late,external,In progress,100,');
+    const certificate = (await CertificateModel.findOne({ userId: late.id, track: 'governing-board' }).lean())!;
+    const chairAgent = await signIn(app, chair.email, testPassword);
+    const csv = await chairAgent.get(`/rounds/${round.id}/record.csv`).expect(200);
+    expect(csv.text).to.include(
+      `Lena Late,external,Trained after the interview day,100,${certificate.verificationCode},`,
+    );
+    expect(csv.text).to.include(',no,Lena Late,');
+    const pdf = await chairAgent.get(`/rounds/${round.id}/record.pdf`).buffer(true).parse(binaryBody).expect(200);
+    const text = (await pdfText(pdf.body as Buffer)).replace(/\s+/g, ' ');
+    expect(text).to.include('Panel ready: No');
+    expect(text).to.include(
+      `Status: Trained after the interview day Certificate ${certificate.verificationCode}, issued `,
+    );
+    expect(text).to.include(', after the interview day');
+    expect(text).to.not.include('No unconscious-bias training certificate');
   });
 
   it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {

@@ -29,6 +29,11 @@ export type MemberReadiness = {
   certificateExpiresAt?: Date | null;
   /** expires-before-interview only: the instant by which she must renew. */
   renewBy?: Date;
+  /**
+   * Not valid, with no certificate held on the day: the latest one she gained after it, if any. It does not make her
+   * ready for that day, but a record saying she holds none would be false.
+   */
+  certificateAfterDay?: CertificateFact;
 };
 
 /** The instant an interview day ends in a zone: midnight at the start of the next day there. */
@@ -85,8 +90,12 @@ export function memberReadiness(props: {
       renewBy,
     };
   }
-  if (percent > 0) return { status: 'in-progress', percent };
-  return { status: 'not-started', percent };
+  const afterDay = props.certificates
+    .filter((c) => c.issuedAt.getTime() >= dayEnds)
+    .sort((a, b) => b.issuedAt.getTime() - a.issuedAt.getTime())[0];
+  const later = afterDay ? { certificateAfterDay: afterDay } : {};
+  if (percent > 0) return { status: 'in-progress', percent, ...later };
+  return { status: 'not-started', percent, ...later };
 }
 
 /** The certificates she holds when an interview day ends (`dayEnds`): one issued later was not hers on the day. */

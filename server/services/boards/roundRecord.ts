@@ -16,6 +16,8 @@ const statusLabels: Record<string, string> = {
   'not-started': 'Not started',
 };
 export const statusLabel = (status: string): string => statusLabels[status] ?? status;
+/** A member not ready on the day who holds a certificate gained after it (her status on the day stays in the data). */
+const trainedAfterLabel = 'Trained after the interview day';
 
 type Record_ = NonNullable<RecruitmentRound['readinessRecord']>;
 
@@ -33,9 +35,10 @@ function rows(record: Record_, zone: string) {
   return (record.members ?? []).map((m) => ({
     name: m.name,
     role: m.boardRole ?? 'external',
-    status: statusLabel(m.status),
+    status: m.certificateAfterInterview ? trainedAfterLabel : statusLabel(m.status),
     percent: m.percent,
     code: m.certificateCode ?? '',
+    afterInterview: !!m.certificateAfterInterview,
     issued: m.certificateIssuedAt ? formatDateTime(m.certificateIssuedAt, zone) : '',
     expires: m.certificateExpiresAt ? formatDateTime(m.certificateExpiresAt, zone) : '',
     renewBy: m.renewBy ? formatDateTime(m.renewBy, zone) : '',
@@ -106,7 +109,9 @@ export async function readinessRecordPdf(props: {
     doc.fontSize(10);
     line(`Status: ${r.status}${r.status === 'In progress' ? ` (${r.percent}%)` : ''}`);
     if (r.code)
-      line(`Certificate ${r.code}, issued ${r.issued}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`);
+      line(
+        `Certificate ${r.code}, issued ${r.issued}${r.afterInterview ? ', after the interview day' : ''}${r.expires ? `, expires ${r.expires}` : ', no expiry'}`,
+      );
     else line('No unconscious-bias training certificate');
     if (r.renewBy) line(`Renew by ${r.renewBy}`);
     doc.moveDown(0.5);

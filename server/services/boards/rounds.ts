@@ -38,6 +38,7 @@ import {
   loadPanelFacts,
   loadReadiness,
   readinessFromFacts,
+  type MemberReadiness,
   type PanelFacts,
   type PanelReadiness,
 } from './readiness.ts';
@@ -869,6 +870,20 @@ export async function panelRemovalToConfirm(props: {
   return { name: person?.name ?? 'This person', title: round.title };
 }
 
+/**
+ * The certificate a record names for a member: the one that decided her status, else one she gained after the
+ * interview day, marked so (the record must neither call her ready nor say she holds no certificate).
+ */
+function certificateOnRecord(m: MemberReadiness) {
+  const certificate = m.certificate ?? m.certificateAfterDay;
+  return {
+    certificateCode: certificate?.verificationCode,
+    certificateIssuedAt: certificate?.issuedAt,
+    certificateExpiresAt: certificate?.expiresAt ?? undefined,
+    ...(!m.certificate && m.certificateAfterDay ? { certificateAfterInterview: true } : {}),
+  };
+}
+
 async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Date) {
   const readiness = await loadReadiness({
     panel: round.panel,
@@ -890,9 +905,7 @@ async function readinessRecordOf(round: RecruitmentRound, board: Board, now: Dat
       boardRole: board.members.find((b) => String(b.userId) === m.userId)?.role,
       status: m.status,
       percent: m.percent,
-      certificateCode: m.certificate?.verificationCode,
-      certificateIssuedAt: m.certificate?.issuedAt,
-      certificateExpiresAt: m.certificate?.expiresAt ?? undefined,
+      ...certificateOnRecord(m),
       renewBy: m.renewBy,
     })),
   };
