@@ -617,6 +617,24 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(text).to.not.include('No unconscious-bias training certificate');
   });
 
+  it('an untrained panel member is told to continue her training only while it can help: not once the interview day has passed, nor once the round is closed', async () => {
+    const agent = await signIn(app, chair.email, testPassword);
+    const noticeOf = async (roundId: string) => {
+      const text = (await agent.get(`/rounds/${roundId}`).expect(200)).text;
+      return /<p class="notice"[^>]*>([\s\S]*?)<\/p>/.exec(text)?.[1]?.replace(/<[^>]+>/g, '') ?? '';
+    };
+    const ahead = await buildRound(board.id, { interviewDates: [inDays(20)], panel: [chair] });
+    expect(await noticeOf(ahead.id)).to.include('Continue your unconscious-bias training');
+    const passed = await buildRound(board.id, { interviewDates: [inDays(-1)], panel: [chair] });
+    const afterTheDay = await noticeOf(passed.id);
+    expect(afterTheDay).to.include('your unconscious-bias training was not valid on its interview day');
+    expect(afterTheDay).to.not.include('Continue');
+    await api(chairToken).post(`/rounds/${ahead.id}/close`, {}).expect(200);
+    const closed = await noticeOf(ahead.id);
+    expect(closed).to.include('was not valid for its interview day when the round closed');
+    expect(closed).to.not.include('Continue');
+  });
+
   it('when two chairs enrol their untrained panels at once and no cohort is open, one cohort is opened and each is enrolled once', async () => {
     const programme = await buildGoverningProgramme(2);
     await onlyPanelTraining(programme.id);
