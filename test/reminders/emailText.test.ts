@@ -16,6 +16,7 @@ import {
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
 import { unsubscribePath } from '../../server/services/reminders/unsubscribe.ts';
+import { rescheduleSession } from '../../server/services/cohorts/sessions.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
@@ -209,6 +210,44 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       expect(textTo(late!.email)).to.include(
         'You are now enrolled; the cohort started on 1 January 2027 (Europe/London).',
       );
+    });
+  });
+
+  describe('a change notice says what changed', () => {
+    it('a session moved from a room to online, or to another room, names the place it was and the place it is now', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const startsAt = new Date('2027-09-14T17:00:00Z');
+      const toOnline = await buildCohortWithSession({ startsAt, mode: 'in-person' });
+      await rescheduleSession({
+        actor: admin,
+        sessionId: String(toOnline.session._id),
+        input: { startsAt: '2027-09-21T18:30', mode: 'online', joinUrl: 'https://meet.example.org/s3', location: '' },
+      });
+      const toRoom = await buildCohortWithSession({ startsAt, mode: 'in-person' });
+      await rescheduleSession({
+        actor: admin,
+        sessionId: String(toRoom.session._id),
+        input: { location: 'Room 7, Leeds Civic Hall' },
+      });
+      await runDueNotifications({ now: new Date(Date.now() + minutes(11)) });
+      const partsTo = (email: string) => {
+        const received = sink.received.find((e) => e.to.includes(email) && e.subject.startsWith('Changed'))!;
+        const strip = (t: string) => t.replace(/[\u2066-\u2069]/g, '');
+        // Names and places are set apart (FSI…PDI in text, <bdi> in HTML): the words around them are what is read.
+        return {
+          text: strip(partOf(received, 'text/plain')),
+          html: strip(partOf(received, 'text/html')).replace(/<\/?bdi>/g, ''),
+        };
+      };
+      const online = partsTo(toOnline.users[0]!.email);
+      expect(online.text).to.include('It was planned for ');
+      expect(online.text).to.include('It was in person at Room 4; it is now online (https://meet.example.org/s3).');
+      expect(online.html).to.include(
+        'It was in person at Room 4; it is now <strong>online (https://meet.example.org/s3)</strong>.',
+      );
+      const room = partsTo(toRoom.users[0]!.email);
+      expect(room.text).to.not.include('It was planned for');
+      expect(room.text).to.include('It was in person at Room 4; it is now in person at Room 7, Leeds Civic Hall.');
     });
   });
 

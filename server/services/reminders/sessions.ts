@@ -186,6 +186,14 @@ function placeOf(mode?: string | null, joinUrl?: string | null, location?: strin
   return mode === 'online' ? `online ${joinUrl ?? ''}` : `in person ${location ?? ''}`;
 }
 
+/** A place as placeOf writes it, in the words of a change notice: "online (https://…)", "in person at Room 4". */
+function placeInWords(place: string): string {
+  const online = place.startsWith('online ');
+  const where = place.slice(online ? 'online '.length : 'in person '.length).trim();
+  if (online) return where ? `online (${where})` : 'online';
+  return where ? `in person at ${where}` : 'in person';
+}
+
 /** A cancelled session: its reminders and change notices are cancelled, and each reader gets one cancellation notice. */
 export async function sessionCancelled(props: { sessionId: Id; now?: Date }): Promise<void> {
   const now = props.now ?? new Date();
@@ -399,6 +407,8 @@ registerNotificationKind('session-changed', {
   compose: async (ctx) => {
     const { session, cohort } = (await stateOf(ctx))!;
     const previous = ctx.record.data?.previousStartsAt as string | null | undefined;
+    const previousPlace = ctx.record.data?.previousPlace as string | null | undefined;
+    const place = placeOf(session.mode, session.joinUrl, session.location);
     return {
       subject: `Changed: ${session.title}`,
       template: 'session-changed',
@@ -406,6 +416,9 @@ registerNotificationKind('session-changed', {
         ...sessionData(session, cohort),
         // "It was planned for …" only when its time did change (a new room or link keeps the time).
         previousStartsAt: previous && new Date(previous).getTime() !== session.startsAt.getTime() ? previous : null,
+        // "It was in person at Room 4; it is now online" only when its place did change.
+        previousPlace: previousPlace && previousPlace !== place ? placeInWords(previousPlace) : null,
+        place: placeInWords(place),
       },
       attachments: icsAttachment(session, cohort),
     };
