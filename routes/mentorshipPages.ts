@@ -32,6 +32,7 @@ import { sendAssignedRequests } from '../server/services/mentoring/assignmentSen
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { kindColours, outcomeChart } from '../server/services/mentoring/outcomeChart.ts';
 import { menteesAsking } from '../server/services/mentoring/askingMentees.ts';
+import { blockedEitherWay } from '../server/services/directory/blocks.ts';
 import { phaseLabels, topicLabel } from '../server/vocabulary.ts';
 
 /** The web pages of requests, mentorships, outcomes and the admin overview, on the same domain functions as the API. */
@@ -137,10 +138,16 @@ async function requestFormPage(
 }
 
 async function requestsPage(req: Request, res: Response) {
-  const { received, sent } = await requestsOf({ userId: req.user!.id });
+  const [{ received, sent }, blocked] = await Promise.all([
+    requestsOf({ userId: req.user!.id }),
+    blockedEitherWay(req.user!.id),
+  ]);
+  // A request between two people of whom one blocked the other can only be declined (accepting it is the 404 of a
+  // request he cannot find), and her profile is no more his to read than in the directory.
+  const answerable = received.filter((r) => !blocked.has(String(r.menteeId)));
   const [names, asking] = await Promise.all([
     namesOf([...received.map((r) => r.menteeId), ...sent.map((r) => r.mentorId)]),
-    menteesAsking({ mentorId: req.user!.id, requests: received, zone: String(res.locals.zone) }),
+    menteesAsking({ mentorId: req.user!.id, requests: answerable, zone: String(res.locals.zone) }),
   ]);
   res.render('mentorships/requests', {
     title: 'Mentoring requests',
@@ -148,6 +155,7 @@ async function requestsPage(req: Request, res: Response) {
     sent,
     names,
     asking,
+    blocked,
     phaseLabels,
     topicLabel,
   });

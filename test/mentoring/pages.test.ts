@@ -11,6 +11,7 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
+import { blockPerson } from '../../server/services/directory/blocks.ts';
 
 describe('mentoring: pages for requests, mentorships, outcomes and the overview', () => {
   useTestDatabase();
@@ -265,6 +266,28 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     expect(after.text).not.to.include(`action="/mentoring/requests/${requestId}/decline"`);
     const sent = await her.get('/mentoring/requests').expect(200);
     expect(sent.text).to.include('declined: “My places are promised until September.”');
+  });
+
+  it('a request between two people of whom one blocked the other is listed for decline only, with no Accept, no profile and no promise that she will read a reason', async () => {
+    for (const blockedByMentor of [true, false]) {
+      const { mentor, mentee, requestId } = await requested({ mentor: 'Sol Blocking', mentee: 'Tam Asking' });
+      if (blockedByMentor) {
+        await listInDirectory(mentee); // someone the mentor came across, so she may block her
+        await blockPerson({ actor: mentor, userId: mentee.id });
+      } else await blockPerson({ actor: mentee, userId: mentor.id });
+      const she = await signIn(app, mentor.email, testPassword);
+      const list = await she.get('/mentoring/requests').expect(200);
+      const card = /<section class="card"[\s\S]*?<\/section>/.exec(list.text)![0];
+      expect(card).to.include('Tam Asking').and.to.include('you cannot accept this request');
+      expect(card).not.to.include(`/mentoring/requests/${requestId}/accept`);
+      expect(card).not.to.include('she will see it').and.not.to.include('Time you share');
+      await she
+        .post(`/mentoring/requests/${requestId}/decline`)
+        .type('form')
+        .send({ _csrf: csrfFrom(list.text) })
+        .expect(303);
+      expect((await MentoringRequestModel.findById(requestId).lean())!.status).to.equal('declined');
+    }
   });
 
   it('the mentee withdraws her waiting request through a button on her requests page; the mentor then has nothing to answer', async () => {
