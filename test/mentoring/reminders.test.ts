@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import { DateTime } from 'luxon';
 import { MentoringRequestModel } from '../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel, type NotificationKind } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
@@ -86,6 +87,28 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     await createMentoringRequest({ actor: actor(mentee), mentorId: herOwn.id, message: 'Hello', now: t0 });
     await runTwice(new Date(t0.getTime() + 2000));
     expect(to(mentee, /to mentor you/)).to.have.length(1);
+  });
+
+  it('the assignment’s email to the mentor names only what the pair shares: the goals they have in common, or none when they share no goal', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const [mentor, other] = [await buildMentor({ name: 'Rae Assigned' }), await buildMentor({ name: 'Sid Assigned' })];
+    const [sharing, apart] = [await buildMentee({ name: 'Tia Sharing' }), await buildMentee({ name: 'Uma Apart' })];
+    await MenteeProfileModel.updateOne({ userId: apart.id }, { goals: ['returning-after-a-break'] });
+    const t0 = new Date();
+    await sendAssignedRequests({
+      actor: actor(admin),
+      items: [
+        { menteeId: sharing.id, mentorId: mentor.id },
+        { menteeId: apart.id, mentorId: other.id },
+      ],
+      now: t0,
+    });
+    await runTwice(new Date(t0.getTime() + 1000));
+    const body = (m: { raw: string }) => m.raw.replace(/=\r?\n/g, '').replace(/\s+/g, ' ');
+    const toSharing = body(to(mentor, /asks you to mentor Tia Sharing/)[0]!);
+    expect(toSharing).to.include('you share 1 goal (interviews), 15 hours a week of free time,');
+    const toApart = body(to(other, /asks you to mentor Uma Apart/)[0]!);
+    expect(toApart).to.include('you share 15 hours a week of free time').and.not.to.match(/goal/i);
   });
 
   it('an accepted request is neither reminded nor expired: the mentee hears once, at once, that it was accepted', async () => {

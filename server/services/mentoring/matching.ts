@@ -243,3 +243,22 @@ export function scorePair(props: {
     parts,
   };
 }
+
+/**
+ * What the pair has in common, in words addressed to the mentor ("1 goal (interviews)", "15 hours a week of free
+ * time", …): the assignment's email tells her why the team paired them. Read from the parts that make the score, as
+ * `reasons` are, so it never claims a goal or time they do not share; empty when they share nothing that scores.
+ */
+export function commonGroundForMentor(pair: PairScore): string[] {
+  const pointsOf = (factor: ScoreFactor) => pair.parts.find((p) => p.factor === factor)?.points ?? 0;
+  const topics = pair.sharedTopics;
+  return [
+    topics.length
+      ? `${topics.length} goal${topics.length === 1 ? '' : 's'} (${topics.map(topicLabel).join(', ').toLowerCase()})`
+      : '',
+    pair.overlapMinutesPerWeek > 0 ? `${describeMinutes(pair.overlapMinutesPerWeek)} a week of free time` : '',
+    pointsOf('samePhase') > 0 ? 'the phase of school you work in' : '',
+    pointsOf('language') > 0 ? 'a language' : '',
+    pointsOf('region') >= scoreWeights.region ? 'a region' : pointsOf('region') > 0 ? 'a country' : '',
+  ].filter(Boolean);
+}

@@ -1,27 +1,26 @@
 import { Types } from 'mongoose';
 import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
-import { hardRules, scorePair, type HardRule } from './matching.ts';
+import { hardRules, scorePair, type HardRule, type PairScore } from './matching.ts';
 
 /**
- * The hard rules, applied when a request is sent and when it is accepted, by the one function that scores every pair
- * (./matching.ts), so suggestions, requests, accepts and the assignment never disagree. Answers null when the pair
- * may be matched, 'no-mentee-profile' when she has none yet, else the rule broken in plain words.
- * `ignoreCapacity`: at accept the place is taken by one conditional write instead (./requests.ts).
+ * The pair scored from their stored profiles by the one function that scores every pair (./matching.ts): null when
+ * she has no mentee profile or he no mentor profile. `ignoreCapacity`: at accept the place is taken by one
+ * conditional write instead (./requests.ts).
  */
-export async function pairBreaksARule(props: {
+export async function scoreStoredPair(props: {
   menteeId: string;
   mentorId: string;
   now: Date;
   ignoreCapacity?: boolean;
-}): Promise<string | null> {
-  if (props.menteeId === props.mentorId) return hardRules.herself;
+  /** Whether to write the reasons' words (only the numbers are needed to apply the rules). */
+  describe?: boolean;
+}): Promise<{ mentee: boolean; mentor: boolean; score: PairScore | null }> {
   const [mentee, mentor] = await Promise.all([
     MenteeProfileModel.findOne({ userId: new Types.ObjectId(props.menteeId) }).lean(),
     MentorProfileModel.findOne({ userId: new Types.ObjectId(props.mentorId) }).lean(),
   ]);
-  if (!mentee) return 'no-mentee-profile';
-  if (!mentor) return 'This person is not a mentor.';
+  if (!mentee || !mentor) return { mentee: !!mentee, mentor: !!mentor, score: null };
   const score = scorePair({
     mentor: {
       ...mentor,
@@ -36,8 +35,26 @@ export async function pairBreaksARule(props: {
       region: mentee.region ?? '',
     },
     now: props.now,
-    describe: false,
+    describe: props.describe ?? false,
   });
-  const broken: HardRule | undefined = score.excludedBy[0];
+  return { mentee: true, mentor: true, score };
+}
+
+/**
+ * The hard rules, applied when a request is sent and when it is accepted, by the one function that scores every pair
+ * (./matching.ts), so suggestions, requests, accepts and the assignment never disagree. Answers null when the pair
+ * may be matched, 'no-mentee-profile' when she has none yet, else the rule broken in plain words.
+ */
+export async function pairBreaksARule(props: {
+  menteeId: string;
+  mentorId: string;
+  now: Date;
+  ignoreCapacity?: boolean;
+}): Promise<string | null> {
+  if (props.menteeId === props.mentorId) return hardRules.herself;
+  const stored = await scoreStoredPair(props);
+  if (!stored.mentee) return 'no-mentee-profile';
+  if (!stored.score) return 'This person is not a mentor.';
+  const broken: HardRule | undefined = stored.score.excludedBy[0];
   return broken ? hardRules[broken] : null;
 }

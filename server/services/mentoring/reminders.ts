@@ -13,6 +13,8 @@ import {
   type NotificationPlan,
 } from '../reminders/plan.ts';
 import { oid } from '../../ids.ts';
+import { commonGroundForMentor } from './matching.ts';
+import { scoreStoredPair } from './pairRules.ts';
 
 /**
  * Mentoring's reminders, through the reminders pipeline (one Notification per unique key, so planning twice or a job
@@ -53,13 +55,17 @@ export async function requestSent(props: { request: MentoringRequest }): Promise
   const link = '/mentoring/requests';
   // Sent by the admin's assignment, not by her: the mentor is told who asked (she did not write the message).
   const byTheTeam = String(r.sentBy ?? r.menteeId) !== String(r.menteeId);
+  // She wrote no message, so the mentor is told what the team paired them on: what the pair's score is made of.
+  const pair = byTheTeam
+    ? (await scoreStoredPair({ menteeId: String(r.menteeId), mentorId: String(r.mentorId), now: r.sentAt })).score
+    : null;
   const data = {
     requestId: id,
     menteeName: people.get(String(r.menteeId))?.name ?? 'A member',
     mentorName: people.get(String(r.mentorId))?.name ?? 'A mentor',
     expiresAt: r.expiresAt.toISOString(),
     link,
-    ...(byTheTeam ? { byTheTeam: true } : {}),
+    ...(byTheTeam ? { byTheTeam: true, commonGround: pair ? commonGroundForMentor(pair) : [] } : {}),
   };
   await planNotifications([
     {
