@@ -12,6 +12,7 @@ import { buildUser, testPassword, tokenFor, type TestUser } from '../support/fac
 import { buildMentee, buildMentor } from '../support/mentorshipFactories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
 import { blockPerson } from '../../server/services/directory/blocks.ts';
+import { closeMentorship } from '../../server/services/mentoring/mentorships.ts';
 
 describe('mentoring: pages for requests, mentorships, outcomes and the overview', () => {
   useTestDatabase();
@@ -207,6 +208,16 @@ describe('mentoring: pages for requests, mentorships, outcomes and the overview'
     const after = (await MentorshipModel.findById(m._id).lean())!.agreement!;
     expect(after).to.deep.include({ meetingFrequency: 'monthly' });
     expect(after.goals).to.deep.equal(stored.goals);
+
+    // Closed before its agreed end: the page tells the agreement as one, and when and why it really ended.
+    await closeMentorship({ actor: mentor, mentorshipId: String(m._id), reason: 'Moving schools' });
+    const closed = await she.get(path).expect(200);
+    expect(closed.text)
+      .to.include(`You had agreed to meet every month, until ${DateTime.fromISO(endsOn).toFormat('d LLLL yyyy')}.`)
+      .and.to.include(
+        `The mentorship ended on ${DateTime.now().setZone('Europe/London').toFormat('d LLLL yyyy')} (Moving schools).`,
+      )
+      .and.not.to.include('You met every month');
   });
 
   it('the mentor deciding on a request sees the profile the mentee was told she would see (goals, phase, place, zone, languages) and their shared time in her own zone, never an email', async () => {
