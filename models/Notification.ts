@@ -25,6 +25,7 @@ export const notificationKinds = [
   'mentoring-request-on-her-behalf',
   'mentoring-meeting-due',
   'mentorship-ending',
+  'mentorship-closed',
   'mentoring-outcomes-prompt',
 
   'network-invitation',

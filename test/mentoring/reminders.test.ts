@@ -335,6 +335,39 @@ describe('mentoring: reminders through the pipeline, each sent once', () => {
     expect(to(mentor, /Six months on/)).to.have.length(0);
   });
 
+  it('when a member closes the mentorship, the other is told once, at once, with the reason; a close by a block tells nobody', async () => {
+    const t0 = new Date();
+    const pair = async (names: { mentor: string; mentee: string }) => {
+      const mentor = await buildMentor({ name: names.mentor });
+      const mentee = await buildMentee({ name: names.mentee });
+      const request = await createMentoringRequest({
+        actor: actor(mentee),
+        mentorId: mentor.id,
+        message: 'Hi',
+        now: t0,
+      });
+      const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+      return { mentor, mentee, mentorshipId: String(m._id) };
+    };
+    const first = await pair({ mentor: 'Kim Closing', mentee: 'Lu Told' });
+    await closeMentorship({ actor: actor(first.mentor), mentorshipId: first.mentorshipId, reason: 'Moving schools' });
+    const second = await pair({ mentor: 'Mo Told', mentee: 'Nell Closing' });
+    await closeMentorship({ actor: actor(second.mentee), mentorshipId: second.mentorshipId, reason: 'Not a fit' });
+    const third = await pair({ mentor: 'Oz Blocked', mentee: 'Pam Blocking' });
+    await blockPerson({ actor: third.mentee, userId: third.mentor.id });
+    await runTwice(new Date(Date.now() + 1000));
+
+    const toMentee = to(first.mentee, /Kim Closing closed your mentorship/);
+    expect(toMentee).to.have.length(1);
+    expect(toMentee[0]!.raw).to.include('Moving schools').and.to.include(`/mentorships/${first.mentorshipId}`);
+    expect(to(first.mentor, /closed your mentorship/)).to.have.length(0);
+    const toMentor = to(second.mentor, /Nell Closing closed your mentorship/);
+    expect(toMentor).to.have.length(1);
+    expect(toMentor[0]!.raw).to.include('Not a fit');
+    expect(to(second.mentee, /closed your mentorship/)).to.have.length(0);
+    expect(to(third.mentor, /closed your mentorship/)).to.have.length(0);
+  });
+
   it('a block ends their mentorship: the place comes back, the rhythm reminders stop, and six months on the prompt names no one', async () => {
     const mentor = await buildMentor({ capacity: 1, name: 'Marta Blocked' });
     const mentee = await buildMentee();

@@ -12,7 +12,7 @@ import {
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
-import { agreedEndPassesAt, mentorshipClosed, planMentorshipReminders } from './reminders.ts';
+import { agreedEndPassesAt, closedByMember, mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
@@ -297,7 +297,9 @@ export async function closeMentorship(props: {
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(mentorshipMessages.closed);
-  return afterClosing(m, now);
+  const closed = await afterClosing(m, now);
+  await closedByMember({ mentorship: closed, closedBy: props.actor.id, now });
+  return closed;
 }
 
 /** What a mentorship ended by a block says to both: it does not tell the one blocked that she was (as elsewhere). */

@@ -27,6 +27,7 @@ const mentoringKinds = [
   'mentoring-request-expired',
   'mentoring-meeting-due',
   'mentorship-ending',
+  'mentorship-closed',
   'mentoring-outcomes-prompt',
 ];
 export const erasedReason = 'A member left Pathways.';

@@ -24,6 +24,7 @@ import { scoreStoredPair } from './pairRules.ts';
  * - the meeting rhythm: no meeting logged for the agreed rhythm plus a week (5 weeks when monthly or not yet agreed)
  *   → both members, once per gap (logging a meeting starts a new gap);
  * - 14 days before the agreement's end date → both members, at 09:00 in each one's zone;
+ * - a member closes it → the other member at once, with the reason;
  * - 6 months after a mentorship closes → the mentee, a prompt to record her outcomes.
  * Each kind looks again when it is due (`isStillRelevant`), so a reminder planned weeks ago never contradicts now.
  */
@@ -331,6 +332,32 @@ export async function mentorshipClosed(props: {
   ]);
 }
 
+/**
+ * A member closed it: the other member is told at once, with the reason given, and the link to the mentorship (else she
+ * learns it only by looking). Only for a member's own close: the end-date sweep ends it on a day both agreed, a block's
+ * close does not tell the one blocked that she was, and an erasure's close concerns someone who has left.
+ */
+export async function closedByMember(props: { mentorship: Mentorship; closedBy: string; now: Date }): Promise<void> {
+  const m = props.mentorship;
+  const id = String(m._id);
+  const byMentor = props.closedBy === String(m.mentorId);
+  const other = byMentor ? m.menteeId : m.mentorId;
+  const people = await peopleOf([props.closedBy]);
+  const closerName = people.get(props.closedBy)?.name ?? (byMentor ? 'Your mentor' : 'Your mentee');
+  await planNotifications([
+    {
+      key: `mentorship-closed:${id}`,
+      userId: other,
+      kind: 'mentorship-closed',
+      about: { type: 'mentorship', id },
+      sendAt: props.now,
+      template: 'mentorship-closed',
+      subject: `${closerName} closed your mentorship`,
+      data: { mentorshipId: id, closerName, reason: m.closeReason ?? '', link: `/mentorships/${id}` },
+    },
+  ]);
+}
+
 const requestNow = (id: string, memo: Memo) =>
   memo.once(`mentoring-request:${id}`, () =>
     // exec(): the memo shares one promise between composers; a mongoose query may be awaited only once.
@@ -400,6 +427,14 @@ registerNotificationKind('mentorship-ending', {
     const m = await mentorshipNow(record.about.id, memo);
     if (!m || m.status !== 'active') return 'the mentorship is closed';
     return m.agreement?.endsOn === record.data?.endsOn ? true : 'the end date changed';
+  },
+});
+registerNotificationKind('mentorship-closed', {
+  // A block made since the close keeps the other's name and words out of her inbox, as for his messages.
+  isStillRelevant: async ({ record, memo }) => {
+    const m = await mentorshipNow(record.about.id, memo);
+    if (!m) return 'the mentorship is gone';
+    return (await isBlockedBetween(String(m.menteeId), String(m.mentorId))) ? 'One of them blocked the other.' : true;
   },
 });
 registerNotificationKind('mentoring-outcomes-prompt', {

@@ -135,6 +135,10 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
     hint: 'Fourteen days before the end date of your mentoring agreement.',
     late: 'The mentorship had ended.',
   },
+  'mentorship-closed': {
+    label: 'Mentorship closed',
+    hint: 'When your mentor or mentee closes your mentorship, with the reason she gave.',
+  },
   'mentoring-outcomes-prompt': {
     label: 'Recording your outcomes',
     hint: 'Six months after a mentorship closes, a prompt to record what came of it.',
