@@ -10,6 +10,7 @@ import { isoDate, optionalText, text, wholeNumberParam } from '../server/http/va
 import { readWallClock } from '../server/time.ts';
 import {
   closeMentorship,
+  rateClosedMentorship,
   logMeeting,
   mentorshipsOf,
   mentorshipView,
@@ -44,6 +45,7 @@ const messages = {
   agreementSaved: 'The agreement was saved.',
   meetingLogged: 'The meeting was logged.',
   closed: 'The mentorship was closed.',
+  rated: 'Thank you: your rating was recorded.',
   outcomeRecorded: 'Thank you: your outcome was recorded.',
   /** Each pair not sent by name (the first 10), so the admin knows whom to look at. */
   assignmentSent: (
@@ -101,6 +103,7 @@ const meetingForm = z.object({
   sharedNotes: optionalText(5000).optional(),
   privateNotes: optionalText(5000).optional(),
 });
+const rateForm = z.object({ rating: wholeNumberParam({ min: 1, max: 5 }) });
 const closeForm = z.object({ reason: text(1000), rating: optionalInt(1, 5), feedback: optionalText(2000).optional() });
 const outcomeForm = z.object({
   kind: z.enum(outcomeKinds, { message: 'choose what happened' }),
@@ -186,6 +189,8 @@ async function mentorshipPage(req: Request, res: Response, status = 200, extra: 
       : {},
     meetingValues: {},
     closeValues: {},
+    rateErrors: {},
+    rateValues: {},
     ...extra,
   });
 }
@@ -340,6 +345,22 @@ export function registerMentorshipPages(web: Router): void {
       return again(r.list, r.status);
     }
     flash(req, 'success', messages.closed);
+    res.redirect(303, `/mentorships/${String(req.params.id)}`);
+  });
+
+  web.post('/mentorships/:id/rating', requireSignIn, async (req, res) => {
+    const body = formBody(req);
+    const again = (list: FieldError[], status = 422) =>
+      mentorshipPage(req, res, status, { rateErrors: byPath(list), errorList: list, rateValues: body });
+    const form = parseForm(rateForm, body);
+    if (!form.ok) return again(form.list);
+    try {
+      await rateClosedMentorship({ actor: req.user!, mentorshipId: String(req.params.id), rating: form.data.rating });
+    } catch (error) {
+      const r = refusal(error, 'rating');
+      return again(r.list, r.status);
+    }
+    flash(req, 'success', messages.rated);
     res.redirect(303, `/mentorships/${String(req.params.id)}`);
   });
 

@@ -15,6 +15,7 @@ import {
 } from '../server/services/mentoring/requests.ts';
 import {
   closeMentorship,
+  rateClosedMentorship,
   logMeeting,
   mentorshipsOf,
   mentorshipView,
@@ -47,6 +48,7 @@ export const meetingSchema = z.strictObject({
   sharedNotes: optionalText(5000).optional(),
   privateNotes: optionalText(5000).optional(),
 });
+export const rateSchema = z.strictObject({ rating: z.number().int().min(1).max(5) });
 export const closeSchema = z.strictObject({
   reason: text(1000),
   rating: z.number().int().min(1).max(5).optional(),
@@ -270,6 +272,23 @@ export function registerMentorshipRoutes(web: Router, api: Router): void {
     },
     async ({ user, params, body }) => {
       await closeMentorship({ actor: user, mentorshipId: params.id!, ...body });
+      return (await mentorshipView({ actor: user, mentorshipId: params.id! })).presented;
+    },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'post',
+      path: '/mentorships/:id/rating',
+      tag: 'mentoring',
+      summary: 'Rate a closed mentorship (its mentee, once), for one that her mentor, a block or its end date closed',
+      access: [],
+      body: rateSchema,
+      success: { status: 200, description: 'The mentorship, rated', schema: fullMentorshipOut },
+      errors: [404, 409, 422],
+    },
+    async ({ user, params, body }) => {
+      await rateClosedMentorship({ actor: user, mentorshipId: params.id!, rating: body.rating });
       return (await mentorshipView({ actor: user, mentorshipId: params.id! })).presented;
     },
   );

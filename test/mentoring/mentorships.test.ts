@@ -252,6 +252,49 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(rating.body.errors[0].path).to.equal('rating');
   });
 
+  it('when her mentor closed the mentorship, the mentee rates it afterwards, once, through the API or its page; nobody else may, nor while it is active', async () => {
+    const viaApi = await matched();
+    const rate = async (who: TestUser, id: string, rating: number) =>
+      supertest(app)
+        .post(`/api/v1/mentorships/${id}/rating`)
+        .set(await as(who))
+        .send({ rating });
+    expect((await rate(viaApi.mentee, viaApi.id, 4)).status).to.equal(409);
+    await supertest(app)
+      .post(`/api/v1/mentorships/${viaApi.id}/close`)
+      .set(await as(viaApi.mentor))
+      .send({ reason: 'Moving schools' })
+      .expect(200);
+    const byMentor = await rate(viaApi.mentor, viaApi.id, 5);
+    expect(byMentor.status).to.equal(422);
+    expect(byMentor.body.errors[0].path).to.equal('rating');
+    expect((await rate(await buildUser(), viaApi.id, 5)).status).to.equal(404);
+    expect((await rate(viaApi.mentee, viaApi.id, 6)).status).to.equal(422);
+    const rated = await rate(viaApi.mentee, viaApi.id, 4);
+    expect(rated.status, JSON.stringify(rated.body)).to.equal(200);
+    expect(rated.body.status).to.equal('closed');
+    expect((await rate(viaApi.mentee, viaApi.id, 2)).status).to.equal(409);
+    expect((await MentorshipModel.findById(viaApi.id).lean())!.rating).to.equal(4);
+
+    const viaPage = await matched();
+    await supertest(app)
+      .post(`/api/v1/mentorships/${viaPage.id}/close`)
+      .set(await as(viaPage.mentor))
+      .send({ reason: 'Moving schools' })
+      .expect(200);
+    const her = await signIn(app, viaPage.mentee.email, testPassword);
+    const page = await her.get(`/mentorships/${viaPage.id}`).expect(200);
+    expect(page.text).to.include(`action="/mentorships/${viaPage.id}/rating"`);
+    await her
+      .post(`/mentorships/${viaPage.id}/rating`)
+      .type('form')
+      .send({ _csrf: await csrfOf(her, `/mentorships/${viaPage.id}`), rating: '3' })
+      .expect(303);
+    const after = await her.get(`/mentorships/${viaPage.id}`).expect(200);
+    expect(after.text).to.include('your rating was recorded').and.not.to.include(`/mentorships/${viaPage.id}/rating"`);
+    expect((await MentorshipModel.findById(viaPage.id).lean())!.rating).to.equal(3);
+  });
+
   it('when a member closes a mentorship with a logged meeting, the answer is the mentorship as GET shows it, meetings included', async () => {
     const { mentee, id } = await matched();
     const meeting = await supertest(app)

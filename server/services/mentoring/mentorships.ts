@@ -32,6 +32,8 @@ export const mentorshipMessages = {
   heldAtBeforeStart: 'must be no more than a day before the mentorship started',
   outcomeFuture: 'must not be in the future',
   ratingMenteeOnly: 'is the mentee’s to give: close it without a rating',
+  rateWhenClosed: 'A mentorship is rated when it closes: rate it in the close form.',
+  alreadyRated: 'You have already rated this mentorship.',
 } as const;
 
 /** `timezone`: hers, for the dates she gives (the day a mentorship started, today); UTC when not known. */
@@ -300,6 +302,29 @@ export async function closeMentorship(props: {
   const closed = await afterClosing(m, now);
   await closedByMember({ mentorship: closed, closedBy: props.actor.id, now });
   return closed;
+}
+
+/**
+ * The mentee rates a closed mentorship afterwards, once: her mentor, a block or the end-date sweep may have closed it
+ * (a close of her own takes the rating with it). One conditional write on a closed mentorship not yet rated, so two
+ * ratings at once keep one. 404 for anyone but its mentee; 409 while it is active or once it is rated.
+ */
+export async function rateClosedMentorship(props: {
+  actor: Actor;
+  mentorshipId: string;
+  rating: number;
+}): Promise<void> {
+  const m = await mentorshipForMember(props);
+  if (String(m.menteeId) !== props.actor.id)
+    throw new ValidationError('Only the mentee rates a mentorship.', [
+      { path: 'rating', message: mentorshipMessages.ratingMenteeOnly },
+    ]);
+  if (m.status === 'active') throw new ConflictError(mentorshipMessages.rateWhenClosed);
+  const result = await MentorshipModel.updateOne(
+    { _id: m._id, status: 'closed', rating: null },
+    { $set: { rating: props.rating } },
+  );
+  if (result.modifiedCount !== 1) throw new ConflictError(mentorshipMessages.alreadyRated);
 }
 
 /** What a mentorship ended by a block says to both: it does not tell the one blocked that she was (as elsewhere). */

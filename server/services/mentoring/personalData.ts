@@ -135,7 +135,9 @@ export const mentoringPersonalData = personalDataArea({
         closedAt: m.closedAt ?? null,
         closeReason: m.closeReason ?? null,
         agreement: m.agreement ?? null,
-        ...(String(m.closedBy) === me ? { rating: m.rating ?? null, feedback: m.feedback ?? null } : {}),
+        // Her rating as the mentee (given at her close or afterwards), her feedback when she closed it.
+        ...(String(m.menteeId) === me ? { rating: m.rating ?? null } : {}),
+        ...(String(m.closedBy) === me ? { feedback: m.feedback ?? null } : {}),
         meetings: meetings
           .filter((x) => String(x.mentorshipId) === String(m._id))
           .map((x) => ({
