@@ -81,7 +81,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
     const { cohort, people } = await cohortWith(2);
     const colleague = await buildUser({ roles: ['facilitator'] });
     await CohortModel.updateOne({ _id: cohort._id }, { $addToSet: { facilitatorIds: colleague.id } });
-    const session = await buildSession(cohort._id);
+    const session = await buildSession(cohort._id, held);
     const url = `/api/v1/sessions/${String(session._id)}/attendance`;
     const records = [
       { userId: people[0]!.id, status: 'present' },

@@ -322,7 +322,7 @@ describe('browser: a form saved meanwhile, a network with two leads, an ended me
     expect(text).to.match(
       /Status\s+Closed \w+day \d+ \w+ 2026, \d\d:\d\d GMT \(Europe\/London\): Ended on its agreed end date/,
     );
-    expect(text).to.contain('You met every month, until 31 January 2026.');
+    expect(text).to.contain('You had agreed to meet every month, until 31 January 2026. The mentorship ended on');
     expect(text).not.to.contain('You meet');
     expect(await page.getByLabel('Goals you agreed, one a line').count()).to.equal(0);
     expect(await wcagViolations(page)).to.deep.equal([]);
