@@ -34,6 +34,13 @@ const dayFigureFields = {
   applied: { type: Number, required: true },
   interviewed: { type: Number, required: true },
   appointed: { type: Number, required: true },
+  /**
+   * `scope:counter:day` (scope programme, track or all; counter participants, marked or an outcome) → how many of
+   * the enrolments counted here are a person's second or later in that scope, her previous one on that enrolment day:
+   * the dashboard subtracts them to count people (server/services/research/figureSums.ts). A programme's `total`
+   * keys them `scope:counter` (no range cuts it).
+   */
+  repeats: { type: Map, of: Number, default: {} },
   /** Per survey moment, per question id: the sum and number of numeric (Likert) answers. */
   likertStart: { type: Map, of: likertSumSchema, default: {} },
   likertEnd: { type: Map, of: likertSumSchema, default: {} },

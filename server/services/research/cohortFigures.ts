@@ -14,7 +14,18 @@ import { SurveyModel } from '../../../models/Survey.ts';
 import { SurveyResponseModel } from '../../../models/SurveyResponse.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { consentedAt, consentHistories, countable } from './consent.ts';
-import { addGroup, addSums, emptyGroup, type GroupTotals, type MomentSums } from './figureSums.ts';
+import {
+  addGroup,
+  addRepeats,
+  addSums,
+  emptyGroup,
+  outcomeKindsCounted,
+  repeatsOfPerson,
+  repeatsOverAllTime,
+  type GroupTotals,
+  type MomentSums,
+  type PersonEnrolmentCounts,
+} from './figureSums.ts';
 import { countedMarks, countedStatuses, dayOf, firstAnswers, firstEnrolmentKey, outcomeWindow } from './population.ts';
 import { recruitmentSumsOf, type RecruitmentSums } from './recruitment.ts';
 import { oid } from '../../ids.ts';
@@ -69,8 +80,9 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
     CareerOutcomeModel.find({ userId: { $in: userIds } })
       .select({ userId: 1, kind: 1, on: 1, createdAt: 1 })
       .lean(),
-    EnrolmentModel.find({ userId: { $in: userIds }, programmeId, status: { $in: countedStatuses } })
-      .select({ userId: 1, cohortId: 1, enrolledAt: 1, createdAt: 1 })
+    // Every programme's: a woman counted in another cohort too is one person in the figures (repeatsOfPerson).
+    EnrolmentModel.find({ userId: { $in: userIds }, status: { $in: countedStatuses } })
+      .select({ userId: 1, cohortId: 1, programmeId: 1, enrolledAt: 1, createdAt: 1 })
       .lean(),
   ]);
   const done = new Set(certificates.map((c) => String(c.userId)));
@@ -81,7 +93,27 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
     else if (r.status === 'absent') m.absent += 1;
     marks.set(String(r.userId), m);
   }
-  const first = firstEnrolmentKey(theirEnrolments, String(programmeId));
+  const first = firstEnrolmentKey(
+    theirEnrolments.filter((e) => programmeId.equals(e.programmeId)),
+    String(programmeId),
+  );
+  const kindsWithin = (userId: unknown, day: string) => {
+    const window = outcomeWindow(day);
+    return new Set(
+      outcomes
+        .filter((o) => String(o.userId) === String(userId))
+        .filter((o) => countable(history(userId), (o.createdAt as Date | undefined) ?? props.now, props.now))
+        .filter((o) => o.on >= window.from && o.on <= window.to)
+        .map((o) => o.kind),
+    );
+  };
+  const repeats = await repeatsOfCohort({
+    cohortId,
+    programmeId,
+    enrolments: theirEnrolments,
+    markedHere: new Set([...marks].filter(([, m]) => m.attended + m.absent > 0).map(([userId]) => userId)),
+    kindsWithin,
+  });
   const buckets = new Map<string, Bucket>();
   const bucketOf = new Map<string, Bucket>();
   for (const e of counted) {
@@ -97,17 +129,11 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
       b.attended += m.attended;
       b.sessions += m.attended + m.absent;
     }
-    const window = outcomeWindow(day);
-    const kinds = new Set(
-      outcomes
-        .filter((o) => String(o.userId) === String(e.userId))
-        .filter((o) => countable(history(e.userId), (o.createdAt as Date | undefined) ?? props.now, props.now))
-        .filter((o) => o.on >= window.from && o.on <= window.to)
-        .map((o) => o.kind),
-    );
+    const kinds = kindsWithin(e.userId, day);
     if (kinds.has('applied')) b.applied += 1;
     if (kinds.has('interviewed')) b.interviewed += 1;
     if (kinds.has('appointed')) b.appointed += 1;
+    addRepeats(b, repeats.get(String(e.userId)) ?? []);
   }
   const countedAnswers = firstAnswers(
     responses
@@ -130,6 +156,69 @@ export async function computeCohortBuckets(props: { cohortId: Id; programmeId: I
   return [...buckets.values()]
     .sort((a, b) => a.day.localeCompare(b.day))
     .map((b) => ({ ...b, likertStart: sortedKeys(b.likertStart), likertEnd: sortedKeys(b.likertEnd) }));
+}
+
+/**
+ * The repeat keys of each woman counted in this cohort (by user id), from all her counted enrolments in any
+ * programme, each with what it counts in (marked at a session, each outcome step within 12 months of it): she consents
+ * now, so every one of them is counted. The marks of her other cohorts are read here, hers only.
+ */
+async function repeatsOfCohort(props: {
+  cohortId: Types.ObjectId;
+  programmeId: Types.ObjectId;
+  enrolments: {
+    userId: unknown;
+    cohortId: unknown;
+    programmeId: unknown;
+    enrolledAt?: Date | null;
+    createdAt?: unknown;
+  }[];
+  markedHere: Set<string>;
+  kindsWithin: (userId: unknown, day: string) => Set<string>;
+}): Promise<Map<string, string[]>> {
+  const others = props.enrolments.filter((e) => !props.cohortId.equals(e.cohortId as Types.ObjectId));
+  if (!others.length) return new Map();
+  const [programmes, otherMarks] = await Promise.all([
+    ProgrammeModel.find({ _id: { $in: [props.programmeId, ...others.map((e) => e.programmeId)] } })
+      .select({ track: 1 })
+      .lean(),
+    countedMarks(
+      [...new Set(others.map((e) => String(e.cohortId)))].map(oid),
+      [...new Set(others.map((e) => String(e.userId)))].map(oid),
+    ),
+  ]);
+  // An enrolment in a programme that no longer exists is counted nowhere (population.ts reads existing programmes').
+  const trackOf = new Map(programmes.map((p) => [String(p._id), p.track as string]));
+  const marked = new Set(
+    otherMarks
+      .filter((r) => ['present', 'late', 'absent'].includes(r.status))
+      .map((r) => `${String(r.userId)}:${String(r.cohortId)}`),
+  );
+  const byPerson = new Map<string, PersonEnrolmentCounts[]>();
+  for (const e of props.enrolments) {
+    const userId = String(e.userId);
+    const cohortId = String(e.cohortId);
+    const here = props.cohortId.equals(e.cohortId as Types.ObjectId);
+    // This cohort's enrolments count in the programme the cohort runs now, as its record does.
+    const programmeId = here ? String(props.programmeId) : String(e.programmeId);
+    const track = trackOf.get(programmeId);
+    if (!track) continue;
+    const at = ((e.enrolledAt ?? e.createdAt) as Date).getTime();
+    const day = dayOf(new Date(at));
+    const kinds = props.kindsWithin(e.userId, day);
+    const counts = {
+      participants: true,
+      marked: here ? props.markedHere.has(userId) : marked.has(`${userId}:${cohortId}`),
+      ...Object.fromEntries(outcomeKindsCounted.map((k) => [k, kinds.has(k)])),
+    } as PersonEnrolmentCounts['counts'];
+    const list = byPerson.get(userId) ?? [];
+    list.push({ cohortId, programmeId, track, at, day, counts });
+    byPerson.set(userId, list);
+  }
+  const repeats = new Map<string, string[]>();
+  for (const [userId, list] of byPerson)
+    if (list.length > 1) repeats.set(userId, repeatsOfPerson(list).get(String(props.cohortId)) ?? []);
+  return repeats;
 }
 
 export type CohortFiguresRecord = {
@@ -343,7 +432,7 @@ async function rollUpProgramme(programmeId: Types.ObjectId): Promise<ProgrammeFi
     track: programme.track,
     likertQuestions,
     computedAt: computedAt ?? new Date(),
-    total: withSortedSums({ ...overall, cohorts: cohortIds.length }),
+    total: withSortedSums({ ...overall, repeats: repeatsOverAllTime(overall.repeats), cohorts: cohortIds.length }),
     months: [...months.values()].map((m) => withSortedSums(m.totals)),
   });
   // Months this roll-up found empty (and any an older roll-up left behind): every current month is at this ticket or

@@ -19,12 +19,19 @@ import {
 } from './cohortFigures.ts';
 import {
   addGroup,
+  addRepeats,
   addSums,
+  dropRepeatsBefore,
   emptyGroup,
   outcomeKindsCounted,
+  peopleOf,
+  personCounters,
+  repeatsOfPerson,
   type GroupTotals,
   type MomentSums,
   type OutcomeKind,
+  type PersonEnrolmentCounts,
+  type RepeatScope,
 } from './figureSums.ts';
 import {
   dayOf,
@@ -70,7 +77,7 @@ export function breakdownOfPopulation(population: Population): Breakdown {
   };
   const outcomesOf = new Map<string, Outcome[]>();
   for (const o of population.outcomes) outcomesOf.set(o.userId, [...(outcomesOf.get(o.userId) ?? []), o]);
-  for (const e of population.enrolments) {
+  const groups = population.enrolments.map((e) => {
     const g = emptyGroup();
     g.participants = 1;
     g.completed = e.completed ? 1 : 0;
@@ -86,9 +93,31 @@ export function breakdownOfPopulation(population: Population): Breakdown {
       )
         ? 1
         : 0;
+    return g;
+  });
+  const byPerson = new Map<string, PersonEnrolmentCounts[]>();
+  population.enrolments.forEach((e, i) => {
+    const g = groups[i]!;
+    const counts = Object.fromEntries(personCounters.map((c) => [c, g[c] > 0])) as PersonEnrolmentCounts['counts'];
+    const at = e.enrolledAt.getTime();
+    const list = byPerson.get(e.userId) ?? [];
+    list.push({
+      cohortId: e.cohortId,
+      programmeId: e.programmeId,
+      track: e.track,
+      at,
+      day: dayOf(e.enrolledAt),
+      counts,
+    });
+    byPerson.set(e.userId, list);
+  });
+  const repeats = new Map([...byPerson].map(([userId, list]) => [userId, repeatsOfPerson(list)]));
+  population.enrolments.forEach((e, i) => {
+    const g = groups[i]!;
+    addRepeats(g, repeats.get(e.userId)?.get(e.cohortId) ?? []);
     addGroup(of(e.programmeId).group, g);
     cohorts.set(e.programmeId, (cohorts.get(e.programmeId) ?? new Set()).add(e.cohortId));
-  }
+  });
   for (const [id, set] of cohorts) of(id).cohorts = set.size;
   for (const a of population.answers) {
     if ((a.moment !== 'start' && a.moment !== 'end') || !trackOf.has(a.programmeId)) continue;
@@ -99,14 +128,19 @@ export function breakdownOfPopulation(population: Population): Breakdown {
   return breakdown;
 }
 
-/** Cells of one group: participants, completion and attendance rates, outcomes. */
-function groupCells(prefix: string, g: GroupTotals) {
+/**
+ * Cells of one group: participants, completion and attendance rates, outcomes. Counts are of people (a woman in
+ * several cohorts of the group counts once), and so is every `n`: the rates stay rates of enrolments (a renewal that
+ * completed the second time is one of two enrolments completed), drawn from the people enrolled or marked.
+ */
+function groupCells(prefix: string, g: GroupTotals, scope: RepeatScope) {
+  const people = peopleOf(g, scope);
   const cells: Record<string, Cell> = {
-    [`${prefix}participants`]: { value: g.participants, n: g.participants },
-    [`${prefix}completionRate`]: { value: rate(g.completed, g.participants), n: g.participants },
-    [`${prefix}attendanceRate`]: { value: rate(g.attended, g.sessions), n: g.marked },
+    [`${prefix}participants`]: { value: people.participants, n: people.participants },
+    [`${prefix}completionRate`]: { value: rate(g.completed, g.participants), n: people.participants },
+    [`${prefix}attendanceRate`]: { value: rate(g.attended, g.sessions), n: people.marked },
   };
-  for (const kind of outcomeKindsCounted) cells[`${prefix}outcomes.${kind}`] = { value: g[kind], n: g[kind] };
+  for (const kind of outcomeKindsCounted) cells[`${prefix}outcomes.${kind}`] = { value: people[kind], n: people[kind] };
   return cells;
 }
 
@@ -130,6 +164,8 @@ function likertCells(prefix: string, likert: ProgrammeTotals['likert'], ids: str
 /** A group of programmes the breakdown shows: everyone, a track, one programme. */
 type Node = {
   prefix: string;
+  /** Whom a woman counted in several of its enrolments is one person in. */
+  scope: RepeatScope;
   programmeIds: string[];
   group: GroupTotals;
   likert: ProgrammeTotals['likert'];
@@ -138,21 +174,22 @@ type Node = {
 
 /** Everyone, each track and each programme with someone counted, programmes in id order (a fixed order). */
 function nodesOf(breakdown: Breakdown, questionsFor: (programmeIds: string[]) => Questions) {
-  const node = (prefix: string): Node => ({
+  const node = (prefix: string, scope: RepeatScope): Node => ({
     prefix,
+    scope,
     programmeIds: [],
     group: emptyGroup(),
     likert: { start: {}, end: {} },
     likertIds: [],
   });
-  const all = node('');
+  const all = node('', 'all');
   const byTrack = new Map<Track, Node>();
   const byProgramme = new Map<string, Node>();
   for (const id of [...breakdown.keys()].sort()) {
     const p = breakdown.get(id)!;
     if (!p.group.participants) continue;
-    if (!byTrack.has(p.track)) byTrack.set(p.track, node(`byTrack.${p.track}.`));
-    const own = node(`byProgramme.${id}.`);
+    if (!byTrack.has(p.track)) byTrack.set(p.track, node(`byTrack.${p.track}.`, 'track'));
+    const own = node(`byProgramme.${id}.`, 'programme');
     byProgramme.set(id, own);
     for (const n of [all, byTrack.get(p.track)!, own]) {
       n.programmeIds.push(id);
@@ -188,7 +225,7 @@ function suppressBreakdown(
   for (const n of [nodes.all, ...nodes.trackNodes.map(([, t]) => t), ...nodes.byProgramme.values()]) {
     // A group withheld takes its rates, outcomes and survey answers along: with the others' they would give its size
     // away (seven answers in one track beside everyone's twenty and another's ten leave at most three in the third).
-    const own = groupCells(n.prefix, n.group);
+    const own = groupCells(n.prefix, n.group, n.scope);
     const answers = likertCells(n.prefix, n.likert, n.likertIds);
     Object.assign(cells, own, answers);
     if (n !== nodes.all)
@@ -430,7 +467,7 @@ async function fromOverview(
 
 type Summed = GroupTotals & { likertStart?: MomentSums; likertEnd?: MomentSums };
 
-function programmeTotalsOf(track: Track, periods: Summed[], cohorts: number): ProgrammeTotals {
+function programmeTotalsOf(track: Track, periods: Summed[], cohorts: number, from?: string): ProgrammeTotals {
   const totals = emptyProgrammeTotals(track);
   totals.cohorts = cohorts;
   for (const g of periods) {
@@ -438,6 +475,7 @@ function programmeTotalsOf(track: Track, periods: Summed[], cohorts: number): Pr
     addSums(totals.likert.start, g.likertStart ?? {});
     addSums(totals.likert.end, g.likertEnd ?? {});
   }
+  dropRepeatsBefore(totals.group, from);
   return totals;
 }
 
@@ -470,7 +508,7 @@ async function breakdownOfRecords(filters: ResearchFilters, records: readonly Pr
         for (const id of d.cohortIds) cohorts.add(String(id));
       }
     }
-    inRange.set(String(record._id), programmeTotalsOf(track, periods, cohorts.size));
+    inRange.set(String(record._id), programmeTotalsOf(track, periods, cohorts.size, filters.from));
   }
   return ranged ? { breakdown: inRange, allTime, computedAt } : { breakdown: allTime, computedAt };
 }

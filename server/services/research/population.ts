@@ -66,11 +66,12 @@ export const outcomeWindow = (day: string) => ({ from: day, to: plusMonths(day, 
 
 /**
  * The attendance marks of these cohorts that research counts: as in cohort reports, none of a session that was
- * cancelled (a register can be taken before a session is called off; the report then skips it, and so do we).
+ * cancelled (a register can be taken before a session is called off; the report then skips it, and so do we). Only
+ * these people's, when `userIds` is given.
  */
-export async function countedMarks(cohortIds: Types.ObjectId[]) {
+export async function countedMarks(cohortIds: Types.ObjectId[], userIds?: Types.ObjectId[]) {
   const [records, cancelled] = await Promise.all([
-    AttendanceRecordModel.find({ cohortId: { $in: cohortIds } })
+    AttendanceRecordModel.find({ cohortId: { $in: cohortIds }, ...(userIds ? { userId: { $in: userIds } } : {}) })
       .select({ userId: 1, cohortId: 1, sessionId: 1, status: 1 })
       .lean(),
     CohortSessionModel.find({ cohortId: { $in: cohortIds }, status: 'cancelled' })
