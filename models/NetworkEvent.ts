@@ -3,10 +3,29 @@ import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
 
 export const eventModes = ['online', 'in-person'] as const;
 export type EventMode = (typeof eventModes)[number];
+export const eventStatuses = ['scheduled', 'cancelled'] as const;
+export type EventStatus = (typeof eventStatuses)[number];
+
+/** What an event was before one change (or its cancelling), and who made it: leads and members read it there. */
+const eventChangeSchema = new Schema(
+  {
+    at: { type: Date, required: true },
+    byUserId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    change: { type: String, enum: ['rescheduled', 'updated', 'cancelled'], required: true },
+    previousTitle: String,
+    previousStartsAt: Date,
+    previousDurationMinutes: Number,
+    previousMode: String,
+    previousJoinUrl: String,
+    previousLocation: String,
+  },
+  { _id: false },
+);
 
 /**
  * An event a network's leads hold, online (`joinUrl`) or in person (`location`). Stored in UTC; every page shows it
- * in the reader's own zone. `sequence` grows with each change so calendar apps update the one event (same UID).
+ * in the reader's own zone. `sequence` grows with each change, so calendar apps update the one event (same UID); it
+ * is also the version a lead's change is made over (server/versions.ts).
  */
 const networkEventSchema = new Schema(
   {
@@ -19,6 +38,9 @@ const networkEventSchema = new Schema(
     location: { type: String, default: null },
     createdBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     sequence: { type: Number, default: 0 },
+    /** A cancelled event stays (members are told, calendars get STATUS:CANCELLED) and takes no more answers. */
+    status: { type: String, enum: eventStatuses, default: 'scheduled' },
+    history: { type: [eventChangeSchema], default: [] },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
     submissionKey: submissionKeyPath,
   },

@@ -35,6 +35,8 @@ export const notificationKinds = [
   'network-join-answered',
   'directory-message',
   'network-event-reminder',
+  'network-event-changed',
+  'network-event-cancelled',
 ] as const;
 export type NotificationKind = (typeof notificationKinds)[number];
 /** Bundles the non-urgent notifications of a reader who chose a daily digest; never listed by the API itself. */

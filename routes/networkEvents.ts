@@ -3,13 +3,16 @@ import { z } from 'zod';
 import { eventModes } from '../models/NetworkEvent.ts';
 import { NetworkModel } from '../models/Network.ts';
 import { requireSignIn } from '../server/auth.ts';
-import { NotFoundError } from '../server/errors.ts';
+import { ConflictError, DomainError, ForbiddenError, NotFoundError } from '../server/errors.ts';
+import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { downloadDisposition } from '../server/http/downloads.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { formBody, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { isObjectId, isoDateTime, paging, text, wholeNumberParam } from '../server/http/validate.ts';
 import {
+  cancelNetworkEvent,
+  changeNetworkEvent,
   createNetworkEvent,
   eventFor,
   eventIcs,
@@ -17,11 +20,13 @@ import {
   hasEnded,
   remindersAhead,
   rsvpToEvent,
+  type EventChange,
   type PresentedEvent,
 } from '../server/services/networks/events.ts';
 import { isLead, isMember } from '../server/services/networks/membership.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
-import { formatDateTime, readWallClock } from '../server/time.ts';
+import { formatDate, formatDateTime, readWallClock, toWallClock } from '../server/time.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 
 const messages = {
   created: (title: string) => `${title} was created.`,
@@ -32,6 +37,25 @@ const messages = {
         ? 'You are going. We will remind you an hour before.'
         : 'You are going. It starts within the hour, so no reminder will be sent.',
   notGoing: 'You are not going. No reminders will be sent.',
+  leadsChange: 'Only the network’s leads can change its events.',
+  isCancelled: 'This event was cancelled.',
+  hasEnded: 'This event has ended.',
+  changed: 'Event changed. Members going will be told.',
+  cancelled: 'Event cancelled. Members going will be told.',
+  // Asked before cancelling, on the confirmation page and in the form's dialog (server/http/confirmFirst.ts).
+  confirmCancel: (title: string, startsAt: Date, zone: string): Omit<Confirmation, 'back'> => ({
+    question: `Cancel the event “${title}” on ${formatDateTime(startsAt, zone)}?`,
+    consequences: [
+      'Everyone who said they are going will be emailed that it is cancelled, and it is marked cancelled in their calendars. It cannot be undone.',
+    ],
+    yes: 'Yes, cancel the event',
+  }),
+  change: (c: EventChange, zone: string) =>
+    c.change === 'cancelled'
+      ? `Cancelled on ${formatDate(c.at, zone)}.`
+      : c.change === 'rescheduled' && c.previousStartsAt
+        ? `Changed on ${formatDate(c.at, zone)}: it was planned for ${formatDateTime(c.previousStartsAt, zone)}, ${c.previousDurationMinutes} minutes.`
+        : `Changed on ${formatDate(c.at, zone)} (its title or place).`,
   skipped: (zone: string) => `does not exist in ${zone} (the clocks go forward then); choose another time`,
 };
 
@@ -52,6 +76,10 @@ export const eventSchema = z.strictObject({
   location: text(300).optional(),
 });
 const rsvpSchema = z.strictObject({ going: z.boolean() });
+export const eventPatchSchema = eventSchema.partial().extend({
+  /** The `sequence` the client read: when given, a change saved by someone else since is a 409 (server/versions.ts). */
+  sequence: z.number().int().min(0).optional(),
+});
 const eventsQuery = z.strictObject(paging);
 
 const eventOut = z.object({
@@ -66,11 +94,17 @@ const eventOut = z.object({
   location: z.string().nullable(),
   goingCount: z.number(),
   going: z.boolean().nullable(),
+  status: z.enum(['scheduled', 'cancelled']),
+  sequence: z.number(),
 });
-const serialise = (e: PresentedEvent) => ({ ...e, startsAt: e.startsAt.toISOString(), endsAt: e.endsAt.toISOString() });
+const serialise = ({ history: _history, ...e }: PresentedEvent) => ({
+  ...e,
+  startsAt: e.startsAt.toISOString(),
+  endsAt: e.endsAt.toISOString(),
+});
 
 /** The web form takes a wall-clock time in the lead's own zone (named on the form), as the session form does. */
-const eventForm = (zone: string) =>
+const eventFormSchema = (zone: string) =>
   z.preprocess(
     (raw) => {
       const b = { ...((raw ?? {}) as Record<string, unknown>) };
@@ -125,6 +159,55 @@ async function eventsPage(req: Request, res: Response, status = 200, extra: Reco
     ...extra,
   });
 }
+
+const mayChangeEvents = async (actor: Express.User, networkId: string) =>
+  actor.roles.includes('admin') || (await isLead(networkId, actor.id));
+
+/** The change form's values from the event as stored: its start as a wall-clock time in her zone. */
+const valuesOf = (e: PresentedEvent, zone: string) => ({
+  title: e.title,
+  startsAtLocal: toWallClock(e.startsAt, zone),
+  durationMinutes: String(e.durationMinutes),
+  mode: e.mode,
+  joinUrl: e.joinUrl ?? '',
+  location: e.location ?? '',
+});
+
+/**
+ * The change form. Only leads (and admins) see it: anyone else gets the refusal changeNetworkEvent would give, and an
+ * event cancelled or ended is a 409 there too, so the form is never offered for a change that can only be refused.
+ */
+async function eventForm(
+  req: Request,
+  res: Response,
+  event: PresentedEvent,
+  props: { values: Record<string, unknown>; version: unknown; errors?: object; errorList?: object[]; status?: number },
+) {
+  const zone = req.user!.timezone;
+  if (!(await mayChangeEvents(req.user!, event.networkId))) throw new ForbiddenError(messages.leadsChange);
+  if (event.status === 'cancelled') throw new ConflictError(messages.isCancelled);
+  if (hasEnded(event, new Date())) throw new ConflictError(messages.hasEnded);
+  res.status(props.status ?? 200).render('networks/event-form', {
+    title: `Change ${event.title}`,
+    event,
+    zone,
+    values: props.values,
+    version: props.version,
+    errors: props.errors ?? {},
+    errorList: props.errorList ?? [],
+    confirmCancel: dialogText(messages.confirmCancel(event.title, event.startsAt, zone)),
+  });
+}
+
+/** Before an event is cancelled: which one, when (in her zone), and who will be told; nothing to ask if it is. */
+const confirmCancel = confirmFirst(async (req) => {
+  const event = await eventFor({ actor: req.user!, eventId: String(req.params.id) });
+  if (event.status === 'cancelled' || !(await mayChangeEvents(req.user!, event.networkId))) return null;
+  return {
+    ...messages.confirmCancel(event.title, event.startsAt, req.user!.timezone),
+    back: `/events/${event.id}/edit`,
+  };
+});
 
 export function registerNetworkEventRoutes(web: Router, api: Router): void {
   apiOperation(
@@ -185,9 +268,40 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
       serialise(await rsvpToEvent({ actor: user, eventId: params.id!, going: body.going })),
   );
 
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/events/:id',
+      tag: 'networks',
+      summary: 'Change an event (leads, admins): members going are told once, reminders follow the new time',
+      access: [],
+      errors: [409],
+      body: eventPatchSchema,
+      success: { status: 200, description: 'The event', schema: eventOut },
+    },
+    async ({ user, params, body: { sequence, ...input } }) =>
+      serialise(await changeNetworkEvent({ actor: user, eventId: params.id!, input, expectedSequence: sequence })),
+  );
+  apiOperation(
+    api,
+    {
+      method: 'delete',
+      path: '/events/:id',
+      tag: 'networks',
+      summary: 'Cancel an event (leads, admins): kept, marked cancelled; members going are told',
+      access: [],
+      errors: [409],
+      success: { status: 204, description: 'Cancelled' },
+    },
+    async ({ user, params }) => {
+      await cancelNetworkEvent({ actor: user, eventId: params.id! });
+    },
+  );
+
   web.get('/networks/:id/events', requireSignIn, (req, res) => eventsPage(req, res));
   web.post('/networks/:id/events', requireSignIn, async (req, res) => {
-    const form = parseForm(eventForm(req.user!.timezone), formBody(req));
+    const form = parseForm(eventFormSchema(req.user!.timezone), formBody(req));
     if (!form.ok)
       return eventsPage(req, res, 422, { errors: form.errors, errorList: form.list, values: formBody(req) });
     try {
@@ -207,14 +321,74 @@ export function registerNetworkEventRoutes(web: Router, api: Router): void {
   web.get('/events/:id', requireSignIn, async (req, res) => {
     const event = await eventFor({ actor: req.user!, eventId: String(req.params.id) });
     const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
+    const zone = req.user!.timezone;
+    const shown = withTimes(event, zone);
+    const cancelledAt = event.history.findLast((c) => c.change === 'cancelled')?.at;
     res.render('networks/event', {
       title: event.title,
-      event: withTimes(event, req.user!.timezone),
+      event: shown,
       networkName: network?.name ?? '',
-      zone: req.user!.timezone,
+      zone,
       // Admins read every network's events, but only members answer (rsvpToEvent): no form that can only refuse.
       mayAnswer: await isMember(event.networkId, req.user!.id),
+      mayChange: event.status === 'scheduled' && !shown.ended && (await mayChangeEvents(req.user!, event.networkId)),
+      changes: event.history.map((c) => messages.change(c, zone)),
+      cancelledOn: cancelledAt ? formatDate(cancelledAt, zone) : null,
     });
+  });
+  web.get('/events/:id/edit', requireSignIn, async (req, res) => {
+    const event = await eventFor({ actor: req.user!, eventId: String(req.params.id) });
+    return eventForm(req, res, event, {
+      values: valuesOf(event, req.user!.timezone),
+      version: versionForForm(event.sequence),
+    });
+  });
+  web.post('/events/:id/edit', requireSignIn, async (req, res) => {
+    const event = await eventFor({ actor: req.user!, eventId: String(req.params.id) });
+    // Sent back, a refused form keeps the SEQUENCE she opened, so a change by someone else meanwhile is still noticed.
+    const { version, ...fields } = formBody(req);
+    const zone = req.user!.timezone;
+    const form = parseForm(eventFormSchema(zone), fields);
+    if (!form.ok)
+      return eventForm(req, res, event, {
+        values: formBody(req),
+        version,
+        errors: form.errors,
+        errorList: form.list,
+        status: 422,
+      });
+    try {
+      // Its start shown unchanged keeps the instant stored: on the night the clocks go back, 01:30 names two instants,
+      // and a form saved as it was must not move an event at the second one to the first.
+      const unchanged = fields.startsAtLocal === toWallClock(event.startsAt, zone);
+      await changeNetworkEvent({
+        actor: req.user!,
+        eventId: event.id,
+        input: { ...form.data, ...(unchanged ? { startsAt: event.startsAt } : {}) },
+        expectedSequence: versionFromForm(version),
+      });
+      flash(req, 'success', messages.changed);
+      res.redirect(303, `/events/${event.id}`);
+    } catch (error) {
+      // Changed or cancelled by someone else since she opened it: her changes come back unsaved, with the SEQUENCE
+      // now stored, so that sending them again (knowing) replaces the other change.
+      if (error instanceof DomainError && error.status === 409) {
+        const latest = await eventFor({ actor: req.user!, eventId: event.id });
+        return eventForm(req, res, latest, {
+          values: formBody(req),
+          version: versionForForm(latest.sequence),
+          errorList: [{ path: '(event)', message: error.message }],
+          status: 409,
+        });
+      }
+      const { errors, list } = formErrorsFrom(error);
+      return eventForm(req, res, event, { values: formBody(req), version, errors, errorList: list, status: 422 });
+    }
+  });
+  web.post('/events/:id/cancel', requireSignIn, confirmCancel, async (req, res) => {
+    await cancelNetworkEvent({ actor: req.user!, eventId: String(req.params.id) });
+    flash(req, 'success', messages.cancelled);
+    res.redirect(303, `/events/${String(req.params.id)}`);
   });
   web.post('/events/:id/rsvp', requireSignIn, async (req, res) => {
     const going = formBody(req).going === 'yes';

@@ -1,4 +1,5 @@
 import { foldLines } from 'ical-generator';
+import { mailFromParts } from './settings.ts';
 
 /**
  * A calendar's name as iCalendar TEXT (RFC 5545 3.3.11: backslash, semicolon, comma and line breaks escaped).
@@ -43,4 +44,14 @@ export function icsFile(calendar: { toString(): string }): string {
     (_, start: string, name: string) => `${start}${name.replace(/\\\\/g, '\\')}"`,
   );
   return `${foldLines(asGiven)}\r\n`;
+}
+
+/**
+ * The ORGANIZER of an event Pathways sends: the address every email comes from (its name as a parameter value, since
+ * MAIL_FROM may carry quotes). RFC 5546 requires one in a CANCEL, and calendar apps match a cancellation to its event
+ * by it.
+ */
+export function calendarOrganizer(): { name: string; email: string } {
+  const from = mailFromParts();
+  return { ...from, name: parameterValue(from.name) };
 }

@@ -19,6 +19,30 @@ export function encodeCursor(id: Types.ObjectId | string): string {
   return Buffer.from(String(id), 'utf8').toString('base64url');
 }
 
+/**
+ * A place in a list ordered by a time and then by id (the audit trail by when, notifications by send time, a network's
+ * events by start): the last row's (time, id), base64url-encoded as the id cursor is. Used where the time can be the
+ * same for many rows, or where a row's time can change between pages (a rescheduled event): the cursor carries the
+ * time the row was read at, so a walk neither skips nor repeats the rows around it.
+ */
+export type TimePosition = { at: Date; id: Types.ObjectId };
+
+export const encodeTimeCursor = (at: Date, id: Types.ObjectId | string): string =>
+  Buffer.from(`${at.toISOString()}|${String(id)}`, 'utf8').toString('base64url');
+
+export function decodeTimeCursor(cursor: string | undefined): TimePosition | undefined {
+  if (!cursor) return undefined;
+  const match = /^([+-]?\d{4,6}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z)\|([0-9a-f]{24})$/.exec(
+    Buffer.from(cursor, 'base64url').toString('utf8'),
+  );
+  const at = match ? new Date(match[1]!) : undefined;
+  if (!match || !at || Number.isNaN(at.getTime()))
+    throw new ValidationError('The cursor is not valid.', [
+      { path: 'cursor', message: 'is not a cursor from this API' },
+    ]);
+  return { at, id: new Types.ObjectId(match[2]) };
+}
+
 /** Given limit+1 rows, returns the page and the next cursor. */
 export function pageOf<T extends { _id: Types.ObjectId }>(
   rows: T[],

@@ -5,7 +5,12 @@ import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import { UserModel } from '../../models/User.ts';
 import { logger } from '../logger.ts';
 import { searchFieldsOf } from '../services/directory/profiles.ts';
-import { createNetworkEvent, rsvpToEvent } from '../services/networks/events.ts';
+import {
+  cancelNetworkEvent,
+  changeNetworkEvent,
+  createNetworkEvent,
+  rsvpToEvent,
+} from '../services/networks/events.ts';
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
 import { showLeads } from '../services/networks/leadsShown.ts';
 import type { Phase, Topic } from '../vocabulary.ts';
@@ -14,7 +19,8 @@ import type { DemoContext } from './index.ts';
 /**
  * The directory and an event, after the networks demo: profiles with each of the three visibilities across zones
  * (Toronto, Sydney, London, Dubai, Singapore, Dublin), and an upcoming event of a network at the hour "find a time"
- * ranks best for its members, with RSVPs (so reminders are planned and it is in their calendar feeds).
+ * ranks best for its members, with RSVPs (so reminders are planned and it is in their calendar feeds), and two more
+ * a week on: one moved, one cancelled.
  */
 type DemoProfile = {
   email: string;
@@ -219,4 +225,25 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
   ];
   for (const u of going) await rsvpToEvent({ actor: actorOf(u), eventId: event.id, going: true });
   logger.info({ eventId: event.id, startsAt: event.startsAt }, 'demo network event');
+
+  // Two more a week later, with the same people going: one the lead moved a day on (its page lists the change, and a
+  // change notice waits in the outbox) and one she cancelled (a cancellation notice each, and "cancelled" in feeds).
+  const weekLater = new Date(best!.startsAt.getTime() + 7 * 24 * 3600_000);
+  const later = async (title: string) => {
+    const created = await createNetworkEvent({
+      actor: actorOf(leadUser),
+      networkId: String(networkId),
+      event: { title, startsAt: weekLater, durationMinutes: 45, mode: 'in-person', location: 'Library, room 2' },
+    });
+    for (const u of going) await rsvpToEvent({ actor: actorOf(u), eventId: created.id, going: true });
+    return created;
+  };
+  const moved = await later('Book club: first chapters of a headship');
+  await changeNetworkEvent({
+    actor: actorOf(leadUser),
+    eventId: moved.id,
+    input: { startsAt: new Date(weekLater.getTime() + 24 * 3600_000) },
+  });
+  const called = await later('Walk and talk');
+  await cancelNetworkEvent({ actor: actorOf(leadUser), eventId: called.id });
 }

@@ -1,6 +1,6 @@
 import { Types } from 'mongoose';
 import { AuditEventModel, type AuditAction } from '../../../models/AuditEvent.ts';
-import { ValidationError } from '../../errors.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../../pagination.ts';
 
 /** How an event reads in the API, the admin page and the CSV. */
 export type AuditEventView = {
@@ -48,20 +48,6 @@ export type AuditFilter = {
   until?: Date;
 };
 
-/** The cursor is the last event's (at, id): events are ordered newest first by when they happened. */
-const encodeCursor = (e: { at: Date; _id: Types.ObjectId }) =>
-  Buffer.from(`${e.at.toISOString()}|${String(e._id)}`, 'utf8').toString('base64url');
-
-function decodeCursor(cursor: string): { at: Date; id: Types.ObjectId } {
-  const [at, id] = Buffer.from(cursor, 'base64url').toString('utf8').split('|');
-  const when = new Date(at ?? '');
-  if (!id || !/^[0-9a-f]{24}$/.test(id) || Number.isNaN(when.getTime()))
-    throw new ValidationError('The cursor is not valid.', [
-      { path: 'cursor', message: 'is not a cursor from this API' },
-    ]);
-  return { at: when, id: new Types.ObjectId(id) };
-}
-
 function queryOf(filter: AuditFilter, extra: Record<string, unknown>[] = []): Record<string, unknown> {
   const and: Record<string, unknown>[] = [];
   // The most selective indexed equality first: FerretDB answers that one from its index (actorId, targetId, action
@@ -83,7 +69,8 @@ function queryOf(filter: AuditFilter, extra: Record<string, unknown>[] = []): Re
 export async function searchAuditEvents(
   props: AuditFilter & { limit: number; cursor?: string },
 ): Promise<{ items: AuditEventView[]; nextCursor: string | null }> {
-  const after = props.cursor ? decodeCursor(props.cursor) : undefined;
+  // The cursor is the last event's (at, id): events are ordered newest first by when they happened.
+  const after = decodeTimeCursor(props.cursor);
   // The `at` bound repeats what the `$or` says, so an index on `at` is read from the cursor on, not from the top.
   const cursor = after
     ? [{ at: { $lte: after.at } }, { $or: [{ at: { $lt: after.at } }, { at: after.at, _id: { $lt: after.id } }] }]
@@ -98,7 +85,10 @@ async function page(query: Record<string, unknown>, limit: number) {
     .lean();
   const more = rows.length > limit;
   const shown = more ? rows.slice(0, limit) : rows;
-  return { items: shown.map(presentAuditEvent), nextCursor: more ? encodeCursor(shown[shown.length - 1]!) : null };
+  return {
+    items: shown.map(presentAuditEvent),
+    nextCursor: more ? encodeTimeCursor(shown.at(-1)!.at, shown.at(-1)!._id) : null,
+  };
 }
 
 /** Every event the filter matches, newest first, up to `max` (the CSV export). */

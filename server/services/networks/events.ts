@@ -2,17 +2,29 @@ import ical, { ICalCalendarMethod, ICalEventStatus, type ICalCalendar } from 'ic
 import { Types } from 'mongoose';
 import { EventRsvpModel } from '../../../models/EventRsvp.ts';
 import { NetworkModel } from '../../../models/Network.ts';
-import { NetworkEventModel, type EventMode, type NetworkEvent } from '../../../models/NetworkEvent.ts';
+import {
+  NetworkEventModel,
+  type EventMode,
+  type EventStatus,
+  type NetworkEvent,
+} from '../../../models/NetworkEvent.ts';
+import { NotificationModel } from '../../../models/Notification.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { decodeCursor, pageOf } from '../../pagination.ts';
+import { decodeTimeCursor, encodeTimeCursor } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
-import { cancelNotifications, planNotifications } from '../reminders/plan.ts';
+import {
+  cancelNotifications,
+  planNotifications,
+  replanNotifications,
+  type NotificationPlan,
+} from '../reminders/plan.ts';
 import { howSoon } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
+import { movedOn, savedMeanwhileMessage, type ExpectedVersion } from '../../versions.ts';
 import { currentMemberships, isLead, isMember, networksOf } from './membership.ts';
-import { calendarName, icsFile } from '../../icsText.ts';
+import { calendarName, calendarOrganizer, icsFile, parameterValue } from '../../icsText.ts';
 import { fileNameOf } from '../../fileNames.ts';
 
 /**
@@ -44,6 +56,9 @@ const messages = {
   badCursor: 'The cursor is not valid.',
   notOurCursor: 'is not a cursor from this list',
   ended: 'This event has ended.',
+  cancelled: 'This event was cancelled.',
+  leadsChange: 'Only the network’s leads can change its events.',
+  changedMeanwhile: 'This event was changed or cancelled at the same moment by someone else: open it again and retry.',
 };
 
 export type EventInput = {
@@ -68,7 +83,21 @@ export type PresentedEvent = {
   goingCount: number;
   /** Her own answer (null before she answers). */
   going: boolean | null;
+  status: EventStatus;
+  /** Grows with each change: the version a change is made over (server/versions.ts), and the calendar's SEQUENCE. */
+  sequence: number;
+  /** What it was before its changes, oldest first (a lead's change or cancelling each adds one). */
+  history: EventChange[];
 };
+
+export type EventChange = {
+  at: Date;
+  change: 'rescheduled' | 'updated' | 'cancelled';
+  previousStartsAt: Date | null;
+  previousDurationMinutes: number | null;
+};
+
+const isCancelled = (event: Pick<NetworkEvent, 'status'>) => event.status === 'cancelled';
 
 export const eventUid = (eventId: string | Types.ObjectId): string => `network-event-${String(eventId)}@pathways`;
 const isAdmin = (actor: Express.User) => actor.roles.includes('admin');
@@ -130,7 +159,29 @@ async function presentEvents(events: NetworkEvent[], viewerId: string): Promise<
     location: e.location ?? null,
     goingCount: counts.get(String(e._id)) ?? 0,
     going: answers.get(String(e._id)) ?? null,
+    status: (e.status ?? 'scheduled') as EventStatus,
+    sequence: e.sequence ?? 0,
+    history: (e.history ?? []).map((h) => ({
+      at: h.at,
+      change: h.change as EventChange['change'],
+      previousStartsAt: h.previousStartsAt ?? null,
+      previousDurationMinutes: h.previousDurationMinutes ?? null,
+    })),
   }));
+}
+
+/**
+ * The rules an event's details keep, on creation and on each change: a start in the future (a change that keeps the
+ * start may keep one already passed only if the event has not ended, which the caller checks), a joining link online,
+ * a place in person.
+ */
+function checkEventInput(event: EventInput, props: { now: Date; startMoved: boolean }): void {
+  const errors = [];
+  if (props.startMoved && event.startsAt.getTime() <= props.now.getTime())
+    errors.push({ path: 'startsAt', message: messages.past });
+  if (event.mode === 'online' && !event.joinUrl) errors.push({ path: 'joinUrl', message: messages.needsJoinUrl });
+  if (event.mode === 'in-person' && !event.location) errors.push({ path: 'location', message: messages.needsLocation });
+  if (errors.length) throw new ValidationError('Some details need correcting.', errors);
 }
 
 /** A lead (or an admin) creates an event in her network. */
@@ -145,12 +196,7 @@ export async function createNetworkEvent(props: {
   const { actor, networkId, event } = props;
   if (!isObjectId(networkId) || !(await NetworkModel.exists({ _id: networkId }))) throw new NotFoundError();
   if (!isAdmin(actor) && !(await isLead(networkId, actor.id))) throw new ForbiddenError(messages.leadsOnly);
-  const errors = [];
-  if (event.startsAt.getTime() <= (props.now ?? new Date()).getTime())
-    errors.push({ path: 'startsAt', message: messages.past });
-  if (event.mode === 'online' && !event.joinUrl) errors.push({ path: 'joinUrl', message: messages.needsJoinUrl });
-  if (event.mode === 'in-person' && !event.location) errors.push({ path: 'location', message: messages.needsLocation });
-  if (errors.length) throw new ValidationError('Some details need correcting.', errors);
+  checkEventInput(event, { now: props.now ?? new Date(), startMoved: true });
   // A repeat (same key; without one, the same title at the same time in this network) is the first event.
   const key = submissionKey({
     scope: [actor.id, networkId],
@@ -187,9 +233,9 @@ export async function eventFor(props: { actor: Express.User; eventId: string }):
 
 /**
  * A network's events not yet ended (from 12 hours ago), by start time, a page at a time (API.md's list convention).
- * The cursor is the shared one (server/pagination.ts), the last event's id; the page after it starts from that
- * event's (start, id), read again here. Nothing moves an event once created, so a walk never skips or repeats one
- * (were rescheduling added, the cursor would have to carry the start it was read at).
+ * Cancelled ones are listed too, marked, until they would have ended: a member who looks for one learns it is off.
+ * The cursor is the last event's (start, id) as it was read (server/pagination.ts): a lead may move an event between
+ * two pages, and the walk goes on from where the first page ended, never skipping or repeating another event.
  */
 export async function eventsOfNetwork(props: {
   actor: Express.User;
@@ -202,19 +248,26 @@ export async function eventsOfNetwork(props: {
   const networkId = new Types.ObjectId(props.networkId);
   await assertMayRead(props.actor, networkId);
   const now = props.now ?? new Date();
-  const query: Record<string, unknown> = { networkId, startsAt: { $gte: new Date(now.getTime() - 12 * 3600_000) } };
-  const after = decodeCursor(props.cursor);
-  if (after) {
-    const last = await NetworkEventModel.findOne({ _id: after, networkId }).select({ startsAt: 1 }).lean();
-    if (!last) throw new ValidationError(messages.badCursor, [{ path: 'cursor', message: messages.notOurCursor }]);
-    query.$or = [{ startsAt: { $gt: last.startsAt } }, { startsAt: last.startsAt, _id: { $gt: after } }];
-  }
+  const from = new Date(now.getTime() - 12 * 3600_000);
+  const after = decodeTimeCursor(props.cursor);
+  const query: Record<string, unknown> = after
+    ? {
+        networkId,
+        // The `startsAt` bound repeats what the `$or` says, so the index is read from the cursor on.
+        startsAt: { $gte: after.at > from ? after.at : from },
+        $or: [{ startsAt: { $gt: after.at } }, { startsAt: after.at, _id: { $gt: after.id } }],
+      }
+    : { networkId, startsAt: { $gte: from } };
   const events = (await NetworkEventModel.find(query)
     .sort({ startsAt: 1, _id: 1 })
     .limit(props.limit + 1)
     .lean()) as NetworkEvent[];
-  const page = pageOf(events, props.limit);
-  return { items: await presentEvents(page.rows, props.actor.id), nextCursor: page.nextCursor };
+  const more = events.length > props.limit;
+  const shown = more ? events.slice(0, props.limit) : events;
+  return {
+    items: await presentEvents(shown, props.actor.id),
+    nextCursor: more ? encodeTimeCursor(shown.at(-1)!.startsAt, shown.at(-1)!._id) : null,
+  };
 }
 
 function reminderPlans(event: NetworkEvent, userId: string, now: Date) {
@@ -243,6 +296,7 @@ export async function rsvpToEvent(props: {
   const event = await loadEvent(props.eventId);
   if (!(await isMember(event.networkId, props.actor.id))) throw new ForbiddenError(messages.membersOnly);
   const now = props.now ?? new Date();
+  if (isCancelled(event)) throw new ConflictError(messages.cancelled);
   if (hasEnded(event, now)) throw new ConflictError(messages.ended);
   const eventId = String(event._id);
   await EventRsvpModel.updateOne(
@@ -279,6 +333,213 @@ async function remindersFollowAnswer(props: { event: NetworkEvent; userId: strin
   }
 }
 
+/** Leads of the event's network (and admins) change or cancel it; a member who is not a lead is told so. */
+async function assertMayChange(actor: Express.User, event: NetworkEvent): Promise<void> {
+  if (isAdmin(actor) || (await isLead(event.networkId, actor.id))) return;
+  await assertMayRead(actor, event.networkId);
+  throw new ForbiddenError(messages.leadsChange);
+}
+
+/** Where an event takes place, in the words of a change notice: "online (https://…)", "in person at Room 4". */
+export function eventPlaceInWords(e: { mode: string; joinUrl?: string | null; location?: string | null }): string {
+  if (e.mode === 'online') return e.joinUrl ? `online (${e.joinUrl})` : 'online';
+  return e.location ? `in person at ${e.location}` : 'in person';
+}
+
+/**
+ * A lead changes an event (title, time, length, place). One conditional update over the SEQUENCE read (atomic on
+ * MongoDB and on our patched FerretDB): of two changes at once one lands and the other is a 409; with
+ * `expectedSequence` (the version her form was opened at, or one an API client read) a change saved by someone else
+ * since is a 409 too, never undone by the fields she left as shown (server/versions.ts). A change that changes
+ * nothing writes nothing and tells nobody. Members going are then told (networkEventChanged).
+ */
+export async function changeNetworkEvent(props: {
+  actor: Express.User;
+  eventId: string;
+  input: Partial<EventInput>;
+  expectedSequence?: ExpectedVersion;
+  now?: Date;
+}): Promise<PresentedEvent> {
+  const event = await loadEvent(props.eventId);
+  await assertMayChange(props.actor, event);
+  const now = props.now ?? new Date();
+  if (isCancelled(event)) throw new ConflictError(messages.cancelled);
+  if (hasEnded(event, now)) throw new ConflictError(messages.ended);
+  const mode = props.input.mode ?? (event.mode as EventMode);
+  const merged: EventInput = {
+    title: props.input.title ?? event.title,
+    startsAt: props.input.startsAt ?? event.startsAt,
+    durationMinutes: props.input.durationMinutes ?? event.durationMinutes,
+    mode,
+    // Switching to online needs a link, to in person a place: the one stored for the other mode is not carried over.
+    joinUrl: mode === 'online' ? (props.input.joinUrl ?? event.joinUrl ?? undefined) : undefined,
+    location: mode === 'in-person' ? (props.input.location ?? event.location ?? undefined) : undefined,
+  };
+  const startMoved = merged.startsAt.getTime() !== event.startsAt.getTime();
+  checkEventInput(merged, { now, startMoved });
+  const timeChanged = startMoved || merged.durationMinutes !== event.durationMinutes;
+  const placeChanged = eventPlaceInWords(merged) !== eventPlaceInWords(event);
+  if (!timeChanged && !placeChanged && merged.title === event.title)
+    return (await presentEvents([event], props.actor.id))[0]!;
+  if (movedOn(event.sequence, props.expectedSequence)) throw new ConflictError(savedMeanwhileMessage('event'));
+  const entry = {
+    at: now,
+    byUserId: new Types.ObjectId(props.actor.id),
+    change: timeChanged ? 'rescheduled' : 'updated',
+    previousTitle: event.title,
+    previousStartsAt: event.startsAt,
+    previousDurationMinutes: event.durationMinutes,
+    previousMode: event.mode,
+    previousJoinUrl: event.joinUrl ?? undefined,
+    previousLocation: event.location ?? undefined,
+  };
+  const written = await NetworkEventModel.updateOne(
+    { _id: event._id, sequence: event.sequence ?? null, status: { $ne: 'cancelled' } },
+    {
+      $set: {
+        title: merged.title,
+        startsAt: merged.startsAt,
+        durationMinutes: merged.durationMinutes,
+        mode: merged.mode,
+        joinUrl: merged.mode === 'online' ? merged.joinUrl : null,
+        location: merged.mode === 'in-person' ? merged.location : null,
+        sequence: (event.sequence ?? 0) + 1,
+      },
+      $push: { history: entry },
+    },
+  );
+  if (written.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  const changed = await loadEvent(props.eventId);
+  await networkEventChanged({ event: changed, timeOrPlaceChanged: timeChanged || placeChanged, now });
+  return (await presentEvents([changed], props.actor.id))[0]!;
+}
+
+/**
+ * A lead cancels an event: it stays, marked, so members who look learn it is off and calendars receive
+ * STATUS:CANCELLED; it takes no more answers. Its reminders and change notices are cancelled, and each member going
+ * gets one cancellation notice. Cancelling one already cancelled changes nothing.
+ */
+export async function cancelNetworkEvent(props: {
+  actor: Express.User;
+  eventId: string;
+  now?: Date;
+}): Promise<PresentedEvent> {
+  const event = await loadEvent(props.eventId);
+  await assertMayChange(props.actor, event);
+  const now = props.now ?? new Date();
+  if (isCancelled(event)) return (await presentEvents([event], props.actor.id))[0]!;
+  if (hasEnded(event, now)) throw new ConflictError(messages.ended);
+  const entry = {
+    at: now,
+    byUserId: new Types.ObjectId(props.actor.id),
+    change: 'cancelled',
+    previousStartsAt: event.startsAt,
+    previousDurationMinutes: event.durationMinutes,
+  };
+  const written = await NetworkEventModel.updateOne(
+    { _id: event._id, sequence: event.sequence ?? null, status: { $ne: 'cancelled' } },
+    { $set: { status: 'cancelled', sequence: (event.sequence ?? 0) + 1 }, $push: { history: entry } },
+  );
+  if (written.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  const cancelled = await loadEvent(props.eventId);
+  await networkEventCancelled({ event: cancelled, now });
+  return (await presentEvents([cancelled], props.actor.id))[0]!;
+}
+
+/** The members going to an event now: her answer is "going" and she is still a member (as goingCounts counts). */
+async function membersGoing(event: NetworkEvent): Promise<string[]> {
+  const going = await EventRsvpModel.find({ eventId: event._id, going: true }).select({ userId: 1 }).lean();
+  const members = await currentMemberships({
+    userIds: going.map((r) => String(r.userId)),
+    networkIds: [String(event.networkId)],
+  });
+  return going.map((r) => String(r.userId)).filter((id) => members.has(`${String(event.networkId)}:${id}`));
+}
+
+/** A change notice waits this long, so a lead's several edits in a row make one email that tells the latest state. */
+const changeNoticeWaitMs = 10 * 60_000;
+
+/**
+ * After a change: reminders follow the new start (a reminder's key names the start, so one already sent for the old
+ * time never blocks the new one) and, when its time, length or place changed, each member going gets ONE change
+ * notice however many edits follow within ten minutes: it waits (less when the event is close), is written when sent
+ * so it tells the latest state, and names what it was before the first of those edits.
+ */
+async function networkEventChanged(props: { event: NetworkEvent; timeOrPlaceChanged: boolean; now: Date }) {
+  const { event, now } = props;
+  const eventId = String(event._id);
+  await replanNotifications({
+    about: { type: 'event', id: eventId },
+    kinds: ['network-event-reminder'],
+    wanted: async () => {
+      const current = await NetworkEventModel.findById(event._id).lean<NetworkEvent>();
+      if (!current || isCancelled(current)) return null;
+      return (await membersGoing(current)).flatMap((userId) => reminderPlans(current, userId, now));
+    },
+  });
+  if (!props.timeOrPlaceChanged) return;
+  const waiting = await NotificationModel.collection
+    .find(
+      { kind: 'network-event-changed', 'about.id': eventId, status: 'scheduled', sendAt: { $gt: now } },
+      { projection: { userId: 1 } },
+    )
+    .toArray();
+  const hasWaiting = new Set(waiting.map((w) => String(w.userId)));
+  const history = event.history ?? [];
+  // The state before the first of the edits this notice covers: the entry of the edit that opened its wait.
+  const opened = history.filter((h) => h.at.getTime() > now.getTime() - changeNoticeWaitMs);
+  const before = opened[0] ?? history.at(-1);
+  const bucket = Math.floor(now.getTime() / changeNoticeWaitMs);
+  const sendAt = new Date(
+    Math.max(now.getTime(), Math.min(now.getTime() + changeNoticeWaitMs, event.startsAt.getTime() - 30 * 60_000)),
+  );
+  const plans: NotificationPlan[] = (await membersGoing(event))
+    .filter((userId) => !hasWaiting.has(userId))
+    .map((userId) => ({
+      key: `network-event-changed:${eventId}:${userId}:${bucket}`,
+      userId,
+      kind: 'network-event-changed' as const,
+      about: { type: 'event' as const, id: eventId },
+      sendAt,
+      eventAt: event.startsAt,
+      subject: `Changed: ${event.title}`,
+      data: {
+        previousStartsAt: before?.previousStartsAt?.toISOString() ?? null,
+        previousDurationMinutes: before?.previousDurationMinutes ?? null,
+        previousPlace: before?.previousMode
+          ? eventPlaceInWords({
+              mode: before.previousMode,
+              joinUrl: before.previousJoinUrl,
+              location: before.previousLocation,
+            })
+          : null,
+      },
+    }));
+  await planNotifications(plans);
+}
+
+/** After cancelling: nothing more is sent about it but one cancellation notice to each member going. */
+async function networkEventCancelled(props: { event: NetworkEvent; now: Date }) {
+  const { event, now } = props;
+  const eventId = String(event._id);
+  await cancelNotifications({
+    about: { type: 'event', id: eventId },
+    kinds: ['network-event-reminder', 'network-event-changed'],
+  });
+  if (event.startsAt <= now) return;
+  await planNotifications(
+    (await membersGoing(event)).map((userId) => ({
+      key: `network-event-cancelled:${eventId}:${userId}`,
+      userId,
+      kind: 'network-event-cancelled' as const,
+      about: { type: 'event' as const, id: eventId },
+      sendAt: now,
+      eventAt: event.startsAt,
+      subject: `Cancelled: ${event.title}`,
+    })),
+  );
+}
+
 /** Adds network events to an iCalendar (one UID per event for life, SEQUENCE from the event). */
 export function addEventsToCalendar(calendar: ICalCalendar, events: NetworkEvent[], networkNames: Map<string, string>) {
   for (const e of events) {
@@ -293,7 +554,7 @@ export function addEventsToCalendar(calendar: ICalCalendar, events: NetworkEvent
       description: `${e.mode === 'online' ? `Join online: ${where}` : `In person: ${where}`}\n\nDetails: ${url}`,
       location: where || null,
       url,
-      status: ICalEventStatus.CONFIRMED,
+      status: isCancelled(e) ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
       stamp: e.updatedAt ?? new Date(),
     });
   }
@@ -327,43 +588,130 @@ export async function eventIcs(props: { actor: Express.User; eventId: string }) 
   return eventIcsBody(event, network?.name ?? '');
 }
 
+/** Why a notice about an event is not sent to her (or true): the event gone, her answer or her membership changed. */
+async function stillGoing(event: NetworkEvent | null, record: { about: { id: string }; userId: unknown }) {
+  if (!event) return 'The event was removed.';
+  const rsvp = await EventRsvpModel.findById(`${record.about.id}:${String(record.userId)}`).lean();
+  if (!rsvp?.going) return 'She is no longer going.';
+  return (await isMember(event.networkId, String(record.userId))) ? true : 'She is no longer a member of the network.';
+}
+
+/** What every email about an event says of it (templates network-event-*). */
+async function eventEmailData(event: NetworkEvent) {
+  const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
+  return {
+    networkName: network?.name ?? '',
+    data: {
+      title: event.title,
+      networkName: network?.name ?? '',
+      startsAt: event.startsAt.toISOString(),
+      durationMinutes: event.durationMinutes,
+      mode: event.mode,
+      joinUrl: event.joinUrl ?? '',
+      location: event.location ?? '',
+      eventUrl: absoluteUrl(`/events/${String(event._id)}`),
+    },
+  };
+}
+
 registerNotificationKind('network-event-reminder', {
   isStillRelevant: async ({ record }) => {
-    const event = await NetworkEventModel.findById(record.about.id).lean();
-    if (!event) return 'The event was removed.';
-    if (record.eventAt && event.startsAt.getTime() !== record.eventAt.getTime()) return 'The event moved.';
-    const rsvp = await EventRsvpModel.findById(`${record.about.id}:${String(record.userId)}`).lean();
-    if (!rsvp?.going) return 'She is no longer going.';
-    return (await isMember(event.networkId, record.userId)) ? true : 'She is no longer a member of the network.';
+    const event = await NetworkEventModel.findById(record.about.id).lean<NetworkEvent>();
+    if (event && isCancelled(event)) return 'The event was cancelled (a cancellation notice is sent instead).';
+    if (event && record.eventAt && event.startsAt.getTime() !== record.eventAt.getTime()) return 'The event moved.';
+    return stillGoing(event, record);
   },
   compose: async ({ record, now }) => {
     const event = (await NetworkEventModel.findById(record.about.id).lean()) as NetworkEvent;
-    const network = await NetworkModel.findById(event.networkId).select({ name: 1 }).lean();
-    const { body, filename } = await eventIcsBody(event, network?.name ?? '');
+    const { networkName, data } = await eventEmailData(event);
+    const { body, filename } = eventIcsBody(event, networkName);
     return {
       subject: `Reminder: ${event.title}, ${howSoon(event.startsAt, record.data?.offsetMinutes, now)}`,
       template: 'network-event-reminder',
+      data,
+      attachments: [{ filename, content: body, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }],
+    };
+  },
+});
+
+registerNotificationKind('network-event-changed', {
+  isStillRelevant: async ({ record }) => {
+    const event = await NetworkEventModel.findById(record.about.id).lean<NetworkEvent>();
+    if (event && isCancelled(event)) return 'The event was cancelled (a cancellation notice is sent instead).';
+    const previousStartsAt = record.data?.previousStartsAt as string | null | undefined;
+    const previousDuration = record.data?.previousDurationMinutes as number | null | undefined;
+    const previousPlace = record.data?.previousPlace as string | null | undefined;
+    if (
+      event &&
+      previousStartsAt &&
+      new Date(previousStartsAt).getTime() === event.startsAt.getTime() &&
+      previousDuration === event.durationMinutes &&
+      previousPlace === eventPlaceInWords(event)
+    )
+      return 'Its time, length and place are as they were before the change (a new title shows in her calendar).';
+    return stillGoing(event, record);
+  },
+  compose: async ({ record }) => {
+    const event = (await NetworkEventModel.findById(record.about.id).lean()) as NetworkEvent;
+    const { networkName, data } = await eventEmailData(event);
+    const { body, filename } = eventIcsBody(event, networkName);
+    const previousStartsAt = record.data?.previousStartsAt as string | null | undefined;
+    const previousPlace = record.data?.previousPlace as string | null | undefined;
+    const place = eventPlaceInWords(event);
+    return {
+      subject: `Changed: ${event.title}`,
+      template: 'network-event-changed',
       data: {
-        title: event.title,
-        networkName: network?.name ?? '',
-        startsAt: event.startsAt.toISOString(),
-        durationMinutes: event.durationMinutes,
-        mode: event.mode,
-        joinUrl: event.joinUrl ?? '',
-        location: event.location ?? '',
-        eventUrl: absoluteUrl(`/events/${String(event._id)}`),
+        ...data,
+        // "It was planned for …" only when its time did change; "It was …; it is now …" only when its place did.
+        previousStartsAt:
+          previousStartsAt && new Date(previousStartsAt).getTime() !== event.startsAt.getTime()
+            ? previousStartsAt
+            : null,
+        previousPlace: previousPlace && previousPlace !== place ? previousPlace : null,
+        place,
       },
       attachments: [{ filename, content: body, contentType: 'text/calendar; charset=utf-8; method=PUBLISH' }],
     };
   },
 });
 
-async function eventIcsBody(event: NetworkEvent, networkName: string) {
+registerNotificationKind('network-event-cancelled', {
+  isStillRelevant: async ({ record }) => {
+    const event = await NetworkEventModel.findById(record.about.id).lean<NetworkEvent>();
+    if (event && !isCancelled(event)) return 'The event is no longer cancelled.';
+    return stillGoing(event, record);
+  },
+  compose: async ({ record, recipient }) => {
+    const event = (await NetworkEventModel.findById(record.about.id).lean()) as NetworkEvent;
+    const { networkName, data } = await eventEmailData(event);
+    const { body, filename } = eventIcsBody(event, networkName, recipient);
+    return {
+      subject: `Cancelled: ${event.title}`,
+      template: 'network-event-cancelled',
+      data,
+      attachments: [{ filename, content: body, contentType: 'text/calendar; charset=utf-8; method=CANCEL' }],
+    };
+  },
+});
+
+/**
+ * One event as an .ics file. A cancelled one is a CANCEL naming its reader as the ATTENDEE whose event it cancels and
+ * Pathways as its ORGANIZER (RFC 5546 3.2.5), as a session's cancellation is: without them, some calendar apps leave
+ * the event in place.
+ */
+function eventIcsBody(event: NetworkEvent, networkName: string, reader?: { name: string; email: string }) {
+  const cancel = isCancelled(event) && reader !== undefined;
   const calendar = ical({
     name: calendarName(event.title),
     prodId: { company: 'Pathways', product: 'Pathways network events', language: 'EN' },
-    method: ICalCalendarMethod.PUBLISH,
+    method: cancel ? ICalCalendarMethod.CANCEL : ICalCalendarMethod.PUBLISH,
   });
   addEventsToCalendar(calendar, [event], new Map([[String(event.networkId), networkName]]));
+  if (cancel) {
+    const [created] = calendar.events();
+    created!.organizer(calendarOrganizer());
+    created!.createAttendee({ name: parameterValue(reader.name), email: reader.email });
+  }
   return { filename: fileNameOf(event.title, 'ics', 'event'), body: icsFile(calendar) };
 }

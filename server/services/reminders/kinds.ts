@@ -173,6 +173,16 @@ export const kindInfo: Record<NotificationKind, KindInfo> = {
     hint: 'A day and an hour before a network event you said you are going to.',
     urgent: true,
   },
+  'network-event-changed': {
+    label: 'Network event changes',
+    hint: 'When a network event you said you are going to moves to another time or place.',
+    urgent: true,
+  },
+  'network-event-cancelled': {
+    label: 'Network event cancellations',
+    hint: 'When a network event you said you are going to is cancelled.',
+    urgent: true,
+  },
 };
 
 /** Why a notification of this kind still unsent at its `eventAt` is skipped. */

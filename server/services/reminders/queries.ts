@@ -8,6 +8,7 @@ import {
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel } from '../../../models/User.ts';
 import { NotFoundError, ValidationError } from '../../errors.ts';
+import { decodeTimeCursor, encodeTimeCursor, type TimePosition } from '../../pagination.ts';
 import { isObjectId } from '../../ids.ts';
 import { effectiveState, type PlannedRecord } from './due.ts';
 import { dailyDigestInfo, isBundleableKind, isSecurityKind, kindInfo } from './kinds.ts';
@@ -48,23 +49,6 @@ type StoredNotification = PlannedRecord & {
   skipReason?: string;
   sentAt?: Date;
 };
-
-/** A place in the list (newest send time first, then newest id): what a cursor encodes, opaque to clients. */
-type Position = { sendAt: Date; id: Types.ObjectId };
-const encodePosition = (p: Position) =>
-  Buffer.from(`${p.sendAt.toISOString()}|${String(p.id)}`, 'utf8').toString('base64url');
-function decodePosition(cursor: string | undefined): Position | undefined {
-  if (!cursor) return undefined;
-  const match = /^(\d{4}-\d{2}-\d{2}T\d{2}:\d{2}:\d{2}\.\d{3}Z)\|([0-9a-f]{24})$/.exec(
-    Buffer.from(cursor, 'base64url').toString('utf8'),
-  );
-  const sendAt = match ? new Date(match[1]!) : undefined;
-  if (!match || !sendAt || Number.isNaN(sendAt.getTime()))
-    throw new ValidationError('The cursor is not valid.', [
-      { path: 'cursor', message: 'is not a cursor from this API' },
-    ]);
-  return { sendAt, id: new Types.ObjectId(match[2]) };
-}
 
 function present(
   r: StoredNotification,
@@ -109,16 +93,17 @@ export async function pageNotifications(props: {
   // then read the whole collection, keyed by send time, for each page (17 s at 155,000 notifications).
   const base: Record<string, unknown> = props.userId ? { userId: new Types.ObjectId(props.userId) } : {};
   base.kind = props.kind ?? { $ne: dailyDigestKind };
-  let after = decodePosition(props.cursor);
+  // A place in the list (newest send time first, then newest id), opaque to clients.
+  let after = decodeTimeCursor(props.cursor);
   const batchSize = props.status ? 500 : props.limit + 1;
-  const items: { view: NotificationView; position: Position }[] = [];
+  const items: { view: NotificationView; position: TimePosition }[] = [];
   for (let batch = 0; batch < (props.status ? 10 : 1); batch += 1) {
     // The `sendAt` bound repeats what the `$or` says, so the index is read from the cursor on, not from the top.
     const filter = after
       ? {
           ...base,
-          sendAt: { $lte: after.sendAt },
-          $or: [{ sendAt: { $lt: after.sendAt } }, { sendAt: after.sendAt, _id: { $lt: after.id } }],
+          sendAt: { $lte: after.at },
+          $or: [{ sendAt: { $lt: after.at } }, { sendAt: after.at, _id: { $lt: after.id } }],
         }
       : base;
     const records = (await NotificationModel.collection
@@ -129,18 +114,20 @@ export async function pageNotifications(props: {
     const journal = await journalOf(records.map((r) => r._id));
     for (const r of records) {
       const view = present(r, journal, now);
-      if (!props.status || view.status === props.status)
-        items.push({ view, position: { sendAt: r.sendAt, id: r._id } });
+      if (!props.status || view.status === props.status) items.push({ view, position: { at: r.sendAt, id: r._id } });
       if (items.length > props.limit) break;
     }
     if (items.length > props.limit) {
       const page = items.slice(0, props.limit);
-      return { items: page.map((i) => i.view), nextCursor: encodePosition(page.at(-1)!.position) };
+      return {
+        items: page.map((i) => i.view),
+        nextCursor: encodeTimeCursor(page.at(-1)!.position.at, page.at(-1)!.position.id),
+      };
     }
     if (records.length < batchSize) return { items: items.map((i) => i.view), nextCursor: null };
-    after = { sendAt: records.at(-1)!.sendAt, id: records.at(-1)!._id };
+    after = { at: records.at(-1)!.sendAt, id: records.at(-1)!._id };
   }
-  return { items: items.map((i) => i.view), nextCursor: after ? encodePosition(after) : null };
+  return { items: items.map((i) => i.view), nextCursor: after ? encodeTimeCursor(after.at, after.id) : null };
 }
 
 /** The first page, as a plain list (admin pages, tests). */

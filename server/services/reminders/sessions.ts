@@ -7,12 +7,12 @@ import { NotificationModel } from '../../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../../models/NotificationDelivery.ts';
 import { UserModel, type Role } from '../../../models/User.ts';
 import { canRunCohort } from '../../policies/cohorts.ts';
-import { absoluteUrl, mailFromParts } from '../../settings.ts';
+import { absoluteUrl } from '../../settings.ts';
 import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { howSoon, minutesBefore } from './time.ts';
-import { calendarName, icsFile, parameterValue } from '../../icsText.ts';
+import { calendarName, calendarOrganizer, icsFile, parameterValue } from '../../icsText.ts';
 import { fileNameOf } from '../../fileNames.ts';
 
 /**
@@ -280,20 +280,13 @@ export function sessionCalendar(
     url: absoluteUrl(`/sessions/${String(session._id)}`),
     status: session.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,
     stamp: session.updatedAt ?? new Date(),
-    // RFC 5546 requires an ORGANIZER in a CANCEL, and calendar apps match a cancellation to its event by it: the
-    // address every email comes from (its name quoted as a parameter value may be: MAIL_FROM may carry quotes).
-    organizer: organizer(),
+    organizer: calendarOrganizer(),
     attendees:
       session.status === 'cancelled' && attendee
         ? [{ name: parameterValue(attendee.name), email: attendee.email }]
         : [],
   });
   return icsFile(calendar);
-}
-
-function organizer(): { name: string; email: string } {
-  const from = mailFromParts();
-  return { ...from, name: parameterValue(from.name) };
 }
 
 function sessionData(session: CohortSession, cohort: Cohort) {
