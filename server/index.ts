@@ -15,7 +15,7 @@ import { demoTwoStep } from './demo/accounts.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
 import { ConflictError } from './errors.ts';
 import { logger } from './logger.ts';
-import { closeMailer, emailsAnswered } from './mailer.ts';
+import { closeMailer, configureMailer, emailsAnswered } from './mailer.ts';
 import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { answersInProgress, beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
@@ -44,8 +44,10 @@ async function main(): Promise<void> {
   }
   logger.level = config.logLevel;
   exitOnUnexpectedErrors();
-  // Before anything writes (the first admin, demo data): links, signing and sealing use these settings.
+  // Before anything writes (the first admin, demo data): links, signing and sealing use these settings. The mailer too:
+  // the demo load sends what is due at once, which went to the outbox, recorded as sent, when createApp configured it.
   applySettings(config);
+  configureMailer({ smtpUrl: config.smtpUrl, from: config.mailFrom });
 
   // What is open so far. A signal closes it whether start-up has finished or not: one that came during a migration or
   // the demo load used to kill the process at once, mid-write, with no line in the log (the embedded FerretDB then

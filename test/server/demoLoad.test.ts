@@ -3,11 +3,13 @@ import { once } from 'node:events';
 import { expect } from 'chai';
 import { DemoLoadModel, demoLoadId } from '../../models/DemoLoad.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
+import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { seedDemoDataIfEmpty } from '../../server/demo/index.ts';
 import { demoAccounts } from '../../server/demo/people.ts';
-import { spawnApp } from '../support/appProcess.ts';
+import { spawnApp, stopAppProcess, untilHealthy } from '../support/appProcess.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
+import { startSmtpSink } from '../support/smtp.ts';
 
 /** The app with demo data on, on this file's database; `output()` is what it printed so far. */
 const startWithDemo = () => spawnApp({ env: { DEMO_DATA: 'true' } });
@@ -70,5 +72,27 @@ describe('demo data interrupted on its first load', function () {
     const since = Date.now();
     expect(await seedDemoDataIfEmpty()).to.equal(false);
     expect(Date.now() - since).to.be.below(2_000);
+  });
+});
+
+describe('the demo load on a first start with SMTP_URL set', function () {
+  this.timeout(300_000);
+  useTestDatabase();
+
+  it('the emails the demo load sends go to the mail server and none to the outbox', async function () {
+    const smtp = await startSmtpSink();
+    const app = await spawnApp({ env: { DEMO_DATA: 'true', SMTP_URL: smtp.url } });
+    try {
+      await untilHealthy(app, 240_000);
+      await stopAppProcess(app);
+      // The demo's session reminder and the governors' panel-training reminders are due at once.
+      const recipients = smtp.received.flatMap((m) => m.to);
+      expect(recipients).to.include('participant@pathways.test');
+      expect(recipients).to.include('governor2@pathways.test');
+      expect(await OutboxMessageModel.countDocuments({})).to.equal(0);
+    } finally {
+      await stopAppProcess(app);
+      await smtp.stop();
+    }
   });
 });
