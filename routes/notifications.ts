@@ -10,7 +10,7 @@ import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
 import { isObjectId, objectId, paging } from '../server/http/validate.ts';
 import { listScheduledJobs } from '../server/services/jobQueue.ts';
-import { isSecurityKind, kindInfo } from '../server/services/reminders/kinds.ts';
+import { dailyDigestHandling, isSecurityKind, kindInfo } from '../server/services/reminders/kinds.ts';
 import {
   pageNotifications,
   preferencesOf,
@@ -86,6 +86,7 @@ async function renderPreferences(req: Request, res: Response, status = 200, extr
     title: 'Email settings',
     kindInfo,
     kinds: notificationKinds,
+    digestHandling: dailyDigestHandling,
     preferences: sent ? { ...saved, ...sent } : saved,
     weekdays,
     isFacilitator: req.user!.roles.includes('facilitator') || req.user!.roles.includes('admin'),

@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
-import { NotificationModel } from '../../models/Notification.ts';
+import { NotificationModel, notificationKinds } from '../../models/Notification.ts';
 import { UserModel } from '../../models/User.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import {
@@ -9,6 +9,7 @@ import {
   runDueNotifications,
   settleNotifications,
 } from '../../server/services/reminders/index.ts';
+import { isBundleableKind, kindInfo } from '../../server/services/reminders/kinds.ts';
 import { presentNotifications, resendNotification } from '../../server/services/reminders/queries.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -149,6 +150,19 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     expect(page.text).to.include('Times on this page and in your emails are in your time zone, America/Toronto.');
     expect(page.text).to.include('One daily digest at 08:00 your time');
     expect(page.text).to.include('Day of your weekly cohort digest (at 08:00 your time)');
+  });
+
+  it('the daily digest choice names every kind the digest holds, and every kind that still comes at once', async () => {
+    const reader = await buildUser();
+    const page = await (await signIn(app, reader.email, testPassword)).get('/account/notifications').expect(200);
+    const hint = page.text.split('id="digest-daily-hint">')[1]!.split('</p>')[0]!;
+    const [waits = '', later = ''] = hint.split('Always at once:');
+    const atOnce = later.split('On their own weekday')[0]!;
+    for (const kind of notificationKinds.filter(isBundleableKind)) expect(waits, kind).to.include(kindInfo[kind].label);
+    for (const kind of notificationKinds.filter((k) => kindInfo[k].urgent || kindInfo[k].security)) {
+      expect(atOnce, kind).to.include(kindInfo[kind].label);
+      expect(waits, kind).to.not.include(kindInfo[kind].label);
+    }
   });
 
   it('with a daily digest, module nudges wait and arrive together in one email at 08:00 her time', async () => {

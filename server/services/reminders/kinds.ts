@@ -1,10 +1,12 @@
-import type { NotificationKind } from '../../../models/Notification.ts';
+import { notificationKinds, type NotificationKind } from '../../../models/Notification.ts';
 
 type KindInfo = {
   label: string;
   hint: string;
   security?: boolean;
   urgent?: boolean;
+  /** Sent on a day of its own (a weekly digest), which a daily digest neither holds nor hurries. */
+  ownDay?: boolean;
   /**
    * Why one still unsent at its `eventAt` is skipped, where that instant is not the start of an event (a weekly
    * digest's day is over, a link has expired): admins read it on the notification. Default: `eventStarted`.
@@ -17,6 +19,7 @@ type KindInfo = {
 const eventStarted = 'The event had already started.';
 const laterReminder = 'A later reminder for the same event replaced it.';
 const weeklyDigest = {
+  ownDay: true,
   late: 'It was more than a day late: a weekly digest is not sent that late, and the next one follows.',
   replaced: 'A later weekly digest replaced it.',
 };
@@ -194,7 +197,17 @@ export const isSecurityKind = (kind: string): boolean => kindInfo[kind as Notifi
 /** Kinds that a reader who chose a daily digest receives bundled once a day. */
 export const isBundleableKind = (kind: string): boolean => {
   const info = kindInfo[kind as NotificationKind];
-  return !!info && !info.security && !info.urgent && kind !== 'facilitator-digest' && kind !== 'network-digest';
+  return !!info && !info.security && !info.urgent && !info.ownDay;
+};
+
+/**
+ * What a daily digest does with each kind, in the order of the preferences page, which names them from here so its
+ * words follow every kind added: those it holds until 08:00, those that always come at once, those on their own day.
+ */
+export const dailyDigestHandling: Readonly<Record<'waits' | 'atOnce' | 'ownDay', readonly NotificationKind[]>> = {
+  waits: notificationKinds.filter(isBundleableKind),
+  atOnce: notificationKinds.filter((kind) => kindInfo[kind].urgent || kindInfo[kind].security),
+  ownDay: notificationKinds.filter((kind) => kindInfo[kind].ownDay),
 };
 
 /** The daily digest, in the words of its unsubscribe page (it is a way of delivering kinds, not a kind of its own). */
