@@ -329,6 +329,33 @@ describe('password and email changes', () => {
     expect(actions).to.include.members(['email-change-requested', 'email-changed']);
   });
 
+  it('the notices to her address have a plain-text and an HTML part, each ending with why she receives it and no link to stop them; a placeholder address (.invalid) is sent none', async () => {
+    const user = await buildUser({ name: 'Aisha <b>Rahman</b> & Co' });
+    const newEmail = `aisha-${user.id}@example.org`;
+    const web = await signIn(app, user.email, testPassword);
+    await askToMoveEmail(web, newEmail);
+    await changePasswordOnPage(web, 303);
+    const footer = 'You receive this email because you have an account on Pathways.';
+    const notices = await OutboxMessageModel.find({ to: user.email }).sort({ createdAt: 1 }).lean();
+    expect(notices.map((n) => n.subject)).to.deep.equal([
+      'Your Pathways email address is being changed',
+      'Your Pathways password was changed',
+    ]);
+    for (const notice of notices) {
+      expect(notice.html ?? '', notice.subject)
+        .to.include(footer)
+        .and.not.include('Stop these emails');
+      expect(notice.html).to.include('<p>Hello <bdi>Aisha &lt;b&gt;Rahman&lt;/b&gt; &amp; Co</bdi>,</p>');
+      expect(notice.text.trimEnd().endsWith(footer), notice.text).to.equal(true);
+      expect(notice.text).to.match(/^Hello \u2068Aisha <b>Rahman<\/b> & Co\u2069,\n/);
+    }
+    expect(notices[0]!.html).to.include(`to <bdi>${newEmail}</bdi>`);
+
+    const placeholder = await buildUser({ email: `lti-${user.id}@users.invalid` });
+    await changePasswordOnPage(await signIn(app, placeholder.email, testPassword), 303);
+    expect(await OutboxMessageModel.countDocuments({ to: placeholder.email })).to.equal(0);
+  });
+
   it('the link to a new address, which nobody has proved yet, does not carry her name: a name holding a sentence and a link is not mailed to an address she chose', async () => {
     const bait = 'Ada. Your payroll record is suspended: restore it at https://payroll-restore.example.com today';
     const user = await buildUser({ name: bait });
@@ -339,7 +366,7 @@ describe('password and email changes', () => {
     expect(link.text).to.not.include('payroll-restore').and.not.include('suspended');
     // Her own address is proved: the notice there still greets her by name.
     const told = (await OutboxMessageModel.findOne({ to: user.email, subject: /is being changed/ }).lean())!;
-    expect(told.text).to.include(`Hello ${bait},`);
+    expect(told.text).to.include(`Hello \u2068${bait}\u2069,`);
   });
 
   it('an email change never confirmed: the link, with the new address, is deleted by the maintenance job a day after it expired (24 hours)', async () => {

@@ -5,7 +5,8 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
-import { sendEmail, waitForMailServer } from '../../mailer.ts';
+import { renderEmailParts } from '../../emails.ts';
+import { hasMailbox, sendEmail, waitForMailServer } from '../../mailer.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { revokeOtherApiTokens } from '../apiTokens.ts';
@@ -91,11 +92,7 @@ export async function changePassword(props: {
   const problems = passwordFieldErrors(props.newPassword, { email: user.email }, 'newPassword');
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
   await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(props.newPassword) } });
-  await tellAccountAddress(
-    user.email,
-    'Your Pathways password was changed',
-    `Hello ${user.name},\n\nThe password of your Pathways account was changed, and you were signed out everywhere else.\n\nIf this was not you, reset your password now from the sign-in page and tell an administrator.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'password-changed' });
   await recordAuditEvent({
     action: 'password-changed',
     actor: props.actor,
@@ -110,11 +107,7 @@ export async function afterPasswordReset(props: {
   user: AuditActor & { email: string };
   ip?: string | null;
 }): Promise<void> {
-  await tellAccountAddress(
-    props.user.email,
-    'Your Pathways password was reset',
-    `Hello ${props.user.name},\n\nThe password of your Pathways account was reset with an emailed link, and every other session and API token of yours was ended.\n\nIf this was not you, tell an administrator at once.\n`,
-  );
+  await tellAccountAddress({ to: props.user.email, name: props.user.name, notice: 'password-reset' });
   await recordAuditEvent({
     action: 'password-reset',
     actor: props.user,
@@ -124,13 +117,33 @@ export async function afterPasswordReset(props: {
   await endOtherAccess({ userId: String(props.user.id), actor: props.user, ip: props.ip, reason: 'password reset' });
 }
 
+/** What an account security notice tells (its words: views/emails/account-notice.*), and the address it names. */
+export type AccountNotice =
+  | { notice: 'password-changed' | 'password-reset' | 'two-step-on' | 'two-step-off' | 'two-step-reset' }
+  | { notice: 'email-change-requested' | 'email-changed'; newEmail: string };
+
+const noticeSubjects: Record<AccountNotice['notice'], string> = {
+  'password-changed': 'Your Pathways password was changed',
+  'password-reset': 'Your Pathways password was reset',
+  'email-change-requested': 'Your Pathways email address is being changed',
+  'email-changed': 'Your Pathways email address was changed',
+  'two-step-on': 'Two-step sign-in is on for your Pathways account',
+  'two-step-off': 'Two-step sign-in is off for your Pathways account',
+  'two-step-reset': 'An administrator turned off two-step sign-in for your Pathways account',
+};
+
 /**
  * A notice to the account's address that something guarding the account changed (password, address, two-step
  * sign-in), sent straight, not through the reminders: she cannot mute it, and if it was not her she hears at once.
+ * Rendered like every other email (both parts, the layout's footer), without the links to stop it.
  */
-export async function tellAccountAddress(to: string, subject: string, text: string): Promise<void> {
+export async function tellAccountAddress(props: { to: string; name: string } & AccountNotice): Promise<void> {
+  // A placeholder address (an LMS person's, an erased account's) reaches nobody, as the reminders know (deliver.ts).
+  if (!hasMailbox(props.to)) return;
+  const subject = noticeSubjects[props.notice];
   try {
-    await waitForMailServer('account security notice', sendEmail({ to, subject, text }));
+    const parts = renderEmailParts('account-notice', { ...props, subject });
+    await waitForMailServer('account security notice', sendEmail({ to: props.to, subject, ...parts }));
   } catch (error) {
     // The change itself stands; the notice is a courtesy to the account's address.
     logger.warn({ err: error }, 'could not send an account security notice');
@@ -194,11 +207,7 @@ export async function requestEmailChange(props: {
   });
   if (refused)
     throw new ValidationError(messages.addressRefused, [{ path: 'newEmail', message: messages.addressRefused }]);
-  await tellAccountAddress(
-    user.email,
-    'Your Pathways email address is being changed',
-    `Hello ${user.name},\n\nSomeone signed in to your Pathways account asked to change its email address to ${newEmail}. It changes only when the link sent there is followed.\n\nIf this was not you, change your password now and tell an administrator.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'email-change-requested', newEmail });
   await recordAuditEvent({
     action: 'email-change-requested',
     actor: props.actor,
@@ -259,11 +268,7 @@ export async function confirmEmailChange(props: {
     throw error;
   }
   await forgetEmailedLinks(user._id, now);
-  await tellAccountAddress(
-    user.email,
-    'Your Pathways email address was changed',
-    `Hello ${user.name},\n\nThe email address of your Pathways account is now ${newEmail}. Emails from Pathways go there from now on.\n\nIf this was not you, tell an administrator at once.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'email-changed', newEmail });
   await recordAuditEvent({
     action: 'email-changed',
     actor: { id: user._id, name: user.name },

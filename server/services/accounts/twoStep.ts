@@ -155,11 +155,7 @@ export async function confirmTwoStepSetup(props: {
     },
   );
   if (updated.modifiedCount !== 1) throw new ConflictError(messages.alreadyOn);
-  await tellAccountAddress(
-    user.email,
-    'Two-step sign-in is on for your Pathways account',
-    `Hello ${user.name},\n\nTwo-step sign-in was turned on for your Pathways account: signing in now also asks for a code from your authenticator app, or one of your recovery codes.\n\nIf this was not you, someone else can sign in as you: tell an administrator at once.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'two-step-on' });
   await recordAuditEvent({
     action: 'mfa-enabled',
     actor: props.actor,
@@ -271,11 +267,7 @@ export async function disableTwoStep(props: {
     throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
   }
   await UserModel.updateOne({ _id: user._id }, twoStepOff);
-  await tellAccountAddress(
-    user.email,
-    'Two-step sign-in is off for your Pathways account',
-    `Hello ${user.name},\n\nTwo-step sign-in was turned off for your Pathways account: signing in now asks for your password only.\n\nIf this was not you, change your password and tell an administrator at once.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'two-step-off' });
   await recordAuditEvent({
     action: 'mfa-disabled',
     actor: props.actor,
@@ -295,11 +287,7 @@ export async function resetTwoStep(props: { actor: AuditActor; userId: string; i
   if (!user) throw new NotFoundError('No such person.');
   if (!user.mfaEnabledAt) throw new ConflictError(`${user.name} does not use two-step sign-in.`);
   await UserModel.updateOne({ _id: user._id }, twoStepOff);
-  await tellAccountAddress(
-    user.email,
-    'An administrator turned off two-step sign-in for your Pathways account',
-    `Hello ${user.name},\n\nAn administrator turned off two-step sign-in for your Pathways account (usually after a lost phone): signing in now asks for your password only, until you set it up again.\n\nIf you did not ask for this, change your password and tell an administrator at once.\n`,
-  );
+  await tellAccountAddress({ to: user.email, name: user.name, notice: 'two-step-reset' });
   await recordAuditEvent({
     action: 'mfa-reset',
     actor: props.actor,
