@@ -18,6 +18,7 @@ import { timeZoneGroups, timeZoneNamed } from '../server/services/accounts/timeZ
 import { formatTime } from '../server/time.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { meSchema } from './users.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   zoneChanged: (zone: string, time: string) =>
@@ -94,15 +95,15 @@ async function saveDetails(req: Request, res: Response) {
 }
 
 /** The two hub pages of the navigation: her own settings, and (admins) administration; and her own details. */
-export function registerAccountRoutes(web: Router, api: Router): void {
-  web.get('/account', requireSignIn, (req, res) => renderAccount(req, res));
-  web.post('/account', requireSignIn, saveDetails);
+export function registerAccountRoutes(web: Router, _api: Router, own: OwnAccountRouters): void {
+  own.web.get('/account', requireSignIn, (req, res) => renderAccount(req, res));
+  own.web.post('/account', requireSignIn, saveDetails);
   web.get('/admin', requireRole('admin'), (req, res) => {
     res.render('admin/index', { title: 'Administration', pages: navigationGroup(req.user!, 'admin') });
   });
 
   apiOperation(
-    api,
+    own.api,
     {
       method: 'patch',
       path: '/me',

@@ -20,6 +20,7 @@ import { eraseAccount } from '../server/services/privacy/erase.ts';
 import { exportPersonalData } from '../server/services/privacy/export.ts';
 import { exportZip } from '../server/services/privacy/zip.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   saved: 'The changes are saved.',
@@ -94,9 +95,9 @@ function leaveAfterErasure(req: Request, res: Response): void {
   });
 }
 
-export function registerAccountManagementRoutes(web: Router, api: Router): void {
+export function registerAccountManagementRoutes(web: Router, api: Router, own: OwnAccountRouters): void {
   apiOperation(
-    api,
+    own.api,
     {
       method: 'get',
       path: '/me/export',
@@ -108,7 +109,7 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
     async ({ req, user }) => exportPersonalData({ actor: actorOf(req), userId: user.id }),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'delete',
       path: '/me',
@@ -142,21 +143,21 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
     },
   );
 
-  web.get('/account/data', requireSignIn, (_req, res) => res.render('account/data', { title: 'Your data' }));
-  web.get('/account/data/export', requireSignIn, async (req, res) => {
+  own.web.get('/account/data', requireSignIn, (_req, res) => res.render('account/data', { title: 'Your data' }));
+  own.web.get('/account/data/export', requireSignIn, async (req, res) => {
     const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
     res.set('Content-Disposition', downloadDisposition(`pathways-my-data-${data.exportedAt.slice(0, 10)}`, 'json'));
     res.type('application/json').send(JSON.stringify(data, null, 2));
   });
-  web.get('/account/data/export.zip', requireSignIn, async (req, res) => {
+  own.web.get('/account/data/export.zip', requireSignIn, async (req, res) => {
     const data = await exportPersonalData({ actor: actorOf(req), userId: req.user!.id });
     res.set('Content-Disposition', downloadDisposition(`pathways-my-data-${data.exportedAt.slice(0, 10)}`, 'zip'));
     res.type('application/zip').send(Buffer.from(exportZip(data)));
   });
-  web.get('/account/delete', requireSignIn, (_req, res) =>
+  own.web.get('/account/delete', requireSignIn, (_req, res) =>
     res.render('account/delete', { title: 'Delete my account', errors: {} }),
   );
-  web.post('/account/delete', requireSignIn, async (req, res) => {
+  own.web.post('/account/delete', requireSignIn, async (req, res) => {
     const form = parseForm(eraseFormSchema, req.body);
     if (!form.ok)
       return res
@@ -174,7 +175,7 @@ export function registerAccountManagementRoutes(web: Router, api: Router): void 
     }
     leaveAfterErasure(req, res);
   });
-  web.get('/account-deleted', (_req, res) => res.render('account/deleted', { title: 'Your account is deleted' }));
+  own.web.get('/account-deleted', (_req, res) => res.render('account/deleted', { title: 'Your account is deleted' }));
   web.post('/admin/users/:id/erase', requireRole('admin'), async (req, res) => {
     const form = parseForm(adminEraseFormSchema, req.body);
     if (!form.ok)

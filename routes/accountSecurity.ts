@@ -24,6 +24,7 @@ import {
   recoveryCodesLeft,
   resetTwoStep,
 } from '../server/services/accounts/twoStep.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   alreadyOn: 'Two-step sign-in is already on.',
@@ -112,10 +113,10 @@ async function renderSetup(req: Request, res: Response, status = 200, locals: Re
   }
 }
 
-export function registerAccountSecurityRoutes(web: Router, api: Router): void {
-  web.get('/account/security', requireSignIn, (req, res) => renderSecurity(req, res));
-  web.get('/account/two-step', requireSignIn, (req, res) => renderSetup(req, res));
-  web.post('/account/two-step', requireSignIn, async (req, res) => {
+export function registerAccountSecurityRoutes(web: Router, api: Router, own: OwnAccountRouters): void {
+  own.web.get('/account/security', requireSignIn, (req, res) => renderSecurity(req, res));
+  own.web.get('/account/two-step', requireSignIn, (req, res) => renderSetup(req, res));
+  own.web.post('/account/two-step', requireSignIn, async (req, res) => {
     const form = parseForm(otpFormSchema, req.body);
     if (!form.ok) return renderSetup(req, res, 422, { errors: form.errors, errorList: form.list });
     try {
@@ -127,7 +128,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       return renderSetup(req, res, 422, { errors, errorList: list });
     }
   });
-  web.post('/account/two-step/off', requireSignIn, async (req, res) => {
+  own.web.post('/account/two-step/off', requireSignIn, async (req, res) => {
     const form = parseForm(otpFormSchema, req.body);
     if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
     try {
@@ -140,12 +141,12 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     }
   });
 
-  web.post('/account/sessions/:id/end', requireSignIn, async (req, res) => {
+  own.web.post('/account/sessions/:id/end', requireSignIn, async (req, res) => {
     await endSignedInSession({ actor: req.user!, sessionId: String(req.params.id), ip: req.ip });
     flash(req, 'success', messages.sessionEnded);
     res.redirect(303, '/account/security#sessions-title');
   });
-  web.post('/account/sessions/end-others', requireSignIn, async (req, res) => {
+  own.web.post('/account/sessions/end-others', requireSignIn, async (req, res) => {
     const ended = await endOtherSessions({
       userId: req.user!.id,
       keepSessionId: req.sessionID,
@@ -157,7 +158,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     res.redirect(303, '/account/security#sessions-title');
   });
 
-  web.post('/account/password', requireSignIn, async (req, res) => {
+  own.web.post('/account/password', requireSignIn, async (req, res) => {
     const form = parseForm(passwordFormSchema, req.body);
     if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
     if (form.data.newPassword !== form.data.confirm) {
@@ -173,7 +174,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.passwordChanged);
     res.redirect(303, '/account/security');
   });
-  web.post('/account/email', requireSignIn, async (req, res) => {
+  own.web.post('/account/email', requireSignIn, async (req, res) => {
     const form = parseForm(emailFormSchema, req.body);
     if (!form.ok) return renderSecurity(req, res, 422, { errors: form.errors, errorList: form.list });
     try {
@@ -186,11 +187,11 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     res.redirect(303, '/account/security');
   });
   // Mail scanners open every link: the GET shows a Confirm button, and only its POST uses the link.
-  web.get('/account/email/confirm/:token', async (req, res) => {
+  own.web.get('/account/email/confirm/:token', async (req, res) => {
     const { token } = await findEmailChange(String(req.params.token));
     res.render('account/email-confirm', { title: 'Confirm your new email address', newEmail: token.newEmail });
   });
-  web.post('/account/email/confirm/:token', async (req, res) => {
+  own.web.post('/account/email/confirm/:token', async (req, res) => {
     const { email } = await confirmEmailChange({ secret: String(req.params.token), ip: req.ip });
     if (req.user) req.user.email = email;
     flash(req, 'success', messages.emailChanged(email));
@@ -211,7 +212,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
   });
 
   apiOperation(
-    api,
+    own.api,
     {
       method: 'post',
       path: '/me/password',
@@ -233,7 +234,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
       }),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'get',
       path: '/me/sessions',
@@ -249,7 +250,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     }),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'delete',
       path: '/me/sessions/:id',
@@ -261,7 +262,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     async ({ user, params, req }) => endSignedInSession({ actor: user, sessionId: params.id!, ip: req.ip }),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'delete',
       path: '/me/sessions',
@@ -281,7 +282,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     },
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'post',
       path: '/me/mfa',
@@ -301,7 +302,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     },
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'post',
       path: '/me/mfa/confirm',
@@ -319,7 +320,7 @@ export function registerAccountSecurityRoutes(web: Router, api: Router): void {
     async ({ user, body, req }) => confirmTwoStepSetup({ actor: user, otp: body.otp, ip: req.ip }),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'delete',
       path: '/me/mfa',

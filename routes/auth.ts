@@ -44,6 +44,7 @@ import { detailsMessages, refuseIfDetailsMovedOn, updateOwnDetails } from '../se
 import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { timeZoneGroups } from '../server/services/accounts/timeZones.ts';
 import { ownDetailsFields } from './account.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   badCredentials: 'The email or password is not right. Check them and try again.',
@@ -290,7 +291,8 @@ const secondStepLimiter = formLimiter({
   key: (req) => req.session.pendingSignIn?.userId ?? 'none',
 });
 
-export function registerAuthRoutes(web: Router, api: Router): void {
+/** Signing in and out, the password links and her API tokens: all of it her own account's (OwnAccountRouters). */
+export function registerAuthRoutes(_web: Router, _api: Router, { web, api }: OwnAccountRouters): void {
   web.get('/login', (req, res) =>
     req.user ? res.redirect(303, '/') : res.render('auth/login', { title: 'Sign in', values: {} }),
   );

@@ -35,10 +35,18 @@ import { registerPoolRoutes } from './pool.ts';
 import { researchBoundary } from '../server/http/researchBoundary.ts';
 
 /**
- * Every door into the app, one resource file each. Each file registers its web pages on `web` and its
- * JSON operations on `api` (mounted at /api/v1), side by side.
+ * The signed-in person's own account: signing in and out, "Stay signed in", her details, security (password, email,
+ * sessions, two-step sign-in, API tokens), notification settings and the links that stop her emails, research consent,
+ * her data and its erasure, and the emailed links that set a password. Every route here acts on her alone and shows
+ * nobody else, so it is mounted before the researcher boundary: a researcher uses her account as anyone does.
  */
-const resources = [
+export type OwnAccountRouters = { web: Router; api: Router };
+
+/**
+ * Every door into the app, one resource file each. Each file registers its web pages on `web` and its
+ * JSON operations on `api` (mounted at /api/v1), side by side; the routes of her own account go on `own`'s.
+ */
+const resources: ((web: Router, api: Router, own: OwnAccountRouters) => void)[] = [
   registerHealthRoutes,
   registerAuthRoutes,
   registerDashboardRoutes,
@@ -74,10 +82,13 @@ const resources = [
 export function mountRoutes(app: Express): void {
   const web = Router();
   const api = Router();
-  for (const register of resources) register(web, api);
+  const own: OwnAccountRouters = { web: Router(), api: Router() };
+  for (const register of resources) register(web, api, own);
   // After every operation: a known address asked with another method is a 405 with `Allow`, not a 404.
   api.use(methodNotAllowed);
-  // Researchers: deny by default, before any route (server/policies/research.ts).
+  app.use('/api/v1', own.api);
+  app.use(own.web);
+  // Researchers: deny by default, before any other route (server/policies/research.ts).
   app.use(researchBoundary);
   app.use('/api/v1', api);
   app.use(web);

@@ -18,6 +18,7 @@ import {
   savePreferences,
   unsubscribe,
 } from '../server/services/reminders/queries.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   saved: 'Your email settings are saved.',
@@ -110,9 +111,9 @@ async function unsubscribePage(req: Request, res: Response, done: boolean) {
 }
 
 /** Reminders: your notifications (API), email settings, one-click unsubscribe, and the admin outbox of notifications and the job queue. */
-export function registerNotificationRoutes(web: Router, api: Router): void {
+export function registerNotificationRoutes(web: Router, api: Router, own: OwnAccountRouters): void {
   apiOperation(
-    api,
+    own.api,
     {
       method: 'get',
       path: '/me/notifications',
@@ -138,8 +139,8 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
     async ({ query }) => present(await pageNotifications(query)),
   );
 
-  web.get('/account/notifications', requireSignIn, (req, res) => renderPreferences(req, res));
-  web.post('/account/notifications', requireSignIn, async (req, res) => {
+  own.web.get('/account/notifications', requireSignIn, (req, res) => renderPreferences(req, res));
+  own.web.post('/account/notifications', requireSignIn, async (req, res) => {
     const form = parseForm(preferencesForm, req.body);
     if (!form.ok) {
       // Sent back with her ticks and choices as she sent them, not as saved.
@@ -162,8 +163,8 @@ export function registerNotificationRoutes(web: Router, api: Router): void {
   });
 
   // GET only shows a button (link scanners prefetch GETs); POST is the RFC 8058 one-click, signed, no CSRF token or sign-in.
-  web.get('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, false));
-  web.post('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, true));
+  own.web.get('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, false));
+  own.web.post('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, true));
 
   web.get('/admin/notifications', requireRole('admin'), async (req, res) => {
     const filter = webFilter.safeParse({ ...req.query });

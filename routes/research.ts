@@ -35,6 +35,7 @@ import {
 import { chartOf } from '../server/services/research/charts.ts';
 import { suppressionThreshold } from '../server/services/research/suppression.ts';
 import { formatDateTime } from '../server/time.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   consentOn: 'Thank you: your records may now be counted in research, without your name.',
@@ -273,9 +274,9 @@ async function renderAnswerForm(req: Request, res: Response, status = 200, extra
   res.status(status).render('research/survey-answer', { title: survey.title, survey, answered, values: {}, ...extra });
 }
 
-export function registerResearchRoutes(web: Router, api: Router): void {
+export function registerResearchRoutes(web: Router, api: Router, own: OwnAccountRouters): void {
   apiOperation(
-    api,
+    own.api,
     {
       method: 'put',
       path: '/me/research-consent',
@@ -288,7 +289,7 @@ export function registerResearchRoutes(web: Router, api: Router): void {
     async ({ user, body }) => presentConsent(await setResearchConsent({ userId: user.id, consented: body.consented })),
   );
   apiOperation(
-    api,
+    own.api,
     {
       method: 'get',
       path: '/me/research-consent',
@@ -400,14 +401,14 @@ export function registerResearchRoutes(web: Router, api: Router): void {
   );
 
   // ── Web ──
-  web.get('/account/research', requireSignIn, (req, res) => renderConsentPage(req, res));
-  web.post('/account/research', requireSignIn, async (req, res) => {
+  own.web.get('/account/research', requireSignIn, (req, res) => renderConsentPage(req, res));
+  own.web.post('/account/research', requireSignIn, async (req, res) => {
     const consented = req.body?.consented === 'yes';
     await setResearchConsent({ userId: req.user!.id, consented });
     flash(req, 'success', consented ? messages.consentOn : messages.consentOff);
     res.redirect(303, '/account/research');
   });
-  web.post('/account/research/context', requireSignIn, async (req, res) => {
+  own.web.post('/account/research/context', requireSignIn, async (req, res) => {
     const form = parseForm(contextFormSchema, emptyToUndefined(req.body));
     if (!form.ok)
       return renderConsentPage(req, res, 422, { values: req.body ?? {}, errors: form.errors, errorList: form.list });

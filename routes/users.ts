@@ -10,6 +10,7 @@ import { decodeCursor, pageOf } from '../server/pagination.ts';
 import { emailAddress, paging, personName, timezone } from '../server/http/validate.ts';
 import { allowedUserSearch, searchNarrowEnough, shortestFacilitatorSearch } from '../server/policies/users.ts';
 import { createUser, presentUser, searchUsers } from '../server/services/users.ts';
+import type { OwnAccountRouters } from './index.ts';
 
 const messages = {
   searchTooLong: 'is too long: search with at most 100 characters of a name or email address',
@@ -70,9 +71,9 @@ async function findUsers(actor: Express.User, query: z.output<typeof userQuerySc
   return { items: page.rows.map(presentUser), nextCursor: page.nextCursor };
 }
 
-export function registerUserRoutes(web: Router, api: Router): void {
+export function registerUserRoutes(web: Router, api: Router, own: OwnAccountRouters): void {
   apiOperation(
-    api,
+    own.api,
     {
       method: 'get',
       path: '/me',
