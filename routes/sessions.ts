@@ -21,7 +21,6 @@ import {
   getRegister,
   loadRunCohort,
   loadRunSession,
-  loadVisibleCohort,
   loadVisibleSession,
   markOf,
   presentCohort,
@@ -35,7 +34,7 @@ import {
   rescheduleSession,
   scheduleSession,
   sessionIcs,
-  sessionsOf,
+  visibleSessionsOf,
 } from '../server/services/cohorts/index.ts';
 import { formatDateTime, toWallClock } from '../server/time.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
@@ -399,8 +398,8 @@ export function registerSessionRoutes(web: Router, api: Router): void {
       },
     },
     async ({ user, params, query }) => {
-      const { cohort } = await loadVisibleCohort({ actor: user, cohortId: params.id! });
-      const page = pageInListOrder(await sessionsOf(cohort._id), query, (s) => s._id);
+      const sessions = await visibleSessionsOf({ actor: user, cohortId: params.id! });
+      const page = pageInListOrder(sessions, query, (s) => s._id);
       return { items: page.rows.map(presentSession), nextCursor: page.nextCursor };
     },
   );

@@ -38,6 +38,20 @@ export function canViewCohort(actor: Actor, cohort: CohortLike, enrolled: boolea
 }
 
 /**
+ * The way into its sessions (an online session's join link): those who run the cohort and those with an active place.
+ * The waitlisted, the withdrawn and someone looking at a cohort open to join see its sessions' titles and times
+ * (canViewCohort), not the link: it is for those expected there, as the calendar feed and check-in already have it.
+ * @param enrolment her enrolment in the cohort, as it is now (null when she has none)
+ */
+export function canJoinSessions(
+  actor: Actor,
+  cohort: CohortLike,
+  enrolment: { status: string } | null | undefined,
+): boolean {
+  return canRunCohort(actor, cohort) || enrolment?.status === 'active';
+}
+
+/**
  * Joining by herself, only while the cohort is open for self-enrolment: a participant joins any such cohort; a
  * governor joins one of a governing-board programme, the unconscious-bias training a board's interview panel
  * completes before it interviews (other tracks are professional development for participants).

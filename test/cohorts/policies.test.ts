@@ -1,7 +1,12 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import type { Role } from '../../models/User.ts';
-import { canChangeEnrolment, canReadAttendanceOf, canSelfEnrol } from '../../server/policies/cohorts.ts';
+import {
+  canChangeEnrolment,
+  canJoinSessions,
+  canReadAttendanceOf,
+  canSelfEnrol,
+} from '../../server/policies/cohorts.ts';
 
 const person = (...roles: Role[]) => ({ id: new Types.ObjectId().toHexString(), roles });
 const open = { facilitatorIds: [], selfEnrolment: true };
@@ -39,5 +44,19 @@ describe('cohorts: policies', () => {
     expect(canReadAttendanceOf(participant, cohort, participant.id)).to.equal(true);
     expect(canReadAttendanceOf(participant, cohort, facilitator.id)).to.equal(false);
     expect(canReadAttendanceOf(person('facilitator'), cohort, participant.id)).to.equal(false);
+  });
+
+  it("a session's join link: those who run the cohort and those with an active place, not the waitlisted, the withdrawn or a visitor to an open cohort", () => {
+    const facilitator = person('facilitator');
+    const participant = person('participant');
+    const cohort = { facilitatorIds: [facilitator.id], selfEnrolment: true };
+    expect(canJoinSessions(facilitator, cohort, null)).to.equal(true);
+    expect(canJoinSessions(person('admin'), cohort, null)).to.equal(true);
+    expect(canJoinSessions(participant, cohort, { status: 'active' })).to.equal(true);
+    expect(canJoinSessions(participant, cohort, { status: 'waitlisted' })).to.equal(false);
+    expect(canJoinSessions(participant, cohort, { status: 'withdrawn' })).to.equal(false);
+    expect(canJoinSessions(participant, cohort, null)).to.equal(false);
+    // Named on the cohort but no longer a facilitator: the link goes with her registers.
+    expect(canJoinSessions({ ...facilitator, roles: ['participant'] }, cohort, null)).to.equal(false);
   });
 });

@@ -8,13 +8,13 @@ import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { calendarFeedUrl, rotateCalendarToken } from '../../server/services/cohorts/calendar.ts';
-import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { enrolParticipant, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { settings } from '../../server/settings.ts';
 import { csrfFrom, csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession } from '../support/cohortFactories.ts';
 import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 
 const events: { name: string; sessionId: string }[] = [];
 for (const name of ['session.scheduled', 'session.rescheduled', 'session.cancelled'] as const) {
@@ -472,6 +472,54 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await agent.get(`/sessions/${created.body.id}.ics`).expect(404);
     await agent.get('/sessions/not-an-id').expect(404);
     await agent.get('/cohorts/zzz').expect(404);
+  });
+
+  it('the join link is for those with a place: someone waitlisted or withdrawn sees the session but not its link (page, .ics and API); its participant and facilitator still do', async () => {
+    const cohort = await buildCohort({ capacity: 1, facilitatorIds: [facilitator.id] });
+    const id = String(cohort._id);
+    const [holder, waiting, leaver] = [await buildUser(), await buildUser(), await buildUser()];
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: leaver.id });
+    await withdrawParticipant({ actor: 'system', cohortId: id, userId: leaver.id });
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: holder.id });
+    expect((await enrolParticipant({ actor: 'system', cohortId: id, userId: waiting.id })).status).to.equal(
+      'waitlisted',
+    );
+    const joinUrl = 'https://meet.example.org/only-for-the-cohort';
+    const created = await supertest(app)
+      .post(`/api/v1/cohorts/${id}/sessions`)
+      .set(auth)
+      .send({ title: 'Coaching circle', startsAt: '2027-09-01T09:00', durationMinutes: 60, mode: 'online', joinUrl })
+      .expect(201);
+    const sessionId = created.body.id as string;
+    const seenBy = async (user: TestUser) => {
+      const agent = await signIn(app, user.email, testPassword);
+      const bearer = { Authorization: `Bearer ${await tokenFor(user)}` };
+      const ics = (await agent.get(`/sessions/${sessionId}.ics`).expect(200)).text;
+      const event = Object.values(ical.sync.parseICS(ics)).find((c) => c?.type === 'VEVENT') as ical.VEvent;
+      return {
+        page: (await agent.get(`/sessions/${sessionId}`).expect(200)).text,
+        ics: `${String(event.summary)} ${String(event.description)} ${String(event.location ?? '')}`,
+        one: (await supertest(app).get(`/api/v1/sessions/${sessionId}`).set(bearer).expect(200)).body,
+        list: (await supertest(app).get(`/api/v1/cohorts/${id}/sessions`).set(bearer).expect(200)).body.items,
+      };
+    };
+    for (const outside of [waiting, leaver]) {
+      const { page, ics, one, list } = await seenBy(outside);
+      expect(page).to.include('Coaching circle').and.to.include('the join link is for those with a place');
+      expect(page).to.not.include(joinUrl);
+      expect(ics).to.include('Coaching circle').and.to.not.include('only-for-the-cohort');
+      expect(one).to.include({ title: 'Coaching circle', mode: 'online', startsAt: '2027-09-01T08:00:00.000Z' });
+      expect(one).to.not.have.property('joinUrl');
+      expect(list).to.have.length(1);
+      expect(list[0]).to.not.have.property('joinUrl');
+    }
+    for (const inside of [holder, facilitator]) {
+      const { page, ics, one, list } = await seenBy(inside);
+      expect(page).to.include(`href="${joinUrl}"`);
+      expect(ics).to.include('only-for-the-cohort');
+      expect(one.joinUrl).to.equal(joinUrl);
+      expect(list[0].joinUrl).to.equal(joinUrl);
+    }
   });
 
   it('a facilitator scheduling in a cohort she cannot see is answered as for an unknown id (404, web and API), in one she sees but does not run 403, and nothing is stored', async () => {

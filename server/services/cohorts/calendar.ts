@@ -34,6 +34,8 @@ function calendarOf(
   });
   for (const s of sessions) {
     const where = s.mode === 'online' ? (s.joinUrl ?? '') : (s.location ?? '');
+    // An online session whose link the reader may not have (loadVisibleSession) says only that it is online.
+    const place = s.mode === 'online' ? (where ? `Join online: ${where}` : 'Online') : `In person: ${where}`;
     calendar.createEvent({
       id: sessionUid(s._id),
       sequence: s.sequence,
@@ -41,7 +43,7 @@ function calendarOf(
       end: sessionEnd(s),
       // Times go out in UTC; every calendar app shows them in its reader's own zone.
       summary: `${s.title} (${cohorts.get(String(s.cohortId))?.name ?? 'Pathways'})`,
-      description: `${s.mode === 'online' ? `Join online: ${where}` : `In person: ${where}`}\n\nDetails: ${absoluteUrl(`/sessions/${String(s._id)}`)}`,
+      description: `${place}\n\nDetails: ${absoluteUrl(`/sessions/${String(s._id)}`)}`,
       location: where || null,
       url: absoluteUrl(`/sessions/${String(s._id)}`),
       status: s.status === 'cancelled' ? ICalEventStatus.CANCELLED : ICalEventStatus.CONFIRMED,

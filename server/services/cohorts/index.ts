@@ -61,6 +61,7 @@ export {
   rescheduleSession,
   cancelSession,
   sessionsOf,
+  visibleSessionsOf,
   upcomingSessions,
   checkInCodeFor,
   cohortById,

@@ -9,10 +9,10 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type Fie
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
-import { canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
+import { canJoinSessions, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
 import { movedOn, savedMeanwhileMessage, type ExpectedVersion } from '../../versions.ts';
-import { loadCohort, loadRunCohort } from './cohorts.ts';
+import { loadCohort, loadRunCohort, loadVisibleCohort } from './cohorts.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -214,14 +214,26 @@ export async function loadSession(sessionId: string): Promise<{ session: CohortS
   return { session, cohort };
 }
 
-/** A session the actor may see: 404 otherwise. `runs` says whether she runs its cohort. */
+/** The session as a reader sees it: its join link only when she may join it (canJoinSessions). */
+function asSeenBy<S extends Pick<CohortSession, 'joinUrl'>>(session: S, mayJoin: boolean): S {
+  if (mayJoin || !session.joinUrl) return session;
+  const { joinUrl, ...withoutLink } = session;
+  void joinUrl;
+  return withoutLink as S;
+}
+
+/**
+ * A session the actor may see: 404 otherwise. `runs` says whether she runs its cohort. Its join link is left out for
+ * someone without an active place (waitlisted, withdrawn, or looking at a cohort open to join): the page, its .ics file
+ * and the API all read the session from here.
+ */
 export async function loadVisibleSession(props: { actor: Express.User; sessionId: string }) {
   const { session, cohort } = await loadSession(props.sessionId);
   const runs = canRunCohort(props.actor, cohort);
   // Those who run the cohort need no enrolment lookup: one query fewer on every register.
   const enrolment = runs ? null : await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
   if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
-  return { session, cohort, enrolment, runs };
+  return { session: asSeenBy(session, canJoinSessions(props.actor, cohort, enrolment)), cohort, enrolment, runs };
 }
 
 /** A session whose cohort the actor runs: 404 if she cannot see it, 403 if she sees but does not run it. */
@@ -323,6 +335,16 @@ export async function cancelSession(props: { actor: Express.User; sessionId: str
 /** A cohort's sessions in time order. */
 export async function sessionsOf(cohortId: string | Types.ObjectId) {
   return CohortSessionModel.find({ cohortId }).sort({ startsAt: 1 }).lean<CohortSession[]>();
+}
+
+/**
+ * A cohort's sessions in time order as the actor may see them (404 when she cannot see the cohort): their join links
+ * only for those who may join them (canJoinSessions).
+ */
+export async function visibleSessionsOf(props: { actor: Express.User; cohortId: string }) {
+  const { cohort, enrolment } = await loadVisibleCohort(props);
+  const mayJoin = canJoinSessions(props.actor, cohort, enrolment);
+  return (await sessionsOf(cohort._id)).map((session) => asSeenBy(session, mayJoin));
 }
 
 /**
