@@ -17,6 +17,7 @@ import { connectedDatabase } from './db.ts';
 import { drainable } from './http/draining.ts';
 import { untrustedProxyWarning } from './http/untrustedProxy.ts';
 import { bodyParsers, bodyRefusals } from './http/bodies.ts';
+import { refuseQueryNotUtf8 } from './http/utf8.ts';
 import { fieldLabel } from './http/forms.ts';
 import { withFieldLabels } from './http/errorSummaryLabels.ts';
 import { renderView, useViews } from './templates.ts';
@@ -183,8 +184,10 @@ export function createApp(config: Config): express.Express {
     res.locals.sessionEnds = sessionEndsOf(req);
     next();
   });
-  // A body too large or unreadable is answered now that the page knows who sent it, and before the CSRF check reads it.
+  // A body too large or unreadable, or a query string not UTF-8, is answered now that the page knows who sent it, and
+  // before the CSRF check reads the body.
   app.use(bodyRefusals);
+  app.use(refuseQueryNotUtf8);
 
   app.use(csrfSynchronisedProtection);
 

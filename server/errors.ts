@@ -92,6 +92,21 @@ export class BadRequestError extends DomainError {
   readonly title = 'Bad request';
 }
 
+/**
+ * Text sent in bytes that are not UTF-8, in a body or a query string (server/http/utf8.ts): refused whole, never read
+ * as U+FFFD. `errors` names the form fields or query parameters that hold them, when they can be told apart.
+ */
+export class NotUtf8Error extends DomainError {
+  readonly status = 400;
+  readonly title = 'Text not in UTF-8';
+  constructor(
+    message: string,
+    public readonly errors: FieldError[] = [],
+  ) {
+    super(message);
+  }
+}
+
 /** A request body in a media type no parser reads (text/plain, application/merge-patch+json, XML). */
 export class UnsupportedMediaTypeError extends DomainError {
   readonly status = 415;

@@ -106,7 +106,7 @@ const problemSchema = {
 };
 
 const errorDescriptions: Record<number, string> = {
-  400: 'Malformed JSON',
+  400: 'Malformed JSON, or a body or query string that is not UTF-8 (the parameters in `errors`)',
   401: 'Not authenticated, or the bearer token is unknown, expired or revoked',
   403: 'Authenticated but not allowed (or no valid CSRF token with a session cookie)',
   404: 'Unknown, or not visible to you',
@@ -129,8 +129,11 @@ export function errorStatuses(op: Recorded): number[] {
   const statuses = new Set<number>(op.errors ?? []);
   // Every /api/ request has its bearer token read (server/auth.ts), public operations too: a bad one is a 401.
   statuses.add(401);
-  // The body parsers run for these methods only (server/http/bodies.ts): bad JSON, too large, unreadable charset.
-  if (bodyMethods.has(op.method.toUpperCase())) [400, 413, 415].forEach((s) => statuses.add(s));
+  // Every request's query string is read as UTF-8 (server/http/utf8.ts).
+  statuses.add(400);
+  // The body parsers run for these methods only (server/http/bodies.ts): too large, unreadable charset (and bad JSON
+  // or text not UTF-8, the 400 above).
+  if (bodyMethods.has(op.method.toUpperCase())) [413, 415].forEach((s) => statuses.add(s));
   if (op.body || op.query) statuses.add(422);
   // Role guard or a policy in the domain; and on unsafe methods a session cookie without the CSRF header.
   if (op.access !== 'public' || op.method !== 'get') statuses.add(403);

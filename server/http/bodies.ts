@@ -2,6 +2,7 @@ import express, { type NextFunction, type Request, type RequestHandler, type Res
 import { UnsupportedMediaTypeError } from '../errors.ts';
 import { isApiRequest } from './errorHandler.ts';
 import { multipartForms } from './uploads.ts';
+import { refuseBodyNotUtf8 } from './utf8.ts';
 
 /**
  * The methods whose requests carry a body we read. Others are never parsed, so a GET cannot fail on its body. A DELETE
@@ -36,8 +37,9 @@ const emptyWebForm: RequestHandler = (req: Request, _res: Response, next: NextFu
 };
 
 const parsers: RequestHandler[] = [
-  express.json({ limit: '1mb' }),
-  express.urlencoded({ extended: false, limit: '1mb' }),
+  // Read strictly: decoded as they come, bytes that are not UTF-8 were stored as U+FFFD (server/http/utf8.ts).
+  express.json({ limit: '1mb', verify: refuseBodyNotUtf8 }),
+  express.urlencoded({ extended: false, limit: '1mb', verify: refuseBodyNotUtf8 }),
   multipartForms,
   refuseUnreadApiBodies,
   emptyWebForm,
@@ -48,7 +50,7 @@ const refusedBodies = new WeakMap<Request, unknown>();
 
 /**
  * JSON, urlencoded forms and multipart forms (one file), at most 1 MB of JSON or form text. A body refused here (too
- * large, malformed, in a character set not read) is answered by bodyRefusals, once the session has told who sent it:
+ * large, malformed, in a character set not read, not UTF-8) is answered by bodyRefusals, once the session has told who sent it:
  * answered here, a signed-in woman who pasted too much into a form was shown a page that had signed her out.
  */
 export const bodyParsers: RequestHandler = (req: Request, res: Response, next: NextFunction) => {

@@ -3,6 +3,7 @@ import {
   ConflictError,
   DomainError,
   NotFoundError,
+  NotUtf8Error,
   RateLimitedError,
   SubmissionReusedError,
   ValidationError,
@@ -46,7 +47,10 @@ function toProblem(error: unknown, req: Request): Problem {
       status: error.status,
       title: error.title,
       detail: isApiRequest(req) ? savedMeanwhileForApi(error.message) : error.message,
-      errors: error instanceof ValidationError || error instanceof ConflictError ? error.errors : undefined,
+      errors:
+        error instanceof ValidationError || error instanceof ConflictError || error instanceof NotUtf8Error
+          ? error.errors
+          : undefined,
       extensions: error.extensions,
     };
   }

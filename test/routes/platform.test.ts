@@ -97,8 +97,9 @@ describe('health, errors and the OpenAPI document', () => {
       '415',
       '422',
     );
-    // Derived from the declaration: a public body-less GET still reads a bearer token (401); an id in a body is looked up (404).
-    expect(res.body.paths['/certificates/verify/{code}'].get.responses).to.have.keys('200', '401', '404');
+    // Derived from the declaration: a public body-less GET still reads a bearer token (401) and its query string as
+    // UTF-8 (400); an id in a body is looked up (404).
+    expect(res.body.paths['/certificates/verify/{code}'].get.responses).to.have.keys('200', '400', '401', '404');
     expect(res.body.paths['/external-certificates'].post.responses).to.include.keys('404', '413');
     expect(res.body.paths['/auth/tokens'].post.responses).to.include.keys('401', '429');
   });
