@@ -1,7 +1,7 @@
 import { z } from 'zod';
 import { errorsOnFormFields } from '../server/http/forms.ts';
 import type { FieldError } from '../server/errors.ts';
-import { objectId, text } from '../server/http/validate.ts';
+import { objectId, text, untrimmedText } from '../server/http/validate.ts';
 import type { QuizQuestion } from '../server/services/learning/programmes.ts';
 import { reflectionMaxLength } from '../server/services/learning/completion.ts';
 
@@ -26,10 +26,7 @@ export const completionRuleSchema = z.discriminatedUnion('type', [
 export const resourceSchema = z.strictObject({ title: text(200), url: z.string().trim().max(2000) });
 export const moduleInputSchema = z.strictObject({
   title: text(200),
-  body: z
-    .string()
-    .max(100_000)
-    .refine((s) => s.trim().length > 0, 'is required'),
+  body: untrimmedText(100_000),
   estimatedMinutes: z.number().int().min(1, 'must be at least 1').max(1000),
   prerequisites: z.array(objectId).max(100).optional(),
   resources: z.array(resourceSchema).max(30).optional(),

@@ -6,6 +6,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { confirmFirst, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
+import { withoutNonText } from '../server/visibleText.ts';
 import { savedMeanwhileMessage, versionForForm, versionFromForm } from '../server/versions.ts';
 import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
@@ -42,6 +43,8 @@ const messages = {
   archived: 'The module was archived: it no longer counts towards progress, and completions are kept.',
   restored: 'The module was restored, after the programme’s last module.',
   savedMeanwhile: savedMeanwhileMessage('module'),
+  nonTextLeftOut: (count: number) =>
+    `The text held ${count === 1 ? 'a character' : `${count} characters`} that cannot be saved and that nobody sees (such as a text-direction override or a control character): ${count === 1 ? 'it is' : 'they are'} left out below. Check the text and save it.`,
 };
 
 /** Asked before archiving, on the confirmation page and in the programme page's dialog (server/http/confirmFirst.ts). */
@@ -101,9 +104,12 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
   const programme = await loadProgramme(module.programmeId);
   const siblings = (await modulesOf(programme._id)).filter((m) => String(m._id) !== String(module._id));
   const rule = ruleOf(module);
+  // A body stored before the rule of written text (untrimmedText) may hold a character it refuses, unseen in the
+  // field, that would refuse every save: it is left out of the form as it opens, and she is told.
+  const body = withoutNonText(module.body);
   const values = {
     title: module.title,
-    body: module.body,
+    body,
     estimatedMinutes: String(module.estimatedMinutes),
     completionType: rule.type,
     passMark: String(rule.passMark ?? 80),
@@ -121,6 +127,8 @@ async function renderEditForm(req: Request, res: Response, extra: Record<string,
     values,
     version: versionForForm(module.version),
     preview: null,
+    nonTextLeftOut:
+      body !== module.body && !extra.values ? messages.nonTextLeftOut(module.body.length - body.length) : null,
     ...extra,
   });
 }

@@ -73,6 +73,13 @@ export const notWrittenText = [
   { characters: controlCharacter, message: controlCharacterMessage },
 ] as const;
 
+/**
+ * The text without the characters notWrittenText refuses: what an edit form shows of text stored before the rule held
+ * it (a module's body), saying so, so that she can save it again; left in, the unseen character refused every save.
+ */
+export const withoutNonText = (text: string): string =>
+  notWrittenText.reduce((kept, rule) => kept.replace(new RegExp(rule.characters.source, 'gu'), ''), text);
+
 /** What is wrong with this text's characters (notWrittenText), or null when it may be stored. */
 export const writtenTextProblem = (text: string): string | null =>
   notWrittenText.find((rule) => rule.characters.test(text))?.message ?? null;

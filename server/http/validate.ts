@@ -94,16 +94,23 @@ const written = (schema: z.ZodString) =>
     schema,
   );
 
-/** Trimmed, bounded text with something visible in it, and no control character or other non-text. */
-export const text = (max = 200) =>
+/** Bounded text with something visible in it, and no control character or other non-text: text() but for the trim. */
+const requiredText = (schema: z.ZodString, max: number) =>
   written(
-    z
-      .string()
-      .trim()
+    schema
       .min(1, 'is required')
       .max(max, `must be at most ${max} characters`)
       .refine((typed) => typed === '' || hasVisibleText(typed), invisibleOnly),
   );
+
+/** Trimmed, bounded text with something visible in it, and no control character or other non-text. */
+export const text = (max = 200) => requiredText(z.string().trim(), max);
+
+/**
+ * Text kept as typed, by text()'s rule otherwise (line breaks and tabs are text): a module's Markdown body, whose
+ * leading spaces and final line break are part of it (four spaces begin a code block).
+ */
+export const untrimmedText = (max: number) => requiredText(z.string(), max);
 
 /**
  * Optional free text (a headline, a note, a detail) by the same rule as text(), except that empty is allowed and

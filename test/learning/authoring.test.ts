@@ -505,6 +505,76 @@ describe('learning: authoring programmes and modules', () => {
     expect(await CompletionModel.countDocuments({ moduleId: module.id })).to.equal(1);
   });
 
+  it('a module body is held to the rule of written text: a NUL, half a surrogate pair, a direction override or only invisible characters is a 422 at body, in the API and on the form; line breaks, tabs and leading spaces are kept', async () => {
+    const programme = await buildProgramme();
+    for (const [body, says] of [
+      ['a\u0000b', 'contains a control character'],
+      ['a\ud800b', 'must not contain a character that is not text'],
+      ['\u202eevil', 'must not contain a text-direction override'],
+      ['\u200b\u200b', 'is required: it has only spaces or invisible characters'],
+      [' \n\t ', 'is required: it has only spaces or invisible characters'],
+    ]) {
+      const refused = await supertest(app)
+        .post(`/api/v1/programmes/${programme.id}/modules`)
+        .set(admin)
+        .send({ ...newModule, body })
+        .expect(422);
+      expect(refused.body.errors).to.have.length(1);
+      expect(refused.body.errors[0]).to.include({ path: 'body' });
+      expect(refused.body.errors[0].message).to.include(says);
+    }
+    const module = await buildModule(programme.id);
+    await supertest(app).patch(`/api/v1/modules/${module.id}`).set(admin).send({ body: 'Read\u202e this' }).expect(422);
+    const agent = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
+    const form = await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({
+        _csrf: await csrfOf(agent, `/modules/${module.id}/edit`),
+        title: 'Edited',
+        body: 'Read\u0007 this',
+        estimatedMinutes: '10',
+        completionType: 'view',
+        action: 'save',
+      })
+      .expect(422);
+    expect(form.text).to.include('field-body-error').and.include('contains a control character');
+    expect(await ModuleModel.countDocuments({ programmeId: programme.id })).to.equal(1);
+    expect((await ModuleModel.findById(module.id).lean())!.title).to.equal(module.title);
+    const kept = '    code block\n\n\tand a tab\n';
+    const created = await supertest(app)
+      .post(`/api/v1/programmes/${programme.id}/modules`)
+      .set(admin)
+      .send({ ...newModule, body: kept })
+      .expect(201);
+    expect((await ModuleModel.findById(created.body.id).lean())!.body).to.equal(kept);
+  });
+
+  it('a body stored before the rule, holding characters it refuses, opens in the edit form without them and says so, and saves', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { body: 'Read\u202e this\u000c twice' });
+    const agent = await signIn(app, (await buildUser({ roles: ['admin'] })).email, testPassword);
+    const page = await agent.get(`/modules/${module.id}/edit`).expect(200);
+    expect(page.text).to.include('The text held 2 characters that cannot be saved');
+    expect(page.text).to.include('>Read this twice</textarea>');
+    await agent
+      .post(`/modules/${module.id}`)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        version: versionFrom(page.text),
+        title: module.title,
+        body: 'Read this twice',
+        estimatedMinutes: '10',
+        completionType: 'view',
+        action: 'save',
+      })
+      .expect(303);
+    expect((await ModuleModel.findById(module.id).lean())!.body).to.equal('Read this twice');
+    const again = await agent.get(`/modules/${module.id}/edit`).expect(200);
+    expect(again.text).to.not.include('cannot be saved');
+  });
+
   it('a quiz whose question the API stored over several lines opens in the edit form as text that saves back unchanged in meaning', () => {
     const stored = [
       { prompt: 'Consider this:\n\nwhich is right?', choices: ['one', 'two\nlines'], correct: [1] },
