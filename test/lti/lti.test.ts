@@ -2262,6 +2262,50 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       await supertest(tool.server).delete(`/api/v1/lti/platforms/${created.body.id}`).set(adminAuth).expect(404);
     });
 
+    it('a client id and deployment ids are held to the rule of written text: a NUL, half a surrogate pair, a direction override or only invisible characters is refused at its field, when registered and when a deployment is added', async () => {
+      for (const [clientId, says] of [
+        ['a\u0000b', 'contains a control character'],
+        ['\u202eevil', 'must not contain a text-direction override'],
+        ['\u200b\u200b', 'is required: it has only spaces or invisible characters'],
+      ]) {
+        const refused = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...platform.registration, name: 'Identifier check', clientId })
+          .expect(422);
+        expect(refused.body.errors).to.have.length(1);
+        expect(refused.body.errors[0]).to.include({ path: 'clientId' });
+        expect(refused.body.errors[0].message).to.include(says);
+      }
+      const deployments = await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set(adminAuth)
+        .send({
+          ...platform.registration,
+          name: 'Identifier check',
+          clientId: 'identifier-check',
+          deploymentIds: ['a\u0000b', '\u200b', '\ud800'],
+        })
+        .expect(422);
+      expect(deployments.body.errors.map((e: { path: string }) => e.path)).to.deep.equal([
+        'deploymentIds.0',
+        'deploymentIds.1',
+        'deploymentIds.2',
+      ]);
+      expect(await LtiPlatformModel.countDocuments({ name: 'Identifier check' })).to.equal(0);
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      const id = String((await LtiPlatformModel.findOne({ issuer: platform.issuer }).lean())!._id);
+      const form = await agent.get(`/admin/lti/platforms/${id}/deployments`).expect(200);
+      const added = await agent
+        .post(`/admin/lti/platforms/${id}/deployments`)
+        .type('form')
+        .send({ _csrf: csrfFrom(form.text), deploymentId: '\u200b\u2060' })
+        .expect(422);
+      expect(added.text).to.include('id="field-deploymentId-error"').and.include('it has only spaces or invisible');
+      expect((await LtiPlatformModel.findById(id).lean())!.deploymentIds).to.not.include('\u200b\u2060');
+    });
+
     it('a platform name is held to the rule of other names: one of only invisible characters, or with a direction override or a NUL, is refused at its field, in the API and on the admin page', async () => {
       for (const [name, says] of [
         [' \u200b\u2060\u034f ', 'is required: it has only spaces or invisible characters'],

@@ -4,6 +4,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl, settings } from '../../settings.ts';
+import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 
 const messages = {
@@ -35,8 +36,24 @@ const endpoint = z
   .max(2000)
   .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) });
 
+/**
+ * A client or deployment id, compared exactly with what launches send, is held to the rule of written text
+ * (writtenTextProblem, and something visible in it): one no launch sends (holding a NUL) or that the admin list
+ * shows blank or reversed (only invisible characters, a direction override) is refused when registered.
+ */
+const platformIdentifier = (words = { empty: 'is required', tooLong: 'must be at most 500 characters' }) =>
+  z
+    .string()
+    .trim()
+    .min(1, words.empty)
+    .max(500, words.tooLong)
+    .superRefine((typed, ctx) => {
+      const problem = typed === '' ? null : hasVisibleText(typed) ? writtenTextProblem(typed) : invisibleOnly;
+      if (problem) ctx.addIssue({ code: 'custom', message: problem });
+    });
+
 const maxDeployments = 100;
-const deploymentIdSchema = z.string().trim().min(1, 'is required').max(500, 'must be at most 500 characters');
+const deploymentIdSchema = platformIdentifier();
 
 /**
  * LTI 1.3 (Core 5.1.2, after OpenID Connect): the issuer is an https URL with a host and no query or fragment, and it
@@ -56,12 +73,12 @@ const issuer = z
  */
 export const platformSettingsSchema = z.strictObject({
   issuer,
-  clientId: z.string().trim().min(1, 'is required').max(500),
+  clientId: platformIdentifier(),
   authLoginUrl: endpoint,
   authTokenUrl: endpoint,
   jwksUrl: endpoint,
   deploymentIds: z
-    .array(z.string().trim().min(1, 'must not be empty').max(500, 'each must be at most 500 characters'))
+    .array(platformIdentifier({ empty: 'must not be empty', tooLong: 'each must be at most 500 characters' }))
     .min(1, 'list at least one deployment id')
     .max(maxDeployments),
 });
