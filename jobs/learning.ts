@@ -1,3 +1,4 @@
+import { issueAllCertificatesDue } from '../server/services/learning/certificates.ts';
 import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import type { JobArea } from './types.ts';
@@ -7,11 +8,14 @@ import type { JobArea } from './types.ts';
  * (each programme's outline, each enrolment's progress) are written again from those every hour and at start.
  * Idempotent and written over the version they were computed at, so they heal a copy left behind by a process that
  * stopped between a change and its copy (services/learning/outline.ts, services/learning/enrolmentProgress.ts).
+ * Certificates now due are issued first (issueAllCertificatesDue): one a stopped process left unissued after the
+ * change that finished her programme (an archive, her return, her cohort's move) is issued within the hour.
  */
 export const learningJobs: JobArea = {
   define(agenda) {
     agenda.define('learning:repair-copies', async () => {
       await showAllOutlines();
+      await issueAllCertificatesDue(new Date());
       await showAllProgress();
     });
   },

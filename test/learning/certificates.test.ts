@@ -2,10 +2,15 @@ import { expect } from 'chai';
 import supertest from 'supertest';
 import { CertificateModel } from '../../models/Certificate.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
-import { issueCertificateIfComplete, verifyCertificate } from '../../server/services/learning/certificates.ts';
+import {
+  issueAllCertificatesDue,
+  issueCertificateIfComplete,
+  verifyCertificate,
+} from '../../server/services/learning/certificates.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -221,6 +226,93 @@ describe('learning: certificates', () => {
     }
     const home = (await (await signIn(app, grace.email, testPassword)).get('/').expect(200)).text;
     expect(home).to.include('Completed.');
+  });
+
+  it('withdrawn while the one module she had left was archived, she gets her certificate when she is enrolled again', async () => {
+    const programme = await buildProgramme({ track: 'aspiring-leader' });
+    const modules = [await buildModule(programme.id), await buildModule(programme.id), await buildModule(programme.id)];
+    const cohort = await buildCohort(programme.id);
+    const hana = await buildUser({ name: 'Hana Returner' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const adminAuth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const hanaAuth = { Authorization: `Bearer ${await tokenFor(hana)}` };
+    const enrolments = `/api/v1/cohorts/${cohort.id}/enrolments`;
+    await supertest(app).post(enrolments).set(adminAuth).send({ userId: hana.id }).expect(201);
+    for (const m of modules.slice(0, 2))
+      await completeModule({ actor: actorOf(hana), moduleId: m.id, input: {}, now: new Date() });
+    await supertest(app).delete(`${enrolments}/${hana.id}`).set(adminAuth).expect(204);
+    await supertest(app).patch(`/api/v1/modules/${modules[2]!.id}`).set(adminAuth).send({ archived: true }).expect(200);
+    expect(await CertificateModel.countDocuments({ userId: hana.id })).to.equal(0);
+
+    await supertest(app).post(enrolments).set(adminAuth).send({ userId: hana.id }).expect(201);
+    const mine = await supertest(app).get('/api/v1/me/certificates').set(hanaAuth).expect(200);
+    expect((mine.body as { cohortId: string }[]).map((c) => c.cohortId)).to.deep.equal([cohort.id]);
+    const home = (await (await signIn(app, hana.email, testPassword)).get('/').expect(200)).text;
+    expect(home).to.include('Completed.');
+  });
+
+  it('her cohort moved back to a programme she had finished in it meanwhile gives her its certificate', async () => {
+    const { programme, modules, user: fran, cohort } = await finishedProgramme('aspiring-leader');
+    const retired = await buildModule(programme.id);
+    for (const m of modules) await completeModule({ actor: actorOf(fran), moduleId: m.id, input: {}, now: new Date() });
+    const other = await buildProgramme({ track: 'new-head' });
+    await buildModule(other.id);
+    const admin = await moveCohort(cohort.id, other.id);
+    // Archived while no cohort of the programme runs: nobody is owed anything at that moment.
+    await supertest(app)
+      .patch(`/api/v1/modules/${retired.id}`)
+      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
+      .send({ archived: true })
+      .expect(200);
+    expect(await CertificateModel.countDocuments({ userId: fran.id })).to.equal(0);
+
+    await moveCohort(cohort.id, programme.id);
+    const certificates = await CertificateModel.find({ userId: fran.id }).lean();
+    expect(certificates.map((c) => [String(c.programmeId), String(c.cohortId)])).to.deep.equal([
+      [programme.id, cohort.id],
+    ]);
+    const home = (await (await signIn(app, fran.email, testPassword)).get('/').expect(200)).text;
+    expect(home).to.include('Completed.');
+  });
+
+  it('a finished programme whose certificate nothing issued (its process stopped) is issued once by the repair job or her completion sent again, even all at once', async () => {
+    const { programme, modules, user, cohort } = await finishedProgramme('aspiring-leader');
+    const last = await buildModule(programme.id);
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    // The archive is written, and its process stops before its handlers run.
+    await ModuleModel.updateOne({ _id: last.id }, { $set: { archived: true } });
+    expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(0);
+
+    const before = issued.length;
+    const now = new Date('2027-03-01T10:00:00Z');
+    const [repair, otherRepair, sentAgain] = await Promise.all([
+      issueAllCertificatesDue(now),
+      issueAllCertificatesDue(now),
+      completeModule({ actor: actorOf(user), moduleId: modules[0]!.id, input: {}, now }),
+    ]);
+    const certificates = await CertificateModel.find({ userId: user.id }).lean();
+    expect(certificates).to.have.length(1);
+    expect(issued.slice(before).filter((id) => id === String(certificates[0]!._id))).to.have.length(1);
+    expect(sentAgain.alreadyCompleted).to.equal(true);
+    expect(repair + otherRepair + (sentAgain.certificate ? 1 : 0)).to.be.at.least(1);
+    expect(await issueAllCertificatesDue(now)).to.equal(0);
+    const copy = await EnrolmentModel.findOne({ userId: user.id, cohortId: cohort.id }).lean();
+    expect(String(copy!.certificate?.certificateId)).to.equal(String(certificates[0]!._id));
+  });
+
+  it('her completion sent again issues the certificate an archive left due, and answers it', async () => {
+    const { programme, modules, user } = await finishedProgramme('aspiring-leader');
+    const last = await buildModule(programme.id);
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    await ModuleModel.updateOne({ _id: last.id }, { $set: { archived: true } });
+    const again = await supertest(app)
+      .post(`/api/v1/modules/${modules[1]!.id}/completion`)
+      .set({ Authorization: `Bearer ${await tokenFor(user)}` })
+      .send({})
+      .expect(200);
+    expect(again.body).to.include({ alreadyCompleted: true });
+    expect(again.body.certificate?.verificationCode).to.match(/^PW-/);
+    expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
   });
 
   it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {

@@ -6,7 +6,7 @@ import { CertificateModel, type Certificate } from '../../../models/Certificate.
 import { CohortModel } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { defaultValidityMonths, type Programme } from '../../../models/Programme.ts';
+import { defaultValidityMonths, ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
@@ -109,20 +109,37 @@ export async function issueCertificateIfComplete(props: {
 }
 
 /**
- * After a module is archived: everyone actively enrolled in a cohort of the programme who has now completed every
- * current module there gets her certificate, as her last completion would have issued it (she has no module left to
- * complete, so nothing else would). A fixed number of indexed reads (cohorts by programme, their active enrolments,
- * completions and certificates of those people), then issueCertificateIfComplete per person due, whose unique index
- * keeps one certificate however many processes decide at once.
+ * Everyone actively enrolled in a cohort of the programme who has completed every current module there and holds no
+ * certificate of it there gets hers, as her last completion would have issued it. Run after each change that can
+ * finish the programme without a completion of hers: a module archived (she has no module left), her enrolment
+ * active again (re-enrolled or promoted, after what was left was archived while she was away) and her cohort moved to
+ * a programme she had finished in it; `cohortId` and `userId` narrow it to those. The hourly repair runs it for every
+ * programme, for whatever a stopped process left. A fixed number of indexed reads (cohorts by programme, their active
+ * enrolments, completions and certificates of those people), then issueCertificateIfComplete per person due, whose
+ * unique index keeps one certificate however many processes decide at once.
  */
-export async function issueCertificatesNowDue(props: { programme: Programme; now: Date }): Promise<number> {
+export async function issueCertificatesNowDue(props: {
+  programme: Programme;
+  now: Date;
+  cohortId?: string | Types.ObjectId;
+  userId?: string | Types.ObjectId;
+}): Promise<number> {
   const { programme } = props;
   const current = (await currentModuleIds([programme._id])).get(String(programme._id)) ?? [];
   if (!current.length) return 0;
-  const cohortIds = (await CohortModel.find({ programmeId: programme._id }, { _id: 1 }).lean()).map((c) => c._id);
+  const cohortIds = (
+    await CohortModel.find(
+      { programmeId: programme._id, ...(props.cohortId ? { _id: new Types.ObjectId(String(props.cohortId)) } : {}) },
+      { _id: 1 },
+    ).lean()
+  ).map((c) => c._id);
   if (!cohortIds.length) return 0;
   const enrolments = await EnrolmentModel.find(
-    { cohortId: { $in: cohortIds }, status: 'active' },
+    {
+      cohortId: { $in: cohortIds },
+      status: 'active',
+      ...(props.userId ? { userId: new Types.ObjectId(String(props.userId)) } : {}),
+    },
     { cohortId: 1, userId: 1 },
   ).lean();
   if (!enrolments.length) return 0;
@@ -130,7 +147,11 @@ export async function issueCertificatesNowDue(props: { programme: Programme; now
   const userIds = [...new Set(enrolments.map((e) => String(e.userId)))].map((id) => new Types.ObjectId(id));
   const [completions, certificates] = await Promise.all([
     CompletionModel.find(
-      { cohortId: { $in: cohortIds }, moduleId: { $in: current.map((id) => new Types.ObjectId(id)) } },
+      {
+        cohortId: { $in: cohortIds },
+        ...(props.userId ? { userId: { $in: userIds } } : {}),
+        moduleId: { $in: current.map((id) => new Types.ObjectId(id)) },
+      },
       { cohortId: 1, userId: 1, moduleId: 1 },
     ).lean(),
     // Of this programme only: a cohort moved here from another keeps that one's certificates, and its holders are
@@ -157,6 +178,30 @@ export async function issueCertificatesNowDue(props: { programme: Programme; now
     });
     if (certificate) issued += 1;
   }
+  return issued;
+}
+
+/** In the cohort's programme as it now stands: see issueCertificatesNowDue. */
+export async function issueCertificatesDueInCohort(props: {
+  cohortId: string | Types.ObjectId;
+  userId?: string | Types.ObjectId;
+  now: Date;
+}): Promise<number> {
+  const cohort = await CohortModel.findById(props.cohortId, { programmeId: 1 }).lean();
+  const programme = cohort ? await ProgrammeModel.findById(cohort.programmeId).lean<Programme>() : null;
+  return programme ? issueCertificatesNowDue({ ...props, programme }) : 0;
+}
+
+/**
+ * Every programme's certificates now due (the hourly `learning:repair-copies` job, and at start): those an event's
+ * handler would have issued had its process not stopped before it, and any path to a finished programme nothing
+ * announces. Programme by programme, a fixed number of reads each.
+ */
+export async function issueAllCertificatesDue(now: Date): Promise<number> {
+  const programmeIds: Types.ObjectId[] = await CohortModel.distinct('programmeId');
+  const programmes = await ProgrammeModel.find({ _id: { $in: programmeIds } }).lean<Programme[]>();
+  let issued = 0;
+  for (const programme of programmes) issued += await issueCertificatesNowDue({ programme, now });
   return issued;
 }
 

@@ -243,11 +243,7 @@ export async function completeModule(props: {
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
   const { record, answers } = checkInput(module, input);
   const cohortId = state.enrolment.cohortId;
-  if (state.completion) {
-    // Sent again (a retry): her progress is written again too, in case the first writer stopped before it.
-    await progressChanged(actor.id, cohortId);
-    return completionResult(state.completion, true, null);
-  }
+  if (state.completion) return completedAgain(actor.id, programme as Programme, state.completion, now);
   if (state.missing.length) {
     throw new ValidationError(
       messages.locked,
@@ -291,10 +287,12 @@ export async function completeModule(props: {
     completion = created.toObject() as Completion;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
-    const existing = await findCompletion(actor.id, module._id, cohortId);
-    // Sent again (a retry): her progress is written again too, in case the first writer stopped before it.
-    await progressChanged(actor.id, cohortId);
-    return completionResult(existing!, true, null);
+    return completedAgain(
+      actor.id,
+      programme as Programme,
+      (await findCompletion(actor.id, module._id, cohortId))!,
+      now,
+    );
   }
   await emitDomainEvent('module.completed', { userId: actor.id, moduleId: module._id, cohortId });
   const certificate = await issueCertificateIfComplete({
@@ -306,6 +304,16 @@ export async function completeModule(props: {
   // Her progress is written once, after both: an issued certificate wrote it already (with this completion in it).
   if (!certificate) await progressChanged(actor.id, cohortId);
   return completionResult(completion, false, certificate);
+}
+
+/**
+ * A completion sent again (a retry, or she sends it once more because her certificate is missing): her certificate
+ * is looked for and her progress written again, in case the first writer stopped before them.
+ */
+async function completedAgain(userId: string, programme: Programme, completion: Completion, now: Date) {
+  const certificate = await issueCertificateIfComplete({ userId, programme, cohortId: completion.cohortId, now });
+  if (!certificate) await progressChanged(userId, completion.cohortId);
+  return completionResult(completion, true, certificate);
 }
 
 function completionResult(

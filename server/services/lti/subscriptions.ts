@@ -4,7 +4,8 @@ import { queueScores, queueScoresInCohorts, queueScoresOfProgramme } from './sco
 // Grades (AGS): each change in a learner's progress queues her latest score for her launches' line items. Her
 // progress changes when she completes a module, and also, without her doing anything, when what the programme takes
 // changes (a module added, archived or restored) or her cohort moves to another programme. A certificate needs no
-// score of its own: only a completion or an archive issues one, and each queues hers.
+// score of its own: whatever issues one (a completion, an archive, a move, her return to a cohort) queues hers already
+// or leaves her progress as it was.
 onDomainEvent('module.completed', async ({ userId, cohortId }) => {
   await queueScores({ userId, cohortId });
 });
