@@ -23,6 +23,12 @@ const attendanceRecordSchema = new Schema(
     note: { type: String, default: '', maxlength: 500 },
     markedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     markedAt: { type: Date, required: true },
+    /**
+     * When she was first marked for the session, which a correction (a later `markedAt`) does not move: a mark made
+     * in her earlier enrolment stays hers after she enrolled again (server/services/cohorts/attendance.ts). A record
+     * stored before it existed was first marked at its `createdAt`.
+     */
+    firstMarkedAt: { type: Date },
     /** 'check-in' when she entered the session's code herself. */
     source: { type: String, enum: ['register', 'check-in'], required: true, default: 'register' },
   },

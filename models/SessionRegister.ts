@@ -15,6 +15,11 @@ const markSchema = new Schema(
     note: { type: String, default: '' },
     markedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     markedAt: { type: Date, required: true },
+    /**
+     * The record's `firstMarkedAt`. Absent in a copy written before it existed, until the repair writes the copy
+     * again; readers then take `markedAt`.
+     */
+    firstMarkedAt: { type: Date },
     source: { type: String, enum: ['register', 'check-in'], required: true },
   },
   { _id: false },

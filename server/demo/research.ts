@@ -160,6 +160,7 @@ export async function seedResearch(ctx: DemoContext, now = new Date()): Promise<
           status,
           markedBy: facilitatorId,
           markedAt: session.startsAt,
+          firstMarkedAt: session.startsAt,
         });
       }
       const completed = i % 4 !== 3;

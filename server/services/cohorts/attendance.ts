@@ -155,7 +155,12 @@ const recordUpsert = (
   set: Record<string, unknown>,
 ) => ({
   $set: set,
-  $setOnInsert: { sessionId: session._id, cohortId: session.cohortId, userId: new Types.ObjectId(userId) },
+  $setOnInsert: {
+    sessionId: session._id,
+    cohortId: session.cohortId,
+    userId: new Types.ObjectId(userId),
+    firstMarkedAt: set.markedAt,
+  },
 });
 
 /**
@@ -279,6 +284,7 @@ async function writeOverShown(
       sessionId: session._id,
       cohortId: session.cohortId,
       userId: new Types.ObjectId(userId),
+      firstMarkedAt: set.markedAt as Date,
       ...set,
     });
     return true;
@@ -475,6 +481,7 @@ export async function checkIn(props: {
         cohortId: session.cohortId,
         userId: new Types.ObjectId(props.actor.id),
         note: '',
+        firstMarkedAt: now,
         ...set,
       });
       await registerChanged(session._id, session.cohortId);
@@ -564,15 +571,18 @@ export async function cohortAttendanceReport(props: {
   // marked for it: her class list is often loaded after the first session, and its register taken then (a register
   // saved for her and left out of every count, with nothing said, misled her facilitator). One held while she was
   // withdrawn counts when she was marked for it before she enrolled again, i.e. in her earlier enrolment: she keeps
-  // the marks she had, and a session held while she was away is not hers.
+  // the marks she had, and a session held while she was away is not hers. A mark of her earlier enrolment corrected
+  // since (a doctor's note turning "absent" into "excused") is still of that enrolment: it is dated by when it was
+  // first made, not last changed, or the correction would take the session out of her report.
   const eligible = (
     m: { userId: string; enrolledAt: Date | null; firstEnrolledAt: Date | null },
     s: { sessionId: string; startsAt: Date },
   ) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
-    const markedAt = recordOf(s.sessionId, m.userId)?.markedAt;
-    if (!markedAt) return false;
-    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || markedAt < m.enrolledAt;
+    const mark = recordOf(s.sessionId, m.userId);
+    if (!mark) return false;
+    const firstMarkedAt = mark.firstMarkedAt ?? mark.markedAt;
+    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || firstMarkedAt < m.enrolledAt;
   };
   const threshold = cohort.attendanceThreshold ?? 75;
 

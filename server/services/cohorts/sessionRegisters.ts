@@ -23,9 +23,19 @@ import { oid } from '../../ids.ts';
  */
 type Id = Types.ObjectId | string;
 
-type MarkRecord = SessionMark & { sessionId: Types.ObjectId };
+type MarkRecord = SessionMark & { sessionId: Types.ObjectId; createdAt?: Date | null };
 
-const markFields = { sessionId: 1, userId: 1, status: 1, note: 1, markedBy: 1, markedAt: 1, source: 1 } as const;
+const markFields = {
+  sessionId: 1,
+  userId: 1,
+  status: 1,
+  note: 1,
+  markedBy: 1,
+  markedAt: 1,
+  firstMarkedAt: 1,
+  createdAt: 1,
+  source: 1,
+} as const;
 
 const asMark = (r: MarkRecord): SessionMark => ({
   userId: r.userId,
@@ -33,6 +43,8 @@ const asMark = (r: MarkRecord): SessionMark => ({
   note: r.note ?? '',
   markedBy: r.markedBy,
   markedAt: r.markedAt,
+  // A record stored before firstMarkedAt was first marked when it was made.
+  firstMarkedAt: r.firstMarkedAt ?? r.createdAt ?? r.markedAt,
   source: r.source,
 });
 
@@ -80,8 +92,11 @@ export async function marksOfSessions(sessionIds: Id[]): Promise<Map<string, Ses
   return marksOfRegistered(registers, ids);
 }
 
-/** What a cohort's attendance report reads of each mark: who, what, and when (notes and markers stay unread). */
-export type ReportMark = Pick<SessionMark, 'userId' | 'status' | 'markedAt'>;
+/**
+ * What a cohort's attendance report reads of each mark: who, what, and when it was first made and last changed (notes
+ * and markers stay unread).
+ */
+export type ReportMark = Pick<SessionMark, 'userId' | 'status' | 'markedAt' | 'firstMarkedAt'>;
 
 /**
  * The registers of a cohort's sessions (one read on cohortId), for marksOfRegistered, with only what the report reads
@@ -90,7 +105,7 @@ export type ReportMark = Pick<SessionMark, 'userId' | 'status' | 'markedAt'>;
 export async function registersOfCohort(cohortId: Id): Promise<StoredRegister<ReportMark>[]> {
   return SessionRegisterModel.find(
     { cohortId: oid(cohortId) },
-    { 'marks.userId': 1, 'marks.status': 1, 'marks.markedAt': 1 },
+    { 'marks.userId': 1, 'marks.status': 1, 'marks.markedAt': 1, 'marks.firstMarkedAt': 1 },
   )
     .batchSize(10_000)
     .lean<StoredRegister<ReportMark>[]>();
@@ -121,7 +136,9 @@ export async function marksOfRegistered<M extends ReportMark>(
 
 const sameMarks = (a: SessionMark[], b: SessionMark[]) => {
   const key = (m: SessionMark) =>
-    [m.userId, m.status, m.note ?? '', m.markedBy, m.markedAt?.getTime(), m.source].map(String).join('|');
+    [m.userId, m.status, m.note ?? '', m.markedBy, m.markedAt?.getTime(), m.firstMarkedAt?.getTime(), m.source]
+      .map(String)
+      .join('|');
   const sorted = (marks: SessionMark[]) => marks.map(key).sort().join('\n');
   return a.length === b.length && sorted(a) === sorted(b);
 };
