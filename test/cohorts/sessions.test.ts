@@ -309,6 +309,70 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await supertest(app).patch(`/api/v1/sessions/${id}`).set(auth).send({ title: 'Again' }).expect(409);
   });
 
+  it('a held session whose register holds marks cannot move to a time still to come (409 saying to cancel it and schedule a new one; nothing changes, web and API); into the past, or unmarked, it moves', async () => {
+    const day = 24 * 60 * 60_000;
+    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
+    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
+    const cohort = await buildCohort({
+      startsOn: isoDate(Date.now() - 60 * day),
+      endsOn: isoDate(Date.now() + 60 * day),
+      timezone: 'UTC',
+      facilitatorIds: [facilitator.id],
+    });
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: participant.id });
+    const heldAt = Date.now() - 10 * day;
+    const marked = await buildSession(cohort._id, { startsAt: new Date(heldAt) });
+    const unmarked = await buildSession(cohort._id, { startsAt: new Date(heldAt) });
+    const url = `/api/v1/sessions/${String(marked._id)}`;
+    await supertest(app)
+      .put(`${url}/attendance`)
+      .set(auth)
+      .send({ records: [{ userId: participant.id, status: 'late' }] })
+      .expect(200);
+
+    const refused = await supertest(app)
+      .patch(url)
+      .set(auth)
+      .send({ startsAt: wallClock(Date.now() + 10 * day) })
+      .expect(409);
+    expect(refused.body.detail).to.include('1 mark').and.include('Cancel it and schedule a new session');
+    const agent = await signIn(app, facilitator.email, testPassword);
+    const edit = `/sessions/${String(marked._id)}/edit`;
+    const page = await agent.get(edit).expect(200);
+    const onTheWeb = await agent
+      .post(edit)
+      .type('form')
+      .send({
+        _csrf: csrfFrom(page.text),
+        version: /name="version" value="([^"]*)"/.exec(page.text)![1],
+        title: 'Workshop',
+        startsAt: wallClock(Date.now() + 10 * day),
+        durationMinutes: '60',
+        mode: 'online',
+        joinUrl: 'https://meet.example.org/x',
+      })
+      .expect(409);
+    expect(onTheWeb.text).to.include('cannot move to a time still to come');
+    const stored = await CohortSessionModel.findById(marked._id).lean();
+    expect(stored).to.include({ sequence: 0 });
+    expect(stored!.startsAt.getTime()).to.equal(heldAt);
+    const register = await supertest(app).get(`${url}/attendance`).set(auth).expect(200);
+    expect(register.body.records[0]).to.include({ status: 'late' });
+
+    // A correction of when it was held stays in the past: it moves, its marks with it.
+    await supertest(app)
+      .patch(url)
+      .set(auth)
+      .send({ startsAt: wallClock(heldAt - day) })
+      .expect(200);
+    // Nobody was marked at the other: it moves to a time still to come.
+    await supertest(app)
+      .patch(`/api/v1/sessions/${String(unmarked._id)}`)
+      .set(auth)
+      .send({ startsAt: wallClock(Date.now() + 10 * day) })
+      .expect(200);
+  });
+
   it('a PATCH that changes nothing (an empty body, or the values stored) keeps SEQUENCE and history and announces no change', async () => {
     const created = await schedule({ title: 'Unchanged', startsAt: '2027-06-03T10:00' }).expect(201);
     const id = created.body.id;

@@ -2,6 +2,7 @@ import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import type { Cohort } from '../../../models/Cohort.ts';
+import { AttendanceRecordModel } from '../../../models/AttendanceRecord.ts';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
@@ -30,6 +31,10 @@ const messages = {
   location: 'an in-person session needs a location',
   cancelled: 'This session is cancelled; it cannot be changed any more.',
   changedMeanwhile: 'Someone else changed this session at the same moment. Reload it and try again.',
+  markedNotMoved: (marks: number) =>
+    `This session's register already holds ${marks === 1 ? '1 mark' : `${marks} marks`}, so it cannot move to a time ` +
+    'still to come: participants would read their marks for a session not yet held. Cancel it and schedule a new ' +
+    'session instead (its marks stay with this one).',
   savedMeanwhile: savedMeanwhileMessage('session'),
 };
 
@@ -265,9 +270,12 @@ export async function rescheduleSession(props: {
   sessionId: string;
   input: Partial<SessionInput>;
   expectedSequence?: ExpectedVersion;
+  /** When she asks (the clock is a parameter so tests can pin it); defaults to the current time. */
+  now?: Date;
 }) {
   const { session, cohort } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
+  const now = props.now ?? new Date();
   const merged: SessionInput = {
     title: props.input.title ?? session.title,
     startsAt: sameWallClock(props.input.startsAt, session.startsAt, cohort.timezone)
@@ -289,8 +297,15 @@ export async function rescheduleSession(props: {
   if (!timeChanged && !placeChanged && merged.title === session.title) return session;
   // Changed since she read it: her change, merged with what she saw, would put back what the other change moved.
   if (movedOn(session.sequence, props.expectedSequence)) throw new ConflictError(messages.savedMeanwhile);
+  // A register is never taken before it opens (attendance.ts), so no participant reads a mark for a session still to
+  // come; a session already marked moved to such a time would show its marks all the same. Its marks say what
+  // happened at the time it was held, so they are not moved (nor silently dropped) with it: it is refused.
+  if (timeChanged && now < registerOpensAt({ startsAt, durationMinutes: merged.durationMinutes })) {
+    const marks = await AttendanceRecordModel.countDocuments({ sessionId: session._id });
+    if (marks) throw new ConflictError(messages.markedNotMoved(marks));
+  }
   const entry = {
-    at: new Date(),
+    at: now,
     byUserId: new Types.ObjectId(props.actor.id),
     change: timeChanged ? 'rescheduled' : 'updated',
     previousStartsAt: session.startsAt,
