@@ -41,7 +41,9 @@ const mentorshipSchema = new Schema(
     closedAt: { type: Date },
     closedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     closeReason: { type: String },
+    /** The mentee's, 1–5; seen by admins only (server/services/mentoring/ratings.ts). */
     rating: { type: Number, min: 1, max: 5 },
+    /** For the programme team, by whoever closed it; seen by admins only. */
     feedback: { type: String },
   },
   { timestamps: true },
@@ -51,6 +53,9 @@ mentorshipSchema.index({ activeKey: 1 }, { unique: true });
 mentorshipSchema.index({ mentorId: 1, status: 1 });
 mentorshipSchema.index({ menteeId: 1, status: 1 });
 mentorshipSchema.index({ status: 1 });
+// The admin overview's ratings read the rated mentorships only, and its feedback the latest closes first.
+mentorshipSchema.index({ rating: 1 });
+mentorshipSchema.index({ status: 1, closedAt: 1 });
 
 export type Mentorship = InferSchemaType<typeof mentorshipSchema> & { _id: Types.ObjectId; createdAt: Date };
 

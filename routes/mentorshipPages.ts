@@ -20,6 +20,7 @@ import {
   saveAgreement,
 } from '../server/services/mentoring/mentorships.ts';
 import { mentoringOverview } from '../server/services/mentoring/overview.ts';
+import { latestFeedback, minRatingsPerMentor, ratingValues } from '../server/services/mentoring/ratings.ts';
 import { versionFromForm } from '../server/versions.ts';
 import {
   acceptMentoringRequest,
@@ -168,12 +169,15 @@ async function mentorshipPage(req: Request, res: Response, status = 200, extra: 
   const view = await mentorshipView({ actor: req.user!, mentorshipId: String(req.params.id) });
   const names = await namesOf([view.mentorship.mentorId, view.mentorship.menteeId]);
   const me = req.user!.id;
+  const isMember = me === String(view.mentorship.mentorId) || me === String(view.mentorship.menteeId);
   res.status(status).render('mentorships/show', {
     title: 'Mentorship',
     m: view.mentorship,
     meetings: view.presented.meetings,
     names,
-    isMember: me === String(view.mentorship.mentorId) || me === String(view.mentorship.menteeId),
+    isMember,
+    // An admin who is one of its members reads it as a member: no rating, no feedback.
+    programmeTeam: !isMember && req.user!.roles.includes('admin'),
     isMentee: me === String(view.mentorship.menteeId),
     frequencies: meetingFrequencies,
     frequencyLabels,
@@ -399,6 +403,10 @@ export function registerMentorshipPages(web: Router): void {
     res.render('mentorships/overview', {
       title: 'Mentoring at a glance',
       overview,
+      mentorNames: await namesOf(overview.ratings.mentors.map((m) => m.mentorId)),
+      feedback: await latestFeedback(),
+      ratingValues,
+      minRatingsPerMentor,
       chart: outcomeChart(overview.chart),
       kinds: outcomeKinds,
       outcomeLabels,

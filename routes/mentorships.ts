@@ -26,6 +26,7 @@ import {
   saveAgreement,
 } from '../server/services/mentoring/mentorships.ts';
 import { mentoringOverview } from '../server/services/mentoring/overview.ts';
+import { ratingValues } from '../server/services/mentoring/ratings.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
 import { registerMentorshipPages } from './mentorshipPages.ts';
 
@@ -103,6 +104,16 @@ const overviewOut = z.object({
   closedMentorships: z.number(),
   medianDaysToMatch: z.number().nullable(),
   outcomes: countsByKind,
+  ratings: z.object({
+    rated: z.number(),
+    median: z.number().nullable(),
+    distribution: z.object(Object.fromEntries(ratingValues.map((v) => [String(v), z.number()]))),
+    byMonth: z.array(
+      z.object({ month: z.string(), label: z.string(), rated: z.number(), median: z.number().nullable() }),
+    ),
+    mentors: z.array(z.object({ mentorId: z.string(), ratings: z.number(), median: z.number() })),
+    mentorsWithFewerRatings: z.number(),
+  }),
 });
 
 const mentorshipSummary = (m: {

@@ -5,11 +5,13 @@ import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
+import { mentorshipRatings, type MentorshipRatings } from './ratings.ts';
 import { activeMentorNames } from './suggestions.ts';
 
 /**
  * The programme at a glance (admins): who mentors, who waits, how fast women are matched, and what came of it.
- * Read from the source collections with a few counts and two small scans; nothing derived is kept.
+ * Read from the source collections with a few counts and two small scans; nothing derived is kept. The ratings are
+ * read from the rated mentorships alone (./ratings.ts).
  */
 export type OutcomeCounts = Record<OutcomeKind, number>;
 export type OutcomeChart = { months: { month: string; label: string; counts: OutcomeCounts }[]; max: number };
@@ -25,6 +27,8 @@ export type MentoringOverview = {
   medianDaysToMatch: number | null;
   outcomes: OutcomeCounts;
   chart: OutcomeChart;
+  /** How mentees rated the closed mentorships: whether matching worked. */
+  ratings: MentorshipRatings;
 };
 
 const emptyCounts = (): OutcomeCounts => Object.fromEntries(outcomeKinds.map((k) => [k, 0])) as OutcomeCounts;
@@ -98,9 +102,12 @@ export async function mentoringOverview(props: {
       outcomes[kind] = await CareerOutcomeModel.countDocuments({ kind });
     }),
   );
-  const recent = await CareerOutcomeModel.find({ kind: { $in: [...outcomeKinds] }, on: { $gte: since } })
-    .select('kind on')
-    .lean();
+  const [recent, ratings] = await Promise.all([
+    CareerOutcomeModel.find({ kind: { $in: [...outcomeKinds] }, on: { $gte: since } })
+      .select('kind on')
+      .lean(),
+    mentorshipRatings({ now, zone }),
+  ]);
   const days = started.map((m) => (m.startedAt.getTime() - m.requestedAt.getTime()) / 86_400_000);
   const mid = median(days);
   return {
@@ -114,5 +121,6 @@ export async function mentoringOverview(props: {
     medianDaysToMatch: mid === null ? null : Math.round(mid * 10) / 10,
     outcomes,
     chart: outcomesByMonth(recent, now, 12, zone),
+    ratings,
   };
 }
