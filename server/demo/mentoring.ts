@@ -6,6 +6,7 @@ import {
   closeMentorship,
   endMentorshipsPastTheirEnd,
   logMeeting,
+  rateClosedMentorship,
   recordOutcome,
   saveAgreement,
 } from '../services/mentoring/mentorships.ts';
@@ -21,8 +22,9 @@ import { demoPassword } from './people.ts';
 /**
  * Mentoring demo: a dozen serving heads as mentors across London, Yorkshire, Toronto, Dubai, Kuala Lumpur and Sydney;
  * mentees whose suggestions show the zone reasoning (Priya in Toronto is offered Margaret in Sydney, whose late
- * mornings are Priya's evenings); active mentorships with agreements and meetings, one closed with outcomes, one
- * request waiting. Everything goes through the domain functions, so the rules and reminders are the real ones.
+ * mornings are Priya's evenings); active mentorships with agreements and meetings, one closed with outcomes, closed
+ * ones rated by their mentees (three of Catherine's, so the admin overview lists her), one request waiting.
+ * Everything goes through the domain functions, so the rules and reminders are the real ones.
  */
 const day = 86_400_000;
 const weekdays = ['mon', 'tue', 'wed', 'thu', 'fri'] as const;
@@ -268,6 +270,23 @@ const mentees: MenteeSeed[] = [
     languages: ['English', 'Bengali'],
     preferences: { sameRegion: true, language: '' },
   },
+  // London: Catherine's earlier mentees, each mentorship closed and rated (see seedMentoring).
+  ...(
+    [
+      ['participant7@pathways.test', 'Peckham Rye Primary'],
+      ['participant8@pathways.test', 'Brixton Hill Primary'],
+      ['participant11@pathways.test', 'Camberwell Grove Primary'],
+    ] as const
+  ).map(([email, schoolName]) => ({
+    email,
+    goals: ['applying-for-headship', 'interviews'] as Topic[],
+    phase: 'primary' as const,
+    schoolName,
+    country: 'GB',
+    region: 'London',
+    availability: evenings,
+    languages: ['English'],
+  })),
 ];
 
 export async function seedMentoring(ctx: DemoContext): Promise<void> {
@@ -322,6 +341,64 @@ export async function seedMentoring(ctx: DemoContext): Promise<void> {
       now: at(askedDaysAgo),
     });
     return acceptMentoringRequest({ actor: asMentor(mentorEmail), requestId: String(r._id), now: at(acceptedDaysAgo) });
+  }
+
+  // London: Catherine's three earlier mentees closed their mentorships and rated them (one after Catherine closed it,
+  // with a note of her own), so the admin overview lists her among the mentors (listed from 3 ratings), the ratings by
+  // month and the feedback for the programme team.
+  const earlier: {
+    email: string;
+    days: [asked: number, accepted: number, closed: number];
+    rating: number;
+    closedBy: 'mentee' | 'mentor';
+    reason: string;
+    feedback: string;
+  }[] = [
+    {
+      email: 'participant7@pathways.test',
+      days: [170, 168, 120],
+      rating: 5,
+      closedBy: 'mentee',
+      reason: 'I have my interview date and feel ready.',
+      feedback: 'Catherine’s mock panel was harder than the real one would be, which was the point.',
+    },
+    {
+      email: 'participant8@pathways.test',
+      days: [150, 147, 90],
+      rating: 4,
+      closedBy: 'mentor',
+      reason: 'Zara moved to a deputy headship in another trust and has what she came for.',
+      feedback: 'Zara could mentor others herself in a year or two.',
+    },
+    {
+      email: 'participant11@pathways.test',
+      days: [130, 126, 45],
+      rating: 3,
+      closedBy: 'mentee',
+      reason: 'The application window has closed for this year.',
+      feedback: 'Helpful, but a call a month was not enough in the weeks before the interviews.',
+    },
+  ];
+  for (const e of earlier) {
+    const [asked, accepted, closed] = e.days;
+    const m = await match(
+      e.email,
+      'mentor2@pathways.test',
+      'I would like help preparing my application.',
+      asked,
+      accepted,
+    );
+    const mentorshipId = String(m._id);
+    const byMentee = e.closedBy === 'mentee';
+    await closeMentorship({
+      actor: byMentee ? as(e.email) : asMentor('mentor2@pathways.test'),
+      mentorshipId,
+      reason: e.reason,
+      ...(byMentee ? { rating: e.rating } : {}),
+      feedback: e.feedback,
+      now: at(closed),
+    });
+    if (!byMentee) await rateClosedMentorship({ actor: as(e.email), mentorshipId, rating: e.rating });
   }
 
   // London: Hannah with Catherine, monthly, two meetings logged.
@@ -445,6 +522,8 @@ export async function seedMentoring(ctx: DemoContext): Promise<void> {
       now: at(ago),
     });
   await endMentorshipsPastTheirEnd({ now: at(0) });
+  // She rates it afterwards, as the page offers her once it is closed.
+  await rateClosedMentorship({ actor: as('participant@pathways.test'), mentorshipId: String(priya._id), rating: 4 });
 
   // A request waiting: Aisha (Yorkshire) asks Bronwen.
   await createMentoringRequest({

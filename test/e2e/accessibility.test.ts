@@ -174,6 +174,8 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
         { from: '/admin/pledge/signatures', link: to('/admin/pledge/signatures/:id') },
         '/admin/pledge/commitments',
         '/admin/mentoring',
+        // A closed mentorship as the programme team reads it: the mentee's rating and the feedback.
+        { from: '/admin/mentoring', link: to('/mentorships/:id') },
         '/mentoring/assignments',
         '/admin/directory/reports',
         '/admin/pool',

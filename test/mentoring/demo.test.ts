@@ -42,7 +42,12 @@ describe('mentoring: demo data', () => {
     const overview = await admin.get('/admin/mentoring').expect(200);
     expect(overview.text).to.include('role="img"');
     const figures = await admin.get('/api/v1/mentoring/overview').expect(200);
-    expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 2, pendingRequests: 1 });
+    expect(figures.body).to.include({ mentors: 12, activeMentorships: 2, closedMentorships: 5, pendingRequests: 1 });
+    // Every closed mentorship is rated; Catherine, with three ratings, is the one mentor listed by name.
+    expect(figures.body.ratings).to.deep.include({ rated: 5, median: 4, mentorsWithFewerRatings: 2 });
+    expect(figures.body.ratings.mentors).to.have.length(1);
+    expect(overview.text).to.match(/<th scope="row">Catherine Wright<\/th><td>3<\/td><td>4<\/td>/);
+    expect(overview.text).to.include('Zara could mentor others herself');
 
     // Priya and Margaret's mentorship reached its agreed end date three days ago: the sweep closed it, nobody else.
     const priyasId = (await UserModel.findOne({ email: 'participant@pathways.test' }).lean())!._id;
