@@ -8,6 +8,7 @@ import { flash } from '../server/http/flash.ts';
 import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { withoutNonText } from '../server/visibleText.ts';
 import { savedMeanwhileMessage, versionForForm, versionFromForm } from '../server/versions.ts';
+import { completionTypes } from '../models/Module.ts';
 import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import {
@@ -222,7 +223,9 @@ export function registerModuleRoutes(web: Router, api: Router): void {
   web.get('/modules/:id', requireSignIn, async (req, res) => renderModule(req, res));
   web.post('/modules/:id/completion', requireSignIn, async (req, res) => {
     const view = await moduleForReader({ actor: req.user!, moduleId: String(req.params.id) });
-    const type = ruleOf(view.module).type;
+    // The form says which completion it was made for; one without the field (a script) takes the module's own.
+    const formType = completionTypes.find((t) => t === req.body.completionType);
+    const type = formType ?? ruleOf(view.module).type;
     const input =
       type === 'reflection'
         ? {
@@ -238,6 +241,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
         actor: req.user!,
         moduleId: String(view.module._id),
         input,
+        expectedType: formType,
         now: new Date(),
       });
       flash(
@@ -252,6 +256,9 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       if (result.certificate) flash(req, 'success', messages.certificate);
       res.redirect(303, result.certificate ? '/certificates' : `/modules/${view.module._id}`);
     } catch (error) {
+      // Changed by an author while she wrote: the page comes back as the module is now, with what she sent kept.
+      if (error instanceof ConflictError)
+        return renderModule(req, res, { values: req.body, errors: {}, errorList: [], problem: error.message }, 409);
       if (!(error instanceof ValidationError)) throw error;
       const list = error.errors.length ? error.errors : [];
       const quizResult =

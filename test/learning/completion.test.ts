@@ -1,6 +1,7 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { CompletionModel } from '../../models/Completion.ts';
+import { ModuleModel } from '../../models/Module.ts';
 import { QuizAttemptModel } from '../../models/QuizAttempt.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -217,6 +218,48 @@ describe('learning: completing modules (API)', () => {
       .expect(200);
     const after = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
     expect(after.body.completion.questions[1].correct).to.deep.equal([0, 2]);
+  });
+
+  it('when an author makes a reflection module a view or a quiz while she writes, her form comes back 409 with her text and a notice, and nothing is completed', async () => {
+    const programme = await buildProgramme();
+    const { user } = await learnerIn(programme.id);
+    const agent = await signIn(app, user.email, testPassword);
+    for (const [changedTo, now] of [
+      [{ type: 'view' }, 'completed by marking it as done'],
+      [sampleQuiz, 'completed by passing a knowledge check'],
+    ] as const) {
+      const module = await buildModule(programme.id, { completion: { type: 'reflection' } });
+      const page = await agent.get(`/modules/${module.id}`).expect(200);
+      const formType = /name="completionType" value="(\w+)"/.exec(page.text)?.[1];
+      await ModuleModel.updateOne({ _id: module.id }, { $set: { completion: changedTo }, $inc: { version: 1 } });
+      const written = `${reflection} Written for ${changedTo.type}.`;
+      const sent = await agent
+        .post(`/modules/${module.id}/completion`)
+        .type('form')
+        .send({
+          _csrf: csrfFrom(page.text),
+          completionType: formType,
+          reflection: written,
+          shareWithFacilitators: 'yes',
+        })
+        .expect(409);
+      expect(sent.text).to.include(`This module was changed after you opened it: it is now ${now}.`);
+      expect(sent.text)
+        .to.include('The reflection you wrote (not saved)')
+        .and.include(`Written for ${changedTo.type}.`);
+      expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+      expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    }
+    const unchanged = await buildModule(programme.id, { completion: { type: 'reflection' } });
+    const page = await agent.get(`/modules/${unchanged.id}`).expect(200);
+    await agent
+      .post(`/modules/${unchanged.id}/completion`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text), completionType: 'reflection', reflection })
+      .expect(303);
+    expect(await CompletionModel.findOne({ userId: user.id, moduleId: unchanged.id }).lean()).to.include({
+      reflection,
+    });
   });
 
   it('the quiz page in the browser carries no correct answers before she passes', async () => {

@@ -1,11 +1,11 @@
 import { progressChanged } from './enrolmentProgress.ts';
 import { Types } from 'mongoose';
 import { CompletionModel, type Completion } from '../../../models/Completion.ts';
-import type { Module } from '../../../models/Module.ts';
+import type { CompletionType, Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
 import { canAuthorModules, canSeeProgramme } from '../../policies/learning.ts';
@@ -38,6 +38,15 @@ const messages = {
   answerRange: 'is not one of the choices',
   answerMissing: 'choose an answer',
   notCompleted: 'You have not completed this module yet.',
+  changedMeanwhile: (now: CompletionType) =>
+    `This module was changed after you opened it: it is now ${completedBy[now]}. What you sent was not saved.`,
+};
+
+/** How a module of each type is completed, in the words of the notice that it changed. */
+const completedBy: Record<CompletionType, string> = {
+  view: 'completed by marking it as done',
+  reflection: 'completed by writing a reflection',
+  quiz: 'completed by passing a knowledge check',
 };
 
 /**
@@ -232,6 +241,12 @@ export async function completeModule(props: {
   actor: Express.User;
   moduleId: string;
   input: CompletionInput;
+  /**
+   * The completion type the learner's form was made for (the web page's form carries it). When an author has changed
+   * it since, nothing is recorded (409): her reflection was neither completed as a view without a word nor graded as
+   * a quiz, and the page gives her text back. An API client names none and is held to the body it sends.
+   */
+  expectedType?: CompletionType;
   /** When it happens (the clock is a parameter so tests and jobs can pin it). */
   now: Date;
 }) {
@@ -241,6 +256,8 @@ export async function completeModule(props: {
   if (module.archived) throw new ValidationError(messages.archived);
   const state = await learnerState(actor.id, module);
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
+  if (props.expectedType && props.expectedType !== ruleOf(module).type)
+    throw new ConflictError(messages.changedMeanwhile(ruleOf(module).type));
   const { record, answers } = checkInput(module, input);
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completedAgain(actor.id, programme as Programme, state.completion, now);
