@@ -1,4 +1,4 @@
-import { issueAllCertificatesDue } from '../server/services/learning/certificates.ts';
+import { issueAllCertificatesDue, nameAllHolders } from '../server/services/learning/certificates.ts';
 import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import type { JobArea } from './types.ts';
@@ -9,7 +9,9 @@ import type { JobArea } from './types.ts';
  * Idempotent and written over the version they were computed at, so they heal a copy left behind by a process that
  * stopped between a change and its copy (services/learning/outline.ts, services/learning/enrolmentProgress.ts).
  * Certificates now due are issued first (issueAllCertificatesDue): one a stopped process left unissued after the
- * change that finished her programme (an archive, her return, her cohort's move) is issued within the hour.
+ * change that finished her programme (an archive, her return, her cohort's move) is issued within the hour. Each
+ * certificate issued before its holder's name carried her account's version is named from her account once
+ * (services/learning/certificates.ts, nameAllHolders), so one issued before a rename names her as she is called now.
  */
 export const learningJobs: JobArea = {
   define(agenda) {
@@ -17,6 +19,7 @@ export const learningJobs: JobArea = {
       await showAllOutlines();
       await issueAllCertificatesDue(new Date());
       await showAllProgress();
+      await nameAllHolders();
     });
   },
   async schedule(agenda) {

@@ -13,8 +13,15 @@ const certificateSchema = new Schema(
     programmeId: { type: Schema.Types.ObjectId, ref: 'Programme', required: true },
     cohortId: { type: Schema.Types.ObjectId, ref: 'Cohort', required: true },
     track: { type: String, enum: tracks, required: true },
-    /** Copied at issue time so the certificate reads the same if the programme is renamed. */
+    /**
+     * Her name as she is called now: copied at issue and again whenever her account's name changes (a correction, a
+     * marriage, an LMS filling the "LMS learner" placeholder), so the PDF and the public check page name the person
+     * the account is (learning/certificates.ts, nameHolderAfresh). A revoked certificate names nobody and is not renamed.
+     */
     holderName: { type: String, required: true },
+    /** Her account's `version` when holderName was copied: a copy is only ever replaced by a later one. */
+    holderNameVersion: { type: Number },
+    /** Copied at issue time so the certificate reads the same if the programme is renamed. */
     programmeTitle: { type: String, required: true },
     issuedAt: { type: Date, required: true },
     expiresAt: { type: Date, default: null },

@@ -9,6 +9,7 @@ import { completeModule } from '../../server/services/learning/completion.ts';
 import {
   issueAllCertificatesDue,
   issueCertificateIfComplete,
+  nameAllHolders,
   verifyCertificate,
 } from '../../server/services/learning/certificates.ts';
 import { signIn, testApp } from '../support/app.ts';
@@ -139,6 +140,47 @@ describe('learning: certificates', () => {
     expect(page.text).to.include('This certificate has expired').and.include(user.name);
     const unknown = await supertest(app).get('/certificates/verify/NOT-A-CODE').expect(404);
     expect(unknown.text).to.include('No certificate has this code');
+  });
+
+  it('after she renames herself her certificate names her as she is called now, in the PDF, the API and the public check page, with the same code; a revoked one is not renamed', async () => {
+    const { modules, user } = await finishedProgramme();
+    const pdfBefore = await certificatePdfOf(user, modules);
+    expect(await pdfText(pdfBefore)).to.include('Grace Bennett');
+    const { _id, verificationCode: code } = (await CertificateModel.findOne({ userId: user.id }).lean())!;
+    await supertest(app)
+      .patch('/api/v1/me')
+      .set({ Authorization: `Bearer ${await tokenFor(user)}` })
+      .send({ name: 'Grace Okafor' })
+      .expect(200);
+    const api = await supertest(app).get(`/api/v1/certificates/verify/${code}`).expect(200);
+    expect(api.body).to.include({ status: 'valid', name: 'Grace Okafor', verificationCode: code });
+    const page = await supertest(app).get(`/certificates/verify/${code}`).expect(200);
+    expect(page.text).to.include('Grace Okafor').and.not.include('Grace Bennett');
+    const agent = await signIn(app, user.email, testPassword);
+    const pdf = await agent
+      .get(`/certificates/${String(_id)}/download`)
+      .buffer(true)
+      .parse(binaryBody)
+      .expect(200);
+    const text = await pdfText(pdf.body as Buffer);
+    expect(text).to.include('Grace Okafor').and.include(code).and.not.include('Grace Bennett');
+    expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
+
+    // One issued before the copy carried a version, under a name since changed, is named from her account by the
+    // hourly repair; a revoked one (erasure) stays naming nobody.
+    await CertificateModel.updateOne(
+      { _id },
+      { $set: { holderName: 'Grace Bennett' }, $unset: { holderNameVersion: 1 } },
+    );
+    const other = await finishedProgramme();
+    await certificatePdfOf(other.user, other.modules);
+    await CertificateModel.updateOne(
+      { userId: other.user.id },
+      { $set: { revokedAt: new Date(), holderName: 'Former member' }, $unset: { holderNameVersion: 1 } },
+    );
+    expect(await nameAllHolders()).to.equal(1);
+    expect((await CertificateModel.findById(_id).lean())!.holderName).to.equal('Grace Okafor');
+    expect((await CertificateModel.findOne({ userId: other.user.id }).lean())!.holderName).to.equal('Former member');
   });
 
   it('an expired governing-board certificate is renewed by completing the programme again in a later cohort', async () => {

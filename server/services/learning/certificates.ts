@@ -72,7 +72,7 @@ export async function issueCertificateIfComplete(props: {
   ).lean();
   const doneIds = new Set(done.map((c) => String(c.moduleId)));
   if (!current.every((id) => doneIds.has(id))) return null;
-  const user = await UserModel.findById(props.userId, { name: 1 }).lean();
+  const user = await UserModel.findById(props.userId, { name: 1, version: 1 }).lean();
   if (!user) return null;
   const months = programme.certificateValidityMonths ?? defaultValidityMonths[programme.track];
   const expiresAt = months ? DateTime.fromJSDate(props.now, { zone: 'UTC' }).plus({ months }).toJSDate() : null;
@@ -84,11 +84,14 @@ export async function issueCertificateIfComplete(props: {
         cohortId: props.cohortId,
         track: programme.track,
         holderName: user.name,
+        holderNameVersion: user.version ?? 0,
         programmeTitle: programme.title,
         issuedAt: props.now,
         expiresAt,
         verificationCode: newVerificationCode(),
       });
+      // A rename that landed after her name was read above: its own copy ran before this certificate existed.
+      await nameHolderAfresh(props.userId);
       await progressChanged(props.userId, props.cohortId);
       await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
       return created.toObject() as Certificate;
@@ -106,6 +109,38 @@ export async function issueCertificateIfComplete(props: {
     }
   }
   throw new Error('Could not draw a unique verification code');
+}
+
+/**
+ * Her certificates name her as she is called now (the choice is README's, Learning): a certificate attests that the
+ * person holding this account completed the programme, so after a rename its PDF and its public check page, with the
+ * same verification code and issue date, give her current name; a copy printed before keeps the name it was printed
+ * with. Her former name is never shown to whoever checks a code. Copied over her account's `version`, as her
+ * enrolments' copy is (cohorts/participantNames.ts): of two renames at once the later stays, and copying again is
+ * idempotent. Called for every rename through accounts/nameCopies.ts. A revoked certificate (erasure) is left naming
+ * nobody.
+ */
+export async function nameHolderAfresh(userId: string | Types.ObjectId): Promise<void> {
+  if (!isObjectId(String(userId))) return;
+  const account = await UserModel.findById(userId, { name: 1, version: 1 }).lean();
+  if (!account) return;
+  const version = account.version ?? 0;
+  // `$not: { $gte }` also matches a certificate issued before the copy carried a version.
+  await CertificateModel.updateMany(
+    { userId: account._id, revokedAt: null, holderNameVersion: { $not: { $gte: version } } },
+    { $set: { holderName: account.name, holderNameVersion: version } },
+    { timestamps: false },
+  );
+}
+
+/** Names every certificate issued before its name carried a version from its holder's account (hourly and at start). */
+export async function nameAllHolders(): Promise<number> {
+  const unnamed: Types.ObjectId[] = await CertificateModel.distinct('userId', {
+    revokedAt: null,
+    holderNameVersion: { $not: { $gte: 0 } },
+  });
+  for (const userId of unnamed) await nameHolderAfresh(userId);
+  return unnamed.length;
 }
 
 /**
