@@ -586,6 +586,29 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         source: 'check-in',
       });
     });
+    it('her home page offers "Check in now" while check-in is open, and says "Checked in" once she has; a facilitator’s "absent" still offers it', async () => {
+      const { cohort, people } = await cohortWith(2);
+      const session = await buildSession(cohort._id, {
+        startsAt: new Date(Date.now() - minutes(5)),
+        durationMinutes: 90,
+      });
+      const [her, other] = people as [TestUser, TestUser];
+      const checkInLink = `href="/sessions/${String(session._id)}">Check in now`;
+      const home = async (who: TestUser) => (await (await signIn(app, who.email, testPassword)).get('/')).text;
+      expect(await home(her)).to.include(checkInLink);
+      const shown = await checkInCodeFor({ actor: facilitator, sessionId: String(session._id), now: new Date() });
+      if (!shown.open) throw new Error('should be open');
+      await checkIn({ actor: her, sessionId: String(session._id), code: shown.code });
+      const after = await home(her);
+      expect(after).to.not.include(checkInLink);
+      expect(after).to.include('Checked in: Present');
+      await recordAttendance({
+        actor: facilitator,
+        sessionId: String(session._id),
+        records: [{ userId: other.id, status: 'absent' }],
+      });
+      expect(await home(other)).to.include(checkInLink);
+    });
   });
 
   describe('reports', () => {

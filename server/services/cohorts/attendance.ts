@@ -392,6 +392,27 @@ export async function markOf(props: { sessionId: unknown; userId: string }) {
   }).lean<Pick<AttendanceRecord, 'status' | 'markedAt' | 'source'>>();
 }
 
+/** Her marks for several sessions, by session id: one read by the records' `_id`s (`<sessionId>:<userId>`). */
+export async function marksOfSessionsFor(props: { sessionIds: unknown[]; userId: string }) {
+  if (!props.sessionIds.length) return new Map<string, Pick<AttendanceRecord, 'status' | 'source'>>();
+  const records = await AttendanceRecordModel.find(
+    { _id: { $in: props.sessionIds.map((id) => attendanceRecordId(id, props.userId)) } },
+    { sessionId: 1, status: 1, source: 1 },
+  ).lean<Pick<AttendanceRecord, 'sessionId' | 'status' | 'source'>[]>();
+  return new Map(records.map((r) => [String(r.sessionId), r]));
+}
+
+/**
+ * Whether she is offered check-in for a session (the session page's form, the home page's "Check in now"): while its
+ * window is open and she has no mark yet, or "absent" (checkIn turns a facilitator's "absent" into hers; any other
+ * mark stands, so offering it again would only tell her she had not checked in).
+ */
+export const checkInOffered = (
+  session: Parameters<typeof checkInIsOpen>[0],
+  mark: { status: string } | null | undefined,
+  now: Date,
+): boolean => checkInIsOpen(session, now) && (!mark || mark.status === 'absent');
+
 /**
  * Counts by status for one session: its active participants' rows (unmarked: no record yet) and the marks of those
  * marked for it who have left the cohort since (withdrawn, moved), so a session held says what happened at it

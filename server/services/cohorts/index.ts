@@ -85,6 +85,7 @@ export {
   presentReportRow,
   myAttendance,
   markOf,
+  checkInOffered,
   purgeCheckInFailures,
   type RegisterRow,
   type RecordInput,

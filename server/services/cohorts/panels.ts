@@ -1,5 +1,5 @@
 import { addDashboardPanel } from '../dashboard.ts';
-import { cohortAttendanceReport, flagLabels } from './attendance.ts';
+import { checkInOffered, cohortAttendanceReport, flagLabels, marksOfSessionsFor } from './attendance.ts';
 import { cohortsRunBy } from './cohorts.ts';
 import { activeEnrolmentsKey, activeEnrolmentsOf } from './enrolment.ts';
 import { checkInIsOpen, upcomingSessions } from './sessions.ts';
@@ -52,11 +52,18 @@ addDashboardPanel({
     const { enrolments, cohorts } = await shared.once(activeEnrolmentsKey, () => activeEnrolmentsOf(user.id));
     const sessions = await upcomingSessions({ cohortIds: enrolments.map((e) => e.cohortId), from: now, limit: 5 });
     const names = new Map(cohorts.map((c) => [String(c._id), c.name]));
+    // Her marks only for sessions whose check-in is open (usually none: no read), so a session she has checked in to
+    // says so instead of offering "Check in now" again.
+    const marks = await marksOfSessionsFor({
+      sessionIds: sessions.filter((s) => checkInIsOpen(s, now)).map((s) => s._id),
+      userId: user.id,
+    });
     return {
       sessions: sessions.map((s) => ({
         ...s,
         cohortName: names.get(String(s.cohortId)) ?? '',
-        open: checkInIsOpen(s, now),
+        checkInOffered: checkInOffered(s, marks.get(String(s._id)), now),
+        mark: marks.get(String(s._id)) ?? null,
       })),
     };
   },
