@@ -9,7 +9,12 @@ import { fieldErrorsFrom } from '../server/http/validate.ts';
 import { withoutNonText } from '../server/visibleText.ts';
 import { savedMeanwhileMessage, versionForForm, versionFromForm } from '../server/versions.ts';
 import { completionTypes } from '../models/Module.ts';
-import { completeModule, moduleForReader, setReflectionSharing } from '../server/services/learning/completion.ts';
+import {
+  canOpenModule,
+  completeModule,
+  moduleForReader,
+  setReflectionSharing,
+} from '../server/services/learning/completion.ts';
 import { renderMarkdown } from '../server/services/learning/markdown.ts';
 import {
   assertCanAuthor,
@@ -282,9 +287,13 @@ export function registerModuleRoutes(web: Router, api: Router): void {
   });
   web.post('/modules/:id/sharing', requireSignIn, async (req, res) => {
     const shared = req.body.shared === 'yes';
-    await setReflectionSharing({ actor: req.user!, moduleId: String(req.params.id), shared });
+    const moduleId = String(req.params.id);
+    await setReflectionSharing({ actor: req.user!, moduleId, shared });
     flash(req, 'success', shared ? messages.shared : messages.unshared);
-    res.redirect(303, `/modules/${String(req.params.id)}`);
+    // A reflection made private after she left the cohort (or the module was retired): its page is closed to her
+    // now, so she lands on her data page rather than on "Not found" under the success message.
+    const open = await canOpenModule({ actor: req.user!, moduleId });
+    res.redirect(303, open ? `/modules/${moduleId}` : '/account/data');
   });
   web.get('/modules/:id/edit', requireRole('admin', 'facilitator'), async (req, res) => renderEditForm(req, res));
   web.post('/modules/:id', requireRole('admin', 'facilitator'), async (req, res) => {

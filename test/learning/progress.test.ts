@@ -11,6 +11,7 @@ import {
   programmeProgress,
   programmeEnrolmentsProgress,
 } from '../../server/services/learning/progress.ts';
+import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
@@ -313,6 +314,38 @@ describe('learning: progress, the facilitator view and privacy', () => {
       .expect(303);
     expect(
       (await CompletionModel.findOne({ userId: dana.id, moduleId: reflect.id }).lean())!.reflectionShared,
+    ).to.equal(false);
+  });
+
+  it('made private after she left the cohort of a draft programme, her reflection lands her on her data page with the message, not on "Not found"; while she may open the module she goes back to it', async () => {
+    const p = await buildProgramme({ title: 'Draft programme', status: 'draft' });
+    const reflect = await buildModule(p.id, { title: 'Reflect here', completion: { type: 'reflection' } });
+    const run = await buildCohort(p.id, { facilitatorIds: [facilitator.id], name: 'Draft run' });
+    const erin = await buildUser({ name: 'Erin Leaves' });
+    await enrol(erin.id, run.id, p.id);
+    await supertest(app)
+      .post(`/api/v1/modules/${reflect.id}/completion`)
+      .set(await auth(erin))
+      .send({ reflection: 'my leaving worry', shareWithFacilitators: true })
+      .expect(200);
+    const agent = await signIn(app, erin.email, testPassword);
+    const share = async (shared: 'yes' | 'no') =>
+      agent
+        .post(`/modules/${reflect.id}/sharing`)
+        .type('form')
+        .send({ _csrf: await csrfOf(agent, '/account'), shared })
+        .expect(303);
+    expect((await share('no')).headers.location).to.equal(`/modules/${reflect.id}`);
+    expect((await share('yes')).headers.location).to.equal(`/modules/${reflect.id}`);
+
+    await withdrawParticipant({ actor: 'system', cohortId: run.id, userId: erin.id });
+    await agent.get(`/modules/${reflect.id}`).expect(404);
+    const made = await share('no');
+    expect(made.headers.location).to.equal('/account/data');
+    const landed = await agent.get('/account/data').expect(200);
+    expect(landed.text).to.include('Your reflection is now private to you.').and.not.include('Not found');
+    expect(
+      (await CompletionModel.findOne({ userId: erin.id, moduleId: reflect.id }).lean())!.reflectionShared,
     ).to.equal(false);
   });
 

@@ -87,6 +87,32 @@ async function learnerState(userId: string, module: Module) {
 }
 
 /**
+ * Who may open a module's page: its authors, and while it is current anyone enrolled in a cohort of its programme or
+ * who may see the programme (published, or a draft she is enrolled or waitlisted in).
+ */
+async function mayOpenModule(props: {
+  actor: Express.User;
+  module: Module;
+  programme: Programme;
+  canAuthor: boolean;
+  enrolled: boolean;
+}): Promise<boolean> {
+  return (
+    props.canAuthor ||
+    (!props.module.archived && (props.enrolled || (await canSeeProgramme(props.actor, props.programme))))
+  );
+}
+
+/** Whether she may open the module's page now (after she left its cohort, or it was retired, she may not). */
+export async function canOpenModule({ actor, moduleId }: { actor: Express.User; moduleId: string }) {
+  const module = await loadModule(moduleId);
+  const programme = await loadProgramme(module.programmeId);
+  const canAuthor = await canAuthorModules(actor, programme._id);
+  const enrolled = !canAuthor && !!(await currentEnrolment({ userId: actor.id, programmeId: module.programmeId }));
+  return mayOpenModule({ actor, module, programme, canAuthor, enrolled });
+}
+
+/**
  * A module as one reader sees it: locked or not (and why), her completion, her quiz attempts. Correct answers
  * are included only for authors and for a learner who has passed the quiz in her current cohort.
  */
@@ -95,7 +121,7 @@ export async function moduleForReader({ actor, moduleId }: { actor: Express.User
   const programme = await loadProgramme(module.programmeId);
   const canAuthor = await canAuthorModules(actor, programme._id);
   const state = await learnerState(actor.id, module);
-  if (!canAuthor && (module.archived || !(state.enrolment || (await canSeeProgramme(actor, programme)))))
+  if (!(await mayOpenModule({ actor, module, programme, canAuthor, enrolled: !!state.enrolment })))
     throw new NotFoundError('We could not find that module.');
   const attempts =
     state.enrolment && ruleOf(module).type === 'quiz'
