@@ -1197,7 +1197,7 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       });
     });
 
-    it('the check-in window’s close gives its date when it falls on another day than its opening (a session past midnight), only its time on the same day', async () => {
+    it('the check-in window’s close gives its date when it falls on another day than its opening (a session past midnight), only its time on the same day; a held session’s window is told in the past', async () => {
       const { cohort } = await cohortWith(0);
       const newYear = await buildSession(cohort._id, {
         startsAt: new Date('2026-12-31T23:30:00Z'),
@@ -1211,6 +1211,13 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
       expect((await agent.get(`/sessions/${String(morning._id)}`).expect(200)).text).to.include(
         'Self check-in is open from Tuesday 2 March 2027, 09:15 GMT (Europe/London) to 10:30 GMT;',
       );
+      // Held: the window is told in the past, with no code to come.
+      const past = await buildSession(cohort._id, held);
+      const pastPage = (await agent.get(`/sessions/${String(past._id)}`).expect(200)).text;
+      expect(pastPage).to.include(
+        'Self check-in was open from Monday 2 March 2026, 09:15 GMT (Europe/London) to 10:30 GMT.',
+      );
+      expect(pastPage).to.not.include('Self check-in is open').and.not.include('the code appears here then');
       // Open now, until this time tomorrow.
       const overnight = await buildSession(cohort._id, {
         startsAt: new Date(Date.now() + minutes(10)),
