@@ -1787,6 +1787,9 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       const agent = await signIn(tool.server, facilitator.email, testPassword);
       const page = await agent.get(`/cohorts/${c.id}/lms`).expect(200);
       expect(page.text).to.include('Everyone enrolled through the LMS is still on its class list.');
+      // The page tells her what pressing "Sync" reads: both courses, not the one it was last opened from.
+      expect(page.text).to.include('Enrol the learners of every LMS course this cohort is placed in');
+      expect(page.text).to.not.include('last opened from');
     });
 
     it('a disabled account on the class list is left out; the others are enrolled and the sync answers', async () => {
