@@ -12,6 +12,12 @@ const ltiPlatformSchema = new Schema(
     clientId: { type: String, required: true },
     authLoginUrl: { type: String, required: true },
     authTokenUrl: { type: String, required: true },
+    /**
+     * The `aud` of the client assertion sent to the token endpoint, when the platform's authorisation server names
+     * itself otherwise than by its token URL (IMS Security Framework 4.1.1; Brightspace wants
+     * https://api.brightspace.com/auth/token). Absent: the token URL, which every other LMS takes.
+     */
+    authTokenAudience: { type: String },
     jwksUrl: { type: String, required: true },
     deploymentIds: { type: [String], default: [] },
     /**

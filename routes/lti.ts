@@ -84,6 +84,9 @@ const platformFormSchema = z.preprocess((raw) => {
     clientId: b.clientId,
     authLoginUrl: b.authLoginUrl,
     authTokenUrl: b.authTokenUrl,
+    // Optional: a field left empty is no audience (the token URL's), not an address that fails to be one.
+    authTokenAudience:
+      typeof b.authTokenAudience === 'string' && b.authTokenAudience.trim() ? b.authTokenAudience : undefined,
     jwksUrl: b.jwksUrl,
     deploymentIds: ids,
   };

@@ -34,6 +34,8 @@ import {
   toolJwks,
 } from '../../server/services/lti/index.ts';
 import { loginAllowance } from '../../server/services/lti/launch.ts';
+import { scope } from '../../server/services/lti/claims.ts';
+import { serviceToken } from '../../server/services/lti/serviceToken.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
 import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
@@ -2307,6 +2309,77 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .expect(422);
       expect(added.text).to.include('id="field-deploymentId-error"').and.include('it has only spaces or invisible');
       expect((await LtiPlatformModel.findById(id).lean())!.deploymentIds).to.not.include('\u200b\u2060');
+    });
+
+    it("a platform whose token endpoint names another audience (Brightspace) is registered with it, on the form or the API, and its service tokens' assertions carry it; the token URL otherwise", async () => {
+      const brightspace = new SimulatedPlatform();
+      brightspace.tokenAudience = 'https://api.brightspace.com/auth/token';
+      await brightspace.start(tool.base);
+      try {
+        const tokenFrom = async (platformId: string) =>
+          serviceToken((await LtiPlatformModel.findById(platformId).lean())!, [scope.score]);
+        // Without the audience the platform refuses the assertion, as Brightspace does (invalid_client).
+        const plain = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...brightspace.registration, issuer: `${brightspace.issuer}/another-tenant` })
+          .expect(201);
+        expect(plain.body).to.not.have.property('authTokenAudience');
+        let refused: unknown;
+        await tokenFrom(plain.body.id).catch((e) => (refused = e));
+        expect((refused as Error).message).to.include('invalid_client');
+
+        const notAUrl = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...brightspace.registration, authTokenAudience: 'api.brightspace.com/auth/token' })
+          .expect(422);
+        expect(notAUrl.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['authTokenAudience']);
+        const created = await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...brightspace.registration, authTokenAudience: brightspace.tokenAudience })
+          .expect(201);
+        expect(created.body).to.include({ authTokenAudience: brightspace.tokenAudience });
+        expect(await tokenFrom(created.body.id)).to.be.a('string');
+        expect(brightspace.assertions.at(-1)).to.include({
+          iss: created.body.clientId,
+          aud: 'https://api.brightspace.com/auth/token',
+        });
+
+        // The admin form: shown with the registration; left empty, the token URL is the audience.
+        const admin = await buildUser({ roles: ['admin'] });
+        const agent = await signIn(tool.server, admin.email, testPassword);
+        const { deploymentIds, ...fields } = brightspace.registration;
+        const register = async (clientId: string, authTokenAudience: string) => {
+          const page = await agent.get('/admin/lti').expect(200);
+          await agent
+            .post('/admin/lti/platforms')
+            .type('form')
+            .send({
+              _csrf: csrfFrom(page.text),
+              ...fields,
+              clientId,
+              authTokenAudience,
+              deploymentIds: deploymentIds.join('\n'),
+            })
+            .expect(303);
+          return (await LtiPlatformModel.findOne({ issuer: brightspace.issuer, clientId }).lean())!;
+        };
+        const byForm = await register('form-audience', brightspace.tokenAudience);
+        expect(byForm.authTokenAudience).to.equal(brightspace.tokenAudience);
+        expect((await agent.get('/admin/lti').expect(200)).text).to.include(
+          'Token audience: <code>https://api.brightspace.com/auth/token</code>',
+        );
+        const emptyField = await register('form-no-audience', '');
+        expect(emptyField.authTokenAudience).to.equal(undefined);
+        brightspace.tokenAudience = undefined;
+        brightspace.clientId = 'form-no-audience';
+        expect(await tokenFrom(String(emptyField._id))).to.be.a('string');
+        expect(brightspace.assertions.at(-1)).to.include({ aud: `${brightspace.base}/token` });
+      } finally {
+        await brightspace.stop();
+      }
     });
 
     it('a platform name is held to the rule of other names: one of only invisible characters, or with a direction override or a NUL, is refused at its field, in the API and on the admin page', async () => {

@@ -46,6 +46,11 @@ export class SimulatedPlatform {
   relativeLinks = false;
   /** When set, the score endpoint refuses every score with this status and an OAuth-style error body. */
   scoreRefusal?: { status: number; error: string; error_description: string };
+  /**
+   * The `aud` its token endpoint requires of the tool's assertion, when not its token URL (Brightspace requires
+   * https://api.brightspace.com/auth/token).
+   */
+  tokenAudience?: string;
   private tokens = new Set<string>();
 
   get issuer() {
@@ -157,7 +162,7 @@ export class SimulatedPlatform {
           {
             issuer: this.clientId,
             subject: this.clientId,
-            audience: `${this.base}/token`,
+            audience: this.tokenAudience ?? `${this.base}/token`,
             algorithms: ['RS256'],
           },
         );

@@ -76,6 +76,13 @@ export const platformSettingsSchema = z.strictObject({
   clientId: platformIdentifier(),
   authLoginUrl: endpoint,
   authTokenUrl: endpoint,
+  /** The authorisation server the token requests' assertions name (`aud`), if not the token URL (serviceToken.ts). */
+  authTokenAudience: z
+    .string()
+    .trim()
+    .max(2000)
+    .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) })
+    .optional(),
   jwksUrl: endpoint,
   deploymentIds: z
     .array(platformIdentifier({ empty: 'must not be empty', tooLong: 'each must be at most 500 characters' }))
@@ -93,6 +100,7 @@ export const presentPlatform = (p: LtiPlatform): PlatformView => ({
   clientId: p.clientId,
   authLoginUrl: p.authLoginUrl,
   authTokenUrl: p.authTokenUrl,
+  ...(p.authTokenAudience ? { authTokenAudience: p.authTokenAudience } : {}),
   jwksUrl: p.jwksUrl,
   deploymentIds: [...p.deploymentIds],
   createdAt: (p as { createdAt?: Date }).createdAt?.toISOString() ?? '',

@@ -27,7 +27,8 @@ export async function serviceToken(platform: LtiPlatform, scopes: string[]): Pro
     .setProtectedHeader({ alg: 'RS256', kid, typ: 'JWT' })
     .setIssuer(platform.clientId)
     .setSubject(platform.clientId)
-    .setAudience(platform.authTokenUrl)
+    // The authorisation server, which most platforms name by its token URL (Security Framework 4.1.1: it "MAY" be).
+    .setAudience(platform.authTokenAudience || platform.authTokenUrl)
     .setIssuedAt()
     .setExpirationTime('5m')
     .setJti(randomUUID())
