@@ -185,13 +185,22 @@ async function launchHandler(req: Request, res: Response) {
     instructor: isCourseStaff(roles),
     timezone: () => newAccountZone(launch),
   });
-  const record = await recordLaunch({ launch, userId: 'userId' in person ? person.userId : undefined });
-  allowFramingBy(res, origins);
   if ('linkEmail' in person) {
+    const record = await recordLaunch({ launch });
+    allowFramingBy(res, origins);
     const secret = await issueLaunchSecret(record._id);
     return res.render('lti/link', { title: 'Link your Pathways account', email: person.linkEmail, secret });
   }
-  const user = await signedInUser(person.userId);
+  let user: Express.User;
+  try {
+    // Before the launch is recorded: one refused (an administrator's account) leaves no line item a grade could follow.
+    user = await signedInUser(person.userId);
+  } catch (error) {
+    if (error instanceof LaunchRefusedError) return refused(req, res, error, origins);
+    throw error;
+  }
+  const record = await recordLaunch({ launch, userId: person.userId });
+  allowFramingBy(res, origins);
   let landing: string;
   let notice: string | undefined;
   if (launch.messageType === 'LtiDeepLinkingRequest') {
@@ -206,6 +215,7 @@ async function launchHandler(req: Request, res: Response) {
   await login(req, user);
   await recordSignIn({ user, ip: req.ip, factor: { lms: platform.name ?? platform.issuer } });
   req.session.ltiFrameOrigins = origins;
+  req.session.signedInByLms = true;
   if (notice) flash(req, 'info', notice);
   res.redirect(303, landing);
 }

@@ -62,6 +62,11 @@ declare module 'express-session' {
     tracked?: boolean;
     /** When this session last moved its record's lastSeenAt (epoch ms): it is tried at most once a minute. */
     seenAt?: number;
+    /**
+     * An LMS launch signed this session in (routes/lti.ts): no password, no two-step code. It never carries an
+     * administrator: made one while it lasts, she is signed out of it (a password sign-in regenerates the session).
+     */
+    signedInByLms?: boolean;
   }
 }
 
@@ -80,9 +85,10 @@ export function configurePassport(): void {
     // ended, which her record no longer lists; either way she is signed out at once, on every process
     // (server/http/signedInSessions.ts). A session from before the list existed is listed on this request.
     const filter = req.session?.tracked ? { _id: id, signedInSessions: publicIdOf(req.sessionID) } : { _id: id };
+    const adminByLms = (user: { roles: Role[] }) => !!req.session?.signedInByLms && user.roles.includes('admin');
     UserModel.findOne(filter, currentUserFields)
       .lean()
-      .then((user) => done(null, user?.status === 'active' ? toCurrentUser(user) : false), done);
+      .then((user) => done(null, user?.status === 'active' && !adminByLms(user) ? toCurrentUser(user) : false), done);
   });
 }
 

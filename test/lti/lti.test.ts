@@ -954,6 +954,36 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(again.res.status).to.equal(200);
       expect(again.res.text).to.include('Link your Pathways account');
     });
+
+    it('a course account whose Pathways account was made an administrator after it was linked no longer opens it: the launch is refused, naming the role, with no session; taken off the role, she launches again', async () => {
+      const sub = nextSub();
+      const lms = supertest.agent(tool.server);
+      expect((await launch(lms, { sub, roles: instructorRole })).res.status).to.equal(303);
+      const userId = String((await LtiAccountModel.findOne({ sub }).lean())!.userId);
+      const setRoles = (roles: string[]) =>
+        supertest(tool.server).patch(`/api/v1/users/${userId}`).set(adminAuth).send({ roles }).expect(200);
+      await setRoles(['participant', 'admin']);
+      // The session her LMS opened before is no administrator's: it is signed out.
+      await lms.get('/api/v1/me').expect(401);
+      await lms.get('/admin/lti').expect(303).expect('location', '/login');
+
+      const fresh = supertest.agent(tool.server);
+      const launchesBefore = await LtiLaunchModel.countDocuments({ sub });
+      const { res } = await launch(fresh, { sub, roles: instructorRole });
+      expect(res.status).to.equal(403);
+      expect(res.text).to.include('Launch refused');
+      expect(res.text).to.include('Sign in to Pathways directly');
+      expect(sessionCookieOf(res)).to.equal(undefined);
+      await fresh.get('/api/v1/me').expect(401);
+      expect(await LtiLaunchModel.countDocuments({ sub })).to.equal(launchesBefore);
+      // Her link stays (README: her grades and class lists still find her): the role alone keeps the LMS out.
+      expect(await LtiAccountModel.countDocuments({ sub })).to.equal(1);
+
+      await setRoles(['participant']);
+      const after = supertest.agent(tool.server);
+      expect((await launch(after, { sub })).res.status).to.equal(303);
+      expect((await after.get('/api/v1/me').expect(200)).body.id).to.equal(userId);
+    });
   });
 
   describe('the time zone of an account a launch creates', () => {

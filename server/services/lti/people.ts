@@ -41,6 +41,10 @@ const messages = {
     'An administrator’s account is not linked to a course account: whoever could sign in to the course as that ' +
     'person would open Pathways as an administrator, without your password or two-step code. Sign in to Pathways ' +
     'directly; to take part in a course, use an account of your own that is not an administrator’s.',
+  adminNotSignedIn:
+    'This course account is linked to a Pathways account that is now an administrator’s, and an LMS never opens an ' +
+    'administrator’s account: whoever could sign in to the course as that person would open Pathways as an ' +
+    'administrator, without a password or two-step code. Sign in to Pathways directly.',
 };
 
 export type Person = { userId: string } | { linkEmail: string };
@@ -422,11 +426,15 @@ export async function joinCohortFromLms(props: {
 
 /**
  * The signed-in shape of a launch's person (a live account only). An erased account is refused as a disabled one: an
- * erasure cut short after it stopped her sign-in may not have removed her LMS link yet.
+ * erasure cut short after it stopped her sign-in may not have removed her LMS link yet. An administrator's account is
+ * refused (403, check `roles`), on the same read that would sign her in: a link is never made to one
+ * (launchToLink), but an account linked before it was made an administrator keeps its links (her grades and class
+ * lists still find her, and she launches again if the role is taken away), so the role is checked at every launch.
  */
 export async function signedInUser(userId: string): Promise<Express.User> {
   const user = await UserModel.findById(userId).lean();
   if (!user || !liveUserStatuses.includes(user.status)) throw new NotFoundError(messages.disabled);
+  if (user.roles.includes('admin')) throw new LaunchRefusedError(403, 'roles', messages.adminNotSignedIn);
   if (user.status === 'invited')
     await UserModel.updateOne({ _id: user._id, status: 'invited' }, { $set: { status: 'active' } });
   return currentUserOf(user);
