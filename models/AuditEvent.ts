@@ -30,6 +30,7 @@ export const auditActions = [
   'lti-platform-deployment-added',
   'lti-key-rotated',
   'lti-account-linked',
+  'lti-account-unlinked',
   'pledge-signature-hidden',
   // An admin acting on another person's records (auditAdminAction).
   'enrolment-added',

@@ -27,7 +27,8 @@ const userSchema = new Schema(
      * she holds it, and a platform admin (or a learner who may edit her LMS profile) can assert anyone's. An emailed
      * link followed removes it (a password reset or invitation, an email change confirmed). Absent on every other
      * account. What rests on holding an address (being a Pledge signature's contact, a board seat given by email) is
-     * not given while it is set (holdsEmailAddress, server/policies/accounts.ts).
+     * not given while it is set (holdsEmailAddress, server/policies/accounts.ts). Its removal unlinks the LMS
+     * identities linked to the account before (`address.proved`: services/lti/people.ts, unlinkAccountsBeforeProof).
      */
     emailUnverified: { type: Boolean },
     /** argon2id hash; absent until an invited user sets a password. Never serialised. */

@@ -24,11 +24,8 @@ import {
 } from '../server/errors.ts';
 import { countHit, readHits, secondsUntil } from '../server/services/rateLimits.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
-import {
-  SignInOutdatedError,
-  beginSignedInSession,
-  forgetSignedInSession,
-} from '../server/services/accounts/sessions.ts';
+import { SignInOutdatedError, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
+import { logIn } from '../server/http/signedInSessions.ts';
 import { recordAuditEvent } from '../server/services/audit/events.ts';
 import {
   checkPassword,
@@ -156,28 +153,6 @@ function detailsLocals(
 
 /** Only same-site paths are followed after sign-in (no open redirect: server/http/sameSitePath.ts). */
 const safeReturnTo = (value: unknown): string => sameSitePath(value) ?? '/';
-
-/**
- * passport 0.7's req.login (it regenerates the session: no fixation), as a promise. The session is recorded under
- * the `sessionsEpoch` read with her password (beginSignedInSession): a password changed meanwhile refuses it.
- */
-export function logIn(req: Request, user: Express.User): Promise<void> {
-  return new Promise((resolve, reject) =>
-    req.login(user, (error) => {
-      if (error) return reject(error);
-      // startedAt begins the absolute timeout.
-      req.session.startedAt = Date.now();
-      req.session.tracked = true;
-      beginSignedInSession({
-        sessionId: req.sessionID,
-        userId: user.id,
-        userAgent: req.get('user-agent'),
-        ip: req.ip,
-        sessionsEpoch: user.sessionsEpoch,
-      }).then(resolve, reject);
-    }),
-  );
-}
 
 async function signIn(req: Request, res: Response): Promise<void> {
   // A field left empty is named, and tied to its field, before any account is looked at (WCAG 3.3.1); a wrong pair

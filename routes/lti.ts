@@ -8,6 +8,7 @@ import { sendKeepable } from '../server/http/keepableAnswers.ts';
 import { errorsOfListFields, formErrorsFrom, parseForm } from '../server/http/forms.ts';
 import { allowFramingBy } from '../server/http/ltiFraming.ts';
 import { connectionOf } from '../server/http/rateLimits.ts';
+import { logIn } from '../server/http/signedInSessions.ts';
 import { paging, text } from '../server/http/validate.ts';
 import { ConflictError } from '../server/errors.ts';
 import { pageInMemory } from '../server/pagination.ts';
@@ -135,9 +136,6 @@ function refused(req: Request, res: Response, error: LaunchRefusedError, origins
   });
 }
 
-const login = (req: Request, user: Express.User) =>
-  new Promise<void>((resolve, reject) => req.login(user, (error) => (error ? reject(error) : resolve())));
-
 async function loginHandler(req: Request, res: Response) {
   const source = (req.method === 'POST' ? req.body : req.query) as Record<string, unknown>;
   const request = Object.fromEntries(
@@ -212,7 +210,7 @@ async function launchHandler(req: Request, res: Response) {
     }
     landing = `/lti/deep-link/${await issueLaunchSecret(record._id)}`;
   } else ({ landing, notice } = await placePerson({ launch: record, userId: person.userId }));
-  await login(req, user);
+  await logIn(req, user);
   await recordSignIn({ user, ip: req.ip, factor: { lms: platform.name ?? platform.issuer } });
   req.session.ltiFrameOrigins = origins;
   req.session.signedInByLms = true;

@@ -26,6 +26,11 @@ export type DomainEvents = {
   'programme.saved': { programmeId: Id };
   /** A recruitment round was closed (its readiness record kept), or its gender figures were recorded. */
   'round.recorded': { roundId: Id };
+  /**
+   * An emailed link proved she holds her account's address where only an LMS had vouched for it (`emailUnverified`
+   * was set): a password chosen through a reset or an invitation, or an email change confirmed.
+   */
+  'address.proved': { userId: Id };
   /** She blocked another person (again, too: a repeat block runs the reactions again, so a crash between is mended). */
   'person.blocked': { blockerId: Id; blockedId: Id };
 };

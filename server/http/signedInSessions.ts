@@ -37,3 +37,27 @@ export async function signedInSessions(req: Request, _res: Response, next: NextF
   }
   next();
 }
+
+/**
+ * passport 0.7's req.login (it regenerates the session: no fixation), as a promise. The session is recorded under
+ * the `sessionsEpoch` read with her password, or with her account for an LMS launch (beginSignedInSession): a
+ * password changed meanwhile refuses it. Recorded now, not at its first request, so ending her sessions (a password
+ * reset) ends one signed in a moment before, too.
+ */
+export function logIn(req: Request, user: Express.User): Promise<void> {
+  return new Promise((resolve, reject) =>
+    req.login(user, (error) => {
+      if (error) return reject(error);
+      // startedAt begins the absolute timeout.
+      req.session.startedAt = Date.now();
+      req.session.tracked = true;
+      beginSignedInSession({
+        sessionId: req.sessionID,
+        userId: user.id,
+        userAgent: req.get('user-agent'),
+        ip: req.ip,
+        sessionsEpoch: user.sessionsEpoch,
+      }).then(resolve, reject);
+    }),
+  );
+}

@@ -3,6 +3,7 @@ import { OneTimeTokenModel } from '../../models/OneTimeToken.ts';
 import { noteActiveAdmin } from '../../models/AdminRoster.ts';
 import { defaultTimeZone, liveUserStatuses, UserModel, type Role, type UserStatus } from '../../models/User.ts';
 import { isDuplicateKeyError } from '../db.ts';
+import { emitDomainEvent } from '../events.ts';
 import { canonicalEmail, checkedEmail } from '../emailAddresses.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../errors.ts';
 import { absoluteUrl } from '../settings.ts';
@@ -324,6 +325,7 @@ export async function setPasswordWithLink(props: {
     { $set: { passwordHash, status: 'active' }, $unset: { emailUnverified: 1 }, $inc: { sessionsEpoch: 1 } },
   );
   if (set.matchedCount !== 1) throw new NotFoundError(messages.linkInvalid);
+  if (user.emailUnverified) await emitDomainEvent('address.proved', { userId: user._id });
   if (user.roles.includes('admin')) await noteActiveAdmin(user._id);
   if (props.purpose === 'password-reset')
     await afterPasswordReset({ user: { id: user._id, name: user.name, email: user.email }, ip: props.ip });

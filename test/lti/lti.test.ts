@@ -1210,9 +1210,66 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect((await proved.get(manage).expect(200)).text).to.include(
         'You manage this signature as its confirmed contact',
       );
-      // Her next launch does not take the proof back.
+      // The link was made on the LMS's word for her address: her next launch asks her to link once, by signing in,
+      // and does not take the proof back.
+      const next = await launch(supertest.agent(tool.server), { sub, claims: { email } });
+      expect(next.res.text).to.include('Link your Pathways account');
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(next.res.text)![1]!;
+      const confirm = await proved.get(linkPath).expect(200);
+      await proved
+        .post(linkPath)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text) })
+        .expect(303);
       expect((await launch(supertest.agent(tool.server), { sub, claims: { email } })).res.status).to.equal(303);
       expect((await UserModel.findById(made._id).lean())!.emailUnverified).to.equal(undefined);
+    });
+
+    it('an LMS account that asserted her address first, before she had an account, loses it when she proves the address: its session ends and its next launch does not open her account', async () => {
+      const email = `claimed-first-${Date.now()}@example.org`;
+      const [attackerSub, herSub] = [nextSub(), nextSub()];
+      const attacker = supertest.agent(tool.server);
+      const first = await launch(attacker, {
+        sub: attackerSub,
+        claims: { name: 'Attacker', email, [custom]: { cohort: cohort.id } },
+      });
+      expect(first.res.status).to.equal(303);
+      const account = (await UserModel.findOne({ email }).lean())!;
+      expect(account).to.include({ name: 'Attacker', emailUnverified: true });
+      // The real owner of the address launches from her own course: the account exists, so she is asked to link it.
+      const hers = await launch(supertest.agent(tool.server), { sub: herSub, claims: { name: 'Victim', email } });
+      expect(hers.res.text).to.include('Link your Pathways account');
+      const linkPath = /href="(\/lti\/link\/[^"]+)"/.exec(hers.res.text)![1]!;
+      // She has no password: "Forgotten your password?" mails a link to her address, which proves she holds it.
+      const her = await passwordChosenByEmailedLink(email);
+      await attacker.get('/api/v1/me').expect(401);
+      expect(await LtiAccountModel.countDocuments({ sub: attackerSub })).to.equal(0);
+      expect(await LtiLaunchModel.countDocuments({ sub: attackerSub, userId: account._id })).to.equal(0);
+      const audit = await AuditEventModel.findOne({ action: 'lti-account-unlinked', targetId: String(account._id) });
+      expect(audit, 'the unlinking is audited').to.not.equal(null);
+      const confirm = await her.get(linkPath).expect(200);
+      await her
+        .post(linkPath)
+        .type('form')
+        .send({ _csrf: csrfFrom(confirm.text) })
+        .expect(303);
+
+      // The attacker launches again: with her address he is asked to sign in as her; with another he is someone else.
+      const withHerAddress = supertest.agent(tool.server);
+      const again = await launch(withHerAddress, { sub: attackerSub, claims: { email } });
+      expect(again.res.status).to.equal(200);
+      expect(again.res.text).to.include('Link your Pathways account');
+      await withHerAddress.get('/api/v1/me').expect(401);
+      const withAnother = supertest.agent(tool.server);
+      const other = `whatever-${Date.now()}@example.org`;
+      expect((await launch(withAnother, { sub: attackerSub, claims: { email: other } })).res.status).to.equal(303);
+      const me = (await withAnother.get('/api/v1/me').expect(200)).body;
+      expect(me.id).to.not.equal(String(account._id));
+      expect(me.email).to.equal(other);
+      // Her own course account opens her account.
+      const mine = supertest.agent(tool.server);
+      expect((await launch(mine, { sub: herSub, claims: { email } })).res.status).to.equal(303);
+      expect((await mine.get('/api/v1/me').expect(200)).body).to.include({ id: String(account._id), email });
     });
 
     it('an address the LMS sends later, over the placeholder, is not proved either', async () => {

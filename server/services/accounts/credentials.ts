@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { emitDomainEvent } from '../../events.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
@@ -268,6 +269,7 @@ export async function confirmEmailChange(props: {
     throw error;
   }
   await forgetEmailedLinks(user._id, now);
+  if (user.emailUnverified) await emitDomainEvent('address.proved', { userId: user._id });
   await tellAccountAddress({ to: user.email, name: user.name, notice: 'email-changed', newEmail });
   await recordAuditEvent({
     action: 'email-changed',

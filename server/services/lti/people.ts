@@ -5,6 +5,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../../models/LtiAccount.ts';
 import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
+import { LtiScoreModel } from '../../../models/LtiScore.ts';
 import { ModuleModel } from '../../../models/Module.ts';
 import { defaultTimeZone, liveUserStatuses, UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
@@ -16,6 +17,7 @@ import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 import { enrolParticipant } from '../cohorts/enrolment.ts';
 import { namesFollowAccount } from '../accounts/nameCopies.ts';
+import { endOtherSessions } from '../accounts/sessions.ts';
 import { currentUserOf } from '../users.ts';
 import { cohortsPlacedIn, placedCohort, type Course } from './coursePlacements.ts';
 import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf } from './claims.ts';
@@ -188,6 +190,33 @@ async function ensureLinkedAccount(userId: Types.ObjectId, props: Parameters<typ
     }
   }
   throw new ConflictError('Your account is being set up by another launch; open Pathways again.');
+}
+
+/**
+ * She proved her account's address with an emailed link (a reset or invitation, an email change), where until then
+ * only an LMS had vouched for it: every LMS identity linked to the account before is unlinked, and her sessions end.
+ * Those links rest on a platform's word for the address, which is anyone's to type (a platform's admin, a learner who
+ * may edit her LMS profile): whoever first launched with her address got the account made and linked to them, and
+ * would go on signing in to it after she made it hers. Her own course account links again once, by signing in
+ * (launchToLink). Their launches let go of her account (her grades no longer go to their line items; the clean-up
+ * removes them as launches never linked), and the scores queued under their `sub` go. Answers how many were unlinked.
+ */
+export async function unlinkAccountsBeforeProof(props: { userId: string | Types.ObjectId }): Promise<number> {
+  const userId = new Types.ObjectId(String(props.userId));
+  const links = await LtiAccountModel.find({ userId }, { platformId: 1, sub: 1 }).lean();
+  if (!links.length) return 0;
+  const identities = links.map((l) => ({ platformId: l.platformId, sub: l.sub }));
+  await LtiAccountModel.deleteMany({ _id: { $in: links.map((l) => l._id) } });
+  await LtiLaunchModel.updateMany({ userId, $or: identities }, { $unset: { userId: 1 } });
+  await LtiScoreModel.deleteMany({ userId, $or: identities });
+  await endOtherSessions({ userId: String(userId), actor: null, reason: 'her address was proved by an emailed link' });
+  await recordAuditEvent({
+    action: 'lti-account-unlinked',
+    actor: null,
+    target: { type: 'user', id: userId },
+    detail: `${links.length} LMS identit${links.length === 1 ? 'y' : 'ies'} linked on an LMS's word for her address, before she proved it`,
+  });
+  return links.length;
 }
 
 /**

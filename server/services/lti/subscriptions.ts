@@ -1,4 +1,5 @@
 import { onDomainEvent } from '../../events.ts';
+import { unlinkAccountsBeforeProof } from './people.ts';
 import { queueScores, queueScoresInCohorts, queueScoresOfProgramme } from './scores.ts';
 
 // Grades (AGS): each change in a learner's progress queues her latest score for her launches' line items. Her
@@ -17,4 +18,9 @@ onDomainEvent('module.added', async ({ programmeId }) => {
 });
 onDomainEvent('cohort.moved', async ({ cohortId }) => {
   await queueScoresInCohorts({ cohortIds: [cohortId] });
+});
+// People: the LMS identities that reached her account on a platform's word for her address lose it once she proves
+// the address herself (an attacker's LMS account could have asserted it first).
+onDomainEvent('address.proved', async ({ userId }) => {
+  await unlinkAccountsBeforeProof({ userId });
 });
