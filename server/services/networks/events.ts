@@ -8,18 +8,13 @@ import {
   type EventStatus,
   type NetworkEvent,
 } from '../../../models/NetworkEvent.ts';
-import { NotificationModel } from '../../../models/Notification.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
+import { changeNoticeWaitMs, planChangeNotices } from '../reminders/changeNotices.ts';
 import { registerNotificationKind } from '../reminders/compose.ts';
-import {
-  cancelNotifications,
-  planNotifications,
-  replanNotifications,
-  type NotificationPlan,
-} from '../reminders/plan.ts';
+import { cancelNotifications, planNotifications, replanNotifications } from '../reminders/plan.ts';
 import { howSoon } from '../reminders/time.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { movedOn, savedMeanwhileMessage, type ExpectedVersion } from '../../versions.ts';
@@ -456,9 +451,6 @@ async function membersGoing(event: NetworkEvent): Promise<string[]> {
   return going.map((r) => String(r.userId)).filter((id) => members.has(`${String(event.networkId)}:${id}`));
 }
 
-/** A change notice waits this long, so a lead's several edits in a row make one email that tells the latest state. */
-const changeNoticeWaitMs = 10 * 60_000;
-
 /**
  * After a change: reminders follow the new start (a reminder's key names the start, so one already sent for the old
  * time never blocks the new one) and, when its time, length or place changed, each member going gets ONE change
@@ -478,44 +470,28 @@ async function networkEventChanged(props: { event: NetworkEvent; timeOrPlaceChan
     },
   });
   if (!props.timeOrPlaceChanged) return;
-  const waiting = await NotificationModel.collection
-    .find(
-      { kind: 'network-event-changed', 'about.id': eventId, status: 'scheduled', sendAt: { $gt: now } },
-      { projection: { userId: 1 } },
-    )
-    .toArray();
-  const hasWaiting = new Set(waiting.map((w) => String(w.userId)));
   const history = event.history ?? [];
   // The state before the first of the edits this notice covers: the entry of the edit that opened its wait.
-  const opened = history.filter((h) => h.at.getTime() > now.getTime() - changeNoticeWaitMs);
-  const before = opened[0] ?? history.at(-1);
-  const bucket = Math.floor(now.getTime() / changeNoticeWaitMs);
-  const sendAt = new Date(
-    Math.max(now.getTime(), Math.min(now.getTime() + changeNoticeWaitMs, event.startsAt.getTime() - 30 * 60_000)),
-  );
-  const plans: NotificationPlan[] = (await membersGoing(event))
-    .filter((userId) => !hasWaiting.has(userId))
-    .map((userId) => ({
-      key: `network-event-changed:${eventId}:${userId}:${bucket}`,
-      userId,
-      kind: 'network-event-changed' as const,
-      about: { type: 'event' as const, id: eventId },
-      sendAt,
-      eventAt: event.startsAt,
-      subject: `Changed: ${event.title}`,
-      data: {
-        previousStartsAt: before?.previousStartsAt?.toISOString() ?? null,
-        previousDurationMinutes: before?.previousDurationMinutes ?? null,
-        previousPlace: before?.previousMode
-          ? eventPlaceInWords({
-              mode: before.previousMode,
-              joinUrl: before.previousJoinUrl,
-              location: before.previousLocation,
-            })
-          : null,
-      },
-    }));
-  await planNotifications(plans);
+  const before = history.find((h) => h.at.getTime() > now.getTime() - changeNoticeWaitMs) ?? history.at(-1);
+  await planChangeNotices({
+    kind: 'network-event-changed',
+    about: { type: 'event', id: eventId },
+    readers: await membersGoing(event),
+    eventAt: event.startsAt,
+    subject: `Changed: ${event.title}`,
+    data: {
+      previousStartsAt: before?.previousStartsAt?.toISOString() ?? null,
+      previousDurationMinutes: before?.previousDurationMinutes ?? null,
+      previousPlace: before?.previousMode
+        ? eventPlaceInWords({
+            mode: before.previousMode,
+            joinUrl: before.previousJoinUrl,
+            location: before.previousLocation,
+          })
+        : null,
+    },
+    now,
+  });
 }
 
 /** After cancelling: nothing more is sent about it but one cancellation notice to each member going. */

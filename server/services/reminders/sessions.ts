@@ -10,6 +10,7 @@ import { canRunCohort } from '../../policies/cohorts.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { sessionUid } from '../cohorts/calendar.ts';
 import { registerNotificationKind, type ComposeContext, type Memo, type PlannedNotification } from './compose.ts';
+import { planChangeNotices } from './changeNotices.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { howSoon, minutesBefore } from './time.ts';
 import { calendarName, calendarOrganizer, icsFile, parameterValue } from '../../icsText.ts';
@@ -20,7 +21,6 @@ import { fileNameOf } from '../../fileNames.ts';
  * Keys name the occurrence (the start time), so a rescheduled session gets fresh reminders for its new time
  * while those for the old time are cancelled, and one already sent is never sent again.
  */
-const changeDebounceMs = 10 * 60 * 1000;
 const sessionKinds = ['session-reminder', 'session-changed', 'session-cancelled'];
 
 type Id = string | Types.ObjectId;
@@ -147,38 +147,22 @@ export async function sessionRescheduled(props: { sessionId: Id; now?: Date }): 
   });
   const [audience] = await audienceOf([session]);
   if (!audience) return;
-  const sessionId = String(session._id);
-  const waiting = await NotificationModel.collection
-    .find(
-      { kind: 'session-changed', 'about.id': sessionId, status: 'scheduled', sendAt: { $gt: now } },
-      { projection: { userId: 1 } },
-    )
-    .toArray();
-  const hasWaiting = new Set(waiting.map((w) => String(w.userId)));
   const firstChange = [...(session.history ?? [])].reverse().find((h) => h.previousStartsAt);
-  const bucket = Math.floor(now.getTime() / changeDebounceMs);
-  const sendAt = new Date(
-    Math.max(now.getTime(), Math.min(now.getTime() + changeDebounceMs, session.startsAt.getTime() - 30 * 60_000)),
-  );
-  const plans: NotificationPlan[] = audience.userIds
-    .filter((userId) => !hasWaiting.has(userId))
-    .map((userId) => ({
-      key: `session-changed:${sessionId}:${userId}:${bucket}`,
-      userId,
-      kind: 'session-changed' as const,
-      about: { type: 'session' as const, id: sessionId },
-      sendAt,
-      eventAt: session.startsAt,
-      subject: `Changed: ${session.title}`,
-      data: {
-        previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null,
-        previousDurationMinutes: firstChange?.previousDurationMinutes ?? null,
-        previousPlace: firstChange?.previousMode
-          ? placeOf(firstChange.previousMode, firstChange.previousJoinUrl, firstChange.previousLocation)
-          : null,
-      },
-    }));
-  await planNotifications(plans);
+  await planChangeNotices({
+    kind: 'session-changed',
+    about: { type: 'session', id: String(session._id) },
+    readers: audience.userIds,
+    eventAt: session.startsAt,
+    subject: `Changed: ${session.title}`,
+    data: {
+      previousStartsAt: firstChange?.previousStartsAt?.toISOString() ?? null,
+      previousDurationMinutes: firstChange?.previousDurationMinutes ?? null,
+      previousPlace: firstChange?.previousMode
+        ? placeOf(firstChange.previousMode, firstChange.previousJoinUrl, firstChange.previousLocation)
+        : null,
+    },
+    now,
+  });
 }
 
 /** Where a session takes place, as one comparable string (a history entry gives its `previous*` values). */
