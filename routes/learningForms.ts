@@ -41,6 +41,8 @@ export const completionBodySchema = z.strictObject({
     .array(z.array(z.number().int().min(0).max(100)).max(12))
     .max(50)
     .optional(),
+  /** A quiz's: the module's `version` the questions were read at; an edit of the module since is a 409. */
+  version: z.number().int().min(0).nullable().optional(),
 });
 
 /**

@@ -98,6 +98,8 @@ async function renderModule(req: Request, res: Response, extra: Record<string, u
     title: view.module.title,
     ...view,
     html: view.api.html,
+    // Always the version read now: the form that comes back after a 409 answers the quiz as it is now.
+    quizVersion: versionForForm(view.module.version),
     values: {},
     quizResult: null,
     ...extra,
@@ -212,7 +214,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       method: 'post',
       path: '/modules/:id/completion',
       tag: 'learning',
-      summary: 'Complete a module yourself: {} (view), { reflection } or { answers } (quiz)',
+      summary: 'Complete a module yourself: {} (view), { reflection } or { answers, version? } (quiz)',
       access: [],
       body: completionBodySchema,
       success: {
@@ -220,9 +222,12 @@ export function registerModuleRoutes(web: Router, api: Router): void {
         description: 'Completed (a quiz adds its score)',
         schema: z.object({ completed: z.literal(true), score: z.number().optional() }).loose(),
       },
+      errors: [409],
     },
-    async ({ user, params, body }) =>
-      completeModule({ actor: user, moduleId: params.id!, input: body, now: new Date() }),
+    async ({ user, params, body }) => {
+      const { version, ...input } = body;
+      return completeModule({ actor: user, moduleId: params.id!, input, expectedVersion: version, now: new Date() });
+    },
   );
 
   web.get('/modules/:id', requireSignIn, async (req, res) => renderModule(req, res));
@@ -247,6 +252,7 @@ export function registerModuleRoutes(web: Router, api: Router): void {
         moduleId: String(view.module._id),
         input,
         expectedType: formType,
+        expectedVersion: type === 'quiz' ? versionFromForm(req.body.version) : undefined,
         now: new Date(),
       });
       flash(
@@ -262,8 +268,12 @@ export function registerModuleRoutes(web: Router, api: Router): void {
       res.redirect(303, result.certificate ? '/certificates' : `/modules/${view.module._id}`);
     } catch (error) {
       // Changed by an author while she wrote: the page comes back as the module is now, with what she sent kept.
-      if (error instanceof ConflictError)
-        return renderModule(req, res, { values: req.body, errors: {}, errorList: [], problem: error.message }, 409);
+      // A quiz changed meanwhile comes back with its questions as they are now and no answers chosen: hers were
+      // given to other questions.
+      if (error instanceof ConflictError) {
+        const values = error.extensions.reason === 'quiz-changed' ? {} : req.body;
+        return renderModule(req, res, { values, errors: {}, errorList: [], problem: error.message }, 409);
+      }
       if (!(error instanceof ValidationError)) throw error;
       const list = error.errors.length ? error.errors : [];
       const quizResult =

@@ -262,6 +262,114 @@ describe('learning: completing modules (API)', () => {
     });
   });
 
+  /** The sample quiz with its two questions swapped, as an author reordering them would save it. */
+  const swappedQuiz = {
+    type: 'quiz',
+    passMark: 100,
+    questions: [
+      {
+        prompt: 'Which make an interview fair?',
+        choices: ['Same questions', 'Chatting freely', 'Scoring against criteria'],
+        correct: [0, 2],
+      },
+      { prompt: 'Which comes first?', choices: ['Candidates', 'Criteria', 'Coffee'], correct: [1] },
+    ],
+  };
+  const adminAuth = async () => ({ Authorization: `Bearer ${await tokenFor(await buildUser({ roles: ['admin'] }))}` });
+  const quizFormOf = (html: string) => ({
+    _csrf: csrfFrom(html),
+    completionType: /name="completionType" value="(\w+)"/.exec(html)?.[1],
+    version: /name="version" value="(\d*)"/.exec(html)?.[1],
+  });
+
+  it('when an author edits a quiz while she answers it on the page, her answers are a 409 that shows the new questions, record no attempt and complete nothing; answered again, it is graded', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user } = await learnerIn(programme.id);
+    const agent = await signIn(app, user.email, testPassword);
+    const shown = await agent.get(`/modules/${module.id}`).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(await adminAuth())
+      .send({ completion: swappedQuiz })
+      .expect(200);
+    // Right for the questions she was shown; over the reordered quiz they would be graded as wrong.
+    const sent = await agent
+      .post(`/modules/${module.id}/completion`)
+      .type('form')
+      .send({ ...quizFormOf(shown.text), 'answer-0': '1', 'answer-1': ['0', '2'] })
+      .expect(409);
+    expect(sent.text).to.include('This quiz was changed while you answered it: answer it again.');
+    expect(sent.text).to.match(/1\. Which make an interview fair\?[\s\S]*2\. Which comes first\?/);
+    expect(sent.text).to.not.include(' checked');
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    await agent
+      .post(`/modules/${module.id}/completion`)
+      .type('form')
+      .send({ ...quizFormOf(sent.text), 'answer-0': ['0', '2'], 'answer-1': '1' })
+      .expect(303);
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(1);
+    expect(await CompletionModel.findOne({ userId: user.id, moduleId: module.id }).lean()).to.include({ score: 100 });
+  });
+
+  it('when an author edits a quiz after an API client read it, answers sent with the version read are a 409 naming the version now, and no attempt is recorded', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    const read = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(await adminAuth())
+      .send({ completion: swappedQuiz })
+      .expect(200);
+    const stale = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[1], [0, 2]], version: read.body.version })
+      .expect(409);
+    expect(stale.body.detail).to.include('This quiz was changed while you answered it: answer it again.');
+    expect(stale.body).to.include({ reason: 'quiz-changed', version: read.body.version + 1 });
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    expect(await CompletionModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    const passed = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers: [[0, 2], [1]], version: stale.body.version })
+      .expect(200);
+    expect(passed.body).to.include({ completed: true, score: 100 });
+  });
+
+  it('a quiz nobody edited is graded as before with the version it was shown at: a fail is a 422 and an attempt, a pass completes it, on the page and in the API', async () => {
+    const programme = await buildProgramme();
+    const [onPage, overApi] = [
+      await buildModule(programme.id, { completion: sampleQuiz }),
+      await buildModule(programme.id, { completion: sampleQuiz }),
+    ];
+    const { user, auth } = await learnerIn(programme.id);
+    const agent = await signIn(app, user.email, testPassword);
+    const shown = await agent.get(`/modules/${onPage.id}`).expect(200);
+    const failed = await agent
+      .post(`/modules/${onPage.id}/completion`)
+      .type('form')
+      .send({ ...quizFormOf(shown.text), 'answer-0': '0', 'answer-1': '0' })
+      .expect(422);
+    expect(failed.text).to.include('You scored 0%. The pass mark is 100%.');
+    await agent
+      .post(`/modules/${onPage.id}/completion`)
+      .type('form')
+      .send({ ...quizFormOf(failed.text), 'answer-0': '1', 'answer-1': ['0', '2'] })
+      .expect(303);
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: onPage.id })).to.equal(2);
+    expect(await CompletionModel.findOne({ userId: user.id, moduleId: onPage.id }).lean()).to.include({ score: 100 });
+    const { version } = (await supertest(app).get(`/api/v1/modules/${overApi.id}`).set(auth).expect(200)).body;
+    const post = (answers: number[][]) =>
+      supertest(app).post(`/api/v1/modules/${overApi.id}/completion`).set(auth).send({ answers, version });
+    expect((await post([[0], [0]]).expect(422)).body).to.include({ score: 0 });
+    expect((await post([[1], [0, 2]]).expect(200)).body).to.include({ completed: true, score: 100 });
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: overApi.id })).to.equal(2);
+  });
+
   it('the quiz page in the browser carries no correct answers before she passes', async () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });

@@ -5,6 +5,7 @@ import type { CompletionType, Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { movedOn, type ExpectedVersion } from '../../versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
@@ -40,6 +41,8 @@ const messages = {
   notCompleted: 'You have not completed this module yet.',
   changedMeanwhile: (now: CompletionType) =>
     `This module was changed after you opened it: it is now ${completedBy[now]}. What you sent was not saved.`,
+  quizChangedMeanwhile:
+    'This quiz was changed while you answered it: answer it again. Your answers were not marked and do not count as an attempt.',
 };
 
 /** How a module of each type is completed, in the words of the notice that it changed. */
@@ -273,6 +276,13 @@ export async function completeModule(props: {
    * a quiz, and the page gives her text back. An API client names none and is held to the body it sends.
    */
   expectedType?: CompletionType;
+  /**
+   * The version of the module her quiz was shown at (the page's quiz form carries it; an API client may send the
+   * `version` it read). Answers are matched to questions by their place, so over an edit made since (a question
+   * reworded, reordered or removed, its correct choices changed) they would be graded against questions she never
+   * saw: nothing is recorded instead (409, no attempt). None named: graded against the quiz as it is now.
+   */
+  expectedVersion?: ExpectedVersion;
   /** When it happens (the clock is a parameter so tests and jobs can pin it). */
   now: Date;
 }) {
@@ -284,6 +294,11 @@ export async function completeModule(props: {
   if (!state.enrolment) throw new ValidationError(messages.notEnrolled, [], { reason: 'not-enrolled' });
   if (props.expectedType && props.expectedType !== ruleOf(module).type)
     throw new ConflictError(messages.changedMeanwhile(ruleOf(module).type));
+  // Compared with the module read here, which is also the one graded: an edit landing after this check is not used.
+  if (ruleOf(module).type === 'quiz' && movedOn(module.version, props.expectedVersion))
+    throw Object.assign(new ConflictError(messages.quizChangedMeanwhile), {
+      extensions: { reason: 'quiz-changed', version: module.version ?? null },
+    });
   const { record, answers } = checkInput(module, input);
   const cohortId = state.enrolment.cohortId;
   if (state.completion) return completedAgain(actor.id, programme as Programme, state.completion, now);

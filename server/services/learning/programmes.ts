@@ -640,5 +640,7 @@ export function presentModule(m: Module, { includeAnswers }: { includeAnswers: b
     position: m.position,
     archived: m.archived,
     completion,
+    /** Sent back with a quiz's answers, an edit of the quiz since is a 409 (null: stored before versions). */
+    version: m.version ?? null,
   };
 }
