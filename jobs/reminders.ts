@@ -1,5 +1,10 @@
 import type { Agenda } from 'agenda';
-import { planUpcoming, runDueNotifications, settleNotifications } from '../server/services/reminders/index.ts';
+import {
+  planUpcoming,
+  runDueNotifications,
+  sendWaitingAddressedEmails,
+  settleNotifications,
+} from '../server/services/reminders/index.ts';
 import { sweepOptions, type JobArea, type JobRun } from './types.ts';
 
 /**
@@ -22,10 +27,17 @@ export async function sendDueReminders(run: JobRun): Promise<void> {
 export const remindersJobs: JobArea = {
   define(agenda: Agenda, run: JobRun) {
     agenda.define('reminders:send', () => sendDueReminders(run), { concurrency: 1, lockLifetime: 5 * 60 * 1000 });
+    // Its own job: a mail server stalling on these (each answered within the socket timeout) holds no reminder.
+    agenda.define(
+      'reminders:send-addressed',
+      () => sendWaitingAddressedEmails({ timeBudgetMs: 4 * 60 * 1000, stopping: run.stopping }),
+      { concurrency: 1, lockLifetime: 5 * 60 * 1000 },
+    );
     agenda.define('reminders:plan', async () => planUpcoming(), sweepOptions);
   },
   async schedule(agenda: Agenda) {
     await agenda.every(sendEvery, 'reminders:send', {}, { skipImmediate: false });
+    await agenda.every(sendEvery, 'reminders:send-addressed', {}, { skipImmediate: false });
     await agenda.every('15 minutes', 'reminders:plan', {}, { skipImmediate: false });
   },
 };

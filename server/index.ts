@@ -20,7 +20,7 @@ import { applyKeepAlive } from './http/serverTimeouts.ts';
 import { answersInProgress, beginDraining } from './http/draining.ts';
 import { ensureCoreProgrammes } from './services/learning/coreProgrammes.ts';
 import { markPanelTrainingOnUpgrade } from './services/learning/panelTraining.ts';
-import { sendingDone } from './services/reminders/index.ts';
+import { addressedEmailsDone, sendingDone } from './services/reminders/index.ts';
 import { ensureInitialAdmin } from './services/users.ts';
 import { dropRetiredSchema } from './retiredSchema.ts';
 import { repairStoredEmails } from './services/accounts/storedEmails.ts';
@@ -72,6 +72,7 @@ async function main(): Promise<void> {
       name: 'emails being sent',
       close: async () => {
         await sendingDone();
+        await addressedEmailsDone();
         await emailsAnswered();
       },
     },

@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
 import { AuditEventModel } from '../../../models/AuditEvent.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
+import { AddressedEmailModel } from '../../../models/AddressedEmail.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
 import { UserModel } from '../../../models/User.ts';
@@ -97,7 +98,11 @@ export const accountsPersonalData = personalDataArea({
     const user = await UserModel.findById(userId, { email: 1, name: 1 }).lean();
     if (!user) return;
     const placeholder = erasedEmailOf(userId);
-    if (user.email !== placeholder) await OutboxMessageModel.deleteMany({ to: user.email });
+    if (user.email !== placeholder) {
+      await OutboxMessageModel.deleteMany({ to: user.email });
+      // An email to her address still waiting to be tried again (a Pledge or pool link) goes too.
+      await AddressedEmailModel.deleteMany({ to: user.email });
+    }
     // The addresses she gave up (the audit trail records each change): the outbox kept what was sent to each, the
     // notices of the change included. The address may be someone else's since: then only what was sent before
     // that account was opened goes (never anyone else's mail; hers from after, if any, stays).

@@ -1,9 +1,10 @@
 import { renderEmail } from '../../emails.ts';
-import { sendEmail } from '../../mailer.ts';
+import { sendToAddress } from '../reminders/addressedEmails.ts';
 
 /**
- * Every Pledge email leaves through this one function (templates views/emails/pledge-<template>.*.ejs), so the
- * notifications pipeline can take them over in one place.
+ * Every Pledge email leaves through this one function (templates views/emails/pledge-<template>.*.ejs). A signatory
+ * has no account, so they wait in the outbox of emails to an address (sendToAddress): a temporary refusal is tried
+ * again by the job, so a greylisting 451 does not leave her signature pending with no link to confirm it.
  *
  * A confirmation goes to an address nobody has proved, at the word of anyone who fills in the public form: it carries
  * nothing she typed, not even the name to greet (a name such as "Priya. URGENT: … https://…" made Pathways' own sender
@@ -26,8 +27,9 @@ const subjectOf = (email: PledgeEmail): string =>
       ? `Manage the Pledge signature of ${email.data.signatureName}`
       : 'Manage your own signature of the Leading Women to Headship Pledge';
 
-export async function sendPledgeEmail(email: PledgeEmail): Promise<void> {
+/** Queues the email and tries it at once, waiting for the mail server a few seconds at most (sendToAddress). */
+export async function sendPledgeEmail(email: PledgeEmail, opts: { now?: Date } = {}): Promise<void> {
   const subject = subjectOf(email);
   const body = await renderEmail(email.template, { subject, ...email.data, footer: 'pledge' });
-  await sendEmail({ to: email.to, subject, ...body });
+  await sendToAddress({ purpose: email.template, to: email.to, subject, ...body }, opts);
 }

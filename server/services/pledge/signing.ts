@@ -2,7 +2,6 @@ import { PledgeSignatureModel, type OrganisationType, type SignatureKind } from 
 import { isDuplicateKeyError } from '../../db.ts';
 import { NotFoundError } from '../../errors.ts';
 import { logger } from '../../logger.ts';
-import { waitForMailServer } from '../../mailer.ts';
 import { spendAllowance } from '../rateLimits.ts';
 import {
   claimPledgeLink,
@@ -142,17 +141,15 @@ export async function signPledge(props: {
   }
   const link = await issuePledgeLink({ purpose: 'confirm', signatureId: signature._id, now });
   try {
-    // The signature is stored: the page does not wait for a slow mail server longer than a few seconds.
-    await waitForMailServer(
-      'pledge confirmation email',
-      sendPledgeEmail({
-        template: 'pledge-confirm',
-        to: email,
-        data: { link, isChange: signature.status === 'confirmed', kind: input.kind },
-      }),
-    );
+    // The signature is stored: the page does not wait for a slow mail server longer than a few seconds, and a
+    // temporary refusal is tried again by the job (sendPledgeEmail).
+    await sendPledgeEmail({
+      template: 'pledge-confirm',
+      to: email,
+      data: { link, isChange: signature.status === 'confirmed', kind: input.kind },
+    });
   } catch (error) {
-    // Signing again re-sends. A failure must not tell the visitor anything about the email.
+    // Only the outbox itself failing is left (signing again re-sends). It must not tell the visitor anything about the email.
     logger.error({ err: error, signatureId: String(signature._id) }, 'pledge confirmation email not sent');
   }
   return { status: 'pending' };

@@ -12,7 +12,7 @@ import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { logger } from '../../logger.ts';
-import { sendEmail, waitForMailServer } from '../../mailer.ts';
+import { sendToAddress } from '../reminders/addressedEmails.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { hashSecret, newSecret } from '../secrets.ts';
@@ -186,9 +186,13 @@ export type PoolRequestInput = {
   message: string;
 };
 
+/**
+ * The contact has no account: the email waits in the outbox of emails to an address, tried at once (a few seconds of
+ * the request at most) and again by the job after a temporary refusal (sendToAddress).
+ */
 async function mail(to: string, template: 'pool-confirm' | 'pool-outcome', subject: string, data: object) {
   const body = await renderEmail(template, { subject, ...data, footer: 'pool' });
-  await waitForMailServer(`pool email (${template})`, sendEmail({ to, subject, ...body })).catch((err: unknown) =>
+  await sendToAddress({ purpose: template, to, subject, ...body }).catch((err: unknown) =>
     logger.error({ err, template }, 'pool email not sent'),
   );
 }

@@ -370,7 +370,7 @@ async function inLanes<T>(items: T[], lanes: number, work: (item: T) => Promise<
  * accept) is the operator's to fix and says nothing about this message: every email would otherwise fail for good
  * until it is fixed.
  */
-function isPermanent(error: unknown): boolean {
+export function isRefusedForGood(error: unknown): boolean {
   const { responseCode: code, command } = error as { responseCode?: number; command?: string };
   return typeof code === 'number' && code >= 500 && code < 600 && (command === 'RCPT TO' || command === 'DATA');
 }
@@ -444,7 +444,7 @@ async function handle(
     return 'sent';
   } catch (error) {
     if (error instanceof NotHandedOverError) return 'unsent';
-    const permanent = isPermanent(error);
+    const permanent = isRefusedForGood(error);
     const reason = (error as Error).message?.slice(0, 500) || 'Unknown error';
     logger.warn(
       { err: error, notificationId: String(record._id), attempt: job.claim.attempt },

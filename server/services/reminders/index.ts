@@ -10,7 +10,8 @@
  *   and the final subject/template/data at send time (default: the planned template and data).
  *
  * Sending is the job's business (jobs/reminders.ts → runDueNotifications); nothing here sends by itself except
- * `deliverNow`, used for emails a person is waiting for (invitations, password resets).
+ * `deliverNow`, used for emails a person is waiting for (invitations, password resets), and `sendToAddress`, for an
+ * email to an address without an account (the Pledge's links, the pool's contact), tried again by the job.
  */
 export {
   planNotification,
@@ -21,6 +22,7 @@ export {
 } from './plan.ts';
 export { registerNotificationKind, Memo, type KindHandlers, type ComposeContext } from './compose.ts';
 export { runDueNotifications, settleNotifications, deliverNow, sendingDone, type RunReport } from './deliver.ts';
+export { sendToAddress, sendWaitingAddressedEmails, addressedEmailsDone } from './addressedEmails.ts';
 export { decideDue, effectiveState, retryDelayMs } from './due.ts';
 export { planSessionReminders, sessionRescheduled, sessionCancelled } from './sessions.ts';
 export { planModuleNudges, planCertificateExpiry } from './pacing.ts';
