@@ -26,6 +26,7 @@ export const auditActions = [
   'data-exported',
   'account-erased',
   'lti-platform-registered',
+  'lti-platform-changed',
   'lti-platform-deleted',
   'lti-platform-deployment-added',
   'lti-key-rotated',

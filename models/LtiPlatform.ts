@@ -21,10 +21,12 @@ const ltiPlatformSchema = new Schema(
     jwksUrl: { type: String, required: true },
     deploymentIds: { type: [String], default: [] },
     /**
-     * The platform's JSON Web Key Set as last fetched (jose's remote JWKS cache: `uat` = when, `jwks`), kept here so
-     * every process reads the same keys and a refetch by one serves all.
+     * The platform's JSON Web Key Set as last fetched (jose's remote JWKS cache: `uat` = when, `jwks`, and `url`, the
+     * key set URL it came from), kept here so every process reads the same keys and a refetch by one serves all.
      */
     jwksCache: { type: Schema.Types.Mixed },
+    /** Moves on with every correction, written only over the version its editor read (server/versions.ts). */
+    version: { type: Number, default: 0 },
   },
   { timestamps: true },
 );

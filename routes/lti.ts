@@ -16,6 +16,7 @@ import { recordAuditEvent } from '../server/services/audit/events.ts';
 import { recordSignIn } from '../server/services/accounts/signIn.ts';
 import { loadRunCohort } from '../server/services/cohorts/cohorts.ts';
 import { settings } from '../server/settings.ts';
+import { versionForForm, versionFromForm } from '../server/versions.ts';
 import {
   LaunchRefusedError,
   addDeploymentId,
@@ -33,6 +34,7 @@ import {
   personOf,
   pickerItems,
   placePerson,
+  platformChangesSchema,
   platformOrigins,
   platformSettingsSchema,
   recordLaunch,
@@ -48,6 +50,7 @@ import {
   toolJwks,
   toolValues,
   undeliveredScores,
+  updatePlatform,
   verifyLaunch,
 } from '../server/services/lti/index.ts';
 import { isCourseStaff, personNameOf, rolesOf } from '../server/services/lti/claims.ts';
@@ -55,6 +58,7 @@ import { originOf } from '../server/services/lti/platforms.ts';
 
 const messages = {
   registered: 'The platform is registered. Paste the tool values shown here into it.',
+  saved: 'The platform registration is saved: its people keep their links and its courses their cohorts.',
   deleted: 'The platform registration is deleted: its launches are refused from now on.',
   deploymentAdded: 'The deployment id is added: launches from that deployment are accepted from now on.',
   rotated: 'A new signing key is in use; the previous one stays published for 7 days.',
@@ -66,19 +70,31 @@ const messages = {
 
 /** A registration as an admin sends it: named as anything else is (text()), with what LTI asks of the rest. */
 const platformInputSchema = z.strictObject({ name: text(120), ...platformSettingsSchema.shape });
-const platformView = platformInputSchema.extend({ id: z.string(), createdAt: z.string() });
+const platformView = platformInputSchema.extend({
+  id: z.string(),
+  createdAt: z.string(),
+  version: z.number().nullable(),
+});
+/** A correction: any of the registration's fields, and the `version` read (a save by someone else since is a 409). */
+const platformChangesInputSchema = z.strictObject({
+  name: text(120).optional(),
+  ...platformChangesSchema.shape,
+  version: z.number().int().min(0).nullable().optional(),
+});
 const syncView = z.object({ added: z.number().int(), kept: z.number().int(), waitlisted: z.number().int() });
 
-/** The web form sends deployment ids one per line. */
+/** The web forms send deployment ids one per line. */
+const deploymentIdsOfForm = (typed: unknown): string[] =>
+  typeof typed === 'string'
+    ? typed
+        .split(/[\r\n,]+/)
+        .map((s) => s.trim())
+        .filter(Boolean)
+    : [];
+
 const platformFormSchema = z.preprocess((raw) => {
   const b = (raw ?? {}) as Record<string, unknown>;
-  const ids =
-    typeof b.deploymentIds === 'string'
-      ? b.deploymentIds
-          .split(/[\r\n,]+/)
-          .map((s) => s.trim())
-          .filter(Boolean)
-      : [];
+  const ids = deploymentIdsOfForm(b.deploymentIds);
   return {
     name: b.name,
     issuer: b.issuer,
@@ -92,6 +108,26 @@ const platformFormSchema = z.preprocess((raw) => {
     deploymentIds: ids,
   };
 }, platformInputSchema);
+
+/**
+ * The edit form: every field but the issuer and client id, which it shows and never sends (updatePlatform). An empty
+ * token audience goes back to the token URL's.
+ */
+const platformEditFormSchema = z.preprocess(
+  (raw) => {
+    const b = (raw ?? {}) as Record<string, unknown>;
+    return {
+      name: b.name ?? '',
+      authLoginUrl: b.authLoginUrl ?? '',
+      authTokenUrl: b.authTokenUrl ?? '',
+      authTokenAudience:
+        typeof b.authTokenAudience === 'string' && b.authTokenAudience.trim() ? b.authTokenAudience : null,
+      jwksUrl: b.jwksUrl ?? '',
+      deploymentIds: deploymentIdsOfForm(b.deploymentIds),
+    };
+  },
+  platformChangesInputSchema.omit({ issuer: true, clientId: true, version: true }),
+);
 
 /** States whose cookies this browser sent (a state cookie's value is its state). */
 function browserStates(req: Request): Set<string> {
@@ -304,6 +340,52 @@ export function registerLtiRoutes(web: Router, api: Router): void {
     flash(req, 'success', messages.registered);
     res.redirect(303, '/admin/lti');
   });
+  // Correcting a registration keeps its people's links and its courses' placements, which deleting would cut.
+  const renderEdit = async (req: Request, res: Response, extra: Record<string, unknown> = {}) => {
+    const platform = await findPlatform({ actor: req.user!, platformId: req.params.id as string });
+    res.render('lti/edit', {
+      title: `Edit ${platform.name}`,
+      platform,
+      values: { ...platform, deploymentIds: platform.deploymentIds.join('\n') },
+      // The version she opens it at goes with the form: a save by someone else meanwhile is a 409, never undone.
+      version: versionForForm(platform.version),
+      ...extra,
+    });
+  };
+  web.get('/admin/lti/platforms/:id/edit', requireRole('admin'), (req, res) => renderEdit(req, res));
+  web.post('/admin/lti/platforms/:id/edit', requireRole('admin'), async (req, res) => {
+    // Sent back, a refused form keeps what she typed and the version she opened.
+    const { version, ...body } = (req.body ?? {}) as Record<string, unknown>;
+    const fail = (status: number, errorList: { path: string; message: string }[], at = version) =>
+      renderEdit(req, res.status(status), {
+        values: body,
+        version: at,
+        errors: Object.fromEntries(errorList.map((e) => [e.path, e.message])),
+        errorList,
+      });
+    const form = parseForm(platformEditFormSchema, body);
+    if (!form.ok) return fail(422, errorsOfListFields(form.list, ['deploymentIds']).list);
+    const platformId = req.params.id as string;
+    try {
+      await updatePlatform({
+        actor: req.user!,
+        platformId,
+        changes: form.data,
+        expectedVersion: versionFromForm(version),
+      });
+    } catch (error) {
+      // Saved by someone else since she opened it: her changes come back unsaved, with the version now stored, so
+      // that sending them again (knowing) replaces the other changes.
+      if (error instanceof ConflictError && !error.errors.length) {
+        const latest = await findPlatform({ actor: req.user!, platformId });
+        return fail(409, [{ path: '(registration)', message: error.message }], versionForForm(latest.version));
+      }
+      const problem = formErrorsFrom(error);
+      return fail(problem.status, problem.list);
+    }
+    flash(req, 'success', messages.saved);
+    res.redirect(303, '/admin/lti');
+  });
   // Deleting cuts every person and course of that LMS off their links (re-registering makes new ones): asked first.
   const renderDelete = async (req: Request, res: Response, extra: Record<string, unknown> = {}) =>
     res.render('lti/delete', {
@@ -419,6 +501,22 @@ export function registerLtiRoutes(web: Router, api: Router): void {
       const page = pageInMemory(await listPlatforms({ actor: user }), query, (platform) => platform.id);
       return { items: page.rows, nextCursor: page.nextCursor };
     },
+  );
+  apiOperation(
+    api,
+    {
+      method: 'patch',
+      path: '/lti/platforms/:id',
+      tag: 'lti',
+      summary:
+        'Correct an LTI platform registration (its links and course placements stay; the issuer and client id cannot change)',
+      access: ['admin'],
+      body: platformChangesInputSchema,
+      success: { status: 200, description: 'The registration', schema: platformView },
+      errors: [409],
+    },
+    async ({ user, params, body: { version, ...changes } }) =>
+      updatePlatform({ actor: user, platformId: params.id!, changes, expectedVersion: version }),
   );
   apiOperation(
     api,

@@ -181,6 +181,7 @@ describe('browser: every page a demo user can reach meets WCAG 2.2 AA (axe-core)
         '/admin/pool',
         '/admin/lti',
         { from: '/admin/lti', link: to('/admin/lti/platforms/:id/deployments') },
+        { from: '/admin/lti', link: to('/admin/lti/platforms/:id/edit') },
         '/boards',
         '/boards/fairness',
         { from: '/boards', link: to('/boards/:id') },

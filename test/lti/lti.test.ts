@@ -9,6 +9,7 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { LtiAccountModel } from '../../models/LtiAccount.ts';
+import { LtiCoursePlacementModel } from '../../models/LtiCoursePlacement.ts';
 import { LtiLaunchModel } from '../../models/LtiLaunch.ts';
 import { LtiLoginStateModel } from '../../models/LtiLoginState.ts';
 import { LtiPlatformModel } from '../../models/LtiPlatform.ts';
@@ -2298,6 +2299,229 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(res.status).to.equal(403);
       expect(res.text).to.include('teaching assistant');
       expect(sessionCookieOf(res)).to.equal(undefined);
+    });
+  });
+
+  describe('correcting a registration (admin)', () => {
+    const lms = new SimulatedPlatform();
+    let lmsId: string;
+    let course: { id: string };
+    before(async () => {
+      await lms.start(tool.base);
+      lmsId = (
+        await supertest(tool.server)
+          .post('/api/v1/lti/platforms')
+          .set(adminAuth)
+          .send({ ...lms.registration, name: 'Trust LMS' })
+          .expect(201)
+      ).body.id;
+      course = await buildCohort(programme.id);
+      const placer = await buildUser({ roles: ['facilitator'] });
+      await placeCohortsInCourse({
+        course: { platformId: new Types.ObjectId(lmsId), deploymentId: lms.deploymentId, contextId: 'course-1' },
+        cohortIds: [course.id],
+        placedBy: placer.id,
+      });
+    });
+    after(() => lms.stop());
+
+    /** A launch from `lms` into its course (where `course` is placed), signed with `key` (its published key unless named). */
+    async function launchFromLms(sub: string, key = lms.key) {
+      const agent = supertest.agent(tool.server);
+      const login = await agent
+        .get('/lti/login')
+        .query({
+          iss: lms.issuer,
+          login_hint: 'hint-1',
+          target_link_uri: `${tool.base}/lti/launch`,
+          client_id: lms.clientId,
+          lti_deployment_id: lms.deploymentId,
+        })
+        .expect(302);
+      const location = new URL(login.headers.location as string);
+      const idToken = await lms.idToken({ nonce: location.searchParams.get('nonce')!, sub, key });
+      return agent
+        .post('/lti/launch')
+        .type('form')
+        .send({ id_token: idToken, state: location.searchParams.get('state') });
+    }
+    const patch = (body: Record<string, unknown>, auth = adminAuth) =>
+      supertest(tool.server).patch(`/api/v1/lti/platforms/${lmsId}`).set(auth).send(body);
+    const stored = async () => (await LtiPlatformModel.findById(lmsId).lean())!;
+
+    it("an admin corrects a registration over the API (its name, Brightspace's token audience): its people keep their links, its courses their cohorts, and launches and grades go on; a stale version is a 409, bad fields a 422, the issuer or client id cannot change", async () => {
+      const sub = nextSub();
+      expect((await launchFromLms(sub)).status).to.equal(303);
+      const link = (await LtiAccountModel.findOne({ platformId: lmsId, sub }).lean())!;
+      const placements = await LtiCoursePlacementModel.find({ platformId: lmsId }).lean();
+      expect(placements).to.have.length(1);
+      const { version } = (
+        await supertest(tool.server).get('/api/v1/lti/platforms').set(adminAuth).expect(200)
+      ).body.items.find((p: { id: string }) => p.id === lmsId);
+
+      const audience = 'https://api.brightspace.com/auth/token';
+      const saved = await patch({ name: 'Trust Brightspace', authTokenAudience: audience, version }).expect(200);
+      expect(saved.body).to.include({
+        id: lmsId,
+        name: 'Trust Brightspace',
+        authTokenAudience: audience,
+        issuer: lms.issuer,
+      });
+      expect(saved.body.version).to.equal(version + 1);
+      const event = (await AuditEventModel.findOne({ action: 'lti-platform-changed', targetId: lmsId }).lean())!;
+      expect(event.detail).to.equal(`${lms.issuer} ${lms.clientId}: name, authTokenAudience`);
+
+      // Over the version read before that save: refused whole.
+      const stale = await patch({ name: 'Someone else’s name', version }).expect(409);
+      expect(stale.body.detail).to.include('saved again after the version you sent');
+      expect((await stored()).name).to.equal('Trust Brightspace');
+
+      const bad = await patch({ jwksUrl: 'ftp://lms.example.org/jwks', deploymentIds: [], name: '\u202eLMS' }).expect(
+        422,
+      );
+      expect(bad.body.errors.map((e: { path: string }) => e.path)).to.have.members([
+        'jwksUrl',
+        'deploymentIds',
+        'name',
+      ]);
+      // The issuer and client id are what links belong to: sent back unchanged they pass, changed they are refused.
+      for (const identity of [{ issuer: `${lms.issuer}/elsewhere` }, { clientId: 'another-client' }]) {
+        const refused = await patch({ ...identity, name: 'Renamed' }).expect(422);
+        expect(refused.body.errors).to.deep.equal([
+          {
+            path: Object.keys(identity)[0],
+            message: "cannot be changed: its people's links and its courses' placements belong to it",
+          },
+        ]);
+      }
+      await patch({ issuer: lms.issuer, clientId: lms.clientId }).expect(200);
+      expect((await stored()).name).to.equal('Trust Brightspace');
+      const facilitator = await buildUser({ roles: ['facilitator'] });
+      await patch({ name: 'Mine' }, { Authorization: `Bearer ${await tokenFor(facilitator)}` }).expect(403);
+      await supertest(tool.server)
+        .patch(`/api/v1/lti/platforms/${new Types.ObjectId()}`)
+        .set(adminAuth)
+        .send({ name: 'Nobody' })
+        .expect(404);
+
+      // Links and placements are where they were; her next launch opens her account in the placed cohort.
+      expect(await LtiCoursePlacementModel.find({ platformId: lmsId }).lean()).to.deep.equal(placements);
+      expect((await launchFromLms(sub)).status).to.equal(303);
+      expect(await LtiAccountModel.find({ platformId: lmsId, sub }).lean()).to.have.length(1);
+      expect(String((await LtiAccountModel.findOne({ platformId: lmsId, sub }).lean())!.userId)).to.equal(
+        String(link.userId),
+      );
+      expect(
+        await EnrolmentModel.countDocuments({ cohortId: course.id, userId: link.userId, status: 'active' }),
+      ).to.equal(1);
+      // The token endpoint that wants Brightspace's audience takes the corrected registration's assertions.
+      lms.tokenAudience = audience;
+      try {
+        expect(await serviceToken(await stored(), [scope.score])).to.be.a('string');
+        expect(lms.assertions.at(-1)).to.include({ aud: audience });
+        // Taken away (null), the token URL is the audience again.
+        expect((await patch({ authTokenAudience: null }).expect(200)).body).to.not.have.property('authTokenAudience');
+        lms.tokenAudience = undefined;
+        expect(await serviceToken(await stored(), [scope.score])).to.be.a('string');
+        expect(lms.assertions.at(-1)).to.include({ aud: `${lms.base}/token` });
+      } finally {
+        lms.tokenAudience = undefined;
+      }
+    });
+
+    it('the edit page corrects a registration with the rules of the register form, shows the issuer and client id without fields, and comes back with her changes when someone saved meanwhile', async () => {
+      const admin = await buildUser({ roles: ['admin'] });
+      const agent = await signIn(tool.server, admin.email, testPassword);
+      expect((await agent.get('/admin/lti').expect(200)).text).to.include(`href="/admin/lti/platforms/${lmsId}/edit"`);
+      const page = await agent.get(`/admin/lti/platforms/${lmsId}/edit`).expect(200);
+      const before = await stored();
+      expect(page.text)
+        .to.include(`<code>${lms.clientId}</code>`)
+        .and.include(`name="version" value="${before.version ?? ''}"`)
+        .and.include(`value="${before.authLoginUrl}"`)
+        .and.not.include('name="issuer"')
+        .and.not.include('name="clientId"');
+      const fields = {
+        _csrf: csrfFrom(page.text),
+        version: String(before.version ?? ''),
+        name: 'Trust LMS (corrected)',
+        authLoginUrl: before.authLoginUrl,
+        authTokenUrl: before.authTokenUrl,
+        authTokenAudience: '',
+        jwksUrl: before.jwksUrl,
+        deploymentIds: `${lms.deploymentId}\ndeployment-b`,
+      };
+      const bad = await agent
+        .post(`/admin/lti/platforms/${lmsId}/edit`)
+        .type('form')
+        .send({ ...fields, authTokenUrl: 'http://lms.example.org/token', deploymentIds: ' ' })
+        .expect(422);
+      expect(bad.text)
+        .to.include('id="field-authTokenUrl-error"')
+        .and.include('id="field-deploymentIds-error"')
+        .and.include('value="Trust LMS (corrected)"');
+      expect((await stored()).name).to.equal(before.name);
+
+      // Another admin saves over the API meanwhile: her save is refused, her changes shown with the version now stored.
+      await patch({ name: 'Saved by another admin' }).expect(200);
+      const conflict = await agent.post(`/admin/lti/platforms/${lmsId}/edit`).type('form').send(fields).expect(409);
+      const now = await stored();
+      expect(now.name).to.equal('Saved by another admin');
+      expect(conflict.text)
+        .to.include('This registration was saved again after you opened it')
+        .and.include('value="Trust LMS (corrected)"')
+        .and.include(`name="version" value="${now.version}"`);
+      await agent
+        .post(`/admin/lti/platforms/${lmsId}/edit`)
+        .type('form')
+        .send({ ...fields, version: String(now.version) })
+        .expect(303);
+      const after = await stored();
+      expect(after).to.include({ name: 'Trust LMS (corrected)', issuer: lms.issuer, clientId: lms.clientId });
+      expect(after.deploymentIds).to.deep.equal([lms.deploymentId, 'deployment-b']);
+      expect(after.authTokenAudience).to.equal(undefined);
+      expect(
+        await AuditEventModel.countDocuments({ action: 'lti-platform-changed', targetId: lmsId, actorId: admin.id }),
+      ).to.equal(1);
+
+      const participant = await signIn(tool.server, (await buildUser()).email, testPassword);
+      await participant.get(`/admin/lti/platforms/${lmsId}/edit`).expect(403);
+      const other = await participant.get('/account').expect(200);
+      await participant
+        .post(`/admin/lti/platforms/${lmsId}/edit`)
+        .type('form')
+        .send({ ...fields, _csrf: csrfFrom(other.text), version: '', name: 'Hijacked' })
+        .expect(403);
+      expect((await stored()).name).to.equal('Trust LMS (corrected)');
+    });
+
+    it('a new key set URL is the only one whose keys launches are verified with: keys cached from the old URL (by any process) verify nothing', async () => {
+      const moved = new SimulatedPlatform();
+      await moved.start(tool.base);
+      try {
+        const oldUrl = (await stored()).jwksUrl;
+        // Her first launch caches the LMS's keys, fetched a moment ago: within jose's cooldown, nothing is refetched.
+        const sub = nextSub();
+        expect((await launchFromLms(sub)).status).to.equal(303);
+        expect((await stored()).jwksCache).to.have.property('uat');
+        await patch({ jwksUrl: `${moved.base}/jwks` }).expect(200);
+        // Signed with the key only the old URL publishes: refused.
+        const withOldKey = await launchFromLms(sub);
+        expect(withOldKey.status).to.equal(401);
+        expect(withOldKey.text).to.include('kid');
+        // Signed with the key the new URL publishes: accepted, and that set is what is cached now.
+        expect((await launchFromLms(sub, moved.key)).status).to.equal(303);
+        expect((await stored()).jwksCache).to.include({ url: `${moved.base}/jwks` });
+        // A set of the old URL stored meanwhile (a process that fetched it as the change was saved) is not used.
+        await LtiPlatformModel.updateOne(
+          { _id: lmsId },
+          { $set: { jwksCache: { uat: Date.now(), jwks: { keys: [lms.key.publicJwk] }, url: oldUrl } } },
+        );
+        expect((await launchFromLms(sub)).status).to.equal(401);
+      } finally {
+        await patch({ jwksUrl: lms.registration.jwksUrl }).expect(200);
+        await moved.stop();
+      }
     });
   });
 

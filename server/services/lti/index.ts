@@ -5,10 +5,13 @@ export {
   deletePlatform,
   findPlatform,
   listPlatforms,
+  platformChangesSchema,
   platformOrigins,
   platformSettingsSchema,
   registerPlatform,
   toolValues,
+  updatePlatform,
+  type PlatformChanges,
   type PlatformInput,
 } from './platforms.ts';
 export {

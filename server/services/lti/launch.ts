@@ -176,9 +176,14 @@ export async function startLogin(props: {
   return { redirectUrl: url.toString(), state, maxAgeMs: loginStateLifetimeMs };
 }
 
-/** Verifies with the platform's keys, cached in its registration (jose's remote JWKS cache), refreshed on an unknown kid. */
+/**
+ * Verifies with the platform's keys, cached in its registration (jose's remote JWKS cache), refreshed on an unknown kid.
+ * The cache names the key set URL it was fetched from: once an admin changes the registration's URL (updatePlatform),
+ * keys of the old one are never used, by any process, even one that fetched them as the change was saved.
+ */
 async function verifySignature(platform: LtiPlatform, idToken: string) {
-  const cache: JWKSCacheInput = (platform.jwksCache as JWKSCacheInput | undefined) ?? ({} as JWKSCacheInput);
+  const stored = platform.jwksCache as (JWKSCacheInput & { url?: string }) | undefined;
+  const cache = (stored?.url === platform.jwksUrl ? { uat: stored.uat, jwks: stored.jwks } : {}) as JWKSCacheInput;
   const before = cache.uat;
   const keys = createRemoteJWKSet(new URL(platform.jwksUrl), {
     [jwksCache]: cache,
@@ -197,11 +202,20 @@ async function verifySignature(platform: LtiPlatform, idToken: string) {
       requiredClaims: ['exp', 'iat', 'sub', 'nonce'],
     });
   } finally {
-    // A refetch by this launch is kept for every process (only if nobody stored a newer one meanwhile).
+    // A refetch by this launch is kept for every process: only while the registration still names the URL it came
+    // from, and if nobody stored a newer one of that URL meanwhile.
     if (cache.uat !== before && cache.jwks)
       await LtiPlatformModel.updateOne(
-        { _id: platform._id, $or: [{ 'jwksCache.uat': { $lt: cache.uat } }, { jwksCache: null }] },
-        { $set: { jwksCache: { uat: cache.uat, jwks: cache.jwks } } },
+        {
+          _id: platform._id,
+          jwksUrl: platform.jwksUrl,
+          $or: [
+            { 'jwksCache.uat': { $lt: cache.uat } },
+            { jwksCache: null },
+            { 'jwksCache.url': { $ne: platform.jwksUrl } },
+          ],
+        },
+        { $set: { jwksCache: { uat: cache.uat, jwks: cache.jwks, url: platform.jwksUrl } } },
       );
   }
 }

@@ -5,6 +5,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { isObjectId } from '../../ids.ts';
 import { absoluteUrl, settings } from '../../settings.ts';
 import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
+import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { recordAuditEvent } from '../audit/events.ts';
 
 const messages = {
@@ -14,6 +15,10 @@ const messages = {
   https: 'must be an https:// URL',
   httpsOrLoopback: 'must be an https:// URL (http:// only for localhost outside production)',
   issuerParts: 'must have no query (?) or fragment (#): the issuer is the URL the platform names itself by',
+  identityKept:
+    "A registration's issuer and client id cannot be changed: launches are matched by them, and its people's links and its courses' placements belong to them. A platform that names itself otherwise is registered as another platform.",
+  identityField: "cannot be changed: its people's links and its courses' placements belong to it",
+  savedMeanwhile: savedMeanwhileMessage('registration'),
 };
 
 /** Outside production an http URL on this machine is allowed, so a local Moodle or the test suite's platform works. */
@@ -67,6 +72,17 @@ const issuer = z
   .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) })
   .refine((value) => !/[?#]/.test(value), { error: messages.issuerParts });
 
+const tokenAudience = z
+  .string()
+  .trim()
+  .max(2000)
+  .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) });
+
+const deploymentIds = z
+  .array(platformIdentifier({ empty: 'must not be empty', tooLong: 'each must be at most 500 characters' }))
+  .min(1, 'list at least one deployment id')
+  .max(maxDeployments);
+
 /**
  * What LTI asks of a registration: its URLs, client and deployments. Its name, for the admins who read it, is held
  * to the rule of every other name (text(), server/http/validate.ts), added by the route (routes/lti.ts).
@@ -77,21 +93,29 @@ export const platformSettingsSchema = z.strictObject({
   authLoginUrl: endpoint,
   authTokenUrl: endpoint,
   /** The authorisation server the token requests' assertions name (`aud`), if not the token URL (serviceToken.ts). */
-  authTokenAudience: z
-    .string()
-    .trim()
-    .max(2000)
-    .refine(isAllowedUrl, { error: () => (settings.env === 'production' ? messages.https : messages.httpsOrLoopback) })
-    .optional(),
+  authTokenAudience: tokenAudience.optional(),
   jwksUrl: endpoint,
-  deploymentIds: z
-    .array(platformIdentifier({ empty: 'must not be empty', tooLong: 'each must be at most 500 characters' }))
-    .min(1, 'list at least one deployment id')
-    .max(maxDeployments),
+  deploymentIds,
 });
 export type PlatformInput = z.output<typeof platformSettingsSchema> & { name: string };
 
-export type PlatformView = PlatformInput & { id: string; createdAt: string };
+/**
+ * A correction of a registration: any of its settings, under the same rules; `authTokenAudience: null` goes back to
+ * the token URL. The issuer and client id may be sent (a client sending back what it read) but not changed
+ * (updatePlatform).
+ */
+export const platformChangesSchema = z.strictObject({
+  issuer: issuer.optional(),
+  clientId: platformIdentifier().optional(),
+  authLoginUrl: endpoint.optional(),
+  authTokenUrl: endpoint.optional(),
+  authTokenAudience: tokenAudience.nullable().optional(),
+  jwksUrl: endpoint.optional(),
+  deploymentIds: deploymentIds.optional(),
+});
+export type PlatformChanges = z.output<typeof platformChangesSchema> & { name?: string };
+
+export type PlatformView = PlatformInput & { id: string; createdAt: string; version: number | null };
 
 export const presentPlatform = (p: LtiPlatform): PlatformView => ({
   id: String(p._id),
@@ -103,6 +127,7 @@ export const presentPlatform = (p: LtiPlatform): PlatformView => ({
   ...(p.authTokenAudience ? { authTokenAudience: p.authTokenAudience } : {}),
   jwksUrl: p.jwksUrl,
   deploymentIds: [...p.deploymentIds],
+  version: p.version ?? null,
   createdAt: (p as { createdAt?: Date }).createdAt?.toISOString() ?? '',
 });
 
@@ -179,6 +204,65 @@ export async function addDeploymentId(props: { actor: Express.User; platformId: 
     actor: { id: props.actor.id, name: props.actor.name },
     target: { type: 'lti-platform', id: updated._id },
     detail: `${updated.issuer} ${updated.clientId}: ${deploymentId}`,
+  });
+  return presentPlatform(updated);
+}
+
+/**
+ * Corrects a registration (admins): its name, endpoints, token audience and deployments, so that a URL typed wrong or
+ * Brightspace's token audience needs no deleting and registering again, which would cut every person and course of the
+ * LMS off their links. Its issuer and client id stay as registered: launches are matched by them and a person is her
+ * `sub` at that issuer, so another issuer is another platform, registered as such; one sent unchanged is accepted.
+ * Written over `expectedVersion` when named (server/versions.ts). A new key set URL drops the keys cached from the old
+ * one (launch.ts also never uses keys cached from another URL than the registration's).
+ */
+export async function updatePlatform(props: {
+  actor: Express.User;
+  platformId: string;
+  changes: PlatformChanges;
+  expectedVersion?: ExpectedVersion;
+}): Promise<PlatformView> {
+  if (!isAdmin(props.actor)) throw new ForbiddenError();
+  if (!isObjectId(props.platformId)) throw new NotFoundError(messages.notFound);
+  const stored = await LtiPlatformModel.findById(props.platformId).lean<LtiPlatform>();
+  if (!stored) throw new NotFoundError(messages.notFound);
+  const { issuer: sentIssuer, clientId: sentClientId, authTokenAudience, ...rest } = props.changes;
+  const identityChanged = (
+    [
+      ['issuer', sentIssuer, stored.issuer],
+      ['clientId', sentClientId, stored.clientId],
+    ] as const
+  ).filter(([, sent, kept]) => sent !== undefined && sent !== kept);
+  if (identityChanged.length)
+    throw new ValidationError(
+      messages.identityKept,
+      identityChanged.map(([path]) => ({ path, message: messages.identityField })),
+    );
+  if (movedOn(stored.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
+  const set: Record<string, unknown> = Object.fromEntries(Object.entries(rest).filter(([, v]) => v !== undefined));
+  if (rest.deploymentIds) set.deploymentIds = [...new Set(rest.deploymentIds)];
+  if (authTokenAudience) set.authTokenAudience = authTokenAudience;
+  const unset: Record<string, 1> = {};
+  if (authTokenAudience === null) unset.authTokenAudience = 1;
+  if (rest.jwksUrl !== undefined && rest.jwksUrl !== stored.jwksUrl) unset.jwksCache = 1;
+  const changed = [
+    ...Object.keys(set).filter((k) => JSON.stringify(set[k]) !== JSON.stringify(stored[k as keyof LtiPlatform])),
+    ...(authTokenAudience === null && stored.authTokenAudience ? ['authTokenAudience'] : []),
+  ];
+  const updated = await LtiPlatformModel.findOneAndUpdate(
+    { _id: stored._id, ...versionFilter(props.expectedVersion) },
+    { $set: set, $inc: { version: 1 }, ...(Object.keys(unset).length ? { $unset: unset } : {}) },
+    { returnDocument: 'after' },
+  ).lean<LtiPlatform>();
+  if (!updated) {
+    await findPlatform(props); // 404 when it was deleted meanwhile
+    throw new ConflictError(messages.savedMeanwhile);
+  }
+  await recordAuditEvent({
+    action: 'lti-platform-changed',
+    actor: { id: props.actor.id, name: props.actor.name },
+    target: { type: 'lti-platform', id: updated._id },
+    detail: `${updated.issuer} ${updated.clientId}: ${changed.length ? changed.join(', ') : 'nothing changed'}`,
   });
   return presentPlatform(updated);
 }
