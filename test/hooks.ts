@@ -1,8 +1,8 @@
-import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
+import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/embeddedDatabase.ts';
 import { logger } from '../server/logger.ts';
+import { scratchParent } from './support/scratch.ts';
 
 /**
  * One database server for the whole run (FerretDB on SQLite in a temporary folder, or MONGODB_URI when set);
@@ -14,7 +14,7 @@ let dataDir: string | undefined;
 export async function mochaGlobalSetup(): Promise<void> {
   logger.level = process.env.TEST_LOG_LEVEL ?? 'silent';
   if (process.env.MONGODB_URI) return;
-  dataDir = mkdtempSync(path.join(tmpdir(), 'pathways-test-'));
+  dataDir = mkdtempSync(path.join(scratchParent(), 'pathways-test-'));
   embedded = await startEmbeddedDatabase({ dataDir });
   process.env.MONGODB_URI = embedded.uri;
   process.env.PATHWAYS_TEST_DATA_DIR = dataDir;
@@ -39,9 +39,28 @@ async function notAcrossABlockEdge(): Promise<void> {
   if (left < quietBeforeEdgeMs) await new Promise((resolve) => setTimeout(resolve, left + 250));
 }
 
+/**
+ * With TEST_TIMINGS_FILE set, each test file appends one JSON line (file, worker pid, start and end in ms since the
+ * epoch): the wall time of a file with its hooks, which the reporter does not show, for keeping the suite's length
+ * in check (README, Tests). Mocha runs root beforeAll and afterAll once per file in parallel mode.
+ */
+const timingsFile = process.env.TEST_TIMINGS_FILE;
+let fileStartedAt = 0;
+
+function fileOf(context: Mocha.Context): string {
+  const root = context.test?.parent;
+  return root?.suites[0]?.file ?? root?.file ?? 'unknown';
+}
+
 export const mochaHooks = {
-  beforeAll(): void {
+  beforeAll(this: Mocha.Context): void {
     logger.level = process.env.TEST_LOG_LEVEL ?? 'silent';
+    fileStartedAt = Date.now();
+  },
+  afterAll(this: Mocha.Context): void {
+    if (!timingsFile) return;
+    const line = { file: path.relative(process.cwd(), fileOf(this)), pid: process.pid, start: fileStartedAt };
+    appendFileSync(timingsFile, JSON.stringify({ ...line, end: Date.now() }) + '\n');
   },
   async beforeEach(): Promise<void> {
     await notAcrossABlockEdge();

@@ -1,9 +1,9 @@
 import { randomInt } from 'node:crypto';
 import { mkdtempSync, rmSync } from 'node:fs';
-import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { MongoClient, type Collection, type Db, type Document } from 'mongodb';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../../server/embeddedDatabase.ts';
+import { scratchParent } from './scratch.ts';
 
 /** mulberry32: a small seeded generator, so a failing differential run can be replayed from its printed seed. */
 export function seededRandom(seed: number): () => number {
@@ -69,7 +69,7 @@ export function useDifferentialDatabases(prefix: string): DifferentialDatabases 
       reference = { db, separate: false };
       return;
     }
-    const dataDir = mkdtempSync(path.join(tmpdir(), `pathways-${prefix}-reference-`));
+    const dataDir = mkdtempSync(path.join(scratchParent(), `pathways-${prefix}-reference-`));
     const server = await startEmbeddedDatabase({ dataDir, ferretDbArgs: ['--test-disable-pushdown'] });
     const referenceClient = await new MongoClient(server.uri).connect();
     referenceServer = { server, dataDir, client: referenceClient };
