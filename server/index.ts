@@ -10,7 +10,7 @@ import { workAfterAnswersDone } from './http/afterAnswering.ts';
 import { ConfigError, loadConfig } from './config.ts';
 import { connectDatabase, connectedDatabase, uriWithoutSecrets } from './db.ts';
 import { demoAccounts, demoPassword } from './demo/people.ts';
-import { seedDemoDataIfEmpty } from './demo/index.ts';
+import { handOverDemoLoad, seedDemoDataIfEmpty } from './demo/index.ts';
 import { demoTwoStep } from './demo/accounts.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from './embeddedDatabase.ts';
 import { ConflictError } from './errors.ts';
@@ -59,6 +59,9 @@ async function main(): Promise<void> {
   // Requests in flight and jobs each get 40% of what the drain leaves of the time allowed.
   const share = (config.shutdownTimeoutMs - config.shutdownDrainMs) * 0.4;
   const openSteps = (): ShutdownStep[] => [
+    // A signal during the first start's demo load: the area being loaded finishes (its emails are then waited for
+    // below), and the next start need not wait for this one's beat to stand still.
+    { name: 'demo data load', close: handOverDemoLoad },
     // At once: the reminders claim no more sends, so those under way can finish before the mail connections close.
     ...(agenda ? [{ name: 'new work for jobs', close: () => stopTakingWork(agenda!) }] : []),
     ...(web ? [httpStep(web.app, web.server, config.shutdownDrainMs, share)] : []),

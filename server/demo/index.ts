@@ -75,7 +75,13 @@ const keptOnRedo = new Set([DemoLoadModel.collection.collectionName, 'jobs']);
  * gone is taken over and done again from nothing (the database held no accounts before it, so what it holds is the
  * cut load's), unless accounts other than the demo's have appeared since: then nothing is touched.
  */
-export async function seedDemoDataIfEmpty(): Promise<boolean> {
+export async function seedDemoDataIfEmpty(
+  options: {
+    /** How long a load's beat must stand still before it is taken over (a test of that path need not wait 30 s). */
+    ownerGoneAfterMs?: number;
+  } = {},
+): Promise<boolean> {
+  const goneAfterMs = options.ownerGoneAfterMs ?? ownerGoneAfterMs;
   const me = randomUUID();
   let seen: { owner: string; beat: number; since: number } | undefined;
   let told = false;
@@ -92,12 +98,12 @@ export async function seedDemoDataIfEmpty(): Promise<boolean> {
       }
       return loadDemo(me, false);
     }
-    if (!seen || seen.owner !== load.owner || seen.beat !== load.beat) {
+    if (!load.handedOverAt && (!seen || seen.owner !== load.owner || seen.beat !== load.beat)) {
       seen = { owner: load.owner, beat: load.beat, since: Date.now() };
-    } else if (Date.now() - seen.since > ownerGoneAfterMs) {
+    } else if (load.handedOverAt || Date.now() - seen!.since > goneAfterMs) {
       const taken = await DemoLoadModel.updateOne(
         { _id: demoLoadId, owner: load.owner, beat: load.beat, finishedAt: null },
-        { $set: { owner: me }, $inc: { beat: 1 } },
+        { $set: { owner: me, handedOverAt: null }, $inc: { beat: 1 } },
       );
       if (taken.matchedCount === 1) return loadDemo(me, true);
       continue;
@@ -108,7 +114,49 @@ export async function seedDemoDataIfEmpty(): Promise<boolean> {
   }
 }
 
-async function loadDemo(me: string, redo: boolean): Promise<boolean> {
+/** This process's load under way, and whether a signal asked it to stop (see handOverDemoLoad). */
+let underWay: { me: string; stopAsked: boolean; done: Promise<unknown> } | undefined;
+
+class DemoLoadStopped extends Error {
+  constructor() {
+    super('demo data: the load stopped on a signal between two areas, and was handed over to the next start');
+  }
+}
+
+/**
+ * On a signal during the first start (Ctrl-C), lets the area being loaded finish, loads no more, and marks the load
+ * handed over, so the next start takes it over at once (it is done again from nothing, as after a crash) rather than
+ * waiting for its beat to stand still for ownerGoneAfterMs. Called by the shutdown before the database closes; a load
+ * cut harder (the shutdown's deadline, a kill) is still taken over once its beat stands still.
+ */
+export async function handOverDemoLoad(): Promise<void> {
+  const load = underWay;
+  if (!load) return;
+  load.stopAsked = true;
+  const stoppedBetweenAreas = await load.done.then(
+    () => false,
+    (error: unknown) => error instanceof DemoLoadStopped,
+  );
+  if (!stoppedBetweenAreas) return;
+  await DemoLoadModel.updateOne(
+    { _id: demoLoadId, owner: load.me, finishedAt: null },
+    { $set: { handedOverAt: new Date() } },
+  );
+  logger.info('demo data: the load was stopped between two areas; the next start loads it again at once');
+}
+
+function loadDemo(me: string, redo: boolean): Promise<boolean> {
+  const load = { me, stopAsked: false, done: Promise.resolve() as Promise<unknown> };
+  const done = loadDemoAs(load, redo);
+  load.done = done;
+  underWay = load;
+  return done.finally(() => {
+    if (underWay === load) underWay = undefined;
+  });
+}
+
+async function loadDemoAs(load: { me: string; stopAsked: boolean }, redo: boolean): Promise<boolean> {
+  const me = load.me;
   const mine = { _id: demoLoadId, owner: me, finishedAt: null };
   const beating = setInterval(() => {
     DemoLoadModel.updateOne(mine, { $inc: { beat: 1 } }).catch((error: unknown) =>
@@ -128,6 +176,7 @@ async function loadDemo(me: string, redo: boolean): Promise<boolean> {
     }
     const ctx: DemoContext = { people: await seedPeople() };
     for (const seeder of seeders) {
+      if (load.stopAsked) throw new DemoLoadStopped();
       // A process that stalled past ownerGoneAfterMs may have been taken over: it stops rather than load beside.
       if (!(await DemoLoadModel.exists(mine))) throw new Error('demo data: another process took the load over');
       logger.info({ seeder: seeder.name }, 'loading demo data');
