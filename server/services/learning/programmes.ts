@@ -42,6 +42,16 @@ const messages = {
 /** Tries of adding, restoring or reordering, each lost only to another write that went through, before a 409. */
 const placeAttempts = 20;
 
+/**
+ * A pause of random length after a try lost its place, growing with the tries (at most 160 ms). Two reorders and an
+ * addition at the same moment otherwise retry in step: each reorder's modules take the places at the end that the
+ * addition reads, and on a busy machine the addition lost all its tries (a 409 for a module nobody refused).
+ */
+function pauseAfterLosing(attempt: number): Promise<void> {
+  const ms = Math.random() * Math.min(5 * 2 ** attempt, 160);
+  return new Promise((resolve) => setTimeout(resolve, ms));
+}
+
 /** What each status means, told to admins where they set it and on a programme that is not published. */
 export const programmeStatusHelp = {
   draft:
@@ -360,6 +370,7 @@ async function atTheEnd<T>(programmeId: Types.ObjectId, write: (position: number
     } catch (error) {
       if (!(await placeTaken(error, programmeId, position))) throw error;
     }
+    await pauseAfterLosing(attempt);
   }
   throw new ConflictError(messages.busy);
 }
@@ -524,6 +535,7 @@ async function placeInOrder(
     for (let attempt = 0; attempt < placeAttempts; attempt += 1) {
       const current = await modulesOf(programmeId);
       if (await moveToTheEnd(programmeId, current, orderOf(current, attempt))) return modulesOf(programmeId);
+      await pauseAfterLosing(attempt);
     }
     throw new ConflictError(messages.orderChangedMeanwhile);
   } finally {
