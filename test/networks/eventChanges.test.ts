@@ -9,27 +9,12 @@ import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { emailPart, startSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
 
 const minutes = (n: number) => n * 60_000;
 
-/** A received email's text as written (quoted-printable soft breaks and escapes undone). */
-const readable = (raw: string) =>
-  Buffer.from(
-    raw.replace(/=\r?\n/g, '').replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-    'latin1',
-  ).toString('utf8');
-
-/** The calendar file attached to a received email, decoded, its folded lines unfolded. */
-function attachedCalendar(raw: string): string {
-  const part = /Content-Type: text\/calendar[^]*?\r\n\r\n([^]*?)\r\n--/.exec(raw);
-  expect(part, 'a calendar attachment').to.not.equal(null);
-  const headers = raw.slice(raw.indexOf(part![0]), raw.indexOf(part![0]) + part![0].indexOf('\r\n\r\n'));
-  const body = /base64/i.test(headers)
-    ? Buffer.from(part![1]!.replace(/\s+/g, ''), 'base64').toString('utf8')
-    : readable(part![1]!);
-  return body.replace(/\r\n[ \t]/g, '');
-}
+/** The calendar file attached to a received email, its folded lines unfolded. */
+const attachedCalendar = (email: ReceivedEmail) => emailPart(email, 'text/calendar').replace(/\n[ \t]/g, '');
 
 describe('networks: a lead changes or cancels an event; members going are told once, reminders and calendars follow', () => {
   useTestDatabase();
@@ -122,7 +107,7 @@ describe('networks: a lead changes or cancels an event; members going are told o
     expect(toHer(sydney)).to.have.length(1);
     const email = toHer(sydney)[0]!;
     expect(email.subject).to.equal('Changed: Evening for returners');
-    const text = readable(email.raw);
+    const text = emailPart(email, 'text/plain');
     // 09:00 UTC on 12 May 2027 is 19:00 in Sydney (AEST, GMT+10); 10:00 UTC the next day is 20:00.
     expect(text).to.include('It was planned for Wednesday 12 May 2027, 19:00 GMT+10 (Australia/Sydney).');
     expect(text).to.include('It now starts Thursday 13 May 2027, 20:00 GMT+10 (Australia/Sydney)');
@@ -130,7 +115,7 @@ describe('networks: a lead changes or cancels an event; members going are told o
     expect(text.replace(/[\u2068\u2069]/g, '')).to.include(
       'It was online (https://meet.example.org/returners); it is now online (https://meet.example.org/returners-2).',
     );
-    const ics = attachedCalendar(email.raw);
+    const ics = attachedCalendar(email);
     expect(ics).to.include(`UID:network-event-${id}@pathways`).and.include('SEQUENCE:2').and.include('METHOD:PUBLISH');
     expect(ics).to.include('DTSTART:20270513T100000Z');
   });
@@ -205,10 +190,10 @@ describe('networks: a lead changes or cancels an event; members going are told o
     expect(toHer(toronto)).to.have.length(0);
     expect(toHer(sydney).map((m) => m.subject)).to.deep.equal(['Cancelled: Evening for returners']);
     const email = toHer(sydney)[0]!;
-    expect(readable(email.raw)).to.include(
+    expect(emailPart(email, 'text/plain')).to.include(
       'planned for Wednesday 23 June 2027, 19:00 GMT+10 (Australia/Sydney), is cancelled',
     );
-    const ics = attachedCalendar(email.raw);
+    const ics = attachedCalendar(email);
     expect(ics).to.include('METHOD:CANCEL').and.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
     expect(ics).to.match(/ORGANIZER;CN="?Pathways"?:mailto:no-reply@pathways\.test/);
     expect(ics).to.match(new RegExp(`ATTENDEE;[^\\r\\n]*CN="?Sadie Sydney"?:MAILTO:${sydney.email}`, 'i'));

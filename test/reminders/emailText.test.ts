@@ -21,39 +21,11 @@ import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
-import { startSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
+import { emailPart, startSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
 
 /** Every character HTML escapes, in a name someone could really have (and one she could type). */
 const awkward = `Mary O'Brien & Co <Ltd> "Trust"`;
 const awkwardInHtml = 'Mary O&#39;Brien &amp; Co &lt;Ltd&gt; &#34;Trust&#34;';
-
-/** One part of a received email (text/plain or text/html) as the reader sees it: transfer encoding undone, lines ending in \n. */
-function partOf(email: ReceivedEmail, type: 'text/plain' | 'text/html'): string {
-  return encodedPartOf(email, type).replace(/\r\n/g, '\n');
-}
-
-function encodedPartOf(email: ReceivedEmail, type: 'text/plain' | 'text/html'): string {
-  const boundaries = [...email.raw.matchAll(/boundary="?([^";\r\n]+)"?/gi)].map((m) => m[1]!);
-  const chunks = boundaries.reduce((parts, boundary) => parts.flatMap((p) => p.split(`--${boundary}`)), [email.raw]);
-  for (const chunk of chunks) {
-    const split = /\r?\n\r?\n/.exec(chunk);
-    if (!split) continue;
-    const head = chunk.slice(0, split.index);
-    if (!new RegExp(`content-type:\\s*${type}\\b`, 'i').test(head)) continue;
-    const body = chunk.slice(split.index + split[0].length);
-    if (/content-transfer-encoding:\s*base64/i.test(head))
-      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
-    if (/content-transfer-encoding:\s*quoted-printable/i.test(head))
-      return Buffer.from(
-        body
-          .replace(/=\r?\n/g, '')
-          .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
-        'latin1',
-      ).toString('utf8');
-    return body;
-  }
-  throw new Error(`no ${type} part in the email`);
-}
 
 const minutes = (n: number) => n * 60_000;
 const unsubscribeLinkOf = (email: ReceivedEmail) =>
@@ -115,11 +87,11 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
         .send({ name: awkward, email: 'mary@example.org', roles: 'participant', _csrf: token })
         .expect(303);
       const email = sink.received.find((e) => e.to.includes('mary@example.org'))!;
-      const text = partOf(email, 'text/plain');
+      const text = emailPart(email, 'text/plain');
       // Her name isolated from the words around it (U+2068…U+2069 in text, <bdi> in HTML), written as is inside.
       expect(text).to.include(`Hello \u2068${awkward}\u2069,`);
       expect(text).to.not.match(/&(amp|lt|gt|quot|#\d+);/);
-      const html = partOf(email, 'text/html');
+      const html = emailPart(email, 'text/html');
       expect(html).to.include(`Hello <bdi>${awkwardInHtml}</bdi>,`);
       expect(html).to.not.include(awkward);
     });
@@ -140,24 +112,24 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
         })
         .expect(202);
       const email = sink.received.find((e) => e.to.includes('jo@example.org'))!;
-      for (const part of [partOf(email, 'text/plain'), partOf(email, 'text/html')]) {
+      for (const part of [emailPart(email, 'text/plain'), emailPart(email, 'text/html')]) {
         expect(part).to.include('Hello,');
         expect(part).to.not.include('pathways-keep').and.not.include('closes today');
       }
-      expect(partOf(email, 'text/plain')).to.include('Thank you for asking the Pathways pool for a speaker on');
+      expect(emailPart(email, 'text/plain')).to.include('Thank you for asking the Pathways pool for a speaker on');
     });
 
     it('a daily digest gives each section once: as written in the text part, escaped once in the HTML part', async () => {
       const { digestAt } = await digestOfTwoNudges(['Budgets & "governors"', "<Heads'> first term"]);
       expect((await runDueNotifications({ now: digestAt })).sent).to.equal(1);
       const email = sink.received[0]!;
-      const text = partOf(email, 'text/plain');
+      const text = emailPart(email, 'text/plain');
       expect(text).to.include(`Hello \u2068${awkward}\u2069,`);
       expect(text)
         .to.include('"\u2068Budgets & "governors"\u2069" is due on')
         .and.include(`"\u2068<Heads'> first term\u2069" is due on`);
       expect(text).to.not.match(/&(amp|lt|gt|quot|#\d+);/);
-      const html = partOf(email, 'text/html');
+      const html = emailPart(email, 'text/html');
       expect(html).to.include('Budgets &amp; &#34;governors&#34;').and.include('&lt;Heads&#39;&gt; first term');
       expect(html).to.not.include('&amp;amp;').and.not.include('&amp;#');
     });
@@ -200,7 +172,7 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
         await runDueNotifications({ now: new Date(at) });
       }
       const textTo = (email: string) =>
-        partOf(
+        emailPart(
           sink.received.find((e) => e.to.includes(email))!,
           'text/plain',
         );
@@ -235,8 +207,8 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
         const strip = (t: string) => t.replace(/[\u2066-\u2069]/g, '');
         // Names and places are set apart (FSI…PDI in text, <bdi> in HTML): the words around them are what is read.
         return {
-          text: strip(partOf(received, 'text/plain')),
-          html: strip(partOf(received, 'text/html')).replace(/<\/?bdi>/g, ''),
+          text: strip(emailPart(received, 'text/plain')),
+          html: strip(emailPart(received, 'text/html')).replace(/<\/?bdi>/g, ''),
         };
       };
       const online = partsTo(toOnline.users[0]!.email);
@@ -259,11 +231,11 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       await runDueNotifications({ now: new Date(startsAt.getTime() - minutes(1440)) });
       const email = sink.received[0]!;
       const link = unsubscribeLinkOf(email);
-      const text = partOf(email, 'text/plain');
+      const text = emailPart(email, 'text/plain');
       expect(text).to.include('You receive this email because you have an account on Pathways.');
       expect(text).to.include(`Stop these emails: ${link}\n`);
       expect(text.trimEnd().endsWith('Email settings: http://pathways.test/account/notifications')).to.equal(true);
-      const html = partOf(email, 'text/html');
+      const html = emailPart(email, 'text/html');
       expect(html).to.include(`<a href="${link}">Stop these emails</a>`);
       expect(html).to.include('<a href="http://pathways.test/account/notifications">Email settings</a>');
     });
@@ -284,10 +256,10 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       await runDueNotifications({ now });
       const email = sink.received[0]!;
       expect(email.headers).to.not.have.property('list-unsubscribe');
-      const text = partOf(email, 'text/plain');
+      const text = emailPart(email, 'text/plain');
       expect(text).to.include('You receive this email because you have an account on Pathways.');
       expect(text).to.not.include('Stop these emails').and.not.include('/unsubscribe/');
-      expect(partOf(email, 'text/html')).to.not.include('Stop these emails');
+      expect(emailPart(email, 'text/html')).to.not.include('Stop these emails');
     });
 
     it('in development (outbox mail), /admin/outbox/:id shows the text with the stop link, and the link works', async () => {
@@ -316,7 +288,7 @@ describe('reminders: email text is plain text, with the same footer as the HTML,
       const email = sink.received[0]!;
       const link = unsubscribeLinkOf(email);
       expect(link).to.match(/\/unsubscribe\/[0-9a-f]{24}\/daily-digest\//);
-      expect(partOf(email, 'text/plain')).to.include(`Stop these emails: ${link}\n`);
+      expect(emailPart(email, 'text/plain')).to.include(`Stop these emails: ${link}\n`);
       const path = link.replace('http://pathways.test', '');
 
       const ask = await supertest(app).get(path).expect(200);

@@ -109,3 +109,36 @@ export function useSmtpSink(limits?: Partial<MailerLimits>): SmtpSink {
   });
   return sink;
 }
+
+export type EmailPartType = 'text/plain' | 'text/html' | 'text/calendar';
+
+/**
+ * One part of a received email (its text, its HTML or its calendar file) as the reader sees it: transfer encoding
+ * undone, lines ending in \n.
+ */
+export function emailPart(email: ReceivedEmail, type: EmailPartType): string {
+  return encodedPartOf(email, type).replace(/\r\n/g, '\n');
+}
+
+function encodedPartOf(email: ReceivedEmail, type: EmailPartType): string {
+  const boundaries = [...email.raw.matchAll(/boundary="?([^";\r\n]+)"?/gi)].map((m) => m[1]!);
+  const chunks = boundaries.reduce((parts, boundary) => parts.flatMap((p) => p.split(`--${boundary}`)), [email.raw]);
+  for (const chunk of chunks) {
+    const split = /\r?\n\r?\n/.exec(chunk);
+    if (!split) continue;
+    const head = chunk.slice(0, split.index);
+    if (!new RegExp(`content-type:\\s*${type}\\b`, 'i').test(head)) continue;
+    const body = chunk.slice(split.index + split[0].length);
+    if (/content-transfer-encoding:\s*base64/i.test(head))
+      return Buffer.from(body.replace(/\s+/g, ''), 'base64').toString('utf8');
+    if (/content-transfer-encoding:\s*quoted-printable/i.test(head))
+      return Buffer.from(
+        body
+          .replace(/=\r?\n/g, '')
+          .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16))),
+        'latin1',
+      ).toString('utf8');
+    return body;
+  }
+  throw new Error(`no ${type} part in the email`);
+}
