@@ -10,7 +10,7 @@ import { ModuleModel } from '../models/Module.ts';
 import { ProgrammeModel, tracks } from '../models/Programme.ts';
 import { SeatModel } from '../models/Seat.ts';
 import { UserModel } from '../models/User.ts';
-import { connectDatabase } from '../server/db.ts';
+import { connectDatabase, createCollectionAndIndexes } from '../server/db.ts';
 import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
@@ -442,10 +442,9 @@ export async function seedBenchDatabase(props: {
     };
     await seedAreas(plan, log);
     // Indexes are built after the bulk load, as mongorestore does: quicker than keeping them up to date row by row,
-    // and the app under test then starts at once instead of building them (model.init() runs only once per process,
-    // so connecting again after dropDatabase would not rebuild them).
+    // and the app under test then starts at once instead of building them.
     const indexing = Date.now();
-    await Promise.all(Object.values(mongoose.connection.models).map((model) => model.createIndexes()));
+    await Promise.all(Object.values(mongoose.connection.models).map(createCollectionAndIndexes));
     log(`built the indexes in ${((Date.now() - indexing) / 1000).toFixed(1)} s`);
     // What the app's jobs compute at start in production (the app under test runs none): the impact dashboard's
     // figures records. Left to the first request, their computation would run inside the warm-up and the measurement.

@@ -6,7 +6,8 @@
 # projection_exclusion_test.go: a top-level inclusion or exclusion projection in one pass answers as the general
 # one, and projection_paths_test.go for fields one level down; handlerparams/field_tags_test.go: parameters read
 # through tags parsed once answer as before; util/fsql/reusable_prepared_test.go: the patched SQLite driver's kept
-# prepared queries answer as fresh ones).
+# prepared queries answer as fresh ones; handler/msg_createindexes_existing_test.go: indexes that exist are left and
+# the others in the same request built).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
