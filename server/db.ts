@@ -62,7 +62,8 @@ export async function buildIndexes(): Promise<void> {
  * A model's collection and every index its schema declares, in one `createIndexes` command (which creates the
  * collection too): mongoose's own `init` sends one command per index, and a start (or a test file's fresh database)
  * builds about 170 indexes over 70 collections. An index that already exists as declared is left as it is; one that
- * exists under the same name with other options fails the start, as it did through mongoose.
+ * exists under the same name with other options fails the start on MongoDB, as it did through mongoose (FerretDB keeps
+ * the old one: README, Limits).
  */
 export async function createCollectionAndIndexes(model: mongoose.Model<unknown>): Promise<void> {
   const indexes = model.schema.indexes().map(([key, options]) => ({ key, ...options }));
