@@ -1,6 +1,6 @@
 import { expect } from 'chai';
 import mongoose from 'mongoose';
-import { signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
+import { framesDrawn, signInInBrowser, useBrowserApp, wcagViolations } from '../support/browser.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
 
@@ -120,6 +120,7 @@ describe('browser: the warning before the session ends', () => {
         return line.top >= Math.max(frame.top, 0) && line.bottom <= Math.min(frame.bottom, window.innerHeight);
       });
     expect(await inView('#session-warning [data-stay-signed-in]')).to.equal(true);
+    await framesDrawn(page);
     await page.keyboard.press('Home');
     await page.waitForFunction(() => document.getElementById('session-warning')!.scrollTop === 0);
     expect(await inView('#session-warning [data-when="idle"]'), 'its first line').to.equal(true);

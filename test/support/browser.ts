@@ -60,6 +60,24 @@ export async function signInInBrowser(page: Page, baseUrl: string, email: string
   await page.waitForURL((url) => !url.pathname.startsWith('/login'));
 }
 
+/**
+ * Waits until the browser has drawn `frames` more frames. A key that scrolls (Home, Page Down, arrows) is carried
+ * out by the compositor on the layers it was last sent: right after a box appears or takes focus, before a frame has
+ * carried it there, the key scrolls whatever lay under it before (CI, stop 51: Home scrolled the page, not the
+ * session warning that had just appeared). A person presses keys frames apart; a test must wait for them. Playwright
+ * polls `waitForFunction` with the browser's own animation frames even while `page.clock` holds the page's.
+ */
+export async function framesDrawn(page: Page, frames = 2): Promise<void> {
+  await page.evaluate(() => {
+    (window as unknown as { framesSeen: number }).framesSeen = 0;
+  });
+  await page.waitForFunction(
+    (wanted) => ((window as unknown as { framesSeen: number }).framesSeen += 1) > wanted,
+    frames,
+    { polling: 'raf' },
+  );
+}
+
 const axeSource = readFileSync(createRequire(import.meta.url).resolve('axe-core/axe.min.js'), 'utf8');
 type AxeViolation = { id: string; impact: string; help: string; nodes: { target: string[] }[] };
 
