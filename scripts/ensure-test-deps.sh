@@ -1,12 +1,15 @@
 #!/usr/bin/env bash
-# Installs what the test suite needs beyond npm packages: Debian's chromium and openssl (for the browser tests)
+# Installs what the test suite needs beyond npm packages: Debian's chromium-headless-shell and openssl (for the browser
+# tests)
 # and the pinned FerretDB build (the test database). Safe to run repeatedly.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# Debian packages: chromium (browser tests) and openssl (the embedded-LTI browser test's TLS certificate).
+# Debian packages: chromium-headless-shell (browser tests: Debian's Chromium build without the desktop browser's
+# windows, the headless browser Playwright itself runs; README, Tests) and openssl (the embedded-LTI browser test's TLS
+# certificate).
 missing=()
-command -v chromium >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium)
+command -v chromium-headless-shell >/dev/null 2>&1 || [ -n "${CHROMIUM_PATH:-}" ] || missing+=(chromium-headless-shell)
 command -v openssl >/dev/null 2>&1 || missing+=(openssl)
 if [ ${#missing[@]} -gt 0 ]; then
   if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null 2>&1; then
