@@ -2,7 +2,7 @@ import js from '@eslint/js';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', '.cache/', 'data/', 'test-artifacts/', 'public/', 'bench/results/'] },
+  { ignores: ['node_modules/', 'dist/', '.cache/', 'data/', 'test-artifacts/', 'public/', 'bench/results/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {

@@ -1,4 +1,4 @@
-import { spawn, type ChildProcess } from 'node:child_process';
+import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
@@ -7,11 +7,13 @@ import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 
 /**
- * The app under test: `server/index.ts` in its own process, in production mode (so views are cached, logging is
- * quiet and cookies are Secure), on a free loopback port, against the bench database, with no demo data and no
- * jobs. No email is sent while pages load, so SMTP_URL points at a closed port.
+ * The app under test: built as `npm start` runs it (dist/server.js, built once per bench run from this checkout) in
+ * its own process, in production mode (so views are cached, logging is quiet and cookies are Secure), on a free
+ * loopback port, against the bench database, with no demo data and no jobs. No email is sent while pages load, so
+ * SMTP_URL points at a closed port.
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
+let built = false;
 
 /**
  * Production cookies are Secure. The app trusts loopback proxies, so the bench speaks as a TLS-terminating proxy
@@ -76,7 +78,9 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
   };
   // For profiling the app under load, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  const child = spawn(process.execPath, [...nodeArgs, '--import', 'tsx', 'server/index.ts'], {
+  if (!built) execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  built = true;
+  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/server.js'], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

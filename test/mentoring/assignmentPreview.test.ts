@@ -1,3 +1,5 @@
+import path from 'node:path';
+import { pathToFileURL } from 'node:url';
 import { expect } from 'chai';
 import mongoose, { Types } from 'mongoose';
 import { NotificationModel } from '../../models/Notification.ts';
@@ -8,6 +10,7 @@ import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
 import { previewAssignment } from '../../server/services/mentoring/assignmentPreview.ts';
+import { workerEntry } from '../../server/services/mentoring/assignmentScoring.ts';
 
 describe('mentoring: the assignment preview', () => {
   useTestDatabase();
@@ -66,6 +69,10 @@ describe('mentoring: the assignment preview', () => {
     expect(inPlace.items).to.have.length(8);
     // The worker takes a while to start; this thread ran timers all the while.
     expect(ticks).to.be.greaterThan(1);
+    // The app as `npm start` runs it (built, dist/server.js; the test run builds it first) starts its own bundle.
+    const built = workerEntry(pathToFileURL(path.resolve('dist/server.js')).href);
+    expect(built.href).to.equal(pathToFileURL(path.resolve('dist/assignmentWorker.js')).href);
+    expect(await previewAssignment({ now, onWorker: true, workerEntry: built })).to.deep.equal(inPlace);
   });
 
   it('leaves out mentees already in an active mentorship, and only those named when menteeIds is given', async () => {

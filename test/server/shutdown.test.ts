@@ -249,7 +249,7 @@ describe('stopping the app', function () {
   });
 
   it('when a promise rejection nobody handles happens at run time, the app logs it with pino and exits with 70 (for its manager to restart it)', async () => {
-    const app = await startAppProcess({ nodeArgs: ['--import', './test/support/rejectOnSignal.ts'] });
+    const app = await startAppProcess({ nodeArgs: ['--import', './test/support/rejectOnSignal.js'] });
     started.push(app.child);
     const since = Date.now();
     app.child.kill('SIGUSR2');

@@ -13,6 +13,7 @@ import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/lear
 import { verifyPassword } from '../../server/services/passwords.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
 import { createApiToken } from '../../server/services/apiTokens.ts';
+import { builtApp } from '../support/appProcess.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
@@ -292,8 +293,8 @@ function runCliWith(
   const env = { ...process.env, MONGODB_URI: uri, NODE_ENV: 'test', LOG_LEVEL: 'silent', ...vars };
   return new Promise((resolve) => {
     execFile(
-      'node',
-      ['--import', 'tsx', 'scripts/cli.ts', ...args],
+      process.execPath,
+      ['--enable-source-maps', builtApp.cli, ...args],
       { env, encoding: 'utf8' },
       (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );

@@ -6,6 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { UserModel } from '../../models/User.ts';
+import { builtApp } from '../support/appProcess.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
 
@@ -18,10 +19,10 @@ async function listeningServer(): Promise<Server> {
   return server;
 }
 
-/** Runs `server/index.ts` until it exits on its own; what an operator sees in the terminal. */
+/** Runs the app as `npm start` does until it exits on its own; what an operator sees in the terminal. */
 async function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--import', 'tsx', 'server/index.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', builtApp.server], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'development', DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -6,10 +6,14 @@ import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
 
 /**
- * The app as production runs it: `server/index.ts` in a process of its own, for the tests that need a real process
- * (two processes on one database, shutdown, the demo load cut by a signal). It uses the test file's database.
+ * The app as production runs it (`npm start`): built, dist/server.js, in a process of its own, for the tests that need
+ * a real process (two processes on one database, shutdown, the demo load cut by a signal). It uses the test file's
+ * database. The run builds it first (test/hooks.ts).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
+
+/** The built app and CLI (package.json, "build"), as `npm start` and `npm run cli` run them. */
+export const builtApp = { server: path.join(root, 'dist/server.js'), cli: path.join(root, 'dist/cli.js') };
 
 export type AppProcess = { base: string; child: ChildProcess; output: () => string };
 
@@ -59,7 +63,7 @@ export async function spawnApp(props: AppOptions = {}): Promise<AppProcess> {
     ...props.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['--import', 'tsx', ...(props.nodeArgs ?? []), 'server/index.ts'], {
+  const child = spawn(process.execPath, ['--enable-source-maps', ...(props.nodeArgs ?? []), builtApp.server], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

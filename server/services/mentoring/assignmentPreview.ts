@@ -26,6 +26,8 @@ export async function previewAssignment(props: {
   now?: Date;
   /** Score on a worker thread (the default from pairsScoredOnAWorkerFrom pairs), or on this one. */
   onWorker?: boolean;
+  /** The worker's module (workerEntry: the one beside the running code). */
+  workerEntry?: URL;
 }): Promise<AssignmentPreview> {
   const now = props.now ?? new Date();
   const filter = props.menteeIds ? { userId: { $in: props.menteeIds.map((id) => new Types.ObjectId(id)) } } : {};
@@ -65,7 +67,7 @@ export async function previewAssignment(props: {
   }
   const input = { mentees, mentors, excludedPairs, menteesWithNoPair, now };
   const onWorker = props.onWorker ?? mentees.length * mentors.length >= pairsScoredOnAWorkerFrom;
-  return onWorker ? scoreAndAssignOnWorker(input) : scoreAndAssign(input);
+  return onWorker ? scoreAndAssignOnWorker(input, props.workerEntry) : scoreAndAssign(input);
 }
 
 /**

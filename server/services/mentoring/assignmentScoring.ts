@@ -64,14 +64,16 @@ export function scoreAndAssign(input: AssignmentInput): AssignmentPreview {
 }
 
 /**
- * The worker's entry: ./assignmentWorker.ts, loaded through tsx as the app's own modules are (the app runs from its
- * TypeScript source, `node --import tsx`). A worker thread does not inherit that loader, so a small module registers
- * it first and then imports the worker.
+ * The worker's entry, beside the module the scoring runs in (`from`). Built (dist/server.js, which `npm start` runs),
+ * the worker is a bundle of its own next to it, dist/assignmentWorker.js (package.json, "build"). From the TypeScript
+ * source (`npm run dev`, the tests' own process) it is ./assignmentWorker.ts through tsx: a worker thread does not
+ * inherit the process's loader, so a small module registers it first and then imports the worker.
  */
-function workerEntry(): URL {
-  const worker = new URL('./assignmentWorker.ts', import.meta.url);
+export function workerEntry(from: string = import.meta.url): URL {
+  if (from.endsWith('.js')) return new URL('./assignmentWorker.js', from);
+  const worker = new URL('./assignmentWorker.ts', from);
   // The package's ES module next to the CommonJS one `require.resolve` finds (a data: module resolves no package names).
-  const tsxApi = createRequire(import.meta.url)
+  const tsxApi = createRequire(from)
     .resolve('tsx/esm/api')
     .replace(/\.cjs$/, '.mjs');
   const tsx = pathToFileURL(tsxApi).href;
@@ -80,12 +82,12 @@ function workerEntry(): URL {
 }
 
 /**
- * scoreAndAssign on a worker thread (./assignmentWorker.ts; the same code, loaded as the process was: with tsx when
- * the app runs from source). The process goes on answering requests meanwhile.
+ * scoreAndAssign on a worker thread (`entry`: the same code, loaded as the process was). The process goes on answering
+ * requests meanwhile.
  */
-export function scoreAndAssignOnWorker(input: AssignmentInput): Promise<AssignmentPreview> {
+export function scoreAndAssignOnWorker(input: AssignmentInput, entry: URL = workerEntry()): Promise<AssignmentPreview> {
   return new Promise((resolve, reject) => {
-    const worker = new Worker(workerEntry(), { workerData: input });
+    const worker = new Worker(entry, { workerData: input });
     let answered = false;
     worker.once('message', (preview: AssignmentPreview) => {
       answered = true;
