@@ -40,6 +40,13 @@ const moduleSchema = new Schema(
     /** Bumped by every edit of the module's content: an edit is written only over the version it read. */
     version: { type: Number, default: 0 },
     /**
+     * The first version whose quiz questions are the ones it has now (their prompts, choices and correct answers, in
+     * their order): answers sent for a version from this one on are graded, older ones are a 409 (completion.ts). An
+     * edit of the text alone leaves it, so a learner mid-quiz keeps her answers. Absent on a module no edit has
+     * written since it came in: then every version before the current one counts as changed.
+     */
+    quizVersion: { type: Number },
+    /**
      * Only on modules stored before places were unique: the place it had when `repairBeforeIndexes` first found its
      * programme's places shared. Set once, before any module of the programme moves, and kept, so that every process
      * repairing (at once, or after one stopped half-way) numbers from the same order.

@@ -340,6 +340,60 @@ describe('learning: completing modules (API)', () => {
     expect(passed.body).to.include({ completed: true, score: 100 });
   });
 
+  it('edits of the text and the pass mark alone while she answers leave her answers graded; an edit of the questions after the version she read is still a 409', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user, auth } = await learnerIn(programme.id);
+    const admin = await adminAuth();
+    const before = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    await supertest(app).patch(`/api/v1/modules/${module.id}`).set(admin).send({ completion: swappedQuiz }).expect(200);
+    const shown = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
+    // While she answers, the author mends the introduction, then lowers the pass mark: the questions stay.
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(admin)
+      .send({ body: 'Fair interviews, in two questions.' })
+      .expect(200);
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(admin)
+      .send({ completion: { ...swappedQuiz, passMark: 50 } })
+      .expect(200);
+    const answers = [[0, 2], [1]];
+    const stale = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers, version: before.body.version })
+      .expect(409);
+    expect(stale.body).to.include({ reason: 'quiz-changed', version: shown.body.version + 2 });
+    expect(await QuizAttemptModel.countDocuments({ userId: user.id, moduleId: module.id })).to.equal(0);
+    const graded = await supertest(app)
+      .post(`/api/v1/modules/${module.id}/completion`)
+      .set(auth)
+      .send({ answers, version: shown.body.version })
+      .expect(200);
+    expect(graded.body).to.include({ completed: true, score: 100 });
+  });
+
+  it('on the page, an edit of the text alone between showing her the quiz and her answers leaves them graded', async () => {
+    const programme = await buildProgramme();
+    const module = await buildModule(programme.id, { completion: sampleQuiz });
+    const { user } = await learnerIn(programme.id);
+    const agent = await signIn(app, user.email, testPassword);
+    const shown = await agent.get(`/modules/${module.id}`).expect(200);
+    await supertest(app)
+      .patch(`/api/v1/modules/${module.id}`)
+      .set(await adminAuth())
+      .send({ body: 'Fair interviews, in two questions.' })
+      .expect(200);
+    await agent
+      .post(`/modules/${module.id}/completion`)
+      .type('form')
+      .send({ ...quizFormOf(shown.text), 'answer-0': '1', 'answer-1': ['0', '2'] })
+      .expect(303);
+    expect(await CompletionModel.findOne({ userId: user.id, moduleId: module.id }).lean()).to.include({ score: 100 });
+  });
+
   it('a quiz nobody edited is graded as before with the version it was shown at: a fail is a 422 and an attempt, a pass completes it, on the page and in the API', async () => {
     const programme = await buildProgramme();
     const [onPage, overApi] = [

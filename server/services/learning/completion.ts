@@ -5,7 +5,7 @@ import type { CompletionType, Module } from '../../../models/Module.ts';
 import type { Programme } from '../../../models/Programme.ts';
 import { QuizAttemptModel } from '../../../models/QuizAttempt.ts';
 import { isDuplicateKeyError } from '../../db.ts';
-import { movedOn, type ExpectedVersion } from '../../versions.ts';
+import type { ExpectedVersion } from '../../versions.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { hasVisibleText, invisibleOnly, writtenTextProblem } from '../../visibleText.ts';
@@ -278,9 +278,10 @@ export async function completeModule(props: {
   expectedType?: CompletionType;
   /**
    * The version of the module her quiz was shown at (the page's quiz form carries it; an API client may send the
-   * `version` it read). Answers are matched to questions by their place, so over an edit made since (a question
-   * reworded, reordered or removed, its correct choices changed) they would be graded against questions she never
-   * saw: nothing is recorded instead (409, no attempt). None named: graded against the quiz as it is now.
+   * `version` it read). Answers are matched to questions by their place, so over an edit of the questions made since
+   * (a question reworded, reordered or removed, its correct choices changed) they would be graded against questions
+   * she never saw: nothing is recorded instead (409, no attempt). An edit of the text alone, or of the pass mark,
+   * leaves the questions she answered: graded. None named: graded against the quiz as it is now.
    */
   expectedVersion?: ExpectedVersion;
   /** When it happens (the clock is a parameter so tests and jobs can pin it). */
@@ -295,7 +296,7 @@ export async function completeModule(props: {
   if (props.expectedType && props.expectedType !== ruleOf(module).type)
     throw new ConflictError(messages.changedMeanwhile(ruleOf(module).type));
   // Compared with the module read here, which is also the one graded: an edit landing after this check is not used.
-  if (ruleOf(module).type === 'quiz' && movedOn(module.version, props.expectedVersion))
+  if (ruleOf(module).type === 'quiz' && quizChangedSince(module, props.expectedVersion))
     throw Object.assign(new ConflictError(messages.quizChangedMeanwhile), {
       extensions: { reason: 'quiz-changed', version: module.version ?? null },
     });
@@ -417,4 +418,16 @@ export async function setReflectionSharing({
   const completion = enrolment ? await findCompletion(actor.id, module._id, enrolment.cohortId) : null;
   if (!enrolment || !completion?.reflection) throw new NotFoundError(messages.notCompleted);
   await CompletionModel.updateOne({ _id: completion._id }, { $set: { reflectionShared: shared } });
+}
+
+/**
+ * Whether the quiz's questions changed after the version she was shown (`quizVersion`, written by every edit: the
+ * first version with the questions as they are now). A version from before versions (null) or not yet written counts
+ * as changed; none named (an API client that read nothing) is graded against the quiz as it is now.
+ */
+function quizChangedSince(module: Module, shown: ExpectedVersion): boolean {
+  if (shown === undefined) return false;
+  const current = module.version ?? null;
+  if (shown === null || current === null) return shown !== current;
+  return shown > current || shown < (module.quizVersion ?? current);
 }

@@ -423,6 +423,9 @@ async function writeModuleEdit(
         submissionKey: current.submissionKey,
         submissionFingerprint: current.submissionFingerprint,
         version: (current.version ?? 0) + 1,
+        quizVersion: sameQuestions(current, fields)
+          ? (current.quizVersion ?? current.version ?? 0)
+          : (current.version ?? 0) + 1,
         createdAt: (module as { createdAt?: Date }).createdAt,
         updatedAt: new Date(),
       },
@@ -445,6 +448,22 @@ async function writeModuleEdit(
 }
 
 /**
+ * Whether an edit keeps the quiz's questions as they are: the same prompts, choices and correct answers in the same
+ * order (answers are matched to questions by their place). Its pass mark and the module's text may change.
+ */
+function sameQuestions(module: Module, fields: { completion?: { questions?: unknown } }): boolean {
+  const questionsOf = (questions: unknown) =>
+    JSON.stringify(
+      ((questions ?? []) as { prompt: string; choices: string[]; correct: number[] }[]).map((q) => [
+        q.prompt,
+        [...q.choices],
+        [...q.correct],
+      ]),
+    );
+  return questionsOf(module.completion?.questions) === questionsOf(fields.completion?.questions);
+}
+
+/**
  * Puts back the content `replaced` had before a refused edit wrote over it: every field the edit wrote (not only its
  * prerequisites), so a 422 leaves nothing of it behind. One conditional write, over the version the edit wrote: if
  * another edit has been saved over it since, that edit's content stands. Its place and archived flag are not
@@ -455,7 +474,12 @@ async function writeModuleEdit(
 async function takeBack(replaced: Module, fields: string[]): Promise<void> {
   const wrote = (replaced.version ?? 0) + 1;
   const previous = replaced as unknown as Record<string, unknown>;
-  const restore: Record<string, unknown> = { version: wrote + 1, updatedAt: previous.updatedAt ?? new Date() };
+  // Its quiz may be back to the one before: answers to the quiz a learner was shown meanwhile are not graded over it.
+  const restore: Record<string, unknown> = {
+    version: wrote + 1,
+    quizVersion: wrote + 1,
+    updatedAt: previous.updatedAt ?? new Date(),
+  };
   const missing: Record<string, 1> = {};
   for (const field of fields) {
     if (previous[field] === undefined) missing[field] = 1;
