@@ -282,17 +282,26 @@ describe('learning: completing modules (API)', () => {
     version: /name="version" value="(\d*)"/.exec(html)?.[1],
   });
 
-  it('when an author edits a quiz while she answers it on the page, her answers are a 409 that shows the new questions, record no attempt and complete nothing; answered again, it is graded', async () => {
+  /** A learner signed in on the page of a quiz module (sampleQuiz): the page as she was shown it. */
+  const quizShownOnPage = async () => {
     const programme = await buildProgramme();
     const module = await buildModule(programme.id, { completion: sampleQuiz });
     const { user } = await learnerIn(programme.id);
     const agent = await signIn(app, user.email, testPassword);
     const shown = await agent.get(`/modules/${module.id}`).expect(200);
-    await supertest(app)
-      .patch(`/api/v1/modules/${module.id}`)
-      .set(await adminAuth())
-      .send({ completion: swappedQuiz })
+    return { module, user, agent, shown };
+  };
+  /** An admin's edit of the module through the API (merged with the module as it is). */
+  const editModule = async (moduleId: string, changes: object, auth?: { Authorization: string }) =>
+    supertest(app)
+      .patch(`/api/v1/modules/${moduleId}`)
+      .set(auth ?? (await adminAuth()))
+      .send(changes)
       .expect(200);
+
+  it('when an author edits a quiz while she answers it on the page, her answers are a 409 that shows the new questions, record no attempt and complete nothing; answered again, it is graded', async () => {
+    const { module, user, agent, shown } = await quizShownOnPage();
+    await editModule(module.id, { completion: swappedQuiz });
     // Right for the questions she was shown; over the reordered quiz they would be graded as wrong.
     const sent = await agent
       .post(`/modules/${module.id}/completion`)
@@ -346,19 +355,11 @@ describe('learning: completing modules (API)', () => {
     const { user, auth } = await learnerIn(programme.id);
     const admin = await adminAuth();
     const before = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
-    await supertest(app).patch(`/api/v1/modules/${module.id}`).set(admin).send({ completion: swappedQuiz }).expect(200);
+    await editModule(module.id, { completion: swappedQuiz }, admin);
     const shown = await supertest(app).get(`/api/v1/modules/${module.id}`).set(auth).expect(200);
     // While she answers, the author mends the introduction, then lowers the pass mark: the questions stay.
-    await supertest(app)
-      .patch(`/api/v1/modules/${module.id}`)
-      .set(admin)
-      .send({ body: 'Fair interviews, in two questions.' })
-      .expect(200);
-    await supertest(app)
-      .patch(`/api/v1/modules/${module.id}`)
-      .set(admin)
-      .send({ completion: { ...swappedQuiz, passMark: 50 } })
-      .expect(200);
+    await editModule(module.id, { body: 'Fair interviews, in two questions.' }, admin);
+    await editModule(module.id, { completion: { ...swappedQuiz, passMark: 50 } }, admin);
     const answers = [[0, 2], [1]];
     const stale = await supertest(app)
       .post(`/api/v1/modules/${module.id}/completion`)
@@ -376,16 +377,8 @@ describe('learning: completing modules (API)', () => {
   });
 
   it('on the page, an edit of the text alone between showing her the quiz and her answers leaves them graded', async () => {
-    const programme = await buildProgramme();
-    const module = await buildModule(programme.id, { completion: sampleQuiz });
-    const { user } = await learnerIn(programme.id);
-    const agent = await signIn(app, user.email, testPassword);
-    const shown = await agent.get(`/modules/${module.id}`).expect(200);
-    await supertest(app)
-      .patch(`/api/v1/modules/${module.id}`)
-      .set(await adminAuth())
-      .send({ body: 'Fair interviews, in two questions.' })
-      .expect(200);
+    const { module, user, agent, shown } = await quizShownOnPage();
+    await editModule(module.id, { body: 'Fair interviews, in two questions.' });
     await agent
       .post(`/modules/${module.id}/completion`)
       .type('form')
