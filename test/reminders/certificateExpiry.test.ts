@@ -10,7 +10,7 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { buildUser } from '../support/factories.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
-import { useSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
+import { emailPart, useSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
 
 const days = (n: number) => n * 24 * 60 * 60 * 1000;
 
@@ -29,12 +29,9 @@ async function buildCertificate(props: { userId: string; expiresAt: Date; title?
   return String(certificate._id);
 }
 
-/** The email's text as a reader sees it (quoted-printable soft breaks and escapes undone). */
+/** Both bodies of the email (its text, then its HTML) as a reader gets them, spaces and line breaks as single spaces. */
 function bodyOf(email: ReceivedEmail): string {
-  return email.raw
-    .replace(/=\r?\n/g, '')
-    .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
-    .replace(/\s+/g, ' ');
+  return `${emailPart(email, 'text/plain')} ${emailPart(email, 'text/html')}`.replace(/\s+/g, ' ');
 }
 
 describe('reminders: the certificate-expiry notice counts the days left when it is sent, in her zone', () => {

@@ -18,7 +18,7 @@ import { savePreferences } from '../../server/services/reminders/queries.ts';
 import { decideDue } from '../../server/services/reminders/due.ts';
 import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { useSmtpSink } from '../support/smtp.ts';
+import { emailPart, useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 import { Types } from 'mongoose';
 import { planNotifications } from '../../server/services/reminders/plan.ts';
@@ -124,7 +124,7 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     // The three-day nudge names the deadline in her own zone.
     await runDueNotifications({ now: new Date('2027-05-17T21:30:00Z') });
     const nudge = sink.received.find((e) => e.subject.startsWith('Due in 3 days'))!;
-    const text = nudge.raw.replace(/=\r?\n/g, '');
+    const text = emailPart(nudge, 'text/plain');
     expect(text).to.include('(by Friday 21 May 2027, 10:59 GMT+12 (Pacific/Auckland))');
     // 09:00 on 21 May her time, still 20 May in London: nothing is overdue yet.
     await runDueNotifications({ now: new Date('2027-05-20T21:30:00Z') });
@@ -154,12 +154,10 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       await planModuleNudges({ cohortId: cohort._id });
       return users[0]!;
     }
-    const textOf = (to: string) =>
-      sink.received
-        .find((e) => e.to.includes(to))!
-        .raw.replace(/=\r?\n/g, '')
-        .replace(/=([0-9A-F]{2})/g, (_, hex: string) => String.fromCharCode(parseInt(hex, 16)))
-        .replace(/\s+/g, ' ');
+    const textOf = (to: string) => {
+      const email = sink.received.find((e) => e.to.includes(to))!;
+      return `${emailPart(email, 'text/plain')} ${emailPart(email, 'text/html')}`.replace(/\s+/g, ' ');
+    };
 
     it('an Auckland participant of a London cohort hears 3 days before the deadline on her calendar (21 May there), and it says "in 3 days"', async () => {
       sink.received.length = 0;
