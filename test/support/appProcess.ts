@@ -79,17 +79,33 @@ export async function untilHealthy(app: AppProcess, withinMs = 60_000): Promise<
   const deadline = Date.now() + withinMs;
   for (;;) {
     if (app.child.exitCode !== null) throw new Error(`app process exited early:\n${app.output()}`);
-    const ok = await fetch(`${app.base}/healthz`).then(
-      (r) => r.ok,
-      () => false,
-    );
+    // The port was free when freePort chose it, not reserved: until the app says it listens, an answer there may be
+    // another process's (another worker's test server took the port meanwhile, and this app could not listen: CI,
+    // 7 December, ECONNREFUSED once that server had gone). Only after its own line does an answer count.
+    const ok =
+      app.output().includes('Pathways is running on') &&
+      (await fetch(`${app.base}/healthz`).then(
+        (r) => r.ok,
+        () => false,
+      ));
     if (ok) return app;
     if (Date.now() > deadline) throw new Error(`app process did not answer /healthz:\n${app.output()}`);
     await new Promise((r) => setTimeout(r, 250));
   }
 }
 
-export const startAppProcess = async (props: AppOptions = {}) => untilHealthy(await spawnApp(props));
+/** spawnApp, then untilHealthy; on another port when the one chosen was taken before the app could listen. */
+export async function startAppProcess(props: AppOptions = {}): Promise<AppProcess> {
+  for (let attempt = 1; ; attempt += 1) {
+    const app = await spawnApp(props);
+    try {
+      return await untilHealthy(app);
+    } catch (error) {
+      if (attempt < 3 && app.output().includes('could not listen on PORT')) continue;
+      throw error;
+    }
+  }
+}
 
 export async function stopAppProcess(app: AppProcess): Promise<void> {
   if (app.child.exitCode !== null) return;
