@@ -1,10 +1,11 @@
-import { execFileSync, spawn, type ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
 import { randomBytes } from 'node:crypto';
 import { createWriteStream, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { createServer } from 'node:net';
 import { tmpdir } from 'node:os';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
+import { buildApp, builtApp } from '../scripts/builtApp.ts';
 
 /**
  * The app under test: built as `npm start` runs it (dist/server.js, built once per bench run from this checkout) in
@@ -78,9 +79,9 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
   };
   // For profiling the app under load, e.g. BENCH_APP_NODE_ARGS="--cpu-prof --cpu-prof-dir=/tmp/prof".
   const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
-  if (!built) execFileSync('npm', ['run', '-s', 'build'], { cwd: root, stdio: 'inherit' });
+  if (!built) buildApp();
   built = true;
-  const child = spawn(process.execPath, [...nodeArgs, '--enable-source-maps', 'dist/server.js'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...builtApp.nodeArgs, builtApp.server], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

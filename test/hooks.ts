@@ -1,6 +1,6 @@
-import { execFileSync } from 'node:child_process';
 import { appendFileSync, mkdtempSync, rmSync } from 'node:fs';
 import path from 'node:path';
+import { buildApp } from '../scripts/builtApp.ts';
 import { startEmbeddedDatabase, type EmbeddedDatabase } from '../server/embeddedDatabase.ts';
 import { logger } from '../server/logger.ts';
 import { scratchParent } from './support/scratch.ts';
@@ -14,9 +14,9 @@ let dataDir: string | undefined;
 
 export async function mochaGlobalSetup(): Promise<void> {
   logger.level = process.env.TEST_LOG_LEVEL ?? 'silent';
-  // The tests that start the app or the CLI in a process of their own run them as `npm start` does: built
-  // (package.json, "build"; about a second). Built now, they run this run's code.
-  execFileSync('npm', ['run', '-s', 'build'], { stdio: 'inherit' });
+  // The tests that start the app or the CLI in a process of their own run them as `npm start` does: built. Built now,
+  // they run this run's code.
+  buildApp();
   if (process.env.MONGODB_URI) return;
   dataDir = mkdtempSync(path.join(scratchParent(), 'pathways-test-'));
   embedded = await startEmbeddedDatabase({ dataDir });

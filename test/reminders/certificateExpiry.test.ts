@@ -10,7 +10,7 @@ import {
 } from '../../server/services/reminders/index.ts';
 import { buildUser } from '../support/factories.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
-import { emailPart, useSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
+import { bothBodies, useSmtpSink } from '../support/smtp.ts';
 
 const days = (n: number) => n * 24 * 60 * 60 * 1000;
 
@@ -27,11 +27,6 @@ async function buildCertificate(props: { userId: string; expiresAt: Date; title?
     verificationCode: `GB-${randomUUID().slice(0, 8).toUpperCase()}`,
   });
   return String(certificate._id);
-}
-
-/** Both bodies of the email (its text, then its HTML) as a reader gets them, spaces and line breaks as single spaces. */
-function bodyOf(email: ReceivedEmail): string {
-  return `${emailPart(email, 'text/plain')} ${emailPart(email, 'text/html')}`.replace(/\s+/g, ' ');
 }
 
 describe('reminders: the certificate-expiry notice counts the days left when it is sent, in her zone', () => {
@@ -53,7 +48,7 @@ describe('reminders: the certificate-expiry notice counts the days left when it 
     expect((await runDueNotifications({ now })).sent).to.equal(1);
     const email = sink.received[0]!;
     expect(email.subject).to.equal('Your Governing Board Training certificate expires in 10 days');
-    const body = bodyOf(email);
+    const body = bothBodies(email);
     expect(body).to.include('certificate expires in 10 days, on Sunday 13 December 2026, 12:00 GMT (Europe/London).');
     expect(body).to.include('expires in 10 days, on <strong>Sunday 13 December 2026, 12:00 GMT (Europe/London)');
     expect(body).not.to.include('30 days');
@@ -117,7 +112,7 @@ describe('reminders: the certificate-expiry notice counts the days left when it 
     const subjects = Object.fromEntries(sink.received.map((e) => [e.to[0], e.subject]));
     expect(subjects[angeleno.email]).to.equal('Your Pacific certificate expires tomorrow');
     expect(subjects[londoner.email]).to.equal('Your Atlantic certificate expires in 2 days');
-    expect(bodyOf(sink.received.find((e) => e.to[0] === angeleno.email)!)).to.include(
+    expect(bothBodies(sink.received.find((e) => e.to[0] === angeleno.email)!)).to.include(
       'expires tomorrow, on Wednesday 19 May 2027, 19:00 PDT (America/Los_Angeles).',
     );
 

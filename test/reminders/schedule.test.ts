@@ -18,7 +18,7 @@ import { savePreferences } from '../../server/services/reminders/queries.ts';
 import { decideDue } from '../../server/services/reminders/due.ts';
 import { minutesBefore, nextWeekly } from '../../server/services/reminders/time.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { emailPart, useSmtpSink } from '../support/smtp.ts';
+import { bothBodies, emailPart, useSmtpSink } from '../support/smtp.ts';
 import { buildCohortWithSession } from '../support/remindersFactories.ts';
 import { Types } from 'mongoose';
 import { planNotifications } from '../../server/services/reminders/plan.ts';
@@ -154,10 +154,7 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       await planModuleNudges({ cohortId: cohort._id });
       return users[0]!;
     }
-    const textOf = (to: string) => {
-      const email = sink.received.find((e) => e.to.includes(to))!;
-      return `${emailPart(email, 'text/plain')} ${emailPart(email, 'text/html')}`.replace(/\s+/g, ' ');
-    };
+    const textOf = (to: string) => bothBodies(sink.received.find((e) => e.to.includes(to))!);
 
     it('an Auckland participant of a London cohort hears 3 days before the deadline on her calendar (21 May there), and it says "in 3 days"', async () => {
       sink.received.length = 0;

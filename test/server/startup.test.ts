@@ -13,7 +13,7 @@ import { coreProgrammes, ensureCoreProgrammes } from '../../server/services/lear
 import { verifyPassword } from '../../server/services/passwords.ts';
 import { ensureInitialAdmin } from '../../server/services/users.ts';
 import { createApiToken } from '../../server/services/apiTokens.ts';
-import { builtApp } from '../support/appProcess.ts';
+import { builtApp } from '../../scripts/builtApp.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword } from '../support/factories.ts';
@@ -294,7 +294,7 @@ function runCliWith(
   return new Promise((resolve) => {
     execFile(
       process.execPath,
-      ['--enable-source-maps', builtApp.cli, ...args],
+      [...builtApp.nodeArgs, builtApp.cli, ...args],
       { env, encoding: 'utf8' },
       (error, stdout, stderr) => resolve({ status: error ? Number(error.code ?? 1) : 0, stdout, stderr }),
     );

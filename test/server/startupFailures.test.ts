@@ -6,7 +6,7 @@ import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
 import mongoose from 'mongoose';
 import { UserModel } from '../../models/User.ts';
-import { builtApp } from '../support/appProcess.ts';
+import { builtApp } from '../../scripts/builtApp.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
 
@@ -22,7 +22,7 @@ async function listeningServer(): Promise<Server> {
 /** Runs the app as `npm start` does until it exits on its own; what an operator sees in the terminal. */
 async function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, ['--enable-source-maps', builtApp.server], {
+  const child = spawn(process.execPath, [...builtApp.nodeArgs, builtApp.server], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'development', DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

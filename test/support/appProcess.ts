@@ -4,6 +4,7 @@ import { createServer, type AddressInfo } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import mongoose from 'mongoose';
+import { builtApp } from '../../scripts/builtApp.ts';
 
 /**
  * The app as production runs it (`npm start`): built, dist/server.js, in a process of its own, for the tests that need
@@ -11,9 +12,6 @@ import mongoose from 'mongoose';
  * database. The run builds it first (test/hooks.ts).
  */
 const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../..');
-
-/** The built app and CLI (package.json, "build"), as `npm start` and `npm run cli` run them. */
-export const builtApp = { server: path.join(root, 'dist/server.js'), cli: path.join(root, 'dist/cli.js') };
 
 export type AppProcess = { base: string; child: ChildProcess; output: () => string };
 
@@ -63,7 +61,7 @@ export async function spawnApp(props: AppOptions = {}): Promise<AppProcess> {
     ...props.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, ['--enable-source-maps', ...(props.nodeArgs ?? []), builtApp.server], {
+  const child = spawn(process.execPath, [...builtApp.nodeArgs, ...(props.nodeArgs ?? []), builtApp.server], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

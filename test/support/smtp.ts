@@ -112,6 +112,11 @@ export function useSmtpSink(limits?: Partial<MailerLimits>): SmtpSink {
 
 export type EmailPartType = 'text/plain' | 'text/html' | 'text/calendar';
 
+/** Both bodies of an email, its text then its HTML, spaces and line breaks as single spaces: to find what each says. */
+export function bothBodies(email: ReceivedEmail): string {
+  return `${emailPart(email, 'text/plain')} ${emailPart(email, 'text/html')}`.replace(/\s+/g, ' ');
+}
+
 /**
  * One part of a received email (its text, its HTML or its calendar file) as the reader sees it: transfer encoding
  * undone, lines ending in \n.
