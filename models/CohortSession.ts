@@ -33,6 +33,13 @@ const cohortSessionSchema = new Schema(
       ],
       default: [],
     },
+    /**
+     * Set before its first mark is written (a register saved, a check-in), on condition that the session is still at the
+     * time those checks read; a move to a time still to come is written only while it is unset. Of a first mark and a
+     * move sent at the same moment (on two processes), one conditional write fails: a session is never moved ahead of
+     * its marks (services/cohorts/sessions.ts, markedFromNowOn). Never unset.
+     */
+    marked: { type: Boolean },
     /** Self check-in: a short code the facilitator shows while the session runs. */
     checkInCode: { type: String },
     /** Unique: the form sent twice (a double-click, an API retry with its key) schedules one session (server/submissions.ts). */

@@ -373,6 +373,96 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .expect(200);
   });
 
+  it('a session whose first mark is being written (marked, no record yet) cannot move to a time still to come; into the past it moves', async () => {
+    const day = 24 * 60 * 60_000;
+    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
+    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
+    const cohort = await buildCohort({
+      startsOn: isoDate(Date.now() - 60 * day),
+      endsOn: isoDate(Date.now() + 60 * day),
+      timezone: 'UTC',
+      facilitatorIds: [facilitator.id],
+    });
+    const heldAt = Date.now() - 10 * day;
+    const session = await buildSession(cohort._id, { startsAt: new Date(heldAt) });
+    // What a register's first save leaves on the session in the moment before its records are written.
+    await CohortSessionModel.updateOne({ _id: session._id }, { $set: { marked: true } });
+    const url = `/api/v1/sessions/${String(session._id)}`;
+    const refused = await supertest(app)
+      .patch(url)
+      .set(auth)
+      .send({ startsAt: wallClock(Date.now() + 10 * day) })
+      .expect(409);
+    expect(refused.body.detail).to.include('register has been taken').and.include('Cancel it');
+    expect((await CohortSessionModel.findById(session._id).lean())!.startsAt.getTime()).to.equal(heldAt);
+    await supertest(app)
+      .patch(url)
+      .set(auth)
+      .send({ startsAt: wallClock(heldAt - day) })
+      .expect(200);
+  });
+
+  it("a register's first save or a check-in, sent at the same moment as a move to a time still to come: one of the two is refused, never a session moved ahead of its marks", async function () {
+    this.timeout(120_000);
+    const day = 24 * 60 * 60_000;
+    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
+    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
+    const cohort = await buildCohort({
+      startsOn: isoDate(Date.now() - 60 * day),
+      endsOn: isoDate(Date.now() + 60 * day),
+      timezone: 'UTC',
+      facilitatorIds: [facilitator.id],
+    });
+    await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: participant.id });
+    const participantAuth = { Authorization: `Bearer ${await tokenFor(participant)}` };
+    const nextWeek = wallClock(Date.now() + 7 * day);
+    const outcomes: string[] = [];
+    for (let round = 0; round < 8; round++) {
+      // Held ten days ago (its register open), and one running now (check-in open).
+      const held = await buildSession(cohort._id, { startsAt: new Date(Date.now() - 10 * day) });
+      const running = await buildSession(cohort._id, {
+        startsAt: new Date(Date.now() - 5 * 60_000),
+        checkInCode: 'K7Q2',
+      });
+      const [saved, movedHeld, checkedIn, movedRunning] = await Promise.all([
+        supertest(app)
+          .put(`/api/v1/sessions/${String(held._id)}/attendance`)
+          .set(auth)
+          .send({ records: [{ userId: participant.id, status: 'present' }] }),
+        supertest(app)
+          .patch(`/api/v1/sessions/${String(held._id)}`)
+          .set(auth)
+          .send({ startsAt: nextWeek }),
+        supertest(app)
+          .post(`/api/v1/sessions/${String(running._id)}/check-in`)
+          .set(participantAuth)
+          .send({ code: 'K7Q2' }),
+        supertest(app)
+          .patch(`/api/v1/sessions/${String(running._id)}`)
+          .set(auth)
+          .send({ startsAt: nextWeek }),
+      ]);
+      for (const [session, mark, move] of [
+        [held, saved, movedHeld],
+        [running, checkedIn, movedRunning],
+      ] as const) {
+        const stored = (await CohortSessionModel.findById(session._id).lean())!;
+        const marks = (
+          await supertest(app)
+            .get(`/api/v1/sessions/${String(session._id)}/attendance`)
+            .set(auth)
+        ).body.records.filter((r: { status: string | null }) => r.status).length;
+        const movedAhead = stored.startsAt.getTime() > Date.now();
+        expect({ movedAhead, marks }, `round ${round}`).to.not.deep.equal({ movedAhead: true, marks: 1 });
+        // Exactly one of the two took effect, and the other was told so.
+        if (movedAhead) expect([move.status, mark.status]).to.deep.equal([200, 409]);
+        else expect([mark.status, move.status, marks]).to.deep.equal([200, 409, 1]);
+        outcomes.push(movedAhead ? 'moved' : 'marked');
+      }
+    }
+    expect(outcomes).to.have.length(16);
+  });
+
   it('a PATCH that changes nothing (an empty body, or the values stored) keeps SEQUENCE and history and announces no change', async () => {
     const created = await schedule({ title: 'Unchanged', startsAt: '2027-06-03T10:00' }).expect(201);
     const id = created.body.id;

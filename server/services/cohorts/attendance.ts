@@ -19,7 +19,14 @@ import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { participantNamesOf } from './participantNames.ts';
 import { marksOfRegistered, marksOfSessions, registerChanged, registersOfCohort } from './sessionRegisters.ts';
-import { checkInIsOpen, checkInWindow, loadRunSession, loadVisibleSession, registerOpensAt } from './sessions.ts';
+import {
+  checkInIsOpen,
+  checkInWindow,
+  loadRunSession,
+  loadVisibleSession,
+  markedFromNowOn,
+  registerOpensAt,
+} from './sessions.ts';
 import { toCsv } from '../../csv.ts';
 
 const messages = {
@@ -45,6 +52,8 @@ const messages = {
     `Check-in for this session closed at ${formatDateTime(closedAt, zone)}. Ask your facilitator to mark you on the register.`,
   checkInCancelled: 'This session was cancelled, so there is nothing to check in to.',
   checkInBusy: 'Your attendance is being recorded at this moment. Look at the session again in a moment.',
+  sessionChangedMeanwhile:
+    'Nothing was saved: this session was being moved or cancelled at the same moment. Look at it again and try again.',
   checkInNotEnrolled: 'Only participants enrolled in this cohort can check in.',
   wrongCode: 'That code is not right. Check it with your facilitator and try again.',
   tooManyCodes:
@@ -310,7 +319,17 @@ export async function recordAttendance(props: {
   sessionId: string;
   records: RecordInput[];
   now?: Date;
-}) {
+}): Promise<RegisterRow[]> {
+  return recordAttendanceOnce(props, sessionChangedRetries);
+}
+
+/** How many times a register or a check-in is judged again when its session moved while it was being judged. */
+const sessionChangedRetries = 3;
+
+async function recordAttendanceOnce(
+  props: Parameters<typeof recordAttendance>[0],
+  triesLeft: number,
+): Promise<RegisterRow[]> {
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') throw new ConflictError(messages.cancelled);
   const now = props.now ?? new Date();
@@ -349,6 +368,11 @@ export async function recordAttendance(props: {
   // again: API.md calls the PUT idempotent) needs no write, so the mark keeps who made it and when.
   const asStored = (r: RecordInput) => sameMark({ status: r.status, note: r.note ?? '' }, stored.get(r.userId));
   const unguarded = props.records.filter((r) => !r.shown && !asStored(r));
+  // Moved or cancelled since it was read: judged again as it is now (not yet open, cancelled, or open at its new time).
+  if (props.records.some((r) => !asStored(r)) && !(await markedFromNowOn(session))) {
+    if (triesLeft > 1) return recordAttendanceOnce(props, triesLeft - 1);
+    throw new ConflictError(messages.sessionChangedMeanwhile);
+  }
   if (unguarded.length)
     await writeRecords(
       session,
@@ -435,6 +459,13 @@ export async function checkIn(props: {
   code: string;
   now?: Date;
 }): Promise<{ status: AttendanceStatus }> {
+  return checkInOnce(props, sessionChangedRetries);
+}
+
+async function checkInOnce(
+  props: Parameters<typeof checkIn>[0],
+  triesLeft: number,
+): Promise<{ status: AttendanceStatus }> {
   const now = props.now ?? new Date();
   const { session, cohort } = await loadVisibleSession(props);
   const zone = props.actor.timezone;
@@ -469,6 +500,11 @@ export async function checkIn(props: {
   if (!expected || props.code.trim().toUpperCase().replace(/\s+/g, '') !== expected)
     throw new ValidationError(messages.wrongCode, [{ path: 'code', message: messages.wrongCode }]);
   await CheckInFailureModel.deleteOne({ ...failures, attempt });
+  // Moved or cancelled since it was read: judged again as it is now (see recordAttendance).
+  if (!(await markedFromNowOn(session))) {
+    if (triesLeft > 1) return checkInOnce(props, triesLeft - 1);
+    throw new ConflictError(messages.sessionChangedMeanwhile);
+  }
 
   const status: AttendanceStatus =
     now.getTime() > session.startsAt.getTime() + (cohort.lateAfterMinutes ?? 10) * 60_000 ? 'late' : 'present';

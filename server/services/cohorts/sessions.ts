@@ -32,9 +32,9 @@ const messages = {
   cancelled: 'This session is cancelled; it cannot be changed any more.',
   changedMeanwhile: 'Someone else changed this session at the same moment. Reload it and try again.',
   markedNotMoved: (marks: number) =>
-    `This session's register already holds ${marks === 1 ? '1 mark' : `${marks} marks`}, so it cannot move to a time ` +
-    'still to come: participants would read their marks for a session not yet held. Cancel it and schedule a new ' +
-    'session instead (its marks stay with this one).',
+    `${marks ? `This session's register already holds ${marks === 1 ? '1 mark' : `${marks} marks`}` : "This session's register has been taken"}, ` +
+    'so it cannot move to a time still to come: participants would read their marks for a session not yet held. ' +
+    'Cancel it and schedule a new session instead (its marks stay with this one).',
   savedMeanwhile: savedMeanwhileMessage('session'),
 };
 
@@ -300,9 +300,13 @@ export async function rescheduleSession(props: {
   // A register is never taken before it opens (attendance.ts), so no participant reads a mark for a session still to
   // come; a session already marked moved to such a time would show its marks all the same. Its marks say what
   // happened at the time it was held, so they are not moved (nor silently dropped) with it: it is refused.
-  if (timeChanged && now < registerOpensAt({ startsAt, durationMinutes: merged.durationMinutes })) {
-    const marks = await AttendanceRecordModel.countDocuments({ sessionId: session._id });
-    if (marks) throw new ConflictError(messages.markedNotMoved(marks));
+  // `marked` covers a first mark being written at this very moment (markedFromNowOn); the count, marks written before
+  // the flag existed.
+  const aheadOfItsMarks = timeChanged && now < registerOpensAt({ startsAt, durationMinutes: merged.durationMinutes });
+  const marksOf = () => AttendanceRecordModel.countDocuments({ sessionId: session._id });
+  if (aheadOfItsMarks) {
+    const marks = await marksOf();
+    if (marks || session.marked) throw new ConflictError(messages.markedNotMoved(marks));
   }
   const entry = {
     at: now,
@@ -315,12 +319,41 @@ export async function rescheduleSession(props: {
     previousLocation: session.location ?? undefined,
   };
   const result = await CohortSessionModel.updateOne(
-    { _id: session._id, sequence: session.sequence, status: 'scheduled' },
+    {
+      _id: session._id,
+      sequence: session.sequence,
+      status: 'scheduled',
+      ...(aheadOfItsMarks ? { marked: { $ne: true } } : {}),
+    },
     { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
   );
-  if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
+  if (result.modifiedCount !== 1) {
+    const current = await CohortSessionModel.findById(session._id, { marked: 1, sequence: 1 }).lean();
+    // Marked since it was read, and nothing else changed: a first mark won the race.
+    if (aheadOfItsMarks && current?.marked && current.sequence === session.sequence)
+      throw new ConflictError(messages.markedNotMoved(await marksOf()));
+    throw new ConflictError(messages.changedMeanwhile);
+  }
   await emitDomainEvent('session.rescheduled', { sessionId: session._id });
   return (await loadSession(String(session._id))).session;
+}
+
+/**
+ * Before a session's first mark is written (a register saved, a check-in): marks it, on condition that it is still at
+ * the time and in the state the caller's checks read. A move to a time still to come is written only on condition that
+ * the session is unmarked (rescheduleSession), so when a first mark and such a move race (on two processes), one of
+ * the two conditional writes fails and a session is never moved ahead of its marks. False: the session changed since
+ * it was read, and the caller checks it again as it is now.
+ */
+export async function markedFromNowOn(
+  session: Pick<CohortSession, '_id' | 'startsAt' | 'durationMinutes' | 'marked'>,
+): Promise<boolean> {
+  if (session.marked) return true;
+  const claimed = await CohortSessionModel.updateOne(
+    { _id: session._id, startsAt: session.startsAt, durationMinutes: session.durationMinutes, status: 'scheduled' },
+    { $set: { marked: true } },
+  );
+  return claimed.matchedCount === 1;
 }
 
 /** Cancels a session: it stays (with its history) so calendars receive STATUS:CANCELLED and reports skip it. */
