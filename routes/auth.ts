@@ -18,11 +18,10 @@ import { sameSitePath } from '../server/http/sameSitePath.ts';
 import {
   ConflictError,
   ForbiddenError,
-  RateLimitedError,
   UnauthenticatedError,
   type FieldError,
 } from '../server/errors.ts';
-import { countHit, readHits, secondsUntil } from '../server/services/rateLimits.ts';
+import { spendAllowance, uncountHit } from '../server/services/rateLimits.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { SignInOutdatedError, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
 import { logIn } from '../server/http/signedInSessions.ts';
@@ -424,12 +423,18 @@ export function registerAuthRoutes(_web: Router, _api: Router, { web, api }: Own
       });
       if (!user) throw new UnauthenticatedError(messages.badCredentials);
       if (user.mfaEnabled) {
-        const spent = body.otp ? await readHits(guessesOf(user.id)) : undefined;
-        if (spent && spent.hits >= secondStepGuesses.limit)
-          throw new RateLimitedError(messages.tooManyCodes, secondsUntil(spent.resetAt));
+        // A code takes its place in the count before it is judged, and a right one gives it back, as the form's
+        // limiter does: codes sent all at once (to several processes) would otherwise each read a count under the
+        // limit and all be judged.
+        if (body.otp)
+          await spendAllowance({
+            ...guessesOf(user.id),
+            limit: secondStepGuesses.limit,
+            refusal: messages.tooManyCodes,
+          });
         const factor =
           body.otp && (await checkSecondFactor({ user, code: body.otp, ip: req.ip, channel: 'api-token' }));
-        if (!factor && body.otp) await countHit(guessesOf(user.id));
+        if (factor) await uncountHit(guessesOf(user.id));
         if (!factor) {
           const refused = new UnauthenticatedError(body.otp ? messages.mfaWrong : messages.mfaRequired);
           refused.extensions = { mfaRequired: true };

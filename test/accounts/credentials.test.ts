@@ -463,6 +463,91 @@ describe('password and email changes', () => {
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
 
+  it('a password change whose old password was proved before she reset it (another process) is not written: her reset stands (409)', async () => {
+    const user = await buildUser();
+    const intruder = await signIn(app, user.email, testPassword);
+    const csrf = await csrfOf(intruder, '/account/security');
+    const { agent, link } = await requestResetLink(app, user.email);
+    const form = await agent.get(link).expect(200);
+    // The change has proved the old password and hashed the new one; its write lands after her reset.
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      // Her password's write alone (a reset's also makes the account active).
+      when: (args) => {
+        const set = (args[1] as { $set?: object } | undefined)?.$set ?? {};
+        return 'passwordHash' in set && !('status' in set);
+      },
+    });
+    try {
+      const changing = intruder
+        .post('/account/password')
+        .type('form')
+        .send({
+          currentPassword: testPassword,
+          newPassword: 'the intruders own passphrase 99',
+          confirm: 'the intruders own passphrase 99',
+          _csrf: csrf,
+        })
+        .then((res) => res);
+      await held.reached;
+      held.restore();
+      await agent
+        .post(link)
+        .type('form')
+        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+        .expect(303);
+      held.release();
+      const refused = await changing;
+      expect(refused.status).to.equal(409);
+      expect(refused.text).to.include('changed or reset a moment ago');
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const stored = await UserModel.findById(user.id).select('+passwordHash').lean();
+    expect(await verifyPassword(stored!.passwordHash, newPassword)).to.equal(true);
+  });
+
+  it('a change of email asked for with the old password while she resets it (another process) leaves no link that could confirm it', async () => {
+    const user = await buildUser();
+    const theirs = `late-taker-${user.id}@example.org`;
+    const intruder = await signIn(app, user.email, testPassword);
+    const csrf = await csrfOf(intruder, '/account/security');
+    const { agent, link } = await requestResetLink(app, user.email);
+    const form = await agent.get(link).expect(200);
+    // The request has proved the old password; its link is made after her reset has forgotten her links.
+    const held = holdNextCall(OneTimeTokenModel, 'create', {
+      before: true,
+      when: (args) => JSON.stringify(args[0] ?? {}).includes(theirs),
+    });
+    try {
+      const asking = intruder
+        .post('/account/email')
+        .type('form')
+        .send({ newEmail: theirs, password: testPassword, _csrf: csrf })
+        .then((res) => res);
+      await held.reached;
+      held.restore();
+      await agent
+        .post(link)
+        .type('form')
+        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+        .expect(303);
+      held.release();
+      const refused = await asking;
+      expect(refused.status).to.equal(409);
+      expect(refused.text).to.include('changed or reset a moment ago');
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await OneTimeTokenModel.countDocuments({ userId: user.id, purpose: 'email-change', usedAt: null })).to.equal(
+      0,
+    );
+    expect(await OutboxMessageModel.countDocuments({ to: theirs })).to.equal(0);
+    expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
+  });
+
   it('two links asked for (two new addresses) confirmed at once: one moves her address, the other is refused (409) and says nothing', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);

@@ -401,6 +401,48 @@ describe('two-step sign-in (TOTP)', () => {
         .expect(204);
     });
 
+    it('codes sent all at once to turn it off are judged at most 10 at a time: a right one sent while 10 wrong ones are being judged is refused (429), not taken', async () => {
+      const user = await buildUser();
+      const { recoveryCodes } = await withTwoStep(user, at(-600));
+      const token = (
+        await supertest(app)
+          .post('/api/v1/auth/tokens')
+          .send({ email: user.email, password: testPassword, otp: recoveryCodes[0] })
+          .expect(201)
+      ).body.token as string;
+      const turnOff = (otp: string) =>
+        supertest(app).delete('/api/v1/me/mfa').set('Authorization', `Bearer ${token}`).send({ otp });
+      // Each recovery code is judged by one write that uses it up; those of the wrong ones are held until the right one
+      // has been answered, as guesses still being judged on other processes would be.
+      const statics = UserModel as unknown as Record<string, unknown>;
+      const hadOwn = Object.prototype.hasOwnProperty.call(statics, 'updateOne');
+      const original = statics.updateOne;
+      const judging = UserModel.updateOne.bind(UserModel);
+      let held = 0;
+      let release!: () => void;
+      const gate = new Promise<void>((resolve) => (release = resolve));
+      statics.updateOne = (...args: Parameters<typeof judging>) => {
+        if (!JSON.stringify(args[0]).includes('mfaRecoveryCodes')) return judging(...args);
+        held += 1;
+        return gate.then(() => judging(...args));
+      };
+      try {
+        const wrong = Array.from({ length: 10 }, (_, n) => turnOff(`wrong-code-${n}`).then((res) => res.status));
+        while (held < 10) await new Promise((resolve) => setTimeout(resolve, 5));
+        const right = turnOff(recoveryCodes[1]!).then((res) => res.status);
+        // Refused before it is judged, it is answered at once; judged, it would wait with the wrong ones.
+        await Promise.race([right, new Promise((resolve) => setTimeout(resolve, 3000))]);
+        release();
+        expect(await right).to.equal(429);
+        expect(await Promise.all(wrong)).to.deep.equal(Array(10).fill(422));
+      } finally {
+        release();
+        if (hadOwn) statics.updateOne = original;
+        else delete statics.updateOne;
+      }
+      expect((await UserModel.findById(user.id).lean())!.mfaEnabledAt).to.be.instanceOf(Date);
+    });
+
     it("an admin resets someone's two-step sign-in (audited as mfa-reset); a participant gets 403", async () => {
       const admin = await buildUser({ roles: ['admin'] });
       const participant = await buildUser();

@@ -29,6 +29,8 @@ const messages = {
   emailTaken: 'Another account uses this email address.',
   emailMovedMeanwhile:
     'Your email address or password was changed a moment ago: this link no longer applies. Ask for a new one if you still want the change.',
+  passwordChangedMeanwhile:
+    'Your password was changed or reset a moment ago (in another tab, or with an emailed link), so nothing was saved. Sign in again if you are asked to, and try again.',
   linkInvalid: 'This link is not valid any more. It may have been used already or have expired; ask for a new one.',
   addressRefused: 'The mail server of this address refused our email. Check the address and try again.',
 };
@@ -92,7 +94,13 @@ export async function changePassword(props: {
     ]);
   const problems = passwordFieldErrors(props.newPassword, { email: user.email }, 'newPassword');
   if (problems.length) throw new ValidationError('Choose a stronger password.', problems);
-  await UserModel.updateOne({ _id: user._id }, { $set: { passwordHash: await hashPassword(props.newPassword) } });
+  // Only over the password she proved: a reset (or a change in another tab) landing while hers was hashed is not
+  // undone by it, and a reset that takes the account back from whoever knew the old password stands.
+  const changed = await UserModel.updateOne(
+    { _id: user._id, passwordHash: user.passwordHash },
+    { $set: { passwordHash: await hashPassword(props.newPassword) } },
+  );
+  if (changed.matchedCount !== 1) throw new ConflictError(messages.passwordChangedMeanwhile);
   await tellAccountAddress({ to: user.email, name: user.name, notice: 'password-changed' });
   await recordAuditEvent({
     action: 'password-changed',
@@ -188,6 +196,12 @@ export async function requestEmailChange(props: {
     expiresAt: new Date(now.getTime() + emailChangeLifetimeMs),
     newEmail,
   });
+  // Asked for with the password as it was when read: a reset (or change) that landed since, whose forgetEmailedLinks
+  // may have run before this link existed, ends it now. One that lands after this check finds the link and ends it.
+  if (!(await UserModel.exists({ _id: user._id, ...sessionsEpochIs(user.sessionsEpoch ?? 0) }))) {
+    await OneTimeTokenModel.updateOne({ _id: created._id }, { $set: { usedAt: now } });
+    throw new ConflictError(messages.passwordChangedMeanwhile);
+  }
   // Her new request replaces any earlier one: its link (to the address she changed her mind about) stops working.
   // Only links made before this one (ids ascend), so of two requests at once one link always remains.
   await OneTimeTokenModel.updateMany(

@@ -4,9 +4,9 @@ import QRCode from 'qrcode';
 import { UserModel } from '../../../models/User.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { tellAccountAddress } from './credentials.ts';
-import { ConflictError, NotFoundError, RateLimitedError, ValidationError } from '../../errors.ts';
+import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { countHit, readHits, secondsUntil } from '../rateLimits.ts';
+import { spendAllowance, uncountHit } from '../rateLimits.ts';
 import { hashSecret, isSealed, openSecretOrNull, sealSecret } from '../secrets.ts';
 
 /**
@@ -256,16 +256,14 @@ export async function disableTwoStep(props: {
   const now = props.now ?? new Date();
   const user = await UserModel.findById(props.actor.id).lean();
   if (!user?.mfaEnabledAt) throw new ConflictError(messages.notOn);
-  const window = { key: `two-step-off:${String(user._id)}`, ...turnOffAttempts, now };
-  const tooMany = (resetAt: Date) => new RateLimitedError(messages.tooManyCodes, secondsUntil(resetAt));
-  const before = await readHits(window);
-  if (before && before.hits >= turnOffAttempts.limit) throw tooMany(before.resetAt);
+  const window = { key: `two-step-off:${String(user._id)}`, windowMs: turnOffAttempts.windowMs, now };
+  // Each code takes its place in the count before it is judged, and a right one gives it back (as isCurrentPassword
+  // does): codes sent all at once, to several processes, would otherwise each read a count under the limit and all be
+  // judged.
+  await spendAllowance({ ...window, limit: turnOffAttempts.limit, refusal: messages.tooManyCodes });
   const used = await useSecondFactor({ userId: String(user._id), code: props.otp, now });
-  if (!used) {
-    const after = await countHit(window);
-    if (after.hits > turnOffAttempts.limit) throw tooMany(after.resetAt);
-    throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
-  }
+  if (!used) throw new ValidationError(messages.wrongCode, [{ path: 'otp', message: messages.wrongCode }]);
+  await uncountHit(window);
   await UserModel.updateOne({ _id: user._id }, twoStepOff);
   await tellAccountAddress({ to: user.email, name: user.name, notice: 'two-step-off' });
   await recordAuditEvent({
