@@ -548,6 +548,42 @@ describe('password and email changes', () => {
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
 
+  it('an erasure of her account whose password was proved before she reset it (another process) is not made (409): her reset takes the account back', async () => {
+    const user = await buildUser();
+    const intruder = await signIn(app, user.email, testPassword);
+    const csrf = await csrfOf(intruder, '/account/delete');
+    const { agent, link } = await requestResetLink(app, user.email);
+    const form = await agent.get(link).expect(200);
+    const held = holdNextCall(UserModel, 'updateOne', {
+      before: true,
+      when: (args) => (args[1] as { $set?: { status?: string } } | undefined)?.$set?.status === 'erased',
+    });
+    try {
+      const erasing = intruder
+        .post('/account/delete')
+        .type('form')
+        .send({ password: testPassword, _csrf: csrf })
+        .then((res) => res);
+      await held.reached;
+      held.restore();
+      await agent
+        .post(link)
+        .type('form')
+        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
+        .expect(303);
+      held.release();
+      const refused = await erasing;
+      expect(refused.status).to.equal(409);
+      expect(refused.text).to.include('your account was not deleted');
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const stored = await UserModel.findById(user.id).lean();
+    expect(stored).to.include({ status: 'active', email: user.email });
+    expect(await AuditEventModel.countDocuments({ action: 'account-erased', targetId: user.id })).to.equal(0);
+  });
+
   it('two links asked for (two new addresses) confirmed at once: one moves her address, the other is refused (409) and says nothing', async () => {
     const user = await buildUser();
     const web = await signIn(app, user.email, testPassword);

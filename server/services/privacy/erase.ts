@@ -3,7 +3,7 @@ import { Types } from 'mongoose';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { releaseActiveAdmin } from '../accounts/adminRoster.ts';
+import { noteActiveAdmin, releaseActiveAdmin } from '../accounts/adminRoster.ts';
 import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
 import { isCurrentPassword } from '../passwords.ts';
@@ -14,6 +14,8 @@ const messages = {
   notFound: 'No such person.',
   wrongPassword: 'That is not your password. Enter your current password to delete your account.',
   selfAsAdmin: 'To delete your own account, use “Delete my account” on your account page.',
+  passwordChangedMeanwhile:
+    'Your password was changed or reset a moment ago (in another tab, or with an emailed link), so your account was not deleted. Sign in again if you are asked to, and try again.',
 };
 
 /**
@@ -39,10 +41,20 @@ export async function eraseAccount(props: {
   )
     throw new ValidationError(messages.wrongPassword, [{ path: 'password', message: messages.wrongPassword }]);
   const firstTime = user.status !== 'erased';
-  if (user.status === 'active' && user.roles.includes('admin')) await releaseActiveAdmin(user._id);
+  const wasActiveAdmin = user.status === 'active' && user.roles.includes('admin');
+  if (wasActiveAdmin) await releaseActiveAdmin(user._id);
 
   const userId = new Types.ObjectId(String(user._id));
-  await UserModel.updateOne({ _id: userId }, { $set: { status: 'erased' } });
+  // Erasing herself: only while her password is the one she proved, so a reset landing meanwhile (another process),
+  // by which she takes her account back from whoever knew the old one, is not followed by that person's erasure.
+  const erasing = await UserModel.updateOne(
+    { _id: userId, ...(props.bySelf ? { passwordHash: user.passwordHash } : {}) },
+    { $set: { status: 'erased' } },
+  );
+  if (erasing.matchedCount !== 1) {
+    if (wasActiveAdmin) await noteActiveAdmin(user._id);
+    throw new ConflictError(messages.passwordChangedMeanwhile);
+  }
   await endSessionsOf(userId);
   await revokeTokensOf(userId);
   for (const area of personalDataAreas) await area.eraseFor(userId);
