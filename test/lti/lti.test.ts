@@ -38,7 +38,8 @@ import { loginAllowance } from '../../server/services/lti/launch.ts';
 import { scope } from '../../server/services/lti/claims.ts';
 import { serviceToken } from '../../server/services/lti/serviceToken.ts';
 import { ltiPersonalData } from '../../server/services/lti/personalData.ts';
-import { withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { enrolParticipant, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { joinCohortFromLms } from '../../server/services/lti/people.ts';
 import { updateCohort } from '../../server/services/cohorts/settings.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
@@ -1840,6 +1841,33 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       expect(sync.body).to.deep.equal({ added: 0, kept: 0, waitlisted: 0 });
       const enrolment = (await EnrolmentModel.findOne({ cohortId: c.id, userId }).lean())!;
       expect(enrolment.status).to.equal('withdrawn');
+    });
+
+    it('a withdrawal landing while her launch or a sync enrols her (another process) stands: she is not put back', async () => {
+      const p = await buildProgramme();
+      const c = await buildCohort(p.id);
+      const learner = await buildUser();
+      await enrolParticipant({ actor: 'system', cohortId: c.id, userId: learner.id });
+      // The launch's enrolment reads her row after the withdrawal; anything it looked at before saw her active.
+      const held = holdNextCall(EnrolmentModel, 'findOne', {
+        lean: true,
+        before: true,
+        when: (args) => JSON.stringify(args[0]).includes(learner.id) && !('status' in (args[0] as object)),
+      });
+      try {
+        const joining = joinCohortFromLms({ cohortId: c.id, userId: learner.id, instructor: false });
+        await held.reached;
+        held.restore();
+        await withdrawParticipant({ actor: 'system', cohortId: c.id, userId: learner.id });
+        held.release();
+        expect(await joining).to.equal('withdrawn');
+      } finally {
+        held.release();
+        held.restore();
+      }
+      expect((await EnrolmentModel.findOne({ cohortId: c.id, userId: learner.id }).lean())!.status).to.equal(
+        'withdrawn',
+      );
     });
 
     it('a cohort placed in two courses is synced from both class lists: nobody in the other course is enrolled late or listed as gone', async () => {

@@ -25,6 +25,7 @@ const importMaxRows = 500;
 
 const messages = {
   already: 'She is already enrolled in this cohort (or on its waitlist).',
+  withdrawnStays: 'She was withdrawn from this cohort; only those who run it can enrol her again.',
   ended: (endsOn: string) =>
     `This cohort ended on ${formatDate(endsOn)}, so it takes no one new. Choose another cohort of its programme.`,
   notEnrolled: 'She is not enrolled in this cohort.',
@@ -225,6 +226,11 @@ export async function enrolParticipant(props: {
   cohortId: string;
   userId: string;
   now?: Date;
+  /**
+   * A withdrawal stands (an LMS's launch or class list, lti/people.ts): her withdrawn row is refused (409) instead of
+   * re-opened, decided on the row this call reads, so a withdrawal landing after any earlier look is not undone.
+   */
+  keepWithdrawn?: boolean;
 }): Promise<EnrolmentResult> {
   const now = props.now ?? new Date();
   const cohort = await loadCohort(props.cohortId);
@@ -259,6 +265,7 @@ export async function enrolParticipant(props: {
   }
   const existing = await EnrolmentModel.findOne({ cohortId: cohort._id, userId: user._id }).lean<Enrolment>();
   if (existing && existing.status !== 'withdrawn') throw new ConflictError(messages.already);
+  if (existing && props.keepWithdrawn) throw new ConflictError(messages.withdrawnStays);
 
   // Nobody jumps the queue: when people have been waiting a while (the cohort was full when they came), freed
   // places are theirs and a newcomer joins the end. Younger tickets may belong to concurrent newcomers, so every

@@ -442,14 +442,19 @@ export async function joinCohortFromLms(props: {
     return 'facilitator';
   }
   if (await UserModel.exists({ _id: props.userId, roles: 'researcher' })) return 'researcher';
-  if (await EnrolmentModel.exists({ cohortId: props.cohortId, userId: props.userId, status: 'withdrawn' }))
-    return 'withdrawn';
   try {
-    const result = await enrolParticipant({ actor: 'system', ...props });
+    // Refused on the row enrolParticipant itself reads: a look here first would let a withdrawal that lands between
+    // the look and the enrolment be undone (on two processes).
+    const result = await enrolParticipant({ actor: 'system', ...props, keepWithdrawn: true });
     return result.status === 'active' ? 'active' : 'waitlisted';
   } catch (error) {
     if (!(error instanceof ConflictError)) throw error;
-    return 'kept';
+    const withdrawn = await EnrolmentModel.exists({
+      cohortId: props.cohortId,
+      userId: props.userId,
+      status: 'withdrawn',
+    });
+    return withdrawn ? 'withdrawn' : 'kept';
   }
 }
 
