@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { EventRsvpModel } from '../../models/EventRsvp.ts';
 import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
@@ -7,6 +8,7 @@ import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildNetwork } from '../support/directoryFactories.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { emailPart, startSmtpSink, type ReceivedEmail } from '../support/smtp.ts';
@@ -212,6 +214,51 @@ describe('networks: a lead changes or cancels an event; members going are told o
       .split('BEGIN:VEVENT')
       .find((e) => e.includes(`network-event-${id}@`));
     expect(inFeed).to.include('STATUS:CANCELLED').and.include('SEQUENCE:1');
+  });
+
+  it('an answer "going" written while a lead cancels or moves the event (another process) is followed: her cancellation notice, or her reminders at the new start', async () => {
+    const create = async (startsAt: string) =>
+      (await (await api(lead)).post(`/api/v1/networks/${network.id}/events`).send(details(startsAt)).expect(201)).body
+        .id as string;
+    /** Toronto answers "going"; her answer's write waits until `meanwhile` has run. */
+    async function goingWhile(id: string, meanwhile: () => Promise<unknown>) {
+      const held = holdNextCall(EventRsvpModel, 'updateOne', {
+        before: true,
+        when: (args) => JSON.stringify(args[0]).includes(toronto.id),
+      });
+      try {
+        const answering = (await api(toronto))
+          .post(`/api/v1/events/${id}/rsvp`)
+          .send({ going: true })
+          .then((res) => res);
+        await held.reached;
+        held.restore();
+        await meanwhile();
+        held.release();
+        return await answering;
+      } finally {
+        held.release();
+        held.restore();
+      }
+    }
+    const cancelledId = await create('2027-06-02T09:00:00.000Z');
+    const answer = await goingWhile(cancelledId, async () =>
+      (await api(lead)).delete(`/api/v1/events/${cancelledId}`).expect(204),
+    );
+    expect(answer.status).to.equal(409);
+    const hers = (id: string) =>
+      NotificationModel.find({ 'about.id': id, userId: toronto.id, status: 'scheduled' }).lean();
+    expect((await hers(cancelledId)).map((n) => n.kind)).to.deep.equal(['network-event-cancelled']);
+
+    const movedId = await create('2027-06-09T09:00:00.000Z');
+    const moved = await goingWhile(movedId, async () =>
+      (await api(lead)).patch(`/api/v1/events/${movedId}`).send({ startsAt: '2027-06-10T09:00:00.000Z' }).expect(200),
+    );
+    expect(moved.status).to.equal(200);
+    expect(moved.body.startsAt).to.equal('2027-06-10T09:00:00.000Z');
+    const reminders = (await hers(movedId)).filter((n) => n.kind === 'network-event-reminder');
+    expect(reminders.length).to.be.greaterThan(0);
+    for (const r of reminders) expect(r.eventAt!.toISOString()).to.equal('2027-06-10T09:00:00.000Z');
   });
 
   it('the web form: the lead changes an event in her zone, a refused change keeps what she typed, and cancelling asks first', async () => {

@@ -303,7 +303,38 @@ export async function rsvpToEvent(props: {
     { upsert: true },
   );
   await remindersFollowAnswer({ event, userId: props.actor.id, going: props.going, now });
-  return (await presentEvents([event], props.actor.id))[0]!;
+  // The event as it is now. A lead who cancelled or moved it at the same moment (another process) wrote it first and
+  // then read who is going, perhaps before her answer was written; this wrote her answer first and reads the event
+  // now, so one of the two sees the other: her cancellation notice, or her reminders at the new start, are planned
+  // here when the lead's could not see her.
+  const current = await loadEvent(props.eventId);
+  if ((current.sequence ?? 0) === (event.sequence ?? 0)) return (await presentEvents([event], props.actor.id))[0]!;
+  await cancelNotifications({
+    about: { type: 'event', id: eventId },
+    kinds: ['network-event-reminder'],
+    userId: props.actor.id,
+  });
+  if (isCancelled(current)) {
+    if (props.going && current.startsAt > now)
+      await planNotifications([cancellationNotice(current, props.actor.id, now)]);
+    throw new ConflictError(messages.cancelled);
+  }
+  await remindersFollowAnswer({ event: current, userId: props.actor.id, going: props.going, now });
+  return (await presentEvents([current], props.actor.id))[0]!;
+}
+
+/** The one notice a member going is sent when an event is cancelled (its key makes it one, whoever plans it). */
+function cancellationNotice(event: NetworkEvent, userId: string, now: Date) {
+  const eventId = String(event._id);
+  return {
+    key: `network-event-cancelled:${eventId}:${userId}`,
+    userId,
+    kind: 'network-event-cancelled' as const,
+    about: { type: 'event' as const, id: eventId },
+    sendAt: now,
+    eventAt: event.startsAt,
+    subject: `Cancelled: ${event.title}`,
+  };
 }
 
 /**
@@ -503,17 +534,7 @@ async function networkEventCancelled(props: { event: NetworkEvent; now: Date }) 
     kinds: ['network-event-reminder', 'network-event-changed'],
   });
   if (event.startsAt <= now) return;
-  await planNotifications(
-    (await membersGoing(event)).map((userId) => ({
-      key: `network-event-cancelled:${eventId}:${userId}`,
-      userId,
-      kind: 'network-event-cancelled' as const,
-      about: { type: 'event' as const, id: eventId },
-      sendAt: now,
-      eventAt: event.startsAt,
-      subject: `Cancelled: ${event.title}`,
-    })),
-  );
+  await planNotifications((await membersGoing(event)).map((userId) => cancellationNotice(event, userId, now)));
 }
 
 /** Adds network events to an iCalendar (one UID per event for life, SEQUENCE from the event). */
