@@ -13,6 +13,7 @@ import { readHits } from '../../server/services/rateLimits.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import { csrfFrom, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
@@ -98,6 +99,46 @@ describe('networks: posts, replies, reports and hiding (safety)', () => {
     await list(member, closed.id).expect(403);
     await post(member, closed.id, { ...story, title: 'After removal' }).expect(403);
     expect(await NetworkPostModel.countDocuments({ title: 'After removal' })).to.equal(0);
+  });
+
+  it('a post or reply written while a lead removes her (another process) is not left behind: 403, nothing stays', async () => {
+    for (const writing of ['post', 'reply'] as const) {
+      const writer = await buildUser();
+      auth.set(writer.id, `Bearer ${await tokenFor(writer)}`);
+      const closed = await buildNetwork({ joining: 'approval' }, { leads: [lead], members: [member, writer] });
+      const theirs = await post(member, closed.id, story).expect(201);
+      // Her membership was checked; the insert lands after the removal.
+      const model = writing === 'post' ? NetworkPostModel : NetworkReplyModel;
+      const held = holdNextCall(model, 'create', {
+        before: true,
+        when: (args) => JSON.stringify(args[0]).includes(`Written as she is removed (${writing})`),
+      });
+      try {
+        const sending = (
+          writing === 'post'
+            ? post(writer, closed.id, { ...story, title: 'Last word', body: `Written as she is removed (${writing})` })
+            : supertest(app)
+                .post(`/api/v1/posts/${theirs.body.id}/replies`)
+                .set('Authorization', bearer(writer))
+                .send({ body: `Written as she is removed (${writing})` })
+        ).then((res) => res.status);
+        await held.reached;
+        held.restore();
+        await supertest(app)
+          .delete(`/api/v1/networks/${closed.id}/members/${writer.id}`)
+          .set('Authorization', bearer(lead))
+          .expect(204);
+        held.release();
+        expect(await sending, writing).to.equal(403);
+      } finally {
+        held.release();
+        held.restore();
+      }
+      const left = { body: { $regex: 'Written as she is removed' } };
+      expect(await NetworkPostModel.countDocuments(left), writing).to.equal(0);
+      expect(await NetworkReplyModel.countDocuments(left), writing).to.equal(0);
+      expect((await NetworkPostModel.findById(theirs.body.id).lean())!.replyCount).to.equal(0);
+    }
   });
 
   it('a removed member who asks again and withdraws still cannot learn which posts were written after she left (404, as for no post); her leaving day is kept', async () => {

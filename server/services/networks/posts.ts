@@ -275,6 +275,12 @@ export async function createPost(props: {
     { allowance: writingAllowance(props.actor.id) },
   );
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
+  // Written first, checked again second: removed from the network (or no longer a lead, for an announcement) on
+  // another process while this was written, she leaves no post behind; one of the two always sees the other.
+  if (inserted.created && !canPost(await membershipOf(network._id, props.actor.id), props.kind)) {
+    await NetworkPostModel.deleteOne({ _id: inserted.doc._id });
+    throw new ForbiddenError(props.kind === 'announcement' ? messages.announcementLeads : messages.postMembersOnly);
+  }
   if (inserted.created) await nameAuthorAfresh(props.actor.id);
   return presentPost(inserted.doc as NetworkPost, false);
 }
@@ -385,6 +391,11 @@ export async function replyToPost(props: {
     { allowance: writingAllowance(props.actor.id) },
   );
   if (!inserted.doc) throw new NotFoundError(messages.postNotFound);
+  // Written first, checked again second (as createPost): removed meanwhile, she leaves no reply behind.
+  if (inserted.created && !(await accessToNetwork(props.actor, String(post.networkId))).canWrite) {
+    await NetworkReplyModel.deleteOne({ _id: inserted.doc._id });
+    throw new ForbiddenError(messages.postMembersOnly);
+  }
   if (inserted.created) await nameAuthorAfresh(props.actor.id);
   // A second write, not one transaction with the insert: if this process dies in between, the count is one short
   // until the `networks:recount-replies` job (replyCounts.ts) sets it from the replies.
