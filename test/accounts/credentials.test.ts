@@ -7,7 +7,7 @@ import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { UserModel } from '../../models/User.ts';
 import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { workAfterAnswersDone } from '../../server/http/afterAnswering.ts';
 import { requestResetLink } from '../support/passwordReset.ts';
 import { holdNextCall } from '../support/heldCall.ts';
@@ -428,25 +428,21 @@ describe('password and email changes', () => {
     }
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
-  it('a change of email confirmed while she resets her password (another process) is not made', async () => {
-    const user = await buildUser();
-    const theirs = `racing-taker-${user.id}@example.org`;
-    const intruder = await signIn(app, user.email, testPassword);
-    const confirm = await askToMoveEmail(intruder, theirs);
-    const page = await intruder.get(confirm).expect(200);
+  /**
+   * Someone who knew her old password sends `send` (proved with it), and its write is held (`hold`, made once her
+   * reset link is open) until her reset through an emailed link has landed, as on another process: the intruder's
+   * answer.
+   */
+  async function whileSheResets(
+    user: TestUser,
+    hold: () => ReturnType<typeof holdNextCall>,
+    send: () => Promise<supertest.Response>,
+  ): Promise<supertest.Response> {
     const { agent, link } = await requestResetLink(app, user.email);
     const form = await agent.get(link).expect(200);
-    // The confirmation has used its link (before her reset could forget it) and writes the address after the reset.
-    const held = holdNextCall(UserModel, 'updateOne', {
-      before: true,
-      when: (args) => JSON.stringify(args[1]).includes(theirs),
-    });
+    const held = hold();
     try {
-      const confirming = intruder
-        .post(confirm)
-        .type('form')
-        .send({ _csrf: csrfFrom(page.text) })
-        .then((res) => res.status);
+      const answer = send();
       await held.reached;
       held.restore();
       await agent
@@ -455,11 +451,35 @@ describe('password and email changes', () => {
         .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
         .expect(303);
       held.release();
-      expect(await confirming).to.equal(409);
+      return await answer;
     } finally {
       held.release();
       held.restore();
     }
+  }
+
+  it('a change of email confirmed while she resets her password (another process) is not made', async () => {
+    const user = await buildUser();
+    const theirs = `racing-taker-${user.id}@example.org`;
+    const intruder = await signIn(app, user.email, testPassword);
+    const confirm = await askToMoveEmail(intruder, theirs);
+    const page = await intruder.get(confirm).expect(200);
+    // The confirmation has used its link (before her reset could forget it) and writes the address after the reset.
+    const confirming = await whileSheResets(
+      user,
+      () =>
+        holdNextCall(UserModel, 'updateOne', {
+          before: true,
+          when: (args) => JSON.stringify(args[1]).includes(theirs),
+        }),
+      () =>
+        intruder
+          .post(confirm)
+          .type('form')
+          .send({ _csrf: csrfFrom(page.text) })
+          .then((res) => res),
+    );
+    expect(confirming.status).to.equal(409);
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
 
@@ -467,43 +487,28 @@ describe('password and email changes', () => {
     const user = await buildUser();
     const intruder = await signIn(app, user.email, testPassword);
     const csrf = await csrfOf(intruder, '/account/security');
-    const { agent, link } = await requestResetLink(app, user.email);
-    const form = await agent.get(link).expect(200);
-    // The change has proved the old password and hashed the new one; its write lands after her reset.
-    const held = holdNextCall(UserModel, 'updateOne', {
-      before: true,
-      // Her password's write alone (a reset's also makes the account active).
-      when: (args) => {
-        const set = (args[1] as { $set?: object } | undefined)?.$set ?? {};
-        return 'passwordHash' in set && !('status' in set);
-      },
-    });
-    try {
-      const changing = intruder
-        .post('/account/password')
-        .type('form')
-        .send({
-          currentPassword: testPassword,
-          newPassword: 'the intruders own passphrase 99',
-          confirm: 'the intruders own passphrase 99',
-          _csrf: csrf,
-        })
-        .then((res) => res);
-      await held.reached;
-      held.restore();
-      await agent
-        .post(link)
-        .type('form')
-        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
-        .expect(303);
-      held.release();
-      const refused = await changing;
-      expect(refused.status).to.equal(409);
-      expect(refused.text).to.include('changed or reset a moment ago');
-    } finally {
-      held.release();
-      held.restore();
-    }
+    const theirs = 'the intruders own passphrase 99';
+    // The change has proved the old password and hashed the new one; its write lands after her reset (whose own write
+    // also makes the account active).
+    const refused = await whileSheResets(
+      user,
+      () =>
+        holdNextCall(UserModel, 'updateOne', {
+          before: true,
+          when: (args) => {
+            const set = (args[1] as { $set?: object } | undefined)?.$set ?? {};
+            return 'passwordHash' in set && !('status' in set);
+          },
+        }),
+      () =>
+        intruder
+          .post('/account/password')
+          .type('form')
+          .send({ currentPassword: testPassword, newPassword: theirs, confirm: theirs, _csrf: csrf })
+          .then((res) => res),
+    );
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.include('changed or reset a moment ago');
     const stored = await UserModel.findById(user.id).select('+passwordHash').lean();
     expect(await verifyPassword(stored!.passwordHash, newPassword)).to.equal(true);
   });
@@ -513,37 +518,25 @@ describe('password and email changes', () => {
     const theirs = `late-taker-${user.id}@example.org`;
     const intruder = await signIn(app, user.email, testPassword);
     const csrf = await csrfOf(intruder, '/account/security');
-    const { agent, link } = await requestResetLink(app, user.email);
-    const form = await agent.get(link).expect(200);
     // The request has proved the old password; its link is made after her reset has forgotten her links.
-    const held = holdNextCall(OneTimeTokenModel, 'create', {
-      before: true,
-      when: (args) => JSON.stringify(args[0] ?? {}).includes(theirs),
-    });
-    try {
-      const asking = intruder
-        .post('/account/email')
-        .type('form')
-        .send({ newEmail: theirs, password: testPassword, _csrf: csrf })
-        .then((res) => res);
-      await held.reached;
-      held.restore();
-      await agent
-        .post(link)
-        .type('form')
-        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
-        .expect(303);
-      held.release();
-      const refused = await asking;
-      expect(refused.status).to.equal(409);
-      expect(refused.text).to.include('changed or reset a moment ago');
-    } finally {
-      held.release();
-      held.restore();
-    }
-    expect(await OneTimeTokenModel.countDocuments({ userId: user.id, purpose: 'email-change', usedAt: null })).to.equal(
-      0,
+    const refused = await whileSheResets(
+      user,
+      () =>
+        holdNextCall(OneTimeTokenModel, 'create', {
+          before: true,
+          when: (args) => JSON.stringify(args[0] ?? {}).includes(theirs),
+        }),
+      () =>
+        intruder
+          .post('/account/email')
+          .type('form')
+          .send({ newEmail: theirs, password: testPassword, _csrf: csrf })
+          .then((res) => res),
     );
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.include('changed or reset a moment ago');
+    const unused = { userId: user.id, purpose: 'email-change' as const, usedAt: null };
+    expect(await OneTimeTokenModel.countDocuments(unused)).to.equal(0);
     expect(await OutboxMessageModel.countDocuments({ to: theirs })).to.equal(0);
     expect((await UserModel.findById(user.id).lean())!.email).to.equal(user.email);
   });
@@ -552,35 +545,23 @@ describe('password and email changes', () => {
     const user = await buildUser();
     const intruder = await signIn(app, user.email, testPassword);
     const csrf = await csrfOf(intruder, '/account/delete');
-    const { agent, link } = await requestResetLink(app, user.email);
-    const form = await agent.get(link).expect(200);
-    const held = holdNextCall(UserModel, 'updateOne', {
-      before: true,
-      when: (args) => (args[1] as { $set?: { status?: string } } | undefined)?.$set?.status === 'erased',
-    });
-    try {
-      const erasing = intruder
-        .post('/account/delete')
-        .type('form')
-        .send({ password: testPassword, _csrf: csrf })
-        .then((res) => res);
-      await held.reached;
-      held.restore();
-      await agent
-        .post(link)
-        .type('form')
-        .send({ password: newPassword, confirm: newPassword, _csrf: csrfFrom(form.text) })
-        .expect(303);
-      held.release();
-      const refused = await erasing;
-      expect(refused.status).to.equal(409);
-      expect(refused.text).to.include('your account was not deleted');
-    } finally {
-      held.release();
-      held.restore();
-    }
-    const stored = await UserModel.findById(user.id).lean();
-    expect(stored).to.include({ status: 'active', email: user.email });
+    const refused = await whileSheResets(
+      user,
+      () =>
+        holdNextCall(UserModel, 'updateOne', {
+          before: true,
+          when: (args) => (args[1] as { $set?: { status?: string } } | undefined)?.$set?.status === 'erased',
+        }),
+      () =>
+        intruder
+          .post('/account/delete')
+          .type('form')
+          .send({ password: testPassword, _csrf: csrf })
+          .then((res) => res),
+    );
+    expect(refused.status).to.equal(409);
+    expect(refused.text).to.include('your account was not deleted');
+    expect(await UserModel.findById(user.id).lean()).to.include({ status: 'active', email: user.email });
     expect(await AuditEventModel.countDocuments({ action: 'account-erased', targetId: user.id })).to.equal(0);
   });
 

@@ -37,6 +37,17 @@ describe('two-step sign-in (TOTP)', () => {
   before(() => {
     app = testApp();
   });
+  /** She makes an API token (with one of her recovery codes); turning two-step sign-in off with it, by a code. */
+  async function turningOffAs(user: TestUser, recoveryCode: string) {
+    const token = (
+      await supertest(app)
+        .post('/api/v1/auth/tokens')
+        .send({ email: user.email, password: testPassword, otp: recoveryCode })
+        .expect(201)
+    ).body.token as string;
+    return (otp: string) =>
+      supertest(app).delete('/api/v1/me/mfa').set('Authorization', `Bearer ${token}`).send({ otp });
+  }
 
   describe('codes, with a fixed clock', () => {
     it('when set up, a code from the RFC 6238 secret turns it on and gives 10 different recovery codes, stored hashed', async () => {
@@ -362,14 +373,7 @@ describe('two-step sign-in (TOTP)', () => {
     it('turning it off refuses every code after 10 wrong ones in 15 minutes (429), on the API and the form', async () => {
       const user = await buildUser();
       const { recoveryCodes } = await withTwoStep(user, at(-600));
-      const token = (
-        await supertest(app)
-          .post('/api/v1/auth/tokens')
-          .send({ email: user.email, password: testPassword, otp: recoveryCodes[0] })
-          .expect(201)
-      ).body.token as string;
-      const turnOff = (otp: string) =>
-        supertest(app).delete('/api/v1/me/mfa').set('Authorization', `Bearer ${token}`).send({ otp });
+      const turnOff = await turningOffAs(user, recoveryCodes[0]!);
       for (let n = 0; n < 10; n++) await turnOff(String(100000 + n)).expect(422);
       const refused = await turnOff(recoveryCodes[1]!).expect(429);
       expect(refused.headers['content-type']).to.include('application/problem+json');
@@ -388,30 +392,13 @@ describe('two-step sign-in (TOTP)', () => {
       // Another person's count is her own.
       const other = await buildUser();
       const theirs = await withTwoStep(other, at(-600));
-      const otherToken = (
-        await supertest(app)
-          .post('/api/v1/auth/tokens')
-          .send({ email: other.email, password: testPassword, otp: theirs.recoveryCodes[0] })
-          .expect(201)
-      ).body.token as string;
-      await supertest(app)
-        .delete('/api/v1/me/mfa')
-        .set('Authorization', `Bearer ${otherToken}`)
-        .send({ otp: theirs.recoveryCodes[1] })
-        .expect(204);
+      await (await turningOffAs(other, theirs.recoveryCodes[0]!))(theirs.recoveryCodes[1]!).expect(204);
     });
 
     it('codes sent all at once to turn it off are judged at most 10 at a time: a right one sent while 10 wrong ones are being judged is refused (429), not taken', async () => {
       const user = await buildUser();
       const { recoveryCodes } = await withTwoStep(user, at(-600));
-      const token = (
-        await supertest(app)
-          .post('/api/v1/auth/tokens')
-          .send({ email: user.email, password: testPassword, otp: recoveryCodes[0] })
-          .expect(201)
-      ).body.token as string;
-      const turnOff = (otp: string) =>
-        supertest(app).delete('/api/v1/me/mfa').set('Authorization', `Bearer ${token}`).send({ otp });
+      const turnOff = await turningOffAs(user, recoveryCodes[0]!);
       // Each recovery code is judged by one write that uses it up; those of the wrong ones are held until the right one
       // has been answered, as guesses still being judged on other processes would be.
       const statics = UserModel as unknown as Record<string, unknown>;

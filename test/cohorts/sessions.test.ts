@@ -45,6 +45,19 @@ describe('cohorts: sessions, time zones and calendars', () => {
     await enrolParticipant({ actor: 'system', cohortId, userId: participant.id });
   });
 
+  const day = 24 * 60 * 60_000;
+  const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
+  /** A UTC wall-clock time, as the session forms and the API take it. */
+  const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
+  /** A cohort (in UTC, run by the facilitator) from two months ago to two months ahead: room for held and coming sessions. */
+  const cohortAroundToday = () =>
+    buildCohort({
+      startsOn: isoDate(Date.now() - 60 * day),
+      endsOn: isoDate(Date.now() + 60 * day),
+      timezone: 'UTC',
+      facilitatorIds: [facilitator.id],
+    });
+
   const schedule = (body: Record<string, unknown>) =>
     supertest(app)
       .post(`/api/v1/cohorts/${cohortId}/sessions`)
@@ -310,15 +323,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
   });
 
   it('a held session whose register holds marks cannot move to a time still to come (409 saying to cancel it and schedule a new one; nothing changes, web and API); into the past, or unmarked, it moves', async () => {
-    const day = 24 * 60 * 60_000;
-    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
-    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
-    const cohort = await buildCohort({
-      startsOn: isoDate(Date.now() - 60 * day),
-      endsOn: isoDate(Date.now() + 60 * day),
-      timezone: 'UTC',
-      facilitatorIds: [facilitator.id],
-    });
+    const cohort = await cohortAroundToday();
     await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: participant.id });
     const heldAt = Date.now() - 10 * day;
     const marked = await buildSession(cohort._id, { startsAt: new Date(heldAt) });
@@ -374,15 +379,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
   });
 
   it('a session whose first mark is being written (marked, no record yet) cannot move to a time still to come; into the past it moves', async () => {
-    const day = 24 * 60 * 60_000;
-    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
-    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
-    const cohort = await buildCohort({
-      startsOn: isoDate(Date.now() - 60 * day),
-      endsOn: isoDate(Date.now() + 60 * day),
-      timezone: 'UTC',
-      facilitatorIds: [facilitator.id],
-    });
+    const cohort = await cohortAroundToday();
     const heldAt = Date.now() - 10 * day;
     const session = await buildSession(cohort._id, { startsAt: new Date(heldAt) });
     // What a register's first save leaves on the session in the moment before its records are written.
@@ -404,15 +401,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
 
   it("a register's first save or a check-in, sent at the same moment as a move to a time still to come: one of the two is refused, never a session moved ahead of its marks", async function () {
     this.timeout(120_000);
-    const day = 24 * 60 * 60_000;
-    const isoDate = (at: number) => new Date(at).toISOString().slice(0, 10);
-    const wallClock = (at: number) => new Date(at).toISOString().slice(0, 16);
-    const cohort = await buildCohort({
-      startsOn: isoDate(Date.now() - 60 * day),
-      endsOn: isoDate(Date.now() + 60 * day),
-      timezone: 'UTC',
-      facilitatorIds: [facilitator.id],
-    });
+    const cohort = await cohortAroundToday();
     await enrolParticipant({ actor: 'system', cohortId: String(cohort._id), userId: participant.id });
     const participantAuth = { Authorization: `Bearer ${await tokenFor(participant)}` };
     const nextWeek = wallClock(Date.now() + 7 * day);
