@@ -15,12 +15,7 @@ import {
 } from '../server/http/forms.ts';
 import { connectionOf, formLimiter, signInLimiters } from '../server/http/rateLimits.ts';
 import { sameSitePath } from '../server/http/sameSitePath.ts';
-import {
-  ConflictError,
-  ForbiddenError,
-  UnauthenticatedError,
-  type FieldError,
-} from '../server/errors.ts';
+import { ConflictError, ForbiddenError, UnauthenticatedError, type FieldError } from '../server/errors.ts';
 import { spendAllowance, uncountHit } from '../server/services/rateLimits.ts';
 import { requiresTwoStepSetup } from '../server/policies/accounts.ts';
 import { SignInOutdatedError, forgetSignedInSession } from '../server/services/accounts/sessions.ts';
