@@ -8,6 +8,7 @@ import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import '../../server/subscriptions.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
 
 const minutes = (n: number) => n * 60_000;
@@ -88,6 +89,37 @@ describe('cohorts: the register copy pages read is kept right', () => {
     );
     expect(stale.matchedCount).to.equal(0);
     expect(await fromCopy(session._id)).to.deep.equal(await fromRecords(session._id));
+  });
+
+  it('the repair, with a register saved in the middle of its reads, does not write the marks it read before over the newer ones', async () => {
+    const { cohort, people, session } = await setting(2);
+    const mark = (status: 'present' | 'late') =>
+      recordAttendance({
+        actor: facilitators[0] as unknown as Express.User,
+        sessionId: String(session._id),
+        records: [{ userId: people[0]!.id, status }],
+      });
+    await mark('present');
+    // The repair reads this cohort's records, and is held before reading its registers; a facilitator saves meanwhile.
+    const held = holdNextCall(SessionRegisterModel, 'find', {
+      lean: true,
+      before: true,
+      when: (args) => String((args[0] as { cohortId?: unknown }).cohortId) === String(cohort._id),
+    });
+    try {
+      const repairing = showAllRegisters();
+      await held.reached;
+      held.restore();
+      await mark('late');
+      held.release();
+      await repairing;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await fromCopy(session._id)).to.deep.equal(await fromRecords(session._id));
+    const copy = await SessionRegisterModel.findById(session._id).lean();
+    expect((copy?.marks ?? []).map((m) => m.status)).to.deep.equal(['late']);
   });
 
   it('a mark whose writer stopped before the copy, or a session stored before copies existed, is read from the records, then healed by the repair', async () => {

@@ -145,16 +145,20 @@ const sameMarks = (a: SessionMark[], b: SessionMark[]) => {
 
 /**
  * Every session's register written again from the records where it differs (the hourly `cohorts:repair-copies` job,
- * and at start), a cohort at a time: three reads a cohort, and a write only for a register missing or out of date,
- * each over the version read with it (one that misses is left to the writer that moved it on).
+ * and at start), a cohort at a time: three reads a cohort (its registers' versions before the records), and a write
+ * only for a register missing or out of date, each over the version read with it (one that misses is left to the
+ * writer that moved it on).
  */
 export async function showAllRegisters(): Promise<number> {
   const cohortIds: Types.ObjectId[] = await CohortSessionModel.distinct('cohortId');
   let written = 0;
   for (const cohortId of cohortIds) {
-    const [sessions, registers, records] = await Promise.all([
+    // The versions first, then the records they are computed from (./derivedCopies.ts): a register saved after the
+    // records were read has moved its version on since, so the write over the version read misses, and the older
+    // marks are not written over the newer. Read at once, the versions could come after such a save.
+    const registers = await SessionRegisterModel.find({ cohortId }, { version: 1, marks: 1 }).lean();
+    const [sessions, records] = await Promise.all([
       CohortSessionModel.find({ cohortId }, { _id: 1 }).lean(),
-      SessionRegisterModel.find({ cohortId }, { version: 1, marks: 1 }).lean(),
       AttendanceRecordModel.find({ cohortId }, markFields).batchSize(10_000).lean<MarkRecord[]>(),
     ]);
     const registerOf = new Map(registers.map((r) => [String(r._id), r]));
