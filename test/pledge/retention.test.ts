@@ -4,7 +4,9 @@ import { removeExpiredRecords } from '../../jobs/maintenance.ts';
 import { PledgeLinkModel } from '../../models/PledgeLink.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { issuePledgeLink } from '../../server/services/pledge/links.ts';
+import { purgeStalePledgeData } from '../../server/services/pledge/retention.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildSignature } from '../support/pledgeFactories.ts';
 
 const day = 24 * 60 * 60 * 1000;
@@ -37,6 +39,29 @@ describe('pledge: what is not kept (the maintenance job)', () => {
     expect(await PledgeLinkModel.countDocuments({ signatureId: abandoned.id })).to.equal(0);
     expect(await PledgeSignatureModel.exists({ _id: recent.id })).to.not.equal(null);
     expect(await PledgeSignatureModel.exists({ _id: confirmed.id })).to.not.equal(null);
+  });
+
+  it('a signer who signs again while the purge runs keeps her signature and the link she was just sent', async () => {
+    const now = new Date();
+    const signature = await buildSignature({ status: 'pending', name: 'Comes Back Late Academy' });
+    await issuePledgeLink({ purpose: 'confirm', signatureId: signature.id, now: new Date(now.getTime() - 31 * day) });
+    await lastChanged(signature.id, new Date(now.getTime() - 31 * day));
+    // The purge has listed her signature as stale; she signs again before it deletes anything.
+    const held = holdNextCall(PledgeSignatureModel, 'find', { lean: true });
+    try {
+      const purging = purgeStalePledgeData(now);
+      await held.reached;
+      held.restore();
+      await PledgeSignatureModel.updateOne({ _id: signature.id }, { $set: { name: 'Comes Back Late Academy Trust' } });
+      await issuePledgeLink({ purpose: 'confirm', signatureId: signature.id, now });
+      held.release();
+      expect((await purging).signatures).to.equal(0);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await PledgeSignatureModel.exists({ _id: signature.id })).to.not.equal(null);
+    expect(await PledgeLinkModel.countDocuments({ signatureId: signature.id, expiresAt: { $gt: now } })).to.equal(1);
   });
 
   it('forgets details typed again for a confirmed signature whose new link was never followed within a month', async () => {

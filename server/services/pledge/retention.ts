@@ -22,12 +22,17 @@ export async function purgeStalePledgeData(now: Date): Promise<{ signatures: num
   ).lean();
   let signatures = 0;
   for (const { _id } of stale) {
-    // Links first: a half-finished purge leaves a pending signature without links, which the next run removes.
+    // Re-checked at delete time: a signer who signed again meanwhile has a fresh updatedAt and is kept, and so is the
+    // link she was just sent. Its links go only once it has: a purge stopped in between leaves links to nothing, which
+    // answer as unknown and are deleted a month past their expiry below.
+    const deleted = await PledgeSignatureModel.deleteOne({
+      _id,
+      status: 'pending',
+      updatedAt: { $lt: signatureCutoff },
+    });
+    if (deleted.deletedCount !== 1) continue;
     await PledgeLinkModel.deleteMany({ signatureId: _id });
-    // Re-checked at delete time: a signer who signed again meanwhile has a fresh updatedAt and is kept.
-    signatures += (
-      await PledgeSignatureModel.deleteOne({ _id, status: 'pending', updatedAt: { $lt: signatureCutoff } })
-    ).deletedCount;
+    signatures += 1;
   }
   // Details typed again for a confirmed signature wait for their own link (7 days); never followed within the month,
   // they were never proved either. Re-checked in the write: signing again meanwhile moves updatedAt.
