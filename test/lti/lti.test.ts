@@ -1478,6 +1478,40 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
       ).to.equal(1);
     });
 
+    it('a slow LMS: each score is leased from when it is taken, and a run stops taking scores when its time is up (the rest go next run)', async () => {
+      const lineItems = ['slow-1', 'slow-2', 'slow-3'];
+      for (const lineItem of lineItems) {
+        const learner = await learnerWithLineItem(lineItem);
+        await learner.complete(learner.modules[0]!.id);
+      }
+      const mine = { lineItemUrl: { $in: lineItems.map((l) => platform.lineItem(l)) } };
+      platform.scoreDelayMs = 1200;
+      // Every claim's lease, as it is asked for, beside the time it is asked for (a spy: nothing is held).
+      const claims: { leaseUntil: Date; at: number }[] = [];
+      const spy = holdNextCall(LtiScoreModel, 'findOneAndUpdate', {
+        when: (args) => {
+          const leaseUntil = (args[1] as { $set?: { leaseUntil?: Date } }).$set?.leaseUntil;
+          if (leaseUntil) claims.push({ leaseUntil, at: Date.now() });
+          return false;
+        },
+      });
+      try {
+        // Time for two (the second taken 1.2 s in), not three: the third waits for the next run, untaken.
+        expect((await sendDueScores({ budgetMs: 1500 })).sent).to.equal(2);
+        const waiting = await LtiScoreModel.find({ ...mine, state: 'pending' }).lean();
+        expect(waiting).to.have.length(1);
+        expect(waiting[0]!.leaseUntil ?? null).to.equal(null);
+        await sendDueScores();
+      } finally {
+        spy.restore();
+        platform.scoreDelayMs = 0;
+      }
+      expect(await LtiScoreModel.countDocuments({ ...mine, state: 'sent' })).to.equal(3);
+      expect(claims.length).to.be.greaterThan(2);
+      // A score taken after another's 1.2-second post still holds its full 2-minute lease.
+      for (const claim of claims) expect(claim.leaseUntil.getTime() - claim.at).to.be.greaterThan(2 * 60_000 - 500);
+    });
+
     it('a completion whose score is written late (a slow process) never replaces the newer score of a later one', async () => {
       const p = await buildProgramme();
       const ms = [await buildModule(p.id), await buildModule(p.id), await buildModule(p.id)];

@@ -32,6 +32,8 @@ export class SimulatedPlatform {
   toolJwksUrl = '';
   /** While true, the score and token endpoints answer 503. */
   down = false;
+  /** How long the score service takes to answer (a slow LMS). */
+  scoreDelayMs = 0;
   scores: { lineItem: string; body: Record<string, unknown>; contentType: string }[] = [];
   assertions: JWTPayload[] = [];
   tokenRequests = 0;
@@ -183,6 +185,7 @@ export class SimulatedPlatform {
         const { status, ...error } = this.scoreRefusal;
         return json(status, error);
       }
+      if (this.scoreDelayMs) await new Promise((resolve) => setTimeout(resolve, this.scoreDelayMs));
       this.scores.push({
         lineItem: scoreMatch[1]!,
         body: JSON.parse(body) as Record<string, unknown>,

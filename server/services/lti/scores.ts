@@ -18,6 +18,11 @@ type Id = string | Types.ObjectId;
 /** Retries wait 30 s, 1, 2, 4 … minutes, at most an hour; after this many attempts the score is `failed`. */
 export const maxAttempts = 10;
 const leaseMs = 2 * 60 * 1000;
+/**
+ * How long a run goes on taking rows. A row may take 20 s (a token and a post, 10 s each at most), so a run ends well
+ * inside the job's 5-minute lock and each row well inside its lease.
+ */
+export const sendBudgetMs = 2 * 60 * 1000;
 export const retryDelayMs = (attempt: number) => Math.min(30_000 * 2 ** (attempt - 1), 60 * 60 * 1000);
 
 const scoreId = (platformId: Id, lineItemUrl: string, userId: Id) =>
@@ -192,8 +197,10 @@ export function scoresUrl(lineItemUrl: string): string {
  * pending and the newer score goes next. The score's `timestamp` lets the platform ignore anything older
  * (AGS 2.0 §3.4), so even a send that outlives its lease cannot put an older score over a newer one.
  */
-export async function sendDueScores(props: { now?: Date; limit?: number } = {}) {
-  const now = props.now ?? new Date();
+export async function sendDueScores(props: { now?: Date; limit?: number; budgetMs?: number } = {}) {
+  const startedAt = Date.now();
+  const clock = () => props.now ?? new Date();
+  const now = clock();
   const due = await LtiScoreModel.find({ state: 'pending', nextAttemptAt: { $lte: now } })
     .sort({ nextAttemptAt: 1 })
     .limit(props.limit ?? 100)
@@ -201,14 +208,20 @@ export async function sendDueScores(props: { now?: Date; limit?: number } = {}) 
   const tokens = new Map<string, Promise<string>>();
   const report = { sent: 0, retried: 0, failed: 0 };
   for (const row of due) {
+    // Rows not taken by now wait for the next run (10 s later), so no row is still being sent when this run's lock
+    // (jobs/lti.ts) ends and another process's run begins.
+    if (Date.now() - startedAt > (props.budgetMs ?? sendBudgetMs)) break;
+    // Leased from when it is taken, not from when the run began: a row taken minutes into a run (slow platforms before
+    // it) holds its full lease while it is sent.
+    const claimAt = clock();
     const claimed = await LtiScoreModel.findOneAndUpdate(
       {
         _id: row._id,
         state: 'pending',
         seq: row.seq,
-        $or: [{ leaseUntil: null }, { leaseUntil: { $lt: now } }],
+        $or: [{ leaseUntil: null }, { leaseUntil: { $lt: claimAt } }],
       },
-      { $set: { leaseUntil: new Date(now.getTime() + leaseMs) }, $inc: { attempts: 1 } },
+      { $set: { leaseUntil: new Date(claimAt.getTime() + leaseMs) }, $inc: { attempts: 1 } },
       { returnDocument: 'after' },
     ).lean<LtiScore>();
     if (!claimed) continue;
