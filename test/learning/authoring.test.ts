@@ -311,17 +311,21 @@ describe('learning: authoring programmes and modules', () => {
           await buildModule(programme.id),
           await buildModule(programme.id),
         ];
-        const [moved] = await Promise.allSettled([
+        const [moved, ...added] = await Promise.allSettled([
           moveModule({ actor: author, moduleId: c.id, direction: 'up' }),
           ...Array.from({ length: 3 }, (_, i) =>
             createModule({ actor: author, programmeId: programme.id, input: inputOf(`Added ${i + 1}`) }),
           ),
         ]);
         expect(moved.status, moved.status === 'rejected' ? String(moved.reason) : '').to.equal('fulfilled');
+        // An addition may lose every one of its tries to the others on a busy machine: then it is told so (409, the
+        // authoring page's "busy"), never half-written. Each one that was answered is in the order.
+        for (const a of added) if (a.status === 'rejected') expect(a.reason).to.be.instanceOf(ConflictError);
+        const landed = 4 + added.filter((a) => a.status === 'fulfilled').length;
         const order = (await modulesOf(programme.id)).map((m) => String(m._id));
-        expect(order).to.have.length(7);
+        expect(order).to.have.length(landed);
         expect(order.indexOf(c.id)).to.equal(order.indexOf(b.id) - 1);
-        expect(new Set(await placesOf(programme.id)).size).to.equal(7);
+        expect(new Set(await placesOf(programme.id)).size).to.equal(landed);
       }
     });
 
