@@ -1,6 +1,6 @@
 import type { Agenda } from 'agenda';
 import { refreshCandidatesOfChangedMentors } from '../server/services/mentoring/candidates.ts';
-import { endMentorshipsPastTheirEnd } from '../server/services/mentoring/mentorships.ts';
+import { endMentorshipsPastTheirEnd, settleInterruptedCloses } from '../server/services/mentoring/mentorships.ts';
 import { expireRequests, finishInterruptedAccepts } from '../server/services/mentoring/requests.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
@@ -10,7 +10,8 @@ import { sweepOptions, type JobArea } from './types.ts';
  * once or a run in each process leave the same records). `mentoring:expire-requests`: requests unanswered for 14 days become `expired` (one conditional write each, so two runs at
  * once expire each request once); it first finishes accepts a killed process left half done. The mentee's notice is a planned reminder and goes through the reminders job.
  * `mentoring:end-mentorships`: mentorships whose agreed end day is over for both members are closed (one conditional
- * write each, so the mentor's place comes back once however many runs race).
+ * write each, so the mentor's place comes back once however many runs race); first, closes a stopped process left
+ * half done are finished (the place back once, its reminders stopped, the outcomes prompt planned).
  */
 export const mentoringJobs: JobArea = {
   define(agenda: Agenda) {
@@ -22,7 +23,14 @@ export const mentoringJobs: JobArea = {
       },
       sweepOptions,
     );
-    agenda.define('mentoring:end-mentorships', async () => void (await endMentorshipsPastTheirEnd()), sweepOptions);
+    agenda.define(
+      'mentoring:end-mentorships',
+      async () => {
+        await settleInterruptedCloses();
+        await endMentorshipsPastTheirEnd();
+      },
+      sweepOptions,
+    );
     agenda.define(
       'mentoring:refresh-candidates',
       async () => void (await refreshCandidatesOfChangedMentors()),

@@ -41,6 +41,12 @@ const mentorProfileSchema = new Schema(
      * or undoes its mentorship (requests.ts).
      */
     placesHeldFor: { type: [Schema.Types.ObjectId], default: [] },
+    /**
+     * The closed mentorships whose place has come back, added in the same write as that `$inc`, which is conditional
+     * on the id not being here: a close finished twice (by its own process and by the sweep, after a stop) gives the
+     * place back once. Kept (an id a close), so a late second finish still finds it.
+     */
+    placesReturnedFor: { type: [Schema.Types.ObjectId], default: [] },
     availability: { type: [availabilityWindowSchema], default: [] },
     bio: { type: String, default: '', maxlength: 2000 },
     /**

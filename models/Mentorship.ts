@@ -39,6 +39,11 @@ const mentorshipSchema = new Schema(
     /** The latest meeting held (the rhythm reminder counts from it, or from the start). */
     lastMeetingAt: { type: Date, default: null },
     closedAt: { type: Date },
+    /**
+     * Set by the write that closes it, unset once what follows a close is done (its place back, reminders stopped, the
+     * outcomes prompt planned): a close whose process stopped in between is finished by the mentoring sweep.
+     */
+    settling: { type: Boolean },
     closedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     closeReason: { type: String },
     /** The mentee's, 1–5; seen by admins only (server/services/mentoring/ratings.ts). */
@@ -56,6 +61,8 @@ mentorshipSchema.index({ status: 1 });
 // The admin overview's ratings read the rated mentorships only, and its feedback the latest closes first.
 mentorshipSchema.index({ rating: 1 });
 mentorshipSchema.index({ status: 1, closedAt: 1 });
+// The closes still settling (a few at most): the sweep finds them without reading every closed mentorship.
+mentorshipSchema.index({ settling: 1 });
 
 export type Mentorship = InferSchemaType<typeof mentorshipSchema> & { _id: Types.ObjectId; createdAt: Date };
 

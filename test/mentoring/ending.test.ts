@@ -6,10 +6,13 @@ import { UserModel } from '../../models/User.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { acceptMentoringRequest, createMentoringRequest } from '../../server/services/mentoring/requests.ts';
 import {
+  closingFields,
   endMentorshipsPastTheirEnd,
   mentorshipMessages,
   saveAgreement,
+  settleInterruptedCloses,
 } from '../../server/services/mentoring/mentorships.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { ValidationError } from '../../server/errors.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -83,6 +86,43 @@ describe('mentoring: a mentorship ends on its agreed end date', () => {
     await runDueNotifications({ now: new Date(t0.getTime() + 40 * day) });
     expect(to(mentor, /No mentoring meeting logged/)).to.have.length(0);
     expect(to(mentee, /No mentoring meeting logged/)).to.have.length(0);
+  });
+
+  it('a close whose process stopped right after the close is finished by the sweep: the place comes back once, the outcomes prompt is planned', async () => {
+    const mentor = await buildMentor({ capacity: 1 });
+    const mentee = await buildMentee();
+    const t0 = new Date();
+    const request = await createMentoringRequest({ actor: actor(mentee), mentorId: mentor.id, message: 'Hi', now: t0 });
+    const m = await acceptMentoringRequest({ actor: actor(mentor), requestId: String(request._id), now: t0 });
+    const places = async () => (await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces;
+    expect(await places()).to.equal(0);
+    // The close's write landed; its process stopped before anything after it.
+    await MentorshipModel.updateOne(
+      { _id: m._id, status: 'active' },
+      { $set: closingFields(m, t0, 'Closed by her mentee', mentee.id) },
+    );
+    const soon = new Date(t0.getTime() + 60_000);
+    expect(await settleInterruptedCloses({ now: soon })).to.equal(0);
+    const later = new Date(t0.getTime() + 10 * 60_000);
+    // Two sweeps at once (two processes): the place comes back once.
+    const settled = await Promise.all([
+      settleInterruptedCloses({ now: later }),
+      settleInterruptedCloses({ now: later }),
+    ]);
+    expect(settled[0] + settled[1]).to.be.within(1, 2);
+    expect(await places()).to.equal(1);
+    expect(await settleInterruptedCloses({ now: later })).to.equal(0);
+    expect((await MentorshipModel.findById(m._id).lean())!.settling ?? null).to.equal(null);
+    expect(
+      await NotificationModel.countDocuments({
+        key: `mentoring-outcomes-prompt:${String(m._id)}`,
+        status: 'scheduled',
+      }),
+    ).to.equal(1);
+    // Finished again (a sweep that read it before it settled): nothing more comes back.
+    await MentorshipModel.updateOne({ _id: m._id }, { $set: { settling: true } });
+    expect(await settleInterruptedCloses({ now: later })).to.equal(1);
+    expect(await places()).to.equal(1);
   });
 
   it('a rhythm reminder that would fall after the agreed end is not sent, even before the end is swept', async () => {

@@ -263,6 +263,7 @@ export function closingFields(
     status: 'closed' as const,
     activeKey: closedKeyOf(m),
     closedAt: now,
+    settling: true,
     ...(closedBy ? { closedBy: oid(closedBy) } : {}),
     closeReason: reason,
   };
@@ -373,20 +374,49 @@ async function closeEach(
 }
 
 /**
- * After the one write that closed it: the place comes back (once, as only that write gets here), reminders stop and
- * the mentee's outcomes prompt is planned. `leaving`: a member being erased, whose own place is not given back (her
- * mentor profile goes) and who is neither asked nor named six months on (mentorshipClosed).
+ * After the write that closed it: the place comes back, reminders stop and the mentee's outcomes prompt is planned,
+ * then the mentorship is marked settled. Each step can be done again without effect (the place's `$inc` is
+ * conditional on the mentorship not being listed in `placesReturnedFor`, in the same write; notifications are keyed),
+ * so a close whose process stopped half-way is finished by settleInterruptedCloses, once. `leaving`: a member being
+ * erased, whose own place is not given back (her mentor profile goes) and who is neither asked nor named six months on
+ * (mentorshipClosed).
  */
 async function afterClosing(m: Mentorship, now: Date, leaving?: Types.ObjectId): Promise<Mentorship> {
   // A freed place may put her back in mentees' rankings: marked for the sweep (./candidates.ts).
   if (!leaving || String(leaving) !== String(m.mentorId))
     await MentorProfileModel.updateOne(
-      { userId: m.mentorId },
-      { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } },
+      { userId: m.mentorId, placesReturnedFor: { $ne: m._id } },
+      {
+        $inc: { freePlaces: 1, matchVersion: 1 },
+        $set: { candidatesStale: true },
+        $addToSet: { placesReturnedFor: m._id },
+      },
     );
   const closed = (await MentorshipModel.findById(m._id).lean<Mentorship>())!;
   await mentorshipClosed({ mentorship: closed, closedAt: now, leaving });
+  await MentorshipModel.updateOne({ _id: m._id }, { $unset: { settling: 1 } });
   return closed;
+}
+
+/**
+ * Finishes closes that a stopped process left half done (the `mentoring:end-mentorships` sweep): a mentorship closed
+ * more than `graceMs` ago and still settling gets what follows a close (afterClosing), as its own process would have
+ * done; a member whose account has been erased since is the one leaving. Returns how many it finished.
+ */
+export async function settleInterruptedCloses(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const unsettled = await MentorshipModel.find({ settling: true, status: 'closed', closedAt: { $lt: before } }).lean<
+    Mentorship[]
+  >();
+  for (const m of unsettled) {
+    const erased = await UserModel.findOne(
+      { _id: { $in: [m.mentorId, m.menteeId] }, status: 'erased' },
+      { _id: 1 },
+    ).lean<{ _id: Types.ObjectId }>();
+    await afterClosing(m, m.closedAt ?? now, erased?._id);
+  }
+  return unsettled.length;
 }
 
 /**
