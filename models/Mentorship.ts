@@ -40,6 +40,11 @@ const mentorshipSchema = new Schema(
     lastMeetingAt: { type: Date, default: null },
     closedAt: { type: Date },
     /**
+     * Set by the accept that makes it, unset once both people have been told and its reminders planned
+     * (requests.ts, tellMentorshipBegan): an accept whose process stopped in between is finished by the mentoring sweep.
+     */
+    beginning: { type: Boolean },
+    /**
      * Set by the write that closes it, unset once what follows a close is done (its place back, reminders stopped, the
      * outcomes prompt planned): a close whose process stopped in between is finished by the mentoring sweep.
      */
@@ -63,6 +68,7 @@ mentorshipSchema.index({ rating: 1 });
 mentorshipSchema.index({ status: 1, closedAt: 1 });
 // The closes still settling (a few at most): the sweep finds them without reading every closed mentorship.
 mentorshipSchema.index({ settling: 1 });
+mentorshipSchema.index({ beginning: 1 });
 
 export type Mentorship = InferSchemaType<typeof mentorshipSchema> & { _id: Types.ObjectId; createdAt: Date };
 

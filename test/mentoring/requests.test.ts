@@ -15,6 +15,7 @@ import {
   expireRequests,
   finishInterruptedAccepts,
   messages,
+  tellInterruptedBeginnings,
 } from '../../server/services/mentoring/requests.ts';
 import { testApp } from '../support/app.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
@@ -408,6 +409,37 @@ describe('mentoring: requests and accepting them', () => {
         .expect(201);
       expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
       expect((await profileOf(mentor)).freePlaces).to.equal(1);
+    });
+
+    it('when it died after linking its request but before telling, the repair tells the mentee once and plans the mentorship’s reminders', async () => {
+      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
+      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
+      await supertest(app)
+        .post(`/api/v1/mentoring/requests/${id}/accept`)
+        .set(await as(mentor))
+        .expect(201);
+      const m = (await MentorshipModel.findOne({ requestId: id }).lean())!;
+      expect(m.beginning ?? null).to.equal(null);
+      // As its process left it, stopped after linking the request: nothing told, nothing planned.
+      const told = () =>
+        NotificationModel.countDocuments({
+          $or: [{ key: `mentoring-request-answered:${id}` }, { 'about.id': String(m._id) }],
+        });
+      await NotificationModel.deleteMany({
+        $or: [{ key: `mentoring-request-answered:${id}` }, { 'about.id': String(m._id) }],
+      });
+      await MentorshipModel.updateOne(
+        { _id: m._id },
+        { $set: { beginning: true, startedAt: new Date(Date.now() - 10 * 60_000) } },
+      );
+      expect(await tellInterruptedBeginnings({ now: new Date(Date.now() - 9 * 60_000) })).to.equal(0);
+      // Two repairs at once (two processes): the mentee is still told once.
+      const runs = await Promise.all([tellInterruptedBeginnings(), tellInterruptedBeginnings()]);
+      expect(runs[0] + runs[1]).to.be.within(1, 2);
+      expect(await tellInterruptedBeginnings()).to.equal(0);
+      expect((await MentorshipModel.findById(m._id).lean())!.beginning ?? null).to.equal(null);
+      expect(await NotificationModel.countDocuments({ key: `mentoring-request-answered:${id}` })).to.equal(1);
+      expect(await told()).to.be.greaterThan(1);
     });
 
     it('when it died after taking the place, the repair gives the place back once and the request is pending again', async () => {

@@ -324,6 +324,7 @@ export async function completeAccept(props: {
       activeKey: activeKeyOf(request.mentorId, request.menteeId),
       startedAt: now,
       requestedAt: request.sentAt,
+      beginning: true,
     });
     mentorship = created.toObject() as Mentorship;
   } catch (error) {
@@ -365,9 +366,10 @@ export async function completeAccept(props: {
 }
 
 /**
- * What follows an accept, by the accept or by the repair that finished it (finishInterruptedAccepts): the request's
- * reminders stop, the mentee is told, other requests of the pair are answered, the mentorship's reminders planned.
- * Each step is keyed or conditional, so when a slow accept and the repair both get here it is done once.
+ * What follows an accept, by the accept or by the repair that finished it (finishInterruptedAccepts,
+ * tellInterruptedBeginnings): the request's reminders stop, the mentee is told, other requests of the pair are
+ * answered, the mentorship's reminders planned, and then it is no longer `beginning`. Each step is keyed or
+ * conditional, so when a slow accept and the repair both get here it is done once.
  */
 async function tellMentorshipBegan(
   request: Pick<MentoringRequest, 'menteeId' | 'mentorId'> & { _id: Types.ObjectId },
@@ -378,6 +380,32 @@ async function tellMentorshipBegan(
   await answerToMentee({ request, answer: { accepted: true, mentorshipId: String(mentorship._id) }, now });
   await answerOtherRequestsOfPair(mentorship, now);
   await mentorshipStarted({ mentorship, now });
+  await MentorshipModel.updateOne({ _id: mentorship._id }, { $unset: { beginning: 1 } });
+}
+
+/**
+ * Tells what an accept whose process stopped after linking its request left untold (run by the mentoring job, after
+ * finishInterruptedAccepts): an active mentorship still `beginning` more than `graceMs` after it started gets
+ * tellMentorshipBegan, as its accept would have. One closed meanwhile (a block) is left: nobody is told it began.
+ * Returns how many it told.
+ */
+export async function tellInterruptedBeginnings(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const untold = await MentorshipModel.find({ beginning: true, status: 'active', startedAt: { $lt: before } }).lean<
+    Mentorship[]
+  >();
+  let told = 0;
+  for (const mentorship of untold) {
+    const request = await MentoringRequestModel.findOne({ _id: mentorship.requestId, mentorshipId: mentorship._id })
+      .select('_id menteeId mentorId')
+      .lean();
+    // Not linked yet: finishInterruptedAccepts links it (and tells) first.
+    if (!request) continue;
+    await tellMentorshipBegan(request, mentorship, now);
+    told += 1;
+  }
+  return told;
 }
 
 /**
