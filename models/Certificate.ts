@@ -24,6 +24,12 @@ const certificateSchema = new Schema(
     /** Copied at issue time so the certificate reads the same if the programme is renamed. */
     programmeTitle: { type: String, required: true },
     issuedAt: { type: Date, required: true },
+    /**
+     * Set by the write that issues it, unset once what follows is done (`certificate.issued`: her expiry reminder, her
+     * network invitations, her surveys, her rounds' readiness): one whose process stopped in between is announced again
+     * by the hourly learning job (services/learning/certificates.ts, announceInterruptedCertificates).
+     */
+    announcing: { type: Boolean },
     expiresAt: { type: Date, default: null },
     verificationCode: { type: String, required: true },
     /** Set when the holder's account was erased: the code then verifies as revoked, without a name. */
@@ -35,6 +41,7 @@ certificateSchema.index({ userId: 1, cohortId: 1, programmeId: 1 }, { unique: tr
 certificateSchema.index({ verificationCode: 1 }, { unique: true });
 certificateSchema.index({ userId: 1, track: 1, expiresAt: -1 });
 certificateSchema.index({ expiresAt: 1 });
+certificateSchema.index({ announcing: 1 });
 
 export type Certificate = InferSchemaType<typeof certificateSchema> & { _id: Types.ObjectId };
 export const CertificateModel = model('Certificate', certificateSchema);

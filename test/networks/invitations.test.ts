@@ -4,6 +4,7 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { emitDomainEvent } from '../../server/events.ts';
+import { announceInterruptedCertificates } from '../../server/services/learning/certificates.ts';
 import { admitMember, leaveNetwork, removeMember } from '../../server/services/networks/index.ts';
 import '../../server/subscriptions.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -37,6 +38,33 @@ describe('networks: a linked cohort invites its graduates', () => {
     expect(invitations.map((n) => n.about?.id)).to.deep.equal([linked.id]);
     expect(invitations[0]!.data).to.include({ networkName: linked.name });
     void unlinked;
+  });
+
+  it('a certificate whose issuing process stopped before announcing it is announced by the hourly job: she is invited once', async () => {
+    const cohortId = new Types.ObjectId();
+    const graduate = await buildUser();
+    const linked = await buildNetwork({ name: 'Graduates, announced late' });
+    await NetworkModel.updateOne({ _id: linked.id }, { $set: { linkedCohortIds: [cohortId] } });
+    // Written, as its process left it: still announcing, nothing followed.
+    const issuedAt = new Date(Date.now() - 10 * 60_000);
+    const certificate = await CertificateModel.create({
+      userId: graduate.id,
+      programmeId: new Types.ObjectId(),
+      cohortId,
+      track: 'aspiring-leader',
+      holderName: graduate.name,
+      programmeTitle: 'Leading Women to Headship',
+      issuedAt,
+      verificationCode: `late-${String(cohortId)}`,
+      announcing: true,
+    });
+    expect(await announceInterruptedCertificates({ now: new Date(issuedAt.getTime() + 60_000) })).to.equal(0);
+    // Two runs at once (two processes), then another: one invitation.
+    await Promise.all([announceInterruptedCertificates(), announceInterruptedCertificates()]);
+    expect(await announceInterruptedCertificates()).to.equal(0);
+    const invitations = await NotificationModel.find({ kind: 'network-invitation', userId: graduate.id }).lean();
+    expect(invitations.map((n) => n.about?.id)).to.deep.equal([linked.id]);
+    expect((await CertificateModel.findById(certificate._id).lean())!.announcing ?? null).to.equal(null);
   });
 
   it('a graduate a lead removed from a linked network is not invited back to it; one who left herself is', async () => {

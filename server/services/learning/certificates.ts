@@ -89,11 +89,9 @@ export async function issueCertificateIfComplete(props: {
         issuedAt: props.now,
         expiresAt,
         verificationCode: newVerificationCode(),
+        announcing: true,
       });
-      // A rename that landed after her name was read above: its own copy ran before this certificate existed.
-      await nameHolderAfresh(props.userId);
-      await progressChanged(props.userId, props.cohortId);
-      await emitDomainEvent('certificate.issued', { certificateId: created._id, userId: props.userId });
+      await announceCertificate(created.toObject() as Certificate);
       return created.toObject() as Certificate;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -109,6 +107,33 @@ export async function issueCertificateIfComplete(props: {
     }
   }
   throw new Error('Could not draw a unique verification code');
+}
+
+/**
+ * What follows a certificate's issue, each step idempotent (copies over versions, keyed reminders and invitations):
+ * her name copied again (a rename that landed after her name was read ran before this certificate existed), her
+ * progress, `certificate.issued`; then it is no longer `announcing`.
+ */
+async function announceCertificate(certificate: Pick<Certificate, '_id' | 'userId' | 'cohortId'>): Promise<void> {
+  await nameHolderAfresh(certificate.userId);
+  await progressChanged(certificate.userId, certificate.cohortId);
+  await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: certificate.userId });
+  await CertificateModel.updateOne({ _id: certificate._id }, { $unset: { announcing: 1 } });
+}
+
+/**
+ * Announces again the certificates whose issuing process stopped before what follows was done (the hourly learning
+ * job): issued more than `graceMs` ago and still `announcing`. Returns how many.
+ */
+export async function announceInterruptedCertificates(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const unannounced = await CertificateModel.find(
+    { announcing: true, issuedAt: { $lt: before } },
+    { userId: 1, cohortId: 1 },
+  ).lean<Pick<Certificate, '_id' | 'userId' | 'cohortId'>[]>();
+  for (const certificate of unannounced) await announceCertificate(certificate);
+  return unannounced.length;
 }
 
 /**
