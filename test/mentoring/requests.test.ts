@@ -400,24 +400,25 @@ describe('mentoring: requests and accepting them', () => {
       return { mentor, mentee, id };
     };
 
-    it('after a normal accept no place is left marked as held', async () => {
+    /** A request a mentor with two places accepted through the API, every step done. */
+    const acceptedNormally = async () => {
       const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
       const id = (await askExpecting(201, mentee, mentor)).body.id as string;
       await supertest(app)
         .post(`/api/v1/mentoring/requests/${id}/accept`)
         .set(await as(mentor))
         .expect(201);
+      return { mentor, id };
+    };
+
+    it('after a normal accept no place is left marked as held', async () => {
+      const { mentor } = await acceptedNormally();
       expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
       expect((await profileOf(mentor)).freePlaces).to.equal(1);
     });
 
     it('when it died after linking its request but before telling, the repair tells the mentee once and plans the mentorship’s reminders', async () => {
-      const [mentor, mentee] = [await buildMentor({ capacity: 2 }), await buildMentee()];
-      const id = (await askExpecting(201, mentee, mentor)).body.id as string;
-      await supertest(app)
-        .post(`/api/v1/mentoring/requests/${id}/accept`)
-        .set(await as(mentor))
-        .expect(201);
+      const { id } = await acceptedNormally();
       const m = (await MentorshipModel.findOne({ requestId: id }).lean())!;
       expect(m.beginning ?? null).to.equal(null);
       // As its process left it, stopped after linking the request: nothing told, nothing planned.

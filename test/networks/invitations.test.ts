@@ -11,6 +11,20 @@ import { useTestDatabase } from '../support/db.ts';
 import { buildUser, type TestUser } from '../support/factories.ts';
 import { buildNetwork } from '../support/networkFactories.ts';
 
+/** Her certificate of a programme in that cohort, as issuing writes it (`extra`: fields to write differently). */
+const certificateOf = (graduate: TestUser, cohortId: Types.ObjectId, extra: Record<string, unknown> = {}) =>
+  CertificateModel.create({
+    userId: graduate.id,
+    programmeId: new Types.ObjectId(),
+    cohortId,
+    track: 'aspiring-leader',
+    holderName: graduate.name,
+    programmeTitle: 'Leading Women to Headship',
+    issuedAt: new Date(),
+    verificationCode: `code-${graduate.id}-${String(cohortId)}`,
+    ...extra,
+  });
+
 describe('networks: a linked cohort invites its graduates', () => {
   useTestDatabase();
 
@@ -22,16 +36,7 @@ describe('networks: a linked cohort invites its graduates', () => {
     const unlinked = await buildNetwork({ name: 'Unlinked' });
     await NetworkModel.updateMany({ _id: { $in: [linked.id, already.id] } }, { $set: { linkedCohortIds: [cohortId] } });
     await admitMember({ networkId: new Types.ObjectId(already.id), userId: new Types.ObjectId(graduate.id) });
-    const certificate = await CertificateModel.create({
-      userId: graduate.id,
-      programmeId: new Types.ObjectId(),
-      cohortId,
-      track: 'aspiring-leader',
-      holderName: graduate.name,
-      programmeTitle: 'Leading Women to Headship',
-      issuedAt: new Date(),
-      verificationCode: `code-${String(cohortId)}`,
-    });
+    const certificate = await certificateOf(graduate, cohortId);
     await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: graduate.id });
     await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: graduate.id });
     const invitations = await NotificationModel.find({ kind: 'network-invitation', userId: graduate.id }).lean();
@@ -47,17 +52,7 @@ describe('networks: a linked cohort invites its graduates', () => {
     await NetworkModel.updateOne({ _id: linked.id }, { $set: { linkedCohortIds: [cohortId] } });
     // Written, as its process left it: still announcing, nothing followed.
     const issuedAt = new Date(Date.now() - 10 * 60_000);
-    const certificate = await CertificateModel.create({
-      userId: graduate.id,
-      programmeId: new Types.ObjectId(),
-      cohortId,
-      track: 'aspiring-leader',
-      holderName: graduate.name,
-      programmeTitle: 'Leading Women to Headship',
-      issuedAt,
-      verificationCode: `late-${String(cohortId)}`,
-      announcing: true,
-    });
+    const certificate = await certificateOf(graduate, cohortId, { issuedAt, announcing: true });
     expect(await announceInterruptedCertificates({ now: new Date(issuedAt.getTime() + 60_000) })).to.equal(0);
     // Two runs at once (two processes), then another: one invitation.
     await Promise.all([announceInterruptedCertificates(), announceInterruptedCertificates()]);
@@ -78,16 +73,7 @@ describe('networks: a linked cohort invites its graduates', () => {
     await removeMember({ actor: actor(lead), networkId: network.id, userId: removed.id });
     await leaveNetwork({ actor: actor(leaver), networkId: network.id });
     for (const graduate of [removed, leaver]) {
-      const certificate = await CertificateModel.create({
-        userId: graduate.id,
-        programmeId: new Types.ObjectId(),
-        cohortId,
-        track: 'aspiring-leader',
-        holderName: graduate.name,
-        programmeTitle: 'Leading Women to Headship',
-        issuedAt: new Date(),
-        verificationCode: `code-${graduate.id}`,
-      });
+      const certificate = await certificateOf(graduate, cohortId);
       await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: graduate.id });
     }
     const invited = await NotificationModel.find({ kind: 'network-invitation', 'about.id': network.id }).lean();
