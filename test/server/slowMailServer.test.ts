@@ -77,11 +77,19 @@ describe('a mail server that does not answer: requests that send email answer wi
   });
 
   it('a Pledge signing is answered at once while the mail server takes its time; the confirmation link still arrives', async () => {
+    const sign = async (name: string) => {
+      const body = organisationBody({ name });
+      const started = Date.now();
+      await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
+      return { body, took: Date.now() - started };
+    };
+    // A first signing with the server answering at once: what a signing takes besides the mail server.
+    const answering = (await sign('Prompt Primary')).took;
+    await emailsAnswered();
     sink.state.delayMs = 1_000;
-    const body = organisationBody({ name: 'Patient Primary' });
-    const started = Date.now();
-    await supertest(app).post('/api/v1/pledge/signatures').set('X-Forwarded-For', freshIp()).send(body).expect(202);
-    expect(Date.now() - started, 'answered without waiting for the mail server').to.be.below(900);
+    const { body, took } = await sign('Patient Primary');
+    // Waiting for the mail server would add its second.
+    expect(took - answering, `answered in ${took} ms, ${answering} ms with the server answering`).to.be.below(700);
 
     await emailsAnswered();
     const confirmations = sink.received.filter((m) => m.to.includes(body.email));
