@@ -58,6 +58,9 @@ describe('cohorts: sessions, time zones and calendars', () => {
       facilitatorIds: [facilitator.id],
     });
 
+  /** The facilitator moves a session (its API path) to a UTC wall-clock start: the request, to expect on. */
+  const moveTo = (url: string, startsAt: string) => supertest(app).patch(url).set(auth).send({ startsAt });
+
   const schedule = (body: Record<string, unknown>) =>
     supertest(app)
       .post(`/api/v1/cohorts/${cohortId}/sessions`)
@@ -335,11 +338,7 @@ describe('cohorts: sessions, time zones and calendars', () => {
       .send({ records: [{ userId: participant.id, status: 'late' }] })
       .expect(200);
 
-    const refused = await supertest(app)
-      .patch(url)
-      .set(auth)
-      .send({ startsAt: wallClock(Date.now() + 10 * day) })
-      .expect(409);
+    const refused = await moveTo(url, wallClock(Date.now() + 10 * day)).expect(409);
     expect(refused.body.detail).to.include('1 mark').and.include('Cancel it and schedule a new session');
     const agent = await signIn(app, facilitator.email, testPassword);
     const edit = `/sessions/${String(marked._id)}/edit`;
@@ -365,17 +364,9 @@ describe('cohorts: sessions, time zones and calendars', () => {
     expect(register.body.records[0]).to.include({ status: 'late' });
 
     // A correction of when it was held stays in the past: it moves, its marks with it.
-    await supertest(app)
-      .patch(url)
-      .set(auth)
-      .send({ startsAt: wallClock(heldAt - day) })
-      .expect(200);
+    await moveTo(url, wallClock(heldAt - day)).expect(200);
     // Nobody was marked at the other: it moves to a time still to come.
-    await supertest(app)
-      .patch(`/api/v1/sessions/${String(unmarked._id)}`)
-      .set(auth)
-      .send({ startsAt: wallClock(Date.now() + 10 * day) })
-      .expect(200);
+    await moveTo(`/api/v1/sessions/${String(unmarked._id)}`, wallClock(Date.now() + 10 * day)).expect(200);
   });
 
   it('a session whose first mark is being written (marked, no record yet) cannot move to a time still to come; into the past it moves', async () => {
@@ -385,18 +376,10 @@ describe('cohorts: sessions, time zones and calendars', () => {
     // What a register's first save leaves on the session in the moment before its records are written.
     await CohortSessionModel.updateOne({ _id: session._id }, { $set: { marked: true } });
     const url = `/api/v1/sessions/${String(session._id)}`;
-    const refused = await supertest(app)
-      .patch(url)
-      .set(auth)
-      .send({ startsAt: wallClock(Date.now() + 10 * day) })
-      .expect(409);
+    const refused = await moveTo(url, wallClock(Date.now() + 10 * day)).expect(409);
     expect(refused.body.detail).to.include('register has been taken').and.include('Cancel it');
     expect((await CohortSessionModel.findById(session._id).lean())!.startsAt.getTime()).to.equal(heldAt);
-    await supertest(app)
-      .patch(url)
-      .set(auth)
-      .send({ startsAt: wallClock(heldAt - day) })
-      .expect(200);
+    await moveTo(url, wallClock(heldAt - day)).expect(200);
   });
 
   it("a register's first save or a check-in, sent at the same moment as a move to a time still to come: one of the two is refused, never a session moved ahead of its marks", async function () {
