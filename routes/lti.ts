@@ -1,3 +1,4 @@
+import { logger } from '../server/logger.ts';
 import { parse as parseCookies } from 'cookie';
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
@@ -160,7 +161,7 @@ const stateCookieOptions = (maxAge?: number) => ({
  * registration names); the page holds no session and no form, so that origin gains nothing by framing it.
  */
 function refused(req: Request, res: Response, error: LaunchRefusedError, origins: string[]): void {
-  req.log.warn({ check: error.check, reason: error.message }, 'LTI launch refused');
+  logger.warn({ requestId: req.id, check: error.check, reason: error.message }, 'LTI launch refused');
   if (error.retryAfterSeconds) res.setHeader('Retry-After', String(error.retryAfterSeconds));
   const poster = req.method === 'POST' ? originOf(req.get('origin')) : undefined;
   allowFramingBy(res, poster ? [...origins, poster] : origins);

@@ -8,7 +8,6 @@ import session from 'express-session';
 import helmet from 'helmet';
 import mongoose from 'mongoose';
 import passport from 'passport';
-import { pinoHttp } from 'pino-http';
 import { mountRoutes } from '../routes/index.ts';
 import { bearerTokenAuth, configurePassport } from './auth.ts';
 import type { Config } from './config.ts';
@@ -30,7 +29,8 @@ import { signedInSessions } from './http/signedInSessions.ts';
 import { twoStepSetupGate } from './http/twoStepGate.ts';
 
 import { ltiSessionFraming } from './http/ltiFraming.ts';
-import { logger, requestLogSerializers } from './logger.ts';
+import { requestLog } from './http/requestLog.ts';
+import { logger } from './logger.ts';
 import { mainNavigation } from './navigation.ts';
 import { configureMailer } from './mailer.ts';
 import { applySettings } from './settings.ts';
@@ -79,18 +79,7 @@ export function createApp(config: Config): express.Express {
   app.set('etag', false);
 
   app.use(drainable);
-  app.use(
-    pinoHttp({
-      logger,
-      serializers: requestLogSerializers,
-      genReqId: (req, res) => {
-        const id = randomUUID();
-        res.setHeader('X-Request-Id', id);
-        return id;
-      },
-      autoLogging: { ignore: (req) => req.url === '/healthz' },
-    }),
-  );
+  app.use(requestLog(logger));
   app.use(
     helmet({
       contentSecurityPolicy: {

@@ -52,27 +52,22 @@ export function urlForLog(url: string): string {
 }
 
 /**
- * What a request log line says about the request and its answer: never headers but the user agent (cookies, an
- * Authorization header, a Referer holding a link's secret), never a body, and the URL through `urlForLog`. The
- * answer's headers are left out too: a redirect's Location can carry a link.
+ * What a request log line says about the request (server/http/requestLog.ts): never headers but the user agent
+ * (cookies, an Authorization header, a Referer holding a link's secret), never a body, and the URL through
+ * `urlForLog`. The answer's headers are left out too: a redirect's Location can carry a link.
  */
-export const requestLogSerializers = {
-  /** Given pino's standard request object (pino-http wraps it), with Express's request as `raw`. */
-  req: (req: {
-    id?: unknown;
-    method?: string;
-    url?: string;
-    headers?: Record<string, unknown>;
-    remoteAddress?: string;
-    raw?: { ip?: string };
-  }) => ({
+export function requestForLog(req: {
+  id?: string;
+  method: string;
+  originalUrl: string;
+  ip?: string;
+  headers: Record<string, unknown>;
+}) {
+  return {
     id: req.id,
     method: req.method,
-    url: urlForLog(req.url ?? ''),
-    remoteAddress: req.raw?.ip ?? req.remoteAddress,
-    userAgent: req.headers?.['user-agent'],
-  }),
-  res: (res: { statusCode?: number }) => ({ statusCode: res.statusCode }),
-  /** Given pino's standard form of the error (pino-http wraps it). */
-  err: (error: unknown) => withoutAddresses(error),
-};
+    url: urlForLog(req.originalUrl),
+    remoteAddress: req.ip,
+    userAgent: req.headers['user-agent'],
+  };
+}

@@ -58,6 +58,21 @@ describe('request logs carry no secret and no personal data from the request', (
     expect(logged).to.include('/password-reset/[redacted]').and.to.include('/admin/users?q=[redacted]&page=[redacted]');
   });
 
+  it('one line per answered request, naming the id its X-Request-Id header gives; /healthz is not logged', async () => {
+    lines.length = 0;
+    const res = await supertest(app).get('/login?next=%2Fdashboard').set('User-Agent', 'log-test-agent');
+    await supertest(app).get('/healthz');
+    const id = res.get('X-Request-Id');
+    expect(id).to.match(/^[0-9a-f-]{36}$/);
+    const logged = lines.map((line) => JSON.parse(line) as Record<string, unknown>);
+    expect(logged).to.have.length(1);
+    const { req, ...rest } = logged[0] as { req: Record<string, unknown> };
+    expect(rest).to.deep.include({ msg: 'request completed', res: { statusCode: 200 } });
+    expect(req).to.deep.include({ id, method: 'GET', url: '/login?next=[redacted]', userAgent: 'log-test-agent' });
+    expect(req.remoteAddress).to.match(/127\.0\.0\.1|::1/);
+    expect((rest as { responseTime?: unknown }).responseTime).to.be.a('number');
+  });
+
   it('every route with a token, secret or signature in its path is logged without it', () => {
     const secretRoutes = routeTable(testApp()).filter((r) => /:(token|secret|signature)\b/.test(r.path));
     expect(secretRoutes.length).to.be.at.least(10);
