@@ -31,6 +31,7 @@ export function requestLog(logger: Logger) {
         res.off('finish', done);
         res.off('close', done);
         res.off('error', done);
+        if (!logger.isLevelEnabled('info')) return;
         const line = {
           req: requestForLog(req),
           res: { statusCode: res.statusCode },

@@ -386,6 +386,45 @@ describe('networks: creating, browsing, joining, approval, removal and leaving',
     expect(await countOf(net.id)).to.equal(2);
   });
 
+  it('a lead declining her request while she joins the network, just opened, with one click: the decline stands, and her click asks again', async () => {
+    const she = await buildUser();
+    const net = await buildNetwork({ joining: 'approval', name: 'Opened while answered' }, { leads: [lead] });
+    await supertest(app)
+      .post(`/api/v1/networks/${net.id}/members`)
+      .set('Authorization', await bearer(she))
+      .send({})
+      .expect(201);
+    await NetworkModel.updateOne({ _id: net.id }, { $set: { joining: 'open' } });
+    // Her one-click join has read her row (a request nobody answered: she may join) and is about to write it.
+    const held = holdNextCall(NetworkMembershipModel, 'findOneAndUpdate', {
+      lean: true,
+      before: true,
+      when: ([filter]) => '$or' in (filter as object),
+    });
+    try {
+      const joining = supertest(app)
+        .post(`/api/v1/networks/${net.id}/members`)
+        .set('Authorization', await bearer(she))
+        .send({})
+        .then((res) => res);
+      await held.reached;
+      await supertest(app)
+        .delete(`/api/v1/networks/${net.id}/members/${she.id}`)
+        .set('Authorization', await bearer(lead))
+        .expect(204);
+      held.release();
+      const res = await joining;
+      expect(res.status).to.equal(201);
+      expect(res.body).to.deep.equal({ status: 'requested' });
+    } finally {
+      held.restore();
+    }
+    const row = await NetworkMembershipModel.findOne({ networkId: net.id, userId: she.id }).lean();
+    expect(row).to.include({ status: 'requested', leftBy: 'lead' });
+    expect(await isMember(net.id, she.id)).to.equal(false);
+    expect(await countOf(net.id)).to.equal(1);
+  });
+
   it('she is emailed once when her request is approved (two leads approving at once) or declined; the leads are not asked about an answered request; a removed member is not emailed', async () => {
     const otherLead = await buildUser();
     const rana = await buildUser({ name: 'Rana Requesting', timezone: 'Asia/Kuala_Lumpur' });

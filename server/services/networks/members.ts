@@ -99,13 +99,27 @@ export async function admitMember(props: { networkId: Id; userId: Id; role?: Mem
  * writes (setLeads).
  */
 export async function writeAdmission(props: { networkId: Id; userId: Id; role?: MembershipRole }): Promise<void> {
+  await admitRow(props, { status: { $in: ['requested', 'removed'] } });
+}
+
+/**
+ * Makes her row a member's, if it is one of `admissible` (or she has no row): answers false when her row is neither a
+ * member's nor admissible (the caller decides again from the row as it is now). Counts her once.
+ */
+async function admitRow(
+  props: { networkId: Id; userId: Id; role?: MembershipRole },
+  admissible: Record<string, unknown>,
+): Promise<boolean> {
   const now = new Date();
   const role = props.role ?? 'member';
   const before = await NetworkMembershipModel.findOneAndUpdate(
-    { userId: props.userId, networkId: props.networkId, status: { $in: ['requested', 'removed'] } },
+    { userId: props.userId, networkId: props.networkId, ...admissible },
     { $set: { status: 'member', role, joinedAt: now }, $unset: { removedAt: 1, leftBy: 1 } },
   ).lean();
-  if (before) return before.accountDisabled === true ? undefined : bump(props.networkId, 1);
+  if (before) {
+    if (before.accountDisabled !== true) await bump(props.networkId, 1);
+    return true;
+  }
   try {
     await NetworkMembershipModel.create({
       networkId: props.networkId,
@@ -114,16 +128,34 @@ export async function writeAdmission(props: { networkId: Id; userId: Id; role?: 
       role,
       joinedAt: now,
     });
-    return bump(props.networkId, 1);
+    await bump(props.networkId, 1);
+    return true;
   } catch (error) {
     if (!isDuplicateKeyError(error)) throw error;
   }
   // Already a member (or a concurrent write made her one): only the role may change.
   const current = await membershipOf(props.networkId, props.userId);
-  if (current?.status !== 'member') return writeAdmission(props);
+  if (current?.status !== 'member') {
+    // Her row changed between the two writes (or went): admitted if it is still admissible, as it is now.
+    if (current && !(await NetworkMembershipModel.exists({ _id: current._id, ...admissible }))) return false;
+    return admitRow(props, admissible);
+  }
   if (props.role && current.role !== props.role)
     await NetworkMembershipModel.updateOne({ _id: current._id, status: 'member' }, { $set: { role: props.role } });
+  return true;
 }
+
+/**
+ * The rows she may turn into a membership herself with one click (joinsAtOnce, as a filter): a request nobody
+ * declined, or her own leaving. A lead's or an admin's decline or removal written after she read her row is not undone
+ * by her click: the write finds her row no longer admissible.
+ */
+const joinableRow = {
+  $or: [
+    { status: 'removed', leftBy: 'self' },
+    { status: 'requested', leftBy: { $nin: ['lead', 'admin'] } },
+  ],
+};
 
 /**
  * She joins (an open network) or asks to (an approval network). A person a lead removed asks again even in an open
@@ -147,13 +179,15 @@ export async function joinNetwork(props: {
 }): Promise<{ status: 'member' | 'requested' }> {
   const network = await findNetwork(props.networkId);
   const userId = oid(props.actor.id);
-  const current = await membershipOf(network._id, userId);
-  if (current?.status === 'member') return { status: 'member' };
-  const atOnce = joinsAtOnce(network, current);
-  if (current?.status === 'requested' && !atOnce) return { status: 'requested' };
-  if (atOnce) {
-    await admitMember({ networkId: network._id, userId });
-    return { status: 'member' };
+  // Decided from her row as read; a lead's answer landing before her write changes the row, and she is judged again
+  // on it (a decline just written makes her click a new request, as after any decline).
+  for (let attempt = 0; attempt < 3; attempt++) {
+    const current = await membershipOf(network._id, userId);
+    if (current?.status === 'member') return { status: 'member' };
+    const atOnce = joinsAtOnce(network, current);
+    if (current?.status === 'requested' && !atOnce) return { status: 'requested' };
+    if (!atOnce) break;
+    if (await admitRow({ networkId: network._id, userId }, joinableRow)) return { status: 'member' };
   }
   const requestedAt = await requestMembership(network._id, userId);
   if (requestedAt) await joinRequested({ network, userId, requestedAt });
