@@ -7,7 +7,7 @@ import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
-import { withholdProfilesOfDisabledAccounts } from '../server/services/directory/profiles.ts';
+import { directoryFollowsAccounts } from '../server/services/directory/profiles.ts';
 import { countOutMembershipsOfDisabledAccounts } from '../server/services/networks/members.ts';
 import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
@@ -58,8 +58,9 @@ export const maintenanceJobs: JobArea = {
   define(agenda) {
     agenda.define('maintenance:remove-expired', async () => {
       await removeExpiredRecords();
-      // Not an expiry, but a repair of the same cadence: a disabled person is never listed in the directory.
-      await withholdProfilesOfDisabledAccounts();
+      // Not an expiry, but a repair of the same cadence: a disabled person is never listed in the directory, and an
+      // enabled one is listed as she chose.
+      await directoryFollowsAccounts();
       // Likewise network member counts are of active accounts.
       await countOutMembershipsOfDisabledAccounts();
     });

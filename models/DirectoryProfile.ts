@@ -46,6 +46,8 @@ directoryProfileSchema.index({ visibility: 1, _id: 1 });
 /** The same, filtered by country or by topic: equalities, then the keyset order, so a filtered page is bounded too. */
 directoryProfileSchema.index({ country: 1, visibility: 1, _id: 1 });
 directoryProfileSchema.index({ topics: 1, visibility: 1, _id: 1 });
+/** The few withheld profiles (an account disabled), for the repair that puts back those whose account is enabled. */
+directoryProfileSchema.index({ chosenVisibility: 1 });
 
 export type DirectoryProfile = InferSchemaType<typeof directoryProfileSchema> & { _id: Types.ObjectId };
 export const DirectoryProfileModel = model('DirectoryProfile', directoryProfileSchema);

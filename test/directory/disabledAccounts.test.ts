@@ -6,7 +6,7 @@ import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 import {
   directoryFollowsAccount,
   saveDirectoryProfile,
-  withholdProfilesOfDisabledAccounts,
+  directoryFollowsAccounts,
 } from '../../server/services/directory/profiles.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -129,14 +129,33 @@ describe('directory: an account an admin disabled is not listed', () => {
     const person = await buildUser();
     await saveDirectoryProfile({ actor: { ...person, roles: person.roles }, profile: profileOf('networks') });
     await UserModel.updateOne({ _id: person.id }, { $set: { status: 'disabled' } });
-    expect(await withholdProfilesOfDisabledAccounts()).to.be.at.least(1);
+    expect((await directoryFollowsAccounts()).withheld).to.be.at.least(1);
     expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('hidden');
-    expect(await withholdProfilesOfDisabledAccounts()).to.equal(0);
+    expect(await directoryFollowsAccounts()).to.deep.equal({ withheld: 0, restored: 0 });
     await updateUserAsAdmin({
       actor: { id: admin.id, name: admin.name },
       userId: person.id,
       changes: { status: 'active' },
     });
     expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('networks');
+  });
+
+  it('the maintenance repair puts back the choice of a profile still withheld after her account was enabled (a process that stopped before its directory write)', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const person = await buildUser();
+    await saveDirectoryProfile({ actor: { ...person, roles: person.roles }, profile: profileOf('everyone') });
+    await updateUserAsAdmin({
+      actor: { id: admin.id, name: admin.name },
+      userId: person.id,
+      changes: { status: 'disabled' },
+    });
+    expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('hidden');
+    // The enable's account write, and no directory write after it.
+    await UserModel.updateOne({ _id: person.id }, { $set: { status: 'active' } });
+    expect(await directoryFollowsAccounts()).to.deep.include({ restored: 1 });
+    const profile = (await DirectoryProfileModel.findById(person.id).lean())!;
+    expect(profile.visibility).to.equal('everyone');
+    expect(profile.chosenVisibility ?? null).to.equal(null);
+    expect(await directoryFollowsAccounts()).to.deep.equal({ withheld: 0, restored: 0 });
   });
 });

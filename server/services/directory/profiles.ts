@@ -2,6 +2,7 @@ import { Types } from 'mongoose';
 import {
   DirectoryProfileModel,
   type DirectoryProfile,
+  directoryVisibilities,
   type DirectoryVisibility,
   type OpenTo,
 } from '../../../models/DirectoryProfile.ts';
@@ -157,21 +158,34 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
 }
 
 /**
- * The repair behind directoryFollowsAccount, run by the maintenance job: profiles of accounts that are disabled but
- * still listed, left by accounts disabled before profiles followed the account, or by a process that stopped between
- * the status write and its directory write. Reads the few disabled accounts, then only their profiles not yet
- * withheld. Erased accounts are not read: erasure deletes the profile (personalData.ts), and their number only grows.
- * Returns how many it hid.
+ * The repair behind directoryFollowsAccount, run by the maintenance job, both ways: profiles of accounts that are
+ * disabled but still listed (an account disabled before profiles followed the account, or a process that stopped
+ * between the disable's status write and its directory write), and profiles still withheld whose account is enabled
+ * again (the same stop after an enable, which left her hidden until she saved her profile herself). Reads the few
+ * disabled accounts and the few withheld profiles (both indexed), then only the profiles to change. Erased accounts
+ * are not read: erasure deletes the profile (personalData.ts), and their number only grows.
  */
-export async function withholdProfilesOfDisabledAccounts(): Promise<number> {
-  const closed = await UserModel.find({ status: 'disabled' }, { _id: 1 }).lean();
-  if (!closed.length) return 0;
-  const listed = await DirectoryProfileModel.find(
-    { _id: { $in: closed.map((u) => u._id) }, chosenVisibility: null },
-    { _id: 1 },
-  ).lean();
-  for (const profile of listed) await directoryFollowsAccount(String(profile._id));
-  return listed.length;
+export async function directoryFollowsAccounts(): Promise<{ withheld: number; restored: number }> {
+  const [closed, withheldProfiles] = await Promise.all([
+    UserModel.find({ status: 'disabled' }, { _id: 1 }).lean(),
+    DirectoryProfileModel.find({ chosenVisibility: { $in: [...directoryVisibilities] } }, { _id: 1 }).lean(),
+  ]);
+  const listed = closed.length
+    ? await DirectoryProfileModel.find(
+        { _id: { $in: closed.map((u) => u._id) }, chosenVisibility: null },
+        { _id: 1 },
+      ).lean()
+    : [];
+  const enabled = withheldProfiles.length
+    ? await UserModel.find(
+        { _id: { $in: withheldProfiles.map((p) => p._id) }, status: { $in: ['active', 'invited'] } },
+        {
+          _id: 1,
+        },
+      ).lean()
+    : [];
+  for (const { _id } of [...listed, ...enabled]) await directoryFollowsAccount(String(_id));
+  return { withheld: listed.length, restored: enabled.length };
 }
 
 /** Profiles read and written again at once by refoldSearchTexts. */
