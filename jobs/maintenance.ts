@@ -8,6 +8,7 @@ import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
 import { directoryFollowsAccounts } from '../server/services/directory/profiles.ts';
+import { namesFollowAccounts } from '../server/services/accounts/nameCopies.ts';
 import { countOutMembershipsOfDisabledAccounts } from '../server/services/networks/members.ts';
 import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
@@ -61,6 +62,8 @@ export const maintenanceJobs: JobArea = {
       // Not an expiry, but a repair of the same cadence: a disabled person is never listed in the directory, and an
       // enabled one is listed as she chose.
       await directoryFollowsAccounts();
+      // And copies of a name follow its change, however the process that changed it stopped.
+      await namesFollowAccounts();
       // Likewise network member counts are of active accounts.
       await countOutMembershipsOfDisabledAccounts();
     });

@@ -17,9 +17,9 @@ const directoryProfileSchema = new Schema(
     _id: { type: Schema.Types.ObjectId, ref: 'User', required: true },
     visibility: { type: String, enum: directoryVisibilities, required: true, default: 'hidden' },
     /**
-     * While an admin has disabled her account: the visibility she had chosen, kept here while `visibility` is
-     * `hidden` (so every read and index of the directory leaves her out), and put back when she is enabled
-     * (server/services/directory/profiles.ts directoryFollowsAccount). Absent otherwise.
+     * While an admin has disabled her account (or made her a researcher only): the visibility she had chosen, kept
+     * here while `visibility` is `hidden` (so every read and index of the directory leaves her out), and put back when
+     * she may be listed again (server/services/directory/profiles.ts directoryFollowsAccount). Absent otherwise.
      */
     chosenVisibility: { type: String, enum: [...directoryVisibilities, null], default: undefined },
     /** Her name as it was when she last saved (the directory lists and searches it without reading users). */

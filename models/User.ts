@@ -76,12 +76,27 @@ const userSchema = new Schema(
      * written only over the version their form or client read, so neither undoes the other unseen (server/versions.ts).
      */
     version: { type: Number, default: 0 },
+    /**
+     * Set in the same write as a change of her name (a rename, the LMS filling a withheld name, erasure): the records
+     * that copy her name are still to follow it. Cleared by accounts/nameCopies.ts once they do; the maintenance job
+     * finishes what a process that stopped in between left (absent otherwise).
+     */
+    namesFollowing: { type: Boolean },
   },
   { timestamps: true },
 );
 
 userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ roles: 1, name: 1 });
+/** The few accounts whose name copies are still to follow a change (the maintenance job's repair). */
+userSchema.index({ namesFollowing: 1 });
+
+/**
+ * What a write that changes her name also sets (`namesFollowing`), in that same write: until namesFollowAccount
+ * (server/services/accounts/nameCopies.ts) has run to its end, the maintenance job knows her copies may still hold her
+ * former name, however the process that changed it stopped.
+ */
+export const namesToFollow = { namesFollowing: true } as const;
 
 // A new active admin joins the roster that guards "never remove the last active admin" (models/AdminRoster.ts), however
 // she was created (service, demo data, test factories).

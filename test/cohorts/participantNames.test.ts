@@ -4,6 +4,7 @@ import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { UserModel } from '../../models/User.ts';
 import { updateOwnDetails } from '../../server/services/accounts/details.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import { namesFollowAccounts } from '../../server/services/accounts/nameCopies.ts';
 import { enrolParticipant, getRegister, recordAttendance } from '../../server/services/cohorts/index.ts';
 import { nameAllParticipants, nameParticipantAfresh } from '../../server/services/cohorts/participantNames.ts';
 import { cohortProgress } from '../../server/services/learning/progress.ts';
@@ -96,6 +97,52 @@ describe('cohorts: the names registers and reports read from enrolments are kept
     const accounts = await UserModel.find({ _id: { $in: people.map((p) => p.id) } }, { name: 1 }).lean();
     const expected = accounts.map((a) => a.name).sort((a, b) => a.localeCompare(b));
     expect(await registerNames(session._id)).to.deep.equal(expected);
+  });
+
+  /** The next copy of a name to enrolments fails, as when its process stops there (after the account's write). */
+  function stopAtTheEnrolmentsCopy(): () => void {
+    const model = EnrolmentModel as unknown as Record<string, unknown>;
+    const original = model.updateMany as (...args: unknown[]) => unknown;
+    model.updateMany = function (this: unknown, ...args: unknown[]) {
+      if (!JSON.stringify(args[0]).includes('participantNameVersion')) return original.apply(this, args);
+      model.updateMany = original;
+      throw new Error('the process stopped');
+    };
+    return () => void (model.updateMany = original);
+  }
+
+  it('a rename or an erasure whose process stopped before every copy was written: the maintenance repair names her as her account does, and only then stops looking', async () => {
+    const { people, session } = await cohortWith('Hana Sato', 'Ife Ojo');
+    const [hana, ife] = people as [TestUser, TestUser];
+    const restore = stopAtTheEnrolmentsCopy();
+    try {
+      await updateOwnDetails({ actor: { id: hana.id, name: hana.name }, changes: { name: 'Hana Sato-Kim' } }).then(
+        () => expect.fail('the rename should have stopped'),
+        (error: Error) => expect(error.message).to.equal('the process stopped'),
+      );
+    } finally {
+      restore();
+    }
+    // Her account has the new name; her enrolment still the former one, and saving the same name again changes nothing.
+    expect(await copyOf(hana.id)).to.deep.equal(['Hana Sato']);
+    await updateOwnDetails({ actor: { id: hana.id, name: 'Hana Sato-Kim' }, changes: { name: 'Hana Sato-Kim' } });
+    expect(await copyOf(hana.id)).to.deep.equal(['Hana Sato']);
+
+    const restoreAgain = stopAtTheEnrolmentsCopy();
+    try {
+      await eraseAccount({ actor: adminActor(), userId: ife.id, bySelf: false }).catch(() => undefined);
+    } finally {
+      restoreAgain();
+    }
+    expect(await copyOf(ife.id)).to.deep.equal(['Ife Ojo']);
+
+    expect(await namesFollowAccounts()).to.equal(2);
+    expect(await registerNames(session._id)).to.deep.equal(['Former member', 'Hana Sato-Kim']);
+    expect(await namesFollowAccounts()).to.equal(0);
+    // A rename that ran to its end leaves nothing for the repair.
+    await updateUserAsAdmin({ actor: adminActor(), userId: hana.id, changes: { name: 'Hana S. Kim' } });
+    expect(await copyOf(hana.id)).to.deep.equal(['Hana S. Kim']);
+    expect(await namesFollowAccounts()).to.equal(0);
   });
 
   it('a copy is never replaced by an older one', async () => {

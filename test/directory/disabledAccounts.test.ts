@@ -158,4 +158,38 @@ describe('directory: an account an admin disabled is not listed', () => {
     expect(profile.chosenVisibility ?? null).to.equal(null);
     expect(await directoryFollowsAccounts()).to.deep.equal({ withheld: 0, restored: 0 });
   });
+
+  it('made a researcher only (the directory is closed to her), she is not listed nor written to; given a role that uses it back, she is listed as she chose; the repair does the same for a role written alone', async () => {
+    const app = testApp();
+    const admin = await buildUser({ roles: ['admin'] });
+    const viewer = await buildUser();
+    const person = await buildUser({ name: 'Rhea Researcher' });
+    await saveDirectoryProfile({ actor: { ...person, roles: person.roles }, profile: profileOf('everyone') });
+    const adminActor = { id: admin.id, name: admin.name };
+    const token = await tokenFor(viewer);
+    const listed = async () =>
+      (
+        (await supertest(app).get('/api/v1/directory?q=rhea').set('Authorization', `Bearer ${token}`).expect(200)).body
+          .items as { userId: string }[]
+      ).map((p) => p.userId);
+    expect(await listed()).to.deep.equal([person.id]);
+
+    await updateUserAsAdmin({ actor: adminActor, userId: person.id, changes: { roles: ['researcher'] } });
+    expect(await listed()).to.deep.equal([]);
+    await supertest(app)
+      .post(`/api/v1/directory/${person.id}/messages`)
+      .set('Authorization', `Bearer ${token}`)
+      .send({ body: 'Hello' })
+      .expect(404);
+    await updateUserAsAdmin({ actor: adminActor, userId: person.id, changes: { roles: ['participant'] } });
+    expect(await listed()).to.deep.equal([person.id]);
+
+    // The role's write alone (its process stopped before the directory's): the 15-minute repair, both ways.
+    await UserModel.updateOne({ _id: person.id }, { $set: { roles: ['researcher'] } });
+    expect(await directoryFollowsAccounts()).to.deep.include({ withheld: 1 });
+    expect(await listed()).to.deep.equal([]);
+    await UserModel.updateOne({ _id: person.id }, { $set: { roles: ['participant', 'researcher'] } });
+    expect(await directoryFollowsAccounts()).to.deep.include({ restored: 1 });
+    expect((await DirectoryProfileModel.findById(person.id).lean())!.visibility).to.equal('everyone');
+  });
 });

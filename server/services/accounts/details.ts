@@ -1,4 +1,4 @@
-import { UserModel, type Role } from '../../../models/User.ts';
+import { namesToFollow, UserModel, type Role } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent } from '../audit/events.ts';
@@ -80,7 +80,7 @@ export async function updateOwnDetails(props: {
   // Only while she is active: an admin disabling (or erasure erasing) the account meanwhile wins.
   const written = await UserModel.updateOne(
     { _id: before._id, status: 'active', ...versionFilter(expectedVersion) },
-    { $set: set, $inc: { version: 1 } },
+    { $set: { ...set, ...(set.name ? namesToFollow : {}) }, $inc: { version: 1 } },
     { runValidators: true },
   );
   if (written.matchedCount !== 1) {

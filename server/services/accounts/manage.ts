@@ -1,7 +1,7 @@
 import { Types } from 'mongoose';
 import { ApiTokenModel } from '../../../models/ApiToken.ts';
 import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
-import { UserModel, type Role } from '../../../models/User.ts';
+import { namesToFollow, UserModel, type Role } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
@@ -123,7 +123,7 @@ export async function updateUserAsAdmin(props: {
       roles: { $all: user.roles, $size: user.roles.length },
       ...versionFilter(props.expectedVersion),
     },
-    { $set: set, $inc: { version: 1 } },
+    { $set: { ...set, ...(name !== undefined && name !== user.name ? namesToFollow : {}) }, $inc: { version: 1 } },
     { runValidators: true },
   );
   const updated = written.matchedCount === 1 ? await UserModel.findById(user._id).lean() : null;
@@ -163,8 +163,9 @@ export async function updateUserAsAdmin(props: {
     await endSessionsOf(user._id);
     await revokeTokensOf(user._id);
   }
-  // A disabled person is not listed in the directory (nor contacted through it); enabled, she is listed as she chose.
-  if (disabling || enabling) await directoryFollowsAccount(String(user._id));
+  // A disabled person is not listed in the directory (nor contacted through it), nor a researcher (the directory is
+  // closed to her); enabled, or given back a role that uses it, she is listed as she chose.
+  if (disabling || enabling || listOf(user.roles) !== listOf(roles)) await directoryFollowsAccount(String(user._id));
   // Network member counts are of active accounts: hers are counted out while she is disabled.
   if (disabling || enabling) await membershipsFollowAccount(String(user._id));
 

@@ -5,7 +5,7 @@ import { OneTimeTokenModel } from '../../../models/OneTimeToken.ts';
 import { AddressedEmailModel } from '../../../models/AddressedEmail.ts';
 import { OutboxMessageModel } from '../../../models/OutboxMessage.ts';
 import { SignedInSessionModel } from '../../../models/SignedInSession.ts';
-import { UserModel } from '../../../models/User.ts';
+import { namesToFollow, UserModel } from '../../../models/User.ts';
 import { pseudonymiseInAuditTrail } from '../audit/retention.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { personalDataArea } from '../privacy/personalData.ts';
@@ -131,7 +131,14 @@ export const accountsPersonalData = personalDataArea({
     await UserModel.updateOne(
       { _id: userId },
       {
-        $set: { status: 'erased', name: formerMemberName, email: placeholder, mutedKinds: [], mfaEnabledAt: null },
+        $set: {
+          status: 'erased',
+          name: formerMemberName,
+          email: placeholder,
+          mutedKinds: [],
+          mfaEnabledAt: null,
+          ...(user.name !== formerMemberName ? namesToFollow : {}),
+        },
         // Her name changes (the first time): copies of it (accounts/nameCopies.ts) follow on the version, after every
         // area's erasure. Erasing again changes nothing.
         ...(user.name !== formerMemberName ? { $inc: { version: 1 } } : {}),

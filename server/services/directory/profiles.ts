@@ -121,11 +121,14 @@ export async function renameInDirectory(props: { userId: string; name: string })
 }
 
 /**
- * A disabled account is not in the directory: while her account is disabled (or erased, until erasure deletes the
- * profile) her profile is `hidden`, her own choice kept in `chosenVisibility`; when she is enabled again (active, or
- * invited) her choice is put back. Hiding it through `visibility` keeps every directory read as it is: the search's
+ * A disabled account is not in the directory, nor a researcher's (the directory is closed to researchers, so nobody
+ * should write to her through it: visibility.ts mayUseDirectory): while her account is disabled (or erased, until
+ * erasure deletes the profile) or a researcher's only, her profile is `hidden`, her own choice kept in
+ * `chosenVisibility`; when she is enabled again (active, or invited), or given back a role that uses the directory, her
+ * choice is put back. Hiding it through `visibility` keeps every directory read as it is: the search's
  * indexed queries, the single reads and contact all already leave a hidden profile out, with nothing more to read
- * per page. Called after every write of her account status (updateUserAsAdmin) and after her own profile save.
+ * per page. Called after every write of her account status or roles (updateUserAsAdmin) and after her own profile
+ * save.
  * Several processes: each write is conditional on the two fields as read, and after a write her status and profile
  * are read again, so whichever call reads the account last leaves the profile as that status asks, however the
  * writes of a disable and an enable at once interleave. Writing twice changes nothing: her choice is kept only once.
@@ -134,11 +137,11 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
   if (!isObjectId(userId)) return;
   for (let attempt = 0; attempt < 6; attempt++) {
     const [account, profile] = await Promise.all([
-      UserModel.findById(userId).select({ status: 1 }).lean(),
+      UserModel.findById(userId).select({ status: 1, roles: 1 }).lean(),
       DirectoryProfileModel.findById(userId).lean<DirectoryProfile>(),
     ]);
     if (!account || !profile) return;
-    const listable = account.status === 'active' || account.status === 'invited';
+    const listable = (account.status === 'active' || account.status === 'invited') && mayUseDirectory(account);
     const withheld = profile.chosenVisibility != null;
     if (listable !== withheld) return;
     const asRead = {
@@ -158,34 +161,35 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
 }
 
 /**
- * The repair behind directoryFollowsAccount, run by the maintenance job, both ways: profiles of accounts that are
- * disabled but still listed (an account disabled before profiles followed the account, or a process that stopped
- * between the disable's status write and its directory write), and profiles still withheld whose account is enabled
- * again (the same stop after an enable, which left her hidden until she saved her profile herself). Reads the few
- * disabled accounts and the few withheld profiles (both indexed), then only the profiles to change. Erased accounts
- * are not read: erasure deletes the profile (personalData.ts), and their number only grows.
+ * The repair behind directoryFollowsAccount, run by the maintenance job, both ways: profiles still listed whose account
+ * is disabled or a researcher's only (an account changed before profiles followed it, or a process that stopped
+ * between the account's write and its directory write), and profiles still withheld whose account may be listed again
+ * (the same stop after an enable, which left her hidden until she saved her profile herself). Reads those accounts
+ * and the few withheld profiles (indexed), then only the profiles to change. Erased accounts are not read: erasure
+ * deletes the profile (personalData.ts), and their number only grows.
  */
 export async function directoryFollowsAccounts(): Promise<{ withheld: number; restored: number }> {
-  const [closed, withheldProfiles] = await Promise.all([
-    UserModel.find({ status: 'disabled' }, { _id: 1 }).lean(),
+  const [unlistable, withheldProfiles] = await Promise.all([
+    // Researchers only: `roles` exactly ['researcher'] (an admin who is also a researcher keeps the directory).
+    UserModel.find({ $or: [{ status: 'disabled' }, { roles: ['researcher'] }] }, { _id: 1 }).lean(),
     DirectoryProfileModel.find({ chosenVisibility: { $in: [...directoryVisibilities] } }, { _id: 1 }).lean(),
   ]);
-  const listed = closed.length
+  const listed = unlistable.length
     ? await DirectoryProfileModel.find(
-        { _id: { $in: closed.map((u) => u._id) }, chosenVisibility: null },
+        { _id: { $in: unlistable.map((u) => u._id) }, chosenVisibility: null },
         { _id: 1 },
       ).lean()
     : [];
-  const enabled = withheldProfiles.length
-    ? await UserModel.find(
-        { _id: { $in: withheldProfiles.map((p) => p._id) }, status: { $in: ['active', 'invited'] } },
-        {
-          _id: 1,
-        },
-      ).lean()
+  const listable = withheldProfiles.length
+    ? (
+        await UserModel.find(
+          { _id: { $in: withheldProfiles.map((p) => p._id) }, status: { $in: ['active', 'invited'] } },
+          { _id: 1, roles: 1 },
+        ).lean()
+      ).filter(mayUseDirectory)
     : [];
-  for (const { _id } of [...listed, ...enabled]) await directoryFollowsAccount(String(_id));
-  return { withheld: listed.length, restored: enabled.length };
+  for (const { _id } of [...listed, ...listable]) await directoryFollowsAccount(String(_id));
+  return { withheld: listed.length, restored: listable.length };
 }
 
 /** Profiles read and written again at once by refoldSearchTexts. */

@@ -7,7 +7,7 @@ import { LtiLaunchModel, type LtiLaunch } from '../../../models/LtiLaunch.ts';
 import { LtiPlatformModel, type LtiPlatform } from '../../../models/LtiPlatform.ts';
 import { LtiScoreModel } from '../../../models/LtiScore.ts';
 import { ModuleModel } from '../../../models/Module.ts';
-import { defaultTimeZone, liveUserStatuses, UserModel } from '../../../models/User.ts';
+import { defaultTimeZone, liveUserStatuses, namesToFollow, UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { canonicalEmail, checkedEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError } from '../../errors.ts';
@@ -135,7 +135,7 @@ async function fillWithheldDetails(
   if (name) {
     const renamed = await UserModel.updateOne(
       { _id: userId, name: placeholderName },
-      { $set: { name }, $inc: { version: 1 } },
+      { $set: { name, ...namesToFollow }, $inc: { version: 1 } },
     );
     if (renamed.modifiedCount === 1) await namesFollowAccount(String(userId));
   }
