@@ -21,6 +21,8 @@ export type LoadRequest = {
   method: 'GET' | 'POST' | 'PUT' | 'PATCH' | 'DELETE';
   headers: Record<string, string>;
   body?: string;
+  /** When given, the bodies sent in turn instead of `body` (BenchTarget.moreBodies). */
+  bodies?: string[];
 };
 export type LoadOptions = {
   durationSeconds: number;
@@ -36,6 +38,12 @@ export type LoadOptions = {
 function percentile(sorted: number[], p: number): number {
   if (sorted.length === 0) return NaN;
   return sorted[Math.min(sorted.length - 1, Math.max(0, Math.ceil((p / 100) * sorted.length) - 1))]!;
+}
+
+/** autocannon's setupRequest that gives each request the next of `bodies`, in turn. */
+function inTurn(bodies: string[]) {
+  let next = 0;
+  return (req: autocannon.Request) => ({ ...req, body: bodies[next++ % bodies.length] });
 }
 
 function fire(
@@ -54,6 +62,7 @@ function fire(
         connections,
         duration: durationSeconds,
         timeout: 30,
+        ...(request.bodies ? { requests: [{ setupRequest: inTurn(request.bodies) }] } : {}),
       },
       (error, result) => (error ? reject(error) : resolve(result)),
     );

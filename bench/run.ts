@@ -273,7 +273,8 @@ async function runScenario(
       tried.push(`${method} ${candidate}: ${problem}`);
       continue;
     }
-    const request = { url: `${baseUrl}${candidate}`, method, headers, body };
+    const bodies = target.moreBodies && [body!, ...target.moreBodies.map((more) => JSON.stringify(more))];
+    const request = { url: `${baseUrl}${candidate}`, method, headers, body, ...(bodies ? { bodies } : {}) };
     // A request that takes seconds would give autocannon a handful of samples and time-outs: time a few in a row instead.
     // A slow first answer may be the app building a read model on first use: time one more before judging.
     const warmMs = checkMs > slowRequestMs ? await timeOnce(request) : checkMs;

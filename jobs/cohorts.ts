@@ -1,18 +1,21 @@
 import { nameAllParticipants } from '../server/services/cohorts/participantNames.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
+import { enrolmentsFollowCohorts } from '../server/services/cohorts/settings.ts';
 import type { JobArea } from './types.ts';
 
 /**
  * Cohorts: the copies registers and reports read are written again every hour and at start, healing one left behind
  * by a process that stopped between a change and its copy, and filling records stored before the copy existed. Both
  * are idempotent: every enrolment not yet named from its account (services/cohorts/participantNames.ts) and every
- * session's register that differs from its attendance records (services/cohorts/sessionRegisters.ts).
+ * session's register that differs from its attendance records (services/cohorts/sessionRegisters.ts); and the
+ * enrolments still naming a moved cohort's former programme (services/cohorts/settings.ts).
  */
 export const cohortsJobs: JobArea = {
   define(agenda) {
     agenda.define('cohorts:repair-copies', async () => {
       await nameAllParticipants();
       await showAllRegisters();
+      await enrolmentsFollowCohorts();
     });
   },
   async schedule(agenda) {

@@ -1,6 +1,15 @@
 import type { Scenario } from './index.ts';
 
-const statuses = ['present', 'present', 'present', 'late', 'excused', 'absent'] as const;
+const statuses = ['present', 'late', 'excused', 'absent'] as const;
+
+/** A register of these people, each row's status `shift` places on from the first body's (so every row changes). */
+const registerOf = (userIds: readonly string[], shift: number) => ({
+  records: userIds.map((userId, n) => ({
+    userId,
+    status: statuses[(n + shift) % statuses.length],
+    ...(n % 10 === 4 ? { note: 'Told us in advance' } : {}),
+  })),
+});
 
 /** Issue 4: a session's register (page and PUT of 30 records) and a cohort's attendance report. */
 export const cohortScenarios: Scenario[] = [
@@ -22,20 +31,17 @@ export const cohortScenarios: Scenario[] = [
     name: 'register-put',
     area: 'cohorts',
     page: false,
-    description: 'PUT /api/v1/sessions/:id/attendance with 30 records (API token of the facilitator), two at a time',
+    description:
+      'PUT /api/v1/sessions/:id/attendance with 30 records, each save changing every mark (API token of the facilitator), two at a time',
     connections: 2,
     target: (data) => ({
       path: `/api/v1/sessions/${data.benchSessionId}/attendance`,
       method: 'PUT',
       as: 'facilitator',
       via: 'token',
-      body: {
-        records: data.benchParticipantIds.map((userId, n) => ({
-          userId,
-          status: statuses[n % statuses.length],
-          ...(n % 10 === 4 ? { note: 'Told us in advance' } : {}),
-        })),
-      },
+      body: registerOf(data.benchParticipantIds, 0),
+      // Each save changes every mark: sent again unchanged, a register writes nothing (API.md: the PUT is idempotent).
+      moreBodies: [1, 2, 3].map((shift) => registerOf(data.benchParticipantIds, shift)),
     }),
   },
 ];

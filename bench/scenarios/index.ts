@@ -25,6 +25,12 @@ export type BenchTarget = {
   via?: 'cookie' | 'token';
   /** JSON body (sent with content-type application/json). */
   body?: unknown;
+  /**
+   * Further JSON bodies: the load sends `body` and these in turn, one request after another, so that a write is a
+   * real change each time rather than the same request repeated (which a save that writes only what changed answers
+   * without writing).
+   */
+  moreBodies?: unknown[];
   /** Extra check of the first response's body, e.g. that the page shows the 30 rows it should. */
   expect?: (body: string) => string | undefined;
 };

@@ -12,7 +12,11 @@ import { UserModel } from '../../models/User.ts';
 import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { enrolParticipant, importEnrolments, withdrawParticipant } from '../../server/services/cohorts/enrolment.ts';
-import { updateCohort } from '../../server/services/cohorts/settings.ts';
+import {
+  enrolmentsFollowCohorts,
+  enrolmentsFollowProgramme,
+  updateCohort,
+} from '../../server/services/cohorts/settings.ts';
 import { formatDate } from '../../server/time.ts';
 import { csrfFrom, csrfOf, errorSummaryOf, signIn, testApp, versionFrom } from '../support/app.ts';
 import { buildCohort, buildProgramme } from '../support/cohortFactories.ts';
@@ -320,6 +324,39 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       .expect(303);
     const rows = await EnrolmentModel.find({ cohortId: id }).lean();
     expect(rows.map((r) => String(r.programmeId))).to.deep.equal([String(other._id), String(other._id)]);
+  });
+
+  it('an enrolment written from a cohort read before a move names the new programme, and a move whose process stopped before its enrolments is finished by the hourly repair', async () => {
+    const cohort = await buildCohort({ capacity: 5 });
+    const id = String(cohort._id);
+    const [early, late] = await Promise.all([buildUser(), buildUser()]);
+    await enrolParticipant({ actor: 'system', cohortId: id, userId: early!.id });
+    const other = await buildProgramme({ title: 'Moved to' });
+    const moved: string[] = [];
+    onDomainEvent('cohort.moved', async ({ cohortId }) => void moved.push(String(cohortId)));
+    // Her enrolment has read the cohort; the move (its cohort write and its enrolments' write) lands before her row.
+    const held = holdNextCall(EnrolmentModel, 'create', { before: true });
+    try {
+      const enrolling = enrolParticipant({ actor: 'system', cohortId: id, userId: late!.id });
+      await held.reached;
+      await CohortModel.updateOne({ _id: id }, { $set: { programmeId: other._id } });
+      await enrolmentsFollowProgramme({ _id: cohort._id, programmeId: other._id });
+      held.release();
+      await enrolling;
+    } finally {
+      held.restore();
+    }
+    const programmesOf = async () =>
+      (await EnrolmentModel.find({ cohortId: id }).lean()).map((r) => String(r.programmeId));
+    expect(await programmesOf()).to.deep.equal([String(other._id), String(other._id)]);
+
+    // Moved back, by a process that stopped after the cohort's write.
+    await CohortModel.updateOne({ _id: id }, { $set: { programmeId: cohort.programmeId } });
+    expect(await programmesOf()).to.deep.equal([String(other._id), String(other._id)]);
+    expect(await enrolmentsFollowCohorts()).to.equal(1);
+    expect(await programmesOf()).to.deep.equal([String(cohort.programmeId), String(cohort.programmeId)]);
+    expect(moved).to.deep.equal([id]);
+    expect(await enrolmentsFollowCohorts()).to.equal(0);
   });
 
   it('a cohort whose programme was archived keeps it on the admin’s settings form (marked archived) and its settings save; no cohort is made on, or moved to, an archived programme', async () => {

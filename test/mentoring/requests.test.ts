@@ -2,12 +2,17 @@ import { expect } from 'chai';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { MentoringRequestModel, type MentoringRequest } from '../../models/MentoringRequest.ts';
+import { MentorCandidatesModel } from '../../models/MentorCandidates.ts';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
 import { ConflictError } from '../../server/errors.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
+import {
+  refreshCandidatesOfChangedMentors,
+  refreshMenteeCandidates,
+} from '../../server/services/mentoring/candidates.ts';
 import { hardRules } from '../../server/services/mentoring/matching.ts';
 import { runDueNotifications, settleNotifications } from '../../server/services/reminders/index.ts';
 import {
@@ -527,6 +532,24 @@ describe('mentoring: requests and accepting them', () => {
       expect((await profileOf(mentor)).freePlaces).to.equal(0);
       expect((await profileOf(mentor)).placesHeldFor).to.deep.equal([]);
       expect((await MentoringRequestModel.findById(slow.id).lean())!.status).to.equal('pending');
+    });
+
+    it('a place given back by the repair of a stopped accept marks the mentor for the rankings sweep: a mentee whose record was ranked while she was full is suggested her again', async () => {
+      const mentor = await buildMentor({ capacity: 1 });
+      const [first, other] = [await buildMentee(), await buildMentee()];
+      await slowAccept(mentor, first);
+      const listed = async () =>
+        ((await MentorCandidatesModel.findOne({ menteeId: other.id }).lean())?.candidates ?? []).map((c) =>
+          String(c.mentorId),
+        );
+      // Her record is ranked while the mentor is full, and the sweep has nothing left to do.
+      expect(await refreshMenteeCandidates({ userId: other.id })).to.equal(true);
+      expect(await listed()).to.not.include(mentor.id);
+      await refreshCandidatesOfChangedMentors();
+      await finishInterruptedAccepts();
+      expect(await profileOf(mentor)).to.include({ freePlaces: 1, candidatesStale: true });
+      await refreshCandidatesOfChangedMentors();
+      expect(await listed()).to.include(mentor.id);
     });
 
     it('when an accept was only slow and a place is still free, it takes that place and the request is accepted', async () => {

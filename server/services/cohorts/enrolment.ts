@@ -206,8 +206,15 @@ async function writeEnrolment(
     }
   }
   // Registers and reports name her from her enrolment (./participantNames.ts): named after the write, so a rename
-  // that lands meanwhile is copied by one of the two.
+  // that lands meanwhile is copied by one of the two. Her row names the cohort's programme as it is now, likewise: a
+  // move landing after `cohort` was read wrote every row but this one.
   await nameParticipantAfresh(userId);
+  const now = await CohortModel.findById(cohort._id, { programmeId: 1 }).lean();
+  if (now && String(now.programmeId) !== String(cohort.programmeId))
+    await EnrolmentModel.updateOne(
+      { cohortId: cohort._id, userId, programmeId: { $ne: now.programmeId } },
+      { $set: { programmeId: now.programmeId } },
+    );
   return true;
 }
 

@@ -80,10 +80,7 @@ export async function updateCohort(props: {
   // Saved by someone else between the read above and this write (another process).
   if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
   const saved = await loadCohort(props.cohortId);
-  await EnrolmentModel.updateMany(
-    { cohortId: cohort._id, programmeId: { $ne: saved.programmeId } },
-    { $set: { programmeId: saved.programmeId } },
-  );
+  await enrolmentsFollowProgramme(saved);
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
   if (String(saved.programmeId) !== String(cohort.programmeId))
     await emitDomainEvent('cohort.moved', { cohortId: cohort._id, programmeId: saved.programmeId });
@@ -131,4 +128,33 @@ async function placesWithin(cohortId: Types.ObjectId, capacity: number): Promise
     }
   }
   return false;
+}
+
+/**
+ * Each enrolment names its cohort's programme (`Enrolment.programmeId`: her certificate, her home page's progress,
+ * a board's readiness and the research figures read it): written after every save of the cohort, and after each new
+ * enrolment (enrolment.ts, for one whose cohort was read before a move). Answers how many rows it changed.
+ */
+export async function enrolmentsFollowProgramme(cohort: Pick<Cohort, '_id' | 'programmeId'>): Promise<number> {
+  const written = await EnrolmentModel.updateMany(
+    { cohortId: cohort._id, programmeId: { $ne: cohort.programmeId } },
+    { $set: { programmeId: cohort.programmeId } },
+  );
+  return written.modifiedCount;
+}
+
+/**
+ * The repair (the hourly cohorts job): enrolments left naming a cohort's former programme, by a process that stopped
+ * between a move's cohort write and its enrolments' write, follow the cohort now, and the move's consequences
+ * (`cohort.moved`: progress copies, certificates now due, scores for the LMS) are run for that cohort, as the move
+ * would have. Idempotent. Answers how many cohorts it repaired.
+ */
+export async function enrolmentsFollowCohorts(): Promise<number> {
+  let repaired = 0;
+  for await (const cohort of CohortModel.find({}, { programmeId: 1 }).lean().cursor({ batchSize: 500 })) {
+    if (!(await enrolmentsFollowProgramme(cohort))) continue;
+    repaired++;
+    await emitDomainEvent('cohort.moved', { cohortId: cohort._id, programmeId: cohort.programmeId });
+  }
+  return repaired;
 }

@@ -351,7 +351,7 @@ export async function completeAccept(props: {
     // Declined or expired while this accept was stalled and its request back to pending: the answer stands, so the
     // mentorship goes, and the place it kept with it.
     await MentorshipModel.deleteOne({ _id: mentorship._id });
-    await MentorProfileModel.updateOne({ userId: request.mentorId }, { $inc: { freePlaces: 1 } });
+    await MentorProfileModel.updateOne({ userId: request.mentorId }, placeGivenBack);
     const current = await MentoringRequestModel.findById(request._id).select('status').lean();
     throw new ConflictError(messages.answered(current?.status ?? 'gone'));
   }
@@ -502,11 +502,18 @@ async function linkMentorship(
   return linked.matchedCount === 1;
 }
 
+/**
+ * A place given back to a mentor: marked for the sweep of mentees' rankings, as a mentorship's close marks it
+ * (./candidates.ts), since a freed place may put her back among a mentee's best (a sweep while she was full, after she
+ * saved her profile, took her out of their records).
+ */
+const placeGivenBack = { $inc: { freePlaces: 1, matchVersion: 1 }, $set: { candidatesStale: true } };
+
 /** Gives back the place an accept held under `held`: once, as the write is conditional on it still being held. */
 async function giveBackHeldPlace(mentorId: Types.ObjectId, held: Types.ObjectId): Promise<void> {
   await MentorProfileModel.updateOne(
     { userId: mentorId, placesHeldFor: held },
-    { $inc: { freePlaces: 1 }, $pullAll: { placesHeldFor: [held] } },
+    { ...placeGivenBack, $pullAll: { placesHeldFor: [held] } },
   );
 }
 
