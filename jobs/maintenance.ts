@@ -9,6 +9,7 @@ import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.t
 import { purgeExpiredAuditEvents } from '../server/services/audit/retention.ts';
 import { directoryFollowsAccounts } from '../server/services/directory/profiles.ts';
 import { namesFollowAccounts } from '../server/services/accounts/nameCopies.ts';
+import { listChanged } from '../server/services/pledge/listCache.ts';
 import { countOutMembershipsOfDisabledAccounts } from '../server/services/networks/members.ts';
 import { sessionIdleMs } from '../server/http/sessionCookie.ts';
 import { settings } from '../server/settings.ts';
@@ -64,6 +65,9 @@ export const maintenanceJobs: JobArea = {
       await directoryFollowsAccounts();
       // And copies of a name follow its change, however the process that changed it stopped.
       await namesFollowAccounts();
+      // Every process's cached Pledge list is built again at least this often: a process that stopped between a
+      // signature's write and its listChanged() leaves the others' caches stale until the next change otherwise.
+      await listChanged();
       // Likewise network member counts are of active accounts.
       await countOutMembershipsOfDisabledAccounts();
     });

@@ -22,8 +22,13 @@ const directoryProfileSchema = new Schema(
      * she may be listed again (server/services/directory/profiles.ts directoryFollowsAccount). Absent otherwise.
      */
     chosenVisibility: { type: String, enum: [...directoryVisibilities, null], default: undefined },
-    /** Her name as it was when she last saved (the directory lists and searches it without reading users). */
+    /**
+     * Her account's name, copied (the directory lists and searches it without reading users), and the account
+     * `version` it was copied at: only a later one replaces it (server/services/directory/profiles.ts
+     * nameInDirectoryAfresh).
+     */
     name: { type: String, required: true },
+    nameVersion: { type: Number, default: undefined },
     headline: { type: String, default: '', maxlength: 160 },
     role: { type: String, default: '', maxlength: 120 },
     phase: { type: String, enum: [...phases, null], default: null },

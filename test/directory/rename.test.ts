@@ -1,7 +1,9 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
-import { saveDirectoryProfile } from '../../server/services/directory/profiles.ts';
+import { UserModel } from '../../models/User.ts';
+import { nameInDirectoryAfresh, saveDirectoryProfile } from '../../server/services/directory/profiles.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
@@ -75,6 +77,40 @@ describe('directory: a renamed person is listed and found by her new name at onc
     const stored = (await DirectoryProfileModel.findById(renamed.id).lean())!;
     expect(stored.name).to.equal('Iris After');
     expect(stored.searchText).to.include('iris after').and.not.include('iris before');
+  });
+
+  it('of two renames at once, the later name stays on her profile even when the earlier one’s copy lands last', async () => {
+    const renamed = await buildUser({ name: 'Jo Before' });
+    await saveDirectoryProfile({
+      actor: { ...renamed, roles: renamed.roles },
+      profile: {
+        visibility: 'everyone',
+        headline: 'Deputy head',
+        role: 'Deputy head',
+        phase: 'primary',
+        country: 'GB',
+        region: 'Hull',
+        topics: ['interviews'],
+        openTo: [],
+      },
+    });
+    // The first rename's copy has read her account (version 1) and is about to write; the second runs to its end.
+    await UserModel.updateOne({ _id: renamed.id }, { $set: { name: 'Jo First' }, $inc: { version: 1 } });
+    const held = holdNextCall(DirectoryProfileModel, 'updateOne', { before: true });
+    let first: Promise<void>;
+    try {
+      first = nameInDirectoryAfresh(renamed.id);
+      await held.reached;
+    } finally {
+      held.restore();
+    }
+    await UserModel.updateOne({ _id: renamed.id }, { $set: { name: 'Jo Second' }, $inc: { version: 1 } });
+    await nameInDirectoryAfresh(renamed.id);
+    held.release();
+    await first;
+    const stored = (await DirectoryProfileModel.findById(renamed.id).lean())!;
+    expect(stored.name).to.equal('Jo Second');
+    expect(stored.searchText).to.include('jo second');
   });
 
   it('a headline and region typed with combining accents (a Mac keyboard) are found with or without their accents', async () => {

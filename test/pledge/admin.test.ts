@@ -46,6 +46,30 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect(await PledgeAuditEntryModel.countDocuments({ signatureId: org.id })).to.equal(2);
   });
 
+  it('a hidden signature leaves the list at once, even when the process stops before writing the trails', async () => {
+    const org = await buildSignature({ name: 'Stopped Moderation Org' });
+    const listed = async () =>
+      (await supertest(app).get('/api/v1/pledge/signatures?q=Stopped').expect(200)).body.items as unknown[];
+    expect(await listed()).to.have.length(1);
+    const model = PledgeAuditEntryModel as unknown as Record<string, unknown>;
+    const create = model.create;
+    model.create = () => {
+      model.create = create;
+      throw new Error('the process stopped');
+    };
+    try {
+      await supertest(app)
+        .patch(`/api/v1/pledge/signatures/${org.id}`)
+        .set(adminAuth)
+        .send({ hidden: true, reason: 'Spam' })
+        .expect(500);
+    } finally {
+      model.create = create;
+    }
+    expect((await PledgeSignatureModel.findById(org.id).lean())!.hidden).to.equal(true);
+    expect(await listed()).to.have.length(0);
+  });
+
   it('hiding needs an admin (401 anonymous, 403 otherwise), a reason and known fields (422), a real id (404)', async () => {
     const org = await buildSignature();
     await supertest(app).patch(`/api/v1/pledge/signatures/${org.id}`).send({ hidden: true, reason: 'x' }).expect(401);

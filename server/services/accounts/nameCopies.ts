@@ -3,7 +3,7 @@ import { UserModel } from '../../../models/User.ts';
 import { isObjectId } from '../../ids.ts';
 import { nameParticipantAfresh } from '../cohorts/participantNames.ts';
 import { nameHolderAfresh } from '../learning/certificates.ts';
-import { renameInDirectory } from '../directory/profiles.ts';
+import { nameInDirectoryAfresh } from '../directory/profiles.ts';
 import { leadsFollowAccount } from '../networks/members.ts';
 import { nameAuthorAfresh } from '../networks/authorNames.ts';
 
@@ -22,7 +22,7 @@ export async function namesFollowAccount(userId: string | Types.ObjectId): Promi
   if (!isObjectId(String(userId))) return;
   const account = await UserModel.findById(userId, { name: 1, version: 1 }).lean();
   if (!account) return;
-  await renameInDirectory({ userId: String(userId), name: account.name });
+  await nameInDirectoryAfresh(userId);
   await nameAuthorAfresh(userId);
   await leadsFollowAccount(String(userId));
   await nameParticipantAfresh(userId);

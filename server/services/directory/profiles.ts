@@ -104,18 +104,26 @@ export const searchFieldsOf = (
 });
 
 /**
- * Her account was renamed (an admin's change): her directory profile, which keeps her name so the search needs no
- * user reads, takes the new one at once. Conditional on the fields the search text is made of, so a profile save
- * landing in between is not overwritten with old text; that save already wrote the name she has now.
+ * Her account's name (renamed by her or an admin, filled by an LMS, erased) on her directory profile, which keeps it so
+ * the search needs no user reads. Copied with her account's `version` (`nameVersion`) and only ever over an older one,
+ * as her enrolments' copies are (cohorts/participantNames.ts): of two renames at once the later stays, whichever
+ * write lands last. Conditional too on the fields the search text is made of, so a profile save landing in between is
+ * not overwritten with old text (it is read again and written once more).
  */
-export async function renameInDirectory(props: { userId: string; name: string }): Promise<void> {
+export async function nameInDirectoryAfresh(userId: string | Types.ObjectId): Promise<void> {
+  if (!isObjectId(String(userId))) return;
+  const account = await UserModel.findById(userId, { name: 1, version: 1 }).lean();
+  if (!account) return;
+  const version = account.version ?? 0;
   for (let attempt = 0; attempt < 3; attempt++) {
-    const profile = await DirectoryProfileModel.findById(props.userId).lean();
-    if (!profile || profile.name === props.name) return;
+    const profile = await DirectoryProfileModel.findById(account._id).lean();
+    if (!profile || (profile.nameVersion ?? -1) >= version) return;
     const unchanged = { _id: profile._id, headline: profile.headline, role: profile.role, region: profile.region };
-    const written = await DirectoryProfileModel.updateOne(unchanged, {
-      $set: { name: props.name, ...searchFieldsOf(props.name, profile) },
-    });
+    // `$not: { $gte }` also matches a name not yet copied with a version (stored before, or by her own save).
+    const written = await DirectoryProfileModel.updateOne(
+      { ...unchanged, nameVersion: { $not: { $gte: version } } },
+      { $set: { name: account.name, nameVersion: version, ...searchFieldsOf(account.name, profile) } },
+    );
     if (written.matchedCount === 1) return;
   }
 }
@@ -262,18 +270,19 @@ export async function saveDirectoryProfile(props: {
         ...searchFieldsOf(actor.name, profile),
       },
       // Her new choice replaces any kept while she was disabled; directoryFollowsAccount below hides it again if so.
-      $unset: { chosenVisibility: 1 },
+      // Her name as this request read it, of no known version: her account's is copied over it just after.
+      $unset: { chosenVisibility: 1, nameVersion: 1 },
     },
     { upsert: true, returnDocument: 'after', runValidators: true, lean: true },
   );
   // Her name as this request read it: an admin's rename landing meanwhile (another process) already wrote the new
-  // one here and would be undone, so her account is read again and the rename applied once more if it moved on.
-  // Likewise a disable that landed while this save was under way: her profile is hidden again, her new choice kept.
+  // one here and would be undone, so her account's name is copied again, with its version. Likewise a disable that
+  // landed while this save was under way: her profile is hidden again, her new choice kept.
+  await nameInDirectoryAfresh(actor.id);
   const account = await UserModel.findById(actor.id).select({ name: 1, status: 1 }).lean();
   const disabledMeanwhile = account && account.status !== 'active' && account.status !== 'invited';
   if (disabledMeanwhile) await directoryFollowsAccount(actor.id);
   if (account && (account.name !== actor.name || disabledMeanwhile)) {
-    if (account.name !== actor.name) await renameInDirectory({ userId: actor.id, name: account.name });
     const renamed = await DirectoryProfileModel.findById(actor.id).lean();
     if (renamed) return presentProfile(renamed as DirectoryProfile, actor.id);
   }

@@ -76,6 +76,9 @@ export async function setSignatureHidden(props: {
       ? { $set: { hidden: true, hiddenReason: props.reason, hiddenAt: props.now } }
       : { $set: { hidden: false }, $unset: { hiddenReason: 1, hiddenAt: 1 } },
   );
+  // At once, before the trails: every process's cached list stops showing (or starts showing) her signature even if
+  // what follows fails.
+  await listChanged();
   await PledgeAuditEntryModel.create({
     signatureId: signature._id,
     action: props.hidden ? 'hidden' : 'unhidden',
@@ -96,7 +99,6 @@ export async function setSignatureHidden(props: {
       detail: props.reason,
       at: props.now,
     });
-  await listChanged();
   return presentAdminSignature({
     ...signature,
     hidden: props.hidden,
