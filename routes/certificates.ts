@@ -36,6 +36,12 @@ const verificationSchema = z
   })
   .loose();
 
+/**
+ * A verification code as typed or pasted, its first 40 characters (codes are shorter): cut by character, not by UTF-16
+ * unit, so a pasted emoji is never cut in half (a lone half cannot be put in the redirect's URL: a 500).
+ */
+const typedCode = (text: string) => [...text.trim()].slice(0, 40).join('');
+
 export function registerCertificateRoutes(web: Router, api: Router): void {
   apiOperation(
     api,
@@ -63,7 +69,7 @@ export function registerCertificateRoutes(web: Router, api: Router): void {
         schema: verificationSchema,
       },
     },
-    async ({ params }) => verifyCertificate({ code: String(params.code).slice(0, 40), now: new Date() }),
+    async ({ params }) => verifyCertificate({ code: typedCode(String(params.code)), now: new Date() }),
   );
 
   web.get('/certificates', requireSignIn, async (req, res) => {
@@ -80,12 +86,12 @@ export function registerCertificateRoutes(web: Router, api: Router): void {
     });
   });
   web.get('/certificates/verify', async (req, res) => {
-    const code = typeof req.query.code === 'string' ? req.query.code.trim().slice(0, 40) : '';
+    const code = typeof req.query.code === 'string' ? typedCode(req.query.code) : '';
     if (code) return res.redirect(303, `/certificates/verify/${encodeURIComponent(code)}`);
     res.render('certificates/verify', { title: 'Check a certificate', code: '', result: null, trackNames });
   });
   web.get('/certificates/verify/:code', async (req, res) => {
-    const code = String(req.params.code).slice(0, 40);
+    const code = typedCode(String(req.params.code));
     try {
       res.render('certificates/verify', {
         title: 'Check a certificate',

@@ -8,7 +8,7 @@ import { apiOperation } from '../server/http/api.ts';
 import { ConflictError, ForbiddenError, NotFoundError, type FieldError } from '../server/errors.ts';
 import { confirmFirst, dialogText, type Confirmation } from '../server/http/confirmFirst.ts';
 import { flash } from '../server/http/flash.ts';
-import { formBody, formErrorsFrom, formRefusalFrom, parseForm } from '../server/http/forms.ts';
+import { formBody, formErrorsFrom, formRefusalFrom, parseFilters, parseForm } from '../server/http/forms.ts';
 import { objectId, optionalText, paging, text } from '../server/http/validate.ts';
 import { versionForForm, versionFromForm } from '../server/versions.ts';
 import { clientSubmissionKey } from '../server/http/submissionKey.ts';
@@ -740,16 +740,18 @@ function keptReplyPage(req: Request, res: Response, refusal: NoLongerMemberError
   });
 }
 
+/** The networks she may browse; a filter that cannot be read lists none, with its error at its field (parseFilters). */
 async function browsePage(req: Request, res: Response) {
-  const given = Object.entries(req.query).filter(([, v]) => typeof v === 'string' && v.trim() !== '');
-  const parsed = listQuery.safeParse(Object.fromEntries(given));
-  const filter = parsed.success ? parsed.data : {};
-  const [networks, mine] = await Promise.all([listNetworks(filter), networksOf(req.user!.id)]);
-  res.render('networks/index', {
+  const filters = parseFilters(listQuery, req.query);
+  const [networks, mine] = await Promise.all([filters.ok ? listNetworks(filters.data) : [], networksOf(req.user!.id)]);
+  res.status(filters.ok ? 200 : 422).render('networks/index', {
     title: 'Networks',
     networks: networks.map(presentNetwork),
     mine: new Set(mine.map(String)),
-    filter,
+    filter: filters.ok ? filters.data : filters.values,
+    filterRefused: !filters.ok,
+    errors: filters.errors,
+    errorList: filters.list,
     kinds: kindOptions,
     kindLabels,
     countries: countryOptions,

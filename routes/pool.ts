@@ -140,6 +140,9 @@ async function poolPage(req: Request, res: Response) {
   });
 }
 
+/** The close form's reason (optional: a default is sent), as the API's is held (500 characters of text). */
+const closeForm = z.object({ reason: optionalText(500) });
+
 async function renderTriage(req: Request, res: Response, status = 200, extra: Record<string, unknown> = {}) {
   const requests = await pool.poolTriage({ actor: req.user! });
   res.status(status).render('pool/admin', {
@@ -377,9 +380,18 @@ export function registerPoolRoutes(web: Router, api: Router): void {
     res.redirect(303, '/admin/pool');
   });
   web.post('/admin/pool/:id/close', requireRole('admin'), confirmClose, async (req, res) => {
-    const reason = String(req.body?.reason ?? '').trim() || 'No pool member was available.';
+    // Emailed to the organisation as typed: refused at its field when too long or not text, never cut short unseen.
+    const form = parseForm(closeForm, formBody(req));
+    if (!form.ok)
+      return renderTriage(req, res, 422, {
+        failedRequest: req.params.id,
+        typedReason: String(formBody(req).reason ?? ''),
+        errors: form.errors,
+        errorList: form.list,
+      });
+    const reason = form.data.reason || 'No pool member was available.';
     try {
-      await pool.closePoolRequest({ actor: req.user!, requestId: String(req.params.id), reason: reason.slice(0, 500) });
+      await pool.closePoolRequest({ actor: req.user!, requestId: String(req.params.id), reason });
       flash(req, 'success', messages.closed);
     } catch (error) {
       // Accepted or closed meanwhile (another admin, a page left open): said on the page, which shows it as it is now.

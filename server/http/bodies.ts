@@ -36,10 +36,15 @@ const emptyWebForm: RequestHandler = (req: Request, _res: Response, next: NextFu
   next();
 };
 
+/** The most fields a web form may send: more than 1 MB of form text can hold (`a=&` is 3 bytes). */
+export const formFieldLimit = 400_000;
+
 const parsers: RequestHandler[] = [
   // Read strictly: decoded as they come, bytes that are not UTF-8 were stored as U+FFFD (server/http/utf8.ts).
   express.json({ limit: '1mb', verify: refuseBodyNotUtf8 }),
-  express.urlencoded({ extended: false, limit: '1mb', verify: refuseBodyNotUtf8 }),
+  // As many fields as 1 MB can hold: a register sends four a person, and body-parser's default (1,000) refused the
+  // save of a register of 250 people or more.
+  express.urlencoded({ extended: false, limit: '1mb', parameterLimit: formFieldLimit, verify: refuseBodyNotUtf8 }),
   multipartForms,
   refuseUnreadApiBodies,
   emptyWebForm,

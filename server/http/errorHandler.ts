@@ -61,7 +61,8 @@ function toProblem(error: unknown, req: Request): Problem {
       ? // Strict JSON bodies are objects or lists: `null` or `"text"` is JSON, but no request Pathways reads.
         { status: 400, title: 'Bad request', detail: 'The request body must be a JSON object, such as {"name": "…"}.' }
       : { status: 400, title: 'Malformed JSON', detail: 'The request body is not valid JSON.' };
-  if (e.type === 'entity.too.large')
+  // More fields than formFieldLimit (server/http/bodies.ts): more than 1 MB could hold, so answered as too large.
+  if (e.type === 'entity.too.large' || e.type === 'parameters.too.many')
     return isApiRequest(req)
       ? { status: 413, title: 'Too large', detail: 'The request body is too large.' }
       : {

@@ -142,6 +142,19 @@ describe('learning: certificates', () => {
     expect(unknown.text).to.include('No certificate has this code');
   });
 
+  it('a code pasted with an emoji at the 40th character is checked, not answered 500 (the emoji is never cut in half)', async () => {
+    const pasted = `${'A'.repeat(39)}😀 and more`;
+    const asked = await supertest(app)
+      .get(`/certificates/verify?code=${encodeURIComponent(pasted)}`)
+      .expect(303);
+    expect(asked.headers.location).to.equal(`/certificates/verify/${encodeURIComponent(`${'A'.repeat(39)}😀`)}`);
+    const page = await supertest(app).get(asked.headers.location!).expect(404);
+    expect(page.text).to.include('No certificate has this code');
+    await supertest(app)
+      .get(`/api/v1/certificates/verify/${encodeURIComponent(pasted)}`)
+      .expect(404);
+  });
+
   it('after she renames herself her certificate names her as she is called now, in the PDF, the API and the public check page, with the same code; a revoked one is not renamed', async () => {
     const { modules, user } = await finishedProgramme();
     const pdfBefore = await certificatePdfOf(user, modules);

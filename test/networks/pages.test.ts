@@ -327,6 +327,14 @@ describe('networks: pages', () => {
     const found = await agent.get('/networks?q=flexible&kind=interest&country=').expect(200);
     expect(found.text).to.include('Flexible working network');
     expect(found.text).to.not.include('WomenEd Canada');
+    // A parameter the page does not know (a campaign link's) is left aside, not a reason to drop her search.
+    const tagged = await agent.get('/networks?q=flexible&utm_source=newsletter').expect(200);
+    expect(tagged.text).to.include('Flexible working network').and.not.include('WomenEd Canada');
+    // A search it cannot read lists nothing rather than everything, with the reason at its field and her words kept.
+    const refused = await agent.get(`/networks?kind=regional&q=${'w'.repeat(201)}`).expect(422);
+    expect(refused.text).to.include('No network is listed until the search is corrected');
+    expect(refused.text).to.include('must have at most 200 characters').and.include('w'.repeat(201));
+    expect(refused.text).to.not.include('WomenEd Canada');
   });
 
   it('she asks to join an approval network; the lead sees her in the queue, approves her, and she can post', async () => {

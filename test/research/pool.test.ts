@@ -686,6 +686,30 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(sink.received.filter((m) => m.to.includes(request.contactEmail))).to.have.length(1);
   });
 
+  it('a close reason over 500 characters, or with a control character, is refused at its field with what she typed, and nothing is closed or emailed', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const { insertedId } = await PoolRequestModel.collection.insertOne({
+      submissionKey: newSubmissionKey(),
+      ...request,
+      status: 'open',
+      confirmTokenHash: `hash-close-long-${admin.id}`,
+      confirmExpiresAt: new Date(Date.now() + 86_400_000),
+      createdAt: new Date(),
+    });
+    const agent = await signIn(app, admin.email, testPassword);
+    const path = `/admin/pool/${String(insertedId)}/close`;
+    const _csrf = csrfFrom((await agent.get('/admin/pool').expect(200)).text);
+    const long = `${'Every speaker in the pool is booked for the spring term. '.repeat(9)}Sorry.`;
+    expect(long.length).to.be.greaterThan(500);
+    for (const reason of [long, 'Booked\u0007 up']) {
+      const refused = await agent.post(path).type('form').send({ _csrf, confirmed: 'yes', reason }).expect(422);
+      expect(refused.text).to.include('id="field-reason"').and.include('aria-invalid="true"');
+      if (reason === long) expect(refused.text).to.include('must be at most 500 characters').and.include(long);
+    }
+    expect((await PoolRequestModel.findById(insertedId).lean())!.status).to.equal('open');
+    expect(sink.received.filter((m) => m.to.includes(request.contactEmail))).to.have.length(0);
+  });
+
   it('her profile page saves without JavaScript and shows offers to accept', async () => {
     const member = await buildUser();
     const agent = await signIn(app, member.email, testPassword);

@@ -36,6 +36,20 @@ describe('a body refused while it is read', () => {
     await agent.get('/account').expect(200);
   });
 
+  it('a web form of more fields than 1 MB of form text can hold (a script’s, all separators): 413 as too much to send, not 500', async () => {
+    const member = await buildUser();
+    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
+    const agent = await signIn(app, member.email, testPassword);
+    const csrf = await csrfOf(agent, `/networks/${network.id}`);
+    const res = await agent
+      .post(`/networks/${network.id}/posts`)
+      .type('form')
+      .send(`_csrf=${encodeURIComponent(csrf)}&kind=story&title=x&body=y${'&'.repeat(450_000)}`)
+      .expect(413);
+    expect(res.text).to.match(/<title>Error: Too much to send/);
+    expect(await NetworkPostModel.countDocuments({ networkId: network.id })).to.equal(0);
+  });
+
   it('the API: malformed JSON is 400 and an oversized body 413, as problem+json, with or without a token', async () => {
     const admin = await buildUser({ roles: ['admin'] });
     const token = await tokenFor(admin);
