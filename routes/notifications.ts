@@ -8,7 +8,7 @@ import { NotFoundError, ValidationError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
 import { flash } from '../server/http/flash.ts';
 import { parseForm } from '../server/http/forms.ts';
-import { isObjectId, objectId, paging } from '../server/http/validate.ts';
+import { fieldErrorsFrom, isObjectId, objectId, paging } from '../server/http/validate.ts';
 import { listScheduledJobs } from '../server/services/jobQueue.ts';
 import { dailyDigestHandling, isSecurityKind, kindInfo } from '../server/services/reminders/kinds.ts';
 import {
@@ -167,15 +167,18 @@ export function registerNotificationRoutes(web: Router, api: Router, own: OwnAcc
   own.web.post('/unsubscribe/:userId/:kind/:signature', (req, res) => unsubscribePage(req, res, true));
 
   web.get('/admin/notifications', requireRole('admin'), async (req, res) => {
+    // A recipient the filter cannot read lists nothing, with its error at its field, rather than every notification.
+    // (A kind, status or cursor it does not know, from a link an older version made, is only left aside.)
     const filter = webFilter.safeParse({ ...req.query });
     const f = filter.success ? filter.data : {};
+    const refused = filter.success ? undefined : fieldErrorsFrom(filter.error, 'query');
     const user = f.email
       ? await UserModel.findOne({ email: canonicalEmail(f.email) })
           .select({ _id: 1 })
           .lean()
       : undefined;
     const { items, nextCursor } =
-      f.email && !user
+      refused || (f.email && !user)
         ? { items: [], nextCursor: null }
         : await pageNotifications({
             userId: user ? String(user._id) : undefined,
@@ -191,12 +194,14 @@ export function registerNotificationRoutes(web: Router, api: Router, own: OwnAcc
           .lean()
       ).map((u) => [String(u._id), u.email]),
     );
-    res.render('notifications/admin', {
+    res.status(refused ? 422 : 200).render('notifications/admin', {
       title: 'Notifications',
       items,
       nextCursor,
       people,
-      filter: f,
+      filter: refused ? { email: String(req.query.email ?? '') } : f,
+      errors: Object.fromEntries((refused ?? []).map((e) => [e.path, e.message])),
+      errorList: refused ?? [],
       kinds: notificationKinds,
       statuses: notificationStatuses,
       isSecurityKind,

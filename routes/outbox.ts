@@ -5,6 +5,7 @@ import { requireRole } from '../server/auth.ts';
 import { canonicalEmail } from '../server/emailAddresses.ts';
 import { NotFoundError } from '../server/errors.ts';
 import { downloadDisposition } from '../server/http/downloads.ts';
+import { parseFilters } from '../server/http/forms.ts';
 import { isObjectId } from '../server/http/validate.ts';
 
 const outboxQuery = z.object({ to: z.string().trim().max(320).optional() });
@@ -12,13 +13,22 @@ const outboxQuery = z.object({ to: z.string().trim().max(320).optional() });
 /** Admins read the emails the app delivered to the outbox (development without SMTP, and the demo). */
 export function registerOutboxRoutes(web: Router): void {
   web.get('/admin/outbox', requireRole('admin'), async (req, res) => {
-    const query = outboxQuery.safeParse({ ...req.query });
-    const to = query.success ? query.data.to : undefined;
-    const messages = await OutboxMessageModel.find(to ? { to: canonicalEmail(to) } : {})
-      .sort({ createdAt: -1 })
-      .limit(100)
-      .lean();
-    res.render('outbox/index', { title: 'Outbox', messages, to: to ?? '' });
+    // A recipient the filter cannot read lists nothing, with its error at its field, rather than every email.
+    const filters = parseFilters(outboxQuery, req.query);
+    const to = filters.ok ? filters.data.to : undefined;
+    const messages = filters.ok
+      ? await OutboxMessageModel.find(to ? { to: canonicalEmail(to) } : {})
+          .sort({ createdAt: -1 })
+          .limit(100)
+          .lean()
+      : [];
+    res.status(filters.ok ? 200 : 422).render('outbox/index', {
+      title: 'Outbox',
+      messages,
+      to: filters.ok ? (to ?? '') : (filters.values.to ?? ''),
+      errors: filters.errors,
+      errorList: filters.list,
+    });
   });
   const messageOf = async (id: unknown) => {
     const message = isObjectId(id) ? await OutboxMessageModel.findById(id).lean() : null;

@@ -296,6 +296,10 @@ describe('reminders: preferences, one-click unsubscribe and the notifications AP
     const agent = await signIn(app, admin.email, testPassword);
     const page = await agent.get('/admin/notifications?kind=session-reminder').expect(200);
     expect(page.text).to.include('session-reminder');
+    // A recipient the filter cannot read lists nothing (not every notification), with its error at its field.
+    const refused = await agent.get(`/admin/notifications?email=${'a'.repeat(321)}`).expect(422);
+    expect(refused.text).to.include('id="field-email"').and.include('aria-invalid="true"');
+    expect(refused.text).to.not.include('<span class="badge');
     await agent.get('/admin/jobs').expect(200);
   });
 

@@ -42,4 +42,15 @@ describe('the development outbox', () => {
       .get(`/admin/outbox/${String(stored._id)}/html`)
       .expect(303);
   });
+
+  it('a recipient the filter cannot read lists no email (not every one), with its error at its field and what was typed', async () => {
+    await sendEmail({ to: 'listed@example.org', subject: 'Listed', text: 'Hello' });
+    const admin = await buildUser({ roles: ['admin'] });
+    const agent = await signIn(app, admin.email, testPassword);
+    expect((await agent.get('/admin/outbox').expect(200)).text).to.include('Listed');
+    const typed = `${'x'.repeat(330)}@example.org`;
+    const refused = await agent.get(`/admin/outbox?to=${typed}`).expect(422);
+    expect(refused.text).to.include('id="field-to"').and.include('aria-invalid="true"').and.include(typed);
+    expect(refused.text).to.not.include('Listed');
+  });
 });
