@@ -6,29 +6,32 @@ import { nameInDirectoryAfresh, saveDirectoryProfile } from '../../server/servic
 import { holdNextCall } from '../support/heldCall.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, tokenFor } from '../support/factories.ts';
+import { buildUser, tokenFor, type TestUser } from '../support/factories.ts';
 
 describe('directory: a renamed person is listed and found by her new name at once', () => {
   useTestDatabase();
-
-  it('when an admin renames her, the directory shows the new name and the text search finds it (and not the old one)', async () => {
-    const app = testApp();
-    const admin = await buildUser({ roles: ['admin'] });
-    const viewer = await buildUser();
-    const renamed = await buildUser({ name: 'Hannah Before' });
-    await saveDirectoryProfile({
-      actor: { ...renamed, roles: renamed.roles },
+  /** Her profile, seen by everyone: a deputy head in `region`. */
+  const listedDeputyHead = (person: TestUser, region: string) =>
+    saveDirectoryProfile({
+      actor: { ...person, roles: person.roles },
       profile: {
         visibility: 'everyone',
         headline: 'Deputy head',
         role: 'Deputy head',
         phase: 'primary',
         country: 'GB',
-        region: 'Leeds',
+        region,
         topics: ['interviews'],
         openTo: [],
       },
     });
+
+  it('when an admin renames her, the directory shows the new name and the text search finds it (and not the old one)', async () => {
+    const app = testApp();
+    const admin = await buildUser({ roles: ['admin'] });
+    const viewer = await buildUser();
+    const renamed = await buildUser({ name: 'Hannah Before' });
+    await listedDeputyHead(renamed, 'Leeds');
     await supertest(app)
       .patch(`/api/v1/users/${renamed.id}`)
       .set('Authorization', `Bearer ${await tokenFor(admin)}`)
@@ -81,19 +84,7 @@ describe('directory: a renamed person is listed and found by her new name at onc
 
   it('of two renames at once, the later name stays on her profile even when the earlier one’s copy lands last', async () => {
     const renamed = await buildUser({ name: 'Jo Before' });
-    await saveDirectoryProfile({
-      actor: { ...renamed, roles: renamed.roles },
-      profile: {
-        visibility: 'everyone',
-        headline: 'Deputy head',
-        role: 'Deputy head',
-        phase: 'primary',
-        country: 'GB',
-        region: 'Hull',
-        topics: ['interviews'],
-        openTo: [],
-      },
-    });
+    await listedDeputyHead(renamed, 'Hull');
     // The first rename's copy has read her account (version 1) and is about to write; the second runs to its end.
     await UserModel.updateOne({ _id: renamed.id }, { $set: { name: 'Jo First' }, $inc: { version: 1 } });
     const held = holdNextCall(DirectoryProfileModel, 'updateOne', { before: true });

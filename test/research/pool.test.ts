@@ -635,7 +635,8 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(sink.received.filter((e) => /Confirm your request/.test(e.subject))).to.have.length(5);
   });
 
-  it('when an admin closes a request, a post without confirming asks first (the organisation is emailed) and sends nothing; saying yes closes it with her reason; a page left open is told it is closed', async () => {
+  /** An admin, and a confirmed request open to her (as the organisation left it after its link). */
+  async function openRequestAndAdmin() {
     const admin = await buildUser({ roles: ['admin'] });
     const { insertedId } = await PoolRequestModel.collection.insertOne({
       submissionKey: newSubmissionKey(),
@@ -645,6 +646,11 @@ describe('the pool of speakers, facilitators and researchers', () => {
       confirmExpiresAt: new Date(Date.now() + 86_400_000),
       createdAt: new Date(),
     });
+    return { admin, insertedId };
+  }
+
+  it('when an admin closes a request, a post without confirming asks first (the organisation is emailed) and sends nothing; saying yes closes it with her reason; a page left open is told it is closed', async () => {
+    const { admin, insertedId } = await openRequestAndAdmin();
     const agent = await signIn(app, admin.email, testPassword);
     const path = `/admin/pool/${String(insertedId)}/close`;
     const triage = await agent.get('/admin/pool').expect(200);
@@ -687,15 +693,7 @@ describe('the pool of speakers, facilitators and researchers', () => {
   });
 
   it('a close reason over 500 characters, or with a control character, is refused at its field with what she typed, and nothing is closed or emailed', async () => {
-    const admin = await buildUser({ roles: ['admin'] });
-    const { insertedId } = await PoolRequestModel.collection.insertOne({
-      submissionKey: newSubmissionKey(),
-      ...request,
-      status: 'open',
-      confirmTokenHash: `hash-close-long-${admin.id}`,
-      confirmExpiresAt: new Date(Date.now() + 86_400_000),
-      createdAt: new Date(),
-    });
+    const { admin, insertedId } = await openRequestAndAdmin();
     const agent = await signIn(app, admin.email, testPassword);
     const path = `/admin/pool/${String(insertedId)}/close`;
     const _csrf = csrfFrom((await agent.get('/admin/pool').expect(200)).text);

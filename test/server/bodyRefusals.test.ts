@@ -18,11 +18,16 @@ describe('a body refused while it is read', () => {
     app = testApp();
   });
 
-  it('a web form over 1 MB: 413, on a page that shows her signed in and says what to do; nothing written', async () => {
+  /** A member of an open network, signed in, on its page: where she writes a story. */
+  async function memberOnNetworkPage() {
     const member = await buildUser();
     const network = await buildNetwork({ joining: 'open' }, { members: [member] });
     const agent = await signIn(app, member.email, testPassword);
-    const csrf = await csrfOf(agent, `/networks/${network.id}`);
+    return { network, agent, csrf: await csrfOf(agent, `/networks/${network.id}`) };
+  }
+
+  it('a web form over 1 MB: 413, on a page that shows her signed in and says what to do; nothing written', async () => {
+    const { network, agent, csrf } = await memberOnNetworkPage();
     const res = await agent
       .post(`/networks/${network.id}/posts`)
       .type('form')
@@ -37,10 +42,7 @@ describe('a body refused while it is read', () => {
   });
 
   it('a web form of more fields than 1 MB of form text can hold (a script’s, all separators): 413 as too much to send, not 500', async () => {
-    const member = await buildUser();
-    const network = await buildNetwork({ joining: 'open' }, { members: [member] });
-    const agent = await signIn(app, member.email, testPassword);
-    const csrf = await csrfOf(agent, `/networks/${network.id}`);
+    const { network, agent, csrf } = await memberOnNetworkPage();
     const res = await agent
       .post(`/networks/${network.id}/posts`)
       .type('form')
