@@ -95,10 +95,11 @@ export const accountsPersonalData = personalDataArea({
     };
   },
   async eraseFor(userId) {
-    const user = await UserModel.findById(userId, { email: 1, name: 1 }).lean();
+    const user = await UserModel.findById(userId, { email: 1, name: 1, emailUnverified: 1 }).lean();
     if (!user) return;
     const placeholder = erasedEmailOf(userId);
-    if (user.email !== placeholder) {
+    // Mail to an address only an LMS vouched for may be its real holder's, who has no account here: it stays.
+    if (user.email !== placeholder && !user.emailUnverified) {
       await OutboxMessageModel.deleteMany({ to: user.email });
       // An email to her address still waiting to be tried again (a Pledge or pool link) goes too.
       await AddressedEmailModel.deleteMany({ to: user.email });

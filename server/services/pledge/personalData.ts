@@ -4,16 +4,22 @@ import { PledgeLinkModel } from '../../../models/PledgeLink.ts';
 import { PledgeProgressUpdateModel } from '../../../models/PledgeProgressUpdate.ts';
 import { PledgeSignatureModel } from '../../../models/PledgeSignature.ts';
 import { UserModel } from '../../../models/User.ts';
+import { provenEmailOf } from '../../policies/accounts.ts';
 import { formerMemberName } from '../learning/personalData.ts';
 import { listChanged } from './listCache.ts';
 import { personalDataArea } from '../privacy/personalData.ts';
 
 const iso = (d?: Date | null) => (d ? d.toISOString() : null);
 
+/**
+ * The address her Pledge signatures are hers by: only one she holds (provenEmailOf), since an LMS can make an account
+ * under anyone's address, and that account must not export, nor its erasure erase, a signer's signatures.
+ */
 async function emailOf(userId: unknown): Promise<string | null> {
-  const user = await UserModel.findById(userId, { email: 1 }).lean();
+  const user = await UserModel.findById(userId, { email: 1, emailUnverified: 1 }).lean();
+  const email = provenEmailOf(user ? { email: user.email, emailUnverified: user.emailUnverified === true } : undefined);
   // After the account's own erasure her address is a placeholder: nothing of hers is found by it.
-  return user && !user.email.endsWith('@erased.invalid') ? user.email : null;
+  return email && !email.endsWith('@erased.invalid') ? email : null;
 }
 
 /**
