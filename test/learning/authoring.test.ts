@@ -270,7 +270,7 @@ describe('learning: authoring programmes and modules', () => {
           reorderModules({ actor: author, programmeId: programme.id, moduleIds: [b.id, a.id, d.id, c.id] }),
           createModule({ actor: author, programmeId: programme.id, input: inputOf('Added') }),
         ]);
-        expect(added.status).to.equal('fulfilled');
+        expect(added.status, String((added as PromiseRejectedResult).reason)).to.equal('fulfilled');
         // Refused: a 409 when the modules changed while it moved them, a 422 when the addition landed before it read them
         // (its list of four then does not match the five there are); never anything else.
         for (const r of [first, second])
@@ -281,6 +281,39 @@ describe('learning: authoring programmes and modules', () => {
         const places = await placesOf(programme.id);
         expect(places).to.have.length(5);
         expect(new Set(places).size).to.equal(5);
+      }
+    });
+
+    it('an addition that lost its place to another author’s module, which a reorder then moved on, is added at the next place (it failed as “module not found”)', async () => {
+      const programme = await buildProgramme();
+      const first = await buildModule(programme.id);
+      const firstPlace = (await ModuleModel.findById(first.id).lean())!.position;
+      const model = ModuleModel as unknown as Record<string, (...args: unknown[]) => Promise<unknown>>;
+      const [create, exists] = [model.create!, model.exists!];
+      // Another author's module takes the very place this addition is about to insert at...
+      model.create = async function (this: unknown, ...args: unknown[]) {
+        model.create = create;
+        const doc = args[0] as Record<string, unknown>;
+        await create.call(ModuleModel, { ...doc, title: 'Another author’s', submissionKey: `other-${first.id}` });
+        return create.apply(this, args);
+      };
+      // ...and a reorder moves it on before anything looks at that place again.
+      model.exists = async function (this: unknown, ...args: unknown[]) {
+        model.exists = exists;
+        await ModuleModel.updateOne(
+          { programmeId: programme.id, title: 'Another author’s' },
+          { $set: { position: firstPlace + 50 } },
+        );
+        return exists.apply(this, args);
+      };
+      try {
+        const added = await createModule({ actor: author, programmeId: programme.id, input: inputOf('Added') });
+        expect(added).to.include({ title: 'Added' });
+        expect(await placesOf(programme.id)).to.have.length(3);
+        expect(new Set(await placesOf(programme.id)).size).to.equal(3);
+      } finally {
+        model.create = create;
+        model.exists = exists;
       }
     });
 

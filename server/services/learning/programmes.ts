@@ -333,8 +333,8 @@ export async function createModule(props: {
   const key = clientKeyOrNew(['module', props.actor.id], props.submissionKey);
   const inserted = await atTheEnd(programme._id, async (position) => {
     const written = await createOnce(ModuleModel, key, { ...fields, programmeId: programme._id, position });
-    // Nothing under the key: the insert met the module another author added at this place (atTheEnd tries the next).
-    if (!written.doc) throw new NotFoundError(messages.moduleNotFound);
+    // Nothing under the key: the unique index gave this place to another module (atTheEnd tries the next).
+    if (!written.doc) throw new PlaceTakenError();
     return written;
   });
   // A repeat is answered with the module the first sending added.
@@ -349,6 +349,13 @@ async function lastPosition(programmeId: Types.ObjectId): Promise<number> {
   const last = await ModuleModel.findOne({ programmeId }, { position: 1 }).sort({ position: -1 }).lean();
   return last?.position ?? 0;
 }
+
+/**
+ * A write refused a place because another module held it, known as such (the insert's duplicate key). Told apart from
+ * any other failure without looking at the place again: by then a reorder may have moved that module on, and the
+ * place's looking empty made an addition fail as "module not found" while another author reordered.
+ */
+class PlaceTakenError extends Error {}
 
 /**
  * Did a write fail because another module holds `position`? The unique index `(programmeId, position)` refused it
@@ -368,7 +375,7 @@ async function atTheEnd<T>(programmeId: Types.ObjectId, write: (position: number
     try {
       return await write(position);
     } catch (error) {
-      if (!(await placeTaken(error, programmeId, position))) throw error;
+      if (!(error instanceof PlaceTakenError) && !(await placeTaken(error, programmeId, position))) throw error;
     }
     await pauseAfterLosing(attempt);
   }
