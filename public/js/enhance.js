@@ -54,6 +54,7 @@ document.addEventListener('DOMContentLoaded', () => {
     // in" (2.2.1), Shift+Tab goes back, Tab past the box goes on from her control, and closing it returns her there.
     // On no control (her keys reach nothing) focus goes to its first button.
     let cameFrom = null;
+    const status = document.getElementById('session-status');
     const buttons = () => [...warning.querySelectorAll('button')].filter((button) => !button.hidden);
     const show = (shown) => {
       const wasShown = !warning.hidden;
@@ -67,19 +68,26 @@ document.addEventListener('DOMContentLoaded', () => {
         else buttons()[0].focus();
       }
       if (!shown && inside) {
+        // Back to her field; with none, to the start of the page's content (not lost at the top of the document).
         if (cameFrom?.isConnected) cameFrom.focus();
-        else document.activeElement.blur();
+        else document.getElementById('main')?.focus();
       }
     };
     const say = (when) => {
       const inside = warning.contains(document.activeElement);
       for (const p of warning.querySelectorAll('[data-when]')) p.hidden = p.dataset.when !== when;
-      warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle';
+      warning.querySelector('[data-stay-signed-in]').hidden = when !== 'idle' && when !== 'unreachable';
       show(true);
       // Signed out meanwhile, "Stay signed in" goes: her focus stays in the box, on the button left.
       if (inside && document.activeElement.hidden) buttons()[0].focus();
     };
     warning.querySelector('[data-hide-warning]').addEventListener('click', () => show(false));
+    // Only a visit the Tab from her field began returns to it: one that reached the box by tabbing down the page goes
+    // on down the page (returning then would send her round the same part of the page for ever).
+    let fromHerField = false;
+    warning.addEventListener('focusout', (event) => {
+      if (!warning.contains(event.relatedTarget)) fromHerField = false;
+    });
     document.addEventListener('keydown', (event) => {
       if (warning.hidden) return;
       if (event.key === 'Escape') {
@@ -90,11 +98,12 @@ document.addEventListener('DOMContentLoaded', () => {
       const focused = document.activeElement;
       if (!event.shiftKey && focused === cameFrom) {
         event.preventDefault();
+        fromHerField = true;
         buttons()[0].focus();
-      } else if (event.shiftKey && focused === buttons()[0]) {
+      } else if (fromHerField && event.shiftKey && focused === buttons()[0]) {
         event.preventDefault();
         cameFrom.focus();
-      } else if (!event.shiftKey && focused === buttons().at(-1)) {
+      } else if (fromHerField && !event.shiftKey && focused === buttons().at(-1)) {
         cameFrom.focus(); // and the browser's own Tab moves on from there
       }
     });
@@ -112,7 +121,10 @@ document.addEventListener('DOMContentLoaded', () => {
       if (answer && answer.status === 204) {
         show(false);
         arm(Date.now());
+        // Said once the box is gone, so that she hears the click did what it said.
+        if (status) status.textContent = 'You are still signed in.';
       } else if (answer && answer.status === 401) say('ended');
+      else say('unreachable');
     });
     arm(loadedAt);
   }

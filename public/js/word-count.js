@@ -20,15 +20,18 @@ document.addEventListener('DOMContentLoaded', () => {
     const show = () => {
       const words = countWords(field.value);
       const noun = words === 1 ? 'word' : 'words';
-      output.textContent =
+      const said =
         min > 0 ? `${words} ${noun} of at least ${min}${words >= min ? ': enough' : ''}.` : `${words} ${noun}.`;
+      // Written (and so announced) only when it says something new: a screen reader would otherwise repeat the same
+      // count at every pause.
+      if (output.textContent !== said) output.textContent = said;
     };
     output.hidden = false;
     show();
-    // Announce after a pause in typing, not at every key.
+    // Announce after a real pause in typing (a second), not between words.
     field.addEventListener('input', () => {
       clearTimeout(timer);
-      timer = setTimeout(show, 400);
+      timer = setTimeout(show, 1000);
     });
   }
 });

@@ -87,6 +87,40 @@ describe('browser: the warning before the session ends', () => {
     await context.close();
   });
 
+  it('once past the warning from her field, Tab goes on down the page and out of it (no loop back to her field); "Hide this message" with no field to return to puts focus on the page content, and a renewal is announced', async function () {
+    this.timeout(60_000);
+    const user = await buildUser({ name: 'Lola Loop' });
+    const context = await ui.browser.newContext();
+    const page = await context.newPage();
+    await page.clock.install();
+    await signInInBrowser(page, ui.baseUrl, user.email, testPassword);
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.getByLabel('Your name').focus();
+    await page.clock.fastForward(116 * minute);
+    const warning = page.locator('#session-warning');
+    await warning.waitFor();
+    let reachedFooter = false;
+    for (let step = 0; step < 120 && !reachedFooter; step += 1) {
+      await page.keyboard.press('Tab');
+      reachedFooter = await page.evaluate(() => !!document.activeElement?.closest('footer'));
+    }
+    expect(reachedFooter, 'Tab reaches the footer').to.equal(true);
+
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.clock.fastForward(116 * minute);
+    await warning.waitFor();
+    await page.getByRole('button', { name: 'Hide this message' }).press('Enter');
+    await warning.waitFor({ state: 'hidden' });
+    expect(await page.evaluate(() => document.activeElement?.id)).to.equal('main');
+
+    await page.goto(`${ui.baseUrl}/account`);
+    await page.clock.fastForward(116 * minute);
+    await warning.waitFor();
+    await page.getByRole('button', { name: 'Stay signed in' }).click();
+    await page.getByRole('status').filter({ hasText: 'You are still signed in.' }).waitFor({ state: 'attached' });
+    await context.close();
+  });
+
   it('at 400% zoom (320×256 CSS px) the field she is typing in stays in view and keeps her keys, the warning\'s words all scroll into view, and one Tab reaches "Stay signed in"', async function () {
     this.timeout(60_000);
     const user = await buildUser({ name: 'Zoe' });
