@@ -37,7 +37,8 @@ describe('browser: her name and time zone', () => {
     expect(await page.evaluate(() => document.activeElement?.textContent)).to.equal('Save your details');
     await Promise.all([page.waitForURL((url) => url.pathname === '/account'), page.keyboard.press('Enter')]);
 
-    const status = page.getByRole('status');
+    // The page's message (the session warning keeps a status region of its own, empty until a renewal).
+    const status = page.getByRole('status').filter({ hasText: 'Your details are saved' });
     expect(await status.innerText()).to.match(/Times are now shown in your zone, America\/Toronto: it is \d\d:\d\d/);
     // Every page's header names her and her zone: the new ones, at once.
     expect(await page.locator('.who').innerText()).to.equal('Signed in as Aisha Khan (America/Toronto)');
