@@ -128,6 +128,10 @@ export async function nameInDirectoryAfresh(userId: string | Types.ObjectId): Pr
   }
 }
 
+/** Whether her account may be listed in the directory: live (active or invited) and not a researcher's only. */
+const mayBeListed = (account: { status: string; roles: readonly string[] }): boolean =>
+  (account.status === 'active' || account.status === 'invited') && mayUseDirectory(account);
+
 /**
  * A disabled account is not in the directory, nor a researcher's (the directory is closed to researchers, so nobody
  * should write to her through it: visibility.ts mayUseDirectory): while her account is disabled (or erased, until
@@ -149,7 +153,7 @@ export async function directoryFollowsAccount(userId: string): Promise<void> {
       DirectoryProfileModel.findById(userId).lean<DirectoryProfile>(),
     ]);
     if (!account || !profile) return;
-    const listable = (account.status === 'active' || account.status === 'invited') && mayUseDirectory(account);
+    const listable = mayBeListed(account);
     const withheld = profile.chosenVisibility != null;
     if (listable !== withheld) return;
     const asRead = {
@@ -191,10 +195,10 @@ export async function directoryFollowsAccounts(): Promise<{ withheld: number; re
   const listable = withheldProfiles.length
     ? (
         await UserModel.find(
-          { _id: { $in: withheldProfiles.map((p) => p._id) }, status: { $in: ['active', 'invited'] } },
-          { _id: 1, roles: 1 },
+          { _id: { $in: withheldProfiles.map((p) => p._id) } },
+          { _id: 1, status: 1, roles: 1 },
         ).lean()
-      ).filter(mayUseDirectory)
+      ).filter(mayBeListed)
     : [];
   for (const { _id } of [...listed, ...listable]) await directoryFollowsAccount(String(_id));
   return { withheld: listed.length, restored: listable.length };
@@ -279,10 +283,10 @@ export async function saveDirectoryProfile(props: {
   // one here and would be undone, so her account's name is copied again, with its version. Likewise a disable that
   // landed while this save was under way: her profile is hidden again, her new choice kept.
   await nameInDirectoryAfresh(actor.id);
-  const account = await UserModel.findById(actor.id).select({ name: 1, status: 1 }).lean();
-  const disabledMeanwhile = account && account.status !== 'active' && account.status !== 'invited';
-  if (disabledMeanwhile) await directoryFollowsAccount(actor.id);
-  if (account && (account.name !== actor.name || disabledMeanwhile)) {
+  const account = await UserModel.findById(actor.id).select({ name: 1, status: 1, roles: 1 }).lean();
+  const withheldMeanwhile = account && !mayBeListed(account);
+  if (withheldMeanwhile) await directoryFollowsAccount(actor.id);
+  if (account && (account.name !== actor.name || withheldMeanwhile)) {
     const renamed = await DirectoryProfileModel.findById(actor.id).lean();
     if (renamed) return presentProfile(renamed as DirectoryProfile, actor.id);
   }

@@ -1,4 +1,5 @@
 import { progressChanged } from './enrolmentProgress.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { randomInt } from 'node:crypto';
 import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
@@ -127,7 +128,7 @@ async function announceCertificate(certificate: Pick<Certificate, '_id' | 'userI
  */
 export async function announceInterruptedCertificates(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = props.now ?? new Date();
-  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
   const unannounced = await CertificateModel.find(
     { announcing: true, issuedAt: { $lt: before } },
     { userId: 1, cohortId: 1 },

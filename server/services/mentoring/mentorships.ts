@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { CareerOutcomeModel, type CareerOutcome, type OutcomeKind } from '../../../models/CareerOutcome.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipMeetingModel, type MentorshipMeeting } from '../../../models/MentorshipMeeting.ts';
@@ -405,7 +406,7 @@ async function afterClosing(m: Mentorship, now: Date, leaving?: Types.ObjectId):
  */
 export async function settleInterruptedCloses(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = props.now ?? new Date();
-  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
   const unsettled = await MentorshipModel.find({ settling: true, status: 'closed', closedAt: { $lt: before } }).lean<
     Mentorship[]
   >();

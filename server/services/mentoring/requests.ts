@@ -1,4 +1,5 @@
 import { Types } from 'mongoose';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import {
   MentoringRequestModel,
   maxPendingRequests,
@@ -391,7 +392,7 @@ async function tellMentorshipBegan(
  */
 export async function tellInterruptedBeginnings(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = props.now ?? new Date();
-  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
   const untold = await MentorshipModel.find({ beginning: true, status: 'active', startedAt: { $lt: before } }).lean<
     Mentorship[]
   >();
@@ -526,7 +527,7 @@ async function giveBackHeldPlace(mentorId: Types.ObjectId, held: Types.ObjectId)
  */
 export async function finishInterruptedAccepts(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const now = props.now ?? new Date();
-  const before = new Date(now.getTime() - (props.graceMs ?? 5 * 60 * 1000));
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
   const stuck = await MentoringRequestModel.find({
     status: 'accepted',
     mentorshipId: { $exists: false },
