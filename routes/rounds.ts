@@ -48,10 +48,15 @@ const messages = {
       : status === 'waitlisted'
         ? ` ${name} is on the waitlist of the panels’ unconscious-bias training.`
         : '',
-  enrolled: (n: number, w: number) =>
-    n + w === 0
-      ? 'Everyone on the panel is already trained or enrolled.'
-      : `${n} panel member(s) enrolled in the panels’ unconscious-bias training${w ? `, ${w} on its waitlist` : ''}.`,
+  enrolled: (n: number, w: number, passedOver: number) =>
+    (n + w === 0
+      ? passedOver
+        ? 'Nobody was enrolled.'
+        : 'Everyone on the panel is already trained or enrolled.'
+      : `${n} panel member(s) enrolled in the panels’ unconscious-bias training${w ? `, ${w} on its waitlist` : ''}.`) +
+    (passedOver
+      ? ` ${passedOver} untrained member(s) whose account is disabled or erased could not be enrolled: replace them on the panel, or ask an admin to enable the account.`
+      : ''),
   figures: 'The figures were saved.',
   closed: 'The round was closed and its readiness record kept.',
   noRecord: 'The readiness record exists once the round is closed.',
@@ -489,6 +494,9 @@ export function registerRoundRoutes(web: Router, api: Router): void {
         schema: z.object({
           enrolled: z.array(z.string()),
           waitlisted: z.array(z.string()),
+          passedOver: z
+            .array(z.string())
+            .describe('Untrained members whose account is disabled or erased: not enrolled'),
           cohortId: z.string().nullable(),
         }),
       },
@@ -615,7 +623,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
   web.post('/rounds/:id/enrol-panel', requireSignIn, (req, res) =>
     roundAction(req, res, async () => {
       const result = await enrolPanelLackingTraining({ actor: req.user!, roundId: String(req.params.id) });
-      return messages.enrolled(result.enrolled.length, result.waitlisted.length);
+      return messages.enrolled(result.enrolled.length, result.waitlisted.length, result.passedOver.length);
     }),
   );
   web.post('/rounds/:id/figures', requireSignIn, (req, res) =>

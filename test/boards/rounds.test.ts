@@ -521,6 +521,35 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect(res.body.members.map((m: { status: string }) => m.status)).to.deep.equal(['valid', 'valid', 'valid']);
   });
 
+  it('enrolling the untrained passes over a member whose account was disabled or erased after she was seated, names her, and enrols the rest', async () => {
+    await buildGoverningProgramme(2);
+    const [off, gone, m1] = await Promise.all([
+      buildUser({ roles: ['governor'] }),
+      buildUser({ roles: ['governor'] }),
+      buildUser({ roles: ['governor'] }),
+    ]);
+    // Seated first, in the panel's order, then disabled and erased: the rest of the panel must not wait on them.
+    const round = await buildRound(board.id, { interviewDates: [inDays(21)], panel: [off!, gone!, m1!] });
+    await UserModel.updateOne({ _id: off!.id }, { $set: { status: 'disabled' } });
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: gone!.id, bySelf: false });
+    const res = await api(chairToken).post(`/rounds/${round.id}/enrol-panel`, {}).expect(200);
+    expect(res.body.enrolled).to.deep.equal([m1!.id]);
+    expect(res.body.passedOver).to.have.members([off!.id, gone!.id]);
+    expect(await EnrolmentModel.countDocuments({ userId: { $in: [off!.id, gone!.id] } })).to.equal(0);
+    // The page says so, and what to do.
+    const web = await signIn(app, chair.email, testPassword);
+    const page = await web.get(`/rounds/${round.id}`).expect(200);
+    const posted = await web
+      .post(`/rounds/${round.id}/enrol-panel`)
+      .type('form')
+      .send({ _csrf: csrfFrom(page.text) })
+      .redirects(1);
+    expect(posted.status).to.equal(200);
+    expect(posted.text)
+      .to.include('Nobody was enrolled.')
+      .and.to.include('2 untrained member(s) whose account is disabled or erased');
+  });
+
   it('a member renewing a lapsing certificate is not counted as enrolled by the cohort she finished long ago: enrolling the untrained enrols her in another cohort', async () => {
     const programme = await buildGoverningProgramme(2);
     await onlyPanelTraining(programme.id);

@@ -683,7 +683,7 @@ export async function enrolPanelLackingTraining(props: {
   actor: Express.User;
   roundId: string;
   now?: Date;
-}): Promise<{ enrolled: string[]; waitlisted: string[]; cohortId: string | null }> {
+}): Promise<{ enrolled: string[]; waitlisted: string[]; passedOver: string[]; cohortId: string | null }> {
   const now = props.now ?? new Date();
   const { round, board } = await findManagedRound(props);
   const interviewDate = lastInterviewDate(round.interviewDates);
@@ -695,9 +695,18 @@ export async function enrolPanelLackingTraining(props: {
     facts,
     now,
   });
-  const lacking = readiness.members.filter((m) => m.status !== 'valid' && !m.enrolled).map((m) => m.userId);
-  if (!lacking.length) return { enrolled: [], waitlisted: [], cohortId: null };
-  return enrolInPanelTraining({ userIds: lacking, facts, interviewDate, now });
+  const untrained = readiness.members.filter((m) => m.status !== 'valid' && !m.enrolled).map((m) => m.userId);
+  // A member whose account was disabled or erased after she was seated stays on the panel (its counts stand) but
+  // cannot be enrolled: she is passed over and named, rather than refusing everyone after her.
+  const live = new Set(
+    (await UserModel.find({ _id: { $in: untrained }, status: { $in: liveUserStatuses } }, { _id: 1 }).lean()).map((u) =>
+      String(u._id),
+    ),
+  );
+  const lacking = untrained.filter((id) => live.has(id));
+  const passedOver = untrained.filter((id) => !live.has(id));
+  if (!lacking.length) return { enrolled: [], waitlisted: [], passedOver, cohortId: null };
+  return { ...(await enrolInPanelTraining({ userIds: lacking, facts, interviewDate, now })), passedOver };
 }
 
 /**
