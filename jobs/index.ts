@@ -3,6 +3,7 @@ import { MongoBackend } from '@agendajs/mongo-backend';
 import mongoose, { Types } from 'mongoose';
 import { logger } from '../server/logger.ts';
 import { removeDuplicateRecurringJobs } from '../server/services/jobQueue.ts';
+import { boardsJobs } from './boards.ts';
 import { cohortsJobs } from './cohorts.ts';
 import { learningJobs } from './learning.ts';
 import { ltiJobs } from './lti.ts';
@@ -22,6 +23,7 @@ export const jobAreas: JobArea[] = [
   mentoringJobs,
   networksJobs,
   cohortsJobs,
+  boardsJobs,
   learningJobs,
   ltiJobs,
 ];

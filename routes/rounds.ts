@@ -39,7 +39,7 @@ import { boardPage } from './boards.ts';
 
 const messages = {
   created: 'The recruitment round was created.',
-  updated: 'The dates were saved; readiness now counts from the last interview day.',
+  updated: 'The dates were saved; training now counts for the first interview day.',
   panelChanged: 'The panel was changed.',
   invited: (name: string) => `${name} was invited by email and added to the panel.`,
   adviserTraining: (name: string, status: string) =>
@@ -473,7 +473,7 @@ export function registerRoundRoutes(web: Router, api: Router): void {
       method: 'get',
       path: '/rounds/:id/readiness',
       tag: 'boards',
-      summary: "The panel's readiness for the last interview day",
+      summary: "The panel's readiness for its interview days (trained by the first, valid through the last)",
       access: [],
       success: { status: 200, description: 'Readiness', schema: readinessOut },
     },

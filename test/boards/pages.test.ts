@@ -427,7 +427,8 @@ describe('boards: web pages and forms', () => {
     stored = (await RecruitmentRoundModel.findById(round.id).lean())!;
     expect(stored.interviewDates).to.deep.equal([inDays(20), inDays(23), inDays(24), inDays(25)]);
     const after = await agent.get(`/rounds/${round.id}`).expect(200);
-    expect(after.text).to.include('25 days left');
+    // The countdown is to the first interview day, the training deadline.
+    expect(after.text).to.include('20 days left');
     const shown = formFields(after.text, `/rounds/${round.id}`);
     expect([
       shown.interviewDate,

@@ -5,7 +5,11 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { CohortModel } from '../../models/Cohort.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { OutboxMessageModel } from '../../models/OutboxMessage.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { RecruitmentRoundModel } from '../../models/RecruitmentRound.ts';
+import { planRoundReminders, replanOpenRounds } from '../../server/services/boards/roundReminders.ts';
+import '../../server/subscriptions.ts';
 import { enrolPanelLackingTraining, roundOverview } from '../../server/services/boards/rounds.ts';
 import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
@@ -120,6 +124,39 @@ describe('boards: the interview panels’ unconscious-bias training is the progr
     await enrolPanelLackingTraining({ actor: asActor(chair), roundId: second.id });
     const theirs = await EnrolmentModel.find({ userId: next.id }).lean();
     expect(theirs.map((e) => String(e.programmeId))).to.deep.equal([newVersion.id]);
+  });
+
+  it('marking another programme as the panels’ training re-plans every open round at once: members trained only in the old one are reminded', async () => {
+    const old = await buildGoverningProgramme(1, { title: 'Bias training 2024' });
+    const member = await buildUser({ roles: ['governor'], name: 'Mia Member' });
+    await finish(member, old, await openCohort(old.id, 'Old cohort'));
+    const round = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [member] });
+    await planRoundReminders({ roundId: round.id });
+    expect(await NotificationModel.countDocuments({ 'about.id': round.id, status: 'scheduled' })).to.equal(0);
+
+    const current = await buildGoverningProgramme(1, { title: 'Bias training 2027', panelTraining: false });
+    const adminToken = await tokenFor(admin);
+    await api(adminToken).patch(`/programmes/${current.id}`, { panelTraining: true }).expect(200);
+    await api(adminToken).patch(`/programmes/${old.id}`, { panelTraining: false }).expect(200);
+    const planned = await NotificationModel.find({ 'about.id': round.id, status: 'scheduled' }).lean();
+    expect(planned.filter((n) => String(n.userId) === member.id).map((n) => n.kind)).to.include('panel-training-due');
+    expect(planned.filter((n) => String(n.userId) === chair.id).map((n) => n.kind)).to.include('panel-not-ready');
+  });
+
+  it('the hourly re-plan restores an open round’s reminders lost between a change and its re-plan, and plans nothing for a closed round or one whose interviews are over', async () => {
+    const member = await buildUser({ roles: ['governor'] });
+    const open = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [member] });
+    const past = await buildRound(board.id, { interviewDates: [inDays(-10)], panel: [member] });
+    const closed = await buildRound(board.id, { interviewDates: [inDays(30)], panel: [member] });
+    await RecruitmentRoundModel.updateOne({ _id: closed.id }, { $set: { status: 'closed' } });
+    // As if the process stopped after the round was written and before its reminders were planned.
+    await NotificationModel.deleteMany({});
+    expect(await replanOpenRounds()).to.equal(1);
+    expect(await NotificationModel.countDocuments({ 'about.id': open.id, status: 'scheduled' })).to.equal(6);
+    expect(await NotificationModel.countDocuments({ 'about.id': { $in: [past.id, closed.id] } })).to.equal(0);
+    // Again: nothing changes (one record per key).
+    await replanOpenRounds();
+    expect(await NotificationModel.countDocuments({})).to.equal(6);
   });
 
   it('admins mark the training on the programme (API field and settings form); only a governing-board programme can be it', async () => {

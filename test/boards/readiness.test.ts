@@ -2,6 +2,7 @@ import { expect } from 'chai';
 import {
   daysUntil,
   endOfInterviewDay,
+  interviewDays,
   memberReadiness,
   readinessStatuses,
 } from '../../server/services/boards/readiness.ts';
@@ -30,6 +31,23 @@ describe('boards: readiness of a panel member (the rule)', () => {
         enrolmentPercents: [],
       }).status,
     ).to.equal('valid');
+  });
+
+  it('a round of several interview days: she must be trained by the end of the first and stay so through the last', () => {
+    const days = interviewDays(['2027-03-15', '2027-03-01', '2027-03-08']);
+    expect(days).to.deep.equal({ interviewDate: '2027-03-01', validThrough: '2027-03-15' });
+    const rule = (certificate: { issuedAt: Date; expiresAt: Date | null }) =>
+      memberReadiness({ ...days, timezone: 'Europe/London', certificates: [certificate], enrolmentPercents: [] });
+    // Issued between the first and the last day: she interviewed untrained on 1 March.
+    const betweenDays = rule({ issuedAt: new Date('2027-03-10T10:00:00Z'), expiresAt: null });
+    expect(betweenDays.status).to.equal('not-started');
+    expect(betweenDays.certificateAfterDay?.issuedAt.toISOString()).to.equal('2027-03-10T10:00:00.000Z');
+    // Issued on the first day itself still counts, as for a round of one day.
+    expect(rule({ issuedAt: new Date('2027-03-01T17:00:00Z'), expiresAt: null }).status).to.equal('valid');
+    // Lapsing between the days: she would interview on 15 March with training lapsed.
+    const lapsing = rule({ issuedAt: issued, expiresAt: new Date('2027-03-10T00:00:00Z') });
+    expect(lapsing.status).to.equal('expires-before-interview');
+    expect(rule({ issuedAt: issued, expiresAt: new Date('2027-03-16T00:00:00Z') }).status).to.equal('valid');
   });
 
   it('is expires-before-interview when her only certificate lapses before the day ends', () => {

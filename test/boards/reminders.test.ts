@@ -79,6 +79,16 @@ describe('boards: escalating reminders before the interview', () => {
     expect(await NotificationModel.countDocuments({ 'about.id': round.id })).to.equal(10);
   });
 
+  it('a round of several interview days counts down to the first: she must be trained before she interviews anyone', async () => {
+    const first = inDays(30);
+    const round = await buildRound(board.id, { interviewDates: [inDays(44), first], panel: [learner] });
+    await planRoundReminders({ roundId: round.id });
+    const plan = await scheduledFor(round.id, learner.id);
+    expect(plan.map((p) => p.sendAt).sort()).to.deep.equal([21, 14, 7, 2].map((d) => nineAm(first, d)).sort());
+    const chairPlan = await scheduledFor(round.id, chair.id);
+    expect(chairPlan.map((p) => p.sendAt).sort()).to.deep.equal([7, 2].map((d) => nineAm(first, d)).sort());
+  });
+
   it('when the interview is near, the last step already passed goes at once and the steps ahead at their time; once heard, it is not repeated', async () => {
     const round = await buildRound(board.id, { interviewDates: [inDays(10)], panel: [learner] });
     await planRoundReminders({ roundId: round.id });

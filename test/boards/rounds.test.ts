@@ -463,7 +463,7 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     expect((await UserModel.findById(person.id).lean())!.timezone).to.equal('Australia/Sydney');
   });
 
-  it('recomputes at once when the dates change: readiness counts from the LAST interview day', async () => {
+  it('recomputes at once when the dates change: trained by the FIRST interview day, still valid on the LAST', async () => {
     const member = await buildUser({ roles: ['governor'] });
     await giveCertificate(member.id, {
       issuedAt: new Date(Date.now() - 86_400_000),
@@ -475,7 +475,8 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
       .patch(`/rounds/${round.id}`, { interviewDates: [inDays(10), inDays(25)] })
       .expect(200);
     const later = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
-    expect(later.body).to.include({ ready: false, interviewDate: inDays(25) });
+    // The deadline stays the first day; her certificate lapses before the second.
+    expect(later.body).to.include({ ready: false, interviewDate: inDays(10) });
     expect(later.body.members[0].status).to.equal('expires-before-interview');
   });
 
@@ -519,6 +520,23 @@ describe('boards: recruitment rounds and their readiness (API and pages)', () =>
     const res = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
     expect(res.body.ready).to.equal(true);
     expect(res.body.members.map((m: { status: string }) => m.status)).to.deep.equal(['valid', 'valid', 'valid']);
+  });
+
+  it('a round interviewing on two days is ready only when the panel was trained by the first: a certificate issued between them does not count (API, page, closed record)', async () => {
+    await buildGoverningProgramme(2);
+    const between = await buildUser({ roles: ['governor'], name: 'Bea Between' });
+    const round = await buildRound(board.id, { interviewDates: [inDays(-7), inDays(7)], panel: [between] });
+    // Trained three days after the first interview day, a week before the second.
+    await giveCertificate(between.id, { issuedAt: new Date(Date.now() - 4 * 86_400_000), expiresAt: null });
+    const readiness = await api(chairToken).get(`/rounds/${round.id}/readiness`).expect(200);
+    expect(readiness.body).to.deep.include({ ready: false, interviewDate: inDays(-7) });
+    expect(readiness.body.members[0]).to.include({ status: 'not-started' });
+    const page = await (await signIn(app, chair.email, testPassword)).get(`/rounds/${round.id}`).expect(200);
+    expect(page.text).to.include('Not ready');
+    await closeRound({ actor: asActor(chair), roundId: round.id });
+    const record = (await RecruitmentRoundModel.findById(round.id).lean())!.readinessRecord!;
+    expect(record).to.include({ ready: false, interviewDate: inDays(-7) });
+    expect(record.members[0]).to.include({ certificateAfterInterview: true });
   });
 
   it('enrolling the untrained passes over a member whose account was disabled or erased after she was seated, names her, and enrols the rest', async () => {

@@ -60,7 +60,8 @@ export {
   loadPanelFacts,
   loadReadiness,
   readinessFromFacts,
-  lastInterviewDate,
+  firstInterviewDate,
+  interviewDays,
   type ReadinessStatus,
   type MemberReadiness,
   type PanelReadiness,
@@ -70,6 +71,7 @@ export {
   chairOffsetsDays,
   wantedRoundReminders,
   planRoundReminders,
+  replanOpenRounds,
   replanRoundsOf,
   replanRoundsOfBoard,
 } from './roundReminders.ts';

@@ -7,7 +7,7 @@ import { canSelfEnrol } from '../../policies/cohorts.ts';
 import { addDashboardPanel } from '../dashboard.ts';
 import { panelTraining, panelTrainingIds } from '../learning/panelTraining.ts';
 import { localDate } from '../reminders/time.ts';
-import { lastInterviewDate, loadPanelFacts, readinessFromFacts } from './readiness.ts';
+import { interviewDays, loadPanelFacts, readinessFromFacts } from './readiness.ts';
 
 /**
  * Dashboard panel for governors, chairs and clerks: their boards, open rounds with readiness, and their own
@@ -32,7 +32,7 @@ export async function governorDashboard(user: Express.User, now = new Date()) {
     const board = zoneOf.get(String(r.boardId)) ?? { name: '', timezone: 'Europe/London' };
     const readiness = readinessFromFacts({
       panel: r.panel.map(String),
-      interviewDate: lastInterviewDate(r.interviewDates),
+      ...interviewDays(r.interviewDates),
       timezone: board.timezone,
       facts,
       now,

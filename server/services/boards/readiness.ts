@@ -7,7 +7,8 @@ import { programmeEnrolmentsProgress } from '../learning/progress.ts';
 
 /**
  * Readiness of an interview panel: is each member's unconscious-bias training (the programmes an admin marked as the
- * panels' training, learning/panelTraining.ts) still valid when the interview day ends, in the board's zone? `memberReadiness` is the pure rule; `loadReadiness`
+ * panels' training, learning/panelTraining.ts) held by the end of the round's first interview day and still valid when
+ * its last one ends, in the board's zone (interviewDays)? `memberReadiness` is the pure rule; `loadReadiness`
  * gathers what it needs for a whole panel in a fixed number of queries (never one per member).
  */
 export const readinessStatuses = ['valid', 'expires-before-interview', 'in-progress', 'not-started'] as const;
@@ -51,15 +52,19 @@ export function daysUntil(interviewDate: string, zone: string, now: Date): numbe
 }
 
 /**
- * A member's status for an interview day, in this order (the first that holds):
- * - valid: a certificate issued by the end of the day that has not expired by then (no expiry counts as valid);
- * - expires-before-interview: she holds a certificate, but it lapses before the day ends. This comes before
+ * A member's status for a round's interview days, in this order (the first that holds):
+ * - valid: a certificate issued by the end of the first day that has not expired by the end of the last (no expiry
+ *   counts as valid): she is trained before she interviews anyone, and stays so while she interviews;
+ * - expires-before-interview: she holds a certificate, but it lapses before the last day ends. This comes before
  *   in-progress because what she must do is renew by a date, even if she has begun the modules again;
  * - in-progress: no certificate, but some module done in a panel-training enrolment (percent of the most advanced);
  * - not-started: none of these (enrolled with nothing completed is not started).
  */
 export function memberReadiness(props: {
+  /** The round's first interview day: her certificate must be issued by its end. */
   interviewDate: string;
+  /** The round's last interview day (default: the first): her certificate must not lapse before it ends. */
+  validThrough?: string;
   timezone: string;
   certificates: CertificateFact[];
   /** Progress (0–100) in each of her panel-training enrolments under way on the day (readinessFromFacts). */
@@ -68,9 +73,10 @@ export function memberReadiness(props: {
   now?: Date;
 }): MemberReadiness {
   const dayEnds = endOfInterviewDay(props.interviewDate, props.timezone).getTime();
+  const lastDayEnds = endOfInterviewDay(props.validThrough ?? props.interviewDate, props.timezone).getTime();
   const held = heldBy(props.certificates, dayEnds);
   const valid = held
-    .filter((c) => c.expiresAt === null || c.expiresAt.getTime() >= dayEnds)
+    .filter((c) => c.expiresAt === null || c.expiresAt.getTime() >= Math.max(dayEnds, lastDayEnds))
     .sort((a, b) => (b.expiresAt?.getTime() ?? Infinity) - (a.expiresAt?.getTime() ?? Infinity))[0];
   const percent = Math.max(0, ...props.enrolmentPercents.map((p) => Math.min(100, Math.max(0, Math.round(p)))));
   if (valid) return { status: 'valid', percent: 100, certificate: valid, certificateExpiresAt: valid.expiresAt };
@@ -186,18 +192,17 @@ export type PanelReadiness = {
   members: PanelMemberReadiness[];
 };
 
-/** Readiness of a panel for the LAST interview date; an empty panel is not ready. */
+/** Readiness of a panel for a round's interview days (interviewDays); an empty panel is not ready. */
 export async function loadReadiness(props: {
   panel: (string | Types.ObjectId)[];
   interviewDates: string[];
   timezone: string;
   now?: Date;
 }): Promise<PanelReadiness> {
-  const interviewDate = lastInterviewDate(props.interviewDates);
   const facts = await loadPanelFacts(props.panel);
   return readinessFromFacts({
     panel: props.panel.map(String),
-    interviewDate,
+    ...interviewDays(props.interviewDates),
     timezone: props.timezone,
     facts,
     now: props.now ?? new Date(),
@@ -206,7 +211,10 @@ export async function loadReadiness(props: {
 
 export function readinessFromFacts(props: {
   panel: string[];
+  /** The first interview day (interviewDays): the deadline, and what `daysLeft` counts to. */
   interviewDate: string;
+  /** The last interview day, through which a certificate must stay valid (default: the first). */
+  validThrough?: string;
   timezone: string;
   facts: PanelFacts;
   now: Date;
@@ -222,6 +230,7 @@ export function readinessFromFacts(props: {
       userId,
       ...memberReadiness({
         interviewDate: props.interviewDate,
+        validThrough: props.validThrough,
         timezone: props.timezone,
         certificates,
         enrolmentPercents: underWay.map((e) => e.percent),
@@ -239,9 +248,20 @@ export function readinessFromFacts(props: {
   };
 }
 
-export function lastInterviewDate(dates: string[]): string {
+/**
+ * The days a round's readiness is judged for. `interviewDate` is the FIRST interview day: a member must be trained
+ * before she interviews anyone, so a round interviewing on 1 and 15 March needs her certificate by the end of 1 March
+ * (one issued that day still counts, as for a round of one day), and its reminders count down to 1 March.
+ * `validThrough` is the last day: she interviews until then, so a certificate lapsing on 10 March does not do.
+ */
+export function interviewDays(dates: string[]): { interviewDate: string; validThrough: string } {
   const sorted = [...dates].sort();
-  const last = sorted[sorted.length - 1];
-  if (!last) throw new Error('a round has at least one interview date');
-  return last;
+  const first = sorted[0];
+  if (!first) throw new Error('a round has at least one interview date');
+  return { interviewDate: first, validThrough: sorted[sorted.length - 1]! };
+}
+
+/** A round's first interview day: the training deadline (interviewDays). */
+export function firstInterviewDate(dates: string[]): string {
+  return interviewDays(dates).interviewDate;
 }

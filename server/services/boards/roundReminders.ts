@@ -3,14 +3,14 @@ import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
 import { peopleById } from './people.ts';
-import { daysUntil, lastInterviewDate, loadReadiness } from './readiness.ts';
+import { daysUntil, firstInterviewDate, loadReadiness } from './readiness.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
 import { replanNotifications } from '../reminders/plan.ts';
 import { daysInWords } from '../reminders/time.ts';
 
 /**
  * Escalating reminders for a round's interview: panel members who are not ready hear at 21, 14, 7 and 2 days
- * before the (last) interview day; the board's chairs also hear at 7 and 2 days, with the list of who is not
+ * before the first interview day (the training deadline: readiness.ts, interviewDays); the board's chairs also hear at 7 and 2 days, with the list of who is not
  * ready. Planning is idempotent (one Notification per unique key) and re-run whenever readiness can change:
  * panel or dates changed, a certificate issued, the round closed. Reminders of people who became ready, and of
  * dates no longer in force, are cancelled; nothing is ever sent for a closed round. A step whose day passed before she
@@ -42,7 +42,7 @@ export function wantedRoundReminders(props: {
 }): Planned[] {
   if (props.round.status !== 'open' || !props.notReady.length) return [];
   const roundId = String(props.round._id);
-  const interviewDate = lastInterviewDate(props.round.interviewDates);
+  const interviewDate = firstInterviewDate(props.round.interviewDates);
   const day = DateTime.fromISO(interviewDate, { zone: props.board.timezone });
   const eventAt = day.startOf('day').toJSDate();
   const at = (offset: number) =>
@@ -199,7 +199,7 @@ registerNotificationKind('panel-training-due', {
   isStillRelevant: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     if (!state) return 'the round is closed';
-    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates))
+    if (record.data?.interviewDate !== firstInterviewDate(state.round.interviewDates))
       return 'the interview date changed';
     return state.notReady.some((m) => m.userId === String(record.userId)) ? true : 'she is ready (or off the panel)';
   },
@@ -224,7 +224,7 @@ registerNotificationKind('panel-not-ready', {
   isStillRelevant: async ({ record, memo, now }) => {
     const state = await currentState(record.about.id, memo, now);
     if (!state) return 'the round is closed';
-    if (record.data?.interviewDate !== lastInterviewDate(state.round.interviewDates))
+    if (record.data?.interviewDate !== firstInterviewDate(state.round.interviewDates))
       return 'the interview date changed';
     return state.notReady.length ? true : 'the whole panel is ready';
   },
@@ -251,6 +251,24 @@ export async function replanRoundsOf(props: { userId: string; now?: Date }): Pro
     .select('_id')
     .lean();
   for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now: props.now });
+}
+
+/**
+ * Every open round's reminders planned again from what is true now: hourly (jobs/boards.ts) and when a programme is
+ * saved (subscriptions.ts: marking or unmarking the panels' training changes who is trained). It heals a plan left
+ * behind by a process that stopped between a change and its re-plan, and a plan of an earlier rule (until
+ * 7 December 2026 reminders counted down to a round's last interview day, not its first); planning is keyed, so a run
+ * that finds the plan right writes nothing. Rounds whose interviews are all over plan nothing new, and are skipped.
+ */
+export async function replanOpenRounds(props: { now?: Date } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  // A day's margin either side of UTC: "over" is decided on the board's calendar by the plan itself.
+  const yesterday = DateTime.fromJSDate(now, { zone: 'UTC' }).minus({ days: 1 }).toISODate()!;
+  const rounds = await RecruitmentRoundModel.find({ status: 'open', interviewDates: { $gte: yesterday } })
+    .select('_id')
+    .lean();
+  for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now });
+  return rounds.length;
 }
 
 /** A change of chairs changes who hears "not ready". */

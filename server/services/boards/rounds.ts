@@ -34,7 +34,8 @@ import { panelTraining } from '../learning/panelTraining.ts';
 import { sendInvitation } from '../users.ts';
 import { isolatedText } from '../../visibleText.ts';
 import {
-  lastInterviewDate,
+  firstInterviewDate,
+  interviewDays,
   loadPanelFacts,
   loadReadiness,
   readinessFromFacts,
@@ -93,7 +94,7 @@ export function presentRound(round: RecruitmentRound) {
     closingDate: round.closingDate ?? null,
     shortlistingDate: round.shortlistingDate ?? null,
     interviewDates: [...round.interviewDates].sort(),
-    interviewDate: lastInterviewDate(round.interviewDates),
+    interviewDate: firstInterviewDate(round.interviewDates),
     panel: round.panel.map(String),
     status: round.status,
     closedAt: round.closedAt ? round.closedAt.toISOString() : null,
@@ -436,8 +437,9 @@ export async function addAdviserToPanel(props: {
     name: props.name,
   });
   await addToPanel({ actor: props.actor, roundId: props.roundId, userId: person.id, now });
-  const interviewDate = lastInterviewDate(round.interviewDates);
-  const training = await trainAdviser({ userId: person.id, interviewDate, timezone: board.timezone, now });
+  const days = interviewDays(round.interviewDates);
+  const { interviewDate } = days;
+  const training = await trainAdviser({ userId: person.id, ...days, timezone: board.timezone, now });
   if (person.invited)
     await sendInvitation({
       userId: person.id,
@@ -463,6 +465,7 @@ export type AdviserTraining = {
 async function trainAdviser(props: {
   userId: string;
   interviewDate: string;
+  validThrough: string;
   timezone: string;
   now: Date;
 }): Promise<AdviserTraining> {
@@ -471,6 +474,7 @@ async function trainAdviser(props: {
   const [member] = readinessFromFacts({
     panel: [props.userId],
     interviewDate: props.interviewDate,
+    validThrough: props.validThrough,
     timezone: props.timezone,
     facts,
     now: props.now,
@@ -487,7 +491,7 @@ async function trainAdviser(props: {
   return { status: result.waitlisted.length ? 'waitlisted' : 'enrolled', programme };
 }
 
-/** Readiness of a round's panel for its last interview date, computed now (never stored while the round is open). */
+/** Readiness of a round's panel for its interview days (readiness.ts, interviewDays), computed now (never stored while the round is open). */
 export async function roundReadiness(props: {
   actor: Express.User;
   roundId: string;
@@ -505,18 +509,19 @@ export async function roundReadiness(props: {
 type SaferRecruitmentCertificate = { userId: string; provider: string; expiresOn: string; recordedBy: string };
 
 /**
- * Panel members holding safer-recruitment training valid on the (last) interview day, with those certificates
- * (latest expiry first). Who may read a certificate's details is not decided here: see `saferRecruitmentShown`.
+ * Panel members holding safer-recruitment training for the round's interview days (completed by the first, valid
+ * through the last, as for readiness: interviewDays), with those certificates (latest expiry first). Who may read a
+ * certificate's details is not decided here: see `saferRecruitmentShown`.
  */
 export async function saferRecruitmentHolders(
   panel: (string | Types.ObjectId)[],
-  interviewDate: string,
+  days: { interviewDate: string; validThrough: string },
 ): Promise<Map<string, SaferRecruitmentCertificate[]>> {
   const rows = await ExternalCertificateModel.find({
     userId: { $in: panel.map((id) => new Types.ObjectId(String(id))) },
     kind: 'safer-recruitment',
-    completedOn: { $lte: interviewDate },
-    expiresOn: { $gte: interviewDate },
+    completedOn: { $lte: days.interviewDate },
+    expiresOn: { $gte: days.validThrough },
   })
     .select('userId provider expiresOn recordedBy')
     .sort({ expiresOn: -1 })
@@ -567,17 +572,17 @@ export function panelWarnings(props: {
 export async function roundOverview(props: { actor: Express.User; roundId: string; now?: Date }) {
   const now = props.now ?? new Date();
   const { round, board } = await findRoundFor(props);
-  const interviewDate = lastInterviewDate(round.interviewDates);
+  const days = interviewDays(round.interviewDates);
   const [facts, saferRecruitment, people, access, training] = await Promise.all([
     loadPanelFacts(round.panel),
-    saferRecruitmentHolders(round.panel, interviewDate),
+    saferRecruitmentHolders(round.panel, days),
     peopleById([...round.panel, ...board.members.map((m) => m.userId)]),
     trainingRecordsAccess(props.actor, round.panel.map(String)),
     panelTraining(),
   ]);
   const readiness = readinessFromFacts({
     panel: round.panel.map(String),
-    interviewDate,
+    ...days,
     timezone: board.timezone,
     facts,
     now,
@@ -686,11 +691,12 @@ export async function enrolPanelLackingTraining(props: {
 }): Promise<{ enrolled: string[]; waitlisted: string[]; passedOver: string[]; cohortId: string | null }> {
   const now = props.now ?? new Date();
   const { round, board } = await findManagedRound(props);
-  const interviewDate = lastInterviewDate(round.interviewDates);
+  const days = interviewDays(round.interviewDates);
+  const { interviewDate } = days;
   const facts = await loadPanelFacts(round.panel);
   const readiness = readinessFromFacts({
     panel: round.panel.map(String),
-    interviewDate,
+    ...days,
     timezone: board.timezone,
     facts,
     now,
@@ -816,7 +822,7 @@ function checkStageOrder(figures: Figures): void {
 
 /**
  * Closes a round and keeps its readiness record: the panel, each member's status and deciding certificate
- * (code, issue and expiry) for the last interview date. Scheduled reminders for the round are cancelled. The close
+ * (code, issue and expiry) for its interview days (readiness.ts, interviewDays). Scheduled reminders for the round are cancelled. The close
  * is written only at the round's version read, so a panel or date change landing while the record is computed (on
  * another process) makes it read the round again: the record always describes the round as it closed.
  */
@@ -938,7 +944,7 @@ export async function openRoundsReadiness(
       String(r._id),
       readinessFromFacts({
         panel: r.panel.map(String),
-        interviewDate: lastInterviewDate(r.interviewDates),
+        ...interviewDays(r.interviewDates),
         timezone: board.timezone,
         facts,
         now,

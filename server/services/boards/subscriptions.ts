@@ -1,11 +1,20 @@
 import { onDomainEvent } from '../../events.ts';
 import { fairnessWindowMs, recentRoundReadiness } from './fairness.ts';
 import { registerRoundReadinessProvider } from '../pledge/boards.ts';
-import { replanRoundsOf } from './roundReminders.ts';
+import { replanOpenRounds, replanRoundsOf } from './roundReminders.ts';
 
 /** A new governing-board certificate can make a panel member ready: her rounds' reminders are re-planned at once. */
 onDomainEvent('certificate.issued', async ({ userId }) => {
   await replanRoundsOf({ userId: String(userId) });
+});
+
+/**
+ * A programme saved may have been marked or unmarked as the panels' training (learning/panelTraining.ts), which changes
+ * who on every panel counts as trained: every open round's reminders are re-planned (few rounds; keyed, so a save that
+ * changed nothing for them writes nothing).
+ */
+onDomainEvent('programme.saved', async () => {
+  await replanOpenRounds();
 });
 
 /** The Pledge page shows a linked board's "rounds ready before interview" when the board chose to (one-way seam). */
