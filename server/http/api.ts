@@ -52,6 +52,7 @@ type Operation<B extends ZodType, Q extends ZodType> = {
 };
 
 type Recorded = Omit<Operation<ZodType, ZodType>, 'before'> & { rateLimited: boolean; pattern?: RegExp };
+const noBody = z.strictObject({});
 const operations: Recorded[] = [];
 
 export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends ZodType = ZodType<undefined>>(
@@ -72,7 +73,9 @@ export function apiOperation<B extends ZodType = ZodType<undefined>, Q extends Z
         throw new ForbiddenError();
       }
     }
-    const body = op.body ? parseInput(op.body, req.body ?? {}) : undefined;
+    // An operation that takes no body refuses one with fields, as any other unknown field is refused (API.md): a
+    // reason sent to an accept or a decline is not silently dropped.
+    const body = op.body ? parseInput(op.body, req.body ?? {}) : void parseInput(noBody, req.body ?? {});
     const query = op.query ? parseQuery(op.query, req.query) : undefined;
     const result = await handler({
       user: req.user!,
@@ -134,7 +137,8 @@ export function errorStatuses(op: Recorded): number[] {
   // The body parsers run for these methods only (server/http/bodies.ts): too large, unreadable charset (and bad JSON
   // or text not UTF-8, the 400 above).
   if (bodyMethods.has(op.method.toUpperCase())) [413, 415].forEach((s) => statuses.add(s));
-  if (op.body || op.query) statuses.add(422);
+  // A body's fields break a rule, or are sent to an operation that takes none.
+  if (op.body || op.query || bodyMethods.has(op.method.toUpperCase())) statuses.add(422);
   // Role guard or a policy in the domain; and on unsafe methods a session cookie without the CSRF header.
   if (op.access !== 'public' || op.method !== 'get') statuses.add(403);
   if (op.path.includes(':') || namesAnId(op.body) || namesAnId(op.query)) statuses.add(404);
