@@ -1,4 +1,5 @@
 import { nameAllParticipants } from '../server/services/cohorts/participantNames.ts';
+import { placesFollowEnrolments } from '../server/services/cohorts/placesRepair.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
 import { enrolmentsFollowCohorts } from '../server/services/cohorts/settings.ts';
 import type { JobArea } from './types.ts';
@@ -8,7 +9,8 @@ import type { JobArea } from './types.ts';
  * by a process that stopped between a change and its copy, and filling records stored before the copy existed. Both
  * are idempotent: every enrolment not yet named from its account (services/cohorts/participantNames.ts) and every
  * session's register that differs from its attendance records (services/cohorts/sessionRegisters.ts); and the
- * enrolments still naming a moved cohort's former programme (services/cohorts/settings.ts).
+ * enrolments still naming a moved cohort's former programme (services/cohorts/settings.ts); and places and waitlist
+ * tickets whose enrolment was never written or moved on (services/cohorts/placesRepair.ts).
  */
 export const cohortsJobs: JobArea = {
   define(agenda) {
@@ -16,6 +18,7 @@ export const cohortsJobs: JobArea = {
       await nameAllParticipants();
       await showAllRegisters();
       await enrolmentsFollowCohorts();
+      await placesFollowEnrolments();
     });
   },
   async schedule(agenda) {
