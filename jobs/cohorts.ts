@@ -1,8 +1,9 @@
 import { nameAllParticipants } from '../server/services/cohorts/participantNames.ts';
 import { placesFollowEnrolments } from '../server/services/cohorts/placesRepair.ts';
+import { sessionChangesAnnounced } from '../server/services/cohorts/sessions.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
 import { enrolmentsFollowCohorts } from '../server/services/cohorts/settings.ts';
-import type { JobArea } from './types.ts';
+import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * Cohorts: the copies registers and reports read are written again every hour and at start, healing one left behind
@@ -20,8 +21,11 @@ export const cohortsJobs: JobArea = {
       await enrolmentsFollowCohorts();
       await placesFollowEnrolments();
     });
+    // A move or cancellation its participants have not heard of is time-sensitive: looked for every 5 minutes.
+    agenda.define('cohorts:announce-session-changes', async () => void (await sessionChangesAnnounced()), sweepOptions);
   },
   async schedule(agenda) {
     await agenda.every('1 hour', 'cohorts:repair-copies', {}, { skipImmediate: false });
+    await agenda.every('5 minutes', 'cohorts:announce-session-changes', {}, { skipImmediate: false });
   },
 };

@@ -1,4 +1,5 @@
 import { nameAllAuthors, recountAllMembers, recountReplies, showAllLeads } from '../server/services/networks/index.ts';
+import { eventChangesAnnounced } from '../server/services/networks/events.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
 /**
@@ -14,6 +15,8 @@ export const networksJobs: JobArea = {
       await recountAllMembers();
     });
     agenda.define('networks:recount-replies', async () => void (await recountReplies()), sweepOptions);
+    // A move or cancellation the members going have not heard of is time-sensitive: looked for every 5 minutes.
+    agenda.define('networks:announce-event-changes', async () => void (await eventChangesAnnounced()), sweepOptions);
     agenda.define('networks:repair-copies', async () => {
       await showAllLeads();
       await nameAllAuthors();
@@ -23,5 +26,6 @@ export const networksJobs: JobArea = {
     await agenda.every('1 hour', 'networks:recount-members', {}, { skipImmediate: false });
     await agenda.every('1 hour', 'networks:recount-replies', {}, { skipImmediate: false });
     await agenda.every('1 hour', 'networks:repair-copies', {}, { skipImmediate: false });
+    await agenda.every('5 minutes', 'networks:announce-event-changes', {}, { skipImmediate: false });
   },
 };

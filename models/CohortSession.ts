@@ -40,6 +40,13 @@ const cohortSessionSchema = new Schema(
      * its marks (services/cohorts/sessions.ts, markedFromNowOn). Never unset.
      */
     marked: { type: Boolean },
+    /**
+     * When a change (a move, an edit, the cancellation) was written whose reactions (its participants' change or
+     * cancellation notices, reminders moved) have not all run yet: set in the change's own write, unset once they have,
+     * over the `sequence` that change wrote. One still set minutes later was left by a process that stopped between
+     * the two; a sweep runs the reactions again (services/cohorts/sessions.ts, sessionChangesAnnounced).
+     */
+    announcePendingSince: { type: Date },
     /** Self check-in: a short code the facilitator shows while the session runs. */
     checkInCode: { type: String },
     /** Unique: the form sent twice (a double-click, an API retry with its key) schedules one session (server/submissions.ts). */
@@ -52,6 +59,7 @@ const cohortSessionSchema = new Schema(
 cohortSessionSchema.plugin(keyedSubmissions);
 cohortSessionSchema.index({ cohortId: 1, startsAt: 1 });
 cohortSessionSchema.index({ startsAt: 1, status: 1 });
+cohortSessionSchema.index({ announcePendingSince: 1 });
 
 export type CohortSession = InferSchemaType<typeof cohortSessionSchema> & { _id: Types.ObjectId };
 export const CohortSessionModel = model('CohortSession', cohortSessionSchema);

@@ -41,6 +41,13 @@ const networkEventSchema = new Schema(
     /** A cancelled event stays (members are told, calendars get STATUS:CANCELLED) and takes no more answers. */
     status: { type: String, enum: eventStatuses, default: 'scheduled' },
     history: { type: [eventChangeSchema], default: [] },
+    /**
+     * When a change or the cancellation was written whose reactions (reminders moved, the change or cancellation
+     * notices of the members going) have not all run yet: set in the change's own write, unset once they have, over
+     * the `sequence` it wrote. Still set minutes later, its process stopped between the two, and a sweep runs them
+     * again (services/networks/events.ts, eventChangesAnnounced).
+     */
+    announcePendingSince: { type: Date },
     /** Unique: a repeated submission stores nothing new (server/submissions.ts); one of its own otherwise. */
     submissionKey: submissionKeyPath,
   },
@@ -51,6 +58,7 @@ const networkEventSchema = new Schema(
 networkEventSchema.plugin(keyedSubmissions);
 /** A network's events by time. */
 networkEventSchema.index({ networkId: 1, startsAt: 1 });
+networkEventSchema.index({ announcePendingSince: 1 });
 
 export type NetworkEvent = InferSchemaType<typeof networkEventSchema> & { _id: Types.ObjectId; updatedAt?: Date };
 export const NetworkEventModel = model('NetworkEvent', networkEventSchema);

@@ -5,6 +5,7 @@ import { NetworkEventModel } from '../../models/NetworkEvent.ts';
 import { NotificationModel } from '../../models/Notification.ts';
 import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { calendarFeedUrl } from '../../server/services/cohorts/calendar.ts';
+import { eventChangesAnnounced } from '../../server/services/networks/events.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -259,6 +260,35 @@ describe('networks: a lead changes or cancels an event; members going are told o
     const reminders = (await hers(movedId)).filter((n) => n.kind === 'network-event-reminder');
     expect(reminders.length).to.be.greaterThan(0);
     for (const r of reminders) expect(r.eventAt!.toISOString()).to.equal('2027-06-10T09:00:00.000Z');
+  });
+
+  it('a cancellation whose process stopped before the members going were told is announced by the 5-minute sweep, once', async () => {
+    const id = await eventWithAnswers('2027-07-21T09:00:00.000Z', 'Evening we call off');
+    // The cancellation is written and its reactions run, then its process "stops" before marking it announced.
+    const clearing = holdNextCall(NetworkEventModel, 'updateOne', {
+      before: true,
+      when: (args) => (args[1] as { $unset?: object } | undefined)?.$unset !== undefined,
+    });
+    try {
+      const cancelling = (await api(lead)).delete(`/api/v1/events/${id}`).then((res) => res);
+      await clearing.reached;
+      expect((await NetworkEventModel.findById(id).lean())!.announcePendingSince).to.be.instanceOf(Date);
+      // As if it had stopped before planning her notice too.
+      await NotificationModel.deleteMany({ 'about.id': id, kind: 'network-event-cancelled' });
+      // Within the grace nothing is done; after it, she is told once, and a second run tells her nothing more.
+      expect(await eventChangesAnnounced()).to.equal(0);
+      const later = { now: new Date(Date.now() + 1000), graceMs: 0 };
+      expect(await eventChangesAnnounced(later)).to.equal(1);
+      expect(await eventChangesAnnounced(later)).to.equal(0);
+      const notices = await NotificationModel.find({ 'about.id': id, kind: 'network-event-cancelled' }).lean();
+      expect(notices.map((n) => String(n.userId))).to.deep.equal([sydney.id]);
+      clearing.release();
+      expect((await cancelling).status).to.equal(204);
+    } finally {
+      clearing.release();
+      clearing.restore();
+    }
+    expect((await NetworkEventModel.findById(id).lean())!.announcePendingSince).to.equal(undefined);
   });
 
   it('the web form: the lead changes an event in her zone, a refused change keeps what she typed, and cancelling asks first', async () => {

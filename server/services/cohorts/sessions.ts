@@ -9,6 +9,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { isObjectId } from '../../ids.ts';
 import { canJoinSessions, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
@@ -325,7 +326,11 @@ export async function rescheduleSession(props: {
       status: 'scheduled',
       ...(aheadOfItsMarks ? { marked: { $ne: true } } : {}),
     },
-    { $set: { ...set, sequence: session.sequence + 1 }, $unset: unset, $push: { history: entry } },
+    {
+      $set: { ...set, sequence: session.sequence + 1, announcePendingSince: now },
+      $unset: unset,
+      $push: { history: entry },
+    },
   );
   if (result.modifiedCount !== 1) {
     const current = await CohortSessionModel.findById(session._id, { marked: 1, sequence: 1 }).lean();
@@ -334,8 +339,37 @@ export async function rescheduleSession(props: {
       throw new ConflictError(messages.markedNotMoved(await marksOf()));
     throw new ConflictError(messages.changedMeanwhile);
   }
-  await emitDomainEvent('session.rescheduled', { sessionId: session._id });
+  await announceSessionChange({ sessionId: session._id, sequence: session.sequence + 1, cancelled: false });
   return (await loadSession(String(session._id))).session;
+}
+
+/**
+ * Tells the other areas a session changed (its participants' notices, its reminders moved: services/reminders), then
+ * marks the change announced, over the `sequence` it wrote: a later change's own announcement clears its own.
+ */
+async function announceSessionChange(props: { sessionId: Types.ObjectId; sequence: number; cancelled: boolean }) {
+  await emitDomainEvent(props.cancelled ? 'session.cancelled' : 'session.rescheduled', { sessionId: props.sessionId });
+  await CohortSessionModel.updateOne(
+    { _id: props.sessionId, sequence: props.sequence },
+    { $unset: { announcePendingSince: 1 } },
+  );
+}
+
+/**
+ * Announces again every session change written more than the grace of interrupted work ago and never announced
+ * (`announcePendingSince` still set: its process stopped between the write and the reactions), so its participants
+ * still hear of a move or a cancellation. The reactions are keyed (one notice per reader), so running them again
+ * after a process that stopped only before the flag was cleared sends nothing twice. Every 5 minutes (jobs/cohorts.ts).
+ */
+export async function sessionChangesAnnounced(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const before = interruptedBefore({ now: props.now ?? new Date(), graceMs: props.graceMs });
+  const pending = await CohortSessionModel.find(
+    { announcePendingSince: { $lt: before } },
+    { status: 1, sequence: 1 },
+  ).lean();
+  for (const s of pending)
+    await announceSessionChange({ sessionId: s._id, sequence: s.sequence, cancelled: s.status === 'cancelled' });
+  return pending.length;
 }
 
 /**
@@ -360,8 +394,9 @@ export async function markedFromNowOn(
 export async function cancelSession(props: { actor: Express.User; sessionId: string }) {
   const { session } = await loadRunSession(props);
   if (session.status === 'cancelled') return session;
+  const now = new Date();
   const entry = {
-    at: new Date(),
+    at: now,
     byUserId: new Types.ObjectId(props.actor.id),
     change: 'cancelled',
     previousStartsAt: session.startsAt,
@@ -370,13 +405,13 @@ export async function cancelSession(props: { actor: Express.User; sessionId: str
   const result = await CohortSessionModel.updateOne(
     { _id: session._id, sequence: session.sequence, status: 'scheduled' },
     {
-      $set: { status: 'cancelled', sequence: session.sequence + 1 },
+      $set: { status: 'cancelled', sequence: session.sequence + 1, announcePendingSince: now },
       $unset: { checkInCode: 1 },
       $push: { history: entry },
     },
   );
   if (result.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
-  await emitDomainEvent('session.cancelled', { sessionId: session._id });
+  await announceSessionChange({ sessionId: session._id, sequence: session.sequence + 1, cancelled: true });
   return (await loadSession(String(session._id))).session;
 }
 

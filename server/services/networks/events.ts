@@ -8,6 +8,7 @@ import {
   type EventStatus,
   type NetworkEvent,
 } from '../../../models/NetworkEvent.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../../pagination.ts';
@@ -430,14 +431,53 @@ export async function changeNetworkEvent(props: {
         joinUrl: merged.mode === 'online' ? merged.joinUrl : null,
         location: merged.mode === 'in-person' ? merged.location : null,
         sequence: (event.sequence ?? 0) + 1,
+        announcePendingSince: now,
       },
       $push: { history: entry },
     },
   );
   if (written.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
   const changed = await loadEvent(props.eventId);
-  await networkEventChanged({ event: changed, timeOrPlaceChanged: timeChanged || placeChanged, now });
+  await announceEventChange(changed, now);
   return (await presentEvents([changed], props.actor.id))[0]!;
+}
+
+/**
+ * Runs an event change's reactions (networkEventChanged or networkEventCancelled) as its last history entry says, then
+ * marks it announced over the `sequence` it wrote: a later change's own announcement clears its own.
+ */
+async function announceEventChange(event: NetworkEvent, now: Date): Promise<void> {
+  if (isCancelled(event)) await networkEventCancelled({ event, now });
+  else {
+    const last = event.history?.at(-1);
+    const timeOrPlaceChanged =
+      !last ||
+      last.change === 'rescheduled' ||
+      eventPlaceInWords({
+        mode: last.previousMode ?? event.mode,
+        joinUrl: last.previousJoinUrl,
+        location: last.previousLocation,
+      }) !== eventPlaceInWords(event);
+    await networkEventChanged({ event, timeOrPlaceChanged, now });
+  }
+  await NetworkEventModel.updateOne(
+    { _id: event._id, sequence: event.sequence ?? 0 },
+    { $unset: { announcePendingSince: 1 } },
+  );
+}
+
+/**
+ * Announces again every event change written more than the grace of interrupted work ago and never announced (its
+ * process stopped between the write and the reactions), so the members going still hear of a move or a cancellation.
+ * The notices are keyed (one a reader), so a run after a process that stopped only before the flag was cleared sends
+ * nothing twice. Every 5 minutes (jobs/networks.ts).
+ */
+export async function eventChangesAnnounced(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
+  const pending = await NetworkEventModel.find({ announcePendingSince: { $lt: before } }).lean<NetworkEvent[]>();
+  for (const event of pending) await announceEventChange(event, now);
+  return pending.length;
 }
 
 /**
@@ -464,11 +504,14 @@ export async function cancelNetworkEvent(props: {
   };
   const written = await NetworkEventModel.updateOne(
     { _id: event._id, sequence: event.sequence ?? null, status: { $ne: 'cancelled' } },
-    { $set: { status: 'cancelled', sequence: (event.sequence ?? 0) + 1 }, $push: { history: entry } },
+    {
+      $set: { status: 'cancelled', sequence: (event.sequence ?? 0) + 1, announcePendingSince: now },
+      $push: { history: entry },
+    },
   );
   if (written.modifiedCount !== 1) throw new ConflictError(messages.changedMeanwhile);
   const cancelled = await loadEvent(props.eventId);
-  await networkEventCancelled({ event: cancelled, now });
+  await announceEventChange(cancelled, now);
   return (await presentEvents([cancelled], props.actor.id))[0]!;
 }
 
