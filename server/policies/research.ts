@@ -34,6 +34,7 @@ const allowed: { methods: string[]; path: RegExp }[] = [
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/pledge(\/[^/]+)*$/ },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/api\/v1\/pledge\/signatures$/ },
   { methods: ['GET', 'HEAD', 'POST'], path: /^\/pool\/(request(\/thanks)?|requests\/confirm\/[^/]+)$/ },
+  { methods: ['POST'], path: /^\/api\/v1\/pool\/requests$/ },
   { methods: ['GET', 'HEAD'], path: /^\/(api\/v1\/)?certificates\/verify(\/[^/]+)?$/ },
 ];
 

@@ -79,6 +79,8 @@ const expectedAllowed = [
   'GET /pool/request/thanks',
   'GET /pool/requests/confirm/:token',
   'POST /pool/requests/confirm/:token',
+  // The API's public request (API.md: "public"), as the form is.
+  'POST /api/v1/pool/requests',
   'GET /certificates/verify',
   'GET /certificates/verify/:code',
   'GET /api/v1/certificates/verify/:code',
@@ -169,11 +171,25 @@ describe('research: researchers see nothing personal (the whole route table)', (
     await agent.get('/account/data/export.zip').expect(200).expect('Content-Type', /zip/);
   });
 
-  it('a researcher reaches her allowed research operations (200), and an admin is not held to the boundary', async () => {
+  it('a researcher reaches her allowed research operations (200) and the public ones, and an admin is not held to the boundary', async () => {
     await supertest(app)
       .get('/api/v1/research/impact')
       .set('Authorization', `Bearer ${await tokenFor(researcher)}`)
       .expect(200);
+    // A public operation is hers as anyone's (API.md: "public"), with her token as without one.
+    await supertest(app)
+      .post('/api/v1/pool/requests')
+      .set('Authorization', `Bearer ${await tokenFor(researcher)}`)
+      .send({
+        offer: 'speaker',
+        topic: 'interviews',
+        organisation: 'Riverside Primary',
+        contactName: 'Rae Researcher',
+        contactEmail: researcher.email,
+        mode: 'online',
+        message: 'A talk on what our study found.',
+      })
+      .expect(202);
     const admin = await buildUser({ roles: ['admin', 'researcher'] });
     await supertest(app)
       .get('/api/v1/users')
