@@ -4,6 +4,7 @@ import supertest from 'supertest';
 import { MentorProfileModel } from '../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../models/Mentorship.ts';
 import { MentorshipMeetingModel } from '../../models/MentorshipMeeting.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import {
   logMeeting,
   mentorshipMessages,
@@ -94,6 +95,34 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
       expect(res.body).to.include({ id, status: 'active' });
       expect(JSON.stringify(res.body)).not.to.match(/@/);
     }
+  });
+
+  it('an admin may close a mentorship she sees (both members hear, from the programme team), but not log its meetings or speak for its members (403, not 404)', async () => {
+    const { mentor, mentee, id } = await matched();
+    const admin = await buildUser({ roles: ['admin'] });
+    const refused = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/meetings`)
+      .set(await as(admin))
+      .send({ heldAt: new Date().toISOString(), minutes: 30 })
+      .expect(403);
+    expect(refused.body.detail).to.equal(mentorshipMessages.membersOnly);
+    const withFeedback = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(await as(admin))
+      .send({ reason: 'The mentor has left the programme.', feedback: 'Not hers to give.' })
+      .expect(422);
+    expect(withFeedback.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['feedback']);
+    const closed = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/close`)
+      .set(await as(admin))
+      .send({ reason: 'The mentor has left the programme.' })
+      .expect(200);
+    expect(closed.body).to.include({ status: 'closed', closeReason: 'The mentor has left the programme.' });
+    const notices = await NotificationModel.find({ kind: 'mentorship-closed', 'about.id': id }).lean();
+    expect(notices.map((n) => String(n.userId)).sort()).to.deep.equal([mentor.id, mentee.id].sort());
+    expect(notices.every((n) => n.subject === 'The programme team closed your mentorship')).to.equal(true);
+    // The mentor's place is given back, as for any close.
+    expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
   });
 
   it('when a member logs a meeting, both see the shared notes and only she sees her private notes (admins neither)', async () => {

@@ -11,7 +11,7 @@ import {
   type Mentorship,
 } from '../../../models/Mentorship.ts';
 import { UserModel } from '../../../models/User.ts';
-import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
+import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
 import { agreedEndPassesAt, closedByMember, mentorshipClosed, planMentorshipReminders } from './reminders.ts';
 import { localDate } from '../reminders/time.ts';
@@ -25,6 +25,8 @@ import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } f
 export const mentorshipMessages = {
   agreementSavedMeanwhile: savedMeanwhileMessage('agreement'),
   notFound: 'We could not find that mentorship.',
+  membersOnly: 'Only its mentor and mentee do this. As an admin you can close the mentorship.',
+  feedbackMembersOnly: 'is for its mentor or mentee to give',
   closed: 'This mentorship is closed.',
   endsOnPast: 'must be a date after the mentorship started',
   endsOnBeforeToday: 'must be today or later: a mentorship ends once its end date is over',
@@ -51,10 +53,13 @@ export async function mentorshipFor(props: { actor: Actor; mentorshipId: string 
   return m;
 }
 
-/** Members may change it; an admin reads it but does not act in someone else's mentorship. */
+/**
+ * Members agree, log meetings and rate; an admin reads it and may close it (closeMentorship), but does not speak for
+ * its two members: she is refused (403, as she sees it) with what she can do.
+ */
 async function mentorshipForMember(props: { actor: Actor; mentorshipId: string }): Promise<Mentorship> {
   const m = await mentorshipFor(props);
-  if (!isMember(props.actor, m)) throw new NotFoundError(mentorshipMessages.notFound);
+  if (!isMember(props.actor, m)) throw new ForbiddenError(mentorshipMessages.membersOnly);
   return m;
 }
 
@@ -283,12 +288,18 @@ export async function closeMentorship(props: {
   now?: Date;
 }): Promise<Mentorship> {
   const now = props.now ?? new Date();
-  const m = await mentorshipForMember(props);
+  // Its members, or an admin (a safeguarding concern, a mentor who left): she gives a reason, never a rating or the
+  // members' feedback.
+  const m = await mentorshipFor(props);
   refuseIfClosed(m);
   // The rating is how the mentee found it (the outcomes read it so): a mentor does not rate her own mentoring.
   if (props.rating !== undefined && String(m.menteeId) !== props.actor.id)
     throw new ValidationError('Only the mentee rates a mentorship.', [
       { path: 'rating', message: mentorshipMessages.ratingMenteeOnly },
+    ]);
+  if (props.feedback && !isMember(props.actor, m))
+    throw new ValidationError('Feedback comes from its members.', [
+      { path: 'feedback', message: mentorshipMessages.feedbackMembersOnly },
     ]);
   const result = await MentorshipModel.updateOne(
     { _id: m._id, status: 'active' },

@@ -340,6 +340,27 @@ export async function mentorshipClosed(props: {
 export async function closedByMember(props: { mentorship: Mentorship; closedBy: string; now: Date }): Promise<void> {
   const m = props.mentorship;
   const id = String(m._id);
+  if (props.closedBy !== String(m.mentorId) && props.closedBy !== String(m.menteeId)) {
+    // An admin closed it: both members hear, from the programme team (her name is not theirs to know).
+    await planNotifications(
+      [m.mentorId, m.menteeId].map((userId) => ({
+        key: `mentorship-closed:${id}:${String(userId)}`,
+        userId,
+        kind: 'mentorship-closed' as const,
+        about: { type: 'mentorship' as const, id },
+        sendAt: props.now,
+        template: 'mentorship-closed',
+        subject: 'The programme team closed your mentorship',
+        data: {
+          mentorshipId: id,
+          closerName: 'The programme team',
+          reason: m.closeReason ?? '',
+          link: `/mentorships/${id}`,
+        },
+      })),
+    );
+    return;
+  }
   const byMentor = props.closedBy === String(m.mentorId);
   const other = byMentor ? m.menteeId : m.mentorId;
   const people = await peopleOf([props.closedBy]);
