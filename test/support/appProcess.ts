@@ -92,12 +92,15 @@ export async function untilHealthy(app: AppProcess, withinMs = 60_000): Promise<
   }
 }
 
-/** spawnApp, then untilHealthy; on another port when the one chosen was taken before the app could listen. */
-export async function startAppProcess(props: AppOptions = {}): Promise<AppProcess> {
+/**
+ * spawnApp, then untilHealthy (within `withinMs`, a minute unless told); on another port when the one chosen was taken
+ * before the app could listen.
+ */
+export async function startAppProcess(props: AppOptions & { withinMs?: number } = {}): Promise<AppProcess> {
   for (let attempt = 1; ; attempt += 1) {
     const app = await spawnApp(props);
     try {
-      return await untilHealthy(app);
+      return await untilHealthy(app, props.withinMs);
     } catch (error) {
       if (attempt < 3 && app.output().includes('could not listen on PORT')) continue;
       throw error;
