@@ -68,6 +68,11 @@ const recruitmentRoundSchema = new Schema(
         boardName: String,
         organisation: String,
         members: [recordMemberSchema],
+        /**
+         * Grows with each rewrite of `members` after the close (an erasure naming someone "Former member"): a rewrite
+         * computed from a read is written only over the revision read, so two erasures at once keep both names out.
+         */
+        rev: Number,
       },
       default: undefined,
     },

@@ -9,14 +9,17 @@ import {
   addAdviserToPanel,
   addToPanel,
   changeRound,
+  closeRound,
   createRound,
   removeFromPanel,
   setBoardMember,
 } from '../../server/services/boards/index.ts';
 import { recordExternalCertificate } from '../../server/services/boards/externalCertificates.ts';
+import { formerMemberName } from '../../server/services/learning/personalData.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser } from '../support/factories.ts';
 
 describe('boards: an erased account cannot be seated', () => {
@@ -124,6 +127,39 @@ describe('boards: an erased account cannot be seated', () => {
       gone.id,
       off.id,
     ]);
+  });
+
+  it('two members of a closed round erased at the same moment (two processes): the record names neither, as neither write brings back the other’s name', async () => {
+    const admin = await buildUser({ roles: ['admin'] });
+    const chair = await buildUser({ roles: ['governor'] });
+    const alice = await buildUser({ roles: ['governor'], name: 'Alice Panellist' });
+    const beth = await buildUser({ roles: ['governor'], name: 'Beth Panellist' });
+    const board = await buildBoard([
+      { user: chair, role: 'chair' },
+      { user: alice, role: 'governor' },
+      { user: beth, role: 'governor' },
+    ]);
+    const round = await buildRound(board.id, { interviewDates: [inDays(-1)], panel: [alice, beth] });
+    await closeRound({ actor: asActor(chair), roundId: round.id });
+    const actor = { id: admin.id, name: admin.name };
+    // Alice's erasure has read the record and is about to write it when Beth's erasure runs through.
+    const held = holdNextCall(RecruitmentRoundModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1] ?? {}).includes('readinessRecord.members'),
+    });
+    try {
+      const first = eraseAccount({ actor, userId: alice.id, bySelf: false });
+      await held.reached;
+      held.restore();
+      await eraseAccount({ actor, userId: beth.id, bySelf: false });
+      held.release();
+      await first;
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const record = (await RecruitmentRoundModel.findById(round.id).lean())!.readinessRecord!;
+    expect(record.members.map((m) => m.name)).to.deep.equal([formerMemberName, formerMemberName]);
   });
 
   it('a chair or an admin recording training (with an evidence file) for an erased board member gets the 404 of an unknown person, and nothing is stored', async () => {

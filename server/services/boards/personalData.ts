@@ -20,33 +20,43 @@ async function recordsNaming(userId: { toString(): string }) {
 }
 
 /**
- * A round just closed: "Former member" for anyone on its new record whose account is being erased. An erasure marks
- * the account `erased` before its areas run, and a close may have read her name before that and written its record
- * after the boards area looked for records naming her; whichever comes last, this check or that sweep, sees both.
+ * "Former member" for everyone on a closed round's readiness record whose account is erased, written over the record's
+ * revision read (`readinessRecord.rev`) and tried again when another rewrite landed meanwhile: FerretDB has no
+ * positional update, so the members array is written whole, and two erasures at once (two processes) each wrote back
+ * the other's real name. Run after a close (an erasure marks the account `erased` before its areas run, and a close may
+ * have read her name before that and written its record after the boards area looked for records naming her; whichever
+ * comes last sees both) and by the boards area's erasure for every record naming her.
  */
-export async function nameNoErasedPersonInRecord<M extends { userId: Types.ObjectId; name: string }>(
-  roundId: Types.ObjectId,
-  /** The record's members as the close wrote them (a closed record is never changed but by erasure). */
-  members: M[],
-): Promise<void> {
-  const erased = new Set(
-    (
-      await UserModel.find({ _id: { $in: members.map((m) => m.userId) }, status: 'erased' })
-        .select('_id')
-        .lean()
-    ).map((u) => String(u._id)),
-  );
-  if (!members.some((m) => erased.has(String(m.userId)) && m.name !== formerMemberName)) return;
-  await RecruitmentRoundModel.updateOne(
-    { _id: roundId, status: 'closed' },
-    {
-      $set: {
-        'readinessRecord.members': members.map((m) =>
-          erased.has(String(m.userId)) ? { ...m, name: formerMemberName } : m,
-        ),
+export async function nameNoErasedPersonInRecord(roundId: Types.ObjectId): Promise<void> {
+  for (let attempt = 0; attempt < 20; attempt += 1) {
+    const round = await RecruitmentRoundModel.findOne(
+      { _id: roundId, status: 'closed' },
+      { readinessRecord: 1 },
+    ).lean();
+    const record = round?.readinessRecord;
+    if (!record?.members?.length) return;
+    const erased = new Set(
+      (
+        await UserModel.find({ _id: { $in: record.members.map((m) => m.userId) }, status: 'erased' })
+          .select('_id')
+          .lean()
+      ).map((u) => String(u._id)),
+    );
+    if (!record.members.some((m) => erased.has(String(m.userId)) && m.name !== formerMemberName)) return;
+    const written = await RecruitmentRoundModel.updateOne(
+      { _id: roundId, status: 'closed', 'readinessRecord.rev': record.rev ?? { $exists: false } },
+      {
+        $set: {
+          'readinessRecord.members': record.members.map((m) =>
+            erased.has(String(m.userId)) ? { ...m, name: formerMemberName } : m,
+          ),
+        },
+        $inc: { 'readinessRecord.rev': 1 },
       },
-    },
-  );
+    );
+    if (written.modifiedCount === 1) return;
+  }
+  throw new Error(`the readiness record of round ${String(roundId)} kept changing while names were being erased`);
 }
 
 /**
@@ -116,17 +126,7 @@ export const boardsPersonalData = personalDataArea({
       { userId, hasFile: true },
       { $unset: { file: 1 }, $set: { hasFile: false } },
     );
-    // A closed record is never recomputed or edited again, so writing its members array whole (FerretDB has no
-    // positional update) loses nothing; only the copied name changes.
-    for (const round of await recordsNaming(userId)) {
-      const members = round.readinessRecord!.members.map((m) =>
-        String(m.userId) === String(userId) ? { ...m, name: formerMemberName } : m,
-      );
-      if (members.every((m, i) => m.name === round.readinessRecord!.members[i]!.name)) continue;
-      await RecruitmentRoundModel.updateOne(
-        { _id: round._id, status: 'closed' },
-        { $set: { 'readinessRecord.members': members } },
-      );
-    }
+    // Only the copied name changes (her account is already `erased`): see nameNoErasedPersonInRecord.
+    for (const round of await recordsNaming(userId)) await nameNoErasedPersonInRecord(round._id);
   },
 });

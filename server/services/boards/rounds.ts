@@ -841,7 +841,7 @@ export async function closeRound(props: {
     );
     // Not written: closed meanwhile (the next read answers 409) or changed meanwhile (the record is made again).
     if (result.modifiedCount !== 1) continue;
-    await nameNoErasedPersonInRecord(round._id, record.members);
+    await nameNoErasedPersonInRecord(round._id);
     await planRoundReminders({ roundId: props.roundId, now });
     await emitDomainEvent('round.recorded', { roundId: round._id });
     return (await RecruitmentRoundModel.findById(round._id).lean<RecruitmentRound>())!;

@@ -125,29 +125,59 @@ const rewrittenData = (value: unknown, text: (s: string) => string): unknown =>
         ? Object.fromEntries(Object.entries(value).map(([key, inner]) => [key, rewrittenData(inner, text)]))
         : value;
 
+/**
+ * Writes a rewrite of one stored copy over what was read of it, reading it again and rewriting that when it changed
+ * meanwhile: two erasures at once (two processes) rewrite the same copies (a chair's email listing both), and a write
+ * computed from an earlier read would put back the name the other had just taken out. `matches` is the read copy's
+ * own content as a filter (a copy rewritten meanwhile no longer matches it).
+ */
+async function rewriteOver<T extends { _id: Types.ObjectId }>(props: {
+  first: T;
+  again: (id: Types.ObjectId) => Promise<T | null>;
+  matches: (row: T) => Record<string, unknown>;
+  write: (filter: Record<string, unknown>, row: T) => Promise<{ matchedCount: number }>;
+}): Promise<void> {
+  let row: T | null = props.first;
+  for (let attempt = 0; row && attempt < 20; attempt += 1) {
+    if ((await props.write({ _id: row._id, ...props.matches(row) }, row)).matchedCount === 1) return;
+    row = await props.again(row._id);
+  }
+  if (row) throw new Error(`a stored copy (${String(row._id)}) kept changing while names were being erased`);
+}
+
+type OutboxCopy = { _id: Types.ObjectId; subject: string; text: string; html?: string | null };
+
 /** The outbox's copies of these emails (kept without SMTP, read by admins), rewritten alike. */
 async function rewriteOutboxCopies(filter: Record<string, unknown>, rewrite: Rewrite): Promise<void> {
-  const copies = await OutboxMessageModel.find(filter).select({ subject: 1, text: 1, html: 1 }).lean();
+  const fields = { subject: 1, text: 1, html: 1 };
+  const copies = await OutboxMessageModel.find(filter).select(fields).lean<OutboxCopy[]>();
   for (const copy of copies)
-    await OutboxMessageModel.updateOne(
-      { _id: copy._id },
-      {
-        $set: {
-          subject: rewrite.text(copy.subject),
-          text: rewrite.text(copy.text),
-          ...(copy.html ? { html: rewrite.html(copy.html) } : {}),
-        },
-      },
-    );
+    await rewriteOver({
+      first: copy,
+      again: (id) => OutboxMessageModel.findById(id).select(fields).lean<OutboxCopy>(),
+      matches: (c) => ({ subject: c.subject, text: c.text, ...(c.html != null ? { html: c.html } : {}) }),
+      write: (where, c) =>
+        OutboxMessageModel.updateOne(where, {
+          $set: {
+            subject: rewrite.text(c.subject),
+            text: rewrite.text(c.text),
+            ...(c.html ? { html: rewrite.html(c.html) } : {}),
+          },
+        }),
+    });
 }
+
+type NotificationCopy = { _id: Types.ObjectId; subject?: string | null; data?: unknown; updatedAt?: Date };
 
 /**
  * Rewrites every stored copy of the notifications `filter` selects: subject and data texts, the subject the delivery
- * journal copied, the outbox's copy of the email; and the same in the daily digests that carried them.
+ * journal copied, the outbox's copy of the email; and the same in the daily digests that carried them. Each written
+ * over what was read of it (rewriteOver): a notification over its `updatedAt` (every write through the model moves it).
  */
 async function rewriteNotificationCopies(filter: Record<string, unknown>, rewrite: Rewrite): Promise<void> {
   if (rewrite.empty) return;
-  const found = await NotificationModel.find(filter).select({ subject: 1, data: 1 }).lean();
+  const fields = { subject: 1, data: 1, updatedAt: 1 };
+  const found = await NotificationModel.find(filter).select(fields).lean<NotificationCopy[]>();
   // One that reached a daily-digest reader went out inside her digest (the journal's `bundled` row names the digest's
   // key): the digest's own record and its outbox copy carry the same words, so they are rewritten too.
   const digestKeys = found.length
@@ -158,20 +188,33 @@ async function rewriteNotificationCopies(filter: Record<string, unknown>, rewrit
     : [];
   const digests = digestKeys.length
     ? await NotificationModel.find({ key: { $in: digestKeys.filter(Boolean) }, kind: 'daily-digest' })
-        .select({ subject: 1, data: 1 })
-        .lean()
+        .select(fields)
+        .lean<NotificationCopy[]>()
     : [];
   for (const row of [...found, ...digests]) {
-    const data = rewrittenData(row.data ?? {}, rewrite.text);
-    await NotificationModel.updateOne({ _id: row._id }, { $set: { subject: rewrite.text(row.subject ?? ''), data } });
+    await rewriteOver({
+      first: row,
+      again: (id) => NotificationModel.findById(id).select(fields).lean<NotificationCopy>(),
+      matches: (r) => ({ updatedAt: r.updatedAt }),
+      write: (where, r) =>
+        NotificationModel.updateOne(where, {
+          $set: { subject: rewrite.text(r.subject ?? ''), data: rewrittenData(r.data ?? {}, rewrite.text) },
+        }),
+    });
     const deliveries = await NotificationDeliveryModel.collection
       .find({ notificationId: row._id, subject: { $regex: rewrite.mentions } }, { projection: { subject: 1 } })
       .toArray();
     for (const d of deliveries)
-      await NotificationDeliveryModel.collection.updateOne(
-        { _id: d._id },
-        { $set: { subject: rewrite.text(String(d.subject ?? '')) } },
-      );
+      await rewriteOver({
+        first: { _id: d._id, subject: String(d.subject ?? '') },
+        again: async (id) => {
+          const again = await NotificationDeliveryModel.collection.findOne({ _id: id }, { projection: { subject: 1 } });
+          return again ? { _id: again._id, subject: String(again.subject ?? '') } : null;
+        },
+        matches: (r) => ({ subject: r.subject }),
+        write: (where, r) =>
+          NotificationDeliveryModel.collection.updateOne(where, { $set: { subject: rewrite.text(r.subject) } }),
+      });
     await rewriteOutboxCopies({ notificationId: row._id }, rewrite);
   }
 }
