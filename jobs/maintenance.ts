@@ -3,6 +3,7 @@ import { OneTimeTokenModel } from '../models/OneTimeToken.ts';
 import { purgeExpiredApiTokens } from '../server/services/apiTokens.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
+import { acceptsFinished } from '../server/services/pool/pool.ts';
 import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
@@ -70,6 +71,8 @@ export const maintenanceJobs: JobArea = {
       await listChanged();
       // Likewise network member counts are of active accounts.
       await countOutMembershipsOfDisabledAccounts();
+      // A pool accept whose process stopped half-way is carried through: the organisation hears.
+      await acceptsFinished();
     });
   },
   async schedule(agenda) {

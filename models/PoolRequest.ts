@@ -30,6 +30,12 @@ const poolRequestSchema = new Schema(
     acceptedBy: { type: Schema.Types.ObjectId, ref: 'User' },
     closedReason: { type: String },
     decidedAt: { type: Date },
+    /**
+     * Set by an accept's claim and unset once it is carried through (her offer accepted, the others withdrawn, the
+     * organisation emailed): one still set minutes later was left by a process that stopped between the steps, and
+     * the pool's sweep finishes it (services/pool/pool.ts, acceptsFinished).
+     */
+    settling: { type: Boolean },
     /** Unique: the public form sent twice (a double-click, a retry) stores one request (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },
@@ -40,6 +46,7 @@ const poolRequestSchema = new Schema(
 poolRequestSchema.plugin(keyedSubmissions);
 poolRequestSchema.index({ confirmTokenHash: 1 }, { unique: true });
 poolRequestSchema.index({ status: 1, createdAt: -1 });
+poolRequestSchema.index({ settling: 1 });
 
 export type PoolRequest = InferSchemaType<typeof poolRequestSchema> & { _id: Types.ObjectId };
 export const PoolRequestModel = model('PoolRequest', poolRequestSchema);

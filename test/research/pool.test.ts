@@ -10,6 +10,7 @@ import { closeMailer, configureMailer } from '../../server/mailer.ts';
 import { ConflictError } from '../../server/errors.ts';
 import {
   acceptPoolOffer,
+  acceptsFinished,
   closePoolRequest,
   declinePoolOffer,
   offerPoolRequest,
@@ -21,7 +22,7 @@ import { confirmationPage, dialogOf } from '../support/confirmation.ts';
 import { clearDatabase, useTestDatabase } from '../support/db.ts';
 import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
-import { startSmtpSink } from '../support/smtp.ts';
+import { emailPart, startSmtpSink } from '../support/smtp.ts';
 
 const request = {
   offer: 'speaker',
@@ -393,6 +394,72 @@ describe('the pool of speakers, facilitators and researchers', () => {
     expect(after.acceptedOfferId).to.equal(undefined);
     await runDueNotifications();
     expect(sink.received.filter((m) => m.subject?.includes('someone can help'))).to.have.length(0);
+  });
+
+  it('an accept whose process stopped after its claim is carried through: her retry finishes it (not "taken"), or else the sweep; the organisation hears once and the other offers are withdrawn', async () => {
+    const admin = (await buildUser({ roles: ['admin'] })) as unknown as Express.User;
+    const [member, other] = [await buildUser({ name: 'Mina Member' }), await buildUser()];
+    for (const person of [member, other])
+      await PoolProfileModel.collection.insertOne({ userId: new Types.ObjectId(person.id), ...profile });
+    const openRequest = async (hash: string) => {
+      const { insertedId } = await PoolRequestModel.collection.insertOne({
+        submissionKey: newSubmissionKey(),
+        ...request,
+        contactEmail: `${hash}@riverside.example`,
+        status: 'open',
+        confirmTokenHash: `hash-${hash}-${member.id}`,
+        confirmExpiresAt: new Date(Date.now() + 86_400_000),
+        createdAt: new Date(),
+      });
+      for (const person of [member, other])
+        await offerPoolRequest({ actor: admin, requestId: String(insertedId), userId: person.id });
+      const offerId = (await PoolOfferModel.findOne({ requestId: insertedId, userId: member.id }).lean())!._id;
+      return { requestId: insertedId, offerId: String(offerId) };
+    };
+    /** Her accept, its process stopping right after the claim (before her offer is written). */
+    const acceptStopping = async (offerId: string) => {
+      const statics = PoolOfferModel as unknown as Record<string, unknown>;
+      const updateOne = statics.updateOne;
+      statics.updateOne = () => Promise.reject(new Error('the process stopped'));
+      try {
+        await acceptPoolOffer({ actor: member as unknown as Express.User, offerId }).catch(() => undefined);
+      } finally {
+        statics.updateOne = updateOne;
+      }
+    };
+    const hopeful = (to: string) =>
+      sink.received.filter((m) => m.to.includes(to) && m.subject?.includes('someone can help'));
+    const offersOf = async (requestId: Types.ObjectId) =>
+      (await PoolOfferModel.find({ requestId }).lean())
+        .map((o) => `${String(o.userId) === member.id ? 'hers' : 'other'}:${o.status}`)
+        .sort();
+
+    // Her retry.
+    const first = await openRequest('retry');
+    await acceptStopping(first.offerId);
+    expect((await PoolRequestModel.findById(first.requestId).lean())!).to.include({
+      status: 'accepted',
+      settling: true,
+    });
+    expect(await acceptPoolOffer({ actor: member as unknown as Express.User, offerId: first.offerId })).to.include({
+      status: 'accepted',
+    });
+    expect(await offersOf(first.requestId)).to.deep.equal(['hers:accepted', 'other:withdrawn']);
+    expect((await PoolRequestModel.findById(first.requestId).lean())!.settling).to.equal(undefined);
+    await runDueNotifications();
+    expect(hopeful('retry@riverside.example')).to.have.length(1);
+
+    // Nobody retries: the sweep, once the grace has passed.
+    const second = await openRequest('sweep');
+    await acceptStopping(second.offerId);
+    expect(await acceptsFinished()).to.equal(0);
+    const later = { now: new Date(Date.now() + 1000), graceMs: 0 };
+    expect(await acceptsFinished(later)).to.equal(1);
+    expect(await acceptsFinished(later)).to.equal(0);
+    expect(await offersOf(second.requestId)).to.deep.equal(['hers:accepted', 'other:withdrawn']);
+    await runDueNotifications();
+    expect(hopeful('sweep@riverside.example')).to.have.length(1);
+    expect(emailPart(hopeful('sweep@riverside.example')[0]!, 'text/plain')).to.include('Mina Member');
   });
 
   it('when she answers an offer from a page left open after the request was closed or taken, her page says which (not "already answered"), and nothing changes', async () => {

@@ -11,6 +11,7 @@ import { renderEmail } from '../../emails.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { logger } from '../../logger.ts';
 import { sendToAddress } from '../reminders/addressedEmails.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -422,17 +423,29 @@ export async function offerPoolRequest(props: { actor: Express.User; requestId: 
 
 /**
  * She accepts: the request is claimed first with a conditional update (open or offered → accepted, naming her
- * offer), so of two members accepting at once exactly one wins and the other gets 409; then her offer is marked,
- * the other pending offers withdrawn, and the organisation emailed.
+ * offer, `settling`), so of two members accepting at once exactly one wins and the other gets 409; then her offer is
+ * marked, the other pending offers withdrawn, and the organisation emailed (finishAccept). Sent again after a stop
+ * half-way (her retry finds the request claimed for her own offer), it carries on from where it stopped rather than
+ * withdrawing her offer as taken; left alone, the pool's sweep finishes it (acceptsFinished).
  */
 export async function acceptPoolOffer(props: { actor: Express.User; offerId: string; now?: Date }) {
   const now = props.now ?? new Date();
   const offer = await ownPendingOffer(props.actor, props.offerId);
-  const claimed = await PoolRequestModel.findOneAndUpdate(
-    { _id: offer.requestId, status: { $in: ['open', 'offered'] } },
-    { $set: { status: 'accepted', acceptedOfferId: offer._id, acceptedBy: offer.userId, decidedAt: now } },
-    { returnDocument: 'after' },
-  ).lean();
+  const claimed =
+    (await PoolRequestModel.findOneAndUpdate(
+      { _id: offer.requestId, status: { $in: ['open', 'offered'] } },
+      {
+        $set: {
+          status: 'accepted',
+          acceptedOfferId: offer._id,
+          acceptedBy: offer.userId,
+          decidedAt: now,
+          settling: true,
+        },
+      },
+      { returnDocument: 'after' },
+    ).lean()) ??
+    (await PoolRequestModel.findOne({ _id: offer.requestId, status: 'accepted', acceptedOfferId: offer._id }).lean());
   if (!claimed) {
     await PoolOfferModel.updateOne(
       { _id: offer._id, status: 'pending' },
@@ -440,32 +453,69 @@ export async function acceptPoolOffer(props: { actor: Express.User; offerId: str
     );
     throw new ConflictError(messages.taken);
   }
-  // Her offer is accepted only if it is still pending: she may have declined it from another tab meanwhile, and that
-  // answer (200, "declined") must stand. The request claimed for it is then given back before anyone is told.
+  if (!(await finishAccept({ request: claimed, memberName: props.actor.name, now })))
+    throw new ConflictError(messages.offerDecided);
+  return { id: String(offer._id), status: 'accepted' as const };
+}
+
+/**
+ * The steps after an accept's claim, each safe to run again: her offer accepted only if it is still pending (she may
+ * have declined it from another tab meanwhile, and that answer must stand: the request is then given back, false), the
+ * other pending offers withdrawn, the organisation emailed, and `settling` unset.
+ */
+async function finishAccept(props: {
+  request: Pick<PoolRequest, '_id' | 'acceptedOfferId' | 'contactEmail' | 'contactName' | 'topic' | 'organisation'>;
+  memberName: string;
+  now: Date;
+}): Promise<boolean> {
+  const { request, now } = props;
+  const offerId = request.acceptedOfferId!;
   const accepted = await PoolOfferModel.updateOne(
-    { _id: offer._id, status: 'pending' },
+    { _id: offerId, status: 'pending' },
     { $set: { status: 'accepted', decidedAt: now } },
   );
-  if (accepted.modifiedCount !== 1) {
+  if (accepted.modifiedCount !== 1 && !(await PoolOfferModel.exists({ _id: offerId, status: 'accepted' }))) {
     await PoolRequestModel.updateOne(
-      { _id: offer.requestId, status: 'accepted', acceptedOfferId: offer._id },
-      { $set: { status: 'offered' }, $unset: { acceptedOfferId: 1, acceptedBy: 1, decidedAt: 1 } },
+      { _id: request._id, status: 'accepted', acceptedOfferId: offerId },
+      { $set: { status: 'offered' }, $unset: { acceptedOfferId: 1, acceptedBy: 1, decidedAt: 1, settling: 1 } },
     );
-    await reopenIfNoOfferPending(offer.requestId);
-    throw new ConflictError(messages.offerDecided);
+    await reopenIfNoOfferPending(request._id);
+    return false;
   }
   await PoolOfferModel.updateMany(
-    { requestId: offer.requestId, status: 'pending', _id: { $ne: offer._id } },
+    { requestId: request._id, status: 'pending', _id: { $ne: offerId } },
     { $set: { status: 'withdrawn', decidedAt: now } },
   );
-  await mail(claimed.contactEmail, 'pool-outcome', 'Your request to the Pathways pool: someone can help', {
-    name: claimed.contactName,
-    accepted: true,
-    memberName: props.actor.name,
-    topic: topicLabel(claimed.topic),
-    organisation: claimed.organisation,
-  });
-  return { id: String(offer._id), status: 'accepted' as const };
+  // Claimed before the email is queued: two finishes at once (her retry and the sweep) email once.
+  const mailing = await PoolRequestModel.updateOne(
+    { _id: request._id, acceptedOfferId: offerId, settling: true },
+    { $unset: { settling: 1 } },
+  );
+  if (mailing.modifiedCount === 1)
+    await mail(request.contactEmail, 'pool-outcome', 'Your request to the Pathways pool: someone can help', {
+      name: request.contactName,
+      accepted: true,
+      memberName: props.memberName,
+      topic: topicLabel(request.topic),
+      organisation: request.organisation,
+    });
+  return true;
+}
+
+/**
+ * Finishes every accept whose claim was written more than the grace of interrupted work ago and never carried through
+ * (`settling` still set: its process stopped between the steps), so the organisation hears and the other members'
+ * offers are withdrawn. Every 15 minutes, with the other repairs of stopped work (jobs/maintenance.ts).
+ */
+export async function acceptsFinished(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const now = props.now ?? new Date();
+  const before = interruptedBefore({ now, graceMs: props.graceMs });
+  const stopped = await PoolRequestModel.find({ settling: true, decidedAt: { $lt: before } }).lean();
+  const members = await UserModel.find({ _id: { $in: stopped.map((r) => r.acceptedBy) } }, { name: 1 }).lean();
+  const nameOf = new Map(members.map((m) => [String(m._id), m.name]));
+  for (const request of stopped)
+    await finishAccept({ request, memberName: nameOf.get(String(request.acceptedBy)) ?? 'A member of the pool', now });
+  return stopped.length;
 }
 
 export async function declinePoolOffer(props: { actor: Express.User; offerId: string; now?: Date }) {
