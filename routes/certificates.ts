@@ -111,7 +111,7 @@ export function registerCertificateRoutes(web: Router, api: Router): void {
   });
   web.get('/certificates/:id/download', requireSignIn, async (req, res) => {
     const certificate = await certificateFor({ actor: req.user!, certificateId: String(req.params.id) });
-    const pdf = await certificatePdf(certificate);
+    const pdf = await certificatePdf(certificate, req.user!.timezone);
     res
       .type('application/pdf')
       .set(

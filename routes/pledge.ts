@@ -624,10 +624,10 @@ export function registerPledgeRoutes(web: Router, api: Router): void {
     res.redirect(303, '/pledge');
   });
 
-  web.get('/admin/pledge', requireRole('admin'), async (_req, res) =>
+  web.get('/admin/pledge', requireRole('admin'), async (req, res) =>
     res.render('pledge/admin/dashboard', {
       title: 'The Pledge: dashboard',
-      ...(await pledge.pledgeDashboard({ now: new Date() })),
+      ...(await pledge.pledgeDashboard({ now: new Date(), zone: req.user!.timezone })),
       typeLabels,
     }),
   );

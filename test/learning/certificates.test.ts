@@ -370,6 +370,24 @@ describe('learning: certificates', () => {
     expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
   });
 
+  it('a revoked certificate is not printed, and the refusal dates its revocation on the reader’s calendar, zone named', async () => {
+    const { modules, user } = await finishedProgramme();
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const certificate = (await CertificateModel.findOne({ userId: user.id }).lean())!;
+    // 23:30 on 2 March in New York is 3 March in UTC.
+    await CertificateModel.updateOne(
+      { _id: certificate._id },
+      { $set: { revokedAt: new Date('2027-03-03T04:30:00Z') } },
+    );
+    const admin = await buildUser({ roles: ['admin'], timezone: 'America/New_York' });
+    const refused = await (
+      await signIn(app, admin.email, testPassword)
+    )
+      .get(`/certificates/${String(certificate._id)}/download`)
+      .expect(409);
+    expect(refused.text).to.include('revoked on 2 March 2027 (America/New_York)');
+  });
+
   it('she lists her certificates through the API and downloads the PDF; nobody else can download it', async () => {
     const { modules, user } = await finishedProgramme();
     for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });

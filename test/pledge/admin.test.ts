@@ -321,6 +321,17 @@ describe('pledge: moderation, commitment options, dashboard and export', () => {
     expect(months[0]!.count).to.equal(confirmedThisMonth);
   });
 
+  it('the chart counts months on the reader’s calendar: on 1 April in Auckland (31 March in UTC) her last bar is April, and a signature of that morning is in it', async () => {
+    const now = new Date('2027-03-31T19:30:00Z'); // 08:30 on 1 April in Auckland
+    await buildSignature({ name: 'Auckland morning school', confirmedAt: new Date('2027-03-31T19:00:00Z') });
+    const auckland = await signaturesOverTime({ now, months: 2, zone: 'Pacific/Auckland' });
+    expect(auckland.map((b) => b.key)).to.deep.equal(['2027-03', '2027-04']);
+    expect(auckland.at(-1)!.label).to.equal('Apr 2027');
+    expect(auckland.at(-1)!.count).to.equal(1);
+    const utc = await signaturesOverTime({ now, months: 2, zone: 'UTC' });
+    expect(utc.map((b) => `${b.key}:${b.count}`)).to.deep.equal(['2027-02:0', '2027-03:1']);
+  });
+
   it('the CSV export has everything, escaped, and no cell a spreadsheet would run as a formula', async () => {
     await buildSignature({ name: '=HYPERLINK("http://evil.example","click")', email: 'csv@example.org' });
     await buildSignature({ name: 'Comma, "Quotes" School', region: '+44 region' });

@@ -332,12 +332,13 @@ export const verificationUrl = (code: string): string =>
  * The certificate as an A4 landscape PDF, with the details and where to check it. Its times are in the holder's zone,
  * named, whoever downloads it (she, or an admin for her): the document is hers, and reads the same for every copy.
  * A revoked one (its holder's account was erased) is no longer printed: a fresh copy would look valid while the
- * check page says revoked.
+ * check page says revoked. `readerZone`: whose calendar the refusal's date is on.
  */
-export async function certificatePdf(c: Certificate): Promise<Buffer> {
+export async function certificatePdf(c: Certificate, readerZone = 'UTC'): Promise<Buffer> {
+  // The refusal is the reader's (an admin, for a holder who is gone): its day on her calendar, zone named.
   if (c.revokedAt)
     throw new ConflictError(
-      `This certificate was revoked on ${formatDate(c.revokedAt)}, when its holder's account was erased: it certifies no one now, so it is not printed.`,
+      `This certificate was revoked on ${formatDate(c.revokedAt, readerZone)} (${readerZone}), when its holder's account was erased: it certifies no one now, so it is not printed.`,
     );
   const holder = await UserModel.findById(c.userId, { timezone: 1 }).lean();
   const zone = holder?.timezone ?? 'UTC';

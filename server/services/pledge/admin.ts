@@ -1,3 +1,4 @@
+import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { recordAuditEvent } from '../audit/events.ts';
 import { PledgeAuditEntryModel } from '../../../models/PledgeAuditEntry.ts';
@@ -144,28 +145,32 @@ export async function adminSignatureDetail(id: string) {
 export const recentAudit = (limit = 20) => PledgeAuditEntryModel.find().sort({ at: -1 }).limit(limit).lean();
 
 /**
- * Confirmed signatures per month over the last `months` months (oldest first), including empty months. Hidden ones
- * are left out, as the counts by type and region beside the chart leave them out.
+ * Confirmed signatures per month over the last `months` months (oldest first), including empty months, the months
+ * being the reader's (`zone`): a signature confirmed at 10:00 on 1 April in Auckland is April's there, as the chart's
+ * last bar is her current month. Hidden ones are left out, as the counts by type and region beside the chart leave
+ * them out.
  */
-export async function signaturesOverTime(props: { now: Date; months?: number }) {
+export async function signaturesOverTime(props: { now: Date; months?: number; zone?: string }) {
   const months = props.months ?? 12;
-  const start = new Date(Date.UTC(props.now.getUTCFullYear(), props.now.getUTCMonth() - (months - 1), 1));
+  const zone = props.zone ?? 'UTC';
+  const start = DateTime.fromJSDate(props.now, { zone })
+    .startOf('month')
+    .minus({ months: months - 1 });
   // FerretDB 1.x has no date operators in $group; a month of dates is small, so they are bucketed here.
-  const rows = await PledgeSignatureModel.find({ status: 'confirmed', hidden: false, confirmedAt: { $gte: start } })
+  const rows = await PledgeSignatureModel.find({
+    status: 'confirmed',
+    hidden: false,
+    confirmedAt: { $gte: start.toJSDate() },
+  })
     .select({ confirmedAt: 1, _id: 0 })
     .lean();
   const buckets = Array.from({ length: months }, (_, i) => {
-    const d = new Date(Date.UTC(start.getUTCFullYear(), start.getUTCMonth() + i, 1));
-    return {
-      key: `${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`,
-      label: d.toLocaleDateString('en-GB', { month: 'short', year: 'numeric', timeZone: 'UTC' }),
-      count: 0,
-    };
+    const month = start.plus({ months: i });
+    return { key: month.toFormat('yyyy-LL'), label: month.toFormat('LLL yyyy', { locale: 'en-GB' }), count: 0 };
   });
   const index = new Map(buckets.map((b, i) => [b.key, i]));
   for (const row of rows) {
-    const d = row.confirmedAt!;
-    const i = index.get(`${d.getUTCFullYear()}-${String(d.getUTCMonth() + 1).padStart(2, '0')}`);
+    const i = index.get(DateTime.fromJSDate(row.confirmedAt!, { zone }).toFormat('yyyy-LL'));
     if (i !== undefined) buckets[i]!.count++;
   }
   return buckets;
@@ -205,9 +210,10 @@ export async function commitmentStats() {
   };
 }
 
-export async function pledgeDashboard(props: { now: Date }) {
+/** `zone`: the reader's, whose months the chart counts. */
+export async function pledgeDashboard(props: { now: Date; zone: string }) {
   const [overTime, counts, commitments, pending, hidden, audit] = await Promise.all([
-    signaturesOverTime({ now: props.now }),
+    signaturesOverTime({ now: props.now, zone: props.zone }),
     countSignatures({ filter: {}, now: props.now }),
     commitmentStats(),
     PledgeSignatureModel.countDocuments({ status: 'pending' }),
