@@ -21,7 +21,7 @@ import type { JobArea } from './types.ts';
  * (connect-mongo stores `expires`), one-time links a day past expiry, and wrong check-in codes a day old; and what
  * we should not keep: Pledge signatures and pool requests never confirmed within a month; rate-limit counters of ended
  * windows; records of signed-in sessions and API tokens that have expired; audit events older than
- * AUDIT_RETENTION_DAYS.
+ * AUDIT_RETENTION_DAYS when an operator set it (unset, nothing deletes an event: API.md).
  * Acknowledged deletes, never w:0.
  */
 export async function removeExpiredRecords(now = new Date()): Promise<{
@@ -44,7 +44,10 @@ export async function removeExpiredRecords(now = new Date()): Promise<{
   await purgeEndedRateWindows(now);
   const sessionRecords = await purgeEndedSessionRecords({ idleMs: sessionIdleMs, now });
   const apiTokens = await purgeExpiredApiTokens(now);
-  const auditEvents = await purgeExpiredAuditEvents({ retentionDays: settings.auditRetentionDays, now });
+  const auditEvents =
+    settings.auditRetentionDays === null
+      ? 0
+      : await purgeExpiredAuditEvents({ retentionDays: settings.auditRetentionDays, now });
   return {
     sessions: sessions.deletedCount,
     links: links.deletedCount,

@@ -17,7 +17,7 @@ import { passwordFieldErrors } from './services/passwords.ts';
  * A whole number of an env var, from `min` to `max`: digits only, as PORT. `z.coerce.number()` read "" and " " as 0,
  * "0x14" as 20 and "1e1" as 10, so a typo started the app with a value nobody wrote.
  */
-const wholeNumber = (min: number, max: number, fallback: number) =>
+const anyWholeNumber = (min: number, max: number) =>
   z
     .string()
     .trim()
@@ -25,8 +25,8 @@ const wholeNumber = (min: number, max: number, fallback: number) =>
       (v) => /^\d{1,9}$/.test(v) && Number(v) >= min && Number(v) <= max,
       `must be a whole number from ${min} to ${max}`,
     )
-    .transform(Number)
-    .default(fallback);
+    .transform(Number);
+const wholeNumber = (min: number, max: number, fallback: number) => anyWholeNumber(min, max).default(fallback);
 
 const envSchema = z.object({
   /** development | production | test. Production requires SESSION_SECRET and sets Secure cookies. */
@@ -179,8 +179,11 @@ const envSchema = z.object({
    * that visitor gets a 502.
    */
   KEEP_ALIVE_TIMEOUT_SECONDS: wholeNumber(1, 3600, 65),
-  /** Days the audit trail keeps an event; the maintenance job removes older ones. */
-  AUDIT_RETENTION_DAYS: wholeNumber(1, 36500, 730),
+  /**
+   * Days the audit trail keeps an event, when an operator's data-protection rules ask for a limit: the maintenance job
+   * then removes older ones. Unset (the default), nothing deletes an event (API.md).
+   */
+  AUDIT_RETENTION_DAYS: anyWholeNumber(1, 36500).optional(),
 });
 
 /**
@@ -241,8 +244,8 @@ export type Config = Readonly<{
   trustProxy: number | readonly string[];
   /** Roles that must use two-step sign-in (MFA_REQUIRED_ROLES). */
   mfaRequiredRoles: readonly Role[];
-  /** Days an audit event is kept (AUDIT_RETENTION_DAYS). */
-  auditRetentionDays: number;
+  /** Days an audit event is kept (AUDIT_RETENTION_DAYS); null: kept for good, the default. */
+  auditRetentionDays: number | null;
   /** Milliseconds a shutdown may take before the process exits anyway (SHUTDOWN_TIMEOUT_SECONDS). */
   shutdownTimeoutMs: number;
   /** Milliseconds a stopping process still accepts connections, /healthz answering 503 (SHUTDOWN_DRAIN_SECONDS). */
@@ -330,7 +333,7 @@ export function loadConfig(source: NodeJS.ProcessEnv = process.env): Config {
     mfaRequiredRoles: Object.freeze(
       env.MFA_REQUIRED_ROLES ?? (env.NODE_ENV === 'production' ? (['admin', 'facilitator'] as Role[]) : []),
     ),
-    auditRetentionDays: env.AUDIT_RETENTION_DAYS,
+    auditRetentionDays: env.AUDIT_RETENTION_DAYS ?? null,
     shutdownTimeoutMs: env.SHUTDOWN_TIMEOUT_SECONDS * 1000,
     keepAliveTimeoutMs: env.KEEP_ALIVE_TIMEOUT_SECONDS * 1000,
     shutdownDrainMs: env.SHUTDOWN_DRAIN_SECONDS * 1000,

@@ -12,8 +12,8 @@ export const settings = {
   env: 'development' as Config['env'],
   /** MFA_REQUIRED_ROLES. */
   mfaRequiredRoles: [] as readonly Role[],
-  /** AUDIT_RETENTION_DAYS (the maintenance job). */
-  auditRetentionDays: 730,
+  /** AUDIT_RETENTION_DAYS (the maintenance job); null: audit events are kept for good. */
+  auditRetentionDays: null as number | null,
   /** SESSION_COOKIE_SAMESITE (clearing the session cookie with the attributes it was set with). */
   sessionCookieSameSite: 'lax' as Config['sessionCookieSameSite'],
   /** SECRETS_ENCRYPTION_KEY (server/services/secrets.ts). */

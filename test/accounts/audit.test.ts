@@ -2,6 +2,7 @@ import { readdirSync, readFileSync, statSync } from 'node:fs';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { expect } from 'chai';
+import { settings } from '../../server/settings.ts';
 import supertest from 'supertest';
 import { AuditEventModel } from '../../models/AuditEvent.ts';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
@@ -198,8 +199,18 @@ describe('the audit trail', () => {
     ]);
   });
 
-  it('the maintenance job removes events older than the retention (730 days by default) and keeps the rest', async () => {
+  it('by default the maintenance job deletes no event, however old; with a retention set it removes the older ones and keeps the rest', async () => {
     const now = new Date();
+    await recordAuditEvent({
+      action: 'sign-out',
+      actor: null,
+      detail: 'ten years old',
+      at: new Date(now.getTime() - 3650 * dayMs),
+    });
+    expect((await removeExpiredRecords(now)).auditEvents).to.equal(0);
+    expect(await AuditEventModel.countDocuments({ detail: 'ten years old' })).to.equal(1);
+    await AuditEventModel.deleteMany({});
+    settings.auditRetentionDays = 730;
     await recordAuditEvent({
       action: 'sign-out',
       actor: null,
@@ -212,8 +223,12 @@ describe('the audit trail', () => {
       detail: 'old but kept',
       at: new Date(now.getTime() - 729 * dayMs),
     });
-    const result = await removeExpiredRecords(now);
-    expect(result.auditEvents).to.equal(1);
+    try {
+      const result = await removeExpiredRecords(now);
+      expect(result.auditEvents).to.equal(1);
+    } finally {
+      settings.auditRetentionDays = null;
+    }
     expect(await AuditEventModel.countDocuments({ detail: 'very old' })).to.equal(0);
     expect(await AuditEventModel.countDocuments({ detail: 'old but kept' })).to.equal(1);
   });

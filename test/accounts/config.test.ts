@@ -30,8 +30,8 @@ describe('accounts configuration (MFA_REQUIRED_ROLES, AUDIT_RETENTION_DAYS)', ()
     );
   });
 
-  it('keeps audit events 730 days by default; a retention that is not a whole number of days is refused', () => {
-    expect(loadConfig({ NODE_ENV: 'test' }).auditRetentionDays).to.equal(730);
+  it('keeps audit events for good by default (API.md: nothing deletes an event); a retention that is not a whole number of days is refused', () => {
+    expect(loadConfig({ NODE_ENV: 'test' }).auditRetentionDays).to.equal(null);
     expect(loadConfig({ NODE_ENV: 'test', AUDIT_RETENTION_DAYS: '90' }).auditRetentionDays).to.equal(90);
     for (const bad of ['0', '-5', 'forever', '1.5'])
       expect(() => loadConfig({ NODE_ENV: 'test', AUDIT_RETENTION_DAYS: bad })).to.throw(

@@ -5,7 +5,8 @@ import { wholeWordPattern } from '../../textSearch.ts';
 const dayMs = 24 * 60 * 60 * 1000;
 
 /**
- * The one path that removes audit events: the maintenance job, for events older than AUDIT_RETENTION_DAYS. Nothing
+ * The one path that removes audit events: the maintenance job, for events older than AUDIT_RETENTION_DAYS, only when an
+ * operator set it (API.md: nothing deletes an event; a retention limit is the operator's own data-protection rule). Nothing
  * else in Pathways updates or deletes an event but the erasure's pseudonymisation below (test/accounts/audit.test.ts
  * holds the services to that).
  */
