@@ -7,6 +7,7 @@ import { updateCohort } from '../../server/services/cohorts/index.ts';
 import { planModuleNudges } from '../../server/services/reminders/index.ts';
 import { csrfFrom, errorSummaryOf, signIn, testApp, versionFrom } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { buildUser, testPassword, tokenFor } from '../support/factories.ts';
 import { buildCohort, buildModule, buildProgramme, enrol } from '../support/learningFactories.ts';
 
@@ -151,6 +152,35 @@ describe('cohorts: module due dates', () => {
       .get(url)
       .set('authorization', `Bearer ${await tokenFor(stranger)}`)
       .expect(404);
+  });
+
+  it('a save naming no version, written while the cohort’s dates were narrowed (another process), is checked again against the dates as they now are: nothing outside them is stored', async () => {
+    const { first, facilitator, cohort } = await pacedCohort();
+    const url = `/api/v1/cohorts/${cohort.id}/module-due-dates`;
+    const stored = await CohortModel.findById(cohort.id).lean();
+    // Its due-dates write waits while the cohort is made to end on 31 May (as updateCohort writes it).
+    const held = holdNextCall(CohortModel, 'updateOne', {
+      before: true,
+      when: (args) => JSON.stringify(args[1] ?? {}).includes('moduleDueDates'),
+    });
+    let saving: Promise<supertest.Response> | undefined;
+    try {
+      saving = supertest(app)
+        .put(url)
+        .set('authorization', `Bearer ${await tokenFor(facilitator)}`)
+        .send({ items: [{ moduleId: first.id, dueOn: '2027-06-15' }] })
+        .then((res) => res);
+      await held.reached;
+      held.restore();
+      await CohortModel.updateOne({ _id: cohort.id }, { $set: { endsOn: '2027-05-31' }, $inc: { version: 1 } });
+    } finally {
+      held.release();
+      held.restore();
+    }
+    const answer = await saving!;
+    expect(answer.status).to.equal(422);
+    expect(answer.body.errors.map((e: { path: string }) => e.path)).to.deep.equal(['items.0.dueOn']);
+    expect((await CohortModel.findById(cohort.id).lean())!.moduleDueDates).to.deep.equal(stored!.moduleDueDates);
   });
 
   it('the cohort’s dates cannot move past a current module’s due date (422 at the date, naming the module; nothing saved); a retired module’s date left outside them is dropped', async () => {

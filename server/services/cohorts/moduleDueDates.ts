@@ -117,6 +117,24 @@ export async function setModuleDueDates(props: {
   dueDates: readonly ModuleDueDateInput[];
   expectedVersion?: ExpectedVersion;
 }): Promise<ModuleDueDate[]> {
+  // Checked against the cohort as read (its dates, its programme's modules) and written only over the version read:
+  // a change of the cohort landing in between (narrower dates, another programme) is read and checked again, so no
+  // date is saved outside the cohort or for another programme's module. A client that sent the version it read gets
+  // the 409 instead (server/versions.ts).
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const saved = await writeModuleDueDates(props);
+    if (saved) return saved;
+  }
+  throw new ConflictError(messages.savedMeanwhile);
+}
+
+/** One read, check and conditional write of setModuleDueDates; null when the cohort changed in between. */
+async function writeModuleDueDates(props: {
+  actor: Express.User;
+  cohortId: string;
+  dueDates: readonly ModuleDueDateInput[];
+  expectedVersion?: ExpectedVersion;
+}): Promise<ModuleDueDate[] | null> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   if (movedOn(cohort.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   const modules = await modulesOf(cohort.programmeId, { includeArchived: true });
@@ -147,11 +165,14 @@ export async function setModuleDueDates(props: {
     ...kept.map((d) => ({ moduleId: d.moduleId, dueOn: d.dueOn })),
   ];
   const written = await CohortModel.updateOne(
-    { _id: cohort._id, ...versionFilter(props.expectedVersion) },
+    { _id: cohort._id, ...versionFilter(cohort.version ?? null) },
     { $set: { moduleDueDates }, $inc: { version: 1 } },
   );
   // Saved by someone else between the read above and this write (another process).
-  if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
+  if (written.matchedCount !== 1) {
+    if (props.expectedVersion !== undefined) throw new ConflictError(messages.savedMeanwhile);
+    return null;
+  }
   await emitDomainEvent('cohort.updated', { cohortId: cohort._id });
   const saved = await CohortModel.findById(cohort._id).lean<Cohort>();
   return moduleDueDatesOf(saved ?? cohort);
