@@ -4,6 +4,7 @@ import { purgeExpiredApiTokens } from '../server/services/apiTokens.ts';
 import { purgeCheckInFailures } from '../server/services/cohorts/index.ts';
 import { purgeStalePledgeData } from '../server/services/pledge/retention.ts';
 import { acceptsFinished } from '../server/services/pool/pool.ts';
+import { erasuresFinished } from '../server/services/privacy/erase.ts';
 import { purgeUnconfirmedPoolRequests } from '../server/services/pool/retention.ts';
 import { purgeEndedRateWindows } from '../server/services/rateLimits.ts';
 import { purgeEndedSessionRecords } from '../server/services/accounts/sessions.ts';
@@ -76,6 +77,8 @@ export const maintenanceJobs: JobArea = {
       await countOutMembershipsOfDisabledAccounts();
       // A pool accept whose process stopped half-way is carried through: the organisation hears.
       await acceptsFinished();
+      // And an erasure: nothing that identifies her stays because a process stopped.
+      await erasuresFinished();
     });
   },
   async schedule(agenda) {

@@ -82,6 +82,12 @@ const userSchema = new Schema(
      * finishes what a process that stopped in between left (absent otherwise).
      */
     namesFollowing: { type: Boolean },
+    /**
+     * Set with status `erased` when an erasure begins, unset once every area has erased what identifies her: one still
+     * set minutes later was left by a process that stopped part-way, and the maintenance job carries the erasure
+     * through (services/privacy/erase.ts, erasuresFinished).
+     */
+    erasingSince: { type: Date },
   },
   { timestamps: true },
 );
@@ -90,6 +96,8 @@ userSchema.index({ email: 1 }, { unique: true });
 userSchema.index({ roles: 1, name: 1 });
 /** The few accounts whose name copies are still to follow a change (the maintenance job's repair). */
 userSchema.index({ namesFollowing: 1 });
+/** Erasures a stopped process left part-way (the maintenance job's repair). */
+userSchema.index({ erasingSince: 1 });
 
 /**
  * What a write that changes her name also sets (`namesFollowing`), in that same write: until namesFollowAccount

@@ -13,6 +13,7 @@ import { NotificationModel } from '../../models/Notification.ts';
 import { NotificationDeliveryModel } from '../../models/NotificationDelivery.ts';
 import { PledgeSignatureModel } from '../../models/PledgeSignature.ts';
 import { personalDataAreas } from '../../server/services/privacy/areas.ts';
+import { eraseAccount, erasuresFinished } from '../../server/services/privacy/erase.ts';
 import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { enableTwoStepWithSecret } from '../../server/services/accounts/twoStep.ts';
 import { confirmEmailChange, requestEmailChange } from '../../server/services/accounts/credentials.ts';
@@ -261,6 +262,33 @@ describe('her data: export and erasure', () => {
   });
 
   describe('erasure', () => {
+    it('an erasure whose process stopped part-way is carried through by the maintenance job: her account and her name go, the trail records it once', async () => {
+      // The admin who asked (no account needed here: another active admin would change the last-admin test below).
+      const admin = { id: '6b1400000000000000000001', name: 'Ada Admin' };
+      const gone = await buildUser({ name: 'Hana Halfway' });
+      const accounts = personalDataAreas.at(-1)!;
+      const eraseFor = accounts.eraseFor;
+      accounts.eraseFor = () => Promise.reject(new Error('the process stopped'));
+      try {
+        await eraseAccount({ actor: admin, userId: gone.id, bySelf: false }).catch(() => undefined);
+      } finally {
+        accounts.eraseFor = eraseFor;
+      }
+      const halfway = (await UserModel.findById(gone.id).lean())!;
+      expect(halfway).to.include({ status: 'erased', email: gone.email });
+      expect(halfway.erasingSince).to.be.instanceOf(Date);
+      // Within the grace the erasure may still be under way: left alone; after it, carried through once.
+      expect(await erasuresFinished()).to.equal(0);
+      const later = { now: new Date(Date.now() + 1000), graceMs: 0 };
+      expect(await erasuresFinished(later)).to.equal(1);
+      expect(await erasuresFinished(later)).to.equal(0);
+      const done = (await UserModel.findById(gone.id).lean())!;
+      expect(done.name).to.equal('Former member');
+      expect(done.email).to.not.equal(gone.email);
+      expect(done.erasingSince).to.equal(undefined);
+      expect(await AuditEventModel.countDocuments({ action: 'account-erased', targetId: gone.id })).to.equal(1);
+    });
+
     it('after an admin erases her, every count stays the same, her words are gone, she cannot sign in and her certificate verifies as revoked without her name', async () => {
       const progressBefore = (
         await supertest(app).get(`/api/v1/cohorts/${cohortId}/progress`).set(bearer(facilitatorToken)).expect(200)

@@ -1,8 +1,10 @@
 import { namesFollowAccount } from '../accounts/nameCopies.ts';
 import { Types } from 'mongoose';
+import { AuditEventModel } from '../../../models/AuditEvent.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from '../accounts/adminRoster.ts';
 import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
@@ -47,26 +49,72 @@ export async function eraseAccount(props: {
   const userId = new Types.ObjectId(String(user._id));
   // Erasing herself: only while her password is the one she proved, so a reset landing meanwhile (another process),
   // by which she takes her account back from whoever knew the old one, is not followed by that person's erasure.
+  const erasingSince = new Date();
   const erasing = await UserModel.updateOne(
     { _id: userId, ...(props.bySelf ? { passwordHash: user.passwordHash } : {}) },
-    { $set: { status: 'erased' } },
+    { $set: { status: 'erased', erasingSince } },
   );
   if (erasing.matchedCount !== 1) {
     if (wasActiveAdmin) await noteActiveAdmin(user._id);
     throw new ConflictError(messages.passwordChangedMeanwhile);
   }
+  await carryOutErasure({
+    userId,
+    erasingSince,
+    audit: firstTime
+      ? {
+          // Written after the trail was pseudonymised: when she erased herself, the actor is her, by her new name.
+          actor: props.bySelf ? { ...props.actor, name: formerMemberName } : props.actor,
+          ip: props.actor.ip ?? null,
+          detail: props.bySelf ? 'by herself' : 'by an admin',
+        }
+      : undefined,
+  });
+}
+
+/**
+ * An erasure's work once her status is `erased`, every step safe to run again: her sign-in ended, every area's
+ * erasure, her name's copies, the audit event (when asked for), then `erasingSince` unset (over the value this run
+ * set: an erasure begun again meanwhile clears its own).
+ */
+async function carryOutErasure(props: {
+  userId: Types.ObjectId;
+  erasingSince: Date;
+  audit?: { actor: AuditActor | null; ip: string | null; detail: string };
+}): Promise<void> {
+  const { userId } = props;
   await endSessionsOf(userId);
   await revokeTokensOf(userId);
   for (const area of personalDataAreas) await area.eraseFor(userId);
   // Her name is now "Former member" wherever it was copied (registers and reports keep her row).
   await namesFollowAccount(userId);
-  if (firstTime)
+  if (props.audit)
     await recordAuditEvent({
       action: 'account-erased',
-      // Written after the trail was pseudonymised: when she erased herself, the actor is her, by her new name.
-      actor: props.bySelf ? { ...props.actor, name: formerMemberName } : props.actor,
+      actor: props.audit.actor,
       target: { type: 'user', id: userId },
-      ip: props.actor.ip ?? null,
-      detail: props.bySelf ? 'by herself' : 'by an admin',
+      ip: props.audit.ip,
+      detail: props.audit.detail,
     });
+  await UserModel.updateOne({ _id: userId, erasingSince: props.erasingSince }, { $unset: { erasingSince: 1 } });
+}
+
+/**
+ * Carries through every erasure begun more than the grace of interrupted work ago and never finished (`erasingSince`
+ * still set: its process stopped part-way), so nothing that identifies her stays because a process stopped. The
+ * audit event is written when the interrupted run had not written it (by Pathways itself: who asked is not known
+ * here). Every 15 minutes (jobs/maintenance.ts).
+ */
+export async function erasuresFinished(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const before = interruptedBefore({ now: props.now ?? new Date(), graceMs: props.graceMs });
+  const stopped = await UserModel.find({ erasingSince: { $lt: before }, status: 'erased' }, { erasingSince: 1 }).lean();
+  for (const user of stopped) {
+    const audited = await AuditEventModel.exists({ action: 'account-erased', targetId: String(user._id) });
+    await carryOutErasure({
+      userId: user._id,
+      erasingSince: user.erasingSince!,
+      audit: audited ? undefined : { actor: null, ip: null, detail: 'finished after an interruption' },
+    });
+  }
+  return stopped.length;
 }
