@@ -87,6 +87,21 @@ describe('admins manage accounts', () => {
     expect(await AuditEventModel.countDocuments({ action: 'user-enabled', targetId: zara.id })).to.equal(1);
   });
 
+  it('a disable whose process stopped before it revoked her tokens: enabled again, those tokens still answer 401', async () => {
+    const yara = await buildUser();
+    const token = await tokenFor(yara);
+    // The disable's own write landed; its revocation never ran (the process stopped in between).
+    await UserModel.updateOne({ _id: yara.id }, { $set: { status: 'disabled' } });
+    await supertest(app).get('/api/v1/me').set(bearer(token)).expect(401);
+    await supertest(app)
+      .patch(`/api/v1/users/${yara.id}`)
+      .set(bearer(adminToken))
+      .send({ status: 'active' })
+      .expect(200);
+    await supertest(app).get('/api/v1/me').set(bearer(token)).expect(401);
+    await (await signIn(app, yara.email, testPassword)).get('/api/v1/me').expect(200);
+  });
+
   it('a session that survived the deletion is refused on its next request once she is disabled', async () => {
     const ruth = await buildUser();
     const browser = await signIn(app, ruth.email, testPassword);

@@ -110,6 +110,12 @@ export async function updateUserAsAdmin(props: {
   const willBeActiveAdmin = status === 'active' && roles.includes('admin');
   if (wasActiveAdmin && !willBeActiveAdmin) await releaseActiveAdmin(user._id);
 
+  // Enabled again, she starts afresh (API.md: old tokens stay revoked): her sessions and tokens are ended before she
+  // is, so any a disable's process left behind when it stopped before ending them never come back to life.
+  if (enabling) {
+    await endSessionsOf(user._id);
+    await revokeTokensOf(user._id);
+  }
   const set: Record<string, unknown> = { roles, status };
   if (name !== undefined) set.name = name;
   if (changes.timezone !== undefined) set.timezone = changes.timezone;
