@@ -1,4 +1,5 @@
 import { nameAllParticipants } from '../server/services/cohorts/participantNames.ts';
+import { promotionsAnnounced } from '../server/services/cohorts/enrolment.ts';
 import { placesFollowEnrolments } from '../server/services/cohorts/placesRepair.ts';
 import { sessionChangesAnnounced } from '../server/services/cohorts/sessions.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
@@ -21,11 +22,19 @@ export const cohortsJobs: JobArea = {
       await enrolmentsFollowCohorts();
       await placesFollowEnrolments();
     });
-    // A move or cancellation its participants have not heard of is time-sensitive: looked for every 5 minutes.
-    agenda.define('cohorts:announce-session-changes', async () => void (await sessionChangesAnnounced()), sweepOptions);
+    // A session moved or cancelled, or a place given from the waitlist, that its people have not heard of is
+    // time-sensitive: looked for every 5 minutes.
+    agenda.define(
+      'cohorts:announce-changes',
+      async () => {
+        await sessionChangesAnnounced();
+        await promotionsAnnounced();
+      },
+      sweepOptions,
+    );
   },
   async schedule(agenda) {
     await agenda.every('1 hour', 'cohorts:repair-copies', {}, { skipImmediate: false });
-    await agenda.every('5 minutes', 'cohorts:announce-session-changes', {}, { skipImmediate: false });
+    await agenda.every('5 minutes', 'cohorts:announce-changes', {}, { skipImmediate: false });
   },
 };

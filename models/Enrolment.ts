@@ -18,6 +18,12 @@ const enrolmentSchema = new Schema(
     enrolledAt: { type: Date },
     withdrawnAt: { type: Date },
     /**
+     * Set in the write that promotes her from the waitlist, unset once she has been told ("A place is yours") and her
+     * reminders planned: one still set minutes later was left by a process that stopped in between, and a sweep
+     * announces it again (services/cohorts/enrolment.ts, promotionsAnnounced).
+     */
+    announcePendingSince: { type: Date },
+    /**
      * Moves on with every completion and certificate of hers in this cohort, before her progress below is written
      * again (server/services/learning/enrolmentProgress.ts).
      */
@@ -60,6 +66,7 @@ enrolmentSchema.index({ cohortId: 1, userId: 1 }, { unique: true });
 enrolmentSchema.index({ userId: 1, status: 1 });
 enrolmentSchema.index({ cohortId: 1, status: 1, waitlistedAt: 1 });
 enrolmentSchema.index({ programmeId: 1, userId: 1, status: 1 });
+enrolmentSchema.index({ announcePendingSince: 1 });
 
 export type Enrolment = InferSchemaType<typeof enrolmentSchema> & { _id: Types.ObjectId };
 export const EnrolmentModel = model('Enrolment', enrolmentSchema);

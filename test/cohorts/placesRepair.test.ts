@@ -1,10 +1,12 @@
 import { expect } from 'chai';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
+import { NotificationModel } from '../../models/Notification.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { WaitlistTicketModel } from '../../models/WaitlistTicket.ts';
 import { ConflictError } from '../../server/errors.ts';
-import { enrolParticipant } from '../../server/services/cohorts/enrolment.ts';
+import { enrolParticipant, fillFromWaitlist, promotionsAnnounced } from '../../server/services/cohorts/enrolment.ts';
 import { placesFollowEnrolments } from '../../server/services/cohorts/placesRepair.ts';
+import '../../server/subscriptions.ts';
 import { buildCohort } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser } from '../support/factories.ts';
@@ -24,7 +26,7 @@ async function enrolStoppingAfterThePlace(props: { cohortId: string; userId: str
 /** A sweep run as if the grace for interrupted work had passed since every row was written. */
 const sweepLater = () => placesFollowEnrolments({ now: new Date(Date.now() + 1000), graceMs: 0 });
 
-describe('cohorts: places and waitlist tickets follow enrolments (a stopped process loses no place)', () => {
+describe('cohorts: places, waitlist tickets and promotions follow enrolments (a stopped process loses no place and no news)', () => {
   useTestDatabase();
 
   it('a place taken by an enrolment that was never written is given back to whoever waits, and she can enrol again', async () => {
@@ -63,5 +65,33 @@ describe('cohorts: places and waitlist tickets follow enrolments (a stopped proc
     expect(await sweepLater()).to.deep.equal({ placesGivenBack: 1, ticketsDropped: 1, promoted: 1 });
     expect(await EnrolmentModel.findOne({ cohortId, userId: cleo.id }).lean()).to.include({ status: 'active' });
     expect(await WaitlistTicketModel.countDocuments({ cohortId })).to.equal(0);
+  });
+
+  it('a promotion from the waitlist whose process stopped before she was told: the 5-minute sweep tells her, once', async () => {
+    const cohort = await buildCohort({ capacity: 1 });
+    const cohortId = String(cohort._id);
+    const [ana, bea] = await Promise.all([buildUser(), buildUser()]);
+    await enrolParticipant({ actor: 'system', cohortId, userId: ana.id });
+    await enrolParticipant({ actor: 'system', cohortId, userId: bea.id });
+    // Ana leaves; Bea's promotion is written, then the process stops before announcing it.
+    await EnrolmentModel.updateOne({ cohortId, userId: ana.id }, { $set: { status: 'withdrawn' } });
+    await SeatModel.deleteOne({ cohortId, userId: ana.id });
+    const updateOne = EnrolmentModel.updateOne.bind(EnrolmentModel);
+    const statics = EnrolmentModel as unknown as Record<string, unknown>;
+    statics.updateOne = (filter: Record<string, unknown>, update: Record<string, unknown>) =>
+      'announcePendingSince' in filter ? Promise.reject(new Error('the process stopped')) : updateOne(filter, update);
+    try {
+      await fillFromWaitlist({ cohortId }).catch(() => undefined);
+    } finally {
+      statics.updateOne = updateOne;
+    }
+    expect(await EnrolmentModel.findOne({ cohortId, userId: bea.id }).lean()).to.include({ status: 'active' });
+    await NotificationModel.deleteMany({ kind: 'waitlist-promoted' }); // as if it had stopped before planning it too
+    expect(await promotionsAnnounced()).to.equal(0);
+    const later = { now: new Date(Date.now() + 1000), graceMs: 0 };
+    expect(await promotionsAnnounced(later)).to.equal(1);
+    expect(await promotionsAnnounced(later)).to.equal(0);
+    const told = await NotificationModel.find({ kind: 'waitlist-promoted' }).lean();
+    expect(told.map((n) => String(n.userId))).to.deep.equal([bea.id]);
   });
 });

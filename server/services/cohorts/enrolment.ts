@@ -13,6 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { formatDate } from '../../time.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
+import { interruptedBefore } from '../../interruptedWork.ts';
 import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
@@ -351,18 +352,15 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
       if (outcome === 'full') return promoted;
       // 'already-seated': another withdrawal is promoting her at this moment; the next person may still fit.
       if (outcome === 'already-seated') continue;
+      const announcePendingSince = new Date();
       const activated = await EnrolmentModel.updateOne(
         { cohortId: cohort._id, userId: ticket.userId, status: 'waitlisted' },
-        { $set: { status: 'active', enrolledAt: now }, $unset: { waitlistedAt: 1 } },
+        { $set: { status: 'active', enrolledAt: now, announcePendingSince }, $unset: { waitlistedAt: 1 } },
       );
       await WaitlistTicketModel.deleteOne({ _id: ticket._id });
       if (activated.modifiedCount === 1) {
         promoted.push(String(ticket.userId));
-        await emitDomainEvent('enrolment.activated', {
-          cohortId: cohort._id,
-          userId: ticket.userId,
-          promotedFromWaitlist: true,
-        });
+        await announcePromotion({ cohortId: cohort._id, userId: ticket.userId, announcePendingSince });
       } else {
         // She left the waitlist meanwhile: give the place back.
         await SeatModel.deleteOne({ cohortId: cohort._id, userId: ticket.userId });
@@ -374,6 +372,54 @@ export async function fillFromWaitlist(props: { cohortId: string; now?: Date }):
     // After a promotion the queue is read from its head again, as those passed over are still in it.
     passed = progressed ? undefined : tickets.at(-1)!.number;
   }
+}
+
+/**
+ * Tells the other areas she was promoted from the waitlist (her "A place is yours" email, her reminders: keyed, so
+ * telling them twice plans nothing twice), then marks it told, over the value her promotion set.
+ */
+async function announcePromotion(props: {
+  cohortId: Types.ObjectId;
+  userId: Types.ObjectId;
+  announcePendingSince: Date;
+}): Promise<void> {
+  await emitDomainEvent('enrolment.activated', {
+    cohortId: props.cohortId,
+    userId: props.userId,
+    promotedFromWaitlist: true,
+  });
+  await EnrolmentModel.updateOne(
+    { cohortId: props.cohortId, userId: props.userId, announcePendingSince: props.announcePendingSince },
+    { $unset: { announcePendingSince: 1 } },
+  );
+}
+
+/**
+ * Announces again every promotion from a waitlist made more than the grace of interrupted work ago and never announced
+ * (its process stopped between the promotion and the announcement), so she learns a place is hers. Every 5 minutes
+ * (jobs/cohorts.ts).
+ */
+export async function promotionsAnnounced(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
+  const before = interruptedBefore({ now: props.now ?? new Date(), graceMs: props.graceMs });
+  const pending = await EnrolmentModel.find(
+    { announcePendingSince: { $lt: before } },
+    { cohortId: 1, userId: 1, status: 1, announcePendingSince: 1 },
+  ).lean();
+  for (const e of pending) {
+    if (e.status === 'active')
+      await announcePromotion({
+        cohortId: e.cohortId,
+        userId: e.userId,
+        announcePendingSince: e.announcePendingSince!,
+      });
+    else
+      // Withdrawn since: there is nothing to tell her now.
+      await EnrolmentModel.updateOne(
+        { _id: e._id, announcePendingSince: e.announcePendingSince },
+        { $unset: { announcePendingSince: 1 } },
+      );
+  }
+  return pending.length;
 }
 
 /**
