@@ -6,6 +6,8 @@ import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
+import { setModuleArchived } from '../../server/services/learning/programmes.ts';
+import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import {
   issueAllCertificatesDue,
   issueCertificateIfComplete,
@@ -368,6 +370,16 @@ describe('learning: certificates', () => {
     expect(again.body).to.include({ alreadyCompleted: true });
     expect(again.body.certificate?.verificationCode).to.match(/^PW-/);
     expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
+  });
+
+  it('an erased member is issued no certificate when what she had left is archived (nor by the hourly repair): none would check as valid', async () => {
+    const { modules, user } = await finishedProgramme();
+    await completeModule({ actor: actorOf(user), moduleId: modules[0]!.id, input: {}, now: new Date() });
+    const admin = await buildUser({ roles: ['admin'] });
+    await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: user.id, bySelf: false });
+    await setModuleArchived({ actor: actorOf(admin), moduleId: modules[1]!.id, archived: true });
+    await issueAllCertificatesDue(new Date());
+    expect(await CertificateModel.countDocuments({ userId: user.id, revokedAt: null })).to.equal(0);
   });
 
   it('a revoked certificate is not printed, and the refusal dates its revocation on the reader’s calendar, zone named', async () => {

@@ -73,8 +73,10 @@ export async function issueCertificateIfComplete(props: {
   ).lean();
   const doneIds = new Set(done.map((c) => String(c.moduleId)));
   if (!current.every((id) => doneIds.has(id))) return null;
-  const user = await UserModel.findById(props.userId, { name: 1, version: 1 }).lean();
-  if (!user) return null;
+  // An erased account is issued nothing: she certifies no one now (erasure revokes what she held), and a certificate
+  // issued to "Former member" by a module archived after her erasure would check as valid.
+  const user = await UserModel.findById(props.userId, { name: 1, version: 1, status: 1 }).lean();
+  if (!user || user.status === 'erased') return null;
   const months = programme.certificateValidityMonths ?? defaultValidityMonths[programme.track];
   const expiresAt = months ? DateTime.fromJSDate(props.now, { zone: 'UTC' }).plus({ months }).toJSDate() : null;
   for (let attempt = 0; attempt < 5; attempt++) {
@@ -92,6 +94,15 @@ export async function issueCertificateIfComplete(props: {
         verificationCode: newVerificationCode(),
         announcing: true,
       });
+      // Erased while this was being decided (another process): her erasure's revocation may have run before this
+      // insert, so it is revoked here, and nothing is announced for her.
+      if ((await UserModel.findById(props.userId, { status: 1 }).lean())?.status === 'erased') {
+        await CertificateModel.updateOne(
+          { _id: created._id, revokedAt: null },
+          { $set: { revokedAt: new Date() }, $unset: { announcing: 1 } },
+        );
+        return null;
+      }
       await announceCertificate(created.toObject() as Certificate);
       return created.toObject() as Certificate;
     } catch (error) {
