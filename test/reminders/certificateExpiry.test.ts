@@ -14,10 +14,15 @@ import { bothBodies, useSmtpSink } from '../support/smtp.ts';
 
 const days = (n: number) => n * 24 * 60 * 60 * 1000;
 
-async function buildCertificate(props: { userId: string; expiresAt: Date; title?: string }) {
+async function buildCertificate(props: {
+  userId: string;
+  expiresAt: Date;
+  title?: string;
+  programmeId?: Types.ObjectId;
+}) {
   const certificate = await CertificateModel.create({
     userId: props.userId,
-    programmeId: new Types.ObjectId(),
+    programmeId: props.programmeId ?? new Types.ObjectId(),
     cohortId: new Types.ObjectId(),
     track: 'governing-board',
     holderName: 'Holder',
@@ -57,6 +62,25 @@ describe('reminders: the certificate-expiry notice counts the days left when it 
     const record = await NotificationModel.findOne({ kind: 'certificate-expiring' }).lean();
     expect(record?.status).to.equal('sent');
     expect(record?.subject).to.equal('Your Governing Board Training certificate expires in 10 days');
+  });
+
+  it('a later certificate of another programme of the same track (a governor induction) does not silence the notice; a renewal of the same programme does', async () => {
+    const user = await buildUser({ timezone: 'Europe/London' });
+    const expiresAt = new Date('2027-01-10T12:00:00Z');
+    const now = new Date('2027-01-01T10:00:00Z');
+    const bias = new Types.ObjectId();
+    const certificateId = await buildCertificate({ userId: user.id, expiresAt, title: 'Bias', programmeId: bias });
+    await buildCertificate({ userId: user.id, expiresAt: new Date('2028-06-01T00:00:00Z'), title: 'Induction' });
+    await planCertificateExpiry({ certificateIds: [certificateId], now });
+    expect((await runDueNotifications({ now })).sent).to.equal(1);
+    expect(sink.received.map((e) => e.subject)).to.deep.equal(['Your Bias certificate expires in 9 days']);
+
+    const renewedUser = await buildUser({ timezone: 'Europe/London' });
+    const lapsing = await buildCertificate({ userId: renewedUser.id, expiresAt, title: 'Bias', programmeId: bias });
+    await buildCertificate({ userId: renewedUser.id, expiresAt: new Date('2030-01-01T00:00:00Z'), programmeId: bias });
+    await planCertificateExpiry({ certificateIds: [lapsing], now });
+    await runDueNotifications({ now });
+    expect(sink.received).to.have.length(1);
   });
 
   it('planned 30 days ahead, it says "in 30 days" when sent on time and "in 27 days" when the job sends it three days late', async () => {

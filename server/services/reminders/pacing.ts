@@ -171,14 +171,16 @@ export async function planCertificateExpiry(props: { certificateIds?: Id[]; now?
 registerNotificationKind('certificate-expiring', {
   isStillRelevant: async ({ record, now }) => {
     if (new Date(String(record.data?.expiresAt)).getTime() <= now.getTime()) return 'The certificate has expired.';
-    const renewed = await CertificateModel.collection.findOne(
-      {
-        userId: record.userId,
-        track: String(record.data?.track),
-        expiresAt: { $gt: new Date(String(record.data?.expiresAt)) },
-      },
-      { projection: { _id: 1 } },
-    );
+    const certificate = await CertificateModel.findById(record.about.id, { programmeId: 1, revokedAt: 1 }).lean();
+    if (!certificate || certificate.revokedAt) return 'The certificate was revoked.';
+    // Renewed: a later certificate of the same programme, not revoked. Another programme of the track (a governor
+    // induction beside the panels' bias training) renews nothing: her own programme's certificate still lapses.
+    const renewed = await CertificateModel.exists({
+      userId: record.userId,
+      programmeId: certificate.programmeId,
+      revokedAt: null,
+      expiresAt: { $gt: new Date(String(record.data?.expiresAt)) },
+    });
     return renewed ? 'She holds a newer certificate.' : true;
   },
   compose: async ({ record, recipient, now }) => {
