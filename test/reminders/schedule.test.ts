@@ -345,6 +345,39 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
     );
   });
 
+  it('a module retired after its due date passed makes nobody "behind" in the weekly digest (its date is kept, unused)', async () => {
+    const { facilitator, cohort } = await facilitatorOfACohort({
+      email: 'fenna@example.org',
+      name: 'Fenna',
+      timezone: 'Europe/London',
+      digestWeekday: 1,
+      startsAt: '2027-09-04T09:00:00Z',
+      participants: 2,
+    });
+    const retired = await ModuleModel.create({
+      programmeId: cohort.programmeId,
+      title: 'A retired module',
+      body: 'Read this.',
+      estimatedMinutes: 30,
+      completion: { type: 'view' },
+      position: 1,
+      archived: true,
+    });
+    await CohortModel.updateOne(
+      { _id: cohort._id },
+      { $set: { moduleDueDates: [{ moduleId: retired._id, dueOn: '2027-01-20' }] } },
+    );
+    await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
+    const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
+    sink.received.length = 0;
+    const ids = [planned!._id];
+    expect(await runDueNotifications({ ids, now: planned!.sendAt })).to.include({ sent: 0, skipped: 1 });
+    await settleNotifications({ ids, now: planned!.sendAt });
+    expect((await NotificationModel.findById(planned!._id).lean())!.skipReason).to.equal(
+      'Nothing to report this week: no sessions, nobody behind or flagged.',
+    );
+  });
+
   it('a weekly digest planned for a day she has since left is not sent; the next one comes on her new day', async () => {
     const { facilitator } = await facilitatorOfACohort({
       email: 'frieda@example.org',

@@ -6,6 +6,7 @@ import { UserModel, type Role } from '../../../models/User.ts';
 import { canRunCohort } from '../../policies/cohorts.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { cohortAttendanceReport, flagLabels } from '../cohorts/attendance.ts';
+import { currentModuleIds } from '../learning/progress.ts';
 import { registerNotificationKind } from './compose.ts';
 import { cancelNotifications, planNotifications, type NotificationPlan } from './plan.ts';
 import { localDate, nextWeekly, weekBefore } from './time.ts';
@@ -123,15 +124,19 @@ registerNotificationKind('facilitator-digest', {
   },
 });
 
-/** Participants who have not completed a module whose due date has passed. */
+/**
+ * Participants who have not completed a current module whose due date has passed. A retired module keeps its date
+ * (for if it is restored: cohorts/moduleDueDates.ts) but nobody is behind on it, as her nudges say (pacing.ts).
+ */
 async function participantsBehind(
   cohort: Cohort,
   people: { userId: string; name: string }[],
   now: Date,
 ): Promise<{ name: string; modules: number }[]> {
   const today = localDate(now, cohort.timezone);
+  const current = new Set((await currentModuleIds([cohort.programmeId])).get(String(cohort.programmeId)) ?? []);
   const overdue = (cohort.moduleDueDates ?? [])
-    .filter((d) => d.dueOn && d.dueOn < today && d.moduleId)
+    .filter((d) => d.dueOn && d.dueOn < today && d.moduleId && current.has(String(d.moduleId)))
     .map((d) => String(d.moduleId));
   if (!overdue.length || !people.length) return [];
   const done = await CompletionModel.collection
