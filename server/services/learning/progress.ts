@@ -98,6 +98,29 @@ export async function programmeProgress({
   };
 }
 
+/**
+ * Her progress in one cohort (its LMS gradebook's line: lti/scores.ts): her completions there over its programme's
+ * current modules, whatever she did in another cohort of the programme (all zeros when not actively enrolled there).
+ */
+export async function progressInCohort({
+  userId,
+  cohortId,
+  programmeId,
+}: {
+  userId: string;
+  cohortId: string;
+  programmeId: string;
+}): Promise<Progress> {
+  const [enrolments, current] = await Promise.all([
+    learnerEnrolments({ userId, programmeIds: [programmeId] }),
+    currentModuleIds([programmeId]),
+  ]);
+  const here = progressOf(enrolments, current).find((p) => p.cohortId === cohortId);
+  return here
+    ? { completedModules: here.completedModules, totalModules: here.totalModules, percent: here.percent }
+    : { completedModules: 0, totalModules: current.get(programmeId)?.length ?? 0, percent: 0 };
+}
+
 export type EnrolmentProgress = Progress & { cohortId: string; programmeId: string };
 
 /**

@@ -9,7 +9,7 @@ import { LtiScoreModel, type LtiScore } from '../../../models/LtiScore.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { logger } from '../../logger.ts';
-import { programmeProgress } from '../learning/progress.ts';
+import { progressInCohort } from '../learning/progress.ts';
 import { scope } from './claims.ts';
 import { PlatformCallError, platformFetch, serviceToken } from './serviceToken.ts';
 
@@ -89,7 +89,11 @@ export async function queueScores(props: { userId: Id; cohortId: Id; now?: Date 
       ).lean();
       tickets.set(id, held ? held.ticket : null);
     }
-    const progress = await programmeProgress({ userId: String(props.userId), programmeId: String(cohort.programmeId) });
+    const progress = await progressInCohort({
+      userId: String(props.userId),
+      cohortId: String(props.cohortId),
+      programmeId: String(cohort.programmeId),
+    });
     const completed = progress.totalModules > 0 && progress.completedModules >= progress.totalModules;
     const raced: string[] = [];
     for (const id of pending) {
