@@ -68,36 +68,6 @@ export async function myProgress({
   return progressOf(enrolments, current);
 }
 
-/** Her progress in a programme: the most advanced of her active enrolments in it (all zeros when not enrolled). */
-export async function programmeProgress({
-  userId,
-  programmeId,
-}: {
-  userId: string;
-  programmeId: string;
-}): Promise<Progress & { cohortId: string | null }> {
-  const [enrolments, current] = await Promise.all([
-    learnerEnrolments({ userId, programmeIds: [programmeId] }),
-    currentModuleIds([programmeId]),
-  ]);
-  const best = progressOf(enrolments, current).sort(
-    (a, b) => b.percent - a.percent || b.completedModules - a.completedModules,
-  )[0];
-  if (!best)
-    return {
-      completedModules: 0,
-      totalModules: current.get(String(programmeId))?.length ?? 0,
-      percent: 0,
-      cohortId: null,
-    };
-  return {
-    completedModules: best.completedModules,
-    totalModules: best.totalModules,
-    percent: best.percent,
-    cohortId: best.cohortId,
-  };
-}
-
 /**
  * Her progress in one cohort (its LMS gradebook's line: lti/scores.ts): her completions there over its programme's
  * current modules, whatever she did in another cohort of the programme (all zeros when not actively enrolled there).
