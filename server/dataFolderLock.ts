@@ -139,7 +139,7 @@ export async function lockDataFolder(dbDir: string, dataDir: string): Promise<Da
  * Removes a lock whose process is gone, once, however many processes found it at the same moment, and stops the
  * database it left running. Removing it by name after reading it let a slower process remove the lock another had
  * just written in its place (3 of 12 trials started two FerretDBs on one folder). Now the process that creates
- * `pathways.pid.takeover-<the lock's id>` (an exclusive create, as a reminder's claim is a unique insert) takes that
+ * `pathways.pid.takeover-<a hash of the lock's id>` (an exclusive create, as a reminder's claim is a unique insert) takes that
  * lock over; the others wait for it. Only it may remove a lock with that id, and the lock's own process is gone, so a
  * lock file that still holds the id is the stale one. A process that comes to the marker after the takeover finds
  * another id in the file, and leaves it. (A taker killed between its marker and its removal leaves a marker whose pid

@@ -27,7 +27,7 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const noDatabaseMessage =
   'Pathways needs a MongoDB-compatible database and found none. Choose one of three ways out: ' +
   '(1) set MONGODB_URI to a MongoDB you run (for example mongodb://127.0.0.1:27017/pathways, a replica set or Atlas); ' +
-  '(2) install Go 1.24 or newer (https://go.dev/doc/install, or `apt-get install golang`) so Pathways can build its ' +
+  "(2) install Go 1.24 or newer (https://go.dev/dl; Debian 12's own golang package is 1.19, too old) so Pathways can build its " +
   'embedded FerretDB once from the Go module proxy; or (3) install MongoDB so that `mongod` is on your PATH, and ' +
   'Pathways will start it under DATA_DIR.';
 
