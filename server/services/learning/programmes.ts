@@ -512,18 +512,21 @@ export async function setModuleArchived(props: {
 }): Promise<Module> {
   const module = await loadModule(props.moduleId);
   await assertCanAuthor(props.actor, module.programmeId);
+  // The outline learners' pages read follows the change before anyone is told of it: a reaction that fails (an
+  // answer of 500 to the author) must not leave their home pages counting a module that is gone (or missing one back).
   if (props.archived) {
     const archived = await ModuleModel.updateOne({ _id: module._id, archived: false }, { $set: { archived: true } });
+    await outlineChanged(module.programmeId);
     if (archived.modifiedCount === 1)
       await emitDomainEvent('module.archived', { moduleId: module._id, programmeId: module.programmeId });
   } else if (module.archived) {
     const restored = await atTheEnd(module.programmeId, (position) =>
       ModuleModel.updateOne({ _id: module._id, archived: true }, { $set: { archived: false, position } }),
     );
+    await outlineChanged(module.programmeId);
     if (restored.modifiedCount === 1)
       await emitDomainEvent('module.added', { moduleId: module._id, programmeId: module.programmeId });
-  }
-  await outlineChanged(module.programmeId);
+  } else await outlineChanged(module.programmeId);
   return loadModule(module._id);
 }
 
