@@ -125,7 +125,11 @@ const impactOut = groupOut
     cohorts: z.number().nullable(),
     likert: z.array(z.object({ questionId: z.string(), prompt: z.string(), start: likertOut, end: likertOut })),
     byTrack: z.record(z.string(), groupOut),
-    panels: z.object({ rounds: z.number(), readyBeforeInterview: z.number(), trainedShare: z.number().nullable() }),
+    panels: z.object({
+      rounds: z.number().nullable(),
+      readyBeforeInterview: z.number().nullable(),
+      trainedShare: z.number().nullable(),
+    }),
     recruitment: z.any(),
     suppressed: z.array(z.string()),
     threshold: z.number(),

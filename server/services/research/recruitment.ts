@@ -52,10 +52,13 @@ export async function recruitmentSumsOf(filters: Pick<ResearchFilters, 'from' | 
 export function presentRecruitment(sums: RecruitmentSums) {
   const share = sums.panelMembers ? Math.round((sums.trainedMembers / sums.panelMembers) * 1000) / 1000 : null;
   const panelCells = suppressFigures({ cells: { 'panels.trainedShare': { value: share, n: sums.panelMembers } } });
+  // The rounds and how many were ready come from the same few panel members: shown beside a withheld share, "1 round,
+  // ready" would say that share is 100% for its three members. They are withheld with it.
+  const withheld = panelCells.values['panels.trainedShare'] == null && sums.panelMembers > 0;
   return {
     panels: {
-      rounds: sums.recordedRounds,
-      readyBeforeInterview: sums.readyBeforeInterview,
+      rounds: withheld ? null : sums.recordedRounds,
+      readyBeforeInterview: withheld ? null : sums.readyBeforeInterview,
       trainedShare: panelCells.values['panels.trainedShare'] ?? null,
     },
     recruitment: suppressTotals(sums.figures),
