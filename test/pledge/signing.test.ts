@@ -121,6 +121,33 @@ describe('pledge: signing and confirming', () => {
     expect(answers.filter((a) => a.text.includes('already confirmed'))).to.have.length(9);
   });
 
+  it('the press that won the link thanks her for signing even when another press of it applied the confirmation first (it is no change of a signature)', async () => {
+    const confirmPath = await signViaApi(app, organisationBody({ name: 'Raced Press School' }));
+    const agent = supertest.agent(app);
+    const token = csrfFrom((await agent.get(confirmPath).expect(200)).text);
+    // The first press claims the link, then waits; the second, finding it used, applies the confirmation itself.
+    const held = holdNextCall(PledgeLinkModel, 'findOneAndUpdate', { lean: true });
+    try {
+      const first = agent
+        .post(confirmPath)
+        .type('form')
+        .send({ _csrf: token })
+        .then((res) => res);
+      await held.reached;
+      held.restore();
+      const second = await agent.post(confirmPath).type('form').send({ _csrf: token }).expect(200);
+      expect(second.text).to.include('already confirmed');
+      held.release();
+      const won = await first;
+      expect(won.status).to.equal(200);
+      expect(won.text).to.include('has signed the Leading Women to Headship Pledge');
+      expect(won.text).to.not.include('Your changes are confirmed');
+    } finally {
+      held.release();
+      held.restore();
+    }
+  });
+
   it('an expired confirmation link says it expired, on its page and on Confirm, and confirms nothing', async () => {
     const body = organisationBody();
     const confirmPath = await signViaApi(app, body);

@@ -239,7 +239,12 @@ export async function confirmSignature(props: { secret: string; now: Date }): Pr
     return presentConfirmation(signature, 'already-confirmed', false);
   }
   await applyConfirmation(signature, props.now);
-  return presentConfirmation(signature, 'confirmed-now', signature.status === 'confirmed');
+  // A change of a signature confirmed before this link was made; not one another press of this same link confirmed a
+  // moment ago, which read it pending ("Thank you for signing" there too, not "Your changes are confirmed").
+  const confirmedBefore =
+    signature.status === 'confirmed' &&
+    (!signature.confirmedAt || !link.createdAt || signature.confirmedAt.getTime() < link.createdAt.getTime());
+  return presentConfirmation(signature, 'confirmed-now', confirmedBefore);
 }
 
 /**
