@@ -372,20 +372,6 @@ describe('learning: certificates', () => {
     expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
   });
 
-  it('a governing-board programme set to "does not expire" (null) issues certificates that do not expire, and its page says so', async () => {
-    const { programme, modules, user } = await finishedProgramme('governing-board');
-    const admin = await buildUser({ roles: ['admin'] });
-    await supertest(app)
-      .patch(`/api/v1/programmes/${programme.id}`)
-      .set({ Authorization: `Bearer ${await tokenFor(admin)}` })
-      .send({ certificateValidityMonths: null })
-      .expect(200);
-    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
-    expect((await CertificateModel.findOne({ userId: user.id }).lean())!.expiresAt).to.equal(null);
-    const page = await (await signIn(app, user.email, testPassword)).get(`/programmes/${programme.id}`).expect(200);
-    expect(page.text).to.include('Certificates of this programme do not expire.');
-  });
-
   it('an erased member is issued no certificate when what she had left is archived (nor by the hourly repair): none would check as valid', async () => {
     const { modules, user } = await finishedProgramme();
     await completeModule({ actor: actorOf(user), moduleId: modules[0]!.id, input: {}, now: new Date() });

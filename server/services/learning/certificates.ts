@@ -77,12 +77,7 @@ export async function issueCertificateIfComplete(props: {
   // issued to "Former member" by a module archived after her erasure would check as valid.
   const user = await UserModel.findById(props.userId, { name: 1, version: 1, status: 1 }).lean();
   if (!user || user.status === 'erased') return null;
-  // As stored: null is "does not expire" (an admin's choice, API.md and the settings form alike); the track's default
-  // only for a programme stored before the field existed.
-  const months =
-    programme.certificateValidityMonths === undefined
-      ? defaultValidityMonths[programme.track]
-      : programme.certificateValidityMonths;
+  const months = programme.certificateValidityMonths ?? defaultValidityMonths[programme.track];
   const expiresAt = months ? DateTime.fromJSDate(props.now, { zone: 'UTC' }).plus({ months }).toJSDate() : null;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {
