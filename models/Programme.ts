@@ -28,13 +28,20 @@ export const defaultValidityMonths: Record<Track, number | null> = {
   'new-head': null,
 };
 
+/** How long a programme's certificates stay valid, in months (null: they do not expire): its own, else its track's. */
+export const certificateValidityOf = (p: { certificateValidityMonths?: number | null; track: Track }): number | null =>
+  p.certificateValidityMonths ?? defaultValidityMonths[p.track];
+
 const programmeSchema = new Schema(
   {
     title: { type: String, required: true, trim: true },
     track: { type: String, enum: tracks, required: true },
     summary: { type: String, required: true, trim: true },
     status: { type: String, enum: programmeStatuses, required: true, default: 'draft' },
-    /** Months a certificate stays valid; null means it does not expire. */
+    /**
+     * Months a certificate stays valid; null means the track's default (certificateValidityOf: 36 months for governing
+     * boards, no expiry for the other tracks), as the settings form's empty field says.
+     */
     certificateValidityMonths: { type: Number, default: null, min: 1, max: 120 },
     /**
      * Marked by an admin: this governing-board programme is the unconscious-bias training interview panels must hold.

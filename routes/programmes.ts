@@ -1,6 +1,6 @@
 import type { Request, Response, Router } from 'express';
 import { z } from 'zod';
-import { programmeStatuses, tracks } from '../models/Programme.ts';
+import { certificateValidityOf, programmeStatuses, tracks } from '../models/Programme.ts';
 import { requireRole, requireSignIn } from '../server/auth.ts';
 import { ConflictError } from '../server/errors.ts';
 import { apiOperation } from '../server/http/api.ts';
@@ -323,6 +323,7 @@ export function registerProgrammeRoutes(web: Router, api: Router): void {
     res.render('programmes/show', {
       title: page.programme.title,
       ...page,
+      validityMonths: certificateValidityOf(page.programme),
       statusHelp: programmeStatusHelp,
       // Shown under the programme's title (h1).
       summaryHtml: renderMarkdown(page.programme.summary, { topLevel: 2 }),

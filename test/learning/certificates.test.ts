@@ -372,6 +372,24 @@ describe('learning: certificates', () => {
     expect(await CertificateModel.countDocuments({ userId: user.id })).to.equal(1);
   });
 
+  it('a governing-board programme whose validity is cleared (null) keeps its track’s 36 months, and says so: the API, its page and its certificates agree', async () => {
+    const { programme, modules, user } = await finishedProgramme('governing-board');
+    const admin = await buildUser({ roles: ['admin'] });
+    const auth = { Authorization: `Bearer ${await tokenFor(admin)}` };
+    const patched = await supertest(app)
+      .patch(`/api/v1/programmes/${programme.id}`)
+      .set(auth)
+      .send({ certificateValidityMonths: null })
+      .expect(200);
+    expect(patched.body.certificateValidityMonths).to.equal(36);
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const certificate = (await CertificateModel.findOne({ userId: user.id }).lean())!;
+    const months = (certificate.expiresAt!.getTime() - certificate.issuedAt.getTime()) / (30.4 * 86_400_000);
+    expect(Math.round(months)).to.equal(36);
+    const page = await (await signIn(app, user.email, testPassword)).get(`/programmes/${programme.id}`).expect(200);
+    expect(page.text).to.include('Certificates of this programme are valid for 36 months');
+  });
+
   it('an erased member is issued no certificate when what she had left is archived (nor by the hourly repair): none would check as valid', async () => {
     const { modules, user } = await finishedProgramme();
     await completeModule({ actor: actorOf(user), moduleId: modules[0]!.id, input: {}, now: new Date() });

@@ -7,7 +7,7 @@ import { CertificateModel, type Certificate } from '../../../models/Certificate.
 import { CohortModel } from '../../../models/Cohort.ts';
 import { CompletionModel } from '../../../models/Completion.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
-import { defaultValidityMonths, ProgrammeModel, type Programme } from '../../../models/Programme.ts';
+import { certificateValidityOf, ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { UserModel } from '../../../models/User.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, NotFoundError } from '../../errors.ts';
@@ -77,7 +77,7 @@ export async function issueCertificateIfComplete(props: {
   // issued to "Former member" by a module archived after her erasure would check as valid.
   const user = await UserModel.findById(props.userId, { name: 1, version: 1, status: 1 }).lean();
   if (!user || user.status === 'erased') return null;
-  const months = programme.certificateValidityMonths ?? defaultValidityMonths[programme.track];
+  const months = certificateValidityOf(programme);
   const expiresAt = months ? DateTime.fromJSDate(props.now, { zone: 'UTC' }).plus({ months }).toJSDate() : null;
   for (let attempt = 0; attempt < 5; attempt++) {
     try {

@@ -2,7 +2,13 @@ import { Types } from 'mongoose';
 import { CohortModel } from '../../../models/Cohort.ts';
 import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ModuleModel, type Module } from '../../../models/Module.ts';
-import { ProgrammeModel, defaultValidityMonths, type Programme, type Track } from '../../../models/Programme.ts';
+import {
+  certificateValidityOf,
+  ProgrammeModel,
+  defaultValidityMonths,
+  type Programme,
+  type Track,
+} from '../../../models/Programme.ts';
 import { repeatedChoiceProblem } from '../../choices.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
@@ -645,7 +651,8 @@ export const presentProgramme = (p: Programme) => ({
   track: p.track,
   summary: p.summary,
   status: p.status,
-  certificateValidityMonths: p.certificateValidityMonths ?? null,
+  /** In effect: its own, else its track's default (null: its certificates do not expire). */
+  certificateValidityMonths: certificateValidityOf(p),
   /** Marked as the interview panels' unconscious-bias training (learning/panelTraining.ts). */
   panelTraining: p.panelTraining === true,
   /** Sent back with a PATCH, a save by someone else since is a 409 (null: stored before versions). */
