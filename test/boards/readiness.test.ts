@@ -47,6 +47,8 @@ describe('boards: readiness of a panel member (the rule)', () => {
     // Lapsing between the days: she would interview on 15 March with training lapsed.
     const lapsing = rule({ issuedAt: issued, expiresAt: new Date('2027-03-10T00:00:00Z') });
     expect(lapsing.status).to.equal('expires-before-interview');
+    // Her renewal must be held on 1 March (the first day), not merely before her lapse on 10 March.
+    expect(lapsing.renewBy?.toISOString()).to.equal('2027-03-01T00:00:00.000Z');
     expect(rule({ issuedAt: issued, expiresAt: new Date('2027-03-16T00:00:00Z') }).status).to.equal('valid');
   });
 

@@ -109,13 +109,17 @@ const heldBy = (certificates: CertificateFact[], dayEnds: number) =>
   certificates.filter((c) => c.issuedAt.getTime() < dayEnds);
 
 /**
- * By when she must renew: before her certificate lapses, so that she is never untrained; once it has lapsed,
- * before the interview day begins in the board's zone (a renewal issued later on the day still counts for
- * readiness, but nobody should plan to finish training on the morning of an interview).
+ * By when she must renew: before her certificate lapses, so that she is never untrained, and at the latest before the
+ * (first) interview day begins in the board's zone: a round interviewing on several days needs her renewal held on
+ * the first, even when her certificate lapses only between them (a renewal issued later on that day still counts for
+ * readiness, but nobody should plan to finish training on the morning of an interview). Once it has lapsed, before
+ * that day begins.
  */
 export function renewalDeadline(props: { lapsesAt: Date; interviewDate: string; timezone: string; now: Date }): Date {
-  if (props.lapsesAt.getTime() > props.now.getTime()) return props.lapsesAt;
-  return DateTime.fromISO(props.interviewDate, { zone: props.timezone }).startOf('day').toJSDate();
+  const dayBegins = DateTime.fromISO(props.interviewDate, { zone: props.timezone }).startOf('day').toJSDate();
+  if (props.lapsesAt.getTime() > props.now.getTime() && props.lapsesAt.getTime() < dayBegins.getTime())
+    return props.lapsesAt;
+  return dayBegins;
 }
 
 export type PanelFacts = {
