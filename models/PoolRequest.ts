@@ -36,6 +36,8 @@ const poolRequestSchema = new Schema(
      * the pool's sweep finishes it (services/pool/pool.ts, acceptsFinished).
      */
     settling: { type: Boolean },
+    /** While an accept's email to the organisation is being queued: the lease of the finish queueing it. */
+    mailingUntil: { type: Date },
     /** Unique: the public form sent twice (a double-click, a retry) stores one request (server/submissions.ts). */
     submissionKey: submissionKeyPath,
   },

@@ -3,6 +3,7 @@ import { newSubmissionKey } from '../../server/submissions.ts';
 import { Types } from 'mongoose';
 import supertest from 'supertest';
 import { removeExpiredRecords } from '../../jobs/maintenance.ts';
+import { AddressedEmailModel } from '../../models/AddressedEmail.ts';
 import { PoolOfferModel } from '../../models/PoolOffer.ts';
 import { PoolRequestModel } from '../../models/PoolRequest.ts';
 import { PoolProfileModel } from '../../models/PoolProfile.ts';
@@ -460,6 +461,32 @@ describe('the pool of speakers, facilitators and researchers', () => {
     await runDueNotifications();
     expect(hopeful('sweep@riverside.example')).to.have.length(1);
     expect(emailPart(hopeful('sweep@riverside.example')[0]!, 'text/plain')).to.include('Mina Member');
+
+    // Her accept goes through but queueing the organisation's email fails: it is not lost, the sweep queues it once
+    // the lease of that attempt has run out.
+    const third = await openRequest('queueing');
+    const create = AddressedEmailModel.create.bind(AddressedEmailModel);
+    const statics = AddressedEmailModel as unknown as Record<string, unknown>;
+    statics.create = () => Promise.reject(new Error('the database refused the write'));
+    try {
+      const failed = await acceptPoolOffer({ actor: member as unknown as Express.User, offerId: third.offerId }).catch(
+        (error: unknown) => error,
+      );
+      expect(failed).to.be.instanceOf(Error);
+    } finally {
+      statics.create = create;
+    }
+    expect((await PoolRequestModel.findById(third.requestId).lean())!).to.include({
+      status: 'accepted',
+      settling: true,
+    });
+    // Within the lease: left to the attempt that holds it.
+    await acceptsFinished({ now: new Date(Date.now() + 1000), graceMs: 0 });
+    expect(hopeful('queueing@riverside.example')).to.have.length(0);
+    expect(await acceptsFinished({ now: new Date(Date.now() + 6 * 60_000), graceMs: 0 })).to.equal(1);
+    await runDueNotifications();
+    expect(hopeful('queueing@riverside.example')).to.have.length(1);
+    expect((await PoolRequestModel.findById(third.requestId).lean())!.settling).to.equal(undefined);
   });
 
   it('when she answers an offer from a page left open after the request was closed or taken, her page says which (not "already answered"), and nothing changes', async () => {

@@ -11,7 +11,7 @@ import { renderEmail } from '../../emails.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
-import { interruptedBefore } from '../../interruptedWork.ts';
+import { interruptedAfterMs, interruptedBefore } from '../../interruptedWork.ts';
 import { logger } from '../../logger.ts';
 import { sendToAddress } from '../reminders/addressedEmails.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -486,19 +486,31 @@ async function finishAccept(props: {
     { requestId: request._id, status: 'pending', _id: { $ne: offerId } },
     { $set: { status: 'withdrawn', decidedAt: now } },
   );
-  // Claimed before the email is queued: two finishes at once (her retry and the sweep) email once.
-  const mailing = await PoolRequestModel.updateOne(
-    { _id: request._id, acceptedOfferId: offerId, settling: true },
-    { $unset: { settling: 1 } },
+  // The email is leased before it is queued (two finishes at once, her retry and the sweep, email once), and `settling`
+  // is unset only once it is queued: a process that stops in between, or a queueing that fails (thrown, not logged
+  // away), leaves the lease to run out and the sweep to queue it then.
+  const lease = await PoolRequestModel.updateOne(
+    {
+      _id: request._id,
+      acceptedOfferId: offerId,
+      settling: true,
+      $or: [{ mailingUntil: null }, { mailingUntil: { $lte: now } }],
+    },
+    { $set: { mailingUntil: new Date(now.getTime() + interruptedAfterMs) } },
   );
-  if (mailing.modifiedCount === 1)
-    await mail(request.contactEmail, 'pool-outcome', 'Your request to the Pathways pool: someone can help', {
-      name: request.contactName,
-      accepted: true,
-      memberName: props.memberName,
-      topic: topicLabel(request.topic),
-      organisation: request.organisation,
-    });
+  if (lease.modifiedCount !== 1) return true;
+  const subject = 'Your request to the Pathways pool: someone can help';
+  const body = await renderEmail('pool-outcome', {
+    subject,
+    name: request.contactName,
+    accepted: true,
+    memberName: props.memberName,
+    topic: topicLabel(request.topic),
+    organisation: request.organisation,
+    footer: 'pool',
+  });
+  await sendToAddress({ purpose: 'pool-outcome', to: request.contactEmail, subject, ...body });
+  await PoolRequestModel.updateOne({ _id: request._id, settling: true }, { $unset: { settling: 1, mailingUntil: 1 } });
   return true;
 }
 
