@@ -4,11 +4,13 @@ import { CertificateModel } from '../../models/Certificate.ts';
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { ModuleModel } from '../../models/Module.ts';
 import { ProgrammeModel } from '../../models/Programme.ts';
+import { UserModel } from '../../models/User.ts';
 import { onDomainEvent } from '../../server/events.ts';
 import { completeModule } from '../../server/services/learning/completion.ts';
 import { setModuleArchived } from '../../server/services/learning/programmes.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import {
+  announceInterruptedCertificates,
   issueAllCertificatesDue,
   issueCertificateIfComplete,
   nameAllHolders,
@@ -398,6 +400,19 @@ describe('learning: certificates', () => {
     await setModuleArchived({ actor: actorOf(admin), moduleId: modules[1]!.id, archived: true });
     await issueAllCertificatesDue(new Date());
     expect(await CertificateModel.countDocuments({ userId: user.id, revokedAt: null })).to.equal(0);
+  });
+
+  it('a certificate left announcing by a stopped process whose holder was erased since is revoked by the repair, never announced', async () => {
+    const { modules, user } = await finishedProgramme();
+    for (const m of modules) await completeModule({ actor: actorOf(user), moduleId: m.id, input: {}, now: new Date() });
+    const certificate = (await CertificateModel.findOne({ userId: user.id }).lean())!;
+    // As the issuer left it: inserted, not yet announced, and her erasure (whose revocation ran before the insert).
+    await CertificateModel.updateOne({ _id: certificate._id }, { $set: { announcing: true, revokedAt: null } });
+    await UserModel.updateOne({ _id: user.id }, { $set: { status: 'erased' } });
+    expect(await announceInterruptedCertificates({ now: new Date(Date.now() + 1000), graceMs: 0 })).to.equal(1);
+    const after = (await CertificateModel.findById(certificate._id).lean())!;
+    expect(after.revokedAt).to.be.instanceOf(Date);
+    expect(after.announcing).to.equal(undefined);
   });
 
   it('a revoked certificate is not printed, and the refusal dates its revocation on the reader’s calendar, zone named', async () => {

@@ -94,16 +94,8 @@ export async function issueCertificateIfComplete(props: {
         verificationCode: newVerificationCode(),
         announcing: true,
       });
-      // Erased while this was being decided (another process): her erasure's revocation may have run before this
-      // insert, so it is revoked here, and nothing is announced for her.
-      if ((await UserModel.findById(props.userId, { status: 1 }).lean())?.status === 'erased') {
-        await CertificateModel.updateOne(
-          { _id: created._id, revokedAt: null },
-          { $set: { revokedAt: new Date() }, $unset: { announcing: 1 } },
-        );
-        return null;
-      }
-      await announceCertificate(created.toObject() as Certificate);
+      // Not announced (and revoked) when she was erased while this was being decided: see announceCertificate.
+      if (!(await announceCertificate(created.toObject() as Certificate))) return null;
       return created.toObject() as Certificate;
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -126,11 +118,19 @@ export async function issueCertificateIfComplete(props: {
  * her name copied again (a rename that landed after her name was read ran before this certificate existed), her
  * progress, `certificate.issued`; then it is no longer `announcing`.
  */
-async function announceCertificate(certificate: Pick<Certificate, '_id' | 'userId' | 'cohortId'>): Promise<void> {
+async function announceCertificate(certificate: Pick<Certificate, '_id' | 'userId' | 'cohortId'>): Promise<boolean> {
+  // Her account erased meanwhile (another process: her erasure's revocation may have run before this certificate was
+  // written): it is revoked, and nothing is announced for her. False then.
+  if ((await UserModel.findById(certificate.userId, { status: 1 }).lean())?.status === 'erased') {
+    await CertificateModel.updateOne({ _id: certificate._id, revokedAt: null }, { $set: { revokedAt: new Date() } });
+    await CertificateModel.updateOne({ _id: certificate._id }, { $unset: { announcing: 1 } });
+    return false;
+  }
   await nameHolderAfresh(certificate.userId);
   await progressChanged(certificate.userId, certificate.cohortId);
   await emitDomainEvent('certificate.issued', { certificateId: certificate._id, userId: certificate.userId });
   await CertificateModel.updateOne({ _id: certificate._id }, { $unset: { announcing: 1 } });
+  return true;
 }
 
 /**
