@@ -123,6 +123,13 @@ describe('mentoring: mentorships, meetings, privacy and outcomes', () => {
     expect(notices.every((n) => n.subject === 'The programme team closed your mentorship')).to.equal(true);
     // The mentor's place is given back, as for any close.
     expect((await MentorProfileModel.findOne({ userId: mentor.id }).lean())!.freePlaces).to.equal(2);
+    // Closed, it has nothing left for her to do: she is not told she can close it.
+    const rating = await supertest(app)
+      .post(`/api/v1/mentorships/${id}/rating`)
+      .set(await as(admin))
+      .send({ rating: 4 })
+      .expect(403);
+    expect(rating.body.detail).to.equal(mentorshipMessages.membersOnlyClosed);
   });
 
   it('when a member logs a meeting, both see the shared notes and only she sees her private notes (admins neither)', async () => {

@@ -26,6 +26,7 @@ export const mentorshipMessages = {
   agreementSavedMeanwhile: savedMeanwhileMessage('agreement'),
   notFound: 'We could not find that mentorship.',
   membersOnly: 'Only its mentor and mentee do this. As an admin you can close the mentorship.',
+  membersOnlyClosed: 'Only its mentor and mentee do this.',
   feedbackMembersOnly: 'is for its mentor or mentee to give',
   closed: 'This mentorship is closed.',
   endsOnPast: 'must be a date after the mentorship started',
@@ -59,7 +60,10 @@ export async function mentorshipFor(props: { actor: Actor; mentorshipId: string 
  */
 async function mentorshipForMember(props: { actor: Actor; mentorshipId: string }): Promise<Mentorship> {
   const m = await mentorshipFor(props);
-  if (!isMember(props.actor, m)) throw new ForbiddenError(mentorshipMessages.membersOnly);
+  if (!isMember(props.actor, m))
+    throw new ForbiddenError(
+      m.status === 'active' ? mentorshipMessages.membersOnly : mentorshipMessages.membersOnlyClosed,
+    );
   return m;
 }
 
