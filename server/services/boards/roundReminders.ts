@@ -2,6 +2,7 @@ import { DateTime } from 'luxon';
 import { Types } from 'mongoose';
 import { BoardModel, type Board } from '../../../models/Board.ts';
 import { RecruitmentRoundModel, type RecruitmentRound } from '../../../models/RecruitmentRound.ts';
+import { finishEach } from '../../interruptedWork.ts';
 import { peopleById } from './people.ts';
 import { daysUntil, firstInterviewDate, loadReadiness } from './readiness.ts';
 import { registerNotificationKind, type Memo } from '../reminders/compose.ts';
@@ -267,8 +268,7 @@ export async function replanOpenRounds(props: { now?: Date } = {}): Promise<numb
   const rounds = await RecruitmentRoundModel.find({ status: 'open', interviewDates: { $gte: yesterday } })
     .select('_id')
     .lean();
-  for (const r of rounds) await planRoundReminders({ roundId: String(r._id), now });
-  return rounds.length;
+  return finishEach('round reminders', rounds, (r) => planRoundReminders({ roundId: String(r._id), now }));
 }
 
 /** A change of chairs changes who hears "not ready". */

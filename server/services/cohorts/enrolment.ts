@@ -13,7 +13,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { formatDate } from '../../time.ts';
 import { emitDomainEvent } from '../../events.ts';
 import { isObjectId } from '../../ids.ts';
-import { interruptedBefore } from '../../interruptedWork.ts';
+import { finishEach, interruptedBefore } from '../../interruptedWork.ts';
 import { canChangeEnrolment, canRunCohort, hasEnded, isAdmin, mayBeEnrolled } from '../../policies/cohorts.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort, namesOf, trackOf } from './cohorts.ts';
 import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts';
@@ -405,7 +405,7 @@ export async function promotionsAnnounced(props: { now?: Date; graceMs?: number 
     { announcePendingSince: { $lt: before } },
     { cohortId: 1, userId: 1, status: 1, announcePendingSince: 1 },
   ).lean();
-  for (const e of pending) {
+  return finishEach('waitlist promotions', pending, async (e) => {
     if (e.status === 'active')
       await announcePromotion({
         cohortId: e.cohortId,
@@ -418,8 +418,7 @@ export async function promotionsAnnounced(props: { now?: Date; graceMs?: number 
         { _id: e._id, announcePendingSince: e.announcePendingSince },
         { $unset: { announcePendingSince: 1 } },
       );
-  }
-  return pending.length;
+  });
 }
 
 /**

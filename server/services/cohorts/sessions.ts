@@ -9,7 +9,7 @@ import { EnrolmentModel } from '../../../models/Enrolment.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError, type FieldError } from '../../errors.ts';
 import { createOnce, newSubmissionKey, submissionKey } from '../../submissions.ts';
 import { emitDomainEvent } from '../../events.ts';
-import { interruptedBefore } from '../../interruptedWork.ts';
+import { finishEach, interruptedBefore } from '../../interruptedWork.ts';
 import { isObjectId } from '../../ids.ts';
 import { canJoinSessions, canRunCohort, canViewCohort } from '../../policies/cohorts.ts';
 import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
@@ -367,9 +367,9 @@ export async function sessionChangesAnnounced(props: { now?: Date; graceMs?: num
     { announcePendingSince: { $lt: before } },
     { status: 1, sequence: 1 },
   ).lean();
-  for (const s of pending)
-    await announceSessionChange({ sessionId: s._id, sequence: s.sequence, cancelled: s.status === 'cancelled' });
-  return pending.length;
+  return finishEach('session changes', pending, (s) =>
+    announceSessionChange({ sessionId: s._id, sequence: s.sequence, cancelled: s.status === 'cancelled' }),
+  );
 }
 
 /**

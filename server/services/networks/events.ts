@@ -8,7 +8,7 @@ import {
   type EventStatus,
   type NetworkEvent,
 } from '../../../models/NetworkEvent.ts';
-import { interruptedBefore } from '../../interruptedWork.ts';
+import { finishEach, interruptedBefore } from '../../interruptedWork.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeTimeCursor, encodeTimeCursor } from '../../pagination.ts';
@@ -476,8 +476,7 @@ export async function eventChangesAnnounced(props: { now?: Date; graceMs?: numbe
   const now = props.now ?? new Date();
   const before = interruptedBefore({ now, graceMs: props.graceMs });
   const pending = await NetworkEventModel.find({ announcePendingSince: { $lt: before } }).lean<NetworkEvent[]>();
-  for (const event of pending) await announceEventChange(event, now);
-  return pending.length;
+  return finishEach('network event changes', pending, (event) => announceEventChange(event, now));
 }
 
 /**

@@ -11,7 +11,7 @@ import { renderEmail } from '../../emails.ts';
 import { canonicalEmail } from '../../emailAddresses.ts';
 import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId, oid } from '../../ids.ts';
-import { interruptedAfterMs, interruptedBefore } from '../../interruptedWork.ts';
+import { finishEach, interruptedAfterMs, interruptedBefore } from '../../interruptedWork.ts';
 import { logger } from '../../logger.ts';
 import { sendToAddress } from '../reminders/addressedEmails.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
@@ -525,9 +525,9 @@ export async function acceptsFinished(props: { now?: Date; graceMs?: number } = 
   const stopped = await PoolRequestModel.find({ settling: true, decidedAt: { $lt: before } }).lean();
   const members = await UserModel.find({ _id: { $in: stopped.map((r) => r.acceptedBy) } }, { name: 1 }).lean();
   const nameOf = new Map(members.map((m) => [String(m._id), m.name]));
-  for (const request of stopped)
-    await finishAccept({ request, memberName: nameOf.get(String(request.acceptedBy)) ?? 'A member of the pool', now });
-  return stopped.length;
+  return finishEach('pool accepts', stopped, (request) =>
+    finishAccept({ request, memberName: nameOf.get(String(request.acceptedBy)) ?? 'A member of the pool', now }),
+  );
 }
 
 export async function declinePoolOffer(props: { actor: Express.User; offerId: string; now?: Date }) {

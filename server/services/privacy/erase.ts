@@ -4,7 +4,7 @@ import { AuditEventModel } from '../../../models/AuditEvent.ts';
 import { UserModel } from '../../../models/User.ts';
 import { ConflictError, NotFoundError, ValidationError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
-import { interruptedBefore } from '../../interruptedWork.ts';
+import { finishEach, interruptedBefore } from '../../interruptedWork.ts';
 import { noteActiveAdmin, releaseActiveAdmin } from '../accounts/adminRoster.ts';
 import { endSessionsOf, revokeTokensOf } from '../accounts/manage.ts';
 import { recordAuditEvent, type AuditActor } from '../audit/events.ts';
@@ -108,13 +108,12 @@ async function carryOutErasure(props: {
 export async function erasuresFinished(props: { now?: Date; graceMs?: number } = {}): Promise<number> {
   const before = interruptedBefore({ now: props.now ?? new Date(), graceMs: props.graceMs });
   const stopped = await UserModel.find({ erasingSince: { $lt: before }, status: 'erased' }, { erasingSince: 1 }).lean();
-  for (const user of stopped) {
+  return finishEach('erasures', stopped, async (user) => {
     const audited = await AuditEventModel.exists({ action: 'account-erased', targetId: String(user._id) });
     await carryOutErasure({
       userId: user._id,
       erasingSince: user.erasingSince!,
       audit: audited ? undefined : { actor: null, ip: null, detail: 'finished after an interruption' },
     });
-  }
-  return stopped.length;
+  });
 }
