@@ -952,7 +952,7 @@ describe('cohorts: enrolment, capacity and the waitlist', () => {
       `You are enrolled in \u2068${cohort.name}\u2069, which runs`,
     );
     expect((await invitation('third@example.org'))!.text).to.include(
-      `\u2068${cohort.name}\u2069 (from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}) is full, so you are on its waitlist, number 1`,
+      `\u2068${cohort.name}\u2069 (from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)} (${cohort.timezone} dates)) is full, so you are on its waitlist, number 1`,
     );
     expect(await EnrolmentModel.countDocuments({ cohortId: cohort._id, userId: known.id, status: 'active' })).to.equal(
       1,

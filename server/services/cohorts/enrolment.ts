@@ -926,7 +926,8 @@ export async function importEnrolments(props: {
 
 /** What an imported woman's invitation says she is invited to: her place in the cohort, or in its queue. */
 function invitedTo(cohort: Cohort, result: EnrolmentResult): string {
-  const dates = `from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)}`;
+  // Days of the cohort's calendar, named: she may live elsewhere (as the waitlist-promotion email names its zone).
+  const dates = `from ${formatDate(cohort.startsOn)} to ${formatDate(cohort.endsOn)} (${cohort.timezone} dates)`;
   // A sentence of plain text in both parts of the email: the cohort's name is isolated as a name in a template is.
   const cohortName = isolatedText(cohort.name);
   return result.status === 'active'
