@@ -8,8 +8,7 @@ import { runDueNotifications } from '../../server/services/reminders/index.ts';
 import { testApp } from '../support/app.ts';
 import { buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { holdNextCall } from '../support/heldCall.ts';
-import { eraseAccount } from '../../server/services/privacy/erase.ts';
+import { erasedAtOnce } from '../support/erasuresAtOnce.ts';
 import { buildUser, tokenFor } from '../support/factories.ts';
 import { buildMentee, buildMentor } from '../support/mentoringFactories.ts';
 import { askToJoinApprovalNetwork, buildNetwork } from '../support/networkFactories.ts';
@@ -179,23 +178,15 @@ describe('erasure: her name leaves the emails other people were sent about her',
     const round = await buildRound(board.id, { interviewDates: [interview], panel: [alice, beth] });
     await planRoundReminders({ roundId: round.id });
     const chairs = () => NotificationModel.find({ 'about.id': round.id, userId: chair.id }).lean();
-    const actor = { id: admin.id, name: admin.name };
     // Alice's erasure has read the chair's first email and is about to write it back when Beth's runs through.
-    const held = holdNextCall(NotificationModel, 'updateOne', {
-      before: true,
+    await erasedAtOnce({
+      actor: { id: admin.id, name: admin.name },
+      first: alice.id,
+      second: beth.id,
+      model: NotificationModel,
+      method: 'updateOne',
       when: (args) => JSON.stringify(args[1] ?? {}).includes('"data"'),
     });
-    try {
-      const first = eraseAccount({ actor, userId: alice.id, bySelf: false });
-      await held.reached;
-      held.restore();
-      await eraseAccount({ actor, userId: beth.id, bySelf: false });
-      held.release();
-      await first;
-    } finally {
-      held.release();
-      held.restore();
-    }
     const after = JSON.stringify((await chairs()).map((n) => [n.subject, n.data]));
     expect(after).to.not.include('Alicia').and.to.not.include('Bethany');
   });

@@ -19,7 +19,7 @@ import { formerMemberName } from '../../server/services/learning/personalData.ts
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import { asActor, buildBoard, buildRound } from '../support/boardsFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { holdNextCall } from '../support/heldCall.ts';
+import { erasedAtOnce } from '../support/erasuresAtOnce.ts';
 import { buildUser } from '../support/factories.ts';
 
 describe('boards: an erased account cannot be seated', () => {
@@ -141,23 +141,15 @@ describe('boards: an erased account cannot be seated', () => {
     ]);
     const round = await buildRound(board.id, { interviewDates: [inDays(-1)], panel: [alice, beth] });
     await closeRound({ actor: asActor(chair), roundId: round.id });
-    const actor = { id: admin.id, name: admin.name };
     // Alice's erasure has read the record and is about to write it when Beth's erasure runs through.
-    const held = holdNextCall(RecruitmentRoundModel, 'updateOne', {
-      before: true,
+    await erasedAtOnce({
+      actor: { id: admin.id, name: admin.name },
+      first: alice.id,
+      second: beth.id,
+      model: RecruitmentRoundModel,
+      method: 'updateOne',
       when: (args) => JSON.stringify(args[1] ?? {}).includes('readinessRecord.members'),
     });
-    try {
-      const first = eraseAccount({ actor, userId: alice.id, bySelf: false });
-      await held.reached;
-      held.restore();
-      await eraseAccount({ actor, userId: beth.id, bySelf: false });
-      held.release();
-      await first;
-    } finally {
-      held.release();
-      held.restore();
-    }
     const record = (await RecruitmentRoundModel.findById(round.id).lean())!.readinessRecord!;
     expect(record.members.map((m) => m.name)).to.deep.equal([formerMemberName, formerMemberName]);
   });
