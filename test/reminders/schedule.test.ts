@@ -23,6 +23,7 @@ import { buildCohortWithSession } from '../support/remindersFactories.ts';
 import { Types } from 'mongoose';
 import { planNotifications } from '../../server/services/reminders/plan.ts';
 import { buildUser } from '../support/factories.ts';
+import { buildModule } from '../support/learningFactories.ts';
 import { updateOwnDetails } from '../../server/services/accounts/details.ts';
 import { updateUserAsAdmin } from '../../server/services/accounts/manage.ts';
 
@@ -354,18 +355,10 @@ describe('reminders: time zones, DST, the weekly digest and the agenda job', () 
       startsAt: '2027-09-04T09:00:00Z',
       participants: 2,
     });
-    const retired = await ModuleModel.create({
-      programmeId: cohort.programmeId,
-      title: 'A retired module',
-      body: 'Read this.',
-      estimatedMinutes: 30,
-      completion: { type: 'view' },
-      position: 1,
-      archived: true,
-    });
+    const retired = await buildModule(String(cohort.programmeId), { title: 'A retired module', archived: true });
     await CohortModel.updateOne(
       { _id: cohort._id },
-      { $set: { moduleDueDates: [{ moduleId: retired._id, dueOn: '2027-01-20' }] } },
+      { $set: { moduleDueDates: [{ moduleId: retired.id, dueOn: '2027-01-20' }] } },
     );
     await planFacilitatorDigests({ now: new Date('2027-03-01T00:00:00Z') });
     const [planned] = await NotificationModel.find({ kind: 'facilitator-digest', userId: facilitator._id }).lean();
