@@ -191,9 +191,17 @@ export type PoolRequestInput = {
  * The contact has no account: the email waits in the outbox of emails to an address, tried at once (a few seconds of
  * the request at most) and again by the job after a temporary refusal (sendToAddress).
  */
-async function mail(to: string, template: 'pool-confirm' | 'pool-outcome', subject: string, data: object) {
+type PoolTemplate = 'pool-confirm' | 'pool-outcome';
+
+/** Renders and queues an email to an address (it has no account); a failure to queue it is thrown. */
+async function queueEmail(to: string, template: PoolTemplate, subject: string, data: object) {
   const body = await renderEmail(template, { subject, ...data, footer: 'pool' });
-  await sendToAddress({ purpose: template, to, subject, ...body }).catch((err: unknown) =>
+  await sendToAddress({ purpose: template, to, subject, ...body });
+}
+
+/** queueEmail, a failure logged: for emails nothing will send again. */
+async function mail(to: string, template: PoolTemplate, subject: string, data: object) {
+  await queueEmail(to, template, subject, data).catch((err: unknown) =>
     logger.error({ err, template }, 'pool email not sent'),
   );
 }
@@ -499,17 +507,13 @@ async function finishAccept(props: {
     { $set: { mailingUntil: new Date(now.getTime() + interruptedAfterMs) } },
   );
   if (lease.modifiedCount !== 1) return true;
-  const subject = 'Your request to the Pathways pool: someone can help';
-  const body = await renderEmail('pool-outcome', {
-    subject,
+  await queueEmail(request.contactEmail, 'pool-outcome', 'Your request to the Pathways pool: someone can help', {
     name: request.contactName,
     accepted: true,
     memberName: props.memberName,
     topic: topicLabel(request.topic),
     organisation: request.organisation,
-    footer: 'pool',
   });
-  await sendToAddress({ purpose: 'pool-outcome', to: request.contactEmail, subject, ...body });
   await PoolRequestModel.updateOne({ _id: request._id, settling: true }, { $unset: { settling: 1, mailingUntil: 1 } });
   return true;
 }
