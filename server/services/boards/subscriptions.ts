@@ -1,3 +1,4 @@
+import { ProgrammeModel } from '../../../models/Programme.ts';
 import { onDomainEvent } from '../../events.ts';
 import { fairnessWindowMs, recentRoundReadiness } from './fairness.ts';
 import { registerRoundReadinessProvider } from '../pledge/boards.ts';
@@ -9,12 +10,14 @@ onDomainEvent('certificate.issued', async ({ userId }) => {
 });
 
 /**
- * A programme saved may have been marked or unmarked as the panels' training (learning/panelTraining.ts), which changes
- * who on every panel counts as trained: every open round's reminders are re-planned (few rounds; keyed, so a save that
- * changed nothing for them writes nothing).
+ * A governing-board programme saved may have been marked or unmarked as the panels' training (only such a programme can
+ * be: learning/panelTraining.ts), which changes who on every panel counts as trained: every open round's reminders are
+ * re-planned (few rounds; keyed, so a save that changed nothing for them writes nothing). Other tracks' saves are not
+ * the panels' business.
  */
-onDomainEvent('programme.saved', async () => {
-  await replanOpenRounds();
+onDomainEvent('programme.saved', async ({ programmeId }) => {
+  const programme = await ProgrammeModel.findById(programmeId, { track: 1 }).lean();
+  if (programme?.track === 'governing-board') await replanOpenRounds();
 });
 
 /** The Pledge page shows a linked board's "rounds ready before interview" when the board chose to (one-way seam). */
