@@ -101,6 +101,13 @@ export function presentModuleDueDates(dates: ModuleDueDate[]) {
   };
 }
 
+type DueDatesSave = {
+  actor: Express.User;
+  cohortId: string;
+  dueDates: readonly ModuleDueDateInput[];
+  expectedVersion?: ExpectedVersion;
+};
+
 /**
  * Sets the due dates of a cohort's modules (those who run it). What is sent replaces what was stored for the
  * programme's current modules: a module not sent, or sent with no date, has none. The date of a module retired
@@ -111,12 +118,7 @@ export function presentModuleDueDates(dates: ModuleDueDate[]) {
  * the cohort's settings and its due dates share one version, as they share one record. The nudges are planned again
  * at once ('cohort.updated'): a due date moved drops the nudges planned for the old one.
  */
-export async function setModuleDueDates(props: {
-  actor: Express.User;
-  cohortId: string;
-  dueDates: readonly ModuleDueDateInput[];
-  expectedVersion?: ExpectedVersion;
-}): Promise<ModuleDueDate[]> {
+export async function setModuleDueDates(props: DueDatesSave): Promise<ModuleDueDate[]> {
   // Checked against the cohort as read (its dates, its programme's modules) and written only over the version read:
   // a change of the cohort landing in between (narrower dates, another programme) is read and checked again, so no
   // date is saved outside the cohort or for another programme's module. A client that sent the version it read gets
@@ -129,12 +131,7 @@ export async function setModuleDueDates(props: {
 }
 
 /** One read, check and conditional write of setModuleDueDates; null when the cohort changed in between. */
-async function writeModuleDueDates(props: {
-  actor: Express.User;
-  cohortId: string;
-  dueDates: readonly ModuleDueDateInput[];
-  expectedVersion?: ExpectedVersion;
-}): Promise<ModuleDueDate[] | null> {
+async function writeModuleDueDates(props: DueDatesSave): Promise<ModuleDueDate[] | null> {
   const cohort = await loadRunCohort({ actor: props.actor, cohortId: props.cohortId });
   if (movedOn(cohort.version, props.expectedVersion)) throw new ConflictError(messages.savedMeanwhile);
   const modules = await modulesOf(cohort.programmeId, { includeArchived: true });
