@@ -14,6 +14,7 @@ import { connectDatabase, createCollectionAndIndexes } from '../server/db.ts';
 import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
+import { directoryFollowsAllMemberships } from '../server/services/directory/profileNetworks.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
@@ -452,6 +453,8 @@ export async function seedBenchDatabase(props: {
     await refreshAllCohortFigures();
     // And the networks' lists of leads (the job networks:repair-copies); the posts carry their authors' names as seeded.
     await showAllLeads();
+    // And each directory profile's networks (the same job), the memberships being seeded without the app.
+    await directoryFollowsAllMemberships();
     // And the programmes' outlines and each enrolment's progress (the job learning:repair-copies), the modules,
     // completions and certificates being seeded without the app.
     await showAllOutlines();
@@ -459,7 +462,7 @@ export async function seedBenchDatabase(props: {
     // And each session's register (the job cohorts:repair-copies), the attendance records being seeded without the app.
     await showAllRegisters();
     log(
-      `computed the research figures, networks' leads, programmes' outlines, enrolments' progress and sessions' registers in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
+      `computed the research figures, networks' leads, profiles' networks, programmes' outlines, enrolments' progress and sessions' registers in ${((Date.now() - deriving) / 1000).toFixed(1)} s`,
     );
 
     log(

@@ -1,12 +1,13 @@
 import { nameAllAuthors, recountAllMembers, recountReplies, showAllLeads } from '../server/services/networks/index.ts';
 import { eventChangesAnnounced } from '../server/services/networks/events.ts';
+import { directoryFollowsAllMemberships } from '../server/services/directory/profileNetworks.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
 /**
  * Networks: member counts are repaired from the membership rows every hour (see recountMembers), and posts' reply
  * counts from their replies (see recountReplies: conditional writes, so two runs at once, or a reply written during
  * one, leave the right count). The copies pages read instead of the rows and accounts (each network's leads, each
- * post's author name) are written again from those every hour and at start: idempotent, written over the version
+ * post's author name, each directory profile's networks) are written again from those every hour and at start: idempotent, written over the version
  * they were computed at, so they heal a copy left behind by a process that stopped between a change and its copy.
  */
 export const networksJobs: JobArea = {
@@ -20,6 +21,7 @@ export const networksJobs: JobArea = {
     agenda.define('networks:repair-copies', async () => {
       await showAllLeads();
       await nameAllAuthors();
+      await directoryFollowsAllMemberships();
     });
   },
   async schedule(agenda) {

@@ -7,10 +7,9 @@ export const openToOptions = ['mentoring', 'peer-support', 'speaking', 'research
 export type OpenTo = (typeof openToOptions)[number];
 
 /**
- * A person's entry in the people directory, one per person: `_id` is her user id, so her own profile, a page of
- * profiles by id and "profiles of these co-members" are all `_id` lookups. Who may see it is decided on every read
- * from `visibility` and the memberships at that moment (server/services/directory/visibility.ts); nothing about
- * who may see whom is stored. Never holds an email.
+ * A person's entry in the people directory, one per person: `_id` is her user id, so her own profile and a page of
+ * profiles by id are `_id` lookups. Who may see it is decided on every read from `visibility` and her networks
+ * (`networkIds`, below; the rule is server/services/directory/visibility.ts). Never holds an email.
  */
 const directoryProfileSchema = new Schema(
   {
@@ -43,6 +42,14 @@ const directoryProfileSchema = new Schema(
      */
     searchText: { type: String, default: '' },
     searchTextFolding: { type: Number, default: undefined },
+    /**
+     * The networks she is a current member of, copied from her membership rows so that one indexed query finds every
+     * profile a reader may see (a `networks` profile shares one of the reader's networks), and the version it was
+     * written over (server/services/directory/profileNetworks.ts). Leaving takes the network out before her row
+     * changes, so a process stopping between the two leaves her seen by fewer people, never by more.
+     */
+    networkIds: { type: [Schema.Types.ObjectId], default: undefined },
+    networksVersion: { type: Number, default: undefined },
   },
   { timestamps: true },
 );

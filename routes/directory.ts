@@ -93,10 +93,16 @@ export const directoryQuery = z.strictObject({
   q: z.string().trim().max(100).optional(),
   ...paging,
 });
+/**
+ * People on one page of the directory's HTML page: 20 cards (Moodle's participants page shows 20 by default), which a
+ * keyboard or screen-reader user can get through; `?limit=` still asks for up to 200. The API's lists keep the
+ * contract's 50 (API.md).
+ */
+const peoplePerPage = '20';
 /** The search page's GET form: empty fields are "any". */
 const directoryPageQuery = z.preprocess((raw) => {
   const b = Object.fromEntries(Object.entries((raw ?? {}) as Record<string, unknown>).filter(([, v]) => v !== ''));
-  return b;
+  return { limit: peoplePerPage, ...b };
 }, directoryQuery);
 
 const messageSchema = z.strictObject({ body: text(4000) });

@@ -14,7 +14,7 @@ export const directoryScenarios: Scenario[] = [
       path: '/directory',
       as: 'participant',
       expect: (body) =>
-        (body.match(/href="\/directory\/people\//g) ?? []).length === 50 ? undefined : 'not 50 people',
+        (body.match(/href="\/directory\/people\//g) ?? []).length === 20 ? undefined : 'not a full page of 20 people',
     }),
   },
   {

@@ -13,6 +13,7 @@ import {
 } from '../services/networks/events.ts';
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
 import { showLeads } from '../services/networks/leadsShown.ts';
+import { directoryFollowsAllMemberships } from '../services/directory/profileNetworks.ts';
 import type { Phase, Topic } from '../vocabulary.ts';
 import type { DemoContext } from './index.ts';
 
@@ -157,6 +158,12 @@ async function eventNetwork(fallbackMembers: Types.ObjectId[], preferMemberId?: 
 }
 
 export async function seedDirectory(ctx: DemoContext): Promise<void> {
+  await seedProfilesAndEvent(ctx);
+  // Each profile's networks, from the memberships seeded without the app (what the repair job writes).
+  await directoryFollowsAllMemberships();
+}
+
+async function seedProfilesAndEvent(ctx: DemoContext): Promise<void> {
   const people = await UserModel.find({
     _id: { $in: profiles.map((p) => ctx.people.get(p.email)).filter(Boolean) },
   }).lean();

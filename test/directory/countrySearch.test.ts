@@ -4,6 +4,7 @@ import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
 import { DirectoryProfileModel, type DirectoryVisibility } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { directoryFollowsAllMemberships } from '../../server/services/directory/profileNetworks.ts';
 import { canSeeProfile } from '../../server/services/directory/visibility.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -80,6 +81,8 @@ describe('directory: a country search finds her co-members among that country’
       // Asking to join gives no access.
       { networkId: hers!._id, userId: requested.id, status: 'requested', role: 'member' },
     ]);
+    // Loaded without the app: each profile's copy of her networks, as the repair job writes it after a bulk load.
+    await directoryFollowsAllMemberships();
     const coMember = people.find(
       (p) => p.networks.includes(mine) && p.visibility === 'networks' && p.country === 'AU',
     )!;

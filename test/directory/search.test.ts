@@ -5,6 +5,7 @@ import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
 import { DirectoryProfileModel, type DirectoryVisibility } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { directoryFollowsAllMemberships } from '../../server/services/directory/profileNetworks.ts';
 import { canSeeProfile } from '../../server/services/directory/visibility.ts';
 import { testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -137,6 +138,8 @@ describe('directory: paging through everyone and her networks, each person once'
       { networkId: networks[0]!, userId: removed.id, status: 'removed', role: 'member' },
     );
     await NetworkMembershipModel.insertMany(rows);
+    // Loaded without the app: each profile's copy of her networks, as the repair job writes it after a bulk load.
+    await directoryFollowsAllMemberships();
     // Blocks both ways: she blocked a co-member, an everyone-visible person blocked her.
     const coMember = people.find((p) => p.networks.has(first) && p.visibility === 'networks')!;
     const stranger = people.find((p) => p.networks.size === 0 && p.visibility === 'everyone')!;

@@ -5,6 +5,7 @@ import supertest from 'supertest';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
+import { directoryFollowsMemberships } from '../../server/services/directory/profileNetworks.ts';
 import type { TestUser } from './factories.ts';
 
 /** A network with these people as current members (the first `leads` of them as leads), written as rows directly. */
@@ -30,6 +31,8 @@ export async function buildNetwork(
       joinedAt: new Date(),
     })),
   );
+  // Their directory profiles' copy of their networks, as joining through the app writes it.
+  for (const p of people) await directoryFollowsMemberships(p.id);
   return { id: String(network._id), name };
 }
 

@@ -14,8 +14,9 @@ import { ForbiddenError, NotFoundError } from '../../errors.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import type { Phase, Topic } from '../../vocabulary.ts';
-import { isMember, memberIdsAfter, membersAmong, networksOf } from '../networks/membership.ts';
+import { isMember, memberIdsAfter, networksOf } from '../networks/membership.ts';
 import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
+import { directoryFollowsMemberships } from './profileNetworks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
 import { escapeRegex, foldedForSearch } from '../../textSearch.ts';
 
@@ -279,6 +280,8 @@ export async function saveDirectoryProfile(props: {
     },
     { upsert: true, returnDocument: 'after', runValidators: true, lean: true },
   );
+  // A new profile gets her networks (a join landing meanwhile writes them too: whichever runs last reads every row).
+  if (saved?.networksVersion == null) await directoryFollowsMemberships(actor.id);
   // Her name as this request read it: an admin's rename landing meanwhile (another process) already wrote the new
   // one here and would be undone, so her account's name is copied again, with its version. Likewise a disable that
   // landed while this save was under way: her profile is hidden again, her new choice kept.
@@ -398,47 +401,14 @@ async function profilesOfMembers(props: CoMemberSearch): Promise<DirectoryProfil
 }
 
 /**
- * The same profiles as profilesOfMembers (members of these networks matching `filter`, ids after `after` and up to
- * `upTo`, at most `want`), found the other way round: the profiles matching a filter that leads with a country, in id
- * order on the `(country, visibility, _id)` index (`filter` leads with the country), each batch kept where the person
- * belongs to one of the networks.
- * One country's `networks` profiles are a small share of everyone, while her co-members are everyone in her networks
- * (hundreds each): this reads the few that match instead of walking all of those.
- */
-async function matchingProfilesOfMembers(props: CoMemberSearch): Promise<DirectoryProfile[]> {
-  const { networkIds, upTo, want, skip, filter } = props;
-  if (!networkIds.length) return [];
-  const found: DirectoryProfile[] = [];
-  let after = props.after;
-  let batch = firstMemberBatch;
-  for (;;) {
-    const idRange: Record<string, unknown> = {};
-    if (after) idRange.$gt = after;
-    if (upTo) idRange.$lte = upTo;
-    const profiles = await DirectoryProfileModel.find({ ...filter, ...(after || upTo ? { _id: idRange } : {}) })
-      .select(presentedFields)
-      .sort({ _id: 1 })
-      .limit(batch)
-      .lean<DirectoryProfile[]>();
-    const candidates = profiles.filter((p) => !skip.has(String(p._id)));
-    const members = await membersAmong({ userIds: candidates.map((p) => p._id), networkIds });
-    found.push(...candidates.filter((p) => members.has(String(p._id))));
-    if (profiles.length < batch || found.length >= want) break;
-    after = profiles[profiles.length - 1]!._id;
-    batch *= 4;
-  }
-  return found.slice(0, want);
-}
-
-/**
  * The directory: profiles she may see (visibility.ts), filtered, in id order with a keyset cursor. Each page reads a
  * bounded number of documents, whatever the size of the directory and of her networks:
- * - `everyone` profiles: the first `limit + 1` after the cursor, on the `(visibility, _id)` index;
- * - `networks` profiles of her co-members: her networks' members walked in user id order (profilesOfMembers), only
- *   as far as the everyone list reaches (nothing beyond its last id can be on this page), their profiles by `_id`;
+ * - `everyone` profiles and the `networks` profiles of people who share one of her networks (their profile's copy of
+ *   their networks, profileNetworks.ts): the first `limit + 1` after the cursor, in one indexed read;
  * - her own profile, whatever its visibility.
- * With a network filter, that network's members are walked instead and their everyone (and, when she belongs to it,
- * networks) profiles kept. People blocked either way are left out; never an email (profiles hold none).
+ * With a network filter, that network's members are walked instead (profilesOfMembers) and their everyone (and, when
+ * she belongs to it, networks) profiles kept. People blocked either way are left out; never an email (profiles hold
+ * none).
  */
 export async function searchDirectory(
   props: DirectorySearch,
@@ -462,10 +432,15 @@ export async function searchDirectory(
   if (props.q) attributes.searchText = { $regex: escapeRegex(foldedForSearch(props.q)), $options: 'i' };
   const countryFirst = props.country ? { country: props.country } : {};
   const ownInRange = !after || String(me) > String(after);
-  const ownAlreadyRead = props.ownProfile !== undefined && Object.keys(attributes).length === 0;
+  // Her own profile, read by the caller, is matched here against a topic and a country (plain equalities); a text
+  // search is left to the database's regex, whose case folding a JavaScript one need not share.
+  const ownAlreadyRead = props.ownProfile !== undefined && !props.q;
+  const ownMatches = (profile: DirectoryProfile) =>
+    (!props.topic || (profile.topics ?? []).includes(props.topic)) &&
+    (!props.country || profile.country === props.country);
   const own = async (): Promise<DirectoryProfile[]> => {
     if (!ownInRange) return [];
-    if (ownAlreadyRead) return props.ownProfile ? [props.ownProfile] : [];
+    if (ownAlreadyRead) return props.ownProfile && ownMatches(props.ownProfile) ? [props.ownProfile] : [];
     return DirectoryProfileModel.find({ _id: me, ...attributes }).lean<DirectoryProfile[]>();
   };
 
@@ -492,31 +467,25 @@ export async function searchDirectory(
   } else {
     const idRange: Record<string, unknown> = { $nin: [...blocked, me] };
     if (after) idRange.$gt = after;
-    // The everyone list is read first: its last id bounds the walk of her co-members (nothing beyond it can be on this
-    // page), so a first page reads the few memberships it spans rather than a whole batch.
-    const [everyone, self] = await Promise.all([
-      // A country, when given, goes first: FerretDB narrows on the first field of the filter that leads an index, and
-      // one country's profiles are fewer than all everyone-visible ones (a topic, an array, would narrow nothing).
-      DirectoryProfileModel.find({ ...countryFirst, visibility: 'everyone', ...attributes, _id: idRange })
+    // One read: the everyone-visible profiles and the networks-visible ones of people who share a network with her
+    // (their profiles' copy of their networks, profileNetworks.ts), in id order from the cursor. On MongoDB the
+    // `(visibility, _id)` index (or, with a country, `(country, visibility, _id)`) gives both visibilities' ranges in
+    // id order; our FerretDB reads the same order index and stops at the limit (README, The database, `0010`).
+    const sharingOneOfMine: Record<string, unknown> = mine.length
+      ? {
+          visibility: { $in: ['everyone', 'networks'] },
+          $or: [{ visibility: 'everyone' }, { networkIds: { $in: mine } }],
+        }
+      : { visibility: 'everyone' };
+    const [seen, self] = await Promise.all([
+      DirectoryProfileModel.find({ ...countryFirst, ...sharingOneOfMine, ...attributes, _id: idRange })
         .select(presentedFields)
         .sort({ _id: 1 })
         .limit(limit + 1)
         .lean<DirectoryProfile[]>(),
       own(),
     ]);
-    const coMemberSearch: CoMemberSearch = {
-      networkIds: mine,
-      after,
-      upTo: everyone.length > limit ? everyone[limit]!._id : undefined,
-      want: limit + 1,
-      skip,
-      filter: { ...countryFirst, visibility: 'networks', ...attributes },
-    };
-    // A country narrows the profiles more than her networks do (see matchingProfilesOfMembers).
-    const coMembers = props.country
-      ? await matchingProfilesOfMembers(coMemberSearch)
-      : await profilesOfMembers(coMemberSearch);
-    rows = [...everyone, ...coMembers, ...self];
+    rows = [...seen, ...self];
   }
   const page = pageOf(rows.sort(idOrder).slice(0, limit + 1), limit);
   return { items: page.rows.map((p) => presentProfile(p, actor.id)), nextCursor: page.nextCursor };

@@ -17,6 +17,7 @@ import { ledNetworkIds, showLeads } from './leadsShown.ts';
 import { activeLeadIdsOf } from './membership.ts';
 import { findNetwork } from './networks.ts';
 import { versionFilter, type ExpectedVersion } from '../../versions.ts';
+import { directoryFollowsMemberships, networkLeavesProfile } from '../directory/profileNetworks.ts';
 
 /**
  * Joining, approval, removal and leaving. Every change of a membership's status is one conditional
@@ -104,9 +105,19 @@ export async function writeAdmission(props: { networkId: Id; userId: Id; role?: 
 
 /**
  * Makes her row a member's, if it is one of `admissible` (or she has no row): answers false when her row is neither a
- * member's nor admissible (the caller decides again from the row as it is now). Counts her once.
+ * member's nor admissible (the caller decides again from the row as it is now). Counts her once, and her directory
+ * profile's copy of her networks follows.
  */
 async function admitRow(
+  props: { networkId: Id; userId: Id; role?: MembershipRole },
+  admissible: Record<string, unknown>,
+): Promise<boolean> {
+  const admitted = await writeAdmittedRow(props, admissible);
+  if (admitted) await directoryFollowsMemberships(props.userId);
+  return admitted;
+}
+
+async function writeAdmittedRow(
   props: { networkId: Id; userId: Id; role?: MembershipRole },
   admissible: Record<string, unknown>,
 ): Promise<boolean> {
@@ -138,7 +149,7 @@ async function admitRow(
   if (current?.status !== 'member') {
     // Her row changed between the two writes (or went): admitted if it is still admissible, as it is now.
     if (current && !(await NetworkMembershipModel.exists({ _id: current._id, ...admissible }))) return false;
-    return admitRow(props, admissible);
+    return writeAdmittedRow(props, admissible);
   }
   if (props.role && current.role !== props.role)
     await NetworkMembershipModel.updateOne({ _id: current._id, status: 'member' }, { $set: { role: props.role } });
@@ -236,6 +247,7 @@ export async function approveMember(props: { actor: Express.User; networkId: str
   ).lean<NetworkMembership>();
   if (moved) {
     if (moved.accountDisabled !== true) await bump(network._id, 1);
+    await directoryFollowsMemberships(moved.userId);
     return joinAnswered({
       network,
       userId: moved.userId,
@@ -345,6 +357,24 @@ async function endMembership(
   if (seen && current.status !== seen) throw new ConflictError(messages.answeredMeanwhile(current.status));
   if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
+  if (current.status !== 'member') return writeEnding(networkId, userId, leftBy, seen);
+  // Out of her directory profile's networks first (a stop before the row's write hides her from this network's
+  // members, never shows her to people she no longer shares a network with); after it, as the rows then stand.
+  await networkLeavesProfile(userId, networkId);
+  try {
+    return await writeEnding(networkId, userId, leftBy, seen);
+  } finally {
+    await directoryFollowsMemberships(userId);
+  }
+}
+
+/** endMembership's writes, after its checks. */
+async function writeEnding(
+  networkId: Id,
+  userId: Id,
+  leftBy: 'self' | 'lead' | 'admin',
+  seen?: 'requested' | 'member',
+): Promise<(NetworkMembership & { removedAt: Date }) | null> {
   const removedAt = new Date();
   // When she stopped being a member: a request withdrawn (or refused) after she left keeps the day she left
   // (`$min`: a member's row has none, so it is set now). Moved to the withdrawal, it let a former member of an

@@ -100,22 +100,6 @@ export async function memberIdsAfter(props: {
 }
 
 /**
- * Which of these people are current members of at least one of these networks: one read on the unique
- * `(userId, networkId)` index, whatever the size of the networks.
- */
-export async function membersAmong(props: { userIds: Id[]; networkIds: Id[] }): Promise<Set<string>> {
-  if (!props.userIds.length || !props.networkIds.length) return new Set();
-  const rows = await NetworkMembershipModel.find({
-    userId: { $in: props.userIds.map(asId) },
-    networkId: { $in: props.networkIds.map(asId) },
-    status: 'member',
-  })
-    .select({ _id: 0, userId: 1 })
-    .lean();
-  return new Set(rows.map((row) => String(row.userId)));
-}
-
-/**
  * Which (network, person) pairs among these are current memberships counted in `memberCount` (her account not
  * disabled or erased), as `<networkId>:<userId>` keys: one read on the unique `(userId, networkId)` index, for answers
  * (an RSVP) that count only while she still belongs and can come.
