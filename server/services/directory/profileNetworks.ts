@@ -57,9 +57,8 @@ export async function networkLeavesProfile(userId: Id, networkId: Id): Promise<v
   );
 }
 
-/** Profiles whose copy is checked at once by the repair, and its writes sent in one command. */
+/** Profiles whose copy is checked and written at once by the repair (one read of rows, one bulk write). */
 const repairBatch = 500;
-const writesPerCommand = 50;
 
 /**
  * The repair (the hourly `networks:repair-copies` job, at start too, and after data is loaded in bulk): every profile
@@ -103,10 +102,6 @@ export async function directoryFollowsAllMemberships(): Promise<number> {
         },
       ];
     });
-    // In commands of at most 50 writes: our FerretDB build never answers a bulk write of 100 updates or more
-    // (README, Limits).
-    for (let i = 0; i < writes.length; i += writesPerCommand)
-      written += (await DirectoryProfileModel.bulkWrite(writes.slice(i, i + writesPerCommand), { ordered: false }))
-        .modifiedCount;
+    if (writes.length) written += (await DirectoryProfileModel.bulkWrite(writes, { ordered: false })).modifiedCount;
   }
 }
