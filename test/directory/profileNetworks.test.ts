@@ -137,6 +137,25 @@ describe('directory: a profile’s networks follow her memberships', () => {
     expect(await directoryFollowsAllMemberships(), 'nothing left to write').to.equal(0);
   });
 
+  it('her page reads her own networks from her profile’s copy: one that lags shows her fewer people, never more', async () => {
+    const network = await buildNetwork([olivia, maya, lead], { leads: [lead] });
+    await DirectoryProfileModel.updateOne(
+      { _id: maya.id },
+      { $set: { visibility: 'networks', name: maya.name } },
+      { upsert: true },
+    );
+    expect(await directoryFollowsAllMemberships()).to.equal(1); // Maya's profile, written without the app
+    const web = await signIn(app, olivia.email, testPassword);
+    const page = async () => (await web.get('/directory').expect(200)).text;
+    expect(await page()).to.include('Maya Member');
+    await networkLeavesProfile(olivia.id, network.id);
+    const lagging = await page();
+    expect(lagging).to.not.include('Maya Member');
+    expect(lagging).to.not.include(network.name);
+    await directoryFollowsAllMemberships();
+    expect(await page()).to.include('Maya Member');
+  });
+
   it('joins and leaves sent at once, on several networks, leave her copy equal to her rows', async () => {
     const leaving = await Promise.all(Array.from({ length: 4 }, () => buildNetwork([lead, olivia], { leads: [lead] })));
     const joining = await Promise.all(Array.from({ length: 5 }, () => buildNetwork([lead], { leads: [lead] })));

@@ -493,15 +493,16 @@ export async function searchDirectory(
 
 /**
  * What the directory's page shows: a page of the search, the networks she may filter by (hers, by name) and her own
- * profile. Her networks and her profile are read once each, for the search and for the page.
+ * profile. Her profile is read once, for the search and for the page, and her networks with it.
  */
 export async function directoryFrontPage(props: { actor: Express.User; search?: Omit<DirectorySearch, 'actor'> }) {
   const { actor, search } = props;
   assertMayUseDirectory(actor);
-  const [mine, ownProfile] = await Promise.all([
-    networksOf(actor.id),
-    DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>(),
-  ]);
+  // Her networks from her own profile's copy of them when she has one (profileNetworks.ts: never more than her rows
+  // say, so she is shown nobody her rows would not show her), else from her rows.
+  const ownProfile = await DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>();
+  const mine =
+    ownProfile && ownProfile.networksVersion != null ? (ownProfile.networkIds ?? []) : await networksOf(actor.id);
   const [result, networks] = await Promise.all([
     search ? searchDirectory({ actor, ...search, myNetworkIds: mine, ownProfile }) : { items: [], nextCursor: null },
     NetworkModel.find({ _id: { $in: mine } })
