@@ -15,6 +15,7 @@ import { hashPassword } from '../server/services/passwords.ts';
 import { refreshAllCohortFigures } from '../server/services/research/cohortFigures.ts';
 import { showAllLeads } from '../server/services/networks/leadsShown.ts';
 import { directoryFollowsAllMemberships } from '../server/services/directory/profileNetworks.ts';
+import { markProfilesInBlocks } from '../server/services/directory/blocks.ts';
 import { showAllOutlines } from '../server/services/learning/outline.ts';
 import { showAllProgress } from '../server/services/learning/enrolmentProgress.ts';
 import { showAllRegisters } from '../server/services/cohorts/sessionRegisters.ts';
@@ -455,6 +456,7 @@ export async function seedBenchDatabase(props: {
     await showAllLeads();
     // And each directory profile's networks (the same job), the memberships being seeded without the app.
     await directoryFollowsAllMemberships();
+    await markProfilesInBlocks();
     // And the programmes' outlines and each enrolment's progress (the job learning:repair-copies), the modules,
     // completions and certificates being seeded without the app.
     await showAllOutlines();

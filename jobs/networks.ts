@@ -1,6 +1,7 @@
 import { nameAllAuthors, recountAllMembers, recountReplies, showAllLeads } from '../server/services/networks/index.ts';
 import { eventChangesAnnounced } from '../server/services/networks/events.ts';
 import { directoryFollowsAllMemberships } from '../server/services/directory/profileNetworks.ts';
+import { markProfilesInBlocks } from '../server/services/directory/blocks.ts';
 import { sweepOptions, type JobArea } from './types.ts';
 
 /**
@@ -22,6 +23,7 @@ export const networksJobs: JobArea = {
       await showAllLeads();
       await nameAllAuthors();
       await directoryFollowsAllMemberships();
+      await markProfilesInBlocks();
     });
   },
   async schedule(agenda) {

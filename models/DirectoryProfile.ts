@@ -50,6 +50,13 @@ const directoryProfileSchema = new Schema(
      */
     networkIds: { type: [Schema.Types.ObjectId], default: undefined },
     networksVersion: { type: Number, default: undefined },
+    /**
+     * Whether she has ever blocked someone or been blocked: `false` tells the directory her list needs no read of
+     * blocks. Set on both people's profiles before and after a block's row is written, never unset (a lifted block
+     * costs her that read from then on); missing (a profile from before the field) reads the blocks
+     * (server/services/directory/blocks.ts).
+     */
+    inBlocks: { type: Boolean, default: undefined },
   },
   { timestamps: true },
 );

@@ -14,6 +14,7 @@ import {
 import { rankMeetingTimes } from '../services/networks/meetingTimes.ts';
 import { showLeads } from '../services/networks/leadsShown.ts';
 import { directoryFollowsAllMemberships } from '../services/directory/profileNetworks.ts';
+import { markProfilesInBlocks } from '../services/directory/blocks.ts';
 import type { Phase, Topic } from '../vocabulary.ts';
 import type { DemoContext } from './index.ts';
 
@@ -161,6 +162,7 @@ export async function seedDirectory(ctx: DemoContext): Promise<void> {
   await seedProfilesAndEvent(ctx);
   // Each profile's networks, from the memberships seeded without the app (what the repair job writes).
   await directoryFollowsAllMemberships();
+  await markProfilesInBlocks();
 }
 
 async function seedProfilesAndEvent(ctx: DemoContext): Promise<void> {

@@ -1,9 +1,17 @@
 import { expect } from 'chai';
 import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
 import { buildIndexes } from '../../server/db.ts';
-import { blockPerson, blockedEitherWay, unblockPerson } from '../../server/services/directory/blocks.ts';
+import supertest from 'supertest';
+import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
+import {
+  blockPerson,
+  blockedEitherWay,
+  markProfilesInBlocks,
+  unblockPerson,
+} from '../../server/services/directory/blocks.ts';
+import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
-import { buildUser, type TestUser } from '../support/factories.ts';
+import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
 
 /** "Everyone she blocked or who blocked her", read once by the pair of people a block holds (models/DirectoryBlock.ts). */
@@ -39,5 +47,91 @@ describe('directory: blocks are found both ways in one read', () => {
     expect([...(await blockedEitherWay(amal.id))]).to.deep.equal([bea.id]);
     expect([...(await blockedEitherWay(bea.id))]).to.deep.equal([amal.id]);
     expect(await DirectoryBlockModel.repairBeforeIndexes()).to.equal(0);
+  });
+});
+
+/**
+ * A profile's `inBlocks` lets her directory page skip reading blocks when nobody ever blocked her or was blocked by
+ * her; a block must mark both people first, or the page would show a blocked person.
+ */
+describe('directory: the page knows without a read that nobody blocked her', () => {
+  useTestDatabase();
+  const profile = {
+    visibility: 'everyone',
+    headline: 'Deputy head',
+    role: 'Deputy head',
+    phase: 'secondary',
+    country: 'GB',
+    region: 'Leeds',
+    topics: [],
+    openTo: [],
+  };
+
+  it('a block hides each from the other’s page at once, and a profile saved later says she is in a block', async () => {
+    const app = testApp();
+    const [amal, bea, carys] = await Promise.all([
+      buildUser({ name: 'Amal Abbas' }),
+      buildUser({ name: 'Bea Brown' }),
+      buildUser({ name: 'Carys Cole' }),
+    ]);
+    for (const person of [amal, bea])
+      await supertest(app)
+        .put('/api/v1/me/directory-profile')
+        .set('Authorization', `Bearer ${await tokenFor(person)}`)
+        .send(profile)
+        .expect(200);
+    expect((await DirectoryProfileModel.findById(amal.id).lean())!.inBlocks).to.equal(false);
+    const pageOf = async (person: TestUser) =>
+      (await (await signIn(app, person.email, testPassword)).get('/directory').expect(200)).text;
+    expect(await pageOf(amal)).to.include('Bea Brown');
+    await supertest(app)
+      .put(`/api/v1/me/blocks/${bea.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(amal)}`)
+      .expect(204);
+    expect(await pageOf(amal)).to.not.include('Bea Brown');
+    expect(await pageOf(bea)).to.not.include('Amal Abbas');
+    // Lifted, the mark stays (her page reads her blocks from then on) and she sees Bea again.
+    await supertest(app)
+      .delete(`/api/v1/me/blocks/${bea.id}`)
+      .set('Authorization', `Bearer ${await tokenFor(amal)}`)
+      .expect(204);
+    expect((await DirectoryProfileModel.findById(amal.id).lean())!.inBlocks).to.equal(true);
+    expect(await pageOf(amal)).to.include('Bea Brown');
+
+    // Bea blocked Carys (a fellow member, say) before Carys had a profile: the profile Carys then saves is marked.
+    await DirectoryBlockModel.updateOne(
+      { _id: `${bea.id}:${carys.id}` },
+      { $setOnInsert: { blockerId: bea.id, blockedId: carys.id, people: [bea.id, carys.id] } },
+      { upsert: true },
+    );
+    await supertest(app)
+      .put('/api/v1/me/directory-profile')
+      .set('Authorization', `Bearer ${await tokenFor(carys)}`)
+      .send(profile)
+      .expect(200);
+    expect((await DirectoryProfileModel.findById(carys.id).lean())!.inBlocks).to.equal(true);
+    expect(await pageOf(carys)).to.not.include('Bea Brown');
+  });
+
+  it('profiles from before the mark are marked by the repair: true where a block names them, else false', async () => {
+    const [amal, bea, carys] = await Promise.all([buildUser(), buildUser(), buildUser()]);
+    await listInDirectory(amal, bea, carys);
+    await DirectoryBlockModel.create({
+      _id: `${amal.id}:${bea.id}`,
+      blockerId: amal.id,
+      blockedId: bea.id,
+      people: [amal.id, bea.id],
+    });
+    expect(await markProfilesInBlocks()).to.equal(3);
+    const marks = await DirectoryProfileModel.find(
+      { _id: { $in: [amal.id, bea.id, carys.id] } },
+      { inBlocks: 1 },
+    ).lean();
+    expect(Object.fromEntries(marks.map((m) => [String(m._id), m.inBlocks]))).to.deep.equal({
+      [amal.id]: true,
+      [bea.id]: true,
+      [carys.id]: false,
+    });
+    expect(await markProfilesInBlocks()).to.equal(0);
   });
 });

@@ -24,6 +24,8 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
   if (userId === actor.id)
     throw new ValidationError('You cannot block yourself.', [{ path: 'userId', message: 'is you' }]);
   if (!(await hasComeAcross(actor.id, userId))) throw new NotFoundError();
+  // Both profiles say "read her blocks" before the row exists, and again after it (a profile made meanwhile).
+  await markInBlocks(actor.id, userId);
   await DirectoryBlockModel.updateOne(
     { _id: blockId(actor.id, userId) },
     {
@@ -35,7 +37,62 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
     },
     { upsert: true },
   );
+  await markInBlocks(actor.id, userId);
   await emitDomainEvent('person.blocked', { blockerId: actor.id, blockedId: userId });
+}
+
+/** Marks both people's directory profiles `inBlocks` (models/DirectoryProfile.ts); never unmarked. */
+async function markInBlocks(a: string, b: string): Promise<void> {
+  await DirectoryProfileModel.updateMany(
+    { _id: { $in: [new Types.ObjectId(a), new Types.ObjectId(b)] }, inBlocks: { $ne: true } },
+    { $set: { inBlocks: true } },
+  );
+}
+
+/**
+ * Sets `inBlocks` on profiles that do not have it yet (made before the field, or just now by her first save): true
+ * where a block row names her, false elsewhere. The false is written only where the field is still missing, so a
+ * block marking her meanwhile is never undone; a block whose row lands after this read marks her again after it.
+ * Run for a new profile (saveDirectoryProfile), at start and hourly (`networks:repair-copies`), and after data is
+ * loaded in bulk. Returns how many profiles it marked.
+ */
+export async function markProfilesInBlocks(only?: Types.ObjectId): Promise<number> {
+  let marked = 0;
+  for (;;) {
+    const profiles = await DirectoryProfileModel.find(
+      { ...(only ? { _id: only } : {}), inBlocks: { $exists: false } },
+      { _id: 1 },
+    )
+      .limit(500)
+      .lean();
+    if (!profiles.length) return marked;
+    const ids = profiles.map((p) => p._id);
+    const rows = await DirectoryBlockModel.find({ people: { $in: ids } }, { people: 1 }).lean();
+    const named = new Set(rows.flatMap((r) => (r.people ?? []).map(String)));
+    const written = await DirectoryProfileModel.bulkWrite(
+      ids.map((_id) => ({
+        updateOne: {
+          filter: { _id, inBlocks: { $exists: false } },
+          update: { $set: { inBlocks: named.has(String(_id)) } },
+        },
+      })),
+      { ordered: false },
+    );
+    marked += written.modifiedCount;
+    if (written.modifiedCount === 0) return marked;
+  }
+}
+
+/**
+ * blockedEitherWay for someone whose own profile the caller has read: none when the profile says she was never in a
+ * block, without a read.
+ */
+export async function blockedEitherWayOf(
+  userId: string,
+  ownProfile: { inBlocks?: boolean | null } | null | undefined,
+): Promise<Set<string>> {
+  if (ownProfile && ownProfile.inBlocks === false) return new Set();
+  return blockedEitherWay(userId);
 }
 
 /**

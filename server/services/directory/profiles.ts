@@ -15,7 +15,7 @@ import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
 import type { Phase, Topic } from '../../vocabulary.ts';
 import { isMember, memberIdsAfter, networksOf } from '../networks/membership.ts';
-import { blockedEitherWay, isBlockedBetween } from './blocks.ts';
+import { blockedEitherWayOf, isBlockedBetween, markProfilesInBlocks } from './blocks.ts';
 import { directoryFollowsMemberships } from './profileNetworks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
 import { escapeRegex, foldedForSearch } from '../../textSearch.ts';
@@ -282,6 +282,8 @@ export async function saveDirectoryProfile(props: {
   );
   // A new profile gets her networks (a join landing meanwhile writes them too: whichever runs last reads every row).
   if (saved?.networksVersion == null) await directoryFollowsMemberships(actor.id);
+  // And whether any block names her (blocks.ts: a block landing meanwhile marks her again after its row).
+  if (saved?.inBlocks == null) await markProfilesInBlocks(new Types.ObjectId(actor.id));
   // Her name as this request read it: an admin's rename landing meanwhile (another process) already wrote the new
   // one here and would be undone, so her account's name is copied again, with its version. Likewise a disable that
   // landed while this save was under way: her profile is hidden again, her new choice kept.
@@ -418,7 +420,7 @@ export async function searchDirectory(
   const me = new Types.ObjectId(actor.id);
   const after = decodeCursor(props.cursor);
   const [blockedIds, mine] = await Promise.all([
-    blockedEitherWay(actor.id),
+    blockedEitherWayOf(actor.id, props.ownProfile),
     props.network !== undefined ? [] : (props.myNetworkIds ?? networksOf(actor.id)),
   ]);
   const blocked = [...blockedIds].map((id) => new Types.ObjectId(id));
