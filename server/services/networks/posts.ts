@@ -294,15 +294,29 @@ export async function listPosts(props: {
   networkId: string;
   limit: number;
   cursor?: string;
-}): Promise<{ items: PresentedPost[]; nextCursor: string | null; access: Access }> {
-  const access = await accessToNetwork(props.actor, props.networkId);
+}): Promise<{ items: PresentedPost[]; nextCursor: string | null }> {
+  const access = await readingAccess(props.actor, props.networkId);
   if (!access.canRead) throw new ForbiddenError(messages.membersOnly);
   const page = await postRows({ access, limit: props.limit, cursor: props.cursor });
-  return {
-    items: page.rows.map((p) => presentPost(p, access.canModerate)),
-    nextCursor: page.nextCursor,
-    access,
-  };
+  return { items: page.rows.map((p) => presentPost(p, access.canModerate)), nextCursor: page.nextCursor };
+}
+
+/**
+ * What a list of posts needs of her access (whether she may read them, and moderate them), reading her membership row
+ * only when it can change the answer. Anyone signed in reads an open network's posts, and only an admin or a current
+ * lead moderates; so in an open network, a reader the network's copy of its leads (./leadsShown.ts) does not name is
+ * no moderator, and her row is not read. The copy is written after the rows: it may name a new lead late (she sees
+ * the hidden posts a moment later), and whoever it names is checked on her row, so a removed lead never moderates.
+ */
+async function readingAccess(
+  actor: Express.User,
+  networkId: string,
+): Promise<Pick<Access, 'network' | 'canRead' | 'canModerate'>> {
+  const network = await findNetwork(networkId);
+  const namedLead = (network.leads ?? []).some((lead) => String(lead.userId) === actor.id);
+  if (network.joining === 'open' && !namedLead && !canModerateNetwork(actor, null))
+    return { network, canRead: true, canModerate: false };
+  return networkAccess(actor, network);
 }
 
 /**
@@ -331,7 +345,12 @@ export async function networkFrontPage(props: {
 }
 
 /** One page of the posts she may read, newest first (keyset on `_id`): hidden ones only for those who moderate. */
-async function postRows(props: { access: Access; limit: number; cursor?: string; summary?: boolean }) {
+async function postRows(props: {
+  access: Pick<Access, 'network' | 'canModerate'>;
+  limit: number;
+  cursor?: string;
+  summary?: boolean;
+}) {
   const filter: Record<string, unknown> = { networkId: props.access.network._id };
   if (!props.access.canModerate) filter.hidden = false;
   const after = decodeCursor(props.cursor);
