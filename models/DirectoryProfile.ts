@@ -44,11 +44,18 @@ const directoryProfileSchema = new Schema(
     searchTextFolding: { type: Number, default: undefined },
     /**
      * The networks she is a current member of, copied from her membership rows so that one indexed query finds every
-     * profile a reader may see (a `networks` profile shares one of the reader's networks), and the version it was
-     * written over (server/services/directory/profileNetworks.ts). Leaving takes the network out before her row
+     * profile a reader may see (a `networks` profile shares one of the reader's networks), and the version it and
+     * `networks` (below) were written over (server/services/directory/profileNetworks.ts). Leaving takes the network out before her row
      * changes, so a process stopping between the two leaves her seen by fewer people, never by more.
      */
     networkIds: { type: [Schema.Types.ObjectId], default: undefined },
+    /** The same networks with their names, by name: her page lists them without reading the networks. */
+    networks: {
+      type: [
+        new Schema({ _id: { type: Schema.Types.ObjectId, required: true }, name: { type: String } }, { _id: false }),
+      ],
+      default: undefined,
+    },
     networksVersion: { type: Number, default: undefined },
     /**
      * Whether she has ever blocked someone or been blocked: `false` tells the directory her list needs no read of

@@ -1,11 +1,13 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
+import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
 import {
   directoryFollowsAllMemberships,
   networkLeavesProfile,
 } from '../../server/services/directory/profileNetworks.ts';
+import { updateNetwork } from '../../server/services/networks/networks.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork, listInDirectory } from '../support/directoryFactories.ts';
@@ -154,6 +156,29 @@ describe('directory: a profile’s networks follow her memberships', () => {
     expect(lagging).to.not.include(network.name);
     await directoryFollowsAllMemberships();
     expect(await page()).to.include('Maya Member');
+  });
+
+  it('her page lists her networks by name from her copy, and a network renamed is listed by its new name at once', async () => {
+    const network = await buildNetwork([olivia, lead], { leads: [lead], name: 'Returners North' });
+    const web = await signIn(app, olivia.email, testPassword);
+    const page = async () => (await web.get('/directory').expect(200)).text;
+    expect(await page()).to.include('Returners North');
+    const admin = await buildUser({ roles: ['admin'] });
+    await updateNetwork({
+      actor: { id: admin.id, name: admin.name, roles: admin.roles } as unknown as Express.User,
+      networkId: network.id,
+      name: 'Returners after a break',
+      kind: 'interest',
+      description: 'Back after a career break.',
+      joining: 'open',
+    });
+    const renamed = await page();
+    expect(renamed).to.include('Returners after a break');
+    expect(renamed).to.not.include('Returners North');
+    // A rename whose copies a stopped process did not write: the repair names it anew.
+    await NetworkModel.updateOne({ _id: network.id }, { $set: { name: 'Returners everywhere' } });
+    expect(await directoryFollowsAllMemberships()).to.equal(1);
+    expect(await page()).to.include('Returners everywhere');
   });
 
   it('joins and leaves sent at once, on several networks, leave her copy equal to her rows', async () => {

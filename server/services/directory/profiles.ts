@@ -500,16 +500,17 @@ export async function searchDirectory(
 export async function directoryFrontPage(props: { actor: Express.User; search?: Omit<DirectorySearch, 'actor'> }) {
   const { actor, search } = props;
   assertMayUseDirectory(actor);
-  // Her networks from her own profile's copy of them when she has one (profileNetworks.ts: never more than her rows
-  // say, so she is shown nobody her rows would not show her), else from her rows.
+  // Her networks, with their names, from her own profile's copy of them when she has one (profileNetworks.ts: never
+  // more than her rows say, so she is shown nobody her rows would not show her), else from her rows.
   const ownProfile = await DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>();
-  const mine =
-    ownProfile && ownProfile.networksVersion != null ? (ownProfile.networkIds ?? []) : await networksOf(actor.id);
+  const copied = ownProfile?.networksVersion != null && ownProfile.networks ? ownProfile.networks : null;
+  const mine = copied ? copied.map((n) => n._id) : await networksOf(actor.id);
   const [result, networks] = await Promise.all([
     search ? searchDirectory({ actor, ...search, myNetworkIds: mine, ownProfile }) : { items: [], nextCursor: null },
-    NetworkModel.find({ _id: { $in: mine } })
-      .select({ name: 1 })
-      .lean(),
+    copied ??
+      NetworkModel.find({ _id: { $in: mine } })
+        .select({ name: 1 })
+        .lean(),
   ]);
   return {
     ...result,

@@ -8,6 +8,7 @@ import { ConflictError, ForbiddenError, NotFoundError, ValidationError } from '.
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
 import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageOf } from '../../pagination.ts';
+import { directoryFollowsNetworkName } from '../directory/profileNetworks.ts';
 import { canManageNetworks } from '../../policies/networks.ts';
 import { countryName, isCountryCode } from '../../countries.ts';
 import { looseTextPattern } from '../../textSearch.ts';
@@ -183,6 +184,8 @@ export async function updateNetwork(
   }
   // Saved by someone else between the read above and this write (another process).
   if (written.matchedCount !== 1) throw new ConflictError(messages.savedMeanwhile);
+  // Her directory page lists her networks by the names copied on her profile.
+  if (input.name.normalize('NFC') !== network.name) await directoryFollowsNetworkName(network._id);
   return findNetwork(networkId);
 }
 
