@@ -56,6 +56,16 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       () => ({ n: { $gte: Math.floor(random() * 600) }, title: { $exists: true } }),
       () => ({ s: { $exists: false } }),
       () => ({ $or: [{ c: `c${category()}` }, { s: pick(scalars) }] }),
+      // Logical operators name their fields too (patch 0024), at any depth, beside top-level fields.
+      () => ({
+        c: { $in: [`c${category()}`, `c${category()}`] },
+        $or: [{ s: pick(scalars) }, { 'd.x': pick(scalars) }],
+      }),
+      () => ({
+        $and: [{ n: { $lt: Math.floor(random() * 600) } }, { $or: [{ title: { $exists: true } }, { s: null }] }],
+      }),
+      () => ({ $nor: [{ c: `c${category()}` }, { 'arr.k': pick(scalars) }], s: { $exists: true } }),
+      () => ({ $or: [{ c: `c${category()}` }, { $expr: { $eq: ['$s', pick(scalars)] } }] }),
       () => ({ $expr: { $eq: ['$c', `c${category()}`] } }),
       () => ({ c: `c${category()}`, $comment: 'a comment' }),
     ];
@@ -77,7 +87,7 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
     const sorts: Sort[] = [{}, { n: -1 }, { s: 1, _id: 1 }, { 'd.x': -1, _id: 1 }, { title: 1, _id: -1 }];
 
     let nonEmpty = 0;
-    for (let q = 0; q < 150; q++) {
+    for (let q = 0; q < 200; q++) {
       const filter = pick(filters)();
       const projection = pick(projections);
       const sort = pick(sorts);
