@@ -32,6 +32,12 @@ const menteeProfileSchema = new Schema(
     },
     /** Bumped by every save: her MentorCandidates record is used only when ranked for this version. */
     matchVersion: { type: Number, default: 0 },
+    /**
+     * Whether she has ever blocked someone or been blocked: `false` tells her mentor suggestions that no mentor is kept
+     * from her by a block, without reading blocks (the same mark as her directory profile's, written with it:
+     * server/services/directory/blocks.ts); missing (a profile from before the field) reads the blocks.
+     */
+    inBlocks: { type: Boolean, default: undefined },
   },
   { timestamps: true },
 );

@@ -2,7 +2,9 @@ import { expect } from 'chai';
 import { DirectoryBlockModel } from '../../models/DirectoryBlock.ts';
 import { buildIndexes } from '../../server/db.ts';
 import supertest from 'supertest';
+import { Types } from 'mongoose';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
+import { MenteeProfileModel } from '../../models/MenteeProfile.ts';
 import {
   blockPerson,
   blockedEitherWay,
@@ -122,7 +124,17 @@ describe('directory: the page knows without a read that nobody blocked her', () 
       blockedId: bea.id,
       people: [amal.id, bea.id],
     });
-    expect(await markProfilesInBlocks()).to.equal(3);
+    // Mentee profiles from before the mark too (their suggestions skip the blocks' read only when it says false).
+    await MenteeProfileModel.collection.insertMany([
+      { userId: new Types.ObjectId(bea.id), matchVersion: 0 },
+      { userId: new Types.ObjectId(carys.id), matchVersion: 0 },
+    ]);
+    expect(await markProfilesInBlocks()).to.equal(5);
+    const menteeMarks = await MenteeProfileModel.find({ userId: { $in: [bea.id, carys.id] } }).lean();
+    expect(Object.fromEntries(menteeMarks.map((m) => [String(m.userId), m.inBlocks]))).to.deep.equal({
+      [bea.id]: true,
+      [carys.id]: false,
+    });
     const marks = await DirectoryProfileModel.find(
       { _id: { $in: [amal.id, bea.id, carys.id] } },
       { inBlocks: 1 },

@@ -1,8 +1,9 @@
-import { Types } from 'mongoose';
+import { Types, type Model } from 'mongoose';
 import { DirectoryBlockModel } from '../../../models/DirectoryBlock.ts';
 import { DirectoryMessageModel } from '../../../models/DirectoryMessage.ts';
 import { DirectoryProfileModel } from '../../../models/DirectoryProfile.ts';
 import { MentoringRequestModel } from '../../../models/MentoringRequest.ts';
+import { MenteeProfileModel } from '../../../models/MenteeProfile.ts';
 import { MentorProfileModel } from '../../../models/MentorProfile.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { NetworkMembershipModel } from '../../../models/NetworkMembership.ts';
@@ -41,39 +42,56 @@ export async function blockPerson(props: { actor: Express.User; userId: string }
   await emitDomainEvent('person.blocked', { blockerId: actor.id, blockedId: userId });
 }
 
-/** Marks both people's directory profiles `inBlocks` (models/DirectoryProfile.ts); never unmarked. */
+/**
+ * Marks both people's directory and mentee profiles `inBlocks` (models/DirectoryProfile.ts, MenteeProfile.ts); never
+ * unmarked.
+ */
 async function markInBlocks(a: string, b: string): Promise<void> {
+  const people = [new Types.ObjectId(a), new Types.ObjectId(b)];
   await DirectoryProfileModel.updateMany(
-    { _id: { $in: [new Types.ObjectId(a), new Types.ObjectId(b)] }, inBlocks: { $ne: true } },
+    { _id: { $in: people }, inBlocks: { $ne: true } },
+    { $set: { inBlocks: true } },
+  );
+  await MenteeProfileModel.updateMany(
+    { userId: { $in: people }, inBlocks: { $ne: true } },
     { $set: { inBlocks: true } },
   );
 }
 
 /**
- * Sets `inBlocks` on profiles that do not have it yet (made before the field, or just now by her first save): true
- * where a block row names her, false elsewhere. The false is written only where the field is still missing, so a
- * block marking her meanwhile is never undone; a block whose row lands after this read marks her again after it.
- * Run for a new profile (saveDirectoryProfile), at start and hourly (`networks:repair-copies`), and after data is
- * loaded in bulk. Returns how many profiles it marked.
+ * Sets `inBlocks` on directory and mentee profiles that do not have it yet (made before the field, or just now by her
+ * first save): true where a block row names her, false elsewhere. The false is written only where the field is still
+ * missing, so a block marking her meanwhile is never undone; a block whose row lands after this read marks her again
+ * after it. Run for a new profile (`only`: her user id), at start and hourly (`networks:repair-copies`), and after data
+ * is loaded in bulk. Returns how many profiles it marked.
  */
 export async function markProfilesInBlocks(only?: Types.ObjectId): Promise<number> {
+  return (
+    (await markUnmarked(DirectoryProfileModel, '_id', only)) + (await markUnmarked(MenteeProfileModel, 'userId', only))
+  );
+}
+
+async function markUnmarked(
+  model: typeof DirectoryProfileModel | typeof MenteeProfileModel,
+  personField: '_id' | 'userId',
+  only: Types.ObjectId | undefined,
+): Promise<number> {
+  const profiles = model as unknown as Model<{ _id: Types.ObjectId; userId?: Types.ObjectId; inBlocks?: boolean }>;
   let marked = 0;
   for (;;) {
-    const profiles = await DirectoryProfileModel.find(
-      { ...(only ? { _id: only } : {}), inBlocks: { $exists: false } },
-      { _id: 1 },
-    )
+    const unmarked = await profiles
+      .find({ ...(only ? { [personField]: only } : {}), inBlocks: { $exists: false } }, { _id: 1, userId: 1 })
       .limit(500)
       .lean();
-    if (!profiles.length) return marked;
-    const ids = profiles.map((p) => p._id);
-    const rows = await DirectoryBlockModel.find({ people: { $in: ids } }, { people: 1 }).lean();
+    if (!unmarked.length) return marked;
+    const personOf = (p: (typeof unmarked)[number]) => (personField === '_id' ? p._id : p.userId!);
+    const rows = await DirectoryBlockModel.find({ people: { $in: unmarked.map(personOf) } }, { people: 1 }).lean();
     const named = new Set(rows.flatMap((r) => (r.people ?? []).map(String)));
-    const written = await DirectoryProfileModel.bulkWrite(
-      ids.map((_id) => ({
+    const written = await profiles.bulkWrite(
+      unmarked.map((p) => ({
         updateOne: {
-          filter: { _id, inBlocks: { $exists: false } },
-          update: { $set: { inBlocks: named.has(String(_id)) } },
+          filter: { _id: p._id, inBlocks: { $exists: false } },
+          update: { $set: { inBlocks: named.has(String(personOf(p))) } },
         },
       })),
       { ordered: false },

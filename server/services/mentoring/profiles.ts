@@ -6,6 +6,7 @@ import { isDuplicateKeyError } from '../../db.ts';
 import { ConflictError } from '../../errors.ts';
 import type { Topic } from '../../vocabulary.ts';
 import type { Window } from './availability.ts';
+import { markProfilesInBlocks } from '../directory/blocks.ts';
 import { refreshMenteeCandidates } from './candidates.ts';
 import type { MenteeForMatching, MentorForMatching } from './matching.ts';
 
@@ -115,6 +116,8 @@ export async function saveMenteeProfile(props: {
         { returnDocument: 'after' },
       ).lean();
     });
+  // A new profile says whether any block names her (directory/blocks.ts: a block landing meanwhile marks her again).
+  if (saved?.inBlocks == null) await markProfilesInBlocks(userId);
   await refreshMenteeCandidates({ userId: props.userId, now: props.now });
   return { id: String(saved!._id) };
 }

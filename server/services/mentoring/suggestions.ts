@@ -4,10 +4,11 @@ import {
   type MentorCandidate,
   type MentorCandidates,
 } from '../../../models/MentorCandidates.ts';
+import type { MenteeProfile } from '../../../models/MenteeProfile.ts';
 import { MentorshipModel } from '../../../models/Mentorship.ts';
 import { MentorProfileModel, type MentorProfile } from '../../../models/MentorProfile.ts';
 import { UserModel } from '../../../models/User.ts';
-import { blockedEitherWay } from '../directory/blocks.ts';
+import { blockedEitherWayOf } from '../directory/blocks.ts';
 import { intervalsInComingWeek, type Interval } from './availability.ts';
 import {
   candidatesRevision,
@@ -35,10 +36,11 @@ export const suggestionLimit = 5;
  * The mentors never suggested to her: those she is in an active mentorship with, and those she has blocked or who
  * have blocked her (a request would write to them; directory/blocks.ts).
  */
-async function mentorIdsLeftOut(menteeId: Types.ObjectId): Promise<Set<string>> {
+async function mentorIdsLeftOut(menteeId: Types.ObjectId, profile: MenteeProfile): Promise<Set<string>> {
   const [ids, blocked] = await Promise.all([
     MentorshipModel.distinct('mentorId', { menteeId, status: 'active' }),
-    blockedEitherWay(String(menteeId)),
+    // Her profile says when no block names her (`inBlocks`), and then the blocks are not read.
+    blockedEitherWayOf(String(menteeId), profile),
   ]);
   return new Set([...ids.map(String), ...blocked]);
 }
@@ -137,12 +139,12 @@ export async function mentorSuggestions(props: {
   const now = props.now ?? new Date();
   const limit = props.limit ?? suggestionLimit;
   const menteeId = new Types.ObjectId(props.userId);
-  const [profile, record, leftOut] = await Promise.all([
+  const [profile, record] = await Promise.all([
     menteeProfileOf(props.userId),
     MentorCandidatesModel.findOne({ menteeId }).lean<MentorCandidates>(),
-    mentorIdsLeftOut(menteeId),
   ]);
   if (!profile) return { hasProfile: false, items: [] };
+  const leftOut = await mentorIdsLeftOut(menteeId, profile);
   const mentee = menteeForMatching(profile);
   const menteeIntervals = intervalsInComingWeek({ ...mentee, now });
   const answer = (items: MentorSuggestion[]) => ({ hasProfile: true, timezone: mentee.timezone, items });
