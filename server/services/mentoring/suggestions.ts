@@ -116,6 +116,31 @@ async function readCandidates(candidates: readonly MentorCandidate[]): Promise<R
 }
 
 /**
+ * readCandidates for her first candidates, and the mentors changed since the last sweep (`candidatesStale`), in one
+ * query: `{ $or: [{ _id: { $in: … } }, { candidatesStale: true }] }`, which MongoDB answers from the two indexes, and
+ * our FerretDB too since patch 0025 (README, The database). A changed mentor among her first candidates is in both.
+ */
+async function readFirstCandidatesAndChanged(
+  candidates: readonly MentorCandidate[],
+): Promise<{ changed: MentorProfile[]; first: ReadCandidates }> {
+  const profileIds = candidates.map((c) => c.profileId);
+  const [profiles, names] = await Promise.all([
+    MentorProfileModel.find(
+      profileIds.length
+        ? { $or: [{ _id: { $in: profileIds } }, { candidatesStale: true }] }
+        : { candidatesStale: true },
+      matchingProjection,
+    ).lean<MentorProfile[]>(),
+    activeMentorNames(candidates.map((c) => c.mentorId)),
+  ]);
+  const wanted = new Set(profileIds.map(String));
+  return {
+    changed: profiles.filter((m) => m.candidatesStale),
+    first: { profiles: profiles.filter((m) => wanted.has(String(m._id))), names },
+  };
+}
+
+/**
  * Her best mentors, best first: the mentors with a free place whom the hard rules allow, scored by scorePair at `now`
  * (less the mentors she already has, those blocked either way and those whose account is not active); ties go to
  * more shared time, then the older profile. `hasProfile` is false until she has saved a mentee profile (there is
@@ -151,11 +176,10 @@ export async function mentorSuggestions(props: {
 
   if (record && !props.fullComputation && recordIsUsable(record, profile, now)) {
     // Mentors changed since the last sweep are read too (few: those of the last minute or so), so a new mentor or a
-    // freed place shows at once rather than after the sweep.
-    const [changed, first] = await Promise.all([
-      MentorProfileModel.find({ candidatesStale: true }, matchingProjection).lean<MentorProfile[]>(),
-      readCandidates(record.candidates.slice(0, firstCandidatesRead(limit))),
-    ]);
+    // freed place shows at once rather than after the sweep: in the same query as her first candidates' profiles.
+    const { changed, first } = await readFirstCandidatesAndChanged(
+      record.candidates.slice(0, firstCandidatesRead(limit)),
+    );
     const changedIds = new Set(changed.map((m) => String(m.userId)));
     const extraNames = await activeMentorNames(
       changed.filter((m) => !first.names.has(String(m.userId))).map((m) => m.userId),
