@@ -91,9 +91,14 @@ async function leadingIndexFields(): Promise<Map<string, Set<string>>> {
 const isPlainValue = (v: unknown) =>
   v !== null && (typeof v !== 'object' || v instanceof mongoose.mongo.ObjectId || v instanceof Date);
 
-/** True when some top-level key is an equality or `$in` of plain values on a field that leads an index. */
+/**
+ * True when some top-level key is an equality or `$in` of plain values on a field that leads an index, or (patch 0025)
+ * the filter's `$or` is an array of documents that are each so answered.
+ */
 function answeredFromIndex(filter: unknown, leading: Set<string> | undefined): boolean {
   if (!filter || typeof filter !== 'object') return false;
+  const { $or: branches } = filter as { $or?: unknown };
+  if (Array.isArray(branches) && branches.length && branches.every((b) => answeredFromIndex(b, leading))) return true;
   return Object.entries(filter as Record<string, unknown>).some(([key, value]) => {
     // every collection has its _id index, even one made after the indexes were listed (sessions)
     if (key !== '_id' && !leading?.has(key)) return false;
