@@ -98,7 +98,8 @@ const isPlainValue = (v: unknown) =>
 function answeredFromIndex(filter: unknown, leading: Set<string> | undefined): boolean {
   if (!filter || typeof filter !== 'object') return false;
   const { $or: branches } = filter as { $or?: unknown };
-  if (Array.isArray(branches) && branches.length && branches.every((b) => answeredFromIndex(b, leading))) return true;
+  const answeredAlone = (b: unknown) => !!b && typeof b === 'object' && !('$or' in b) && answeredFromIndex(b, leading);
+  if (Array.isArray(branches) && branches.length && branches.every(answeredAlone)) return true;
   return Object.entries(filter as Record<string, unknown>).some(([key, value]) => {
     // every collection has its _id index, even one made after the indexes were listed (sessions)
     if (key !== '_id' && !leading?.has(key)) return false;
