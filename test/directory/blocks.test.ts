@@ -11,10 +11,12 @@ import {
   markProfilesInBlocks,
   unblockPerson,
 } from '../../server/services/directory/blocks.ts';
+import { mentoringPersonalData } from '../../server/services/mentoring/personalData.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildUser, testPassword, tokenFor, type TestUser } from '../support/factories.ts';
 import { listInDirectory } from '../support/directoryFactories.ts';
+import { buildMentee } from '../support/mentoringFactories.ts';
 
 /** "Everyone she blocked or who blocked her", read once by the pair of people a block holds (models/DirectoryBlock.ts). */
 describe('directory: blocks are found both ways in one read', () => {
@@ -145,5 +147,21 @@ describe('directory: the page knows without a read that nobody blocked her', () 
       [carys.id]: false,
     });
     expect(await markProfilesInBlocks()).to.equal(0);
+  });
+});
+
+describe('directory: the block mark stays out of her data export', () => {
+  useTestDatabase();
+
+  it('a woman someone blocked does not learn it from her mentoring data', async () => {
+    const [mentee, other] = [await buildMentee(), await buildUser()];
+    await listInDirectory(mentee);
+    await blockPerson({ actor: { id: other.id, name: other.name, roles: other.roles } as never, userId: mentee.id });
+    expect((await MenteeProfileModel.findOne({ userId: mentee.id }).lean())!.inBlocks).to.equal(true);
+    const exported = (await mentoringPersonalData.exportFor(new Types.ObjectId(mentee.id))) as {
+      menteeProfile: Record<string, unknown>;
+    };
+    expect(exported.menteeProfile).to.include.keys('goals');
+    expect(exported.menteeProfile).to.not.have.property('inBlocks');
   });
 });

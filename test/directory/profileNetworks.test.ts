@@ -1,5 +1,6 @@
 import { expect } from 'chai';
 import supertest from 'supertest';
+import { Types } from 'mongoose';
 import { DirectoryProfileModel } from '../../models/DirectoryProfile.ts';
 import { NetworkModel } from '../../models/Network.ts';
 import { NetworkMembershipModel } from '../../models/NetworkMembership.ts';
@@ -8,6 +9,8 @@ import {
   networkLeavesProfile,
 } from '../../server/services/directory/profileNetworks.ts';
 import { updateNetwork } from '../../server/services/networks/networks.ts';
+import { networksPersonalData } from '../../server/services/networks/personalData.ts';
+import { holdNextCall } from '../support/heldCall.ts';
 import { signIn, testApp } from '../support/app.ts';
 import { useTestDatabase } from '../support/db.ts';
 import { buildNetwork, listInDirectory } from '../support/directoryFactories.ts';
@@ -179,6 +182,50 @@ describe('directory: a profile’s networks follow her memberships', () => {
     await NetworkModel.updateOne({ _id: network.id }, { $set: { name: 'Returners everywhere' } });
     expect(await directoryFollowsAllMemberships()).to.equal(1);
     expect(await page()).to.include('Returners everywhere');
+  });
+
+  it('a request approved while she withdraws it (another process) ends as a membership her copy does not hold', async () => {
+    const network = await buildNetwork([maya, lead], { leads: [lead], joining: 'approval' });
+    expect((await join(olivia, network.id)).status).to.equal(201); // asks
+    // Her withdrawal reads her row (a request), then a lead approves her before its write lands.
+    const held = holdNextCall(NetworkMembershipModel, 'findOne', { lean: true });
+    try {
+      const leaving = leave(olivia, network.id);
+      await held.reached;
+      held.restore();
+      await supertest(app)
+        .post(`/api/v1/networks/${network.id}/members/${olivia.id}/approve`)
+        .set('Authorization', `Bearer ${await token(lead)}`)
+        .expect((res) => expect(res.status).to.be.oneOf([200, 204]));
+      expect(await copyOf(olivia)).to.deep.equal([network.id]);
+      held.release();
+      expect((await leaving).status).to.be.oneOf([200, 204]);
+    } finally {
+      held.release();
+      held.restore();
+    }
+    expect(await rowsOf(olivia)).to.deep.equal([]);
+    expect(await copyOf(olivia)).to.deep.equal([]);
+    expect(await listedTo(maya)).to.not.include(olivia.id);
+  });
+
+  it('erasing her takes her networks out of her profile before her rows go', async () => {
+    await buildNetwork([olivia, maya, lead], { leads: [lead] });
+    expect(await listedTo(maya)).to.include(olivia.id);
+    await networksPersonalData.eraseFor(new Types.ObjectId(olivia.id));
+    expect(await copyOf(olivia)).to.deep.equal([]);
+    expect(await listedTo(maya)).to.not.include(olivia.id);
+  });
+
+  it('taking a network out of a profile written before the copy existed works and moves its version on', async () => {
+    await DirectoryProfileModel.updateOne(
+      { _id: olivia.id },
+      { $unset: { networkIds: 1, networks: 1, networksVersion: 1 } },
+    );
+    await networkLeavesProfile(olivia.id, new Types.ObjectId());
+    const profile = (await DirectoryProfileModel.findById(olivia.id).lean())!;
+    expect(profile.networksVersion).to.equal(1);
+    expect(profile.networkIds ?? []).to.deep.equal([]);
   });
 
   it('joins and leaves sent at once, on several networks, leave her copy equal to her rows', async () => {

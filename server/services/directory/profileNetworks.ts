@@ -81,6 +81,14 @@ export async function networkLeavesProfile(userId: Id, networkId: Id): Promise<v
   );
 }
 
+/** Empties her profile's copy of her networks (her rows are about to go: erasure), moving the version on. */
+export async function networksLeaveProfile(userId: Id): Promise<void> {
+  await DirectoryProfileModel.updateOne(
+    { _id: new Types.ObjectId(String(userId)) },
+    { $set: { networkIds: [], networks: [] }, $inc: { networksVersion: 1 } },
+  );
+}
+
 /** Profiles whose copy is checked and written at once by the repair (one read of rows, one bulk write). */
 const repairBatch = 500;
 

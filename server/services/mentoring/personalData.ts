@@ -38,6 +38,13 @@ const strip = <T extends Record<string, unknown>>(doc: T) => {
   return { id: String(_id), ...rest };
 };
 
+/** A mentee profile without its `inBlocks` mark, which is not hers to see (models/MenteeProfile.ts). */
+const withoutBlocksMark = <T extends { inBlocks?: unknown }>(profile: T): Omit<T, 'inBlocks'> => {
+  const { inBlocks, ...rest } = profile;
+  void inBlocks;
+  return rest;
+};
+
 export const mentoringPersonalData = personalDataArea({
   area: 'mentoring',
   columns: {
@@ -122,7 +129,8 @@ export const mentoringPersonalData = personalDataArea({
     });
     return {
       mentorProfile: mentorProfile ? strip(mentorProfile) : null,
-      menteeProfile: menteeProfile ? strip(menteeProfile) : null,
+      // Not `inBlocks`: set when anyone blocks her, it would tell her she was blocked (directory/blocks.ts).
+      menteeProfile: menteeProfile ? strip(withoutBlocksMark(menteeProfile)) : null,
       requestsSent: sent.map((r) => requestOut(r, true)),
       requestsReceived: received.map((r) => requestOut(r, false)),
       mentorships: mentorships.map((m) => ({

@@ -357,9 +357,9 @@ async function endMembership(
   if (seen && current.status !== seen) throw new ConflictError(messages.answeredMeanwhile(current.status));
   if (current.status === 'member' && current.role === 'lead' && (await noActiveLeadBut(networkId, userId)))
     throw new ConflictError(messages.lastLead);
-  if (current.status !== 'member') return writeEnding(networkId, userId, leftBy, seen);
   // Out of her directory profile's networks first (a stop before the row's write hides her from this network's
-  // members, never shows her to people she no longer shares a network with); after it, as the rows then stand.
+  // members, never shows her to people she no longer shares a network with); after it, as the rows then stand. A
+  // request too: approved between the read above and the write, it is a membership this write ends.
   await networkLeavesProfile(userId, networkId);
   try {
     return await writeEnding(networkId, userId, leftBy, seen);
