@@ -9,7 +9,7 @@ export type OpenTo = (typeof openToOptions)[number];
 /**
  * A person's entry in the people directory, one per person: `_id` is her user id, so her own profile and a page of
  * profiles by id are `_id` lookups. Who may see it is decided on every read from `visibility` and her networks
- * (`networkIds`, below; the rule is server/services/directory/visibility.ts). Never holds an email.
+ * (`networks`, below; the rule is server/services/directory/visibility.ts). Never holds an email.
  */
 const directoryProfileSchema = new Schema(
   {
@@ -43,13 +43,12 @@ const directoryProfileSchema = new Schema(
     searchText: { type: String, default: '' },
     searchTextFolding: { type: Number, default: undefined },
     /**
-     * The networks she is a current member of, copied from her membership rows so that one indexed query finds every
-     * profile a reader may see (a `networks` profile shares one of the reader's networks), and the version it and
-     * `networks` (below) were written over (server/services/directory/profileNetworks.ts). Leaving takes the network out before her row
-     * changes, so a process stopping between the two leaves her seen by fewer people, never by more.
+     * The networks she is a current member of (id and name, by name), copied from her membership rows so that one
+     * indexed query finds every profile a reader may see (a `networks` profile shares one of the reader's networks) and
+     * her page lists hers without reading them, and the version it was written over
+     * (server/services/directory/profileNetworks.ts). Leaving takes the network out before her row changes, so a
+     * process stopping between the two leaves her seen by fewer people, never by more.
      */
-    networkIds: { type: [Schema.Types.ObjectId], default: undefined },
-    /** The same networks with their names, by name: her page lists them without reading the networks. */
     networks: {
       type: [
         new Schema({ _id: { type: Schema.Types.ObjectId, required: true }, name: { type: String } }, { _id: false }),

@@ -51,7 +51,7 @@ describe('directory: a profile’s networks follow her memberships', () => {
   const rowsOf = async (user: TestUser) =>
     (await NetworkMembershipModel.find({ userId: user.id, status: 'member' }).lean()).map((r) => String(r.networkId));
   const copyOf = async (user: TestUser) =>
-    ((await DirectoryProfileModel.findById(user.id).lean())?.networkIds ?? []).map(String);
+    ((await DirectoryProfileModel.findById(user.id).lean())?.networks ?? []).map((n) => String(n._id));
 
   beforeEach(async () => {
     app = testApp();
@@ -218,14 +218,11 @@ describe('directory: a profile’s networks follow her memberships', () => {
   });
 
   it('taking a network out of a profile written before the copy existed works and moves its version on', async () => {
-    await DirectoryProfileModel.updateOne(
-      { _id: olivia.id },
-      { $unset: { networkIds: 1, networks: 1, networksVersion: 1 } },
-    );
+    await DirectoryProfileModel.updateOne({ _id: olivia.id }, { $unset: { networks: 1, networksVersion: 1 } });
     await networkLeavesProfile(olivia.id, new Types.ObjectId());
     const profile = (await DirectoryProfileModel.findById(olivia.id).lean())!;
     expect(profile.networksVersion).to.equal(1);
-    expect(profile.networkIds ?? []).to.deep.equal([]);
+    expect(profile.networks ?? []).to.deep.equal([]);
   });
 
   it('joins and leaves sent at once, on several networks, leave her copy equal to her rows', async () => {

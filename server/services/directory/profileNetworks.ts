@@ -7,7 +7,7 @@ import { isObjectId } from '../../ids.ts';
 import { networksOf } from '../networks/membership.ts';
 
 /**
- * Her networks on her directory profile (`networkIds`, and `networks` with their names): a copy of her membership rows
+ * Her networks on her directory profile (`networks`, each id with its name): a copy of her membership rows
  * with `status: member`, so that the directory finds every profile a reader may see with one indexed query
  * ("everyone", or "networks" and sharing one of her networks) instead of walking her networks' members page by page,
  * and lists her networks by name without reading them (README, The people directory). A derived copy written as
@@ -40,9 +40,6 @@ async function named(networkIds: readonly Types.ObjectId[]): Promise<NetworkName
   return networks.map((n) => ({ _id: n._id, name: n.name })).sort(byName);
 }
 
-/** The copy's fields for these networks. */
-const copyOf = (networks: NetworkNamed[]) => ({ networkIds: networks.map((n) => n._id), networks });
-
 /** Writes her profile's copy of her networks from her membership rows as they are now (nothing if she has no profile). */
 export async function directoryFollowsMemberships(userId: Id): Promise<void> {
   if (!isObjectId(String(userId))) return;
@@ -56,7 +53,7 @@ export async function directoryFollowsMemberships(userId: Id): Promise<void> {
     writeOver: async (version, networks) => {
       const written = await DirectoryProfileModel.updateOne(
         { _id, networksVersion: version },
-        { $set: { ...copyOf(networks), networksVersion: (version ?? 0) + 1 } },
+        { $set: { networks, networksVersion: (version ?? 0) + 1 } },
       );
       return written.matchedCount === 1;
     },
@@ -73,7 +70,6 @@ export async function networkLeavesProfile(userId: Id, networkId: Id): Promise<v
     { _id: new Types.ObjectId(String(userId)) },
     {
       $pull: {
-        networkIds: new Types.ObjectId(String(networkId)),
         networks: { _id: new Types.ObjectId(String(networkId)) },
       },
       $inc: { networksVersion: 1 },
@@ -82,10 +78,10 @@ export async function networkLeavesProfile(userId: Id, networkId: Id): Promise<v
 }
 
 /** Empties her profile's copy of her networks (her rows are about to go: erasure), moving the version on. */
-export async function networksLeaveProfile(userId: Id): Promise<void> {
+export async function profileForgetsNetworks(userId: Id): Promise<void> {
   await DirectoryProfileModel.updateOne(
     { _id: new Types.ObjectId(String(userId)) },
-    { $set: { networkIds: [], networks: [] }, $inc: { networksVersion: 1 } },
+    { $set: { networks: [] }, $inc: { networksVersion: 1 } },
   );
 }
 
@@ -107,7 +103,7 @@ export async function directoryFollowsAllMemberships(): Promise<number> {
  * former name on their pages' list of networks until the hourly repair.
  */
 export async function directoryFollowsNetworkName(networkId: Id): Promise<number> {
-  return copiesWrittenAgain({ networkIds: new Types.ObjectId(String(networkId)) });
+  return copiesWrittenAgain({ 'networks._id': new Types.ObjectId(String(networkId)) });
 }
 
 /** Writes again the copies of the profiles matching `filter` that differ from the rows and names, a batch at a time. */
@@ -146,7 +142,7 @@ async function copiesWrittenAgain(filter: Record<string, unknown>): Promise<numb
         {
           updateOne: {
             filter: { _id: profile._id, networksVersion: version },
-            update: { $set: { ...copyOf(networks), networksVersion: (version ?? 0) + 1 } },
+            update: { $set: { networks, networksVersion: (version ?? 0) + 1 } },
           },
         },
       ];

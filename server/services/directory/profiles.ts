@@ -476,7 +476,7 @@ export async function searchDirectory(
     const sharingOneOfMine: Record<string, unknown> = mine.length
       ? {
           visibility: { $in: ['everyone', 'networks'] },
-          $or: [{ visibility: 'everyone' }, { networkIds: { $in: mine } }],
+          $or: [{ visibility: 'everyone' }, { 'networks._id': { $in: mine } }],
         }
       : { visibility: 'everyone' };
     const [seen, self] = await Promise.all([

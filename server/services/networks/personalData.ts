@@ -10,7 +10,7 @@ import {
   forgetWordsInOthersNotifications,
   forgetWordsInOutboxCopies,
 } from '../reminders/personalData.ts';
-import { networksLeaveProfile } from '../directory/profileNetworks.ts';
+import { profileForgetsNetworks } from '../directory/profileNetworks.ts';
 import { leadsChanged, requestsFindAnAnswerer } from './members.ts';
 
 /**
@@ -87,7 +87,7 @@ export const networksPersonalData = personalDataArea({
   async eraseFor(userId: Types.ObjectId) {
     // Her directory profile (deleted by the directory's erasure, after this) no longer shows her to her networks' members
     // from the moment her rows go (server/services/directory/profileNetworks.ts).
-    await networksLeaveProfile(userId);
+    await profileForgetsNetworks(userId);
     // "<her name> asks to join …": the leads' emails about her join requests.
     await forgetNameInOthersNotifications({ userId, dataUserIdField: 'askerId' });
     const memberships = await NetworkMembershipModel.find({ userId })
