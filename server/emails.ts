@@ -51,7 +51,7 @@ const emailTemplates = new TemplateCache({
 export function renderTemplate(file: string, data: Record<string, unknown>): string {
   if (!file.endsWith('.text.ejs') && !file.endsWith('.html.ejs'))
     throw new Error(`An email template is .text.ejs or .html.ejs: ${file}`);
-  return emailTemplates.get(path.join(emailViews, file))({ ...data, isolated }) as string;
+  return emailTemplates.get(path.join(emailViews, file))({ ...data, isolated });
 }
 
 /** A template's two parts without the layout (what a daily digest gathers into sections). */

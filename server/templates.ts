@@ -21,17 +21,23 @@ import { runInNewContext } from 'node:vm';
  * template's own `var tableCaption = …` stays legal and, like under `with`, anything it reads before that line is
  * still the local. (The ES module build declares them with `let`; which build an `import` gets depends on the loader.)
  *
- * Partials: an `include` compiles its partial with its parent's options, so the list would be the parent's. Pages
- * are therefore always rendered through `templateCache`, installed as EJS's cache (the documented place to plug one):
- * an include asks it for the partial by file name, and it compiles each file with the file's own list.
+ * Partials: EJS's own `include` compiles its partial with its parent's options, so the list would be the parent's; and
+ * it copies every local three times for each partial (the page's locals into a new object, that with the partial's
+ * own, and that again as the partial starts), and its options once more: 4% of a signed-in page's CPU under load, for
+ * a page of form fields. So templates are rendered through a `TemplateCache`, which hands each template an `include`
+ * of its own, as a local (`include` is one of the names each template reads from its locals): the partial comes from
+ * the same cache, compiled with its own list, and reads an object whose own properties are what the include passed
+ * and whose prototype is its parent's locals, which EJS is told to read as they are (`unsafePrototypeLocals`). It
+ * reads what EJS's copy held; a name neither passed reads `undefined`, since a page's locals are copied once, as EJS
+ * did, into an object without a prototype.
  */
 
 const ejs = createRequire(import.meta.url)('ejs') as typeof EjsModule;
 
-/** Names a template reads that are not its locals: EJS's own, and the ones its compiled function declares. */
+/** Names a template reads that are not its locals: EJS's own, and the ones its compiled function declares. * (`include` is not one of them: a template reads it from its locals, see above.)
+ */
 const ejsOwnNames = new Set([
   'locals',
-  'include',
   'escapeFn',
   'rethrow',
   '__append',
@@ -73,14 +79,17 @@ export function compileTemplate(
   const names = localNamesIn(source);
   for (;;) {
     try {
-      return ejs.compile(source, {
+      // `unsafePrototypeLocals` (EJS reads the locals it is given, uncopied) is one of EJS's options its types omit.
+      const ejsOptions: EjsModule.Options & { async: false; unsafePrototypeLocals: boolean } = {
         escape: escapeHtml,
         ...options,
         strict: true,
-        destructuredLocals: [...names],
+        destructuredLocals: [...names, 'include'],
+        // The locals are TemplateCache's: a page's copied once, a partial's its own over its parent's (see above).
+        unsafePrototypeLocals: true,
         async: false,
-        client: false,
-      });
+      };
+      return ejs.compile(source, ejsOptions) as EjsModule.TemplateFunction;
     } catch (error) {
       // A name the template declares with `let` or `const` outside any block (`const links = …`).
       const declared = /Identifier '([\w$]+)' has already been declared/.exec((error as Error).message)?.[1];
@@ -125,7 +134,8 @@ function isVariableName(name: string): boolean {
   return ok;
 }
 
-type Compiled = { fn: EjsModule.TemplateFunction; modifiedMs: number };
+type Render = (locals: object) => string;
+type Compiled = { render: Render; modifiedMs: number };
 
 type CompileOptions = Omit<EjsModule.Options, 'async' | 'client' | 'filename'>;
 
@@ -136,6 +146,8 @@ type CompileOptions = Omit<EjsModule.Options, 'async' | 'client' | 'filename'>;
  */
 export class TemplateCache {
   private readonly compiled = new Map<string, Compiled>();
+  /** Each include's file, by the including file and the path it names. */
+  private readonly includePaths = new Map<string, string>();
   constructor(
     private readonly props: {
       views: string;
@@ -144,27 +156,47 @@ export class TemplateCache {
     },
   ) {}
 
-  get(filename: string): EjsModule.TemplateFunction {
+  /** The template in `filename`, to render with its locals (copied once, into an object without a prototype). */
+  get(filename: string): Render {
+    const render = this.template(filename);
+    return (locals) => render(Object.assign(Object.create(null) as object, locals));
+  }
+
+  /** The template in `filename`, rendering the locals it is given as they are, with its own `include` among them. */
+  private template(filename: string): Render {
     const known = this.compiled.get(filename);
     const modifiedMs = this.props.reloadEdits() ? statSync(filename).mtimeMs : 0;
-    if (known && known.modifiedMs === modifiedMs) return known.fn;
+    if (known && known.modifiedMs === modifiedMs) return known.render;
     const fn = compileTemplate(readFileSync(filename, 'utf8').replace(/^\uFEFF/, ''), {
       ...this.props.optionsFor?.(filename),
       filename,
       root: this.props.views,
-      cache: true,
     });
-    this.compiled.set(filename, { fn, modifiedMs });
-    return fn;
+    const render: Render = (locals) => {
+      const include = (path: string, data?: object) => {
+        // The partial's own locals over its parent's, which it reads through the prototype: nothing is copied.
+        const own = Object.create(locals) as object;
+        if (data) Object.assign(own, data);
+        return this.template(this.includePath(filename, path))(own);
+      };
+      (locals as { include?: typeof include }).include = include;
+      return fn(locals) as string;
+    };
+    this.compiled.set(filename, { render, modifiedMs });
+    return render;
   }
 
-  // What EJS may call on its cache besides `get`: nothing is stored from outside, since `get` never misses.
-  set(): void {}
-  remove(filename: string): void {
-    this.compiled.delete(filename);
-  }
-  reset(): void {
-    this.compiled.clear();
+  /** As EJS resolves it: `/partials/x` under the views folder, `x` beside the including file; `.ejs` if no extension. */
+  private includePath(from: string, path: string): string {
+    const key = `${from}\n${path}`;
+    let resolved = this.includePaths.get(key);
+    if (resolved === undefined) {
+      resolved = path.startsWith('/')
+        ? ejs.resolveInclude(path.replace(/^\/*/, ''), this.props.views, true)
+        : ejs.resolveInclude(path, from);
+      this.includePaths.set(key, resolved);
+    }
+    return resolved;
   }
 }
 
@@ -172,15 +204,14 @@ let templateCache: TemplateCache | undefined;
 
 /**
  * Makes `renderView`, and the includes of what it renders, use a new cache of the templates under `views`. Each app
- * built calls it (tests build several, on the same views); EJS's cache is the process's, so the last call serves.
+ * built calls it (tests build several, on the same views); the last call serves.
  */
 export function useViews(views: string, options: { reloadEdits: boolean }): void {
   templateCache = new TemplateCache({ views, reloadEdits: () => options.reloadEdits });
-  ejs.cache = templateCache;
 }
 
 /** Renders a page's template file with its locals (Express's merged app, response and render locals). */
 export function renderView(filename: string, locals: object): string {
   if (!templateCache) throw new Error('useViews was not called');
-  return templateCache.get(filename)(locals) as string;
+  return templateCache.get(filename)(locals);
 }
