@@ -266,7 +266,7 @@ export function registerLtiRoutes(web: Router, api: Router): void {
   web.post('/lti/launch', launchHandler);
   web.get('/lti/link/:secret', requireSignIn, async (req, res) => {
     const launch = await launchToLink({ actor: req.user!, secret: req.params.secret as string });
-    allowFramingBy(res, await platformOrigins());
+    allowFramingBy(res, launch.frameOrigins);
     res.render('lti/link-confirm', { title: 'Link your Pathways account', secret: req.params.secret, launch });
   });
   web.post('/lti/link/:secret', requireSignIn, async (req, res) => {

@@ -917,7 +917,23 @@ describe('LTI 1.3: Pathways as a tool of a simulated platform', function () {
         .send({ email: existing.email, password: testPassword, _csrf: csrfFrom(loginPage.text) })
         .expect(303)
         .expect('location', linkPath);
+      // Another LMS is registered too: her confirming page may be framed by the one she launched from, not by it.
+      const other = `https://other-lms-${Date.now()}.example`;
+      await supertest(tool.server)
+        .post('/api/v1/lti/platforms')
+        .set(adminAuth)
+        .send({
+          ...platform.registration,
+          name: 'Another LMS',
+          issuer: other,
+          authLoginUrl: `${other}/auth`,
+          authTokenUrl: `${other}/token`,
+          jwksUrl: `${other}/jwks`,
+        })
+        .expect(201);
       const confirm = await agent.get(linkPath).expect(200);
+      const framing = /frame-ancestors ([^;]*)/.exec(String(confirm.headers['content-security-policy']))![1]!;
+      expect(framing.split(' ')).to.include(platform.base).and.not.to.include(other);
       // The page names the LMS and warns what a link gives (a page passed to her by someone else is the risk).
       expect(confirm.text).to.include('Link only if you opened Pathways from your course yourself');
       expect(confirm.text).to.include('without your password or two-step code');

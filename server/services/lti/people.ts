@@ -24,6 +24,7 @@ import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf
 import { whyNotAddContent } from './deepLinking.ts';
 import { LaunchRefusedError, type VerifiedLaunch } from './launch.ts';
 import { issueLaunchSecret, launchBySecret, linkGone } from './pendingLaunches.ts';
+import { originOf } from './platforms.ts';
 
 const messages = {
   disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
@@ -483,7 +484,7 @@ export async function signedInUser(userId: string): Promise<Express.User> {
 export async function launchToLink(props: {
   actor: Express.User;
   secret: string;
-}): Promise<LtiLaunch & { platformName: string }> {
+}): Promise<LtiLaunch & { platformName: string; frameOrigins: string[] }> {
   const launch = await launchBySecret(props.secret);
   const offeredTo = launch.email && canonicalEmail(launch.email);
   if (!offeredTo || offeredTo !== canonicalEmail(props.actor.email))
@@ -491,8 +492,17 @@ export async function launchToLink(props: {
   // A link lets the LMS sign her in from then on, past her password and two-step code: an administrator's account is
   // never handed to whoever the LMS says is her (a link page passed to her by someone who launched as "her").
   if (props.actor.roles.includes('admin')) throw new ForbiddenError(messages.adminNotLinked);
-  const platform = await LtiPlatformModel.findById(launch.platformId, { name: 1, issuer: 1 }).lean();
-  return { ...launch, platformName: platform?.name || platform?.issuer || 'your course’s LMS' };
+  const platform = await LtiPlatformModel.findById(launch.platformId, { name: 1, issuer: 1, authLoginUrl: 1 }).lean();
+  // Her confirming page may be framed by the LMS she launched from, as her launch's pages were (frameOriginsOf), not
+  // by every registered one: another platform's page framing it could lead her to confirm a link she did not start.
+  const frameOrigins = [platform?.authLoginUrl, platform?.issuer, launch.deepLinkReturnUrl]
+    .map(originOf)
+    .filter((o): o is string => !!o);
+  return {
+    ...launch,
+    platformName: platform?.name || platform?.issuer || 'your course’s LMS',
+    frameOrigins: [...new Set(frameOrigins)],
+  };
 }
 
 /**
