@@ -224,6 +224,67 @@ describe('database: sort pushdown', function () {
     expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(queryCount / 3);
   });
 
+  // Patch 0026: such a page also looks for the strings of an equality on another field in each row's text, before the
+  // handler decodes it. The other field holds a string, an array of strings and other values (an element matches), an
+  // embedded document holding one (which does not match), another scalar, or nothing (FerretDB stores no nested
+  // array); strings include
+  // escapes, a string that is another's JSON text (`"a"`), and the value of the equality field itself.
+  it('answers pages with an equality on another field of strings exactly as with pushdown disabled (seeded)', async () => {
+    const seed = Number(process.env.SORT_PUSHDOWN_SEED ?? randomInt(2 ** 31));
+    const queryCount = Number(process.env.SORT_PUSHDOWN_QUERIES ?? 120);
+    const random = seededRandom(seed);
+    const gen = values(random);
+    const { pushed, plain } = await differentialCollections(databases, 'topics', [{ c: 1, _id: 1 }]);
+    const strings = ['a', 'A', 'b', '', '"a"', 'a"b', 'q\\', '<&>', 'é', 'e\u0301', '😀', 'line\u2028sep', 'c1', '1'];
+    const topic = (): unknown => {
+      const kind = random();
+      if (kind < 0.35) return gen.pick(strings);
+      if (kind < 0.7)
+        return Array.from({ length: Math.floor(random() * 4) }, () =>
+          random() < 0.8 ? gen.pick(strings) : gen.scalar(),
+        );
+      if (kind < 0.84) return { x: gen.pick(strings) };
+      if (kind < 0.93) return gen.scalar();
+      return undefined;
+    };
+    const documents: Document[] = [];
+    for (let i = 0; i < 1500; i++) {
+      const doc: Document = { _id: new ObjectId(), c: `c${i % 4}`, n: new Int32(i) };
+      const t = topic();
+      if (t !== undefined) doc.t = t;
+      if (random() < 0.5) doc.u = gen.pick(strings);
+      documents.push(doc);
+    }
+    await pushed.insertMany(documents.map((d) => ({ ...d })));
+    await plain.insertMany(documents.map((d) => ({ ...d })));
+
+    let nonEmpty = 0;
+    for (let q = 0; q < queryCount; q++) {
+      const c = random() < 0.8 ? `c${Math.floor(random() * 4)}` : { $in: ['c0', `c${1 + Math.floor(random() * 3)}`] };
+      const form = random();
+      const t =
+        form < 0.5
+          ? gen.pick(strings)
+          : form < 0.7
+            ? { $eq: gen.pick(strings) }
+            : { $in: [gen.pick(strings), gen.pick(strings)] };
+      const filter: Document = { c, t };
+      if (random() < 0.3) filter.u = gen.pick(strings);
+      const sort: Record<string, 1 | -1> = { _id: random() < 0.5 ? 1 : -1 };
+      const skip = gen.pick([0, 0, 3]);
+      const limit = gen.pick([1, 10, 21, 2000]);
+      const where = `seed ${seed} (SORT_PUSHDOWN_SEED=${seed}), filter ${describeValue(filter)}, sort ${describeValue(sort)}, skip ${skip}, limit ${limit}`;
+      const expected = await plain.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      const got = await pushed.find(filter).sort(sort).skip(skip).limit(limit).toArray();
+      if (expected.length > 0) nonEmpty++;
+      expect(
+        got.map((d) => String(d._id)),
+        where,
+      ).to.deep.equal(expected.map((d) => String(d._id)));
+    }
+    expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(queryCount / 3);
+  });
+
   // Patch 0021: a sort on several fields that follow each other in such an index, in one direction, is read in order
   // too (a page breaking ties by `_id`). A sort ending in `_id` is a total order, so its pages are compared document
   // for document; one on (a, t) by the sequence of both keys where they hold no arrays (an array and its least or
