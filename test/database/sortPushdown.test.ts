@@ -235,7 +235,25 @@ describe('database: sort pushdown', function () {
     const random = seededRandom(seed);
     const gen = values(random);
     const { pushed, plain } = await differentialCollections(databases, 'topics', [{ c: 1, _id: 1 }]);
-    const strings = ['a', 'A', 'b', '', '"a"', 'a"b', 'q\\', '<&>', 'é', 'e\u0301', '😀', 'line\u2028sep', 'c1', '1'];
+    const strings = [
+      'a',
+      'A',
+      'b',
+      '',
+      '"a"',
+      'a"b',
+      'q\\',
+      '<&>',
+      'é',
+      'e\u0301',
+      '😀',
+      'line\u2028sep',
+      'p\u2029',
+      'c\u0001',
+      '\ufffd',
+      'c1',
+      '1',
+    ];
     const topic = (): unknown => {
       const kind = random();
       if (kind < 0.35) return gen.pick(strings);
@@ -265,9 +283,11 @@ describe('database: sort pushdown', function () {
       const t =
         form < 0.5
           ? gen.pick(strings)
-          : form < 0.7
+          : form < 0.65
             ? { $eq: gen.pick(strings) }
-            : { $in: [gen.pick(strings), gen.pick(strings)] };
+            : form < 0.85
+              ? { $in: [gen.pick(strings), gen.pick(strings)] }
+              : { $in: [gen.pick(strings), gen.pick(strings)], $nin: [gen.pick(strings)] };
       const filter: Document = { c, t };
       if (random() < 0.3) filter.u = gen.pick(strings);
       const sort: Record<string, 1 | -1> = { _id: random() < 0.5 ? 1 : -1 };

@@ -493,8 +493,9 @@ export async function launchToLink(props: {
   // never handed to whoever the LMS says is her (a link page passed to her by someone who launched as "her").
   if (props.actor.roles.includes('admin')) throw new ForbiddenError(messages.adminNotLinked);
   const platform = await LtiPlatformModel.findById(launch.platformId, { name: 1, issuer: 1, authLoginUrl: 1 }).lean();
-  // Her confirming page may be framed by the LMS she launched from, as her launch's pages were (frameOriginsOf), not
-  // by every registered one: another platform's page framing it could lead her to confirm a link she did not start.
+  // Her confirming page may be framed by the LMS she launched from (its login and issuer origins, and the deep-linking
+  // return URL's: what the launch record keeps of frameOriginsOf), not by every registered one: another platform's page
+  // framing it could lead her to confirm a link she did not start. (The link page opens it in a new window anyway.)
   const frameOrigins = [platform?.authLoginUrl, platform?.issuer, launch.deepLinkReturnUrl]
     .map(originOf)
     .filter((o): o is string => !!o);
