@@ -17,7 +17,7 @@ import { DomainError, RateLimitedError } from '../../errors.ts';
 import { absoluteUrl } from '../../settings.ts';
 import { spendAllowance } from '../rateLimits.ts';
 import { claim, messageTypes, type MessageType } from './claims.ts';
-import { originOf } from './platforms.ts';
+import { originsOf } from './platforms.ts';
 
 /** How long a login may take between our redirect to the platform and its form post back. */
 export const loginStateLifetimeMs = 10 * 60 * 1000;
@@ -394,10 +394,12 @@ export function frameOriginsOf(launch: VerifiedLaunch): string[] {
   const { platform, claims } = launch;
   const presentation = claims[claim.launchPresentation] as { return_url?: unknown } | undefined;
   const deepLinking = claims[claim.deepLinkingSettings] as { deep_link_return_url?: unknown } | undefined;
-  const origins = [platform.authLoginUrl, platform.issuer, presentation?.return_url, deepLinking?.deep_link_return_url]
-    .map(originOf)
-    .filter((o): o is string => !!o);
-  return [...new Set(origins)];
+  return originsOf([
+    platform.authLoginUrl,
+    platform.issuer,
+    presentation?.return_url,
+    deepLinking?.deep_link_return_url,
+  ]);
 }
 
 /**

@@ -24,7 +24,7 @@ import { claim, hasAnyContextRole, isCourseStaff, isLearner, isTestUser, rolesOf
 import { whyNotAddContent } from './deepLinking.ts';
 import { LaunchRefusedError, type VerifiedLaunch } from './launch.ts';
 import { issueLaunchSecret, launchBySecret, linkGone } from './pendingLaunches.ts';
-import { originOf } from './platforms.ts';
+import { originsOf } from './platforms.ts';
 
 const messages = {
   disabled: 'Your Pathways account is disabled. Ask your Pathways administrator.',
@@ -496,13 +496,10 @@ export async function launchToLink(props: {
   // Her confirming page may be framed by the LMS she launched from (its login and issuer origins, and the deep-linking
   // return URL's: what the launch record keeps of frameOriginsOf), not by every registered one: another platform's page
   // framing it could lead her to confirm a link she did not start. (The link page opens it in a new window anyway.)
-  const frameOrigins = [platform?.authLoginUrl, platform?.issuer, launch.deepLinkReturnUrl]
-    .map(originOf)
-    .filter((o): o is string => !!o);
   return {
     ...launch,
     platformName: platform?.name || platform?.issuer || 'your course’s LMS',
-    frameOrigins: [...new Set(frameOrigins)],
+    frameOrigins: originsOf([platform?.authLoginUrl, platform?.issuer, launch.deepLinkReturnUrl]),
   };
 }
 

@@ -303,9 +303,13 @@ export function originOf(value: unknown): string | undefined {
   }
 }
 
+/** The distinct origins of those values that are http(s) URLs (originOf), in order. */
+export function originsOf(values: readonly unknown[]): string[] {
+  return [...new Set(values.map(originOf).filter((o): o is string => !!o))];
+}
+
 /** Origins of registered platforms (their login endpoints): the only pages allowed to frame LTI pages. */
 export async function platformOrigins(): Promise<string[]> {
   const rows = await LtiPlatformModel.find({}, { authLoginUrl: 1, issuer: 1 }).lean();
-  const origins = rows.flatMap((row) => [originOf(row.authLoginUrl), originOf(row.issuer)]);
-  return [...new Set(origins.filter((o): o is string => !!o))];
+  return originsOf(rows.flatMap((row) => [row.authLoginUrl, row.issuer]));
 }
