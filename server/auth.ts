@@ -8,6 +8,7 @@ import { renderRefusedForm } from './http/refusedForms.ts';
 import { authenticateWithPassword, currentUserOf } from './services/users.ts';
 import { findApiToken } from './services/apiTokens.ts';
 import { publicIdOf } from './services/accounts/sessions.ts';
+import { readWithoutCursor } from './readWithoutCursor.ts';
 
 /** The fields of her user record a request needs (toCurrentUser and the status check). */
 const currentUserFields = {
@@ -86,9 +87,10 @@ export function configurePassport(): void {
     // (server/http/signedInSessions.ts). A session from before the list existed is listed on this request.
     const filter = req.session?.tracked ? { _id: id, signedInSessions: publicIdOf(req.sessionID) } : { _id: id };
     const adminByLms = (user: { roles: Role[] }) => !!req.session?.signedInByLms && user.roles.includes('admin');
-    UserModel.findOne(filter, currentUserFields)
-      .lean()
-      .then((user) => done(null, user?.status === 'active' && !adminByLms(user) ? toCurrentUser(user) : false), done);
+    readWithoutCursor(UserModel.findOne(filter, currentUserFields).lean()).then(
+      (user) => done(null, user?.status === 'active' && !adminByLms(user) ? toCurrentUser(user) : false),
+      done,
+    );
   });
 }
 
@@ -103,7 +105,7 @@ export async function bearerTokenAuth(req: Request, _res: Response, next: NextFu
   const match = /^Bearer\s+([A-Za-z0-9_-]{20,230})$/i.exec(header);
   if (!match) throw new UnauthenticatedError('The Authorization header must be "Bearer <token>".');
   const token = await findApiToken(match[1]!);
-  const found = token && (await UserModel.findById(token.userId, currentUserFields).lean());
+  const found = token && (await readWithoutCursor(UserModel.findById(token.userId, currentUserFields).lean()));
   const user = found?.status === 'active' ? found : null;
   if (!token || !user) throw new UnauthenticatedError('The API token is unknown, revoked or expired.');
   req.user = toCurrentUser(user);

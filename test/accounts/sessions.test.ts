@@ -19,7 +19,7 @@ const iphone =
   'Mozilla/5.0 (iPhone; CPU iPhone OS 17_5 like Mac OS X) AppleWebKit/605.1.15 (KHTML, like Gecko) Version/17.5 Mobile/15E148 Safari/604.1';
 
 describe("where you're signed in (sessions)", () => {
-  useTestDatabase();
+  useTestDatabase({ monitorCommands: true });
   let app: ReturnType<typeof testApp>;
   let otherProcess: ReturnType<typeof testApp>;
   before(() => {
@@ -128,14 +128,19 @@ describe("where you're signed in (sessions)", () => {
     const user = await buildUser();
     const laptop = await signInWith(user, firefox);
     await laptop.get('/account').expect(200);
-    const reads: string[] = [];
-    mongoose.set('debug', (collection: string, method: string) => void reads.push(`${collection}.${method}`));
+    // Every command the app sends, as the driver sends it: connect-mongo's read of the session cookie's record, and
+    // one of her user record; no SignedInSession record, no write.
+    const commands: string[] = [];
+    const client = mongoose.connection.getClient();
+    const listen = (event: { commandName: string; command: Record<string, unknown> }) =>
+      void commands.push(`${event.commandName} ${String(event.command[event.commandName])}`);
+    client.on('commandStarted', listen);
     try {
       await laptop.get('/account').expect(200);
     } finally {
-      mongoose.set('debug', false);
+      client.off('commandStarted', listen);
     }
-    expect(reads).to.deep.equal(['users.findOne']);
+    expect(commands).to.deep.equal(['find sessions', 'find users']);
   });
 
   it('DELETE /me/sessions ends every session but the current one', async () => {

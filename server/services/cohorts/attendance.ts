@@ -28,6 +28,7 @@ import {
   registerOpensAt,
 } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 const messages = {
   notEnrolled: 'is not actively enrolled in this cohort',
@@ -597,12 +598,15 @@ export async function cohortAttendanceReport(props: {
   const cohort =
     props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
   const [held, roster, registers] = await Promise.all([
-    CohortSessionModel.find(
-      { cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } },
-      { title: 1, startsAt: 1, durationMinutes: 1 },
-    )
-      .sort({ startsAt: 1 })
-      .lean<CohortSession[]>(),
+    readWithoutCursor(
+      CohortSessionModel.find(
+        { cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } },
+        { title: 1, startsAt: 1, durationMinutes: 1 },
+      )
+        .sort({ startsAt: 1 })
+        .batchSize(10_000)
+        .lean<CohortSession[]>(),
+    ),
     rosterOf(cohort._id, { emails: props.emails }),
     // The held sessions' marks from their registers, their records' copies (./sessionRegisters.ts).
     registersOfCohort(cohort._id),

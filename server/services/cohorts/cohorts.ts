@@ -8,6 +8,7 @@ import { isObjectId } from '../../ids.ts';
 import { decodeCursor, pageInMemory } from '../../pagination.ts';
 import { canCreateCohorts, canRunCohort, canSelfEnrol, canViewCohort } from '../../policies/cohorts.ts';
 import { clientKeyOrNew, createOnce } from '../../submissions.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 const messages = {
   notFound: 'We could not find that cohort.',
@@ -91,7 +92,7 @@ export async function createCohort(props: { actor: Express.User; input: CohortIn
 /** A cohort by id; a malformed or unknown id is a 404. */
 export async function loadCohort(cohortId: string): Promise<Cohort> {
   if (!isObjectId(cohortId)) throw new NotFoundError(messages.notFound);
-  const cohort = await CohortModel.findById(cohortId).lean<Cohort>();
+  const cohort = await readWithoutCursor(CohortModel.findById(cohortId).lean<Cohort>());
   if (!cohort) throw new NotFoundError(messages.notFound);
   return cohort;
 }
@@ -100,7 +101,9 @@ export async function loadCohort(cohortId: string): Promise<Cohort> {
 export async function loadVisibleCohort(props: { actor: Express.User; cohortId: string }) {
   const cohort = await loadCohort(props.cohortId);
   const runs = canRunCohort(props.actor, cohort);
-  const enrolment = runs ? null : await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  const enrolment = runs
+    ? null
+    : await readWithoutCursor(EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean());
   if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
   return { cohort, enrolment, runs };
 }

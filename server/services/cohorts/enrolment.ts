@@ -20,6 +20,7 @@ import { nameParticipantAfresh, participantNamesOf } from './participantNames.ts
 import { createUser, planInvitation } from '../users.ts';
 import { deliverSecurityEmails } from '../reminders/accounts.ts';
 import { isolatedText } from '../../visibleText.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /** The most people one class-list import takes, not counting its header row. */
 const importMaxRows = 500;
@@ -495,12 +496,11 @@ export type RosterMember = {
 /** A cohort's active enrolments: who (named, ./participantNames.ts) and since when (cohortId leads their unique index). */
 export async function activeEnrolmentsIn(cohortId: Id) {
   // All in one reply: the default first batch (101) would cost a second round trip for a large cohort.
-  return EnrolmentModel.find(
-    { cohortId, status: 'active' },
-    { userId: 1, enrolledAt: 1, createdAt: 1, participantName: 1 },
-  )
-    .batchSize(10_000)
-    .lean();
+  return readWithoutCursor(
+    EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1, createdAt: 1, participantName: 1 })
+      .batchSize(10_000)
+      .lean(),
+  );
 }
 
 /** The roster from a cohort's active enrolments and their names, by name (then id, so the order is stable). */

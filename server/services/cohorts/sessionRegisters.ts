@@ -4,6 +4,7 @@ import { CohortSessionModel } from '../../../models/CohortSession.ts';
 import { SessionRegisterModel, type SessionMark } from '../../../models/SessionRegister.ts';
 import { writeCopyOverVersion } from '../../derivedCopies.ts';
 import { oid } from '../../ids.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /**
  * A session's register (models/SessionRegister.ts): a copy of its attendance records, so the register page reads one
@@ -86,9 +87,11 @@ export async function registerChanged(sessionId: Id, cohortId: Id): Promise<void
 export async function marksOfSessions(sessionIds: Id[]): Promise<Map<string, SessionMark[]>> {
   const ids = sessionIds.map(oid);
   if (!ids.length) return new Map();
-  const registers = await SessionRegisterModel.find({ _id: { $in: ids } }, { marks: 1 })
-    .batchSize(ids.length + 1)
-    .lean();
+  const registers = await readWithoutCursor(
+    SessionRegisterModel.find({ _id: { $in: ids } }, { marks: 1 })
+      .batchSize(ids.length + 1)
+      .lean(),
+  );
   return marksOfRegistered(registers, ids);
 }
 
@@ -103,12 +106,14 @@ export type ReportMark = Pick<SessionMark, 'userId' | 'status' | 'markedAt' | 'f
  * of each mark: decoding the rest (a note, its marker's id, its source) was most of the page's reply from the database.
  */
 export async function registersOfCohort(cohortId: Id): Promise<StoredRegister<ReportMark>[]> {
-  return SessionRegisterModel.find(
-    { cohortId: oid(cohortId) },
-    { 'marks.userId': 1, 'marks.status': 1, 'marks.markedAt': 1, 'marks.firstMarkedAt': 1 },
-  )
-    .batchSize(10_000)
-    .lean<StoredRegister<ReportMark>[]>();
+  return readWithoutCursor(
+    SessionRegisterModel.find(
+      { cohortId: oid(cohortId) },
+      { 'marks.userId': 1, 'marks.status': 1, 'marks.markedAt': 1, 'marks.firstMarkedAt': 1 },
+    )
+      .batchSize(10_000)
+      .lean<StoredRegister<ReportMark>[]>(),
+  );
 }
 
 type StoredRegister<M extends ReportMark = SessionMark> = { _id: Types.ObjectId; marks?: M[] | null };

@@ -15,6 +15,7 @@ import { canJoinSessions, canRunCohort, canViewCohort } from '../../policies/coh
 import { parseIsoInstant, readWallClock, toWallClock } from '../../time.ts';
 import { movedOn, savedMeanwhileMessage, type ExpectedVersion } from '../../versions.ts';
 import { loadCohort, loadRunCohort, loadVisibleCohort } from './cohorts.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 const messages = {
   notFound: 'We could not find that session.',
@@ -214,7 +215,7 @@ export async function scheduleSession(props: {
 
 export async function loadSession(sessionId: string): Promise<{ session: CohortSession; cohort: Cohort }> {
   if (!isObjectId(sessionId)) throw new NotFoundError(messages.notFound);
-  const session = await CohortSessionModel.findById(sessionId).lean<CohortSession>();
+  const session = await readWithoutCursor(CohortSessionModel.findById(sessionId).lean<CohortSession>());
   if (!session) throw new NotFoundError(messages.notFound);
   const cohort = await loadCohort(String(session.cohortId));
   return { session, cohort };
@@ -237,7 +238,9 @@ export async function loadVisibleSession(props: { actor: Express.User; sessionId
   const { session, cohort } = await loadSession(props.sessionId);
   const runs = canRunCohort(props.actor, cohort);
   // Those who run the cohort need no enrolment lookup: one query fewer on every register.
-  const enrolment = runs ? null : await EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean();
+  const enrolment = runs
+    ? null
+    : await readWithoutCursor(EnrolmentModel.findOne({ cohortId: cohort._id, userId: props.actor.id }).lean());
   if (!canViewCohort(props.actor, cohort, !!enrolment)) throw new NotFoundError(messages.notFound);
   return { session: asSeenBy(session, canJoinSessions(props.actor, cohort, enrolment)), cohort, enrolment, runs };
 }

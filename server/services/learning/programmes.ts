@@ -25,6 +25,7 @@ import {
 import { isSafeResourceUrl, renderMarkdown, sanitizeMarkdown } from './markdown.ts';
 import { outlineChanged } from './outline.ts';
 import { panelTrainingProblem } from './panelTraining.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 const messages = {
   programmeNotFound: 'We could not find that programme.',
@@ -84,7 +85,7 @@ export type ModuleInput = {
 /** Loads a programme by id; a malformed or unknown id is a 404, never a 500. */
 export async function loadProgramme(programmeId: string | Types.ObjectId): Promise<Programme> {
   if (!isObjectId(String(programmeId))) throw new NotFoundError(messages.programmeNotFound);
-  const programme = await ProgrammeModel.findById(programmeId).lean<Programme>();
+  const programme = await readWithoutCursor(ProgrammeModel.findById(programmeId).lean<Programme>());
   if (!programme) throw new NotFoundError(messages.programmeNotFound);
   return programme;
 }

@@ -13,6 +13,7 @@ import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { outlineFromModules, type OutlineEntry } from './outline.ts';
 import { loadProgramme } from './programmes.ts';
 import { loadVisibleCohort } from '../cohorts/cohorts.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /**
  * Progress is counted per enrolment (a participant in a cohort) over the programme's CURRENT, non-archived
@@ -196,12 +197,14 @@ export async function cohortProgress(
   const cohort = known ?? (await CohortModel.findById(cohortId, { name: 1, programmeId: 1 }).lean());
   if (!cohort) throw new NotFoundError('We could not find that cohort.');
   const [enrolments, shared, outline] = await Promise.all([
-    EnrolmentModel.find(
-      { cohortId: cohort._id, status: 'active' },
-      { userId: 1, cohortId: 1, programmeId: 1, participantName: 1, completedModuleIds: 1, lastActivityAt: 1 },
-    )
-      .batchSize(wholeCohortBatch)
-      .lean(),
+    readWithoutCursor(
+      EnrolmentModel.find(
+        { cohortId: cohort._id, status: 'active' },
+        { userId: 1, cohortId: 1, programmeId: 1, participantName: 1, completedModuleIds: 1, lastActivityAt: 1 },
+      )
+        .batchSize(wholeCohortBatch)
+        .lean(),
+    ),
     sharedReflections(cohort._id, reflections),
     programmeOutline(cohort.programmeId, programmeKnown),
   ]);
@@ -272,7 +275,7 @@ async function sharedReflections(cohortId: Types.ObjectId, which: 'newest' | 'al
     { userId: 1, moduleId: 1, completedAt: 1, reflection: 1 },
   ).sort({ completedAt: -1 });
   if (which === 'newest') query.limit(sharedReflectionsShown + 1);
-  return query.batchSize(wholeCohortBatch).lean();
+  return readWithoutCursor(query.batchSize(wholeCohortBatch).lean());
 }
 
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
@@ -325,7 +328,7 @@ export async function cohortProgressFor(props: {
   reflections?: 'newest' | 'all' | 'none';
 }) {
   if (!isObjectId(props.cohortId)) throw new NotFoundError(progressMessages.cohortNotFound);
-  const cohort = await CohortModel.findById(props.cohortId).lean<Cohort>();
+  const cohort = await readWithoutCursor(CohortModel.findById(props.cohortId).lean<Cohort>());
   if (!cohort) throw new NotFoundError(progressMessages.cohortNotFound);
   if (!canSeeCohortProgress(props.actor, cohort)) {
     // Someone who cannot even see the cohort is told what an unknown id gets: it exists only for those it concerns.

@@ -9,6 +9,7 @@ import type { Window } from './availability.ts';
 import { markProfilesInBlocks } from '../directory/blocks.ts';
 import { refreshMenteeCandidates } from './candidates.ts';
 import type { MenteeForMatching, MentorForMatching } from './matching.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /** Mentor and mentee profiles: one per user, saved whole (PUT), never carrying an email. */
 
@@ -125,7 +126,7 @@ export async function saveMenteeProfile(props: {
 export const mentorProfileOf = (userId: string) =>
   MentorProfileModel.findOne({ userId: new Types.ObjectId(userId) }).lean<MentorProfile>();
 export const menteeProfileOf = (userId: string) =>
-  MenteeProfileModel.findOne({ userId: new Types.ObjectId(userId) }).lean<MenteeProfile>();
+  readWithoutCursor(MenteeProfileModel.findOne({ userId: new Types.ObjectId(userId) }).lean<MenteeProfile>());
 
 const windowsOf = (availability: readonly { day: string; from: string; to: string }[] | undefined): Window[] =>
   (availability ?? []).map((w) => ({ day: w.day as Window['day'], from: w.from, to: w.to }));

@@ -18,6 +18,7 @@ import { pairBreaksARule } from './pairRules.ts';
 import { mayMentorNow } from './suggestions.ts';
 import { endMentorshipsBetween } from './mentorships.ts';
 import { answerToMentee, mentorshipStarted, requestAnswered, requestSent } from './reminders.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /**
  * Mentoring requests and accepting them. Every rule that must hold with several app processes rests on a unique key
@@ -185,13 +186,15 @@ export async function mentorsWhoDeclined(menteeIds: string[]): Promise<Set<strin
 }
 
 export async function pendingMentorsOf(menteeIds: string[], now: Date): Promise<Map<string, Set<string>>> {
-  const pending = await MentoringRequestModel.find({
-    menteeId: { $in: menteeIds.map(oid) },
-    status: 'pending',
-    expiresAt: { $gt: now },
-  })
-    .select('menteeId mentorId')
-    .lean();
+  const pending = await readWithoutCursor(
+    MentoringRequestModel.find({
+      menteeId: { $in: menteeIds.map(oid) },
+      status: 'pending',
+      expiresAt: { $gt: now },
+    })
+      .select('menteeId mentorId')
+      .lean(),
+  );
   const out = new Map<string, Set<string>>();
   for (const r of pending) {
     const mentors = out.get(String(r.menteeId)) ?? new Set<string>();

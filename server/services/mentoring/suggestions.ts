@@ -21,6 +21,7 @@ import {
 } from './candidates.ts';
 import { scorePair, type MenteeForMatching, type PairScore } from './matching.ts';
 import { menteeForMatching, menteeProfileOf, mentorForMatching } from './profiles.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 export { mentorsWithFreePlace, withFreePlace } from './candidates.ts';
 
@@ -65,7 +66,7 @@ export async function activeMentorNames(userIds: readonly Types.ObjectId[]): Pro
 
 async function namesOf(userIds: readonly Types.ObjectId[], filter: Record<string, string>) {
   if (!userIds.length) return new Map<string, string>();
-  const users = await UserModel.find({ _id: { $in: userIds }, ...filter }, { name: 1 }).lean();
+  const users = await readWithoutCursor(UserModel.find({ _id: { $in: userIds }, ...filter }, { name: 1 }).lean());
   return new Map(users.map((u) => [String(u._id), u.name]));
 }
 
@@ -107,9 +108,11 @@ type ReadCandidates = { profiles: MentorProfile[]; names: Map<string, string> };
 async function readCandidates(candidates: readonly MentorCandidate[]): Promise<ReadCandidates> {
   if (!candidates.length) return { profiles: [], names: new Map() };
   const [profiles, names] = await Promise.all([
-    MentorProfileModel.find({ _id: { $in: candidates.map((c) => c.profileId) } }, matchingProjection).lean<
-      MentorProfile[]
-    >(),
+    readWithoutCursor(
+      MentorProfileModel.find({ _id: { $in: candidates.map((c) => c.profileId) } }, matchingProjection).lean<
+        MentorProfile[]
+      >(),
+    ),
     activeMentorNames(candidates.map((c) => c.mentorId)),
   ]);
   return { profiles, names };
@@ -125,12 +128,14 @@ async function readFirstCandidatesAndChanged(
 ): Promise<{ changed: MentorProfile[]; first: ReadCandidates }> {
   const profileIds = candidates.map((c) => c.profileId);
   const [profiles, names] = await Promise.all([
-    MentorProfileModel.find(
-      profileIds.length
-        ? { $or: [{ _id: { $in: profileIds } }, { candidatesStale: true }] }
-        : { candidatesStale: true },
-      matchingProjection,
-    ).lean<MentorProfile[]>(),
+    readWithoutCursor(
+      MentorProfileModel.find(
+        profileIds.length
+          ? { $or: [{ _id: { $in: profileIds } }, { candidatesStale: true }] }
+          : { candidatesStale: true },
+        matchingProjection,
+      ).lean<MentorProfile[]>(),
+    ),
     activeMentorNames(candidates.map((c) => c.mentorId)),
   ]);
   const wanted = new Set(profileIds.map(String));
@@ -166,7 +171,7 @@ export async function mentorSuggestions(props: {
   const menteeId = new Types.ObjectId(props.userId);
   const [profile, record] = await Promise.all([
     menteeProfileOf(props.userId),
-    MentorCandidatesModel.findOne({ menteeId }).lean<MentorCandidates>(),
+    readWithoutCursor(MentorCandidatesModel.findOne({ menteeId }).lean<MentorCandidates>()),
   ]);
   if (!profile) return { hasProfile: false, items: [] };
   const leftOut = await mentorIdsLeftOut(menteeId, profile);

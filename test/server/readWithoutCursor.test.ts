@@ -1,0 +1,136 @@
+import { expect } from 'chai';
+import mongoose, { Types } from 'mongoose';
+import { readWithoutCursor } from '../../server/readWithoutCursor.ts';
+import { useTestDatabase } from '../support/db.ts';
+
+/**
+ * readWithoutCursor sends a lean find as the `find` command itself (server/readWithoutCursor.ts): whatever the query,
+ * it must answer exactly what mongoose's own `exec` answers, on the real database.
+ */
+describe('reads without a cursor answer what the query answers', () => {
+  useTestDatabase({ monitorCommands: true });
+
+  const schema = new mongoose.Schema({
+    name: String,
+    groupId: mongoose.Schema.Types.ObjectId,
+    n: Number,
+    at: Date,
+    tags: [String],
+    secret: { type: String, select: false },
+  });
+  const Thing = mongoose.model('ReadWithoutCursorThing', schema);
+  const groupId = new Types.ObjectId();
+  const otherGroup = new Types.ObjectId();
+
+  before(async () => {
+    await Thing.createCollection();
+    await Thing.insertMany(
+      Array.from({ length: 23 }, (_, n) => ({
+        name: `Thing ${String(n).padStart(2, '0')}`,
+        groupId: n % 3 ? groupId : otherGroup,
+        n,
+        at: new Date(Date.UTC(2026, 0, 1 + n)),
+        tags: n % 2 ? ['odd'] : ['even', 'pair'],
+        secret: `secret ${n}`,
+      })),
+    );
+  });
+
+  const commandsDuring = async <T>(run: () => Promise<T>): Promise<{ result: T; commands: string[] }> => {
+    const commands: string[] = [];
+    const client = mongoose.connection.getClient();
+    const listener = (event: { commandName: string }) => commands.push(event.commandName);
+    client.on('commandStarted', listener);
+    try {
+      return { result: await run(), commands };
+    } finally {
+      client.off('commandStarted', listener);
+    }
+  };
+
+  // Each case builds its query twice: a mongoose query runs once.
+  const cases: [string, () => mongoose.Query<unknown, unknown>][] = [
+    ['a filter on an ObjectId given as text (cast)', () => Thing.find({ groupId: String(groupId) }).lean()],
+    ['$in of ids as text', () => Thing.find({ groupId: { $in: [String(otherGroup)] } }).lean()],
+    [
+      'sorted, skipped and limited',
+      () =>
+        Thing.find({ n: { $gte: 2 } })
+          .sort({ at: -1 })
+          .skip(3)
+          .limit(5)
+          .lean(),
+    ],
+    ['a projection of fields', () => Thing.find({ tags: 'odd' }, { name: 1, n: 1 }).sort({ n: 1 }).lean()],
+    [
+      'a projection leaving fields out',
+      () =>
+        Thing.find({ n: { $lt: 4 } }, { tags: 0 })
+          .sort({ n: 1 })
+          .lean(),
+    ],
+    [
+      'a select: false field asked for',
+      () =>
+        Thing.find({ n: { $lt: 3 } })
+          .select('+secret')
+          .sort({ n: 1 })
+          .lean(),
+    ],
+    ['a string filter on a number (cast)', () => Thing.find({ n: '7' as unknown as number }).lean()],
+    ['findOne found', () => Thing.findOne({ name: 'Thing 05' }).lean()],
+    ['findOne sorted', () => Thing.findOne({ groupId }).sort({ n: -1 }).lean()],
+    ['findOne not found', () => Thing.findOne({ name: 'nobody' }).lean()],
+    ['findById as text', () => Thing.findById(String(new Types.ObjectId())).lean()],
+  ];
+  for (const [label, query] of cases)
+    it(`${label}: the same documents as exec`, async () => {
+      const expected = await query().exec();
+      const { result, commands } = await commandsDuring(() => readWithoutCursor(query()));
+      expect(result).to.deep.equal(expected);
+      expect(commands).to.deep.equal(['find']);
+    });
+
+  it('leaves out the schema’s select: false fields, as exec does', async () => {
+    const docs = (await readWithoutCursor(Thing.find({}).lean())) as Record<string, unknown>[];
+    expect(docs).to.have.length(23);
+    for (const doc of docs) expect(doc).not.to.have.property('secret');
+    const one = (await readWithoutCursor(Thing.findOne({ n: 1 }).lean())) as Record<string, unknown>;
+    expect(one).to.include({ name: 'Thing 01' }).and.not.to.have.property('secret');
+  });
+
+  it('reads every document when they do not fit its batch: getMore until the cursor is done', async () => {
+    const query = () => Thing.find({}).sort({ n: 1 }).batchSize(4).lean();
+    const expected = await query().exec();
+    const { result, commands } = await commandsDuring(() => readWithoutCursor(query()));
+    expect(result).to.deep.equal(expected);
+    expect((result as unknown[]).length).to.equal(23);
+    expect(commands[0]).to.equal('find');
+    expect(commands.slice(1)).to.deep.equal(Array(5).fill('getMore'));
+  });
+
+  it('refuses a value its field cannot take, as exec does (a CastError, nothing sent)', async () => {
+    const expected = await Thing.find({ groupId: 'not an id' })
+      .lean()
+      .exec()
+      .then(
+        () => undefined,
+        (error: Error) => error.name,
+      );
+    expect(expected).to.equal('CastError');
+    const { result, commands } = await commandsDuring(() =>
+      readWithoutCursor(Thing.find({ groupId: 'not an id' }).lean()).then(
+        () => undefined,
+        (error: Error) => error.name,
+      ),
+    );
+    expect(result).to.equal('CastError');
+    expect(commands).to.deep.equal([]);
+  });
+
+  it('a query it does not cover (not lean) runs the ordinary way and answers documents', async () => {
+    const doc = await readWithoutCursor(Thing.findOne({ n: 2 }));
+    expect(doc).to.be.instanceOf(mongoose.Document);
+    expect((doc as unknown as { name: string }).name).to.equal('Thing 02');
+  });
+});
