@@ -34,7 +34,6 @@ type Internals = {
   _castConditions(): void;
   _optionsForExec(): Record<string, unknown>;
   error(): unknown;
-  clone(): Query<unknown, unknown>;
 };
 
 /**
@@ -50,20 +49,19 @@ type Internals = {
  *
  * A query this does not cover (not lean, populated, in a session, an option the command does not take) runs the
  * ordinary way, as does one whose command fails as the driver would retry (a failover), so it keeps the driver's
- * retry.
+ * retry: the same query object, never executed here, whose preparation mongoose repeats unchanged (casting a cast
+ * filter, applying the schema's projections to a projection that has them).
  */
 export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unknown, 'find' | 'findOne'>): Promise<T> {
   const q = query as unknown as Internals;
   if ((q.op !== 'find' && q.op !== 'findOne') || !q._mongooseOptions.lean || q._mongooseOptions.populate)
     return query.exec();
-  const ordinary = q.clone() as unknown as Query<T, unknown>;
   q._applyTranslateAliases();
   q._castConditions();
   const castError = q.error();
   if (castError) throw castError;
   const options = q._optionsForExec();
-  if (Object.keys(options).some((key) => !commandOptions.has(key) && options[key] !== undefined))
-    return ordinary.exec();
+  if (Object.keys(options).some((key) => !commandOptions.has(key) && options[key] !== undefined)) return query.exec();
 
   const one = q.op === 'findOne';
   const { readPreference, batchSize, limit, ...rest } = options;
@@ -85,7 +83,7 @@ export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unk
   try {
     reply = (await db.command(command, commandOptionsOf)) as typeof reply;
   } catch (error) {
-    if (!(error instanceof MongoServerError) || retryableReadCodes.has(error.code as number)) return ordinary.exec();
+    if (!(error instanceof MongoServerError) || retryableReadCodes.has(error.code as number)) return query.exec();
     throw error;
   }
   const documents = reply.cursor.firstBatch;

@@ -128,6 +128,44 @@ describe('reads without a cursor answer what the query answers', () => {
     expect(commands).to.deep.equal([]);
   });
 
+  /** Makes the next command sent through the database handle fail with this server error (a failover's, say). */
+  const failNextCommand = (code: number) => {
+    const db = Thing.db.db!;
+    const command = db.command.bind(db);
+    db.command = (() => {
+      db.command = command;
+      return Promise.reject(new mongoose.mongo.MongoServerError({ code, errmsg: `failed with ${code}`, ok: 0 }));
+    }) as typeof db.command;
+  };
+
+  it('a read refused as the driver would retry (a primary stepping down) is sent again the driver’s way', async () => {
+    for (const [code, projection] of [
+      [11602, undefined],
+      [10107, { name: 1 }],
+      [91, { tags: 0 }],
+    ] as const) {
+      const query = () => Thing.find({ groupId }, projection).sort({ n: 1 }).lean();
+      const expected = await query().exec();
+      failNextCommand(code);
+      const { result, commands } = await commandsDuring(() => readWithoutCursor(query()));
+      expect(result).to.deep.equal(expected);
+      for (const doc of result as Record<string, unknown>[]) expect(doc).not.to.have.property('secret');
+      expect(commands).to.deep.equal(['find']);
+    }
+  });
+
+  it('a read the server refuses for what it asks is refused, not sent again', async () => {
+    failNextCommand(2);
+    const { result, commands } = await commandsDuring(() =>
+      readWithoutCursor(Thing.find({ groupId }).lean()).then(
+        () => undefined,
+        (error: { code?: number }) => error.code,
+      ),
+    );
+    expect(result).to.equal(2);
+    expect(commands).to.deep.equal([]);
+  });
+
   it('a query it does not cover (not lean) runs the ordinary way and answers documents', async () => {
     const doc = await readWithoutCursor(Thing.findOne({ n: 2 }));
     expect(doc).to.be.instanceOf(mongoose.Document);
