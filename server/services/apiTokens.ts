@@ -6,6 +6,7 @@ import { isObjectId } from '../ids.ts';
 import { SignInOutdatedError, sessionsEpochIs } from './accounts/sessions.ts';
 import { recordAuditEvent, type AuditActor } from './audit/events.ts';
 import { hashSecret, newSecret, secretMatchesHash } from './secrets.ts';
+import { readWithoutCursor } from '../readWithoutCursor.ts';
 
 /** Personal API tokens last 90 days; owners can list and revoke them. */
 export const apiTokenLifetimeMs = 90 * 24 * 60 * 60 * 1000;
@@ -45,7 +46,7 @@ const tokenShape = /^([0-9a-f]{24})_[A-Za-z0-9_-]{20,200}$/;
 export async function findApiToken(presented: string) {
   const match = tokenShape.exec(presented);
   if (!match) return null;
-  const token = await ApiTokenModel.findById(match[1]).lean();
+  const token = await readWithoutCursor(ApiTokenModel.findById(match[1]).lean());
   if (!token || token.expiresAt.getTime() <= Date.now()) return null;
   return secretMatchesHash(presented, token.tokenHash) ? token : null;
 }

@@ -576,20 +576,24 @@ export type ActiveEnrolments = {
  * Her home page reads them once for her sessions and her programmes.
  */
 export async function activeEnrolmentsOf(userId: Id): Promise<ActiveEnrolments> {
-  const found = await EnrolmentModel.find(
-    {
-      userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId,
-      status: { $in: ['active', 'waitlisted'] },
-    },
-    { cohortId: 1, status: 1, enrolledAt: 1, createdAt: 1, completedModuleIds: 1, certificate: 1 },
-  ).lean();
+  const found = await readWithoutCursor(
+    EnrolmentModel.find(
+      {
+        userId: typeof userId === 'string' ? new Types.ObjectId(userId) : userId,
+        status: { $in: ['active', 'waitlisted'] },
+      },
+      { cohortId: 1, status: 1, enrolledAt: 1, createdAt: 1, completedModuleIds: 1, certificate: 1 },
+    ).lean(),
+  );
   if (!found.length) return { enrolments: [], cohorts: [], waiting: [] };
   const rows = found.filter((e) => e.status === 'active');
   const waitlisted = found.filter((e) => e.status === 'waitlisted');
-  const read = await CohortModel.find(
-    { _id: { $in: [...new Set(found.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } },
-    { name: 1, programmeId: 1 },
-  ).lean();
+  const read = await readWithoutCursor(
+    CohortModel.find(
+      { _id: { $in: [...new Set(found.map((e) => String(e.cohortId)))].map((id) => new Types.ObjectId(id)) } },
+      { name: 1, programmeId: 1 },
+    ).lean(),
+  );
   const active = new Set(rows.map((e) => String(e.cohortId)));
   const cohorts = read.filter((c) => active.has(String(c._id)));
   const nameOf = new Map(read.map((c) => [String(c._id), c.name]));

@@ -439,14 +439,16 @@ export async function visibleSessionsOf(props: { actor: Express.User; cohortId: 
  */
 export async function upcomingSessions(props: { cohortIds: (string | Types.ObjectId)[]; from: Date; limit: number }) {
   if (!props.cohortIds.length) return [];
-  const rows = await CohortSessionModel.find({
-    cohortId: { $in: props.cohortIds },
-    status: 'scheduled',
-    startsAt: { $gte: new Date(props.from.getTime() - 24 * 60 * 60 * 1000) },
-  })
-    .sort({ startsAt: 1 })
-    .limit(props.limit + 50)
-    .lean<CohortSession[]>();
+  const rows = await readWithoutCursor(
+    CohortSessionModel.find({
+      cohortId: { $in: props.cohortIds },
+      status: 'scheduled',
+      startsAt: { $gte: new Date(props.from.getTime() - 24 * 60 * 60 * 1000) },
+    })
+      .sort({ startsAt: 1 })
+      .limit(props.limit + 50)
+      .lean<CohortSession[]>(),
+  );
   return rows.filter((s) => sessionEnd(s) > props.from).slice(0, props.limit);
 }
 

@@ -19,6 +19,7 @@ import { blockedEitherWayOf, isBlockedBetween, markProfilesInBlocks } from './bl
 import { directoryFollowsMemberships } from './profileNetworks.ts';
 import { canSeeProfile, mayUseDirectory } from './visibility.ts';
 import { escapeRegex, foldedForSearch } from '../../textSearch.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 export function assertMayUseDirectory(actor: Express.User): void {
   if (!mayUseDirectory(actor)) throw new ForbiddenError();
@@ -480,11 +481,13 @@ export async function searchDirectory(
         }
       : { visibility: 'everyone' };
     const [seen, self] = await Promise.all([
-      DirectoryProfileModel.find({ ...countryFirst, ...sharingOneOfMine, ...attributes, _id: idRange })
-        .select(presentedFields)
-        .sort({ _id: 1 })
-        .limit(limit + 1)
-        .lean<DirectoryProfile[]>(),
+      readWithoutCursor(
+        DirectoryProfileModel.find({ ...countryFirst, ...sharingOneOfMine, ...attributes, _id: idRange })
+          .select(presentedFields)
+          .sort({ _id: 1 })
+          .limit(limit + 1)
+          .lean<DirectoryProfile[]>(),
+      ),
       own(),
     ]);
     rows = [...seen, ...self];
@@ -502,7 +505,7 @@ export async function directoryFrontPage(props: { actor: Express.User; search?: 
   assertMayUseDirectory(actor);
   // Her networks, with their names, from her own profile's copy of them when she has one (profileNetworks.ts: never
   // more than her rows say, so she is shown nobody her rows would not show her), else from her rows.
-  const ownProfile = await DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>();
+  const ownProfile = await readWithoutCursor(DirectoryProfileModel.findById(actor.id).lean<DirectoryProfile>());
   const copied = ownProfile?.networksVersion != null && ownProfile.networks ? ownProfile.networks : null;
   const mine = copied ? copied.map((n) => n._id) : await networksOf(actor.id);
   const [result, networks] = await Promise.all([

@@ -3,6 +3,7 @@ import { ProgrammeModel, type Programme } from '../../../models/Programme.ts';
 import { certificateStatus } from './certificates.ts';
 import { activeEnrolmentsOf, type ActiveEnrolments } from '../cohorts/enrolment.ts';
 import type { OutlineEntry } from './outline.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /**
  * What a learner sees of a programme: each current module done, available or locked (and by which modules),
@@ -69,9 +70,9 @@ export async function learnerOverview({
   const programmeIds = [...new Set(ownActive.cohorts.map((c) => String(c.programmeId)))].map(
     (id) => new Types.ObjectId(id),
   );
-  const programmes = await ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1, outline: 1 }).lean<
-    Programme[]
-  >();
+  const programmes = await readWithoutCursor(
+    ProgrammeModel.find({ _id: { $in: programmeIds } }, { title: 1, track: 1, outline: 1 }).lean<Programme[]>(),
+  );
   const programmeById = new Map(programmes.map((p) => [String(p._id), p]));
   const cohortById = new Map(ownActive.cohorts.map((c) => [String(c._id), c]));
   // Most recent first; an enrolment whose cohort is gone is not shown.

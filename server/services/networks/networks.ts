@@ -15,6 +15,7 @@ import { looseTextPattern } from '../../textSearch.ts';
 import { movedOn, savedMeanwhileMessage, versionFilter, type ExpectedVersion } from '../../versions.ts';
 import { claimLeadsChange, leadsChanged, writeAdmission } from './members.ts';
 import { activeLeadIdsOf } from './membership.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /** Admins create and edit networks and name their leads; everyone signed in browses them. */
 const messages = {
@@ -59,7 +60,7 @@ export const nameKeyOf = (name: string): string =>
 
 export async function findNetwork(networkId: string): Promise<Network> {
   if (!isObjectId(networkId)) throw new NotFoundError(messages.notFound);
-  const network = await NetworkModel.findById(networkId).lean<Network>();
+  const network = await readWithoutCursor(NetworkModel.findById(networkId).lean<Network>());
   if (!network) throw new NotFoundError(messages.notFound);
   return network;
 }

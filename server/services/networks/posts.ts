@@ -20,6 +20,7 @@ import { isLead } from './membership.ts';
 import { createOnce, submissionKey } from '../../submissions.ts';
 import { findNetwork } from './networks.ts';
 import { nameAuthorAfresh, unnamedVersion } from './authorNames.ts';
+import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 /**
  * Stories, questions and announcements in a network, their replies, reports and hiding. Every call reads the
@@ -355,10 +356,12 @@ async function postRows(props: {
   if (!props.access.canModerate) filter.hidden = false;
   const after = decodeCursor(props.cursor);
   if (after) filter._id = { $lt: after };
-  const rows = await NetworkPostModel.find(filter, props.summary ? summaryFields : undefined)
-    .sort({ _id: -1 })
-    .limit(props.limit + 1)
-    .lean<NetworkPost[]>();
+  const rows = await readWithoutCursor(
+    NetworkPostModel.find(filter, props.summary ? summaryFields : undefined)
+      .sort({ _id: -1 })
+      .limit(props.limit + 1)
+      .lean<NetworkPost[]>(),
+  );
   return pageOf(rows, props.limit);
 }
 
