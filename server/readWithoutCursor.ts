@@ -27,7 +27,9 @@ const commandOptions = new Set([
 
 type Internals = {
   op?: string;
-  model: mongoose.Model<unknown>;
+  model: mongoose.Model<unknown> & {
+    schema: { s: { hooks: { _pres: Map<string, unknown[]>; _posts: Map<string, unknown[]> } } };
+  };
   _mongooseOptions: { lean?: unknown; populate?: unknown };
   _conditions: Record<string, unknown>;
   _applyTranslateAliases(): void;
@@ -54,8 +56,7 @@ type Internals = {
  */
 export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unknown, 'find' | 'findOne'>): Promise<T> {
   const q = query as unknown as Internals;
-  if ((q.op !== 'find' && q.op !== 'findOne') || !q._mongooseOptions.lean || q._mongooseOptions.populate)
-    return query.exec();
+  if (!coveredHere(q)) return query.exec();
   q._applyTranslateAliases();
   q._castConditions();
   const castError = q.error();
@@ -67,15 +68,15 @@ export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unk
   const { readPreference, batchSize, limit, ...rest } = options;
   const collection = q.model.collection.collectionName;
   const db = q.model.db.db!;
-  const command = {
-    find: collection,
-    filter: q._conditions,
-    ...rest,
-    ...(one ? { limit: 1, singleBatch: true } : limit ? { limit } : {}),
-    // Without a batch size the server's first reply holds 101 documents. A limited read asks for one more than its
-    // limit: a server may keep the cursor open after a batch it filled, which would cost a getMore to learn it is done.
-    ...(batchSize ? { batchSize } : limit ? { batchSize: Number(limit) + 1 } : {}),
-  };
+  const command: Record<string, unknown> = { find: collection, filter: q._conditions, ...rest };
+  // A negative limit is the driver's "one batch of at most that many", as the command says it; findOne is one of one.
+  const most = one ? 1 : Math.abs(Number(limit ?? 0));
+  if (most) command.limit = most;
+  if (one || Number(limit) < 0) command.singleBatch = true;
+  // Without a batch size the server's first reply holds 101 documents. A limited read asks for one more than its
+  // limit: a server may keep the cursor open after a batch it filled, which would cost a getMore to learn it is done.
+  if (batchSize) command.batchSize = batchSize;
+  else if (most && !one) command.batchSize = most + 1;
   const commandOptionsOf = readPreference
     ? { readPreference: readPreference as mongoose.mongo.ReadPreferenceLike }
     : {};
@@ -101,6 +102,17 @@ export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unk
     cursorId = more.cursor.id;
   }
   return (one ? (documents[0] ?? null) : documents) as T;
+}
+
+/**
+ * A lean find or findOne with no populate, no lean options (a transform, the version key left out) and no query
+ * middleware on its schema (a `pre('find')` hook may change the query; none of Pathways' schemas has one).
+ */
+function coveredHere(q: Internals): boolean {
+  if (q.op !== 'find' && q.op !== 'findOne') return false;
+  if (q._mongooseOptions.lean !== true || q._mongooseOptions.populate) return false;
+  const { _pres, _posts } = q.model.schema.s.hooks;
+  return !_pres.get(q.op)?.length && !_posts.get(q.op)?.length;
 }
 
 /** A cursor id as the reply gives it: a number when it fits one (the driver's promoteLongs), else a Long. */

@@ -82,6 +82,10 @@ describe('reads without a cursor answer what the query answers', () => {
     ['findOne sorted', () => Thing.findOne({ groupId }).sort({ n: -1 }).lean()],
     ['findOne not found', () => Thing.findOne({ name: 'nobody' }).lean()],
     ['findById as text', () => Thing.findById(String(new Types.ObjectId())).lean()],
+    [
+      'a negative limit (one batch of at most that many)',
+      () => Thing.find({ groupId }).sort({ n: 1 }).limit(-3).lean(),
+    ],
   ];
   for (const [label, query] of cases)
     it(`${label}: the same documents as exec`, async () => {
@@ -164,6 +168,25 @@ describe('reads without a cursor answer what the query answers', () => {
     );
     expect(result).to.equal(2);
     expect(commands).to.deep.equal([]);
+  });
+
+  it('a schema with query middleware, or lean options, is read the ordinary way, so the middleware and options apply', async () => {
+    const hooked = new mongoose.Schema({ name: String, n: Number, archived: Boolean });
+    // A hook that narrows every find, as a soft delete would: the read must see it.
+    hooked.pre('find', function () {
+      this.where({ archived: { $ne: true } });
+    });
+    const Hooked = mongoose.model('ReadWithoutCursorHooked', hooked);
+    await Hooked.createCollection();
+    await Hooked.insertMany([
+      { name: 'kept', n: 1 },
+      { name: 'archived', n: 2, archived: true },
+    ]);
+    const docs = await readWithoutCursor(Hooked.find({}).lean());
+    expect(docs.map((d) => d.name)).to.deep.equal(['kept']);
+    const withoutVersion = await readWithoutCursor(Thing.find({ n: 1 }).lean({ versionKey: false }));
+    expect(withoutVersion).to.have.length(1);
+    expect(withoutVersion[0]).not.to.have.property('__v');
   });
 
   it('a query it does not cover (not lean) runs the ordinary way and answers documents', async () => {
