@@ -1,11 +1,12 @@
 import mongoose from 'mongoose';
+import { readWithoutCursor } from '../server/readWithoutCursor.ts';
 import { startBenchDatabase } from './database.ts';
 
 /**
  * `npm run bench:command-cost`: what one database command costs the app's own CPU, which is what sets a page's rate
  * (README "Benchmarks": the app's one thread is the bottleneck under load). Times, one after another, a ping (what
  * /healthz sends), a findOne by _id through the driver and through mongoose, and finds of 10, 100 and 300 small
- * documents, and prints the process's CPU time (user + system, all its threads) and the wall time per command.
+ * documents, each through mongoose's cursor and through readWithoutCursor (server/readWithoutCursor.ts), and prints the process's CPU time (user + system, all its threads) and the wall time per command.
  */
 const rounds = 2;
 
@@ -30,9 +31,21 @@ async function main(): Promise<void> {
       ['ping (what /healthz sends)', 1000, () => db.admin().ping()],
       ['findOne by _id, driver', 1000, () => driver.findOne({ _id: one })],
       ['findOne by _id, mongoose lean', 1000, () => Thing.findOne({ _id: one }).lean()],
+      ['findOne by _id, readWithoutCursor', 1000, () => readWithoutCursor(Thing.findOne({ _id: one }).lean())],
       ['find 10 documents, mongoose lean', 500, () => Thing.find({ groupId }).limit(10).lean()],
+      ['find 10 documents, readWithoutCursor', 500, () => readWithoutCursor(Thing.find({ groupId }).limit(10).lean())],
       ['find 100 documents, mongoose lean', 300, () => Thing.find({ groupId }).limit(100).lean()],
+      [
+        'find 100 documents, readWithoutCursor',
+        300,
+        () => readWithoutCursor(Thing.find({ groupId }).limit(100).lean()),
+      ],
       ['find 300 documents, mongoose lean', 200, () => Thing.find({ groupId }).lean()],
+      [
+        'find 300 documents, readWithoutCursor',
+        200,
+        () => readWithoutCursor(Thing.find({ groupId }).batchSize(1000).lean()),
+      ],
     ];
     for (let round = 1; round <= rounds; round++) {
       console.log(`\nround ${round} of ${rounds} (the first includes JIT warm-up)`);
@@ -44,7 +57,7 @@ async function main(): Promise<void> {
         const cpu = process.cpuUsage(cpuBefore);
         const wallUs = ((performance.now() - started) * 1000) / times;
         console.log(
-          `${label.padEnd(36)} app CPU ${((cpu.user + cpu.system) / times).toFixed(0).padStart(5)} µs  wall ${wallUs.toFixed(0).padStart(6)} µs`,
+          `${label.padEnd(38)} app CPU ${((cpu.user + cpu.system) / times).toFixed(0).padStart(5)} µs  wall ${wallUs.toFixed(0).padStart(6)} µs`,
         );
       }
     }
