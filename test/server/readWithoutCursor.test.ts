@@ -103,14 +103,30 @@ describe('reads without a cursor answer what the query answers', () => {
     expect(one).to.include({ name: 'Thing 01' }).and.not.to.have.property('secret');
   });
 
-  it('reads every document when they do not fit its batch: getMore until the cursor is done', async () => {
+  it('answers in one reply past the server’s default first batch of 101 documents', async () => {
+    const Many = mongoose.model('ReadWithoutCursorMany', new mongoose.Schema({ n: Number }));
+    await Many.createCollection();
+    await Many.insertMany(Array.from({ length: 150 }, (_, n) => ({ n })));
+    const query = () =>
+      Many.find({ n: { $gte: 0 } })
+        .sort({ n: 1 })
+        .lean();
+    const expected = await query().exec();
+    const { result, commands } = await commandsDuring(() => readWithoutCursor(query()));
+    expect(result).to.deep.equal(expected);
+    expect(result).to.have.length(150);
+    expect(commands).to.deep.equal(['find']);
+  });
+
+  it('an answer that does not fit its one reply: its cursor is closed and the query read the driver’s way', async () => {
     const query = () => Thing.find({}).sort({ n: 1 }).batchSize(4).lean();
     const expected = await query().exec();
     const { result, commands } = await commandsDuring(() => readWithoutCursor(query()));
     expect(result).to.deep.equal(expected);
     expect((result as unknown[]).length).to.equal(23);
-    expect(commands[0]).to.equal('find');
-    expect(commands.slice(1)).to.deep.equal(Array(5).fill('getMore'));
+    // Its own find, the cursor it left closed, then the driver's find and getMores (one session, one server).
+    expect(commands.slice(0, 3)).to.deep.equal(['find', 'killCursors', 'find']);
+    expect(commands.slice(3)).to.deep.equal(Array(5).fill('getMore'));
   });
 
   it('refuses a value its field cannot take, as exec does (a CastError, nothing sent)', async () => {
@@ -132,15 +148,17 @@ describe('reads without a cursor answer what the query answers', () => {
     expect(commands).to.deep.equal([]);
   });
 
-  /** Makes the next command sent through the database handle fail with this server error (a failover's, say). */
-  const failNextCommand = (code: number) => {
+  /** Makes the next command sent through the database handle fail with this error (a failover's, say). */
+  const failNextCommandWith = (error: Error) => {
     const db = Thing.db.db!;
     const command = db.command.bind(db);
     db.command = (() => {
       db.command = command;
-      return Promise.reject(new mongoose.mongo.MongoServerError({ code, errmsg: `failed with ${code}`, ok: 0 }));
+      return Promise.reject(error);
     }) as typeof db.command;
   };
+  const failNextCommand = (code: number) =>
+    failNextCommandWith(new mongoose.mongo.MongoServerError({ code, errmsg: `failed with ${code}`, ok: 0 }));
 
   it('a read refused as the driver would retry (a primary stepping down) is sent again the driver’s way', async () => {
     for (const [code, projection] of [
@@ -156,6 +174,20 @@ describe('reads without a cursor answer what the query answers', () => {
       for (const doc of result as Record<string, unknown>[]) expect(doc).not.to.have.property('secret');
       expect(commands).to.deep.equal(['find']);
     }
+  });
+
+  it('a field asked for with +path is kept when the read is sent again the driver’s way', async () => {
+    failNextCommand(11602);
+    const doc = (await readWithoutCursor(Thing.findOne({ n: 4 }).select('+secret').lean())) as Record<string, unknown>;
+    expect(doc).to.include({ name: 'Thing 04', secret: 'secret 4' });
+    failNextCommandWith(new mongoose.mongo.MongoNetworkError('connection reset'));
+    const docs = (await readWithoutCursor(
+      Thing.find({ n: { $lt: 2 } })
+        .select('+secret')
+        .sort({ n: 1 })
+        .lean(),
+    )) as Record<string, unknown>[];
+    expect(docs.map((d) => d.secret)).to.deep.equal(['secret 0', 'secret 1']);
   });
 
   it('a read the server refuses for what it asks is refused, not sent again', async () => {
