@@ -611,10 +611,6 @@ export async function cohortAttendanceReport(props: {
     // The held sessions' marks from their registers, their records' copies (./sessionRegisters.ts).
     registersOfCohort(cohort._id),
   ]);
-  const marks = await marksOfRegistered(
-    registers,
-    held.map((s) => s._id),
-  );
   const sessions = held.map((s) => ({
     sessionId: String(s._id),
     title: s.title,
@@ -622,9 +618,26 @@ export async function cohortAttendanceReport(props: {
     durationMinutes: s.durationMinutes,
   }));
   // Each session's marks by participant, each id turned into text once (a report looks every pair up twice).
-  const marksBy = new Map(
-    sessions.map((s) => [s.sessionId, new Map((marks.get(s.sessionId) ?? []).map((m) => [m.userId.toHexString(), m]))]),
+  const marksByParticipant = async (read: typeof registers) => {
+    const marks = await marksOfRegistered(
+      read,
+      held.map((s) => s._id),
+    );
+    return new Map(
+      sessions.map((s) => [
+        s.sessionId,
+        new Map((marks.get(s.sessionId) ?? []).map((m) => [m.userId.toHexString(), m])),
+      ]),
+    );
+  };
+  let marksBy = await marksByParticipant(registers);
+  // When her marks were made matters only at a session held before she (last) enrolled (below): the registers are
+  // read again with their dates when someone has such a mark, and that read is the report's.
+  const markedBeforeEnrolling = roster.some(
+    (m) => m.enrolledAt && sessions.some((s) => s.startsAt < m.enrolledAt! && marksBy.get(s.sessionId)?.has(m.userId)),
   );
+  if (markedBeforeEnrolling)
+    marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
   const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
   const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
     recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
@@ -643,7 +656,7 @@ export async function cohortAttendanceReport(props: {
     const mark = recordOf(s.sessionId, m.userId);
     if (!mark) return false;
     const firstMarkedAt = mark.firstMarkedAt ?? mark.markedAt;
-    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || firstMarkedAt < m.enrolledAt;
+    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || (!!firstMarkedAt && firstMarkedAt < m.enrolledAt);
   };
   const threshold = cohort.attendanceThreshold ?? 75;
 
