@@ -42,6 +42,7 @@ type Internals = {
     db: { options?: Record<string, unknown> };
   };
   _mongooseOptions: { lean?: unknown; populate?: unknown };
+  _transforms?: unknown[];
   _conditions: Record<string, unknown>;
   _fields?: Record<string, unknown>;
   _applyTranslateAliases(): void;
@@ -66,9 +67,10 @@ type CursorReply = { cursor: { firstBatch: unknown[]; id: unknown } };
  * The whole answer comes in the one reply (at most `oneReplyBatch` documents unless the query sets its own batch
  * size, and at most 16 MB). One that does not fit is not continued here: its cursor is closed and the query read the
  * ordinary way, whose cursor keeps its `getMore`s in one session on one server, as MongoDB requires. A query this does
- * not cover (not lean, populated, in a session, with find middleware or an option the command does not take) runs the
- * ordinary way, as does one whose command fails as the driver would retry (a failover, a network error), so it keeps
- * the driver's retry: the same query, never executed here, its projection as it was given.
+ * not cover (not lean, populated, in a session, with find middleware, `orFail` or a transform, a read preference
+ * other than the primary, or an option the command does not take) runs the ordinary way, as does one whose command
+ * fails as the driver would retry (a failover, a network error), so it keeps the driver's retry: the same query, never
+ * executed here, its projection as it was given.
  */
 export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unknown, 'find' | 'findOne'>): Promise<T> {
   const q = query as unknown as Internals;
@@ -106,6 +108,9 @@ export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unk
   const concern = readConcern ?? (native?.readConcern ? { level: native.readConcern.level } : undefined);
   if (concern) command.readConcern = concern;
   const preference = (readPreference as mongoose.mongo.ReadPreferenceLike | undefined) ?? native?.readPreference;
+  // Reads from secondaries go the ordinary way: closing a cursor that did not fit could reach another server.
+  const mode = typeof preference === 'string' ? preference : preference?.mode;
+  if (mode && mode !== 'primary') return ordinary();
 
   // One explicit session for the command and, when the answer did not fit, for closing its cursor.
   const session = db.client.startSession({ causalConsistency: false });
@@ -143,6 +148,8 @@ export async function readWithoutCursor<T>(query: Query<T, unknown, unknown, unk
 function coveredHere(q: Internals): boolean {
   if (q.op !== 'find' && q.op !== 'findOne') return false;
   if (q._mongooseOptions.lean !== true || q._mongooseOptions.populate) return false;
+  // `orFail()` and `transform()` act on exec's result.
+  if (q._transforms?.length) return false;
   const globals = [q.model.db.options, q.model.base.options];
   if (globals.some((o) => o?.maxTimeMS != null || o?.allowDiskUse != null)) return false;
   const { _pres, _posts } = q.model.schema.s.hooks;

@@ -221,6 +221,16 @@ describe('reads without a cursor answer what the query answers', () => {
     expect(withoutVersion[0]).not.to.have.property('__v');
   });
 
+  it('orFail, and a read from secondaries, run the ordinary way', async () => {
+    const missing = await readWithoutCursor(Thing.findOne({ name: 'nobody' }).orFail().lean()).then(
+      () => undefined,
+      (error: Error) => error.name,
+    );
+    expect(missing).to.equal('DocumentNotFoundError');
+    const query = () => Thing.find({ groupId }).sort({ n: 1 }).read('secondaryPreferred').lean();
+    expect(await readWithoutCursor(query())).to.deep.equal(await query().exec());
+  });
+
   it('a query it does not cover (not lean) runs the ordinary way and answers documents', async () => {
     const doc = await readWithoutCursor(Thing.findOne({ n: 2 }));
     expect(doc).to.be.instanceOf(mongoose.Document);

@@ -631,10 +631,18 @@ export async function cohortAttendanceReport(props: {
     );
   };
   let marksBy = await marksByParticipant(registers);
-  // When her marks were made matters only at a session held before she (last) enrolled (below): the registers are
-  // read again with their dates when someone has such a mark, and that read is the report's.
+  // When her marks were made matters only at a session held before she last enrolled but not before she first did
+  // (`eligible`, below): the registers are read again with their dates when someone has such a mark, and that read is
+  // the report's. A class list loaded after the first session (marks before she first enrolled) needs no dates.
   const markedBeforeEnrolling = roster.some(
-    (m) => m.enrolledAt && sessions.some((s) => s.startsAt < m.enrolledAt! && marksBy.get(s.sessionId)?.has(m.userId)),
+    (m) =>
+      m.enrolledAt &&
+      sessions.some(
+        (s) =>
+          s.startsAt < m.enrolledAt! &&
+          !(m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) &&
+          marksBy.get(s.sessionId)?.has(m.userId),
+      ),
   );
   if (markedBeforeEnrolling)
     marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
