@@ -604,7 +604,6 @@ export async function cohortAttendanceReport(props: {
         { title: 1, startsAt: 1, durationMinutes: 1 },
       )
         .sort({ startsAt: 1 })
-        .batchSize(10_000)
         .lean<CohortSession[]>(),
     ),
     rosterOf(cohort._id, { emails: props.emails }),
@@ -630,25 +629,6 @@ export async function cohortAttendanceReport(props: {
       ]),
     );
   };
-  let marksBy = await marksByParticipant(registers);
-  // When her marks were made matters only at a session held before she last enrolled but not before she first did
-  // (`eligible`, below): the registers are read again with their dates when someone has such a mark, and that read is
-  // the report's. A class list loaded after the first session (marks before she first enrolled) needs no dates.
-  const markedBeforeEnrolling = roster.some(
-    (m) =>
-      m.enrolledAt &&
-      sessions.some(
-        (s) =>
-          s.startsAt < m.enrolledAt! &&
-          !(m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) &&
-          marksBy.get(s.sessionId)?.has(m.userId),
-      ),
-  );
-  if (markedBeforeEnrolling)
-    marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
-  const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
-  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
-    recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
   // A session counts for her from when she (last) enrolled. One held before she first enrolled counts when she was
   // marked for it: her class list is often loaded after the first session, and its register taken then (a register
   // saved for her and left out of every count, with nothing said, misled her facilitator). One held while she was
@@ -656,15 +636,25 @@ export async function cohortAttendanceReport(props: {
   // the marks she had, and a session held while she was away is not hers. A mark of her earlier enrolment corrected
   // since (a doctor's note turning "absent" into "excused") is still of that enrolment: it is dated by when it was
   // first made, not last changed, or the correction would take the session out of her report.
-  const eligible = (
-    m: { userId: string; enrolledAt: Date | null; firstEnrolledAt: Date | null },
-    s: { sessionId: string; startsAt: Date },
-  ) => {
+  type Member = { userId: string; enrolledAt: Date | null; firstEnrolledAt: Date | null };
+  /** Held before she last enrolled but not before she first did: whether it is hers depends on when she was marked. */
+  const hersByMarkDate = (m: Member, s: { startsAt: Date }) =>
+    !!m.enrolledAt && s.startsAt < m.enrolledAt && !(m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt);
+  let marksBy = await marksByParticipant(registers);
+  // Marks are read without their dates; only such a session needs them, and when someone was marked at one the
+  // registers are read again with their dates, and that read is the report's.
+  if (roster.some((m) => sessions.some((s) => hersByMarkDate(m, s) && marksBy.get(s.sessionId)?.has(m.userId))))
+    marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
+  const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
+  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
+    recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
+  const eligible = (m: Member, s: { sessionId: string; startsAt: Date }) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
     const mark = recordOf(s.sessionId, m.userId);
     if (!mark) return false;
+    if (!hersByMarkDate(m, s)) return true;
     const firstMarkedAt = mark.firstMarkedAt ?? mark.markedAt;
-    return (!!m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt) || (!!firstMarkedAt && firstMarkedAt < m.enrolledAt);
+    return !!firstMarkedAt && firstMarkedAt < m.enrolledAt;
   };
   const threshold = cohort.attendanceThreshold ?? 75;
 

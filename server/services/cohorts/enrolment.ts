@@ -495,11 +495,11 @@ export type RosterMember = {
 
 /** A cohort's active enrolments: who (named, ./participantNames.ts) and since when (cohortId leads their unique index). */
 export async function activeEnrolmentsIn(cohortId: Id) {
-  // All in one reply: the default first batch (101) would cost a second round trip for a large cohort.
   return readWithoutCursor(
-    EnrolmentModel.find({ cohortId, status: 'active' }, { userId: 1, enrolledAt: 1, createdAt: 1, participantName: 1 })
-      .batchSize(10_000)
-      .lean(),
+    EnrolmentModel.find(
+      { cohortId, status: 'active' },
+      { userId: 1, enrolledAt: 1, createdAt: 1, participantName: 1 },
+    ).lean(),
   );
 }
 

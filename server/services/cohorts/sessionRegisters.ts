@@ -87,11 +87,7 @@ export async function registerChanged(sessionId: Id, cohortId: Id): Promise<void
 export async function marksOfSessions(sessionIds: Id[]): Promise<Map<string, SessionMark[]>> {
   const ids = sessionIds.map(oid);
   if (!ids.length) return new Map();
-  const registers = await readWithoutCursor(
-    SessionRegisterModel.find({ _id: { $in: ids } }, { marks: 1 })
-      .batchSize(ids.length + 1)
-      .lean(),
-  );
+  const registers = await readWithoutCursor(SessionRegisterModel.find({ _id: { $in: ids } }, { marks: 1 }).lean());
   return marksOfRegistered(registers, ids);
 }
 
@@ -114,9 +110,9 @@ export async function registersOfCohort(
 ): Promise<StoredRegister<ReportMark>[]> {
   const dates = options.withDates ? { 'marks.markedAt': 1, 'marks.firstMarkedAt': 1 } : {};
   return readWithoutCursor(
-    SessionRegisterModel.find({ cohortId: oid(cohortId) }, { 'marks.userId': 1, 'marks.status': 1, ...dates })
-      .batchSize(10_000)
-      .lean<StoredRegister<ReportMark>[]>(),
+    SessionRegisterModel.find({ cohortId: oid(cohortId) }, { 'marks.userId': 1, 'marks.status': 1, ...dates }).lean<
+      StoredRegister<ReportMark>[]
+    >(),
   );
 }
 

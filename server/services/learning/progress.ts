@@ -156,12 +156,6 @@ export async function programmeEnrolmentsProgress({
   return result;
 }
 
-/**
- * A cohort's rows come in one reply: the driver's default first batch (101 documents) would cost a second round
- * trip (getMore) for any cohort past a handful of people.
- */
-const wholeCohortBatch = 10_000;
-
 export type CohortProgressRow = Progress & { userId: string; name: string; lastActivityAt: Date | null };
 
 /**
@@ -201,9 +195,7 @@ export async function cohortProgress(
       EnrolmentModel.find(
         { cohortId: cohort._id, status: 'active' },
         { userId: 1, cohortId: 1, programmeId: 1, participantName: 1, completedModuleIds: 1, lastActivityAt: 1 },
-      )
-        .batchSize(wholeCohortBatch)
-        .lean(),
+      ).lean(),
     ),
     sharedReflections(cohort._id, reflections),
     programmeOutline(cohort.programmeId, programmeKnown),
@@ -275,7 +267,7 @@ async function sharedReflections(cohortId: Types.ObjectId, which: 'newest' | 'al
     { userId: 1, moduleId: 1, completedAt: 1, reflection: 1 },
   ).sort({ completedAt: -1 });
   if (which === 'newest') query.limit(sharedReflectionsShown + 1);
-  return readWithoutCursor(query.batchSize(wholeCohortBatch).lean());
+  return readWithoutCursor(query.lean());
 }
 
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
