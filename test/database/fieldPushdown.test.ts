@@ -11,7 +11,10 @@ import { Int32, Long, ObjectId, type Document, type Filter, type Sort } from 'mo
  * the same documents, field for field and in the same order. The finds mix what the patch narrows (inclusion
  * projections, dotted paths, `_id: 0`, filters on fields outside the projection, sorts on them) with what it must
  * leave whole ($or, $expr, $exists: false, exclusions, $slice, $elemMatch), and the documents hold long strings,
- * embedded documents, arrays of documents and missing fields. Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
+ * embedded documents, arrays of documents and missing fields. Patch 0027 narrows further, to the members one level
+ * down a find reads ("arr.k"): the arrays also hold scalars, nulls and empty documents (FerretDB stores no nested arrays), and the finds
+ * name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0", read whole).
+ * Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
  */
 function describeValue(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -33,14 +36,23 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
     const scalars = ['a', 'b', '', 'é', 1, 2, 2.5, new Int32(3), true, false, null, new Date(0), 'x'.repeat(40)];
     const { pushed, plain } = await differentialCollections(databases, 'docs', [{ c: 1 }]);
 
+    const arrayElement = (): unknown => {
+      const r = random();
+      if (r < 0.1) return pick(scalars);
+      if (r < 0.15) return null;
+      if (r < 0.2) return {};
+      const element: Document = { k: pick(scalars), v: pick(scalars) };
+      if (random() > 0.5) element.w = { deep: pick(scalars), note: 'a note '.repeat(Math.floor(random() * 20)) };
+      if (random() > 0.7) delete element.k;
+      return element;
+    };
     const documents: Document[] = [];
     for (let i = 0; i < 600; i++) {
       const doc: Document = { _id: i % 2 ? new ObjectId() : new Int32(i), c: `c${i % 8}`, n: new Int32(i) };
       if (random() > 0.2) doc.s = pick(scalars);
       if (random() > 0.3) doc.body = `${pick(scalars)} ${'lorem ipsum '.repeat(Math.floor(random() * 400))}`;
       if (random() > 0.2) doc.d = { x: pick(scalars), y: [pick(scalars), pick(scalars)], z: { deep: pick(scalars) } };
-      if (random() > 0.2)
-        doc.arr = Array.from({ length: Math.floor(random() * 4) }, () => ({ k: pick(scalars), v: pick(scalars) }));
+      if (random() > 0.2) doc.arr = Array.from({ length: Math.floor(random() * 5) }, arrayElement);
       if (random() > 0.5) doc.title = `Title ${i}`;
       documents.push(doc);
     }
@@ -68,6 +80,12 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       () => ({ $or: [{ c: `c${category()}` }, { $expr: { $eq: ['$s', pick(scalars)] } }] }),
       () => ({ $expr: { $eq: ['$c', `c${category()}`] } }),
       () => ({ c: `c${category()}`, $comment: 'a comment' }),
+      // Members of an array's documents (patch 0027), outside the projection too.
+      () => ({ 'arr.v': pick(scalars) }),
+      () => ({ 'arr.w.deep': { $exists: true } }),
+      () => ({ 'arr.k': { $in: [pick(scalars), pick(scalars)] }, c: `c${category()}` }),
+      () => ({ 'arr.0.k': pick(scalars) }),
+      () => ({ arr: { $size: 2 } }),
     ];
     const projections: Document[] = [
       { title: 1 },
@@ -83,11 +101,23 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       { arr: { $slice: 1 }, title: 1 },
       { arr: { $elemMatch: { k: 'a' } } },
       { title: 1, c: 1, d: 1 },
+      { 'arr.k': 1, 'arr.v': 1 },
+      { 'arr.k': 1, 'd.x': 1, title: 1, _id: 0 },
+      { 'arr.w.deep': 1, 'd.z': 1 },
+      { 'arr.0': 1, 'arr.k': 1 },
+      { 'arr.v': 1, arr: 1 },
     ];
-    const sorts: Sort[] = [{}, { n: -1 }, { s: 1, _id: 1 }, { 'd.x': -1, _id: 1 }, { title: 1, _id: -1 }];
+    const sorts: Sort[] = [
+      {},
+      { n: -1 },
+      { s: 1, _id: 1 },
+      { 'd.x': -1, _id: 1 },
+      { title: 1, _id: -1 },
+      { 'arr.k': 1, _id: 1 },
+    ];
 
     let nonEmpty = 0;
-    for (let q = 0; q < 200; q++) {
+    for (let q = 0; q < 300; q++) {
       const filter = pick(filters)();
       const projection = pick(projections);
       const sort = pick(sorts);
@@ -109,6 +139,6 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       expect(got, where).to.deep.equal(expected);
       if (Array.isArray(expected) && expected.length > 0) nonEmpty++;
     }
-    expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(75);
+    expect(nonEmpty, `seed ${seed}`).to.be.greaterThan(110);
   });
 });

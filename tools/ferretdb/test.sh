@@ -7,7 +7,9 @@
 # one, and projection_paths_test.go for fields one level down; handlerparams/field_tags_test.go: parameters read
 # through tags parsed once answer as before; util/fsql/reusable_prepared_test.go: the patched SQLite driver's kept
 # prepared queries answer as fresh ones; handler/msg_createindexes_existing_test.go: indexes that exist are left and
-# the others in the same request built; handler/msg_update_many_test.go: an update command of 250 statements answers).
+# the others in the same request built; handler/msg_update_many_test.go: an update command of 250 statements answers;
+# common/fields_needed_within_test.go and sjson/unmarshal_fields_test.go: a find decodes only the members it reads
+# (0027); sjson/members_in_order_test.go: members read in the schema's order answer as through a map (0028)).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
