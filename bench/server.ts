@@ -81,7 +81,7 @@ export async function startApp(props: { mongodbUri: string }): Promise<AppUnderT
   const nodeArgs = process.env.BENCH_APP_NODE_ARGS?.split(/\s+/).filter(Boolean) ?? [];
   if (!built) buildApp();
   built = true;
-  const child = spawn(process.execPath, [...nodeArgs, ...builtApp.nodeArgs, builtApp.server], {
+  const child = spawn(process.execPath, [...nodeArgs, ...builtApp.serverNodeArgs, builtApp.server], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],

@@ -12,8 +12,14 @@ const root = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '..');
 export const builtApp = {
   server: path.join(root, 'dist/server.js'),
   cli: path.join(root, 'dist/cli.js'),
-  /** Node's options before the file, as package.json's start and cli scripts give them. */
+  /** Node's options before the file, as package.json's cli script gives them. */
   nodeArgs: ['--enable-source-maps'],
+  /**
+   * Node's options before the server's file, as package.json's start script gives them: a young generation of 32 MB
+   * a half (V8's default is 16), so a server under load collects short-lived objects half as often (README,
+   * Configuration: measured 3–4% less CPU a page).
+   */
+  serverNodeArgs: ['--enable-source-maps', '--max-semi-space-size=32'],
 };
 
 /** Builds dist/ from this checkout (about a second), so what is started is the code being tested or measured. */

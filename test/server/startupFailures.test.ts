@@ -22,7 +22,7 @@ async function listeningServer(): Promise<Server> {
 /** Runs the app as `npm start` does until it exits on its own; what an operator sees in the terminal. */
 async function startApp(env: Record<string, string>): Promise<{ code: number | null; output: string; ms: number }> {
   const started = Date.now();
-  const child = spawn(process.execPath, [...builtApp.nodeArgs, builtApp.server], {
+  const child = spawn(process.execPath, [...builtApp.serverNodeArgs, builtApp.server], {
     cwd: root,
     env: { ...process.env, NODE_ENV: 'development', DEMO_DATA: 'false', LOG_LEVEL: 'info', ...env },
     stdio: ['ignore', 'pipe', 'pipe'],

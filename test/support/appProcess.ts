@@ -61,7 +61,7 @@ export async function spawnApp(props: AppOptions = {}): Promise<AppProcess> {
     ...props.env,
   };
   for (const [name, value] of Object.entries(env)) if (value === undefined) delete env[name];
-  const child = spawn(process.execPath, [...builtApp.nodeArgs, ...(props.nodeArgs ?? []), builtApp.server], {
+  const child = spawn(process.execPath, [...builtApp.serverNodeArgs, ...(props.nodeArgs ?? []), builtApp.server], {
     cwd: root,
     env,
     stdio: ['ignore', 'pipe', 'pipe'],
