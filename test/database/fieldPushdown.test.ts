@@ -13,7 +13,7 @@ import { Int32, Long, ObjectId, type Document, type Filter, type Sort } from 'mo
  * leave whole ($or, $expr, $exists: false, exclusions, $slice, $elemMatch), and the documents hold long strings,
  * embedded documents, arrays of documents and missing fields. Patch 0027 narrows further, to the members one level
  * down a find reads ("arr.k"): the arrays also hold scalars, nulls and empty documents (FerretDB stores no nested arrays), and the finds
- * name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0", read whole).
+ * name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0", "arr.+0", read whole).
  * Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
  */
 function describeValue(value: unknown): string {
@@ -85,6 +85,8 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       () => ({ 'arr.w.deep': { $exists: true } }),
       () => ({ 'arr.k': { $in: [pick(scalars), pick(scalars)] }, c: `c${category()}` }),
       () => ({ 'arr.0.k': pick(scalars) }),
+      // FerretDB reads "+0" as an index too (strconv.Atoi): the field is read whole, as for "0".
+      () => ({ 'arr.+0.v': pick(scalars) }),
       () => ({ arr: { $size: 2 } }),
     ];
     const projections: Document[] = [
@@ -114,6 +116,7 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       { 'd.x': -1, _id: 1 },
       { title: 1, _id: -1 },
       { 'arr.k': 1, _id: 1 },
+      { 'arr.-0.v': 1, _id: 1 },
     ];
 
     let nonEmpty = 0;
