@@ -11,7 +11,6 @@ import { participantNamesOf } from '../cohorts/participantNames.ts';
 import { progressKey, shownProgressOf } from './enrolmentProgress.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { outlineFromModules, type OutlineEntry } from './outline.ts';
-import { loadProgramme } from './programmes.ts';
 import { loadVisibleCohort } from '../cohorts/cohorts.ts';
 import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
@@ -270,16 +269,37 @@ async function sharedReflections(cohortId: Types.ObjectId, which: 'newest' | 'al
   return readWithoutCursor(query.lean());
 }
 
+/** What a progress view reads of each module in the programme's outline. */
+type OutlineShown = Pick<OutlineEntry, '_id' | 'title' | 'archived'>;
+
+/**
+ * What a cohort's progress view reads of its programme: its title, and of each module in its outline (outline.ts) the
+ * id, title and whether it is archived, not its prerequisites and the rest, which the database then need not decode
+ * (a measured share of the page: README, Benchmarks).
+ */
+async function programmeShownWithProgress(programmeId: Types.ObjectId) {
+  const programme = await readWithoutCursor(
+    ProgrammeModel.findById(programmeId, {
+      title: 1,
+      'outline._id': 1,
+      'outline.title': 1,
+      'outline.archived': 1,
+    }).lean<Pick<Programme, '_id' | 'title'> & { outline?: OutlineShown[] }>(),
+  );
+  if (!programme) throw new NotFoundError(progressMessages.programmeNotFound);
+  return programme;
+}
+
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
 async function programmeOutline(
   programmeId: Types.ObjectId,
   known?: Pick<Programme, '_id'> & { outline?: unknown },
-): Promise<OutlineEntry[]> {
+): Promise<OutlineShown[]> {
   const programme =
     known && String(known._id) === String(programmeId)
       ? known
       : await ProgrammeModel.findById(programmeId, { outline: 1 }).lean();
-  return (programme?.outline as OutlineEntry[] | undefined) ?? outlineFromModules(programmeId);
+  return (programme?.outline as OutlineShown[] | undefined) ?? outlineFromModules(programmeId);
 }
 
 export const progressSortKeys = ['name', 'completed', 'percent', 'last'] as const;
@@ -303,6 +323,7 @@ export function sortProgressRows(rows: CohortProgressRow[], { key, dir }: Progre
 
 const progressMessages = {
   cohortNotFound: 'We could not find that cohort.',
+  programmeNotFound: 'We could not find that programme.',
   notAllowed: 'Only the cohort’s facilitators and admins can see its progress.',
 };
 
@@ -328,7 +349,7 @@ export async function cohortProgressFor(props: {
     throw new ForbiddenError(progressMessages.notAllowed);
   }
   const readsReflections = readsSharedReflections(props.actor, cohort);
-  const programme = await loadProgramme(cohort.programmeId);
+  const programme = await programmeShownWithProgress(cohort.programmeId);
   const progress = await cohortProgress(
     String(cohort._id),
     cohort,
