@@ -9,7 +9,8 @@
 # prepared queries answer as fresh ones; handler/msg_createindexes_existing_test.go: indexes that exist are left and
 # the others in the same request built; handler/msg_update_many_test.go: an update command of 250 statements answers;
 # common/fields_needed_within_test.go and sjson/unmarshal_fields_test.go: a find decodes only the members it reads
-# (0027); sjson/members_in_order_test.go: members read in the schema's order answer as through a map (0028)).
+# (0027); sjson/members_in_order_test.go: members read in the schema's order answer as through a map (0028);
+# sjson/object_id_fast_test.go: ObjectIDs decoded in place answer as through a string (0029)).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
