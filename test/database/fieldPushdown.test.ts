@@ -12,9 +12,9 @@ import { Int32, Long, ObjectId, type Document, type Filter, type Sort } from 'mo
  * projections, dotted paths, `_id: 0`, filters on fields outside the projection, sorts on them) with what it must
  * leave whole ($or, $expr, $exists: false, exclusions, $slice, $elemMatch), and the documents hold long strings,
  * embedded documents, arrays of documents and missing fields. Patch 0027 narrows further, to the members one level
- * down a find reads ("arr.k"): the arrays also hold scalars, nulls and empty documents (FerretDB stores no nested arrays), and the finds
- * name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0", "arr.+0", read whole).
- * Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
+ * down a find reads ("arr.k"): the arrays also hold scalars, nulls and empty documents (FerretDB stores no nested
+ * arrays), and the finds name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0",
+ * "arr.+0", read whole). Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
  */
 function describeValue(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
