@@ -82,10 +82,16 @@ export type ModuleInput = {
   completion: CompletionRule;
 };
 
-/** Loads a programme by id; a malformed or unknown id is a 404, never a 500. */
-export async function loadProgramme(programmeId: string | Types.ObjectId): Promise<Programme> {
+/**
+ * Loads a programme by id; a malformed or unknown id is a 404, never a 500. With `fields`, only those (a page that
+ * reads a few fields of a programme names them, and gets back what it named: `T`).
+ */
+export async function loadProgramme<T = Programme>(
+  programmeId: string | Types.ObjectId,
+  fields?: Record<string, 1>,
+): Promise<T> {
   if (!isObjectId(String(programmeId))) throw new NotFoundError(messages.programmeNotFound);
-  const programme = await readWithoutCursor(ProgrammeModel.findById(programmeId).lean<Programme>());
+  const programme = await readWithoutCursor(ProgrammeModel.findById(programmeId, fields).lean<T>());
   if (!programme) throw new NotFoundError(messages.programmeNotFound);
   return programme;
 }

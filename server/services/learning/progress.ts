@@ -11,6 +11,7 @@ import { participantNamesOf } from '../cohorts/participantNames.ts';
 import { progressKey, shownProgressOf } from './enrolmentProgress.ts';
 import { learnerEnrolments, type LearnerEnrolment } from './learners.ts';
 import { outlineFromModules, type OutlineEntry } from './outline.ts';
+import { loadProgramme } from './programmes.ts';
 import { loadVisibleCohort } from '../cohorts/cohorts.ts';
 import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
@@ -274,21 +275,15 @@ type OutlineShown = Pick<OutlineEntry, '_id' | 'title' | 'archived'>;
 
 /**
  * What a cohort's progress view reads of its programme: its title, and of each module in its outline (outline.ts) the
- * id, title and whether it is archived, not its prerequisites and the rest, which the database then need not decode
- * (a measured share of the page: README, Benchmarks).
+ * id, title and whether it is archived, not its prerequisites and the rest, which the database then need not decode.
  */
-async function programmeShownWithProgress(programmeId: Types.ObjectId) {
-  const programme = await readWithoutCursor(
-    ProgrammeModel.findById(programmeId, {
-      title: 1,
-      'outline._id': 1,
-      'outline.title': 1,
-      'outline.archived': 1,
-    }).lean<Pick<Programme, '_id' | 'title'> & { outline?: OutlineShown[] }>(),
-  );
-  if (!programme) throw new NotFoundError(progressMessages.programmeNotFound);
-  return programme;
-}
+const programmeShownWithProgress = (programmeId: Types.ObjectId) =>
+  loadProgramme<Pick<Programme, '_id' | 'title'> & { outline?: OutlineShown[] }>(programmeId, {
+    title: 1,
+    'outline._id': 1,
+    'outline.title': 1,
+    'outline.archived': 1,
+  });
 
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
 async function programmeOutline(
@@ -323,7 +318,6 @@ export function sortProgressRows(rows: CohortProgressRow[], { key, dir }: Progre
 
 const progressMessages = {
   cohortNotFound: 'We could not find that cohort.',
-  programmeNotFound: 'We could not find that programme.',
   notAllowed: 'Only the cohort’s facilitators and admins can see its progress.',
 };
 
