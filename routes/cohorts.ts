@@ -256,8 +256,13 @@ async function showCohort(req: Request, res: Response) {
 }
 
 async function showReport(req: Request, res: Response) {
-  const cohort = await loadRunCohort({ actor: req.user!, cohortId: String(req.params.id) });
-  const report = await cohortAttendanceReport({ cohortId: String(cohort._id), cohort, now: now() });
+  const cohortId = String(req.params.id);
+  // Who may see it is checked as the report is read (the report's reads wait for no one; a refusal is the page's).
+  const cohortRead = loadRunCohort({ actor: req.user!, cohortId });
+  const [cohort, report] = await Promise.all([
+    cohortRead,
+    cohortAttendanceReport({ cohortId, cohort: cohortRead, now: now() }),
+  ]);
   res.render('cohorts/attendance', {
     title: `Attendance: ${cohort.name}`,
     cohort: presentCohort(cohort),

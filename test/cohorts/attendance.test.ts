@@ -1089,6 +1089,21 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
         .expect(404);
     });
 
+    it('the report page (read while who may see it is checked) is 403 for a participant, the 404 of an unknown id for one who cannot see the cohort or a malformed id, and whole for its facilitator', async () => {
+      const { cohort, her, classmate } = await heldSixSessions();
+      const hidden = await buildCohort({ facilitatorIds: [facilitator.id] });
+      const page = (id: unknown) => `/cohorts/${String(id)}/attendance`;
+      const agent = await signIn(app, her.email, testPassword);
+      const refused = await agent.get(page(cohort._id)).expect(403);
+      expect(refused.text).to.not.include(classmate.name);
+      const unknown = textOf((await agent.get(page(new Types.ObjectId())).expect(404)).text);
+      expect(textOf((await agent.get(page(hidden._id)).expect(404)).text)).to.equal(unknown);
+      await agent.get(page('not-an-id')).expect(404);
+      const facilitatorAgent = await signIn(app, facilitator.email, testPassword);
+      const whole = textOf((await facilitatorAgent.get(page(cohort._id)).expect(200)).text);
+      expect(whole).to.include(her.name).and.to.include(classmate.name).and.to.include(cohort.name);
+    });
+
     // The cell rules themselves are tested once, in test/server/csv.test.ts.
     it('makes CSV cells safe: commas, quotes, line breaks and formulas such as =1+1', async () => {
       const cohort = await buildCohort({ facilitatorIds: [facilitator.id] });

@@ -11,6 +11,7 @@ import type { Cohort } from '../../../models/Cohort.ts';
 import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
 import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { isDuplicateKeyError } from '../../db.ts';
+import { isObjectId } from '../../ids.ts';
 import { ConflictError, ForbiddenError, RateLimitedError, ValidationError, type FieldError } from '../../errors.ts';
 import { formatDateTime } from '../../time.ts';
 import { optionalTextAsStored, writtenTextProblem } from '../../visibleText.ts';
@@ -590,25 +591,35 @@ export type ParticipantReport = {
 export async function cohortAttendanceReport(props: {
   cohortId: string;
   now: Date;
-  cohort?: Cohort;
+  /**
+   * The cohort, when the caller has loaded it (to check who may see it: one read fewer), or is loading it now (a
+   * promise: the report's reads, keyed by `cohortId`, then go out with it rather than after it; a refusal it throws
+   * is the report's).
+   */
+  cohort?: Cohort | Promise<Cohort>;
   /** With each participant's email address (an export): one read of their accounts more. */
   emails?: boolean;
 }) {
-  // Callers that have just loaded the cohort (to check who may see it) hand it over: one read fewer.
-  const cohort =
-    props.cohort && String(props.cohort._id) === props.cohortId ? props.cohort : await loadCohort(props.cohortId);
-  const [held, roster, registers] = await Promise.all([
+  const cohortRead = props.cohort ?? loadCohort(props.cohortId);
+  // An id that is none is the cohort's 404, never a cast error of the reads below.
+  if (!isObjectId(props.cohortId)) await cohortRead;
+  const cohortId = new Types.ObjectId(props.cohortId);
+  const [cohort, held, roster, registers] = await Promise.all([
+    Promise.resolve(cohortRead).then((c) => {
+      if (!c._id.equals(cohortId)) throw new Error(`The cohort handed over is not ${props.cohortId}.`);
+      return c;
+    }),
     readWithoutCursor(
       CohortSessionModel.find(
-        { cohortId: cohort._id, status: 'scheduled', startsAt: { $lte: props.now } },
+        { cohortId, status: 'scheduled', startsAt: { $lte: props.now } },
         { title: 1, startsAt: 1, durationMinutes: 1 },
       )
         .sort({ startsAt: 1 })
         .lean<CohortSession[]>(),
     ),
-    rosterOf(cohort._id, { emails: props.emails }),
+    rosterOf(cohortId, { emails: props.emails }),
     // The held sessions' marks from their registers, their records' copies (./sessionRegisters.ts).
-    registersOfCohort(cohort._id),
+    registersOfCohort(cohortId),
   ]);
   const sessions = held.map((s) => ({
     sessionId: String(s._id),

@@ -168,7 +168,7 @@ export type CohortProgressRow = Progress & { userId: string; name: string; lastA
 export async function cohortProgress(
   cohortId: string,
   known?: { _id: Types.ObjectId; name: string; programmeId: Types.ObjectId },
-  programmeKnown?: Pick<Programme, '_id'> & { outline?: unknown },
+  programmeKnown?: ProgrammeKnown,
   /** Which shared reflections to read: the newest (sharedReflectionsShown), all of them, or none (she may not read them). */
   reflections: 'newest' | 'all' | 'none' = 'newest',
 ): Promise<{
@@ -285,11 +285,17 @@ const programmeShownWithProgress = (programmeId: Types.ObjectId) =>
     'outline.archived': 1,
   });
 
+/**
+ * The cohort's programme when the caller has it, or is reading it at the same time (a promise: its reads then go out
+ * together instead of one after the other).
+ */
+type ProgrammeKnown =
+  | (Pick<Programme, '_id'> & { outline?: unknown })
+  | Promise<(Pick<Programme, '_id'> & { outline?: unknown }) | undefined>;
+
 /** The programme's outline (outline.ts), or its modules when it has none written yet. */
-async function programmeOutline(
-  programmeId: Types.ObjectId,
-  known?: Pick<Programme, '_id'> & { outline?: unknown },
-): Promise<OutlineShown[]> {
+async function programmeOutline(programmeId: Types.ObjectId, knownOrComing?: ProgrammeKnown): Promise<OutlineShown[]> {
+  const known = await knownOrComing;
   const programme =
     known && String(known._id) === String(programmeId)
       ? known
@@ -343,13 +349,18 @@ export async function cohortProgressFor(props: {
     throw new ForbiddenError(progressMessages.notAllowed);
   }
   const readsReflections = readsSharedReflections(props.actor, cohort);
-  const programme = await programmeShownWithProgress(cohort.programmeId);
-  const progress = await cohortProgress(
-    String(cohort._id),
-    cohort,
-    programme,
-    readsReflections ? (props.reflections ?? 'newest') : 'none',
-  );
+  // The programme is read alongside the enrolments and reflections (one round trip fewer): its outline is awaited
+  // only where the rows need it.
+  const programmeRead = programmeShownWithProgress(cohort.programmeId);
+  const [programme, progress] = await Promise.all([
+    programmeRead,
+    cohortProgress(
+      String(cohort._id),
+      cohort,
+      programmeRead,
+      readsReflections ? (props.reflections ?? 'newest') : 'none',
+    ),
+  ]);
   return {
     cohort,
     programme,
