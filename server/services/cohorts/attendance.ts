@@ -19,7 +19,14 @@ import { canReadAttendanceOf } from '../../policies/cohorts.ts';
 import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { participantNamesOf } from './participantNames.ts';
-import { marksOfRegistered, marksOfSessions, registerChanged, registersOfCohort } from './sessionRegisters.ts';
+import {
+  marksOfRegistered,
+  marksOfSessions,
+  registerChanged,
+  registersOfCohort,
+  type ReportMark,
+} from './sessionRegisters.ts';
+import type { SessionMark } from '../../../models/SessionRegister.ts';
 import {
   checkInIsOpen,
   checkInWindow,
@@ -656,12 +663,9 @@ export async function cohortAttendanceReport(props: {
   // registers are read again with their dates, and that read is the report's.
   if (roster.some((m) => sessions.some((s) => hersByMarkDate(m, s) && marksBy.get(s.sessionId)?.has(m.userId))))
     marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
-  const recordOf = (sessionId: string, userId: string) => marksBy.get(sessionId)?.get(userId);
-  const statusOf = (sessionId: string, userId: string): AttendanceStatus | undefined =>
-    recordOf(sessionId, userId)?.status as AttendanceStatus | undefined;
-  const eligible = (m: Member, s: { sessionId: string; startsAt: Date }) => {
+  /** Whether the session counts for her, given her mark at it (if any). */
+  const eligible = (m: Member, s: { startsAt: Date }, mark: ReportMark | SessionMark | undefined) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
-    const mark = recordOf(s.sessionId, m.userId);
     if (!mark) return false;
     if (!hersByMarkDate(m, s)) return true;
     const firstMarkedAt = mark.firstMarkedAt ?? mark.markedAt;
@@ -680,6 +684,7 @@ export async function cohortAttendanceReport(props: {
     absent: 0,
     unmarked: 0,
   }));
+  const marksOfSession = sessions.map((s) => marksBy.get(s.sessionId) ?? new Map<string, ReportMark | SessionMark>());
   const rows: ParticipantReport[] = roster.map((m) => {
     const row: ParticipantReport = {
       userId: m.userId,
@@ -696,8 +701,10 @@ export async function cohortAttendanceReport(props: {
     };
     const marks: AttendanceStatus[] = [];
     sessions.forEach((s, i) => {
-      if (!eligible(m, s)) return;
-      const status = statusOf(s.sessionId, m.userId);
+      // Her mark is looked up once per session (a report of a cohort looks up every pair).
+      const mark = marksOfSession[i]!.get(m.userId);
+      if (!eligible(m, s, mark)) return;
+      const status = mark?.status as AttendanceStatus | undefined;
       row.sessions += 1;
       row[status ?? 'unmarked'] += 1;
       perSession[i]![status ?? 'unmarked'] += 1;
