@@ -10,7 +10,8 @@
 # the others in the same request built; handler/msg_update_many_test.go: an update command of 250 statements answers;
 # common/fields_needed_within_test.go and sjson/unmarshal_fields_test.go: a find decodes only the members it reads
 # (0027); sjson/members_in_order_test.go: members read in the schema's order answer as through a map (0028);
-# sjson/object_id_fast_test.go: ObjectIDs decoded in place answer as through a string (0029)).
+# sjson/object_id_fast_test.go: ObjectIDs decoded in place answer as through a string (0029); util/iterator's
+# TestConsumeValuesNRoomGrowsWithValues: a batch makes room as its documents come (0030)).
 # They use SQLite files in a temporary folder and need no network once the Go modules are in the module cache.
 # Extra arguments go to `go test` (scripts/run-tests.ts passes -json).
 set -euo pipefail
@@ -32,4 +33,5 @@ prepare_ferretdb_source "$src" >&2
 cd "$src"
 CGO_ENABLED=0 GOFLAGS=-mod=mod GOTOOLCHAIN=local go test -trimpath -count=1 "$@" \
   ./internal/backends/sqlite/... ./internal/handler/ ./internal/handler/common/ ./internal/handler/sjson/ \
-  ./internal/handler/handlerparams/ ./internal/util/resource/ ./internal/util/fsql/ ./internal/clientconn/
+  ./internal/handler/handlerparams/ ./internal/util/resource/ ./internal/util/fsql/ ./internal/clientconn/ \
+  ./internal/util/iterator/
