@@ -1,5 +1,6 @@
 import { spawn } from 'node:child_process';
 import { once } from 'node:events';
+import { readFile } from 'node:fs/promises';
 import { createServer, type AddressInfo, type Server } from 'node:net';
 import path from 'node:path';
 import { fileURLToPath } from 'node:url';
@@ -37,6 +38,14 @@ async function startApp(env: Record<string, string>): Promise<{ code: number | n
 describe('start-up failures an operator reads', function () {
   this.timeout(60_000);
   useTestDatabase();
+
+  it('the tests and the bench start the server and the CLI with the Node options package.json gives them', async () => {
+    const { scripts } = JSON.parse(await readFile(path.join(root, 'package.json'), 'utf8')) as {
+      scripts: Record<string, string>;
+    };
+    expect(scripts.start).to.equal(['node', ...builtApp.serverNodeArgs, 'dist/server.js'].join(' '));
+    expect(scripts.cli).to.match(new RegExp(` && node ${builtApp.nodeArgs.join(' ')} dist/cli\\.js$`));
+  });
 
   it('when the database at MONGODB_URI does not answer, it exits within seconds with one line naming it, no stack and no password', async () => {
     const holder = await listeningServer();

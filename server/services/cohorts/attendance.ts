@@ -662,7 +662,7 @@ export async function cohortAttendanceReport(props: {
   // Marks are read without their dates; only such a session needs them, and when someone was marked at one the
   // registers are read again with their dates, and that read is the report's.
   if (roster.some((m) => sessions.some((s) => hersByMarkDate(m, s) && marksBy.get(s.sessionId)?.has(m.userId))))
-    marksBy = await marksByParticipant(await registersOfCohort(cohort._id, { withDates: true }));
+    marksBy = await marksByParticipant(await registersOfCohort(cohortId, { withDates: true }));
   /** Whether the session counts for her, given her mark at it (if any). */
   const eligible = (m: Member, s: { startsAt: Date }, mark: ReportMark | SessionMark | undefined) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;
