@@ -1,5 +1,27 @@
 import { Schema, Types, model, type InferSchemaType } from 'mongoose';
 import { keyedSubmissions, submissionKeyPath } from '../server/submissions.ts';
+import { attendanceStatuses } from './AttendanceRecord.ts';
+
+/**
+ * One mark of a session's register: a copy of one of its attendance records (models/AttendanceRecord.ts), which stay
+ * the truth.
+ */
+const markSchema = new Schema(
+  {
+    userId: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    status: { type: String, enum: attendanceStatuses, required: true },
+    note: { type: String, default: '' },
+    markedBy: { type: Schema.Types.ObjectId, ref: 'User', required: true },
+    markedAt: { type: Date, required: true },
+    /**
+     * The record's `firstMarkedAt`. Absent in a copy written before it existed, until the repair writes the copy
+     * again; readers then take `markedAt`.
+     */
+    firstMarkedAt: { type: Date },
+    source: { type: String, enum: ['register', 'check-in'], required: true },
+  },
+  { _id: false },
+);
 
 /** A live session of a cohort (a workshop, a webinar). Named CohortSession to keep "session" for web sessions. */
 const cohortSessionSchema = new Schema(
@@ -51,6 +73,16 @@ const cohortSessionSchema = new Schema(
     checkInCode: { type: String },
     /** Unique: the form sent twice (a double-click, an API retry with its key) schedules one session (server/submissions.ts). */
     submissionKey: submissionKeyPath,
+    /**
+     * The session's register: a copy of its attendance records, kept in the session so that the register page reads
+     * the session and its marks in one read, and a cohort's attendance report its held sessions and their marks in
+     * one (README "Derived records"). Absent until first written. Read only when asked for (`select: false`): the
+     * other readers of sessions never carry a register. Written only by server/services/cohorts/sessionRegisters.ts,
+     * over `registerVersion`; never touches `updatedAt`.
+     */
+    registerMarks: { type: [markSchema], default: undefined, select: false },
+    /** Moves on with every write of the session's attendance records, before `registerMarks` is written again. */
+    registerVersion: { type: Number, select: false },
   },
   {
     timestamps: true,
@@ -62,4 +94,5 @@ cohortSessionSchema.index({ startsAt: 1, status: 1 });
 cohortSessionSchema.index({ announcePendingSince: 1 });
 
 export type CohortSession = InferSchemaType<typeof cohortSessionSchema> & { _id: Types.ObjectId };
+export type SessionMark = InferSchemaType<typeof markSchema>;
 export const CohortSessionModel = model('CohortSession', cohortSessionSchema);

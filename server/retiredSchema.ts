@@ -16,6 +16,10 @@ export const retiredCollections: readonly { name: string; why: string }[] = [
   { name: 'cohortsnapshots', why: 'roster and attendance snapshots, retired in December 2026 (issue 11)' },
   { name: 'snapshotrepairs', why: 'repair rows of the snapshots, retired with them (issue 11)' },
   { name: 'singleuses', why: 'claim rows of emailed links, now used up by a conditional update (issue 11)' },
+  {
+    name: 'sessionregisters',
+    why: "sessions' register copies, kept in the sessions themselves since 8 December 2026 (the repair writes them)",
+  },
 ];
 
 export const retiredIndexes: readonly { collection: string; name: string; why: string }[] = [

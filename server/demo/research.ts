@@ -213,7 +213,7 @@ export async function seedResearch(ctx: DemoContext, now = new Date()): Promise<
     }
     // Records written straight to the model (dated in the past): each session's register copy follows, as after a
     // register is saved (cohorts/sessionRegisters.ts).
-    for (const session of sessions) await registerChanged(session._id, cohort._id);
+    for (const session of sessions) await registerChanged(session._id);
   }
   // Invitations for people enrolled now (the demo cohorts): the demo participant finds a start survey waiting.
   await planSurveyInvitations({ now });

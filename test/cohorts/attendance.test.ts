@@ -20,7 +20,6 @@ import { enrolParticipant, withdrawParticipant } from '../../server/services/coh
 import { EnrolmentModel } from '../../models/Enrolment.ts';
 import { SeatModel } from '../../models/Seat.ts';
 import { UserModel } from '../../models/User.ts';
-import { SessionRegisterModel } from '../../models/SessionRegister.ts';
 import { csrfOf, signIn, testApp } from '../support/app.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
 import { useTestDatabase } from '../support/db.ts';
@@ -894,9 +893,9 @@ describe('cohorts: registers, self check-in and attendance reports', () => {
 
       // A register copy written before it kept when each mark was first made is read as before, and the repair
       // writes it again with it.
-      const copy = (await SessionRegisterModel.findById(sessions[2]!._id).lean())!;
-      const marksBefore = copy.marks!.map(({ firstMarkedAt, ...mark }) => (void firstMarkedAt, mark));
-      await SessionRegisterModel.collection.updateOne({ _id: copy._id }, { $set: { marks: marksBefore } });
+      const copy = (await CohortSessionModel.findById(sessions[2]!._id, { registerMarks: 1 }).lean())!;
+      const marksBefore = copy.registerMarks!.map(({ firstMarkedAt, ...mark }) => (void firstMarkedAt, mark));
+      await CohortSessionModel.collection.updateOne({ _id: copy._id }, { $set: { registerMarks: marksBefore } });
       expect(await showAllRegisters()).to.be.at.least(1);
       const repaired = await cohortAttendanceReport({ cohortId: String(cohort._id), now: new Date() });
       expect(repaired.rows.find((r) => r.userId === her.id)).to.include({ sessions: 3, excused: 1 });

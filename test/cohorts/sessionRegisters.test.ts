@@ -1,9 +1,14 @@
 import { expect } from 'chai';
 import { Types } from 'mongoose';
 import { AttendanceRecordModel } from '../../models/AttendanceRecord.ts';
-import { SessionRegisterModel } from '../../models/SessionRegister.ts';
+import { CohortSessionModel } from '../../models/CohortSession.ts';
 import { checkIn, getRegister, recordAttendance } from '../../server/services/cohorts/index.ts';
-import { registerChanged, showAllRegisters, showRegister } from '../../server/services/cohorts/sessionRegisters.ts';
+import {
+  heldSessionsOf,
+  registerChanged,
+  showAllRegisters,
+  showRegister,
+} from '../../server/services/cohorts/sessionRegisters.ts';
 import { eraseAccount } from '../../server/services/privacy/erase.ts';
 import '../../server/subscriptions.ts';
 import { buildCohort, buildSession, enrolDirectly } from '../support/cohortFactories.ts';
@@ -44,7 +49,7 @@ describe('cohorts: the register copy pages read is kept right', () => {
   const fromRecords = async (sessionId: Types.ObjectId | string) =>
     (await AttendanceRecordModel.find({ sessionId: new Types.ObjectId(String(sessionId)) }).lean()).map(key).sort();
   const fromCopy = async (sessionId: Types.ObjectId | string) =>
-    ((await SessionRegisterModel.findById(sessionId).lean())?.marks ?? []).map(key).sort();
+    ((await CohortSessionModel.findById(sessionId, { registerMarks: 1 }).lean())?.registerMarks ?? []).map(key).sort();
 
   it('registers saved by two facilitators at once, self check-ins and repairs beside them leave the copy as the records say', async () => {
     for (let round = 0; round < 2; round++) {
@@ -64,7 +69,7 @@ describe('cohorts: the register copy pages read is kept right', () => {
         }),
         ...half(6).map((p) => checkIn({ actor: p as unknown as Express.User, sessionId, code: 'KQ7RTM' })),
         showAllRegisters(),
-        showRegister(sessionId, session.cohortId),
+        showRegister(sessionId),
       ]);
       const expected = await fromRecords(sessionId);
       expect(expected).to.have.length(12);
@@ -76,16 +81,16 @@ describe('cohorts: the register copy pages read is kept right', () => {
 
   it('a copy computed before a mark that returned meanwhile is not written over it', async () => {
     const { people, session } = await setting(2);
-    const before = await SessionRegisterModel.findById(session._id).lean();
+    const before = await CohortSessionModel.findById(session._id, { registerVersion: 1 }).lean();
     await recordAttendance({
       actor: facilitators[0] as unknown as Express.User,
       sessionId: String(session._id),
       records: [{ userId: people[0]!.id, status: 'late' }],
     });
     // A process that read the version before that mark and computed no marks: its write matches nothing.
-    const stale = await SessionRegisterModel.updateOne(
-      { _id: session._id, version: before?.version ?? 0 },
-      { $set: { marks: [] } },
+    const stale = await CohortSessionModel.updateOne(
+      { _id: session._id, registerVersion: before?.registerVersion ?? null },
+      { $set: { registerMarks: [] } },
     );
     expect(stale.matchedCount).to.equal(0);
     expect(await fromCopy(session._id)).to.deep.equal(await fromRecords(session._id));
@@ -100,8 +105,8 @@ describe('cohorts: the register copy pages read is kept right', () => {
         records: [{ userId: people[0]!.id, status }],
       });
     await mark('present');
-    // The repair reads this cohort's records, and is held before reading its registers; a facilitator saves meanwhile.
-    const held = holdNextCall(SessionRegisterModel, 'find', {
+    // The repair is held before reading this cohort's registers (and then its records); a facilitator saves meanwhile.
+    const held = holdNextCall(CohortSessionModel, 'find', {
       lean: true,
       before: true,
       when: (args) => String((args[0] as { cohortId?: unknown }).cohortId) === String(cohort._id),
@@ -118,8 +123,8 @@ describe('cohorts: the register copy pages read is kept right', () => {
       held.restore();
     }
     expect(await fromCopy(session._id)).to.deep.equal(await fromRecords(session._id));
-    const copy = await SessionRegisterModel.findById(session._id).lean();
-    expect((copy?.marks ?? []).map((m) => m.status)).to.deep.equal(['late']);
+    const copy = await CohortSessionModel.findById(session._id, { registerMarks: 1 }).lean();
+    expect((copy?.registerMarks ?? []).map((m) => m.status)).to.deep.equal(['late']);
   });
 
   it('a mark whose writer stopped before the copy, or a session stored before copies existed, is read from the records, then healed by the repair', async () => {
@@ -172,17 +177,35 @@ describe('cohorts: the register copy pages read is kept right', () => {
       ],
     });
     await eraseAccount({ actor: { id: admin.id, name: admin.name }, userId: people[0]!.id, bySelf: false });
-    const marks = (await SessionRegisterModel.findById(session._id).lean())!.marks!;
+    const marks = (await CohortSessionModel.findById(session._id, { registerMarks: 1 }).lean())!.registerMarks!;
     expect(marks.map((m) => m.note).sort()).to.deep.equal(['', 'Led the discussion']);
     expect(await fromCopy(session._id)).to.deep.equal(await fromRecords(session._id));
   });
 
-  it('moving the version on makes a register for a session that had none', async () => {
-    const { cohort, session } = await setting(1);
-    expect(await SessionRegisterModel.findById(session._id).lean()).to.equal(null);
-    await Promise.all([registerChanged(session._id, cohort._id), registerChanged(session._id, cohort._id)]);
-    const stored = await SessionRegisterModel.findById(session._id).lean();
-    expect(stored).to.include({ version: 2 });
-    expect(stored!.marks).to.deep.equal([]);
+  it('moving the version on writes a register for a session that had none, and leaves the session as it was', async () => {
+    const { session } = await setting(1);
+    const unmarked = await CohortSessionModel.findById(session._id, { registerVersion: 1, registerMarks: 1 }).lean();
+    expect(unmarked).to.not.have.any.keys('registerVersion', 'registerMarks');
+    await Promise.all([registerChanged(session._id), registerChanged(session._id)]);
+    const stored = await CohortSessionModel.findById(session._id).select('+registerVersion +registerMarks').lean();
+    expect(stored).to.include({ registerVersion: 2 });
+    expect(stored!.registerMarks).to.deep.equal([]);
+    // A register taken is not a change of the session.
+    expect(stored!.updatedAt).to.deep.equal(session.updatedAt);
+  });
+
+  it("a session read the ordinary way carries no register; the report's read of held sessions carries only what it counts", async () => {
+    const { people, session } = await setting(2);
+    await recordAttendance({
+      actor: facilitators[0] as unknown as Express.User,
+      sessionId: String(session._id),
+      records: [{ userId: people[0]!.id, status: 'excused', note: 'Her daughter was unwell' }],
+    });
+    const plain = await CohortSessionModel.findById(session._id).lean();
+    expect(plain).to.not.have.any.keys('registerVersion', 'registerMarks');
+    const [held] = await heldSessionsOf(session.cohortId, new Date(Date.now() + minutes(10)));
+    expect(held!.registerMarks).to.deep.equal([{ userId: new Types.ObjectId(people[0]!.id), status: 'excused' }]);
+    const [withDates] = await heldSessionsOf(session.cohortId, new Date(Date.now() + minutes(10)), { withDates: true });
+    expect(withDates!.registerMarks![0]).to.have.all.keys('userId', 'status', 'markedAt', 'firstMarkedAt');
   });
 });

@@ -8,7 +8,7 @@ import {
   type AttendanceStatus,
 } from '../../../models/AttendanceRecord.ts';
 import type { Cohort } from '../../../models/Cohort.ts';
-import { CohortSessionModel, type CohortSession } from '../../../models/CohortSession.ts';
+import type { CohortSession, SessionMark } from '../../../models/CohortSession.ts';
 import { CheckInFailureModel } from '../../../models/CheckInFailure.ts';
 import { isDuplicateKeyError } from '../../db.ts';
 import { isObjectId } from '../../ids.ts';
@@ -20,13 +20,12 @@ import { loadCohort, loadVisibleCohort, namesOf } from './cohorts.ts';
 import { activeAmong, activeEnrolmentsIn, isActivelyEnrolled, rosterFrom, rosterOf } from './enrolment.ts';
 import { participantNamesOf } from './participantNames.ts';
 import {
+  heldSessionsOf,
   marksOfRegistered,
   marksOfSessions,
   registerChanged,
-  registersOfCohort,
   type ReportMark,
 } from './sessionRegisters.ts';
-import type { SessionMark } from '../../../models/SessionRegister.ts';
 import {
   checkInIsOpen,
   checkInWindow,
@@ -36,7 +35,6 @@ import {
   registerOpensAt,
 } from './sessions.ts';
 import { toCsv } from '../../csv.ts';
-import { readWithoutCursor } from '../../readWithoutCursor.ts';
 
 const messages = {
   notEnrolled: 'is not actively enrolled in this cohort',
@@ -86,18 +84,20 @@ export type RegisterRow = {
 
 /**
  * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments, which name
- * them (./participantNames.ts; cohortId leads their index), and the session's register, its records' copy
- * (./sessionRegisters.ts; one read by `_id`). Whoever marked them is named too: a participant who checked herself in
+ * them (./participantNames.ts; cohortId leads their index), and the session's register, its records' copy kept in the
+ * session (./sessionRegisters.ts; read with the session, or by `_id` after a save). Whoever marked them is named too: a participant who checked herself in
  * by her enrolment, the reader by her session, and anyone else (another facilitator, an admin) by one read of their
  * accounts.
  */
 async function buildRegister(
-  session: Pick<CohortSession, '_id' | 'cohortId'>,
+  session: Pick<CohortSession, '_id' | 'cohortId' | 'registerMarks'>,
   reader: { id: string; name: string },
+  /** The session was read with its register (loadSession's `withRegister`); else its register is read now. */
+  registerRead: boolean,
 ): Promise<{ rows: RegisterRow[]; formerMarks: Pick<RegisterRow, 'status'>[] }> {
   const [enrolments, registers] = await Promise.all([
     activeEnrolmentsIn(session.cohortId),
-    marksOfSessions([session._id]),
+    registerRead ? marksOfRegistered([session], [session._id]) : marksOfSessions([session._id]),
   ]);
   const records = registers.get(String(session._id)) ?? [];
   const byUser = new Map(records.map((r) => [String(r.userId), r]));
@@ -130,8 +130,10 @@ async function buildRegister(
 
 /** The register of a session (those who run its cohort). */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
-  const { session, cohort } = await loadRunSession(props);
-  const { rows, formerMarks } = await buildRegister(session, props.actor);
+  const { session: read, cohort } = await loadRunSession({ ...props, withRegister: true });
+  const { rows, formerMarks } = await buildRegister(read, props.actor, true);
+  const { registerMarks, ...session } = read;
+  void registerMarks;
   return { session, cohort, rows, counts: countsOf(rows, formerMarks), formerlyEnrolled: formerMarks.length };
 }
 
@@ -397,7 +399,7 @@ async function recordAttendanceOnce(
   const lost = outcomes.flatMap((o, i) => (o === 'lost' ? [i] : []));
   const written = props.records.filter((_, i) => outcomes[i] === 'written');
   if (written.length) {
-    await registerChanged(session._id, session.cohortId);
+    await registerChanged(session._id);
     await auditAdminAction({
       actor: props.actor,
       action: 'attendance-recorded',
@@ -413,7 +415,7 @@ async function recordAttendanceOnce(
     );
     throw await markedMeanwhileError({ ...props, indexes: lost, stored: current, othersSaved: written.length > 0 });
   }
-  return (await buildRegister(session, props.actor)).rows;
+  return (await buildRegister(session, props.actor, false)).rows;
 }
 
 /** Her mark for one session, if she has one: one read by the record's `_id` (`<sessionId>:<userId>`). */
@@ -526,7 +528,7 @@ async function checkInOnce(
     // A second check-in keeps the first time; a facilitator's "excused" stands. Sent again, it writes the register's
     // copy again too, in case the first writer stopped before it.
     if (existing && existing.status !== 'absent') {
-      await registerChanged(session._id, session.cohortId);
+      await registerChanged(session._id);
       return { status: existing.status as AttendanceStatus };
     }
     if (existing) {
@@ -535,7 +537,7 @@ async function checkInOnce(
         { $set: set },
       );
       if (moved.matchedCount === 1) {
-        await registerChanged(session._id, session.cohortId);
+        await registerChanged(session._id);
         return { status };
       }
       continue;
@@ -550,7 +552,7 @@ async function checkInOnce(
         firstMarkedAt: now,
         ...set,
       });
-      await registerChanged(session._id, session.cohortId);
+      await registerChanged(session._id);
       return { status };
     } catch (error) {
       if (!isDuplicateKeyError(error)) throw error;
@@ -586,9 +588,9 @@ export type ParticipantReport = {
 };
 
 /**
- * Attendance across a cohort, per participant and per session, from three indexed queries: its sessions held so far
- * (cohortId leads the sessions' index), its active enrolments, which name them, and its sessions' registers, the
- * copies of their attendance records (cohortId leads both; ./sessionRegisters.ts).
+ * Attendance across a cohort, per participant and per session, from two indexed queries: its sessions held so far
+ * with their registers, the copies of their attendance records kept in each session (cohortId leads the sessions'
+ * index; ./sessionRegisters.ts), and its active enrolments, which name them (cohortId leads theirs).
  * A session counts once it has started (and was not cancelled), and for a participant only from when she enrolled
  * (or, enrolled again after a withdrawal, where she was marked during her earlier enrolment).
  * Rate: attendanceRate (attended over sessions marked present, late or absent). Flags: a rate under the cohort's threshold after at least 3 such sessions, or the
@@ -611,22 +613,14 @@ export async function cohortAttendanceReport(props: {
   // An id that is none is the cohort's 404, never a cast error of the reads below.
   if (!isObjectId(props.cohortId)) await cohortRead;
   const cohortId = new Types.ObjectId(props.cohortId);
-  const [cohort, held, roster, registers] = await Promise.all([
+  const [cohort, held, roster] = await Promise.all([
     Promise.resolve(cohortRead).then((c) => {
       if (!c._id.equals(cohortId)) throw new Error(`The cohort handed over is not ${props.cohortId}.`);
       return c;
     }),
-    readWithoutCursor(
-      CohortSessionModel.find(
-        { cohortId, status: 'scheduled', startsAt: { $lte: props.now } },
-        { title: 1, startsAt: 1, durationMinutes: 1 },
-      )
-        .sort({ startsAt: 1 })
-        .lean<CohortSession[]>(),
-    ),
+    // The sessions held so far with their marks, from their registers (./sessionRegisters.ts).
+    heldSessionsOf(cohortId, props.now),
     rosterOf(cohortId, { emails: props.emails }),
-    // The held sessions' marks from their registers, their records' copies (./sessionRegisters.ts).
-    registersOfCohort(cohortId),
   ]);
   const sessions = held.map((s) => ({
     sessionId: String(s._id),
@@ -635,7 +629,7 @@ export async function cohortAttendanceReport(props: {
     durationMinutes: s.durationMinutes,
   }));
   // Each session's marks by participant, each id turned into text once (a report looks every pair up twice).
-  const marksByParticipant = async (read: typeof registers) => {
+  const marksByParticipant = async (read: typeof held) => {
     const marks = await marksOfRegistered(
       read,
       held.map((s) => s._id),
@@ -658,11 +652,11 @@ export async function cohortAttendanceReport(props: {
   /** Held before she last enrolled but not before she first did: whether it is hers depends on when she was marked. */
   const hersByMarkDate = (m: Member, s: { startsAt: Date }) =>
     !!m.enrolledAt && s.startsAt < m.enrolledAt && !(m.firstEnrolledAt && s.startsAt < m.firstEnrolledAt);
-  let marksBy = await marksByParticipant(registers);
+  let marksBy = await marksByParticipant(held);
   // Marks are read without their dates; only such a session needs them, and when someone was marked at one the
-  // registers are read again with their dates, and that read is the report's.
+  // held sessions' registers are read again with their dates (the same sessions: held by the same `now`).
   if (roster.some((m) => sessions.some((s) => hersByMarkDate(m, s) && marksBy.get(s.sessionId)?.has(m.userId))))
-    marksBy = await marksByParticipant(await registersOfCohort(cohortId, { withDates: true }));
+    marksBy = await marksByParticipant(await heldSessionsOf(cohortId, props.now, { withDates: true }));
   /** Whether the session counts for her, given her mark at it (if any). */
   const eligible = (m: Member, s: { startsAt: Date }, mark: ReportMark | SessionMark | undefined) => {
     if (!m.enrolledAt || s.startsAt >= m.enrolledAt) return true;

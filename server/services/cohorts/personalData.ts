@@ -55,7 +55,7 @@ export const cohortsPersonalData = personalDataArea({
     const noted = await AttendanceRecordModel.find({ userId, note: { $ne: '' } }, { sessionId: 1, cohortId: 1 }).lean();
     await AttendanceRecordModel.updateMany({ userId, note: { $ne: '' } }, { $set: { note: '' } });
     // The registers' copies of those records lose the notes too (./sessionRegisters.ts).
-    for (const r of noted) await registerChanged(r.sessionId, r.cohortId);
+    for (const r of noted) await registerChanged(r.sessionId);
     await CheckInFailureModel.deleteMany({ userId });
     // She leaves every waitlist: a place must go to someone who can take it (fillFromWaitlist also passes over an
     // account that is not live, for one erased while a place was being filled).

@@ -213,9 +213,15 @@ export async function scheduleSession(props: {
   return inserted.doc as CohortSession;
 }
 
-export async function loadSession(sessionId: string): Promise<{ session: CohortSession; cohort: Cohort }> {
+/** @param withRegister with its register (`registerMarks`, absent until first written): the register page's marks. */
+export async function loadSession(
+  sessionId: string,
+  withRegister = false,
+): Promise<{ session: CohortSession; cohort: Cohort }> {
   if (!isObjectId(sessionId)) throw new NotFoundError(messages.notFound);
-  const session = await readWithoutCursor(CohortSessionModel.findById(sessionId).lean<CohortSession>());
+  const query = CohortSessionModel.findById(sessionId);
+  if (withRegister) query.select('+registerMarks');
+  const session = await readWithoutCursor(query.lean<CohortSession>());
   if (!session) throw new NotFoundError(messages.notFound);
   const cohort = await loadCohort(String(session.cohortId));
   return { session, cohort };
@@ -234,8 +240,8 @@ function asSeenBy<S extends Pick<CohortSession, 'joinUrl'>>(session: S, mayJoin:
  * someone without an active place (waitlisted, withdrawn, or looking at a cohort open to join): the page, its .ics file
  * and the API all read the session from here.
  */
-export async function loadVisibleSession(props: { actor: Express.User; sessionId: string }) {
-  const { session, cohort } = await loadSession(props.sessionId);
+export async function loadVisibleSession(props: { actor: Express.User; sessionId: string; withRegister?: boolean }) {
+  const { session, cohort } = await loadSession(props.sessionId, props.withRegister);
   const runs = canRunCohort(props.actor, cohort);
   // Those who run the cohort need no enrolment lookup: one query fewer on every register.
   const enrolment = runs
@@ -246,7 +252,7 @@ export async function loadVisibleSession(props: { actor: Express.User; sessionId
 }
 
 /** A session whose cohort the actor runs: 404 if she cannot see it, 403 if she sees but does not run it. */
-export async function loadRunSession(props: { actor: Express.User; sessionId: string }) {
+export async function loadRunSession(props: { actor: Express.User; sessionId: string; withRegister?: boolean }) {
   const loaded = await loadVisibleSession(props);
   if (!loaded.runs) throw new ForbiddenError();
   return loaded;
