@@ -14,7 +14,8 @@ import { Int32, Long, ObjectId, type Document, type Filter, type Sort } from 'mo
  * embedded documents, arrays of documents and missing fields. Patch 0027 narrows further, to the members one level
  * down a find reads ("arr.k"): the arrays also hold scalars, nulls and empty documents (FerretDB stores no nested
  * arrays), and the finds name members through filters, sorts, several paths, deeper paths and array indexes ("arr.0",
- * "arr.+0", read whole). Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
+ * "arr.+0", read whole). Patch 0031 leaves undecoded the fields an exclusion drops: the finds exclude fields they also
+ * filter or sort on, and others. Seeded: FIELD_PUSHDOWN_SEED=<seed> replays a failure.
  */
 function describeValue(value: unknown): string {
   return JSON.stringify(value, (_key, v: unknown) => {
@@ -108,6 +109,11 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
       { 'arr.w.deep': 1, 'd.z': 1 },
       { 'arr.0': 1, 'arr.k': 1 },
       { 'arr.v': 1, arr: 1 },
+      // Exclusions (patch 0031): what they drop is not decoded, unless the filter or sort reads it.
+      { arr: 0 },
+      { arr: 0, title: 0, _id: 0 },
+      { d: false, s: 0, body: 0 },
+      { 'd.x': 0, body: 0 },
     ];
     const sorts: Sort[] = [
       {},
@@ -120,7 +126,7 @@ describe('database: fields pushdown (only the fields a find needs are decoded)',
     ];
 
     let nonEmpty = 0;
-    for (let q = 0; q < 300; q++) {
+    for (let q = 0; q < 360; q++) {
       const filter = pick(filters)();
       const projection = pick(projections);
       const sort = pick(sorts);
