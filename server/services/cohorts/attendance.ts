@@ -85,9 +85,9 @@ export type RegisterRow = {
 /**
  * One row per active participant, by name, with her mark if she has one: the cohort's active enrolments, which name
  * them (./participantNames.ts; cohortId leads their index), and the session's register, its records' copy kept in the
- * session (./sessionRegisters.ts; read with the session, or by `_id` after a save). Whoever marked them is named too: a participant who checked herself in
- * by her enrolment, the reader by her session, and anyone else (another facilitator, an admin) by one read of their
- * accounts.
+ * session (./sessionRegisters.ts; read with the session, or by `_id` after a save). Whoever marked them is named too:
+ * a participant who checked herself in by her enrolment, the reader by her session, and anyone else (another
+ * facilitator, an admin) by one read of their accounts.
  */
 async function buildRegister(
   session: Pick<CohortSession, '_id' | 'cohortId' | 'registerMarks'>,

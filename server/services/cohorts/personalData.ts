@@ -52,7 +52,7 @@ export const cohortsPersonalData = personalDataArea({
       about: { type: 'cohort', ids: cohorts },
       kinds: ['facilitator-digest'],
     });
-    const noted = await AttendanceRecordModel.find({ userId, note: { $ne: '' } }, { sessionId: 1, cohortId: 1 }).lean();
+    const noted = await AttendanceRecordModel.find({ userId, note: { $ne: '' } }, { sessionId: 1 }).lean();
     await AttendanceRecordModel.updateMany({ userId, note: { $ne: '' } }, { $set: { note: '' } });
     // The registers' copies of those records lose the notes too (./sessionRegisters.ts).
     for (const r of noted) await registerChanged(r.sessionId);
