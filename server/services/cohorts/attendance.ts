@@ -128,13 +128,31 @@ async function buildRegister(
   return { rows, formerMarks };
 }
 
-/** The register of a session (those who run its cohort). */
+/** The register of a session (those who run its cohort): the session read with its register. */
 export async function getRegister(props: { actor: Express.User; sessionId: string }) {
-  const { session: read, cohort } = await loadRunSession({ ...props, withRegister: true });
-  const { rows, formerMarks } = await buildRegister(read, props.actor, true);
-  const { registerMarks, ...session } = read;
+  return registerForLoaded(await loadVisibleSession({ ...props, withRegister: true }), props.actor, true);
+}
+
+/**
+ * getRegister, for a session already loaded (loadVisibleSession): 403 when she does not run its cohort. `withRegister`
+ * says whether it was loaded with its register; if not, the register is read now.
+ */
+export async function registerForLoaded(
+  loaded: { session: CohortSession; cohort: Cohort; runs: boolean },
+  actor: Express.User,
+  withRegister: boolean,
+) {
+  if (!loaded.runs) throw new ForbiddenError();
+  const { rows, formerMarks } = await buildRegister(loaded.session, actor, withRegister);
+  const { registerMarks, ...session } = loaded.session;
   void registerMarks;
-  return { session, cohort, rows, counts: countsOf(rows, formerMarks), formerlyEnrolled: formerMarks.length };
+  return {
+    session,
+    cohort: loaded.cohort,
+    rows,
+    counts: countsOf(rows, formerMarks),
+    formerlyEnrolled: formerMarks.length,
+  };
 }
 
 export function presentRegister(rows: RegisterRow[]) {

@@ -64,6 +64,7 @@ export {
   visibleSessionsOf,
   upcomingSessions,
   checkInCodeFor,
+  checkInCodeForLoaded,
   cohortById,
   type SessionInput,
 } from './sessions.ts';
@@ -71,6 +72,7 @@ export {
   checkInFailureLimit,
   checkInFailureWindowMs,
   getRegister,
+  registerForLoaded,
   presentRegister,
   recordAttendance,
   registerNoteMaxLength,

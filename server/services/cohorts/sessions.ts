@@ -463,7 +463,16 @@ export async function upcomingSessions(props: { cohortIds: (string | Types.Objec
  * once may both create one; the conditional write keeps the first, and both read it back.
  */
 export async function checkInCodeFor(props: { actor: Express.User; sessionId: string; now: Date; renew?: boolean }) {
-  const { session } = await loadRunSession(props);
+  return checkInCodeForLoaded(await loadRunSession(props), props);
+}
+
+/** checkInCodeFor, for a session already loaded (loadVisibleSession): 403 when she does not run its cohort. */
+export async function checkInCodeForLoaded(
+  loaded: { session: CohortSession; runs: boolean },
+  props: { now: Date; renew?: boolean },
+) {
+  if (!loaded.runs) throw new ForbiddenError();
+  const { session } = loaded;
   if (!checkInIsOpen(session, props.now)) return { open: false as const, ...checkInWindow(session) };
   const code = Array.from({ length: 6 }, () => codeAlphabet[randomInt(codeAlphabet.length)]).join('');
   const filter = props.renew ? { _id: session._id } : { _id: session._id, checkInCode: { $in: [null, ''] } };
